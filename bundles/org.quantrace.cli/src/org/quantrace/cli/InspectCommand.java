@@ -1,0 +1,58 @@
+package org.quantrace.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.engine.inspect.Inspection;
+import org.quantrace.engine.inspect.InspectionText;
+import org.quantrace.engine.inspect.ModelInspector;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+		description = { "Print a model's layer index, its tensor inventory grouped by element type, and totals.",
+				"Shapes of intermediate tensors come from one run of the model on zeros (skip with --no-run)." })
+final class InspectCommand implements Callable<Integer> {
+
+	enum Format {
+		text, json
+	}
+
+	@Spec
+	CommandSpec spec;
+
+	@Parameters(paramLabel = "MODEL.onnx", description = "The ONNX model to inspect.")
+	Path model;
+
+	@Option(names = "--format", defaultValue = "text", description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+	Format format;
+
+	@Option(names = { "-o", "--output" }, paramLabel = "FILE", description = "Write the report to FILE instead of standard output.")
+	Path output;
+
+	@Option(names = "--no-run", description = "Do not run the model to find intermediate shapes.")
+	boolean noRun;
+
+	@Override
+	public Integer call() throws IOException {
+		Inspection inspection = ModelInspector.inspect(model, !noRun);
+		String text = format == Format.json ? Json.write(inspection) : InspectionText.render(inspection);
+		if (output == null) {
+			spec.commandLine().getOut().print(text);
+		} else {
+			try {
+				SafeFiles.writeAtomically(output, text);
+			} catch (IOException e) {
+				throw new QuantraceException(output + ": cannot write the report (" + e.getMessage() + ")", "check the folder exists and is writable", e);
+			}
+		}
+		return ExitCodes.OK;
+	}
+}

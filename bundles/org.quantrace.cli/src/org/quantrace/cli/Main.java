@@ -1,0 +1,52 @@
+package org.quantrace.cli;
+
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.QuantraceException;
+
+import picocli.CommandLine;
+
+/** The {@code quantrace} command line: {@code java -cp ... org.quantrace.cli.Main COMMAND ...}. */
+public final class Main {
+
+	private Main() {
+	}
+
+	public static void main(String[] args) {
+		PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+		PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+		System.exit(execute(args, out, err));
+	}
+
+	/** Runs a command line and returns its exit code (see {@link ExitCodes}); used by tests too. */
+	public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+		CommandLine cli = new CommandLine(new QuantraceCommand());
+		cli.setOut(out);
+		cli.setErr(err);
+		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
+		cli.setParameterExceptionHandler((e, a) -> {
+			err.println("quantrace: " + e.getMessage());
+			e.getCommandLine().usage(err);
+			return ExitCodes.INVALID_INPUT;
+		});
+		int code = cli.execute(args);
+		out.flush();
+		err.flush();
+		return code;
+	}
+
+	private static int report(Exception e, PrintWriter err) {
+		if (e instanceof QuantraceException q) {
+			err.println("quantrace: error: " + q.getMessage());
+			if (q.hint() != null) {
+				err.println("quantrace: hint: " + q.hint());
+			}
+			return q instanceof InvalidInputException ? ExitCodes.INVALID_INPUT : ExitCodes.FAILED;
+		}
+		err.println("quantrace: internal error (please report it with the command line and this trace):");
+		e.printStackTrace(err);
+		return ExitCodes.INTERNAL_ERROR;
+	}
+}

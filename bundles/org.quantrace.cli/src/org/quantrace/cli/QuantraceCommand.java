@@ -1,0 +1,32 @@
+package org.quantrace.cli;
+
+import org.quantrace.engine.Versions;
+import org.quantrace.engine.runtime.InferenceSession;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "quantrace", mixinStandardHelpOptions = true, versionProvider = QuantraceCommand.VersionProvider.class,
+		description = "Quantize, prune and convert ONNX models from declarative recipes, with an AI-FSM audit trail.",
+		subcommands = { InspectCommand.class, picocli.CommandLine.HelpCommand.class },
+		footer = { "", "Exit codes: 0 ok, 1 acceptance criterion failed, 2 invalid input, 3 failed." })
+public final class QuantraceCommand implements Runnable {
+
+	@Spec
+	CommandSpec spec;
+
+	@Override
+	public void run() {
+		spec.commandLine().usage(spec.commandLine().getOut());
+	}
+
+	static final class VersionProvider implements IVersionProvider {
+		@Override
+		public String[] getVersion() {
+			return new String[] { "quantrace " + Versions.quantrace(), "ONNX Runtime " + InferenceSession.runtimeVersion(),
+					"Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")" };
+		}
+	}
+}

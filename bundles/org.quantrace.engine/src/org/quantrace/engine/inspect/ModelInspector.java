@@ -1,0 +1,179 @@
+package org.quantrace.engine.inspect;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.engine.inspect.Inspection.Layer;
+import org.quantrace.engine.inspect.Inspection.TensorEntry;
+import org.quantrace.engine.inspect.Inspection.Totals;
+import org.quantrace.engine.inspect.Inspection.TypeTotal;
+import org.quantrace.engine.onnx.Constants;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.ShapeProbe;
+
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/** Builds the {@link Inspection} of a model: layer index, tensor inventory and totals. */
+public final class ModelInspector {
+
+	private ModelInspector() {
+	}
+
+	/** Loads and inspects a model file; {@code probeShapes} runs it once to learn intermediate shapes. */
+	public static Inspection inspect(Path file, boolean probeShapes) {
+		OnnxModel model = OnnxModel.load(file);
+		try {
+			return inspect(model, file.toString(), Files.size(file), SafeFiles.sha256(file), probeShapes);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	public static Inspection inspect(OnnxModel model, String file, long fileBytes, String sha256, boolean probeShapes) {
+		Graph main = model.graph();
+		List<String> notes = new ArrayList<>();
+		Map<String, TensorInfo> known = new HashMap<>();
+		for (List<ValueInfoProto> infos : List.of(main.valueInfos(), main.inputs(), main.outputs())) {
+			infos.forEach(v -> known.put(v.getName(), TensorInfo.of(v)));
+		}
+		if (probeShapes && !main.runtimeInputs().isEmpty()) {
+			try {
+				// recorded value infos may carry symbolic dimensions; only fill in what they lack
+				ShapeProbe.probe(model, file).forEach(known::putIfAbsent);
+			} catch (QuantraceException e) {
+				notes.add("intermediate shapes unknown: the model could not be run to find them (" + e.getMessage() + ")");
+			}
+		}
+
+		List<Layer> layers = new ArrayList<>();
+		Map<String, Integer> opTypes = new TreeMap<>();
+		collectLayers(main, "", layers, opTypes);
+
+		Inventory inventory = new Inventory(known);
+		for (ValueInfoProto v : main.runtimeInputs()) {
+			inventory.add(v.getName(), "input", null);
+		}
+		List<Graph> graphs = new ArrayList<>();
+		collectGraphs(main, graphs);
+		int initializerCount = 0;
+		int constantNodes = 0;
+		for (Graph g : graphs) {
+			for (Tensor t : g.initializers()) {
+				inventory.add(t.name(), "initializer", t);
+				initializerCount++;
+			}
+		}
+		for (Graph g : graphs) {
+			for (Node n : g.nodes()) {
+				Optional<Tensor> c = Constants.valueOf(n);
+				if (c.isPresent()) {
+					inventory.add(n.output(0), "constant", c.get());
+					constantNodes++;
+				}
+			}
+		}
+		Set<String> graphOutputs = new HashSet<>();
+		main.outputs().forEach(v -> graphOutputs.add(v.getName()));
+		for (Graph g : graphs) {
+			for (Node n : g.nodes()) {
+				if (!"Constant".equals(n.opType())) {
+					for (String o : n.outputs()) {
+						if (!o.isEmpty()) {
+							inventory.add(o, graphOutputs.contains(o) ? "output" : "activation", null);
+						}
+					}
+				}
+			}
+		}
+		if (graphs.size() > 1 && inventory.unknown > 0) {
+			notes.add(inventory.unknown + " tensors (inside subgraphs or unused) have no recorded type or shape");
+		}
+
+		Totals totals = new Totals(main.allNodes().size(), graphs.size() - 1, initializerCount, constantNodes, inventory.parameters,
+				inventory.parameterBytes, inventory.byType);
+		return new Inspection(file, fileBytes, sha256, model.irVersion(), model.opsetImports(), model.producerName(),
+				model.producerVersion(), main.name(), main.runtimeInputs().stream().map(v -> known.get(v.getName())).toList(),
+				main.outputs().stream().map(v -> known.get(v.getName())).toList(), layers, opTypes, inventory.entries, totals, notes);
+	}
+
+	private static void collectLayers(Graph g, String path, List<Layer> layers, Map<String, Integer> opTypes) {
+		int position = 0;
+		for (Node n : g.nodes()) {
+			opTypes.merge(n.opType(), 1, Integer::sum);
+			if (!"Constant".equals(n.opType())) {
+				layers.add(new Layer(layers.size(), n.opType(), n.name(), path, n.inputs(), n.outputs()));
+			}
+			String nodeLabel = n.name().isEmpty() ? n.opType() + "_" + position : n.name();
+			for (Map.Entry<String, Graph> sub : n.subgraphs().entrySet()) {
+				collectLayers(sub.getValue(), (path.isEmpty() ? "" : path + "/") + nodeLabel + "/" + sub.getKey(), layers, opTypes);
+			}
+			position++;
+		}
+	}
+
+	private static void collectGraphs(Graph g, List<Graph> out) {
+		out.add(g);
+		for (Node n : g.nodes()) {
+			n.subgraphs().values().forEach(sub -> collectGraphs(sub, out));
+		}
+	}
+
+	/** Numbers tensors in order of appearance and sums up the read-only ones. */
+	private static final class Inventory {
+		final Map<String, TensorInfo> known;
+		final List<TensorEntry> entries = new ArrayList<>();
+		final Set<String> seen = new HashSet<>();
+		final Map<String, TypeTotal> byType = new LinkedHashMap<>();
+		long parameters;
+		long parameterBytes;
+		int unknown;
+
+		Inventory(Map<String, TensorInfo> known) {
+			this.known = known;
+		}
+
+		void add(String name, String kind, Tensor value) {
+			if (!seen.add(name)) {
+				return;
+			}
+			if (value != null) {
+				DataType type = value.dataType();
+				long bytes = value.byteSize();
+				List<String> shape = value.shape().stream().map(String::valueOf).toList();
+				entries.add(new TensorEntry(entries.size(), name, type.displayName(), shape, true, bytes, kind));
+				byType.merge(type.displayName(), new TypeTotal(1, value.elementCount(), bytes),
+						(a, b) -> new TypeTotal(a.tensors() + b.tensors(), a.elements() + b.elements(), a.bytes() + b.bytes()));
+				if (type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
+					parameters += value.elementCount();
+					parameterBytes += bytes;
+				}
+				return;
+			}
+			TensorInfo info = known.get(name);
+			if (info == null || info.type() == DataType.UNDEFINED) {
+				unknown++;
+				entries.add(new TensorEntry(entries.size(), name, "UNKNOWN", info == null ? null : info.shape(), false, 0, kind));
+			} else {
+				entries.add(new TensorEntry(entries.size(), name, info.type().displayName(), info.shape(), false, 0, kind));
+			}
+		}
+	}
+}

@@ -1,0 +1,76 @@
+package org.quantrace.engine.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.inspect.Inspection;
+import org.quantrace.engine.inspect.Inspection.TensorEntry;
+import org.quantrace.engine.inspect.InspectionText;
+import org.quantrace.engine.inspect.ModelInspector;
+import org.quantrace.testing.TestData;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Inspection counts agree with the figures tests/data/make_test_models.py computed with the onnx
+ * Python package.
+ */
+class ModelInspectorTest {
+
+	@ParameterizedTest
+	@CsvSource({ "fashion_cnn, examples/fashion-mnist/model/fashion_cnn.onnx",
+			"fashion_cnn_trained, examples/fashion-mnist/model/fashion_cnn_trained.onnx",
+			"cnn_constant_weights, tests/data/models/cnn_constant_weights.onnx", "if_subgraph, tests/data/models/if_subgraph.onnx" })
+	void countsMatchTheOnnxReference(String name, String file) {
+		JsonNode expected = TestData.expectedInspection(name);
+		Inspection in = ModelInspector.inspect(TestData.path(file), true);
+
+		assertEquals(expected.get("ir_version").asLong(), in.irVersion());
+		assertEquals(expected.get("opset").asLong(), in.opsets().get(""));
+		assertEquals(expected.get("nodes").asInt(), in.totals().nodes());
+		assertEquals(expected.get("initializers").asInt(), in.totals().initializers());
+		assertEquals(expected.get("constant_nodes").asInt(), in.totals().constantNodes());
+		assertEquals(expected.get("subgraphs").asInt(), in.totals().subgraphs());
+		assertEquals(expected.get("parameters").asLong(), in.totals().parameters());
+		assertEquals(expected.get("parameter_bytes").asLong(), in.totals().parameterBytes());
+		Map<String, Integer> ops = new TreeMap<>();
+		expected.get("op_types").fields().forEachRemaining(e -> ops.put(e.getKey(), e.getValue().asInt()));
+		assertEquals(ops, in.opTypes());
+		List<String> layers = new ArrayList<>();
+		expected.get("layers").forEach(l -> layers.add(l.asText()));
+		assertEquals(layers, in.layers().stream().map(Inspection.Layer::opType).toList());
+	}
+
+	@Test
+	void activationShapesComeFromRunningTheModel() {
+		Inspection in = ModelInspector.inspect(TestData.example("model/fashion_cnn.onnx"), true);
+		TensorEntry input = in.tensors().get(0);
+		assertEquals("input", input.name());
+		assertEquals(List.of("N", "1", "28", "28"), input.shape());
+		// Conv(1->16, pad 1) keeps 28x28; MaxPool halves it
+		TensorEntry firstConv = in.tensors().stream().filter(t -> t.kind().equals("activation")).findFirst().orElseThrow();
+		assertEquals(List.of("1", "16", "28", "28"), firstConv.shape());
+		assertEquals("FLOAT32", firstConv.type());
+		TensorEntry logits = in.tensors().stream().filter(t -> t.kind().equals("output")).findFirst().orElseThrow();
+		assertEquals(List.of("N", "10"), logits.shape());
+		assertTrue(in.tensors().stream().filter(TensorEntry::readOnly).allMatch(t -> t.bytes() > 0));
+		assertTrue(in.notes().isEmpty(), in.notes().toString());
+	}
+
+	@Test
+	void textReportListsLayersAndTensorsByTypeLikeTheDeck() {
+		String text = InspectionText.render(ModelInspector.inspect(TestData.data("models/if_subgraph.onnx"), true));
+		assertTrue(text.contains("UINT8 tensors:\nINT8 tensors:\nINT16 tensors:\nINT32 tensors:\nFLOAT32 tensors:\n"), text);
+		assertTrue(text.contains("T#1(W) shape:[4, 3], type:FLOAT32 RO 48 bytes"), text);
+		assertTrue(text.contains("(in branch/then_branch)"), text);
+		assertTrue(text.contains("parameters   16 (64 bytes)"), text);
+	}
+}
