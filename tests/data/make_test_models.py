@@ -72,6 +72,76 @@ def if_subgraph_model():
     return model, outputs
 
 
+def wild_opset9_model():
+    """An opset-9 / IR 4 CNN with the ops real-world exports bring: BatchNormalization, Clip with min/max
+    attributes (Relu6), HardSigmoid, ConvTranspose, Upsample, then Flatten and Gemm. Random weights."""
+    rng = np.random.default_rng(9)
+    def init(name, shape, scale=0.5):
+        return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
+    inits = [init("conv_w", (4, 1, 3, 3)), init("conv_b", (4,), 0.1),
+             init("bn_scale", (4,)), init("bn_bias", (4,), 0.1), init("bn_mean", (4,), 0.1),
+             numpy_helper.from_array((rng.random(4) + 0.5).astype(np.float32), "bn_var"),
+             init("deconv_w", (4, 2, 2, 2)), init("deconv_b", (2,), 0.1),
+             numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "up_scales"),
+             init("fc_w", (3, 2 * 32 * 32), 0.05), init("fc_b", (3,), 0.1)]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv_w", "conv_b"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+        helper.make_node("BatchNormalization", ["c", "bn_scale", "bn_bias", "bn_mean", "bn_var"], ["bn"], name="bn", epsilon=1e-5),
+        helper.make_node("Clip", ["bn"], ["relu6"], name="relu6", min=0.0, max=6.0),
+        helper.make_node("HardSigmoid", ["relu6"], ["hs"], name="hardsigmoid", alpha=0.2, beta=0.5),
+        helper.make_node("ConvTranspose", ["hs", "deconv_w", "deconv_b"], ["up1"], name="deconv", strides=[2, 2]),
+        helper.make_node("Upsample", ["up1", "up_scales"], ["up2"], name="upsample", mode="nearest"),
+        helper.make_node("Flatten", ["up2"], ["flat"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["flat", "fc_w", "fc_b"], ["y"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(nodes, "wild_opset9", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])], inits)
+    model = helper.make_model(graph, producer_name="quantrace-tests", producer_version="1",
+                              opset_imports=[helper.make_opsetid("", 9)])
+    model.ir_version = 4
+    onnx.checker.check_model(model)
+    return model
+
+
+def heavy_tailed_calibration():
+    """20,000 Student-t (2 degrees of freedom) values: a heavy-tailed activation. Reference ranges: the exact
+    percentiles (numpy) and TensorRT's entropy threshold on a 2048-bin histogram of |x| over [0, max|x|]."""
+    rng = np.random.default_rng(42)
+    x = rng.standard_t(2, size=(20000, 1)).astype(np.float32)
+    flat = x.ravel().astype(np.float64)
+    hist, edges = np.histogram(np.abs(flat), bins=2048, range=(0, np.abs(flat).max()))
+    best, best_div = 2048, np.inf
+    for i in range(128, 2049):
+        p = hist[:i].astype(np.float64).copy()
+        p[i - 1] += hist[i:].sum()
+        sliced = hist[:i].astype(np.float64)
+        merged = i // 128
+        q = np.zeros(i)
+        for j in range(128):
+            start = j * merged
+            stop = i if j == 127 else start + merged
+            chunk = sliced[start:stop]
+            nonzero = (chunk != 0).sum()
+            if nonzero:
+                q[start:stop] = np.where(chunk != 0, chunk.sum() / nonzero, 0)
+        div = kl(p, q)
+        if div < best_div:
+            best, best_div = i, div
+    return x, {"min": float(flat.min()), "max": float(flat.max()),
+               "percentile_99_9": [float(np.percentile(flat, 0.1)), float(np.percentile(flat, 99.9))],
+               "entropy_threshold": float(best * edges[1]), "bin_width": float(edges[1])}
+
+
+def kl(p, q, eps=1e-4):
+    def smooth(d):
+        zeros = d == 0
+        taken = eps * zeros.sum()
+        return np.where(zeros, eps, d / d.sum() * (1 - taken))
+    ps, qs = smooth(p), smooth(q)
+    mask = ps > 0
+    return float((ps[mask] * np.log(ps[mask] / qs[mask])).sum())
+
+
 def all_graphs(g):
     yield g
     for n in g.node:
@@ -136,6 +206,15 @@ def main():
     p = os.path.join(MODELS, "if_subgraph.onnx")
     onnx.save(ifm, p)
     results["if_subgraph"] = expected(ifm, p, {"outputs": outputs})
+    wild = wild_opset9_model()
+    p = os.path.join(MODELS, "wild_opset9.onnx")
+    onnx.save(wild, p)
+    results["wild_opset9"] = expected(wild, p)
+    x, ranges = heavy_tailed_calibration()
+    np.save(os.path.join(MODELS, "heavy_tailed.npy"), x)
+    with open(os.path.join(EXPECTED, "heavy_tailed.ranges.json"), "w") as f:
+        json.dump(ranges, f, indent=2, sort_keys=True)
+        f.write("\n")
     example_dir = os.path.join(HERE, "..", "..", "examples", "fashion-mnist", "model")
     for name in ("fashion_cnn", "fashion_cnn_trained"):
         p = os.path.join(example_dir, name + ".onnx")

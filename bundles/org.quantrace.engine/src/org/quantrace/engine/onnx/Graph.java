@@ -216,7 +216,11 @@ public final class Graph {
 		Map<Node, List<Node>> dependents = new HashMap<>();
 		for (Node n : nodes) {
 			Set<Node> deps = new HashSet<>();
-			for (String in : n.inputs()) {
+			List<String> reads = new ArrayList<>(n.inputs());
+			for (Graph sub : n.subgraphs().values()) { // subgraphs may read this graph's tensors by name
+				sub.allNodes().forEach(inner -> reads.addAll(inner.inputs()));
+			}
+			for (String in : reads) {
 				Node p = producers.get(in);
 				if (p != null && p != n) {
 					deps.add(p);

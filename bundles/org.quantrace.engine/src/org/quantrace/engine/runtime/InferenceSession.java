@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.DataType;
@@ -115,12 +116,7 @@ public final class InferenceSession implements AutoCloseable {
 
 	/** Runs the model on {@code inputs} (by input name) and returns every output, by name. */
 	public Map<String, NdArray> run(Map<String, NdArray> inputs) {
-		OrtEnvironment env = environment();
-		Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
-		try {
-			for (Map.Entry<String, NdArray> e : inputs.entrySet()) {
-				tensors.put(e.getKey(), toOrt(env, e.getValue()));
-			}
+		return withInputs(inputs, tensors -> {
 			Map<String, NdArray> out = new LinkedHashMap<>();
 			try (OrtSession.Result result = session.run(tensors)) {
 				for (Map.Entry<String, OnnxValue> e : result) {
@@ -128,6 +124,100 @@ public final class InferenceSession implements AutoCloseable {
 				}
 			}
 			return out;
+		});
+	}
+
+	/** Receives a float output; the buffer stays valid until the session runs again. */
+	public interface FloatOutputVisitor {
+		void visit(String name, long[] shape, FloatBuffer values);
+	}
+
+	/**
+	 * Runs the model and hands each requested float output to {@code visitor}. Outputs are written by ONNX
+	 * Runtime into direct buffers this session keeps for the current output shapes (reused while the batch
+	 * size stays the same), so scanning activations batch after batch allocates nothing.
+	 */
+	public void run(Map<String, NdArray> inputs, Set<String> outputs, FloatOutputVisitor visitor) {
+		withInputs(inputs, tensors -> {
+			Map<String, OnnxTensor> pinned = pinnedOutputs(outputs);
+			if (pinned == null) {
+				try (OrtSession.Result result = session.run(tensors, outputs)) {
+					for (Map.Entry<String, OnnxValue> e : result) {
+						if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
+							long[] shape = t.getInfo().getShape();
+							outputShapes.put(e.getKey(), shape);
+							visitor.visit(e.getKey(), shape, t.getFloatBuffer().asReadOnlyBuffer());
+						}
+					}
+				}
+				return null;
+			}
+			try (OrtSession.Result result = session.run(tensors, Set.of(), pinned)) {
+				for (Map.Entry<String, OnnxTensor> e : pinned.entrySet()) {
+					FloatBuffer values = outputBuffers.get(e.getKey()).duplicate();
+					values.clear();
+					visitor.visit(e.getKey(), outputShapes.get(e.getKey()), values.asReadOnlyBuffer());
+				}
+			}
+			return null;
+		});
+	}
+
+	/** Output shapes of the last run, and direct buffers of those shapes. */
+	private final Map<String, long[]> outputShapes = new LinkedHashMap<>();
+	private final Map<String, FloatBuffer> outputBuffers = new LinkedHashMap<>();
+	private final Map<String, OnnxTensor> outputTensors = new LinkedHashMap<>();
+	private long pinnedBatch = -1;
+
+	/**
+	 * Tensors over this session's output buffers for {@code outputs}, sized from the previous run; null
+	 * when the shapes are not known yet or the batch size changed (that run is then unpinned).
+	 */
+	private Map<String, OnnxTensor> pinnedOutputs(Set<String> outputs) throws OrtException {
+		if (!outputShapes.keySet().containsAll(outputs) || outputs.isEmpty()) {
+			return null;
+		}
+		long batch = currentBatch;
+		boolean sameBatch = outputs.stream().allMatch(o -> outputShapes.get(o).length > 0 && outputShapes.get(o)[0] == batch);
+		if (!sameBatch) {
+			outputShapes.keySet().removeAll(outputs);
+			return null;
+		}
+		if (pinnedBatch != batch) {
+			outputTensors.values().forEach(OnnxTensor::close);
+			outputTensors.clear();
+			outputBuffers.clear();
+			for (String o : outputs) {
+				long count = java.util.Arrays.stream(outputShapes.get(o)).reduce(1, (a, b) -> a * b);
+				FloatBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(4 * count)).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+				outputBuffers.put(o, buffer);
+				outputTensors.put(o, OnnxTensor.createTensor(environment(), buffer, outputShapes.get(o)));
+			}
+			pinnedBatch = batch;
+		}
+		Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
+		outputs.forEach(o -> pinned.put(o, outputTensors.get(o)));
+		return pinned;
+	}
+
+	/** The first dimension of the first input of the running call (the batch size). */
+	private long currentBatch = -1;
+
+	private interface OrtCall<T> {
+		T apply(Map<String, OnnxTensor> tensors) throws OrtException;
+	}
+
+	/** Creates the input tensors, runs {@code call}, and frees the tensors whatever happens. */
+	private <T> T withInputs(Map<String, NdArray> inputs, OrtCall<T> call) {
+		OrtEnvironment env = environment();
+		Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
+		try {
+			for (Map.Entry<String, NdArray> e : inputs.entrySet()) {
+				tensors.put(e.getKey(), toOrt(env, e.getValue()));
+			}
+			currentBatch = inputs.isEmpty() || inputs.values().iterator().next().shape().length == 0 ? -1
+					: inputs.values().iterator().next().shape()[0];
+			return call.apply(tensors);
 		} catch (OrtException e) {
 			throw new QuantraceException(source + ": inference failed: " + e.getMessage(),
 					"check the input names, types and shapes against the model's inputs " + inputs(), e);
@@ -199,6 +289,7 @@ public final class InferenceSession implements AutoCloseable {
 	@Override
 	public void close() {
 		try {
+			outputTensors.values().forEach(OnnxTensor::close);
 			session.close();
 		} catch (OrtException e) {
 			throw new QuantraceException(source + ": closing the ONNX Runtime session failed: " + e.getMessage(), null, e);

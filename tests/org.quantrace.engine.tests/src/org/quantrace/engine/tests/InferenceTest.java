@@ -3,7 +3,6 @@ package org.quantrace.engine.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -13,6 +12,7 @@ import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.testing.FashionMnist;
 import org.quantrace.testing.FashionMnist.Samples;
+import org.quantrace.testing.ModelAccuracy;
 import org.quantrace.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -23,25 +23,7 @@ class InferenceTest {
 	private static final JsonNode PROVENANCE = TestData.json(TestData.example("provenance.json"));
 
 	private static double accuracy(Samples samples, int batch, int threads) {
-		OnnxModel model = OnnxModel.load(TestData.example("model/fashion_cnn.onnx"));
-		int correct = 0;
-		try (InferenceSession session = InferenceSession.open(model, SessionSettings.defaults().withThreads(threads), "fashion_cnn")) {
-			for (int start = 0; start < samples.count(); start += batch) {
-				int n = Math.min(batch, samples.count() - start);
-				float[] x = Arrays.copyOfRange(samples.pixels(), start * 784, (start + n) * 784);
-				float[] logits = session.run(NdArray.ofFloats(new long[] { n, 1, 28, 28 }, x)).floats();
-				for (int i = 0; i < n; i++) {
-					int best = 0;
-					for (int c = 1; c < 10; c++) {
-						if (logits[i * 10 + c] > logits[i * 10 + best]) {
-							best = c;
-						}
-					}
-					correct += best == samples.labels()[start + i] ? 1 : 0;
-				}
-			}
-		}
-		return correct / (double) samples.count();
+		return ModelAccuracy.top1(OnnxModel.load(TestData.example("model/fashion_cnn.onnx")), samples, batch, threads);
 	}
 
 	@Test

@@ -1,0 +1,214 @@
+package org.quantrace.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.Datasets;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.Quantizer;
+import org.quantrace.engine.quantize.Schemes;
+import org.quantrace.model.recipe.CalibrationMethod;
+import org.quantrace.model.recipe.ExclusionKind;
+import org.quantrace.model.recipe.Granularity;
+import org.quantrace.model.recipe.Precision;
+import org.quantrace.model.recipe.QuantizationConfig;
+import org.quantrace.model.recipe.QuantizationScheme;
+import org.quantrace.model.recipe.RecipeFactory;
+import org.quantrace.model.recipe.TensorQuantization;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Quantize one model with one of the results deck's schemes, without a recipe.",
+				"Prints what was quantized and what stayed float (and why), then writes the model." })
+final class QuantizeCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	@Parameters(paramLabel = "MODEL.onnx", description = "The float model.")
+	Path model;
+
+	@Option(names = "--scheme", required = true, paramLabel = "SCHEME",
+			description = "drq | fiq-float32 | fiq-int8 | fiq-uint8 (full-integer with float32, int8 or uint8 inputs/outputs).")
+	String scheme;
+
+	@Option(names = { "-o", "--output" }, required = true, paramLabel = "OUT.onnx", description = "Where to write the quantized model.")
+	Path output;
+
+	@Option(names = "--calibration", paramLabel = "DATA",
+			description = "Calibration data for full-integer schemes: a .npy file of preprocessed inputs, N x the model's input shape.")
+	Path calibration;
+
+	@Option(names = "--method", paramLabel = "METHOD", defaultValue = "minmax",
+			description = "Calibration: minmax, moving-average, percentile=P (e.g. percentile=99.99) or entropy (default: ${DEFAULT-VALUE}).")
+	String method;
+
+	@Option(names = "--samples", paramLabel = "N", description = "Calibrate on the first N samples only (default: all).")
+	int samples;
+
+	@Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Calibration batch size (default: ${DEFAULT-VALUE}).")
+	int batch;
+
+	@Option(names = "--per-tensor", description = "One scale per weight tensor instead of one per output channel.")
+	boolean perTensor;
+
+	@Option(names = "--per-channel", description = "One scale per output channel of each weight (the default).")
+	boolean perChannel;
+
+	@Option(names = "--weights", paramLabel = "TYPE", description = "Weight precision: int8 (default), uint8, int16.")
+	String weights;
+
+	@Option(names = "--activations", paramLabel = "TYPE", description = "Activation precision: int8 (default), uint8, int16.")
+	String activations;
+
+	@Option(names = "--symmetric-activations", description = "Symmetric activations (zero point 0) instead of asymmetric.")
+	boolean symmetricActivations;
+
+	@Option(names = "--reduce-range", description = "Quantize weights to 7 bits, for targets that need it.")
+	boolean reduceRange;
+
+	@Option(names = "--exclude", paramLabel = "NODE|op:TYPE", split = ",",
+			description = "Leave nodes float: by name (wildcards * and ?) or by op type (op:Softmax). Repeatable.")
+	List<String> exclude = new ArrayList<>();
+
+	@Override
+	public Integer call() throws IOException {
+		QuantizationConfig config = config();
+		QuantizationSpec resolved = QuantizationSpec.of(config);
+		OnnxModel source = OnnxModel.load(model);
+		Dataset data = calibration == null ? null : Datasets.open(calibration, null);
+		QuantizationResult result = Quantizer.quantize(source, model.toString(), resolved, data, ConsoleProgress.forConsole(spec.commandLine().getErr()));
+		byte[] bytes = result.model().toBytes();
+		try {
+			org.quantrace.engine.SafeFiles.writeAtomically(output, bytes);
+		} catch (IOException e) {
+			throw new QuantraceException(output + ": cannot write the model (" + e.getMessage() + ")", "check the folder exists and is writable", e);
+		}
+		report(result, Files.size(model), bytes.length, spec.commandLine().getOut());
+		return ExitCodes.OK;
+	}
+
+	private QuantizationConfig config() {
+		RecipeFactory f = RecipeFactory.eINSTANCE;
+		QuantizationConfig c = f.createQuantizationConfig();
+		c.setName(scheme.toLowerCase(Locale.ROOT).replace('-', '_'));
+		c.setBase(Schemes.preset(scheme));
+		if (perTensor && perChannel) {
+			throw new InvalidInputException("--per-tensor and --per-channel contradict each other", "give one of them");
+		}
+		TensorQuantization w = f.createTensorQuantization();
+		if (perTensor || perChannel) {
+			w.setGranularity(perTensor ? Granularity.PER_TENSOR : Granularity.PER_CHANNEL);
+		}
+		if (weights != null) {
+			w.setPrecision(precision(weights, "--weights"));
+			if (w.getPrecision() == Precision.UINT8) {
+				w.setScheme(QuantizationScheme.ASYMMETRIC);
+			}
+		}
+		c.setWeights(w);
+		TensorQuantization a = f.createTensorQuantization();
+		if (activations != null) {
+			a.setPrecision(precision(activations, "--activations"));
+		}
+		if (symmetricActivations) {
+			a.setScheme(QuantizationScheme.SYMMETRIC);
+		}
+		c.setActivations(a);
+		if (reduceRange) {
+			c.setReduceRange(true);
+		}
+		var cal = f.createCalibration();
+		String m = method.toLowerCase(Locale.ROOT);
+		if (m.startsWith("percentile")) {
+			cal.setMethod(CalibrationMethod.PERCENTILE);
+			if (m.contains("=")) {
+				try {
+					cal.setPercentile(Double.parseDouble(m.substring(m.indexOf('=') + 1)));
+				} catch (NumberFormatException e) {
+					throw new InvalidInputException("--method " + method + ": the percentile is not a number", "write e.g. --method percentile=99.99");
+				}
+				if (!(cal.getPercentile() > 0 && cal.getPercentile() <= 100)) {
+					throw new InvalidInputException("--method " + method + ": the percentile must be in (0, 100]", "write e.g. --method percentile=99.99");
+				}
+			}
+		} else {
+			cal.setMethod(switch (m) {
+			case "minmax" -> CalibrationMethod.MINMAX;
+			case "moving-average" -> CalibrationMethod.MOVING_AVERAGE;
+			case "entropy" -> CalibrationMethod.ENTROPY;
+			default -> throw new InvalidInputException("--method " + method + ": unknown calibration method",
+					"use minmax, moving-average, percentile=P or entropy");
+			});
+		}
+		cal.setBatchSize(batch);
+		cal.setSamples(samples);
+		c.setCalibration(cal);
+		for (String e : exclude) {
+			var x = f.createExclusion();
+			x.setKind(e.startsWith("op:") ? ExclusionKind.OP_TYPE : ExclusionKind.NODE);
+			x.setPattern(e.startsWith("op:") ? e.substring(3) : e);
+			c.getExclusions().add(x);
+		}
+		return c;
+	}
+
+	private static Precision precision(String value, String option) {
+		Precision p = Precision.get(value.toLowerCase(Locale.ROOT));
+		if (p == null) {
+			throw new InvalidInputException(option + " " + value + ": unknown precision", "use int8, uint8 or int16");
+		}
+		return p;
+	}
+
+	static void report(QuantizationResult r, long sizeBefore, long sizeAfter, PrintWriter out) {
+		QuantizationSpec s = r.spec();
+		out.printf(Locale.ROOT, "Scheme %s: %s, %s I/O, weights %s %s %s", s.name(), s.technique().getLiteral(), s.io().getLiteral(),
+				s.weights().precision().getLiteral(), s.weights().scheme().getLiteral(), s.weights().granularity().getLiteral());
+		if (r.calibration() != null) {
+			out.printf(Locale.ROOT, ", activations %s %s, calibration %s on %d samples", s.activations().precision().getLiteral(),
+					s.activations().scheme().getLiteral(), r.calibration().settings().method().getLiteral(), r.calibration().samples());
+		}
+		out.println();
+		out.println();
+		int width = Math.max(7, r.layers().stream().mapToInt(l -> l.opType().length()).max().orElse(0));
+		out.printf(Locale.ROOT, "  %5s  %-" + width + "s  %-9s  %s%n", "layer", "op_name", "result", "node");
+		for (QuantizationResult.Layer l : r.layers()) {
+			out.printf(Locale.ROOT, "  %5d  %-" + width + "s  %-9s  %s%n", l.index(), l.opType(), l.quantized() ? "quantized" : "float", l.node());
+		}
+		List<QuantizationResult.Layer> floats = r.floatLayers();
+		out.printf(Locale.ROOT, "%nQuantized %d of %d layers.", r.quantizedLayers(), r.layers().size());
+		if (!floats.isEmpty()) {
+			out.println(" Left float:");
+			floats.forEach(l -> out.printf(Locale.ROOT, "  - %s '%s': %s%n", l.opType(), l.node(), l.reason()));
+		} else {
+			out.println();
+		}
+		for (IoQuantization.Io io : r.integerInputs().values()) {
+			out.printf(Locale.ROOT, "Input  %s %s: scale %s, zero point %d (feed q = round(x / scale) + zero point)%n", io.name(), io.type(),
+					io.scale(), io.zeroPoint());
+		}
+		for (IoQuantization.Io io : r.integerOutputs().values()) {
+			out.printf(Locale.ROOT, "Output %s %s: scale %s, zero point %d (real value = scale x (q - zero point))%n", io.name(), io.type(),
+					io.scale(), io.zeroPoint());
+		}
+		out.printf(Locale.ROOT, "Size %,d -> %,d bytes (%.3f x)%n", sizeBefore, sizeAfter, sizeAfter / (double) sizeBefore);
+	}
+}

@@ -1,0 +1,11 @@
+package org.quantrace.engine.calibrate;
+
+import java.util.Map;
+
+/**
+ * Calibrated and observed ranges per tensor (in the order requested), the number of samples used, and
+ * the settings, so the trace can record method, parameters and every resulting range.
+ */
+public record CalibrationResult(Map<String, Range> ranges, Map<String, Range> observed, int samples, CalibrationSettings settings,
+		String dataset) {
+}

@@ -1,0 +1,136 @@
+package org.quantrace.engine.calibrate;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.data.Batch;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.engine.runtime.ShapeProbe;
+import org.quantrace.engine.onnx.TensorInfo;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Runs the float model over calibration data, batch by batch, feeding one {@link RangeCollector} per
+ * tensor. Methods that need only each batch's extremes (MinMax, moving average) get them from
+ * ReduceMin/ReduceMax nodes added to the graph, so activations never leave ONNX Runtime; histogram
+ * methods get the tensors as extra outputs. Only the current batch is ever in memory.
+ */
+public final class Calibrator {
+
+	private Calibrator() {
+	}
+
+	private static NodeProto reduce(String op, String input, String output) {
+		return NodeProto.newBuilder().setOpType(op).setName(output).addInput(input).addOutput(output)
+				.addAttribute(AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT).setI(0)).build();
+	}
+
+	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset data,
+			CalibrationSettings settings, Progress progress) {
+		ModelInput input = ModelInput.of(model, modelName, data);
+		int samples = settings.maxSamples() > 0 ? Math.min(settings.maxSamples(), data.size()) : data.size();
+		if (samples == 0) {
+			throw new InvalidInputException(data.name() + ": no calibration samples", "give a calibration dataset with at least one sample");
+		}
+		Map<String, RangeCollector> collectors = new LinkedHashMap<>();
+		tensors.forEach(t -> collectors.put(t, settings.newCollector()));
+		boolean extremesOnly = collectors.values().stream().noneMatch(RangeCollector::needsValues);
+
+		// Expose what the collectors need: each tensor, or just its batch minimum and maximum, reduced by ONNX Runtime.
+		OnnxModel augmented = model.copy();
+		Graph g = augmented.graph();
+		Set<String> exposed = new LinkedHashSet<>();
+		g.outputs().forEach(v -> exposed.add(v.getName()));
+		Map<String, String[]> extremes = new LinkedHashMap<>();
+		Set<String> fetch = new LinkedHashSet<>();
+		Set<String> names = g.tensorNames();
+		Map<String, TensorInfo> shapes = extremesOnly ? ShapeProbe.probe(model, modelName) : Map.of();
+		for (String t : tensors) {
+			if (t.equals(input.name())) {
+				continue;
+			}
+			if (extremesOnly) {
+				// a Relu output's minimum is 0 (ranges always contain 0): only its maximum needs computing
+				boolean nonNegative = g.producer(t).map(n -> n.opType().equals("Relu")).orElse(false);
+				String min = nonNegative ? null : g.uniqueName(t + "_calibration_min", names);
+				String max = g.uniqueName(t + "_calibration_max", names);
+				if (min != null) {
+					g.nodes().add(g.newNode(reduce("ReduceMin", t, min)));
+					g.outputs().add(ValueInfoProto.newBuilder().setName(min).build());
+					fetch.add(min);
+				}
+				TensorInfo info = shapes.get(t);
+				if (info != null && info.shape() != null && info.shape().size() >= 3) {
+					// per-channel maxima first: ONNX Runtime's GlobalMaxPool is several times faster than a ReduceMax over everything
+					String pooled = g.uniqueName(t + "_calibration_channel_max", names);
+					g.nodes().add(g.newNode(NodeProto.newBuilder().setOpType("GlobalMaxPool").setName(pooled).addInput(t).addOutput(pooled).build()));
+					g.nodes().add(g.newNode(reduce("ReduceMax", pooled, max)));
+				} else {
+					g.nodes().add(g.newNode(reduce("ReduceMax", t, max)));
+				}
+				g.outputs().add(ValueInfoProto.newBuilder().setName(max).build());
+				fetch.add(max);
+				extremes.put(t, new String[] { min, max });
+			} else {
+				if (exposed.add(t)) {
+					g.outputs().add(ValueInfoProto.newBuilder().setName(t).build());
+				}
+				fetch.add(t);
+			}
+		}
+		Map<String, Float> reduced = new HashMap<>();
+
+		try (InferenceSession session = InferenceSession.open(augmented, SessionSettings.defaults(), modelName);
+				Progress.Task task = progress.start("calibrating (" + settings.method().getLiteral() + ")", samples, "samples")) {
+			for (int from = 0; from < samples; from += settings.batchSize()) {
+				int to = Math.min(samples, from + settings.batchSize());
+				Batch batch = data.read(from, to);
+				NdArray x = batch.inputs();
+				if (x.type() != input.type()) {
+					throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + input.name() + "' of " + modelName
+							+ " is " + input.type(), "preprocess the data to the model's input type");
+				}
+				RangeCollector inputCollector = collectors.get(input.name());
+				if (inputCollector != null) {
+					inputCollector.update(FloatBuffer.wrap(x.floats()));
+				}
+				if (!fetch.isEmpty()) {
+					List<Map.Entry<String, FloatBuffer>> outputs = new ArrayList<>();
+					session.run(Map.of(input.name(), x), fetch, (name, shape, values) -> outputs.add(Map.entry(name, values)));
+					if (extremesOnly) {
+						outputs.forEach(e -> reduced.put(e.getKey(), e.getValue().get(0)));
+						extremes.forEach((t, mm) -> collectors.get(t).updateExtremes(mm[0] == null ? 0f : reduced.get(mm[0]), reduced.get(mm[1])));
+					} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
+						outputs.parallelStream().forEach(e -> collectors.get(e.getKey()).update(e.getValue()));
+					}
+				}
+				task.advance(to - from);
+			}
+		}
+		Map<String, Range> ranges = new LinkedHashMap<>();
+		Map<String, Range> observed = new LinkedHashMap<>();
+		collectors.forEach((name, c) -> {
+			ranges.put(name, c.range());
+			observed.put(name, c.observed());
+		});
+		return new CalibrationResult(ranges, observed, samples, settings, data.name());
+	}
+}

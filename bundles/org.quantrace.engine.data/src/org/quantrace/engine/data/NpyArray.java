@@ -1,0 +1,223 @@
+package org.quantrace.engine.data;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.runtime.NdArray;
+
+/**
+ * A NumPy .npy array, memory-mapped so that slices along the first axis can be read without loading
+ * the whole file (format: https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html).
+ */
+public final class NpyArray {
+
+	private static final byte[] MAGIC = { (byte) 0x93, 'N', 'U', 'M', 'P', 'Y' };
+	private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
+	private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+	private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+
+	private final String source;
+	private final char kind;
+	private final int itemSize;
+	private final long[] shape;
+	private final ByteBuffer data;
+
+	private NpyArray(String source, char kind, int itemSize, long[] shape, ByteBuffer data) {
+		this.source = source;
+		this.kind = kind;
+		this.itemSize = itemSize;
+		this.shape = shape;
+		this.data = data;
+	}
+
+	/** Opens an .npy file; errors name the file and say what is wrong. */
+	public static NpyArray open(Path file) {
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			ByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
+			return parse(buffer, file.toString());
+		} catch (NoSuchFileException e) {
+			throw new InvalidInputException(file + ": file not found", "check the path of the .npy file", e);
+		} catch (IOException e) {
+			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+		}
+	}
+
+	/** Parses .npy bytes (e.g. an entry of an .npz archive). */
+	public static NpyArray parse(ByteBuffer buffer, String source) {
+		buffer.order(ByteOrder.LITTLE_ENDIAN);
+		byte[] magic = new byte[MAGIC.length];
+		if (buffer.remaining() < 10 || !Arrays.equals(magic, readMagic(buffer, magic))) {
+			throw new InvalidInputException(source + ": not a NumPy .npy file (no \\x93NUMPY header)", "save the array with numpy.save");
+		}
+		int major = buffer.get() & 0xFF;
+		buffer.get();
+		int headerLength = major == 1 ? buffer.getShort() & 0xFFFF : buffer.getInt();
+		byte[] header = new byte[headerLength];
+		buffer.get(header);
+		String h = new String(header, major >= 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+		Matcher d = DESCR.matcher(h);
+		Matcher f = FORTRAN.matcher(h);
+		Matcher s = SHAPE.matcher(h);
+		if (!d.find() || !f.find() || !s.find()) {
+			throw new InvalidInputException(source + ": malformed .npy header: " + h.trim(), "save the array with numpy.save");
+		}
+		if (d.group(1).equals(">")) {
+			throw new InvalidInputException(source + ": big-endian data (" + d.group() + ") is not supported", "convert with array.astype('<f4')");
+		}
+		if (f.group(1).equals("True")) {
+			throw new InvalidInputException(source + ": Fortran-ordered arrays are not supported", "save numpy.ascontiguousarray(array)");
+		}
+		List<Long> dims = new ArrayList<>();
+		for (String part : s.group(1).split(",")) {
+			if (!part.isBlank()) {
+				dims.add(Long.parseLong(part.trim()));
+			}
+		}
+		char kind = d.group(2).charAt(0);
+		int itemSize = Integer.parseInt(d.group(3));
+		long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
+		NpyArray array = new NpyArray(source, kind, itemSize, shape, buffer.slice().order(ByteOrder.LITTLE_ENDIAN));
+		array.elementType(); // fail early on unsupported types
+		long expected = array.elementCount() * itemSize;
+		if (array.data.remaining() < expected) {
+			throw new InvalidInputException(source + ": truncated: the header announces " + expected + " bytes of data, the file has "
+					+ array.data.remaining(), "save the array again");
+		}
+		return array;
+	}
+
+	private static byte[] readMagic(ByteBuffer buffer, byte[] into) {
+		buffer.get(into);
+		return into;
+	}
+
+	public long[] shape() {
+		return shape.clone();
+	}
+
+	public long elementCount() {
+		long n = 1;
+		for (long d : shape) {
+			n *= d;
+		}
+		return n;
+	}
+
+	/** The element type, as an ONNX type: float64 is read as FLOAT (converted), bool as UINT8. */
+	public DataType elementType() {
+		return switch (kind + "" + itemSize) {
+		case "f4", "f8" -> DataType.FLOAT;
+		case "u1", "b1" -> DataType.UINT8;
+		case "i1" -> DataType.INT8;
+		case "i4" -> DataType.INT32;
+		case "i8" -> DataType.INT64;
+		default -> throw new InvalidInputException(source + ": unsupported .npy element type " + kind + itemSize,
+				"use float32, uint8, int8, int32, int64 or bool");
+		};
+	}
+
+	/** Rows {@code [from, to)} along the first axis, converted to the ONNX type of {@link #elementType()}. */
+	public NdArray slice(int from, int to) {
+		long row = elementCount() / shape[0];
+		int n = Math.toIntExact((to - from) * row);
+		long[] sliceShape = shape.clone();
+		sliceShape[0] = to - from;
+		ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+		b.position(Math.toIntExact(from * row * itemSize));
+		return switch (kind + "" + itemSize) {
+		case "f4" -> {
+			float[] v = new float[n];
+			b.asFloatBuffer().get(v);
+			yield NdArray.ofFloats(sliceShape, v);
+		}
+		case "f8" -> {
+			float[] v = new float[n];
+			var db = b.asDoubleBuffer();
+			for (int i = 0; i < n; i++) {
+				v[i] = (float) db.get(i);
+			}
+			yield NdArray.ofFloats(sliceShape, v);
+		}
+		case "u1", "b1", "i1" -> {
+			byte[] v = new byte[n];
+			b.get(v);
+			yield NdArray.ofBytes(elementType(), sliceShape, v);
+		}
+		case "i4" -> {
+			int[] v = new int[n];
+			b.asIntBuffer().get(v);
+			yield NdArray.ofInts(sliceShape, v);
+		}
+		default -> {
+			long[] v = new long[n];
+			b.asLongBuffer().get(v);
+			yield NdArray.ofLongs(sliceShape, v);
+		}
+		};
+	}
+
+	/** The whole array. */
+	public NdArray read() {
+		return slice(0, (int) shape[0]);
+	}
+
+	/** Writes {@code array} as a version 1.0 .npy file (atomically). */
+	public static void write(Path file, NdArray array) throws IOException {
+		String descr = switch (array.type()) {
+		case FLOAT -> "<f4";
+		case UINT8 -> "|u1";
+		case INT8 -> "|i1";
+		case INT32 -> "<i4";
+		case INT64 -> "<i8";
+		default -> throw new IllegalArgumentException("cannot write " + array.type() + " to .npy");
+		};
+		long[] shape = array.shape();
+		StringBuilder dims = new StringBuilder();
+		for (long d : shape) {
+			dims.append(d).append(", ");
+		}
+		if (shape.length > 1) {
+			dims.setLength(dims.length() - 1);
+		}
+		String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims.toString().trim() + "), }";
+		int padded = ((MAGIC.length + 4 + header.length() + 1 + 63) / 64) * 64;
+		header = header + " ".repeat(padded - MAGIC.length - 4 - header.length() - 1) + "\n";
+		ByteArrayOutputStream out = new ByteArrayOutputStream();
+		out.write(MAGIC);
+		out.write(new byte[] { 1, 0, (byte) (header.length() & 0xFF), (byte) (header.length() >> 8) });
+		out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+		int n = Math.toIntExact(array.elementCount());
+		ByteBuffer b = ByteBuffer.allocate(n * array.type().byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+		switch (array.data()) {
+		case float[] v -> b.asFloatBuffer().put(v);
+		case byte[] v -> b.put(v);
+		case int[] v -> b.asIntBuffer().put(v);
+		case long[] v -> b.asLongBuffer().put(v);
+		default -> throw new IllegalArgumentException("cannot write " + array.type());
+		}
+		out.write(b.array());
+		SafeFiles.writeAtomically(file, out.toByteArray());
+	}
+
+	static boolean isNpy(Path file) throws IOException {
+		try (var in = Files.newInputStream(file)) {
+			return Arrays.equals(MAGIC, in.readNBytes(MAGIC.length));
+		}
+	}
+}

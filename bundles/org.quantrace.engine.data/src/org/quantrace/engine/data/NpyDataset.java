@@ -1,0 +1,92 @@
+package org.quantrace.engine.data;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.runtime.NdArray;
+
+/**
+ * Already-preprocessed inputs in a .npy file ([N, ...] matching the model input), with optional labels
+ * in a second .npy file: [N] class indices, or [N, K] 0/1 flags for multilabel data.
+ */
+public final class NpyDataset implements Dataset {
+
+	private final Path file;
+	private final NpyArray inputs;
+	private final Labels labels;
+
+	private NpyDataset(Path file, NpyArray inputs, Labels labels) {
+		this.file = file;
+		this.inputs = inputs;
+		this.labels = labels;
+	}
+
+	public static NpyDataset open(Path inputs, Path labelFile) {
+		NpyArray x = NpyArray.open(inputs);
+		if (x.shape().length < 1 || x.shape()[0] == 0) {
+			throw new InvalidInputException(inputs + ": the array holds no samples (shape " + Arrays.toString(x.shape()) + ")",
+					"the first axis must count the samples");
+		}
+		if (x.elementType() != DataType.FLOAT && x.elementType() != DataType.UINT8 && x.elementType() != DataType.INT8) {
+			throw new InvalidInputException(inputs + ": inputs must be float32, uint8 or int8, not " + x.elementType(), null);
+		}
+		Labels labels = null;
+		if (labelFile != null) {
+			NpyArray y = NpyArray.open(labelFile);
+			if (y.shape()[0] != x.shape()[0]) {
+				throw new InvalidInputException(labelFile + ": " + y.shape()[0] + " labels for " + x.shape()[0] + " samples in " + inputs,
+						"give one label (row) per sample");
+			}
+			labels = toLabels(y.read(), labelFile);
+		}
+		return new NpyDataset(inputs, x, labels);
+	}
+
+	private static Labels toLabels(NdArray y, Path source) {
+		float[] v = y.toFloats();
+		long[] shape = y.shape();
+		if (shape.length == 1) {
+			int[] classes = new int[v.length];
+			for (int i = 0; i < v.length; i++) {
+				classes[i] = (int) v[i];
+				if (classes[i] != v[i] || classes[i] < 0) {
+					throw new InvalidInputException(source + ": label " + v[i] + " at row " + i + " is not a class index", "labels are integers >= 0");
+				}
+			}
+			return Labels.singleLabel(classes);
+		}
+		if (shape.length == 2) {
+			byte[] flags = new byte[v.length];
+			for (int i = 0; i < v.length; i++) {
+				if (v[i] != 0 && v[i] != 1) {
+					throw new InvalidInputException(source + ": multilabel value " + v[i] + " at element " + i + " is not 0 or 1", null);
+				}
+				flags[i] = (byte) v[i];
+			}
+			return Labels.multilabel(flags, (int) shape[1]);
+		}
+		throw new InvalidInputException(source + ": labels must be [N] or [N, K], not " + Arrays.toString(shape), null);
+	}
+
+	@Override
+	public String name() {
+		return file.toString();
+	}
+
+	@Override
+	public int size() {
+		return (int) inputs.shape()[0];
+	}
+
+	@Override
+	public long[] sampleShape() {
+		return Arrays.copyOfRange(inputs.shape(), 1, inputs.shape().length);
+	}
+
+	@Override
+	public Batch read(int from, int to) {
+		return new Batch(inputs.slice(from, to), labels == null ? null : ArrayDataset.slice(labels, from, to));
+	}
+}

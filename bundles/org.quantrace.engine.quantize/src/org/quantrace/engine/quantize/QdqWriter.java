@@ -1,0 +1,314 @@
+package org.quantrace.engine.quantize;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.calibrate.Range;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.quantize.QuantizationPlan.Activation;
+import org.quantrace.engine.quantize.QuantizationPlan.Bias;
+import org.quantrace.engine.quantize.QuantizationPlan.Weight;
+import org.quantrace.model.recipe.IOType;
+import org.quantrace.model.trace.TensorRole;
+
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Writes a {@link QuantizationPlan} into the graph in QDQ form: QuantizeLinear/DequantizeLinear pairs on
+ * activations, integer initializers + DequantizeLinear on weights, int32 biases, and the model's inputs and
+ * outputs as float32 (Q at entry, DQ at exit) or as integer tensors.
+ */
+final class QdqWriter {
+
+	private final GraphEditor ed;
+	private final Graph g;
+	private final QuantizationPlan plan;
+	private final Map<String, QuantParams> activationParams;
+	private final IOType io;
+	private final boolean reduceRange;
+	private final Map<String, QuantParams> weightParams = new HashMap<>();
+	final List<QuantizedTensor> written = new ArrayList<>();
+
+	QdqWriter(Graph g, QuantizationPlan plan, Map<String, QuantParams> activationParams, IOType io, boolean reduceRange) {
+		this.g = g;
+		this.ed = new GraphEditor(g);
+		this.plan = plan;
+		this.activationParams = activationParams;
+		this.io = io;
+		this.reduceRange = reduceRange;
+	}
+
+	/** Applies the plan; {@code ranges}/{@code observed} are per activation root, for the record. */
+	void write(Map<String, Range> ranges, Map<String, Range> observed) {
+		Set<String> inputs = new HashSet<>();
+		g.runtimeInputs().forEach(v -> inputs.add(v.getName()));
+		Set<String> outputs = new HashSet<>();
+		g.outputs().forEach(v -> outputs.add(v.getName()));
+		for (Weight w : plan.weights()) {
+			weight(w);
+		}
+		for (Bias b : plan.biases()) {
+			bias(b);
+		}
+		for (QuantizationPlan.FusedActivation f : plan.fusedActivations()) {
+			Node producer = f.producer();
+			producer.setOutput(producer.outputs().indexOf(f.activation().input(0)), f.activation().output(0));
+			g.nodes().remove(f.activation());
+		}
+		for (Activation a : plan.activations().values()) {
+			String t = a.tensor();
+			String root = plan.root(t);
+			QuantParams p = activationParams.get(root);
+			TensorRole role = inputs.contains(t) ? TensorRole.INPUT : outputs.contains(t) ? TensorRole.OUTPUT : TensorRole.ACTIVATION;
+			if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
+				sameScaleOutput(t, p, ranges.get(root), outputs.contains(t));
+			} else if (role == TensorRole.INPUT) {
+				input(t, p, ranges.get(root));
+			} else if (role == TensorRole.OUTPUT) {
+				output(t, p, ranges.get(root));
+			} else {
+				pair(t, p);
+			}
+			written.add(new QuantizedTensor(t, role, a.producer(), p, ranges.get(root), observed.get(root)));
+		}
+		removeUnreadDequantizations();
+		ed.sort();
+	}
+
+	// ------------------------------------------------------------------ activations
+
+	/** Names of the tensors holding an activation's integer codes. */
+	private final Map<String, String> integer = new HashMap<>();
+	/** The activation each dequantized tensor stands for ({@code x_dq} → {@code x}). */
+	private final Map<String, String> dequantizedFrom = new HashMap<>();
+	/** Scalar scale and zero-point initializers, one per distinct value, shared by every Q/DQ using it. */
+	private final Map<Float, String> scales = new HashMap<>();
+	private final Map<String, String> zeroPoints = new HashMap<>();
+
+	private String[] scaleAndZero(String tensor, QuantParams p) {
+		String scale = scales.computeIfAbsent(p.scale(), v -> ed.scalarFloat(tensor + "_scale", v));
+		String key = p.type().dataType().displayName().toLowerCase(java.util.Locale.ROOT) + "_" + p.zeroPoint();
+		String zero = zeroPoints.computeIfAbsent(key, k -> ed.zeroPoint("zero_point_" + k, p.type(), p.zeroPoints(), false));
+		return new String[] { scale, zero };
+	}
+
+	private Node quantize(String tensor, String[] sz, String out) {
+		return ed.add("QuantizeLinear", null, List.of(tensor, sz[0], sz[1]), List.of(out));
+	}
+
+	private Node dequantize(String tensor, String[] sz, String out) {
+		return ed.add("DequantizeLinear", null, List.of(tensor, sz[0], sz[1]), List.of(out));
+	}
+
+	/** Q → DQ on an internal tensor; every reader then reads the dequantized value. */
+	private void pair(String tensor, QuantParams p) {
+		String[] sz = scaleAndZero(tensor, p);
+		String q = ed.fresh(tensor + "_q");
+		String dq = ed.fresh(tensor + "_dq");
+		Node qn = quantize(tensor, sz, q);
+		Node dqn = dequantize(q, sz, dq);
+		ed.rewireConsumers(tensor, dq, Set.of(qn, dqn));
+		integer.put(tensor, q);
+		dequantizedFrom.put(dq, tensor);
+	}
+
+	/**
+	 * The output of a data-movement op (MaxPool, Flatten, Reshape...) in the same group as its input: the
+	 * op reads its input's integer codes directly and its output stays integer, so the group needs one
+	 * Q and one DQ instead of a pair per op (ONNX Runtime would drop the inner pairs anyway).
+	 */
+	private void sameScaleOutput(String tensor, QuantParams p, Range range, boolean graphOutput) {
+		Node op = g.producer(tensor).orElseThrow();
+		String in = op.input(0);
+		op.setInput(0, integer.get(dequantizedFrom.getOrDefault(in, in)));
+		String[] sz = scaleAndZero(tensor, p);
+		if (!graphOutput) {
+			String dq = ed.fresh(tensor + "_dq");
+			Node dqn = dequantize(tensor, sz, dq);
+			ed.rewireConsumers(tensor, dq, Set.of(dqn));
+			integer.put(tensor, tensor);
+			dequantizedFrom.put(dq, tensor);
+			return;
+		}
+		QuantParams ioP = ioParams(p, range);
+		if (ioP == p) { // integer output of the activations' type: the op writes it directly
+			replaceType(g.outputs(), tensor, p.type().dataType());
+			readersGetDequantized(tensor, sz, Set.of());
+			integer.put(tensor, tensor);
+			return;
+		}
+		String q = ed.fresh(tensor + "_q");
+		op.setOutput(op.outputs().indexOf(tensor), q);
+		integer.put(tensor, q);
+		if (ioP == null) {
+			dequantize(q, sz, tensor);
+			return;
+		}
+		replaceType(g.outputs(), tensor, ioP.type().dataType());
+		String dq = ed.fresh(tensor + "_dq");
+		Node dqn = dequantize(q, sz, dq);
+		Node ion = quantize(dq, scaleAndZero(tensor + "_io", ioP), tensor);
+		ed.rewireConsumers(tensor, dq, Set.of(dqn, ion));
+	}
+
+	/** Gives the other readers of an integer tensor a DequantizeLinear. */
+	private void readersGetDequantized(String tensor, String[] sz, Set<Node> except) {
+		if (ed.isRead(tensor)) {
+			String dq = ed.fresh(tensor + "_dq");
+			Set<Node> keep = new HashSet<>(except);
+			keep.add(dequantize(tensor, sz, dq));
+			ed.rewireConsumers(tensor, dq, keep);
+			dequantizedFrom.put(dq, tensor);
+		}
+	}
+
+	/** The parameters a model input/output is exposed with for integer I/O, or null for float I/O. */
+	private QuantParams ioParams(QuantParams p, Range range) {
+		QuantType t = QuantType.of(io);
+		if (t == null) {
+			return null;
+		}
+		if (t == p.type()) {
+			return p;
+		}
+		boolean symmetric = p.type().signed() ? p.zeroPoint() == 0 : p.zeroPoint() == 1L << (p.type().bits() - 1);
+		return QuantMath.params(range, t, symmetric ? org.quantrace.model.recipe.QuantizationScheme.SYMMETRIC
+				: org.quantrace.model.recipe.QuantizationScheme.ASYMMETRIC, false);
+	}
+
+	private void input(String tensor, QuantParams p, Range range) {
+		QuantParams ioP = ioParams(p, range);
+		if (ioP == null) {
+			pair(tensor, p);
+			return;
+		}
+		replaceType(g.inputs(), tensor, ioP.type().dataType());
+		if (ioP == p) {
+			readersGetDequantized(tensor, scaleAndZero(tensor, p), Set.of());
+			integer.put(tensor, tensor);
+			return;
+		}
+		// integer input of another type than the activations: dequantize, then quantize like the activations
+		String f = ed.fresh(tensor + "_io_float");
+		Node in = dequantize(tensor, scaleAndZero(tensor + "_io", ioP), f);
+		String q = ed.fresh(tensor + "_q");
+		String dq = ed.fresh(tensor + "_dq");
+		String[] sz = scaleAndZero(tensor, p);
+		Node qn = quantize(f, sz, q);
+		Node dqn = dequantize(q, sz, dq);
+		ed.rewireConsumers(tensor, dq, Set.of(in, qn, dqn));
+		integer.put(tensor, q);
+		dequantizedFrom.put(dq, tensor);
+	}
+
+	private void output(String tensor, QuantParams p, Range range) {
+		Node producer = g.producer(tensor).orElseThrow();
+		String pre = ed.fresh(tensor + "_float");
+		producer.setOutput(producer.outputs().indexOf(tensor), pre);
+		QuantParams ioP = ioParams(p, range);
+		if (ioP == null) { // float output: Q → DQ, the DQ keeps the output's name
+			String[] sz = scaleAndZero(tensor, p);
+			String q = ed.fresh(tensor + "_q");
+			quantize(pre, sz, q);
+			dequantize(q, sz, tensor);
+			integer.put(tensor, q);
+			return;
+		}
+		// integer output: quantized straight to the output's type (the activations' own, or the I/O type)
+		replaceType(g.outputs(), tensor, ioP.type().dataType());
+		String[] sz = scaleAndZero(ioP == p ? tensor : tensor + "_io", ioP);
+		Node qn = quantize(pre, sz, tensor);
+		readersGetDequantized(tensor, sz, Set.of(qn));
+		integer.put(tensor, tensor);
+	}
+
+	/** DequantizeLinear nodes nobody reads any more (their op now reads integers) go, with their constants. */
+	private void removeUnreadDequantizations() {
+		Set<String> outputs = new HashSet<>();
+		g.outputs().forEach(v -> outputs.add(v.getName()));
+		g.nodes().removeIf(n -> n.opType().equals("DequantizeLinear") && !outputs.contains(n.output(0)) && !ed.isRead(n.output(0)));
+		for (Tensor t : new ArrayList<>(g.initializers())) {
+			if (!ed.isRead(t.name()) && !outputs.contains(t.name())) {
+				g.removeInitializer(t.name());
+			}
+		}
+	}
+
+	private static void replaceType(List<ValueInfoProto> infos, String tensor, DataType type) {
+		for (int i = 0; i < infos.size(); i++) {
+			if (infos.get(i).getName().equals(tensor)) {
+				infos.set(i, GraphEditor.withElementType(infos.get(i), type));
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ weights and biases
+
+	private void weight(Weight w) {
+		Tensor t = g.initializer(w.tensor());
+		float[] values = t.toFloatArray();
+		long[] dims = t.dims();
+		QuantType type = w.spec().type();
+		boolean weighted = OpRegistry.role(w.node()).orElse(null) == OpRegistry.Role.WEIGHTED;
+		boolean reduce = reduceRange && weighted; // reduce-range concerns weights (targets without 16-bit accumulation)
+		QuantParams p = w.axis() >= 0 ? QuantMath.params(QuantMath.channelRanges(values, dims, w.axis()), w.axis(), type, w.spec().scheme(), reduce)
+				: QuantMath.params(QuantMath.range(values), type, w.spec().scheme(), reduce);
+		storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(), w.input());
+		weightParams.put(w.node().name() + "\u0000" + w.tensor(), p);
+		Range own = QuantMath.range(values);
+		written.add(new QuantizedTensor(w.tensor(), weighted ? TensorRole.WEIGHT : TensorRole.ACTIVATION, w.node().name(), p, own, own));
+	}
+
+	private void bias(Bias b) {
+		Tensor t = g.initializer(b.tensor());
+		float[] values = t.toFloatArray();
+		QuantParams in = activationParams.get(plan.root(b.inputActivation()));
+		QuantParams wp = weightParams.get(b.node().name() + "\u0000" + b.weight());
+		boolean perChannel = wp.perChannel() && values.length > 1;
+		float[] scales = new float[perChannel ? values.length : 1];
+		for (int c = 0; c < scales.length; c++) {
+			scales[c] = in.scale() * wp.scales()[perChannel ? c : 0];
+		}
+		QuantParams p = new QuantParams(QuantType.INT32, scales, new long[scales.length], perChannel ? 0 : -1, false);
+		int[] codes = QuantMath.quantizeBias(values, in.scale(), wp.scales());
+		storeDequantized(b.tensor(), Tensor.ofInts(b.tensor(), t.dims(), codes), p, b.node(), OpRegistry.biasInput(b.node()));
+		Range own = QuantMath.range(values);
+		written.add(new QuantizedTensor(b.tensor(), TensorRole.BIAS, b.node().name(), p, own, own));
+	}
+
+	/**
+	 * Replaces a float constant read by {@code node} at input {@code index} with integer {@code codes} and
+	 * a DequantizeLinear; the float constant is dropped once nothing else reads it.
+	 */
+	private void storeDequantized(String tensor, Tensor codes, QuantParams p, Node node, int index) {
+		String q = ed.constant(tensor + "_q", codes);
+		String s = p.perChannel() ? ed.constant(tensor + "_scale", Tensor.ofFloats("s", new long[] { p.scales().length }, p.scales()))
+				: ed.scalarFloat(tensor + "_scale", p.scale());
+		// weight zero points are written even when 0 (ONNX Runtime fuses QDQ groups only when they are present);
+		// int32 bias zero points are always 0, ONNX's default, and are left out
+		List<String> inputs = p.type() == QuantType.INT32 ? List.of(q, s)
+				: List.of(q, s, ed.zeroPoint(tensor + "_zp", p.type(), p.zeroPoints(), p.perChannel()));
+		String dq = ed.fresh(tensor + "_dq");
+		if (p.perChannel()) {
+			ed.add("DequantizeLinear", null, inputs, List.of(dq), GraphEditor.intAttribute("axis", p.axis()));
+		} else {
+			ed.add("DequantizeLinear", null, inputs, List.of(dq));
+		}
+		node.setInput(index, dq);
+		dropIfUnused(tensor);
+	}
+
+	private void dropIfUnused(String tensor) {
+		boolean output = g.outputs().stream().anyMatch(v -> v.getName().equals(tensor));
+		if (!output && !ed.isRead(tensor)) {
+			g.removeInitializer(tensor);
+		}
+	}
+}

@@ -1,0 +1,138 @@
+package org.quantrace.engine.quantize;
+
+import java.util.Map;
+
+import org.quantrace.engine.calibrate.CalibrationResult;
+import org.quantrace.model.recipe.Granularity;
+import org.quantrace.model.recipe.QuantizationScheme;
+import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.model.trace.CalibrationRecord;
+import org.quantrace.model.trace.LayerQuantizationRecord;
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.QuantizationRecord;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
+import org.quantrace.model.trace.TraceFactory;
+
+/** Turns a {@link QuantizationResult} into the trace records behind the PhIMT0003 log. */
+public final class QuantizationRecords {
+
+	private static final TraceFactory F = TraceFactory.eINSTANCE;
+
+	private QuantizationRecords() {
+	}
+
+	public static QuantizationRecord toRecord(QuantizationResult result) {
+		QuantizationSpec spec = result.spec();
+		QuantizationRecord r = F.createQuantizationRecord();
+		r.setTechnique(spec.technique());
+		r.setIoType(spec.io());
+		r.setWeightPrecision(spec.weights().precision());
+		r.setWeightScheme(spec.weights().scheme());
+		r.setWeightGranularity(spec.weights().granularity());
+		if (spec.technique() == QuantizationTechnique.FULL_INTEGER) {
+			r.setActivationPrecision(spec.activations().precision());
+			r.setActivationScheme(spec.activations().scheme());
+			r.setActivationGranularity(spec.activations().granularity());
+		}
+		r.setReduceRange(spec.reduceRange());
+		r.setOpset(result.model().opset());
+		r.setTransformationFunction(transformationFunction(spec));
+		r.setScaleFactorFormula(scaleFactorFormula(spec));
+		if (result.calibration() != null) {
+			r.setCalibration(calibration(result.calibration()));
+		}
+		for (QuantizedTensor t : result.tensors()) {
+			TensorQuantizationRecord tr = F.createTensorQuantizationRecord();
+			tr.setTensor(t.tensor());
+			tr.setRole(t.role());
+			tr.setNode(t.node());
+			if (t.params().type().precision() != null) {
+				tr.setPrecision(t.params().type().precision());
+			}
+			tr.setGranularity(t.params().perChannel() ? Granularity.PER_CHANNEL : Granularity.PER_TENSOR);
+			tr.setScheme(isSymmetric(t.params()) ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
+			if (t.params().perChannel()) {
+				tr.setAxis(t.params().axis());
+			}
+			if (t.range() != null) {
+				tr.getRangeMin().add(t.range().min());
+				tr.getRangeMax().add(t.range().max());
+			}
+			for (float s : t.params().scales()) {
+				tr.getScales().add((double) s);
+			}
+			for (long z : t.params().zeroPoints()) {
+				tr.getZeroPoints().add(z);
+			}
+			r.getTensors().add(tr);
+		}
+		for (QuantizationResult.Layer l : result.layers()) {
+			LayerQuantizationRecord lr = F.createLayerQuantizationRecord();
+			lr.setNode(l.node());
+			lr.setOpType(l.opType());
+			lr.setLayerIndex(l.index());
+			lr.setQuantized(l.quantized());
+			lr.setReason(l.reason());
+			if (l.weights() != null) {
+				lr.setPrecision(l.weights().precision());
+				lr.setScheme(l.weights().scheme());
+				lr.setGranularity(l.weights().granularity());
+			} else if (l.activations() != null) {
+				lr.setPrecision(l.activations().precision());
+				lr.setScheme(l.activations().scheme());
+				lr.setGranularity(l.activations().granularity());
+			}
+			r.getLayers().add(lr);
+		}
+		for (QuantizationSpec.Exclusion e : spec.exclusions()) {
+			r.getAdditionalConfiguration().add(parameter("exclude " + e.kind().getLiteral() + " " + e.pattern(), e.reason() == null ? "" : e.reason()));
+		}
+		for (QuantizationSpec.Override o : spec.overrides()) {
+			r.getAdditionalConfiguration().add(parameter("override " + o.layer(), o.toString()));
+		}
+		return r;
+	}
+
+	static boolean isSymmetric(QuantParams p) {
+		long mid = p.type().signed() ? 0 : 1L << (p.type().bits() - 1);
+		for (long z : p.zeroPoints()) {
+			if (z != mid) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static CalibrationRecord calibration(CalibrationResult c) {
+		CalibrationRecord r = F.createCalibrationRecord();
+		r.setMethod(c.settings().method());
+		r.setSampleCount(c.samples());
+		r.setBatchSize(c.settings().batchSize());
+		for (Map.Entry<String, String> p : c.settings().parameters().entrySet()) {
+			r.getParameters().add(parameter(p.getKey(), p.getValue()));
+		}
+		r.getParameters().add(parameter("dataset", c.dataset()));
+		return r;
+	}
+
+	static Parameter parameter(String key, String value) {
+		Parameter p = F.createParameter();
+		p.setKey(key);
+		p.setValue(value);
+		return p;
+	}
+
+	/** The affine mapping in the template's terms. */
+	static String transformationFunction(QuantizationSpec spec) {
+		return spec.technique() == QuantizationTechnique.DYNAMIC_RANGE
+				? "weights: q = clamp(round(x / s) + z, qmin, qmax) offline; activations: DynamicQuantizeLinear at run time (uint8, s and z from each batch's range); dequantization x' = s (q - z)"
+				: "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)";
+	}
+
+	static String scaleFactorFormula(QuantizationSpec spec) {
+		return "asymmetric: s = (α - β) / (2^b - 1), z = round(qmin - β / s), i.e. 1/s = (2^b - 1) / (α - β) with [β, α] the calibrated range "
+				+ "widened to contain 0; symmetric: s = max(|α|, |β|) / (2^(b-1) - 1), z = 0 (signed) or 2^(b-1) (unsigned); "
+				+ "bias: int32 with s = s_input × s_weight, z = 0";
+	}
+}

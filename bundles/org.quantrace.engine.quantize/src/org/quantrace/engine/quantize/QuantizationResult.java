@@ -1,0 +1,29 @@
+package org.quantrace.engine.quantize;
+
+import java.util.List;
+import java.util.Map;
+
+import org.quantrace.engine.calibrate.CalibrationResult;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
+
+/**
+ * A quantized model and everything needed to account for it: per-layer decisions (quantized, or float
+ * and why), the parameters of every quantized tensor, the calibration, and the integer I/O parameters.
+ */
+public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<Layer> layers, List<QuantizedTensor> tensors,
+		CalibrationResult calibration, Map<String, IoQuantization.Io> integerInputs, Map<String, IoQuantization.Io> integerOutputs) {
+
+	/** What happened to one layer (node) of the model, in layer-index order. */
+	public record Layer(int index, String node, String opType, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
+	}
+
+	public long quantizedLayers() {
+		return layers.stream().filter(Layer::quantized).count();
+	}
+
+	public List<Layer> floatLayers() {
+		return layers.stream().filter(l -> !l.quantized()).toList();
+	}
+}

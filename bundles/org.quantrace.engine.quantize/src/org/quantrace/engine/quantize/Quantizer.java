@@ -1,0 +1,126 @@
+package org.quantrace.engine.quantize;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.calibrate.CalibrationResult;
+import org.quantrace.engine.calibrate.Calibrator;
+import org.quantrace.engine.calibrate.Range;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.onnx.Initializers;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.OpsetUpgrade;
+import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.quantize.QuantizationPlan.Decision;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.engine.runtime.ShapeProbe;
+import org.quantrace.model.recipe.IOType;
+import org.quantrace.model.recipe.QuantizationTechnique;
+
+/**
+ * Quantizes a model as a {@link QuantizationSpec} says: prepares it (Constant weights to initializers,
+ * opset 13, or 21 for int16), then writes dynamic-range or full-integer (QDQ) quantization, calibrating
+ * the latter on the given data. The result always loads in ONNX Runtime: it is checked before returning.
+ */
+public final class Quantizer {
+
+	/** Opset for QDQ with per-channel axes; int16 QuantizeLinear needs opset 21. */
+	static final int QDQ_OPSET = 13;
+	static final int INT16_OPSET = 21;
+
+	private Quantizer() {
+	}
+
+	public static QuantizationResult quantize(OnnxModel source, String modelName, QuantizationSpec spec, Dataset calibration, Progress progress) {
+		OnnxModel model = source.copy();
+		if (!spec.isQuantized()) {
+			List<QuantizationResult.Layer> layers = new ArrayList<>();
+			int index = 0;
+			for (var n : model.graph().topologicalOrder()) {
+				if (!"Constant".equals(n.opType())) {
+					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null));
+				}
+			}
+			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of());
+		}
+		if (spec.technique() == QuantizationTechnique.DYNAMIC_RANGE && spec.io() != IOType.FLOAT32) {
+			throw new InvalidInputException("scheme '" + spec.name() + "': dynamic-range quantization with " + spec.io().getLiteral()
+					+ " inputs/outputs is not possible: activations stay float and are quantized only inside the ops",
+					"use io float32 with dynamic-range, or full-integer quantization for integer I/O");
+		}
+		if (spec.technique() == QuantizationTechnique.FULL_INTEGER && calibration == null) {
+			throw new InvalidInputException("scheme '" + spec.name() + "': full-integer quantization needs calibration data",
+					"give a calibration dataset (e.g. --calibration data.npy, or 'calibrate ... on DATASET' in the recipe)");
+		}
+		Initializers.hoistConstants(model.graph());
+		Map<String, TensorInfo> types = probe(model, modelName);
+		int required = spec.usesInt16() ? INT16_OPSET : QDQ_OPSET;
+		if (spec.opset() > 0 && spec.opset() < required) {
+			throw new InvalidInputException("scheme '" + spec.name() + "': opset " + spec.opset() + " is too low: "
+					+ (required == INT16_OPSET ? "int16 QuantizeLinear needs opset 21" : "per-channel QDQ needs opset 13"),
+					"raise the scheme's opset to " + required + " or remove it");
+		}
+		Map<String, Integer> ranks = new HashMap<>();
+		types.forEach((name, info) -> {
+			if (info.shape() != null) {
+				ranks.put(name, info.shape().size());
+			}
+		});
+		OpsetUpgrade.upgrade(model, Math.max(required, spec.opset()), modelName, ranks);
+
+		List<Decision> decisions;
+		List<QuantizedTensor> tensors;
+		CalibrationResult calibrated = null;
+		if (spec.technique() == QuantizationTechnique.DYNAMIC_RANGE) {
+			DynamicRangeWriter writer = new DynamicRangeWriter(model.graph(), spec);
+			writer.write();
+			decisions = writer.decisions;
+			tensors = writer.written;
+		} else {
+			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
+			calibrated = Calibrator.calibrate(model, modelName, plan.calibrationTensors(), calibration, spec.calibration(), progress);
+			Map<String, QuantParams> params = new LinkedHashMap<>();
+			Map<String, Range> ranges = new LinkedHashMap<>();
+			for (String root : plan.calibrationTensors()) {
+				QuantizationPlan.Activation a = plan.activations().get(root);
+				Range range = a.forcedRange() != null ? a.forcedRange() : calibrated.ranges().get(root);
+				ranges.put(root, range);
+				params.put(root, QuantMath.params(range, a.spec().type(), a.spec().scheme(), false));
+			}
+			QdqWriter writer = new QdqWriter(model.graph(), plan, params, spec.io(), spec.reduceRange());
+			writer.write(ranges, calibrated.observed());
+			decisions = plan.decisions();
+			tensors = writer.written;
+		}
+		checkLoads(model, modelName, spec);
+		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
+				d.node().opType(), d.quantized(), d.reason(), d.weights(), d.activations())).toList();
+		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model));
+	}
+
+	/** Element types and shapes of the model's tensors, if the model runs on zeros; else empty (all treated as float). */
+	private static Map<String, TensorInfo> probe(OnnxModel model, String modelName) {
+		try {
+			return ShapeProbe.probe(model, modelName);
+		} catch (QuantraceException e) {
+			return Map.of();
+		}
+	}
+
+	private static void checkLoads(OnnxModel model, String modelName, QuantizationSpec spec) {
+		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults().withThreads(1), modelName + " (" + spec.name() + ")")) {
+			s.inputs();
+		} catch (QuantraceException e) {
+			throw new QuantraceException("the " + spec.name() + " model made from " + modelName + " does not load in ONNX Runtime: " + e.getMessage(),
+					"this is a Quantrace bug; as a workaround exclude the failing node from quantization", e);
+		}
+	}
+}

@@ -1,0 +1,82 @@
+package org.quantrace.engine.onnx;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Scale and zero point of a model's integer inputs and outputs, read from the graph itself: an integer
+ * input is read by a DequantizeLinear, an integer output is written by a QuantizeLinear. This is what an
+ * evaluator needs to feed q = r / s + z and to read r = s (q - z), whoever quantized the model.
+ */
+public final class IoQuantization {
+
+	/** One integer input or output. */
+	public record Io(String name, DataType type, float scale, long zeroPoint) {
+		/** Midpoint of the type, the deck's multilabel threshold: 0 for int8, 128 for uint8. */
+		public long midpoint() {
+			return switch (type) {
+			case INT8 -> 0;
+			case UINT8 -> 128;
+			case INT16 -> 0;
+			default -> throw new IllegalStateException(type + " is not an integer I/O type");
+			};
+		}
+
+		public long quantize(float real) {
+			long qmin = type == DataType.UINT8 ? 0 : type == DataType.INT8 ? -128 : -32768;
+			long qmax = type == DataType.UINT8 ? 255 : type == DataType.INT8 ? 127 : 32767;
+			double q = Math.rint(real / scale) + zeroPoint;
+			return (long) Math.max(qmin, Math.min(qmax, q));
+		}
+
+		public float dequantize(long q) {
+			return (q - zeroPoint) * scale;
+		}
+	}
+
+	private IoQuantization() {
+	}
+
+	/** Integer inputs by name (float inputs are absent). */
+	public static Map<String, Io> inputs(OnnxModel model) {
+		Map<String, Io> result = new LinkedHashMap<>();
+		Graph g = model.graph();
+		for (ValueInfoProto v : g.runtimeInputs()) {
+			TensorInfo info = TensorInfo.of(v);
+			if (!info.type().isInteger()) {
+				continue;
+			}
+			g.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.input(0).equals(v.getName())).findFirst()
+					.flatMap(n -> io(g, v.getName(), info.type(), n)).ifPresent(io -> result.put(io.name(), io));
+		}
+		return result;
+	}
+
+	/** Integer outputs by name. */
+	public static Map<String, Io> outputs(OnnxModel model) {
+		Map<String, Io> result = new LinkedHashMap<>();
+		Graph g = model.graph();
+		for (ValueInfoProto v : g.outputs()) {
+			TensorInfo info = TensorInfo.of(v);
+			if (!info.type().isInteger()) {
+				continue;
+			}
+			g.producer(v.getName()).filter(n -> n.opType().equals("QuantizeLinear")).flatMap(n -> io(g, v.getName(), info.type(), n))
+					.ifPresent(io -> result.put(io.name(), io));
+		}
+		return result;
+	}
+
+	private static Optional<Io> io(Graph g, String name, DataType type, Node qdq) {
+		Tensor scale = g.constant(qdq.input(1));
+		Tensor zero = qdq.input(2).isEmpty() ? null : g.constant(qdq.input(2));
+		if (scale == null || scale.elementCount() != 1) {
+			return Optional.empty();
+		}
+		long z = zero == null ? 0 : zero.toLongArray()[0];
+		return Optional.of(new Io(name, type, scale.toFloatArray()[0], z));
+	}
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Prints Quantrace's benchmark figures (calibration cost, memory, int8 speed-up, accuracy).
+# Usage: tests/org.quantrace.bench/bench.sh [MODEL.onnx]   (default: ../shared/reference-models/fashion_resnet_wide.onnx)
+# Run on an otherwise idle machine; it takes a few minutes.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$root/.mvn/select-jdk.sh"
+qr_select_jdk || exit 2
+cd "$root"
+log="$(mktemp)"
+./mvnw -B -q package -DskipTests >"$log" 2>&1 || { cat "$log"; exit 3; }
+rm -f "$log"
+cp="releng/org.quantrace.repository/target/repository/plugins/*"
+cp="$cp:$(ls tests/org.quantrace.bench/target/org.quantrace.bench-*.jar):$(ls tests/org.quantrace.testing/target/org.quantrace.testing-*.jar)"
+exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -Dquantrace.root="$root" -cp "$cp" org.quantrace.bench.Bench "$@"

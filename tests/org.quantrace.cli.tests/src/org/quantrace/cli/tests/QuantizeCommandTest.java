@@ -1,0 +1,83 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.testing.FashionMnist;
+import org.quantrace.testing.TestData;
+
+class QuantizeCommandTest {
+
+	private static final String MODEL = TestData.data("models/fashion_mnist_cnn.onnx").toString();
+	private static Path dir;
+	private static Path calibration;
+
+	@BeforeAll
+	static void writeCalibrationNpy() throws IOException {
+		dir = TestData.tempDir("quantize-cli");
+		var images = FashionMnist.folder(TestData.example("data/calibration"), TestData.labelMap(TestData.example("data/labels.json")));
+		calibration = dir.resolve("calibration.npy");
+		NpyArray.write(calibration, NdArray.ofFloats(new long[] { images.count(), 1, 28, 28 }, images.pixels()));
+	}
+
+	@Test
+	void fullIntegerWithInt8IoReportsLayersIoAndSize() {
+		Path out = dir.resolve("fiq-int8.onnx");
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--calibration", calibration.toString(), "--method", "percentile=99.99",
+				"-o", out.toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("calibration percentile on 300 samples"), cli.out());
+		assertTrue(cli.out().contains("Quantized 10 of 10 layers."), cli.out());
+		assertTrue(cli.out().contains("Input  input INT8: scale 0.003921"), cli.out());
+		assertTrue(cli.err().contains("calibrating (percentile): 300/300 samples"), "progress is shown: " + cli.err());
+		OnnxModel written = OnnxModel.load(out);
+		assertEquals(DataType.INT8, IoQuantization.inputs(written).get("input").type());
+	}
+
+	@Test
+	void exclusionsAreListedWithTheirReason() {
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--calibration", calibration.toString(), "--exclude", "op:Gemm", "-o",
+				dir.resolve("partial.onnx").toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains(" Left float:"), cli.out());
+		assertTrue(cli.out().contains("Gemm '/l1/Gemm': excluded by the recipe (op Gemm)"), cli.out());
+	}
+
+	@Test
+	void dynamicRangeNeedsNoData() {
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "drq", "-o", dir.resolve("drq.onnx").toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("Scheme drq: dynamic-range"), cli.out());
+	}
+
+	@Test
+	void mistakesExitWithTwoAndWriteNothing() {
+		Path out = dir.resolve("never.onnx");
+		Cli noData = Cli.run("quantize", MODEL, "--scheme", "fiq-uint8", "-o", out.toString());
+		assertEquals(2, noData.exitCode());
+		assertTrue(noData.err().contains("full-integer quantization needs calibration data"), noData.err());
+		Cli badScheme = Cli.run("quantize", MODEL, "--scheme", "fiq-int4", "-o", out.toString());
+		assertEquals(2, badScheme.exitCode());
+		assertTrue(badScheme.err().contains("unknown scheme 'fiq-int4'"), badScheme.err());
+		Cli badPercentile = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--calibration", calibration.toString(), "--method",
+				"percentile=120", "-o", out.toString());
+		assertEquals(2, badPercentile.exitCode());
+		assertTrue(badPercentile.err().contains("the percentile must be in (0, 100]"), badPercentile.err());
+		assertFalse(Files.exists(out), "nothing is written when the input is wrong");
+		Cli drqInt16 = Cli.run("quantize", MODEL, "--scheme", "drq", "--weights", "int16", "-o", dir.resolve("drq16.onnx").toString());
+		assertEquals(0, drqInt16.exitCode(), drqInt16.err());
+		assertTrue(drqInt16.out().contains("dynamic-range quantization stores weights as int8 only"), "and says why layers stay float: " + drqInt16.out());
+	}
+}

@@ -1,0 +1,105 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.calibrate.CalibrationSettings;
+import org.quantrace.engine.calibrate.Calibrator;
+import org.quantrace.engine.calibrate.Range;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.NpyDataset;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.model.recipe.CalibrationMethod;
+import org.quantrace.testing.TestData;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Calibration methods on a heavy-tailed activation (Student-t, 2 degrees of freedom), against reference
+ * ranges computed with numpy by tests/data/make_test_models.py, fed in one batch and streamed.
+ */
+class CalibrationTest {
+
+	private static final JsonNode REF = TestData.json(TestData.data("expected/heavy_tailed.ranges.json"));
+	private static final Dataset DATA = NpyDataset.open(TestData.data("models/heavy_tailed.npy"), null);
+
+	/** y = Relu(x) on [N, 1]: calibrating x (the input) and y (an intermediate exposed as an output). */
+	static OnnxModel reluModel() {
+		TypeProto t = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(TensorShapeProto.newBuilder()
+				.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N")).addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(1))))
+				.build();
+		GraphProto g = GraphProto.newBuilder().setName("relu").addNode(NodeProto.newBuilder().setOpType("Relu").setName("relu").addInput("x").addOutput("h"))
+				.addNode(NodeProto.newBuilder().setOpType("Neg").setName("neg").addInput("h").addOutput("y"))
+				.addInput(ValueInfoProto.newBuilder().setName("x").setType(t)).addOutput(ValueInfoProto.newBuilder().setName("y").setType(t)).build();
+		return OnnxModel.of(ModelProto.newBuilder().setIrVersion(7).addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build());
+	}
+
+	private static Range calibrate(CalibrationSettings settings, String tensor) {
+		return Calibrator.calibrate(reluModel(), "relu", List.of("x", "h"), DATA, settings, Progress.NONE).ranges().get(tensor);
+	}
+
+	@ParameterizedTest
+	@ValueSource(ints = { 20000, 256 })
+	void minMaxKeepsEveryValue(int batch) {
+		Range r = calibrate(CalibrationSettings.minMax().withBatchSize(batch), "x");
+		assertEquals(REF.get("min").asDouble(), r.min(), 0);
+		assertEquals(REF.get("max").asDouble(), r.max(), 0);
+		assertEquals(REF.get("max").asDouble(), calibrate(CalibrationSettings.minMax().withBatchSize(batch), "h").max(), 0);
+	}
+
+	@ParameterizedTest
+	@ValueSource(ints = { 20000, 256 })
+	void percentileClipsTheTailsLikeNumpy(int batch) {
+		Range r = calibrate(CalibrationSettings.minMax().withPercentile(99.9).withBatchSize(batch), "x");
+		double width = 2 * REF.get("bin_width").asDouble() * 2; // streamed histograms may have doubled their range once
+		JsonNode p = REF.get("percentile_99_9");
+		assertEquals(p.get(0).asDouble(), r.min(), width, "lower bound");
+		assertEquals(p.get(1).asDouble(), r.max(), width, "upper bound");
+		assertTrue(r.max() < REF.get("max").asDouble() / 3, "a heavy tail makes percentile much narrower than MinMax: " + r);
+	}
+
+	@Test
+	void entropyFindsTensorRtsThreshold() {
+		Range single = calibrate(CalibrationSettings.minMax().with(CalibrationMethod.ENTROPY).withBatchSize(20000), "x");
+		double threshold = REF.get("entropy_threshold").asDouble();
+		double width = REF.get("bin_width").asDouble();
+		assertEquals(threshold, single.max(), 1.01 * width, "same histogram as numpy: same threshold within a bin");
+		assertEquals(-threshold, single.min(), 1.01 * width);
+		Range streamed = calibrate(CalibrationSettings.minMax().with(CalibrationMethod.ENTROPY).withBatchSize(256), "x");
+		assertEquals(threshold, streamed.max(), 0.05 * threshold, "streamed histograms lose resolution only by range doublings");
+		Range percentile = calibrate(CalibrationSettings.minMax().withPercentile(99.9).withBatchSize(256), "x");
+		assertNotEquals(percentile.max(), streamed.max(), 1.0, "entropy is not percentile in disguise");
+		assertTrue(streamed.max() < REF.get("max").asDouble() * 0.6, "entropy clips the tail: " + streamed);
+	}
+
+	@Test
+	void movingAverageFollowsTypicalBatchesNotTheExtremeOne() {
+		Range avg = calibrate(CalibrationSettings.minMax().with(CalibrationMethod.MOVING_AVERAGE).withBatchSize(256), "x");
+		Range minMax = calibrate(CalibrationSettings.minMax().withBatchSize(256), "x");
+		assertTrue(avg.max() < minMax.max() && avg.min() > minMax.min(), avg + " inside " + minMax);
+		assertTrue(calibrate(CalibrationSettings.minMax().with(CalibrationMethod.MOVING_AVERAGE).withBatchSize(256), "h").min() == 0,
+				"ReLU output never goes below 0");
+	}
+
+	@Test
+	void onlyTheRequestedNumberOfSamplesIsUsed() {
+		var result = Calibrator.calibrate(reluModel(), "relu", List.of("x"), DATA, CalibrationSettings.minMax().withMaxSamples(300).withBatchSize(64),
+				Progress.NONE);
+		assertEquals(300, result.samples());
+	}
+}
