@@ -103,6 +103,55 @@ def wild_opset9_model():
     return model
 
 
+def residual_zero_channels_model():
+    """A residual CNN whose weights make some channels exactly zero, so removing them changes nothing:
+    conv_a (3->8) channels 1 and 5; conv_b and the 1x1 shortcut conv_s (added together) channels 2 and 6;
+    conv_c (8->4) channel 3. Zeroed filters have zero bias, so their ReLU outputs are 0 for any input."""
+    rng = np.random.default_rng(7)
+    def conv(name, cout, cin, k, zero):
+        w = (rng.standard_normal((cout, cin, k, k)) * 0.4).astype(np.float32)
+        b = (rng.standard_normal(cout) * 0.1).astype(np.float32)
+        w[zero] = 0
+        b[zero] = 0
+        return [numpy_helper.from_array(w, name + "_w"), numpy_helper.from_array(b, name + "_b")]
+    inits = conv("conv_a", 8, 3, 3, [1, 5]) + conv("conv_b", 8, 8, 3, [2, 6]) + conv("conv_s", 8, 3, 1, [2, 6]) + conv("conv_c", 4, 8, 3, [3])
+    inits += [numpy_helper.from_array((rng.standard_normal((5, 4 * 8 * 8)) * 0.05).astype(np.float32), "fc_w"),
+              numpy_helper.from_array((rng.standard_normal(5) * 0.1).astype(np.float32), "fc_b")]
+    nodes = [
+        helper.make_node("Conv", ["x", "conv_a_w", "conv_a_b"], ["a"], name="conv_a", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["a"], ["a_relu"], name="relu_a"),
+        helper.make_node("Conv", ["a_relu", "conv_b_w", "conv_b_b"], ["b"], name="conv_b", pads=[1, 1, 1, 1]),
+        helper.make_node("Conv", ["x", "conv_s_w", "conv_s_b"], ["s"], name="conv_s"),
+        helper.make_node("Add", ["b", "s"], ["sum"], name="residual_add"),
+        helper.make_node("Relu", ["sum"], ["sum_relu"], name="relu_sum"),
+        helper.make_node("Conv", ["sum_relu", "conv_c_w", "conv_c_b"], ["c"], name="conv_c", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["c_relu"], name="relu_c"),
+        helper.make_node("Flatten", ["c_relu"], ["flat"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["flat", "fc_w", "fc_b"], ["y"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(nodes, "residual_zero_channels", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 5])], inits)
+    model = helper.make_model(graph, producer_name="quantrace-tests", producer_version="1", opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    return model
+
+
+def standalone_batchnorm_model():
+    """BatchNormalization straight on the input (nothing to fold it into), then Relu."""
+    rng = np.random.default_rng(3)
+    inits = [numpy_helper.from_array(v.astype(np.float32), n) for n, v in
+             (("scale", rng.random(3) + 0.5), ("bias", rng.standard_normal(3)), ("mean", rng.standard_normal(3)), ("var", rng.random(3) + 0.2))]
+    nodes = [helper.make_node("BatchNormalization", ["x", "scale", "bias", "mean", "var"], ["bn"], name="bn", epsilon=1e-3),
+             helper.make_node("Relu", ["bn"], ["y"], name="relu")]
+    graph = helper.make_graph(nodes, "standalone_bn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 4, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 4, 4])], inits)
+    model = helper.make_model(graph, producer_name="quantrace-tests", producer_version="1", opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    return model
+
+
 def heavy_tailed_calibration():
     """20,000 Student-t (2 degrees of freedom) values: a heavy-tailed activation. Reference ranges: the exact
     percentiles (numpy) and TensorRT's entropy threshold on a 2048-bin histogram of |x| over [0, max|x|]."""
@@ -210,6 +259,11 @@ def main():
     p = os.path.join(MODELS, "wild_opset9.onnx")
     onnx.save(wild, p)
     results["wild_opset9"] = expected(wild, p)
+    for name, make in (("residual_zero_channels", residual_zero_channels_model), ("standalone_bn", standalone_batchnorm_model)):
+        m = make()
+        p = os.path.join(MODELS, name + ".onnx")
+        onnx.save(m, p)
+        results[name] = expected(m, p)
     x, ranges = heavy_tailed_calibration()
     np.save(os.path.join(MODELS, "heavy_tailed.npy"), x)
     with open(os.path.join(EXPECTED, "heavy_tailed.ranges.json"), "w") as f:

@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
-import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.Datasets;
 import org.quantrace.engine.onnx.IoQuantization;
@@ -95,13 +94,8 @@ final class QuantizeCommand implements Callable<Integer> {
 		OnnxModel source = OnnxModel.load(model);
 		Dataset data = calibration == null ? null : Datasets.open(calibration, null);
 		QuantizationResult result = Quantizer.quantize(source, model.toString(), resolved, data, ConsoleProgress.forConsole(spec.commandLine().getErr()));
-		byte[] bytes = result.model().toBytes();
-		try {
-			org.quantrace.engine.SafeFiles.writeAtomically(output, bytes);
-		} catch (IOException e) {
-			throw new QuantraceException(output + ": cannot write the model (" + e.getMessage() + ")", "check the folder exists and is writable", e);
-		}
-		report(result, Files.size(model), bytes.length, spec.commandLine().getOut());
+		ModelOutput.write(result.model(), output);
+		report(result, Files.size(model), Files.size(output), spec.commandLine().getOut());
 		return ExitCodes.OK;
 	}
 

@@ -135,6 +135,20 @@ public final class Graph {
 	}
 
 	/**
+	 * Drops the initializers no node reads (subgraphs included) and no output exports, and their entries
+	 * among the graph inputs (IR &lt; 4 lists them there). Returns how many went.
+	 */
+	public int removeUnusedInitializers() {
+		Set<String> used = new HashSet<>();
+		allNodes().forEach(n -> used.addAll(n.inputs()));
+		outputs.forEach(v -> used.add(v.getName()));
+		List<String> unused = initializers.keySet().stream().filter(n -> !used.contains(n)).toList();
+		unused.forEach(initializers::remove);
+		inputs.removeIf(v -> unused.contains(v.getName()));
+		return unused.size();
+	}
+
+	/**
 	 * The constant value of {@code tensor}: an initializer, or the value of a Constant node, looked up in
 	 * this graph and then in the enclosing graphs (subgraphs may read outer-scope constants). Null if the
 	 * tensor is computed at run time.

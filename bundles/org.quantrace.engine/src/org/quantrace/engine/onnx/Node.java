@@ -164,7 +164,8 @@ public final class Node {
 
 	// ------------------------------------------------------------------ serialization
 
-	NodeProto toProto() {
+	/** The node as protobuf, subgraphs included. */
+	public NodeProto toProto() {
 		if (subgraphs.isEmpty()) {
 			return proto.build();
 		}

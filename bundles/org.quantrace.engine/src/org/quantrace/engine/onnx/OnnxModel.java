@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.quantrace.engine.InvalidInputException;
@@ -190,6 +191,16 @@ public final class OnnxModel {
 			}
 		}
 		header.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key).setValue(value));
+	}
+
+	/** Training algorithms stored with the model (TrainingInfoProto): graphs that only training runs. */
+	public List<ai.onnx.proto.OnnxMl.TrainingInfoProto> trainingInfo() {
+		return header.getTrainingInfoList();
+	}
+
+	/** Drops the training algorithms: an inference model must not carry them. */
+	public void clearTrainingInfo() {
+		header.clearTrainingInfo();
 	}
 
 	// ------------------------------------------------------------------ output

@@ -1,0 +1,86 @@
+package org.quantrace.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.convert.FreezeOptions;
+import org.quantrace.engine.convert.FreezeResult;
+import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.data.Datasets;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.model.recipe.TrainingOperation;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Freeze a trained model into an inference model (PhIMT0002): eliminate Dropout, fold BatchNormalization,",
+				"drop training algorithms and Identity nodes, fold constants; then compare outputs with the original in inference mode." })
+final class ConvertCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	@Parameters(paramLabel = "MODEL.onnx", description = "The trained model.")
+	Path model;
+
+	@Option(names = { "-o", "--output" }, required = true, paramLabel = "OUT.onnx", description = "Where to write the frozen model.")
+	Path output;
+
+	@Option(names = "--keep", paramLabel = "OP", split = ",",
+			description = "Training operations to keep (in inference form): dropout, batch-normalization, gradient-clipping, learning-rate-scheduling, weight-regularization.")
+	List<String> keep = List.of();
+
+	@Option(names = "--no-fold", description = "Do not fold constant subgraphs.")
+	boolean noFold;
+
+	@Option(names = "--opset", paramLabel = "N", description = "Upgrade the default-domain opset to N.")
+	int opset;
+
+	@Option(names = "--data", paramLabel = "DATA.npy", description = "Real inputs to verify the outputs on (default: 8 seeded random inputs).")
+	Path data;
+
+	@Override
+	public Integer call() {
+		Set<TrainingOperation> eliminate = EnumSet.allOf(TrainingOperation.class);
+		for (String k : keep) {
+			TrainingOperation op = TrainingOperation.get(k.toLowerCase(Locale.ROOT));
+			if (op == null) {
+				throw new InvalidInputException("--keep " + k + ": unknown training operation",
+						"use dropout, batch-normalization, gradient-clipping, learning-rate-scheduling or weight-regularization");
+			}
+			eliminate.remove(op);
+		}
+		OnnxModel source = OnnxModel.load(model);
+		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset),
+				data == null ? null : Datasets.open(data, null));
+		ModelOutput.write(r.model(), output);
+		report(r, spec.commandLine().getOut());
+		spec.commandLine().getOut().printf("Wrote %s%n", output);
+		return ExitCodes.OK;
+	}
+
+	static void report(FreezeResult r, PrintWriter out) {
+		out.println("Elimination of training-specific operations (PhIMT0002)");
+		for (FreezeResult.Elimination e : r.eliminations().values()) {
+			out.printf(Locale.ROOT, "  %-26s %-12s %s%n", e.operation().getLiteral(), e.status().getLiteral(), e.details());
+			e.nodes().forEach(n -> out.printf("  %-26s %-12s - %s%n", "", "", n));
+		}
+		if (!r.trainingArtifacts().isEmpty()) {
+			out.println("Training-only attributes and outputs found");
+			r.trainingArtifacts().forEach(a -> out.println("  - " + a));
+		}
+		out.printf(Locale.ROOT, "Removed %d nodes, folded %d constant nodes%n", r.removedNodes().size(), r.foldedConstants());
+		out.printf(Locale.ROOT, "Verification: max |frozen - original in inference mode| = %.3g on %d samples (%s)%n", r.maxAbsDifference(),
+				r.verificationSamples(), r.verificationData());
+	}
+}

@@ -1,0 +1,93 @@
+package org.quantrace.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.prune.Pruner;
+import org.quantrace.engine.prune.PruningResult;
+import org.quantrace.engine.prune.PruningSpec;
+import org.quantrace.model.recipe.PruningCriterion;
+import org.quantrace.model.recipe.PruningPattern;
+import org.quantrace.model.recipe.ThresholdScope;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Magnitude pruning of Conv/Gemm/MatMul weights. element, vector and block set the weakest groups to zero;",
+				"channel removes whole filters and rewires every consumer, so the model gets smaller and faster." })
+final class PruneCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	@Parameters(paramLabel = "MODEL.onnx", description = "The model to prune.")
+	Path model;
+
+	@Option(names = { "-o", "--output" }, required = true, paramLabel = "OUT.onnx", description = "Where to write the pruned model.")
+	Path output;
+
+	@Option(names = "--pattern", required = true, paramLabel = "PATTERN", description = "element | vector | block | channel")
+	String pattern;
+
+	@Option(names = "--sparsity", required = true, paramLabel = "PERCENT",
+			description = "Share of the weights (element, vector, block) or of the prunable channels (channel) to remove, in [0, 100).")
+	double sparsity;
+
+	@Option(names = "--scope", defaultValue = "global", paramLabel = "SCOPE",
+			description = "global: one threshold across layers; local: the same share in every layer (default: ${DEFAULT-VALUE}).")
+	String scope;
+
+	@Option(names = "--criterion", defaultValue = "l1", paramLabel = "NORM", description = "l1 or l2 norm of each group (default: ${DEFAULT-VALUE}).")
+	String criterion;
+
+	@Option(names = "--block", defaultValue = "4x1", paramLabel = "RxC", description = "Block shape, output units x inputs (default: ${DEFAULT-VALUE}).")
+	String block;
+
+	@Option(names = "--vector", defaultValue = "4", paramLabel = "N", description = "Vector length along the inputs (default: ${DEFAULT-VALUE}).")
+	int vector;
+
+	@Option(names = "--exclude", paramLabel = "LAYER", split = ",", description = "Layers to leave alone (wildcards * and ?).")
+	List<String> exclude = List.of();
+
+	@Override
+	public Integer call() {
+		PruningPattern p = PruningPattern.get(pattern.toLowerCase(Locale.ROOT));
+		ThresholdScope s = ThresholdScope.get(scope.toLowerCase(Locale.ROOT));
+		PruningCriterion c = PruningCriterion.get(criterion.toLowerCase(Locale.ROOT) + "-magnitude");
+		if (p == null || s == null || c == null) {
+			throw new InvalidInputException("unknown " + (p == null ? "--pattern " + pattern : s == null ? "--scope " + scope : "--criterion " + criterion),
+					"patterns: element, vector, block, channel; scopes: global, local; criteria: l1, l2");
+		}
+		String[] rc = block.toLowerCase(Locale.ROOT).split("x");
+		if (rc.length != 2 || !rc[0].matches("\\d+") || !rc[1].matches("\\d+")) {
+			throw new InvalidInputException("--block " + block + ": expected ROWSxCOLUMNS", "e.g. --block 4x1 or --block 2x2");
+		}
+		PruningSpec ps = new PruningSpec(c, s, p, sparsity, Integer.parseInt(rc[0]), Integer.parseInt(rc[1]), vector, Map.of(), exclude);
+		PruningResult r = Pruner.prune(OnnxModel.load(model), model.toString(), ps);
+		ModelOutput.write(r.model(), output);
+		report(r, spec.commandLine().getOut());
+		spec.commandLine().getOut().printf("Wrote %s%n", output);
+		return ExitCodes.OK;
+	}
+
+	static void report(PruningResult r, PrintWriter out) {
+		out.printf(Locale.ROOT, "%-28s %-6s %12s %12s %9s %14s %14s %9s%n", "layer", "op", "params", "after", "sparsity", "FLOPs", "after", "channels");
+		for (PruningResult.Layer l : r.layers()) {
+			out.printf(Locale.ROOT, "%-28s %-6s %,12d %,12d %8.1f%% %,14d %,14d %9s%n", l.layer(), l.opType(), l.parametersBefore(), l.parametersAfter(),
+					100 * l.sparsity(), l.flopsBefore(), l.flopsAfter(), l.channelsBefore() < 0 ? "-" : l.channelsBefore() + "->" + l.channelsAfter());
+		}
+		r.notPruned().forEach((layer, why) -> out.printf("Not pruned: %s: %s%n", layer, why));
+		out.printf(Locale.ROOT, "Parameters %,d -> %,d (sparsity %.1f%%), size %,d -> %,d bytes, compressed %,d -> %,d bytes%n", r.parametersBefore(),
+				r.parametersAfter(), 100 * r.achievedSparsity(), r.bytesBefore(), r.bytesAfter(), r.compressedBefore(), r.compressedAfter());
+	}
+}

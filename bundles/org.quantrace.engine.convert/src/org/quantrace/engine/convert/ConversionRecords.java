@@ -1,0 +1,66 @@
+package org.quantrace.engine.convert;
+
+import org.quantrace.engine.Versions;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.model.trace.ConversionRecord;
+import org.quantrace.model.trace.EliminatedOperation;
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.ToolVersion;
+import org.quantrace.model.trace.TraceFactory;
+
+/**
+ * The parts of a PhIMT0002 conversion record that the conversion itself knows: eliminations, training
+ * artifacts, removed nodes, converter and its configuration, tools, and the verification result. The
+ * runner adds ids, date, responsible, environment and the artifacts.
+ */
+public final class ConversionRecords {
+
+	private static final TraceFactory F = TraceFactory.eINSTANCE;
+
+	private ConversionRecords() {
+	}
+
+	public static ConversionRecord toRecord(FreezeResult r, String producerOfInput) {
+		ConversionRecord c = F.createConversionRecord();
+		for (FreezeResult.Elimination e : r.eliminations().values()) {
+			EliminatedOperation o = F.createEliminatedOperation();
+			o.setOperation(e.operation());
+			o.setStatus(e.status());
+			o.getNodes().addAll(e.nodes());
+			o.setDetails(e.details());
+			c.getEliminations().add(o);
+		}
+		c.getTrainingArtifacts().addAll(r.trainingArtifacts());
+		c.getRemovedNodes().addAll(r.removedNodes());
+		c.setFoldedConstants(r.foldedConstants());
+		c.setMaxAbsDifference(r.maxAbsDifference());
+		c.setConverter("Quantrace freeze (org.quantrace.engine.convert " + Versions.of(Freezer.class)
+				+ "): ONNX-to-ONNX graph rewriting, constant folding evaluated by ONNX Runtime");
+		c.getConverterConfiguration().add(parameter("eliminate", r.options().eliminate().toString()));
+		c.getConverterConfiguration().add(parameter("fold constants", Boolean.toString(r.options().foldConstants())));
+		c.getConverterConfiguration().add(parameter("target opset", r.options().targetOpset() == 0 ? "unchanged" : Integer.toString(r.options().targetOpset())));
+		c.getConverterConfiguration().add(parameter("verification", "max |frozen - original in inference mode| = " + r.maxAbsDifference() + " on "
+				+ r.verificationSamples() + " samples of " + r.verificationData()));
+		c.setFramework(tool("Quantrace", Versions.quantrace()));
+		c.getPackages().add(tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()));
+		c.getPackages().add(tool("ONNX model", "IR " + r.model().irVersion() + ", opset " + r.model().opset()));
+		if (producerOfInput != null && !producerOfInput.isBlank()) {
+			c.getPackages().add(tool("exporter of the verified model", producerOfInput));
+		}
+		return c;
+	}
+
+	static Parameter parameter(String key, String value) {
+		Parameter p = F.createParameter();
+		p.setKey(key);
+		p.setValue(value);
+		return p;
+	}
+
+	static ToolVersion tool(String name, String version) {
+		ToolVersion t = F.createToolVersion();
+		t.setName(name);
+		t.setVersion(version);
+		return t;
+	}
+}

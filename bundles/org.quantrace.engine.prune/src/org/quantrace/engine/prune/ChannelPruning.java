@@ -1,0 +1,318 @@
+package org.quantrace.engine.prune;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.onnx.TensorInfo;
+
+
+/**
+ * Structured (channel/filter) pruning: removes whole output channels of Conv/Gemm/MatMul layers and
+ * rewires every reader, so the model really gets smaller and faster. Channels flow from a layer through
+ * channel-preserving ops (activations, pooling, BatchNormalization, depthwise convolutions, per-channel
+ * constants) to the layers that consume them (a Conv's input channels, a dense layer's input features,
+ * also after Flatten). Layers whose outputs meet in an Add share one channel space and lose the same
+ * channels, so residual branches stay consistent. A layer whose channels reach anything else (a model
+ * output, a Concat, a grouped convolution...) is left whole, with the reason.
+ */
+final class ChannelPruning {
+
+	private static final Set<String> PASS_THROUGH = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish", "Elu",
+			"Selu", "Softplus", "Identity", "Dropout", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "PRelu");
+	private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div");
+
+	/** Channels shared by layers whose outputs are combined elementwise. */
+	static final class Space {
+		final List<Node> producers = new ArrayList<>();
+		final Set<Node> coupling = new LinkedHashSet<>();
+		final Map<Node, Action> actions = new LinkedHashMap<>();
+		int channels;
+		String failure;
+	}
+
+	/** A rewrite applied to one node once the kept channels are known. */
+	interface Action {
+		void apply(Graph g, int[] kept);
+	}
+
+	private final Graph g;
+	private final Map<String, TensorInfo> shapes;
+	private final Map<String, List<Node>> readers = new HashMap<>();
+	private final Set<String> graphOutputs = new java.util.HashSet<>();
+
+	ChannelPruning(Graph g, Map<String, TensorInfo> shapes) {
+		this.g = g;
+		this.shapes = shapes;
+		for (Node n : g.nodes()) {
+			n.inputs().forEach(i -> readers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
+		}
+		g.outputs().forEach(v -> graphOutputs.add(v.getName()));
+	}
+
+	/** The channel spaces of the given layers after merging the coupled ones; failures carry reasons. */
+	List<Space> spaces(List<WeightMatrix> layers) {
+		List<Space> spaces = new ArrayList<>();
+		for (WeightMatrix w : layers) {
+			Space s = new Space();
+			s.producers.add(w.node);
+			s.channels = w.outputs;
+			s.actions.put(w.node, (graph, kept) -> sliceOutputs(graph, w.node, kept));
+			walk(w.node.output(0), s, w.outputs, new java.util.HashSet<>());
+			spaces.add(s);
+		}
+		return merge(spaces);
+	}
+
+	private void walk(String tensor, Space s, int channels, Set<String> seen) {
+		if (s.failure != null || !seen.add(tensor)) {
+			return;
+		}
+		if (graphOutputs.contains(tensor)) {
+			s.failure = "its channels reach the model output '" + tensor + "'";
+			return;
+		}
+		for (Node c : readers.getOrDefault(tensor, List.of())) {
+			int k = c.inputs().indexOf(tensor);
+			String op = c.opType();
+			if (!c.domain().isEmpty()) {
+				fail(s, c);
+			} else if (PASS_THROUGH.contains(op) && k == 0) {
+				if (op.equals("PRelu") && g.initializer(c.input(1)) != null && g.initializer(c.input(1)).elementCount() == channels) {
+					s.actions.put(c, (graph, kept) -> sliceConstantInput(graph, c, 1, kept, channels));
+				}
+				walk(c.output(0), s, channels, seen);
+			} else if (op.equals("BatchNormalization") && k == 0 && c.inputs().subList(1, 5).stream().allMatch(i -> g.initializer(i) != null)) {
+				s.actions.put(c, (graph, kept) -> {
+					for (int i = 1; i <= 4; i++) {
+						sliceConstantInput(graph, c, i, kept, channels);
+					}
+				});
+				walk(c.output(0), s, channels, seen);
+			} else if (op.equals("Conv") && k == 0 && g.initializer(c.input(1)) != null) {
+				long group = c.intAttribute("group", 1);
+				Tensor w = g.initializer(c.input(1));
+				if (group == 1) {
+					s.actions.put(c, (graph, kept) -> sliceAxis(graph, c, 1, 1, kept));
+				} else if (group == channels && w.dims()[1] == 1) { // depthwise: channel in = channel out
+					s.actions.put(c, (graph, kept) -> {
+						sliceAxis(graph, c, 1, 0, kept);
+						if (!c.input(2).isEmpty()) {
+							sliceConstantInput(graph, c, 2, kept, channels);
+						}
+						c.setIntAttribute("group", kept.length);
+					});
+					walk(c.output(0), s, channels, seen);
+				} else {
+					s.failure = "its channels feed the grouped convolution '" + c.name() + "'";
+				}
+			} else if (ELEMENTWISE.contains(op) && k <= 1) {
+				String other = c.input(1 - k);
+				Tensor constant = g.initializer(other);
+				if (constant == null) {
+					s.coupling.add(c); // combined with another branch: same channels must go
+					walk(c.output(0), s, channels, seen);
+				} else if (constant.elementCount() == 1) {
+					walk(c.output(0), s, channels, seen);
+				} else if (constant.elementCount() == channels && perChannel(constant.dims())) {
+					s.actions.put(c, (graph, kept) -> sliceConstantInput(graph, c, 1 - k, kept, channels));
+					walk(c.output(0), s, channels, seen);
+				} else {
+					s.failure = "'" + c.name() + "' (" + op + ") combines its channels with a constant of shape " + Arrays.toString(constant.dims());
+				}
+			} else if ((op.equals("Flatten") && k == 0 && c.intAttribute("axis", 1) == 1) || (op.equals("Reshape") && k == 0 && flattens(c))) {
+				int spatial = spatial(tensor);
+				if (spatial < 1) {
+					s.failure = "the size of '" + tensor + "' is unknown, so its flattened features cannot be mapped to channels";
+					return;
+				}
+				if (op.equals("Reshape")) {
+					s.actions.put(c, (graph, kept) -> resizeReshape(graph, c, kept.length * spatial, channels * spatial));
+				}
+				for (Node dense : readers.getOrDefault(c.output(0), List.of())) {
+					if (!denseInput(dense, c.output(0))) {
+						fail(s, dense);
+						return;
+					}
+					s.actions.put(dense, (graph, kept) -> sliceDenseInputs(graph, dense, kept, spatial));
+				}
+				if (graphOutputs.contains(c.output(0))) {
+					s.failure = "its channels reach the model output '" + c.output(0) + "'";
+				}
+			} else if (denseInput(c, tensor) && spatial(tensor) == 1) {
+				s.actions.put(c, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
+			} else {
+				fail(s, c);
+			}
+			if (s.failure != null) {
+				return;
+			}
+		}
+	}
+
+	private void fail(Space s, Node c) {
+		s.failure = "its channels reach '" + c.name() + "' (" + (c.domain().isEmpty() ? "" : c.domain() + ".") + c.opType()
+				+ "), which does not keep channels apart";
+	}
+
+	private boolean denseInput(Node n, String tensor) {
+		return (n.opType().equals("Gemm") || n.opType().equals("MatMul")) && n.input(0).equals(tensor) && WeightMatrix.of(g, n) != null;
+	}
+
+	/** A Reshape to [batch, -1] (or [0, -1]): flattening the channels and spatial positions together. */
+	private boolean flattens(Node reshape) {
+		Tensor shape = g.initializer(reshape.input(1));
+		if (shape == null || shape.elementCount() != 2) {
+			return false;
+		}
+		long[] s = shape.toLongArray();
+		return s[0] == 0 || s[0] == 1 || s[1] == -1 || s[0] == -1;
+	}
+
+	private static boolean perChannel(long[] dims) {
+		int nonOne = 0;
+		for (long d : dims) {
+			nonOne += d != 1 ? 1 : 0;
+		}
+		return nonOne == 1 && (dims.length == 3 || (dims.length == 4 && dims[0] == 1) || dims.length == 1);
+	}
+
+	/** Elements per channel of a [N, C, ...] tensor (from the shape probe), or -1 if unknown. */
+	private int spatial(String tensor) {
+		TensorInfo info = shapes.get(tensor);
+		if (info == null || info.shape() == null || info.shape().size() < 2) {
+			return -1;
+		}
+		long s = 1;
+		for (int d = 2; d < info.shape().size(); d++) {
+			s *= Long.parseLong(info.shape().get(d));
+		}
+		return (int) s;
+	}
+
+	/** Spaces touching the same Add are one space. */
+	private static List<Space> merge(List<Space> spaces) {
+		Map<Node, Space> byCoupling = new IdentityHashMap<>();
+		Map<Space, Space> parent = new IdentityHashMap<>();
+		spaces.forEach(s -> parent.put(s, s));
+		for (Space s : spaces) {
+			for (Node c : s.coupling) {
+				Space other = byCoupling.putIfAbsent(c, s);
+				if (other != null) {
+					parent.put(find(parent, s), find(parent, other));
+				}
+			}
+		}
+		Map<Space, Space> merged = new LinkedHashMap<>();
+		for (Space s : spaces) {
+			Space root = find(parent, s);
+			Space m = merged.computeIfAbsent(root, r -> {
+				Space x = new Space();
+				x.channels = r.channels;
+				return x;
+			});
+			m.producers.addAll(s.producers);
+			s.actions.forEach(m.actions::putIfAbsent);
+			m.coupling.addAll(s.coupling);
+			if (s.failure != null && m.failure == null) {
+				m.failure = s.failure;
+			}
+			if (s.channels != m.channels && m.failure == null) {
+				m.failure = "layers added together have different channel counts";
+			}
+		}
+		return new ArrayList<>(merged.values());
+	}
+
+	private static Space find(Map<Space, Space> parent, Space s) {
+		while (parent.get(s) != s) {
+			s = parent.get(s);
+		}
+		return s;
+	}
+
+	// ------------------------------------------------------------------ rewrites
+
+	private static void sliceOutputs(Graph g, Node p, int[] kept) {
+		WeightMatrix w = WeightMatrix.of(g, p);
+		sliceAxis(g, p, 1, w.outputAxis(), kept);
+		if (!p.input(2).isEmpty() && g.initializer(p.input(2)) != null && g.initializer(p.input(2)).elementCount() == w.outputs) {
+			sliceConstantInput(g, p, 2, kept, w.outputs);
+		}
+	}
+
+	/** Keeps the given indices along one axis of a constant input (written as a new initializer). */
+	static void sliceAxis(Graph g, Node n, int input, int axis, int[] kept) {
+		Tensor t = g.initializer(n.input(input));
+		long[] dims = t.dims();
+		float[] v = t.toFloatArray();
+		long inner = 1;
+		for (int d = axis + 1; d < dims.length; d++) {
+			inner *= dims[d];
+		}
+		long outer = v.length / (dims[axis] * inner);
+		float[] out = new float[(int) (outer * kept.length * inner)];
+		int o = 0;
+		for (long a = 0; a < outer; a++) {
+			for (int k : kept) {
+				long base = (a * dims[axis] + k) * inner;
+				for (long i = 0; i < inner; i++) {
+					out[o++] = v[(int) (base + i)];
+				}
+			}
+		}
+		long[] newDims = dims.clone();
+		newDims[axis] = kept.length;
+		replace(g, n, input, Tensor.ofFloats(t.name(), newDims, out));
+	}
+
+	private static void sliceConstantInput(Graph g, Node n, int input, int[] kept, int channels) {
+		Tensor t = g.initializer(n.input(input));
+		long[] dims = t.dims();
+		int axis = 0;
+		for (int d = 0; d < dims.length; d++) {
+			if (dims[d] == channels) {
+				axis = d;
+			}
+		}
+		sliceAxis(g, n, input, axis, kept);
+	}
+
+	/** Input features c·S .. c·S + S - 1 belong to channel c (S spatial positions per channel). */
+	private static void sliceDenseInputs(Graph g, Node dense, int[] kept, int spatial) {
+		WeightMatrix w = WeightMatrix.of(g, dense);
+		int[] features = new int[kept.length * spatial];
+		int f = 0;
+		for (int c : kept) {
+			for (int s = 0; s < spatial; s++) {
+				features[f++] = c * spatial + s;
+			}
+		}
+		sliceAxis(g, dense, 1, w.inputAxis(), features);
+	}
+
+	private static void resizeReshape(Graph g, Node reshape, int newFeatures, int oldFeatures) {
+		Tensor shape = g.initializer(reshape.input(1));
+		long[] s = shape.toLongArray();
+		if (s[1] == oldFeatures) {
+			s[1] = newFeatures;
+			replace(g, reshape, 1, Tensor.ofLongs(shape.name(), shape.dims(), s));
+		}
+	}
+
+	/** Writes a modified constant under a fresh name, so other readers of the original keep it. */
+	private static void replace(Graph g, Node n, int input, Tensor value) {
+		String name = g.uniqueName(value.name() + "_pruned", g.tensorNames());
+		g.putInitializer(value.withName(name));
+		n.setInput(input, name);
+	}
+}

@@ -1,0 +1,302 @@
+package org.quantrace.engine.prune;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.Deflater;
+
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.engine.runtime.ShapeProbe;
+import org.quantrace.model.recipe.PruningCriterion;
+import org.quantrace.model.recipe.PruningPattern;
+import org.quantrace.model.recipe.ThresholdScope;
+
+/**
+ * Magnitude pruning of the weights of Conv, Gemm and MatMul layers. Element-, vector- and block-wise
+ * patterns set the lowest-scoring groups of weights to zero (the model keeps its shape; sparsity shows in
+ * the compressed size); the channel pattern removes whole filters (see {@link ChannelPruning}). A group's
+ * score is the mean |w| (L1) or the root mean square (L2) of its weights, so groups of different layers
+ * compare; a global threshold ranks all groups together, a local one ranks each layer's own.
+ */
+public final class Pruner {
+
+	private Pruner() {
+	}
+
+	public static PruningResult prune(OnnxModel source, String name, PruningSpec spec) {
+		OnnxModel model = source.copy();
+		Graph g = model.graph();
+		Map<String, String> notPruned = new LinkedHashMap<>();
+		List<WeightMatrix> layers = new ArrayList<>();
+		for (Node n : g.nodes()) {
+			WeightMatrix w = WeightMatrix.of(g, n);
+			if (w == null) {
+				if (List.of("Conv", "Gemm", "MatMul", "ConvTranspose").contains(n.opType())) {
+					notPruned.put(n.name(), "weights are not a constant float tensor of a supported layout");
+				}
+			} else if (spec.excluded(n.name())) {
+				notPruned.put(n.name(), "excluded by the recipe");
+			} else if (n.opType().equals("Conv") && n.intAttribute("group", 1) != 1 && spec.pattern() == PruningPattern.CHANNEL) {
+				notPruned.put(n.name(), "grouped convolution: its filters are tied to input groups");
+			} else {
+				layers.add(w);
+			}
+		}
+		Map<String, LayerCost> before = LayerCost.of(source, name);
+		Map<String, int[]> channels = new LinkedHashMap<>();
+		if (spec.pattern() == PruningPattern.CHANNEL) {
+			pruneChannels(g, layers, spec, notPruned, channels, shapes(source, name));
+		} else {
+			pruneUnstructured(g, layers, spec);
+		}
+		g.removeUnusedInitializers(); // the originals of rewritten weights
+		g.valueInfos().clear(); // shapes changed; ONNX Runtime infers them again
+		checkLoads(model, name);
+		Map<String, LayerCost> after = LayerCost.of(model, name);
+		List<PruningResult.Layer> report = new ArrayList<>();
+		long paramsBefore = 0;
+		long paramsAfter = 0;
+		for (LayerCost b : before.values()) {
+			LayerCost a = after.get(b.layer());
+			if (a == null) {
+				continue;
+			}
+			long nonZeroAfter = spec.pattern() == PruningPattern.CHANNEL ? a.parameters() : a.nonZero();
+			int[] ch = channels.getOrDefault(b.layer(), new int[] { -1, -1 });
+			long flopsAfter = spec.pattern() == PruningPattern.CHANNEL ? a.flops() : a.sparseFlops();
+			report.add(new PruningResult.Layer(b.layer(), b.opType(), b.parameters(), nonZeroAfter, 1 - nonZeroAfter / (double) b.parameters(),
+					b.flops(), flopsAfter, ch[0], ch[1]));
+			paramsBefore += b.parameters();
+			paramsAfter += nonZeroAfter;
+		}
+		byte[] bytesBefore = source.toBytes();
+		byte[] bytesAfter = model.toBytes();
+		return new PruningResult(model, spec, report, notPruned, paramsBefore, paramsAfter, 1 - paramsAfter / (double) paramsBefore, bytesBefore.length,
+				bytesAfter.length, deflated(bytesBefore), deflated(bytesAfter));
+	}
+
+	// ------------------------------------------------------------------ element, vector, block
+
+	/** A group of weights of one layer and its score. */
+	private record Group(int layer, int index, int[] members, double score) {
+	}
+
+	private static void pruneUnstructured(Graph g, List<WeightMatrix> layers, PruningSpec spec) {
+		List<List<Group>> byLayer = new ArrayList<>();
+		for (int l = 0; l < layers.size(); l++) {
+			byLayer.add(groups(layers.get(l), l, spec));
+		}
+		List<Group> pooled = new ArrayList<>();
+		long pooledWeights = 0;
+		for (int l = 0; l < layers.size(); l++) {
+			Double own = spec.sparsityOf(layers.get(l).node.name());
+			if (spec.scope() == ThresholdScope.LOCAL || own != null) {
+				removeLowest(byLayer.get(l), layers.get(l).values.length, own != null ? own : spec.sparsity(), layers);
+			} else {
+				pooled.addAll(byLayer.get(l));
+				pooledWeights += layers.get(l).values.length;
+			}
+		}
+		removeLowest(pooled, pooledWeights, spec.sparsity(), layers);
+		for (WeightMatrix w : layers) {
+			Tensor t = g.initializer(w.tensor);
+			String name = g.uniqueName(w.tensor + "_pruned", g.tensorNames());
+			g.putInitializer(Tensor.ofFloats(name, t.dims(), w.values));
+			w.node.setInput(1, name);
+		}
+	}
+
+	/** Zeroes the lowest-scoring groups until {@code percent} of {@code total} weights are removed. */
+	private static void removeLowest(List<Group> groups, long total, double percent, List<WeightMatrix> layers) {
+		List<Group> sorted = new ArrayList<>(groups);
+		sorted.sort(Comparator.comparingDouble(Group::score).thenComparingInt(Group::layer).thenComparingInt(Group::index));
+		long target = (long) Math.ceil(total * percent / 100);
+		long removed = 0;
+		for (Group grp : sorted) {
+			if (removed >= target) {
+				break;
+			}
+			float[] v = layers.get(grp.layer()).values;
+			for (int i : grp.members()) {
+				v[i] = 0;
+			}
+			removed += grp.members().length;
+		}
+	}
+
+	private static List<Group> groups(WeightMatrix w, int layer, PruningSpec spec) {
+		int rows;
+		int cols;
+		switch (spec.pattern()) {
+		case ELEMENT -> {
+			rows = 1;
+			cols = 1;
+		}
+		case VECTOR -> {
+			rows = 1;
+			cols = spec.vectorLength();
+		}
+		default -> {
+			rows = spec.blockRows();
+			cols = spec.blockColumns();
+		}
+		}
+		List<Group> groups = new ArrayList<>();
+		int index = 0;
+		for (int o0 = 0; o0 < w.outputs; o0 += rows) {
+			for (int i0 = 0; i0 < w.inputs; i0 += cols) {
+				int r = Math.min(rows, w.outputs - o0);
+				int c = Math.min(cols, w.inputs - i0);
+				int[] members = new int[r * c];
+				double sum = 0;
+				int m = 0;
+				for (int o = o0; o < o0 + r; o++) {
+					for (int i = i0; i < i0 + c; i++) {
+						int at = w.index(o, i);
+						members[m++] = at;
+						float v = w.values[at];
+						sum += spec.criterion() == PruningCriterion.L1_MAGNITUDE ? Math.abs(v) : v * (double) v;
+					}
+				}
+				double score = spec.criterion() == PruningCriterion.L1_MAGNITUDE ? sum / members.length : Math.sqrt(sum / members.length);
+				groups.add(new Group(layer, index++, members, score));
+			}
+		}
+		return groups;
+	}
+
+	// ------------------------------------------------------------------ channels
+
+	/** A channel of a space, scored by its layers' filter norms relative to each layer's average filter. */
+	private record Channel(int space, int channel, double score) {
+	}
+
+	private static void pruneChannels(Graph g, List<WeightMatrix> layers, PruningSpec spec, Map<String, String> notPruned,
+			Map<String, int[]> report, Map<String, TensorInfo> shapes) {
+		ChannelPruning analysis = new ChannelPruning(g, shapes);
+		List<ChannelPruning.Space> spaces = new ArrayList<>();
+		for (ChannelPruning.Space s : analysis.spaces(layers)) {
+			if (s.failure != null) {
+				s.producers.forEach(p -> notPruned.put(p.name(), s.failure));
+			} else {
+				spaces.add(s);
+			}
+		}
+		List<List<Channel>> scores = new ArrayList<>();
+		for (int si = 0; si < spaces.size(); si++) {
+			double[] total = new double[spaces.get(si).channels];
+			for (Node p : spaces.get(si).producers) {
+				WeightMatrix w = WeightMatrix.of(g, p);
+				double[] norms = new double[w.outputs];
+				double mean = 0;
+				for (int o = 0; o < w.outputs; o++) {
+					double sum = 0;
+					for (int i = 0; i < w.inputs; i++) {
+						float v = w.get(o, i);
+						sum += spec.criterion() == PruningCriterion.L1_MAGNITUDE ? Math.abs(v) : v * (double) v;
+					}
+					norms[o] = spec.criterion() == PruningCriterion.L1_MAGNITUDE ? sum / w.inputs : Math.sqrt(sum / w.inputs);
+					mean += norms[o] / w.outputs;
+				}
+				for (int o = 0; o < w.outputs; o++) {
+					total[o] += mean > 0 ? norms[o] / mean : 0;
+				}
+			}
+			List<Channel> channels = new ArrayList<>();
+			for (int c = 0; c < total.length; c++) {
+				channels.add(new Channel(si, c, total[c] / spaces.get(si).producers.size()));
+			}
+			scores.add(channels);
+		}
+		boolean[][] remove = new boolean[spaces.size()][];
+		for (int si = 0; si < spaces.size(); si++) {
+			remove[si] = new boolean[spaces.get(si).channels];
+		}
+		List<Channel> pooled = new ArrayList<>();
+		int pooledChannels = 0;
+		for (int si = 0; si < spaces.size(); si++) {
+			Double own = spaces.get(si).producers.stream().map(p -> spec.sparsityOf(p.name())).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+			if (spec.scope() == ThresholdScope.LOCAL || own != null) {
+				pickLowest(scores.get(si), spaces.get(si).channels, own != null ? own : spec.sparsity(), remove, spaces);
+			} else {
+				pooled.addAll(scores.get(si));
+				pooledChannels += spaces.get(si).channels;
+			}
+		}
+		pickLowest(pooled, pooledChannels, spec.sparsity(), remove, spaces);
+		for (int si = 0; si < spaces.size(); si++) {
+			ChannelPruning.Space s = spaces.get(si);
+			boolean[] gone = remove[si];
+			int[] kept = java.util.stream.IntStream.range(0, s.channels).filter(c -> !gone[c]).toArray();
+			for (ChannelPruning.Action a : s.actions.values()) {
+				a.apply(g, kept);
+			}
+			for (Node p : s.producers) {
+				report.put(p.name(), new int[] { s.channels, kept.length });
+			}
+		}
+	}
+
+	/** Marks the lowest-scoring channels for removal until {@code percent} of {@code total}; every space keeps one. */
+	private static void pickLowest(List<Channel> channels, int total, double percent, boolean[][] remove, List<ChannelPruning.Space> spaces) {
+		List<Channel> sorted = new ArrayList<>(channels);
+		sorted.sort(Comparator.comparingDouble(Channel::score).thenComparingInt(Channel::space).thenComparingInt(Channel::channel));
+		int target = (int) Math.floor(total * percent / 100);
+		int[] left = new int[remove.length];
+		for (int si = 0; si < remove.length; si++) {
+			left[si] = spaces.get(si).channels;
+		}
+		int removed = 0;
+		for (Channel c : sorted) {
+			if (removed >= target) {
+				break;
+			}
+			if (left[c.space()] > 1 && !remove[c.space()][c.channel()]) {
+				remove[c.space()][c.channel()] = true;
+				left[c.space()]--;
+				removed++;
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ helpers
+
+	private static Map<String, TensorInfo> shapes(OnnxModel model, String name) {
+		try {
+			return ShapeProbe.probe(model, name);
+		} catch (RuntimeException e) {
+			return Map.of();
+		}
+	}
+
+	private static void checkLoads(OnnxModel model, String name) {
+		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults().withThreads(1), name + " (pruned)")) {
+			s.inputs();
+		} catch (QuantraceException e) {
+			throw new QuantraceException("the pruned " + name + " does not load in ONNX Runtime: " + e.getMessage(),
+					"this is a Quantrace bug; as a workaround exclude the layer named in the message", e);
+		}
+	}
+
+	static long deflated(byte[] bytes) {
+		Deflater d = new Deflater(Deflater.BEST_COMPRESSION);
+		d.setInput(bytes);
+		d.finish();
+		byte[] buffer = new byte[1 << 16];
+		long n = 0;
+		while (!d.finished()) {
+			n += d.deflate(buffer);
+		}
+		d.end();
+		return n;
+	}
+}

@@ -1,0 +1,68 @@
+package org.quantrace.engine.prune;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.model.recipe.PruningCriterion;
+import org.quantrace.model.recipe.PruningPattern;
+import org.quantrace.model.recipe.PruningStep;
+import org.quantrace.model.recipe.ThresholdScope;
+
+/**
+ * Resolved pruning options: criterion (L1/L2 norm of each group of weights), threshold scope (one
+ * threshold over all layers, or one per layer), pattern (element, vector, block, channel), target
+ * sparsity in percent, group shapes, per-layer targets and excluded layers (names, * and ? wildcards).
+ */
+public record PruningSpec(PruningCriterion criterion, ThresholdScope scope, PruningPattern pattern, double sparsity, int blockRows,
+		int blockColumns, int vectorLength, Map<String, Double> layerSparsity, List<String> excludes) {
+
+	public PruningSpec {
+		check(sparsity, "sparsity");
+		layerSparsity.forEach((layer, s) -> check(s, "sparsity of " + layer));
+		if (blockRows < 1 || blockColumns < 1 || vectorLength < 1) {
+			throw new InvalidInputException("block and vector sizes must be at least 1", "e.g. block 4 x 1, vector 4");
+		}
+	}
+
+	private static void check(double s, String what) {
+		if (!(s >= 0 && s < 100)) {
+			throw new InvalidInputException(what + " " + s + "% is outside [0, 100)", "give the share of weights to remove, e.g. 50");
+		}
+	}
+
+	public static PruningSpec of(PruningStep step) {
+		Map<String, Double> layers = new LinkedHashMap<>();
+		step.getLayerSparsities().forEach(l -> layers.put(l.getLayer(), l.getSparsity()));
+		return new PruningSpec(step.getCriterion(), step.getScope(), step.getPattern(), step.getSparsity(), step.getBlockRows(),
+				step.getBlockColumns(), step.getVectorLength(), layers, List.copyOf(step.getExcludes()));
+	}
+
+	public static PruningSpec of(PruningPattern pattern, double sparsity, ThresholdScope scope, List<String> excludes) {
+		return new PruningSpec(PruningCriterion.L1_MAGNITUDE, scope, pattern, sparsity, 4, 1, 4, Map.of(), excludes);
+	}
+
+	boolean excluded(String layer) {
+		return excludes.stream().anyMatch(p -> glob(p).matcher(layer).matches());
+	}
+
+	/** The layer's own target, if the spec names one (its pattern may use wildcards). */
+	Double sparsityOf(String layer) {
+		for (Map.Entry<String, Double> e : layerSparsity.entrySet()) {
+			if (glob(e.getKey()).matcher(layer).matches()) {
+				return e.getValue();
+			}
+		}
+		return null;
+	}
+
+	private static Pattern glob(String pattern) {
+		StringBuilder re = new StringBuilder();
+		for (char c : pattern.toCharArray()) {
+			re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+		}
+		return Pattern.compile(re.toString());
+	}
+}

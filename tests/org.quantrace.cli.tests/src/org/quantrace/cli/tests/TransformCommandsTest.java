@@ -1,0 +1,59 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.testing.TestData;
+
+/** convert, prune and factorize as a user runs them: report on stdout, model written, errors with exit code 2. */
+class TransformCommandsTest {
+
+	private final Path dir = TestData.tempDir("transform-cli");
+
+	@Test
+	void convertListsTheEliminationsAndVerifies() {
+		Path out = dir.resolve("frozen.onnx");
+		Cli cli = Cli.run("convert", TestData.example("model/fashion_cnn_trained.onnx").toString(), "-o", out.toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("dropout                    removed"), cli.out());
+		assertTrue(cli.out().contains("folded into /features/features.0/Conv"), cli.out());
+		assertTrue(cli.out().contains("gradient-clipping          not-present"), cli.out());
+		assertTrue(cli.out().contains("Verification: max |frozen - original in inference mode| = "), cli.out());
+		assertTrue(OnnxModel.load(out).graph().nodes().stream().noneMatch(n -> n.opType().equals("BatchNormalization")));
+	}
+
+	@Test
+	void pruneReportsEveryLayer() {
+		Path out = dir.resolve("pruned.onnx");
+		Cli cli = Cli.run("prune", TestData.data("models/fashion_mnist_cnn.onnx").toString(), "--pattern", "channel", "--sparsity", "50", "--scope",
+				"local", "-o", out.toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("/c1/Conv                     Conv            160"), cli.out());
+		assertTrue(cli.out().contains("16->8"), "local scope: half of each layer: " + cli.out());
+		assertTrue(cli.out().contains("Not pruned: /l2/Gemm: its channels reach the model output 'logits'"), cli.out());
+		assertTrue(Files.exists(out));
+	}
+
+	@Test
+	void factorizeTakesExactlyOneRankOption() {
+		Path out = dir.resolve("lrf.onnx");
+		Cli ok = Cli.run("factorize", TestData.data("models/fashion_mnist_cnn.onnx").toString(), "--energy", "95", "-o", out.toString());
+		assertEquals(0, ok.exitCode(), ok.err());
+		assertTrue(ok.out().contains("/l1/Gemm                     Gemm       45/64"), ok.out());
+		Cli both = Cli.run("factorize", TestData.data("models/fashion_mnist_cnn.onnx").toString(), "--energy", "95", "--rank", "4", "-o",
+				dir.resolve("never.onnx").toString());
+		assertEquals(2, both.exitCode());
+		assertTrue(both.err().contains("mutually exclusive"), both.err());
+		Cli badSparsity = Cli.run("prune", TestData.data("models/fashion_mnist_cnn.onnx").toString(), "--pattern", "element", "--sparsity", "100",
+				"-o", dir.resolve("never.onnx").toString());
+		assertEquals(2, badSparsity.exitCode());
+		assertTrue(badSparsity.err().contains("sparsity 100.0% is outside [0, 100)"), badSparsity.err());
+		assertFalse(Files.exists(dir.resolve("never.onnx")));
+	}
+}

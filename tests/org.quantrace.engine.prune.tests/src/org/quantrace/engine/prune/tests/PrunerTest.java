@@ -1,0 +1,155 @@
+package org.quantrace.engine.prune.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.prune.Pruner;
+import org.quantrace.engine.prune.PruningRecords;
+import org.quantrace.engine.prune.PruningResult;
+import org.quantrace.engine.prune.PruningSpec;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.model.recipe.PruningCriterion;
+import org.quantrace.model.recipe.PruningPattern;
+import org.quantrace.model.recipe.ThresholdScope;
+import org.quantrace.model.trace.PruningRecord;
+import org.quantrace.testing.FashionMnist;
+import org.quantrace.testing.ModelAccuracy;
+import org.quantrace.testing.TestData;
+
+class PrunerTest {
+
+	private static final OnnxModel CNN = OnnxModel.load(TestData.data("models/fashion_mnist_cnn.onnx"));
+	private static final OnnxModel RESIDUAL = OnnxModel.load(TestData.data("models/residual_zero_channels.onnx"));
+	private static final FashionMnist.Samples TEST_SET = FashionMnist.testSet();
+
+	@Test
+	void removingZeroChannelsKeepsTheOutputsAndTheResidualBranchesConsistent() {
+		PruningResult r = Pruner.prune(RESIDUAL, "residual", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of()));
+		Graph g = r.model().graph();
+		assertArrayEquals(new long[] { 6, 3, 3, 3 }, weight(g, "conv_a"));
+		assertArrayEquals(new long[] { 6, 6, 3, 3 }, weight(g, "conv_b"), "conv_b loses its zero filters and conv_a's channels");
+		assertArrayEquals(new long[] { 6, 3, 1, 1 }, weight(g, "conv_s"), "the shortcut loses the same channels as conv_b");
+		assertArrayEquals(new long[] { 3, 6, 3, 3 }, weight(g, "conv_c"));
+		assertArrayEquals(new long[] { 5, 3 * 64 }, weight(g, "fc"), "the dense layer after Flatten loses channel 3's 64 features");
+		assertEquals("its channels reach the model output 'y'", r.notPruned().get("fc"));
+		NdArray x = random(16, 3, 8, 8);
+		assertArrayEquals(run(RESIDUAL, x), run(r.model(), x), 1e-5f, "only channels that were always 0 went");
+		assertTrue(r.bytesAfter() < r.bytesBefore());
+	}
+
+	@Test
+	void halfTheChannelsOfTheFashionCnnGoWithTheirReport() {
+		PruningResult r = Pruner.prune(CNN, "cnn", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.GLOBAL, List.of()));
+		Map<String, PruningResult.Layer> layers = byName(r);
+		int before = 0;
+		int after = 0;
+		for (PruningResult.Layer l : r.layers()) {
+			if (l.channelsBefore() > 0) {
+				before += l.channelsBefore();
+				after += l.channelsAfter();
+			}
+		}
+		assertEquals(16 + 32 + 64, before, "prunable channels: both convolutions and the hidden dense layer");
+		assertEquals(before / 2, before - after, "half of them are removed");
+		assertEquals(-1, layers.get("/l2/Gemm").channelsBefore(), "the output layer keeps its 10 classes");
+		assertTrue(r.parametersAfter() < 0.5 * r.parametersBefore(), r.parametersBefore() + " -> " + r.parametersAfter());
+		assertTrue(r.bytesAfter() < 0.5 * r.bytesBefore(), r.bytesBefore() + " -> " + r.bytesAfter() + " bytes");
+		assertTrue(layers.get("/c2/Conv").flopsAfter() < layers.get("/c2/Conv").flopsBefore() / 3, "c2 loses input and output channels");
+		double top1 = ModelAccuracy.top1(r.model(), TEST_SET);
+		System.out.printf("channel 50%%: %d -> %d parameters, %d -> %d bytes, top-1 0.8575 -> %.4f%n", r.parametersBefore(), r.parametersAfter(),
+				r.bytesBefore(), r.bytesAfter(), top1);
+		assertTrue(top1 > 0.3 && top1 < 0.8575, "without fine-tuning accuracy drops, and it is measured: " + top1);
+	}
+
+	@Test
+	void unstructured65PercentZeroesTheSmallestWeights() {
+		PruningResult r = Pruner.prune(CNN, "cnn", PruningSpec.of(PruningPattern.ELEMENT, 65, ThresholdScope.GLOBAL, List.of()));
+		assertEquals(0.65, r.achievedSparsity(), 0.005, "overall sparsity of the weighted layers");
+		assertEquals(r.bytesBefore(), r.bytesAfter(), 64, "the shape stays, zeros are stored");
+		assertTrue(r.compressedAfter() < 0.7 * r.compressedBefore(), "zeros compress: " + r.compressedBefore() + " -> " + r.compressedAfter());
+		double top1 = ModelAccuracy.top1(r.model(), TEST_SET);
+		System.out.printf("element 65%%: sparsity %.3f, compressed %d -> %d bytes, top-1 0.8575 -> %.4f%n", r.achievedSparsity(),
+				r.compressedBefore(), r.compressedAfter(), top1);
+		assertTrue(top1 > 0.80, "magnitude pruning at 65% costs a few points: " + top1);
+		PruningRecord record = PruningRecords.toRecord(r);
+		assertEquals(65.0, record.getTargetSparsity());
+		assertEquals(r.layers().size(), record.getLayers().size());
+	}
+
+	@ParameterizedTest
+	@EnumSource(value = PruningPattern.class, names = { "VECTOR", "BLOCK" })
+	void groupsArePrunedWhole(PruningPattern pattern) {
+		PruningSpec spec = new PruningSpec(PruningCriterion.L2_MAGNITUDE, ThresholdScope.LOCAL, pattern, 50, 2, 2, 4, Map.of(), List.of("/c1/*"));
+		PruningResult r = Pruner.prune(CNN, "cnn", spec);
+		float[] w = r.model().graph().initializer(r.model().graph().nodes().stream().filter(n -> n.name().equals("/l1/Gemm")).findFirst()
+				.orElseThrow().input(1)).toFloatArray();
+		// l1 is Gemm with transB: [64, 800], groups are 1x4 runs of a row (vector) or 2x2 blocks
+		int zeroGroups = 0;
+		for (int o = 0; o < 64; o += pattern == PruningPattern.BLOCK ? 2 : 1) {
+			for (int i = 0; i < 800; i += pattern == PruningPattern.BLOCK ? 2 : 4) {
+				int zeros = 0;
+				int size = 0;
+				for (int dr = 0; dr < (pattern == PruningPattern.BLOCK ? 2 : 1); dr++) {
+					for (int dc = 0; dc < (pattern == PruningPattern.BLOCK ? 2 : 4); dc++) {
+						zeros += w[(o + dr) * 800 + i + dc] == 0 ? 1 : 0;
+						size++;
+					}
+				}
+				assertTrue(zeros == 0 || zeros == size, "a group is kept or removed whole");
+				zeroGroups += zeros == size ? 1 : 0;
+			}
+		}
+		assertTrue(zeroGroups >= (pattern == PruningPattern.BLOCK ? 6400 : 6400), "half of the groups: " + zeroGroups);
+		assertEquals(0.0, byName(r).get("/c1/Conv").sparsity(), 1e-9, "the excluded layer is untouched");
+		assertEquals("excluded by the recipe", r.notPruned().get("/c1/Conv"));
+	}
+
+	@Test
+	void pruningIsDeterministic() {
+		PruningSpec spec = PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.GLOBAL, List.of());
+		assertArrayEquals(Pruner.prune(CNN, "cnn", spec).model().toBytes(), Pruner.prune(CNN, "cnn", spec).model().toBytes());
+	}
+
+	private static Map<String, PruningResult.Layer> byName(PruningResult r) {
+		Map<String, PruningResult.Layer> m = new java.util.HashMap<>();
+		r.layers().forEach(l -> m.put(l.layer(), l));
+		return m;
+	}
+
+	private static long[] weight(Graph g, String node) {
+		Node n = g.nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElseThrow();
+		return g.initializer(n.input(1)).dims();
+	}
+
+	static NdArray random(long... shape) {
+		Random random = new Random(1);
+		long n = 1;
+		for (long d : shape) {
+			n *= d;
+		}
+		float[] v = new float[(int) n];
+		for (int i = 0; i < v.length; i++) {
+			v[i] = random.nextFloat();
+		}
+		return NdArray.ofFloats(shape, v);
+	}
+
+	static float[] run(OnnxModel model, NdArray x) {
+		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults(), "model")) {
+			return s.run(x).floats();
+		}
+	}
+}
