@@ -2,28 +2,68 @@ package org.quantrace.engine.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.recipe.DatasetFormat;
 
-/** Opens a dataset from a path, choosing the reader by what the path holds. */
+/** Opens a dataset, choosing the reader by the declared format or by what the path holds. */
 public final class Datasets {
 
 	private Datasets() {
 	}
 
-	/**
-	 * A .npy file of preprocessed inputs ([N, ...] as the model expects), with an optional label file.
-	 *
-	 * @throws InvalidInputException when the path is missing or of a format not supported here
-	 */
+	/** A .npy file of preprocessed inputs ([N, ...] as the model expects), with an optional label file. */
 	public static Dataset open(Path data, Path labels) {
-		if (!Files.exists(data)) {
-			throw new InvalidInputException(data + ": not found", "check the data path");
+		return open(DatasetSpec.of(data, labels));
+	}
+
+	public static Dataset open(DatasetSpec spec) {
+		Path path = spec.path();
+		if (Files.isSymbolicLink(path)) {
+			throw new InvalidInputException(path + ": is a symbolic link", "the specification forbids symbolic links in datasets: give the data itself");
 		}
-		String name = data.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
-		if (name.endsWith(".npy")) {
-			return NpyDataset.open(data, labels);
+		if (!Files.exists(path)) {
+			throw new InvalidInputException(path + ": not found", "check the data path");
 		}
-		throw new InvalidInputException(data + ": unsupported data format", "give a NumPy .npy file of preprocessed inputs");
+		DatasetFormat format = spec.format() != null ? spec.format() : guess(path);
+		Dataset d = switch (format) {
+		case FOLDER -> ImageFolderDataset.open(path, spec.labels(), spec.extensions(), spec.preprocessing());
+		case IDX -> IdxDataset.open(path, spec.labels(), spec.preprocessing());
+		case NPY -> NpyDataset.open(path, spec.labels());
+		case NPZ -> NpzDataset.open(path);
+		case CSV -> CsvDataset.open(path, spec.labelColumns(), spec.preprocessing().scale());
+		};
+		return d.limit(spec.samples());
+	}
+
+	/** A recipe's dataset declaration, relative paths resolved against {@code base} (the recipe's folder). */
+	public static Dataset open(DatasetDeclaration d, Path base) {
+		Preprocessing p = d.getPreprocessing() != null ? Preprocessing.of(d.getPreprocessing()) : Preprocessing.defaults();
+		DatasetFormat format = d.eIsSet(org.quantrace.model.recipe.RecipePackage.Literals.DATASET_DECLARATION__FORMAT) ? d.getFormat() : null;
+		return open(new DatasetSpec(base.resolve(d.getPath()), format, d.getLabels() == null ? null : base.resolve(d.getLabels()),
+				java.util.Set.copyOf(d.getExtensions()), p, java.util.List.copyOf(d.getLabelColumns()), d.getSamples()));
+	}
+
+	static DatasetFormat guess(Path path) {
+		if (Files.isDirectory(path)) {
+			return DatasetFormat.FOLDER;
+		}
+		String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
+		if (n.endsWith(".npy")) {
+			return DatasetFormat.NPY;
+		}
+		if (n.endsWith(".npz")) {
+			return DatasetFormat.NPZ;
+		}
+		if (n.endsWith(".csv") || n.endsWith(".csv.gz")) {
+			return DatasetFormat.CSV;
+		}
+		if (n.contains("idx") || n.contains("ubyte")) {
+			return DatasetFormat.IDX;
+		}
+		throw new InvalidInputException(path + ": cannot tell the data format from the name",
+				"give a folder of class folders, a .npy/.npz/.csv file or IDX files, or declare the format");
 	}
 }

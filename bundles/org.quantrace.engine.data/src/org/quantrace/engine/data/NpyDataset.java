@@ -2,6 +2,7 @@ package org.quantrace.engine.data;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.onnx.DataType;
@@ -13,35 +14,43 @@ import org.quantrace.engine.runtime.NdArray;
  */
 public final class NpyDataset implements Dataset {
 
-	private final Path file;
+	private final String name;
 	private final NpyArray inputs;
 	private final Labels labels;
+	private final List<Path> files;
 
-	private NpyDataset(Path file, NpyArray inputs, Labels labels) {
-		this.file = file;
+	private NpyDataset(String name, NpyArray inputs, Labels labels, List<Path> files) {
+		this.name = name;
 		this.inputs = inputs;
 		this.labels = labels;
+		this.files = files;
 	}
 
 	public static NpyDataset open(Path inputs, Path labelFile) {
 		NpyArray x = NpyArray.open(inputs);
+		NpyArray y = labelFile == null ? null : NpyArray.open(labelFile);
+		NpyDataset d = of(inputs.toString(), x, y, labelFile == null ? inputs : labelFile);
+		return new NpyDataset(d.name, d.inputs, d.labels, labelFile == null ? List.of(inputs) : List.of(inputs, labelFile));
+	}
+
+	/** Inputs and optional labels already read (e.g. from an .npz archive named {@code source}). */
+	static NpyDataset of(String name, NpyArray x, NpyArray y, Path source) {
 		if (x.shape().length < 1 || x.shape()[0] == 0) {
-			throw new InvalidInputException(inputs + ": the array holds no samples (shape " + Arrays.toString(x.shape()) + ")",
+			throw new InvalidInputException(name + ": the array holds no samples (shape " + Arrays.toString(x.shape()) + ")",
 					"the first axis must count the samples");
 		}
 		if (x.elementType() != DataType.FLOAT && x.elementType() != DataType.UINT8 && x.elementType() != DataType.INT8) {
-			throw new InvalidInputException(inputs + ": inputs must be float32, uint8 or int8, not " + x.elementType(), null);
+			throw new InvalidInputException(name + ": inputs must be float32, uint8 or int8, not " + x.elementType(), null);
 		}
 		Labels labels = null;
-		if (labelFile != null) {
-			NpyArray y = NpyArray.open(labelFile);
+		if (y != null) {
 			if (y.shape()[0] != x.shape()[0]) {
-				throw new InvalidInputException(labelFile + ": " + y.shape()[0] + " labels for " + x.shape()[0] + " samples in " + inputs,
+				throw new InvalidInputException(source + ": " + y.shape()[0] + " labels for " + x.shape()[0] + " samples in " + name,
 						"give one label (row) per sample");
 			}
-			labels = toLabels(y.read(), labelFile);
+			labels = toLabels(y.read(), source);
 		}
-		return new NpyDataset(inputs, x, labels);
+		return new NpyDataset(name, x, labels, List.of(source));
 	}
 
 	private static Labels toLabels(NdArray y, Path source) {
@@ -72,7 +81,17 @@ public final class NpyDataset implements Dataset {
 
 	@Override
 	public String name() {
-		return file.toString();
+		return name;
+	}
+
+	@Override
+	public List<Path> files() {
+		return files.stream().map(f -> root().relativize(f.toAbsolutePath())).toList();
+	}
+
+	@Override
+	public Path root() {
+		return files.get(0).toAbsolutePath().getParent();
 	}
 
 	@Override

@@ -58,7 +58,7 @@ public final class Quantizer {
 		}
 		if (spec.technique() == QuantizationTechnique.FULL_INTEGER && calibration == null) {
 			throw new InvalidInputException("scheme '" + spec.name() + "': full-integer quantization needs calibration data",
-					"give a calibration dataset (e.g. --calibration data.npy, or 'calibrate ... on DATASET' in the recipe)");
+					"give a calibration dataset (e.g. --data calibration/ or data.npy, or 'calibrate ... on DATASET' in the recipe)");
 		}
 		Initializers.hoistConstants(model.graph());
 		Map<String, TensorInfo> types = probe(model, modelName);

@@ -1,0 +1,148 @@
+package org.quantrace.engine.data;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.zip.GZIPInputStream;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.model.recipe.ColorMode;
+import org.quantrace.model.recipe.Layout;
+
+/**
+ * MNIST-family IDX files (optionally gzipped): unsigned-byte images [N, H, W] with a label file [N].
+ * The raw bytes are held (they are small: 7.8 MB for 10,000 28×28 images); each batch is preprocessed
+ * when read. Only scaling, normalization, layout and type apply (IDX images are already one size).
+ */
+public final class IdxDataset implements Dataset {
+
+	private final Path images;
+	private final Path labelFile;
+	private final byte[] pixels;
+	private final int[] labels;
+	private final int rows;
+	private final int cols;
+	private final Preprocessing preprocessing;
+
+	private IdxDataset(Path images, Path labelFile, byte[] pixels, int[] labels, int rows, int cols, Preprocessing preprocessing) {
+		this.images = images;
+		this.labelFile = labelFile;
+		this.pixels = pixels;
+		this.labels = labels;
+		this.rows = rows;
+		this.cols = cols;
+		this.preprocessing = preprocessing;
+	}
+
+	public static IdxDataset open(Path images, Path labelFile, Preprocessing preprocessing) {
+		if (preprocessing.resizeWidth() > 0 || preprocessing.cropWidth() > 0 || preprocessing.color() != ColorMode.GRAYSCALE) {
+			throw new InvalidInputException(images + ": IDX images are grayscale and of one size: resize, crop and colour do not apply",
+					"remove them from the preprocessing");
+		}
+		try (DataInputStream in = open(images)) {
+			int magic = in.readInt();
+			if (magic != 0x00000803) {
+				throw new InvalidInputException(images + ": not an IDX image file (magic " + Integer.toHexString(magic) + ", expected 803)",
+						"give e.g. t10k-images-idx3-ubyte(.gz)");
+			}
+			int n = in.readInt();
+			int rows = in.readInt();
+			int cols = in.readInt();
+			byte[] pixels = in.readNBytes(n * rows * cols);
+			if (pixels.length != n * rows * cols) {
+				throw new InvalidInputException(images + ": truncated: " + n + " images announced, " + pixels.length / (rows * cols) + " present", null);
+			}
+			int[] labels = labelFile == null ? null : readLabels(labelFile, n);
+			return new IdxDataset(images, labelFile, pixels, labels, rows, cols, preprocessing);
+		} catch (NoSuchFileException e) {
+			throw new InvalidInputException(images + ": file not found", "check the data path", e);
+		} catch (IOException e) {
+			throw new InvalidInputException(images + ": cannot be read (" + e.getMessage() + ")", null, e);
+		}
+	}
+
+	private static int[] readLabels(Path file, int n) throws IOException {
+		try (DataInputStream in = open(file)) {
+			int magic = in.readInt();
+			if (magic != 0x00000801) {
+				throw new InvalidInputException(file + ": not an IDX label file (magic " + Integer.toHexString(magic) + ", expected 801)", null);
+			}
+			int count = in.readInt();
+			if (count != n) {
+				throw new InvalidInputException(file + ": " + count + " labels for " + n + " images", "give the label file of these images");
+			}
+			byte[] b = in.readNBytes(count);
+			int[] labels = new int[count];
+			for (int i = 0; i < count; i++) {
+				labels[i] = b[i] & 0xFF;
+			}
+			return labels;
+		} catch (NoSuchFileException e) {
+			throw new InvalidInputException(file + ": label file not found", "check the labels path", e);
+		}
+	}
+
+	private static DataInputStream open(Path file) throws IOException {
+		InputStream in = Files.newInputStream(file);
+		return new DataInputStream(file.toString().endsWith(".gz") ? new GZIPInputStream(in) : in);
+	}
+
+	@Override
+	public String name() {
+		return images.toString();
+	}
+
+	@Override
+	public int size() {
+		return pixels.length / (rows * cols);
+	}
+
+	@Override
+	public long[] sampleShape() {
+		return preprocessing.sampleShape(cols, rows);
+	}
+
+	@Override
+	public List<Path> files() {
+		return labelFile == null ? List.of(images.getFileName()) : List.of(images.getFileName(), labelFile.getFileName());
+	}
+
+	@Override
+	public Path root() {
+		return images.toAbsolutePath().getParent();
+	}
+
+	@Override
+	public Batch read(int from, int to) {
+		int per = rows * cols;
+		float[] v = new float[(to - from) * per];
+		double[] mean = preprocessing.mean();
+		double[] std = preprocessing.std();
+		for (int i = 0; i < v.length; i++) {
+			double x = (pixels[from * per + i] & 0xFF) * preprocessing.scale();
+			if (mean.length > 0) {
+				x -= mean[0];
+			}
+			if (std.length > 0) {
+				x /= std[0];
+			}
+			v[i] = (float) x; // one channel: NCHW and NHWC differ only in where the 1 goes
+		}
+		long[] sample = sampleShape();
+		long[] shape = new long[sample.length + 1];
+		shape[0] = to - from;
+		System.arraycopy(sample, 0, shape, 1, sample.length);
+		return new Batch(Samples.convert(v, shape, preprocessing.dataType()),
+				labels == null ? null : Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
+	}
+
+	/** NCHW or NHWC with one channel. */
+	boolean channelsFirst() {
+		return preprocessing.layout() == Layout.NCHW;
+	}
+}

@@ -1,0 +1,176 @@
+package org.quantrace.engine.data;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import javax.imageio.ImageIO;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.runtime.NdArray;
+
+/**
+ * An ImageNet-style folder, {@code <dir>/<class name>/<image>}, with a label file mapping class names to
+ * indices. Images (PNG, JPEG by default) are decoded and preprocessed a batch at a time. As the
+ * quantization spec requires, symbolic links are refused; so are class folders the label file does not
+ * name, and a folder without images.
+ */
+public final class ImageFolderDataset implements Dataset {
+
+	public static final Set<String> DEFAULT_EXTENSIONS = Set.of("png", "jpg", "jpeg");
+
+	private final Path dir;
+	private final List<Path> files;
+	private final int[] labels;
+	private final List<String> names;
+	private final Preprocessing preprocessing;
+	private final long[] sampleShape;
+
+	private ImageFolderDataset(Path dir, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape) {
+		this.dir = dir;
+		this.files = files;
+		this.labels = labels;
+		this.names = names;
+		this.preprocessing = preprocessing;
+		this.sampleShape = sampleShape;
+	}
+
+	public static ImageFolderDataset open(Path dir, Path labelFile, Set<String> extensions, Preprocessing preprocessing) {
+		if (!Files.exists(dir)) {
+			throw new InvalidInputException(dir + ": folder not found", "check the data path");
+		}
+		refuseLink(dir);
+		if (!Files.isDirectory(dir)) {
+			throw new InvalidInputException(dir + ": is not a folder", "give a folder of class folders (<dir>/<class>/<image>)");
+		}
+		Set<String> exts = extensions == null || extensions.isEmpty() ? DEFAULT_EXTENSIONS
+				: extensions.stream().map(e -> e.toLowerCase(Locale.ROOT).replaceFirst("^\\.", "")).collect(java.util.stream.Collectors.toSet());
+		List<Path> classDirs = new ArrayList<>();
+		try (Stream<Path> entries = Files.list(dir)) {
+			for (Path p : entries.sorted().toList()) {
+				refuseLink(p);
+				if (Files.isDirectory(p)) {
+					classDirs.add(p);
+				} else if (exts.contains(extension(p))) {
+					throw new InvalidInputException(p + ": image outside a class folder", "put each image in <dir>/<class name>/");
+				}
+			}
+		} catch (IOException e) {
+			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", null, e);
+		}
+		LabelMap map = labelFile != null ? LabelMap.read(labelFile) : null;
+		List<String> names = map != null ? map.names() : classDirs.stream().map(p -> p.getFileName().toString()).toList();
+		List<Path> files = new ArrayList<>();
+		List<Integer> labels = new ArrayList<>();
+		for (Path c : classDirs) {
+			String name = c.getFileName().toString();
+			// boxed on both branches: a mixed Integer/int conditional would unbox the map's null into an NPE
+			Integer index = map != null ? map.indices().get(name) : Integer.valueOf(names.indexOf(name));
+			if (index == null) {
+				throw new InvalidInputException(c + ": class folder '" + name + "' is not in the label file " + labelFile + " (it names "
+						+ map.indices().keySet() + ")", "add the class to the label file, or remove the folder");
+			}
+			try (Stream<Path> images = Files.list(c)) {
+				for (Path f : images.sorted().toList()) {
+					refuseLink(f);
+					if (Files.isRegularFile(f) && exts.contains(extension(f))) {
+						files.add(f);
+						labels.add(index);
+					}
+				}
+			} catch (IOException e) {
+				throw new InvalidInputException(c + ": cannot be listed (" + e.getMessage() + ")", null, e);
+			}
+		}
+		if (files.isEmpty()) {
+			throw new InvalidInputException(dir + ": no images (" + String.join(", ", exts.stream().sorted().toList()) + ") in class folders",
+					"put images in <dir>/<class name>/, or set the file extensions");
+		}
+		BufferedImage first = decode(files.get(0));
+		return new ImageFolderDataset(dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), names, preprocessing,
+				preprocessing.sampleShape(first.getWidth(), first.getHeight()));
+	}
+
+	private static void refuseLink(Path p) {
+		if (Files.isSymbolicLink(p)) {
+			throw new InvalidInputException(p + ": is a symbolic link", "the specification forbids symbolic links in datasets: copy the data instead");
+		}
+	}
+
+	private static String extension(Path p) {
+		String n = p.getFileName().toString();
+		int dot = n.lastIndexOf('.');
+		return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
+	}
+
+	static BufferedImage decode(Path file) {
+		BufferedImage image;
+		try (InputStream in = Files.newInputStream(file)) {
+			image = ImageIO.read(in);
+		} catch (IOException e) {
+			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+		}
+		if (image == null) {
+			throw new InvalidInputException(file + ": does not decode as an image", "give PNG or JPEG files, or remove this one");
+		}
+		return image;
+	}
+
+	@Override
+	public String name() {
+		return dir.toString();
+	}
+
+	@Override
+	public int size() {
+		return files.size();
+	}
+
+	@Override
+	public long[] sampleShape() {
+		return sampleShape.clone();
+	}
+
+	@Override
+	public List<String> labelNames() {
+		return names;
+	}
+
+	@Override
+	public List<Path> files() {
+		return files.stream().map(dir::relativize).toList();
+	}
+
+	@Override
+	public Path root() {
+		return dir;
+	}
+
+	@Override
+	public Batch read(int from, int to) {
+		int per = (int) Arrays.stream(sampleShape).reduce(1, (a, b) -> a * b);
+		float[] values = new float[(to - from) * per];
+		for (int i = from; i < to; i++) {
+			BufferedImage image = decode(files.get(i));
+			long[] shape = preprocessing.sampleShape(image.getWidth(), image.getHeight());
+			if (!Arrays.equals(shape, sampleShape)) {
+				throw new InvalidInputException(files.get(i) + ": is " + image.getWidth() + "x" + image.getHeight() + ", unlike the other images ("
+						+ Arrays.toString(sampleShape) + ")", "declare a resize in the preprocessing");
+			}
+			preprocessing.apply(image, values, (i - from) * per, files.get(i).toString());
+		}
+		long[] shape = new long[sampleShape.length + 1];
+		shape[0] = to - from;
+		System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+		return new Batch(Samples.convert(values, shape, preprocessing.dataType()), Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
+	}
+}

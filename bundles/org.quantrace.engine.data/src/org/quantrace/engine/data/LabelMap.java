@@ -1,0 +1,62 @@
+package org.quantrace.engine.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.InvalidInputException;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** A label file in the quantization spec's format: {"daisy": 0, "dandelion": 1, ...}. */
+public record LabelMap(Map<String, Integer> indices) {
+
+	public static LabelMap read(Path file) {
+		if (Files.isSymbolicLink(file)) {
+			throw new InvalidInputException(file + ": is a symbolic link", "the specification forbids symbolic links: use the file itself");
+		}
+		JsonNode json;
+		try {
+			json = new ObjectMapper().readTree(Files.readString(file));
+		} catch (NoSuchFileException e) {
+			throw new InvalidInputException(file + ": label file not found", "give a JSON file like {\"daisy\": 0, \"dandelion\": 1}", e);
+		} catch (IOException e) {
+			throw new InvalidInputException(file + ": not a JSON label file (" + e.getMessage().lines().findFirst().orElse("") + ")",
+					"write it like {\"daisy\": 0, \"dandelion\": 1}", e);
+		}
+		if (json == null || !json.isObject() || json.isEmpty()) {
+			throw new InvalidInputException(file + ": the label file must be a JSON object of class name -> index", "e.g. {\"daisy\": 0, \"dandelion\": 1}");
+		}
+		Map<String, Integer> map = new LinkedHashMap<>();
+		Set<Integer> seen = new HashSet<>();
+		json.fields().forEachRemaining(e -> {
+			if (!e.getValue().canConvertToInt() || e.getValue().asInt() < 0 || !e.getValue().isIntegralNumber()) {
+				throw new InvalidInputException(file + ": the index of '" + e.getKey() + "' is not a whole number >= 0: " + e.getValue(), null);
+			}
+			if (!seen.add(e.getValue().asInt())) {
+				throw new InvalidInputException(file + ": index " + e.getValue().asInt() + " is given to two classes", "give each class its own index");
+			}
+			map.put(e.getKey(), e.getValue().asInt());
+		});
+		return new LabelMap(map);
+	}
+
+	/** Names ordered by index (gaps as "class N"). */
+	public List<String> names() {
+		int max = indices.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
+		List<String> names = new ArrayList<>();
+		for (int i = 0; i <= max; i++) {
+			names.add("class " + i);
+		}
+		indices.forEach((name, i) -> names.set(i, name));
+		return names;
+	}
+}

@@ -1,0 +1,80 @@
+package org.quantrace.engine.evaluate;
+
+import java.util.Map;
+
+import org.quantrace.model.trace.DebugMode;
+import org.quantrace.model.trace.DebugRecord;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.LayerDebugRecord;
+import org.quantrace.model.trace.Marker;
+import org.quantrace.model.trace.MetricValue;
+import org.quantrace.model.trace.TraceFactory;
+
+/** Evaluation and debug results as trace records (the runner links them to artifacts and datasets). */
+public final class EvaluationRecords {
+
+	private static final TraceFactory F = TraceFactory.eINSTANCE;
+
+	private EvaluationRecords() {
+	}
+
+	public static EvaluationRecord toRecord(EvaluationReport r, String variant) {
+		EvaluationRecord e = F.createEvaluationRecord();
+		EvaluationReport.VariantResult v = r.variant(variant);
+		e.setVariant(variant);
+		e.setSampleCount(r.samples());
+		e.setLatencyMs(v.latencyMs());
+		for (Map.Entry<String, Double> m : v.metrics().entrySet()) {
+			MetricValue mv = F.createMetricValue();
+			mv.setName(m.getKey());
+			mv.setValue(m.getValue());
+			EvaluationReport.Comparison c = r.compare(variant, m.getKey());
+			if (c.marker() != EvaluationReport.Marker.BASELINE) {
+				mv.setBaselineValue(c.baseline());
+				mv.setDelta(c.delta());
+			}
+			mv.setMarker(switch (c.marker()) {
+			case BASELINE -> Marker.BASELINE;
+			case BETTER -> Marker.BETTER;
+			case WORSE -> Marker.WORSE;
+			case SAME -> Marker.SAME;
+			});
+			e.getMetrics().add(mv);
+		}
+		return e;
+	}
+
+	public static DebugRecord toRecord(DebugReport r) {
+		DebugRecord d = F.createDebugRecord();
+		d.setSampleCount(r.samples());
+		d.setMetric(r.metric());
+		d.setThreshold(r.threshold());
+		for (DebugReport.TensorDebug t : r.tensors()) {
+			d.getLayers().add(layer(t, DebugMode.ISOLATED, t.isolated(), t.flagged()));
+			d.getLayers().add(layer(t, DebugMode.ACCUMULATED, t.accumulated(), false));
+		}
+		return d;
+	}
+
+	private static LayerDebugRecord layer(DebugReport.TensorDebug t, DebugMode mode, DebugReport.Stats s, boolean flagged) {
+		LayerDebugRecord l = F.createLayerDebugRecord();
+		l.setLayerIndex(t.layerIndex());
+		l.setTensor(t.tensor());
+		l.setNode(t.node());
+		l.setOpType(t.opType());
+		l.setMode(mode);
+		l.setScale(t.scale());
+		l.setZeroPoint(t.zeroPoint());
+		l.setParamsFrom(t.paramsFrom());
+		l.setNumElements(s.numElements());
+		l.setStddev(s.stddev());
+		l.setMeanError(s.meanError());
+		l.setMaxAbsError(s.maxAbsError());
+		l.setMeanSquaredError(s.meanSquaredError());
+		l.setSqnr(Double.isFinite(s.sqnr()) ? s.sqnr() : Double.MAX_VALUE);
+		l.setCosineSimilarity(s.cosineSimilarity());
+		l.setRmseOverScale(s.rmseOverScale());
+		l.setFlagged(flagged);
+		return l;
+	}
+}

@@ -1,0 +1,56 @@
+package org.quantrace.engine.evaluate;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Metrics of model variants on one dataset, and how each compares with the baseline variant: the delta
+ * and the deck's marker, ↑ better, ↓ worse, ~ within the tolerance.
+ */
+public record EvaluationReport(String dataset, int samples, boolean multilabel, List<String> labelNames, List<VariantResult> variants,
+		String baseline, double tolerancePoints) {
+
+	/** One variant: metrics by name (in report order), confusion matrix (single-label), latency and size. */
+	public record VariantResult(String name, Map<String, Double> metrics, long[][] confusion, double latencyMs, long sizeBytes, String input,
+			String output) {
+	}
+
+	/** The change of one metric against the baseline. */
+	public record Comparison(double baseline, double delta, Marker marker) {
+	}
+
+	public enum Marker {
+		BASELINE(""), BETTER("↑"), WORSE("↓"), SAME("~");
+
+		private final String symbol;
+
+		Marker(String symbol) {
+			this.symbol = symbol;
+		}
+
+		public String symbol() {
+			return symbol;
+		}
+	}
+
+	public VariantResult variant(String name) {
+		return variants.stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException("no variant " + name));
+	}
+
+	/** How {@code variant}'s {@code metric} compares with the baseline's (BASELINE for the baseline itself). */
+	public Comparison compare(String variant, String metric) {
+		VariantResult base = variant(baseline);
+		double b = base.metrics().get(metric);
+		double v = variant(variant).metrics().get(metric);
+		double delta = v - b;
+		if (variant.equals(baseline)) {
+			return new Comparison(b, 0, Marker.BASELINE);
+		}
+		double tolerance = metric.equals(Metrics.LATENCY) || metric.equals(Metrics.MODEL_SIZE) ? Math.abs(b) * tolerancePoints / 100 : tolerancePoints / 100;
+		if (Math.abs(delta) <= tolerance + 1e-12) {
+			return new Comparison(b, delta, Marker.SAME);
+		}
+		boolean better = Metrics.lowerIsBetter(metric) ? delta < 0 : delta > 0;
+		return new Comparison(b, delta, better ? Marker.BETTER : Marker.WORSE);
+	}
+}

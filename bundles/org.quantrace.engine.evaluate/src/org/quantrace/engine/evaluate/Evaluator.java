@@ -1,0 +1,213 @@
+package org.quantrace.engine.evaluate;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.data.Batch;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.Labels;
+import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+
+/**
+ * Runs several model variants over the same data in one pass, batch by batch, and computes their metrics.
+ * Integer inputs are fed q = r / S + Z with the model's own scale and zero point; integer outputs are
+ * read as the results deck's inference code reads them (argmax for single-label, the dtype midpoint as
+ * multilabel threshold), or dequantized when asked.
+ */
+public final class Evaluator {
+
+	private Evaluator() {
+	}
+
+	public static EvaluationReport evaluate(List<Variant> variants, Dataset data, EvaluationOptions options, Progress progress) {
+		if (variants.isEmpty()) {
+			throw new IllegalArgumentException("no variant to evaluate");
+		}
+		int n = data.size();
+		Batch probe = data.read(0, Math.min(1, n));
+		if (probe.labels() == null) {
+			throw new InvalidInputException(data.name() + ": the data has no labels", "give a label file (folder: labels.json; .npy: --labels y.npy)");
+		}
+		boolean multilabel = probe.labels().isMultilabel();
+		List<Runner> runners = new ArrayList<>();
+		try {
+			for (Variant v : variants) {
+				runners.add(new Runner(v, data, multilabel));
+			}
+			int width = -1;
+			int[] truth = multilabel ? null : new int[n];
+			byte[] truthFlags = null;
+			try (Progress.Task task = progress.start("evaluating " + variants.size() + (variants.size() == 1 ? " model" : " models"), n, "samples")) {
+				for (int from = 0; from < n; from += options.batchSize()) {
+					int to = Math.min(n, from + options.batchSize());
+					Batch batch = data.read(from, to);
+					Labels labels = batch.labels();
+					if (multilabel) {
+						if (truthFlags == null) {
+							truthFlags = new byte[n * labels.width()];
+						}
+						System.arraycopy(labels.flags(), 0, truthFlags, from * labels.width(), labels.flags().length);
+					} else {
+						System.arraycopy(labels.classes(), 0, truth, from, labels.classes().length);
+					}
+					for (Runner r : runners) {
+						width = r.run(batch, from, n, options);
+					}
+					task.advance(to - from);
+				}
+			}
+			List<EvaluationReport.VariantResult> results = new ArrayList<>();
+			for (Runner r : runners) {
+				results.add(r.result(truth, truthFlags, options, data, width));
+			}
+			String baseline = options.baseline() != null ? options.baseline() : variants.get(0).name();
+			if (results.stream().noneMatch(v -> v.name().equals(baseline))) {
+				throw new InvalidInputException("baseline '" + baseline + "' is not among the evaluated models " + variants.stream().map(Variant::name).toList(),
+						"name one of them as baseline");
+			}
+			return new EvaluationReport(data.name(), n, multilabel, data.labelNames(), results, baseline, options.tolerancePoints());
+		} finally {
+			runners.forEach(Runner::close);
+		}
+	}
+
+	/** One variant's session and the predictions collected so far. */
+	private static final class Runner implements AutoCloseable {
+		final Variant variant;
+		final InferenceSession session;
+		final ModelInput input;
+		final IoQuantization.Io intInput;
+		final IoQuantization.Io intOutput;
+		final boolean multilabel;
+		int[] predicted;
+		byte[] flags;
+		float[] scores;
+		long nanos;
+		int classes = -1;
+
+		Runner(Variant v, Dataset data, boolean multilabel) {
+			this.variant = v;
+			this.multilabel = multilabel;
+			this.input = ModelInput.of(v.model(), v.name(), data);
+			this.intInput = IoQuantization.inputs(v.model()).get(input.name());
+			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
+			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
+		}
+
+		/** Runs one batch; returns the output width. */
+		int run(Batch batch, int from, int total, EvaluationOptions options) {
+			NdArray x = feed(batch.inputs());
+			long start = System.nanoTime();
+			NdArray y = session.run(Map.of(input.name(), x)).values().iterator().next();
+			nanos += System.nanoTime() - start;
+			long[] shape = y.shape();
+			int width = (int) (y.elementCount() / shape[0]);
+			int rows = (int) shape[0];
+			if (classes < 0) {
+				classes = width;
+				if (multilabel) {
+					flags = new byte[total * width];
+				} else {
+					predicted = new int[total];
+					scores = new float[total * width];
+				}
+			}
+			float[] values = y.toFloats();
+			if (multilabel) {
+				checkWidth(batch.labels().width(), width);
+				for (int i = 0; i < rows * width; i++) {
+					flags[from * width + i] = (byte) (positive(values[i], options) ? 1 : 0);
+				}
+			} else {
+				for (int i = 0; i < rows; i++) {
+					int best = 0;
+					for (int c = 0; c < width; c++) {
+						float s = intOutput != null ? intOutput.dequantize((long) values[i * width + c]) : values[i * width + c];
+						scores[(from + i) * width + c] = s;
+						if (values[i * width + c] > values[i * width + best]) {
+							best = c;
+						}
+					}
+					predicted[from + i] = best;
+					int label = batch.labels().classes()[i];
+					if (label >= width) {
+						throw new InvalidInputException("label " + label + " of sample " + (from + i) + " but " + variant.name() + " has " + width + " outputs",
+								"check the label file matches the model's classes");
+					}
+				}
+			}
+			return width;
+		}
+
+		private void checkWidth(int labels, int width) {
+			if (labels != width) {
+				throw new InvalidInputException(variant.name() + " has " + width + " outputs but the data has " + labels + " labels per sample",
+						"give labels with one column per model output");
+			}
+		}
+
+		private boolean positive(float v, EvaluationOptions options) {
+			if (intOutput == null) {
+				return v >= options.threshold();
+			}
+			return options.integerOutputs() == EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT ? v >= intOutput.midpoint()
+					: intOutput.dequantize((long) v) >= options.threshold();
+		}
+
+		/** Float samples become the model's integer input (q = r / S + Z) when it has one. */
+		private NdArray feed(NdArray x) {
+			if (intInput == null || x.type() != DataType.FLOAT) {
+				if (x.type() != input.type()) {
+					throw new InvalidInputException(variant.name() + " reads " + input.type() + " input but the data is " + x.type(),
+							"preprocess the data to float32 (the evaluator quantizes it for integer models)");
+				}
+				return x;
+			}
+			float[] f = x.floats();
+			if (intInput.type() == DataType.INT16) {
+				short[] q = new short[f.length];
+				for (int i = 0; i < f.length; i++) {
+					q[i] = (short) intInput.quantize(f[i]);
+				}
+				return NdArray.ofShorts(DataType.INT16, x.shape(), q);
+			}
+			byte[] q = new byte[f.length];
+			for (int i = 0; i < f.length; i++) {
+				q[i] = (byte) intInput.quantize(f[i]);
+			}
+			return NdArray.ofBytes(intInput.type(), x.shape(), q);
+		}
+
+		EvaluationReport.VariantResult result(int[] truth, byte[] truthFlags, EvaluationOptions options, Dataset data, int width) {
+			Map<String, Double> metrics = new LinkedHashMap<>();
+			long[][] confusion = null;
+			int n = multilabel ? truthFlags.length / width : truth.length;
+			if (multilabel) {
+				metrics.putAll(MultilabelMetrics.compute(truthFlags, flags, width, data.labelNames()));
+			} else {
+				ClassificationMetrics.Result r = ClassificationMetrics.compute(truth, predicted, scores, width, Math.min(options.topK(), width));
+				metrics.putAll(r.metrics());
+				confusion = r.confusion();
+			}
+			double latency = nanos / 1e6 / n;
+			metrics.put(Metrics.LATENCY, latency);
+			metrics.put(Metrics.MODEL_SIZE, (double) variant.sizeBytes());
+			return new EvaluationReport.VariantResult(variant.name(), metrics, confusion, latency, variant.sizeBytes(),
+					intInput == null ? "float32" : intInput.type().displayName(), intOutput == null ? "float32" : intOutput.type().displayName());
+		}
+
+		@Override
+		public void close() {
+			session.close();
+		}
+	}
+}

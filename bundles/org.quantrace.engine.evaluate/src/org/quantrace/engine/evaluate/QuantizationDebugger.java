@@ -1,0 +1,242 @@
+package org.quantrace.engine.evaluate;
+
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.data.Batch;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.model.recipe.DebugMetric;
+
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Compares a full-integer (QDQ) model with its float original tensor by tensor on the same samples. The
+ * quantized tensors are found in the quantized model itself (every QuantizeLinear, and the integer data
+ * moved on by MaxPool, Flatten...), so any QDQ model works, not only Quantrace's.
+ */
+public final class QuantizationDebugger {
+
+	/** Ops that move integer codes without changing their scale. */
+	private static final Set<String> MOVES = Set.of("MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Resize", "NhwcMaxPool");
+
+	private QuantizationDebugger() {
+	}
+
+	/**
+	 * A quantized tensor: its name in the float model, where its codes are in the quantized model, its parameters, and
+	 * the float tensor that owns them (itself, unless integer codes were moved here unchanged).
+	 */
+	private record Probe(String tensor, String codes, float scale, long zeroPoint, DataType type, String owner) {
+	}
+
+	public static DebugReport debug(OnnxModel floatModel, String floatName, OnnxModel quantized, String quantizedName, Dataset data, int samples,
+			DebugMetric metric, double threshold, Progress progress) {
+		List<Probe> probes = probes(floatModel, quantized);
+		Map<String, Integer> layerIndex = new HashMap<>();
+		Map<String, Node> producers = new HashMap<>();
+		int index = 0;
+		for (Node n : floatModel.graph().nodes()) {
+			if (!n.opType().equals("Constant")) {
+				for (String o : n.outputs()) {
+					layerIndex.put(o, index);
+					producers.put(o, n);
+				}
+				index++;
+			}
+		}
+		OnnxModel f = expose(floatModel, probes.stream().map(Probe::tensor).toList());
+		OnnxModel q = expose(quantized, probes.stream().map(Probe::codes).toList());
+		ModelInput floatInput = ModelInput.of(floatModel, floatName, data);
+		ModelInput quantInput = ModelInput.of(quantized, quantizedName, data);
+		IoQuantization.Io intInput = IoQuantization.inputs(quantized).get(quantInput.name());
+		int n = Math.min(samples <= 0 ? data.size() : samples, data.size());
+		Map<String, Accumulator> isolated = new LinkedHashMap<>();
+		Map<String, Accumulator> accumulated = new LinkedHashMap<>();
+		probes.forEach(p -> {
+			isolated.put(p.tensor(), new Accumulator());
+			accumulated.put(p.tensor(), new Accumulator());
+		});
+		try (InferenceSession fs = InferenceSession.open(f, SessionSettings.defaults(), floatName);
+				InferenceSession qs = InferenceSession.open(q, SessionSettings.defaults(), quantizedName);
+				Progress.Task task = progress.start("debugging " + probes.size() + " tensors", n, "samples")) {
+			for (int from = 0; from < n; from += 32) {
+				int to = Math.min(n, from + 32);
+				Batch b = data.read(from, to);
+				Map<String, NdArray> fo = fs.run(Map.of(floatInput.name(), b.inputs()));
+				NdArray x = b.inputs();
+				if (!fo.containsKey(floatInput.name())) {
+					fo = new HashMap<>(fo);
+					fo.put(floatInput.name(), x);
+				}
+				Map<String, NdArray> qo = qs.run(Map.of(quantInput.name(), intInput == null ? x : quantizeInput(x, intInput)));
+				for (Probe p : probes) {
+					float[] real = fo.get(p.tensor()).toFloats();
+					NdArray codes = qo.get(p.codes());
+					float[] deq = codes == null && p.codes().equals(quantInput.name()) ? fakeQuantize(real, p) : dequantize(codes, p);
+					isolated.get(p.tensor()).add(real, fakeQuantize(real, p));
+					accumulated.get(p.tensor()).add(real, deq);
+				}
+				task.advance(to - from);
+			}
+		}
+		List<DebugReport.TensorDebug> tensors = new ArrayList<>();
+		for (Probe p : probes) {
+			DebugReport.Stats iso = isolated.get(p.tensor()).stats(p.scale());
+			DebugReport.Stats acc = accumulated.get(p.tensor()).stats(p.scale());
+			Node producer = producers.get(p.tensor());
+			boolean inherited = p.owner() != null && !p.owner().equals(p.tensor());
+			tensors.add(new DebugReport.TensorDebug(layerIndex.getOrDefault(p.tensor(), -1), p.tensor(), producer == null ? "" : producer.name(),
+					producer == null ? "input" : producer.opType(), p.scale(), p.zeroPoint(), inherited ? p.owner() : "", iso, acc,
+					!inherited && DebugReport.exceeds(metric, iso.value(metric), threshold)));
+		}
+		tensors.sort(java.util.Comparator.comparingInt(DebugReport.TensorDebug::layerIndex).thenComparing(DebugReport.TensorDebug::tensor));
+		return new DebugReport(floatName, quantizedName, data.name(), n, metric, threshold, tensors);
+	}
+
+	/** Every per-tensor QuantizeLinear of the quantized model whose input (or the output it stands for) exists in the float model. */
+	private static List<Probe> probes(OnnxModel floatModel, OnnxModel quantized) {
+		Set<String> floatTensors = new LinkedHashSet<>();
+		floatModel.graph().runtimeInputs().forEach(v -> floatTensors.add(v.getName()));
+		floatModel.graph().nodes().forEach(n -> floatTensors.addAll(n.outputs()));
+		Graph g = quantized.graph();
+		Map<String, Probe> byCodes = new LinkedHashMap<>();
+		List<Probe> probes = new ArrayList<>();
+		for (Node n : g.topologicalOrder()) {
+			if (n.opType().equals("QuantizeLinear")) {
+				Tensor s = g.constant(n.input(1));
+				Tensor z = n.input(2).isEmpty() ? null : g.constant(n.input(2));
+				if (s == null || s.elementCount() != 1) {
+					continue;
+				}
+				String original = original(g, n, floatTensors);
+				Probe p = new Probe(original, n.output(0), s.toFloatArray()[0], z == null ? 0 : z.toLongArray()[0], z == null ? DataType.UINT8 : z.dataType(),
+						original);
+				byCodes.put(n.output(0), p);
+				if (original != null && probes.stream().noneMatch(x -> x.tensor().equals(original))) {
+					probes.add(p);
+				}
+			} else if (MOVES.contains(n.opType()) && byCodes.containsKey(n.input(0))) {
+				Probe in = byCodes.get(n.input(0));
+				Probe p = new Probe(floatTensors.contains(n.output(0)) ? n.output(0) : null, n.output(0), in.scale(), in.zeroPoint(), in.type(), in.owner());
+				byCodes.put(n.output(0), p);
+				if (p.tensor() != null) {
+					probes.add(p);
+				}
+			}
+		}
+		for (IoQuantization.Io io : IoQuantization.inputs(quantized).values()) { // integer model inputs
+			if (floatTensors.contains(io.name())) {
+				probes.add(new Probe(io.name(), io.name(), io.scale(), io.zeroPoint(), io.type(), io.name()));
+			}
+		}
+		return probes;
+	}
+
+	/**
+	 * The float-model tensor a QuantizeLinear stands for: its input, or, where the writer renamed a graph output's
+	 * producer, the output itself (integer output) or the output its DequantizeLinear restores (float output).
+	 */
+	private static String original(Graph g, Node q, Set<String> floatTensors) {
+		if (floatTensors.contains(q.input(0))) {
+			return q.input(0);
+		}
+		if (floatTensors.contains(q.output(0))) {
+			return q.output(0);
+		}
+		return g.consumers(q.output(0)).stream().filter(c -> c.opType().equals("DequantizeLinear")).map(c -> c.output(0))
+				.filter(floatTensors::contains).findFirst().orElse(null);
+	}
+
+	private static OnnxModel expose(OnnxModel model, List<String> tensors) {
+		OnnxModel copy = model.copy();
+		Set<String> exposed = new java.util.HashSet<>();
+		copy.graph().outputs().forEach(v -> exposed.add(v.getName()));
+		copy.graph().runtimeInputs().forEach(v -> exposed.add(v.getName()));
+		for (String t : tensors) {
+			if (exposed.add(t)) {
+				copy.graph().outputs().add(ValueInfoProto.newBuilder().setName(t).build());
+			}
+		}
+		return copy;
+	}
+
+	private static float[] dequantize(NdArray codes, Probe p) {
+		float[] q = codes.toFloats();
+		float[] r = new float[q.length];
+		for (int i = 0; i < q.length; i++) {
+			r[i] = (q[i] - p.zeroPoint()) * p.scale();
+		}
+		return r;
+	}
+
+	/** Quantize-dequantize with the tensor's own parameters: the error this tensor alone introduces. */
+	private static float[] fakeQuantize(float[] real, Probe p) {
+		long qmin = p.type() == DataType.UINT8 ? 0 : p.type() == DataType.INT16 ? -32768 : -128;
+		long qmax = p.type() == DataType.UINT8 ? 255 : p.type() == DataType.INT16 ? 32767 : 127;
+		float[] out = new float[real.length];
+		for (int i = 0; i < real.length; i++) {
+			double q = Math.max(qmin, Math.min(qmax, Math.rint(real[i] / p.scale()) + p.zeroPoint()));
+			out[i] = (float) ((q - p.zeroPoint()) * p.scale());
+		}
+		return out;
+	}
+
+	private static NdArray quantizeInput(NdArray x, IoQuantization.Io io) {
+		float[] f = x.floats();
+		byte[] q = new byte[f.length];
+		for (int i = 0; i < f.length; i++) {
+			q[i] = (byte) io.quantize(f[i]);
+		}
+		return NdArray.ofBytes(io.type(), x.shape(), q);
+	}
+
+	/** Streamed sums for the error statistics of one tensor. */
+	private static final class Accumulator {
+		long n;
+		double sumError;
+		double sumSquaredError;
+		double maxAbs;
+		double sumSquaredReal;
+		double sumSquaredQuant;
+		double dot;
+
+		void add(float[] real, float[] quant) {
+			for (int i = 0; i < real.length; i++) {
+				double e = quant[i] - (double) real[i];
+				sumError += e;
+				sumSquaredError += e * e;
+				maxAbs = Math.max(maxAbs, Math.abs(e));
+				sumSquaredReal += real[i] * (double) real[i];
+				sumSquaredQuant += quant[i] * (double) quant[i];
+				dot += real[i] * (double) quant[i];
+			}
+			n += real.length;
+		}
+
+		DebugReport.Stats stats(float scale) {
+			double mean = sumError / n;
+			double mse = sumSquaredError / n;
+			double sqnr = sumSquaredError == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(sumSquaredReal / sumSquaredError);
+			double cosine = sumSquaredReal == 0 || sumSquaredQuant == 0 ? (sumSquaredReal == sumSquaredQuant ? 1 : 0)
+					: dot / Math.sqrt(sumSquaredReal * sumSquaredQuant);
+			return new DebugReport.Stats(n, Math.sqrt(Math.max(0, mse - mean * mean)), mean, maxAbs, mse, sqnr, cosine, Math.sqrt(mse) / scale);
+		}
+	}
+}

@@ -1,0 +1,81 @@
+package org.quantrace.engine.evaluate.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.evaluate.EvaluationOptions;
+import org.quantrace.engine.evaluate.EvaluationRecords;
+import org.quantrace.engine.evaluate.EvaluationReport;
+import org.quantrace.engine.evaluate.EvaluationTable;
+import org.quantrace.engine.evaluate.Evaluator;
+import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.engine.evaluate.TensorInventory;
+import org.quantrace.engine.evaluate.Variant;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.prune.Pruner;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.testing.TestData;
+
+/** The Fashion-MNIST CNN and its quantized variants on the 10,000 test images (IDX), with the deck's markers. */
+class EvaluatorTest {
+
+	private static final OnnxModel CNN = OnnxModel.load(TestData.data("models/fashion_mnist_cnn.onnx"));
+
+	@Test
+	void quantizedVariantsAreComparedWithTheOriginal() {
+		List<Variant> variants = new ArrayList<>();
+		variants.add(Variant.of("original", CNN));
+		for (String s : List.of("drq", "fiq_float32", "fiq_int8", "fiq_uint8")) {
+			variants.add(Variant.of(s, Models.quantize(CNN, s)));
+		}
+		EvaluationReport r = Evaluator.evaluate(variants, Models.TEST_SET, EvaluationOptions.defaults(), Progress.NONE);
+		assertEquals(10_000, r.samples());
+		assertEquals(0.8575, r.variant("original").metrics().get(Metrics.ACCURACY), 1e-9, "the reference fp32 top-1");
+		for (String s : List.of("drq", "fiq_float32", "fiq_int8", "fiq_uint8")) {
+			assertEquals(EvaluationReport.Marker.SAME, r.compare(s, Metrics.ACCURACY).marker(), s + " within 0.5 pt");
+			assertTrue(r.variant(s).sizeBytes() < 0.3 * r.variant("original").sizeBytes());
+		}
+		assertEquals("INT8", r.variant("fiq_int8").input(), "integer input fed q = r/S + Z");
+		assertEquals("UINT8", r.variant("fiq_uint8").output());
+		String table = EvaluationTable.render(r);
+		System.out.println(table);
+		for (String column : Metrics.DECK_MULTICLASS) {
+			assertTrue(table.contains(column), column);
+		}
+		assertTrue(table.contains("0.8575  "), table);
+		assertTrue(table.contains("~"), table);
+		EvaluationRecord record = EvaluationRecords.toRecord(r, "fiq_int8");
+		assertEquals(r.variant("fiq_int8").metrics().size(), record.getMetrics().size());
+		assertEquals(0.8575, record.getMetrics().get(0).getBaselineValue(), 1e-9);
+	}
+
+	@Test
+	void aBrokenModelIsMarkedWorseAndASmallerOneBetterInSize() {
+		OnnxModel pruned = Pruner.prune(CNN, "cnn",
+				org.quantrace.engine.prune.PruningSpec.of(org.quantrace.model.recipe.PruningPattern.CHANNEL, 50,
+						org.quantrace.model.recipe.ThresholdScope.GLOBAL, List.of())).model();
+		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("original", CNN), Variant.of("pruned", pruned)), Models.TEST_SET,
+				EvaluationOptions.defaults().withTolerance(1), Progress.NONE);
+		assertEquals(EvaluationReport.Marker.WORSE, r.compare("pruned", Metrics.ACCURACY).marker());
+		assertEquals(EvaluationReport.Marker.WORSE, r.compare("pruned", Metrics.COHEN_KAPPA).marker());
+		assertEquals(EvaluationReport.Marker.BETTER, r.compare("pruned", Metrics.MODEL_SIZE).marker(), "smaller is better");
+		assertEquals(EvaluationReport.Marker.BASELINE, r.compare("original", Metrics.ACCURACY).marker());
+	}
+
+	@Test
+	void tensorInventoryShowsWhatBecameInteger() {
+		TensorInventory fp32 = TensorInventory.of(CNN, "cnn");
+		TensorInventory drq = TensorInventory.of(Models.quantize(CNN, "drq"), "drq");
+		TensorInventory fiq = TensorInventory.of(Models.quantize(CNN, "fiq_uint8"), "fiq");
+		assertEquals(0, fp32.byType().get("INT8").tensors());
+		assertEquals(4, drq.byType().get("INT8").readOnly(), "DRQ: the four weights are int8 ...");
+		assertEquals(0, drq.byType().get("UINT8").readOnly(), "... its activations are only quantized at run time");
+		assertTrue(fiq.byType().get("UINT8").tensors() > 5, "FIQ: activations are uint8 tensors");
+		assertTrue(fiq.byType().get("FLOAT32").readOnly() < fp32.byType().get("FLOAT32").readOnly() + 10);
+	}
+}
