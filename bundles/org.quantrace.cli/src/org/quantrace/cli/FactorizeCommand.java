@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.factorize.FactorizationResult;
 import org.quantrace.engine.factorize.FactorizationSpec;
 import org.quantrace.engine.factorize.Factorizer;
@@ -52,6 +53,9 @@ final class FactorizeCommand implements Callable<Integer> {
 	@Option(names = "--exclude", paramLabel = "LAYER", split = ",", description = "Layers to leave alone (wildcards * and ?).")
 	List<String> exclude = List.of();
 
+	@ArgGroup(exclusive = false, heading = "%nEvaluation data (optional): the original's and the result's accuracy side by side%n")
+	DataOptions data;
+
 	@Override
 	public Integer call() {
 		FactorizationTarget t = FactorizationTarget.get(target.toLowerCase(Locale.ROOT));
@@ -61,9 +65,16 @@ final class FactorizeCommand implements Callable<Integer> {
 		FactorizationSpec fs = rank.energy != null ? new FactorizationSpec(t, RankSelection.ENERGY, rank.energy, exclude)
 				: rank.rank != null ? new FactorizationSpec(t, RankSelection.FIXED_RANK, rank.rank, exclude)
 						: new FactorizationSpec(t, RankSelection.RANK_RATIO, rank.ratio, exclude);
-		FactorizationResult r = Factorizer.factorize(OnnxModel.load(model), model.toString(), fs);
+		Dataset evaluation = data == null ? null : data.open(); // opened first: a bad path fails before the work
+		OnnxModel source = OnnxModel.load(model);
+		FactorizationResult r = Factorizer.factorize(source, model.toString(), fs);
+		String comparison = evaluation == null ? null : BeforeAfter.table(source, r.model(), "factorized", evaluation, spec);
 		ModelOutput.write(r.model(), output);
 		report(r, spec.commandLine().getOut());
+		if (comparison != null) {
+			spec.commandLine().getOut().println();
+			spec.commandLine().getOut().print(comparison);
+		}
 		spec.commandLine().getOut().printf("Wrote %s%n", output);
 		return ExitCodes.OK;
 	}

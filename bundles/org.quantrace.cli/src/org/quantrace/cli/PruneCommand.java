@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.prune.Pruner;
 import org.quantrace.engine.prune.PruningResult;
@@ -17,6 +18,7 @@ import org.quantrace.model.recipe.PruningPattern;
 import org.quantrace.model.recipe.ThresholdScope;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -59,6 +61,9 @@ final class PruneCommand implements Callable<Integer> {
 	@Option(names = "--exclude", paramLabel = "LAYER", split = ",", description = "Layers to leave alone (wildcards * and ?).")
 	List<String> exclude = List.of();
 
+	@ArgGroup(exclusive = false, heading = "%nEvaluation data (optional): the original's and the result's accuracy side by side%n")
+	DataOptions data;
+
 	@Override
 	public Integer call() {
 		PruningPattern p = PruningPattern.get(pattern.toLowerCase(Locale.ROOT));
@@ -73,9 +78,16 @@ final class PruneCommand implements Callable<Integer> {
 			throw new InvalidInputException("--block " + block + ": expected ROWSxCOLUMNS", "e.g. --block 4x1 or --block 2x2");
 		}
 		PruningSpec ps = new PruningSpec(c, s, p, sparsity, Integer.parseInt(rc[0]), Integer.parseInt(rc[1]), vector, Map.of(), exclude);
-		PruningResult r = Pruner.prune(OnnxModel.load(model), model.toString(), ps);
+		Dataset evaluation = data == null ? null : data.open(); // opened first: a bad path fails before the work
+		OnnxModel source = OnnxModel.load(model);
+		PruningResult r = Pruner.prune(source, model.toString(), ps);
+		String comparison = evaluation == null ? null : BeforeAfter.table(source, r.model(), "pruned", evaluation, spec);
 		ModelOutput.write(r.model(), output);
 		report(r, spec.commandLine().getOut());
+		if (comparison != null) {
+			spec.commandLine().getOut().println();
+			spec.commandLine().getOut().print(comparison);
+		}
 		spec.commandLine().getOut().printf("Wrote %s%n", output);
 		return ExitCodes.OK;
 	}

@@ -11,7 +11,6 @@ import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.data.Datasets;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationResult;
@@ -29,6 +28,7 @@ import org.quantrace.model.recipe.TensorQuantization;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -51,16 +51,12 @@ final class QuantizeCommand implements Callable<Integer> {
 	@Option(names = { "-o", "--output" }, required = true, paramLabel = "OUT.onnx", description = "Where to write the quantized model.")
 	Path output;
 
-	@Option(names = "--calibration", paramLabel = "DATA",
-			description = "Calibration data for full-integer schemes: a .npy file of preprocessed inputs, N x the model's input shape.")
-	Path calibration;
+	@ArgGroup(exclusive = false, heading = "%nCalibration data (full-integer schemes), read like evaluate's:%n")
+	DataOptions calibration;
 
 	@Option(names = "--method", paramLabel = "METHOD", defaultValue = "minmax",
 			description = "Calibration: minmax, moving-average, percentile=P (e.g. percentile=99.99) or entropy (default: ${DEFAULT-VALUE}).")
 	String method;
-
-	@Option(names = "--samples", paramLabel = "N", description = "Calibrate on the first N samples only (default: all).")
-	int samples;
 
 	@Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Calibration batch size (default: ${DEFAULT-VALUE}).")
 	int batch;
@@ -92,7 +88,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		QuantizationConfig config = config();
 		QuantizationSpec resolved = QuantizationSpec.of(config);
 		OnnxModel source = OnnxModel.load(model);
-		Dataset data = calibration == null ? null : Datasets.open(calibration, null);
+		Dataset data = calibration == null ? null : calibration.open();
 		QuantizationResult result = Quantizer.quantize(source, model.toString(), resolved, data, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		ModelOutput.write(result.model(), output);
 		report(result, Files.size(model), Files.size(output), spec.commandLine().getOut());
@@ -153,7 +149,7 @@ final class QuantizeCommand implements Callable<Integer> {
 			});
 		}
 		cal.setBatchSize(batch);
-		cal.setSamples(samples);
+		cal.setSamples(calibration == null ? 0 : calibration.samples); // the dataset is cut to them already; recorded for the log
 		c.setCalibration(cal);
 		for (String e : exclude) {
 			var x = f.createExclusion();

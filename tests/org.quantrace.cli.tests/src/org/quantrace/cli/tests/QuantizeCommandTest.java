@@ -35,8 +35,9 @@ class QuantizeCommandTest {
 	@Test
 	void fullIntegerWithInt8IoReportsLayersIoAndSize() {
 		Path out = dir.resolve("fiq-int8.onnx");
-		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--calibration", calibration.toString(), "--method", "percentile=99.99",
-				"-o", out.toString());
+		// calibrated straight from the example's image folder (the other tests use a .npy of the same images)
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", TestData.example("data/calibration").toString(), "--labels",
+				TestData.example("data/labels.json").toString(), "--method", "percentile=99.99", "-o", out.toString());
 		assertEquals(0, cli.exitCode(), cli.err());
 		assertTrue(cli.out().contains("calibration percentile on 300 samples"), cli.out());
 		assertTrue(cli.out().contains("Quantized 10 of 10 layers."), cli.out());
@@ -48,7 +49,7 @@ class QuantizeCommandTest {
 
 	@Test
 	void exclusionsAreListedWithTheirReason() {
-		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--calibration", calibration.toString(), "--exclude", "op:Gemm", "-o",
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--data", calibration.toString(), "--exclude", "op:Gemm", "-o",
 				dir.resolve("partial.onnx").toString());
 		assertEquals(0, cli.exitCode(), cli.err());
 		assertTrue(cli.out().contains(" Left float:"), cli.out());
@@ -71,7 +72,7 @@ class QuantizeCommandTest {
 		Cli badScheme = Cli.run("quantize", MODEL, "--scheme", "fiq-int4", "-o", out.toString());
 		assertEquals(2, badScheme.exitCode());
 		assertTrue(badScheme.err().contains("unknown scheme 'fiq-int4'"), badScheme.err());
-		Cli badPercentile = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--calibration", calibration.toString(), "--method",
+		Cli badPercentile = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "--method",
 				"percentile=120", "-o", out.toString());
 		assertEquals(2, badPercentile.exitCode());
 		assertTrue(badPercentile.err().contains("the percentile must be in (0, 100]"), badPercentile.err());

@@ -56,4 +56,26 @@ class TransformCommandsTest {
 		assertTrue(badSparsity.err().contains("sparsity 100.0% is outside [0, 100)"), badSparsity.err());
 		assertFalse(Files.exists(dir.resolve("never.onnx")));
 	}
+
+	@Test
+	void withEvaluationDataTheAccuracyBeforeAndAfterIsShown() {
+		String images = TestData.example("data/evaluation").toString();
+		String labels = TestData.example("data/labels.json").toString();
+		Cli lrf = Cli.run("factorize", TestData.data("models/fashion_mnist_cnn.onnx").toString(), "--energy", "95", "--data", images, "--labels", labels,
+				"-o", dir.resolve("lrf-eval.onnx").toString());
+		assertEquals(0, lrf.exitCode(), lrf.err());
+		assertTrue(lrf.out().contains("1,000 samples, single-label; baseline original"), lrf.out());
+		assertTrue(lrf.out().matches("(?s).*\\nfactorized\\s+0\\.8\\d{3}~.*"), "95 % energy keeps the accuracy: " + lrf.out());
+
+		Cli pruned = Cli.run("prune", TestData.data("models/fashion_mnist_cnn.onnx").toString(), "--pattern", "channel", "--sparsity", "50", "--data",
+				images, "--labels", labels, "-o", dir.resolve("pruned-eval.onnx").toString());
+		assertEquals(0, pruned.exitCode(), pruned.err());
+		assertTrue(pruned.out().matches("(?s).*\\npruned\\s+0\\.\\d{4}↓.*"), "half the channels, unretrained: worse: " + pruned.out());
+
+		Path never = dir.resolve("never-pruned.onnx");
+		Cli wrongShape = Cli.run("prune", TestData.data("models/fashion_mnist_cnn.onnx").toString(), "--pattern", "element", "--sparsity", "50",
+				"--data", images, "--labels", labels, "--preprocess", "resize=20x20", "-o", never.toString());
+		assertEquals(2, wrongShape.exitCode(), wrongShape.out());
+		assertFalse(Files.exists(never), "an evaluation that fails leaves no model behind");
+	}
 }

@@ -1,0 +1,140 @@
+package org.quantrace.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.DatasetSpec;
+import org.quantrace.engine.data.Datasets;
+import org.quantrace.engine.data.Preprocessing;
+import org.quantrace.model.recipe.ColorMode;
+import org.quantrace.model.recipe.DatasetFormat;
+import org.quantrace.model.recipe.ElementType;
+import org.quantrace.model.recipe.Interpolation;
+import org.quantrace.model.recipe.Layout;
+
+import picocli.CommandLine.Option;
+
+/** The options every command reading a dataset shares. */
+final class DataOptions {
+
+	@Option(names = "--data", required = true, paramLabel = "DATASET",
+			description = "A folder <dir>/<class>/<image> (PNG, JPEG), IDX images, .npy/.npz of preprocessed inputs, or a .csv table.")
+	Path data;
+
+	@Option(names = "--labels", paramLabel = "FILE", description = "Labels: a JSON class map for folders, .npy for .npy inputs, an IDX label file.")
+	Path labels;
+
+	@Option(names = "--data-format", paramLabel = "FORMAT", description = "folder, idx, npy, npz or csv (default: from the path).")
+	String format;
+
+	@Option(names = "--extensions", split = ",", paramLabel = "EXT", description = "Image file extensions to read (default: png, jpg, jpeg).")
+	List<String> extensions = List.of();
+
+	@Option(names = "--label-columns", split = ",", paramLabel = "COLUMN", description = "CSV label column(s); several for multilabel (default: the last).")
+	List<String> labelColumns = List.of();
+
+	@Option(names = "--samples", paramLabel = "N", description = "Use only the first N samples.")
+	int samples;
+
+	@Option(names = "--preprocess", paramLabel = "STEPS",
+			description = { "Comma-separated steps: grayscale|rgb|bgr, resize=WxH, interpolation=nearest|bilinear|bicubic, crop=WxH,",
+					"scale=1/255, mean=m1:m2:m3, std=s1:s2:s3, layout=NCHW|NHWC, dtype=float32|uint8|int8",
+					"(default: grayscale,scale=1/255,layout=NCHW,dtype=float32)." })
+	String preprocess;
+
+	Dataset open() {
+		DatasetFormat f = null;
+		if (format != null) {
+			f = DatasetFormat.get(format.toLowerCase(Locale.ROOT));
+			if (f == null) {
+				throw new InvalidInputException("--data-format " + format + ": unknown", "use folder, idx, npy, npz or csv");
+			}
+		}
+		return Datasets.open(new DatasetSpec(data, f, labels, Set.copyOf(extensions), preprocessing(), labelColumns, samples));
+	}
+
+	Preprocessing preprocessing() {
+		Preprocessing d = Preprocessing.defaults();
+		if (preprocess == null || preprocess.isBlank()) {
+			return d;
+		}
+		ColorMode color = d.color();
+		int rw = 0;
+		int rh = 0;
+		Interpolation interpolation = d.interpolation();
+		int cw = 0;
+		int ch = 0;
+		double scale = d.scale();
+		double[] mean = new double[0];
+		double[] std = new double[0];
+		Layout layout = d.layout();
+		ElementType type = d.type();
+		for (String raw : preprocess.split(",")) {
+			String step = raw.trim();
+			String key = step.contains("=") ? step.substring(0, step.indexOf('=')).trim().toLowerCase(Locale.ROOT) : step.toLowerCase(Locale.ROOT);
+			String value = step.contains("=") ? step.substring(step.indexOf('=') + 1).trim() : "";
+			try {
+				switch (key) {
+				case "grayscale", "rgb", "bgr" -> color = ColorMode.get(key);
+				case "resize" -> {
+					int[] wh = size(value);
+					rw = wh[0];
+					rh = wh[1];
+				}
+				case "crop" -> {
+					int[] wh = size(value);
+					cw = wh[0];
+					ch = wh[1];
+				}
+				case "interpolation" -> interpolation = require(Interpolation.get(value.toLowerCase(Locale.ROOT)), step);
+				case "scale" -> scale = fraction(value);
+				case "mean" -> mean = numbers(value);
+				case "std" -> std = numbers(value);
+				case "layout" -> layout = require(Layout.get(value.toUpperCase(Locale.ROOT)), step);
+				case "dtype" -> type = require(ElementType.get(value.toLowerCase(Locale.ROOT)), step);
+				default -> throw new IllegalArgumentException();
+				}
+			} catch (IllegalArgumentException e) {
+				throw new InvalidInputException("--preprocess: cannot read '" + step + "'",
+						"use e.g. --preprocess grayscale,resize=28x28,scale=1/255,mean=0.5,std=0.5,layout=NCHW");
+			}
+		}
+		return new Preprocessing(color, rw, rh, interpolation, cw, ch, scale, mean, std, layout, type);
+	}
+
+	private static <T> T require(T value, String step) {
+		if (value == null) {
+			throw new IllegalArgumentException(step);
+		}
+		return value;
+	}
+
+	private static int[] size(String v) {
+		String[] p = v.toLowerCase(Locale.ROOT).split("x");
+		if (p.length != 2) {
+			throw new IllegalArgumentException(v);
+		}
+		return new int[] { Integer.parseInt(p[0].trim()), Integer.parseInt(p[1].trim()) };
+	}
+
+	static double fraction(String v) {
+		if (v.contains("/")) {
+			String[] p = v.split("/");
+			return Double.parseDouble(p[0].trim()) / Double.parseDouble(p[1].trim());
+		}
+		return Double.parseDouble(v);
+	}
+
+	private static double[] numbers(String v) {
+		List<Double> list = new ArrayList<>();
+		for (String p : v.split(":")) {
+			list.add(Double.parseDouble(p.trim()));
+		}
+		return list.stream().mapToDouble(Double::doubleValue).toArray();
+	}
+}

@@ -1,0 +1,187 @@
+package org.quantrace.cli;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.Labels;
+import org.quantrace.engine.evaluate.EvaluationOptions;
+import org.quantrace.engine.evaluate.EvaluationReport;
+import org.quantrace.engine.evaluate.EvaluationTable;
+import org.quantrace.engine.evaluate.Evaluator;
+import org.quantrace.engine.evaluate.TensorInventory;
+import org.quantrace.engine.evaluate.Variant;
+import org.quantrace.engine.onnx.OnnxModel;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
+		description = { "Evaluate one or more models on the same data in one pass and compare them with a baseline",
+				"(the deck's table: ↑ better, ↓ worse, ~ within the tolerance). Integer-I/O models are fed and read as the deck does." })
+final class EvaluateCommand implements Callable<Integer> {
+
+	enum Format {
+		text, json
+	}
+
+	@Spec
+	CommandSpec spec;
+
+	@Parameters(arity = "1..*", paramLabel = "MODEL.onnx", description = "The models to evaluate.")
+	List<Path> models;
+
+	@Mixin
+	DataOptions data;
+
+	@Option(names = "--baseline", paramLabel = "MODEL.onnx", description = "The model the others are compared with (default: the first).")
+	Path baseline;
+
+	@Option(names = "--multilabel", description = "The data is multilabel (fail if its labels are not).")
+	boolean multilabel;
+
+	@Option(names = "--tolerance", defaultValue = "0.5", paramLabel = "POINTS", description = "Changes within this many points are ~ (default: ${DEFAULT-VALUE}).")
+	double tolerance;
+
+	@Option(names = "--top-k", defaultValue = "5", paramLabel = "K", description = "k of top-k accuracy (default: ${DEFAULT-VALUE}).")
+	int topK;
+
+	@Option(names = "--batch", defaultValue = "64", paramLabel = "N", description = "Batch size (default: ${DEFAULT-VALUE}).")
+	int batch;
+
+	@Option(names = "--integer-outputs", defaultValue = "midpoint", paramLabel = "HOW",
+			description = "Multilabel integer outputs: midpoint (the dtype's, as the deck does) or dequantized (default: ${DEFAULT-VALUE}).")
+	String integerOutputs;
+
+	@Option(names = "--format", defaultValue = "text", description = "Printed format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+	Format format;
+
+	@Option(names = { "-o", "--output" }, paramLabel = "FILE.json", description = "Also write the results as JSON.")
+	Path output;
+
+	@Option(names = "--metrics", defaultValue = "deck", paramLabel = "WHICH",
+			description = "Table columns: deck (the results deck's), all, or metric names separated by commas (default: ${DEFAULT-VALUE}).")
+	String metrics;
+
+	@Option(names = "--confusion", description = "Also print each model's confusion matrix (single-label data).")
+	boolean confusion;
+
+	@Option(names = "--inventory", description = "Also list each model's tensors by element type.")
+	boolean inventory;
+
+	@Override
+	public Integer call() {
+		List<Variant> variants = new ArrayList<>();
+		Map<String, OnnxModel> loaded = new LinkedHashMap<>();
+		for (Path m : models) {
+			loaded.put(name(m), OnnxModel.load(m));
+		}
+		loaded.forEach((name, model) -> variants.add(Variant.of(name, model)));
+		String base = null;
+		if (baseline != null) {
+			base = name(baseline);
+			if (!loaded.containsKey(base)) {
+				variants.add(0, Variant.of(base, OnnxModel.load(baseline)));
+			}
+		}
+		Dataset dataset = data.open();
+		EvaluationOptions options = new EvaluationOptions(batch, topK, 0.5,
+				integerOutputs.equalsIgnoreCase("dequantized") ? EvaluationOptions.IntegerOutputs.DEQUANTIZED : EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT,
+				tolerance, base);
+		if (multilabel && dataset.size() > 0) { // checked on the first sample, before a pass over all of them
+			Labels first = dataset.read(0, 1).labels();
+			if (first == null || !first.isMultilabel()) {
+				throw new InvalidInputException(dataset.name() + ": --multilabel given but the labels hold one class per sample",
+						"give [N, K] 0/1 labels (an .npy, or several --label-columns), or drop --multilabel");
+			}
+		}
+		EvaluationReport report = Evaluator.evaluate(variants, dataset, options, ConsoleProgress.forConsole(spec.commandLine().getErr()));
+		Map<String, TensorInventory> inventories = new LinkedHashMap<>();
+		if (inventory) {
+			variants.forEach(v -> inventories.put(v.name(), TensorInventory.of(v.model(), v.name())));
+		}
+		Map<String, Object> results = new LinkedHashMap<>(); // ordered: the JSON is the same on every run
+		results.put("evaluation", report);
+		if (inventory) {
+			results.put("inventory", inventories);
+		}
+		String json = Json.write(results);
+		if (output != null) {
+			try {
+				SafeFiles.writeAtomically(output, json);
+			} catch (IOException e) {
+				throw new QuantraceException(output + ": cannot write (" + e.getMessage() + ")", "check the folder exists and is writable", e);
+			}
+		}
+		if (format == Format.json) {
+			spec.commandLine().getOut().print(json);
+		} else {
+			spec.commandLine().getOut().print(EvaluationTable.render(report, columns(report)));
+			if (confusion) {
+				spec.commandLine().getOut().print(EvaluationTable.confusion(report));
+			}
+			if (inventory) {
+				spec.commandLine().getOut().print(inventoryTable(inventories));
+			}
+		}
+		return ExitCodes.OK;
+	}
+
+	private List<String> columns(EvaluationReport report) {
+		return switch (metrics.trim().toLowerCase(Locale.ROOT)) {
+		case "deck" -> EvaluationTable.columns(report);
+		case "all" -> EvaluationTable.allColumns(report);
+		default -> {
+			List<String> known = EvaluationTable.allColumns(report);
+			List<String> chosen = new ArrayList<>();
+			for (String m : metrics.split(",")) {
+				String name = m.trim().toLowerCase(Locale.ROOT);
+				if (!known.contains(name)) {
+					throw new InvalidInputException("--metrics: '" + m.trim() + "' is not a metric of this evaluation",
+							"use deck, all, or some of: " + String.join(", ", known));
+				}
+				chosen.add(name);
+			}
+			yield chosen;
+		}
+		};
+	}
+
+	/** Tensors by element type, a row per model: which tensors became integer, and how many bytes the weights take. */
+	static String inventoryTable(Map<String, TensorInventory> inventories) {
+		StringBuilder s = new StringBuilder("\nTensors by element type (all / weights / weight bytes):\n");
+		List<String> types = inventories.values().iterator().next().byType().keySet().stream().toList();
+		int w = Math.max(8, inventories.keySet().stream().mapToInt(String::length).max().orElse(0));
+		s.append(String.format(Locale.ROOT, "%-" + w + "s", "model"));
+		types.forEach(t -> s.append(String.format(Locale.ROOT, " %22s", t)));
+		s.append('\n');
+		inventories.forEach((name, inv) -> {
+			s.append(String.format(Locale.ROOT, "%-" + w + "s", name));
+			for (String t : types) {
+				TensorInventory.Count c = inv.byType().getOrDefault(t, new TensorInventory.Count(0, 0, 0));
+				s.append(String.format(Locale.ROOT, " %22s", c.tensors() + " / " + c.readOnly() + " / " + String.format(Locale.ROOT, "%,d", c.readOnlyBytes())));
+			}
+			s.append('\n');
+		});
+		return s.toString();
+	}
+
+	/** A model's name in the table: its file name without .onnx. */
+	static String name(Path model) {
+		String n = model.getFileName().toString();
+		return n.endsWith(".onnx") ? n.substring(0, n.length() - 5) : n;
+	}
+}

@@ -1,0 +1,117 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.testing.TestData;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** evaluate and debug as a user runs them, on the example's images and the Fashion-MNIST test set. */
+class EvaluateCommandsTest {
+
+	private static final String CNN = TestData.data("models/fashion_mnist_cnn.onnx").toString();
+	private static final String IMAGES = TestData.example("data/evaluation").toString();
+	private static final String LABELS = TestData.example("data/labels.json").toString();
+	private static Path dir;
+	private static Path int8;
+
+	@BeforeAll
+	static void quantize() {
+		dir = TestData.tempDir("evaluate-cli");
+		int8 = dir.resolve("cnn_int8.onnx");
+		Cli q = Cli.run("quantize", CNN, "--scheme", "fiq-int8", "--data", TestData.example("data/calibration").toString(), "--labels", LABELS, "-o",
+				int8.toString());
+		assertEquals(0, q.exitCode(), q.err());
+	}
+
+	@Test
+	void comparesVariantsOnTheIdxTestSetWithTheDecksMarkers() throws IOException {
+		Path json = dir.resolve("eval.json");
+		Cli cli = Cli.run("evaluate", CNN, int8.toString(), "--data", TestData.data("fashion-mnist/t10k-images-idx3-ubyte.gz").toString(), "--labels",
+				TestData.data("fashion-mnist/t10k-labels-idx1-ubyte.gz").toString(), "--metrics", "all", "--confusion", "--inventory", "-o",
+				json.toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("10,000 samples, single-label; baseline fashion_mnist_cnn"), cli.out());
+		assertTrue(cli.out().contains("fashion_mnist_cnn  0.8575 "), "the float model's recorded accuracy: " + cli.out());
+		assertTrue(cli.out().contains("f1 (weighted)") && cli.out().contains("cohen kappa"), cli.out());
+		assertTrue(cli.out().contains("Confusion matrix of cnn_int8"), cli.out());
+		JsonNode r = new ObjectMapper().readTree(json.toFile());
+		JsonNode q = r.at("/evaluation/variants/1");
+		assertEquals("cnn_int8", q.get("name").asText());
+		assertEquals(0.8575, r.at("/evaluation/variants/0/metrics/accuracy").asDouble(), 1e-9);
+		assertEquals(0.8575, q.at("/metrics/accuracy").asDouble(), 0.003, "int8 within 0.3 pt");
+		long total = 0;
+		for (JsonNode row : q.get("confusion")) {
+			for (JsonNode c : row) {
+				total += c.asLong();
+			}
+		}
+		assertEquals(10_000, total);
+		assertTrue(r.at("/inventory/cnn_int8/byType/INT8/readOnly").asInt() >= 4, "the int8 model holds its weights as int8");
+		assertEquals(0, r.at("/inventory/fashion_mnist_cnn/byType/INT8/tensors").asInt());
+		assertTrue(cli.err().contains("evaluating 2 models: 10000/10000 samples"), "progress: " + cli.err());
+	}
+
+	@Test
+	void jsonOutputIsTheSameOnEveryRun() {
+		String[] args = { "evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--samples", "200", "--format", "json" };
+		Cli a = Cli.run(args);
+		Cli b = Cli.run(args);
+		assertEquals(0, a.exitCode(), a.err());
+		String strip = "\"latency[^,]*,|\"latencyMs\"[^,]*,"; // the only measured figure
+		assertEquals(a.out().replaceAll(strip, ""), b.out().replaceAll(strip, ""));
+		assertTrue(a.out().contains("\"samples\" : 200"), a.out());
+	}
+
+	@Test
+	void badInputFailsWithExitCode2AndWritesNothing() {
+		Path json = dir.resolve("never.json");
+		Cli wrongShape = Cli.run("evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--preprocess", "resize=32x32", "-o", json.toString());
+		assertEquals(2, wrongShape.exitCode());
+		assertTrue(wrongShape.err().contains("32"), wrongShape.err());
+		assertFalse(Files.exists(json), "no partial results");
+
+		Cli notMultilabel = Cli.run("evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--multilabel");
+		assertEquals(2, notMultilabel.exitCode());
+		assertTrue(notMultilabel.err().contains("--multilabel given but the labels hold one class per sample"), notMultilabel.err());
+		assertFalse(notMultilabel.err().contains("evaluating"), "refused before the pass over the data");
+
+		Cli missing = Cli.run("evaluate", CNN, "--data", dir.resolve("nowhere").toString());
+		assertEquals(2, missing.exitCode());
+		assertTrue(missing.err().contains("nowhere"), missing.err());
+
+		Cli unknownMetric = Cli.run("evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--samples", "10", "--metrics", "f2");
+		assertEquals(2, unknownMetric.exitCode());
+		assertTrue(unknownMetric.err().contains("f1 (macro)"), "lists the metrics there are: " + unknownMetric.err());
+	}
+
+	@Test
+	void debugWritesCsvAndChartsAndNamesNoCandidateForAHealthyModel() throws IOException {
+		Path out = dir.resolve("debug");
+		Cli cli = Cli.run("debug", CNN, int8.toString(), "--data", IMAGES, "--labels", LABELS, "-o", out.toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("No tensor beyond the threshold."), cli.out());
+		List<String> csv = Files.readAllLines(out.resolve("debug.csv"));
+		assertTrue(csv.stream().anyMatch(l -> l.startsWith("9,Gemm,/l2/Gemm,logits,")), String.join("\n", csv));
+		try (var files = Files.list(out)) {
+			assertTrue(files.filter(f -> f.toString().endsWith(".svg")).count() >= 5);
+		}
+		assertTrue(cli.err().contains("debugging"), "progress: " + cli.err());
+
+		Cli badMetric = Cli.run("debug", CNN, int8.toString(), "--data", IMAGES, "--labels", LABELS, "--metric", "psnr", "-o",
+				dir.resolve("debug2").toString());
+		assertEquals(2, badMetric.exitCode());
+		assertTrue(badMetric.err().contains("--metric psnr: unknown"), badMetric.err());
+		assertFalse(Files.exists(dir.resolve("debug2")));
+	}
+}
