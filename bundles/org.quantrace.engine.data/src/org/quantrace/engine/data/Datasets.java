@@ -2,11 +2,12 @@ package org.quantrace.engine.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.model.DatasetFormats;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.DatasetFormat;
+import org.quantrace.model.recipe.RecipePackage;
 
 /** Opens a dataset, choosing the reader by the declared format or by what the path holds. */
 public final class Datasets {
@@ -41,29 +42,17 @@ public final class Datasets {
 	/** A recipe's dataset declaration, relative paths resolved against {@code base} (the recipe's folder). */
 	public static Dataset open(DatasetDeclaration d, Path base) {
 		Preprocessing p = d.getPreprocessing() != null ? Preprocessing.of(d.getPreprocessing()) : Preprocessing.defaults();
-		DatasetFormat format = d.eIsSet(org.quantrace.model.recipe.RecipePackage.Literals.DATASET_DECLARATION__FORMAT) ? d.getFormat() : null;
+		DatasetFormat format = d.eIsSet(RecipePackage.Literals.DATASET_DECLARATION__FORMAT) ? d.getFormat() : null;
 		return open(new DatasetSpec(base.resolve(d.getPath()), format, d.getLabels() == null ? null : base.resolve(d.getLabels()),
 				java.util.Set.copyOf(d.getExtensions()), p, java.util.List.copyOf(d.getLabelColumns()), d.getSamples()));
 	}
 
 	static DatasetFormat guess(Path path) {
-		if (Files.isDirectory(path)) {
-			return DatasetFormat.FOLDER;
+		DatasetFormat f = DatasetFormats.of(path);
+		if (f == null) {
+			throw new InvalidInputException(path + ": cannot tell the data format from the name",
+					"give a folder of class folders, a .npy/.npz/.csv file or IDX files, or declare the format");
 		}
-		String n = path.getFileName().toString().toLowerCase(Locale.ROOT);
-		if (n.endsWith(".npy")) {
-			return DatasetFormat.NPY;
-		}
-		if (n.endsWith(".npz")) {
-			return DatasetFormat.NPZ;
-		}
-		if (n.endsWith(".csv") || n.endsWith(".csv.gz")) {
-			return DatasetFormat.CSV;
-		}
-		if (n.contains("idx") || n.contains("ubyte")) {
-			return DatasetFormat.IDX;
-		}
-		throw new InvalidInputException(path + ": cannot tell the data format from the name",
-				"give a folder of class folders, a .npy/.npz/.csv file or IDX files, or declare the format");
+		return f;
 	}
 }

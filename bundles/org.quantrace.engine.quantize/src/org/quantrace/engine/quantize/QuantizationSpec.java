@@ -105,10 +105,7 @@ public record QuantizationSpec(String name, QuantizationTechnique technique, IOT
 
 	/** Resolves a recipe scheme: options come from the scheme, else its base chain, else the defaults. */
 	public static QuantizationSpec of(QuantizationConfig config) {
-		List<QuantizationConfig> chain = new ArrayList<>();
-		for (QuantizationConfig c = config; c != null && !chain.contains(c); c = c.getBase()) {
-			chain.add(c);
-		}
+		List<QuantizationConfig> chain = chain(config);
 		QuantizationTechnique technique = first(chain, QuantizationConfig::isSetTechnique, QuantizationConfig::getTechnique,
 				QuantizationTechnique.FULL_INTEGER);
 		IOType io = first(chain, QuantizationConfig::isSetIo, QuantizationConfig::getIo, IOType.FLOAT32);
@@ -116,7 +113,7 @@ public record QuantizationSpec(String name, QuantizationTechnique technique, IOT
 		int opset = first(chain, c -> c.getOpset() > 0, QuantizationConfig::getOpset, 0);
 		TensorSpec weights = tensor(chain, true);
 		TensorSpec activations = tensor(chain, false);
-		Calibration calibration = first(chain, c -> c.getCalibration() != null, QuantizationConfig::getCalibration, null);
+		Calibration calibration = calibration(config);
 		CalibrationSettings settings = CalibrationSettings.minMax();
 		if (calibration != null) {
 			settings = new CalibrationSettings(calibration.getMethod(), calibration.getPercentile(), calibration.getAveragingConstant(),
@@ -133,6 +130,20 @@ public record QuantizationSpec(String name, QuantizationTechnique technique, IOT
 			}
 		}
 		return new QuantizationSpec(config.getName(), technique, io, weights, activations, reduceRange, opset, settings, exclusions, overrides);
+	}
+
+	/** The scheme, then its base, its base's base...; a cycle (which the recipe validator reports) ends the chain. */
+	public static List<QuantizationConfig> chain(QuantizationConfig config) {
+		List<QuantizationConfig> chain = new ArrayList<>();
+		for (QuantizationConfig c = config; c != null && !chain.contains(c); c = c.getBase()) {
+			chain.add(c);
+		}
+		return chain;
+	}
+
+	/** The calibration block the scheme uses: its own, else its base chain's (null: MinMax on the recipe's calibration data). */
+	public static Calibration calibration(QuantizationConfig config) {
+		return first(chain(config), c -> c.getCalibration() != null, QuantizationConfig::getCalibration, null);
 	}
 
 	private static TensorSpec tensor(List<QuantizationConfig> chain, boolean weights) {

@@ -1,0 +1,75 @@
+package org.quantrace.dsl.ide.server;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+
+import org.apache.log4j.ConsoleAppender;
+import org.apache.log4j.Level;
+import org.apache.log4j.Logger;
+import org.apache.log4j.PatternLayout;
+import org.eclipse.lsp4j.jsonrpc.Launcher;
+import org.eclipse.lsp4j.services.LanguageClient;
+import org.eclipse.xtext.ide.server.ILanguageServerShutdownAndExitHandler;
+import org.eclipse.xtext.ide.server.LanguageServerImpl;
+import org.eclipse.xtext.ide.server.ServerModule;
+import org.eclipse.xtext.resource.IResourceServiceProvider;
+import org.eclipse.xtext.resource.impl.ResourceServiceProviderRegistryImpl;
+import org.quantrace.dsl.ide.RecipeIdeSetup;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.util.Modules;
+
+/**
+ * The recipe language server (LSP over a pair of streams, stdio for {@code quantrace lsp}): diagnostics,
+ * completion, hover, formatting, outline and go-to-definition for .qr files, for any LSP client. The
+ * language is registered directly rather than found through a service loader, so the server also starts
+ * inside OSGi. Logging goes to stderr: stdout carries the protocol.
+ */
+public final class RecipeLanguageServer {
+
+	private RecipeLanguageServer() {
+	}
+
+	/** Serves until the client closes the connection; {@code exitJvm}: whether the LSP "exit" notification ends the process. */
+	public static void serve(InputStream in, OutputStream out, boolean exitJvm) throws InterruptedException, ExecutionException {
+		Future<Void> listening = start(in, out, exitJvm);
+		listening.get();
+	}
+
+	/** Starts serving and returns at once; the future completes when the connection closes. */
+	public static Future<Void> start(InputStream in, OutputStream out, boolean exitJvm) {
+		logToStderr();
+		Injector injector = Guice.createInjector(Modules.override(new ServerModule()).with(new AbstractModule() {
+			@Override
+			protected void configure() {
+				bind(IResourceServiceProvider.Registry.class).toInstance(registry());
+				if (!exitJvm) {
+					bind(ILanguageServerShutdownAndExitHandler.class).to(ILanguageServerShutdownAndExitHandler.NullImpl.class);
+				}
+			}
+		}));
+		LanguageServerImpl server = injector.getInstance(LanguageServerImpl.class);
+		Launcher<LanguageClient> launcher = Launcher.createLauncher(server, LanguageClient.class, in, out);
+		server.connect(launcher.getRemoteProxy());
+		return launcher.startListening();
+	}
+
+	private static IResourceServiceProvider.Registry registry() {
+		IResourceServiceProvider recipes = new RecipeIdeSetup().createInjectorAndDoEMFRegistration().getInstance(IResourceServiceProvider.class);
+		ResourceServiceProviderRegistryImpl registry = new ResourceServiceProviderRegistryImpl();
+		registry.getExtensionToFactoryMap().put("qr", recipes);
+		return registry;
+	}
+
+	private static void logToStderr() {
+		Logger root = Logger.getRootLogger();
+		root.removeAllAppenders();
+		ConsoleAppender stderr = new ConsoleAppender(new PatternLayout("%p %c{1} - %m%n"), ConsoleAppender.SYSTEM_ERR);
+		root.addAppender(stderr);
+		root.setLevel(Level.WARN);
+	}
+}

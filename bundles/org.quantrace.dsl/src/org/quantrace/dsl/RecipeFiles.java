@@ -1,0 +1,80 @@
+package org.quantrace.dsl;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+
+import org.eclipse.emf.common.util.URI;
+import org.eclipse.xtext.diagnostics.Severity;
+import org.eclipse.xtext.resource.XtextResource;
+import org.eclipse.xtext.resource.XtextResourceSet;
+import org.eclipse.xtext.util.CancelIndicator;
+import org.eclipse.xtext.validation.CheckMode;
+import org.eclipse.xtext.validation.IResourceValidator;
+import org.eclipse.xtext.validation.Issue;
+import org.quantrace.dsl.validation.IssueCodes;
+import org.quantrace.model.recipe.RecipeFile;
+
+import com.google.inject.Injector;
+
+/**
+ * Recipe files read outside an editor (command line, runner, Maven): parsed, linked and validated with the
+ * editor's rules, diagnostics in the compiler style {@code file:line:column: severity [code] message}.
+ * Warnings that stop a run ({@link IssueCodes#ERRORS_AT_RUN}: missing files) are errors here.
+ */
+public final class RecipeFiles {
+
+	private static Injector injector;
+
+	private RecipeFiles() {
+	}
+
+	/** The recipe language, set up once per process (it registers itself with EMF). */
+	public static synchronized Injector injector() {
+		if (injector == null) {
+			injector = new RecipeStandaloneSetup().createInjectorAndDoEMFRegistration();
+		}
+		return injector;
+	}
+
+	/** One diagnostic: lines and columns from 1. */
+	public record Diagnostic(Path file, int line, int column, Severity severity, String code, String message) {
+		@Override
+		public String toString() {
+			return file + ":" + line + ":" + column + ": " + severity.name().toLowerCase(Locale.ROOT) + " [" + code + "] " + message;
+		}
+	}
+
+	/** A recipe file as read: its model (null when the file does not exist) and what the rules found. */
+	public record Loaded(Path file, RecipeFile recipe, List<Diagnostic> diagnostics) {
+		public boolean hasErrors() {
+			return diagnostics.stream().anyMatch(d -> d.severity() == Severity.ERROR);
+		}
+
+		public List<Diagnostic> errors() {
+			return diagnostics.stream().filter(d -> d.severity() == Severity.ERROR).toList();
+		}
+	}
+
+	public static Loaded load(Path file) {
+		Path path = file.toAbsolutePath().normalize();
+		if (!Files.isRegularFile(path)) {
+			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.PATH_NOT_FOUND, "recipe file not found")));
+		}
+		XtextResourceSet set = injector().getInstance(XtextResourceSet.class);
+		XtextResource resource = (XtextResource) set.getResource(URI.createFileURI(path.toString()), true);
+		List<Issue> issues = injector().getInstance(IResourceValidator.class).validate(resource, CheckMode.ALL, CancelIndicator.NullImpl);
+		List<Diagnostic> diagnostics = new ArrayList<>();
+		for (Issue i : issues) {
+			Severity s = IssueCodes.ERRORS_AT_RUN.contains(i.getCode()) ? Severity.ERROR : i.getSeverity();
+			diagnostics.add(new Diagnostic(file, i.getLineNumber() == null ? 1 : i.getLineNumber(), i.getColumn() == null ? 1 : i.getColumn(), s,
+					i.getCode() == null ? "recipe" : i.getCode(), i.getMessage()));
+		}
+		diagnostics.sort(Comparator.comparingInt(Diagnostic::line).thenComparingInt(Diagnostic::column));
+		RecipeFile recipe = resource.getContents().isEmpty() ? null : (RecipeFile) resource.getContents().get(0);
+		return new Loaded(file, recipe, diagnostics);
+	}
+}

@@ -1,0 +1,59 @@
+package org.quantrace.dsl.validation;
+
+import java.util.Set;
+
+/**
+ * Every diagnostic of the recipe language has one of these stable codes: the editor, the language
+ * server, {@code quantrace validate} and the runner print the same code for the same problem, and
+ * documentation and quick fixes can refer to it.
+ */
+public final class IssueCodes {
+
+	// syntax and linking (reported by the parser and the linker, coded here so that they print like the rest)
+	public static final String SYNTAX = "syntax";
+	public static final String UNKNOWN_REFERENCE = "unknown-reference";
+	public static final String UNKNOWN_SCHEME = "unknown-scheme";
+	public static final String IMPORT_NOT_FOUND = "import-not-found";
+
+	// declarations
+	public static final String DUPLICATE_NAME = "duplicate-name";
+	public static final String DUPLICATE_SETTING = "duplicate-setting";
+	public static final String MISSING_MODEL_PATH = "missing-model-path";
+	public static final String MISSING_DATASET_PATH = "missing-dataset-path";
+	public static final String PATH_NOT_FOUND = "path-not-found";
+	public static final String SYMBOLIC_LINK = "symbolic-link";
+	public static final String AMBIGUOUS_PREPROCESSING = "ambiguous-preprocessing";
+	public static final String INVALID_PREPROCESSING = "invalid-preprocessing";
+	public static final String MISSING_LABELS = "missing-labels";
+
+	// steps
+	public static final String SPARSITY_RANGE = "sparsity-range";
+	public static final String PRUNING_SHAPE = "pruning-shape";
+	public static final String RANK_RANGE = "rank-range";
+	public static final String PERCENTILE_RANGE = "percentile-range";
+	public static final String CALIBRATION_OPTION_UNUSED = "calibration-option-unused";
+	public static final String MISSING_CALIBRATION_DATA = "missing-calibration-data";
+	public static final String INCOMPATIBLE_PRECISION = "incompatible-precision";
+	public static final String PER_CHANNEL_ACTIVATIONS = "per-channel-activations";
+	public static final String DRQ_INTEGER_IO = "drq-integer-io";
+	public static final String UNUSED_SETTING = "unused-setting";
+	public static final String CYCLIC_BASE = "cyclic-base";
+	public static final String LAYER_RANGE = "layer-range";
+	public static final String METRIC_NOT_EVALUATED = "metric-not-evaluated";
+	public static final String MISSING_EVALUATION = "missing-evaluation";
+	public static final String METRIC_TASK_MISMATCH = "metric-task-mismatch";
+	public static final String DEBUG_NOT_FULL_INTEGER = "debug-not-full-integer";
+	public static final String SCHEME_NOT_RUN = "scheme-not-run";
+	public static final String DATASET_ROLE = "dataset-role";
+	public static final String NO_MODEL = "no-model";
+	public static final String VALUE_RANGE = "value-range";
+
+	/**
+	 * Warnings in the editor that stop a run: a file that is missing while the recipe is being written is
+	 * normal, at run time it is an error.
+	 */
+	public static final Set<String> ERRORS_AT_RUN = Set.of(PATH_NOT_FOUND);
+
+	private IssueCodes() {
+	}
+}

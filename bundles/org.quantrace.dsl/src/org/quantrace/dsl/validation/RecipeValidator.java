@@ -1,0 +1,490 @@
+/*
+ * Quantrace recipe language (Recipe.xtext).
+ */
+package org.quantrace.dsl.validation;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.emf.ecore.EStructuralFeature;
+import org.eclipse.xtext.naming.IQualifiedNameProvider;
+import org.eclipse.xtext.naming.QualifiedName;
+import org.eclipse.xtext.nodemodel.INode;
+import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
+import org.eclipse.xtext.validation.Check;
+import org.eclipse.xtext.validation.ComposedChecks;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.model.DatasetFormats;
+import org.quantrace.model.recipe.AcceptanceCriterion;
+import org.quantrace.model.recipe.Calibration;
+import org.quantrace.model.recipe.CalibrationMethod;
+import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.recipe.DatasetFormat;
+import org.quantrace.model.recipe.DatasetRole;
+import org.quantrace.model.recipe.DebugMetric;
+import org.quantrace.model.recipe.DebugStep;
+import org.quantrace.model.recipe.Declaration;
+import org.quantrace.model.recipe.EvaluationStep;
+import org.quantrace.model.recipe.FactorizationStep;
+import org.quantrace.model.recipe.Granularity;
+import org.quantrace.model.recipe.IOType;
+import org.quantrace.model.recipe.LayerOverride;
+import org.quantrace.model.recipe.LayerSparsity;
+import org.quantrace.model.recipe.Metric;
+import org.quantrace.model.recipe.ModelDeclaration;
+import org.quantrace.model.recipe.Precision;
+import org.quantrace.model.recipe.Preprocessing;
+import org.quantrace.model.recipe.PruningStep;
+import org.quantrace.model.recipe.QuantizationConfig;
+import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.model.recipe.Recipe;
+import org.quantrace.model.recipe.RecipeFile;
+import org.quantrace.model.recipe.RecipePackage.Literals;
+import org.quantrace.model.recipe.TensorQuantization;
+
+import com.google.inject.Inject;
+
+/**
+ * The recipe rules, shared by the editor, the language server, {@code quantrace validate} and the runner.
+ * Each diagnostic has a code from {@link IssueCodes} and says what is wrong and how to fix it. Rules about
+ * files live in {@link RecipePathValidator}.
+ */
+@ComposedChecks(validators = RecipePathValidator.class)
+public class RecipeValidator extends AbstractRecipeValidator {
+
+	/** Metrics evaluated when the recipe names none: the results deck's columns. */
+	public static final Set<Metric> DEFAULT_METRICS = EnumSet.of(Metric.ACCURACY, Metric.PRECISION, Metric.RECALL, Metric.F1,
+			Metric.BALANCED_ACCURACY, Metric.COHEN_KAPPA);
+	public static final Set<Metric> DEFAULT_MULTILABEL_METRICS = EnumSet.of(Metric.BINARY_ACCURACY, Metric.PRECISION, Metric.RECALL,
+			Metric.F1, Metric.HAMMING_LOSS, Metric.JACCARD);
+	/** Measured on every evaluation, whatever the metrics. */
+	static final Set<Metric> ALWAYS_MEASURED = EnumSet.of(Metric.MODEL_SIZE, Metric.LATENCY);
+	private static final Set<Metric> MULTILABEL_ONLY = EnumSet.of(Metric.BINARY_ACCURACY, Metric.HAMMING_LOSS, Metric.JACCARD,
+			Metric.SUBSET_ACCURACY);
+	private static final Set<Metric> SINGLE_LABEL_ONLY = EnumSet.of(Metric.TOPK_ACCURACY, Metric.BALANCED_ACCURACY, Metric.COHEN_KAPPA);
+
+	@Inject
+	private IQualifiedNameProvider names;
+
+	// ------------------------------------------------------------------ names and repeated settings
+
+	@Check
+	public void namesAreUnique(RecipeFile file) {
+		Map<QualifiedName, Declaration> seen = new HashMap<>();
+		List<Declaration> all = new ArrayList<>(file.getDeclarations());
+		all.addAll(file.getRecipes());
+		file.getRecipes().forEach(r -> all.addAll(r.getDeclarations()));
+		for (Declaration d : all) {
+			QualifiedName name = d.getName() == null ? null : names.getFullyQualifiedName(d);
+			if (name == null) {
+				continue;
+			}
+			Declaration first = seen.putIfAbsent(name, d);
+			if (first != null) {
+				error("'" + d.getName() + "' is already declared (" + kind(first) + " on line " + line(first) + "): give each declaration its own name",
+						d, Literals.DECLARATION__NAME, IssueCodes.DUPLICATE_NAME);
+			}
+		}
+	}
+
+	/** A clause given twice in one block ("sparsity 50% ... sparsity 60%") is ambiguous: the grammar lets it parse, this refuses it. */
+	@Check
+	public void settingsAreNotRepeated(EObject object) {
+		for (EStructuralFeature f : object.eClass().getEAllStructuralFeatures()) {
+			if (f.isMany() || f.isDerived() || f.isTransient()) {
+				continue;
+			}
+			List<INode> nodes = NodeModelUtils.findNodesForFeature(object, f);
+			if (nodes.size() > 1) {
+				INode again = nodes.get(1);
+				getMessageAcceptor().acceptError(
+						"'" + words(f.getName()) + "' is set twice in this " + block(object) + " (first on line " + nodes.get(0).getStartLine()
+								+ "): keep one",
+						object, again.getOffset(), again.getLength(), IssueCodes.DUPLICATE_SETTING);
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ declarations
+
+	@Check
+	public void modelHasAFile(ModelDeclaration m) {
+		if (m.getPath() == null || m.getPath().isBlank()) {
+			error("model '" + m.getName() + "' has no file: write its ONNX path after the name, e.g. model " + m.getName() + " \"models/"
+					+ m.getName() + ".onnx\"", m, Literals.DECLARATION__NAME, IssueCodes.MISSING_MODEL_PATH);
+		}
+	}
+
+	@Check
+	public void datasetHasAPath(DatasetDeclaration d) {
+		if (d.getPath() == null || d.getPath().isBlank()) {
+			error("dataset '" + d.getName() + "' has no path: write its folder or file after the name, e.g. dataset " + d.getName()
+					+ " \"data/" + d.getName() + "\"", d, Literals.DECLARATION__NAME, IssueCodes.MISSING_DATASET_PATH);
+		}
+		if (d.getSamples() < 0) {
+			error("samples must be 0 (all) or more", d, Literals.DATASET_DECLARATION__SAMPLES, IssueCodes.VALUE_RANGE);
+		}
+	}
+
+	@Check
+	public void oneDefaultPreprocessing(Recipe r) {
+		List<Preprocessing> unnamed = r.getDeclarations().stream().filter(Preprocessing.class::isInstance).map(Preprocessing.class::cast)
+				.filter(p -> p.getName() == null).toList();
+		for (Preprocessing p : unnamed.subList(Math.min(1, unnamed.size()), unnamed.size())) {
+			error("a second unnamed preprocess block: which one applies is ambiguous. Name them (preprocess gray { ... }) and say which"
+					+ " dataset or model uses which (preprocessing gray)", p, null, IssueCodes.AMBIGUOUS_PREPROCESSING);
+		}
+	}
+
+	@Check
+	public void preprocessingIsPossible(Preprocessing p) {
+		if (isSet(p, Literals.PREPROCESSING__RESIZE_WIDTH) && (p.getResizeWidth() <= 0 || p.getResizeHeight() <= 0)) {
+			error("resize needs a positive width and height, e.g. resize 224 x 224", p, Literals.PREPROCESSING__RESIZE_WIDTH,
+					IssueCodes.INVALID_PREPROCESSING);
+		}
+		if (isSet(p, Literals.PREPROCESSING__CROP_WIDTH) && (p.getCropWidth() <= 0 || p.getCropHeight() <= 0)) {
+			error("crop needs a positive width and height, e.g. crop 224 x 224", p, Literals.PREPROCESSING__CROP_WIDTH, IssueCodes.INVALID_PREPROCESSING);
+		}
+		if (p.getResizeWidth() > 0 && (p.getCropWidth() > p.getResizeWidth() || p.getCropHeight() > p.getResizeHeight())) {
+			error("the crop (" + p.getCropWidth() + " x " + p.getCropHeight() + ") is larger than the resized image (" + p.getResizeWidth() + " x "
+					+ p.getResizeHeight() + "): crop at most the resized size", p, Literals.PREPROCESSING__CROP_WIDTH, IssueCodes.INVALID_PREPROCESSING);
+		}
+		if (p.getScale() <= 0) {
+			error("scale must be positive, e.g. scale 1/255", p, Literals.PREPROCESSING__SCALE, IssueCodes.INVALID_PREPROCESSING);
+		}
+		if (!p.getStd().isEmpty() && p.getStd().stream().anyMatch(s -> s <= 0)) {
+			error("every std must be positive: inputs are divided by it", p, Literals.PREPROCESSING__STD, IssueCodes.INVALID_PREPROCESSING);
+		}
+		int m = p.getMean().size();
+		int s = p.getStd().size();
+		if (m > 1 && s > 1 && m != s) {
+			error("mean has " + m + " values and std " + s + ": give one value per channel to both, or one value for all channels",
+					p, Literals.PREPROCESSING__STD, IssueCodes.INVALID_PREPROCESSING);
+		}
+	}
+
+	// ------------------------------------------------------------------ pruning and factorization
+
+	@Check
+	public void sparsityIsAFraction(PruningStep p) {
+		if (p.getSparsity() < 0 || p.getSparsity() >= 100) {
+			error("sparsity " + num(p.getSparsity()) + "% is outside [0, 100): it is the share of weights removed, e.g. sparsity 50%", p,
+					Literals.PRUNING_STEP__SPARSITY, IssueCodes.SPARSITY_RANGE);
+		}
+		if (p.getBlockRows() < 1 || p.getBlockColumns() < 1) {
+			error("a block has at least 1 x 1 weights, e.g. pattern block 4 x 1", p, Literals.PRUNING_STEP__BLOCK_ROWS, IssueCodes.PRUNING_SHAPE);
+		}
+		if (p.getVectorLength() < 1) {
+			error("a vector has at least one weight, e.g. pattern vector length 4", p, Literals.PRUNING_STEP__VECTOR_LENGTH,
+					IssueCodes.PRUNING_SHAPE);
+		}
+	}
+
+	@Check
+	public void layerSparsityIsAFraction(LayerSparsity l) {
+		if (l.getSparsity() < 0 || l.getSparsity() >= 100) {
+			error("sparsity " + num(l.getSparsity()) + "% of layer '" + l.getLayer() + "' is outside [0, 100)", l, Literals.LAYER_SPARSITY__SPARSITY,
+					IssueCodes.SPARSITY_RANGE);
+		}
+	}
+
+	@Check
+	public void rankIsPossible(FactorizationStep f) {
+		if (!isSet(f, Literals.FACTORIZATION_STEP__VALUE)) {
+			error("factorize needs a rank: energy P% (retained squared singular values), rank R or rank-ratio F", f, null, IssueCodes.RANK_RANGE);
+			return;
+		}
+		double v = f.getValue();
+		String problem = switch (f.getRankSelection()) {
+		case ENERGY -> v <= 0 || v > 100 ? "energy " + num(v) + "% is outside (0, 100]" : null;
+		case FIXED_RANK -> v < 1 || v != Math.rint(v) ? "rank " + num(v) + " is not a whole number of at least 1" : null;
+		case RANK_RATIO -> v <= 0 || v >= 1 ? "rank-ratio " + num(v) + " is outside (0, 1): it is the kept share of the full rank" : null;
+		};
+		if (problem != null) {
+			error(problem, f, Literals.FACTORIZATION_STEP__VALUE, IssueCodes.RANK_RANGE);
+		}
+	}
+
+	// ------------------------------------------------------------------ quantization schemes
+
+	@Check
+	public void baseChainEnds(QuantizationConfig c) {
+		Set<QuantizationConfig> seen = new LinkedHashSet<>();
+		for (QuantizationConfig x = c; x != null && !x.eIsProxy(); x = x.getBase()) {
+			if (!seen.add(x)) {
+				error("scheme '" + c.getName() + "' extends itself through " + String.join(" -> ", seen.stream().map(QuantizationConfig::getName).toList())
+						+ ": break the cycle", c, Literals.QUANTIZATION_CONFIG__BASE, IssueCodes.CYCLIC_BASE);
+				return;
+			}
+		}
+	}
+
+	@Check
+	public void schemeIsPossible(QuantizationConfig c) {
+		QuantizationSpec s = QuantizationSpec.of(c);
+		if (s.technique() == QuantizationTechnique.DYNAMIC_RANGE && s.io() != IOType.FLOAT32) {
+			error("dynamic-range quantization keeps float32 inputs and outputs (activations are quantized at run time): use io float32,"
+					+ " or technique full-integer for " + s.io().getLiteral() + " I/O", c, ioOrTechnique(c), IssueCodes.DRQ_INTEGER_IO);
+		}
+		if (s.technique() == QuantizationTechnique.FULL_INTEGER && s.io() != IOType.FLOAT32 && s.activations().precision() == Precision.INT16) {
+			error("int16 activations cannot be fed or read through " + s.io().getLiteral() + " inputs and outputs: use io float32, or 8-bit activations",
+					c, ioOrTechnique(c), IssueCodes.INCOMPATIBLE_PRECISION);
+		}
+		if (s.reduceRange() && s.weights().precision() == Precision.INT16) {
+			error("reduce-range keeps 8-bit weights to 7 bits; it does not apply to int16 weights: drop reduce-range or use int8 weights", c,
+					Literals.QUANTIZATION_CONFIG__REDUCE_RANGE, IssueCodes.INCOMPATIBLE_PRECISION);
+		}
+		if (s.technique() == QuantizationTechnique.NONE) {
+			unused(c, "technique none quantizes nothing", Literals.QUANTIZATION_CONFIG__WEIGHTS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
+					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO);
+		} else if (s.technique() == QuantizationTechnique.DYNAMIC_RANGE) {
+			unused(c, "dynamic-range quantization computes activation ranges at run time", Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
+					Literals.QUANTIZATION_CONFIG__CALIBRATION);
+		}
+	}
+
+	@Check
+	public void tensorQuantizationIsPossible(TensorQuantization t) {
+		boolean activations = t.eContainmentFeature() == Literals.QUANTIZATION_CONFIG__ACTIVATIONS
+				|| t.eContainmentFeature() == Literals.LAYER_OVERRIDE__ACTIVATIONS;
+		if (activations && t.isSetGranularity() && t.getGranularity() != Granularity.PER_TENSOR) {
+			error("activations are quantized per tensor: their ranges come from calibration, one scale per tensor. Per-channel and per-group"
+					+ " apply to weights", t, Literals.TENSOR_QUANTIZATION__GRANULARITY, IssueCodes.PER_CHANNEL_ACTIVATIONS);
+		}
+		if (t.getGranularity() == Granularity.PER_GROUP && t.getGroupSize() <= 0) {
+			error("per-group needs its group size, e.g. per-group group-size 32", t, Literals.TENSOR_QUANTIZATION__GRANULARITY,
+					IssueCodes.INCOMPATIBLE_PRECISION);
+		}
+		if (t.getGroupSize() != 0 && t.getGranularity() != Granularity.PER_GROUP) {
+			error("group-size applies to per-group quantization only", t, Literals.TENSOR_QUANTIZATION__GROUP_SIZE, IssueCodes.INCOMPATIBLE_PRECISION);
+		}
+	}
+
+	@Check
+	public void calibrationIsPossible(Calibration c) {
+		if (c.getMethod() == CalibrationMethod.PERCENTILE && (c.getPercentile() <= 0 || c.getPercentile() > 100)) {
+			error("percentile " + num(c.getPercentile()) + " is outside (0, 100]: it is the share of values the range keeps, e.g. percentile 99.99",
+					c, Literals.CALIBRATION__PERCENTILE, IssueCodes.PERCENTILE_RANGE);
+		}
+		boolean histogram = c.getMethod() == CalibrationMethod.PERCENTILE || c.getMethod() == CalibrationMethod.ENTROPY;
+		if (!histogram && isSet(c, Literals.CALIBRATION__BINS)) {
+			warning("bins is used by percentile and entropy calibration only; " + c.getMethod().getLiteral() + " ignores it", c,
+					Literals.CALIBRATION__BINS, IssueCodes.CALIBRATION_OPTION_UNUSED);
+		}
+		if (c.getMethod() != CalibrationMethod.MOVING_AVERAGE && isSet(c, Literals.CALIBRATION__AVERAGING_CONSTANT)) {
+			warning("averaging-constant is used by moving-average calibration only; " + c.getMethod().getLiteral() + " ignores it", c,
+					Literals.CALIBRATION__AVERAGING_CONSTANT, IssueCodes.CALIBRATION_OPTION_UNUSED);
+		}
+		if (c.getAveragingConstant() <= 0 || c.getAveragingConstant() > 1) {
+			error("averaging-constant must be in (0, 1], e.g. 0.01", c, Literals.CALIBRATION__AVERAGING_CONSTANT, IssueCodes.VALUE_RANGE);
+		}
+		if (c.getBins() < 128) {
+			error("bins must be at least 128 (2048 is usual)", c, Literals.CALIBRATION__BINS, IssueCodes.VALUE_RANGE);
+		}
+		if (c.getBatchSize() < 1) {
+			error("batch must be at least 1", c, Literals.CALIBRATION__BATCH_SIZE, IssueCodes.VALUE_RANGE);
+		}
+		if (c.getSamples() < 0) {
+			error("samples must be 0 (all) or more", c, Literals.CALIBRATION__SAMPLES, IssueCodes.VALUE_RANGE);
+		}
+		DatasetDeclaration d = c.getDataset();
+		if (d != null && !d.eIsProxy() && d.isSetRole() && d.getRole() == DatasetRole.EVALUATION) {
+			warning("calibrating on the evaluation data makes the evaluation optimistic: calibrate on separate data", c,
+					Literals.CALIBRATION__DATASET, IssueCodes.DATASET_ROLE);
+		}
+	}
+
+	@Check
+	public void rangeIsOrdered(LayerOverride o) {
+		if (o.isSetRangeMin() && o.isSetRangeMax() && !(o.getRangeMin() < o.getRangeMax())) {
+			error("range " + num(o.getRangeMin()) + " to " + num(o.getRangeMax()) + " is empty: write the lower bound first", o,
+					Literals.LAYER_OVERRIDE__RANGE_MIN, IssueCodes.LAYER_RANGE);
+		}
+	}
+
+	// ------------------------------------------------------------------ the recipe as a whole
+
+	@Check
+	public void recipeHasAModel(Recipe r) {
+		boolean declares = r.getDeclarations().stream().anyMatch(ModelDeclaration.class::isInstance);
+		if (!declares && r.getUsedModels().isEmpty()) {
+			error("recipe '" + r.getName() + "' has no model to run: declare one (model m \"models/m.onnx\") or name shared ones (models m1, m2)",
+					r, Literals.DECLARATION__NAME, IssueCodes.NO_MODEL);
+		}
+	}
+
+	/** Full-integer schemes calibrate: on their own dataset, else on the recipe's one dataset of role calibration. */
+	@Check
+	public void fullIntegerSchemesHaveCalibrationData(Recipe r) {
+		List<DatasetDeclaration> calibrationSets = calibrationDatasets(r);
+		List<QuantizationConfig> used = new ArrayList<>(r.getSchemes());
+		for (int i = 0; i < used.size(); i++) {
+			QuantizationConfig c = used.get(i);
+			if (c.eIsProxy() || QuantizationSpec.of(c).technique() != QuantizationTechnique.FULL_INTEGER) {
+				continue;
+			}
+			Calibration cal = QuantizationSpec.calibration(c);
+			if (cal != null && cal.getDataset() != null) {
+				continue;
+			}
+			if (calibrationSets.isEmpty()) {
+				error("scheme '" + c.getName() + "' is full-integer and needs calibration data: declare a dataset with role calibration in this"
+						+ " recipe, or give the scheme 'calibrate ... on DATASET'", r, Literals.RECIPE__SCHEMES, i, IssueCodes.MISSING_CALIBRATION_DATA);
+			} else if (calibrationSets.size() > 1) {
+				error("scheme '" + c.getName() + "' could calibrate on " + String.join(" or ", calibrationSets.stream().map(Declaration::getName).toList())
+						+ ": say which with 'calibrate ... on DATASET' in the scheme", r, Literals.RECIPE__SCHEMES, i, IssueCodes.MISSING_CALIBRATION_DATA);
+			}
+		}
+	}
+
+	@Check
+	public void evaluationIsPossible(EvaluationStep e) {
+		DatasetDeclaration d = e.getDataset();
+		if (d == null || d.eIsProxy()) {
+			return;
+		}
+		if (d.isSetRole() && (d.getRole() == DatasetRole.TRAINING || d.getRole() == DatasetRole.CALIBRATION)) {
+			warning("evaluating on the " + d.getRole().getLiteral() + " data makes the results optimistic: evaluate on held-out data", e,
+					Literals.EVALUATION_STEP__DATASET, IssueCodes.DATASET_ROLE);
+		}
+		DatasetFormat format = DatasetFormats.of(d, RecipePathValidator.resolve(d, d.getPath()));
+		if (d.getLabels() == null && (format == null ? !d.getPath().toLowerCase().matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
+			error("dataset '" + d.getName() + "' has no label file, so the evaluation cannot score it: add labels \"...\" to the dataset"
+					+ " (a JSON class map for folders, .npy for .npy inputs, IDX labels for IDX images)", e, Literals.EVALUATION_STEP__DATASET,
+					IssueCodes.MISSING_LABELS);
+		}
+		for (int i = 0; i < e.getMetrics().size(); i++) {
+			Metric m = e.getMetrics().get(i);
+			if (d.isMultilabel() ? SINGLE_LABEL_ONLY.contains(m) : MULTILABEL_ONLY.contains(m)) {
+				error(m.getLiteral() + " applies to " + (d.isMultilabel() ? "single-label" : "multilabel") + " data, and '" + d.getName() + "' is "
+						+ (d.isMultilabel() ? "multilabel" : "single-label (declare 'multilabel' if it is not)"), e, Literals.EVALUATION_STEP__METRICS, i,
+						IssueCodes.METRIC_TASK_MISMATCH);
+			}
+		}
+		if (e.getTopK() < 1) {
+			error("top-k must be at least 1", e, Literals.EVALUATION_STEP__TOP_K, IssueCodes.VALUE_RANGE);
+		}
+		if (e.getTolerance() < 0) {
+			error("tolerance must not be negative", e, Literals.EVALUATION_STEP__TOLERANCE, IssueCodes.VALUE_RANGE);
+		}
+		if (e.getBatchSize() < 1) {
+			error("batch must be at least 1", e, Literals.EVALUATION_STEP__BATCH_SIZE, IssueCodes.VALUE_RANGE);
+		}
+	}
+
+	@Check
+	public void acceptanceIsMeasurable(AcceptanceCriterion a) {
+		Recipe r = (Recipe) a.eContainer();
+		EvaluationStep e = r.getEvaluation();
+		if (e == null) {
+			error("acceptance needs an evaluation: add 'evaluate on DATASET' to the recipe", a, Literals.ACCEPTANCE_CRITERION__METRIC,
+					IssueCodes.MISSING_EVALUATION);
+		} else if (!evaluated(e).contains(a.getMetric())) {
+			error(a.getMetric().getLiteral() + " is not evaluated, so this criterion cannot be checked: add it to the evaluation's metrics ("
+					+ String.join(", ", evaluated(e).stream().map(Metric::getLiteral).toList()) + ")", a, Literals.ACCEPTANCE_CRITERION__METRIC,
+					IssueCodes.METRIC_NOT_EVALUATED);
+		}
+		for (int i = 0; i < a.getSchemes().size(); i++) {
+			QuantizationConfig c = a.getSchemes().get(i);
+			if (!c.eIsProxy() && !r.getSchemes().contains(c)) {
+				error("scheme '" + c.getName() + "' is not run by this recipe: add it to 'schemes'", a, Literals.ACCEPTANCE_CRITERION__SCHEMES, i,
+						IssueCodes.SCHEME_NOT_RUN);
+			}
+		}
+	}
+
+	@Check
+	public void debugTargetsFullIntegerSchemes(DebugStep d) {
+		Recipe r = (Recipe) d.eContainer();
+		for (int i = 0; i < d.getSchemes().size(); i++) {
+			QuantizationConfig c = d.getSchemes().get(i);
+			if (c.eIsProxy()) {
+				continue;
+			}
+			if (QuantizationSpec.of(c).technique() != QuantizationTechnique.FULL_INTEGER) {
+				error("the debugger compares the quantized tensors of full-integer models; '" + c.getName() + "' is "
+						+ QuantizationSpec.of(c).technique().getLiteral(), d, Literals.DEBUG_STEP__SCHEMES, i, IssueCodes.DEBUG_NOT_FULL_INTEGER);
+			} else if (!r.getSchemes().contains(c)) {
+				error("scheme '" + c.getName() + "' is not run by this recipe: add it to 'schemes'", d, Literals.DEBUG_STEP__SCHEMES, i,
+						IssueCodes.SCHEME_NOT_RUN);
+			}
+		}
+		if (d.getMetric() == DebugMetric.COSINE && (d.getThreshold() < -1 || d.getThreshold() > 1)) {
+			error("a cosine similarity is within [-1, 1]", d, Literals.DEBUG_STEP__THRESHOLD, IssueCodes.VALUE_RANGE);
+		} else if (d.getMetric() != DebugMetric.SQNR && d.getMetric() != DebugMetric.COSINE && d.getThreshold() <= 0) {
+			error("an error threshold must be positive (healthy rmse/scale is about 0.289)", d, Literals.DEBUG_STEP__THRESHOLD, IssueCodes.VALUE_RANGE);
+		}
+		if (d.getSamples() < 1) {
+			error("samples must be at least 1", d, Literals.DEBUG_STEP__SAMPLES, IssueCodes.VALUE_RANGE);
+		}
+	}
+
+	// ------------------------------------------------------------------ helpers
+
+	/** The metrics an evaluation computes: those named, else the deck's for its task; size and latency always. */
+	public static Set<Metric> evaluated(EvaluationStep e) {
+		boolean multilabel = e.getDataset() != null && !e.getDataset().eIsProxy() && e.getDataset().isMultilabel();
+		Set<Metric> m = EnumSet.noneOf(Metric.class);
+		m.addAll(e.getMetrics().isEmpty() ? multilabel ? DEFAULT_MULTILABEL_METRICS : DEFAULT_METRICS : e.getMetrics());
+		m.addAll(ALWAYS_MEASURED);
+		return m;
+	}
+
+	/** The recipe's datasets of role calibration (a scheme without 'calibrate ... on' uses the only one). */
+	public static List<DatasetDeclaration> calibrationDatasets(Recipe r) {
+		return r.getDeclarations().stream().filter(DatasetDeclaration.class::isInstance).map(DatasetDeclaration.class::cast)
+				.filter(d -> d.isSetRole() && d.getRole() == DatasetRole.CALIBRATION).toList();
+	}
+
+	private void unused(QuantizationConfig c, String why, EStructuralFeature... features) {
+		for (EStructuralFeature f : features) {
+			if (c.eIsSet(f)) {
+				warning(why + ": its " + words(f.getName()) + " setting is ignored", c, f, IssueCodes.UNUSED_SETTING);
+			}
+		}
+	}
+
+	private static EStructuralFeature ioOrTechnique(QuantizationConfig c) {
+		return c.isSetIo() ? Literals.QUANTIZATION_CONFIG__IO : c.isSetTechnique() ? Literals.QUANTIZATION_CONFIG__TECHNIQUE : Literals.DECLARATION__NAME;
+	}
+
+	private static boolean isSet(EObject o, EStructuralFeature f) {
+		return !NodeModelUtils.findNodesForFeature(o, f).isEmpty() || o.eIsSet(f);
+	}
+
+	private static int line(EObject o) {
+		INode n = NodeModelUtils.getNode(o);
+		return n == null ? 0 : n.getStartLine();
+	}
+
+	private static String kind(Declaration d) {
+		return words(d.eClass().getName().replace("Declaration", "")).replace("quantization config", "scheme");
+	}
+
+	private static String block(EObject o) {
+		return switch (o.eClass().getName()) {
+		case "PruningStep" -> "prune block";
+		case "ConversionStep" -> "convert block";
+		case "FactorizationStep" -> "factorize block";
+		case "QuantizationConfig" -> "scheme";
+		case "TensorQuantization" -> "precision setting";
+		case "Preprocessing" -> "preprocess block";
+		default -> words(o.eClass().getName());
+		};
+	}
+
+	/** resizeWidth → "resize width". */
+	static String words(String camel) {
+		return camel.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase();
+	}
+
+	static String num(double v) {
+		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+	}
+}

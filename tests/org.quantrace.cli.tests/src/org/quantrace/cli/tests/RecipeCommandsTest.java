@@ -1,0 +1,117 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.dsl.RecipeFiles;
+import org.quantrace.model.recipe.QuantizationConfig;
+import org.quantrace.model.recipe.Recipe;
+import org.quantrace.testing.TestData;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** validate and import-config as a user runs them. */
+class RecipeCommandsTest {
+
+	private final Path dir = TestData.tempDir("recipe-cli");
+
+	@Test
+	void theExampleValidatesClean() {
+		Cli cli = Cli.run("validate", TestData.example("fashion_cnn.qr").toString());
+		assertEquals(0, cli.exitCode(), cli.out() + cli.err());
+		assertEquals("", cli.out());
+		assertTrue(cli.err().contains("1 recipe: 0 errors, 0 warnings"), cli.err());
+	}
+
+	@Test
+	void diagnosticsPrintAsFileLineColumnAndExit2() throws IOException {
+		Path recipe = dir.resolve("broken.qr");
+		Files.writeString(recipe, "recipe r {\n\tmodel m \"nowhere.onnx\"\n\tschemes drq, fiq_int4\n}\n");
+		Cli cli = Cli.run("validate", recipe.toString());
+		assertEquals(2, cli.exitCode());
+		String[] lines = cli.out().split("\n");
+		assertEquals(2, lines.length, cli.out());
+		assertTrue(lines[0].startsWith(recipe + ":2:10: error [path-not-found] the model file \"nowhere.onnx\" does not exist"), lines[0]);
+		assertTrue(lines[1].startsWith(recipe + ":3:15: error [unknown-scheme] scheme 'fiq_int4' is not defined"), lines[1]);
+		assertTrue(cli.err().contains("2 errors, 0 warnings"), cli.err());
+
+		Cli missing = Cli.run("validate", dir.resolve("none.qr").toString());
+		assertEquals(2, missing.exitCode());
+		assertTrue(missing.out().contains("none.qr:1:1: error [path-not-found] recipe file not found"), missing.out());
+	}
+
+	@Test
+	void theSdkConfigurationOfTheExampleBecomesARecipeThatValidates() throws IOException {
+		Path recipe = dir.resolve("imported.qr");
+		Cli cli = Cli.run("import-config", TestData.example("configuration.json").toString(), "-o", recipe.toString(), "--name", "sdk");
+		assertEquals(0, cli.exitCode(), cli.err());
+		String text = Files.readString(recipe);
+		assertTrue(text.contains("recipe sdk \"Imported from configuration.json"), text);
+		assertTrue(text.contains("\tmodel source \"" + dir.toAbsolutePath().relativize(TestData.example("model/fashion_cnn.onnx").toAbsolutePath()) + "\""), text);
+		assertTrue(text.contains("\t\tresize 28 x 28\n"), text);
+		assertTrue(text.contains("\t\tgrayscale\n") && !text.contains("NHWC"), "from the model's input [N, 1, 28, 28]: " + text);
+		assertTrue(text.contains("calibrate minmax batch 30 samples 300"), "batch_size x iteration_count images: " + text);
+		assertTrue(text.contains("extensions \"png\""), text);
+		assertTrue(text.contains("evaluate on evaluation_images metrics accuracy"), text);
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(0, validate.exitCode(), validate.out());
+		assertEquals("", validate.out());
+		Recipe read = RecipeFiles.load(recipe).recipe().getRecipes().get(0);
+		assertEquals(List.of("converted", "quantized"), read.getSchemes().stream().map(QuantizationConfig::getName).toList(),
+				"the SDK's comparison: the converted and the quantized model");
+
+		Cli printed = Cli.run("import-config", TestData.example("configuration.json").toString());
+		assertEquals(0, printed.exitCode(), printed.err());
+		assertTrue(printed.out().contains("recipe configuration "), printed.out());
+	}
+
+	@Test
+	void theSpecsErrorsStopTheImport() throws IOException {
+		Cli none = Cli.run("import-config", dir.resolve("configuration.json").toString());
+		assertEquals(2, none.exitCode());
+		assertTrue(none.err().contains("configuration.json: configuration file not found"), none.err());
+
+		ObjectNode config = (ObjectNode) new ObjectMapper().readTree(TestData.example("configuration.json").toFile());
+		Path examples = TestData.example("").toAbsolutePath();
+		config.put("source_onnx_model", examples.resolve("model/fashion_cnn.onnx").toString());
+		config.put("dataset_image_dir", examples.resolve("data/calibration").toString());
+		config.put("evaluate_image_dir", examples.resolve("data/evaluation").toString());
+		config.put("evaluate_label_file", examples.resolve("data/labels.json").toString());
+
+		ObjectNode noBatch = config.deepCopy();
+		noBatch.remove("batch_size");
+		Cli missingKey = Cli.run("import-config", write("no-batch.json", noBatch).toString());
+		assertEquals(2, missingKey.exitCode());
+		assertTrue(missingKey.err().contains("the required key batch_size is missing"), missingKey.err());
+		assertEquals("", missingKey.out(), "nothing printed on failure");
+
+		ObjectNode keras = config.deepCopy();
+		keras.remove("source_onnx_model");
+		keras.put("source_keras_model", "model.h5");
+		Cli notOnnx = Cli.run("import-config", write("keras.json", keras).toString());
+		assertEquals(2, notOnnx.exitCode());
+		assertTrue(notOnnx.err().contains("is not an ONNX model"), notOnnx.err());
+
+		ObjectNode size = config.deepCopy();
+		size.put("input_tensor_size", 32);
+		Path out = dir.resolve("never.qr");
+		Cli wrongSize = Cli.run("import-config", write("size.json", size).toString(), "-o", out.toString());
+		assertEquals(2, wrongSize.exitCode());
+		assertTrue(wrongSize.err().contains("input_tensor_size 32 does not match the model's input 28 x 28"), wrongSize.err());
+		assertFalse(Files.exists(out));
+	}
+
+	private Path write(String name, ObjectNode json) throws IOException {
+		Path p = dir.resolve(name);
+		new ObjectMapper().writeValue(p.toFile(), json);
+		return p;
+	}
+}

@@ -1,0 +1,147 @@
+package org.quantrace.dsl.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.eclipse.xtext.diagnostics.Severity;
+import org.eclipse.xtext.testing.InjectWith;
+import org.eclipse.xtext.testing.extensions.InjectionExtension;
+import org.eclipse.xtext.validation.Issue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.quantrace.dsl.validation.IssueCodes;
+import org.quantrace.testing.TestData;
+
+import com.google.inject.Inject;
+
+/**
+ * One case per rule: a recipe that breaks it gets the rule's code, at the right severity and line, and
+ * the same recipe with the problem fixed does not. Recipes are written to a folder holding the files they
+ * name, so only the rule under test speaks.
+ */
+@ExtendWith(InjectionExtension.class)
+@InjectWith(RecipeInjectorProvider.class)
+class ValidatorTest {
+
+	private static Path dir;
+
+	@Inject
+	private Recipes recipes;
+
+	@BeforeAll
+	static void files() throws IOException {
+		dir = TestData.tempDir("validator");
+		Files.writeString(dir.resolve("m.onnx"), "");
+		Files.writeString(dir.resolve("labels.json"), "{}");
+		Files.writeString(dir.resolve("shared.qr"), "model shared \"m.onnx\"\n");
+		Files.createDirectories(dir.resolve("calib"));
+		Files.createDirectories(dir.resolve("eval"));
+		Files.createDirectories(dir.resolve("real/data"));
+		Files.createSymbolicLink(dir.resolve("linked"), dir.resolve("real").toAbsolutePath());
+	}
+
+	/** A recipe with a model, calibration and evaluation data, plus {@code body}. */
+	private static String recipe(String body) {
+		return "recipe r {\n\tmodel m \"m.onnx\"\n\tdataset calib \"calib\" role calibration labels \"labels.json\"\n"
+				+ "\tdataset eval \"eval\" role evaluation labels \"labels.json\"\n" + body + "\n}\n";
+	}
+
+	static Stream<Arguments> rules() {
+		return Stream.of(
+				rule(IssueCodes.DUPLICATE_NAME, Severity.ERROR, "model m \"m.onnx\"", "model m2 \"m.onnx\""),
+				rule(IssueCodes.DUPLICATE_SETTING, Severity.ERROR, "prune { sparsity 50% sparsity 60% }", "prune { sparsity 50% }"),
+				rule(IssueCodes.MISSING_MODEL_PATH, Severity.ERROR, "model other", "model other \"m.onnx\""),
+				rule(IssueCodes.MISSING_DATASET_PATH, Severity.ERROR, "dataset more role training", "dataset more \"calib\" role training"),
+				rule(IssueCodes.PATH_NOT_FOUND, Severity.WARNING, "model other \"missing.onnx\"", "model other \"m.onnx\""),
+				rule(IssueCodes.SYMBOLIC_LINK, Severity.ERROR, "dataset more \"linked/data\" role training", "dataset more \"real/data\" role training"),
+				rule(IssueCodes.AMBIGUOUS_PREPROCESSING, Severity.ERROR, "preprocess { grayscale } preprocess { rgb }", "preprocess { grayscale } preprocess color { rgb }"),
+				rule(IssueCodes.INVALID_PREPROCESSING, Severity.ERROR, "preprocess { mean 0.4, 0.5, 0.6 std 0.2, 0.2 }", "preprocess { mean 0.4, 0.5, 0.6 std 0.2 }"),
+				rule(IssueCodes.INVALID_PREPROCESSING, Severity.ERROR, "preprocess { resize 28 x 28 crop 32 x 32 }", "preprocess { resize 32 x 32 crop 28 x 28 }"),
+				rule(IssueCodes.MISSING_LABELS, Severity.ERROR, "dataset test \"eval\" evaluate on test", "dataset test \"eval\" labels \"labels.json\" evaluate on test"),
+				rule(IssueCodes.SPARSITY_RANGE, Severity.ERROR, "prune { sparsity 100% }", "prune { sparsity 99.5% }"),
+				rule(IssueCodes.SPARSITY_RANGE, Severity.ERROR, "prune { sparsity 50% layer \"/c1/Conv\" sparsity 120% }", "prune { sparsity 50% layer \"/c1/Conv\" sparsity 20% }"),
+				rule(IssueCodes.PRUNING_SHAPE, Severity.ERROR, "prune { pattern block 0 x 1 sparsity 50% }", "prune { pattern block 4 x 1 sparsity 50% }"),
+				rule(IssueCodes.RANK_RANGE, Severity.ERROR, "factorize { dense energy 0% }", "factorize { dense energy 95% }"),
+				rule(IssueCodes.RANK_RANGE, Severity.ERROR, "factorize { dense rank-ratio 1.5 }", "factorize { dense rank-ratio 0.5 }"),
+				rule(IssueCodes.RANK_RANGE, Severity.ERROR, "factorize { dense }", "factorize { dense rank 8 }"),
+				rule(IssueCodes.PERCENTILE_RANGE, Severity.ERROR, "quantize q { calibrate percentile 100.5 }", "quantize q { calibrate percentile 100 }"),
+				rule(IssueCodes.PERCENTILE_RANGE, Severity.ERROR, "quantize q { calibrate percentile 0 }", "quantize q { calibrate percentile 0.5 }"),
+				rule(IssueCodes.CALIBRATION_OPTION_UNUSED, Severity.WARNING, "quantize q { calibrate minmax bins 4096 }", "quantize q { calibrate entropy bins 4096 }"),
+				rule(IssueCodes.MISSING_CALIBRATION_DATA, Severity.ERROR, "dataset calib2 \"calib\" role calibration schemes fiq_int8",
+						"dataset calib2 \"calib\" role calibration quantize mine extends fiq_int8 { calibrate minmax on calib2 } schemes mine"),
+				rule(IssueCodes.INCOMPATIBLE_PRECISION, Severity.ERROR, "quantize q { io uint8 activations int16 }", "quantize q { io float32 activations int16 }"),
+				rule(IssueCodes.INCOMPATIBLE_PRECISION, Severity.ERROR, "quantize q { weights int8 per-group }", "quantize q { weights int8 per-group group-size 32 }"),
+				rule(IssueCodes.PER_CHANNEL_ACTIVATIONS, Severity.ERROR, "quantize q { activations uint8 per-channel }", "quantize q { activations uint8 per-tensor }"),
+				rule(IssueCodes.DRQ_INTEGER_IO, Severity.ERROR, "quantize q { technique dynamic-range io int8 }", "quantize q { technique dynamic-range io float32 }"),
+				rule(IssueCodes.DRQ_INTEGER_IO, Severity.ERROR, "quantize q extends drq { io uint8 }", "quantize q extends fiq_float32 { io uint8 }"),
+				rule(IssueCodes.UNUSED_SETTING, Severity.WARNING, "quantize q { technique none weights int8 }", "quantize q { technique none }"),
+				rule(IssueCodes.CYCLIC_BASE, Severity.ERROR, "quantize a extends a { io int8 }", "quantize a { io int8 } quantize b extends a { io int8 }"),
+				rule(IssueCodes.LAYER_RANGE, Severity.ERROR, "quantize q { layer \"c\" { range 6 to 0 } }", "quantize q { layer \"c\" { range 0 to 6 } }"),
+				rule(IssueCodes.METRIC_NOT_EVALUATED, Severity.ERROR, "evaluate on eval metrics accuracy accept when f1 drop < 1 pt",
+						"evaluate on eval metrics accuracy, f1 accept when f1 drop < 1 pt"),
+				rule(IssueCodes.MISSING_EVALUATION, Severity.ERROR, "accept when accuracy drop < 1 pt", "evaluate on eval accept when accuracy drop < 1 pt"),
+				rule(IssueCodes.METRIC_TASK_MISMATCH, Severity.ERROR, "evaluate on eval metrics hamming-loss", "evaluate on eval metrics kappa"),
+				rule(IssueCodes.DEBUG_NOT_FULL_INTEGER, Severity.ERROR, "schemes drq debug drq", "schemes fiq_int8 debug fiq_int8"),
+				rule(IssueCodes.SCHEME_NOT_RUN, Severity.ERROR, "schemes fiq_int8 debug fiq_uint8", "schemes fiq_int8, fiq_uint8 debug fiq_uint8"),
+				rule(IssueCodes.SCHEME_NOT_RUN, Severity.ERROR, "schemes drq evaluate on eval accept when accuracy drop < 1 pt for fiq_int8",
+						"schemes drq, fiq_int8 evaluate on eval accept when accuracy drop < 1 pt for fiq_int8"),
+				rule(IssueCodes.DATASET_ROLE, Severity.WARNING, "evaluate on calib", "evaluate on eval"),
+				rule(IssueCodes.DATASET_ROLE, Severity.WARNING, "quantize q { calibrate minmax on eval }", "quantize q { calibrate minmax on calib }"),
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "schemes fiq_int8 debug fiq_int8 threshold cosine < 2", "schemes fiq_int8 debug fiq_int8 threshold cosine < 0.99"),
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate minmax batch 0 }", "quantize q { calibrate minmax batch 8 }"),
+				rule(IssueCodes.UNKNOWN_SCHEME, Severity.ERROR, "schemes fiq_int4", "schemes fiq_int8"),
+				rule(IssueCodes.UNKNOWN_REFERENCE, Severity.ERROR, "evaluate on validation_set", "evaluate on eval"),
+				rule(IssueCodes.SYNTAX, Severity.ERROR, "prune { sparsity 50 }", "prune { sparsity 50% }"));
+	}
+
+	private static Arguments rule(String code, Severity severity, String bad, String good) {
+		return Arguments.of(code, severity, bad, good);
+	}
+
+	@ParameterizedTest(name = "{0}: {2}")
+	@MethodSource("rules")
+	void eachRuleHasItsCode(String code, Severity severity, String bad, String good) {
+		List<Issue> broken = recipes.validate(recipes.load(dir, "bad.qr", recipe("\t" + bad)));
+		List<Issue> flagged = broken.stream().filter(i -> code.equals(i.getCode())).toList();
+		assertEquals(1, flagged.size(), "one " + code + " for: " + bad + "\n" + Recipes.describe(broken));
+		Issue issue = flagged.get(0);
+		assertEquals(severity, issue.getSeverity(), issue.getMessage());
+		assertEquals(5, issue.getLineNumber(), "reported on the offending line: " + issue.getMessage());
+		List<Issue> fixed = recipes.validate(recipes.load(dir, "good.qr", recipe("\t" + good)));
+		assertTrue(fixed.isEmpty(), "clean once fixed: " + good + "\n" + Recipes.describe(fixed));
+	}
+
+	@Test
+	void aRecipeWithoutModelIsRefused() {
+		List<Issue> issues = recipes.validate(recipes.load(dir, "nomodel.qr", "recipe empty {\n\tschemes drq\n}\n"));
+		assertEquals(List.of(IssueCodes.NO_MODEL), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		List<Issue> shared = recipes.validate(recipes.load(dir, "shared-model.qr", "import \"shared.qr\"\nrecipe r {\n\tmodels shared\n\tschemes drq\n}\n"));
+		assertTrue(shared.isEmpty(), "a shared model counts: " + Recipes.describe(shared));
+	}
+
+	@Test
+	void importsMustExist() {
+		List<Issue> issues = recipes.validate(recipes.load(dir, "import.qr", "import \"nowhere.qr\"\nrecipe r {\n\tmodel m \"m.onnx\"\n}\n"));
+		assertEquals(IssueCodes.IMPORT_NOT_FOUND, issues.get(0).getCode(), Recipes.describe(issues));
+		assertTrue(issues.get(0).getMessage().contains("nowhere.qr"));
+	}
+
+	@Test
+	void messagesSayHowToFix() {
+		List<Issue> issues = recipes.validate(recipes.load(dir, "fix.qr", recipe("\tschemes fiq_int4")));
+		assertEquals("scheme 'fiq_int4' is not defined: declare it (quantize fiq_int4 { ... }), import the file that does, or use a preset:"
+				+ " unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", issues.get(0).getMessage());
+		List<Issue> sparsity = recipes.validate(recipes.load(dir, "fix2.qr", recipe("\tprune { sparsity 100% }")));
+		assertEquals("sparsity 100% is outside [0, 100): it is the share of weights removed, e.g. sparsity 50%", sparsity.get(0).getMessage());
+	}
+}
