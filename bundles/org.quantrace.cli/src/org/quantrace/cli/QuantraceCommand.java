@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "quantrace", mixinStandardHelpOptions = true, versionProvider = QuantraceCommand.VersionProvider.class,
 		description = "Quantize, prune and convert ONNX models from declarative recipes, with an AI-FSM audit trail.",
 		subcommands = { InspectCommand.class, ConvertCommand.class, PruneCommand.class, FactorizeCommand.class, QuantizeCommand.class,
-				EvaluateCommand.class, DebugCommand.class, ValidateCommand.class, ImportConfigCommand.class, LspCommand.class,
+				EvaluateCommand.class, DebugCommand.class, RunCommand.class, VerifyCommand.class, MergeCommand.class, ValidateCommand.class, ImportConfigCommand.class, LspCommand.class,
 				picocli.CommandLine.HelpCommand.class },
 		footer = { "", "Exit codes: 0 ok, 1 acceptance criterion failed, 2 invalid input, 3 failed." })
 public final class QuantraceCommand implements Runnable {

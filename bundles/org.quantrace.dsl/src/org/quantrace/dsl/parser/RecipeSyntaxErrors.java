@@ -12,8 +12,11 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 	public SyntaxErrorMessage getSyntaxErrorMessage(IParserErrorContext context) {
 		RecognitionException e = context.getRecognitionException();
 		String message = context.getDefaultMessage();
-		if (e != null && e.token != null && e.token.getText() != null && message.startsWith("missing EOF")) {
-			message = "unexpected '" + e.token.getText() + "' after the end of the recipe: remove it, or close the blocks before it";
+		String token = e != null && e.token != null ? e.token.getText() : null;
+		if (token != null && message.startsWith("missing EOF")) {
+			message = "unexpected '" + token + "' after the end of the recipe: remove it, or close the blocks before it";
+		} else if (token != null && message.endsWith("expecting RULE_ID") && token.matches("[A-Za-z][\\w-]*")) {
+			message = "'" + token + "' is a word of the recipe language, not a name: choose another name (or write ^" + token + ")";
 		}
 		return new SyntaxErrorMessage(message, IssueCodes.SYNTAX);
 	}

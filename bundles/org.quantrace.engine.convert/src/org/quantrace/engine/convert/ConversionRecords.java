@@ -1,5 +1,8 @@
 package org.quantrace.engine.convert;
 
+import static org.quantrace.model.TraceValues.parameter;
+import static org.quantrace.model.TraceValues.tool;
+
 import org.quantrace.engine.Versions;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.model.trace.ConversionRecord;
@@ -48,19 +51,5 @@ public final class ConversionRecords {
 			c.getPackages().add(tool("exporter of the verified model", producerOfInput));
 		}
 		return c;
-	}
-
-	static Parameter parameter(String key, String value) {
-		Parameter p = F.createParameter();
-		p.setKey(key);
-		p.setValue(value);
-		return p;
-	}
-
-	static ToolVersion tool(String name, String version) {
-		ToolVersion t = F.createToolVersion();
-		t.setName(name);
-		t.setVersion(version);
-		return t;
 	}
 }

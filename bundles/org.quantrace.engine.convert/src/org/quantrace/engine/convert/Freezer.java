@@ -255,8 +255,8 @@ public final class Freezer {
 
 	// ------------------------------------------------------------------ verification
 
-	/** The original as it behaves at inference: BatchNormalization on running statistics, Dropout off. */
-	static OnnxModel inferenceView(OnnxModel source) {
+	/** The original as it behaves at inference: BatchNormalization on running statistics, Dropout off (what the runner evaluates as "original"). */
+	public static OnnxModel inferenceView(OnnxModel source) {
 		OnnxModel view = source.copy();
 		for (Node n : view.graph().allNodes()) {
 			if (n.opType().equals("BatchNormalization")) {

@@ -1,5 +1,7 @@
 package org.quantrace.engine.prune;
 
+import static org.quantrace.model.TraceValues.parameter;
+
 import java.util.Locale;
 
 import org.quantrace.model.trace.LayerPruningRecord;
@@ -51,12 +53,5 @@ public final class PruningRecords {
 				r.compressedAfter())));
 		p.getAdditionalConfiguration().add(parameter("score", "mean |w| (L1) or RMS (L2) of each group; channels scored relative to their layer's average"));
 		return p;
-	}
-
-	private static Parameter parameter(String key, String value) {
-		Parameter x = F.createParameter();
-		x.setKey(key);
-		x.setValue(value);
-		return x;
 	}
 }

@@ -1,5 +1,7 @@
 package org.quantrace.engine.quantize;
 
+import static org.quantrace.model.TraceValues.parameter;
+
 import java.util.Map;
 
 import org.quantrace.engine.calibrate.CalibrationResult;
@@ -114,13 +116,6 @@ public final class QuantizationRecords {
 		}
 		r.getParameters().add(parameter("dataset", c.dataset()));
 		return r;
-	}
-
-	static Parameter parameter(String key, String value) {
-		Parameter p = F.createParameter();
-		p.setKey(key);
-		p.setValue(value);
-		return p;
 	}
 
 	/** The affine mapping in the template's terms. */

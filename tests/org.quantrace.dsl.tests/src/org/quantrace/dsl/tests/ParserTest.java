@@ -210,6 +210,13 @@ class ParserTest {
 	}
 
 	@Test
+	void aKeywordUsedAsANameIsExplained() {
+		XtextResource r = recipes.load(TestData.tempDir("keyword"), "k.qr", "recipe recover {\n}\n");
+		List<Issue> errors = recipes.validate(r).stream().filter(i -> i.getSeverity() == Severity.ERROR).toList();
+		assertEquals("'recover' is a word of the recipe language, not a name: choose another name (or write ^recover)", errors.get(0).getMessage());
+	}
+
+	@Test
 	void syntaxErrorsSayWhereAndWhat() {
 		XtextResource r = recipes.load(TestData.tempDir("syntax"), "broken.qr", "recipe r {\n\tmodel m \"m.onnx\"\n\tprune { sparsity 50 }\n}\n");
 		List<Issue> issues = recipes.validate(r).stream().filter(i -> i.getSeverity() == Severity.ERROR).toList();

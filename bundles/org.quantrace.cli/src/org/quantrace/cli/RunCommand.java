@@ -1,0 +1,96 @@
+package org.quantrace.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import org.quantrace.model.trace.AcceptanceResult;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.MetricValue;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.report.RunSummary;
+import org.quantrace.runner.RecipeRunner;
+import org.quantrace.runner.RunOptions;
+import org.quantrace.runner.Shard;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "run", mixinStandardHelpOptions = true,
+		description = { "Run a recipe: convert, prune, factorize, quantize, evaluate and debug as it declares, then write the models,",
+				"results.json, the trace (trace.xmi), the AI-FSM logs (PhIMT0002/0003 as .md, .html, .docx) and report.html.",
+				"The output folder is replaced only when the run finishes. Exit codes: 0 accepted, 1 a criterion failed, 2 invalid recipe.",
+				"SOURCE_DATE_EPOCH, when set, is the run time and makes the outputs byte-identical across runs." })
+final class RunCommand implements Callable<Integer> {
+
+	@Spec
+	CommandSpec spec;
+
+	@Parameters(paramLabel = "RECIPE.qr", description = "The recipe.")
+	Path recipe;
+
+	@Option(names = { "-o", "--out" }, paramLabel = "DIR", description = "Output folder (default: quantrace-out/RECIPE).")
+	Path out;
+
+	@Option(names = "--only", split = ",", paramLabel = "SCHEME", description = "Run only these of the recipe's schemes.")
+	List<String> only = List.of();
+
+	@Option(names = "--shard", paramLabel = "i/n", description = "Run every n-th pipeline, starting with the i-th (CI matrices; join with merge).")
+	String shard;
+
+	@Override
+	public Integer call() {
+		long start = System.nanoTime();
+		PrintWriter err = spec.commandLine().getErr();
+		PrintWriter stdout = spec.commandLine().getOut();
+		Path target = out != null ? out : Path.of("quantrace-out", recipe.getFileName().toString().replaceFirst("\\.qr$", ""));
+		RunOptions options = RunOptions.of(target, new LinkedHashSet<>(only), shard == null ? Shard.ALL : Shard.parse(shard),
+				ConsoleProgress.forConsole(err), err);
+		RecipeRunner.Outcome outcome = RecipeRunner.run(recipe, options);
+		outcome.diagnostics().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
+		if (outcome.exitCode() == ExitCodes.INVALID_INPUT) {
+			err.println("quantrace: the recipe has errors: nothing was run");
+			return ExitCodes.INVALID_INPUT;
+		}
+		summary(outcome.trace(), stdout);
+		stdout.printf(Locale.ROOT, "%nOutputs in %s (%.1f s):%n", outcome.out(), (System.nanoTime() - start) / 1e9);
+		stdout.println("  report   " + outcome.out().resolve("report.html"));
+		outcome.documents().stream().filter(p -> p.toString().endsWith(".html") && p.getParent().getFileName().toString().equals("logs"))
+				.forEach(p -> stdout.println("  log      " + p + " (also .md, .docx)"));
+		stdout.println("  results  " + outcome.out().resolve("results.json"));
+		stdout.println("  trace    " + outcome.out().resolve("trace.xmi"));
+		stdout.println(outcome.accepted() ? "Accepted." : "Rejected: a variant failed its acceptance criteria (exit code 1).");
+		return outcome.accepted() ? ExitCodes.OK : ExitCodes.REJECTED;
+	}
+
+	/** Per model, a line per variant: accuracy-like first metric with its marker, size, verdict. */
+	static void summary(TraceModel trace, PrintWriter out) {
+		for (String model : RunSummary.models(trace)) {
+			out.printf("%n%s%n", model);
+			for (ModelArtifact a : RunSummary.artifacts(trace, model)) {
+				EvaluationRecord e = RunSummary.evaluation(trace, a);
+				StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-14s %,10d bytes", a.getName(), a.getSizeBytes()));
+				if (e != null && !e.getMetrics().isEmpty()) {
+					MetricValue m = e.getMetrics().get(0);
+					line.append(String.format(Locale.ROOT, "  %s %.4f%s", m.getName(), m.getValue(), RunSummary.symbol(m.getMarker())));
+					if (e.isSetAccepted()) {
+						line.append(e.isAccepted() ? "  accepted" : "  REJECTED");
+						for (AcceptanceResult r : e.getAcceptance()) {
+							if (!r.isPassed()) {
+								line.append(String.format(Locale.ROOT, " (%s: %.3g %s)", r.getCriterion(), r.getMeasured(), r.getUnit()));
+							}
+						}
+					}
+				}
+				out.println(line);
+			}
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package org.quantrace.report;
+
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Collection;
+import java.util.Date;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+import org.eclipse.emf.common.util.Enumerator;
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.emf.ecore.EStructuralFeature;
+import org.quantrace.model.trace.TracedElement;
+
+/** How values read in the logs: dates as the templates ask (YYYY/MM/DD, UTC), enums by their literal, numbers exact. */
+public final class LogValues {
+
+	private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+	private LogValues() {
+	}
+
+	public static String text(Object v) {
+		if (v == null) {
+			return "";
+		}
+		if (v instanceof Date d) {
+			return DATE.format(d.toInstant());
+		}
+		if (v instanceof org.quantrace.model.trace.LifecyclePhase p) { // as the templates write it: "Inference Management"
+			return java.util.Arrays.stream(p.getLiteral().split("-")).map(w -> Character.toUpperCase(w.charAt(0)) + w.substring(1))
+					.collect(Collectors.joining(" "));
+		}
+		if (v instanceof Enumerator e) {
+			return e.getLiteral();
+		}
+		if (v instanceof Boolean b) {
+			return b ? "yes" : "no";
+		}
+		if (v instanceof Double d) {
+			return number(d);
+		}
+		if (v instanceof TracedElement t) {
+			return t.getName() != null ? t.getName() : t.getId();
+		}
+		if (v instanceof Collection<?> c) {
+			return c.stream().map(LogValues::text).collect(Collectors.joining(", "));
+		}
+		if (v instanceof EObject o) {
+			EStructuralFeature name = o.eClass().getEStructuralFeature("name");
+			return name != null ? text(o.eGet(name)) : o.eClass().getName();
+		}
+		return v.toString();
+	}
+
+	/**
+	 * A number as it was computed: scales and zero points are float32 in the model, so a double that is a
+	 * float prints as that float (the shortest text that reads back to the same float32).
+	 */
+	public static String number(double d) {
+		if (Double.isNaN(d) || Double.isInfinite(d)) {
+			return Double.toString(d);
+		}
+		if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+			return Long.toString((long) d);
+		}
+		return (double) (float) d == d ? Float.toString((float) d) : Double.toString(d);
+	}
+
+	/** resizeWidth → "resize width". */
+	public static String words(String camel) {
+		return camel.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+	}
+
+	/** A fragment id for HTML anchors: lower case letters, digits and dashes. */
+	public static String slug(String text) {
+		return text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
+	}
+}

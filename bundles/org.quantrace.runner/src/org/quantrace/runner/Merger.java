@@ -1,0 +1,149 @@
+package org.quantrace.runner;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import org.eclipse.emf.common.util.EList;
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.emf.ecore.EReference;
+import org.eclipse.emf.ecore.util.EcoreUtil;
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.model.QuantraceModel;
+import org.quantrace.model.trace.TraceLink;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.model.trace.TracedElement;
+
+/**
+ * Joins the outputs of a sharded run ({@code run --shard i/n}) into one: the traces are merged by id
+ * (the models, data and conversions every shard shares appear once), the files are copied, and the
+ * results, logs, report and checksums are written again from the merged trace.
+ */
+public final class Merger {
+
+	private Merger() {
+	}
+
+	public static Path merge(List<Path> shards, Path target) {
+		if (shards.isEmpty()) {
+			throw new InvalidInputException("nothing to merge", "give the output folders of the shards");
+		}
+		try (OutputFolder folder = OutputFolder.open(target)) {
+			Path out = folder.path();
+			TraceModel merged = null;
+			for (Path shard : shards) {
+				TraceModel t = rebase(load(shard), shard, folder.target());
+				if (merged != null && !merged.getRecipeSha256().equals(t.getRecipeSha256())) {
+					throw new InvalidInputException(shard + ": ran another recipe (sha256 " + t.getRecipeSha256() + ") than " + shards.get(0),
+							"merge the shards of one run");
+				}
+				copyFiles(shard, out);
+				merged = merged == null ? t : join(merged, t);
+			}
+			Outputs.writeAll(merged, out);
+			folder.commit();
+			return folder.target();
+		}
+	}
+
+	private static TraceModel load(Path shard) {
+		try {
+			return QuantraceModel.loadTrace(shard.resolve(Outputs.TRACE));
+		} catch (IOException e) {
+			throw new InvalidInputException(shard + ": no readable " + Outputs.TRACE + " (" + e.getMessage() + ")", "give the output folder of a run");
+		}
+	}
+
+	/** Paths outside a shard's folder (the original models, the data, the recipe) made relative to the merged folder instead. */
+	private static TraceModel rebase(TraceModel t, Path shard, Path target) {
+		java.util.function.UnaryOperator<String> move = p -> p == null || !p.startsWith("..") ? p
+				: TraceAssembler.relative(target, shard.toAbsolutePath().resolve(p).normalize());
+		t.setRecipePath(move.apply(t.getRecipePath()));
+		t.getArtifacts().forEach(a -> a.setPath(move.apply(a.getPath())));
+		t.getDatasets().forEach(d -> d.setPath(move.apply(d.getPath())));
+		return t;
+	}
+
+	/** Adds what {@code other} has and {@code base} has not, re-pointing its references to {@code base}'s elements of the same id. */
+	static TraceModel join(TraceModel base, TraceModel other) {
+		List<EObject> added = new ArrayList<>();
+		addMissing(base.getArtifacts(), other.getArtifacts(), added);
+		addMissing(base.getDatasets(), other.getDatasets(), added);
+		addMissing(base.getConversions(), other.getConversions(), added);
+		addMissing(base.getOptimizations(), other.getOptimizations(), added);
+		addMissing(base.getEvaluations(), other.getEvaluations(), added);
+		addMissing(base.getDebugRecords(), other.getDebugRecords(), added);
+		for (EObject o : added) {
+			repoint(o, base);
+			o.eAllContents().forEachRemaining(c -> repoint(c, base));
+		}
+		for (TraceLink l : List.copyOf(other.getLinks())) {
+			TracedElement s = byId(base, l.getSource().getId());
+			TracedElement t = byId(base, l.getTarget().getId());
+			boolean exists = base.getLinks().stream().anyMatch(x -> x.getKind() == l.getKind() && x.getSource() == s && x.getTarget() == t);
+			if (!exists && s != null && t != null) {
+				TraceLink copy = EcoreUtil.copy(l);
+				copy.setSource(s);
+				copy.setTarget(t);
+				base.getLinks().add(copy);
+			}
+		}
+		return base;
+	}
+
+	private static <T extends TracedElement> void addMissing(EList<T> base, EList<T> other, List<EObject> added) {
+		for (T e : List.copyOf(other)) {
+			if (base.stream().noneMatch(b -> b.getId().equals(e.getId()))) {
+				base.add(e); // moves it out of the other trace; its references still point there until repointed
+				added.add(e);
+			}
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static void repoint(EObject o, TraceModel base) {
+		for (EReference r : o.eClass().getEAllReferences()) {
+			if (r.isContainment() || r.isContainer() || !TracedElement.class.isAssignableFrom(r.getEType().getInstanceClass())) {
+				continue;
+			}
+			if (r.isMany()) {
+				EList<TracedElement> values = (EList<TracedElement>) o.eGet(r);
+				for (int i = 0; i < values.size(); i++) {
+					TracedElement mine = byId(base, values.get(i).getId());
+					if (mine != null && mine != values.get(i)) {
+						values.set(i, mine);
+					}
+				}
+			} else if (o.eGet(r) instanceof TracedElement v) {
+				TracedElement mine = byId(base, v.getId());
+				if (mine != null && mine != v) {
+					o.eSet(r, mine);
+				}
+			}
+		}
+	}
+
+	private static TracedElement byId(TraceModel t, String id) {
+		return t.eContents().stream().filter(TracedElement.class::isInstance).map(TracedElement.class::cast).filter(e -> id.equals(e.getId()))
+				.findFirst().orElse(null);
+	}
+
+	private static void copyFiles(Path shard, Path out) {
+		try (Stream<Path> files = Files.walk(shard)) {
+			for (Path f : files.filter(Files::isRegularFile).toList()) {
+				Path rel = shard.relativize(f);
+				Path to = out.resolve(rel);
+				if (!Files.exists(to)) {
+					Files.createDirectories(to.getParent());
+					Files.copy(f, to);
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+}

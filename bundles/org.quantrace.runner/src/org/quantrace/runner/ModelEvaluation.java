@@ -1,0 +1,210 @@
+package org.quantrace.runner;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.evaluate.DebugOutputs;
+import org.quantrace.engine.evaluate.DebugReport;
+import org.quantrace.engine.evaluate.EvaluationOptions;
+import org.quantrace.engine.evaluate.EvaluationRecords;
+import org.quantrace.engine.evaluate.EvaluationReport;
+import org.quantrace.engine.evaluate.Evaluator;
+import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.engine.evaluate.QuantizationDebugger;
+import org.quantrace.engine.evaluate.Variant;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.recipe.DebugStep;
+import org.quantrace.model.recipe.EvaluationStep;
+import org.quantrace.model.recipe.QuantizationConfig;
+import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.model.trace.DatasetRecord;
+import org.quantrace.model.trace.DebugRecord;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.LinkKind;
+import org.quantrace.model.trace.ModelArtifact;
+
+/**
+ * Evaluates a model's variants in one pass (the original, its float stages and every scheme), checks the
+ * acceptance criteria, recovers failing full-integer schemes when the recipe asks for it, and runs the
+ * recipe's debug steps.
+ */
+final class ModelEvaluation {
+
+	private final RecipeContext ctx;
+	private final ModelRun run;
+	private final RunOptions options;
+	private final Path out;
+	private final TraceAssembler trace;
+
+	private Dataset data;
+	private DatasetRecord dataset;
+	private EvaluationOptions evaluationOptions;
+	private OnnxModel originalInferenceView;
+	private boolean multilabel;
+
+	ModelEvaluation(RecipeContext ctx, ModelRun run, RunOptions options, Path out, TraceAssembler trace) {
+		this.ctx = ctx;
+		this.run = run;
+		this.options = options;
+		this.out = out;
+		this.trace = trace;
+	}
+
+	/** Evaluates and checks acceptance; returns whether every scheme of this model is accepted. */
+	boolean evaluate() {
+		EvaluationStep e = ctx.recipe().getEvaluation();
+		if (e == null) {
+			return true;
+		}
+		DatasetDeclaration d = e.getDataset();
+		data = ctx.open(d, run.declaration(), 0);
+		dataset = trace.dataset(d, data, ctx.resolve(d, d.getPath()), ctx.preprocessing(d, run.declaration()).describe());
+		evaluationOptions = EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK())
+				.withBatchSize(e.getBatchSize());
+		originalInferenceView = Freezer.inferenceView(run.source());
+
+		List<ModelRun.Stage> stages = new ArrayList<>(run.floatStages());
+		boolean floatScheme = run.schemes().values().stream().anyMatch(s -> s.quantization() == null);
+		if (floatScheme && stages.size() > 1) {
+			stages.remove(stages.size() - 1); // the float scheme is that model
+		}
+		stages.removeIf(s -> !s.name().equals("original") && run.schemes().containsKey(s.name()));
+		stages.addAll(run.schemes().values());
+		List<Variant> variants = new ArrayList<>();
+		for (ModelRun.Stage s : stages) {
+			OnnxModel model = s.name().equals("original") ? originalInferenceView : s.model();
+			variants.add(new Variant(s.name(), model, s.artifact().getSizeBytes()));
+		}
+		log("%s: evaluating %d variants on %s (%d samples)", run.name(), variants.size(), d.getName(), data.size());
+		EvaluationReport report = Evaluator.evaluate(variants, data, evaluationOptions, options.progress());
+		multilabel = report.multilabel();
+		boolean all = true;
+		for (ModelRun.Stage s : stages) {
+			EvaluationRecord r = record(report, s.name(), s.artifact());
+			if (s.scheme() != null) {
+				all &= Acceptance.apply(Acceptance.criteriaFor(ctx.recipe(), s.scheme()), e, multilabel, r);
+			}
+			trace.trace().getEvaluations().add(r);
+		}
+		return all;
+	}
+
+	/** Partial quantization of the schemes that failed, when the recipe declares it; returns whether all are accepted now. */
+	boolean recover() {
+		if (ctx.recipe().getRecovery() == null || evaluationOptions == null) {
+			return true;
+		}
+		boolean all = true;
+		for (ModelRun.Stage s : List.copyOf(run.schemes().values())) {
+			EvaluationRecord r = evaluationOf(s.name());
+			if (r == null || !r.isSetAccepted()) {
+				continue;
+			}
+			if (r.isAccepted()) {
+				notNeeded(s);
+				continue;
+			}
+			if (s.quantization() == null || QuantizationSpec.of(s.scheme()).technique() != QuantizationTechnique.FULL_INTEGER) {
+				all = false;
+				continue;
+			}
+			all &= new Recovery(ctx, run, this, options).recover(s);
+		}
+		return all;
+	}
+
+	/** Records that the declared recovery was not needed: the scheme met its criteria as quantized. */
+	private void notNeeded(ModelRun.Stage s) {
+		org.quantrace.model.trace.OptimizationRecord o = s.scheme() == null ? null : run.optimizationOf(s.scheme());
+		if (o != null && s.quantization() != null) {
+			org.quantrace.model.trace.RecoveryRecord r = TraceAssembler.F.createRecoveryRecord();
+			r.setPartialQuantization("not needed: the variant met its acceptance criteria fully quantized");
+			o.setRecovery(r);
+		}
+	}
+
+	/** Evaluates one candidate model of a scheme against the original: its record, acceptance applied. */
+	EvaluationRecord evaluateCandidate(QuantizationConfig scheme, OnnxModel model, ModelArtifact artifact) {
+		EvaluationReport report = Evaluator.evaluate(List.of(new Variant("original", originalInferenceView, 0), Variant.of(scheme.getName(), model)),
+				data, evaluationOptions, org.quantrace.engine.Progress.NONE);
+		EvaluationRecord r = record(report, scheme.getName(), artifact);
+		Acceptance.apply(Acceptance.criteriaFor(ctx.recipe(), scheme), ctx.recipe().getEvaluation(), multilabel, r);
+		return r;
+	}
+
+	EvaluationRecord evaluationOf(String variant) {
+		String id = run.name() + "/" + variant + "/evaluation";
+		return trace.trace().getEvaluations().stream().filter(x -> id.equals(x.getId())).findFirst().orElse(null);
+	}
+
+	private EvaluationRecord record(EvaluationReport report, String variant, ModelArtifact artifact) {
+		EvaluationRecord r = EvaluationRecords.toRecord(report, variant);
+		r.setId(run.name() + "/" + variant + "/evaluation");
+		r.setName(run.name() + " / " + variant);
+		r.setModel(artifact);
+		r.setBaseline(run.floatStages().get(0).artifact());
+		r.setDataset(dataset);
+		if (options.reproducible()) { // wall-clock figures differ between runs
+			r.getMetrics().removeIf(m -> m.getName().equals(Metrics.LATENCY));
+			r.setLatencyMs(0);
+		}
+		return r;
+	}
+
+	void link(EvaluationRecord r) {
+		trace.link(LinkKind.EVALUATED_ON, r.getModel(), dataset, null);
+		trace.link(LinkKind.VERIFIES, r, r.getModel(), null);
+	}
+
+	/** The recipe's debug steps on this model's full-integer schemes. */
+	void debug() {
+		for (DebugStep step : ctx.recipe().getDebugging()) {
+			for (QuantizationConfig scheme : step.getSchemes()) {
+				ModelRun.Stage s = run.schemes().get(scheme.getName());
+				if (s == null || s.quantization() == null) {
+					continue; // not run in this shard, or selected away with --only
+				}
+				DatasetDeclaration d = step.getDataset() != null ? step.getDataset() : ctx.calibrationData(scheme);
+				if (d == null && ctx.recipe().getEvaluation() != null) {
+					d = ctx.recipe().getEvaluation().getDataset();
+				}
+				Dataset samples = ctx.open(d, run.declaration(), step.getSamples());
+				log("%s: debugging %s on %d samples of %s", run.name(), scheme.getName(), samples.size(), d.getName());
+				ModelRun.Stage input = run.floatModel();
+				DebugReport report = QuantizationDebugger.debug(input.model(), input.name(), s.model(), s.name(), samples, step.getSamples(), step.getMetric(),
+						step.getThreshold(), options.progress());
+				Path dir = out.resolve("debug").resolve(run.name()).resolve(scheme.getName());
+				try {
+					DebugOutputs.write(report, dir);
+				} catch (IOException e) {
+					throw new UncheckedIOException(e);
+				}
+				DebugRecord r = EvaluationRecords.toRecord(report);
+				r.setId(run.name() + "/" + scheme.getName() + "/debug");
+				r.setName(run.name() + " / " + scheme.getName());
+				r.setFloatModel(input.artifact());
+				r.setQuantizedModel(s.artifact());
+				r.setDataset(trace.dataset(d, samples, ctx.resolve(d, d.getPath()), ctx.preprocessing(d, run.declaration()).describe()));
+				r.setCsvPath(TraceAssembler.relative(out, dir.resolve("debug.csv")));
+				trace.trace().getDebugRecords().removeIf(x -> x.getId().equals(r.getId()));
+				trace.trace().getDebugRecords().add(r);
+			}
+		}
+	}
+
+	void linkAll() {
+		trace.trace().getEvaluations().stream().filter(r -> r.getId().startsWith(run.name() + "/")).forEach(this::link);
+	}
+
+	private void log(String format, Object... args) {
+		options.log().printf(format + "%n", args);
+		options.log().flush();
+	}
+}

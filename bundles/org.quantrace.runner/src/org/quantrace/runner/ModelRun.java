@@ -1,0 +1,300 @@
+package org.quantrace.runner;
+
+import static org.quantrace.model.TraceValues.parameter;
+
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.emf.ecore.util.EcoreUtil;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.engine.convert.ConversionRecords;
+import org.quantrace.engine.convert.FreezeOptions;
+import org.quantrace.engine.convert.FreezeResult;
+import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.factorize.FactorizationRecords;
+import org.quantrace.engine.factorize.FactorizationResult;
+import org.quantrace.engine.factorize.FactorizationSpec;
+import org.quantrace.engine.factorize.Factorizer;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.prune.Pruner;
+import org.quantrace.engine.prune.PruningRecords;
+import org.quantrace.engine.prune.PruningResult;
+import org.quantrace.engine.prune.PruningSpec;
+import org.quantrace.engine.quantize.QuantizationRecords;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.Quantizer;
+import org.quantrace.model.TraceValues;
+import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.recipe.ModelDeclaration;
+import org.quantrace.model.recipe.QuantizationConfig;
+import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.model.recipe.Recipe;
+import org.quantrace.model.trace.ArtifactKind;
+import org.quantrace.model.trace.ConversionRecord;
+import org.quantrace.model.trace.DatasetRecord;
+import org.quantrace.model.trace.FactorizationRecord;
+import org.quantrace.model.trace.LifecyclePhase;
+import org.quantrace.model.trace.LinkKind;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.PruningRecord;
+import org.quantrace.model.trace.QuantizationRecord;
+
+/**
+ * One model through the recipe: its float chain (convert, prune, factorize, as declared), then each
+ * scheme, every result written under models/MODEL/ and recorded in the trace. Evaluation, recovery and
+ * debugging follow in {@link ModelEvaluation}.
+ */
+final class ModelRun {
+
+	/** A model of the run: its variant name, the ONNX model, and its artifact in the trace. */
+	record Stage(String name, OnnxModel model, ModelArtifact artifact, QuantizationConfig scheme, QuantizationResult quantization) {
+	}
+
+	private final RecipeContext ctx;
+	private final ModelDeclaration m;
+	private final RunOptions options;
+	private final Path out;
+	private final TraceAssembler trace;
+	private final Date date;
+
+	private OnnxModel source;
+	private final List<Stage> floatStages = new ArrayList<>();
+	private final Map<String, Stage> schemes = new LinkedHashMap<>();
+	private ConversionRecord conversion;
+	private PruningRecord pruning;
+	private FactorizationRecord factorization;
+
+	ModelRun(RecipeContext ctx, ModelDeclaration m, RunOptions options, Path out, TraceAssembler trace) {
+		this.ctx = ctx;
+		this.m = m;
+		this.options = options;
+		this.out = out;
+		this.trace = trace;
+		this.date = Date.from(options.runTime());
+	}
+
+	String name() {
+		return m.getName();
+	}
+
+	org.quantrace.model.trace.TraceModel traceModel() {
+		return trace.trace();
+	}
+
+	ModelDeclaration declaration() {
+		return m;
+	}
+
+	OnnxModel source() {
+		return source;
+	}
+
+	/** original, then each float stage. */
+	List<Stage> floatStages() {
+		return floatStages;
+	}
+
+	Stage floatModel() {
+		return floatStages.get(floatStages.size() - 1);
+	}
+
+	Map<String, Stage> schemes() {
+		return schemes;
+	}
+
+	void runFloatChain() {
+		Path file = ctx.modelFile(m);
+		log("%s: reading %s", m.getName(), file);
+		source = OnnxModel.load(file);
+		ModelArtifact original = trace.artifact(m.getName() + "/original", "original", ArtifactKind.ORIGINAL, null, source, file, SafeFiles.sha256(file),
+				file.toFile().length());
+		original.setModelId(m.getModelId() != null ? m.getModelId() : m.getName());
+		original.setVersion(m.getVersion());
+		floatStages.add(new Stage("original", source, original, null, null));
+		Recipe r = ctx.recipe();
+		if (r.getConversion() != null) {
+			convert();
+		}
+		if (r.getPruning() != null) {
+			log("%s: pruning", m.getName());
+			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()));
+			pruning = PruningRecords.toRecord(p);
+			addFloat("pruned", ArtifactKind.PRUNED, p.model());
+		}
+		if (r.getFactorization() != null) {
+			log("%s: factorizing", m.getName());
+			FactorizationResult f = Factorizer.factorize(floatModel().model(), m.getName(), FactorizationSpec.of(r.getFactorization()));
+			factorization = FactorizationRecords.toRecord(f);
+			addFloat("factorized", ArtifactKind.FACTORIZED, f.model());
+		}
+	}
+
+	private void convert() {
+		log("%s: converting to an inference model", m.getName());
+		DatasetDeclaration vd = ctx.verificationData();
+		Dataset verification = vd == null ? null : ctx.open(vd, m, 64);
+		FreezeResult f = Freezer.freeze(source, m.getName(), FreezeOptions.of(ctx.recipe().getConversion()), verification);
+		ModelArtifact input = floatModel().artifact();
+		ModelArtifact output = addFloat("converted", ArtifactKind.CONVERTED, f.model()).artifact();
+		conversion = ConversionRecords.toRecord(f, (source.producerName() + " " + source.producerVersion()).trim());
+		conversion.setId(conversionId());
+		conversion.setName(m.getName());
+		conversion.setDate(date);
+		conversion.setResponsible(ctx.recipe().getResponsible());
+		conversion.setPhase(LifecyclePhase.INFERENCE_MANAGEMENT);
+		conversion.setVerifiedModelId(input.getModelId());
+		conversion.setVerifiedModelVersion(m.getVersion());
+		conversion.setInput(input);
+		conversion.setOutput(output);
+		conversion.setEnvironmentInformation(TraceAssembler.environmentText(trace.trace().getEnvironment()));
+		if (m.getFramework() != null) {
+			conversion.getPackages().add(TraceValues.tool("training framework of the verified model", m.getFramework()));
+		}
+		trace.trace().getConversions().add(conversion);
+	}
+
+	private Stage addFloat(String name, ArtifactKind kind, OnnxModel model) {
+		Stage previous = floatModel();
+		ModelArtifact a = write(name, kind, null, model);
+		trace.link(LinkKind.DERIVED_FROM, a, previous.artifact(), name);
+		Stage s = new Stage(name, model, a, null, null);
+		floatStages.add(s);
+		return s;
+	}
+
+	/** Runs one scheme on the float model: quantized, or the float model itself for technique none. */
+	void runScheme(QuantizationConfig scheme) {
+		QuantizationSpec spec = QuantizationSpec.of(scheme);
+		Stage input = floatModel();
+		OnnxModel model = input.model();
+		QuantizationResult result = null;
+		DatasetRecord calibration = null;
+		if (spec.isQuantized()) {
+			// only full-integer schemes calibrate; dynamic-range quantization measures ranges at run time
+			DatasetDeclaration cd = spec.technique() == QuantizationTechnique.FULL_INTEGER ? ctx.calibrationData(scheme) : null;
+			Dataset data = cd == null ? null : ctx.open(cd, m, 0);
+			if (data != null) {
+				calibration = trace.dataset(cd, data, ctx.resolve(cd, cd.getPath()), ctx.preprocessing(cd, m).describe());
+			}
+			log("%s: quantizing with %s", m.getName(), scheme.getName());
+			result = Quantizer.quantize(model, m.getName(), spec, data, options.progress());
+			model = result.model();
+		}
+		ModelArtifact a = write(scheme.getName(), spec.isQuantized() ? ArtifactKind.QUANTIZED : input.artifact().getKind(), scheme.getName(), model);
+		trace.link(LinkKind.DERIVED_FROM, a, input.artifact(), scheme.getName());
+		if (calibration != null) {
+			trace.link(LinkKind.CALIBRATED_WITH, a, calibration, null);
+		}
+		schemes.put(scheme.getName(), new Stage(scheme.getName(), model, a, scheme, result));
+		if (spec.isQuantized() || pruning != null || factorization != null) {
+			trace.trace().getOptimizations().add(optimization(scheme, input.artifact(), a, result, calibration));
+		}
+	}
+
+	/** Replaces a scheme's model by a better one (accuracy recovery), under the same name. */
+	void replaceScheme(QuantizationConfig scheme, QuantizationResult better) {
+		Stage old = schemes.get(scheme.getName());
+		trace.trace().getArtifacts().remove(old.artifact());
+		ModelArtifact a = write(scheme.getName(), ArtifactKind.QUANTIZED, scheme.getName(), better.model());
+		trace.trace().getLinks().forEach(l -> {
+			if (l.getSource() == old.artifact()) {
+				l.setSource(a);
+			}
+		});
+		schemes.put(scheme.getName(), new Stage(scheme.getName(), better.model(), a, scheme, better));
+		OptimizationRecord o = optimizationOf(scheme);
+		o.setOutput(a);
+		QuantizationRecord q = QuantizationRecords.toRecord(better);
+		if (o.getQuantization() != null && o.getQuantization().getCalibration() != null && q.getCalibration() != null) {
+			q.getCalibration().setDataset(o.getQuantization().getCalibration().getDataset());
+		}
+		o.setQuantization(q);
+	}
+
+	OptimizationRecord optimizationOf(QuantizationConfig scheme) {
+		return trace.trace().getOptimizations().stream().filter(o -> o.getId().equals(optimizationId(scheme))).findFirst().orElse(null);
+	}
+
+	private OptimizationRecord optimization(QuantizationConfig scheme, ModelArtifact input, ModelArtifact output, QuantizationResult result,
+			DatasetRecord calibration) {
+		OptimizationRecord o = TraceAssembler.F.createOptimizationRecord();
+		o.setId(optimizationId(scheme));
+		o.setName(m.getName() + " / " + scheme.getName());
+		o.setScheme(scheme.getName());
+		o.setDate(date);
+		o.setResponsible(ctx.recipe().getResponsible());
+		o.setPhase(LifecyclePhase.INFERENCE_MANAGEMENT);
+		o.setFramework(TraceValues.tool("Quantrace", TraceAssembler.tools().get(0).getVersion()));
+		o.getPackages().addAll(TraceAssembler.tools());
+		o.setEnvironmentInformation(TraceAssembler.environmentText(trace.trace().getEnvironment()));
+		o.setInput(input);
+		o.setOutput(output);
+		ModelArtifact original = floatStages.get(0).artifact();
+		o.setInputModelReference(conversion != null ? conversion.getId()
+				: original.getModelId() + (original.getVersion() != null ? "_" + original.getVersion() : ""));
+		if (result != null) {
+			QuantizationRecord q = QuantizationRecords.toRecord(result);
+			if (q.getCalibration() != null && calibration != null) {
+				q.getCalibration().setDataset(calibration);
+			}
+			reproducibility(q, scheme, output, calibration);
+			o.setQuantization(q);
+		}
+		if (pruning != null) {
+			o.setPruning(EcoreUtil.copy(pruning));
+		}
+		if (factorization != null) {
+			o.setFactorization(EcoreUtil.copy(factorization));
+		}
+		return o;
+	}
+
+	/** What, with the recipe, reproduces this quantization exactly: the scheme as resolved, the seed, the data and the result's hash. */
+	private void reproducibility(QuantizationRecord q, QuantizationConfig scheme, ModelArtifact output, DatasetRecord calibration) {
+		QuantizationSpec spec = QuantizationSpec.of(scheme);
+		var p = q.getAdditionalConfiguration();
+		p.add(parameter("scheme", scheme.getName() + (scheme.getBase() != null ? " (extends " + scheme.getBase().getName() + ")" : "")));
+		p.add(parameter("exclusions", spec.exclusions().isEmpty() ? "none"
+				: String.join(", ", spec.exclusions().stream().map(x -> x.kind().getLiteral() + " " + x.pattern()).toList())));
+		p.add(parameter("layer overrides", spec.overrides().isEmpty() ? "none" : String.join(", ", spec.overrides().stream().map(x -> x.layer()).toList())));
+		p.add(parameter("recipe", trace.trace().getRecipePath() + " (sha256 " + trace.trace().getRecipeSha256() + ")"));
+		p.add(parameter("seed", Long.toString(ctx.recipe().getSeed())));
+		if (calibration != null && calibration.getManifestSha256() != null) {
+			p.add(parameter("calibration data manifest", calibration.getManifestPath() + " (sha256 " + calibration.getManifestSha256() + ")"));
+		}
+		p.add(parameter("quantized model", output.getPath() + " (sha256 " + output.getSha256() + ")"));
+	}
+
+	private ModelArtifact write(String variant, ArtifactKind kind, String scheme, OnnxModel model) {
+		byte[] bytes = model.toBytes();
+		Path file = out.resolve("models").resolve(m.getName()).resolve(variant + ".onnx");
+		Outputs.write(file, bytes);
+		ModelArtifact a = trace.artifact(m.getName() + "/" + variant, variant, kind, scheme, model, file, SafeFiles.sha256(bytes), bytes.length);
+		a.setModelId(floatStages.isEmpty() ? m.getModelId() : floatStages.get(0).artifact().getModelId());
+		a.setVersion(m.getVersion());
+		return a;
+	}
+
+	String conversionId() {
+		String base = ctx.recipe().getConversionId() != null ? ctx.recipe().getConversionId() : ctx.recipe().getName() + "-conversion";
+		return base + "/" + m.getName();
+	}
+
+	String optimizationId(QuantizationConfig scheme) {
+		String base = ctx.recipe().getOptimizationId() != null ? ctx.recipe().getOptimizationId() : ctx.recipe().getName() + "-optimization";
+		return base + "/" + m.getName() + "/" + scheme.getName();
+	}
+
+	private void log(String format, Object... args) {
+		options.log().printf(format + "%n", args);
+		options.log().flush();
+	}
+}

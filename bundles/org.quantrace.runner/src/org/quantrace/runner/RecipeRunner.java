@@ -1,0 +1,93 @@
+package org.quantrace.runner;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+
+import org.quantrace.dsl.RecipeFiles;
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.model.recipe.ModelDeclaration;
+import org.quantrace.model.recipe.QuantizationConfig;
+import org.quantrace.model.recipe.Recipe;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.report.RunSummary;
+
+/**
+ * Runs a recipe: validates it with the editor's rules, then for every model its float chain, its
+ * schemes (this shard's share of the model x scheme pipelines), the evaluation with acceptance and
+ * recovery, and the debug steps; then writes the outputs. All of it lands in the output folder at once
+ * at the end, or not at all.
+ */
+public final class RecipeRunner {
+
+	/** What a run ended with: the exit code (0 accepted, 1 rejected, 2 invalid recipe), where the outputs are, what was wrong. */
+	public record Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents) {
+		public boolean accepted() {
+			return exitCode == 0;
+		}
+	}
+
+	private RecipeRunner() {
+	}
+
+	public static Outcome run(Path recipeFile, RunOptions options) {
+		RecipeFiles.Loaded loaded = RecipeFiles.load(recipeFile);
+		if (loaded.hasErrors()) {
+			return new Outcome(2, null, null, loaded.diagnostics(), List.of());
+		}
+		if (loaded.recipe().getRecipes().size() != 1) {
+			throw new InvalidInputException(recipeFile + ": holds " + loaded.recipe().getRecipes().size() + " recipes; a run takes a file with one",
+					"put each recipe in its own file (shared declarations can be imported)");
+		}
+		Recipe recipe = loaded.recipe().getRecipes().get(0);
+		String text;
+		try {
+			text = Files.readString(recipeFile);
+		} catch (IOException e) {
+			throw new QuantraceException(recipeFile + ": cannot be read (" + e.getMessage() + ")", null, e);
+		}
+		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
+		List<QuantizationConfig> schemes = ctx.schemes(options.only());
+		try (OutputFolder folder = OutputFolder.open(options.out())) {
+			Path out = folder.path();
+			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
+			TraceAssembler trace = new TraceAssembler(model, out);
+			Outputs.write(out.resolve("recipe").resolve(recipeFile.getFileName().toString()), text);
+			int position = 0;
+			for (ModelDeclaration m : ctx.models()) {
+				List<QuantizationConfig> mine = new ArrayList<>();
+				for (QuantizationConfig s : schemes) {
+					if (options.shard().includes(position++)) {
+						mine.add(s);
+					}
+				}
+				if (!mine.isEmpty() || schemes.isEmpty() && options.shard().includes(position++)) {
+					runModel(ctx, m, mine, options, out, trace);
+				}
+			}
+			List<Path> documents = Outputs.writeAll(model, out);
+			folder.commit();
+			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
+			return new Outcome(RunSummary.accepted(model) ? 0 : 1, folder.target(), model, loaded.diagnostics(), placed);
+		}
+	}
+
+	private static void runModel(RecipeContext ctx, ModelDeclaration m, List<QuantizationConfig> schemes, RunOptions options, Path out,
+			TraceAssembler trace) {
+		ModelRun run = new ModelRun(ctx, m, options, out, trace);
+		run.runFloatChain();
+		for (QuantizationConfig s : schemes) {
+			run.runScheme(s);
+		}
+		ModelEvaluation evaluation = new ModelEvaluation(ctx, run, options, out, trace);
+		evaluation.evaluate();
+		evaluation.recover();
+		evaluation.linkAll();
+		evaluation.debug();
+	}
+}

@@ -1,0 +1,107 @@
+package org.quantrace.runner;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.quantrace.model.trace.AcceptanceResult;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.MetricValue;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.report.RunSummary;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+/**
+ * results.json: per model, per variant, the file and its hash, size, parameters, every metric with its
+ * change against the original and the deck's marker, latency (unless the run was reproducible), and
+ * the acceptance criteria with what was measured. Keys keep the run's order, so the file is the same on
+ * every run of the same recipe.
+ */
+final class ResultsJson {
+
+	private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+	private ResultsJson() {
+	}
+
+	static String of(TraceModel trace) {
+		Map<String, Object> root = new LinkedHashMap<>();
+		root.put("recipe", trace.getRecipeName());
+		root.put("recipeSha256", trace.getRecipeSha256());
+		root.put("runId", trace.getRunId());
+		root.put("runTime", Instant.ofEpochMilli(trace.getRunTime().getTime()).toString());
+		root.put("accepted", RunSummary.accepted(trace));
+		List<Map<String, Object>> models = new ArrayList<>();
+		for (String model : RunSummary.models(trace)) {
+			Map<String, Object> m = new LinkedHashMap<>();
+			m.put("name", model);
+			List<Map<String, Object>> variants = new ArrayList<>();
+			for (ModelArtifact a : RunSummary.artifacts(trace, model)) {
+				variants.add(variant(trace, a));
+			}
+			m.put("variants", variants);
+			models.add(m);
+		}
+		root.put("models", models);
+		try {
+			return JSON.writeValueAsString(root) + "\n";
+		} catch (JsonProcessingException e) {
+			throw new IllegalStateException(e);
+		}
+	}
+
+	private static Map<String, Object> variant(TraceModel trace, ModelArtifact a) {
+		Map<String, Object> v = new LinkedHashMap<>();
+		v.put("variant", a.getName());
+		v.put("kind", a.getKind().getLiteral());
+		if (a.getScheme() != null) {
+			v.put("scheme", a.getScheme());
+		}
+		v.put("file", a.getPath());
+		v.put("sha256", a.getSha256());
+		v.put("sizeBytes", a.getSizeBytes());
+		v.put("parameters", a.getParameterCount());
+		EvaluationRecord e = RunSummary.evaluation(trace, a);
+		if (e != null) {
+			Map<String, Object> metrics = new LinkedHashMap<>();
+			Map<String, Object> deltas = new LinkedHashMap<>();
+			Map<String, Object> markers = new LinkedHashMap<>();
+			for (MetricValue mv : e.getMetrics()) {
+				metrics.put(mv.getName(), mv.getValue());
+				if (mv.isSetDelta()) {
+					deltas.put(mv.getName(), mv.getDelta());
+				}
+				markers.put(mv.getName(), RunSummary.symbol(mv.getMarker()));
+			}
+			v.put("dataset", e.getDataset() == null ? null : e.getDataset().getName());
+			v.put("samples", e.getSampleCount());
+			v.put("metrics", metrics);
+			v.put("deltas", deltas);
+			v.put("markers", markers);
+			if (e.getLatencyMs() > 0) {
+				v.put("latencyMs", e.getLatencyMs());
+			}
+			if (e.isSetAccepted()) {
+				v.put("accepted", e.isAccepted());
+				List<Map<String, Object>> criteria = new ArrayList<>();
+				for (AcceptanceResult r : e.getAcceptance()) {
+					Map<String, Object> c = new LinkedHashMap<>();
+					c.put("criterion", r.getCriterion());
+					c.put("measured", Double.isNaN(r.getMeasured()) ? null : r.getMeasured());
+					c.put("bound", r.getBound());
+					c.put("unit", r.getUnit());
+					c.put("passed", r.isPassed());
+					criteria.add(c);
+				}
+				v.put("criteria", criteria);
+			}
+		}
+		return v;
+	}
+}

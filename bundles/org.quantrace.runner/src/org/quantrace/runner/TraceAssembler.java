@@ -1,0 +1,201 @@
+package org.quantrace.runner;
+
+import static org.quantrace.model.TraceValues.tool;
+
+import java.nio.file.Path;
+import java.util.Date;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.quantrace.engine.Versions;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.DatasetManifest;
+import org.quantrace.engine.evaluate.TensorInventory;
+import org.quantrace.engine.inspect.ModelInspector;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.trace.ArtifactKind;
+import org.quantrace.model.trace.DatasetRecord;
+import org.quantrace.model.trace.Environment;
+import org.quantrace.model.trace.LabelEntry;
+import org.quantrace.model.trace.LinkKind;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.ToolVersion;
+import org.quantrace.model.trace.TraceFactory;
+import org.quantrace.model.trace.TraceLink;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.model.trace.TracedElement;
+import org.quantrace.model.trace.TensorSpec;
+import org.quantrace.model.trace.TensorTypeCount;
+
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Builds the run's trace model: the artifacts (models with their hashes), the data (with manifests), the
+ * environment, and the links between them. Ids are stable names ("cnn/fiq_int8", "dataset/eval"), so two
+ * runs of a recipe give the same trace and shards of a run can be merged by id.
+ */
+final class TraceAssembler {
+
+	static final TraceFactory F = TraceFactory.eINSTANCE;
+
+	private final TraceModel trace;
+	private final Path out;
+
+	TraceAssembler(TraceModel trace, Path out) {
+		this.trace = trace;
+		this.out = out;
+	}
+
+	TraceModel trace() {
+		return trace;
+	}
+
+	static TraceModel start(RecipeContext ctx, String recipeSha256, Date runTime, Path out) {
+		TraceModel t = F.createTraceModel();
+		t.setRecipeName(ctx.recipe().getName());
+		t.setRecipePath(relative(out, ctx.file()));
+		t.setRecipeSha256(recipeSha256);
+		t.setResolvedRecipe(ctx.text());
+		t.setSeed(ctx.recipe().getSeed());
+		t.setRunTime(runTime);
+		t.setRunId(ctx.recipe().getName() + "-" + recipeSha256.substring(0, 12) + "-" + runTime.toInstant().getEpochSecond());
+		t.setEnvironment(environment());
+		return t;
+	}
+
+	static Environment environment() {
+		Environment e = F.createEnvironment();
+		e.setOs(System.getProperty("os.name"));
+		e.setOsVersion(System.getProperty("os.version"));
+		e.setArchitecture(System.getProperty("os.arch"));
+		e.setCpuCount(Runtime.getRuntime().availableProcessors());
+		e.setJvmVendor(System.getProperty("java.vendor"));
+		e.setJvmVersion(System.getProperty("java.version"));
+		e.getTools().addAll(tools());
+		return e;
+	}
+
+	/** Quantrace, ONNX Runtime and the JVM with their versions: the "packages and version" rows. */
+	static List<ToolVersion> tools() {
+		return List.of(tool("Quantrace", Versions.quantrace()), tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()),
+				tool("Java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"));
+	}
+
+	/** One line for the logs' "environment information" rows. */
+	static String environmentText(Environment e) {
+		return String.format(Locale.ROOT, "%s %s (%s), %d CPUs, %s %s, ONNX Runtime CPU execution provider", e.getOs(), e.getOsVersion(),
+				e.getArchitecture(), e.getCpuCount(), e.getJvmVendor(), e.getJvmVersion());
+	}
+
+	/** A model file of the run, {@code file} being where it is (inside the output folder or, for the original, anywhere). */
+	ModelArtifact artifact(String id, String name, ArtifactKind kind, String scheme, OnnxModel model, Path file, String sha256, long bytes) {
+		ModelArtifact existing = find(id, ModelArtifact.class);
+		if (existing != null) {
+			return existing;
+		}
+		ModelArtifact a = F.createModelArtifact();
+		a.setId(id);
+		a.setName(name);
+		a.setKind(kind);
+		a.setScheme(scheme);
+		a.setPath(relative(out, file));
+		a.setSha256(sha256);
+		a.setSizeBytes(bytes);
+		a.setOpset(model.opset());
+		a.setIrVersion(model.irVersion());
+		a.setProducerName(model.producerName());
+		a.setProducerVersion(model.producerVersion());
+		a.setParameterCount(ModelInspector.inspect(model, file.toString(), bytes, sha256, false).totals().parameters());
+		Map<String, IoQuantization.Io> in = IoQuantization.inputs(model);
+		Map<String, IoQuantization.Io> outs = IoQuantization.outputs(model);
+		model.graph().runtimeInputs().forEach(v -> a.getInputs().add(tensor(v, in.get(v.getName()))));
+		model.graph().outputs().forEach(v -> a.getOutputs().add(tensor(v, outs.get(v.getName()))));
+		TensorInventory.of(model, name).byType().forEach((type, c) -> {
+			TensorTypeCount t = F.createTensorTypeCount();
+			t.setElementType(type);
+			t.setTensors(c.tensors());
+			t.setWeights(c.readOnly());
+			t.setWeightBytes(c.readOnlyBytes());
+			a.getInventory().add(t);
+		});
+		trace.getArtifacts().add(a);
+		return a;
+	}
+
+	private static TensorSpec tensor(ValueInfoProto v, IoQuantization.Io io) {
+		TensorInfo info = TensorInfo.of(v);
+		TensorSpec t = F.createTensorSpec();
+		t.setName(info.name());
+		t.setElementType(info.type().toString());
+		t.getShape().addAll(info.shape());
+		if (io != null) {
+			t.setScale(io.scale());
+			t.setZeroPoint(io.zeroPoint());
+		}
+		return t;
+	}
+
+	/** A dataset as a model read it: its files' manifest saved under data/ and hashed. */
+	DatasetRecord dataset(DatasetDeclaration d, Dataset data, Path path, String preprocessing) {
+		String id = "dataset/" + d.getName();
+		DatasetRecord existing = find(id, DatasetRecord.class);
+		if (existing != null) {
+			return existing;
+		}
+		DatasetRecord r = F.createDatasetRecord();
+		r.setId(id);
+		r.setName(d.getName());
+		r.setPath(relative(out, path));
+		if (d.isSetRole()) {
+			r.setRole(d.getRole());
+		}
+		if (d.isSetFormat()) {
+			r.setFormat(d.getFormat());
+		}
+		r.setSampleCount(data.size());
+		r.setPreprocessing(preprocessing);
+		if (!data.files().isEmpty()) {
+			DatasetManifest manifest = DatasetManifest.of(data);
+			r.setManifestSha256(manifest.sha256());
+			r.setManifestPath("data/" + d.getName() + ".manifest.txt");
+			Outputs.write(out.resolve(r.getManifestPath()), manifest.text());
+		}
+		List<String> labels = data.labelNames();
+		for (int i = 0; labels != null && i < labels.size(); i++) {
+			LabelEntry l = F.createLabelEntry();
+			l.setName(labels.get(i));
+			l.setIndex(i);
+			r.getLabels().add(l);
+		}
+		trace.getDatasets().add(r);
+		return r;
+	}
+
+	void link(LinkKind kind, TracedElement source, TracedElement target, String note) {
+		boolean exists = trace.getLinks().stream().anyMatch(l -> l.getKind() == kind && l.getSource() == source && l.getTarget() == target);
+		if (!exists) {
+			TraceLink l = F.createTraceLink();
+			l.setKind(kind);
+			l.setSource(source);
+			l.setTarget(target);
+			l.setNote(note);
+			trace.getLinks().add(l);
+		}
+	}
+
+	<T extends TracedElement> T find(String id, Class<T> type) {
+		return trace.eContents().stream().filter(type::isInstance).map(type::cast).filter(e -> id.equals(e.getId())).findFirst().orElse(null);
+	}
+
+	/** {@code file} as seen from the output folder, with forward slashes (the same on every machine). */
+	static String relative(Path out, Path file) {
+		Path o = out.toAbsolutePath().normalize();
+		Path f = file.toAbsolutePath().normalize();
+		return (f.getRoot() != null && f.getRoot().equals(o.getRoot()) ? o.relativize(f) : f).toString().replace('\\', '/');
+	}
+}

@@ -1,0 +1,67 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.testing.TestData;
+
+/** run, verify and merge as a user types them: what they print and their exit codes. */
+class RunCommandsTest {
+
+	private final Path dir = TestData.tempDir("run-cli");
+
+	@Test
+	void theMainJobPrintsWhereTheLogsAndReportAreAndVerifyAgrees() throws IOException {
+		Path out = dir.resolve("out");
+		Cli run = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "-o", out.toString());
+		assertEquals(0, run.exitCode(), run.err());
+		assertTrue(run.out().contains("  fiq_int8 "), run.out());
+		assertTrue(run.out().contains("report   " + out.toAbsolutePath().normalize().resolve("report.html")), run.out());
+		assertTrue(run.out().contains("logs/PhIMT0002-cnn.html (also .md, .docx)"), run.out());
+		assertTrue(run.out().contains("logs/PhIMT0003-cnn.html (also .md, .docx)"), run.out());
+		assertTrue(run.out().endsWith("Accepted.\n"), run.out());
+		assertTrue(run.err().contains("calibrating (minmax): 300/300 samples"), "progress on stderr: " + run.err());
+
+		Cli verify = Cli.run("verify", out.toString());
+		assertEquals(0, verify.exitCode(), verify.out());
+		assertTrue(verify.out().endsWith("0 mismatches\n"), verify.out());
+		Files.writeString(out.resolve("logs/PhIMT0003-cnn.md"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
+		Cli tampered = Cli.run("verify", out.toString());
+		assertEquals(1, tampered.exitCode());
+		assertTrue(tampered.out().startsWith("MISMATCH logs/PhIMT0003-cnn.md: SHA-256 is "), tampered.out());
+	}
+
+	@Test
+	void anInvalidRecipeExits2WithCompilerStyleMessages() throws IOException {
+		Path recipe = dir.resolve("bad.qr");
+		Files.writeString(recipe, "recipe bad {\n\tmodel m \"m.onnx\"\n}\n");
+		Cli run = Cli.run("run", recipe.toString(), "-o", dir.resolve("never").toString());
+		assertEquals(2, run.exitCode());
+		assertTrue(run.out().startsWith(recipe + ":2:10: error [path-not-found]"), run.out());
+		assertTrue(run.err().contains("nothing was run"), run.err());
+		assertTrue(!Files.exists(dir.resolve("never")));
+
+		Cli only = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--only", "fiq_int4", "-o", dir.resolve("never").toString());
+		assertEquals(2, only.exitCode());
+		assertTrue(only.err().contains("--only fiq_int4: the recipe runs no such scheme"), only.err());
+	}
+
+	@Test
+	void shardsRunSeparatelyAndMerge() {
+		Path a = dir.resolve("s1");
+		Path b = dir.resolve("s2");
+		assertEquals(0, Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--shard", "1/2", "-o", a.toString()).exitCode());
+		assertEquals(0, Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--shard", "2/2", "-o", b.toString()).exitCode());
+		Cli merge = Cli.run("merge", a.toString(), b.toString(), "-o", dir.resolve("all").toString());
+		assertEquals(0, merge.exitCode(), merge.err());
+		assertEquals(0, Cli.run("verify", dir.resolve("all").toString()).exitCode());
+		Cli badShard = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--shard", "3/2");
+		assertEquals(2, badShard.exitCode());
+		assertTrue(badShard.err().contains("--shard 3/2: expected i/n with 1 <= i <= n"), badShard.err());
+	}
+}

@@ -1,0 +1,147 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.model.mapping.TemplateTable;
+import org.quantrace.runner.RecipeRunner;
+import org.quantrace.testing.TestData;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** The README's main job: the example recipe, run as a user runs it, and what it leaves behind. */
+class ExampleRunTest {
+
+	private static final List<String> VARIANTS = List.of("original", "converted", "unquantized", "drq", "fiq_float32", "fiq_int8", "fiq_uint8");
+
+	private static Path out;
+	private static RecipeRunner.Outcome outcome;
+
+	@BeforeAll
+	static void run() {
+		out = TestData.tempDir("example-run").resolve("out");
+		outcome = Runs.run(TestData.example("fashion_cnn.qr"), out);
+	}
+
+	@Test
+	void allFiveSchemesRunAndAreAccepted() {
+		assertEquals(0, outcome.exitCode(), outcome.diagnostics().toString());
+		JsonNode results = TestData.json(out.resolve("results.json"));
+		assertTrue(results.get("accepted").asBoolean());
+		JsonNode variants = results.at("/models/0/variants");
+		List<String> names = new ArrayList<>();
+		variants.forEach(v -> names.add(v.get("variant").asText()));
+		assertEquals(VARIANTS, names);
+		assertEquals(0.915, variants.get(0).at("/metrics/accuracy").asDouble(), 1e-9, "the original on the 1,000 evaluation images (provenance.json)");
+		for (JsonNode v : variants) {
+			Path model = out.resolve(v.get("file").asText());
+			assertTrue(Files.isRegularFile(model), model.toString());
+			try (var s = InferenceSession.open(OnnxModel.load(model), SessionSettings.defaults(), model.toString())) {
+				assertFalse(s.inputs().isEmpty(), "ONNX Runtime loads " + model);
+			}
+			if (v.has("scheme") && !v.get("scheme").asText().equals("unquantized")) {
+				assertTrue(v.get("accepted").asBoolean(), v.toString());
+				assertTrue(v.at("/criteria/0/measured").asDouble() < 1, "within 1 pt of the original: " + v.at("/criteria/0"));
+				assertTrue(v.get("sizeBytes").asLong() < variants.get(0).get("sizeBytes").asLong() / 3, "quantized to about a quarter");
+			}
+		}
+		assertEquals("~", variants.get(2).at("/markers/accuracy").asText(), "the converted model computes what the original does");
+		for (String f : List.of("trace.xmi", "report.html", "SHA256SUMS", "debug/cnn/fiq_int8/debug.csv", "recipe/fashion_cnn.qr")) {
+			assertTrue(Files.isRegularFile(out.resolve(f)), f);
+		}
+	}
+
+	@Test
+	void everyTemplateRowIsPresentAndFilled() throws IOException {
+		check("PhIMT0002", "PhIMT0002-model-conversion-log.txt", 1);
+		check("PhIMT0003", "PhIMT0003-model-optimization-log.txt", 4);
+		for (String log : List.of("PhIMT0002-cnn", "PhIMT0003-cnn")) {
+			for (String ext : List.of(".md", ".html", ".docx")) {
+				assertTrue(Files.size(out.resolve("logs/" + log + ext)) > 1000, log + ext);
+			}
+		}
+	}
+
+	/** Each information table of the log lists the template's rows in the template's order, none of them empty. */
+	private void check(String code, String template, int tables) throws IOException {
+		List<String> labels = TemplateTable.labels(Files.readString(TestData.path("metamodel/org.quantrace.model/templates/" + template)));
+		List<String> lines = Files.readAllLines(out.resolve("logs/" + code + "-cnn.md"));
+		int found = 0;
+		for (int i = 0; i < lines.size(); i++) {
+			if (!lines.get(i).startsWith("*Table ")) {
+				continue;
+			}
+			found++;
+			List<String> rows = lines.subList(i + 4, i + 4 + labels.size());
+			for (int r = 0; r < labels.size(); r++) {
+				String[] cells = rows.get(r).split("(?<!\\\\)\\|");
+				String label = cells[1].trim().replace("**", "");
+				assertEquals(labels.get(r), label, code + " table " + found + " row " + (r + 1));
+				boolean section = cells[1].contains("**");
+				assertTrue(section || !cells[2].isBlank(), code + " table " + found + ": '" + label + "' is empty");
+			}
+		}
+		assertEquals(tables, found, code + " tables");
+	}
+
+	@Test
+	void theScalesInTheLogAreTheQuantizedModels() throws IOException {
+		Map<String, List<Float>> logged = new HashMap<>();
+		List<String> lines = Files.readAllLines(out.resolve("logs/PhIMT0003-cnn.md"));
+		int start = -1;
+		for (int i = 0; i < lines.size(); i++) {
+			if (lines.get(i).startsWith("## Appendix") && lines.get(i).endsWith("Quantization parameters per tensor, fiq_int8")) {
+				start = i;
+			}
+		}
+		assertTrue(start > 0, "the per-tensor appendix of fiq_int8");
+		for (String line : lines.subList(start + 4, lines.size())) {
+			if (!line.startsWith("| ")) {
+				break;
+			}
+			String[] c = line.split("\\|");
+			List<Float> scales = new ArrayList<>();
+			for (String s : c[10].trim().split(" ")) {
+				scales.add(Float.parseFloat(s));
+			}
+			logged.put(c[1].trim(), scales);
+		}
+		OnnxModel model = OnnxModel.load(out.resolve("models/cnn/fiq_int8.onnx"));
+		Graph g = model.graph();
+		List<Float> inModel = new ArrayList<>();
+		int activations = 0;
+		for (Node n : g.nodes()) {
+			if (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear")) {
+				Tensor scale = g.constant(n.input(1));
+				for (float f : scale.toFloatArray()) {
+					inModel.add(f);
+				}
+				List<Float> log = logged.get(n.input(0));
+				if (n.opType().equals("QuantizeLinear") && log != null) {
+					activations++;
+					assertEquals(log.get(0), scale.toFloatArray()[0], 0f, "scale of " + n.input(0));
+				}
+			}
+		}
+		assertTrue(activations >= 3, "activation scales compared: " + activations); // the integer input and output are the model's I/O
+		List<Float> all = logged.values().stream().flatMap(List::stream).distinct().sorted().toList();
+		assertEquals(all, inModel.stream().distinct().sorted().toList(), "every scale in the log is one in the model, and the other way round");
+	}
+}

@@ -1,0 +1,92 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.Progress;
+import org.quantrace.runner.Shard;
+import org.quantrace.runner.Verification;
+import org.quantrace.testing.TestData;
+
+/** A run that does not finish leaves the previous outputs as they were. */
+class InterruptionTest {
+
+	private Path base;
+	private Path out;
+	private List<String> before;
+
+	@BeforeEach
+	void earlierRun() throws IOException {
+		base = TestData.tempDir("interrupt").toAbsolutePath();
+		out = base.resolve("out");
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), out).exitCode());
+		before = Files.readAllLines(out.resolve("SHA256SUMS"));
+	}
+
+	@Test
+	void aRunFailingDuringCalibrationLeavesTheEarlierOutput() throws IOException {
+		Progress failing = (name, total, unit) -> {
+			if (name.startsWith("calibrating")) {
+				throw new IllegalStateException("interrupted during calibration");
+			}
+			return Progress.NONE.start(name, total, unit);
+		};
+		assertThrows(IllegalStateException.class, () -> Runs.run(TestData.example("fashion_cnn.qr"), out, Shard.ALL, failing));
+		assertEquals(before, Files.readAllLines(out.resolve("SHA256SUMS")));
+		assertTrue(Verification.verify(out).passed());
+		assertEquals(List.of("out"), children(), "the partial output is removed");
+	}
+
+	/** The real thing: the command line in its own JVM, killed (SIGTERM, then SIGKILL) while it calibrates. */
+	@Test
+	void killingTheCommandLineDuringCalibrationLeavesTheEarlierOutput() throws Exception {
+		Path plugins = TestData.path("releng/org.quantrace.repository/target/repository/plugins");
+		for (boolean forcibly : new boolean[] { false, true }) {
+			Process p = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "--enable-native-access=ALL-UNNAMED", "-cp",
+					plugins + "/*", "org.quantrace.cli.Main", "run", TestData.example("fashion_cnn.qr").toString(), "-o", out.toString())
+					.redirectErrorStream(true).start();
+			List<String> seen = new ArrayList<>();
+			try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+				for (String line = r.readLine(); line != null; line = r.readLine()) {
+					seen.add(line);
+					if (line.startsWith("calibrating")) {
+						if (forcibly) {
+							p.destroyForcibly();
+						} else {
+							p.destroy();
+						}
+						break;
+					}
+				}
+			}
+			assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run ended");
+			assertTrue(seen.stream().anyMatch(l -> l.startsWith("calibrating")), "killed while calibrating: " + seen);
+			assertEquals(before, Files.readAllLines(out.resolve("SHA256SUMS")), forcibly ? "SIGKILL" : "SIGTERM");
+			assertTrue(Verification.verify(out).passed());
+			if (!forcibly) {
+				assertEquals(List.of("out"), children(), "SIGTERM: the shutdown hook removed the partial output");
+			}
+		}
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), out).exitCode());
+		assertEquals(List.of("out"), children(), "the next run removes what a killed run left");
+	}
+
+	private List<String> children() throws IOException {
+		try (Stream<Path> s = Files.list(base)) {
+			return s.map(p -> p.getFileName().toString()).sorted().toList();
+		}
+	}
+}

@@ -1,0 +1,121 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.RecoveryRecord;
+import org.quantrace.runner.Merger;
+import org.quantrace.runner.RecipeRunner;
+import org.quantrace.runner.Shard;
+import org.quantrace.runner.Verification;
+import org.quantrace.testing.TestData;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Rejection, recovery by partial quantization, invalid recipes, and sharded runs merged. */
+class RecipeOutcomesTest {
+
+	private static final String DATA = """
+				model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+				dataset calib "data/calibration" role calibration labels "data/labels.json"
+				dataset eval "data/evaluation" role evaluation labels "data/labels.json"
+				preprocess { grayscale scale 1/255 }
+				convert { }
+			""";
+
+	/** fiq_int8 with the second convolution's range forced far too narrow: most of its outputs clip. */
+	private static final String NARROW = """
+				quantize narrow extends fiq_int8 {
+					layer "/features/features.4/Conv" { range 0 to 0.2 }
+				}
+				schemes narrow
+				evaluate on eval
+				accept when accuracy drop < 1 pt
+			""";
+
+	private static Path example;
+
+	@BeforeAll
+	static void copy() {
+		example = Runs.exampleCopy("outcomes");
+	}
+
+	@Test
+	void aFailingCriterionExitsWith1AndKeepsTheVariant() {
+		Path recipe = Runs.recipe(example, "narrow.qr", "recipe narrow {\n" + DATA + NARROW + "}\n");
+		Path out = example.resolve("out-narrow");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(1, o.exitCode());
+		JsonNode narrow = TestData.json(out.resolve("results.json")).at("/models/0/variants/2");
+		assertEquals("narrow", narrow.get("variant").asText());
+		assertFalse(narrow.get("accepted").asBoolean());
+		assertTrue(narrow.at("/criteria/0/measured").asDouble() > 1, "the drop, in points: " + narrow.at("/criteria/0"));
+		assertTrue(Files.isRegularFile(out.resolve("models/cnn/narrow.onnx")), "the rejected variant is still saved");
+	}
+
+	@Test
+	void partialQuantizationLeavesTheBrokenLayerInFloatAndIsLogged() throws IOException {
+		Path recipe = Runs.recipe(example, "recover.qr", "recipe recovery {\n" + DATA + NARROW
+				+ "\trecover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale\n}\n");
+		Path out = example.resolve("out-recover");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(0, o.exitCode(), "accepted after recovery: " + o.diagnostics());
+		OptimizationRecord opt = o.trace().getOptimizations().get(0);
+		RecoveryRecord r = opt.getRecovery();
+		assertEquals(1, r.getTrials().size(), "the worst layer first: one trial is enough");
+		assertTrue(r.getTrials().get(0).isAccepted());
+		assertEquals(1, r.getExcludedLayers().size());
+		String excluded = r.getExcludedLayers().get(0).getKey();
+		assertEquals("/features/features.4/Conv + /features/features.6/Relu", excluded, "the broken convolution, with the Relu fused into it");
+		for (String node : excluded.split(" \\+ ")) {
+			assertTrue(opt.getQuantization().getLayers().stream().anyMatch(l -> l.getNode().equals(node) && !l.isQuantized()),
+					"the kept model has " + node + " in float");
+		}
+		String log = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
+		assertTrue(log.contains("| Partial quantization configurations | one-at-a-time search over"), log);
+		assertTrue(log.contains("accepted with 1 layer(s) in float<br>" + excluded + ": left in float: rmse/scale"), log);
+		JsonNode narrow = TestData.json(out.resolve("results.json")).at("/models/0/variants/2");
+		assertTrue(narrow.get("accepted").asBoolean(), narrow.toString());
+	}
+
+	@Test
+	void anInvalidRecipeRunsNothing() {
+		Path recipe = Runs.recipe(example, "invalid.qr", "recipe invalid {\n" + DATA + "\tschemes fiq_int4\n}\n");
+		Path out = example.resolve("out-invalid");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(2, o.exitCode());
+		assertEquals("unknown-scheme", o.diagnostics().get(0).code());
+		assertEquals(7, o.diagnostics().get(0).line());
+		assertFalse(Files.exists(out));
+	}
+
+	@Test
+	void shardsMergeIntoTheWholeRun() throws IOException {
+		Path base = TestData.tempDir("shards");
+		Path a = base.resolve("shard-1");
+		Path b = base.resolve("shard-2");
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), a, new Shard(1, 2), org.quantrace.engine.Progress.NONE).exitCode());
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), b, new Shard(2, 2), org.quantrace.engine.Progress.NONE).exitCode());
+		Path merged = Merger.merge(List.of(a, b), base.resolve("merged"));
+		List<String> schemes = new java.util.ArrayList<>();
+		TestData.json(merged.resolve("results.json")).at("/models/0/variants").forEach(v -> {
+			if (v.has("scheme")) {
+				schemes.add(v.get("scheme").asText());
+			}
+		});
+		assertEquals(List.of("unquantized", "drq", "fiq_float32", "fiq_int8", "fiq_uint8"), schemes.stream().sorted(
+				java.util.Comparator.comparingInt(List.of("unquantized", "drq", "fiq_float32", "fiq_int8", "fiq_uint8")::indexOf)).toList());
+		assertEquals(5, schemes.size());
+		assertTrue(Verification.verify(merged).passed(), Verification.verify(merged).problems().toString());
+		assertTrue(Files.readString(merged.resolve("logs/PhIMT0003-cnn.md")).split("\\*Table ").length - 1 == 4, "the four quantized schemes");
+	}
+}

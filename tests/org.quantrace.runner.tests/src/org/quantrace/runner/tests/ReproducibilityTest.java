@@ -1,0 +1,61 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.runner.Verification;
+import org.quantrace.testing.TestData;
+
+/** Same recipe, same run time: the same bytes; and verify finds any byte changed afterwards. */
+class ReproducibilityTest {
+
+	@Test
+	void twoRunsGiveByteIdenticalOutputs() throws IOException {
+		Path base = TestData.tempDir("twice");
+		Path first = base.resolve("a/out");
+		Path second = base.resolve("b/out");
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), first).exitCode());
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), second).exitCode());
+		List<String> sums = Files.readAllLines(first.resolve("SHA256SUMS"));
+		assertTrue(sums.stream().anyMatch(l -> l.endsWith("models/cnn/fiq_int8.onnx")));
+		assertTrue(sums.stream().anyMatch(l -> l.endsWith("logs/PhIMT0003-cnn.docx")));
+		assertTrue(sums.stream().anyMatch(l -> l.endsWith("results.json")));
+		// SHA256SUMS lists every file with its hash: equal lists are byte-identical models, results, logs and report
+		assertEquals(sums, Files.readAllLines(second.resolve("SHA256SUMS")));
+		assertEquals(Files.readString(first.resolve("trace.xmi")), Files.readString(second.resolve("trace.xmi")));
+		assertFalse(Files.readString(first.resolve("results.json")).contains("latency"), "no wall-clock figures in a reproducible run");
+	}
+
+	@Test
+	void verifyPassesOnFreshOutputsAndFailsOnAChangedModelOrDataset() throws IOException {
+		Path example = Runs.exampleCopy("verify");
+		Path out = example.resolve("out");
+		assertEquals(0, Runs.run(example.resolve("fashion_cnn.qr"), out).exitCode());
+		Verification.Result fresh = Verification.verify(out);
+		assertTrue(fresh.passed(), fresh.problems().toString());
+		assertTrue(fresh.checked() > 1300, "models, 1,300 images, every output: " + fresh.checked());
+
+		Path model = out.resolve("models/cnn/fiq_int8.onnx");
+		byte[] bytes = Files.readAllBytes(model);
+		bytes[bytes.length / 2] ^= 1;
+		Files.write(model, bytes);
+		Verification.Result tampered = Verification.verify(out);
+		assertEquals(1, tampered.problems().size(), tampered.problems().toString());
+		assertEquals("models/cnn/fiq_int8.onnx", tampered.problems().get(0).file());
+		bytes[bytes.length / 2] ^= 1;
+		Files.write(model, bytes);
+		assertTrue(Verification.verify(out).passed());
+
+		Path image = example.resolve("data/evaluation/bag/00018.png");
+		Files.write(image, new byte[] { 0 }, java.nio.file.StandardOpenOption.APPEND);
+		Verification.Result data = Verification.verify(out);
+		assertEquals(List.of("eval: bag/00018.png"), data.problems().stream().map(Verification.Problem::file).toList());
+	}
+}

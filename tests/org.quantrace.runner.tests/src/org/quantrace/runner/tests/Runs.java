@@ -1,0 +1,63 @@
+package org.quantrace.runner.tests;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.quantrace.engine.Progress;
+import org.quantrace.runner.RecipeRunner;
+import org.quantrace.runner.RunOptions;
+import org.quantrace.runner.Shard;
+import org.quantrace.testing.TestData;
+
+/** Runs recipes in-process with a fixed run time, and makes private copies of the example to change. */
+final class Runs {
+
+	static final Instant TIME = Instant.parse("2026-11-24T12:00:00Z");
+
+	private Runs() {
+	}
+
+	static RecipeRunner.Outcome run(Path recipe, Path out) {
+		return run(recipe, out, Shard.ALL, Progress.NONE);
+	}
+
+	static RecipeRunner.Outcome run(Path recipe, Path out, Shard shard, Progress progress) {
+		RunOptions options = new RunOptions(out, Set.of(), shard, TIME, true, progress, new PrintWriter(new StringWriter()));
+		return RecipeRunner.run(recipe, options);
+	}
+
+	/** The example folder copied (models, data, recipe), so that a test may change it. */
+	static Path exampleCopy(String name) {
+		Path dir = TestData.tempDir(name).resolve("fashion-mnist");
+		Path source = TestData.example("");
+		try (Stream<Path> all = Files.walk(source)) {
+			for (Path p : all.toList()) {
+				Path to = dir.resolve(source.relativize(p).toString());
+				if (Files.isDirectory(p)) {
+					Files.createDirectories(to);
+				} else {
+					Files.copy(p, to);
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return dir;
+	}
+
+	/** {@code text} as a recipe file next to the example's model and data. */
+	static Path recipe(Path exampleDir, String name, String text) {
+		try {
+			return Files.writeString(exampleDir.resolve(name), text);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+}
