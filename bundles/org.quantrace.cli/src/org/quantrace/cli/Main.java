@@ -14,10 +14,18 @@ public final class Main {
 	private Main() {
 	}
 
+	private static volatile boolean commandLine;
+
 	public static void main(String[] args) {
+		commandLine = true;
 		PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
 		PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
 		System.exit(execute(args, out, err));
+	}
+
+	/** Whether this is the quantrace process itself (not a test or a host calling {@link #execute}): signals are then ours to handle. */
+	static boolean isCommandLine() {
+		return commandLine;
 	}
 
 	/** Runs a command line and returns its exit code (see {@link ExitCodes}); used by tests too. */

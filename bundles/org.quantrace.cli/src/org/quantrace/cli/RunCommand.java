@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.quantrace.engine.Progress;
 import org.quantrace.model.trace.AcceptanceResult;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
@@ -51,9 +52,17 @@ final class RunCommand implements Callable<Integer> {
 		PrintWriter err = spec.commandLine().getErr();
 		PrintWriter stdout = spec.commandLine().getOut();
 		Path target = out != null ? out : Path.of("quantrace-out", recipe.getFileName().toString().replaceFirst("\\.qr$", ""));
+		Interruption interruption = Main.isCommandLine() ? Interruption.install(err) : null;
+		Progress progress = ConsoleProgress.forConsole(err);
 		RunOptions options = RunOptions.of(target, new LinkedHashSet<>(only), shard == null ? Shard.ALL : Shard.parse(shard),
-				ConsoleProgress.forConsole(err), err);
-		RecipeRunner.Outcome outcome = RecipeRunner.run(recipe, options);
+				interruption == null ? progress : interruption.watch(progress), err);
+		RecipeRunner.Outcome outcome;
+		try {
+			outcome = RecipeRunner.run(recipe, options);
+		} catch (Interruption.Stopped e) {
+			err.println("quantrace: interrupted; " + target + " is as the previous run left it");
+			return ExitCodes.INTERRUPTED;
+		}
 		outcome.diagnostics().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
 		if (outcome.exitCode() == ExitCodes.INVALID_INPUT) {
 			err.println("quantrace: the recipe has errors: nothing was run");
