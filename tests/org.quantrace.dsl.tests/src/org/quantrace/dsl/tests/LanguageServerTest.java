@@ -3,7 +3,6 @@ package org.quantrace.dsl.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -100,7 +99,6 @@ class LanguageServerTest {
 
 		InitializeParams init = new InitializeParams();
 		init.setWorkspaceFolders(List.of(new WorkspaceFolder(dir.toUri().toString(), "lsp")));
-		init.setRootUri(dir.toUri().toString()); // Xtext 2.42 reads the (deprecated) root URI
 		ClientCapabilities caps = new ClientCapabilities();
 		TextDocumentClientCapabilities text = new TextDocumentClientCapabilities();
 		DocumentSymbolCapabilities symbols = new DocumentSymbolCapabilities();
@@ -220,14 +218,6 @@ class LanguageServerTest {
 
 		@Override
 		public void logMessage(MessageParams message) {
-		}
-	}
-
-	static {
-		try {
-			Files.createDirectories(Path.of("target"));
-		} catch (IOException e) {
-			throw new IllegalStateException(e);
 		}
 	}
 }

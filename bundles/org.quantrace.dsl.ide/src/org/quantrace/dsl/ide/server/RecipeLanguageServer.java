@@ -2,6 +2,8 @@ package org.quantrace.dsl.ide.server;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
@@ -9,6 +11,8 @@ import org.apache.log4j.ConsoleAppender;
 import org.apache.log4j.Level;
 import org.apache.log4j.Logger;
 import org.apache.log4j.PatternLayout;
+import org.eclipse.lsp4j.InitializeParams;
+import org.eclipse.lsp4j.InitializeResult;
 import org.eclipse.lsp4j.jsonrpc.Launcher;
 import org.eclipse.lsp4j.services.LanguageClient;
 import org.eclipse.xtext.ide.server.ILanguageServerShutdownAndExitHandler;
@@ -52,10 +56,27 @@ public final class RecipeLanguageServer {
 				}
 			}
 		}));
-		LanguageServerImpl server = injector.getInstance(LanguageServerImpl.class);
+		LanguageServerImpl server = injector.getInstance(WorkspaceDefaulting.class);
 		Launcher<LanguageClient> launcher = Launcher.createLauncher(server, LanguageClient.class, in, out);
 		server.connect(launcher.getRemoteProxy());
 		return launcher.startListening();
+	}
+
+	/**
+	 * Xtext 2.42's server needs a workspace root and fails on an initialize without one (a client editing a
+	 * single file): the current folder stands in for it.
+	 */
+	static class WorkspaceDefaulting extends LanguageServerImpl {
+		@Override
+		public CompletableFuture<InitializeResult> initialize(InitializeParams params) {
+			boolean folders = params.getWorkspaceFolders() != null && !params.getWorkspaceFolders().isEmpty();
+			if (params.getRootUri() == null && !folders) {
+				params.setRootUri(Path.of("").toAbsolutePath().toUri().toString());
+			} else if (params.getRootUri() == null) {
+				params.setRootUri(params.getWorkspaceFolders().get(0).getUri());
+			}
+			return super.initialize(params);
+		}
 	}
 
 	private static IResourceServiceProvider.Registry registry() {
