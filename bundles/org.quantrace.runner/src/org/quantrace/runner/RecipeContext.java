@@ -96,8 +96,9 @@ final class RecipeContext {
 		int limit = samples > 0 ? (d.getSamples() > 0 ? Math.min(samples, d.getSamples()) : samples) : d.getSamples();
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
-				List.copyOf(d.getLabelColumns()), limit);
-		return Datasets.open(spec);
+				List.copyOf(d.getLabelColumns()), 0);
+		// named as the recipe writes it, so records and logs carry no path of this machine
+		return Datasets.open(spec).named(d.getPath()).limit(limit);
 	}
 
 	/** Where a scheme calibrates: its own 'calibrate ... on', else the recipe's one calibration dataset. */

@@ -34,45 +34,11 @@ public interface Dataset {
 
 	/** The first {@code n} samples of this dataset (all of them when n is 0 or larger than the size). */
 	default Dataset limit(int n) {
-		if (n <= 0 || n >= size()) {
-			return this;
-		}
-		Dataset base = this;
-		return new Dataset() {
-			@Override
-			public String name() {
-				return base.name() + " (first " + n + ")";
-			}
+		return n <= 0 || n >= size() ? this : new DatasetView(this, name() + " (first " + n + ")", n);
+	}
 
-			@Override
-			public int size() {
-				return n;
-			}
-
-			@Override
-			public long[] sampleShape() {
-				return base.sampleShape();
-			}
-
-			@Override
-			public Batch read(int from, int to) {
-				return base.read(from, to);
-			}
-
-			@Override
-			public java.util.List<String> labelNames() {
-				return base.labelNames();
-			}
-
-			@Override
-			public java.util.List<java.nio.file.Path> files() {
-				return base.files();
-			}
-
-			@Override
-			public java.nio.file.Path root() {
-				return base.root();
-			}
-		};
+	/** The same samples under another name, e.g. the path as a recipe writes it rather than as this machine resolves it. */
+	default Dataset named(String name) {
+		return name.equals(name()) ? this : new DatasetView(this, name, size());
 	}
 }

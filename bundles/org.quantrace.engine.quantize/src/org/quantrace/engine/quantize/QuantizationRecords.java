@@ -114,7 +114,7 @@ public final class QuantizationRecords {
 		for (Map.Entry<String, String> p : c.settings().parameters().entrySet()) {
 			r.getParameters().add(parameter(p.getKey(), p.getValue()));
 		}
-		r.getParameters().add(parameter("dataset", c.dataset()));
+		r.getParameters().add(parameter("data", c.dataset()));
 		return r;
 	}
 

@@ -1,0 +1,36 @@
+package org.quantrace.engine.data;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** A dataset's first samples, or all of them, under a name of its own; reads go to the underlying dataset. */
+record DatasetView(Dataset base, String name, int size) implements Dataset {
+
+	@Override
+	public long[] sampleShape() {
+		return base.sampleShape();
+	}
+
+	@Override
+	public Batch read(int from, int to) {
+		if (to > size) {
+			throw new IndexOutOfBoundsException("samples [" + from + ", " + to + ") of " + size + " in " + name);
+		}
+		return base.read(from, to);
+	}
+
+	@Override
+	public List<String> labelNames() {
+		return base.labelNames();
+	}
+
+	@Override
+	public List<Path> files() {
+		return base.files();
+	}
+
+	@Override
+	public Path root() {
+		return base.root();
+	}
+}
