@@ -77,7 +77,7 @@ public final class DebugOutputs {
 		int h = 360;
 		int left = 70;
 		int right = 20;
-		int top = 40;
+		int top = 52; // room for the legend above a threshold label drawn at the top of the plot
 		int bottom = 70;
 		List<DebugReport.TensorDebug> ts = r.tensors();
 		ToDoubleFunction<DebugReport.Stats> value = st -> finite(st.value(metric));
