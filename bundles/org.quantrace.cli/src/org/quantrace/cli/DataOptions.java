@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 /** The options every command reading a dataset shares. */
 final class DataOptions {
 
-	@Option(names = "--data", required = true, paramLabel = "DATASET",
+	// --calibration: the spelling quantize's users know from other quantizers (quantize --calibration DATA)
+	@Option(names = { "--data", "--calibration" }, required = true, paramLabel = "DATASET",
 			description = "A folder <dir>/<class>/<image> (PNG, JPEG), IDX images, .npy/.npz of preprocessed inputs, or a .csv table.")
 	Path data;
 

@@ -49,7 +49,8 @@ class QuantizeCommandTest {
 
 	@Test
 	void exclusionsAreListedWithTheirReason() {
-		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--data", calibration.toString(), "--exclude", "op:Gemm", "-o",
+		// --calibration: the spelling of other quantizers, the same option as --data
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--calibration", calibration.toString(), "--exclude", "op:Gemm", "-o",
 				dir.resolve("partial.onnx").toString());
 		assertEquals(0, cli.exitCode(), cli.err());
 		assertTrue(cli.out().contains(" Left float:"), cli.out());
