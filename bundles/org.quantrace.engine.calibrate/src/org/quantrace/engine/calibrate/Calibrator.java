@@ -31,7 +31,9 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * Runs the float model over calibration data, batch by batch, feeding one {@link RangeCollector} per
  * tensor. Methods that need only each batch's extremes (MinMax, moving average) get them from
  * ReduceMin/ReduceMax nodes added to the graph, so activations never leave ONNX Runtime; histogram
- * methods get the tensors as extra outputs. Only the current batch is ever in memory.
+ * methods get the tensors as extra outputs. Only the current batch is ever in memory. Samples that make a
+ * tensor NaN or infinite stop calibration with an error naming them (ONNX Runtime's max reductions skip NaN,
+ * so with MinMax an intermediate tensor is refused for an infinity; the input is checked for both).
  */
 public final class Calibrator {
 
@@ -110,16 +112,25 @@ public final class Calibrator {
 				}
 				RangeCollector inputCollector = collectors.get(input.name());
 				if (inputCollector != null) {
-					inputCollector.update(FloatBuffer.wrap(x.floats()));
+					update(input.name(), () -> inputCollector.update(FloatBuffer.wrap(x.floats())), data, from, to, modelName);
 				}
 				if (!fetch.isEmpty()) {
 					List<Map.Entry<String, FloatBuffer>> outputs = new ArrayList<>();
 					session.run(Map.of(input.name(), x), fetch, (name, shape, values) -> outputs.add(Map.entry(name, values)));
 					if (extremesOnly) {
 						outputs.forEach(e -> reduced.put(e.getKey(), e.getValue().get(0)));
-						extremes.forEach((t, mm) -> collectors.get(t).updateExtremes(mm[0] == null ? 0f : reduced.get(mm[0]), reduced.get(mm[1])));
+						for (Map.Entry<String, String[]> e : extremes.entrySet()) {
+							float lo = e.getValue()[0] == null ? 0f : reduced.get(e.getValue()[0]);
+							float hi = reduced.get(e.getValue()[1]);
+							update(e.getKey(), () -> {
+								NonFiniteValuesException.requireFinite(lo, hi);
+								collectors.get(e.getKey()).updateExtremes(lo, hi);
+							}, data, from, to, modelName);
+						}
 					} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
-						outputs.parallelStream().forEach(e -> collectors.get(e.getKey()).update(e.getValue()));
+						int first = from;
+						outputs.parallelStream().forEach(e -> update(e.getKey(), () -> collectors.get(e.getKey()).update(e.getValue()), data, first, to,
+								modelName));
 					}
 				}
 				task.advance(to - from);
@@ -132,5 +143,16 @@ public final class Calibrator {
 			observed.put(name, c.observed());
 		});
 		return new CalibrationResult(ranges, observed, samples, settings, data.name());
+	}
+
+	/** Runs one collector update, naming the tensor and the samples if they hold NaN or an infinity. */
+	private static void update(String tensor, Runnable update, Dataset data, int from, int to, String modelName) {
+		try {
+			update.run();
+		} catch (NonFiniteValuesException e) {
+			throw new InvalidInputException(data.name() + ": samples " + from + " to " + (to - 1) + " make tensor '" + tensor + "' of " + modelName
+					+ " NaN or infinite (" + e.getMessage() + ")",
+					"check those samples and their preprocessing (a NaN in the input, or a model that overflows on them); no range can be calibrated from them");
+		}
 	}
 }

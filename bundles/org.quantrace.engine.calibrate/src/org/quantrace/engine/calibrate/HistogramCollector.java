@@ -37,8 +37,9 @@ public final class HistogramCollector implements RangeCollector {
 
 	private final Mode mode;
 	private final int bins;
-	private final long[] positive;
-	private final long[] negative;
+	/** Counts of magnitudes: positive values (and zero) in [0, fine), negative values in [fine, 2 fine). */
+	private final long[] counts;
+	private final int fine;
 	private double limit;
 	private final MinMaxCollector observed = new MinMaxCollector();
 
@@ -48,8 +49,8 @@ public final class HistogramCollector implements RangeCollector {
 		}
 		this.mode = mode;
 		this.bins = bins;
-		this.positive = new long[bins * OVERSAMPLING];
-		this.negative = new long[bins * OVERSAMPLING];
+		this.fine = bins * OVERSAMPLING;
+		this.counts = new long[2 * fine];
 	}
 
 	@Override
@@ -64,28 +65,25 @@ public final class HistogramCollector implements RangeCollector {
 			limit = need > 0 ? need * (1 + 1e-6) : Double.MIN_NORMAL;
 		}
 		while (need >= limit) {
-			halveResolution(positive);
-			halveResolution(negative);
+			halveResolution(0);
+			halveResolution(fine);
 			limit *= 2;
 		}
-		int fine = positive.length;
 		double scale = fine / limit;
+		int last = fine - 1;
+		// no branch on the sign: signed activations (a residual branch before its Add) would mispredict half the time
 		for (int i = values.position(), n = values.limit(); i < n; i++) {
 			float v = values.get(i);
-			if (v >= 0) {
-				positive[Math.min((int) (v * scale), fine - 1)]++;
-			} else {
-				negative[Math.min((int) (-v * scale), fine - 1)]++;
-			}
+			counts[Math.min((int) (Math.abs(v) * scale), last) + (v < 0 ? fine : 0)]++;
 		}
 	}
 
-	private static void halveResolution(long[] h) {
-		int half = h.length / 2;
+	private void halveResolution(int from) {
+		int half = fine / 2;
 		for (int i = 0; i < half; i++) {
-			h[i] = h[2 * i] + h[2 * i + 1];
+			counts[from + i] = counts[from + 2 * i] + counts[from + 2 * i + 1];
 		}
-		java.util.Arrays.fill(h, half, h.length, 0);
+		java.util.Arrays.fill(counts, from + half, from + fine, 0);
 	}
 
 	@Override
@@ -100,11 +98,11 @@ public final class HistogramCollector implements RangeCollector {
 			return seen.includingZero();
 		}
 		if (mode instanceof Percentile p) {
-			long total = count(positive) + count(negative);
+			long total = count(0) + count(fine);
 			// values allowed beyond each bound; the epsilon keeps 0.1% of 20,000 at 20, not 19.999...
 			double tail = Math.floor(total * (100 - p.percentile()) / 100 + 1e-6);
-			double hi = Math.min(upperEdge(positive, tail), Math.max(seen.max(), 0));
-			double lo = -Math.min(upperEdge(negative, tail), Math.max(-seen.min(), 0));
+			double hi = Math.min(upperEdge(0, tail), Math.max(seen.max(), 0));
+			double lo = -Math.min(upperEdge(fine, tail), Math.max(-seen.min(), 0));
 			return new Range(lo, hi);
 		}
 		double threshold = Math.min(entropyThreshold(((Entropy) mode).levels()), seen.absMax());
@@ -119,12 +117,21 @@ public final class HistogramCollector implements RangeCollector {
 		return n;
 	}
 
-	/** The smallest (fine) bin edge t such that at most {@code tail} values of {@code h} lie above t. */
-	private double upperEdge(long[] h, double tail) {
-		double width = limit / h.length;
+	/** Values in the half of {@link #counts} starting at {@code from}. */
+	private long count(int from) {
+		long n = 0;
+		for (int b = from; b < from + fine; b++) {
+			n += counts[b];
+		}
+		return n;
+	}
+
+	/** The smallest (fine) bin edge t such that at most {@code tail} values of the half starting at {@code from} lie above t. */
+	private double upperEdge(int from, double tail) {
+		double width = limit / fine;
 		long above = 0;
-		for (int b = h.length - 1; b >= 0; b--) {
-			above += h[b];
+		for (int b = fine - 1; b >= 0; b--) {
+			above += counts[from + b];
 			if (above > tail) {
 				return (b + 1) * width;
 			}
@@ -144,9 +151,9 @@ public final class HistogramCollector implements RangeCollector {
 		}
 		// re-bin the fine |x| histogram onto [0, observed max] with the requested bins (fine bin centres)
 		long[] h = new long[bins];
-		double fineWidth = limit / positive.length;
-		for (int f = 0; f < positive.length; f++) {
-			long c = positive[f] + negative[f];
+		double fineWidth = limit / fine;
+		for (int f = 0; f < fine; f++) {
+			long c = counts[f] + counts[fine + f];
 			if (c != 0) {
 				h[Math.min((int) ((f + 0.5) * fineWidth / top * bins), bins - 1)] += c;
 			}

@@ -2,6 +2,7 @@ package org.quantrace.engine.quantize.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -9,10 +10,12 @@ import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.calibrate.CalibrationSettings;
 import org.quantrace.engine.calibrate.Calibrator;
 import org.quantrace.engine.calibrate.Range;
+import org.quantrace.engine.data.ArrayDataset;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.NpyDataset;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -101,5 +104,28 @@ class CalibrationTest {
 		var result = Calibrator.calibrate(reluModel(), "relu", List.of("x"), DATA, CalibrationSettings.minMax().withMaxSamples(300).withBatchSize(64),
 				Progress.NONE);
 		assertEquals(300, result.samples());
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "MINMAX", "PERCENTILE", "MOVING_AVERAGE", "ENTROPY" })
+	void aNaNOrInfinityInTheDataIsReportedWithItsTensorAndSamples(String method) {
+		float[] values = new float[1000];
+		for (int i = 0; i < values.length; i++) {
+			values[i] = (i % 7) - 3;
+		}
+		values[300] = Float.NaN;
+		CalibrationSettings settings = CalibrationSettings.minMax().with(CalibrationMethod.valueOf(method)).withBatchSize(256);
+		boolean reducedInOrt = method.equals("MINMAX") || method.equals("MOVING_AVERAGE");
+		// the input is checked in Java for every method; so are intermediates that histograms read, while ONNX Runtime's
+		// max reductions (MinMax, moving average) skip a NaN: they see only an infinity
+		for (String tensor : reducedInOrt ? List.of("x") : List.of("x", "h")) {
+			InvalidInputException e = assertThrows(InvalidInputException.class, () -> Calibrator.calibrate(reluModel(), "relu", List.of(tensor),
+					new ArrayDataset("nan.npy", values, new long[] { 1 }, null), settings, Progress.NONE));
+			assertEquals("nan.npy: samples 256 to 511 make tensor '" + tensor + "' of relu NaN or infinite (values range over [NaN, NaN])", e.getMessage());
+		}
+		values[300] = Float.POSITIVE_INFINITY;
+		InvalidInputException inf = assertThrows(InvalidInputException.class, () -> Calibrator.calibrate(reluModel(), "relu", List.of("h"),
+				new ArrayDataset("inf.npy", values, new long[] { 1 }, null), settings, Progress.NONE));
+		assertTrue(inf.getMessage().startsWith("inf.npy: samples 256 to 511 make tensor 'h' of relu NaN or infinite"), inf.getMessage());
 	}
 }
