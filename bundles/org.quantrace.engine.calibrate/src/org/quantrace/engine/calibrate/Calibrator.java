@@ -100,7 +100,9 @@ public final class Calibrator {
 		}
 		Map<String, Float> reduced = new HashMap<>();
 
-		try (InferenceSession session = InferenceSession.open(augmented, SessionSettings.defaults(), modelName);
+		// histograms fill in Java between runs: ONNX Runtime's threads must not spin on the cores meanwhile
+		SessionSettings sessionSettings = extremesOnly ? SessionSettings.defaults() : SessionSettings.defaults().withoutSpinning();
+		try (InferenceSession session = InferenceSession.open(augmented, sessionSettings, modelName);
 				Progress.Task task = progress.start("calibrating (" + settings.method().getLiteral() + ")", samples, "samples")) {
 			for (int from = 0; from < samples; from += settings.batchSize()) {
 				int to = Math.min(samples, from + settings.batchSize());

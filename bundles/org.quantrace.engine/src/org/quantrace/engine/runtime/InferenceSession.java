@@ -69,6 +69,9 @@ public final class InferenceSession implements AutoCloseable {
 				options.setIntraOpNumThreads(settings.intraOpThreads());
 			}
 			options.setInterOpNumThreads(1);
+			if (!settings.spinning()) {
+				options.addConfigEntry("session.intra_op.allow_spinning", "0");
+			}
 			options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
 			options.setOptimizationLevel(switch (settings.optimization()) {
 			case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;

@@ -1,0 +1,107 @@
+package org.quantrace.engine.calibrate;
+
+/**
+ * TensorRT's entropy calibration over a histogram of magnitudes: for each candidate number of bins i,
+ * P = the first i bins with the counts beyond folded into bin i-1, Q = the same bins merged into
+ * {@code levels} groups and spread back evenly over each group's non-empty bins; both smoothed (each zero bin
+ * gets {@value #EPSILON}, taken in proportion from the others, as MXNet and ONNX Runtime do); the threshold is
+ * the i with the smallest KL(P || Q).
+ * <p>
+ * Computed in closed form rather than bin by bin: within a group Q is constant, so the divergence needs only
+ * prefix sums of h and of h·log h and one logarithm per group, O(levels) per candidate instead of O(i). Term by
+ * term, with a and c the smoothing factors of P and Q and m_j the mean of group j over its non-empty bins:
+ * a bin empty in both contributes eps·log(eps/eps) = 0; a non-empty bin contributes a·p·(log(a·p) − log(c·m_j));
+ * bin i-1, empty in h but holding the folded outliers o, contributes a·o·log(a·o / eps).
+ */
+public final class EntropyThreshold {
+
+	static final double EPSILON = 1e-4;
+
+	private EntropyThreshold() {
+	}
+
+	/** The number of bins (from {@code levels} to h.length) whose edge is the threshold; h.length if none qualifies. */
+	public static int bestBinCount(long[] h, int levels) {
+		int bins = h.length;
+		if (levels >= bins) {
+			return bins;
+		}
+		Prefix sums = new Prefix(h);
+		double best = Double.POSITIVE_INFINITY;
+		int bestCount = bins;
+		for (int i = levels; i <= bins; i++) {
+			double d = divergence(sums, levels, i);
+			if (d < best) {
+				best = d;
+				bestCount = i;
+			}
+		}
+		return bestCount;
+	}
+
+	/** KL(P || Q) for the candidate of {@code i} bins (infinite when smoothing is impossible). */
+	public static double divergence(long[] h, int levels, int i) {
+		return divergence(new Prefix(h), levels, i);
+	}
+
+	/** Prefix sums over the histogram: counts, non-empty bins, and Σ h·log h. */
+	private static final class Prefix {
+		final long[] h;
+		final double[] count;
+		final int[] nonEmpty;
+		final double[] hLogH;
+
+		Prefix(long[] h) {
+			this.h = h;
+			int n = h.length;
+			count = new double[n + 1];
+			nonEmpty = new int[n + 1];
+			hLogH = new double[n + 1];
+			for (int b = 0; b < n; b++) {
+				count[b + 1] = count[b] + h[b];
+				nonEmpty[b + 1] = nonEmpty[b] + (h[b] != 0 ? 1 : 0);
+				hLogH[b + 1] = hLogH[b] + (h[b] != 0 ? h[b] * Math.log(h[b]) : 0);
+			}
+		}
+	}
+
+	private static double divergence(Prefix s, int levels, int i) {
+		long[] h = s.h;
+		double total = s.count[h.length];
+		double outliers = total - s.count[i];
+		double last = h[i - 1] + outliers; // P's last bin
+		// P: its zeros are h's zeros before i-1, and bin i-1 if it holds nothing at all
+		int pZeros = (i - 1 - s.nonEmpty[i - 1]) + (last == 0 ? 1 : 0);
+		int qZeros = i - s.nonEmpty[i];
+		double qTotal = s.count[i];
+		if (total == 0 || qTotal == 0 || pZeros == i || qZeros == i || EPSILON * pZeros >= 1 || EPSILON * qZeros >= 1) {
+			return Double.POSITIVE_INFINITY;
+		}
+		double a = (1 - EPSILON * pZeros) / total;
+		double c = (1 - EPSILON * qZeros) / qTotal;
+		double logA = Math.log(a);
+		double logC = Math.log(c);
+
+		// Σ over non-empty bins of p·log p: bins before i-1 are h itself; bin i-1 carries the outliers
+		double pLogP = s.hLogH[i - 1] + (h[i - 1] != 0 ? last * Math.log(last) : 0);
+		double pNonEmpty = s.count[i - 1] + (h[i - 1] != 0 ? last : 0);
+		double d = a * (pLogP + pNonEmpty * (logA - logC));
+		// − Σ over non-empty bins of p·log m_j, group by group
+		int merged = i / levels;
+		for (int j = 0; j < levels; j++) {
+			int start = j * merged;
+			int stop = j == levels - 1 ? i : start + merged;
+			int filled = s.nonEmpty[stop] - s.nonEmpty[start];
+			if (filled == 0) {
+				continue;
+			}
+			double sum = s.count[stop] - s.count[start];
+			double pInGroup = sum + (stop == i && h[i - 1] != 0 ? outliers : 0);
+			d -= a * pInGroup * Math.log(sum / filled);
+		}
+		if (h[i - 1] == 0 && outliers > 0) {
+			d += a * outliers * Math.log(a * outliers / EPSILON);
+		}
+		return d;
+	}
+}
