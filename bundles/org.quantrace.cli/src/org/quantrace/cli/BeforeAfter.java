@@ -1,6 +1,9 @@
 package org.quantrace.cli;
 
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.evaluate.EvaluationOptions;
@@ -21,8 +24,26 @@ final class BeforeAfter {
 	private BeforeAfter() {
 	}
 
-	/** Evaluates both models; call it before the output is written, so a failing evaluation leaves no model behind. */
-	static String table(OnnxModel before, OnnxModel after, String afterName, Dataset data, CommandSpec spec) {
+	/**
+	 * Finishes a prune or factorize command: evaluates both models when there is data (before writing, so a
+	 * failing evaluation leaves no model behind), writes the result, prints the command's report, the table and
+	 * where the model went.
+	 */
+	static int write(OnnxModel before, OnnxModel after, String afterName, Dataset data, Path output, Consumer<PrintWriter> report,
+			CommandSpec spec) {
+		String comparison = data == null ? null : table(before, after, afterName, data, spec);
+		ModelOutput.write(after, output);
+		PrintWriter out = spec.commandLine().getOut();
+		report.accept(out);
+		if (comparison != null) {
+			out.println();
+			out.print(comparison);
+		}
+		out.printf("Wrote %s%n", output);
+		return ExitCodes.OK;
+	}
+
+	private static String table(OnnxModel before, OnnxModel after, String afterName, Dataset data, CommandSpec spec) {
 		EvaluationOptions options = EvaluationOptions.defaults().withBaseline("original");
 		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("original", before), Variant.of(afterName, after)), data, options,
 				ConsoleProgress.forConsole(spec.commandLine().getErr()));

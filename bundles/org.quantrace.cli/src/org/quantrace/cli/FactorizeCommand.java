@@ -68,15 +68,7 @@ final class FactorizeCommand implements Callable<Integer> {
 		Dataset evaluation = data == null ? null : data.open(); // opened first: a bad path fails before the work
 		OnnxModel source = OnnxModel.load(model);
 		FactorizationResult r = Factorizer.factorize(source, model.toString(), fs);
-		String comparison = evaluation == null ? null : BeforeAfter.table(source, r.model(), "factorized", evaluation, spec);
-		ModelOutput.write(r.model(), output);
-		report(r, spec.commandLine().getOut());
-		if (comparison != null) {
-			spec.commandLine().getOut().println();
-			spec.commandLine().getOut().print(comparison);
-		}
-		spec.commandLine().getOut().printf("Wrote %s%n", output);
-		return ExitCodes.OK;
+		return BeforeAfter.write(source, r.model(), "factorized", evaluation, output, out -> report(r, out), spec);
 	}
 
 	static void report(FactorizationResult r, PrintWriter out) {

@@ -81,15 +81,7 @@ final class PruneCommand implements Callable<Integer> {
 		Dataset evaluation = data == null ? null : data.open(); // opened first: a bad path fails before the work
 		OnnxModel source = OnnxModel.load(model);
 		PruningResult r = Pruner.prune(source, model.toString(), ps);
-		String comparison = evaluation == null ? null : BeforeAfter.table(source, r.model(), "pruned", evaluation, spec);
-		ModelOutput.write(r.model(), output);
-		report(r, spec.commandLine().getOut());
-		if (comparison != null) {
-			spec.commandLine().getOut().println();
-			spec.commandLine().getOut().print(comparison);
-		}
-		spec.commandLine().getOut().printf("Wrote %s%n", output);
-		return ExitCodes.OK;
+		return BeforeAfter.write(source, r.model(), "pruned", evaluation, output, out -> report(r, out), spec);
 	}
 
 	static void report(PruningResult r, PrintWriter out) {

@@ -124,10 +124,7 @@ public final class Calibrator {
 						for (Map.Entry<String, String[]> e : extremes.entrySet()) {
 							float lo = e.getValue()[0] == null ? 0f : reduced.get(e.getValue()[0]);
 							float hi = reduced.get(e.getValue()[1]);
-							update(e.getKey(), () -> {
-								NonFiniteValuesException.requireFinite(lo, hi);
-								collectors.get(e.getKey()).updateExtremes(lo, hi);
-							}, data, from, to, modelName);
+							update(e.getKey(), () -> collectors.get(e.getKey()).updateExtremes(lo, hi), data, from, to, modelName);
 						}
 					} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
 						int first = from;

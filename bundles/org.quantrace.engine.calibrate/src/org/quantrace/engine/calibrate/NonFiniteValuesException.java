@@ -12,9 +12,10 @@ public final class NonFiniteValuesException extends RuntimeException {
 		super("values range over [" + min + ", " + max + "]");
 	}
 
-	/** Throws unless both extremes of a (non-empty) batch are finite numbers. */
+	/** Throws unless both extremes of a batch are finite numbers; [+inf, -inf] is an empty batch and passes. */
 	static void requireFinite(float min, float max) {
-		if (!Float.isFinite(min) || !Float.isFinite(max)) {
+		boolean empty = min == Float.POSITIVE_INFINITY && max == Float.NEGATIVE_INFINITY;
+		if (!empty && (!Float.isFinite(min) || !Float.isFinite(max))) {
 			throw new NonFiniteValuesException(min, max);
 		}
 	}
