@@ -1,0 +1,129 @@
+package org.quantrace.ide.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quantrace.ide.tests.Workbench.RUN;
+import static org.quantrace.ide.tests.Workbench.UI;
+import static org.quantrace.ide.tests.Workbench.waitUntil;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.stream.Stream;
+
+import org.eclipse.core.resources.IFile;
+import org.eclipse.core.resources.IFolder;
+import org.eclipse.core.resources.IMarker;
+import org.eclipse.core.resources.IProject;
+import org.eclipse.core.runtime.IStatus;
+import org.eclipse.core.runtime.jobs.Job;
+import org.eclipse.debug.core.ILaunchConfiguration;
+import org.eclipse.debug.core.ILaunchConfigurationWorkingCopy;
+import org.eclipse.debug.ui.DebugUITools;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.ide.run.RecipeLaunches;
+import org.quantrace.ide.run.RecipeRunJob;
+import org.quantrace.ide.run.RunMarkers;
+import org.quantrace.ide.workbench.ExampleProject;
+
+/**
+ * "Run Quantrace recipe" in the workbench: a launch configuration of the example's recipe with a criterion
+ * the int8 model cannot meet runs as a job, writes its outputs into the workspace and marks the rejection.
+ */
+class RunRecipeTest {
+
+	private static IProject project;
+	private static IFile strict;
+	private static String text;
+
+	@BeforeAll
+	static void recipe() throws Exception {
+		Workbench.sizeWindow();
+		project = Workbench.example();
+		String example = Workbench.read(project.getFile(ExampleProject.RECIPE));
+		text = example.replace("schemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "schemes drq, fiq_int8")
+				.replace("accept when accuracy drop < 1 pt for drq, fiq_float32, fiq_int8, fiq_uint8", "accept when accuracy >= 0.99 for fiq_int8");
+		strict = Workbench.write(project, "strict.qr", text);
+	}
+
+	private static ILaunchConfiguration configuration() throws Exception {
+		ILaunchConfigurationWorkingCopy c = RecipeLaunches.configuration(strict).getWorkingCopy();
+		assertEquals("quantrace-out/strict", c.getAttribute(RecipeLaunches.OUT, ""), "beside the recipe, as the command line's default");
+		c.setAttribute(RecipeLaunches.OPEN_REPORT, false); // no browser under Xvfb
+		return c.doSave();
+	}
+
+	private static RecipeRunJob launched() {
+		return (RecipeRunJob) Workbench.waitFor("the run's job", () -> {
+			Job[] jobs = Job.getJobManager().find(RecipeRunJob.FAMILY);
+			return jobs.length > 0 ? jobs[0] : null;
+		}, UI);
+	}
+
+	@Test
+	void aRunWritesItsOutputsIntoTheWorkspaceAndMarksTheRejectedVariant() throws Exception {
+		DebugUITools.launch(configuration(), "run");
+		RecipeRunJob job = launched();
+		assertTrue(job.isUser(), "a user job: it shows in the Progress view");
+		waitUntil("the run", () -> job.getResult() != null, RUN);
+		assertEquals(IStatus.OK, job.getResult().getSeverity(), job.getResult().toString());
+
+		IFolder out = project.getFolder("quantrace-out/strict");
+		for (String output : new String[] { "trace.xmi", "report.html", "results.json", "SHA256SUMS", "logs/PhIMT0002-cnn.md", "logs/PhIMT0003-cnn.md",
+				"models/cnn/fiq_int8.onnx", "models/cnn/drq.onnx" }) {
+			assertTrue(out.getFile(output).exists(), output + " is in the workspace (refreshed)");
+		}
+		assertTrue(out.isDerived(), "outputs are derived resources");
+		assertEquals(1, job.outcome().exitCode(), "rejected, as the command line's exit code 1");
+
+		IMarker[] markers = Workbench.markers(strict, RunMarkers.MARKER);
+		assertEquals(1, markers.length, Arrays.toString(markers));
+		IMarker rejected = markers[0];
+		assertEquals(RunMarkers.REJECTED, rejected.getAttribute(RunMarkers.CODE, ""));
+		assertEquals("fiq_int8", rejected.getAttribute(RunMarkers.VARIANT, ""));
+		assertEquals(IMarker.SEVERITY_ERROR, rejected.getAttribute(IMarker.SEVERITY, -1));
+		String message = rejected.getAttribute(IMarker.MESSAGE, "");
+		assertTrue(message.startsWith("fiq_int8 rejected: accuracy >= 0.99 does not hold (measured 0.9"), message);
+		int accept = text.indexOf("accept when accuracy >= 0.99");
+		assertEquals(accept, rejected.getAttribute(IMarker.CHAR_START, -1), "on the criterion");
+		assertEquals(text.substring(0, accept).chars().filter(c -> c == '\n').count() + 1, rejected.getAttribute(IMarker.LINE_NUMBER, -1));
+
+		cancellingLeavesTheOutputsAsTheyWere(out);
+	}
+
+	/** A second run, cancelled while it writes: the first run's outputs stay, nothing half-written is left. */
+	private void cancellingLeavesTheOutputsAsTheyWere(IFolder out) throws Exception {
+		Path folder = out.getLocation().toFile().toPath();
+		byte[] sums = Files.readAllBytes(folder.resolve("SHA256SUMS"));
+		byte[] trace = Files.readAllBytes(folder.resolve("trace.xmi"));
+		Path parent = folder.getParent();
+		DebugUITools.launch(configuration(), "run");
+		RecipeRunJob job = launched();
+		waitUntil("the run writing its outputs", () -> partial(parent).length > 0 || job.getResult() != null, RUN);
+		job.cancel();
+		waitUntil("the cancelled run", () -> job.getResult() != null, RUN);
+		assertEquals(IStatus.CANCEL, job.getResult().getSeverity(), "cancelled while it ran: " + job.getResult());
+		assertArrayEquals(sums, Files.readAllBytes(folder.resolve("SHA256SUMS")), "the previous outputs stay");
+		assertArrayEquals(trace, Files.readAllBytes(folder.resolve("trace.xmi")));
+		assertEquals(0, partial(parent).length, "no half-written folder left: " + Arrays.toString(partial(parent)));
+		assertEquals(1, Workbench.markers(strict, RunMarkers.MARKER).length, "the previous run's rejection stays marked");
+	}
+
+	private static Path[] partial(Path parent) {
+		try (Stream<Path> s = Files.list(parent)) {
+			return s.filter(p -> p.getFileName().toString().startsWith(".strict.partial-")).toArray(Path[]::new);
+		} catch (java.io.IOException e) {
+			return new Path[0];
+		}
+	}
+
+	@Test
+	void aConfigurationWithoutItsRecipeSaysWhatIsMissing() throws Exception {
+		ILaunchConfigurationWorkingCopy c = RecipeLaunches.configuration(strict).copy("missing");
+		c.setAttribute(RecipeLaunches.RECIPE, "/" + project.getName() + "/gone.qr");
+		Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> RecipeLaunches.job(c));
+		assertTrue(e.getMessage().contains("gone.qr") && e.getMessage().contains("Recipe tab"), e.getMessage());
+	}
+}
