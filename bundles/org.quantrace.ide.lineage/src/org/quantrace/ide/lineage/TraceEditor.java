@@ -39,7 +39,6 @@ import org.eclipse.ui.IURIEditorInput;
 import org.eclipse.ui.PartInitException;
 import org.eclipse.ui.part.EditorPart;
 import org.eclipse.ui.views.properties.IPropertySheetPage;
-import org.eclipse.ui.views.properties.PropertySheetPage;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.model.trace.TracePackage;
 import org.quantrace.model.trace.TracedElement;
@@ -207,7 +206,6 @@ public final class TraceEditor extends EditorPart implements IResourceChangeList
 				tree.setSelection(new StructuredSelection(e), true);
 			} else {
 				tabs.setSelection(0);
-				canvas.select(e);
 				reveal(e);
 			}
 			return null;
@@ -223,7 +221,9 @@ public final class TraceEditor extends EditorPart implements IResourceChangeList
 		};
 	}
 
-	private void reveal(TracedElement e) {
+	/** Selects {@code e} in the diagram and scrolls to it. */
+	public void reveal(TracedElement e) {
+		canvas.select(e);
 		LineageGraph.Node n = canvas.graph().node(e);
 		if (n != null) {
 			scroll.setOrigin((int) Math.max(0, (n.x() - 40) * canvas.scale()), (int) Math.max(0, (n.y() - 40) * canvas.scale()));
@@ -270,9 +270,7 @@ public final class TraceEditor extends EditorPart implements IResourceChangeList
 	@Override
 	public <T> T getAdapter(Class<T> adapter) {
 		if (adapter == IPropertySheetPage.class) {
-			PropertySheetPage page = new PropertySheetPage();
-			page.setPropertySourceProvider(o -> o instanceof org.eclipse.emf.ecore.EObject eo ? new TracePropertySource(eo) : null);
-			return (T) page;
+			return (T) new TracePropertySheetPage();
 		}
 		return super.getAdapter(adapter);
 	}

@@ -103,18 +103,23 @@ class LineageTest {
 		editor.canvas().select(trace.getOptimizations().get(2));
 		Workbench.screenshot("lineage-diagram");
 		page().setPartState(page().getReference(editor), IWorkbenchPage.STATE_RESTORED);
+		Workbench.settle(300);
 	}
 
 	@Test
 	void selectingABoxShowsItsPropertiesIncludingHashesAndMetrics() throws Exception {
 		TraceEditor editor = openTrace();
 		ModelArtifact int8 = editor.trace().getArtifacts().stream().filter(a -> "fiq_int8".equals(a.getName())).findFirst().orElseThrow();
-		editor.canvas().select(int8);
+		Workbench.settle(300); // laid out in the window as it is now
+		editor.fit();
+		editor.reveal(int8);
 		PropertySheet sheet = (PropertySheet) page().showView(IPageLayout.ID_PROP_SHEET, null, IWorkbenchPage.VIEW_VISIBLE);
 		PropertySheetPage properties = (PropertySheetPage) sheet.getCurrentPage();
 		Tree tree = (Tree) properties.getControl();
 		waitUntil("the properties of the int8 model", () -> rows(tree).stream().anyMatch(r -> r.equals("Sha256 = " + int8.getSha256())), Workbench.UI);
 		assertTrue(rows(tree).contains("Size Bytes = " + int8.getSizeBytes()), rows(tree).toString());
+		assertEquals(List.of("Attributes", "Id = cnn/fiq_int8", "Name = fiq_int8", "Kind = quantized", "Scheme = fiq_int8", "Sha256 = " + int8.getSha256()),
+				rows(tree).subList(0, 6).stream().map(r -> r.endsWith(" = ") ? r.substring(0, r.length() - 3) : r).toList(), "identity and evidence first");
 		Workbench.screenshot("properties-view");
 
 		var evaluation = editor.trace().getEvaluations().stream().filter(e -> e.getModel() == int8).findFirst().orElseThrow();
@@ -181,10 +186,14 @@ class LineageTest {
 		assertTrue(((ITextSelection) recipe.getSelectionProvider().getSelection()).getText().startsWith("dataset calib \"data/calibration\""));
 
 		page().activate(editor);
+		editor.tree().expandAll(); // the whole trace, links and layer results included (once recursed until the JVM died)
 		var root = editor.tree().getTree().getItem(0);
 		assertTrue(root.getText().startsWith("Run fashion_cnn-"), root.getText());
 		List<String> groups = java.util.Arrays.stream(root.getItems()).map(i -> i.getText()).toList();
 		assertTrue(groups.containsAll(List.of("Models (7)", "Datasets (2)", "Conversion records (PhIMT0002) (1)", "Optimization records (PhIMT0003) (4)",
 				"Evaluation records (6)", "Debug records (1)")), groups.toString());
+		var links = java.util.Arrays.stream(root.getItems()).filter(i -> i.getText().startsWith("Trace links")).findFirst().orElseThrow();
+		assertEquals(editor.trace().getLinks().size(), links.getItemCount());
+		assertTrue(links.getItem(0).getText().contains("\u2014derived-from\u2192"), links.getItem(0).getText());
 	}
 }
