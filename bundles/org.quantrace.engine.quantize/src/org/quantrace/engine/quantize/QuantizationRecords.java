@@ -52,6 +52,7 @@ public final class QuantizationRecords {
 			if (t.params().type().precision() != null) {
 				tr.setPrecision(t.params().type().precision());
 			}
+			tr.setElementType(t.params().type().name().toLowerCase(java.util.Locale.ROOT)); // int32 for biases, which no Precision names
 			tr.setGranularity(t.params().perChannel() ? Granularity.PER_CHANNEL : Granularity.PER_TENSOR);
 			tr.setScheme(isSymmetric(t.params()) ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
 			if (t.params().perChannel()) {
