@@ -118,6 +118,7 @@ final class ModelRun {
 				file.toFile().length());
 		original.setModelId(m.getModelId() != null ? m.getModelId() : m.getName());
 		original.setVersion(m.getVersion());
+		original.setFramework(m.getFramework());
 		floatStages.add(new Stage("original", source, original, null, null));
 		Recipe r = ctx.recipe();
 		if (r.getConversion() != null) {

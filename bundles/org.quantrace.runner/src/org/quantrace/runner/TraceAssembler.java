@@ -58,7 +58,9 @@ final class TraceAssembler {
 	static TraceModel start(RecipeContext ctx, String recipeSha256, Date runTime, Path out) {
 		TraceModel t = F.createTraceModel();
 		t.setRecipeName(ctx.recipe().getName());
-		t.setRecipePath(relative(out, ctx.file()));
+		// named as the user knows it, relative to the recipe's folder: never a path of this machine or one climbing out of the output
+		t.setRecipePath(ctx.file().getFileName().toString());
+		t.setDocument(org.quantrace.dsl.DocumentInfos.resolve(ctx.recipe().getDocument()));
 		t.setRecipeSha256(recipeSha256);
 		t.setResolvedRecipe(ctx.text());
 		t.setSeed(ctx.recipe().getSeed());
@@ -84,6 +86,29 @@ final class TraceAssembler {
 	static List<ToolVersion> tools() {
 		return List.of(tool("Quantrace", Versions.quantrace()), tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()),
 				tool("Java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"));
+	}
+
+	/**
+	 * The recipe and the files it imports, each named by its path relative to the recipe's folder, hashed and
+	 * copied into the output under recipe/ (a ".." of an import outside that folder becomes "_up_").
+	 */
+	void recipeFiles(RecipeContext ctx) {
+		Path folder = ctx.file().getParent();
+		for (Path f : ctx.sourceFiles()) {
+			String name = folder.relativize(f).toString().replace('\\', '/');
+			byte[] bytes;
+			try {
+				bytes = java.nio.file.Files.readAllBytes(f);
+			} catch (java.io.IOException e) {
+				throw new org.quantrace.engine.QuantraceException(f + ": cannot be read (" + e.getMessage() + ")", null, e);
+			}
+			org.quantrace.model.trace.RecipeSource s = F.createRecipeSource();
+			s.setPath(name);
+			s.setSha256(org.quantrace.engine.SafeFiles.sha256(bytes));
+			s.setCopy("recipe/" + name.replace("../", "_up_/"));
+			Outputs.write(out.resolve(s.getCopy()), bytes);
+			trace.getRecipeFiles().add(s);
+		}
 	}
 
 	/** One line for the logs' "environment information" rows. */
