@@ -184,7 +184,7 @@ public final class AifsmLogs {
 				List<String> own = r.section() || r.anchor().contains("pruning-specifications") ? null : OptimizationRows.lines(r.label(), o, tensors, layersAppendix);
 				if (own != null) {
 					r = new Row(r.anchor(), r.label(), false, own);
-				} else if (!r.section() && r.lines().isEmpty()) {
+				} else if (!r.section() && (r.lines().isEmpty() || r.anchor().contains("pruning-specifications") && o.getPruning() == null)) {
 					r = notApplied(r, mapping, o);
 				}
 				if (r.label().equals("Framework and version") && r.anchor().contains("post-training") && !warnings.isEmpty()) {
@@ -278,12 +278,29 @@ public final class AifsmLogs {
 		List<List<String>> rows = new ArrayList<>();
 		for (TensorQuantizationRecord t : o.getQuantization().getTensors()) {
 			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? "" : t.getNode(), OptimizationRows.type(t),
-					LogValues.text(t.getScheme()), t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel, axis " + t.getAxis() : "per-tensor",
-					values(t.getRangeMin(), true), values(t.getRangeMax(), true), values(t.getScales(), false),
-					t.getZeroPoints().stream().map(String::valueOf).reduce((a, b) -> a + " " + b).orElse("")));
+					LogValues.text(t.getScheme()), t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel, axis " + t.getAxis() : "per-tensor", range(t),
+					values(t.getScales(), false), zeroPoints(t.getZeroPoints())));
 		}
-		return new Grid(anchor, null, List.of("tensor", "role", "node", "type", "scheme", "granularity", "range min", "range max", "scale", "zero point"), rows,
-				new int[] { 7, 3, 6, 2, 3, 3, 4, 4, 8, 4 }, Set.of(6, 7, 8, 9), true);
+		return new Grid(anchor, null, List.of("tensor", "role", "node", "type", "scheme", "granularity", "range", "scale", "zero point"), rows,
+				new int[] { 7, 3, 5, 2, 3, 3, 5, 17, 6 }, Set.of(6, 7, 8), true);
+	}
+
+	/** Zero points as the model holds them; one value repeated for every channel is written once, "0 ×32". */
+	static String zeroPoints(List<Long> z) {
+		if (z.size() > 1 && z.stream().distinct().count() == 1) {
+			return z.get(0) + " ×" + z.size();
+		}
+		return z.stream().map(String::valueOf).reduce((a, b) -> a + " " + b).orElse("");
+	}
+
+	/** The range the parameters were computed from; for per-channel tensors the span over all channels. */
+	private static String range(TensorQuantizationRecord t) {
+		if (t.getRangeMin().isEmpty()) {
+			return "";
+		}
+		double lo = t.getRangeMin().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+		double hi = t.getRangeMax().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+		return "[" + LogValues.brief(lo) + ", " + LogValues.brief(hi) + "]" + (t.getRangeMin().size() > 1 ? " over " + t.getRangeMin().size() + " channels" : "");
 	}
 
 	/** Every layer in every quantized scheme: quantized (with its weights' type) or left in float and why. */

@@ -69,7 +69,8 @@ final class Charts {
 			r.setSeriesPaint(s, PALETTE[s % PALETTE.length]);
 		}
 		CategoryAxis x = plot.getDomainAxis();
-		x.setCategoryLabelPositions(data.getColumnCount() > 5 ? CategoryLabelPositions.UP_45 : CategoryLabelPositions.STANDARD);
+		x.setCategoryLabelPositions(CategoryLabelPositions.STANDARD);
+		x.setMaximumCategoryLabelLines(2);
 		x.setTickLabelFont(FONT);
 		NumberAxis y = (NumberAxis) plot.getRangeAxis();
 		y.setTickLabelFont(FONT);

@@ -20,7 +20,6 @@ import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTPageMar;
 import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTPageSz;
 import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTR;
 import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTSectPr;
-import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTStyles;
 import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTTbl;
 import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTTblGrid;
 import org.openxmlformats.schemas.wordprocessingml.x2006.main.CTTblPr;
@@ -101,7 +100,7 @@ final class DocxLog {
 	static byte[] render(LogDocument d) {
 		ReportFiles.init();
 		try (XWPFDocument doc = new XWPFDocument(); ByteArrayOutputStream bytes = new ByteArrayOutputStream()) {
-			doc.createStyles().setStyles(CTStyles.Factory.parse(STYLES));
+			doc.createStyles().setStyles(org.openxmlformats.schemas.wordprocessingml.x2006.main.StylesDocument.Factory.parse(STYLES).getStyles());
 			doc.getProperties().getCoreProperties().setCreator("Quantrace");
 			doc.getProperties().getCoreProperties().setTitle(d.title());
 			doc.enforceUpdateFields(); // Word fills the table of contents' page numbers when the file is opened
@@ -123,7 +122,7 @@ final class DocxLog {
 					XWPFParagraph p = doc.createParagraph();
 					boolean toc = !h.anchor().equals("documentation-information");
 					p.setStyle(toc ? "Heading" + h.level() : "Subtitle");
-					if (!freshPage && (h.appendix() || h.number().equals("1"))) {
+					if (!freshPage && (LogDocument.startsPage(blocks, i) || h.appendix() && landscape)) {
 						p.setPageBreak(true);
 					}
 					p.createRun().setText(h.full());
@@ -138,7 +137,7 @@ final class DocxLog {
 					}
 				}
 				case InfoTable t -> info(doc, t);
-				case Grid g -> grid(doc, g, landscape ? A4_LONG - 2 * MARGIN : A4_SHORT - 2 * MARGIN);
+				case Grid g -> grid(doc, g, landscape ? A4_LONG - 2 * MARGIN : A4_SHORT - 2 * MARGIN, landscape);
 				}
 				freshPage = b instanceof TitlePage;
 			}
@@ -271,7 +270,7 @@ final class DocxLog {
 		doc.createParagraph();
 	}
 
-	private static void grid(XWPFDocument doc, Grid g, int width) {
+	private static void grid(XWPFDocument doc, Grid g, int width, boolean small) {
 		caption(doc, g.caption());
 		int total = java.util.Arrays.stream(g.widths()).sum();
 		int[] twips = new int[g.widths().length];
@@ -284,15 +283,24 @@ final class DocxLog {
 		header.setCantSplitRow(true);
 		for (int c = 0; c < g.header().size(); c++) {
 			cell(header.getCell(c), List.of(g.header().get(c)), true, HEADER_FILL, false);
+			smaller(header.getCell(c), small);
 		}
 		for (int r = 0; r < g.rows().size(); r++) {
 			XWPFTableRow row = table.getRow(r + 1);
 			row.setCantSplitRow(true);
 			for (int c = 0; c < g.header().size(); c++) {
 				cell(row.getCell(c), List.of(g.rows().get(r).get(c)), false, null, g.numeric().contains(c));
+				smaller(row.getCell(c), small);
 			}
 		}
 		doc.createParagraph();
+	}
+
+	/** Wide appendices (per-tensor lists) in 7 pt, so that a landscape page holds a table's rows. */
+	private static void smaller(XWPFTableCell cell, boolean small) {
+		if (small) {
+			cell.getParagraphs().forEach(p -> p.getRuns().forEach(r -> r.setFontSize(7)));
+		}
 	}
 
 	/** A table of the house style with fixed column widths (twips). */

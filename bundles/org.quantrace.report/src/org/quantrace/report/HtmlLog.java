@@ -36,11 +36,13 @@ final class HtmlLog {
 			+ "div.grid{overflow-x:auto;max-width:100%}" + COMMON;
 
 	private static final String PRINT = "@page{size:A4;margin:18mm 16mm 20mm 16mm;"
-			+ "@bottom-left{content:'%s';font-size:7.5pt;color:#555}@bottom-right{content:'page ' counter(page) ' of ' counter(pages);font-size:7.5pt;color:#555}}"
+			+ "@bottom-left{content:'%s';font-family:'Liberation Sans';font-size:7.5pt;color:#555}"
+			+ "@bottom-right{content:'page ' counter(page) ' of ' counter(pages);font-family:'Liberation Sans';font-size:7.5pt;color:#555}}"
 			+ "@page wide{size:A4 landscape;margin:14mm 14mm 16mm 14mm}"
-			+ "body{font-family:'Liberation Sans';font-size:9.5pt;color:#111;line-height:1.3}"
-			+ "div.wide{page:wide}table{width:100%%;table-layout:fixed;-fs-table-paginate:paginate;font-size:8.5pt}"
-			+ "div.wide table{font-size:7pt}tr{page-break-inside:avoid}thead{display:table-header-group}"
+			+ "html,body,table,th,td,caption,h1,h2,h3,p,li{font-family:'Liberation Sans'}body{font-size:9.5pt;color:#111;line-height:1.25}"
+			+ "div.wide{page:wide;page-break-before:always;width:269mm}table{width:100%%;table-layout:fixed;-fs-table-paginate:paginate;font-size:8pt}"
+			+ "div.wide table{font-size:6.5pt}tr{page-break-inside:avoid}thead{display:table-header-group}th,td{padding:.15em .4em}"
+			+ ".contents a::after{content:leader('.') target-counter(attr(href), page)}"
 			+ "h2.major{page-break-before:always}h1,h2,h3{font-weight:bold;page-break-after:avoid}caption{page-break-after:avoid}"
 			+ "table.info th{width:30%%}.contents a{color:#111;text-decoration:none}.contents li{list-style:none}a{color:#1a4fa0}"
 			+ COMMON.replace("%", "%%");
@@ -60,7 +62,15 @@ final class HtmlLog {
 			s.append("<meta name=\"subject\" content=\"AI-FSM ").append(esc(d.code())).append("\"/><meta name=\"author\" content=\"Quantrace\"/>");
 		}
 		s.append("<style>").append(print ? String.format(PRINT, d.title().replace("'", "’")) : SCREEN).append("</style></head><body>\n");
-		for (Block b : d.blocks()) {
+		List<Block> blocks = d.blocks();
+		boolean inWide = false;
+		for (int i = 0; i < blocks.size(); i++) {
+			Block b = blocks.get(i);
+			// in print, a run of wide appendices (headings and tables) shares one group of landscape pages
+			if (print && !inWide && b instanceof Heading && i + 1 < blocks.size() && blocks.get(i + 1) instanceof Grid g && g.wide()) {
+				s.append("<div class=\"wide\">");
+				inWide = true;
+			}
 			switch (b) {
 			case TitlePage t -> {
 				s.append("<div class=\"title\">");
@@ -88,7 +98,7 @@ final class HtmlLog {
 			}
 			case Heading h -> {
 				// in print, the numbered sections start on a new page once, the appendices each on their own
-				boolean major = print && (h.appendix() || h.number().equals("1"));
+				boolean major = print && !inWide && LogDocument.startsPage(blocks, i);
 				String tag = "h" + (h.level() + 1);
 				s.append('<').append(tag).append(" id=\"").append(h.anchor()).append('"').append(major ? " class=\"major\"" : "").append('>').append(esc(h.full()))
 						.append("</").append(tag).append(">\n");
@@ -97,7 +107,7 @@ final class HtmlLog {
 					.append("</p>\n");
 			case Bullets l -> {
 				s.append(l.numbered() ? "<ol>" : "<ul>");
-				l.items().forEach(i -> s.append("<li>").append(esc(i)).append("</li>"));
+				l.items().forEach(item -> s.append("<li>").append(esc(item)).append("</li>"));
 				s.append(l.numbered() ? "</ol>\n" : "</ul>\n");
 			}
 			case InfoTable t -> {
@@ -116,15 +126,22 @@ final class HtmlLog {
 				}
 				s.append("</tbody></table>\n");
 			}
-			case Grid g -> grid(s, g, print);
+			case Grid g -> {
+				grid(s, g, print, inWide);
+				boolean wideNext = i + 2 < blocks.size() && blocks.get(i + 1) instanceof Heading && blocks.get(i + 2) instanceof Grid n && n.wide();
+				if (inWide && !wideNext) {
+					s.append("</div>\n");
+					inWide = false;
+				}
+			}
 			}
 		}
 		s.append("</body></html>\n");
 		return s.toString();
 	}
 
-	private static void grid(StringBuilder s, Grid g, boolean print) {
-		s.append("<div class=\"grid").append(g.wide() ? " wide" : "").append("\"><table id=\"").append(g.anchor()).append("\">");
+	private static void grid(StringBuilder s, Grid g, boolean print, boolean inWide) {
+		s.append("<div class=\"grid").append(g.wide() && !inWide ? " wide" : "").append("\"><table id=\"").append(g.anchor()).append("\">");
 		if (g.caption() != null) {
 			s.append("<caption>").append(esc(g.caption())).append("</caption>");
 		}

@@ -11,6 +11,27 @@ import java.util.Set;
  */
 public record LogDocument(String code, String title, String fileName, java.util.Date date, List<Block> blocks) {
 
+	/**
+	 * Whether block {@code i} starts a new page in paged formats: section 1 (after the title page and the
+	 * contents), the first appendix, and where the page orientation changes (into or out of a run of wide
+	 * appendices). Small appendices in a row share pages.
+	 */
+	public static boolean startsPage(List<Block> blocks, int i) {
+		if (!(blocks.get(i) instanceof Heading h)) {
+			return false;
+		}
+		if (h.number().equals("1")) {
+			return true;
+		}
+		if (!h.appendix()) {
+			return false;
+		}
+		boolean firstAppendix = blocks.subList(0, i).stream().noneMatch(b -> b instanceof Heading x && x.appendix());
+		boolean wide = i + 1 < blocks.size() && blocks.get(i + 1) instanceof Grid g && g.wide();
+		boolean afterWide = i > 0 && blocks.get(i - 1) instanceof Grid g && g.wide();
+		return firstAppendix || wide != afterWide;
+	}
+
 	/** A piece of the document, in reading order. */
 	public sealed interface Block permits TitlePage, Contents, Heading, Paragraph, Bullets, InfoTable, Grid {
 	}

@@ -81,7 +81,7 @@ final class OptimizationRows {
 				l.add(p.getKey() + ": " + LogValues.tidy(p.getValue()));
 			}
 		}
-		l.add("on " + (c.getDataset() != null ? "dataset " + c.getDataset().getName() + " (" + c.getDataset().getPath() + ")" : "the calibration data") + ", "
+		l.add("on " + (c.getDataset() != null ? "dataset " + c.getDataset().getName() : "the calibration data") + ", "
 				+ c.getSampleCount() + " samples in batches of " + c.getBatchSize());
 		return l;
 	}
@@ -273,10 +273,10 @@ final class OptimizationRows {
 			return l;
 		}
 		for (TensorSpec t : output.getInputs()) {
-			l.add("input " + t.getName() + ": " + ioText(t));
+			l.add("input '" + t.getName() + "': " + ioText(t));
 		}
 		for (TensorSpec t : output.getOutputs()) {
-			l.add("output " + t.getName() + ": " + ioText(t));
+			l.add("output '" + t.getName() + "': " + ioText(t));
 		}
 		return l;
 	}

@@ -36,9 +36,9 @@ import org.quantrace.model.trace.TraceModel;
  */
 public final class RunReport {
 
-	private static final String STYLE = ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:1em;align-items:start}"
+	private static final String STYLE = ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:1em;align-items:start}"
 			+ ".debug{display:grid;grid-template-columns:minmax(18em,26em) 1fr;gap:1.5em;align-items:start}"
-			+ ".debug .charts{grid-template-columns:repeat(auto-fill,minmax(440px,1fr))}.layer-index{font-size:.85em}"
+			+ ".debug .charts{grid-template-columns:repeat(auto-fill,minmax(360px,1fr))}.layer-index{font-size:.85em}"
 			+ ".legend{display:flex;flex-wrap:wrap;gap:1.5em;font-size:.9em;margin:.4em 0}.legend span{display:inline-flex;align-items:center;gap:.4em}"
 			+ ".lineage-box{overflow-x:auto;border:1px solid #ddd;padding:.5em}nav a{margin-right:.8em}svg{max-width:100%;height:auto}";
 
@@ -128,7 +128,7 @@ public final class RunReport {
 		if (bars.isEmpty()) {
 			return "<p>Not evaluated (the recipe has no evaluate step).</p>\n";
 		}
-		return "<div class=\"charts\">" + Charts.bars("chart-overview", metric + " per model and scheme", metric, bars, 0.5, 760, 340) + "</div>\n";
+		return "<div class=\"charts\">" + Charts.bars("chart-overview", metric + " per model and scheme", metric, bars, 0.5, 900, 320) + "</div>\n";
 	}
 
 	/** The deck's table (a row per variant, the task's metrics with markers, size, parameters, latency, verdict) and its chart. */
@@ -170,7 +170,7 @@ public final class RunReport {
 			}
 		}
 		s.append("<div class=\"charts\">")
-				.append(Charts.bars("chart-metrics-" + LogValues.slug(model), "Metrics per scheme: " + model, "value", bars, 0.5, 760, 360)).append("</div>\n");
+				.append(Charts.bars("chart-metrics-" + LogValues.slug(model), "Metrics per scheme: " + model, "value", bars, 0.5, 900, 360)).append("</div>\n");
 		for (OptimizationRecord o : trace.getOptimizations()) {
 			if (RunSummary.model(o.getInput()).equals(model) && o.getRecovery() != null && o.getRecovery().getPartialQuantization() != null) {
 				s.append("<p>Accuracy recovery of ").append(Html.esc(o.getScheme())).append(": ").append(Html.esc(o.getRecovery().getPartialQuantization()))
@@ -248,7 +248,7 @@ public final class RunReport {
 				}
 			}
 			Double threshold = d.getMetric().getLiteral().equals(m.getKey()) ? d.getThreshold() : null;
-			s.append(Charts.layers(anchor + "-chart-" + n++, m.getKey() + " per layer", m.getKey(), modes, points, threshold, 460, 280));
+			s.append(Charts.layers(anchor + "-chart-" + n++, m.getKey() + " per layer", m.getKey(), modes, points, threshold, 420, 260));
 		}
 		return s.append("</div></div>\n").toString();
 	}

@@ -228,7 +228,7 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		DocumentInfo resolved = DocumentInfos.resolve(r.getDocument());
 		if (resolved.getApprovedBy().isEmpty()) {
 			String message = "the logs name no approver (Documentation Information, 'Approved by'): add approved-by \"NAME\" to the document"
-					+ (r.getDocument().getBase() != null ? " or to '" + r.getDocument().getBase().getName() + "'" : "");
+					+ (r.getDocument().getBase() != null && !r.getDocument().getBase().eIsProxy() ? " or to '" + r.getDocument().getBase().getName() + "'" : "");
 			if (DocumentInfos.approvalRequired(resolved)) {
 				error(message + "; the document says approval required", r.getDocument(), null, IssueCodes.MISSING_APPROVER);
 			} else {

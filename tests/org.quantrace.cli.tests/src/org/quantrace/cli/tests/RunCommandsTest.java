@@ -22,8 +22,8 @@ class RunCommandsTest {
 		assertEquals(0, run.exitCode(), run.err());
 		assertTrue(run.out().contains("  fiq_int8 "), run.out());
 		assertTrue(run.out().contains("report   " + out.toAbsolutePath().normalize().resolve("report.html")), run.out());
-		assertTrue(run.out().contains("logs/PhIMT0002-cnn.html (also .md, .docx)"), run.out());
-		assertTrue(run.out().contains("logs/PhIMT0003-cnn.html (also .md, .docx)"), run.out());
+		assertTrue(run.out().contains("logs/PhIMT0002-cnn.html (also .md, .docx, .pdf)"), run.out());
+		assertTrue(run.out().contains("logs/PhIMT0003-cnn.html (also .md, .docx, .pdf)"), run.out());
 		assertTrue(run.out().endsWith("Accepted.\n"), run.out());
 		assertTrue(run.err().contains("calibrating (minmax): 300/300 samples"), "progress on stderr: " + run.err());
 

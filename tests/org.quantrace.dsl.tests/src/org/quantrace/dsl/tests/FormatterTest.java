@@ -84,7 +84,7 @@ class FormatterTest {
 	@Test
 	void aDocumentBlockIsLaidOutOneClausePerLine() {
 		String formatted = format("""
-					document acme{project "P" approved-by "A","B" history "1.0"   2026 / 11 / 01 "First" approval   required}""");
+					document acme{project "P" approved-by "A","B" history "1.0"   2026/11/01 "First" approval   required}""");
 		assertEquals("""
 					document acme {
 						project "P"

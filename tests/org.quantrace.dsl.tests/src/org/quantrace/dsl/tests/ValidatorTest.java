@@ -144,7 +144,7 @@ class ValidatorTest {
 	@Test
 	void aProjectDeclaresItsDocumentOnceAndEachRecipeRefinesIt() throws IOException {
 		Files.writeString(dir.resolve("project.qr"), """
-				document project {
+				document consortium {
 					project "Safe and Explainable Critical Embedded Systems based on AI"
 					approved-by "I. Agirre"
 					approval required
@@ -157,7 +157,7 @@ class ValidatorTest {
 				import "project.qr"
 				recipe r {
 					model m "m.onnx"
-					document extends project {
+					document extends consortium {
 						version 1.1
 						history "1.1" 2026/11/20 "Re-run with entropy calibration"
 					}

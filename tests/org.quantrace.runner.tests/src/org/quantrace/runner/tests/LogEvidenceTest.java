@@ -129,9 +129,10 @@ class LogEvidenceTest {
 
 	private static void checkIo(String scheme, List<String> precision, String kind, ValueInfoProto v, Optional<Node> qdq, Graph g) {
 		String type = elementType(v.getType().getTensorType().getElemType());
-		String line = precision.stream().filter(l -> l.startsWith(kind + " " + v.getName() + ":")).findFirst()
+		String prefix = kind + " '" + v.getName() + "': ";
+		String line = precision.stream().filter(l -> l.startsWith(prefix)).findFirst()
 				.orElseThrow(() -> new AssertionError(scheme + ": no precision line for " + kind + " " + v.getName() + ": " + precision));
-		assertTrue(line.startsWith(kind + " " + v.getName() + ": " + type), scheme + ": " + line + " but the model's " + kind + " is " + type);
+		assertTrue(line.startsWith(prefix + type), scheme + ": " + line + " but the model's " + kind + " is " + type);
 		if (!type.equals("float32")) {
 			Params p = params(g, qdq.orElseThrow(() -> new AssertionError(scheme + ": integer " + kind + " " + v.getName() + " without Q/DQ")));
 			String[] sz = line.substring(line.indexOf("s = ") + 4).split(", z = ");
@@ -176,19 +177,21 @@ class LogEvidenceTest {
 	private static List<Logged> appendix(String scheme) {
 		int start = find("id=\"optimization-" + scheme.replace('_', '-') + "-tensors\"");
 		List<String> header = cells(log.get(start + 2));
-		assertEquals(List.of("tensor", "role", "node", "type", "scheme", "granularity", "range min", "range max", "scale", "zero point"), header);
+		assertEquals(List.of("tensor", "role", "node", "type", "scheme", "granularity", "range", "scale", "zero point"), header);
 		List<Logged> rows = new ArrayList<>();
 		for (String line : log.subList(start + 4, log.size())) {
 			if (!line.startsWith("|")) {
 				break;
 			}
 			List<String> c = cells(line);
-			String[] s = c.get(8).split(" ");
+			String[] s = c.get(7).split(" ");
 			float[] scales = new float[s.length];
 			for (int i = 0; i < s.length; i++) {
 				scales[i] = Float.parseFloat(s[i]);
 			}
-			long[] zeros = Arrays.stream(c.get(9).split(" ")).mapToLong(Long::parseLong).toArray();
+			String z = c.get(8);
+			long[] zeros = z.contains(" ×") ? java.util.stream.LongStream.generate(() -> Long.parseLong(z.substring(0, z.indexOf(" ×"))))
+					.limit(Integer.parseInt(z.substring(z.indexOf('×') + 1))).toArray() : Arrays.stream(z.split(" ")).mapToLong(Long::parseLong).toArray();
 			rows.add(new Logged(c.get(0), c.get(1), c.get(3), scales, zeros));
 		}
 		return rows;

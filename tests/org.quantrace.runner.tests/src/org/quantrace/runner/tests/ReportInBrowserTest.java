@@ -28,8 +28,9 @@ class ReportInBrowserTest {
 
 	private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-	private static final String LINKS = "JSON.stringify(Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"
-			+ ".concat(Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('xlink:href') || a.getAttributeNS('http://www.w3.org/1999/xlink','href')).filter(x => x)))";
+	/** Every link target, resolved: HTML anchors and the lineage diagram's SVG anchors (whose href is not a string). */
+	private static final String LINKS = "JSON.stringify(Array.from(document.querySelectorAll('a')).map(a => a.getAttribute('href') || a.getAttribute('xlink:href'))"
+			+ ".filter(h => h).map(h => new URL(h, document.baseURI).href))";
 
 	@Test
 	void everyLinkOfTheReportLandsOnSomethingThatExists() throws Exception {
@@ -72,7 +73,7 @@ class ReportInBrowserTest {
 			browser.open(report.toUri().toString());
 			byte[] png = browser.fullPageScreenshot(1400);
 			assertTrue(png.length > 50_000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "a PNG screenshot");
-			Path shot = TestData.path("tests/org.quantrace.runner.tests/target/report-screenshot.png");
+			Path shot = TestData.root().resolve("tests/org.quantrace.runner.tests/target/report-screenshot.png");
 			Files.createDirectories(shot.getParent());
 			Files.write(shot, png);
 		}
