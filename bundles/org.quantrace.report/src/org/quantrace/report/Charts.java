@@ -146,6 +146,7 @@ final class Charts {
 		SVGGraphics2D g = new SVGGraphics2D(width, height);
 		g.setDefsKeyPrefix(id + "-");
 		chart.draw(g, new Rectangle2D.Double(0, 0, width, height));
-		return g.getSVGElement(id);
+		// a viewBox lets the page scale the chart to its column instead of clipping it
+		return g.getSVGElement(id, true, new org.jfree.svg.ViewBox(0, 0, width, height), null, null);
 	}
 }

@@ -122,7 +122,7 @@ final class DocxLog {
 					XWPFParagraph p = doc.createParagraph();
 					boolean toc = !h.anchor().equals("documentation-information");
 					p.setStyle(toc ? "Heading" + h.level() : "Subtitle");
-					if (!freshPage && (LogDocument.startsPage(blocks, i) || h.appendix() && landscape)) {
+					if (!freshPage && LogDocument.startsPage(blocks, i)) {
 						p.setPageBreak(true);
 					}
 					p.createRun().setText(h.full());

@@ -13,8 +13,8 @@ public record LogDocument(String code, String title, String fileName, java.util.
 
 	/**
 	 * Whether block {@code i} starts a new page in paged formats: section 1 (after the title page and the
-	 * contents), the first appendix, and where the page orientation changes (into or out of a run of wide
-	 * appendices). Small appendices in a row share pages.
+	 * contents), and where the page orientation changes (into or out of a run of wide appendices). Other
+	 * appendices follow on the same page when there is room.
 	 */
 	public static boolean startsPage(List<Block> blocks, int i) {
 		if (!(blocks.get(i) instanceof Heading h)) {
@@ -26,10 +26,9 @@ public record LogDocument(String code, String title, String fileName, java.util.
 		if (!h.appendix()) {
 			return false;
 		}
-		boolean firstAppendix = blocks.subList(0, i).stream().noneMatch(b -> b instanceof Heading x && x.appendix());
 		boolean wide = i + 1 < blocks.size() && blocks.get(i + 1) instanceof Grid g && g.wide();
 		boolean afterWide = i > 0 && blocks.get(i - 1) instanceof Grid g && g.wide();
-		return firstAppendix || wide != afterWide;
+		return wide != afterWide;
 	}
 
 	/** A piece of the document, in reading order. */

@@ -72,7 +72,7 @@ public final class LogValues {
 
 	/**
 	 * A value the model stores as float32, exactly: the shortest decimal that reads back as the same float
-	 * (Float.parseFloat gives the model's value), in plain notation between 1e-4 and 1e7, else as 1.234e-6.
+	 * (Float.parseFloat gives the model's value), in plain notation between 1e-3 and 1e7, else as 1.234e-6.
 	 */
 	public static String exact(double d) {
 		if (Double.isNaN(d) || Double.isInfinite(d) || d == Math.rint(d) && Math.abs(d) < 1e15) {
@@ -81,7 +81,7 @@ public final class LogValues {
 		String shortest = (double) (float) d == d ? Float.toString((float) d) : Double.toString(d);
 		java.math.BigDecimal b = new java.math.BigDecimal(shortest);
 		double a = Math.abs(d);
-		if (a >= 1e-4 && a < 1e7) {
+		if (a >= 1e-3 && a < 1e7) {
 			return b.stripTrailingZeros().toPlainString();
 		}
 		b = b.stripTrailingZeros();

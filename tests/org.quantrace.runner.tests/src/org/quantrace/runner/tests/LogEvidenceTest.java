@@ -44,8 +44,8 @@ class LogEvidenceTest {
 		log = Files.readAllLines(out.resolve("logs/PhIMT0003-cnn.md"));
 	}
 
-	/** A Q/DQ node's parameters as the model stores them. */
-	record Params(Node node, String type, float[] scales, long[] zeroPoints) {
+	/** Quantization parameters as the model stores them, with the tensor names around them and where they are. */
+	record Params(String where, List<String> names, String type, float[] scales, long[] zeroPoints) {
 	}
 
 	/** A row of the log's per-tensor appendix. */
@@ -61,6 +61,8 @@ class LogEvidenceTest {
 		for (Node n : g.nodes()) {
 			if (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear")) {
 				inModel.add(params(g, n));
+			} else if (n.opType().equals("ConvInteger") || n.opType().equals("MatMulInteger")) {
+				inModel.add(integerWeights(g, n));
 			}
 		}
 		List<Logged> logged = appendix(scheme);
@@ -69,14 +71,17 @@ class LogEvidenceTest {
 			if (l.role().equals("bias")) {
 				assertEquals("int32", l.type(), "biases are int32 in the model: " + l.tensor());
 			}
-			Optional<Params> match = inModel.stream().filter(p -> names(p.node()).stream().anyMatch(x -> x.contains(l.tensor())) && p.type().equals(l.type())
+			// an activation whose integer codes flow on unchanged (MaxPool, Flatten read them) has its parameters on a later
+			// DequantizeLinear: it must be a tensor of the model, and its values those of a Q/DQ of the model
+			boolean carried = l.role().equals("activation") && g.producer(l.tensor()).isPresent();
+			Optional<Params> match = inModel.stream().filter(p -> (carried || p.names().stream().anyMatch(x -> x.contains(l.tensor()))) && p.type().equals(l.type())
 					&& Arrays.equals(p.scales(), l.scales()) && Arrays.equals(p.zeroPoints(), l.zeroPoints())).findFirst();
 			assertTrue(match.isPresent(), scheme + ": the log's " + l.role() + " " + l.tensor() + " (" + l.type() + ", s " + Arrays.toString(l.scales()) + ", z "
 					+ Arrays.toString(l.zeroPoints()) + ") is in no QuantizeLinear/DequantizeLinear of the model");
 		}
 		for (Params p : inModel) {
 			assertTrue(logged.stream().anyMatch(l -> p.type().equals(l.type()) && Arrays.equals(p.scales(), l.scales()) && Arrays.equals(p.zeroPoints(), l.zeroPoints())),
-					scheme + ": " + p.node().opType() + " " + p.node().name() + " (" + p.type() + ", s " + Arrays.toString(p.scales()) + ", z "
+					scheme + ": " + p.where() + " (" + p.type() + ", s " + Arrays.toString(p.scales()) + ", z "
 							+ Arrays.toString(p.zeroPoints()) + ") is not in the log");
 		}
 		List<String> precision = row(scheme, "Quantization precision");
@@ -154,7 +159,27 @@ class LogEvidenceTest {
 			type = elementType(g.constant(n.input(0)).proto().getDataType());
 			zeros = new long[scales.length];
 		}
-		return new Params(n, type, scales, zeros);
+		return new Params(n.opType() + " " + n.name(), names(n), type, scales, zeros);
+	}
+
+	/**
+	 * The weights of a dynamic-range integer kernel: the int8 initializer it reads, its scales (the {@code _scale}
+	 * initializer the rescaling Mul reads) and zero points (the kernel's weight zero point input; absent means 0).
+	 */
+	private static Params integerWeights(Graph g, Node n) {
+		String weights = n.input(1);
+		Tensor codes = g.initializer(weights);
+		assertTrue(codes != null, n.name() + ": integer weights are an initializer");
+		String base = weights.endsWith("_q") ? weights.substring(0, weights.length() - 2) : weights;
+		Tensor scale = g.initializer(base + "_scale");
+		assertTrue(scale != null, n.name() + ": the weights' scales " + base + "_scale");
+		float[] scales = scale.toFloatArray();
+		long[] zeros = n.inputs().size() > 3 && !n.input(3).isEmpty() ? g.constant(n.input(3)).toLongArray() : new long[scales.length];
+		if (zeros.length == 1 && scales.length > 1) {
+			zeros = new long[scales.length]; // a scalar zero point applies to every channel (ConvInteger takes no other)
+			java.util.Arrays.fill(zeros, g.constant(n.input(3)).toLongArray()[0]);
+		}
+		return new Params(n.opType() + " " + n.name(), List.of(weights, base), elementType(codes.proto().getDataType()), scales, zeros);
 	}
 
 	private static List<String> names(Node n) {

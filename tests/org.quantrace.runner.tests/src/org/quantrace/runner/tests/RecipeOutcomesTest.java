@@ -72,7 +72,7 @@ class RecipeOutcomesTest {
 		assertTrue(verdict.matches("(?s).*\\| narrow \\| 0\\.\\d{3}↓ \\|.*"), "the evaluation table with the deck's marker: " + verdict);
 		assertTrue(verdict.matches("(?s).*\\| narrow \\| accuracy drop < 1 pt \\| \\d+(\\.\\d+)? pt \\| not met \\| rejected \\|.*"), "the criterion, what was measured, rejected: "
 				+ verdict);
-		String table = log.substring(log.indexOf("Table 1. Model optimization information"), log.indexOf("5 Acronyms"));
+		String table = log.substring(log.indexOf("Table 1. Model optimization information"), log.indexOf("id=\"acronyms\""));
 		assertTrue(table.contains("Evaluation of narrow: rejected: accuracy drop < 1 pt not met"), table);
 		try (org.apache.pdfbox.pdmodel.PDDocument pdf = org.apache.pdfbox.Loader.loadPDF(out.resolve("logs/PhIMT0003-cnn.pdf").toFile())) {
 			org.apache.pdfbox.text.PDFTextStripper text = new org.apache.pdfbox.text.PDFTextStripper();
