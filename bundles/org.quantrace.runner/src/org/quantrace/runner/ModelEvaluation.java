@@ -11,7 +11,6 @@ import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.evaluate.DebugOutputs;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.EvaluationOptions;
-import org.quantrace.engine.evaluate.EvaluationRecords;
 import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.engine.evaluate.Evaluator;
 import org.quantrace.engine.evaluate.Metrics;

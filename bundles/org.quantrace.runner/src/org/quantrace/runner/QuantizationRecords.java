@@ -1,10 +1,14 @@
-package org.quantrace.engine.quantize;
+package org.quantrace.runner;
 
 import static org.quantrace.model.TraceValues.parameter;
 
 import java.util.Map;
 
 import org.quantrace.engine.calibrate.CalibrationResult;
+import org.quantrace.engine.quantize.QuantParams;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizedTensor;
 import org.quantrace.model.recipe.Granularity;
 import org.quantrace.model.recipe.QuantizationScheme;
 import org.quantrace.model.recipe.QuantizationTechnique;
