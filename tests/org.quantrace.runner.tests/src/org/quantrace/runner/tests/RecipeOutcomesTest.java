@@ -87,6 +87,39 @@ class RecipeOutcomesTest {
 		assertTrue(narrow.get("accepted").asBoolean(), narrow.toString());
 	}
 
+	/** Issue 16, item 3: the record of a recovered variant says, like any other, what reproduces it exactly. */
+	@Test
+	void aRecoveredVariantKeepsItsReproducibilityRecord() throws IOException {
+		Path recipe = Runs.recipe(example, "recover-again.qr", "recipe recovery {\n" + DATA + NARROW
+				+ "\trecover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale\n}\n");
+		Path out = example.resolve("out-recover-again");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(0, o.exitCode(), "accepted after recovery: " + o.diagnostics());
+		java.util.Map<String, String> config = new java.util.LinkedHashMap<>();
+		o.trace().getOptimizations().get(0).getQuantization().getAdditionalConfiguration().forEach(p -> config.putIfAbsent(p.getKey(), p.getValue()));
+		assertEquals("narrow (extends fiq_int8)", config.get("scheme"), config.toString());
+		assertEquals("0", config.get("seed"), config.toString());
+		assertTrue(config.getOrDefault("recipe", "").endsWith("(sha256 " + org.quantrace.engine.SafeFiles.sha256(recipe) + ")"), config.toString());
+		assertTrue(config.getOrDefault("calibration data manifest", "").contains("sha256 "), config.toString());
+		assertEquals("models/cnn/narrow.onnx (sha256 " + org.quantrace.engine.SafeFiles.sha256(out.resolve("models/cnn/narrow.onnx")) + ")",
+				config.get("quantized model"), "the kept (recovered) model's hash");
+		assertEquals("node /features/features.4/Conv, node /features/features.6/Relu", config.get("exclusions"),
+				"the layers recovery left in float reproduce it");
+	}
+
+	/** Issue 16, item 4: a bin count the histogram cannot take is a validation error, not a crash in the middle of the run. */
+	@Test
+	void aBinCountTheEngineRefusesStopsTheRunBeforeItStarts() {
+		Path recipe = Runs.recipe(example, "bins.qr", "recipe odd_bins {\n" + DATA
+				+ "\tquantize odd extends fiq_int8 { calibrate percentile 99.9 bins 129 }\n\tschemes odd\n}\n");
+		Path out = example.resolve("out-bins");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(2, o.exitCode(), o.diagnostics().toString());
+		assertEquals("value-range", o.diagnostics().get(0).code());
+		assertTrue(o.diagnostics().get(0).message().contains("129"), o.diagnostics().get(0).message());
+		assertFalse(Files.exists(out));
+	}
+
 	@Test
 	void anInvalidRecipeRunsNothing() {
 		Path recipe = Runs.recipe(example, "invalid.qr", "recipe invalid {\n" + DATA + "\tschemes fiq_int4\n}\n");

@@ -4,7 +4,6 @@ import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationResult;
-import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.testing.FashionMnist;
@@ -24,6 +23,6 @@ final class Records {
 	}
 
 	static QuantizationResult quantize(String scheme) {
-		return Quantizer.quantize(CNN, "fashion_mnist_cnn", QuantizationSpec.of(Schemes.preset(scheme)), CALIBRATION_DATA, Progress.NONE);
+		return Quantizer.quantize(CNN, "fashion_mnist_cnn", Schemes.preset(scheme), CALIBRATION_DATA, Progress.NONE);
 	}
 }
