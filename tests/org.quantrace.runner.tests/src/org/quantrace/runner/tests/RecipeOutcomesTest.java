@@ -43,6 +43,18 @@ class RecipeOutcomesTest {
 			""";
 
 	private static Path example;
+	private static RecipeRunner.Outcome recovered;
+
+	/** The narrow scheme recovered by partial quantization (run once, for the tests that read it). */
+	private static synchronized RecipeRunner.Outcome recovered() {
+		if (recovered == null) {
+			Path recipe = Runs.recipe(example, "recover.qr", "recipe recovery {\n" + DATA + NARROW
+					+ "\trecover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale\n}\n");
+			recovered = Runs.run(recipe, example.resolve("out-recover"));
+			assertEquals(0, recovered.exitCode(), "accepted after recovery: " + recovered.diagnostics());
+		}
+		return recovered;
+	}
 
 	@BeforeAll
 	static void copy() {
@@ -64,11 +76,8 @@ class RecipeOutcomesTest {
 
 	@Test
 	void partialQuantizationLeavesTheBrokenLayerInFloatAndIsLogged() throws IOException {
-		Path recipe = Runs.recipe(example, "recover.qr", "recipe recovery {\n" + DATA + NARROW
-				+ "\trecover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale\n}\n");
-		Path out = example.resolve("out-recover");
-		RecipeRunner.Outcome o = Runs.run(recipe, out);
-		assertEquals(0, o.exitCode(), "accepted after recovery: " + o.diagnostics());
+		RecipeRunner.Outcome o = recovered();
+		Path out = o.out();
 		OptimizationRecord opt = o.trace().getOptimizations().get(0);
 		RecoveryRecord r = opt.getRecovery();
 		assertEquals(1, r.getTrials().size(), "the worst layer first: one trial is enough");
@@ -90,11 +99,9 @@ class RecipeOutcomesTest {
 	/** Issue 16, item 3: the record of a recovered variant says, like any other, what reproduces it exactly. */
 	@Test
 	void aRecoveredVariantKeepsItsReproducibilityRecord() throws IOException {
-		Path recipe = Runs.recipe(example, "recover-again.qr", "recipe recovery {\n" + DATA + NARROW
-				+ "\trecover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale\n}\n");
-		Path out = example.resolve("out-recover-again");
-		RecipeRunner.Outcome o = Runs.run(recipe, out);
-		assertEquals(0, o.exitCode(), "accepted after recovery: " + o.diagnostics());
+		RecipeRunner.Outcome o = recovered();
+		Path out = o.out();
+		Path recipe = example.resolve("recover.qr");
 		java.util.Map<String, String> config = new java.util.LinkedHashMap<>();
 		o.trace().getOptimizations().get(0).getQuantization().getAdditionalConfiguration().forEach(p -> config.putIfAbsent(p.getKey(), p.getValue()));
 		assertEquals("narrow (extends fiq_int8)", config.get("scheme"), config.toString());
