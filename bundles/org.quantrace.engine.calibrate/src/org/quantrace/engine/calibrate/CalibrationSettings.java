@@ -47,14 +47,6 @@ public record CalibrationSettings(Method method, double percentile, double avera
 		return new CalibrationSettings(Method.PERCENTILE, p, averagingConstant, bins, batchSize, maxSamples);
 	}
 
-	public CalibrationSettings withAveragingConstant(double c) {
-		return new CalibrationSettings(method, percentile, c, bins, batchSize, maxSamples);
-	}
-
-	public CalibrationSettings withBins(int b) {
-		return new CalibrationSettings(method, percentile, averagingConstant, b, batchSize, maxSamples);
-	}
-
 	public CalibrationSettings withBatchSize(int b) {
 		return new CalibrationSettings(method, percentile, averagingConstant, bins, b, maxSamples);
 	}
