@@ -57,6 +57,7 @@ public final class RecipeRunner {
 			Path out = folder.path();
 			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
 			TraceAssembler trace = new TraceAssembler(model, out);
+			trace.recipeInputs(ctx);
 			Outputs.write(out.resolve("recipe").resolve(recipeFile.getFileName().toString()), text);
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
@@ -70,6 +71,7 @@ public final class RecipeRunner {
 					runModel(ctx, m, mine, options, out, trace);
 				}
 			}
+			trace.datasetInputs(ctx);
 			List<Path> documents = Outputs.writeAll(model, out);
 			folder.commit();
 			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
@@ -81,6 +83,7 @@ public final class RecipeRunner {
 			TraceAssembler trace) {
 		ModelRun run = new ModelRun(ctx, m, options, out, trace);
 		run.runFloatChain();
+		trace.modelInputs(ctx, m, run.source());
 		for (QuantizationConfig s : schemes) {
 			run.runScheme(s);
 		}
