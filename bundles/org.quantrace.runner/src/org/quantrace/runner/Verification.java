@@ -99,9 +99,14 @@ public final class Verification {
 
 	/** @throws InvalidInputException when {@code out} is not the output folder of a run (no folder, no or no readable trace.xmi) */
 	public static Result verify(Path out, Options options) {
-		Path dir = out.toAbsolutePath().normalize();
-		if (!Files.isDirectory(dir)) {
+		if (!Files.isDirectory(out)) {
 			throw new InvalidInputException(out + ": not a folder", "give the output folder of quantrace run (quantrace-out/RECIPE by default)");
+		}
+		Path dir;
+		try {
+			dir = out.toRealPath(); // the folder the user named, wherever a link to it points; links inside it are not followed
+		} catch (IOException e) {
+			throw new InvalidInputException(out + ": cannot be read (" + e.getMessage() + ")", "check the folder is readable");
 		}
 		Path file = dir.resolve(Outputs.TRACE);
 		if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {

@@ -20,8 +20,11 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  */
 final class Quantizations {
 
-	/** One quantization the model applies: integer type, scales and zero points, and the channel axis (null: per tensor). */
-	record Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis) {
+	/**
+	 * One quantization the model applies: integer type, scales and zero points, the channel axis (null: per
+	 * tensor), and for stored data (weights, biases) the initializer holding the integer codes.
+	 */
+	record Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes) {
 
 		/** Zero points at the middle of the type (0, or 128 for uint8): symmetric. */
 		boolean symmetric() {
@@ -157,7 +160,7 @@ final class Quantizations {
 		List<Float> sv = floats(s);
 		List<Long> zv = zero == null ? Collections.nCopies(sv.size(), 0L) : longs(zero);
 		Integer axis = sv.size() > 1 ? (kernel.getOpType().equals("ConvInteger") ? 0 : w.dims().length - 1) : null;
-		return new Params(w.dataType(), sv, zv, axis);
+		return new Params(w.dataType(), sv, zv, axis, kernel.getInput(1));
 	}
 
 	private void add(NodeProto qdq, List<Params> found) {
@@ -184,7 +187,8 @@ final class Quantizations {
 			Tensor data = m.value(qdq.getInput(0));
 			axis = (int) (a < 0 && data != null ? a + data.dims().length : a);
 		}
-		return new Params(type == null ? DataType.UNDEFINED : type, sv, zv, axis);
+		String codes = qdq.getOpType().equals("DequantizeLinear") && m.stored.containsKey(qdq.getInput(0)) ? qdq.getInput(0) : null;
+		return new Params(type == null ? DataType.UNDEFINED : type, sv, zv, axis, codes);
 	}
 
 	/**

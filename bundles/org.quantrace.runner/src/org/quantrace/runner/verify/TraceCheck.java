@@ -119,13 +119,21 @@ final class TraceCheck implements DocumentCheck {
 				continue;
 			}
 			List<Mismatch> best = null;
+			Quantizations.Params held = null;
 			for (Quantizations.Params p : candidates) {
 				List<Mismatch> differences = compare(where, t, p);
 				if (best == null || differences.size() < best.size()) {
 					best = differences;
+					held = p;
 				}
 			}
 			found.addAll(best);
+			if (best.isEmpty() && stored && held.codes() != null && input != null && input.value(t.getTensor()) != null) {
+				String codes = WeightCodes.check(input.value(t.getTensor()), f.value(held.codes()), held);
+				if (codes != null) {
+					found.add(new Mismatch(DOCUMENT, where + " codes", "the float model's " + t.getTensor() + " quantized", codes));
+				}
+			}
 			if (t.getRole() == TensorRole.WEIGHT && best.isEmpty()) {
 				same(found, DOCUMENT, where + " against weightPrecision", q.getWeightPrecision().getLiteral(), t.getPrecision().getLiteral());
 			}

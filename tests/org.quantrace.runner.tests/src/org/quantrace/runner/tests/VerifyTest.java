@@ -331,6 +331,24 @@ class VerifyTest {
 		assertTrue(p.what().contains(", " + before + ", ") && p.what().contains(", " + (before * 1.5f) + ", "), p.what());
 	}
 
+	/** Same types, scales, zero points, size: only the weights changed (one layer's set to zero), every hash recomputed. */
+	@Test
+	void weightsThatAreNotTheFloatModelsQuantizedAreFound() throws IOException {
+		Path out = out("zeroed");
+		Path model = out.resolve("models/cnn/fiq_int8.onnx");
+		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
+		var graph = m.getGraph().toBuilder();
+		int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf("features.4.weight_bn_folded_q");
+		TensorProto w = graph.getInitializer(i);
+		graph.setInitializer(i, w.toBuilder().setRawData(ByteString.copyFrom(new byte[w.getRawData().size()])));
+		Tampering.replaceModel(out, "models/cnn/fiq_int8.onnx", m.toBuilder().setGraph(graph).build().toByteArray());
+		Verification.Result r = verify(out);
+		assertEquals(1, r.problems().size(), r.problems().toString());
+		assertTrue(r.problems().get(0).what().startsWith("optimization OPT-FASHION-CNN-1/cnn/fiq_int8 tensor features.4.weight_bn_folded (weight) codes: "
+				+ "says the float model's features.4.weight_bn_folded quantized, re-derived "), r.problems().toString());
+		assertTrue(r.problems().get(0).what().contains(" of 4608 codes are not the float model's weights quantized"), r.problems().toString());
+	}
+
 	@Test
 	void deepRunsTheEvaluationsAgainAndFindsAForgedMetric() throws IOException {
 		Path out = out("deep");
