@@ -349,6 +349,40 @@ class VerifyTest {
 		assertTrue(r.problems().get(0).what().contains(" of 4608 codes are not the float model's weights quantized"), r.problems().toString());
 	}
 
+	/** A recovered variant (a layer left in float): verify agrees with its record, and finds the layer's state when the trace is edited. */
+	@Test
+	void aLayerLeftInFloatIsReDerivedAsFloat() throws IOException {
+		Path ex = Tampering.copy(example, TestData.tempDir("recovered").resolve("fashion-mnist"));
+		Path recipe = Runs.recipe(ex, "recover.qr", """
+				recipe recovery {
+					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+					dataset calib "data/calibration" role calibration labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation labels "data/labels.json"
+					preprocess { grayscale scale 1/255 }
+					convert { }
+					quantize narrow extends fiq_int8 {
+						layer "/features/features.4/Conv" { range 0 to 0.2 }
+					}
+					schemes narrow
+					evaluate on eval
+					accept when accuracy drop < 1 pt
+					recover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale
+				}
+				""");
+		Path out = ex.resolve("out-recovered");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Verification.Result fresh = verify(out);
+		assertTrue(fresh.passed(), fresh.problems().toString());
+		String layer = "<layers node=\"/features/features.4/Conv\" opType=\"Conv\" layerIndex=\"3\"";
+		String trace = Tampering.read(out.resolve("trace.xmi"));
+		int at = trace.lastIndexOf(layer); // the recovered model's record
+		Tampering.write(out.resolve("trace.xmi"), trace.substring(0, at) + layer + " quantized=\"true\"" + trace.substring(at + layer.length()));
+		Tampering.resum(out);
+		assertTrue(verify(out).problems().contains(new Problem("trace.xmi",
+				"optimization recovery-optimization/cnn/narrow layer /features/features.4/Conv (Conv): says quantized, re-derived float")),
+				verify(out).problems().toString());
+	}
+
 	@Test
 	void deepRunsTheEvaluationsAgainAndFindsAForgedMetric() throws IOException {
 		Path out = out("deep");
