@@ -134,19 +134,7 @@ public final class Verification {
 	// ------------------------------------------------------------------ the folder
 
 	private void folder() {
-		Set<String> files = new java.util.TreeSet<>();
-		try (Stream<Path> all = Files.walk(dir)) { // does not follow links
-			for (Path p : all.toList()) {
-				String rel = relative(p);
-				if (Files.isSymbolicLink(p)) {
-					problems.add(new Problem(rel, "a symbolic link: a run writes none, and verify does not follow it"));
-				} else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-					files.add(rel);
-				}
-			}
-		} catch (IOException e) {
-			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", "check the folder is readable");
-		}
+		Set<String> files = files();
 		Map<String, String> sums = list(Outputs.SUMS, files);
 		if (options.expect() != null) { // the one value the user kept outside the folder: it binds every file
 			String fingerprint = files.contains(Outputs.SUMS) ? hash(Outputs.SUMS) : "missing";
@@ -155,14 +143,7 @@ public final class Verification {
 						+ " you kept: files were changed, added or removed since"));
 			}
 		}
-		Set<String> documents = new LinkedHashSet<>();
-		for (String d : trace.getDocuments()) {
-			if (DOCUMENT.matcher(d).matches()) {
-				documents.add(d);
-			} else {
-				problems.add(new Problem(Outputs.TRACE, "names '" + d + "' as a document made from it: no run writes such a document"));
-			}
-		}
+		Set<String> documents = documents();
 		Map<String, String> inventory = list(Outputs.INVENTORY, files);
 		for (String f : files) {
 			if (!sums.containsKey(f) && !f.equals(Outputs.SUMS) && files.contains(Outputs.SUMS)) {
@@ -174,6 +155,41 @@ public final class Verification {
 			}
 		}
 		documents.stream().filter(d -> !files.contains(d)).forEach(d -> problems.add(new Problem(d, "missing: the trace names it as written from it")));
+		recordedFiles(files);
+	}
+
+	/** Every regular file of the folder, relative; a symbolic link is a problem, never followed. */
+	private Set<String> files() {
+		Set<String> files = new java.util.TreeSet<>();
+		try (Stream<Path> all = Files.walk(dir)) { // does not follow links
+			for (Path p : all.toList()) {
+				if (Files.isSymbolicLink(p)) {
+					problems.add(new Problem(relative(p), "a symbolic link: a run writes none, and verify does not follow it"));
+				} else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+					files.add(relative(p));
+				}
+			}
+		} catch (IOException e) {
+			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", "check the folder is readable");
+		}
+		return files;
+	}
+
+	/** The documents the trace says were written from it: only names a run writes, inside the folder. */
+	private Set<String> documents() {
+		Set<String> documents = new LinkedHashSet<>();
+		for (String d : trace.getDocuments()) {
+			if (DOCUMENT.matcher(d).matches()) {
+				documents.add(d);
+			} else {
+				problems.add(new Problem(Outputs.TRACE, "names '" + d + "' as a document made from it: no run writes such a document"));
+			}
+		}
+		return documents;
+	}
+
+	/** The models and manifests the trace records in the folder are there, the manifests with the recorded hash. */
+	private void recordedFiles(Set<String> files) {
 		for (ModelArtifact a : trace.getArtifacts()) {
 			if (a.getKind() != ArtifactKind.ORIGINAL && !files.contains(a.getPath())) {
 				problems.add(new Problem(a.getPath(), "missing: the trace records it as model " + a.getId()));
@@ -292,7 +308,8 @@ public final class Verification {
 	/** A dataset's files, one by one from its manifest, and the files it would read now but did not then. */
 	private void dataset(InputFile input, Path location, String name) {
 		DatasetRecord record = trace.getDatasets().stream().filter(d -> d.getName().equals(input.getOwner())).findFirst().orElse(null);
-		if (record == null || record.getManifestPath() == null || !hashes.containsKey(record.getManifestPath())) {
+		if (record == null || record.getManifestPath() == null || !plain(record.getManifestPath())
+				|| !Files.isRegularFile(dir.resolve(record.getManifestPath()), LinkOption.NOFOLLOW_LINKS)) {
 			problems.add(new Problem(name, "no manifest of its files in the folder"));
 			return;
 		}

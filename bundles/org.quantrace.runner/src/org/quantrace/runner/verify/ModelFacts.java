@@ -52,6 +52,7 @@ public final class ModelFacts {
 	/** Every stored tensor (initializers and Constant nodes) of the main graph by name. */
 	final Map<String, TensorProto> stored = new HashMap<>();
 	final Map<String, NodeProto> producers = new HashMap<>();
+	final Map<String, NodeProto> named = new HashMap<>();
 	final Map<String, List<NodeProto>> consumers = new HashMap<>();
 	final Map<String, DataType> types;
 
@@ -65,6 +66,9 @@ public final class ModelFacts {
 		for (NodeProto n : graph.getNodeList()) {
 			constant(n).ifPresent(t -> stored.put(n.getOutput(0), t));
 			n.getOutputList().forEach(o -> producers.put(o, n));
+			if (!n.getName().isEmpty()) {
+				named.putIfAbsent(n.getName(), n);
+			}
 			n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
 		}
 		this.types = ElementTypes.infer(this);
@@ -294,7 +298,7 @@ public final class ModelFacts {
 	}
 
 	NodeProto node(String name) {
-		return name == null || name.isEmpty() ? null : graph.getNodeList().stream().filter(n -> n.getName().equals(name)).findFirst().orElse(null);
+		return name == null ? null : named.get(name);
 	}
 
 	/** A stored tensor's values (scales, zero points) through the engine's low-level tensor decoding. */
