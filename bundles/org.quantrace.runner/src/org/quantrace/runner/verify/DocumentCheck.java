@@ -9,9 +9,6 @@ import java.util.List;
  */
 public interface DocumentCheck {
 
-	/** The documents this check reads, relative to the output folder (for the report). */
-	List<String> documents(Evidence e);
-
 	/** Adds a {@link Mismatch} for every figure that does not hold. */
 	void check(Evidence e, List<Mismatch> found);
 }

@@ -73,6 +73,15 @@ public final class Evidence {
 		return (ModelFacts) o;
 	}
 
+	/** A document every run writes, as bytes; null, with a mismatch, when it is not there. */
+	public byte[] required(String document, List<Mismatch> found) {
+		byte[] bytes = document(document);
+		if (bytes == null) {
+			found.add(new Mismatch(document, "the file", "present", "missing"));
+		}
+		return bytes;
+	}
+
 	/** A document of the folder as bytes; null when it is not a plain file inside the folder. */
 	public byte[] document(String relative) {
 		Path p = out.resolve(relative).normalize();

@@ -15,8 +15,7 @@ import org.quantrace.report.EvidenceFooter;
  */
 final class LogFooterCheck implements DocumentCheck {
 
-	@Override
-	public List<String> documents(Evidence e) {
+	private static List<String> documents(Evidence e) {
 		return e.trace().getDocuments().stream().filter(d -> d.startsWith("logs/")).toList();
 	}
 

@@ -32,15 +32,9 @@ final class ReportCheck implements DocumentCheck {
 	}
 
 	@Override
-	public List<String> documents(Evidence e) {
-		return List.of(DOCUMENT);
-	}
-
-	@Override
 	public void check(Evidence e, List<Mismatch> found) {
-		byte[] bytes = e.document(DOCUMENT);
+		byte[] bytes = e.required(DOCUMENT, found);
 		if (bytes == null) {
-			found.add(new Mismatch(DOCUMENT, "the file", "present", "missing"));
 			return;
 		}
 		Map<String, List<Table>> sections = new java.util.LinkedHashMap<>();

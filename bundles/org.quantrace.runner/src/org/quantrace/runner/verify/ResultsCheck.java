@@ -25,15 +25,9 @@ final class ResultsCheck implements DocumentCheck {
 	static final String MODEL_SIZE = "model size (bytes)";
 
 	@Override
-	public List<String> documents(Evidence e) {
-		return List.of(DOCUMENT);
-	}
-
-	@Override
 	public void check(Evidence e, List<Mismatch> found) {
-		byte[] bytes = e.document(DOCUMENT);
+		byte[] bytes = e.required(DOCUMENT, found);
 		if (bytes == null) {
-			found.add(new Mismatch(DOCUMENT, "the file", "present", "missing"));
 			return;
 		}
 		JsonNode root;

@@ -31,11 +31,6 @@ final class TraceCheck implements DocumentCheck {
 	static final String DOCUMENT = "trace.xmi";
 
 	@Override
-	public List<String> documents(Evidence e) {
-		return List.of(DOCUMENT);
-	}
-
-	@Override
 	public void check(Evidence e, List<Mismatch> found) {
 		same(found, DOCUMENT, "inventorySha256", e.trace().getInventorySha256(), e.inventorySha256());
 		for (ModelArtifact a : e.trace().getArtifacts()) {

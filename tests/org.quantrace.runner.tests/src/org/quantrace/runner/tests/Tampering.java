@@ -15,6 +15,9 @@ import java.util.zip.ZipOutputStream;
 
 import org.quantrace.engine.SafeFiles;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+
 /**
  * What a hostile user does to an output folder to make verify pass over a change: copy it, edit files, and
  * recompute every hash a run wrote (SHA256SUMS, the inventory and its hash wherever a document names it, a
@@ -26,23 +29,6 @@ final class Tampering {
 	private static final List<String> DOCUMENT_PREFIXES = List.of("trace.xmi", "results.json", "report.html", "logs/", "SHA256SUMS", "INVENTORY.sha256");
 
 	private Tampering() {
-	}
-
-	/** A copy of {@code from} (a whole tree) at {@code to}. */
-	static Path copy(Path from, Path to) {
-		try (Stream<Path> all = Files.walk(from)) {
-			for (Path p : all.toList()) {
-				Path t = to.resolve(from.relativize(p).toString());
-				if (Files.isDirectory(p)) {
-					Files.createDirectories(t);
-				} else {
-					Files.copy(p, t);
-				}
-			}
-			return to;
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
 	}
 
 	static String read(Path file) {
@@ -131,6 +117,19 @@ final class Tampering {
 			replace(out.resolve("results.json"), "\"model size (bytes)\" : " + oldSize + ".0", "\"model size (bytes)\" : " + bytes.length + ".0");
 			replace(out.resolve("report.html"), String.format(java.util.Locale.ROOT, ">%,d<", oldSize), String.format(java.util.Locale.ROOT, ">%,d<", bytes.length));
 			rehashAll(out);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/** One initializer of a model changed by {@code edit}, then the model replaced as {@link #replaceModel} does. */
+	static void editInitializer(Path out, String relative, String initializer, java.util.function.UnaryOperator<TensorProto> edit) {
+		try {
+			ModelProto m = ModelProto.parseFrom(Files.readAllBytes(out.resolve(relative)));
+			var graph = m.getGraph().toBuilder();
+			int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf(initializer);
+			graph.setInitializer(i, edit.apply(graph.getInitializer(i)));
+			replaceModel(out, relative, m.toBuilder().setGraph(graph).build().toByteArray());
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}

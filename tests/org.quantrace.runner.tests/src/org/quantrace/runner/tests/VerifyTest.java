@@ -51,7 +51,7 @@ class VerifyTest {
 
 	/** A private copy of the example and its output, to tamper with. */
 	private static Path out(String name) {
-		return Tampering.copy(example, TestData.tempDir(name).resolve("fashion-mnist")).resolve("out");
+		return Runs.copy(example, TestData.tempDir(name).resolve("fashion-mnist")).resolve("out");
 	}
 
 	private static Verification.Result verify(Path out) {
@@ -178,7 +178,7 @@ class VerifyTest {
 
 	@Test
 	void aChangedExternalDataFileOfTheOriginalModelIsFound() throws IOException {
-		Path ex = Tampering.copy(example, TestData.tempDir("external").resolve("fashion-mnist"));
+		Path ex = Runs.copy(example, TestData.tempDir("external").resolve("fashion-mnist"));
 		externalize(ex.resolve("model/fashion_cnn_trained.onnx"), ex.resolve("model/external.onnx"), "external.weights");
 		Path recipe = Runs.recipe(ex, "external.qr", """
 				recipe external {
@@ -309,39 +309,30 @@ class VerifyTest {
 	@Test
 	void oneChangedScaleIsFoundAndNamed() throws IOException {
 		Path out = out("one-scale");
-		Path model = out.resolve("models/cnn/fiq_int8.onnx");
-		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
-		var graph = m.getGraph().toBuilder();
-		int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf("classifier.4.weight_scale");
-		TensorProto scale = graph.getInitializer(i);
-		java.nio.ByteBuffer b = scale.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN);
-		float[] v = new float[scale.getRawData().size() / 4];
-		b.asFloatBuffer().get(v);
-		float before = v[3];
-		v[3] = before * 1.5f;
-		java.nio.ByteBuffer changed = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-		changed.asFloatBuffer().put(v);
-		graph.setInitializer(i, scale.toBuilder().setRawData(ByteString.copyFrom(changed.array())));
-		Tampering.replaceModel(out, "models/cnn/fiq_int8.onnx", m.toBuilder().setGraph(graph).build().toByteArray());
+		float[] before = new float[1];
+		Tampering.editInitializer(out, "models/cnn/fiq_int8.onnx", "classifier.4.weight_scale", scale -> {
+			float[] v = new float[scale.getRawData().size() / 4];
+			scale.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+			before[0] = v[3];
+			v[3] *= 1.5f;
+			java.nio.ByteBuffer changed = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+			changed.asFloatBuffer().put(v);
+			return scale.toBuilder().setRawData(ByteString.copyFrom(changed.array())).build();
+		});
 		Verification.Result r = verify(out);
 		assertEquals(1, r.problems().size(), r.problems().toString());
 		Problem p = r.problems().get(0);
 		assertEquals("trace.xmi", p.file());
 		assertTrue(p.what().startsWith("optimization OPT-FASHION-CNN-1/cnn/fiq_int8 tensor classifier.4.weight (weight) scales: says ["), p.what());
-		assertTrue(p.what().contains(", " + before + ", ") && p.what().contains(", " + (before * 1.5f) + ", "), p.what());
+		assertTrue(p.what().contains(", " + before[0] + ", ") && p.what().contains(", " + (before[0] * 1.5f) + ", "), p.what());
 	}
 
 	/** Same types, scales, zero points, size: only the weights changed (one layer's set to zero), every hash recomputed. */
 	@Test
 	void weightsThatAreNotTheFloatModelsQuantizedAreFound() throws IOException {
 		Path out = out("zeroed");
-		Path model = out.resolve("models/cnn/fiq_int8.onnx");
-		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
-		var graph = m.getGraph().toBuilder();
-		int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf("features.4.weight_bn_folded_q");
-		TensorProto w = graph.getInitializer(i);
-		graph.setInitializer(i, w.toBuilder().setRawData(ByteString.copyFrom(new byte[w.getRawData().size()])));
-		Tampering.replaceModel(out, "models/cnn/fiq_int8.onnx", m.toBuilder().setGraph(graph).build().toByteArray());
+		Tampering.editInitializer(out, "models/cnn/fiq_int8.onnx", "features.4.weight_bn_folded_q",
+				w -> w.toBuilder().setRawData(ByteString.copyFrom(new byte[w.getRawData().size()])).build());
 		Verification.Result r = verify(out);
 		assertEquals(1, r.problems().size(), r.problems().toString());
 		assertTrue(r.problems().get(0).what().startsWith("optimization OPT-FASHION-CNN-1/cnn/fiq_int8 tensor features.4.weight_bn_folded (weight) codes: "
@@ -352,7 +343,7 @@ class VerifyTest {
 	/** A recovered variant (a layer left in float): verify agrees with its record, and finds the layer's state when the trace is edited. */
 	@Test
 	void aLayerLeftInFloatIsReDerivedAsFloat() throws IOException {
-		Path ex = Tampering.copy(example, TestData.tempDir("recovered").resolve("fashion-mnist"));
+		Path ex = Runs.copy(example, TestData.tempDir("recovered").resolve("fashion-mnist"));
 		Path recipe = Runs.recipe(ex, "recover.qr", """
 				recipe recovery {
 					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
