@@ -49,6 +49,27 @@ final class RecipeContext {
 		return text;
 	}
 
+	/** The recipe's file, then every file it imports (transitively, each once), as absolute paths in the order read. */
+	List<Path> sourceFiles() {
+		Set<Path> files = new LinkedHashSet<>();
+		collect((org.quantrace.model.recipe.RecipeFile) recipe.eContainer(), files);
+		return List.copyOf(files);
+	}
+
+	private static void collect(org.quantrace.model.recipe.RecipeFile file, Set<Path> files) {
+		org.eclipse.emf.ecore.resource.Resource r = file.eResource();
+		if (r == null || !r.getURI().isFile() || !files.add(Path.of(r.getURI().toFileString()).toAbsolutePath().normalize())) {
+			return;
+		}
+		for (org.quantrace.model.recipe.Import i : file.getImports()) {
+			org.eclipse.emf.common.util.URI uri = org.eclipse.emf.common.util.URI.createURI(i.getImportURI()).resolve(r.getURI());
+			org.eclipse.emf.ecore.resource.Resource imported = r.getResourceSet().getResource(uri, true);
+			if (imported != null && !imported.getContents().isEmpty()) {
+				collect((org.quantrace.model.recipe.RecipeFile) imported.getContents().get(0), files);
+			}
+		}
+	}
+
 	/** The models the recipe runs: those it declares, then the shared ones it names. */
 	List<ModelDeclaration> models() {
 		Set<ModelDeclaration> models = new LinkedHashSet<>();
@@ -96,7 +117,20 @@ final class RecipeContext {
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0);
 		// named as the recipe writes it, so records and logs carry no path of this machine
-		return Datasets.open(spec).named(d.getPath()).limit(limit);
+		Dataset data = Datasets.open(spec).named(d.getPath()).limit(limit);
+		opened.putIfAbsent(d, new Opened(d, m, data));
+		return data;
+	}
+
+	/** A dataset the run read, with the model it was read for (its preprocessing): an input the trace hashes. */
+	record Opened(DatasetDeclaration declaration, ModelDeclaration model, Dataset data) {
+	}
+
+	private final java.util.Map<DatasetDeclaration, Opened> opened = new java.util.LinkedHashMap<>();
+
+	/** Every dataset opened so far, each once, in the order first opened. */
+	List<Opened> openedDatasets() {
+		return List.copyOf(opened.values());
 	}
 
 	/** Data to check a conversion on: the calibration data, else the evaluation data (null: random inputs). */

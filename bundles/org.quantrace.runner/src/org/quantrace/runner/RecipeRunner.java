@@ -56,6 +56,7 @@ public final class RecipeRunner {
 			Path out = folder.path();
 			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
 			TraceAssembler trace = new TraceAssembler(model, out);
+			trace.recipeInputs(ctx);
 			Outputs.write(out.resolve("recipe").resolve(recipeFile.getFileName().toString()), text);
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
@@ -69,6 +70,7 @@ public final class RecipeRunner {
 					runModel(ctx, m, mine, options, out, trace);
 				}
 			}
+			trace.datasetInputs(ctx);
 			List<Path> documents = Outputs.writeAll(model, out);
 			folder.commit();
 			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
@@ -80,6 +82,7 @@ public final class RecipeRunner {
 			TraceAssembler trace) {
 		ModelRun run = new ModelRun(ctx, m, options, out, trace);
 		run.runFloatChain();
+		trace.modelInputs(ctx, m, run.source());
 		for (ResolvedScheme s : schemes) {
 			run.runScheme(s);
 		}
