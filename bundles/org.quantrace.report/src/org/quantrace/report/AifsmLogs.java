@@ -19,7 +19,8 @@ import org.quantrace.model.trace.LayerPruningRecord;
 import org.quantrace.model.trace.LayerQuantizationRecord;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.OptimizationRecord;
-import org.quantrace.model.trace.RecipeSource;
+import org.quantrace.model.trace.InputFile;
+import org.quantrace.model.trace.InputKind;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.LogDocument.Block;
@@ -71,7 +72,8 @@ public final class AifsmLogs {
 	public static List<Path> write(TraceModel trace, Path dir, Path outputRoot) {
 		TemplateMapping mapping = TemplateMapping.load();
 		List<Path> files = new ArrayList<>();
-		for (LogDocument d : documents(mapping, trace)) {
+		for (LogDocument logged : documents(mapping, trace)) {
+			LogDocument d = EvidenceFooter.appended(logged, trace);
 			files.add(MarkdownLog.write(d, dir));
 			files.add(HtmlLog.write(d, dir));
 			files.add(DocxLog.write(d, dir));
@@ -98,6 +100,11 @@ public final class AifsmLogs {
 	/** The file a model's log is written to, without extension: PhIMT0002-cnn. */
 	public static String fileName(String template, String model) {
 		return template + "-" + LogValues.slug(model);
+	}
+
+	/** Where a run keeps its copy of a recipe file named relative to the recipe's folder (a ".." of an import outside it becomes "_up_"). */
+	public static String recipeCopy(String relativePath) {
+		return "recipe/" + relativePath.replace("../", "_up_/");
 	}
 
 	/** The verified learning model as the templates name it: {@code <Model_ID>_<version>}. */
@@ -356,12 +363,14 @@ public final class AifsmLogs {
 	private static Grid reproducibility(TraceModel trace) {
 		List<List<String>> rows = new ArrayList<>();
 		rows.add(List.of("run", trace.getRunId()));
-		if (trace.getRecipeFiles().isEmpty()) {
+		if (trace.getInputFiles().stream().noneMatch(f -> f.getKind() == InputKind.RECIPE)) {
 			rows.add(List.of("recipe", trace.getRecipePath() + ", SHA-256 " + trace.getRecipeSha256()));
 		}
-		for (RecipeSource s : trace.getRecipeFiles()) {
-			rows.add(List.of(s.getPath().equals(trace.getRecipePath()) ? "recipe" : "imported file", s.getPath() + ", SHA-256 " + s.getSha256()
-					+ ", copied to " + s.getCopy()));
+		for (InputFile f : trace.getInputFiles()) {
+			if (f.getKind() == InputKind.RECIPE || f.getKind() == InputKind.IMPORT) {
+				rows.add(List.of(f.getKind() == InputKind.RECIPE ? "recipe" : "imported file", f.getPath() + ", SHA-256 " + f.getSha256() + ", copied to "
+						+ recipeCopy(f.getPath())));
+			}
 		}
 		rows.add(List.of("seed", Long.toString(trace.getSeed())));
 		rows.add(List.of("environment", trace.getEnvironment().getOs() + " " + trace.getEnvironment().getOsVersion() + " "
