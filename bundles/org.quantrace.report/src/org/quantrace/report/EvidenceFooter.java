@@ -38,10 +38,13 @@ public final class EvidenceFooter {
 		return new LogDocument(d.code(), d.title(), d.fileName(), d.date(), blocks);
 	}
 
-	/** The text of a PDF log (PDFBox's extraction, runs of white space as one space), for checks that look for a line in it. */
+	/**
+	 * The evidence line of a PDF log, from its document information (Keywords), where {@link PdfLog} puts the
+	 * evidence section's line as well as on the last page.
+	 */
 	public static String pdfText(byte[] pdf) {
 		try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
-			return new org.apache.pdfbox.text.PDFTextStripper().getText(doc).replaceAll("\\s+", " ");
+			return doc.getDocumentInformation().getKeywords();
 		} catch (java.io.IOException e) {
 			return null;
 		}

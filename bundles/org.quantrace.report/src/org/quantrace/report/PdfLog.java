@@ -62,7 +62,7 @@ final class PdfLog {
 			try (PdfBoxRenderer renderer = builder.buildPdfRenderer()) {
 				renderer.createPDFWithoutClosing();
 				stamp(doc, d, xhtml);
-				doc.save(out);
+				doc.save(out, org.apache.pdfbox.pdfwriter.compress.CompressParameters.NO_COMPRESSION); // page content stays compressed
 			}
 			return out.toByteArray();
 		} catch (IOException e) {
@@ -113,6 +113,9 @@ final class PdfLog {
 		info.setProducer("Quantrace (openhtmltopdf, Apache PDFBox)");
 		info.setCreationDate(date);
 		info.setModificationDate(date);
+		// the evidence line (the inventory's hash) also in the document information, where text-level checks read it
+		d.blocks().stream().filter(b -> b instanceof LogDocument.Grid g && g.anchor().equals("evidence-table")).map(b -> (LogDocument.Grid) b)
+				.findFirst().ifPresent(g -> info.setKeywords(g.rows().get(0).get(1)));
 		try {
 			XMPMetadata xmp = XMPMetadata.createXMPMetadata();
 			PDFAIdentificationSchema pdfa = xmp.createAndAddPDFAIdentificationSchema();
@@ -129,6 +132,9 @@ final class PdfLog {
 			basic.setCreatorTool("Quantrace");
 			AdobePDFSchema pdf = xmp.createAndAddAdobePDFSchema();
 			pdf.setProducer(info.getProducer());
+			if (info.getKeywords() != null) {
+				pdf.setKeywords(info.getKeywords()); // PDF/A: the document information and the XMP metadata say the same
+			}
 			ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 			new XmpSerializer().serialize(xmp, bytes, true);
 			PDMetadata metadata = new PDMetadata(doc);
