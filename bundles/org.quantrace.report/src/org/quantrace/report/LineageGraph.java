@@ -32,29 +32,35 @@ import org.quantrace.model.trace.TraceModel;
 import org.quantrace.model.trace.TracedElement;
 
 /**
- * A run's lineage as a laid-out graph: datasets, models and the conversion and optimization steps between
- * them (and, for the workbench, the evaluation and debug records), placed left to right by Eclipse ELK
+ * A run's lineage as a laid-out graph: datasets, models and the conversion, optimization and debug steps
+ * between them (and, for the workbench, the evaluation records), placed left to right by Eclipse ELK
  * (layered). The report draws it as SVG ({@link LineageDiagram}), the IDE with SWT: one graph, two
  * renderings. Coordinates are in pixels, the graph's origin at 0,0.
  */
 public final class LineageGraph {
 
-	/** What a box stands for; the report's style sheet names them dataset, model and step. */
+	/** What a box stands for; the report's style sheet names them dataset, model and step (conversion, optimization, debugging). */
 	public enum Kind {
-		DATASET, MODEL, STEP, EVALUATION, DEBUG
+		DATASET, MODEL, STEP, EVALUATION
 	}
 
-	/** A box: the traced element, two lines of text, the log page it links to (relative to the run folder, or null), its place. */
+	/** What an arrow says: a step's input or output or a derivation, calibration data, evaluation data, what was debugged, what an evaluation verifies. */
+	public enum EdgeKind {
+		DERIVED, CALIBRATED, EVALUATED, DEBUGGED, VERIFIES
+	}
+
+	/** A box: the traced element, two lines of text, where it links to in the report (relative to the run folder), its place. */
 	public record Node(TracedElement element, Kind kind, String title, String subtitle, String href, double x, double y, double width, double height) {
 	}
 
 	/** An arrow between two boxes along {@code points} (start, bends, end); its label (null when unlabelled) centred at labelX, labelY. */
-	public record Edge(TracedElement source, TracedElement target, String label, boolean dashed, List<double[]> points, double labelX, double labelY) {
+	public record Edge(TracedElement source, TracedElement target, EdgeKind kind, String label, List<double[]> points, double labelX, double labelY) {
 	}
 
 	/**
-	 * What to draw: {@code records} adds the evaluation and debug records as boxes (the report shows them as
-	 * tables instead); {@code labels} names every arrow by its trace link; {@code charWidth} sizes the boxes.
+	 * What to draw: {@code records} adds the evaluation records as boxes, fed by their data and pointing at the
+	 * model they verify (the report shows them as tables, and draws model-to-data arrows instead);
+	 * {@code labels} names every arrow; {@code charWidth} sizes the boxes.
 	 */
 	public record Options(boolean records, boolean labels, double charWidth) {
 		/** The report's diagram. */
@@ -109,8 +115,11 @@ public final class LineageGraph {
 		private final ElkNode graph = ElkGraphUtil.createGraph();
 		private final Map<TracedElement, ElkNode> elkNodes = new LinkedHashMap<>();
 		private final Map<ElkNode, Node> boxes = new LinkedHashMap<>();
-		private final Map<ElkEdge, TracedElement[]> ends = new LinkedHashMap<>();
-		private final List<ElkEdge> dashed = new ArrayList<>();
+		private final Map<ElkEdge, Arrow> arrows = new LinkedHashMap<>();
+
+		/** What is known of an arrow before the layout. */
+		private record Arrow(TracedElement source, TracedElement target, EdgeKind kind) {
+		}
 
 		Builder(Options options) {
 			this.options = options;
@@ -126,28 +135,43 @@ public final class LineageGraph {
 			graph.setProperty(LayeredOptions.SPACING_NODE_NODE_BETWEEN_LAYERS, options.labels() ? 60.0 : 36.0);
 
 			for (DatasetRecord d : trace.getDatasets()) {
-				add(d, Kind.DATASET, d.getName(), d.getSampleCount() + " samples", null);
+				add(d, Kind.DATASET, d.getName(), d.getSampleCount() + " samples", "#dataset-" + LogValues.slug(d.getName()));
 			}
 			for (ModelArtifact a : trace.getArtifacts()) {
 				String model = RunSummary.model(a);
-				String log = a.getScheme() != null ? AifsmLogs.fileName("PhIMT0003", model) + ".html#optimization-" + LogValues.slug(a.getScheme())
-						: a.getKind().getLiteral().equals("converted") ? AifsmLogs.fileName("PhIMT0002", model) + ".html#conversion" : null;
-				add(a, Kind.MODEL, model + " / " + a.getName(), String.format(Locale.ROOT, "%,d bytes", a.getSizeBytes()), log == null ? null : "logs/" + log);
+				OptimizationRecord made = trace.getOptimizations().stream().filter(o -> o.getOutput() == a).findFirst().orElse(null);
+				ConversionRecord converted = trace.getConversions().stream().filter(c -> c.getOutput() == a).findFirst().orElse(null);
+				String href = made != null ? "logs/" + AifsmLogs.fileName("PhIMT0003", model) + ".html#optimization-" + LogValues.slug(made.getScheme())
+						: converted != null ? "logs/" + AifsmLogs.fileName("PhIMT0002", model) + ".html#conversion" : "#" + RunReport.variantAnchor(a);
+				add(a, Kind.MODEL, model + " / " + a.getName(), String.format(Locale.ROOT, "%,d bytes", a.getSizeBytes()), href);
 			}
 			for (ConversionRecord c : trace.getConversions()) {
 				add(c, Kind.STEP, "conversion", c.getId(), "logs/" + AifsmLogs.fileName("PhIMT0002", c.getName()) + ".html#conversion");
-				edge(c.getInput(), c, "input");
-				edge(c, c.getOutput(), "output");
+				edge(c.getInput(), c, EdgeKind.DERIVED, "input");
+				edge(c, c.getOutput(), EdgeKind.DERIVED, "output");
 			}
 			for (OptimizationRecord o : trace.getOptimizations()) {
 				String model = RunSummary.model(o.getInput());
 				add(o, Kind.STEP, "optimization " + o.getScheme(), o.getId(),
 						"logs/" + AifsmLogs.fileName("PhIMT0003", model) + ".html#optimization-" + LogValues.slug(o.getScheme()));
-				edge(o.getInput(), o, "input");
-				edge(o, o.getOutput(), "output");
+				edge(o.getInput(), o, EdgeKind.DERIVED, "input");
+				edge(o, o.getOutput(), EdgeKind.DERIVED, "output");
+			}
+			for (DebugRecord d : trace.getDebugRecords()) {
+				add(d, Kind.STEP, "debug " + d.getName(), d.getSampleCount() + " samples, " + d.getMetric().getLiteral(), "#" + RunReport.debugAnchor(d));
+				edge(d.getQuantizedModel(), d, EdgeKind.DEBUGGED, "quantized");
+				edge(d.getFloatModel(), d, EdgeKind.DEBUGGED, "float");
+				edge(d.getDataset(), d, EdgeKind.DEBUGGED, "debug data");
 			}
 			if (options.records()) {
-				records(trace);
+				for (EvaluationRecord e : trace.getEvaluations()) {
+					String verdict = !e.isSetAccepted() ? "" : e.isAccepted() ? ", accepted" : ", REJECTED";
+					String first = e.getMetrics().isEmpty() ? e.getSampleCount() + " samples"
+							: String.format(Locale.ROOT, "%s %.4f", e.getMetrics().get(0).getName(), e.getMetrics().get(0).getValue());
+					add(e, Kind.EVALUATION, "evaluation " + (e.getModel() != null ? e.getModel().getName() : e.getName()), first + verdict,
+							e.getModel() == null ? null : "#" + RunReport.variantAnchor(e.getModel()));
+					edge(e.getDataset(), e, EdgeKind.EVALUATED, "evaluated-on");
+				}
 			}
 			for (TraceLink l : trace.getLinks()) {
 				link(trace, l);
@@ -156,40 +180,25 @@ public final class LineageGraph {
 			return read();
 		}
 
-		/** Evaluation and debug records as boxes fed by what they measured. */
-		private void records(TraceModel trace) {
-			for (EvaluationRecord e : trace.getEvaluations()) {
-				String verdict = !e.isSetAccepted() ? "" : e.isAccepted() ? ", accepted" : ", REJECTED";
-				String first = e.getMetrics().isEmpty() ? e.getSampleCount() + " samples"
-						: String.format(Locale.ROOT, "%s %.4f", e.getMetrics().get(0).getName(), e.getMetrics().get(0).getValue());
-				add(e, Kind.EVALUATION, "evaluation " + (e.getModel() != null ? e.getModel().getName() : e.getName()), first + verdict, "report.html");
-				edge(e.getDataset(), e, "evaluated-on");
-			}
-			for (DebugRecord d : trace.getDebugRecords()) {
-				add(d, Kind.DEBUG, "debug " + (d.getQuantizedModel() != null ? d.getQuantizedModel().getName() : d.getName()),
-						d.getLayers().size() + " tensor results", d.getCsvPath());
-				edge(d.getQuantizedModel(), d, "debugged");
-				edge(d.getDataset(), d, "debug data");
-			}
-		}
-
 		private void link(TraceModel trace, TraceLink l) {
 			TracedElement source = l.getSource();
 			TracedElement target = l.getTarget();
+			boolean both = elkNodes.get(source) != null && elkNodes.get(target) != null;
 			if (l.getKind() == LinkKind.DERIVED_FROM && !isStepOutput(trace, source)) {
-				edge(target, source, label(l));
-			} else if (l.getKind() == LinkKind.CALIBRATED_WITH && elkNodes.get(source) != null && elkNodes.get(target) != null) {
+				edge(target, source, EdgeKind.DERIVED, label(l));
+			} else if (l.getKind() == LinkKind.CALIBRATED_WITH && both) {
 				// calibration data feeds the optimization step that made the model, where there is one
 				OptimizationRecord step = trace.getOptimizations().stream().filter(o -> o.getOutput() == source).findFirst().orElse(null);
-				edge(target, step != null ? step : source, label(l));
-			} else if (l.getKind() == LinkKind.EVALUATED_ON && elkNodes.get(source) != null && elkNodes.get(target) != null && !options.records()) {
-				dashed.add(edge(target, source, null));
+				edge(target, step != null ? step : source, EdgeKind.CALIBRATED, label(l));
+			} else if (l.getKind() == LinkKind.EVALUATED_ON && both && !options.records()) {
+				// the model points at the data it was evaluated on: the data goes to the right, each model stays beside the step that made it
+				edge(source, target, EdgeKind.EVALUATED, label(l));
 			} else if (l.getKind() == LinkKind.VERIFIES && options.records()) {
-				dashed.add(edge(target, source, label(l)));
+				edge(target, source, EdgeKind.VERIFIES, label(l));
 			}
 		}
 
-		private String label(TraceLink l) {
+		private static String label(TraceLink l) {
 			return l.getKind().getLiteral();
 		}
 
@@ -197,29 +206,27 @@ public final class LineageGraph {
 			return trace.getConversions().stream().anyMatch(c -> c.getOutput() == e) || trace.getOptimizations().stream().anyMatch(o -> o.getOutput() == e);
 		}
 
-		private ElkNode add(TracedElement e, Kind kind, String title, String subtitle, String href) {
+		private void add(TracedElement e, Kind kind, String title, String subtitle, String href) {
 			ElkNode n = ElkGraphUtil.createNode(graph);
 			n.setIdentifier(e.getId());
 			n.setDimensions(16 + options.charWidth() * Math.max(title.length(), subtitle.length()), NODE_HEIGHT);
 			elkNodes.put(e, n);
 			boxes.put(n, new Node(e, kind, title, subtitle, href, 0, 0, 0, 0));
-			return n;
 		}
 
-		private ElkEdge edge(TracedElement source, TracedElement target, String label) {
+		private void edge(TracedElement source, TracedElement target, EdgeKind kind, String label) {
 			ElkNode s = source == null ? null : elkNodes.get(source);
 			ElkNode t = target == null ? null : elkNodes.get(target);
 			if (s == null || t == null) {
-				return null;
+				return;
 			}
 			ElkEdge e = ElkGraphUtil.createSimpleEdge(s, t);
-			ends.put(e, new TracedElement[] { source, target });
+			arrows.put(e, new Arrow(source, target, kind));
 			if (options.labels() && label != null) {
 				ElkLabel l = ElkGraphUtil.createLabel(label, e);
 				l.setDimensions(options.charWidth() * label.length() * 0.9, 12);
 				l.setProperty(CoreOptions.EDGE_LABELS_PLACEMENT, EdgeLabelPlacement.CENTER);
 			}
-			return e;
 		}
 
 		private LineageGraph read() {
@@ -230,7 +237,7 @@ public final class LineageGraph {
 			}
 			List<Edge> edges = new ArrayList<>();
 			for (ElkEdge e : graph.getContainedEdges()) {
-				TracedElement[] st = ends.get(e);
+				Arrow a = arrows.get(e);
 				for (ElkEdgeSection sec : e.getSections()) {
 					List<double[]> points = new ArrayList<>();
 					points.add(new double[] { sec.getStartX(), sec.getStartY() });
@@ -239,7 +246,7 @@ public final class LineageGraph {
 					}
 					points.add(new double[] { sec.getEndX(), sec.getEndY() });
 					ElkLabel l = e.getLabels().isEmpty() ? null : e.getLabels().get(0);
-					edges.add(new Edge(st[0], st[1], l == null ? null : l.getText(), dashed.contains(e), List.copyOf(points),
+					edges.add(new Edge(a.source(), a.target(), a.kind(), l == null ? null : l.getText(), List.copyOf(points),
 							l == null ? 0 : l.getX() + l.getWidth() / 2, l == null ? 0 : l.getY() + l.getHeight() / 2));
 				}
 			}

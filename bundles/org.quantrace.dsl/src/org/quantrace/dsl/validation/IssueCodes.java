@@ -18,6 +18,7 @@ public final class IssueCodes {
 	// declarations
 	public static final String DUPLICATE_NAME = "duplicate-name";
 	public static final String DUPLICATE_SETTING = "duplicate-setting";
+	public static final String RESERVED_NAME = "reserved-name";
 	public static final String MISSING_MODEL_PATH = "missing-model-path";
 	public static final String MISSING_DATASET_PATH = "missing-dataset-path";
 	public static final String PATH_NOT_FOUND = "path-not-found";
@@ -47,6 +48,11 @@ public final class IssueCodes {
 	public static final String DATASET_ROLE = "dataset-role";
 	public static final String NO_MODEL = "no-model";
 	public static final String VALUE_RANGE = "value-range";
+
+	// the logs as documents
+	public static final String MISSING_APPROVER = "missing-approver";
+	public static final String INVALID_DATE = "invalid-date";
+	public static final String DISSEMINATION_LEVEL = "dissemination-level";
 
 	/**
 	 * Warnings in the editor that stop a run: a file that is missing while the recipe is being written is

@@ -20,8 +20,8 @@ import org.quantrace.report.LineageGraph;
 
 /**
  * The lineage diagram drawn with SWT: the report's {@link LineageGraph} (laid out by ELK) with every record,
- * boxes coloured by kind (datasets, models, steps, evaluations, debug results), trace links as labelled
- * arrows, dashed where a record verifies a model. Click selects a box, double-click opens it, Ctrl+wheel zooms.
+ * boxes coloured by kind (datasets, models, steps, evaluations), trace links as labelled arrows coloured
+ * and dashed as in the report's legend. Click selects a box, double-click opens it, Ctrl+wheel zooms.
  */
 public final class LineageCanvas extends Canvas {
 
@@ -31,8 +31,12 @@ public final class LineageCanvas extends Canvas {
 	private static final Color MODEL = new Color(232, 245, 233);
 	private static final Color STEP = new Color(227, 236, 250);
 	private static final Color EVALUATION = new Color(243, 232, 250);
-	private static final Color DEBUG = new Color(238, 238, 238);
+	/** The report's arrow colours (its legend explains them): derived, calibrated, evaluated, debugged; and verifies. */
 	private static final Color LINE = new Color(102, 102, 119);
+	private static final Color CALIBRATED = new Color(0, 114, 178);
+	private static final Color EVALUATED = new Color(0, 158, 115);
+	private static final Color DEBUGGED = new Color(204, 121, 167);
+	private static final Color VERIFIES = new Color(142, 68, 173);
 	private static final Color BORDER = new Color(68, 68, 85);
 	private static final Color REJECTED = new Color(198, 40, 40);
 	private static final Color SELECTED = new Color(25, 118, 210);
@@ -170,9 +174,22 @@ public final class LineageCanvas extends Canvas {
 	}
 
 	private void edge(GC gc, LineageGraph.Edge e) {
-		gc.setForeground(LINE);
+		Color colour = switch (e.kind()) {
+		case DERIVED -> LINE;
+		case CALIBRATED -> CALIBRATED;
+		case EVALUATED -> EVALUATED;
+		case DEBUGGED -> DEBUGGED;
+		case VERIFIES -> VERIFIES;
+		};
+		gc.setForeground(colour);
+		gc.setBackground(colour);
 		gc.setLineWidth(1);
-		gc.setLineStyle(e.dashed() ? SWT.LINE_DASH : SWT.LINE_SOLID);
+		gc.setLineStyle(switch (e.kind()) {
+		case DERIVED -> SWT.LINE_SOLID;
+		case CALIBRATED -> SWT.LINE_DASH;
+		case EVALUATED, VERIFIES -> SWT.LINE_DOT;
+		case DEBUGGED -> SWT.LINE_DASHDOT;
+		});
 		List<double[]> p = e.points();
 		int[] xy = new int[p.size() * 2];
 		for (int i = 0; i < p.size(); i++) {
@@ -194,10 +211,9 @@ public final class LineageCanvas extends Canvas {
 
 	private static void arrowHead(GC gc, int x1, int y1, int x2, int y2) {
 		double angle = Math.atan2(y2 - y1, x2 - x1);
-		int size = 7;
+		int size = 7; // filled with the edge's colour
 		int[] head = { x2, y2, (int) (x2 - size * Math.cos(angle - 0.4)), (int) (y2 - size * Math.sin(angle - 0.4)),
 				(int) (x2 - size * Math.cos(angle + 0.4)), (int) (y2 - size * Math.sin(angle + 0.4)) };
-		gc.setBackground(LINE);
 		gc.fillPolygon(head);
 	}
 
@@ -228,7 +244,6 @@ public final class LineageCanvas extends Canvas {
 		case MODEL -> MODEL;
 		case STEP -> STEP;
 		case EVALUATION -> EVALUATION;
-		case DEBUG -> DEBUG;
 		};
 	}
 }

@@ -110,7 +110,9 @@ public final class TraceNavigation {
 
 	/** The recipe line that declared what {@code e} records (model, dataset, scheme, step). */
 	public ITextEditor declaration(TracedElement e) throws CoreException {
-		Path recipe = trace.getRecipePath() == null ? null : runFolder.resolve(trace.getRecipePath()).normalize();
+		// the recipe's folder is recorded relative to the run folder, the recipe relative to its folder
+		Path folder = runFolder.resolve(trace.getRecipeFolder() == null ? "" : trace.getRecipeFolder());
+		Path recipe = trace.getRecipePath() == null ? null : folder.resolve(trace.getRecipePath()).normalize();
 		if (recipe == null || !Files.isRegularFile(recipe)) {
 			recipe = recipeCopy();
 		}

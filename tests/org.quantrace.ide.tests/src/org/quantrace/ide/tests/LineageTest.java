@@ -90,7 +90,7 @@ class LineageTest {
 		assertEquals(2 + 7 + 1 + 4 + 6 + 1, drawn.size(), "the example: 2 datasets, 7 models, 1 conversion, 4 optimizations, 6 evaluations, 1 debug run");
 		Set<String> labels = new HashSet<>();
 		graph.edges().forEach(e -> labels.add(e.label()));
-		assertTrue(labels.containsAll(Set.of("input", "output", "calibrated-with", "evaluated-on", "verifies", "debugged")), labels.toString());
+		assertTrue(labels.containsAll(Set.of("input", "output", "calibrated-with", "evaluated-on", "verifies", "quantized", "debug data")), labels.toString());
 		for (LineageGraph.Node n : graph.nodes()) { // ELK kept the boxes apart
 			for (LineageGraph.Node m : graph.nodes()) {
 				assertTrue(n == m || n.x() + n.width() <= m.x() || m.x() + m.width() <= n.x() || n.y() + n.height() <= m.y() || m.y() + m.height() <= n.y(),
