@@ -28,6 +28,7 @@ import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.quantrace.engine.inspect.InspectionText;
 import org.quantrace.engine.inspect.ModelInspector;
 import org.quantrace.ide.editor.OpenDocuments;
+import org.quantrace.ide.editor.ReadOnlyText;
 import org.quantrace.ide.editor.RecipeLanguage;
 import org.quantrace.ide.editor.navigation.RecipeEditors;
 import org.quantrace.model.recipe.ConversionStep;
@@ -105,7 +106,7 @@ public final class TraceNavigation {
 			throw new CoreException(Status.error(file + ": the model file is not there any more"));
 		}
 		String text = InspectionText.render(ModelInspector.inspect(file, true));
-		return page.openEditor(new TextInput(RunSummary.model(a) + " " + a.getName() + " (inspection)", text, file.toString()), TEXT_EDITOR);
+		return page.openEditor(new ReadOnlyText(RunSummary.model(a) + " " + a.getName() + " (inspection)", text, file.toString()), TEXT_EDITOR);
 	}
 
 	/** The recipe line that declared what {@code e} records (model, dataset, scheme, step). */

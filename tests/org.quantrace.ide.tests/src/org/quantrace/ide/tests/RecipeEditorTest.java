@@ -28,6 +28,7 @@ import org.eclipse.jface.text.hyperlink.IHyperlink;
 import org.eclipse.jface.text.hyperlink.IHyperlinkDetector;
 import org.eclipse.jface.text.source.Annotation;
 import org.eclipse.jface.text.source.ISourceViewer;
+import org.eclipse.jface.text.source.TextInvocationContext;
 import org.eclipse.jface.text.source.projection.ProjectionViewer;
 import org.eclipse.lsp4j.DocumentSymbol;
 import org.eclipse.swt.custom.StyleRange;
@@ -48,6 +49,7 @@ import org.quantrace.ide.editor.format.FormatRecipeHandler;
 import org.quantrace.ide.editor.hover.RecipeTextHover;
 import org.quantrace.ide.editor.navigation.RecipeEditors;
 import org.quantrace.ide.editor.outline.RecipeOutlinePage;
+import org.quantrace.ide.editor.quickfix.RecipeQuickAssistProcessor;
 import org.quantrace.ide.editor.validation.IssueAnnotation;
 import org.quantrace.ide.editor.validation.RecipeMarkers;
 import org.quantrace.ide.editor.validation.RecipeProblems;
@@ -138,6 +140,9 @@ class RecipeEditorTest {
 		assertEquals(at, Workbench.annotations(editor).getPosition(live).getOffset());
 		RecipeMarkers.join();
 		assertEquals(null, marker(edited, "unknown-scheme"), "no marker before the file is saved");
+		ICompletionProposal[] fixes = new RecipeQuickAssistProcessor().computeQuickAssistProposals(new TextInvocationContext((ISourceViewer) viewer(editor), at, 0));
+		assertTrue(Arrays.stream(fixes).anyMatch(f -> f.getDisplayString().equals("Did you mean 'drq'? Change 'drx' to 'drq'")),
+				"Ctrl+1 on unsaved text offers the same fixes: " + Arrays.stream(fixes).map(ICompletionProposal::getDisplayString).toList());
 
 		editor.doSave(null);
 		IMarker marker = waitFor("the marker after the save", () -> marker(edited, "unknown-scheme"), UI);

@@ -97,9 +97,4 @@ final class RecipeCompletionProposal implements ICompletionProposal, ICompletion
 	@Override
 	public void unselected(ITextViewer viewer) {
 	}
-
-	/** The label users pick the proposal by (keyword, name, metric, path). */
-	String label() {
-		return completion.label();
-	}
 }

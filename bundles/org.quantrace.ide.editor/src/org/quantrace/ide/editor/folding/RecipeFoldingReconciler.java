@@ -11,9 +11,6 @@ import org.eclipse.jface.text.IDocument;
 import org.eclipse.jface.text.IRegion;
 import org.eclipse.jface.text.ITextViewer;
 import org.eclipse.jface.text.Position;
-import org.eclipse.jface.text.reconciler.DirtyRegion;
-import org.eclipse.jface.text.reconciler.IReconcilingStrategy;
-import org.eclipse.jface.text.reconciler.IReconcilingStrategyExtension;
 import org.eclipse.jface.text.reconciler.MonoReconciler;
 import org.eclipse.jface.text.source.Annotation;
 import org.eclipse.jface.text.source.projection.ProjectionAnnotation;
@@ -23,6 +20,7 @@ import org.eclipse.lsp4j.FoldingRange;
 import org.eclipse.xtext.ide.server.folding.FoldingRangeService;
 import org.quantrace.ide.editor.OpenDocuments;
 import org.quantrace.ide.editor.RecipeLanguage;
+import org.quantrace.ide.editor.WholeTextStrategy;
 
 /**
  * Folding in the recipe editor (extension org.eclipse.ui.genericeditor.foldingReconcilers): the language
@@ -44,35 +42,11 @@ public class RecipeFoldingReconciler extends MonoReconciler {
 		}
 	}
 
-	static final class Strategy implements IReconcilingStrategy, IReconcilingStrategyExtension {
+	static final class Strategy extends WholeTextStrategy {
 		private ProjectionViewer viewer;
-		private IDocument document;
 
 		@Override
-		public void setDocument(IDocument document) {
-			this.document = document;
-		}
-
-		@Override
-		public void setProgressMonitor(org.eclipse.core.runtime.IProgressMonitor monitor) {
-		}
-
-		@Override
-		public void initialReconcile() {
-			fold();
-		}
-
-		@Override
-		public void reconcile(DirtyRegion dirtyRegion, IRegion subRegion) {
-			fold();
-		}
-
-		@Override
-		public void reconcile(IRegion partition) {
-			fold();
-		}
-
-		private void fold() {
+		protected void update() {
 			IDocument doc = document;
 			ProjectionAnnotationModel model = viewer == null ? null : viewer.getProjectionAnnotationModel();
 			if (doc == null || model == null) {
@@ -80,7 +54,7 @@ public class RecipeFoldingReconciler extends MonoReconciler {
 			}
 			String text = doc.get();
 			RecipeLanguage.Parsed p = RecipeLanguage.parse(text, OpenDocuments.fileOf(doc));
-			List<FoldingRange> ranges = RecipeLanguage.get(FoldingRangeService.class).createFoldingRanges(p.document(), p.resource(), () -> false);
+			List<FoldingRange> ranges = RecipeLanguage.get(FoldingRangeService.class).createFoldingRanges(p.document(), p.resource(), this::cancelled);
 			if (!text.equals(doc.get())) {
 				return;
 			}

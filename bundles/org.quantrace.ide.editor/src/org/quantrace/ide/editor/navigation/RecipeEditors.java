@@ -1,30 +1,26 @@
 package org.quantrace.ide.editor.navigation;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import org.eclipse.core.filesystem.EFS;
 import org.eclipse.core.resources.IFile;
-import org.eclipse.core.resources.IStorage;
 import org.eclipse.core.runtime.CoreException;
-import org.eclipse.core.runtime.IPath;
 import org.eclipse.core.runtime.Status;
-import org.eclipse.jface.resource.ImageDescriptor;
 import org.eclipse.jface.text.BadLocationException;
 import org.eclipse.jface.text.IDocument;
 import org.eclipse.lsp4j.Location;
 import org.eclipse.ui.IEditorPart;
-import org.eclipse.ui.IPersistableElement;
-import org.eclipse.ui.IStorageEditorInput;
 import org.eclipse.ui.IWorkbenchPage;
 import org.eclipse.ui.PartInitException;
 import org.eclipse.ui.PlatformUI;
 import org.eclipse.ui.ide.IDE;
 import org.eclipse.ui.texteditor.ITextEditor;
 import org.quantrace.ide.editor.OpenDocuments;
+import org.quantrace.ide.editor.ReadOnlyText;
 
 /** Opens recipes at a place: workspace files in their editor, the preset library (inside a bundle) read-only. */
 public final class RecipeEditors {
@@ -44,7 +40,7 @@ public final class RecipeEditors {
 				IFile file = OpenDocuments.workspaceFile(Path.of(uri));
 				part = file != null && file.exists() ? IDE.openEditor(page, file, true) : IDE.openEditorOnFileStore(page, EFS.getStore(uri));
 			} else {
-				part = page.openEditor(new ReadOnlyInput(uri), GENERIC_EDITOR, true);
+				part = page.openEditor(readOnly(uri), GENERIC_EDITOR, true);
 			}
 			ITextEditor editor = part == null ? null : part.getAdapter(ITextEditor.class);
 			if (editor != null) {
@@ -55,6 +51,16 @@ public final class RecipeEditors {
 		} catch (CoreException | IllegalArgumentException e) {
 			PlatformUI.getWorkbench().getDisplay().beep(); // nothing to open there
 			return null;
+		}
+	}
+
+	/** A recipe that is not a workspace file (the preset library in the language's bundle), read-only. */
+	private static ReadOnlyText readOnly(URI uri) throws CoreException {
+		try (InputStream in = uri.toURL().openStream()) {
+			String path = uri.toString();
+			return new ReadOnlyText(path.substring(path.lastIndexOf('/') + 1), new String(in.readAllBytes(), StandardCharsets.UTF_8), uri + " (read-only)");
+		} catch (IOException e) {
+			throw new CoreException(Status.error(uri + ": cannot be read", e));
 		}
 	}
 
@@ -69,73 +75,4 @@ public final class RecipeEditors {
 			// the file changed: leave the selection
 		}
 	}
-
-	/** A recipe that is not a workspace file (the preset library in the language's bundle), shown read-only. */
-	private record ReadOnlyInput(URI uri) implements IStorageEditorInput {
-		@Override
-		public IStorage getStorage() {
-			return new IStorage() {
-				@Override
-				public InputStream getContents() throws CoreException {
-					try (InputStream in = uri.toURL().openStream()) {
-						return new ByteArrayInputStream(in.readAllBytes());
-					} catch (IOException e) {
-						throw new CoreException(Status.error(uri + ": cannot be read", e));
-					}
-				}
-
-				@Override
-				public IPath getFullPath() {
-					return null;
-				}
-
-				@Override
-				public String getName() {
-					return ReadOnlyInput.this.getName();
-				}
-
-				@Override
-				public boolean isReadOnly() {
-					return true;
-				}
-
-				@Override
-				public <T> T getAdapter(Class<T> adapter) {
-					return null;
-				}
-			};
-		}
-
-		@Override
-		public boolean exists() {
-			return false;
-		}
-
-		@Override
-		public ImageDescriptor getImageDescriptor() {
-			return null;
-		}
-
-		@Override
-		public String getName() {
-			String path = uri.toString();
-			return path.substring(path.lastIndexOf('/') + 1);
-		}
-
-		@Override
-		public IPersistableElement getPersistable() {
-			return null;
-		}
-
-		@Override
-		public String getToolTipText() {
-			return uri.toString() + " (read-only)";
-		}
-
-		@Override
-		public <T> T getAdapter(Class<T> adapter) {
-			return null;
-		}
-	}
-
 }

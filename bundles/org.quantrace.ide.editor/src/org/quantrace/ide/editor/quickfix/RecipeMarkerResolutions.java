@@ -109,10 +109,6 @@ public class RecipeMarkerResolutions implements IMarkerResolutionGenerator2 {
 			return null;
 		}
 
-		RecipeFixes.Fix fix() {
-			return fix;
-		}
-
 		@Override
 		public void run(IMarker marker) {
 			if (!(marker.getResource() instanceof IFile file)) {

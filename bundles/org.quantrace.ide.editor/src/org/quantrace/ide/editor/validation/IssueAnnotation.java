@@ -9,16 +9,12 @@ public final class IssueAnnotation extends Annotation implements IQuickFixableAn
 
 	private final String code;
 	private final String message;
-	private final int offset;
-	private final int length;
 	private Boolean fixable;
 
-	IssueAnnotation(Issue issue, int offset, int length) {
+	IssueAnnotation(Issue issue) {
 		super(RecipeProblems.annotationType(issue.getSeverity()), false, RecipeProblems.text(issue));
 		this.code = RecipeProblems.code(issue);
 		this.message = issue.getMessage();
-		this.offset = offset;
-		this.length = length;
 	}
 
 	public String code() {
@@ -28,14 +24,6 @@ public final class IssueAnnotation extends Annotation implements IQuickFixableAn
 	/** The message without the code. */
 	public String message() {
 		return message;
-	}
-
-	int offset() {
-		return offset;
-	}
-
-	int length() {
-		return length;
 	}
 
 	@Override

@@ -14,16 +14,11 @@ import java.util.stream.Stream;
 
 import org.eclipse.core.resources.IMarker;
 import org.eclipse.core.runtime.CoreException;
-import org.eclipse.core.runtime.IProgressMonitor;
 import org.eclipse.core.runtime.OperationCanceledException;
 import org.eclipse.jface.text.IDocument;
 import org.eclipse.jface.text.IDocumentExtension4;
-import org.eclipse.jface.text.IRegion;
 import org.eclipse.jface.text.ITextViewer;
 import org.eclipse.jface.text.Position;
-import org.eclipse.jface.text.reconciler.DirtyRegion;
-import org.eclipse.jface.text.reconciler.IReconcilingStrategy;
-import org.eclipse.jface.text.reconciler.IReconcilingStrategyExtension;
 import org.eclipse.jface.text.reconciler.MonoReconciler;
 import org.eclipse.jface.text.source.Annotation;
 import org.eclipse.jface.text.source.AnnotationModelEvent;
@@ -38,6 +33,7 @@ import org.eclipse.xtext.validation.Issue;
 import org.quantrace.ide.editor.OpenDocuments;
 import org.quantrace.ide.editor.RecipeEditorMode;
 import org.quantrace.ide.editor.RecipeLanguage;
+import org.quantrace.ide.editor.WholeTextStrategy;
 
 /**
  * Diagnostics as you type (extension org.eclipse.ui.genericeditor.reconcilers): half a second after the
@@ -59,10 +55,8 @@ public class RecipeValidationReconciler extends MonoReconciler {
 		super.install(textViewer);
 	}
 
-	static final class Strategy implements IReconcilingStrategy, IReconcilingStrategyExtension, IAnnotationModelListener, IAnnotationModelListenerExtension {
+	static final class Strategy extends WholeTextStrategy implements IAnnotationModelListener, IAnnotationModelListenerExtension {
 		private ISourceViewer viewer;
-		private IDocument document;
-		private IProgressMonitor monitor;
 		private final List<Annotation> shown = new ArrayList<>();
 		/** The last validation: its issues, and the document's modification stamp they are for. */
 		private List<Issue> lastIssues = List.of();
@@ -70,31 +64,7 @@ public class RecipeValidationReconciler extends MonoReconciler {
 		private IAnnotationModel listening;
 
 		@Override
-		public void setDocument(IDocument document) {
-			this.document = document;
-		}
-
-		@Override
-		public void setProgressMonitor(IProgressMonitor monitor) {
-			this.monitor = monitor;
-		}
-
-		@Override
-		public void initialReconcile() {
-			validate();
-		}
-
-		@Override
-		public void reconcile(DirtyRegion dirtyRegion, IRegion subRegion) {
-			validate();
-		}
-
-		@Override
-		public void reconcile(IRegion partition) {
-			validate();
-		}
-
-		private void validate() {
+		protected void update() {
 			IDocument doc = document;
 			IAnnotationModel model = viewer == null ? null : viewer.getAnnotationModel();
 			if (doc == null || model == null || !RecipeEditorMode.inProcess()) {
@@ -105,7 +75,7 @@ public class RecipeValidationReconciler extends MonoReconciler {
 			Path file = OpenDocuments.fileOf(doc);
 			List<Issue> issues;
 			try {
-				issues = RecipeLanguage.parse(text, file).validate(() -> monitor != null && monitor.isCanceled());
+				issues = RecipeLanguage.parse(text, file).validate(this::cancelled);
 			} catch (OperationCanceledError | OperationCanceledException e) {
 				return; // the editor closed, or the text changed: nothing to show
 			}
@@ -175,7 +145,7 @@ public class RecipeValidationReconciler extends MonoReconciler {
 				if (marker != null) {
 					confirmed.add(marker);
 				} else {
-					added.put(new IssueAnnotation(i, offset, length), new Position(offset, length));
+					added.put(new IssueAnnotation(i), new Position(offset, length));
 				}
 			}
 			List<SimpleMarkerAnnotation> changed = new ArrayList<>();

@@ -1,4 +1,4 @@
-package org.quantrace.ide.lineage;
+package org.quantrace.ide.editor;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -11,8 +11,11 @@ import org.eclipse.jface.resource.ImageDescriptor;
 import org.eclipse.ui.IPersistableElement;
 import org.eclipse.ui.IStorageEditorInput;
 
-/** Text made on demand (a model's inspection), shown read-only in a text editor. */
-record TextInput(String name, String text, String tooltip) implements IStorageEditorInput {
+/**
+ * Text that is not a workspace file, shown read-only in an editor: the preset library inside the language's
+ * bundle, a model's inspection. The name's extension picks the editor's content type (presets.qr is a recipe).
+ */
+public record ReadOnlyText(String name, String text, String tooltip) implements IStorageEditorInput {
 
 	@Override
 	public IStorage getStorage() {
