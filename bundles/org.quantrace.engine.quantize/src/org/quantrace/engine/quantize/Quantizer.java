@@ -20,7 +20,6 @@ import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
 import org.quantrace.engine.runtime.InferenceSession;
-import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.engine.runtime.ShapeProbe;
 import org.quantrace.model.recipe.IOType;
 import org.quantrace.model.recipe.QuantizationTechnique;
@@ -100,7 +99,7 @@ public final class Quantizer {
 			decisions = plan.decisions();
 			tensors = writer.written;
 		}
-		checkLoads(model, modelName, spec);
+		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), d.reason(), d.weights(), d.activations())).toList();
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model));
@@ -115,12 +114,8 @@ public final class Quantizer {
 		}
 	}
 
-	private static void checkLoads(OnnxModel model, String modelName, QuantizationSpec spec) {
-		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults().withThreads(1), modelName + " (" + spec.name() + ")")) {
-			s.inputs();
-		} catch (QuantraceException e) {
-			throw new QuantraceException("the " + spec.name() + " model made from " + modelName + " does not load in ONNX Runtime: " + e.getMessage(),
-					"this is a Quantrace bug; as a workaround exclude the failing node from quantization", e);
-		}
+	private static void checkLoads(OnnxModel model, OnnxModel source, String modelName, QuantizationSpec spec) {
+		InferenceSession.requireLoads(model, "the " + spec.name() + " model made from " + modelName, source, modelName,
+				"this is a Quantrace bug; as a workaround exclude the failing node from quantization");
 	}
 }
