@@ -90,7 +90,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		OnnxModel source = OnnxModel.load(model);
 		Dataset data = calibration == null ? null : calibration.open();
 		QuantizationResult result = Quantizer.quantize(source, model.toString(), resolved, data, ConsoleProgress.forConsole(spec.commandLine().getErr()));
-		ModelOutput.write(result.model(), output);
+		CommandOutput.model(result.model(), output);
 		report(result, Files.size(model), Files.size(output), spec.commandLine().getOut());
 		return ExitCodes.OK;
 	}
