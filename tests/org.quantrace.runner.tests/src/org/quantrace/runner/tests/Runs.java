@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import org.quantrace.engine.Progress;
 import org.quantrace.runner.RecipeRunner;
@@ -35,21 +34,7 @@ final class Runs {
 
 	/** The example folder copied (models, data, recipe), so that a test may change it. */
 	static Path exampleCopy(String name) {
-		Path dir = TestData.tempDir(name).resolve("fashion-mnist");
-		Path source = TestData.example("");
-		try (Stream<Path> all = Files.walk(source)) {
-			for (Path p : all.toList()) {
-				Path to = dir.resolve(source.relativize(p).toString());
-				if (Files.isDirectory(p)) {
-					Files.createDirectories(to);
-				} else {
-					Files.copy(p, to);
-				}
-			}
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		return dir;
+		return TestData.exampleCopy(name);
 	}
 
 	/** {@code text} as a recipe file next to the example's model and data. */
