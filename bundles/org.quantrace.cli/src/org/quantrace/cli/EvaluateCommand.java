@@ -95,7 +95,7 @@ final class EvaluateCommand implements Callable<Integer> {
 			}
 		}
 		Dataset dataset = data.open();
-		EvaluationOptions options = new EvaluationOptions(batch, topK, 0.5,
+		EvaluationOptions options = new EvaluationOptions(DataOptions.atLeastOne(batch, "--batch"), DataOptions.atLeastOne(topK, "--top-k"), 0.5,
 				integerOutputs.equalsIgnoreCase("dequantized") ? EvaluationOptions.IntegerOutputs.DEQUANTIZED : EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT,
 				tolerance, base);
 		if (multilabel && dataset.size() > 0) { // checked on the first sample, before a pass over all of them

@@ -148,7 +148,7 @@ final class QuantizeCommand implements Callable<Integer> {
 					"use minmax, moving-average, percentile=P or entropy");
 			});
 		}
-		cal.setBatchSize(batch);
+		cal.setBatchSize(DataOptions.atLeastOne(batch, "--batch"));
 		cal.setSamples(calibration == null ? 0 : calibration.samples); // the dataset is cut to them already; recorded for the log
 		c.setCalibration(cal);
 		for (String e : exclude) {

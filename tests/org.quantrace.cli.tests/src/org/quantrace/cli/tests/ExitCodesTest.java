@@ -83,6 +83,24 @@ class ExitCodesTest {
 				"truncated .npy header");
 	}
 
+	/** Found trying the commands as a hostile user would: each was an internal error (70) or "failed" (3). */
+	@Test
+	void otherBadInputs() {
+		String model = TestData.example("model/fashion_cnn.onnx").toString();
+		String data = TestData.example("data/calibration").toString();
+		String labels = TestData.example("data/labels.json").toString();
+		String[][] commands = { { "evaluate", model, "--data", data, "--labels", labels, "--preprocess", "resize=-5x3" },
+				{ "evaluate", model, "--data", data, "--labels", labels, "--batch", "0" },
+				{ "quantize", model, "--scheme", "fiq-int8", "--data", data, "--batch", "0", "-o", dir.resolve("q.onnx").toString() },
+				{ "convert", model, "--opset", "999", "-o", dir.resolve("c.onnx").toString() },
+				{ "merge", TestData.example("").toString(), "-o", dir.resolve("merged").toString() }, { "validate", model }, { "run", model } };
+		for (String[] command : commands) {
+			Cli cli = Cli.run(command);
+			assertEquals(2, cli.exitCode(), String.join(" ", command) + "\n" + cli.out() + cli.err());
+			assertTrue(!cli.err().contains("internal error") && !cli.err().contains("Quantrace bug"), cli.err());
+		}
+	}
+
 	@Test
 	void anEmptyIdxFile() throws IOException {
 		Path empty = Files.write(dir.resolve("empty-idx3-ubyte"), new byte[0]);
