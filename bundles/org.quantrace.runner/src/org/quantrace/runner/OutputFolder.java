@@ -76,6 +76,8 @@ final class OutputFolder implements AutoCloseable {
 			Files.createDirectories(parent);
 		} catch (java.nio.file.FileAlreadyExistsException e) {
 			throw new InvalidInputException(target + ": cannot be made: " + e.getFile() + " is a file, not a folder", "give a path inside a folder", e);
+		} catch (java.nio.file.AccessDeniedException e) {
+			throw new InvalidInputException(target + ": cannot be made: permission denied for " + e.getFile(), "choose an output folder where you may write", e);
 		} catch (IOException e) {
 			throw new QuantraceException(target + ": cannot create the output folder (" + e.getMessage() + ")", "check the folder is writable", e);
 		}
@@ -104,10 +106,10 @@ final class OutputFolder implements AutoCloseable {
 	static void recover(Path target) throws IOException {
 		List<Path> leftovers;
 		try (Stream<Path> siblings = Files.list(target.getParent())) {
-			leftovers = siblings.filter(p -> isLeftoverOf(p, target)).sorted(Comparator.comparing(p -> !p.toString().contains(".old-"))).toList();
+			leftovers = siblings.filter(p -> leftoverKind(p, target) != null).sorted(Comparator.comparing(p -> !"old".equals(leftoverKind(p, target)))).toList();
 		}
-		for (Path p : leftovers) {
-			if (p.getFileName().toString().contains(".old-") && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+		for (Path p : leftovers) { // old outputs first: one of them comes back if the name is empty
+			if ("old".equals(leftoverKind(p, target)) && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
 				Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
 			} else {
 				delete(p);
@@ -115,13 +117,15 @@ final class OutputFolder implements AutoCloseable {
 		}
 	}
 
-	private static boolean isLeftoverOf(Path p, Path target) {
+	/** "partial" or "old" for what a dead run left beside {@code target}; null for anything else (a live run's, another name's). */
+	private static String leftoverKind(Path p, Path target) {
 		Matcher m = LEFTOVER.matcher(p.getFileName().toString());
-		if (!m.matches() || !m.group(1).equals(target.getFileName().toString())) {
-			return false;
+		if (!m.matches() || !m.group(1).equals(target.getFileName().toString()) || m.group(3).length() > 18) {
+			return null;
 		}
 		long pid = Long.parseLong(m.group(3));
-		return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+		boolean dead = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+		return dead ? m.group(2) : null;
 	}
 
 	/** Where the run writes. */

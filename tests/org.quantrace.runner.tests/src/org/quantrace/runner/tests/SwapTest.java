@@ -90,6 +90,10 @@ class SwapTest {
 			List<String> oldSums = oldRun();
 			kill(pausedAt(step));
 			assertEquals(step.equals("before-swap") ? "old" : "new", whatIsThere(oldSums), "killed at " + step);
+			if (step.equals("swapped") && Runtime.version().feature() >= 22 && System.getProperty("os.name").startsWith("Linux")) {
+				assertTrue(children().stream().anyMatch(n -> n.startsWith(".out.partial-")) && children().stream().noneMatch(n -> n.contains(".old-")),
+						"one atomic exchange: the old outputs went where the new ones were, no rename left the name empty: " + children());
+			}
 			oldRun();
 			assertEquals(List.of("out"), children(), "the next run removed what the killed one left (at " + step + ")");
 		}
