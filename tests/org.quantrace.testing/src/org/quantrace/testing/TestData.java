@@ -78,21 +78,24 @@ public final class TestData {
 
 	/** The example folder (recipe, models, data) copied into a fresh temporary folder, for a test to change or attack. */
 	public static Path exampleCopy(String name) {
-		Path dir = tempDir(name).resolve("fashion-mnist");
-		Path source = example("");
-		try (Stream<Path> all = Files.walk(source)) {
+		return copy(example(""), tempDir(name).resolve("fashion-mnist"));
+	}
+
+	/** A copy of the tree {@code from} at {@code to}; returns {@code to}. */
+	public static Path copy(Path from, Path to) {
+		try (Stream<Path> all = Files.walk(from)) {
 			for (Path p : all.toList()) {
-				Path to = dir.resolve(source.relativize(p).toString());
+				Path t = to.resolve(from.relativize(p).toString());
 				if (Files.isDirectory(p)) {
-					Files.createDirectories(to);
+					Files.createDirectories(t);
 				} else {
-					Files.copy(p, to);
+					Files.copy(p, t);
 				}
 			}
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
-		return dir;
+		return to;
 	}
 
 	/** SHA-256 of every file under {@code dir} (links not followed), by path relative to it: what a test compares before and after. */

@@ -37,6 +37,11 @@ final class Runs {
 		return TestData.exampleCopy(name);
 	}
 
+	/** A copy of the tree {@code from} at {@code to}. */
+	static Path copy(Path from, Path to) {
+		return TestData.copy(from, to);
+	}
+
 	/** {@code text} as a recipe file next to the example's model and data. */
 	static Path recipe(Path exampleDir, String name, String text) {
 		try {
