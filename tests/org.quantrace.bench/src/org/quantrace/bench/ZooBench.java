@@ -5,7 +5,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,6 +28,10 @@ import org.quantrace.testing.Zoo;
  * loads, accuracy against fp32 and torch's own PTQ, integer share of the MACs after ONNX Runtime's graph
  * optimization, speed-up over the original fp32 model at batch 1 and 64. Prints one table and writes it
  * to docs/zoo-bench.md with the issue's targets marked. Run it with {@code bench.sh zoo}.
+ * <p>
+ * Each model's rows are kept in quantrace-out/zoo-bench/results/MODEL.md with the time and load of its
+ * run; the document is assembled from the results of every zoo model, so a run with {@code --models}
+ * refreshes those models only.
  */
 public final class ZooBench {
 
@@ -82,7 +85,7 @@ public final class ZooBench {
 				bench.model(m);
 			}
 		}
-		String table = bench.markdown(header);
+		String table = bench.document(out.resolve("results"), rounds, block);
 		System.out.println();
 		System.out.println(table);
 		if (doc != null) {
@@ -92,6 +95,17 @@ public final class ZooBench {
 	}
 
 	void model(Zoo.Model m) throws Exception {
+		rows.clear();
+		failures.clear();
+		String when = String.format(Locale.ROOT, "%s, load average %.1f", java.time.LocalDateTime.now().withNano(0),
+				ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+		measure(m);
+		Path results = out.resolve("results");
+		Files.createDirectories(results);
+		Files.writeString(results.resolve(m.name() + ".md"), fragment(m.name(), when), StandardCharsets.UTF_8);
+	}
+
+	private void measure(Zoo.Model m) throws Exception {
 		Samples test = Samples.read(Zoo.testImages(), m.evaluationLabels());
 		long[] sample = test.shape();
 		System.out.printf(Locale.ROOT, "%n%s%n", m.name());
@@ -215,10 +229,74 @@ public final class ZooBench {
 				100 * (r.accuracy() - r.fp32()), r.torchPtq(), 100 * r.macs().share(), r.batch1().speedUp(), r.batch64().speedUp());
 	}
 
-	String markdown(String header) {
+	/** This model's rows, failed commands and float MACs, each section after its marker line. */
+	private String fragment(String model, String when) {
+		StringBuilder b = new StringBuilder();
+		b.append("@when ").append(model).append(": ").append(when).append('\n');
+		b.append("@rows\n");
+		for (Row r : rows) {
+			if (!r.loads()) {
+				b.append(String.format(Locale.ROOT, "| %s | %s | %d | no | %.4f | | | %.4f | | | | | %s |%n", r.model(), r.variant(), r.exit(), r.fp32(), r.torchPtq(),
+						String.join("; ", r.unmet())));
+				continue;
+			}
+			boolean convert = r.variant().equals("convert");
+			b.append(String.format(Locale.ROOT, "| %s | %s | %d | yes | %.4f | %.4f | %+.2f | %s | %s | %.1f %% | %.2f | %.2f | %s |%n", r.model(), r.variant(), r.exit(),
+					r.fp32(), r.accuracy(), 100 * (r.accuracy() - r.fp32()), convert ? "" : String.format(Locale.ROOT, "%.4f", r.torchPtq()),
+					convert ? "" : String.format(Locale.ROOT, "%+.2f", 100 * (r.accuracy() - r.torchPtq())), 100 * r.macs().share(), r.batch1().speedUp(),
+					r.batch64().speedUp(), String.join("; ", r.unmet())));
+		}
+		b.append("@failures\n");
+		for (Failure f : failures) {
+			b.append(String.format(Locale.ROOT, "- **%s**: `%s` → exit %d: %s%n", f.model(), f.command(), f.exit(), f.message().replace("|", "\\|")));
+		}
+		b.append("@float\n");
+		for (Row r : rows) {
+			if (r.variant().startsWith("fiq_int8") && r.loads()) {
+				StringBuilder s = new StringBuilder();
+				r.macs().byOp().forEach((op, macs) -> {
+					if (!IntegerMacs.isInteger(op)) {
+						s.append(s.length() == 0 ? "" : ", ").append(op).append(String.format(Locale.ROOT, " %,d", macs));
+					}
+				});
+				if (!r.macs().uncounted().isEmpty()) {
+					s.append(s.length() == 0 ? "" : "; ").append("uncounted: ").append(String.join(", ", r.macs().uncounted()));
+				}
+				b.append(String.format(Locale.ROOT, "- %s (%,d MACs per sample): %s%n", model, r.macs().integerMacs() + r.macs().floatMacs(),
+						s.length() == 0 ? "none" : s));
+			}
+		}
+		return b.toString();
+	}
+
+	/** The document, from the kept results of every zoo model. */
+	static String document(Path results, int rounds, double block) throws IOException {
+		Map<String, StringBuilder> sections = new LinkedHashMap<>();
+		for (String section : List.of("@when", "@rows", "@failures", "@float")) {
+			sections.put(section, new StringBuilder());
+		}
+		List<String> missing = new ArrayList<>();
+		for (Zoo.Model m : Zoo.models()) {
+			Path f = results.resolve(m.name() + ".md");
+			if (!Files.exists(f)) {
+				missing.add(m.name());
+				continue;
+			}
+			String section = null;
+			for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+				if (line.startsWith("@when ")) {
+					sections.get("@when").append("- ").append(line.substring(6)).append('\n');
+				} else if (sections.containsKey(line)) {
+					section = line;
+				} else if (section != null) {
+					sections.get(section).append(line).append('\n');
+				}
+			}
+		}
 		StringBuilder b = new StringBuilder();
 		b.append("# Zoo bench: Quantrace on real architectures, measured by an independent client\n\n");
-		b.append("Made by `tests/org.quantrace.bench/bench.sh zoo` on ").append(LocalDate.now()).append(" (").append(header).append(").\n");
+		b.append(String.format(Locale.ROOT, "Made by `tests/org.quantrace.bench/bench.sh zoo` (ONNX Runtime 1.29 Java, %d cores, Java %s; %d interleaved rounds "
+				+ "of %.2f s per batch size).%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rounds, block));
 		b.append("Models: `tests/data/zoo/` (see its README; provenance per model). Each model is first converted (`quantrace convert`);\n");
 		b.append("each scheme quantizes the converted model when that succeeded and ONNX Runtime loads it, else the original\n");
 		b.append("(marked \"of the original\"). Calibration: the zoo's 300 calibration images (IDX); evaluation: the 10,000\n");
@@ -232,50 +310,24 @@ public final class ZooBench {
 		b.append("  (QLinearConv, QGemm, QLinearMatMul, MatMulInteger, ConvInteger, DynamicQuantize*, ...) in the model ONNX\n");
 		b.append("  Runtime optimizes (level EXTENDED, saved with `setOptimizedModelFilePath`), shapes from a probe run.\n");
 		b.append("- **×b1, ×b64**: throughput over the original fp32 model at batch 1 and 64; two intra-op threads; both sessions\n");
-		b.append("  created once, the same batch fed again and again, the two models alternating in blocks round by round;\n");
-		b.append("  median of the per-round ratios. The machine is shared: ratios move by about ±10 % between runs.\n");
+		b.append("  created once, the same batch fed again and again, the two models alternating in blocks A B B A each round;\n");
+		b.append("  median of the per-round ratios. The machine is shared (see the load averages below): take ratios as ±15 %.\n");
 		b.append("- **unmet**: the targets of issue 13 this row misses. FIQ rows (both `fiq_float32` and `fiq_int8` compute in\n");
 		b.append("  int8): within 0.5 pt of fp32, not more than 0.2 pt below torch PTQ, integer MACs ≥ 90 % (CNNs) / ≥ 80 %\n");
 		b.append("  (transformer), speed-up at batch 64 ≥ 2× (ResNet), ≥ 1.6× (MobileNets), ≥ 1.3× (ViT). DRQ rows: not\n");
 		b.append("  slower than fp32. The `convert` row is the converted float model against the original.\n\n");
 		b.append("| model | variant | exit | ORT loads | acc fp32 | acc | Δ fp32 (pt) | torch PTQ | Δ torch (pt) | int MACs | ×b1 | ×b64 | unmet |\n");
 		b.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-		for (Row r : rows) {
-			if (!r.loads()) {
-				b.append(String.format(Locale.ROOT, "| %s | %s | %d | no | %.4f | | | %.4f | | | | | %s |%n", r.model(), r.variant(), r.exit(), r.fp32(), r.torchPtq(),
-						String.join("; ", r.unmet())));
-				continue;
-			}
-			boolean convert = r.variant().equals("convert");
-			b.append(String.format(Locale.ROOT, "| %s | %s | %d | yes | %.4f | %.4f | %+.2f | %s | %s | %.1f %% | %.2f | %.2f | %s |%n", r.model(), r.variant(), r.exit(),
-					r.fp32(), r.accuracy(), 100 * (r.accuracy() - r.fp32()), convert ? "" : String.format(Locale.ROOT, "%.4f", r.torchPtq()),
-					convert ? "" : String.format(Locale.ROOT, "%+.2f", 100 * (r.accuracy() - r.torchPtq())), 100 * r.macs().share(), r.batch1().speedUp(),
-					r.batch64().speedUp(), String.join("; ", r.unmet())));
-		}
+		b.append(sections.get("@rows"));
 		b.append("\n## Commands that failed\n\n");
-		if (failures.isEmpty()) {
-			b.append("None.\n");
+		b.append(sections.get("@failures").length() == 0 ? "None.\n" : sections.get("@failures"));
+		b.append("\n## Float MACs left in the fiq_int8 models (per sample, after ONNX Runtime's optimization)\n\n");
+		b.append(sections.get("@float"));
+		b.append("\n## When each model was measured\n\n");
+		b.append(sections.get("@when"));
+		if (!missing.isEmpty()) {
+			b.append("\nNot measured yet: ").append(String.join(", ", missing)).append(".\n");
 		}
-		for (Failure f : failures) {
-			b.append(String.format(Locale.ROOT, "- **%s**: `%s` → exit %d: %s%n", f.model(), f.command(), f.exit(), f.message().replace("|", "\\|")));
-		}
-		b.append("\n## Float MACs left, by op (per sample, in the optimized fiq_int8 model)\n\n");
-		Map<String, String> left = new LinkedHashMap<>();
-		for (Row r : rows) {
-			if (r.variant().startsWith("fiq_int8") && r.loads()) {
-				StringBuilder s = new StringBuilder();
-				r.macs().byOp().forEach((op, macs) -> {
-					if (!IntegerMacs.isInteger(op)) {
-						s.append(s.length() == 0 ? "" : ", ").append(op).append(String.format(Locale.ROOT, " %,d", macs));
-					}
-				});
-				if (!r.macs().uncounted().isEmpty()) {
-					s.append(s.length() == 0 ? "" : "; ").append("uncounted: ").append(String.join(", ", r.macs().uncounted()));
-				}
-				left.put(r.model(), s.length() == 0 ? "none" : s.toString());
-			}
-		}
-		left.forEach((model, s) -> b.append("- ").append(model).append(": ").append(s).append('\n'));
 		return b.toString();
 	}
 }

@@ -8,8 +8,8 @@ import ai.onnxruntime.OrtException;
 /**
  * Throughput of two models measured side by side: both sessions exist before the first timed run, each
  * gets the same batch (created once) again and again, and the models take turns in blocks of about
- * {@code blockSeconds} (the order alternating from round to round), so that load from other processes
- * falls on both alike. Two untimed runs start every block (the other session's threads may still spin).
+ * {@code blockSeconds / 2}, A B B A within every round, so that load from other processes and any drift
+ * fall on both alike. Two untimed runs start every block (the other session's threads may still spin).
  *
  * @param baseline   images/s of the first model, median over the rounds
  * @param candidate  images/s of the second model, median over the rounds
@@ -23,19 +23,18 @@ public record Throughput(int batch, int rounds, double baseline, double candidat
 			throw new IllegalArgumentException("need " + batch + " samples for a batch of " + batch + ", have " + data.count());
 		}
 		try (OnnxTensor a = first.tensor(data.x(), 0, batch, data.shape()); OnnxTensor b = second.tensor(data.x(), 0, batch, data.shape())) {
-			int na = iterations(first, a, blockSeconds);
-			int nb = iterations(second, b, blockSeconds);
+			int na = iterations(first, a, blockSeconds / 2);
+			int nb = iterations(second, b, blockSeconds / 2);
 			double[] ta = new double[rounds];
 			double[] tb = new double[rounds];
 			double[] ratio = new double[rounds];
 			for (int r = 0; r < rounds; r++) {
-				if (r % 2 == 0) {
-					ta[r] = block(first, a, na) * batch;
-					tb[r] = block(second, b, nb) * batch;
-				} else {
-					tb[r] = block(second, b, nb) * batch;
-					ta[r] = block(first, a, na) * batch;
-				}
+				double a1 = block(first, a, na);
+				double b1 = block(second, b, nb);
+				double b2 = block(second, b, nb);
+				double a2 = block(first, a, na);
+				ta[r] = batch * 2 * na / (na / a1 + na / a2); // runs over the time of both blocks
+				tb[r] = batch * 2 * nb / (nb / b1 + nb / b2);
 				ratio[r] = tb[r] / ta[r];
 			}
 			return new Throughput(batch, rounds, median(ta), median(tb), median(ratio));
