@@ -61,6 +61,7 @@ public final class ZooBench {
 
 	public static void main(String[] args) throws Exception {
 		List<String> only = new ArrayList<>();
+		boolean measure = true;
 		int rounds = 7;
 		double block = 0.3;
 		Path doc = TestData.root().resolve("docs/zoo-bench.md");
@@ -70,7 +71,9 @@ public final class ZooBench {
 			case "--rounds" -> rounds = Integer.parseInt(args[++i]);
 			case "--block" -> block = Double.parseDouble(args[++i]);
 			case "--doc" -> doc = args[++i].equals("none") ? null : Path.of(args[i]);
-			default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--models a,b --rounds N --block SECONDS --doc FILE|none)");
+			case "--assemble" -> measure = false;
+			default -> throw new IllegalArgumentException(
+					"unknown option " + args[i] + " (--models a,b --rounds N --block SECONDS --doc FILE|none --assemble)");
 			}
 		}
 		Path out = TestData.root().resolve("quantrace-out/zoo-bench");
@@ -81,7 +84,7 @@ public final class ZooBench {
 				ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), rounds, block);
 		System.out.println(header);
 		for (Zoo.Model m : Zoo.models()) {
-			if (only.isEmpty() || only.contains(m.name())) {
+			if (measure && (only.isEmpty() || only.contains(m.name()))) {
 				bench.model(m);
 			}
 		}

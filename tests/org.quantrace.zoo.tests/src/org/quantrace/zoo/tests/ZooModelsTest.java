@@ -51,7 +51,11 @@ class ZooModelsTest {
 	record Today(int convertExit, double drqMaxDropPt, double fiqInt8MaxDropPt) {
 	}
 
-	/** TIGHTEN: measured on the first 1,000 test images with Quantrace as of this commit (see docs/zoo-bench.md). */
+	/**
+	 * TIGHTEN: bounds that hold on the first 1,000 test images with Quantrace as of this commit. Today's losses
+	 * on all 10,000 images (docs/zoo-bench.md) are at most 0.25 pt for fiq_int8 and 0.06 pt for DRQ; the issue's
+	 * target is 0.5 pt for FIQ, and never more than 0.2 pt below torch's PTQ (checked by the bench, not here).
+	 */
 	static final Map<String, Today> TODAY = Map.of(
 			"mobilenetv2", new Today(0, 1.0, 1.0),
 			"mobilenetv3", new Today(0, 1.0, 1.0),
@@ -112,7 +116,8 @@ class ZooModelsTest {
 		assertEquals(Optional.empty(), Measure.loadError(m.onnx()));
 		double accuracy = Measure.accuracy(m.onnx(), Samples.read(Zoo.testImages(), m.evaluationLabels()));
 		assertEquals(m.torchAccuracy(), accuracy, 0.002, "ONNX Runtime vs torch on the same 10,000 images");
-		assertTrue(accuracy > (m.multilabel() ? 0.95 : 0.80), "a sensibly trained model: " + accuracy);
+		// chance: 0.10 top-1; 0.74 binary accuracy for a model that says no to every attribute
+		assertTrue(accuracy > (m.multilabel() ? 0.90 : 0.75), "a sensibly trained model: " + accuracy);
 	}
 
 	/**
