@@ -7,7 +7,6 @@ import java.util.concurrent.Callable;
 import org.eclipse.emf.common.util.URI;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.dsl.RecipeTexts;
-import org.quantrace.dsl.importer.SdkConfiguration;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.model.recipe.RecipeFile;

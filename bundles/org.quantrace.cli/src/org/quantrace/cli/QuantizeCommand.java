@@ -13,18 +13,16 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.calibrate.CalibrationSettings;
+import org.quantrace.engine.quantize.QuantType;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizationSpec.Exclusion;
+import org.quantrace.engine.quantize.QuantizationSpec.Granularity;
+import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
+import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
-import org.quantrace.model.recipe.CalibrationMethod;
-import org.quantrace.model.recipe.ExclusionKind;
-import org.quantrace.model.recipe.Granularity;
-import org.quantrace.model.recipe.Precision;
-import org.quantrace.model.recipe.QuantizationConfig;
-import org.quantrace.model.recipe.QuantizationScheme;
-import org.quantrace.model.recipe.RecipeFactory;
-import org.quantrace.model.recipe.TensorQuantization;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -85,8 +83,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() throws IOException {
-		QuantizationConfig config = config();
-		QuantizationSpec resolved = QuantizationSpec.of(config);
+		QuantizationSpec resolved = spec();
 		OnnxModel source = OnnxModel.load(model);
 		Dataset data = calibration == null ? null : calibration.open();
 		QuantizationResult result = Quantizer.quantize(source, model.toString(), resolved, data, ConsoleProgress.forConsole(spec.commandLine().getErr()));
@@ -95,86 +92,68 @@ final class QuantizeCommand implements Callable<Integer> {
 		return ExitCodes.OK;
 	}
 
-	private QuantizationConfig config() {
-		RecipeFactory f = RecipeFactory.eINSTANCE;
-		QuantizationConfig c = f.createQuantizationConfig();
-		c.setName(scheme.toLowerCase(Locale.ROOT).replace('-', '_'));
-		c.setBase(Schemes.preset(scheme));
+	/** The preset with the options given on the command line applied. */
+	private QuantizationSpec spec() {
+		QuantizationSpec.Builder b = Schemes.preset(scheme).toBuilder();
 		if (perTensor && perChannel) {
 			throw new InvalidInputException("--per-tensor and --per-channel contradict each other", "give one of them");
 		}
-		TensorQuantization w = f.createTensorQuantization();
-		if (perTensor || perChannel) {
-			w.setGranularity(perTensor ? Granularity.PER_TENSOR : Granularity.PER_CHANNEL);
-		}
-		if (weights != null) {
-			w.setPrecision(precision(weights, "--weights"));
-			if (w.getPrecision() == Precision.UINT8) {
-				w.setScheme(QuantizationScheme.ASYMMETRIC);
-			}
-		}
-		c.setWeights(w);
-		TensorQuantization a = f.createTensorQuantization();
-		if (activations != null) {
-			a.setPrecision(precision(activations, "--activations"));
-		}
-		if (symmetricActivations) {
-			a.setScheme(QuantizationScheme.SYMMETRIC);
-		}
-		c.setActivations(a);
+		QuantType w = weights == null ? null : precision(weights, "--weights");
+		b.weights(new TensorSpec(w, w == QuantType.UINT8 ? Symmetry.ASYMMETRIC : null,
+				perTensor || perChannel ? (perTensor ? Granularity.PER_TENSOR : Granularity.PER_CHANNEL) : null));
+		b.activations(new TensorSpec(activations == null ? null : precision(activations, "--activations"), symmetricActivations ? Symmetry.SYMMETRIC : null,
+				null));
 		if (reduceRange) {
-			c.setReduceRange(true);
+			b.reduceRange(true);
 		}
-		var cal = f.createCalibration();
+		CalibrationSettings cal = CalibrationSettings.minMax();
 		String m = method.toLowerCase(Locale.ROOT);
 		if (m.startsWith("percentile")) {
-			cal.setMethod(CalibrationMethod.PERCENTILE);
+			double percentile = cal.percentile();
 			if (m.contains("=")) {
 				try {
-					cal.setPercentile(Double.parseDouble(m.substring(m.indexOf('=') + 1)));
+					percentile = Double.parseDouble(m.substring(m.indexOf('=') + 1));
 				} catch (NumberFormatException e) {
 					throw new InvalidInputException("--method " + method + ": the percentile is not a number", "write e.g. --method percentile=99.99");
 				}
-				if (!(cal.getPercentile() > 0 && cal.getPercentile() <= 100)) {
+				if (!(percentile > 0 && percentile <= 100)) {
 					throw new InvalidInputException("--method " + method + ": the percentile must be in (0, 100]", "write e.g. --method percentile=99.99");
 				}
 			}
+			cal = cal.withPercentile(percentile);
 		} else {
-			cal.setMethod(switch (m) {
-			case "minmax" -> CalibrationMethod.MINMAX;
-			case "moving-average" -> CalibrationMethod.MOVING_AVERAGE;
-			case "entropy" -> CalibrationMethod.ENTROPY;
+			cal = cal.with(switch (m) {
+			case "minmax" -> CalibrationSettings.Method.MINMAX;
+			case "moving-average" -> CalibrationSettings.Method.MOVING_AVERAGE;
+			case "entropy" -> CalibrationSettings.Method.ENTROPY;
 			default -> throw new InvalidInputException("--method " + method + ": unknown calibration method",
 					"use minmax, moving-average, percentile=P or entropy");
 			});
 		}
-		cal.setBatchSize(batch);
-		cal.setSamples(calibration == null ? 0 : calibration.samples); // the dataset is cut to them already; recorded for the log
-		c.setCalibration(cal);
+		// the dataset is cut to --samples already; recorded for the log
+		b.calibration(cal.withBatchSize(batch).withMaxSamples(calibration == null ? 0 : calibration.samples));
 		for (String e : exclude) {
-			var x = f.createExclusion();
-			x.setKind(e.startsWith("op:") ? ExclusionKind.OP_TYPE : ExclusionKind.NODE);
-			x.setPattern(e.startsWith("op:") ? e.substring(3) : e);
-			c.getExclusions().add(x);
+			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null);
 		}
-		return c;
+		return b.build();
 	}
 
-	private static Precision precision(String value, String option) {
-		Precision p = Precision.get(value.toLowerCase(Locale.ROOT));
-		if (p == null) {
-			throw new InvalidInputException(option + " " + value + ": unknown precision", "use int8, uint8 or int16");
-		}
-		return p;
+	private static QuantType precision(String value, String option) {
+		return switch (value.toLowerCase(Locale.ROOT)) {
+		case "int8" -> QuantType.INT8;
+		case "uint8" -> QuantType.UINT8;
+		case "int16" -> QuantType.INT16;
+		default -> throw new InvalidInputException(option + " " + value + ": unknown precision", "use int8, uint8 or int16");
+		};
 	}
 
 	static void report(QuantizationResult r, long sizeBefore, long sizeAfter, PrintWriter out) {
 		QuantizationSpec s = r.spec();
-		out.printf(Locale.ROOT, "Scheme %s: %s, %s I/O, weights %s %s %s", s.name(), s.technique().getLiteral(), s.io().getLiteral(),
-				s.weights().precision().getLiteral(), s.weights().scheme().getLiteral(), s.weights().granularity().getLiteral());
+		out.printf(Locale.ROOT, "Scheme %s: %s, %s I/O, weights %s %s %s", s.name(), s.technique().literal(), s.io().literal(),
+				s.weights().precision().literal(), s.weights().scheme().literal(), s.weights().granularity().literal());
 		if (r.calibration() != null) {
-			out.printf(Locale.ROOT, ", activations %s %s, calibration %s on %d samples", s.activations().precision().getLiteral(),
-					s.activations().scheme().getLiteral(), r.calibration().settings().method().getLiteral(), r.calibration().samples());
+			out.printf(Locale.ROOT, ", activations %s %s, calibration %s on %d samples", s.activations().precision().literal(),
+					s.activations().scheme().literal(), r.calibration().settings().method().literal(), r.calibration().samples());
 		}
 		out.println();
 		out.println();

@@ -14,6 +14,7 @@ import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.RunSummary;
+import org.quantrace.runner.Outputs;
 import org.quantrace.runner.RecipeRunner;
 import org.quantrace.runner.RunOptions;
 import org.quantrace.runner.Shard;
@@ -76,6 +77,8 @@ final class RunCommand implements Callable<Integer> {
 		stdout.println("  results  " + outcome.out().resolve("results.json"));
 		stdout.println("  trace    " + outcome.out().resolve("trace.xmi"));
 		stdout.println(outcome.accepted() ? "Accepted." : "Rejected: a variant failed its acceptance criteria (exit code 1).");
+		// last, so that it is the line a user copies: the one value that proves later that no file of the folder changed
+		stdout.println("Fingerprint " + Outputs.fingerprint(outcome.out()) + " (keep it: quantrace verify " + outcome.out() + " --expect FINGERPRINT)");
 		return outcome.accepted() ? ExitCodes.OK : ExitCodes.REJECTED;
 	}
 

@@ -1,38 +1,53 @@
 package org.quantrace.cli;
 
-import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
 import org.quantrace.runner.Verification;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
-		description = { "Recompute every SHA-256 a run recorded: the models in its trace (outputs and originals), the dataset files in",
-				"its manifests, and every output file in SHA256SUMS. Exits 1 on any mismatch (a replaced model, a changed dataset)." })
+		description = { "Check a run's output folder: every file against SHA256SUMS and the inventory (both ways: missing and added",
+				"files), every input the run read (recipe files, models and their external data, dataset files) where the trace says",
+				"it was read, and every figure results.json, trace.xmi, report.html and the logs print about a model, re-derived from",
+				"the ONNX files. Exits 1 on any mismatch (naming the document, the field and both values), 2 if DIR is not an output." })
 final class VerifyCommand implements Callable<Integer> {
 
 	@Spec
 	CommandSpec spec;
 
-	@Parameters(paramLabel = "OUTDIR", description = "The output folder of a run.")
+	@Parameters(paramLabel = "DIR", description = "The output folder of a run.")
 	Path out;
+
+	@Option(names = "--expect", paramLabel = "FINGERPRINT",
+			description = "The fingerprint run printed last (SHA-256 of SHA256SUMS): proves no file was changed, added or removed since.")
+	String expect;
+
+	@Option(names = "--recipe", paramLabel = "RECIPE.qr",
+			description = "Where the recipe is now, when the output folder was moved or archived away from it (default: where the trace says).")
+	Path recipe;
+
+	@Option(names = "--outputs-only", description = "Check the folder alone, not the inputs (models, data) the run read.")
+	boolean outputsOnly;
+
+	@Option(names = "--deep", description = "Also run every evaluation again (same data, same preprocessing) and require the same metrics.")
+	boolean deep;
 
 	@Override
 	public Integer call() {
-		Verification.Result r;
-		try {
-			r = Verification.verify(out);
-		} catch (IOException e) {
-			throw new InvalidInputException(out + ": not the output folder of a run (" + e.getMessage() + ")", "give the folder quantrace run wrote");
-		}
-		r.problems().forEach(p -> spec.commandLine().getOut().println("MISMATCH " + p));
-		spec.commandLine().getOut().printf("%d files checked, %d mismatch%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es");
+		PrintWriter stdout = spec.commandLine().getOut();
+		Progress progress = deep ? ConsoleProgress.forConsole(spec.commandLine().getErr()) : Progress.NONE;
+		Verification.Result r = Verification.verify(out, new Verification.Options(recipe, expect, outputsOnly, deep, progress));
+		r.problems().forEach(p -> stdout.println("MISMATCH " + p));
+		r.notes().forEach(n -> stdout.println("note: " + n));
+		stdout.printf("%d files checked, %d mismatch%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es");
 		return r.passed() ? ExitCodes.OK : ExitCodes.REJECTED;
 	}
 }

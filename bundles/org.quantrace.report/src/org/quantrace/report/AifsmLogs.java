@@ -41,7 +41,8 @@ public final class AifsmLogs {
 			}
 		}
 		List<Path> files = new ArrayList<>();
-		for (LogDocument d : documents) {
+		for (LogDocument logged : documents) {
+			LogDocument d = EvidenceFooter.appended(logged, trace);
 			files.add(LogFiles.markdown(d, dir));
 			files.add(LogFiles.html(d, dir));
 			files.add(LogFiles.docx(d, dir));

@@ -41,7 +41,7 @@ public final class Merger {
 					throw new InvalidInputException(shard + ": ran another recipe (sha256 " + t.getRecipeSha256() + ") than " + shards.get(0),
 							"merge the shards of one run");
 				}
-				copyFiles(shard, out);
+				copyFiles(shard, out, t);
 				merged = merged == null ? t : join(merged, t);
 			}
 			Outputs.writeAll(merged, out);
@@ -63,6 +63,7 @@ public final class Merger {
 		java.util.function.UnaryOperator<String> move = p -> p == null || !p.startsWith("..") ? p
 				: TraceAssembler.relative(target, shard.toAbsolutePath().resolve(p).normalize());
 		t.setRecipePath(move.apply(t.getRecipePath()));
+		t.setRecipeFolder(move.apply(t.getRecipeFolder()));
 		t.getArtifacts().forEach(a -> a.setPath(move.apply(a.getPath())));
 		t.getDatasets().forEach(d -> d.setPath(move.apply(d.getPath())));
 		return t;
@@ -77,6 +78,11 @@ public final class Merger {
 		addMissing(base.getOptimizations(), other.getOptimizations(), added);
 		addMissing(base.getEvaluations(), other.getEvaluations(), added);
 		addMissing(base.getDebugRecords(), other.getDebugRecords(), added);
+		for (org.quantrace.model.trace.InputFile i : List.copyOf(other.getInputFiles())) { // relative to the recipe: the same in every shard
+			if (base.getInputFiles().stream().noneMatch(b -> b.getKind() == i.getKind() && b.getPath().equals(i.getPath()))) {
+				base.getInputFiles().add(i);
+			}
+		}
 		for (EObject o : added) {
 			repoint(o, base);
 			o.eAllContents().forEachRemaining(c -> repoint(c, base));
@@ -132,10 +138,16 @@ public final class Merger {
 				.findFirst().orElse(null);
 	}
 
-	private static void copyFiles(Path shard, Path out) {
+	/** Copies a shard's models, manifests and debugger files; its documents and file lists are written again from the merged trace. */
+	private static void copyFiles(Path shard, Path out, TraceModel t) {
+		java.util.Set<String> skipped = new java.util.HashSet<>(t.getDocuments());
+		skipped.addAll(List.of(Outputs.SUMS, Outputs.INVENTORY, Outputs.TRACE, Outputs.RESULTS, Outputs.REPORT));
 		try (Stream<Path> files = Files.walk(shard)) {
 			for (Path f : files.filter(Files::isRegularFile).toList()) {
 				Path rel = shard.relativize(f);
+				if (skipped.contains(rel.toString().replace('\\', '/'))) {
+					continue;
+				}
 				Path to = out.resolve(rel);
 				if (!Files.exists(to)) {
 					Files.createDirectories(to.getParent());

@@ -11,19 +11,23 @@ import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.evaluate.DebugOutputs;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.EvaluationOptions;
-import org.quantrace.engine.evaluate.EvaluationRecords;
 import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.engine.evaluate.Evaluator;
 import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.engine.evaluate.QuantizationDebugger;
 import org.quantrace.engine.evaluate.Variant;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.OpRegistry;
+import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.DebugStep;
 import org.quantrace.model.recipe.EvaluationStep;
 import org.quantrace.model.recipe.QuantizationConfig;
-import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.model.recipe.RecoveryStep;
 import org.quantrace.model.trace.DatasetRecord;
 import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;
@@ -75,7 +79,6 @@ final class ModelEvaluation {
 		if (floatScheme && stages.size() > 1) {
 			stages.remove(stages.size() - 1); // the float scheme is that model
 		}
-		stages.removeIf(s -> !s.name().equals("original") && run.schemes().containsKey(s.name()));
 		stages.addAll(run.schemes().values());
 		List<Variant> variants = new ArrayList<>();
 		for (ModelRun.Stage s : stages) {
@@ -89,7 +92,7 @@ final class ModelEvaluation {
 		for (ModelRun.Stage s : stages) {
 			EvaluationRecord r = record(report, s.name(), s.artifact());
 			if (s.scheme() != null) {
-				all &= Acceptance.apply(Acceptance.criteriaFor(ctx.recipe(), s.scheme()), e, multilabel, r);
+				all &= Acceptance.apply(Acceptance.criteriaFor(ctx.recipe(), s.scheme().config()), e, multilabel, r);
 			}
 			trace.trace().getEvaluations().add(r);
 		}
@@ -111,18 +114,72 @@ final class ModelEvaluation {
 				notNeeded(s);
 				continue;
 			}
-			if (s.quantization() == null || QuantizationSpec.of(s.scheme()).technique() != QuantizationTechnique.FULL_INTEGER) {
+			if (s.quantization() == null || s.scheme().spec().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
 				all = false;
 				continue;
 			}
-			all &= new Recovery(ctx, run, this, options).recover(s);
+			all &= recover(s, r);
 		}
 		return all;
 	}
 
+	/** Recovers one failing scheme ({@link Recovery}) and puts the outcome into the run: the kept variant, its evaluation and the record. */
+	private boolean recover(ModelRun.Stage failing, EvaluationRecord failed) {
+		ResolvedScheme scheme = failing.scheme();
+		Recovery.Failing variant = new Recovery.Failing(run.name() + "/" + scheme.name(), failing.quantization(), failed,
+				Acceptance.criteriaFor(ctx.recipe(), scheme.config()).get(0));
+		Recovery.Outcome outcome = Recovery.recover(ctx.recipe().getRecovery(), variant, candidates(failing), options.log());
+		run.optimizationOf(scheme.name()).setRecovery(outcome.record());
+		if (outcome.kept() != null) {
+			run.replaceScheme(scheme, outcome.kept().result());
+			EvaluationRecord kept = outcome.kept().evaluation();
+			kept.setModel(run.schemes().get(scheme.name()).artifact());
+			trace.trace().getEvaluations().set(trace.trace().getEvaluations().indexOf(failed), kept);
+		}
+		return outcome.accepted();
+	}
+
+	/** How recovery ranks the failing variant's layers (the debugger on its calibration data) and evaluates a candidate. */
+	private Recovery.Candidates candidates(ModelRun.Stage failing) {
+		ResolvedScheme scheme = failing.scheme();
+		Dataset calibration = ctx.open(scheme.calibrationData(), run.declaration(), 0);
+		return new Recovery.Candidates() {
+			@Override
+			public List<Recovery.Layer> ranking() {
+				RecoveryStep step = ctx.recipe().getRecovery();
+				Dataset sample = ctx.open(scheme.calibrationData(), run.declaration(), 64);
+				DebugReport report = QuantizationDebugger.debug(run.floatModel().model(), run.floatModel().name(), failing.model(), failing.name(),
+						sample, 64, step.getRankBy(), Double.MAX_VALUE, org.quantrace.engine.Progress.NONE);
+				return Recovery.rank(report.tensors(), step.getRankBy(), ModelEvaluation.this::layer);
+			}
+
+			@Override
+			public Recovery.Candidate evaluate(QuantizationSpec spec) {
+				QuantizationResult result = Quantizer.quantize(run.floatModel().model(), run.name(), spec, calibration, org.quantrace.engine.Progress.NONE);
+				return new Recovery.Candidate(result, evaluateCandidate(scheme, result.model(), failing.artifact()));
+			}
+		};
+	}
+
+	/**
+	 * The nodes to leave in float for a tensor's node. An activation (Relu, Clip) fused into the layer that
+	 * feeds it carries that layer's output quantization: the layer is the one to exclude, with the activation.
+	 */
+	private List<String> layer(String node) {
+		Graph g = run.floatModel().model().graph();
+		Node n = g.nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElse(null);
+		if (n == null || OpRegistry.role(n).filter(r -> r == OpRegistry.Role.ACTIVATION).isEmpty()) {
+			return List.of(node);
+		}
+		Node producer = g.producer(n.input(0)).orElse(null);
+		boolean fusable = producer != null && OpRegistry.role(producer)
+				.filter(r -> r == OpRegistry.Role.WEIGHTED || r == OpRegistry.Role.ELEMENTWISE).isPresent();
+		return fusable ? List.of(producer.name(), node) : List.of(node);
+	}
+
 	/** Records that the declared recovery was not needed: the scheme met its criteria as quantized. */
 	private void notNeeded(ModelRun.Stage s) {
-		org.quantrace.model.trace.OptimizationRecord o = s.scheme() == null ? null : run.optimizationOf(s.scheme());
+		org.quantrace.model.trace.OptimizationRecord o = s.scheme() == null ? null : run.optimizationOf(s.scheme().name());
 		if (o != null && s.quantization() != null) {
 			org.quantrace.model.trace.RecoveryRecord r = TraceAssembler.F.createRecoveryRecord();
 			r.setPartialQuantization("not needed: the variant met its acceptance criteria fully quantized");
@@ -131,11 +188,11 @@ final class ModelEvaluation {
 	}
 
 	/** Evaluates one candidate model of a scheme against the original: its record, acceptance applied. */
-	EvaluationRecord evaluateCandidate(QuantizationConfig scheme, OnnxModel model, ModelArtifact artifact) {
-		EvaluationReport report = Evaluator.evaluate(List.of(new Variant("original", originalInferenceView, 0), Variant.of(scheme.getName(), model)),
+	private EvaluationRecord evaluateCandidate(ResolvedScheme scheme, OnnxModel model, ModelArtifact artifact) {
+		EvaluationReport report = Evaluator.evaluate(List.of(new Variant("original", originalInferenceView, 0), Variant.of(scheme.name(), model)),
 				data, evaluationOptions, org.quantrace.engine.Progress.NONE);
-		EvaluationRecord r = record(report, scheme.getName(), artifact);
-		Acceptance.apply(Acceptance.criteriaFor(ctx.recipe(), scheme), ctx.recipe().getEvaluation(), multilabel, r);
+		EvaluationRecord r = record(report, scheme.name(), artifact);
+		Acceptance.apply(Acceptance.criteriaFor(ctx.recipe(), scheme.config()), ctx.recipe().getEvaluation(), multilabel, r);
 		return r;
 	}
 
@@ -171,7 +228,7 @@ final class ModelEvaluation {
 				if (s == null || s.quantization() == null) {
 					continue; // not run in this shard, or selected away with --only
 				}
-				DatasetDeclaration d = step.getDataset() != null ? step.getDataset() : ctx.calibrationData(scheme);
+				DatasetDeclaration d = step.getDataset() != null ? step.getDataset() : s.scheme().calibrationData();
 				if (d == null && ctx.recipe().getEvaluation() != null) {
 					d = ctx.recipe().getEvaluation().getDataset();
 				}

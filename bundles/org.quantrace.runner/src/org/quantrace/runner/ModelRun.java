@@ -12,29 +12,23 @@ import java.util.Map;
 
 import org.eclipse.emf.ecore.util.EcoreUtil;
 import org.quantrace.engine.SafeFiles;
-import org.quantrace.engine.convert.ConversionRecords;
 import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.factorize.FactorizationRecords;
 import org.quantrace.engine.factorize.FactorizationResult;
 import org.quantrace.engine.factorize.FactorizationSpec;
 import org.quantrace.engine.factorize.Factorizer;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.prune.Pruner;
-import org.quantrace.engine.prune.PruningRecords;
 import org.quantrace.engine.prune.PruningResult;
 import org.quantrace.engine.prune.PruningSpec;
-import org.quantrace.engine.quantize.QuantizationRecords;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.model.TraceValues;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.ModelDeclaration;
-import org.quantrace.model.recipe.QuantizationConfig;
-import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.ConversionRecord;
@@ -54,8 +48,12 @@ import org.quantrace.model.trace.QuantizationRecord;
  */
 final class ModelRun {
 
-	/** A model of the run: its variant name, the ONNX model, and its artifact in the trace. */
-	record Stage(String name, OnnxModel model, ModelArtifact artifact, QuantizationConfig scheme, QuantizationResult quantization) {
+	/**
+	 * A model of the run: its variant name, the ONNX model, and its artifact in the trace; for a scheme's model
+	 * also the scheme, its quantization (null: technique none) and the calibration data's record.
+	 */
+	record Stage(String name, OnnxModel model, ModelArtifact artifact, ResolvedScheme scheme, QuantizationResult quantization,
+			DatasetRecord calibration) {
 	}
 
 	private final RecipeContext ctx;
@@ -114,11 +112,12 @@ final class ModelRun {
 		Path file = ctx.modelFile(m);
 		log("%s: reading %s", m.getName(), file);
 		source = OnnxModel.load(file);
-		ModelArtifact original = trace.artifact(m.getName() + "/original", "original", ArtifactKind.ORIGINAL, null, source, file, SafeFiles.sha256(file),
+		String name = ArtifactKind.ORIGINAL.getLiteral();
+		ModelArtifact original = trace.artifact(m.getName() + "/" + name, name, ArtifactKind.ORIGINAL, null, source, file, SafeFiles.sha256(file),
 				file.toFile().length());
 		original.setModelId(m.getModelId() != null ? m.getModelId() : m.getName());
 		original.setVersion(m.getVersion());
-		floatStages.add(new Stage("original", source, original, null, null));
+		floatStages.add(new Stage(name, source, original, null, null, null));
 		Recipe r = ctx.recipe();
 		if (r.getConversion() != null) {
 			convert();
@@ -127,13 +126,13 @@ final class ModelRun {
 			log("%s: pruning", m.getName());
 			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()));
 			pruning = PruningRecords.toRecord(p);
-			addFloat("pruned", ArtifactKind.PRUNED, p.model());
+			addFloat(ArtifactKind.PRUNED, p.model());
 		}
 		if (r.getFactorization() != null) {
 			log("%s: factorizing", m.getName());
 			FactorizationResult f = Factorizer.factorize(floatModel().model(), m.getName(), FactorizationSpec.of(r.getFactorization()));
 			factorization = FactorizationRecords.toRecord(f);
-			addFloat("factorized", ArtifactKind.FACTORIZED, f.model());
+			addFloat(ArtifactKind.FACTORIZED, f.model());
 		}
 	}
 
@@ -143,7 +142,7 @@ final class ModelRun {
 		Dataset verification = vd == null ? null : ctx.open(vd, m, 64);
 		FreezeResult f = Freezer.freeze(source, m.getName(), FreezeOptions.of(ctx.recipe().getConversion()), verification);
 		ModelArtifact input = floatModel().artifact();
-		ModelArtifact output = addFloat("converted", ArtifactKind.CONVERTED, f.model()).artifact();
+		ModelArtifact output = addFloat(ArtifactKind.CONVERTED, f.model()).artifact();
 		conversion = ConversionRecords.toRecord(f, (source.producerName() + " " + source.producerVersion()).trim());
 		conversion.setId(conversionId());
 		conversion.setName(m.getName());
@@ -161,74 +160,72 @@ final class ModelRun {
 		trace.trace().getConversions().add(conversion);
 	}
 
-	private Stage addFloat(String name, ArtifactKind kind, OnnxModel model) {
+	/** A float stage, named by its kind: the recipe validator reserves these names (no scheme may overwrite the file). */
+	private Stage addFloat(ArtifactKind kind, OnnxModel model) {
+		String name = kind.getLiteral();
 		Stage previous = floatModel();
 		ModelArtifact a = write(name, kind, null, model);
 		trace.link(LinkKind.DERIVED_FROM, a, previous.artifact(), name);
-		Stage s = new Stage(name, model, a, null, null);
+		Stage s = new Stage(name, model, a, null, null, null);
 		floatStages.add(s);
 		return s;
 	}
 
 	/** Runs one scheme on the float model: quantized, or the float model itself for technique none. */
-	void runScheme(QuantizationConfig scheme) {
-		QuantizationSpec spec = QuantizationSpec.of(scheme);
+	void runScheme(ResolvedScheme scheme) {
+		QuantizationSpec spec = scheme.spec();
 		Stage input = floatModel();
 		OnnxModel model = input.model();
 		QuantizationResult result = null;
 		DatasetRecord calibration = null;
 		if (spec.isQuantized()) {
 			// only full-integer schemes calibrate; dynamic-range quantization measures ranges at run time
-			DatasetDeclaration cd = spec.technique() == QuantizationTechnique.FULL_INTEGER ? ctx.calibrationData(scheme) : null;
+			DatasetDeclaration cd = scheme.calibrationData();
 			Dataset data = cd == null ? null : ctx.open(cd, m, 0);
 			if (data != null) {
 				calibration = trace.dataset(cd, data, ctx.resolve(cd, cd.getPath()), ctx.preprocessing(cd, m).describe());
 			}
-			log("%s: quantizing with %s", m.getName(), scheme.getName());
+			log("%s: quantizing with %s", m.getName(), scheme.name());
 			result = Quantizer.quantize(model, m.getName(), spec, data, options.progress());
 			model = result.model();
 		}
-		ModelArtifact a = write(scheme.getName(), spec.isQuantized() ? ArtifactKind.QUANTIZED : input.artifact().getKind(), scheme.getName(), model);
-		trace.link(LinkKind.DERIVED_FROM, a, input.artifact(), scheme.getName());
+		ModelArtifact a = write(scheme.name(), spec.isQuantized() ? ArtifactKind.QUANTIZED : input.artifact().getKind(), scheme.name(), model);
+		trace.link(LinkKind.DERIVED_FROM, a, input.artifact(), scheme.name());
 		if (calibration != null) {
 			trace.link(LinkKind.CALIBRATED_WITH, a, calibration, null);
 		}
-		schemes.put(scheme.getName(), new Stage(scheme.getName(), model, a, scheme, result));
+		schemes.put(scheme.name(), new Stage(scheme.name(), model, a, scheme, result, calibration));
 		if (spec.isQuantized() || pruning != null || factorization != null) {
 			trace.trace().getOptimizations().add(optimization(scheme, input.artifact(), a, result, calibration));
 		}
 	}
 
-	/** Replaces a scheme's model by a better one (accuracy recovery), under the same name. */
-	void replaceScheme(QuantizationConfig scheme, QuantizationResult better) {
-		Stage old = schemes.get(scheme.getName());
+	/** Replaces a scheme's model by a better one (accuracy recovery), under the same name, recorded as any scheme's. */
+	void replaceScheme(ResolvedScheme scheme, QuantizationResult better) {
+		Stage old = schemes.get(scheme.name());
 		trace.trace().getArtifacts().remove(old.artifact());
-		ModelArtifact a = write(scheme.getName(), ArtifactKind.QUANTIZED, scheme.getName(), better.model());
+		ModelArtifact a = write(scheme.name(), ArtifactKind.QUANTIZED, scheme.name(), better.model());
 		trace.trace().getLinks().forEach(l -> {
 			if (l.getSource() == old.artifact()) {
 				l.setSource(a);
 			}
 		});
-		schemes.put(scheme.getName(), new Stage(scheme.getName(), better.model(), a, scheme, better));
-		OptimizationRecord o = optimizationOf(scheme);
+		schemes.put(scheme.name(), new Stage(scheme.name(), better.model(), a, scheme, better, old.calibration()));
+		OptimizationRecord o = optimizationOf(scheme.name());
 		o.setOutput(a);
-		QuantizationRecord q = QuantizationRecords.toRecord(better);
-		if (o.getQuantization() != null && o.getQuantization().getCalibration() != null && q.getCalibration() != null) {
-			q.getCalibration().setDataset(o.getQuantization().getCalibration().getDataset());
-		}
-		o.setQuantization(q);
+		o.setQuantization(quantizationRecord(scheme, better, old.calibration(), a));
 	}
 
-	OptimizationRecord optimizationOf(QuantizationConfig scheme) {
+	OptimizationRecord optimizationOf(String scheme) {
 		return trace.trace().getOptimizations().stream().filter(o -> o.getId().equals(optimizationId(scheme))).findFirst().orElse(null);
 	}
 
-	private OptimizationRecord optimization(QuantizationConfig scheme, ModelArtifact input, ModelArtifact output, QuantizationResult result,
+	private OptimizationRecord optimization(ResolvedScheme scheme, ModelArtifact input, ModelArtifact output, QuantizationResult result,
 			DatasetRecord calibration) {
 		OptimizationRecord o = TraceAssembler.F.createOptimizationRecord();
-		o.setId(optimizationId(scheme));
-		o.setName(m.getName() + " / " + scheme.getName());
-		o.setScheme(scheme.getName());
+		o.setId(optimizationId(scheme.name()));
+		o.setName(m.getName() + " / " + scheme.name());
+		o.setScheme(scheme.name());
 		o.setDate(date);
 		o.setResponsible(ctx.recipe().getResponsible());
 		o.setPhase(LifecyclePhase.INFERENCE_MANAGEMENT);
@@ -241,12 +238,7 @@ final class ModelRun {
 		o.setInputModelReference(conversion != null ? conversion.getId()
 				: original.getModelId() + (original.getVersion() != null ? "_" + original.getVersion() : ""));
 		if (result != null) {
-			QuantizationRecord q = QuantizationRecords.toRecord(result);
-			if (q.getCalibration() != null && calibration != null) {
-				q.getCalibration().setDataset(calibration);
-			}
-			reproducibility(q, scheme, output, calibration);
-			o.setQuantization(q);
+			o.setQuantization(quantizationRecord(scheme, result, calibration, output));
 		}
 		if (pruning != null) {
 			o.setPruning(EcoreUtil.copy(pruning));
@@ -257,13 +249,28 @@ final class ModelRun {
 		return o;
 	}
 
-	/** What, with the recipe, reproduces this quantization exactly: the scheme as resolved, the seed, the data and the result's hash. */
-	private void reproducibility(QuantizationRecord q, QuantizationConfig scheme, ModelArtifact output, DatasetRecord calibration) {
-		QuantizationSpec spec = QuantizationSpec.of(scheme);
+	/**
+	 * The quantization record of a scheme's model, as first quantized or as recovered (one function for both):
+	 * what was done, on which data, and what reproduces it.
+	 */
+	private QuantizationRecord quantizationRecord(ResolvedScheme scheme, QuantizationResult result, DatasetRecord calibration, ModelArtifact output) {
+		QuantizationRecord q = QuantizationRecords.toRecord(result);
+		if (q.getCalibration() != null && calibration != null) {
+			q.getCalibration().setDataset(calibration);
+		}
+		reproducibility(q, scheme, result.spec(), output, calibration);
+		return q;
+	}
+
+	/**
+	 * What, with the recipe, reproduces this quantization exactly: the scheme, the spec as the engine used it
+	 * (with recovery's exclusions), the seed, the data and the result's hash.
+	 */
+	private void reproducibility(QuantizationRecord q, ResolvedScheme scheme, QuantizationSpec spec, ModelArtifact output, DatasetRecord calibration) {
 		var p = q.getAdditionalConfiguration();
-		p.add(parameter("scheme", scheme.getName() + (scheme.getBase() != null ? " (extends " + scheme.getBase().getName() + ")" : "")));
+		p.add(parameter("scheme", scheme.description()));
 		p.add(parameter("exclusions", spec.exclusions().isEmpty() ? "none"
-				: String.join(", ", spec.exclusions().stream().map(x -> x.kind().getLiteral() + " " + x.pattern()).toList())));
+				: String.join(", ", spec.exclusions().stream().map(x -> x.kind().literal() + " " + x.pattern()).toList())));
 		p.add(parameter("layer overrides", spec.overrides().isEmpty() ? "none" : String.join(", ", spec.overrides().stream().map(x -> x.layer()).toList())));
 		p.add(parameter("recipe", trace.trace().getRecipePath() + " (sha256 " + trace.trace().getRecipeSha256() + ")"));
 		p.add(parameter("seed", Long.toString(ctx.recipe().getSeed())));
@@ -288,9 +295,9 @@ final class ModelRun {
 		return base + "/" + m.getName();
 	}
 
-	String optimizationId(QuantizationConfig scheme) {
+	String optimizationId(String scheme) {
 		String base = ctx.recipe().getOptimizationId() != null ? ctx.recipe().getOptimizationId() : ctx.recipe().getName() + "-optimization";
-		return base + "/" + m.getName() + "/" + scheme.getName();
+		return base + "/" + m.getName() + "/" + scheme;
 	}
 
 	private void log(String format, Object... args) {

@@ -13,12 +13,9 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.DatasetSpec;
 import org.quantrace.engine.data.Datasets;
-import org.quantrace.engine.quantize.QuantizationSpec;
-import org.quantrace.model.recipe.Calibration;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.recipe.Preprocessing;
-import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.recipe.RecipePackage;
 
@@ -31,11 +28,13 @@ final class RecipeContext {
 	private final Recipe recipe;
 	private final Path file;
 	private final String text;
+	private final List<ResolvedScheme> schemes;
 
 	RecipeContext(Recipe recipe, Path file, String text) {
 		this.recipe = recipe;
 		this.file = file;
 		this.text = text;
+		this.schemes = recipe.getSchemes().stream().map(s -> SchemeResolver.resolve(s, recipe)).toList();
 	}
 
 	Recipe recipe() {
@@ -50,6 +49,27 @@ final class RecipeContext {
 		return text;
 	}
 
+	/** The recipe's file, then every file it imports (transitively, each once), as absolute paths in the order read. */
+	List<Path> sourceFiles() {
+		Set<Path> files = new LinkedHashSet<>();
+		collect((org.quantrace.model.recipe.RecipeFile) recipe.eContainer(), files);
+		return List.copyOf(files);
+	}
+
+	private static void collect(org.quantrace.model.recipe.RecipeFile file, Set<Path> files) {
+		org.eclipse.emf.ecore.resource.Resource r = file.eResource();
+		if (r == null || !r.getURI().isFile() || !files.add(Path.of(r.getURI().toFileString()).toAbsolutePath().normalize())) {
+			return;
+		}
+		for (org.quantrace.model.recipe.Import i : file.getImports()) {
+			org.eclipse.emf.common.util.URI uri = org.eclipse.emf.common.util.URI.createURI(i.getImportURI()).resolve(r.getURI());
+			org.eclipse.emf.ecore.resource.Resource imported = r.getResourceSet().getResource(uri, true);
+			if (imported != null && !imported.getContents().isEmpty()) {
+				collect((org.quantrace.model.recipe.RecipeFile) imported.getContents().get(0), files);
+			}
+		}
+	}
+
 	/** The models the recipe runs: those it declares, then the shared ones it names. */
 	List<ModelDeclaration> models() {
 		Set<ModelDeclaration> models = new LinkedHashSet<>();
@@ -58,16 +78,15 @@ final class RecipeContext {
 		return List.copyOf(models);
 	}
 
-	/** The recipe's schemes, or those of them named by {@code only}. */
-	List<QuantizationConfig> schemes(Set<String> only) {
-		List<QuantizationConfig> all = recipe.getSchemes();
+	/** The recipe's schemes, resolved once when the run starts, or those of them named by {@code only}. */
+	List<ResolvedScheme> schemes(Set<String> only) {
 		for (String name : only) {
-			if (all.stream().noneMatch(s -> s.getName().equals(name))) {
+			if (schemes.stream().noneMatch(s -> s.name().equals(name))) {
 				throw new InvalidInputException("--only " + name + ": the recipe runs no such scheme",
-						"choose among " + String.join(", ", all.stream().map(QuantizationConfig::getName).toList()));
+						"choose among " + String.join(", ", schemes.stream().map(ResolvedScheme::name).toList()));
 			}
 		}
-		return all.stream().filter(s -> only.isEmpty() || only.contains(s.getName())).toList();
+		return schemes.stream().filter(s -> only.isEmpty() || only.contains(s.name())).toList();
 	}
 
 	/** A path written in the recipe, resolved against the folder of the file that declares it. */
@@ -98,17 +117,20 @@ final class RecipeContext {
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0);
 		// named as the recipe writes it, so records and logs carry no path of this machine
-		return Datasets.open(spec).named(d.getPath()).limit(limit);
+		Dataset data = Datasets.open(spec).named(d.getPath()).limit(limit);
+		opened.putIfAbsent(d, new Opened(d, m, data));
+		return data;
 	}
 
-	/** Where a scheme calibrates: its own 'calibrate ... on', else the recipe's one calibration dataset. */
-	DatasetDeclaration calibrationData(QuantizationConfig scheme) {
-		Calibration c = QuantizationSpec.calibration(scheme);
-		if (c != null && c.getDataset() != null) {
-			return c.getDataset();
-		}
-		List<DatasetDeclaration> sets = RecipeValidator.calibrationDatasets(recipe);
-		return sets.isEmpty() ? null : sets.get(0);
+	/** A dataset the run read, with the model it was read for (its preprocessing): an input the trace hashes. */
+	record Opened(DatasetDeclaration declaration, ModelDeclaration model, Dataset data) {
+	}
+
+	private final java.util.Map<DatasetDeclaration, Opened> opened = new java.util.LinkedHashMap<>();
+
+	/** Every dataset opened so far, each once, in the order first opened. */
+	List<Opened> openedDatasets() {
+		return List.copyOf(opened.values());
 	}
 
 	/** Data to check a conversion on: the calibration data, else the evaluation data (null: random inputs). */

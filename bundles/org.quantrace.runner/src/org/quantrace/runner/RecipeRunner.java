@@ -12,7 +12,6 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.model.recipe.ModelDeclaration;
-import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.RunSummary;
@@ -52,16 +51,17 @@ public final class RecipeRunner {
 			throw new QuantraceException(recipeFile + ": cannot be read (" + e.getMessage() + ")", null, e);
 		}
 		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
-		List<QuantizationConfig> schemes = ctx.schemes(options.only());
+		List<ResolvedScheme> schemes = ctx.schemes(options.only());
 		try (OutputFolder folder = OutputFolder.open(options.out())) {
 			Path out = folder.path();
 			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
 			TraceAssembler trace = new TraceAssembler(model, out);
+			trace.recipeInputs(ctx);
 			Outputs.write(out.resolve("recipe").resolve(recipeFile.getFileName().toString()), text);
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
-				List<QuantizationConfig> mine = new ArrayList<>();
-				for (QuantizationConfig s : schemes) {
+				List<ResolvedScheme> mine = new ArrayList<>();
+				for (ResolvedScheme s : schemes) {
 					if (options.shard().includes(position++)) {
 						mine.add(s);
 					}
@@ -70,6 +70,7 @@ public final class RecipeRunner {
 					runModel(ctx, m, mine, options, out, trace);
 				}
 			}
+			trace.datasetInputs(ctx);
 			List<Path> documents = Outputs.writeAll(model, out);
 			folder.commit();
 			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
@@ -77,11 +78,12 @@ public final class RecipeRunner {
 		}
 	}
 
-	private static void runModel(RecipeContext ctx, ModelDeclaration m, List<QuantizationConfig> schemes, RunOptions options, Path out,
+	private static void runModel(RecipeContext ctx, ModelDeclaration m, List<ResolvedScheme> schemes, RunOptions options, Path out,
 			TraceAssembler trace) {
 		ModelRun run = new ModelRun(ctx, m, options, out, trace);
 		run.runFloatChain();
-		for (QuantizationConfig s : schemes) {
+		trace.modelInputs(ctx, m, run.source());
+		for (ResolvedScheme s : schemes) {
 			run.runScheme(s);
 		}
 		ModelEvaluation evaluation = new ModelEvaluation(ctx, run, options, out, trace);

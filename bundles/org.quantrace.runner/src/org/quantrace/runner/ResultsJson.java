@@ -18,9 +18,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
- * results.json: per model, per variant, the file and its hash, size, parameters, every metric with its
- * change against the original and the deck's marker, latency (unless the run was reproducible), and
- * the acceptance criteria with what was measured. Keys keep the run's order, so the file is the same on
+ * results.json: the inventory's hash, then per model, per variant, the file and its hash, size, parameters,
+ * every metric with its change against the original and the deck's marker, latency (unless the run was
+ * reproducible), and the acceptance criteria with what was measured. Keys keep the run's order, so the file is the same on
  * every run of the same recipe.
  */
 final class ResultsJson {
@@ -37,6 +37,10 @@ final class ResultsJson {
 		root.put("runId", trace.getRunId());
 		root.put("runTime", Instant.ofEpochMilli(trace.getRunTime().getTime()).toString());
 		root.put("accepted", RunSummary.accepted(trace));
+		Map<String, Object> inventory = new LinkedHashMap<>(); // what verify checks the folder against; this file cannot be in it
+		inventory.put("file", Outputs.INVENTORY);
+		inventory.put("sha256", trace.getInventorySha256());
+		root.put("inventory", inventory);
 		List<Map<String, Object>> models = new ArrayList<>();
 		for (String model : RunSummary.models(trace)) {
 			Map<String, Object> m = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.Versions;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.DatasetManifest;
@@ -18,9 +19,12 @@ import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.DatasetRecord;
 import org.quantrace.model.trace.Environment;
+import org.quantrace.model.trace.InputFile;
+import org.quantrace.model.trace.InputKind;
 import org.quantrace.model.trace.LabelEntry;
 import org.quantrace.model.trace.LinkKind;
 import org.quantrace.model.trace.ModelArtifact;
@@ -59,6 +63,7 @@ final class TraceAssembler {
 		TraceModel t = F.createTraceModel();
 		t.setRecipeName(ctx.recipe().getName());
 		t.setRecipePath(relative(out, ctx.file()));
+		t.setRecipeFolder(relative(out, ctx.file().toAbsolutePath().getParent()));
 		t.setRecipeSha256(recipeSha256);
 		t.setResolvedRecipe(ctx.text());
 		t.setSeed(ctx.recipe().getSeed());
@@ -174,6 +179,52 @@ final class TraceAssembler {
 		}
 		trace.getDatasets().add(r);
 		return r;
+	}
+
+	/** The recipe and every file it imports: the first inputs of the run. */
+	void recipeInputs(RecipeContext ctx) {
+		List<Path> files = ctx.sourceFiles();
+		for (int i = 0; i < files.size(); i++) {
+			input(ctx, files.get(i), i == 0 ? InputKind.RECIPE : InputKind.IMPORT, null, SafeFiles.sha256(files.get(i)));
+		}
+	}
+
+	/** A model file the run read, and the external-data files its tensors came from. */
+	void modelInputs(RecipeContext ctx, ModelDeclaration m, OnnxModel model) {
+		Path file = ctx.modelFile(m);
+		input(ctx, file, InputKind.MODEL, m.getName(), SafeFiles.sha256(file));
+		model.externalDataFiles().forEach(f -> input(ctx, f, InputKind.EXTERNAL_DATA, m.getName(), SafeFiles.sha256(f)));
+	}
+
+	/** Every dataset the run opened, by its manifest (written now for one no step recorded, e.g. a conversion's check data), and its label file. */
+	void datasetInputs(RecipeContext ctx) {
+		for (RecipeContext.Opened o : ctx.openedDatasets()) {
+			DatasetDeclaration d = o.declaration();
+			Path path = ctx.resolve(d, d.getPath());
+			DatasetRecord r = dataset(d, o.data(), path, ctx.preprocessing(d, o.model()).describe());
+			input(ctx, path, InputKind.DATASET, d.getName(), r.getManifestSha256());
+			if (d.getLabels() != null) {
+				Path labels = ctx.resolve(d, d.getLabels());
+				input(ctx, labels, InputKind.LABELS, d.getName(), SafeFiles.sha256(labels));
+			}
+		}
+	}
+
+	/** {@code file} named relative to the recipe's folder, so that it is found again wherever the output folder is moved. */
+	private void input(RecipeContext ctx, Path file, InputKind kind, String owner, String sha256) {
+		String path = relative(ctx.file().toAbsolutePath().getParent(), file);
+		if (trace.getInputFiles().stream().anyMatch(i -> i.getKind() == kind && i.getPath().equals(path))) {
+			return;
+		}
+		InputFile f = F.createInputFile();
+		f.setPath(path);
+		f.setKind(kind);
+		f.setOwner(owner);
+		f.setSha256(sha256);
+		if (kind != InputKind.DATASET) {
+			f.setSizeBytes(file.toFile().length());
+		}
+		trace.getInputFiles().add(f);
 	}
 
 	void link(LinkKind kind, TracedElement source, TracedElement target, String note) {

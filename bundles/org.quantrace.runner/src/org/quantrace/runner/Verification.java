@@ -3,24 +3,51 @@ package org.quantrace.runner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.model.QuantraceModel;
+import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.DatasetRecord;
+import org.quantrace.model.trace.InputFile;
+import org.quantrace.model.trace.InputKind;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.TraceModel;
+import org.quantrace.report.RunSummary;
+import org.quantrace.runner.verify.Evidence;
+import org.quantrace.runner.verify.Mismatch;
+import org.quantrace.runner.verify.Rederivation;
 
 /**
- * Checks a run's outputs against what it recorded: every model's SHA-256 in the trace (the outputs and the
- * original, wherever it is), every dataset file in the manifests, and every file of the output folder in
- * SHA256SUMS. A replaced model, a changed image or an edited log is found.
+ * Checks a run's output folder and the inputs it read against what the run recorded, and the documents'
+ * figures against the files:
+ * <ul>
+ * <li>the folder, both ways: every file listed in SHA256SUMS and in the inventory (but the documents, which
+ * name the inventory's hash), nothing listed missing, every hash equal; optionally the fingerprint the user
+ * kept ({@code --expect});</li>
+ * <li>the inputs where the trace says they were read, relative to the recipe's folder (found from the output
+ * folder as it was, or given when the folder moved): recipe files, models and their external data, label
+ * files, and every dataset file in the manifests, with files a dataset would now read but did not;</li>
+ * <li>every figure results.json, the trace, report.html and the logs print about a model, re-derived from
+ * the ONNX files ({@link Rederivation}); with {@code deep}, the evaluations run again.</li>
+ * </ul>
+ * It reads nothing outside the folder but the recorded inputs: a listed path that leaves the folder is refused.
  */
 public final class Verification {
 
-	/** One mismatch: the file and what is wrong with it. */
+	/** One mismatch: the file (or document) and what is wrong with it. */
 	public record Problem(String file, String what) {
 		@Override
 		public String toString() {
@@ -28,64 +55,329 @@ public final class Verification {
 		}
 	}
 
-	/** What was checked and what did not match. */
-	public record Result(int checked, List<Problem> problems) {
+	/** What was checked and what did not match; notes say what was left out and why. */
+	public record Result(int checked, List<Problem> problems, List<String> notes) {
 		public boolean passed() {
 			return problems.isEmpty();
 		}
 	}
 
-	private Verification() {
+	/**
+	 * @param recipe      where the recipe is now, when the output folder was moved away from it (null: where the trace says)
+	 * @param expect      the fingerprint the user kept from {@code run} (null: none)
+	 * @param outputsOnly check the folder alone, not the inputs
+	 * @param deep        run the evaluations again and require the same metrics
+	 */
+	public record Options(Path recipe, String expect, boolean outputsOnly, boolean deep, Progress progress) {
+		public static final Options DEFAULT = new Options(null, null, false, false, Progress.NONE);
 	}
 
-	public static Result verify(Path out) throws IOException {
-		TraceModel trace = QuantraceModel.loadTrace(out.resolve(Outputs.TRACE));
-		List<Problem> problems = new ArrayList<>();
-		int checked = 0;
+	/** Documents a trace may name: the only files the inventory does not list. */
+	private static final Pattern DOCUMENT = Pattern.compile("trace\\.xmi|results\\.json|report\\.html|logs/[^/]+\\.(md|html|docx|pdf)");
+
+	private final Path dir;
+	private final TraceModel trace;
+	private final Options options;
+	private final List<Problem> problems = new ArrayList<>();
+	private final List<String> notes = new ArrayList<>();
+	/** SHA-256 of each file of the folder that was read, by relative path. */
+	private final Map<String, String> hashes = new HashMap<>();
+	private final Map<String, Path> originals = new HashMap<>();
+	private Path recipeFile;
+	private RecipeInputs recipeInputs;
+	private int checked;
+
+	private Verification(Path dir, TraceModel trace, Options options) {
+		this.dir = dir;
+		this.trace = trace;
+		this.options = options;
+	}
+
+	public static Result verify(Path out) {
+		return verify(out, Options.DEFAULT);
+	}
+
+	/** @throws InvalidInputException when {@code out} is not the output folder of a run (no folder, no or no readable trace.xmi) */
+	public static Result verify(Path out, Options options) {
+		if (!Files.isDirectory(out)) {
+			throw new InvalidInputException(out + ": not a folder", "give the output folder of quantrace run (quantrace-out/RECIPE by default)");
+		}
+		Path dir;
+		try {
+			dir = out.toRealPath(); // the folder the user named, wherever a link to it points; links inside it are not followed
+		} catch (IOException e) {
+			throw new InvalidInputException(out + ": cannot be read (" + e.getMessage() + ")", "check the folder is readable");
+		}
+		Path file = dir.resolve(Outputs.TRACE);
+		if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+			throw new InvalidInputException(out + ": not a Quantrace output folder (it has no " + Outputs.TRACE + ")",
+					"give the folder quantrace run wrote (quantrace-out/RECIPE by default)");
+		}
+		TraceModel trace;
+		try {
+			trace = QuantraceModel.loadTrace(file);
+		} catch (IOException | RuntimeException e) { // EMF reports malformed XML as wrapped runtime exceptions
+			throw new InvalidInputException(file + ": not a readable Quantrace trace (" + firstLine(e) + ")",
+					"the trace is damaged or not Quantrace's: nothing in this folder can be checked; run the recipe again");
+		}
+		Verification v = new Verification(dir, trace, options);
+		v.folder();
+		v.inputs();
+		List<Mismatch> mismatches = Rederivation.check(new Evidence(dir, trace, v::modelFile, v.hashes.get(Outputs.INVENTORY)));
+		mismatches.forEach(m -> v.problems.add(new Problem(m.document(), m.toString())));
+		if (options.deep()) {
+			v.reevaluate();
+		}
+		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes));
+	}
+
+	// ------------------------------------------------------------------ the folder
+
+	private void folder() {
+		Set<String> files = files();
+		Map<String, String> sums = list(Outputs.SUMS, files);
+		if (options.expect() != null) { // the one value the user kept outside the folder: it binds every file
+			String fingerprint = files.contains(Outputs.SUMS) ? hash(Outputs.SUMS) : "missing";
+			if (!fingerprint.equalsIgnoreCase(options.expect().trim())) {
+				problems.add(new Problem(Outputs.SUMS, "the folder's fingerprint is " + fingerprint + ", not the " + options.expect().trim()
+						+ " you kept: files were changed, added or removed since"));
+			}
+		}
+		Set<String> documents = documents();
+		Map<String, String> inventory = list(Outputs.INVENTORY, files);
+		for (String f : files) {
+			if (!sums.containsKey(f) && !f.equals(Outputs.SUMS) && files.contains(Outputs.SUMS)) {
+				problems.add(new Problem(f, "not in " + Outputs.SUMS + ": added after the run, or its line was removed"));
+			}
+			boolean document = documents.contains(f) || f.equals(Outputs.SUMS) || f.equals(Outputs.INVENTORY);
+			if (!document && !inventory.containsKey(f) && files.contains(Outputs.INVENTORY)) {
+				problems.add(new Problem(f, "not in " + Outputs.INVENTORY + ": added after the run, or its line was removed"));
+			}
+		}
+		documents.stream().filter(d -> !files.contains(d)).forEach(d -> problems.add(new Problem(d, "missing: the trace names it as written from it")));
+		recordedFiles(files);
+	}
+
+	/** Every regular file of the folder, relative; a symbolic link is a problem, never followed. */
+	private Set<String> files() {
+		Set<String> files = new java.util.TreeSet<>();
+		try (Stream<Path> all = Files.walk(dir)) { // does not follow links
+			for (Path p : all.toList()) {
+				if (Files.isSymbolicLink(p)) {
+					problems.add(new Problem(relative(p), "a symbolic link: a run writes none, and verify does not follow it"));
+				} else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+					files.add(relative(p));
+				}
+			}
+		} catch (IOException e) {
+			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", "check the folder is readable");
+		}
+		return files;
+	}
+
+	/** The documents the trace says were written from it: only names a run writes, inside the folder. */
+	private Set<String> documents() {
+		Set<String> documents = new LinkedHashSet<>();
+		for (String d : trace.getDocuments()) {
+			if (DOCUMENT.matcher(d).matches()) {
+				documents.add(d);
+			} else {
+				problems.add(new Problem(Outputs.TRACE, "names '" + d + "' as a document made from it: no run writes such a document"));
+			}
+		}
+		return documents;
+	}
+
+	/** The models and manifests the trace records in the folder are there, the manifests with the recorded hash. */
+	private void recordedFiles(Set<String> files) {
 		for (ModelArtifact a : trace.getArtifacts()) {
-			checked += check(out.resolve(a.getPath()).normalize(), a.getSha256(), a.getPath(), problems);
+			if (a.getKind() != ArtifactKind.ORIGINAL && !files.contains(a.getPath())) {
+				problems.add(new Problem(a.getPath(), "missing: the trace records it as model " + a.getId()));
+			}
 		}
 		for (DatasetRecord d : trace.getDatasets()) {
-			if (d.getManifestPath() == null) {
-				continue;
-			}
-			Path manifest = out.resolve(d.getManifestPath());
-			checked += check(manifest, d.getManifestSha256(), d.getManifestPath(), problems);
-			if (!Files.isRegularFile(manifest)) {
-				continue;
-			}
-			Path data = out.resolve(d.getPath()).normalize();
-			Path root = Files.isDirectory(data) ? data : data.getParent();
-			for (String line : Files.readAllLines(manifest, StandardCharsets.UTF_8)) {
-				String[] f = line.split("  ", 3);
-				if (f.length == 3) {
-					checked += check(root.resolve(f[2]), f[0], d.getName() + ": " + f[2], problems);
-				}
+			String m = d.getManifestPath();
+			if (m != null && (!files.contains(m) || !hash(m).equals(d.getManifestSha256()))) {
+				problems.add(new Problem(m, files.contains(m) ? "SHA-256 is " + hash(m) + ", the trace records " + d.getManifestSha256() : "missing"));
 			}
 		}
-		Path sums = out.resolve(Outputs.SUMS);
-		if (!Files.isRegularFile(sums)) {
-			problems.add(new Problem(Outputs.SUMS, "missing"));
-		} else {
-			for (String line : Files.readAllLines(sums, StandardCharsets.UTF_8)) {
-				String[] f = line.split("  ", 2);
-				if (f.length == 2) {
-					checked += check(out.resolve(f[1]), f[0], f[1], problems);
-				}
-			}
-		}
-		return new Result(checked, List.copyOf(new java.util.LinkedHashSet<>(problems))); // a file in the trace and in SHA256SUMS is one problem
 	}
 
-	private static int check(Path file, String expected, String name, List<Problem> problems) {
-		if (!Files.isRegularFile(file)) {
-			problems.add(new Problem(name, "missing (" + file + ")"));
-		} else {
-			String actual = SafeFiles.sha256(file);
-			if (!actual.equals(expected)) {
-				problems.add(new Problem(name, "SHA-256 is " + actual + ", the run recorded " + expected));
+	/** Reads a "sha256  path" list of the folder and checks its entries; a path leaving the folder is refused, not read. */
+	private Map<String, String> list(String name, Set<String> files) {
+		Map<String, String> entries = new LinkedHashMap<>();
+		if (!files.contains(name)) {
+			problems.add(new Problem(name, "missing"));
+			return entries;
+		}
+		List<String> lines;
+		try {
+			lines = Files.readAllLines(dir.resolve(name), StandardCharsets.UTF_8);
+		} catch (IOException e) {
+			problems.add(new Problem(name, "unreadable (" + e.getMessage() + ")"));
+			return entries;
+		}
+		for (int i = 0; i < lines.size(); i++) {
+			String line = lines.get(i);
+			String path = line.length() > 66 ? line.substring(66) : "";
+			if (!line.matches("[0-9a-f]{64}  .+")) {
+				problems.add(new Problem(name, "line " + (i + 1) + " is not 'SHA-256  path': " + abbreviate(line)));
+			} else if (!plain(path)) {
+				problems.add(new Problem(name, "line " + (i + 1) + " names '" + path + "', outside the folder: refused, not read"));
+			} else if (entries.put(path, line.substring(0, 64)) != null) {
+				problems.add(new Problem(name, "line " + (i + 1) + " lists " + path + " a second time"));
+			} else if (!files.contains(path)) {
+				problems.add(new Problem(path, "missing: listed in " + name));
+			} else if (!hash(path).equals(entries.get(path))) {
+				problems.add(new Problem(path, "SHA-256 is " + hash(path) + ", " + name + " says " + entries.get(path)));
 			}
 		}
-		return 1;
+		return entries;
+	}
+
+	/** A path inside the folder as a run writes it: relative, forward slashes, no "." or ".." segment. */
+	static boolean plain(String path) {
+		if (path.isEmpty() || path.startsWith("/") || path.contains("\\") || path.contains("\0") || path.matches("^[A-Za-z]:.*")) {
+			return false;
+		}
+		for (String segment : path.split("/", -1)) {
+			if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private String hash(String relative) {
+		return hashes.computeIfAbsent(relative, r -> {
+			checked++;
+			return SafeFiles.sha256(dir.resolve(r));
+		});
+	}
+
+	private String relative(Path p) {
+		return dir.relativize(p).toString().replace('\\', '/');
+	}
+
+	// ------------------------------------------------------------------ the inputs
+
+	private void inputs() {
+		if (trace.getInputFiles().isEmpty()) {
+			problems.add(new Problem(Outputs.TRACE, "records no inputs (written by an older Quantrace): the recipe, models and data cannot be checked"));
+			return;
+		}
+		if (options.outputsOnly()) {
+			notes.add("inputs not checked (--outputs-only): " + trace.getInputFiles().size() + " files and datasets read by the run");
+			return;
+		}
+		InputFile recipe = trace.getInputFiles().stream().filter(i -> i.getKind() == InputKind.RECIPE).findFirst().orElse(null);
+		Path folder = options.recipe() != null ? options.recipe().toAbsolutePath().normalize().getParent()
+				: dir.resolve(trace.getRecipeFolder() == null ? "." : trace.getRecipeFolder()).normalize();
+		recipeFile = recipe == null ? null : folder.resolve(recipe.getPath()).normalize();
+		if (options.recipe() != null && recipe != null && !options.recipe().toAbsolutePath().normalize().equals(recipeFile)) {
+			problems.add(new Problem(options.recipe().toString(), "is not the recipe the run read (" + recipe.getPath() + ")"));
+			return;
+		}
+		if (recipeFile == null || !Files.isRegularFile(recipeFile)) {
+			problems.add(new Problem("inputs", "not checked: the recipe is not at " + (recipeFile == null ? "?" : recipeFile)
+					+ " (was the output folder moved?); give --recipe RECIPE.qr where it is now, or --outputs-only to check the folder alone"));
+			recipeFile = null;
+			return;
+		}
+		recipeInputs = new RecipeInputs(recipeFile);
+		for (InputFile i : trace.getInputFiles()) {
+			Path file = folder.resolve(i.getPath()).normalize();
+			String name = i.getPath() + (i.getOwner() == null ? "" : " (" + i.getKind().getLiteral() + " of " + i.getOwner() + ")");
+			if (i.getKind() == InputKind.DATASET) {
+				dataset(i, file, name);
+			} else if (!Files.isRegularFile(file)) {
+				problems.add(new Problem(name, "missing (" + file + ")"));
+			} else {
+				checked++;
+				String actual = SafeFiles.sha256(file);
+				if (!actual.equals(i.getSha256())) {
+					problems.add(new Problem(name, "SHA-256 is " + actual + ", the run read " + i.getSha256()));
+				}
+				if (i.getKind() == InputKind.MODEL) {
+					originals.put(i.getOwner(), file);
+				}
+			}
+		}
+	}
+
+	/** A dataset's files, one by one from its manifest, and the files it would read now but did not then. */
+	private void dataset(InputFile input, Path location, String name) {
+		DatasetRecord record = trace.getDatasets().stream().filter(d -> d.getName().equals(input.getOwner())).findFirst().orElse(null);
+		if (record == null || record.getManifestPath() == null || !plain(record.getManifestPath())
+				|| !Files.isRegularFile(dir.resolve(record.getManifestPath()), LinkOption.NOFOLLOW_LINKS)) {
+			problems.add(new Problem(name, "no manifest of its files in the folder"));
+			return;
+		}
+		if (!record.getManifestSha256().equals(input.getSha256())) {
+			problems.add(new Problem(name, "the trace records manifest " + record.getManifestSha256() + " for it, and " + input.getSha256() + " as read"));
+		}
+		Path root = Files.isDirectory(location) ? location : location.getParent();
+		Set<String> listed = new LinkedHashSet<>();
+		try {
+			for (String line : Files.readAllLines(dir.resolve(record.getManifestPath()), StandardCharsets.UTF_8)) {
+				String[] f = line.split("  ", 3);
+				if (f.length != 3 || !plain(f[2])) {
+					problems.add(new Problem(record.getManifestPath(), "refused line '" + abbreviate(line) + "': not 'SHA-256  bytes  path' inside the dataset"));
+					continue;
+				}
+				listed.add(f[2]);
+				Path file = root.resolve(f[2]);
+				if (!Files.isRegularFile(file)) {
+					problems.add(new Problem(input.getOwner() + ": " + f[2], "missing (" + file + ")"));
+					continue;
+				}
+				checked++;
+				String actual = SafeFiles.sha256(file);
+				if (!actual.equals(f[0])) {
+					problems.add(new Problem(input.getOwner() + ": " + f[2], "SHA-256 is " + actual + ", the run read " + f[0]));
+				}
+			}
+		} catch (IOException e) {
+			problems.add(new Problem(record.getManifestPath(), "unreadable (" + e.getMessage() + ")"));
+			return;
+		}
+		recipeInputs.filesNowRead(input.getOwner()).forEach(f -> {
+			if (!listed.contains(f)) {
+				problems.add(new Problem(input.getOwner() + ": " + f, "the dataset would read it now, the run did not: a file added since"));
+			}
+		});
+	}
+
+	/** Where an artifact's model is now: in the folder, or for an original where the recipe's folder is. */
+	private Path modelFile(ModelArtifact a) {
+		if (a.getKind() == ArtifactKind.ORIGINAL) {
+			return originals.get(RunSummary.model(a));
+		}
+		return plain(a.getPath()) ? dir.resolve(a.getPath()) : null;
+	}
+
+	// ------------------------------------------------------------------ evaluations
+
+	private void reevaluate() {
+		if (recipeFile == null) {
+			notes.add("evaluations not run again: the inputs are not available");
+			return;
+		}
+		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+	}
+
+	private static String abbreviate(String s) {
+		return s.length() > 100 ? s.substring(0, 100) + "..." : s;
+	}
+
+	/** What is wrong with an unreadable trace: the XML parser's line and message when it has them. */
+	private static String firstLine(Throwable e) {
+		for (Throwable t = e; t != null; t = t.getCause()) {
+			if (t instanceof org.xml.sax.SAXParseException x) {
+				return "line " + x.getLineNumber() + ", column " + x.getColumnNumber() + ": " + x.getMessage();
+			}
+		}
+		String m = String.valueOf(e.getMessage());
+		return m.contains("\n") ? m.substring(0, m.indexOf('\n')) : m;
 	}
 }

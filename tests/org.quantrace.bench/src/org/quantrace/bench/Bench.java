@@ -11,6 +11,7 @@ import java.util.Locale;
 
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.calibrate.CalibrationSettings;
+import org.quantrace.engine.calibrate.CalibrationSettings.Method;
 import org.quantrace.engine.calibrate.Calibrator;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
@@ -19,14 +20,12 @@ import org.quantrace.engine.data.NpyDataset;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationPlan;
 import org.quantrace.engine.quantize.QuantizationResult;
-import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.engine.runtime.ShapeProbe;
-import org.quantrace.model.recipe.CalibrationMethod;
 import org.quantrace.testing.FashionMnist;
 import org.quantrace.testing.ModelAccuracy;
 import org.quantrace.testing.TestData;
@@ -55,34 +54,34 @@ public final class Bench {
 		NpyArray.write(npy3000, NdArray.ofFloats(new long[] { 3000, 1, 28, 28 }, Arrays.copyOf(test.pixels(), 3000 * 784)));
 		Dataset calibration = NpyDataset.open(npy300, null);
 
-		List<String> tensors = QuantizationPlan.fullInteger(model, QuantizationSpec.of(Schemes.preset("fiq_float32")),
+		List<String> tensors = QuantizationPlan.fullInteger(model, Schemes.preset("fiq_float32"),
 				ShapeProbe.probe(model, "bench")).calibrationTensors();
 		Dataset timing = NpyDataset.open(npy1000, null);
 		System.out.printf(Locale.ROOT, "1. Calibration vs bare float inference, 1,000 samples, batch 32, %d tensors calibrated (median of 5)%n",
 				tensors.size());
-		for (CalibrationMethod method : CalibrationMethod.VALUES) {
+		for (Method method : Method.values()) {
 			CalibrationSettings settings = CalibrationSettings.minMax().with(method).withBatchSize(32);
 			calibrate(model, tensors, timing, settings); // warm-up
 			bare(model, timing, 32);
 			double calib = median(5, () -> calibrate(model, tensors, timing, settings));
 			double bare = median(5, () -> bare(model, timing, 32));
-			System.out.printf(Locale.ROOT, "   %-15s calibration %7.3f s   bare inference %7.3f s   ratio %.2f%n", method.getLiteral(), calib, bare, calib / bare);
+			System.out.printf(Locale.ROOT, "   %-15s calibration %7.3f s   bare inference %7.3f s   ratio %.2f%n", method.literal(), calib, bare, calib / bare);
 		}
 
 		System.out.println();
 		System.out.println("2. Heap while calibrating: largest live set seen after any garbage collection, and peak including garbage");
-		for (CalibrationMethod method : List.of(CalibrationMethod.MINMAX, CalibrationMethod.ENTROPY)) {
+		for (Method method : List.of(Method.MINMAX, Method.ENTROPY)) {
 			for (Path data : List.of(npy300, npy3000)) {
 				Dataset d = NpyDataset.open(data, null);
 				CalibrationSettings settings = CalibrationSettings.minMax().with(method).withBatchSize(32);
 				long[] heap = heap(() -> calibrate(model, tensors, d, settings));
-				System.out.printf(Locale.ROOT, "   %-8s %5d samples: live %6.1f MB, peak %6.1f MB, %d collections%n", method.getLiteral(), d.size(),
+				System.out.printf(Locale.ROOT, "   %-8s %5d samples: live %6.1f MB, peak %6.1f MB, %d collections%n", method.literal(), d.size(),
 						heap[0] / 1e6, heap[1] / 1e6, heap[2]);
 			}
 		}
 
 		System.out.println();
-		QuantizationResult int8 = Quantizer.quantize(model, "bench", QuantizationSpec.of(Schemes.preset("fiq_float32")), calibration,
+		QuantizationResult int8 = Quantizer.quantize(model, "bench", Schemes.preset("fiq_float32"), calibration,
 				Progress.NONE);
 		System.out.println("3. Throughput at batch 64 (images/s, median of 5 rounds of 20 batches, sessions interleaved)");
 		NdArray batch = NdArray.ofFloats(new long[] { 64, 1, 28, 28 }, Arrays.copyOf(test.pixels(), 64 * 784));

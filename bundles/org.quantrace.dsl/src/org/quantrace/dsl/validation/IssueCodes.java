@@ -18,6 +18,7 @@ public final class IssueCodes {
 	// declarations
 	public static final String DUPLICATE_NAME = "duplicate-name";
 	public static final String DUPLICATE_SETTING = "duplicate-setting";
+	public static final String RESERVED_NAME = "reserved-name";
 	public static final String MISSING_MODEL_PATH = "missing-model-path";
 	public static final String MISSING_DATASET_PATH = "missing-dataset-path";
 	public static final String PATH_NOT_FOUND = "path-not-found";

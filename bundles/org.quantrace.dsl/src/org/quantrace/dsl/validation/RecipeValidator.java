@@ -19,7 +19,8 @@ import org.eclipse.xtext.nodemodel.INode;
 import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.eclipse.xtext.validation.Check;
 import org.eclipse.xtext.validation.ComposedChecks;
-import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.dsl.SchemeChain;
+import org.quantrace.model.CalibrationLimits;
 import org.quantrace.model.DatasetFormats;
 import org.quantrace.model.recipe.AcceptanceCriterion;
 import org.quantrace.model.recipe.Calibration;
@@ -47,6 +48,7 @@ import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.recipe.RecipeFile;
 import org.quantrace.model.recipe.RecipePackage.Literals;
 import org.quantrace.model.recipe.TensorQuantization;
+import org.quantrace.model.trace.ArtifactKind;
 
 import com.google.inject.Inject;
 
@@ -68,6 +70,12 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	private static final Set<Metric> MULTILABEL_ONLY = EnumSet.of(Metric.BINARY_ACCURACY, Metric.HAMMING_LOSS, Metric.JACCARD,
 			Metric.SUBSET_ACCURACY);
 	private static final Set<Metric> SINGLE_LABEL_ONLY = EnumSet.of(Metric.TOPK_ACCURACY, Metric.BALANCED_ACCURACY, Metric.COHEN_KAPPA);
+	/**
+	 * The names the runner gives a model's float stages, its model files models/MODEL/NAME.onnx beside the
+	 * schemes' (the trace's artifact kinds but the quantized one): a scheme may not take them.
+	 */
+	public static final List<String> FLOAT_STAGES = ArtifactKind.VALUES.stream().filter(k -> k != ArtifactKind.QUANTIZED)
+			.map(ArtifactKind::getLiteral).toList();
 
 	@Inject
 	private IQualifiedNameProvider names;
@@ -226,24 +234,42 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	}
 
 	@Check
-	public void schemeIsPossible(QuantizationConfig c) {
-		QuantizationSpec s = QuantizationSpec.of(c);
-		if (s.technique() == QuantizationTechnique.DYNAMIC_RANGE && s.io() != IOType.FLOAT32) {
-			error("dynamic-range quantization keeps float32 inputs and outputs (activations are quantized at run time): use io float32,"
-					+ " or technique full-integer for " + s.io().getLiteral() + " I/O", c, ioOrTechnique(c), IssueCodes.DRQ_INTEGER_IO);
+	public void schemeNameIsFree(QuantizationConfig c) {
+		if (FLOAT_STAGES.contains(c.getName())) {
+			error("'" + c.getName() + "' names the model's " + c.getName() + " float stage (models/MODEL/" + c.getName()
+					+ ".onnx): a scheme of that name would overwrite it. Name the scheme otherwise, e.g. " + c.getName() + "_int8", c,
+					Literals.DECLARATION__NAME, IssueCodes.RESERVED_NAME);
 		}
-		if (s.technique() == QuantizationTechnique.FULL_INTEGER && s.io() != IOType.FLOAT32 && s.activations().precision() == Precision.INT16) {
-			error("int16 activations cannot be fed or read through " + s.io().getLiteral() + " inputs and outputs: use io float32, or 8-bit activations",
+	}
+
+	@Check
+	public void schemeIsPossible(QuantizationConfig c) {
+		QuantizationTechnique technique = SchemeChain.technique(c);
+		IOType io = SchemeChain.io(c);
+		if (technique == QuantizationTechnique.DYNAMIC_RANGE && io != IOType.FLOAT32) {
+			error("dynamic-range quantization keeps float32 inputs and outputs (activations are quantized at run time): use io float32,"
+					+ " or technique full-integer for " + io.getLiteral() + " I/O", c, ioOrTechnique(c), IssueCodes.DRQ_INTEGER_IO);
+		}
+		if (technique == QuantizationTechnique.FULL_INTEGER && io != IOType.FLOAT32 && SchemeChain.precision(c, false) == Precision.INT16) {
+			error("int16 activations cannot be fed or read through " + io.getLiteral() + " inputs and outputs: use io float32, or 8-bit activations",
 					c, ioOrTechnique(c), IssueCodes.INCOMPATIBLE_PRECISION);
 		}
-		if (s.reduceRange() && s.weights().precision() == Precision.INT16) {
+		if (SchemeChain.reduceRange(c) && SchemeChain.precision(c, true) == Precision.INT16) {
 			error("reduce-range keeps 8-bit weights to 7 bits; it does not apply to int16 weights: drop reduce-range or use int8 weights", c,
 					Literals.QUANTIZATION_CONFIG__REDUCE_RANGE, IssueCodes.INCOMPATIBLE_PRECISION);
 		}
-		if (s.technique() == QuantizationTechnique.NONE) {
+		Calibration calibration = SchemeChain.calibration(c);
+		if (technique == QuantizationTechnique.FULL_INTEGER && calibration != null && calibration.getMethod() == CalibrationMethod.ENTROPY) {
+			String problem = CalibrationLimits.entropyPrecisionProblem(activationBits(c));
+			if (problem != null) {
+				error(problem, c, c.getCalibration() != null ? Literals.QUANTIZATION_CONFIG__CALIBRATION : Literals.DECLARATION__NAME,
+						IssueCodes.INCOMPATIBLE_PRECISION);
+			}
+		}
+		if (technique == QuantizationTechnique.NONE) {
 			unused(c, "technique none quantizes nothing", Literals.QUANTIZATION_CONFIG__WEIGHTS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
 					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO);
-		} else if (s.technique() == QuantizationTechnique.DYNAMIC_RANGE) {
+		} else if (technique == QuantizationTechnique.DYNAMIC_RANGE) {
 			unused(c, "dynamic-range quantization computes activation ranges at run time", Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
 					Literals.QUANTIZATION_CONFIG__CALIBRATION);
 		}
@@ -268,9 +294,9 @@ public class RecipeValidator extends AbstractRecipeValidator {
 
 	@Check
 	public void calibrationIsPossible(Calibration c) {
-		if (c.getMethod() == CalibrationMethod.PERCENTILE && (c.getPercentile() <= 0 || c.getPercentile() > 100)) {
-			error("percentile " + num(c.getPercentile()) + " is outside (0, 100]: it is the share of values the range keeps, e.g. percentile 99.99",
-					c, Literals.CALIBRATION__PERCENTILE, IssueCodes.PERCENTILE_RANGE);
+		String percentile = c.getMethod() == CalibrationMethod.PERCENTILE ? CalibrationLimits.percentileProblem(c.getPercentile()) : null;
+		if (percentile != null) {
+			error(percentile, c, Literals.CALIBRATION__PERCENTILE, IssueCodes.PERCENTILE_RANGE);
 		}
 		boolean histogram = c.getMethod() == CalibrationMethod.PERCENTILE || c.getMethod() == CalibrationMethod.ENTROPY;
 		if (!histogram && isSet(c, Literals.CALIBRATION__BINS)) {
@@ -284,8 +310,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		if (c.getAveragingConstant() <= 0 || c.getAveragingConstant() > 1) {
 			error("averaging-constant must be in (0, 1], e.g. 0.01", c, Literals.CALIBRATION__AVERAGING_CONSTANT, IssueCodes.VALUE_RANGE);
 		}
-		if (c.getBins() < 128) {
-			error("bins must be at least 128 (2048 is usual)", c, Literals.CALIBRATION__BINS, IssueCodes.VALUE_RANGE);
+		String bins = histogram ? CalibrationLimits.histogramBinsProblem(c.getBins(),
+				c.getMethod() == CalibrationMethod.ENTROPY ? CalibrationLimits.ENTROPY_QUANTIZED_BINS : 0) : null;
+		if (bins != null) {
+			error(bins, c, Literals.CALIBRATION__BINS, IssueCodes.VALUE_RANGE);
 		}
 		if (c.getBatchSize() < 1) {
 			error("batch must be at least 1", c, Literals.CALIBRATION__BATCH_SIZE, IssueCodes.VALUE_RANGE);
@@ -326,10 +354,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		List<QuantizationConfig> used = new ArrayList<>(r.getSchemes());
 		for (int i = 0; i < used.size(); i++) {
 			QuantizationConfig c = used.get(i);
-			if (c.eIsProxy() || QuantizationSpec.of(c).technique() != QuantizationTechnique.FULL_INTEGER) {
+			if (c.eIsProxy() || SchemeChain.technique(c) != QuantizationTechnique.FULL_INTEGER) {
 				continue;
 			}
-			Calibration cal = QuantizationSpec.calibration(c);
+			Calibration cal = SchemeChain.calibration(c);
 			if (cal != null && cal.getDataset() != null) {
 				continue;
 			}
@@ -407,9 +435,9 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			if (c.eIsProxy()) {
 				continue;
 			}
-			if (QuantizationSpec.of(c).technique() != QuantizationTechnique.FULL_INTEGER) {
+			if (SchemeChain.technique(c) != QuantizationTechnique.FULL_INTEGER) {
 				error("the debugger compares the quantized tensors of full-integer models; '" + c.getName() + "' is "
-						+ QuantizationSpec.of(c).technique().getLiteral(), d, Literals.DEBUG_STEP__SCHEMES, i, IssueCodes.DEBUG_NOT_FULL_INTEGER);
+						+ SchemeChain.technique(c).getLiteral(), d, Literals.DEBUG_STEP__SCHEMES, i, IssueCodes.DEBUG_NOT_FULL_INTEGER);
 			} else if (!r.getSchemes().contains(c)) {
 				error("scheme '" + c.getName() + "' is not run by this recipe: add it to 'schemes'", d, Literals.DEBUG_STEP__SCHEMES, i,
 						IssueCodes.SCHEME_NOT_RUN);
@@ -440,6 +468,13 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	public static List<DatasetDeclaration> calibrationDatasets(Recipe r) {
 		return r.getDeclarations().stream().filter(DatasetDeclaration.class::isInstance).map(DatasetDeclaration.class::cast)
 				.filter(d -> d.isSetRole() && d.getRole() == DatasetRole.CALIBRATION).toList();
+	}
+
+	/** The widest activations of the scheme: its own (or its chain's), or a layer override's. */
+	private static int activationBits(QuantizationConfig c) {
+		boolean int16 = SchemeChain.precision(c, false) == Precision.INT16 || SchemeChain.of(c).stream().flatMap(x -> x.getOverrides().stream())
+				.anyMatch(o -> o.getActivations() != null && o.getActivations().isSetPrecision() && o.getActivations().getPrecision() == Precision.INT16);
+		return int16 ? 16 : 8;
 	}
 
 	private void unused(QuantizationConfig c, String why, EStructuralFeature... features) {

@@ -1,38 +1,66 @@
 package org.quantrace.engine.calibrate;
 
-import org.quantrace.model.recipe.CalibrationMethod;
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Keyword;
+import org.quantrace.model.CalibrationLimits;
 
 /**
- * How to calibrate: the method and its parameters, the batch size, and how many samples to use
- * (0 = all). {@code levels} is the number of quantized bins entropy calibration aims at (128 for 8 bits).
+ * How to calibrate: the method and its parameters, the batch size, and how many samples to use (0 = all).
+ * Settings the engine cannot honour are refused here, before any work, with the limits the recipe
+ * validator reports ({@link CalibrationLimits}).
  */
-public record CalibrationSettings(CalibrationMethod method, double percentile, double averagingConstant, int bins, int levels,
-		int batchSize, int maxSamples) {
+public record CalibrationSettings(Method method, double percentile, double averagingConstant, int bins, int batchSize, int maxSamples) {
+
+	/** How a tensor's range is read from the calibration data. */
+	public enum Method implements Keyword {
+		MINMAX, MOVING_AVERAGE, PERCENTILE, ENTROPY;
+
+		public boolean usesHistogram() {
+			return this == PERCENTILE || this == ENTROPY;
+		}
+	}
 
 	public CalibrationSettings {
 		if (batchSize < 1) {
-			throw new IllegalArgumentException("batch size must be at least 1, not " + batchSize);
+			throw new InvalidInputException("calibration batch size " + batchSize + " is less than 1", "calibrate in batches of 1 or more (32 is usual)");
+		}
+		if (method.usesHistogram()) {
+			String bad = CalibrationLimits.histogramBinsProblem(bins, method == Method.ENTROPY ? CalibrationLimits.ENTROPY_QUANTIZED_BINS : 0);
+			if (bad == null && method == Method.PERCENTILE) {
+				bad = CalibrationLimits.percentileProblem(percentile);
+			}
+			if (bad != null) {
+				throw new InvalidInputException("calibration: " + bad, "change the calibration settings");
+			}
 		}
 	}
 
 	public static CalibrationSettings minMax() {
-		return new CalibrationSettings(CalibrationMethod.MINMAX, 99.99, 0.01, 2048, 128, 32, 0);
+		return new CalibrationSettings(Method.MINMAX, 99.99, 0.01, 2048, 32, 0);
 	}
 
-	public CalibrationSettings with(CalibrationMethod m) {
-		return new CalibrationSettings(m, percentile, averagingConstant, bins, levels, batchSize, maxSamples);
+	public CalibrationSettings with(Method m) {
+		return new CalibrationSettings(m, percentile, averagingConstant, bins, batchSize, maxSamples);
 	}
 
 	public CalibrationSettings withPercentile(double p) {
-		return new CalibrationSettings(CalibrationMethod.PERCENTILE, p, averagingConstant, bins, levels, batchSize, maxSamples);
+		return new CalibrationSettings(Method.PERCENTILE, p, averagingConstant, bins, batchSize, maxSamples);
 	}
 
 	public CalibrationSettings withBatchSize(int b) {
-		return new CalibrationSettings(method, percentile, averagingConstant, bins, levels, b, maxSamples);
+		return new CalibrationSettings(method, percentile, averagingConstant, bins, b, maxSamples);
 	}
 
 	public CalibrationSettings withMaxSamples(int n) {
-		return new CalibrationSettings(method, percentile, averagingConstant, bins, levels, batchSize, n);
+		return new CalibrationSettings(method, percentile, averagingConstant, bins, batchSize, n);
+	}
+
+	/** Refuses what this method cannot do for activations of {@code bits} (entropy serves 8-bit codes only). */
+	public void checkActivationBits(int bits) {
+		String bad = method == Method.ENTROPY ? CalibrationLimits.entropyPrecisionProblem(bits) : null;
+		if (bad != null) {
+			throw new InvalidInputException(bad, "use minmax or percentile calibration, or 8-bit activations");
+		}
 	}
 
 	/** A fresh collector for one tensor. */
@@ -41,7 +69,7 @@ public record CalibrationSettings(CalibrationMethod method, double percentile, d
 		case MINMAX -> new MinMaxCollector();
 		case MOVING_AVERAGE -> new MovingAverageCollector(averagingConstant);
 		case PERCENTILE -> new HistogramCollector(bins, new HistogramCollector.Percentile(percentile));
-		case ENTROPY -> new HistogramCollector(bins, new HistogramCollector.Entropy(levels));
+		case ENTROPY -> new HistogramCollector(bins, new HistogramCollector.Entropy(CalibrationLimits.ENTROPY_QUANTIZED_BINS));
 		};
 	}
 
@@ -56,7 +84,7 @@ public record CalibrationSettings(CalibrationMethod method, double percentile, d
 		case MOVING_AVERAGE -> p.put("averaging constant", Double.toString(averagingConstant));
 		case ENTROPY -> {
 			p.put("histogram bins", Integer.toString(bins));
-			p.put("quantized bins", Integer.toString(levels));
+			p.put("quantized bins", Integer.toString(CalibrationLimits.ENTROPY_QUANTIZED_BINS));
 			p.put("divergence", "KL(P||Q), TensorRT threshold search");
 		}
 		default -> {

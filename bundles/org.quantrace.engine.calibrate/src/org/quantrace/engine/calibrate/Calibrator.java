@@ -12,6 +12,7 @@ import java.util.Set;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
@@ -45,8 +46,31 @@ public final class Calibrator {
 				.addAttribute(AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT).setI(0)).build();
 	}
 
+	/** Calibrates {@code tensors}, finding their shapes first, when the method can use them, by one run on zeros ({@link #shapes}). */
 	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset data,
 			CalibrationSettings settings, Progress progress) {
+		return calibrate(model, modelName, tensors, data, settings, settings.method().usesHistogram() ? Map.of() : shapes(model, modelName), progress);
+	}
+
+	/**
+	 * Element types and shapes of the model's tensors if it runs on zeros of its declared input shape (dynamic
+	 * dimensions as 1), else empty: a model with, say, a dynamic image size may not run on 1 x 1 images, and
+	 * calibration then does without shapes (the quantizer probes once and passes them on).
+	 */
+	public static Map<String, TensorInfo> shapes(OnnxModel model, String modelName) {
+		try {
+			return ShapeProbe.probe(model, modelName);
+		} catch (QuantraceException e) {
+			return Map.of();
+		}
+	}
+
+	/**
+	 * Calibrates {@code tensors}; {@code shapes} (possibly empty, see {@link #shapes}) only lets whole-tensor
+	 * extremes be computed faster, by pooling per channel first.
+	 */
+	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset data,
+			CalibrationSettings settings, Map<String, TensorInfo> shapes, Progress progress) {
 		ModelInput input = ModelInput.of(model, modelName, data);
 		int samples = settings.maxSamples() > 0 ? Math.min(settings.maxSamples(), data.size()) : data.size();
 		if (samples == 0) {
@@ -64,7 +88,6 @@ public final class Calibrator {
 		Map<String, String[]> extremes = new LinkedHashMap<>();
 		Set<String> fetch = new LinkedHashSet<>();
 		Set<String> names = g.tensorNames();
-		Map<String, TensorInfo> shapes = extremesOnly ? ShapeProbe.probe(model, modelName) : Map.of();
 		for (String t : tensors) {
 			if (t.equals(input.name())) {
 				continue;
@@ -103,7 +126,7 @@ public final class Calibrator {
 		// histograms fill in Java between runs: ONNX Runtime's threads must not spin on the cores meanwhile
 		SessionSettings sessionSettings = extremesOnly ? SessionSettings.defaults() : SessionSettings.defaults().withoutSpinning();
 		try (InferenceSession session = InferenceSession.open(augmented, sessionSettings, modelName);
-				Progress.Task task = progress.start("calibrating (" + settings.method().getLiteral() + ")", samples, "samples")) {
+				Progress.Task task = progress.start("calibrating (" + settings.method().literal() + ")", samples, "samples")) {
 			for (int from = 0; from < samples; from += settings.batchSize()) {
 				int to = Math.min(samples, from + settings.batchSize());
 				Batch batch = data.read(from, to);

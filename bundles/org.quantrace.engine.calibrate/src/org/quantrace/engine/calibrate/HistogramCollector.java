@@ -2,6 +2,8 @@ package org.quantrace.engine.calibrate;
 
 import java.nio.FloatBuffer;
 
+import org.quantrace.model.CalibrationLimits;
+
 /**
  * Histograms of the magnitudes of a tensor's positive and negative values over a shared range
  * [0, limit), for percentile and entropy calibration. The histograms have a fixed number of bins; when a
@@ -19,8 +21,9 @@ public final class HistogramCollector implements RangeCollector {
 	/** Clip the (100 - p)% most extreme values on each side, e.g. p = 99.99. */
 	public record Percentile(double percentile) implements Mode {
 		public Percentile {
-			if (!(percentile > 0 && percentile <= 100)) {
-				throw new IllegalArgumentException("percentile must be in (0, 100], not " + percentile);
+			String bad = CalibrationLimits.percentileProblem(percentile);
+			if (bad != null) {
+				throw new IllegalArgumentException(bad);
 			}
 		}
 	}
@@ -43,9 +46,11 @@ public final class HistogramCollector implements RangeCollector {
 	private double limit;
 	private final MinMaxCollector observed = new MinMaxCollector();
 
+	/** {@code bins} within {@link CalibrationLimits#histogramBinsProblem}'s limits, which the recipe validator reports too. */
 	public HistogramCollector(int bins, Mode mode) {
-		if (bins < 16 || bins % 2 != 0) {
-			throw new IllegalArgumentException("bins must be an even number >= 16, not " + bins);
+		String bad = CalibrationLimits.histogramBinsProblem(bins, mode instanceof Entropy e ? e.levels() : 0);
+		if (bad != null) {
+			throw new IllegalArgumentException(bad);
 		}
 		this.mode = mode;
 		this.bins = bins;
@@ -149,10 +154,7 @@ public final class HistogramCollector implements RangeCollector {
 
 	/** TensorRT's entropy threshold ({@link EntropyThreshold}) over the magnitudes, re-binned onto [0, observed max]. */
 	private double entropyThreshold(int levels) {
-		double top = observed().absMax();
-		if (levels >= bins) {
-			return top;
-		}
+		double top = observed().absMax(); // levels < bins: the constructor checked
 		// re-bin the fine |x| histogram onto [0, observed max] with the requested bins (fine bin centres)
 		long[] h = new long[bins];
 		double fineWidth = limit / fine;

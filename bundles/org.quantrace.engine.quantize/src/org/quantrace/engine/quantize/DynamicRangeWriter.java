@@ -9,11 +9,10 @@ import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
+import org.quantrace.engine.quantize.QuantizationSpec.Granularity;
+import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
 import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
-import org.quantrace.model.recipe.Granularity;
-import org.quantrace.model.recipe.Precision;
-import org.quantrace.model.recipe.QuantizationScheme;
-import org.quantrace.model.trace.TensorRole;
+import org.quantrace.engine.quantize.QuantizedTensor.Role;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 
@@ -45,8 +44,8 @@ final class DynamicRangeWriter {
 			}
 			String reason = reasonToKeepFloat(n);
 			TensorSpec w = spec.weightsFor(n);
-			if (reason == null && w.precision() != Precision.INT8) {
-				reason = "dynamic-range quantization stores weights as int8 only (asked: " + w.precision().getLiteral() + ")";
+			if (reason == null && w.precision() != QuantType.INT8) {
+				reason = "dynamic-range quantization stores weights as int8 only (asked: " + w.precision().literal() + ")";
 			}
 			if (reason != null) {
 				decisions.add(new Decision(index++, n, false, reason, null, null));
@@ -65,7 +64,7 @@ final class DynamicRangeWriter {
 		Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
 		if (excluded.isPresent()) {
 			return excluded.get().reason() != null ? excluded.get().reason()
-					: "excluded by the recipe (" + excluded.get().kind().getLiteral() + " " + excluded.get().pattern() + ")";
+					: "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")";
 		}
 		switch (n.opType()) {
 		case "MatMul", "Gemm", "Conv" -> {
@@ -106,7 +105,7 @@ final class DynamicRangeWriter {
 				? QuantMath.params(QuantMath.range(values), QuantType.INT8, w.scheme(), spec.reduceRange())
 				: QuantMath.params(QuantMath.channelRanges(values, dims, axis), axis, QuantType.INT8, w.scheme(), spec.reduceRange());
 		Range own = QuantMath.range(values);
-		written.add(new QuantizedTensor(name, TensorRole.WEIGHT, n.name(), p, own, own));
+		written.add(new QuantizedTensor(name, Role.WEIGHT, n.name(), p, own, own));
 		return p;
 	}
 
@@ -154,7 +153,7 @@ final class DynamicRangeWriter {
 		float[] values = weight.toFloatArray();
 		long[] dims = weight.dims();
 		// ConvInteger takes one weight zero point: per-channel asymmetric weights fall back to per tensor
-		if (w.granularity() != Granularity.PER_TENSOR && w.scheme() != QuantizationScheme.SYMMETRIC) {
+		if (w.granularity() != Granularity.PER_TENSOR && w.scheme() != Symmetry.SYMMETRIC) {
 			w = new TensorSpec(w.precision(), w.scheme(), Granularity.PER_TENSOR);
 		}
 		QuantParams p = quantizeWeights(n.input(1), values, dims, 0, w, n);

@@ -15,8 +15,9 @@ import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.quantize.QuantizationPlan.Activation;
 import org.quantrace.engine.quantize.QuantizationPlan.Bias;
 import org.quantrace.engine.quantize.QuantizationPlan.Weight;
-import org.quantrace.model.recipe.IOType;
-import org.quantrace.model.trace.TensorRole;
+import org.quantrace.engine.quantize.QuantizationSpec.IoType;
+import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
+import org.quantrace.engine.quantize.QuantizedTensor.Role;
 
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
@@ -31,12 +32,12 @@ final class QdqWriter {
 	private final Graph g;
 	private final QuantizationPlan plan;
 	private final Map<String, QuantParams> activationParams;
-	private final IOType io;
+	private final IoType io;
 	private final boolean reduceRange;
 	private final Map<String, QuantParams> weightParams = new HashMap<>();
 	final List<QuantizedTensor> written = new ArrayList<>();
 
-	QdqWriter(Graph g, QuantizationPlan plan, Map<String, QuantParams> activationParams, IOType io, boolean reduceRange) {
+	QdqWriter(Graph g, QuantizationPlan plan, Map<String, QuantParams> activationParams, IoType io, boolean reduceRange) {
 		this.g = g;
 		this.ed = new GraphEditor(g);
 		this.plan = plan;
@@ -66,17 +67,27 @@ final class QdqWriter {
 			String t = a.tensor();
 			String root = plan.root(t);
 			QuantParams p = activationParams.get(root);
-			TensorRole role = inputs.contains(t) ? TensorRole.INPUT : outputs.contains(t) ? TensorRole.OUTPUT : TensorRole.ACTIVATION;
+			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) ? Role.OUTPUT : Role.ACTIVATION;
 			if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
 				sameScaleOutput(t, p, ranges.get(root), outputs.contains(t));
-			} else if (role == TensorRole.INPUT) {
+			} else if (role == Role.INPUT) {
 				input(t, p, ranges.get(root));
-			} else if (role == TensorRole.OUTPUT) {
+			} else if (role == Role.OUTPUT) {
 				output(t, p, ranges.get(root));
 			} else {
 				pair(t, p);
 			}
-			written.add(new QuantizedTensor(t, role, a.producer(), p, ranges.get(root), observed.get(root)));
+			// an integer input or output of another type than the activations holds the I/O type's parameters at the
+			// model's edge (an input is then requantized to the activations' type inside): record what the model holds
+			QuantParams edge = role == TensorRole.ACTIVATION || !root.equals(t) && p.type().bits() == 8 ? null : ioParams(p, ranges.get(root));
+			if (edge != null && edge != p) {
+				written.add(new QuantizedTensor(t, role, a.producer(), edge, ranges.get(root), observed.get(root)));
+				if (role == TensorRole.INPUT) {
+					written.add(new QuantizedTensor(t, TensorRole.ACTIVATION, a.producer(), p, ranges.get(root), observed.get(root)));
+				}
+			} else {
+				written.add(new QuantizedTensor(t, role, a.producer(), p, ranges.get(root), observed.get(root)));
+			}
 		}
 		removeUnreadDequantizations();
 		ed.sort();
@@ -171,7 +182,7 @@ final class QdqWriter {
 
 	/** The parameters a model input/output is exposed with for integer I/O, or null for float I/O. */
 	private QuantParams ioParams(QuantParams p, Range range) {
-		QuantType t = QuantType.of(io);
+		QuantType t = io.quantType();
 		if (t == null) {
 			return null;
 		}
@@ -179,8 +190,7 @@ final class QdqWriter {
 			return p;
 		}
 		boolean symmetric = p.type().signed() ? p.zeroPoint() == 0 : p.zeroPoint() == 1L << (p.type().bits() - 1);
-		return QuantMath.params(range, t, symmetric ? org.quantrace.model.recipe.QuantizationScheme.SYMMETRIC
-				: org.quantrace.model.recipe.QuantizationScheme.ASYMMETRIC, false);
+		return QuantMath.params(range, t, symmetric ? Symmetry.SYMMETRIC : Symmetry.ASYMMETRIC, false);
 	}
 
 	private void input(String tensor, QuantParams p, Range range) {
@@ -255,7 +265,7 @@ final class QdqWriter {
 		Tensor t = g.initializer(w.tensor());
 		float[] values = t.toFloatArray();
 		long[] dims = t.dims();
-		QuantType type = w.spec().type();
+		QuantType type = w.spec().precision();
 		boolean weighted = OpRegistry.role(w.node()).orElse(null) == OpRegistry.Role.WEIGHTED;
 		boolean reduce = reduceRange && weighted; // reduce-range concerns weights (targets without 16-bit accumulation)
 		QuantParams p = w.axis() >= 0 ? QuantMath.params(QuantMath.channelRanges(values, dims, w.axis()), w.axis(), type, w.spec().scheme(), reduce)
@@ -263,7 +273,7 @@ final class QdqWriter {
 		storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(), w.input());
 		weightParams.put(w.node().name() + "\u0000" + w.tensor(), p);
 		Range own = QuantMath.range(values);
-		written.add(new QuantizedTensor(w.tensor(), weighted ? TensorRole.WEIGHT : TensorRole.ACTIVATION, w.node().name(), p, own, own));
+		written.add(new QuantizedTensor(w.tensor(), weighted ? Role.WEIGHT : Role.ACTIVATION, w.node().name(), p, own, own));
 	}
 
 	private void bias(Bias b) {
@@ -280,7 +290,7 @@ final class QdqWriter {
 		int[] codes = QuantMath.quantizeBias(values, in.scale(), wp.scales());
 		storeDequantized(b.tensor(), Tensor.ofInts(b.tensor(), t.dims(), codes), p, b.node(), OpRegistry.biasInput(b.node()));
 		Range own = QuantMath.range(values);
-		written.add(new QuantizedTensor(b.tensor(), TensorRole.BIAS, b.node().name(), p, own, own));
+		written.add(new QuantizedTensor(b.tensor(), Role.BIAS, b.node().name(), p, own, own));
 	}
 
 	/**

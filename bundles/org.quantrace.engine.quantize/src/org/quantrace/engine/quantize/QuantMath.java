@@ -1,7 +1,7 @@
 package org.quantrace.engine.quantize;
 
 import org.quantrace.engine.calibrate.Range;
-import org.quantrace.model.recipe.QuantizationScheme;
+import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
 
 /**
  * The affine quantization arithmetic, as ONNX defines QuantizeLinear/DequantizeLinear:
@@ -21,17 +21,17 @@ public final class QuantMath {
 	}
 
 	/** Scale and zero point covering {@code range} with {@code type}. */
-	public static QuantParams params(Range range, QuantType type, QuantizationScheme scheme, boolean reduceRange) {
+	public static QuantParams params(Range range, QuantType type, Symmetry scheme, boolean reduceRange) {
 		double[] sz = scaleAndZeroPoint(range, type, scheme, reduceRange);
 		return QuantParams.perTensor(type, (float) sz[0], (long) sz[1], reduceRange);
 	}
 
 	/** {scale, zeroPoint} for one range. */
-	static double[] scaleAndZeroPoint(Range range, QuantType type, QuantizationScheme scheme, boolean reduceRange) {
+	static double[] scaleAndZeroPoint(Range range, QuantType type, Symmetry scheme, boolean reduceRange) {
 		long qmin = type.qmin(reduceRange);
 		long qmax = type.qmax(reduceRange);
 		Range r = range.includingZero();
-		if (scheme == QuantizationScheme.SYMMETRIC) {
+		if (scheme == Symmetry.SYMMETRIC) {
 			int b = reduceRange ? type.bits() - 1 : type.bits();
 			long half = (1L << (b - 1)) - 1;
 			double a = r.absMax();
@@ -45,7 +45,7 @@ public final class QuantMath {
 	}
 
 	/** Per-channel parameters: one range per slice along {@code axis}. */
-	public static QuantParams params(Range[] ranges, int axis, QuantType type, QuantizationScheme scheme, boolean reduceRange) {
+	public static QuantParams params(Range[] ranges, int axis, QuantType type, Symmetry scheme, boolean reduceRange) {
 		float[] scales = new float[ranges.length];
 		long[] zeros = new long[ranges.length];
 		for (int c = 0; c < ranges.length; c++) {

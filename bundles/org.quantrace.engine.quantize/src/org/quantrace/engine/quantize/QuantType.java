@@ -1,11 +1,10 @@
 package org.quantrace.engine.quantize;
 
+import org.quantrace.engine.Keyword;
 import org.quantrace.engine.onnx.DataType;
-import org.quantrace.model.recipe.IOType;
-import org.quantrace.model.recipe.Precision;
 
 /** An integer type values are quantized to, with its range (optionally reduced by one bit). */
-public enum QuantType {
+public enum QuantType implements Keyword {
 	INT8(DataType.INT8, 8, true), UINT8(DataType.UINT8, 8, false), INT16(DataType.INT16, 16, true),
 	/** Biases only: scale = input scale × weight scale, zero point 0. */
 	INT32(DataType.INT32, 32, true);
@@ -41,32 +40,5 @@ public enum QuantType {
 	public long qmax(boolean reduceRange) {
 		int b = reduceRange ? bits - 1 : bits;
 		return signed ? (1L << (b - 1)) - 1 : (1L << b) - 1;
-	}
-
-	public static QuantType of(Precision p) {
-		return switch (p) {
-		case INT8 -> INT8;
-		case UINT8 -> UINT8;
-		case INT16 -> INT16;
-		};
-	}
-
-	/** The integer type of a model input/output, or null for float32 I/O. */
-	public static QuantType of(IOType io) {
-		return switch (io) {
-		case FLOAT32 -> null;
-		case INT8 -> INT8;
-		case UINT8 -> UINT8;
-		};
-	}
-
-	/** The recipe precision, or null for INT32 (biases are not a precision users choose). */
-	public Precision precision() {
-		return switch (this) {
-		case INT8 -> Precision.INT8;
-		case UINT8 -> Precision.UINT8;
-		case INT16 -> Precision.INT16;
-		case INT32 -> null;
-		};
 	}
 }

@@ -16,9 +16,9 @@ import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.quantize.QuantizationSpec.Granularity;
+import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
 import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
-import org.quantrace.model.recipe.Granularity;
-import org.quantrace.model.recipe.QuantizationScheme;
 
 /**
  * Decides, before calibration, what full-integer quantization does to each node: which nodes become
@@ -172,7 +172,7 @@ public final class QuantizationPlan {
 			if (excluded.isPresent()) {
 				String why = excluded.get().reason();
 				floatNode(n, index, why == null || why.isBlank()
-						? "excluded by the recipe (" + excluded.get().kind().getLiteral() + " " + excluded.get().pattern() + ")" : why);
+						? "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")" : why);
 				return;
 			}
 			if (!n.subgraphs().isEmpty()) {
@@ -273,7 +273,7 @@ public final class QuantizationPlan {
 			boolean clipFromZero = !n.opType().equals("Clip") || clipMinIsZero(n);
 			boolean absorbable = pd != null && pd.quantized() && plan.activations.containsKey(x) && !graphOutputs.contains(x)
 					&& consumers.getOrDefault(x, List.of()).size() == 1 && clipFromZero && !plan.sharesWith.containsKey(x)
-					&& plan.activations.get(x).spec().scheme() == QuantizationScheme.ASYMMETRIC
+					&& plan.activations.get(x).spec().scheme() == Symmetry.ASYMMETRIC
 					&& OpRegistry.role(producer).filter(r -> r == OpRegistry.Role.WEIGHTED || r == OpRegistry.Role.ELEMENTWISE).isPresent();
 			if (absorbable) {
 				Activation before = plan.activations.remove(x);

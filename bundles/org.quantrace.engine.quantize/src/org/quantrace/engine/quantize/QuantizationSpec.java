@@ -5,38 +5,72 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
+import org.quantrace.engine.Keyword;
 import org.quantrace.engine.calibrate.CalibrationSettings;
 import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.onnx.Node;
-import org.quantrace.model.recipe.Calibration;
-import org.quantrace.model.recipe.ExclusionKind;
-import org.quantrace.model.recipe.Granularity;
-import org.quantrace.model.recipe.IOType;
-import org.quantrace.model.recipe.LayerOverride;
-import org.quantrace.model.recipe.Precision;
-import org.quantrace.model.recipe.QuantizationConfig;
-import org.quantrace.model.recipe.QuantizationScheme;
-import org.quantrace.model.recipe.QuantizationTechnique;
-import org.quantrace.model.recipe.TensorQuantization;
 
 /**
- * Fully resolved quantization options: a recipe's {@link QuantizationConfig} with its base schemes
- * applied and every unset option given its default. The engine reads only this.
+ * Fully resolved quantization options, the engine's own: every option has its value (a front end such as
+ * the recipe runner or the command line fills them from its own terms, starting from {@link #builder} or a
+ * preset of {@link Schemes}). The quantizer reads only this.
  */
-public record QuantizationSpec(String name, QuantizationTechnique technique, IOType io, TensorSpec weights, TensorSpec activations,
-		boolean reduceRange, int opset, CalibrationSettings calibration, List<Exclusion> exclusions, List<Override> overrides) {
+public record QuantizationSpec(String name, Technique technique, IoType io, TensorSpec weights, TensorSpec activations, boolean reduceRange,
+		int opset, CalibrationSettings calibration, List<Exclusion> exclusions, List<Override> overrides) {
 
-	/** Precision, scheme and granularity of one kind of tensor. */
-	public record TensorSpec(Precision precision, QuantizationScheme scheme, Granularity granularity) {
-		public QuantType type() {
-			return QuantType.of(precision);
+	/** Whether and how a model is quantized. */
+	public enum Technique implements Keyword {
+		/** The model stays float (the deck's unquantized conversion). */
+		NONE,
+		/** Int8 weights; activations quantized at run time from each batch's range. */
+		DYNAMIC_RANGE,
+		/** Weights and activations quantized (QDQ), activation ranges calibrated. */
+		FULL_INTEGER
+	}
+
+	/** The element type of the model's inputs and outputs. */
+	public enum IoType implements Keyword {
+		FLOAT32, INT8, UINT8;
+
+		/** The integer type, or null for float32. */
+		public QuantType quantType() {
+			return switch (this) {
+			case FLOAT32 -> null;
+			case INT8 -> QuantType.INT8;
+			case UINT8 -> QuantType.UINT8;
+			};
 		}
 	}
 
+	/** Symmetric: zero point 0 (signed) or mid-range (unsigned); asymmetric: the range's own. */
+	public enum Symmetry implements Keyword {
+		SYMMETRIC, ASYMMETRIC
+	}
+
+	/** One scale per tensor, per output channel, or per group of a channel's weights. */
+	public enum Granularity implements Keyword {
+		PER_TENSOR, PER_CHANNEL, PER_GROUP
+	}
+
+	public QuantizationSpec {
+		exclusions = List.copyOf(exclusions);
+		overrides = List.copyOf(overrides);
+	}
+
+	/** Precision, scheme and granularity of one kind of tensor (in an {@link Override}, null = the scheme's). */
+	public record TensorSpec(QuantType precision, Symmetry scheme, Granularity granularity) {
+	}
+
 	/** Leave nodes float by name or op type; {@code pattern} may use * and ? wildcards. */
-	public record Exclusion(ExclusionKind kind, String pattern, String reason) {
+	public record Exclusion(Kind kind, String pattern, String reason) {
+
+		/** What the pattern matches: the node's name, or its op type. */
+		public enum Kind implements Keyword {
+			NODE, OP
+		}
+
 		public boolean matches(Node node) {
-			return glob(pattern).matcher(kind == ExclusionKind.OP_TYPE ? node.opType() : node.name()).matches();
+			return glob(pattern).matcher(kind == Kind.OP ? node.opType() : node.name()).matches();
 		}
 	}
 
@@ -60,7 +94,7 @@ public record QuantizationSpec(String name, QuantizationTechnique technique, IOT
 	}
 
 	public boolean isQuantized() {
-		return technique != QuantizationTechnique.NONE;
+		return technique != Technique.NONE;
 	}
 
 	/** The override for {@code node}, if any (the last matching one wins, as in a recipe read top-down). */
@@ -96,84 +130,122 @@ public record QuantizationSpec(String name, QuantizationTechnique technique, IOT
 
 	/** Whether any tensor is quantized to 16 bits (needs opset 21 QDQ). */
 	public boolean usesInt16() {
-		return weights.precision() == Precision.INT16 || activations.precision() == Precision.INT16
-				|| overrides.stream().anyMatch(o -> (o.weights() != null && o.weights().precision() == Precision.INT16)
-						|| (o.activations() != null && o.activations().precision() == Precision.INT16));
+		return weights.precision() == QuantType.INT16 || activations.precision() == QuantType.INT16
+				|| overrides.stream().anyMatch(o -> (o.weights() != null && o.weights().precision() == QuantType.INT16)
+						|| (o.activations() != null && o.activations().precision() == QuantType.INT16));
 	}
 
-	// ------------------------------------------------------------------ resolution from the recipe model
-
-	/** Resolves a recipe scheme: options come from the scheme, else its base chain, else the defaults. */
-	public static QuantizationSpec of(QuantizationConfig config) {
-		List<QuantizationConfig> chain = chain(config);
-		QuantizationTechnique technique = first(chain, QuantizationConfig::isSetTechnique, QuantizationConfig::getTechnique,
-				QuantizationTechnique.FULL_INTEGER);
-		IOType io = first(chain, QuantizationConfig::isSetIo, QuantizationConfig::getIo, IOType.FLOAT32);
-		boolean reduceRange = first(chain, QuantizationConfig::isSetReduceRange, QuantizationConfig::isReduceRange, false);
-		int opset = first(chain, c -> c.getOpset() > 0, QuantizationConfig::getOpset, 0);
-		TensorSpec weights = tensor(chain, true);
-		TensorSpec activations = tensor(chain, false);
-		Calibration calibration = calibration(config);
-		CalibrationSettings settings = CalibrationSettings.minMax();
-		if (calibration != null) {
-			settings = new CalibrationSettings(calibration.getMethod(), calibration.getPercentile(), calibration.getAveragingConstant(),
-					calibration.getBins(), activations.type().bits() == 8 ? 128 : 1 << (activations.type().bits() - 1), calibration.getBatchSize(),
-					calibration.getSamples());
-		}
-		List<Exclusion> exclusions = new ArrayList<>();
-		List<Override> overrides = new ArrayList<>();
-		for (int i = chain.size() - 1; i >= 0; i--) { // base first, so the refining scheme's entries win
-			chain.get(i).getExclusions().forEach(e -> exclusions.add(new Exclusion(e.getKind(), e.getPattern(), e.getReason())));
-			for (LayerOverride o : chain.get(i).getOverrides()) {
-				Range forced = o.isSetRangeMin() && o.isSetRangeMax() ? new Range(o.getRangeMin(), o.getRangeMax()) : null;
-				overrides.add(new Override(o.getLayer(), partial(o.getWeights()), partial(o.getActivations()), forced));
+	/** The widest activation type, per-layer overrides included (what calibration must serve). */
+	public int activationBits() {
+		int bits = activations.precision().bits();
+		for (Override o : overrides) {
+			if (o.activations() != null && o.activations().precision() != null) {
+				bits = Math.max(bits, o.activations().precision().bits());
 			}
 		}
-		return new QuantizationSpec(config.getName(), technique, io, weights, activations, reduceRange, opset, settings, exclusions, overrides);
+		return bits;
 	}
 
-	/** The scheme, then its base, its base's base...; a cycle (which the recipe validator reports) ends the chain. */
-	public static List<QuantizationConfig> chain(QuantizationConfig config) {
-		List<QuantizationConfig> chain = new ArrayList<>();
-		for (QuantizationConfig c = config; c != null && !chain.contains(c); c = c.getBase()) {
-			chain.add(c);
+	// ------------------------------------------------------------------ building
+
+	/**
+	 * A spec named {@code name} with the defaults: full-integer with float32 I/O, int8 symmetric per-channel
+	 * weights, uint8 asymmetric per-tensor activations (ONNX Runtime fuses these U8S8 QDQ groups into
+	 * integer kernels on x86-64), MinMax calibration.
+	 */
+	public static Builder builder(String name) {
+		return new Builder(new QuantizationSpec(name, Technique.FULL_INTEGER, IoType.FLOAT32,
+				new TensorSpec(QuantType.INT8, Symmetry.SYMMETRIC, Granularity.PER_CHANNEL),
+				new TensorSpec(QuantType.UINT8, Symmetry.ASYMMETRIC, Granularity.PER_TENSOR), false, 0, CalibrationSettings.minMax(), List.of(),
+				List.of()));
+	}
+
+	/** A builder starting from this spec. */
+	public Builder toBuilder() {
+		return new Builder(this);
+	}
+
+	/** Sets options one by one; exclusions and overrides add up, later ones winning as in a recipe read top-down. */
+	public static final class Builder {
+		private String name;
+		private Technique technique;
+		private IoType io;
+		private TensorSpec weights;
+		private TensorSpec activations;
+		private boolean reduceRange;
+		private int opset;
+		private CalibrationSettings calibration;
+		private final List<Exclusion> exclusions;
+		private final List<Override> overrides;
+
+		private Builder(QuantizationSpec s) {
+			name = s.name;
+			technique = s.technique;
+			io = s.io;
+			weights = s.weights;
+			activations = s.activations;
+			reduceRange = s.reduceRange;
+			opset = s.opset;
+			calibration = s.calibration;
+			exclusions = new ArrayList<>(s.exclusions);
+			overrides = new ArrayList<>(s.overrides);
 		}
-		return chain;
-	}
 
-	/** The calibration block the scheme uses: its own, else its base chain's (null: MinMax on the recipe's calibration data). */
-	public static Calibration calibration(QuantizationConfig config) {
-		return first(chain(config), c -> c.getCalibration() != null, QuantizationConfig::getCalibration, null);
-	}
-
-	private static TensorSpec tensor(List<QuantizationConfig> chain, boolean weights) {
-		java.util.function.Function<QuantizationConfig, TensorQuantization> get = weights ? QuantizationConfig::getWeights
-				: QuantizationConfig::getActivations;
-		// uint8 activations by default: ONNX Runtime fuses U8S8 QDQ groups into integer kernels on x86-64
-		Precision precision = first(chain, c -> get.apply(c) != null && get.apply(c).isSetPrecision(), c -> get.apply(c).getPrecision(),
-				weights ? Precision.INT8 : Precision.UINT8);
-		QuantizationScheme scheme = first(chain, c -> get.apply(c) != null && get.apply(c).isSetScheme(), c -> get.apply(c).getScheme(),
-				weights ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
-		Granularity granularity = first(chain, c -> get.apply(c) != null && get.apply(c).isSetGranularity(), c -> get.apply(c).getGranularity(),
-				weights ? Granularity.PER_CHANNEL : Granularity.PER_TENSOR);
-		return new TensorSpec(precision, scheme, granularity);
-	}
-
-	private static TensorSpec partial(TensorQuantization t) {
-		if (t == null) {
-			return null;
+		public Builder name(String n) {
+			name = n;
+			return this;
 		}
-		return new TensorSpec(t.isSetPrecision() ? t.getPrecision() : null, t.isSetScheme() ? t.getScheme() : null,
-				t.isSetGranularity() ? t.getGranularity() : null);
-	}
 
-	private static <T> T first(List<QuantizationConfig> chain, java.util.function.Predicate<QuantizationConfig> isSet,
-			java.util.function.Function<QuantizationConfig, T> get, T fallback) {
-		for (QuantizationConfig c : chain) {
-			if (isSet.test(c)) {
-				return get.apply(c);
-			}
+		public Builder technique(Technique t) {
+			technique = t;
+			return this;
 		}
-		return fallback;
+
+		public Builder io(IoType t) {
+			io = t;
+			return this;
+		}
+
+		/** The weights' settings; null fields keep the current ones. */
+		public Builder weights(TensorSpec w) {
+			weights = merge(w, weights);
+			return this;
+		}
+
+		/** The activations' settings; null fields keep the current ones. */
+		public Builder activations(TensorSpec a) {
+			activations = merge(a, activations);
+			return this;
+		}
+
+		public Builder reduceRange(boolean r) {
+			reduceRange = r;
+			return this;
+		}
+
+		/** The opset to write (0: the lowest the quantization needs). */
+		public Builder opset(int o) {
+			opset = o;
+			return this;
+		}
+
+		public Builder calibration(CalibrationSettings c) {
+			calibration = c;
+			return this;
+		}
+
+		public Builder exclude(Exclusion.Kind kind, String pattern, String reason) {
+			exclusions.add(new Exclusion(kind, pattern, reason));
+			return this;
+		}
+
+		public Builder override(Override o) {
+			overrides.add(o);
+			return this;
+		}
+
+		public QuantizationSpec build() {
+			return new QuantizationSpec(name, technique, io, weights, activations, reduceRange, opset, calibration, exclusions, overrides);
+		}
 	}
 }

@@ -21,9 +21,8 @@ import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.SessionSettings;
-import org.quantrace.engine.runtime.ShapeProbe;
-import org.quantrace.model.recipe.IOType;
-import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.engine.quantize.QuantizationSpec.IoType;
+import org.quantrace.engine.quantize.QuantizationSpec.Technique;
 
 /**
  * Quantizes a model as a {@link QuantizationSpec} says: prepares it (Constant weights to initializers,
@@ -51,17 +50,21 @@ public final class Quantizer {
 			}
 			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of());
 		}
-		if (spec.technique() == QuantizationTechnique.DYNAMIC_RANGE && spec.io() != IOType.FLOAT32) {
-			throw new InvalidInputException("scheme '" + spec.name() + "': dynamic-range quantization with " + spec.io().getLiteral()
+		if (spec.technique() == Technique.DYNAMIC_RANGE && spec.io() != IoType.FLOAT32) {
+			throw new InvalidInputException("scheme '" + spec.name() + "': dynamic-range quantization with " + spec.io().literal()
 					+ " inputs/outputs is not possible: activations stay float and are quantized only inside the ops",
 					"use io float32 with dynamic-range, or full-integer quantization for integer I/O");
 		}
-		if (spec.technique() == QuantizationTechnique.FULL_INTEGER && calibration == null) {
-			throw new InvalidInputException("scheme '" + spec.name() + "': full-integer quantization needs calibration data",
-					"give a calibration dataset (e.g. --data calibration/ or data.npy, or 'calibrate ... on DATASET' in the recipe)");
+		if (spec.technique() == Technique.FULL_INTEGER) {
+			if (calibration == null) {
+				throw new InvalidInputException("scheme '" + spec.name() + "': full-integer quantization needs calibration data",
+						"give a calibration dataset (e.g. --data calibration/ or data.npy, or 'calibrate ... on DATASET' in the recipe)");
+			}
+			spec.calibration().checkActivationBits(spec.activationBits());
 		}
 		Initializers.hoistConstants(model.graph());
-		Map<String, TensorInfo> types = probe(model, modelName);
+		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
+		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
 		int required = spec.usesInt16() ? INT16_OPSET : QDQ_OPSET;
 		if (spec.opset() > 0 && spec.opset() < required) {
 			throw new InvalidInputException("scheme '" + spec.name() + "': opset " + spec.opset() + " is too low: "
@@ -79,21 +82,21 @@ public final class Quantizer {
 		List<Decision> decisions;
 		List<QuantizedTensor> tensors;
 		CalibrationResult calibrated = null;
-		if (spec.technique() == QuantizationTechnique.DYNAMIC_RANGE) {
+		if (spec.technique() == Technique.DYNAMIC_RANGE) {
 			DynamicRangeWriter writer = new DynamicRangeWriter(model.graph(), spec);
 			writer.write();
 			decisions = writer.decisions;
 			tensors = writer.written;
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
-			calibrated = Calibrator.calibrate(model, modelName, plan.calibrationTensors(), calibration, spec.calibration(), progress);
+			calibrated = Calibrator.calibrate(model, modelName, plan.calibrationTensors(), calibration, spec.calibration(), types, progress);
 			Map<String, QuantParams> params = new LinkedHashMap<>();
 			Map<String, Range> ranges = new LinkedHashMap<>();
 			for (String root : plan.calibrationTensors()) {
 				QuantizationPlan.Activation a = plan.activations().get(root);
 				Range range = a.forcedRange() != null ? a.forcedRange() : calibrated.ranges().get(root);
 				ranges.put(root, range);
-				params.put(root, QuantMath.params(range, a.spec().type(), a.spec().scheme(), false));
+				params.put(root, QuantMath.params(range, a.spec().precision(), a.spec().scheme(), false));
 			}
 			QdqWriter writer = new QdqWriter(model.graph(), plan, params, spec.io(), spec.reduceRange());
 			writer.write(ranges, calibrated.observed());
@@ -104,15 +107,6 @@ public final class Quantizer {
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), d.reason(), d.weights(), d.activations())).toList();
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model));
-	}
-
-	/** Element types and shapes of the model's tensors, if the model runs on zeros; else empty (all treated as float). */
-	private static Map<String, TensorInfo> probe(OnnxModel model, String modelName) {
-		try {
-			return ShapeProbe.probe(model, modelName);
-		} catch (QuantraceException e) {
-			return Map.of();
-		}
 	}
 
 	private static void checkLoads(OnnxModel model, String modelName, QuantizationSpec spec) {

@@ -36,6 +36,7 @@ public final class OnnxModel {
 
 	private final ModelProto.Builder header;
 	private final Graph graph;
+	private List<Path> externalDataFiles = List.of();
 
 	private OnnxModel(ModelProto proto) {
 		this.header = proto.toBuilder().clearGraph();
@@ -70,10 +71,20 @@ public final class OnnxModel {
 			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
 		}
 		ModelProto proto = parseProto(bytes, file.toString());
+		List<Path> external = List.of();
 		if (usesExternalData(proto.getGraph())) {
-			proto = proto.toBuilder().setGraph(inline(proto.getGraph(), file.toAbsolutePath().getParent(), file.toString())).build();
+			Path dir = file.toAbsolutePath().getParent();
+			external = externalLocations(proto.getGraph(), dir, new java.util.LinkedHashSet<>()).stream().toList();
+			proto = proto.toBuilder().setGraph(inline(proto.getGraph(), dir, file.toString())).build();
 		}
-		return new OnnxModel(proto);
+		OnnxModel model = new OnnxModel(proto);
+		model.externalDataFiles = external;
+		return model;
+	}
+
+	/** The external-data files {@link #load} read tensors from, each once in the order found (empty for a self-contained model): inputs a trace must hash. */
+	public List<Path> externalDataFiles() {
+		return externalDataFiles;
 	}
 
 	/** Parses model bytes; {@code source} names them in error messages. */
@@ -230,6 +241,24 @@ public final class OnnxModel {
 				|| g.getNodeList().stream().flatMap(n -> n.getAttributeList().stream())
 						.anyMatch(a -> (a.hasT() && a.getT().getDataLocation() == TensorProto.DataLocation.EXTERNAL)
 								|| (a.hasG() && usesExternalData(a.getG())) || a.getGraphsList().stream().anyMatch(OnnxModel::usesExternalData));
+	}
+
+	private static java.util.Set<Path> externalLocations(GraphProto g, Path baseDir, java.util.Set<Path> found) {
+		java.util.function.Consumer<TensorProto> add = t -> t.getExternalDataList().stream().filter(e -> e.getKey().equals("location"))
+				.forEach(e -> found.add(baseDir.resolve(e.getValue()).normalize()));
+		g.getInitializerList().stream().filter(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL).forEach(add);
+		for (NodeProto n : g.getNodeList()) {
+			for (var a : n.getAttributeList()) {
+				if (a.hasT() && a.getT().getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+					add.accept(a.getT());
+				}
+				if (a.hasG()) {
+					externalLocations(a.getG(), baseDir, found);
+				}
+				a.getGraphsList().forEach(sub -> externalLocations(sub, baseDir, found));
+			}
+		}
+		return found;
 	}
 
 	private static GraphProto inline(GraphProto g, Path baseDir, String source) {

@@ -57,6 +57,17 @@ class QuantizeCommandTest {
 		assertTrue(cli.out().contains("Gemm '/l1/Gemm': excluded by the recipe (op Gemm)"), cli.out());
 	}
 
+	/** Issue 16, item 6: int16 activations with entropy calibration are refused, not silently calibrated with MinMax. */
+	@Test
+	void entropyCalibrationOfInt16ActivationsIsRefused() {
+		Path out = dir.resolve("int16-entropy.onnx");
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--data", calibration.toString(), "--activations", "int16", "--method",
+				"entropy", "-o", out.toString());
+		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
+		assertTrue(cli.err().contains("entropy") && cli.err().contains("int16"), cli.err());
+		assertFalse(Files.exists(out), "nothing is written");
+	}
+
 	@Test
 	void dynamicRangeNeedsNoData() {
 		Cli cli = Cli.run("quantize", MODEL, "--scheme", "drq", "-o", dir.resolve("drq.onnx").toString());

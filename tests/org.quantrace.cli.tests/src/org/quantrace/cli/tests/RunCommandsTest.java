@@ -1,6 +1,7 @@
 package org.quantrace.cli.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -24,16 +25,38 @@ class RunCommandsTest {
 		assertTrue(run.out().contains("report   " + out.toAbsolutePath().normalize().resolve("report.html")), run.out());
 		assertTrue(run.out().contains("logs/PhIMT0002-cnn.html (also .md, .docx)"), run.out());
 		assertTrue(run.out().contains("logs/PhIMT0003-cnn.html (also .md, .docx)"), run.out());
-		assertTrue(run.out().endsWith("Accepted.\n"), run.out());
+		String[] lines = run.out().split("\n");
+		assertEquals("Accepted.", lines[lines.length - 2], run.out());
+		String fingerprint = org.quantrace.engine.SafeFiles.sha256(out.resolve("SHA256SUMS"));
+		assertEquals("Fingerprint " + fingerprint + " (keep it: quantrace verify " + out.toAbsolutePath().normalize() + " --expect FINGERPRINT)",
+				lines[lines.length - 1], "the last line, the one to keep");
 		assertTrue(run.err().contains("calibrating (minmax): 300/300 samples"), "progress on stderr: " + run.err());
 
-		Cli verify = Cli.run("verify", out.toString());
+		Cli verify = Cli.run("verify", out.toString(), "--expect", fingerprint);
 		assertEquals(0, verify.exitCode(), verify.out());
 		assertTrue(verify.out().endsWith("0 mismatches\n"), verify.out());
 		Files.writeString(out.resolve("logs/PhIMT0003-cnn.md"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
 		Cli tampered = Cli.run("verify", out.toString());
 		assertEquals(1, tampered.exitCode());
 		assertTrue(tampered.out().startsWith("MISMATCH logs/PhIMT0003-cnn.md: SHA-256 is "), tampered.out());
+		Files.writeString(out.resolve("SHA256SUMS"), ""); // and hidden as issue 12 did: still found, and the fingerprint no longer matches
+		Cli emptied = Cli.run("verify", out.toString(), "--expect", fingerprint);
+		assertEquals(1, emptied.exitCode());
+		assertTrue(emptied.out().contains("MISMATCH logs/PhIMT0003-cnn.md: not in SHA256SUMS"), emptied.out());
+		assertTrue(emptied.out().contains("MISMATCH SHA256SUMS: the folder's fingerprint is "), emptied.out());
+	}
+
+	@Test
+	void verifyOnSomethingThatIsNoOutputFolderExits2() throws IOException {
+		Cli folder = Cli.run("verify", TestData.example("").toString());
+		assertEquals(2, folder.exitCode(), folder.err());
+		assertTrue(folder.err().contains("not a Quantrace output folder (it has no trace.xmi)"), folder.err());
+		Path garbage = Files.createDirectories(dir.resolve("garbage"));
+		Files.writeString(garbage.resolve("trace.xmi"), "not xml");
+		Cli damaged = Cli.run("verify", garbage.toString());
+		assertEquals(2, damaged.exitCode(), damaged.err());
+		assertTrue(damaged.err().contains("trace.xmi: not a readable Quantrace trace (line 1, column 1: "), damaged.err());
+		assertFalse(damaged.err().contains("internal error"), damaged.err());
 	}
 
 	@Test

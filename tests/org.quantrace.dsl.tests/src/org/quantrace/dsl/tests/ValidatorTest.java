@@ -99,6 +99,17 @@ class ValidatorTest {
 				rule(IssueCodes.DATASET_ROLE, Severity.WARNING, "quantize q { calibrate minmax on eval }", "quantize q { calibrate minmax on calib }"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "schemes fiq_int8 debug fiq_int8 threshold cosine < 2", "schemes fiq_int8 debug fiq_int8 threshold cosine < 0.99"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate minmax batch 0 }", "quantize q { calibrate minmax batch 8 }"),
+				// the engine's histograms need an even number of bins (issue 16, item 4), entropy more than its 128 quantized bins
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate percentile bins 129 }", "quantize q { calibrate percentile bins 130 }"),
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate entropy bins 128 }", "quantize q { calibrate entropy bins 256 }"),
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate entropy bins 1048576 }", "quantize q { calibrate entropy bins 4096 }"),
+				// entropy calibration with int16 activations would keep the whole range, i.e. MinMax (issue 16, item 6)
+				rule(IssueCodes.INCOMPATIBLE_PRECISION, Severity.ERROR, "quantize q { activations int16 calibrate entropy }",
+						"quantize q { activations int16 calibrate percentile 99.99 }"),
+				rule(IssueCodes.INCOMPATIBLE_PRECISION, Severity.ERROR, "quantize q { calibrate entropy layer \"c\" { activations int16 } }",
+						"quantize q { calibrate entropy layer \"c\" { activations uint8 } }"),
+				// a scheme named like a float stage would overwrite that model file (issue 16, item 5)
+				rule(IssueCodes.RESERVED_NAME, Severity.ERROR, "quantize converted extends fiq_int8 { }", "quantize converted_int8 extends fiq_int8 { }"),
 				rule(IssueCodes.UNKNOWN_SCHEME, Severity.ERROR, "schemes fiq_int4", "schemes fiq_int8"),
 				rule(IssueCodes.UNKNOWN_REFERENCE, Severity.ERROR, "evaluate on validation_set", "evaluate on eval"),
 				rule(IssueCodes.SYNTAX, Severity.ERROR, "prune { sparsity 50 }", "prune { sparsity 50% }"));
@@ -119,6 +130,17 @@ class ValidatorTest {
 		assertEquals(5, issue.getLineNumber(), "reported on the offending line: " + issue.getMessage());
 		List<Issue> fixed = recipes.validate(recipes.load(dir, "good.qr", recipe("\t" + good)));
 		assertTrue(fixed.isEmpty(), "clean once fixed: " + good + "\n" + Recipes.describe(fixed));
+	}
+
+	/** Every name the runner gives a float stage's model file (models/MODEL/NAME.onnx) is refused as a scheme name. */
+	@ParameterizedTest
+	@org.junit.jupiter.params.provider.ValueSource(strings = { "original", "converted", "pruned", "factorized" })
+	void floatStageNamesAreReserved(String name) {
+		List<Issue> issues = recipes.validate(recipes.load(dir, "reserved.qr", recipe("\tquantize " + name + " extends fiq_int8 { }\n\tschemes " + name)));
+		List<Issue> reserved = issues.stream().filter(i -> IssueCodes.RESERVED_NAME.equals(i.getCode())).toList();
+		assertEquals(1, reserved.size(), Recipes.describe(issues));
+		assertEquals(Severity.ERROR, reserved.get(0).getSeverity());
+		assertTrue(reserved.get(0).getMessage().contains("models/MODEL/" + name + ".onnx"), reserved.get(0).getMessage());
 	}
 
 	@Test

@@ -43,6 +43,18 @@ class RecipeOutcomesTest {
 			""";
 
 	private static Path example;
+	private static RecipeRunner.Outcome recovered;
+
+	/** The narrow scheme recovered by partial quantization (run once, for the tests that read it). */
+	private static synchronized RecipeRunner.Outcome recovered() {
+		if (recovered == null) {
+			Path recipe = Runs.recipe(example, "recover.qr", "recipe recovery {\n" + DATA + NARROW
+					+ "\trecover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale\n}\n");
+			recovered = Runs.run(recipe, example.resolve("out-recover"));
+			assertEquals(0, recovered.exitCode(), "accepted after recovery: " + recovered.diagnostics());
+		}
+		return recovered;
+	}
 
 	@BeforeAll
 	static void copy() {
@@ -64,11 +76,8 @@ class RecipeOutcomesTest {
 
 	@Test
 	void partialQuantizationLeavesTheBrokenLayerInFloatAndIsLogged() throws IOException {
-		Path recipe = Runs.recipe(example, "recover.qr", "recipe recovery {\n" + DATA + NARROW
-				+ "\trecover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale\n}\n");
-		Path out = example.resolve("out-recover");
-		RecipeRunner.Outcome o = Runs.run(recipe, out);
-		assertEquals(0, o.exitCode(), "accepted after recovery: " + o.diagnostics());
+		RecipeRunner.Outcome o = recovered();
+		Path out = o.out();
 		OptimizationRecord opt = o.trace().getOptimizations().get(0);
 		RecoveryRecord r = opt.getRecovery();
 		assertEquals(1, r.getTrials().size(), "the worst layer first: one trial is enough");
@@ -85,6 +94,37 @@ class RecipeOutcomesTest {
 		assertTrue(log.contains("accepted with 1 layer(s) in float<br>" + excluded + ": left in float: rmse/scale"), log);
 		JsonNode narrow = TestData.json(out.resolve("results.json")).at("/models/0/variants/2");
 		assertTrue(narrow.get("accepted").asBoolean(), narrow.toString());
+	}
+
+	/** Issue 16, item 3: the record of a recovered variant says, like any other, what reproduces it exactly. */
+	@Test
+	void aRecoveredVariantKeepsItsReproducibilityRecord() throws IOException {
+		RecipeRunner.Outcome o = recovered();
+		Path out = o.out();
+		Path recipe = example.resolve("recover.qr");
+		java.util.Map<String, String> config = new java.util.LinkedHashMap<>();
+		o.trace().getOptimizations().get(0).getQuantization().getAdditionalConfiguration().forEach(p -> config.putIfAbsent(p.getKey(), p.getValue()));
+		assertEquals("narrow (extends fiq_int8)", config.get("scheme"), config.toString());
+		assertEquals("0", config.get("seed"), config.toString());
+		assertTrue(config.getOrDefault("recipe", "").endsWith("(sha256 " + org.quantrace.engine.SafeFiles.sha256(recipe) + ")"), config.toString());
+		assertTrue(config.getOrDefault("calibration data manifest", "").contains("sha256 "), config.toString());
+		assertEquals("models/cnn/narrow.onnx (sha256 " + org.quantrace.engine.SafeFiles.sha256(out.resolve("models/cnn/narrow.onnx")) + ")",
+				config.get("quantized model"), "the kept (recovered) model's hash");
+		assertEquals("node /features/features.4/Conv, node /features/features.6/Relu", config.get("exclusions"),
+				"the layers recovery left in float reproduce it");
+	}
+
+	/** Issue 16, item 4: a bin count the histogram cannot take is a validation error, not a crash in the middle of the run. */
+	@Test
+	void aBinCountTheEngineRefusesStopsTheRunBeforeItStarts() {
+		Path recipe = Runs.recipe(example, "bins.qr", "recipe odd_bins {\n" + DATA
+				+ "\tquantize odd extends fiq_int8 { calibrate percentile 99.9 bins 129 }\n\tschemes odd\n}\n");
+		Path out = example.resolve("out-bins");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(2, o.exitCode(), o.diagnostics().toString());
+		assertEquals("value-range", o.diagnostics().get(0).code());
+		assertTrue(o.diagnostics().get(0).message().contains("129"), o.diagnostics().get(0).message());
+		assertFalse(Files.exists(out));
 	}
 
 	@Test

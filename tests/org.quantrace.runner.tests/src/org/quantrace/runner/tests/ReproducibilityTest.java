@@ -51,8 +51,8 @@ class ReproducibilityTest {
 		bytes[bytes.length / 2] ^= 1;
 		Files.write(model, bytes);
 		Verification.Result tampered = Verification.verify(out);
-		assertEquals(1, tampered.problems().size(), tampered.problems().toString());
 		assertEquals("models/cnn/fiq_int8.onnx", tampered.problems().get(0).file());
+		assertTrue(tampered.problems().stream().allMatch(p -> p.toString().contains("fiq_int8")), "all about that model: " + tampered.problems());
 		bytes[bytes.length / 2] ^= 1;
 		Files.write(model, bytes);
 		assertTrue(Verification.verify(out).passed());

@@ -35,21 +35,24 @@ final class Runs {
 
 	/** The example folder copied (models, data, recipe), so that a test may change it. */
 	static Path exampleCopy(String name) {
-		Path dir = TestData.tempDir(name).resolve("fashion-mnist");
-		Path source = TestData.example("");
-		try (Stream<Path> all = Files.walk(source)) {
+		return copy(TestData.example(""), TestData.tempDir(name).resolve("fashion-mnist"));
+	}
+
+	/** A copy of the tree {@code from} at {@code to}. */
+	static Path copy(Path from, Path to) {
+		try (Stream<Path> all = Files.walk(from)) {
 			for (Path p : all.toList()) {
-				Path to = dir.resolve(source.relativize(p).toString());
+				Path t = to.resolve(from.relativize(p).toString());
 				if (Files.isDirectory(p)) {
-					Files.createDirectories(to);
+					Files.createDirectories(t);
 				} else {
-					Files.copy(p, to);
+					Files.copy(p, t);
 				}
 			}
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
-		return dir;
+		return to;
 	}
 
 	/** {@code text} as a recipe file next to the example's model and data. */

@@ -12,15 +12,14 @@ import javax.xml.parsers.DocumentBuilderFactory;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.evaluate.DebugOutputs;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.QuantizationDebugger;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.model.recipe.DebugMetric;
-import org.quantrace.model.recipe.LayerOverride;
-import org.quantrace.model.recipe.QuantizationConfig;
-import org.quantrace.model.recipe.RecipeFactory;
 import org.quantrace.testing.TestData;
 
 class DebuggerTest {
@@ -54,15 +53,10 @@ class DebuggerTest {
 
 	@Test
 	void aDeliberatelyBrokenLayerIsTheOneFlagged() throws IOException {
-		QuantizationConfig broken = RecipeFactory.eINSTANCE.createQuantizationConfig();
-		broken.setName("broken");
-		broken.setBase(Schemes.preset("fiq_float32"));
-		LayerOverride o = RecipeFactory.eINSTANCE.createLayerOverride();
 		String secondConv = CNN.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).skip(1).findFirst().orElseThrow().name();
-		o.setLayer(secondConv);
-		o.setRangeMin(0);
-		o.setRangeMax(0.2); // the real range is several times wider: most values clip
-		broken.getOverrides().add(o);
+		// the real range is several times wider: most values clip
+		QuantizationSpec broken = Schemes.preset("fiq_float32").toBuilder().name("broken")
+				.override(new QuantizationSpec.Override(secondConv, null, null, new Range(0, 0.2))).build();
 		OnnxModel q = Models.quantize(CNN, broken);
 		DebugReport r = QuantizationDebugger.debug(CNN, "cnn", q, "broken", Models.CALIBRATION, 64, DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
 		List<DebugReport.TensorDebug> flagged = r.tensors().stream().filter(DebugReport.TensorDebug::flagged).toList();

@@ -9,7 +9,6 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.evaluate.EvaluationOptions;
-import org.quantrace.engine.evaluate.EvaluationRecords;
 import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.engine.evaluate.EvaluationTable;
 import org.quantrace.engine.evaluate.Evaluator;
@@ -18,7 +17,6 @@ import org.quantrace.engine.evaluate.TensorInventory;
 import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.prune.Pruner;
-import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.testing.TestData;
 
 /** The Fashion-MNIST CNN and its quantized variants on the 10,000 test images (IDX), with the deck's markers. */
@@ -49,9 +47,6 @@ class EvaluatorTest {
 		}
 		assertTrue(table.contains("0.8575  "), table);
 		assertTrue(table.contains("~"), table);
-		EvaluationRecord record = EvaluationRecords.toRecord(r, "fiq_int8");
-		assertEquals(r.variant("fiq_int8").metrics().size(), record.getMetrics().size());
-		assertEquals(0.8575, record.getMetrics().get(0).getBaselineValue(), 1e-9);
 	}
 
 	@Test

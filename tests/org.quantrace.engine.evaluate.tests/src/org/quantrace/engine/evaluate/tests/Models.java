@@ -8,7 +8,6 @@ import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
-import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.testing.TestData;
 
 /** Models and data the evaluation tests share. */
@@ -25,7 +24,7 @@ final class Models {
 		return quantize(model, Schemes.preset(scheme));
 	}
 
-	static OnnxModel quantize(OnnxModel model, QuantizationConfig config) {
-		return Quantizer.quantize(model, "model", QuantizationSpec.of(config), CALIBRATION, Progress.NONE).model();
+	static OnnxModel quantize(OnnxModel model, QuantizationSpec spec) {
+		return Quantizer.quantize(model, "model", spec, CALIBRATION, Progress.NONE).model();
 	}
 }

@@ -10,7 +10,6 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.InvalidInputException;
-import org.quantrace.engine.factorize.FactorizationRecords;
 import org.quantrace.engine.factorize.FactorizationResult;
 import org.quantrace.engine.factorize.FactorizationSpec;
 import org.quantrace.engine.factorize.Factorizer;
@@ -50,7 +49,6 @@ class FactorizerTest {
 				after);
 		assertTrue(r.parametersAfter() < r.parametersBefore());
 		assertEquals(before, after, 0.02, "95% of the energy keeps the accuracy within 2 points");
-		assertEquals(r.layers().size(), FactorizationRecords.toRecord(r).getLayers().size());
 	}
 
 	@Test

@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.calibrate.CalibrationSettings;
+import org.quantrace.engine.calibrate.CalibrationSettings.Method;
 import org.quantrace.engine.calibrate.Calibrator;
 import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.data.ArrayDataset;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.NpyDataset;
 import org.quantrace.engine.onnx.OnnxModel;
-import org.quantrace.model.recipe.CalibrationMethod;
 import org.quantrace.testing.TestData;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -78,12 +78,12 @@ class CalibrationTest {
 
 	@Test
 	void entropyFindsTensorRtsThreshold() {
-		Range single = calibrate(CalibrationSettings.minMax().with(CalibrationMethod.ENTROPY).withBatchSize(20000), "x");
+		Range single = calibrate(CalibrationSettings.minMax().with(Method.ENTROPY).withBatchSize(20000), "x");
 		double threshold = REF.get("entropy_threshold").asDouble();
 		double width = REF.get("bin_width").asDouble();
 		assertEquals(threshold, single.max(), 1.01 * width, "same histogram as numpy: same threshold within a bin");
 		assertEquals(-threshold, single.min(), 1.01 * width);
-		Range streamed = calibrate(CalibrationSettings.minMax().with(CalibrationMethod.ENTROPY).withBatchSize(256), "x");
+		Range streamed = calibrate(CalibrationSettings.minMax().with(Method.ENTROPY).withBatchSize(256), "x");
 		assertEquals(threshold, streamed.max(), 0.05 * threshold, "streamed histograms lose resolution only by range doublings");
 		Range percentile = calibrate(CalibrationSettings.minMax().withPercentile(99.9).withBatchSize(256), "x");
 		assertNotEquals(percentile.max(), streamed.max(), 1.0, "entropy is not percentile in disguise");
@@ -92,10 +92,10 @@ class CalibrationTest {
 
 	@Test
 	void movingAverageFollowsTypicalBatchesNotTheExtremeOne() {
-		Range avg = calibrate(CalibrationSettings.minMax().with(CalibrationMethod.MOVING_AVERAGE).withBatchSize(256), "x");
+		Range avg = calibrate(CalibrationSettings.minMax().with(Method.MOVING_AVERAGE).withBatchSize(256), "x");
 		Range minMax = calibrate(CalibrationSettings.minMax().withBatchSize(256), "x");
 		assertTrue(avg.max() < minMax.max() && avg.min() > minMax.min(), avg + " inside " + minMax);
-		assertTrue(calibrate(CalibrationSettings.minMax().with(CalibrationMethod.MOVING_AVERAGE).withBatchSize(256), "h").min() == 0,
+		assertTrue(calibrate(CalibrationSettings.minMax().with(Method.MOVING_AVERAGE).withBatchSize(256), "h").min() == 0,
 				"ReLU output never goes below 0");
 	}
 
@@ -114,7 +114,7 @@ class CalibrationTest {
 			values[i] = (i % 7) - 3;
 		}
 		values[300] = Float.NaN;
-		CalibrationSettings settings = CalibrationSettings.minMax().with(CalibrationMethod.valueOf(method)).withBatchSize(256);
+		CalibrationSettings settings = CalibrationSettings.minMax().with(Method.valueOf(method)).withBatchSize(256);
 		boolean reducedInOrt = method.equals("MINMAX") || method.equals("MOVING_AVERAGE");
 		// the input is checked in Java for every method; so are intermediates that histograms read, while ONNX Runtime's
 		// max reductions (MinMax, moving average) skip a NaN: they see only an infinity

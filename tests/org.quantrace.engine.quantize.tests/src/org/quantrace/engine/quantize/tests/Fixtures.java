@@ -7,7 +7,6 @@ import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
-import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.testing.FashionMnist;
 import org.quantrace.testing.FashionMnist.Samples;
 import org.quantrace.testing.ModelAccuracy;
@@ -27,8 +26,8 @@ final class Fixtures {
 	private Fixtures() {
 	}
 
-	static QuantizationResult quantize(OnnxModel model, QuantizationConfig config) {
-		return Quantizer.quantize(model, "fashion_mnist_cnn", QuantizationSpec.of(config), CALIBRATION_DATA, Progress.NONE);
+	static QuantizationResult quantize(OnnxModel model, QuantizationSpec spec) {
+		return Quantizer.quantize(model, "fashion_mnist_cnn", spec, CALIBRATION_DATA, Progress.NONE);
 	}
 
 	static QuantizationResult quantize(String scheme) {

@@ -7,41 +7,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.quantrace.engine.calibrate.CalibrationSettings;
+import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.quantize.QuantType;
 import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizationSpec.Exclusion;
+import org.quantrace.engine.quantize.QuantizationSpec.Granularity;
+import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
+import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
 import org.quantrace.engine.quantize.QuantizedTensor;
+import org.quantrace.engine.quantize.QuantizedTensor.Role;
 import org.quantrace.engine.quantize.Schemes;
-import org.quantrace.model.recipe.ExclusionKind;
-import org.quantrace.model.recipe.Granularity;
-import org.quantrace.model.recipe.LayerOverride;
-import org.quantrace.model.recipe.Precision;
-import org.quantrace.model.recipe.QuantizationConfig;
-import org.quantrace.model.recipe.QuantizationScheme;
-import org.quantrace.model.recipe.RecipeFactory;
-import org.quantrace.model.recipe.TensorQuantization;
-import org.quantrace.model.trace.TensorRole;
 import org.quantrace.testing.ModelAccuracy;
 
 /** Exclusions, per-layer overrides and the other options of a scheme change exactly what they say. */
 class PartialQuantizationTest {
 
-	private static final RecipeFactory F = RecipeFactory.eINSTANCE;
-
-	private static QuantizationConfig fiq() {
-		QuantizationConfig c = F.createQuantizationConfig();
-		c.setName("custom");
-		c.setBase(Schemes.preset("fiq_float32"));
-		return c;
+	private static QuantizationSpec.Builder fiq() {
+		return Schemes.preset("fiq_float32").toBuilder().name("custom");
 	}
 
 	@Test
 	void excludedOpTypesStayFloatWithTheirReason() {
-		QuantizationConfig c = fiq();
-		var e = F.createExclusion();
-		e.setKind(ExclusionKind.OP_TYPE);
-		e.setPattern("Gemm");
-		e.setReason("dense layers kept float for the safety case");
-		c.getExclusions().add(e);
+		QuantizationSpec c = fiq().exclude(Exclusion.Kind.OP, "Gemm", "dense layers kept float for the safety case").build();
 		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, c);
 		List<QuantizationResult.Layer> gemms = r.layers().stream().filter(l -> l.opType().equals("Gemm")).toList();
 		assertEquals(2, gemms.size());
@@ -56,13 +46,8 @@ class PartialQuantizationTest {
 
 	@Test
 	void excludedNodeByNameStaysFloat() {
-		QuantizationConfig c = fiq();
-		var e = F.createExclusion();
-		e.setKind(ExclusionKind.NODE);
 		String secondConv = Fixtures.CNN.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).skip(1).findFirst().orElseThrow().name();
-		e.setPattern(secondConv);
-		c.getExclusions().add(e);
-		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, c);
+		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, fiq().exclude(Exclusion.Kind.NODE, secondConv, null).build());
 		List<QuantizationResult.Layer> floats = r.floatLayers();
 		assertEquals(secondConv, floats.get(0).node());
 		assertTrue(floats.get(0).reason().startsWith("excluded by the recipe (node " + secondConv + ")"), floats.get(0).reason());
@@ -75,18 +60,10 @@ class PartialQuantizationTest {
 
 	@Test
 	void perLayerOverrideChangesOnlyThatLayer() {
-		QuantizationConfig c = fiq();
-		LayerOverride o = F.createLayerOverride();
 		String firstConv = Fixtures.CNN.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow().name();
-		o.setLayer(firstConv);
-		TensorQuantization w = F.createTensorQuantization();
-		w.setGranularity(Granularity.PER_TENSOR);
-		w.setPrecision(Precision.UINT8);
-		w.setScheme(QuantizationScheme.ASYMMETRIC);
-		o.setWeights(w);
-		c.getOverrides().add(o);
-		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, c);
-		List<QuantizedTensor> weights = r.tensors().stream().filter(t -> t.role() == TensorRole.WEIGHT).toList();
+		TensorSpec w = new TensorSpec(QuantType.UINT8, Symmetry.ASYMMETRIC, Granularity.PER_TENSOR);
+		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, fiq().override(new QuantizationSpec.Override(firstConv, w, null, null)).build());
+		List<QuantizedTensor> weights = r.tensors().stream().filter(t -> t.role() == Role.WEIGHT).toList();
 		QuantizedTensor overridden = weights.stream().filter(t -> t.node().equals(firstConv)).findFirst().orElseThrow();
 		assertFalse(overridden.params().perChannel());
 		assertEquals(DataType.UINT8, overridden.params().type().dataType());
@@ -95,15 +72,9 @@ class PartialQuantizationTest {
 
 	@Test
 	void forcedOutputRangeIsUsedInsteadOfTheCalibratedOne() {
-		QuantizationConfig c = fiq();
-		LayerOverride o = F.createLayerOverride();
 		String firstConv = Fixtures.CNN.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow().name();
-		o.setLayer(firstConv);
-		o.setRangeMin(0);
-		o.setRangeMax(0.05);
-		c.getOverrides().add(o);
-		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, c);
-		QuantizedTensor relu = r.tensors().stream().filter(t -> t.role() == TensorRole.ACTIVATION && t.range() != null && t.range().max() == 0.05)
+		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, fiq().override(new QuantizationSpec.Override(firstConv, null, null, new Range(0, 0.05))).build());
+		QuantizedTensor relu = r.tensors().stream().filter(t -> t.role() == Role.ACTIVATION && t.range() != null && t.range().max() == 0.05)
 				.findFirst().orElseThrow(() -> new AssertionError("no tensor with the forced range: " + r.tensors()));
 		assertTrue(relu.observed().max() > 0.5, "the calibrated range was much wider: " + relu.observed());
 		assertEquals(0.05f / 255, relu.params().scale(), 1e-9);
@@ -112,22 +83,13 @@ class PartialQuantizationTest {
 
 	@Test
 	void symmetricUint8AndInt16VariantsWork() {
-		QuantizationConfig sym = fiq();
-		TensorQuantization a = F.createTensorQuantization();
-		a.setScheme(QuantizationScheme.SYMMETRIC);
-		sym.setActivations(a);
+		QuantizationSpec sym = fiq().activations(new TensorSpec(null, Symmetry.SYMMETRIC, null)).build();
 		assertEquals(Fixtures.FP32_TOP1, ModelAccuracy.top1(Fixtures.quantize(Fixtures.CNN, sym).model(), Fixtures.TEST_SET), 0.005);
 
-		QuantizationConfig u8 = fiq();
-		TensorQuantization ua = F.createTensorQuantization();
-		ua.setPrecision(Precision.UINT8);
-		u8.setActivations(ua);
+		QuantizationSpec u8 = fiq().activations(new TensorSpec(QuantType.UINT8, null, null)).build();
 		assertEquals(Fixtures.FP32_TOP1, ModelAccuracy.top1(Fixtures.quantize(Fixtures.CNN, u8).model(), Fixtures.TEST_SET), 0.003);
 
-		QuantizationConfig i16 = fiq();
-		TensorQuantization wa = F.createTensorQuantization();
-		wa.setPrecision(Precision.INT16);
-		i16.setActivations(wa);
+		QuantizationSpec i16 = fiq().activations(new TensorSpec(QuantType.INT16, null, null)).build();
 		QuantizationResult r16 = Fixtures.quantize(Fixtures.CNN, i16);
 		assertEquals(21, r16.model().opset(), "int16 QuantizeLinear needs opset 21");
 		assertEquals(Fixtures.FP32_TOP1, ModelAccuracy.top1(r16.model(), Fixtures.TEST_SET), 0.002);
@@ -136,12 +98,20 @@ class PartialQuantizationTest {
 		assertEquals(DataType.INT16, r16.model().graph().initializer(inputQ.input(2)).dataType());
 	}
 
+	/** Issue 16, item 6: entropy calibration of int16 activations is refused, not silently done as MinMax. */
+	@Test
+	void entropyCalibrationOfInt16ActivationsIsRefused() {
+		QuantizationSpec i16 = fiq().activations(new TensorSpec(QuantType.INT16, null, null))
+				.calibration(CalibrationSettings.minMax().with(CalibrationSettings.Method.ENTROPY)).build();
+		org.quantrace.engine.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Fixtures.quantize(Fixtures.CNN, i16));
+		assertTrue(e.getMessage().contains("entropy") && e.getMessage().contains("int16"), e.getMessage());
+	}
+
 	@Test
 	void reduceRangeUsesSevenBitWeights() {
-		QuantizationConfig c = fiq();
-		c.setReduceRange(true);
-		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, c);
-		assertTrue(r.tensors().stream().filter(t -> t.role() == TensorRole.WEIGHT).allMatch(t -> t.params().qmax() == 63));
+		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, fiq().reduceRange(true).build());
+		assertTrue(r.tensors().stream().filter(t -> t.role() == Role.WEIGHT).allMatch(t -> t.params().qmax() == 63));
 		assertEquals(Fixtures.FP32_TOP1, ModelAccuracy.top1(r.model(), Fixtures.TEST_SET), 0.01);
 	}
 }

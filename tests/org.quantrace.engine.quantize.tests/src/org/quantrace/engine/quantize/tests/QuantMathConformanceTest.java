@@ -84,13 +84,13 @@ class QuantMathConformanceTest {
 	@Test
 	void scalesFollowTheDocumentedFormulas() {
 		var r = new org.quantrace.engine.calibrate.Range(-1.0, 3.0);
-		QuantParams asym = QuantMath.params(r, QuantType.UINT8, org.quantrace.model.recipe.QuantizationScheme.ASYMMETRIC, false);
+		QuantParams asym = QuantMath.params(r, QuantType.UINT8, org.quantrace.engine.quantize.QuantizationSpec.Symmetry.ASYMMETRIC, false);
 		assertEquals(4.0f / 255, asym.scale(), 1e-9);
 		assertEquals(64, asym.zeroPoint()); // round(0 - (-1) / (4/255)) = round(63.75)
-		QuantParams sym = QuantMath.params(r, QuantType.INT8, org.quantrace.model.recipe.QuantizationScheme.SYMMETRIC, false);
+		QuantParams sym = QuantMath.params(r, QuantType.INT8, org.quantrace.engine.quantize.QuantizationSpec.Symmetry.SYMMETRIC, false);
 		assertEquals(3.0f / 127, sym.scale(), 1e-9);
 		assertEquals(0, sym.zeroPoint());
-		QuantParams reduced = QuantMath.params(r, QuantType.INT8, org.quantrace.model.recipe.QuantizationScheme.SYMMETRIC, true);
+		QuantParams reduced = QuantMath.params(r, QuantType.INT8, org.quantrace.engine.quantize.QuantizationSpec.Symmetry.SYMMETRIC, true);
 		assertEquals(3.0f / 63, reduced.scale(), 1e-9);
 		assertEquals(-64, reduced.qmin());
 		assertEquals(63, reduced.qmax());

@@ -53,7 +53,7 @@ class WildModelsTest {
 	void opset9ModelQuantizesWithReasonsForWhatStaysFloat() {
 		OnnxModel model = OnnxModel.load(TestData.data("models/wild_opset9.onnx"));
 		ArrayDataset calibration = new ArrayDataset("random", randomInput(64, 1).floats(), new long[] { 1, 8, 8 }, null);
-		QuantizationResult r = Quantizer.quantize(model, "wild_opset9", QuantizationSpec.of(Schemes.preset("fiq_float32")), calibration, Progress.NONE);
+		QuantizationResult r = Quantizer.quantize(model, "wild_opset9", Schemes.preset("fiq_float32"), calibration, Progress.NONE);
 		Map<String, QuantizationResult.Layer> byOp = new java.util.HashMap<>();
 		r.layers().forEach(l -> byOp.put(l.opType(), l));
 		assertFalse(byOp.get("BatchNormalization").quantized());
@@ -78,7 +78,7 @@ class WildModelsTest {
 	void controlFlowStaysFloatAndTheModelStillRuns() {
 		OnnxModel model = OnnxModel.load(TestData.data("models/if_subgraph.onnx"));
 		ArrayDataset calibration = new ArrayDataset("random", randomInput(8, 2).floats(), new long[] { 4 }, null);
-		QuantizationResult r = Quantizer.quantize(model, "if_subgraph", QuantizationSpec.of(Schemes.preset("fiq_float32")), calibration, Progress.NONE);
+		QuantizationResult r = Quantizer.quantize(model, "if_subgraph", Schemes.preset("fiq_float32"), calibration, Progress.NONE);
 		QuantizationResult.Layer branch = r.layers().stream().filter(l -> l.opType().equals("If")).findFirst().orElseThrow();
 		assertFalse(branch.quantized());
 		assertTrue(branch.reason().contains("control flow"), branch.reason());
@@ -88,18 +88,36 @@ class WildModelsTest {
 
 	@Test
 	void impossibleCombinationsAreRefusedClearly() {
-		var drqInt8 = Schemes.preset("drq");
-		drqInt8.setIo(org.quantrace.model.recipe.IOType.INT8);
+		QuantizationSpec drqInt8 = Schemes.preset("drq").toBuilder().io(QuantizationSpec.IoType.INT8).build();
 		InvalidInputException e = assertThrows(InvalidInputException.class,
-				() -> Quantizer.quantize(Fixtures.CNN, "cnn", QuantizationSpec.of(drqInt8), null, Progress.NONE));
+				() -> Quantizer.quantize(Fixtures.CNN, "cnn", drqInt8, null, Progress.NONE));
 		assertTrue(e.getMessage().contains("dynamic-range quantization with int8 inputs/outputs is not possible"), e.getMessage());
 		InvalidInputException noData = assertThrows(InvalidInputException.class,
-				() -> Quantizer.quantize(Fixtures.CNN, "cnn", QuantizationSpec.of(Schemes.preset("fiq_int8")), null, Progress.NONE));
+				() -> Quantizer.quantize(Fixtures.CNN, "cnn", Schemes.preset("fiq_int8"), null, Progress.NONE));
 		assertTrue(noData.getMessage().contains("needs calibration data"), noData.getMessage());
 		ArrayDataset wrongShape = new ArrayDataset("32x32 images", new float[2 * 3 * 32 * 32], new long[] { 3, 32, 32 }, null);
 		InvalidInputException shape = assertThrows(InvalidInputException.class,
-				() -> Quantizer.quantize(Fixtures.CNN, "cnn", QuantizationSpec.of(Schemes.preset("fiq_int8")), wrongShape, Progress.NONE));
+				() -> Quantizer.quantize(Fixtures.CNN, "cnn", Schemes.preset("fiq_int8"), wrongShape, Progress.NONE));
 		assertTrue(shape.getMessage().startsWith("32x32 images: samples of shape [3, 32, 32] do not fit input 'input'"), shape.getMessage());
+	}
+
+	/**
+	 * Issue 16, item 7: a model that does not run on zeros of its declared input shape (an image size left
+	 * dynamic: the probe runs 1 x 1 images, which Flatten/Gemm refuse) is quantized all the same, its
+	 * calibration reducing whole tensors instead of pooling per channel first.
+	 */
+	@Test
+	void aModelTheShapeProbeCannotRunIsStillQuantized() {
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = Fixtures.CNN.toProto().toBuilder();
+		var shape = b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder();
+		shape.setDim(2, ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("height"));
+		shape.setDim(3, ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("width"));
+		OnnxModel dynamic = OnnxModel.of(b.build());
+		assertThrows(org.quantrace.engine.QuantraceException.class, () -> org.quantrace.engine.runtime.ShapeProbe.probe(dynamic, "dynamic"),
+				"1 x 1 zeros do not run through the model");
+		QuantizationResult r = Fixtures.quantize(dynamic, Schemes.preset("fiq_float32"));
+		assertEquals(r.layers().size(), r.quantizedLayers(), r.floatLayers().toString());
+		assertEquals(Fixtures.FP32_TOP1, ModelAccuracy.top1(r.model(), Fixtures.TEST_SET), 0.005);
 	}
 
 	static NdArray randomInput(int n, long seed) {

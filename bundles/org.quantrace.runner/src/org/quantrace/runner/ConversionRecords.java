@@ -1,9 +1,11 @@
-package org.quantrace.engine.convert;
+package org.quantrace.runner;
 
 import static org.quantrace.model.TraceValues.parameter;
 import static org.quantrace.model.TraceValues.tool;
 
 import org.quantrace.engine.Versions;
+import org.quantrace.engine.convert.FreezeResult;
+import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.EliminatedOperation;

@@ -1,4 +1,4 @@
-package org.quantrace.engine.quantize.tests;
+package org.quantrace.runner.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
-import org.quantrace.engine.quantize.QuantizationRecords;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.model.recipe.CalibrationMethod;
 import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.trace.QuantizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.runner.QuantizationRecords;
 
 /** The trace record holds the method, the formulas and exactly the scales written into the model. */
 class QuantizationRecordTest {
@@ -32,7 +32,7 @@ class QuantizationRecordTest {
 
 	@Test
 	void recordedScalesAreTheModelsScales() {
-		QuantizationResult result = Fixtures.quantize("fiq_float32");
+		QuantizationResult result = Records.quantize("fiq_float32");
 		QuantizationRecord record = QuantizationRecords.toRecord(result);
 		assertEquals(QuantizationTechnique.FULL_INTEGER, record.getTechnique());
 		assertEquals(CalibrationMethod.MINMAX, record.getCalibration().getMethod());

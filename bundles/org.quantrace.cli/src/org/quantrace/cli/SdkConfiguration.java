@@ -1,4 +1,4 @@
-package org.quantrace.dsl.importer;
+package org.quantrace.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,7 +37,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * The quantization SDK's configuration.json as a recipe. The SDK's notebook calibrates on
  * {@code dataset_image_dir} (batch_size x iteration_count images, resized to input_tensor_size), then runs
  * the original, the converted and the quantized model on {@code evaluate_image_dir} and reports Top-1; the
- * recipe does the same with the unquantized pipeline and a full-integer scheme with float I/O. As the SDK
+ * recipe does the same with its conversion step and a full-integer scheme with float I/O. As the SDK
  * does, a missing file or a missing key stops the import with a message naming it.
  */
 public final class SdkConfiguration {
@@ -115,10 +115,9 @@ public final class SdkConfiguration {
 
 		r.getDeclarations().add(preprocessing(model, size));
 
-		// the SDK compares the original, the converted (float) and the quantized model (MCT's, full-integer with float I/O)
-		QuantizationConfig converted = f.createQuantizationConfig();
-		converted.setName("converted");
-		converted.setTechnique(QuantizationTechnique.NONE);
+		// the SDK compares the original, the converted (float) and the quantized model (MCT's, full-integer with float I/O):
+		// the recipe's conversion gives the converted model (a scheme may not be named after that stage)
+		r.setConversion(f.createConversionStep());
 		QuantizationConfig sdk = f.createQuantizationConfig();
 		sdk.setName("quantized");
 		sdk.setTechnique(QuantizationTechnique.FULL_INTEGER);
@@ -128,9 +127,7 @@ public final class SdkConfiguration {
 		c.setBatchSize(batch);
 		c.setSamples(batch * iterations);
 		sdk.setCalibration(c);
-		r.getDeclarations().add(converted);
 		r.getDeclarations().add(sdk);
-		r.getSchemes().add(converted);
 		r.getSchemes().add(sdk);
 
 		EvaluationStep e = f.createEvaluationStep();

@@ -1,5 +1,6 @@
-package org.quantrace.engine.factorize;
+package org.quantrace.runner;
 
+import org.quantrace.engine.factorize.FactorizationResult;
 import org.quantrace.model.trace.FactorizationRecord;
 import org.quantrace.model.trace.LayerFactorizationRecord;
 import org.quantrace.model.trace.TraceFactory;

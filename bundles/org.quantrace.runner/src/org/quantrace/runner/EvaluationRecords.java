@@ -1,7 +1,9 @@
-package org.quantrace.engine.evaluate;
+package org.quantrace.runner;
 
 import java.util.Map;
 
+import org.quantrace.engine.evaluate.DebugReport;
+import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.model.trace.DebugMode;
 import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;

@@ -1,11 +1,20 @@
-package org.quantrace.engine.quantize;
+package org.quantrace.runner;
 
 import static org.quantrace.model.TraceValues.parameter;
 
 import java.util.Map;
 
 import org.quantrace.engine.calibrate.CalibrationResult;
+import org.quantrace.engine.calibrate.CalibrationSettings;
+import org.quantrace.engine.quantize.QuantParams;
+import org.quantrace.engine.quantize.QuantType;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizedTensor;
+import org.quantrace.model.recipe.CalibrationMethod;
 import org.quantrace.model.recipe.Granularity;
+import org.quantrace.model.recipe.IOType;
+import org.quantrace.model.recipe.Precision;
 import org.quantrace.model.recipe.QuantizationScheme;
 import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.trace.CalibrationRecord;
@@ -27,15 +36,15 @@ public final class QuantizationRecords {
 	public static QuantizationRecord toRecord(QuantizationResult result) {
 		QuantizationSpec spec = result.spec();
 		QuantizationRecord r = F.createQuantizationRecord();
-		r.setTechnique(spec.technique());
-		r.setIoType(spec.io());
-		r.setWeightPrecision(spec.weights().precision());
-		r.setWeightScheme(spec.weights().scheme());
-		r.setWeightGranularity(spec.weights().granularity());
-		if (spec.technique() == QuantizationTechnique.FULL_INTEGER) {
-			r.setActivationPrecision(spec.activations().precision());
-			r.setActivationScheme(spec.activations().scheme());
-			r.setActivationGranularity(spec.activations().granularity());
+		r.setTechnique(of(spec.technique()));
+		r.setIoType(of(spec.io()));
+		r.setWeightPrecision(of(spec.weights().precision()));
+		r.setWeightScheme(of(spec.weights().scheme()));
+		r.setWeightGranularity(of(spec.weights().granularity()));
+		if (spec.technique() == QuantizationSpec.Technique.FULL_INTEGER) {
+			r.setActivationPrecision(of(spec.activations().precision()));
+			r.setActivationScheme(of(spec.activations().scheme()));
+			r.setActivationGranularity(of(spec.activations().granularity()));
 		}
 		r.setReduceRange(spec.reduceRange());
 		r.setOpset(result.model().opset());
@@ -47,10 +56,10 @@ public final class QuantizationRecords {
 		for (QuantizedTensor t : result.tensors()) {
 			TensorQuantizationRecord tr = F.createTensorQuantizationRecord();
 			tr.setTensor(t.tensor());
-			tr.setRole(t.role());
+			tr.setRole(TensorRole.valueOf(t.role().name()));
 			tr.setNode(t.node());
-			if (t.params().type().precision() != null) {
-				tr.setPrecision(t.params().type().precision());
+			if (of(t.params().type()) != null) {
+				tr.setPrecision(of(t.params().type()));
 			}
 			tr.setGranularity(t.params().perChannel() ? Granularity.PER_CHANNEL : Granularity.PER_TENSOR);
 			tr.setScheme(isSymmetric(t.params()) ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
@@ -77,23 +86,50 @@ public final class QuantizationRecords {
 			lr.setQuantized(l.quantized());
 			lr.setReason(l.reason());
 			if (l.weights() != null) {
-				lr.setPrecision(l.weights().precision());
-				lr.setScheme(l.weights().scheme());
-				lr.setGranularity(l.weights().granularity());
+				lr.setPrecision(of(l.weights().precision()));
+				lr.setScheme(of(l.weights().scheme()));
+				lr.setGranularity(of(l.weights().granularity()));
 			} else if (l.activations() != null) {
-				lr.setPrecision(l.activations().precision());
-				lr.setScheme(l.activations().scheme());
-				lr.setGranularity(l.activations().granularity());
+				lr.setPrecision(of(l.activations().precision()));
+				lr.setScheme(of(l.activations().scheme()));
+				lr.setGranularity(of(l.activations().granularity()));
 			}
 			r.getLayers().add(lr);
 		}
 		for (QuantizationSpec.Exclusion e : spec.exclusions()) {
-			r.getAdditionalConfiguration().add(parameter("exclude " + e.kind().getLiteral() + " " + e.pattern(), e.reason() == null ? "" : e.reason()));
+			r.getAdditionalConfiguration().add(parameter("exclude " + e.kind().literal() + " " + e.pattern(), e.reason() == null ? "" : e.reason()));
 		}
 		for (QuantizationSpec.Override o : spec.overrides()) {
 			r.getAdditionalConfiguration().add(parameter("override " + o.layer(), o.toString()));
 		}
 		return r;
+	}
+
+	// the engine's terms as the trace's: the metamodel's enums have the same constants (SchemeResolver maps the other way)
+
+	private static QuantizationTechnique of(QuantizationSpec.Technique t) {
+		return QuantizationTechnique.valueOf(t.name());
+	}
+
+	private static IOType of(QuantizationSpec.IoType t) {
+		return IOType.valueOf(t.name());
+	}
+
+	/** Null for int32, which only biases use (not a precision users choose). */
+	private static Precision of(QuantType t) {
+		return t == QuantType.INT32 ? null : Precision.valueOf(t.name());
+	}
+
+	private static QuantizationScheme of(QuantizationSpec.Symmetry s) {
+		return QuantizationScheme.valueOf(s.name());
+	}
+
+	private static Granularity of(QuantizationSpec.Granularity g) {
+		return Granularity.valueOf(g.name());
+	}
+
+	private static CalibrationMethod of(CalibrationSettings.Method m) {
+		return CalibrationMethod.valueOf(m.name());
 	}
 
 	static boolean isSymmetric(QuantParams p) {
@@ -108,7 +144,7 @@ public final class QuantizationRecords {
 
 	private static CalibrationRecord calibration(CalibrationResult c) {
 		CalibrationRecord r = F.createCalibrationRecord();
-		r.setMethod(c.settings().method());
+		r.setMethod(of(c.settings().method()));
 		r.setSampleCount(c.samples());
 		r.setBatchSize(c.settings().batchSize());
 		for (Map.Entry<String, String> p : c.settings().parameters().entrySet()) {
@@ -120,7 +156,7 @@ public final class QuantizationRecords {
 
 	/** The affine mapping in the template's terms. */
 	static String transformationFunction(QuantizationSpec spec) {
-		return spec.technique() == QuantizationTechnique.DYNAMIC_RANGE
+		return spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE
 				? "weights: q = clamp(round(x / s) + z, qmin, qmax) offline; activations: DynamicQuantizeLinear at run time (uint8, s and z from each batch's range); dequantization x' = s (q - z)"
 				: "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)";
 	}

@@ -1,8 +1,11 @@
-package org.quantrace.engine.prune;
+package org.quantrace.runner;
 
 import static org.quantrace.model.TraceValues.parameter;
 
 import java.util.Locale;
+
+import org.quantrace.engine.prune.PruningResult;
+import org.quantrace.engine.prune.PruningSpec;
 
 import org.quantrace.model.trace.LayerPruningRecord;
 import org.quantrace.model.trace.Parameter;

@@ -1,0 +1,66 @@
+package org.quantrace.runner;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.eclipse.emf.ecore.util.EcoreUtil;
+import org.quantrace.dsl.RecipeFiles;
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.model.recipe.DatasetDeclaration;
+
+/**
+ * A recipe read again by verify, as the run read it: to list the files a dataset reads now, and to run the
+ * evaluations again with the same data and preprocessing.
+ */
+final class RecipeInputs {
+
+	private final Path file;
+	private RecipeContext ctx;
+	private boolean loaded;
+
+	RecipeInputs(Path file) {
+		this.file = file;
+	}
+
+	/** The recipe, or null when it no longer loads without errors. */
+	RecipeContext context() {
+		if (!loaded) {
+			loaded = true;
+			RecipeFiles.Loaded l = RecipeFiles.load(file);
+			if (!l.hasErrors() && l.recipe().getRecipes().size() == 1) {
+				try {
+					ctx = new RecipeContext(l.recipe().getRecipes().get(0), file.toAbsolutePath().normalize(), Files.readString(file));
+				} catch (IOException e) {
+					ctx = null;
+				}
+			}
+		}
+		return ctx;
+	}
+
+	/** The declaration of dataset {@code name}, in the recipe or a file it imports. */
+	DatasetDeclaration dataset(String name) {
+		var all = EcoreUtil.<Object>getAllContents(context().recipe().eResource().getResourceSet(), true);
+		while (all.hasNext()) {
+			if (all.next() instanceof DatasetDeclaration d && name.equals(d.getName())) {
+				return d;
+			}
+		}
+		return null;
+	}
+
+	/** The files dataset {@code name} reads today (relative to its folder), as the run would open it; empty when it cannot be opened. */
+	List<String> filesNowRead(String name) {
+		DatasetDeclaration d = context() == null ? null : dataset(name);
+		if (d == null || ctx.models().isEmpty()) {
+			return List.of();
+		}
+		try {
+			return ctx.open(d, ctx.models().get(0), 0).files().stream().map(p -> p.toString().replace('\\', '/')).toList();
+		} catch (QuantraceException e) {
+			return List.of(); // what it cannot read any more is reported file by file from the manifest
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package org.quantrace.runner.verify;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.DataType;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * The element type of every tensor of a model without running it: what the model declares (inputs,
+ * outputs, value_info), the stored tensors' own types, and for the other node outputs the ONNX operator
+ * rules (QuantizeLinear gives its zero point's type, Cast its "to", integer kernels INT32, most operators
+ * their first input's type).
+ */
+final class ElementTypes {
+
+	private static final Set<String> INT64_OUT = Set.of("Shape", "Size", "NonZero", "ArgMax", "ArgMin", "NonMaxSuppression");
+	private static final Set<String> BOOL_OUT = Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not",
+			"IsNaN", "IsInf");
+	private static final Set<String> INT32_OUT = Set.of("ConvInteger", "MatMulInteger");
+
+	private ElementTypes() {
+	}
+
+	static Map<String, DataType> infer(ModelFacts m) {
+		Map<String, DataType> types = new HashMap<>();
+		collect(m.graph, types);
+		return types;
+	}
+
+	private static void collect(GraphProto g, Map<String, DataType> types) {
+		for (List<ValueInfoProto> infos : List.of(g.getValueInfoList(), g.getInputList(), g.getOutputList())) {
+			for (ValueInfoProto v : infos) {
+				if (v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0) {
+					types.putIfAbsent(v.getName(), DataType.of(v.getType().getTensorType().getElemType()));
+				}
+			}
+		}
+		g.getInitializerList().forEach(t -> types.put(t.getName(), DataType.of(t.getDataType())));
+		for (NodeProto n : g.getNodeList()) {
+			ModelFacts.constant(n).ifPresent(t -> types.put(n.getOutput(0), DataType.of(t.getDataType())));
+			for (int i = 0; i < n.getOutputCount(); i++) {
+				String o = n.getOutput(i);
+				if (!o.isEmpty() && !types.containsKey(o)) {
+					DataType t = output(n, i, types);
+					if (t != null) {
+						types.put(o, t);
+					}
+				}
+			}
+			for (AttributeProto a : n.getAttributeList()) { // subgraphs see the outer scope
+				if (a.hasG()) {
+					collect(a.getG(), types);
+				}
+				a.getGraphsList().forEach(sub -> collect(sub, types));
+			}
+		}
+	}
+
+	private static DataType output(NodeProto n, int index, Map<String, DataType> types) {
+		String op = n.getOpType();
+		return switch (op) {
+		case "QuantizeLinear" -> n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? types.get(n.getInput(2))
+				: attribute(n, "output_dtype") > 0 ? DataType.of((int) attribute(n, "output_dtype")) : DataType.UINT8;
+		case "DequantizeLinear" -> types.getOrDefault(n.getInput(1), DataType.FLOAT);
+		case "DynamicQuantizeLinear" -> index == 1 ? DataType.FLOAT : DataType.UINT8;
+		case "Cast" -> DataType.of((int) attribute(n, "to"));
+		case "QLinearConv", "QLinearMatMul" -> types.get(n.getInput(7));
+		case "QGemm" -> n.getInputCount() > 8 && !n.getInput(8).isEmpty() ? types.get(n.getInput(8)) : DataType.FLOAT;
+		case "Where" -> types.get(n.getInput(1));
+		case "Dropout" -> index == 1 ? DataType.BOOL : types.get(n.getInput(0));
+		case "TopK" -> index == 1 ? DataType.INT64 : types.get(n.getInput(0));
+		case "ConstantOfShape" -> n.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT()).findFirst()
+				.map(a -> DataType.of(a.getT().getDataType())).orElse(DataType.FLOAT);
+		default -> INT64_OUT.contains(op) ? DataType.INT64 : BOOL_OUT.contains(op) ? DataType.BOOL : INT32_OUT.contains(op) ? DataType.INT32
+				: n.getInputCount() == 0 || n.getInput(0).isEmpty() ? null : types.get(n.getInput(0));
+		};
+	}
+
+	private static long attribute(NodeProto n, String name) {
+		return n.getAttributeList().stream().filter(a -> a.getName().equals(name)).mapToLong(AttributeProto::getI).findFirst().orElse(-1);
+	}
+
+	/** Whether {@code t} is stored as integer codes (8 to 32 bits): quantized data. */
+	static boolean isInteger(DataType t) {
+		return t == DataType.INT8 || t == DataType.UINT8 || t == DataType.INT16 || t == DataType.UINT16 || t == DataType.INT32 || t == DataType.INT4
+				|| t == DataType.UINT4;
+	}
+}

@@ -1,0 +1,314 @@
+package org.quantrace.runner.verify;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Tensor;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * What an ONNX file holds, read from its protobuf by this package's own code (not by the code that wrote the
+ * trace): hash and size, header, graph inputs and outputs with their integer quantization, the tensors by
+ * element type and the parameter count. {@link Quantizations} reads the quantization of its tensors.
+ */
+public final class ModelFacts {
+
+	/** A graph input or output: element type, shape (sizes, symbolic names or "?"), and for an integer one its scale and zero point. */
+	public record Io(String name, String elementType, List<String> shape, Float scale, Long zeroPoint) {
+	}
+
+	/** Tensors of one element type: all of them, the stored ones (initializers, constants), and the bytes of those. */
+	public record TypeCount(int tensors, int weights, long weightBytes) {
+		TypeCount plus(TypeCount o) {
+			return new TypeCount(tensors + o.tensors, weights + o.weights, weightBytes + o.weightBytes);
+		}
+	}
+
+	final Path file;
+	final ModelProto proto;
+	final GraphProto graph;
+	final String sha256;
+	final long sizeBytes;
+	/** Every stored tensor (initializers and Constant nodes) of the main graph by name. */
+	final Map<String, TensorProto> stored = new HashMap<>();
+	final Map<String, NodeProto> producers = new HashMap<>();
+	final Map<String, NodeProto> named = new HashMap<>();
+	final Map<String, List<NodeProto>> consumers = new HashMap<>();
+	final Map<String, DataType> types;
+
+	private ModelFacts(Path file, ModelProto proto, String sha256, long sizeBytes) {
+		this.file = file;
+		this.proto = proto;
+		this.graph = proto.getGraph();
+		this.sha256 = sha256;
+		this.sizeBytes = sizeBytes;
+		graph.getInitializerList().forEach(t -> stored.put(t.getName(), t));
+		for (NodeProto n : graph.getNodeList()) {
+			constant(n).ifPresent(t -> stored.put(n.getOutput(0), t));
+			n.getOutputList().forEach(o -> producers.put(o, n));
+			if (!n.getName().isEmpty()) {
+				named.putIfAbsent(n.getName(), n);
+			}
+			n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
+		}
+		this.types = ElementTypes.infer(this);
+	}
+
+	/** Reads {@code file}; an unreadable or non-ONNX file is a finding, not an error of verify. */
+	public static ModelFacts read(Path file) throws IOException {
+		byte[] bytes = Files.readAllBytes(file);
+		try {
+			ModelProto proto = ModelProto.parseFrom(bytes);
+			if (!proto.hasGraph()) {
+				throw new IOException(file.getFileName() + " is not an ONNX model (no graph)");
+			}
+			return new ModelFacts(file, proto, SafeFiles.sha256(bytes), bytes.length);
+		} catch (InvalidProtocolBufferException e) {
+			throw new IOException(file.getFileName() + " is not an ONNX model (" + e.getMessage() + ")", e);
+		}
+	}
+
+	public String sha256() {
+		return sha256;
+	}
+
+	public long sizeBytes() {
+		return sizeBytes;
+	}
+
+	public long irVersion() {
+		return proto.getIrVersion();
+	}
+
+	/** The opset of the default (ai.onnx) domain, 0 when the model imports none. */
+	public int opset() {
+		for (OperatorSetIdProto o : proto.getOpsetImportList()) {
+			if (o.getDomain().isEmpty() || o.getDomain().equals("ai.onnx")) {
+				return (int) o.getVersion();
+			}
+		}
+		return 0;
+	}
+
+	public String producerName() {
+		return proto.getProducerName();
+	}
+
+	public String producerVersion() {
+		return proto.getProducerVersion();
+	}
+
+	/** Inputs fed at run time (graph inputs that are not initializers). */
+	public List<Io> inputs() {
+		List<Io> result = new ArrayList<>();
+		Set<String> initializers = new HashSet<>();
+		graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
+		for (ValueInfoProto v : graph.getInputList()) {
+			if (!initializers.contains(v.getName())) {
+				NodeProto reader = consumers.getOrDefault(v.getName(), List.of()).stream().filter(n -> n.getOpType().equals("DequantizeLinear"))
+						.findFirst().orElse(null);
+				result.add(io(v, reader));
+			}
+		}
+		return result;
+	}
+
+	public List<Io> outputs() {
+		return graph.getOutputList().stream().map(v -> {
+			NodeProto writer = producers.get(v.getName());
+			return io(v, writer != null && writer.getOpType().equals("QuantizeLinear") ? writer : null);
+		}).toList();
+	}
+
+	/** An integer input read by a DequantizeLinear, or output written by a QuantizeLinear, has the scale and zero point of that node. */
+	private Io io(ValueInfoProto v, NodeProto qdq) {
+		DataType type = v.getType().hasTensorType() ? DataType.of(v.getType().getTensorType().getElemType()) : DataType.UNDEFINED;
+		List<String> shape = null;
+		if (v.getType().hasTensorType() && v.getType().getTensorType().hasShape()) {
+			shape = new ArrayList<>();
+			for (TensorShapeProto.Dimension d : v.getType().getTensorType().getShape().getDimList()) {
+				shape.add(d.hasDimValue() ? String.valueOf(d.getDimValue()) : d.hasDimParam() && !d.getDimParam().isEmpty() ? d.getDimParam() : "?");
+			}
+		}
+		Float scale = null;
+		Long zero = null;
+		if (type.isInteger() && qdq != null) {
+			TensorProto s = stored.get(qdq.getInput(1));
+			TensorProto z = qdq.getInputCount() > 2 && !qdq.getInput(2).isEmpty() ? stored.get(qdq.getInput(2)) : null;
+			if (s != null && Tensor.of(s).elementCount() == 1) {
+				scale = Tensor.of(s).toFloatArray()[0];
+				zero = z == null ? 0L : Tensor.of(z).toLongArray()[0];
+			}
+		}
+		return new Io(v.getName(), type.displayName(), shape, scale, zero);
+	}
+
+	/**
+	 * Tensors by element type, as the inventories count them: the runtime inputs, every initializer and
+	 * Constant of every graph, then every node output, each name once; the stored ones are the weights.
+	 * UINT8, INT8, INT16, INT32 and FLOAT32 are always present.
+	 */
+	public Map<String, TypeCount> inventory() {
+		Map<String, TypeCount> counts = new LinkedHashMap<>();
+		for (String t : List.of("UINT8", "INT8", "INT16", "INT32", "FLOAT32")) {
+			counts.put(t, new TypeCount(0, 0, 0));
+		}
+		Set<String> seen = new HashSet<>();
+		for (Io in : inputs()) {
+			if (seen.add(in.name())) {
+				counts.merge(in.elementType(), new TypeCount(1, 0, 0), TypeCount::plus);
+			}
+		}
+		List<GraphProto> graphs = new ArrayList<>();
+		graphs(graph, graphs);
+		for (GraphProto g : graphs) {
+			for (TensorProto t : g.getInitializerList()) {
+				stored(t.getName(), t, seen, counts);
+			}
+		}
+		for (GraphProto g : graphs) {
+			for (NodeProto n : g.getNodeList()) {
+				constant(n).ifPresent(t -> stored(n.getOutput(0), t, seen, counts));
+			}
+		}
+		for (GraphProto g : graphs) {
+			for (NodeProto n : g.getNodeList()) {
+				if (!n.getOpType().equals("Constant")) {
+					for (String o : n.getOutputList()) {
+						if (!o.isEmpty() && seen.add(o)) {
+							DataType type = types.get(o);
+							counts.merge(type == null ? "UNKNOWN" : type.displayName(), new TypeCount(1, 0, 0), TypeCount::plus);
+						}
+					}
+				}
+			}
+		}
+		return counts;
+	}
+
+	private static void stored(String name, TensorProto t, Set<String> seen, Map<String, TypeCount> counts) {
+		if (seen.add(name)) {
+			DataType type = DataType.of(t.getDataType());
+			counts.merge(type.displayName(), new TypeCount(1, 1, bytes(t)), TypeCount::plus);
+		}
+	}
+
+	/** The numbers a model learns or stores: elements of every initializer and Constant but indices, flags and strings. */
+	public long parameters() {
+		Set<String> seen = new HashSet<>();
+		inputs().forEach(i -> seen.add(i.name()));
+		long n = 0;
+		List<GraphProto> graphs = new ArrayList<>();
+		graphs(graph, graphs);
+		List<Map.Entry<String, TensorProto>> all = new ArrayList<>();
+		graphs.forEach(g -> g.getInitializerList().forEach(t -> all.add(Map.entry(t.getName(), t))));
+		graphs.forEach(g -> g.getNodeList().forEach(c -> constant(c).ifPresent(t -> all.add(Map.entry(c.getOutput(0), t)))));
+		for (Map.Entry<String, TensorProto> e : all) {
+			DataType type = DataType.of(e.getValue().getDataType());
+			if (seen.add(e.getKey()) && type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
+				n += elements(e.getValue());
+			}
+		}
+		return n;
+	}
+
+	static long elements(TensorProto t) {
+		long n = 1;
+		for (long d : t.getDimsList()) {
+			n *= d;
+		}
+		return n;
+	}
+
+	private static long bytes(TensorProto t) {
+		DataType type = DataType.of(t.getDataType());
+		return type == DataType.STRING ? t.getStringDataList().stream().mapToLong(s -> s.size()).sum() : type.storageBytes(elements(t));
+	}
+
+	private static void graphs(GraphProto g, List<GraphProto> out) {
+		out.add(g);
+		for (NodeProto n : g.getNodeList()) {
+			for (AttributeProto a : n.getAttributeList()) {
+				if (a.hasG()) {
+					graphs(a.getG(), out);
+				}
+				a.getGraphsList().forEach(sub -> graphs(sub, out));
+			}
+		}
+	}
+
+	/** The tensor a Constant node of the default domain produces (string and sparse values are not weights). */
+	static java.util.Optional<TensorProto> constant(NodeProto n) {
+		if (!n.getOpType().equals("Constant") || !n.getDomain().isEmpty() && !n.getDomain().equals("ai.onnx")) {
+			return java.util.Optional.empty();
+		}
+		for (AttributeProto a : n.getAttributeList()) {
+			TensorProto.Builder t = TensorProto.newBuilder().setName(n.getOutput(0));
+			switch (a.getName()) {
+			case "value" -> {
+				if (a.hasT()) {
+					return java.util.Optional.of(a.getT());
+				}
+			}
+			case "value_float" -> {
+				return java.util.Optional.of(t.setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(a.getF()).build());
+			}
+			case "value_floats" -> {
+				return java.util.Optional.of(t.setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(a.getFloatsCount()).addAllFloatData(a.getFloatsList()).build());
+			}
+			case "value_int" -> {
+				return java.util.Optional.of(t.setDataType(TensorProto.DataType.INT64_VALUE).addInt64Data(a.getI()).build());
+			}
+			case "value_ints" -> {
+				return java.util.Optional.of(t.setDataType(TensorProto.DataType.INT64_VALUE).addDims(a.getIntsCount()).addAllInt64Data(a.getIntsList()).build());
+			}
+			default -> {
+			}
+			}
+		}
+		return java.util.Optional.empty();
+	}
+
+	NodeProto producer(String tensor) {
+		return producers.get(tensor);
+	}
+
+	List<NodeProto> consumers(String tensor) {
+		return consumers.getOrDefault(tensor, List.of());
+	}
+
+	NodeProto node(String name) {
+		return name == null ? null : named.get(name);
+	}
+
+	/** A stored tensor's values (scales, zero points) through the engine's low-level tensor decoding. */
+	Tensor value(String name) {
+		TensorProto t = stored.get(name);
+		return t == null ? null : Tensor.of(t);
+	}
+
+	@Override
+	public String toString() {
+		return file.toString();
+	}
+}

@@ -1,0 +1,257 @@
+package org.quantrace.runner.verify;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Tensor;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * How a model quantizes its tensors and runs its layers, read from the graph's structure: QuantizeLinear and
+ * DequantizeLinear nodes with their scale and zero-point initializers (QDQ models), and integer kernels with
+ * their weights and rescaling (dynamic-range models). Remembers which quantizations a document accounted for,
+ * so that one the model applies but no document lists is found too.
+ */
+final class Quantizations {
+
+	/**
+	 * One quantization the model applies: integer type, scales and zero points, the channel axis (null: per
+	 * tensor), and for stored data (weights, biases) the initializer holding the integer codes.
+	 */
+	record Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes) {
+
+		/** Zero points at the middle of the type (0, or 128 for uint8): symmetric. */
+		boolean symmetric() {
+			long mid = switch (type) {
+			case UINT8 -> 128;
+			case UINT16 -> 32768;
+			case UINT4 -> 8;
+			default -> 0;
+			};
+			return zeroPoints.stream().allMatch(z -> z == mid);
+		}
+
+		@Override
+		public String toString() {
+			return type.displayName() + (axis == null ? " per tensor" : " per channel (axis " + axis + ")") + ", scale " + scales + ", zero point " + zeroPoints;
+		}
+	}
+
+	private static final Set<String> INTEGER_KERNELS = Set.of("ConvInteger", "MatMulInteger", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
+			"QLinearMul", "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax");
+
+	private final ModelFacts m;
+	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
+
+	Quantizations(ModelFacts m) {
+		this.m = m;
+	}
+
+	/**
+	 * Quantizations of an activation, input or output: Q/DQ reading or writing it, or the parameters of the
+	 * QuantizeLinear whose integer codes it carries. An integer model input is read by a DequantizeLinear with
+	 * the input's own parameters ({@code edge}) and then requantized to the activations' type (not edge).
+	 */
+	List<Params> ofTensor(String tensor, boolean edge) {
+		List<Params> found = new ArrayList<>();
+		boolean integerInput = m.graph.getInputList().stream().anyMatch(v -> v.getName().equals(tensor)) && ElementTypes.isInteger(m.types.get(tensor));
+		for (NodeProto n : m.consumers(tensor)) {
+			if (n.getOpType().equals("QuantizeLinear")) {
+				add(n, found);
+				m.consumers(n.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> add(d, found));
+			} else if (n.getOpType().equals("DequantizeLinear") && (edge || !integerInput)) {
+				add(n, found);
+			} else if (n.getOpType().equals("DequantizeLinear") && integerInput) {
+				m.consumers(n.getOutput(0)).stream().filter(q -> q.getOpType().equals("QuantizeLinear")).forEach(q -> {
+					add(q, found);
+					m.consumers(q.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> add(d, found));
+				});
+			}
+		}
+		NodeProto writer = m.producer(tensor);
+		if (writer != null && (writer.getOpType().equals("QuantizeLinear") || writer.getOpType().equals("DequantizeLinear"))) {
+			add(writer, found);
+			NodeProto quantizer = writer.getOpType().equals("DequantizeLinear") ? m.producer(writer.getInput(0)) : null;
+			if (quantizer != null && quantizer.getOpType().equals("QuantizeLinear")) {
+				add(quantizer, found); // a float output quantized and dequantized again
+			}
+		} else if (found.isEmpty() && ElementTypes.isInteger(m.types.get(tensor))) {
+			// integer codes moved by MaxPool, Flatten...: the parameters of the QuantizeLinear that made them
+			for (NodeProto p = writer; p != null && p.getInputCount() > 0; p = m.producer(p.getInput(0))) {
+				if (p.getOpType().equals("QuantizeLinear")) {
+					found.add(params(p));
+					break;
+				}
+				if (!ElementTypes.isInteger(m.types.get(p.getInput(0)))) {
+					break;
+				}
+			}
+		}
+		return found;
+	}
+
+	/**
+	 * Quantizations of a layer's weights or bias: a DequantizeLinear of a stored integer tensor feeding the node
+	 * (QDQ; biases are the INT32 ones), or the weight of the integer kernel that replaced it, with the scale its
+	 * rescaling multiplies by (dynamic range). {@code floatOutput} is the layer's output in the model it was made from.
+	 */
+	List<Params> ofWeight(String node, String floatOutput, boolean bias) {
+		List<Params> found = new ArrayList<>();
+		NodeProto n = m.node(node);
+		if (n != null && !INTEGER_KERNELS.contains(n.getOpType())) {
+			for (String in : n.getInputList()) {
+				NodeProto dq = m.producer(in);
+				if (dq != null && dq.getOpType().equals("DequantizeLinear") && m.stored.containsKey(dq.getInput(0))
+						&& (m.types.get(dq.getInput(0)) == DataType.INT32) == bias) {
+					add(dq, found);
+				}
+			}
+			return found;
+		}
+		NodeProto kernel = n != null ? n : kernelBehind(floatOutput);
+		if (kernel != null && !bias && kernel.getInputCount() > 1 && m.stored.containsKey(kernel.getInput(1))) {
+			Params p = dynamicWeight(kernel);
+			if (p != null) {
+				accounted.add(kernel);
+				found.add(p);
+			}
+		}
+		return found;
+	}
+
+	/** The dynamic-range kernel a layer's output comes from: Add(bias) after Mul(scale) after Cast after ConvInteger/MatMulInteger. */
+	private NodeProto kernelBehind(String output) {
+		NodeProto p = output == null ? null : m.producer(output);
+		if (p != null && p.getOpType().equals("Add") && p.getInputList().stream().anyMatch(m.stored::containsKey)) {
+			p = p.getInputList().stream().filter(i -> !m.stored.containsKey(i)).map(m::producer).findFirst().orElse(null);
+		}
+		if (p != null && p.getOpType().equals("Mul")) {
+			p = p.getInputList().stream().map(m::producer).filter(x -> x != null && x.getOpType().equals("Cast")).findFirst().orElse(null);
+		}
+		if (p != null && p.getOpType().equals("Cast")) {
+			p = m.producer(p.getInput(0));
+		}
+		return p != null && INTEGER_KERNELS.contains(p.getOpType()) ? p : null;
+	}
+
+	/** A ConvInteger/MatMulInteger's weight: type and zero point from its inputs, scale from the rescaling Cast → Mul(scale_x × scale_w). */
+	private Params dynamicWeight(NodeProto kernel) {
+		Tensor w = m.value(kernel.getInput(1));
+		Tensor zero = kernel.getInputCount() > 3 && !kernel.getInput(3).isEmpty() ? m.value(kernel.getInput(3)) : null;
+		NodeProto cast = m.consumers(kernel.getOutput(0)).stream().filter(c -> c.getOpType().equals("Cast")).findFirst().orElse(null);
+		NodeProto rescale = cast == null ? null
+				: m.consumers(cast.getOutput(0)).stream().filter(c -> c.getOpType().equals("Mul")).findFirst().orElse(null);
+		if (w == null || rescale == null) {
+			return null;
+		}
+		String product = rescale.getInput(0).equals(cast.getOutput(0)) ? rescale.getInput(1) : rescale.getInput(0);
+		NodeProto scales = m.producer(product);
+		Tensor s = scales == null || !scales.getOpType().equals("Mul") ? null
+				: scales.getInputList().stream().map(m::value).filter(t -> t != null).findFirst().orElse(null);
+		if (s == null) {
+			return null;
+		}
+		List<Float> sv = floats(s);
+		List<Long> zv = zero == null ? Collections.nCopies(sv.size(), 0L) : longs(zero);
+		Integer axis = sv.size() > 1 ? (kernel.getOpType().equals("ConvInteger") ? 0 : w.dims().length - 1) : null;
+		return new Params(w.dataType(), sv, zv, axis, kernel.getInput(1));
+	}
+
+	private void add(NodeProto qdq, List<Params> found) {
+		accounted.add(qdq);
+		Params p = params(qdq);
+		if (p != null && !found.contains(p)) {
+			found.add(p);
+		}
+	}
+
+	/** Type, scale, zero point and axis of a QuantizeLinear or DequantizeLinear. */
+	private Params params(NodeProto qdq) {
+		Tensor scale = m.value(qdq.getInput(1));
+		if (scale == null) {
+			return null;
+		}
+		Tensor zero = qdq.getInputCount() > 2 && !qdq.getInput(2).isEmpty() ? m.value(qdq.getInput(2)) : null;
+		DataType type = qdq.getOpType().equals("QuantizeLinear") ? (zero != null ? zero.dataType() : DataType.UINT8) : m.types.get(qdq.getInput(0));
+		List<Float> sv = floats(scale);
+		List<Long> zv = zero == null ? Collections.nCopies(sv.size(), 0L) : longs(zero);
+		Integer axis = null;
+		if (scale.dims().length > 0) {
+			long a = qdq.getAttributeList().stream().filter(x -> x.getName().equals("axis")).mapToLong(AttributeProto::getI).findFirst().orElse(1);
+			Tensor data = m.value(qdq.getInput(0));
+			axis = (int) (a < 0 && data != null ? a + data.dims().length : a);
+		}
+		String codes = qdq.getOpType().equals("DequantizeLinear") && m.stored.containsKey(qdq.getInput(0)) ? qdq.getInput(0) : null;
+		return new Params(type == null ? DataType.UNDEFINED : type, sv, zv, axis, codes);
+	}
+
+	/**
+	 * Whether the model runs a layer on integers: an integer kernel; a node reading integer codes (MaxPool,
+	 * Flatten on quantized data); a node all of whose computed inputs are dequantized and whose outputs are
+	 * all quantized (a QDQ group ONNX Runtime runs as one integer kernel); or the rescaling behind an integer
+	 * kernel. The layer is found by name, else by its output (fused into its producer, or replaced). Null when
+	 * the model has neither.
+	 */
+	Boolean layerQuantized(String node, String floatOutput) {
+		NodeProto n = m.node(node);
+		if (n == null && floatOutput != null) {
+			if (kernelBehind(floatOutput) != null) {
+				return true;
+			}
+			n = m.producer(floatOutput);
+		}
+		if (n == null) {
+			return null;
+		}
+		if (INTEGER_KERNELS.contains(n.getOpType())) {
+			return true;
+		}
+		List<String> computed = n.getInputList().stream().filter(i -> !i.isEmpty() && !m.stored.containsKey(i)).toList();
+		if (!computed.isEmpty() && ElementTypes.isInteger(m.types.get(computed.get(0)))) {
+			return true;
+		}
+		boolean floatWeights = n.getInputList().stream().map(m.stored::get)
+				.anyMatch(t -> t != null && DataType.of(t.getDataType()).isFloatingPoint() && ModelFacts.elements(t) > 1);
+		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
+		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
+				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
+		return dequantized && quantized;
+	}
+
+	/** Quantization nodes and integer kernels no call so far accounted for, named by what they quantize. */
+	List<String> unaccounted() {
+		List<String> left = new ArrayList<>();
+		for (NodeProto n : m.graph.getNodeList()) {
+			boolean qdq = n.getOpType().equals("QuantizeLinear") || n.getOpType().equals("DequantizeLinear");
+			boolean weighted = (n.getOpType().equals("ConvInteger") || n.getOpType().equals("MatMulInteger")) && m.stored.containsKey(n.getInput(1));
+			if ((qdq || weighted) && !accounted.contains(n)) {
+				Params p = qdq ? params(n) : dynamicWeight(n);
+				left.add((weighted ? n.getInput(1) : n.getInput(0)) + " (" + n.getOpType() + (n.getName().isEmpty() ? "" : " " + n.getName()) + ": "
+						+ (p == null ? "no constant scale" : p) + ")");
+			}
+		}
+		return left;
+	}
+
+	private static List<Float> floats(Tensor t) {
+		List<Float> v = new ArrayList<>();
+		for (float f : t.toFloatArray()) {
+			v.add(f);
+		}
+		return v;
+	}
+
+	private static List<Long> longs(Tensor t) {
+		List<Long> v = new ArrayList<>();
+		for (long l : t.toLongArray()) {
+			v.add(l);
+		}
+		return v;
+	}
+}

@@ -1,0 +1,161 @@
+package org.quantrace.runner.verify;
+
+import static org.quantrace.runner.verify.Figures.same;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.MetricValue;
+import org.quantrace.model.trace.ModelArtifact;
+
+/**
+ * report.html: per model, the results table's size and parameter count of every variant against its model
+ * file and its metrics (four decimals) against the trace, and the table of tensors by element type
+ * ("all / weights") against the model files.
+ */
+final class ReportCheck implements DocumentCheck {
+
+	static final String DOCUMENT = "report.html";
+	private static final Pattern SECTION = Pattern.compile("<h2[^>]*>(.*?)</h2>(.*?)(?=<h2[ >]|$)", Pattern.DOTALL);
+	private static final Pattern TABLE = Pattern.compile("<table[^>]*>(.*?)</table>", Pattern.DOTALL);
+	private static final Pattern CAPTION = Pattern.compile("<caption>(.*?)</caption>", Pattern.DOTALL);
+	private static final Pattern ROW = Pattern.compile("<tr[^>]*>(.*?)</tr>", Pattern.DOTALL);
+	private static final Pattern CELL = Pattern.compile("<t([hd])[^>]*>(.*?)</t[hd]>", Pattern.DOTALL);
+
+	/** One table as printed: its caption, header and rows of cell texts. */
+	record Table(String caption, List<String> header, List<List<String>> rows) {
+	}
+
+	@Override
+	public void check(Evidence e, List<Mismatch> found) {
+		byte[] bytes = e.required(DOCUMENT, found);
+		if (bytes == null) {
+			return;
+		}
+		Map<String, List<Table>> sections = new java.util.LinkedHashMap<>();
+		Matcher s = SECTION.matcher(new String(bytes, StandardCharsets.UTF_8));
+		while (s.find()) {
+			sections.put(text(s.group(1)), tables(s.group(2)));
+		}
+		for (String model : org.quantrace.report.RunSummary.models(e.trace())) {
+			List<Table> tables = sections.get(model);
+			if (tables == null) {
+				found.add(new Mismatch(DOCUMENT, "section " + model, "present", "missing"));
+				continue;
+			}
+			Table results = tables.stream().filter(t -> t.header().contains("size (bytes)")).findFirst().orElse(null);
+			Table inventory = tables.stream().filter(t -> t.caption().startsWith("Tensors by element type")).findFirst().orElse(null);
+			boolean evaluated = e.trace().getEvaluations().stream().anyMatch(r -> r.getModel() != null && r.getModel().getId().startsWith(model + "/"));
+			if (results == null && evaluated) {
+				found.add(new Mismatch(DOCUMENT, model + " results table", "present", "missing"));
+			} else if (results != null) {
+				results(e, model, results, found);
+			}
+			if (inventory == null) {
+				found.add(new Mismatch(DOCUMENT, model + " tensors by element type", "present", "missing"));
+			} else {
+				inventory(e, model, inventory, found);
+			}
+		}
+	}
+
+	private static void results(Evidence e, String model, Table t, List<Mismatch> found) {
+		for (List<String> row : t.rows()) {
+			ModelArtifact a = artifact(e, model, row.get(0));
+			String at = model + " results, " + row.get(0) + ", ";
+			if (a == null) {
+				found.add(new Mismatch(DOCUMENT, at + "variant", row.get(0), "no such model in the trace"));
+				continue;
+			}
+			ModelFacts f = e.facts(a, DOCUMENT, found);
+			if (f != null) {
+				same(found, DOCUMENT, at + "size (bytes)", number(cell(t, row, "size (bytes)")), f.sizeBytes());
+				same(found, DOCUMENT, at + "parameters", number(cell(t, row, "parameters")), f.parameters());
+			}
+			EvaluationRecord r = e.trace().getEvaluations().stream().filter(x -> x.getModel() == a).findFirst().orElse(null);
+			for (MetricValue m : r == null ? List.<MetricValue>of() : r.getMetrics()) {
+				String printed = cell(t, row, m.getName());
+				if (printed != null) {
+					try {
+						Figures.rounded(found, DOCUMENT, at + m.getName(), Double.parseDouble(printed.replaceAll("[^0-9.eE+-]", "")), m.getValue(), 4,
+								TraceCheck.DOCUMENT);
+					} catch (NumberFormatException x) {
+						found.add(new Mismatch(DOCUMENT, at + m.getName(), printed, m.getValue() + " in " + TraceCheck.DOCUMENT));
+					}
+				}
+			}
+		}
+	}
+
+	private static void inventory(Evidence e, String model, Table t, List<Mismatch> found) {
+		for (List<String> row : t.rows()) {
+			ModelArtifact a = artifact(e, model, row.get(0));
+			ModelFacts f = a == null ? null : e.facts(a, DOCUMENT, found);
+			if (a == null) {
+				found.add(new Mismatch(DOCUMENT, model + " tensors by element type, " + row.get(0), row.get(0), "no such model in the trace"));
+			}
+			if (f == null) {
+				continue;
+			}
+			Map<String, ModelFacts.TypeCount> counts = f.inventory();
+			for (int c = 1; c < t.header().size() && c < row.size(); c++) {
+				ModelFacts.TypeCount d = counts.getOrDefault(t.header().get(c), new ModelFacts.TypeCount(0, 0, 0));
+				same(found, DOCUMENT, model + " tensors by element type, " + row.get(0) + ", " + t.header().get(c), row.get(c),
+						d.tensors() + " / " + d.weights());
+			}
+		}
+	}
+
+	private static ModelArtifact artifact(Evidence e, String model, String variant) {
+		return e.trace().getArtifacts().stream().filter(a -> a.getId().equals(model + "/" + variant)).findFirst().orElse(null);
+	}
+
+	private static String cell(Table t, List<String> row, String column) {
+		int i = t.header().indexOf(column);
+		return i < 0 || i >= row.size() ? null : row.get(i);
+	}
+
+	private static Long number(String printed) {
+		String digits = printed == null ? "" : printed.replace(",", "").trim();
+		return digits.matches("\\d+") ? Long.valueOf(digits) : null;
+	}
+
+	static List<Table> tables(String html) {
+		List<Table> result = new ArrayList<>();
+		Matcher t = TABLE.matcher(html);
+		while (t.find()) {
+			Matcher c = CAPTION.matcher(t.group(1));
+			String caption = c.find() ? text(c.group(1)) : "";
+			List<String> header = new ArrayList<>();
+			List<List<String>> rows = new ArrayList<>();
+			Matcher r = ROW.matcher(t.group(1));
+			while (r.find()) {
+				List<String> cells = new ArrayList<>();
+				boolean heading = false;
+				Matcher cell = CELL.matcher(r.group(1));
+				while (cell.find()) {
+					heading |= cell.group(1).equals("h");
+					cells.add(text(cell.group(2)));
+				}
+				if (heading && header.isEmpty()) {
+					header.addAll(cells);
+				} else if (!cells.isEmpty()) {
+					rows.add(cells);
+				}
+			}
+			result.add(new Table(caption, header, rows));
+		}
+		return result;
+	}
+
+	/** A cell's text: tags removed, the entities the report writes decoded. */
+	static String text(String html) {
+		return html.replaceAll("<[^>]*>", "").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
+				.replace("&amp;", "&").trim();
+	}
+}

@@ -1,0 +1,179 @@
+package org.quantrace.runner.verify;
+
+import static org.quantrace.runner.verify.Figures.same;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.model.recipe.Granularity;
+import org.quantrace.model.recipe.QuantizationScheme;
+import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.LayerQuantizationRecord;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.QuantizationRecord;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
+import org.quantrace.model.trace.TensorSpec;
+import org.quantrace.model.trace.TensorTypeCount;
+
+/**
+ * trace.xmi: every model's hash, size, header, parameter count, inputs and outputs (type, shape, integer scale
+ * and zero point) and tensors by element type; every quantization record's tensors (type, scheme,
+ * granularity, axis, scales, zero points), its layers (integer or float), its opset and I/O type; and
+ * nothing quantized in a model that the record leaves out.
+ */
+final class TraceCheck implements DocumentCheck {
+
+	static final String DOCUMENT = "trace.xmi";
+
+	@Override
+	public void check(Evidence e, List<Mismatch> found) {
+		same(found, DOCUMENT, "inventorySha256", e.trace().getInventorySha256(), e.inventorySha256());
+		for (ModelArtifact a : e.trace().getArtifacts()) {
+			ModelFacts f = e.facts(a, DOCUMENT, found);
+			if (f != null) {
+				artifact(a, f, found);
+			}
+		}
+		for (EvaluationRecord r : e.trace().getEvaluations()) {
+			ModelFacts f = e.facts(r.getModel(), DOCUMENT, found);
+			r.getMetrics().stream().filter(m -> m.getName().equals(ResultsCheck.MODEL_SIZE) && f != null)
+					.forEach(m -> same(found, DOCUMENT, "evaluation " + r.getId() + " " + m.getName(), m.getValue(), (double) f.sizeBytes()));
+		}
+		for (OptimizationRecord o : e.trace().getOptimizations()) {
+			ModelFacts f = o.getQuantization() == null ? null : e.facts(o.getOutput(), DOCUMENT, found);
+			if (f != null) {
+				quantization(o, f, e.facts(o.getInput(), DOCUMENT, found), found);
+			}
+		}
+	}
+
+	static void artifact(ModelArtifact a, ModelFacts f, List<Mismatch> found) {
+		String at = "artifact " + a.getId() + " ";
+		same(found, DOCUMENT, at + "sha256", a.getSha256(), f.sha256());
+		same(found, DOCUMENT, at + "sizeBytes", a.getSizeBytes(), f.sizeBytes());
+		same(found, DOCUMENT, at + "opset", a.getOpset(), f.opset());
+		same(found, DOCUMENT, at + "irVersion", a.getIrVersion(), f.irVersion());
+		same(found, DOCUMENT, at + "producerName", a.getProducerName(), f.producerName());
+		same(found, DOCUMENT, at + "producerVersion", a.getProducerVersion(), f.producerVersion());
+		same(found, DOCUMENT, at + "parameterCount", a.getParameterCount(), f.parameters());
+		io(at + "input", a.getInputs(), f.inputs(), found);
+		io(at + "output", a.getOutputs(), f.outputs(), found);
+		Map<String, ModelFacts.TypeCount> inventory = f.inventory();
+		for (TensorTypeCount c : a.getInventory()) {
+			ModelFacts.TypeCount d = inventory.getOrDefault(c.getElementType(), new ModelFacts.TypeCount(0, 0, 0));
+			same(found, DOCUMENT, at + "inventory " + c.getElementType() + " (tensors, weights, weight bytes)",
+					List.of(c.getTensors(), c.getWeights(), c.getWeightBytes()), List.of(d.tensors(), d.weights(), d.weightBytes()));
+		}
+		inventory.forEach((type, d) -> {
+			if (d.tensors() > 0 && a.getInventory().stream().noneMatch(c -> c.getElementType().equals(type))) {
+				same(found, DOCUMENT, at + "inventory " + type + " tensors", 0, d.tensors());
+			}
+		});
+	}
+
+	private static void io(String at, List<TensorSpec> recorded, List<ModelFacts.Io> model, List<Mismatch> found) {
+		same(found, DOCUMENT, at + "s", recorded.stream().map(TensorSpec::getName).toList(), model.stream().map(ModelFacts.Io::name).toList());
+		for (TensorSpec t : recorded) {
+			ModelFacts.Io m = model.stream().filter(x -> x.name().equals(t.getName())).findFirst().orElse(null);
+			if (m != null) {
+				String where = at + " " + t.getName() + " ";
+				same(found, DOCUMENT, where + "elementType", t.getElementType(), m.elementType());
+				same(found, DOCUMENT, where + "shape", List.copyOf(t.getShape()), m.shape());
+				same(found, DOCUMENT, where + "scale", t.isSetScale() ? (float) t.getScale() : null, m.scale());
+				same(found, DOCUMENT, where + "zeroPoint", t.isSetZeroPoint() ? t.getZeroPoint() : null, m.zeroPoint());
+			}
+		}
+	}
+
+	private static void quantization(OptimizationRecord o, ModelFacts f, ModelFacts input, List<Mismatch> found) {
+		QuantizationRecord q = o.getQuantization();
+		String at = "optimization " + o.getId() + " ";
+		same(found, DOCUMENT, at + "opset", q.getOpset(), f.opset());
+		if (q.getTechnique() == QuantizationTechnique.FULL_INTEGER) {
+			String io = q.getIoType().getLiteral().toUpperCase(java.util.Locale.ROOT);
+			for (ModelFacts.Io m : f.inputs()) {
+				same(found, DOCUMENT, at + "ioType (input " + m.name() + ")", io, m.elementType());
+			}
+			for (ModelFacts.Io m : f.outputs()) {
+				same(found, DOCUMENT, at + "ioType (output " + m.name() + ")", io, m.elementType());
+			}
+		}
+		Quantizations model = new Quantizations(f);
+		for (TensorQuantizationRecord t : q.getTensors()) {
+			boolean stored = t.getRole() == TensorRole.WEIGHT || t.getRole() == TensorRole.BIAS;
+			List<Quantizations.Params> candidates = stored ? model.ofWeight(t.getNode(), output(input, t.getNode()), t.getRole() == TensorRole.BIAS)
+					: model.ofTensor(t.getTensor(), t.getRole() != TensorRole.ACTIVATION);
+			String where = at + "tensor " + t.getTensor() + " (" + t.getRole().getLiteral() + ")";
+			if (candidates.isEmpty()) {
+				found.add(new Mismatch(DOCUMENT, where, "quantized", "the model does not quantize it"));
+				continue;
+			}
+			List<Mismatch> best = null;
+			Quantizations.Params held = null;
+			for (Quantizations.Params p : candidates) {
+				List<Mismatch> differences = compare(where, t, p);
+				if (best == null || differences.size() < best.size()) {
+					best = differences;
+					held = p;
+				}
+			}
+			found.addAll(best);
+			if (best.isEmpty() && stored && held.codes() != null && input != null && input.value(t.getTensor()) != null) {
+				String codes = WeightCodes.check(input.value(t.getTensor()), f.value(held.codes()), held);
+				if (codes != null) {
+					found.add(new Mismatch(DOCUMENT, where + " codes", "the float model's " + t.getTensor() + " quantized", codes));
+				}
+			}
+			if (t.getRole() == TensorRole.WEIGHT && best.isEmpty()) {
+				same(found, DOCUMENT, where + " against weightPrecision", q.getWeightPrecision().getLiteral(), t.getPrecision().getLiteral());
+			}
+			if (t.getRole() == TensorRole.ACTIVATION && best.isEmpty() && q.getTechnique() == QuantizationTechnique.FULL_INTEGER) {
+				same(found, DOCUMENT, where + " against activationPrecision", q.getActivationPrecision().getLiteral(), t.getPrecision().getLiteral());
+			}
+		}
+		for (LayerQuantizationRecord l : q.getLayers()) {
+			Boolean quantized = model.layerQuantized(l.getNode(), output(input, l.getNode()));
+			String where = at + "layer " + l.getNode() + " (" + l.getOpType() + ")";
+			if (quantized == null) {
+				found.add(new Mismatch(DOCUMENT, where, l.isQuantized() ? "quantized" : "float", "no such layer in the model"));
+			} else {
+				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
+			}
+		}
+		for (String left : model.unaccounted()) {
+			found.add(new Mismatch(DOCUMENT, at + "tensors", "no record of " + left.substring(0, left.indexOf(' ')), "the model quantizes " + left));
+		}
+	}
+
+	/** Differences between a tensor's record and one quantization of it in the model. */
+	private static List<Mismatch> compare(String where, TensorQuantizationRecord t, Quantizations.Params p) {
+		List<Mismatch> d = new ArrayList<>();
+		if (p.type() != DataType.INT32) { // a bias's int32 has no precision literal: its element type (below) says it
+			same(d, DOCUMENT, where + " precision", t.getPrecision().getLiteral().toUpperCase(java.util.Locale.ROOT), p.type().displayName());
+		}
+		// the stored element type, where the trace records one (int8, uint8, int32...)
+		var elementType = t.eClass().getEStructuralFeature("elementType");
+		if (elementType != null && t.eIsSet(elementType)) {
+			same(d, DOCUMENT, where + " elementType", String.valueOf(t.eGet(elementType)).toUpperCase(java.util.Locale.ROOT), p.type().name());
+		}
+		same(d, DOCUMENT, where + " scheme", t.getScheme(), p.symmetric() ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
+		same(d, DOCUMENT, where + " granularity", t.getGranularity(), p.axis() == null ? Granularity.PER_TENSOR : Granularity.PER_CHANNEL);
+		if (p.axis() != null && t.isSetAxis()) {
+			same(d, DOCUMENT, where + " axis", t.getAxis(), p.axis());
+		}
+		same(d, DOCUMENT, where + " scales", t.getScales().stream().map(Double::floatValue).toList(), p.scales());
+		same(d, DOCUMENT, where + " zero points", List.copyOf(t.getZeroPoints()), p.zeroPoints());
+		return d;
+	}
+
+	/** A layer's first output in the model it was quantized from: where its tensors are found once the node is fused or replaced. */
+	private static String output(ModelFacts input, String node) {
+		var n = input == null ? null : input.node(node);
+		return n == null || n.getOutputCount() == 0 ? null : n.getOutput(0);
+	}
+}

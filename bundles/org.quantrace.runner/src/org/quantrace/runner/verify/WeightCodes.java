@@ -1,0 +1,72 @@
+package org.quantrace.runner.verify;
+
+import java.util.Locale;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Tensor;
+
+/**
+ * The integer codes of a quantized weight or bias re-derived from the float model it was quantized from:
+ * each code must be round(w / s) + z (clamped to its type) for the scale and zero point of its channel, up to
+ * one step for rounding. A model whose parameters were kept but whose weights were changed fails here.
+ */
+final class WeightCodes {
+
+	private WeightCodes() {
+	}
+
+	/** Null when every code agrees with the float weights, else what differs. */
+	static String check(Tensor floats, Tensor codes, Quantizations.Params p) {
+		long[] cd = codes.dims();
+		long[] fd = floats.dims();
+		boolean transposed = cd.length == 2 && fd.length == 2 && cd[0] == fd[1] && cd[1] == fd[0] && cd[0] != cd[1];
+		if (floats.elementCount() != codes.elementCount() || !transposed && !java.util.Arrays.equals(cd, fd)) {
+			return "shape " + java.util.Arrays.toString(cd) + " is not the float weight's " + java.util.Arrays.toString(fd);
+		}
+		float[] w = floats.toFloatArray();
+		long[] q = codes.toLongArray();
+		long qmin = min(p.type());
+		long qmax = max(p.type());
+		long stride = 1;
+		for (int d = p.axis() == null ? cd.length : p.axis() + 1; d < cd.length; d++) {
+			stride *= cd[d];
+		}
+		int differ = 0;
+		String first = null;
+		for (int i = 0; i < q.length; i++) {
+			int source = transposed ? (int) ((i % cd[1]) * cd[0] + i / cd[1]) : i;
+			int c = p.axis() == null ? 0 : (int) ((i / stride) % cd[p.axis()]);
+			double expected = Math.max(qmin, Math.min(qmax, Math.rint(w[source] / p.scales().get(c)) + p.zeroPoints().get(c)));
+			if (Math.abs(q[i] - expected) > 1) {
+				if (differ++ == 0) {
+					first = String.format(Locale.ROOT, "first at index %d: %d, round(%s / %s) + %d = %.0f", i, q[i], w[source], p.scales().get(c),
+							p.zeroPoints().get(c), expected);
+				}
+			}
+		}
+		return differ == 0 ? null : differ + " of " + q.length + " codes are not the float model's weights quantized (" + first + ")";
+	}
+
+	private static long min(DataType t) {
+		return switch (t) {
+		case INT8 -> -128;
+		case INT16 -> -32768;
+		case INT32 -> Integer.MIN_VALUE;
+		case INT4 -> -8;
+		default -> 0;
+		};
+	}
+
+	private static long max(DataType t) {
+		return switch (t) {
+		case INT8 -> 127;
+		case UINT8 -> 255;
+		case INT16 -> 32767;
+		case UINT16 -> 65535;
+		case INT32 -> Integer.MAX_VALUE;
+		case INT4 -> 7;
+		case UINT4 -> 15;
+		default -> 0;
+		};
+	}
+}

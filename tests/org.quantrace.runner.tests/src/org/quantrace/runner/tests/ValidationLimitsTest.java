@@ -1,0 +1,44 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.quantrace.dsl.RecipeFiles;
+import org.quantrace.engine.calibrate.HistogramCollector;
+import org.quantrace.testing.TestData;
+
+/**
+ * The recipe validator and the engine agree on what a calibration may ask for: a recipe validates exactly
+ * when the engine takes it, so a run never fails half-way on a setting the editor accepted (issue 16, item 4).
+ * Catches drift whichever side changes its rule.
+ */
+class ValidationLimitsTest {
+
+	private static final Path DIR = TestData.tempDir("limits");
+
+	private static boolean validates(String calibration) throws IOException {
+		Path file = Files.writeString(DIR.resolve("limits.qr"), "quantize q { calibrate " + calibration + " }\n");
+		return !RecipeFiles.load(file).hasErrors();
+	}
+
+	private static boolean engineTakes(int bins, HistogramCollector.Mode mode) {
+		try {
+			new HistogramCollector(bins, mode);
+			return true;
+		} catch (IllegalArgumentException e) {
+			return false;
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(ints = { 0, 2, 16, 64, 126, 127, 128, 129, 130, 254, 255, 256, 2048, 2049, 4096, 16384, 16385, 16386, 65536, 262144 })
+	void theValidatorAcceptsExactlyTheBinCountsTheHistogramsTake(int bins) throws IOException {
+		assertEquals(engineTakes(bins, new HistogramCollector.Percentile(99.9)), validates("percentile 99.9 bins " + bins), "percentile, bins " + bins);
+		assertEquals(engineTakes(bins, new HistogramCollector.Entropy(128)), validates("entropy bins " + bins), "entropy, bins " + bins);
+	}
+}

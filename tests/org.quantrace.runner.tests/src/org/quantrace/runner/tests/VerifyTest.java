@@ -1,0 +1,402 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.model.QuantraceModel;
+import org.quantrace.model.trace.InputFile;
+import org.quantrace.model.trace.InputKind;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.runner.Outputs;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestData;
+
+import com.google.protobuf.ByteString;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+
+/**
+ * verify against a hostile user: every way issue 12 found to fool it, on the example's real outputs, each
+ * caught and named; and what must still pass (a moved folder).
+ */
+class VerifyTest {
+
+	/** The example copied and run once: {@code example/out} is the output folder, the recipe one level up. */
+	private static Path example;
+
+	@BeforeAll
+	static void run() {
+		example = Runs.exampleCopy("verify-base");
+		assertEquals(0, Runs.run(example.resolve("fashion_cnn.qr"), example.resolve("out")).exitCode());
+	}
+
+	/** A private copy of the example and its output, to tamper with. */
+	private static Path out(String name) {
+		return Runs.copy(example, TestData.tempDir(name).resolve("fashion-mnist")).resolve("out");
+	}
+
+	private static Verification.Result verify(Path out) {
+		return Verification.verify(out);
+	}
+
+	private static boolean any(Verification.Result r, Predicate<Problem> p) {
+		return r.problems().stream().anyMatch(p);
+	}
+
+	@Test
+	void aFreshOutputPassesAndItsTraceNamesEveryInputRelativeToTheRecipe() throws IOException {
+		Path out = example.resolve("out");
+		Verification.Result r = verify(out);
+		assertTrue(r.passed(), r.problems().toString());
+		assertTrue(r.checked() > 1300, "outputs, models, 1,300 images: " + r.checked());
+		TraceModel trace = QuantraceModel.loadTrace(out.resolve("trace.xmi"));
+		assertEquals("..", trace.getRecipeFolder());
+		assertEquals(List.of("recipe fashion_cnn.qr", "model model/fashion_cnn_trained.onnx", "dataset data/calibration", "labels data/labels.json",
+				"dataset data/evaluation"), trace.getInputFiles().stream().map(i -> i.getKind().getLiteral() + " " + i.getPath()).toList());
+		InputFile model = trace.getInputFiles().get(1);
+		assertEquals(SafeFiles.sha256(example.resolve("model/fashion_cnn_trained.onnx")), model.getSha256());
+		String inventory = SafeFiles.sha256(out.resolve(Outputs.INVENTORY));
+		assertEquals(inventory, trace.getInventorySha256());
+		assertEquals(inventory, TestData.json(out.resolve("results.json")).at("/inventory/sha256").asText());
+		for (String log : List.of("PhIMT0002-cnn.md", "PhIMT0003-cnn.html")) {
+			assertTrue(Files.readString(out.resolve("logs/" + log)).contains("INVENTORY.sha256 (sha256 " + inventory + ")"), log);
+		}
+		List<String> listed = Files.readAllLines(out.resolve(Outputs.INVENTORY)).stream().map(l -> l.substring(66)).toList();
+		assertTrue(listed.contains("models/cnn/fiq_int8.onnx") && listed.contains("data/eval.manifest.txt"), listed.toString());
+		assertTrue(listed.stream().noneMatch(f -> f.startsWith("logs/") || f.equals("trace.xmi") || f.equals("results.json")), "documents name it");
+	}
+
+	/** Emptied SHA256SUMS, then an edited document: every file is now unlisted, and the edited figure is re-derived. */
+	@ParameterizedTest
+	@ValueSource(strings = { "logs/PhIMT0003-cnn.md", "results.json", "trace.xmi", "report.html" })
+	void emptyingSha256sumsNoLongerHidesAnEditedDocument(String document) throws IOException {
+		Path out = out("emptied");
+		Files.writeString(out.resolve("SHA256SUMS"), "");
+		edit(out, document);
+		Verification.Result r = verify(out);
+		assertFalse(r.passed());
+		assertTrue(any(r, p -> p.file().equals(document)), r.problems().toString());
+		assertTrue(any(r, p -> p.file().equals("models/cnn/fiq_int8.onnx") && p.what().startsWith("not in SHA256SUMS")), r.problems().toString());
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "logs/PhIMT0003-cnn.md", "results.json", "trace.xmi", "report.html" })
+	void deletingItsLineNoLongerHidesAnEditedDocument(String document) throws IOException {
+		Path out = out("deleted-line");
+		List<String> sums = Files.readAllLines(out.resolve("SHA256SUMS")).stream().filter(l -> !l.endsWith("  " + document)).toList();
+		Files.write(out.resolve("SHA256SUMS"), sums);
+		edit(out, document);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.equals(new Problem(document, "not in SHA256SUMS: added after the run, or its line was removed"))), r.problems().toString());
+	}
+
+	/** A figure of each document changed the way a forger would (a plausible number), and where verify finds it when every hash is recomputed. */
+	private static void edit(Path out, String document) throws IOException {
+		switch (document) {
+		case "results.json", "trace.xmi" -> Tampering.replace(out.resolve(document), "112279", "101279"); // fiq_int8's size
+		case "report.html" -> Tampering.replace(out.resolve(document), ">112,279<", ">101,279<");
+		default -> Tampering.replace(out.resolve(document), "fiq_int8", "fiq_int4");
+		}
+	}
+
+	@ParameterizedTest
+	@ValueSource(strings = { "results.json", "trace.xmi", "report.html" })
+	void anEditedFigureIsFoundWithEveryHashRecomputed(String document) throws IOException {
+		Path out = out("forged-figure");
+		edit(out, document);
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		assertEquals(Set.of(document), r.problems().stream().map(Problem::file).collect(java.util.stream.Collectors.toSet()), r.problems().toString());
+		assertTrue(any(r, p -> p.what().contains("says 101279, re-derived 112279")), r.problems().toString());
+	}
+
+	@Test
+	void aRecomputedSha256sumsIsCaughtByTheFingerprintTheUserKept() throws IOException {
+		Path out = out("fingerprint");
+		String kept = Outputs.fingerprint(out);
+		assertTrue(Verification.verify(out, options(null, kept)).passed());
+		Tampering.replace(out.resolve("logs/PhIMT0003-cnn.md"), "Quantrace example", "Someone else"); // no figure: only the fingerprint binds it
+		Tampering.resum(out);
+		Verification.Result r = Verification.verify(out, options(null, kept));
+		assertEquals(List.of("SHA256SUMS"), r.problems().stream().map(Problem::file).toList(), r.problems().toString());
+		assertTrue(r.problems().get(0).what().contains("not the " + kept + " you kept"), r.problems().toString());
+	}
+
+	private static Verification.Options options(Path recipe, String expect) {
+		return new Verification.Options(recipe, expect, false, false, Progress.NONE);
+	}
+
+	@Test
+	void anEmptiedOrEditedInventoryNoLongerMatchesTheDocumentsThatNameIt() throws IOException {
+		Path out = out("inventory");
+		Files.writeString(out.resolve(Outputs.INVENTORY), "");
+		Tampering.resum(out);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.file().equals("models/cnn/fiq_int8.onnx") && p.what().startsWith("not in INVENTORY.sha256")), r.problems().toString());
+		for (String named : List.of("trace.xmi", "results.json", "logs/PhIMT0003-cnn.md", "logs/PhIMT0003-cnn.docx", "logs/PhIMT0002-cnn.html")) {
+			assertTrue(any(r, p -> p.file().equals(named) && p.what().contains(SafeFiles.sha256(new byte[0]))), named + ": " + r.problems());
+		}
+	}
+
+	@Test
+	void anAddedModelIsFoundEvenInARecomputedSha256sums() throws IOException {
+		Path out = out("extra-model");
+		Files.copy(out.resolve("models/cnn/drq.onnx"), out.resolve("models/cnn/fiq_int4.onnx"));
+		Tampering.resum(out);
+		Verification.Result r = verify(out);
+		assertEquals(List.of(new Problem("models/cnn/fiq_int4.onnx", "not in INVENTORY.sha256: added after the run, or its line was removed")),
+				r.problems());
+	}
+
+	@Test
+	void anImageAddedToADatasetIsFound() throws IOException {
+		Path out = out("extra-image");
+		Path data = out.getParent().resolve("data/evaluation/bag");
+		Files.copy(data.resolve("00018.png"), data.resolve("99999.png"));
+		Verification.Result r = verify(out);
+		assertEquals(List.of(new Problem("eval: bag/99999.png", "the dataset would read it now, the run did not: a file added since")), r.problems());
+	}
+
+	@Test
+	void aChangedExternalDataFileOfTheOriginalModelIsFound() throws IOException {
+		Path ex = Runs.copy(example, TestData.tempDir("external").resolve("fashion-mnist"));
+		externalize(ex.resolve("model/fashion_cnn_trained.onnx"), ex.resolve("model/external.onnx"), "external.weights");
+		Path recipe = Runs.recipe(ex, "external.qr", """
+				recipe external {
+					model cnn "model/external.onnx"
+					dataset calib "data/calibration" role calibration labels "data/labels.json"
+					preprocess { grayscale scale 1/255 }
+					convert { }
+					schemes drq
+				}
+				""");
+		Path out = ex.resolve("out-external");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		TraceModel trace = QuantraceModel.loadTrace(out.resolve("trace.xmi"));
+		InputFile weights = trace.getInputFiles().stream().filter(i -> i.getKind() == InputKind.EXTERNAL_DATA).findFirst().orElseThrow();
+		assertEquals("model/external.weights", weights.getPath());
+		assertTrue(verify(out).passed(), verify(out).problems().toString());
+
+		Path data = ex.resolve("model/external.weights");
+		byte[] bytes = Files.readAllBytes(data);
+		bytes[bytes.length / 2] ^= 0x10; // one weight's bits: the model file itself is unchanged
+		Files.write(data, bytes);
+		Verification.Result r = verify(out);
+		assertEquals(1, r.problems().size(), r.problems().toString());
+		assertEquals("model/external.weights (external-data of cnn)", r.problems().get(0).file());
+		assertTrue(r.problems().get(0).what().startsWith("SHA-256 is "), r.problems().toString());
+	}
+
+	/** The example model with its large initializers moved into one external-data file beside it, as ONNX writers store big models. */
+	private static void externalize(Path model, Path to, String dataFile) throws IOException {
+		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
+		var graph = m.getGraph().toBuilder();
+		java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+		for (int i = 0; i < graph.getInitializerCount(); i++) {
+			TensorProto t = graph.getInitializer(i);
+			if (t.getRawData().size() > 1024) {
+				long offset = data.size();
+				t.getRawData().writeTo(data);
+				graph.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+						.addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(dataFile))
+						.addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(offset)))
+						.addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Integer.toString(t.getRawData().size()))));
+			}
+		}
+		assertTrue(data.size() > 100_000, "most weights are external");
+		Files.write(to.resolveSibling(dataFile), data.toByteArray());
+		Files.write(to, m.toBuilder().setGraph(graph).build().toByteArray());
+	}
+
+	@Test
+	void aMovedOutputFolderStillPassesOnceToldWhereTheRecipeIs() throws IOException {
+		Path out = out("moved");
+		Path moved = Files.createDirectories(TestData.tempDir("archive").resolve("runs/2026")).resolve("fashion_cnn");
+		Files.move(out, moved);
+		Path recipe = out.getParent().resolve("fashion_cnn.qr");
+		Verification.Result told = Verification.verify(moved, options(recipe, null));
+		assertTrue(told.passed(), told.problems().toString());
+		assertTrue(told.checked() > 1300, "the inputs were checked: " + told.checked());
+
+		Verification.Result untold = verify(moved);
+		assertEquals(1, untold.problems().size(), untold.problems().toString());
+		assertEquals("inputs", untold.problems().get(0).file());
+		assertTrue(untold.problems().get(0).what().startsWith("not checked: the recipe is not at "), untold.problems().toString());
+		assertTrue(untold.problems().get(0).what().contains("--recipe"), "says how to check them");
+		assertTrue(Verification.verify(moved, new Verification.Options(null, null, true, false, Progress.NONE)).passed(), "--outputs-only");
+
+		Files.write(out.getParent().resolve("data/evaluation/bag/00018.png"), new byte[] { 1 }, java.nio.file.StandardOpenOption.APPEND);
+		Verification.Result changed = Verification.verify(moved, options(recipe, null));
+		assertEquals(List.of("eval: bag/00018.png"), changed.problems().stream().map(Problem::file).toList());
+	}
+
+	@Test
+	void aFolderThatIsNotAnOutputIsInvalidInput() throws IOException {
+		Path out = out("not-output");
+		InvalidInputException file = assertThrows(InvalidInputException.class, () -> verify(out.resolve("results.json")));
+		assertTrue(file.getMessage().endsWith("results.json: not a folder"), file.getMessage());
+		InvalidInputException recipeFolder = assertThrows(InvalidInputException.class, () -> verify(out.getParent()));
+		assertTrue(recipeFolder.getMessage().contains("not a Quantrace output folder (it has no trace.xmi)"), recipeFolder.getMessage());
+		Files.writeString(out.resolve("trace.xmi"), "{ \"not\": \"xml\" }");
+		InvalidInputException garbage = assertThrows(InvalidInputException.class, () -> verify(out));
+		assertTrue(garbage.getMessage().contains("trace.xmi: not a readable Quantrace trace (line 1, column 1: "), garbage.getMessage());
+		Files.writeString(out.resolve("trace.xmi"), "<?xml version=\"1.0\"?>\n<recipe/>\n");
+		assertThrows(InvalidInputException.class, () -> verify(out));
+		Files.delete(out.resolve("trace.xmi"));
+		assertThrows(InvalidInputException.class, () -> verify(out));
+	}
+
+	@Test
+	void pathsLeavingTheFolderAreRefusedNotFollowed() throws IOException {
+		Path out = out("dot-dot");
+		Path secret = out.getParent().resolve("secret.txt");
+		Files.writeString(secret, "outside the output folder");
+		// listed with its true hash: a verify that followed the entry would find it matching and say nothing
+		String line = SafeFiles.sha256(secret) + "  ../secret.txt\n";
+		Files.writeString(out.resolve("SHA256SUMS"), line, java.nio.file.StandardOpenOption.APPEND);
+		Files.writeString(out.resolve(Outputs.INVENTORY), line.replace("../", "models/../../"), java.nio.file.StandardOpenOption.APPEND);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.file().equals("SHA256SUMS") && p.what().contains("names '../secret.txt', outside the folder: refused, not read")),
+				r.problems().toString());
+		assertTrue(any(r, p -> p.file().equals(Outputs.INVENTORY) && p.what().contains("names 'models/../../secret.txt', outside the folder: refused")),
+				r.problems().toString());
+
+		Path other = out("dot-dot-manifest");
+		Tampering.replace(other.resolve("data/eval.manifest.txt"), "  bag/00018.png", "  ../../secret.txt");
+		Tampering.replace(other.resolve("trace.xmi"), "<documents>report.html</documents>", "<documents>../secret.txt</documents>");
+		Verification.Result m = verify(other);
+		assertTrue(any(m, p -> p.file().equals("data/eval.manifest.txt") && p.what().startsWith("refused line")), m.problems().toString());
+		assertTrue(any(m, p -> p.file().equals("trace.xmi") && p.what().contains("names '../secret.txt' as a document")), m.problems().toString());
+	}
+
+	/** The fiq_int8 model replaced by the fiq_uint8 one, every hash (SHA256SUMS, inventory, trace, results) recomputed: the figures give it away. */
+	@Test
+	void aModelReplacedByADifferentlyQuantizedOneIsFoundByTheFigures() throws IOException {
+		Path out = out("replaced");
+		Tampering.replaceModel(out, "models/cnn/fiq_int8.onnx", Files.readAllBytes(out.resolve("models/cnn/fiq_uint8.onnx")));
+		Verification.Result r = verify(out);
+		assertFalse(r.passed());
+		assertTrue(r.problems().stream().allMatch(p -> Set.of("trace.xmi", "results.json", "report.html").contains(p.file())),
+				"no hash gives it away, only what the model holds: " + r.problems());
+		assertTrue(r.problems().contains(new Problem("trace.xmi",
+				"artifact cnn/fiq_int8 input input elementType: says INT8, re-derived UINT8")), r.problems().toString());
+		assertTrue(r.problems().contains(new Problem("trace.xmi",
+				"optimization OPT-FASHION-CNN-1/cnn/fiq_int8 tensor logits (output) zero points: says [-1], re-derived [127]")), r.problems().toString());
+		assertTrue(any(r, p -> p.file().equals("report.html") && p.what().startsWith("cnn tensors by element type, fiq_int8, INT8: says 12 / 10")),
+				r.problems().toString());
+	}
+
+	/** The subtlest replacement: one per-channel weight scale of the same model changed, every hash recomputed. */
+	@Test
+	void oneChangedScaleIsFoundAndNamed() throws IOException {
+		Path out = out("one-scale");
+		float[] before = new float[1];
+		Tampering.editInitializer(out, "models/cnn/fiq_int8.onnx", "classifier.4.weight_scale", scale -> {
+			float[] v = new float[scale.getRawData().size() / 4];
+			scale.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+			before[0] = v[3];
+			v[3] *= 1.5f;
+			java.nio.ByteBuffer changed = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+			changed.asFloatBuffer().put(v);
+			return scale.toBuilder().setRawData(ByteString.copyFrom(changed.array())).build();
+		});
+		Verification.Result r = verify(out);
+		assertEquals(1, r.problems().size(), r.problems().toString());
+		Problem p = r.problems().get(0);
+		assertEquals("trace.xmi", p.file());
+		assertTrue(p.what().startsWith("optimization OPT-FASHION-CNN-1/cnn/fiq_int8 tensor classifier.4.weight (weight) scales: says ["), p.what());
+		assertTrue(p.what().contains(", " + before[0] + ", ") && p.what().contains(", " + (before[0] * 1.5f) + ", "), p.what());
+	}
+
+	/** Same types, scales, zero points, size: only the weights changed (one layer's set to zero), every hash recomputed. */
+	@Test
+	void weightsThatAreNotTheFloatModelsQuantizedAreFound() throws IOException {
+		Path out = out("zeroed");
+		Tampering.editInitializer(out, "models/cnn/fiq_int8.onnx", "features.4.weight_bn_folded_q",
+				w -> w.toBuilder().setRawData(ByteString.copyFrom(new byte[w.getRawData().size()])).build());
+		Verification.Result r = verify(out);
+		assertEquals(1, r.problems().size(), r.problems().toString());
+		assertTrue(r.problems().get(0).what().startsWith("optimization OPT-FASHION-CNN-1/cnn/fiq_int8 tensor features.4.weight_bn_folded (weight) codes: "
+				+ "says the float model's features.4.weight_bn_folded quantized, re-derived "), r.problems().toString());
+		assertTrue(r.problems().get(0).what().contains(" of 4608 codes are not the float model's weights quantized"), r.problems().toString());
+	}
+
+	/** A recovered variant (a layer left in float): verify agrees with its record, and finds the layer's state when the trace is edited. */
+	@Test
+	void aLayerLeftInFloatIsReDerivedAsFloat() throws IOException {
+		Path ex = Runs.copy(example, TestData.tempDir("recovered").resolve("fashion-mnist"));
+		Path recipe = Runs.recipe(ex, "recover.qr", """
+				recipe recovery {
+					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+					dataset calib "data/calibration" role calibration labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation labels "data/labels.json"
+					preprocess { grayscale scale 1/255 }
+					convert { }
+					quantize narrow extends fiq_int8 {
+						layer "/features/features.4/Conv" { range 0 to 0.2 }
+					}
+					schemes narrow
+					evaluate on eval
+					accept when accuracy drop < 1 pt
+					recover by partial-quantization search one-at-a-time trials 3 rank-by rmse/scale
+				}
+				""");
+		Path out = ex.resolve("out-recovered");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Verification.Result fresh = verify(out);
+		assertTrue(fresh.passed(), fresh.problems().toString());
+		String layer = "<layers node=\"/features/features.4/Conv\" opType=\"Conv\" layerIndex=\"3\"";
+		String trace = Tampering.read(out.resolve("trace.xmi"));
+		int at = trace.lastIndexOf(layer); // the recovered model's record
+		Tampering.write(out.resolve("trace.xmi"), trace.substring(0, at) + layer + " quantized=\"true\"" + trace.substring(at + layer.length()));
+		Tampering.resum(out);
+		assertTrue(verify(out).problems().contains(new Problem("trace.xmi",
+				"optimization recovery-optimization/cnn/narrow layer /features/features.4/Conv (Conv): says quantized, re-derived float")),
+				verify(out).problems().toString());
+	}
+
+	@Test
+	void deepRunsTheEvaluationsAgainAndFindsAForgedMetric() throws IOException {
+		Path out = out("deep");
+		Path recipe = out.getParent().resolve("fashion_cnn.qr");
+		Verification.Options deep = new Verification.Options(recipe, null, false, true, Progress.NONE);
+		Verification.Result fresh = Verification.verify(out, deep);
+		assertTrue(fresh.passed(), fresh.problems().toString());
+		// fiq_int8's accuracy 0.908 made 0.918 in the trace and results.json, every hash recomputed: consistent documents
+		replaceAfter(out.resolve("trace.xmi"), "variant=\"fiq_int8\"", "name=\"accuracy\" value=\"0.908\"", "name=\"accuracy\" value=\"0.918\"");
+		replaceAfter(out.resolve("results.json"), "\"variant\" : \"fiq_int8\"", "\"accuracy\" : 0.908", "\"accuracy\" : 0.918");
+		Tampering.rehashAll(out);
+		Verification.Result shallow = Verification.verify(out, options(recipe, null));
+		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html")), "only the report still prints 0.9080: " + shallow.problems());
+		Verification.Result r = Verification.verify(out, deep);
+		assertTrue(r.problems().contains(new Problem("trace.xmi", "evaluation of cnn (re-run) fiq_int8 accuracy: says 0.918, re-derived 0.908")),
+				r.problems().toString());
+	}
+
+	/** Replaces the first {@code old} after {@code anchor}. */
+	private static void replaceAfter(Path file, String anchor, String old, String now) {
+		String text = Tampering.read(file);
+		int at = text.indexOf(old, text.indexOf(anchor));
+		assertTrue(text.indexOf(anchor) >= 0 && at >= 0, file + ": " + old + " after " + anchor);
+		Tampering.write(file, text.substring(0, at) + now + text.substring(at + old.length()));
+	}
+}
