@@ -79,11 +79,11 @@ final class QdqWriter {
 			}
 			// an integer input or output of another type than the activations holds the I/O type's parameters at the
 			// model's edge (an input is then requantized to the activations' type inside): record what the model holds
-			QuantParams edge = role == TensorRole.ACTIVATION || !root.equals(t) && p.type().bits() == 8 ? null : ioParams(p, ranges.get(root));
+			QuantParams edge = role == Role.ACTIVATION || !root.equals(t) && p.type().bits() == 8 ? null : ioParams(p, ranges.get(root));
 			if (edge != null && edge != p) {
 				written.add(new QuantizedTensor(t, role, a.producer(), edge, ranges.get(root), observed.get(root)));
-				if (role == TensorRole.INPUT) {
-					written.add(new QuantizedTensor(t, TensorRole.ACTIVATION, a.producer(), p, ranges.get(root), observed.get(root)));
+				if (role == Role.INPUT) {
+					written.add(new QuantizedTensor(t, Role.ACTIVATION, a.producer(), p, ranges.get(root), observed.get(root)));
 				}
 			} else {
 				written.add(new QuantizedTensor(t, role, a.producer(), p, ranges.get(root), observed.get(root)));
