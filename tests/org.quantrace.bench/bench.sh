@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints Quantrace's benchmark figures (calibration cost, memory, int8 speed-up, accuracy).
 # Usage: tests/org.quantrace.bench/bench.sh [MODEL.onnx]   (default: ../shared/reference-models/fashion_resnet_wide.onnx)
-#        tests/org.quantrace.bench/bench.sh zoo [--models a,b] [--rounds N] [--block SECONDS] [--doc FILE|none] [--assemble]
+#        tests/org.quantrace.bench/bench.sh zoo [--models a,b] [--rounds N] [--block SECONDS] [--doc FILE|none] [--assemble] [--note TEXT]
 #          the zoo bench: every tests/data/zoo model through `quantrace convert` and `quantize` (drq, fiq-float32,
 #          fiq-int8), measured by the independent client org.quantrace.measure; writes docs/zoo-bench.md (~20 min idle,
 #          an hour on a loaded machine). Results are kept per model (quantrace-out/zoo-bench/results): --models

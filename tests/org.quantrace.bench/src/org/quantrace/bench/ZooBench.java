@@ -62,6 +62,7 @@ public final class ZooBench {
 	public static void main(String[] args) throws Exception {
 		List<String> only = new ArrayList<>();
 		boolean measure = true;
+		String note = "";
 		int rounds = 7;
 		double block = 0.3;
 		Path doc = TestData.root().resolve("docs/zoo-bench.md");
@@ -72,8 +73,9 @@ public final class ZooBench {
 			case "--block" -> block = Double.parseDouble(args[++i]);
 			case "--doc" -> doc = args[++i].equals("none") ? null : Path.of(args[i]);
 			case "--assemble" -> measure = false;
+			case "--note" -> note = args[++i];
 			default -> throw new IllegalArgumentException(
-					"unknown option " + args[i] + " (--models a,b --rounds N --block SECONDS --doc FILE|none --assemble)");
+					"unknown option " + args[i] + " (--models a,b --rounds N --block SECONDS --doc FILE|none --assemble --note TEXT)");
 			}
 		}
 		Path out = TestData.root().resolve("quantrace-out/zoo-bench");
@@ -88,7 +90,7 @@ public final class ZooBench {
 				bench.model(m);
 			}
 		}
-		String table = bench.document(out.resolve("results"), rounds, block);
+		String table = bench.document(out.resolve("results"), rounds, block, note);
 		System.out.println();
 		System.out.println(table);
 		if (doc != null) {
@@ -273,7 +275,7 @@ public final class ZooBench {
 	}
 
 	/** The document, from the kept results of every zoo model. */
-	static String document(Path results, int rounds, double block) throws IOException {
+	static String document(Path results, int rounds, double block, String note) throws IOException {
 		Map<String, StringBuilder> sections = new LinkedHashMap<>();
 		for (String section : List.of("@when", "@rows", "@failures", "@float")) {
 			sections.put(section, new StringBuilder());
@@ -300,6 +302,9 @@ public final class ZooBench {
 		b.append("# Zoo bench: Quantrace on real architectures, measured by an independent client\n\n");
 		b.append(String.format(Locale.ROOT, "Made by `tests/org.quantrace.bench/bench.sh zoo` (ONNX Runtime 1.29 Java, %d cores, Java %s; %d interleaved rounds "
 				+ "of %.2f s per batch size).%n", Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), rounds, block));
+		if (!note.isBlank()) {
+			b.append(note.strip()).append('\n');
+		}
 		b.append("Models: `tests/data/zoo/` (see its README; provenance per model). Each model is first converted (`quantrace convert`);\n");
 		b.append("each scheme quantizes the converted model when that succeeded and ONNX Runtime loads it, else the original\n");
 		b.append("(marked \"of the original\"). Calibration: the zoo's 300 calibration images (IDX); evaluation: the 10,000\n");
@@ -314,7 +319,8 @@ public final class ZooBench {
 		b.append("  Runtime optimizes (level EXTENDED, saved with `setOptimizedModelFilePath`), shapes from a probe run.\n");
 		b.append("- **×b1, ×b64**: throughput over the original fp32 model at batch 1 and 64; two intra-op threads; both sessions\n");
 		b.append("  created once, the same batch fed again and again, the two models alternating in blocks A B B A each round;\n");
-		b.append("  median of the per-round ratios. The machine is shared (see the load averages below): take ratios as ±15 %.\n");
+		b.append("  median of the per-round ratios. The machine is shared (see the load averages below): the `convert` rows\n");
+		b.append("  (the same network as the original) show the noise; take ratios as ±20 % under load.\n");
 		b.append("- **unmet**: the targets of issue 13 this row misses. FIQ rows (both `fiq_float32` and `fiq_int8` compute in\n");
 		b.append("  int8): within 0.5 pt of fp32, not more than 0.2 pt below torch PTQ, integer MACs ≥ 90 % (CNNs) / ≥ 80 %\n");
 		b.append("  (transformer), speed-up at batch 64 ≥ 2× (ResNet), ≥ 1.6× (MobileNets), ≥ 1.3× (ViT). DRQ rows: not\n");
