@@ -73,7 +73,7 @@ final class RunCommand implements Callable<Integer> {
 		stdout.printf(Locale.ROOT, "%nOutputs in %s (%.1f s):%n", outcome.out(), (System.nanoTime() - start) / 1e9);
 		stdout.println("  report   " + outcome.out().resolve("report.html"));
 		outcome.documents().stream().filter(p -> p.toString().endsWith(".html") && p.getParent().getFileName().toString().equals("logs"))
-				.forEach(p -> stdout.println("  log      " + p + " (also .md, .docx)"));
+				.forEach(p -> stdout.println("  log      " + p + " (also .md, .docx, .pdf)"));
 		stdout.println("  results  " + outcome.out().resolve("results.json"));
 		stdout.println("  trace    " + outcome.out().resolve("trace.xmi"));
 		stdout.println(outcome.accepted() ? "Accepted." : "Rejected: a variant failed its acceptance criteria (exit code 1).");

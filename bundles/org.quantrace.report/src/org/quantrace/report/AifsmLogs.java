@@ -2,34 +2,88 @@ package org.quantrace.report;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import org.quantrace.model.mapping.TemplateMapping;
+import org.quantrace.model.recipe.CalibrationMethod;
+import org.quantrace.model.recipe.Granularity;
+import org.quantrace.model.recipe.PruningPattern;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.DatasetRecord;
+import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.LayerFactorizationRecord;
 import org.quantrace.model.trace.LayerPruningRecord;
 import org.quantrace.model.trace.LayerQuantizationRecord;
+import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.OptimizationRecord;
-import org.quantrace.model.trace.RecoveryTrial;
+import org.quantrace.model.trace.InputFile;
+import org.quantrace.model.trace.InputKind;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TraceModel;
+import org.quantrace.report.LogDocument.Block;
+import org.quantrace.report.LogDocument.Grid;
+import org.quantrace.report.LogDocument.Heading;
+import org.quantrace.report.LogDocument.InfoTable;
+import org.quantrace.report.LogDocument.Paragraph;
+import org.quantrace.report.LogDocument.Row;
+import org.quantrace.report.LogDocument.Style;
 
 /**
  * The AI-FSM work products of a run, one pair per model: the Model Conversion Log (PhIMT0002, when the
- * recipe converts) and the Model Optimization Log (PhIMT0003, a table per scheme), each as Markdown, HTML
- * and DOCX. Every row comes from the trace through the template mapping; appendices hold the full
- * per-tensor, per-layer and per-trial tables, and what makes the run reproducible.
+ * recipe converts) and the Model Optimization Log (PhIMT0003, a Table 1 per optimization), each as a whole
+ * document (the template's frame around its tables, a verdict, appendices with the full per-tensor,
+ * per-layer and per-trial tables and what makes the run reproducible) in Markdown, HTML, DOCX and PDF.
+ * Every row comes from the trace through the template mapping.
  */
 public final class AifsmLogs {
+
+	static final String CONVERSION_TEMPLATE = "PhIMT0002-model-conversion-log.txt";
+	static final String OPTIMIZATION_TEMPLATE = "PhIMT0003-model-optimization-log.txt";
+
+	private static final String ONNX_OPERATORS = "ONNX operator specification (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, QLinearConv, "
+			+ "MatMulInteger, ConvInteger), Linux Foundation AI & Data, https://onnx.ai/onnx/operators/";
+	private static final String ORT_QUANTIZATION = "ONNX Runtime: Quantize ONNX models (static and dynamic quantization, QDQ format, calibration), "
+			+ "https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html";
+	private static final String AFFINE = "B. Jacob et al., Quantization and Training of Neural Networks for Efficient Integer-Arithmetic-Only Inference, "
+			+ "CVPR 2018 (affine quantization q = round(x / s) + z)";
+	private static final String PER_CHANNEL = "R. Krishnamoorthi, Quantizing deep convolutional networks for efficient inference: A whitepaper, "
+			+ "arXiv:1806.08342, 2018 (per-channel weight quantization, symmetric and asymmetric schemes)";
+	private static final String ENTROPY = "S. Migacz, 8-bit Inference with TensorRT, GPU Technology Conference 2017 (entropy calibration: "
+			+ "thresholds minimizing the KL divergence)";
+	private static final String PERCENTILE = "H. Wu et al., Integer Quantization for Deep Learning Inference: Principles and Empirical Evaluation, "
+			+ "arXiv:2004.09602, 2020 (max, percentile and entropy calibration)";
+	private static final String PRUNING = "S. Han, J. Pool, J. Tran, W. Dally, Learning both Weights and Connections for Efficient Neural Networks, "
+			+ "NeurIPS 2015 (magnitude pruning)";
+	private static final String CHANNEL_PRUNING = "H. Li et al., Pruning Filters for Efficient ConvNets, ICLR 2017 (filter pruning by L1 norm)";
+	private static final String LOW_RANK = "E. Denton et al., Exploiting Linear Structure Within Convolutional Networks for Efficient Evaluation, "
+			+ "NeurIPS 2014 (low-rank factorization by truncated SVD)";
+	private static final String BATCH_NORM = "S. Ioffe, C. Szegedy, Batch Normalization: Accelerating Deep Network Training by Reducing Internal "
+			+ "Covariate Shift, ICML 2015 (inference-mode batch normalization, folded into the preceding layer)";
+	private static final String DROPOUT = "N. Srivastava et al., Dropout: A Simple Way to Prevent Neural Networks from Overfitting, JMLR 15, 2014 "
+			+ "(dropout is the identity at inference)";
 
 	private AifsmLogs() {
 	}
 
-	/** Writes the logs of {@code trace} into {@code dir}; returns the files. */
+	/** Writes the logs of {@code trace} into {@code dir} (Markdown, HTML, DOCX, PDF each); returns the files. */
 	public static List<Path> write(TraceModel trace, Path dir, Path outputRoot) {
 		TemplateMapping mapping = TemplateMapping.load();
+		List<Path> files = new ArrayList<>();
+		for (LogDocument logged : documents(mapping, trace)) {
+			LogDocument d = EvidenceFooter.appended(logged, trace);
+			files.add(MarkdownLog.write(d, dir));
+			files.add(HtmlLog.write(d, dir));
+			files.add(DocxLog.write(d, dir));
+			files.add(PdfLog.write(d, dir));
+		}
+		return files;
+	}
+
+	/** Every log of the run as a document. */
+	public static List<LogDocument> documents(TemplateMapping mapping, TraceModel trace) {
 		List<LogDocument> documents = new ArrayList<>();
 		for (String model : RunSummary.models(trace)) {
 			trace.getConversions().stream().filter(c -> c.getName().equals(model)).findFirst()
@@ -40,14 +94,7 @@ public final class AifsmLogs {
 				documents.add(optimizationLog(mapping, trace, model, optimizations));
 			}
 		}
-		List<Path> files = new ArrayList<>();
-		for (LogDocument logged : documents) {
-			LogDocument d = EvidenceFooter.appended(logged, trace);
-			files.add(LogFiles.markdown(d, dir));
-			files.add(LogFiles.html(d, dir));
-			files.add(LogFiles.docx(d, dir));
-		}
-		return files;
+		return documents;
 	}
 
 	/** The file a model's log is written to, without extension: PhIMT0002-cnn. */
@@ -55,137 +102,289 @@ public final class AifsmLogs {
 		return template + "-" + LogValues.slug(model);
 	}
 
+	/** Where a run keeps its copy of a recipe file named relative to the recipe's folder (a ".." of an import outside it becomes "_up_"). */
+	public static String recipeCopy(String relativePath) {
+		return "recipe/" + relativePath.replace("../", "_up_/");
+	}
+
+	/** The verified learning model as the templates name it: {@code <Model_ID>_<version>}. */
+	static String modelId(ModelArtifact original) {
+		String id = original.getModelId() != null ? original.getModelId() : RunSummary.model(original);
+		return original.getVersion() != null ? id + "_" + original.getVersion() : id;
+	}
+
 	static LogDocument conversionLog(TemplateMapping mapping, TraceModel trace, ConversionRecord c) {
 		String model = c.getName();
-		List<LogDocument.Appendix> appendices = new ArrayList<>();
-		appendices.add(new LogDocument.Appendix("removed-nodes", "Appendix A. Nodes removed or folded by the conversion", List.of("node"),
-				c.getRemovedNodes().stream().map(List::of).toList()));
-		appendices.add(reproducibility("B", trace));
-		LogDocument.Table table = new LogDocument.Table("conversion", "Table 1. Model conversion information (" + c.getId() + ")",
-				TemplateRows.rows(mapping, TemplateMapping.CONVERSION_LOG, c, "conversion",
-						group -> group.endsWith("removedNodes") ? "Appendix A" : null));
-		return new LogDocument("PhIMT0002", "PhIMT0002 Model Conversion Log: " + model, fileName("PhIMT0002", model), List.of(table), appendices);
+		ModelArtifact original = c.getInput();
+		List<String> warnings = Consistency.warnings(original);
+		String check = c.isSetMaxAbsDifference() ? "The converted model computes what the original does in inference mode: largest absolute output "
+				+ "difference " + LogValues.brief(c.getMaxAbsDifference()) + " on real samples." : null;
+		List<Block> b = new ArrayList<>(DocumentFrame.front(trace, "PhIMT0002", "Model Conversion Log", "Model " + model + ": " + modelId(original)
+				+ ", converted as " + c.getId(), check, false, "Model Conversion"));
+		b.addAll(DocumentFrame.objectiveAndScope(CONVERSION_TEMPLATE));
+		b.add(new Heading(1, "4", "Model Conversion", "model-conversion", false));
+		b.add(new Paragraph(DocumentFrame.tableIntroduction(CONVERSION_TEMPLATE), Style.NORMAL));
+		String removedAppendix = "Appendix A";
+		List<Row> rows = new ArrayList<>();
+		for (Row r : TemplateRows.rows(mapping, TemplateMapping.CONVERSION_LOG, c, "conversion",
+				group -> group.endsWith("removedNodes") ? removedAppendix : null)) {
+			if (r.label().equals("Verified Learning Model ID")) {
+				r = new Row(r.anchor(), r.label(), false, List.of(modelId(original), "file " + original.getName() + ", SHA-256 " + original.getSha256()));
+			} else if (r.label().equals("Framework and version") && !warnings.isEmpty()) {
+				List<String> l = new ArrayList<>(r.lines());
+				warnings.forEach(w -> l.add("Warning: " + w));
+				r = new Row(r.anchor(), r.label(), false, l);
+			}
+			rows.add(r);
+		}
+		b.add(new InfoTable("conversion", "Table 1. Model conversion information (" + c.getId() + ")", rows));
+		warnings.forEach(w -> b.add(new Paragraph("Warning: " + w, Style.WARNING)));
+		List<String> references = new ArrayList<>(List.of(ONNX_OPERATORS));
+		if (c.getEliminations().stream().anyMatch(e -> e.getOperation() == org.quantrace.model.recipe.TrainingOperation.BATCH_NORMALIZATION
+				&& e.getStatus() == org.quantrace.model.trace.EliminationStatus.REMOVED)) {
+			references.add(BATCH_NORM);
+		}
+		if (c.getEliminations().stream().anyMatch(e -> e.getOperation() == org.quantrace.model.recipe.TrainingOperation.DROPOUT
+				&& e.getStatus() == org.quantrace.model.trace.EliminationStatus.REMOVED)) {
+			references.add(DROPOUT);
+		}
+		b.addAll(DocumentFrame.closing(b, references));
+		b.add(new Heading(1, "", "Appendix A. Nodes removed or folded by the conversion", "removed-nodes", true));
+		b.add(new Grid("removed-nodes-table", null, List.of("node"), c.getRemovedNodes().stream().map(List::of).toList(), new int[] { 1 }, Set.of(), false));
+		b.add(new Heading(1, "", "Appendix B. Reproducibility", "reproducibility", true));
+		b.add(reproducibility(trace));
+		return new LogDocument("PhIMT0002", "PhIMT0002 Model Conversion Log: " + model, fileName("PhIMT0002", model), trace.getRunTime(), b);
 	}
 
 	static LogDocument optimizationLog(TemplateMapping mapping, TraceModel trace, String model, List<OptimizationRecord> optimizations) {
-		List<LogDocument.Table> tables = new ArrayList<>();
-		List<LogDocument.Appendix> appendices = new ArrayList<>();
-		char letter = 'A';
-		for (OptimizationRecord o : optimizations) {
-			String scheme = o.getScheme();
-			String anchor = "optimization-" + LogValues.slug(scheme);
-			String tensorsAppendix = "Appendix " + letter + " (" + scheme + ")";
-			String layersAppendix = "Appendix " + (char) (letter + 1) + " (" + scheme + ")";
-			if (o.getQuantization() != null) {
-				appendices.add(tensors(anchor + "-tensors", "Appendix " + letter + ". Quantization parameters per tensor, " + scheme, o));
-				appendices.add(layers(anchor + "-layers", "Appendix " + (char) (letter + 1) + ". Quantization per layer, " + scheme, o));
-				letter += 2;
-			}
-			if (o.getPruning() != null && tables.isEmpty()) {
-				appendices.add(pruning(anchor + "-pruning", "Appendix " + letter++ + ". Pruning per layer", o));
-			}
-			if (o.getFactorization() != null && tables.isEmpty()) {
-				appendices.add(factorization(anchor + "-factorization", "Appendix " + letter++ + ". Low-rank factorization per layer", o));
-			}
-			if (o.getRecovery() != null && !o.getRecovery().getTrials().isEmpty()) {
-				appendices.add(trials(anchor + "-recovery", "Appendix " + letter++ + ". Accuracy recovery trials, " + scheme, o));
-			}
-			String trialsAppendix = "the recovery trials' appendix";
-			List<LogDocument.Row> rows = TemplateRows.rows(mapping, TemplateMapping.OPTIMIZATION_LOG, o, anchor, group -> group.endsWith("tensors")
-					? tensorsAppendix : group.endsWith("quantization.layers") ? layersAppendix : group.endsWith("trials") ? trialsAppendix : null);
-			tables.add(new LogDocument.Table(anchor, "Table " + (tables.size() + 1) + ". Model optimization information (" + o.getId() + ")",
-					rows.stream().map(r -> r.section() || !r.lines().isEmpty() ? r : notApplied(r, mapping, o)).toList()));
+		ModelArtifact original = RunSummary.artifacts(trace, model).get(0);
+		boolean rejected = Verdicts.anyRejected(trace, model);
+		List<Block> b = new ArrayList<>(DocumentFrame.front(trace, "PhIMT0003", "Model Optimization Log", "Model " + model + ": " + modelId(original) + ", "
+				+ optimizations.size() + " optimization" + (optimizations.size() == 1 ? "" : "s") + " ("
+				+ String.join(", ", optimizations.stream().map(OptimizationRecord::getScheme).toList()) + ")", Verdicts.firstPage(trace, model), rejected,
+				"Model Optimization"));
+		b.addAll(DocumentFrame.objectiveAndScope(OPTIMIZATION_TEMPLATE));
+		b.add(new Heading(1, "4", "Model Optimization", "model-optimization", false));
+		b.add(new Paragraph(DocumentFrame.tableIntroduction(OPTIMIZATION_TEMPLATE), Style.NORMAL));
+
+		// appendices: A verdict, then per quantized scheme its tensors, then layers, pruning, factorization, reproducibility
+		List<OptimizationRecord> quantized = optimizations.stream().filter(o -> o.getQuantization() != null).toList();
+		char letter = 'B';
+		java.util.Map<OptimizationRecord, String> tensorsAppendix = new java.util.HashMap<>();
+		for (OptimizationRecord o : quantized) {
+			tensorsAppendix.put(o, "Appendix " + letter++);
 		}
-		appendices.add(reproducibility(String.valueOf(letter), trace));
-		return new LogDocument("PhIMT0003", "PhIMT0003 Model Optimization Log: " + model, fileName("PhIMT0003", model), tables, appendices);
+		String layersAppendix = quantized.isEmpty() ? null : "Appendix " + letter++;
+		String pruningAppendix = optimizations.get(0).getPruning() != null ? "Appendix " + letter++ : null;
+		String factorizationAppendix = optimizations.get(0).getFactorization() != null ? "Appendix " + letter++ : null;
+		String reproducibilityAppendix = "Appendix " + letter;
+
+		List<String> warnings = Consistency.warnings(original);
+		Set<String> references = new LinkedHashSet<>(List.of(ONNX_OPERATORS, ORT_QUANTIZATION));
+		int n = 1;
+		for (OptimizationRecord o : optimizations) {
+			String anchor = "optimization-" + LogValues.slug(o.getScheme());
+			String tensors = tensorsAppendix.get(o);
+			List<Row> rows = new ArrayList<>();
+			for (Row r : TemplateRows.rows(mapping, TemplateMapping.OPTIMIZATION_LOG, o, anchor, group -> group.endsWith("tensors") ? tensors
+					: group.endsWith("quantization.layers") ? layersAppendix : group.endsWith("trials") ? "Appendix A" : null)) {
+				List<String> own = r.section() || r.anchor().contains("pruning-specifications") ? null : OptimizationRows.lines(r.label(), o, tensors, layersAppendix);
+				if (own != null) {
+					r = new Row(r.anchor(), r.label(), false, own);
+				} else if (!r.section() && (r.lines().isEmpty() || r.anchor().contains("pruning-specifications") && o.getPruning() == null)) {
+					r = notApplied(r, mapping, o);
+				}
+				if (r.label().equals("Framework and version") && r.anchor().contains("post-training") && !warnings.isEmpty()) {
+					List<String> l = new ArrayList<>(r.lines());
+					warnings.forEach(w -> l.add("Warning: " + w));
+					r = new Row(r.anchor(), r.label(), false, l);
+				}
+				rows.add(r);
+			}
+			b.add(new InfoTable(anchor, "Table " + n++ + ". Model optimization information (" + o.getId() + ")", rows));
+			EvaluationRecord e = Verdicts.of(trace, o);
+			String decision = Verdicts.decision(e);
+			if (decision != null) {
+				b.add(new Paragraph("Evaluation of " + o.getScheme() + ": " + decision + " (Appendix A).", e.isAccepted() ? Style.ACCEPTED : Style.REJECTED));
+			}
+			references.addAll(references(o));
+		}
+		warnings.forEach(w -> b.add(new Paragraph("Warning: " + w, Style.WARNING)));
+		b.addAll(DocumentFrame.closing(b, new ArrayList<>(references)));
+
+		b.add(new Heading(1, "", "Appendix A. Evaluation and verdict: " + model, "verdict", true));
+		b.addAll(Verdicts.appendix(trace, model, "verdict"));
+		for (OptimizationRecord o : quantized) {
+			String anchor = "optimization-" + LogValues.slug(o.getScheme()) + "-tensors";
+			b.add(new Heading(1, "", tensorsAppendix.get(o) + ". Quantization parameters per tensor, " + o.getScheme(), anchor, true));
+			b.add(tensors(anchor + "-table", o));
+		}
+		if (layersAppendix != null) {
+			b.add(new Heading(1, "", layersAppendix + ". Quantization per layer", "layers", true));
+			b.add(layers(quantized));
+		}
+		if (pruningAppendix != null) {
+			b.add(new Heading(1, "", pruningAppendix + ". Pruning per layer", "pruning", true));
+			b.add(pruning(optimizations.get(0)));
+		}
+		if (factorizationAppendix != null) {
+			b.add(new Heading(1, "", factorizationAppendix + ". Low-rank factorization per layer", "factorization", true));
+			b.add(factorization(optimizations.get(0)));
+		}
+		b.add(new Heading(1, "", reproducibilityAppendix + ". Reproducibility", "reproducibility", true));
+		b.add(reproducibility(trace));
+		return new LogDocument("PhIMT0003", "PhIMT0003 Model Optimization Log: " + model, fileName("PhIMT0003", model), trace.getRunTime(), b);
+	}
+
+	/** The papers and documents behind what an optimization did. */
+	private static List<String> references(OptimizationRecord o) {
+		List<String> r = new ArrayList<>();
+		if (o.getQuantization() != null) {
+			r.add(AFFINE);
+			if (o.getQuantization().getTensors().stream().anyMatch(t -> t.getGranularity() == Granularity.PER_CHANNEL)) {
+				r.add(PER_CHANNEL);
+			}
+			if (o.getQuantization().getCalibration() != null) {
+				CalibrationMethod m = o.getQuantization().getCalibration().getMethod();
+				if (m == CalibrationMethod.ENTROPY) {
+					r.add(ENTROPY);
+				} else if (m == CalibrationMethod.PERCENTILE) {
+					r.add(PERCENTILE);
+				}
+			}
+		}
+		if (o.getPruning() != null) {
+			r.add(o.getPruning().getPattern() == PruningPattern.CHANNEL ? CHANNEL_PRUNING : PRUNING);
+		}
+		if (o.getFactorization() != null) {
+			r.add(LOW_RANK);
+		}
+		return r;
 	}
 
 	/** A row the record has nothing for says why, so that no row of the template is left blank. */
-	static LogDocument.Row notApplied(LogDocument.Row r, TemplateMapping mapping, OptimizationRecord o) {
-		String section = mapping.entries(TemplateMapping.OPTIMIZATION_LOG).stream().filter(e -> e.label().equals(r.label()) && !e.section())
-				.map(TemplateMapping.Entry::sectionLabel).filter(x -> r.anchor().contains(LogValues.slug(x))).findFirst().orElse("");
+	static Row notApplied(Row r, TemplateMapping mapping, OptimizationRecord o) {
+		String anchor = r.anchor();
 		String why;
-		if (section.startsWith("Calibration") || section.startsWith("Post-training")) {
+		if (anchor.contains("calibration-fundamentals") || anchor.contains("post-training")) {
 			why = o.getQuantization() == null ? "not applicable: this variant is not quantized"
 					: "none: " + o.getQuantization().getTechnique().getLiteral() + " quantization measures activation ranges at run time, from each input";
-		} else if (section.startsWith("Pruning")) {
+		} else if (anchor.contains("pruning-specifications")) {
 			why = "not applied: the recipe declares no pruning";
-		} else if (section.startsWith("Techniques to recover")) {
+		} else if (anchor.contains("techniques-to-recover")) {
 			why = o.getRecovery() == null ? "not applied: the recipe declares no accuracy recovery"
 					: r.label().startsWith("Partial") ? "not needed" : "not applied: Quantrace recovers accuracy by partial quantization only";
 		} else {
 			why = "not applicable";
 		}
-		return new LogDocument.Row(r.anchor(), r.label(), false, List.of(why));
+		return new Row(r.anchor(), r.label(), false, List.of(why));
 	}
 
-	private static LogDocument.Appendix tensors(String anchor, String title, OptimizationRecord o) {
+	/** Every quantized tensor of one scheme with the parameters the model holds: a landscape table. */
+	private static Grid tensors(String anchor, OptimizationRecord o) {
 		List<List<String>> rows = new ArrayList<>();
 		for (TensorQuantizationRecord t : o.getQuantization().getTensors()) {
-			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? "" : t.getNode(), LogValues.text(t.getPrecision()),
-					LogValues.text(t.getScheme()), LogValues.text(t.getGranularity()), t.getGranularity() == org.quantrace.model.recipe.Granularity.PER_CHANNEL ? Integer.toString(t.getAxis()) : "",
-					values(t.getRangeMin()), values(t.getRangeMax()), values(t.getScales()), t.getZeroPoints().stream().map(String::valueOf).reduce((a, b) -> a + " " + b).orElse("")));
+			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? "" : t.getNode(), OptimizationRows.type(t),
+					LogValues.text(t.getScheme()), t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel, axis " + t.getAxis() : "per-tensor", range(t),
+					values(t.getScales(), false), zeroPoints(t.getZeroPoints())));
 		}
-		return new LogDocument.Appendix(anchor, title,
-				List.of("tensor", "role", "node", "precision", "scheme", "granularity", "axis", "range min", "range max", "scale", "zero point"), rows);
+		return new Grid(anchor, null, List.of("tensor", "role", "node", "type", "scheme", "granularity", "range", "scale", "zero point"), rows,
+				new int[] { 7, 3, 5, 2, 3, 3, 5, 17, 6 }, Set.of(6, 7, 8), true);
 	}
 
-	private static LogDocument.Appendix layers(String anchor, String title, OptimizationRecord o) {
-		List<List<String>> rows = new ArrayList<>();
-		for (LayerQuantizationRecord l : o.getQuantization().getLayers()) {
-			rows.add(List.of(Integer.toString(l.getLayerIndex()), l.getNode(), l.getOpType(), l.isQuantized() ? "quantized" : "float",
-					LogValues.text(l.getPrecision()), LogValues.text(l.getScheme()), LogValues.text(l.getGranularity()), l.getReason() == null ? "" : l.getReason()));
+	/** Zero points as the model holds them; one value repeated for every channel is written once, "0 ×32". */
+	static String zeroPoints(List<Long> z) {
+		if (z.size() > 1 && z.stream().distinct().count() == 1) {
+			return z.get(0) + " ×" + z.size();
 		}
-		return new LogDocument.Appendix(anchor, title, List.of("index", "node", "op", "state", "weights", "scheme", "granularity", "reason"), rows);
+		return z.stream().map(String::valueOf).reduce((a, b) -> a + " " + b).orElse("");
 	}
 
-	private static LogDocument.Appendix pruning(String anchor, String title, OptimizationRecord o) {
+	/** The range the parameters were computed from; for per-channel tensors the span over all channels. */
+	private static String range(TensorQuantizationRecord t) {
+		if (t.getRangeMin().isEmpty()) {
+			return "";
+		}
+		double lo = t.getRangeMin().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+		double hi = t.getRangeMax().stream().mapToDouble(Double::doubleValue).max().orElse(0);
+		return "[" + LogValues.brief(lo) + ", " + LogValues.brief(hi) + "]" + (t.getRangeMin().size() > 1 ? " over " + t.getRangeMin().size() + " channels" : "");
+	}
+
+	/** Every layer in every quantized scheme: quantized (with its weights' type) or left in float and why. */
+	private static Grid layers(List<OptimizationRecord> quantized) {
+		List<String> header = new ArrayList<>(List.of("index", "node", "op"));
+		quantized.forEach(o -> header.add(o.getScheme()));
+		java.util.Map<String, List<String>> byNode = new java.util.LinkedHashMap<>();
+		for (int i = 0; i < quantized.size(); i++) {
+			for (LayerQuantizationRecord l : quantized.get(i).getQuantization().getLayers()) {
+				List<String> row = byNode.computeIfAbsent(l.getNode(), k -> {
+					List<String> r = new ArrayList<>(List.of(Integer.toString(l.getLayerIndex()), l.getNode(), l.getOpType()));
+					quantized.forEach(o -> r.add(""));
+					return r;
+				});
+				row.set(3 + i, l.isQuantized()
+						? (l.eIsSet(org.quantrace.model.trace.TracePackage.Literals.LAYER_QUANTIZATION_RECORD__PRECISION) ? LogValues.text(l.getPrecision()) + " "
+								+ LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) : "quantized")
+						: "float32" + (l.getReason() == null ? "" : ": " + l.getReason()));
+			}
+		}
+		int[] widths = new int[header.size()];
+		java.util.Arrays.fill(widths, 5);
+		widths[0] = 1;
+		widths[1] = 6;
+		widths[2] = 3;
+		return new Grid("layers-table", null, header, new ArrayList<>(byNode.values()), widths, Set.of(0), header.size() > 5);
+	}
+
+	private static Grid pruning(OptimizationRecord o) {
 		List<List<String>> rows = new ArrayList<>();
 		for (LayerPruningRecord l : o.getPruning().getLayers()) {
-			rows.add(List.of(l.getLayer(), l.getOpType(), Long.toString(l.getParametersBefore()), Long.toString(l.getParametersAfter()),
-					String.format(Locale.ROOT, "%.1f%%", 100 * l.getSparsity()), Long.toString(l.getFlopsBefore()), Long.toString(l.getFlopsAfter()),
+			rows.add(List.of(l.getLayer(), l.getOpType(), String.format(Locale.ROOT, "%,d", l.getParametersBefore()),
+					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.1f%%", 100 * l.getSparsity()),
+					String.format(Locale.ROOT, "%,d", l.getFlopsBefore()), String.format(Locale.ROOT, "%,d", l.getFlopsAfter()),
 					Integer.toString(l.getRemovedChannels())));
 		}
-		return new LogDocument.Appendix(anchor, title, List.of("layer", "op", "parameters", "after", "sparsity", "FLOPs", "after", "removed channels"),
-				rows);
+		return new Grid("pruning-table", null, List.of("layer", "op", "parameters", "after", "sparsity", "FLOPs", "after", "removed channels"), rows,
+				new int[] { 6, 3, 3, 3, 2, 3, 3, 2 }, Set.of(2, 3, 4, 5, 6, 7), false);
 	}
 
-	private static LogDocument.Appendix factorization(String anchor, String title, OptimizationRecord o) {
+	private static Grid factorization(OptimizationRecord o) {
 		List<List<String>> rows = new ArrayList<>();
 		for (LayerFactorizationRecord l : o.getFactorization().getLayers()) {
-			rows.add(List.of(l.getLayer(), l.getRank() + "/" + l.getFullRank(), Long.toString(l.getParametersBefore()), Long.toString(l.getParametersAfter()),
-					String.format(Locale.ROOT, "%.2f%%", 100 * l.getRetainedEnergy()), LogValues.number(l.getReconstructionError()),
-					l.isSkipped() ? "skipped: " + l.getReason() : ""));
+			rows.add(List.of(l.getLayer(), l.getRank() + "/" + l.getFullRank(), String.format(Locale.ROOT, "%,d", l.getParametersBefore()),
+					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.2f%%", 100 * l.getRetainedEnergy()),
+					LogValues.brief(l.getReconstructionError()), l.isSkipped() ? "skipped: " + l.getReason() : ""));
 		}
-		return new LogDocument.Appendix(anchor, title, List.of("layer", "rank", "parameters", "after", "retained energy", "relative error", "note"), rows);
+		return new Grid("factorization-table", null, List.of("layer", "rank", "parameters", "after", "retained energy", "relative error", "note"), rows,
+				new int[] { 6, 2, 3, 3, 3, 3, 5 }, Set.of(1, 2, 3, 4, 5), false);
 	}
 
-	private static LogDocument.Appendix trials(String anchor, String title, OptimizationRecord o) {
-		List<List<String>> rows = new ArrayList<>();
-		for (RecoveryTrial t : o.getRecovery().getTrials()) {
-			rows.add(List.of(Integer.toString(t.getIndex()), String.join(", ", t.getExcluded()), t.getMetric(), LogValues.number(t.getValue()),
-					t.isAccepted() ? "accepted" : "rejected"));
-		}
-		return new LogDocument.Appendix(anchor, title, List.of("trial", "left in float", "criterion", "measured", "result"), rows);
-	}
-
-	/** What makes the run repeatable: the recipe and its hash, the seed, the environment, every dataset's manifest. */
-	private static LogDocument.Appendix reproducibility(String letter, TraceModel trace) {
+	/** What makes the run repeatable: the recipe files and their hashes, the seed, the environment, every dataset's manifest. */
+	private static Grid reproducibility(TraceModel trace) {
 		List<List<String>> rows = new ArrayList<>();
 		rows.add(List.of("run", trace.getRunId()));
-		rows.add(List.of("recipe", trace.getRecipePath() + " (sha256 " + trace.getRecipeSha256() + "), copied to recipe/"));
+		if (trace.getInputFiles().stream().noneMatch(f -> f.getKind() == InputKind.RECIPE)) {
+			rows.add(List.of("recipe", trace.getRecipePath() + ", SHA-256 " + trace.getRecipeSha256()));
+		}
+		for (InputFile f : trace.getInputFiles()) {
+			if (f.getKind() == InputKind.RECIPE || f.getKind() == InputKind.IMPORT) {
+				rows.add(List.of(f.getKind() == InputKind.RECIPE ? "recipe" : "imported file", f.getPath() + ", SHA-256 " + f.getSha256() + ", copied to "
+						+ recipeCopy(f.getPath())));
+			}
+		}
 		rows.add(List.of("seed", Long.toString(trace.getSeed())));
 		rows.add(List.of("environment", trace.getEnvironment().getOs() + " " + trace.getEnvironment().getOsVersion() + " "
 				+ trace.getEnvironment().getArchitecture() + ", " + trace.getEnvironment().getCpuCount() + " CPUs"));
 		trace.getEnvironment().getTools().forEach(t -> rows.add(List.of("package", t.getName() + " " + t.getVersion())));
 		for (DatasetRecord d : trace.getDatasets()) {
-			rows.add(List.of("dataset " + d.getName(), d.getPath() + ", " + d.getSampleCount() + " samples, " + d.getPreprocessing()
-					+ (d.getManifestSha256() != null ? ", manifest " + d.getManifestPath() + " (sha256 " + d.getManifestSha256() + ")" : "")));
+			rows.add(List.of("dataset " + d.getName(), d.getSampleCount() + " samples, " + d.getPreprocessing()
+					+ (d.getManifestSha256() != null ? ", manifest " + d.getManifestPath() + ", SHA-256 " + d.getManifestSha256() : "")));
 		}
-		return new LogDocument.Appendix("reproducibility", "Appendix " + letter + ". Reproducibility", List.of("item", "value"), rows);
+		return new Grid("reproducibility-table", null, List.of("item", "value"), rows, new int[] { 3, 13 }, Set.of(), false);
 	}
 
-	private static String values(List<Double> values) {
-		return values.stream().map(LogValues::number).reduce((a, b) -> a + " " + b).orElse("");
+	/** A tensor's values: ranges for people (four digits), scales exactly as the model stores them. */
+	private static String values(List<Double> values, boolean brief) {
+		return values.stream().map(v -> brief ? LogValues.brief(v) : LogValues.exact(v)).reduce((a, b) -> a + " " + b).orElse("");
 	}
 }

@@ -29,10 +29,24 @@ public final class EvidenceFooter {
 		if (trace.getInventorySha256() == null) {
 			return d;
 		}
-		List<LogDocument.Appendix> appendices = new ArrayList<>(d.appendices());
-		appendices.add(new LogDocument.Appendix("evidence", "Evidence", List.of("item", "value"),
+		List<LogDocument.Block> blocks = new ArrayList<>(d.blocks());
+		blocks.add(new LogDocument.Heading(1, "", "Evidence", "evidence", true));
+		blocks.add(new LogDocument.Grid("evidence-table", null, List.of("item", "value"),
 				List.of(List.of("inventory of the output folder", text(trace.getInventorySha256())),
-						List.of("check", "quantrace verify OUTPUT_FOLDER checks every file and input against it"))));
-		return new LogDocument(d.code(), d.title(), d.fileName(), d.tables(), appendices);
+						List.of("check", "quantrace verify OUTPUT_FOLDER checks every file and input against it")),
+				new int[] { 3, 13 }, java.util.Set.of(), false));
+		return new LogDocument(d.code(), d.title(), d.fileName(), d.date(), blocks);
+	}
+
+	/**
+	 * The evidence line of a PDF log, from its document information (Keywords), where {@link PdfLog} puts the
+	 * evidence section's line as well as on the last page.
+	 */
+	public static String pdfText(byte[] pdf) {
+		try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
+			return doc.getDocumentInformation().getKeywords();
+		} catch (java.io.IOException e) {
+			return null;
+		}
 	}
 }

@@ -38,7 +38,10 @@ public final class LogValues {
 			return b ? "yes" : "no";
 		}
 		if (v instanceof Double d) {
-			return number(d);
+			return exact(d);
+		}
+		if (v instanceof String s) {
+			return tidy(s);
 		}
 		if (v instanceof TracedElement t) {
 			return t.getName() != null ? t.getName() : t.getId();
@@ -65,6 +68,45 @@ public final class LogValues {
 			return Long.toString((long) d);
 		}
 		return (double) (float) d == d ? Float.toString((float) d) : Double.toString(d);
+	}
+
+	/**
+	 * A value the model stores as float32, exactly: the shortest decimal that reads back as the same float
+	 * (Float.parseFloat gives the model's value), in plain notation between 1e-3 and 1e7, else as 1.234e-6.
+	 */
+	public static String exact(double d) {
+		if (Double.isNaN(d) || Double.isInfinite(d) || d == Math.rint(d) && Math.abs(d) < 1e15) {
+			return number(d);
+		}
+		String shortest = (double) (float) d == d ? Float.toString((float) d) : Double.toString(d);
+		java.math.BigDecimal b = new java.math.BigDecimal(shortest);
+		double a = Math.abs(d);
+		if (a >= 1e-3 && a < 1e7) {
+			return b.stripTrailingZeros().toPlainString();
+		}
+		b = b.stripTrailingZeros();
+		int exponent = b.precision() - b.scale() - 1;
+		String mantissa = b.movePointLeft(exponent).stripTrailingZeros().toPlainString();
+		return mantissa + "e" + exponent;
+	}
+
+	/** A figure for people: four significant digits, no exponent noise (0.003922, 2.861e-6, 12,345). */
+	public static String brief(double d) {
+		if (Double.isNaN(d) || Double.isInfinite(d)) {
+			return Double.toString(d);
+		}
+		if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+			return String.format(Locale.ROOT, "%,d", (long) d);
+		}
+		java.math.BigDecimal b = new java.math.BigDecimal(d).round(new java.math.MathContext(4));
+		return exact(b.doubleValue());
+	}
+
+	private static final java.util.regex.Pattern LONG_NUMBER = java.util.regex.Pattern.compile("-?\\d+\\.\\d{6,}(?:[eE]-?\\d+)?|-?\\d\\.\\d+[eE]-?\\d+");
+
+	/** Free text from the engine with its long numbers (2.86102294921875E-6) written as {@link #brief} figures. */
+	public static String tidy(String text) {
+		return text == null ? null : LONG_NUMBER.matcher(text).replaceAll(m -> brief(Double.parseDouble(m.group())));
 	}
 
 	/** resizeWidth → "resize width". */

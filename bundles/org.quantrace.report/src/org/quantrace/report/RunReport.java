@@ -7,16 +7,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.function.ToDoubleFunction;
 
 import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.model.trace.AcceptanceResult;
+import org.quantrace.model.trace.DatasetRecord;
+import org.quantrace.model.trace.DebugMode;
 import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.LayerDebugRecord;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.OptimizationRecord;
@@ -24,35 +29,50 @@ import org.quantrace.model.trace.TensorTypeCount;
 import org.quantrace.model.trace.TraceModel;
 
 /**
- * report.html, one self-contained page: per model the results deck's table (variants x metrics with
- * ↑↓~ against the original, size, verdict), the tensor inventories, the debugger charts, and the lineage
- * diagram of the whole run whose boxes open the matching log sections.
+ * report.html, one self-contained page a person reads first: the verdict, the AI-FSM logs, the lineage
+ * diagram (its boxes open the matching log sections), the results deck's tables and their charts
+ * (metrics per scheme, accuracy per model and scheme), the tensor inventories, and the quantization
+ * debugger's charts laid out in a grid beside the deck's layer index table.
  */
 public final class RunReport {
+
+	private static final String STYLE = ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(600px,1fr));gap:1em;align-items:start}"
+			+ ".debug{display:grid;grid-template-columns:minmax(18em,26em) 1fr;gap:1.5em;align-items:start}"
+			+ ".debug .charts{grid-template-columns:repeat(auto-fill,minmax(360px,1fr))}.layer-index{font-size:.85em}"
+			+ ".legend{display:flex;flex-wrap:wrap;gap:1.5em;font-size:.9em;margin:.4em 0}.legend span{display:inline-flex;align-items:center;gap:.4em}"
+			+ ".lineage-box{overflow-x:auto;border:1px solid #ddd;padding:.5em}nav a{margin-right:.8em}svg{max-width:100%;height:auto}";
 
 	private RunReport() {
 	}
 
 	public static Path write(TraceModel trace, Path outputRoot, Path file) {
 		StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Quantrace run: ")
-				.append(Html.esc(trace.getRecipeName())).append("</title><style>").append(Html.STYLE).append("</style></head><body>\n");
+				.append(Html.esc(trace.getRecipeName())).append("</title><style>").append(Html.STYLE).append(STYLE).append("</style></head><body>\n");
 		boolean accepted = RunSummary.accepted(trace);
-		s.append("<h1>").append(Html.esc(trace.getRecipeName())).append("</h1>\n<p>Run ").append(Html.esc(trace.getRunId())).append(", ")
+		s.append("<h1 id=\"top\">").append(Html.esc(trace.getRecipeName())).append("</h1>\n<p>Run ").append(Html.esc(trace.getRunId())).append(", ")
 				.append(Instant.ofEpochMilli(trace.getRunTime().getTime())).append(", recipe ").append(Html.esc(trace.getRecipePath()))
-				.append(": <span class=\"").append(accepted ? "ok\">all variants accepted" : "failed\">an acceptance criterion failed").append("</span></p>\n");
-		s.append(logLinks(outputRoot));
-		s.append("<h2>Lineage</h2>\n<p>Datasets, models and the steps between them; click a step or a model for its AI-FSM log.</p>\n")
-				.append(LineageDiagram.svg(trace));
+				.append(trace.getRecipeSha256() == null ? "" : " (SHA-256 " + trace.getRecipeSha256().substring(0, 12) + "…)").append(": <span class=\"")
+				.append(accepted ? "ok\">all variants accepted" : "failed\">an acceptance criterion failed").append("</span></p>\n");
+		s.append("<nav><a href=\"#lineage\">Lineage</a><a href=\"#results\">Results</a>");
 		for (String model : RunSummary.models(trace)) {
-			s.append("<h2>").append(Html.esc(model)).append("</h2>\n");
+			s.append("<a href=\"#model-").append(LogValues.slug(model)).append("\">").append(Html.esc(model)).append("</a>");
+		}
+		s.append("<a href=\"#data\">Data</a></nav>\n");
+		s.append(logLinks(outputRoot));
+		s.append("<h2 id=\"lineage\">Lineage</h2>\n<p>Datasets, models and the steps between them; click a step or a model for its AI-FSM log table.</p>\n")
+				.append(LineageDiagram.legend()).append("<div class=\"lineage-box\">").append(LineageDiagram.svg(trace)).append("</div>\n");
+		s.append("<h2 id=\"results\">Results</h2>\n").append(overview(trace));
+		for (String model : RunSummary.models(trace)) {
+			s.append("<h2 id=\"model-").append(LogValues.slug(model)).append("\">").append(Html.esc(model)).append("</h2>\n");
 			s.append(results(trace, model));
 			s.append(inventory(trace, model));
 			for (DebugRecord d : trace.getDebugRecords()) {
 				if (d.getId().startsWith(model + "/")) {
-					s.append(debugger(d, outputRoot));
+					s.append(debugger(d));
 				}
 			}
 		}
+		s.append(data(trace));
 		s.append("</body></html>\n");
 		try {
 			Files.createDirectories(file.getParent());
@@ -63,30 +83,57 @@ public final class RunReport {
 		return file;
 	}
 
+	/** Anchor of a variant's row in the results table. */
+	static String variantAnchor(ModelArtifact a) {
+		return "variant-" + LogValues.slug(RunSummary.model(a)) + "-" + LogValues.slug(a.getName());
+	}
+
+	static String debugAnchor(DebugRecord d) {
+		return "debug-" + LogValues.slug(d.getId());
+	}
+
 	private static String logLinks(Path root) {
 		Path logs = root.resolve("logs");
 		if (!Files.isDirectory(logs)) {
 			return "";
 		}
-		try (Stream<Path> files = Files.list(logs)) {
-			List<String> html = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".html")).sorted().toList();
-			StringBuilder s = new StringBuilder("<p>AI-FSM logs:");
-			html.forEach(n -> s.append(" <a href=\"logs/").append(n).append("\">").append(n.replace(".html", "")).append("</a>"));
-			return s.append(" (also as .md and .docx)</p>\n").toString();
+		try (var files = Files.list(logs)) {
+			List<String> names = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".html")).map(n -> n.substring(0, n.length() - 5)).sorted()
+					.toList();
+			StringBuilder s = new StringBuilder("<p>AI-FSM logs:</p><ul>");
+			for (String n : names) {
+				s.append("<li><a href=\"logs/").append(n).append(".html\">").append(n).append("</a> (also <a href=\"logs/").append(n).append(".pdf\">PDF</a>, <a href=\"logs/")
+						.append(n).append(".docx\">DOCX</a>, <a href=\"logs/").append(n).append(".md\">Markdown</a>)</li>");
+			}
+			return s.append("</ul>\n").toString();
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
 	}
 
-	/** The deck's table: a row per variant, the task's metrics with markers, size, parameters, latency, verdict. */
-	private static String results(TraceModel trace, String model) {
-		List<EvaluationRecord> evaluations = new ArrayList<>();
-		for (ModelArtifact a : RunSummary.artifacts(trace, model)) {
-			EvaluationRecord e = RunSummary.evaluation(trace, a);
-			if (e != null) {
-				evaluations.add(e);
+	/** The deck's headline: the first metric (accuracy) of every model and scheme in one chart. */
+	private static String overview(TraceModel trace) {
+		List<Charts.Bar> bars = new ArrayList<>();
+		String metric = null;
+		for (String model : RunSummary.models(trace)) {
+			for (EvaluationRecord e : Verdicts.evaluations(trace, model)) {
+				if (e.getMetrics().isEmpty()) {
+					continue;
+				}
+				MetricValue v = e.getMetrics().get(0);
+				metric = v.getName();
+				bars.add(new Charts.Bar(e.getModel().getName(), model, v.getValue()));
 			}
 		}
+		if (bars.isEmpty()) {
+			return "<p>Not evaluated (the recipe has no evaluate step).</p>\n";
+		}
+		return "<div class=\"charts\">" + Charts.bars("chart-overview", metric + " per model and scheme", metric, bars, 0.5, 900, 320) + "</div>\n";
+	}
+
+	/** The deck's table (a row per variant, the task's metrics with markers, size, parameters, latency, verdict) and its chart. */
+	private static String results(TraceModel trace, String model) {
+		List<EvaluationRecord> evaluations = Verdicts.evaluations(trace, model);
 		if (evaluations.isEmpty()) {
 			return "<p>Not evaluated (the recipe has no evaluate step).</p>\n";
 		}
@@ -97,21 +144,33 @@ public final class RunReport {
 		columns.retainAll(names);
 		EvaluationRecord first = evaluations.get(0);
 		StringBuilder s = new StringBuilder("<table><caption>On ").append(Html.esc(first.getDataset() == null ? "" : first.getDataset().getName()))
-				.append(", ").append(first.getSampleCount()).append(" samples; against the original (&uarr; better, &darr; worse, ~ within the tolerance)</caption><tr><th>variant</th>");
+				.append(", ").append(first.getSampleCount())
+				.append(" samples; against the original (&uarr; better, &darr; worse, ~ within the tolerance)</caption><tr><th>variant</th>");
 		columns.forEach(c -> s.append("<th>").append(Html.esc(c)).append("</th>"));
 		s.append("<th>size (bytes)</th><th>parameters</th><th>ms/sample</th><th>acceptance</th></tr>\n");
+		List<Charts.Bar> bars = new ArrayList<>();
 		for (EvaluationRecord e : evaluations) {
 			ModelArtifact a = e.getModel();
-			s.append("<tr><td>").append(Html.esc(a.getName())).append("</td>");
+			s.append("<tr id=\"").append(variantAnchor(a)).append("\"><td>").append(Html.esc(a.getName())).append("</td>");
 			for (String c : columns) {
 				MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(c)).findFirst().orElse(null);
 				s.append("<td class=\"num\">").append(v == null ? "" : String.format(Locale.ROOT, "%.4f", v.getValue()) + marker(v)).append("</td>");
+				if (v != null && !c.equals(Metrics.HAMMING_LOSS)) {
+					bars.add(new Charts.Bar(a.getName(), c, v.getValue()));
+				}
 			}
 			s.append(String.format(Locale.ROOT, "<td class=\"num\">%,d</td><td class=\"num\">%,d</td><td class=\"num\">%s</td><td>%s</td></tr>%n",
 					a.getSizeBytes(), a.getParameterCount(), e.getLatencyMs() > 0 ? String.format(Locale.ROOT, "%.4f", e.getLatencyMs()) : "",
 					acceptance(e)));
 		}
 		s.append("</table>\n");
+		for (ModelArtifact a : RunSummary.artifacts(trace, model)) {
+			if (RunSummary.evaluation(trace, a) == null) { // not evaluated (e.g. no evaluate step for it): still a row to land on
+				s.append("<p id=\"").append(variantAnchor(a)).append("\">").append(Html.esc(a.getName())).append(": not evaluated.</p>\n");
+			}
+		}
+		s.append("<div class=\"charts\">")
+				.append(Charts.bars("chart-metrics-" + LogValues.slug(model), "Metrics per scheme: " + model, "value", bars, 0.5, 900, 360)).append("</div>\n");
 		for (OptimizationRecord o : trace.getOptimizations()) {
 			if (RunSummary.model(o.getInput()).equals(model) && o.getRecovery() != null && o.getRecovery().getPartialQuantization() != null) {
 				s.append("<p>Accuracy recovery of ").append(Html.esc(o.getScheme())).append(": ").append(Html.esc(o.getRecovery().getPartialQuantization()))
@@ -132,9 +191,7 @@ public final class RunReport {
 		}
 		StringBuilder s = new StringBuilder("<span class=\"").append(e.isAccepted() ? "ok\">accepted" : "failed\">rejected").append("</span>");
 		for (AcceptanceResult r : e.getAcceptance()) {
-			s.append("<br>").append(Html.esc(r.getCriterion())).append(": ")
-					.append(Double.isNaN(r.getMeasured()) ? "not measured" : LogValues.number(Math.round(r.getMeasured() * 1e4) / 1e4)).append(" ")
-					.append(Html.esc(r.getUnit())).append(r.isPassed() ? " &#10003;" : " &#10007;");
+			s.append("<br>").append(Html.esc(r.getCriterion())).append(": ").append(Html.esc(Verdicts.measured(r))).append(r.isPassed() ? " &#10003;" : " &#10007;");
 		}
 		return s.toString();
 	}
@@ -158,23 +215,54 @@ public final class RunReport {
 		return s.append("</table>\n").toString();
 	}
 
-	/** The debugger's charts for one scheme, inlined from the debug folder. */
-	private static String debugger(DebugRecord d, Path root) {
-		StringBuilder s = new StringBuilder("<h3>Quantization debugger: ").append(Html.esc(d.getName())).append("</h3>\n<p>")
+	/** The debugger of one scheme: the deck's layer index table beside its charts, in a grid. */
+	private static String debugger(DebugRecord d) {
+		String anchor = debugAnchor(d);
+		StringBuilder s = new StringBuilder("<h3 id=\"").append(anchor).append("\">Quantization debugger: ").append(Html.esc(d.getName())).append("</h3>\n<p>")
 				.append(d.getSampleCount()).append(" samples, flagged when ").append(Html.esc(d.getMetric().getLiteral())).append(" passes ")
-				.append(LogValues.number(d.getThreshold())).append("; flagged: ");
-		List<String> flagged = d.getLayers().stream().filter(l -> l.isFlagged()).map(l -> l.getNode()).distinct().toList();
+				.append(LogValues.brief(d.getThreshold())).append("; flagged: ");
+		List<String> flagged = d.getLayers().stream().filter(LayerDebugRecord::isFlagged).map(LayerDebugRecord::getNode).distinct().toList();
 		s.append(flagged.isEmpty() ? "none" : Html.esc(String.join(", ", flagged))).append(". <a href=\"").append(Html.esc(d.getCsvPath()))
-				.append("\">debug.csv</a></p>\n");
-		Path dir = root.resolve(d.getCsvPath()).getParent();
-		try (Stream<Path> svgs = Files.list(dir)) {
-			for (Path svg : svgs.filter(p -> p.toString().endsWith(".svg")).sorted().toList()) {
-				String text = Files.readString(svg, StandardCharsets.UTF_8);
-				s.append(text.substring(text.indexOf("<svg"))).append('\n');
+				.append("\">debug.csv</a></p>\n<div class=\"debug\"><div class=\"layer-index\"><table><caption>Layer index</caption><tr><th>index</th><th>op</th><th>node</th></tr>");
+		Map<Integer, LayerDebugRecord> byIndex = new LinkedHashMap<>();
+		d.getLayers().forEach(l -> byIndex.putIfAbsent(l.getLayerIndex(), l));
+		byIndex.values().forEach(l -> s.append("<tr").append(l.isFlagged() ? " class=\"failed\"" : "").append("><td class=\"num\">").append(l.getLayerIndex())
+				.append("</td><td>").append(Html.esc(l.getOpType())).append("</td><td>").append(Html.esc(l.getNode())).append("</td></tr>"));
+		s.append("</table></div><div class=\"charts\">");
+		Map<String, ToDoubleFunction<LayerDebugRecord>> metrics = new LinkedHashMap<>();
+		metrics.put("rmse/scale", LayerDebugRecord::getRmseOverScale);
+		metrics.put("sqnr", LayerDebugRecord::getSqnr);
+		metrics.put("cosine", LayerDebugRecord::getCosineSimilarity);
+		metrics.put("mse", LayerDebugRecord::getMeanSquaredError);
+		metrics.put("max-abs-error", LayerDebugRecord::getMaxAbsError);
+		metrics.put("mean-error", LayerDebugRecord::getMeanError);
+		int n = 0;
+		for (Map.Entry<String, ToDoubleFunction<LayerDebugRecord>> m : metrics.entrySet()) {
+			List<String> modes = new ArrayList<>();
+			List<double[][]> points = new ArrayList<>();
+			for (DebugMode mode : DebugMode.VALUES) {
+				List<LayerDebugRecord> ls = d.getLayers().stream().filter(l -> l.getMode() == mode).toList();
+				if (!ls.isEmpty()) {
+					modes.add(mode.getLiteral());
+					points.add(ls.stream().map(l -> new double[] { l.getLayerIndex(), m.getValue().applyAsDouble(l) }).toArray(double[][]::new));
+				}
 			}
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
+			Double threshold = d.getMetric().getLiteral().equals(m.getKey()) ? d.getThreshold() : null;
+			s.append(Charts.layers(anchor + "-chart-" + n++, m.getKey() + " per layer", m.getKey(), modes, points, threshold, 420, 260));
 		}
-		return s.toString();
+		return s.append("</div></div>\n").toString();
+	}
+
+	/** The datasets: what each is, so that the lineage's data boxes land somewhere. */
+	private static String data(TraceModel trace) {
+		StringBuilder s = new StringBuilder("<h2 id=\"data\">Data</h2>\n<table><tr><th>dataset</th><th>role</th><th>samples</th><th>preprocessing</th><th>manifest</th></tr>\n");
+		for (DatasetRecord d : trace.getDatasets()) {
+			s.append("<tr id=\"dataset-").append(LogValues.slug(d.getName())).append("\"><td>").append(Html.esc(d.getName())).append("</td><td>")
+					.append(d.getRole() == null ? "" : d.getRole().getLiteral()).append("</td><td class=\"num\">").append(d.getSampleCount()).append("</td><td>")
+					.append(Html.esc(d.getPreprocessing())).append("</td><td>")
+					.append(d.getManifestPath() == null ? "" : "<a href=\"" + Html.esc(d.getManifestPath()) + "\">" + Html.esc(d.getManifestPath()) + "</a>")
+					.append("</td></tr>\n");
+		}
+		return s.append("</table>\n").toString();
 	}
 }

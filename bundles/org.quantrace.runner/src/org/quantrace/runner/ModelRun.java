@@ -117,6 +117,7 @@ final class ModelRun {
 				file.toFile().length());
 		original.setModelId(m.getModelId() != null ? m.getModelId() : m.getName());
 		original.setVersion(m.getVersion());
+		original.setFramework(m.getFramework());
 		floatStages.add(new Stage(name, source, original, null, null, null));
 		Recipe r = ctx.recipe();
 		if (r.getConversion() != null) {

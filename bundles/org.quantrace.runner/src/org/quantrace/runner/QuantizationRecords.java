@@ -61,6 +61,7 @@ public final class QuantizationRecords {
 			if (of(t.params().type()) != null) {
 				tr.setPrecision(of(t.params().type()));
 			}
+			tr.setElementType(t.params().type().name().toLowerCase(java.util.Locale.ROOT)); // int32 for biases, which no Precision names
 			tr.setGranularity(t.params().perChannel() ? Granularity.PER_CHANNEL : Granularity.PER_TENSOR);
 			tr.setScheme(isSymmetric(t.params()) ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
 			if (t.params().perChannel()) {

@@ -57,7 +57,7 @@ public final class RecipeRunner {
 			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
 			TraceAssembler trace = new TraceAssembler(model, out);
 			trace.recipeInputs(ctx);
-			Outputs.write(out.resolve("recipe").resolve(recipeFile.getFileName().toString()), text);
+			trace.recipeFiles(ctx);
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
 				List<ResolvedScheme> mine = new ArrayList<>();

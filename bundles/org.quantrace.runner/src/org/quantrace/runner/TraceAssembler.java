@@ -62,7 +62,9 @@ final class TraceAssembler {
 	static TraceModel start(RecipeContext ctx, String recipeSha256, Date runTime, Path out) {
 		TraceModel t = F.createTraceModel();
 		t.setRecipeName(ctx.recipe().getName());
-		t.setRecipePath(relative(out, ctx.file()));
+		// named as the user knows it, relative to the recipe's folder: never a path of this machine or one climbing out of the output
+		t.setRecipePath(ctx.file().getFileName().toString());
+		t.setDocument(org.quantrace.dsl.DocumentInfos.resolve(ctx.recipe().getDocument()));
 		t.setRecipeFolder(relative(out, ctx.file().toAbsolutePath().getParent()));
 		t.setRecipeSha256(recipeSha256);
 		t.setResolvedRecipe(ctx.text());
@@ -89,6 +91,22 @@ final class TraceAssembler {
 	static List<ToolVersion> tools() {
 		return List.of(tool("Quantrace", Versions.quantrace()), tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()),
 				tool("Java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"));
+	}
+
+	/**
+	 * Copies the recipe and the files it imports into the output (recipe/, each under its path relative to the
+	 * recipe's folder), so that the logs' reproducibility appendix names files the folder holds;
+	 * {@link #recipeInputs} records their hashes.
+	 */
+	void recipeFiles(RecipeContext ctx) {
+		Path folder = ctx.file().getParent();
+		for (Path f : ctx.sourceFiles()) {
+			try {
+				Outputs.write(out.resolve(org.quantrace.report.AifsmLogs.recipeCopy(relative(folder, f))), java.nio.file.Files.readAllBytes(f));
+			} catch (java.io.IOException e) {
+				throw new org.quantrace.engine.QuantraceException(f + ": cannot be read (" + e.getMessage() + ")", null, e);
+			}
+		}
 	}
 
 	/** One line for the logs' "environment information" rows. */

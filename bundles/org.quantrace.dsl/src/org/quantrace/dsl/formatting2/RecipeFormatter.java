@@ -27,6 +27,7 @@ import org.quantrace.model.recipe.LayerSparsity;
 import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.recipe.RecipeFile;
 import org.quantrace.model.recipe.RecipePackage.Literals;
+import org.quantrace.model.recipe.RevisionEntry;
 import org.quantrace.model.recipe.Step;
 
 /**
@@ -45,7 +46,10 @@ public class RecipeFormatter extends AbstractJavaFormatter {
 			// convert, prune, factorize
 			"eliminate", "fold-constants", "opset", "criterion", "scope", "pattern", "sparsity", "exclude",
 			// quantize and layer overrides
-			"technique", "io", "weights", "activations", "reduce-range", "range");
+			"technique", "io", "weights", "activations", "reduce-range", "range",
+			// document
+			"project", "contract", "website", "deadline", "dissemination", "nature", "author", "modified-by", "reviewed-by", "approved-by",
+			"keywords", "version", "funding", "approval");
 
 	/** Values that open a clause without a keyword before them (grayscale, dense, energy 95%). */
 	private static final EStructuralFeature[] VALUE_CLAUSES = { Literals.PREPROCESSING__COLOR_MODE, Literals.FACTORIZATION_STEP__TARGET,
@@ -54,7 +58,7 @@ public class RecipeFormatter extends AbstractJavaFormatter {
 	/** Objects that are clauses of their container, each on its own line. */
 	private static boolean isClause(EObject o) {
 		return o instanceof Declaration || o instanceof Step || o instanceof Calibration || o instanceof Exclusion || o instanceof LayerOverride
-				|| o instanceof LayerSparsity || o instanceof AcceptanceCriterion || o instanceof Import;
+				|| o instanceof LayerSparsity || o instanceof AcceptanceCriterion || o instanceof Import || o instanceof RevisionEntry;
 	}
 
 	@Override

@@ -49,6 +49,11 @@ public final class IssueCodes {
 	public static final String NO_MODEL = "no-model";
 	public static final String VALUE_RANGE = "value-range";
 
+	// the logs as documents
+	public static final String MISSING_APPROVER = "missing-approver";
+	public static final String INVALID_DATE = "invalid-date";
+	public static final String DISSEMINATION_LEVEL = "dissemination-level";
+
 	/**
 	 * Warnings in the editor that stop a run: a file that is missing while the recipe is being written is
 	 * normal, at run time it is an error.

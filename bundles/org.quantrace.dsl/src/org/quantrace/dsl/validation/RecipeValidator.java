@@ -19,6 +19,7 @@ import org.eclipse.xtext.nodemodel.INode;
 import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.eclipse.xtext.validation.Check;
 import org.eclipse.xtext.validation.ComposedChecks;
+import org.quantrace.dsl.DocumentInfos;
 import org.quantrace.dsl.SchemeChain;
 import org.quantrace.model.CalibrationLimits;
 import org.quantrace.model.DatasetFormats;
@@ -30,6 +31,7 @@ import org.quantrace.model.recipe.DatasetFormat;
 import org.quantrace.model.recipe.DatasetRole;
 import org.quantrace.model.recipe.DebugMetric;
 import org.quantrace.model.recipe.DebugStep;
+import org.quantrace.model.recipe.DocumentInfo;
 import org.quantrace.model.recipe.Declaration;
 import org.quantrace.model.recipe.EvaluationStep;
 import org.quantrace.model.recipe.FactorizationStep;
@@ -47,6 +49,7 @@ import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.recipe.RecipeFile;
 import org.quantrace.model.recipe.RecipePackage.Literals;
+import org.quantrace.model.recipe.RevisionEntry;
 import org.quantrace.model.recipe.TensorQuantization;
 import org.quantrace.model.trace.ArtifactKind;
 
@@ -216,6 +219,69 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		};
 		if (problem != null) {
 			error(problem, f, Literals.FACTORIZATION_STEP__VALUE, IssueCodes.RANK_RANGE);
+		}
+	}
+
+	// ------------------------------------------------------------------ the logs as documents
+
+	/** Dissemination levels of EU-funded deliverables (public, sensitive, the classified EU levels, and CO of older programmes). */
+	public static final List<String> DISSEMINATION_LEVELS = List.of("PU", "SEN", "CO", "EU-R", "EU-C", "EU-S");
+
+	/** An approved log names its approver: a warning while drafting, an error once the document says approval is required. */
+	@Check
+	public void documentHasAnApprover(Recipe r) {
+		if (r.getDocument() == null) {
+			return;
+		}
+		DocumentInfo resolved = DocumentInfos.resolve(r.getDocument());
+		if (resolved.getApprovedBy().isEmpty()) {
+			String message = "the logs name no approver (Documentation Information, 'Approved by'): add approved-by \"NAME\" to the document"
+					+ (r.getDocument().getBase() != null && !r.getDocument().getBase().eIsProxy() ? " or to '" + r.getDocument().getBase().getName() + "'" : "");
+			if (DocumentInfos.approvalRequired(resolved)) {
+				error(message + "; the document says approval required", r.getDocument(), null, IssueCodes.MISSING_APPROVER);
+			} else {
+				warning(message, r.getDocument(), null, IssueCodes.MISSING_APPROVER);
+			}
+		}
+	}
+
+	@Check
+	public void documentChainEnds(DocumentInfo d) {
+		List<DocumentInfo> chain = DocumentInfos.chain(d);
+		DocumentInfo last = chain.get(chain.size() - 1);
+		if (last.getBase() != null && chain.contains(last.getBase())) {
+			error("document '" + d.getName() + "' extends itself through "
+					+ String.join(" -> ", chain.stream().map(x -> x.getName() == null ? "(unnamed)" : x.getName()).toList()) + ": break the cycle", d,
+					Literals.DOCUMENT_INFO__BASE, IssueCodes.CYCLIC_BASE);
+		}
+	}
+
+	/** Dates as the templates write them, and real ones (the template's own "31.04.2024" is not). */
+	@Check
+	public void documentDatesExist(DocumentInfo d) {
+		if (d.getDeadline() != null) {
+			checkDate(d.getDeadline(), d, Literals.DOCUMENT_INFO__DEADLINE);
+		}
+		for (RevisionEntry e : d.getHistory()) {
+			checkDate(e.getDate(), e, Literals.REVISION_ENTRY__DATE);
+		}
+	}
+
+	private void checkDate(String date, EObject o, EStructuralFeature f) {
+		try {
+			java.time.LocalDate.parse(date, java.time.format.DateTimeFormatter.ofPattern("uuuu/M/d").withResolverStyle(java.time.format.ResolverStyle.STRICT));
+		} catch (java.time.format.DateTimeParseException e) {
+			error("'" + date + "' is no date: write YYYY/MM/DD with a month from 1 to 12 and a day that month has, e.g. 2024/04/30", o, f,
+					IssueCodes.INVALID_DATE);
+		}
+	}
+
+	@Check
+	public void disseminationLevelIsKnown(DocumentInfo d) {
+		if (d.getDissemination() != null && !DISSEMINATION_LEVELS.contains(d.getDissemination())) {
+			warning("dissemination level '" + d.getDissemination() + "' is not one the AI-FSM templates use: write one of "
+					+ String.join(", ", DISSEMINATION_LEVELS) + " (PU public, SEN sensitive)", d, Literals.DOCUMENT_INFO__DISSEMINATION,
+					IssueCodes.DISSEMINATION_LEVEL);
 		}
 	}
 
@@ -510,6 +576,7 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		case "QuantizationConfig" -> "scheme";
 		case "TensorQuantization" -> "precision setting";
 		case "Preprocessing" -> "preprocess block";
+		case "DocumentInfo" -> "document block";
 		default -> words(o.eClass().getName());
 		};
 	}

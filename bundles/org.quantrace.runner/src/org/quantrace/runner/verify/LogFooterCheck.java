@@ -27,7 +27,7 @@ final class LogFooterCheck implements DocumentCheck {
 			if (bytes == null) {
 				continue; // the folder check reports a missing document
 			}
-			String text = log.endsWith(".docx") ? docxText(bytes) : new String(bytes, StandardCharsets.UTF_8);
+			String text = log.endsWith(".docx") ? docxText(bytes) : log.endsWith(".pdf") ? EvidenceFooter.pdfText(bytes) : new String(bytes, StandardCharsets.UTF_8);
 			if (text == null || !text.contains(expected)) {
 				found.add(new Mismatch(log, "evidence: inventory of the output folder", footer(text), expected));
 			}

@@ -23,8 +23,8 @@ class RunCommandsTest {
 		assertEquals(0, run.exitCode(), run.err());
 		assertTrue(run.out().contains("  fiq_int8 "), run.out());
 		assertTrue(run.out().contains("report   " + out.toAbsolutePath().normalize().resolve("report.html")), run.out());
-		assertTrue(run.out().contains("logs/PhIMT0002-cnn.html (also .md, .docx)"), run.out());
-		assertTrue(run.out().contains("logs/PhIMT0003-cnn.html (also .md, .docx)"), run.out());
+		assertTrue(run.out().contains("logs/PhIMT0002-cnn.html (also .md, .docx, .pdf)"), run.out());
+		assertTrue(run.out().contains("logs/PhIMT0003-cnn.html (also .md, .docx, .pdf)"), run.out());
 		String[] lines = run.out().split("\n");
 		assertEquals("Accepted.", lines[lines.length - 2], run.out());
 		String fingerprint = org.quantrace.engine.SafeFiles.sha256(out.resolve("SHA256SUMS"));

@@ -82,6 +82,20 @@ class FormatterTest {
 	}
 
 	@Test
+	void aDocumentBlockIsLaidOutOneClausePerLine() {
+		String formatted = format("""
+					document acme{project "P" approved-by "A","B" history "1.0"   2026/11/01 "First" approval   required}""");
+		assertEquals("""
+					document acme {
+						project "P"
+						approved-by "A", "B"
+						history "1.0" 2026/11/01 "First"
+						approval required
+					}
+					""", formatted);
+	}
+
+	@Test
 	void theExampleIsAlreadyFormatted() throws IOException {
 		String text = Files.readString(TestData.example("fashion_cnn.qr"));
 		assertEquals(text, format(text));

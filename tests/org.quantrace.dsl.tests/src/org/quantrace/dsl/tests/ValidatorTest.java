@@ -19,7 +19,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.eclipse.xtext.resource.XtextResource;
+import org.quantrace.dsl.DocumentInfos;
 import org.quantrace.dsl.validation.IssueCodes;
+import org.quantrace.model.recipe.DocumentInfo;
+import org.quantrace.model.recipe.RevisionEntry;
 import org.quantrace.testing.TestData;
 
 import com.google.inject.Inject;
@@ -99,6 +103,14 @@ class ValidatorTest {
 				rule(IssueCodes.DATASET_ROLE, Severity.WARNING, "quantize q { calibrate minmax on eval }", "quantize q { calibrate minmax on calib }"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "schemes fiq_int8 debug fiq_int8 threshold cosine < 2", "schemes fiq_int8 debug fiq_int8 threshold cosine < 0.99"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate minmax batch 0 }", "quantize q { calibrate minmax batch 8 }"),
+				rule(IssueCodes.MISSING_APPROVER, Severity.WARNING, "document { author \"A. Author\" }", "document { author \"A. Author\" approved-by \"B. Approver\" }"),
+				rule(IssueCodes.MISSING_APPROVER, Severity.ERROR, "document { approval required reviewed-by \"R\" }",
+						"document { approval required reviewed-by \"R\" approved-by \"B. Approver\" }"),
+				rule(IssueCodes.INVALID_DATE, Severity.ERROR, "document { approved-by \"B\" deadline 2024/04/31 }", "document { approved-by \"B\" deadline 2024/04/30 }"),
+				rule(IssueCodes.INVALID_DATE, Severity.ERROR, "document { approved-by \"B\" history \"1.0\" 2026/13/01 \"First version\" }",
+						"document { approved-by \"B\" history \"1.0\" 2026/12/01 \"First version\" }"),
+				rule(IssueCodes.DISSEMINATION_LEVEL, Severity.WARNING, "document { approved-by \"B\" dissemination PUBLIC }", "document { approved-by \"B\" dissemination PU }"),
+				rule(IssueCodes.DUPLICATE_SETTING, Severity.ERROR, "document { approved-by \"B\" version 1.1 version 1.2 }", "document { approved-by \"B\" version 1.2 }"),
 				// the engine's histograms need an even number of bins (issue 16, item 4), entropy more than its 128 quantized bins
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate percentile bins 129 }", "quantize q { calibrate percentile bins 130 }"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate entropy bins 128 }", "quantize q { calibrate entropy bins 256 }"),
@@ -149,6 +161,42 @@ class ValidatorTest {
 		assertEquals(List.of(IssueCodes.NO_MODEL), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
 		List<Issue> shared = recipes.validate(recipes.load(dir, "shared-model.qr", "import \"shared.qr\"\nrecipe r {\n\tmodels shared\n\tschemes drq\n}\n"));
 		assertTrue(shared.isEmpty(), "a shared model counts: " + Recipes.describe(shared));
+	}
+
+	@Test
+	void aProjectDeclaresItsDocumentOnceAndEachRecipeRefinesIt() throws IOException {
+		Files.writeString(dir.resolve("project.qr"), """
+				document consortium {
+					project "Safe and Explainable Critical Embedded Systems based on AI"
+					approved-by "I. Agirre"
+					approval required
+					history "1.0" 2026/11/01 "First version after complete internal review"
+				}
+				document loop_a extends loop_b { }
+				document loop_b extends loop_a { }
+				""");
+		XtextResource r = recipes.load(dir, "document.qr", """
+				import "project.qr"
+				recipe r {
+					model m "m.onnx"
+					document extends consortium {
+						version 1.1
+						history "1.1" 2026/11/20 "Re-run with entropy calibration"
+					}
+				}
+				""");
+		List<Issue> issues = recipes.validate(r).stream().filter(i -> !i.getCode().equals(IssueCodes.CYCLIC_BASE)).toList();
+		assertTrue(issues.isEmpty(), Recipes.describe(issues));
+		DocumentInfo d = DocumentInfos.resolve(Recipes.root(r).getRecipes().get(0).getDocument());
+		assertEquals(List.of("I. Agirre"), d.getApprovedBy(), "the approver comes from the project's document");
+		assertEquals("1.1", d.getVersion());
+		assertEquals(List.of("1.1", "1.0"), d.getHistory().stream().map(RevisionEntry::getVersion).toList(), "the history adds up");
+		assertTrue(DocumentInfos.approvalRequired(d));
+
+		XtextResource noApprover = recipes.load(dir, "document-bad.qr", "import \"project.qr\"\nrecipe r {\n\tmodel m \"m.onnx\"\n\tdocument { approval required }\n}\n");
+		assertEquals(List.of(IssueCodes.MISSING_APPROVER), recipes.validate(noApprover).stream().map(Issue::getCode).toList());
+		List<Issue> project = recipes.validate(recipes.load(dir, "project.qr", Files.readString(dir.resolve("project.qr"))));
+		assertEquals(2, project.stream().filter(i -> i.getCode().equals(IssueCodes.CYCLIC_BASE)).count(), Recipes.describe(project));
 	}
 
 	@Test

@@ -98,7 +98,7 @@ class ExampleRunTest {
 				for (int r = 0; r < labels.size(); r++) {
 					XWPFTableRow row = t.getRow(r);
 					assertEquals(labels.get(r), row.getCell(0).getText(), code + " table " + (n + 1) + " row " + (r + 1));
-					boolean section = row.getCell(0).getColor() != null;
+					boolean section = "D9E2F3".equals(row.getCell(0).getColor());
 					assertTrue(section || !row.getCell(1).getText().isBlank(), code + " table " + (n + 1) + ": '" + labels.get(r) + "' is empty");
 				}
 			}
@@ -111,7 +111,7 @@ class ExampleRunTest {
 		List<String> lines = Files.readAllLines(out.resolve("logs/" + code + "-cnn.md"));
 		int found = 0;
 		for (int i = 0; i < lines.size(); i++) {
-			if (!lines.get(i).startsWith("*Table ")) {
+			if (!lines.get(i).contains("*Table ")) {
 				continue;
 			}
 			found++;
@@ -125,49 +125,5 @@ class ExampleRunTest {
 			}
 		}
 		assertEquals(tables, found, code + " tables");
-	}
-
-	@Test
-	void theScalesInTheLogAreTheQuantizedModels() throws IOException {
-		Map<String, List<Float>> logged = new HashMap<>();
-		List<String> lines = Files.readAllLines(out.resolve("logs/PhIMT0003-cnn.md"));
-		int start = -1;
-		for (int i = 0; i < lines.size(); i++) {
-			if (lines.get(i).startsWith("## Appendix") && lines.get(i).endsWith("Quantization parameters per tensor, fiq_int8")) {
-				start = i;
-			}
-		}
-		assertTrue(start > 0, "the per-tensor appendix of fiq_int8");
-		for (String line : lines.subList(start + 4, lines.size())) {
-			if (!line.startsWith("| ")) {
-				break;
-			}
-			String[] c = line.split("\\|");
-			List<Float> scales = new ArrayList<>();
-			for (String s : c[10].trim().split(" ")) {
-				scales.add(Float.parseFloat(s));
-			}
-			logged.put(c[1].trim(), scales);
-		}
-		OnnxModel model = OnnxModel.load(out.resolve("models/cnn/fiq_int8.onnx"));
-		Graph g = model.graph();
-		List<Float> inModel = new ArrayList<>();
-		int activations = 0;
-		for (Node n : g.nodes()) {
-			if (n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear")) {
-				Tensor scale = g.constant(n.input(1));
-				for (float f : scale.toFloatArray()) {
-					inModel.add(f);
-				}
-				List<Float> log = logged.get(n.input(0));
-				if (n.opType().equals("QuantizeLinear") && log != null) {
-					activations++;
-					assertEquals(log.get(0), scale.toFloatArray()[0], 0f, "scale of " + n.input(0));
-				}
-			}
-		}
-		assertTrue(activations >= 3, "activation scales compared: " + activations); // the integer input and output are the model's I/O
-		List<Float> all = logged.values().stream().flatMap(List::stream).distinct().sorted().toList();
-		assertEquals(all, inModel.stream().distinct().sorted().toList(), "every scale in the log is one in the model, and the other way round");
 	}
 }

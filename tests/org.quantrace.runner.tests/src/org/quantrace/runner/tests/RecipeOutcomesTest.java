@@ -62,7 +62,7 @@ class RecipeOutcomesTest {
 	}
 
 	@Test
-	void aFailingCriterionExitsWith1AndKeepsTheVariant() {
+	void aFailingCriterionExitsWith1AndKeepsTheVariant() throws IOException {
 		Path recipe = Runs.recipe(example, "narrow.qr", "recipe narrow {\n" + DATA + NARROW + "}\n");
 		Path out = example.resolve("out-narrow");
 		RecipeRunner.Outcome o = Runs.run(recipe, out);
@@ -72,6 +72,27 @@ class RecipeOutcomesTest {
 		assertFalse(narrow.get("accepted").asBoolean());
 		assertTrue(narrow.at("/criteria/0/measured").asDouble() > 1, "the drop, in points: " + narrow.at("/criteria/0"));
 		assertTrue(Files.isRegularFile(out.resolve("models/cnn/narrow.onnx")), "the rejected variant is still saved");
+		theLogSaysRejected(out);
+	}
+
+	/** The PhIMT0003 of a rejected variant says so on its first page and shows the evaluation, the criterion and the decision. */
+	private static void theLogSaysRejected(Path out) throws IOException {
+		String log = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
+		String firstPage = log.substring(0, log.indexOf("Documentation Information"));
+		assertTrue(firstPage.contains("Verdict: REJECTED. narrow rejected: accuracy drop < 1 pt not met (measured "), firstPage);
+		String verdict = log.substring(log.indexOf("Appendix A. Evaluation and verdict"));
+		assertTrue(verdict.matches("(?s).*\\| narrow \\| 0\\.\\d{3}↓ \\|.*"), "the evaluation table with the deck's marker: " + verdict);
+		assertTrue(verdict.matches("(?s).*\\| narrow \\| accuracy drop < 1 pt \\| \\d+(\\.\\d+)? pt \\| not met \\| rejected \\|.*"), "the criterion, what was measured, rejected: "
+				+ verdict);
+		String table = log.substring(log.indexOf("Table 1. Model optimization information"), log.indexOf("id=\"acronyms\""));
+		assertTrue(table.contains("Evaluation of narrow: rejected: accuracy drop < 1 pt not met"), table);
+		try (org.apache.pdfbox.pdmodel.PDDocument pdf = org.apache.pdfbox.Loader.loadPDF(out.resolve("logs/PhIMT0003-cnn.pdf").toFile())) {
+			org.apache.pdfbox.text.PDFTextStripper text = new org.apache.pdfbox.text.PDFTextStripper();
+			text.setStartPage(1);
+			text.setEndPage(1);
+			String page1 = text.getText(pdf).replaceAll("\\s+", " ");
+			assertTrue(page1.contains("Verdict: REJECTED. narrow rejected: accuracy drop < 1 pt not met"), "the PDF's first page: " + page1);
+		}
 	}
 
 	@Test

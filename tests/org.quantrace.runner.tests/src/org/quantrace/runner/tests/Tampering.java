@@ -92,6 +92,8 @@ final class Tampering {
 			for (Path log : logs.toList()) {
 				if (log.toString().endsWith(".docx")) {
 					replaceInZip(log, old, now);
+				} else if (log.toString().endsWith(".pdf")) {
+					replaceInPdf(log, old, now);
 				} else {
 					replace(log, old, now);
 				}
@@ -130,6 +132,22 @@ final class Tampering {
 			int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf(initializer);
 			graph.setInitializer(i, edit.apply(graph.getInitializer(i)));
 			replaceModel(out, relative, m.toBuilder().setGraph(graph).build().toByteArray());
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/**
+	 * Replaces a hash in a PDF log's document information (its Keywords carry the evidence line, uncompressed):
+	 * bytes read as ISO-8859-1, and a hash for a hash keeps every offset of the file.
+	 */
+	static void replaceInPdf(Path pdf, String old, String now) {
+		try {
+			String bytes = new String(Files.readAllBytes(pdf), java.nio.charset.StandardCharsets.ISO_8859_1);
+			if (!bytes.contains(old) || old.length() != now.length()) {
+				throw new IllegalStateException(pdf + " does not name " + old + " where it can be replaced");
+			}
+			Files.write(pdf, bytes.replace(old, now).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}

@@ -70,9 +70,9 @@ class VerifyTest {
 		assertTrue(r.checked() > 1300, "outputs, models, 1,300 images: " + r.checked());
 		TraceModel trace = QuantraceModel.loadTrace(out.resolve("trace.xmi"));
 		assertEquals("..", trace.getRecipeFolder());
-		assertEquals(List.of("recipe fashion_cnn.qr", "model model/fashion_cnn_trained.onnx", "dataset data/calibration", "labels data/labels.json",
+		assertEquals(List.of("recipe fashion_cnn.qr", "import project.qr", "model model/fashion_cnn_trained.onnx", "dataset data/calibration", "labels data/labels.json",
 				"dataset data/evaluation"), trace.getInputFiles().stream().map(i -> i.getKind().getLiteral() + " " + i.getPath()).toList());
-		InputFile model = trace.getInputFiles().get(1);
+		InputFile model = trace.getInputFiles().get(2);
 		assertEquals(SafeFiles.sha256(example.resolve("model/fashion_cnn_trained.onnx")), model.getSha256());
 		String inventory = SafeFiles.sha256(out.resolve(Outputs.INVENTORY));
 		assertEquals(inventory, trace.getInventorySha256());

@@ -1,0 +1,324 @@
+package org.quantrace.report;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.model.recipe.Granularity;
+import org.quantrace.model.recipe.QuantizationScheme;
+import org.quantrace.model.recipe.QuantizationTechnique;
+import org.quantrace.model.trace.CalibrationRecord;
+import org.quantrace.model.trace.LayerQuantizationRecord;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.QuantizationRecord;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
+import org.quantrace.model.trace.TensorSpec;
+
+/**
+ * The PhIMT0003 rows that say what the quantized model holds, read from the per-tensor records (the
+ * parameters the engine wrote into the model) and the output model's graph I/O: the transformation and
+ * scale formulas of the tensor classes that occur (no others), a worked example with this run's numbers,
+ * precision, scheme and granularity per tensor class. Dynamic-range activations are uint8 asymmetric,
+ * computed at run time; biases are int32; inputs and outputs with the scale and zero point the model has.
+ */
+final class OptimizationRows {
+
+	/** Template row label → what this class writes for it (the mapping lists the features each reads). */
+	static final Set<String> ROWS = Set.of("Verified Learning Model ID or Model Conversion ID", "Calibration", "Transformation function", "Scale factor",
+			"Quantization precision", "Quantization scheme", "Quantization technique", "Quantization granularity");
+
+	private OptimizationRows() {
+	}
+
+	/** The lines of {@code label} for {@code o}, or null when the generic mapping fills it. */
+	static List<String> lines(String label, OptimizationRecord o, String tensorsAppendix, String layersAppendix) {
+		if (label.equals("Verified Learning Model ID or Model Conversion ID")) {
+			List<String> l = new ArrayList<>(List.of(o.getInputModelReference()));
+			if (o.getInput() != null) {
+				l.add("input model " + o.getInput().getName() + ", SHA-256 " + o.getInput().getSha256());
+			}
+			return l;
+		}
+		QuantizationRecord q = o.getQuantization();
+		if (q == null || !ROWS.contains(label)) {
+			return null;
+		}
+		boolean dynamic = q.getTechnique() == QuantizationTechnique.DYNAMIC_RANGE;
+		return switch (label) {
+		case "Calibration" -> calibration(q, dynamic);
+		case "Transformation function" -> transformation(q, dynamic);
+		case "Scale factor" -> scaleFactor(q, dynamic, tensorsAppendix);
+		case "Quantization precision" -> precision(q, o.getOutput(), dynamic);
+		case "Quantization scheme" -> scheme(q, dynamic);
+		case "Quantization technique" -> technique(q, o.getOutput(), dynamic);
+		case "Quantization granularity" -> granularity(q, dynamic, layersAppendix);
+		default -> null;
+		};
+	}
+
+	private static List<String> calibration(QuantizationRecord q, boolean dynamic) {
+		CalibrationRecord c = q.getCalibration();
+		if (dynamic || c == null) {
+			return List.of("none offline: dynamic-range quantization measures each activation's range at run time, from each input (DynamicQuantizeLinear)");
+		}
+		List<String> l = new ArrayList<>();
+		String method = switch (c.getMethod()) {
+		case MINMAX -> "min-max: the range is the minimum and maximum value seen during calibration";
+		case MOVING_AVERAGE -> "moving-average min-max: the range is the moving average of each batch's minimum and maximum";
+		case PERCENTILE -> "percentile: the range is a percentile of the distribution of absolute values seen during calibration";
+		case ENTROPY -> "entropy: the range minimizes the KL divergence between the float and the quantized histogram";
+		};
+		l.add(method);
+		for (Parameter p : c.getParameters()) {
+			if (!p.getKey().equals("data")) {
+				l.add(p.getKey() + ": " + LogValues.tidy(p.getValue()));
+			}
+		}
+		l.add("on " + (c.getDataset() != null ? "dataset " + c.getDataset().getName() : "the calibration data") + ", "
+				+ c.getSampleCount() + " samples in batches of " + c.getBatchSize());
+		return l;
+	}
+
+	/** The integer types the model holds per tensor class, in the order weights, biases, activations, input, output. */
+	private static Map<String, List<TensorQuantizationRecord>> classes(QuantizationRecord q) {
+		Map<String, List<TensorQuantizationRecord>> m = new LinkedHashMap<>();
+		for (TensorRole role : List.of(TensorRole.WEIGHT, TensorRole.BIAS, TensorRole.ACTIVATION, TensorRole.INPUT, TensorRole.OUTPUT)) {
+			List<TensorQuantizationRecord> ts = q.getTensors().stream().filter(t -> t.getRole() == role).toList();
+			if (!ts.isEmpty()) {
+				m.put(plural(role), ts);
+			}
+		}
+		return m;
+	}
+
+	private static String plural(TensorRole role) {
+		return switch (role) {
+		case WEIGHT -> "weights";
+		case BIAS -> "biases";
+		case ACTIVATION -> "activations";
+		case INPUT -> "inputs";
+		case OUTPUT -> "outputs";
+		};
+	}
+
+	static String type(TensorQuantizationRecord t) {
+		return t.getElementType() != null ? t.getElementType() : LogValues.text(t.getPrecision());
+	}
+
+	/** [qmin, qmax] of a type as the model uses it. */
+	static long[] bounds(String type, boolean reduceRange) {
+		int bits = switch (type) {
+		case "int16" -> 16;
+		case "int32" -> 32;
+		default -> 8;
+		};
+		boolean signed = !type.startsWith("u");
+		int b = reduceRange && bits == 8 ? bits - 1 : bits;
+		return signed ? new long[] { -(1L << (b - 1)), (1L << (b - 1)) - 1 } : new long[] { 0, (1L << b) - 1 };
+	}
+
+	private static String range(long[] b) {
+		return "[" + b[0] + ", " + b[1] + "]";
+	}
+
+	/** The distinct values of {@code f} over the tensors, joined. */
+	private static <T> String distinct(List<TensorQuantizationRecord> ts, java.util.function.Function<TensorQuantizationRecord, T> f) {
+		Set<String> s = new LinkedHashSet<>();
+		ts.forEach(t -> s.add(String.valueOf(f.apply(t))));
+		return String.join(" / ", s);
+	}
+
+	private static List<String> transformation(QuantizationRecord q, boolean dynamic) {
+		List<String> l = new ArrayList<>();
+		l.add("q = f(x) = clamp(round_half_even(x / s) + z, qmin, qmax) (QuantizeLinear); back to real values x' = s · (q − z) (DequantizeLinear)");
+		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
+			Set<String> types = new LinkedHashSet<>();
+			c.getValue().forEach(t -> types.add(type(t)));
+			for (String type : types) {
+				l.add(c.getKey() + ": " + type + ", " + bits(type) + " bits, q in " + range(bounds(type, q.isReduceRange() && !type.equals("int32")))
+						+ (c.getKey().equals("weights") || c.getKey().equals("biases") ? ", quantized once, offline" : ""));
+			}
+		}
+		if (dynamic) {
+			l.add("activations: uint8, 8 bits, q in [0, 255], quantized at run time by DynamicQuantizeLinear; the integer products are "
+					+ "rescaled to float32 (y = s_x · s_w · Σ (q_x − z_x) · q_w) and biases are added in float32");
+		}
+		return l;
+	}
+
+	private static int bits(String type) {
+		return switch (type) {
+		case "int16" -> 16;
+		case "int32" -> 32;
+		default -> 8;
+		};
+	}
+
+	/** The formula of one (type, scheme) as the engine computes it. */
+	private static String formula(String type, QuantizationScheme scheme, boolean reduceRange) {
+		long[] b = bounds(type, reduceRange);
+		if (scheme == QuantizationScheme.SYMMETRIC) {
+			int bits = reduceRange ? bits(type) - 1 : bits(type);
+			long half = (1L << (bits - 1)) - 1;
+			long z = type.startsWith("u") ? 1L << (bits - 1) : 0;
+			return "symmetric: s = max(|α|, |β|) / " + half + ", z = " + z;
+		}
+		return "asymmetric: s = (β − α) / " + (b[1] - b[0]) + ", z = round(" + b[0] + " − α / s) clamped to " + range(b);
+	}
+
+	private static List<String> scaleFactor(QuantizationRecord q, boolean dynamic, String appendix) {
+		List<String> l = new ArrayList<>();
+		l.add("with [α, β] the range of the values (calibrated for activations, the tensor's own for weights), widened to contain 0:");
+		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
+			if (c.getKey().equals("biases")) {
+				l.add("biases: int32 with s = s_input · s_weight (per output channel), z = 0");
+				continue;
+			}
+			Set<String> seen = new LinkedHashSet<>();
+			for (TensorQuantizationRecord t : c.getValue()) {
+				String f = formula(type(t), t.getScheme(), q.isReduceRange());
+				if (seen.add(f)) {
+					l.add(c.getKey() + " (" + type(t) + ", " + (t.getGranularity() == Granularity.PER_CHANNEL ? "one s per output channel" : "per tensor") + "): "
+							+ f);
+				}
+			}
+		}
+		if (dynamic) {
+			l.add("activations (uint8, at run time): asymmetric: s = (max(x, 0) − min(x, 0)) / 255, z = round(−min(x, 0) / s)");
+		}
+		example(q, TensorRole.ACTIVATION).ifPresent(l::add);
+		example(q, TensorRole.WEIGHT).ifPresent(l::add);
+		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
+			List<Double> scales = new ArrayList<>();
+			c.getValue().forEach(t -> scales.addAll(t.getScales()));
+			if (scales.size() > c.getValue().size()) { // per-channel: summarised
+				List<Double> sorted = scales.stream().sorted().toList();
+				l.add(c.getKey() + ": " + c.getValue().size() + " tensors, " + scales.size() + " scales: min " + LogValues.brief(sorted.get(0)) + ", median "
+						+ LogValues.brief(median(sorted)) + ", max " + LogValues.brief(sorted.get(sorted.size() - 1)) + (appendix == null ? "" : "; every value in " + appendix));
+			} else if (!scales.isEmpty() && !c.getKey().equals("biases")) {
+				List<Double> sorted = scales.stream().sorted().toList();
+				l.add(c.getKey() + ": " + scales.size() + " scales from " + LogValues.brief(sorted.get(0)) + " to " + LogValues.brief(sorted.get(sorted.size() - 1))
+						+ (appendix == null ? "" : "; every value in " + appendix));
+			}
+		}
+		return l;
+	}
+
+	private static double median(List<Double> sorted) {
+		int n = sorted.size();
+		return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+	}
+
+	/** A worked example with one real tensor of {@code role}: its range, then s and z as computed, and what the model holds. */
+	private static java.util.Optional<String> example(QuantizationRecord q, TensorRole role) {
+		for (TensorQuantizationRecord t : q.getTensors()) {
+			if (t.getRole() != role || t.getRangeMin().isEmpty() || t.getScales().isEmpty() || "int32".equals(t.getElementType())) {
+				continue;
+			}
+			double lo = Math.min(0, t.getRangeMin().get(0));
+			double hi = Math.max(0, t.getRangeMax().get(0));
+			String type = type(t);
+			long[] b = bounds(type, q.isReduceRange());
+			String computed;
+			if (t.getScheme() == QuantizationScheme.SYMMETRIC) {
+				int bits = q.isReduceRange() ? bits(type) - 1 : bits(type);
+				long half = (1L << (bits - 1)) - 1;
+				double s = (float) (Math.max(Math.abs(lo), Math.abs(hi)) / half);
+				computed = "s = max(" + LogValues.brief(Math.abs(lo)) + ", " + LogValues.brief(Math.abs(hi)) + ") / " + half + " = " + LogValues.brief(s);
+			} else {
+				double s = (float) ((hi - lo) / (b[1] - b[0]));
+				long z = Math.max(b[0], Math.min(b[1], Math.round(b[0] - lo / s)));
+				computed = "s = (" + LogValues.brief(hi) + " − " + LogValues.brief(lo) + ") / " + (b[1] - b[0]) + " = " + LogValues.brief(s) + ", z = round(" + b[0]
+						+ " − " + LogValues.brief(lo) + " / s) = " + z;
+			}
+			String which = t.getGranularity() == Granularity.PER_CHANNEL ? "channel 0 of " : "";
+			return java.util.Optional.of("example (" + plural(role) + "): " + which + t.getTensor() + ", range [" + LogValues.brief(t.getRangeMin().get(0)) + ", "
+					+ LogValues.brief(t.getRangeMax().get(0)) + "] → " + computed + "; the model holds s = " + LogValues.exact(t.getScales().get(0)) + ", z = "
+					+ t.getZeroPoints().get(0));
+		}
+		return java.util.Optional.empty();
+	}
+
+	private static List<String> precision(QuantizationRecord q, ModelArtifact output, boolean dynamic) {
+		List<String> l = new ArrayList<>();
+		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
+			if (c.getKey().equals("inputs") || c.getKey().equals("outputs")) {
+				continue;
+			}
+			l.add(c.getKey() + ": " + distinct(c.getValue(), OptimizationRows::type) + " (" + c.getValue().size() + " tensors)");
+		}
+		if (dynamic) {
+			l.add("biases: float32 (added after the integer product)");
+			l.add("activations: uint8, quantized at run time (DynamicQuantizeLinear, one scale and zero point per tensor and inference)");
+		}
+		l.addAll(io(output));
+		long floats = q.getLayers().stream().filter(x -> !x.isQuantized()).count();
+		if (floats > 0) {
+			l.add("layers left in float32: " + floats + " of " + q.getLayers().size() + " (named in the per-layer appendix)");
+		}
+		return l;
+	}
+
+	/** Each graph input and output as the model file holds it: its element type, and its scale and zero point when integer. */
+	static List<String> io(ModelArtifact output) {
+		List<String> l = new ArrayList<>();
+		if (output == null) {
+			return l;
+		}
+		for (TensorSpec t : output.getInputs()) {
+			l.add("input '" + t.getName() + "': " + ioText(t));
+		}
+		for (TensorSpec t : output.getOutputs()) {
+			l.add("output '" + t.getName() + "': " + ioText(t));
+		}
+		return l;
+	}
+
+	static String ioText(TensorSpec t) {
+		String type = t.getElementType().toLowerCase(Locale.ROOT);
+		type = type.equals("float") ? "float32" : type;
+		return t.isSetScale() ? type + ", s = " + LogValues.exact(t.getScale()) + ", z = " + t.getZeroPoint() : type;
+	}
+
+	private static List<String> scheme(QuantizationRecord q, boolean dynamic) {
+		List<String> l = new ArrayList<>();
+		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
+			l.add(c.getKey() + ": " + distinct(c.getValue(), t -> t.getScheme() == QuantizationScheme.SYMMETRIC
+					? "symmetric (z = " + (type(t).startsWith("u") ? "mid-range" : "0") + ")"
+					: "asymmetric (z from the range)"));
+		}
+		if (dynamic) {
+			l.add("activations: asymmetric (z from each input's range, at run time)");
+		}
+		return l;
+	}
+
+	private static List<String> technique(QuantizationRecord q, ModelArtifact output, boolean dynamic) {
+		List<String> l = new ArrayList<>();
+		l.add(dynamic ? "dynamic-range quantization (DRQ): int8 weights, activations quantized at run time, integer kernels (MatMulInteger, ConvInteger)"
+				: "full-integer quantization (FIQ): weights and activations quantized, QDQ format that ONNX Runtime runs as integer kernels");
+		l.add("model inputs and outputs: " + LogValues.text(q.getIoType()));
+		return l;
+	}
+
+	private static List<String> granularity(QuantizationRecord q, boolean dynamic, String appendix) {
+		List<String> l = new ArrayList<>();
+		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
+			l.add(c.getKey() + ": " + distinct(c.getValue(), t -> t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel (axis " + t.getAxis() + ")"
+					: "per-tensor"));
+		}
+		if (dynamic) {
+			l.add("activations: per-tensor, at run time");
+		}
+		long quantized = q.getLayers().stream().filter(LayerQuantizationRecord::isQuantized).count();
+		l.add(quantized + " of " + q.getLayers().size() + " layers quantized" + (appendix == null ? "" : "; each layer in " + appendix));
+		return l;
+	}
+}

@@ -1,0 +1,197 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.font.PDFont;
+import org.apache.pdfbox.text.PDFTextStripper;
+import org.apache.poi.xwpf.extractor.XWPFWordExtractor;
+import org.apache.poi.xwpf.usermodel.XWPFDocument;
+import org.apache.poi.xwpf.usermodel.XWPFParagraph;
+import org.apache.poi.xwpf.usermodel.XWPFTable;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.quantrace.model.mapping.TemplateTable;
+import org.quantrace.testing.TestData;
+
+/**
+ * Every format of both logs read back as an assessor would (Markdown and HTML as text, DOCX with POI,
+ * PDF with its text extracted by PDFBox): the template's frame in order, every Documentation Information
+ * row, every Table 1 row in the template's order, and none of the template's placeholders or instructions.
+ * The DOCX is A4 with heading styles, a table of contents field, repeated header rows and fixed widths;
+ * the PDF is PDF/A with embedded fonts.
+ */
+class LogFormatsTest {
+
+	/** Template text that must be replaced (blue) or removed (red), and the noise the logs once had. */
+	private static final List<String> PLACEHOLDERS = List.of("<Model_ID>", "<Model_optimization_ID>", "<Model_conversion_ID>", "Model_ID_version",
+			"Date of design", "Format YYYY/MM/DD", "The person who converts the model", "Specify the framework", "Tensorflow (keras", "For instance:",
+			"I.e., $s", "Set the range to a maximum", "Precision level for quantization", "Symmetric/asymmetric", "Weight quantization, integer quantization",
+			"Layerwise quantization, channelwise", "Include here all the information", "Weight magnitude, gradient magnitude", "Element-wise, vector-wise",
+			"Add here the reference", "must be replaced", "must be deleted", "In the case of using tools", "Operation system or any additional",
+			"The deliverable generated from this template", "This template provides the minimum", "Javier Fernández", "101069595", "31.04.2024",
+			"the recovery trials' appendix", "../");
+	private static final Pattern NUMBER_NOISE = Pattern.compile("\\d\\.\\d{12,}|\\d\\.\\d+E-?\\d");
+
+	private static Path logs;
+
+	@BeforeAll
+	static void run() {
+		Path out = TestData.tempDir("log-formats").resolve("out");
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), out).exitCode());
+		logs = out.resolve("logs");
+	}
+
+	@ParameterizedTest(name = "{0} as {1}")
+	@CsvSource({ "PhIMT0002, md", "PhIMT0002, html", "PhIMT0002, docx", "PhIMT0002, pdf", "PhIMT0003, md", "PhIMT0003, html", "PhIMT0003, docx",
+			"PhIMT0003, pdf" })
+	void theWholeDocumentInEveryFormat(String code, String format) throws IOException {
+		Path file = logs.resolve(code + "-cnn." + format);
+		String text = words(switch (format) {
+		case "docx" -> docx(file);
+		case "pdf" -> pdf(file);
+		case "html" -> Files.readString(file).replaceAll("<[^>]+>", " ").replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"");
+		default -> Files.readString(file).replace("<br>", " ").replaceAll("<a id=\"[^\"]*\"></a>", "").replace("**", "").replace("\\|", "|");
+		});
+		boolean conversion = code.equals("PhIMT0002");
+		String section4 = conversion ? "4 Model Conversion" : "4 Model Optimization";
+		int at = inOrder(text, file, 0, code + (conversion ? " Model Conversion Log" : " Model Optimization Log"), "Version 1.1", "Documentation Information");
+		for (String row : List.of("Contract Number", "Project Website", "Contractual Deadline", "Dissemination Level", "Nature", "Author", "Modified by",
+				"Reviewed by", "Approved by", "Keywords")) {
+			at = inOrder(text, file, at, row);
+		}
+		assertTrue(text.contains("QX-2026-001"), file + ": the contract number from project.qr");
+		at = inOrder(text, file, at, "Table of Contents", "1 Review / Modification History", "V1.1", "2026/11/24", "V1.0", "2026/11/02",
+				"2 Objective", conversion ? "The purpose of this document is to delineate" : "The objective of this document is to define", "3 Scope",
+				"This template applies to", section4, "The following table collects");
+		String template = Files.readString(TestData.path("metamodel/org.quantrace.model/templates/" + (conversion ? "PhIMT0002-model-conversion-log.txt"
+				: "PhIMT0003-model-optimization-log.txt")));
+		List<String> labels = TemplateTable.labels(template);
+		for (int table = 0; table < (conversion ? 1 : 4); table++) {
+			at = inOrder(text, file, at, "Table " + (table + 1) + ".");
+			for (String label : labels) {
+				at = inOrder(text, file, at, label);
+			}
+		}
+		at = inOrder(text, file, at, "5 Acronyms and Abbreviations", "AI-FSM – Artificial Intelligence - Functional Safety Management", "DL – Deep Learning",
+				"6 Bibliography", "ONNX operator specification", "Appendix A.");
+		if (!conversion) {
+			inOrder(text, file, at, "Evaluation and verdict", "accuracy drop < 1 pt", "accepted", "Quantization parameters per tensor, fiq_int8",
+					"Quantization per layer", "Reproducibility", "fashion_cnn.qr", "project.qr");
+			assertTrue(text.contains("Verdict: accepted"), file + ": the verdict on the first page");
+			for (String acronym : List.of("DRQ – Dynamic Range Quantization", "FIQ – Full-Integer Quantization", "QDQ – ", "ONNX – ")) {
+				assertTrue(text.contains(acronym), file + ": acronym " + acronym);
+			}
+			assertTrue(text.contains("Krishnamoorthi") && text.contains("Jacob"), file + ": the papers of per-channel and affine quantization");
+			assertTrue(text.contains("FASHION-CNN_1"), file + ": the verified learning model as <Model_ID>_<version>");
+		} else {
+			assertTrue(text.contains("FASHION-CNN_1"), file + ": Verified Learning Model ID as <Model_ID>_<version>");
+		}
+		assertTrue(text.contains("Warning: the recipe declares PyTorch 1.13.1 for model cnn, but the model's producer metadata says pytorch 1.13.0"),
+				file + ": the version conflict is a warning");
+		for (String p : PLACEHOLDERS) {
+			assertFalse(text.contains(p), file + " still holds template text or a path: " + p);
+		}
+		assertFalse(NUMBER_NOISE.matcher(text).find(), file + ": a number at full double precision: " + find(NUMBER_NOISE, text));
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "PhIMT0002", "PhIMT0003" })
+	void theDocxIsWhatWordFilesExpect(String code) throws IOException {
+		try (XWPFDocument doc = new XWPFDocument(Files.newInputStream(logs.resolve(code + "-cnn.docx")))) {
+			var body = doc.getDocument().getBody();
+			assertEquals(11906, ((java.math.BigInteger) body.getSectPr().getPgSz().getW()).intValue(), "A4 width in twips");
+			assertEquals(16838, ((java.math.BigInteger) body.getSectPr().getPgSz().getH()).intValue(), "A4 height in twips");
+			List<String> headings = doc.getParagraphs().stream().filter(p -> "Heading1".equals(p.getStyle())).map(XWPFParagraph::getText).toList();
+			assertEquals(List.of("1 Review / Modification History", "2 Objective", "3 Scope"), headings.subList(0, 3), "Word heading styles");
+			assertTrue(doc.getStyles().getStyle("Heading1") != null && doc.getStyles().getStyle("Heading1").getCTStyle().getPPr().isSetOutlineLvl(),
+					"headings have outline levels (the TOC reads them)");
+			String xml = doc.getDocument().xmlText();
+			assertTrue(xml.contains("TOC \\o \"1-2\""), "a table of contents field");
+			assertTrue(doc.getSettings() != null && doc.isEnforcedUpdateFields(), "Word updates the fields on opening");
+			int grids = 0;
+			for (XWPFTable t : doc.getTables()) {
+				assertEquals("QuantraceTable", t.getStyleID(), "one table style");
+				assertEquals(org.openxmlformats.schemas.wordprocessingml.x2006.main.STTblLayoutType.FIXED, t.getCTTbl().getTblPr().getTblLayout().getType(),
+						"fixed column widths");
+				if (t.getRow(0).isRepeatHeader()) {
+					grids++;
+				}
+			}
+			assertTrue(grids >= 3, "tables with a header row repeated on every page: " + grids);
+			if (code.equals("PhIMT0003")) {
+				assertTrue(xml.contains("w:orient=\"landscape\""), "wide appendices on landscape pages");
+			}
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "PhIMT0002", "PhIMT0003" })
+	void thePdfIsArchival(String code) throws IOException {
+		try (PDDocument pdf = Loader.loadPDF(logs.resolve(code + "-cnn.pdf").toFile())) {
+			String xmp = new String(pdf.getDocumentCatalog().getMetadata().toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+			assertTrue(xmp.contains("pdfaid:part") && xmp.contains(">2<") || xmp.contains("pdfaid:part=\"2\""), "PDF/A-2 identification: " + xmp);
+			for (PDPage page : pdf.getPages()) {
+				for (var name : page.getResources().getFontNames()) {
+					PDFont font = page.getResources().getFont(name);
+					assertTrue(font.isEmbedded(), "font " + font.getName() + " embedded");
+				}
+				float w = page.getMediaBox().getWidth();
+				float h = page.getMediaBox().getHeight();
+				assertTrue(Math.abs(Math.min(w, h) - 595) < 2 && Math.abs(Math.max(w, h) - 842) < 2, "A4 pages: " + w + " x " + h);
+			}
+			if (code.equals("PhIMT0003")) {
+				assertTrue(pdf.getNumberOfPages() <= 17, "the example's optimization log fits in about 15 pages: " + pdf.getNumberOfPages());
+			}
+		}
+	}
+
+	/** Finds each of {@code parts} after the previous one; returns the position after the last. */
+	private static int inOrder(String text, Path file, int from, String... parts) {
+		int at = from;
+		for (String p : parts) {
+			int i = text.indexOf(words(p), at);
+			assertTrue(i >= 0, file.getFileName() + ": '" + p + "' missing after position " + at + ": …"
+					+ text.substring(Math.max(0, at - 80), Math.min(text.length(), at + 300)) + "…");
+			at = i + words(p).length();
+		}
+		return at;
+	}
+
+	private static String words(String text) {
+		return text.replace('\u2011', '-').replace('\u00a0', ' ').replaceAll("\\s+", " ");
+	}
+
+	private static String find(Pattern p, String text) {
+		var m = p.matcher(text);
+		return m.find() ? text.substring(Math.max(0, m.start() - 60), Math.min(text.length(), m.end() + 20)) : "";
+	}
+
+	private static String docx(Path file) throws IOException {
+		try (XWPFDocument doc = new XWPFDocument(Files.newInputStream(file)); XWPFWordExtractor x = new XWPFWordExtractor(doc)) {
+			return x.getText();
+		}
+	}
+
+	private static String pdf(Path file) throws IOException {
+		try (PDDocument pdf = Loader.loadPDF(file.toFile())) {
+			return new PDFTextStripper().getText(pdf);
+		}
+	}
+
+	static List<String> lines(String text) {
+		return new ArrayList<>(text.lines().toList());
+	}
+}
