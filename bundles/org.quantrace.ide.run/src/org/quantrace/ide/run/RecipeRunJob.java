@@ -28,7 +28,9 @@ import org.quantrace.runner.Shard;
  * its steps in the Progress view, cancellable between batches (the previous outputs then stay, as the
  * runner only swaps its output folder in at the end, and the markers of the previous run stay too). The outputs are refreshed into the workspace (and
  * marked derived: they are made, not written), rejected variants and errors become markers on the recipe,
- * and the report is opened.
+ * and the report is opened. The output folder follows the command line's custody rules: a run replaces only
+ * a folder an earlier run wrote (or a new or empty one); any other folder is refused before anything runs,
+ * and the refusal is a marker on the recipe saying what is in the way.
  */
 public final class RecipeRunJob extends Job {
 
@@ -97,17 +99,30 @@ public final class RecipeRunJob extends Job {
 			log.printf("Cancelled: %s is as the previous run left it.%n", out.getFullPath());
 			return Status.CANCEL_STATUS;
 		} catch (QuantraceException e) {
-			String message = e.getMessage() + (e.hint() != null ? ": " + e.hint() : "");
+			// bad input (a refused output folder, a model ONNX Runtime cannot load...) or a step that failed:
+			// the user can act on it, so it is a marker on the recipe, not an error dialog
+			String message = e.getMessage() + (e.hint() != null ? ": " + inIde(e.hint()) : "");
 			log.println(message);
 			marker(message);
 			return Status.warning("The run of " + recipe.getName() + " stopped: " + message);
 		} catch (CoreException e) {
 			return e.getStatus();
+		} catch (RuntimeException e) {
+			// a defect of ours: still a marker the user sees on the recipe, and the stack trace in the error log
+			String message = "internal error: " + e;
+			log.println(message);
+			marker(message + " (details in the Error Log)");
+			return Status.error("The run of " + recipe.getName() + " failed: " + e, e);
 		} finally {
 			lock.release();
 			log.flush();
 			monitor.done();
 		}
+	}
+
+	/** The runner's hints speak of the command line's {@code -o}; here the output folder is the launch configuration's. */
+	static String inIde(String hint) {
+		return hint.replace("for -o", "as the output folder (Run > Run Configurations..., Recipe tab)");
 	}
 
 	private void marker(String message) {

@@ -2,6 +2,8 @@ package org.quantrace.ide.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quantrace.ide.tests.Workbench.RUN;
 import static org.quantrace.ide.tests.Workbench.UI;
@@ -10,6 +12,7 @@ import static org.quantrace.ide.tests.Workbench.waitUntil;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.eclipse.core.resources.IFile;
@@ -27,6 +30,7 @@ import org.quantrace.ide.run.RecipeLaunches;
 import org.quantrace.ide.run.RecipeRunJob;
 import org.quantrace.ide.run.RunMarkers;
 import org.quantrace.ide.workbench.ExampleProject;
+import org.quantrace.runner.OutputOwnership;
 
 /**
  * "Run Quantrace recipe" in the workbench: a launch configuration of the example's recipe with a criterion
@@ -91,6 +95,77 @@ class RunRecipeTest {
 		assertEquals(text.substring(0, accept).chars().filter(c -> c == '\n').count() + 1, rejected.getAttribute(IMarker.LINE_NUMBER, -1));
 
 		cancellingLeavesTheOutputsAsTheyWere(out);
+		aSecondRunReplacesItsOwnOutputs(out);
+	}
+
+	/**
+	 * The folder the first run wrote is the IDE's own output (it carries the runner's marker): a second run
+	 * with fewer schemes replaces it whole, so the scheme it left out is gone, not kept from the first run.
+	 */
+	private void aSecondRunReplacesItsOwnOutputs(IFolder out) throws Exception {
+		Path folder = out.getLocation().toFile().toPath();
+		assertTrue(Files.isRegularFile(folder.resolve(OutputOwnership.MARKER)), "the first run marked its folder as a Quantrace output");
+		ILaunchConfigurationWorkingCopy c = configuration().getWorkingCopy();
+		c.setAttribute(RecipeLaunches.ONLY, "fiq_int8");
+		DebugUITools.launch(c.doSave(), "run");
+		RecipeRunJob job = launched();
+		waitUntil("the second run", () -> job.getResult() != null, RUN);
+		assertEquals(IStatus.OK, job.getResult().getSeverity(), "the IDE may replace what it wrote: " + job.getResult());
+		assertEquals(1, job.outcome().exitCode());
+		assertTrue(OutputOwnership.isOutput(folder), "still an output folder holding only what the run wrote");
+		assertTrue(out.getFile("models/cnn/fiq_int8.onnx").exists());
+		assertFalse(Files.exists(folder.resolve("models/cnn/drq.onnx")), "the first run's drq model went with its folder");
+		assertFalse(out.getFile("models/cnn/drq.onnx").exists(), "and the workspace knows (refreshed)");
+		assertEquals(0, leftovers(folder.getParent()).length, "nothing left beside it: " + Arrays.toString(leftovers(folder.getParent())));
+		IMarker[] markers = Workbench.markers(strict, RunMarkers.MARKER);
+		assertEquals(1, markers.length, "the new run's rejection replaces the old one: " + Arrays.toString(markers));
+		assertEquals(RunMarkers.REJECTED, markers[0].getAttribute(RunMarkers.CODE, ""));
+	}
+
+	/**
+	 * An output folder that holds the user's own files is refused before anything runs (the command line's
+	 * custody rules): the job ends with a marker on the recipe naming the folder and what is in the way, not
+	 * with an exception, and the user's file is untouched.
+	 */
+	@Test
+	void aFolderThatIsNotAQuantraceOutputIsRefusedWithAMarker() throws Exception {
+		IFile recipe = Workbench.write(project, "elsewhere.qr", text);
+		IFolder notes = project.getFolder("notes");
+		if (!notes.exists()) {
+			notes.create(true, true, null);
+		}
+		IFile mine = Workbench.write(project, "notes/mine.txt", "the user's own notes\n");
+		ILaunchConfigurationWorkingCopy c = RecipeLaunches.configuration(recipe).getWorkingCopy();
+		c.setAttribute(RecipeLaunches.OUT, "notes");
+		c.setAttribute(RecipeLaunches.OPEN_REPORT, false);
+		DebugUITools.launch(c.doSave(), "run");
+		RecipeRunJob job = launched();
+		waitUntil("the refused run", () -> job.getResult() != null, Workbench.UI);
+
+		assertEquals(IStatus.WARNING, job.getResult().getSeverity(), "a refusal the user acts on, not an error: " + job.getResult());
+		assertNull(job.getResult().getException(), "no exception: " + job.getResult());
+		assertNull(job.outcome(), "nothing ran");
+		IMarker[] markers = Workbench.markers(recipe, RunMarkers.MARKER);
+		assertEquals(1, markers.length, Arrays.toString(markers));
+		assertEquals(RunMarkers.FAILED, markers[0].getAttribute(RunMarkers.CODE, ""));
+		assertEquals(IMarker.SEVERITY_ERROR, markers[0].getAttribute(IMarker.SEVERITY, -1));
+		String message = markers[0].getAttribute(IMarker.MESSAGE, "");
+		assertTrue(message.contains("notes: is not an output folder of quantrace (it has no " + OutputOwnership.MARKER + ")")
+				&& message.contains("mine.txt") && message.contains("Recipe tab") && !message.contains("-o "), message);
+		assertEquals("the user's own notes\n", Workbench.read(mine), "the user's file is untouched");
+		try (Stream<Path> s = Files.list(notes.getLocation().toFile().toPath())) {
+			assertEquals(List.of("mine.txt"), s.map(p -> p.getFileName().toString()).toList(), "nothing written into the folder");
+		}
+		assertEquals(0, leftovers(notes.getLocation().toFile().toPath().getParent()).length, "nor beside it");
+	}
+
+	/** What a run leaves beside its output folder while it runs (.NAME.partial-PID, .NAME.old-PID, .NAME.lock). */
+	private static Path[] leftovers(Path parent) {
+		try (Stream<Path> s = Files.list(parent)) {
+			return s.filter(p -> p.getFileName().toString().matches("\\..+\\.(partial-\\d+|old-\\d+|lock)")).toArray(Path[]::new);
+		} catch (java.io.IOException e) {
+			return new Path[0];
+		}
 	}
 
 	/** A second run, cancelled while it writes: the first run's outputs stay, nothing half-written is left. */
