@@ -212,9 +212,39 @@ class RecipeEditorTest {
 		Workbench.document(editor).set(text);
 		waitUntil("the error drawn", () -> !visible(editor, RecipeProblems.ERROR).isEmpty(), UI);
 		editor.selectAndReveal(offset, 0);
+		// Ctrl+Space as the editor runs it: the generic editor's content assistant asks the processors it
+		// found for the recipe content type, and its popup lists the methods
 		((ITextOperationTarget) viewer(editor)).doOperation(ISourceViewer.CONTENTASSIST_PROPOSALS);
-		Workbench.settle(2500);
+		List<String> popup = waitFor("the completion popup with the methods", () -> {
+			List<String> items = popupItems(Workbench.shell());
+			return items.containsAll(List.of("minmax", "moving-average", "percentile", "entropy")) ? items : null;
+		}, UI);
+		assertTrue(popup.stream().noneMatch(i -> i.equals("schemes") || i.equals("model")), "methods, not clause keywords: " + popup);
+		Workbench.settle(1000);
 		Workbench.screenshot("editor-error-and-completion");
+	}
+
+	/** The rows of the content-assist popup open over {@code window} (empty when none is open). */
+	private static List<String> popupItems(org.eclipse.swt.widgets.Shell window) {
+		List<String> items = new java.util.ArrayList<>();
+		for (org.eclipse.swt.widgets.Shell shell : window.getShells()) {
+			if (shell.isVisible()) {
+				collectTableItems(shell, items);
+			}
+		}
+		return items;
+	}
+
+	private static void collectTableItems(org.eclipse.swt.widgets.Control control, List<String> items) {
+		if (control instanceof org.eclipse.swt.widgets.Table table) {
+			for (org.eclipse.swt.widgets.TableItem item : table.getItems()) {
+				items.add(item.getText());
+			}
+		} else if (control instanceof org.eclipse.swt.widgets.Composite composite) {
+			for (org.eclipse.swt.widgets.Control child : composite.getChildren()) {
+				collectTableItems(child, items);
+			}
+		}
 	}
 
 	@Test
@@ -255,6 +285,18 @@ class RecipeEditorTest {
 		assertEquals("shared.qr", opened.getEditorInput().getName());
 		ITextSelection selection = (ITextSelection) opened.getSelectionProvider().getSelection();
 		assertEquals("careful", selection.getText(), "the declaration's name is selected");
+
+		// the example itself: its document block extends the one project.qr (imported) declares
+		ITextEditor recipe = open(project.getFile(ExampleProject.RECIPE));
+		int base = example.indexOf("document extends example_project") + "document extends ".length();
+		IHyperlinkDetector inRecipe = descriptor.createHyperlinkDetectorImplementation();
+		((org.eclipse.jface.text.hyperlink.AbstractHyperlinkDetector) inRecipe).setContext(recipe);
+		IHyperlink[] toProject = inRecipe.detectHyperlinks(viewer(recipe), new Region(base + 4, 0), false);
+		assertNotNull(toProject, "a link on example_project");
+		toProject[0].open();
+		ITextEditor project = (ITextEditor) page().getActiveEditor();
+		assertEquals("project.qr", project.getEditorInput().getName());
+		assertEquals("example_project", ((ITextSelection) project.getSelectionProvider().getSelection()).getText());
 	}
 
 	@Test
