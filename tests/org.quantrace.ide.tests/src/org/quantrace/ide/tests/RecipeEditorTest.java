@@ -327,7 +327,8 @@ class RecipeEditorTest {
 		List<DocumentSymbol> roots = RecipeOutlinePage.symbols(Workbench.document(editor));
 		assertEquals(List.of("recipe fashion_cnn"), roots.stream().map(DocumentSymbol::getName).toList(), "the recipe is the one root");
 		List<String> names = roots.get(0).getChildren().stream().map(DocumentSymbol::getName).toList();
-		assertTrue(names.containsAll(List.of("model cnn", "dataset calib", "dataset eval", "convert", "evaluate on eval", "debug")), names.toString());
+		assertTrue(names.containsAll(List.of("model cnn", "dataset calib", "dataset eval", "convert", "evaluate on eval", "debug", "document extends example_project")),
+				names.toString());
 
 		ProjectionViewer viewer = (ProjectionViewer) viewer(editor);
 		waitUntil("folding regions", () -> viewer.getProjectionAnnotationModel() != null
