@@ -60,8 +60,11 @@ class LineageTest {
 		Path recipe = project.getFile(ExampleProject.RECIPE).getLocation().toPath();
 		Path out = project.getLocation().toPath().resolve("quantrace-out/fashion_cnn");
 		StringWriter log = new StringWriter();
+		// on a thread of its own, which inherits the workbench's context class loader as a Job's worker does (the
+		// common pool's threads have the system class loader, where Log4j's simple logger, chosen by the report
+		// for POI, is not found)
 		CompletableFuture<RecipeRunner.Outcome> run = CompletableFuture.supplyAsync(() -> RecipeRunner.run(recipe,
-				RunOptions.of(out, Set.of(), Shard.ALL, Progress.NONE, new PrintWriter(log))));
+				RunOptions.of(out, Set.of(), Shard.ALL, Progress.NONE, new PrintWriter(log))), r -> new Thread(r, "the example's run").start());
 		waitUntil("the example's run", run::isDone, RUN);
 		assertEquals(0, run.get().exitCode(), log.toString());
 		project.refreshLocal(IResource.DEPTH_INFINITE, null);

@@ -24,6 +24,9 @@ import org.eclipse.core.runtime.jobs.Job;
 import org.eclipse.debug.core.ILaunchConfiguration;
 import org.eclipse.debug.core.ILaunchConfigurationWorkingCopy;
 import org.eclipse.debug.ui.DebugUITools;
+import org.eclipse.ui.PlatformUI;
+import org.eclipse.ui.handlers.IHandlerService;
+import org.eclipse.ui.ide.IDE;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.ide.run.RecipeLaunches;
@@ -37,6 +40,9 @@ import org.quantrace.runner.OutputOwnership;
  * the int8 model cannot meet runs as a job, writes its outputs into the workspace and marks the rejection.
  */
 class RunRecipeTest {
+
+	/** The "Run Quantrace Recipe" command of the context menus and the Quantrace menu. */
+	private static final String RUN_COMMAND = "org.quantrace.ide.run.recipe";
 
 	private static IProject project;
 	private static IFile strict;
@@ -138,9 +144,15 @@ class RunRecipeTest {
 		ILaunchConfigurationWorkingCopy c = RecipeLaunches.configuration(recipe).getWorkingCopy();
 		c.setAttribute(RecipeLaunches.OUT, "notes");
 		c.setAttribute(RecipeLaunches.OPEN_REPORT, false);
-		DebugUITools.launch(c.doSave(), "run");
+		c.doSave();
+		// as the user starts it: "Run Quantrace Recipe" (the editor's context menu, the Quantrace menu) on the open
+		// recipe, which runs the recipe's launch configuration
+		IDE.openEditor(Workbench.page(), recipe, true);
+		PlatformUI.getWorkbench().getService(IHandlerService.class).executeCommand(RUN_COMMAND, null);
 		RecipeRunJob job = launched();
 		waitUntil("the refused run", () -> job.getResult() != null, Workbench.UI);
+		assertEquals("Running recipe elsewhere.qr", job.getName(), "the open recipe's run");
+		Workbench.page().closeAllEditors(false);
 
 		assertEquals(IStatus.WARNING, job.getResult().getSeverity(), "a refusal the user acts on, not an error: " + job.getResult());
 		assertNull(job.getResult().getException(), "no exception: " + job.getResult());

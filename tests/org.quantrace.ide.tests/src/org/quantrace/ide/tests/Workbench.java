@@ -173,7 +173,11 @@ final class Workbench {
 	static Path screenshot(String name) {
 		settle(400);
 		Display display = Display.getCurrent();
-		Rectangle b = shell().getBounds();
+		// from the window's top (its menu bar, which SWT counts as trim) to the bottom of its client area: the
+		// shell's bounds also include a frame that no window manager draws under Xvfb (a black strip below)
+		Rectangle client = display.map(shell(), null, shell().getClientArea());
+		int top = Math.max(0, Math.min(shell().getBounds().y, client.y));
+		Rectangle b = new Rectangle(client.x, top, client.width, client.y + client.height - top);
 		Image image = new Image(display, b.width, b.height);
 		GC gc = new GC(display);
 		try {
