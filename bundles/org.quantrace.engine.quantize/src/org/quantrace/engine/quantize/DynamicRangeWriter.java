@@ -257,7 +257,7 @@ final class DynamicRangeWriter {
 	 * LSTM → com.microsoft DynamicQuantizeLSTM: W [dirs, 4H, I] and R [dirs, 4H, H] quantized per row (or
 	 * per direction), stored transposed as [dirs, I, 4H] and [dirs, H, 4H] as the kernel reads them.
 	 */
-	private void lstm(Node n, TensorSpec w) {
+	void lstm(Node n, TensorSpec w) {
 		Graph g = n.graph();
 		GraphEditor ed = new GraphEditor(g);
 		List<String> inputs = new ArrayList<>(List.of(n.input(0)));

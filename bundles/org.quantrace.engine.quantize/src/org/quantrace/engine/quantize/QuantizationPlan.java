@@ -90,6 +90,8 @@ public final class QuantizationPlan {
 	private final List<Rescale> rescales = new ArrayList<>();
 	private final List<Lowering> lowerings = new ArrayList<>();
 	private final List<StoredWeight> storedWeights = new ArrayList<>();
+	/** Recurrent layers ONNX Runtime has a dynamic integer kernel for (LSTM: DynamicQuantizeLSTM), written as in dynamic-range quantization. */
+	private final List<Node> dynamicRecurrent = new ArrayList<>();
 	/** Tensors the plan adds (the clamped value of a lowered HardSwish): not in the model calibration runs. */
 	private final Set<String> added = new HashSet<>();
 
@@ -123,6 +125,10 @@ public final class QuantizationPlan {
 
 	public List<StoredWeight> storedWeights() {
 		return storedWeights;
+	}
+
+	public List<Node> dynamicRecurrent() {
+		return dynamicRecurrent;
 	}
 
 	/** The tensor whose parameters {@code tensor} reuses (itself when it has its own). */
@@ -390,6 +396,12 @@ public final class QuantizationPlan {
 			if (w.precision() != QuantType.INT8) {
 				floatNode(n, index, rule.kernel().note().replace("int8", w.precision().literal()) + "; only int8 weights are stored for it, asked: "
 						+ w.precision().literal());
+				return;
+			}
+			if (rule.drq().form() == OpRule.DrqForm.DYNAMIC && rule.drq().dynamicFaster(n)) {
+				plan.dynamicRecurrent.add(n);
+				record(new Decision(index, n, true, "ONNX Runtime has no QDQ form of " + n.opType() + ": " + rule.drq().kernel()
+						+ ", int8 weights and its input quantized at run time (" + rule.drq().measured() + ")", w, null));
 				return;
 			}
 			for (OpRule.WeightInput wi : rule.weights()) {

@@ -103,7 +103,13 @@ public final class Quantizer {
 			QdqWriter writer = new QdqWriter(model.graph(), plan, params, spec.io(), spec.reduceRange());
 			writer.write(ranges, calibrated.observed());
 			decisions = plan.decisions();
-			tensors = writer.written;
+			tensors = new ArrayList<>(writer.written);
+			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
+			plan.dynamicRecurrent().forEach(n -> recurrent.lstm(n, spec.weightsFor(n)));
+			tensors.addAll(recurrent.written);
+			if (!plan.dynamicRecurrent().isEmpty()) {
+				new GraphEditor(model.graph()).sort();
+			}
 		}
 		checkLoads(model, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
