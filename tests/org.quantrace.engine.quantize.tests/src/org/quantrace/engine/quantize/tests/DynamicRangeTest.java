@@ -70,6 +70,25 @@ class DynamicRangeTest {
 		assertEquals(1, dynamic.warnings().size());
 	}
 
+	/**
+	 * A convolution: ConvInteger ran at 0.07-0.24x the float Conv on the zoo's CNNs, so DRQ stores its weights
+	 * as int8 and ONNX Runtime folds them back at load (the float model's kernels); ConvInteger only when asked.
+	 */
+	@Test
+	void convWeightsAreStoredAsInt8UnlessDynamicKernelsAreAskedFor() {
+		TinyGraph t = new TinyGraph(3, 8, 8);
+		OnnxModel model = t.model(OpRulesTest.conv(t, "x", 3, 8));
+		QuantizationResult r = TinyGraph.quantize(model, DRQ, null);
+		assertTrue(r.model().graph().initializers().stream().anyMatch(i -> i.dataType() == DataType.INT8 && i.elementCount() == 8 * 3 * 9), "int8 codes stored");
+		assertEquals(TinyGraph.optimizedOps(model), TinyGraph.optimizedOps(r.model()), "folded at load: the float model's kernels");
+		assertEquals(1, r.weightOnlyLayers().size(), r.layers().toString());
+		assertTrue(worst(t, model, r.model()) < 0.01, "int8 weights only: " + worst(t, model, r.model()));
+		QuantizationResult dynamic = TinyGraph.quantize(model, DRQ.toBuilder().kernels(Kernels.DYNAMIC).build(), null);
+		assertTrue(TinyGraph.optimizedOps(dynamic.model()).contains("ConvInteger"), TinyGraph.optimizedOps(dynamic.model()).toString());
+		assertEquals(1, dynamic.warnings().size(), "the user is told that ConvInteger is slower: " + dynamic.warnings());
+		assertTrue(worst(t, model, dynamic.model()) < 0.03, "int8 weights and activations: " + worst(t, model, dynamic.model()));
+	}
+
 	/** An LSTM [N, 5, 4] → hidden 8, as a model with its time axis first. */
 	static OnnxModel lstm(TinyGraph t, String op) {
 		String seq = t.node("Transpose", List.of("x"), TinyGraph.ints("perm", 1, 0, 2));

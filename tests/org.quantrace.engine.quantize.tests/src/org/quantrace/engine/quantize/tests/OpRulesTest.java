@@ -290,6 +290,50 @@ class OpRulesTest {
 		assertTrue(c.ops().contains("com.microsoft.MatMulIntegerToFloat"), "the first MatMul ends in float for the island: " + c.ops());
 	}
 
+	/**
+	 * A U-Net decoder step: an upsampling ConvTranspose (no integer kernel in ONNX Runtime: float between one
+	 * DequantizeLinear and one QuantizeLinear, its weights kept as int8), a nearest Resize of the encoder's
+	 * codes, and a Concat of both with the skip connection on integers.
+	 */
+	@Test
+	void aUNetDecoderJoinsConvTransposeResizeAndSkipOnIntegers() {
+		TinyGraph t = new TinyGraph(3, 8, 8);
+		String skip = t.node("Relu", List.of(conv(t, "x", 3, 4)));
+		String down = t.node("MaxPool", List.of(skip), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+		String deep = t.node("Relu", List.of(conv(t, down, 4, 4)));
+		String up = t.node("ConvTranspose", List.of(deep, t.weight(1.0 / 4, 4, 4, 2, 2), t.weight(0.05, 4)), TinyGraph.ints("strides", 2, 2));
+		String resized = t.node("Resize", List.of(down, "", t.floats(new float[] { 1, 1, 2, 2 }, 4)), TinyGraph.attr("mode", "nearest"));
+		String joined = t.node("Concat", List.of(skip, up, resized), TinyGraph.attr("axis", 1L));
+		String y = pointwise(t, joined, 12, 4);
+		Checked c = check(t, y, -1, 1);
+		List<String> ops = c.ops();
+		assertEquals(3, c.count("QLinearConv"), ops.toString());
+		assertTrue(ops.contains("com.microsoft.QLinearConcat"), ops.toString());
+		assertTrue(ops.contains("Resize") && ops.contains("MaxPool"), "both move codes: " + ops);
+		assertTrue(ops.contains("ConvTranspose"), "no integer ConvTranspose in ONNX Runtime: " + ops);
+		assertEquals(2, c.count("QuantizeLinear"), "x and the ConvTranspose's output, nothing else: " + ops);
+		assertTrue(c.result().model().graph().initializers().stream().anyMatch(i -> i.dataType() == DataType.INT8 && i.dims().length == 4 && i.dims()[2] == 2),
+				"the ConvTranspose's weights are stored as int8");
+		assertTrue(c.layer("ConvTranspose").reason().contains("no integer ConvTranspose kernel"), c.layer("ConvTranspose").reason());
+		assertTrue(c.layer("Resize").quantized() && c.layer("Concat").quantized(), c.result().layers().toString());
+	}
+
+	/** ReduceMean (a transformer's or a pooling head's) has no integer kernel: float between one hop in and one out. */
+	@Test
+	void aReduceMeanHeadComputesInFloatWithOneHop() {
+		TinyGraph t = new TinyGraph(4, 6, 6);
+		String a = t.node("Relu", List.of(conv(t, "x", 4, 8)));
+		String mean = t.node("ReduceMean", List.of(a), TinyGraph.ints("axes", 2, 3), TinyGraph.attr("keepdims", 0L));
+		String y = t.node("Gemm", List.of(mean, t.weight(1.0 / 8, 4, 8), t.weight(0.1, 4)), TinyGraph.attr("transB", 1L));
+		Checked c = check(t, y, -1, 1);
+		List<String> ops = c.ops();
+		assertTrue(ops.contains("ReduceMean"), ops.toString());
+		assertEquals(1, c.count("QLinearConv"), ops.toString());
+		assertEquals(1, c.count("com.microsoft.QGemm"), "the Gemm after the float island reads codes again: " + ops);
+		assertFalse(c.layer("ReduceMean").quantized(), c.layer("ReduceMean").reason());
+		assertTrue(c.layer("ReduceMean").reason().contains("no integer kernel"), c.layer("ReduceMean").reason());
+	}
+
 	@Test
 	void everyLayerSaysWhatOnnxRuntimeRuns() {
 		TinyGraph t = new TinyGraph(3, 6, 6);
