@@ -141,6 +141,27 @@ class DynamicRangeTest {
 		assertTrue(r.model().toBytes().length < 0.5 * model.toBytes().length, "int8 weights: " + r.model().toBytes().length + " of " + model.toBytes().length);
 	}
 
+	/**
+	 * fiq_int8 makes the model input int8 codes; branches that read it from the outer scope (as torch.jit.script
+	 * exports them) must read its dequantized values: ONNX Runtime refused the zoo's If model when a branch's
+	 * float op was handed the int8 input.
+	 */
+	@Test
+	void anInt8InputReadInsideIfBranchesReachesThemDequantized() {
+		TinyGraph t = new TinyGraph(64);
+		String cond = t.node("Greater", List.of(t.node("ReduceMax", List.of("x"), TinyGraph.attr("keepdims", 0L)), t.scalar(10f)));
+		String y = t.node("If", List.of(cond), TinyGraph.graph("then_branch", branch("then", t.weight(1.0 / 64, 64, 32))),
+				TinyGraph.graph("else_branch", branch("else", t.weight(1.0 / 64, 64, 32))));
+		QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8"), t.calibration(-1, 1));
+		assertEquals(DataType.INT8.code(), r.model().toProto().getGraph().getInput(0).getType().getTensorType().getElemType(), "int8 input");
+		GraphProto main = TinyGraph.optimized(r.model()).getGraph(); // ONNX Runtime loads it
+		assertFalse(main.getNodeList().isEmpty());
+		for (GraphProto body : r.model().toProto().getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("If"))
+				.flatMap(n -> n.getAttributeList().stream().map(a -> a.getG())).toList()) {
+			assertTrue(body.getNodeList().stream().noneMatch(n -> n.getInputList().contains("x")), "no branch node reads the int8 input: " + body);
+		}
+	}
+
 	private static GraphProto branch(String name, String weight) {
 		return GraphProto.newBuilder().setName(name)
 				.addNode(NodeProto.newBuilder().setOpType("MatMul").setName(name + "_matmul").addInput("x").addInput(weight).addOutput(name + "_y"))
