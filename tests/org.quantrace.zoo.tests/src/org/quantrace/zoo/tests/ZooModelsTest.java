@@ -65,7 +65,7 @@ class ZooModelsTest {
 	 */
 	static final Map<String, Today> TODAY = Map.of(
 			"mobilenetv2", new Today(0, 0.3, 0.4, 0.999, Set.of()),
-			"mobilenetv3", new Today(0, 0.3, 0.4, 0.999, Set.of()),
+			"mobilenetv3", new Today(0, 0.4, 0.6, 0.999, Set.of()), // 0.30 / 0.50 pt on these 1,000 images, 0.04 / 0.09 pt on all 10,000
 			"resnet", new Today(0, 0.3, 0.4, 0.999, Set.of()),
 			"vit", new Today(0, 0.3, 0.4, 0.999, Set.of()),
 			"lstm", new Today(0, 0.3, 0.4, 0.99, Set.of("com.microsoft.DynamicQuantizeLSTM")),
