@@ -77,6 +77,11 @@ final class QuantizeCommand implements Callable<Integer> {
 	@Option(names = "--reduce-range", description = "Quantize weights to 7 bits, for targets that need it.")
 	boolean reduceRange;
 
+	@Option(names = "--kernels", paramLabel = "KERNELS",
+			description = "Dynamic-range kernels: auto (ONNX Runtime's dynamic integer kernels only where they beat float; int8 weights with float compute "
+					+ "elsewhere; the default), dynamic (wherever one exists, with a warning where slower) or weight-only.")
+	String kernels;
+
 	@Option(names = "--exclude", paramLabel = "NODE|op:TYPE", split = ",",
 			description = "Leave nodes float: by name (wildcards * and ?) or by op type (op:Softmax). Repeatable.")
 	List<String> exclude = new ArrayList<>();
@@ -105,6 +110,15 @@ final class QuantizeCommand implements Callable<Integer> {
 				null));
 		if (reduceRange) {
 			b.reduceRange(true);
+		}
+		if (kernels != null) {
+			QuantizationSpec.Kernels k = java.util.Arrays.stream(QuantizationSpec.Kernels.values()).filter(x -> x.literal().equals(kernels.toLowerCase(Locale.ROOT)))
+					.findFirst().orElseThrow(() -> new InvalidInputException("--kernels " + kernels + ": unknown kernels", "use auto, dynamic or weight-only"));
+			if (b.build().technique() != QuantizationSpec.Technique.DYNAMIC_RANGE) {
+				throw new InvalidInputException("--kernels chooses dynamic-range quantization's kernels; scheme " + scheme + " is not dynamic-range",
+						"drop --kernels, or use --scheme drq");
+			}
+			b.kernels(k);
 		}
 		CalibrationSettings cal = CalibrationSettings.minMax();
 		String m = method.toLowerCase(Locale.ROOT);
@@ -170,6 +184,11 @@ final class QuantizeCommand implements Callable<Integer> {
 		} else {
 			out.println();
 		}
+		List<QuantizationResult.Layer> weightOnly = r.weightOnlyLayers();
+		if (!weightOnly.isEmpty()) {
+			out.printf(Locale.ROOT, "Int8 weights computed in float (dequantized once, when the model is loaded): %d layer(s).%n", weightOnly.size());
+		}
+		r.warnings().forEach(w -> out.println("Warning: " + w));
 		for (IoQuantization.Io io : r.integerInputs().values()) {
 			out.printf(Locale.ROOT, "Input  %s %s: scale %s, zero point %d (feed q = round(x / scale) + zero point)%n", io.name(), io.type(),
 					io.scale(), io.zeroPoint());

@@ -6,6 +6,7 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 import org.quantrace.model.recipe.Calibration;
+import org.quantrace.model.recipe.DynamicKernels;
 import org.quantrace.model.recipe.Granularity;
 import org.quantrace.model.recipe.IOType;
 import org.quantrace.model.recipe.Precision;
@@ -44,6 +45,11 @@ public final class SchemeChain {
 
 	public static boolean reduceRange(QuantizationConfig c) {
 		return first(c, QuantizationConfig::isSetReduceRange, QuantizationConfig::isReduceRange, false);
+	}
+
+	/** Which kernels dynamic-range quantization writes; auto by default. */
+	public static DynamicKernels kernels(QuantizationConfig c) {
+		return first(c, QuantizationConfig::isSetKernels, QuantizationConfig::getKernels, DynamicKernels.AUTO);
 	}
 
 	/** The opset to write; 0: the lowest the quantization needs. */

@@ -50,23 +50,28 @@ final class OptimizationRows {
 		if (q == null || !ROWS.contains(label)) {
 			return null;
 		}
-		boolean dynamic = q.getTechnique() == QuantizationTechnique.DYNAMIC_RANGE;
+		boolean drq = q.getTechnique() == QuantizationTechnique.DYNAMIC_RANGE;
+		DynamicRangeForm form = DynamicRangeForm.of(q);
+		// activations quantized at run time: only in the layers a dynamic-range scheme gave dynamic kernels
+		boolean dynamic = drq && form.anyDynamic();
 		return switch (label) {
-		case "Calibration" -> calibration(q, dynamic);
-		case "Transformation function" -> transformation(q, dynamic);
+		case "Calibration" -> calibration(q, drq, form);
+		case "Transformation function" -> transformation(q, dynamic, form);
 		case "Scale factor" -> scaleFactor(q, dynamic, tensorsAppendix);
-		case "Quantization precision" -> precision(q, o.getOutput(), dynamic);
+		case "Quantization precision" -> precision(q, o.getOutput(), dynamic, form);
 		case "Quantization scheme" -> scheme(q, dynamic);
-		case "Quantization technique" -> technique(q, o.getOutput(), dynamic);
+		case "Quantization technique" -> technique(q, drq, form);
 		case "Quantization granularity" -> granularity(q, dynamic, layersAppendix);
 		default -> null;
 		};
 	}
 
-	private static List<String> calibration(QuantizationRecord q, boolean dynamic) {
+	private static List<String> calibration(QuantizationRecord q, boolean drq, DynamicRangeForm form) {
 		CalibrationRecord c = q.getCalibration();
-		if (dynamic || c == null) {
-			return List.of("none offline: dynamic-range quantization measures each activation's range at run time, from each input (DynamicQuantizeLinear)");
+		if (drq || c == null) {
+			return List.of(form.anyDynamic()
+					? "none offline: the " + form.dynamic().size() + " layer(s) with dynamic kernels quantize their input at run time, from its own range (DynamicQuantizeLinear)"
+					: "none: no activation is quantized (every layer computes in float32 from int8 weights dequantized when the model is loaded)");
 		}
 		List<String> l = new ArrayList<>();
 		String method = switch (c.getMethod()) {
@@ -135,7 +140,7 @@ final class OptimizationRows {
 		return String.join(" / ", s);
 	}
 
-	private static List<String> transformation(QuantizationRecord q, boolean dynamic) {
+	private static List<String> transformation(QuantizationRecord q, boolean dynamic, DynamicRangeForm form) {
 		List<String> l = new ArrayList<>();
 		l.add("q = f(x) = clamp(round_half_even(x / s) + z, qmin, qmax) (QuantizeLinear); back to real values x' = s · (q − z) (DequantizeLinear)");
 		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
@@ -147,8 +152,12 @@ final class OptimizationRows {
 			}
 		}
 		if (dynamic) {
-			l.add("activations: uint8, 8 bits, q in [0, 255], quantized at run time by DynamicQuantizeLinear; the integer products are "
-					+ "rescaled to float32 (y = s_x · s_w · Σ (q_x − z_x) · q_w) and biases are added in float32");
+			l.add("activations of the layers with dynamic kernels: uint8, 8 bits, q in [0, 255], quantized at run time by DynamicQuantizeLinear; the integer "
+					+ "products are rescaled to float32 (y = s_x · s_w · Σ (q_x − z_x) · q_w) and biases are added in float32");
+		}
+		if (!form.weightOnly().isEmpty()) {
+			l.add("weights of the " + form.weightOnly().size() + " layer(s) that compute in float32: x' = s · (q − z) once, when the model is loaded "
+					+ "(Cast and Mul of constants, which ONNX Runtime constant-folds)");
 		}
 		return l;
 	}
@@ -246,7 +255,7 @@ final class OptimizationRows {
 		return java.util.Optional.empty();
 	}
 
-	private static List<String> precision(QuantizationRecord q, ModelArtifact output, boolean dynamic) {
+	private static List<String> precision(QuantizationRecord q, ModelArtifact output, boolean dynamic, DynamicRangeForm form) {
 		List<String> l = new ArrayList<>();
 		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
 			if (c.getKey().equals("inputs") || c.getKey().equals("outputs")) {
@@ -257,6 +266,9 @@ final class OptimizationRows {
 		if (dynamic) {
 			l.add("biases: float32 (added after the integer product)");
 			l.add("activations: uint8, quantized at run time (DynamicQuantizeLinear, one scale and zero point per tensor and inference)");
+		}
+		if (!form.weightOnly().isEmpty()) {
+			l.add("int8 weights computed in float32 (stored int8, float32 in memory once loaded): " + form.weightOnly().size() + " layer(s)");
 		}
 		l.addAll(io(output));
 		long floats = q.getLayers().stream().filter(x -> !x.isQuantized()).count();
@@ -300,10 +312,16 @@ final class OptimizationRows {
 		return l;
 	}
 
-	private static List<String> technique(QuantizationRecord q, ModelArtifact output, boolean dynamic) {
+	private static List<String> technique(QuantizationRecord q, boolean drq, DynamicRangeForm form) {
 		List<String> l = new ArrayList<>();
-		l.add(dynamic ? "dynamic-range quantization (DRQ): int8 weights, activations quantized at run time, integer kernels (MatMulInteger, ConvInteger)"
-				: "full-integer quantization (FIQ): weights and activations quantized, QDQ format that ONNX Runtime runs as integer kernels");
+		if (drq) {
+			l.add("dynamic-range quantization (DRQ), kernels " + form.kernels() + ": int8 weights; " + (form.anyDynamic()
+					? "dynamic integer kernels (activations quantized at run time) for " + String.join(", ", form.dynamic()) : "no dynamic integer kernel")
+					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights dequantized at load and float32 compute for " + String.join(", ", form.weightOnly())));
+		} else {
+			l.add("full-integer quantization (FIQ): weights and activations quantized, QDQ format that ONNX Runtime runs as integer kernels"
+					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights with float32 compute (no integer kernel) for " + String.join(", ", form.weightOnly())));
+		}
 		l.add("model inputs and outputs: " + LogValues.text(q.getIoType()));
 		return l;
 	}

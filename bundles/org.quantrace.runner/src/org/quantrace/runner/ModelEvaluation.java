@@ -19,7 +19,8 @@ import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
-import org.quantrace.engine.quantize.OpRegistry;
+import org.quantrace.engine.quantize.OpRule;
+import org.quantrace.engine.quantize.OpRules;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
@@ -168,12 +169,11 @@ final class ModelEvaluation {
 	private List<String> layer(String node) {
 		Graph g = run.floatModel().model().graph();
 		Node n = g.nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElse(null);
-		if (n == null || OpRegistry.role(n).filter(r -> r == OpRegistry.Role.ACTIVATION).isEmpty()) {
+		if (n == null || !OpRules.is(n, OpRule.Form.CLAMP)) {
 			return List.of(node);
 		}
 		Node producer = g.producer(n.input(0)).orElse(null);
-		boolean fusable = producer != null && OpRegistry.role(producer)
-				.filter(r -> r == OpRegistry.Role.WEIGHTED || r == OpRegistry.Role.ELEMENTWISE).isPresent();
+		boolean fusable = producer != null && (OpRules.is(producer, OpRule.Form.WEIGHTED) || OpRules.is(producer, OpRule.Form.COMPUTE));
 		return fusable ? List.of(producer.name(), node) : List.of(node);
 	}
 

@@ -2,6 +2,7 @@ package org.quantrace.runner;
 
 import static org.quantrace.model.TraceValues.parameter;
 
+import java.util.List;
 import java.util.Map;
 
 import org.quantrace.engine.calibrate.CalibrationResult;
@@ -24,6 +25,7 @@ import org.quantrace.model.trace.QuantizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceFactory;
+import org.quantrace.report.DynamicRangeForm;
 
 /** Turns a {@link QuantizationResult} into the trace records behind the PhIMT0003 log. */
 public final class QuantizationRecords {
@@ -48,7 +50,7 @@ public final class QuantizationRecords {
 		}
 		r.setReduceRange(spec.reduceRange());
 		r.setOpset(result.model().opset());
-		r.setTransformationFunction(transformationFunction(spec));
+		r.setTransformationFunction(transformationFunction(result));
 		r.setScaleFactorFormula(scaleFactorFormula(spec));
 		if (result.calibration() != null) {
 			r.setCalibration(calibration(result.calibration()));
@@ -103,7 +105,22 @@ public final class QuantizationRecords {
 		for (QuantizationSpec.Override o : spec.overrides()) {
 			r.getAdditionalConfiguration().add(parameter("override " + o.layer(), o.toString()));
 		}
+		if (spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE) {
+			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.KERNELS, spec.kernels().literal()));
+			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.DYNAMIC_LAYERS, names(dynamicLayers(result))));
+		}
+		if (!result.weightOnlyLayers().isEmpty() || spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE) {
+			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.WEIGHT_ONLY_LAYERS, names(result.weightOnlyLayers())));
+		}
 		return r;
+	}
+
+	private static List<QuantizationResult.Layer> dynamicLayers(QuantizationResult result) {
+		return result.layers().stream().filter(l -> l.quantized() && l.weights() != null).toList();
+	}
+
+	private static String names(List<QuantizationResult.Layer> layers) {
+		return String.join(", ", layers.stream().map(QuantizationResult.Layer::node).toList());
 	}
 
 	// the engine's terms as the trace's: the metamodel's enums have the same constants (SchemeResolver maps the other way)
@@ -155,11 +172,23 @@ public final class QuantizationRecords {
 		return r;
 	}
 
-	/** The affine mapping in the template's terms. */
-	static String transformationFunction(QuantizationSpec spec) {
-		return spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE
-				? "weights: q = clamp(round(x / s) + z, qmin, qmax) offline; activations: DynamicQuantizeLinear at run time (uint8, s and z from each batch's range); dequantization x' = s (q - z)"
-				: "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)";
+	/** The affine mapping in the template's terms, as the model applies it (for DRQ: in the form each layer took). */
+	static String transformationFunction(QuantizationResult result) {
+		if (result.spec().technique() != QuantizationSpec.Technique.DYNAMIC_RANGE) {
+			return "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)";
+		}
+		List<String> parts = new java.util.ArrayList<>(List.of("weights: q = clamp(round(x / s) + z, qmin, qmax) offline"));
+		int dynamic = dynamicLayers(result).size();
+		int weightOnly = result.weightOnlyLayers().size();
+		if (dynamic > 0) {
+			parts.add("activations of the " + dynamic + " layer(s) with dynamic kernels: DynamicQuantizeLinear at run time (uint8, s and z from each "
+					+ "batch's range), integer products rescaled x' = s_x s_w (q - z)");
+		}
+		if (weightOnly > 0) {
+			parts.add("weights of the " + weightOnly + " layer(s) that compute in float32: x' = s (q - z) once, when ONNX Runtime loads the model "
+					+ "(Cast and Mul of constants, constant-folded)");
+		}
+		return String.join("; ", parts);
 	}
 
 	static String scaleFactorFormula(QuantizationSpec spec) {

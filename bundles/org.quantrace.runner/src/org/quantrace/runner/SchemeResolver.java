@@ -35,6 +35,7 @@ public final class SchemeResolver {
 				.weights(tensor(config, true))
 				.activations(tensor(config, false))
 				.reduceRange(SchemeChain.reduceRange(config))
+				.kernels(QuantizationSpec.Kernels.valueOf(SchemeChain.kernels(config).name()))
 				.opset(SchemeChain.opset(config));
 		Calibration c = SchemeChain.calibration(config);
 		if (c != null) {

@@ -46,7 +46,7 @@ public class RecipeFormatter extends AbstractJavaFormatter {
 			// convert, prune, factorize
 			"eliminate", "fold-constants", "opset", "criterion", "scope", "pattern", "sparsity", "exclude",
 			// quantize and layer overrides
-			"technique", "io", "weights", "activations", "reduce-range", "range",
+			"technique", "io", "weights", "activations", "reduce-range", "kernels", "range",
 			// document
 			"project", "contract", "website", "deadline", "dissemination", "nature", "author", "modified-by", "reviewed-by", "approved-by",
 			"keywords", "version", "funding", "approval");

@@ -334,10 +334,13 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 		if (technique == QuantizationTechnique.NONE) {
 			unused(c, "technique none quantizes nothing", Literals.QUANTIZATION_CONFIG__WEIGHTS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
-					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO);
+					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO, Literals.QUANTIZATION_CONFIG__KERNELS);
 		} else if (technique == QuantizationTechnique.DYNAMIC_RANGE) {
 			unused(c, "dynamic-range quantization computes activation ranges at run time", Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
 					Literals.QUANTIZATION_CONFIG__CALIBRATION);
+		} else {
+			unused(c, "kernels chooses dynamic-range quantization's kernels; full-integer quantization runs what its QDQ form fuses into",
+					Literals.QUANTIZATION_CONFIG__KERNELS);
 		}
 	}
 

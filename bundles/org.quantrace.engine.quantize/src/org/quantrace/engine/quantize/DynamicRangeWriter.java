@@ -1,15 +1,20 @@
 package org.quantrace.engine.quantize;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 import org.quantrace.engine.calibrate.Range;
+import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.quantize.OpRule.DrqForm;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
 import org.quantrace.engine.quantize.QuantizationSpec.Granularity;
+import org.quantrace.engine.quantize.QuantizationSpec.Kernels;
 import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
 import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
 import org.quantrace.engine.quantize.QuantizedTensor.Role;
@@ -17,80 +22,138 @@ import org.quantrace.engine.quantize.QuantizedTensor.Role;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 
 /**
- * Dynamic-range quantization: weights are stored as int8 (per channel or per tensor); activations are
- * quantized at run time to uint8 by DynamicQuantizeLinear and multiplied in integers by
- * MatMulInteger / ConvInteger, then rescaled to float by (input scale × weight scale). ONNX Runtime fuses
- * the MatMul pattern into DynamicQuantizeMatMul. Needs no calibration data.
+ * Dynamic-range quantization: int8 weights, no calibration. Each layer with weights takes one of two forms,
+ * chosen from its {@link OpRule} and the spec's {@link Kernels}: dynamic integer kernels (activations
+ * quantized to uint8 at run time by DynamicQuantizeLinear, multiplied in integers by MatMulInteger /
+ * ConvInteger and rescaled to float; ONNX Runtime fuses the MatMul pattern into DynamicQuantizeMatMul; LSTM
+ * becomes DynamicQuantizeLSTM), or weight-only int8 ({@link FoldedWeights}: dequantized once at load, float
+ * compute). Nodes inside If/Loop/Scan bodies are treated as the main graph's.
  */
 final class DynamicRangeWriter {
 
-	private final Graph g;
-	private final GraphEditor ed;
+	private final OnnxModel model;
 	private final QuantizationSpec spec;
 	final List<Decision> decisions = new ArrayList<>();
 	final List<QuantizedTensor> written = new ArrayList<>();
+	final List<String> warnings = new ArrayList<>();
 
-	DynamicRangeWriter(Graph g, QuantizationSpec spec) {
-		this.g = g;
-		this.ed = new GraphEditor(g);
+	DynamicRangeWriter(OnnxModel model, QuantizationSpec spec) {
+		this.model = model;
 		this.spec = spec;
 	}
 
 	void write() {
 		int index = 0;
-		for (Node n : new ArrayList<>(g.topologicalOrder())) {
+		for (Node n : new ArrayList<>(model.graph().topologicalOrder())) {
 			if ("Constant".equals(n.opType())) {
 				continue;
 			}
-			String reason = reasonToKeepFloat(n);
-			TensorSpec w = spec.weightsFor(n);
-			if (reason == null && w.precision() != QuantType.INT8) {
-				reason = "dynamic-range quantization stores weights as int8 only (asked: " + w.precision().literal() + ")";
-			}
-			if (reason != null) {
-				decisions.add(new Decision(index++, n, false, reason, null, null));
-				continue;
-			}
-			switch (n.opType()) {
-			case "Conv" -> conv(n, w);
-			default -> matMul(n, w);
-			}
-			decisions.add(new Decision(index++, n, true, "int8 weights; activations quantized to uint8 at run time", w, null));
+			decisions.add(decide(n, index++));
 		}
-		ed.sort();
+		new GraphEditor(model.graph()).sort();
+		if (spec.kernels() == Kernels.DYNAMIC) {
+			List<String> slower = decisions.stream().filter(d -> d.reason().contains("slower than float")).map(d -> d.node().name()).toList();
+			if (!slower.isEmpty()) {
+				warnings.add("scheme '" + spec.name() + "': dynamic kernels were asked for, and ONNX Runtime's are slower than float compute for "
+						+ slower.size() + " layer(s) (" + String.join(", ", slower.subList(0, Math.min(5, slower.size()))) + (slower.size() > 5 ? ", ..." : "")
+						+ "): use 'kernels auto' (--kernels auto) to keep int8 weights with float compute there");
+			}
+		}
 	}
 
-	private String reasonToKeepFloat(Node n) {
+	private Decision decide(Node n, int index) {
 		Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
 		if (excluded.isPresent()) {
-			return excluded.get().reason() != null ? excluded.get().reason()
-					: "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")";
+			return new Decision(index, n, false, excluded.get().reason() != null ? excluded.get().reason()
+					: "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")", null, null);
 		}
-		switch (n.opType()) {
-		case "MatMul", "Gemm", "Conv" -> {
+		OpRule rule = OpRules.of(n);
+		if (rule == null || rule.drq().form() == DrqForm.NONE) {
+			return new Decision(index, n, false, rule == null ? OpRules.floatReason(n)
+					: "dynamic-range quantization quantizes layers with weights; " + n.opType() + " has none: it runs in float", null, null);
 		}
-		default -> {
-			return "dynamic-range quantization covers MatMul, Gemm and Conv; " + n.opType() + " runs in float";
+		TensorSpec w = spec.weightsFor(n);
+		if (rule.form() == OpRule.Form.CONTROL_FLOW) {
+			return body(n, index, w);
 		}
+		String refused = refusal(n, rule, w);
+		if (refused != null) {
+			return new Decision(index, n, false, refused, null, null);
 		}
-		if (!n.domain().isEmpty()) {
-			return "custom-domain op";
+		boolean faster = rule.drq().dynamicFaster(n);
+		boolean useDynamic = rule.drq().form() == DrqForm.DYNAMIC && switch (spec.kernels()) {
+		case AUTO -> faster;
+		case DYNAMIC -> true;
+		case WEIGHT_ONLY -> false;
+		};
+		if (useDynamic) {
+			switch (n.opType()) {
+			case "Conv" -> conv(n, w);
+			case "LSTM" -> lstm(n, w);
+			default -> matMul(n, w);
+			}
+			String why = faster ? " (" + rule.drq().measured() + ")"
+					: "; asked for, though slower than float compute here (" + rule.drq().measured() + ")";
+			return new Decision(index, n, true, "int8 weights; activations quantized to uint8 at run time: " + rule.drq().kernel() + why, w, null);
 		}
-		Tensor w = g.initializer(n.input(1));
-		if (w == null) {
-			return "its weights are computed at run time, not stored in the model";
+		for (OpRule.WeightInput wi : rule.weights()) {
+			Tensor t = n.graph().constant(n.input(wi.input()));
+			int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, t.dims().length);
+			written.add(FoldedWeights.store(n, wi.input(), axis, w, spec.reduceRange()));
 		}
-		if (n.opType().equals("Gemm") && n.intAttribute("transA", 0) != 0) {
-			return "Gemm with transA=1 has no integer kernel in ONNX Runtime";
+		String why = switch (spec.kernels()) {
+		case WEIGHT_ONLY -> "weight-only asked for";
+		default -> rule.drq().form() != DrqForm.DYNAMIC ? rule.drq().measured()
+				: rule.drq().kernel() + " is not faster than float here (" + rule.drq().measured() + ")";
+		};
+		return new Decision(index, n, false, "int8 weights, dequantized to float once when ONNX Runtime loads the model; computes in float (" + why + ")", w, null);
+	}
+
+	/** Why {@code n}'s weights cannot be quantized, or null. */
+	private String refusal(Node n, OpRule rule, TensorSpec w) {
+		String refused = rule.refuse(n);
+		if (refused != null) {
+			return refused;
 		}
-		if (!n.opType().equals("Conv") && w.dims().length != 2) {
-			return n.opType() + " weights of rank " + w.dims().length + " (only 2-D weights are quantized)";
+		if (w.precision() != QuantType.INT8) {
+			return "dynamic-range quantization stores weights as int8 only (asked: " + w.precision().literal() + ")";
+		}
+		for (OpRule.WeightInput wi : rule.weights()) {
+			Tensor t = n.inputs().size() > wi.input() ? n.graph().constant(n.input(wi.input())) : null;
+			if (t == null || t.dataType() != DataType.FLOAT) {
+				return "its weights are computed at run time, not stored in the model";
+			}
+			if (!FoldedWeights.isInitializer(n.graph(), n.input(wi.input()))) {
+				return "its weights are not an initializer";
+			}
 		}
 		return null;
 	}
 
-	/** x → DynamicQuantizeLinear → (x_q, x_s, x_zp). */
-	private String[] dynamicQuantize(Node n) {
+	/** An If/Loop/Scan: the layers of its bodies are quantized as in the main graph; the node itself records what they got. */
+	private Decision body(Node n, int index, TensorSpec w) {
+		int before = written.size();
+		List<String> done = new ArrayList<>();
+		for (Graph sub : n.subgraphs().values()) {
+			for (Node inner : new ArrayList<>(sub.topologicalOrder())) {
+				if ("Constant".equals(inner.opType())) {
+					continue;
+				}
+				Decision d = decide(inner, -1);
+				if (d.weights() != null) {
+					done.add(inner.opType() + " '" + inner.name() + "': " + (d.quantized() ? "dynamic kernels" : "int8 weights only"));
+				}
+			}
+			new GraphEditor(sub).sort();
+		}
+		if (written.size() == before) {
+			return new Decision(index, n, false, "control flow: its bodies hold no layer with weights to quantize", null, null);
+		}
+		return new Decision(index, n, false, "control flow, computes as its bodies do; in its bodies " + String.join("; ", done), w, null);
+	}
+
+	/** x → DynamicQuantizeLinear → (x_q, x_s, x_zp), in the node's own graph. */
+	private String[] dynamicQuantize(GraphEditor ed, Node n) {
 		String x = n.input(0);
 		String xq = ed.fresh(x + "_q");
 		String xs = ed.fresh(x + "_scale");
@@ -99,9 +162,9 @@ final class DynamicRangeWriter {
 		return new String[] { xq, xs, xz };
 	}
 
-	/** Weights [K, N] (or [M, ...] for Conv) as int8 with their parameters along {@code axis}. */
+	/** Weights as int8 with their parameters along {@code axis} (-1: per tensor). */
 	private QuantParams quantizeWeights(String name, float[] values, long[] dims, int axis, TensorSpec w, Node n) {
-		QuantParams p = w.granularity() == Granularity.PER_TENSOR
+		QuantParams p = axis < 0 || w.granularity() == Granularity.PER_TENSOR
 				? QuantMath.params(QuantMath.range(values), QuantType.INT8, w.scheme(), spec.reduceRange())
 				: QuantMath.params(QuantMath.channelRanges(values, dims, axis), axis, QuantType.INT8, w.scheme(), spec.reduceRange());
 		Range own = QuantMath.range(values);
@@ -110,7 +173,9 @@ final class DynamicRangeWriter {
 	}
 
 	private void matMul(Node n, TensorSpec w) {
-		Tensor weight = g.initializer(n.input(1));
+		Graph g = n.graph();
+		GraphEditor ed = new GraphEditor(g);
+		Tensor weight = g.constant(n.input(1));
 		float[] values = weight.toFloatArray();
 		long[] dims = weight.dims();
 		boolean gemm = n.opType().equals("Gemm");
@@ -120,36 +185,39 @@ final class DynamicRangeWriter {
 		}
 		QuantParams p = quantizeWeights(n.input(1), values, dims, 1, w, n);
 		String wq = ed.constant(n.input(1) + "_q", GraphEditor.codes("w", QuantType.INT8.dataType(), dims, QuantMath.quantize(values, dims, p)));
-		String[] x = dynamicQuantize(n);
+		String[] x = dynamicQuantize(ed, n);
 		String y = n.output(0);
 		String acc = ed.fresh(y + "_int32");
-		ed.add("MatMulInteger", n.name() + "_MatMulInteger", integerInputs(x, wq, p, p.perChannel()), List.of(acc));
+		ed.add("MatMulInteger", n.name() + "_MatMulInteger", integerInputs(ed, x, wq, p, p.perChannel()), List.of(acc));
 		float alpha = gemm ? n.floatAttribute("alpha", 1f) : 1f;
 		float[] scales = p.scales().clone();
 		for (int i = 0; i < scales.length; i++) {
 			scales[i] *= alpha;
 		}
-		String bias = gemm ? n.input(2) : "";
+		String bias = gemm && n.inputs().size() > 2 ? n.input(2) : "";
 		String rescaled = bias.isEmpty() ? y : ed.fresh(y + "_rescaled");
-		rescale(n, acc, x[1], scales, new long[] { scales.length }, rescaled);
+		rescale(ed, n, acc, x[1], scales, new long[] { scales.length }, rescaled);
 		if (!bias.isEmpty()) {
 			float beta = n.floatAttribute("beta", 1f);
 			String c = bias;
 			if (beta != 1f) {
-				float[] cv = g.initializer(bias).toFloatArray();
+				Tensor b = g.constant(bias);
+				float[] cv = b.toFloatArray();
 				for (int i = 0; i < cv.length; i++) {
 					cv[i] *= beta;
 				}
-				c = ed.constant(bias + "_scaled", Tensor.ofFloats("c", g.initializer(bias).dims(), cv));
+				c = ed.constant(bias + "_scaled", Tensor.ofFloats("c", b.dims(), cv));
 			}
 			ed.add("Add", n.name() + "_bias", List.of(rescaled, c), List.of(y));
 		}
 		g.nodes().remove(n);
-		dropIfUnused(n.input(1));
+		dropIfUnused(g, n.input(1));
 	}
 
 	private void conv(Node n, TensorSpec w) {
-		Tensor weight = g.initializer(n.input(1));
+		Graph g = n.graph();
+		GraphEditor ed = new GraphEditor(g);
+		Tensor weight = g.constant(n.input(1));
 		float[] values = weight.toFloatArray();
 		long[] dims = weight.dims();
 		// ConvInteger takes one weight zero point: per-channel asymmetric weights fall back to per tensor
@@ -158,42 +226,101 @@ final class DynamicRangeWriter {
 		}
 		QuantParams p = quantizeWeights(n.input(1), values, dims, 0, w, n);
 		String wq = ed.constant(n.input(1) + "_q", GraphEditor.codes("w", QuantType.INT8.dataType(), dims, QuantMath.quantize(values, dims, p)));
-		String[] x = dynamicQuantize(n);
+		String[] x = dynamicQuantize(ed, n);
 		String y = n.output(0);
 		String acc = ed.fresh(y + "_int32");
-		Node ci = ed.add("ConvInteger", n.name() + "_ConvInteger", integerInputs(x, wq, p, false), List.of(acc));
+		Node ci = ed.add("ConvInteger", n.name() + "_ConvInteger", integerInputs(ed, x, wq, p, false), List.of(acc));
 		for (AttributeProto a : n.attributes()) {
 			ci.setAttribute(a);
 		}
 		// scales [M] broadcast over [N, M, H, W] as [M, 1, 1]
 		long[] shape = new long[dims.length - 1];
-		java.util.Arrays.fill(shape, 1);
+		Arrays.fill(shape, 1);
 		shape[0] = p.scales().length;
-		String bias = n.input(2);
+		String bias = n.inputs().size() > 2 ? n.input(2) : "";
 		String rescaled = bias.isEmpty() ? y : ed.fresh(y + "_rescaled");
-		rescale(n, acc, x[1], p.scales(), shape, rescaled);
+		rescale(ed, n, acc, x[1], p.scales(), shape, rescaled);
 		if (!bias.isEmpty()) {
-			Tensor b = g.initializer(bias);
+			Tensor b = g.constant(bias);
 			shape[0] = b.elementCount();
 			String reshaped = ed.constant(bias + "_broadcast", Tensor.ofFloats("b", shape, b.toFloatArray()));
 			ed.add("Add", n.name() + "_bias", List.of(rescaled, reshaped), List.of(y));
-			dropIfUnused(bias);
+			g.nodes().remove(n);
+			dropIfUnused(g, bias);
+		} else {
+			g.nodes().remove(n);
 		}
+		dropIfUnused(g, n.input(1));
+	}
+
+	/**
+	 * LSTM → com.microsoft DynamicQuantizeLSTM: W [dirs, 4H, I] and R [dirs, 4H, H] quantized per row (or
+	 * per direction), stored transposed as [dirs, I, 4H] and [dirs, H, 4H] as the kernel reads them.
+	 */
+	void lstm(Node n, TensorSpec w) {
+		Graph g = n.graph();
+		GraphEditor ed = new GraphEditor(g);
+		List<String> inputs = new ArrayList<>(List.of(n.input(0)));
+		List<String> parameters = new ArrayList<>();
+		for (int i = 1; i <= 2; i++) {
+			String name = n.input(i);
+			Tensor t = g.constant(name);
+			long[] dims = t.dims();
+			int dirs = (int) dims[0];
+			int rows = (int) dims[1];
+			int cols = (int) dims[2];
+			float[] values = t.toFloatArray();
+			boolean perRow = w.granularity() != Granularity.PER_TENSOR;
+			QuantParams p = perRow ? QuantMath.params(QuantMath.channelRanges(values, new long[] { (long) dirs * rows, cols }, 0), 0, QuantType.INT8, w.scheme(),
+					spec.reduceRange()) : perDirection(values, dirs, w);
+			long[] codes = QuantMath.quantize(values, perRow ? new long[] { (long) dirs * rows, cols } : new long[] { dirs, (long) rows * cols }, p);
+			long[] transposed = new long[codes.length];
+			for (int d = 0; d < dirs; d++) {
+				for (int r = 0; r < rows; r++) {
+					for (int c = 0; c < cols; c++) {
+						transposed[(d * cols + c) * rows + r] = codes[(d * rows + r) * cols + c];
+					}
+				}
+			}
+			inputs.add(ed.constant(name + "_q", GraphEditor.codes("w", QuantType.INT8.dataType(), new long[] { dirs, cols, rows }, transposed)));
+			long[] paramShape = perRow ? new long[] { dirs, rows } : new long[] { dirs };
+			parameters.add(ed.constant(name + "_scale", Tensor.ofFloats("s", paramShape, p.scales())));
+			parameters.add(ed.constant(name + "_zero_point", GraphEditor.codes("z", QuantType.INT8.dataType(), paramShape, p.zeroPoints())));
+			Range own = QuantMath.range(values);
+			written.add(new QuantizedTensor(name, Role.WEIGHT, n.name(), new QuantParams(QuantType.INT8, p.scales(), p.zeroPoints(), perRow ? 1 : 0, false),
+					own, own));
+		}
+		for (int i = 3; i < 8; i++) {
+			inputs.add(i < n.inputs().size() ? n.input(i) : "");
+		}
+		inputs.addAll(parameters);
+		Node q = ed.add("com.microsoft", "DynamicQuantizeLSTM", n.name(), inputs, n.outputs());
+		for (AttributeProto a : n.attributes()) {
+			q.setAttribute(a);
+		}
+		q.setName(n.name());
 		g.nodes().remove(n);
-		dropIfUnused(n.input(1));
+		model.setOpset("com.microsoft", 1);
+		dropIfUnused(g, n.input(1));
+		dropIfUnused(g, n.input(2));
+	}
+
+	/** One scale per direction of a recurrent weight [dirs, ...]. */
+	private QuantParams perDirection(float[] values, int dirs, TensorSpec w) {
+		return QuantMath.params(QuantMath.channelRanges(values, new long[] { dirs, values.length / dirs }, 0), 0, QuantType.INT8, w.scheme(), spec.reduceRange());
 	}
 
 	/** (x_q, w_q, x_zp[, w_zp]): the weight zero point is omitted when 0 (symmetric weights), its default. */
-	private List<String> integerInputs(String[] x, String wq, QuantParams p, boolean perChannel) {
+	private List<String> integerInputs(GraphEditor ed, String[] x, String wq, QuantParams p, boolean perChannel) {
 		List<String> inputs = new ArrayList<>(List.of(x[0], wq, x[2]));
-		if (java.util.Arrays.stream(p.zeroPoints()).anyMatch(z -> z != 0)) {
+		if (Arrays.stream(p.zeroPoints()).anyMatch(z -> z != 0)) {
 			inputs.add(ed.zeroPoint(wq.replace("_q", "") + "_zp", QuantType.INT8, p.zeroPoints(), perChannel));
 		}
 		return inputs;
 	}
 
 	/** out = float(acc) × (x_scale × w_scales): the integer accumulator back to real values. */
-	private void rescale(Node n, String acc, String xScale, float[] weightScales, long[] scaleShape, String out) {
+	private void rescale(GraphEditor ed, Node n, String acc, String xScale, float[] weightScales, long[] scaleShape, String out) {
 		String f = ed.fresh(acc + "_float");
 		ed.add("Cast", n.name() + "_Cast", List.of(acc), List.of(f), GraphEditor.intAttribute("to", 1));
 		String ws = weightScales.length == 1 ? ed.scalarFloat(n.input(1) + "_scale", weightScales[0])
@@ -213,9 +340,19 @@ final class DynamicRangeWriter {
 		return t;
 	}
 
-	private void dropIfUnused(String tensor) {
-		if (!tensor.isEmpty() && !ed.isRead(tensor) && g.outputs().stream().noneMatch(v -> v.getName().equals(tensor))) {
-			g.removeInitializer(tensor);
+	/** Drops a float constant nobody reads any more, from the graph that holds it. */
+	private static void dropIfUnused(Graph g, String tensor) {
+		if (tensor.isEmpty()) {
+			return;
+		}
+		for (Graph x = g; x != null; x = x.parent()) {
+			if (x.initializer(tensor) != null) {
+				GraphEditor ed = new GraphEditor(x);
+				if (!ed.isRead(tensor) && x.outputs().stream().noneMatch(v -> v.getName().equals(tensor))) {
+					x.removeInitializer(tensor);
+				}
+				return;
+			}
 		}
 	}
 }

@@ -104,9 +104,13 @@ final class GraphEditor {
 		};
 	}
 
-	/** Points every input of every node that reads {@code from} at {@code to}, except nodes in {@code keep}. */
+	/**
+	 * Points every input of every node that reads {@code from} at {@code to}, except nodes in {@code keep}; nodes
+	 * of If/Loop/Scan bodies that read {@code from} from the outer scope too (an integer model input read inside
+	 * a branch would otherwise reach a float op as int8, and ONNX Runtime refuses the model).
+	 */
 	void rewireConsumers(String from, String to, Set<Node> keep) {
-		for (Node n : graph.nodes()) {
+		for (Node n : graph.allNodes()) {
 			if (keep.contains(n)) {
 				continue;
 			}

@@ -63,34 +63,101 @@ final class QdqWriter {
 			producer.setOutput(producer.outputs().indexOf(f.activation().input(0)), f.activation().output(0));
 			g.nodes().remove(f.activation());
 		}
+		Map<String, QuantizationPlan.Rescale> rescaled = new HashMap<>();
+		plan.rescales().forEach(r -> rescaled.put(r.output(), r));
 		for (Activation a : plan.activations().values()) {
 			String t = a.tensor();
 			String root = plan.root(t);
-			QuantParams p = activationParams.get(root);
+			QuantParams p = params(t);
+			Range range = scaled(ranges.get(root), plan.factor(t));
 			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) ? Role.OUTPUT : Role.ACTIVATION;
-			if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
-				sameScaleOutput(t, p, ranges.get(root), outputs.contains(t));
+			if (rescaled.containsKey(t)) {
+				rescale(rescaled.get(t), p);
+			} else if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
+				sameScaleOutput(t, p, range, outputs.contains(t));
 			} else if (role == Role.INPUT) {
-				input(t, p, ranges.get(root));
+				input(t, p, range);
 			} else if (role == Role.OUTPUT) {
-				output(t, p, ranges.get(root));
+				output(t, p, range);
 			} else {
 				pair(t, p);
 			}
 			// an integer input or output of another type than the activations holds the I/O type's parameters at the
 			// model's edge (an input is then requantized to the activations' type inside): record what the model holds
-			QuantParams edge = role == Role.ACTIVATION || !root.equals(t) && p.type().bits() == 8 ? null : ioParams(p, ranges.get(root));
+			QuantParams edge = role == Role.ACTIVATION || !root.equals(t) && p.type().bits() == 8 ? null : ioParams(p, range);
+			Range seen = scaled(observed.get(root), plan.factor(t));
 			if (edge != null && edge != p) {
-				written.add(new QuantizedTensor(t, role, a.producer(), edge, ranges.get(root), observed.get(root)));
+				written.add(new QuantizedTensor(t, role, a.producer(), edge, range, seen));
 				if (role == Role.INPUT) {
-					written.add(new QuantizedTensor(t, Role.ACTIVATION, a.producer(), p, ranges.get(root), observed.get(root)));
+					written.add(new QuantizedTensor(t, Role.ACTIVATION, a.producer(), p, range, seen));
 				}
 			} else {
-				written.add(new QuantizedTensor(t, role, a.producer(), p, ranges.get(root), observed.get(root)));
+				written.add(new QuantizedTensor(t, role, a.producer(), p, range, seen));
 			}
+		}
+		for (QuantizationPlan.Lowering l : plan.lowerings()) {
+			lower(l);
+		}
+		for (QuantizationPlan.StoredWeight w : plan.storedWeights()) {
+			written.add(FoldedWeights.store(w.node(), w.input(), w.axis(), w.spec(), reduceRange));
 		}
 		removeUnreadDequantizations();
 		ed.sort();
+	}
+
+	/** The parameters of an activation: its root's, the scale times the factor of the Mul/Div by constants in between. */
+	private QuantParams params(String tensor) {
+		QuantParams p = activationParams.get(plan.root(tensor));
+		float f = plan.factor(tensor);
+		return f == 1 ? p : new QuantParams(p.type(), new float[] { p.scale() * f }, p.zeroPoints().clone(), p.axis(), p.reduceRange());
+	}
+
+	private static Range scaled(Range r, float factor) {
+		return r == null || factor == 1 ? r : new Range(r.min() * factor, r.max() * factor);
+	}
+
+	/**
+	 * A Mul/Div by a positive constant: removed, its output is the DequantizeLinear of its input's codes with
+	 * the scale multiplied (named after the node it replaces, so the layer can still be found by name).
+	 */
+	private void rescale(QuantizationPlan.Rescale r, QuantParams p) {
+		String codes = integer.get(r.input());
+		g.nodes().remove(r.node());
+		String[] sz = scaleAndZero(r.output(), p);
+		ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("DequantizeLinear").setName(r.node().name())
+				.addAllInput(List.of(codes, sz[0], sz[1])).addOutput(r.output()).build()));
+		integer.put(r.output(), codes);
+	}
+
+	/**
+	 * HardSigmoid/HardSwish written with integer kernels: the codes of x read with the scale × α, plus β (an
+	 * Add whose output QuantizeLinear over [0, 1] clamps), times x for HardSwish. The last node keeps the
+	 * original node's name.
+	 */
+	private void lower(QuantizationPlan.Lowering l) {
+		Node n = l.node();
+		String x = n.input(0); // x dequantized
+		String out = n.output(0); // renamed when it is a model output
+		g.nodes().remove(n);
+		QuantParams px = params(l.input());
+		String scaledX = ed.fresh(l.input() + "_times_alpha");
+		QuantParams pa = new QuantParams(px.type(), new float[] { px.scale() * l.alpha() }, px.zeroPoints().clone(), -1, false);
+		dequantize(integer.get(l.input()), scaleAndZero(scaledX, pa), scaledX);
+		QuantType type = px.type();
+		QuantParams pb = QuantMath.params(new Range(Math.min(0, l.beta()), Math.max(0, l.beta())), type, Symmetry.ASYMMETRIC, false);
+		String beta = ed.constant(n.name() + "_beta_q", GraphEditor.codes("b", type.dataType(), new long[0],
+				QuantMath.quantize(new float[] { l.beta() }, new long[0], pb)));
+		String betaDq = ed.fresh(n.name() + "_beta");
+		dequantize(beta, scaleAndZero(betaDq, pb), betaDq);
+		boolean swish = !l.clamped().equals(l.output());
+		String addName = swish ? ed.fresh(n.name() + "_hardsigmoid") : n.name();
+		ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Add").setName(addName)
+				.addAllInput(List.of(scaledX, betaDq)).addOutput(swish ? l.clamped() : out).build()));
+		written.add(new QuantizedTensor(beta, Role.WEIGHT, addName, pb, new Range(l.beta(), l.beta()), new Range(l.beta(), l.beta())));
+		if (swish) {
+			ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Mul").setName(n.name())
+					.addAllInput(List.of(x, dequantizedOf.get(l.clamped()))).addOutput(out).build()));
+		}
 	}
 
 	// ------------------------------------------------------------------ activations
@@ -99,6 +166,8 @@ final class QdqWriter {
 	private final Map<String, String> integer = new HashMap<>();
 	/** The activation each dequantized tensor stands for ({@code x_dq} → {@code x}). */
 	private final Map<String, String> dequantizedFrom = new HashMap<>();
+	/** The dequantized tensor of each activation with a Q/DQ pair ({@code x} → {@code x_dq}). */
+	private final Map<String, String> dequantizedOf = new HashMap<>();
 	/** Scalar scale and zero-point initializers, one per distinct value, shared by every Q/DQ using it. */
 	private final Map<Float, String> scales = new HashMap<>();
 	private final Map<String, String> zeroPoints = new HashMap<>();
@@ -128,6 +197,7 @@ final class QdqWriter {
 		ed.rewireConsumers(tensor, dq, Set.of(qn, dqn));
 		integer.put(tensor, q);
 		dequantizedFrom.put(dq, tensor);
+		dequantizedOf.put(tensor, dq);
 	}
 
 	/**
@@ -138,7 +208,13 @@ final class QdqWriter {
 	private void sameScaleOutput(String tensor, QuantParams p, Range range, boolean graphOutput) {
 		Node op = g.producer(tensor).orElseThrow();
 		String in = op.input(0);
-		op.setInput(0, integer.get(dequantizedFrom.getOrDefault(in, in)));
+		String codes = integer.get(dequantizedFrom.getOrDefault(in, in));
+		if (codes != null) { // null: an op with several outputs (Split) already reads the codes
+			op.setInput(0, codes);
+		}
+		if (codes != null && op.opType().equals("Pad") && op.stringAttribute("mode", "constant").equals("constant")) {
+			padWithCode(op, p);
+		}
 		String[] sz = scaleAndZero(tensor, p);
 		if (!graphOutput) {
 			String dq = ed.fresh(tensor + "_dq");
@@ -167,6 +243,21 @@ final class QdqWriter {
 		Node dqn = dequantize(q, sz, dq);
 		Node ion = quantize(dq, scaleAndZero(tensor + "_io", ioP), tensor);
 		ed.rewireConsumers(tensor, dq, Set.of(dqn, ion));
+	}
+
+	/** A constant-mode Pad on codes pads with the code of its pad value (0: the zero point), an input of the codes' type. */
+	private void padWithCode(Node pad, QuantParams p) {
+		boolean given = pad.inputs().size() > 2 && !pad.input(2).isEmpty();
+		float value = given ? pad.graph().constant(pad.input(2)).toFloatArray()[0] : 0f;
+		long code = QuantMath.quantize(value, p.scale(), p.zeroPoint(), p.qmin(), p.qmax());
+		String c = ed.constant(pad.name() + "_pad_code", GraphEditor.codes("v", p.type().dataType(), new long[0], new long[] { code }));
+		List<String> in = new ArrayList<>(pad.inputs());
+		if (in.size() > 2) {
+			in.set(2, c);
+		} else {
+			in.add(c);
+		}
+		pad.setInputs(in);
 	}
 
 	/** Gives the other readers of an integer tensor a DequantizeLinear. */
@@ -266,21 +357,22 @@ final class QdqWriter {
 		float[] values = t.toFloatArray();
 		long[] dims = t.dims();
 		QuantType type = w.spec().precision();
-		boolean weighted = OpRegistry.role(w.node()).orElse(null) == OpRegistry.Role.WEIGHTED;
+		boolean weighted = OpRules.is(w.node(), OpRule.Form.WEIGHTED) && w.input() == 1;
+		boolean table = OpRules.is(w.node(), OpRule.Form.CODES);
 		boolean reduce = reduceRange && weighted; // reduce-range concerns weights (targets without 16-bit accumulation)
 		QuantParams p = w.axis() >= 0 ? QuantMath.params(QuantMath.channelRanges(values, dims, w.axis()), w.axis(), type, w.spec().scheme(), reduce)
 				: QuantMath.params(QuantMath.range(values), type, w.spec().scheme(), reduce);
 		storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(), w.input());
 		weightParams.put(w.node().name() + "\u0000" + w.tensor(), p);
 		Range own = QuantMath.range(values);
-		written.add(new QuantizedTensor(w.tensor(), weighted ? Role.WEIGHT : Role.ACTIVATION, w.node().name(), p, own, own));
+		written.add(new QuantizedTensor(w.tensor(), weighted || table ? Role.WEIGHT : Role.ACTIVATION, w.node().name(), p, own, own));
 	}
 
 	private void bias(Bias b) {
 		Tensor t = g.initializer(b.tensor());
 		float[] values = t.toFloatArray();
-		QuantParams in = activationParams.get(plan.root(b.inputActivation()));
-		QuantParams wp = weightParams.get(b.node().name() + "\u0000" + b.weight());
+		QuantParams in = params(b.inputActivation());
+		QuantParams wp = weightParams.get(b.weightNode().name() + "\u0000" + b.weight());
 		boolean perChannel = wp.perChannel() && values.length > 1;
 		float[] scales = new float[perChannel ? values.length : 1];
 		for (int c = 0; c < scales.length; c++) {
@@ -288,7 +380,7 @@ final class QdqWriter {
 		}
 		QuantParams p = new QuantParams(QuantType.INT32, scales, new long[scales.length], perChannel ? 0 : -1, false);
 		int[] codes = QuantMath.quantizeBias(values, in.scale(), wp.scales());
-		storeDequantized(b.tensor(), Tensor.ofInts(b.tensor(), t.dims(), codes), p, b.node(), OpRegistry.biasInput(b.node()));
+		storeDequantized(b.tensor(), Tensor.ofInts(b.tensor(), t.dims(), codes), p, b.node(), b.input());
 		Range own = QuantMath.range(values);
 		written.add(new QuantizedTensor(b.tensor(), Role.BIAS, b.node().name(), p, own, own));
 	}

@@ -16,6 +16,7 @@ import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.quantize.OpRule.Form;
 import org.quantrace.engine.quantize.QuantizationSpec.Granularity;
 import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
 import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
@@ -24,9 +25,12 @@ import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
  * Decides, before calibration, what full-integer quantization does to each node: which nodes become
  * integer, which activation tensors get a QuantizeLinear/DequantizeLinear pair (and which of them share
  * parameters), which weights and biases are stored as integers, and why every other node stays float.
- * The placement follows ONNX Runtime's QDQ fusion rules so that DQ → op → Q groups become integer kernels:
- * every quantized op's output carries a Q/DQ pair, except when a Relu/Clip that follows it takes over
- * (its range starts at 0, so the quantization itself clamps).
+ * What each op allows comes from its {@link OpRule}; the placement follows ONNX Runtime's QDQ fusion rules
+ * so that DQ → op → Q groups become integer kernels, and keeps float islands contiguous: an op with an
+ * integer kernel whose inputs come from float ops stays float (one DequantizeLinear before the island, one
+ * QuantizeLinear after it, instead of a pair around every op), data movement runs on integer codes only
+ * where an integer op reads its result, and a MatMul/Gemm ends in float (MatMulIntegerToFloat, QGemm) when
+ * only float ops read it.
  */
 public final class QuantizationPlan {
 
@@ -34,7 +38,7 @@ public final class QuantizationPlan {
 	public record Decision(int layerIndex, Node node, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
 	}
 
-	/** An activation tensor that gets a Q/DQ pair; {@code forcedRange} comes from a recipe override. */
+	/** An activation tensor that gets a Q/DQ pair; {@code forcedRange} comes from a recipe override or the op's own range. */
 	public record Activation(String tensor, TensorSpec spec, Range forcedRange, String producer) {
 	}
 
@@ -42,8 +46,11 @@ public final class QuantizationPlan {
 	public record Weight(String tensor, Node node, int input, int axis, TensorSpec spec) {
 	}
 
-	/** A bias stored as int32 with scale = input scale × weight scale. */
-	public record Bias(String tensor, Node node, String inputActivation, String weight) {
+	/**
+	 * A bias stored as int32 with scale = input scale × weight scale: the bias input of {@code node}, or the
+	 * constant operand of an Add that follows a MatMul ({@code weightNode}), which ONNX Runtime fuses into QGemm.
+	 */
+	public record Bias(String tensor, Node node, int input, String inputActivation, Node weightNode, String weight) {
 	}
 
 	/**
@@ -54,12 +61,39 @@ public final class QuantizationPlan {
 	public record FusedActivation(Node activation, Node producer) {
 	}
 
+	/** A Mul/Div by a positive scalar constant: {@code output} is {@code input}'s codes with the scale × {@code factor}. */
+	public record Rescale(Node node, String input, String output, float factor) {
+	}
+
+	/**
+	 * HardSigmoid(x) = clamp(αx + β, 0, 1) written as an Add of the codes of x read with scale × α and β, whose
+	 * QuantizeLinear over [0, 1] clamps; HardSwish(x) = x · HardSigmoid(x) with α = 1/6, β = 1/2, the
+	 * clamped value in {@code clamped}, then a Mul.
+	 */
+	public record Lowering(Node node, String input, String output, float alpha, float beta, String clamped) {
+	}
+
+	/** Int8 weights of a layer that computes in float (recurrent layers: no QDQ form in ONNX Runtime). */
+	public record StoredWeight(String tensor, Node node, int input, int axis, TensorSpec spec) {
+	}
+
+	/** Range of a clamped value, [0, 1]. */
+	static final Range UNIT = new Range(0, 1);
+
 	private final List<Decision> decisions = new ArrayList<>();
 	private final Map<String, Activation> activations = new LinkedHashMap<>();
 	private final Map<String, String> sharesWith = new HashMap<>();
+	private final Map<String, Float> factors = new HashMap<>();
 	private final List<Weight> weights = new ArrayList<>();
 	private final List<Bias> biases = new ArrayList<>();
 	private final List<FusedActivation> fused = new ArrayList<>();
+	private final List<Rescale> rescales = new ArrayList<>();
+	private final List<Lowering> lowerings = new ArrayList<>();
+	private final List<StoredWeight> storedWeights = new ArrayList<>();
+	/** Recurrent layers ONNX Runtime has a dynamic integer kernel for (LSTM: DynamicQuantizeLSTM), written as in dynamic-range quantization. */
+	private final List<Node> dynamicRecurrent = new ArrayList<>();
+	/** Tensors the plan adds (the clamped value of a lowered HardSwish): not in the model calibration runs. */
+	private final Set<String> added = new HashSet<>();
 
 	public List<Decision> decisions() {
 		return decisions;
@@ -81,6 +115,22 @@ public final class QuantizationPlan {
 		return fused;
 	}
 
+	public List<Rescale> rescales() {
+		return rescales;
+	}
+
+	public List<Lowering> lowerings() {
+		return lowerings;
+	}
+
+	public List<StoredWeight> storedWeights() {
+		return storedWeights;
+	}
+
+	public List<Node> dynamicRecurrent() {
+		return dynamicRecurrent;
+	}
+
 	/** The tensor whose parameters {@code tensor} reuses (itself when it has its own). */
 	public String root(String tensor) {
 		String t = tensor;
@@ -90,9 +140,23 @@ public final class QuantizationPlan {
 		return t;
 	}
 
-	/** Activation tensors that need their own parameters (the roots of the sharing groups), in graph order. */
-	public List<String> calibrationTensors() {
+	/** The factor between {@code tensor}'s scale and its root's (1 unless a Mul/Div by a constant lies between). */
+	public float factor(String tensor) {
+		float f = 1;
+		for (String t = tensor; sharesWith.containsKey(t); t = sharesWith.get(t)) {
+			f *= factors.getOrDefault(t, 1f);
+		}
+		return f;
+	}
+
+	/** Activation tensors that need parameters of their own (the roots of the sharing groups), in graph order. */
+	public List<String> roots() {
 		return activations.keySet().stream().filter(t -> root(t).equals(t)).toList();
+	}
+
+	/** The roots calibration observes: all but those the plan adds (their range is fixed by the op). */
+	public List<String> calibrationTensors() {
+		return roots().stream().filter(t -> !added.contains(t)).toList();
 	}
 
 	/**
@@ -104,6 +168,11 @@ public final class QuantizationPlan {
 		return new Planner(model, spec, types).plan();
 	}
 
+	/** How a quantized node is written, once decided. */
+	private enum Kind {
+		WEIGHTED, COMPUTE, CODES, CLAMP, RESCALE, LOWERED, BIAS_ADD
+	}
+
 	private static final class Planner {
 		final Graph g;
 		final QuantizationSpec spec;
@@ -112,8 +181,15 @@ public final class QuantizationPlan {
 		final Map<String, Node> producers = new HashMap<>();
 		final Set<String> graphInputs = new HashSet<>();
 		final Set<String> graphOutputs = new HashSet<>();
-		final Map<Node, Decision> decided = new HashMap<>();
 		final QuantizationPlan plan = new QuantizationPlan();
+		/** How each quantized node is written. */
+		final Map<Node, Kind> kinds = new LinkedHashMap<>();
+		/** Decisions by node, in layer order. */
+		final Map<Node, Decision> decided = new LinkedHashMap<>();
+		/** MatMul → the Add after it that takes its bias. */
+		final Map<Node, Node> biasAdds = new HashMap<>();
+		/** Relu/Clip → the producer whose output quantization does its work. */
+		final Map<Node, Node> clamps = new HashMap<>();
 
 		Planner(OnnxModel model, QuantizationSpec spec, Map<String, TensorInfo> types) {
 			this.g = model.graph();
@@ -126,6 +202,245 @@ public final class QuantizationPlan {
 			g.runtimeInputs().forEach(v -> graphInputs.add(v.getName()));
 			g.outputs().forEach(v -> graphOutputs.add(v.getName()));
 		}
+
+		QuantizationPlan plan() {
+			List<Node> order = g.topologicalOrder().stream().filter(n -> !"Constant".equals(n.opType())).toList();
+			int index = 0;
+			for (Node n : order) {
+				decide(n, index++);
+			}
+			for (int i = order.size() - 1; i >= 0; i--) {
+				Node n = order.get(i);
+				Kind k = kinds.get(n);
+				boolean optionalInput = k == Kind.RESCALE || k == Kind.CODES && !quantizedAnyway(n.input(0));
+				if (optionalInput && n.outputs().stream().noneMatch(this::readAsCodes)) {
+					kinds.remove(n); // nobody reads its codes: working on float data saves the QuantizeLinear before it
+					Decision d = decided.get(n);
+					decided.put(n, new Decision(d.layerIndex(), n, false, "only float ops read its output, so it " + (k == Kind.CODES ? "moves float data" : "computes in float")
+							+ " (no QuantizeLinear/DequantizeLinear hop)", null, null));
+				}
+			}
+			for (Node n : order) {
+				Kind k = kinds.get(n);
+				if (k != null) {
+					materialize(n, k);
+				}
+			}
+			plan.decisions.addAll(decided.values());
+			return plan;
+		}
+
+		// ------------------------------------------------------------------ deciding
+
+		void decide(Node n, int index) {
+			Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
+			if (excluded.isPresent()) {
+				String why = excluded.get().reason();
+				floatNode(n, index, why == null || why.isBlank()
+						? "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")" : why);
+				return;
+			}
+			if (biasAdds.containsValue(n)) {
+				Node matMul = biasAdds.entrySet().stream().filter(e -> e.getValue() == n).findFirst().orElseThrow().getKey();
+				quantized(n, index, Kind.BIAS_ADD, null, spec.activationsFor(matMul), "the bias of the integer MatMul '" + matMul.name()
+						+ "', stored as int32 (scale = input scale × weight scale): ONNX Runtime runs the MatMul and this Add as QGemm");
+				return;
+			}
+			OpRule rule = OpRules.of(n);
+			if (rule == null) {
+				floatNode(n, index, OpRules.floatReason(n));
+				return;
+			}
+			String refused = rule.refuse(n);
+			if (refused != null && rule.form() != Form.CLAMP) {
+				floatNode(n, index, refused);
+				return;
+			}
+			TensorSpec a = spec.activationsFor(n);
+			switch (rule.form()) {
+			case WEIGHTED -> weighted(n, index, rule, a);
+			case COMPUTE -> {
+				if (OpRules.rescaleFactor(n) > 0 && available(rescaled(n)) && !graphOutputs.contains(n.output(0))) {
+					quantized(n, index, Kind.RESCALE, null, a, rescaleReason(n));
+				} else {
+					compute(n, index, rule, a);
+				}
+			}
+			case RESCALE -> {
+				if (available(rescaled(n)) && !graphOutputs.contains(n.output(0))) {
+					quantized(n, index, Kind.RESCALE, null, a, rescaleReason(n));
+				} else {
+					floatNode(n, index, inputFloatReason(n, n.input(0)));
+				}
+			}
+			case CLAMP -> clamp(n, index, rule);
+			case CODES -> codes(n, index, rule, a);
+			case LOWERED -> {
+				if (available(n.input(0)) && isFloat(n.input(0))) {
+					quantized(n, index, Kind.LOWERED, null, a, "no integer " + n.opType() + " kernel in ONNX Runtime: lowered to "
+							+ (n.opType().equals("HardSwish") ? "x · clamp(x/6 + 1/2, 0, 1), QLinearAdd then QLinearMul" : "clamp(αx + β, 0, 1), a QLinearAdd whose quantization clamps")
+							+ kernelNote(a));
+				} else {
+					floatNode(n, index, "no integer " + n.opType() + " kernel in ONNX Runtime, and its input comes from a float op: it stays in the float island");
+				}
+			}
+			case RECURRENT -> recurrent(n, index, rule);
+			case CONTROL_FLOW -> floatNode(n, index, "control flow: the nodes of its branches cannot be observed during calibration, so they stay float");
+			case FLOAT -> floatNode(n, index, rule.kernel().note());
+			}
+		}
+
+		void weighted(Node n, int index, OpRule rule, TensorSpec a) {
+			String x = n.input(0);
+			String weight = n.input(1);
+			if (!isFloat(x)) {
+				floatNode(n, index, "its input '" + x + "' is not a float tensor");
+				return;
+			}
+			if (n.opType().equals("MatMul") && !isConstant(weight)) {
+				compute(n, index, rule, a); // activation x activation
+				return;
+			}
+			if (!isConstant(weight) || !isFloat(weight)) {
+				floatNode(n, index, "its weights '" + weight + "' are computed at run time, not stored in the model");
+				return;
+			}
+			TensorSpec w = spec.weightsFor(n);
+			String note = "";
+			if (w.granularity() == Granularity.PER_GROUP) {
+				note = "; per-group granularity has no ONNX Runtime integer kernel, per-channel used";
+			}
+			if (n.opType().equals("ConvTranspose") && n.intAttribute("group", 1) != 1 && w.granularity() != Granularity.PER_TENSOR) {
+				note = "; grouped ConvTranspose weights are quantized per tensor";
+			}
+			if (n.opType().equals("MatMul")) {
+				Node add = biasAdd(n);
+				if (add != null) {
+					biasAdds.put(n, add);
+					note += "; the Add after it is its bias";
+				}
+			}
+			quantized(n, index, Kind.WEIGHTED, w, a, "integer " + n.opType() + ": " + rule.kernelText(a.precision()) + note);
+		}
+
+		/** The Add of a constant 1-D bias that reads only this MatMul's output, which ONNX Runtime fuses with it into (Q)Gemm. */
+		Node biasAdd(Node matMul) {
+			String y = matMul.output(0);
+			List<Node> readers = consumers.getOrDefault(y, List.of());
+			if (readers.size() != 1 || graphOutputs.contains(y) || !readers.get(0).opType().equals("Add") || spec.exclusionFor(readers.get(0)).isPresent()) {
+				return null;
+			}
+			Node add = readers.get(0);
+			String b = add.input(0).equals(y) ? add.input(1) : add.input(0);
+			Tensor bias = isConstant(b) && isFloat(b) ? g.initializer(b) : null;
+			Tensor w = g.initializer(matMul.input(1));
+			return bias != null && bias.dims().length == 1 && bias.dims()[0] == w.dims()[1] && add.inputs().size() == 2 && !add.input(0).equals(add.input(1))
+					? add : null;
+		}
+
+		void compute(Node n, int index, OpRule rule, TensorSpec a) {
+			List<String> data = dataInputs(n);
+			for (String in : n.inputs()) {
+				if (!in.isEmpty() && !isFloat(in) && !isConstant(in) && !n.opType().equals("Where")) {
+					floatNode(n, index, "input '" + in + "' is not a float tensor");
+					return;
+				}
+			}
+			if (data.isEmpty()) {
+				floatNode(n, index, "its inputs are not quantized, so the " + n.opType() + " stays float");
+				return;
+			}
+			// a MatMul of two activations is worth a QuantizeLinear on one float input (its MACs); other ops stay in the float island
+			boolean matMul = n.opType().equals("MatMul");
+			for (String in : data) {
+				if (!available(in) && (!matMul || data.stream().noneMatch(this::available))) {
+					floatNode(n, index, inputFloatReason(n, in));
+					return;
+				}
+			}
+			quantized(n, index, Kind.COMPUTE, null, a, "integer " + n.opType() + ": " + rule.kernelText(a.precision()));
+		}
+
+		void clamp(Node n, int index, OpRule rule) {
+			String x = n.input(0);
+			Node producer = producers.get(x);
+			Kind pk = producer == null ? null : kinds.get(producer);
+			boolean absorbable = rule.refuse(n) == null && (pk == Kind.WEIGHTED || pk == Kind.COMPUTE || pk == Kind.BIAS_ADD) && !graphOutputs.contains(x)
+					&& consumers.getOrDefault(x, List.of()).size() == 1 && spec.activationsFor(producer).scheme() == Symmetry.ASYMMETRIC
+					&& !clamps.containsValue(producer);
+			if (absorbable) {
+				clamps.put(n, producer);
+				quantized(n, index, Kind.CLAMP, null, spec.activationsFor(producer), "fused into the integer output of '" + producer.name()
+						+ "': quantizing with zero point at the range's minimum 0 clamps like the " + n.opType());
+				return;
+			}
+			String why = rule.refuse(n);
+			floatNode(n, index, why != null ? why : n.opType() + " has no integer kernel in ONNX Runtime and cannot be folded into the op before it"
+					+ (producer == null || pk == null ? " (a float op)" : " (it has several readers or a symmetric range)") + ": it runs in float");
+		}
+
+		void codes(Node n, int index, OpRule rule, TensorSpec a) {
+			String x = n.input(0);
+			boolean table = isConstant(x) && isFloat(x) && n.opType().equals("Gather");
+			if (!isFloat(x) || !table && !available(x)) {
+				floatNode(n, index, isFloat(x) ? inputFloatReason(n, x) : "its input '" + x + "' is not a float tensor");
+				return;
+			}
+			quantized(n, index, Kind.CODES, null, a, table ? "reads a constant table stored as integer codes; its output reuses their scale and zero point"
+					: "moves integer codes; its output reuses the input's scale and zero point" + (a.precision().bits() == 8 ? ""
+							: " (ONNX Runtime moves 8-bit codes only: with " + a.precision().literal() + " it runs between DequantizeLinear and QuantizeLinear)"));
+		}
+
+		void recurrent(Node n, int index, OpRule rule) {
+			TensorSpec w = spec.weightsFor(n);
+			if (w.precision() != QuantType.INT8) {
+				floatNode(n, index, rule.kernel().note().replace("int8", w.precision().literal()) + "; only int8 weights are stored for it, asked: "
+						+ w.precision().literal());
+				return;
+			}
+			if (rule.drq().form() == OpRule.DrqForm.DYNAMIC && rule.drq().dynamicFaster(n)) {
+				plan.dynamicRecurrent.add(n);
+				record(new Decision(index, n, true, "ONNX Runtime has no QDQ form of " + n.opType() + ": " + rule.drq().kernel()
+						+ ", int8 weights and its input quantized at run time (" + rule.drq().measured() + ")", w, null));
+				return;
+			}
+			for (OpRule.WeightInput wi : rule.weights()) {
+				int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, g.initializer(n.input(wi.input())).dims().length);
+				plan.storedWeights.add(new StoredWeight(n.input(wi.input()), n, wi.input(), axis, w));
+			}
+			record(new Decision(index, n, false, rule.kernel().note(), w, null));
+		}
+
+		String rescaleReason(Node n) {
+			return n.opType() + " by the constant " + (n.opType().equals("Div") ? "1/" + (1 / OpRules.rescaleFactor(n)) : OpRules.rescaleFactor(n))
+					+ ": the same integer codes with the scale multiplied, no node runs";
+		}
+
+		String inputFloatReason(Node n, String in) {
+			Node p = producers.get(in);
+			return "its input '" + in + "' comes from " + (p == null ? "outside" : "the float " + p.opType() + " '" + p.name() + "'")
+					+ ": the " + n.opType() + " stays in that float island (no QuantizeLinear/DequantizeLinear hop)";
+		}
+
+		String kernelNote(TensorSpec a) {
+			return a.precision().bits() == 8 ? "" : " (ONNX Runtime runs 16-bit QDQ in float)";
+		}
+
+		void floatNode(Node n, int index, String reason) {
+			record(new Decision(index, n, false, reason, null, null));
+		}
+
+		void quantized(Node n, int index, Kind kind, TensorSpec w, TensorSpec a, String reason) {
+			kinds.put(n, kind);
+			Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+			record(new Decision(index, n, true, reason + (forced != null ? "; output range fixed by the recipe to " + forced : ""), w, a));
+		}
+
+		void record(Decision d) {
+			decided.put(d.node(), d);
+		}
+
+		// ------------------------------------------------------------------ facts about tensors
 
 		boolean isFloat(String tensor) {
 			if (tensor.isEmpty()) {
@@ -143,217 +458,207 @@ public final class QuantizationPlan {
 			return g.initializer(tensor) != null;
 		}
 
-		/** A tensor already carrying (or about to carry) a Q/DQ pair: quantized activations and graph inputs. */
-		boolean inQuantizedRegion(String tensor) {
-			return plan.activations.containsKey(tensor) || graphInputs.contains(tensor) || isAbsorbedOutput(tensor);
+		/** Whether integer codes of {@code tensor} exist or can: a graph input, or the output of a node decided integer. */
+		boolean available(String tensor) {
+			if (graphInputs.contains(tensor)) {
+				return isFloat(tensor);
+			}
+			Node p = producers.get(tensor);
+			return p != null && kinds.containsKey(p);
 		}
 
-		final Set<String> absorbed = new HashSet<>();
-
-		boolean isAbsorbedOutput(String tensor) {
-			return absorbed.contains(tensor);
+		/** The input a Mul/Div by a constant scales. */
+		String rescaled(Node n) {
+			return isConstant(n.input(0)) ? n.input(1) : n.input(0);
 		}
 
-		QuantizationPlan plan() {
-			int index = 0;
-			for (Node n : g.topologicalOrder()) {
-				if ("Constant".equals(n.opType())) {
-					continue;
+		/** The float, non-constant inputs of a computing node (Where's condition is not one). */
+		List<String> dataInputs(Node n) {
+			List<String> data = new ArrayList<>();
+			for (String in : n.inputs()) {
+				if (!in.isEmpty() && isFloat(in) && !isConstant(in)) {
+					data.add(in);
 				}
-				decide(n, index++);
 			}
-			return plan;
+			return data;
 		}
 
-		void decide(Node n, int index) {
-			TensorSpec w = spec.weightsFor(n);
+		/**
+		 * Whether {@code tensor} gets a QuantizeLinear whoever reads it: a model input, or the output of an op
+		 * whose integer kernel needs it (all but a MatMul/Gemm, which can end in float, and ops that only pass codes on).
+		 */
+		boolean quantizedAnyway(String tensor) {
+			if (graphInputs.contains(tensor)) {
+				return true;
+			}
+			Node p = producers.get(tensor);
+			Kind k = p == null ? null : kinds.get(p);
+			if (k == null || k == Kind.CODES || k == Kind.RESCALE || k == Kind.BIAS_ADD) {
+				return k == Kind.CODES && quantizedAnyway(p.input(0));
+			}
+			return !p.opType().equals("MatMul") && !p.opType().equals("Gemm");
+		}
+
+		/** Whether a node decided integer reads {@code tensor}'s codes, or the model's integer output is it. */
+		boolean readAsCodes(String tensor) {
+			if (graphOutputs.contains(tensor) && spec.io() != QuantizationSpec.IoType.FLOAT32) {
+				return true;
+			}
+			for (Node c : consumers.getOrDefault(tensor, List.of())) {
+				Kind k = kinds.get(c);
+				if (k != null && k != Kind.BIAS_ADD) {
+					return true;
+				}
+			}
+			return false;
+		}
+
+		// ------------------------------------------------------------------ materializing
+
+		void materialize(Node n, Kind k) {
 			TensorSpec a = spec.activationsFor(n);
-			Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
-			if (excluded.isPresent()) {
-				String why = excluded.get().reason();
-				floatNode(n, index, why == null || why.isBlank()
-						? "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")" : why);
-				return;
-			}
-			if (!n.subgraphs().isEmpty()) {
-				floatNode(n, index, OpRegistry.floatReason(n));
-				return;
-			}
-			Optional<OpRegistry.Role> role = OpRegistry.role(n);
-			if (role.isEmpty()) {
-				floatNode(n, index, OpRegistry.floatReason(n));
-				return;
-			}
-			switch (role.get()) {
-			case WEIGHTED -> weighted(n, index, w, a);
-			case SAME_SCALE -> sameScale(n, index, a);
-			case ACTIVATION -> activation(n, index, a);
-			case ELEMENTWISE -> elementwise(n, index, w, a);
-			}
-		}
-
-		void floatNode(Node n, int index, String reason) {
-			record(new Decision(index, n, false, reason, null, null));
-		}
-
-		void record(Decision d) {
-			plan.decisions.add(d);
-			decided.put(d.node(), d);
-		}
-
-		void weighted(Node n, int index, TensorSpec w, TensorSpec a) {
-			String x = n.input(0);
-			String weight = n.input(1);
-			if (!isFloat(x)) {
-				floatNode(n, index, "its input '" + x + "' is not a float tensor");
-				return;
-			}
-			if (n.opType().equals("MatMul") && !isConstant(weight)) {
-				elementwise(n, index, w, a); // activation x activation
-				return;
-			}
-			if (!isConstant(weight) || !isFloat(weight)) {
-				floatNode(n, index, "its weights '" + weight + "' are computed at run time, not stored in the model");
-				return;
-			}
-			if (n.opType().equals("Gemm") && n.intAttribute("transA", 0) != 0) {
-				floatNode(n, index, "Gemm with transA=1 has no integer kernel in ONNX Runtime");
-				return;
-			}
-			Tensor wt = g.initializer(weight);
-			if (n.opType().equals("MatMul") && wt.dims().length != 2) {
-				floatNode(n, index, "MatMul weights of rank " + wt.dims().length + " (only 2-D weights are quantized)");
-				return;
-			}
-			int axis = -1;
-			String note = "";
-			if (w.granularity() != Granularity.PER_TENSOR) {
-				if (n.opType().equals("ConvTranspose") && n.intAttribute("group", 1) != 1) {
-					note = "; grouped ConvTranspose weights are quantized per tensor";
+			switch (k) {
+			case WEIGHTED -> {
+				String x = n.input(0);
+				markActivation(x, a);
+				OpRule rule = OpRules.of(n);
+				TensorSpec w = spec.weightsFor(n);
+				Tensor wt = g.initializer(n.input(1));
+				int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : rule.weight().axisOf(n, wt.dims().length);
+				plan.weights.add(new Weight(n.input(1), n, 1, axis, w));
+				Node add = biasAdds.get(n);
+				if (add != null) {
+					int bi = add.input(0).equals(n.output(0)) ? 1 : 0;
+					plan.biases.add(new Bias(add.input(bi), add, bi, x, n, n.input(1)));
+				} else if (rule.bias() >= 0 && n.inputs().size() > rule.bias()) {
+					String bias = n.input(rule.bias());
+					boolean gemmBeta = !n.opType().equals("Gemm") || n.floatAttribute("beta", 1f) == 1f;
+					if (!bias.isEmpty() && isConstant(bias) && isFloat(bias) && g.initializer(bias).dims().length == 1 && gemmBeta) {
+						plan.biases.add(new Bias(bias, n, rule.bias(), x, n, n.input(1)));
+					}
+				}
+				boolean floatOutput = rule.kernel().floatOutput() && add == null;
+				if (!floatOutput) {
+					if (add == null) {
+						outputs(n, a);
+					}
+				} else if (needsCodes(n.output(0))) {
+					outputs(n, a);
 				} else {
-					axis = OpRegistry.channelAxis(n, wt.dims().length);
-					if (w.granularity() == Granularity.PER_GROUP) {
-						note = "; per-group granularity has no ONNX Runtime integer kernel, per-channel used";
+					note(n, "; only float ops read its output, so it ends in float (" + (n.opType().equals("Gemm") ? "QGemm" : "MatMulIntegerToFloat") + ")");
+				}
+			}
+			case BIAS_ADD -> {
+				if (needsCodes(n.output(0))) {
+					outputs(n, a);
+				} else {
+					note(n, "; only float ops read the result, so QGemm ends in float");
+				}
+			}
+			case COMPUTE -> {
+				for (int i = 0; i < n.inputs().size(); i++) {
+					String in = n.input(i);
+					if (in.isEmpty() || !isFloat(in)) {
+						continue;
+					}
+					if (isConstant(in)) {
+						plan.weights.add(new Weight(in, n, i, -1, new TensorSpec(a.precision(), a.scheme(), Granularity.PER_TENSOR)));
+					} else {
+						markActivation(in, a);
+					}
+				}
+				if (!n.opType().equals("MatMul") || needsCodes(n.output(0))) {
+					outputs(n, a);
+				} else {
+					note(n, "; only float ops read its output, so it ends in float (MatMulIntegerToFloat)");
+				}
+			}
+			case CLAMP -> {
+				Node producer = clamps.get(n);
+				String x = n.input(0);
+				Activation before = plan.activations.remove(x);
+				plan.fused.add(new FusedActivation(n, producer));
+				String y = n.output(0);
+				Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(before == null ? null : before.forcedRange());
+				TensorSpec s = before != null ? before.spec() : spec.activationsFor(producer);
+				plan.activations.put(y, new Activation(y, s, forced, n.name()));
+			}
+			case RESCALE -> {
+				String x = rescaled(n);
+				markActivation(x, a);
+				String y = n.output(0);
+				plan.activations.put(y, new Activation(y, plan.activations.get(x).spec(), null, n.name()));
+				plan.sharesWith.put(y, x);
+				plan.factors.put(y, OpRules.rescaleFactor(n));
+				plan.rescales.add(new Rescale(n, x, y, OpRules.rescaleFactor(n)));
+			}
+			case CODES -> {
+				String x = n.input(0);
+				if (isConstant(x)) { // a constant table (embeddings): stored as codes of its own range, its output quantized alike
+					TensorSpec s = new TensorSpec(a.precision(), Symmetry.ASYMMETRIC, Granularity.PER_TENSOR);
+					plan.weights.add(new Weight(x, n, 0, -1, s));
+					String y = n.output(0);
+					plan.activations.put(y, new Activation(y, s, QuantMath.range(g.initializer(x).toFloatArray()), n.name()));
+					break;
+				}
+				markActivation(x, a);
+				TensorSpec inputSpec = plan.activations.get(x).spec();
+				for (String y : n.outputs()) {
+					if (!y.isEmpty()) {
+						plan.activations.put(y, new Activation(y, inputSpec, null, n.name()));
+						plan.sharesWith.put(y, x);
 					}
 				}
 			}
-			markActivation(x, a, n);
-			plan.weights.add(new Weight(weight, n, 1, axis, w));
-			int b = OpRegistry.biasInput(n);
-			String bias = b >= 0 ? n.input(b) : "";
-			boolean gemmBeta = !n.opType().equals("Gemm") || n.floatAttribute("beta", 1f) == 1f;
-			if (!bias.isEmpty() && isConstant(bias) && isFloat(bias) && g.initializer(bias).dims().length == 1 && gemmBeta) {
-				plan.biases.add(new Bias(bias, n, x, weight));
-			}
-			quantizedOutput(n, index, w, a, "integer " + n.opType() + note);
-		}
-
-		void sameScale(Node n, int index, TensorSpec a) {
-			String x = n.input(0);
-			if (!isFloat(x) || !inQuantizedRegion(x)) {
-				floatNode(n, index, "its input is not quantized, so the " + n.opType() + " stays float");
-				return;
-			}
-			if (n.opType().equals("Resize") && !"nearest".equals(n.stringAttribute("mode", "nearest"))) {
-				floatNode(n, index, "Resize in " + n.stringAttribute("mode", "") + " mode is not moved to integers (only nearest keeps values)");
-				return;
-			}
-			markActivation(x, a, n);
-			String y = n.output(0);
-			TensorSpec inputSpec = plan.activations.get(x).spec();
-			plan.activations.put(y, new Activation(y, inputSpec, null, n.name()));
-			plan.sharesWith.put(y, x);
-			record(new Decision(index, n, true, "moves integer data; its output reuses the input's scale and zero point", null, inputSpec));
-		}
-
-		void activation(Node n, int index, TensorSpec a) {
-			String x = n.input(0);
-			Node producer = producers.get(x);
-			Decision pd = producer == null ? null : decided.get(producer);
-			boolean clipFromZero = !n.opType().equals("Clip") || clipMinIsZero(n);
-			boolean absorbable = pd != null && pd.quantized() && plan.activations.containsKey(x) && !graphOutputs.contains(x)
-					&& consumers.getOrDefault(x, List.of()).size() == 1 && clipFromZero && !plan.sharesWith.containsKey(x)
-					&& plan.activations.get(x).spec().scheme() == Symmetry.ASYMMETRIC
-					&& OpRegistry.role(producer).filter(r -> r == OpRegistry.Role.WEIGHTED || r == OpRegistry.Role.ELEMENTWISE).isPresent();
-			if (absorbable) {
-				Activation before = plan.activations.remove(x);
-				absorbed.add(x);
-				plan.fused.add(new FusedActivation(n, producer));
+			case LOWERED -> {
+				String x = n.input(0);
+				markActivation(x, a);
 				String y = n.output(0);
-				Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(before.forcedRange());
-				plan.activations.put(y, new Activation(y, before.spec(), forced, n.name()));
-				record(new Decision(index, n, true, "fused into the integer output of '" + producer.name()
-						+ "': quantizing with zero point at the range's minimum 0 clamps like the " + n.opType(), null, before.spec()));
-				return;
+				boolean swish = n.opType().equals("HardSwish");
+				float alpha = swish ? 1f / 6 : n.floatAttribute("alpha", 0.2f);
+				float beta = swish ? 0.5f : n.floatAttribute("beta", 0.5f);
+				String clamped = swish ? g.uniqueName(y + "_hardsigmoid", new HashSet<>(g.tensorNames())) : y;
+				TensorSpec s = new TensorSpec(a.precision(), Symmetry.ASYMMETRIC, Granularity.PER_TENSOR);
+				plan.activations.put(clamped, new Activation(clamped, s, UNIT, n.name()));
+				if (swish) {
+					plan.added.add(clamped);
+				}
+				if (swish) {
+					Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+					plan.activations.put(y, new Activation(y, a, forced, n.name()));
+				}
+				plan.lowerings.add(new Lowering(n, x, y, alpha, beta, clamped));
 			}
-			if (!isFloat(x) || !inQuantizedRegion(x)) {
-				floatNode(n, index, "its input is not quantized, so the " + n.opType() + " stays float");
-				return;
 			}
-			markActivation(x, a, n);
-			quantizedOutput(n, index, null, a, "quantized " + n.opType());
 		}
 
-		boolean clipMinIsZero(Node n) {
-			String min = n.input(1);
-			if (!min.isEmpty()) {
-				Tensor t = g.initializer(min);
-				return t != null && t.elementCount() == 1 && t.toFloatArray()[0] == 0f;
-			}
-			return n.attribute("min").map(attr -> attr.getF() == 0f).orElse(false);
+		/** Whether some integer op reads {@code tensor}'s codes (directly, or through a fused Relu/Clip), or it is an integer output. */
+		boolean needsCodes(String tensor) {
+			return readAsCodes(tensor);
 		}
 
-		void elementwise(Node n, int index, TensorSpec w, TensorSpec a) {
-			List<String> data = new ArrayList<>();
-			boolean anyQuantized = false;
-			for (int i = 0; i < n.inputs().size(); i++) {
-				String in = n.input(i);
-				if (in.isEmpty()) {
-					continue;
-				}
-				if (!isFloat(in)) {
-					floatNode(n, index, "input '" + in + "' is not a float tensor");
-					return;
-				}
-				if (!isConstant(in)) {
-					data.add(in);
-					anyQuantized |= inQuantizedRegion(in);
-				}
-			}
-			if (data.isEmpty() || !anyQuantized) {
-				floatNode(n, index, "its inputs are not quantized, so the " + n.opType() + " stays float");
-				return;
-			}
-			for (int i = 0; i < n.inputs().size(); i++) {
-				String in = n.input(i);
-				if (in.isEmpty()) {
-					continue;
-				}
-				if (isConstant(in)) {
-					plan.weights.add(new Weight(in, n, i, -1, new TensorSpec(a.precision(), a.scheme(), Granularity.PER_TENSOR)));
-				} else {
-					markActivation(in, a, n);
-				}
-			}
-			quantizedOutput(n, index, null, a, "integer " + n.opType());
+		void note(Node n, String text) {
+			Decision d = decided.get(n);
+			decided.put(n, new Decision(d.layerIndex(), n, d.quantized(), d.reason() + text, d.weights(), d.activations()));
 		}
 
-		/** Marks a node quantized and gives its outputs Q/DQ pairs. */
-		void quantizedOutput(Node n, int index, TensorSpec w, TensorSpec a, String reason) {
+		/** The node's float outputs get Q/DQ pairs with its activation settings. */
+		void outputs(Node n, TensorSpec a) {
 			Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
 			for (String y : n.outputs()) {
 				if (!y.isEmpty() && isFloat(y)) {
 					plan.activations.put(y, new Activation(y, a, forced, n.name()));
 				}
 			}
-			record(new Decision(index, n, true, reason + (forced != null ? "; output range fixed by the recipe to " + forced : ""), w, a));
 		}
 
 		/** Gives a float tensor read by a quantized node a Q/DQ pair (graph inputs and float producers' outputs). */
-		void markActivation(String tensor, TensorSpec a, Node consumer) {
+		void markActivation(String tensor, TensorSpec a) {
 			if (!plan.activations.containsKey(tensor)) {
 				Node p = producers.get(tensor);
-				plan.activations.put(tensor, new Activation(tensor, p == null ? spec.activations() : a, null, p == null ? "" : p.name()));
+				Kind pk = p == null ? null : kinds.get(p);
+				TensorSpec s = p == null ? spec.activations() : pk != null ? spec.activationsFor(p) : a;
+				plan.activations.put(tensor, new Activation(tensor, s, null, p == null ? "" : p.name()));
 			}
 		}
 	}

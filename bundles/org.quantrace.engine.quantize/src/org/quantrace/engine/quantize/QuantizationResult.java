@@ -10,10 +10,11 @@ import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
 
 /**
  * A quantized model and everything needed to account for it: per-layer decisions (quantized, or float
- * and why), the parameters of every quantized tensor, the calibration, and the integer I/O parameters.
+ * and why), the parameters of every quantized tensor, the calibration, the integer I/O parameters, and
+ * warnings for the user (dynamic kernels asked for where they are slower than float).
  */
 public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<Layer> layers, List<QuantizedTensor> tensors,
-		CalibrationResult calibration, Map<String, IoQuantization.Io> integerInputs, Map<String, IoQuantization.Io> integerOutputs) {
+		CalibrationResult calibration, Map<String, IoQuantization.Io> integerInputs, Map<String, IoQuantization.Io> integerOutputs, List<String> warnings) {
 
 	/** What happened to one layer (node) of the model, in layer-index order. */
 	public record Layer(int index, String node, String opType, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
@@ -21,6 +22,11 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 
 	public long quantizedLayers() {
 		return layers.stream().filter(Layer::quantized).count();
+	}
+
+	/** Layers that keep int8 weights but compute in float (dynamic-range weight-only form). */
+	public List<Layer> weightOnlyLayers() {
+		return layers.stream().filter(l -> !l.quantized() && l.weights() != null).toList();
 	}
 
 	public List<Layer> floatLayers() {

@@ -16,7 +16,7 @@ import org.quantrace.engine.onnx.Node;
  * preset of {@link Schemes}). The quantizer reads only this.
  */
 public record QuantizationSpec(String name, Technique technique, IoType io, TensorSpec weights, TensorSpec activations, boolean reduceRange,
-		int opset, CalibrationSettings calibration, List<Exclusion> exclusions, List<Override> overrides) {
+		int opset, CalibrationSettings calibration, List<Exclusion> exclusions, List<Override> overrides, Kernels kernels) {
 
 	/** Whether and how a model is quantized. */
 	public enum Technique implements Keyword {
@@ -26,6 +26,17 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		DYNAMIC_RANGE,
 		/** Weights and activations quantized (QDQ), activation ranges calibrated. */
 		FULL_INTEGER
+	}
+
+	/**
+	 * Which kernels dynamic-range quantization writes. ONNX Runtime's dynamic integer kernels are not always
+	 * faster than float (ConvInteger ran at 0.07-0.24x the float Conv): AUTO takes them only where they were
+	 * measured faster (large MatMul/Gemm weights, LSTM) and elsewhere stores int8 weights that are dequantized
+	 * once, at load, and computed in float (weight-only); DYNAMIC takes them wherever one exists (and warns
+	 * where they are slower); WEIGHT_ONLY never.
+	 */
+	public enum Kernels implements Keyword {
+		AUTO, DYNAMIC, WEIGHT_ONLY
 	}
 
 	/** The element type of the model's inputs and outputs. */
@@ -157,7 +168,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		return new Builder(new QuantizationSpec(name, Technique.FULL_INTEGER, IoType.FLOAT32,
 				new TensorSpec(QuantType.INT8, Symmetry.SYMMETRIC, Granularity.PER_CHANNEL),
 				new TensorSpec(QuantType.UINT8, Symmetry.ASYMMETRIC, Granularity.PER_TENSOR), false, 0, CalibrationSettings.minMax(), List.of(),
-				List.of()));
+				List.of(), Kernels.AUTO));
 	}
 
 	/** A builder starting from this spec. */
@@ -177,6 +188,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		private CalibrationSettings calibration;
 		private final List<Exclusion> exclusions;
 		private final List<Override> overrides;
+		private Kernels kernels;
 
 		private Builder(QuantizationSpec s) {
 			name = s.name;
@@ -189,6 +201,13 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 			calibration = s.calibration;
 			exclusions = new ArrayList<>(s.exclusions);
 			overrides = new ArrayList<>(s.overrides);
+			kernels = s.kernels;
+		}
+
+		/** Which kernels dynamic-range quantization writes. */
+		public Builder kernels(Kernels k) {
+			kernels = k;
+			return this;
 		}
 
 		public Builder name(String n) {
@@ -245,7 +264,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		}
 
 		public QuantizationSpec build() {
-			return new QuantizationSpec(name, technique, io, weights, activations, reduceRange, opset, calibration, exclusions, overrides);
+			return new QuantizationSpec(name, technique, io, weights, activations, reduceRange, opset, calibration, exclusions, overrides, kernels);
 		}
 	}
 }

@@ -46,7 +46,7 @@ public final class Quantizer {
 					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null));
 				}
 			}
-			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of());
+			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of());
 		}
 		if (spec.technique() == Technique.DYNAMIC_RANGE && spec.io() != IoType.FLOAT32) {
 			throw new InvalidInputException("scheme '" + spec.name() + "': dynamic-range quantization with " + spec.io().literal()
@@ -79,18 +79,20 @@ public final class Quantizer {
 
 		List<Decision> decisions;
 		List<QuantizedTensor> tensors;
+		List<String> warnings = List.of();
 		CalibrationResult calibrated = null;
 		if (spec.technique() == Technique.DYNAMIC_RANGE) {
-			DynamicRangeWriter writer = new DynamicRangeWriter(model.graph(), spec);
+			DynamicRangeWriter writer = new DynamicRangeWriter(model, spec);
 			writer.write();
 			decisions = writer.decisions;
 			tensors = writer.written;
+			warnings = writer.warnings;
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
 			calibrated = Calibrator.calibrate(model, modelName, plan.calibrationTensors(), calibration, spec.calibration(), types, progress);
 			Map<String, QuantParams> params = new LinkedHashMap<>();
 			Map<String, Range> ranges = new LinkedHashMap<>();
-			for (String root : plan.calibrationTensors()) {
+			for (String root : plan.roots()) {
 				QuantizationPlan.Activation a = plan.activations().get(root);
 				Range range = a.forcedRange() != null ? a.forcedRange() : calibrated.ranges().get(root);
 				ranges.put(root, range);
@@ -99,12 +101,18 @@ public final class Quantizer {
 			QdqWriter writer = new QdqWriter(model.graph(), plan, params, spec.io(), spec.reduceRange());
 			writer.write(ranges, calibrated.observed());
 			decisions = plan.decisions();
-			tensors = writer.written;
+			tensors = new ArrayList<>(writer.written);
+			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
+			plan.dynamicRecurrent().forEach(n -> recurrent.lstm(n, spec.weightsFor(n)));
+			tensors.addAll(recurrent.written);
+			if (!plan.dynamicRecurrent().isEmpty()) {
+				new GraphEditor(model.graph()).sort();
+			}
 		}
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), d.reason(), d.weights(), d.activations())).toList();
-		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model));
+		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
 	}
 
 	private static void checkLoads(OnnxModel model, OnnxModel source, String modelName, QuantizationSpec spec) {

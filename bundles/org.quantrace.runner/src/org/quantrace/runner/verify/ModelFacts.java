@@ -71,7 +71,33 @@ public final class ModelFacts {
 			}
 			n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
 		}
+		indexBodies(graph);
 		this.types = ElementTypes.infer(this);
+	}
+
+	/**
+	 * The nodes of If/Loop/Scan bodies by name (layers quantized inside them are recorded under their own
+	 * names), and the outer-scope values they read as consumers, so a dequantization written in the main graph
+	 * for a body's weight is found.
+	 */
+	private void indexBodies(GraphProto g) {
+		for (NodeProto n : g.getNodeList()) {
+			for (AttributeProto a : n.getAttributeList()) {
+				List<GraphProto> bodies = new ArrayList<>(a.getGraphsList());
+				if (a.hasG()) {
+					bodies.add(a.getG());
+				}
+				for (GraphProto body : bodies) {
+					for (NodeProto inner : body.getNodeList()) {
+						if (!inner.getName().isEmpty()) {
+							named.putIfAbsent(inner.getName(), inner);
+						}
+						inner.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(inner));
+					}
+					indexBodies(body);
+				}
+			}
+		}
 	}
 
 	/** Reads {@code file}; an unreadable or non-ONNX file is a finding, not an error of verify. */

@@ -44,7 +44,10 @@ final class Quantizations {
 	}
 
 	private static final Set<String> INTEGER_KERNELS = Set.of("ConvInteger", "MatMulInteger", "QLinearConv", "QLinearMatMul", "QGemm", "QLinearAdd",
-			"QLinearMul", "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax");
+			"QLinearMul", "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearConcat", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax",
+			"DynamicQuantizeLSTM");
+	/** Ops ONNX Runtime runs on integers when every computed input is dequantized, whether or not a QuantizeLinear follows (MatMulIntegerToFloat, QGemm). */
+	private static final Set<String> FLOAT_OUTPUT_KERNELS = Set.of("MatMul", "Gemm");
 
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -104,12 +107,28 @@ final class Quantizations {
 	List<Params> ofWeight(String node, String floatOutput, boolean bias) {
 		List<Params> found = new ArrayList<>();
 		NodeProto n = m.node(node);
+		if (n != null && n.getOpType().equals("DynamicQuantizeLSTM")) {
+			accounted.add(n);
+			for (int i = 1; i <= 2 && !bias; i++) { // W and R, their scales and zero points at inputs 8-11
+				Tensor s = m.value(n.getInput(6 + 2 * i));
+				Tensor z = m.value(n.getInput(7 + 2 * i));
+				Tensor w = m.value(n.getInput(i));
+				if (s != null && z != null && w != null) { // codes stored transposed ([dirs, in, 4H]): their order is not the float weight's
+					found.add(new Params(w.dataType(), floats(s), longs(z), s.dims().length > 1 ? 1 : 0, null));
+				}
+			}
+			return found;
+		}
 		if (n != null && !INTEGER_KERNELS.contains(n.getOpType())) {
 			for (String in : n.getInputList()) {
 				NodeProto dq = m.producer(in);
 				if (dq != null && dq.getOpType().equals("DequantizeLinear") && m.stored.containsKey(dq.getInput(0))
 						&& (m.types.get(dq.getInput(0)) == DataType.INT32) == bias) {
 					add(dq, found);
+				}
+				Params folded = bias ? null : folded(in);
+				if (folded != null) {
+					found.add(folded);
 				}
 			}
 			return found;
@@ -123,6 +142,49 @@ final class Quantizations {
 			}
 		}
 		return found;
+	}
+
+	/**
+	 * Int8 weights a layer computes with in float: {@code Mul(Cast(codes), scale)}, with a {@code Sub} of the
+	 * zero points between when they are not 0 (constants ONNX Runtime folds at load). The scale's one dimension
+	 * that is not 1 is the channel axis.
+	 */
+	private Params folded(String tensor) {
+		NodeProto mul = m.producer(tensor);
+		if (mul == null || !mul.getOpType().equals("Mul") || mul.getInputCount() != 2) {
+			return null;
+		}
+		Tensor scale = m.value(mul.getInput(1));
+		NodeProto p = m.producer(mul.getInput(0));
+		Tensor zero = null;
+		if (p != null && p.getOpType().equals("Sub")) {
+			zero = m.value(p.getInput(1));
+			p = m.producer(p.getInput(0));
+		}
+		if (scale == null || p == null || !p.getOpType().equals("Cast") || !m.stored.containsKey(p.getInput(0))) {
+			return null;
+		}
+		Tensor codes = m.value(p.getInput(0));
+		if (!ElementTypes.isInteger(codes.dataType())) {
+			return null;
+		}
+		List<Float> sv = floats(scale);
+		List<Long> zv = new ArrayList<>();
+		if (zero == null) {
+			zv.addAll(Collections.nCopies(sv.size(), 0L));
+		} else {
+			for (float f : zero.toFloatArray()) {
+				zv.add((long) f);
+			}
+		}
+		Integer axis = null;
+		long[] dims = scale.dims();
+		for (int d = 0; d < dims.length && sv.size() > 1; d++) {
+			if (dims[d] != 1) {
+				axis = d;
+			}
+		}
+		return new Params(codes.dataType(), sv, zv, axis, p.getInput(0));
 	}
 
 	/** The dynamic-range kernel a layer's output comes from: Add(bias) after Mul(scale) after Cast after ConvInteger/MatMulInteger. */
@@ -218,10 +280,28 @@ final class Quantizations {
 		}
 		boolean floatWeights = n.getInputList().stream().map(m.stored::get)
 				.anyMatch(t -> t != null && DataType.of(t.getDataType()).isFloatingPoint() && ModelFacts.elements(t) > 1);
+		if (!floatWeights && FLOAT_OUTPUT_KERNELS.contains(n.getOpType()) && !computed.isEmpty() && computed.stream().allMatch(this::dequantized)) {
+			return true;
+		}
+		if (n.getOpType().equals("Add") && computed.size() == 2 && computed.stream().anyMatch(this::int32Bias)
+				&& computed.stream().anyMatch(i -> m.producer(i) != null && FLOAT_OUTPUT_KERNELS.contains(m.producer(i).getOpType())
+						&& m.producer(i).getInputList().stream().filter(x -> !x.isEmpty() && !m.stored.containsKey(x)).allMatch(this::dequantized))) {
+			return true; // the int32 bias of a MatMul on integers: ONNX Runtime fuses both into QGemm
+		}
 		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
 				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
 		return dequantized && quantized;
+	}
+
+	private boolean dequantized(String tensor) {
+		NodeProto p = m.producer(tensor);
+		return p != null && p.getOpType().equals("DequantizeLinear");
+	}
+
+	private boolean int32Bias(String tensor) {
+		NodeProto p = m.producer(tensor);
+		return p != null && p.getOpType().equals("DequantizeLinear") && m.stored.containsKey(p.getInput(0)) && m.types.get(p.getInput(0)) == DataType.INT32;
 	}
 
 	/** Quantization nodes and integer kernels no call so far accounted for, named by what they quantize. */

@@ -340,6 +340,22 @@ class VerifyTest {
 		assertTrue(r.problems().get(0).what().contains(" of 4608 codes are not the float model's weights quantized"), r.problems().toString());
 	}
 
+	/**
+	 * DRQ stores the convolutions' weights as int8 codes computed in float (Cast, Mul by the scales: ONNX Runtime
+	 * folds them at load): verify re-derives those codes too, and finds a layer's codes zeroed.
+	 */
+	@Test
+	void weightOnlyDrqCodesThatAreNotTheFloatModelsQuantizedAreFound() throws IOException {
+		Path out = out("zeroed-drq");
+		Tampering.editInitializer(out, "models/cnn/drq.onnx", "features.4.weight_bn_folded_q",
+				w -> w.toBuilder().setRawData(ByteString.copyFrom(new byte[w.getRawData().size()])).build());
+		Verification.Result r = verify(out);
+		assertEquals(1, r.problems().size(), r.problems().toString());
+		assertTrue(r.problems().get(0).what().startsWith("optimization OPT-FASHION-CNN-1/cnn/drq tensor features.4.weight_bn_folded (weight) codes: "
+				+ "says the float model's features.4.weight_bn_folded quantized, re-derived "), r.problems().toString());
+		assertTrue(r.problems().get(0).what().contains(" of 4608 codes are not the float model's weights quantized"), r.problems().toString());
+	}
+
 	/** A recovered variant (a layer left in float): verify agrees with its record, and finds the layer's state when the trace is edited. */
 	@Test
 	void aLayerLeftInFloatIsReDerivedAsFloat() throws IOException {

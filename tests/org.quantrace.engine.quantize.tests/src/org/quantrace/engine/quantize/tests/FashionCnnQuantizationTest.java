@@ -17,6 +17,8 @@ import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.testing.ModelAccuracy;
@@ -42,14 +44,33 @@ class FashionCnnQuantizationTest {
 		assertEquals(r.layers().size(), r.quantizedLayers(), "every layer of this CNN is quantized: " + r.floatLayers());
 	}
 
+	/**
+	 * DRQ by default keeps int8 weights and computes in float where ONNX Runtime's dynamic kernels are slower
+	 * (ConvInteger, the small Gemm), and takes the dynamic kernel for the 1568x128 Gemm.
+	 */
 	@Test
 	void dynamicRangeStaysWithinATenthOfAPoint() {
 		QuantizationResult r = Fixtures.quantize("drq");
 		double top1 = ModelAccuracy.top1(r.model(), Fixtures.TEST_SET);
 		assertEquals(Fixtures.FP32_TOP1, top1, 0.001, "DRQ top-1 " + top1);
+		assertTrue(r.model().graph().nodes().stream().noneMatch(n -> n.opType().equals("ConvInteger")));
+		assertEquals(List.of("/c1/Conv", "/c2/Conv", "/l2/Gemm"), r.weightOnlyLayers().stream().map(QuantizationResult.Layer::node).toList());
+		assertTrue(r.weightOnlyLayers().stream().allMatch(l -> l.reason().contains("int8 weights, dequantized to float once")), r.weightOnlyLayers().toString());
+		QuantizationResult.Layer large = r.layers().stream().filter(l -> l.node().equals("/l1/Gemm")).findFirst().orElseThrow();
+		assertTrue(large.quantized() && large.reason().contains("MatMulInteger"), large.reason());
+		assertTrue(r.calibration() == null, "DRQ needs no data");
+		assertEquals(List.of(), r.warnings());
+	}
+
+	@Test
+	void dynamicKernelsWhenAskedForAndAWarningWhereTheyAreSlower() {
+		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, Schemes.preset("drq").toBuilder().kernels(QuantizationSpec.Kernels.DYNAMIC).build());
+		assertEquals(Fixtures.FP32_TOP1, ModelAccuracy.top1(r.model(), Fixtures.TEST_SET), 0.001);
 		assertTrue(r.model().graph().nodes().stream().anyMatch(n -> n.opType().equals("MatMulInteger")));
 		assertTrue(r.model().graph().nodes().stream().anyMatch(n -> n.opType().equals("ConvInteger")));
-		assertTrue(r.calibration() == null, "DRQ needs no data");
+		assertEquals(1, r.warnings().size(), r.warnings().toString());
+		assertTrue(r.warnings().get(0).contains("slower than float") && r.warnings().get(0).contains("kernels auto"), r.warnings().get(0));
+		assertTrue(r.layers().stream().filter(l -> l.opType().equals("Conv")).allMatch(l -> l.quantized() && l.reason().contains("ConvInteger")));
 	}
 
 	@ParameterizedTest

@@ -1,0 +1,224 @@
+package org.quantrace.engine.quantize;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.quantize.OpRule.Drq;
+import org.quantrace.engine.quantize.OpRule.DrqForm;
+import org.quantrace.engine.quantize.OpRule.Form;
+import org.quantrace.engine.quantize.OpRule.Kernel;
+import org.quantrace.engine.quantize.OpRule.WeightInput;
+
+/**
+ * The table of {@link OpRule}s, one per op family, and the lookups every quantization step uses. The kernel
+ * facts are ONNX Runtime 1.29's (CPU, x86-64), read from the models it optimizes (see docs/build-notes.md);
+ * the dynamic-range speed facts were measured with interleaved runs against float (same notes).
+ */
+public final class OpRules {
+
+	/** Dynamic MatMul beats float MatMul once the weight has this many elements (K·N; 128x128 gained ~10 %, 256x256 ~1.8x). */
+	static final long DYNAMIC_MATMUL_MIN_WEIGHTS = 32_768;
+
+	private static final List<OpRule> RULES = new ArrayList<>();
+	private static final Map<String, OpRule> BY_OP = new HashMap<>();
+
+	private static final String FLOAT_ISLAND = "it runs in float; its input is dequantized once and its output quantized only where an integer op reads it";
+
+	static {
+		Drq noDynamicConv = new Drq(DrqForm.DYNAMIC, "ConvInteger", null,
+				"ONNX Runtime's ConvInteger ran at 0.07-0.24x the float Conv's throughput on the zoo's CNNs");
+		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
+				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"), noDynamicConv, null));
+		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
+				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
+				Kernel.none("ONNX Runtime (CPU) has no integer ConvTranspose kernel: it computes in float between DequantizeLinear and QuantizeLinear (int8 weights kept)"),
+				Drq.weightOnly("ONNX Runtime has no dynamic ConvTranspose kernel"), null));
+		add(new OpRule("Gemm", Set.of("Gemm"), Form.WEIGHTED, List.of(weight(1, (n, r) -> n.intAttribute("transB", 0) == 1 ? 0 : 1)), 2,
+				new Kernel("QGemm", true, true, "ONNX Runtime fuses the QDQ Gemm into QGemm (with a float output when no QuantizeLinear follows)"),
+				new Drq(DrqForm.DYNAMIC, "MatMulInteger (fused into DynamicQuantizeMatMul)", OpRules::largeWeights,
+						"dynamic MatMul ran at ~1.1x float with 64x64 weights, ~1.8x with 256x256"),
+				n -> n.intAttribute("transA", 0) != 0 ? "Gemm with transA=1 has no integer kernel in ONNX Runtime" : null));
+		add(new OpRule("MatMul", Set.of("MatMul"), Form.WEIGHTED, List.of(weight(1, (n, r) -> r - 1)), -1,
+				new Kernel("QLinearMatMul", true, true,
+						"ONNX Runtime fuses the QDQ MatMul into QLinearMatMul (MatMulIntegerToFloat, or QGemm with its bias Add, when no QuantizeLinear follows)"),
+				new Drq(DrqForm.DYNAMIC, "DynamicQuantizeMatMul", OpRules::largeWeights, "dynamic MatMul ran at ~1.1x float with 64x64 weights, ~1.8x with 256x256"),
+				n -> {
+					Tensor w = n.graph().constant(n.input(1));
+					return w != null && w.dims().length != 2 ? "MatMul weights of rank " + w.dims().length + " (only 2-D weights are quantized)" : null;
+				}));
+		add(new OpRule("LSTM", Set.of("LSTM"), Form.RECURRENT, List.of(weight(1, (n, r) -> 1), weight(2, (n, r) -> 1)), -1,
+				Kernel.none("ONNX Runtime has no QDQ form of LSTM: its weights are stored as int8 and dequantized to float once, at load"),
+				new Drq(DrqForm.DYNAMIC, "DynamicQuantizeLSTM", n -> true, "DynamicQuantizeLSTM ran at 1.2-1.6x the float LSTM (hidden 128)"), OpRules::recurrentRefusal));
+		add(new OpRule("GRU", Set.of("GRU", "RNN"), Form.RECURRENT, List.of(weight(1, (n, r) -> 1), weight(2, (n, r) -> 1)), -1,
+				Kernel.none("ONNX Runtime has no QDQ form of GRU/RNN: their weights are stored as int8 and dequantized to float once, at load"),
+				Drq.weightOnly("ONNX Runtime has no dynamic GRU/RNN kernel"), OpRules::recurrentRefusal));
+		add(compute("Add", "QLinearAdd"));
+		add(compute("Mul", "QLinearMul"));
+		add(compute("Concat", "QLinearConcat"));
+		add(compute("Where", "QLinearWhere"));
+		add(compute("Sigmoid", "QLinearSigmoid"));
+		add(compute("LeakyRelu", "QLinearLeakyRelu"));
+		add(compute("GlobalAveragePool", "QLinearGlobalAveragePool"));
+		add(slower("Softmax", "QLinearSoftmax", "0.26-0.31x"));
+		add(slower("AveragePool", "QLinearAveragePool", "0.02-0.03x"));
+		add(new OpRule("Div", Set.of("Div"), Form.RESCALE, List.of(), -1,
+				new Kernel("no node: DequantizeLinear with the scale divided", true, false, "the division by a constant becomes the scale of the codes"),
+				Drq.none(), n -> rescaleFactor(n) > 0 ? null : "Div by anything but a positive scalar constant has no integer kernel in ONNX Runtime: " + FLOAT_ISLAND));
+		add(new OpRule("Relu/Clip", Set.of("Relu", "Clip"), Form.CLAMP, List.of(), -1,
+				new Kernel("the QuantizeLinear of the op before (zero point at qmin)", true, false,
+						"ONNX Runtime does not fuse Relu/Clip after a QDQ op: Quantrace removes it and lets the QuantizeLinear clamp"),
+				Drq.none(), n -> n.opType().equals("Clip") && !clipFromZero(n) ? "Clip whose minimum is not 0: " + FLOAT_ISLAND : null));
+		add(new OpRule("data movement", Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Slice", "Split", "Expand",
+				"Tile", "DepthToSpace", "Gather", "ReduceMax", "Pad", "Identity"), Form.CODES, List.of(), -1,
+				new Kernel("the integer codes", true, false,
+						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (Pad: Quantrace writes it on the codes, padding with the zero point)"),
+				Drq.none(), OpRules::codesRefusal));
+		add(new OpRule("HardSigmoid/HardSwish", Set.of("HardSigmoid", "HardSwish"), Form.LOWERED, List.of(), -1,
+				new Kernel("QLinearAdd (+ QLinearMul for HardSwish)", true, false,
+						"no integer HardSigmoid/HardSwish kernel in ONNX Runtime: lowered to x·α+β clamped to [0, 1] by the quantization (QLinearAdd), times x (QLinearMul)"),
+				Drq.none(), null));
+		add(floatRule("normalization", Set.of("LayerNormalization", "InstanceNormalization", "LpNormalization", "GroupNormalization")));
+		add(floatRule("transcendental", Set.of("Tanh", "Erf", "Gelu", "Exp", "Log", "Sqrt", "Pow", "Reciprocal", "Sin", "Cos", "Softplus", "Elu", "Selu", "Mish")));
+		add(floatRule("arithmetic", Set.of("Sub", "Neg", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "SpaceToDepth", "Floor",
+				"Ceil", "Round")));
+		add(new OpRule("training ops", Set.of("BatchNormalization", "Dropout"), Form.FLOAT, List.of(), -1,
+				Kernel.none("a training-time op here: freeze the model first (quantrace convert) to fold or remove it"), Drq.none(), null));
+		add(new OpRule("control flow", Set.of("If", "Loop", "Scan"), Form.CONTROL_FLOW, List.of(), -1,
+				Kernel.none("control flow: ONNX Runtime runs the QDQ groups of its bodies as of any graph"),
+				Drq.weightOnly("the weights of the bodies' layers are quantized as in the main graph"), null));
+	}
+
+	private OpRules() {
+	}
+
+	/** The rule for {@code node}, or null: ops in other domains and ops nobody described stay float. */
+	public static OpRule of(Node node) {
+		if (!node.domain().isEmpty() && !node.domain().equals("ai.onnx")) {
+			return null;
+		}
+		return BY_OP.get(node.opType());
+	}
+
+	/** Every rule, in table order. */
+	public static List<OpRule> all() {
+		return List.copyOf(RULES);
+	}
+
+	/** Whether {@code node} has this form under its rule. */
+	public static boolean is(Node node, Form form) {
+		OpRule r = of(node);
+		return r != null && r.form() == form;
+	}
+
+	/** Why {@code node} stays float when its rule (or the lack of one) says it has no integer form. */
+	public static String floatReason(Node node) {
+		if (!node.domain().isEmpty() && !node.domain().equals("ai.onnx")) {
+			return "custom-domain op " + node.domain() + "." + node.opType() + " is not quantized";
+		}
+		OpRule r = of(node);
+		if (r == null) {
+			return node.opType() + " has no rule in Quantrace's op table: " + FLOAT_ISLAND;
+		}
+		return r.kernel().note();
+	}
+
+	/**
+	 * The factor a Mul or Div by a positive scalar constant applies (Div: 1/c), or 0 when it is not one: then
+	 * the output is the input's codes with the scale multiplied.
+	 */
+	public static float rescaleFactor(Node node) {
+		if (!node.opType().equals("Mul") && !node.opType().equals("Div") || node.inputs().size() != 2) {
+			return 0;
+		}
+		int constant = -1;
+		for (int i = 0; i < 2; i++) {
+			Tensor t = node.graph().constant(node.input(i));
+			if (t != null && t.elementCount() == 1 && t.dims().length <= 1 && t.dataType() == org.quantrace.engine.onnx.DataType.FLOAT) {
+				constant = i;
+			}
+		}
+		if (constant < 0 || node.opType().equals("Div") && constant != 1) {
+			return 0;
+		}
+		float c = node.graph().constant(node.input(constant)).toFloatArray()[0];
+		float factor = node.opType().equals("Div") ? 1 / c : c;
+		return factor > 0 && Float.isFinite(factor) ? factor : 0;
+	}
+
+	/** Whether the dynamic integer MatMul beats float for this node's weight (K·N elements). */
+	static boolean largeWeights(Node node) {
+		Tensor w = node.graph().constant(node.input(1));
+		return w != null && w.elementCount() >= DYNAMIC_MATMUL_MIN_WEIGHTS;
+	}
+
+	static boolean clipFromZero(Node n) {
+		if (n.opType().equals("Relu")) {
+			return true;
+		}
+		if (n.inputs().size() > 1 && !n.input(1).isEmpty()) {
+			Tensor t = n.graph().constant(n.input(1));
+			return t != null && t.elementCount() == 1 && t.toFloatArray()[0] == 0f;
+		}
+		return n.attribute("min").map(a -> a.getF() == 0f).orElse(false);
+	}
+
+	private static String codesRefusal(Node n) {
+		return switch (n.opType()) {
+		case "Resize" -> "nearest".equals(n.stringAttribute("mode", "nearest")) ? null
+				: "Resize in " + n.stringAttribute("mode", "") + " mode computes new values: " + FLOAT_ISLAND;
+		case "Pad" -> {
+			String mode = n.stringAttribute("mode", "constant");
+			if (!mode.equals("constant")) {
+				yield null; // reflect and edge copy codes
+			}
+			Tensor value = n.inputs().size() > 2 && !n.input(2).isEmpty() ? n.graph().constant(n.input(2)) : null;
+			yield n.inputs().size() > 2 && !n.input(2).isEmpty() && value == null ? "Pad with a computed pad value: " + FLOAT_ISLAND : null;
+		}
+		case "Gather" -> n.intAttribute("axis", 0) < 0 && n.graph().constant(n.input(0)) != null ? "Gather with a negative axis on a constant table" : null;
+		default -> null;
+		};
+	}
+
+	private static String recurrentRefusal(Node n) {
+		for (int i = 1; i <= 2; i++) {
+			Tensor w = n.graph().constant(n.input(i));
+			if (w == null || w.dims().length != 3) {
+				return n.opType() + " weights '" + n.input(i) + "' are computed at run time, not stored in the model";
+			}
+		}
+		return null;
+	}
+
+	private static WeightInput weight(int input, java.util.function.ToIntBiFunction<Node, Integer> axis) {
+		return new WeightInput(input, axis);
+	}
+
+	private static OpRule compute(String op, String kernel) {
+		return new OpRule(op, Set.of(op), Form.COMPUTE, List.of(), -1,
+				new Kernel(kernel, true, false, "ONNX Runtime fuses DequantizeLinear → " + op + " → QuantizeLinear into " + kernel), Drq.none(), null);
+	}
+
+	/** An op whose integer kernel exists but was measured slower than its float kernel: it stays float. */
+	private static OpRule slower(String op, String kernel, String measured) {
+		return new OpRule(op, Set.of(op), Form.FLOAT, List.of(), -1, Kernel.none("ONNX Runtime's " + kernel + " ran at " + measured
+				+ " the throughput of the float " + op + " (one thread, zoo-sized tensors): it stays float; " + FLOAT_ISLAND), Drq.none(), null);
+	}
+
+	private static OpRule floatRule(String family, Set<String> ops) {
+		return new OpRule(family, ops, Form.FLOAT, List.of(), -1, Kernel.none("ONNX Runtime (CPU) has no integer kernel for it: " + FLOAT_ISLAND), Drq.none(), null);
+	}
+
+	private static void add(OpRule rule) {
+		RULES.add(rule);
+		for (String op : rule.opTypes()) {
+			if (BY_OP.put(op, rule) != null) {
+				throw new IllegalStateException(op + " has two rules");
+			}
+		}
+	}
+}

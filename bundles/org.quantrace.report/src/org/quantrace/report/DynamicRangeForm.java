@@ -1,0 +1,47 @@
+package org.quantrace.report;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.QuantizationRecord;
+
+/**
+ * The form a dynamic-range (or recurrent) quantization took, layer by layer, as its record holds it in its
+ * additional configuration: the kernels setting, the layers that run dynamic integer kernels (activations
+ * quantized at run time) and the layers that keep int8 weights but compute in float32 (dequantized once,
+ * when the model is loaded). The runner writes these parameters, the logs read them.
+ */
+public record DynamicRangeForm(String kernels, List<String> dynamic, List<String> weightOnly) {
+
+	/** The scheme's kernels setting (auto, dynamic, weight-only). */
+	public static final String KERNELS = "kernels";
+	/** The layers with dynamic integer kernels, comma-separated. */
+	public static final String DYNAMIC_LAYERS = "dynamic integer kernels";
+	/** The layers that keep int8 weights and compute in float32, comma-separated. */
+	public static final String WEIGHT_ONLY_LAYERS = "int8 weights, float compute";
+
+	/** The form {@code q} records; a record from before the forms existed reads as dynamic kernels everywhere. */
+	public static DynamicRangeForm of(QuantizationRecord q) {
+		String kernels = value(q, KERNELS);
+		String dynamic = value(q, DYNAMIC_LAYERS);
+		String weightOnly = value(q, WEIGHT_ONLY_LAYERS);
+		if (kernels == null && dynamic == null) {
+			return new DynamicRangeForm("dynamic", List.of("every layer with weights"), names(weightOnly));
+		}
+		return new DynamicRangeForm(kernels, names(dynamic), names(weightOnly));
+	}
+
+	/** Whether any layer quantizes its activations at run time. */
+	public boolean anyDynamic() {
+		return !dynamic.isEmpty();
+	}
+
+	private static String value(QuantizationRecord q, String key) {
+		return q.getAdditionalConfiguration().stream().filter(p -> key.equals(p.getKey())).map(Parameter::getValue).findFirst().orElse(null);
+	}
+
+	private static List<String> names(String list) {
+		return list == null || list.isBlank() ? List.of() : Arrays.stream(list.split(", ")).toList();
+	}
+}

@@ -1,0 +1,348 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.quantize.OpRule;
+import org.quantrace.engine.quantize.OpRules;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizedTensor;
+import org.quantrace.engine.quantize.Schemes;
+import org.quantrace.engine.runtime.NdArray;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * A tiny graph per op family (as ONNX Runtime's quantization tests have): each is quantized full-integer, run
+ * in ONNX Runtime next to its float model (outputs within a tolerance derived from the scales the model holds),
+ * and the graph ONNX Runtime optimizes is read to check what its {@link OpRule} claims: the fused integer
+ * kernel where ONNX Runtime has one, codes moved without DequantizeLinear/QuantizeLinear, float islands
+ * without a hop per op.
+ */
+class OpRulesTest {
+
+	static final QuantizationSpec FIQ = Schemes.preset("fiq_float32");
+
+	/** A quantized tiny graph: the result, and the graph ONNX Runtime optimizes from it. */
+	record Checked(QuantizationResult result, ModelProto optimized) {
+		List<String> ops() {
+			return TinyGraph.ops(optimized.getGraph());
+		}
+
+		long count(String op) {
+			return ops().stream().filter(op::equals).count();
+		}
+
+		List<String> modelOps() {
+			return result.model().graph().nodes().stream().map(Node::opType).toList();
+		}
+
+		QuantizationResult.Layer layer(String opType) {
+			return result.layers().stream().filter(l -> l.opType().equals(opType)).findFirst().orElseThrow();
+		}
+	}
+
+	/**
+	 * Quantizes the graph ending in {@code y}, checks its outputs against the float model's on new samples
+	 * from [lo, hi) within 2 x the sum of its activations' scales (each quantized tensor adds at most half a
+	 * step; the tiny graphs' weights keep every op's gain at or below 1), and optimizes it in ONNX Runtime.
+	 */
+	static Checked check(TinyGraph t, String y, double lo, double hi) {
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, FIQ, t.calibration(lo, hi));
+		NdArray x = t.batch(t.data(8, lo, hi));
+		float[] expected = TinyGraph.run(model, x);
+		float[] actual = TinyGraph.run(r.model(), x);
+		double tolerance = 2 * r.tensors().stream().filter(q -> q.role() != QuantizedTensor.Role.WEIGHT && q.role() != QuantizedTensor.Role.BIAS)
+				.mapToDouble(q -> q.params().scale()).sum();
+		double worst = 0;
+		for (int i = 0; i < expected.length; i++) {
+			worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+		}
+		assertTrue(worst <= tolerance, "quantized output within " + tolerance + " of float, worst " + worst + "; layers " + r.layers());
+		return new Checked(r, TinyGraph.optimized(r.model()));
+	}
+
+	/** A 3x3 convolution with weights scaled so its gain stays at or below 1. */
+	static String conv(TinyGraph t, String x, int in, int out) {
+		return t.node("Conv", List.of(x, t.weight(1.0 / (in * 9), out, in, 3, 3), t.weight(0.05, out)), TinyGraph.ints("pads", 1, 1, 1, 1));
+	}
+
+	static String pointwise(TinyGraph t, String x, int in, int out) {
+		return t.node("Conv", List.of(x, t.weight(1.0 / in, out, in, 1, 1)));
+	}
+
+	@Test
+	void theTableHasOneRulePerOpAndEveryRuleSaysWhatOnnxRuntimeRuns() {
+		Map<String, Long> owners = OpRules.all().stream().flatMap(r -> r.opTypes().stream()).collect(Collectors.groupingBy(Function.identity(),
+				Collectors.counting()));
+		assertEquals(Collections.emptyMap(), owners.entrySet().stream().filter(e -> e.getValue() > 1).collect(Collectors.toMap(Map.Entry::getKey,
+				Map.Entry::getValue)));
+		for (OpRule r : OpRules.all()) {
+			assertFalse(r.kernel().note().isBlank(), r.family());
+			if (r.form() == OpRule.Form.WEIGHTED || r.form() == OpRule.Form.RECURRENT) {
+				assertFalse(r.weights().isEmpty(), r.family() + " has weights");
+			}
+		}
+		assertEquals(OpRule.Form.FLOAT, OpRules.all().stream().filter(r -> r.opTypes().contains("Softmax")).findFirst().orElseThrow().form(),
+				"QLinearSoftmax was measured slower than float Softmax");
+	}
+
+	@Test
+	void convAndItsReluBecomeOneQLinearConv() {
+		TinyGraph t = new TinyGraph(3, 8, 8);
+		String y = t.node("Relu", List.of(conv(t, "x", 3, 4)));
+		Checked c = check(t, y, -1, 1);
+		assertEquals(1, c.count("QLinearConv"), c.ops().toString());
+		assertFalse(c.modelOps().contains("Relu"), "the Relu is done by the QuantizeLinear (zero point 0)");
+		assertTrue(c.layer("Relu").reason().contains("fused into the integer output"));
+		assertTrue(c.layer("Conv").reason().contains("QLinearConv"), c.layer("Conv").reason());
+	}
+
+	@Test
+	void gemmEndsInFloatWhenOnlyTheOutputReadsIt() {
+		TinyGraph t = new TinyGraph(16);
+		String y = t.node("Gemm", List.of("x", t.weight(1.0 / 16, 8, 16), t.weight(0.1, 8)), TinyGraph.attr("transB", 1L));
+		Checked c = check(t, y, -1, 1);
+		assertEquals(List.of("QuantizeLinear", "com.microsoft.QGemm"), c.ops(), "QGemm with a float output: no QuantizeLinear/DequantizeLinear after it");
+	}
+
+	@Test
+	void matMulAndItsBiasAddRunAsOneIntegerKernel() {
+		TinyGraph t = new TinyGraph(5, 16);
+		String mm = t.node("MatMul", List.of("x", t.weight(1.0 / 16, 16, 8)));
+		String added = t.node("Add", List.of(t.weight(0.2, 8), mm));
+		String y = pointwiseAfterMatMul(t, added);
+		Checked c = check(t, y, -1, 1);
+		assertFalse(c.ops().contains("MatMul") || c.ops().contains("Gemm"), "no float MatMul: " + c.ops());
+		assertTrue(c.result().model().graph().initializers().stream().anyMatch(i -> i.dataType() == DataType.INT32 && i.dims()[0] == 8),
+				"the Add's constant is stored as an int32 bias");
+		assertTrue(c.layer("Add").quantized() && c.layer("Add").reason().contains("bias"), c.layer("Add").reason());
+	}
+
+	/** A second MatMul, so that the first one's result is read as integer codes. */
+	private static String pointwiseAfterMatMul(TinyGraph t, String x) {
+		return t.node("MatMul", List.of(x, t.weight(1.0 / 8, 8, 4)));
+	}
+
+	@Test
+	void attentionRunsItsMatMulsOnIntegersAndItsSoftmaxInFloat() {
+		TinyGraph t = new TinyGraph(6, 8);
+		String q = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
+		String k = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
+		String v = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
+		String scores = t.node("MatMul", List.of(q, t.node("Transpose", List.of(k), TinyGraph.ints("perm", 0, 2, 1))));
+		String scaled = t.node("Mul", List.of(scores, t.scalar(0.35f)));
+		String attention = t.node("Softmax", List.of(scaled), TinyGraph.attr("axis", -1L));
+		String y = t.node("MatMul", List.of(attention, v));
+		Checked c = check(t, y, -1, 1);
+		assertFalse(c.ops().contains("MatMul") || c.ops().contains("com.microsoft.FusedMatMul"), "every MatMul on integers: " + c.ops());
+		assertTrue(c.ops().contains("Softmax"), "Softmax stays float (QLinearSoftmax ran at 0.3x): " + c.ops());
+		assertFalse(c.layer("Mul").quantized(), "only the float Softmax reads the Mul by 0.35: it computes in float, no hop");
+	}
+
+	@Test
+	void squeezeExcitationRunsOnIntegerKernels() {
+		TinyGraph t = new TinyGraph(4, 6, 6);
+		String a = conv(t, "x", 4, 4);
+		String s = t.node("Sigmoid", List.of(t.node("GlobalAveragePool", List.of(a))));
+		String m = t.node("Mul", List.of(a, s)); // [N, 4, 6, 6] x [N, 4, 1, 1]
+		String y = t.node("Add", List.of(m, a));
+		Checked c = check(t, y, -1, 1);
+		for (String kernel : List.of("QLinearConv", "com.microsoft.QLinearGlobalAveragePool", "com.microsoft.QLinearSigmoid", "com.microsoft.QLinearMul",
+				"com.microsoft.QLinearAdd")) {
+			assertTrue(c.ops().contains(kernel), kernel + " in " + c.ops());
+		}
+		assertEquals(1, c.count("DequantizeLinear"), "one DequantizeLinear, at the output: " + c.ops());
+	}
+
+	@Test
+	void concatAndWhereRunOnIntegerKernels() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String a = conv(t, "x", 3, 4);
+		String b = conv(t, "x", 3, 4);
+		String larger = t.node("Where", List.of(t.bools(true, false, false, true), a, b)); // a fixed condition: a computed one flips at its threshold
+		String y = t.node("Concat", List.of(a, larger), TinyGraph.attr("axis", 1L));
+		Checked c = check(t, y, 0, 1);
+		assertTrue(c.ops().contains("com.microsoft.QLinearWhere"), c.ops().toString());
+		assertTrue(c.ops().contains("com.microsoft.QLinearConcat"), c.ops().toString());
+	}
+
+	/** Data movement between two convolutions: ONNX Runtime moves the codes, one QuantizeLinear in, one DequantizeLinear out. */
+	static Stream<Arguments> dataMovement() {
+		return Stream.of(Arguments.of("MaxPool", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("MaxPool", List.of(x),
+				TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2))),
+				Arguments.of("Pad", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("Pad", List.of(x, t.longs(0, 0, 1, 1, 0, 0, 1, 1)))),
+				Arguments.of("Slice", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("Slice",
+						List.of(x, t.longs(1), t.longs(5), t.longs(2)))),
+				Arguments.of("Transpose", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("Transpose", List.of(x),
+						TinyGraph.ints("perm", 0, 1, 3, 2))),
+				Arguments.of("Resize", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("Resize",
+						List.of(x, "", t.floats(new float[] { 1, 1, 2, 2 }, 4)), TinyGraph.attr("mode", "nearest"))),
+				Arguments.of("DepthToSpace", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("DepthToSpace", List.of(x),
+						TinyGraph.attr("blocksize", 2L))),
+				Arguments.of("Gather", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("Gather", List.of(x, t.longs(0, 2, 3)),
+						TinyGraph.attr("axis", 1L))),
+				Arguments.of("Split", (Function<TinyGraph, Function<String, String>>) t -> x -> {
+					List<String> parts = t.nodeOutputs("Split", List.of(x, t.longs(4, 4)), 2, TinyGraph.attr("axis", 1L));
+					return t.node("Concat", parts, TinyGraph.attr("axis", 2L));
+				}));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("dataMovement")
+	void dataMovementMovesIntegerCodes(String op, Function<TinyGraph, Function<String, String>> build) {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String moved = build.apply(t).apply(conv(t, "x", 3, 8));
+		String y = pointwise(t, moved, switch (op) {
+		case "DepthToSpace" -> 2;
+		case "Gather" -> 3;
+		case "Split" -> 4;
+		default -> 8;
+		}, 4);
+		Checked c = check(t, y, -1, 1);
+		assertTrue(c.ops().contains(op), op + " kept: " + c.ops());
+		assertEquals(1, c.count("QuantizeLinear"), "codes all the way: " + c.ops());
+		assertEquals(1, c.count("DequantizeLinear"), "codes all the way: " + c.ops());
+		assertTrue(c.layer(op).quantized(), c.layer(op).reason());
+	}
+
+	@Test
+	void aPadOnCodesPadsWithTheZeroPoint() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String padded = t.node("Pad", List.of(conv(t, "x", 3, 4), t.longs(0, 0, 2, 2, 0, 0, 2, 2)));
+		Checked c = check(t, padded, -1, 1); // the output: its border must dequantize to exactly 0
+		NdArray x = new TinyGraph(3, 6, 6).batch(new TinyGraph(3, 6, 6).data(1, -1, 1));
+		float[] out = TinyGraph.run(c.result().model(), x);
+		assertEquals(0f, out[0], "padded with the code of 0");
+	}
+
+	@Test
+	void anEmbeddingTableIsStoredAsCodes() {
+		TinyGraph t = new TinyGraph(6);
+		String index = t.node("Cast", List.of(t.node("Mul", List.of("x", t.scalar(9.99f)))), TinyGraph.attr("to", 7L));
+		String rows = t.node("Gather", List.of(t.weight(1, 10, 8), index));
+		String y = t.node("MatMul", List.of(t.node("Flatten", List.of(rows)), t.weight(1.0 / 48, 48, 4)));
+		Checked c = check(t, y, 0, 1);
+		Tensor table = c.result().model().graph().initializers().stream().filter(i -> i.dims().length == 2 && i.dims()[0] == 10).findFirst().orElseThrow();
+		assertEquals(DataType.UINT8, table.dataType(), "the table holds uint8 codes");
+		NodeProto gather = c.optimized().getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Gather")).findFirst().orElseThrow();
+		assertTrue(c.optimized().getGraph().getInitializerList().stream().anyMatch(i -> i.getName().equals(gather.getInput(0)) && i.getDataType() == 2),
+				"ONNX Runtime gathers the uint8 codes: " + c.ops());
+	}
+
+	@Test
+	void multiplyingAndDividingByAConstantOnlyChangesTheScale() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String scaled = t.node("Mul", List.of(t.node("Div", List.of(conv(t, "x", 3, 4), t.scalar(4f))), t.scalar(2f)));
+		String y = pointwise(t, scaled, 4, 4);
+		Checked c = check(t, y, -1, 1);
+		assertFalse(c.modelOps().contains("Div") || c.modelOps().contains("Mul"), c.modelOps().toString());
+		assertEquals(2, c.count("QLinearConv"), c.ops().toString());
+	}
+
+	@Test
+	void hardSwishAndHardSigmoidAreLoweredToIntegerAddAndMul() {
+		for (String op : List.of("HardSwish", "HardSigmoid")) {
+			TinyGraph t = new TinyGraph(3, 6, 6).opset(14);
+			String h = t.node(op, List.of(conv(t, "x", 3, 4)));
+			String y = pointwise(t, h, 4, 4);
+			Checked c = check(t, y, -4, 4);
+			assertFalse(c.ops().contains("HardSigmoid") || c.ops().contains(op), op + ": " + c.ops());
+			assertTrue(c.ops().contains("com.microsoft.QLinearAdd"), op + ": " + c.ops());
+			assertEquals(op.equals("HardSwish"), c.ops().contains("com.microsoft.QLinearMul"), op + ": " + c.ops());
+			assertEquals(1, c.count("DequantizeLinear"), op + ": " + c.ops());
+		}
+	}
+
+	@Test
+	void floatOpsFormOneIslandWithOneHopInAndOneOut() {
+		TinyGraph t = new TinyGraph(4, 6).opset(17);
+		String a = t.node("MatMul", List.of("x", t.weight(1.0 / 6, 6, 6)));
+		String normed = t.node("LayerNormalization", List.of(a, t.floats(new float[] { 1, 1, 1, 1, 1, 1 }, 6), t.floats(new float[6], 6)),
+				TinyGraph.attr("axis", -1L));
+		String island = t.node("Add", List.of(t.node("Erf", List.of(normed)), t.node("Tanh", List.of(normed))));
+		String y = t.node("MatMul", List.of(island, t.weight(1.0 / 6, 6, 4)));
+		Checked c = check(t, y, -1, 1);
+		List<String> ops = c.modelOps();
+		assertEquals(2, ops.stream().filter("QuantizeLinear"::equals).count(), "x, and the island's result: " + ops);
+		assertFalse(c.layer("Add").quantized(), "an Add inside the island stays float: " + c.layer("Add").reason());
+		assertTrue(c.layer("LayerNormalization").reason().contains("no integer kernel"), c.layer("LayerNormalization").reason());
+		assertTrue(c.ops().contains("com.microsoft.MatMulIntegerToFloat"), "the first MatMul ends in float for the island: " + c.ops());
+	}
+
+	/**
+	 * A U-Net decoder step: an upsampling ConvTranspose (no integer kernel in ONNX Runtime: float between one
+	 * DequantizeLinear and one QuantizeLinear, its weights kept as int8), a nearest Resize of the encoder's
+	 * codes, and a Concat of both with the skip connection on integers.
+	 */
+	@Test
+	void aUNetDecoderJoinsConvTransposeResizeAndSkipOnIntegers() {
+		TinyGraph t = new TinyGraph(3, 8, 8);
+		String skip = t.node("Relu", List.of(conv(t, "x", 3, 4)));
+		String down = t.node("MaxPool", List.of(skip), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+		String deep = t.node("Relu", List.of(conv(t, down, 4, 4)));
+		String up = t.node("ConvTranspose", List.of(deep, t.weight(1.0 / 4, 4, 4, 2, 2), t.weight(0.05, 4)), TinyGraph.ints("strides", 2, 2));
+		String resized = t.node("Resize", List.of(down, "", t.floats(new float[] { 1, 1, 2, 2 }, 4)), TinyGraph.attr("mode", "nearest"));
+		String joined = t.node("Concat", List.of(skip, up, resized), TinyGraph.attr("axis", 1L));
+		String y = pointwise(t, joined, 12, 4);
+		Checked c = check(t, y, -1, 1);
+		List<String> ops = c.ops();
+		assertEquals(3, c.count("QLinearConv"), ops.toString());
+		assertTrue(ops.contains("com.microsoft.QLinearConcat"), ops.toString());
+		assertTrue(ops.contains("Resize") && ops.contains("MaxPool"), "both move codes: " + ops);
+		assertTrue(ops.contains("ConvTranspose"), "no integer ConvTranspose in ONNX Runtime: " + ops);
+		assertEquals(2, c.count("QuantizeLinear"), "x and the ConvTranspose's output, nothing else: " + ops);
+		assertTrue(c.result().model().graph().initializers().stream().anyMatch(i -> i.dataType() == DataType.INT8 && i.dims().length == 4 && i.dims()[2] == 2),
+				"the ConvTranspose's weights are stored as int8");
+		assertTrue(c.layer("ConvTranspose").reason().contains("no integer ConvTranspose kernel"), c.layer("ConvTranspose").reason());
+		assertTrue(c.layer("Resize").quantized() && c.layer("Concat").quantized(), c.result().layers().toString());
+	}
+
+	/** ReduceMean (a transformer's or a pooling head's) has no integer kernel: float between one hop in and one out. */
+	@Test
+	void aReduceMeanHeadComputesInFloatWithOneHop() {
+		TinyGraph t = new TinyGraph(4, 6, 6);
+		String a = t.node("Relu", List.of(conv(t, "x", 4, 8)));
+		String mean = t.node("ReduceMean", List.of(a), TinyGraph.ints("axes", 2, 3), TinyGraph.attr("keepdims", 0L));
+		String y = t.node("Gemm", List.of(mean, t.weight(1.0 / 8, 4, 8), t.weight(0.1, 4)), TinyGraph.attr("transB", 1L));
+		Checked c = check(t, y, -1, 1);
+		List<String> ops = c.ops();
+		assertTrue(ops.contains("ReduceMean"), ops.toString());
+		assertEquals(1, c.count("QLinearConv"), ops.toString());
+		assertEquals(1, c.count("com.microsoft.QGemm"), "the Gemm after the float island reads codes again: " + ops);
+		assertFalse(c.layer("ReduceMean").quantized(), c.layer("ReduceMean").reason());
+		assertTrue(c.layer("ReduceMean").reason().contains("no integer kernel"), c.layer("ReduceMean").reason());
+	}
+
+	@Test
+	void everyLayerSaysWhatOnnxRuntimeRuns() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String y = t.node("Softmax", List.of(t.node("Flatten", List.of(conv(t, "x", 3, 4)))));
+		Checked c = check(t, y, -1, 1);
+		for (QuantizationResult.Layer l : c.result().layers()) {
+			assertNotNull(l.reason());
+			assertFalse(l.reason().isBlank(), l.toString());
+		}
+		assertTrue(c.layer("Softmax").reason().contains("QLinearSoftmax ran at"), c.layer("Softmax").reason());
+	}
+}
