@@ -29,16 +29,6 @@ public final class OpRules {
 
 	private static final String FLOAT_ISLAND = "it runs in float; its input is dequantized once and its output quantized only where an integer op reads it";
 
-	/**
-	 * Why a MatMul of two activations (attention's Q·Kᵀ and A·V) stays float, measured on the zoo's ViT (4 heads of
-	 * 17×16 · 16×17, batch 64, two threads, ONNX Runtime 1.29 profile; docs/zoo-bench.md): integer Q·Kᵀ ran as
-	 * MatMulIntegerToFloat plus the scale Mul ONNX Runtime no longer folds at 0.65x the float FusedMatMul, A·V as
-	 * QLinearMatMul at 0.92x the float MatMul, and the QuantizeLinear/DequantizeLinear hops they need around the
-	 * float Softmax cost more on top; the whole model ran at 1.00x fp32 with them integer, 1.09x with them float.
-	 */
-	static final String ACTIVATION_MATMUL = "a MatMul of two activations (attention) stays float: ONNX Runtime's integer MatMul on per-head tensors ran "
-			+ "at 0.65-0.92x its float MatMul (the ViT's 17x16 heads), and the hops around the float Softmax cost more: " + FLOAT_ISLAND;
-
 	static {
 		Drq noDynamicConv = new Drq(DrqForm.DYNAMIC, "ConvInteger", null,
 				"ONNX Runtime's ConvInteger ran at 0.07-0.24x the float Conv's throughput on the zoo's CNNs");
@@ -59,11 +49,7 @@ public final class OpRules {
 				new Drq(DrqForm.DYNAMIC, "DynamicQuantizeMatMul", OpRules::largeWeights, "dynamic MatMul ran at ~1.1x float with 64x64 weights, ~1.8x with 256x256"),
 				n -> {
 					Tensor w = n.graph().constant(n.input(1));
-					if (w == null) {
-						return n.graph().constant(n.input(0)) == null ? ACTIVATION_MATMUL
-								: "MatMul with its constant as the first input (only activation × weight MatMuls are quantized): " + FLOAT_ISLAND;
-					}
-					return w.dims().length != 2 ? "MatMul weights of rank " + w.dims().length + " (only 2-D weights are quantized)" : null;
+					return w != null && w.dims().length != 2 ? "MatMul weights of rank " + w.dims().length + " (only 2-D weights are quantized)" : null;
 				}));
 		add(new OpRule("LSTM", Set.of("LSTM"), Form.RECURRENT, List.of(weight(1, (n, r) -> 1), weight(2, (n, r) -> 1)), -1,
 				Kernel.none("ONNX Runtime has no QDQ form of LSTM: its weights are stored as int8 and dequantized to float once, at load"),

@@ -297,6 +297,10 @@ public final class QuantizationPlan {
 				floatNode(n, index, "its input '" + x + "' is not a float tensor");
 				return;
 			}
+			if (n.opType().equals("MatMul") && !isConstant(weight)) {
+				compute(n, index, rule, a); // activation x activation
+				return;
+			}
 			if (!isConstant(weight) || !isFloat(weight)) {
 				floatNode(n, index, "its weights '" + weight + "' are computed at run time, not stored in the model");
 				return;
@@ -346,9 +350,10 @@ public final class QuantizationPlan {
 				floatNode(n, index, "its inputs are not quantized, so the " + n.opType() + " stays float");
 				return;
 			}
-			// an op whose inputs are not all integer codes stays in the float island (no QuantizeLinear hop for it)
+			// a MatMul of two activations is worth a QuantizeLinear on one float input (its MACs); other ops stay in the float island
+			boolean matMul = n.opType().equals("MatMul");
 			for (String in : data) {
-				if (!available(in)) {
+				if (!available(in) && (!matMul || data.stream().noneMatch(this::available))) {
 					floatNode(n, index, inputFloatReason(n, in));
 					return;
 				}

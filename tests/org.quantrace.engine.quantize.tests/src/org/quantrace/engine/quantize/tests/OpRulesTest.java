@@ -145,7 +145,7 @@ class OpRulesTest {
 	}
 
 	@Test
-	void attentionRunsItsProjectionsOnIntegersAndQKAndAVInOneFloatIsland() {
+	void attentionRunsItsMatMulsOnIntegersAndItsSoftmaxInFloat() {
 		TinyGraph t = new TinyGraph(6, 8);
 		String q = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
 		String k = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
@@ -153,20 +153,11 @@ class OpRulesTest {
 		String scores = t.node("MatMul", List.of(q, t.node("Transpose", List.of(k), TinyGraph.ints("perm", 0, 2, 1))));
 		String scaled = t.node("Mul", List.of(scores, t.scalar(0.35f)));
 		String attention = t.node("Softmax", List.of(scaled), TinyGraph.attr("axis", -1L));
-		String y = t.node("MatMul", List.of(t.node("MatMul", List.of(attention, v)), t.weight(1.0 / 8, 8, 8)));
+		String y = t.node("MatMul", List.of(attention, v));
 		Checked c = check(t, y, -1, 1);
-		List<QuantizationResult.Layer> matMuls = c.result().layers().stream().filter(l -> l.opType().equals("MatMul")).toList();
-		assertEquals(List.of(true, true, true, false, false, true), matMuls.stream().map(QuantizationResult.Layer::quantized).toList(),
-				"q, k, v and the projection on integers, Q·Kᵀ and A·V float: " + matMuls);
-		assertTrue(matMuls.get(3).reason().contains("two activations"), matMuls.get(3).reason());
-		// ONNX Runtime runs Q·Kᵀ with its scale as one float FusedMatMul (it cannot fold the Mul into an integer MatMul)
-		assertEquals(1, c.count("com.microsoft.FusedMatMul"), "Q·Kᵀ·0.35 as one float FusedMatMul: " + c.ops());
-		assertEquals(1, c.count("MatMul"), "A·V in float: " + c.ops());
-		assertEquals(4, c.count("com.microsoft.MatMulIntegerToFloat") + c.count("QLinearMatMul") + c.count("com.microsoft.QGemm"),
-				"q, k, v and the projection on integers: " + c.ops());
+		assertFalse(c.ops().contains("MatMul") || c.ops().contains("com.microsoft.FusedMatMul"), "every MatMul on integers: " + c.ops());
 		assertTrue(c.ops().contains("Softmax"), "Softmax stays float (QLinearSoftmax ran at 0.3x): " + c.ops());
-		assertFalse(c.layer("Softmax").quantized() || c.layer("Mul").quantized(), "the island has no hop around the Mul or the Softmax");
-		assertEquals(2, c.count("QuantizeLinear"), "one QuantizeLinear for x, one before the projection (none inside the island): " + c.ops());
+		assertFalse(c.layer("Mul").quantized(), "only the float Softmax reads the Mul by 0.35: it computes in float, no hop");
 	}
 
 	@Test
