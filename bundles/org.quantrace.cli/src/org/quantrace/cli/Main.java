@@ -31,6 +31,7 @@ public final class Main {
 	/** Runs a command line and returns its exit code (see {@link ExitCodes}); used by tests too. */
 	public static int execute(String[] args, PrintWriter out, PrintWriter err) {
 		CommandLine cli = new CommandLine(new QuantraceCommand());
+		cli.setHelpFactory(new HelpLayout());
 		cli.setOut(out);
 		cli.setErr(err);
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
