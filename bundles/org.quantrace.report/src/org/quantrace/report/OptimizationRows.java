@@ -57,7 +57,7 @@ final class OptimizationRows {
 		case "Scale factor" -> scaleFactor(q, dynamic, tensorsAppendix);
 		case "Quantization precision" -> precision(q, o.getOutput(), dynamic);
 		case "Quantization scheme" -> scheme(q, dynamic);
-		case "Quantization technique" -> technique(q, o.getOutput(), dynamic);
+		case "Quantization technique" -> technique(q, dynamic);
 		case "Quantization granularity" -> granularity(q, dynamic, layersAppendix);
 		default -> null;
 		};
@@ -300,7 +300,7 @@ final class OptimizationRows {
 		return l;
 	}
 
-	private static List<String> technique(QuantizationRecord q, ModelArtifact output, boolean dynamic) {
+	private static List<String> technique(QuantizationRecord q, boolean dynamic) {
 		List<String> l = new ArrayList<>();
 		l.add(dynamic ? "dynamic-range quantization (DRQ): int8 weights, activations quantized at run time, integer kernels (MatMulInteger, ConvInteger)"
 				: "full-integer quantization (FIQ): weights and activations quantized, QDQ format that ONNX Runtime runs as integer kernels");

@@ -5,10 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.evaluate.DebugOutputs;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.EvaluationReport;
@@ -28,6 +28,7 @@ import org.quantrace.model.recipe.DebugStep;
 import org.quantrace.model.recipe.EvaluationStep;
 import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.model.recipe.RecoveryStep;
+import org.quantrace.report.DebugCharts;
 import org.quantrace.model.trace.DatasetRecord;
 import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;
@@ -239,7 +240,7 @@ final class ModelEvaluation {
 						step.getThreshold(), options.progress());
 				Path dir = out.resolve("debug").resolve(run.name()).resolve(scheme.getName());
 				try {
-					DebugOutputs.write(report, dir);
+					DebugCharts.write(report, dir);
 				} catch (IOException e) {
 					throw new UncheckedIOException(e);
 				}
@@ -261,7 +262,7 @@ final class ModelEvaluation {
 	}
 
 	private void log(String format, Object... args) {
-		options.log().printf(format + "%n", args);
+		options.log().printf(Locale.ROOT, format + "%n", args);
 		options.log().flush();
 	}
 }
