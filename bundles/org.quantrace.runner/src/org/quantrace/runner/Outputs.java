@@ -45,7 +45,7 @@ public final class Outputs {
 		trace.setInventorySha256(SafeFiles.sha256(inventory));
 		List<Path> written = new ArrayList<>();
 		write(dir.resolve(RESULTS), ResultsJson.of(trace));
-		written.addAll(AifsmLogs.write(trace, dir.resolve("logs"), dir));
+		written.addAll(AifsmLogs.write(trace, dir.resolve("logs")));
 		written.add(RunReport.write(trace, dir, dir.resolve(REPORT)));
 		trace.getDocuments().clear();
 		trace.getDocuments().add(TRACE);

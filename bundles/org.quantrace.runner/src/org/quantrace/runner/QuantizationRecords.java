@@ -19,7 +19,6 @@ import org.quantrace.model.recipe.QuantizationScheme;
 import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.trace.CalibrationRecord;
 import org.quantrace.model.trace.LayerQuantizationRecord;
-import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.QuantizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
@@ -49,7 +48,7 @@ public final class QuantizationRecords {
 		r.setReduceRange(spec.reduceRange());
 		r.setOpset(result.model().opset());
 		r.setTransformationFunction(transformationFunction(spec));
-		r.setScaleFactorFormula(scaleFactorFormula(spec));
+		r.setScaleFactorFormula(scaleFactorFormula());
 		if (result.calibration() != null) {
 			r.setCalibration(calibration(result.calibration()));
 		}
@@ -162,7 +161,7 @@ public final class QuantizationRecords {
 				: "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)";
 	}
 
-	static String scaleFactorFormula(QuantizationSpec spec) {
+	static String scaleFactorFormula() {
 		return "asymmetric: s = (α - β) / (2^b - 1), z = round(qmin - β / s), i.e. 1/s = (2^b - 1) / (α - β) with [β, α] the calibrated range "
 				+ "widened to contain 0; symmetric: s = max(|α|, |β|) / (2^(b-1) - 1), z = 0 (signed) or 2^(b-1) (unsigned); "
 				+ "bias: int32 with s = s_input × s_weight, z = 0";

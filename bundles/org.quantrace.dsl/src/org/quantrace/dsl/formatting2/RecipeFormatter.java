@@ -24,7 +24,6 @@ import org.quantrace.model.recipe.Exclusion;
 import org.quantrace.model.recipe.Import;
 import org.quantrace.model.recipe.LayerOverride;
 import org.quantrace.model.recipe.LayerSparsity;
-import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.recipe.RecipeFile;
 import org.quantrace.model.recipe.RecipePackage.Literals;
 import org.quantrace.model.recipe.RevisionEntry;

@@ -17,7 +17,6 @@ import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.model.recipe.FactorizationTarget;
-import org.quantrace.model.recipe.RankSelection;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
