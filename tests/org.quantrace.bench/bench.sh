@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Prints Quantrace's benchmark figures (calibration cost, memory, int8 speed-up, accuracy).
 # Usage: tests/org.quantrace.bench/bench.sh [MODEL.onnx]   (default: ../shared/reference-models/fashion_resnet_wide.onnx)
+#        tests/org.quantrace.bench/bench.sh zoo [--models a,b] [--rounds N] [--block SECONDS] [--doc FILE|none] [--assemble] [--note TEXT]
+#          the zoo bench: every tests/data/zoo model through `quantrace convert` and `quantize` (drq, fiq-float32,
+#          fiq-int8), measured by the independent client org.quantrace.measure; writes docs/zoo-bench.md (~20 min idle,
+#          an hour on a loaded machine). Results are kept per model (quantrace-out/zoo-bench/results): --models
+#          re-measures those only, --assemble only rewrites the document from the kept results.
 # Run on an otherwise idle machine; it takes a few minutes.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -12,6 +17,11 @@ log="$(mktemp)"
 rm -f "$log"
 cp="releng/org.quantrace.repository/target/repository/plugins/*"
 cp="$cp:$(ls tests/org.quantrace.bench/target/org.quantrace.bench-*.jar):$(ls tests/org.quantrace.testing/target/org.quantrace.testing-*.jar)"
+cp="$cp:$(ls tests/org.quantrace.measure/target/org.quantrace.measure-*.jar)"
+if [ "${1:-}" = zoo ]; then
+  shift
+  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -Dquantrace.root="$root" -cp "$cp" org.quantrace.bench.ZooBench "$@"
+fi
 "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx1g -Dquantrace.root="$root" -cp "$cp" org.quantrace.bench.Bench "$@"
 
 # The main job end to end, as a user starts it (JVM start included): target <= 30 s on 2 cores.

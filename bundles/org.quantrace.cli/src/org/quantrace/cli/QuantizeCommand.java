@@ -89,7 +89,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		OnnxModel source = OnnxModel.load(model);
 		Dataset data = calibration == null ? null : calibration.open();
 		QuantizationResult result = Quantizer.quantize(source, model.toString(), resolved, data, ConsoleProgress.forConsole(spec.commandLine().getErr()));
-		ModelOutput.write(result.model(), output);
+		CommandOutput.model(result.model(), output);
 		report(result, Files.size(model), Files.size(output), spec.commandLine().getOut());
 		return ExitCodes.OK;
 	}
@@ -133,7 +133,7 @@ final class QuantizeCommand implements Callable<Integer> {
 			});
 		}
 		// the dataset is cut to --samples already; recorded for the log
-		b.calibration(cal.withBatchSize(batch).withMaxSamples(calibration == null ? 0 : calibration.samples));
+		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null ? 0 : calibration.samples));
 		for (String e : exclude) {
 			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null);
 		}

@@ -60,7 +60,7 @@ public final class RecipeRunner {
 			all.addAll(misfits);
 			return new Outcome(2, null, null, all, List.of());
 		}
-		try (OutputFolder folder = OutputFolder.open(options.out())) {
+		try (OutputFolder folder = OutputFolder.open(options.out(), ctx.inputs())) {
 			Path out = folder.path();
 			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
 			TraceAssembler trace = new TraceAssembler(model, out);

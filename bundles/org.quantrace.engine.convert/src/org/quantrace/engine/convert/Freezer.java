@@ -11,13 +11,13 @@ import java.util.stream.Collectors;
 
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.Tensor;
-import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
@@ -67,8 +67,12 @@ public final class Freezer {
 		if (options.targetOpset() > 0) {
 			OpsetUpgrade.upgrade(model, options.targetOpset(), name, ranks);
 		}
-		Inputs samples = samples(source, verification);
-		double diff = maxAbsDifference(inferenceView(source), model, samples.feeds(), name);
+		Inputs samples = samples(source, name, verification);
+		OnnxModel reference = inferenceView(source);
+		InferenceSession.requireLoads(reference, name + " in inference mode", source, name, "this is a Quantrace bug; as a workaround --keep dropout and batch-normalization");
+		InferenceSession.requireLoads(model, "the frozen " + name, source, name,
+				"this is a Quantrace bug; as a workaround --keep the operation named in the message, or --no-fold");
+		double diff = maxAbsDifference(reference, model, samples.feeds(), name);
 		return new FreezeResult(model, eliminations, artifacts, removed, folded, diff, samples.count(), samples.description(), options);
 	}
 
@@ -272,10 +276,10 @@ public final class Freezer {
 	private record Inputs(List<Map<String, NdArray>> feeds, int count, String description) {
 	}
 
-	private static Inputs samples(OnnxModel model, Dataset data) {
-		String input = model.graph().runtimeInputs().get(0).getName();
+	private static Inputs samples(OnnxModel model, String name, Dataset data) {
 		List<Map<String, NdArray>> feeds = new ArrayList<>();
 		if (data != null) {
+			String input = ModelInput.of(model, name, data).name();
 			int n = Math.min(64, data.size());
 			Batch b = data.read(0, n);
 			feeds.add(Map.of(input, b.inputs()));
@@ -284,10 +288,7 @@ public final class Freezer {
 		Map<String, NdArray> feed = new LinkedHashMap<>();
 		Random random = new Random(0);
 		for (ValueInfoProto v : model.graph().runtimeInputs()) {
-			TensorInfo info = TensorInfo.of(v);
-			long[] shape = info.shape().stream().mapToLong(d -> d.chars().allMatch(Character::isDigit) && !d.isEmpty() ? Long.parseLong(d) : 8)
-					.toArray();
-			NdArray zeros = NdArray.zeros(info.type() == DataType.UNDEFINED ? DataType.FLOAT : info.type(), shape);
+			NdArray zeros = ShapeProbe.zeros(v, 8, name);
 			if (zeros.type() == DataType.FLOAT) {
 				float[] f = zeros.floats();
 				for (int i = 0; i < f.length; i++) {

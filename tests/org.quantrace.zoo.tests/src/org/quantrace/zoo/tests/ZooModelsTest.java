@@ -1,0 +1,209 @@
+package org.quantrace.zoo.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.quantrace.cli.Main;
+import org.quantrace.measure.IntegerMacs;
+import org.quantrace.measure.Measure;
+import org.quantrace.measure.Samples;
+import org.quantrace.testing.TestData;
+import org.quantrace.testing.Zoo;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnxruntime.OrtException;
+
+/**
+ * The zoo (tests/data/zoo) through the command line as a user runs it ({@code convert}, then
+ * {@code quantize} of the converted model), checked by the independent client org.quantrace.measure
+ * (ONNX Runtime and protobuf only). It asserts what holds today; the issue's targets, most unmet today,
+ * are tracked by the zoo bench (docs/zoo-bench.md), not here.
+ *
+ * <p>
+ * TIGHTEN: {@link #TODAY} records today's behaviour per model: which {@code convert} runs fail and the
+ * largest accuracy loss each scheme shows. A fix that makes a listed failure pass fails its test with a
+ * message saying to remove the entry; lower the bounds as the quantizer improves, towards the target of
+ * 0.5 pt for fiq_int8.
+ */
+class ZooModelsTest {
+
+	/** Today's behaviour of one model: convert's exit code, and the accuracy loss bounds (points) that hold. */
+	record Today(int convertExit, double drqMaxDropPt, double fiqInt8MaxDropPt) {
+	}
+
+	/**
+	 * TIGHTEN: bounds that hold on the first 1,000 test images with Quantrace as of this commit. Today's losses
+	 * on all 10,000 images (docs/zoo-bench.md) are at most 0.25 pt for fiq_int8 and 0.06 pt for DRQ; the issue's
+	 * target is 0.5 pt for FIQ, and never more than 0.2 pt below torch's PTQ (checked by the bench, not here).
+	 */
+	static final Map<String, Today> TODAY = Map.of(
+			"mobilenetv2", new Today(0, 1.0, 1.0),
+			"mobilenetv3", new Today(0, 1.0, 1.0),
+			"resnet", new Today(0, 1.0, 1.0),
+			"vit", new Today(0, 1.0, 1.0),
+			"lstm", new Today(0, 1.0, 1.0),
+			"gru", new Today(0, 1.0, 1.0),
+			"unet", new Today(0, 1.0, 1.0),
+			"bspc_gap", new Today(0, 1.0, 1.0),
+			"mobilenetv3_constants_opset11", new Today(0, 1.0, 1.0),
+			"if_cnn", new Today(0, 1.0, 1.0));
+
+	static final int EVALUATED = 1000;
+
+	static Stream<String> models() {
+		return Zoo.models().stream().map(Zoo.Model::name);
+	}
+
+	/** The zoo holds what issue 13 asks for, read from the ONNX files themselves (not from the provenance). */
+	@Test
+	void theZooCoversTheIssuesArchitectures() throws IOException {
+		Map<String, Zoo.Model> zoo = new HashMap<>();
+		Zoo.models().forEach(m -> zoo.put(m.name(), m));
+		assertTrue(zoo.keySet().containsAll(TODAY.keySet()), "zoo models " + zoo.keySet());
+		assertTrue(ops(zoo.get("mobilenetv2")).containsAll(Set.of("Conv", "Clip", "Add")));
+		assertTrue(depthwise(zoo.get("mobilenetv2")), "MobileNetV2 has depthwise convolutions");
+		assertTrue(ops(zoo.get("mobilenetv3")).containsAll(Set.of("HardSwish", "HardSigmoid", "Mul", "GlobalAveragePool")));
+		assertTrue(ops(zoo.get("resnet")).containsAll(Set.of("Conv", "Add", "Relu")));
+		ModelProto vit = proto(zoo.get("vit"));
+		assertEquals(17, vit.getOpsetImport(0).getVersion());
+		assertTrue(ops(zoo.get("vit")).containsAll(Set.of("LayerNormalization", "MatMul", "Softmax", "Erf", "Shape", "Gather")));
+		assertTrue(ops(zoo.get("lstm")).contains("LSTM"));
+		assertTrue(ops(zoo.get("gru")).contains("GRU"));
+		assertTrue(ops(zoo.get("unet")).containsAll(Set.of("ConvTranspose", "Resize", "Concat")));
+		assertTrue(ops(zoo.get("bspc_gap")).containsAll(Set.of("Conv", "MaxPool", "Add", "MatMul", "Transpose", "Mul", "Sigmoid")));
+		assertTrue(zoo.get("bspc_gap").multilabel());
+		ModelProto constants = proto(zoo.get("mobilenetv3_constants_opset11"));
+		assertEquals(11, constants.getOpsetImport(0).getVersion());
+		assertEquals(0, constants.getGraph().getInitializerCount(), "every weight in a Constant node");
+		assertTrue(ops(zoo.get("mobilenetv3_constants_opset11")).containsAll(Set.of("Constant", "BatchNormalization", "HardSigmoid", "Clip", "Div")));
+		GraphProto main = proto(zoo.get("if_cnn")).getGraph();
+		assertTrue(main.getNodeList().stream().noneMatch(n -> n.getOpType().equals("Conv")), "no Conv outside the If");
+		assertTrue(ops(zoo.get("if_cnn")).containsAll(Set.of("If", "Conv")));
+		long total = 0;
+		for (Zoo.Model m : zoo.values()) {
+			long size = Files.size(m.onnx());
+			assertTrue(size < 1_000_000, m.name() + " is " + size + " bytes");
+			total += size;
+		}
+		assertTrue(total < 15_000_000, "the zoo is " + total + " bytes");
+	}
+
+	/** ONNX Runtime loads each original and reproduces the torch model's accuracy on all 10,000 test images. */
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("models")
+	void originalLoadsAndReproducesTorchsAccuracy(String name) throws OrtException {
+		Zoo.Model m = Zoo.model(name);
+		assertEquals(Optional.empty(), Measure.loadError(m.onnx()));
+		double accuracy = Measure.accuracy(m.onnx(), Samples.read(Zoo.testImages(), m.evaluationLabels()));
+		assertEquals(m.torchAccuracy(), accuracy, 0.002, "ONNX Runtime vs torch on the same 10,000 images");
+		// chance: 0.10 top-1; 0.74 binary accuracy for a model that says no to every attribute
+		assertTrue(accuracy > (m.multilabel() ? 0.90 : 0.75), "a sensibly trained model: " + accuracy);
+	}
+
+	/**
+	 * convert, then drq and fiq-int8 of the converted model (of the original where convert fails today):
+	 * ONNX Runtime loads each result, accuracy stays within today's bounds, and the client counts the same
+	 * MACs in the quantized graph as in the float one (integer or not).
+	 */
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("models")
+	void convertAndQuantizeGiveModelsOnnxRuntimeRuns(String name) throws Exception {
+		Zoo.Model m = Zoo.model(name);
+		Today today = TODAY.get(name);
+		Path dir = TestData.tempDir("zoo-" + name);
+		Path converted = dir.resolve("converted.onnx");
+		Cli convert = Cli.run("convert", m.onnx().toString(), "-o", converted.toString());
+		assertNotEquals(70, convert.exit(), "never an internal error: " + convert.err());
+		if (today.convertExit() == 0) {
+			assertEquals(0, convert.exit(), convert.err());
+		} else {
+			assertEquals(today.convertExit(), convert.exit(), "convert on " + name + " changed: if it is fixed, set its TODAY entry to 0\n" + convert.err());
+		}
+		Path source = convert.exit() == 0 ? converted : m.onnx();
+		Samples data = Samples.read(Zoo.testImages(), m.evaluationLabels()).first(EVALUATED);
+		double fp32 = Measure.accuracy(m.onnx(), data);
+		IntegerMacs fp32Macs = Measure.integerMacs(m.onnx(), data.shape(), null);
+		assertEquals(0, fp32Macs.integerMacs());
+		assertEquals(List.of(), fp32Macs.uncounted());
+		List<String> problems = new ArrayList<>();
+		for (String scheme : List.of("drq", "fiq-int8")) {
+			Path q = dir.resolve(scheme + ".onnx");
+			List<String> args = new ArrayList<>(List.of("quantize", source.toString(), "--scheme", scheme, "-o", q.toString()));
+			if (!scheme.equals("drq")) {
+				args.addAll(List.of("--data", Zoo.calibrationImages().toString()));
+			}
+			Cli quantize = Cli.run(args.toArray(String[]::new));
+			assertEquals(0, quantize.exit(), scheme + ": " + quantize.err());
+			assertEquals(Optional.empty(), Measure.loadError(q), scheme);
+			double dropPt = 100 * (fp32 - Measure.accuracy(q, data));
+			double bound = scheme.equals("drq") ? today.drqMaxDropPt() : today.fiqInt8MaxDropPt();
+			if (dropPt > bound) {
+				problems.add(String.format("%s loses %.2f pt (today's bound %.2f pt)", scheme, dropPt, bound));
+			}
+			IntegerMacs macs = Measure.integerMacs(q, data.shape(), null);
+			assertEquals(List.of(), macs.uncounted(), scheme);
+			assertEquals(fp32Macs.integerMacs() + fp32Macs.floatMacs(), macs.integerMacs() + macs.floatMacs(), scheme + ": same MACs, " + macs.byOp());
+		}
+		assertEquals(List.of(), problems);
+	}
+
+	private static Set<String> ops(Zoo.Model m) {
+		Set<String> ops = new java.util.TreeSet<>();
+		collect(proto(m).getGraph(), ops);
+		return ops;
+	}
+
+	private static void collect(GraphProto g, Set<String> ops) {
+		for (NodeProto n : g.getNodeList()) {
+			ops.add(n.getOpType());
+			for (AttributeProto a : n.getAttributeList()) {
+				if (a.hasG()) {
+					collect(a.getG(), ops);
+				}
+			}
+		}
+	}
+
+	private static boolean depthwise(Zoo.Model m) {
+		return proto(m).getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("Conv"))
+				.anyMatch(n -> n.getAttributeList().stream().anyMatch(a -> a.getName().equals("group") && a.getI() > 1));
+	}
+
+	private static ModelProto proto(Zoo.Model m) {
+		try {
+			return ModelProto.parseFrom(Files.readAllBytes(m.onnx()));
+		} catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
+	/** The command line run in-process, its exit code and what it printed. */
+	record Cli(int exit, String out, String err) {
+		static Cli run(String... args) {
+			StringWriter out = new StringWriter();
+			StringWriter err = new StringWriter();
+			int code = Main.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+			return new Cli(code, out.toString(), err.toString());
+		}
+	}
+}
