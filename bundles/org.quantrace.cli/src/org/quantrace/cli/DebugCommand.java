@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.evaluate.DebugReport;
@@ -66,7 +67,7 @@ final class DebugCommand implements Callable<Integer> {
 		try {
 			files = DebugCharts.write(r, output);
 		} catch (IOException e) {
-			throw new QuantraceException(output + ": cannot write the debug files (" + e.getMessage() + ")", "check the folder is writable", e);
+			throw new QuantraceException(output + ": cannot write the debug files (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
 		}
 		var out = spec.commandLine().getOut();
 		out.printf(Locale.ROOT, "%-6s %-18s %-44s %10s %10s  %s%n", "layer", "op", "tensor", m.getLiteral() + " iso", "accum", "flagged");

@@ -1,12 +1,13 @@
 package org.quantrace.runner;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.quantrace.engine.IoErrors;
+import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.evaluate.DebugReport;
@@ -28,12 +29,12 @@ import org.quantrace.model.recipe.DebugStep;
 import org.quantrace.model.recipe.EvaluationStep;
 import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.model.recipe.RecoveryStep;
-import org.quantrace.report.DebugCharts;
 import org.quantrace.model.trace.DatasetRecord;
 import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.LinkKind;
 import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.report.DebugCharts;
 
 /**
  * Evaluates a model's variants in one pass (the original, its float stages and every scheme), checks the
@@ -242,7 +243,8 @@ final class ModelEvaluation {
 				try {
 					DebugCharts.write(report, dir);
 				} catch (IOException e) {
-					throw new UncheckedIOException(e);
+					throw new QuantraceException(dir + ": cannot write the debugger's files (" + IoErrors.describe(e) + ")",
+							IoErrors.hint(e, "check the output folder is writable"), e);
 				}
 				DebugRecord r = EvaluationRecords.toRecord(report);
 				r.setId(run.name() + "/" + scheme.getName() + "/debug");

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
@@ -49,7 +50,7 @@ public final class RecipeRunner {
 		try {
 			text = Files.readString(recipeFile);
 		} catch (IOException e) {
-			throw new QuantraceException(recipeFile + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new QuantraceException(recipeFile + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
 		List<ResolvedScheme> schemes = ctx.schemes(options.only());

@@ -122,8 +122,15 @@ public class RecipeFormatter extends AbstractJavaFormatter {
 			return;
 		}
 		document.interior(open, close, it -> it.indent());
-		document.append(open, it -> it.setNewLines(1));
-		document.prepend(close, it -> it.setNewLines(1));
+		// above a first or below a last clause, whose own break would allow a blank line there: these win
+		document.append(open, it -> {
+			it.setNewLines(1);
+			it.highPriority();
+		});
+		document.prepend(close, it -> {
+			it.setNewLines(1);
+			it.highPriority();
+		});
 		List<ISemanticRegion> starts = new ArrayList<>(regionFor(o).keywords(CLAUSES.toArray(String[]::new)));
 		for (EStructuralFeature f : VALUE_CLAUSES) {
 			if (f.getEContainingClass().isInstance(o)) {

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 
 /**
@@ -67,7 +68,7 @@ public final class ImageFolderDataset implements Dataset {
 				}
 			}
 		} catch (IOException e) {
-			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(dir + ": cannot be listed (" + IoErrors.describe(e) + ")", null, e);
 		}
 		List<String> folders = classDirs.stream().map(p -> p.getFileName().toString()).toList();
 		// without a label file: folders named 0, 1, 2... say their index; other names are numbered in sorted order, a guess
@@ -93,7 +94,7 @@ public final class ImageFolderDataset implements Dataset {
 					}
 				}
 			} catch (IOException e) {
-				throw new InvalidInputException(c + ": cannot be listed (" + e.getMessage() + ")", null, e);
+				throw new InvalidInputException(c + ": cannot be listed (" + IoErrors.describe(e) + ")", null, e);
 			}
 		}
 		if (files.isEmpty()) {
@@ -134,7 +135,7 @@ public final class ImageFolderDataset implements Dataset {
 		try (InputStream in = Files.newInputStream(file)) {
 			image = ImageIO.read(in);
 		} catch (IOException e) {
-			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(file + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 		if (image == null) {
 			throw new InvalidInputException(file + ": does not decode as an image", "give PNG or JPEG files, or remove this one");
