@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "debug", mixinStandardHelpOptions = true, sortOptions = false,
-		header = "Compare a full-integer model with its float original, tensor by tensor.",
+		header = "Compare a full-integer model with its float original.",
 		description = "The per-layer quantization debugger: the TFLite debugger's metrics, SQNR, cosine similarity and rmse/scale of every"
 				+ " quantized tensor, on its own (isolated) and as the quantized model computes it (accumulated). Writes debug.csv and one SVG"
 				+ " chart per metric, and names the tensors beyond the threshold.")

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-		header = "Evaluate models on the same data in one pass and compare them with a baseline.",
+		header = "Evaluate models in one pass and compare them with a baseline.",
 		description = "Prints the results deck's table (↑ better, ↓ worse, ~ within the tolerance), a row per model, named by its file"
 				+ " (with as much of its folder as tells it apart). Integer-I/O models are fed and read as the deck does.")
 final class EvaluateCommand implements Callable<Integer> {

@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "import-config", mixinStandardHelpOptions = true,
-		header = "Convert the quantization SDK's configuration.json into a recipe.",
+		header = "Convert the quantization SDK's configuration.json to a recipe.",
 		description = "The recipe calibrates on dataset_image_dir (batch_size x iteration_count images at input_tensor_size), then evaluates"
 				+ " the converted and the quantized model on evaluate_image_dir. Prints the recipe, or writes it with -o; paths in it are"
 				+ " relative to where it is written.")

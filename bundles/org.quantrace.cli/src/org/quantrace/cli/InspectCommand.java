@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-		header = "Print a model's layer index, its tensors by element type and totals.",
+		header = "Print a model's layers, tensors by element type and totals.",
 		description = "Shapes of intermediate tensors come from one run of the model on zeros (skip it with --no-run).")
 final class InspectCommand implements Callable<Integer> {
 

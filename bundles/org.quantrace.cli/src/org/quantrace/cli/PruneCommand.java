@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
-		header = "Prune the weights of Conv, Gemm and MatMul layers by magnitude.",
+		header = "Prune Conv, Gemm and MatMul weights by magnitude.",
 		description = "The element, vector and block patterns set the weakest groups of weights to zero; channel removes whole filters and"
 				+ " rewires every consumer, so the model gets smaller and faster.")
 final class PruneCommand implements Callable<Integer> {

@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
-		header = "Quantize one model with one of the results deck's schemes, without a recipe.",
+		header = "Quantize a model with one of the results deck's schemes.",
 		description = "Prints what was quantized and what stayed float (and why), then writes the model.")
 final class QuantizeCommand implements Callable<Integer> {
 

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-		header = "Run a recipe: its steps, then the models, results, trace, logs and report.",
+		header = "Run a recipe and write its models, logs, trace and report.",
 		description = { "Converts, prunes, factorizes, quantizes, evaluates and debugs as the recipe declares, then writes the models,"
 				+ " results.json, the trace (trace.xmi), the AI-FSM logs (PhIMT0002/0003 as .md, .html, .docx, .pdf) and report.html."
 				+ " The output folder is replaced only when the run finishes.",
