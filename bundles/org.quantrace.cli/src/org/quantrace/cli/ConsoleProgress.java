@@ -111,6 +111,8 @@ public final class ConsoleProgress implements Progress {
 	private final class LineInPlace extends Measured {
 		private long lastDraw = Long.MIN_VALUE;
 		private int drawn;
+		/** The count the line shows: when the work ends on a drawn state, that line stays as it is (printed once). */
+		private long drawnDone = -1;
 		private boolean closed;
 
 		LineInPlace(String label, long total, String unit) {
@@ -133,13 +135,16 @@ public final class ConsoleProgress implements Progress {
 				return;
 			}
 			closed = true;
-			draw(clock.getAsLong());
+			if (done != drawnDone) {
+				draw(clock.getAsLong());
+			}
 			err.print('\n');
 			err.flush();
 		}
 
 		private void draw(long now) {
 			lastDraw = now;
+			drawnDone = done;
 			String line = line(label, done, total, seconds(now), rate(now), columns - 1);
 			// spaces over what the previous, longer line left
 			err.print('\r' + line + " ".repeat(Math.max(0, drawn - line.length())));
