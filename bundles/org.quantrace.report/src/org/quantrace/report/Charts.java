@@ -37,6 +37,13 @@ final class Charts {
 		}
 	}
 
+	static {
+		// JFreeChart draws rotated text (a vertical axis title, layer names at 45 degrees) through a TextLayout, which an
+		// SVG Graphics2D can only record as glyph outlines: the titles and layer names were shapes, not text a reader can
+		// search, copy or a screen reader say. A rotated drawString is text with a transform in SVG.
+		org.jfree.chart.text.TextUtils.setUseDrawRotatedStringWorkaround(false);
+	}
+
 	private Charts() {
 	}
 

@@ -110,8 +110,8 @@ public final class QuantizationDebugger {
 			boolean fused = producer != null && layer != null && !layer.name().equals(producer.name()) && !quantizedNodes.contains(producer.name());
 			Node owner = fused ? layer : producer;
 			boolean inherited = p.owner() != null && !p.owner().equals(p.tensor());
-			int index = owner == null ? -1 : layerIndex.getOrDefault(owner.output(0), layerIndex.getOrDefault(p.tensor(), -1));
-			tensors.add(new DebugReport.TensorDebug(index, p.tensor(), owner == null ? "" : owner.name(),
+			int at = owner == null ? -1 : layerIndex.getOrDefault(owner.output(0), layerIndex.getOrDefault(p.tensor(), -1));
+			tensors.add(new DebugReport.TensorDebug(at, p.tensor(), owner == null ? "" : owner.name(),
 					owner == null ? "input" : fused ? layer.opType() + "+" + producer.opType() : producer.opType(), fused ? producer.name() : "", p.scale(),
 					p.zeroPoint(), inherited ? p.owner() : "", iso, acc, !inherited && DebugReport.exceeds(metric, iso.value(metric), threshold),
 					!inherited && DebugReport.exceeds(metric, acc.value(metric), threshold)));
