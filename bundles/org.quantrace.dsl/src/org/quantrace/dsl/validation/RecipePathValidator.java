@@ -66,9 +66,11 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		}
 		String lower = written.toLowerCase(Locale.ROOT);
 		if (Path.of(written).isAbsolute() || written.startsWith("/") || written.startsWith("\\")) {
+			Path folder = ownFile(i).getParent();
 			error("import \"" + written + "\": an absolute path; imports are relative to the recipe's folder, so that a recipe and what it imports"
-					+ " move together (and the trace names them so): write it as import \"" + relative(ownFile(i).getParent(), p) + "\" if that is"
-					+ " the file meant", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_ABSOLUTE);
+					+ " move together (and the trace names them so): " + (p.startsWith(folder) ? "write import \"" + relative(folder, p) + "\""
+							: "keep the shared recipe near this one and import it by a relative path (import \"../shared/common.qr\")"),
+					i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_ABSOLUTE);
 		} else if (lower.endsWith(".onnx")) {
 			error("import \"" + written + "\": a model is not imported but declared: model NAME \"" + written + "\"", i, Literals.IMPORT__IMPORT_URI,
 					IssueCodes.IMPORT_NOT_RECIPE);
