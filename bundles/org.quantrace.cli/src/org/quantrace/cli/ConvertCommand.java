@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Freeze a trained model into an inference model (PhIMT0002): eliminate Dropout, fold BatchNormalization,",
-				"drop training algorithms and Identity nodes, fold constants; then compare outputs with the original in inference mode." })
+		header = "Freeze a trained model into an inference model (PhIMT0002).",
+		description = "Eliminates Dropout, folds BatchNormalization, drops training algorithms and Identity nodes and folds constants,"
+				+ " then compares the outputs with the original's in inference mode.")
 final class ConvertCommand implements Callable<Integer> {
 
 	@Spec
@@ -65,7 +66,7 @@ final class ConvertCommand implements Callable<Integer> {
 				data == null ? null : Datasets.open(data, null));
 		CommandOutput.model(r.model(), output);
 		report(r, spec.commandLine().getOut());
-		spec.commandLine().getOut().printf("Wrote %s%n", output);
+		spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %s%n", output);
 		return ExitCodes.OK;
 	}
 
@@ -73,7 +74,7 @@ final class ConvertCommand implements Callable<Integer> {
 		out.println("Elimination of training-specific operations (PhIMT0002)");
 		for (FreezeResult.Elimination e : r.eliminations().values()) {
 			out.printf(Locale.ROOT, "  %-26s %-12s %s%n", e.operation().getLiteral(), e.status().getLiteral(), e.details());
-			e.nodes().forEach(n -> out.printf("  %-26s %-12s - %s%n", "", "", n));
+			e.nodes().forEach(n -> out.printf(Locale.ROOT, "  %-26s %-12s - %s%n", "", "", n));
 		}
 		if (!r.trainingArtifacts().isEmpty()) {
 			out.println("Training-only attributes and outputs found");

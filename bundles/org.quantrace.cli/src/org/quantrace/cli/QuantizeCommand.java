@@ -32,8 +32,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Quantize one model with one of the results deck's schemes, without a recipe.",
-				"Prints what was quantized and what stayed float (and why), then writes the model." })
+		header = "Quantize a model with one of the results deck's schemes.",
+		description = "Prints what was quantized and what stayed float (and why), then writes the model.")
 final class QuantizeCommand implements Callable<Integer> {
 
 	@Spec
@@ -65,10 +65,12 @@ final class QuantizeCommand implements Callable<Integer> {
 	@Option(names = "--per-channel", description = "One scale per output channel of each weight (the default).")
 	boolean perChannel;
 
-	@Option(names = "--weights", paramLabel = "TYPE", description = "Weight precision: int8 (default), uint8, int16.")
+	@Option(names = "--weights", paramLabel = "TYPE", description = "Weight precision: int8 (the schemes' default), uint8 or int16.")
 	String weights;
 
-	@Option(names = "--activations", paramLabel = "TYPE", description = "Activation precision: int8 (default), uint8, int16.")
+	@Option(names = "--activations", paramLabel = "TYPE",
+			description = "Activation precision of the full-integer schemes: uint8 (their default: ONNX Runtime's integer kernels read uint8"
+					+ " activations with int8 weights), int8 or int16.")
 	String activations;
 
 	@Option(names = "--symmetric-activations", description = "Symmetric activations (zero point 0) instead of asymmetric.")

@@ -69,7 +69,7 @@ public final class AifsmLogs {
 	}
 
 	/** Writes the logs of {@code trace} into {@code dir} (Markdown, HTML, DOCX, PDF each); returns the files. */
-	public static List<Path> write(TraceModel trace, Path dir, Path outputRoot) {
+	public static List<Path> write(TraceModel trace, Path dir) {
 		TemplateMapping mapping = TemplateMapping.load();
 		List<Path> files = new ArrayList<>();
 		for (LogDocument logged : documents(mapping, trace)) {
@@ -192,7 +192,7 @@ public final class AifsmLogs {
 				if (own != null) {
 					r = new Row(r.anchor(), r.label(), false, own);
 				} else if (!r.section() && (r.lines().isEmpty() || r.anchor().contains("pruning-specifications") && o.getPruning() == null)) {
-					r = notApplied(r, mapping, o);
+					r = notApplied(r, o);
 				}
 				if (r.label().equals("Framework and version") && r.anchor().contains("post-training") && !warnings.isEmpty()) {
 					List<String> l = new ArrayList<>(r.lines());
@@ -263,7 +263,7 @@ public final class AifsmLogs {
 	}
 
 	/** A row the record has nothing for says why, so that no row of the template is left blank. */
-	static Row notApplied(Row r, TemplateMapping mapping, OptimizationRecord o) {
+	static Row notApplied(Row r, OptimizationRecord o) {
 		String anchor = r.anchor();
 		String why;
 		if (anchor.contains("calibration-fundamentals") || anchor.contains("post-training")) {

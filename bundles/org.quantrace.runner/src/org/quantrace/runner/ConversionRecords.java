@@ -9,8 +9,6 @@ import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.EliminatedOperation;
-import org.quantrace.model.trace.Parameter;
-import org.quantrace.model.trace.ToolVersion;
 import org.quantrace.model.trace.TraceFactory;
 
 /**

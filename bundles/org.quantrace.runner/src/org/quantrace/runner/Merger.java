@@ -12,6 +12,7 @@ import org.eclipse.emf.common.util.EList;
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.EReference;
 import org.eclipse.emf.ecore.util.EcoreUtil;
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.model.QuantraceModel;
 import org.quantrace.model.trace.TraceLink;
@@ -54,7 +55,7 @@ public final class Merger {
 		try {
 			return QuantraceModel.loadTrace(shard.resolve(Outputs.TRACE));
 		} catch (IOException e) {
-			throw new InvalidInputException(shard + ": no readable " + Outputs.TRACE + " (" + e.getMessage() + ")", "give the output folder of a run");
+			throw new InvalidInputException(shard + ": no readable " + Outputs.TRACE + " (" + IoErrors.describe(e) + ")", "give the output folder of a run");
 		}
 	}
 

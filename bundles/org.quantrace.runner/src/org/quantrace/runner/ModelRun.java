@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.eclipse.emf.ecore.util.EcoreUtil;
@@ -302,7 +303,7 @@ final class ModelRun {
 	}
 
 	private void log(String format, Object... args) {
-		options.log().printf(format + "%n", args);
+		options.log().printf(Locale.ROOT, format + "%n", args);
 		options.log().flush();
 	}
 }

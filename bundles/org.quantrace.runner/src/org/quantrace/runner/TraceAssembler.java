@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.Versions;
 import org.quantrace.engine.data.Dataset;
@@ -104,7 +105,7 @@ final class TraceAssembler {
 			try {
 				Outputs.write(out.resolve(org.quantrace.report.AifsmLogs.recipeCopy(relative(folder, f))), java.nio.file.Files.readAllBytes(f));
 			} catch (java.io.IOException e) {
-				throw new org.quantrace.engine.QuantraceException(f + ": cannot be read (" + e.getMessage() + ")", null, e);
+				throw new org.quantrace.engine.QuantraceException(f + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 			}
 		}
 	}
