@@ -112,11 +112,13 @@ final class Tampering {
 	 */
 	static void replaceInLogs(Path out, String old, String now) {
 		try (Stream<Path> logs = Files.list(out.resolve("logs"))) {
-			for (Path log : logs.sorted().toList()) {
+			// chosen before any is changed: the Markdown of a log decides for its other formats
+			List<Path> printing = logs.sorted().filter(log -> {
 				String name = log.getFileName().toString();
-				if (!read(log.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".md")).contains(old)) {
-					continue;
-				}
+				return read(log.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".md")).contains(old);
+			}).toList();
+			for (Path log : printing) {
+				String name = log.getFileName().toString();
 				if (name.endsWith(".docx")) {
 					replaceInZip(log, old, now);
 				} else if (name.endsWith(".pdf")) {
