@@ -64,6 +64,7 @@ public final class RunReport {
 		s.append("<h2 id=\"results\">Results</h2>\n").append(overview(trace));
 		for (String model : RunSummary.models(trace)) {
 			s.append("<h2 id=\"model-").append(LogValues.slug(model)).append("\">").append(Html.esc(model)).append("</h2>\n");
+			s.append(source(trace, model));
 			s.append(results(trace, model));
 			s.append(inventory(trace, model));
 			for (DebugRecord d : trace.getDebugRecords()) {
@@ -242,12 +243,20 @@ public final class RunReport {
 		return s.append("</div></div>\n").toString();
 	}
 
+	/** Where a model's original came from: the input as the recipe names it, relative to the recipe's folder. */
+	private static String source(TraceModel trace, String model) {
+		List<ModelArtifact> artifacts = RunSummary.artifacts(trace, model);
+		ModelArtifact original = artifacts.stream().filter(a -> a.getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL).findFirst().orElse(null);
+		return original == null ? "" : "<p>Original model: " + Html.esc(original.getPath()) + " (relative to the recipe's folder), SHA-256 "
+				+ Html.esc(original.getSha256()) + "</p>\n";
+	}
+
 	/** The datasets: what each is, so that the lineage's data boxes land somewhere. */
 	private static String data(TraceModel trace) {
-		StringBuilder s = new StringBuilder("<h2 id=\"data\">Data</h2>\n<table><tr><th>dataset</th><th>role</th><th>samples</th><th>preprocessing</th><th>manifest</th></tr>\n");
+		StringBuilder s = new StringBuilder("<h2 id=\"data\">Data</h2>\n<table><tr><th>dataset</th><th>source (relative to the recipe's folder)</th><th>role</th><th>samples</th><th>preprocessing</th><th>manifest</th></tr>\n");
 		for (DatasetRecord d : trace.getDatasets()) {
 			s.append("<tr id=\"dataset-").append(LogValues.slug(d.getName())).append("\"><td>").append(Html.esc(d.getName())).append("</td><td>")
-					.append(d.getRole() == null ? "" : d.getRole().getLiteral()).append("</td><td class=\"num\">").append(d.getSampleCount()).append("</td><td>")
+					.append(Html.esc(d.getPath())).append("</td><td>").append(d.getRole() == null ? "" : d.getRole().getLiteral()).append("</td><td class=\"num\">").append(d.getSampleCount()).append("</td><td>")
 					.append(Html.esc(d.getPreprocessing())).append("</td><td>")
 					.append(d.getManifestPath() == null ? "" : "<a href=\"" + Html.esc(d.getManifestPath()) + "\">" + Html.esc(d.getManifestPath()) + "</a>")
 					.append("</td></tr>\n");

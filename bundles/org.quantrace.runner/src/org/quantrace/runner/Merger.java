@@ -59,14 +59,15 @@ public final class Merger {
 		}
 	}
 
-	/** Paths outside a shard's folder (the original models, the data, the recipe) made relative to the merged folder instead. */
+	/**
+	 * The recipe's folder seen from the merged folder instead of the shard's: the one path of a trace relative to
+	 * its output folder that leads out of it (inputs are named relative to the recipe's folder, outputs relative to
+	 * the output folder, so neither moves).
+	 */
 	private static TraceModel rebase(TraceModel t, Path shard, Path target) {
-		java.util.function.UnaryOperator<String> move = p -> p == null || !p.startsWith("..") ? p
-				: TraceAssembler.relative(target, shard.toAbsolutePath().resolve(p).normalize());
-		t.setRecipePath(move.apply(t.getRecipePath()));
-		t.setRecipeFolder(move.apply(t.getRecipeFolder()));
-		t.getArtifacts().forEach(a -> a.setPath(move.apply(a.getPath())));
-		t.getDatasets().forEach(d -> d.setPath(move.apply(d.getPath())));
+		if (t.getRecipeFolder() != null) {
+			t.setRecipeFolder(TraceAssembler.relative(target, shard.toAbsolutePath().resolve(t.getRecipeFolder()).normalize()));
+		}
 		return t;
 	}
 

@@ -11,7 +11,6 @@ import org.quantrace.engine.IoErrors;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.SafeFiles;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.trace.TraceModel;
@@ -63,10 +62,8 @@ public final class RecipeRunner {
 		}
 		try (OutputFolder folder = OutputFolder.open(options.out(), ctx.inputs())) {
 			Path out = folder.path();
-			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
-			TraceAssembler trace = new TraceAssembler(model, out);
-			trace.recipeInputs(ctx);
-			trace.recipeFiles(ctx);
+			TraceAssembler trace = TraceAssembler.start(ctx, Date.from(options.runTime()), out);
+			TraceModel model = trace.trace();
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
 				List<ResolvedScheme> mine = new ArrayList<>();
