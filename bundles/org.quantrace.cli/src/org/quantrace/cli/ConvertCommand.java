@@ -24,7 +24,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
 		description = { "Freeze a trained model into an inference model (PhIMT0002): eliminate Dropout, fold BatchNormalization,",
-				"drop training algorithms and Identity nodes, fold constants; then compare outputs with the original in inference mode." })
+				"drop training algorithms and Identity nodes, fold constants and static shape arithmetic, inline If nodes with constant",
+				"conditions, fuse decomposed HardSigmoid/HardSwish/GELU/LayerNorm; then compare outputs with the original in inference mode." })
 final class ConvertCommand implements Callable<Integer> {
 
 	@Spec
@@ -42,6 +43,9 @@ final class ConvertCommand implements Callable<Integer> {
 
 	@Option(names = "--no-fold", description = "Do not fold constant subgraphs.")
 	boolean noFold;
+
+	@Option(names = "--no-fuse", description = "Keep decomposed HardSigmoid/HardSwish/GELU/LayerNorm as they are (no fused ops, no opset upgrade for them).")
+	boolean noFuse;
 
 	@Option(names = "--opset", paramLabel = "N", description = "Upgrade the default-domain opset to N.")
 	int opset;
@@ -61,7 +65,7 @@ final class ConvertCommand implements Callable<Integer> {
 			eliminate.remove(op);
 		}
 		OnnxModel source = OnnxModel.load(model);
-		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset),
+		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset, !noFuse),
 				data == null ? null : Datasets.open(data, null));
 		ModelOutput.write(r.model(), output);
 		report(r, spec.commandLine().getOut());
@@ -78,6 +82,10 @@ final class ConvertCommand implements Callable<Integer> {
 		if (!r.trainingArtifacts().isEmpty()) {
 			out.println("Training-only attributes and outputs found");
 			r.trainingArtifacts().forEach(a -> out.println("  - " + a));
+		}
+		if (!r.rewrites().isEmpty()) {
+			out.println("Rewrites (the same function, fewer or fused nodes)");
+			r.rewrites().forEach(w -> out.println("  - " + w));
 		}
 		out.printf(Locale.ROOT, "Removed %d nodes, folded %d constant nodes%n", r.removedNodes().size(), r.foldedConstants());
 		out.printf(Locale.ROOT, "Verification: max |frozen - original in inference mode| = %.3g on %d samples (%s)%n", r.maxAbsDifference(),
