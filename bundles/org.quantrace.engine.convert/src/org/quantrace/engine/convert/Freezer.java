@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
@@ -340,16 +340,22 @@ public final class Freezer {
 		return view;
 	}
 
-	private record Inputs(List<Map<String, NdArray>> feeds, int count, String description) {
+	/** The verification samples, read batch by batch as they are run (a detector's 64 images would be large all at once). */
+	private record Inputs(List<Supplier<Map<String, NdArray>>> feeds, int count, String description) {
 	}
+
+	/** Samples per verification run. */
+	private static final int VERIFICATION_BATCH = 8;
 
 	private static Inputs samples(OnnxModel model, Dataset data) {
 		String input = model.graph().runtimeInputs().get(0).getName();
-		List<Map<String, NdArray>> feeds = new ArrayList<>();
+		List<Supplier<Map<String, NdArray>>> feeds = new ArrayList<>();
 		if (data != null) {
 			int n = Math.min(64, data.size());
-			Batch b = data.read(0, n);
-			feeds.add(Map.of(input, b.inputs()));
+			for (int from = 0; from < n; from += VERIFICATION_BATCH) { // run in small batches: a detector's activations are large
+				int start = from;
+				feeds.add(() -> Map.of(input, data.read(start, Math.min(n, start + VERIFICATION_BATCH)).inputs()));
+			}
 			return new Inputs(feeds, n, data.name());
 		}
 		Map<String, NdArray> feed = new LinkedHashMap<>();
@@ -367,7 +373,7 @@ public final class Freezer {
 			}
 			feed.put(v.getName(), zeros);
 		}
-		feeds.add(feed);
+		feeds.add(() -> feed);
 		return new Inputs(feeds, 8, "8 random inputs, uniform in [0, 1), seed 0");
 	}
 

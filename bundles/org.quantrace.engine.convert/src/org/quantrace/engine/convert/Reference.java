@@ -2,6 +2,7 @@ package org.quantrace.engine.convert;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
@@ -60,11 +61,12 @@ record Reference(OnnxModel view, int opset, String why) {
 	 *
 	 * @throws InvalidInputException when the original does not run on the samples (the input's fault)
 	 */
-	double maxAbsDifference(OnnxModel converted, List<Map<String, NdArray>> feeds, String samples, boolean random, String name) {
+	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, boolean random, String name) {
 		double max = 0;
 		try (InferenceSession a = InferenceSession.open(view, SessionSettings.defaults(), name + " (original, inference mode)");
 				InferenceSession b = InferenceSession.open(converted, SessionSettings.defaults(), name + " (converted)")) {
-			for (Map<String, NdArray> feed : feeds) {
+			for (Supplier<Map<String, NdArray>> next : feeds) {
+				Map<String, NdArray> feed = next.get();
 				Map<String, NdArray> ra;
 				try {
 					ra = a.run(feed);
