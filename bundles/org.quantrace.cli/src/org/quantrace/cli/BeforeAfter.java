@@ -32,7 +32,7 @@ final class BeforeAfter {
 	static int write(OnnxModel before, OnnxModel after, String afterName, Dataset data, Path output, Consumer<PrintWriter> report,
 			CommandSpec spec) {
 		String comparison = data == null ? null : table(before, after, afterName, data, spec);
-		ModelOutput.write(after, output);
+		CommandOutput.model(after, output);
 		PrintWriter out = spec.commandLine().getOut();
 		report.accept(out);
 		if (comparison != null) {

@@ -67,7 +67,7 @@ final class ConvertCommand implements Callable<Integer> {
 		OnnxModel source = OnnxModel.load(model);
 		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset, !noFuse),
 				data == null ? null : Datasets.open(data, null));
-		ModelOutput.write(r.model(), output);
+		CommandOutput.model(r.model(), output);
 		report(r, spec.commandLine().getOut());
 		spec.commandLine().getOut().printf("Wrote %s%n", output);
 		return ExitCodes.OK;

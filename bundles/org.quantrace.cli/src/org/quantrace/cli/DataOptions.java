@@ -48,6 +48,14 @@ final class DataOptions {
 					"(default: grayscale,scale=1/255,layout=NCHW,dtype=float32)." })
 	String preprocess;
 
+	/** {@code value} of {@code option} when it is at least 1 (a batch size, a sample count). */
+	static int atLeastOne(int value, String option) {
+		if (value < 1) {
+			throw new InvalidInputException(option + " " + value + ": must be at least 1", "give a positive number, e.g. " + option + " 32");
+		}
+		return value;
+	}
+
 	Dataset open() {
 		DatasetFormat f = null;
 		if (format != null) {

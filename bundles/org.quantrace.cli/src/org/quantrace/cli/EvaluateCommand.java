@@ -1,6 +1,5 @@
 package org.quantrace.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,8 +9,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
-import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.Labels;
 import org.quantrace.engine.evaluate.EvaluationOptions;
@@ -98,7 +95,7 @@ final class EvaluateCommand implements Callable<Integer> {
 			}
 		}
 		Dataset dataset = data.open();
-		EvaluationOptions options = new EvaluationOptions(batch, topK, 0.5,
+		EvaluationOptions options = new EvaluationOptions(DataOptions.atLeastOne(batch, "--batch"), DataOptions.atLeastOne(topK, "--top-k"), 0.5,
 				integerOutputs.equalsIgnoreCase("dequantized") ? EvaluationOptions.IntegerOutputs.DEQUANTIZED : EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT,
 				tolerance, base);
 		if (multilabel && dataset.size() > 0) { // checked on the first sample, before a pass over all of them
@@ -120,11 +117,7 @@ final class EvaluateCommand implements Callable<Integer> {
 		}
 		String json = Json.write(results);
 		if (output != null) {
-			try {
-				SafeFiles.writeAtomically(output, json);
-			} catch (IOException e) {
-				throw new QuantraceException(output + ": cannot write (" + e.getMessage() + ")", "check the folder exists and is writable", e);
-			}
+			CommandOutput.text(output, json, "results");
 		}
 		if (format == Format.json) {
 			spec.commandLine().getOut().print(json);

@@ -1,14 +1,11 @@
 package org.quantrace.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.eclipse.emf.common.util.URI;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.dsl.RecipeTexts;
-import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.SafeFiles;
 import org.quantrace.model.recipe.RecipeFile;
 
 import picocli.CommandLine.Command;
@@ -47,11 +44,7 @@ final class ImportConfigCommand implements Callable<Integer> {
 			spec.commandLine().getOut().print(text);
 			return ExitCodes.OK;
 		}
-		try {
-			SafeFiles.writeAtomically(output, text);
-		} catch (IOException e) {
-			throw new QuantraceException(output + ": cannot write (" + e.getMessage() + ")", "check the folder exists and is writable", e);
-		}
+		CommandOutput.text(output, text, "recipe");
 		RecipeFiles.load(output).diagnostics().forEach(d -> spec.commandLine().getErr().println(d));
 		spec.commandLine().getErr().println("Wrote " + output);
 		return ExitCodes.OK;

@@ -1,11 +1,8 @@
 package org.quantrace.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.inspect.Inspection;
 import org.quantrace.engine.inspect.InspectionText;
 import org.quantrace.engine.inspect.ModelInspector;
@@ -41,17 +38,13 @@ final class InspectCommand implements Callable<Integer> {
 	boolean noRun;
 
 	@Override
-	public Integer call() throws IOException {
+	public Integer call() {
 		Inspection inspection = ModelInspector.inspect(model, !noRun);
 		String text = format == Format.json ? Json.write(inspection) : InspectionText.render(inspection);
 		if (output == null) {
 			spec.commandLine().getOut().print(text);
 		} else {
-			try {
-				SafeFiles.writeAtomically(output, text);
-			} catch (IOException e) {
-				throw new QuantraceException(output + ": cannot write the report (" + e.getMessage() + ")", "check the folder exists and is writable", e);
-			}
+			CommandOutput.text(output, text, "report");
 		}
 		return ExitCodes.OK;
 	}

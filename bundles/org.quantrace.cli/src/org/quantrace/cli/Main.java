@@ -34,6 +34,14 @@ public final class Main {
 		cli.setOut(out);
 		cli.setErr(err);
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
+		cli.setExecutionStrategy(parsed -> {
+			try {
+				CommandOutput.check(parsed); // before any work: an output never destroys an input
+			} catch (QuantraceException e) {
+				return report(e, err);
+			}
+			return new CommandLine.RunLast().execute(parsed);
+		});
 		cli.setParameterExceptionHandler((e, a) -> {
 			err.println("quantrace: " + e.getMessage());
 			e.getCommandLine().usage(err);

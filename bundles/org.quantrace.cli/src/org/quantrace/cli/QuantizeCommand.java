@@ -94,7 +94,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess);
 		QuantizationResult result = Quantizer.quantize(pre.model(source), model.toString(), resolved, data,
 				ConsoleProgress.forConsole(spec.commandLine().getErr()));
-		ModelOutput.write(result.model(), output);
+		CommandOutput.model(result.model(), output);
 		report(pre, spec.commandLine().getOut());
 		report(result, Files.size(model), Files.size(output), spec.commandLine().getOut());
 		return ExitCodes.OK;
@@ -156,7 +156,7 @@ final class QuantizeCommand implements Callable<Integer> {
 			});
 		}
 		// the dataset is cut to --samples already; recorded for the log
-		b.calibration(cal.withBatchSize(batch).withMaxSamples(calibration == null ? 0 : calibration.samples));
+		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null ? 0 : calibration.samples));
 		for (String e : exclude) {
 			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null);
 		}

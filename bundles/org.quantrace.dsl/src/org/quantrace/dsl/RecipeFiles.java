@@ -64,6 +64,10 @@ public final class RecipeFiles {
 		if (!Files.isRegularFile(path)) {
 			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.PATH_NOT_FOUND, "recipe file not found")));
 		}
+		if (!path.getFileName().toString().endsWith(".qr")) { // no resource factory for other files: not ours to parse
+			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.PATH_NOT_FOUND,
+					"not a recipe: recipe files end in .qr")));
+		}
 		XtextResourceSet set = injector().getInstance(XtextResourceSet.class);
 		XtextResource resource = (XtextResource) set.getResource(URI.createFileURI(path.toString()), true);
 		List<Issue> issues = injector().getInstance(IResourceValidator.class).validate(resource, CheckMode.ALL, CancelIndicator.NullImpl);

@@ -32,7 +32,7 @@ public final class Merger {
 		if (shards.isEmpty()) {
 			throw new InvalidInputException("nothing to merge", "give the output folders of the shards");
 		}
-		try (OutputFolder folder = OutputFolder.open(target)) {
+		try (OutputFolder folder = OutputFolder.open(target, shards)) {
 			Path out = folder.path();
 			TraceModel merged = null;
 			for (Path shard : shards) {

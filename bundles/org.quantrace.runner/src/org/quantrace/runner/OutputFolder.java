@@ -3,47 +3,129 @@ package org.quantrace.runner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Collection;
 import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.SafeFiles;
 
 /**
- * A run's output folder, written all or nothing: everything goes into a hidden sibling folder first and
- * replaces the previous outputs only when the run has finished. A failed run, an interrupted one (Ctrl-C,
- * or a kill: the partial folder is then left beside it and removed by the next run) leaves the previous
- * outputs as they were.
+ * A run's output folder, written all or nothing, and only where a run may write.
+ * <p>
+ * Opening it locks the folder ({@link OutputLock}: a second run is refused), puts right what a killed run
+ * left beside it (restores {@code .NAME.old-PID} when NAME is missing, removes {@code .NAME.partial-PID} and
+ * {@code .NAME.old-PID} of dead processes), and refuses a target that is not the output of an earlier run
+ * ({@link OutputOwnership}). Everything is written into the hidden sibling {@code .NAME.partial-PID}; the
+ * commit then exchanges it with NAME in one atomic step ({@link DirectoryExchange}), so that NAME holds the
+ * old or the new outputs at every instant, and deletes the old ones. Where the system cannot exchange, NAME
+ * is renamed to {@code .NAME.old-PID} and the new folder to NAME: a kill between the two leaves NAME missing
+ * and the old outputs beside it, which the next run (or open) restores.
+ * <p>
+ * A test may make the commit stop at a step ({@code -Dquantrace.test.swapPause=STEP}, see {@link #STEPS}):
+ * the process prints {@code quantrace-test: swap paused at STEP} on standard error and waits to be killed.
  */
 final class OutputFolder implements AutoCloseable {
 
+	/** The steps of a commit where {@code quantrace.test.swapPause} can stop it, in order. */
+	static final List<String> STEPS = List.of("before-swap", "old-moved", "swapped", "old-deleted");
+
+	private static final Pattern LEFTOVER = Pattern.compile("\\.(.+)\\.(partial|old)-(\\d+)");
+
 	private final Path target;
 	private final Path partial;
+	private final Collection<Path> inputs;
+	private final OutputLock lock;
 	private final Thread cleanup;
 	private boolean committed;
+	private boolean closed;
 
-	private OutputFolder(Path target, Path partial) {
+	private OutputFolder(Path target, Path partial, Collection<Path> inputs, OutputLock lock) {
 		this.target = target;
 		this.partial = partial;
-		this.cleanup = new Thread(() -> delete(partial), "quantrace-cleanup");
+		this.inputs = List.copyOf(inputs);
+		this.lock = lock;
+		this.cleanup = new Thread(this::abandon, "quantrace-cleanup");
 		Runtime.getRuntime().addShutdownHook(cleanup);
 	}
 
-	static OutputFolder open(Path target) {
+	/**
+	 * Locks {@code target} and prepares the hidden folder a run writes into.
+	 *
+	 * @param inputs the files and folders the run reads: the target may neither hold nor lie inside one
+	 * @throws InvalidInputException when the target may not be replaced, or another run uses it
+	 */
+	static OutputFolder open(Path target, Collection<Path> inputs) {
 		Path t = target.toAbsolutePath().normalize();
 		Path parent = t.getParent();
+		if (parent == null) {
+			throw new InvalidInputException(target + ": is the root folder", "give a folder for the outputs");
+		}
+		if (Files.isDirectory(parent) && SafeFiles.isReadOnly(parent)) {
+			throw new InvalidInputException(target + ": cannot be written: its folder " + parent + " is read-only",
+					"choose an output folder where you may write");
+		}
 		try {
 			Files.createDirectories(parent);
-			try (Stream<Path> stale = Files.list(parent)) { // left by a killed run
-				stale.filter(p -> p.getFileName().toString().startsWith("." + t.getFileName() + ".partial-")).forEach(OutputFolder::delete);
-			}
-			Path partial = parent.resolve("." + t.getFileName() + ".partial-" + ProcessHandle.current().pid());
-			Files.createDirectories(partial);
-			return new OutputFolder(t, partial);
+		} catch (java.nio.file.FileAlreadyExistsException e) {
+			throw new InvalidInputException(target + ": cannot be made: " + e.getFile() + " is a file, not a folder", "give a path inside a folder", e);
+		} catch (java.nio.file.AccessDeniedException e) {
+			throw new InvalidInputException(target + ": cannot be made: permission denied for " + e.getFile(), "choose an output folder where you may write", e);
 		} catch (IOException e) {
 			throw new QuantraceException(target + ": cannot create the output folder (" + e.getMessage() + ")", "check the folder is writable", e);
 		}
+		OutputLock lock = OutputLock.acquire(t);
+		try {
+			recover(t);
+			OutputOwnership.checkReplaceable(t, inputs);
+			Path partial = parent.resolve("." + t.getFileName() + ".partial-" + ProcessHandle.current().pid());
+			delete(partial);
+			Files.createDirectories(partial);
+			OutputOwnership.mark(partial);
+			return new OutputFolder(t, partial, inputs, lock);
+		} catch (IOException e) {
+			lock.close();
+			throw new QuantraceException(target + ": cannot create the output folder (" + e.getMessage() + ")", "check the folder is writable", e);
+		} catch (RuntimeException e) {
+			lock.close();
+			throw e;
+		}
+	}
+
+	/**
+	 * Puts right what runs killed before their end left beside {@code target} (under its lock, so none of
+	 * them is running): old outputs come back when {@code target} is missing, the rest is deleted.
+	 */
+	static void recover(Path target) throws IOException {
+		List<Path> leftovers;
+		try (Stream<Path> siblings = Files.list(target.getParent())) {
+			leftovers = siblings.filter(p -> leftoverKind(p, target) != null).sorted(Comparator.comparing(p -> !"old".equals(leftoverKind(p, target)))).toList();
+		}
+		for (Path p : leftovers) { // old outputs first: one of them comes back if the name is empty
+			if ("old".equals(leftoverKind(p, target)) && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+				Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+			} else {
+				delete(p);
+			}
+		}
+	}
+
+	/** "partial" or "old" for what a dead run left beside {@code target}; null for anything else (a live run's, another name's). */
+	private static String leftoverKind(Path p, Path target) {
+		Matcher m = LEFTOVER.matcher(p.getFileName().toString());
+		if (!m.matches() || !m.group(1).equals(target.getFileName().toString()) || m.group(3).length() > 18) {
+			return null;
+		}
+		long pid = Long.parseLong(m.group(3));
+		boolean dead = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+		return dead ? m.group(2) : null;
 	}
 
 	/** Where the run writes. */
@@ -55,29 +137,60 @@ final class OutputFolder implements AutoCloseable {
 		return target;
 	}
 
-	/** Puts the finished outputs in place of the previous ones. */
-	void commit() {
+	/**
+	 * Puts the finished outputs in place of the previous ones. The target is checked again first: files
+	 * added to it during the run are not deleted either.
+	 */
+	synchronized void commit() {
+		if (closed) { // abandoned by the shutdown hook while the run went on: what is in the partial folder is not whole
+			throw new QuantraceException(target + ": the run was stopped; the previous outputs are kept", null);
+		}
+		OutputOwnership.checkReplaceable(target, inputs);
 		try {
+			pause("before-swap");
 			Path old = null;
-			if (Files.exists(target)) {
+			if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+				Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+			} else if (DirectoryExchange.exchange(partial, target)) {
+				old = partial; // the exchange left the old outputs under the partial folder's name
+			} else {
 				old = target.resolveSibling("." + target.getFileName() + ".old-" + ProcessHandle.current().pid());
 				Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+				pause("old-moved");
+				try {
+					Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+				} catch (IOException e) {
+					Files.move(old, target, StandardCopyOption.ATOMIC_MOVE); // the old outputs back under their name
+					throw e;
+				}
 			}
-			Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
 			committed = true;
+			pause("swapped");
 			if (old != null) {
 				delete(old);
 			}
+			pause("old-deleted");
 		} catch (IOException e) {
 			throw new QuantraceException(target + ": cannot put the outputs in place (" + e.getMessage() + ")", "check the folder is writable", e);
 		}
 	}
 
+	/** Test hook: stops here, for a test to kill the process at this step. */
+	private static void pause(String step) {
+		if (step.equals(System.getProperty("quantrace.test.swapPause"))) {
+			System.err.println("quantrace-test: swap paused at " + step);
+			System.err.flush();
+			try {
+				Thread.sleep(Long.MAX_VALUE);
+			} catch (InterruptedException e) {
+				Thread.currentThread().interrupt();
+			}
+		}
+	}
+
 	@Override
 	public void close() {
-		if (!committed) {
-			delete(partial);
-		}
+		abandon();
 		try {
 			Runtime.getRuntime().removeShutdownHook(cleanup);
 		} catch (IllegalStateException e) {
@@ -85,8 +198,20 @@ final class OutputFolder implements AutoCloseable {
 		}
 	}
 
+	/** Removes the unfinished outputs and lets the folder go (also at Ctrl-C: waits for a commit under way to end). */
+	private synchronized void abandon() {
+		if (closed) {
+			return;
+		}
+		closed = true;
+		if (!committed) {
+			delete(partial);
+		}
+		lock.close();
+	}
+
 	static void delete(Path dir) {
-		if (!Files.exists(dir)) {
+		if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
 			return;
 		}
 		try (Stream<Path> all = Files.walk(dir)) {
@@ -98,7 +223,7 @@ final class OutputFolder implements AutoCloseable {
 				}
 			});
 		} catch (IOException | UncheckedIOException e) {
-			// best effort: a leftover partial folder is removed by the next run
+			// best effort: a leftover folder is removed by the next run
 		}
 	}
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.eclipse.emf.ecore.EObject;
+import org.eclipse.emf.ecore.resource.Resource;
 import org.quantrace.dsl.validation.RecipePathValidator;
 import org.quantrace.dsl.validation.RecipeValidator;
 import org.quantrace.engine.InvalidInputException;
@@ -93,6 +94,32 @@ final class RecipeContext {
 	Path resolve(EObject declaration, String path) {
 		Path p = RecipePathValidator.resolve(declaration, path);
 		return p != null ? p : file.toAbsolutePath().getParent().resolve(path).normalize();
+	}
+
+	/**
+	 * Every file and folder the run reads as the recipe names them: the recipe and the recipes it imports,
+	 * their models, data and label files. The output folder may neither hold nor lie inside any of them.
+	 */
+	List<Path> inputs() {
+		List<Path> inputs = new ArrayList<>(List.of(file));
+		for (Resource r : recipe.eResource().getResourceSet().getResources()) {
+			if (r.getURI() != null && r.getURI().isFile()) {
+				inputs.add(Path.of(r.getURI().toFileString()).toAbsolutePath().normalize());
+			}
+			r.getAllContents().forEachRemaining(o -> {
+				if (o instanceof ModelDeclaration m && m.getPath() != null) {
+					inputs.add(modelFile(m));
+				} else if (o instanceof DatasetDeclaration d) {
+					if (d.getPath() != null) {
+						inputs.add(resolve(d, d.getPath()));
+					}
+					if (d.getLabels() != null) {
+						inputs.add(resolve(d, d.getLabels()));
+					}
+				}
+			});
+		}
+		return List.copyOf(new LinkedHashSet<>(inputs));
 	}
 
 	Path modelFile(ModelDeclaration m) {

@@ -52,7 +52,7 @@ public final class RecipeRunner {
 		}
 		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
 		List<ResolvedScheme> schemes = ctx.schemes(options.only());
-		try (OutputFolder folder = OutputFolder.open(options.out())) {
+		try (OutputFolder folder = OutputFolder.open(options.out(), ctx.inputs())) {
 			Path out = folder.path();
 			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
 			TraceAssembler trace = new TraceAssembler(model, out);

@@ -51,7 +51,12 @@ public final class QuantraceModel {
 
 	/** Loads the trace model stored in an XMI file. */
 	public static TraceModel loadTrace(Path file) throws IOException {
-		Resource resource = newResourceSet().getResource(URI.createFileURI(file.toAbsolutePath().toString()), true);
+		Resource resource;
+		try {
+			resource = newResourceSet().getResource(URI.createFileURI(file.toAbsolutePath().toString()), true);
+		} catch (RuntimeException e) { // EMF wraps a missing or unparsable file in a runtime exception
+			throw new IOException(file + ": cannot be read as a trace (" + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()) + ")", e);
+		}
 		EObject root = resource.getContents().isEmpty() ? null : resource.getContents().get(0);
 		if (!(root instanceof TraceModel trace)) {
 			throw new IOException(file + ": not a Quantrace trace model (root is "

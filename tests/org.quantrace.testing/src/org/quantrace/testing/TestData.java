@@ -3,8 +3,13 @@ package org.quantrace.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import org.quantrace.engine.SafeFiles;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -69,6 +74,41 @@ public final class TestData {
 	public static Map<String, Integer> labelMap(Path labelsJson) {
 		return JSON.convertValue(json(labelsJson), new TypeReference<Map<String, Integer>>() {
 		});
+	}
+
+	/** The example folder (recipe, models, data) copied into a fresh temporary folder, for a test to change or attack. */
+	public static Path exampleCopy(String name) {
+		return copy(example(""), tempDir(name).resolve("fashion-mnist"));
+	}
+
+	/** A copy of the tree {@code from} at {@code to}; returns {@code to}. */
+	public static Path copy(Path from, Path to) {
+		try (Stream<Path> all = Files.walk(from)) {
+			for (Path p : all.toList()) {
+				Path t = to.resolve(from.relativize(p).toString());
+				if (Files.isDirectory(p)) {
+					Files.createDirectories(t);
+				} else {
+					Files.copy(p, t);
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return to;
+	}
+
+	/** SHA-256 of every file under {@code dir} (links not followed), by path relative to it: what a test compares before and after. */
+	public static Map<String, String> hashes(Path dir) {
+		Map<String, String> hashes = new TreeMap<>();
+		try (Stream<Path> all = Files.walk(dir)) {
+			for (Path p : all.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
+				hashes.put(dir.relativize(p).toString(), SafeFiles.sha256(p));
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return hashes;
 	}
 
 	/** A fresh temporary folder under target/ of the running test bundle. */

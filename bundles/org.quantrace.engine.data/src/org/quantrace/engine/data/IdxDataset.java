@@ -1,6 +1,7 @@
 package org.quantrace.engine.data;
 
 import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -45,17 +46,22 @@ public final class IdxDataset implements Dataset {
 					"remove them from the preprocessing");
 		}
 		try (DataInputStream in = open(images)) {
-			int magic = in.readInt();
+			int magic = header(in, images, "image");
 			if (magic != 0x00000803) {
 				throw new InvalidInputException(images + ": not an IDX image file (magic " + Integer.toHexString(magic) + ", expected 803)",
 						"give e.g. t10k-images-idx3-ubyte(.gz)");
 			}
-			int n = in.readInt();
-			int rows = in.readInt();
-			int cols = in.readInt();
+			int n = header(in, images, "image");
+			int rows = header(in, images, "image");
+			int cols = header(in, images, "image");
+			if (n <= 0 || rows <= 0 || cols <= 0 || (long) n * rows * cols > Integer.MAX_VALUE - 8) {
+				throw new InvalidInputException(images + ": the IDX header announces " + n + " images of " + rows + " x " + cols
+						+ (n <= 0 || rows <= 0 || cols <= 0 ? ": no images" : ", more than 2 GB of pixels"), "give an IDX image file with images in it");
+			}
 			byte[] pixels = in.readNBytes(n * rows * cols);
 			if (pixels.length != n * rows * cols) {
-				throw new InvalidInputException(images + ": truncated: " + n + " images announced, " + pixels.length / (rows * cols) + " present", null);
+				throw new InvalidInputException(images + ": truncated: " + n + " images announced, " + pixels.length / (rows * cols) + " present",
+						"the file is incomplete: fetch or copy it again");
 			}
 			int[] labels = labelFile == null ? null : readLabels(labelFile, n);
 			return new IdxDataset(images, labelFile, pixels, labels, rows, cols, preprocessing);
@@ -66,17 +72,32 @@ public final class IdxDataset implements Dataset {
 		}
 	}
 
+	/** One big-endian int of the IDX header; an empty or cut file says so. */
+	private static int header(DataInputStream in, Path file, String kind) throws IOException {
+		try {
+			return in.readInt();
+		} catch (EOFException e) {
+			throw new InvalidInputException(file + ": " + (Files.size(file) == 0 ? "empty file" : "truncated") + ": not a complete IDX " + kind + " file",
+					"the file is incomplete (interrupted download or copy?): fetch it again", e);
+		}
+	}
+
 	private static int[] readLabels(Path file, int n) throws IOException {
 		try (DataInputStream in = open(file)) {
-			int magic = in.readInt();
+			int magic = header(in, file, "label");
 			if (magic != 0x00000801) {
-				throw new InvalidInputException(file + ": not an IDX label file (magic " + Integer.toHexString(magic) + ", expected 801)", null);
+				throw new InvalidInputException(file + ": not an IDX label file (magic " + Integer.toHexString(magic) + ", expected 801)",
+						"give e.g. t10k-labels-idx1-ubyte(.gz)");
 			}
-			int count = in.readInt();
+			int count = header(in, file, "label");
 			if (count != n) {
 				throw new InvalidInputException(file + ": " + count + " labels for " + n + " images", "give the label file of these images");
 			}
 			byte[] b = in.readNBytes(count);
+			if (b.length != count) {
+				throw new InvalidInputException(file + ": truncated: " + count + " labels announced, " + b.length + " present",
+						"the file is incomplete: fetch or copy it again");
+			}
 			int[] labels = new int[count];
 			for (int i = 0; i < count; i++) {
 				labels[i] = b[i] & 0xFF;
@@ -88,6 +109,9 @@ public final class IdxDataset implements Dataset {
 	}
 
 	private static DataInputStream open(Path file) throws IOException {
+		if (Files.isRegularFile(file) && Files.size(file) == 0) {
+			throw new InvalidInputException(file + ": empty file, not an IDX file", "the file is incomplete (interrupted download or copy?): fetch it again");
+		}
 		InputStream in = Files.newInputStream(file);
 		return new DataInputStream(file.toString().endsWith(".gz") ? new GZIPInputStream(in) : in);
 	}

@@ -49,6 +49,10 @@ public final class NpyArray {
 	/** Opens an .npy file; errors name the file and say what is wrong. */
 	public static NpyArray open(Path file) {
 		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			if (channel.size() > Integer.MAX_VALUE) {
+				throw new InvalidInputException(file + ": " + channel.size() + " bytes; quantrace reads .npy files up to 2 GB",
+						"split the array into several files, or use an image folder");
+			}
 			ByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
 			return parse(buffer, file.toString());
 		} catch (NoSuchFileException e) {
@@ -67,8 +71,16 @@ public final class NpyArray {
 		}
 		int major = buffer.get() & 0xFF;
 		buffer.get();
-		int headerLength = major == 1 ? buffer.getShort() & 0xFFFF : buffer.getInt();
-		byte[] header = new byte[headerLength];
+		if (major < 1 || major > 3 || buffer.remaining() < (major == 1 ? 2 : 4)) {
+			throw new InvalidInputException(source + ": malformed .npy header: format version " + major + " (quantrace reads 1.0 to 3.0)",
+					"save the array with numpy.save");
+		}
+		long headerLength = major == 1 ? buffer.getShort() & 0xFFFF : buffer.getInt() & 0xFFFFFFFFL;
+		if (headerLength > buffer.remaining()) {
+			throw new InvalidInputException(source + ": truncated .npy header: it announces " + headerLength + " bytes, the file has "
+					+ buffer.remaining() + " after the magic", "the file is incomplete (interrupted copy?): save the array again");
+		}
+		byte[] header = new byte[(int) headerLength];
 		buffer.get(header);
 		String h = new String(header, major >= 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
 		Matcher d = DESCR.matcher(h);
@@ -86,20 +98,38 @@ public final class NpyArray {
 		List<Long> dims = new ArrayList<>();
 		for (String part : s.group(1).split(",")) {
 			if (!part.isBlank()) {
-				dims.add(Long.parseLong(part.trim()));
+				dims.add(dimension(part.trim(), h, source));
 			}
 		}
 		char kind = d.group(2).charAt(0);
-		int itemSize = Integer.parseInt(d.group(3));
+		int itemSize = d.group(3).length() > 2 ? 0 : Integer.parseInt(d.group(3)); // 0: no type we read (reported next)
 		long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
 		NpyArray array = new NpyArray(source, kind, itemSize, shape, buffer.slice().order(ByteOrder.LITTLE_ENDIAN));
 		array.elementType(); // fail early on unsupported types
-		long expected = array.elementCount() * itemSize;
+		long expected;
+		try {
+			expected = Math.multiplyExact(array.elementCount(), itemSize);
+		} catch (ArithmeticException e) {
+			throw new InvalidInputException(source + ": the header's shape " + Arrays.toString(shape) + " overflows", "save the array again");
+		}
 		if (array.data.remaining() < expected) {
 			throw new InvalidInputException(source + ": truncated: the header announces " + expected + " bytes of data, the file has "
 					+ array.data.remaining(), "save the array again");
 		}
 		return array;
+	}
+
+	private static long dimension(String text, String header, String source) {
+		try {
+			long d = Long.parseLong(text.endsWith("L") ? text.substring(0, text.length() - 1) : text);
+			if (d >= 0) {
+				return d;
+			}
+		} catch (NumberFormatException e) {
+			// reported below
+		}
+		throw new InvalidInputException(source + ": malformed .npy header: shape entry '" + text + "' is not a size (" + header.trim() + ")",
+				"save the array with numpy.save");
 	}
 
 	private static byte[] readMagic(ByteBuffer buffer, byte[] into) {
@@ -114,7 +144,7 @@ public final class NpyArray {
 	public long elementCount() {
 		long n = 1;
 		for (long d : shape) {
-			n *= d;
+			n = Math.multiplyExact(n, d);
 		}
 		return n;
 	}

@@ -44,8 +44,8 @@ public final class NpyDataset implements Dataset {
 		}
 		Labels labels = null;
 		if (y != null) {
-			if (y.shape()[0] != x.shape()[0]) {
-				throw new InvalidInputException(source + ": " + y.shape()[0] + " labels for " + x.shape()[0] + " samples in " + name,
+			if (y.shape().length < 1 || y.shape()[0] != x.shape()[0]) {
+				throw new InvalidInputException(source + ": " + (y.shape().length < 1 ? "a scalar, not" : y.shape()[0]) + " labels for " + x.shape()[0] + " samples in " + name,
 						"give one label (row) per sample");
 			}
 			labels = toLabels(y.read(), source);

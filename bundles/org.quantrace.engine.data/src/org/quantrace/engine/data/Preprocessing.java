@@ -23,6 +23,28 @@ import org.quantrace.model.recipe.Layout;
 public record Preprocessing(ColorMode color, int resizeWidth, int resizeHeight, Interpolation interpolation, int cropWidth, int cropHeight,
 		double scale, double[] mean, double[] std, Layout layout, ElementType type) {
 
+	/** Sizes are positive (0: the step is not used), scale and normalization finite, std never 0. */
+	public Preprocessing {
+		if (resizeWidth < 0 || resizeHeight < 0 || cropWidth < 0 || cropHeight < 0 || (resizeWidth == 0) != (resizeHeight == 0)
+				|| (cropWidth == 0) != (cropHeight == 0)) {
+			throw new InvalidInputException("preprocessing: resize " + resizeWidth + "x" + resizeHeight + ", crop " + cropWidth + "x" + cropHeight
+					+ ": sizes must be positive widths and heights", "write e.g. resize 28x28 or crop 224x224");
+		}
+		if (!Double.isFinite(scale) || scale == 0) {
+			throw new InvalidInputException("preprocessing: scale " + scale + " is not a finite, non-zero factor", "write e.g. scale 1/255");
+		}
+		for (double m : mean) {
+			if (!Double.isFinite(m)) {
+				throw new InvalidInputException("preprocessing: mean " + m + " is not a finite number", "write e.g. mean 0.5");
+			}
+		}
+		for (double d : std) {
+			if (!Double.isFinite(d) || d == 0) {
+				throw new InvalidInputException("preprocessing: std " + d + " would divide by zero or infinity", "write e.g. std 0.5");
+			}
+		}
+	}
+
 	/** Grayscale, no resize, pixel / 255, NCHW float32: what the bundled example's models expect. */
 	public static Preprocessing defaults() {
 		return new Preprocessing(ColorMode.GRAYSCALE, 0, 0, Interpolation.BILINEAR, 0, 0, 1 / 255.0, new double[0], new double[0], Layout.NCHW,

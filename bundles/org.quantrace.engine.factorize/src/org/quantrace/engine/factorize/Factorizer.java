@@ -8,14 +8,12 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.SingularOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
-import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.runtime.InferenceSession;
-import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.model.recipe.FactorizationTarget;
 import org.quantrace.model.recipe.RankSelection;
 
@@ -56,12 +54,8 @@ public final class Factorizer {
 		}
 		g.removeUnusedInitializers(); // the factorized weights
 		g.valueInfos().clear();
-		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults().withThreads(1), name + " (factorized)")) {
-			s.inputs();
-		} catch (QuantraceException e) {
-			throw new QuantraceException("the factorized " + name + " does not load in ONNX Runtime: " + e.getMessage(),
-					"this is a Quantrace bug; as a workaround exclude the layer named in the message", e);
-		}
+		InferenceSession.requireLoads(model, "the factorized " + name, source, name,
+				"this is a Quantrace bug; as a workaround exclude the layer named in the message");
 		return new FactorizationResult(model, spec, layers, before, after);
 	}
 

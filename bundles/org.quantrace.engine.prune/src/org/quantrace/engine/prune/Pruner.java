@@ -7,14 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
 
-import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.runtime.InferenceSession;
-import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.engine.runtime.ShapeProbe;
 import org.quantrace.model.recipe.PruningCriterion;
 import org.quantrace.model.recipe.PruningPattern;
@@ -60,7 +58,7 @@ public final class Pruner {
 		}
 		g.removeUnusedInitializers(); // the originals of rewritten weights
 		g.valueInfos().clear(); // shapes changed; ONNX Runtime infers them again
-		checkLoads(model, name);
+		checkLoads(model, source, name);
 		Map<String, LayerCost> after = LayerCost.of(model, name);
 		List<PruningResult.Layer> report = new ArrayList<>();
 		long paramsBefore = 0;
@@ -278,13 +276,8 @@ public final class Pruner {
 		}
 	}
 
-	private static void checkLoads(OnnxModel model, String name) {
-		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults().withThreads(1), name + " (pruned)")) {
-			s.inputs();
-		} catch (QuantraceException e) {
-			throw new QuantraceException("the pruned " + name + " does not load in ONNX Runtime: " + e.getMessage(),
-					"this is a Quantrace bug; as a workaround exclude the layer named in the message", e);
-		}
+	private static void checkLoads(OnnxModel model, OnnxModel source, String name) {
+		InferenceSession.requireLoads(model, "the pruned " + name, source, name, "this is a Quantrace bug; as a workaround exclude the layer named in the message");
 	}
 
 	static long deflated(byte[] bytes) {

@@ -8,7 +8,6 @@ import java.util.Map;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
-import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.calibrate.CalibrationResult;
 import org.quantrace.engine.calibrate.Calibrator;
 import org.quantrace.engine.calibrate.Range;
@@ -20,7 +19,6 @@ import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
 import org.quantrace.engine.runtime.InferenceSession;
-import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.engine.quantize.QuantizationSpec.IoType;
 import org.quantrace.engine.quantize.QuantizationSpec.Technique;
 
@@ -103,18 +101,14 @@ public final class Quantizer {
 			decisions = plan.decisions();
 			tensors = writer.written;
 		}
-		checkLoads(model, modelName, spec);
+		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), d.reason(), d.weights(), d.activations())).toList();
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model));
 	}
 
-	private static void checkLoads(OnnxModel model, String modelName, QuantizationSpec spec) {
-		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults().withThreads(1), modelName + " (" + spec.name() + ")")) {
-			s.inputs();
-		} catch (QuantraceException e) {
-			throw new QuantraceException("the " + spec.name() + " model made from " + modelName + " does not load in ONNX Runtime: " + e.getMessage(),
-					"this is a Quantrace bug; as a workaround exclude the failing node from quantization", e);
-		}
+	private static void checkLoads(OnnxModel model, OnnxModel source, String modelName, QuantizationSpec spec) {
+		InferenceSession.requireLoads(model, "the " + spec.name() + " model made from " + modelName, source, modelName,
+				"this is a Quantrace bug; as a workaround exclude the failing node from quantization");
 	}
 }

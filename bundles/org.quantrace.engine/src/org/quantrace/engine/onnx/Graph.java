@@ -230,6 +230,21 @@ public final class Graph {
 	 * @throws IllegalStateException if the graph has a cycle
 	 */
 	public List<Node> topologicalOrder() {
+		List<Node> order = order();
+		if (order.size() != nodes.size()) {
+			throw new IllegalStateException("graph '" + name() + "' has a cycle");
+		}
+		return order;
+	}
+
+	/** The nodes that no order can place: those on a cycle and those that depend on one (empty for a valid graph). */
+	public List<Node> unorderable() {
+		Set<Node> ordered = new HashSet<>(order());
+		return nodes.stream().filter(n -> !ordered.contains(n)).toList();
+	}
+
+	/** Kahn's algorithm: every node whose inputs' producers can be ordered, stable with respect to file order. */
+	private List<Node> order() {
 		Map<String, Node> producers = new HashMap<>();
 		for (Node n : nodes) {
 			for (String o : n.outputs()) {
@@ -284,9 +299,6 @@ public final class Graph {
 			merged.sort((a, b) -> Integer.compare(position.get(a), position.get(b)));
 			ready.clear();
 			ready.addAll(merged);
-		}
-		if (order.size() != nodes.size()) {
-			throw new IllegalStateException("graph '" + name() + "' has a cycle");
 		}
 		return order;
 	}

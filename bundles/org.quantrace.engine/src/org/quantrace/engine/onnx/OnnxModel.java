@@ -1,24 +1,22 @@
 package org.quantrace.engine.onnx;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.SafeFiles;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 
-import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
@@ -36,11 +34,18 @@ public final class OnnxModel {
 
 	private final ModelProto.Builder header;
 	private final Graph graph;
-	private List<Path> externalDataFiles = List.of();
+	private final Path file;
+	private final List<Path> externalData;
 
 	private OnnxModel(ModelProto proto) {
+		this(proto, null, List.of());
+	}
+
+	private OnnxModel(ModelProto proto, Path file, List<Path> externalData) {
 		this.header = proto.toBuilder().clearGraph();
 		this.graph = new Graph(proto.getGraph(), null);
+		this.file = file;
+		this.externalData = externalData;
 	}
 
 	/** Wraps an in-memory model without checks (for models we build ourselves). */
@@ -49,19 +54,38 @@ public final class OnnxModel {
 	}
 
 	/**
-	 * Reads an ONNX file. Tensors stored as external data are read into the model.
+	 * Reads an ONNX file. Tensors stored as external data are read into the model, from the model's folder
+	 * only (see {@link #externalDataFiles()}). The model is checked before it is returned: known element
+	 * types, dimensions that fit, data of the declared size, no cycle.
 	 *
-	 * @throws InvalidInputException if the file is missing, unreadable, not ONNX, truncated, or of an
-	 *                               unsupported IR version
+	 * @throws InvalidInputException if the file is missing, unreadable, not ONNX, truncated, of an
+	 *                               unsupported IR version, damaged, or names external data outside its folder
 	 */
 	public static OnnxModel load(Path file) {
-		byte[] bytes;
+		String source = file.toString();
+		ModelProto proto = parseProto(read(file), source);
+		List<Path> external = List.of();
+		if (ExternalData.used(proto.getGraph())) {
+			ExternalData data = new ExternalData(file, source);
+			proto = proto.toBuilder().setGraph(data.inline(proto.getGraph())).build();
+			external = data.files();
+		}
+		OnnxModel model = new OnnxModel(proto, file, external);
+		ModelChecks.check(proto.getGraph(), model.graph, source);
+		return model;
+	}
+
+	private static byte[] read(Path file) {
 		try {
 			if (Files.isDirectory(file)) {
 				throw new InvalidInputException(file + ": is a directory, not an ONNX model file",
 						"give the path of the .onnx file inside it");
 			}
-			bytes = Files.readAllBytes(file);
+			if (Files.size(file) > Integer.MAX_VALUE - 8) {
+				throw new InvalidInputException(file + ": " + Files.size(file) + " bytes: an .onnx file holds at most 2 GB (protobuf's limit)",
+						"keep large weights as external data next to the model (onnx.save_model(..., save_as_external_data=True))");
+			}
+			return Files.readAllBytes(file);
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": file not found", "check the path (relative paths start at "
 					+ Path.of("").toAbsolutePath() + ")", e);
@@ -70,26 +94,14 @@ public final class OnnxModel {
 		} catch (IOException e) {
 			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
 		}
-		ModelProto proto = parseProto(bytes, file.toString());
-		List<Path> external = List.of();
-		if (usesExternalData(proto.getGraph())) {
-			Path dir = file.toAbsolutePath().getParent();
-			external = externalLocations(proto.getGraph(), dir, new java.util.LinkedHashSet<>()).stream().toList();
-			proto = proto.toBuilder().setGraph(inline(proto.getGraph(), dir, file.toString())).build();
-		}
-		OnnxModel model = new OnnxModel(proto);
-		model.externalDataFiles = external;
-		return model;
 	}
 
-	/** The external-data files {@link #load} read tensors from, each once in the order found (empty for a self-contained model): inputs a trace must hash. */
-	public List<Path> externalDataFiles() {
-		return externalDataFiles;
-	}
-
-	/** Parses model bytes; {@code source} names them in error messages. */
+	/** Parses model bytes (checked as {@link #load(Path)} checks them); {@code source} names them in error messages. */
 	public static OnnxModel parse(byte[] bytes, String source) {
-		return new OnnxModel(parseProto(bytes, source));
+		ModelProto proto = parseProto(bytes, source);
+		OnnxModel model = new OnnxModel(proto);
+		ModelChecks.check(proto.getGraph(), model.graph, source);
+		return model;
 	}
 
 	private static ModelProto parseProto(byte[] bytes, String source) {
@@ -234,88 +246,38 @@ public final class OnnxModel {
 		SafeFiles.writeAtomically(file, toBytes());
 	}
 
-	// ------------------------------------------------------------------ external data
+	// ------------------------------------------------------------------ where it came from
 
-	private static boolean usesExternalData(GraphProto g) {
-		return g.getInitializerList().stream().anyMatch(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL)
-				|| g.getNodeList().stream().flatMap(n -> n.getAttributeList().stream())
-						.anyMatch(a -> (a.hasT() && a.getT().getDataLocation() == TensorProto.DataLocation.EXTERNAL)
-								|| (a.hasG() && usesExternalData(a.getG())) || a.getGraphsList().stream().anyMatch(OnnxModel::usesExternalData));
+	/** The file this model was loaded from; null for a model built or parsed in memory. */
+	public Path file() {
+		return file;
 	}
 
-	private static java.util.Set<Path> externalLocations(GraphProto g, Path baseDir, java.util.Set<Path> found) {
-		java.util.function.Consumer<TensorProto> add = t -> t.getExternalDataList().stream().filter(e -> e.getKey().equals("location"))
-				.forEach(e -> found.add(baseDir.resolve(e.getValue()).normalize()));
-		g.getInitializerList().stream().filter(t -> t.getDataLocation() == TensorProto.DataLocation.EXTERNAL).forEach(add);
-		for (NodeProto n : g.getNodeList()) {
-			for (var a : n.getAttributeList()) {
-				if (a.hasT() && a.getT().getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-					add.accept(a.getT());
-				}
-				if (a.hasG()) {
-					externalLocations(a.getG(), baseDir, found);
-				}
-				a.getGraphsList().forEach(sub -> externalLocations(sub, baseDir, found));
+	/**
+	 * The external-data files {@link #load(Path)} read this model's tensors from (absolute paths inside the
+	 * model's folder, in the order first read; empty when all data is inside the .onnx file). They are
+	 * inputs as much as the .onnx file: hash them with it.
+	 */
+	public List<Path> externalDataFiles() {
+		return externalData;
+	}
+
+	/**
+	 * The external-data files a model file names, checked as {@link #load(Path)} checks them but not read:
+	 * for deciding what a command must not overwrite before loading the model.
+	 *
+	 * @throws InvalidInputException as {@link #load(Path)} for a location outside the model's folder
+	 */
+	public static List<Path> externalDataFiles(Path file) {
+		ModelProto proto = parseProto(read(file), file.toString());
+		ExternalData data = new ExternalData(file, file.toString());
+		Set<Path> files = new LinkedHashSet<>();
+		ExternalData.map(proto.getGraph(), t -> {
+			if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+				files.add(data.locate(t));
 			}
-		}
-		return found;
-	}
-
-	private static GraphProto inline(GraphProto g, Path baseDir, String source) {
-		GraphProto.Builder b = g.toBuilder();
-		for (int i = 0; i < b.getInitializerCount(); i++) {
-			b.setInitializer(i, inline(b.getInitializer(i), baseDir, source));
-		}
-		for (int i = 0; i < b.getNodeCount(); i++) {
-			NodeProto.Builder n = b.getNode(i).toBuilder();
-			for (int j = 0; j < n.getAttributeCount(); j++) {
-				var a = n.getAttribute(j).toBuilder();
-				if (a.hasT()) {
-					a.setT(inline(a.getT(), baseDir, source));
-				}
-				if (a.hasG()) {
-					a.setG(inline(a.getG(), baseDir, source));
-				}
-				for (int k = 0; k < a.getGraphsCount(); k++) {
-					a.setGraphs(k, inline(a.getGraphs(k), baseDir, source));
-				}
-				n.setAttribute(j, a);
-			}
-			b.setNode(i, n);
-		}
-		return b.build();
-	}
-
-	private static TensorProto inline(TensorProto t, Path baseDir, String source) {
-		if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
 			return t;
-		}
-		String location = null;
-		long offset = 0;
-		long length = -1;
-		for (StringStringEntryProto e : t.getExternalDataList()) {
-			switch (e.getKey()) {
-			case "location" -> location = e.getValue();
-			case "offset" -> offset = Long.parseLong(e.getValue());
-			case "length" -> length = Long.parseLong(e.getValue());
-			default -> {
-			}
-			}
-		}
-		if (location == null) {
-			throw new InvalidInputException(source + ": tensor '" + t.getName() + "' is stored externally but names no location",
-					"re-export the model with its weights inside the .onnx file");
-		}
-		Path data = baseDir.resolve(location).normalize();
-		try (RandomAccessFile f = new RandomAccessFile(data.toFile(), "r")) {
-			long n = length >= 0 ? length : f.length() - offset;
-			byte[] bytes = new byte[Math.toIntExact(n)];
-			f.seek(offset);
-			f.readFully(bytes);
-			return t.toBuilder().clearExternalData().clearDataLocation().setRawData(ByteString.copyFrom(bytes)).build();
-		} catch (IOException e) {
-			throw new InvalidInputException(source + ": cannot read external data of tensor '" + t.getName() + "' from " + data + " ("
-					+ e.getMessage() + ")", "keep the external data file next to the model", e);
-		}
+		});
+		return List.copyOf(files);
 	}
 }

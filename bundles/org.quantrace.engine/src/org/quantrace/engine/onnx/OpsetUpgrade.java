@@ -35,6 +35,9 @@ public final class OpsetUpgrade {
 	private static final Set<String> REDUCE_18 = Set.of("ReduceMax", "ReduceMin", "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2",
 			"ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
 
+	/** The newest opset this upgrade knows the changes up to. */
+	public static final int MAX_TARGET = 21;
+
 	private OpsetUpgrade() {
 	}
 
@@ -49,6 +52,10 @@ public final class OpsetUpgrade {
 		int from = model.opset();
 		if (from >= target) {
 			return;
+		}
+		if (target > MAX_TARGET) {
+			throw new InvalidInputException(source + ": cannot upgrade to opset " + target + ": Quantrace knows the changes of the ONNX ops up to opset "
+					+ MAX_TARGET, "ask for opset " + MAX_TARGET + " or lower");
 		}
 		if (from < 9) {
 			throw new InvalidInputException(source + ": opset " + from + " is too old to upgrade (Quantrace upgrades from opset 9)",

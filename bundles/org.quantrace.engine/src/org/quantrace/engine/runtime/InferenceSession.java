@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -41,10 +42,10 @@ public final class InferenceSession implements AutoCloseable {
 		this.source = source;
 	}
 
-	/** The process-wide ONNX Runtime environment (warnings only, so runs stay quiet). */
+	/** The process-wide ONNX Runtime environment, quiet: its errors reach the user as our exceptions' messages, once. */
 	public static synchronized OrtEnvironment environment() {
 		if (environment == null) {
-			environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "quantrace");
+			environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "quantrace");
 		}
 		return environment;
 	}
@@ -54,8 +55,20 @@ public final class InferenceSession implements AutoCloseable {
 		return environment().getVersion();
 	}
 
+	/**
+	 * Loads a model. A model ONNX Runtime rejects is invalid input (exit 2), named by its file when it was
+	 * read from one: the engine's own results are checked where they are made ({@link #requireLoads}).
+	 *
+	 * @throws InvalidInputException when ONNX Runtime cannot load the model
+	 */
 	public static InferenceSession open(OnnxModel model, SessionSettings settings, String source) {
-		return open(model.toBytes(), settings, source);
+		try {
+			return open(model.toBytes(), settings, source);
+		} catch (QuantraceException e) {
+			String name = model.file() != null ? model.file().toString() : source;
+			throw new InvalidInputException(name + ": ONNX Runtime " + runtimeVersion() + " cannot load the model: " + reason(e),
+					"check the model (python -m onnx.checker) and that ONNX Runtime supports its ops and opset; export it again if needed", e);
+		}
 	}
 
 	/**
@@ -87,6 +100,39 @@ public final class InferenceSession implements AutoCloseable {
 			throw new QuantraceException(source + ": ONNX Runtime cannot load the model: " + e.getMessage(),
 					"check that the model is valid (an op or opset ONNX Runtime " + runtimeVersion() + " does not support?)", e);
 		}
+	}
+
+	/**
+	 * Requires that ONNX Runtime loads {@code model}, as read from the user's file: when it does not, the
+	 * model is invalid input (exit 2), named by its file.
+	 *
+	 * @throws InvalidInputException naming the file and ONNX Runtime's reason
+	 */
+	public static void requireLoadable(OnnxModel model, String name) {
+		try (InferenceSession s = open(model, SessionSettings.defaults().withThreads(1), name)) {
+			s.inputs();
+		}
+	}
+
+	/**
+	 * Requires that a model this engine made from {@code source} loads. When it does not, the source is tried
+	 * first: a source ONNX Runtime cannot load either is the user's input at fault (exit 2); otherwise the
+	 * transformation is, and the message says so with {@code bugHint}.
+	 */
+	public static void requireLoads(OnnxModel made, String what, OnnxModel source, String sourceName, String bugHint) {
+		try (InferenceSession s = open(made, SessionSettings.defaults().withThreads(1), what)) {
+			s.inputs();
+		} catch (QuantraceException e) {
+			requireLoadable(source, sourceName);
+			throw new QuantraceException(what + " does not load in ONNX Runtime: " + reason(e), bugHint, e);
+		}
+	}
+
+	/** ONNX Runtime's message without the name we prefixed it with. */
+	private static String reason(QuantraceException e) {
+		String m = e.getMessage();
+		int at = m.indexOf(" cannot load the model: ");
+		return at < 0 ? m : m.substring(at + " cannot load the model: ".length());
 	}
 
 	public List<TensorInfo> inputs() {

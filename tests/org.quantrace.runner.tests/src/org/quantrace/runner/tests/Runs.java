@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import org.quantrace.engine.Progress;
 import org.quantrace.runner.RecipeRunner;
@@ -35,24 +34,12 @@ final class Runs {
 
 	/** The example folder copied (models, data, recipe), so that a test may change it. */
 	static Path exampleCopy(String name) {
-		return copy(TestData.example(""), TestData.tempDir(name).resolve("fashion-mnist"));
+		return TestData.exampleCopy(name);
 	}
 
 	/** A copy of the tree {@code from} at {@code to}. */
 	static Path copy(Path from, Path to) {
-		try (Stream<Path> all = Files.walk(from)) {
-			for (Path p : all.toList()) {
-				Path t = to.resolve(from.relativize(p).toString());
-				if (Files.isDirectory(p)) {
-					Files.createDirectories(t);
-				} else {
-					Files.copy(p, t);
-				}
-			}
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		return to;
+		return TestData.copy(from, to);
 	}
 
 	/** {@code text} as a recipe file next to the example's model and data. */

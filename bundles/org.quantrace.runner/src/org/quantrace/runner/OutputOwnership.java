@@ -1,0 +1,174 @@
+package org.quantrace.runner;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.SafeFiles;
+
+/**
+ * Which folders a run may replace: only one it wrote itself. Every output folder carries a marker file
+ * (written first, so SHA256SUMS lists it like any output), and a folder is ours when it has the marker
+ * and nothing but the files its SHA256SUMS lists (outputs of versions before the marker: when SHA256SUMS
+ * lists their trace and results.json). A new or empty folder may be used too; anything else
+ * (the recipe's folder, a model's folder, a folder holding other files, a file, a link, a folder the user
+ * may not write, a folder holding or inside an input of the run) is refused before anything runs.
+ */
+public final class OutputOwnership {
+
+	/** The marker's name, in the output folder. */
+	public static final String MARKER = ".quantrace-output";
+
+	private static final String MARKER_TEXT = "This folder is an output of quantrace run (or merge): the next run into it replaces it whole.\n"
+			+ "Keep other files elsewhere: quantrace refuses to replace a folder holding files it did not write.\n";
+
+	private OutputOwnership() {
+	}
+
+	/** Marks {@code dir} as an output folder (the same bytes every time: outputs stay reproducible). */
+	static void mark(Path dir) throws IOException {
+		Files.writeString(dir.resolve(MARKER), MARKER_TEXT, StandardCharsets.UTF_8);
+	}
+
+	/** Whether {@code dir} is an output folder quantrace wrote, holding only what it wrote. */
+	public static boolean isOutput(Path dir) {
+		return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && hasMarker(dir) && foreignFiles(dir).isEmpty();
+	}
+
+	/**
+	 * Refuses {@code target} as a run's output folder unless it is absent, empty, or an output folder holding
+	 * only what quantrace wrote; and when it is, holds or lies inside one of {@code inputs}.
+	 *
+	 * @throws InvalidInputException naming the folder, what is wrong and how to go on
+	 */
+	static void checkReplaceable(Path target, Collection<Path> inputs) {
+		String fix = "choose a new or empty folder for -o (the default is quantrace-out/RECIPE), or the output folder of an earlier run";
+		for (Path input : inputs) {
+			if (input != null && Files.exists(input) && contains(target, input)) {
+				throw new InvalidInputException(target + ": holds " + input + ", an input of this run: replacing the folder would delete it", fix);
+			}
+		}
+		Path inside = SafeFiles.clashingInput(target, inputs.stream().filter(Files::isDirectory).toList());
+		if (inside != null) {
+			throw new InvalidInputException(target + ": is inside " + inside + ", an input of this run: outputs there would change it", fix);
+		}
+		if (Files.isSymbolicLink(target)) {
+			throw new InvalidInputException(target + ": is a symbolic link; quantrace replaces only a real folder it wrote",
+					"give the folder the link points to, or another folder");
+		}
+		if (!Files.exists(target)) {
+			return;
+		}
+		if (!Files.isDirectory(target)) {
+			throw new InvalidInputException(target + ": is a file, not an output folder: quantrace will not replace it", fix);
+		}
+		List<Path> files = entries(target);
+		if (!files.isEmpty()) {
+			if (!hasMarker(target)) {
+				throw new InvalidInputException(target + ": is not an output folder of quantrace (it has no " + MARKER + ") and holds " + files.size()
+						+ " files or folders, e.g. " + files.get(0).getFileName() + ": quantrace replaces only folders it wrote", fix);
+			}
+			if (!Files.isRegularFile(target.resolve(Outputs.SUMS), LinkOption.NOFOLLOW_LINKS)) {
+				throw new InvalidInputException(target + ": is an output folder without its " + Outputs.SUMS
+						+ ", so what quantrace wrote cannot be told from other files: quantrace will not replace it",
+						"delete the folder yourself if nothing in it is needed, or choose another output folder");
+			}
+			List<String> foreign = foreignFiles(target);
+			if (!foreign.isEmpty()) {
+				throw new InvalidInputException(target + ": is an output folder, but holds " + foreign.size() + " files quantrace did not write ("
+						+ String.join(", ", foreign.subList(0, Math.min(5, foreign.size()))) + (foreign.size() > 5 ? ", ..." : "")
+						+ "): replacing the folder would delete them", "move them out of " + target + ", or choose another output folder");
+			}
+		}
+		Path locked = firstReadOnly(target);
+		if (locked != null) {
+			throw new InvalidInputException(target + ": " + (locked.equals(target) ? "is" : "holds " + locked + ", which is")
+					+ " read-only: quantrace does not replace what the user protected from writing",
+					"make it writable (chmod -R u+w " + target + ") if you mean to replace it, or choose another output folder");
+		}
+	}
+
+	/** Whether folder {@code dir} is {@code p} or holds it, comparing real paths (links resolved). */
+	private static boolean contains(Path dir, Path p) {
+		try {
+			return Files.isDirectory(dir) && p.toRealPath().startsWith(dir.toRealPath());
+		} catch (IOException e) {
+			return false;
+		}
+	}
+
+	/** The marker, or (outputs of versions before it) SHA256SUMS listing the trace and results.json, both present. */
+	private static boolean hasMarker(Path dir) {
+		Path marker = dir.resolve(MARKER);
+		try {
+			if (Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
+				return Files.readString(marker, StandardCharsets.UTF_8).equals(MARKER_TEXT);
+			}
+			Path sums = dir.resolve(Outputs.SUMS);
+			if (!Files.isRegularFile(sums, LinkOption.NOFOLLOW_LINKS)) {
+				return false;
+			}
+			List<String> listed = Files.readAllLines(sums, StandardCharsets.UTF_8).stream().map(l -> l.split("  ", 2)).filter(f -> f.length == 2)
+					.map(f -> f[1]).toList();
+			return listed.contains(Outputs.TRACE) && listed.contains(Outputs.RESULTS) && Files.isRegularFile(dir.resolve(Outputs.TRACE))
+					&& Files.isRegularFile(dir.resolve(Outputs.RESULTS));
+		} catch (IOException e) {
+			return false;
+		}
+	}
+
+	/** Paths (relative, '/'-separated) of what is in {@code dir} but the marker, SHA256SUMS and the files it lists (a missing SHA256SUMS lists nothing). */
+	private static List<String> foreignFiles(Path dir) {
+		Set<String> listed = new HashSet<>(List.of(MARKER, Outputs.SUMS));
+		Path sums = dir.resolve(Outputs.SUMS);
+		try {
+			for (String line : Files.readAllLines(sums, StandardCharsets.UTF_8)) {
+				String[] f = line.split("  ", 2);
+				if (f.length == 2) {
+					listed.add(f[1]);
+				}
+			}
+		} catch (IOException e) {
+			listed.remove(Outputs.SUMS); // unreadable: it vouches for nothing, itself included
+		}
+		List<String> foreign = new ArrayList<>();
+		try (Stream<Path> all = Files.walk(dir)) {
+			all.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(p -> {
+				String rel = dir.relativize(p).toString().replace('\\', '/');
+				if (!listed.contains(rel) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+					foreign.add(rel);
+				}
+			});
+		} catch (IOException | UncheckedIOException e) {
+			foreign.add("(cannot list: " + e.getMessage() + ")");
+		}
+		return foreign;
+	}
+
+	private static List<Path> entries(Path dir) {
+		try (Stream<Path> s = Files.list(dir)) {
+			return s.sorted().toList();
+		} catch (IOException e) {
+			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", "give a folder you may read and write");
+		}
+	}
+
+	/** The folder itself or the first folder inside it the user protected from writing; null when none. */
+	private static Path firstReadOnly(Path dir) {
+		try (Stream<Path> all = Files.walk(dir)) {
+			return all.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && SafeFiles.isReadOnly(p)).findFirst().orElse(null);
+		} catch (IOException | UncheckedIOException e) {
+			return dir;
+		}
+	}
+}

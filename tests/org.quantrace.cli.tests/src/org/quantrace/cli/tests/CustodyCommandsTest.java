@@ -1,0 +1,184 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.testing.TestData;
+import org.quantrace.testing.TestModels;
+
+/**
+ * What a one-off command may write: never onto one of its inputs (by path, through a symbolic or hard link,
+ * inside an input folder, onto a model's external data), never over a read-only file, always with the
+ * user's normal mode; and a model's external data outside its folder is refused, so no byte of another
+ * file ever reaches an output.
+ */
+class CustodyCommandsTest {
+
+	private final Path ex = TestData.exampleCopy("custody-cli").toAbsolutePath();
+	private final Path dir = ex.getParent();
+	private final String model = ex.resolve("model/fashion_cnn.onnx").toString();
+	private final String trained = ex.resolve("model/fashion_cnn_trained.onnx").toString();
+	private final String data = ex.resolve("data/calibration").toString();
+	private final String labels = ex.resolve("data/labels.json").toString();
+
+	/** Each command with -o set to each of its inputs, as a user could mistype it. */
+	private List<String[]> ontoInputs() {
+		List<String[]> c = new ArrayList<>();
+		c.add(args("inspect", model, "-o", model));
+		c.add(args("convert", trained, "-o", trained));
+		c.add(args("convert", trained, "--data", ex.resolve("data/x.npy").toString(), "-o", ex.resolve("data/x.npy").toString()));
+		c.add(args("prune", model, "--pattern", "element", "--sparsity", "50", "-o", model));
+		c.add(args("prune", model, "--pattern", "element", "--sparsity", "50", "--data", data, "--labels", labels, "-o", labels));
+		c.add(args("factorize", model, "--rank", "4", "-o", model));
+		c.add(args("quantize", model, "--scheme", "drq", "-o", model));
+		c.add(args("quantize", model, "--scheme", "fiq-int8", "--data", data, "--labels", labels, "-o", labels));
+		c.add(args("quantize", model, "--scheme", "fiq-int8", "--calibration", data, "-o", data + "/bag/new.onnx"));
+		c.add(args("evaluate", model, trained, "--data", data, "--labels", labels, "-o", trained));
+		c.add(args("evaluate", model, "--data", data, "--labels", labels, "--baseline", trained, "-o", trained));
+		c.add(args("evaluate", model, "--data", data, "--labels", labels, "-o", data + "/results.json"));
+		c.add(args("debug", model, model, "--data", data, "--labels", labels, "-o", model));
+		c.add(args("debug", model, model, "--data", data, "--labels", labels, "-o", data));
+		c.add(args("import-config", ex.resolve("configuration.json").toString(), "-o", ex.resolve("configuration.json").toString()));
+		return c;
+	}
+
+	private static String[] args(String... a) {
+		return a;
+	}
+
+	@Test
+	void everyOneOffCommandRefusesToWriteOntoItsInputs() throws IOException {
+		NpyArray.write(ex.resolve("data/x.npy"), NdArray.ofFloats(new long[] { 2, 1, 28, 28 }, new float[2 * 28 * 28]));
+		Map<String, String> before = TestData.hashes(ex);
+		for (String[] command : ontoInputs()) {
+			Cli cli = Cli.run(command);
+			String line = String.join(" ", command);
+			assertEquals(2, cli.exitCode(), line + "\n" + cli.err());
+			assertTrue(cli.err().contains("an input of this command") || cli.err().contains("is a file, not a folder"), line + "\n" + cli.err());
+			assertFalse(cli.err().contains("internal error"), cli.err());
+			assertEquals("", cli.out(), "refused before any work: " + line);
+		}
+		assertEquals(before, TestData.hashes(ex), "every input as it was");
+	}
+
+	@Test
+	void aLinkToAnInputIsTheInput() throws IOException {
+		Map<String, String> before = TestData.hashes(ex);
+		Path symlink = Files.createSymbolicLink(dir.resolve("link.onnx"), Path.of(model));
+		Path hardLink = Files.createLink(dir.resolve("hard.onnx"), Path.of(model));
+		for (Path link : List.of(symlink, hardLink)) {
+			Cli cli = Cli.run("quantize", model, "--scheme", "drq", "-o", link.toString());
+			assertEquals(2, cli.exitCode(), cli.err());
+			assertTrue(cli.err().contains(link + ": is the same file as " + model + " (through a link), an input of this command"), cli.err());
+		}
+		assertTrue(Files.isSymbolicLink(symlink));
+		assertEquals(before, TestData.hashes(ex));
+	}
+
+	@Test
+	void anOutputOntoAModelsExternalDataIsRefused() throws IOException {
+		Path m = TestModels.withExternalData(dir.resolve("ext/m.onnx"), "m.weights");
+		Path weights = Files.write(dir.resolve("ext/m.weights"), TestModels.externalTensorBytes());
+		for (String command : List.of("inspect", "convert")) {
+			Cli cli = Cli.run(command, m.toString(), "-o", weights.toString());
+			assertEquals(2, cli.exitCode(), cli.err());
+			assertTrue(cli.err().contains(weights + ": holds tensor data of " + m + " (its external data), an input of this command"), cli.err());
+		}
+		assertTrue(java.util.Arrays.equals(TestModels.externalTensorBytes(), Files.readAllBytes(weights)));
+	}
+
+	@Test
+	void aReadOnlyTargetIsNotReplaced() throws IOException {
+		Path target = Files.writeString(dir.resolve("protected.onnx"), "the user's");
+		Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r--r--r--"));
+		Cli cli = Cli.run("convert", trained, "-o", target.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains(target + ": is read-only") && cli.err().contains("chmod u+w"), cli.err());
+		assertEquals("the user's", Files.readString(target));
+		Path folder = Files.createDirectories(dir.resolve("locked"));
+		Files.setPosixFilePermissions(folder, PosixFilePermissions.fromString("r-xr-xr-x"));
+		Cli inLocked = Cli.run("quantize", model, "--scheme", "drq", "-o", folder.resolve("q.onnx").toString());
+		assertEquals(2, inLocked.exitCode(), inLocked.err());
+		assertTrue(inLocked.err().contains("the folder " + folder.toAbsolutePath() + " is read-only"), inLocked.err());
+		assertFalse(Files.exists(folder.resolve("q.onnx")));
+	}
+
+	@Test
+	void outputsHaveTheUsersNormalMode() throws IOException {
+		String normal = PosixFilePermissions.toString(Files.getPosixFilePermissions(Files.createFile(dir.resolve("made-by-the-user"))));
+		Path quantized = dir.resolve("q.onnx");
+		Path report = dir.resolve("inspect.txt");
+		assertEquals(0, Cli.run("quantize", model, "--scheme", "drq", "-o", quantized.toString()).exitCode());
+		assertEquals(0, Cli.run("inspect", model, "--no-run", "-o", report.toString()).exitCode());
+		for (Path p : List.of(quantized, report)) {
+			assertEquals(normal, PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p + ": as any file the user creates, not 0600");
+		}
+	}
+
+	@Test
+	void externalDataOutsideTheModelsFolderNeverReachesAnOutput() throws IOException {
+		byte[] canary = canary(TestModels.externalTensorBytes().length);
+		Path secret = Files.write(dir.resolve("secret.bin"), canary);
+		Path models = Files.createDirectories(dir.resolve("hostile"));
+		Path climbing = TestModels.withExternalData(models.resolve("climbing.onnx"), "../secret.bin");
+		Path absolute = TestModels.withExternalData(models.resolve("absolute.onnx"), secret.toAbsolutePath().toString());
+		Files.createSymbolicLink(models.resolve("linked.bin"), secret.toAbsolutePath());
+		Path linked = TestModels.withExternalData(models.resolve("linked.onnx"), "linked.bin");
+		Path out = Files.createDirectories(dir.resolve("outputs"));
+		for (Path hostile : List.of(climbing, absolute, linked)) {
+			String name = hostile.getFileName().toString();
+			for (String[] command : List.<String[]>of(args("inspect", hostile.toString(), "-o", out.resolve(name + ".txt").toString()),
+					args("convert", hostile.toString(), "-o", out.resolve(name + "-frozen.onnx").toString()),
+					args("quantize", hostile.toString(), "--scheme", "drq", "-o", out.resolve(name + "-drq.onnx").toString()),
+					args("prune", hostile.toString(), "--pattern", "element", "--sparsity", "50", "-o", out.resolve(name + "-pruned.onnx").toString()),
+					args("evaluate", hostile.toString(), "--data", data, "--labels", labels, "-o", out.resolve(name + ".json").toString()))) {
+				Cli cli = Cli.run(command);
+				assertEquals(2, cli.exitCode(), String.join(" ", command) + "\n" + cli.err());
+				assertTrue(cli.err().contains(hostile + ": tensor '" + TestModels.EXTERNAL_TENSOR + "' stores its data at '"), cli.err());
+			}
+		}
+		Path recipe = Files.writeString(models.resolve("hostile.qr"), "recipe hostile {\n\tmodel m \"climbing.onnx\"\n\tschemes unquantized\n}\n");
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.resolve("run").toString());
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.err().contains("stores its data at '../secret.bin', outside the model's folder"), run.err());
+		assertFalse(Files.exists(out.resolve("run")), "nothing written");
+		assertEquals(List.of(), filesHolding(dir, canary, secret), "no byte of the secret in any output");
+	}
+
+	/** Recognizable bytes: "CANARY-0000001 CANARY-0000002 ...". */
+	private static byte[] canary(int length) {
+		StringBuilder s = new StringBuilder();
+		for (int i = 0; s.length() < length; i++) {
+			s.append(String.format("CANARY-%07d ", i));
+		}
+		return s.substring(0, length).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+	}
+
+	/** Files under {@code root} (but {@code except}) that hold any 32-byte stretch of {@code secret}. */
+	private static List<Path> filesHolding(Path root, byte[] secret, Path except) throws IOException {
+		String needle = new String(secret, 64, 32, java.nio.charset.StandardCharsets.ISO_8859_1);
+		List<Path> found = new ArrayList<>();
+		try (Stream<Path> all = Files.walk(root)) {
+			for (Path p : all.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) && !f.equals(except)).toList()) {
+				if (new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1).contains(needle)) {
+					found.add(p);
+				}
+			}
+		}
+		return found;
+	}
+}

@@ -1,0 +1,113 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.testing.TestData;
+import org.quantrace.testing.TestModels;
+
+/**
+ * Bad input ends with exit 2 and a message naming the file, whatever command meets it: never 3 ("the work
+ * failed", let alone "a Quantrace bug") and never 70 (internal error).
+ */
+class ExitCodesTest {
+
+	private final Path dir = TestData.tempDir("exit-codes");
+	private final List<Path> fourFeatures = TestModels.fourFeatures(dir);
+
+	/** Every command that reads a model, on {@code model} (input [1, 4]). */
+	private List<String[]> commandsOn(Path model) {
+		String m = model.toString();
+		String x = fourFeatures.get(0).toString();
+		String y = fourFeatures.get(1).toString();
+		return List.of(new String[] { "inspect", m }, new String[] { "convert", m, "-o", dir.resolve("c.onnx").toString() },
+				new String[] { "prune", m, "--pattern", "element", "--sparsity", "50", "-o", dir.resolve("p.onnx").toString() },
+				new String[] { "factorize", m, "--rank", "1", "-o", dir.resolve("f.onnx").toString() },
+				new String[] { "quantize", m, "--scheme", "drq", "-o", dir.resolve("q.onnx").toString() },
+				new String[] { "quantize", m, "--scheme", "fiq-int8", "--data", x, "-o", dir.resolve("q8.onnx").toString() },
+				new String[] { "evaluate", m, "--data", x, "--labels", y },
+				new String[] { "debug", m, m, "--data", x, "-o", dir.resolve("debug").toString() });
+	}
+
+	private static void invalid(String[] command, Path file, String expected) {
+		Cli cli = Cli.run(command);
+		String line = String.join(" ", command);
+		assertEquals(2, cli.exitCode(), line + "\n" + cli.err());
+		assertTrue(cli.err().startsWith("quantrace: error: " + file + ": "), "names the file: " + line + "\n" + cli.err());
+		assertTrue(cli.err().contains(expected), line + "\n" + cli.err());
+		assertTrue(cli.err().contains("quantrace: hint: "), cli.err());
+		assertTrue(!cli.err().contains("Quantrace bug") && !cli.err().contains("internal error"), cli.err());
+	}
+
+	@Test
+	void aModelOnnxRuntimeCannotLoad() {
+		Path model = TestModels.unknownOp(dir.resolve("unknown-op.onnx"));
+		for (String[] command : commandsOn(model)) {
+			if (!command[0].equals("inspect")) { // inspect shows the file as it is (it runs the model only to learn shapes)
+				invalid(command, model, "cannot load the model");
+			}
+		}
+	}
+
+	@Test
+	void aGraphWithACycle() {
+		Path model = TestModels.cycle(dir.resolve("cycle.onnx"));
+		commandsOn(model).forEach(c -> invalid(c, model, "the graph has a cycle"));
+	}
+
+	@Test
+	void declaredDimensionsThatOverflow() {
+		Path model = TestModels.overflowingInput(dir.resolve("overflow.onnx"));
+		commandsOn(model).forEach(c -> invalid(c, model, "overflow"));
+	}
+
+	@Test
+	void aTruncatedNpyHeader() throws IOException {
+		Path whole = dir.resolve("whole.npy");
+		NpyArray.write(whole, NdArray.ofFloats(new long[] { 4, 1, 28, 28 }, new float[4 * 28 * 28]));
+		Path cut = Files.write(dir.resolve("cut.npy"), Arrays.copyOf(Files.readAllBytes(whole), 30));
+		String model = TestData.example("model/fashion_cnn.onnx").toString();
+		invalid(new String[] { "evaluate", model, "--data", cut.toString() }, cut, "truncated .npy header");
+		NpyArray.write(dir.resolve("labels.npy"), NdArray.ofLongs(new long[] { 4 }, new long[4]));
+		invalid(new String[] { "evaluate", model, "--data", whole.toString(), "--labels", cut.toString() }, cut, "truncated .npy header");
+		invalid(new String[] { "quantize", model, "--scheme", "fiq-int8", "--data", cut.toString(), "-o", dir.resolve("q.onnx").toString() }, cut,
+				"truncated .npy header");
+	}
+
+	/** Found trying the commands as a hostile user would: each was an internal error (70) or "failed" (3). */
+	@Test
+	void otherBadInputs() {
+		String model = TestData.example("model/fashion_cnn.onnx").toString();
+		String data = TestData.example("data/calibration").toString();
+		String labels = TestData.example("data/labels.json").toString();
+		String[][] commands = { { "evaluate", model, "--data", data, "--labels", labels, "--preprocess", "resize=-5x3" },
+				{ "evaluate", model, "--data", data, "--labels", labels, "--batch", "0" },
+				{ "quantize", model, "--scheme", "fiq-int8", "--data", data, "--batch", "0", "-o", dir.resolve("q.onnx").toString() },
+				{ "convert", model, "--opset", "999", "-o", dir.resolve("c.onnx").toString() },
+				{ "merge", TestData.example("").toString(), "-o", dir.resolve("merged").toString() }, { "validate", model }, { "run", model } };
+		for (String[] command : commands) {
+			Cli cli = Cli.run(command);
+			assertEquals(2, cli.exitCode(), String.join(" ", command) + "\n" + cli.out() + cli.err());
+			assertTrue(!cli.err().contains("internal error") && !cli.err().contains("Quantrace bug"), cli.err());
+		}
+	}
+
+	@Test
+	void anEmptyIdxFile() throws IOException {
+		Path empty = Files.write(dir.resolve("empty-idx3-ubyte"), new byte[0]);
+		Path images = TestData.data("fashion-mnist/t10k-images-idx3-ubyte.gz");
+		String model = TestData.example("model/fashion_cnn.onnx").toString();
+		invalid(new String[] { "evaluate", model, "--data", empty.toString(), "--data-format", "idx", "--labels", empty.toString() }, empty,
+				"empty file");
+		invalid(new String[] { "evaluate", model, "--data", images.toString(), "--labels", empty.toString() }, empty, "empty file");
+	}
+}

@@ -1,0 +1,136 @@
+package org.quantrace.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.engine.runtime.NdArray;
+
+import com.google.protobuf.ByteString;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Damaged and hostile models, built in code so that each test says what is wrong with its file: a cycle,
+ * dimensions that overflow, an op ONNX Runtime does not know, external data that points elsewhere.
+ */
+public final class TestModels {
+
+	/** The example model's tensor that {@link #withExternalData} moves out of the .onnx file. */
+	public static final String EXTERNAL_TENSOR = "classifier.1.weight";
+
+	private TestModels() {
+	}
+
+	/** A one-input, one-output float graph at opset 13. */
+	public static ModelProto graph(List<NodeProto> nodes, List<TensorProto> weights, ValueInfoProto input, ValueInfoProto output) {
+		GraphProto g = GraphProto.newBuilder().setName("g").addAllNode(nodes).addAllInitializer(weights).addInput(input).addOutput(output).build();
+		return ModelProto.newBuilder().setIrVersion(8).addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
+	}
+
+	public static NodeProto node(String op, String name, List<String> inputs, String output) {
+		return NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output).build();
+	}
+
+	/** A float tensor's name, type and shape. */
+	public static ValueInfoProto tensor(String name, long... dims) {
+		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+		for (long d : dims) {
+			shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+		}
+		return ValueInfoProto.newBuilder().setName(name)
+				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
+	}
+
+	/** A float initializer whose raw data need not match its dimensions. */
+	public static TensorProto weight(String name, byte[] raw, long... dims) {
+		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1).setRawData(ByteString.copyFrom(raw));
+		for (long d : dims) {
+			t.addDims(d);
+		}
+		return t.build();
+	}
+
+	public static Path write(Path file, ModelProto model) {
+		try {
+			Files.createDirectories(file.toAbsolutePath().getParent());
+			return Files.write(file, model.toByteArray());
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/** add(x, b) -> a, relu(a) -> b: each node waits for the other. Input x [1, 4]. */
+	public static Path cycle(Path file) {
+		return write(file, graph(List.of(node("Add", "add", List.of("x", "b"), "a"), node("Relu", "relu", List.of("a"), "b")), List.of(),
+				tensor("x", 1, 4), tensor("b", 1, 4)));
+	}
+
+	/** An input declared [2^40, 2^40]: more elements than a long counts. */
+	public static Path overflowingInput(Path file) {
+		return write(file, graph(List.of(node("Relu", "relu", List.of("x"), "y")), List.of(), tensor("x", 1L << 40, 1L << 40), tensor("y", 1L << 40, 1L << 40)));
+	}
+
+	/** A well-formed file with an op nobody registered: ONNX Runtime refuses to load it. Input x [1, 4]. */
+	public static Path unknownOp(Path file) {
+		return write(file, graph(List.of(node("FrobnicateXYZ", "frob", List.of("x"), "y")), List.of(), tensor("x", 1, 4), tensor("y", 1, 4)));
+	}
+
+	/** Eight samples of [4] with labels, the data {@link #cycle} and {@link #unknownOp} take: [inputs.npy, labels.npy]. */
+	public static List<Path> fourFeatures(Path dir) {
+		try {
+			Files.createDirectories(dir);
+			Path x = dir.resolve("x4.npy");
+			Path y = dir.resolve("y4.npy");
+			NpyArray.write(x, NdArray.ofFloats(new long[] { 8, 4 }, new float[32]));
+			NpyArray.write(y, NdArray.ofLongs(new long[] { 8 }, new long[8]));
+			return List.of(x, y);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/** The example model with {@link #EXTERNAL_TENSOR} stored as external data at {@code location} (not written). */
+	public static Path withExternalData(Path file, String location) {
+		ModelProto.Builder b = example().toBuilder();
+		var g = b.getGraphBuilder();
+		for (int i = 0; i < g.getInitializerCount(); i++) {
+			TensorProto t = g.getInitializer(i);
+			if (t.getName().equals(EXTERNAL_TENSOR)) {
+				g.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+						.addExternalData(entry("location", location)).addExternalData(entry("offset", "0"))
+						.addExternalData(entry("length", Integer.toString(t.getRawData().size()))));
+			}
+		}
+		return write(file, b.build());
+	}
+
+	/** The bytes {@link #EXTERNAL_TENSOR} holds in the example model. */
+	public static byte[] externalTensorBytes() {
+		return example().getGraph().getInitializerList().stream().filter(t -> t.getName().equals(EXTERNAL_TENSOR)).findFirst().orElseThrow()
+				.getRawData().toByteArray();
+	}
+
+	private static ModelProto example() {
+		try {
+			return ModelProto.parseFrom(Files.readAllBytes(TestData.example("model/fashion_cnn.onnx")));
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	private static StringStringEntryProto entry(String key, String value) {
+		return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
+	}
+}
