@@ -30,6 +30,7 @@ public final class KeywordHelp {
 		case "DatasetDeclaration" -> "dataset";
 		case "Preprocessing" -> "preprocess";
 		case "QuantizationConfig" -> "scheme";
+		case "DocumentInfo" -> "document";
 		case "Recipe" -> "recipe";
 		case "ConversionStep" -> "convert";
 		case "PruningStep" -> "prune";

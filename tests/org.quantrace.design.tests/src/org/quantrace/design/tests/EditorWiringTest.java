@@ -20,7 +20,7 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
 /**
- * The editor wiring for LSP4E, tested without LSP4E: plugin.xml declares the .qr content type and the server,
+ * The optional LSP4E wiring, tested without LSP4E: plugin.xml declares the server for the .qr content type (opt-in),
  * and the proxy the factory makes speaks LSP through the methods LSP4E's StreamConnectionProvider has.
  */
 class EditorWiringTest {
@@ -69,20 +69,21 @@ class EditorWiringTest {
 	}
 
 	@Test
-	void pluginXmlDeclaresTheContentTypeTheServerAndTheEditor() throws Exception {
+	void pluginXmlDeclaresTheServerForTheRecipeContentTypeOnlyWhenChosen() throws Exception {
 		Document d;
 		try (InputStream in = RecipeServerFactory.class.getClassLoader().getResourceAsStream("plugin.xml")) {
 			d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(in);
 		}
-		Element type = (Element) d.getElementsByTagName("content-type").item(0);
-		assertEquals("qr", type.getAttribute("file-extensions"));
 		Element server = (Element) d.getElementsByTagName("server").item(0);
 		assertEquals(RecipeServerFactory.class.getName(), server.getAttribute("class"));
 		Element mapping = (Element) d.getElementsByTagName("contentTypeMapping").item(0);
-		assertEquals(type.getAttribute("id"), mapping.getAttribute("contentType"));
+		assertEquals("org.quantrace.ide.recipe", mapping.getAttribute("contentType"), "the content type of bundle org.quantrace.ide.editor");
 		assertEquals(server.getAttribute("id"), mapping.getAttribute("id"));
-		Element editor = (Element) d.getElementsByTagName("editorContentTypeBinding").item(0);
-		assertEquals(type.getAttribute("id"), editor.getAttribute("contentTypeId"));
+		// the in-process editor serves recipes by default: LSP4E's mapping waits for -Dquantrace.recipe.editor=lsp4e
+		Element test = (Element) mapping.getElementsByTagName("systemTest").item(0);
+		assertEquals("quantrace.recipe.editor", test.getAttribute("property"));
+		assertEquals("lsp4e", test.getAttribute("value"));
+		assertEquals(0, d.getElementsByTagName("editorContentTypeBinding").getLength(), "the editor binding lives in org.quantrace.ide.editor");
 	}
 
 	/** One LSP message: the header, then as many bytes as it announces. */

@@ -50,7 +50,8 @@ public class RecipeHover extends HoverService {
 			return comment;
 		}
 		String kind = KeywordHelp.kindOf(d);
-		String text = "**" + kind + " " + d.getName() + "**" + (d.getDescription() != null ? "\n\n" + d.getDescription() : "");
+		String name = d.getName() != null ? d.getName() : "(unnamed: applies to what names none)";
+		String text = "**" + kind + " " + name + "**" + (d.getDescription() != null ? "\n\n" + d.getDescription() : "");
 		return comment == null || comment.isBlank() ? text : text + "\n\n" + comment;
 	}
 
