@@ -36,6 +36,7 @@ public final class ConversionRecords {
 		c.getTrainingArtifacts().addAll(r.trainingArtifacts());
 		c.getRemovedNodes().addAll(r.removedNodes());
 		c.setFoldedConstants(r.foldedConstants());
+		r.rewrites().forEach(w -> c.getRewrites().add(parameter(w.kind(), w.description())));
 		c.setMaxAbsDifference(r.maxAbsDifference());
 		c.setConverter("Quantrace freeze (org.quantrace.engine.convert " + Versions.of(Freezer.class)
 				+ "): ONNX-to-ONNX graph rewriting, constant folding evaluated by ONNX Runtime");

@@ -87,7 +87,7 @@ public final class RecipeRunner {
 	private static void runModel(RecipeContext ctx, ModelDeclaration m, List<ResolvedScheme> schemes, RunOptions options, Path out,
 			TraceAssembler trace) {
 		ModelRun run = new ModelRun(ctx, m, options, out, trace);
-		run.runFloatChain();
+		run.runFloatChain(schemes.stream().anyMatch(s -> s.spec().isQuantized()));
 		trace.modelInputs(ctx, m, run.source());
 		for (ResolvedScheme s : schemes) {
 			run.runScheme(s);
