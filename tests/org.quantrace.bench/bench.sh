@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Prints Quantrace's benchmark figures (calibration cost, memory, int8 speed-up, accuracy).
 # Usage: tests/org.quantrace.bench/bench.sh [MODEL.onnx]   (default: ../shared/reference-models/fashion_resnet_wide.onnx)
+#        tests/org.quantrace.bench/bench.sh memory   calibration peak memory on a 320x320 text detector for 4/16/64 images
+#          and calibration time vs bare inference (CalibrationMemoryBench; writes nothing, ~10 min)
 #        tests/org.quantrace.bench/bench.sh zoo [--models a,b] [--rounds N] [--block SECONDS] [--doc FILE|none] [--assemble] [--note TEXT]
 #          the zoo bench: every tests/data/zoo model through `quantrace convert` and `quantize` (drq, fiq-float32,
 #          fiq-int8), measured by the independent client org.quantrace.measure; writes docs/zoo-bench.md (~20 min idle,
@@ -18,6 +20,9 @@ rm -f "$log"
 cp="releng/org.quantrace.repository/target/repository/plugins/*"
 cp="$cp:$(ls tests/org.quantrace.bench/target/org.quantrace.bench-*.jar):$(ls tests/org.quantrace.testing/target/org.quantrace.testing-*.jar)"
 cp="$cp:$(ls tests/org.quantrace.measure/target/org.quantrace.measure-*.jar)"
+if [ "${1:-}" = memory ]; then
+  exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dquantrace.root="$root" -cp "$cp" org.quantrace.bench.CalibrationMemoryBench
+fi
 if [ "${1:-}" = zoo ]; then
   shift
   exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Xmx2g -Dquantrace.root="$root" -cp "$cp" org.quantrace.bench.ZooBench "$@"

@@ -3,6 +3,7 @@ package org.quantrace.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 import org.quantrace.engine.data.Dataset;
@@ -39,7 +40,7 @@ final class BeforeAfter {
 			out.println();
 			out.print(comparison);
 		}
-		out.printf("Wrote %s%n", output);
+		out.printf(Locale.ROOT, "Wrote %s%n", output);
 		return ExitCodes.OK;
 	}
 

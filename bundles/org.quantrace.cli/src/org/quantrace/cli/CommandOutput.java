@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.SafeFiles;
@@ -79,7 +80,7 @@ final class CommandOutput {
 		try {
 			model.save(output);
 		} catch (IOException e) {
-			throw new QuantraceException(output + ": cannot write the model (" + e.getMessage() + ")", "check the folder exists and is writable", e);
+			throw new QuantraceException(output + ": cannot write the model (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder exists and is writable"), e);
 		}
 	}
 
@@ -88,7 +89,7 @@ final class CommandOutput {
 		try {
 			SafeFiles.writeAtomically(output, text);
 		} catch (IOException e) {
-			throw new QuantraceException(output + ": cannot write the " + what + " (" + e.getMessage() + ")", "check the folder exists and is writable", e);
+			throw new QuantraceException(output + ": cannot write the " + what + " (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder exists and is writable"), e);
 		}
 	}
 }

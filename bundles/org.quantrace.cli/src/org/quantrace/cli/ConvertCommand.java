@@ -23,8 +23,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "convert", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Freeze a trained model into an inference model (PhIMT0002): eliminate Dropout, fold BatchNormalization,",
-				"drop training algorithms and Identity nodes, fold constants; then compare outputs with the original in inference mode." })
+		header = "Freeze a trained model into an inference model (PhIMT0002).",
+		description = "Eliminates Dropout, folds BatchNormalization, drops training algorithms and Identity nodes, folds constants and static"
+				+ " shape arithmetic, inlines If nodes with constant conditions and fuses decomposed HardSigmoid/HardSwish/GELU/LayerNorm,"
+				+ " then compares the outputs with the original's in inference mode.")
 final class ConvertCommand implements Callable<Integer> {
 
 	@Spec
@@ -42,6 +44,9 @@ final class ConvertCommand implements Callable<Integer> {
 
 	@Option(names = "--no-fold", description = "Do not fold constant subgraphs.")
 	boolean noFold;
+
+	@Option(names = "--no-fuse", description = "Keep decomposed HardSigmoid/HardSwish/GELU/LayerNorm as they are (no fused ops, no opset upgrade for them).")
+	boolean noFuse;
 
 	@Option(names = "--opset", paramLabel = "N", description = "Upgrade the default-domain opset to N.")
 	int opset;
@@ -61,11 +66,11 @@ final class ConvertCommand implements Callable<Integer> {
 			eliminate.remove(op);
 		}
 		OnnxModel source = OnnxModel.load(model);
-		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset),
+		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset, !noFuse),
 				data == null ? null : Datasets.open(data, null));
 		CommandOutput.model(r.model(), output);
 		report(r, spec.commandLine().getOut());
-		spec.commandLine().getOut().printf("Wrote %s%n", output);
+		spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %s%n", output);
 		return ExitCodes.OK;
 	}
 
@@ -73,11 +78,15 @@ final class ConvertCommand implements Callable<Integer> {
 		out.println("Elimination of training-specific operations (PhIMT0002)");
 		for (FreezeResult.Elimination e : r.eliminations().values()) {
 			out.printf(Locale.ROOT, "  %-26s %-12s %s%n", e.operation().getLiteral(), e.status().getLiteral(), e.details());
-			e.nodes().forEach(n -> out.printf("  %-26s %-12s - %s%n", "", "", n));
+			e.nodes().forEach(n -> out.printf(Locale.ROOT, "  %-26s %-12s - %s%n", "", "", n));
 		}
 		if (!r.trainingArtifacts().isEmpty()) {
 			out.println("Training-only attributes and outputs found");
 			r.trainingArtifacts().forEach(a -> out.println("  - " + a));
+		}
+		if (!r.rewrites().isEmpty()) {
+			out.println("Rewrites (the same function, fewer or fused nodes)");
+			r.rewrites().forEach(w -> out.println("  - " + w));
 		}
 		out.printf(Locale.ROOT, "Removed %d nodes, folded %d constant nodes%n", r.removedNodes().size(), r.foldedConstants());
 		out.printf(Locale.ROOT, "Verification: max |frozen - original in inference mode| = %.3g on %d samples (%s)%n", r.maxAbsDifference(),

@@ -43,9 +43,9 @@ final class DataOptions {
 	int samples;
 
 	@Option(names = "--preprocess", paramLabel = "STEPS",
-			description = { "Comma-separated steps: grayscale|rgb|bgr, resize=WxH, interpolation=nearest|bilinear|bicubic, crop=WxH,",
-					"scale=1/255, mean=m1:m2:m3, std=s1:s2:s3, layout=NCHW|NHWC, dtype=float32|uint8|int8",
-					"(default: grayscale,scale=1/255,layout=NCHW,dtype=float32)." })
+			description = "Comma-separated steps: grayscale|rgb|bgr, resize=WxH, interpolation=nearest|bilinear|bicubic, crop=WxH,"
+					+ " scale=1/255, mean=m1:m2:m3, std=s1:s2:s3, layout=NCHW|NHWC, dtype=float32|uint8|int8"
+					+ " (default: grayscale,scale=1/255,layout=NCHW,dtype=float32).")
 	String preprocess;
 
 	/** {@code value} of {@code option} when it is at least 1 (a batch size, a sample count). */

@@ -1,19 +1,19 @@
 package org.quantrace.cli;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.evaluate.DebugOutputs;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.QuantizationDebugger;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.model.recipe.DebugMetric;
+import org.quantrace.report.DebugCharts;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -23,8 +23,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "debug", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Per-layer quantization debugger: compare a full-integer model with its float original tensor by tensor",
-				"(the TFLite debugger's metrics, SQNR, cosine, rmse/scale); write debug.csv and one SVG chart per metric." })
+		header = "Compare a full-integer model with its float original.",
+		description = "The per-layer quantization debugger: the TFLite debugger's metrics, SQNR, cosine similarity and rmse/scale of every"
+				+ " quantized tensor, on its own (isolated) and as the quantized model computes it (accumulated). Writes debug.csv and one SVG"
+				+ " chart per metric, and names the tensors beyond the threshold.")
 final class DebugCommand implements Callable<Integer> {
 
 	@Spec
@@ -63,20 +65,35 @@ final class DebugCommand implements Callable<Integer> {
 				data.open(), DataOptions.atLeastOne(samples, "--debug-samples"), m, threshold, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		List<Path> files;
 		try {
-			Files.createDirectories(output);
-			files = DebugOutputs.write(r, output);
+			files = DebugCharts.write(r, output);
 		} catch (IOException e) {
-			throw new QuantraceException(output + ": cannot write the debug files (" + e.getMessage() + ")", "check the folder is writable", e);
+			throw new QuantraceException(output + ": cannot write the debug files (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
 		}
 		var out = spec.commandLine().getOut();
-		out.printf(Locale.ROOT, "%-6s %-18s %-44s %10s %10s %9s%n", "layer", "op", "tensor", m.getLiteral() + " iso", "accum", "flagged");
+		out.printf(Locale.ROOT, "%-6s %-18s %-44s %10s %10s  %s%n", "layer", "op", "tensor", m.getLiteral() + " iso", "accum", "flagged");
 		for (DebugReport.TensorDebug t : r.tensors()) {
-			out.printf(Locale.ROOT, "%-6s %-18s %-44s %10.4g %10.4g %s%n", t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()), t.opType(), t.tensor(),
-					t.isolated().value(m), t.accumulated().value(m), t.flagged() ? "FLAGGED" : t.paramsFrom().isEmpty() ? "" : "(scale of " + t.paramsFrom() + ")");
+			String flags = t.flagged() ? "FLAGGED" + (t.accumulatedFlagged() ? ", accumulated too" : "")
+					: t.accumulatedFlagged() ? "accumulated" : t.paramsFrom().isEmpty() ? "" : "(scale of " + t.paramsFrom() + ")";
+			out.printf(Locale.ROOT, "%-6s %-18s %-44s %10.4g %10.4g  %s%n", t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()), t.opType(),
+					t.tensor(), t.isolated().value(m), t.accumulated().value(m), flags);
 		}
 		List<String> candidates = r.exclusionCandidates();
-		out.println(candidates.isEmpty() ? "No tensor beyond the threshold." : "Candidates to leave in float (exclude): " + String.join(", ", candidates));
-		out.printf("Wrote %d files to %s%n", files.size(), output);
+		DebugReport.TensorDebug start = r.accumulationStart();
+		if (!candidates.isEmpty()) {
+			out.println("Candidates to leave in float (exclude): " + String.join(", ", candidates));
+		} else if (start == null) {
+			out.println("No tensor beyond the threshold, on its own or accumulated.");
+		} else {
+			out.println("No tensor beyond the threshold on its own.");
+		}
+		if (start != null) {
+			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);
+			out.printf(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: small errors build up through"
+					+ " the model; quantize the layers from there with more precision (int16 activations, per-channel weights) or leave the first of them in"
+					+ " float.%n", start.layerIndex() < 0 ? "in" : Integer.toString(start.layerIndex()), start.opType(), start.node(), m.getLiteral(),
+					start.accumulated().value(m), last.accumulated().value(m), last.tensor());
+		}
+		out.printf(Locale.ROOT, "Wrote %d files to %s%n", files.size(), output);
 		return ExitCodes.OK;
 	}
 }

@@ -27,8 +27,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Evaluate one or more models on the same data in one pass and compare them with a baseline",
-				"(the deck's table: ↑ better, ↓ worse, ~ within the tolerance). Integer-I/O models are fed and read as the deck does." })
+		header = "Evaluate models in one pass and compare them with a baseline.",
+		description = "Prints the results deck's table (↑ better, ↓ worse, ~ within the tolerance), a row per model, named by its file"
+				+ " (with as much of its folder as tells it apart). Integer-I/O models are fed and read as the deck does.")
 final class EvaluateCommand implements Callable<Integer> {
 
 	enum Format {
@@ -81,23 +82,23 @@ final class EvaluateCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
-		List<Variant> variants = new ArrayList<>();
-		Map<String, OnnxModel> loaded = new LinkedHashMap<>();
-		for (Path m : models) {
-			loaded.put(name(m), OnnxModel.load(m));
+		// every model gets its row: the baseline first when it is not among them, then the models as given
+		List<Path> all = new ArrayList<>(models);
+		Path base = baseline == null ? null
+				: models.stream().filter(m -> same(m, baseline)).findFirst().orElse(null);
+		if (baseline != null && base == null) {
+			all.add(0, baseline);
+			base = baseline;
 		}
-		loaded.forEach((name, model) -> variants.add(Variant.of(name, model)));
-		String base = null;
-		if (baseline != null) {
-			base = name(baseline);
-			if (!loaded.containsKey(base)) {
-				variants.add(0, Variant.of(base, OnnxModel.load(baseline)));
-			}
+		Map<Path, String> names = ModelNames.of(all);
+		List<Variant> variants = new ArrayList<>();
+		for (Path m : all) {
+			variants.add(Variant.of(names.get(m), OnnxModel.load(m)));
 		}
 		Dataset dataset = data.open();
 		EvaluationOptions options = new EvaluationOptions(DataOptions.atLeastOne(batch, "--batch"), DataOptions.atLeastOne(topK, "--top-k"), 0.5,
 				integerOutputs.equalsIgnoreCase("dequantized") ? EvaluationOptions.IntegerOutputs.DEQUANTIZED : EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT,
-				tolerance, base);
+				tolerance, base == null ? null : names.get(base));
 		if (multilabel && dataset.size() > 0) { // checked on the first sample, before a pass over all of them
 			Labels first = dataset.read(0, 1).labels();
 			if (first == null || !first.isMultilabel()) {
@@ -172,9 +173,7 @@ final class EvaluateCommand implements Callable<Integer> {
 		return s.toString();
 	}
 
-	/** A model's name in the table: its file name without .onnx. */
-	static String name(Path model) {
-		String n = model.getFileName().toString();
-		return n.endsWith(".onnx") ? n.substring(0, n.length() - 5) : n;
+	private static boolean same(Path a, Path b) {
+		return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
 	}
 }

@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "factorize", mixinStandardHelpOptions = true, sortOptions = false,
-		description = "Low-rank factorization: replace dense weights W (m x n) by two factors (m x r)(r x n) from a truncated SVD.")
+		header = "Factorize dense layers into two smaller ones (truncated SVD).",
+		description = "Replaces weights W (m x n) by two factors (m x r)(r x n) from a truncated SVD, the rank chosen by --energy, --rank"
+				+ " or --rank-ratio.")
 final class FactorizeCommand implements Callable<Integer> {
 
 	@Spec

@@ -15,9 +15,10 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "import-config", mixinStandardHelpOptions = true,
-		description = { "Convert the quantization SDK's configuration.json into an equivalent recipe: calibrate on dataset_image_dir",
-				"(batch_size x iteration_count images at input_tensor_size), then evaluate the converted and the quantized model on",
-				"evaluate_image_dir. Prints the recipe, or writes it with -o; paths in it are relative to where it is written." })
+		header = "Convert the quantization SDK's configuration.json to a recipe.",
+		description = "The recipe calibrates on dataset_image_dir (batch_size x iteration_count images at input_tensor_size), then evaluates"
+				+ " the converted and the quantized model on evaluate_image_dir. Prints the recipe, or writes it with -o; paths in it are"
+				+ " relative to where it is written.")
 final class ImportConfigCommand implements Callable<Integer> {
 
 	@Spec

@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-		description = { "Print a model's layer index, its tensor inventory grouped by element type, and totals.",
-				"Shapes of intermediate tensors come from one run of the model on zeros (skip with --no-run)." })
+		header = "Print a model's layers, tensors by element type and totals.",
+		description = "Shapes of intermediate tensors come from one run of the model on zeros (skip it with --no-run).")
 final class InspectCommand implements Callable<Integer> {
 
 	enum Format {

@@ -7,8 +7,9 @@ import org.quantrace.dsl.ide.server.RecipeLanguageServer;
 import picocli.CommandLine.Command;
 
 @Command(name = "lsp", mixinStandardHelpOptions = true,
-		description = { "Run the recipe language server on stdin/stdout (LSP): diagnostics, completion, hover, formatting,",
-				"outline and go-to-definition for .qr files in any LSP editor (Eclipse LSP4E, VS Code, Neovim). Logs go to stderr." })
+		header = "Run the recipe language server on stdin and stdout (LSP).",
+		description = "Diagnostics, completion, hover, formatting, outline and go-to-definition for .qr files in any LSP editor (Eclipse"
+				+ " LSP4E, VS Code, Neovim). Logs go to standard error.")
 final class LspCommand implements Callable<Integer> {
 
 	@Override

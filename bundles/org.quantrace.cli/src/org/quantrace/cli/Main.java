@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.QuantraceException;
 
 import picocli.CommandLine;
@@ -31,6 +32,7 @@ public final class Main {
 	/** Runs a command line and returns its exit code (see {@link ExitCodes}); used by tests too. */
 	public static int execute(String[] args, PrintWriter out, PrintWriter err) {
 		CommandLine cli = new CommandLine(new QuantraceCommand());
+		cli.setHelpFactory(new HelpLayout());
 		cli.setOut(out);
 		cli.setErr(err);
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
@@ -60,6 +62,11 @@ public final class Main {
 				err.println("quantrace: hint: " + q.hint());
 			}
 			return q instanceof InvalidInputException ? ExitCodes.INVALID_INPUT : ExitCodes.FAILED;
+		}
+		if (e instanceof java.io.UncheckedIOException io) { // a file the work could not write or read: the disk, not Quantrace
+			err.println("quantrace: error: cannot read or write a file (" + IoErrors.describe(io.getCause()) + ")");
+			err.println("quantrace: hint: " + IoErrors.hint(io.getCause(), "check the files and folders the command reads and writes"));
+			return ExitCodes.FAILED;
 		}
 		err.println("quantrace: internal error (please report it with the command line and this trace):");
 		e.printStackTrace(err);

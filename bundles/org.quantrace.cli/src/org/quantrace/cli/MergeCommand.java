@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "merge", mixinStandardHelpOptions = true,
-		description = "Join the output folders of a sharded run (run --shard i/n) into one trace, one set of logs and one report.")
+		header = "Join the output folders of a sharded run into one.",
+		description = "The folders of run --shard i/n jobs become one trace, one set of logs and one report.")
 final class MergeCommand implements Callable<Integer> {
 
 	@Spec

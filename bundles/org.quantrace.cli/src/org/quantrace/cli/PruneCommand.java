@@ -25,8 +25,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "prune", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Magnitude pruning of Conv/Gemm/MatMul weights. element, vector and block set the weakest groups to zero;",
-				"channel removes whole filters and rewires every consumer, so the model gets smaller and faster." })
+		header = "Prune Conv, Gemm and MatMul weights by magnitude.",
+		description = "The element, vector and block patterns set the weakest groups of weights to zero; channel removes whole filters and"
+				+ " rewires every consumer, so the model gets smaller and faster.")
 final class PruneCommand implements Callable<Integer> {
 
 	@Spec
@@ -90,7 +91,7 @@ final class PruneCommand implements Callable<Integer> {
 			out.printf(Locale.ROOT, "%-28s %-6s %,12d %,12d %8.1f%% %,14d %,14d %9s%n", l.layer(), l.opType(), l.parametersBefore(), l.parametersAfter(),
 					100 * l.sparsity(), l.flopsBefore(), l.flopsAfter(), l.channelsBefore() < 0 ? "-" : l.channelsBefore() + "->" + l.channelsAfter());
 		}
-		r.notPruned().forEach((layer, why) -> out.printf("Not pruned: %s: %s%n", layer, why));
+		r.notPruned().forEach((layer, why) -> out.printf(Locale.ROOT, "Not pruned: %s: %s%n", layer, why));
 		out.printf(Locale.ROOT, "Parameters %,d -> %,d (sparsity %.1f%%), size %,d -> %,d bytes, compressed %,d -> %,d bytes%n", r.parametersBefore(),
 				r.parametersAfter(), 100 * r.achievedSparsity(), r.bytesBefore(), r.bytesAfter(), r.compressedBefore(), r.compressedAfter());
 	}

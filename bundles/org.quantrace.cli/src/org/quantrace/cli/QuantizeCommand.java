@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.convert.Preprocessing;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -32,8 +33,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quantize", mixinStandardHelpOptions = true, sortOptions = false,
-		description = { "Quantize one model with one of the results deck's schemes, without a recipe.",
-				"Prints what was quantized and what stayed float (and why), then writes the model." })
+		header = "Quantize a model with one of the results deck's schemes.",
+		description = "Prints what was quantized and what stayed float (and why), then writes the model.")
 final class QuantizeCommand implements Callable<Integer> {
 
 	@Spec
@@ -65,10 +66,12 @@ final class QuantizeCommand implements Callable<Integer> {
 	@Option(names = "--per-channel", description = "One scale per output channel of each weight (the default).")
 	boolean perChannel;
 
-	@Option(names = "--weights", paramLabel = "TYPE", description = "Weight precision: int8 (default), uint8, int16.")
+	@Option(names = "--weights", paramLabel = "TYPE", description = "Weight precision: int8 (the schemes' default), uint8 or int16.")
 	String weights;
 
-	@Option(names = "--activations", paramLabel = "TYPE", description = "Activation precision: int8 (default), uint8, int16.")
+	@Option(names = "--activations", paramLabel = "TYPE",
+			description = "Activation precision of the full-integer schemes: uint8 (their default: ONNX Runtime's integer kernels read uint8"
+					+ " activations with int8 weights), int8 or int16.")
 	String activations;
 
 	@Option(names = "--symmetric-activations", description = "Symmetric activations (zero point 0) instead of asymmetric.")
@@ -82,6 +85,10 @@ final class QuantizeCommand implements Callable<Integer> {
 					+ "elsewhere; the default), dynamic (wherever one exists, with a warning where slower) or weight-only.")
 	String kernels;
 
+	@Option(names = "--no-preprocess",
+			description = "Quantize the model as it is. By default it is first converted as `quantrace convert` does (BatchNormalization folded, constants and shape arithmetic folded, decompositions fused) when that gains something and computes the same.")
+	boolean noPreprocess;
+
 	@Option(names = "--exclude", paramLabel = "NODE|op:TYPE", split = ",",
 			description = "Leave nodes float: by name (wildcards * and ?) or by op type (op:Softmax). Repeatable.")
 	List<String> exclude = new ArrayList<>();
@@ -91,10 +98,30 @@ final class QuantizeCommand implements Callable<Integer> {
 		QuantizationSpec resolved = spec();
 		OnnxModel source = OnnxModel.load(model);
 		Dataset data = calibration == null ? null : calibration.open();
-		QuantizationResult result = Quantizer.quantize(source, model.toString(), resolved, data, ConsoleProgress.forConsole(spec.commandLine().getErr()));
+		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess);
+		QuantizationResult result = Quantizer.quantize(pre.model(source), model.toString(), resolved, data,
+				ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		CommandOutput.model(result.model(), output);
+		report(pre, spec.commandLine().getOut());
 		report(result, Files.size(model), Files.size(output), spec.commandLine().getOut());
 		return ExitCodes.OK;
+	}
+
+	/** What pre-processing did, or would do (--no-preprocess), before the quantization report. */
+	static void report(Preprocessing.Outcome pre, PrintWriter out) {
+		if (pre.applied()) {
+			out.println("Pre-processed as `quantrace convert` does (--no-preprocess to quantize the model as it is): " + pre.reason());
+		} else if (!pre.gains().isEmpty()) {
+			out.println("Note: pre-processing " + pre.reason() + ":");
+		} else if (pre.conversion() == null) {
+			out.println("Note: " + pre.reason() + "; the model is quantized as it is");
+			out.println();
+			return;
+		} else {
+			return;
+		}
+		pre.gains().forEach(g -> out.println("  - " + g));
+		out.println();
 	}
 
 	/** The preset with the options given on the command line applied. */

@@ -26,10 +26,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
-		description = { "Run a recipe: convert, prune, factorize, quantize, evaluate and debug as it declares, then write the models,",
-				"results.json, the trace (trace.xmi), the AI-FSM logs (PhIMT0002/0003 as .md, .html, .docx) and report.html.",
-				"The output folder is replaced only when the run finishes. Exit codes: 0 accepted, 1 a criterion failed, 2 invalid recipe.",
-				"SOURCE_DATE_EPOCH, when set, is the run time and makes the outputs byte-identical across runs." })
+		header = "Run a recipe and write its models, logs, trace and report.",
+		description = { "Converts, prunes, factorizes, quantizes, evaluates and debugs as the recipe declares, then writes the models,"
+				+ " results.json, the trace (trace.xmi), the AI-FSM logs (PhIMT0002/0003 as .md, .html, .docx, .pdf) and report.html."
+				+ " The output folder is replaced only when the run finishes.",
+				"Exit codes: 0 accepted, 1 a criterion failed, 2 invalid recipe or data. SOURCE_DATE_EPOCH, when set, is the run time and"
+						+ " makes the outputs byte-identical across runs." })
 final class RunCommand implements Callable<Integer> {
 
 	@Spec
@@ -85,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
 	/** Per model, a line per variant: accuracy-like first metric with its marker, size, verdict. */
 	static void summary(TraceModel trace, PrintWriter out) {
 		for (String model : RunSummary.models(trace)) {
-			out.printf("%n%s%n", model);
+			out.printf(Locale.ROOT, "%n%s%n", model);
 			for (ModelArtifact a : RunSummary.artifacts(trace, model)) {
 				EvaluationRecord e = RunSummary.evaluation(trace, a);
 				StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-14s %,10d bytes", a.getName(), a.getSizeBytes()));

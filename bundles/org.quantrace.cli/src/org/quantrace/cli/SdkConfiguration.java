@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -71,7 +72,7 @@ public final class SdkConfiguration {
 			throw new InvalidInputException(file + ":" + e.getLocation().getLineNr() + ":" + e.getLocation().getColumnNr() + ": not valid JSON ("
 					+ e.getOriginalMessage() + ")", "fix the JSON syntax", e);
 		} catch (IOException e) {
-			throw new QuantraceException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new QuantraceException(file + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 	}
 

@@ -2,6 +2,7 @@ package org.quantrace.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.eclipse.xtext.diagnostics.Severity;
@@ -13,9 +14,9 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "validate", mixinStandardHelpOptions = true,
-		description = { "Check recipes with the editor's rules, without running them. Prints every diagnostic as",
-				"file:line:column: severity [code] message; exits 2 when there is an error. A missing file, a warning in the",
-				"editor, is an error here, as it is when the recipe runs." })
+		header = "Check recipes with the editor's rules, without running them.",
+		description = "Prints every diagnostic as file:line:column: severity [code] message; exits 2 when there is an error. A missing"
+				+ " file, a warning in the editor, is an error here, as it is when the recipe runs.")
 final class ValidateCommand implements Callable<Integer> {
 
 	@Spec
@@ -36,7 +37,7 @@ final class ValidateCommand implements Callable<Integer> {
 				warnings += d.severity() == Severity.WARNING ? 1 : 0;
 			}
 		}
-		spec.commandLine().getErr().printf("%d recipe%s: %d error%s, %d warning%s%n", recipes.size(), recipes.size() == 1 ? "" : "s", errors,
+		spec.commandLine().getErr().printf(Locale.ROOT, "%d recipe%s: %d error%s, %d warning%s%n", recipes.size(), recipes.size() == 1 ? "" : "s", errors,
 				errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
 		return errors > 0 ? ExitCodes.INVALID_INPUT : ExitCodes.OK;
 	}

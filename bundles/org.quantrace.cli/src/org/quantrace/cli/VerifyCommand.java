@@ -2,6 +2,7 @@ package org.quantrace.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.Progress;
@@ -14,10 +15,11 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
-		description = { "Check a run's output folder: every file against SHA256SUMS and the inventory (both ways: missing and added",
-				"files), every input the run read (recipe files, models and their external data, dataset files) where the trace says",
-				"it was read, and every figure results.json, trace.xmi, report.html and the logs print about a model, re-derived from",
-				"the ONNX files. Exits 1 on any mismatch (naming the document, the field and both values), 2 if DIR is not an output." })
+		header = "Check a run's output folder and the inputs it read.",
+		description = "Checks every file against SHA256SUMS and the inventory (both ways: missing and added files), every input the run"
+				+ " read (recipe files, models and their external data, dataset files) where the trace says it was read, and every figure"
+				+ " results.json, trace.xmi, report.html and the logs print about a model, re-derived from the ONNX files. Exits 1 on any"
+				+ " mismatch (naming the document, the field and both values), 2 if DIR is not an output folder.")
 final class VerifyCommand implements Callable<Integer> {
 
 	@Spec
@@ -47,7 +49,7 @@ final class VerifyCommand implements Callable<Integer> {
 		Verification.Result r = Verification.verify(out, new Verification.Options(recipe, expect, outputsOnly, deep, progress));
 		r.problems().forEach(p -> stdout.println("MISMATCH " + p));
 		r.notes().forEach(n -> stdout.println("note: " + n));
-		stdout.printf("%d files checked, %d mismatch%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es");
+		stdout.printf(Locale.ROOT, "%d files checked, %d mismatch%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es");
 		return r.passed() ? ExitCodes.OK : ExitCodes.REJECTED;
 	}
 }

@@ -44,7 +44,23 @@ public final class RecipeFiles {
 	public record Diagnostic(Path file, int line, int column, Severity severity, String code, String message) {
 		@Override
 		public String toString() {
-			return file + ":" + line + ":" + column + ": " + severity.name().toLowerCase(Locale.ROOT) + " [" + code + "] " + message;
+			return file + ":" + line + ":" + column + ": " + severity.name().toLowerCase(Locale.ROOT) + " [" + code + "] " + oneLine(message);
+		}
+
+		/**
+		 * A diagnostic per line, whatever the message quotes from the recipe (a path with a line break in it): editors'
+		 * problem matchers and scripts read the compiler style line by line. Control characters show as escapes.
+		 */
+		private static String oneLine(String message) {
+			StringBuilder s = new StringBuilder(message.length());
+			for (char c : message.toCharArray()) {
+				switch (c) {
+				case '\n' -> s.append("\\n");
+				case '\r' -> s.append("\\r");
+				default -> s.append(Character.isISOControl(c) && c != '\t' ? String.format(Locale.ROOT, "\\u%04x", (int) c) : String.valueOf(c));
+				}
+			}
+			return s.toString();
 		}
 	}
 

@@ -7,8 +7,10 @@ import org.eclipse.xtext.conversion.IValueConverterService;
 import org.eclipse.xtext.linking.ILinkingDiagnosticMessageProvider;
 import org.eclipse.xtext.parser.antlr.ISyntaxErrorMessageProvider;
 import org.eclipse.xtext.scoping.IGlobalScopeProvider;
+import org.eclipse.xtext.validation.IResourceValidator;
 import org.quantrace.dsl.conversion.RecipeValueConverters;
 import org.quantrace.dsl.linking.RecipeLinkingDiagnostics;
+import org.quantrace.dsl.parser.RecipeResourceValidator;
 import org.quantrace.dsl.parser.RecipeSyntaxErrors;
 import org.quantrace.dsl.scoping.RecipeGlobalScopeProvider;
 
@@ -31,5 +33,10 @@ public class RecipeRuntimeModule extends AbstractRecipeRuntimeModule {
 
 	public Class<? extends ILinkingDiagnosticMessageProvider> bindILinkingDiagnosticMessageProvider() {
 		return RecipeLinkingDiagnostics.class;
+	}
+
+	/** Every tool's diagnostics: a file with a syntax error reports that error, not its consequences. */
+	public Class<? extends IResourceValidator> bindIResourceValidator() {
+		return RecipeResourceValidator.class;
 	}
 }

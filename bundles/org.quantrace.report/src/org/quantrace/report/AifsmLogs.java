@@ -69,7 +69,7 @@ public final class AifsmLogs {
 	}
 
 	/** Writes the logs of {@code trace} into {@code dir} (Markdown, HTML, DOCX, PDF each); returns the files. */
-	public static List<Path> write(TraceModel trace, Path dir, Path outputRoot) {
+	public static List<Path> write(TraceModel trace, Path dir) {
 		TemplateMapping mapping = TemplateMapping.load();
 		List<Path> files = new ArrayList<>();
 		for (LogDocument logged : documents(mapping, trace)) {
@@ -129,7 +129,12 @@ public final class AifsmLogs {
 		for (Row r : TemplateRows.rows(mapping, TemplateMapping.CONVERSION_LOG, c, "conversion",
 				group -> group.endsWith("removedNodes") ? removedAppendix : null)) {
 			if (r.label().equals("Verified Learning Model ID")) {
-				r = new Row(r.anchor(), r.label(), false, List.of(modelId(original), "file " + original.getName() + ", SHA-256 " + original.getSha256()));
+				r = new Row(r.anchor(), r.label(), false, List.of(modelId(original), "file " + original.getPath() + " (relative to the recipe's folder), SHA-256 "
+						+ original.getSha256()));
+			} else if (r.label().equals("Converter/model conversion script") && c.getOutput() != null && original != null) {
+				List<String> l = new ArrayList<>(r.lines());
+				l.add(graphChange(c, removedAppendix));
+				r = new Row(r.anchor(), r.label(), false, l);
 			} else if (r.label().equals("Framework and version") && !warnings.isEmpty()) {
 				List<String> l = new ArrayList<>(r.lines());
 				warnings.forEach(w -> l.add("Warning: " + w));
@@ -154,6 +159,14 @@ public final class AifsmLogs {
 		b.add(new Heading(1, "", "Appendix B. Reproducibility", "reproducibility", true));
 		b.add(reproducibility(trace));
 		return new LogDocument("PhIMT0002", "PhIMT0002 Model Conversion Log: " + model, fileName("PhIMT0002", model), trace.getRunTime(), b);
+	}
+
+	/** What the conversion did to the graph: node counts before and after, what was removed or folded. */
+	static String graphChange(ConversionRecord c, String appendix) {
+		int removed = c.getRemovedNodes().size();
+		return "graph: " + c.getInput().getNodeCount() + " nodes in the verified model, " + c.getOutput().getNodeCount() + " after conversion; " + removed
+				+ " node" + (removed == 1 ? "" : "s") + " removed or folded into a neighbour (" + appendix + "), " + c.getFoldedConstants() + " constant"
+				+ (c.getFoldedConstants() == 1 ? "" : "s") + " folded";
 	}
 
 	static LogDocument optimizationLog(TemplateMapping mapping, TraceModel trace, String model, List<OptimizationRecord> optimizations) {
@@ -188,11 +201,14 @@ public final class AifsmLogs {
 			List<Row> rows = new ArrayList<>();
 			for (Row r : TemplateRows.rows(mapping, TemplateMapping.OPTIMIZATION_LOG, o, anchor, group -> group.endsWith("tensors") ? tensors
 					: group.endsWith("quantization.layers") ? layersAppendix : group.endsWith("trials") ? "Appendix A" : null)) {
-				List<String> own = r.section() || r.anchor().contains("pruning-specifications") ? null : OptimizationRows.lines(r.label(), o, tensors, layersAppendix);
+				boolean pruningRow = r.anchor().contains("pruning-specifications");
+				List<String> own = r.section() ? null
+						: pruningRow ? (r.label().equals("Additional configurations") && o.getPruning() != null ? OptimizationRows.pruning(o.getPruning()) : null)
+								: OptimizationRows.lines(r.label(), o, tensors, layersAppendix);
 				if (own != null) {
 					r = new Row(r.anchor(), r.label(), false, own);
 				} else if (!r.section() && (r.lines().isEmpty() || r.anchor().contains("pruning-specifications") && o.getPruning() == null)) {
-					r = notApplied(r, mapping, o);
+					r = notApplied(r, o);
 				}
 				if (r.label().equals("Framework and version") && r.anchor().contains("post-training") && !warnings.isEmpty()) {
 					List<String> l = new ArrayList<>(r.lines());
@@ -214,14 +230,15 @@ public final class AifsmLogs {
 
 		b.add(new Heading(1, "", "Appendix A. Evaluation and verdict: " + model, "verdict", true));
 		b.addAll(Verdicts.appendix(trace, model, "verdict"));
+		java.util.Map<String, String> listed = new java.util.HashMap<>(); // a tensor's parameters → the appendix that lists them first
 		for (OptimizationRecord o : quantized) {
 			String anchor = "optimization-" + LogValues.slug(o.getScheme()) + "-tensors";
 			b.add(new Heading(1, "", tensorsAppendix.get(o) + ". Quantization parameters per tensor, " + o.getScheme(), anchor, true));
-			b.add(tensors(anchor + "-table", o));
+			b.add(tensors(anchor + "-table", o, tensorsAppendix.get(o), listed));
 		}
 		if (layersAppendix != null) {
 			b.add(new Heading(1, "", layersAppendix + ". Quantization per layer", "layers", true));
-			b.add(layers(quantized));
+			b.addAll(layers(quantized));
 		}
 		if (pruningAppendix != null) {
 			b.add(new Heading(1, "", pruningAppendix + ". Pruning per layer", "pruning", true));
@@ -263,7 +280,7 @@ public final class AifsmLogs {
 	}
 
 	/** A row the record has nothing for says why, so that no row of the template is left blank. */
-	static Row notApplied(Row r, TemplateMapping mapping, OptimizationRecord o) {
+	static Row notApplied(Row r, OptimizationRecord o) {
 		String anchor = r.anchor();
 		String why;
 		if (anchor.contains("calibration-fundamentals") || anchor.contains("post-training")) {
@@ -280,17 +297,32 @@ public final class AifsmLogs {
 		return new Row(r.anchor(), r.label(), false, List.of(why));
 	}
 
-	/** Every quantized tensor of one scheme with the parameters the model holds: a landscape table. */
-	private static Grid tensors(String anchor, OptimizationRecord o) {
+	/**
+	 * Every quantized tensor of one scheme with the parameters the model holds: a landscape table. A tensor whose
+	 * parameters an earlier appendix lists already (the same weights in another scheme) points there instead of
+	 * repeating the values: {@code listed} maps what was listed to its appendix.
+	 */
+	private static Grid tensors(String anchor, OptimizationRecord o, String appendix, java.util.Map<String, String> listed) {
 		List<List<String>> rows = new ArrayList<>();
 		for (TensorQuantizationRecord t : o.getQuantization().getTensors()) {
+			String granularity = t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel, axis " + t.getAxis() : "per-tensor";
+			String scales = values(t.getScales(), false);
+			String zeros = zeroPoints(t.getZeroPoints());
+			String key = String.join("|", t.getTensor(), t.getRole().getLiteral(), OptimizationRows.type(t), t.getScheme().getLiteral(), granularity, range(t), scales, zeros);
+			String earlier = t.getScales().size() > 1 ? listed.putIfAbsent(key, appendix + " (" + o.getScheme() + ")") : null;
+			if (earlier != null) {
+				scales = SAME_AS + earlier;
+				zeros = SAME_AS + earlier.substring(0, earlier.indexOf(" ("));
+			}
 			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? "" : t.getNode(), OptimizationRows.type(t),
-					LogValues.text(t.getScheme()), t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel, axis " + t.getAxis() : "per-tensor", range(t),
-					values(t.getScales(), false), zeroPoints(t.getZeroPoints())));
+					LogValues.text(t.getScheme()), granularity, range(t), scales, zeros));
 		}
 		return new Grid(anchor, null, List.of("tensor", "role", "node", "type", "scheme", "granularity", "range", "scale", "zero point"), rows,
 				new int[] { 7, 3, 5, 2, 3, 3, 5, 17, 6 }, Set.of(6, 7, 8), true);
 	}
+
+	/** What a per-tensor appendix writes for values an earlier appendix lists: "as in Appendix C (fiq_float32)". */
+	public static final String SAME_AS = "as in ";
 
 	/** Zero points as the model holds them; one value repeated for every channel is written once, "0 ×32". */
 	static String zeroPoints(List<Long> z) {
@@ -310,8 +342,12 @@ public final class AifsmLogs {
 		return "[" + LogValues.brief(lo) + ", " + LogValues.brief(hi) + "]" + (t.getRangeMin().size() > 1 ? " over " + t.getRangeMin().size() + " channels" : "");
 	}
 
-	/** Every layer in every quantized scheme: quantized (with its weights' type) or left in float and why. */
-	private static Grid layers(List<OptimizationRecord> quantized) {
+	/**
+	 * Every layer in every quantized scheme: quantized (with its weights' type) or left in float, and why: each
+	 * reason once, as a numbered note under the table.
+	 */
+	private static List<Block> layers(List<OptimizationRecord> quantized) {
+		List<String> notes = new ArrayList<>();
 		List<String> header = new ArrayList<>(List.of("index", "node", "op"));
 		quantized.forEach(o -> header.add(o.getScheme()));
 		java.util.Map<String, List<String>> byNode = new java.util.LinkedHashMap<>();
@@ -325,7 +361,7 @@ public final class AifsmLogs {
 				row.set(3 + i, l.isQuantized()
 						? (l.eIsSet(org.quantrace.model.trace.TracePackage.Literals.LAYER_QUANTIZATION_RECORD__PRECISION) ? LogValues.text(l.getPrecision()) + " "
 								+ LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) : "quantized")
-						: "float32" + (l.getReason() == null ? "" : ": " + l.getReason()));
+						: "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")"));
 			}
 		}
 		int[] widths = new int[header.size()];
@@ -333,14 +369,33 @@ public final class AifsmLogs {
 		widths[0] = 1;
 		widths[1] = 6;
 		widths[2] = 3;
-		return new Grid("layers-table", null, header, new ArrayList<>(byNode.values()), widths, Set.of(0), header.size() > 5);
+		List<Block> b = new ArrayList<>();
+		b.add(new Grid("layers-table", null, header, new ArrayList<>(byNode.values()), widths, Set.of(0), header.size() > 8));
+		if (!notes.isEmpty()) {
+			List<String> items = new ArrayList<>();
+			for (int i = 0; i < notes.size(); i++) {
+				items.add("note " + (i + 1) + ": " + notes.get(i));
+			}
+			b.add(new LogDocument.Bullets(items, false));
+		}
+		return b;
+	}
+
+	/** The number of {@code reason} among the notes, added when new. */
+	private static int note(List<String> notes, String reason) {
+		int i = notes.indexOf(reason);
+		if (i < 0) {
+			notes.add(reason);
+			i = notes.size() - 1;
+		}
+		return i + 1;
 	}
 
 	private static Grid pruning(OptimizationRecord o) {
 		List<List<String>> rows = new ArrayList<>();
 		for (LayerPruningRecord l : o.getPruning().getLayers()) {
 			rows.add(List.of(l.getLayer(), l.getOpType(), String.format(Locale.ROOT, "%,d", l.getParametersBefore()),
-					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.1f%%", 100 * l.getSparsity()),
+					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.1f%%", l.getSparsity()) /* the record holds percent */,
 					String.format(Locale.ROOT, "%,d", l.getFlopsBefore()), String.format(Locale.ROOT, "%,d", l.getFlopsAfter()),
 					Integer.toString(l.getRemovedChannels())));
 		}

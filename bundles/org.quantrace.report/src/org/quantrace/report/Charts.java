@@ -1,6 +1,5 @@
 package org.quantrace.report;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.geom.Rectangle2D;
@@ -13,22 +12,16 @@ import org.jfree.chart.axis.CategoryLabelPositions;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.category.BarRenderer;
 import org.jfree.chart.renderer.category.StandardBarPainter;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
-import org.jfree.chart.ui.RectangleAnchor;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
 
 /**
  * report.html's charts, drawn by JFreeChart onto JFreeSVG's Graphics2D: grouped bars for metrics per
- * scheme (the results deck's tables charted) and lines over the layer index for the quantization debugger.
+ * scheme (the results deck's tables charted); the quantization debugger's are {@link DebugCharts}'.
  * Ids inside each SVG get a stable prefix, so a repeated run writes the same report.
  */
 final class Charts {
@@ -42,6 +35,13 @@ final class Charts {
 		if (System.getProperty("java.awt.headless") == null) {
 			System.setProperty("java.awt.headless", "true");
 		}
+	}
+
+	static {
+		// JFreeChart draws rotated text (a vertical axis title, layer names at 45 degrees) through a TextLayout, which an
+		// SVG Graphics2D can only record as glyph outlines: the titles and layer names were shapes, not text a reader can
+		// search, copy or a screen reader say. A rotated drawString is text with a transform in SVG.
+		org.jfree.chart.text.TextUtils.setUseDrawRotatedStringWorkaround(false);
 	}
 
 	private Charts() {
@@ -62,7 +62,7 @@ final class Charts {
 		r.setBarPainter(new StandardBarPainter());
 		r.setShadowVisible(false);
 		r.setItemMargin(0.05);
-		r.setDefaultItemLabelGenerator(new org.jfree.chart.labels.StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.000")));
+		r.setDefaultItemLabelGenerator(new org.jfree.chart.labels.StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.000", java.text.DecimalFormatSymbols.getInstance(java.util.Locale.ROOT))));
 		r.setDefaultItemLabelsVisible(data.getRowCount() * data.getColumnCount() <= 12);
 		r.setDefaultItemLabelFont(FONT.deriveFont(9f));
 		for (int s = 0; s < data.getRowCount(); s++) {
@@ -74,6 +74,7 @@ final class Charts {
 		x.setTickLabelFont(FONT);
 		NumberAxis y = (NumberAxis) plot.getRangeAxis();
 		y.setTickLabelFont(FONT);
+		y.setStandardTickUnits(NumberAxis.createStandardTickUnits(java.util.Locale.ROOT)); // the same report whatever the machine's locale
 		if (floor != null) {
 			double min = values.stream().mapToDouble(Bar::value).min().orElse(0);
 			double max = values.stream().mapToDouble(Bar::value).max().orElse(1);
@@ -82,45 +83,7 @@ final class Charts {
 		return svg(id, chart, width, height);
 	}
 
-	/** One debugger metric over the layer index: a line per mode (isolated, accumulated), the threshold as a marker. */
-	static String layers(String id, String title, String metric, List<String> modes, List<double[][]> points, Double threshold, int width, int height) {
-		XYSeriesCollection data = new XYSeriesCollection();
-		for (int m = 0; m < modes.size(); m++) {
-			XYSeries s = new XYSeries(modes.get(m), true, true);
-			for (double[] p : points.get(m)) {
-				if (Double.isFinite(p[1])) {
-					s.add(p[0], p[1]);
-				}
-			}
-			data.addSeries(s);
-		}
-		JFreeChart chart = ChartFactory.createXYLineChart(title, "layer index", metric, data, PlotOrientation.VERTICAL, true, false, false);
-		style(chart);
-		XYPlot plot = chart.getXYPlot();
-		XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
-		for (int s = 0; s < modes.size(); s++) {
-			r.setSeriesPaint(s, PALETTE[s % PALETTE.length]);
-			r.setSeriesStroke(s, new BasicStroke(1.6f));
-		}
-		plot.setRenderer(r);
-		NumberAxis x = (NumberAxis) plot.getDomainAxis();
-		x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
-		x.setTickLabelFont(FONT);
-		plot.getRangeAxis().setTickLabelFont(FONT);
-		if (threshold != null) {
-			ValueMarker marker = new ValueMarker(threshold, new Color(0xC62828), new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
-					new float[] { 5f, 4f }, 0f));
-			marker.setLabel("threshold " + LogValues.brief(threshold));
-			marker.setLabelFont(FONT.deriveFont(10f));
-			marker.setLabelPaint(new Color(0xC62828));
-			marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-			marker.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
-			plot.addRangeMarker(marker);
-		}
-		return svg(id, chart, width, height);
-	}
-
-	private static void style(JFreeChart chart) {
+	static void style(JFreeChart chart) {
 		chart.setBackgroundPaint(Color.WHITE);
 		chart.setAntiAlias(true);
 		TextTitle t = chart.getTitle();
@@ -142,7 +105,7 @@ final class Charts {
 		}
 	}
 
-	private static String svg(String id, JFreeChart chart, int width, int height) {
+	static String svg(String id, JFreeChart chart, int width, int height) {
 		SVGGraphics2D g = new SVGGraphics2D(width, height);
 		g.setDefsKeyPrefix(id + "-");
 		chart.draw(g, new Rectangle2D.Double(0, 0, width, height));

@@ -37,16 +37,4 @@ public final class EvidenceFooter {
 				new int[] { 3, 13 }, java.util.Set.of(), false));
 		return new LogDocument(d.code(), d.title(), d.fileName(), d.date(), blocks);
 	}
-
-	/**
-	 * The evidence line of a PDF log, from its document information (Keywords), where {@link PdfLog} puts the
-	 * evidence section's line as well as on the last page.
-	 */
-	public static String pdfText(byte[] pdf) {
-		try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf)) {
-			return doc.getDocumentInformation().getKeywords();
-		} catch (java.io.IOException e) {
-			return null;
-		}
-	}
 }

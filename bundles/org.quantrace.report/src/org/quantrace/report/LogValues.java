@@ -118,4 +118,15 @@ public final class LogValues {
 	public static String slug(String text) {
 		return text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("(^-|-$)", "");
 	}
+
+	/** The logs' name of a tensor class (weights, biases, activations, inputs, outputs): the rows' line prefixes, which verify reads back. */
+	public static String plural(org.quantrace.model.trace.TensorRole role) {
+		return switch (role) {
+		case WEIGHT -> "weights";
+		case BIAS -> "biases";
+		case ACTIVATION -> "activations";
+		case INPUT -> "inputs";
+		case OUTPUT -> "outputs";
+		};
+	}
 }

@@ -42,7 +42,8 @@ final class OptimizationRows {
 		if (label.equals("Verified Learning Model ID or Model Conversion ID")) {
 			List<String> l = new ArrayList<>(List.of(o.getInputModelReference()));
 			if (o.getInput() != null) {
-				l.add("input model " + o.getInput().getName() + ", SHA-256 " + o.getInput().getSha256());
+				l.add("input model " + o.getInput().getName() + " (" + o.getInput().getPath() + (o.getInput().getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL
+						? ", relative to the recipe's folder" : "") + "), SHA-256 " + o.getInput().getSha256());
 			}
 			return l;
 		}
@@ -97,21 +98,12 @@ final class OptimizationRows {
 		for (TensorRole role : List.of(TensorRole.WEIGHT, TensorRole.BIAS, TensorRole.ACTIVATION, TensorRole.INPUT, TensorRole.OUTPUT)) {
 			List<TensorQuantizationRecord> ts = q.getTensors().stream().filter(t -> t.getRole() == role).toList();
 			if (!ts.isEmpty()) {
-				m.put(plural(role), ts);
+				m.put(LogValues.plural(role), ts);
 			}
 		}
 		return m;
 	}
 
-	private static String plural(TensorRole role) {
-		return switch (role) {
-		case WEIGHT -> "weights";
-		case BIAS -> "biases";
-		case ACTIVATION -> "activations";
-		case INPUT -> "inputs";
-		case OUTPUT -> "outputs";
-		};
-	}
 
 	static String type(TensorQuantizationRecord t) {
 		return t.getElementType() != null ? t.getElementType() : LogValues.text(t.getPrecision());
@@ -211,6 +203,8 @@ final class OptimizationRows {
 				List<Double> sorted = scales.stream().sorted().toList();
 				l.add(c.getKey() + ": " + c.getValue().size() + " tensors, " + scales.size() + " scales: min " + LogValues.brief(sorted.get(0)) + ", median "
 						+ LogValues.brief(median(sorted)) + ", max " + LogValues.brief(sorted.get(sorted.size() - 1)) + (appendix == null ? "" : "; every value in " + appendix));
+			} else if (scales.size() == 1) {
+				l.add(c.getKey() + ": 1 scale: " + LogValues.brief(scales.get(0)) + (appendix == null ? "" : "; in " + appendix));
 			} else if (!scales.isEmpty() && !c.getKey().equals("biases")) {
 				List<Double> sorted = scales.stream().sorted().toList();
 				l.add(c.getKey() + ": " + scales.size() + " scales from " + LogValues.brief(sorted.get(0)) + " to " + LogValues.brief(sorted.get(sorted.size() - 1))
@@ -248,7 +242,7 @@ final class OptimizationRows {
 						+ " − " + LogValues.brief(lo) + " / s) = " + z;
 			}
 			String which = t.getGranularity() == Granularity.PER_CHANNEL ? "channel 0 of " : "";
-			return java.util.Optional.of("example (" + plural(role) + "): " + which + t.getTensor() + ", range [" + LogValues.brief(t.getRangeMin().get(0)) + ", "
+			return java.util.Optional.of("example (" + LogValues.plural(role) + "): " + which + t.getTensor() + ", range [" + LogValues.brief(t.getRangeMin().get(0)) + ", "
 					+ LogValues.brief(t.getRangeMax().get(0)) + "] → " + computed + "; the model holds s = " + LogValues.exact(t.getScales().get(0)) + ", z = "
 					+ t.getZeroPoints().get(0));
 		}
@@ -323,6 +317,19 @@ final class OptimizationRows {
 					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights with float32 compute (no integer kernel) for " + String.join(", ", form.weightOnly())));
 		}
 		l.add("model inputs and outputs: " + LogValues.text(q.getIoType()));
+		return l;
+	}
+
+	/** The pruning's configuration and outcome: sparsities as percentages, what was excluded, what the engine reports. */
+	static List<String> pruning(org.quantrace.model.trace.PruningRecord p) {
+		List<String> l = new ArrayList<>();
+		l.add("target sparsity: " + LogValues.brief(p.getTargetSparsity()) + " %");
+		l.add(String.format(Locale.ROOT, "achieved sparsity: %s %% (%,d of %,d parameters of the pruned layers left non-zero)", LogValues.brief(p.getAchievedSparsity()),
+				p.getParametersAfter(), p.getParametersBefore()));
+		if (!p.getExcluded().isEmpty()) {
+			l.add("excluded: " + String.join(", ", p.getExcluded()));
+		}
+		p.getAdditionalConfiguration().forEach(x -> l.add(x.getKey() + ": " + LogValues.tidy(x.getValue())));
 		return l;
 	}
 

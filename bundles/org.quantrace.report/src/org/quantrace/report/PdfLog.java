@@ -34,8 +34,9 @@ import com.openhtmltopdf.pdfboxout.PdfBoxRenderer;
 import com.openhtmltopdf.pdfboxout.PdfRendererBuilder;
 
 /**
- * A {@link LogDocument} as an archival PDF (PDF/A-2u: fonts embedded, text searchable and extractable),
- * laid out by openhtmltopdf from the same XHTML as the HTML log with print rules added. The font is
+ * A {@link LogDocument} as an archival PDF (PDF/A-2u: fonts embedded, text searchable and extractable; tagged, so
+ * that its tables are tables to a reader and to {@link LogReader}), laid out by openhtmltopdf from the same XHTML
+ * as the HTML log with print rules added. The font is
  * Liberation Sans as PDFBox ships it (Debian's bold and italic faces are used where installed). Dates and
  * the document id come from the run, so a repeated run writes the same bytes.
  */
@@ -57,6 +58,7 @@ final class PdfLog {
 		try (PDDocument doc = new PDDocument(); ByteArrayOutputStream out = new ByteArrayOutputStream()) {
 			PdfRendererBuilder builder = new PdfRendererBuilder().usePDDocument(doc).withHtmlContent(xhtml, null)
 					.usePdfAConformance(PdfRendererBuilder.PdfAConformance.PDFA_2_U).useColorProfile(ICC_Profile.getInstance(ColorSpace.CS_sRGB).getData())
+					.usePdfUaAccessibility(true) // tagged: headings, tables, rows and cells in the structure tree, which is how verify reads them back
 					.withProducer("Quantrace (openhtmltopdf, Apache PDFBox)");
 			fonts(builder);
 			try (PdfBoxRenderer renderer = builder.buildPdfRenderer()) {
@@ -113,9 +115,6 @@ final class PdfLog {
 		info.setProducer("Quantrace (openhtmltopdf, Apache PDFBox)");
 		info.setCreationDate(date);
 		info.setModificationDate(date);
-		// the evidence line (the inventory's hash) also in the document information, where text-level checks read it
-		d.blocks().stream().filter(b -> b instanceof LogDocument.Grid g && g.anchor().equals("evidence-table")).map(b -> (LogDocument.Grid) b)
-				.findFirst().ifPresent(g -> info.setKeywords(g.rows().get(0).get(1)));
 		try {
 			XMPMetadata xmp = XMPMetadata.createXMPMetadata();
 			PDFAIdentificationSchema pdfa = xmp.createAndAddPDFAIdentificationSchema();
@@ -132,9 +131,6 @@ final class PdfLog {
 			basic.setCreatorTool("Quantrace");
 			AdobePDFSchema pdf = xmp.createAndAddAdobePDFSchema();
 			pdf.setProducer(info.getProducer());
-			if (info.getKeywords() != null) {
-				pdf.setKeywords(info.getKeywords()); // PDF/A: the document information and the XMP metadata say the same
-			}
 			ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 			new XmpSerializer().serialize(xmp, bytes, true);
 			PDMetadata metadata = new PDMetadata(doc);

@@ -1,9 +1,11 @@
 package org.quantrace.report;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
+import org.quantrace.engine.IoErrors;
+import org.quantrace.engine.QuantraceException;
 
 /** Writing the report's files, and the logging set-up the libraries behind DOCX and PDF need. */
 final class ReportFiles {
@@ -30,7 +32,7 @@ final class ReportFiles {
 			Files.write(file, bytes);
 			return file;
 		} catch (IOException e) {
-			throw new UncheckedIOException(e);
+			throw new QuantraceException(file + ": cannot write (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the output folder is writable"), e);
 		}
 	}
 }

@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.ToDoubleFunction;
 
 import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.model.recipe.DebugMetric;
 import org.quantrace.model.trace.AcceptanceResult;
 import org.quantrace.model.trace.DatasetRecord;
 import org.quantrace.model.trace.DebugMode;
@@ -64,6 +64,7 @@ public final class RunReport {
 		s.append("<h2 id=\"results\">Results</h2>\n").append(overview(trace));
 		for (String model : RunSummary.models(trace)) {
 			s.append("<h2 id=\"model-").append(LogValues.slug(model)).append("\">").append(Html.esc(model)).append("</h2>\n");
+			s.append(source(trace, model));
 			s.append(results(trace, model));
 			s.append(inventory(trace, model));
 			for (DebugRecord d : trace.getDebugRecords()) {
@@ -220,45 +221,42 @@ public final class RunReport {
 		String anchor = debugAnchor(d);
 		StringBuilder s = new StringBuilder("<h3 id=\"").append(anchor).append("\">Quantization debugger: ").append(Html.esc(d.getName())).append("</h3>\n<p>")
 				.append(d.getSampleCount()).append(" samples, flagged when ").append(Html.esc(d.getMetric().getLiteral())).append(" passes ")
-				.append(LogValues.brief(d.getThreshold())).append("; flagged: ");
-		List<String> flagged = d.getLayers().stream().filter(LayerDebugRecord::isFlagged).map(LayerDebugRecord::getNode).distinct().toList();
-		s.append(flagged.isEmpty() ? "none" : Html.esc(String.join(", ", flagged))).append(". <a href=\"").append(Html.esc(d.getCsvPath()))
+				.append(LogValues.brief(d.getThreshold())).append("; flagged on its own (a candidate to leave in float): ");
+		List<String> flagged = d.getLayers().stream().filter(l -> l.isFlagged() && l.getMode() == DebugMode.ISOLATED).map(LayerDebugRecord::getNode)
+				.distinct().toList();
+		List<String> accumulated = d.getLayers().stream().filter(l -> l.isFlagged() && l.getMode() == DebugMode.ACCUMULATED)
+				.map(l -> DebugCharts.label(l.getLayerIndex(), l.getOpType())).distinct().toList();
+		s.append(flagged.isEmpty() ? "none" : Html.esc(String.join(", ", flagged))).append("; accumulated error beyond it: ")
+				.append(accumulated.isEmpty() ? "none" : Html.esc(String.join(", ", accumulated))).append(". <a href=\"").append(Html.esc(d.getCsvPath()))
 				.append("\">debug.csv</a></p>\n<div class=\"debug\"><div class=\"layer-index\"><table><caption>Layer index</caption><tr><th>index</th><th>op</th><th>node</th></tr>");
 		Map<Integer, LayerDebugRecord> byIndex = new LinkedHashMap<>();
 		d.getLayers().forEach(l -> byIndex.putIfAbsent(l.getLayerIndex(), l));
 		byIndex.values().forEach(l -> s.append("<tr").append(l.isFlagged() ? " class=\"failed\"" : "").append("><td class=\"num\">").append(l.getLayerIndex())
 				.append("</td><td>").append(Html.esc(l.getOpType())).append("</td><td>").append(Html.esc(l.getNode())).append("</td></tr>"));
 		s.append("</table></div><div class=\"charts\">");
-		Map<String, ToDoubleFunction<LayerDebugRecord>> metrics = new LinkedHashMap<>();
-		metrics.put("rmse/scale", LayerDebugRecord::getRmseOverScale);
-		metrics.put("sqnr", LayerDebugRecord::getSqnr);
-		metrics.put("cosine", LayerDebugRecord::getCosineSimilarity);
-		metrics.put("mse", LayerDebugRecord::getMeanSquaredError);
-		metrics.put("max-abs-error", LayerDebugRecord::getMaxAbsError);
-		metrics.put("mean-error", LayerDebugRecord::getMeanError);
 		int n = 0;
-		for (Map.Entry<String, ToDoubleFunction<LayerDebugRecord>> m : metrics.entrySet()) {
-			List<String> modes = new ArrayList<>();
-			List<double[][]> points = new ArrayList<>();
-			for (DebugMode mode : DebugMode.VALUES) {
-				List<LayerDebugRecord> ls = d.getLayers().stream().filter(l -> l.getMode() == mode).toList();
-				if (!ls.isEmpty()) {
-					modes.add(mode.getLiteral());
-					points.add(ls.stream().map(l -> new double[] { l.getLayerIndex(), m.getValue().applyAsDouble(l) }).toArray(double[][]::new));
-				}
-			}
-			Double threshold = d.getMetric().getLiteral().equals(m.getKey()) ? d.getThreshold() : null;
-			s.append(Charts.layers(anchor + "-chart-" + n++, m.getKey() + " per layer", m.getKey(), modes, points, threshold, 420, 260));
+		for (DebugMetric m : List.of(DebugMetric.RMSE_OVER_SCALE, DebugMetric.SQNR, DebugMetric.COSINE, DebugMetric.MEAN_SQUARED_ERROR,
+				DebugMetric.MAX_ABS_ERROR, DebugMetric.MEAN_ERROR)) {
+			Double threshold = d.getMetric() == m ? d.getThreshold() : null;
+			s.append(DebugCharts.svg(anchor + "-chart-" + n++, DebugCharts.title(m) + " per layer", m, DebugCharts.points(d, m), threshold, 520, 340));
 		}
 		return s.append("</div></div>\n").toString();
 	}
 
+	/** Where a model's original came from: the input as the recipe names it, relative to the recipe's folder. */
+	private static String source(TraceModel trace, String model) {
+		List<ModelArtifact> artifacts = RunSummary.artifacts(trace, model);
+		ModelArtifact original = artifacts.stream().filter(a -> a.getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL).findFirst().orElse(null);
+		return original == null ? "" : "<p>Original model: " + Html.esc(original.getPath()) + " (relative to the recipe's folder), SHA-256 "
+				+ Html.esc(original.getSha256()) + "</p>\n";
+	}
+
 	/** The datasets: what each is, so that the lineage's data boxes land somewhere. */
 	private static String data(TraceModel trace) {
-		StringBuilder s = new StringBuilder("<h2 id=\"data\">Data</h2>\n<table><tr><th>dataset</th><th>role</th><th>samples</th><th>preprocessing</th><th>manifest</th></tr>\n");
+		StringBuilder s = new StringBuilder("<h2 id=\"data\">Data</h2>\n<table><tr><th>dataset</th><th>source (relative to the recipe's folder)</th><th>role</th><th>samples</th><th>preprocessing</th><th>manifest</th></tr>\n");
 		for (DatasetRecord d : trace.getDatasets()) {
 			s.append("<tr id=\"dataset-").append(LogValues.slug(d.getName())).append("\"><td>").append(Html.esc(d.getName())).append("</td><td>")
-					.append(d.getRole() == null ? "" : d.getRole().getLiteral()).append("</td><td class=\"num\">").append(d.getSampleCount()).append("</td><td>")
+					.append(Html.esc(d.getPath())).append("</td><td>").append(d.getRole() == null ? "" : d.getRole().getLiteral()).append("</td><td class=\"num\">").append(d.getSampleCount()).append("</td><td>")
 					.append(Html.esc(d.getPreprocessing())).append("</td><td>")
 					.append(d.getManifestPath() == null ? "" : "<a href=\"" + Html.esc(d.getManifestPath()) + "\">" + Html.esc(d.getManifestPath()) + "</a>")
 					.append("</td></tr>\n");

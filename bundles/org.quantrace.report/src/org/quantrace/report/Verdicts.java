@@ -124,7 +124,7 @@ final class Verdicts {
 		}
 		b.add(new Grid(anchor + "-evaluation", "Evaluation on " + (first.getDataset() == null ? "the evaluation data" : first.getDataset().getName()) + ", "
 				+ first.getSampleCount() + " samples, against the original (↑ better, ↓ worse, ~ within the tolerance)", header, rows, widths, numeric,
-				header.size() > 8));
+				header.size() > 11)); // the deck's seven metrics, size and decision fit a portrait page
 		List<List<String>> criteria = new ArrayList<>();
 		for (EvaluationRecord e : all) {
 			for (AcceptanceResult r : e.getAcceptance()) {
@@ -138,12 +138,7 @@ final class Verdicts {
 			b.add(new Grid(anchor + "-criteria", "Acceptance criteria and decisions", List.of("variant", "criterion", "measured", "result", "decision"), criteria,
 					new int[] { 3, 5, 3, 2, 2 }, Set.of(2), false));
 		}
-		for (EvaluationRecord e : all) {
-			String d = decision(e);
-			if (d != null) {
-				b.add(new Paragraph(e.getModel().getName() + ": " + d + ".", e.isAccepted() ? Style.ACCEPTED : Style.REJECTED));
-			}
-		}
+		// each decision is in the criteria table and under the variant's Table 1: not repeated here
 		for (OptimizationRecord o : trace.getOptimizations()) {
 			if (o.getInput() != null && RunSummary.model(o.getInput()).equals(model) && o.getRecovery() != null && !o.getRecovery().getTrials().isEmpty()) {
 				List<List<String>> trials = new ArrayList<>();

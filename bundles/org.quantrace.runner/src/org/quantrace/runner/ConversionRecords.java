@@ -9,8 +9,6 @@ import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.EliminatedOperation;
-import org.quantrace.model.trace.Parameter;
-import org.quantrace.model.trace.ToolVersion;
 import org.quantrace.model.trace.TraceFactory;
 
 /**
@@ -38,6 +36,7 @@ public final class ConversionRecords {
 		c.getTrainingArtifacts().addAll(r.trainingArtifacts());
 		c.getRemovedNodes().addAll(r.removedNodes());
 		c.setFoldedConstants(r.foldedConstants());
+		r.rewrites().forEach(w -> c.getRewrites().add(parameter(w.kind(), w.description())));
 		c.setMaxAbsDifference(r.maxAbsDifference());
 		c.setConverter("Quantrace freeze (org.quantrace.engine.convert " + Versions.of(Freezer.class)
 				+ "): ONNX-to-ONNX graph rewriting, constant folding evaluated by ONNX Runtime");

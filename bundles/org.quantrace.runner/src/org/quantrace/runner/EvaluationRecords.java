@@ -53,7 +53,7 @@ public final class EvaluationRecords {
 		d.setThreshold(r.threshold());
 		for (DebugReport.TensorDebug t : r.tensors()) {
 			d.getLayers().add(layer(t, DebugMode.ISOLATED, t.isolated(), t.flagged()));
-			d.getLayers().add(layer(t, DebugMode.ACCUMULATED, t.accumulated(), false));
+			d.getLayers().add(layer(t, DebugMode.ACCUMULATED, t.accumulated(), t.accumulatedFlagged()));
 		}
 		return d;
 	}

@@ -12,6 +12,7 @@ import org.eclipse.emf.common.util.EList;
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.EReference;
 import org.eclipse.emf.ecore.util.EcoreUtil;
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.model.QuantraceModel;
 import org.quantrace.model.trace.TraceLink;
@@ -54,18 +55,19 @@ public final class Merger {
 		try {
 			return QuantraceModel.loadTrace(shard.resolve(Outputs.TRACE));
 		} catch (IOException e) {
-			throw new InvalidInputException(shard + ": no readable " + Outputs.TRACE + " (" + e.getMessage() + ")", "give the output folder of a run");
+			throw new InvalidInputException(shard + ": no readable " + Outputs.TRACE + " (" + IoErrors.describe(e) + ")", "give the output folder of a run");
 		}
 	}
 
-	/** Paths outside a shard's folder (the original models, the data, the recipe) made relative to the merged folder instead. */
+	/**
+	 * The recipe's folder seen from the merged folder instead of the shard's: the one path of a trace relative to
+	 * its output folder that leads out of it (inputs are named relative to the recipe's folder, outputs relative to
+	 * the output folder, so neither moves).
+	 */
 	private static TraceModel rebase(TraceModel t, Path shard, Path target) {
-		java.util.function.UnaryOperator<String> move = p -> p == null || !p.startsWith("..") ? p
-				: TraceAssembler.relative(target, shard.toAbsolutePath().resolve(p).normalize());
-		t.setRecipePath(move.apply(t.getRecipePath()));
-		t.setRecipeFolder(move.apply(t.getRecipeFolder()));
-		t.getArtifacts().forEach(a -> a.setPath(move.apply(a.getPath())));
-		t.getDatasets().forEach(d -> d.setPath(move.apply(d.getPath())));
+		if (t.getRecipeFolder() != null) {
+			t.setRecipeFolder(TraceAssembler.relative(target, shard.toAbsolutePath().resolve(t.getRecipeFolder()).normalize()));
+		}
 		return t;
 	}
 

@@ -1,14 +1,15 @@
 package org.quantrace.runner;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
+import org.quantrace.engine.IoErrors;
+import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.evaluate.DebugOutputs;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.EvaluationReport;
@@ -34,6 +35,7 @@ import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.LinkKind;
 import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.report.DebugCharts;
 
 /**
  * Evaluates a model's variants in one pass (the original, its float stages and every scheme), checks the
@@ -239,9 +241,10 @@ final class ModelEvaluation {
 						step.getThreshold(), options.progress());
 				Path dir = out.resolve("debug").resolve(run.name()).resolve(scheme.getName());
 				try {
-					DebugOutputs.write(report, dir);
+					DebugCharts.write(report, dir);
 				} catch (IOException e) {
-					throw new UncheckedIOException(e);
+					throw new QuantraceException(dir + ": cannot write the debugger's files (" + IoErrors.describe(e) + ")",
+							IoErrors.hint(e, "check the output folder is writable"), e);
 				}
 				DebugRecord r = EvaluationRecords.toRecord(report);
 				r.setId(run.name() + "/" + scheme.getName() + "/debug");
@@ -261,7 +264,7 @@ final class ModelEvaluation {
 	}
 
 	private void log(String format, Object... args) {
-		options.log().printf(format + "%n", args);
+		options.log().printf(Locale.ROOT, format + "%n", args);
 		options.log().flush();
 	}
 }

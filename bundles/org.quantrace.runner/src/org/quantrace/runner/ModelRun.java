@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.eclipse.emf.ecore.util.EcoreUtil;
@@ -15,6 +16,7 @@ import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.convert.Preprocessing;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.factorize.FactorizationResult;
 import org.quantrace.engine.factorize.FactorizationSpec;
@@ -108,7 +110,8 @@ final class ModelRun {
 		return schemes;
 	}
 
-	void runFloatChain() {
+	/** @param quantized whether a scheme of this model quantizes (a recipe without a convert step is then pre-processed) */
+	void runFloatChain(boolean quantized) {
 		Path file = ctx.modelFile(m);
 		log("%s: reading %s", m.getName(), file);
 		source = OnnxModel.load(file);
@@ -122,6 +125,8 @@ final class ModelRun {
 		Recipe r = ctx.recipe();
 		if (r.getConversion() != null) {
 			convert();
+		} else if (quantized) {
+			preprocess();
 		}
 		if (r.getPruning() != null) {
 			log("%s: pruning", m.getName());
@@ -141,10 +146,35 @@ final class ModelRun {
 		log("%s: converting to an inference model", m.getName());
 		DatasetDeclaration vd = ctx.verificationData();
 		Dataset verification = vd == null ? null : ctx.open(vd, m, 64);
-		FreezeResult f = Freezer.freeze(source, m.getName(), FreezeOptions.of(ctx.recipe().getConversion()), verification);
+		record(Freezer.freeze(source, m.getName(), FreezeOptions.of(ctx.recipe().getConversion()), verification), null);
+	}
+
+	/**
+	 * A recipe without a convert step that quantizes gets the pre-processing {@code quantize} gives (the default conversion,
+	 * used when it gains something and computes the same), recorded as a conversion that says why it ran.
+	 */
+	private void preprocess() {
+		DatasetDeclaration vd = ctx.verificationData();
+		Dataset verification = vd == null ? null : ctx.open(vd, m, 64);
+		Preprocessing.Outcome pre = Preprocessing.of(source, m.getName(), verification, true);
+		if (!pre.applied()) {
+			if (!pre.gains().isEmpty() || pre.conversion() == null) {
+				log("%s: no pre-processing before quantization: %s", m.getName(), pre.reason());
+			}
+			return;
+		}
+		log("%s: pre-processing before quantization (the recipe has no convert step): %s", m.getName(), String.join("; ", pre.gains()));
+		record(pre.conversion(), "automatic pre-processing before quantization, as `quantrace quantize` does: the recipe declares no convert step, and "
+				+ pre.reason());
+	}
+
+	private void record(FreezeResult f, String automatic) {
 		ModelArtifact input = floatModel().artifact();
 		ModelArtifact output = addFloat(ArtifactKind.CONVERTED, f.model()).artifact();
 		conversion = ConversionRecords.toRecord(f, (source.producerName() + " " + source.producerVersion()).trim());
+		if (automatic != null) {
+			conversion.getConverterConfiguration().add(0, parameter("declared by", automatic));
+		}
 		conversion.setId(conversionId());
 		conversion.setName(m.getName());
 		conversion.setDate(date);
@@ -302,7 +332,7 @@ final class ModelRun {
 	}
 
 	private void log(String format, Object... args) {
-		options.log().printf(format + "%n", args);
+		options.log().printf(Locale.ROOT, format + "%n", args);
 		options.log().flush();
 	}
 }

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.SafeFiles;
@@ -79,7 +80,7 @@ final class OutputFolder implements AutoCloseable {
 		} catch (java.nio.file.AccessDeniedException e) {
 			throw new InvalidInputException(target + ": cannot be made: permission denied for " + e.getFile(), "choose an output folder where you may write", e);
 		} catch (IOException e) {
-			throw new QuantraceException(target + ": cannot create the output folder (" + e.getMessage() + ")", "check the folder is writable", e);
+			throw new QuantraceException(target + ": cannot create the output folder (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
 		}
 		OutputLock lock = OutputLock.acquire(t);
 		try {
@@ -92,7 +93,7 @@ final class OutputFolder implements AutoCloseable {
 			return new OutputFolder(t, partial, inputs, lock);
 		} catch (IOException e) {
 			lock.close();
-			throw new QuantraceException(target + ": cannot create the output folder (" + e.getMessage() + ")", "check the folder is writable", e);
+			throw new QuantraceException(target + ": cannot create the output folder (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
 		} catch (RuntimeException e) {
 			lock.close();
 			throw e;
@@ -171,7 +172,7 @@ final class OutputFolder implements AutoCloseable {
 			}
 			pause("old-deleted");
 		} catch (IOException e) {
-			throw new QuantraceException(target + ": cannot put the outputs in place (" + e.getMessage() + ")", "check the folder is writable", e);
+			throw new QuantraceException(target + ": cannot put the outputs in place (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
 		}
 	}
 

@@ -14,6 +14,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 
@@ -67,7 +68,7 @@ final class OutputLock implements AutoCloseable {
 			throw new QuantraceException(file + ": cannot lock the output folder (the lock file keeps being replaced)", "check no other program writes there");
 		} catch (IOException e) {
 			HELD.remove(file);
-			throw new QuantraceException(file + ": cannot lock the output folder (" + e.getMessage() + ")", "check the folder is writable", e);
+			throw new QuantraceException(file + ": cannot lock the output folder (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
 		} catch (RuntimeException e) {
 			HELD.remove(file);
 			throw e;

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.SafeFiles;
 
@@ -150,7 +151,7 @@ public final class OutputOwnership {
 				}
 			});
 		} catch (IOException | UncheckedIOException e) {
-			foreign.add("(cannot list: " + e.getMessage() + ")");
+			foreign.add("(cannot list: " + IoErrors.describe(e) + ")");
 		}
 		return foreign;
 	}
@@ -159,7 +160,7 @@ public final class OutputOwnership {
 		try (Stream<Path> s = Files.list(dir)) {
 			return s.sorted().toList();
 		} catch (IOException e) {
-			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", "give a folder you may read and write");
+			throw new InvalidInputException(dir + ": cannot be listed (" + IoErrors.describe(e) + ")", "give a folder you may read and write");
 		}
 	}
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.model.QuantraceModel;
@@ -45,7 +46,7 @@ public final class Outputs {
 		trace.setInventorySha256(SafeFiles.sha256(inventory));
 		List<Path> written = new ArrayList<>();
 		write(dir.resolve(RESULTS), ResultsJson.of(trace));
-		written.addAll(AifsmLogs.write(trace, dir.resolve("logs"), dir));
+		written.addAll(AifsmLogs.write(trace, dir.resolve("logs")));
 		written.add(RunReport.write(trace, dir, dir.resolve(REPORT)));
 		trace.getDocuments().clear();
 		trace.getDocuments().add(TRACE);
@@ -54,7 +55,7 @@ public final class Outputs {
 		try {
 			QuantraceModel.save(trace, dir.resolve(TRACE));
 		} catch (IOException e) {
-			throw new QuantraceException(dir.resolve(TRACE) + ": cannot write the trace (" + e.getMessage() + ")", null, e);
+			throw new QuantraceException(dir.resolve(TRACE) + ": cannot write the trace (" + IoErrors.describe(e) + ")", null, e);
 		}
 		write(dir.resolve(SUMS), sums(dir));
 		return written;
@@ -94,7 +95,7 @@ public final class Outputs {
 			Files.createDirectories(file.getParent());
 			Files.write(file, bytes);
 		} catch (IOException e) {
-			throw new QuantraceException(file + ": cannot write (" + e.getMessage() + ")", "check the output folder is writable", e);
+			throw new QuantraceException(file + ": cannot write (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the output folder is writable"), e);
 		}
 	}
 }

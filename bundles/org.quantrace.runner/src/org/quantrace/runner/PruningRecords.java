@@ -8,7 +8,6 @@ import org.quantrace.engine.prune.PruningResult;
 import org.quantrace.engine.prune.PruningSpec;
 
 import org.quantrace.model.trace.LayerPruningRecord;
-import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.PruningRecord;
 import org.quantrace.model.trace.TraceFactory;
 

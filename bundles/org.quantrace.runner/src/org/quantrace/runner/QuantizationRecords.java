@@ -20,7 +20,6 @@ import org.quantrace.model.recipe.QuantizationScheme;
 import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.trace.CalibrationRecord;
 import org.quantrace.model.trace.LayerQuantizationRecord;
-import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.QuantizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
@@ -51,7 +50,7 @@ public final class QuantizationRecords {
 		r.setReduceRange(spec.reduceRange());
 		r.setOpset(result.model().opset());
 		r.setTransformationFunction(transformationFunction(result));
-		r.setScaleFactorFormula(scaleFactorFormula(spec));
+		r.setScaleFactorFormula(scaleFactorFormula());
 		if (result.calibration() != null) {
 			r.setCalibration(calibration(result.calibration()));
 		}
@@ -191,7 +190,7 @@ public final class QuantizationRecords {
 		return String.join("; ", parts);
 	}
 
-	static String scaleFactorFormula(QuantizationSpec spec) {
+	static String scaleFactorFormula() {
 		return "asymmetric: s = (α - β) / (2^b - 1), z = round(qmin - β / s), i.e. 1/s = (2^b - 1) / (α - β) with [β, α] the calibrated range "
 				+ "widened to contain 0; symmetric: s = max(|α|, |β|) / (2^(b-1) - 1), z = 0 (signed) or 2^(b-1) (unsigned); "
 				+ "bias: int32 with s = s_input × s_weight, z = 0";

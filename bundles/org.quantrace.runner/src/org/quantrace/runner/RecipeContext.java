@@ -128,25 +128,36 @@ final class RecipeContext {
 
 	/** The dataset's own preprocessing, else the model's, else the recipe's unnamed block, else the defaults. */
 	org.quantrace.engine.data.Preprocessing preprocessing(DatasetDeclaration d, ModelDeclaration m) {
+		Preprocessing p = preprocessingBlock(d, m);
+		return p == null ? org.quantrace.engine.data.Preprocessing.defaults() : org.quantrace.engine.data.Preprocessing.of(p);
+	}
+
+	/** The preprocess block that applies when {@code m} reads {@code d} (see {@link #preprocessing}); null: the defaults. */
+	Preprocessing preprocessingBlock(DatasetDeclaration d, ModelDeclaration m) {
 		Preprocessing p = d.getPreprocessing() != null ? d.getPreprocessing() : m.getPreprocessing();
 		if (p == null) {
 			p = recipe.getDeclarations().stream().filter(Preprocessing.class::isInstance).map(Preprocessing.class::cast)
 					.filter(x -> x.getName() == null).findFirst().orElse(null);
 		}
-		return p == null ? org.quantrace.engine.data.Preprocessing.defaults() : org.quantrace.engine.data.Preprocessing.of(p);
+		return p;
 	}
 
-	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit). */
+	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
 	Dataset open(DatasetDeclaration d, ModelDeclaration m, int samples) {
+		Dataset data = read(d, m, samples);
+		opened.putIfAbsent(d, new Opened(d, m, data));
+		return data;
+	}
+
+	/** The dataset as {@code m} reads it, without recording it as read (checks before the run). */
+	Dataset read(DatasetDeclaration d, ModelDeclaration m, int samples) {
 		boolean formatSet = d.eIsSet(RecipePackage.Literals.DATASET_DECLARATION__FORMAT);
 		int limit = samples > 0 ? (d.getSamples() > 0 ? Math.min(samples, d.getSamples()) : samples) : d.getSamples();
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0);
 		// named as the recipe writes it, so records and logs carry no path of this machine
-		Dataset data = Datasets.open(spec).named(d.getPath()).limit(limit);
-		opened.putIfAbsent(d, new Opened(d, m, data));
-		return data;
+		return Datasets.open(spec).named(d.getPath()).limit(limit);
 	}
 
 	/** A dataset the run read, with the model it was read for (its preprocessing): an input the trace hashes. */

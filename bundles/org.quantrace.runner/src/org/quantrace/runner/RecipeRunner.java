@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.SafeFiles;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.trace.TraceModel;
@@ -41,23 +41,29 @@ public final class RecipeRunner {
 		}
 		if (loaded.recipe().getRecipes().size() != 1) {
 			throw new InvalidInputException(recipeFile + ": holds " + loaded.recipe().getRecipes().size() + " recipes; a run takes a file with one",
-					"put each recipe in its own file (shared declarations can be imported)");
+					loaded.recipe().getRecipes().isEmpty() ? "run a recipe file (recipe NAME { ... }); a file of shared declarations is imported by recipes"
+							: "put each recipe in its own file (shared declarations can be imported)");
 		}
 		Recipe recipe = loaded.recipe().getRecipes().get(0);
 		String text;
 		try {
 			text = Files.readString(recipeFile);
 		} catch (IOException e) {
-			throw new QuantraceException(recipeFile + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new QuantraceException(recipeFile + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
 		List<ResolvedScheme> schemes = ctx.schemes(options.only());
+		// the data against the models before any work: a wrong image size is a recipe error found in seconds
+		List<RecipeFiles.Diagnostic> misfits = DataChecks.check(ctx, schemes, recipeFile);
+		if (!misfits.isEmpty()) {
+			List<RecipeFiles.Diagnostic> all = new ArrayList<>(loaded.diagnostics());
+			all.addAll(misfits);
+			return new Outcome(2, null, null, all, List.of());
+		}
 		try (OutputFolder folder = OutputFolder.open(options.out(), ctx.inputs())) {
 			Path out = folder.path();
-			TraceModel model = TraceAssembler.start(ctx, SafeFiles.sha256(recipeFile), Date.from(options.runTime()), out);
-			TraceAssembler trace = new TraceAssembler(model, out);
-			trace.recipeInputs(ctx);
-			trace.recipeFiles(ctx);
+			TraceAssembler trace = TraceAssembler.start(ctx, Date.from(options.runTime()), out);
+			TraceModel model = trace.trace();
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
 				List<ResolvedScheme> mine = new ArrayList<>();
@@ -81,7 +87,7 @@ public final class RecipeRunner {
 	private static void runModel(RecipeContext ctx, ModelDeclaration m, List<ResolvedScheme> schemes, RunOptions options, Path out,
 			TraceAssembler trace) {
 		ModelRun run = new ModelRun(ctx, m, options, out, trace);
-		run.runFloatChain();
+		run.runFloatChain(schemes.stream().anyMatch(s -> s.spec().isQuantized()));
 		trace.modelInputs(ctx, m, run.source());
 		for (ResolvedScheme s : schemes) {
 			run.runScheme(s);

@@ -92,7 +92,7 @@ public final class Recovery {
 		}
 		List<Layer> ranking = candidates.ranking();
 		int limit = Math.min(step.getMaxTrials(), ranking.size());
-		log.printf("%s failed its acceptance criteria: trying to leave up to %d of %d layers in float (%s)%n", failing.variant(), limit,
+		log.printf(Locale.ROOT, "%s failed its acceptance criteria: trying to leave up to %d of %d layers in float (%s)%n", failing.variant(), limit,
 				ranking.size(), step.getSearch().getLiteral());
 		Trial initial = new Trial(0, List.of(), failing.result(), failing.evaluation(), margin(failing.criterion(), failing.evaluation()));
 		List<Trial> trials = new ArrayList<>();
@@ -121,20 +121,24 @@ public final class Recovery {
 		Trial best = trials.stream().filter(Trial::accepted).min(Comparator.comparingInt(t -> t.excluded().size()))
 				.orElse(trials.stream().max(Comparator.comparingDouble(Trial::margin)).filter(t -> t.margin() > initial.margin()).orElse(initial));
 		record(record, step, ranking, trials, best);
-		log.printf("%s: %s%n", failing.variant(), record.getPartialQuantization());
+		log.printf(Locale.ROOT, "%s: %s%n", failing.variant(), record.getPartialQuantization());
 		log.flush();
 		return new Outcome(best == initial ? null : best, best.accepted(), record);
 	}
 
 	/**
 	 * The quantized layers, worst first by {@code metric} of their isolated error ({@link #worstFirst}); tensors
-	 * that reuse another's scale are skipped, and {@code layerOf} names the nodes to leave in float for a tensor's node.
+	 * that reuse another's scale are skipped, and {@code layerOf} names the nodes to leave in float for a tensor's node
+	 * (with the activation fused into it, which the debugger names).
 	 */
 	public static List<Layer> rank(List<DebugReport.TensorDebug> tensors, DebugMetric metric, Function<String, List<String>> layerOf) {
 		List<Layer> ranking = new ArrayList<>();
 		tensors.stream().filter(t -> t.paramsFrom().isEmpty() && !t.node().isEmpty())
 				.sorted(Comparator.comparing((DebugReport.TensorDebug t) -> t.isolated().value(metric), worstFirst(metric))).forEach(t -> {
-					List<String> nodes = layerOf.apply(t.node());
+					List<String> nodes = new ArrayList<>(layerOf.apply(t.node()));
+					if (!t.fused().isEmpty() && !nodes.contains(t.fused())) {
+						nodes.add(t.fused()); // the activation the quantizer fused into this layer goes with it
+					}
 					if (ranking.stream().noneMatch(l -> l.nodes().equals(nodes))) {
 						ranking.add(new Layer(nodes, t.isolated().value(metric)));
 					}
@@ -165,7 +169,7 @@ public final class Recovery {
 		QuantizationSpec.Builder spec = failing.result().spec().toBuilder();
 		excluded.forEach(layer -> layer.nodes().forEach(node -> spec.exclude(QuantizationSpec.Exclusion.Kind.NODE, node, REASON)));
 		Candidate c = candidates.evaluate(spec.build());
-		log.printf("  trial %d: %d layer%s in float: %s%n", index, excluded.size(), excluded.size() == 1 ? "" : "s", c.evaluation().getAcceptance()
+		log.printf(Locale.ROOT, "  trial %d: %d layer%s in float: %s%n", index, excluded.size(), excluded.size() == 1 ? "" : "s", c.evaluation().getAcceptance()
 				.stream().map(a -> a.getCriterion() + " -> " + format(a.getMeasured()) + (a.isPassed() ? " ok" : " failed")).toList());
 		log.flush();
 		return new Trial(index, List.copyOf(excluded), c.result(), c.evaluation(), margin(failing.criterion(), c.evaluation()));

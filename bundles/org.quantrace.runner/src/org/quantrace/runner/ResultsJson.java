@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.quantrace.model.trace.AcceptanceResult;
+import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.ModelArtifact;
@@ -18,7 +19,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
- * results.json: the inventory's hash, then per model, per variant, the file and its hash, size, parameters,
+ * results.json: the recipe, the inventory's hash, then per model, per variant, the file (for the original: the input
+ * as the recipe names it, relative to the recipe's folder) and its hash, size, parameters,
  * every metric with its change against the original and the deck's marker, latency (unless the run was
  * reproducible), and the acceptance criteria with what was measured. Keys keep the run's order, so the file is the same on
  * every run of the same recipe.
@@ -33,6 +35,7 @@ final class ResultsJson {
 	static String of(TraceModel trace) {
 		Map<String, Object> root = new LinkedHashMap<>();
 		root.put("recipe", trace.getRecipeName());
+		root.put("recipeFile", trace.getRecipePath()); // inputs are named relative to the recipe's folder
 		root.put("recipeSha256", trace.getRecipeSha256());
 		root.put("runId", trace.getRunId());
 		root.put("runTime", Instant.ofEpochMilli(trace.getRunTime().getTime()).toString());
@@ -67,7 +70,8 @@ final class ResultsJson {
 		if (a.getScheme() != null) {
 			v.put("scheme", a.getScheme());
 		}
-		v.put("file", a.getPath());
+		// a model the run wrote, relative to this folder; the original, an input, relative to the recipe's folder
+		v.put(a.getKind() == ArtifactKind.ORIGINAL ? "input" : "file", a.getPath());
 		v.put("sha256", a.getSha256());
 		v.put("sizeBytes", a.getSizeBytes());
 		v.put("parameters", a.getParameterCount());

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.Versions;
 import org.quantrace.engine.data.Dataset;
@@ -49,30 +50,41 @@ final class TraceAssembler {
 
 	private final TraceModel trace;
 	private final Path out;
+	/** The recipe's folder: inputs (the original models, datasets, recipe files) are named relative to it. */
+	private final Path recipeFolder;
 
-	TraceAssembler(TraceModel trace, Path out) {
+	TraceAssembler(TraceModel trace, Path out, Path recipeFolder) {
 		this.trace = trace;
 		this.out = out;
+		this.recipeFolder = recipeFolder.toAbsolutePath().normalize();
 	}
 
 	TraceModel trace() {
 		return trace;
 	}
 
-	static TraceModel start(RecipeContext ctx, String recipeSha256, Date runTime, Path out) {
+	/**
+	 * A new trace for a run of {@code ctx} into {@code out}, its recipe files read, hashed, recorded as inputs and
+	 * copied into the output ({@link #recipeFiles}). The recipe's folder, as seen from the output folder, is the one
+	 * location the outputs record outside the output folder: every input is named relative to it.
+	 */
+	static TraceAssembler start(RecipeContext ctx, Date runTime, Path out) {
 		TraceModel t = F.createTraceModel();
 		t.setRecipeName(ctx.recipe().getName());
 		// named as the user knows it, relative to the recipe's folder: never a path of this machine or one climbing out of the output
 		t.setRecipePath(ctx.file().getFileName().toString());
 		t.setDocument(org.quantrace.dsl.DocumentInfos.resolve(ctx.recipe().getDocument()));
 		t.setRecipeFolder(relative(out, ctx.file().toAbsolutePath().getParent()));
-		t.setRecipeSha256(recipeSha256);
 		t.setResolvedRecipe(ctx.text());
 		t.setSeed(ctx.recipe().getSeed());
 		t.setRunTime(runTime);
-		t.setRunId(ctx.recipe().getName() + "-" + recipeSha256.substring(0, 12) + "-" + runTime.toInstant().getEpochSecond());
 		t.setEnvironment(environment());
-		return t;
+		TraceAssembler trace = new TraceAssembler(t, out, ctx.file().toAbsolutePath().getParent());
+		trace.recipeFiles(ctx);
+		String recipeSha256 = t.getInputFiles().get(0).getSha256();
+		t.setRecipeSha256(recipeSha256);
+		t.setRunId(ctx.recipe().getName() + "-" + recipeSha256.substring(0, 12) + "-" + runTime.toInstant().getEpochSecond());
+		return trace;
 	}
 
 	static Environment environment() {
@@ -94,18 +106,23 @@ final class TraceAssembler {
 	}
 
 	/**
-	 * Copies the recipe and the files it imports into the output (recipe/, each under its path relative to the
-	 * recipe's folder), so that the logs' reproducibility appendix names files the folder holds;
-	 * {@link #recipeInputs} records their hashes.
+	 * The recipe and every file it imports, the first inputs of the run: each read once, recorded with its SHA-256
+	 * under its path relative to the recipe's folder (the recipe first), and copied into the output under that
+	 * name (recipe/, {@link org.quantrace.report.AifsmLogs#recipeCopy}), so that the logs name files the folder
+	 * holds. The one owner of the recipe files: verify checks the inputs, the logs list them, both from these records.
 	 */
-	void recipeFiles(RecipeContext ctx) {
-		Path folder = ctx.file().getParent();
-		for (Path f : ctx.sourceFiles()) {
+	private void recipeFiles(RecipeContext ctx) {
+		List<Path> files = ctx.sourceFiles();
+		for (int i = 0; i < files.size(); i++) {
+			Path f = files.get(i);
+			byte[] bytes;
 			try {
-				Outputs.write(out.resolve(org.quantrace.report.AifsmLogs.recipeCopy(relative(folder, f))), java.nio.file.Files.readAllBytes(f));
+				bytes = java.nio.file.Files.readAllBytes(f);
 			} catch (java.io.IOException e) {
-				throw new org.quantrace.engine.QuantraceException(f + ": cannot be read (" + e.getMessage() + ")", null, e);
+				throw new org.quantrace.engine.QuantraceException(f + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 			}
+			InputFile input = input(f, i == 0 ? InputKind.RECIPE : InputKind.IMPORT, null, SafeFiles.sha256(bytes));
+			Outputs.write(out.resolve(org.quantrace.report.AifsmLogs.recipeCopy(input.getPath())), bytes);
 		}
 	}
 
@@ -115,7 +132,10 @@ final class TraceAssembler {
 				e.getArchitecture(), e.getCpuCount(), e.getJvmVendor(), e.getJvmVersion());
 	}
 
-	/** A model file of the run, {@code file} being where it is (inside the output folder or, for the original, anywhere). */
+	/**
+	 * A model file of the run, {@code file} being where it is: a model the run wrote is named relative to the
+	 * output folder, the original (an input) relative to the recipe's folder.
+	 */
 	ModelArtifact artifact(String id, String name, ArtifactKind kind, String scheme, OnnxModel model, Path file, String sha256, long bytes) {
 		ModelArtifact existing = find(id, ModelArtifact.class);
 		if (existing != null) {
@@ -126,13 +146,14 @@ final class TraceAssembler {
 		a.setName(name);
 		a.setKind(kind);
 		a.setScheme(scheme);
-		a.setPath(relative(out, file));
+		a.setPath(kind == ArtifactKind.ORIGINAL ? relative(recipeFolder, file) : inside(file));
 		a.setSha256(sha256);
 		a.setSizeBytes(bytes);
 		a.setOpset(model.opset());
 		a.setIrVersion(model.irVersion());
 		a.setProducerName(model.producerName());
 		a.setProducerVersion(model.producerVersion());
+		a.setNodeCount(model.graph().nodes().size());
 		a.setParameterCount(ModelInspector.inspect(model, file.toString(), bytes, sha256, false).totals().parameters());
 		Map<String, IoQuantization.Io> in = IoQuantization.inputs(model);
 		Map<String, IoQuantization.Io> outs = IoQuantization.outputs(model);
@@ -173,7 +194,7 @@ final class TraceAssembler {
 		DatasetRecord r = F.createDatasetRecord();
 		r.setId(id);
 		r.setName(d.getName());
-		r.setPath(relative(out, path));
+		r.setPath(relative(recipeFolder, path)); // an input: named relative to the recipe's folder
 		if (d.isSetRole()) {
 			r.setRole(d.getRole());
 		}
@@ -199,19 +220,11 @@ final class TraceAssembler {
 		return r;
 	}
 
-	/** The recipe and every file it imports: the first inputs of the run. */
-	void recipeInputs(RecipeContext ctx) {
-		List<Path> files = ctx.sourceFiles();
-		for (int i = 0; i < files.size(); i++) {
-			input(ctx, files.get(i), i == 0 ? InputKind.RECIPE : InputKind.IMPORT, null, SafeFiles.sha256(files.get(i)));
-		}
-	}
-
 	/** A model file the run read, and the external-data files its tensors came from. */
 	void modelInputs(RecipeContext ctx, ModelDeclaration m, OnnxModel model) {
 		Path file = ctx.modelFile(m);
-		input(ctx, file, InputKind.MODEL, m.getName(), SafeFiles.sha256(file));
-		model.externalDataFiles().forEach(f -> input(ctx, f, InputKind.EXTERNAL_DATA, m.getName(), SafeFiles.sha256(f)));
+		input(file, InputKind.MODEL, m.getName(), SafeFiles.sha256(file));
+		model.externalDataFiles().forEach(f -> input(f, InputKind.EXTERNAL_DATA, m.getName(), SafeFiles.sha256(f)));
 	}
 
 	/** Every dataset the run opened, by its manifest (written now for one no step recorded, e.g. a conversion's check data), and its label file. */
@@ -220,19 +233,20 @@ final class TraceAssembler {
 			DatasetDeclaration d = o.declaration();
 			Path path = ctx.resolve(d, d.getPath());
 			DatasetRecord r = dataset(d, o.data(), path, ctx.preprocessing(d, o.model()).describe());
-			input(ctx, path, InputKind.DATASET, d.getName(), r.getManifestSha256());
+			input(path, InputKind.DATASET, d.getName(), r.getManifestSha256());
 			if (d.getLabels() != null) {
 				Path labels = ctx.resolve(d, d.getLabels());
-				input(ctx, labels, InputKind.LABELS, d.getName(), SafeFiles.sha256(labels));
+				input(labels, InputKind.LABELS, d.getName(), SafeFiles.sha256(labels));
 			}
 		}
 	}
 
 	/** {@code file} named relative to the recipe's folder, so that it is found again wherever the output folder is moved. */
-	private void input(RecipeContext ctx, Path file, InputKind kind, String owner, String sha256) {
-		String path = relative(ctx.file().toAbsolutePath().getParent(), file);
-		if (trace.getInputFiles().stream().anyMatch(i -> i.getKind() == kind && i.getPath().equals(path))) {
-			return;
+	private InputFile input(Path file, InputKind kind, String owner, String sha256) {
+		String path = relative(recipeFolder, file);
+		InputFile known = trace.getInputFiles().stream().filter(i -> i.getKind() == kind && i.getPath().equals(path)).findFirst().orElse(null);
+		if (known != null) {
+			return known;
 		}
 		InputFile f = F.createInputFile();
 		f.setPath(path);
@@ -243,6 +257,7 @@ final class TraceAssembler {
 			f.setSizeBytes(file.toFile().length());
 		}
 		trace.getInputFiles().add(f);
+		return f;
 	}
 
 	void link(LinkKind kind, TracedElement source, TracedElement target, String note) {
@@ -261,7 +276,16 @@ final class TraceAssembler {
 		return trace.eContents().stream().filter(type::isInstance).map(type::cast).filter(e -> id.equals(e.getId())).findFirst().orElse(null);
 	}
 
-	/** {@code file} as seen from the output folder, with forward slashes (the same on every machine). */
+	/** A file the run wrote, relative to the output folder; a file outside it is a bug, never a path climbing out. */
+	String inside(Path file) {
+		Path f = file.toAbsolutePath().normalize();
+		if (!f.startsWith(out.toAbsolutePath().normalize())) {
+			throw new IllegalStateException(f + " is not inside the output folder " + out);
+		}
+		return relative(out, f);
+	}
+
+	/** {@code file} as seen from {@code out}, with forward slashes (the same on every machine). */
 	static String relative(Path out, Path file) {
 		Path o = out.toAbsolutePath().normalize();
 		Path f = file.toAbsolutePath().normalize();

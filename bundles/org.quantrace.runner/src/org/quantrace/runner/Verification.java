@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.SafeFiles;
@@ -106,7 +107,7 @@ public final class Verification {
 		try {
 			dir = out.toRealPath(); // the folder the user named, wherever a link to it points; links inside it are not followed
 		} catch (IOException e) {
-			throw new InvalidInputException(out + ": cannot be read (" + e.getMessage() + ")", "check the folder is readable");
+			throw new InvalidInputException(out + ": cannot be read (" + IoErrors.describe(e) + ")", "check the folder is readable");
 		}
 		Path file = dir.resolve(Outputs.TRACE);
 		if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -170,7 +171,7 @@ public final class Verification {
 				}
 			}
 		} catch (IOException e) {
-			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", "check the folder is readable");
+			throw new InvalidInputException(dir + ": cannot be listed (" + IoErrors.describe(e) + ")", "check the folder is readable");
 		}
 		return files;
 	}
@@ -214,7 +215,7 @@ public final class Verification {
 		try {
 			lines = Files.readAllLines(dir.resolve(name), StandardCharsets.UTF_8);
 		} catch (IOException e) {
-			problems.add(new Problem(name, "unreadable (" + e.getMessage() + ")"));
+			problems.add(new Problem(name, "unreadable (" + IoErrors.describe(e) + ")"));
 			return entries;
 		}
 		for (int i = 0; i < lines.size(); i++) {
@@ -338,7 +339,7 @@ public final class Verification {
 				}
 			}
 		} catch (IOException e) {
-			problems.add(new Problem(record.getManifestPath(), "unreadable (" + e.getMessage() + ")"));
+			problems.add(new Problem(record.getManifestPath(), "unreadable (" + IoErrors.describe(e) + ")"));
 			return;
 		}
 		recipeInputs.filesNowRead(input.getOwner()).forEach(f -> {

@@ -24,7 +24,6 @@ import org.quantrace.model.recipe.Exclusion;
 import org.quantrace.model.recipe.Import;
 import org.quantrace.model.recipe.LayerOverride;
 import org.quantrace.model.recipe.LayerSparsity;
-import org.quantrace.model.recipe.Recipe;
 import org.quantrace.model.recipe.RecipeFile;
 import org.quantrace.model.recipe.RecipePackage.Literals;
 import org.quantrace.model.recipe.RevisionEntry;
@@ -123,8 +122,15 @@ public class RecipeFormatter extends AbstractJavaFormatter {
 			return;
 		}
 		document.interior(open, close, it -> it.indent());
-		document.append(open, it -> it.setNewLines(1));
-		document.prepend(close, it -> it.setNewLines(1));
+		// above a first or below a last clause, whose own break would allow a blank line there: these win
+		document.append(open, it -> {
+			it.setNewLines(1);
+			it.highPriority();
+		});
+		document.prepend(close, it -> {
+			it.setNewLines(1);
+			it.highPriority();
+		});
 		List<ISemanticRegion> starts = new ArrayList<>(regionFor(o).keywords(CLAUSES.toArray(String[]::new)));
 		for (EStructuralFeature f : VALUE_CLAUSES) {
 			if (f.getEContainingClass().isInstance(o)) {

@@ -1,12 +1,37 @@
 package org.quantrace.dsl.parser;
 
+import java.util.LinkedHashSet;
+import java.util.Set;
+
 import org.antlr.runtime.RecognitionException;
+import org.eclipse.emf.ecore.EClass;
+import org.eclipse.emf.ecore.EObject;
+import org.eclipse.xtext.AbstractRule;
+import org.eclipse.xtext.EnumRule;
+import org.eclipse.xtext.GrammarUtil;
+import org.eclipse.xtext.IGrammarAccess;
+import org.eclipse.xtext.Keyword;
+import org.eclipse.xtext.ParserRule;
+import org.eclipse.xtext.RuleCall;
 import org.eclipse.xtext.nodemodel.SyntaxErrorMessage;
 import org.eclipse.xtext.parser.antlr.SyntaxErrorMessageProvider;
+import org.quantrace.dsl.Suggestions;
 import org.quantrace.dsl.validation.IssueCodes;
 
-/** Syntax errors with the recipe language's code, so that they print like every other diagnostic. */
+import com.google.inject.Inject;
+
+/**
+ * Syntax errors said the recipe's way, with the language's code so that they print like every other
+ * diagnostic. A word the parser does not know where it stands (a misspelt clause, option or value) gets "did
+ * you mean" among the words of the block it is in ({@link Suggestions}). The errors the parser reports after
+ * the first one are mostly its recovery's consequences: {@link RecipeResourceValidator} keeps the first.
+ */
 public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
+
+	private static final String WORD = "[A-Za-z_][\\w-]*";
+
+	@Inject
+	private IGrammarAccess grammar;
 
 	@Override
 	public SyntaxErrorMessage getSyntaxErrorMessage(IParserErrorContext context) {
@@ -15,8 +40,13 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		String token = e != null && e.token != null ? e.token.getText() : null;
 		if (token != null && message.startsWith("missing EOF")) {
 			message = "unexpected '" + token + "' after the end of the recipe: remove it, or close the blocks before it";
-		} else if (token != null && message.endsWith("expecting RULE_ID") && token.matches("[A-Za-z][\\w-]*")) {
+		} else if (token != null && message.endsWith("expecting RULE_ID") && token.matches(WORD)) {
 			message = "'" + token + "' is a word of the recipe language, not a name: choose another name (or write ^" + token + ")";
+		} else if (token != null && token.matches(WORD) && !keywords(grammar.getGrammar().getRules()).contains(token)) {
+			String suggestion = Suggestions.didYouMean(token, wordsOf(context.getCurrentContext()));
+			if (suggestion != null) {
+				message = "'" + token + "' is not a word of the recipe language here: " + suggestion;
+			}
 		}
 		return new SyntaxErrorMessage(message, IssueCodes.SYNTAX);
 	}
@@ -24,5 +54,47 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 	@Override
 	public SyntaxErrorMessage getSyntaxErrorMessage(IValueConverterErrorContext context) {
 		return new SyntaxErrorMessage(context.getDefaultMessage(), IssueCodes.SYNTAX);
+	}
+
+	/**
+	 * The words that may stand in the block being read: the keywords of the rules that build {@code context} (a
+	 * recipe, a scheme, a preprocess block...), and of the rules those call directly (their clauses and values).
+	 * Outside any block, or when nothing matches, every word of the language.
+	 */
+	Set<String> wordsOf(EObject context) {
+		Set<String> words = new LinkedHashSet<>();
+		EClass type = context == null ? null : context.eClass();
+		for (AbstractRule rule : grammar.getGrammar().getRules()) {
+			if (rule instanceof ParserRule p && type != null && p.getType() != null && p.getType().getClassifier() == type) {
+				collect(p, words, 0);
+			}
+		}
+		return words.isEmpty() ? keywords(grammar.getGrammar().getRules()) : words;
+	}
+
+	private static void collect(AbstractRule rule, Set<String> words, int depth) {
+		words.addAll(keywords(java.util.List.of(rule)));
+		if (depth > 1 || rule instanceof EnumRule) {
+			return;
+		}
+		for (RuleCall call : GrammarUtil.containedRuleCalls(rule)) {
+			AbstractRule called = call.getRule();
+			// one level into the rules this one calls, deeper only through rules that merely choose among others
+			if (called instanceof EnumRule || called instanceof ParserRule && (depth == 0 || keywords(java.util.List.of(rule)).isEmpty())) {
+				collect(called, words, depth + 1);
+			}
+		}
+	}
+
+	private static Set<String> keywords(Iterable<? extends AbstractRule> rules) {
+		Set<String> words = new LinkedHashSet<>();
+		for (AbstractRule r : rules) {
+			for (Keyword k : GrammarUtil.containedKeywords(r)) {
+				if (k.getValue().matches("[A-Za-z][\\w/-]*")) {
+					words.add(k.getValue());
+				}
+			}
+		}
+		return words;
 	}
 }

@@ -32,6 +32,9 @@ public class RecipeGlobalScopeProvider extends ImportUriGlobalScopeProvider {
 	@Override
 	protected LinkedHashSet<URI> getImportedUris(Resource resource) {
 		LinkedHashSet<URI> uris = new LinkedHashSet<>(super.getImportedUris(resource));
+		// only recipe files: Xtext would try to read any existing file (an .onnx, /etc/passwd) as a resource of some
+		// language and fail; the validator explains the import instead (RecipePathValidator)
+		uris.removeIf(u -> !"qr".equals(u.fileExtension()));
 		URI presets = presetsUri();
 		if (!presets.equals(resource.getURI())) {
 			uris.add(presets);

@@ -14,6 +14,11 @@ public final class IssueCodes {
 	public static final String UNKNOWN_REFERENCE = "unknown-reference";
 	public static final String UNKNOWN_SCHEME = "unknown-scheme";
 	public static final String IMPORT_NOT_FOUND = "import-not-found";
+	public static final String IMPORT_NOT_RECIPE = "import-not-recipe";
+	public static final String IMPORT_ABSOLUTE = "import-absolute";
+	public static final String IMPORT_CYCLE = "import-cycle";
+	public static final String IMPORT_BROKEN = "import-broken";
+	public static final String EMPTY_FILE = "empty-file";
 
 	// declarations
 	public static final String DUPLICATE_NAME = "duplicate-name";
@@ -48,6 +53,10 @@ public final class IssueCodes {
 	public static final String DATASET_ROLE = "dataset-role";
 	public static final String NO_MODEL = "no-model";
 	public static final String VALUE_RANGE = "value-range";
+
+	// found by the runner when it reads the data, before any work (the language cannot read models or images)
+	public static final String DATA_SHAPE = "data-shape";
+	public static final String LABEL_RANGE = "label-range";
 
 	// the logs as documents
 	public static final String MISSING_APPROVER = "missing-approver";

@@ -3,17 +3,25 @@ package org.quantrace.dsl.validation;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 import org.eclipse.emf.common.util.URI;
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.EStructuralFeature;
 import org.eclipse.emf.ecore.resource.Resource;
+import org.eclipse.xtext.EcoreUtil2;
+import org.eclipse.xtext.util.CancelIndicator;
 import org.eclipse.xtext.validation.AbstractDeclarativeValidator;
 import org.eclipse.xtext.validation.Check;
 import org.eclipse.xtext.validation.EValidatorRegistrar;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.Import;
 import org.quantrace.model.recipe.ModelDeclaration;
+import org.quantrace.model.recipe.RecipeFile;
 import org.quantrace.model.recipe.RecipePackage.Literals;
 
 /**
@@ -44,13 +52,103 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		}
 	}
 
+	/**
+	 * An import names another recipe file, relative to this one, that reads without errors and does not lead back
+	 * here. Xtext itself skips an import it cannot use (a path it has no language for, a file that does not
+	 * parse), so without these rules a recipe would run without what it imports.
+	 */
 	@Check
-	public void importExists(Import i) {
-		Path p = resolve(i, i.getImportURI());
-		if (p != null && !Files.isRegularFile(p)) {
-			error("import \"" + i.getImportURI() + "\": no such recipe file (looked for " + p + ")", i, Literals.IMPORT__IMPORT_URI,
-					IssueCodes.IMPORT_NOT_FOUND);
+	public void importIsARecipe(Import i) {
+		String written = i.getImportURI();
+		Path p = resolve(i, written);
+		if (p == null) {
+			return;
 		}
+		String lower = written.toLowerCase(Locale.ROOT);
+		if (Path.of(written).isAbsolute() || written.startsWith("/") || written.startsWith("\\")) {
+			Path folder = ownFile(i).getParent();
+			error("import \"" + written + "\": an absolute path; imports are relative to the recipe's folder, so that a recipe and what it imports"
+					+ " move together (and the trace names them so): " + (p.startsWith(folder) ? "write import \"" + relative(folder, p) + "\""
+							: "keep the shared recipe near this one and import it by a relative path (import \"../shared/common.qr\")"),
+					i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_ABSOLUTE);
+		} else if (lower.endsWith(".onnx")) {
+			error("import \"" + written + "\": a model is not imported but declared: model NAME \"" + written + "\"", i, Literals.IMPORT__IMPORT_URI,
+					IssueCodes.IMPORT_NOT_RECIPE);
+		} else if (!written.endsWith(".qr")) {
+			error("import \"" + written + "\": only recipe files (.qr) can be imported", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_RECIPE);
+		} else if (!Files.isRegularFile(p)) {
+			error("import \"" + written + "\": no such recipe file (looked for " + p + ")", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_FOUND);
+		} else if (p.equals(ownFile(i))) {
+			error("import \"" + written + "\": the file imports itself: remove the import", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_CYCLE);
+		} else {
+			Resource imported = load(i, written);
+			List<Path> cycle = imported == null ? List.of() : cycleBack(imported, ownFile(i), new ArrayList<>(List.of(ownFile(i))), new HashSet<>());
+			if (!cycle.isEmpty()) {
+				error("import \"" + written + "\": the imports go round in a circle (" + String.join(" -> ", cycle.stream().map(x -> x.getFileName().toString())
+						.toList()) + "): remove one of them (shared declarations belong in a file that imports none of its users)", i,
+						Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_CYCLE);
+			} else if (imported == null || !imported.getErrors().isEmpty()) {
+				Resource.Diagnostic first = imported == null ? null : imported.getErrors().get(0);
+				error("import \"" + written + "\": the imported file has errors" + (first == null ? " (it cannot be read)"
+						: " (" + p.getFileName() + ":" + first.getLine() + ":" + first.getColumn() + ": " + first.getMessage() + ")")
+						+ ": fix it (quantrace validate " + p.getFileName() + "), or remove the import", i, Literals.IMPORT__IMPORT_URI,
+						IssueCodes.IMPORT_BROKEN);
+			}
+		}
+	}
+
+	/** The imported file read into this recipe's resource set, its names linked (so that its errors are known); null if it cannot be read. */
+	private static Resource load(EObject context, String written) {
+		Resource r = context.eResource();
+		try {
+			URI uri = URI.createURI(written).resolve(r.getURI());
+			Resource imported = r.getResourceSet().getResource(uri, true);
+			if (imported != null) {
+				EcoreUtil2.resolveLazyCrossReferences(imported, CancelIndicator.NullImpl);
+			}
+			return imported;
+		} catch (RuntimeException e) {
+			return null; // EMF wraps what failed (unreadable file) in a runtime exception
+		}
+	}
+
+	/** The chain of imports from {@code from} back to {@code target}, starting with {@code path}; empty when there is none. */
+	private static List<Path> cycleBack(Resource from, Path target, List<Path> path, Set<Path> visited) {
+		Path here = Path.of(from.getURI().toFileString()).toAbsolutePath().normalize();
+		if (!visited.add(here) || from.getContents().isEmpty() || !(from.getContents().get(0) instanceof RecipeFile file)) {
+			return List.of();
+		}
+		path.add(here);
+		for (Import next : file.getImports()) {
+			Path p = resolve(next, next.getImportURI());
+			if (p == null) {
+				continue;
+			}
+			if (p.equals(target)) {
+				List<Path> cycle = new ArrayList<>(path);
+				cycle.add(target);
+				return cycle;
+			}
+			Resource r = Files.isRegularFile(p) && p.toString().endsWith(".qr") ? load(next, next.getImportURI()) : null;
+			List<Path> found = r == null ? List.of() : cycleBack(r, target, path, visited);
+			if (!found.isEmpty()) {
+				return found;
+			}
+		}
+		path.remove(path.size() - 1);
+		return List.of();
+	}
+
+	private static String relative(Path folder, Path file) {
+		try {
+			return folder.relativize(file).toString().replace('\\', '/');
+		} catch (IllegalArgumentException e) {
+			return file.getFileName() == null ? "shared.qr" : file.getFileName().toString();
+		}
+	}
+
+	private static Path ownFile(EObject context) {
+		return Path.of(context.eResource().getURI().toFileString()).toAbsolutePath().normalize();
 	}
 
 	/** {@code path} resolved against the folder of the recipe holding {@code context}; null when the recipe is not a file. */

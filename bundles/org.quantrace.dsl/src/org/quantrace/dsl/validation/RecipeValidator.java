@@ -8,6 +8,7 @@ import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -101,6 +102,15 @@ public class RecipeValidator extends AbstractRecipeValidator {
 				error("'" + d.getName() + "' is already declared (" + kind(first) + " on line " + line(first) + "): give each declaration its own name",
 						d, Literals.DECLARATION__NAME, IssueCodes.DUPLICATE_NAME);
 			}
+		}
+	}
+
+	/** A file that declares nothing is refused as {@code run} refuses it (a file of shared declarations is fine: recipes import it). */
+	@Check
+	public void fileDeclaresSomething(RecipeFile file) {
+		if (file.getRecipes().isEmpty() && file.getDeclarations().isEmpty()) {
+			error("the file holds no recipe and no declaration: write a recipe, e.g. recipe NAME { model m \"models/m.onnx\" schemes fiq_int8 }",
+					file, null, IssueCodes.EMPTY_FILE);
 		}
 	}
 
@@ -451,7 +461,7 @@ public class RecipeValidator extends AbstractRecipeValidator {
 					Literals.EVALUATION_STEP__DATASET, IssueCodes.DATASET_ROLE);
 		}
 		DatasetFormat format = DatasetFormats.of(d, RecipePathValidator.resolve(d, d.getPath()));
-		if (d.getLabels() == null && (format == null ? !d.getPath().toLowerCase().matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
+		if (d.getPath() != null && d.getLabels() == null && (format == null ? !d.getPath().toLowerCase(Locale.ROOT).matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
 			error("dataset '" + d.getName() + "' has no label file, so the evaluation cannot score it: add labels \"...\" to the dataset"
 					+ " (a JSON class map for folders, .npy for .npy inputs, IDX labels for IDX images)", e, Literals.EVALUATION_STEP__DATASET,
 					IssueCodes.MISSING_LABELS);
@@ -586,7 +596,7 @@ public class RecipeValidator extends AbstractRecipeValidator {
 
 	/** resizeWidth → "resize width". */
 	static String words(String camel) {
-		return camel.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase();
+		return camel.replaceAll("([a-z0-9])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
 	}
 
 	static String num(double v) {

@@ -84,8 +84,9 @@ public record CalibrationSettings(Method method, double percentile, double avera
 		case MOVING_AVERAGE -> p.put("averaging constant", Double.toString(averagingConstant));
 		case ENTROPY -> {
 			p.put("histogram bins", Integer.toString(bins));
-			p.put("quantized bins", Integer.toString(CalibrationLimits.ENTROPY_QUANTIZED_BINS));
-			p.put("divergence", "KL(P||Q), TensorRT threshold search");
+			p.put("quantized bins", CalibrationLimits.ENTROPY_QUANTIZED_BINS + " (" + 2 * CalibrationLimits.ENTROPY_QUANTIZED_BINS
+					+ " for tensors never negative)");
+			p.put("divergence", "KL(P||Q), TensorRT threshold search over |x| without exact zeros, from the quantized bins past the first non-empty bin");
 		}
 		default -> {
 		}

@@ -3,6 +3,7 @@ package org.quantrace.engine.calibrate;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
@@ -32,7 +34,9 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * Runs the float model over calibration data, batch by batch, feeding one {@link RangeCollector} per
  * tensor. Methods that need only each batch's extremes (MinMax, moving average) get them from
  * ReduceMin/ReduceMax nodes added to the graph, so activations never leave ONNX Runtime; histogram
- * methods get the tensors as extra outputs. Only the current batch is ever in memory. Samples that make a
+ * methods get the tensors as extra outputs. Only the current batch is ever in memory, and of a batch whose
+ * activations would exceed {@link MemoryBudget} only a chunk of its samples (and of the tensors fetched) at a time, so
+ * peak memory does not grow with the number of samples or the input size. Samples that make a
  * tensor NaN or infinite stop calibration with an error naming them (ONNX Runtime's max reductions skip NaN,
  * so with MinMax an intermediate tensor is refused for an infinity; the input is checked for both).
  */
@@ -46,10 +50,23 @@ public final class Calibrator {
 				.addAttribute(AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT).setI(0)).build();
 	}
 
-	/** Calibrates {@code tensors}, finding their shapes first, when the method can use them, by one run on zeros ({@link #shapes}). */
+	/**
+	 * Adds the reductions of one tensor at the end of the graph, before those of the tensors added earlier. ONNX Runtime
+	 * orders nodes by a depth-first search from the graph's leaves, last leaf first: with the reductions of the latest
+	 * tensors first and of the earliest last, each reduction runs as soon as its tensor exists and the tensor is freed as
+	 * usual; appended in order, they would all run at the end and keep every activation of the batch alive until then.
+	 */
+	private static void insertReductions(Graph g, int firstAdded, Node... nodes) {
+		g.nodes().addAll(firstAdded, List.of(nodes));
+	}
+
+	/**
+	 * Calibrates {@code tensors}, finding their shapes first by one run on zeros ({@link #shapes}): extremes use them to pool
+	 * per channel, and every method to size its runs within {@link MemoryBudget}.
+	 */
 	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset data,
 			CalibrationSettings settings, Progress progress) {
-		return calibrate(model, modelName, tensors, data, settings, settings.method().usesHistogram() ? Map.of() : shapes(model, modelName), progress);
+		return calibrate(model, modelName, tensors, data, settings, shapes(model, modelName), progress);
 	}
 
 	/**
@@ -66,8 +83,9 @@ public final class Calibrator {
 	}
 
 	/**
-	 * Calibrates {@code tensors}; {@code shapes} (possibly empty, see {@link #shapes}) only lets whole-tensor
-	 * extremes be computed faster, by pooling per channel first.
+	 * Calibrates {@code tensors}; {@code shapes} (possibly empty, see {@link #shapes}) let whole-tensor extremes be computed
+	 * faster, by pooling per channel first, and keep memory within {@link MemoryBudget} (batches are run in chunks, histogram
+	 * tensors fetched in groups, when one sample's activations are large).
 	 */
 	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset data,
 			CalibrationSettings settings, Map<String, TensorInfo> shapes, Progress progress) {
@@ -88,7 +106,8 @@ public final class Calibrator {
 		Map<String, String[]> extremes = new LinkedHashMap<>();
 		Set<String> fetch = new LinkedHashSet<>();
 		Set<String> names = g.tensorNames();
-		for (String t : tensors) {
+		int firstAdded = g.nodes().size();
+		for (String t : topological(g, tensors)) {
 			if (t.equals(input.name())) {
 				continue;
 			}
@@ -98,7 +117,7 @@ public final class Calibrator {
 				String min = nonNegative ? null : g.uniqueName(t + "_calibration_min", names);
 				String max = g.uniqueName(t + "_calibration_max", names);
 				if (min != null) {
-					g.nodes().add(g.newNode(reduce("ReduceMin", t, min)));
+					insertReductions(g, firstAdded, g.newNode(reduce("ReduceMin", t, min)));
 					g.outputs().add(ValueInfoProto.newBuilder().setName(min).build());
 					fetch.add(min);
 				}
@@ -106,10 +125,10 @@ public final class Calibrator {
 				if (info != null && info.shape() != null && info.shape().size() >= 3) {
 					// per-channel maxima first: ONNX Runtime's GlobalMaxPool is several times faster than a ReduceMax over everything
 					String pooled = g.uniqueName(t + "_calibration_channel_max", names);
-					g.nodes().add(g.newNode(NodeProto.newBuilder().setOpType("GlobalMaxPool").setName(pooled).addInput(t).addOutput(pooled).build()));
-					g.nodes().add(g.newNode(reduce("ReduceMax", pooled, max)));
+					insertReductions(g, firstAdded, g.newNode(NodeProto.newBuilder().setOpType("GlobalMaxPool").setName(pooled).addInput(t).addOutput(pooled).build()),
+							g.newNode(reduce("ReduceMax", pooled, max)));
 				} else {
-					g.nodes().add(g.newNode(reduce("ReduceMax", t, max)));
+					insertReductions(g, firstAdded, g.newNode(reduce("ReduceMax", t, max)));
 				}
 				g.outputs().add(ValueInfoProto.newBuilder().setName(max).build());
 				fetch.add(max);
@@ -121,7 +140,18 @@ public final class Calibrator {
 				fetch.add(t);
 			}
 		}
-		Map<String, Float> reduced = new HashMap<>();
+		// Memory: a batch runs in chunks whose activations (and fetched tensors) stay within the budget; moving averages still
+		// see one update per batch, since the extremes of a batch are those of its chunks
+		boolean fixedBatch = g.runtimeInputs().stream().filter(v -> v.getName().equals(input.name())).findFirst()
+				.map(v -> TensorInfo.of(v).shape()).filter(d -> d != null && !d.isEmpty() && d.get(0).chars().allMatch(Character::isDigit))
+				.isPresent();
+		long perSample = MemoryBudget.activationsPerSample(shapes) + (extremesOnly ? 0 : MemoryBudget.exposedPerSample(shapes, fetch));
+		int chunk = fixedBatch ? settings.batchSize() : MemoryBudget.chunk(settings.batchSize(), perSample);
+		List<Set<String>> groups = extremesOnly || fetch.isEmpty() ? List.of(fetch) : MemoryBudget.groups(fetch, shapes, chunk);
+		Map<String, float[]> batchExtremes = new LinkedHashMap<>();
+		if (extremesOnly) {
+			collectors.keySet().forEach(t -> batchExtremes.put(t, new float[2]));
+		}
 
 		// histograms fill in Java between runs: ONNX Runtime's threads must not spin on the cores meanwhile
 		SessionSettings sessionSettings = extremesOnly ? SessionSettings.defaults() : SessionSettings.defaults().withoutSpinning();
@@ -129,33 +159,49 @@ public final class Calibrator {
 				Progress.Task task = progress.start("calibrating (" + settings.method().literal() + ")", samples, "samples")) {
 			for (int from = 0; from < samples; from += settings.batchSize()) {
 				int to = Math.min(samples, from + settings.batchSize());
-				Batch batch = data.read(from, to);
-				NdArray x = batch.inputs();
-				if (x.type() != input.type()) {
-					throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + input.name() + "' of " + modelName
-							+ " is " + input.type(), "preprocess the data to the model's input type");
-				}
-				RangeCollector inputCollector = collectors.get(input.name());
-				if (inputCollector != null) {
-					update(input.name(), () -> inputCollector.update(FloatBuffer.wrap(x.floats())), data, from, to, modelName);
-				}
-				if (!fetch.isEmpty()) {
-					List<Map.Entry<String, FloatBuffer>> outputs = new ArrayList<>();
-					session.run(Map.of(input.name(), x), fetch, (name, shape, values) -> outputs.add(Map.entry(name, values)));
-					if (extremesOnly) {
-						outputs.forEach(e -> reduced.put(e.getKey(), e.getValue().get(0)));
-						for (Map.Entry<String, String[]> e : extremes.entrySet()) {
-							float lo = e.getValue()[0] == null ? 0f : reduced.get(e.getValue()[0]);
-							float hi = reduced.get(e.getValue()[1]);
-							update(e.getKey(), () -> collectors.get(e.getKey()).updateExtremes(lo, hi), data, from, to, modelName);
-						}
-					} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
-						int first = from;
-						outputs.parallelStream().forEach(e -> update(e.getKey(), () -> collectors.get(e.getKey()).update(e.getValue()), data, first, to,
-								modelName));
+				batchExtremes.values().forEach(e -> {
+					e[0] = Float.POSITIVE_INFINITY;
+					e[1] = Float.NEGATIVE_INFINITY;
+				});
+				for (int start = from; start < to; start += chunk) {
+					int end = Math.min(to, start + chunk);
+					Batch batch = data.read(start, end);
+					NdArray x = batch.inputs();
+					if (x.type() != input.type()) {
+						throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + input.name() + "' of " + modelName
+								+ " is " + input.type(), "preprocess the data to the model's input type");
 					}
+					RangeCollector inputCollector = collectors.get(input.name());
+					if (inputCollector != null && extremesOnly) {
+						update(input.name(), () -> {
+							float[] mm = MinMaxCollector.minMax(FloatBuffer.wrap(x.floats()));
+							widen(batchExtremes.get(input.name()), mm[0], mm[1]);
+						}, data, start, end, modelName);
+					} else if (inputCollector != null) {
+						update(input.name(), () -> inputCollector.update(FloatBuffer.wrap(x.floats())), data, start, end, modelName);
+					}
+					for (Set<String> group : groups) {
+						if (group.isEmpty()) {
+							continue;
+						}
+						List<Map.Entry<String, FloatBuffer>> outputs = new ArrayList<>();
+						session.run(Map.of(input.name(), x), group, (name, shape, values) -> outputs.add(Map.entry(name, values)));
+						if (extremesOnly) {
+							Map<String, Float> reduced = new HashMap<>();
+							outputs.forEach(e -> reduced.put(e.getKey(), e.getValue().get(0)));
+							for (Map.Entry<String, String[]> e : extremes.entrySet()) {
+								widen(batchExtremes.get(e.getKey()), e.getValue()[0] == null ? 0f : reduced.get(e.getValue()[0]), reduced.get(e.getValue()[1]));
+							}
+						} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
+							int first = start;
+							outputs.parallelStream().forEach(e -> update(e.getKey(), () -> collectors.get(e.getKey()).update(e.getValue()), data, first, end,
+									modelName));
+						}
+					}
+					task.advance(end - start);
 				}
-				task.advance(to - from);
+				int first = from;
+				batchExtremes.forEach((t, e) -> update(t, () -> collectors.get(t).updateExtremes(e[0], e[1]), data, first, to, modelName));
 			}
 		}
 		Map<String, Range> ranges = new LinkedHashMap<>();
@@ -165,6 +211,26 @@ public final class Calibrator {
 			observed.put(name, c.observed());
 		});
 		return new CalibrationResult(ranges, observed, samples, settings, data.name());
+	}
+
+	/** {@code tensors} in the order the graph computes them (inputs first). */
+	private static List<String> topological(Graph g, Collection<String> tensors) {
+		Map<String, Integer> position = new HashMap<>();
+		List<Node> order = g.topologicalOrder();
+		for (int i = 0; i < order.size(); i++) {
+			for (String o : order.get(i).outputs()) {
+				position.putIfAbsent(o, i);
+			}
+		}
+		List<String> sorted = new ArrayList<>(tensors);
+		sorted.sort(Comparator.comparingInt(t -> position.getOrDefault(t, -1)));
+		return sorted;
+	}
+
+	/** Widens a batch's [min, max] by a chunk's; NaN is kept (Math.min/max propagate it) so the collector refuses it. */
+	private static void widen(float[] e, float lo, float hi) {
+		e[0] = Math.min(e[0], lo);
+		e[1] = Math.max(e[1], hi);
 	}
 
 	/** Runs one collector update, naming the tensor and the samples if they hold NaN or an infinity. */

@@ -4,8 +4,17 @@ package org.quantrace.engine.calibrate;
  * TensorRT's entropy calibration over a histogram of magnitudes: for each candidate number of bins i,
  * P = the first i bins with the counts beyond folded into bin i-1, Q = the same bins merged into
  * {@code levels} groups and spread back evenly over each group's non-empty bins; both smoothed (each zero bin
- * gets {@value #EPSILON}, taken in proportion from the others, as MXNet and ONNX Runtime do); the threshold is
- * the i with the smallest KL(P || Q).
+ * gets {@value #EPSILON} of probability, taken in proportion from the others); the threshold is the i with the
+ * smallest KL(P || Q), the widest one on a tie.
+ * <p>
+ * Against the references (TensorRT's GTC 2017 procedure and its PyTorch toolkit, ONNX Runtime's
+ * {@code calibrate.py}): 2048 bins of |x| and 128 quantized bins as TensorRT (ONNX Runtime histograms real values
+ * over [-max, max] with 128 bins and 128 quantized bins by default, so its search has a single candidate, the whole
+ * range, unless the user raises {@code num_bins}); the search starts at {@code levels} bins as TensorRT's, moved up
+ * to {@code levels} bins past the first non-empty one ({@link #firstCandidate}); MXNet and ONNX Runtime smooth raw
+ * counts (eps per zero bin, so a zero bin weighs about eps/N), here the smoothing is on probabilities, which only
+ * matters for P's last bin when the candidate's edge bin is empty. The callers decide how many levels a tensor has
+ * and leave exact zeros out ({@link HistogramCollector}).
  * <p>
  * Computed in closed form rather than bin by bin: within a group Q is constant, so the divergence needs only
  * prefix sums of h and of h·log h and one logarithm per group, O(levels) per candidate instead of O(i). Term by
@@ -29,14 +38,28 @@ public final class EntropyThreshold {
 		Prefix sums = new Prefix(h);
 		double best = Double.POSITIVE_INFINITY;
 		int bestCount = bins;
-		for (int i = levels; i <= bins; i++) {
+		for (int i = firstCandidate(h, levels); i <= bins; i++) {
 			double d = divergence(sums, levels, i);
-			if (d < best) {
+			if (d <= best) { // ties go to the wider range, as in TensorRT's toolkit (the last minimum)
 				best = d;
 				bestCount = i;
 			}
 		}
 		return bestCount;
+	}
+
+	/**
+	 * Where the search starts: {@code levels} bins past the first non-empty one. TensorRT starts at {@code levels} bins,
+	 * which presumes values reaching down to 0; a tensor whose magnitudes all lie far from 0 (a squeeze-excitation gate
+	 * in [0.39, 0.65]) would otherwise offer candidates that fold all its values into one bin, where P and Q agree
+	 * perfectly and the divergence is near 0: every value would be clipped to the same code.
+	 */
+	static int firstCandidate(long[] h, int levels) {
+		int first = 0;
+		while (first < h.length && h[first] == 0) {
+			first++;
+		}
+		return Math.min(h.length, Math.max(levels, first + levels));
 	}
 
 	/** KL(P || Q) for the candidate of {@code i} bins (infinite when smoothing is impossible). */

@@ -44,6 +44,8 @@ public final class HistogramCollector implements RangeCollector {
 	private final long[] counts;
 	private final int fine;
 	private double limit;
+	/** Values that are exactly 0 (ReLU's and Clip's floor): always representable, so entropy leaves them out of its divergence. */
+	private long zeros;
 	private final MinMaxCollector observed = new MinMaxCollector();
 
 	/** {@code bins} within {@link CalibrationLimits#histogramBinsProblem}'s limits, which the recipe validator reports too. */
@@ -93,10 +95,13 @@ public final class HistogramCollector implements RangeCollector {
 	/** No branch on the sign: signed activations (a residual branch before its Add) would mispredict half the time. */
 	private void bin(float[] values, int n, double scale) {
 		int last = fine - 1;
+		long zero = 0;
 		for (int i = 0; i < n; i++) {
 			float v = values[i];
 			counts[Math.min((int) (Math.abs(v) * scale), last) + (v < 0 ? fine : 0)]++;
+			zero += v == 0 ? 1 : 0;
 		}
+		zeros += zero;
 	}
 
 	private void halveResolution(int from) {
@@ -152,9 +157,22 @@ public final class HistogramCollector implements RangeCollector {
 		return 0;
 	}
 
-	/** TensorRT's entropy threshold ({@link EntropyThreshold}) over the magnitudes, re-binned onto [0, observed max]. */
+	/**
+	 * TensorRT's entropy threshold ({@link EntropyThreshold}) over the magnitudes, re-binned onto [0, observed max], with two
+	 * corrections for activations that ReLU, Clip or HardSwish floor at 0 (TensorRT's own PyTorch toolkit makes both):
+	 * <ul>
+	 * <li>exact zeros are left out of the histogram: they are representable whatever the threshold, and after a ReLU they are
+	 * half the values or more, so that bin 0 dominated P and every wider candidate paid for merging it with its neighbours;
+	 * the search then clipped such tensors at its first candidate, 1/16 of their range (TensorRT's toolkit sets bin 0 to bin 1's
+	 * count for the same reason);</li>
+	 * <li>a tensor that is never negative is quantized by an asymmetric 8-bit scheme over [0, t] with 256 levels, not 128:
+	 * {@code levels} is doubled for it (the toolkit's {@code unsigned} flag). Symmetric schemes then clip a little less
+	 * than they could, never more.</li>
+	 * </ul>
+	 */
 	private double entropyThreshold(int levels) {
-		double top = observed().absMax(); // levels < bins: the constructor checked
+		Range seen = observed();
+		double top = seen.absMax(); // levels < bins: the constructor checked
 		// re-bin the fine |x| histogram onto [0, observed max] with the requested bins (fine bin centres)
 		long[] h = new long[bins];
 		double fineWidth = limit / fine;
@@ -164,6 +182,8 @@ public final class HistogramCollector implements RangeCollector {
 				h[Math.min((int) ((f + 0.5) * fineWidth / top * bins), bins - 1)] += c;
 			}
 		}
-		return EntropyThreshold.bestBinCount(h, levels) * (top / bins);
+		h[0] -= zeros;
+		int quantized = seen.min() >= 0 ? 2 * levels : levels;
+		return quantized >= bins ? top : EntropyThreshold.bestBinCount(h, quantized) * (top / bins);
 	}
 }

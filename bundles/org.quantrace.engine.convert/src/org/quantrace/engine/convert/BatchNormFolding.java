@@ -18,16 +18,20 @@ final class BatchNormFolding {
 	private BatchNormFolding() {
 	}
 
-	/** What happened to one BatchNormalization: folded into {@code into}, or made a Mul/Add. */
+	/** What happened to one BatchNormalization: folded into {@code into}, or made a Mul/Add (into null). */
 	record Outcome(String batchNorm, String into) {
 	}
 
-	/** Folds {@code bn} (already in inference form: one output); null when its parameters are not constant. */
+	/**
+	 * Folds {@code bn} (already in inference form: one output) of graph {@code g}, whose parameters may be constants of an
+	 * enclosing graph; null when its parameters are not constant, or when it stands alone and the rank of its input is
+	 * unknown ({@code inputRank} &lt; 0), so that the per-channel Mul and Add could not be shaped to broadcast.
+	 */
 	static Outcome fold(Graph g, Node bn, int inputRank) {
-		Tensor scale = g.initializer(bn.input(1));
-		Tensor bias = g.initializer(bn.input(2));
-		Tensor mean = g.initializer(bn.input(3));
-		Tensor var = g.initializer(bn.input(4));
+		Tensor scale = g.constant(bn.input(1));
+		Tensor bias = g.constant(bn.input(2));
+		Tensor mean = g.constant(bn.input(3));
+		Tensor var = g.constant(bn.input(4));
 		if (scale == null || bias == null || mean == null || var == null) {
 			return null;
 		}
@@ -51,13 +55,16 @@ final class BatchNormFolding {
 		if (producer.isPresent() && onlyReader && foldInto(g, producer.get(), a, b)) {
 			producer.get().setOutput(producer.get().outputs().indexOf(x), y);
 			g.nodes().remove(bn);
-			return new Outcome(bn.name(), producer.get().name());
+			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(producer.get()));
+		}
+		if (inputRank < 0) {
+			return null;
 		}
 		// standalone: y = x * a + b with a, b shaped [C, 1, ..., 1] to broadcast over NC...
 		long[] shape = new long[Math.max(1, inputRank - 1)];
 		java.util.Arrays.fill(shape, 1);
 		shape[0] = c;
-		java.util.Set<String> names = g.tensorNames();
+		java.util.Set<String> names = root(g).tensorNames();
 		String aName = g.uniqueName(bn.name() + "_scale", names);
 		String bName = g.uniqueName(bn.name() + "_shift", names);
 		String mid = g.uniqueName(bn.name() + "_scaled", names);
@@ -66,12 +73,12 @@ final class BatchNormFolding {
 		int at = g.nodes().indexOf(bn);
 		g.nodes().set(at, g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(bn.name() + "_mul").addInput(x).addInput(aName).addOutput(mid).build()));
 		g.nodes().add(at + 1, g.newNode(NodeProto.newBuilder().setOpType("Add").setName(bn.name() + "_add").addInput(mid).addInput(bName).addOutput(y).build()));
-		return new Outcome(bn.name(), null);
+		return new Outcome(ConstantFolder.label(bn), null);
 	}
 
 	/** Scales the producer's weights per output channel by a and adds b to its bias; false if it cannot. */
 	private static boolean foldInto(Graph g, Node p, float[] a, float[] b) {
-		Tensor w = g.initializer(p.input(1));
+		Tensor w = g.constant(p.input(1));
 		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT) {
 			return false;
 		}
@@ -126,7 +133,7 @@ final class BatchNormFolding {
 			// Gemm computes alpha·A·B + beta·C: the BN shift goes into C divided by beta
 			newBias[i] = p.opType().equals("Gemm") ? (a[i] * beta * oldBias[i] + b[i]) / beta : a[i] * oldBias[i] + b[i];
 		}
-		java.util.Set<String> names = g.tensorNames();
+		java.util.Set<String> names = root(g).tensorNames();
 		String wName = g.uniqueName(p.input(1) + "_bn_folded", names);
 		g.putInitializer(Tensor.ofFloats(wName, dims, values));
 		p.setInput(1, wName);
@@ -145,10 +152,19 @@ final class BatchNormFolding {
 	}
 
 	private static float[] constantVector(Graph g, String name, int length) {
-		Tensor t = g.initializer(name);
+		Tensor t = g.constant(name);
 		if (t == null || t.elementCount() != length) {
 			return null;
 		}
 		return t.toFloatArray();
+	}
+
+	/** The main graph: names of new tensors must be unique across every scope. */
+	static Graph root(Graph g) {
+		Graph r = g;
+		while (r.parent() != null) {
+			r = r.parent();
+		}
+		return r;
 	}
 }

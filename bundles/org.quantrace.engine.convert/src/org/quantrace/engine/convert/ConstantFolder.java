@@ -1,12 +1,18 @@
 package org.quantrace.engine.convert;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.onnx.Constants;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -20,9 +26,10 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 /**
- * Replaces every node of the main graph whose inputs are all constant by initializers holding its
- * outputs, computed by ONNX Runtime itself (so folding cannot disagree with running). Constant nodes
- * become initializers the same way. Random and control-flow ops are never folded.
+ * Folds constants in every graph, subgraphs of If/Loop/Scan included: Constant nodes become initializers of the
+ * graph they are in, and every node whose inputs are all constant (initializers of its graph or of an enclosing one)
+ * is replaced by initializers holding its outputs, computed by ONNX Runtime itself, so that folding cannot disagree
+ * with running. Random, control-flow and quantization ops are never folded.
  */
 final class ConstantFolder {
 
@@ -32,13 +39,63 @@ final class ConstantFolder {
 	private ConstantFolder() {
 	}
 
-	/** Folds in place; returns the number of nodes folded away. */
-	static int fold(OnnxModel model, String source) {
-		Graph g = model.graph();
+	/**
+	 * One pass over every graph; returns the names of the nodes folded away (Constant nodes included) and adds what it did
+	 * to {@code rewrites}.
+	 */
+	static List<String> fold(OnnxModel model, String source, List<Rewrite> rewrites) {
+		List<String> folded = new ArrayList<>();
+		Map<String, Integer> hoistedIn = new TreeMap<>();
+		Map<String, Integer> evaluatedOps = new TreeMap<>();
+		List<String> problems = new ArrayList<>();
+		for (Graph g : model.graph().graphs()) {
+			for (Node n : List.copyOf(g.nodes())) {
+				Optional<Tensor> value = Constants.valueOf(n);
+				if (value.isPresent() && g.initializer(n.output(0)) == null) {
+					g.putInitializer(value.get());
+					g.nodes().remove(n);
+					folded.add(label(n));
+					hoistedIn.merge(scope(g), 1, Integer::sum);
+				}
+			}
+			List<Node> done = evaluate(model, g, source, problems);
+			done.forEach(n -> {
+				folded.add(label(n));
+				evaluatedOps.merge(n.opType(), 1, Integer::sum);
+			});
+		}
+		hoistedIn.forEach((scope, count) -> rewrites.add(new Rewrite(Rewrite.CONSTANT_NODES, count + " Constant node" + (count == 1 ? "" : "s")
+				+ " of the " + scope + (count == 1 ? " became an initializer" : " became initializers"))));
+		if (!evaluatedOps.isEmpty()) {
+			int total = evaluatedOps.values().stream().mapToInt(Integer::intValue).sum();
+			rewrites.add(new Rewrite(Rewrite.CONSTANTS, total + " node" + (total == 1 ? "" : "s") + " with only constant inputs evaluated by ONNX Runtime "
+					+ "and replaced by their outputs (" + opCounts(evaluatedOps) + ")"));
+		}
+		problems.forEach(p -> rewrites.add(Rewrite.notMade(Rewrite.CONSTANTS, p)));
+		return folded;
+	}
+
+	static String opCounts(Map<String, Integer> counts) {
+		List<String> parts = new ArrayList<>();
+		counts.forEach((op, c) -> parts.add(op + (c > 1 ? " x" + c : "")));
+		return String.join(", ", parts);
+	}
+
+	/** "main graph", or "subgraph 'then_branch' of If 'name'". */
+	static String scope(Graph g) {
+		return g.owner() == null ? "main graph" : "subgraph '" + g.name() + "' of " + g.owner().opType() + " '" + g.owner().name() + "'";
+	}
+
+	static String label(Node n) {
+		return n.name().isEmpty() ? n.opType() + " -> " + n.output(0) : n.name();
+	}
+
+	/** Folds the nodes of {@code g} whose inputs are all constant; returns them (empty if ONNX Runtime cannot evaluate them). */
+	private static List<Node> evaluate(OnnxModel model, Graph g, String source, List<String> problems) {
 		Set<String> constant = new HashSet<>();
-		g.initializers().forEach(t -> constant.add(t.name()));
-		Set<String> graphInputs = new HashSet<>();
-		g.runtimeInputs().forEach(v -> graphInputs.add(v.getName()));
+		for (Graph s = g; s != null; s = s.parent()) {
+			s.initializers().forEach(t -> constant.add(t.name()));
+		}
 		List<Node> foldable = new ArrayList<>();
 		for (Node n : g.topologicalOrder()) {
 			boolean allConstant = n.inputs().stream().allMatch(i -> i.isEmpty() || constant.contains(i));
@@ -48,42 +105,53 @@ final class ConstantFolder {
 			}
 		}
 		if (foldable.isEmpty()) {
-			return 0;
+			return List.of();
 		}
 		Set<Node> folded = new HashSet<>(foldable);
 		Set<String> needed = new LinkedHashSet<>();
 		Set<String> exported = new HashSet<>();
 		g.outputs().forEach(v -> exported.add(v.getName()));
+		Set<String> readOutside = new HashSet<>();
+		g.allNodes().stream().filter(c -> !folded.contains(c)).forEach(c -> readOutside.addAll(c.inputs()));
 		for (Node n : foldable) {
 			for (String o : n.outputs()) {
-				boolean readOutside = g.allNodes().stream().anyMatch(c -> !folded.contains(c) && c.inputs().contains(o));
-				if (!o.isEmpty() && (readOutside || exported.contains(o))) {
+				if (!o.isEmpty() && (readOutside.contains(o) || exported.contains(o))) {
 					needed.add(o);
 				}
 			}
 		}
-		Map<String, NdArray> values = needed.isEmpty() ? Map.of() : evaluate(model, foldable, needed, source);
-		g.nodes().removeAll(folded);
-		for (Map.Entry<String, NdArray> e : values.entrySet()) {
-			g.putInitializer(toTensor(e.getKey(), e.getValue()));
-		}
-		return foldable.size();
-	}
-
-	/** Runs just the foldable nodes (no inputs) and returns the needed outputs. */
-	private static Map<String, NdArray> evaluate(OnnxModel model, List<Node> nodes, Set<String> outputs, String source) {
-		Graph g = model.graph();
-		GraphProto.Builder b = GraphProto.newBuilder().setName("constant_folding");
-		Set<String> used = new HashSet<>();
-		for (Node n : nodes) {
-			used.addAll(n.inputs());
-		}
-		nodes.forEach(n -> b.addNode(n.toProto()));
-		for (Tensor t : g.initializers()) {
-			if (used.contains(t.name())) {
-				b.addInitializer(t.proto());
+		Map<String, Tensor> values = new LinkedHashMap<>();
+		if (!needed.isEmpty()) {
+			try {
+				for (Map.Entry<String, NdArray> e : run(model, g, foldable, needed, source).entrySet()) {
+					values.put(e.getKey(), toTensor(e.getKey(), e.getValue()));
+				}
+			} catch (QuantraceException | IllegalArgumentException | IllegalStateException e) {
+				problems.add("not folded in the " + scope(g) + ": ONNX Runtime could not evaluate its " + foldable.size() + " constant node(s) ("
+						+ e.getMessage() + ")");
+				return List.of();
 			}
 		}
+		g.nodes().removeAll(folded);
+		values.values().forEach(g::putInitializer);
+		return foldable;
+	}
+
+	/** Runs just the foldable nodes (no inputs) with the constants they read, wherever those are declared. */
+	private static Map<String, NdArray> run(OnnxModel model, Graph g, List<Node> nodes, Set<String> outputs, String source) {
+		GraphProto.Builder b = GraphProto.newBuilder().setName("constant_folding");
+		Set<String> produced = new HashSet<>();
+		nodes.forEach(n -> produced.addAll(n.outputs()));
+		Map<String, Tensor> used = new HashMap<>();
+		for (Node n : nodes) {
+			b.addNode(n.toProto());
+			for (String i : n.inputs()) {
+				if (!i.isEmpty() && !produced.contains(i) && !used.containsKey(i)) {
+					used.put(i, g.constant(i));
+				}
+			}
+		}
+		used.values().forEach(t -> b.addInitializer(t.proto()));
 		outputs.forEach(o -> b.addOutput(ValueInfoProto.newBuilder().setName(o)));
 		ModelProto m = model.toProto().toBuilder().setGraph(b).build();
 		try (InferenceSession s = InferenceSession.open(m.toByteArray(), SessionSettings.defaults().withThreads(1), source + " (constant folding)")) {

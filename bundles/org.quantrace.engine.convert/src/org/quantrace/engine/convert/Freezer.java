@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
-import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.DataType;
@@ -52,61 +52,127 @@ public final class Freezer {
 	 */
 	public static FreezeResult freeze(OnnxModel source, String name, FreezeOptions options, Dataset verification) {
 		OnnxModel model = source.copy();
-		Graph g = model.graph();
 		Map<TrainingOperation, FreezeResult.Elimination> eliminations = new EnumMap<>(TrainingOperation.class);
 		List<String> artifacts = new ArrayList<>();
 		List<String> removed = new ArrayList<>();
+		List<Rewrite> rewrites = new ArrayList<>();
 		Map<String, Integer> ranks = ranks(source, name);
+		Reference reference = Reference.of(source, name);
+		if (reference.opset() > model.opset()) {
+			OpsetUpgrade.upgrade(model, reference.opset(), name, ranks);
+			rewrites.add(new Rewrite(Rewrite.OPSET, "default-domain opset " + source.opset() + " -> " + reference.opset() + ": " + reference.why()));
+		}
 
-		eliminations.put(TrainingOperation.DROPOUT, dropouts(g, options, artifacts, removed));
-		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(g, options, artifacts, removed, ranks));
+		eliminations.put(TrainingOperation.DROPOUT, dropouts(model.graph(), options, artifacts, removed));
+		batchNormsToInferenceForm(model.graph(), artifacts);
 		trainingAlgorithms(model, options, eliminations, artifacts);
-		removed.addAll(removeIdentities(g));
-		int folded = options.foldConstants() ? ConstantFolder.fold(model, name) : 0;
-		removed.addAll(GraphCleanup.removeDead(g));
+		removed.addAll(removeIdentities(model.graph()));
+		Simplification s = simplify(model, name, options, ranks, rewrites, removed);
+		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, s.batchNormsFolded()));
+		if (options.fusePatterns()) {
+			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites));
+			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
+		}
 		if (options.targetOpset() > 0) {
 			OpsetUpgrade.upgrade(model, options.targetOpset(), name, ranks);
 		}
 		Inputs samples = samples(source, name, verification);
-		OnnxModel reference = inferenceView(source);
-		InferenceSession.requireLoads(reference, name + " in inference mode", source, name, "this is a Quantrace bug; as a workaround --keep dropout and batch-normalization");
 		InferenceSession.requireLoads(model, "the frozen " + name, source, name,
 				"this is a Quantrace bug; as a workaround --keep the operation named in the message, or --no-fold");
-		double diff = maxAbsDifference(reference, model, samples.feeds(), name);
-		return new FreezeResult(model, eliminations, artifacts, removed, folded, diff, samples.count(), samples.description(), options);
+		double diff = reference.maxAbsDifference(model, samples.feeds(), samples.description(), verification == null, name);
+		return new FreezeResult(model, eliminations, artifacts, removed, s.folded(), diff, samples.count(), samples.description(), options, rewrites);
+	}
+
+	/** What the rounds of folding did: constant nodes folded, and each BatchNormalization folded with where it went. */
+	private record Simplification(int folded, List<String> batchNormsFolded) {
+	}
+
+	/** At most this many rounds: each round can only remove nodes, so real models settle in two or three. */
+	private static final int MAX_ROUNDS = 16;
+
+	/**
+	 * Folds constants (every graph), shape arithmetic (main graph), If nodes with constant conditions, and
+	 * BatchNormalization into the layer before it (every graph), round after round until a round changes nothing:
+	 * folding constants gives BatchNormalization constant parameters, inlining an If exposes its branch to both, and a
+	 * folded BatchNormalization can make the next one foldable.
+	 */
+	private static Simplification simplify(OnnxModel model, String name, FreezeOptions options, Map<String, Integer> ranks, List<Rewrite> rewrites,
+			List<String> removed) {
+		int folded = 0;
+		List<String> batchNorms = new ArrayList<>();
+		for (int round = 0; round < MAX_ROUNDS; round++) {
+			int before = removed.size() + batchNorms.size();
+			StaticShapes shapes = StaticShapes.empty();
+			// constants, shapes and conditions first, to their own fixed point: an If is inlined before its branches are worked on
+			for (int step = 0; options.foldConstants() && step < MAX_ROUNDS; step++) {
+				int constantsBefore = removed.size();
+				List<String> constants = new ArrayList<>(ConstantFolder.fold(model, name, rewrites));
+				shapes = StaticShapes.infer(model, name);
+				constants.addAll(ShapeFolding.fold(model.graph(), shapes, rewrites));
+				folded += constants.size();
+				removed.addAll(constants);
+				removed.addAll(IfInlining.inline(model.graph(), rewrites));
+				if (removed.size() == constantsBefore) {
+					break;
+				}
+				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
+			}
+			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
+				for (Graph g : model.graph().graphs()) {
+					for (Node bn : List.copyOf(g.nodes())) {
+						if (bn.opType().equals("BatchNormalization") && bn.domain().isEmpty()) {
+							int rank = g.parent() != null ? -1 : shapes.rank(bn.input(0)) >= 0 ? shapes.rank(bn.input(0)) : ranks.getOrDefault(bn.input(0), 4);
+							BatchNormFolding.Outcome o = BatchNormFolding.fold(g, bn, rank);
+							if (o != null) {
+								batchNorms.add(o.batchNorm() + (o.into() != null ? " -> folded into " + o.into() : " -> per-channel Mul and Add")
+										+ (g.parent() != null ? " (in the " + ConstantFolder.scope(g) + ")" : ""));
+								removed.add(o.batchNorm());
+							}
+						}
+					}
+				}
+			}
+			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
+			if (removed.size() + batchNorms.size() == before) {
+				break;
+			}
+		}
+		return new Simplification(folded, batchNorms);
 	}
 
 	// ------------------------------------------------------------------ Dropout
 
-	private static FreezeResult.Elimination dropouts(Graph g, FreezeOptions options, List<String> artifacts, List<String> removed) {
+	private static FreezeResult.Elimination dropouts(Graph main, FreezeOptions options, List<String> artifacts, List<String> removed) {
 		List<String> names = new ArrayList<>();
 		List<String> kept = new ArrayList<>();
-		for (Node d : List.copyOf(g.nodes())) {
-			if (!d.opType().equals("Dropout")) {
-				continue;
+		for (Graph g : main.graphs()) {
+			for (Node d : List.copyOf(g.nodes())) {
+				if (!d.opType().equals("Dropout")) {
+					continue;
+				}
+				Tensor trainingMode = d.input(2).isEmpty() ? null : g.constant(d.input(2));
+				if (trainingMode != null && trainingMode.toLongArray()[0] != 0) {
+					artifacts.add("Dropout '" + d.name() + "': training_mode = true (random masks at inference)");
+				}
+				if (d.intAttribute("is_test", 1) == 0) {
+					artifacts.add("Dropout '" + d.name() + "': is_test = 0 (training behaviour)");
+				}
+				Tensor ratio = d.input(1).isEmpty() ? null : g.constant(d.input(1));
+				float r = ratio != null ? ratio.toFloatArray()[0] : d.floatAttribute("ratio", 0.5f);
+				boolean maskRead = !d.output(1).isEmpty() && main.allNodes().stream().anyMatch(n -> n.inputs().contains(d.output(1)));
+				if (!d.output(1).isEmpty()) {
+					artifacts.add("Dropout '" + d.name() + "': mask output '" + d.output(1) + "'" + (maskRead ? " (read by other nodes)" : " (unused)"));
+				}
+				if (!options.eliminate().contains(TrainingOperation.DROPOUT) || maskRead || isGraphOutput(g, d.output(0))) {
+					d.setInputs(List.of(d.input(0))); // inference mode: identity
+					kept.add(d.name());
+					continue;
+				}
+				GraphCleanup.rewire(main, d.output(0), d.input(0));
+				g.nodes().remove(d);
+				names.add(d.name() + " (ratio " + r + ")");
+				removed.add(d.name());
 			}
-			Tensor trainingMode = d.input(2).isEmpty() ? null : g.constant(d.input(2));
-			if (trainingMode != null && trainingMode.toLongArray()[0] != 0) {
-				artifacts.add("Dropout '" + d.name() + "': training_mode = true (random masks at inference)");
-			}
-			if (d.intAttribute("is_test", 1) == 0) {
-				artifacts.add("Dropout '" + d.name() + "': is_test = 0 (training behaviour)");
-			}
-			Tensor ratio = d.input(1).isEmpty() ? null : g.constant(d.input(1));
-			float r = ratio != null ? ratio.toFloatArray()[0] : d.floatAttribute("ratio", 0.5f);
-			boolean maskRead = !d.output(1).isEmpty() && g.allNodes().stream().anyMatch(n -> n.inputs().contains(d.output(1)));
-			if (!d.output(1).isEmpty()) {
-				artifacts.add("Dropout '" + d.name() + "': mask output '" + d.output(1) + "'" + (maskRead ? " (read by other nodes)" : " (unused)"));
-			}
-			if (!options.eliminate().contains(TrainingOperation.DROPOUT) || maskRead || isGraphOutput(g, d.output(0))) {
-				d.setInputs(List.of(d.input(0))); // inference mode: identity
-				kept.add(d.name());
-				continue;
-			}
-			GraphCleanup.rewire(g, d.output(0), d.input(0));
-			g.nodes().remove(d);
-			names.add(d.name() + " (ratio " + r + ")");
-			removed.add(d.name());
 		}
 		if (!names.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.DROPOUT, EliminationStatus.REMOVED, names,
@@ -122,11 +188,9 @@ public final class Freezer {
 
 	// ------------------------------------------------------------------ BatchNormalization
 
-	private static FreezeResult.Elimination batchNorms(Graph g, FreezeOptions options, List<String> artifacts, List<String> removed,
-			Map<String, Integer> ranks) {
-		List<String> names = new ArrayList<>();
-		List<String> kept = new ArrayList<>();
-		for (Node bn : List.copyOf(g.nodes())) {
+	/** Every BatchNormalization (subgraphs too) in inference form, its training attributes and outputs listed. */
+	private static void batchNormsToInferenceForm(Graph main, List<String> artifacts) {
+		for (Node bn : main.allNodes()) {
 			if (!bn.opType().equals("BatchNormalization")) {
 				continue;
 			}
@@ -141,20 +205,23 @@ public final class Freezer {
 				artifacts.add("BatchNormalization '" + bn.name() + "': momentum = " + bn.floatAttribute("momentum", 0) + " (running-statistics update)");
 			}
 			toInferenceForm(bn);
-			if (!options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
-				kept.add(bn.name());
-				continue;
-			}
-			BatchNormFolding.Outcome o = BatchNormFolding.fold(g, bn, ranks.getOrDefault(bn.input(0), 4));
-			if (o == null) {
-				kept.add(bn.name() + " (parameters computed at run time)");
-				continue;
-			}
-			names.add(bn.name() + (o.into() != null ? " -> folded into " + o.into() : " -> per-channel Mul and Add"));
-			removed.add(bn.name());
 		}
-		if (!names.isEmpty()) {
-			return new FreezeResult.Elimination(TrainingOperation.BATCH_NORMALIZATION, EliminationStatus.REMOVED, names,
+	}
+
+	/** The PhIMT0002 account of BatchNormalization: those folded (and where), those left and why. */
+	private static FreezeResult.Elimination batchNorms(Graph main, FreezeOptions options, List<String> folded) {
+		List<String> kept = new ArrayList<>();
+		for (Graph g : main.graphs()) {
+			for (Node bn : g.nodes()) {
+				if (bn.opType().equals("BatchNormalization")) {
+					boolean constant = java.util.stream.IntStream.rangeClosed(1, 4).allMatch(i -> g.constant(bn.input(i)) != null);
+					kept.add(ConstantFolder.label(bn) + (!options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION) ? ""
+							: !constant ? " (parameters computed at run time)" : " (stands alone in a subgraph where the rank of its input is unknown)"));
+				}
+			}
+		}
+		if (!folded.isEmpty()) {
+			return new FreezeResult.Elimination(TrainingOperation.BATCH_NORMALIZATION, EliminationStatus.REMOVED, folded,
 					"running statistics folded into the preceding layer's weights and bias" + (kept.isEmpty() ? "" : "; kept: " + kept));
 		}
 		if (!kept.isEmpty()) {
@@ -240,15 +307,17 @@ public final class Freezer {
 	// ------------------------------------------------------------------ no-ops
 
 	/** Identity nodes pass their input on: their readers read the input directly. */
-	private static List<String> removeIdentities(Graph g) {
+	private static List<String> removeIdentities(Graph main) {
 		List<String> removed = new ArrayList<>();
-		for (Node n : List.copyOf(g.nodes())) {
-			if (!n.opType().equals("Identity") || isGraphOutput(g, n.output(0))) {
-				continue;
+		for (Graph g : main.graphs()) {
+			for (Node n : List.copyOf(g.nodes())) {
+				if (!n.opType().equals("Identity") || isGraphOutput(g, n.output(0))) {
+					continue;
+				}
+				GraphCleanup.rewire(main, n.output(0), n.input(0));
+				g.nodes().remove(n);
+				removed.add(n.name().isEmpty() ? "Identity" : n.name());
 			}
-			GraphCleanup.rewire(g, n.output(0), n.input(0));
-			g.nodes().remove(n);
-			removed.add(n.name().isEmpty() ? "Identity" : n.name());
 		}
 		return removed;
 	}
@@ -273,16 +342,22 @@ public final class Freezer {
 		return view;
 	}
 
-	private record Inputs(List<Map<String, NdArray>> feeds, int count, String description) {
+	/** The verification samples, read batch by batch as they are run (a detector's 64 images would be large all at once). */
+	private record Inputs(List<Supplier<Map<String, NdArray>>> feeds, int count, String description) {
 	}
 
+	/** Samples per verification run. */
+	private static final int VERIFICATION_BATCH = 8;
+
 	private static Inputs samples(OnnxModel model, String name, Dataset data) {
-		List<Map<String, NdArray>> feeds = new ArrayList<>();
+		List<Supplier<Map<String, NdArray>>> feeds = new ArrayList<>();
 		if (data != null) {
 			String input = ModelInput.of(model, name, data).name();
 			int n = Math.min(64, data.size());
-			Batch b = data.read(0, n);
-			feeds.add(Map.of(input, b.inputs()));
+			for (int from = 0; from < n; from += VERIFICATION_BATCH) { // run in small batches: a detector's activations are large
+				int start = from;
+				feeds.add(() -> Map.of(input, data.read(start, Math.min(n, start + VERIFICATION_BATCH)).inputs()));
+			}
 			return new Inputs(feeds, n, data.name());
 		}
 		Map<String, NdArray> feed = new LinkedHashMap<>();
@@ -297,27 +372,8 @@ public final class Freezer {
 			}
 			feed.put(v.getName(), zeros);
 		}
-		feeds.add(feed);
+		feeds.add(() -> feed);
 		return new Inputs(feeds, 8, "8 random inputs, uniform in [0, 1), seed 0");
-	}
-
-	private static double maxAbsDifference(OnnxModel reference, OnnxModel frozen, List<Map<String, NdArray>> feeds, String name) {
-		double max = 0;
-		try (InferenceSession a = InferenceSession.open(reference, SessionSettings.defaults(), name + " (inference view)");
-				InferenceSession b = InferenceSession.open(frozen, SessionSettings.defaults(), name + " (frozen)")) {
-			for (Map<String, NdArray> feed : feeds) {
-				Map<String, NdArray> ra = a.run(feed);
-				Map<String, NdArray> rb = b.run(feed);
-				for (Map.Entry<String, NdArray> e : ra.entrySet()) {
-					float[] x = e.getValue().toFloats();
-					float[] y = rb.get(e.getKey()).toFloats();
-					for (int i = 0; i < x.length; i++) {
-						max = Math.max(max, Math.abs(x[i] - y[i]));
-					}
-				}
-			}
-		}
-		return max;
 	}
 
 	private static Map<String, Integer> ranks(OnnxModel model, String name) {

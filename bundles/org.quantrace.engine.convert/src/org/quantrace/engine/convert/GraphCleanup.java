@@ -52,6 +52,15 @@ final class GraphCleanup {
 		return removed;
 	}
 
+	/** {@link #removeDead} in every graph, innermost first (a subgraph's dead nodes may be the last readers of outer tensors). */
+	static List<String> removeDeadEverywhere(Graph main) {
+		List<String> removed = new ArrayList<>();
+		List<Graph> graphs = new ArrayList<>(main.graphs());
+		java.util.Collections.reverse(graphs);
+		graphs.forEach(g -> removed.addAll(removeDead(g)));
+		return removed;
+	}
+
 	private static Set<String> readTensors(Graph g) {
 		Set<String> read = new HashSet<>();
 		g.allNodes().forEach(n -> read.addAll(n.inputs()));

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.runtime.NdArray;
 
@@ -98,7 +99,7 @@ public final class CsvDataset implements Dataset {
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": file not found", "check the data path", e);
 		} catch (IOException e) {
-			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(file + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 		if (rows.isEmpty()) {
 			throw new InvalidInputException(file + ": no data rows", "add rows under the header");
@@ -172,7 +173,9 @@ public final class CsvDataset implements Dataset {
 
 	@Override
 	public Batch read(int from, int to) {
-		return new Batch(NdArray.ofFloats(new long[] { to - from, width }, Arrays.copyOfRange(features, from * width, to * width)),
+		float[] values = Arrays.copyOfRange(features, from * width, to * width);
+		Samples.requireFinite(values, width, from, name());
+		return new Batch(NdArray.ofFloats(new long[] { to - from, width }, values),
 				ArrayDataset.slice(labels, from, to));
 	}
 }

@@ -22,6 +22,15 @@ public interface Dataset {
 		return java.util.List.of();
 	}
 
+	/**
+	 * Whether the class indices were guessed rather than given: class folders read without a label map are numbered
+	 * in the folders' sorted order, which is the model's numbering only if it was trained that way. Scoring such
+	 * labels would report a wrong accuracy without a word, so evaluation refuses them.
+	 */
+	default boolean labelsGuessed() {
+		return false;
+	}
+
 	/** The files the samples come from, for the dataset manifest (relative to {@link #root()}). */
 	default java.util.List<java.nio.file.Path> files() {
 		return java.util.List.of();

@@ -25,6 +25,11 @@ record DatasetView(Dataset base, String name, int size) implements Dataset {
 	}
 
 	@Override
+	public boolean labelsGuessed() {
+		return base.labelsGuessed();
+	}
+
+	@Override
 	public List<Path> files() {
 		return base.files();
 	}

@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.model.recipe.ColorMode;
 import org.quantrace.model.recipe.Layout;
@@ -68,7 +69,7 @@ public final class IdxDataset implements Dataset {
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(images + ": file not found", "check the data path", e);
 		} catch (IOException e) {
-			throw new InvalidInputException(images + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(images + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 	}
 

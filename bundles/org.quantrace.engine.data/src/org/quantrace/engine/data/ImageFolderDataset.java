@@ -14,15 +14,15 @@ import java.util.stream.Stream;
 
 import javax.imageio.ImageIO;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
-import org.quantrace.engine.onnx.DataType;
-import org.quantrace.engine.runtime.NdArray;
 
 /**
  * An ImageNet-style folder, {@code <dir>/<class name>/<image>}, with a label file mapping class names to
- * indices. Images (PNG, JPEG by default) are decoded and preprocessed a batch at a time. As the
- * quantization spec requires, symbolic links are refused; so are class folders the label file does not
- * name, and a folder without images.
+ * indices (without one, folders named 0, 1, 2... are those classes; other names are numbered in sorted order, a
+ * guess that {@link #labelsGuessed()} admits). Images (PNG, JPEG by default) are decoded and preprocessed a
+ * batch at a time. As the quantization spec requires, symbolic links are refused; so are class folders the
+ * label file does not name, and a folder without images.
  */
 public final class ImageFolderDataset implements Dataset {
 
@@ -34,14 +34,17 @@ public final class ImageFolderDataset implements Dataset {
 	private final List<String> names;
 	private final Preprocessing preprocessing;
 	private final long[] sampleShape;
+	private final boolean labelsGuessed;
 
-	private ImageFolderDataset(Path dir, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape) {
+	private ImageFolderDataset(Path dir, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape,
+			boolean labelsGuessed) {
 		this.dir = dir;
 		this.files = files;
 		this.labels = labels;
 		this.names = names;
 		this.preprocessing = preprocessing;
 		this.sampleShape = sampleShape;
+		this.labelsGuessed = labelsGuessed;
 	}
 
 	public static ImageFolderDataset open(Path dir, Path labelFile, Set<String> extensions, Preprocessing preprocessing) {
@@ -65,10 +68,13 @@ public final class ImageFolderDataset implements Dataset {
 				}
 			}
 		} catch (IOException e) {
-			throw new InvalidInputException(dir + ": cannot be listed (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(dir + ": cannot be listed (" + IoErrors.describe(e) + ")", null, e);
 		}
-		LabelMap map = labelFile != null ? LabelMap.read(labelFile) : null;
-		List<String> names = map != null ? map.names() : classDirs.stream().map(p -> p.getFileName().toString()).toList();
+		List<String> folders = classDirs.stream().map(p -> p.getFileName().toString()).toList();
+		// without a label file: folders named 0, 1, 2... say their index; other names are numbered in sorted order, a guess
+		boolean numbered = labelFile == null && !folders.isEmpty() && folders.stream().allMatch(f -> f.matches("\\d{1,9}"));
+		LabelMap map = labelFile != null ? LabelMap.read(labelFile) : numbered ? numberedFolders(folders) : null;
+		List<String> names = map != null ? map.names() : folders;
 		List<Path> files = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
 		for (Path c : classDirs) {
@@ -88,7 +94,7 @@ public final class ImageFolderDataset implements Dataset {
 					}
 				}
 			} catch (IOException e) {
-				throw new InvalidInputException(c + ": cannot be listed (" + e.getMessage() + ")", null, e);
+				throw new InvalidInputException(c + ": cannot be listed (" + IoErrors.describe(e) + ")", null, e);
 			}
 		}
 		if (files.isEmpty()) {
@@ -97,7 +103,19 @@ public final class ImageFolderDataset implements Dataset {
 		}
 		BufferedImage first = decode(files.get(0));
 		return new ImageFolderDataset(dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), names, preprocessing,
-				preprocessing.sampleShape(first.getWidth(), first.getHeight()));
+				preprocessing.sampleShape(first.getWidth(), first.getHeight()), map == null);
+	}
+
+	private static LabelMap numberedFolders(List<String> folders) {
+		java.util.Map<String, Integer> indices = new java.util.LinkedHashMap<>();
+		for (String f : folders) {
+			if (indices.containsValue(Integer.parseInt(f))) {
+				throw new InvalidInputException("class folders " + f + " and " + indices.entrySet().stream().filter(e -> e.getValue() == Integer.parseInt(f))
+						.findFirst().orElseThrow().getKey() + " name the same class", "keep one folder per class index");
+			}
+			indices.put(f, Integer.parseInt(f));
+		}
+		return new LabelMap(indices);
 	}
 
 	private static void refuseLink(Path p) {
@@ -117,7 +135,7 @@ public final class ImageFolderDataset implements Dataset {
 		try (InputStream in = Files.newInputStream(file)) {
 			image = ImageIO.read(in);
 		} catch (IOException e) {
-			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(file + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 		if (image == null) {
 			throw new InvalidInputException(file + ": does not decode as an image", "give PNG or JPEG files, or remove this one");
@@ -143,6 +161,11 @@ public final class ImageFolderDataset implements Dataset {
 	@Override
 	public List<String> labelNames() {
 		return names;
+	}
+
+	@Override
+	public boolean labelsGuessed() {
+		return labelsGuessed;
 	}
 
 	@Override

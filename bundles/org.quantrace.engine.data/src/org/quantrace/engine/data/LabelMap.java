@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.AbstractList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 import org.quantrace.engine.InvalidInputException;
@@ -49,14 +51,25 @@ public record LabelMap(Map<String, Integer> indices) {
 		return new LabelMap(map);
 	}
 
-	/** Names ordered by index (gaps as "class N"). */
+	/**
+	 * Names by index, gaps as "class N". A view computed on demand: an index of 100000000 in a label file costs nothing
+	 * until it is checked against the model's outputs (which it then fails, before any work).
+	 */
 	public List<String> names() {
 		int max = indices.values().stream().mapToInt(Integer::intValue).max().orElse(-1);
-		List<String> names = new ArrayList<>();
-		for (int i = 0; i <= max; i++) {
-			names.add("class " + i);
-		}
-		indices.forEach((name, i) -> names.set(i, name));
-		return names;
+		Map<Integer, String> byIndex = new HashMap<>();
+		indices.forEach((name, i) -> byIndex.put(i, name));
+		return new AbstractList<>() {
+			@Override
+			public String get(int i) {
+				Objects.checkIndex(i, size());
+				return byIndex.getOrDefault(i, "class " + i);
+			}
+
+			@Override
+			public int size() {
+				return max + 1;
+			}
+		};
 	}
 }

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.onnx.DataType;
@@ -58,7 +59,7 @@ public final class NpyArray {
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": file not found", "check the path of the .npy file", e);
 		} catch (IOException e) {
-			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(file + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 	}
 

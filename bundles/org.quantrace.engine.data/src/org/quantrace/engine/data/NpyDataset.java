@@ -106,6 +106,10 @@ public final class NpyDataset implements Dataset {
 
 	@Override
 	public Batch read(int from, int to) {
-		return new Batch(inputs.slice(from, to), labels == null ? null : ArrayDataset.slice(labels, from, to));
+		NdArray x = inputs.slice(from, to);
+		if (x.type() == DataType.FLOAT) {
+			Samples.requireFinite(x.floats(), (int) (x.elementCount() / Math.max(1, to - from)), from, name);
+		}
+		return new Batch(x, labels == null ? null : ArrayDataset.slice(labels, from, to));
 	}
 }

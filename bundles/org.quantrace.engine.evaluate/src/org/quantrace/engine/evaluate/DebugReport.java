@@ -31,12 +31,17 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 
 	/**
 	 * One quantized tensor, located by the float model's layer index of the node that produces it (-1: model input).
-	 * {@code paramsFrom} names the upstream tensor whose scale and zero point it reuses (MaxPool, Flatten... move integer
-	 * codes unchanged), or is empty when the tensor has its own. Only tensors with their own parameters are flagged: a
-	 * bad range shows in every tensor that inherits it, but there is one decision to revisit.
+	 * Where the quantizer fused an activation into the layer before it (Conv then Relu: the quantized model's Conv
+	 * writes the Relu's output), the tensor belongs to that layer: {@code node} and {@code layerIndex} are the Conv's,
+	 * {@code opType} reads "Conv+Relu" and {@code fused} names the Relu (empty otherwise). {@code paramsFrom} names the
+	 * upstream tensor whose scale and zero point it reuses (MaxPool, Flatten... move integer codes unchanged), or is
+	 * empty when the tensor has its own. Only tensors with their own parameters are flagged: a bad range shows in every
+	 * tensor that inherits it, but there is one decision to revisit. {@code flagged}: the isolated error is beyond the
+	 * threshold (this tensor's quantization alone); {@code accumulatedFlagged}: the error the quantized model carries
+	 * here is (errors building up through the layers before it).
 	 */
-	public record TensorDebug(int layerIndex, String tensor, String node, String opType, float scale, long zeroPoint, String paramsFrom,
-			Stats isolated, Stats accumulated, boolean flagged) {
+	public record TensorDebug(int layerIndex, String tensor, String node, String opType, String fused, float scale, long zeroPoint,
+			String paramsFrom, Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged) {
 	}
 
 	/** SQNR and cosine similarity are worse when lower; the others when higher. */
@@ -44,8 +49,16 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 		return m == DebugMetric.SQNR || m == DebugMetric.COSINE ? value < threshold : Math.abs(value) > threshold;
 	}
 
-	/** The nodes whose outputs are flagged: candidates to leave in float (partial quantization). */
+	/** The layers whose outputs are flagged on their own: candidates to leave in float (partial quantization). */
 	public List<String> exclusionCandidates() {
 		return tensors.stream().filter(TensorDebug::flagged).map(TensorDebug::node).filter(n -> !n.isEmpty()).distinct().toList();
+	}
+
+	/**
+	 * The first tensor, in layer order, where the error the quantized model carries passes the threshold, or null: when no
+	 * tensor is flagged on its own, this is where the build-up of small errors becomes too much.
+	 */
+	public TensorDebug accumulationStart() {
+		return tensors.stream().filter(TensorDebug::accumulatedFlagged).findFirst().orElse(null);
 	}
 }

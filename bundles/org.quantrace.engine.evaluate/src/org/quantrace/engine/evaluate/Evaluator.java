@@ -9,6 +9,7 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.LabelCheck;
 import org.quantrace.engine.data.Labels;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.DataType;
@@ -31,6 +32,10 @@ public final class Evaluator {
 	public static EvaluationReport evaluate(List<Variant> variants, Dataset data, EvaluationOptions options, Progress progress) {
 		if (variants.isEmpty()) {
 			throw new IllegalArgumentException("no variant to evaluate");
+		}
+		refuseGuessedLabels(data);
+		for (Variant v : variants) {
+			LabelCheck.check(v.model(), v.name(), data);
 		}
 		int n = data.size();
 		Batch probe = data.read(0, Math.min(1, n));
@@ -78,6 +83,27 @@ public final class Evaluator {
 		} finally {
 			runners.forEach(Runner::close);
 		}
+	}
+
+	/**
+	 * Class folders read without a label map are numbered in sorted order, which is the model's numbering only if it
+	 * was trained so: scoring them could report 0.47 for a model of 0.90 without a word. Refused, with the map to write
+	 * if the guess is right.
+	 */
+	private static void refuseGuessedLabels(Dataset data) {
+		if (!data.labelsGuessed()) {
+			return;
+		}
+		List<String> names = data.labelNames();
+		StringBuilder map = new StringBuilder("{");
+		for (int i = 0; i < Math.min(3, names.size()); i++) {
+			map.append(i == 0 ? "" : ", ").append('"').append(names.get(i)).append("\": ").append(i);
+		}
+		map.append(names.size() > 3 ? ", ...}" : "}");
+		throw new InvalidInputException(data.name() + ": class folders without a label map: which output of the model is '" + names.get(0)
+				+ "' is not known (sorted folder order is a guess, right only for models trained that way)",
+				"give the label map the model was trained with (--labels labels.json, or labels \"...\" in the recipe); for sorted folder"
+						+ " order (torchvision's ImageFolder) it reads " + map);
 	}
 
 	/** One variant's session and the predictions collected so far. */

@@ -96,15 +96,25 @@ public final class QuantizationDebugger {
 				task.advance(to - from);
 			}
 		}
+		Map<String, Node> floatNodes = new HashMap<>();
+		floatModel.graph().nodes().stream().filter(x -> !x.name().isEmpty()).forEach(x -> floatNodes.put(x.name(), x));
+		Set<String> quantizedNodes = new java.util.HashSet<>();
+		quantized.graph().nodes().forEach(x -> quantizedNodes.add(x.name()));
 		List<DebugReport.TensorDebug> tensors = new ArrayList<>();
 		for (Probe p : probes) {
 			DebugReport.Stats iso = isolated.get(p.tensor()).stats(p.scale());
 			DebugReport.Stats acc = accumulated.get(p.tensor()).stats(p.scale());
 			Node producer = producers.get(p.tensor());
+			// an activation fused away: the quantized model's layer before it writes its output (Conv writes the Relu's)
+			Node layer = quantized.graph().producer(p.tensor()).map(x -> floatNodes.get(x.name())).orElse(null);
+			boolean fused = producer != null && layer != null && !layer.name().equals(producer.name()) && !quantizedNodes.contains(producer.name());
+			Node owner = fused ? layer : producer;
 			boolean inherited = p.owner() != null && !p.owner().equals(p.tensor());
-			tensors.add(new DebugReport.TensorDebug(layerIndex.getOrDefault(p.tensor(), -1), p.tensor(), producer == null ? "" : producer.name(),
-					producer == null ? "input" : producer.opType(), p.scale(), p.zeroPoint(), inherited ? p.owner() : "", iso, acc,
-					!inherited && DebugReport.exceeds(metric, iso.value(metric), threshold)));
+			int at = owner == null ? -1 : layerIndex.getOrDefault(owner.output(0), layerIndex.getOrDefault(p.tensor(), -1));
+			tensors.add(new DebugReport.TensorDebug(at, p.tensor(), owner == null ? "" : owner.name(),
+					owner == null ? "input" : fused ? layer.opType() + "+" + producer.opType() : producer.opType(), fused ? producer.name() : "", p.scale(),
+					p.zeroPoint(), inherited ? p.owner() : "", iso, acc, !inherited && DebugReport.exceeds(metric, iso.value(metric), threshold),
+					!inherited && DebugReport.exceeds(metric, acc.value(metric), threshold)));
 		}
 		tensors.sort(java.util.Comparator.comparingInt(DebugReport.TensorDebug::layerIndex).thenComparing(DebugReport.TensorDebug::tensor));
 		return new DebugReport(floatName, quantizedName, data.name(), n, metric, threshold, tensors);

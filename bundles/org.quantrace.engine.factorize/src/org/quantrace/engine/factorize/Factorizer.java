@@ -15,7 +15,6 @@ import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.model.recipe.FactorizationTarget;
-import org.quantrace.model.recipe.RankSelection;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;

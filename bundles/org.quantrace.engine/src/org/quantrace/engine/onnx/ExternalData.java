@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 
 import com.google.protobuf.ByteString;
@@ -119,7 +120,7 @@ final class ExternalData {
 			return t.toBuilder().clearExternalData().clearDataLocation().setRawData(ByteString.copyFrom(bytes)).build();
 		} catch (IOException e) {
 			throw new InvalidInputException(source + ": cannot read external data of tensor '" + t.getName() + "' from " + data + " ("
-					+ e.getMessage() + ")", "keep the external data file next to the model", e);
+					+ IoErrors.describe(e) + ")", "keep the external data file next to the model", e);
 		}
 	}
 
@@ -167,7 +168,7 @@ final class ExternalData {
 			}
 			return real;
 		} catch (IOException e) {
-			throw new InvalidInputException(what + ": cannot be read (" + e.getMessage() + ")", "keep the external data file next to the model", e);
+			throw new InvalidInputException(what + ": cannot be read (" + IoErrors.describe(e) + ")", "keep the external data file next to the model", e);
 		}
 	}
 

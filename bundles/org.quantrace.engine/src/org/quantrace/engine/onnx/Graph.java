@@ -81,6 +81,18 @@ public final class Graph {
 		return all;
 	}
 
+	/** This graph and every subgraph nested in its nodes, depth first (parents before their subgraphs). */
+	public List<Graph> graphs() {
+		List<Graph> all = new ArrayList<>();
+		all.add(this);
+		for (Node n : nodes) {
+			for (Graph g : n.subgraphs().values()) {
+				all.addAll(g.graphs());
+			}
+		}
+		return all;
+	}
+
 	private void visit(Consumer<Node> action) {
 		for (Node n : nodes) {
 			action.accept(n);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.SafeFiles;
 
@@ -92,7 +93,7 @@ public final class OnnxModel {
 		} catch (AccessDeniedException e) {
 			throw new InvalidInputException(file + ": permission denied", "make the file readable", e);
 		} catch (IOException e) {
-			throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", null, e);
+			throw new InvalidInputException(file + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 	}
 
@@ -112,6 +113,10 @@ public final class OnnxModel {
 		try {
 			proto = ModelProto.parseFrom(bytes);
 		} catch (InvalidProtocolBufferException e) {
+			String tensor = tensorFile(bytes);
+			if (tensor != null) {
+				throw new InvalidInputException(source + ": " + tensor, "give the .onnx model; tensor files like this one are a model's test inputs or outputs", e);
+			}
 			String m = String.valueOf(e.getMessage());
 			// ONNX writers put ir_version (field 1, varint: byte 0x08) first; a file that starts so and
 			// then ends inside a message was cut short, anything else is simply not ONNX
@@ -124,6 +129,10 @@ public final class OnnxModel {
 					"give an .onnx file exported by a framework (torch.onnx.export, tf2onnx, skl2onnx...)", e);
 		}
 		if (!proto.hasGraph() || proto.getIrVersion() == 0) {
+			String tensor = tensorFile(bytes);
+			if (tensor != null) {
+				throw new InvalidInputException(source + ": " + tensor, "give the .onnx model; tensor files like this one are a model's test inputs or outputs");
+			}
 			throw new InvalidInputException(source + ": not an ONNX model (" + (proto.getIrVersion() == 0 ? "no IR version" : "no graph")
 					+ " in the file)", "give an .onnx file exported by a framework (torch.onnx.export, tf2onnx, skl2onnx...)");
 		}
@@ -139,6 +148,38 @@ public final class OnnxModel {
 					"fetch or export the model again");
 		}
 		return proto;
+	}
+
+	/**
+	 * What a file that is not a model but one ONNX tensor (a TensorProto: ONNX's test data input_0.pb, output_0.pb) is, or
+	 * null. Both messages start with a varint field 1 (a model's IR version, a tensor's first dimension), so a tensor file
+	 * read as a model looks cut short; read as a tensor its data has exactly the size its dimensions and type say.
+	 */
+	static String tensorFile(byte[] bytes) {
+		TensorProto t;
+		try {
+			t = TensorProto.parseFrom(bytes);
+		} catch (InvalidProtocolBufferException e) {
+			return null;
+		}
+		DataType type = DataType.of(t.getDataType());
+		if (t.getDataType() == 0 || type == DataType.UNDEFINED || type.byteSize() <= 0) {
+			return null;
+		}
+		long elements = 1;
+		for (long d : t.getDimsList()) {
+			if (d < 0 || d > Integer.MAX_VALUE || (elements *= d) > Integer.MAX_VALUE) {
+				return null;
+			}
+		}
+		long stored = t.hasRawData() ? t.getRawData().size() / type.byteSize()
+				: t.getFloatDataCount() + t.getInt32DataCount() + t.getInt64DataCount() + t.getDoubleDataCount() + t.getUint64DataCount();
+		boolean whole = t.hasRawData() ? t.getRawData().size() == elements * type.byteSize() : stored == elements;
+		if (!whole) {
+			return null;
+		}
+		return "an ONNX tensor file (TensorProto" + (t.getName().isEmpty() ? "" : " '" + t.getName() + "'") + ", " + type.displayName() + " "
+				+ t.getDimsList() + "), not a model";
 	}
 
 	// ------------------------------------------------------------------ header

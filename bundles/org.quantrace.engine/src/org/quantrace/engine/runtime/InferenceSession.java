@@ -165,7 +165,7 @@ public final class InferenceSession implements AutoCloseable {
 
 	/** Runs the model on {@code inputs} (by input name) and returns every output, by name. */
 	public Map<String, NdArray> run(Map<String, NdArray> inputs) {
-		return withInputs(inputs, tensors -> {
+		return withInputs(inputs, false, tensors -> {
 			Map<String, NdArray> out = new LinkedHashMap<>();
 			try (OrtSession.Result result = session.run(tensors)) {
 				for (Map.Entry<String, OnnxValue> e : result) {
@@ -187,7 +187,7 @@ public final class InferenceSession implements AutoCloseable {
 	 * size stays the same), so scanning activations batch after batch allocates nothing.
 	 */
 	public void run(Map<String, NdArray> inputs, Set<String> outputs, FloatOutputVisitor visitor) {
-		withInputs(inputs, tensors -> {
+		withInputs(inputs, true, tensors -> {
 			Map<String, OnnxTensor> pinned = pinnedOutputs(outputs);
 			if (pinned == null) {
 				try (OrtSession.Result result = session.run(tensors, outputs)) {
@@ -223,8 +223,8 @@ public final class InferenceSession implements AutoCloseable {
 	 * when the shapes are not known yet or the batch size changed (that run is then unpinned).
 	 */
 	private Map<String, OnnxTensor> pinnedOutputs(Set<String> outputs) throws OrtException {
-		if (!outputShapes.keySet().containsAll(outputs) || outputs.isEmpty()) {
-			return null;
+		if (!outputShapes.keySet().containsAll(outputs) || outputs.isEmpty() || !outputTensors.isEmpty() && !outputTensors.keySet().equals(outputs)) {
+			return null; // one set of outputs is pinned per session; runs fetching others (calibration's groups) are not
 		}
 		long batch = currentBatch;
 		boolean sameBatch = outputs.stream().allMatch(o -> outputShapes.get(o).length > 0 && outputShapes.get(o)[0] == batch);
@@ -256,13 +256,22 @@ public final class InferenceSession implements AutoCloseable {
 		T apply(Map<String, OnnxTensor> tensors) throws OrtException;
 	}
 
-	/** Creates the input tensors, runs {@code call}, and frees the tensors whatever happens. */
-	private <T> T withInputs(Map<String, NdArray> inputs, OrtCall<T> call) {
+	/** Direct buffers float inputs are copied into, kept per input for the visitor runs (one caller at a time, as their outputs). */
+	private final Map<String, FloatBuffer> inputBuffers = new LinkedHashMap<>();
+
+	/**
+	 * Creates the input tensors, runs {@code call}, and frees the tensors whatever happens. With {@code reuse}, float inputs
+	 * go through this session's own direct buffers: ONNX Runtime would otherwise copy each heap array into a new direct
+	 * buffer, which only a garbage collection frees, so that native memory grew with the number of batches run.
+	 */
+	private <T> T withInputs(Map<String, NdArray> inputs, boolean reuse, OrtCall<T> call) {
 		OrtEnvironment env = environment();
 		Map<String, OnnxTensor> tensors = new LinkedHashMap<>();
 		try {
 			for (Map.Entry<String, NdArray> e : inputs.entrySet()) {
-				tensors.put(e.getKey(), toOrt(env, e.getValue()));
+				NdArray a = e.getValue();
+				tensors.put(e.getKey(), reuse && a.type() == DataType.FLOAT ? OnnxTensor.createTensor(env, direct(e.getKey(), a.floats()), a.shape())
+						: toOrt(env, a));
 			}
 			currentBatch = inputs.isEmpty() || inputs.values().iterator().next().shape().length == 0 ? -1
 					: inputs.values().iterator().next().shape()[0];
@@ -273,6 +282,19 @@ public final class InferenceSession implements AutoCloseable {
 		} finally {
 			tensors.values().forEach(OnnxTensor::close);
 		}
+	}
+
+	private FloatBuffer direct(String input, float[] values) {
+		FloatBuffer b = inputBuffers.get(input);
+		if (b == null || b.capacity() < values.length) {
+			b = ByteBuffer.allocateDirect(4 * values.length).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+			inputBuffers.put(input, b);
+		}
+		FloatBuffer view = b.duplicate();
+		view.clear();
+		view.put(values);
+		view.flip();
+		return view.slice();
 	}
 
 	/** Runs a model with a single input and returns its first output. */

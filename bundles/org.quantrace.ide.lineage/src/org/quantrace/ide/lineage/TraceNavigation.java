@@ -101,7 +101,7 @@ public final class TraceNavigation {
 
 	/** The model's layers, tensors and sizes as {@code quantrace inspect} prints them, read-only. */
 	IEditorPart inspection(ModelArtifact a) throws CoreException {
-		Path file = runFolder.resolve(a.getPath()).normalize();
+		Path file = org.quantrace.report.TracePaths.file(trace, runFolder, a); // the original is an input: relative to the recipe's folder
 		if (!Files.isRegularFile(file)) {
 			throw new CoreException(Status.error(file + ": the model file is not there any more"));
 		}

@@ -11,7 +11,7 @@ import java.util.List;
 public final class Rederivation {
 
 	/** The checks, one per document. */
-	static final List<DocumentCheck> CHECKS = List.of(new TraceCheck(), new ResultsCheck(), new ReportCheck(), new LogFooterCheck());
+	static final List<DocumentCheck> CHECKS = List.of(new TraceCheck(), new ResultsCheck(), new ReportCheck(), new LogCheck(), new DebugCheck());
 
 	private Rederivation() {
 	}

@@ -40,6 +40,7 @@ final class ResultsCheck implements DocumentCheck {
 		TraceModel trace = e.trace();
 		same(found, DOCUMENT, "inventory/sha256", text(root.at("/inventory/sha256")), e.inventorySha256());
 		same(found, DOCUMENT, "recipeSha256", text(root.get("recipeSha256")), trace.getRecipeSha256(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, "recipeFile", text(root.get("recipeFile")), trace.getRecipePath(), TraceCheck.DOCUMENT);
 		List<String> listed = new ArrayList<>();
 		for (JsonNode m : root.path("models")) {
 			for (JsonNode v : m.path("variants")) {
@@ -57,7 +58,8 @@ final class ResultsCheck implements DocumentCheck {
 	}
 
 	private static void variant(Evidence e, String at, JsonNode v, ModelArtifact a, List<Mismatch> found) {
-		same(found, DOCUMENT, at + "file", text(v.get("file")), a.getPath(), TraceCheck.DOCUMENT);
+		String key = a.getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL ? "input" : "file";
+		same(found, DOCUMENT, at + key, text(v.get(key)), a.getPath(), TraceCheck.DOCUMENT);
 		ModelFacts f = e.facts(a, DOCUMENT, found);
 		if (f != null) {
 			same(found, DOCUMENT, at + "sha256", text(v.get("sha256")), f.sha256());

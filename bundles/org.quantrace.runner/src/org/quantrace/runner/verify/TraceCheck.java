@@ -23,8 +23,9 @@ import org.quantrace.model.trace.TensorTypeCount;
 /**
  * trace.xmi: every model's hash, size, header, parameter count, inputs and outputs (type, shape, integer scale
  * and zero point) and tensors by element type; every quantization record's tensors (type, scheme,
- * granularity, axis, scales, zero points), its layers (integer or float), its opset and I/O type; and
- * nothing quantized in a model that the record leaves out.
+ * granularity, axis, scales, zero points, and the calibrated range they follow from by the formula), its layers
+ * (integer or float), its opset, I/O type and reduced range; nothing quantized in a model that the record leaves
+ * out; and the pruning, factorization and recipe-file records ({@link TraceStages}).
  */
 final class TraceCheck implements DocumentCheck {
 
@@ -50,6 +51,7 @@ final class TraceCheck implements DocumentCheck {
 				quantization(o, f, e.facts(o.getInput(), DOCUMENT, found), found);
 			}
 		}
+		TraceStages.check(e, found);
 	}
 
 	static void artifact(ModelArtifact a, ModelFacts f, List<Mismatch> found) {
@@ -61,6 +63,7 @@ final class TraceCheck implements DocumentCheck {
 		same(found, DOCUMENT, at + "producerName", a.getProducerName(), f.producerName());
 		same(found, DOCUMENT, at + "producerVersion", a.getProducerVersion(), f.producerVersion());
 		same(found, DOCUMENT, at + "parameterCount", a.getParameterCount(), f.parameters());
+		same(found, DOCUMENT, at + "nodeCount", a.getNodeCount(), f.graph.getNodeCount());
 		io(at + "input", a.getInputs(), f.inputs(), found);
 		io(at + "output", a.getOutputs(), f.outputs(), found);
 		Map<String, ModelFacts.TypeCount> inventory = f.inventory();
@@ -103,31 +106,26 @@ final class TraceCheck implements DocumentCheck {
 				same(found, DOCUMENT, at + "ioType (output " + m.name() + ")", io, m.elementType());
 			}
 		}
-		Quantizations model = new Quantizations(f);
+		SchemeFacts facts = new SchemeFacts(o, f, input);
+		Quantizations model = facts.quantizations;
 		for (TensorQuantizationRecord t : q.getTensors()) {
-			boolean stored = t.getRole() == TensorRole.WEIGHT || t.getRole() == TensorRole.BIAS;
-			List<Quantizations.Params> candidates = stored ? model.ofWeight(t.getNode(), output(input, t.getNode()), t.getRole() == TensorRole.BIAS)
-					: model.ofTensor(t.getTensor(), t.getRole() != TensorRole.ACTIVATION);
 			String where = at + "tensor " + t.getTensor() + " (" + t.getRole().getLiteral() + ")";
-			if (candidates.isEmpty()) {
+			Quantizations.Params held = facts.held.get(t);
+			if (held == null) {
 				found.add(new Mismatch(DOCUMENT, where, "quantized", "the model does not quantize it"));
 				continue;
 			}
-			List<Mismatch> best = null;
-			Quantizations.Params held = null;
-			for (Quantizations.Params p : candidates) {
-				List<Mismatch> differences = compare(where, t, p);
-				if (best == null || differences.size() < best.size()) {
-					best = differences;
-					held = p;
-				}
-			}
+			List<Mismatch> best = compare(where, t, held);
 			found.addAll(best);
+			boolean stored = t.getRole() == TensorRole.WEIGHT || t.getRole() == TensorRole.BIAS;
 			if (best.isEmpty() && stored && held.codes() != null && input != null && input.value(t.getTensor()) != null) {
 				String codes = WeightCodes.check(input.value(t.getTensor()), f.value(held.codes()), held);
 				if (codes != null) {
 					found.add(new Mismatch(DOCUMENT, where + " codes", "the float model's " + t.getTensor() + " quantized", codes));
 				}
+			}
+			if (best.isEmpty() && t.getRole() != TensorRole.BIAS) {
+				Ranges.check(DOCUMENT, where, t, held, facts.reduce(), found);
 			}
 			if (t.getRole() == TensorRole.WEIGHT && best.isEmpty()) {
 				same(found, DOCUMENT, where + " against weightPrecision", q.getWeightPrecision().getLiteral(), t.getPrecision().getLiteral());
@@ -136,8 +134,12 @@ final class TraceCheck implements DocumentCheck {
 				same(found, DOCUMENT, where + " against activationPrecision", q.getActivationPrecision().getLiteral(), t.getPrecision().getLiteral());
 			}
 		}
+		Boolean reduced = facts.reducedRange();
+		if (reduced != null) {
+			same(found, DOCUMENT, at + "reduceRange (the weights' largest code is " + (reduced ? "at most 64" : "127") + ")", q.isReduceRange(), reduced);
+		}
 		for (LayerQuantizationRecord l : q.getLayers()) {
-			Boolean quantized = model.layerQuantized(l.getNode(), output(input, l.getNode()));
+			Boolean quantized = model.layerQuantized(l.getNode(), facts.output(l.getNode()));
 			String where = at + "layer " + l.getNode() + " (" + l.getOpType() + ")";
 			if (quantized == null) {
 				found.add(new Mismatch(DOCUMENT, where, l.isQuantized() ? "quantized" : "float", "no such layer in the model"));
@@ -151,15 +153,13 @@ final class TraceCheck implements DocumentCheck {
 	}
 
 	/** Differences between a tensor's record and one quantization of it in the model. */
-	private static List<Mismatch> compare(String where, TensorQuantizationRecord t, Quantizations.Params p) {
+	static List<Mismatch> compare(String where, TensorQuantizationRecord t, Quantizations.Params p) {
 		List<Mismatch> d = new ArrayList<>();
 		if (p.type() != DataType.INT32) { // a bias's int32 has no precision literal: its element type (below) says it
 			same(d, DOCUMENT, where + " precision", t.getPrecision().getLiteral().toUpperCase(java.util.Locale.ROOT), p.type().displayName());
 		}
-		// the stored element type, where the trace records one (int8, uint8, int32...)
-		var elementType = t.eClass().getEStructuralFeature("elementType");
-		if (elementType != null && t.eIsSet(elementType)) {
-			same(d, DOCUMENT, where + " elementType", String.valueOf(t.eGet(elementType)).toUpperCase(java.util.Locale.ROOT), p.type().name());
+		if (t.getElementType() != null) { // the stored element type the logs print (int8, uint8, int32...)
+			same(d, DOCUMENT, where + " elementType", t.getElementType().toUpperCase(java.util.Locale.ROOT), p.type().name());
 		}
 		same(d, DOCUMENT, where + " scheme", t.getScheme(), p.symmetric() ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
 		same(d, DOCUMENT, where + " granularity", t.getGranularity(), p.axis() == null ? Granularity.PER_TENSOR : Granularity.PER_CHANNEL);
@@ -169,11 +169,5 @@ final class TraceCheck implements DocumentCheck {
 		same(d, DOCUMENT, where + " scales", t.getScales().stream().map(Double::floatValue).toList(), p.scales());
 		same(d, DOCUMENT, where + " zero points", List.copyOf(t.getZeroPoints()), p.zeroPoints());
 		return d;
-	}
-
-	/** A layer's first output in the model it was quantized from: where its tensors are found once the node is fused or replaced. */
-	private static String output(ModelFacts input, String node) {
-		var n = input == null ? null : input.node(node);
-		return n == null || n.getOutputCount() == 0 ? null : n.getOutput(0);
 	}
 }

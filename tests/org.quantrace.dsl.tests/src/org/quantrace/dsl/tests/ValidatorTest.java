@@ -210,8 +210,8 @@ class ValidatorTest {
 	@Test
 	void messagesSayHowToFix() {
 		List<Issue> issues = recipes.validate(recipes.load(dir, "fix.qr", recipe("\tschemes fiq_int4")));
-		assertEquals("scheme 'fiq_int4' is not defined: declare it (quantize fiq_int4 { ... }), import the file that does, or use a preset:"
-				+ " unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", issues.get(0).getMessage());
+		assertEquals("scheme 'fiq_int4' is not defined: did you mean 'fiq_int8' or 'fiq_uint8'? Otherwise declare it (quantize fiq_int4 { ... }),"
+				+ " import the file that does, or use a preset: unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", issues.get(0).getMessage());
 		List<Issue> sparsity = recipes.validate(recipes.load(dir, "fix2.qr", recipe("\tprune { sparsity 100% }")));
 		assertEquals("sparsity 100% is outside [0, 100): it is the share of weights removed, e.g. sparsity 50%", sparsity.get(0).getMessage());
 	}

@@ -53,8 +53,11 @@ class ExampleRunTest {
 		variants.forEach(v -> names.add(v.get("variant").asText()));
 		assertEquals(VARIANTS, names);
 		assertEquals(0.915, variants.get(0).at("/metrics/accuracy").asDouble(), 1e-9, "the original on the 1,000 evaluation images (provenance.json)");
+		assertEquals("model/fashion_cnn_trained.onnx", variants.get(0).path("input").asText(), "the original named as the recipe names it, no path climbing out of the output");
+		assertEquals("fashion_cnn.qr", results.path("recipeFile").asText());
 		for (JsonNode v : variants) {
-			Path model = out.resolve(v.get("file").asText());
+			// a model the run wrote is named relative to the output folder; the original, an input, relative to the recipe's folder
+			Path model = v.has("file") ? out.resolve(v.get("file").asText()) : TestData.example(v.get("input").asText());
 			assertTrue(Files.isRegularFile(model), model.toString());
 			try (var s = InferenceSession.open(OnnxModel.load(model), SessionSettings.defaults(), model.toString())) {
 				assertFalse(s.inputs().isEmpty(), "ONNX Runtime loads " + model);

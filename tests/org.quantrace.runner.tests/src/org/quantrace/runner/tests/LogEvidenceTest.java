@@ -225,6 +225,13 @@ class LogEvidenceTest {
 				break;
 			}
 			List<String> c = cells(line);
+			if (c.get(7).startsWith("as in ")) { // values an earlier appendix lists: "as in Appendix C (fiq_float32)", taken from there
+				String other = c.get(7).substring(c.get(7).indexOf('(') + 1, c.get(7).indexOf(')'));
+				Logged earlier = appendix(other).stream().filter(x -> x.tensor().equals(c.get(0)) && x.role().equals(c.get(1))).findFirst()
+						.orElseThrow(() -> new AssertionError(scheme + ": " + c.get(0) + " refers to " + other + "'s appendix, which does not list it"));
+				rows.add(new Logged(c.get(0), c.get(1), c.get(3), earlier.scales(), earlier.zeroPoints()));
+				continue;
+			}
 			String[] s = c.get(7).split(" ");
 			float[] scales = new float[s.length];
 			for (int i = 0; i < s.length; i++) {

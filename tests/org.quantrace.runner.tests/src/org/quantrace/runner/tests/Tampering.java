@@ -7,12 +7,26 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.contentstream.operator.Operator;
+import org.apache.pdfbox.cos.COSArray;
+import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSString;
+import org.apache.pdfbox.pdfparser.PDFStreamParser;
+import org.apache.pdfbox.pdfwriter.ContentStreamWriter;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.common.PDStream;
+import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.quantrace.engine.SafeFiles;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -88,11 +102,26 @@ final class Tampering {
 		String now = SafeFiles.sha256(inventory);
 		replace(out.resolve("trace.xmi"), old, now);
 		replace(out.resolve("results.json"), old, now);
+		replaceInLogs(out, old, now);
+		resum(out);
+	}
+
+	/**
+	 * {@code old} replaced by {@code now} in every log that prints it, in each of its formats (a log's formats hold
+	 * the same text: the Markdown says which print it).
+	 */
+	static void replaceInLogs(Path out, String old, String now) {
 		try (Stream<Path> logs = Files.list(out.resolve("logs"))) {
-			for (Path log : logs.toList()) {
-				if (log.toString().endsWith(".docx")) {
+			// chosen before any is changed: the Markdown of a log decides for its other formats
+			List<Path> printing = logs.sorted().filter(log -> {
+				String name = log.getFileName().toString();
+				return read(log.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".md")).contains(old);
+			}).toList();
+			for (Path log : printing) {
+				String name = log.getFileName().toString();
+				if (name.endsWith(".docx")) {
 					replaceInZip(log, old, now);
-				} else if (log.toString().endsWith(".pdf")) {
+				} else if (name.endsWith(".pdf")) {
 					replaceInPdf(log, old, now);
 				} else {
 					replace(log, old, now);
@@ -101,10 +130,9 @@ final class Tampering {
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
-		resum(out);
 	}
 
-	/** A model file replaced by {@code bytes}, its SHA-256 and size put right in the trace, results.json and the report, and every hash recomputed. */
+	/** A model file replaced by {@code bytes}, its SHA-256 and size put right in the trace, results.json and the report, its SHA-256 in the logs, and every hash recomputed. */
 	static void replaceModel(Path out, String relative, byte[] bytes) {
 		try {
 			Path model = out.resolve(relative);
@@ -118,6 +146,7 @@ final class Tampering {
 			replace(out.resolve("results.json"), "\"sizeBytes\" : " + oldSize + ",", "\"sizeBytes\" : " + bytes.length + ",");
 			replace(out.resolve("results.json"), "\"model size (bytes)\" : " + oldSize + ".0", "\"model size (bytes)\" : " + bytes.length + ".0");
 			replace(out.resolve("report.html"), String.format(java.util.Locale.ROOT, ">%,d<", oldSize), String.format(java.util.Locale.ROOT, ">%,d<", bytes.length));
+			replaceInLogs(out, oldSha, sha);
 			rehashAll(out);
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
@@ -138,19 +167,98 @@ final class Tampering {
 	}
 
 	/**
-	 * Replaces a hash in a PDF log's document information (its Keywords carry the evidence line, uncompressed):
-	 * bytes read as ISO-8859-1, and a hash for a hash keeps every offset of the file.
+	 * Replaces text a PDF log shows, as a forger with PDF tools would: each page's content stream parsed, every
+	 * string drawn decoded through its font, and one that shows {@code old} drawn again with the glyph codes the same
+	 * font uses for {@code now}'s characters elsewhere in the document (a hash's hex digits all occur). The structure
+	 * tree that tags the text is left as it is, so the PDF still reads as the same tables.
 	 */
 	static void replaceInPdf(Path pdf, String old, String now) {
-		try {
-			String bytes = new String(Files.readAllBytes(pdf), java.nio.charset.StandardCharsets.ISO_8859_1);
-			if (!bytes.contains(old) || old.length() != now.length()) {
-				throw new IllegalStateException(pdf + " does not name " + old + " where it can be replaced");
+		try (PDDocument doc = Loader.loadPDF(Files.readAllBytes(pdf))) { // from memory: the file is written over below
+			Map<COSBase, Map<String, byte[]>> codes = new HashMap<>();
+			List<List<Object>> pages = new ArrayList<>();
+			for (PDPage page : doc.getPages()) {
+				PDFStreamParser parser = new PDFStreamParser(page);
+				List<Object> tokens = parser.parse();
+				pages.add(tokens);
+				forEachString(page, tokens, (font, string) -> decode(font, string.getBytes(), codes.computeIfAbsent(font.getCOSObject(), f -> new HashMap<>())));
 			}
-			Files.write(pdf, bytes.replace(old, now).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+			boolean[] replaced = { false };
+			int i = 0;
+			for (PDPage page : doc.getPages()) {
+				List<Object> tokens = pages.get(i++);
+				boolean[] changed = { false };
+				forEachString(page, tokens, (font, string) -> {
+					String text = decode(font, string.getBytes(), new HashMap<>());
+					if (text.contains(old)) {
+						ByteArrayOutputStream b = new ByteArrayOutputStream();
+						for (int c : text.replace(old, now).codePoints().toArray()) {
+							byte[] code = codes.get(font.getCOSObject()).get(new String(Character.toChars(c)));
+							if (code == null) {
+								throw new IllegalStateException(pdf + ": the font of " + old + " draws no " + new String(Character.toChars(c)) + " elsewhere");
+							}
+							b.writeBytes(code);
+						}
+						string.setValue(b.toByteArray());
+						changed[0] = true;
+					}
+				});
+				if (changed[0]) {
+					PDStream stream = new PDStream(doc);
+					try (java.io.OutputStream o = stream.createOutputStream(COSName.FLATE_DECODE)) {
+						new ContentStreamWriter(o).writeTokens(tokens);
+					}
+					page.setContents(stream);
+					replaced[0] = true;
+				}
+			}
+			if (!replaced[0]) {
+				throw new IllegalStateException(pdf + " shows no " + old + " in one piece");
+			}
+			ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+			doc.save(bytes);
+			Files.write(pdf, bytes.toByteArray());
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
+	}
+
+	/** Every string a content stream draws (Tj, and the strings of TJ arrays) with the font selected then. */
+	private static void forEachString(PDPage page, List<Object> tokens, java.util.function.BiConsumer<PDFont, COSString> each) throws IOException {
+		PDFont font = null;
+		for (int i = 0; i < tokens.size(); i++) {
+			Object t = tokens.get(i);
+			if (t instanceof Operator op && op.getName().equals("Tf") && i >= 2 && tokens.get(i - 2) instanceof COSName name) {
+				font = page.getResources().getFont(name);
+			} else if (font != null && t instanceof COSString s) {
+				each.accept(font, s);
+			} else if (font != null && t instanceof COSArray a) {
+				for (COSBase b : a) {
+					if (b instanceof COSString s) {
+						each.accept(font, s);
+					}
+				}
+			}
+		}
+	}
+
+	/** The text {@code bytes} show in {@code font}, each character's code bytes collected into {@code codes}. */
+	private static String decode(PDFont font, byte[] bytes, Map<String, byte[]> codes) {
+		StringBuilder s = new StringBuilder();
+		try (java.io.ByteArrayInputStream in = new java.io.ByteArrayInputStream(bytes)) {
+			while (in.available() > 0) {
+				int before = in.available();
+				int code = font.readCode(in);
+				byte[] raw = java.util.Arrays.copyOfRange(bytes, bytes.length - before, bytes.length - in.available());
+				String u = font.toUnicode(code);
+				if (u != null) {
+					s.append(u);
+					codes.putIfAbsent(u, raw);
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return s.toString();
 	}
 
 	/** Replaces text inside every entry of a zip (a .docx), keeping the entries' order. */

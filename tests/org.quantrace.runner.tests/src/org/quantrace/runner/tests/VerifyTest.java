@@ -15,6 +15,7 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
@@ -127,6 +128,35 @@ class VerifyTest {
 		Verification.Result r = verify(out);
 		assertEquals(Set.of(document), r.problems().stream().map(Problem::file).collect(java.util.stream.Collectors.toSet()), r.problems().toString());
 		assertTrue(any(r, p -> p.what().contains("says 101279, re-derived 112279")), r.problems().toString());
+	}
+
+	/**
+	 * One figure a log prints about a model, edited in one of its formats with every hash recomputed: verify reads
+	 * the log back (Markdown and HTML as text, the DOCX with POI, the PDF by its tagged tables), re-derives the
+	 * figure from the ONNX files and names the log, the table, the row and both values.
+	 */
+	@ParameterizedTest(name = "{0}")
+	@CsvSource(delimiter = ';', value = { //
+			"logs/PhIMT0003-cnn.md;median 0.001558;median 0.001658;Scale factor, weights scales, median: says 0.001658, re-derived 0.001558", //
+			"logs/PhIMT0003-cnn.html;median 0.001558;median 0.001658;Scale factor, weights scales, median: says 0.001658, re-derived 0.001558", //
+			"logs/PhIMT0003-cnn.docx;0.001558;0.001658;Scale factor, weights scales, median: says 0.001658, re-derived 0.001558", //
+			"logs/PhIMT0003-cnn.pdf;0.001558;0.001658;Scale factor, weights scales, median: says 0.001658, re-derived 0.001558", //
+			"logs/PhIMT0002-cnn.md;10 after conversion;11 after conversion;says 11, re-derived 10", //
+			"logs/PhIMT0002-cnn.html;10 after conversion;11 after conversion;says 11, re-derived 10" })
+	void anEditedLogFigureIsFoundInEveryFormat(String document, String old, String now, String named) throws IOException {
+		Path out = out("forged-log");
+		Path log = out.resolve(document);
+		if (document.endsWith(".docx")) {
+			Tampering.replaceInZip(log, old, now);
+		} else if (document.endsWith(".pdf")) {
+			Tampering.replaceInPdf(log, old, now);
+		} else {
+			Tampering.replace(log, old, now);
+		}
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		assertEquals(Set.of(document), r.problems().stream().map(Problem::file).collect(java.util.stream.Collectors.toSet()), r.problems().toString());
+		assertTrue(any(r, p -> p.what().contains(named)), r.problems().toString());
 	}
 
 	@Test
@@ -295,8 +325,12 @@ class VerifyTest {
 		Tampering.replaceModel(out, "models/cnn/fiq_int8.onnx", Files.readAllBytes(out.resolve("models/cnn/fiq_uint8.onnx")));
 		Verification.Result r = verify(out);
 		assertFalse(r.passed());
-		assertTrue(r.problems().stream().allMatch(p -> Set.of("trace.xmi", "results.json", "report.html").contains(p.file())),
+		assertTrue(r.problems().stream().allMatch(p -> Set.of("trace.xmi", "results.json", "report.html", "debug/cnn/fiq_int8/debug.csv").contains(p.file())
+				|| p.file().startsWith("logs/PhIMT0003-cnn.")),
 				"no hash gives it away, only what the model holds: " + r.problems());
+		for (String format : List.of("md", "html", "docx", "pdf")) {
+			assertTrue(any(r, p -> p.file().equals("logs/PhIMT0003-cnn." + format)), "the optimization log prints what the model holds, as " + format + ": " + r.problems());
+		}
 		assertTrue(r.problems().contains(new Problem("trace.xmi",
 				"artifact cnn/fiq_int8 input input elementType: says INT8, re-derived UINT8")), r.problems().toString());
 		assertTrue(r.problems().contains(new Problem("trace.xmi",
@@ -320,9 +354,14 @@ class VerifyTest {
 			return scale.toBuilder().setRawData(ByteString.copyFrom(changed.array())).build();
 		});
 		Verification.Result r = verify(out);
-		assertEquals(1, r.problems().size(), r.problems().toString());
-		Problem p = r.problems().get(0);
-		assertEquals("trace.xmi", p.file());
+		List<Problem> inTrace = r.problems().stream().filter(x -> x.file().equals("trace.xmi")).toList();
+		assertEquals(1, inTrace.size(), r.problems().toString());
+		Problem p = inTrace.get(0);
+		// the optimization log lists every per-channel scale: each of its formats names the changed one too
+		for (String format : List.of("md", "html", "docx", "pdf")) {
+			assertTrue(any(r, x -> x.file().equals("logs/PhIMT0003-cnn." + format) && x.what().contains("classifier.4.weight (weight), scale")), format + ": " + r.problems());
+		}
+		assertTrue(r.problems().stream().allMatch(x -> x.file().equals("trace.xmi") || x.file().startsWith("logs/PhIMT0003-cnn.")), r.problems().toString());
 		assertTrue(p.what().startsWith("optimization OPT-FASHION-CNN-1/cnn/fiq_int8 tensor classifier.4.weight (weight) scales: says ["), p.what());
 		assertTrue(p.what().contains(", " + before[0] + ", ") && p.what().contains(", " + (before[0] * 1.5f) + ", "), p.what());
 	}
@@ -402,7 +441,8 @@ class VerifyTest {
 		replaceAfter(out.resolve("results.json"), "\"variant\" : \"fiq_int8\"", "\"accuracy\" : 0.908", "\"accuracy\" : 0.918");
 		Tampering.rehashAll(out);
 		Verification.Result shallow = Verification.verify(out, options(recipe, null));
-		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html")), "only the report still prints 0.9080: " + shallow.problems());
+		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html") || p.file().startsWith("logs/PhIMT0003-cnn.")),
+				"only the report and the optimization log's evaluation appendix still print 0.908: " + shallow.problems());
 		Verification.Result r = Verification.verify(out, deep);
 		assertTrue(r.problems().contains(new Problem("trace.xmi", "evaluation of cnn (re-run) fiq_int8 accuracy: says 0.918, re-derived 0.908")),
 				r.problems().toString());

@@ -92,5 +92,52 @@ public final class RecipeLanguageServer {
 		ConsoleAppender stderr = new ConsoleAppender(new PatternLayout("%p %c{1} - %m%n"), ConsoleAppender.SYSTEM_ERR);
 		root.addAppender(stderr);
 		root.setLevel(Level.WARN);
+		protocolLogsToStderr();
+	}
+
+	/** Held: java.util.logging keeps only weak references to its loggers, and a collected one loses its handler. */
+	private static java.util.logging.Logger protocol;
+
+	/**
+	 * LSP4J reports a message it cannot read (not JSON, not JSON-RPC) through java.util.logging, with the JSON
+	 * library's stack trace: one line to stderr says what was ignored instead, and the server goes on.
+	 */
+	private static synchronized void protocolLogsToStderr() {
+		protocol = java.util.logging.Logger.getLogger("org.eclipse.lsp4j");
+		for (java.util.logging.Handler h : protocol.getHandlers()) {
+			protocol.removeHandler(h);
+		}
+		protocol.setUseParentHandlers(false);
+		java.io.PrintStream err = System.err;
+		protocol.addHandler(new java.util.logging.Handler() {
+			@Override
+			public void publish(java.util.logging.LogRecord r) {
+				if (!isLoggable(r)) {
+					return;
+				}
+				Throwable t = r.getThrown();
+				String message = plain(r.getMessage());
+				String why = t == null || t.getMessage() == null || plain(t.getMessage()).equals(message) ? "" : " (" + plain(t.getMessage()) + ")";
+				err.println("lsp: " + r.getLevel().getName().toLowerCase(java.util.Locale.ROOT) + ": " + message + why
+						+ (r.getLevel().intValue() >= java.util.logging.Level.SEVERE.intValue() ? "; the message was ignored" : ""));
+				err.flush();
+			}
+
+			/** On one line, without the exception class names the JSON library puts in front of its messages, the input it echoes cut short. */
+			private String plain(String text) {
+				String t = text == null ? "" : text.replaceAll("(?:[a-z][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error): ", "").replaceAll("\\s+", " ").trim();
+				return t.length() > 160 ? t.substring(0, 157) + "..." : t;
+			}
+
+			@Override
+			public void flush() {
+				err.flush();
+			}
+
+			@Override
+			public void close() {
+				// System.err stays open
+			}
+		});
 	}
 }

@@ -1,0 +1,43 @@
+package org.quantrace.dsl.parser;
+
+import java.util.Comparator;
+import java.util.List;
+
+import org.eclipse.emf.ecore.resource.Resource;
+import org.eclipse.xtext.diagnostics.Severity;
+import org.eclipse.xtext.resource.XtextResource;
+import org.eclipse.xtext.util.CancelIndicator;
+import org.eclipse.xtext.util.IAcceptor;
+import org.eclipse.xtext.validation.CheckMode;
+import org.eclipse.xtext.validation.Issue;
+import org.eclipse.xtext.validation.ResourceValidatorImpl;
+import org.quantrace.dsl.validation.IssueCodes;
+
+/**
+ * The diagnostics of a recipe file, for the editor, the language server, {@code quantrace validate} and the
+ * runner alike. After a syntax error the parser skips ahead to a place it can resume from, and what it reads
+ * next (a clause outside its block, a closing brace too many) and what the rules would find in the half-read
+ * recipe are consequences of that one mistake: a file with a syntax error reports its first syntax error only
+ * (the rules run once it is fixed).
+ */
+public class RecipeResourceValidator extends ResourceValidatorImpl {
+
+	@Override
+	public List<Issue> validate(Resource resource, CheckMode mode, CancelIndicator indicator) {
+		List<Issue> issues = super.validate(resource, mode, indicator);
+		return issues.stream().filter(RecipeResourceValidator::isSyntaxError)
+				.min(Comparator.comparingInt((Issue i) -> i.getOffset() == null ? Integer.MAX_VALUE : i.getOffset())).map(List::of).orElse(issues);
+	}
+
+	@Override
+	protected void validate(Resource resource, CheckMode mode, CancelIndicator monitor, IAcceptor<Issue> acceptor) {
+		if (resource instanceof XtextResource x && x.getParseResult() != null && x.getParseResult().hasSyntaxErrors()) {
+			return; // the rules would judge a recipe the parser only half read
+		}
+		super.validate(resource, mode, monitor, acceptor);
+	}
+
+	private static boolean isSyntaxError(Issue i) {
+		return i.getSeverity() == Severity.ERROR && IssueCodes.SYNTAX.equals(i.getCode());
+	}
+}

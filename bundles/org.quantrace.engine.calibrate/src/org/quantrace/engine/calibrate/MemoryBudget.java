@@ -1,0 +1,70 @@
+package org.quantrace.engine.calibrate;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.TensorInfo;
+
+/**
+ * How much of a calibration batch runs at once, so that memory stays within a fixed budget whatever the model's input
+ * size and however many samples there are. A batch keeps its meaning (moving averages update once per batch, ranges and
+ * histograms do not depend on it), but it is fed to ONNX Runtime in chunks of as many samples as the budget allows, and
+ * a histogram method whose exposed tensors outgrow the budget even for one sample reads them in groups, one run per
+ * group. Sizes come from the shapes of one sample ({@link Calibrator#shapes}); without them nothing is split.
+ */
+final class MemoryBudget {
+
+	/** Activations of one chunk, as ONNX Runtime and the exposed outputs hold them: what a batch of 32 Fashion-MNIST images never reaches. */
+	static final long BYTES = 256L << 20;
+
+	private MemoryBudget() {
+	}
+
+	/** Bytes of float activations of one sample: every tensor ONNX Runtime may hold at once, an upper bound of its working set. */
+	static long activationsPerSample(Map<String, TensorInfo> shapes) {
+		return shapes.values().stream().filter(t -> t.type() == DataType.FLOAT).mapToLong(t -> Math.max(0, t.elementCount()) * 4).sum();
+	}
+
+	/** Bytes one sample adds to the outputs fetched ({@code exposed}: tensor names). */
+	static long exposedPerSample(Map<String, TensorInfo> shapes, Collection<String> exposed) {
+		return exposed.stream().map(shapes::get).filter(t -> t != null).mapToLong(t -> Math.max(0, t.elementCount()) * 4).sum();
+	}
+
+	/** Samples per run: the batch, or fewer when {@code perSample} bytes each would exceed the budget (at least 1). */
+	static int chunk(int batch, long perSample) {
+		if (perSample <= 0) {
+			return batch;
+		}
+		return (int) Math.max(1, Math.min(batch, BYTES / perSample));
+	}
+
+	/**
+	 * The exposed tensors in groups of at most half the budget for {@code chunk} samples each, in the order given (the order
+	 * the graph computes them); one group when they fit, or when sizes are unknown.
+	 */
+	static List<Set<String>> groups(Collection<String> exposed, Map<String, TensorInfo> shapes, int chunk) {
+		List<Set<String>> groups = new ArrayList<>();
+		Set<String> current = new LinkedHashSet<>();
+		long bytes = 0;
+		for (String t : exposed) {
+			TensorInfo info = shapes.get(t);
+			long size = info == null ? 0 : Math.max(0, info.elementCount()) * 4L * chunk;
+			if (!current.isEmpty() && bytes + size > BYTES / 2) {
+				groups.add(current);
+				current = new LinkedHashSet<>();
+				bytes = 0;
+			}
+			current.add(t);
+			bytes += size;
+		}
+		if (!current.isEmpty()) {
+			groups.add(current);
+		}
+		return groups;
+	}
+}

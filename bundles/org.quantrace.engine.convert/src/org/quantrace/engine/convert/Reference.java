@@ -1,0 +1,91 @@
+package org.quantrace.engine.convert;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.OpsetUpgrade;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+
+/**
+ * The original model as a conversion is checked against it: its inference view ({@link Freezer#inferenceView}), as
+ * ONNX Runtime can run it. An original that ONNX Runtime refuses is the user's input to fix (exit 2), named as such,
+ * with one exception: before opset 11 an If's branches had to return the same shapes, which ONNX Runtime enforces and
+ * exporters did not; the model then is checked, and converted, at opset 11, where the same graph is valid.
+ */
+record Reference(OnnxModel view, int opset, String why) {
+
+	/** ONNX's If-11 lets the branches return different shapes; nothing else about If changed. */
+	private static final int IF_SHAPES_OPSET = 11;
+
+	static Reference of(OnnxModel source, String name) {
+		OnnxModel view = Freezer.inferenceView(source);
+		String problem = loadProblem(view, name);
+		if (problem == null) {
+			return new Reference(view, source.opset(), null);
+		}
+		if (source.opset() < IF_SHAPES_OPSET && source.graph().allNodes().stream().anyMatch(n -> n.opType().equals("If"))) {
+			OnnxModel raised = view.copy();
+			try {
+				OpsetUpgrade.upgrade(raised, IF_SHAPES_OPSET, name, Map.of());
+				if (loadProblem(raised, name) == null) {
+					return new Reference(raised, IF_SHAPES_OPSET, "ONNX Runtime refuses the model at opset " + source.opset() + " (" + problem
+							+ "): before opset 11 both branches of an If must return the same shapes; the same graph is valid at opset 11, so it is"
+							+ " converted there and checked against the original raised to opset 11");
+				}
+			} catch (InvalidInputException e) {
+				// not upgradable: report the original problem below
+			}
+		}
+		throw new InvalidInputException(name + ": ONNX Runtime " + InferenceSession.runtimeVersion()
+				+ " cannot load the original model, so no conversion of it can be checked: " + problem,
+				"fix the model or re-export it (a newer opset, static shapes where the exporter allows)");
+	}
+
+	private static String loadProblem(OnnxModel model, String name) {
+		SessionSettings check = SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1);
+		try (InferenceSession s = InferenceSession.open(model, check, name + " (original, inference mode)")) {
+			return null;
+		} catch (QuantraceException e) {
+			return e.getMessage();
+		}
+	}
+
+	/**
+	 * The largest absolute difference between the outputs of the original and the converted model on {@code feeds}.
+	 *
+	 * @throws InvalidInputException when the original does not run on the samples (the input's fault)
+	 */
+	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, boolean random, String name) {
+		double max = 0;
+		try (InferenceSession a = InferenceSession.open(view, SessionSettings.defaults(), name + " (original, inference mode)");
+				InferenceSession b = InferenceSession.open(converted, SessionSettings.defaults(), name + " (converted)")) {
+			for (Supplier<Map<String, NdArray>> next : feeds) {
+				Map<String, NdArray> feed = next.get();
+				Map<String, NdArray> ra;
+				try {
+					ra = a.run(feed);
+				} catch (QuantraceException e) {
+					throw new InvalidInputException(name + ": the original model does not run on the verification samples (" + samples + "): "
+							+ e.getMessage(), random ? "give real inputs to check the conversion on (convert --data DATA.npy, or a dataset in the recipe):"
+									+ " the model's dynamic dimensions were set to 8" : "check the data's shape and type against the model's input",
+							e);
+				}
+				Map<String, NdArray> rb = b.run(feed);
+				for (Map.Entry<String, NdArray> e : ra.entrySet()) {
+					float[] x = e.getValue().toFloats();
+					float[] y = rb.get(e.getKey()).toFloats();
+					for (int i = 0; i < x.length; i++) {
+						max = Math.max(max, Math.abs(x[i] - y[i]));
+					}
+				}
+			}
+		}
+		return max;
+	}
+}

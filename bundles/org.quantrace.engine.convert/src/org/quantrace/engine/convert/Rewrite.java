@@ -1,0 +1,30 @@
+package org.quantrace.engine.convert;
+
+/**
+ * One function-preserving rewrite the conversion made, as PhIMT0002 lists it: of which kind (constant nodes, constant
+ * folding, shape arithmetic, control flow, fusion, opset) and what was found and done, naming the nodes.
+ */
+public record Rewrite(String kind, String description, boolean made) {
+
+	/** A rewrite made. */
+	public Rewrite(String kind, String description) {
+		this(kind, description, true);
+	}
+
+	/** One that was found but not made, and why (reported all the same). */
+	static Rewrite notMade(String kind, String description) {
+		return new Rewrite(kind, description, false);
+	}
+
+	public static final String CONSTANT_NODES = "constant nodes";
+	public static final String CONSTANTS = "constant folding";
+	public static final String SHAPES = "shape arithmetic";
+	public static final String CONTROL_FLOW = "control flow";
+	public static final String FUSION = "fusion";
+	public static final String OPSET = "opset";
+
+	@Override
+	public String toString() {
+		return kind + ": " + description;
+	}
+}

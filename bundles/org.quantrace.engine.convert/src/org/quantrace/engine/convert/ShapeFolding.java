@@ -1,0 +1,275 @@
+package org.quantrace.engine.convert;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Tensor;
+
+/**
+ * Folds the shape arithmetic exporters write (Shape → Gather/Slice → Unsqueeze → Concat → Reshape) wherever the
+ * dimensions it reads are static. Each small integer vector of the main graph is followed element by element: an
+ * element is a known number, or dimension i of some tensor that ONNX Runtime's shape inference cannot fix (a dynamic
+ * batch). Only ops that copy elements (Shape, Gather, Slice, Unsqueeze, Squeeze, Concat, Cast, Identity, Reshape of a
+ * vector) are followed, so an element is known exactly when it is; arithmetic on shapes is left to the constant folder,
+ * which evaluates it with ONNX Runtime once its inputs are known.
+ * <ul>
+ * <li>a vector whose elements are all known becomes an initializer;</li>
+ * <li>a Reshape target with unknown elements is made constant where that is exact: an element that is dimension i of
+ * the Reshape's own input, at position i, becomes 0 (copy, when allowzero is 0), and a single element left unknown
+ * becomes -1 (inferred from the element count, which the original reshape had to match).</li>
+ * </ul>
+ */
+final class ShapeFolding {
+
+	/** An element of a shape vector: a known value, or dimension {@code axis} of {@code tensor}, unknown before run time. */
+	private record Element(long value, String tensor, int axis) {
+		static Element known(long v) {
+			return new Element(v, null, -1);
+		}
+
+		boolean isKnown() {
+			return tensor == null;
+		}
+	}
+
+	/** A tracked integer tensor: scalar or 1-D, its element type and elements. */
+	private record Vector(boolean scalar, DataType type, List<Element> elements) {
+		boolean allKnown() {
+			return elements.stream().allMatch(Element::isKnown);
+		}
+
+		long[] values() {
+			return elements.stream().mapToLong(Element::value).toArray();
+		}
+	}
+
+	private static final int MAX_ELEMENTS = 64;
+
+	private ShapeFolding() {
+	}
+
+	/** One pass over the main graph with the shapes ONNX Runtime infers now; returns the nodes replaced. */
+	static List<String> fold(Graph g, StaticShapes shapes, List<Rewrite> rewrites) {
+		Map<String, Vector> vectors = new HashMap<>();
+		for (Tensor t : g.initializers()) {
+			if ((t.dataType() == DataType.INT64 || t.dataType() == DataType.INT32) && t.dims().length <= 1 && t.elementCount() <= MAX_ELEMENTS) {
+				List<Element> e = new ArrayList<>();
+				Arrays.stream(t.toLongArray()).forEach(v -> e.add(Element.known(v)));
+				vectors.put(t.name(), new Vector(t.dims().length == 0, t.dataType(), e));
+			}
+		}
+		List<String> replaced = new ArrayList<>();
+		Map<String, Integer> foldedOps = new java.util.TreeMap<>();
+		for (Node n : g.topologicalOrder()) {
+			if (!n.domain().isEmpty() || n.outputs().size() != 1 || n.output(0).isEmpty()) {
+				continue;
+			}
+			Vector v = follow(n, vectors, shapes);
+			if (v == null || v.elements().size() > MAX_ELEMENTS) {
+				continue;
+			}
+			vectors.put(n.output(0), v);
+			if (v.allKnown() && g.initializer(n.output(0)) == null) {
+				long[] dims = v.scalar() ? new long[0] : new long[] { v.elements().size() };
+				long[] values = v.values();
+				g.putInitializer(v.type() == DataType.INT32
+						? Tensor.ofInts(n.output(0), dims, Arrays.stream(values).mapToInt(Math::toIntExact).toArray())
+						: Tensor.ofLongs(n.output(0), dims, values));
+				g.nodes().remove(n);
+				replaced.add(ConstantFolder.label(n));
+				foldedOps.merge(n.opType(), 1, Integer::sum);
+			}
+		}
+		if (!foldedOps.isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.SHAPES, replaced.size() + " node" + (replaced.size() == 1 ? "" : "s")
+					+ " computing shapes that ONNX Runtime's shape inference fixes became initializers (" + ConstantFolder.opCounts(foldedOps) + ")"));
+		}
+		for (Node r : List.copyOf(g.nodes())) {
+			if (r.opType().equals("Reshape") && r.domain().isEmpty() && g.initializer(r.input(1)) == null) {
+				Vector target = vectors.get(r.input(1));
+				long[] resolved = target == null ? null : resolveTarget(r, target);
+				if (resolved != null) {
+					String name = g.uniqueName(r.input(1) + "_static", g.tensorNames());
+					g.putInitializer(Tensor.ofLongs(name, new long[] { resolved.length }, resolved));
+					rewrites.add(new Rewrite(Rewrite.SHAPES, "Reshape '" + ConstantFolder.label(r) + "': target " + Arrays.toString(resolved)
+							+ " instead of '" + r.input(1) + "' computed at run time"));
+					r.setInput(1, name);
+					replaced.add(ConstantFolder.label(r) + " (target)");
+				}
+			}
+		}
+		return replaced;
+	}
+
+	/** The constant target equivalent to {@code target} for this Reshape, or null when none is exact. */
+	private static long[] resolveTarget(Node reshape, Vector target) {
+		boolean allowZero = reshape.intAttribute("allowzero", 0) != 0;
+		List<Element> e = target.elements();
+		long[] out = new long[e.size()];
+		int unknown = -1;
+		boolean hasInfer = false;
+		for (int i = 0; i < out.length; i++) {
+			Element x = e.get(i);
+			if (x.isKnown()) {
+				out[i] = x.value();
+				hasInfer |= x.value() == -1;
+				if (allowZero && x.value() == 0) {
+					return null; // a real zero-sized dimension: no -1 can stand for anything then
+				}
+			} else if (!allowZero && x.tensor().equals(reshape.input(0)) && x.axis() == i) {
+				out[i] = 0; // dimension i of the input itself, copied
+			} else if (unknown < 0) {
+				unknown = i;
+			} else {
+				return null; // two unknown elements
+			}
+		}
+		if (unknown >= 0) {
+			if (hasInfer) {
+				return null;
+			}
+			out[unknown] = -1;
+		}
+		return out;
+	}
+
+	/** The vector {@code n} outputs, if it is one of the element-copying ops over tracked vectors. */
+	private static Vector follow(Node n, Map<String, Vector> vectors, StaticShapes shapes) {
+		Vector in = vectors.get(n.input(0));
+		switch (n.opType()) {
+		case "Shape" -> {
+			long[] d = shapes.of(n.input(0));
+			if (d == null) {
+				return null;
+			}
+			int rank = d.length;
+			int start = clampAxis(n.intAttribute("start", 0), rank);
+			int end = clampAxis(n.intAttribute("end", rank), rank);
+			List<Element> e = new ArrayList<>();
+			for (int i = start; i < end; i++) {
+				e.add(d[i] >= 0 ? Element.known(d[i]) : new Element(0, n.input(0), i));
+			}
+			return new Vector(false, DataType.INT64, e);
+		}
+		case "Identity" -> {
+			return in;
+		}
+		case "Cast" -> {
+			long to = n.intAttribute("to", 0);
+			return in != null && (to == DataType.INT64.code() || to == DataType.INT32.code())
+					? new Vector(in.scalar(), to == DataType.INT64.code() ? DataType.INT64 : DataType.INT32, in.elements())
+					: null;
+		}
+		case "Gather" -> {
+			Vector idx = vectors.get(n.input(1));
+			if (in == null || in.scalar() || n.intAttribute("axis", 0) != 0 || idx == null || !idx.allKnown()) {
+				return null;
+			}
+			List<Element> e = new ArrayList<>();
+			for (long i : idx.values()) {
+				long at = i < 0 ? i + in.elements().size() : i;
+				if (at < 0 || at >= in.elements().size()) {
+					return null;
+				}
+				e.add(in.elements().get((int) at));
+			}
+			return new Vector(idx.scalar(), in.type(), e);
+		}
+		case "Unsqueeze" -> {
+			List<Long> axes = axes(n, vectors);
+			return in != null && in.scalar() && axes != null && axes.size() == 1 && (axes.get(0) == 0 || axes.get(0) == -1)
+					? new Vector(false, in.type(), in.elements())
+					: null;
+		}
+		case "Squeeze" -> {
+			return in != null && !in.scalar() && in.elements().size() == 1 ? new Vector(true, in.type(), in.elements()) : null;
+		}
+		case "Concat" -> {
+			if (n.intAttribute("axis", 0) != 0 && n.intAttribute("axis", 0) != -1) {
+				return null;
+			}
+			List<Element> e = new ArrayList<>();
+			DataType type = null;
+			for (String i : n.inputs()) {
+				Vector part = vectors.get(i);
+				if (part == null || part.scalar() || type != null && type != part.type()) {
+					return null;
+				}
+				type = part.type();
+				e.addAll(part.elements());
+			}
+			return type == null ? null : new Vector(false, type, e);
+		}
+		case "Reshape" -> {
+			Vector to = vectors.get(n.input(1));
+			// a vector reshaped to one dimension ([-1] or [n]) keeps its elements
+			return in != null && to != null && to.allKnown() && to.elements().size() == 1
+					&& (to.values()[0] == -1 || to.values()[0] == in.elements().size()) ? new Vector(false, in.type(), in.elements()) : null;
+		}
+		case "Slice" -> {
+			return slice(n, in, vectors);
+		}
+		default -> {
+			return null;
+		}
+		}
+	}
+
+	private static Vector slice(Node n, Vector in, Map<String, Vector> vectors) {
+		if (in == null || in.scalar()) {
+			return null;
+		}
+		long start;
+		long end;
+		long step = 1;
+		if (n.attribute("starts").isPresent()) { // Slice-1: attributes
+			if (n.intsAttribute("starts").size() != 1 || n.intsAttribute("axes").size() > 1 && n.intsAttribute("axes").get(0) != 0) {
+				return null;
+			}
+			start = n.intsAttribute("starts").get(0);
+			end = n.intsAttribute("ends").get(0);
+		} else {
+			Vector s = vectors.get(n.input(1));
+			Vector e = vectors.get(n.input(2));
+			Vector axes = n.input(3).isEmpty() ? null : vectors.get(n.input(3));
+			Vector steps = n.input(4).isEmpty() ? null : vectors.get(n.input(4));
+			if (s == null || e == null || !s.allKnown() || !e.allKnown() || s.elements().size() != 1 || !n.input(3).isEmpty() && (axes == null
+					|| !axes.allKnown() || axes.values()[0] != 0 && axes.values()[0] != -1) || !n.input(4).isEmpty() && (steps == null || !steps.allKnown())) {
+				return null;
+			}
+			start = s.values()[0];
+			end = e.values()[0];
+			step = steps == null ? 1 : steps.values()[0];
+		}
+		int size = in.elements().size();
+		if (step <= 0) {
+			return null; // reversed slices of shapes do not occur in exporters' output
+		}
+		long from = Math.max(0, Math.min(size, start < 0 ? start + size : start));
+		long to = Math.max(0, Math.min(size, end < 0 ? end + size : end));
+		List<Element> out = new ArrayList<>();
+		for (long i = from; i < to; i += step) {
+			out.add(in.elements().get((int) i));
+		}
+		return new Vector(false, in.type(), out);
+	}
+
+	private static List<Long> axes(Node n, Map<String, Vector> vectors) {
+		if (n.attribute("axes").isPresent()) {
+			return n.intsAttribute("axes");
+		}
+		Vector a = vectors.get(n.input(1));
+		return a == null || !a.allKnown() ? null : Arrays.stream(a.values()).boxed().toList();
+	}
+
+	private static int clampAxis(long axis, int rank) {
+		long a = axis < 0 ? axis + rank : axis;
+		return (int) Math.max(0, Math.min(rank, a));
+	}
+}

@@ -1,0 +1,51 @@
+package org.quantrace.engine.data;
+
+import java.util.List;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.TensorInfo;
+
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * The data's classes against the model's outputs, before any work: a label map that gives a class an index the
+ * model has no output for (a typo of 100000000 for 1) is refused at once, not after a pass over the data (or an
+ * array sized by that index).
+ */
+public final class LabelCheck {
+
+	private LabelCheck() {
+	}
+
+	/** How many values the model's first output has per sample (its classes), when its shape says; else -1. */
+	public static long outputWidth(OnnxModel model) {
+		List<ValueInfoProto> outputs = model.graph().outputs();
+		if (outputs.isEmpty()) {
+			return -1;
+		}
+		TensorInfo info = TensorInfo.of(outputs.get(0));
+		if (info.shape() == null || info.shape().size() < 2) {
+			return -1;
+		}
+		return new TensorInfo(info.name(), info.type(), info.shape().subList(1, info.shape().size())).elementCount();
+	}
+
+	/**
+	 * Refuses data whose named classes (a label map's, a CSV's label columns) reach beyond the model's outputs; data
+	 * without class names (labels in .npy or IDX files) is checked batch by batch as it is read.
+	 *
+	 * @throws InvalidInputException naming the data, the class and the model
+	 */
+	public static void check(OnnxModel model, String modelName, Dataset data) {
+		List<String> names = data.labelNames();
+		long width = outputWidth(model);
+		if (names == null || names.isEmpty() || width < 0 || names.size() <= width) {
+			return;
+		}
+		int last = names.size() - 1;
+		throw new InvalidInputException(data.name() + ": the labels give '" + names.get(last) + "' the index " + last + ", but " + modelName + " has "
+				+ width + " output" + (width == 1 ? "" : "s") + " (classes 0 to " + (width - 1) + ")",
+				"check that the label map numbers the classes as the model does, from 0 to " + (width - 1));
+	}
+}

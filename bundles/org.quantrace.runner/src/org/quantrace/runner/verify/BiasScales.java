@@ -1,0 +1,47 @@
+package org.quantrace.runner.verify;
+
+import org.quantrace.engine.onnx.Tensor;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * The scale an int32 bias must have for an integer kernel to add it to the accumulator: the product of its
+ * layer's input scale and weight scale (per output channel), s_bias = s_input · s_weight, read from the
+ * DequantizeLinear nodes feeding the layer in a QDQ model.
+ */
+final class BiasScales {
+
+	private BiasScales() {
+	}
+
+	/** s_input · s_weight[c] for each of {@code channels} channels, in float32 as a kernel computes it; null when the layer's inputs are not dequantized. */
+	static float[] products(ModelFacts m, String node, String floatOutput, int channels) {
+		NodeProto n = m.node(node);
+		if (n == null && floatOutput != null) {
+			n = m.producer(floatOutput);
+		}
+		if (n == null || n.getInputCount() < 2) {
+			return null;
+		}
+		float[] in = scales(m, n.getInput(0));
+		float[] w = scales(m, n.getInput(1));
+		if (in == null || w == null || in.length != 1 || w.length != channels && w.length != 1) {
+			return null;
+		}
+		float[] s = new float[channels];
+		for (int c = 0; c < channels; c++) {
+			s[c] = in[0] * w[w.length == 1 ? 0 : c];
+		}
+		return s;
+	}
+
+	/** The scales of the DequantizeLinear that produces {@code tensor}. */
+	private static float[] scales(ModelFacts m, String tensor) {
+		NodeProto dq = m.producer(tensor);
+		if (dq == null || !dq.getOpType().equals("DequantizeLinear")) {
+			return null;
+		}
+		Tensor s = m.value(dq.getInput(1));
+		return s == null ? null : s.toFloatArray();
+	}
+}

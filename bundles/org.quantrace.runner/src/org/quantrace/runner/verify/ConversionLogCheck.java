@@ -1,0 +1,134 @@
+package org.quantrace.runner.verify;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.quantrace.model.trace.ConversionRecord;
+import org.quantrace.report.LogReader;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * A model's PhIMT0002 log against the verified model and the converted one: the verified model's SHA-256 and
+ * exporter, the converted model's IR version and opset, the node counts before and after with what was
+ * removed or folded (every node the appendix lists is in the verified model and gone from the converted
+ * one; the others gone are the folded constants), and for Dropout and BatchNormalization that "removed"
+ * means none is left and "not present" means there was none.
+ */
+final class ConversionLogCheck {
+
+	private static final Map<String, String> OPS = Map.of("Dropout", "Dropout", "Batch Normalization", "BatchNormalization");
+
+	private final Evidence e;
+	private final LogCheck.Log log;
+	private final String model;
+
+	ConversionLogCheck(Evidence e, LogCheck.Log log, String model) {
+		this.e = e;
+		this.log = log;
+		this.model = model;
+	}
+
+	void check() {
+		ConversionRecord c = e.trace().getConversions().stream().filter(x -> x.getName().equals(model)).findFirst().orElse(null);
+		if (c == null) {
+			return;
+		}
+		LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + c.getId() + ")")));
+		if (t == null) {
+			log.missing("Table 1 of " + c.getId());
+			return;
+		}
+		ModelFacts original = e.facts(c.getInput(), log.document(), log.found()); // null when the inputs are not checked
+		ModelFacts converted = e.facts(c.getOutput(), log.document(), log.found());
+		String at = t.title() + ", ";
+		LogReader.Table removed = log.ending("Nodes removed or folded by the conversion");
+		List<String> listed = removed == null ? List.of() : removed.rows().subList(1, removed.rows().size()).stream().map(r -> LogCheck.cell(r, 0)).toList();
+		if (original != null) {
+			for (String line : OptimizationLogCheck.lines(t, t.find("Verified Learning Model ID", 0))) {
+				Matcher m = Pattern.compile("^file(.+?)(?:\\(relativetotherecipe'sfolder\\))?,SHA-256([0-9a-f]{64})$").matcher(line);
+				if (m.find()) {
+					log.same(at + "Verified Learning Model ID, SHA-256 of " + m.group(1), m.group(2), original.sha256());
+				}
+			}
+			eliminations(at, t, original, converted);
+		}
+		if (converted != null) {
+			for (String line : OptimizationLogCheck.lines(t, t.find("Packages and version", 0))) {
+				Matcher ir = Pattern.compile("^ONNXmodelIR(\\d+),opset(\\d+)$").matcher(line);
+				Matcher exporter = Pattern.compile("^exporteroftheverifiedmodel(.+)$").matcher(line);
+				if (ir.find()) {
+					log.same(at + "Packages and version, ONNX model IR and opset (converted model)", ir.group(1) + ", " + ir.group(2),
+							converted.irVersion() + ", " + converted.opset());
+				} else if (exporter.find() && original != null) {
+					log.same(at + "Packages and version, exporter of the verified model", exporter.group(1),
+							LogReader.squeeze(original.producerName() + original.producerVersion()));
+				}
+			}
+		}
+		if (original != null && converted != null) {
+			graph(at, t, original, converted, listed, c);
+		}
+	}
+
+	/** "graph: N nodes in the verified model, M after conversion; K removed or folded into a neighbour (Appendix A), C constants folded". */
+	private void graph(String at, LogReader.Table t, ModelFacts original, ModelFacts converted, List<String> listed, ConversionRecord c) {
+		Set<String> after = new HashSet<>();
+		converted.graph.getNodeList().forEach(n -> after.add(n.getName()));
+		List<NodeProto> gone = original.graph.getNodeList().stream().filter(n -> !after.contains(n.getName())).toList();
+		String where = "Appendix A (nodes removed or folded), ";
+		for (String node : listed) {
+			NodeProto n = original.node(node);
+			if (n == null) {
+				log.mismatch(where + node, "removed or folded", "no such node in the verified model");
+			} else if (after.contains(node)) {
+				log.mismatch(where + node, "removed or folded", "still in the converted model");
+			}
+		}
+		List<String> unlisted = gone.stream().filter(n -> !listed.contains(n.getName())).map(n -> n.getName() + " (" + n.getOpType() + ")").toList();
+		List<String> notConstants = gone.stream().filter(n -> !listed.contains(n.getName()) && !n.getOpType().equals("Constant"))
+				.map(n -> n.getName() + " (" + n.getOpType() + ")").toList();
+		if (!notConstants.isEmpty()) {
+			log.mismatch(where + "nodes gone from the converted model", listed.size() + " listed", "also gone, and not a folded constant: " + notConstants);
+		}
+		boolean stated = false;
+		for (String line : OptimizationLogCheck.lines(t, t.find("Converter/model conversion script", 0))) {
+			Matcher m = Pattern.compile("^graph:(\\d+)nodesintheverifiedmodel,(\\d+)afterconversion;(\\d+)nodes?removedorfolded.*?,(\\d+)constants?folded").matcher(line);
+			if (m.find()) {
+				stated = true;
+				String w = at + "Converter/model conversion script, graph: ";
+				log.same(w + "nodes in the verified model", Integer.parseInt(m.group(1)), original.graph.getNodeCount());
+				log.same(w + "nodes after conversion", Integer.parseInt(m.group(2)), converted.graph.getNodeCount());
+				log.same(w + "removed or folded (Appendix A)", Integer.parseInt(m.group(3)), listed.size());
+				log.same(w + "constants folded", Integer.parseInt(m.group(4)), unlisted.size());
+			}
+		}
+		if (!stated) {
+			log.mismatch(at + "Converter/model conversion script, graph", "nothing", original.graph.getNodeCount() + " nodes before, "
+					+ converted.graph.getNodeCount() + " after, " + c.getRemovedNodes().size() + " removed or folded");
+		}
+	}
+
+	/** Dropout and Batch Normalization: "removed" leaves none in the converted model, and there was one; "not-present" means there was none. */
+	private void eliminations(String at, LogReader.Table t, ModelFacts original, ModelFacts converted) {
+		for (Map.Entry<String, String> op : OPS.entrySet()) {
+			List<String> lines = OptimizationLogCheck.lines(t, t.find(op.getKey(), 0));
+			if (lines.isEmpty()) {
+				continue;
+			}
+			long before = original.graph.getNodeList().stream().filter(n -> n.getOpType().equals(op.getValue())).count();
+			long left = converted == null ? 0 : converted.graph.getNodeList().stream().filter(n -> n.getOpType().equals(op.getValue())).count();
+			String status = lines.get(0).replaceAll("[,;].*$", "");
+			String where = at + op.getKey();
+			if (status.equals("removed") && (before == 0 || left > 0)) {
+				log.mismatch(where, "removed", before + " " + op.getValue() + " node(s) in the verified model, " + left + " left after conversion");
+			} else if (status.equals("not-present") && before > 0) {
+				log.mismatch(where, "not-present", before + " " + op.getValue() + " node(s) in the verified model");
+			}
+		}
+	}
+}

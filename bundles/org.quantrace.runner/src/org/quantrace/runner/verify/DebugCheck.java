@@ -1,0 +1,125 @@
+package org.quantrace.runner.verify;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.eclipse.emf.ecore.EAttribute;
+import org.eclipse.emf.ecore.EStructuralFeature;
+import org.eclipse.emf.common.util.Enumerator;
+import org.quantrace.model.trace.DebugRecord;
+import org.quantrace.model.trace.LayerDebugRecord;
+import org.quantrace.model.trace.TracePackage;
+
+/**
+ * The debugger's table (debug.csv) against the trace's debug record, row by row and column by column (the
+ * columns found by their header, so that a column added later is compared once the record has it too), and
+ * each debugged tensor's scale and zero point against what the quantized model holds for it.
+ */
+final class DebugCheck implements DocumentCheck {
+
+	@Override
+	public void check(Evidence e, List<Mismatch> found) {
+		for (DebugRecord d : e.trace().getDebugRecords()) {
+			String document = d.getCsvPath();
+			byte[] bytes = document == null ? null : e.document(document);
+			if (bytes == null) {
+				continue; // the folder check reports a missing file
+			}
+			List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+			if (lines.isEmpty()) {
+				found.add(new Mismatch(document, "the file", "empty", d.getLayers().size() + " rows in " + TraceCheck.DOCUMENT));
+				continue;
+			}
+			List<String> header = List.of(lines.get(0).split(",", -1));
+			Map<String, LayerDebugRecord> rows = new HashMap<>();
+			d.getLayers().forEach(l -> rows.put(l.getTensor() + "\u0000" + l.getMode().getLiteral(), l));
+			int mode = header.indexOf("mode");
+			int tensor = header.indexOf("tensor");
+			if (mode < 0 || tensor < 0) {
+				found.add(new Mismatch(document, "header", lines.get(0), "columns tensor and mode"));
+				continue;
+			}
+			same(found, document, "rows", lines.size() - 1, d.getLayers().size());
+			ModelFacts model = e.facts(d.getQuantizedModel(), document, found);
+			Quantizations q = model == null ? null : new Quantizations(model);
+			for (int i = 1; i < lines.size(); i++) {
+				String[] cells = lines.get(i).split(",", -1);
+				String key = cell(cells, tensor) + "\u0000" + cell(cells, mode);
+				LayerDebugRecord r = rows.get(key);
+				String at = "row " + i + " (" + cell(cells, tensor) + ", " + cell(cells, mode) + ")";
+				if (r == null) {
+					found.add(new Mismatch(document, at, lines.get(i), "no such row in the debug record of " + TraceCheck.DOCUMENT));
+					continue;
+				}
+				for (int c = 0; c < header.size(); c++) {
+					compare(found, document, at + " " + header.get(c), cell(cells, c), r, header.get(c));
+				}
+				if (q != null) {
+					params(found, document, at, r, q);
+				}
+			}
+		}
+	}
+
+	private static void same(List<Mismatch> found, String document, String where, Object printed, Object recorded) {
+		Figures.same(found, document, where, printed, recorded, TraceCheck.DOCUMENT);
+	}
+
+	private static String cell(String[] cells, int i) {
+		return i < cells.length ? cells[i].strip() : "";
+	}
+
+	/** A column against the record's feature of the same name (layer_index → layerIndex, op → opType); columns the record has not are left. */
+	private static void compare(List<Mismatch> found, String document, String where, String printed, LayerDebugRecord r, String column) {
+		EStructuralFeature f = feature(column);
+		if (f == null) {
+			return;
+		}
+		Object value = r.eGet(f);
+		if (value instanceof Double || value instanceof Float) {
+			double v = ((Number) value).doubleValue();
+			Double p = Printed.number(printed.replace("nan", "NaN").replace("inf", "Infinity"));
+			boolean equal = p != null && (p.equals(v) || Math.abs(p - v) <= 1e-5 * Math.max(Math.abs(v), 1e-30) || Double.isNaN(p) && Double.isNaN(v));
+			if (!equal) {
+				found.add(new Mismatch(document, where, printed, v + " in " + TraceCheck.DOCUMENT));
+			}
+		} else {
+			String v = value instanceof Enumerator en ? en.getLiteral() : value == null ? "" : String.valueOf(value);
+			same(found, document, where, printed, v);
+		}
+	}
+
+	private static EStructuralFeature feature(String column) {
+		String name = column.equals("op") ? "opType" : camel(column);
+		EStructuralFeature f = TracePackage.Literals.LAYER_DEBUG_RECORD.getEStructuralFeature(name);
+		return f instanceof EAttribute ? f : null;
+	}
+
+	private static String camel(String snake) {
+		StringBuilder s = new StringBuilder();
+		boolean up = false;
+		for (char c : snake.toCharArray()) {
+			if (c == '_') {
+				up = true;
+			} else {
+				s.append(up ? Character.toUpperCase(c) : c);
+				up = false;
+			}
+		}
+		return s.toString();
+	}
+
+	/** The debugged tensor's scale and zero point are one of the model's quantizations of it. */
+	private static void params(List<Mismatch> found, String document, String where, LayerDebugRecord r, Quantizations q) {
+		List<Quantizations.Params> held = new ArrayList<>(q.ofTensor(r.getTensor(), true));
+		held.addAll(q.ofTensor(r.getTensor(), false));
+		boolean match = held.stream().anyMatch(p -> p.scales().size() == 1 && p.scales().get(0) == (float) r.getScale() && p.zeroPoints().get(0) == r.getZeroPoint());
+		if (!match) {
+			found.add(new Mismatch(document, where + " scale and zero point", "s = " + (float) r.getScale() + ", z = " + r.getZeroPoint(),
+					held.isEmpty() ? "the quantized model does not quantize " + r.getTensor() : "the model holds " + held));
+		}
+	}
+}

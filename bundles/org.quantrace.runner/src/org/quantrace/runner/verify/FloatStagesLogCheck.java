@@ -1,0 +1,145 @@
+package org.quantrace.runner.verify;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.quantrace.model.recipe.PruningPattern;
+import org.quantrace.model.trace.ArtifactKind;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.PruningRecord;
+import org.quantrace.report.LogReader;
+import org.quantrace.report.RunSummary;
+
+/**
+ * The pruning and factorization figures of a PhIMT0003 log against the models before and after each stage
+ * ({@link FloatStages}): per layer the parameters, those left, the sparsity and removed channels; the rank,
+ * parameters, retained energy and reconstruction error; and the pruning totals and model sizes of Table 1.
+ */
+final class FloatStagesLogCheck {
+
+	private final Evidence e;
+	private final LogCheck.Log log;
+	private final List<OptimizationRecord> records;
+
+	FloatStagesLogCheck(Evidence e, LogCheck.Log log, List<OptimizationRecord> records) {
+		this.e = e;
+		this.log = log;
+		this.records = records;
+	}
+
+	void check() {
+		OptimizationRecord pruning = records.stream().filter(o -> o.getPruning() != null).findFirst().orElse(null);
+		OptimizationRecord factorization = records.stream().filter(o -> o.getFactorization() != null).findFirst().orElse(null);
+		if (pruning != null) {
+			ModelFacts[] m = models(pruning, ArtifactKind.PRUNED);
+			if (m != null) {
+				pruningAppendix(m, pruning.getPruning().getPattern() == PruningPattern.CHANNEL);
+				for (OptimizationRecord o : records) {
+					pruningTotals(o, m, pruning.getPruning());
+				}
+			}
+		}
+		if (factorization != null) {
+			ModelFacts[] m = models(factorization, ArtifactKind.FACTORIZED);
+			if (m != null) {
+				factorizationAppendix(m);
+			}
+		}
+	}
+
+	private ModelFacts[] models(OptimizationRecord o, ArtifactKind kind) {
+		ModelArtifact[] stage = FloatStages.stage(e.trace(), RunSummary.model(o.getInput()), kind);
+		ModelFacts before = stage == null ? null : e.facts(stage[0], log.document(), log.found());
+		ModelFacts after = stage == null ? null : e.facts(stage[1], log.document(), log.found());
+		return before == null || after == null ? null : new ModelFacts[] { before, after };
+	}
+
+	private void pruningAppendix(ModelFacts[] m, boolean channels) {
+		LogReader.Table t = log.ending("Pruning per layer");
+		if (t == null) {
+			log.missing("pruning appendix");
+			return;
+		}
+		for (List<String> row : t.rows().subList(1, t.rows().size())) {
+			String layer = LogCheck.cell(row, 0);
+			String at = t.title() + ", " + layer + ", ";
+			FloatStages.Pruned p = FloatStages.pruned(m[0], m[1], layer, channels);
+			if (p == null) {
+				log.mismatch(at + "layer", layer, "no such weighted layer in both models");
+				continue;
+			}
+			log.same(at + "parameters", Printed.number(LogCheck.cell(row, 2)), (double) p.before());
+			log.same(at + "after", Printed.number(LogCheck.cell(row, 3)), (double) p.after());
+			log.same(at + "sparsity", LogCheck.cell(row, 4), String.format(Locale.ROOT, "%.1f%%", p.sparsityPercent()));
+			log.same(at + "removed channels", Printed.number(LogCheck.cell(row, 7)), (double) p.removedChannels());
+		}
+	}
+
+	/** Table 1's pruning row: the achieved sparsity with the parameters left of those pruned, and the sizes of the model files. */
+	private void pruningTotals(OptimizationRecord o, ModelFacts[] m, PruningRecord p) {
+		LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + o.getId() + ")")));
+		if (t == null) {
+			return;
+		}
+		int section = t.find("Pruning specifications", 0);
+		int row = section < 0 ? -1 : t.find("Additional configurations", section);
+		long before = 0;
+		long after = 0;
+		for (var l : p.getLayers()) {
+			FloatStages.Pruned d = FloatStages.pruned(m[0], m[1], l.getLayer(), p.getPattern() == PruningPattern.CHANNEL);
+			if (d != null) {
+				before += d.before();
+				after += d.after();
+			}
+		}
+		String at = t.title() + ", Pruning specifications, Additional configurations, ";
+		for (String line : OptimizationLogCheck.lines(t, row)) {
+			Matcher s = Pattern.compile("^achievedsparsity:(" + Printed.NUMBER + ")%\\((" + Printed.NUMBER + ")of(" + Printed.NUMBER + ")").matcher(line);
+			Matcher size = Pattern.compile("^modelsize:(\\d+)->(\\d+)bytes").matcher(line);
+			if (s.find()) {
+				log.brief(at + "achieved sparsity", s.group(1), 100 * (1 - after / (double) before));
+				log.same(at + "parameters left", Printed.number(s.group(2)), (double) after);
+				log.same(at + "parameters of the pruned layers", Printed.number(s.group(3)), (double) before);
+			} else if (size.find()) {
+				log.same(at + "model size", size.group(1) + " -> " + size.group(2), m[0].sizeBytes() + " -> " + m[1].sizeBytes());
+			}
+		}
+	}
+
+	private void factorizationAppendix(ModelFacts[] m) {
+		LogReader.Table t = log.ending("Low-rank factorization per layer");
+		if (t == null) {
+			log.missing("factorization appendix");
+			return;
+		}
+		for (List<String> row : t.rows().subList(1, t.rows().size())) {
+			String layer = LogCheck.cell(row, 0);
+			String at = t.title() + ", " + layer + ", ";
+			FloatStages.Factorized f = FloatStages.factorized(m[0], m[1], layer);
+			if (f == null) {
+				log.mismatch(at + "layer", layer, "neither the layer nor its factors in the models");
+				continue;
+			}
+			String[] rank = LogCheck.cell(row, 1).split("/");
+			log.same(at + "rank", rank[0].strip(), Integer.toString(f.rank()));
+			if (rank.length < 2 || Printed.number(rank[1]) == null || Printed.number(rank[1]) > Math.min(f.rows(), f.columns())) {
+				log.mismatch(at + "full rank", LogCheck.cell(row, 1), "at most " + Math.min(f.rows(), f.columns()) + " for a " + f.rows() + " x " + f.columns() + " matrix");
+			}
+			log.same(at + "parameters", Printed.number(LogCheck.cell(row, 2)), (double) f.before());
+			log.same(at + "after", Printed.number(LogCheck.cell(row, 3)), (double) f.after());
+			if (!f.skipped()) {
+				Double energy = Printed.number(LogCheck.cell(row, 4).replace("%", ""));
+				if (energy == null || Math.abs(energy - 100 * f.energy()) > 0.006) {
+					log.mismatch(at + "retained energy", LogCheck.cell(row, 4), String.format(Locale.ROOT, "%.2f%% (‖A·B‖² / ‖W‖²)", 100 * f.energy()));
+				}
+				Double error = Printed.number(LogCheck.cell(row, 5));
+				if (error == null || Math.abs(error - f.error()) > 6e-4 * Math.max(f.error(), 1e-3)) {
+					log.mismatch(at + "relative error", LogCheck.cell(row, 5), Printed.brief(f.error()) + " (‖W − A·B‖ / ‖W‖)");
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,206 @@
+package org.quantrace.runner.verify;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.model.trace.AcceptanceResult;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.MetricValue;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.report.AifsmLogs;
+import org.quantrace.report.EvidenceFooter;
+import org.quantrace.report.LogReader;
+import org.quantrace.report.RunSummary;
+
+/**
+ * The AI-FSM logs, each format read as an assessor reads it (Markdown and HTML as text, the DOCX with POI, the
+ * PDF's extracted text): every figure their tables print about a model held against what this package
+ * re-derives from the files. Model facts (types, scales, zero points, formulas, counts, sizes, opsets,
+ * hashes) by {@link OptimizationLogCheck} and {@link ConversionLogCheck}; here what both logs share: the
+ * evidence line (the inventory's hash), the reproducibility appendix (the hashes of the recipe copies and the
+ * manifests, from the files) and the evaluation appendix (sizes from the model files, metrics and decisions
+ * against the trace, which {@code --deep} checks against a new evaluation).
+ */
+final class LogCheck implements DocumentCheck {
+
+	@Override
+	public void check(Evidence e, List<Mismatch> found) {
+		for (String document : e.trace().getDocuments()) {
+			if (!document.startsWith("logs/")) {
+				continue;
+			}
+			byte[] bytes = e.document(document);
+			if (bytes == null) {
+				continue; // the folder check reports a missing document
+			}
+			List<LogReader.Table> tables;
+			try {
+				tables = LogReader.read(document, bytes);
+			} catch (IOException x) {
+				found.add(new Mismatch(document, "the file", "a readable log", x.getMessage()));
+				continue;
+			}
+			Log log = new Log(document, tables, found);
+			evidence(e, log);
+			reproducibility(e, log);
+			String name = document.substring(document.lastIndexOf('/') + 1, document.lastIndexOf('.'));
+			for (String model : RunSummary.models(e.trace())) {
+				if (name.equals(AifsmLogs.fileName("PhIMT0003", model))) {
+					evaluation(e, log, model);
+					new OptimizationLogCheck(e, log, model).check();
+				} else if (name.equals(AifsmLogs.fileName("PhIMT0002", model))) {
+					new ConversionLogCheck(e, log, model).check();
+				}
+			}
+		}
+	}
+
+	/** The tables of one log file, and the mismatches found in it. */
+	record Log(String document, List<LogReader.Table> tables, List<Mismatch> found) {
+
+		LogReader.Table table(Predicate<String> title) {
+			return tables.stream().filter(t -> t.title() != null && title.test(LogReader.squeeze(t.title()))).findFirst().orElse(null);
+		}
+
+		/** The table whose title starts with {@code prefix} (whitespace aside). */
+		LogReader.Table titled(String prefix) {
+			String p = LogReader.squeeze(prefix);
+			return table(t -> t.startsWith(p));
+		}
+
+		/** The table whose title ends with {@code suffix} (whitespace aside). */
+		LogReader.Table ending(String suffix) {
+			String p = LogReader.squeeze(suffix);
+			return table(t -> t.endsWith(p));
+		}
+
+		void mismatch(String where, Object printed, Object derived) {
+			found.add(new Mismatch(document, where, String.valueOf(printed), String.valueOf(derived)));
+		}
+
+		void same(String where, Object printed, Object derived) {
+			if (!java.util.Objects.equals(printed, derived)) {
+				mismatch(where, printed, derived);
+			}
+		}
+
+		/** A printed number against its value as people read it (whole, or four significant digits). */
+		void brief(String where, String printed, double value) {
+			Double p = Printed.number(printed);
+			if (p == null || !Printed.brief(p, value)) {
+				mismatch(where, printed, Printed.brief(value));
+			}
+		}
+
+		/** A table is missing: said once, naming what it should hold. */
+		void missing(String what) {
+			mismatch(what, "nothing", "a table of it");
+		}
+	}
+
+	/** A cell of a row, or "" when the row is shorter. */
+	static String cell(List<String> row, int i) {
+		return i < row.size() ? row.get(i) : "";
+	}
+
+	private static void evidence(Evidence e, Log log) {
+		LogReader.Table t = log.ending("Evidence");
+		String expected = EvidenceFooter.text(e.inventorySha256());
+		int row = t == null ? -1 : t.find("inventory of the output folder", 0);
+		String printed = row < 0 ? "nothing" : cell(t.rows().get(row), 1);
+		if (!LogReader.squeeze(printed).equals(LogReader.squeeze(expected))) {
+			log.mismatch("evidence: inventory of the output folder", printed, expected);
+		}
+	}
+
+	/** The recipe copies and the manifests named with their SHA-256: each hash taken again from the file in the folder. */
+	private static void reproducibility(Evidence e, Log log) {
+		LogReader.Table t = log.ending("Reproducibility");
+		if (t == null) {
+			log.missing("Reproducibility appendix");
+			return;
+		}
+		for (List<String> row : t.rows().subList(1, t.rows().size())) {
+			String item = cell(row, 0);
+			String value = LogReader.squeeze(cell(row, 1));
+			java.util.regex.Matcher m = java.util.regex.Pattern.compile(",SHA-256([0-9a-f]{64}),copiedto(.+)$").matcher(value);
+			java.util.regex.Matcher d = java.util.regex.Pattern.compile("manifest(.+),SHA-256([0-9a-f]{64})$").matcher(value);
+			if ((item.equals("recipe") || item.equals("imported file")) && m.find()) {
+				log.same("Reproducibility, " + item + " " + m.group(2) + ", SHA-256", m.group(1), hash(e, m.group(2)));
+			} else if (item.startsWith("dataset ") && d.find()) {
+				log.same("Reproducibility, " + item + " manifest " + d.group(1) + ", SHA-256", d.group(2), hash(e, d.group(1)));
+			}
+		}
+	}
+
+	/** The SHA-256 of a file of the folder, or what stands in for it when there is none. */
+	static String hash(Evidence e, String relative) {
+		byte[] bytes = e.document(relative);
+		return bytes == null ? "no file " + relative + " in the folder" : SafeFiles.sha256(bytes);
+	}
+
+	/** Appendix A: each variant's size against its model file; metrics, decisions and criteria against the trace. */
+	private static void evaluation(Evidence e, Log log, String model) {
+		List<EvaluationRecord> records = RunSummary.artifacts(e.trace(), model).stream().map(a -> RunSummary.evaluation(e.trace(), a))
+				.filter(java.util.Objects::nonNull).toList();
+		if (records.isEmpty()) {
+			return;
+		}
+		LogReader.Table t = log.titled("Evaluation on");
+		if (t == null) {
+			log.missing("Appendix A, evaluation of " + model);
+			return;
+		}
+		List<String> header = t.rows().get(0);
+		for (List<String> row : t.rows().subList(1, t.rows().size())) {
+			String variant = cell(row, 0);
+			String at = "Appendix A, evaluation, " + variant + ", ";
+			EvaluationRecord r = records.stream().filter(x -> x.getModel().getName().equals(variant)).findFirst().orElse(null);
+			if (r == null) {
+				log.mismatch(at + "variant", variant, "no evaluation of " + model + "/" + variant + " in the trace");
+				continue;
+			}
+			ModelFacts f = e.facts(r.getModel(), log.document(), log.found());
+			for (int c = 1; c < header.size(); c++) {
+				String column = header.get(c);
+				String printed = cell(row, c);
+				if (column.equals("size (bytes)")) {
+					if (f != null) {
+						log.same(at + column, Printed.number(printed) == null ? printed : (long) (double) Printed.number(printed), f.sizeBytes());
+					}
+				} else if (column.equals("decision")) {
+					log.same(at + column + " (in " + TraceCheck.DOCUMENT + ")", printed, !r.isSetAccepted() ? "no criterion" : r.isAccepted() ? "accepted" : "rejected");
+				} else {
+					MetricValue v = r.getMetrics().stream().filter(x -> x.getName().equals(column)).findFirst().orElse(null);
+					Double p = Printed.number(printed.replaceAll("[↑↓~]", ""));
+					if (v == null || p == null || Math.abs(p - v.getValue()) > 0.0005 + 1e-9) {
+						log.mismatch(at + column + " (in " + TraceCheck.DOCUMENT + ")", printed, v == null ? "no such metric"
+								: String.format(Locale.ROOT, "%.3f", v.getValue()));
+					}
+				}
+			}
+		}
+		LogReader.Table criteria = log.titled("Acceptance criteria and decisions");
+		for (List<String> row : criteria == null ? List.<List<String>>of() : criteria.rows().subList(1, criteria.rows().size())) {
+			EvaluationRecord r = records.stream().filter(x -> x.getModel().getName().equals(cell(row, 0))).findFirst().orElse(null);
+			AcceptanceResult a = r == null ? null : r.getAcceptance().stream().filter(x -> x.getCriterion().equals(cell(row, 1))).findFirst().orElse(null);
+			String at = "Appendix A, criteria, " + cell(row, 0) + ", " + cell(row, 1) + " (in " + TraceCheck.DOCUMENT + ")";
+			if (a == null) {
+				log.mismatch(at, "a criterion", "none");
+			} else {
+				log.same(at + ", result", cell(row, 3), a.isPassed() ? "met" : "not met");
+				if (!Double.isNaN(a.getMeasured())) {
+					log.brief(at + ", measured", cell(row, 2).replace(a.getUnit() == null ? "\u0000" : a.getUnit(), ""), a.getMeasured());
+				}
+			}
+		}
+	}
+
+	/** The artifact of {@code model} named {@code variant}. */
+	static ModelArtifact artifact(Evidence e, String model, String variant) {
+		return e.trace().getArtifacts().stream().filter(a -> a.getId().equals(model + "/" + variant)).findFirst().orElse(null);
+	}
+}

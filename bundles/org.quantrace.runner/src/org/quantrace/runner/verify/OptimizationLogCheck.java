@@ -1,0 +1,594 @@
+package org.quantrace.runner.verify;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
+import org.quantrace.report.LogReader;
+import org.quantrace.report.RunSummary;
+
+/**
+ * A model's PhIMT0003 log against its quantized models: each Table 1's rows that state what a model holds
+ * (transformation bounds, the scale formula actually used with its worked example, precision, scheme and
+ * granularity per tensor class, I/O types with scale and zero point, scale summaries, layer counts, the
+ * technique, the files' hashes, opset and range), the per-tensor appendices (every scale and zero point) and
+ * the per-layer appendix; the pruning and factorization appendices by {@link FloatStagesLogCheck}. Every
+ * figure is re-derived from the ONNX files ({@link SchemeFacts}); a line of a known form whose figure differs,
+ * and a figure of the model that no line states, are mismatches naming the table, the row and both values.
+ */
+final class OptimizationLogCheck {
+
+	private static final String N = Printed.NUMBER;
+	private static final String CLASS = "(weights|biases|activations|inputs|outputs)";
+
+	private final Evidence e;
+	private final LogCheck.Log log;
+	private final String model;
+
+	OptimizationLogCheck(Evidence e, LogCheck.Log log, String model) {
+		this.e = e;
+		this.log = log;
+		this.model = model;
+	}
+
+	void check() {
+		List<OptimizationRecord> records = e.trace().getOptimizations().stream()
+				.filter(o -> o.getInput() != null && RunSummary.model(o.getInput()).equals(model)).toList();
+		List<SchemeFacts> schemes = new ArrayList<>();
+		for (OptimizationRecord o : records) {
+			LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + o.getId() + ")")));
+			if (t == null) {
+				log.missing("Table 1 of " + o.getId());
+				continue;
+			}
+			String at = t.title() + ", ";
+			ModelFacts in = e.facts(o.getInput(), log.document(), log.found());
+			verified(at, t, o, in);
+			ModelFacts out = o.getQuantization() == null ? null : e.facts(o.getOutput(), log.document(), log.found());
+			if (out != null) {
+				SchemeFacts f = new SchemeFacts(o, out, in);
+				schemes.add(f);
+				new TableRows(at, t, f).check();
+				tensors(f);
+			}
+		}
+		if (!schemes.isEmpty()) {
+			layers(schemes);
+		}
+		new FloatStagesLogCheck(e, log, records).check();
+	}
+
+	/** "Verified Learning Model ID or Model Conversion ID": the input model's SHA-256, from its file. */
+	private void verified(String at, LogReader.Table t, OptimizationRecord o, ModelFacts in) {
+		int row = t.find("Verified Learning Model ID or Model Conversion ID", 0);
+		for (String line : lines(t, row)) {
+			Matcher m = Pattern.compile("^inputmodel.*,SHA-256([0-9a-f]{64})$").matcher(line);
+			if (m.find() && in != null) {
+				log.same(at + "Verified Learning Model ID or Model Conversion ID, input model " + o.getInput().getName() + " SHA-256", m.group(1), in.sha256());
+			}
+		}
+	}
+
+	/** The squeezed lines of row {@code row} of {@code t} (none when the row is missing). */
+	static List<String> lines(LogReader.Table t, int row) {
+		if (row < 0 || t.rows().get(row).size() < 2) {
+			return List.of();
+		}
+		return t.rows().get(row).get(1).lines().map(LogReader::squeeze).filter(l -> !l.isEmpty()).toList();
+	}
+
+	/** The rows of one Table 1 that state what the quantized model holds. */
+	private final class TableRows {
+		private final String at;
+		private final LogReader.Table t;
+		private final SchemeFacts f;
+		private final boolean dynamic;
+		private final int ptq;
+
+		TableRows(String at, LogReader.Table t, SchemeFacts f) {
+			this.at = at;
+			this.t = t;
+			this.f = f;
+			this.dynamic = f.dynamic();
+			this.ptq = Math.max(0, t.find("Post-training quantization specifications", 0));
+		}
+
+		void check() {
+			transformation();
+			scaleFactor();
+			precision();
+			scheme();
+			technique();
+			granularity();
+			configuration();
+		}
+
+		private List<String> row(String label) {
+			int r = t.find(label, label.startsWith("Quantization") || label.equals("Additional configurations") ? ptq : 0);
+			if (r < 0) {
+				log.mismatch(at + label, "no such row", "the template's row");
+			}
+			return lines(t, r);
+		}
+
+		private void transformation() {
+			String where = at + "Transformation function, ";
+			Pattern p = Pattern.compile("^" + CLASS + ":([a-z0-9]+),(\\d+)bits,qin\\[(-?\\d+),(-?\\d+)\\](.*)$");
+			for (String line : row("Transformation function")) {
+				Matcher m = p.matcher(line);
+				if (!m.find()) {
+					continue;
+				}
+				if (m.group(6).contains("quantizedatruntime")) {
+					runTime(where + line, m.group(2));
+					continue;
+				}
+				TensorRole role = SchemeFacts.role(m.group(1));
+				DataType type = type(m.group(2));
+				if (!f.types(role).contains(m.group(2))) {
+					log.mismatch(where + m.group(1) + " type", m.group(2), f.types(role).isEmpty() ? "no " + m.group(1) + " quantized" : String.join(" / ", f.types(role)));
+					continue;
+				}
+				long[] b = Ranges.bounds(type, f.reduce() && role == TensorRole.WEIGHT && type != DataType.INT32);
+				log.same(where + m.group(1) + " " + m.group(2) + " bits and bounds", m.group(3) + " bits, [" + m.group(4) + ", " + m.group(5) + "]",
+						Ranges.bits(type) + " bits, [" + b[0] + ", " + b[1] + "]");
+			}
+			for (TensorRole role : f.classes.keySet()) {
+				for (String type : f.types(role)) {
+					if (row("Transformation function").stream().noneMatch(l -> l.startsWith(SchemeFacts.plural(role) + ":" + type + ","))) {
+						log.mismatch(where + SchemeFacts.plural(role), "nothing", type);
+					}
+				}
+			}
+		}
+
+		/** A line about activations quantized at run time: true only of a model with DynamicQuantizeLinear (uint8). */
+		private void runTime(String where, String type) {
+			if (!dynamic) {
+				log.mismatch(where, "activations quantized at run time", "the model has no DynamicQuantizeLinear");
+			} else if (!type.equals("uint8")) {
+				log.mismatch(where, type, "uint8 (DynamicQuantizeLinear)");
+			}
+		}
+
+		private void scaleFactor() {
+			String where = at + "Scale factor, ";
+			List<String> lines = row("Scale factor");
+			Pattern formula = Pattern.compile("^" + CLASS + "\\(([a-z0-9]+),(onesperoutputchannel|pertensor|atruntime)\\):(symmetric|asymmetric):(.*)$");
+			Set<String> stated = new LinkedHashSet<>();
+			for (String line : lines) {
+				Matcher m = formula.matcher(line);
+				if (m.find()) {
+					if (m.group(3).equals("atruntime")) {
+						runTime(where + "activations at run time", m.group(2));
+						log.same(where + "activations at run time, formula", m.group(4) + ":" + m.group(5),
+								"asymmetric:s=(max(x,0)−min(x,0))/255,z=round(−min(x,0)/s)");
+						continue;
+					}
+					TensorRole role = SchemeFacts.role(m.group(1));
+					boolean symmetric = m.group(4).equals("symmetric");
+					boolean perChannel = m.group(3).equals("onesperoutputchannel");
+					List<Quantizations.Params> held = f.params(role).stream().filter(p -> SchemeFacts.type(p.type()).equals(m.group(2))
+							&& p.symmetric() == symmetric && (p.axis() != null) == perChannel).toList();
+					String said = m.group(2) + ", " + (perChannel ? "per channel" : "per tensor") + ", " + m.group(4);
+					if (held.isEmpty()) {
+						log.mismatch(where + m.group(1) + " formula (" + said + ")", "used", "no " + m.group(1) + " of the model are " + said);
+						continue;
+					}
+					stated.add(role + said);
+					log.same(where + m.group(1) + " formula (" + said + ")", m.group(5),
+							expected(type(m.group(2)), symmetric, f.reduce() && role == TensorRole.WEIGHT));
+				} else if (line.startsWith("biases:int32withs=s_input·s_weight")) {
+					biasProducts(where + "biases formula");
+				} else if (line.startsWith("example(")) {
+					example(where, line);
+				} else {
+					summary(where, line);
+				}
+			}
+			for (TensorRole role : f.classes.keySet()) {
+				for (Quantizations.Params p : f.params(role)) {
+					String said = SchemeFacts.type(p.type()) + ", " + (p.axis() != null ? "per channel" : "per tensor") + ", "
+							+ (p.symmetric() ? "symmetric" : "asymmetric");
+					if (role != TensorRole.BIAS && stated.add(role + said)) {
+						log.mismatch(where + SchemeFacts.plural(role) + " formula (" + said + ")", "nothing", "the formula of " + said + " quantization");
+					}
+				}
+			}
+		}
+
+		/** The formula of a type and scheme, as the logs word it (spaces aside). */
+		private static String expected(DataType type, boolean symmetric, boolean reduce) {
+			long[] b = Ranges.bounds(type, reduce);
+			if (symmetric) {
+				int bits = reduce ? Ranges.bits(type) - 1 : Ranges.bits(type);
+				return "s=max(|α|,|β|)/" + ((1L << (bits - 1)) - 1) + ",z=" + (Ranges.signed(type) ? 0 : 1L << (bits - 1));
+			}
+			return "s=(β−α)/" + (b[1] - b[0]) + ",z=round(" + b[0] + "−α/s)clampedto[" + b[0] + "," + b[1] + "]";
+		}
+
+		/** int32 biases with s = s_input · s_weight: each bias scale against the product of its layer's input and weight scales in the model. */
+		private void biasProducts(String where) {
+			if (!f.integerBiases()) {
+				log.mismatch(where, "int32 biases with s = s_input · s_weight", "the model holds no int32 biases");
+				return;
+			}
+			for (TensorQuantizationRecord b : f.classes.get(TensorRole.BIAS)) {
+				Quantizations.Params p = f.held.get(b);
+				float[] expected = BiasScales.products(f.model, b.getNode(), f.output(b.getNode()), p.scales().size());
+				if (expected == null) {
+					log.mismatch(where + ", " + b.getTensor(), "s = s_input · s_weight", "no input and weight scales found for layer " + b.getNode());
+					continue;
+				}
+				for (int c = 0; c < expected.length; c++) {
+					if (Math.abs(expected[c] - p.scales().get(c)) > 2 * Math.ulp(expected[c]) || p.zeroPoints().get(c) != 0) {
+						log.mismatch(where + ", " + b.getTensor() + " channel " + c, "s = s_input · s_weight = " + expected[c] + ", z = 0",
+								"s = " + p.scales().get(c) + ", z = " + p.zeroPoints().get(c));
+						break;
+					}
+				}
+			}
+		}
+
+		/** "example (weights): [channel C of] T, range [α, β] → s = ... = S[, z = ... = Z]; the model holds s = S', z = Z'". */
+		private void example(String where, String line) {
+			Matcher m = Pattern.compile("^example\\(" + CLASS + "\\):(?:channel(\\d+)of)?(.+?),range\\[(" + N + "),(" + N + ")\\]→s=.*?=(" + N
+					+ ")(?:,z=.*?=(" + N + "))?;themodelholdss=(" + N + "),z=(" + N + ")$").matcher(line);
+			if (!m.find()) {
+				log.mismatch(where + "worked example", line, "example (class): tensor, range [α, β] → s = ..., the model holds s = ..., z = ...");
+				return;
+			}
+			TensorRole role = SchemeFacts.role(m.group(1));
+			TensorQuantizationRecord t = f.classes.getOrDefault(role, List.of()).stream().filter(x -> LogReader.squeeze(x.getTensor()).equals(m.group(3)))
+					.findFirst().orElse(null);
+			String at = where + "worked example " + m.group(3);
+			if (t == null) {
+				log.mismatch(at, m.group(1) + " " + m.group(3), "no such quantized tensor of the model");
+				return;
+			}
+			Quantizations.Params p = f.held.get(t);
+			int channel = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
+			if (channel >= p.scales().size()) {
+				log.mismatch(at + " channel", channel, p.scales().size() + " channels");
+				return;
+			}
+			float s = p.scales().get(channel);
+			long z = p.zeroPoints().get(channel);
+			log.same(at + ", the model holds s", Float.parseFloat(m.group(8)), s);
+			log.same(at + ", the model holds z", Long.parseLong(m.group(9)), z);
+			double lo = Printed.number(m.group(4));
+			double hi = Printed.number(m.group(5));
+			double[] derived = Ranges.params(lo, hi, p.type(), p.symmetric(), f.reduce() && role == TensorRole.WEIGHT);
+			// the range is printed to four digits: the scale it gives must round to what the model holds
+			if (!Printed.brief(Printed.number(m.group(6)), derived[0]) || Math.abs(derived[0] - s) > 1e-3 * Math.abs(s)) {
+				log.mismatch(at + " computed s", m.group(6) + " from [" + m.group(4) + ", " + m.group(5) + "]",
+						Printed.brief(derived[0]) + " by the formula, and the model holds " + s);
+			}
+			if (m.group(7) != null && Long.parseLong(m.group(7)) != z) {
+				log.mismatch(at + " computed z", m.group(7), z);
+			}
+			if (t.getRangeMin().size() == 1 && (!Printed.brief(lo, t.getRangeMin().get(0)) || !Printed.brief(hi, t.getRangeMax().get(0)))) {
+				log.mismatch(at + " range (in " + TraceCheck.DOCUMENT + ")", "[" + m.group(4) + ", " + m.group(5) + "]",
+						"[" + Printed.brief(t.getRangeMin().get(0)) + ", " + Printed.brief(t.getRangeMax().get(0)) + "]");
+			}
+		}
+
+		/** "weights: 4 tensors, 122 scales: min a, median b, max c" and "activations: 6 scales from a to b", "inputs: 1 scale: a". */
+		private void summary(String where, String line) {
+			Matcher many = Pattern.compile("^" + CLASS + ":(\\d+)tensors,(\\d+)scales:min(" + N + "),median(" + N + "),max(" + N + ")").matcher(line);
+			Matcher range = Pattern.compile("^" + CLASS + ":(\\d+)scalesfrom(" + N + ")to(" + N + ")").matcher(line);
+			Matcher one = Pattern.compile("^" + CLASS + ":1scale:(" + N + ")").matcher(line);
+			Matcher which = many.find() ? many : range.find() ? range : one.find() ? one : null;
+			if (which == null) {
+				return;
+			}
+			TensorRole role = SchemeFacts.role(which.group(1));
+			List<Float> scales = f.scales(role).stream().sorted().toList();
+			String at = where + which.group(1) + " scales";
+			if (scales.isEmpty()) {
+				log.mismatch(at, line, "no " + which.group(1) + " quantized");
+				return;
+			}
+			double median = scales.size() % 2 == 1 ? scales.get(scales.size() / 2) : (scales.get(scales.size() / 2 - 1) + (double) scales.get(scales.size() / 2)) / 2;
+			if (which == many) {
+				log.same(at + ", tensors", Integer.parseInt(many.group(2)), f.params(role).size());
+				log.same(at + ", count", Integer.parseInt(many.group(3)), scales.size());
+				log.brief(at + ", min", many.group(4), scales.get(0));
+				log.brief(at + ", median", many.group(5), median);
+				log.brief(at + ", max", many.group(6), scales.get(scales.size() - 1));
+			} else if (which == range) {
+				log.same(at + ", count", Integer.parseInt(range.group(2)), scales.size());
+				log.brief(at + ", min", range.group(3), scales.get(0));
+				log.brief(at + ", max", range.group(4), scales.get(scales.size() - 1));
+			} else {
+				log.same(at + ", count", 1, scales.size());
+				log.brief(at, one.group(2), scales.get(0));
+			}
+		}
+
+		private void precision() {
+			String where = at + "Quantization precision, ";
+			List<String> lines = row("Quantization precision");
+			Pattern classLine = Pattern.compile("^" + CLASS + ":([a-z0-9/]+)\\((\\d+)tensors\\)$");
+			Pattern io = Pattern.compile("^(input|output)'(.+)':([a-z0-9]+)(?:,s=(" + N + "),z=(-?\\d+))?$");
+			for (String line : lines) {
+				Matcher c = classLine.matcher(line);
+				Matcher i = io.matcher(line);
+				Matcher floats = Pattern.compile("^layersleftinfloat32:(\\d+)of(\\d+)").matcher(line);
+				if (c.find()) {
+					TensorRole role = SchemeFacts.role(c.group(1));
+					log.same(where + c.group(1), c.group(2) + " (" + c.group(3) + " tensors)", String.join("/", f.types(role)) + " (" + f.params(role).size() + " tensors)");
+				} else if (i.find()) {
+					ioLine(where, i);
+				} else if (floats.find()) {
+					int[] q = f.layersQuantized();
+					log.same(where + "layers left in float32", floats.group(1) + " of " + floats.group(2), (q[1] - q[0]) + " of " + q[1]);
+				} else if (line.startsWith("biases:float32")) {
+					if (f.integerBiases()) {
+						log.mismatch(where + "biases", "float32", "int32 (" + f.params(TensorRole.BIAS).size() + " tensors)");
+					}
+				} else if (line.startsWith("activations:uint8,quantizedatruntime")) {
+					runTime(where + "activations at run time", "uint8");
+				}
+			}
+			for (TensorRole role : List.of(TensorRole.WEIGHT, TensorRole.BIAS, TensorRole.ACTIVATION)) {
+				if (f.classes.containsKey(role) && lines.stream().noneMatch(l -> l.startsWith(SchemeFacts.plural(role) + ":"))) {
+					log.mismatch(where + SchemeFacts.plural(role), "nothing", String.join("/", f.types(role)));
+				}
+			}
+			if (dynamic && lines.stream().noneMatch(l -> l.startsWith("activations:uint8,quantizedatruntime"))) {
+				log.mismatch(where + "activations", "nothing", "uint8, quantized at run time (DynamicQuantizeLinear)");
+			}
+			for (ModelFacts.Io x : f.model.inputs()) {
+				requireIo(where, lines, "input", x);
+			}
+			for (ModelFacts.Io x : f.model.outputs()) {
+				requireIo(where, lines, "output", x);
+			}
+			int[] q = f.layersQuantized();
+			if (q[0] < q[1] && lines.stream().noneMatch(l -> l.startsWith("layersleftinfloat32:"))) {
+				log.mismatch(where + "layers left in float32", "nothing", (q[1] - q[0]) + " of " + q[1]);
+			}
+		}
+
+		private void ioLine(String where, Matcher i) {
+			List<ModelFacts.Io> all = i.group(1).equals("input") ? f.model.inputs() : f.model.outputs();
+			ModelFacts.Io x = all.stream().filter(v -> LogReader.squeeze(v.name()).equals(i.group(2))).findFirst().orElse(null);
+			String at = where + i.group(1) + " '" + i.group(2) + "'";
+			if (x == null) {
+				log.mismatch(at, i.group(3), "the model has no such " + i.group(1));
+				return;
+			}
+			log.same(at + " type", i.group(3), SchemeFacts.type(type(x.elementType())));
+			log.same(at + " scale", i.group(4) == null ? null : Float.parseFloat(i.group(4)), x.scale());
+			log.same(at + " zero point", i.group(5) == null ? null : Long.parseLong(i.group(5)), x.zeroPoint());
+		}
+
+		private void requireIo(String where, List<String> lines, String kind, ModelFacts.Io x) {
+			if (lines.stream().noneMatch(l -> l.startsWith(kind + "'" + LogReader.squeeze(x.name()) + "':"))) {
+				log.mismatch(where + kind + " '" + x.name() + "'", "nothing", SchemeFacts.type(type(x.elementType()))
+						+ (x.scale() == null ? "" : ", s = " + x.scale() + ", z = " + x.zeroPoint()));
+			}
+		}
+
+		private void scheme() {
+			String where = at + "Quantization scheme, ";
+			List<String> lines = row("Quantization scheme");
+			for (String line : lines) {
+				Matcher m = Pattern.compile("^" + CLASS + ":(.+)$").matcher(line);
+				if (!m.find()) {
+					continue;
+				}
+				if (m.group(2).contains("atruntime")) {
+					runTime(where + "activations at run time", "uint8");
+					continue;
+				}
+				TensorRole role = SchemeFacts.role(m.group(1));
+				Set<String> derived = new LinkedHashSet<>();
+				f.params(role).forEach(p -> derived.add(p.symmetric() ? "symmetric(z=" + (Ranges.signed(p.type()) ? "0" : "mid-range") + ")" : "asymmetric(zfromtherange)"));
+				log.same(where + m.group(1), new LinkedHashSet<>(List.of(m.group(2).split("/"))), derived);
+			}
+			requireClasses(where, lines);
+		}
+
+		private void granularity() {
+			String where = at + "Quantization granularity, ";
+			List<String> lines = row("Quantization granularity");
+			for (String line : lines) {
+				Matcher m = Pattern.compile("^" + CLASS + ":(.+)$").matcher(line);
+				Matcher layers = Pattern.compile("^(\\d+)of(\\d+)layersquantized").matcher(line);
+				boolean classLine = m.find();
+				if (layers.find()) {
+					int[] q = f.layersQuantized();
+					log.same(where + "layers quantized", layers.group(1) + " of " + layers.group(2), q[0] + " of " + q[1]);
+				} else if (classLine && m.group(2).contains("atruntime")) {
+					runTime(where + "activations at run time", "uint8");
+				} else if (classLine) {
+					TensorRole role = SchemeFacts.role(m.group(1));
+					Set<String> derived = new LinkedHashSet<>();
+					f.params(role).forEach(p -> derived.add(p.axis() == null ? "per-tensor" : "per-channel(axis" + p.axis() + ")"));
+					log.same(where + m.group(1), new LinkedHashSet<>(List.of(m.group(2).split("/"))), derived);
+				}
+			}
+			requireClasses(where, lines);
+		}
+
+		/** Every class the model quantizes has its line. */
+		private void requireClasses(String where, List<String> lines) {
+			for (TensorRole role : f.classes.keySet()) {
+				if (lines.stream().noneMatch(l -> l.startsWith(SchemeFacts.plural(role) + ":"))) {
+					log.mismatch(where + SchemeFacts.plural(role), "nothing", "a line for the " + f.params(role).size() + " " + SchemeFacts.plural(role));
+				}
+			}
+		}
+
+		private void technique() {
+			String where = at + "Quantization technique, ";
+			for (String line : row("Quantization technique")) {
+				Matcher io = Pattern.compile("^modelinputsandoutputs:([a-z0-9]+)$").matcher(line);
+				if (line.startsWith("dynamic-rangequantization(DRQ)") != dynamic && (line.startsWith("dynamic-range") || line.startsWith("full-integer"))) {
+					log.mismatch(where + "technique", line.startsWith("dynamic-range") ? "dynamic-range quantization (DRQ)" : "full-integer quantization (FIQ)",
+							dynamic ? "dynamic-range: the model quantizes activations at run time" : "full-integer: the model quantizes no activation at run time");
+				} else if (io.find()) {
+					Set<String> types = new LinkedHashSet<>();
+					f.model.inputs().forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
+					f.model.outputs().forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
+					log.same(where + "model inputs and outputs", io.group(1), String.join(" / ", types));
+				}
+			}
+		}
+
+		private void configuration() {
+			String where = at + "Additional configurations, ";
+			for (String line : row("Additional configurations")) {
+				Matcher file = Pattern.compile("^(quantizedmodel|calibrationdatamanifest|recipe):(.+)\\(sha256([0-9a-f]{64})\\)$").matcher(line);
+				Matcher opset = Pattern.compile("reducerange:(yes|no);opset:(\\d+)").matcher(line);
+				if (file.find()) {
+					String path = file.group(1).equals("recipe") ? "recipe/" + file.group(2) : file.group(2);
+					String derived = file.group(1).equals("quantizedmodel") ? f.model.sha256() : LogCheck.hash(e, path);
+					if (file.group(1).equals("quantizedmodel")) {
+						log.same(where + "quantized model", file.group(2), LogReader.squeeze(f.record.getOutput().getPath()));
+					}
+					log.same(where + file.group(1) + " " + file.group(2) + " sha256", file.group(3), derived);
+				} else if (opset.find()) {
+					log.same(where + "opset", Integer.parseInt(opset.group(2)), f.model.opset());
+					log.same(where + "reduce range", opset.group(1), f.reduce() ? "yes" : "no");
+				}
+			}
+		}
+	}
+
+	static DataType type(String name) {
+		for (DataType t : DataType.values()) {
+			if (t.name().equalsIgnoreCase(name) || t.displayName().equalsIgnoreCase(name)) {
+				return t;
+			}
+		}
+		return DataType.UNDEFINED;
+	}
+
+	// ------------------------------------------------------------------ appendices
+
+	/** A scheme's per-tensor appendix: every row's type, scheme, granularity, scales and zero points against the model. */
+	private void tensors(SchemeFacts f) {
+		String scheme = f.record.getScheme();
+		LogReader.Table t = log.ending("Quantization parameters per tensor, " + scheme);
+		if (t == null) {
+			log.missing("per-tensor appendix of " + scheme);
+			return;
+		}
+		Set<TensorQuantizationRecord> listed = new java.util.HashSet<>();
+		for (List<String> row : t.rows().subList(1, t.rows().size())) {
+			String tensor = LogCheck.cell(row, 0);
+			String at = t.title() + ", " + tensor + " (" + LogCheck.cell(row, 1) + "), ";
+			TensorQuantizationRecord r = f.held.keySet().stream().filter(x -> LogReader.squeeze(x.getTensor()).equals(LogReader.squeeze(tensor))
+					&& x.getRole().getLiteral().equals(LogCheck.cell(row, 1)) && !listed.contains(x)).findFirst().orElse(null);
+			if (r == null) {
+				log.mismatch(at + "tensor", tensor, "no such quantized tensor of the model");
+				continue;
+			}
+			listed.add(r);
+			Quantizations.Params p = f.held.get(r);
+			log.same(at + "type", LogCheck.cell(row, 3), SchemeFacts.type(p.type()));
+			log.same(at + "scheme", LogCheck.cell(row, 4), p.symmetric() ? "symmetric" : "asymmetric");
+			log.same(at + "granularity", LogReader.squeeze(LogCheck.cell(row, 5)), p.axis() == null ? "per-tensor" : "per-channel,axis" + p.axis());
+			List<String> values = referenced(t, row, tensor);
+			List<Float> scales = Printed.floats(values.get(0));
+			List<Long> zeros = Printed.zeroPoints(values.get(1));
+			if (scales == null || !scales.equals(p.scales())) {
+				log.mismatch(at + "scale" + differing(scales, p.scales()), scales == null ? values.get(0) : Printed.list(scales), Printed.list(p.scales()));
+			}
+			if (zeros == null || !zeros.equals(p.zeroPoints())) {
+				log.mismatch(at + "zero point" + differing(zeros, p.zeroPoints()), zeros == null ? values.get(1) : Printed.list(zeros), Printed.list(p.zeroPoints()));
+			}
+		}
+		for (TensorQuantizationRecord r : f.held.keySet()) {
+			if (!listed.contains(r)) {
+				log.mismatch(t.title() + ", " + r.getTensor() + " (" + r.getRole().getLiteral() + ")", "not listed", "quantized by the model: " + f.held.get(r));
+			}
+		}
+	}
+
+	/** " (first at channel 3)" for two lists of the same length that differ, else "". */
+	private static String differing(List<?> printed, List<?> derived) {
+		if (printed == null || printed.size() != derived.size()) {
+			return "";
+		}
+		for (int i = 0; i < printed.size(); i++) {
+			if (!printed.get(i).equals(derived.get(i))) {
+				return " (first difference at channel " + i + ": " + printed.get(i) + " printed, " + derived.get(i) + " in the model)";
+			}
+		}
+		return "";
+	}
+
+	/** A row's scale and zero-point cells, or those of the appendix they point to ("as in Appendix C (fiq_float32)"). */
+	private List<String> referenced(LogReader.Table t, List<String> row, String tensor) {
+		String scales = LogCheck.cell(row, 7);
+		String zeros = LogCheck.cell(row, 8);
+		Matcher m = Pattern.compile("^asin(Appendix[A-Z]+)").matcher(LogReader.squeeze(scales));
+		if (!m.find()) {
+			return List.of(scales, zeros);
+		}
+		LogReader.Table other = log.table(title -> title.startsWith(m.group(1) + "."));
+		List<String> there = other == null || other == t ? null
+				: other.rows().stream().filter(r -> LogReader.squeeze(LogCheck.cell(r, 0)).equals(LogReader.squeeze(tensor))
+						&& LogCheck.cell(r, 1).equals(LogCheck.cell(row, 1))).findFirst().orElse(null);
+		if (there == null || LogReader.squeeze(LogCheck.cell(there, 7)).startsWith("asin")) {
+			return List.of(scales + " (no such row to point to)", zeros);
+		}
+		return List.of(LogCheck.cell(there, 7), LogCheck.cell(there, 8));
+	}
+
+	/** The per-layer appendix: each layer of each scheme integer or float as the model runs it, its weights' type and scheme. */
+	private void layers(List<SchemeFacts> schemes) {
+		LogReader.Table t = log.ending("Quantization per layer");
+		if (t == null) {
+			log.missing("per-layer appendix");
+			return;
+		}
+		List<String> header = t.rows().get(0);
+		for (List<String> row : t.rows().subList(1, t.rows().size())) {
+			String node = LogCheck.cell(row, 1);
+			for (int c = 3; c < header.size(); c++) {
+				String scheme = header.get(c);
+				String cell = LogCheck.cell(row, c);
+				SchemeFacts f = schemes.stream().filter(s -> s.record.getScheme().equals(scheme)).findFirst().orElse(null);
+				if (f == null || cell.isEmpty()) {
+					continue;
+				}
+				String at = t.title() + ", " + node + ", " + scheme;
+				String name = f.record.getQuantization().getLayers().stream().map(l -> l.getNode()).filter(n -> LogReader.squeeze(n).equals(LogReader.squeeze(node)))
+						.findFirst().orElse(node);
+				Boolean quantized = f.quantizations.layerQuantized(name, f.output(name));
+				boolean printedFloat = cell.startsWith("float32");
+				if (quantized == null) {
+					log.mismatch(at, cell, "no such layer in the model");
+				} else if (printedFloat == quantized) {
+					log.mismatch(at, cell, quantized ? "runs on integers" : "runs in float32");
+				} else if (!printedFloat && !cell.equals("quantized")) {
+					weightsOf(at, cell, f, name);
+				}
+			}
+		}
+	}
+
+	/** "int8 symmetric, per-channel": the layer's weights as the model holds them, or for a layer without weights its output's quantization. */
+	private void weightsOf(String at, String cell, SchemeFacts f, String node) {
+		TensorQuantizationRecord w = f.held.keySet().stream().filter(x -> node.equals(x.getNode()) && x.getRole() == TensorRole.WEIGHT).findFirst()
+				.orElse(f.held.keySet().stream().filter(x -> node.equals(x.getNode()) && x.getRole() != TensorRole.BIAS).findFirst().orElse(null));
+		Quantizations.Params p = w == null ? null : f.held.get(w);
+		String derived = p == null ? "nothing quantized" : SchemeFacts.type(p.type()) + " " + (p.symmetric() ? "symmetric" : "asymmetric") + ", "
+				+ (p.axis() == null ? "per-tensor" : "per-channel");
+		if (!LogReader.squeeze(cell).equals(LogReader.squeeze(derived))) {
+			log.mismatch(at + (w != null && w.getRole() == TensorRole.WEIGHT ? " weights" : " output"), cell, derived);
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package org.quantrace.runner.verify;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.model.trace.LayerQuantizationRecord;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * What one quantized model holds, read by this package from its file, arranged as the logs state it: for each
+ * tensor the record names, the quantization the model applies to it ({@link Quantizations.Params}); per tensor
+ * class (weights, biases, activations, inputs, outputs) the types, schemes, granularities and scales; whether
+ * activations are quantized at run time; the layers that run on integers; and the integer range the weights
+ * were quantized to (reduced or not, read from the codes).
+ */
+final class SchemeFacts {
+
+	/** The tensor classes in the logs' order, by role. */
+	static final List<TensorRole> ROLES = List.of(TensorRole.WEIGHT, TensorRole.BIAS, TensorRole.ACTIVATION, TensorRole.INPUT, TensorRole.OUTPUT);
+
+	final OptimizationRecord record;
+	final ModelFacts model;
+	final ModelFacts input;
+	final Quantizations quantizations;
+	/** The quantization the model holds for each record tensor (absent when the model does not quantize it). */
+	final Map<TensorQuantizationRecord, Quantizations.Params> held = new LinkedHashMap<>();
+	/** The record's tensors the model quantizes, by class. */
+	final Map<TensorRole, List<TensorQuantizationRecord>> classes = new LinkedHashMap<>();
+
+	SchemeFacts(OptimizationRecord record, ModelFacts model, ModelFacts input) {
+		this.record = record;
+		this.model = model;
+		this.input = input;
+		this.quantizations = new Quantizations(model);
+		for (TensorQuantizationRecord t : record.getQuantization().getTensors()) {
+			Quantizations.Params p = best(t);
+			if (p != null) {
+				held.put(t, p);
+				classes.computeIfAbsent(t.getRole(), r -> new ArrayList<>()).add(t);
+			}
+		}
+		classes.keySet().retainAll(ROLES);
+		Map<TensorRole, List<TensorQuantizationRecord>> ordered = new LinkedHashMap<>();
+		ROLES.stream().filter(classes::containsKey).forEach(r -> ordered.put(r, classes.get(r)));
+		classes.clear();
+		classes.putAll(ordered);
+	}
+
+	/** The quantizations of a record tensor in the model: candidates for a weight or bias by its layer, for others by the tensor. */
+	List<Quantizations.Params> candidates(TensorQuantizationRecord t) {
+		boolean stored = t.getRole() == TensorRole.WEIGHT || t.getRole() == TensorRole.BIAS;
+		return stored ? quantizations.ofWeight(t.getNode(), output(t.getNode()), t.getRole() == TensorRole.BIAS)
+				: quantizations.ofTensor(t.getTensor(), t.getRole() != TensorRole.ACTIVATION);
+	}
+
+	/** The candidate closest to the record (fewest differing fields), or null when the model does not quantize the tensor. */
+	private Quantizations.Params best(TensorQuantizationRecord t) {
+		Quantizations.Params best = null;
+		int fewest = Integer.MAX_VALUE;
+		for (Quantizations.Params p : candidates(t)) {
+			int d = TraceCheck.compare("", t, p).size();
+			if (d < fewest) {
+				fewest = d;
+				best = p;
+			}
+		}
+		return best;
+	}
+
+	/** A layer's first output in the model it was quantized from: where its tensors are once the node is fused or replaced. */
+	String output(String node) {
+		NodeProto n = input == null ? null : input.node(node);
+		return n == null || n.getOutputCount() == 0 ? null : n.getOutput(0);
+	}
+
+	/** The logs' name of a class: weights, biases, activations, inputs, outputs (the logs' own vocabulary). */
+	static String plural(TensorRole role) {
+		return org.quantrace.report.LogValues.plural(role);
+	}
+
+	static TensorRole role(String plural) {
+		return ROLES.stream().filter(r -> plural(r).equals(plural)).findFirst().orElse(null);
+	}
+
+	List<Quantizations.Params> params(TensorRole role) {
+		return classes.getOrDefault(role, List.of()).stream().map(held::get).toList();
+	}
+
+	/** The integer types of a class, as the logs write them (int8, uint8, int32), in order of first appearance. */
+	Set<String> types(TensorRole role) {
+		Set<String> s = new LinkedHashSet<>();
+		params(role).forEach(p -> s.add(type(p.type())));
+		return s;
+	}
+
+	static String type(DataType t) {
+		return t == DataType.FLOAT ? "float32" : t.name().toLowerCase(Locale.ROOT);
+	}
+
+	/** Every scale of a class, channel by channel. */
+	List<Float> scales(TensorRole role) {
+		List<Float> s = new ArrayList<>();
+		params(role).forEach(p -> s.addAll(p.scales()));
+		return s;
+	}
+
+	/** Whether the model quantizes activations at run time (DynamicQuantizeLinear: uint8, one scale per tensor and inference). */
+	boolean dynamic() {
+		return model.graph.getNodeList().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear"));
+	}
+
+	/** Whether the model holds integer (int32) biases. */
+	boolean integerBiases() {
+		return !params(TensorRole.BIAS).isEmpty();
+	}
+
+	/** The record's layers that the model runs on integers, and all of them (null states: no such layer). */
+	int[] layersQuantized() {
+		int quantized = 0;
+		for (LayerQuantizationRecord l : record.getQuantization().getLayers()) {
+			if (Boolean.TRUE.equals(quantizations.layerQuantized(l.getNode(), output(l.getNode())))) {
+				quantized++;
+			}
+		}
+		return new int[] { quantized, record.getQuantization().getLayers().size() };
+	}
+
+	/**
+	 * Whether the weights were quantized to a reduced range (int8 as [-64, 63]), read from the codes: symmetric
+	 * weights scaled by their largest magnitude reach the end of their range, 127, or 63 when reduced. Null when
+	 * no symmetric weight says (then the record's flag stands).
+	 */
+	Boolean reducedRange() {
+		long largest = -1;
+		for (Quantizations.Params p : params(TensorRole.WEIGHT)) {
+			if (p.symmetric() && p.codes() != null && model.value(p.codes()) != null && p.type() == DataType.INT8) {
+				for (long q : model.value(p.codes()).toLongArray()) {
+					largest = Math.max(largest, Math.abs(q));
+				}
+			}
+		}
+		return largest < 0 ? null : largest <= 64;
+	}
+
+	/** Whether the run used a reduced range: as read from the codes, else as recorded. */
+	boolean reduce() {
+		Boolean r = reducedRange();
+		return r != null ? r : record.getQuantization().isReduceRange();
+	}
+}

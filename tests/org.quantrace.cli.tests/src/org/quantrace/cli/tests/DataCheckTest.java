@@ -1,0 +1,51 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.testing.TestData;
+
+/**
+ * Data of the wrong shape is found before any work (issue 16, item 8): a recipe run refuses it in seconds, on the
+ * dataset's line, naming the preprocessing that fixes it, instead of after every scheme was quantized.
+ */
+class DataCheckTest {
+
+	@Test
+	void wrongImageSizeIsARecipeErrorFoundBeforeAnyWork() throws IOException {
+		Path example = TestData.exampleCopy("shape");
+		Path recipe = example.resolve("fashion_cnn.qr");
+		Files.writeString(recipe, Files.readString(recipe).replace("\t\tgrayscale\n", "\t\tgrayscale\n\t\tresize 32 x 32\n"));
+		Path out = example.resolve("out");
+		long start = System.nanoTime();
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+		double seconds = (System.nanoTime() - start) / 1e9;
+		assertEquals(2, run.exitCode(), run.err());
+		assertFalse(run.err().contains("quantizing"), "nothing quantized: " + run.err());
+		assertFalse(run.err().contains("converting"), "nothing converted: " + run.err());
+		assertTrue(run.out().contains(recipe + ":15:2: error [data-shape] dataset calib (\"data/calibration\", it checks the conversion) gives samples"
+				+ " of shape [1, 32, 32], but model cnn reads 'input' [N, 1, 28, 28]: add 'resize 28 x 28' to the preprocess block on line 17"),
+				run.out());
+		assertTrue(run.out().contains(recipe + ":16:2: error [data-shape] dataset eval"), run.out());
+		assertFalse(Files.exists(out));
+		assertTrue(seconds < 20, "found before any work: " + seconds + " s");
+	}
+
+	@Test
+	void aLabelMapBeyondTheModelsOutputsIsARecipeError() throws IOException {
+		Path example = TestData.exampleCopy("labels");
+		Path labels = example.resolve("data/labels.json");
+		Files.writeString(labels, Files.readString(labels).replace("\"bag\": 8", "\"bag\": 100000000"));
+		long start = System.nanoTime();
+		Cli run = Cli.run("run", example.resolve("fashion_cnn.qr").toString(), "-o", example.resolve("out").toString());
+		assertEquals(2, run.exitCode(), run.err());
+		assertTrue(run.out().contains("error [label-range]") && run.out().contains("'bag' the index 100000000, but cnn has 10 outputs"), run.out());
+		assertTrue((System.nanoTime() - start) / 1e9 < 20, "at once, not after a pass over the data");
+	}
+}

@@ -1,0 +1,87 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.cli.QuantraceCommand;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * --help as a new user reads it (issue 16, item 9): each command's summary a whole sentence on one line, no line
+ * broken inside a file name or an extension, and defaults as the code has them.
+ */
+class HelpTest {
+
+	private static final Map<String, CommandLine> COMMANDS = new CommandLine(new QuantraceCommand()).getSubcommands();
+
+	@Test
+	void everyCommandHasAOneLineSummaryThatIsAWholeSentence() {
+		String help = Cli.run("--help").out();
+		for (Map.Entry<String, CommandLine> c : COMMANDS.entrySet()) {
+			String[] header = c.getValue().getCommandSpec().usageMessage().header();
+			assertTrue(header.length == 1 && header[0].endsWith("."), c.getKey() + " has a one-sentence header: " + List.of(header));
+			assertTrue(help.lines().anyMatch(l -> l.matches("  " + c.getKey() + " +" + java.util.regex.Pattern.quote(header[0]))),
+					"the command list shows " + c.getKey() + "'s whole summary on its line:\n" + help);
+		}
+	}
+
+	/** Every word of every help text with a dot or slash inside ('.npy/.npz', 'MODEL.onnx', 'e.g.', '1/255') appears whole. */
+	@Test
+	void noLineBreaksInsideAWord() {
+		List<String> commands = new ArrayList<>(List.of(""));
+		commands.addAll(COMMANDS.keySet());
+		int checked = 0;
+		for (String name : commands) {
+			CommandSpec spec = name.isEmpty() ? new CommandLine(new QuantraceCommand()).getCommandSpec() : COMMANDS.get(name).getCommandSpec();
+			String help = name.isEmpty() ? Cli.run("--help").out() : Cli.run(name, "--help").out();
+			for (String line : help.split("\n")) {
+				assertTrue(line.length() <= 80, name + ": a line wider than 80 columns: " + line);
+			}
+			for (String word : words(spec)) {
+				assertTrue(help.contains(word), name + " --help breaks '" + word + "' across lines:\n" + help);
+				checked++;
+			}
+		}
+		assertTrue(checked > 20, "words with a dot or slash checked: " + checked);
+	}
+
+	private static Set<String> words(CommandSpec spec) {
+		List<String> texts = new ArrayList<>();
+		texts.addAll(List.of(spec.usageMessage().header()));
+		texts.addAll(List.of(spec.usageMessage().description()));
+		for (ArgSpec a : spec.args()) {
+			texts.addAll(List.of(a.renderedDescription()));
+		}
+		Set<String> words = new LinkedHashSet<>();
+		for (String t : texts) {
+			for (String w : t.split("\\s+")) {
+				String bare = w.replaceAll("^[(\"']+|[),;:\"']+$|\\.$", "");
+				if (bare.matches(".*[A-Za-z0-9][./][A-Za-z0-9].*|\\.[a-z]+.*")) {
+					words.add(bare);
+				}
+			}
+		}
+		return words;
+	}
+
+	@Test
+	void quantizeSaysActivationsDefaultToUint8() {
+		String help = Cli.run("quantize", "--help").out().replaceAll("\\s+", " ");
+		int at = help.lastIndexOf("--activations=TYPE"); // its entry in the option list, after the synopsis
+		String activations = help.substring(at, help.indexOf("--", at + 5));
+		assertTrue(activations.contains("uint8 (their default"), activations);
+		assertFalse(activations.contains("int8 (default)"), activations);
+		assertEquals(0, Cli.run("quantize", "--help").exitCode());
+	}
+}

@@ -1,0 +1,69 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.testing.TestData;
+
+/**
+ * A recipe's first mistakes on the command line (issue 16, items 9 and 14): validate and run read a recipe by the
+ * same rules, so what validate calls an error run refuses, and the other way round.
+ */
+class RecipeMistakesCommandsTest {
+
+	private static final Path EXAMPLE = TestData.exampleCopy("mistakes");
+
+	private static Path recipe(String name, String text) throws IOException {
+		return Files.writeString(EXAMPLE.resolve(name), text);
+	}
+
+	private static String example() throws IOException {
+		return Files.readString(EXAMPLE.resolve("fashion_cnn.qr"));
+	}
+
+	@Test
+	void aMisspeltKeywordIsOneErrorWithDidYouMean() throws IOException {
+		Path typo = recipe("typo.qr", example().replace("schemes unquantized", "schemse unquantized"));
+		Cli cli = Cli.run("validate", typo.toString());
+		assertEquals(2, cli.exitCode());
+		assertEquals(List.of(typo + ":27:2: error [syntax] 'schemse' is not a word of the recipe language here: did you mean 'schemes'?"),
+				cli.out().lines().toList(), "one error, not the parser's recovery:\n" + cli.out());
+		assertTrue(cli.err().contains("1 recipe: 1 error, 0 warnings"), cli.err());
+	}
+
+	@Test
+	void importsThatCannotBeUsedStopValidateAndRunAlike() throws IOException {
+		Files.writeString(EXAMPLE.resolve("broken.qr"), "model shared \"model/fashion_cnn.onnx\" version\n");
+		Files.writeString(EXAMPLE.resolve("loop.qr"), "import \"cycle.qr\"\n");
+		for (String path : List.of("broken.qr", "/etc/passwd", "model/fashion_cnn.onnx", "data/labels.json", "cycle.qr")) {
+			Path bad = recipe("cycle.qr", "import \"" + (path.equals("cycle.qr") ? "loop.qr" : path) + "\"\n" + example());
+			Cli validate = Cli.run("validate", bad.toString());
+			assertEquals(2, validate.exitCode(), path + ": " + validate.out());
+			assertTrue(validate.out().startsWith(bad + ":1:8: error [import-"), path + ": " + validate.out());
+			Path out = EXAMPLE.resolve("out-" + path.replaceAll("\\W", "_"));
+			Cli run = Cli.run("run", bad.toString(), "-o", out.toString());
+			assertEquals(2, run.exitCode(), path + ": " + run.err());
+			assertTrue(run.err().contains("nothing was run"), run.err());
+			assertFalse(Files.exists(out), "nothing written for " + path);
+		}
+	}
+
+	@Test
+	void anEmptyFileFailsValidateAsRunRefusesIt() throws IOException {
+		Path empty = recipe("empty.qr", "// a recipe, one day\n");
+		Cli validate = Cli.run("validate", empty.toString());
+		assertEquals(2, validate.exitCode(), validate.out());
+		assertTrue(validate.out().contains("error [empty-file]"), validate.out());
+		Cli run = Cli.run("run", empty.toString(), "-o", EXAMPLE.resolve("out-empty").toString());
+		assertEquals(2, run.exitCode(), run.err());
+		Cli shared = Cli.run("validate", EXAMPLE.resolve("project.qr").toString());
+		assertEquals(0, shared.exitCode(), "a file of shared declarations is fine: " + shared.out());
+	}
+}
