@@ -43,6 +43,11 @@ public final class OpRules {
 				new Drq(DrqForm.DYNAMIC, "MatMulInteger (fused into DynamicQuantizeMatMul)", OpRules::largeWeights,
 						"dynamic MatMul ran at ~1.1x float with 64x64 weights, ~1.8x with 256x256"),
 				n -> n.intAttribute("transA", 0) != 0 ? "Gemm with transA=1 has no integer kernel in ONNX Runtime" : null));
+		// A MatMul of two activations (attention's Q·Kᵀ and A·V) is quantized too. Measured on the zoo's ViT (4 heads of
+		// 17x16 · 16x17, batch 64, two threads, docs/zoo-bench.md "ViT int8"): on integers Q·Kᵀ (MatMulIntegerToFloat plus the
+		// scale Mul ONNX Runtime no longer folds) ran at 0.65x the float FusedMatMul and A·V (QLinearMatMul) at 0.92x, yet
+		// the model with them float ran at 0.98-1.00x the one with them integer: the head reshapes, Split and Transposes
+		// then move float tensors instead of int8 codes, which costs more than the integer products lose.
 		add(new OpRule("MatMul", Set.of("MatMul"), Form.WEIGHTED, List.of(weight(1, (n, r) -> r - 1)), -1,
 				new Kernel("QLinearMatMul", true, true,
 						"ONNX Runtime fuses the QDQ MatMul into QLinearMatMul (MatMulIntegerToFloat, or QGemm with its bias Add, when no QuantizeLinear follows)"),
