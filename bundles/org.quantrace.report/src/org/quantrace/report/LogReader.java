@@ -63,6 +63,7 @@ public final class LogReader {
 	/** The tables of the log file {@code name} (its extension says the format) holding {@code bytes}. */
 	public static List<Table> read(String name, byte[] bytes) throws IOException {
 		String format = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+		ReportFiles.init(); // POI and PDFBox read too: the same logging set-up as for writing (no Log4j warning on stderr)
 		return switch (format) {
 		case "md" -> markdown(new String(bytes, StandardCharsets.UTF_8));
 		case "html" -> html(new String(bytes, StandardCharsets.UTF_8));
