@@ -225,6 +225,19 @@ final class OptimizationRows {
 			if (t.getRole() != role || t.getRangeMin().isEmpty() || t.getScales().isEmpty() || "int32".equals(t.getElementType())) {
 				continue;
 			}
+			// the trace holds one range per tensor: for a per-channel tensor it is the widest channel's only where the
+			// scheme is symmetric (s = max|w| / 127 of the channel with the largest magnitude); else take another tensor
+			int channel = 0;
+			String note = "";
+			if (t.getGranularity() == Granularity.PER_CHANNEL && t.getRangeMin().size() != t.getScales().size()) {
+				if (t.getScheme() != QuantizationScheme.SYMMETRIC) {
+					continue;
+				}
+				for (int c = 1; c < t.getScales().size(); c++) {
+					channel = t.getScales().get(c) > t.getScales().get(channel) ? c : channel;
+				}
+				note = " (its widest channel: the tensor's largest magnitude is there)";
+			}
 			double lo = Math.min(0, t.getRangeMin().get(0));
 			double hi = Math.max(0, t.getRangeMax().get(0));
 			String type = type(t);
@@ -241,10 +254,10 @@ final class OptimizationRows {
 				computed = "s = (" + LogValues.brief(hi) + " − " + LogValues.brief(lo) + ") / " + (b[1] - b[0]) + " = " + LogValues.brief(s) + ", z = round(" + b[0]
 						+ " − " + LogValues.brief(lo) + " / s) = " + z;
 			}
-			String which = t.getGranularity() == Granularity.PER_CHANNEL ? "channel 0 of " : "";
+			String which = t.getGranularity() == Granularity.PER_CHANNEL ? "channel " + channel + " of " : "";
 			return java.util.Optional.of("example (" + LogValues.plural(role) + "): " + which + t.getTensor() + ", range [" + LogValues.brief(t.getRangeMin().get(0)) + ", "
-					+ LogValues.brief(t.getRangeMax().get(0)) + "] → " + computed + "; the model holds s = " + LogValues.exact(t.getScales().get(0)) + ", z = "
-					+ t.getZeroPoints().get(0));
+					+ LogValues.brief(t.getRangeMax().get(0)) + "] → " + computed + "; the model holds s = " + LogValues.exact(t.getScales().get(channel)) + ", z = "
+					+ t.getZeroPoints().get(channel) + note);
 		}
 		return java.util.Optional.empty();
 	}

@@ -2,6 +2,7 @@ package org.quantrace.engine.convert;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -80,11 +81,39 @@ public final class Freezer {
 		InferenceSession.requireLoads(model, "the frozen " + name, source, name,
 				"this is a Quantrace bug; as a workaround --keep the operation named in the message, or --no-fold");
 		double diff = reference.maxAbsDifference(model, samples.feeds(), samples.description(), verification == null, name);
-		return new FreezeResult(model, eliminations, artifacts, removed, s.folded(), diff, samples.count(), samples.description(), options, rewrites);
+		return new FreezeResult(model, eliminations, artifacts, removed, foldedConstants(source.graph(), model.graph()), diff, samples.count(),
+				samples.description(), options, rewrites);
 	}
 
-	/** What the rounds of folding did: constant nodes folded, and each BatchNormalization folded with where it went. */
-	private record Simplification(int folded, List<String> batchNormsFolded) {
+	/**
+	 * The constants folded, counted as anyone can count them from the two files: nodes of the main graph whose
+	 * outputs are known before any input arrives (Constant nodes, Shape and Size, and whatever reads only
+	 * initializers and such outputs; not nodes with subgraphs) and that are gone from the converted graph.
+	 * Counting what the folding passes evaluated instead would leave out the nodes they made dead.
+	 */
+	static int foldedConstants(Graph before, Graph after) {
+		Set<String> known = new HashSet<>();
+		before.initializers().forEach(t -> known.add(t.name()));
+		known.add("");
+		Set<String> computable = new HashSet<>();
+		for (boolean grew = true; grew;) {
+			grew = false;
+			for (Node n : before.nodes()) {
+				boolean shapeOnly = n.opType().equals("Shape") || n.opType().equals("Size");
+				if (!computable.contains(n.name()) && n.subgraphs().isEmpty() && (shapeOnly || known.containsAll(n.inputs()))) {
+					computable.add(n.name());
+					known.addAll(n.outputs());
+					grew = true;
+				}
+			}
+		}
+		Set<String> left = new HashSet<>();
+		after.nodes().forEach(n -> left.add(n.name()));
+		return (int) computable.stream().filter(n -> !left.contains(n)).count();
+	}
+
+	/** What the rounds of folding did: each BatchNormalization folded with where it went. */
+	private record Simplification(List<String> batchNormsFolded) {
 	}
 
 	/** At most this many rounds: each round can only remove nodes, so real models settle in two or three. */
@@ -98,7 +127,6 @@ public final class Freezer {
 	 */
 	private static Simplification simplify(OnnxModel model, String name, FreezeOptions options, Map<String, Integer> ranks, List<Rewrite> rewrites,
 			List<String> removed) {
-		int folded = 0;
 		List<String> batchNorms = new ArrayList<>();
 		for (int round = 0; round < MAX_ROUNDS; round++) {
 			int before = removed.size() + batchNorms.size();
@@ -109,7 +137,6 @@ public final class Freezer {
 				List<String> constants = new ArrayList<>(ConstantFolder.fold(model, name, rewrites));
 				shapes = StaticShapes.infer(model, name);
 				constants.addAll(ShapeFolding.fold(model.graph(), shapes, rewrites));
-				folded += constants.size();
 				removed.addAll(constants);
 				removed.addAll(IfInlining.inline(model.graph(), rewrites));
 				if (removed.size() == constantsBefore) {
@@ -137,7 +164,7 @@ public final class Freezer {
 				break;
 			}
 		}
-		return new Simplification(folded, batchNorms);
+		return new Simplification(batchNorms);
 	}
 
 	// ------------------------------------------------------------------ Dropout

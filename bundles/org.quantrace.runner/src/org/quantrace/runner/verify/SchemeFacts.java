@@ -119,6 +119,18 @@ final class SchemeFacts {
 		return model.graph.getNodeList().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear"));
 	}
 
+	/**
+	 * Whether the model quantizes any activation ahead of time: a QuantizeLinear of a value computed at run time
+	 * (not of an initializer or a Constant node's output). A dynamic-range model in its weight-only form has none:
+	 * int8 weights dequantized at load, float compute.
+	 */
+	boolean staticActivations() {
+		java.util.Set<String> constants = new java.util.HashSet<>();
+		model.graph.getInitializerList().forEach(t -> constants.add(t.getName()));
+		model.graph.getNodeList().stream().filter(n -> n.getOpType().equals("Constant")).forEach(n -> constants.addAll(n.getOutputList()));
+		return model.graph.getNodeList().stream().anyMatch(n -> n.getOpType().equals("QuantizeLinear") && !constants.contains(n.getInput(0)));
+	}
+
 	/** Whether the model holds integer (int32) biases. */
 	boolean integerBiases() {
 		return !params(TensorRole.BIAS).isEmpty();
