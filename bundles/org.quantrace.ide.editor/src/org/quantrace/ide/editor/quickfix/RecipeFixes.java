@@ -4,13 +4,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Stream;
 
+import org.quantrace.dsl.Suggestions;
 import org.quantrace.dsl.validation.IssueCodes;
 import org.quantrace.ide.editor.contentassist.RecipeCompletions;
 
@@ -29,7 +28,7 @@ public final class RecipeFixes {
 	public record Fix(String label, int offset, int length, String original, String replacement) {
 	}
 
-	private static final int MAX_FIXES = 3;
+	private static final int MAX_FIXES = Suggestions.MAX;
 
 	private RecipeFixes() {
 	}
@@ -66,7 +65,7 @@ public final class RecipeFixes {
 				candidates.add(c.text());
 			}
 		}
-		return nearest(word, candidates).stream()
+		return Suggestions.nearest(word, candidates).stream()
 				.map(c -> new Fix("Did you mean '" + c + "'? Change '" + word + "' to '" + c + "'", offset, length, word, c)).toList();
 	}
 
@@ -95,7 +94,7 @@ public final class RecipeFixes {
 					next.add(prefix + segment + (last ? "" : "/"));
 					continue;
 				}
-				for (String sibling : nearest(segment, children(dir))) {
+				for (String sibling : Suggestions.nearest(segment, children(dir))) {
 					next.add(prefix + sibling + (last ? "" : "/"));
 				}
 			}
@@ -113,43 +112,5 @@ public final class RecipeFixes {
 		} catch (IOException e) {
 			return List.of();
 		}
-	}
-
-	/** The candidates close enough to {@code word} to be what was meant, nearest first (at most three). */
-	static List<String> nearest(String word, Iterable<String> candidates) {
-		String w = word.toLowerCase(Locale.ROOT);
-		int limit = Math.max(2, w.length() / 3);
-		record Scored(String candidate, int distance) {
-		}
-		List<Scored> scored = new ArrayList<>();
-		for (String c : candidates) {
-			int d = distance(w, c.toLowerCase(Locale.ROOT));
-			if (d > 0 && d <= limit || d == 0 && !c.equals(word)) {
-				scored.add(new Scored(c, d));
-			}
-		}
-		return scored.stream().sorted(Comparator.comparingInt(Scored::distance).thenComparing(Scored::candidate)).limit(MAX_FIXES)
-				.map(Scored::candidate).toList();
-	}
-
-	/** Edit distance with adjacent transpositions (optimal string alignment): a swapped pair of letters is one typo. */
-	static int distance(String a, String b) {
-		int[][] d = new int[a.length() + 1][b.length() + 1];
-		for (int i = 0; i <= a.length(); i++) {
-			d[i][0] = i;
-		}
-		for (int j = 0; j <= b.length(); j++) {
-			d[0][j] = j;
-		}
-		for (int i = 1; i <= a.length(); i++) {
-			for (int j = 1; j <= b.length(); j++) {
-				int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-				d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-				if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-					d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-				}
-			}
-		}
-		return d[a.length()][b.length()];
 	}
 }
