@@ -153,7 +153,9 @@ final class QdqWriter {
 		String addName = swish ? ed.fresh(n.name() + "_hardsigmoid") : n.name();
 		ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Add").setName(addName)
 				.addAllInput(List.of(scaledX, betaDq)).addOutput(swish ? l.clamped() : out).build()));
-		written.add(new QuantizedTensor(beta, Role.WEIGHT, addName, pb, new Range(l.beta(), l.beta()), new Range(l.beta(), l.beta())));
+		// β is a constant operand of an op without weights (the Add), quantized with x's activation type: recorded as
+		// weight() records such operands (ACTIVATION), not as a weight, whose precision (the scheme's) it does not have
+		written.add(new QuantizedTensor(beta, Role.ACTIVATION, addName, pb, new Range(l.beta(), l.beta()), new Range(l.beta(), l.beta())));
 		if (swish) {
 			ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Mul").setName(n.name())
 					.addAllInput(List.of(x, dequantizedOf.get(l.clamped()))).addOutput(out).build()));
