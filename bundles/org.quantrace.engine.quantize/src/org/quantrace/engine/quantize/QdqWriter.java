@@ -353,7 +353,7 @@ final class QdqWriter {
 	// ------------------------------------------------------------------ weights and biases
 
 	private void weight(Weight w) {
-		Tensor t = g.initializer(w.tensor());
+		Tensor t = constant(w.tensor());
 		float[] values = t.toFloatArray();
 		long[] dims = t.dims();
 		QuantType type = w.spec().precision();
@@ -369,7 +369,7 @@ final class QdqWriter {
 	}
 
 	private void bias(Bias b) {
-		Tensor t = g.initializer(b.tensor());
+		Tensor t = constant(b.tensor());
 		float[] values = t.toFloatArray();
 		QuantParams in = params(b.inputActivation());
 		QuantParams wp = weightParams.get(b.weightNode().name() + "\u0000" + b.weight());
@@ -405,6 +405,17 @@ final class QdqWriter {
 		}
 		node.setInput(index, dq);
 		dropIfUnused(tensor);
+	}
+
+	/** A weight or bias: an initializer of this graph or, for an If branch, of an enclosing graph. */
+	private Tensor constant(String tensor) {
+		for (Graph s = g; s != null; s = s.parent()) {
+			Tensor t = s.initializer(tensor);
+			if (t != null) {
+				return t;
+			}
+		}
+		throw new IllegalStateException("no constant " + tensor + " in graph " + g.name() + " or the graphs enclosing it");
 	}
 
 	private void dropIfUnused(String tensor) {
