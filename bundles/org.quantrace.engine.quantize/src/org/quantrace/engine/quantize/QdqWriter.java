@@ -70,7 +70,8 @@ final class QdqWriter {
 			String root = plan.root(t);
 			QuantParams p = params(t);
 			Range range = scaled(ranges.get(root), plan.factor(t));
-			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) ? Role.OUTPUT : Role.ACTIVATION;
+			// an If branch may output an outer-scope value it does not compute: a pair inside the branch, as for any value it reads
+			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) && g.producer(t).isPresent() ? Role.OUTPUT : Role.ACTIVATION;
 			if (rescaled.containsKey(t)) {
 				rescale(rescaled.get(t), p);
 			} else if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)

@@ -144,4 +144,31 @@ class IfBranchQuantizationTest {
 		assertEquals(4, ops.stream().filter(op -> op.equals("com.microsoft.MatMulIntegerToFloat") || op.equals("QLinearMatMul")).count(), ops.toString());
 		assertFalse(ops.contains("MatMul"), ops.toString());
 	}
+
+	/** An If inside a branch: its tensors are exposed through both Ifs, and the innermost branch taken runs on integers. */
+	@Test
+	void nestedIfBranchesAreCalibratedThroughBothIfs() {
+		TinyGraph n = new TinyGraph(64);
+		String cond = n.node("Greater", List.of(n.node("ReduceMax", List.of("x"), TinyGraph.attr("keepdims", 0L)), n.scalar(10f)));
+		GraphProto inner = GraphProto.newBuilder().setName("outer_then")
+				.addNode(NodeProto.newBuilder().setOpType("If").setName("inner_if").addInput(cond).addOutput("inner_y")
+						.addAttribute(TinyGraph.graph("then_branch", branch("tt", n.weight(1.0 / 8, 64, 32), n.weight(1.0 / 4, 32, 16))))
+						.addAttribute(TinyGraph.graph("else_branch", branch("te", n.weight(1.0 / 8, 64, 32), n.weight(1.0 / 4, 32, 16)))))
+				.addOutput(ValueInfoProto.newBuilder().setName("inner_y").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))))
+				.build();
+		String y = n.node("If", List.of(cond), TinyGraph.graph("then_branch", inner),
+				TinyGraph.graph("else_branch", branch("else", n.weight(1.0 / 8, 64, 32), n.weight(1.0 / 4, 32, 16))));
+		OnnxModel nested = n.model(y);
+		ArrayDataset large = new ArrayDataset("large", n.data(32, 0, 20), new long[] { 64 }, null);
+		CalibrationResult r = Calibrator.calibrate(nested, "nested", List.of("tt_h", "te_h", "else_h"), large, CalibrationSettings.minMax(), Progress.NONE);
+		assertEquals(List.of("tt_h"), List.copyOf(r.ranges().keySet()), "only the branches every sample took: " + r.ranges());
+		QuantizationResult q = TinyGraph.quantize(nested, Schemes.preset("fiq_float32"), large);
+		List<String> ttOps = new ArrayList<>();
+		for (NodeProto outer : TinyGraph.optimized(q.model()).getGraph().getNodeList()) {
+			outer.getAttributeList().stream().filter(a -> a.getName().equals("then_branch")).forEach(a -> a.getG().getNodeList().forEach(in -> in.getAttributeList()
+					.stream().filter(b -> b.getName().equals("then_branch")).forEach(b -> ttOps.addAll(TinyGraph.ops(b.getG())))));
+		}
+		assertEquals(2, ttOps.stream().filter(op -> op.equals("com.microsoft.MatMulIntegerToFloat") || op.equals("QLinearMatMul")).count(), ttOps.toString());
+		assertTrue(q.layers().stream().filter(l -> l.node().startsWith("te_") || l.node().startsWith("else_")).noneMatch(QuantizationResult.Layer::quantized));
+	}
 }
