@@ -29,7 +29,10 @@ import org.apache.pdfbox.pdmodel.common.PDStream;
 import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.quantrace.engine.SafeFiles;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 
 /**
@@ -153,17 +156,42 @@ final class Tampering {
 		}
 	}
 
-	/** One initializer of a model changed by {@code edit}, then the model replaced as {@link #replaceModel} does. */
+	/**
+	 * One initializer of a model, of its main graph or else of an If/Loop/Scan body (the first found, depth first),
+	 * changed by {@code edit}, then the model replaced as {@link #replaceModel} does.
+	 */
 	static void editInitializer(Path out, String relative, String initializer, java.util.function.UnaryOperator<TensorProto> edit) {
 		try {
 			ModelProto m = ModelProto.parseFrom(Files.readAllBytes(out.resolve(relative)));
-			var graph = m.getGraph().toBuilder();
-			int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf(initializer);
-			graph.setInitializer(i, edit.apply(graph.getInitializer(i)));
+			GraphProto.Builder graph = m.getGraph().toBuilder();
+			if (!edit(graph, initializer, edit)) {
+				throw new IllegalArgumentException("no initializer " + initializer + " in " + relative);
+			}
 			replaceModel(out, relative, m.toBuilder().setGraph(graph).build().toByteArray());
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
+	}
+
+	private static boolean edit(GraphProto.Builder graph, String initializer, java.util.function.UnaryOperator<TensorProto> edit) {
+		int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf(initializer);
+		if (i >= 0) {
+			graph.setInitializer(i, edit.apply(graph.getInitializer(i)));
+			return true;
+		}
+		for (NodeProto.Builder n : graph.getNodeBuilderList()) {
+			for (AttributeProto.Builder a : n.getAttributeBuilderList()) {
+				if (a.hasG() && edit(a.getGBuilder(), initializer, edit)) {
+					return true;
+				}
+				for (GraphProto.Builder body : a.getGraphsBuilderList()) {
+					if (edit(body, initializer, edit)) {
+						return true;
+					}
+				}
+			}
+		}
+		return false;
 	}
 
 	/**

@@ -1,0 +1,114 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestData;
+
+import com.google.protobuf.ByteString;
+
+/**
+ * verify on a model whose layers live in the branches of an If (the zoo's if_cnn, torch.jit.script: the whole
+ * network in both branches, reading its weights from the main graph). FIQ int8 quantizes the branch calibration
+ * took (the else branch: the data is in [0, 1]) as a graph of its own and stores its codes, scales and zero
+ * points inside that branch; verify must read them there, with the names the branch reads from the main graph,
+ * and agree with every figure of every document. A changed scale inside the branch is found and named.
+ */
+class VerifyIfBranchesTest {
+
+	private static final String RECIPE = """
+			recipe zoo_if "Zoo model with an If" {
+				responsible "tests"
+				conversion-id CONV-IF-1
+				optimization-id OPT-IF-1
+				model ifcnn "if_cnn.onnx" id IFCNN version 1
+				dataset calib "calib300-images-idx3-ubyte.gz" role calibration format idx labels "calib300-labels-idx1-ubyte.gz"
+				preprocess {
+					scale 1/255
+					layout NCHW
+					dtype float32
+				}
+				convert {
+					eliminate dropout, batch-normalization
+				}
+				schemes drq, fiq_int8
+				evaluate on calib metrics accuracy
+				accept when accuracy drop < 2 pt for drq, fiq_int8
+			}
+			""";
+
+	/** The else branch's first Conv weight ("54", read from the main graph): its per-channel scale, an initializer of the branch. */
+	private static final String TENSOR = "54";
+	private static final String SCALE = "54_scale";
+
+	/** The recipe, model and data; {@code out} is the run's output. */
+	private static Path dir;
+
+	@BeforeAll
+	static void run() throws IOException {
+		dir = TestData.tempDir("verify-if");
+		Path zoo = TestData.data("zoo");
+		Files.copy(zoo.resolve("if_cnn.onnx"), dir.resolve("if_cnn.onnx"));
+		for (String f : List.of("calib300-images-idx3-ubyte.gz", "calib300-labels-idx1-ubyte.gz")) {
+			Files.copy(zoo.resolve("data").resolve(f), dir.resolve(f));
+		}
+		Files.writeString(dir.resolve("zoo.qr"), RECIPE);
+		assertEquals(0, Runs.run(dir.resolve("zoo.qr"), dir.resolve("out")).exitCode());
+	}
+
+	/**
+	 * Every figure agrees with the files (222 mismatches before verify read the branches), but for two defects of the
+	 * writers, not of verify, left open (docs/zoo-bench.md): the tensor inventories count the branches' values UNKNOWN
+	 * (the inspector types only what the main graph declares or a probe run reaches; verify types them by the operator
+	 * rules), and fiq_int8 records int8 I/O while the If's output stays float32. Remove each exception with its fix.
+	 */
+	@Test
+	void everyFigureAgreesWithTheFiles() {
+		List<Problem> r = Verification.verify(dir.resolve("out")).problems();
+		List<Problem> left = r.stream().filter(p -> !INVENTORY_OF_BRANCH_VALUES.test(p) && !FLOAT_IF_OUTPUT.test(p)).toList();
+		assertTrue(left.isEmpty(), left.size() + " mismatches: " + left);
+	}
+
+	private static final java.util.function.Predicate<Problem> INVENTORY_OF_BRANCH_VALUES = p -> p.file().equals("trace.xmi")
+			&& p.what().matches("artifact ifcnn/\\w+ inventory (UNKNOWN|FLOAT32|UINT8) .*")
+			|| p.file().equals("report.html") && p.what().matches("ifcnn tensors by element type, \\w+, (UNKNOWN|FLOAT32|UINT8): .*");
+	private static final java.util.function.Predicate<Problem> FLOAT_IF_OUTPUT = p -> p.file().equals("trace.xmi")
+			&& p.what().equals("optimization OPT-IF-1/ifcnn/fiq_int8 ioType (output logits): says INT8, re-derived FLOAT32")
+			|| p.file().startsWith("logs/PhIMT0003-ifcnn.") && p.what().endsWith("Quantization technique, model inputs and outputs: says int8, re-derived int8 / float32");
+
+	/** Channel 0 of the else branch's first Conv weight scale made twice what it was, every hash recomputed. */
+	@Test
+	void aChangedScaleInsideTheBranchIsFound() {
+		Path out = Runs.copy(dir, TestData.tempDir("verify-if-scale").resolve("zoo")).resolve("out");
+		float[] was = new float[1];
+		Tampering.editInitializer(out, "models/ifcnn/fiq_int8.onnx", SCALE, scale -> {
+			float[] v = new float[scale.getRawData().size() / 4];
+			scale.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+			was[0] = v[0];
+			v[0] *= 2;
+			ByteBuffer changed = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+			changed.asFloatBuffer().put(v);
+			return scale.toBuilder().setRawData(ByteString.copyFrom(changed.array())).build();
+		});
+		List<Problem> r = Verification.verify(out).problems();
+		assertFalse(r.isEmpty(), "a doubled scale inside the else branch passed verify");
+		String doubled = String.valueOf(was[0] * 2);
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().contains(TENSOR) && p.what().contains(doubled)), r.toString());
+		for (String format : List.of("md", "html", "docx", "pdf")) {
+			assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ifcnn." + format) && p.what().contains(TENSOR) && p.what().contains(doubled)),
+					format + ": " + r);
+		}
+	}
+}
