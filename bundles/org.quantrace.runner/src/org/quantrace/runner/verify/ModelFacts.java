@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +50,20 @@ public final class ModelFacts {
 	final GraphProto graph;
 	final String sha256;
 	final long sizeBytes;
-	/** Every stored tensor (initializers and Constant nodes) of the main graph by name. */
+	/**
+	 * Every stored tensor (initializers and Constant nodes) by name, of the main graph and of every If/Loop/Scan
+	 * body: a quantized branch holds its own codes, scales and zero points.
+	 */
 	final Map<String, TensorProto> stored = new HashMap<>();
+	/** The node writing each value, in whichever graph it runs. */
 	final Map<String, NodeProto> producers = new HashMap<>();
 	final Map<String, NodeProto> named = new HashMap<>();
+	/** The nodes reading each value, a body's nodes included (they read outer-scope values by name). */
 	final Map<String, List<NodeProto>> consumers = new HashMap<>();
+	/** The main graph, then each body after the graph holding it. */
+	final List<GraphProto> graphs = new ArrayList<>();
+	/** The graph each node runs in. */
+	final Map<NodeProto, GraphProto> scope = new IdentityHashMap<>();
 	final Map<String, DataType> types;
 
 	private ModelFacts(Path file, ModelProto proto, String sha256, long sizeBytes) {
@@ -62,42 +72,29 @@ public final class ModelFacts {
 		this.graph = proto.getGraph();
 		this.sha256 = sha256;
 		this.sizeBytes = sizeBytes;
-		graph.getInitializerList().forEach(t -> stored.put(t.getName(), t));
-		for (NodeProto n : graph.getNodeList()) {
-			constant(n).ifPresent(t -> stored.put(n.getOutput(0), t));
-			n.getOutputList().forEach(o -> producers.put(o, n));
-			if (!n.getName().isEmpty()) {
-				named.putIfAbsent(n.getName(), n);
+		graphs(graph, graphs);
+		// A body sees the values of its enclosing graphs by name and may not redefine them (ONNX's single
+		// assignment across scopes), so one map per kind holds every scope; the enclosing graph is indexed first.
+		for (GraphProto g : graphs) {
+			g.getInitializerList().forEach(t -> stored.putIfAbsent(t.getName(), t));
+			for (NodeProto n : g.getNodeList()) {
+				scope.put(n, g);
+				constant(n).ifPresent(t -> stored.putIfAbsent(n.getOutput(0), t));
+				n.getOutputList().stream().filter(o -> !o.isEmpty()).forEach(o -> producers.putIfAbsent(o, n));
+				if (!n.getName().isEmpty()) {
+					named.putIfAbsent(n.getName(), n);
+				}
+				n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
 			}
-			n.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
 		}
-		indexBodies(graph);
 		this.types = ElementTypes.infer(this);
 	}
 
-	/**
-	 * The nodes of If/Loop/Scan bodies by name (layers quantized inside them are recorded under their own
-	 * names), and the outer-scope values they read as consumers, so a dequantization written in the main graph
-	 * for a body's weight is found.
-	 */
-	private void indexBodies(GraphProto g) {
-		for (NodeProto n : g.getNodeList()) {
-			for (AttributeProto a : n.getAttributeList()) {
-				List<GraphProto> bodies = new ArrayList<>(a.getGraphsList());
-				if (a.hasG()) {
-					bodies.add(a.getG());
-				}
-				for (GraphProto body : bodies) {
-					for (NodeProto inner : body.getNodeList()) {
-						if (!inner.getName().isEmpty()) {
-							named.putIfAbsent(inner.getName(), inner);
-						}
-						inner.getInputList().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(inner));
-					}
-					indexBodies(body);
-				}
-			}
-		}
+	/** The nodes of every graph: the main graph's, then those of each body. */
+	List<NodeProto> nodes() {
+		List<NodeProto> all = new ArrayList<>();
+		graphs.forEach(g -> all.addAll(g.getNodeList()));
+		return all;
 	}
 
 	/** Reads {@code file}; an unreadable or non-ONNX file is a finding, not an error of verify. */
@@ -205,8 +202,6 @@ public final class ModelFacts {
 				counts.merge(in.elementType(), new TypeCount(1, 0, 0), TypeCount::plus);
 			}
 		}
-		List<GraphProto> graphs = new ArrayList<>();
-		graphs(graph, graphs);
 		for (GraphProto g : graphs) {
 			for (TensorProto t : g.getInitializerList()) {
 				stored(t.getName(), t, seen, counts);
@@ -244,8 +239,6 @@ public final class ModelFacts {
 		Set<String> seen = new HashSet<>();
 		inputs().forEach(i -> seen.add(i.name()));
 		long n = 0;
-		List<GraphProto> graphs = new ArrayList<>();
-		graphs(graph, graphs);
 		List<Map.Entry<String, TensorProto>> all = new ArrayList<>();
 		graphs.forEach(g -> g.getInitializerList().forEach(t -> all.add(Map.entry(t.getName(), t))));
 		graphs.forEach(g -> g.getNodeList().forEach(c -> constant(c).ifPresent(t -> all.add(Map.entry(c.getOutput(0), t)))));

@@ -67,13 +67,19 @@ final class Quantizations {
 		for (NodeProto n : m.consumers(tensor)) {
 			if (n.getOpType().equals("QuantizeLinear")) {
 				add(n, found);
-				m.consumers(n.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> add(d, found));
+				m.consumers(n.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> {
+					add(d, found);
+					requantized(d, found);
+				});
 			} else if (n.getOpType().equals("DequantizeLinear") && (edge || !integerInput)) {
 				add(n, found);
 			} else if (n.getOpType().equals("DequantizeLinear") && integerInput) {
 				m.consumers(n.getOutput(0)).stream().filter(q -> q.getOpType().equals("QuantizeLinear")).forEach(q -> {
 					add(q, found);
-					m.consumers(q.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> add(d, found));
+					m.consumers(q.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> {
+						add(d, found);
+						requantized(d, found);
+					});
 				});
 			}
 		}
@@ -97,6 +103,17 @@ final class Quantizations {
 			}
 		}
 		return found;
+	}
+
+	/**
+	 * A dequantized value quantized again with parameters of its own: an If/Loop branch quantized as a graph of its
+	 * own reads the enclosing graph's dequantized value and quantizes it for its first layer.
+	 */
+	private void requantized(NodeProto dq, List<Params> found) {
+		m.consumers(dq.getOutput(0)).stream().filter(q -> q.getOpType().equals("QuantizeLinear") && m.scope.get(q) != m.scope.get(dq)).forEach(q -> {
+			add(q, found);
+			m.consumers(q.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> add(d, found));
+		});
 	}
 
 	/**
@@ -330,7 +347,7 @@ final class Quantizations {
 	/** Quantization nodes and integer kernels no call so far accounted for, named by what they quantize. */
 	List<String> unaccounted() {
 		List<String> left = new ArrayList<>();
-		for (NodeProto n : m.graph.getNodeList()) {
+		for (NodeProto n : m.nodes()) {
 			boolean qdq = n.getOpType().equals("QuantizeLinear") || n.getOpType().equals("DequantizeLinear");
 			boolean weighted = (n.getOpType().equals("ConvInteger") || n.getOpType().equals("MatMulInteger")) && m.stored.containsKey(n.getInput(1));
 			if ((qdq || weighted) && !accounted.contains(n)) {

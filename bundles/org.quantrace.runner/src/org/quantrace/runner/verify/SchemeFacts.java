@@ -116,7 +116,7 @@ final class SchemeFacts {
 
 	/** Whether the model quantizes activations at run time (DynamicQuantizeLinear: uint8, one scale per tensor and inference). */
 	boolean dynamic() {
-		return model.graph.getNodeList().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear"));
+		return model.nodes().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear"));
 	}
 
 	/**
@@ -126,9 +126,8 @@ final class SchemeFacts {
 	 */
 	boolean staticActivations() {
 		java.util.Set<String> constants = new java.util.HashSet<>();
-		model.graph.getInitializerList().forEach(t -> constants.add(t.getName()));
-		model.graph.getNodeList().stream().filter(n -> n.getOpType().equals("Constant")).forEach(n -> constants.addAll(n.getOutputList()));
-		return model.graph.getNodeList().stream().anyMatch(n -> n.getOpType().equals("QuantizeLinear") && !constants.contains(n.getInput(0)));
+		constants.addAll(model.stored.keySet());
+		return model.nodes().stream().anyMatch(n -> n.getOpType().equals("QuantizeLinear") && !constants.contains(n.getInput(0)));
 	}
 
 	/** Whether the model holds integer (int32) biases. */
