@@ -22,6 +22,7 @@ import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.InputFile;
 import org.quantrace.model.trace.InputKind;
 import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.LogDocument.Block;
 import org.quantrace.report.LogDocument.Grid;
@@ -358,10 +359,7 @@ public final class AifsmLogs {
 					quantized.forEach(o -> r.add(""));
 					return r;
 				});
-				row.set(3 + i, l.isQuantized()
-						? (l.eIsSet(org.quantrace.model.trace.TracePackage.Literals.LAYER_QUANTIZATION_RECORD__PRECISION) ? LogValues.text(l.getPrecision()) + " "
-								+ LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) : "quantized")
-						: "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")"));
+				row.set(3 + i, layerCell(quantized.get(i), l, notes));
 			}
 		}
 		int[] widths = new int[header.size()];
@@ -379,6 +377,36 @@ public final class AifsmLogs {
 			b.add(new LogDocument.Bullets(items, false));
 		}
 		return b;
+	}
+
+	/** What the model does with {@code FLOAT_OUTPUT}'s layers: on integers, their result left in float32 for the float ops that read it. */
+	public static final String FLOAT_OUTPUT = "quantized, float32 output";
+
+	/**
+	 * One layer in one scheme: "float32 (note N)"; a layer with weights "quantized" or its weights' type; a layer
+	 * without weights the type of the output it quantizes, or, when it quantizes none (an integer MatMul or the
+	 * bias Add of one whose result only float ops read: MatMulIntegerToFloat, QGemm ending in float),
+	 * {@link #FLOAT_OUTPUT} with the reason as a note: its activations' type would name an output the model does not have.
+	 */
+	private static String layerCell(OptimizationRecord o, LayerQuantizationRecord l, List<String> notes) {
+		if (!l.isQuantized()) {
+			return "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")");
+		}
+		if (!l.eIsSet(org.quantrace.model.trace.TracePackage.Literals.LAYER_QUANTIZATION_RECORD__PRECISION)) {
+			return "quantized";
+		}
+		boolean weights = false;
+		boolean output = false;
+		for (TensorQuantizationRecord t : o.getQuantization().getTensors()) {
+			if (l.getNode().equals(t.getNode())) {
+				weights |= t.getRole() == TensorRole.WEIGHT;
+				output |= t.getRole() == TensorRole.ACTIVATION || t.getRole() == TensorRole.OUTPUT;
+			}
+		}
+		if (!weights && !output) {
+			return FLOAT_OUTPUT + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")");
+		}
+		return LogValues.text(l.getPrecision()) + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity());
 	}
 
 	/** The number of {@code reason} among the notes, added when new. */

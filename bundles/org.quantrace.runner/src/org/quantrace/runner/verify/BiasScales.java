@@ -7,7 +7,9 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 /**
  * The scale an int32 bias must have for an integer kernel to add it to the accumulator: the product of its
  * layer's input scale and weight scale (per output channel), s_bias = s_input · s_weight, read from the
- * DequantizeLinear nodes feeding the layer in a QDQ model.
+ * DequantizeLinear nodes feeding the layer in a QDQ model. A Conv or Gemm holds its bias as input 2; a
+ * transformer's Linear is exported as MatMul then Add(bias), and the bias's layer is then the Add: its scales
+ * are those of the MatMul that computes the Add's other input.
  */
 final class BiasScales {
 
@@ -19,6 +21,9 @@ final class BiasScales {
 		NodeProto n = m.node(node);
 		if (n == null && floatOutput != null) {
 			n = m.producer(floatOutput);
+		}
+		if (n != null && n.getOpType().equals("Add")) {
+			n = product(m, n);
 		}
 		if (n == null || n.getInputCount() < 2) {
 			return null;
@@ -33,6 +38,25 @@ final class BiasScales {
 			s[c] = in[0] * w[w.length == 1 ? 0 : c];
 		}
 		return s;
+	}
+
+	/**
+	 * The MatMul or Gemm whose result a bias Add adds to: the producer of the Add's input that is not the
+	 * dequantized bias. Null when the Add adds to anything else (a residual, a float op).
+	 */
+	private static NodeProto product(ModelFacts m, NodeProto add) {
+		if (add.getInputCount() != 2) {
+			return null;
+		}
+		for (int i = 0; i < 2; i++) {
+			NodeProto bias = m.producer(add.getInput(1 - i));
+			NodeProto p = m.producer(add.getInput(i));
+			if (bias != null && bias.getOpType().equals("DequantizeLinear") && m.stored.containsKey(bias.getInput(0)) && p != null
+					&& (p.getOpType().equals("MatMul") || p.getOpType().equals("Gemm"))) {
+				return p;
+			}
+		}
+		return null;
 	}
 
 	/** The scales of the DequantizeLinear that produces {@code tensor}. */

@@ -11,6 +11,7 @@ import org.quantrace.engine.onnx.DataType;
 import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
+import org.quantrace.report.AifsmLogs;
 import org.quantrace.report.LogReader;
 import org.quantrace.report.RunSummary;
 
@@ -577,6 +578,11 @@ final class OptimizationLogCheck {
 					log.mismatch(at, cell, "no such layer in the model");
 				} else if (printedFloat == quantized) {
 					log.mismatch(at, cell, quantized ? "runs on integers" : "runs in float32");
+				} else if (LogReader.squeeze(cell).startsWith(LogReader.squeeze(AifsmLogs.FLOAT_OUTPUT))) {
+					String output = f.quantizations.outputQuantization(name, f.output(name));
+					if (output != null) {
+						log.mismatch(at + " output", cell, "the model quantizes its output: " + output);
+					}
 				} else if (!printedFloat && !cell.equals("quantized")) {
 					weightsOf(at, cell, f, name);
 				}

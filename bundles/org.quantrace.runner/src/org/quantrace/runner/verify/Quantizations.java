@@ -294,6 +294,29 @@ final class Quantizations {
 		return dequantized && quantized;
 	}
 
+	/**
+	 * How the model quantizes a layer's result: the QuantizeLinear reading an output of the node, or an output
+	 * that is integer codes already (an integer kernel's); null when every output stays float. The layer is
+	 * found by name, else by its output in the model it was made from.
+	 */
+	String outputQuantization(String node, String floatOutput) {
+		NodeProto n = m.node(node);
+		if (n == null && floatOutput != null) {
+			n = m.producer(floatOutput);
+		}
+		for (String o : n == null ? List.<String>of() : n.getOutputList()) {
+			NodeProto q = m.consumers(o).stream().filter(c -> c.getOpType().equals("QuantizeLinear")).findFirst().orElse(null);
+			if (q != null) {
+				Params p = params(q);
+				return o + " (QuantizeLinear" + (p == null ? "" : ": " + p) + ")";
+			}
+			if (ElementTypes.isInteger(m.types.get(o))) {
+				return o + " (" + m.types.get(o).displayName() + " codes)";
+			}
+		}
+		return null;
+	}
+
 	private boolean dequantized(String tensor) {
 		NodeProto p = m.producer(tensor);
 		return p != null && p.getOpType().equals("DequantizeLinear");
