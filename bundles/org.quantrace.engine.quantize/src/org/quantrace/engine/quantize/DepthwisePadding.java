@@ -27,7 +27,14 @@ import org.quantrace.engine.onnx.Tensor;
  * A region is left alone when anything else touches it (a graph input or output, a Reshape, Concat, Gemm,
  * a shared or non-float weight, a per-channel constant): then the Conv keeps its width and ONNX Runtime its slower kernel.
  */
-final class DepthwisePadding {
+public final class DepthwisePadding {
+
+	/**
+	 * The system property that turns the padding on ({@code -Dquantrace.quantize.alignDepthwise=true}, e.g. through
+	 * QUANTRACE_JAVA_OPTS). Off by default until verify re-derives padded weights: it compares each quantized
+	 * weight's shape with the float model's and reads the zero channels' scale (1.0) as the largest channel scale.
+	 */
+	public static final String ENABLE = "quantrace.quantize.alignDepthwise";
 
 	/** Ops that compute each channel from the same channel only, one activation in (constant scalars aside). */
 	private static final Set<String> PER_CHANNEL = Set.of("Relu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "LeakyRelu", "Identity",

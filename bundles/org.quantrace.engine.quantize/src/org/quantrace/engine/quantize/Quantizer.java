@@ -61,8 +61,8 @@ public final class Quantizer {
 			spec.calibration().checkActivationBits(spec.activationBits());
 		}
 		Initializers.hoistConstants(model.graph());
-		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER ? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n))
-				: Map.of();
+		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER && Boolean.getBoolean(DepthwisePadding.ENABLE)
+				? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)) : Map.of();
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
 		int required = spec.usesInt16() ? INT16_OPSET : QDQ_OPSET;
@@ -113,7 +113,7 @@ public final class Quantizer {
 		}
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
-				d.node().opType(), d.quantized(), padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
+				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
 				d.weights(), d.activations())).toList();
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
 	}

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.quantize.DepthwisePadding;
 import org.quantrace.engine.quantize.OpRule;
 import org.quantrace.engine.quantize.OpRules;
 import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
@@ -20,6 +23,16 @@ import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
  * within the quantization error, and regions that reach anything else stay as they are.
  */
 class DepthwisePaddingTest {
+
+	@BeforeAll
+	static void enable() {
+		System.setProperty(DepthwisePadding.ENABLE, "true");
+	}
+
+	@AfterAll
+	static void disable() {
+		System.clearProperty(DepthwisePadding.ENABLE);
+	}
 
 	/** A MobileNetV3 block: expand, HardSwish, depthwise 3x3 with 24 channels, HardSwish, squeeze-excitation, project. */
 	private static String mobileNetV3Block(TinyGraph t, int channels) {
