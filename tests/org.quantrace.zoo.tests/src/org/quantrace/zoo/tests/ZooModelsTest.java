@@ -73,7 +73,7 @@ class ZooModelsTest {
 			"unet", new Today(0, 0.3, 0.4, 0.97, Set.of()),
 			"bspc_gap", new Today(0, 0.3, 0.4, 0.999, Set.of()),
 			"mobilenetv3_constants_opset11", new Today(0, 0.3, 0.4, 0.999, Set.of()),
-			"if_cnn", new Today(0, 0.3, 0.4, 0.0, Set.of()));
+			"if_cnn", new Today(0, 0.3, 0.4, 0.49, Set.of())); // the else branch (every calibration and test image takes it) integer; the then branch, never taken, float
 
 	static final int EVALUATED = 1000;
 
