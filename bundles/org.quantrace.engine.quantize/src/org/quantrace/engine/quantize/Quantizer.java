@@ -27,7 +27,8 @@ import org.quantrace.engine.quantize.QuantizationSpec.Technique;
 /**
  * Quantizes a model as a {@link QuantizationSpec} says: prepares it (Constant weights to initializers,
  * opset 13, or 21 for int16), then writes dynamic-range or full-integer (QDQ) quantization, calibrating
- * the latter on the given data. The result always loads in ONNX Runtime: it is checked before returning.
+ * the latter on the given data, and last the transformer fusions ONNX Runtime does not make itself
+ * ({@link SkipLayerNormFusion}). The result always loads in ONNX Runtime: it is checked before returning.
  */
 public final class Quantizer {
 
@@ -63,6 +64,8 @@ public final class Quantizer {
 			spec.calibration().checkActivationBits(spec.activationBits());
 		}
 		model.graph().graphs().forEach(Initializers::hoistConstants); // If branches too: their planner reads constants as initializers
+		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER && Boolean.getBoolean(DepthwisePadding.ENABLE)
+				? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)) : Map.of();
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
 		int required = spec.usesInt16() ? INT16_OPSET : QDQ_OPSET;
@@ -117,10 +120,25 @@ public final class Quantizer {
 				new GraphEditor(model.graph()).sort();
 			}
 		}
+		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
-				d.node().opType(), d.quantized(), d.reason(), d.weights(), d.activations())).toList();
+				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
+				d.weights(), d.activations())).toList();
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
+	}
+
+	/** The plan's decisions with the words for what the fusions wrote instead of the nodes they replaced. */
+	private static List<Decision> withFusions(List<Decision> decisions, List<SkipLayerNormFusion.Fused> fusions) {
+		if (fusions.isEmpty()) {
+			return decisions;
+		}
+		List<Decision> out = new ArrayList<>(decisions.size());
+		for (Decision d : decisions) {
+			SkipLayerNormFusion.Fused f = fusions.stream().filter(x -> x.replaced(d.node())).findFirst().orElse(null);
+			out.add(f == null ? d : new Decision(d.layerIndex(), d.node(), d.quantized(), f.reason(d.node(), d.reason()), d.weights(), d.activations()));
+		}
+		return out;
 	}
 
 	/** Writes one graph's plan with the calibrated ranges (or the ones the plan fixes); returns what it quantized. */
@@ -136,6 +154,16 @@ public final class Quantizer {
 		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
 		writer.write(ranges, calibrated.observed());
 		return writer.written;
+	}
+
+	/**
+	 * Whether ONNX Runtime's symmetric integer Conv kernels can run {@code conv} as the spec quantizes it (int8
+	 * weights with zero point 0, 8-bit activations), the case {@link DepthwisePadding} widens channels for.
+	 */
+	private static boolean symmetricInt8(QuantizationSpec spec, org.quantrace.engine.onnx.Node conv) {
+		QuantizationSpec.TensorSpec w = spec.weightsFor(conv);
+		return spec.exclusionFor(conv).isEmpty() && w.precision() == QuantType.INT8 && w.scheme() == QuantizationSpec.Symmetry.SYMMETRIC
+				&& spec.activationsFor(conv).precision().bits() == 8;
 	}
 
 	private static void checkLoads(OnnxModel model, OnnxModel source, String modelName, QuantizationSpec spec) {
