@@ -173,6 +173,22 @@ final class Tampering {
 		}
 	}
 
+	/** The values of a raw float32 tensor (scales). */
+	static float[] floats(TensorProto t) {
+		float[] v = new float[t.getRawData().size() / 4];
+		t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
+		return v;
+	}
+
+	/** A raw float32 tensor with its element {@code index} multiplied by {@code factor}. */
+	static TensorProto times(TensorProto t, int index, float factor) {
+		float[] v = floats(t);
+		v[index] *= factor;
+		java.nio.ByteBuffer changed = java.nio.ByteBuffer.allocate(v.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+		changed.asFloatBuffer().put(v);
+		return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(changed.array())).build();
+	}
+
 	private static boolean edit(GraphProto.Builder graph, String initializer, java.util.function.UnaryOperator<TensorProto> edit) {
 		int i = graph.getInitializerList().stream().map(TensorProto::getName).toList().indexOf(initializer);
 		if (i >= 0) {
