@@ -292,6 +292,7 @@ public final class QuantizationPlan {
 					materialize(n, k);
 				}
 			}
+			integerOutputsOfFloatOps();
 			plan.decisions.addAll(decided.values());
 			return plan;
 		}
@@ -723,6 +724,24 @@ public final class QuantizationPlan {
 			for (String y : n.outputs()) {
 				if (!y.isEmpty() && isFloat(y)) {
 					plan.activations.put(y, new Activation(y, a, forced, n.name()));
+				}
+			}
+		}
+
+		/**
+		 * With integer I/O, a model output that a float op writes (an If, whose branches end in float; an op without
+		 * an integer kernel) is quantized after that op, so the model's outputs are of the scheme's I/O type as the
+		 * trace and the logs say.
+		 */
+		void integerOutputsOfFloatOps() {
+			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32) {
+				return;
+			}
+			for (var v : g.outputs()) {
+				String y = v.getName();
+				Node p = producers.get(y);
+				if (p != null && isFloat(y) && !plan.activations.containsKey(y)) {
+					plan.activations.put(y, new Activation(y, spec.activationsFor(p), null, p.name()));
 				}
 			}
 		}

@@ -127,6 +127,12 @@ class IfBranchQuantizationTest {
 		assertTrue(thenMatMul.reason().contains("no calibration sample took"), thenMatMul.reason());
 		assertTrue(r.layers().stream().filter(l -> l.node().equals("else_matmul") || l.node().equals("else_matmul2")).allMatch(QuantizationResult.Layer::quantized),
 				r.layers().toString());
+		if (scheme.equals("fiq_int8")) { // the If's output, which float ops write, quantized after the If: the I/O the scheme says
+			for (ValueInfoProto v : r.model().graph().outputs()) {
+				assertEquals(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT8_VALUE, v.getType().getTensorType().getElemType(), v.getName());
+			}
+			assertEquals(r.model().graph().outputs().size(), r.integerOutputs().size(), r.integerOutputs().toString());
+		}
 		if (scheme.equals("fiq_float32")) { // the quantized model computes what the float one does, on the data it was calibrated for
 			double worst = DynamicRangeTest.worst(t, model, r.model());
 			assertTrue(worst < 0.05, "within " + worst);
