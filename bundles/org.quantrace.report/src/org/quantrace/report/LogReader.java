@@ -238,7 +238,7 @@ public final class LogReader {
 						title = text(e, p).replace('\n', ' ');
 					} else if (type.equals("Table")) {
 						List<List<String>> rows = new ArrayList<>();
-						rows(e, p, rows);
+						rows(e, p, rows, false);
 						tables.add(new Table(title, rows));
 					} else {
 						walk(e.getKids(), p);
@@ -247,7 +247,8 @@ public final class LogReader {
 			}
 		}
 
-		private void rows(PDStructureElement e, PDPage page, List<List<String>> rows) {
+		/** The rows under {@code e}; {@code head}: inside the table's THead, the header row drawn again on every page the table spans. */
+		private void rows(PDStructureElement e, PDPage page, List<List<String>> rows, boolean head) {
 			for (Object k : e.getKids()) {
 				if (k instanceof PDStructureElement child) {
 					PDPage p = child.getPage() != null ? child.getPage() : page;
@@ -255,12 +256,12 @@ public final class LogReader {
 						List<String> cells = new ArrayList<>();
 						for (Object c : child.getKids()) {
 							if (c instanceof PDStructureElement cell && (cell.getStructureType().equals("TD") || cell.getStructureType().equals("TH"))) {
-								cells.add(text(cell, cell.getPage() != null ? cell.getPage() : p));
+								cells.add(text(cell, cell.getPage() != null ? cell.getPage() : p, head));
 							}
 						}
 						rows.add(cells);
 					} else if (!child.getStructureType().equals("Caption")) {
-						rows(child, p, rows);
+						rows(child, p, rows, head || child.getStructureType().equals("THead"));
 					}
 				}
 			}
@@ -277,9 +278,9 @@ public final class LogReader {
 		private void cell(PDStructureElement e, PDPage page, StringBuilder s) {
 			for (Object k : e.getKids()) {
 				if (k instanceof Integer mcid) {
-					append(s, text.of(index(page), mcid));
+					append(s, shown(index(page), mcid));
 				} else if (k instanceof PDMarkedContentReference r) {
-					append(s, text.of(index(r.getPage() != null ? r.getPage() : page), r.getMCID()));
+					append(s, shown(index(r.getPage() != null ? r.getPage() : page), r.getMCID()));
 				} else if (k instanceof PDStructureElement child) {
 					boolean block = child.getStructureType().matches("Div|P|H[1-6]?|L|LI|LBody");
 					if (block && s.length() > 0 && s.charAt(s.length() - 1) != '\n') {
@@ -293,13 +294,41 @@ public final class LogReader {
 			}
 		}
 
-		/** A heading's, caption's or cell's text: each line stripped. */
+		/** A heading's or caption's text: each line stripped. */
 		private String text(PDStructureElement e, PDPage page) {
+			return text(e, page, false);
+		}
+
+		/**
+		 * A heading's, caption's or cell's text: each line stripped; a header cell's as drawn on the first page. A
+		 * table's header row is drawn again at the top of each page the table continues on, and openhtmltopdf tags
+		 * each repeat as more content of the same header cells: read in full, "size (bytes)" came out as "size size
+		 * (bytes) (bytes)". A body cell that a page break splits is read on both pages.
+		 */
+		private String text(PDStructureElement e, PDPage page, boolean header) {
 			lastY = Float.NaN;
 			lastEndX = Float.NaN;
+			onPage = header ? firstPage(e, page) : -1;
 			StringBuilder s = new StringBuilder();
 			cell(e, page, s);
 			return String.join("\n", s.toString().lines().map(String::strip).filter(l -> !l.isEmpty()).toList());
+		}
+
+		/** The page whose marked content is read for the element being read (-1: any). */
+		private int onPage = -1;
+
+		/** The first page (in page order) holding marked content of {@code e}, or -1 when it holds none. */
+		private int firstPage(PDStructureElement e, PDPage page) {
+			int first = -1;
+			for (Object k : e.getKids()) {
+				int p = k instanceof Integer ? index(page)
+						: k instanceof PDMarkedContentReference r ? index(r.getPage() != null ? r.getPage() : page)
+						: k instanceof PDStructureElement child ? firstPage(child, child.getPage() != null ? child.getPage() : page) : -1;
+				if (p >= 0 && (first < 0 || p < first)) {
+					first = p;
+				}
+			}
+			return first;
 		}
 
 		/** Where the last glyph appended ends, to see the space between two runs that no glyph draws. */
@@ -317,6 +346,11 @@ public final class LogReader {
 			s.append(c.text());
 			lastY = c.lastY();
 			lastEndX = c.lastEndX();
+		}
+
+		/** A marked-content sequence's text, if it is on the page being read (a header repeated on a later page is not). */
+		private MarkedText.Chunk shown(int page, int mcid) {
+			return onPage >= 0 && page != onPage ? null : text.of(page, mcid);
 		}
 
 		private int index(PDPage page) {

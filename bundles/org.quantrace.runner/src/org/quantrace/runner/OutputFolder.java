@@ -22,9 +22,9 @@ import org.quantrace.engine.SafeFiles;
  * A run's output folder, written all or nothing, and only where a run may write.
  * <p>
  * Opening it locks the folder ({@link OutputLock}: a second run is refused), puts right what a killed run
- * left beside it (restores {@code .NAME.old-PID} when NAME is missing, removes {@code .NAME.partial-PID} and
- * {@code .NAME.old-PID} of dead processes), and refuses a target that is not the output of an earlier run
- * ({@link OutputOwnership}). Everything is written into the hidden sibling {@code .NAME.partial-PID}; the
+ * left beside it (restores {@code .NAME.old-PID} when NAME is missing, removes the other {@code .NAME.partial-PID}
+ * and {@code .NAME.old-PID}: under the lock they are all dead runs', whatever process has their number now), and
+ * refuses a target that is not the output of an earlier run ({@link OutputOwnership}). Everything is written into the hidden sibling {@code .NAME.partial-PID}; the
  * commit then exchanges it with NAME in one atomic step ({@link DirectoryExchange}), so that NAME holds the
  * old or the new outputs at every instant, and deletes the old ones. Where the system cannot exchange, NAME
  * is renamed to {@code .NAME.old-PID} and the new folder to NAME: a kill between the two leaves NAME missing
@@ -101,15 +101,20 @@ final class OutputFolder implements AutoCloseable {
 	}
 
 	/**
-	 * Puts right what runs killed before their end left beside {@code target} (under its lock, so none of
-	 * them is running): old outputs come back when {@code target} is missing, the rest is deleted.
+	 * Puts right what runs killed before their end left beside {@code target}: old outputs come back when
+	 * {@code target} is missing (the newest, should there be several), the rest is deleted. It runs under the
+	 * target's lock before this run has made anything, so every leftover is a dead run's whatever process now has
+	 * its number: process ids are reused (in a container every run may be the same process 1, this one included),
+	 * and a leftover judged by its number alone stayed beside the folder for good, the name left empty.
 	 */
 	static void recover(Path target) throws IOException {
 		List<Path> leftovers;
 		try (Stream<Path> siblings = Files.list(target.getParent())) {
-			leftovers = siblings.filter(p -> leftoverKind(p, target) != null).sorted(Comparator.comparing(p -> !"old".equals(leftoverKind(p, target)))).toList();
+			leftovers = siblings.filter(p -> leftoverKind(p, target) != null)
+					.sorted(Comparator.comparing((Path p) -> !"old".equals(leftoverKind(p, target))).thenComparing(OutputFolder::modified, Comparator.reverseOrder()))
+					.toList();
 		}
-		for (Path p : leftovers) { // old outputs first: one of them comes back if the name is empty
+		for (Path p : leftovers) { // old outputs first, newest first: one of them comes back if the name is empty
 			if ("old".equals(leftoverKind(p, target)) && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
 				Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
 			} else {
@@ -118,15 +123,21 @@ final class OutputFolder implements AutoCloseable {
 		}
 	}
 
-	/** "partial" or "old" for what a dead run left beside {@code target}; null for anything else (a live run's, another name's). */
+	/** "partial" or "old" for what a run left beside {@code target}; null for anything else (another name's, not ours). */
 	private static String leftoverKind(Path p, Path target) {
 		Matcher m = LEFTOVER.matcher(p.getFileName().toString());
-		if (!m.matches() || !m.group(1).equals(target.getFileName().toString()) || m.group(3).length() > 18) {
+		if (!m.matches() || !m.group(1).equals(target.getFileName().toString()) || m.group(3).length() > 18 || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
 			return null;
 		}
-		long pid = Long.parseLong(m.group(3));
-		boolean dead = pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
-		return dead ? m.group(2) : null;
+		return m.group(2);
+	}
+
+	private static java.nio.file.attribute.FileTime modified(Path p) {
+		try {
+			return Files.getLastModifiedTime(p, LinkOption.NOFOLLOW_LINKS);
+		} catch (IOException e) {
+			return java.nio.file.attribute.FileTime.fromMillis(0);
+		}
 	}
 
 	/** Where the run writes. */

@@ -20,6 +20,7 @@ import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
@@ -28,6 +29,8 @@ import org.quantrace.engine.onnx.TensorInfo;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 /**
@@ -107,8 +110,33 @@ public final class Calibrator {
 		Set<String> fetch = new LinkedHashSet<>();
 		Set<String> names = g.tensorNames();
 		int firstAdded = g.nodes().size();
+		Map<String, Graph> branchOf = branchTensors(g);
+		Map<String, String> fetchedAs = new HashMap<>(); // exposed name -> tensor, for tensors of If branches
 		for (String t : topological(g, tensors)) {
 			if (t.equals(input.name())) {
+				continue;
+			}
+			Graph branch = branchOf.get(t);
+			if (branch != null) {
+				if (extremesOnly) {
+					boolean nonNegative = branch.producer(t).map(n -> n.opType().equals("Relu")).orElse(false);
+					String min = null;
+					if (!nonNegative) {
+						String reduced = g.uniqueName(t + "_calibration_min", names);
+						branch.nodes().add(branch.newNode(reduce("ReduceMin", t, reduced)));
+						min = exposeFromBranch(g, branch, reduced, Float.POSITIVE_INFINITY, names);
+						fetch.add(min);
+					}
+					String reduced = g.uniqueName(t + "_calibration_max", names);
+					branch.nodes().add(branch.newNode(reduce("ReduceMax", t, reduced)));
+					String max = exposeFromBranch(g, branch, reduced, Float.NEGATIVE_INFINITY, names);
+					fetch.add(max);
+					extremes.put(t, new String[] { min, max });
+				} else {
+					String exposedName = exposeFromBranch(g, branch, t, Float.NaN, names);
+					fetchedAs.put(exposedName, t);
+					fetch.add(exposedName);
+				}
 				continue;
 			}
 			if (extremesOnly) {
@@ -194,23 +222,114 @@ public final class Calibrator {
 							}
 						} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
 							int first = start;
-							outputs.parallelStream().forEach(e -> update(e.getKey(), () -> collectors.get(e.getKey()).update(e.getValue()), data, first, end,
-									modelName));
+							outputs.parallelStream().forEach(e -> {
+								String t = fetchedAs.getOrDefault(e.getKey(), e.getKey());
+								if (fetchedAs.containsKey(e.getKey()) && notTaken(e.getValue())) {
+									return;
+								}
+								update(t, () -> collectors.get(t).update(e.getValue()), data, first, end, modelName);
+							});
 						}
 					}
 					task.advance(end - start);
 				}
 				int first = from;
-				batchExtremes.forEach((t, e) -> update(t, () -> collectors.get(t).updateExtremes(e[0], e[1]), data, first, to, modelName));
+				batchExtremes.forEach((t, e) -> {
+					if (!(e[0] > e[1])) { // [+inf, -inf]: a tensor of an If branch this batch did not take
+						update(t, () -> collectors.get(t).updateExtremes(e[0], e[1]), data, first, to, modelName);
+					}
+				});
 			}
 		}
 		Map<String, Range> ranges = new LinkedHashMap<>();
 		Map<String, Range> observed = new LinkedHashMap<>();
 		collectors.forEach((name, c) -> {
+			if (branchOf.containsKey(name) && !c.seen()) {
+				return; // in an If branch no sample took: no range (the quantizer leaves that branch float)
+			}
 			ranges.put(name, c.range());
 			observed.put(name, c.observed());
 		});
 		return new CalibrationResult(ranges, observed, samples, settings, data.name());
+	}
+
+	/** Whether a fetched If branch tensor is the NaN scalar the other branch writes (a real NaN activation of one value is skipped too). */
+	private static boolean notTaken(FloatBuffer values) {
+		return values.remaining() == 1 && Float.isNaN(values.get(values.position()));
+	}
+
+	/** The tensors computed inside the branches of If nodes (at any depth), with the branch that computes each. */
+	static Map<String, Graph> branchTensors(Graph main) {
+		Map<String, Graph> branchOf = new HashMap<>();
+		for (Graph sub : main.graphs()) {
+			if (sub != main && ifBranchesUpTo(sub, main)) {
+				sub.nodes().forEach(n -> n.outputs().forEach(o -> branchOf.put(o, sub)));
+			}
+		}
+		return branchOf;
+	}
+
+	/** Whether {@code sub} and every graph enclosing it below {@code main} is a branch of an If (Loop/Scan bodies run several times per sample). */
+	private static boolean ifBranchesUpTo(Graph sub, Graph main) {
+		for (Graph s = sub; s != main; s = s.parent()) {
+			if (!s.owner().opType().equals("If")) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * Makes {@code tensor} of an If branch a main-graph output, as ONNX Runtime's calibrators make the tensors they observe
+	 * outputs: the branch outputs it, every other branch of that If outputs the float scalar {@code notTaken}, and the If gets
+	 * one more output; repeated up to the main graph for nested Ifs. The value fetched is the tensor, or {@code notTaken} when
+	 * the batch took another branch: +inf/-inf for minima/maxima (neutral), NaN for whole tensors (skipped as a batch that did
+	 * not reach the tensor).
+	 */
+	private static String exposeFromBranch(Graph main, Graph branch, String tensor, float notTaken, Set<String> names) {
+		String name = tensor;
+		for (Graph h = branch; h != main; h = h.parent()) {
+			Node owner = h.owner();
+			int already = outputIndex(h, name);
+			if (already >= 0) { // a branch output already (listed twice, ONNX Runtime would leave the second unwritten)
+				name = owner.output(already);
+				continue;
+			}
+			h.outputs().add(floatValue(name));
+			for (Graph other : owner.subgraphs().values()) {
+				if (other != h) {
+					String neutral = main.uniqueName(tensor + "_not_taken", names);
+					Tensor value = Tensor.ofFloats(neutral, new long[0], new float[] { notTaken });
+					other.nodes().add(other.newNode(NodeProto.newBuilder().setOpType("Constant").setName(neutral).addOutput(neutral)
+							.addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR).setT(value.proto()))
+							.build()));
+					other.outputs().add(floatValue(neutral));
+				}
+			}
+			String outer = main.uniqueName(tensor + "_from_" + owner.name().replaceAll("\\W", "_"), names);
+			List<String> outs = new ArrayList<>(owner.outputs());
+			outs.add(outer);
+			owner.setOutputs(outs);
+			name = outer;
+		}
+		if (outputIndex(main, name) < 0) {
+			main.outputs().add(floatValue(name));
+		}
+		return name;
+	}
+
+	private static int outputIndex(Graph g, String name) {
+		for (int i = 0; i < g.outputs().size(); i++) {
+			if (g.outputs().get(i).getName().equals(name)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	private static ValueInfoProto floatValue(String name) {
+		return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
+				.setElemType(TensorProto.DataType.FLOAT_VALUE))).build();
 	}
 
 	/** {@code tensors} in the order the graph computes them (inputs first). */

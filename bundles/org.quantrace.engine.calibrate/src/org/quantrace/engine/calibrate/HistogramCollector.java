@@ -113,6 +113,11 @@ public final class HistogramCollector implements RangeCollector {
 	}
 
 	@Override
+	public boolean seen() {
+		return observed.seen();
+	}
+
+	@Override
 	public Range observed() {
 		return observed.observed();
 	}

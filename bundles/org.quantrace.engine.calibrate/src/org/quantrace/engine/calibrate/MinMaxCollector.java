@@ -28,6 +28,11 @@ public final class MinMaxCollector implements RangeCollector {
 	}
 
 	@Override
+	public boolean seen() {
+		return min <= max;
+	}
+
+	@Override
 	public Range range() {
 		return observed();
 	}

@@ -47,6 +47,11 @@ public final class MovingAverageCollector implements RangeCollector {
 	}
 
 	@Override
+	public boolean seen() {
+		return started;
+	}
+
+	@Override
 	public Range range() {
 		if (!started) {
 			throw new IllegalStateException("no values seen");

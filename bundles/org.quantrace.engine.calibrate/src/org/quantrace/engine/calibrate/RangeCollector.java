@@ -24,6 +24,9 @@ public interface RangeCollector {
 		update(FloatBuffer.wrap(new float[] { min, max }));
 	}
 
+	/** Whether any value was seen (a tensor of an If branch no sample took has none). */
+	boolean seen();
+
 	/** The calibrated range. */
 	Range range();
 

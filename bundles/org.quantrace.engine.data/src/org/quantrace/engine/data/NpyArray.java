@@ -38,6 +38,13 @@ public final class NpyArray {
 	private final int itemSize;
 	private final long[] shape;
 	private final ByteBuffer data;
+	/**
+	 * The file and the offset of the data in it, when opened from a file: slices are read from it with positional reads,
+	 * not through the mapping, whose pages, once touched, stay in the process's resident memory (the memory of calibrating on
+	 * 64 images of 320x320 grew by the 59 MB of the images read, not collectable). Null for .npz entries.
+	 */
+	private Path file;
+	private long dataOffset;
 
 	private NpyArray(String source, char kind, int itemSize, long[] shape, ByteBuffer data) {
 		this.source = source;
@@ -55,7 +62,10 @@ public final class NpyArray {
 						"split the array into several files, or use an image folder");
 			}
 			ByteBuffer buffer = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size());
-			return parse(buffer, file.toString());
+			NpyArray array = parse(buffer, file.toString());
+			array.file = file;
+			array.dataOffset = channel.size() - array.data.capacity();
+			return array;
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": file not found", "check the path of the .npy file", e);
 		} catch (IOException e) {
@@ -171,6 +181,9 @@ public final class NpyArray {
 		sliceShape[0] = to - from;
 		ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
 		b.position(Math.toIntExact(from * row * itemSize));
+		if (file != null) {
+			b = readFromFile(from * row * itemSize, (long) n * itemSize);
+		}
 		return switch (kind + "" + itemSize) {
 		case "f4" -> {
 			float[] v = new float[n];
@@ -201,6 +214,20 @@ public final class NpyArray {
 			yield NdArray.ofLongs(sliceShape, v);
 		}
 		};
+	}
+
+	private ByteBuffer readFromFile(long position, long bytes) {
+		ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			while (b.hasRemaining()) {
+				if (channel.read(b, dataOffset + position + b.position()) < 0) {
+					throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
+				}
+			}
+		} catch (IOException e) {
+			throw new InvalidInputException(source + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
+		}
+		return b.flip();
 	}
 
 	/** The whole array. */

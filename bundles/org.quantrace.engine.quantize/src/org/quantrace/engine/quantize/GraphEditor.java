@@ -22,8 +22,13 @@ final class GraphEditor {
 
 	GraphEditor(Graph graph) {
 		this.graph = graph;
-		this.names = new HashSet<>(graph.tensorNames());
-		graph.nodes().forEach(n -> names.add(n.name()));
+		// the names of the whole model: a name in an If branch must not shadow one of the enclosing graphs or of the other branch
+		Graph main = graph;
+		while (main.parent() != null) {
+			main = main.parent();
+		}
+		this.names = new HashSet<>(main.tensorNames());
+		main.allNodes().forEach(n -> names.add(n.name()));
 	}
 
 	String fresh(String base) {

@@ -33,7 +33,9 @@ public final class OpRules {
 		Drq noDynamicConv = new Drq(DrqForm.DYNAMIC, "ConvInteger", null,
 				"ONNX Runtime's ConvInteger ran at 0.07-0.24x the float Conv's throughput on the zoo's CNNs");
 		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
-				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"), noDynamicConv, null));
+				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"
+						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights)"),
+				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
 				Kernel.none("ONNX Runtime (CPU) has no integer ConvTranspose kernel: it computes in float between DequantizeLinear and QuantizeLinear (int8 weights kept)"),
@@ -97,6 +99,14 @@ public final class OpRules {
 				Kernel.none("control flow: ONNX Runtime runs the QDQ groups of its bodies as of any graph"),
 				Drq.weightOnly("the weights of the bodies' layers are quantized as in the main graph"), null));
 	}
+
+	/**
+	 * ONNX Runtime (x86-64) runs a depthwise QLinearConv with its symmetric depthwise kernel only when the channel
+	 * count is a multiple of 16 (MLAS's MlasConvSymPackWSize); otherwise a generic kernel ran 2-3.5x slower per op
+	 * than the float Conv (zoo MobileNetV3, 72 and 120 channels, batch 64: docs/zoo-bench.md "MobileNetV3 int8").
+	 * {@link DepthwisePadding} widens such Convs, exactly, before quantizing (opt-in: {@link DepthwisePadding#ENABLE}).
+	 */
+	static final int DEPTHWISE_CHANNEL_ALIGNMENT = 16;
 
 	private OpRules() {
 	}

@@ -70,7 +70,8 @@ final class QdqWriter {
 			String root = plan.root(t);
 			QuantParams p = params(t);
 			Range range = scaled(ranges.get(root), plan.factor(t));
-			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) ? Role.OUTPUT : Role.ACTIVATION;
+			// an If branch may output an outer-scope value it does not compute: a pair inside the branch, as for any value it reads
+			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) && g.producer(t).isPresent() ? Role.OUTPUT : Role.ACTIVATION;
 			if (rescaled.containsKey(t)) {
 				rescale(rescaled.get(t), p);
 			} else if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
@@ -153,7 +154,9 @@ final class QdqWriter {
 		String addName = swish ? ed.fresh(n.name() + "_hardsigmoid") : n.name();
 		ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Add").setName(addName)
 				.addAllInput(List.of(scaledX, betaDq)).addOutput(swish ? l.clamped() : out).build()));
-		written.add(new QuantizedTensor(beta, Role.WEIGHT, addName, pb, new Range(l.beta(), l.beta()), new Range(l.beta(), l.beta())));
+		// β is a constant operand of an op without weights (the Add), quantized with x's activation type: recorded as
+		// weight() records such operands (ACTIVATION), not as a weight, whose precision (the scheme's) it does not have
+		written.add(new QuantizedTensor(beta, Role.ACTIVATION, addName, pb, new Range(l.beta(), l.beta()), new Range(l.beta(), l.beta())));
 		if (swish) {
 			ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Mul").setName(n.name())
 					.addAllInput(List.of(x, dequantizedOf.get(l.clamped()))).addOutput(out).build()));
@@ -353,7 +356,7 @@ final class QdqWriter {
 	// ------------------------------------------------------------------ weights and biases
 
 	private void weight(Weight w) {
-		Tensor t = g.initializer(w.tensor());
+		Tensor t = constant(w.tensor());
 		float[] values = t.toFloatArray();
 		long[] dims = t.dims();
 		QuantType type = w.spec().precision();
@@ -369,7 +372,7 @@ final class QdqWriter {
 	}
 
 	private void bias(Bias b) {
-		Tensor t = g.initializer(b.tensor());
+		Tensor t = constant(b.tensor());
 		float[] values = t.toFloatArray();
 		QuantParams in = params(b.inputActivation());
 		QuantParams wp = weightParams.get(b.weightNode().name() + "\u0000" + b.weight());
@@ -405,6 +408,17 @@ final class QdqWriter {
 		}
 		node.setInput(index, dq);
 		dropIfUnused(tensor);
+	}
+
+	/** A weight or bias: an initializer of this graph or, for an If branch, of an enclosing graph. */
+	private Tensor constant(String tensor) {
+		for (Graph s = g; s != null; s = s.parent()) {
+			Tensor t = s.initializer(tensor);
+			if (t != null) {
+				return t;
+			}
+		}
+		throw new IllegalStateException("no constant " + tensor + " in graph " + g.name() + " or the graphs enclosing it");
 	}
 
 	private void dropIfUnused(String tensor) {

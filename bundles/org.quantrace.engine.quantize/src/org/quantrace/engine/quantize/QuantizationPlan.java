@@ -94,6 +94,12 @@ public final class QuantizationPlan {
 	private final List<Node> dynamicRecurrent = new ArrayList<>();
 	/** Tensors the plan adds (the clamped value of a lowered HardSwish): not in the model calibration runs. */
 	private final Set<String> added = new HashSet<>();
+	/** The graph this plan quantizes: the main graph, or a branch of an If. */
+	private Graph graph;
+
+	public Graph graph() {
+		return graph;
+	}
 
 	public List<Decision> decisions() {
 		return decisions;
@@ -165,7 +171,44 @@ public final class QuantizationPlan {
 	 * @param types element types of the model's tensors where known (from a shape probe); unknown = float
 	 */
 	public static QuantizationPlan fullInteger(OnnxModel model, QuantizationSpec spec, Map<String, TensorInfo> types) {
-		return new Planner(model, spec, types).plan();
+		return new Planner(model.graph(), spec, types, 0).plan();
+	}
+
+	/**
+	 * Plans full-integer quantization of every branch of the model's If nodes (nested Ifs included, outer branches
+	 * first), each as a graph of its own: the outer-scope values a branch reads are its inputs (quantized inside the
+	 * branch), its outputs stay float for the If to pass on. Calibration observes the branch tensors through the If
+	 * ({@code Calibrator}); a branch no calibration sample takes gets no ranges and is left float ({@link #leftFloat}).
+	 * Loop/Scan bodies run several times per sample and are not planned.
+	 *
+	 * @param firstIndex the layer index of the first branch node (after the main graph's)
+	 */
+	public static List<QuantizationPlan> ifBranches(OnnxModel model, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex) {
+		List<QuantizationPlan> plans = new ArrayList<>();
+		int index = firstIndex;
+		for (Graph sub : model.graph().graphs()) {
+			if (sub.parent() == null || !ifBranch(sub)) {
+				continue;
+			}
+			QuantizationPlan p = new Planner(sub, spec, types, index).plan();
+			index += p.decisions.size();
+			plans.add(p);
+		}
+		return plans;
+	}
+
+	private static boolean ifBranch(Graph sub) {
+		for (Graph s = sub; s.parent() != null; s = s.parent()) {
+			if (!s.owner().opType().equals("If")) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** The decisions of a branch plan that is not written: every node float, for {@code reason}. */
+	public List<Decision> leftFloat(String reason) {
+		return decisions.stream().map(d -> new Decision(d.layerIndex(), d.node(), false, reason, null, null)).toList();
 	}
 
 	/** How a quantized node is written, once decided. */
@@ -191,21 +234,44 @@ public final class QuantizationPlan {
 		/** Relu/Clip → the producer whose output quantization does its work. */
 		final Map<Node, Node> clamps = new HashMap<>();
 
-		Planner(OnnxModel model, QuantizationSpec spec, Map<String, TensorInfo> types) {
-			this.g = model.graph();
+		/** A branch of an If: its outputs stay float (the If passes them on), whatever the model's I/O type. */
+		final boolean branch;
+		final int firstIndex;
+
+		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex) {
+			this.g = graph;
 			this.spec = spec;
 			this.types = types;
+			this.branch = graph.parent() != null;
+			this.firstIndex = firstIndex;
+			plan.graph = graph;
 			for (Node n : g.nodes()) {
 				n.inputs().forEach(i -> consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n));
 				n.outputs().forEach(o -> producers.put(o, n));
 			}
 			g.runtimeInputs().forEach(v -> graphInputs.add(v.getName()));
+			if (branch) { // the outer-scope values a branch reads are its inputs
+				for (Node n : g.nodes()) {
+					n.inputs().stream().filter(i -> !i.isEmpty() && !producers.containsKey(i) && constant(i) == null).forEach(graphInputs::add);
+				}
+			}
 			g.outputs().forEach(v -> graphOutputs.add(v.getName()));
+		}
+
+		/** A constant of this graph or of an enclosing one (If branches read the outer graph's weights). */
+		Tensor constant(String tensor) {
+			for (Graph s = g; s != null; s = s.parent()) {
+				Tensor t = s.initializer(tensor);
+				if (t != null) {
+					return t;
+				}
+			}
+			return null;
 		}
 
 		QuantizationPlan plan() {
 			List<Node> order = g.topologicalOrder().stream().filter(n -> !"Constant".equals(n.opType())).toList();
-			int index = 0;
+			int index = firstIndex;
 			for (Node n : order) {
 				decide(n, index++);
 			}
@@ -284,8 +350,16 @@ public final class QuantizationPlan {
 					floatNode(n, index, "no integer " + n.opType() + " kernel in ONNX Runtime, and its input comes from a float op: it stays in the float island");
 				}
 			}
-			case RECURRENT -> recurrent(n, index, rule);
-			case CONTROL_FLOW -> floatNode(n, index, "control flow: the nodes of its branches cannot be observed during calibration, so they stay float");
+			case RECURRENT -> {
+				if (branch) {
+					floatNode(n, index, rule.kernel().note() + "; inside an If branch its weights stay float");
+				} else {
+					recurrent(n, index, rule);
+				}
+			}
+			case CONTROL_FLOW -> floatNode(n, index, n.opType().equals("If")
+					? "control flow: the If itself runs in float; its branches are quantized each on its own, their tensors calibrated through the If's outputs"
+					: "control flow: the nodes of its body run several times per sample and cannot be calibrated as one tensor each, so they stay float");
 			case FLOAT -> floatNode(n, index, rule.kernel().note());
 			}
 		}
@@ -332,8 +406,8 @@ public final class QuantizationPlan {
 			}
 			Node add = readers.get(0);
 			String b = add.input(0).equals(y) ? add.input(1) : add.input(0);
-			Tensor bias = isConstant(b) && isFloat(b) ? g.initializer(b) : null;
-			Tensor w = g.initializer(matMul.input(1));
+			Tensor bias = isConstant(b) && isFloat(b) ? constant(b) : null;
+			Tensor w = constant(matMul.input(1));
 			return bias != null && bias.dims().length == 1 && bias.dims()[0] == w.dims()[1] && add.inputs().size() == 2 && !add.input(0).equals(add.input(1))
 					? add : null;
 		}
@@ -405,7 +479,7 @@ public final class QuantizationPlan {
 				return;
 			}
 			for (OpRule.WeightInput wi : rule.weights()) {
-				int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, g.initializer(n.input(wi.input())).dims().length);
+				int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, constant(n.input(wi.input())).dims().length);
 				plan.storedWeights.add(new StoredWeight(n.input(wi.input()), n, wi.input(), axis, w));
 			}
 			record(new Decision(index, n, false, rule.kernel().note(), w, null));
@@ -446,7 +520,7 @@ public final class QuantizationPlan {
 			if (tensor.isEmpty()) {
 				return false;
 			}
-			Tensor c = g.initializer(tensor);
+			Tensor c = constant(tensor);
 			if (c != null) {
 				return c.dataType() == DataType.FLOAT;
 			}
@@ -455,7 +529,7 @@ public final class QuantizationPlan {
 		}
 
 		boolean isConstant(String tensor) {
-			return g.initializer(tensor) != null;
+			return constant(tensor) != null;
 		}
 
 		/** Whether integer codes of {@code tensor} exist or can: a graph input, or the output of a node decided integer. */
@@ -501,7 +575,7 @@ public final class QuantizationPlan {
 
 		/** Whether a node decided integer reads {@code tensor}'s codes, or the model's integer output is it. */
 		boolean readAsCodes(String tensor) {
-			if (graphOutputs.contains(tensor) && spec.io() != QuantizationSpec.IoType.FLOAT32) {
+			if (graphOutputs.contains(tensor) && spec.io() != QuantizationSpec.IoType.FLOAT32 && !branch) {
 				return true;
 			}
 			for (Node c : consumers.getOrDefault(tensor, List.of())) {
@@ -523,7 +597,7 @@ public final class QuantizationPlan {
 				markActivation(x, a);
 				OpRule rule = OpRules.of(n);
 				TensorSpec w = spec.weightsFor(n);
-				Tensor wt = g.initializer(n.input(1));
+				Tensor wt = constant(n.input(1));
 				int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : rule.weight().axisOf(n, wt.dims().length);
 				plan.weights.add(new Weight(n.input(1), n, 1, axis, w));
 				Node add = biasAdds.get(n);
@@ -533,7 +607,7 @@ public final class QuantizationPlan {
 				} else if (rule.bias() >= 0 && n.inputs().size() > rule.bias()) {
 					String bias = n.input(rule.bias());
 					boolean gemmBeta = !n.opType().equals("Gemm") || n.floatAttribute("beta", 1f) == 1f;
-					if (!bias.isEmpty() && isConstant(bias) && isFloat(bias) && g.initializer(bias).dims().length == 1 && gemmBeta) {
+					if (!bias.isEmpty() && isConstant(bias) && isFloat(bias) && constant(bias).dims().length == 1 && gemmBeta) {
 						plan.biases.add(new Bias(bias, n, rule.bias(), x, n, n.input(1)));
 					}
 				}
@@ -598,7 +672,7 @@ public final class QuantizationPlan {
 					TensorSpec s = new TensorSpec(a.precision(), Symmetry.ASYMMETRIC, Granularity.PER_TENSOR);
 					plan.weights.add(new Weight(x, n, 0, -1, s));
 					String y = n.output(0);
-					plan.activations.put(y, new Activation(y, s, QuantMath.range(g.initializer(x).toFloatArray()), n.name()));
+					plan.activations.put(y, new Activation(y, s, QuantMath.range(constant(x).toFloatArray()), n.name()));
 					break;
 				}
 				markActivation(x, a);

@@ -8,7 +8,11 @@ import org.quantrace.engine.calibrate.Range;
  */
 public record QuantizedTensor(String tensor, Role role, String node, QuantParams params, Range range, Range observed) {
 
-	/** What the tensor is to its node: a weight, a bias, an activation between layers, or a model input or output. */
+	/**
+	 * What the tensor is to its node: a weight, a bias, an activation between layers (or a constant operand of an op
+	 * without weights, quantized with the activations' type: an Add's constant, a lowered HardSigmoid's β), or a
+	 * model input or output.
+	 */
 	public enum Role {
 		WEIGHT, BIAS, ACTIVATION, INPUT, OUTPUT
 	}

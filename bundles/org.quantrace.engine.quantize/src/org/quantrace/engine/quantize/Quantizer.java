@@ -3,6 +3,8 @@ package org.quantrace.engine.quantize;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 
@@ -60,7 +62,9 @@ public final class Quantizer {
 			}
 			spec.calibration().checkActivationBits(spec.activationBits());
 		}
-		Initializers.hoistConstants(model.graph());
+		model.graph().graphs().forEach(Initializers::hoistConstants); // If branches too: their planner reads constants as initializers
+		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER && Boolean.getBoolean(DepthwisePadding.ENABLE)
+				? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)) : Map.of();
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
 		int required = spec.usesInt16() ? INT16_OPSET : QDQ_OPSET;
@@ -89,19 +93,25 @@ public final class Quantizer {
 			warnings = writer.warnings;
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
-			calibrated = Calibrator.calibrate(model, modelName, plan.calibrationTensors(), calibration, spec.calibration(), types, progress);
-			Map<String, QuantParams> params = new LinkedHashMap<>();
-			Map<String, Range> ranges = new LinkedHashMap<>();
-			for (String root : plan.roots()) {
-				QuantizationPlan.Activation a = plan.activations().get(root);
-				Range range = a.forcedRange() != null ? a.forcedRange() : calibrated.ranges().get(root);
-				ranges.put(root, range);
-				params.put(root, QuantMath.params(range, a.spec().precision(), a.spec().scheme(), false));
+			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
+			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());
+			branches.forEach(b -> observe.addAll(b.calibrationTensors()));
+			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), types, progress);
+			decisions = new ArrayList<>(plan.decisions());
+			tensors = new ArrayList<>();
+			// innermost branches first: writing a graph rewires the readers of its tensors in the graphs it encloses
+			for (int i = branches.size() - 1; i >= 0; i--) {
+				QuantizationPlan branch = branches.get(i);
+				if (calibrated.ranges().keySet().containsAll(branch.calibrationTensors())) {
+					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec));
+					decisions.addAll(branch.decisions());
+				} else {
+					decisions.addAll(branch.leftFloat("in a branch of '" + branch.graph().owner().name() + "' that no calibration sample took:"
+							+ " no ranges for its tensors, so it stays float"));
+				}
 			}
-			QdqWriter writer = new QdqWriter(model.graph(), plan, params, spec.io(), spec.reduceRange());
-			writer.write(ranges, calibrated.observed());
-			decisions = plan.decisions();
-			tensors = new ArrayList<>(writer.written);
+			tensors.addAll(0, write(plan, calibrated, spec.io(), spec));
+			decisions.sort(java.util.Comparator.comparingInt(Decision::layerIndex));
 			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
 			plan.dynamicRecurrent().forEach(n -> recurrent.lstm(n, spec.weightsFor(n)));
 			tensors.addAll(recurrent.written);
@@ -111,8 +121,34 @@ public final class Quantizer {
 		}
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
-				d.node().opType(), d.quantized(), d.reason(), d.weights(), d.activations())).toList();
+				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
+				d.weights(), d.activations())).toList();
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
+	}
+
+	/** Writes one graph's plan with the calibrated ranges (or the ones the plan fixes); returns what it quantized. */
+	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec) {
+		Map<String, QuantParams> params = new LinkedHashMap<>();
+		Map<String, Range> ranges = new LinkedHashMap<>();
+		for (String root : plan.roots()) {
+			QuantizationPlan.Activation a = plan.activations().get(root);
+			Range range = a.forcedRange() != null ? a.forcedRange() : calibrated.ranges().get(root);
+			ranges.put(root, range);
+			params.put(root, QuantMath.params(range, a.spec().precision(), a.spec().scheme(), false));
+		}
+		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
+		writer.write(ranges, calibrated.observed());
+		return writer.written;
+	}
+
+	/**
+	 * Whether ONNX Runtime's symmetric integer Conv kernels can run {@code conv} as the spec quantizes it (int8
+	 * weights with zero point 0, 8-bit activations), the case {@link DepthwisePadding} widens channels for.
+	 */
+	private static boolean symmetricInt8(QuantizationSpec spec, org.quantrace.engine.onnx.Node conv) {
+		QuantizationSpec.TensorSpec w = spec.weightsFor(conv);
+		return spec.exclusionFor(conv).isEmpty() && w.precision() == QuantType.INT8 && w.scheme() == QuantizationSpec.Symmetry.SYMMETRIC
+				&& spec.activationsFor(conv).precision().bits() == 8;
 	}
 
 	private static void checkLoads(OnnxModel model, OnnxModel source, String modelName, QuantizationSpec spec) {

@@ -114,6 +114,32 @@ class SwapTest {
 		assertEquals(List.of("out"), children());
 	}
 
+	/**
+	 * Process ids are reused (in a container every run may be process 1): the old outputs a killed run left are
+	 * restored even when a live process, or the next run itself, now has the killed one's number. Judged by the
+	 * number alone, they stayed hidden beside an empty name for good.
+	 */
+	@Test
+	void theOldOutputsComeBackWhateverProcessNowHasTheKilledRunsNumber() throws Exception {
+		List<String> oldSums = oldRun();
+		kill(pausedAt("old-moved", "-Dquantrace.test.noExchange=true"));
+		Path left = base.resolve(children().stream().filter(n -> n.startsWith(".out.old-")).findFirst().orElseThrow());
+		Process live = new ProcessBuilder("sleep", "600").start(); // a live process that has the killed run's number
+		try {
+			Files.move(left, base.resolve(".out.old-" + live.pid()));
+			Process next = pausedAt("before-swap", "-Dquantrace.test.noExchange=true");
+			assertEquals("old", whatIsThere(oldSums), "restored although process " + live.pid() + " is alive: " + children());
+			kill(next);
+		} finally {
+			live.destroyForcibly();
+		}
+		kill(pausedAt("old-moved", "-Dquantrace.test.noExchange=true"));
+		left = base.resolve(children().stream().filter(n -> n.startsWith(".out.old-")).findFirst().orElseThrow());
+		Files.move(left, base.resolve(".out.old-" + ProcessHandle.current().pid())); // the next run (in this process) has its number
+		oldRun();
+		assertEquals(List.of("out"), children(), "the run restored the old outputs (then replaced them): nothing left beside the folder");
+	}
+
 	@Test
 	void aSecondRunIntoAFolderInUseIsRefused() throws Exception {
 		List<String> oldSums = oldRun();

@@ -70,21 +70,10 @@ class VerifyWildModelsTest {
 		assertEquals(0, Runs.run(dir.resolve("zoo.qr"), dir.resolve("out")).exitCode());
 	}
 
-	/**
-	 * What another branch fixes (issue 12, in parallel): the trace's weightPrecision of the HardSwish/HardSigmoid
-	 * constants ({@code _beta_q}, uint8), and the PDF's evaluation appendix read with doubled headers.
-	 */
-	private static boolean fixedElsewhere(Problem p) {
-		return p.file().equals("trace.xmi") && p.what().contains("_beta_q") && p.what().contains("weightPrecision")
-				|| p.file().endsWith(".pdf") && p.what().startsWith("Appendix A, evaluation");
-	}
-
 	@Test
 	void everyFigureAgreesWithTheFiles() {
 		Verification.Result r = Verification.verify(dir.resolve("out"));
-		List<Problem> left = r.problems().stream().filter(p -> !fixedElsewhere(p)).toList();
-		assertTrue(left.isEmpty(), left.size() + " mismatches: " + left);
-		System.out.println("VerifyWildModelsTest: " + (r.problems().size() - left.size()) + " mismatches left to the other branch of issue 12");
+		assertTrue(r.problems().isEmpty(), r.problems().size() + " mismatches: " + r.problems());
 	}
 
 	/** One channel of a MatMul + Add layer's int32 bias scale made 1.5× what s_input · s_weight gives, every hash recomputed. */
@@ -134,7 +123,7 @@ class VerifyWildModelsTest {
 		assertTrue(r.contains(new Problem("logs/PhIMT0003-vit.md",
 				"Appendix D. Quantization per layer, /blocks/blocks.0/mlp/mlp.0/Add, fiq_int8 output: says uint8 asymmetric, per-tensor, re-derived nothing quantized")),
 				r.toString());
-		assertTrue(r.stream().allMatch(p -> p.file().equals("logs/PhIMT0003-vit.md") || fixedElsewhere(p)), r.toString());
+		assertTrue(r.stream().allMatch(p -> p.file().equals("logs/PhIMT0003-vit.md")), r.toString());
 	}
 
 	/** A private copy of the recipe folder and its output, to tamper with. */

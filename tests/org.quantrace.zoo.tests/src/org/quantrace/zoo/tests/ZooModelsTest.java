@@ -73,7 +73,7 @@ class ZooModelsTest {
 			"unet", new Today(0, 0.3, 0.4, 0.97, Set.of()),
 			"bspc_gap", new Today(0, 0.3, 0.4, 0.999, Set.of()),
 			"mobilenetv3_constants_opset11", new Today(0, 0.3, 0.4, 0.999, Set.of()),
-			"if_cnn", new Today(0, 0.3, 0.4, 0.0, Set.of()));
+			"if_cnn", new Today(0, 0.3, 0.4, 0.49, Set.of())); // the else branch (every calibration and test image takes it) integer; the then branch, never taken, float
 
 	static final int EVALUATED = 1000;
 
@@ -171,7 +171,15 @@ class ZooModelsTest {
 			}
 			IntegerMacs macs = Measure.integerMacs(q, data.shape(), null);
 			assertEquals(List.of(), macs.uncounted(), scheme);
-			assertEquals(fp32Macs.integerMacs() + fp32Macs.floatMacs(), macs.integerMacs() + macs.floatMacs(), scheme + ": same MACs, " + macs.byOp());
+			long fp32Total = fp32Macs.integerMacs() + fp32Macs.floatMacs();
+			long total = macs.integerMacs() + macs.floatMacs();
+			if (scheme.equals("drq")) {
+				assertEquals(fp32Total, total, scheme + ": same MACs, " + macs.byOp());
+			} else {
+				// depthwise Convs widened to ONNX Runtime's 16-channel kernel add zero-weight channels (MobileNetV3: 72, 120 -> 80, 128)
+				assertTrue(total >= fp32Total && total <= 1.15 * fp32Total, scheme + ": the same MACs, or up to 15 % more after depthwise padding: "
+						+ fp32Total + " -> " + total + ", " + macs.byOp());
+			}
 			if (scheme.equals("drq")) {
 				Set<String> added = new java.util.TreeSet<>(macs.opCounts().keySet());
 				added.removeAll(sourceOps.keySet());

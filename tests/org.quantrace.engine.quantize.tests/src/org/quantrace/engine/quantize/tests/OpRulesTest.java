@@ -274,6 +274,31 @@ class OpRulesTest {
 		}
 	}
 
+	/**
+	 * The lowering's β is stored as codes of the activations' type (uint8 here, the scheme's weights being int8):
+	 * its record says what the file holds, a constant operand quantized like an activation, never a weight of
+	 * the scheme's weight precision (verify found 13 such "weights" in the zoo's MobileNetV3 saying int8).
+	 */
+	@Test
+	void aLoweredOpsConstantIsRecordedWithTheTypeTheModelHolds() {
+		for (String op : List.of("HardSwish", "HardSigmoid")) {
+			TinyGraph t = new TinyGraph(3, 6, 6).opset(14);
+			String y = pointwise(t, t.node(op, List.of(conv(t, "x", 3, 4))), 4, 4);
+			QuantizationResult r = check(t, y, -4, 4).result();
+			List<QuantizedTensor> stored = r.tensors().stream().filter(q -> r.model().graph().initializer(q.tensor()) != null).toList();
+			assertEquals(1, stored.size(), op + ": one recorded tensor is itself an initializer of the model (β's codes): " + stored);
+			QuantizedTensor beta = stored.get(0);
+			assertEquals(r.model().graph().initializer(beta.tensor()).dataType(), beta.params().type().dataType(), op + ": " + beta);
+			assertEquals(DataType.UINT8, beta.params().type().dataType(), op);
+			assertEquals(QuantizedTensor.Role.ACTIVATION, beta.role(), op + ": " + beta);
+			for (QuantizedTensor w : r.tensors()) {
+				if (w.role() == QuantizedTensor.Role.WEIGHT) {
+					assertEquals(FIQ.weights().precision(), w.params().type(), op + ": every weight has the scheme's weight precision: " + w);
+				}
+			}
+		}
+	}
+
 	@Test
 	void floatOpsFormOneIslandWithOneHopInAndOneOut() {
 		TinyGraph t = new TinyGraph(4, 6).opset(17);
