@@ -309,7 +309,8 @@ public final class QuantizationPlan {
 			if (biasAdds.containsValue(n)) {
 				Node matMul = biasAdds.entrySet().stream().filter(e -> e.getValue() == n).findFirst().orElseThrow().getKey();
 				quantized(n, index, Kind.BIAS_ADD, null, spec.activationsFor(matMul), "the bias of the integer MatMul '" + matMul.name()
-						+ "', stored as int32 (scale = input scale × weight scale): ONNX Runtime runs the MatMul and this Add as QGemm");
+						+ "', stored as int32 (scale = input scale × weight scale): ONNX Runtime runs the MatMul and this Add as one QGemm"
+						+ " where the MatMul's input is 2-D, else as MatMulIntegerToFloat and a float Add");
 				return;
 			}
 			OpRule rule = OpRules.of(n);
@@ -626,7 +627,7 @@ public final class QuantizationPlan {
 				if (needsCodes(n.output(0))) {
 					outputs(n, a);
 				} else {
-					note(n, "; only float ops read the result, so QGemm ends in float");
+					note(n, "; only float ops read the result, so it ends in float (no QuantizeLinear after it)");
 				}
 			}
 			case COMPUTE -> {

@@ -27,7 +27,8 @@ import org.quantrace.engine.quantize.QuantizationSpec.Technique;
 /**
  * Quantizes a model as a {@link QuantizationSpec} says: prepares it (Constant weights to initializers,
  * opset 13, or 21 for int16), then writes dynamic-range or full-integer (QDQ) quantization, calibrating
- * the latter on the given data. The result always loads in ONNX Runtime: it is checked before returning.
+ * the latter on the given data, and last the transformer fusions ONNX Runtime does not make itself
+ * ({@link SkipLayerNormFusion}). The result always loads in ONNX Runtime: it is checked before returning.
  */
 public final class Quantizer {
 
@@ -119,11 +120,25 @@ public final class Quantizer {
 				new GraphEditor(model.graph()).sort();
 			}
 		}
+		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
 				d.weights(), d.activations())).toList();
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
+	}
+
+	/** The plan's decisions with the words for what the fusions wrote instead of the nodes they replaced. */
+	private static List<Decision> withFusions(List<Decision> decisions, List<SkipLayerNormFusion.Fused> fusions) {
+		if (fusions.isEmpty()) {
+			return decisions;
+		}
+		List<Decision> out = new ArrayList<>(decisions.size());
+		for (Decision d : decisions) {
+			SkipLayerNormFusion.Fused f = fusions.stream().filter(x -> x.replaced(d.node())).findFirst().orElse(null);
+			out.add(f == null ? d : new Decision(d.layerIndex(), d.node(), d.quantized(), f.reason(d.node(), d.reason()), d.weights(), d.activations()));
+		}
+		return out;
 	}
 
 	/** Writes one graph's plan with the calibrated ranges (or the ones the plan fixes); returns what it quantized. */

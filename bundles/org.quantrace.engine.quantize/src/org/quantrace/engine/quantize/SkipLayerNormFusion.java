@@ -1,0 +1,179 @@
+package org.quantrace.engine.quantize;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.onnx.TensorInfo;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+
+/**
+ * The transformer fusion ONNX Runtime's CPU graph optimizer does not make for pre-norm encoders (ViT, GPT-2
+ * style): a residual Add and the LayerNormalization after it become one {@code com.microsoft.SkipLayerNormalization},
+ * whose fourth output carries the residual sum the next block reads. ONNX Runtime 1.29 fuses Add +
+ * LayerNormalization only when the Add has no other reader (skip_layer_norm_fusion.cc: {@code
+ * GetOutputEdgesCount() != 1}), and in a pre-norm block the residual sum is always read twice. The bias Add of the
+ * MatMul before stays a node of its own (the kernel could take it as its fifth input, ~6 % faster on the ViT, but
+ * the trace's row for it would then name a tensor the file no longer has).
+ *
+ * <p>Why it matters: on the zoo ViT (7 LayerNormalization over [64, 50, 64], batch 64, one thread) ONNX
+ * Runtime's LayerNormalization kernel took 12.2 ms and SkipLayerNormalization on the same tensors 2.0 ms
+ * (Add included); the int8 model ran 1.6-2.1x the float one with the fusion against 1.0-1.3x without
+ * (docs/zoo-bench.md, "ViT int8: SkipLayerNormalization"). Only float sums are fused: an Add whose output is
+ * quantized (QLinearAdd) keeps its integer kernel.
+ */
+final class SkipLayerNormFusion {
+
+	static final String DOMAIN = "com.microsoft";
+	static final String OP = "SkipLayerNormalization";
+
+	/** One fusion: the node written and the two nodes it replaced. */
+	record Fused(Node skipLayerNorm, Node layerNorm, Node residual) {
+
+		boolean replaced(Node n) {
+			return n == layerNorm || n == residual;
+		}
+
+		/** The trace's words for what the file holds instead of {@code replaced}, given what the plan said of it. */
+		String reason(Node replaced, String planned) {
+			String node = DOMAIN + "." + OP + " '" + skipLayerNorm.name() + "'";
+			if (replaced == layerNorm) {
+				return planned + "; written with the residual Add '" + residual.name() + "' before it as one float " + node
+						+ " (ONNX Runtime's CPU optimizer does not fuse a residual sum that the next block reads too)";
+			}
+			return "the residual sum before LayerNormalization '" + layerNorm.name() + "': computed in float by " + node + " (its fourth output)";
+		}
+	}
+
+	private final Graph graph;
+	private final Map<String, TensorInfo> shapes;
+
+	/**
+	 * @param shapes tensor shapes of the model before quantization (only 3-D sums of equal last dimension are fused);
+	 *               the graph's declared inputs and value infos fill in what they lack
+	 */
+	SkipLayerNormFusion(Graph graph, Map<String, TensorInfo> shapes) {
+		this.graph = graph;
+		this.shapes = new HashMap<>();
+		Stream.concat(graph.inputs().stream(), graph.valueInfos().stream()).map(TensorInfo::of).forEach(i -> this.shapes.put(i.name(), i));
+		shapes.forEach((name, info) -> {
+			if (info.shape() != null) {
+				this.shapes.put(name, info);
+			}
+		});
+	}
+
+	/** Fuses every eligible LayerNormalization of the main graph; declares the com.microsoft opset when it fused any. */
+	static List<Fused> apply(OnnxModel model, Map<String, TensorInfo> shapes) {
+		List<Fused> fused = new SkipLayerNormFusion(model.graph(), shapes).apply();
+		if (!fused.isEmpty()) {
+			model.setOpset(DOMAIN, 1);
+		}
+		return fused;
+	}
+
+	List<Fused> apply() {
+		List<Fused> fused = new ArrayList<>();
+		GraphEditor ed = new GraphEditor(graph);
+		Set<Node> removed = new HashSet<>();
+		for (Node ln : List.copyOf(graph.nodes())) {
+			if (!isDefault(ln, "LayerNormalization") || removed.contains(ln)) {
+				continue;
+			}
+			Fused f = fuse(ln, ed);
+			if (f != null) {
+				fused.add(f);
+				removed.add(ln);
+				removed.add(f.residual());
+			}
+		}
+		graph.nodes().removeIf(removed::contains);
+		if (!fused.isEmpty()) {
+			ed.sort();
+		}
+		return fused;
+	}
+
+	private Fused fuse(Node ln, GraphEditor ed) {
+		int hidden = lastDim(ln.input(0));
+		if (hidden <= 0 || !lastAxis(ln) || !vector(ln.input(1), hidden) || ln.inputs().size() > 2 && !ln.input(2).isEmpty() && !vector(ln.input(2), hidden)
+				|| ln.outputs().size() > 1 && ln.outputs().subList(1, ln.outputs().size()).stream().anyMatch(o -> !o.isEmpty())) {
+			return null;
+		}
+		Node add = graph.producer(ln.input(0)).orElse(null);
+		if (add == null || !isDefault(add, "Add") || add.inputs().size() != 2 || quantized(add)) {
+			return null;
+		}
+		// input: the full [N, S, H] operand; skip: the other one ([N, S, H], or a constant [1, S, H] / [S, H] the kernel broadcasts)
+		int input = graph.constant(add.input(0)) == null ? 0 : 1;
+		String x = add.input(input);
+		String skip = add.input(1 - input);
+		if (rank(x) != 3 || lastDim(x) != hidden || lastDim(skip) != hidden || !(rank(skip) == 3 && (graph.constant(skip) == null || dim(skip, 0) == 1) || rank(skip) == 2)) {
+			return null;
+		}
+		// the sum stays a tensor of the file (fourth output) even when only the LayerNormalization read it: the trace's
+		// row for the residual Add then names a value the file computes, and the write costs little next to the kernel
+		List<String> inputs = List.of(x, skip, ln.input(1), ln.inputs().size() > 2 ? ln.input(2) : "");
+		List<String> outputs = List.of(ln.output(0), "", "", add.output(0));
+		float epsilon = ln.floatAttribute("epsilon", 1e-5f);
+		Node sln = ed.add(DOMAIN, OP, null, inputs, outputs,
+				AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT).setF(epsilon).build());
+		sln.setName(ln.name()); // the layer keeps its name: the trace's row for the LayerNormalization names the node that does its work
+		return new Fused(sln, ln, add);
+	}
+
+	/** Whether a QuantizeLinear reads the node's output: then ONNX Runtime runs it as an integer kernel (QLinearAdd), which stays. */
+	private boolean quantized(Node n) {
+		return graph.consumers(n.output(0)).stream().anyMatch(c -> isDefault(c, "QuantizeLinear"));
+	}
+
+	private boolean lastAxis(Node ln) {
+		long axis = ln.intAttribute("axis", -1);
+		return axis == -1 || axis == rank(ln.input(0)) - 1;
+	}
+
+	/** A 1-D constant of {@code size} floats. */
+	private boolean vector(String tensor, int size) {
+		Tensor t = graph.constant(tensor);
+		return t != null && t.dims().length == 1 && t.dims()[0] == size;
+	}
+
+	private int rank(String tensor) {
+		Tensor t = graph.constant(tensor);
+		if (t != null) {
+			return t.dims().length;
+		}
+		TensorInfo info = shapes.get(tensor);
+		return info == null || info.shape() == null ? -1 : info.shape().size();
+	}
+
+	private long dim(String tensor, int axis) {
+		Tensor t = graph.constant(tensor);
+		if (t != null) {
+			return t.dims()[axis];
+		}
+		try {
+			return Long.parseLong(shapes.get(tensor).shape().get(axis));
+		} catch (RuntimeException e) {
+			return -1; // symbolic or unknown
+		}
+	}
+
+	private int lastDim(String tensor) {
+		int r = rank(tensor);
+		return r < 1 ? -1 : (int) dim(tensor, r - 1);
+	}
+
+	private static boolean isDefault(Node n, String opType) {
+		return n.opType().equals(opType) && (n.domain().isEmpty() || n.domain().equals("ai.onnx"));
+	}
+}

@@ -1,0 +1,107 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.Schemes;
+
+/**
+ * The pre-norm transformer block's residual Add + LayerNormalization, written as com.microsoft.SkipLayerNormalization
+ * (ONNX Runtime's CPU optimizer leaves it: the residual sum has a second reader), on a tiny block built in code:
+ * ONNX Runtime loads and runs the result within quantization error of the float model, keeps the MatMuls integer,
+ * and the trace names the node that holds each fused layer's work.
+ */
+class SkipLayerNormFusionTest {
+
+	static final int TOKENS = 6;
+	static final int HIDDEN = 8;
+
+	/**
+	 * x0 → LN → MatMul+bias → (+x0) → LN → MatMul+bias → (+residual) → LN → y, as the zoo ViT's last block: two
+	 * residual sums, the first read twice, each before a LayerNormalization; the first LayerNormalization reads no sum.
+	 * {@code x0} is x, or (floatStream) x less a constant as a float op computes it: then the residual stream is a
+	 * float island, as in the ViT, where it starts at the class token's Expand.
+	 */
+	static String preNormBlock(TinyGraph t, boolean floatStream) {
+		long axis = -1;
+		String x0 = floatStream ? t.node("Sub", List.of("x", t.weight(0.1, HIDDEN))) : "x";
+		String h = layerNorm(t, x0, axis);
+		String m = t.node("Add", List.of(t.node("MatMul", List.of(h, t.weight(1.0 / HIDDEN, HIDDEN, HIDDEN))), t.weight(0.1, HIDDEN)));
+		String residual = t.node("Add", List.of(x0, m));
+		String h2 = layerNorm(t, residual, axis);
+		String m2 = t.node("Add", List.of(t.weight(0.1, HIDDEN), t.node("MatMul", List.of(h2, t.weight(1.0 / HIDDEN, HIDDEN, HIDDEN)))));
+		return layerNorm(t, t.node("Add", List.of(residual, m2)), axis);
+	}
+
+	static String layerNorm(TinyGraph t, String x, long axis) {
+		return t.node("LayerNormalization", List.of(x, t.weight(1, HIDDEN), t.weight(0.1, HIDDEN)), TinyGraph.attr("axis", axis),
+				TinyGraph.attr("epsilon", 1e-5f));
+	}
+
+	@Test
+	void residualAddAndLayerNormBecomeOneSkipLayerNormalizationOnnxRuntimeRuns() {
+		TinyGraph t = new TinyGraph(TOKENS, HIDDEN).opset(17);
+		OpRulesTest.Checked c = OpRulesTest.check(t, preNormBlock(t, true), -1, 1);
+		List<Node> nodes = c.result().model().graph().nodes();
+		Node sln = nodes.stream().filter(n -> n.opType().equals("SkipLayerNormalization")).findFirst().orElseThrow(() -> new AssertionError(c.modelOps()));
+		assertEquals("com.microsoft", sln.domain());
+		assertEquals(2L, c.modelOps().stream().filter("SkipLayerNormalization"::equals).count(), c.modelOps().toString());
+		assertEquals(1L, c.modelOps().stream().filter("LayerNormalization"::equals).count(), "the first LayerNormalization reads the input, no sum");
+		assertEquals(4, sln.inputs().size(), "input, skip, gamma, beta: " + sln.inputs());
+		assertEquals(4, sln.outputs().size(), "the residual sum is its fourth output");
+		assertTrue(nodes.stream().anyMatch(n -> n.opType().equals("SkipLayerNormalization") && n.inputs().contains(sln.output(3))),
+				"the next block's sum reads the first: " + nodes);
+		assertEquals(2L, c.count("com.microsoft.SkipLayerNormalization"), "ONNX Runtime keeps them: " + c.ops());
+		assertEquals(2L, c.count("com.microsoft.MatMulIntegerToFloat"), "both MatMuls still run on integers: " + c.ops());
+
+		QuantizationResult.Layer ln = layerNamed(c.result(), sln.name());
+		assertFalse(ln.quantized());
+		assertTrue(ln.reason().contains("com.microsoft.SkipLayerNormalization '" + sln.name() + "'"), ln.reason());
+		List<QuantizationResult.Layer> fusedAdds = c.result().layers().stream().filter(l -> l.opType().equals("Add") && l.reason().contains("SkipLayerNormalization"))
+				.toList();
+		assertEquals(2, fusedAdds.size(), "each residual Add says where it went: " + c.result().layers());
+		assertTrue(nodes.stream().noneMatch(n -> n.name().equals(fusedAdds.get(0).node())), "and it is gone from the file");
+	}
+
+	@Test
+	void quantizedResidualAddsKeepTheirIntegerKernel() {
+		TinyGraph t = new TinyGraph(TOKENS, HIDDEN).opset(17);
+		OpRulesTest.Checked c = OpRulesTest.check(t, preNormBlock(t, false), -1, 1);
+		assertFalse(c.modelOps().contains("SkipLayerNormalization"), "x is quantized, so are the sums (QLinearAdd): " + c.modelOps());
+		assertEquals(4L, c.modelOps().stream().filter("Add"::equals).count(), "two bias Adds, two residual Adds: " + c.modelOps());
+	}
+
+	@Test
+	void layerNormOverAnotherAxisStaysAsItIs() {
+		TinyGraph t = new TinyGraph(TOKENS, HIDDEN).opset(17);
+		String y = t.node("LayerNormalization", List.of(t.node("Add", List.of("x", t.weight(0.5, TOKENS, HIDDEN))), t.weight(1, TOKENS, HIDDEN),
+				t.weight(0.1, TOKENS, HIDDEN)), TinyGraph.attr("axis", 1L));
+		OpRulesTest.Checked c = OpRulesTest.check(t, y, -1, 1);
+		assertFalse(c.modelOps().contains("SkipLayerNormalization"), c.modelOps().toString());
+		assertTrue(c.modelOps().contains("LayerNormalization"));
+	}
+
+	@Test
+	void dynamicRangeModelsGetTheFusionToo() {
+		TinyGraph t = new TinyGraph(TOKENS, HIDDEN).opset(17);
+		var model = t.model(preNormBlock(t, false));
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("drq"), null);
+		assertTrue(r.model().graph().nodes().stream().anyMatch(n -> n.opType().equals("SkipLayerNormalization")), r.model().graph().nodes().toString());
+		var x = t.batch(t.data(4, -1, 1));
+		float[] expected = TinyGraph.run(model, x);
+		float[] actual = TinyGraph.run(r.model(), x);
+		for (int i = 0; i < expected.length; i++) {
+			assertEquals(expected[i], actual[i], 0.05, "output " + i);
+		}
+	}
+
+	static QuantizationResult.Layer layerNamed(QuantizationResult r, String name) {
+		return r.layers().stream().filter(l -> l.node().equals(name)).findFirst().orElseThrow();
+	}
+}
