@@ -396,17 +396,35 @@ public final class AifsmLogs {
 			return "quantized";
 		}
 		boolean weights = false;
-		boolean output = false;
+		TensorQuantizationRecord output = null;
 		for (TensorQuantizationRecord t : o.getQuantization().getTensors()) {
 			if (l.getNode().equals(t.getNode())) {
 				weights |= t.getRole() == TensorRole.WEIGHT;
-				output |= t.getRole() == TensorRole.ACTIVATION || t.getRole() == TensorRole.OUTPUT;
+				if (output == null && (t.getRole() == TensorRole.ACTIVATION || t.getRole() == TensorRole.OUTPUT)) {
+					output = t;
+				}
 			}
 		}
-		if (!weights && !output) {
+		if (!weights && output == null && clampFusedInto(o, l)) {
+			return "quantized"; // as a Conv whose Relu is fused: the Relu's row names the output's type
+		}
+		if (!weights && output == null) {
 			return FLOAT_OUTPUT + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")");
 		}
-		return LogValues.text(l.getPrecision()) + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity());
+		// a layer without weights: the type its output is held in, which a model output's own type may set (a
+		// multilabel Sigmoid writing the int8 model output although activations are uint8)
+		String type = !weights && output.getElementType() != null ? output.getElementType() : LogValues.text(l.getPrecision());
+		return type + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity());
+	}
+
+	/**
+	 * Whether a Relu or Clip after {@code l} was fused into its integer output (the quantizer's plan: the clamp's
+	 * record names it in its reason, and the quantized tensor's record names the clamp as its node, so {@code l}
+	 * has no tensor of its own although the model quantizes its output, e.g. a residual Add and its Relu).
+	 */
+	private static boolean clampFusedInto(OptimizationRecord o, LayerQuantizationRecord l) {
+		String fused = "fused into the integer output of '" + l.getNode() + "'";
+		return o.getQuantization().getLayers().stream().anyMatch(c -> c != l && c.isQuantized() && c.getReason() != null && c.getReason().startsWith(fused));
 	}
 
 	/** The number of {@code reason} among the notes, added when new. */

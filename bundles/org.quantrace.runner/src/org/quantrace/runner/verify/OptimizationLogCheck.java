@@ -153,7 +153,7 @@ final class OptimizationLogCheck {
 		/** A line about activations quantized at run time: true only of a model with DynamicQuantizeLinear (uint8). */
 		private void runTime(String where, String type) {
 			if (!dynamic) {
-				log.mismatch(where, "activations quantized at run time", "the model has no DynamicQuantizeLinear");
+				log.mismatch(where, "activations quantized at run time", "the model has no DynamicQuantizeLinear or DynamicQuantizeLSTM");
 			} else if (!type.equals("uint8")) {
 				log.mismatch(where, type, "uint8 (DynamicQuantizeLinear)");
 			}
@@ -435,12 +435,13 @@ final class OptimizationLogCheck {
 			String where = at + "Quantization technique, ";
 			for (String line : row("Quantization technique")) {
 				Matcher io = Pattern.compile("^modelinputsandoutputs:([a-z0-9]+)$").matcher(line);
-				// dynamic-range: activations quantized at run time, or (weight-only form) not at all; full-integer: ahead of time
-				boolean drq = dynamic || !f.staticActivations();
+				// dynamic-range: activations quantized at run time, or (weight-only form) not at all; full-integer: ahead of
+				// time, even when a recurrent layer among them quantizes its own input at run time (DynamicQuantizeLSTM)
+				boolean drq = !f.staticActivations();
 				if (line.startsWith("dynamic-rangequantization(DRQ)") != drq && (line.startsWith("dynamic-range") || line.startsWith("full-integer"))) {
 					log.mismatch(where + "technique", line.startsWith("dynamic-range") ? "dynamic-range quantization (DRQ)" : "full-integer quantization (FIQ)",
-							dynamic ? "dynamic-range: the model quantizes activations at run time"
-									: drq ? "dynamic-range, weight-only: the model quantizes no activation" : "full-integer: the model quantizes activations ahead of time");
+							!drq ? "full-integer: the model quantizes activations ahead of time"
+									: dynamic ? "dynamic-range: the model quantizes activations at run time" : "dynamic-range, weight-only: the model quantizes no activation");
 				} else if (io.find()) {
 					Set<String> types = new LinkedHashSet<>();
 					f.model.inputs().forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));

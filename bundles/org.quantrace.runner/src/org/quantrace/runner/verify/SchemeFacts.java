@@ -114,9 +114,13 @@ final class SchemeFacts {
 		return s;
 	}
 
-	/** Whether the model quantizes activations at run time (DynamicQuantizeLinear: uint8, one scale per tensor and inference). */
+	/**
+	 * Whether the model quantizes activations at run time: DynamicQuantizeLinear (uint8, one scale per tensor and
+	 * inference), or DynamicQuantizeLSTM, which quantizes its input and hidden state to uint8 the same way inside
+	 * the kernel (ONNX Runtime's quantized RNN GEMM), so no DynamicQuantizeLinear node shows it.
+	 */
 	boolean dynamic() {
-		return model.nodes().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear"));
+		return model.nodes().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear") || n.getOpType().equals("DynamicQuantizeLSTM"));
 	}
 
 	/**

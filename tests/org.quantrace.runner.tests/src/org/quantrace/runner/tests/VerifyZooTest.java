@@ -1,0 +1,203 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.report.AifsmLogs;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestData;
+
+/**
+ * verify on the rest of the zoo, as an assessor would run it: ResNet, MobileNetV2, MobileNetV3 (HardSwish),
+ * U-Net (ConvTranspose, Resize), GRU, LSTM (DynamicQuantizeLSTM) and the If-CNN in one recipe, and the multilabel
+ * BSPC-GAP (IDX calibration images, the .npz attributes for evaluation) in a second, each converted and quantized
+ * with DRQ and FIQ int8. Every figure agrees with the files but the families listed in {@link #open}; and the
+ * checks these models made right still catch a wrong figure.
+ */
+class VerifyZooTest {
+
+	private static final String RECIPE = """
+			recipe zoo_rest "The rest of the zoo" {
+				responsible "tests"
+				conversion-id CONV-ZOO-2
+				optimization-id OPT-ZOO-2
+				model resnet "resnet.onnx" id RESNET version 1
+				model mnv2 "mobilenetv2.onnx" id MNV2 version 1
+				model mnv3 "mobilenetv3.onnx" id MNV3 version 1
+				model unet "unet.onnx" id UNET version 1
+				model gru "gru.onnx" id GRU version 1
+				model lstm "lstm.onnx" id LSTM version 1
+				model ifcnn "if_cnn.onnx" id IFCNN version 1
+				dataset calib "calib300-images-idx3-ubyte.gz" role calibration format idx labels "calib300-labels-idx1-ubyte.gz"
+				preprocess {
+					scale 1/255
+					layout NCHW
+					dtype float32
+				}
+				convert {
+					eliminate dropout, batch-normalization
+				}
+				schemes drq, fiq_int8
+				evaluate on calib metrics accuracy
+				accept when accuracy drop < 2 pt for drq, fiq_int8
+			}
+			""";
+
+	/** The multilabel model: its attributes are in an .npz (x already / 255), so it has its own preprocessing and recipe. */
+	private static final String MULTILABEL = """
+			recipe zoo_bspc "The zoo's multilabel BSPC-GAP" {
+				responsible "tests"
+				conversion-id CONV-ZOO-3
+				optimization-id OPT-ZOO-3
+				model bspc "bspc_gap.onnx" id BSPC version 1
+				dataset calib "calib300-images-idx3-ubyte.gz" role calibration format idx
+				dataset attrs "t1k-attributes.npz" role evaluation format npz multilabel preprocessing raw
+				preprocess {
+					scale 1/255
+					layout NCHW
+					dtype float32
+				}
+				preprocess raw {
+					layout NCHW
+					dtype float32
+				}
+				convert {
+					eliminate dropout, batch-normalization
+				}
+				schemes drq, fiq_int8
+				evaluate on attrs metrics accuracy
+				accept when accuracy drop < 2 pt for drq, fiq_int8
+			}
+			""";
+
+	/** The recipe folders; {@code out} in each is the run's output. */
+	private static Path zoo;
+	private static Path bspc;
+
+	@BeforeAll
+	static void run() throws IOException {
+		Path data = TestData.data("zoo");
+		zoo = TestData.tempDir("verify-zoo");
+		for (String f : List.of("resnet.onnx", "mobilenetv2.onnx", "mobilenetv3.onnx", "unet.onnx", "gru.onnx", "lstm.onnx", "if_cnn.onnx")) {
+			Files.copy(data.resolve(f), zoo.resolve(f));
+		}
+		for (String f : List.of("calib300-images-idx3-ubyte.gz", "calib300-labels-idx1-ubyte.gz")) {
+			Files.copy(data.resolve("data").resolve(f), zoo.resolve(f));
+		}
+		Files.writeString(zoo.resolve("zoo.qr"), RECIPE);
+		assertEquals(0, Runs.run(zoo.resolve("zoo.qr"), zoo.resolve("out")).exitCode());
+		bspc = TestData.tempDir("verify-zoo-bspc");
+		Files.copy(data.resolve("bspc_gap.onnx"), bspc.resolve("bspc_gap.onnx"));
+		for (String f : List.of("calib300-images-idx3-ubyte.gz", "t1k-attributes.npz")) {
+			Files.copy(data.resolve("data").resolve(f), bspc.resolve(f));
+		}
+		Files.writeString(bspc.resolve("bspc.qr"), MULTILABEL);
+		assertEquals(0, Runs.run(bspc.resolve("bspc.qr"), bspc.resolve("out")).exitCode());
+	}
+
+	/**
+	 * Families still open, each a finding outside verify and the log writer (or not fixed yet):
+	 * <ul>
+	 * <li>everything about the If-CNN's fiq_int8 model (trace and PhIMT0003): since the If branches are quantized (branch
+	 * calib), the quantized layers, their weights, biases and activations are nodes and initializers of the else
+	 * branch, which verify's model facts do not read yet (verify: read subgraphs); and its output recorded INT8 while
+	 * the model's output, written by the If, is float32 (quantizer);</li>
+	 * <li>the If-CNN's tensor inventory (trace.xmi, report.html): the engine's inspector counts the If branches' 23 tensors
+	 * UNKNOWN, verify reads them float32 (engine, ModelInspector);</li>
+	 * <li>activation ranges in the trace whose symmetric scale is not the one the model holds (ResNet, MobileNetV3, GRU: one
+	 * tensor each; quantizer/calibration);</li>
+	 * <li>the LSTM's fiq_int8 model runs the LSTM as DynamicQuantizeLSTM, which quantizes its input at run time, but its
+	 * record carries no dynamic-kernel layers (the runner writes them for DRQ only), so the FIQ log's precision row
+	 * does not say so (runner's record and log writer).</li>
+	 * </ul>
+	 */
+	static boolean open(Problem p) {
+		return (p.file().equals("trace.xmi") || p.file().equals("report.html")) && p.what().startsWith("artifact ifcnn/")
+				|| p.file().equals("report.html") && p.what().startsWith("ifcnn tensors by element type")
+				|| p.file().equals("trace.xmi") && p.what().startsWith("optimization OPT-ZOO-2/ifcnn/fiq_int8 ")
+				|| p.file().startsWith("logs/PhIMT0003-ifcnn.") && (p.what().contains("(OPT-ZOO-2/ifcnn/fiq_int8)") || p.what().contains(", fiq_int8"))
+				|| p.file().equals("trace.xmi") && p.what().contains("(activation) range: says")
+				|| p.file().startsWith("logs/PhIMT0003-lstm.") && p.what().equals(
+						"Table 2. Model optimization information (OPT-ZOO-2/lstm/fiq_int8), Quantization precision, activations: says nothing, re-derived uint8, quantized at run time (DynamicQuantizeLinear)");
+	}
+
+	@Test
+	void everyFigureAgreesWithTheFilesButTheOpenFamilies() {
+		for (Path out : List.of(zoo.resolve("out"), bspc.resolve("out"))) {
+			Verification.Result r = Verification.verify(out);
+			List<Problem> left = r.problems().stream().filter(p -> !open(p)).toList();
+			assertTrue(left.isEmpty(), out + ": " + left.size() + " mismatches: " + left);
+			System.out.println("VerifyZooTest: " + out + ": " + r.problems().size() + " mismatches of the open families");
+		}
+	}
+
+	/**
+	 * The LSTM's DRQ log says its activations are quantized at run time (DynamicQuantizeLSTM does so inside the
+	 * kernel: no DynamicQuantizeLinear in the graph); a log calling them int8 there is caught (before, verify called every run-time line of this model wrong).
+	 */
+	@Test
+	void aRunTimeActivationTypeTheLstmKernelDoesNotUseIsFound() {
+		Path out = Runs.copy(zoo, TestData.tempDir("zoo-lstm").resolve("zoo")).resolve("out");
+		Path md = out.resolve("logs/PhIMT0003-lstm.md");
+		String text = Tampering.read(md);
+		assertTrue(text.contains("activations (uint8, at run time): asymmetric"), "the scale factor row of the LSTM's DRQ");
+		Tampering.write(md, text.replace("activations (uint8, at run time): asymmetric", "activations (int8, at run time): asymmetric"));
+		Tampering.rehashAll(out);
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-lstm.md") && p.what().contains("Scale factor, activations at run time: says int8, re-derived uint8 (DynamicQuantizeLinear)")), r.toString());
+	}
+
+	/**
+	 * ResNet's residual Adds, their Relu fused into the quantized output (the trace names the Relu as that tensor's
+	 * node): the per-layer appendix says "quantized" as for a Conv with its Relu, no more "float32 output"; a log
+	 * saying so again is caught, naming the output the model quantizes.
+	 */
+	@Test
+	void aResidualAddWithItsReluFusedIsQuantizedWithItsOutput() {
+		Path out = Runs.copy(zoo, TestData.tempDir("zoo-resnet").resolve("zoo")).resolve("out");
+		Path md = out.resolve("logs/PhIMT0003-resnet.md");
+		String text = Tampering.read(md);
+		String row = "| /layers/layers.1/Add | Add | ";
+		int at = text.indexOf(row);
+		assertTrue(at >= 0, "the Add's row");
+		int end = text.indexOf('\n', at);
+		assertTrue(text.substring(at, end).endsWith("| quantized |"), text.substring(at, end));
+		Tampering.write(md, text.substring(0, at) + text.substring(at, end).replace("| quantized |", "| " + AifsmLogs.FLOAT_OUTPUT + " |") + text.substring(end));
+		Tampering.rehashAll(out);
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-resnet.md") && p.what().startsWith(
+				"Appendix D. Quantization per layer, /layers/layers.1/Add, fiq_int8 output: says " + AifsmLogs.FLOAT_OUTPUT
+						+ ", re-derived the model quantizes its output: /layers/layers.1/Relu_output_0 (QuantizeLinear: UINT8 per tensor")),
+				r.toString());
+	}
+
+	/**
+	 * The multilabel Sigmoid writes the model's int8 output: the per-layer appendix names int8 (the type the model
+	 * holds), not the activations' uint8; a log saying uint8 there is caught.
+	 */
+	@Test
+	void theSigmoidWritingTheInt8OutputIsListedInt8() {
+		Path out = Runs.copy(bspc, TestData.tempDir("zoo-bspc").resolve("bspc")).resolve("out");
+		Path md = out.resolve("logs/PhIMT0003-bspc.md");
+		String text = Tampering.read(md);
+		String row = "| /Sigmoid_1 | Sigmoid | float32 (note ";
+		int at = text.indexOf(row);
+		assertTrue(at >= 0, "the Sigmoid's row");
+		int end = text.indexOf('\n', at);
+		assertTrue(text.substring(at, end).endsWith("| int8 asymmetric, per-tensor |"), text.substring(at, end));
+		Tampering.write(md, text.substring(0, at) + text.substring(at, end).replace("| int8 asymmetric", "| uint8 asymmetric") + text.substring(end));
+		Tampering.rehashAll(out);
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-bspc.md",
+				"Appendix D. Quantization per layer, /Sigmoid_1, fiq_int8 output: says uint8 asymmetric, per-tensor, re-derived int8 asymmetric, per-tensor")),
+				r.toString());
+	}
+}
