@@ -106,10 +106,6 @@ class VerifyZooTest {
 	/**
 	 * Families still open, each a finding outside verify and the log writer (or not fixed yet):
 	 * <ul>
-	 * <li>everything about the If-CNN's fiq_int8 model (trace and PhIMT0003): since the If branches are quantized (branch
-	 * calib), the quantized layers, their weights, biases and activations are nodes and initializers of the else
-	 * branch, which verify's model facts do not read yet (verify: read subgraphs); and its output recorded INT8 while
-	 * the model's output, written by the If, is float32 (quantizer);</li>
 	 * <li>the If-CNN's tensor inventory (trace.xmi, report.html): the engine's inspector counts the If branches' 23 tensors
 	 * UNKNOWN, verify reads them float32 (engine, ModelInspector);</li>
 	 * <li>activation ranges in the trace whose symmetric scale is not the one the model holds (ResNet, MobileNetV3, GRU: one
@@ -122,8 +118,6 @@ class VerifyZooTest {
 	static boolean open(Problem p) {
 		return (p.file().equals("trace.xmi") || p.file().equals("report.html")) && p.what().startsWith("artifact ifcnn/")
 				|| p.file().equals("report.html") && p.what().startsWith("ifcnn tensors by element type")
-				|| p.file().equals("trace.xmi") && p.what().startsWith("optimization OPT-ZOO-2/ifcnn/fiq_int8 ")
-				|| p.file().startsWith("logs/PhIMT0003-ifcnn.") && (p.what().contains("(OPT-ZOO-2/ifcnn/fiq_int8)") || p.what().contains(", fiq_int8"))
 				|| p.file().equals("trace.xmi") && p.what().contains("(activation) range: says")
 				|| p.file().startsWith("logs/PhIMT0003-lstm.") && p.what().equals(
 						"Table 2. Model optimization information (OPT-ZOO-2/lstm/fiq_int8), Quantization precision, activations: says nothing, re-derived uint8, quantized at run time (DynamicQuantizeLinear)");
