@@ -45,6 +45,13 @@ final class ElementTypes {
 		g.getInitializerList().forEach(t -> types.put(t.getName(), DataType.of(t.getDataType())));
 		for (NodeProto n : g.getNodeList()) {
 			ModelFacts.constant(n).ifPresent(t -> types.put(n.getOutput(0), DataType.of(t.getDataType())));
+			// subgraphs first (they see the outer scope): an If's or Loop's outputs are what its body outputs
+			for (AttributeProto a : n.getAttributeList()) {
+				if (a.hasG()) {
+					collect(a.getG(), types);
+				}
+				a.getGraphsList().forEach(sub -> collect(sub, types));
+			}
 			for (int i = 0; i < n.getOutputCount(); i++) {
 				String o = n.getOutput(i);
 				if (!o.isEmpty() && !types.containsKey(o)) {
@@ -53,12 +60,6 @@ final class ElementTypes {
 						types.put(o, t);
 					}
 				}
-			}
-			for (AttributeProto a : n.getAttributeList()) { // subgraphs see the outer scope
-				if (a.hasG()) {
-					collect(a.getG(), types);
-				}
-				a.getGraphsList().forEach(sub -> collect(sub, types));
 			}
 		}
 	}
@@ -74,6 +75,8 @@ final class ElementTypes {
 		case "QLinearConv", "QLinearMatMul" -> types.get(n.getInput(7));
 		case "QGemm" -> n.getInputCount() > 8 && !n.getInput(8).isEmpty() ? types.get(n.getInput(8)) : DataType.FLOAT;
 		case "Where" -> types.get(n.getInput(1));
+		case "If" -> bodyOutput(n, "then_branch", index, types);
+		case "Loop" -> bodyOutput(n, "body", index + 1, types); // the body's first output is the loop condition
 		case "Dropout" -> index == 1 ? DataType.BOOL : types.get(n.getInput(0));
 		case "TopK" -> index == 1 ? DataType.INT64 : types.get(n.getInput(0));
 		case "ConstantOfShape" -> n.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT()).findFirst()
@@ -81,6 +84,15 @@ final class ElementTypes {
 		default -> INT64_OUT.contains(op) ? DataType.INT64 : BOOL_OUT.contains(op) ? DataType.BOOL : INT32_OUT.contains(op) ? DataType.INT32
 				: n.getInputCount() == 0 || n.getInput(0).isEmpty() ? null : types.get(n.getInput(0));
 		};
+	}
+
+	/** The type of output {@code index} of the subgraph {@code attribute} of {@code n}: as declared there, else as computed. */
+	private static DataType bodyOutput(NodeProto n, String attribute, int index, Map<String, DataType> types) {
+		return n.getAttributeList().stream().filter(a -> a.getName().equals(attribute) && a.hasG() && a.getG().getOutputCount() > index)
+				.map(a -> a.getG().getOutput(index)).findFirst()
+				.map(v -> v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0
+						? DataType.of(v.getType().getTensorType().getElemType()) : types.get(v.getName()))
+				.orElse(null);
 	}
 
 	private static long attribute(NodeProto n, String name) {

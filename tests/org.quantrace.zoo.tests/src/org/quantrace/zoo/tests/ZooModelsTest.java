@@ -50,8 +50,9 @@ class ZooModelsTest {
 
 	/**
 	 * Today's behaviour of one model: convert's exit code, the accuracy loss bounds (points) that hold, the
-	 * smallest integer share of fiq_int8's MACs, and the dynamic kernels DRQ takes (op types in ONNX Runtime's
-	 * optimized graph that the float model's lacks; none: DRQ runs exactly the float model's kernels).
+	 * smallest integer share of fiq_int8's MACs, and the kernels DRQ adds (op types in ONNX Runtime's optimized
+	 * graph that the float model's lacks: dynamic integer kernels, or the float fusions the quantizer writes, as
+	 * SkipLayerNormalization for a pre-norm transformer; none: DRQ runs exactly the float model's kernels).
 	 */
 	record Today(int convertExit, double drqMaxDropPt, double fiqInt8MaxDropPt, double fiqInt8MinIntegerShare, Set<String> drqKernels) {
 	}
@@ -67,7 +68,7 @@ class ZooModelsTest {
 			"mobilenetv2", new Today(0, 0.3, 0.4, 0.999, Set.of()),
 			"mobilenetv3", new Today(0, 0.4, 0.6, 0.999, Set.of()), // 0.30 / 0.50 pt on these 1,000 images, 0.04 / 0.09 pt on all 10,000
 			"resnet", new Today(0, 0.3, 0.4, 0.999, Set.of()),
-			"vit", new Today(0, 0.3, 0.4, 0.999, Set.of()),
+			"vit", new Today(0, 0.3, 0.4, 0.999, Set.of("com.microsoft.SkipLayerNormalization")), // float: residual Add + LayerNorm fused
 			"lstm", new Today(0, 0.3, 0.4, 0.99, Set.of("com.microsoft.DynamicQuantizeLSTM")),
 			"gru", new Today(0, 0.3, 0.4, 0.0, Set.of()),
 			"unet", new Today(0, 0.3, 0.4, 0.97, Set.of()),
