@@ -59,6 +59,10 @@ final class Ranges {
 	 * A recorded range against the model's scale and zero point: per tensor, or for symmetric per-channel
 	 * weights (whose record keeps the tensor's range) the largest channel scale, which that range determines.
 	 */
+	private static boolean agrees(double[] sz, float scale, long zero) {
+		return (float) sz[0] == scale && (long) sz[1] == zero;
+	}
+
 	static void check(String document, String where, TensorQuantizationRecord t, Quantizations.Params held, boolean reduce, List<Mismatch> found) {
 		if (t.getRangeMin().size() != 1 || t.getRangeMax().size() != 1 || held.scales().isEmpty()) {
 			return;
@@ -72,7 +76,10 @@ final class Ranges {
 		double[] sz = params(lo, hi, held.type(), held.symmetric(), reduce);
 		float scale = perChannel ? held.scales().stream().max(Float::compare).get() : held.scales().get(0);
 		long zero = held.zeroPoints().get(0);
-		if ((float) sz[0] != scale || (long) sz[1] != zero) {
+		// a per-tensor zero point at the symmetric one (0 signed, 128 unsigned) may also be what the asymmetric formula
+		// gives (a range about as far below 0 as above): the file cannot tell the two apart, so either formula may hold
+		boolean either = !perChannel && held.symmetric() && agrees(params(lo, hi, held.type(), false, reduce), scale, zero);
+		if (!either && ((float) sz[0] != scale || (long) sz[1] != zero)) {
 			found.add(new Mismatch(document, where + " range", String.format(Locale.ROOT, "[%s, %s], which gives s = %s, z = %d by the %s formula", lo, hi,
 					(float) sz[0], (long) sz[1], held.symmetric() ? "symmetric" : "asymmetric"),
 					"the model holds s = " + scale + ", z = " + zero + (perChannel ? " (largest channel scale)" : "")));

@@ -108,8 +108,6 @@ class VerifyZooTest {
 	 * <ul>
 	 * <li>the If-CNN's tensor inventory (trace.xmi, report.html): the engine's inspector counts the If branches' 23 tensors
 	 * UNKNOWN, verify reads them float32 (engine, ModelInspector);</li>
-	 * <li>activation ranges in the trace whose symmetric scale is not the one the model holds (ResNet, MobileNetV3, GRU: one
-	 * tensor each; quantizer/calibration);</li>
 	 * <li>the LSTM's fiq_int8 model runs the LSTM as DynamicQuantizeLSTM, which quantizes its input at run time, but its
 	 * record carries no dynamic-kernel layers (the runner writes them for DRQ only), so the FIQ log's precision row
 	 * does not say so (runner's record and log writer).</li>
@@ -118,7 +116,6 @@ class VerifyZooTest {
 	static boolean open(Problem p) {
 		return (p.file().equals("trace.xmi") || p.file().equals("report.html")) && p.what().startsWith("artifact ifcnn/")
 				|| p.file().equals("report.html") && p.what().startsWith("ifcnn tensors by element type")
-				|| p.file().equals("trace.xmi") && p.what().contains("(activation) range: says")
 				|| p.file().startsWith("logs/PhIMT0003-lstm.") && p.what().equals(
 						"Table 2. Model optimization information (OPT-ZOO-2/lstm/fiq_int8), Quantization precision, activations: says nothing, re-derived uint8, quantized at run time (DynamicQuantizeLinear)");
 	}
