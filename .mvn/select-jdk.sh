@@ -2,7 +2,8 @@
 # Tycho 5 runs only on Java 21+; many machines still default to 17, so we look for a newer
 # JDK instead of failing with an UnsupportedClassVersionError deep inside Maven.
 qr_java_major() { # $1 = java executable; prints its major version
-  "$1" -version 2>&1 | sed -n '1s/.*version "\([0-9]*\)\(\.[0-9]*\)*.*".*/\1/p'
+  # the first line naming a version: a JVM prints "Picked up JAVA_TOOL_OPTIONS: ..." before it when that is set
+  "$1" -version 2>&1 | sed -n '/ version "/{s/.*version "\([0-9]*\)\(\.[0-9]*\)*.*".*/\1/p;q;}'
 }
 qr_select_jdk() {
   local want=21 candidate major
@@ -14,7 +15,7 @@ qr_select_jdk() {
       return 0
     fi
   done
-  echo "quantrace: no JDK $want or newer found (JAVA_HOME='${JAVA_HOME:-}', java on PATH: $(java -version 2>&1 | head -n 1))." >&2
+  echo "quantrace: no JDK $want or newer found (JAVA_HOME='${JAVA_HOME:-}', java on PATH: $(java -version 2>&1 | grep -v '^Picked up' | head -n 1))." >&2
   echo "quantrace: install a JDK 21+ (e.g. Temurin 21 or 25) and set JAVA_HOME to it." >&2
   return 1
 }
