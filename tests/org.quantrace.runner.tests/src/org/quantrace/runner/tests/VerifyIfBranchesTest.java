@@ -1,11 +1,9 @@
 package org.quantrace.runner.tests;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -30,20 +28,7 @@ class VerifyIfBranchesTest {
 				conversion-id CONV-IF-1
 				optimization-id OPT-IF-1
 				model ifcnn "if_cnn.onnx" id IFCNN version 1
-				dataset calib "calib300-images-idx3-ubyte.gz" role calibration format idx labels "calib300-labels-idx1-ubyte.gz"
-				preprocess {
-					scale 1/255
-					layout NCHW
-					dtype float32
-				}
-				convert {
-					eliminate dropout, batch-normalization
-				}
-				schemes drq, fiq_int8
-				evaluate on calib metrics accuracy
-				accept when accuracy drop < 2 pt for drq, fiq_int8
-			}
-			""";
+			""" + ZooRuns.CALIBRATION + ZooRuns.DRQ_AND_FIQ_INT8;
 
 	/** The else branch's first Conv weight ("54", read from the main graph): its per-channel scale, an initializer of the branch. */
 	private static final String TENSOR = "54";
@@ -54,14 +39,7 @@ class VerifyIfBranchesTest {
 
 	@BeforeAll
 	static void run() throws IOException {
-		dir = TestData.tempDir("verify-if");
-		Path zoo = TestData.data("zoo");
-		Files.copy(zoo.resolve("if_cnn.onnx"), dir.resolve("if_cnn.onnx"));
-		for (String f : List.of("calib300-images-idx3-ubyte.gz", "calib300-labels-idx1-ubyte.gz")) {
-			Files.copy(zoo.resolve("data").resolve(f), dir.resolve(f));
-		}
-		Files.writeString(dir.resolve("zoo.qr"), RECIPE);
-		assertEquals(0, Runs.run(dir.resolve("zoo.qr"), dir.resolve("out")).exitCode());
+		dir = ZooRuns.run("verify-if", RECIPE, "if_cnn.onnx");
 	}
 
 	/**

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -17,7 +16,6 @@ import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
-import org.quantrace.testing.TestData;
 
 /**
  * The constants the quantizer writes when it lowers HardSwish/HardSigmoid to integer Add and Mul (β, stored as
@@ -32,15 +30,7 @@ class VerifyLoweredConstantsTest {
 				responsible "tests"
 				optimization-id OPT-ZOO-2
 				model mnv3 "mobilenetv3_constants_opset11.onnx" id MNV3 version 1
-				dataset calib "calib300-images-idx3-ubyte.gz" role calibration format idx labels "calib300-labels-idx1-ubyte.gz"
-				preprocess {
-					scale 1/255
-					layout NCHW
-					dtype float32
-				}
-				convert {
-					eliminate dropout, batch-normalization
-				}
+			""" + ZooRuns.CALIBRATION + """
 				schemes fiq_int8
 			}
 			""";
@@ -49,15 +39,7 @@ class VerifyLoweredConstantsTest {
 
 	@Test
 	void theLoweredConstantsAreRecordedAsTheFileHoldsThemAndCheckedByVerify() throws IOException {
-		Path dir = TestData.tempDir("verify-lowered");
-		Path zoo = TestData.data("zoo");
-		Files.copy(zoo.resolve("mobilenetv3_constants_opset11.onnx"), dir.resolve("mobilenetv3_constants_opset11.onnx"));
-		for (String f : List.of("calib300-images-idx3-ubyte.gz", "calib300-labels-idx1-ubyte.gz")) {
-			Files.copy(zoo.resolve("data").resolve(f), dir.resolve(f));
-		}
-		Files.writeString(dir.resolve("zoo.qr"), RECIPE);
-		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(dir.resolve("zoo.qr"), out).exitCode());
+		Path out = ZooRuns.run("verify-lowered", RECIPE, "mobilenetv3_constants_opset11.onnx").resolve("out");
 
 		OptimizationRecord fiq = QuantraceModel.loadTrace(out.resolve("trace.xmi")).getOptimizations().stream()
 				.filter(o -> o.getQuantization() != null).findFirst().orElseThrow();

@@ -1,11 +1,9 @@
 package org.quantrace.runner.tests;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -38,36 +36,14 @@ class VerifyWildModelsTest {
 				optimization-id OPT-ZOO-1
 				model vit "vit.onnx" id VIT version 1
 				model mnv3 "mobilenetv3_constants_opset11.onnx" id MNV3 version 1
-				dataset calib "calib300-images-idx3-ubyte.gz" role calibration format idx labels "calib300-labels-idx1-ubyte.gz"
-				preprocess {
-					scale 1/255
-					layout NCHW
-					dtype float32
-				}
-				convert {
-					eliminate dropout, batch-normalization
-				}
-				schemes drq, fiq_int8
-				evaluate on calib metrics accuracy
-				accept when accuracy drop < 2 pt for drq, fiq_int8
-			}
-			""";
+			""" + ZooRuns.CALIBRATION + ZooRuns.DRQ_AND_FIQ_INT8;
 
 	/** The recipe, models and data; {@code out} is the run's output. */
 	private static Path dir;
 
 	@BeforeAll
 	static void run() throws IOException {
-		dir = TestData.tempDir("verify-wild");
-		Path zoo = TestData.data("zoo");
-		for (String f : List.of("vit.onnx", "mobilenetv3_constants_opset11.onnx")) {
-			Files.copy(zoo.resolve(f), dir.resolve(f));
-		}
-		for (String f : List.of("calib300-images-idx3-ubyte.gz", "calib300-labels-idx1-ubyte.gz")) {
-			Files.copy(zoo.resolve("data").resolve(f), dir.resolve(f));
-		}
-		Files.writeString(dir.resolve("zoo.qr"), RECIPE);
-		assertEquals(0, Runs.run(dir.resolve("zoo.qr"), dir.resolve("out")).exitCode());
+		dir = ZooRuns.run("verify-wild", RECIPE, "vit.onnx", "mobilenetv3_constants_opset11.onnx");
 	}
 
 	@Test

@@ -1,10 +1,8 @@
 package org.quantrace.runner.tests;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -36,20 +34,7 @@ class VerifyZooTest {
 				model gru "gru.onnx" id GRU version 1
 				model lstm "lstm.onnx" id LSTM version 1
 				model ifcnn "if_cnn.onnx" id IFCNN version 1
-				dataset calib "calib300-images-idx3-ubyte.gz" role calibration format idx labels "calib300-labels-idx1-ubyte.gz"
-				preprocess {
-					scale 1/255
-					layout NCHW
-					dtype float32
-				}
-				convert {
-					eliminate dropout, batch-normalization
-				}
-				schemes drq, fiq_int8
-				evaluate on calib metrics accuracy
-				accept when accuracy drop < 2 pt for drq, fiq_int8
-			}
-			""";
+			""" + ZooRuns.CALIBRATION + ZooRuns.DRQ_AND_FIQ_INT8;
 
 	/** The multilabel model: its attributes are in an .npz (x already / 255), so it has its own preprocessing and recipe. */
 	private static final String MULTILABEL = """
@@ -84,23 +69,8 @@ class VerifyZooTest {
 
 	@BeforeAll
 	static void run() throws IOException {
-		Path data = TestData.data("zoo");
-		zoo = TestData.tempDir("verify-zoo");
-		for (String f : List.of("resnet.onnx", "mobilenetv2.onnx", "mobilenetv3.onnx", "unet.onnx", "gru.onnx", "lstm.onnx", "if_cnn.onnx")) {
-			Files.copy(data.resolve(f), zoo.resolve(f));
-		}
-		for (String f : List.of("calib300-images-idx3-ubyte.gz", "calib300-labels-idx1-ubyte.gz")) {
-			Files.copy(data.resolve("data").resolve(f), zoo.resolve(f));
-		}
-		Files.writeString(zoo.resolve("zoo.qr"), RECIPE);
-		assertEquals(0, Runs.run(zoo.resolve("zoo.qr"), zoo.resolve("out")).exitCode());
-		bspc = TestData.tempDir("verify-zoo-bspc");
-		Files.copy(data.resolve("bspc_gap.onnx"), bspc.resolve("bspc_gap.onnx"));
-		for (String f : List.of("calib300-images-idx3-ubyte.gz", "t1k-attributes.npz")) {
-			Files.copy(data.resolve("data").resolve(f), bspc.resolve(f));
-		}
-		Files.writeString(bspc.resolve("bspc.qr"), MULTILABEL);
-		assertEquals(0, Runs.run(bspc.resolve("bspc.qr"), bspc.resolve("out")).exitCode());
+		zoo = ZooRuns.run("verify-zoo", RECIPE, "resnet.onnx", "mobilenetv2.onnx", "mobilenetv3.onnx", "unet.onnx", "gru.onnx", "lstm.onnx", "if_cnn.onnx");
+		bspc = ZooRuns.run("verify-zoo-bspc", MULTILABEL, "bspc_gap.onnx", "t1k-attributes.npz");
 	}
 
 	/**
@@ -154,15 +124,7 @@ class VerifyZooTest {
 	@Test
 	void aResidualAddWithItsReluFusedIsQuantizedWithItsOutput() {
 		Path out = Runs.copy(zoo, TestData.tempDir("zoo-resnet").resolve("zoo")).resolve("out");
-		Path md = out.resolve("logs/PhIMT0003-resnet.md");
-		String text = Tampering.read(md);
-		String row = "| /layers/layers.1/Add | Add | ";
-		int at = text.indexOf(row);
-		assertTrue(at >= 0, "the Add's row");
-		int end = text.indexOf('\n', at);
-		assertTrue(text.substring(at, end).endsWith("| quantized |"), text.substring(at, end));
-		Tampering.write(md, text.substring(0, at) + text.substring(at, end).replace("| quantized |", "| " + AifsmLogs.FLOAT_OUTPUT + " |") + text.substring(end));
-		Tampering.rehashAll(out);
+		editRowEnd(out, "logs/PhIMT0003-resnet.md", "| /layers/layers.1/Add | Add | ", "| quantized |", "| " + AifsmLogs.FLOAT_OUTPUT + " |");
 		List<Problem> r = Verification.verify(out).problems();
 		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-resnet.md") && p.what().startsWith(
 				"Appendix D. Quantization per layer, /layers/layers.1/Add, fiq_int8 output: says " + AifsmLogs.FLOAT_OUTPUT
@@ -177,18 +139,23 @@ class VerifyZooTest {
 	@Test
 	void theSigmoidWritingTheInt8OutputIsListedInt8() {
 		Path out = Runs.copy(bspc, TestData.tempDir("zoo-bspc").resolve("bspc")).resolve("out");
-		Path md = out.resolve("logs/PhIMT0003-bspc.md");
-		String text = Tampering.read(md);
-		String row = "| /Sigmoid_1 | Sigmoid | float32 (note ";
-		int at = text.indexOf(row);
-		assertTrue(at >= 0, "the Sigmoid's row");
-		int end = text.indexOf('\n', at);
-		assertTrue(text.substring(at, end).endsWith("| int8 asymmetric, per-tensor |"), text.substring(at, end));
-		Tampering.write(md, text.substring(0, at) + text.substring(at, end).replace("| int8 asymmetric", "| uint8 asymmetric") + text.substring(end));
-		Tampering.rehashAll(out);
+		editRowEnd(out, "logs/PhIMT0003-bspc.md", "| /Sigmoid_1 | Sigmoid | float32 (note ", "| int8 asymmetric, per-tensor |", "| uint8 asymmetric, per-tensor |");
 		List<Problem> r = Verification.verify(out).problems();
 		assertTrue(r.contains(new Problem("logs/PhIMT0003-bspc.md",
 				"Appendix D. Quantization per layer, /Sigmoid_1, fiq_int8 output: says uint8 asymmetric, per-tensor, re-derived int8 asymmetric, per-tensor")),
 				r.toString());
+	}
+
+	/** The Markdown row starting {@code row} of {@code log}, which must end in {@code end}, made to end in {@code now}; every hash recomputed. */
+	private static void editRowEnd(Path out, String log, String row, String end, String now) {
+		Path md = out.resolve(log);
+		String text = Tampering.read(md);
+		int at = text.indexOf(row);
+		assertTrue(at >= 0, row);
+		int eol = text.indexOf('\n', at);
+		String line = text.substring(at, eol);
+		assertTrue(line.endsWith(end), line);
+		Tampering.write(md, text.substring(0, at) + line.substring(0, line.length() - end.length()) + now + text.substring(eol));
+		Tampering.rehashAll(out);
 	}
 }
