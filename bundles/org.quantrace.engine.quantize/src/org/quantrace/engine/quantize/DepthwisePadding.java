@@ -213,7 +213,7 @@ public final class DepthwisePadding {
 
 	/** Mul or Add of two activations (squeeze-excitation's gate, a residual inside the region): per channel when both are in the region. */
 	private boolean activationProduct(Node n) {
-		return (n.opType().equals("Mul") || n.opType().equals("Add")) && (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && n.inputs().size() == 2
+		return (n.opType().equals("Mul") || n.opType().equals("Add")) && n.isStandard() && n.inputs().size() == 2
 				&& n.inputs().stream().allMatch(i -> graph.constant(i) == null);
 	}
 

@@ -111,7 +111,7 @@ public record OpRule(String family, Set<String> opTypes, Form form, List<WeightI
 
 	/** Whether {@code node} is of this family. */
 	public boolean covers(Node node) {
-		return opTypes.contains(node.opType()) && (node.domain().isEmpty() || node.domain().equals("ai.onnx"));
+		return opTypes.contains(node.opType()) && node.isStandard();
 	}
 
 	/** Why {@code node} cannot take this rule's form, or null. */

@@ -174,6 +174,6 @@ final class SkipLayerNormFusion {
 	}
 
 	private static boolean isDefault(Node n, String opType) {
-		return n.opType().equals(opType) && (n.domain().isEmpty() || n.domain().equals("ai.onnx"));
+		return n.opType().equals(opType) && n.isStandard();
 	}
 }

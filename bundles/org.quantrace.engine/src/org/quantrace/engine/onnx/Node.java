@@ -59,6 +59,11 @@ public final class Node {
 		return proto.getDomain();
 	}
 
+	/** Whether the node is in the default ONNX domain ("" or ai.onnx), where op types mean the standard operators. */
+	public boolean isStandard() {
+		return proto.getDomain().isEmpty() || proto.getDomain().equals("ai.onnx");
+	}
+
 	/** Input tensor names; "" marks an omitted optional input. */
 	public List<String> inputs() {
 		return Collections.unmodifiableList(proto.getInputList());
