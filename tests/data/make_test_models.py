@@ -72,6 +72,66 @@ def if_subgraph_model():
     return model, outputs
 
 
+def if_typed_branches_model():
+    """y = If(sum(x) > 0, then: Relu(DequantizeLinear(QuantizeLinear(x))) with a Shape of the uint8 codes beside,
+    else: Neg(x)): branch values of three element types (uint8, int64, float32), none of them declared (the
+    branch outputs carry a type only, as exporters write them). The scale is an outer-scope initializer, the
+    zero point the branch's own."""
+    then_branch = helper.make_graph(
+        [helper.make_node("QuantizeLinear", ["x", "s", "zp"], ["t_q"], name="then_quantize"),
+         helper.make_node("Shape", ["t_q"], ["t_shape"], name="then_shape"),
+         helper.make_node("DequantizeLinear", ["t_q", "s", "zp"], ["t_dq"], name="then_dequantize"),
+         helper.make_node("Relu", ["t_dq"], ["t_out"], name="then_relu")],
+        "then_branch", [], [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array(128, np.uint8), "zp")])
+    else_branch = helper.make_graph(
+        [helper.make_node("Neg", ["x"], ["e_out"], name="else_neg")],
+        "else_branch", [], [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, None)])
+    nodes = [
+        helper.make_node("ReduceSum", ["x"], ["s_x"], name="sum", keepdims=0),
+        helper.make_node("Constant", [], ["zero"], name="zero", value=numpy_helper.from_array(np.array(0, np.float32), "zero")),
+        helper.make_node("Greater", ["s_x", "zero"], ["cond"], name="positive"),
+        helper.make_node("If", ["cond"], ["y"], name="branch", then_branch=then_branch, else_branch=else_branch),
+    ]
+    graph = helper.make_graph(nodes, "if_typed_branches", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+                              [numpy_helper.from_array(np.array(0.05, np.float32), "s")])
+    model = helper.make_model(graph, producer_name="quantrace-tests", producer_version="1",
+                              opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    return model
+
+
+def branch_tensors(model, path):
+    """Element type and shape (the batch dimension N as 1, as a run on one sample gives it) of every value an
+    If/Loop/Scan body computes, by onnx's own shape inference: the reference for what the inspector reports
+    of tensors no file declares."""
+    declared = {v.name for g in list(all_graphs(model.graph))[1:] for v in list(g.value_info) + list(g.output)
+                if v.type.tensor_type.HasField("shape")}  # a shape the file declares is reported as declared ("N")
+    inferred = onnx.shape_inference.infer_shapes(model)
+    tensors = {}
+    for g in list(all_graphs(inferred.graph))[1:]:
+        for v in list(g.value_info) + list(g.output):
+            t = v.type.tensor_type
+            name = TensorProto.DataType.Name(t.elem_type)
+            batch = lambda d: d.dim_param if v.name in declared and d.dim_param else "1"
+            tensors[v.name] = {"type": "FLOAT32" if name == "FLOAT" else name,
+                               "shape": [str(d.dim_value) if d.HasField("dim_value") else batch(d) for d in t.shape.dim]}
+    return {"file": os.path.relpath(path, os.path.join(HERE, "..", "..")), "tensors": dict(sorted(tensors.items()))}
+
+
+def write_branch_tensors():
+    """expected/*.branch-tensors.json for the models with If branches."""
+    typed = if_typed_branches_model()
+    p = os.path.join(MODELS, "if_typed_branches.onnx")
+    onnx.save(typed, p)
+    for name, path in (("if_typed_branches", p), ("if_cnn", os.path.join(HERE, "zoo", "if_cnn.onnx"))):
+        with open(os.path.join(EXPECTED, name + ".branch-tensors.json"), "w") as f:
+            json.dump(branch_tensors(onnx.load(path), path), f, indent=2, sort_keys=True)
+            f.write("\n")
+
+
 def wild_opset9_model():
     """An opset-9 / IR 4 CNN with the ops real-world exports bring: BatchNormalization, Clip with min/max
     attributes (Relu6), HardSigmoid, ConvTranspose, Upsample, then Flatten and Gemm. Random weights."""
@@ -273,6 +333,7 @@ def main():
     for name in ("fashion_cnn", "fashion_cnn_trained"):
         p = os.path.join(example_dir, name + ".onnx")
         results[name] = expected(onnx.load(p), p)
+    write_branch_tensors()
     for name, e in results.items():
         with open(os.path.join(EXPECTED, name + ".inspect.json"), "w") as f:
             json.dump(e, f, indent=2, sort_keys=True)

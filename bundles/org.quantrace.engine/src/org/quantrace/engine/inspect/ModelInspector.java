@@ -51,13 +51,19 @@ public final class ModelInspector {
 		Graph main = model.graph();
 		List<String> notes = new ArrayList<>();
 		Map<String, TensorInfo> known = new HashMap<>();
-		for (List<ValueInfoProto> infos : List.of(main.valueInfos(), main.inputs(), main.outputs())) {
-			infos.forEach(v -> known.put(v.getName(), TensorInfo.of(v)));
+		// what the model declares, the main graph's first, then each If/Loop/Scan body's (value_info and its outputs)
+		for (Graph g : main.graphs()) {
+			for (List<ValueInfoProto> infos : List.of(g.valueInfos(), g.inputs(), g.outputs())) {
+				infos.forEach(v -> fill(known, TensorInfo.of(v)));
+			}
 		}
 		if (probeShapes && !main.runtimeInputs().isEmpty()) {
 			try {
-				// recorded value infos may carry symbolic dimensions; only fill in what they lack
-				ShapeProbe.probe(model, file).forEach(known::putIfAbsent);
+				// recorded value infos may carry symbolic dimensions; only fill in what they lack. Bodies run too: what their
+				// nodes compute is otherwise typed nowhere (exporters write no value_info inside If branches)
+				ShapeProbe.Probed probed = ShapeProbe.probeWithBodies(model, file);
+				probed.tensors().values().forEach(t -> fill(known, t));
+				notes.addAll(probed.notes());
 			} catch (QuantraceException e) {
 				notes.add("intermediate shapes unknown: the model could not be run to find them (" + e.getMessage() + ")");
 			}
@@ -71,8 +77,7 @@ public final class ModelInspector {
 		for (ValueInfoProto v : main.runtimeInputs()) {
 			inventory.add(v.getName(), "input", null);
 		}
-		List<Graph> graphs = new ArrayList<>();
-		collectGraphs(main, graphs);
+		List<Graph> graphs = main.graphs();
 		int initializerCount = 0;
 		int constantNodes = 0;
 		for (Graph g : graphs) {
@@ -114,6 +119,16 @@ public final class ModelInspector {
 				main.outputs().stream().map(v -> known.get(v.getName())).toList(), layers, opTypes, inventory.entries, totals, notes);
 	}
 
+	/** Records {@code info} where nothing typed is known of its tensor yet, or fills in the shape a typed entry lacks. */
+	private static void fill(Map<String, TensorInfo> known, TensorInfo info) {
+		TensorInfo had = known.get(info.name());
+		if (had == null || had.type() == DataType.UNDEFINED && info.type() != DataType.UNDEFINED) {
+			known.put(info.name(), info);
+		} else if (had.shape() == null && info.shape() != null && had.type() == info.type()) {
+			known.put(info.name(), info);
+		}
+	}
+
 	private static void collectLayers(Graph g, String path, List<Layer> layers, Map<String, Integer> opTypes) {
 		int position = 0;
 		for (Node n : g.nodes()) {
@@ -126,13 +141,6 @@ public final class ModelInspector {
 				collectLayers(sub.getValue(), (path.isEmpty() ? "" : path + "/") + nodeLabel + "/" + sub.getKey(), layers, opTypes);
 			}
 			position++;
-		}
-	}
-
-	private static void collectGraphs(Graph g, List<Graph> out) {
-		out.add(g);
-		for (Node n : g.nodes()) {
-			n.subgraphs().values().forEach(sub -> collectGraphs(sub, out));
 		}
 	}
 

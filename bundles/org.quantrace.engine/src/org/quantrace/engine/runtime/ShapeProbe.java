@@ -1,17 +1,25 @@
 package org.quantrace.engine.runtime;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
 
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 /**
@@ -26,6 +34,39 @@ public final class ShapeProbe {
 	}
 
 	public static Map<String, TensorInfo> probe(OnnxModel model, String source) {
+		return infos(runMain(model, source, false));
+	}
+
+	/** What {@link #probeWithBodies} found: every tensor it reached, and why the bodies it could not run stay unknown. */
+	public record Probed(Map<String, TensorInfo> tensors, List<String> notes) {
+	}
+
+	/**
+	 * As {@link #probe}, and also the tensors computed inside If branches and Loop/Scan bodies, which ONNX
+	 * Runtime cannot return from the enclosing model: each body runs once as a model of its own, on the values
+	 * the enclosing graph computed for what it reads from there (its formal inputs: the Loop's or Scan's
+	 * initial values, else zeros of their declared type and shape). Branches run whether or not the condition
+	 * would take them. A body that cannot run that way is named in the notes and its tensors are left out.
+	 */
+	public static Probed probeWithBodies(OnnxModel model, String source) {
+		Map<String, NdArray> values = runMain(model, source, true);
+		List<String> notes = new ArrayList<>();
+		ModelProto header = model.toProto().toBuilder().clearGraph().build();
+		List<Graph> graphs = model.graph().graphs();
+		for (Graph body : graphs.subList(1, graphs.size())) { // parents before their bodies: a body's reads are known when it runs
+			String where = source + " (" + body.owner().opType() + " '" + body.owner().name() + "', body '" + body.name() + "')";
+			try {
+				values.putAll(runBody(header, body, values, where));
+			} catch (QuantraceException | IllegalArgumentException e) {
+				notes.add("tensors of " + body.owner().opType() + " '" + body.owner().name() + "' body '" + body.name()
+						+ "' unknown: it could not be run on its own (" + e.getMessage() + ")");
+			}
+		}
+		return new Probed(infos(values), notes);
+	}
+
+	/** Runs the main graph on zeros with every node output exposed; returns every value (and the zeros fed, {@code withInputs}). */
+	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs) {
 		OnnxModel copy = model.copy();
 		Graph g = copy.graph();
 		Set<String> exposed = new HashSet<>();
@@ -42,12 +83,119 @@ public final class ShapeProbe {
 		for (ValueInfoProto v : g.runtimeInputs()) {
 			feed.put(v.getName(), zeros(v, 1, source));
 		}
-		Map<String, TensorInfo> result = new LinkedHashMap<>();
-		SessionSettings settings = SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1);
-		try (InferenceSession session = InferenceSession.open(copy, settings, source)) {
-			session.run(feed).forEach((name, value) -> result.put(name, TensorInfo.of(name, value.type(), value.shape())));
+		Map<String, NdArray> values = new LinkedHashMap<>();
+		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
+			values.putAll(session.run(feed));
+		}
+		if (withInputs) {
+			feed.forEach(values::putIfAbsent);
+		}
+		return values;
+	}
+
+	/**
+	 * Runs {@code body} as a model of its own: its nodes and initializers; what it reads from the enclosing
+	 * graphs as inputs fed with their computed {@code values} (constants of those graphs as initializers); every
+	 * node output exposed. Nested bodies stay inside their nodes (they run in turn, after this one).
+	 */
+	private static Map<String, NdArray> runBody(ModelProto header, Graph body, Map<String, NdArray> values, String where) {
+		Set<String> local = new HashSet<>();
+		for (Graph g : body.graphs()) {
+			g.initializers().forEach(t -> local.add(t.name()));
+			g.inputs().forEach(v -> local.add(v.getName()));
+			g.nodes().forEach(n -> local.addAll(n.outputs()));
+		}
+		GraphProto.Builder b = GraphProto.newBuilder().setName(body.name());
+		body.nodes().forEach(n -> b.addNode(n.toProto()));
+		body.initializers().forEach(t -> b.addInitializer(t.proto()));
+		Map<String, NdArray> feed = new LinkedHashMap<>();
+		for (int k = 0; k < body.inputs().size(); k++) {
+			ValueInfoProto v = body.inputs().get(k);
+			if (body.initializer(v.getName()) == null) {
+				feed.put(v.getName(), formalInput(body, k, values, where));
+			}
+		}
+		for (Node n : body.allNodes()) {
+			for (String in : n.inputs()) {
+				if (in.isEmpty() || local.contains(in) || feed.containsKey(in) || b.getInitializerList().stream().anyMatch(t -> t.getName().equals(in))) {
+					continue;
+				}
+				Tensor constant = body.parent().constant(in);
+				if (constant != null) {
+					b.addInitializer(constant.withName(in).proto());
+				} else if (values.containsKey(in)) {
+					feed.put(in, values.get(in));
+				} else {
+					throw new QuantraceException(where + ": '" + in + "', which it reads from the enclosing graph, was not computed", null);
+				}
+			}
+		}
+		feed.forEach((name, value) -> b.addInput(valueInfo(name, value)));
+		for (Node n : body.nodes()) {
+			n.outputs().stream().filter(o -> !o.isEmpty()).forEach(o -> b.addOutput(ValueInfoProto.newBuilder().setName(o)));
+		}
+		Map<String, NdArray> result = new LinkedHashMap<>(feed);
+		try (InferenceSession session = InferenceSession.open(header.toBuilder().setGraph(b).build().toByteArray(), settings(), where)) {
+			result.putAll(session.run(feed));
 		}
 		return result;
+	}
+
+	/**
+	 * The value of formal input {@code k} of a Loop or Scan body: the enclosing node's initial value where the
+	 * input carries one (a Loop's dependencies from its third input on, a Scan's state variables), a Scan input
+	 * without its scan axis, else zeros of the declared type and shape (iteration count, condition).
+	 */
+	private static NdArray formalInput(Graph body, int k, Map<String, NdArray> values, String where) {
+		Node owner = body.owner();
+		ValueInfoProto declared = body.inputs().get(k);
+		if (owner.opType().equals("Loop") && k >= 2 && k < owner.inputs().size() && values.containsKey(owner.input(k))) {
+			return values.get(owner.input(k));
+		}
+		if (owner.opType().equals("Scan")) {
+			int states = body.inputs().size() - (int) owner.intAttribute("num_scan_inputs", 0);
+			NdArray outer = k < owner.inputs().size() ? values.get(owner.input(k)) : null;
+			if (outer != null && k < states) {
+				return outer;
+			}
+			if (outer != null) {
+				List<Long> axes = owner.intsAttribute("scan_input_axes");
+				int axis = (int) (k - states < axes.size() ? axes.get(k - states) : 0);
+				long[] shape = outer.shape();
+				axis = axis < 0 ? axis + shape.length : axis;
+				long[] slice = new long[shape.length - 1];
+				for (int i = 0, j = 0; i < shape.length; i++) {
+					if (i != axis) {
+						slice[j++] = shape[i];
+					}
+				}
+				return NdArray.zeros(outer.type(), slice);
+			}
+		}
+		TensorInfo info = TensorInfo.of(declared);
+		if (info.type() == DataType.UNDEFINED || info.shape() == null) {
+			throw new QuantraceException(where + ": its input '" + declared.getName() + "' declares no type or shape", null);
+		}
+		return zeros(declared, 1, where);
+	}
+
+	private static ValueInfoProto valueInfo(String name, NdArray value) {
+		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+		for (long d : value.shape()) {
+			shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+		}
+		return ValueInfoProto.newBuilder().setName(name)
+				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(value.type().code()).setShape(shape))).build();
+	}
+
+	private static Map<String, TensorInfo> infos(Map<String, NdArray> values) {
+		Map<String, TensorInfo> result = new LinkedHashMap<>();
+		values.forEach((name, value) -> result.put(name, TensorInfo.of(name, value.type(), value.shape())));
+		return result;
+	}
+
+	private static SessionSettings settings() {
+		return SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1);
 	}
 
 	/** Elements one made-up input may hold: 1 GB of float32, far beyond any real model's sample. */

@@ -44,21 +44,14 @@ class VerifyIfBranchesTest {
 
 	/**
 	 * Every figure agrees with the files (222 mismatches before verify read the branches; the If's output, float32
-	 * while the trace said int8 I/O, is quantized after the If since), but for a defect of the writer, not of verify,
-	 * left open (docs/zoo-bench.md): the tensor inventories count the branches' values UNKNOWN (the inspector types
-	 * only what the main graph declares or a probe run reaches; verify types them by the operator rules). Remove the
-	 * exception with its fix.
+	 * while the trace said int8 I/O, is quantized after the If since; the tensor inventories typed the branches'
+	 * values UNKNOWN until the inspector ran the branches).
 	 */
 	@Test
 	void everyFigureAgreesWithTheFiles() {
 		List<Problem> r = Verification.verify(dir.resolve("out")).problems();
-		List<Problem> left = r.stream().filter(p -> !INVENTORY_OF_BRANCH_VALUES.test(p)).toList();
-		assertTrue(left.isEmpty(), left.size() + " mismatches: " + left);
+		assertTrue(r.isEmpty(), r.size() + " mismatches: " + r);
 	}
-
-	private static final java.util.function.Predicate<Problem> INVENTORY_OF_BRANCH_VALUES = p -> p.file().equals("trace.xmi")
-			&& p.what().matches("artifact ifcnn/\\w+ inventory (UNKNOWN|FLOAT32|UINT8) .*")
-			|| p.file().equals("report.html") && p.what().matches("ifcnn tensors by element type, \\w+, (UNKNOWN|FLOAT32|UINT8): .*");
 
 	/** Channel 0 of the else branch's first Conv weight scale made twice what it was, every hash recomputed. */
 	@Test
