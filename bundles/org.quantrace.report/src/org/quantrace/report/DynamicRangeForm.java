@@ -3,6 +3,7 @@ package org.quantrace.report;
 import java.util.Arrays;
 import java.util.List;
 
+import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.QuantizationRecord;
 
@@ -12,7 +13,7 @@ import org.quantrace.model.trace.QuantizationRecord;
  * quantized at run time) and the layers that keep int8 weights but compute in float32 (dequantized once,
  * when the model is loaded). The runner writes these parameters, the logs read them.
  */
-public record DynamicRangeForm(String kernels, List<String> dynamic, List<String> weightOnly) {
+public record DynamicRangeForm(String kernels, List<String> dynamic, List<String> weightOnly, List<String> runTimeQuantizers) {
 
 	/** The scheme's kernels setting (auto, dynamic, weight-only). */
 	public static final String KERNELS = "kernels";
@@ -20,16 +21,26 @@ public record DynamicRangeForm(String kernels, List<String> dynamic, List<String
 	public static final String DYNAMIC_LAYERS = "dynamic integer kernels";
 	/** The layers that keep int8 weights and compute in float32, comma-separated. */
 	public static final String WEIGHT_ONLY_LAYERS = "int8 weights, float compute";
+	/** The ops of the quantized model that quantize activations at run time (DynamicQuantizeLinear, DynamicQuantizeLSTM), comma-separated. */
+	public static final String RUN_TIME_QUANTIZERS = "run-time quantizers";
+	/** The ONNX Runtime ops that quantize activations to uint8 at run time, each from its input's own range. */
+	public static final List<String> RUN_TIME_QUANTIZER_OPS = List.of("DynamicQuantizeLinear", "DynamicQuantizeLSTM", "DynamicQuantizeMatMul");
 
-	/** The form {@code q} records; a record from before the forms existed reads as dynamic kernels everywhere. */
+	/**
+	 * The form {@code q} records. A full-integer record names dynamic kernels only where a layer has one (LSTM as
+	 * DynamicQuantizeLSTM); a dynamic-range record from before the forms existed reads as dynamic kernels everywhere;
+	 * a record that does not name its run-time quantizers was written when DynamicQuantizeLinear was the only one.
+	 */
 	public static DynamicRangeForm of(QuantizationRecord q) {
 		String kernels = value(q, KERNELS);
 		String dynamic = value(q, DYNAMIC_LAYERS);
 		String weightOnly = value(q, WEIGHT_ONLY_LAYERS);
-		if (kernels == null && dynamic == null) {
-			return new DynamicRangeForm("dynamic", List.of("every layer with weights"), names(weightOnly));
+		String quantizers = value(q, RUN_TIME_QUANTIZERS);
+		List<String> runTime = quantizers == null ? List.of("DynamicQuantizeLinear") : names(quantizers);
+		if (kernels == null && dynamic == null && q.getTechnique() == QuantizationTechnique.DYNAMIC_RANGE) {
+			return new DynamicRangeForm("dynamic", List.of("every layer with weights"), names(weightOnly), runTime);
 		}
-		return new DynamicRangeForm(kernels, names(dynamic), names(weightOnly));
+		return new DynamicRangeForm(kernels, names(dynamic), names(weightOnly), runTime);
 	}
 
 	/** Whether any layer quantizes its activations at run time. */

@@ -53,13 +53,13 @@ final class OptimizationRows {
 		}
 		boolean drq = q.getTechnique() == QuantizationTechnique.DYNAMIC_RANGE;
 		DynamicRangeForm form = DynamicRangeForm.of(q);
-		// activations quantized at run time: only in the layers a dynamic-range scheme gave dynamic kernels
-		boolean dynamic = drq && form.anyDynamic();
+		// activations quantized at run time: only in the layers with dynamic kernels (DRQ's, or a full-integer LSTM's)
+		boolean dynamic = form.anyDynamic();
 		return switch (label) {
 		case "Calibration" -> calibration(q, drq, form);
 		case "Transformation function" -> transformation(q, dynamic, form);
 		case "Scale factor" -> scaleFactor(q, dynamic, tensorsAppendix);
-		case "Quantization precision" -> precision(q, o.getOutput(), dynamic, form);
+		case "Quantization precision" -> precision(q, o.getOutput(), drq, form);
 		case "Quantization scheme" -> scheme(q, dynamic);
 		case "Quantization technique" -> technique(q, drq, form);
 		case "Quantization granularity" -> granularity(q, dynamic, layersAppendix);
@@ -71,7 +71,8 @@ final class OptimizationRows {
 		CalibrationRecord c = q.getCalibration();
 		if (drq || c == null) {
 			return List.of(form.anyDynamic()
-					? "none offline: the " + form.dynamic().size() + " layer(s) with dynamic kernels quantize their input at run time, from its own range (DynamicQuantizeLinear)"
+					? "none offline: the " + form.dynamic().size() + " layer(s) with dynamic kernels quantize their input at run time, from its own range ("
+							+ String.join(", ", form.runTimeQuantizers()) + ")"
 					: "none: no activation is quantized (every layer computes in float32 from int8 weights dequantized when the model is loaded)");
 		}
 		List<String> l = new ArrayList<>();
@@ -144,7 +145,8 @@ final class OptimizationRows {
 			}
 		}
 		if (dynamic) {
-			l.add("activations of the layers with dynamic kernels: uint8, 8 bits, q in [0, 255], quantized at run time by DynamicQuantizeLinear; the integer "
+			l.add("activations of the layers with dynamic kernels: uint8, 8 bits, q in [0, 255], quantized at run time by "
+					+ String.join(" and ", form.runTimeQuantizers()) + "; the integer "
 					+ "products are rescaled to float32 (y = s_x · s_w · Σ (q_x − z_x) · q_w) and biases are added in float32");
 		}
 		if (!form.weightOnly().isEmpty()) {
@@ -262,7 +264,7 @@ final class OptimizationRows {
 		return java.util.Optional.empty();
 	}
 
-	private static List<String> precision(QuantizationRecord q, ModelArtifact output, boolean dynamic, DynamicRangeForm form) {
+	private static List<String> precision(QuantizationRecord q, ModelArtifact output, boolean drq, DynamicRangeForm form) {
 		List<String> l = new ArrayList<>();
 		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
 			if (c.getKey().equals("inputs") || c.getKey().equals("outputs")) {
@@ -270,9 +272,12 @@ final class OptimizationRows {
 			}
 			l.add(c.getKey() + ": " + distinct(c.getValue(), OptimizationRows::type) + " (" + c.getValue().size() + " tensors)");
 		}
-		if (dynamic) {
-			l.add("biases: float32 (added after the integer product)");
-			l.add("activations: uint8, quantized at run time (DynamicQuantizeLinear, one scale and zero point per tensor and inference)");
+		if (form.anyDynamic()) {
+			if (drq) { // not under full-integer: the biases of its integer layers are int32
+				l.add("biases: float32 (added after the integer product)");
+			}
+			l.add("activations: uint8, quantized at run time (" + String.join("; ", form.runTimeQuantizers().stream().map(OptimizationRows::runTimeQuantizer).toList())
+					+ (drq ? "" : "; in the " + form.dynamic().size() + " layer(s) with dynamic kernels: " + String.join(", ", form.dynamic())) + ")");
 		}
 		if (!form.weightOnly().isEmpty()) {
 			l.add("int8 weights computed in float32 (stored int8, float32 in memory once loaded): " + form.weightOnly().size() + " layer(s)");
@@ -283,6 +288,15 @@ final class OptimizationRows {
 			l.add("layers left in float32: " + floats + " of " + q.getLayers().size() + " (named in the per-layer appendix)");
 		}
 		return l;
+	}
+
+	/** How one run-time quantizer of the model quantizes activations. */
+	private static String runTimeQuantizer(String op) {
+		return switch (op) {
+		case "DynamicQuantizeLinear" -> "DynamicQuantizeLinear, one scale and zero point per tensor and inference";
+		case "DynamicQuantizeLSTM" -> "DynamicQuantizeLSTM, inside the kernel, from the range of each input";
+		default -> op;
+		};
 	}
 
 	/** Each graph input and output as the model file holds it: its element type, and its scale and zero point when integer. */
@@ -327,6 +341,7 @@ final class OptimizationRows {
 					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights dequantized at load and float32 compute for " + String.join(", ", form.weightOnly())));
 		} else {
 			l.add("full-integer quantization (FIQ): weights and activations quantized, QDQ format that ONNX Runtime runs as integer kernels"
+					+ (form.anyDynamic() ? "; dynamic integer kernels (activations quantized at run time) for " + String.join(", ", form.dynamic()) : "")
 					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights with float32 compute (no integer kernel) for " + String.join(", ", form.weightOnly())));
 		}
 		l.add("model inputs and outputs: " + LogValues.text(q.getIoType()));

@@ -106,7 +106,13 @@ public final class QuantizationRecords {
 		}
 		if (spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE) {
 			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.KERNELS, spec.kernels().literal()));
+		}
+		// full-integer too: a recurrent layer ONNX Runtime has no QDQ form of (LSTM) runs its dynamic kernel there
+		if (spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE || !dynamicLayers(result).isEmpty()) {
 			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.DYNAMIC_LAYERS, names(dynamicLayers(result))));
+		}
+		if (!dynamicLayers(result).isEmpty()) {
+			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.RUN_TIME_QUANTIZERS, String.join(", ", runTimeQuantizers(result))));
 		}
 		if (!result.weightOnlyLayers().isEmpty() || spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE) {
 			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.WEIGHT_ONLY_LAYERS, names(result.weightOnlyLayers())));
@@ -114,8 +120,20 @@ public final class QuantizationRecords {
 		return r;
 	}
 
+	/**
+	 * The layers with dynamic integer kernels: quantized, with int8 weights, and no activation quantized ahead of time
+	 * (their input is quantized at run time). Every weighted layer DRQ quantizes; under FIQ, a recurrent layer run as
+	 * DynamicQuantizeLSTM.
+	 */
 	private static List<QuantizationResult.Layer> dynamicLayers(QuantizationResult result) {
-		return result.layers().stream().filter(l -> l.quantized() && l.weights() != null).toList();
+		return result.layers().stream().filter(l -> l.quantized() && l.weights() != null && l.activations() == null).toList();
+	}
+
+	/** The ops of the quantized model that quantize activations at run time, in the order of {@link DynamicRangeForm#RUN_TIME_QUANTIZER_OPS}. */
+	private static List<String> runTimeQuantizers(QuantizationResult result) {
+		java.util.Set<String> held = new java.util.HashSet<>();
+		result.model().graph().allNodes().forEach(n -> held.add(n.opType()));
+		return DynamicRangeForm.RUN_TIME_QUANTIZER_OPS.stream().filter(held::contains).toList();
 	}
 
 	private static String names(List<QuantizationResult.Layer> layers) {
@@ -173,15 +191,17 @@ public final class QuantizationRecords {
 
 	/** The affine mapping in the template's terms, as the model applies it (for DRQ: in the form each layer took). */
 	static String transformationFunction(QuantizationResult result) {
+		int dynamic = dynamicLayers(result).size();
+		String runTime = "activations of the " + dynamic + " layer(s) with dynamic kernels: " + String.join(" and ", runTimeQuantizers(result))
+				+ " at run time (uint8, s and z from each batch's range), integer products rescaled x' = s_x s_w (q - z)";
 		if (result.spec().technique() != QuantizationSpec.Technique.DYNAMIC_RANGE) {
-			return "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)";
+			return "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)"
+					+ (dynamic > 0 ? "; " + runTime : "");
 		}
 		List<String> parts = new java.util.ArrayList<>(List.of("weights: q = clamp(round(x / s) + z, qmin, qmax) offline"));
-		int dynamic = dynamicLayers(result).size();
 		int weightOnly = result.weightOnlyLayers().size();
 		if (dynamic > 0) {
-			parts.add("activations of the " + dynamic + " layer(s) with dynamic kernels: DynamicQuantizeLinear at run time (uint8, s and z from each "
-					+ "batch's range), integer products rescaled x' = s_x s_w (q - z)");
+			parts.add(runTime);
 		}
 		if (weightOnly > 0) {
 			parts.add("weights of the " + weightOnly + " layer(s) that compute in float32: x' = s (q - z) once, when ONNX Runtime loads the model "

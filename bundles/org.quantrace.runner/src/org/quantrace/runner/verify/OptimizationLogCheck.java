@@ -150,13 +150,23 @@ final class OptimizationLogCheck {
 			}
 		}
 
-		/** A line about activations quantized at run time: true only of a model with DynamicQuantizeLinear (uint8). */
+		/** A line about activations quantized at run time: true only of a model with DynamicQuantizeLinear or DynamicQuantizeLSTM (uint8). */
 		private void runTime(String where, String type) {
 			if (!dynamic) {
 				log.mismatch(where, "activations quantized at run time", "the model has no DynamicQuantizeLinear or DynamicQuantizeLSTM");
 			} else if (!type.equals("uint8")) {
-				log.mismatch(where, type, "uint8 (DynamicQuantizeLinear)");
+				log.mismatch(where, type, "uint8 (" + String.join(", ", f.runTimeQuantizers()) + ")");
 			}
+		}
+
+		/** The run-time quantizers a line names in its parentheses ("(DynamicQuantizeLSTM, inside the kernel ...)") are those the model holds. */
+		private void runTimeQuantizers(String where, String line) {
+			Set<String> named = new LinkedHashSet<>();
+			Matcher op = Pattern.compile("DynamicQuantize[A-Za-z]+").matcher(line);
+			while (op.find()) {
+				named.add(op.group());
+			}
+			log.same(where, named, f.runTimeQuantizers());
 		}
 
 		private void scaleFactor() {
@@ -338,6 +348,9 @@ final class OptimizationLogCheck {
 					}
 				} else if (line.startsWith("activations:uint8,quantizedatruntime")) {
 					runTime(where + "activations at run time", "uint8");
+					if (dynamic) {
+						runTimeQuantizers(where + "activations at run time, quantized by", line);
+					}
 				}
 			}
 			for (TensorRole role : List.of(TensorRole.WEIGHT, TensorRole.BIAS, TensorRole.ACTIVATION)) {
@@ -346,7 +359,7 @@ final class OptimizationLogCheck {
 				}
 			}
 			if (dynamic && lines.stream().noneMatch(l -> l.startsWith("activations:uint8,quantizedatruntime"))) {
-				log.mismatch(where + "activations", "nothing", "uint8, quantized at run time (DynamicQuantizeLinear)");
+				log.mismatch(where + "activations", "nothing", "uint8, quantized at run time (" + String.join(", ", f.runTimeQuantizers()) + ")");
 			}
 			for (ModelFacts.Io x : f.model.inputs()) {
 				requireIo(where, lines, "input", x);

@@ -120,7 +120,14 @@ final class SchemeFacts {
 	 * the kernel (ONNX Runtime's quantized RNN GEMM), so no DynamicQuantizeLinear node shows it.
 	 */
 	boolean dynamic() {
-		return model.nodes().stream().anyMatch(n -> n.getOpType().equals("DynamicQuantizeLinear") || n.getOpType().equals("DynamicQuantizeLSTM"));
+		return !runTimeQuantizers().isEmpty();
+	}
+
+	/** The ops of the model that quantize activations at run time ({@link #dynamic}), each once, in file order. */
+	java.util.Set<String> runTimeQuantizers() {
+		java.util.Set<String> ops = new java.util.LinkedHashSet<>();
+		model.nodes().stream().map(n -> n.getOpType()).filter(op -> op.equals("DynamicQuantizeLinear") || op.equals("DynamicQuantizeLSTM")).forEach(ops::add);
+		return ops;
 	}
 
 	/**
