@@ -103,6 +103,31 @@ def if_typed_branches_model():
     return model
 
 
+def loop_body_model():
+    """y = Loop(3 times) v <- v + x, starting from v = x: a Loop body that reads x from the enclosing graph, with a
+    float Cast of its iteration count and an int64 Shape beside (the body's inputs declare their types, its outputs
+    only a type)."""
+    body = helper.make_graph(
+        [helper.make_node("Add", ["v", "x"], ["v_next"], name="body_add"),
+         helper.make_node("Cast", ["iter"], ["iter_f"], name="body_cast", to=TensorProto.FLOAT),
+         helper.make_node("Mul", ["v_next", "iter_f"], ["v_scaled"], name="body_mul"),
+         helper.make_node("Shape", ["v_scaled"], ["v_shape"], name="body_shape"),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"], name="body_cond")],
+        "loop_body",
+        [helper.make_tensor_value_info("iter", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, None), helper.make_tensor_value_info("v_next", TensorProto.FLOAT, None)])
+    nodes = [helper.make_node("Loop", ["trips", "keep_going", "x"], ["y"], name="loop", body=body)]
+    graph = helper.make_graph(nodes, "loop_body", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+                              [numpy_helper.from_array(np.array(3, np.int64), "trips"), numpy_helper.from_array(np.array(True), "keep_going")])
+    model = helper.make_model(graph, producer_name="quantrace-tests", producer_version="1",
+                              opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 7
+    onnx.checker.check_model(model)
+    return model
+
+
 def branch_tensors(model, path):
     """Element type and shape (the batch dimension N as 1, as a run on one sample gives it) of every value an
     If/Loop/Scan body computes, by onnx's own shape inference: the reference for what the inspector reports
@@ -122,11 +147,11 @@ def branch_tensors(model, path):
 
 
 def write_branch_tensors():
-    """expected/*.branch-tensors.json for the models with If branches."""
-    typed = if_typed_branches_model()
-    p = os.path.join(MODELS, "if_typed_branches.onnx")
-    onnx.save(typed, p)
-    for name, path in (("if_typed_branches", p), ("if_cnn", os.path.join(HERE, "zoo", "if_cnn.onnx"))):
+    """expected/*.branch-tensors.json for the models with If branches or a Loop body."""
+    for name, make in (("if_typed_branches", if_typed_branches_model), ("loop_body", loop_body_model)):
+        onnx.save(make(), os.path.join(MODELS, name + ".onnx"))
+    for name, path in (("if_typed_branches", os.path.join(MODELS, "if_typed_branches.onnx")), ("loop_body", os.path.join(MODELS, "loop_body.onnx")),
+                       ("if_cnn", os.path.join(HERE, "zoo", "if_cnn.onnx"))):
         with open(os.path.join(EXPECTED, name + ".branch-tensors.json"), "w") as f:
             json.dump(branch_tensors(onnx.load(path), path), f, indent=2, sort_keys=True)
             f.write("\n")

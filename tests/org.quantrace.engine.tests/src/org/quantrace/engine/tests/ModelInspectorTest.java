@@ -75,13 +75,15 @@ class ModelInspectorTest {
 	}
 
 	/**
-	 * Values computed inside If branches have their element type and shape, though no file declares them: the
-	 * inspector runs each branch on its own. The reference is onnx's shape inference
+	 * Values computed inside If branches and Loop bodies have their element type and shape, though no file declares
+	 * them: the inspector runs each body on its own. The reference is onnx's shape inference
 	 * (tests/data/make_test_models.py, expected/*.branch-tensors.json): uint8 codes, an int64 Shape and float32
-	 * values in a tiny If model; the If-CNN's 23 branch tensors, all float32, which were UNKNOWN before.
+	 * values in a tiny If model; a Loop body's float Cast of its iteration count, int64 Shape and bool condition; the
+	 * If-CNN's 23 branch tensors, all float32, which were UNKNOWN before.
 	 */
 	@ParameterizedTest
-	@CsvSource({ "if_typed_branches, tests/data/models/if_typed_branches.onnx", "if_cnn, tests/data/zoo/if_cnn.onnx" })
+	@CsvSource({ "if_typed_branches, tests/data/models/if_typed_branches.onnx", "loop_body, tests/data/models/loop_body.onnx",
+			"if_cnn, tests/data/zoo/if_cnn.onnx" })
 	void branchValuesHaveTheTypeAndShapeTheOpsGiveThem(String name, String file) {
 		JsonNode expected = TestData.json(TestData.data("expected/" + name + ".branch-tensors.json")).get("tensors");
 		Inspection in = ModelInspector.inspect(TestData.path(file), true);
