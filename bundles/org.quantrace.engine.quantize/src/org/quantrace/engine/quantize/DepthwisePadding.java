@@ -48,7 +48,7 @@ public final class DepthwisePadding {
 	}
 
 	/**
-	 * Pads the regions of the depthwise Convs {@code eligible} accepts; returns, per Conv that changed, what was
+	 * Pads the regions whose Convs {@code eligible} all accepts; returns, per Conv that changed, what was
 	 * done (for the layer's log line).
 	 */
 	static Map<String, String> pad(Graph graph, Predicate<Node> eligible) {
@@ -64,7 +64,8 @@ public final class DepthwisePadding {
 				continue;
 			}
 			Region r = region(n, c);
-			if (r == null) {
+			// every Conv of the region quantized as the kernel needs: a float one (excluded) would hold widened float weights no quantization record describes
+			if (r == null || !java.util.stream.Stream.of(r.producers(), r.depthwise(), r.readers()).flatMap(Set::stream).allMatch(eligible)) {
 				continue;
 			}
 			int padded = (c + align - 1) / align * align;

@@ -128,10 +128,11 @@ final class Paddings {
 			for (NodeProto c : model.consumers(t)) {
 				if (c.getOpType().equals("Conv") && c.getInputCount() > 0 && c.getInput(0).equals(t)) {
 					Widening w = widening(c.getName());
-					if (w == null || w.to() != width) {
+					boolean depthwise = w != null && w.axis() == 0 && group(c) == w.to();
+					if (w == null || w.to() != width || w.axis() == 0 && !depthwise) {
 						return "the added channels reach Conv '" + c.getName() + "', which does not read them through added zero channels";
 					}
-					if (w.axis() == 0) { // a widened depthwise Conv: channel by channel
+					if (depthwise) { // channel by channel
 						todo.add(c.getOutput(0));
 					}
 				} else if (PER_CHANNEL.contains(c.getOpType()) && c.getOutputCount() == 1 && othersPerChannel(c, t, width)) {

@@ -111,7 +111,8 @@ class VerifyWildModelsTest {
 	/**
 	 * The padded depthwise Conv as the model holds it: its weight codes have 80 output channels where the float
 	 * model's weight has 72, the added ones zero. A code of 5 put into added channel 75 (every hash recomputed) is a
-	 * weight that is not 0: named in the trace's weight codes and in the layer's row of the per-layer appendix.
+	 * weight that is not 0, and so is a code of 3 where the projection after it reads that channel: each named in
+	 * the trace's weight codes and in the layer's row of the per-layer appendix.
 	 */
 	@Test
 	void aNonZeroWeightInAnAddedChannelIsFound() {
@@ -121,6 +122,13 @@ class VerifyWildModelsTest {
 			byte[] b = codes.getRawData().toByteArray();
 			assertTrue(b[75 * 9 + 4] == 0, "an added channel holds zero weights");
 			b[75 * 9 + 4] = 5;
+			return codes.toBuilder().setRawData(ByteString.copyFrom(b)).build();
+		});
+		// and the projection after it reading added channel 75 with a weight that is not 0: the function would change
+		Tampering.editInitializer(out, "models/mnv3/fiq_int8.onnx", "features.3.block.2.0.weight_bn_folded_q", codes -> {
+			assertTrue(codes.getDimsList().equals(List.of(24L, 80L, 1L, 1L)), "reads 80 channels: " + codes.getDimsList());
+			byte[] b = codes.getRawData().toByteArray();
+			b[75] = 3;
 			return codes.toBuilder().setRawData(ByteString.copyFrom(b)).build();
 		});
 		List<Problem> r = Verification.verify(out).problems();
@@ -133,6 +141,10 @@ class VerifyWildModelsTest {
 		}
 		assertTrue(r.contains(new Problem("trace.xmi", "optimization OPT-ZOO-1/mnv3/fiq_int8 layer " + DEPTHWISE_72
 				+ " (Conv) added channels: says 8 zero channels added (72 → 80), re-derived 8 channels added (72 → 80), not all zero")), r.toString());
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().startsWith("optimization OPT-ZOO-1/mnv3/fiq_int8 tensor features.3.block.2.0.weight")
+				&& p.what().contains("added input channel 75 holds code 3 at index 75, not the zero point 0")), r.toString());
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-mnv3.md", "Appendix D. Quantization per layer, /features/features.3/block/block.2/block.2.0/Conv"
+				+ ", fiq_int8 added channels: says 8 zero input channels added (72 → 80), re-derived 8 input channels added (72 → 80), not all zero")), r.toString());
 	}
 
 	/**

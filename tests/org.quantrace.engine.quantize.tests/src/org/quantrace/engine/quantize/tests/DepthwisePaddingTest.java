@@ -77,6 +77,18 @@ class DepthwisePaddingTest {
 		assertTrue(off.result().layers().stream().noneMatch(l -> l.reason().contains("channels added (")), off.result().layers().toString());
 	}
 
+	/** A Conv of the region left float by the recipe would hold widened float weights that no quantization record describes: no padding. */
+	@Test
+	void aRegionWithAnExcludedConvStaysAsItIs() {
+		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);
+		String y = mobileNetV3Block(t, 24);
+		String projection = y.substring(0, y.indexOf("_out"));
+		Checked c = OpRulesTest.check(t, y, -1, 1, OpRulesTest.FIQ.toBuilder()
+				.exclude(org.quantrace.engine.quantize.QuantizationSpec.Exclusion.Kind.NODE, projection, "kept float by the test").build());
+		assertArrayEquals(new long[] { 24, 1, 3, 3 }, weightDims(c, conv(c, 24)));
+		assertTrue(c.result().layers().stream().noneMatch(l -> l.reason().contains("channels added (")), c.result().layers().toString());
+	}
+
 	@Test
 	void aligned16ChannelsAndRegionsReachingAFlattenStayAsTheyAre() {
 		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);
