@@ -38,6 +38,8 @@ final class Paddings {
 	private final Map<TensorQuantizationRecord, Widening> weights = new LinkedHashMap<>();
 	/** Per node, what its log line must say of its widening. */
 	private final Map<String, List<String>> statements = new LinkedHashMap<>();
+	/** {@link #escapes}, once found. */
+	private Map<String, String> escapes;
 
 	Paddings(SchemeFacts f) {
 		this.model = f.model;
@@ -62,9 +64,13 @@ final class Paddings {
 		});
 	}
 
-	/** What the log line of {@code node} must say of its widening, statements joined by "; " ("none": not widened). */
+	/**
+	 * What the log line of {@code node} must say of its widening, statements joined by "; " ({@link #NONE}: not
+	 * widened), and where its added channels would count ({@link #escapes}), which no log line says.
+	 */
 	String statement(String node) {
-		return joined(statements.getOrDefault(node, List.of()));
+		String escape = escapes().get(node);
+		return joined(statements.getOrDefault(node, List.of())) + (escape == null ? "" : " (" + escape + ")");
 	}
 
 	private static String joined(List<String> s) {
@@ -99,7 +105,11 @@ final class Paddings {
 	 * what is reached.
 	 */
 	Map<String, String> escapes() {
+		if (escapes != null) {
+			return escapes;
+		}
 		Map<String, String> found = new LinkedHashMap<>();
+		escapes = found;
 		weights.forEach((t, w) -> {
 			NodeProto n = model.node(t.getNode());
 			if (w.axis() == 0 && n != null && !found.containsKey(t.getNode())) {

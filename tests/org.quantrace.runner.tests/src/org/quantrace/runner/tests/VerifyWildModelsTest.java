@@ -148,6 +148,32 @@ class VerifyWildModelsTest {
 	}
 
 	/**
+	 * The projection after the padded depthwise Conv made to read only the 72 original channels again (its codes
+	 * cut back to the float weight's shape, every hash recomputed): the 8 added channels the Convs before it make
+	 * would no longer end in zero weights. Found from the graph: the added channels reach a Conv that does not
+	 * read them through added zero channels, and the projection's row states a padding the model does not hold.
+	 */
+	@Test
+	void addedChannelsThatReachAConvWithoutZeroWeightsForThemAreFound() {
+		Path out = copy("wild-padding-escapes");
+		String projection = "/features/features.3/block/block.2/block.2.0/Conv";
+		Tampering.editInitializer(out, "models/mnv3/fiq_int8.onnx", "features.3.block.2.0.weight_bn_folded_q", codes -> {
+			byte[] b = codes.getRawData().toByteArray();
+			byte[] cut = new byte[24 * 72];
+			for (int o = 0; o < 24; o++) {
+				System.arraycopy(b, o * 80, cut, o * 72, 72);
+			}
+			return codes.toBuilder().clearDims().addAllDims(List.of(24L, 72L, 1L, 1L)).setRawData(ByteString.copyFrom(cut)).build();
+		});
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().startsWith("optimization OPT-ZOO-1/mnv3/fiq_int8 layer " + DEPTHWISE_72
+				+ " added channels: says ignored by the layers after it, re-derived the added channels reach Conv '" + projection
+				+ "', which does not read them through added zero channels")), r.toString());
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-mnv3.md", "Appendix D. Quantization per layer, " + projection
+				+ ", fiq_int8 added channels: says 8 zero input channels added (72 → 80), re-derived " + "no added channels")), r.toString());
+	}
+
+	/**
 	 * Padding the logs do not mention: the depthwise Conv's appendix row (Markdown) and its layer reason in the trace
 	 * with the "8 zero channels added (72 → 80)" taken out, every hash recomputed. verify reads the widening from the
 	 * weight shapes of the two models, not from the trace, and names both rows.
