@@ -379,6 +379,30 @@ public final class AifsmLogs {
 		return b;
 	}
 
+	/**
+	 * The quantizer's statement that a layer holds channels it added (its depthwise padding: "8 zero channels added
+	 * (72 → 80)", "… output channels …", "… input channels …"), as the layer's reason in the trace starts one; the
+	 * per-layer appendix prints it in the layer's cell, the reason as a note. Spaces may be line breaks in a document read back.
+	 */
+	public static final java.util.regex.Pattern ADDED_CHANNELS = java.util.regex.Pattern
+			.compile("\\d+\\s*zero\\s*(output\\s*|input\\s*)?channels\\s*added\\s*\\((\\d+)\\s*→\\s*\\d+\\)");
+
+	/**
+	 * The number of channels a layer had before the quantizer added output channels to it (the channels of its
+	 * weights and bias from there on are zeros, their scales those of an empty range), or -1.
+	 */
+	static int originalChannels(org.quantrace.model.trace.QuantizationRecord q, String node) {
+		for (LayerQuantizationRecord l : q.getLayers()) {
+			java.util.regex.Matcher m = ADDED_CHANNELS.matcher(l.getNode().equals(node) && l.getReason() != null ? l.getReason() : "");
+			while (m.find()) {
+				if (m.group(1) == null || !m.group(1).startsWith("input")) {
+					return Integer.parseInt(m.group(2));
+				}
+			}
+		}
+		return -1;
+	}
+
 	/** What the model does with {@code FLOAT_OUTPUT}'s layers: on integers, their result left in float32 for the float ops that read it. */
 	public static final String FLOAT_OUTPUT = "quantized, float32 output";
 
@@ -393,7 +417,7 @@ public final class AifsmLogs {
 			return "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")");
 		}
 		if (!l.eIsSet(org.quantrace.model.trace.TracePackage.Literals.LAYER_QUANTIZATION_RECORD__PRECISION)) {
-			return "quantized";
+			return "quantized" + addedChannels(l, notes);
 		}
 		boolean weights = false;
 		TensorQuantizationRecord output = null;
@@ -414,7 +438,21 @@ public final class AifsmLogs {
 		// a layer without weights: the type its output is held in, which a model output's own type may set (a
 		// multilabel Sigmoid writing the int8 model output although activations are uint8)
 		String type = !weights && output.getElementType() != null ? output.getElementType() : LogValues.text(l.getPrecision());
-		return type + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity());
+		return type + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) + addedChannels(l, notes);
+	}
+
+	/** "; 8 zero channels added (72 → 80) (note N)" for a layer the quantizer widened, the reason why as the note; else "". */
+	private static String addedChannels(LayerQuantizationRecord l, List<String> notes) {
+		List<String> said = new ArrayList<>();
+		List<String> why = new ArrayList<>();
+		for (String part : l.getReason() == null ? new String[0] : l.getReason().split("; ")) {
+			java.util.regex.Matcher m = ADDED_CHANNELS.matcher(part);
+			if (m.lookingAt()) {
+				said.add(m.group());
+				why.add(part);
+			}
+		}
+		return said.isEmpty() ? "" : "; " + String.join("; ", said) + " (note " + note(notes, String.join("; ", why)) + ")";
 	}
 
 	/**

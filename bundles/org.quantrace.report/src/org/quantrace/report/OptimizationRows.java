@@ -200,10 +200,17 @@ final class OptimizationRows {
 		example(q, TensorRole.WEIGHT).ifPresent(l::add);
 		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
 			List<Double> scales = new ArrayList<>();
-			c.getValue().forEach(t -> scales.addAll(t.getScales()));
+			List<Double> original = new ArrayList<>(); // without the channels the quantizer added as zeros (their s is an empty range's)
+			for (TensorQuantizationRecord t : c.getValue()) {
+				scales.addAll(t.getScales());
+				int from = t.getScales().size() > 1 ? AifsmLogs.originalChannels(q, t.getNode()) : -1;
+				original.addAll(from >= 0 && from < t.getScales().size() ? t.getScales().subList(0, from) : t.getScales());
+			}
 			if (scales.size() > c.getValue().size()) { // per-channel: summarised
-				List<Double> sorted = scales.stream().sorted().toList();
-				l.add(c.getKey() + ": " + c.getValue().size() + " tensors, " + scales.size() + " scales: min " + LogValues.brief(sorted.get(0)) + ", median "
+				List<Double> sorted = original.stream().sorted().toList();
+				int added = scales.size() - original.size();
+				l.add(c.getKey() + ": " + c.getValue().size() + " tensors, " + scales.size() + " scales"
+						+ (added > 0 ? " (" + added + " of channels added as zeros, left out here)" : "") + ": min " + LogValues.brief(sorted.get(0)) + ", median "
 						+ LogValues.brief(median(sorted)) + ", max " + LogValues.brief(sorted.get(sorted.size() - 1)) + (appendix == null ? "" : "; every value in " + appendix));
 			} else if (scales.size() == 1) {
 				l.add(c.getKey() + ": 1 scale: " + LogValues.brief(scales.get(0)) + (appendix == null ? "" : "; in " + appendix));
@@ -235,7 +242,8 @@ final class OptimizationRows {
 				if (t.getScheme() != QuantizationScheme.SYMMETRIC) {
 					continue;
 				}
-				for (int c = 1; c < t.getScales().size(); c++) {
+				int from = AifsmLogs.originalChannels(q, t.getNode());
+				for (int c = 1; c < (from > 0 ? Math.min(from, t.getScales().size()) : t.getScales().size()); c++) { // not an added zero channel
 					channel = t.getScales().get(c) > t.getScales().get(channel) ? c : channel;
 				}
 				note = " (its widest channel: the tensor's largest magnitude is there)";

@@ -26,15 +26,12 @@ import org.quantrace.engine.onnx.Tensor;
  * <p>
  * A region is left alone when anything else touches it (a graph input or output, a Reshape, Concat, Gemm,
  * a shared or non-float weight, a per-channel constant): then the Conv keeps its width and ONNX Runtime its slower kernel.
+ * <p>
+ * On by default for full-integer schemes ({@link QuantizationSpec.Builder#alignDepthwise}); each widened Conv's layer
+ * reason says so, and verify re-derives the widening from the files (the added channels' weights and bias are zero
+ * and only per-channel ops and zero weights read them).
  */
 public final class DepthwisePadding {
-
-	/**
-	 * The system property that turns the padding on ({@code -Dquantrace.quantize.alignDepthwise=true}, e.g. through
-	 * QUANTRACE_JAVA_OPTS). Off by default until verify re-derives padded weights: it compares each quantized
-	 * weight's shape with the float model's and reads the zero channels' scale (1.0) as the largest channel scale.
-	 */
-	public static final String ENABLE = "quantrace.quantize.alignDepthwise";
 
 	/** Ops that compute each channel from the same channel only, one activation in (constant scalars aside). */
 	private static final Set<String> PER_CHANNEL = Set.of("Relu", "Clip", "HardSwish", "HardSigmoid", "Sigmoid", "LeakyRelu", "Identity",
@@ -51,7 +48,7 @@ public final class DepthwisePadding {
 	}
 
 	/**
-	 * Pads the regions of the depthwise Convs {@code eligible} accepts; returns, per Conv that changed, what was
+	 * Pads the regions whose Convs {@code eligible} all accepts; returns, per Conv that changed, what was
 	 * done (for the layer's log line).
 	 */
 	static Map<String, String> pad(Graph graph, Predicate<Node> eligible) {
@@ -67,29 +64,43 @@ public final class DepthwisePadding {
 				continue;
 			}
 			Region r = region(n, c);
-			if (r == null) {
+			// every Conv of the region quantized as the kernel needs: a float one (excluded) would hold widened float weights no quantization record describes
+			if (r == null || !java.util.stream.Stream.of(r.producers(), r.depthwise(), r.readers()).flatMap(Set::stream).allMatch(eligible)) {
 				continue;
 			}
 			int padded = (c + align - 1) / align * align;
-			String why = c + " → " + padded + " channels (zero weights) so ONNX Runtime runs its integer depthwise kernel for " + align
-					+ "-channel multiples; the network computes the same";
+			String why = added(padded - c, c, padded) + ": ONNX Runtime runs its int8 depthwise kernel only for multiples of " + align
+					+ " channels, and only zero weights read the added channels, so the network computes the same";
 			for (Node p : r.producers()) {
 				padWeights(p, 0, padded, true);
-				notes.put(p.name(), "output " + why);
+				notes.merge(p.name(), why.replace("zero channels", "zero output channels"), DepthwisePadding::both);
 			}
 			for (Node d : r.depthwise()) {
 				padWeights(d, 0, padded, true);
 				d.setIntAttribute("group", padded);
-				notes.put(d.name(), "depthwise " + why);
+				notes.merge(d.name(), why, DepthwisePadding::both);
 			}
 			for (Node q : r.readers()) {
 				padWeights(q, 1, padded, false);
-				notes.put(q.name(), "input " + why);
+				notes.merge(q.name(), why.replace("zero channels", "zero input channels"), DepthwisePadding::both);
 			}
 			// the region's shapes recorded before the padding are stale: ONNX Runtime infers them again
 			graph.valueInfos().removeIf(v -> r.tensors().contains(v.getName()));
 		}
 		return notes;
+	}
+
+	/** A Conv widened on both sides (reading one padded region, making another): both statements. */
+	private static String both(String a, String b) {
+		return a + "; " + b;
+	}
+
+	/**
+	 * What a layer's log line says of its widening ("8 zero channels added (72 → 80)", with "output" or "input"
+	 * before "channels" for the Convs around the depthwise one); verify re-derives the same words from the files.
+	 */
+	static String added(int zeros, int from, int to) {
+		return zeros + " zero channels added (" + from + " → " + to + ")";
 	}
 
 	/** The channel count of a depthwise Conv (group = channels, one input channel per group, float weights), else 0. */

@@ -104,7 +104,8 @@ public final class OpRules {
 	 * ONNX Runtime (x86-64) runs a depthwise QLinearConv with its symmetric depthwise kernel only when the channel
 	 * count is a multiple of 16 (MLAS's MlasConvSymPackWSize); otherwise a generic kernel ran 2-3.5x slower per op
 	 * than the float Conv (zoo MobileNetV3, 72 and 120 channels, batch 64: docs/zoo-bench.md "MobileNetV3 int8").
-	 * {@link DepthwisePadding} widens such Convs, exactly, before quantizing (opt-in: {@link DepthwisePadding#ENABLE}).
+	 * {@link DepthwisePadding} widens such Convs, exactly, before quantizing (on unless
+	 * {@link QuantizationSpec.Builder#alignDepthwise} turns it off).
 	 */
 	static final int DEPTHWISE_CHANNEL_ALIGNMENT = 16;
 

@@ -16,7 +16,8 @@ import org.quantrace.engine.onnx.Node;
  * preset of {@link Schemes}). The quantizer reads only this.
  */
 public record QuantizationSpec(String name, Technique technique, IoType io, TensorSpec weights, TensorSpec activations, boolean reduceRange,
-		int opset, CalibrationSettings calibration, List<Exclusion> exclusions, List<Override> overrides, Kernels kernels) {
+		int opset, CalibrationSettings calibration, List<Exclusion> exclusions, List<Override> overrides, Kernels kernels,
+		boolean alignDepthwise) {
 
 	/** Whether and how a model is quantized. */
 	public enum Technique implements Keyword {
@@ -162,14 +163,22 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 	/**
 	 * A spec named {@code name} with the defaults: full-integer with float32 I/O, int8 symmetric per-channel
 	 * weights, uint8 asymmetric per-tensor activations (ONNX Runtime fuses these U8S8 QDQ groups into
-	 * integer kernels on x86-64), MinMax calibration.
+	 * integer kernels on x86-64), MinMax calibration, depthwise Convs widened to the channel multiple ONNX Runtime's integer
+	 * depthwise kernel needs (unless {@link #ALIGN_DEPTHWISE} is "false").
 	 */
 	public static Builder builder(String name) {
 		return new Builder(new QuantizationSpec(name, Technique.FULL_INTEGER, IoType.FLOAT32,
 				new TensorSpec(QuantType.INT8, Symmetry.SYMMETRIC, Granularity.PER_CHANNEL),
 				new TensorSpec(QuantType.UINT8, Symmetry.ASYMMETRIC, Granularity.PER_TENSOR), false, 0, CalibrationSettings.minMax(), List.of(),
-				List.of(), Kernels.AUTO));
+				List.of(), Kernels.AUTO, !"false".equals(System.getProperty(ALIGN_DEPTHWISE))));
 	}
+
+	/**
+	 * The system property that sets {@link Builder#alignDepthwise}'s default for a whole JVM, for a front end that
+	 * offers no switch of its own ({@code -Dquantrace.quantize.alignDepthwise=false}, e.g. through QUANTRACE_JAVA_OPTS,
+	 * to measure or quantize without the padding). The logs say either way which layers were widened.
+	 */
+	public static final String ALIGN_DEPTHWISE = "quantrace.quantize.alignDepthwise";
 
 	/** A builder starting from this spec. */
 	public Builder toBuilder() {
@@ -189,6 +198,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		private final List<Exclusion> exclusions;
 		private final List<Override> overrides;
 		private Kernels kernels;
+		private boolean alignDepthwise;
 
 		private Builder(QuantizationSpec s) {
 			name = s.name;
@@ -202,6 +212,18 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 			exclusions = new ArrayList<>(s.exclusions);
 			overrides = new ArrayList<>(s.overrides);
 			kernels = s.kernels;
+			alignDepthwise = s.alignDepthwise;
+		}
+
+		/**
+		 * Whether full-integer quantization widens depthwise Convs with zero channels to the channel multiple ONNX
+		 * Runtime's fast symmetric int8 depthwise kernel needs ({@link DepthwisePadding}; on by default: the network
+		 * computes the same, with a few percent more MACs, and the logs say which layers were widened). Off keeps
+		 * every weight at its float model's shape.
+		 */
+		public Builder alignDepthwise(boolean a) {
+			alignDepthwise = a;
+			return this;
 		}
 
 		/** Which kernels dynamic-range quantization writes. */
@@ -264,7 +286,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		}
 
 		public QuantizationSpec build() {
-			return new QuantizationSpec(name, technique, io, weights, activations, reduceRange, opset, calibration, exclusions, overrides, kernels);
+			return new QuantizationSpec(name, technique, io, weights, activations, reduceRange, opset, calibration, exclusions, overrides, kernels, alignDepthwise);
 		}
 	}
 }

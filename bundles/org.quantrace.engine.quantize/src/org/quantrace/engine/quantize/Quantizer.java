@@ -64,7 +64,7 @@ public final class Quantizer {
 			spec.calibration().checkActivationBits(spec.activationBits());
 		}
 		model.graph().graphs().forEach(Initializers::hoistConstants); // If branches too: their planner reads constants as initializers
-		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER && Boolean.getBoolean(DepthwisePadding.ENABLE)
+		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()
 				? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)) : Map.of();
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);

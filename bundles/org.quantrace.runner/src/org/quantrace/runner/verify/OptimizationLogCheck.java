@@ -294,7 +294,8 @@ final class OptimizationLogCheck {
 
 		/** "weights: 4 tensors, 122 scales: min a, median b, max c" and "activations: 6 scales from a to b", "inputs: 1 scale: a". */
 		private void summary(String where, String line) {
-			Matcher many = Pattern.compile("^" + CLASS + ":(\\d+)tensors,(\\d+)scales:min(" + N + "),median(" + N + "),max(" + N + ")").matcher(line);
+			Matcher many = Pattern.compile("^" + CLASS + ":(\\d+)tensors,(\\d+)scales(?:\\((\\d+)ofchannelsaddedaszeros,leftouthere\\))?:min(" + N + "),median(" + N
+					+ "),max(" + N + ")").matcher(line);
 			Matcher range = Pattern.compile("^" + CLASS + ":(\\d+)scalesfrom(" + N + ")to(" + N + ")").matcher(line);
 			Matcher one = Pattern.compile("^" + CLASS + ":1scale:(" + N + ")").matcher(line);
 			Matcher which = many.find() ? many : range.find() ? range : one.find() ? one : null;
@@ -302,7 +303,8 @@ final class OptimizationLogCheck {
 				return;
 			}
 			TensorRole role = SchemeFacts.role(which.group(1));
-			List<Float> scales = f.scales(role).stream().sorted().toList();
+			List<Float> all = f.scales(role);
+			List<Float> scales = which == many ? f.originalScales(role).stream().sorted().toList() : all.stream().sorted().toList();
 			String at = where + which.group(1) + " scales";
 			if (scales.isEmpty()) {
 				log.mismatch(at, line, "no " + which.group(1) + " quantized");
@@ -311,10 +313,11 @@ final class OptimizationLogCheck {
 			double median = scales.size() % 2 == 1 ? scales.get(scales.size() / 2) : (scales.get(scales.size() / 2 - 1) + (double) scales.get(scales.size() / 2)) / 2;
 			if (which == many) {
 				log.same(at + ", tensors", Integer.parseInt(many.group(2)), f.params(role).size());
-				log.same(at + ", count", Integer.parseInt(many.group(3)), scales.size());
-				log.brief(at + ", min", many.group(4), scales.get(0));
-				log.brief(at + ", median", many.group(5), median);
-				log.brief(at + ", max", many.group(6), scales.get(scales.size() - 1));
+				log.same(at + ", count", Integer.parseInt(many.group(3)), all.size());
+				log.same(at + ", of channels added as zeros", many.group(4) == null ? 0 : Integer.parseInt(many.group(4)), all.size() - scales.size());
+				log.brief(at + ", min", many.group(5), scales.get(0));
+				log.brief(at + ", median", many.group(6), median);
+				log.brief(at + ", max", many.group(7), scales.get(scales.size() - 1));
 			} else if (which == range) {
 				log.same(at + ", count", Integer.parseInt(range.group(2)), scales.size());
 				log.brief(at + ", min", range.group(3), scales.get(0));
@@ -578,7 +581,8 @@ final class OptimizationLogCheck {
 			String node = LogCheck.cell(row, 1);
 			for (int c = 3; c < header.size(); c++) {
 				String scheme = header.get(c);
-				String cell = LogCheck.cell(row, c);
+				String stated = LogCheck.cell(row, c);
+				String cell = withoutAddedChannels(stated);
 				SchemeFacts f = schemes.stream().filter(s -> s.record.getScheme().equals(scheme)).findFirst().orElse(null);
 				if (f == null || cell.isEmpty()) {
 					continue;
@@ -587,6 +591,10 @@ final class OptimizationLogCheck {
 				String name = f.record.getQuantization().getLayers().stream().map(l -> l.getNode()).filter(n -> LogReader.squeeze(n).equals(LogReader.squeeze(node)))
 						.findFirst().orElse(node);
 				Boolean quantized = f.quantizations.layerQuantized(name, f.output(name));
+				String added = f.paddings.statement(name);
+				if (!LogReader.squeeze(Paddings.stated(stated)).equals(LogReader.squeeze(added))) {
+					log.mismatch(at + " added channels", Paddings.stated(stated), added);
+				}
 				boolean printedFloat = cell.startsWith("float32");
 				if (quantized == null) {
 					log.mismatch(at, cell, "no such layer in the model");
@@ -602,6 +610,12 @@ final class OptimizationLogCheck {
 				}
 			}
 		}
+	}
+
+	/** A cell without its "; 8 zero channels added (72 → 80) (note N)", which {@link Paddings} checks. */
+	private static String withoutAddedChannels(String cell) {
+		Matcher m = Pattern.compile(";\\s*" + AifsmLogs.ADDED_CHANNELS.pattern() + ".*$", Pattern.DOTALL).matcher(cell);
+		return m.find() ? cell.substring(0, m.start()) : cell;
 	}
 
 	/** "int8 symmetric, per-channel": the layer's weights as the model holds them, or for a layer without weights its output's quantization. */

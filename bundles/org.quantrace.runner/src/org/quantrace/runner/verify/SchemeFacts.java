@@ -36,6 +36,8 @@ final class SchemeFacts {
 	final Map<TensorQuantizationRecord, Quantizations.Params> held = new LinkedHashMap<>();
 	/** The record's tensors the model quantizes, by class. */
 	final Map<TensorRole, List<TensorQuantizationRecord>> classes = new LinkedHashMap<>();
+	/** The Convs the model holds widened with added channels (depthwise padding). */
+	final Paddings paddings;
 
 	SchemeFacts(OptimizationRecord record, ModelFacts model, ModelFacts input) {
 		this.record = record;
@@ -54,6 +56,7 @@ final class SchemeFacts {
 		ROLES.stream().filter(classes::containsKey).forEach(r -> ordered.put(r, classes.get(r)));
 		classes.clear();
 		classes.putAll(ordered);
+		paddings = new Paddings(this);
 	}
 
 	/** The quantizations of a record tensor in the model: candidates for a weight or bias by its layer, for others by the tensor. */
@@ -105,6 +108,13 @@ final class SchemeFacts {
 
 	static String type(DataType t) {
 		return t == DataType.FLOAT ? "float32" : t.name().toLowerCase(Locale.ROOT);
+	}
+
+	/** Every scale of a class but those of channels the quantizer added as zeros ({@link Paddings}), channel by channel. */
+	List<Float> originalScales(TensorRole role) {
+		List<Float> s = new ArrayList<>();
+		classes.getOrDefault(role, List.of()).forEach(t -> s.addAll(paddings.original(t, held.get(t)).scales()));
+		return s;
 	}
 
 	/** Every scale of a class, channel by channel. */

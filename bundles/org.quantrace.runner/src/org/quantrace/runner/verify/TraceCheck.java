@@ -125,7 +125,7 @@ final class TraceCheck implements DocumentCheck {
 				}
 			}
 			if (best.isEmpty() && t.getRole() != TensorRole.BIAS) {
-				Ranges.check(DOCUMENT, where, t, held, facts.reduce(), found);
+				Ranges.check(DOCUMENT, where, t, facts.paddings.original(t, held), facts.reduce(), found);
 			}
 			if (t.getRole() == TensorRole.WEIGHT && best.isEmpty()) {
 				same(found, DOCUMENT, where + " against weightPrecision", q.getWeightPrecision().getLiteral(), t.getPrecision().getLiteral());
@@ -145,8 +145,11 @@ final class TraceCheck implements DocumentCheck {
 				found.add(new Mismatch(DOCUMENT, where, l.isQuantized() ? "quantized" : "float", "no such layer in the model"));
 			} else {
 				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
+				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
 			}
 		}
+		facts.paddings.escapes().forEach((node, escape) -> found.add(new Mismatch(DOCUMENT, at + "layer " + node + " added channels",
+				"ignored by the layers after it", escape)));
 		for (String left : model.unaccounted()) {
 			found.add(new Mismatch(DOCUMENT, at + "tensors", "no record of " + left.substring(0, left.indexOf(' ')), "the model quantizes " + left));
 		}

@@ -15,12 +15,16 @@ final class WeightCodes {
 	private WeightCodes() {
 	}
 
-	/** Null when every code agrees with the float weights, else what differs. */
+	/**
+	 * Null when every code agrees with the float weights, else what differs. A weight the model holds widened
+	 * ({@link Widening}) must hold the zero point, a weight of exactly 0, in every added channel.
+	 */
 	static String check(Tensor floats, Tensor codes, Quantizations.Params p) {
 		long[] cd = codes.dims();
 		long[] fd = floats.dims();
 		boolean transposed = cd.length == 2 && fd.length == 2 && cd[0] == fd[1] && cd[1] == fd[0] && cd[0] != cd[1];
-		if (floats.elementCount() != codes.elementCount() || !transposed && !java.util.Arrays.equals(cd, fd)) {
+		Widening widened = Widening.of(fd, cd);
+		if (widened == null && (floats.elementCount() != codes.elementCount() || !transposed && !java.util.Arrays.equals(cd, fd))) {
 			return "shape " + java.util.Arrays.toString(cd) + " is not the float weight's " + java.util.Arrays.toString(fd);
 		}
 		float[] w = floats.toFloatArray();
@@ -33,9 +37,13 @@ final class WeightCodes {
 		}
 		int differ = 0;
 		String first = null;
+		String padding = widened == null ? null : nonZeroAdded(codes, widened, p);
 		for (int i = 0; i < q.length; i++) {
-			int source = transposed ? (int) ((i % cd[1]) * cd[0] + i / cd[1]) : i;
 			int c = p.axis() == null ? 0 : (int) ((i / stride) % cd[p.axis()]);
+			if (widened != null && widened.coordinate(i, cd) >= widened.from()) {
+				continue;
+			}
+			int source = widened != null ? (int) widened.source(i, cd) : transposed ? (int) ((i % cd[1]) * cd[0] + i / cd[1]) : i;
 			double expected = Math.max(qmin, Math.min(qmax, Math.rint(w[source] / p.scales().get(c)) + p.zeroPoints().get(c)));
 			if (Math.abs(q[i] - expected) > 1) {
 				if (differ++ == 0) {
@@ -44,7 +52,28 @@ final class WeightCodes {
 				}
 			}
 		}
-		return differ == 0 ? null : differ + " of " + q.length + " codes are not the float model's weights quantized (" + first + ")";
+		if (padding != null) {
+			return padding;
+		}
+		return differ == 0 ? null : differ + " of " + (widened == null ? q.length : floats.elementCount()) + " codes are not the float model's weights quantized (" + first + ")";
+	}
+
+	/** Null when every added channel of a widened weight holds its channel's zero point (the weight 0), else the first that does not. */
+	static String nonZeroAdded(Tensor codes, Widening widened, Quantizations.Params p) {
+		long[] cd = codes.dims();
+		long[] q = codes.toLongArray();
+		long stride = 1;
+		for (int d = p.axis() == null ? cd.length : p.axis() + 1; d < cd.length; d++) {
+			stride *= cd[d];
+		}
+		for (int i = 0; i < q.length; i++) {
+			int c = p.axis() == null ? 0 : (int) ((i / stride) % cd[p.axis()]);
+			if (widened.coordinate(i, cd) >= widened.from() && q[i] != p.zeroPoints().get(c)) {
+				return String.format(Locale.ROOT, "added %s channel %d holds code %d at index %d, not the zero point %d: a weight that is not 0",
+						widened.axis() == 0 ? "output" : "input", widened.coordinate(i, cd), q[i], i, p.zeroPoints().get(c));
+			}
+		}
+		return null;
 	}
 
 	private static long min(DataType t) {

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.report.AifsmLogs;
+import org.quantrace.report.LogReader;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
 import org.quantrace.testing.TestData;
@@ -24,8 +25,10 @@ import com.google.protobuf.ByteString;
  * with weights in Constant nodes (opset 11), converted and quantized with weight-only DRQ and FIQ int8. Every
  * figure of every document agrees with the files (issue 12): PhIMT0002's folded constants, the technique of a
  * weight-only DRQ model, the worked example of a per-channel weight, the int32 biases of the MatMul + Add
- * layers (s = s_input · s_weight of the MatMul), and the per-layer appendix of integer layers whose result
- * only float ops read. And verify still catches a wrong bias scale or a wrong per-layer cell there.
+ * layers (s = s_input · s_weight of the MatMul), the per-layer appendix of integer layers whose result
+ * only float ops read, and MobileNetV3's depthwise Convs that fiq_int8 widens with zero channels (by default).
+ * And verify still catches a wrong bias scale, a wrong per-layer cell, a non-zero added channel or a padding
+ * the logs do not mention there.
  */
 class VerifyWildModelsTest {
 
@@ -100,6 +103,94 @@ class VerifyWildModelsTest {
 				"Appendix D. Quantization per layer, /blocks/blocks.0/mlp/mlp.0/Add, fiq_int8 output: says uint8 asymmetric, per-tensor, re-derived nothing quantized")),
 				r.toString());
 		assertTrue(r.stream().allMatch(p -> p.file().equals("logs/PhIMT0003-vit.md")), r.toString());
+	}
+
+	/** MobileNetV3's 72-channel depthwise Conv, which fiq_int8 widens to 80 channels (DepthwisePadding, on by default). */
+	private static final String DEPTHWISE_72 = "/features/features.3/block/block.1/block.1.0/Conv";
+
+	/**
+	 * The padded depthwise Conv as the model holds it: its weight codes have 80 output channels where the float
+	 * model's weight has 72, the added ones zero. A code of 5 put into added channel 75 (every hash recomputed) is a
+	 * weight that is not 0, and so is a code of 3 where the projection after it reads that channel: each named in
+	 * the trace's weight codes and in the layer's row of the per-layer appendix.
+	 */
+	@Test
+	void aNonZeroWeightInAnAddedChannelIsFound() {
+		Path out = copy("wild-padded-code");
+		Tampering.editInitializer(out, "models/mnv3/fiq_int8.onnx", "features.3.block.1.0.weight_bn_folded_q", codes -> {
+			assertTrue(codes.getDimsList().equals(List.of(80L, 1L, 3L, 3L)), "widened to 80 channels: " + codes.getDimsList());
+			byte[] b = codes.getRawData().toByteArray();
+			assertTrue(b[75 * 9 + 4] == 0, "an added channel holds zero weights");
+			b[75 * 9 + 4] = 5;
+			return codes.toBuilder().setRawData(ByteString.copyFrom(b)).build();
+		});
+		// and the projection after it reading added channel 75 with a weight that is not 0: the function would change
+		Tampering.editInitializer(out, "models/mnv3/fiq_int8.onnx", "features.3.block.2.0.weight_bn_folded_q", codes -> {
+			assertTrue(codes.getDimsList().equals(List.of(24L, 80L, 1L, 1L)), "reads 80 channels: " + codes.getDimsList());
+			byte[] b = codes.getRawData().toByteArray();
+			b[75] = 3;
+			return codes.toBuilder().setRawData(ByteString.copyFrom(b)).build();
+		});
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().startsWith("optimization OPT-ZOO-1/mnv3/fiq_int8 tensor features.3.block.1.0.weight")
+				&& p.what().contains("codes") && p.what().contains("added output channel 75 holds code 5 at index 679, not the zero point 0")), r.toString());
+		String row = LogReader.squeeze("Appendix D. Quantization per layer, " + DEPTHWISE_72
+				+ ", fiq_int8 added channels: says 8 zero channels added (72 → 80), re-derived 8 channels added (72 → 80), not all zero");
+		for (String format : List.of("md", "html", "docx", "pdf")) { // the PDF's text breaks the long node name
+			assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-mnv3." + format) && LogReader.squeeze(p.what()).equals(row)), format + ": " + r);
+		}
+		assertTrue(r.contains(new Problem("trace.xmi", "optimization OPT-ZOO-1/mnv3/fiq_int8 layer " + DEPTHWISE_72
+				+ " (Conv) added channels: says 8 zero channels added (72 → 80), re-derived 8 channels added (72 → 80), not all zero")), r.toString());
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().startsWith("optimization OPT-ZOO-1/mnv3/fiq_int8 tensor features.3.block.2.0.weight")
+				&& p.what().contains("added input channel 75 holds code 3 at index 75, not the zero point 0")), r.toString());
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-mnv3.md", "Appendix D. Quantization per layer, /features/features.3/block/block.2/block.2.0/Conv"
+				+ ", fiq_int8 added channels: says 8 zero input channels added (72 → 80), re-derived 8 input channels added (72 → 80), not all zero")), r.toString());
+	}
+
+	/**
+	 * The projection after the padded depthwise Conv made to read only the 72 original channels again (its codes
+	 * cut back to the float weight's shape, every hash recomputed): the 8 added channels the Convs before it make
+	 * would no longer end in zero weights. Found from the graph: the added channels reach a Conv that does not
+	 * read them through added zero channels, and the projection's row states a padding the model does not hold.
+	 */
+	@Test
+	void addedChannelsThatReachAConvWithoutZeroWeightsForThemAreFound() {
+		Path out = copy("wild-padding-escapes");
+		String projection = "/features/features.3/block/block.2/block.2.0/Conv";
+		Tampering.editInitializer(out, "models/mnv3/fiq_int8.onnx", "features.3.block.2.0.weight_bn_folded_q", codes -> {
+			byte[] b = codes.getRawData().toByteArray();
+			byte[] cut = new byte[24 * 72];
+			for (int o = 0; o < 24; o++) {
+				System.arraycopy(b, o * 80, cut, o * 72, 72);
+			}
+			return codes.toBuilder().clearDims().addAllDims(List.of(24L, 72L, 1L, 1L)).setRawData(ByteString.copyFrom(cut)).build();
+		});
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().startsWith("optimization OPT-ZOO-1/mnv3/fiq_int8 layer " + DEPTHWISE_72
+				+ " added channels: says ignored by the layers after it, re-derived the added channels reach Conv '" + projection
+				+ "', which does not read them through added zero channels")), r.toString());
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-mnv3.md", "Appendix D. Quantization per layer, " + projection
+				+ ", fiq_int8 added channels: says 8 zero input channels added (72 → 80), re-derived " + "no added channels")), r.toString());
+	}
+
+	/**
+	 * Padding the logs do not mention: the depthwise Conv's appendix row (Markdown) and its layer reason in the trace
+	 * with the "8 zero channels added (72 → 80)" taken out, every hash recomputed. verify reads the widening from the
+	 * weight shapes of the two models, not from the trace, and names both rows.
+	 */
+	@Test
+	void aPaddingTheLogsDoNotMentionIsFound() {
+		Path out = copy("wild-padding-unsaid");
+		Path md = out.resolve("logs/PhIMT0003-mnv3.md");
+		Tampering.write(md, lastCell(Tampering.read(md), DEPTHWISE_72, "quantized; 8 zero channels added (72 → 80)", "quantized"));
+		Tampering.replace(out.resolve("trace.xmi"), "; 8 zero channels added (72 → 80): ", "; ");
+		Tampering.rehashAll(out);
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-mnv3.md", "Appendix D. Quantization per layer, " + DEPTHWISE_72
+				+ ", fiq_int8 added channels: says no added channels, re-derived 8 zero channels added (72 → 80)")), r.toString());
+		assertTrue(r.contains(new Problem("trace.xmi", "optimization OPT-ZOO-1/mnv3/fiq_int8 layer " + DEPTHWISE_72
+				+ " (Conv) added channels: says no added channels, re-derived 8 zero channels added (72 → 80)")), r.toString());
+		assertTrue(r.size() == 2, r.toString());
 	}
 
 	/** A private copy of the recipe folder and its output, to tamper with. */

@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.Tensor;
-import org.quantrace.engine.quantize.DepthwisePadding;
 import org.quantrace.engine.quantize.OpRule;
 import org.quantrace.engine.quantize.OpRules;
 import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
@@ -20,19 +17,10 @@ import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
  * Depthwise Convs whose channel count ONNX Runtime's integer depthwise kernel does not take (not a multiple of
  * 16) are widened with zero weights before quantizing, over their whole channel region (the Conv before, the
  * per-channel ops, squeeze-excitation, the Convs after): the quantized model computes what the float one does
- * within the quantization error, and regions that reach anything else stay as they are.
+ * within the quantization error, and regions that reach anything else stay as they are. On by default for
+ * full-integer schemes; the engine's spec turns it off.
  */
 class DepthwisePaddingTest {
-
-	@BeforeAll
-	static void enable() {
-		System.setProperty(DepthwisePadding.ENABLE, "true");
-	}
-
-	@AfterAll
-	static void disable() {
-		System.clearProperty(DepthwisePadding.ENABLE);
-	}
 
 	/** A MobileNetV3 block: expand, HardSwish, depthwise 3x3 with 24 channels, HardSwish, squeeze-excitation, project. */
 	private static String mobileNetV3Block(TinyGraph t, int channels) {
@@ -72,9 +60,33 @@ class DepthwisePaddingTest {
 				convs.stream().map(n -> java.util.Arrays.toString(weightDims(c, n))).sorted().toList());
 		assertEquals(6, c.count("QLinearConv") + c.count("com.microsoft.QLinearConv"), c.ops().toString());
 		String reason = c.result().layers().stream().filter(l -> l.node().equals(dw.name())).findFirst().orElseThrow().reason();
-		assertTrue(reason.contains("24 → 32 channels"), reason);
+		assertTrue(reason.contains("8 zero channels added (24 → 32)"), reason);
+		assertTrue(c.result().layers().stream().filter(l -> l.reason().contains("8 zero output channels added (24 → 32)")).count() == 2, "expand and SE gate");
+		assertTrue(c.result().layers().stream().filter(l -> l.reason().contains("8 zero input channels added (24 → 32)")).count() == 2, "SE squeeze and projection");
 		OpRule rule = OpRules.of(dw);
 		assertTrue(rule.kernel().note().contains("multiple of 16"), rule.kernel().note());
+	}
+
+	@Test
+	void theDefaultPadsAndTheSpecTurnsItOff() {
+		assertTrue(org.quantrace.engine.quantize.Schemes.preset("fiq_int8").alignDepthwise(), "fiq_int8 pads by default");
+		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);
+		Checked off = OpRulesTest.check(t, mobileNetV3Block(t, 24), -1, 1, OpRulesTest.FIQ.toBuilder().alignDepthwise(false).build());
+		Node dw = conv(off, 24);
+		assertArrayEquals(new long[] { 24, 1, 3, 3 }, weightDims(off, dw));
+		assertTrue(off.result().layers().stream().noneMatch(l -> l.reason().contains("channels added (")), off.result().layers().toString());
+	}
+
+	/** A Conv of the region left float by the recipe would hold widened float weights that no quantization record describes: no padding. */
+	@Test
+	void aRegionWithAnExcludedConvStaysAsItIs() {
+		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);
+		String y = mobileNetV3Block(t, 24);
+		String projection = y.substring(0, y.indexOf("_out"));
+		Checked c = OpRulesTest.check(t, y, -1, 1, OpRulesTest.FIQ.toBuilder()
+				.exclude(org.quantrace.engine.quantize.QuantizationSpec.Exclusion.Kind.NODE, projection, "kept float by the test").build());
+		assertArrayEquals(new long[] { 24, 1, 3, 3 }, weightDims(c, conv(c, 24)));
+		assertTrue(c.result().layers().stream().noneMatch(l -> l.reason().contains("channels added (")), c.result().layers().toString());
 	}
 
 	@Test

@@ -67,8 +67,13 @@ class OpRulesTest {
 	 * step; the tiny graphs' weights keep every op's gain at or below 1), and optimizes it in ONNX Runtime.
 	 */
 	static Checked check(TinyGraph t, String y, double lo, double hi) {
+		return check(t, y, lo, hi, FIQ);
+	}
+
+	/** {@link #check(TinyGraph, String, double, double)} with another spec. */
+	static Checked check(TinyGraph t, String y, double lo, double hi, QuantizationSpec spec) {
 		OnnxModel model = t.model(y);
-		QuantizationResult r = TinyGraph.quantize(model, FIQ, t.calibration(lo, hi));
+		QuantizationResult r = TinyGraph.quantize(model, spec, t.calibration(lo, hi));
 		NdArray x = t.batch(t.data(8, lo, hi));
 		float[] expected = TinyGraph.run(model, x);
 		float[] actual = TinyGraph.run(r.model(), x);
