@@ -241,15 +241,16 @@ public final class Calibrator {
 				});
 			}
 		}
+		// in an If branch no sample took, a tensor has no range (the quantizer leaves that branch float)
+		List<String> calibrated = collectors.keySet().stream().filter(t -> !branchOf.containsKey(t) || collectors.get(t).seen()).toList();
+		// entropy's threshold search is the costly part, and each tensor's depends on its own histogram only: tensors in parallel
+		List<Range> computed = calibrated.parallelStream().map(t -> collectors.get(t).range()).toList();
 		Map<String, Range> ranges = new LinkedHashMap<>();
 		Map<String, Range> observed = new LinkedHashMap<>();
-		collectors.forEach((name, c) -> {
-			if (branchOf.containsKey(name) && !c.seen()) {
-				return; // in an If branch no sample took: no range (the quantizer leaves that branch float)
-			}
-			ranges.put(name, c.range());
-			observed.put(name, c.observed());
-		});
+		for (int i = 0; i < calibrated.size(); i++) {
+			ranges.put(calibrated.get(i), computed.get(i));
+			observed.put(calibrated.get(i), collectors.get(calibrated.get(i)).observed());
+		}
 		return new CalibrationResult(ranges, observed, samples, settings, data.name());
 	}
 
