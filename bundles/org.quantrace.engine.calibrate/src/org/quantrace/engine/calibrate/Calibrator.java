@@ -14,7 +14,6 @@ import java.util.Set;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.Graph;
@@ -177,6 +176,14 @@ public final class Calibrator {
 		int chunk = fixedBatch ? settings.batchSize() : MemoryBudget.chunk(settings.batchSize(), perSample);
 		List<Set<String>> groups = extremesOnly || fetch.isEmpty() ? List.of(fetch) : MemoryBudget.groups(fetch, shapes, chunk);
 		Map<String, float[]> batchExtremes = new LinkedHashMap<>();
+		// each chunk's samples are read into the same array (one per chunk size: at most the chunk, the rest of a batch, the
+		// last batch's rest), which ONNX Runtime's input buffer copies: no garbage per chunk; arrays a dataset does not
+		// write into are not offered again
+		long sampleElements = java.util.Arrays.stream(data.sampleShape()).reduce(1, (a, b) -> a * Math.max(0, b));
+		Map<Integer, float[]> inputArrays = new HashMap<>();
+		boolean[] reuseInputs = { true };
+		java.util.function.IntFunction<float[]> inputArray = n -> !reuseInputs[0] || n * sampleElements > Integer.MAX_VALUE - 8 ? null
+				: inputArrays.computeIfAbsent(n, k -> new float[(int) (k * sampleElements)]);
 		if (extremesOnly) {
 			collectors.keySet().forEach(t -> batchExtremes.put(t, new float[2]));
 		}
@@ -193,8 +200,12 @@ public final class Calibrator {
 				});
 				for (int start = from; start < to; start += chunk) {
 					int end = Math.min(to, start + chunk);
-					Batch batch = data.read(start, end);
-					NdArray x = batch.inputs();
+					float[] offered = inputArray.apply(end - start);
+					NdArray x = data.readInputs(start, end, offered);
+					if (offered != null && x.data() != offered) {
+						reuseInputs[0] = false;
+						inputArrays.clear();
+					}
 					if (x.type() != input.type()) {
 						throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + input.name() + "' of " + modelName
 								+ " is " + input.type(), "preprocess the data to the model's input type");

@@ -175,13 +175,18 @@ public final class NpyArray {
 
 	/** Rows {@code [from, to)} along the first axis, converted to the ONNX type of {@link #elementType()}. */
 	public NdArray slice(int from, int to) {
+		return slice(from, to, null);
+	}
+
+	/** {@link #slice(int, int)}, written into {@code reuse} if the elements are read as floats and it has exactly their number. */
+	public NdArray slice(int from, int to, float[] reuse) {
 		long row = elementCount() / shape[0];
 		int n = Math.toIntExact((to - from) * row);
 		long[] sliceShape = shape.clone();
 		sliceShape[0] = to - from;
 		long start = from * row * itemSize;
 		Object values = switch (kind + "" + itemSize) {
-		case "f4", "f8" -> new float[n];
+		case "f4", "f8" -> reuse != null && reuse.length == n ? reuse : new float[n];
 		case "u1", "b1", "i1" -> new byte[n];
 		case "i4" -> new int[n];
 		default -> new long[n];

@@ -2,6 +2,8 @@ package org.quantrace.engine.quantize.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +56,14 @@ class CalibrationStreamsTest {
 		assertArrayEquals(f, fa.read().floats());
 		assertArrayEquals(new long[] { 3, 3, 200, 200 }, fa.slice(1, 4).shape());
 		assertArrayEquals(java.util.Arrays.copyOfRange(l, 2 * 70_000, 5 * 70_000), (long[]) la.slice(2, 5).data());
+		// a dataset's chunks read into the caller's array when it fits, into a new one when it does not
+		org.quantrace.engine.data.Dataset data = org.quantrace.engine.data.NpyDataset.open(dir.resolve("f.npy"), null).limit(4);
+		float[] reuse = new float[2 * row];
+		NdArray chunk = data.readInputs(1, 3, reuse);
+		assertSame(reuse, chunk.data());
+		assertArrayEquals(java.util.Arrays.copyOfRange(f, row, 3 * row), reuse);
+		assertArrayEquals(java.util.Arrays.copyOfRange(f, 2 * row, 3 * row), data.readInputs(2, 3, reuse).floats());
+		assertThrows(IndexOutOfBoundsException.class, () -> data.readInputs(3, 5, null), "the view's limit holds");
 		// an entry parsed from bytes (as of an .npz) reads through the buffer, not the file
 		NpyArray parsed = NpyArray.parse(java.nio.ByteBuffer.wrap(Files.readAllBytes(dir.resolve("f.npy"))), "f.npy in memory");
 		assertArrayEquals(fa.slice(2, 5).floats(), parsed.slice(2, 5).floats());
