@@ -224,6 +224,9 @@ public final class Calibrator {
 							continue;
 						}
 						List<Map.Entry<String, FloatBuffer>> outputs = new ArrayList<>();
+						if (!extremesOnly) {
+							session.expectOutputShapes(group, end - start, batchShapes(group, shapes, end - start));
+						}
 						session.run(Map.of(input.name(), x), group, (name, shape, values) -> outputs.add(Map.entry(name, values)));
 						if (extremesOnly) {
 							Map<String, Float> reduced = new HashMap<>();
@@ -263,6 +266,27 @@ public final class Calibrator {
 			observed.put(calibrated.get(i), collectors.get(calibrated.get(i)).observed());
 		}
 		return new CalibrationResult(ranges, observed, samples, settings, data.name());
+	}
+
+	/**
+	 * The shapes of {@code tensors} for a run of {@code batch} samples, from the probe's shapes of one sample: those whose
+	 * first dimension is 1 and the others known, that dimension set to {@code batch}; tensors without such a shape are left
+	 * out (the session then learns the shapes from a first run). A guess that is wrong (a first dimension of 1 that is not
+	 * the batch) is refused by ONNX Runtime and costs one repeated run ({@link InferenceSession#expectOutputShapes}).
+	 */
+	static Map<String, long[]> batchShapes(Collection<String> tensors, Map<String, TensorInfo> shapes, int batch) {
+		Map<String, long[]> result = new HashMap<>();
+		for (String t : tensors) {
+			TensorInfo info = shapes.get(t);
+			if (info == null || info.type() != org.quantrace.engine.onnx.DataType.FLOAT || info.elementCount() < 0 || info.shape().isEmpty()
+					|| !info.shape().get(0).equals("1")) {
+				continue;
+			}
+			long[] shape = info.shape().stream().mapToLong(Long::parseLong).toArray();
+			shape[0] = batch;
+			result.put(t, shape);
+		}
+		return result;
 	}
 
 	/** Whether a fetched If branch tensor is the NaN scalar the other branch writes (a real NaN activation of one value is skipped too). */

@@ -189,30 +189,67 @@ public final class InferenceSession implements AutoCloseable {
 	public void run(Map<String, NdArray> inputs, Set<String> outputs, FloatOutputVisitor visitor) {
 		withInputs(inputs, true, tensors -> {
 			Map<String, OnnxTensor> pinned = pinnedOutputs(outputs);
-			if (pinned == null) {
-				Map<String, long[]> shapes = new LinkedHashMap<>();
-				try (OrtSession.Result result = session.run(tensors, outputs)) {
-					for (Map.Entry<String, OnnxValue> e : result) {
-						if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
-							long[] shape = t.getInfo().getShape();
-							shapes.put(e.getKey(), shape);
-							visitor.visit(e.getKey(), shape, t.getFloatBuffer().asReadOnlyBuffer());
-						}
+			if (pinned != null) {
+				try (OrtSession.Result result = session.run(tensors, Set.of(), pinned)) {
+					guessed.remove(currentBatch); // ONNX Runtime checks the shapes of the buffers it is given: confirmed
+					Map<String, long[]> shapes = shapesByBatch.get(currentBatch);
+					for (String o : pinned.keySet()) {
+						FloatBuffer values = outputBuffers.get(o).duplicate();
+						values.clear().limit(Math.toIntExact(elements(shapes.get(o))));
+						visitor.visit(o, shapes.get(o).clone(), values.asReadOnlyBuffer());
+					}
+					return null;
+				} catch (OrtException e) {
+					if (!guessed.remove(currentBatch)) {
+						throw e;
+					}
+					forgetShapes(currentBatch); // an expected shape was wrong: run unpinned, which learns the real ones
+				}
+			}
+			Map<String, long[]> shapes = new LinkedHashMap<>();
+			try (OrtSession.Result result = session.run(tensors, outputs)) {
+				for (Map.Entry<String, OnnxValue> e : result) {
+					if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
+						long[] shape = t.getInfo().getShape();
+						shapes.put(e.getKey(), shape);
+						visitor.visit(e.getKey(), shape, t.getFloatBuffer().asReadOnlyBuffer());
 					}
 				}
-				learnShapes(outputs, shapes);
-				return null;
 			}
-			try (OrtSession.Result result = session.run(tensors, Set.of(), pinned)) {
-				Map<String, long[]> shapes = shapesByBatch.get(currentBatch);
-				for (String o : pinned.keySet()) {
-					FloatBuffer values = outputBuffers.get(o).duplicate();
-					values.clear().limit(Math.toIntExact(elements(shapes.get(o))));
-					visitor.visit(o, shapes.get(o).clone(), values.asReadOnlyBuffer());
-				}
-			}
+			learnShapes(outputs, shapes);
 			return null;
 		});
+	}
+
+	/**
+	 * Announces the shapes {@code outputs} will have at batch size {@code batch} (from a shape probe), so that the first run
+	 * of that size writes into this session's buffers as the later ones do, instead of ONNX Runtime allocating the outputs and
+	 * Java copying them (for calibration's 53 tensors of a 320x320 detector, 100 MB of fresh memory each, which made that
+	 * first run several times slower than the next). A wrong guess costs one refused run: ONNX Runtime checks the shape of
+	 * every buffer it is given, and the run is repeated unpinned. Ignored when the shapes of that size are known already,
+	 * when another set of outputs is pinned, or when a shape is missing.
+	 */
+	public void expectOutputShapes(Set<String> outputs, long batch, Map<String, long[]> shapes) {
+		if (outputs.isEmpty() || shapesByBatch.containsKey(batch) || pinnedSet != null && !pinnedSet.equals(outputs)
+				|| !shapes.keySet().containsAll(outputs)) {
+			return;
+		}
+		Map<String, long[]> expected = new LinkedHashMap<>();
+		outputs.forEach(o -> expected.put(o, shapes.get(o).clone()));
+		pinnedSet = Set.copyOf(outputs);
+		shapesByBatch.put(batch, expected);
+		guessed.add(batch);
+	}
+
+	/** Batch sizes whose shapes were announced and not yet confirmed by a run. */
+	private final Set<Long> guessed = new java.util.HashSet<>();
+
+	private void forgetShapes(long batch) {
+		shapesByBatch.remove(batch);
+		Map<String, OnnxTensor> tensors = outputTensors.remove(batch);
+		if (tensors != null) {
+			tensors.values().forEach(OnnxTensor::close);
+		}
 	}
 
 	/** The set of outputs whose buffers this session keeps (one set per session: calibration's groups of tensors beyond the first run unpinned). */
