@@ -191,7 +191,6 @@ public final class InferenceSession implements AutoCloseable {
 			Map<String, OnnxTensor> pinned = pinnedOutputs(outputs);
 			if (pinned != null) {
 				try (OrtSession.Result result = session.run(tensors, Set.of(), pinned)) {
-					guessed.remove(currentBatch); // ONNX Runtime checks the shapes of the buffers it is given: confirmed
 					Map<String, long[]> shapes = shapesByBatch.get(currentBatch);
 					for (String o : pinned.keySet()) {
 						FloatBuffer values = outputBuffers.get(o).duplicate();
@@ -200,10 +199,9 @@ public final class InferenceSession implements AutoCloseable {
 					}
 					return null;
 				} catch (OrtException e) {
-					if (!guessed.remove(currentBatch)) {
-						throw e;
-					}
-					forgetShapes(currentBatch); // an expected shape was wrong: run unpinned, which learns the real ones
+					// ONNX Runtime refuses buffers of another shape than the output's: an announced shape was wrong, or the
+					// shapes depend on the data; the run is repeated unpinned (a genuine failure fails again there, reported)
+					forgetShapes(currentBatch);
 				}
 			}
 			Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -238,11 +236,7 @@ public final class InferenceSession implements AutoCloseable {
 		outputs.forEach(o -> expected.put(o, shapes.get(o).clone()));
 		pinnedSet = Set.copyOf(outputs);
 		shapesByBatch.put(batch, expected);
-		guessed.add(batch);
 	}
-
-	/** Batch sizes whose shapes were announced and not yet confirmed by a run. */
-	private final Set<Long> guessed = new java.util.HashSet<>();
 
 	private void forgetShapes(long batch) {
 		shapesByBatch.remove(batch);
