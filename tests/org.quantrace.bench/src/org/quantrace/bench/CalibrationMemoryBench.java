@@ -72,7 +72,7 @@ public final class CalibrationMemoryBench {
 		}
 		System.out.printf(Locale.ROOT, "Detector %s (%,d bytes), ONNX Runtime %s, %d cores, Java %s, calibration batch %d%n%n", model, Files.size(model),
 				InferenceSession.runtimeVersion(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), BATCH);
-		System.out.printf(Locale.ROOT, "%-28s %7s %10s %10s %10s %10s %9s%n", "what", "images", "peak RSS", "anon", "heap", "direct", "time");
+		System.out.printf(Locale.ROOT, "%-28s %7s %10s %10s %10s %10s %9s %9s%n", "what", "images", "peak RSS", "anon", "heap", "direct", "time", "cpu");
 		List<String> ratios = new ArrayList<>();
 		for (String what : List.of("bare-inference", "bare-inference-batch4", "calibrate-minmax", "calibrate-entropy", "calibrate-percentile",
 				"quantize-fiq-int8")) {
@@ -80,7 +80,7 @@ public final class CalibrationMemoryBench {
 			for (int n : SAMPLE_COUNTS) {
 				double[] r = child(what, model, data.get(n));
 				byCount.put(n, r);
-				System.out.printf(Locale.ROOT, "%-28s %7d %7.0f MB %7.0f MB %7.0f MB %7.0f MB %7.2f s%n", what, n, r[0], r[1], r[2], r[3], r[4]);
+				System.out.printf(Locale.ROOT, "%-28s %7d %7.0f MB %7.0f MB %7.0f MB %7.0f MB %7.2f s %7.2f s%n", what, n, r[0], r[1], r[2], r[3], r[4], r[5]);
 			}
 			double[] b = byCount.get(SAMPLE_COUNTS[SAMPLE_COUNTS.length - 1]);
 			for (int i = 0; i < SAMPLE_COUNTS.length - 1; i++) {
@@ -91,10 +91,11 @@ public final class CalibrationMemoryBench {
 			if (what.startsWith("bare-inference")) {
 				// the faster of the two batch sizes: calibration is compared with the best bare float inference, not a slow one
 				byCount.forEach((n, r) -> bare.merge(n, r[4], Math::min));
+				byCount.forEach((n, r) -> bareCpu.merge(n, r[5], Math::min));
 			} else if (what.startsWith("calibrate-")) {
 				for (int n : SAMPLE_COUNTS) {
-					ratios.add(String.format(Locale.ROOT, "%-28s calibration / fastest bare inference on %d images: %.2fx (target <= 1.3x)", what, n,
-							byCount.get(n)[4] / bare.get(n)));
+					ratios.add(String.format(Locale.ROOT, "%-28s calibration / fastest bare inference on %d images: %.2fx (target <= 1.3x); CPU time %.2fx",
+							what, n, byCount.get(n)[4] / bare.get(n), byCount.get(n)[5] / bareCpu.get(n)));
 				}
 			}
 		}
@@ -104,6 +105,12 @@ public final class CalibrationMemoryBench {
 
 	/** Seconds of the fastest bare float inference, by number of images. */
 	private static final Map<Integer, Double> bare = new LinkedHashMap<>();
+	/**
+	 * Seconds of CPU time of the least costly bare float inference, by number of images: on a machine shared with other builds
+	 * wall time varies 2x from run to run, the CPU time a configuration uses much less (ONNX Runtime's threads spin while
+	 * waiting for work in bare inference, not in histogram calibration, so this ratio flatters histogram calibration a little).
+	 */
+	private static final Map<Integer, Double> bareCpu = new LinkedHashMap<>();
 
 	/** Runs one configuration in a fresh JVM (same class path, the launcher's options) and reads its figures. */
 	private static double[] child(String what, Path model, Path data) throws IOException, InterruptedException {
@@ -140,6 +147,7 @@ public final class CalibrationMemoryBench {
 		Sampler sampler = new Sampler();
 		sampler.start();
 		long start = System.nanoTime();
+		long cpuStart = cpuNanos();
 		switch (what) {
 		case "bare-inference", "bare-inference-batch4" -> {
 			int batch = what.equals("bare-inference") ? BATCH : 4;
@@ -154,6 +162,7 @@ public final class CalibrationMemoryBench {
 			Map<String, TensorInfo> shapes = Calibrator.shapes(model, "detector");
 			List<String> tensors = QuantizationPlan.fullInteger(model, Schemes.preset("fiq_int8"), shapes).calibrationTensors();
 			start = System.nanoTime(); // the time of calibration itself, as bare inference's (the quantizer probes shapes once for everything)
+			cpuStart = cpuNanos();
 			Calibrator.calibrate(model, "detector", tensors, data, CalibrationSettings.minMax().with(m).withBatchSize(BATCH), shapes, Progress.NONE);
 		}
 		case "quantize-fiq-int8" -> { // what `quantrace quantize --scheme fiq-int8` does: pre-processing, then quantization
@@ -164,9 +173,21 @@ public final class CalibrationMemoryBench {
 		default -> throw new IllegalArgumentException(what);
 		}
 		double seconds = (System.nanoTime() - start) / 1e9;
+		double cpu = (cpuNanos() - cpuStart) / 1e9;
 		sampler.finish();
-		System.out.printf(Locale.ROOT, "RESULT %.1f %.1f %.1f %.1f %.3f%n", sampler.hwm / 1024.0, sampler.anon / 1024.0, sampler.heap / 1e6,
-				sampler.direct / 1e6, seconds);
+		System.out.printf(Locale.ROOT, "RESULT %.1f %.1f %.1f %.1f %.3f %.3f%n", sampler.hwm / 1024.0, sampler.anon / 1024.0, sampler.heap / 1e6,
+				sampler.direct / 1e6, seconds, cpu);
+	}
+
+	/** CPU time of the whole process (every thread, ONNX Runtime's included): utime + stime of /proc/self/stat, in ticks of 10 ms. */
+	private static long cpuNanos() {
+		try {
+			String stat = Files.readString(Path.of("/proc/self/stat"));
+			String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // f[0] is field 3 (state)
+			return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+		} catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
 	}
 
 	/** Peaks of resident memory (/proc/self/status: VmHWM, RssAnon), Java heap in use and direct buffers. */

@@ -14,7 +14,6 @@ import java.util.Set;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.Graph;
@@ -177,6 +176,14 @@ public final class Calibrator {
 		int chunk = fixedBatch ? settings.batchSize() : MemoryBudget.chunk(settings.batchSize(), perSample);
 		List<Set<String>> groups = extremesOnly || fetch.isEmpty() ? List.of(fetch) : MemoryBudget.groups(fetch, shapes, chunk);
 		Map<String, float[]> batchExtremes = new LinkedHashMap<>();
+		// each chunk's samples are read into the same array (one per chunk size: at most the chunk, the rest of a batch, the
+		// last batch's rest), which ONNX Runtime's input buffer copies: no garbage per chunk; arrays a dataset does not
+		// write into are not offered again
+		long sampleElements = java.util.Arrays.stream(data.sampleShape()).reduce(1, (a, b) -> a * Math.max(0, b));
+		Map<Integer, float[]> inputArrays = new HashMap<>();
+		boolean[] reuseInputs = { true };
+		java.util.function.IntFunction<float[]> inputArray = n -> !reuseInputs[0] || n * sampleElements > Integer.MAX_VALUE - 8 ? null
+				: inputArrays.computeIfAbsent(n, k -> new float[(int) (k * sampleElements)]);
 		if (extremesOnly) {
 			collectors.keySet().forEach(t -> batchExtremes.put(t, new float[2]));
 		}
@@ -193,8 +200,12 @@ public final class Calibrator {
 				});
 				for (int start = from; start < to; start += chunk) {
 					int end = Math.min(to, start + chunk);
-					Batch batch = data.read(start, end);
-					NdArray x = batch.inputs();
+					float[] offered = inputArray.apply(end - start);
+					NdArray x = data.readInputs(start, end, offered);
+					if (offered != null && x.data() != offered) {
+						reuseInputs[0] = false;
+						inputArrays.clear();
+					}
 					if (x.type() != input.type()) {
 						throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + input.name() + "' of " + modelName
 								+ " is " + input.type(), "preprocess the data to the model's input type");
@@ -213,6 +224,9 @@ public final class Calibrator {
 							continue;
 						}
 						List<Map.Entry<String, FloatBuffer>> outputs = new ArrayList<>();
+						if (!extremesOnly) {
+							session.expectOutputShapes(group, end - start, batchShapes(group, shapes, end - start));
+						}
 						session.run(Map.of(input.name(), x), group, (name, shape, values) -> outputs.add(Map.entry(name, values)));
 						if (extremesOnly) {
 							Map<String, Float> reduced = new HashMap<>();
@@ -241,16 +255,38 @@ public final class Calibrator {
 				});
 			}
 		}
+		// in an If branch no sample took, a tensor has no range (the quantizer leaves that branch float)
+		List<String> calibrated = collectors.keySet().stream().filter(t -> !branchOf.containsKey(t) || collectors.get(t).seen()).toList();
+		// entropy's threshold search is the costly part, and each tensor's depends on its own histogram only: tensors in parallel
+		List<Range> computed = calibrated.parallelStream().map(t -> collectors.get(t).range()).toList();
 		Map<String, Range> ranges = new LinkedHashMap<>();
 		Map<String, Range> observed = new LinkedHashMap<>();
-		collectors.forEach((name, c) -> {
-			if (branchOf.containsKey(name) && !c.seen()) {
-				return; // in an If branch no sample took: no range (the quantizer leaves that branch float)
-			}
-			ranges.put(name, c.range());
-			observed.put(name, c.observed());
-		});
+		for (int i = 0; i < calibrated.size(); i++) {
+			ranges.put(calibrated.get(i), computed.get(i));
+			observed.put(calibrated.get(i), collectors.get(calibrated.get(i)).observed());
+		}
 		return new CalibrationResult(ranges, observed, samples, settings, data.name());
+	}
+
+	/**
+	 * The shapes of {@code tensors} for a run of {@code batch} samples, from the probe's shapes of one sample: those whose
+	 * first dimension is 1 and the others known, that dimension set to {@code batch}; tensors without such a shape are left
+	 * out (the session then learns the shapes from a first run). A guess that is wrong (a first dimension of 1 that is not
+	 * the batch) is refused by ONNX Runtime and costs one repeated run ({@link InferenceSession#expectOutputShapes}).
+	 */
+	static Map<String, long[]> batchShapes(Collection<String> tensors, Map<String, TensorInfo> shapes, int batch) {
+		Map<String, long[]> result = new HashMap<>();
+		for (String t : tensors) {
+			TensorInfo info = shapes.get(t);
+			if (info == null || info.type() != org.quantrace.engine.onnx.DataType.FLOAT || info.elementCount() < 0 || info.shape().isEmpty()
+					|| !info.shape().get(0).equals("1")) {
+				continue;
+			}
+			long[] shape = info.shape().stream().mapToLong(Long::parseLong).toArray();
+			shape[0] = batch;
+			result.put(t, shape);
+		}
+		return result;
 	}
 
 	/** Whether a fetched If branch tensor is the NaN scalar the other branch writes (a real NaN activation of one value is skipped too). */

@@ -47,6 +47,8 @@ public final class HistogramCollector implements RangeCollector {
 	/** Values that are exactly 0 (ReLU's and Clip's floor): always representable, so entropy leaves them out of its divergence. */
 	private long zeros;
 	private final MinMaxCollector observed = new MinMaxCollector();
+	/** Where values are copied out of their buffer, kept between batches (a collector is updated by one thread at a time). */
+	private float[] chunk;
 
 	/** {@code bins} within {@link CalibrationLimits#histogramBinsProblem}'s limits, which the recipe validator reports too. */
 	public HistogramCollector(int bins, Mode mode) {
@@ -76,7 +78,9 @@ public final class HistogramCollector implements RangeCollector {
 			double need = Math.max(Math.abs((double) mm[0]), Math.abs((double) mm[1]));
 			limit = need > 0 ? need * (1 + 1e-6) : Double.MIN_NORMAL;
 		}
-		float[] chunk = new float[Math.min(MinMaxCollector.CHUNK, values.remaining())];
+		if (chunk == null) {
+			chunk = new float[MinMaxCollector.CHUNK];
+		}
 		for (int at = values.position(), end = values.limit(); at < end; at += chunk.length) {
 			int n = Math.min(chunk.length, end - at);
 			values.get(at, chunk, 0, n);

@@ -1,5 +1,7 @@
 package org.quantrace.engine.data;
 
+import org.quantrace.engine.runtime.NdArray;
+
 /**
  * Samples ready to feed a model: preprocessed inputs, read a range at a time so that memory does not
  * grow with the number of samples, with their labels when the data has them.
@@ -16,6 +18,16 @@ public interface Dataset {
 
 	/** Samples {@code [from, to)} as one batch. */
 	Batch read(int from, int to);
+
+	/**
+	 * The inputs of samples {@code [from, to)}, written into {@code reuse} where this dataset can (float samples, and
+	 * {@code reuse} exactly their size), else in new memory. For callers that stream the data chunk after chunk and drop
+	 * each before reading the next (calibration): the samples of a chunk of 320x320 images are megabytes of garbage
+	 * otherwise, per chunk. The result is only valid until {@code reuse} is written again.
+	 */
+	default NdArray readInputs(int from, int to, float[] reuse) {
+		return read(from, to).inputs();
+	}
 
 	/** Class (or attribute) names by label index, when the data names them. */
 	default java.util.List<String> labelNames() {

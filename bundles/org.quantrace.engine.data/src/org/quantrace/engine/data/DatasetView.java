@@ -3,6 +3,8 @@ package org.quantrace.engine.data;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.quantrace.engine.runtime.NdArray;
+
 /** A dataset's first samples, or all of them, under a name of its own; reads go to the underlying dataset. */
 record DatasetView(Dataset base, String name, int size) implements Dataset {
 
@@ -17,6 +19,14 @@ record DatasetView(Dataset base, String name, int size) implements Dataset {
 			throw new IndexOutOfBoundsException("samples [" + from + ", " + to + ") of " + size + " in " + name);
 		}
 		return base.read(from, to);
+	}
+
+	@Override
+	public NdArray readInputs(int from, int to, float[] reuse) {
+		if (to > size) {
+			throw new IndexOutOfBoundsException("samples [" + from + ", " + to + ") of " + size + " in " + name);
+		}
+		return base.readInputs(from, to, reuse);
 	}
 
 	@Override

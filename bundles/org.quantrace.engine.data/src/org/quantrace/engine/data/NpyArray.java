@@ -175,59 +175,79 @@ public final class NpyArray {
 
 	/** Rows {@code [from, to)} along the first axis, converted to the ONNX type of {@link #elementType()}. */
 	public NdArray slice(int from, int to) {
+		return slice(from, to, null);
+	}
+
+	/** {@link #slice(int, int)}, written into {@code reuse} if the elements are read as floats and it has exactly their number. */
+	public NdArray slice(int from, int to, float[] reuse) {
 		long row = elementCount() / shape[0];
 		int n = Math.toIntExact((to - from) * row);
 		long[] sliceShape = shape.clone();
 		sliceShape[0] = to - from;
-		ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
-		b.position(Math.toIntExact(from * row * itemSize));
+		long start = from * row * itemSize;
+		Object values = switch (kind + "" + itemSize) {
+		case "f4", "f8" -> reuse != null && reuse.length == n ? reuse : new float[n];
+		case "u1", "b1", "i1" -> new byte[n];
+		case "i4" -> new int[n];
+		default -> new long[n];
+		};
 		if (file != null) {
-			b = readFromFile(from * row * itemSize, (long) n * itemSize);
+			readFromFile(start, n, values);
+		} else {
+			ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+			b.position(Math.toIntExact(start));
+			copy(b, values, 0, n);
 		}
-		return switch (kind + "" + itemSize) {
-		case "f4" -> {
-			float[] v = new float[n];
-			b.asFloatBuffer().get(v);
-			yield NdArray.ofFloats(sliceShape, v);
-		}
-		case "f8" -> {
-			float[] v = new float[n];
-			var db = b.asDoubleBuffer();
-			for (int i = 0; i < n; i++) {
-				v[i] = (float) db.get(i);
-			}
-			yield NdArray.ofFloats(sliceShape, v);
-		}
-		case "u1", "b1", "i1" -> {
-			byte[] v = new byte[n];
-			b.get(v);
-			yield NdArray.ofBytes(elementType(), sliceShape, v);
-		}
-		case "i4" -> {
-			int[] v = new int[n];
-			b.asIntBuffer().get(v);
-			yield NdArray.ofInts(sliceShape, v);
-		}
-		default -> {
-			long[] v = new long[n];
-			b.asLongBuffer().get(v);
-			yield NdArray.ofLongs(sliceShape, v);
-		}
+		return switch (values) {
+		case float[] v -> NdArray.ofFloats(sliceShape, v);
+		case byte[] v -> NdArray.ofBytes(elementType(), sliceShape, v);
+		case int[] v -> NdArray.ofInts(sliceShape, v);
+		default -> NdArray.ofLongs(sliceShape, (long[]) values);
 		};
 	}
 
-	private ByteBuffer readFromFile(long position, long bytes) {
-		ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(bytes)).order(ByteOrder.LITTLE_ENDIAN);
+	/** Converts {@code count} elements from {@code b} (at its position) into {@code into[at, at + count)}. */
+	private void copy(ByteBuffer b, Object into, int at, int count) {
+		switch (into) {
+		case float[] v when itemSize == 8 -> {
+			var db = b.asDoubleBuffer();
+			for (int i = 0; i < count; i++) {
+				v[at + i] = (float) db.get(i);
+			}
+		}
+		case float[] v -> b.asFloatBuffer().get(v, at, count);
+		case byte[] v -> b.get(v, at, count);
+		case int[] v -> b.asIntBuffer().get(v, at, count);
+		default -> b.asLongBuffer().get((long[]) into, at, count);
+		}
+	}
+
+	/** Bytes read from the file at a time: a slice is converted chunk by chunk into its array, not first copied whole. */
+	private static final int READ_CHUNK = 1 << 20;
+
+	/**
+	 * Reads {@code count} elements from {@code position} (bytes into the data) into {@code into}, through a buffer of at most
+	 * {@link #READ_CHUNK} bytes: a batch of 32 images of 3 x 320 x 320 is 39 MB, which a whole-slice byte buffer doubled in
+	 * garbage per batch.
+	 */
+	private void readFromFile(long position, int count, Object into) {
+		int perChunk = Math.max(1, READ_CHUNK / itemSize);
+		ByteBuffer b = ByteBuffer.allocate(Math.min(count, perChunk) * itemSize).order(ByteOrder.LITTLE_ENDIAN);
 		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-			while (b.hasRemaining()) {
-				if (channel.read(b, dataOffset + position + b.position()) < 0) {
-					throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
+			for (int done = 0; done < count;) {
+				int k = Math.min(perChunk, count - done);
+				b.clear().limit(k * itemSize);
+				while (b.hasRemaining()) {
+					if (channel.read(b, dataOffset + position + (long) done * itemSize + b.position()) < 0) {
+						throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
+					}
 				}
+				copy(b.flip(), into, done, k);
+				done += k;
 			}
 		} catch (IOException e) {
 			throw new InvalidInputException(source + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
-		return b.flip();
 	}
 
 	/** The whole array. */

@@ -112,4 +112,13 @@ public final class NpyDataset implements Dataset {
 		}
 		return new Batch(x, labels == null ? null : ArrayDataset.slice(labels, from, to));
 	}
+
+	@Override
+	public NdArray readInputs(int from, int to, float[] reuse) {
+		NdArray x = inputs.slice(from, to, reuse);
+		if (x.type() == DataType.FLOAT) {
+			Samples.requireFinite(x.floats(), (int) (x.elementCount() / Math.max(1, to - from)), from, name);
+		}
+		return x;
+	}
 }

@@ -183,70 +183,136 @@ public final class InferenceSession implements AutoCloseable {
 
 	/**
 	 * Runs the model and hands each requested float output to {@code visitor}. Outputs are written by ONNX
-	 * Runtime into direct buffers this session keeps for the current output shapes (reused while the batch
-	 * size stays the same), so scanning activations batch after batch allocates nothing.
+	 * Runtime into direct buffers this session keeps (see {@link #pinnedOutputs}), so scanning activations batch after
+	 * batch allocates nothing once each batch size has run once.
 	 */
 	public void run(Map<String, NdArray> inputs, Set<String> outputs, FloatOutputVisitor visitor) {
 		withInputs(inputs, true, tensors -> {
 			Map<String, OnnxTensor> pinned = pinnedOutputs(outputs);
-			if (pinned == null) {
-				try (OrtSession.Result result = session.run(tensors, outputs)) {
-					for (Map.Entry<String, OnnxValue> e : result) {
-						if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
-							long[] shape = t.getInfo().getShape();
-							outputShapes.put(e.getKey(), shape);
-							visitor.visit(e.getKey(), shape, t.getFloatBuffer().asReadOnlyBuffer());
-						}
+			if (pinned != null) {
+				try (OrtSession.Result result = session.run(tensors, Set.of(), pinned)) {
+					Map<String, long[]> shapes = shapesByBatch.get(currentBatch);
+					for (String o : pinned.keySet()) {
+						FloatBuffer values = outputBuffers.get(o).duplicate();
+						values.clear().limit(Math.toIntExact(elements(shapes.get(o))));
+						visitor.visit(o, shapes.get(o).clone(), values.asReadOnlyBuffer());
+					}
+					return null;
+				} catch (OrtException e) {
+					// ONNX Runtime refuses buffers of another shape than the output's: an announced shape was wrong, or the
+					// shapes depend on the data; the run is repeated unpinned (a genuine failure fails again there, reported)
+					forgetShapes(currentBatch);
+				}
+			}
+			Map<String, long[]> shapes = new LinkedHashMap<>();
+			try (OrtSession.Result result = session.run(tensors, outputs)) {
+				for (Map.Entry<String, OnnxValue> e : result) {
+					if (e.getValue() instanceof OnnxTensor t && t.getInfo().type == OnnxJavaType.FLOAT) {
+						long[] shape = t.getInfo().getShape();
+						shapes.put(e.getKey(), shape);
+						visitor.visit(e.getKey(), shape, t.getFloatBuffer().asReadOnlyBuffer());
 					}
 				}
-				return null;
 			}
-			try (OrtSession.Result result = session.run(tensors, Set.of(), pinned)) {
-				for (Map.Entry<String, OnnxTensor> e : pinned.entrySet()) {
-					FloatBuffer values = outputBuffers.get(e.getKey()).duplicate();
-					values.clear();
-					visitor.visit(e.getKey(), outputShapes.get(e.getKey()), values.asReadOnlyBuffer());
-				}
-			}
+			learnShapes(outputs, shapes);
 			return null;
 		});
 	}
 
-	/** Output shapes of the last run, and direct buffers of those shapes. */
-	private final Map<String, long[]> outputShapes = new LinkedHashMap<>();
+	/**
+	 * Announces the shapes {@code outputs} will have at batch size {@code batch} (from a shape probe), so that the first run
+	 * of that size writes into this session's buffers as the later ones do, instead of ONNX Runtime allocating the outputs and
+	 * Java copying them (for calibration's 53 tensors of a 320x320 detector, 100 MB of fresh memory each, which made that
+	 * first run several times slower than the next). A wrong guess costs one refused run: ONNX Runtime checks the shape of
+	 * every buffer it is given, and the run is repeated unpinned. Ignored when the shapes of that size are known already,
+	 * when another set of outputs is pinned, or when a shape is missing.
+	 */
+	public void expectOutputShapes(Set<String> outputs, long batch, Map<String, long[]> shapes) {
+		if (outputs.isEmpty() || shapesByBatch.containsKey(batch) || pinnedSet != null && !pinnedSet.equals(outputs)
+				|| !shapes.keySet().containsAll(outputs)) {
+			return;
+		}
+		Map<String, long[]> expected = new LinkedHashMap<>();
+		outputs.forEach(o -> expected.put(o, shapes.get(o).clone()));
+		pinnedSet = Set.copyOf(outputs);
+		shapesByBatch.put(batch, expected);
+	}
+
+	private void forgetShapes(long batch) {
+		shapesByBatch.remove(batch);
+		Map<String, OnnxTensor> tensors = outputTensors.remove(batch);
+		if (tensors != null) {
+			tensors.values().forEach(OnnxTensor::close);
+		}
+	}
+
+	/** The set of outputs whose buffers this session keeps (one set per session: calibration's groups of tensors beyond the first run unpinned). */
+	private Set<String> pinnedSet;
+	/** Shapes of the pinned outputs by batch size, learnt from one unpinned run of that batch size. */
+	private final Map<Long, Map<String, long[]>> shapesByBatch = new LinkedHashMap<>();
+	/** One direct buffer per pinned output, as large as its largest batch; smaller batches write into its beginning. */
 	private final Map<String, FloatBuffer> outputBuffers = new LinkedHashMap<>();
-	private final Map<String, OnnxTensor> outputTensors = new LinkedHashMap<>();
-	private long pinnedBatch = -1;
+	/** ONNX Runtime tensors over {@link #outputBuffers}, by batch size. */
+	private final Map<Long, Map<String, OnnxTensor>> outputTensors = new LinkedHashMap<>();
+
+	private static long elements(long[] shape) {
+		long n = 1;
+		for (long d : shape) {
+			n *= d;
+		}
+		return n;
+	}
 
 	/**
-	 * Tensors over this session's output buffers for {@code outputs}, sized from the previous run; null
-	 * when the shapes are not known yet or the batch size changed (that run is then unpinned).
+	 * Records the output shapes of an unpinned run of the current batch size, if they are those of a pinnable set: every
+	 * requested output a float tensor whose first dimension is the batch size (a shape that depends on the data cannot be
+	 * written into a buffer sized in advance).
+	 */
+	private void learnShapes(Set<String> outputs, Map<String, long[]> shapes) {
+		long batch = currentBatch;
+		boolean pinnable = !outputs.isEmpty() && shapes.keySet().equals(outputs) && (pinnedSet == null || pinnedSet.equals(outputs))
+				&& shapes.values().stream().allMatch(s -> s.length > 0 && s[0] == batch);
+		if (pinnable) {
+			pinnedSet = Set.copyOf(outputs);
+			shapesByBatch.put(batch, shapes);
+		}
+	}
+
+	/**
+	 * Tensors over this session's output buffers for {@code outputs} at the current batch size; null when that set is not
+	 * the pinned one or its shapes at this batch size are not known yet (that run is then unpinned, and teaches them). A
+	 * calibration batch run in chunks has at most two chunk sizes, so every run but the first of each is pinned.
 	 */
 	private Map<String, OnnxTensor> pinnedOutputs(Set<String> outputs) throws OrtException {
-		if (!outputShapes.keySet().containsAll(outputs) || outputs.isEmpty() || !outputTensors.isEmpty() && !outputTensors.keySet().equals(outputs)) {
-			return null; // one set of outputs is pinned per session; runs fetching others (calibration's groups) are not
-		}
 		long batch = currentBatch;
-		boolean sameBatch = outputs.stream().allMatch(o -> outputShapes.get(o).length > 0 && outputShapes.get(o)[0] == batch);
-		if (!sameBatch) {
-			outputShapes.keySet().removeAll(outputs);
+		Map<String, long[]> shapes = shapesByBatch.get(batch);
+		if (shapes == null || pinnedSet == null || !pinnedSet.equals(outputs)) {
 			return null;
 		}
-		if (pinnedBatch != batch) {
-			outputTensors.values().forEach(OnnxTensor::close);
-			outputTensors.clear();
-			outputBuffers.clear();
+		Map<String, OnnxTensor> tensors = outputTensors.get(batch);
+		if (tensors == null) {
 			for (String o : outputs) {
-				long count = java.util.Arrays.stream(outputShapes.get(o)).reduce(1, (a, b) -> a * b);
-				FloatBuffer buffer = ByteBuffer.allocateDirect(Math.toIntExact(4 * count)).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
-				outputBuffers.put(o, buffer);
-				outputTensors.put(o, OnnxTensor.createTensor(environment(), buffer, outputShapes.get(o)));
+				long count = elements(shapes.get(o));
+				FloatBuffer buffer = outputBuffers.get(o);
+				if (buffer == null || buffer.capacity() < count) { // grow: tensors over the old buffer must not be used again
+					closeOutputTensors();
+					outputBuffers.put(o, ByteBuffer.allocateDirect(Math.toIntExact(4 * count)).order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer());
+				}
 			}
-			pinnedBatch = batch;
+			tensors = new LinkedHashMap<>();
+			for (String o : outputs) {
+				FloatBuffer view = outputBuffers.get(o).duplicate();
+				view.clear().limit(Math.toIntExact(elements(shapes.get(o))));
+				tensors.put(o, OnnxTensor.createTensor(environment(), view.slice(), shapes.get(o)));
+			}
+			outputTensors.put(batch, tensors);
 		}
-		Map<String, OnnxTensor> pinned = new LinkedHashMap<>();
-		outputs.forEach(o -> pinned.put(o, outputTensors.get(o)));
-		return pinned;
+		return tensors;
+	}
+
+	private void closeOutputTensors() {
+		outputTensors.values().forEach(m -> m.values().forEach(OnnxTensor::close));
+		outputTensors.clear();
 	}
 
 	/** The first dimension of the first input of the running call (the batch size). */
@@ -360,7 +426,7 @@ public final class InferenceSession implements AutoCloseable {
 	@Override
 	public void close() {
 		try {
-			outputTensors.values().forEach(OnnxTensor::close);
+			closeOutputTensors();
 			session.close();
 		} catch (OrtException e) {
 			throw new QuantraceException(source + ": closing the ONNX Runtime session failed: " + e.getMessage(), null, e);
