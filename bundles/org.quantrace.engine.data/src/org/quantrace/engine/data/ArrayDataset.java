@@ -42,11 +42,26 @@ public final class ArrayDataset implements Dataset {
 
 	@Override
 	public Batch read(int from, int to) {
-		long[] shape = new long[sampleShape.length + 1];
-		shape[0] = to - from;
-		System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
-		NdArray inputs = NdArray.ofFloats(shape, Arrays.copyOfRange(values, from * sampleSize, to * sampleSize));
+		NdArray inputs = NdArray.ofFloats(batchShape(to - from), Arrays.copyOfRange(values, from * sampleSize, to * sampleSize));
 		return new Batch(inputs, labels == null ? null : slice(labels, from, to));
+	}
+
+	/** The inputs of samples {@code [from, to)}, copied into {@code reuse} when it has exactly their number of values. */
+	@Override
+	public NdArray readInputs(int from, int to, float[] reuse) {
+		int n = (to - from) * sampleSize;
+		if (reuse == null || reuse.length != n) {
+			return read(from, to).inputs();
+		}
+		System.arraycopy(values, from * sampleSize, reuse, 0, n);
+		return NdArray.ofFloats(batchShape(to - from), reuse);
+	}
+
+	private long[] batchShape(int samples) {
+		long[] shape = new long[sampleShape.length + 1];
+		shape[0] = samples;
+		System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
+		return shape;
 	}
 
 	static Labels slice(Labels labels, int from, int to) {
