@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.InputChunks;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
@@ -369,7 +370,10 @@ public final class Freezer {
 		return view;
 	}
 
-	/** The verification samples, read batch by batch as they are run (a detector's 64 images would be large all at once). */
+	/**
+	 * The verification samples, read batch by batch as they are run (a detector's 64 images would be large all at once), each
+	 * batch into the array the previous batch of its size was read into: a feed is valid until the next one is read.
+	 */
 	private record Inputs(List<Supplier<Map<String, NdArray>>> feeds, int count, String description) {
 	}
 
@@ -381,9 +385,10 @@ public final class Freezer {
 		if (data != null) {
 			String input = ModelInput.of(model, name, data).name();
 			int n = Math.min(64, data.size());
+			InputChunks chunks = new InputChunks(data);
 			for (int from = 0; from < n; from += VERIFICATION_BATCH) { // run in small batches: a detector's activations are large
 				int start = from;
-				feeds.add(() -> Map.of(input, data.read(start, Math.min(n, start + VERIFICATION_BATCH)).inputs()));
+				feeds.add(() -> Map.of(input, chunks.read(start, Math.min(n, start + VERIFICATION_BATCH))));
 			}
 			return new Inputs(feeds, n, data.name());
 		}

@@ -1,0 +1,167 @@
+package org.quantrace.engine.convert.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.quantrace.engine.convert.FreezeOptions;
+import org.quantrace.engine.convert.FreezeResult;
+import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.data.Batch;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.engine.data.NpyDataset;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.testing.FashionMnist;
+import org.quantrace.testing.TestData;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * How conversion's verification (which `quantize` runs as pre-processing on the calibration data) reads its samples and
+ * what it computes. It used to read every batch of 8 into new arrays and copy each output three times into Java, garbage
+ * that grew with the number of samples: `quantize --scheme fiq-int8` on a 320x320 detector peaked at 513 MB of heap on 64
+ * images and 318 MB on 16 (docs/calibration-bench.md, 2026-12-02 22:33). Now it reads chunk after chunk into the arrays
+ * the previous chunks of the same size were read into, and compares outputs where the sessions wrote them; the largest
+ * difference it reports is the one computed here a second way, from whole output arrays of separate sessions.
+ */
+class VerificationChunksTest {
+
+	private static final OnnxModel TRAINED = OnnxModel.load(TestData.example("model/fashion_cnn_trained.onnx"));
+	private static final FashionMnist.Samples IMAGES = FashionMnist.folder(TestData.example("data/evaluation"),
+			TestData.labelMap(TestData.example("data/labels.json")));
+	/** Not a multiple of 8, so that the last chunk has another size. */
+	private static final int SAMPLES = 44;
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void samplesAreReadInChunksOfEightIntoReusedArrays() throws Exception {
+		Recording data = new Recording(images(SAMPLES));
+
+		FreezeResult r = Freezer.freeze(TRAINED, "fashion_cnn_trained", FreezeOptions.defaults(), data);
+
+		assertEquals(List.of(), data.wholeBatches, "no batch read into new memory (Dataset.read)");
+		List<String> expected = new ArrayList<>();
+		for (int from = 0; from < SAMPLES; from += 8) {
+			expected.add("[" + from + ", " + Math.min(SAMPLES, from + 8) + ")");
+		}
+		assertEquals(expected, data.chunks, "each sample once, in order, 8 at a time");
+		assertEquals(2, data.offered.size(), "one array per chunk size (8 and the last 4), offered again and again: " + data.offered.values());
+		data.offered.keySet().forEach(a -> assertNotNull(a));
+		assertEquals(List.of(1, 5), data.offered.values().stream().sorted().toList(), "times each array was offered");
+		assertEquals(SAMPLES, r.verificationSamples());
+		assertEquals(independentMaxDifference(Freezer.inferenceView(TRAINED), r.model(), data.base), r.maxAbsDifference(), 0.0,
+				"the same largest difference as whole output arrays give");
+		assertTrue(r.maxAbsDifference() <= 1e-4, "folding BN changes the last bits, within float rounding: " + r.maxAbsDifference());
+	}
+
+	/** A model with an integer output (ArgMax over the logits) is compared as arrays, as before, and with the same result. */
+	@Test
+	void integerOutputsAreComparedToo() throws Exception {
+		ModelProto.Builder m = TRAINED.toProto().toBuilder();
+		m.getGraphBuilder().addNode(NodeProto.newBuilder().setOpType("ArgMax").setName("argmax").addInput("logits").addOutput("class")
+				.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)))
+				.addOutput(ValueInfoProto.newBuilder().setName("class"));
+		OnnxModel withClass = OnnxModel.of(m.build());
+		Dataset data = images(SAMPLES);
+
+		FreezeResult r = Freezer.freeze(withClass, "fashion_cnn_trained with argmax", FreezeOptions.defaults(), data);
+
+		assertEquals(independentMaxDifference(Freezer.inferenceView(withClass), r.model(), data), r.maxAbsDifference(), 0.0);
+		assertTrue(r.maxAbsDifference() <= 1e-4, "the classes agree, the logits within float rounding: " + r.maxAbsDifference());
+	}
+
+	/** The first {@code n} evaluation images as an .npy dataset, the reader `quantize --data x.npy` uses. */
+	private Dataset images(int n) throws Exception {
+		Path file = dir.resolve("images" + n + ".npy");
+		NpyArray.write(file, NdArray.ofFloats(new long[] { n, 1, 28, 28 }, Arrays.copyOf(IMAGES.pixels(), n * 784)));
+		return NpyDataset.open(file, null);
+	}
+
+	/** max |original - converted| over every output element, from whole output arrays, 8 samples a run. */
+	private static double independentMaxDifference(OnnxModel original, OnnxModel converted, Dataset data) {
+		double max = 0;
+		int n = Math.min(64, data.size());
+		try (InferenceSession a = InferenceSession.open(original, SessionSettings.defaults(), "original");
+				InferenceSession b = InferenceSession.open(converted, SessionSettings.defaults(), "converted")) {
+			for (int from = 0; from < n; from += 8) {
+				NdArray x = data.read(from, Math.min(n, from + 8)).inputs();
+				Map<String, NdArray> ra = a.run(Map.of("input", x));
+				Map<String, NdArray> rb = b.run(Map.of("input", x));
+				assertEquals(ra.keySet(), rb.keySet());
+				for (String o : ra.keySet()) {
+					float[] p = ra.get(o).toFloats();
+					float[] q = rb.get(o).toFloats();
+					assertEquals(p.length, q.length);
+					for (int i = 0; i < p.length; i++) {
+						max = Math.max(max, Math.abs(p[i] - q[i]));
+					}
+				}
+			}
+		}
+		return max;
+	}
+
+	/** Records how a dataset is read: whole batches, and the chunks read into offered arrays (by array, how often). */
+	private static final class Recording implements Dataset {
+
+		final Dataset base;
+		final List<String> wholeBatches = new ArrayList<>();
+		final List<String> chunks = new ArrayList<>();
+		final Map<float[], Integer> offered = new IdentityHashMap<>();
+
+		Recording(Dataset base) {
+			this.base = base;
+		}
+
+		@Override
+		public String name() {
+			return base.name();
+		}
+
+		@Override
+		public int size() {
+			return base.size();
+		}
+
+		@Override
+		public long[] sampleShape() {
+			return base.sampleShape();
+		}
+
+		@Override
+		public Batch read(int from, int to) {
+			wholeBatches.add("[" + from + ", " + to + ")");
+			return base.read(from, to);
+		}
+
+		@Override
+		public NdArray readInputs(int from, int to, float[] reuse) {
+			chunks.add("[" + from + ", " + to + ")");
+			offered.merge(reuse, 1, Integer::sum);
+			NdArray x = base.readInputs(from, to, reuse);
+			if (reuse != null) {
+				assertSame(reuse, x.data(), "the .npy reader writes into the array it is offered");
+			}
+			return x;
+		}
+	}
+}
