@@ -41,7 +41,8 @@ import org.quantrace.testing.TestData;
  * file), peak Java heap in use, peak direct buffers, time, and the ratios 64/4 and 64/16 of each: the targets are memory flat in
  * the number of samples and at most 1 GB for 320x320 inputs. Also calibration time against the faster of bare float
  * inference in batches of 32 and of 4 over the same images (target at most 1.3x). {@code -Dbench.childOptions="-Xmx512m"}
- * passes JVM options to the measured JVMs. Run it with {@code bench.sh memory}; not a test.
+ * passes JVM options to the measured JVMs, {@code -Dbench.configurations=quantize-fiq-int8,calibrate-minmax} measures only
+ * those. Run it with {@code bench.sh memory}; not a test.
  */
 public final class CalibrationMemoryBench {
 
@@ -74,8 +75,14 @@ public final class CalibrationMemoryBench {
 				InferenceSession.runtimeVersion(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), BATCH);
 		System.out.printf(Locale.ROOT, "%-28s %7s %10s %10s %10s %10s %9s %9s%n", "what", "images", "peak RSS", "anon", "heap", "direct", "time", "cpu");
 		List<String> ratios = new ArrayList<>();
-		for (String what : List.of("bare-inference", "bare-inference-batch4", "calibrate-minmax", "calibrate-entropy", "calibrate-percentile",
-				"quantize-fiq-int8")) {
+		List<String> configurations = List.of("bare-inference", "bare-inference-batch4", "calibrate-minmax", "calibrate-entropy", "calibrate-percentile",
+				"quantize-fiq-int8");
+		String only = System.getProperty("bench.configurations", "").trim(); // e.g. quantize-fiq-int8,calibrate-minmax: only these
+		if (!only.isEmpty()) {
+			List<String> chosen = List.of(only.split(","));
+			configurations = configurations.stream().filter(chosen::contains).toList();
+		}
+		for (String what : configurations) {
 			Map<Integer, double[]> byCount = new LinkedHashMap<>();
 			for (int n : SAMPLE_COUNTS) {
 				double[] r = child(what, model, data.get(n));
@@ -92,7 +99,7 @@ public final class CalibrationMemoryBench {
 				// the faster of the two batch sizes: calibration is compared with the best bare float inference, not a slow one
 				byCount.forEach((n, r) -> bare.merge(n, r[4], Math::min));
 				byCount.forEach((n, r) -> bareCpu.merge(n, r[5], Math::min));
-			} else if (what.startsWith("calibrate-")) {
+			} else if (what.startsWith("calibrate-") && bare.size() == SAMPLE_COUNTS.length) {
 				for (int n : SAMPLE_COUNTS) {
 					ratios.add(String.format(Locale.ROOT, "%-28s calibration / fastest bare inference on %d images: %.2fx (target <= 1.3x); CPU time %.2fx",
 							what, n, byCount.get(n)[4] / bare.get(n), byCount.get(n)[5] / bareCpu.get(n)));

@@ -1,5 +1,6 @@
 package org.quantrace.engine.convert.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -17,10 +18,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.data.ArrayDataset;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.InputChunks;
 import org.quantrace.engine.data.NpyArray;
 import org.quantrace.engine.data.NpyDataset;
+import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
@@ -87,6 +91,43 @@ class VerificationChunksTest {
 
 		assertEquals(independentMaxDifference(Freezer.inferenceView(withClass), r.model(), data), r.maxAbsDifference(), 0.0);
 		assertTrue(r.maxAbsDifference() <= 1e-4, "the classes agree, the logits within float rounding: " + r.maxAbsDifference());
+	}
+
+	/** The reader under the verification: arrays kept per chunk size, written by in-memory datasets too, with the values read() gives. */
+	@Test
+	void chunksOfAnArrayDatasetAreWrittenIntoTheArraysKept() {
+		Dataset base = new ArrayDataset("images", Arrays.copyOf(IMAGES.pixels(), 20 * 784), new long[] { 1, 28, 28 }, null);
+		Recording data = new Recording(base);
+		InputChunks chunks = new InputChunks(data);
+		for (int from = 0; from < 20; from += 8) {
+			NdArray x = chunks.read(from, Math.min(20, from + 8));
+			assertArrayEquals(base.read(from, Math.min(20, from + 8)).inputs().floats(), x.floats());
+			assertArrayEquals(new long[] { Math.min(20, from + 8) - from, 1, 28, 28 }, x.shape());
+		}
+		NdArray again = chunks.read(0, 8);
+		assertArrayEquals(base.read(0, 8).inputs().floats(), again.floats());
+		assertEquals(List.of(1, 3), data.offered.values().stream().sorted().toList(), "an array for 8 samples (3 reads) and one for 4");
+	}
+
+	/** Samples that are not float are read into new memory, as the dataset returns them, and no array is offered again. */
+	@Test
+	void aDatasetThatDoesNotWriteIntoTheArrayIsNotOfferedOneAgain() throws Exception {
+		byte[] pixels = new byte[12 * 784];
+		for (int i = 0; i < pixels.length; i++) {
+			pixels[i] = (byte) Math.round(IMAGES.pixels()[i] * 255);
+		}
+		Path file = dir.resolve("uint8.npy");
+		NpyArray.write(file, NdArray.ofBytes(DataType.UINT8, new long[] { 12, 1, 28, 28 }, pixels));
+		Recording data = new Recording(NpyDataset.open(file, null));
+		InputChunks chunks = new InputChunks(data);
+		for (int from = 0; from < 12; from += 4) {
+			NdArray x = chunks.read(from, from + 4);
+			assertEquals(DataType.UINT8, x.type());
+			assertArrayEquals(Arrays.copyOfRange(pixels, from * 784, (from + 4) * 784), x.bytes());
+		}
+		assertEquals(List.of("[0, 4)", "[4, 8)", "[8, 12)"), data.chunks);
+		assertEquals(2, data.offered.size(), "one array, then none: " + data.offered);
+		assertEquals(2, data.offered.get(null), "no array offered after the first was declined");
 	}
 
 	/** The first {@code n} evaluation images as an .npy dataset, the reader `quantize --data x.npy` uses. */
@@ -158,7 +199,7 @@ class VerificationChunksTest {
 			chunks.add("[" + from + ", " + to + ")");
 			offered.merge(reuse, 1, Integer::sum);
 			NdArray x = base.readInputs(from, to, reuse);
-			if (reuse != null) {
+			if (reuse != null && x.type() == DataType.FLOAT) {
 				assertSame(reuse, x.data(), "the .npy reader writes into the array it is offered");
 			}
 			return x;
