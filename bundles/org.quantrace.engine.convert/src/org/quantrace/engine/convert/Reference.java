@@ -67,7 +67,7 @@ record Reference(OnnxModel view, int opset, String why) {
 	 * <p>
 	 * When every output is float (the usual case), both sessions write their outputs into direct buffers they keep from one
 	 * feed to the next and the outputs are compared there: copying each output into Java (ONNX Runtime's copy, then an
-	 * array, then another for the comparison) made a detector's verification allocate about 70 MB per 8 images of 320x320,
+	 * array, then another for the comparison) made a detector's verification allocate about 50 MB per 8 images of 320x320,
 	 * garbage that piled up with the number of samples. Other outputs are compared as arrays, as they always were.
 	 *
 	 * @throws InvalidInputException when the original does not run on the samples (the input's fault)
