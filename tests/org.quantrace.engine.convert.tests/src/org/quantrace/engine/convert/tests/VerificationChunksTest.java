@@ -6,12 +6,19 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +38,7 @@ import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.testing.FashionMnist;
 import org.quantrace.testing.TestData;
+import org.quantrace.testing.TestModels;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -91,6 +99,82 @@ class VerificationChunksTest {
 
 		assertEquals(independentMaxDifference(Freezer.inferenceView(withClass), r.model(), data), r.maxAbsDifference(), 0.0);
 		assertTrue(r.maxAbsDifference() <= 1e-4, "the classes agree, the logits within float rounding: " + r.maxAbsDifference());
+	}
+
+	/**
+	 * The output side, counted in bytes the test's thread allocates (deterministic, unlike time): a Conv + BatchNormalization
+	 * whose output is 128 KB per sample, verified on 16 and then 64 samples (chunks of 8 both times). Copying each output
+	 * into Java, as the verification did, allocated 6 x 6 MB more for the 48 more samples (3 copies, 2 sessions); compared
+	 * in the sessions' pinned buffers, the 6 more chunks cost a few small objects each.
+	 */
+	@Test
+	void moreSamplesAllocateNoMoreForTheirOutputs() throws Exception {
+		OnnxModel model = convBatchNorm();
+		Dataset d16 = noise(16);
+		Dataset d64 = noise(64);
+		Freezer.freeze(model, "conv_bn", FreezeOptions.defaults(), d16); // classes loaded, buffers of ONNX Runtime's Java API made once
+		long a16 = allocated(() -> Freezer.freeze(model, "conv_bn", FreezeOptions.defaults(), d16));
+		long a64 = allocated(() -> Freezer.freeze(model, "conv_bn", FreezeOptions.defaults(), d64));
+		long outputs = 48L * CHANNELS * SIDE * SIDE * 4; // the 48 more samples' outputs, once
+		assertTrue(a64 - a16 < outputs / 4, "64 samples allocated " + (a64 - a16) + " bytes more than 16; their outputs are " + outputs);
+	}
+
+	private static final int CHANNELS = 8;
+	private static final int SIDE = 64;
+
+	/** x [8, 3, 64, 64] -> 1x1 Conv (8 channels) -> BatchNormalization -> y [8, 8, 64, 64]; a fixed batch of 8, the verification's. */
+	private static OnnxModel convBatchNorm() {
+		Random r = new Random(0);
+		float[] w = new float[CHANNELS * 3];
+		float[] scale = new float[CHANNELS];
+		float[] bias = new float[CHANNELS];
+		float[] mean = new float[CHANNELS];
+		float[] var = new float[CHANNELS];
+		for (int i = 0; i < w.length; i++) {
+			w[i] = (float) r.nextGaussian();
+		}
+		for (int c = 0; c < CHANNELS; c++) {
+			scale[c] = 0.5f + r.nextFloat();
+			bias[c] = (float) r.nextGaussian();
+			mean[c] = (float) r.nextGaussian();
+			var[c] = 0.5f + r.nextFloat();
+		}
+		return OnnxModel.of(TestModels.graph(
+				List.of(TestModels.node("Conv", "conv", List.of("x", "w"), "c"),
+						TestModels.node("BatchNormalization", "bn", List.of("c", "scale", "bias", "mean", "var"), "y")),
+				List.of(TestModels.weight("w", bytes(w), CHANNELS, 3, 1, 1), TestModels.weight("scale", bytes(scale), CHANNELS),
+						TestModels.weight("bias", bytes(bias), CHANNELS), TestModels.weight("mean", bytes(mean), CHANNELS),
+						TestModels.weight("var", bytes(var), CHANNELS)),
+				TestModels.tensor("x", 8, 3, SIDE, SIDE), TestModels.tensor("y", 8, CHANNELS, SIDE, SIDE)));
+	}
+
+	private static byte[] bytes(float[] values) {
+		ByteBuffer b = ByteBuffer.allocate(4 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+		for (float v : values) {
+			b.putFloat(v);
+		}
+		return b.array();
+	}
+
+	/** {@code n} seeded samples of [3, 64, 64] in memory. */
+	private static Dataset noise(int n) {
+		Random r = new Random(n);
+		float[] f = new float[n * 3 * SIDE * SIDE];
+		for (int i = 0; i < f.length; i++) {
+			f[i] = r.nextFloat();
+		}
+		return new ArrayDataset("noise" + n, f, new long[] { 3, SIDE, SIDE }, null);
+	}
+
+	/** Bytes this thread allocated while {@code run} ran (the JVM's per-thread counter, through the platform MBean server). */
+	private static long allocated(Runnable run) throws Exception {
+		MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+		ObjectName threading = new ObjectName(ManagementFactory.THREAD_MXBEAN_NAME);
+		Object[] id = { Thread.currentThread().threadId() };
+		String[] signature = { "long" };
+		long before = (Long) server.invoke(threading, "getThreadAllocatedBytes", id, signature);
+		run.run();
+		return (Long) server.invoke(threading, "getThreadAllocatedBytes", id, signature) - before;
 	}
 
 	/** The reader under the verification: arrays kept per chunk size, written by in-memory datasets too, with the values read() gives. */
