@@ -13,6 +13,8 @@ import java.util.zip.GZIPInputStream;
 
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.model.recipe.ColorMode;
 import org.quantrace.model.recipe.Layout;
 
@@ -144,8 +146,19 @@ public final class IdxDataset implements Dataset {
 
 	@Override
 	public Batch read(int from, int to) {
+		return new Batch(inputs(from, to, null), labels == null ? null : Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
+	}
+
+	/** The inputs of samples {@code [from, to)}, written into {@code reuse} when the samples are float and it has their size. */
+	@Override
+	public NdArray readInputs(int from, int to, float[] reuse) {
+		return inputs(from, to, reuse);
+	}
+
+	private NdArray inputs(int from, int to, float[] reuse) {
 		int per = rows * cols;
-		float[] v = new float[(to - from) * per];
+		int n = (to - from) * per;
+		float[] v = reuse != null && reuse.length == n && preprocessing.dataType() == DataType.FLOAT ? reuse : new float[n];
 		double[] mean = preprocessing.mean();
 		double[] std = preprocessing.std();
 		for (int i = 0; i < v.length; i++) {
@@ -162,8 +175,7 @@ public final class IdxDataset implements Dataset {
 		long[] shape = new long[sample.length + 1];
 		shape[0] = to - from;
 		System.arraycopy(sample, 0, shape, 1, sample.length);
-		return new Batch(Samples.convert(v, shape, preprocessing.dataType()),
-				labels == null ? null : Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
+		return Samples.convert(v, shape, preprocessing.dataType());
 	}
 
 	/** NCHW or NHWC with one channel. */

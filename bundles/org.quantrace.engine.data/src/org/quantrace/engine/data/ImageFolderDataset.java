@@ -16,6 +16,8 @@ import javax.imageio.ImageIO;
 
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.runtime.NdArray;
 
 /**
  * An ImageNet-style folder, {@code <dir>/<class name>/<image>}, with a label file mapping class names to
@@ -180,8 +182,19 @@ public final class ImageFolderDataset implements Dataset {
 
 	@Override
 	public Batch read(int from, int to) {
+		return new Batch(inputs(from, to, null), Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
+	}
+
+	/** The inputs of samples {@code [from, to)}, decoded into {@code reuse} when the samples are float and it has their size. */
+	@Override
+	public NdArray readInputs(int from, int to, float[] reuse) {
+		return inputs(from, to, reuse);
+	}
+
+	private NdArray inputs(int from, int to, float[] reuse) {
 		int per = (int) Arrays.stream(sampleShape).reduce(1, (a, b) -> a * b);
-		float[] values = new float[(to - from) * per];
+		int n = (to - from) * per;
+		float[] values = reuse != null && reuse.length == n && preprocessing.dataType() == DataType.FLOAT ? reuse : new float[n];
 		for (int i = from; i < to; i++) {
 			BufferedImage image = decode(files.get(i));
 			long[] shape = preprocessing.sampleShape(image.getWidth(), image.getHeight());
@@ -194,6 +207,6 @@ public final class ImageFolderDataset implements Dataset {
 		long[] shape = new long[sampleShape.length + 1];
 		shape[0] = to - from;
 		System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
-		return new Batch(Samples.convert(values, shape, preprocessing.dataType()), Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
+		return Samples.convert(values, shape, preprocessing.dataType());
 	}
 }
