@@ -17,7 +17,9 @@ package org.quantrace.engine.calibrate;
  * and leave exact zeros out ({@link HistogramCollector}).
  * <p>
  * Computed in closed form rather than bin by bin: within a group Q is constant, so the divergence needs only
- * prefix sums of h and of h·log h and one logarithm per group, O(levels) per candidate instead of O(i). Term by
+ * prefix sums of h and of h·log h and one logarithm per group, O(levels) per candidate instead of O(i); the groups but
+ * the last are shared by all candidates of the same group width, so their logarithms are taken once per width
+ * ({@link #divergences}). Term by
  * term, with a and c the smoothing factors of P and Q and m_j the mean of group j over its non-empty bins:
  * a bin empty in both contributes eps·log(eps/eps) = 0; a non-empty bin contributes a·p·(log(a·p) − log(c·m_j));
  * bin i-1, empty in h but holding the folded outliers o, contributes a·o·log(a·o / eps).
@@ -35,17 +37,46 @@ public final class EntropyThreshold {
 		if (levels >= bins) {
 			return bins;
 		}
-		Prefix sums = new Prefix(h);
+		double[] d = divergences(h, levels);
 		double best = Double.POSITIVE_INFINITY;
 		int bestCount = bins;
 		for (int i = firstCandidate(h, levels); i <= bins; i++) {
-			double d = divergence(sums, levels, i);
-			if (d <= best) { // ties go to the wider range, as in TensorRT's toolkit (the last minimum)
-				best = d;
+			if (d[i] <= best) { // ties go to the wider range, as in TensorRT's toolkit (the last minimum)
+				best = d[i];
 				bestCount = i;
 			}
 		}
 		return bestCount;
+	}
+
+	/**
+	 * KL(P || Q) of every candidate, indexed by its number of bins i (NaN below {@link #firstCandidate}), each bit for bit
+	 * what {@link #divergence(long[], int, int)} computes. The candidates with the same group width {@code i / levels} (levels of
+	 * them in a row) share every group but the last, so the logarithm of each of those groups' mean is taken once per width and
+	 * reused, in the same expression as before: one logarithm per candidate for its last group instead of one per group, i.e.
+	 * 1/levels of the logarithms, the sums and their order unchanged.
+	 */
+	public static double[] divergences(long[] h, int levels) {
+		double[] d = new double[h.length + 1];
+		java.util.Arrays.fill(d, Double.NaN);
+		if (levels >= h.length) {
+			return d;
+		}
+		Prefix sums = new Prefix(h);
+		double[] logMeans = new double[levels - 1];
+		int width = -1;
+		for (int i = firstCandidate(h, levels); i <= h.length; i++) {
+			if (i / levels != width) {
+				width = i / levels;
+				for (int j = 0; j < levels - 1; j++) {
+					int start = j * width;
+					int filled = sums.nonEmpty[start + width] - sums.nonEmpty[start];
+					logMeans[j] = filled == 0 ? Double.NaN : Math.log((sums.count[start + width] - sums.count[start]) / filled);
+				}
+			}
+			d[i] = divergence(sums, levels, i, logMeans);
+		}
+		return d;
 	}
 
 	/**
@@ -64,7 +95,7 @@ public final class EntropyThreshold {
 
 	/** KL(P || Q) for the candidate of {@code i} bins (infinite when smoothing is impossible). */
 	public static double divergence(long[] h, int levels, int i) {
-		return divergence(new Prefix(h), levels, i);
+		return divergence(new Prefix(h), levels, i, null);
 	}
 
 	/** Prefix sums over the histogram: counts, non-empty bins, and Σ h·log h. */
@@ -88,7 +119,8 @@ public final class EntropyThreshold {
 		}
 	}
 
-	private static double divergence(Prefix s, int levels, int i) {
+	/** {@code logMeans}: log of the mean of each group but the last for this candidate's group width, or null to compute them here. */
+	private static double divergence(Prefix s, int levels, int i, double[] logMeans) {
 		long[] h = s.h;
 		double total = s.count[h.length];
 		double outliers = total - s.count[i];
@@ -120,7 +152,8 @@ public final class EntropyThreshold {
 			}
 			double sum = s.count[stop] - s.count[start];
 			double pInGroup = sum + (stop == i && h[i - 1] != 0 ? outliers : 0);
-			d -= a * pInGroup * Math.log(sum / filled);
+			double logMean = logMeans != null && j < levels - 1 ? logMeans[j] : Math.log(sum / filled);
+			d -= a * pInGroup * logMean;
 		}
 		if (h[i - 1] == 0 && outliers > 0) {
 			d += a * outliers * Math.log(a * outliers / EPSILON);
