@@ -52,9 +52,9 @@ public final class EntropyThreshold {
 	/**
 	 * KL(P || Q) of every candidate, indexed by its number of bins i (NaN below {@link #firstCandidate}), each bit for bit
 	 * what {@link #divergence(long[], int, int)} computes. The candidates with the same group width {@code i / levels} (levels of
-	 * them in a row) share every group but the last, so the logarithm of each of those groups' mean is taken once per width and
-	 * reused, in the same expression as before: one logarithm per candidate for its last group instead of one per group, i.e.
-	 * 1/levels of the logarithms, the sums and their order unchanged.
+	 * them in a row) share every group but the last, so those groups' sums and the logarithms of their means are computed once per
+	 * width ({@link Shared}) and each candidate only runs through them, in the same expression and order as before: 1/levels of the
+	 * logarithms and none of the prefix-sum lookups.
 	 */
 	public static double[] divergences(long[] h, int levels) {
 		double[] d = new double[h.length + 1];
@@ -63,20 +63,42 @@ public final class EntropyThreshold {
 			return d;
 		}
 		Prefix sums = new Prefix(h);
-		double[] logMeans = new double[levels - 1];
-		int width = -1;
+		Shared shared = new Shared(levels);
 		for (int i = firstCandidate(h, levels); i <= h.length; i++) {
-			if (i / levels != width) {
-				width = i / levels;
-				for (int j = 0; j < levels - 1; j++) {
-					int start = j * width;
-					int filled = sums.nonEmpty[start + width] - sums.nonEmpty[start];
-					logMeans[j] = filled == 0 ? Double.NaN : Math.log((sums.count[start + width] - sums.count[start]) / filled);
-				}
-			}
-			d[i] = divergence(sums, levels, i, logMeans);
+			shared.widthOf(sums, levels, i / levels);
+			d[i] = divergence(sums, levels, i, shared);
 		}
 		return d;
+	}
+
+	/** The non-empty groups but the last of candidates of one group width, in order: their sums and the logarithms of their means. */
+	private static final class Shared {
+		final double[] sum;
+		final double[] logMean;
+		int count;
+		int width = -1;
+
+		Shared(int levels) {
+			sum = new double[levels - 1];
+			logMean = new double[levels - 1];
+		}
+
+		void widthOf(Prefix s, int levels, int w) {
+			if (w == width) {
+				return;
+			}
+			width = w;
+			count = 0;
+			for (int j = 0; j < levels - 1; j++) {
+				int start = j * w;
+				int filled = s.nonEmpty[start + w] - s.nonEmpty[start];
+				if (filled != 0) {
+					sum[count] = s.count[start + w] - s.count[start];
+					logMean[count] = Math.log(sum[count] / filled);
+					count++;
+				}
+			}
+		}
 	}
 
 	/**
@@ -119,8 +141,8 @@ public final class EntropyThreshold {
 		}
 	}
 
-	/** {@code logMeans}: log of the mean of each group but the last for this candidate's group width, or null to compute them here. */
-	private static double divergence(Prefix s, int levels, int i, double[] logMeans) {
+	/** {@code shared}: the groups but the last for this candidate's group width, or null to compute every group here. */
+	private static double divergence(Prefix s, int levels, int i, Shared shared) {
 		long[] h = s.h;
 		double total = s.count[h.length];
 		double outliers = total - s.count[i];
@@ -141,9 +163,16 @@ public final class EntropyThreshold {
 		double pLogP = s.hLogH[i - 1] + (h[i - 1] != 0 ? last * Math.log(last) : 0);
 		double pNonEmpty = s.count[i - 1] + (h[i - 1] != 0 ? last : 0);
 		double d = a * (pLogP + pNonEmpty * (logA - logC));
-		// − Σ over non-empty bins of p·log m_j, group by group
+		// − Σ over non-empty bins of p·log m_j, group by group; the groups but the last hold no outliers (pInGroup = sum)
 		int merged = i / levels;
-		for (int j = 0; j < levels; j++) {
+		int j = 0;
+		if (shared != null) {
+			for (int k = 0; k < shared.count; k++) {
+				d -= a * shared.sum[k] * shared.logMean[k];
+			}
+			j = levels - 1;
+		}
+		for (; j < levels; j++) {
 			int start = j * merged;
 			int stop = j == levels - 1 ? i : start + merged;
 			int filled = s.nonEmpty[stop] - s.nonEmpty[start];
@@ -152,8 +181,7 @@ public final class EntropyThreshold {
 			}
 			double sum = s.count[stop] - s.count[start];
 			double pInGroup = sum + (stop == i && h[i - 1] != 0 ? outliers : 0);
-			double logMean = logMeans != null && j < levels - 1 ? logMeans[j] : Math.log(sum / filled);
-			d -= a * pInGroup * logMean;
+			d -= a * pInGroup * Math.log(sum / filled);
 		}
 		if (h[i - 1] == 0 && outliers > 0) {
 			d += a * outliers * Math.log(a * outliers / EPSILON);
