@@ -38,6 +38,41 @@ class HistogramBinningTest {
 		assertEquals(referenceEntropy(v, 128), e.range(), "entropy");
 	}
 
+	/**
+	 * The extremes seen, to the sign of a zero, are those of four lanes of plain comparisons (a lane keeps the first of equal zeros,
+	 * the lanes are joined with Math.min/Math.max), which the collectors used before they used vectorized Math.min/Math.max
+	 * reductions: chunks whose extremes are zeros of either sign in any lane.
+	 */
+	@ParameterizedTest
+	@ValueSource(ints = { 1, 2, 3, 4, 5, 6, 7, 8 })
+	void extremesKeepTheSignOfZeroAsBefore(int seed) {
+		Random r = new Random(seed);
+		for (int round = 0; round < 200; round++) {
+			int n = 1 + r.nextInt(40);
+			float[] v = new float[n];
+			for (int i = 0; i < n; i++) {
+				int k = r.nextInt(4);
+				v[i] = k == 0 ? 0f : k == 1 ? -0f : seed % 2 == 0 ? r.nextFloat() : -r.nextFloat();
+			}
+			HistogramCollector c = new HistogramCollector(BINS, new HistogramCollector.Percentile(99));
+			c.update(FloatBuffer.wrap(v));
+			float[] lanes = inLanes(v);
+			assertEquals(new Range(lanes[0], lanes[1]), c.observed(), java.util.Arrays.toString(v));
+		}
+	}
+
+	private static float[] inLanes(float[] v) {
+		float[] lo = { Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY };
+		float[] hi = { Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY };
+		int full = v.length / 4 * 4;
+		for (int i = 0; i < v.length; i++) {
+			int lane = i < full ? i % 4 : 0;
+			lo[lane] = v[i] < lo[lane] ? v[i] : lo[lane];
+			hi[lane] = v[i] > hi[lane] ? v[i] : hi[lane];
+		}
+		return new float[] { Math.min(Math.min(lo[0], lo[1]), Math.min(lo[2], lo[3])), Math.max(Math.max(hi[0], hi[1]), Math.max(hi[2], hi[3])) };
+	}
+
 	/** Activation-like values with many +0 and −0, tiny negatives, values on bin edges; non-negative only if {@code relu}. */
 	private static float[] tricky(Random r, int n, boolean relu) {
 		float[] v = new float[n];
