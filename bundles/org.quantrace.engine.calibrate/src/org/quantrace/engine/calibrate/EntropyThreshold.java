@@ -17,7 +17,9 @@ package org.quantrace.engine.calibrate;
  * and leave exact zeros out ({@link HistogramCollector}).
  * <p>
  * Computed in closed form rather than bin by bin: within a group Q is constant, so the divergence needs only
- * prefix sums of h and of h·log h and one logarithm per group, O(levels) per candidate instead of O(i). Term by
+ * prefix sums of h and of h·log h and one logarithm per group, O(levels) per candidate instead of O(i); the groups but
+ * the last are shared by all candidates of the same group width, so their logarithms are taken once per width
+ * ({@link #divergences}). Term by
  * term, with a and c the smoothing factors of P and Q and m_j the mean of group j over its non-empty bins:
  * a bin empty in both contributes eps·log(eps/eps) = 0; a non-empty bin contributes a·p·(log(a·p) − log(c·m_j));
  * bin i-1, empty in h but holding the folded outliers o, contributes a·o·log(a·o / eps).
@@ -35,17 +37,68 @@ public final class EntropyThreshold {
 		if (levels >= bins) {
 			return bins;
 		}
-		Prefix sums = new Prefix(h);
+		double[] d = divergences(h, levels);
 		double best = Double.POSITIVE_INFINITY;
 		int bestCount = bins;
 		for (int i = firstCandidate(h, levels); i <= bins; i++) {
-			double d = divergence(sums, levels, i);
-			if (d <= best) { // ties go to the wider range, as in TensorRT's toolkit (the last minimum)
-				best = d;
+			if (d[i] <= best) { // ties go to the wider range, as in TensorRT's toolkit (the last minimum)
+				best = d[i];
 				bestCount = i;
 			}
 		}
 		return bestCount;
+	}
+
+	/**
+	 * KL(P || Q) of every candidate, indexed by its number of bins i (NaN below {@link #firstCandidate}), each bit for bit
+	 * what {@link #divergence(long[], int, int)} computes. The candidates with the same group width {@code i / levels} (levels of
+	 * them in a row) share every group but the last, so those groups' sums and the logarithms of their means are computed once per
+	 * width ({@link Shared}) and each candidate only runs through them, in the same expression and order as before: 1/levels of the
+	 * logarithms and none of the prefix-sum lookups.
+	 */
+	public static double[] divergences(long[] h, int levels) {
+		double[] d = new double[h.length + 1];
+		java.util.Arrays.fill(d, Double.NaN);
+		if (levels >= h.length) {
+			return d;
+		}
+		Prefix sums = new Prefix(h);
+		Shared shared = new Shared(levels);
+		for (int i = firstCandidate(h, levels); i <= h.length; i++) {
+			shared.widthOf(sums, levels, i / levels);
+			d[i] = divergence(sums, levels, i, shared);
+		}
+		return d;
+	}
+
+	/** The non-empty groups but the last of candidates of one group width, in order: their sums and the logarithms of their means. */
+	private static final class Shared {
+		final double[] sum;
+		final double[] logMean;
+		int count;
+		int width = -1;
+
+		Shared(int levels) {
+			sum = new double[levels - 1];
+			logMean = new double[levels - 1];
+		}
+
+		void widthOf(Prefix s, int levels, int w) {
+			if (w == width) {
+				return;
+			}
+			width = w;
+			count = 0;
+			for (int j = 0; j < levels - 1; j++) {
+				int start = j * w;
+				int filled = s.nonEmpty[start + w] - s.nonEmpty[start];
+				if (filled != 0) {
+					sum[count] = s.count[start + w] - s.count[start];
+					logMean[count] = Math.log(sum[count] / filled);
+					count++;
+				}
+			}
+		}
 	}
 
 	/**
@@ -64,7 +117,7 @@ public final class EntropyThreshold {
 
 	/** KL(P || Q) for the candidate of {@code i} bins (infinite when smoothing is impossible). */
 	public static double divergence(long[] h, int levels, int i) {
-		return divergence(new Prefix(h), levels, i);
+		return divergence(new Prefix(h), levels, i, null);
 	}
 
 	/** Prefix sums over the histogram: counts, non-empty bins, and Σ h·log h. */
@@ -88,7 +141,8 @@ public final class EntropyThreshold {
 		}
 	}
 
-	private static double divergence(Prefix s, int levels, int i) {
+	/** {@code shared}: the groups but the last for this candidate's group width, or null to compute every group here. */
+	private static double divergence(Prefix s, int levels, int i, Shared shared) {
 		long[] h = s.h;
 		double total = s.count[h.length];
 		double outliers = total - s.count[i];
@@ -109,9 +163,16 @@ public final class EntropyThreshold {
 		double pLogP = s.hLogH[i - 1] + (h[i - 1] != 0 ? last * Math.log(last) : 0);
 		double pNonEmpty = s.count[i - 1] + (h[i - 1] != 0 ? last : 0);
 		double d = a * (pLogP + pNonEmpty * (logA - logC));
-		// − Σ over non-empty bins of p·log m_j, group by group
+		// − Σ over non-empty bins of p·log m_j, group by group; the groups but the last hold no outliers (pInGroup = sum)
 		int merged = i / levels;
-		for (int j = 0; j < levels; j++) {
+		int j = 0;
+		if (shared != null) {
+			for (int k = 0; k < shared.count; k++) {
+				d -= a * shared.sum[k] * shared.logMean[k];
+			}
+			j = levels - 1;
+		}
+		for (; j < levels; j++) {
 			int start = j * merged;
 			int stop = j == levels - 1 ? i : start + merged;
 			int filled = s.nonEmpty[stop] - s.nonEmpty[start];

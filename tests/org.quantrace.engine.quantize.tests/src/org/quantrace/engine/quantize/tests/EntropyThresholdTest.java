@@ -35,6 +35,40 @@ class EntropyThresholdTest {
 		assertTrue(best > levels && best < h.length, "a heavy tail is clipped, the bulk kept: " + best);
 	}
 
+	/**
+	 * The search reuses each group's logarithm across the candidates of one group width ({@link EntropyThreshold#divergences}):
+	 * every candidate's divergence must be bit for bit the one computed candidate by candidate, or thresholds could move on
+	 * near-ties. Histograms of the calibrator's size (2048 bins, 128 and 256 levels), with empty groups (a sparse tail, and
+	 * magnitudes that start far from 0, which moves the first candidate).
+	 */
+	@ParameterizedTest
+	@ValueSource(ints = { 1, 2, 3, 4, 5, 6 })
+	void theSearchComputesEachCandidatesDivergenceExactly(int seed) {
+		Random r = new Random(seed);
+		long[] h = activationLike(r, 2048);
+		if (seed % 2 == 0) { // magnitudes from bin 300 on, and gaps of empty bins
+			System.arraycopy(h, 0, h, 300, 2048 - 300);
+			java.util.Arrays.fill(h, 0, 300, 0);
+			for (int b = 0; b < 2048; b += 1 + r.nextInt(40)) {
+				h[b] = 0;
+			}
+			h[2047] = Math.max(h[2047], 1);
+		}
+		for (int levels : new int[] { 128, 256 }) {
+			double[] fast = EntropyThreshold.divergences(h, levels);
+			int compared = 0;
+			for (int i = levels; i <= h.length; i++) {
+				if (Double.isNaN(fast[i])) {
+					continue; // below the first candidate
+				}
+				assertEquals(Double.doubleToRawLongBits(EntropyThreshold.divergence(h, levels, i)), Double.doubleToRawLongBits(fast[i]),
+						"levels " + levels + ", candidate " + i + ": " + EntropyThreshold.divergence(h, levels, i) + " vs " + fast[i]);
+				compared++;
+			}
+			assertTrue(compared > 1000, "candidates compared: " + compared);
+		}
+	}
+
 	private static long[] activationLike(Random r, int bins) {
 		long[] h = new long[bins];
 		for (int n = 0; n < 200_000; n++) {
