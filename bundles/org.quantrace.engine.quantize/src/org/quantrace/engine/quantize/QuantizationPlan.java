@@ -324,6 +324,11 @@ public final class QuantizationPlan {
 				floatNode(n, index, refused);
 				return;
 			}
+			String slower = spec.floatSlowKernels() ? rule.kernel().slowerFor(n) : null;
+			if (slower != null) {
+				floatNode(n, index, slower);
+				return;
+			}
 			TensorSpec a = spec.activationsFor(n);
 			switch (rule.form()) {
 			case WEIGHTED -> weighted(n, index, rule, a);

@@ -123,6 +123,31 @@ class OpRulesTest {
 		assertTrue(c.layer("Conv").reason().contains("QLinearConv"), c.layer("Conv").reason());
 	}
 
+	/**
+	 * A narrow Conv (at most 16 output channels, at most 16 products per output: a first layer on one input channel)
+	 * runs slower as QLinearConv than in float; the Conv rule says so per node, and the planner leaves it float only
+	 * when the spec asks (floatSlowKernels), the wider Conv after it integer, with one QuantizeLinear between them.
+	 */
+	@Test
+	void narrowConvsStayFloatOnlyWhenTheSpecAsks() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String narrow = t.node("Relu", List.of(conv(t, "x", 1, 16)));
+		String y = t.node("Relu", List.of(conv(t, narrow, 16, 32)));
+		Checked byDefault = check(t, y, 0, 1);
+		assertEquals(2, byDefault.count("QLinearConv") + byDefault.count("com.microsoft.QLinearConv"), byDefault.ops().toString());
+		assertEquals(byDefault.result().layers().size(), byDefault.result().quantizedLayers(), byDefault.result().layers().toString());
+
+		Checked asked = check(t, y, 0, 1, FIQ.toBuilder().floatSlowKernels(true).build());
+		List<QuantizationResult.Layer> convs = asked.result().layers().stream().filter(l -> l.opType().equals("Conv")).toList();
+		assertFalse(convs.get(0).quantized(), convs.toString());
+		assertTrue(convs.get(0).reason().contains("narrow Conv (16 output channels, 9 products per output)"), convs.get(0).reason());
+		assertTrue(convs.get(1).quantized(), "16 -> 32 with 144 products per output is not narrow: " + convs.get(1).reason());
+		assertEquals(1, asked.count("QLinearConv") + asked.count("com.microsoft.QLinearConv"), asked.ops().toString());
+		assertEquals(1, asked.count("QuantizeLinear"), "one hop from the float island to the integer Conv: " + asked.ops());
+		assertTrue(OpRules.of(byDefault.result().model().graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow())
+				.kernel().note().contains("QLinearConv"));
+	}
+
 	@Test
 	void gemmEndsInFloatWhenOnlyTheOutputReadsIt() {
 		TinyGraph t = new TinyGraph(16);
