@@ -293,6 +293,7 @@ public final class QuantizationPlan {
 				}
 			}
 			integerOutputsOfFloatOps();
+			integerInputsOfFloatOps();
 			plan.decisions.addAll(decided.values());
 			return plan;
 		}
@@ -747,6 +748,23 @@ public final class QuantizationPlan {
 				Node p = producers.get(y);
 				if (p != null && isFloat(y) && !plan.activations.containsKey(y)) {
 					plan.activations.put(y, new Activation(y, spec.activationsFor(p), null, p.name()));
+				}
+			}
+		}
+
+		/**
+		 * With integer I/O, a float model input that only float ops read (a first layer left float) is quantized at the
+		 * model's edge all the same and dequantized for them, so the model's inputs are of the scheme's I/O type as the
+		 * trace and the logs say.
+		 */
+		void integerInputsOfFloatOps() {
+			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32) {
+				return;
+			}
+			for (var v : g.runtimeInputs()) {
+				String x = v.getName();
+				if (isFloat(x) && !plan.activations.containsKey(x) && consumers.containsKey(x)) {
+					plan.activations.put(x, new Activation(x, spec.activations(), null, ""));
 				}
 			}
 		}

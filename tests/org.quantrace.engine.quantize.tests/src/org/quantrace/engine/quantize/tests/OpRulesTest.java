@@ -146,6 +146,13 @@ class OpRulesTest {
 		assertEquals(1, asked.count("QuantizeLinear"), "one hop from the float island to the integer Conv: " + asked.ops());
 		assertTrue(OpRules.of(byDefault.result().model().graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow())
 				.kernel().note().contains("QLinearConv"));
+
+		// with int8 I/O the model input stays int8 although only the float Conv reads it: dequantized for it at the edge
+		QuantizationResult int8Io = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8").toBuilder().floatSlowKernels(true).build(), t.calibration(0, 1));
+		assertEquals(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT8_VALUE, int8Io.model().graph().runtimeInputs().get(0).getType().getTensorType().getElemType(),
+				"the scheme's int8 input");
+		Node first = int8Io.model().graph().nodes().stream().filter(n -> n.inputs().contains("x")).findFirst().orElseThrow();
+		assertEquals("DequantizeLinear", first.opType(), int8Io.model().graph().nodes().stream().map(Node::opType).toList().toString());
 	}
 
 	@Test
