@@ -275,6 +275,15 @@ public final class QuantizationPlan {
 			for (Node n : order) {
 				decide(n, index++);
 			}
+			// a float op's output becomes available as codes once an integer reader later in the order quantizes it
+			// (available()): decide again, in order, the ops that stayed float for want of codes
+			for (Node n : order) {
+				OpRule rule = OpRules.of(n);
+				Form form = rule == null ? null : rule.form();
+				if (!kinds.containsKey(n) && (form == Form.CODES || form == Form.COMPUTE || form == Form.LOWERED) && spec.exclusionFor(n).isEmpty()) {
+					decide(n, decided.get(n).layerIndex());
+				}
+			}
 			for (int i = order.size() - 1; i >= 0; i--) {
 				Node n = order.get(i);
 				Kind k = kinds.get(n);
@@ -540,13 +549,21 @@ public final class QuantizationPlan {
 			return constant(tensor) != null;
 		}
 
-		/** Whether integer codes of {@code tensor} exist or can: a graph input, or the output of a node decided integer. */
+		/**
+		 * Whether integer codes of {@code tensor} exist or can: a graph input, the output of a node decided integer, or a
+		 * float op's output that a Conv/MatMul/Add... decided integer reads (it is quantized for that reader, and the
+		 * writer's DequantizeLinear then feeds every reader: an op that moves codes would run on them in ONNX Runtime).
+		 */
 		boolean available(String tensor) {
 			if (graphInputs.contains(tensor)) {
 				return isFloat(tensor);
 			}
 			Node p = producers.get(tensor);
-			return p != null && kinds.containsKey(p);
+			if (p != null && kinds.containsKey(p)) {
+				return true;
+			}
+			return p != null && isFloat(tensor) && consumers.getOrDefault(tensor, List.of()).stream()
+					.anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(tensor) || kinds.get(c) == Kind.COMPUTE);
 		}
 
 		/** The input a Mul/Div by a constant scales. */

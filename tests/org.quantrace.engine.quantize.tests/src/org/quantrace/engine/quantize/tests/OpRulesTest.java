@@ -155,6 +155,23 @@ class OpRulesTest {
 		assertEquals("DequantizeLinear", first.opType(), int8Io.model().graph().nodes().stream().map(Node::opType).toList().toString());
 	}
 
+	/**
+	 * A float op's output that an integer Conv reads is quantized for it, and the writer's DequantizeLinear then feeds
+	 * every reader: a MaxPool beside that Conv runs on the codes (ONNX Runtime drops the DQ/Q around it), so the plan
+	 * says so instead of calling it float (verify found the BSPC-GAP's shortcut MaxPool logged float, run on integers).
+	 */
+	@Test
+	void aMaxPoolBesideAnIntegerReaderOfAFloatOutputMovesCodes() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String stem = t.node("Relu", List.of(conv(t, "x", 1, 16)));
+		String pooled = t.node("MaxPool", List.of(stem), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String y = t.node("Add", List.of(conv(t, stem, 16, 32), pointwise(t, pooled, 16, 32)));
+		Checked c = check(t, y, 0, 1, FIQ.toBuilder().floatSlowKernels(true).build());
+		assertFalse(c.result().layers().get(0).quantized(), "the narrow stem stays float: " + c.result().layers());
+		assertTrue(c.layer("MaxPool").quantized(), c.layer("MaxPool").reason());
+		assertTrue(c.layer("MaxPool").reason().contains("moves integer codes"), c.layer("MaxPool").reason());
+	}
+
 	@Test
 	void gemmEndsInFloatWhenOnlyTheOutputReadsIt() {
 		TinyGraph t = new TinyGraph(16);
