@@ -44,9 +44,10 @@ public final class Profile {
 	private static final Pattern OP_NAME = Pattern.compile("\"op_name\"\\s*:\\s*\"([^\"]*)\"");
 
 	/** One model's profile: µs per run by node, the node's label, and the median whole run. */
-	record Result(Path model, Map<String, Double> usByNode, Map<String, String> labelByNode, double medianRunUs, int runs, double cpuUs) {
+	public record Result(Path model, Map<String, Double> usByNode, Map<String, String> labelByNode, double medianRunUs, int runs, double cpuUs) {
 
-		Map<String, double[]> byLabel() {
+		/** µs per run and node count by label (op type; convs with depthwise/dense, kernel, channels). */
+		public Map<String, double[]> byLabel() {
 			Map<String, double[]> m = new TreeMap<>();
 			usByNode.forEach((node, us) -> {
 				double[] v = m.computeIfAbsent(labelByNode.getOrDefault(node, "?"), k -> new double[2]);
@@ -56,7 +57,7 @@ public final class Profile {
 			return m;
 		}
 
-		double kernelSum() {
+		public double kernelSum() {
 			return usByNode.values().stream().mapToDouble(Double::doubleValue).sum();
 		}
 	}
@@ -90,7 +91,8 @@ public final class Profile {
 		print(results, nodes);
 	}
 
-	static List<Result> profile(List<Path> models, Samples data, Path out, int batch, int runs, int chunk, int threads) throws OrtException {
+	/** Profiles {@code models} fed the first {@code batch} samples, {@code runs} times each in alternating chunks; files go to {@code out}. */
+	public static List<Result> profile(List<Path> models, Samples data, Path out, int batch, int runs, int chunk, int threads) throws OrtException {
 		List<LoadedModel> open = new ArrayList<>();
 		List<OnnxTensor> inputs = new ArrayList<>();
 		List<Path> optimized = new ArrayList<>();
