@@ -114,9 +114,10 @@ public final class OpRules {
 	 * A Conv with at most this many output channels and at most this many products per output value (input channels
 	 * per group × kernel area) is "narrow": ONNX Runtime's QLinearConv spends its time per output pixel and per image
 	 * (an indirection buffer, a requantization, one parallel section per image of the batch), not in MACs. Measured on
-	 * the zoo MobileNetV3 (ORT 1.29, batch 64, 14x14, one thread, docs/zoo-bench.md "MobileNetV3 int8: the narrow
-	 * stage"): the first Conv (1 → 16, 3x3) 396-552 µs as QLinearConv against 62-207 as float Conv, the 16-channel
-	 * depthwise 3x3 213-489 against 48-157, the 1x1 16 → 16 at par; the wider layers after them gain.
+	 * the zoo MobileNetV3 (ORT 1.29, batch 64, 14x14, one thread, docs/zoo-bench.md "MobileNetV3 int8 after the
+	 * padding"): the first Conv (1 → 16, 3x3) 396-552 µs as QLinearConv against 62-207 as float Conv, the 16-channel
+	 * depthwise 3x3 213-489 against 48-157, the 1x1 16 → 16 at par. Left float, the island's layout changes and Q/DQ
+	 * nodes cost most of what they save, hence only on request ({@link QuantizationSpec.Builder#floatSlowKernels}).
 	 */
 	static final int NARROW_CONV = 16;
 
