@@ -237,8 +237,8 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		/**
 		 * Whether full-integer quantization leaves float the nodes whose integer kernel the op table records as slower
 		 * than float for that node ({@link OpRule.Kernel#slowerFor}: narrow Convs), with the ops around them as one float
-		 * island. Off by default: on the zoo MobileNetV3s it saved 2-6 % of the one-thread CPU time, and head to head
-		 * with two threads it was not measurably faster (the float island's layout changes and Q/DQ nodes cost most of
+		 * island. Off by default: on the zoo MobileNetV3s it saved 2-6 % of the one-thread CPU time and ran 5-9 % faster
+		 * head to head with two threads on a quiet machine (the float island's layout changes and Q/DQ nodes cost most of
 		 * what the narrow Convs save); it leaves 2-3 % of the MACs float and improves accuracy slightly
 		 * (docs/zoo-bench.md, "MobileNetV3 int8 after the padding").
 		 */
