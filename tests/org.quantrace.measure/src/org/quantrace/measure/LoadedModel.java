@@ -63,6 +63,12 @@ final class LoadedModel implements AutoCloseable {
 	}
 
 	static LoadedModel open(Path path, int threads, OrtSession.SessionOptions.OptLevel level, Path optimizedCopy) throws OrtException {
+		return open(path, threads, level, optimizedCopy, null);
+	}
+
+	/** As above, with ONNX Runtime's profiler writing to {@code profilePrefix} when given ({@link Profile}). */
+	static LoadedModel open(Path path, int threads, OrtSession.SessionOptions.OptLevel level, Path optimizedCopy, String profilePrefix)
+			throws OrtException {
 		ModelProto proto = parse(path);
 		try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
 			options.setIntraOpNumThreads(threads);
@@ -72,6 +78,9 @@ final class LoadedModel implements AutoCloseable {
 			options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
 			if (optimizedCopy != null) {
 				options.setOptimizedModelFilePath(optimizedCopy.toString());
+			}
+			if (profilePrefix != null) {
+				options.enableProfiling(profilePrefix);
 			}
 			return new LoadedModel(path, proto, ENV.createSession(path.toString(), options));
 		}

@@ -64,11 +64,23 @@ public record OpRule(String family, Set<String> opTypes, Form form, List<WeightI
 	 * @param eightBit   whether it runs for 8-bit activations (uint8 and int8) with int8 weights; 16-bit QDQ never fuses
 	 * @param floatOutput whether the kernel may also end in float (no Q on its output: MatMulIntegerToFloat, QGemm)
 	 * @param note       the measured fact in words, for the logs
+	 * @param slower     for a node of the family, why its integer kernel was measured slower than the float one (null, or
+	 *                   a function returning null: not slower); the planner leaves such nodes float when the spec asks
+	 *                   ({@link QuantizationSpec#floatSlowKernels})
 	 */
-	public record Kernel(String name, boolean eightBit, boolean floatOutput, String note) {
+	public record Kernel(String name, boolean eightBit, boolean floatOutput, String note, Function<Node, String> slower) {
+
+		public Kernel(String name, boolean eightBit, boolean floatOutput, String note) {
+			this(name, eightBit, floatOutput, note, null);
+		}
 
 		public static Kernel none(String note) {
 			return new Kernel(null, false, false, note);
+		}
+
+		/** Why ONNX Runtime's integer kernel is slower than float for {@code node}, or null. */
+		public String slowerFor(Node node) {
+			return slower == null ? null : slower.apply(node);
 		}
 
 		/** Whether ONNX Runtime runs this family on integers with these activations. */

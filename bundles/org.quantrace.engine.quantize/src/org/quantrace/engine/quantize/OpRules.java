@@ -34,7 +34,8 @@ public final class OpRules {
 				"ONNX Runtime's ConvInteger ran at 0.07-0.24x the float Conv's throughput on the zoo's CNNs");
 		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
 				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"
-						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights)"),
+						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights)",
+						OpRules::narrowConv),
 				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
@@ -109,7 +110,37 @@ public final class OpRules {
 	 */
 	static final int DEPTHWISE_CHANNEL_ALIGNMENT = 16;
 
+	/**
+	 * A Conv with at most this many output channels and at most this many products per output value (input channels
+	 * per group × kernel area) is "narrow": ONNX Runtime's QLinearConv spends its time per output pixel and per image
+	 * (an indirection buffer, a requantization, one parallel section per image of the batch), not in MACs. Measured on
+	 * the zoo MobileNetV3 (ORT 1.29, batch 64, 14x14, one thread, docs/zoo-bench.md "MobileNetV3 int8 after the
+	 * padding"): the first Conv (1 → 16, 3x3) 396-552 µs as QLinearConv against 62-207 as float Conv, the 16-channel
+	 * depthwise 3x3 213-489 against 48-157, the 1x1 16 → 16 at par. Left float, the island's layout changes and Q/DQ
+	 * nodes cost most of what they save, hence only on request ({@link QuantizationSpec.Builder#floatSlowKernels}).
+	 */
+	static final int NARROW_CONV = 16;
+
 	private OpRules() {
+	}
+
+	/** Why a narrow Conv ({@link #NARROW_CONV}) runs slower as QLinearConv than in float, or null when it is not narrow. */
+	static String narrowConv(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (w == null || w.dims().length < 3) {
+			return null;
+		}
+		long[] d = w.dims();
+		long products = 1;
+		for (int i = 1; i < d.length; i++) {
+			products *= d[i];
+		}
+		if (d[0] > NARROW_CONV || products > NARROW_CONV) {
+			return null;
+		}
+		return "a narrow Conv (" + d[0] + " output channels, " + products + " products per output): ONNX Runtime's QLinearConv spends its time per"
+				+ " pixel and per image, not in MACs, and ran 2.5-9x slower than the float Conv at batch 64 (MobileNetV3's first Conv and 16-channel"
+				+ " depthwise Conv), so it stays float with the ops around it (floatSlowKernels)";
 	}
 
 	/** The rule for {@code node}, or null: ops in other domains and ops nobody described stay float. */

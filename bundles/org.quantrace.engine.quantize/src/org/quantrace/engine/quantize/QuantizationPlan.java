@@ -275,6 +275,15 @@ public final class QuantizationPlan {
 			for (Node n : order) {
 				decide(n, index++);
 			}
+			// a float op's output becomes available as codes once an integer reader later in the order quantizes it
+			// (available()): decide again, in order, the ops that stayed float for want of codes
+			for (Node n : order) {
+				OpRule rule = OpRules.of(n);
+				Form form = rule == null ? null : rule.form();
+				if (!kinds.containsKey(n) && (form == Form.CODES || form == Form.COMPUTE || form == Form.LOWERED) && spec.exclusionFor(n).isEmpty()) {
+					decide(n, decided.get(n).layerIndex());
+				}
+			}
 			for (int i = order.size() - 1; i >= 0; i--) {
 				Node n = order.get(i);
 				Kind k = kinds.get(n);
@@ -293,6 +302,7 @@ public final class QuantizationPlan {
 				}
 			}
 			integerOutputsOfFloatOps();
+			integerInputsOfFloatOps();
 			plan.decisions.addAll(decided.values());
 			return plan;
 		}
@@ -322,6 +332,11 @@ public final class QuantizationPlan {
 			String refused = rule.refuse(n);
 			if (refused != null && rule.form() != Form.CLAMP) {
 				floatNode(n, index, refused);
+				return;
+			}
+			String slower = spec.floatSlowKernels() ? rule.kernel().slowerFor(n) : null;
+			if (slower != null) {
+				floatNode(n, index, slower);
 				return;
 			}
 			TensorSpec a = spec.activationsFor(n);
@@ -534,13 +549,21 @@ public final class QuantizationPlan {
 			return constant(tensor) != null;
 		}
 
-		/** Whether integer codes of {@code tensor} exist or can: a graph input, or the output of a node decided integer. */
+		/**
+		 * Whether integer codes of {@code tensor} exist or can: a graph input, the output of a node decided integer, or a
+		 * float op's output that a Conv/MatMul/Add... decided integer reads (it is quantized for that reader, and the
+		 * writer's DequantizeLinear then feeds every reader: an op that moves codes would run on them in ONNX Runtime).
+		 */
 		boolean available(String tensor) {
 			if (graphInputs.contains(tensor)) {
 				return isFloat(tensor);
 			}
 			Node p = producers.get(tensor);
-			return p != null && kinds.containsKey(p);
+			if (p != null && kinds.containsKey(p)) {
+				return true;
+			}
+			return p != null && isFloat(tensor) && consumers.getOrDefault(tensor, List.of()).stream()
+					.anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(tensor) || kinds.get(c) == Kind.COMPUTE);
 		}
 
 		/** The input a Mul/Div by a constant scales. */
@@ -742,6 +765,23 @@ public final class QuantizationPlan {
 				Node p = producers.get(y);
 				if (p != null && isFloat(y) && !plan.activations.containsKey(y)) {
 					plan.activations.put(y, new Activation(y, spec.activationsFor(p), null, p.name()));
+				}
+			}
+		}
+
+		/**
+		 * With integer I/O, a float model input that only float ops read (a first layer left float) is quantized at the
+		 * model's edge all the same and dequantized for them, so the model's inputs are of the scheme's I/O type as the
+		 * trace and the logs say.
+		 */
+		void integerInputsOfFloatOps() {
+			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32) {
+				return;
+			}
+			for (var v : g.runtimeInputs()) {
+				String x = v.getName();
+				if (isFloat(x) && !plan.activations.containsKey(x) && consumers.containsKey(x)) {
+					plan.activations.put(x, new Activation(x, spec.activations(), null, ""));
 				}
 			}
 		}

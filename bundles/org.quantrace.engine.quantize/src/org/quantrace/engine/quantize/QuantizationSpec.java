@@ -17,7 +17,7 @@ import org.quantrace.engine.onnx.Node;
  */
 public record QuantizationSpec(String name, Technique technique, IoType io, TensorSpec weights, TensorSpec activations, boolean reduceRange,
 		int opset, CalibrationSettings calibration, List<Exclusion> exclusions, List<Override> overrides, Kernels kernels,
-		boolean alignDepthwise) {
+		boolean alignDepthwise, boolean floatSlowKernels) {
 
 	/** Whether and how a model is quantized. */
 	public enum Technique implements Keyword {
@@ -170,8 +170,14 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		return new Builder(new QuantizationSpec(name, Technique.FULL_INTEGER, IoType.FLOAT32,
 				new TensorSpec(QuantType.INT8, Symmetry.SYMMETRIC, Granularity.PER_CHANNEL),
 				new TensorSpec(QuantType.UINT8, Symmetry.ASYMMETRIC, Granularity.PER_TENSOR), false, 0, CalibrationSettings.minMax(), List.of(),
-				List.of(), Kernels.AUTO, !"false".equals(System.getProperty(ALIGN_DEPTHWISE))));
+				List.of(), Kernels.AUTO, !"false".equals(System.getProperty(ALIGN_DEPTHWISE)), "true".equals(System.getProperty(FLOAT_SLOW_KERNELS))));
 	}
+
+	/**
+	 * The system property that sets {@link Builder#floatSlowKernels}'s default for a whole JVM
+	 * ({@code -Dquantrace.quantize.floatSlowKernels=true}, e.g. through QUANTRACE_JAVA_OPTS or JAVA_TOOL_OPTIONS for the zoo bench).
+	 */
+	public static final String FLOAT_SLOW_KERNELS = "quantrace.quantize.floatSlowKernels";
 
 	/**
 	 * The system property that sets {@link Builder#alignDepthwise}'s default for a whole JVM, for a front end that
@@ -199,6 +205,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		private final List<Override> overrides;
 		private Kernels kernels;
 		private boolean alignDepthwise;
+		private boolean floatSlowKernels;
 
 		private Builder(QuantizationSpec s) {
 			name = s.name;
@@ -213,6 +220,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 			overrides = new ArrayList<>(s.overrides);
 			kernels = s.kernels;
 			alignDepthwise = s.alignDepthwise;
+			floatSlowKernels = s.floatSlowKernels;
 		}
 
 		/**
@@ -223,6 +231,19 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		 */
 		public Builder alignDepthwise(boolean a) {
 			alignDepthwise = a;
+			return this;
+		}
+
+		/**
+		 * Whether full-integer quantization leaves float the nodes whose integer kernel the op table records as slower
+		 * than float for that node ({@link OpRule.Kernel#slowerFor}: narrow Convs), with the ops around them as one float
+		 * island. Off by default: on the zoo MobileNetV3s it saved 2-6 % of the one-thread CPU time and ran 5-9 % faster
+		 * head to head with two threads on a quiet machine (the float island's layout changes and Q/DQ nodes cost most of
+		 * what the narrow Convs save); it leaves 2-3 % of the MACs float and improves accuracy slightly
+		 * (docs/zoo-bench.md, "MobileNetV3 int8 after the padding").
+		 */
+		public Builder floatSlowKernels(boolean f) {
+			floatSlowKernels = f;
 			return this;
 		}
 
@@ -286,7 +307,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		}
 
 		public QuantizationSpec build() {
-			return new QuantizationSpec(name, technique, io, weights, activations, reduceRange, opset, calibration, exclusions, overrides, kernels, alignDepthwise);
+			return new QuantizationSpec(name, technique, io, weights, activations, reduceRange, opset, calibration, exclusions, overrides, kernels, alignDepthwise, floatSlowKernels);
 		}
 	}
 }

@@ -162,7 +162,8 @@ public final class Quantizer {
 	 */
 	private static boolean symmetricInt8(QuantizationSpec spec, org.quantrace.engine.onnx.Node conv) {
 		QuantizationSpec.TensorSpec w = spec.weightsFor(conv);
-		return spec.exclusionFor(conv).isEmpty() && w.precision() == QuantType.INT8 && w.scheme() == QuantizationSpec.Symmetry.SYMMETRIC
+		boolean slower = spec.floatSlowKernels() && OpRules.of(conv) != null && OpRules.of(conv).kernel().slowerFor(conv) != null;
+		return spec.exclusionFor(conv).isEmpty() && !slower && w.precision() == QuantType.INT8 && w.scheme() == QuantizationSpec.Symmetry.SYMMETRIC
 				&& spec.activationsFor(conv).precision().bits() == 8;
 	}
 

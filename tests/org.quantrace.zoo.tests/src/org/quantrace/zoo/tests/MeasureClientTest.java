@@ -3,11 +3,14 @@ package org.quantrace.zoo.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.measure.IntegerMacs;
 import org.quantrace.measure.Measure;
+import org.quantrace.measure.Profile;
 import org.quantrace.measure.Samples;
 import org.quantrace.testing.Zoo;
 
@@ -43,6 +46,25 @@ class MeasureClientTest {
 		assertEquals(List.of(), macs.uncounted());
 		// one branch: 28·28·32·9 + 14·14·64·(32·9) + 7·7·64·(64·9) + 64·10
 		assertEquals(2 * (225_792L + 3_612_672L + 1_806_336L + 640L), macs.floatMacs(), macs.byOp().toString());
+	}
+
+	/**
+	 * The profile of the float MobileNetV3 (one thread, 4 runs of a batch of 8): ONNX Runtime's NCHWc Convs, labelled
+	 * from the optimized graph as make_zoo.py built them (the first Conv 1 → 16 3x3, the 16-channel depthwise 3x3), every
+	 * run counted, the optimized graph kept.
+	 */
+	@Test
+	void profilesPerOpTypeWithConvsLabelledFromTheOptimizedGraph() throws Exception {
+		Samples data = Samples.read(Zoo.testImages(), Zoo.model("mobilenetv3").evaluationLabels()).first(8);
+		Path out = org.quantrace.testing.TestData.tempDir("profile");
+		List<Profile.Result> r = Profile.profile(List.of(Zoo.model("mobilenetv3").onnx()), data, out, 8, 4, 2, 1);
+		Map<String, double[]> byLabel = r.get(0).byLabel();
+		assertEquals(4, r.get(0).runs());
+		assertEquals(1, (int) byLabel.get("Conv 3x3 1→16")[1], byLabel.keySet().toString());
+		assertEquals(1, (int) byLabel.get("Conv depthwise 3x3 16 ch")[1], byLabel.keySet().toString());
+		assertEquals(5, (int) byLabel.get("GlobalAveragePool")[1], byLabel.keySet().toString());
+		assertTrue(r.get(0).kernelSum() > 0 && r.get(0).medianRunUs() > 0 && r.get(0).cpuUs() > 0, "kernel, run and CPU times measured");
+		assertTrue(java.nio.file.Files.exists(out.resolve("mobilenetv3.optimized.onnx")));
 	}
 
 	@Test

@@ -89,6 +89,19 @@ class DepthwisePaddingTest {
 		assertTrue(c.result().layers().stream().noneMatch(l -> l.reason().contains("channels added (")), c.result().layers().toString());
 	}
 
+	/** With narrow Convs left float (floatSlowKernels), a 12-channel region is not widened to 16: its Convs hold float weights of their own shape. */
+	@Test
+	void aNarrowRegionLeftFloatIsNotPadded() {
+		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);
+		String y = mobileNetV3Block(t, 12);
+		Checked padded = OpRulesTest.check(t, y, -1, 1);
+		assertArrayEquals(new long[] { 16, 1, 3, 3 }, weightDims(padded, conv(padded, 16)), "12 channels are widened by default");
+		Checked asked = OpRulesTest.check(t, y, -1, 1, OpRulesTest.FIQ.toBuilder().floatSlowKernels(true).build());
+		Node dw = conv(asked, 12);
+		assertArrayEquals(new long[] { 12, 1, 3, 3 }, asked.result().model().graph().initializer(dw.input(1)).dims(), "float weights, not widened");
+		assertTrue(asked.result().layers().stream().noneMatch(l -> l.reason().contains("channels added (")), asked.result().layers().toString());
+	}
+
 	@Test
 	void aligned16ChannelsAndRegionsReachingAFlattenStayAsTheyAre() {
 		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);

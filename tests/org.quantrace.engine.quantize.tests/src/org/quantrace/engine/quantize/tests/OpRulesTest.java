@@ -123,6 +123,55 @@ class OpRulesTest {
 		assertTrue(c.layer("Conv").reason().contains("QLinearConv"), c.layer("Conv").reason());
 	}
 
+	/**
+	 * A narrow Conv (at most 16 output channels, at most 16 products per output: a first layer on one input channel)
+	 * runs slower as QLinearConv than in float; the Conv rule says so per node, and the planner leaves it float only
+	 * when the spec asks (floatSlowKernels), the wider Conv after it integer, with one QuantizeLinear between them.
+	 */
+	@Test
+	void narrowConvsStayFloatOnlyWhenTheSpecAsks() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String narrow = t.node("Relu", List.of(conv(t, "x", 1, 16)));
+		String y = t.node("Relu", List.of(conv(t, narrow, 16, 32)));
+		Checked byDefault = check(t, y, 0, 1);
+		assertEquals(2, byDefault.count("QLinearConv") + byDefault.count("com.microsoft.QLinearConv"), byDefault.ops().toString());
+		assertEquals(byDefault.result().layers().size(), byDefault.result().quantizedLayers(), byDefault.result().layers().toString());
+
+		Checked asked = check(t, y, 0, 1, FIQ.toBuilder().floatSlowKernels(true).build());
+		List<QuantizationResult.Layer> convs = asked.result().layers().stream().filter(l -> l.opType().equals("Conv")).toList();
+		assertFalse(convs.get(0).quantized(), convs.toString());
+		assertTrue(convs.get(0).reason().contains("narrow Conv (16 output channels, 9 products per output)"), convs.get(0).reason());
+		assertTrue(convs.get(1).quantized(), "16 -> 32 with 144 products per output is not narrow: " + convs.get(1).reason());
+		assertEquals(1, asked.count("QLinearConv") + asked.count("com.microsoft.QLinearConv"), asked.ops().toString());
+		assertEquals(1, asked.count("QuantizeLinear"), "one hop from the float island to the integer Conv: " + asked.ops());
+		assertTrue(OpRules.of(byDefault.result().model().graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow())
+				.kernel().note().contains("QLinearConv"));
+
+		// with int8 I/O the model input stays int8 although only the float Conv reads it: dequantized for it at the edge
+		QuantizationResult int8Io = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8").toBuilder().floatSlowKernels(true).build(), t.calibration(0, 1));
+		assertEquals(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT8_VALUE, int8Io.model().graph().runtimeInputs().get(0).getType().getTensorType().getElemType(),
+				"the scheme's int8 input");
+		Node first = int8Io.model().graph().nodes().stream().filter(n -> n.inputs().contains("x")).findFirst().orElseThrow();
+		assertEquals("DequantizeLinear", first.opType(), int8Io.model().graph().nodes().stream().map(Node::opType).toList().toString());
+	}
+
+	/**
+	 * A float op's output that an integer Conv reads is quantized for it, and the writer's DequantizeLinear then feeds
+	 * every reader: a MaxPool beside that Conv runs on the codes (ONNX Runtime drops the DQ/Q around it), so the plan
+	 * says so instead of calling it float (verify found the BSPC-GAP's shortcut MaxPool logged float, run on integers).
+	 */
+	@Test
+	void aMaxPoolBesideAnIntegerReaderOfAFloatOutputMovesCodes() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String stem = t.node("Relu", List.of(conv(t, "x", 1, 16)));
+		String pooled = t.node("MaxPool", List.of(stem), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String y = t.node("Add", List.of(conv(t, stem, 16, 32), pointwise(t, pooled, 16, 32)));
+		Checked c = check(t, y, 0, 1, FIQ.toBuilder().floatSlowKernels(true).build());
+		assertFalse(c.result().layers().get(0).quantized(), "the narrow stem stays float: " + c.result().layers());
+		assertTrue(c.layer("MaxPool").quantized(), c.layer("MaxPool").reason());
+		assertTrue(c.layer("MaxPool").reason().contains("moves integer codes"), c.layer("MaxPool").reason());
+	}
+
 	@Test
 	void gemmEndsInFloatWhenOnlyTheOutputReadsIt() {
 		TinyGraph t = new TinyGraph(16);
