@@ -123,13 +123,27 @@ final class OutputFolder implements AutoCloseable {
 		}
 	}
 
-	/** "partial" or "old" for what a run left beside {@code target}; null for anything else (another name's, not ours). */
+	/**
+	 * "partial" or "old" for what a run left beside {@code target}; null for anything else (another name's, not
+	 * ours). The name alone does not make it ours: a user's {@code .photos.old-2024} beside {@code photos} is a
+	 * backup, not a dead run's. A run's folders carry the marker from the start (an unfinished one may still be
+	 * empty); any other folder of such a name is left alone, neither deleted nor moved.
+	 */
 	private static String leftoverKind(Path p, Path target) {
 		Matcher m = LEFTOVER.matcher(p.getFileName().toString());
-		if (!m.matches() || !m.group(1).equals(target.getFileName().toString()) || m.group(3).length() > 18 || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+		if (!m.matches() || !m.group(1).equals(target.getFileName().toString()) || m.group(3).length() > 18 || !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)
+				|| !(OutputOwnership.hasMarker(p) || isEmpty(p))) {
 			return null;
 		}
 		return m.group(2);
+	}
+
+	private static boolean isEmpty(Path dir) {
+		try (Stream<Path> s = Files.list(dir)) {
+			return s.findAny().isEmpty();
+		} catch (IOException e) {
+			return false;
+		}
 	}
 
 	private static java.nio.file.attribute.FileTime modified(Path p) {

@@ -7,12 +7,14 @@ import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
@@ -28,11 +30,19 @@ import org.quantrace.engine.QuantraceException;
  * POSIX drops a process's lock on a file when any of its descriptors for that file closes, so the holder
  * never opens the file a second time, and runs in one process are kept apart by {@link #HELD} before the file
  * is touched.
+ * <p>
+ * The name beside the folder may already be taken by something that is not a lock of ours: a user's file, or
+ * a symbolic link planted in a shared folder such as /tmp to make the run truncate what it points to. The file
+ * is opened without following links, and one that is not empty and does not read as a run's lock is refused,
+ * never truncated or deleted.
  */
 final class OutputLock implements AutoCloseable {
 
 	/** Lock files this process holds. */
 	private static final Set<Path> HELD = ConcurrentHashMap.newKeySet();
+
+	/** What a run writes into its lock file; a file beside the folder reading otherwise is not ours. */
+	private static final Pattern TOKEN = Pattern.compile("(quantrace run, process \\d{1,19}\n)?");
 
 	private final Path file;
 	private final FileChannel channel;
@@ -82,12 +92,20 @@ final class OutputLock implements AutoCloseable {
 		} catch (FileAlreadyExistsException e) {
 			// left by a run that was killed, or held by one that runs: the lock says which
 		}
+		if (Files.exists(file, LinkOption.NOFOLLOW_LINKS) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+			throw notOurs(target, file, Files.isSymbolicLink(file) ? "a symbolic link" : "not a file");
+		}
 		Object before = key(file);
 		FileChannel channel;
-		try {
-			channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+		try { // never through a link: one put there between the check above and this open fails it
+			channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
 		} catch (NoSuchFileException e) {
 			return null;
+		} catch (IOException e) {
+			if (Files.isSymbolicLink(file)) {
+				throw notOurs(target, file, "a symbolic link");
+			}
+			throw e;
 		}
 		FileLock lock = channel.tryLock();
 		if (lock == null) {
@@ -99,10 +117,32 @@ final class OutputLock implements AutoCloseable {
 			channel.close();
 			return null;
 		}
+		if (!TOKEN.matcher(content(channel)).matches()) { // read through the channel: another descriptor's close would drop the lock
+			lock.release();
+			channel.close();
+			throw notOurs(target, file, "a file quantrace did not write");
+		}
 		byte[] token = ("quantrace run, process " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
 		channel.truncate(0);
 		channel.write(ByteBuffer.wrap(token), 0);
 		return new OutputLock(file, channel, lock);
+	}
+
+	/** The lock file's text (at most a line's worth: a longer file is not ours anyway). */
+	private static String content(FileChannel channel) throws IOException {
+		ByteBuffer b = ByteBuffer.allocate(64);
+		while (b.hasRemaining() && channel.read(b, b.position()) > 0) {
+			// read on
+		}
+		if (channel.size() > b.capacity()) {
+			return "(longer than a lock)";
+		}
+		return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+	}
+
+	private static InvalidInputException notOurs(Path target, Path file, String what) {
+		return new InvalidInputException(target + ": the run's lock " + file + " is " + what
+				+ ": quantrace neither writes through it nor removes it", "move it away, or choose another output folder (-o)");
 	}
 
 	/** The file's identity (device and inode), read without opening it; null when it does not exist. */

@@ -108,8 +108,11 @@ public final class OutputOwnership {
 		}
 	}
 
-	/** The marker, or (outputs of versions before it) SHA256SUMS listing the trace and results.json, both present. */
-	private static boolean hasMarker(Path dir) {
+	/**
+	 * The marker (a run's unfinished folder has it too, from the start), or (outputs of versions before it)
+	 * SHA256SUMS listing the trace and results.json, both present.
+	 */
+	static boolean hasMarker(Path dir) {
 		Path marker = dir.resolve(MARKER);
 		try {
 			if (Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {

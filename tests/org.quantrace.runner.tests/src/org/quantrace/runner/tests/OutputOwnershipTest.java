@@ -58,4 +58,60 @@ class OutputOwnershipTest {
 				e.getMessage());
 		assertEquals(before, TestData.hashes(out));
 	}
+
+	/** The example's model through one scheme and no data: a quick run. */
+	private Path quickRecipe() {
+		return Runs.recipe(ex, "quick.qr", "recipe quick {\n\tmodel cnn \"model/fashion_cnn.onnx\"\n\tschemes unquantized\n}\n");
+	}
+
+	/**
+	 * A folder beside the output named like a killed run's leftover ({@code .out.old-2024}: a user's backup) is
+	 * not a leftover unless it carries the marker: a refused run deleted it before it refused, and a run into a
+	 * missing name moved it there as "the old outputs".
+	 */
+	@Test
+	void aUsersFolderNamedLikeALeftoverIsNeitherDeletedNorMoved() throws IOException {
+		Path recipe = quickRecipe();
+		Path backup = Files.createDirectories(out.resolveSibling(".out.old-2024"));
+		Files.writeString(backup.resolve("photo.txt"), "the user's backup");
+		Files.createDirectories(out);
+		Files.writeString(out.resolve("notes.txt"), "the user's notes");
+		Map<String, String> backupBefore = TestData.hashes(backup);
+		Map<String, String> outBefore = TestData.hashes(out);
+		assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
+		assertTrue(Files.isDirectory(backup), "the refused run deleted the user's folder beside the output");
+		assertEquals(backupBefore, TestData.hashes(backup), "the refused run touched nothing, the backup beside the folder included");
+		assertEquals(outBefore, TestData.hashes(out));
+		Files.delete(out.resolve("notes.txt"));
+		Files.delete(out);
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		assertEquals("the user's backup", Files.readString(backup.resolve("photo.txt")), "the backup stays where it was, whole");
+		assertTrue(OutputOwnership.isOutput(out), "the run wrote its own outputs under the name, not the backup");
+	}
+
+	/**
+	 * The lock's name beside the folder ({@code .out.lock}) taken by something not ours: a symbolic link (planted in
+	 * a shared folder) made the run truncate and overwrite the file it points to, and a user's file of that name was
+	 * overwritten and deleted. Both are refused now, and nothing is touched.
+	 */
+	@Test
+	void aLockNameTakenByALinkOrAUsersFileIsRefusedAndLeftAlone() throws IOException {
+		Path recipe = quickRecipe();
+		Path victim = Files.writeString(ex.resolve("victim.txt"), "the user's data");
+		Path lock = out.resolveSibling(".out.lock");
+		Files.createSymbolicLink(lock, victim);
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
+		assertTrue(e.getMessage().contains("is a symbolic link"), e.getMessage());
+		assertEquals("the user's data", Files.readString(victim));
+		assertTrue(Files.isSymbolicLink(lock));
+		Files.delete(lock);
+		Files.writeString(lock, "the user's own .out.lock\n");
+		e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
+		assertTrue(e.getMessage().contains("is a file quantrace did not write"), e.getMessage());
+		assertEquals("the user's own .out.lock\n", Files.readString(lock));
+		assertFalse(Files.exists(out));
+		Files.writeString(lock, "quantrace run, process 4242\n"); // a killed run's lock: reused
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		assertFalse(Files.exists(lock), "removed at the end of the run");
+	}
 }
