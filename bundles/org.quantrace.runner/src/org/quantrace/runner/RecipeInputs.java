@@ -40,6 +40,15 @@ final class RecipeInputs {
 		return ctx;
 	}
 
+	/**
+	 * Every file and folder the recipe names (itself, its imports, models, data and label files), absolute and
+	 * normalized: what a run of it reads, and so all verify may read of the inputs. Null when it does not load.
+	 */
+	java.util.Set<Path> named() {
+		return context() == null ? null
+				: ctx.inputs().stream().map(p -> p.toAbsolutePath().normalize()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+	}
+
 	/** The declaration of dataset {@code name}, in the recipe or a file it imports. */
 	DatasetDeclaration dataset(String name) {
 		var all = EcoreUtil.<Object>getAllContents(context().recipe().eResource().getResourceSet(), true);

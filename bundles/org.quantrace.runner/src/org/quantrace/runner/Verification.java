@@ -279,6 +279,12 @@ public final class Verification {
 			problems.add(new Problem(options.recipe().toString(), "is not the recipe the run read (" + recipe.getPath() + ")"));
 			return;
 		}
+		if (recipeFile != null && !recipeFile.getFileName().toString().endsWith(".qr")) { // a forged trace must not make verify read any file
+			problems.add(new Problem(recipe.getPath(), "the trace names it as the recipe the run read: not a recipe file (.qr), so not read; "
+					+ "inputs not checked"));
+			recipeFile = null;
+			return;
+		}
 		if (recipeFile == null || !Files.isRegularFile(recipeFile)) {
 			problems.add(new Problem("inputs", "not checked: the recipe is not at " + (recipeFile == null ? "?" : recipeFile)
 					+ " (was the output folder moved?); give --recipe RECIPE.qr where it is now, or --outputs-only to check the folder alone"));
@@ -286,10 +292,14 @@ public final class Verification {
 			return;
 		}
 		recipeInputs = new RecipeInputs(recipeFile);
+		Set<Path> named = recipeInputs.named();
 		for (InputFile i : trace.getInputFiles()) {
 			Path file = folder.resolve(i.getPath()).normalize();
 			String name = i.getPath() + (i.getOwner() == null ? "" : " (" + i.getKind().getLiteral() + " of " + i.getOwner() + ")");
-			if (i.getKind() == InputKind.DATASET) {
+			String refused = unnamed(i, file, folder, named);
+			if (refused != null) {
+				problems.add(new Problem(name, refused));
+			} else if (i.getKind() == InputKind.DATASET) {
 				dataset(i, file, name);
 			} else if (!Files.isRegularFile(file)) {
 				problems.add(new Problem(name, "missing (" + file + ")"));
@@ -303,6 +313,45 @@ public final class Verification {
 					originals.put(i.getOwner(), file);
 				}
 			}
+		}
+	}
+
+	/**
+	 * Why verify does not read recorded input {@code i} (at {@code file}, the recipe's folder being {@code folder}), or null when it may: it reads only what
+	 * the recipe names (what a run of it reads, {@code named}; null when the recipe does not load) and a named
+	 * model's external data in that model's folder. The trace is a file of the folder: edited, with SHA256SUMS
+	 * recomputed, it could otherwise make verify read and print the hash of any file ({@code ../../etc/shadow}).
+	 */
+	private String unnamed(InputFile i, Path file, Path folder, Set<Path> named) {
+		if (i.getPath() == null || Path.of(i.getPath()).isAbsolute()) {
+			return "an absolute path: a run records its inputs relative to the recipe's folder; not read";
+		}
+		if (i.getKind() == InputKind.RECIPE) {
+			return file.equals(recipeFile) ? null : "not the recipe verify found (" + recipeFile + "); not read";
+		}
+		if (named == null) {
+			return "not read: the recipe at " + recipeFile + " does not load without errors, so what the run may have read cannot be told";
+		}
+		if (i.getKind() != InputKind.EXTERNAL_DATA) {
+			return named.contains(file) ? null : "the trace records it as read, but the recipe names no such " + i.getKind().getLiteral() + "; not read";
+		}
+		for (InputFile m : trace.getInputFiles()) { // external data: beside a model the recipe names, and no link leads out
+			Path model = m.getKind() == InputKind.MODEL && java.util.Objects.equals(m.getOwner(), i.getOwner()) && !Path.of(m.getPath()).isAbsolute()
+					? folder.resolve(m.getPath()).normalize() : null;
+			if (model != null && named.contains(model) && file.startsWith(model.getParent()) && !Files.isSymbolicLink(file)
+					&& (!Files.exists(file) || inside(file, model.getParent()))) {
+				return null;
+			}
+		}
+		return "the trace records it as external data, but it is not in the folder of a model the recipe names; not read";
+	}
+
+	/** Whether {@code file}'s real location lies in {@code folder}'s (no link on the way leads out). */
+	private static boolean inside(Path file, Path folder) {
+		try {
+			return file.toRealPath().startsWith(folder.toRealPath());
+		} catch (IOException e) {
+			return false;
 		}
 	}
 
@@ -328,6 +377,10 @@ public final class Verification {
 				}
 				listed.add(f[2]);
 				Path file = root.resolve(f[2]);
+				if (Files.isSymbolicLink(file) || (Files.exists(file) && !inside(file, root))) {
+					problems.add(new Problem(input.getOwner() + ": " + f[2], "leads out of the dataset through a symbolic link (a run reads none): not followed"));
+					continue;
+				}
 				if (!Files.isRegularFile(file)) {
 					problems.add(new Problem(input.getOwner() + ": " + f[2], "missing (" + file + ")"));
 					continue;
