@@ -8,9 +8,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.stream.Stream;
 
 import org.quantrace.engine.IoErrors;
@@ -131,15 +131,21 @@ public final class OutputOwnership {
 		}
 	}
 
-	/** Paths (relative, '/'-separated) of what is in {@code dir} but the marker, SHA256SUMS and the files it lists (a missing SHA256SUMS lists nothing). */
+	/**
+	 * Paths (relative, '/'-separated) of what is in {@code dir} but the marker, SHA256SUMS and the files it lists
+	 * with the content it lists (a missing SHA256SUMS lists nothing). A listed file whose content changed since
+	 * the run is the user's work now (notes added to a log, a model tuned by hand): replacing it would lose it.
+	 */
 	private static List<String> foreignFiles(Path dir) {
-		Set<String> listed = new HashSet<>(List.of(MARKER, Outputs.SUMS));
+		Map<String, String> listed = new HashMap<>();
+		listed.put(MARKER, null);
+		listed.put(Outputs.SUMS, null);
 		Path sums = dir.resolve(Outputs.SUMS);
 		try {
 			for (String line : Files.readAllLines(sums, StandardCharsets.UTF_8)) {
 				String[] f = line.split("  ", 2);
 				if (f.length == 2) {
-					listed.add(f[1]);
+					listed.put(f[1], f[0]);
 				}
 			}
 		} catch (IOException e) {
@@ -149,8 +155,10 @@ public final class OutputOwnership {
 		try (Stream<Path> all = Files.walk(dir)) {
 			all.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(p -> {
 				String rel = dir.relativize(p).toString().replace('\\', '/');
-				if (!listed.contains(rel) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+				if (!listed.containsKey(rel) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
 					foreign.add(rel);
+				} else if (listed.get(rel) != null && !listed.get(rel).equalsIgnoreCase(SafeFiles.sha256(p))) {
+					foreign.add(rel + " (changed since the run)");
 				}
 			});
 		} catch (IOException | UncheckedIOException e) {

@@ -114,4 +114,24 @@ class OutputOwnershipTest {
 		assertEquals(0, Runs.run(recipe, out).exitCode());
 		assertFalse(Files.exists(lock), "removed at the end of the run");
 	}
+
+	/**
+	 * A file of an earlier output that the user changed since (review notes added to the report, a model tuned by
+	 * hand) is the user's work: its name in SHA256SUMS made the folder "ours" and the next run deleted the edit.
+	 * The folder is refused now, naming the file; unchanged outputs are still replaced.
+	 */
+	@Test
+	void aListedFileTheUserChangedIsNotReplaced() throws IOException {
+		Path recipe = quickRecipe();
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Files.writeString(out.resolve("report.html"), Files.readString(out.resolve("report.html")) + "<!-- the assessor's review notes -->\n");
+		Map<String, String> before = TestData.hashes(out);
+		assertFalse(OutputOwnership.isOutput(out));
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
+		assertTrue(e.getMessage().contains("files quantrace did not write (report.html (changed since the run))"), e.getMessage());
+		assertEquals(before, TestData.hashes(out), "nothing touched");
+		Files.writeString(out.resolve("report.html"), Files.readString(out.resolve("report.html")).replace("<!-- the assessor's review notes -->\n", ""));
+		assertTrue(OutputOwnership.isOutput(out), "the report as the run wrote it");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+	}
 }
