@@ -16,8 +16,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * results.json: the inventory's hash, and per variant its file, SHA-256, size (also as the "model size"
- * metric) and parameter count against the model file, its metrics and verdict against the trace (which
- * {@code --deep} checks against a new evaluation).
+ * metric) and parameter count against the model file; every other field against the trace (the run's name,
+ * id and time; each variant's kind, scheme, dataset, samples, metrics, deltas, markers, latency, verdict and
+ * criteria; {@code --deep} checks the metrics against a new evaluation), and the run's verdict against the
+ * variants' decisions.
  */
 final class ResultsCheck implements DocumentCheck {
 
@@ -41,6 +43,13 @@ final class ResultsCheck implements DocumentCheck {
 		same(found, DOCUMENT, "inventory/sha256", text(root.at("/inventory/sha256")), e.inventorySha256());
 		same(found, DOCUMENT, "recipeSha256", text(root.get("recipeSha256")), trace.getRecipeSha256(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, "recipeFile", text(root.get("recipeFile")), trace.getRecipePath(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, "recipe", text(root.get("recipe")), trace.getRecipeName(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, "runId", text(root.get("runId")), trace.getRunId(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, "runTime", text(root.get("runTime")),
+				trace.getRunTime() == null ? null : java.time.Instant.ofEpochMilli(trace.getRunTime().getTime()).toString(), TraceCheck.DOCUMENT);
+		// the run's verdict, re-derived from the variants' decisions (a variant with criteria not met rejects the run)
+		same(found, DOCUMENT, "accepted", root.path("accepted").isBoolean() ? root.get("accepted").asBoolean() : null,
+				trace.getEvaluations().stream().noneMatch(r -> r.isSetAccepted() && !r.isAccepted()));
 		List<String> listed = new ArrayList<>();
 		for (JsonNode m : root.path("models")) {
 			for (JsonNode v : m.path("variants")) {
@@ -60,6 +69,8 @@ final class ResultsCheck implements DocumentCheck {
 	private static void variant(Evidence e, String at, JsonNode v, ModelArtifact a, List<Mismatch> found) {
 		String key = a.getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL ? "input" : "file";
 		same(found, DOCUMENT, at + key, text(v.get(key)), a.getPath(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "kind", text(v.get("kind")), a.getKind().getLiteral(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "scheme", text(v.get("scheme")), a.getScheme(), TraceCheck.DOCUMENT);
 		ModelFacts f = e.facts(a, DOCUMENT, found);
 		if (f != null) {
 			same(found, DOCUMENT, at + "sha256", text(v.get("sha256")), f.sha256());
@@ -74,7 +85,15 @@ final class ResultsCheck implements DocumentCheck {
 			same(found, DOCUMENT, at + "metrics", v.has("metrics") ? "metrics" : "none", "none", TraceCheck.DOCUMENT);
 			return;
 		}
+		List<String> deltas = new ArrayList<>();
 		for (MetricValue m : r.getMetrics()) {
+			if (m.isSetDelta()) {
+				deltas.add(m.getName());
+				JsonNode delta = v.at("/deltas").get(m.getName());
+				same(found, DOCUMENT, at + "deltas/" + m.getName(), delta == null ? null : delta.asDouble(), m.getDelta(), TraceCheck.DOCUMENT);
+			}
+			JsonNode marker = v.at("/markers").get(m.getName());
+			same(found, DOCUMENT, at + "markers/" + m.getName(), text(marker), org.quantrace.report.RunSummary.symbol(m.getMarker()), TraceCheck.DOCUMENT);
 			if (m.getName().equals(MODEL_SIZE)) {
 				continue; // a figure of the model file, compared with it above
 			}
@@ -82,10 +101,22 @@ final class ResultsCheck implements DocumentCheck {
 			same(found, DOCUMENT, at + "metrics/" + m.getName(), value == null ? null : value.asDouble(), m.getValue(), TraceCheck.DOCUMENT);
 		}
 		same(found, DOCUMENT, at + "metrics (names)", names(v.at("/metrics")), r.getMetrics().stream().map(MetricValue::getName).toList(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "deltas (names)", names(v.at("/deltas")), deltas, TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "markers (names)", names(v.at("/markers")), r.getMetrics().stream().map(MetricValue::getName).toList(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "dataset", text(v.get("dataset")), r.getDataset() == null ? null : r.getDataset().getName(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "samples", v.path("samples").asInt(-1), r.getSampleCount(), TraceCheck.DOCUMENT);
-		if (r.isSetAccepted()) {
-			same(found, DOCUMENT, at + "accepted", v.path("accepted").asBoolean(!r.isAccepted()), r.isAccepted(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "latencyMs", v.has("latencyMs") ? v.get("latencyMs").asDouble() : null, r.getLatencyMs() > 0 ? r.getLatencyMs() : null,
+				TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "accepted", v.path("accepted").isBoolean() ? v.get("accepted").asBoolean() : null, r.isSetAccepted() ? r.isAccepted() : null,
+				TraceCheck.DOCUMENT);
+		List<String> criteria = new ArrayList<>();
+		for (JsonNode c : v.path("criteria")) {
+			criteria.add(c.path("criterion").asText() + ", measured " + c.path("measured").asText() + ", bound "
+					+ c.path("bound").asText() + " " + c.path("unit").asText() + ", passed " + c.path("passed").asText());
 		}
+		same(found, DOCUMENT, at + "criteria", criteria, r.getAcceptance().stream().map(c -> c.getCriterion() + ", measured "
+				+ (Double.isNaN(c.getMeasured()) ? "null" : Double.toString(c.getMeasured())) + ", bound " + c.getBound() + " " + c.getUnit() + ", passed "
+				+ c.isPassed()).toList(), TraceCheck.DOCUMENT);
 	}
 
 	private static List<String> names(JsonNode object) {

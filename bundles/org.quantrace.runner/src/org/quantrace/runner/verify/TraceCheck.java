@@ -44,6 +44,7 @@ final class TraceCheck implements DocumentCheck {
 			ModelFacts f = e.facts(r.getModel(), DOCUMENT, found);
 			r.getMetrics().stream().filter(m -> m.getName().equals(ResultsCheck.MODEL_SIZE) && f != null)
 					.forEach(m -> same(found, DOCUMENT, "evaluation " + r.getId() + " " + m.getName(), m.getValue(), (double) f.sizeBytes()));
+			verdict(r, e.trace(), found);
 		}
 		for (OptimizationRecord o : e.trace().getOptimizations()) {
 			ModelFacts f = o.getQuantization() == null ? null : e.facts(o.getOutput(), DOCUMENT, found);
@@ -52,6 +53,55 @@ final class TraceCheck implements DocumentCheck {
 			}
 		}
 		TraceStages.check(e, found);
+	}
+
+	/** A criterion as the recipe writes it: metric, "drop" or not, comparator, bound, unit. */
+	private static final java.util.regex.Pattern CRITERION = java.util.regex.Pattern.compile(".+? (<=|>=|<|>) \\S+.*");
+
+	/**
+	 * An evaluation's comparison and verdict, re-derived from its own figures: each metric's baseline value is the
+	 * baseline's, its change the difference of the two; each criterion passed when its measured value stands to
+	 * the bound as the criterion's comparator says (a criterion measured on nothing fails); the variant accepted
+	 * when every criterion passed. Edited together in the trace, results.json and the logs, the verdicts agreed
+	 * with each other and nothing compared them with the figures they follow from.
+	 */
+	private static void verdict(EvaluationRecord r, org.quantrace.model.trace.TraceModel trace, List<Mismatch> found) {
+		String at = "evaluation " + r.getId() + " ";
+		EvaluationRecord base = trace.getEvaluations().stream().filter(b -> b.getModel() == r.getBaseline() && b.getModel() != null && b.getDataset() == r.getDataset()).findFirst().orElse(null);
+		for (org.quantrace.model.trace.MetricValue m : r.getMetrics()) {
+			if (!m.isSetDelta()) {
+				continue;
+			}
+			org.quantrace.model.trace.MetricValue b = base == null ? null
+					: base.getMetrics().stream().filter(x -> x.getName().equals(m.getName())).findFirst().orElse(null);
+			if (b != null && !m.getName().equals(ResultsCheck.MODEL_SIZE)) { // the size is compared with the files
+				same(found, DOCUMENT, at + m.getName() + " baselineValue", m.getBaselineValue(), b.getValue());
+			}
+			double delta = m.getValue() - m.getBaselineValue();
+			if (Math.abs(m.getDelta() - delta) > 1e-12 * Math.max(1, Math.abs(delta))) {
+				same(found, DOCUMENT, at + m.getName() + " delta", m.getDelta(), delta);
+			}
+		}
+		boolean all = true;
+		for (org.quantrace.model.trace.AcceptanceResult c : r.getAcceptance()) {
+			java.util.regex.Matcher x = CRITERION.matcher(String.valueOf(c.getCriterion()));
+			double v = c.getMeasured();
+			Boolean passed = Double.isNaN(v) ? Boolean.FALSE : !x.matches() ? null : switch (x.group(1)) {
+			case "<" -> v < c.getBound();
+			case "<=" -> v <= c.getBound();
+			case ">" -> v > c.getBound();
+			default -> v >= c.getBound();
+			};
+			if (passed == null) {
+				same(found, DOCUMENT, at + "criterion", c.getCriterion(), "a criterion with a comparator (<, <=, >, >=)");
+			} else {
+				same(found, DOCUMENT, at + "criterion " + c.getCriterion() + " passed (measured " + v + ", bound " + c.getBound() + ")", c.isPassed(), passed);
+			}
+			all &= c.isPassed();
+		}
+		if (r.isSetAccepted() || !r.getAcceptance().isEmpty()) {
+			same(found, DOCUMENT, at + "accepted", r.isSetAccepted() ? r.isAccepted() : null, r.getAcceptance().isEmpty() ? null : all);
+		}
 	}
 
 	static void artifact(ModelArtifact a, ModelFacts f, List<Mismatch> found) {
