@@ -73,6 +73,31 @@ public final class LogReader {
 		};
 	}
 
+	/**
+	 * The running text of the log file {@code name} (tables included, layout and markup aside), as each format's
+	 * reader shows it: for the sentences outside the tables, such as the verdict on the first page.
+	 */
+	public static String text(String name, byte[] bytes) throws IOException {
+		String format = name.substring(name.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+		ReportFiles.init();
+		return switch (format) {
+		case "md" -> new String(bytes, StandardCharsets.UTF_8).replace("*", "");
+		case "html" -> new String(bytes, StandardCharsets.UTF_8).replaceAll("<[^>]*>", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+		case "docx" -> {
+			try (org.apache.poi.xwpf.usermodel.XWPFDocument d = new org.apache.poi.xwpf.usermodel.XWPFDocument(new java.io.ByteArrayInputStream(bytes));
+					org.apache.poi.xwpf.extractor.XWPFWordExtractor x = new org.apache.poi.xwpf.extractor.XWPFWordExtractor(d)) {
+				yield x.getText();
+			}
+		}
+		case "pdf" -> {
+			try (PDDocument d = Loader.loadPDF(bytes)) {
+				yield new org.apache.pdfbox.text.PDFTextStripper().getText(d);
+			}
+		}
+		default -> throw new IOException(name + ": not a log format (md, html, docx, pdf)");
+		};
+	}
+
 	/** {@code text} without any whitespace: how texts laid out differently by each format compare. */
 	public static String squeeze(String text) {
 		return text == null ? "" : text.replaceAll("[\\s\\u00a0]+", "").replace('\u2011', '-');

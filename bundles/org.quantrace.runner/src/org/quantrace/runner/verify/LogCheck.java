@@ -50,6 +50,7 @@ final class LogCheck implements DocumentCheck {
 			for (String model : RunSummary.models(e.trace())) {
 				if (name.equals(AifsmLogs.fileName("PhIMT0003", model))) {
 					evaluation(e, log, model);
+					verdicts(e, log, model, bytes);
 					new OptimizationLogCheck(e, log, model).check();
 				} else if (name.equals(AifsmLogs.fileName("PhIMT0002", model))) {
 					new ConversionLogCheck(e, log, model).check();
@@ -179,6 +180,8 @@ final class LogCheck implements DocumentCheck {
 					if (v == null || p == null || Math.abs(p - v.getValue()) > 0.0005 + 1e-9) {
 						log.mismatch(at + column + " (in " + TraceCheck.DOCUMENT + ")", printed, v == null ? "no such metric"
 								: String.format(Locale.ROOT, "%.3f", v.getValue()));
+					} else {
+						log.same(at + column + " marker (in " + TraceCheck.DOCUMENT + ")", printed.replaceAll("[^↑↓~]", ""), RunSummary.symbol(v.getMarker()));
 					}
 				}
 			}
@@ -192,11 +195,48 @@ final class LogCheck implements DocumentCheck {
 				log.mismatch(at, "a criterion", "none");
 			} else {
 				log.same(at + ", result", cell(row, 3), a.isPassed() ? "met" : "not met");
+				log.same(at + ", decision", cell(row, 4), r.isAccepted() ? "accepted" : "rejected");
 				if (!Double.isNaN(a.getMeasured())) {
 					log.brief(at + ", measured", cell(row, 2).replace(a.getUnit() == null ? "\u0000" : a.getUnit(), ""), a.getMeasured());
 				}
 			}
 		}
+	}
+
+	/**
+	 * The verdicts the log states in sentences, outside its tables: the first page's ("Verdict: accepted." or
+	 * "Verdict: REJECTED.") and each variant's ("Evaluation of fiq_int8: accepted: ..."), against the trace's
+	 * decisions. Edited to the other word, with every hash recomputed, the sentence an assessor reads first went unseen.
+	 */
+	private static void verdicts(Evidence e, Log log, String model, byte[] bytes) {
+		String text;
+		try {
+			text = LogReader.squeeze(LogReader.text(log.document(), bytes));
+		} catch (IOException x) {
+			log.mismatch("the text", "unreadable", x.getMessage());
+			return;
+		}
+		List<EvaluationRecord> decided = RunSummary.artifacts(e.trace(), model).stream().map(a -> RunSummary.evaluation(e.trace(), a))
+				.filter(r -> r != null && r.isSetAccepted()).toList();
+		String expected = decided.isEmpty() ? "none" : decided.stream().anyMatch(r -> !r.isAccepted()) ? "REJECTED" : "accepted";
+		log.same("first page, verdict (in " + TraceCheck.DOCUMENT + ")", word(text, "Verdict:"), expected);
+		for (EvaluationRecord r : decided) { // under each optimization's table (a variant without one has no such sentence)
+			String variant = r.getModel().getName();
+			String printed = word(text, "Evaluationof" + LogReader.squeeze(variant) + ":");
+			if (!printed.equals("none")) {
+				log.same("evaluation of " + variant + ", decision (in " + TraceCheck.DOCUMENT + ")", printed, r.isAccepted() ? "accepted" : "rejected");
+			}
+		}
+	}
+
+	/** The word after the first {@code label} in squeezed {@code text} (up to a '.' or ':'), "none" when the label is not there. */
+	private static String word(String text, String label) {
+		int at = text.indexOf(label);
+		if (at < 0) {
+			return "none";
+		}
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("[A-Za-z]+").matcher(text.substring(at + label.length()));
+		return m.lookingAt() ? m.group() : "none";
 	}
 
 	/** The artifact of {@code model} named {@code variant}. */

@@ -15,7 +15,8 @@ import org.quantrace.model.trace.ModelArtifact;
 
 /**
  * report.html: per model, the results table's size and parameter count of every variant against its model
- * file and its metrics (four decimals) against the trace, and the table of tensors by element type
+ * file and its metrics (four decimals) with their markers, latency and acceptance (verdict, each criterion's
+ * measured value and whether it was met) against the trace, and the table of tensors by element type
  * ("all / weights") against the model files.
  */
 final class ReportCheck implements DocumentCheck {
@@ -87,6 +88,55 @@ final class ReportCheck implements DocumentCheck {
 					} catch (NumberFormatException x) {
 						found.add(new Mismatch(DOCUMENT, at + m.getName(), printed, m.getValue() + " in " + TraceCheck.DOCUMENT));
 					}
+					same(found, DOCUMENT, at + m.getName() + " marker", printed.replaceAll("[^\u2191\u2193~]", ""),
+							org.quantrace.report.RunSummary.symbol(m.getMarker()), TraceCheck.DOCUMENT);
+				}
+			}
+			String latency = cell(t, row, "ms/sample");
+			if (r != null && latency != null) {
+				if (r.getLatencyMs() > 0 && !latency.isEmpty()) {
+					try {
+						Figures.rounded(found, DOCUMENT, at + "ms/sample", Double.parseDouble(latency), r.getLatencyMs(), 4, TraceCheck.DOCUMENT);
+					} catch (NumberFormatException x) {
+						found.add(new Mismatch(DOCUMENT, at + "ms/sample", latency, r.getLatencyMs() + " in " + TraceCheck.DOCUMENT));
+					}
+				} else {
+					same(found, DOCUMENT, at + "ms/sample", latency, r.getLatencyMs() > 0 ? Double.toString(r.getLatencyMs()) : "", TraceCheck.DOCUMENT);
+				}
+			}
+			String acceptance = cell(t, row, "acceptance");
+			if (r != null && acceptance != null) {
+				acceptance(at, acceptance, r, found);
+			}
+		}
+	}
+
+	/**
+	 * The acceptance cell: the verdict, then per criterion "criterion: measured unit" and a tick (met) or a
+	 * cross (not met), each against the trace. The verdict is what an assessor reads first.
+	 */
+	private static void acceptance(String at, String printed, EvaluationRecord r, List<Mismatch> found) {
+		List<String> lines = printed.lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+		same(found, DOCUMENT, at + "acceptance", lines.isEmpty() ? "" : lines.get(0), !r.isSetAccepted() ? "" : r.isAccepted() ? "accepted" : "rejected",
+				TraceCheck.DOCUMENT);
+		List<org.quantrace.model.trace.AcceptanceResult> criteria = r.isSetAccepted() ? r.getAcceptance() : List.of();
+		same(found, DOCUMENT, at + "acceptance, criteria", Math.max(0, lines.size() - 1), criteria.size(), TraceCheck.DOCUMENT);
+		for (int i = 0; i < criteria.size() && i + 1 < lines.size(); i++) {
+			org.quantrace.model.trace.AcceptanceResult c = criteria.get(i);
+			String line = lines.get(i + 1);
+			String where = at + "acceptance, " + c.getCriterion();
+			String prefix = c.getCriterion() + ": ";
+			same(found, DOCUMENT, where + ", criterion", line.startsWith(prefix) ? c.getCriterion() : line, c.getCriterion(), TraceCheck.DOCUMENT);
+			same(found, DOCUMENT, where + ", met", line.endsWith("&#10003;") ? "met" : line.endsWith("&#10007;") ? "not met" : line,
+					c.isPassed() ? "met" : "not met", TraceCheck.DOCUMENT);
+			if (!Double.isNaN(c.getMeasured()) && line.startsWith(prefix)) {
+				String measured = line.substring(prefix.length()).replace("&#10003;", "").replace("&#10007;", "").trim();
+				if (c.getUnit() != null && measured.endsWith(c.getUnit())) {
+					measured = measured.substring(0, measured.length() - c.getUnit().length()).trim();
+				}
+				Double p = Printed.number(measured);
+				if (p == null || !Printed.brief(p, c.getMeasured())) {
+					found.add(new Mismatch(DOCUMENT, where + ", measured", measured, Printed.brief(c.getMeasured()) + " in " + TraceCheck.DOCUMENT));
 				}
 			}
 		}
@@ -140,7 +190,7 @@ final class ReportCheck implements DocumentCheck {
 				Matcher cell = CELL.matcher(r.group(1));
 				while (cell.find()) {
 					heading |= cell.group(1).equals("h");
-					cells.add(text(cell.group(2)));
+					cells.add(text(cell.group(2).replace("<br>", "\n"))); // a cell's lines (the acceptance: verdict, then a criterion a line)
 				}
 				if (heading && header.isEmpty()) {
 					header.addAll(cells);

@@ -295,6 +295,122 @@ class VerifyTest {
 		assertThrows(InvalidInputException.class, () -> verify(out));
 	}
 
+	/**
+	 * A field of results.json that is not a model file's figure, edited with every hash recomputed: the run's
+	 * verdict, a variant's scheme, kind or dataset, its change against the original, its marker, latency and
+	 * criteria, the run's id. Each passed verify unseen ("0 mismatches"); each is now compared with the trace.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "accepted", "runId", "models/cnn/fiq_int8/scheme", "models/cnn/fiq_int8/kind", "models/cnn/fiq_int8/dataset",
+			"models/cnn/fiq_int8/deltas/accuracy", "models/cnn/fiq_int8/markers/accuracy", "models/cnn/fiq_int8/latencyMs", "models/cnn/fiq_int8/criteria" })
+	void anEditedResultsFieldIsFoundWithEveryHashRecomputed(String field) throws IOException {
+		Path out = out("forged-results");
+		com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper()
+				.enable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT);
+		com.fasterxml.jackson.databind.node.ObjectNode root = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(out.resolve("results.json").toFile());
+		com.fasterxml.jackson.databind.node.ObjectNode v = null;
+		for (com.fasterxml.jackson.databind.JsonNode x : root.at("/models/0/variants")) {
+			if (x.path("variant").asText().equals("fiq_int8")) {
+				v = (com.fasterxml.jackson.databind.node.ObjectNode) x;
+			}
+		}
+		switch (field) {
+		case "accepted" -> root.put("accepted", false);
+		case "runId" -> root.put("runId", root.get("runId").asText() + "0");
+		case "models/cnn/fiq_int8/scheme" -> v.put("scheme", "fiq_uint8");
+		case "models/cnn/fiq_int8/kind" -> v.put("kind", "converted");
+		case "models/cnn/fiq_int8/dataset" -> v.put("dataset", "calib");
+		case "models/cnn/fiq_int8/deltas/accuracy" -> ((com.fasterxml.jackson.databind.node.ObjectNode) v.get("deltas")).put("accuracy", 0.0);
+		case "models/cnn/fiq_int8/markers/accuracy" -> ((com.fasterxml.jackson.databind.node.ObjectNode) v.get("markers")).put("accuracy", "~");
+		case "models/cnn/fiq_int8/latencyMs" -> v.put("latencyMs", 0.001);
+		default -> ((com.fasterxml.jackson.databind.node.ObjectNode) v.at("/criteria/0")).put("passed", false);
+		}
+		Files.writeString(out.resolve("results.json"), json.writeValueAsString(root) + "\n");
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.file().equals("results.json") && p.what().contains(field + ": says")), r.problems().toString());
+	}
+
+	/**
+	 * A verdict, a criterion's measured value or a metric's marker edited where an assessor reads it (the report's
+	 * results table, the log's evaluation and criteria tables, the log's verdict sentences), every hash recomputed:
+	 * each passed verify unseen.
+	 */
+	@ParameterizedTest
+	@CsvSource(delimiter = '§', value = {
+			"report.html § <td>fiq_int8</td> § <span class=\"ok\">accepted</span> § <span class=\"failed\">rejected</span> § cnn results, fiq_int8, acceptance: says rejected",
+			"report.html § <td>fiq_int8</td> § 0.7 pt &#10003; § 0.3 pt &#10003; § cnn results, fiq_int8, acceptance, accuracy drop < 1 pt, measured: says 0.3",
+			"report.html § <td>fiq_int8</td> § 0.7 pt &#10003; § 0.7 pt &#10007; § cnn results, fiq_int8, acceptance, accuracy drop < 1 pt, met: says not met",
+			"report.html § <td>fiq_int8</td> § 0.9080<span class=\"worse\">↓</span> § 0.9080<span class=\"same\">~</span> § cnn results, fiq_int8, accuracy marker: says ~",
+			"logs/PhIMT0003-cnn.md § Acceptance criteria and decisions § | 0.7 pt | met | accepted | § | 0.7 pt | met | rejected | § fiq_int8, accuracy drop < 1 pt (in trace.xmi), decision: says rejected",
+			"logs/PhIMT0003-cnn.md § Evaluation on § | fiq_int8 | 0.908↓ | § | fiq_int8 | 0.908~ | § fiq_int8, accuracy marker (in trace.xmi): says ~",
+			"logs/PhIMT0003-cnn.md § Verdict § Verdict: accepted. § Verdict: REJECTED. § first page, verdict (in trace.xmi): says REJECTED",
+			"logs/PhIMT0003-cnn.html § Evaluation of fiq_int8 § Evaluation of fiq_int8: accepted: § Evaluation of fiq_int8: rejected: § evaluation of fiq_int8, decision (in trace.xmi): says rejected" })
+	void anEditedVerdictOrMarkerIsFoundWithEveryHashRecomputed(String document, String anchor, String old, String now, String expected) throws IOException {
+		Path out = out("forged-verdict-cell");
+		replaceAfter(out.resolve(document), anchor, old, now);
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.file().equals(document) && p.what().contains(expected)), r.problems().toString());
+	}
+
+	/**
+	 * The verdicts edited consistently in every document (the trace, results.json, the logs) with every hash
+	 * recomputed agreed with each other: now the trace's verdict is re-derived from its own figures (a criterion
+	 * passed by its measured value and bound, a change by the two values).
+	 */
+	@Test
+	void aVerdictOrChangeThatDoesNotFollowFromTheFiguresIsFound() throws IOException {
+		Path out = out("forged-verdict");
+		Tampering.replace(out.resolve("trace.xmi"), "measured=\"0.7\" bound=\"1.0\" unit=\"pt\" passed=\"true\"",
+				"measured=\"0.7\" bound=\"0.5\" unit=\"pt\" passed=\"true\"");
+		Tampering.replace(out.resolve("trace.xmi"), "delta=\"-0.007000000000000006\" marker=\"worse\"", "delta=\"-0.001\" marker=\"worse\"");
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.file().equals("trace.xmi") && p.what().contains("passed (measured 0.7, bound 0.5): says true, re-derived false")),
+				r.problems().toString());
+		assertTrue(any(r, p -> p.file().equals("trace.xmi") && p.what().contains("accuracy delta: says -0.001, re-derived -0.007")), r.problems().toString());
+	}
+
+	/**
+	 * The trace is a file of the folder: edited, with SHA256SUMS recomputed, it named any file as an input (an
+	 * absolute path, a path out of the recipe's folder, a "recipe" that is no recipe, a model's "external data"
+	 * elsewhere) and verify read it and printed its SHA-256; so did a dataset file replaced by a link out of the
+	 * dataset. verify reads only what the recipe names now, and says which recorded inputs it did not read.
+	 */
+	@Test
+	void aTraceNamingFilesTheRecipeDoesNotReadMakesVerifyReadNone() throws IOException {
+		Path out = out("trace-outside");
+		Path recipeFolder = out.getParent();
+		Path secret = Files.writeString(recipeFolder.resolveSibling("secret.txt"), "a file the run never read\n");
+		String secretHash = SafeFiles.sha256(secret);
+		Path trace = out.resolve("trace.xmi");
+		Tampering.replace(trace, "<inputFiles path=\"project.qr\"", "<inputFiles path=\"../secret.txt\"");
+		Tampering.replace(trace, "<inputFiles path=\"data/labels.json\"", "<inputFiles path=\"" + secret.toAbsolutePath() + "\"");
+		Tampering.replace(trace, "<documents>trace.xmi</documents>", "<inputFiles path=\"../secret.txt\" kind=\"external-data\" owner=\"cnn\" sha256=\""
+				+ "0".repeat(64) + "\"/>\n  <documents>trace.xmi</documents>");
+		Path image = recipeFolder.resolve("data/calibration/bag/00023.png");
+		Files.delete(image);
+		Files.createSymbolicLink(image, secret.toAbsolutePath());
+		Tampering.resum(out);
+		Verification.Result r = verify(out);
+		assertFalse(r.passed());
+		assertFalse(any(r, p -> p.what().contains(secretHash)), "verify read the file the forged trace named: " + r.problems());
+		assertTrue(any(r, p -> p.file().equals("../secret.txt") && p.what().contains("the recipe names no such import; not read")), r.problems().toString());
+		assertTrue(any(r, p -> p.file().startsWith(secret.toAbsolutePath().toString()) && p.what().startsWith("an absolute path")), r.problems().toString());
+		assertTrue(any(r, p -> p.file().equals("../secret.txt (external-data of cnn)") && p.what().contains("not in the folder of a model the recipe names")),
+				r.problems().toString());
+		assertTrue(any(r, p -> p.file().equals("calib: bag/00023.png") && p.what().contains("symbolic link")), r.problems().toString());
+
+		Path forged = out("trace-outside-recipe");
+		Tampering.replace(forged.resolve("trace.xmi"), "recipeFolder=\"..\"", "recipeFolder=\"" + secret.getParent().toAbsolutePath() + "\"");
+		Tampering.replace(forged.resolve("trace.xmi"), "<inputFiles path=\"fashion_cnn.qr\"", "<inputFiles path=\"secret.txt\"");
+		Tampering.resum(forged);
+		r = verify(forged);
+		assertFalse(any(r, p -> p.what().contains(secretHash)), "verify read the 'recipe' the forged trace named: " + r.problems());
+		assertTrue(any(r, p -> p.file().equals("secret.txt") && p.what().contains("not a recipe file (.qr), so not read")), r.problems().toString());
+	}
+
 	@Test
 	void pathsLeavingTheFolderAreRefusedNotFollowed() throws IOException {
 		Path out = out("dot-dot");
@@ -441,8 +557,10 @@ class VerifyTest {
 		replaceAfter(out.resolve("results.json"), "\"variant\" : \"fiq_int8\"", "\"accuracy\" : 0.908", "\"accuracy\" : 0.918");
 		Tampering.rehashAll(out);
 		Verification.Result shallow = Verification.verify(out, options(recipe, null));
-		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html") || p.file().startsWith("logs/PhIMT0003-cnn.")),
-				"only the report and the optimization log's evaluation appendix still print 0.908: " + shallow.problems());
+		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html") || p.file().startsWith("logs/PhIMT0003-cnn.")
+				|| p.equals(new Problem("trace.xmi", "evaluation cnn/fiq_int8/evaluation accuracy delta: says -0.007000000000000006, re-derived 0.0030000000000000027"))),
+				"only the report and the optimization log's evaluation appendix still print 0.908, and the trace's change no longer follows: "
+						+ shallow.problems());
 		Verification.Result r = Verification.verify(out, deep);
 		assertTrue(r.problems().contains(new Problem("trace.xmi", "evaluation of cnn (re-run) fiq_int8 accuracy: says 0.918, re-derived 0.908")),
 				r.problems().toString());
