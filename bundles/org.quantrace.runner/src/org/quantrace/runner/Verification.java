@@ -293,10 +293,12 @@ public final class Verification {
 		}
 		recipeInputs = new RecipeInputs(recipeFile);
 		Set<Path> named = recipeInputs.named();
+		int read = 0;
 		for (InputFile i : trace.getInputFiles()) {
 			Path file = folder.resolve(i.getPath()).normalize();
 			String name = i.getPath() + (i.getOwner() == null ? "" : " (" + i.getKind().getLiteral() + " of " + i.getOwner() + ")");
 			String refused = unnamed(i, file, folder, named);
+			read += refused == null ? 1 : 0;
 			if (refused != null) {
 				problems.add(new Problem(name, refused));
 			} else if (i.getKind() == InputKind.DATASET) {
@@ -314,6 +316,9 @@ public final class Verification {
 				}
 			}
 		}
+		// what verify read outside the folder, said: only the recipe found and what it names
+		notes.add("inputs read outside the folder: the recipe " + recipeFile + " and " + (read - 1) + " files and datasets it names"
+				+ " (--recipe chooses the recipe, --outputs-only reads none)");
 	}
 
 	/**

@@ -380,6 +380,9 @@ class VerifyTest {
 	 */
 	@Test
 	void aTraceNamingFilesTheRecipeDoesNotReadMakesVerifyReadNone() throws IOException {
+		Verification.Result fresh = verify(example.resolve("out"));
+		assertTrue(fresh.notes().contains("inputs read outside the folder: the recipe " + example.toRealPath().resolve("fashion_cnn.qr")
+				+ " and 5 files and datasets it names (--recipe chooses the recipe, --outputs-only reads none)"), fresh.notes().toString());
 		Path out = out("trace-outside");
 		Path recipeFolder = out.getParent();
 		Path secret = Files.writeString(recipeFolder.resolveSibling("secret.txt"), "a file the run never read\n");
