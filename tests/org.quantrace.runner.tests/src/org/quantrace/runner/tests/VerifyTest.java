@@ -332,6 +332,33 @@ class VerifyTest {
 	}
 
 	/**
+	 * A log's DOCX zipped again by Info-ZIP ({@code zip -r}: the same parts, each entry with its Unix extra field
+	 * 0x7875): commons-compress needs commons-lang3 to read that field, and the product did not ship it, so verify
+	 * died with a NoClassDefFoundError and exit 1 (the code of a mismatch) instead of reading the log.
+	 */
+	@Test
+	void aDocxZippedAgainWithUnixExtraFieldsIsReadLikeAnyOther() throws IOException {
+		Path out = out("rezipped-docx");
+		Path docx = out.resolve("logs/PhIMT0003-cnn.docx");
+		byte[] unix = { 0x75, 0x78, 11, 0, 1, 4, 0, 0, 0, 0, 4, 0, 0, 0, 0 }; // Info-ZIP's "ux": version 1, uid 0, gid 0
+		java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+		try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(Files.newInputStream(docx));
+				java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+			for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+				java.util.zip.ZipEntry copy = new java.util.zip.ZipEntry(e.getName());
+				copy.setExtra(unix);
+				zip.putNextEntry(copy);
+				in.transferTo(zip);
+				zip.closeEntry();
+			}
+		}
+		Files.write(docx, bytes.toByteArray());
+		Tampering.resum(out);
+		Verification.Result r = verify(out);
+		assertTrue(r.passed(), r.problems().toString());
+	}
+
+	/**
 	 * A verdict, a criterion's measured value or a metric's marker edited where an assessor reads it (the report's
 	 * results table, the log's evaluation and criteria tables, the log's verdict sentences), every hash recomputed:
 	 * each passed verify unseen.
