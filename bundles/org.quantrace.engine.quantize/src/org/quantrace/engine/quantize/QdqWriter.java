@@ -74,7 +74,8 @@ final class QdqWriter {
 			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) && g.producer(t).isPresent() ? Role.OUTPUT : Role.ACTIVATION;
 			if (rescaled.containsKey(t)) {
 				rescale(rescaled.get(t), p);
-			} else if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
+			} else if (!root.equals(t) && p.type().bits() == 8 && !readsIntegerInputCodes(t, inputs, p, range)) {
+				// ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
 				sameScaleOutput(t, p, range, outputs.contains(t));
 			} else if (role == Role.INPUT) {
 				input(t, p, range);
@@ -104,6 +105,18 @@ final class QdqWriter {
 		}
 		removeUnreadDequantizations();
 		ed.sort();
+	}
+
+	/**
+	 * Whether {@code tensor} is the output of a data-movement op reading an integer model input of the activations' own type
+	 * (an MLP's Flatten, a Conv1d model's Squeeze, an NHWC model's Transpose). Reading the input's codes there would leave
+	 * the input without the DequantizeLinear that states its scale and zero point (the DQ goes unread and is removed), and
+	 * every reader of a model's integer I/O (evaluate, the logs, verify) finds them there. The op reads the dequantized
+	 * input and its output gets a pair instead; ONNX Runtime drops both around the op and runs it on the codes all the same.
+	 */
+	private boolean readsIntegerInputCodes(String tensor, Set<String> inputs, QuantParams p, Range range) {
+		Node op = g.producer(tensor).orElse(null);
+		return op != null && inputs.contains(dequantizedFrom.getOrDefault(op.input(0), op.input(0))) && ioParams(p, range) == p;
 	}
 
 	/** The parameters of an activation: its root's, the scale times the factor of the Mul/Div by constants in between. */
