@@ -74,8 +74,11 @@ final class QdqWriter {
 			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) && g.producer(t).isPresent() ? Role.OUTPUT : Role.ACTIVATION;
 			if (rescaled.containsKey(t)) {
 				rescale(rescaled.get(t), p);
-			} else if (!root.equals(t) && p.type().bits() == 8 && !readsIntegerInputCodes(t, inputs, p, range)) {
-				// ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
+			} else if (!root.equals(t) && p.type().bits() == 8 && !readsIntegerInputCodes(t, inputs, p, range)
+					&& !(role == Role.OUTPUT && ioParams(p, range) != null)) {
+				// ONNX Runtime moves only 8-bit integers (MaxPool, Resize...). An integer model output written by such an
+				// op (SqueezeNet's final Flatten) gets a QuantizeLinear of its own instead, for the reason given at
+				// readsIntegerInputCodes: every reader of a model's integer I/O finds its scale and zero point there
 				sameScaleOutput(t, p, range, outputs.contains(t));
 			} else if (role == Role.INPUT) {
 				input(t, p, range);
@@ -86,7 +89,7 @@ final class QdqWriter {
 			}
 			// an integer input or output of another type than the activations holds the I/O type's parameters at the
 			// model's edge (an input is then requantized to the activations' type inside): record what the model holds
-			QuantParams edge = role == Role.ACTIVATION || !root.equals(t) && p.type().bits() == 8 ? null : ioParams(p, range);
+			QuantParams edge = role == Role.ACTIVATION || rescaled.containsKey(t) && p.type().bits() == 8 ? null : ioParams(p, range);
 			Range seen = scaled(observed.get(root), plan.factor(t));
 			if (edge != null && edge != p) {
 				written.add(new QuantizedTensor(t, role, a.producer(), edge, range, seen));

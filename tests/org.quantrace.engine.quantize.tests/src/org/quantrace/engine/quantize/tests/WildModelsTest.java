@@ -187,6 +187,33 @@ class WildModelsTest {
 		return NdArray.ofFloats(new long[] { n, 1, 28, 28 }, v);
 	}
 
+	/**
+	 * SqueezeNet ends in Conv, GlobalAveragePool, Flatten: the model's output is written by a data-movement op. With int8
+	 * I/O over uint8 activations, the output holds int8 codes, but the record (and so the logs, report and trace) said
+	 * uint8 with the activations' zero point: `verify` reported 28 mismatches on a clean run. With uint8 I/O the Flatten
+	 * wrote the output's codes itself, and no QuantizeLinear held the output's scale for evaluate and the logs.
+	 */
+	@Test
+	void anOutputWrittenByADataMovementOpIsRecordedWithTheTypeTheModelHolds() {
+		TinyGraph t = new TinyGraph(2, 6, 6);
+		String pooled = t.node("GlobalAveragePool", List.of(OpRulesTest.pointwise(t, "x", 2, 8)));
+		String y = t.node("Flatten", List.of(pooled), TinyGraph.attr("axis", 1L));
+		for (String scheme : List.of("fiq_int8", "fiq_uint8", "fiq_float32")) {
+			QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset(scheme), t.calibration(-1, 1));
+			org.quantrace.engine.quantize.QuantizedTensor out = r.tensors().stream()
+					.filter(q -> q.tensor().equals(y) && q.role() == org.quantrace.engine.quantize.QuantizedTensor.Role.OUTPUT).findFirst().orElseThrow();
+			IoQuantization.Io held = IoQuantization.outputs(r.model()).get(y);
+			if (scheme.equals("fiq_float32")) {
+				assertEquals(null, held, "float output");
+				assertEquals("UINT8", out.params().type().name(), "the activations' codes before the output's DequantizeLinear");
+				continue;
+			}
+			assertEquals(held.type().name(), out.params().type().name(), scheme);
+			assertEquals(held.zeroPoint(), out.params().zeroPoint(), scheme);
+			assertEquals(held.scale(), out.params().scale(), 0f, scheme);
+		}
+	}
+
 	private static OnnxModel withBatch(OnnxModel model, long batch) {
 		ai.onnx.proto.OnnxMl.ModelProto.Builder b = model.toProto().toBuilder();
 		b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().setDim(0,
