@@ -381,7 +381,11 @@ final class QdqWriter {
 		boolean reduce = reduceRange && weighted; // reduce-range concerns weights (targets without 16-bit accumulation)
 		QuantParams p = w.axis() >= 0 ? QuantMath.params(QuantMath.channelRanges(values, dims, w.axis()), w.axis(), type, w.spec().scheme(), reduce)
 				: QuantMath.params(QuantMath.range(values), type, w.spec().scheme(), reduce);
-		storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(), w.input());
+		String dq = storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(),
+				w.input());
+		if (!weighted && !table) {
+			keepConstantName(w.tensor(), dq, w.node());
+		}
 		weightParams.put(w.node().name() + "\u0000" + w.tensor(), p);
 		Range own = QuantMath.range(values);
 		written.add(new QuantizedTensor(w.tensor(), weighted || table ? Role.WEIGHT : Role.ACTIVATION, w.node().name(), p, own, own));
@@ -408,7 +412,7 @@ final class QdqWriter {
 	 * Replaces a float constant read by {@code node} at input {@code index} with integer {@code codes} and
 	 * a DequantizeLinear; the float constant is dropped once nothing else reads it.
 	 */
-	private void storeDequantized(String tensor, Tensor codes, QuantParams p, Node node, int index) {
+	private String storeDequantized(String tensor, Tensor codes, QuantParams p, Node node, int index) {
 		String q = ed.constant(tensor + "_q", codes);
 		String s = p.perChannel() ? ed.constant(tensor + "_scale", Tensor.ofFloats("s", new long[] { p.scales().length }, p.scales()))
 				: ed.scalarFloat(tensor + "_scale", p.scale());
@@ -424,6 +428,28 @@ final class QdqWriter {
 		}
 		node.setInput(index, dq);
 		dropIfUnused(tensor);
+		return dq;
+	}
+
+	/**
+	 * A constant operand quantized with the activations' type (an Add's or Mul's per-channel constant: a BatchNormalization
+	 * that follows no Conv, as in DenseNet's pre-activation blocks) is recorded, and so logged, as an activation by its
+	 * name; a record has to name a tensor the model holds. Its DequantizeLinear therefore writes the constant's own name
+	 * once the float constant is gone (every reader of the float constant now reads the DequantizeLinear): `verify` found
+	 * no such tensor and reported each as not quantized and its codes as unrecorded.
+	 */
+	private void keepConstantName(String tensor, String dq, Node node) {
+		if (g.initializer(tensor) != null || ed.isRead(tensor) || g.outputs().stream().anyMatch(v -> v.getName().equals(tensor))
+				|| g.inputs().stream().anyMatch(v -> v.getName().equals(tensor))) {
+			return; // still read as a float constant elsewhere (or held by an enclosing graph): the names stay apart
+		}
+		Node writer = g.producer(dq).orElseThrow();
+		writer.setOutput(0, tensor);
+		for (int i = 0; i < node.inputs().size(); i++) {
+			if (node.input(i).equals(dq)) {
+				node.setInput(i, tensor);
+			}
+		}
 	}
 
 	/** A weight or bias: an initializer of this graph or, for an If branch, of an enclosing graph. */
