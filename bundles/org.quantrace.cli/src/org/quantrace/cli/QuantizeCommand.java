@@ -85,6 +85,11 @@ final class QuantizeCommand implements Callable<Integer> {
 					+ "elsewhere; the default), dynamic (wherever one exists, with a warning where slower) or weight-only.")
 	String kernels;
 
+	@Option(names = "--float-slow-kernels",
+			description = "Full-integer schemes: leave float the layers ONNX Runtime's integer kernels run slower than float (narrow Convs, at most"
+					+ " 16 output channels and 16 products per output, with the ops between them), as the report then says per layer.")
+	boolean floatSlowKernels;
+
 	@Option(names = "--no-preprocess",
 			description = "Quantize the model as it is. By default it is first converted as `quantrace convert` does (BatchNormalization folded, constants and shape arithmetic folded, decompositions fused) when that gains something and computes the same.")
 	boolean noPreprocess;
@@ -146,6 +151,13 @@ final class QuantizeCommand implements Callable<Integer> {
 						"drop --kernels, or use --scheme drq");
 			}
 			b.kernels(k);
+		}
+		if (floatSlowKernels) {
+			if (b.build().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
+				throw new InvalidInputException("--float-slow-kernels chooses full-integer quantization's float layers; scheme " + scheme
+						+ " is not full-integer", "drop --float-slow-kernels, or use --scheme fiq-float32, fiq-int8 or fiq-uint8");
+			}
+			b.floatSlowKernels(true);
 		}
 		CalibrationSettings cal = CalibrationSettings.minMax();
 		String m = method.toLowerCase(Locale.ROOT);

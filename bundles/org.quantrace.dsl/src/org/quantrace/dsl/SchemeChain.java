@@ -52,6 +52,11 @@ public final class SchemeChain {
 		return first(c, QuantizationConfig::isSetKernels, QuantizationConfig::getKernels, DynamicKernels.AUTO);
 	}
 
+	/** Whether full-integer quantization leaves float the layers ONNX Runtime's integer kernels run slower; off by default. */
+	public static boolean floatSlowKernels(QuantizationConfig c) {
+		return first(c, QuantizationConfig::isSetFloatSlowKernels, QuantizationConfig::isFloatSlowKernels, false);
+	}
+
 	/** The opset to write; 0: the lowest the quantization needs. */
 	public static int opset(QuantizationConfig c) {
 		return first(c, x -> x.getOpset() > 0, QuantizationConfig::getOpset, 0);

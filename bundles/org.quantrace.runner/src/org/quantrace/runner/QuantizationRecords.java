@@ -34,6 +34,9 @@ public final class QuantizationRecords {
 	private QuantizationRecords() {
 	}
 
+	/** The additional-configuration row of a scheme that leaves slow integer kernels float (the recipe's float-slow-kernels). */
+	public static final String FLOAT_SLOW_KERNELS = "float-slow-kernels";
+
 	public static QuantizationRecord toRecord(QuantizationResult result) {
 		QuantizationSpec spec = result.spec();
 		QuantizationRecord r = F.createQuantizationRecord();
@@ -103,6 +106,9 @@ public final class QuantizationRecords {
 		}
 		for (QuantizationSpec.Override o : spec.overrides()) {
 			r.getAdditionalConfiguration().add(parameter("override " + o.layer(), o.toString()));
+		}
+		if (spec.technique() == QuantizationSpec.Technique.FULL_INTEGER && spec.floatSlowKernels()) {
+			r.getAdditionalConfiguration().add(parameter(FLOAT_SLOW_KERNELS, "yes: layers whose integer kernel runs slower than float stay float"));
 		}
 		if (spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE) {
 			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.KERNELS, spec.kernels().literal()));

@@ -37,6 +37,9 @@ public final class SchemeResolver {
 				.reduceRange(SchemeChain.reduceRange(config))
 				.kernels(QuantizationSpec.Kernels.valueOf(SchemeChain.kernels(config).name()))
 				.opset(SchemeChain.opset(config));
+		if (SchemeChain.floatSlowKernels(config)) { // unset keeps the engine's default (its system property)
+			b.floatSlowKernels(true);
+		}
 		Calibration c = SchemeChain.calibration(config);
 		if (c != null) {
 			b.calibration(new CalibrationSettings(CalibrationSettings.Method.valueOf(c.getMethod().name()), c.getPercentile(),

@@ -344,10 +344,13 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 		if (technique == QuantizationTechnique.NONE) {
 			unused(c, "technique none quantizes nothing", Literals.QUANTIZATION_CONFIG__WEIGHTS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
-					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO, Literals.QUANTIZATION_CONFIG__KERNELS);
+					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO, Literals.QUANTIZATION_CONFIG__KERNELS,
+					Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS);
 		} else if (technique == QuantizationTechnique.DYNAMIC_RANGE) {
 			unused(c, "dynamic-range quantization computes activation ranges at run time", Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
 					Literals.QUANTIZATION_CONFIG__CALIBRATION);
+			unused(c, "float-slow-kernels chooses full-integer quantization's float islands; dynamic-range quantization chooses its kernels with"
+					+ " 'kernels'", Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS);
 		} else {
 			unused(c, "kernels chooses dynamic-range quantization's kernels; full-integer quantization runs what its QDQ form fuses into",
 					Literals.QUANTIZATION_CONFIG__KERNELS);

@@ -140,7 +140,7 @@ public final class OpRules {
 		}
 		return "a narrow Conv (" + d[0] + " output channels, " + products + " products per output): ONNX Runtime's QLinearConv spends its time per"
 				+ " pixel and per image, not in MACs, and ran 2.5-9x slower than the float Conv at batch 64 (MobileNetV3's first Conv and 16-channel"
-				+ " depthwise Conv), so it stays float with the ops around it (floatSlowKernels)";
+				+ " depthwise Conv), so it stays float with the ops around it (float-slow-kernels)";
 	}
 
 	/** The rule for {@code node}, or null: ops in other domains and ops nobody described stay float. */

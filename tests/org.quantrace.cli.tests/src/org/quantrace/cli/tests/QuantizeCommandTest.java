@@ -12,7 +12,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.data.NpyArray;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.testing.FashionMnist;
@@ -66,6 +68,34 @@ class QuantizeCommandTest {
 		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
 		assertTrue(cli.err().contains("entropy") && cli.err().contains("int16"), cli.err());
 		assertFalse(Files.exists(out), "nothing is written");
+	}
+
+	/**
+	 * --float-slow-kernels (issue 13): the first Conv (1 -> 16 channels, 9 products per output: a narrow Conv ONNX Runtime's
+	 * QLinearConv runs slower than float) stays float with the reason printed, the wider Conv after it keeps its integer weights.
+	 */
+	@Test
+	void floatSlowKernelsLeavesTheNarrowFirstConvFloat() {
+		Path out = dir.resolve("slow-float.onnx");
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "--float-slow-kernels", "-o", out.toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("Conv '/c1/Conv': a narrow Conv (16 output channels, 9 products per output)"), cli.out());
+		assertTrue(cli.out().contains("(float-slow-kernels)"), cli.out());
+		Graph g = OnnxModel.load(out).graph();
+		assertEquals(null, weightProducer(g, "/c1/Conv"), "the first Conv reads its float weights directly");
+		assertEquals("DequantizeLinear", weightProducer(g, "/c2/Conv"), "the second Conv reads int8 weights through DequantizeLinear");
+		assertEquals(DataType.INT8, IoQuantization.inputs(OnnxModel.load(out)).get("input").type(), "the model input is still the scheme's int8");
+
+		Path drq = dir.resolve("slow-float-drq.onnx");
+		Cli refused = Cli.run("quantize", MODEL, "--scheme", "drq", "--float-slow-kernels", "-o", drq.toString());
+		assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+		assertTrue(refused.err().contains("--float-slow-kernels") && refused.err().contains("not full-integer"), refused.err());
+		assertFalse(Files.exists(drq), "nothing is written");
+	}
+
+	private static String weightProducer(Graph g, String conv) {
+		Node n = g.nodes().stream().filter(x -> x.name().equals(conv)).findFirst().orElseThrow(() -> new AssertionError(conv + " is not in the model"));
+		return g.producer(n.inputs().get(1)).map(Node::opType).orElse(null);
 	}
 
 	@Test

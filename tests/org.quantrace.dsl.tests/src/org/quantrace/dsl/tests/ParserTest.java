@@ -105,6 +105,7 @@ class ParserTest {
 		assertEquals(Granularity.PER_CHANNEL, careful.getWeights().getGranularity());
 		assertEquals(Precision.UINT8, careful.getActivations().getPrecision());
 		assertTrue(careful.isReduceRange());
+		assertTrue(careful.isFloatSlowKernels());
 		assertEquals(17, careful.getOpset());
 		Calibration cal = careful.getCalibration();
 		assertEquals(CalibrationMethod.PERCENTILE, cal.getMethod());

@@ -90,6 +90,7 @@ class ValidatorTest {
 				rule(IssueCodes.DRQ_INTEGER_IO, Severity.ERROR, "quantize q extends drq { io uint8 }", "quantize q extends fiq_float32 { io uint8 }"),
 				rule(IssueCodes.UNUSED_SETTING, Severity.WARNING, "quantize q { technique none weights int8 }", "quantize q { technique none }"),
 				rule(IssueCodes.UNUSED_SETTING, Severity.WARNING, "quantize q extends fiq_int8 { kernels dynamic }", "quantize q extends drq { kernels dynamic }"),
+				rule(IssueCodes.UNUSED_SETTING, Severity.WARNING, "quantize q extends drq { float-slow-kernels }", "quantize q extends fiq_int8 { float-slow-kernels }"),
 				rule(IssueCodes.CYCLIC_BASE, Severity.ERROR, "quantize a extends a { io int8 }", "quantize a { io int8 } quantize b extends a { io int8 }"),
 				rule(IssueCodes.LAYER_RANGE, Severity.ERROR, "quantize q { layer \"c\" { range 6 to 0 } }", "quantize q { layer \"c\" { range 0 to 6 } }"),
 				rule(IssueCodes.METRIC_NOT_EVALUATED, Severity.ERROR, "evaluate on eval metrics accuracy accept when f1 drop < 1 pt",

@@ -9,7 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Level;
 import java.util.regex.Pattern;
+
+import com.openhtmltopdf.util.Diagnostic;
+import com.openhtmltopdf.util.XRLog;
+import com.openhtmltopdf.util.XRLogger;
 
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.pdmodel.PDDocument;
@@ -21,6 +26,7 @@ import org.apache.poi.xwpf.usermodel.XWPFDocument;
 import org.apache.poi.xwpf.usermodel.XWPFParagraph;
 import org.apache.poi.xwpf.usermodel.XWPFTable;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.quantrace.model.mapping.TemplateTable;
@@ -47,11 +53,46 @@ class LogFormatsTest {
 
 	private static Path logs;
 
+	/** What the PDF renderer logged during the run (its log goes to the user's console through java.util.logging otherwise). */
+	private static final List<String> rendererLog = new java.util.concurrent.CopyOnWriteArrayList<>();
+
 	@BeforeAll
 	static void run() {
-		Path out = TestData.tempDir("log-formats").resolve("out");
-		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), out).exitCode());
-		logs = out.resolve("logs");
+		XRLogger before = XRLog.getLoggerImpl();
+		XRLog.setLoggerImpl(new XRLogger() {
+			@Override
+			public void log(String where, Level level, String msg) {
+				rendererLog.add(where + " " + level + ": " + msg);
+			}
+
+			@Override
+			public void log(String where, Level level, String msg, Throwable th) {
+				rendererLog.add(where + " " + level + ": " + msg + " " + th);
+			}
+
+			@Override
+			public void setLevel(String logger, Level level) {
+			}
+
+			@Override
+			public boolean isLogLevelEnabled(Diagnostic diagnostic) {
+				return true;
+			}
+		});
+		try {
+			Path out = TestData.tempDir("log-formats").resolve("out");
+			assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), out).exitCode());
+			logs = out.resolve("logs");
+		} finally {
+			XRLog.setLoggerImpl(before);
+		}
+	}
+
+	/** Writing the PDF logs prints nothing: the renderer's font, timing and CSS messages were 60 lines of every run's console. */
+	@Test
+	void thePdfRendererLogsNothing() {
+		assertTrue(Files.exists(logs.resolve("PhIMT0003-cnn.pdf")));
+		assertTrue(rendererLog.isEmpty(), rendererLog.size() + " messages: " + rendererLog.subList(0, Math.min(5, rendererLog.size())));
 	}
 
 	@ParameterizedTest(name = "{0} as {1}")

@@ -54,6 +54,23 @@ class PresetsTest {
 		assertEquals(QuantizationSpec.builder("plain").build(), SchemeResolver.resolve(plain));
 	}
 
+	/** float-slow-kernels reaches the engine, from the scheme itself or from its base; unset, the engine's default (off) stands. */
+	@Test
+	void floatSlowKernelsIsPassedOnAndInherited() {
+		QuantizationConfig base = RecipeFactory.eINSTANCE.createQuantizationConfig();
+		base.setName("narrow_float");
+		base.setFloatSlowKernels(true);
+		QuantizationConfig refined = RecipeFactory.eINSTANCE.createQuantizationConfig();
+		refined.setName("refined");
+		refined.setBase(base);
+		refined.setIo(IOType.INT8);
+		QuantizationConfig plain = RecipeFactory.eINSTANCE.createQuantizationConfig();
+		plain.setName("plain");
+		assertTrue(SchemeResolver.resolve(base).floatSlowKernels());
+		assertTrue(SchemeResolver.resolve(refined).floatSlowKernels(), "inherited from the base");
+		assertEquals(Boolean.getBoolean(QuantizationSpec.FLOAT_SLOW_KERNELS), SchemeResolver.resolve(plain).floatSlowKernels());
+	}
+
 	@Test
 	void everyOptionIsSpelledAlikeInRecipesAndTheEngine() {
 		QuantizationTechnique.VALUES.forEach(t -> assertEquals(t.getLiteral(), QuantizationSpec.Technique.valueOf(t.name()).literal()));
