@@ -169,11 +169,16 @@ public final class Calibrator {
 		}
 		// Memory: a batch runs in chunks whose activations (and fetched tensors) stay within the budget; moving averages still
 		// see one update per batch, since the extremes of a batch are those of its chunks
-		boolean fixedBatch = g.runtimeInputs().stream().filter(v -> v.getName().equals(input.name())).findFirst()
-				.map(v -> TensorInfo.of(v).shape()).filter(d -> d != null && !d.isEmpty() && d.get(0).chars().allMatch(Character::isDigit))
-				.isPresent();
+		// A model whose input has a fixed batch (static exports: 1) is run on chunks of exactly that many samples; feeding it
+		// the calibration batch made ONNX Runtime refuse the input (exit 3 on every static batch-1 model)
+		int fixedBatch = input.fixedBatch();
+		if (fixedBatch > 1 && (settings.batchSize() % fixedBatch != 0 || samples % fixedBatch != 0)) {
+			throw new InvalidInputException(modelName + ": input '" + input.name() + "' has a fixed batch of " + fixedBatch + " but calibration runs "
+					+ samples + " samples in batches of " + settings.batchSize(), "calibrate on a multiple of " + fixedBatch
+							+ " samples (--samples) in batches of a multiple of " + fixedBatch + " (--batch), or export the model with a dynamic batch axis");
+		}
 		long perSample = MemoryBudget.activationsPerSample(shapes) + (extremesOnly ? 0 : MemoryBudget.exposedPerSample(shapes, fetch));
-		int chunk = fixedBatch ? settings.batchSize() : MemoryBudget.chunk(settings.batchSize(), perSample);
+		int chunk = fixedBatch > 0 ? fixedBatch : MemoryBudget.chunk(settings.batchSize(), perSample);
 		List<Set<String>> groups = extremesOnly || fetch.isEmpty() ? List.of(fetch) : MemoryBudget.groups(fetch, shapes, chunk);
 		Map<String, float[]> batchExtremes = new LinkedHashMap<>();
 		// each chunk's samples are read into the same array (one per chunk size: at most the chunk, the rest of a batch, the

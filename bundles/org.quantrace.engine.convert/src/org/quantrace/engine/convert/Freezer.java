@@ -383,12 +383,17 @@ public final class Freezer {
 	private static Inputs samples(OnnxModel model, String name, Dataset data) {
 		List<Supplier<Map<String, NdArray>>> feeds = new ArrayList<>();
 		if (data != null) {
-			String input = ModelInput.of(model, name, data).name();
+			ModelInput in = ModelInput.of(model, name, data);
+			String input = in.name();
+			// a model with a fixed input batch (a static batch-1 export) is fed exactly that many samples per run
+			int batch = in.fixedBatch() > 0 ? in.fixedBatch() : VERIFICATION_BATCH;
 			int n = Math.min(64, data.size());
+			n = in.fixedBatch() > 0 && n >= batch ? n - n % batch : n;
 			InputChunks chunks = new InputChunks(data);
-			for (int from = 0; from < n; from += VERIFICATION_BATCH) { // run in small batches: a detector's activations are large
+			for (int from = 0; from < n; from += batch) { // run in small batches: a detector's activations are large
 				int start = from;
-				feeds.add(() -> Map.of(input, chunks.read(start, Math.min(n, start + VERIFICATION_BATCH))));
+				int end = Math.min(n, start + batch);
+				feeds.add(() -> Map.of(input, chunks.read(start, end)));
 			}
 			return new Inputs(feeds, n, data.name());
 		}

@@ -20,7 +20,10 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * <li>HardSwish (opset 14): x · that with b = 3, c = 6, or x · HardSigmoid(x; 1/6, 1/2), or (x · Clip(x + 3, 0, 6)) / 6;</li>
  * <li>GELU (opset 20): x · ½ · (1 + erf(x / √2)), the factors in any order (PyTorch's export of nn.GELU);</li>
  * <li>LayerNormalization (opset 17): (x − mean(x)) / sqrt(mean((x − mean(x))²) + ε) · γ + β over the trailing axes
- * (PyTorch's export of nn.LayerNorm before opset 17).</li>
+ * (PyTorch's export of nn.LayerNorm before opset 17);</li>
+ * <li>GlobalAveragePool: ReduceMean over every axis after the channels (PyTorch's {@code x.mean([2, 3])}, the squeeze of
+ * EfficientNet's and ShuffleNet's exports) → GlobalAveragePool, then Flatten when the reduced axes are not kept. ONNX
+ * Runtime has no integer ReduceMean but runs GlobalAveragePool on integers (QLinearGlobalAveragePool).</li>
  * </ul>
  * A match requires every intermediate tensor to be read by the pattern alone, and constants where the formula has them.
  */
@@ -52,7 +55,10 @@ final class Patterns {
 		java.util.Set<Node> used = new java.util.HashSet<>();
 		for (Node n : g.nodes()) {
 			Match m = switch (n.opType()) {
-			case "ReduceMean" -> layerNorm(n);
+			case "ReduceMean" -> {
+				Match ln = layerNorm(n);
+				yield ln != null ? ln : globalAveragePool(n);
+			}
 			case "Erf" -> gelu(n);
 			case "Clip" -> hardSigmoidOrSwish(n);
 			case "HardSigmoid" -> hardSwishOfNative(n);
@@ -235,6 +241,25 @@ final class Patterns {
 			return n.inputs().contains(t) && isScalar(other(n, t), 0.5f);
 		}
 		return n.opType().equals("Div") && n.input(0).equals(t) && isScalar(n.input(1), 2);
+	}
+
+	// ------------------------------------------------------------------ GlobalAveragePool
+
+	private Match globalAveragePool(Node mean) {
+		String x = mean.input(0);
+		List<Long> axes = reduceAxes(mean);
+		int rank = shapes.rank(x);
+		if (!mean.domain().isEmpty() || axes == null || rank < 3 || axes.size() != rank - 2 || trailing(axes, rank) != rank - 2) {
+			return null;
+		}
+		String out = mean.output(0);
+		String name = mean.name().isEmpty() ? out : mean.name();
+		if (mean.intAttribute("keepdims", 1) == 1) {
+			return new Match("GlobalAveragePool", 1, List.of(mean), x, out, List.of(node("GlobalAveragePool", name + "_gap", List.of(x), out)), List.of());
+		}
+		String pooled = g.uniqueName(out + "_gap", BatchNormFolding.root(g).tensorNames());
+		return new Match("GlobalAveragePool", 1, List.of(mean), x, out, List.of(node("GlobalAveragePool", name + "_gap", List.of(x), pooled),
+				node("Flatten", name + "_flatten", List.of(pooled), out).toBuilder().addAttribute(intAttr("axis", 1)).build()), List.of());
 	}
 
 	// ------------------------------------------------------------------ LayerNormalization

@@ -20,7 +20,8 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
 /**
  * The shapes ONNX Runtime infers for the main graph's tensors when it loads the model (ONNX shape inference from the
  * declared input shapes, nothing run): a dimension is known only when it holds for every input the model accepts. Read
- * by exposing every tensor as an output without a type and asking the session for its outputs' types.
+ * by exposing every tensor as an output without a type and asking the session for its outputs' types. A tensor ONNX Runtime
+ * reports without dimensions has an unknown rank here (ONNX Runtime reports an unknown rank and a scalar alike).
  */
 final class StaticShapes {
 
@@ -54,7 +55,10 @@ final class StaticShapes {
 			List<TensorInfo> all = new ArrayList<>(s.inputs());
 			all.addAll(s.outputs());
 			for (TensorInfo t : all) {
-				if (t.shape() != null) {
+				// ONNX Runtime reports a tensor whose rank it could not infer (a Reshape to a target computed at run time) with
+				// no dimensions, as it reports a scalar: a Shape of it folded to an empty vector broke the graph (ShuffleNet's
+				// channel shuffle, exit 3). A rank of 0 is therefore never trusted; scalars only lose folding they never need.
+				if (t.shape() != null && !t.shape().isEmpty()) {
 					dims.put(t.name(), t.shape().stream().mapToLong(d -> d.chars().allMatch(Character::isDigit) && !d.isEmpty() ? Long.parseLong(d) : -1)
 							.toArray());
 				}

@@ -40,4 +40,17 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 		}
 		return new ModelInput(info.name(), info.type(), dims);
 	}
+
+	/**
+	 * The batch size the model's input is fixed to (1 for a model exported without a dynamic batch axis, as tf2onnx and
+	 * static exports write them), or 0 when the batch axis is dynamic. Whatever runs the model over a dataset feeds it
+	 * batches of exactly this size.
+	 */
+	public int fixedBatch() {
+		if (shape == null || shape.isEmpty()) {
+			return 0;
+		}
+		String d = shape.get(0);
+		return !d.isEmpty() && d.chars().allMatch(Character::isDigit) ? Math.toIntExact(Long.parseLong(d)) : 0;
+	}
 }

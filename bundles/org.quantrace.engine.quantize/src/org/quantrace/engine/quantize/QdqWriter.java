@@ -74,7 +74,11 @@ final class QdqWriter {
 			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) && g.producer(t).isPresent() ? Role.OUTPUT : Role.ACTIVATION;
 			if (rescaled.containsKey(t)) {
 				rescale(rescaled.get(t), p);
-			} else if (!root.equals(t) && p.type().bits() == 8) { // ONNX Runtime moves only 8-bit integers (MaxPool, Resize...)
+			} else if (!root.equals(t) && p.type().bits() == 8 && !readsIntegerInputCodes(t, inputs, p, range)
+					&& !(role == Role.OUTPUT && ioParams(p, range) != null)) {
+				// ONNX Runtime moves only 8-bit integers (MaxPool, Resize...). An integer model output written by such an
+				// op (SqueezeNet's final Flatten) gets a QuantizeLinear of its own instead, for the reason given at
+				// readsIntegerInputCodes: every reader of a model's integer I/O finds its scale and zero point there
 				sameScaleOutput(t, p, range, outputs.contains(t));
 			} else if (role == Role.INPUT) {
 				input(t, p, range);
@@ -85,7 +89,7 @@ final class QdqWriter {
 			}
 			// an integer input or output of another type than the activations holds the I/O type's parameters at the
 			// model's edge (an input is then requantized to the activations' type inside): record what the model holds
-			QuantParams edge = role == Role.ACTIVATION || !root.equals(t) && p.type().bits() == 8 ? null : ioParams(p, range);
+			QuantParams edge = role == Role.ACTIVATION || rescaled.containsKey(t) && p.type().bits() == 8 ? null : ioParams(p, range);
 			Range seen = scaled(observed.get(root), plan.factor(t));
 			if (edge != null && edge != p) {
 				written.add(new QuantizedTensor(t, role, a.producer(), edge, range, seen));
@@ -104,6 +108,18 @@ final class QdqWriter {
 		}
 		removeUnreadDequantizations();
 		ed.sort();
+	}
+
+	/**
+	 * Whether {@code tensor} is the output of a data-movement op reading an integer model input of the activations' own type
+	 * (an MLP's Flatten, a Conv1d model's Squeeze, an NHWC model's Transpose). Reading the input's codes there would leave
+	 * the input without the DequantizeLinear that states its scale and zero point (the DQ goes unread and is removed), and
+	 * every reader of a model's integer I/O (evaluate, the logs, verify) finds them there. The op reads the dequantized
+	 * input and its output gets a pair instead; ONNX Runtime drops both around the op and runs it on the codes all the same.
+	 */
+	private boolean readsIntegerInputCodes(String tensor, Set<String> inputs, QuantParams p, Range range) {
+		Node op = g.producer(tensor).orElse(null);
+		return op != null && inputs.contains(dequantizedFrom.getOrDefault(op.input(0), op.input(0))) && ioParams(p, range) == p;
 	}
 
 	/** The parameters of an activation: its root's, the scale times the factor of the Mul/Div by constants in between. */
@@ -365,7 +381,11 @@ final class QdqWriter {
 		boolean reduce = reduceRange && weighted; // reduce-range concerns weights (targets without 16-bit accumulation)
 		QuantParams p = w.axis() >= 0 ? QuantMath.params(QuantMath.channelRanges(values, dims, w.axis()), w.axis(), type, w.spec().scheme(), reduce)
 				: QuantMath.params(QuantMath.range(values), type, w.spec().scheme(), reduce);
-		storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(), w.input());
+		String dq = storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(),
+				w.input());
+		if (!weighted && !table) {
+			keepConstantName(w.tensor(), dq, w.node());
+		}
 		weightParams.put(w.node().name() + "\u0000" + w.tensor(), p);
 		Range own = QuantMath.range(values);
 		written.add(new QuantizedTensor(w.tensor(), weighted || table ? Role.WEIGHT : Role.ACTIVATION, w.node().name(), p, own, own));
@@ -392,7 +412,7 @@ final class QdqWriter {
 	 * Replaces a float constant read by {@code node} at input {@code index} with integer {@code codes} and
 	 * a DequantizeLinear; the float constant is dropped once nothing else reads it.
 	 */
-	private void storeDequantized(String tensor, Tensor codes, QuantParams p, Node node, int index) {
+	private String storeDequantized(String tensor, Tensor codes, QuantParams p, Node node, int index) {
 		String q = ed.constant(tensor + "_q", codes);
 		String s = p.perChannel() ? ed.constant(tensor + "_scale", Tensor.ofFloats("s", new long[] { p.scales().length }, p.scales()))
 				: ed.scalarFloat(tensor + "_scale", p.scale());
@@ -408,6 +428,28 @@ final class QdqWriter {
 		}
 		node.setInput(index, dq);
 		dropIfUnused(tensor);
+		return dq;
+	}
+
+	/**
+	 * A constant operand quantized with the activations' type (an Add's or Mul's per-channel constant: a BatchNormalization
+	 * that follows no Conv, as in DenseNet's pre-activation blocks) is recorded, and so logged, as an activation by its
+	 * name; a record has to name a tensor the model holds. Its DequantizeLinear therefore writes the constant's own name
+	 * once the float constant is gone (every reader of the float constant now reads the DequantizeLinear): `verify` found
+	 * no such tensor and reported each as not quantized and its codes as unrecorded.
+	 */
+	private void keepConstantName(String tensor, String dq, Node node) {
+		if (g.initializer(tensor) != null || ed.isRead(tensor) || g.outputs().stream().anyMatch(v -> v.getName().equals(tensor))
+				|| g.inputs().stream().anyMatch(v -> v.getName().equals(tensor))) {
+			return; // still read as a float constant elsewhere (or held by an enclosing graph): the names stay apart
+		}
+		Node writer = g.producer(dq).orElseThrow();
+		writer.setOutput(0, tensor);
+		for (int i = 0; i < node.inputs().size(); i++) {
+			if (node.input(i).equals(dq)) {
+				node.setInput(i, tensor);
+			}
+		}
 	}
 
 	/** A weight or bias: an initializer of this graph or, for an If branch, of an enclosing graph. */

@@ -58,6 +58,39 @@ public final class NdArray {
 		};
 	}
 
+	/**
+	 * Rows {@code from} (inclusive) to {@code to} (exclusive) along the first axis; rows past the end are zeros, so a
+	 * model with a fixed batch can be fed a short last batch (its extra outputs are dropped by {@link #concatRows}).
+	 */
+	public NdArray rows(long from, long to) {
+		long rowSize = shape[0] == 0 ? 0 : elementCount() / shape[0];
+		long[] s = shape.clone();
+		s[0] = to - from;
+		Object out = java.lang.reflect.Array.newInstance(data.getClass().getComponentType(), Math.toIntExact(s[0] * rowSize));
+		long copied = Math.max(0, Math.min(to, shape[0]) - from);
+		System.arraycopy(data, Math.toIntExact(from * rowSize), out, 0, Math.toIntExact(copied * rowSize));
+		return new NdArray(type, s, out);
+	}
+
+	/** The first {@code rows} rows of {@code parts} joined along the first axis (parts of one type and row shape). */
+	public static NdArray concatRows(java.util.List<NdArray> parts, long rows) {
+		NdArray first = parts.get(0);
+		long rowSize = first.shape[0] == 0 ? 0 : first.elementCount() / first.shape[0];
+		long[] s = first.shape.clone();
+		s[0] = rows;
+		Object out = java.lang.reflect.Array.newInstance(first.data.getClass().getComponentType(), Math.toIntExact(rows * rowSize));
+		long at = 0;
+		for (NdArray p : parts) {
+			long n = Math.min(p.shape[0], rows - at);
+			if (n <= 0) {
+				break;
+			}
+			System.arraycopy(p.data, 0, out, Math.toIntExact(at * rowSize), Math.toIntExact(n * rowSize));
+			at += n;
+		}
+		return new NdArray(first.type, s, out);
+	}
+
 	public DataType type() {
 		return type;
 	}

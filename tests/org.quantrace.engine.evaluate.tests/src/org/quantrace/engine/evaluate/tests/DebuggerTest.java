@@ -40,6 +40,30 @@ class DebuggerTest {
 		assertTrue(csv.get(0).startsWith("layer_index,op,node,tensor,scale,zero_point,params_from,mode,num_elements,stddev,mean_error,max_abs_error"));
 	}
 
+	/**
+	 * A model exported with a static batch of 1 and its quantized twin (the recipe's `debug` step): the debugger ran them on
+	 * batches of 32 and stopped with an internal ONNX Runtime error (exit 3). It runs them one sample at a time, with the
+	 * same figures as the dynamic-batch model.
+	 */
+	@Test
+	void modelsWithAFixedBatchAreDebuggedLikeTheDynamicOnes() {
+		OnnxModel q = Models.quantize(CNN, "fiq_int8");
+		DebugReport dynamic = QuantizationDebugger.debug(CNN, "cnn", q, "fiq_int8", Models.CALIBRATION, 40, DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
+		DebugReport fixed = QuantizationDebugger.debug(withBatch(CNN, 1), "cnn", withBatch(q, 1), "fiq_int8", Models.CALIBRATION, 40,
+				DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
+		assertEquals(dynamic.tensors().size(), fixed.tensors().size());
+		for (int i = 0; i < dynamic.tensors().size(); i++) {
+			assertEquals(dynamic.tensors().get(i).accumulated().sqnr(), fixed.tensors().get(i).accumulated().sqnr(), 1e-6, dynamic.tensors().get(i).tensor());
+		}
+	}
+
+	private static OnnxModel withBatch(OnnxModel model, long batch) {
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = model.toProto().toBuilder();
+		b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().setDim(0,
+				ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(batch));
+		return OnnxModel.of(b.build());
+	}
+
 	/** Issue 16, item 11: a Relu the quantizer fused into its convolution is that convolution's output, at its index. */
 	@Test
 	void aFusedActivationBelongsToItsLayer() {

@@ -3,9 +3,11 @@ package org.quantrace.engine.quantize.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -13,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.ArrayDataset;
+import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.quantize.QuantizationResult;
@@ -118,6 +121,138 @@ class WildModelsTest {
 		QuantizationResult r = Fixtures.quantize(dynamic, Schemes.preset("fiq_float32"));
 		assertEquals(r.layers().size(), r.quantizedLayers(), r.floatLayers().toString());
 		assertEquals(Fixtures.FP32_TOP1, ModelAccuracy.top1(r.model(), Fixtures.TEST_SET), 0.005);
+	}
+
+	/**
+	 * An MLP (Flatten first) or a Conv1d model (Squeeze, Transpose first) with uint8 I/O of the activations' own type: the
+	 * data-movement op used to read the integer input's codes directly, its DequantizeLinear then went unread and was
+	 * removed, so nothing in the model held the input's scale and zero point any more: `evaluate` refused the model
+	 * ("reads UINT8 input but the data is FLOAT32") and the logs had no input scale. Every integer input keeps a
+	 * DequantizeLinear reader; ONNX Runtime still runs the data-movement op on the codes.
+	 */
+	@Test
+	void anIntegerInputReadFirstByADataMovementOpKeepsItsScale() {
+		TinyGraph t = new TinyGraph(1, 4, 4);
+		String flat = t.node("Flatten", List.of("x"), TinyGraph.attr("axis", 1L));
+		String y = t.node("Gemm", List.of(flat, t.weight(0.5, 10, 16), t.weight(0.1, 10)), TinyGraph.attr("transB", 1L));
+		OnnxModel model = t.model(y);
+		for (String scheme : List.of("fiq_uint8", "fiq_int8")) {
+			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset(scheme), t.calibration(0, 1));
+			IoQuantization.Io in = IoQuantization.inputs(r.model()).get("x");
+			assertNotNull(in, scheme + ": the integer input's scale is in the model: " + r.model().graph().nodes());
+			assertEquals(in, r.integerInputs().get("x"), scheme);
+			assertEquals(1 / 255f, in.scale(), 1e-4f, scheme + ": calibrated on [0, 1)");
+			// fed its codes, the quantized model computes what the float model computes
+			float[] x = t.data(8, 0, 1);
+			byte[] q = new byte[x.length];
+			for (int i = 0; i < x.length; i++) {
+				q[i] = (byte) in.quantize(x[i]);
+			}
+			IoQuantization.Io out = IoQuantization.outputs(r.model()).get(y);
+			float[] expected = TinyGraph.run(model, t.batch(x));
+			float[] actual;
+			try (InferenceSession s = InferenceSession.open(r.model(), SessionSettings.defaults().withThreads(1), "tiny")) {
+				actual = s.run(NdArray.ofBytes(in.type(), new long[] { 8, 1, 4, 4 }, q)).toFloats();
+			}
+			for (int i = 0; i < expected.length; i++) {
+				assertEquals(expected[i], out.dequantize((long) actual[i]), 0.15, scheme + " output " + i);
+			}
+		}
+	}
+
+	/**
+	 * A model exported with a static batch of 1 (no dynamic batch axis, as tf2onnx and many exporters write it): calibration
+	 * fed it batches of 32 and ONNX Runtime refused the input (exit 3). It is now run one sample at a time, and a fixed
+	 * batch the calibration samples cannot be split into is refused as bad input, saying what to change.
+	 */
+	@Test
+	void aModelWithAFixedBatchIsCalibratedInBatchesOfThatSize() {
+		OnnxModel batchOne = withBatch(Fixtures.CNN, 1);
+		QuantizationResult fixed = Fixtures.quantize(batchOne, Schemes.preset("fiq_float32"));
+		QuantizationResult reference = Fixtures.quantize(Fixtures.CNN, Schemes.preset("fiq_float32"));
+		assertEquals(reference.quantizedLayers(), fixed.quantizedLayers(), fixed.floatLayers().toString());
+		NdArray one = randomImages(1);
+		assertArrayEquals(run(reference.model(), one), run(fixed.model(), one), 0f, "the same ranges, one sample at a time");
+
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Fixtures.quantize(withBatch(Fixtures.CNN, 7), Schemes.preset("fiq_float32")));
+		assertTrue(e.getMessage().contains("fixed batch of 7"), e.getMessage());
+	}
+
+	private static NdArray randomImages(int n) {
+		Random random = new Random(5);
+		float[] v = new float[n * 28 * 28];
+		for (int i = 0; i < v.length; i++) {
+			v[i] = random.nextFloat();
+		}
+		return NdArray.ofFloats(new long[] { n, 1, 28, 28 }, v);
+	}
+
+	/**
+	 * SqueezeNet ends in Conv, GlobalAveragePool, Flatten: the model's output is written by a data-movement op. With int8
+	 * I/O over uint8 activations, the output holds int8 codes, but the record (and so the logs, report and trace) said
+	 * uint8 with the activations' zero point: `verify` reported 28 mismatches on a clean run. With uint8 I/O the Flatten
+	 * wrote the output's codes itself, and no QuantizeLinear held the output's scale for evaluate and the logs.
+	 */
+	@Test
+	void anOutputWrittenByADataMovementOpIsRecordedWithTheTypeTheModelHolds() {
+		TinyGraph t = new TinyGraph(2, 6, 6);
+		String pooled = t.node("GlobalAveragePool", List.of(OpRulesTest.pointwise(t, "x", 2, 8)));
+		String y = t.node("Flatten", List.of(pooled), TinyGraph.attr("axis", 1L));
+		for (String scheme : List.of("fiq_int8", "fiq_uint8", "fiq_float32")) {
+			QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset(scheme), t.calibration(-1, 1));
+			org.quantrace.engine.quantize.QuantizedTensor out = r.tensors().stream()
+					.filter(q -> q.tensor().equals(y) && q.role() == org.quantrace.engine.quantize.QuantizedTensor.Role.OUTPUT).findFirst().orElseThrow();
+			IoQuantization.Io held = IoQuantization.outputs(r.model()).get(y);
+			if (scheme.equals("fiq_float32")) {
+				assertEquals(null, held, "float output");
+				assertEquals("UINT8", out.params().type().name(), "the activations' codes before the output's DequantizeLinear");
+				continue;
+			}
+			assertEquals(held.type().name(), out.params().type().name(), scheme);
+			assertEquals(held.zeroPoint(), out.params().zeroPoint(), scheme);
+			assertEquals(held.scale(), out.params().scale(), 0f, scheme);
+		}
+	}
+
+	/**
+	 * DenseNet's pre-activation blocks (BatchNormalization after a Concat, no Conv to fold it into) become Mul and Add by
+	 * per-channel constants, quantized with the activations' type and recorded as activations by name. The constants' float
+	 * tensors were gone from the model, so the records named tensors the model does not hold: `verify` reported 228
+	 * mismatches on a clean run of a small DenseNet. Every activation record names a tensor of the model, and a quantized
+	 * constant operand is written by its DequantizeLinear.
+	 */
+	@Test
+	void everyActivationRecordNamesATensorTheModelHolds() {
+		TinyGraph t = new TinyGraph(2, 6, 6);
+		String c = OpRulesTest.pointwise(t, "x", 2, 8);
+		String scaled = t.node("Mul", List.of(c, t.weight(1.5, 1, 8, 1, 1)));
+		String y = t.node("Relu", List.of(t.node("Add", List.of(scaled, t.weight(0.5, 1, 8, 1, 1)))));
+		QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_float32"), t.calibration(-1, 1));
+		java.util.Set<String> held = new java.util.HashSet<>();
+		r.model().graph().nodes().forEach(n -> held.addAll(n.outputs()));
+		r.model().graph().inputs().forEach(v -> held.add(v.getName()));
+		List<org.quantrace.engine.quantize.QuantizedTensor> constants = r.tensors().stream()
+				.filter(q -> q.role() == org.quantrace.engine.quantize.QuantizedTensor.Role.ACTIVATION && q.tensor().matches("c\\d+")).toList();
+		assertEquals(2, constants.size(), "the Mul's and the Add's constants: " + r.tensors());
+		for (org.quantrace.engine.quantize.QuantizedTensor q : r.tensors()) {
+			assertTrue(held.contains(q.tensor()) || q.role() != org.quantrace.engine.quantize.QuantizedTensor.Role.ACTIVATION, q.tensor() + " is in the model");
+		}
+		for (org.quantrace.engine.quantize.QuantizedTensor q : constants) {
+			assertEquals("DequantizeLinear", r.model().graph().producer(q.tensor()).orElseThrow().opType(), q.tensor());
+		}
+		NdArray x = NdArray.ofFloats(new long[] { 4, 2, 6, 6 }, t.data(4, -1, 1));
+		float[] expected = TinyGraph.run(t.model(y), x);
+		float[] actual = TinyGraph.run(r.model(), x);
+		for (int i = 0; i < expected.length; i++) {
+			assertEquals(expected[i], actual[i], 0.1, "output " + i);
+		}
+	}
+
+	private static OnnxModel withBatch(OnnxModel model, long batch) {
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = model.toProto().toBuilder();
+		b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().setDim(0,
+				ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(batch));
+		return OnnxModel.of(b.build());
 	}
 
 	static NdArray randomInput(int n, long seed) {

@@ -1,0 +1,219 @@
+package org.quantrace.engine.convert.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.convert.FreezeOptions;
+import org.quantrace.engine.convert.FreezeResult;
+import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.data.ArrayDataset;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Tiny graphs of what exporters write in models Quantrace was not built on (issue 13, "models in the wild"), each
+ * converted and compared with the original in ONNX Runtime.
+ */
+class WildConversionTest {
+
+	/**
+	 * ShuffleNet's channel shuffle as torch exports it: a Reshape whose target is computed at run time (ONNX Runtime then
+	 * cannot infer the rank of its output and reports no dimensions, as for a scalar), and a Shape of that output feeding
+	 * the next Reshape. The Shape used to be folded into an empty vector: `convert` failed inside ONNX Runtime (exit 3).
+	 */
+	@Test
+	void shapeOfATensorOfUnknownRankIsNotFoldedToAnEmptyVector() {
+		Tiny t = new Tiny(8);
+		String s = t.node("Shape", "x");
+		String n = t.node("Gather", List.of(s, t.longs(0)), intAttr("axis", 0));
+		String target = t.node("Concat", List.of(t.node("Unsqueeze", List.of(n, t.longs(new long[] { 0 }))), t.longs(new long[] { 2 }), t.longs(new long[] { 4 })),
+				intAttr("axis", 0));
+		String y = t.node("Relu", t.node("Reshape", List.of("x", target)));
+		String d = t.node("Gather", List.of(t.node("Shape", y), t.longs(2)), intAttr("axis", 0));
+		String target2 = t.node("Concat", List.of(t.longs(new long[] { -1 }), t.node("Unsqueeze", List.of(d, t.longs(new long[] { 0 })))), intAttr("axis", 0));
+		OnnxModel model = t.model(t.node("Reshape", List.of(y, target2)));
+
+		FreezeResult r = Freezer.freeze(model, "channel_shuffle", FreezeOptions.defaults(), null);
+
+		NdArray x = random(5, 8);
+		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
+		assertTrue(r.maxAbsDifference() == 0, "difference " + r.maxAbsDifference());
+	}
+
+	/**
+	 * PyTorch's {@code x.mean([2, 3])} (EfficientNet's squeeze-excitation, ShuffleNet's and many classifiers' pooling) and
+	 * a Conv1d model's {@code x.mean(2)} export as ReduceMean, for which ONNX Runtime has no integer kernel: the int8 model
+	 * kept a float island (dequantize, ReduceMean, quantize) at each. They become GlobalAveragePool (QLinearGlobalAveragePool
+	 * in int8), with a Flatten when the axes are not kept. A mean over other axes (a transformer's tokens) stays.
+	 */
+	@Test
+	void reduceMeanOverTheSpatialAxesBecomesGlobalAveragePool() {
+		Tiny t = new Tiny(4, 3, 5);
+		String kept = t.node("ReduceMean", List.of("x"), intsAttr("axes", 2, 3));
+		String dropped = t.node("ReduceMean", List.of("x"), intsAttr("axes", -1, -2), intAttr("keepdims", 0));
+		String tokens = t.node("ReduceMean", List.of("x"), intsAttr("axes", 1), intAttr("keepdims", 0));
+		String flat = t.node("Flatten", List.of(kept), intAttr("axis", 1));
+		String both = t.node("Add", List.of(flat, dropped));
+		OnnxModel model = t.model(t.node("Concat", List.of(both, t.node("Flatten", List.of(tokens), intAttr("axis", 1))), intAttr("axis", 1)));
+
+		FreezeResult r = Freezer.freeze(model, "means", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(2, ops.stream().filter("GlobalAveragePool"::equals).count(), ops.toString());
+		assertEquals(1, ops.stream().filter("ReduceMean"::equals).count(), "the mean over the channels stays: " + ops);
+		NdArray x = random(6, 4, 3, 5);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("ReduceMean -> GlobalAveragePool")), r.rewrites().toString());
+	}
+
+	/**
+	 * A model exported with a static batch of 1: `run` converts it and checks the result on 64 samples of the recipe's
+	 * data, fed 8 at a time, which ONNX Runtime refused ("Got: 8 Expected: 1"), so every recipe with such a model failed.
+	 * It is fed one sample at a time.
+	 */
+	@Test
+	void aModelWithAFixedBatchIsVerifiedOnDataInBatchesOfThatSize() {
+		Tiny t = new Tiny(3, 4, 4);
+		OnnxModel model = withBatch(t.model(t.node("Relu", t.node("Conv", List.of("x", t.floats(new long[] { 2, 3, 1, 1 }, 0.5f))))), 1);
+		float[] pixels = random(40, 3, 4, 4).floats();
+
+		FreezeResult r = Freezer.freeze(model, "static_batch", FreezeOptions.defaults(), new ArrayDataset("images", pixels, new long[] { 3, 4, 4 }, null));
+
+		assertEquals(40, r.verificationSamples());
+		assertEquals(0, r.maxAbsDifference(), 1e-6);
+	}
+
+	private static OnnxModel withBatch(OnnxModel model, long batch) {
+		ModelProto.Builder b = model.toProto().toBuilder();
+		b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().setDim(0,
+				TensorShapeProto.Dimension.newBuilder().setDimValue(batch));
+		return OnnxModel.of(b.build());
+	}
+
+	// ------------------------------------------------------------------ helpers
+
+	static AttributeProto intAttr(String name, long v) {
+		return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+	}
+
+	static AttributeProto intsAttr(String name, long... v) {
+		AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+		for (long e : v) {
+			a.addInts(e);
+		}
+		return a.build();
+	}
+
+	static NdArray random(long... shape) {
+		Random r = new Random(3);
+		float[] v = new float[Math.toIntExact(java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b))];
+		for (int i = 0; i < v.length; i++) {
+			v[i] = r.nextFloat() * 2 - 1;
+		}
+		return NdArray.ofFloats(shape, v);
+	}
+
+	static float[] run(OnnxModel m, NdArray x) {
+		try (InferenceSession s = InferenceSession.open(m, SessionSettings.defaults().withThreads(1), "tiny")) {
+			return s.run(Map.of("x", x)).values().iterator().next().floats();
+		}
+	}
+
+	/** A graph with one float input x [N, ...] and one float output of unknown shape, built node by node. */
+	static final class Tiny {
+		private final GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
+		private int names;
+
+		/** Input x of shape [N, sample...]. */
+		Tiny(long... sample) {
+			TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+			for (long d : sample) {
+				shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+			}
+			g.addInput(value("x", shape));
+		}
+
+		String node(String op, String input, AttributeProto... attributes) {
+			return node(op, List.of(input), attributes);
+		}
+
+		String node(String op, List<String> inputs, AttributeProto... attributes) {
+			String name = op.toLowerCase() + names++;
+			NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(name + "_out");
+			for (AttributeProto a : attributes) {
+				n.addAttribute(a);
+			}
+			g.addNode(n);
+			return name + "_out";
+		}
+
+		/** A float initializer filled with {@code value}. */
+		String floats(long[] dims, float value) {
+			String name = "f" + names++;
+			TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+			long n = 1;
+			for (long d : dims) {
+				t.addDims(d);
+				n *= d;
+			}
+			for (long i = 0; i < n; i++) {
+				t.addFloatData(value);
+			}
+			g.addInitializer(t);
+			return name;
+		}
+
+		/** An int64 scalar initializer. */
+		String longs(long v) {
+			return longs(new long[] { v }, true);
+		}
+
+		/** An int64 vector initializer. */
+		String longs(long[] v) {
+			return longs(v, false);
+		}
+
+		private String longs(long[] v, boolean scalar) {
+			String name = "c" + names++;
+			TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64_VALUE);
+			if (!scalar) {
+				t.addDims(v.length);
+			}
+			for (long e : v) {
+				t.addInt64Data(e);
+			}
+			g.addInitializer(t);
+			return name;
+		}
+
+		OnnxModel model(String output) {
+			g.addOutput(ValueInfoProto.newBuilder().setName(output)
+					.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+			return OnnxModel.of(ModelProto.newBuilder().setIrVersion(8).setProducerName("tiny")
+					.addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build());
+		}
+
+		private static ValueInfoProto value(String name, TensorShapeProto.Builder shape) {
+			return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+					.setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+		}
+	}
+}
