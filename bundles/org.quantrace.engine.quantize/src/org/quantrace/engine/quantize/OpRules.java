@@ -73,7 +73,9 @@ public final class OpRules {
 		// QuickGelu: left float between one DequantizeLinear and one QuantizeLinear, ONNX Runtime gives the Sigmoid and the
 		// Mul a DequantizeLinear each (one per node unit), so QuickGelu no longer matches and Sigmoid, Mul and 26
 		// DequantizeLinear run in float. Measured on tests/data/wild's EfficientNet (batch 64, 2 threads, load 1.3-4.6):
-		// 0.51x fp32 against 0.82x with SiLU integer (tests/data/wild/README.md).
+		// 0.51x fp32 against 0.82x with SiLU integer. Written as com.microsoft.QuickGelu between DequantizeLinear and
+		// QuantizeLinear it is no better (0.62x): QuickGelu has no NHWC form, so ONNX Runtime puts 30 Transposes around it
+		// between the NHWC QLinearConvs (4,437 µs against 418) (tests/data/wild/README.md).
 		add(compute("Sigmoid", "QLinearSigmoid"));
 		add(compute("LeakyRelu", "QLinearLeakyRelu"));
 		add(compute("GlobalAveragePool", "QLinearGlobalAveragePool"));
