@@ -30,11 +30,11 @@ final class ElementTypes {
 
 	static Map<String, DataType> infer(ModelFacts m) {
 		Map<String, DataType> types = new HashMap<>();
-		collect(m.graph, types);
+		collect(m.graph, types, m.opset());
 		return types;
 	}
 
-	private static void collect(GraphProto g, Map<String, DataType> types) {
+	private static void collect(GraphProto g, Map<String, DataType> types, int opset) {
 		for (List<ValueInfoProto> infos : List.of(g.getValueInfoList(), g.getInputList(), g.getOutputList())) {
 			for (ValueInfoProto v : infos) {
 				if (v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0) {
@@ -48,14 +48,14 @@ final class ElementTypes {
 			// subgraphs first (they see the outer scope): an If's or Loop's outputs are what its body outputs
 			for (AttributeProto a : n.getAttributeList()) {
 				if (a.hasG()) {
-					collect(a.getG(), types);
+					collect(a.getG(), types, opset);
 				}
-				a.getGraphsList().forEach(sub -> collect(sub, types));
+				a.getGraphsList().forEach(sub -> collect(sub, types, opset));
 			}
 			for (int i = 0; i < n.getOutputCount(); i++) {
 				String o = n.getOutput(i);
 				if (!o.isEmpty() && !types.containsKey(o)) {
-					DataType t = output(n, i, types);
+					DataType t = output(n, i, types, opset);
 					if (t != null) {
 						types.put(o, t);
 					}
@@ -64,7 +64,7 @@ final class ElementTypes {
 		}
 	}
 
-	private static DataType output(NodeProto n, int index, Map<String, DataType> types) {
+	private static DataType output(NodeProto n, int index, Map<String, DataType> types, int opset) {
 		String op = n.getOpType();
 		return switch (op) {
 		case "QuantizeLinear" -> n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? types.get(n.getInput(2))
@@ -77,7 +77,8 @@ final class ElementTypes {
 		case "Where" -> types.get(n.getInput(1));
 		case "If" -> bodyOutput(n, "then_branch", index, types);
 		case "Loop" -> bodyOutput(n, "body", index + 1, types); // the body's first output is the loop condition
-		case "Dropout" -> index == 1 ? DataType.BOOL : types.get(n.getInput(0));
+		// Dropout-7's mask is of the data's type; from Dropout-10 on it is BOOL
+		case "Dropout" -> index == 1 && (opset == 0 || opset >= 10) ? DataType.BOOL : types.get(n.getInput(0));
 		case "TopK" -> index == 1 ? DataType.INT64 : types.get(n.getInput(0));
 		case "ConstantOfShape" -> n.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT()).findFirst()
 				.map(a -> DataType.of(a.getT().getDataType())).orElse(DataType.FLOAT);

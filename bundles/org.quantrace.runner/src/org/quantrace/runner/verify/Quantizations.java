@@ -48,6 +48,8 @@ final class Quantizations {
 			"DynamicQuantizeLSTM");
 	/** Ops ONNX Runtime runs on integers when every computed input is dequantized, whether or not a QuantizeLinear follows (MatMulIntegerToFloat, QGemm). */
 	private static final Set<String> FLOAT_OUTPUT_KERNELS = Set.of("MatMul", "Gemm");
+	/** Ops ONNX Runtime has no integer form of, not even inside a QDQ group: Cast converts values, never codes. */
+	private static final Set<String> NO_INTEGER_FORM = Set.of("Cast");
 
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -304,6 +306,9 @@ final class Quantizations {
 				&& computed.stream().anyMatch(i -> m.producer(i) != null && FLOAT_OUTPUT_KERNELS.contains(m.producer(i).getOpType())
 						&& m.producer(i).getInputList().stream().filter(x -> !x.isEmpty() && !m.stored.containsKey(x)).allMatch(this::dequantized))) {
 			return true; // the int32 bias of a MatMul on integers: ONNX Runtime fuses both into QGemm
+		}
+		if (NO_INTEGER_FORM.contains(n.getOpType())) {
+			return false; // between a DequantizeLinear and a QuantizeLinear it still runs in float (a float Cast is removed, not fused)
 		}
 		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
