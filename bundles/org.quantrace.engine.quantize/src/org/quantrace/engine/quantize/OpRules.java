@@ -69,6 +69,13 @@ public final class OpRules {
 		add(compute("Mul", "QLinearMul"));
 		add(compute("Concat", "QLinearConcat"));
 		add(compute("Where", "QLinearWhere"));
+		// SiLU x·sigmoid(x) stays integer (QLinearSigmoid + QLinearMul) although ONNX Runtime fuses the float pair into
+		// QuickGelu: left float between one DequantizeLinear and one QuantizeLinear, ONNX Runtime gives the Sigmoid and the
+		// Mul a DequantizeLinear each (one per node unit), so QuickGelu no longer matches and Sigmoid, Mul and 26
+		// DequantizeLinear run in float. Measured on tests/data/wild's EfficientNet (batch 64, 2 threads, load 1.3-4.6):
+		// 0.51x fp32 against 0.82x with SiLU integer. Written as com.microsoft.QuickGelu between DequantizeLinear and
+		// QuantizeLinear it is no better (0.62x): QuickGelu has no NHWC form, so ONNX Runtime puts 30 Transposes around it
+		// between the NHWC QLinearConvs (4,437 µs against 418) (tests/data/wild/README.md).
 		add(compute("Sigmoid", "QLinearSigmoid"));
 		add(compute("LeakyRelu", "QLinearLeakyRelu"));
 		add(compute("GlobalAveragePool", "QLinearGlobalAveragePool"));
@@ -81,6 +88,12 @@ public final class OpRules {
 				new Kernel("the QuantizeLinear of the op before (zero point at qmin)", true, false,
 						"ONNX Runtime does not fuse Relu/Clip after a QDQ op: Quantrace removes it and lets the QuantizeLinear clamp"),
 				Drq.none(), n -> n.opType().equals("Clip") && !clipFromZero(n) ? "Clip whose minimum is not 0: " + FLOAT_ISLAND : null));
+		// MaxPool on codes: where ONNX Runtime cannot move it to NHWC (ShuffleNet's MaxPool after the channel-shuffle
+		// Reshape/Transpose, or right after a QLinearConcat) it runs its generic 8-bit NCHW MaxPool, 749-2,486 µs against
+		// 33-219 in float at batch 64. Written float between DequantizeLinear and QuantizeLinear it changes nothing: ONNX
+		// Runtime propagates the Q/DQ pair through it and drops it again (same scale) and runs the same 8-bit kernel. Only a
+		// QuantizeLinear with another scale keeps it float (90 µs), worth 0.48x -> 0.54x fp32 on that ShuffleNet. Behind a
+		// Reshape/Transpose it is therefore written on NHWC codes ({@link NhwcMaxPool}): 0.41x -> 0.77x.
 		add(new OpRule("data movement", Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Slice", "Split", "Expand",
 				"Tile", "DepthToSpace", "Gather", "ReduceMax", "Pad", "Identity"), Form.CODES, List.of(), -1,
 				new Kernel("the integer codes", true, false,

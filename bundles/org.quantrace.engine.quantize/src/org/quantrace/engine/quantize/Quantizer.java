@@ -16,6 +16,7 @@ import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.Initializers;
 import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.TensorInfo;
@@ -121,6 +122,9 @@ public final class Quantizer {
 			}
 		}
 		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
+		List<Node> nhwcPools = NhwcMaxPool.apply(model);
+		decisions = decisions.stream().map(d -> nhwcPools.contains(d.node())
+				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason()), d.weights(), d.activations()) : d).toList();
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),

@@ -1,0 +1,55 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.quantize.QuantizationResult;
+
+/**
+ * ShuffleNet's MaxPool after the channel shuffle (Reshape → Transpose → Reshape on int8 codes), on a tiny graph built
+ * in code: written as Transpose → com.microsoft.NhwcMaxPool → Transpose, which ONNX Runtime keeps (it would otherwise
+ * run its slow 8-bit NCHW MaxPool there), within quantization error of the float model, and the trace says why.
+ */
+class NhwcMaxPoolTest {
+
+	static String shuffleThenPool(TinyGraph t, boolean shuffle) {
+		String c = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 1, 16)));
+		String s = c;
+		if (shuffle) { // ShuffleNet's channel shuffle, two groups of 8
+			String grouped = t.node("Reshape", List.of(c, t.longs(0, 2, 8, 8, 8)));
+			String swapped = t.node("Transpose", List.of(grouped), TinyGraph.ints("perm", 0, 2, 1, 3, 4));
+			s = t.node("Reshape", List.of(swapped, t.longs(0, 16, 8, 8)));
+		}
+		String pooled = t.node("MaxPool", List.of(s), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+		return OpRulesTest.pointwise(t, pooled, 16, 16);
+	}
+
+	@Test
+	void aMaxPoolBehindTheChannelShuffleRunsOnNhwcCodes() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(13);
+		OpRulesTest.Checked c = OpRulesTest.check(t, shuffleThenPool(t, true), 0, 1);
+		List<Node> nodes = c.result().model().graph().nodes();
+		Node pool = nodes.stream().filter(n -> n.opType().equals("NhwcMaxPool")).findFirst().orElseThrow(() -> new AssertionError(c.modelOps()));
+		assertEquals("com.microsoft", pool.domain());
+		assertFalse(c.modelOps().contains("MaxPool"), c.modelOps().toString());
+		assertFalse(c.ops().contains("MaxPool"), "ONNX Runtime runs no NCHW MaxPool: " + c.ops());
+		assertTrue(c.ops().stream().anyMatch(o -> o.endsWith("NhwcMaxPool")), "it keeps the NHWC one: " + c.ops());
+		QuantizationResult.Layer layer = c.layer("MaxPool");
+		assertEquals(pool.name(), layer.node(), "the trace names the node that does the pooling");
+		assertTrue(layer.quantized(), layer.reason());
+		assertTrue(layer.reason().contains("com.microsoft.NhwcMaxPool"), layer.reason());
+	}
+
+	@Test
+	void aMaxPoolOnConvCodesStaysAsOnnxRuntimeMovesIt() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(13);
+		OpRulesTest.Checked c = OpRulesTest.check(t, shuffleThenPool(t, false), 0, 1);
+		assertTrue(c.modelOps().contains("MaxPool"), "no Reshape/Transpose before it: written as before, " + c.modelOps());
+		assertFalse(c.modelOps().contains("NhwcMaxPool"), c.modelOps().toString());
+	}
+}
