@@ -49,13 +49,22 @@ public final class Main {
 			e.getCommandLine().usage(err);
 			return ExitCodes.INVALID_INPUT;
 		});
-		int code = cli.execute(args);
+		int code;
+		try {
+			code = cli.execute(args);
+		} catch (OutOfMemoryError e) { // picocli hands on only Exceptions: an Error left the process with exit 1, the code of a rejected run
+			err.println("quantrace: error: out of memory (" + e.getMessage() + ")");
+			err.println("quantrace: hint: give Java more heap, e.g. QUANTRACE_JAVA_OPTS=-Xmx4g, or fewer samples (--samples, a smaller --batch)");
+			code = ExitCodes.FAILED;
+		} catch (Error e) {
+			code = report(e, err);
+		}
 		out.flush();
 		err.flush();
 		return code;
 	}
 
-	private static int report(Exception e, PrintWriter err) {
+	private static int report(Throwable e, PrintWriter err) {
 		if (e instanceof QuantraceException q) {
 			err.println("quantrace: error: " + q.getMessage());
 			if (q.hint() != null) {

@@ -1,6 +1,7 @@
 package org.quantrace.cli.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -13,7 +14,9 @@ import org.junit.jupiter.api.Test;
 import org.quantrace.engine.data.NpyArray;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.testing.TestData;
+import org.quantrace.testing.QuantraceProcess;
 import org.quantrace.testing.TestModels;
+import org.quantrace.testing.Zoo;
 
 /**
  * Bad input ends with exit 2 and a message naming the file, whatever command meets it: never 3 ("the work
@@ -46,6 +49,22 @@ class ExitCodesTest {
 		assertTrue(cli.err().contains(expected), line + "\n" + cli.err());
 		assertTrue(cli.err().contains("quantrace: hint: "), cli.err());
 		assertTrue(!cli.err().contains("Quantrace bug") && !cli.err().contains("internal error"), cli.err());
+	}
+
+	/**
+	 * Out of memory is a failure with a hint, not a crash: picocli hands only Exceptions to its handler, so the Error left the
+	 * process with exit 1 (the code of a rejected run) and a bare stack trace. The 10,000 test images read at once do not fit in
+	 * 24 MB of heap (after the tool itself has started).
+	 */
+	@Test
+	void runningOutOfMemoryIsAFailureWithAHint() throws Exception {
+		Path out = TestData.tempDir("oom").resolve("never.onnx");
+		Process p = QuantraceProcess.of(List.of("-Xmx24m"), "quantize", Zoo.dir().resolve("resnet.onnx").toString(), "--scheme", "fiq-int8", "--data",
+				Zoo.testImages().toString(), "-o", out.toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+		String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+		assertEquals(3, p.waitFor(), err);
+		assertTrue(err.contains("quantrace: error: out of memory") && err.contains("QUANTRACE_JAVA_OPTS=-Xmx"), err);
+		assertFalse(Files.exists(out), "nothing is written");
 	}
 
 	@Test
