@@ -388,7 +388,7 @@ public final class Freezer {
 			// a model with a fixed input batch (a static batch-1 export) is fed exactly that many samples per run
 			int batch = in.fixedBatch() > 0 ? in.fixedBatch() : VERIFICATION_BATCH;
 			int n = Math.min(64, data.size());
-			n = in.fixedBatch() > 0 && n >= batch ? n - n % batch : n;
+			n = in.wholeBatches(n);
 			InputChunks chunks = new InputChunks(data);
 			for (int from = 0; from < n; from += batch) { // run in small batches: a detector's activations are large
 				int start = from;

@@ -53,4 +53,10 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 		String d = shape.get(0);
 		return !d.isEmpty() && d.chars().allMatch(Character::isDigit) ? Math.toIntExact(Long.parseLong(d)) : 0;
 	}
+
+	/** Of {@code n} samples, how many can be run: all, or with a fixed batch the whole batches among them (at least {@code n} below one batch). */
+	public int wholeBatches(int n) {
+		int fixed = fixedBatch();
+		return fixed > 0 && n >= fixed ? n - n % fixed : n;
+	}
 }

@@ -70,7 +70,7 @@ public final class QuantizationDebugger {
 		// models with a fixed input batch (static batch-1 exports) are run on exactly that many samples at a time
 		int fixed = Math.max(floatInput.fixedBatch(), quantInput.fixedBatch());
 		int step = fixed > 0 ? fixed : 32;
-		n = fixed > 0 && n >= fixed ? n - n % fixed : n;
+		n = (floatInput.fixedBatch() >= quantInput.fixedBatch() ? floatInput : quantInput).wholeBatches(n);
 		Map<String, Accumulator> isolated = new LinkedHashMap<>();
 		Map<String, Accumulator> accumulated = new LinkedHashMap<>();
 		probes.forEach(p -> {

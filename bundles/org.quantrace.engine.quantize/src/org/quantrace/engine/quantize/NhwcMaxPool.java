@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -48,11 +49,11 @@ final class NhwcMaxPool {
 			String y = mp.output(0);
 			String xNhwc = ed.fresh(x + "_nhwc");
 			String yNhwc = ed.fresh(y + "_nhwc");
-			ed.add("Transpose", null, List.of(x), List.of(xNhwc), ints("perm", 0, 2, 3, 1));
+			ed.add("Transpose", null, List.of(x), List.of(xNhwc)).setIntsAttribute("perm", List.of(0L, 2L, 3L, 1L));
 			List<AttributeProto> attrs = mp.attributes().stream().filter(a -> !a.getName().equals("storage_order")).toList();
 			Node pool = ed.add(DOMAIN, OP, null, List.of(xNhwc), List.of(yNhwc), attrs.toArray(AttributeProto[]::new));
 			pool.setName(mp.name()); // the layer keeps its name: the trace's row names the node that does its work
-			ed.add("Transpose", null, List.of(yNhwc), List.of(y), ints("perm", 0, 3, 1, 2));
+			ed.add("Transpose", null, List.of(yNhwc), List.of(y)).setIntsAttribute("perm", List.of(0L, 3L, 1L, 2L));
 			graph.nodes().remove(mp);
 			rewritten.add(mp);
 		}
@@ -84,14 +85,6 @@ final class NhwcMaxPool {
 			return true;
 		}
 		var zp = graph.constant(q.input(2));
-		return zp != null && (zp.dataType() == org.quantrace.engine.onnx.DataType.UINT8 || zp.dataType() == org.quantrace.engine.onnx.DataType.INT8);
-	}
-
-	private static AttributeProto ints(String name, long... values) {
-		AttributeProto.Builder b = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-		for (long v : values) {
-			b.addInts(v);
-		}
-		return b.build();
+		return zp != null && (zp.dataType() == DataType.UINT8 || zp.dataType() == DataType.INT8);
 	}
 }
