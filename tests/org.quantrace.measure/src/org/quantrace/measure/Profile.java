@@ -166,7 +166,10 @@ public final class Profile {
 				}
 				String node = name.substring(0, name.length() - "_kernel_time".length());
 				current.merge(node, dur, Double::sum);
-				Matcher op = OP_NAME.matcher(m.group(4));
+				// op_name anywhere in this event's args: they hold nested objects (input_type_shape) and their key order varies
+				// between runs, so the text up to the event's first '}' missed it in some runs and a node went unlabelled
+				int next = text.indexOf("{\"cat\"", m.end(3));
+				Matcher op = OP_NAME.matcher(text).region(m.end(3), next < 0 ? text.length() : next);
 				if (op.find()) {
 					opByNode.putIfAbsent(node, op.group(1));
 				}
