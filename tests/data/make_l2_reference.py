@@ -16,6 +16,9 @@ max, which is what the observer assumes. The search is invariant to the scale (i
 power of two scales floats exactly). One forward call: torch merges later batches into its histogram by upsampling and
 interpolating, its own approximation, which is not the L2 rule (Quantrace's streamed histograms merge exactly).
 
+It also records the bins torch's search keeps on five small histograms, one per rule (see histograms()), which
+L2RangeTest builds the same way.
+
 Run from anywhere (Debian 12: python3-torch 1.13, python3-onnx, python3-numpy):
     /usr/bin/python3 tests/data/make_l2_reference.py
 """
@@ -95,6 +98,32 @@ def activations():
     return {name: value(captured).detach() for name, value in TENSORS.items()}
 
 
+def histograms():
+    """Small histograms, one per rule of the search, as L2RangeTest builds them (2048 bins over [0, 2048), 256 levels)."""
+    even = np.full(2048, 100.0)
+    tail = np.zeros(2048)
+    tail[:256] = 10000
+    tail[256::64] = 1
+    tail[2047] = 1
+    below = np.zeros(2048)
+    below[1792:] = 10000
+    below[0:1792:64] = 1
+    spike = np.zeros(256)
+    spike[100] = 50
+    ramp = np.array([(b % 7) * (2048 - b) for b in range(2048)], dtype=np.float64)  # uneven, decreasing, empty every 7th bin
+    return {"even": even, "tail": tail, "below": below, "spike": spike, "ramp": ramp}
+
+
+def torch_search(h):
+    """torch's search on histogram h over [0, len(h)): the kept bins [start, end]."""
+    obs = HistogramObserver(bins=len(h), reduce_range=False)
+    obs.histogram.copy_(torch.from_numpy(h).float())
+    obs.min_val.copy_(torch.tensor(0.0))
+    obs.max_val.copy_(torch.tensor(float(len(h))))
+    lo, hi = obs._non_linear_param_search()
+    return [int(round(lo.item())), int(round(hi.item())) - 1]
+
+
 def main():
     torch.set_num_threads(1)
     expected = {"script": "tests/data/make_l2_reference.py", "command": "/usr/bin/python3 tests/data/make_l2_reference.py",
@@ -112,6 +141,10 @@ def main():
              "bin_width": (obs.max_val.item() - obs.min_val.item()) / obs.bins * scale, "l2_min": lo.item() * scale, "l2_max": hi.item() * scale}
         expected["tensors"][name] = r
         print(name, r)
+    expected["histograms"] = {}
+    for name, h in histograms().items():
+        expected["histograms"][name] = {"bins": torch_search(h)}
+        print(name, expected["histograms"][name])
     with open(os.path.join(HERE, "expected", "l2_ranges.json"), "w") as f:
         json.dump(expected, f, indent=2, sort_keys=True)
         f.write("\n")
