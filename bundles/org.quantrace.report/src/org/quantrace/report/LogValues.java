@@ -129,4 +129,9 @@ public final class LogValues {
 		case OUTPUT -> "outputs";
 		};
 	}
+
+	/** "1 layer", "3 layers": a count with its noun in the number it takes (never "layer(s)"). */
+	public static String count(long n, String noun) {
+		return n + " " + noun + (n == 1 ? "" : "s");
+	}
 }

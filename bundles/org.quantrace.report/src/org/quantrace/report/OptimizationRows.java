@@ -71,7 +71,8 @@ final class OptimizationRows {
 		CalibrationRecord c = q.getCalibration();
 		if (drq || c == null) {
 			return List.of(form.anyDynamic()
-					? "none offline: the " + form.dynamic().size() + " layer(s) with dynamic kernels quantize their input at run time, from its own range ("
+					? "none offline: the " + LogValues.count(form.dynamic().size(), "layer") + " with dynamic kernels "
+							+ (form.dynamic().size() == 1 ? "quantizes its input" : "quantize their inputs") + " at run time, each from its own range ("
 							+ String.join(", ", form.runTimeQuantizers()) + ")"
 					: "none: no activation is quantized (every layer computes in float32 from int8 weights dequantized when the model is loaded)");
 		}
@@ -85,7 +86,7 @@ final class OptimizationRows {
 		};
 		l.add(method);
 		for (Parameter p : c.getParameters()) {
-			if (!p.getKey().equals("data")) {
+			if (!p.getKey().equals("data") && !p.getKey().equals("batch size")) { // the batch size is in the last line
 				l.add(p.getKey() + ": " + LogValues.tidy(p.getValue()));
 			}
 		}
@@ -151,7 +152,8 @@ final class OptimizationRows {
 					+ "products are rescaled to float32 (y = s_x · s_w · Σ (q_x − z_x) · q_w) and biases are added in float32");
 		}
 		if (!form.weightOnly().isEmpty()) {
-			l.add("weights of the " + form.weightOnly().size() + " layer(s) that compute in float32: x' = s · (q − z) once, when the model is loaded "
+			l.add("weights of the " + LogValues.count(form.weightOnly().size(), "layer") + " that "
+					+ (form.weightOnly().size() == 1 ? "computes" : "compute") + " in float32: x' = s · (q − z) once, when the model is loaded "
 					+ "(Cast and Mul of constants, which ONNX Runtime constant-folds)");
 		}
 		return l;
@@ -286,10 +288,10 @@ final class OptimizationRows {
 				l.add("biases: float32 (added after the integer product)");
 			}
 			l.add("activations: uint8, quantized at run time (" + String.join("; ", form.runTimeQuantizers().stream().map(OptimizationRows::runTimeQuantizer).toList())
-					+ (drq ? "" : "; in the " + form.dynamic().size() + " layer(s) with dynamic kernels: " + String.join(", ", form.dynamic())) + ")");
+					+ (drq ? "" : "; in the " + LogValues.count(form.dynamic().size(), "layer") + " with dynamic kernels: " + String.join(", ", form.dynamic())) + ")");
 		}
 		if (!form.weightOnly().isEmpty()) {
-			l.add("int8 weights computed in float32 (stored int8, float32 in memory once loaded): " + form.weightOnly().size() + " layer(s)");
+			l.add("int8 weights computed in float32 (stored int8, float32 in memory once loaded): " + LogValues.count(form.weightOnly().size(), "layer"));
 		}
 		l.addAll(io(output));
 		long floats = q.getLayers().stream().filter(x -> !x.isQuantized()).count();
