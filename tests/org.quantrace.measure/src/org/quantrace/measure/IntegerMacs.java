@@ -42,7 +42,9 @@ import ai.onnxruntime.OrtSession;
  * counted with the shapes of one probe run over a single zero sample (the optimized graph run with every
  * node output as a graph output). The bodies of If nodes in the main graph are probed the same way, each
  * as a model of its own (outer-scope initializers copied in, other outer-scope values fed as zeros of
- * their probed shape); both branches of an If count.
+ * their probed shape); both branches of an If count in {@link #share()}. What a run executes takes one branch
+ * per If: {@link #executedShare()} weights each branch by how often the model took it on the measured data
+ * ({@link #withBranchesTaken}), read from the If's own condition in runs of the unoptimized model.
  *
  * @param integerMacs  MACs per sample in integer kernels
  * @param floatMacs    MACs per sample in float kernels
@@ -50,9 +52,21 @@ import ai.onnxruntime.OrtSession;
  * @param opCounts     how often each op type occurs in the optimized graph, subgraphs included
  * @param uncounted    compute nodes whose shapes stayed unknown (their MACs are in neither sum)
  * @param probe        "probe run", or why the probe failed and declared shapes were used
+ * @param branches     the MACs of each If of the main graph, per branch (in both sums above)
+ * @param thenTaken    per If (by {@link Branches#key()}), the share of samples whose run took its then-branch; empty
+ *                     until {@link #withBranchesTaken} measured it
  */
 public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> byOp, Map<String, Integer> opCounts, List<String> uncounted,
-		String probe) {
+		String probe, List<Branches> branches, Map<String, Double> thenTaken) {
+
+	/**
+	 * The MACs per sample of one If of the main graph, by branch.
+	 *
+	 * @param key        the node's name, or "If #k" (k-th If of the main graph) when it has none
+	 * @param condition  the name of its condition input
+	 */
+	public record Branches(String key, String condition, long thenInteger, long thenFloat, long elseInteger, long elseFloat) {
+	}
 
 	/** Integer kernels, by op type: what ONNX Runtime's CPU provider runs on 8-bit operands. */
 	static final Set<String> INTEGER = Set.of("QLinearConv", "ConvInteger", "QLinearConvTranspose", "MatMulInteger", "QLinearMatMul", "QGemm",
@@ -66,9 +80,91 @@ public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> by
 		return INTEGER.contains(op.substring(op.lastIndexOf('.') + 1));
 	}
 
+	/** Integer share of every MAC in the graph, both branches of each If included. */
 	public double share() {
 		long total = integerMacs + floatMacs;
 		return total == 0 ? 0 : integerMacs / (double) total;
+	}
+
+	/**
+	 * Integer share of the MACs a run executes: each If's branches weighted by how often they were taken
+	 * ({@link #thenTaken}); equal to {@link #share()} when the model has no If or the branches were not measured.
+	 */
+	public double executedShare() {
+		double integer = integerMacs;
+		double floating = floatMacs;
+		for (Branches b : branches) {
+			Double p = thenTaken.get(b.key());
+			if (p == null) {
+				continue;
+			}
+			integer += p * b.thenInteger() + (1 - p) * b.elseInteger() - b.thenInteger() - b.elseInteger();
+			floating += p * b.thenFloat() + (1 - p) * b.elseFloat() - b.thenFloat() - b.elseFloat();
+		}
+		double total = integer + floating;
+		return total == 0 ? 0 : integer / total;
+	}
+
+	/**
+	 * This count with {@link #thenTaken} measured: {@code model} (the model counted, not its optimized form) is run
+	 * over {@code data} in batches of {@code batch}, with the condition of each If of the main graph as an extra
+	 * output, and each batch's samples are put to the branch its condition chose.
+	 */
+	public IntegerMacs withBranchesTaken(Path model, Samples data, int batch) throws OrtException {
+		if (branches.isEmpty()) {
+			return this;
+		}
+		ModelProto proto = LoadedModel.parse(model);
+		GraphProto.Builder g = proto.getGraph().toBuilder();
+		Set<String> outputs = new HashSet<>();
+		g.getOutputList().forEach(o -> outputs.add(o.getName()));
+		for (Branches b : branches) {
+			if (outputs.add(b.condition())) {
+				g.addOutput(ValueInfoProto.newBuilder().setName(b.condition()));
+			}
+		}
+		Map<String, Long> thenSamples = new HashMap<>();
+		try {
+			Path augmented = Files.createTempFile("branches", ".onnx");
+			try {
+				Files.write(augmented, proto.toBuilder().setGraph(g).build().toByteArray());
+				try (LoadedModel m = LoadedModel.open(augmented, Measure.THREADS)) {
+					Set<String> wanted = new HashSet<>();
+					branches.forEach(b -> wanted.add(b.condition()));
+					for (int from = 0; from < data.count(); from += batch) {
+						int n = Math.min(batch, data.count() - from);
+						try (OnnxTensor x = m.tensor(data.x(), from, n, data.shape()); OrtSession.Result r = m.session.run(Map.of(m.input, x), wanted)) {
+							for (Branches b : branches) {
+								if (condition(r.get(b.condition()).orElseThrow())) {
+									thenSamples.merge(b.key(), (long) n, Long::sum);
+								}
+							}
+						}
+					}
+				}
+			} finally {
+				Files.deleteIfExists(augmented);
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		Map<String, Double> taken = new TreeMap<>();
+		for (Branches b : branches) {
+			taken.put(b.key(), thenSamples.getOrDefault(b.key(), 0L) / (double) data.count());
+		}
+		return new IntegerMacs(integerMacs, floatMacs, byOp, opCounts, uncounted, probe, branches, taken);
+	}
+
+	/** An If condition's value: a bool tensor of one element. */
+	private static boolean condition(OnnxValue v) throws OrtException {
+		Object value = v.getValue();
+		if (value instanceof Boolean b) {
+			return b;
+		}
+		if (value instanceof boolean[] a && a.length == 1) {
+			return a[0];
+		}
+		throw new IllegalArgumentException("an If condition of " + ((OnnxTensor) v).getInfo().getShape().length + " dimensions is not one value");
 	}
 
 	/** Counts {@code model} as ONNX Runtime optimizes it; keeps the optimized model at {@code keep} when given. */
@@ -107,7 +203,7 @@ public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> by
 		}
 		Counter c = new Counter(proto);
 		c.graph(proto.getGraph(), probed, 0);
-		return new IntegerMacs(c.integer, c.floating, c.byOp, c.ops, c.uncounted, probe);
+		return new IntegerMacs(c.integer, c.floating, c.byOp, c.ops, c.uncounted, probe, c.branches, Map.of());
 	}
 
 	/** Shape and element type of a tensor seen in a probe run. */
@@ -256,6 +352,7 @@ public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> by
 		final List<String> uncounted = new ArrayList<>();
 		/** Declared shapes (initializers, Constant nodes, value_info) of the graphs walked, outer scopes included. */
 		final Map<String, long[]> declared = new HashMap<>();
+		final List<Branches> branches = new ArrayList<>();
 		long integer;
 		long floating;
 
@@ -287,12 +384,16 @@ public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> by
 				String op = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx") ? n.getOpType() : n.getDomain() + "." + n.getOpType();
 				ops.merge(op, 1, Integer::sum);
 				node(n, op, probed);
+				boolean mainIf = depth == 0 && op.equals("If");
+				long[] byBranch = new long[4]; // then integer, then float, else integer, else float
 				for (AttributeProto a : n.getAttributeList()) {
 					List<GraphProto> subs = new ArrayList<>(a.getGraphsList());
 					if (a.hasG()) {
 						subs.add(a.getG());
 					}
 					for (GraphProto sub : subs) {
+						long integerBefore = integer;
+						long floatBefore = floating;
 						Map<String, Probed> inner = Map.of();
 						if (depth == 0 && !probed.isEmpty()) {
 							try {
@@ -302,7 +403,16 @@ public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> by
 							}
 						}
 						graph(sub, inner, depth + 1);
+						if (mainIf) {
+							int at = a.getName().equals("then_branch") ? 0 : 2;
+							byBranch[at] += integer - integerBefore;
+							byBranch[at + 1] += floating - floatBefore;
+						}
 					}
+				}
+				if (mainIf) {
+					String key = n.getName().isEmpty() ? "If #" + (branches.size() + 1) : n.getName();
+					branches.add(new Branches(key, n.getInput(0), byBranch[0], byBranch[1], byBranch[2], byBranch[3]));
 				}
 			}
 		}

@@ -49,6 +49,47 @@ class MeasureClientTest {
 	}
 
 	/**
+	 * Which branch runs: if_cnn computes net(x / 255) when the batch's largest value exceeds 1, else net(x). The
+	 * test images scaled into [0, 1] take the else branch in every batch; the same images as bytes (0-255) the
+	 * then branch, except a batch whose largest pixel is at most 1 (none: every image has bright pixels). Each
+	 * branch carries the same network, so one branch's MACs are half the graph's.
+	 */
+	@Test
+	void measuresWhichIfBranchEachBatchTakes() throws Exception {
+		Path model = Zoo.model("if_cnn").onnx();
+		Samples scaled = Samples.read(Zoo.testImages(), Zoo.model("if_cnn").evaluationLabels()).first(200);
+		float[] bytes = scaled.x().clone();
+		for (int i = 0; i < bytes.length; i++) {
+			bytes[i] = Math.round(bytes[i] * 255);
+		}
+		Samples asBytes = new Samples(bytes, scaled.shape(), scaled.classes(), scaled.targets(), scaled.labels());
+		IntegerMacs macs = Measure.integerMacs(model, new long[] { 1, 28, 28 }, null);
+		assertEquals(1, macs.branches().size(), macs.branches().toString());
+		IntegerMacs.Branches b = macs.branches().get(0);
+		assertEquals(b.thenFloat(), b.elseFloat());
+		assertEquals(macs.floatMacs(), b.thenFloat() + b.elseFloat());
+		assertEquals(Map.of(b.key(), 0.0), macs.withBranchesTaken(model, scaled, 64).thenTaken());
+		assertEquals(Map.of(b.key(), 1.0), macs.withBranchesTaken(model, asBytes, 64).thenTaken());
+		// a float model executes no integer MAC whichever branch runs
+		assertEquals(0.0, macs.withBranchesTaken(model, asBytes, 64).executedShare());
+	}
+
+	/**
+	 * The executed share weights each branch by how often it ran: an If whose else branch holds 300 integer MACs and
+	 * whose then branch 100 float ones, taken a quarter of the time, executes 0.75 · 300 integer against 0.25 · 100
+	 * float MACs besides the 50 float MACs outside the If.
+	 */
+	@Test
+	void weightsEachBranchByHowOftenItRan() {
+		IntegerMacs.Branches b = new IntegerMacs.Branches("if", "cond", 0, 100, 300, 0);
+		IntegerMacs macs = new IntegerMacs(300, 150, Map.of(), Map.of(), List.of(), "probe run", List.of(b), Map.of("if", 0.25));
+		assertEquals(300 / 450.0, macs.share(), 1e-12);
+		assertEquals(225 / (225 + 25 + 50.0), macs.executedShare(), 1e-12);
+		IntegerMacs unmeasured = new IntegerMacs(300, 150, Map.of(), Map.of(), List.of(), "probe run", List.of(b), Map.of());
+		assertEquals(unmeasured.share(), unmeasured.executedShare(), 1e-12);
+	}
+
+	/**
 	 * The profile of the float MobileNetV3 (one thread, 4 runs of a batch of 8): ONNX Runtime's NCHWc Convs, labelled
 	 * from the optimized graph as make_zoo.py built them (the first Conv 1 → 16 3x3, the 16-channel depthwise 3x3), every
 	 * run counted, the optimized graph kept.
