@@ -79,7 +79,7 @@ final class TemplateRows {
 		List<String> names = paths.stream().map(p -> p.lastFeature().getName()).toList();
 		List<String> values = paths.stream().map(p -> LogValues.text(element.eGet(p.lastFeature()))).toList();
 		if (names.equals(List.of("key", "value"))) {
-			return values.get(0) + ": " + values.get(1);
+			return values.get(0) + ": " + setting(values.get(1));
 		}
 		if (names.equals(List.of("name", "version"))) {
 			return (values.get(0) + " " + values.get(1)).trim();
@@ -92,6 +92,20 @@ final class TemplateRows {
 			}
 		}
 		return String.join(listItem ? ", " : "; ", parts);
+	}
+
+	private static final java.util.regex.Pattern WORD_LIST = java.util.regex.Pattern.compile("\\[([a-z][a-z0-9-]*(?:, [a-z][a-z0-9-]*)*)\\]");
+
+	/**
+	 * A setting's value as a person writes it: a flag as yes or no, a list of names without Java's brackets
+	 * ("[dropout, batch-normalization]" → "dropout, batch-normalization"); anything else, a range "[0, 1]" among them, as it is.
+	 */
+	static String setting(String value) {
+		if (value.equals("true") || value.equals("false")) {
+			return value.equals("true") ? "yes" : "no";
+		}
+		java.util.regex.Matcher m = WORD_LIST.matcher(value);
+		return m.matches() ? m.group(1) : value;
 	}
 
 	private static List<String> limited(List<String> items, String appendix) {

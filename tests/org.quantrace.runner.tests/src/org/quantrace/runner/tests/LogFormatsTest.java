@@ -148,6 +148,68 @@ class LogFormatsTest {
 		assertFalse(NUMBER_NOISE.matcher(text).find(), file + ": a number at full double precision: " + find(NUMBER_NOISE, text));
 	}
 
+	/**
+	 * The report's tensor inventory and the optimization log count the same model: the log says fiq_float32 holds
+	 * 4 int8 weight tensors, and the report once headed its second count "weights" while it counted every tensor
+	 * stored in the file (scales, zero points and the int8 weights: 8 int8), so the two documents disagreed.
+	 */
+	@Test
+	void theReportsStoredTensorCountIsNotCalledWeights() throws IOException {
+		String report = Files.readString(logs.getParent().resolve("report.html"));
+		var caption = Pattern.compile("<caption>(Tensors by element type[^<]*)</caption>").matcher(report);
+		assertTrue(caption.find(), "the report's tensor inventory");
+		var row = Pattern.compile("<tr><td>fiq_float32</td>((?:<td class=\"num\">[^<]*</td>)+)</tr>").matcher(report.substring(caption.start()));
+		assertTrue(row.find(), "fiq_float32's inventory row");
+		String header = report.substring(caption.start(), report.indexOf("</tr>", caption.start()));
+		List<String> types = Pattern.compile("<th>([^<]*)</th>").matcher(header).results().map(m -> m.group(1)).toList();
+		List<String> cells = Pattern.compile(">([^<]*)</td>").matcher(row.group(1)).results().map(m -> m.group(1)).toList();
+		int int8Stored = Integer.parseInt(cells.get(types.indexOf("INT8") - 1).split(" / ")[1]);
+		var logged = Pattern.compile("weights: int8 \\((\\d+) tensors\\)").matcher(Files.readString(logs.resolve("PhIMT0003-cnn.md")));
+		assertTrue(logged.find() && logged.find(), "fiq_float32's precision row (the second table) in the log");
+		int int8Weights = Integer.parseInt(logged.group(1));
+		assertTrue(int8Stored > int8Weights, "the file stores more int8 tensors (" + int8Stored + ") than weights (" + int8Weights + "): its scales' zero points");
+		assertFalse(caption.group(1).matches(".*/ weights\\)"), "the stored count is not headed 'weights' (the log counts " + int8Weights + " int8 weights, the report "
+				+ int8Stored + "): " + caption.group(1));
+		assertTrue(caption.group(1).contains("stored") && caption.group(1).contains("scales") && caption.group(1).contains("zero points"),
+				"the caption says what the second count holds: " + caption.group(1));
+	}
+
+	/** No "layer(s)": the logs know how many layers they count (the example's drq had "the 1 layer(s) with dynamic kernels"). */
+	@ParameterizedTest
+	@CsvSource({ "md", "html", "docx", "pdf" })
+	void countsAreSingularOrPlural(String format) throws IOException {
+		Path file = logs.resolve("PhIMT0003-cnn." + format);
+		String text = text(file);
+		assertFalse(text.contains("(s)"), file + ": " + find(Pattern.compile("\\(s\\)"), text));
+		assertTrue(text.contains("the 1 layer with dynamic kernels"), file + ": drq's one dynamic layer in the singular");
+	}
+
+	/** The Calibration row states the batch size once ("batch size: 32" was followed by "in batches of 32"). */
+	@Test
+	void theCalibrationRowSaysTheBatchSizeOnce() throws IOException {
+		String md = Files.readString(logs.resolve("PhIMT0003-cnn.md"));
+		List<String> rows = md.lines().filter(l -> l.startsWith("| Calibration | ") && l.contains("samples in batches of")).toList();
+		assertEquals(3, rows.size(), "the three calibrated schemes' Calibration rows");
+		for (String r : rows) {
+			assertEquals(1, Pattern.compile("batch").matcher(r).results().count(), "one batch size: " + r);
+		}
+	}
+
+	/**
+	 * The converter's settings read as a person writes them, not as Java prints a list or a boolean: the example's
+	 * conversion log said "eliminate: [dropout, batch-normalization, …]" and "fold constants: true".
+	 */
+	@ParameterizedTest
+	@CsvSource({ "md", "html", "docx", "pdf" })
+	void theConverterSettingsAreWordsNotJava(String format) throws IOException {
+		Path file = logs.resolve("PhIMT0002-cnn." + format);
+		String text = text(file);
+		assertTrue(text.contains("eliminate: dropout, batch"),
+				file + ": " + find(Pattern.compile("eliminate: .{0,40}"), text));
+		assertTrue(text.contains("fold constants: yes"), file + ": " + find(Pattern.compile("fold constants: \\S+"), text));
+		assertFalse(Pattern.compile(": (true|false)\\b|: \\[[a-z]").matcher(text).find(), file + ": " + find(Pattern.compile(": (true|false)\\b|: \\[[a-z]"), text));
+	}
+
 	@ParameterizedTest
 	@CsvSource({ "PhIMT0002", "PhIMT0003" })
 	void theDocxIsWhatWordFilesExpect(String code) throws IOException {
@@ -218,6 +280,12 @@ class LogFormatsTest {
 	private static String find(Pattern p, String text) {
 		var m = p.matcher(text);
 		return m.find() ? text.substring(Math.max(0, m.start() - 60), Math.min(text.length(), m.end() + 20)) : "";
+	}
+
+	/** A log's text as its format holds it (DOCX and PDF extracted), whitespace collapsed. */
+	private static String text(Path file) throws IOException {
+		String name = file.getFileName().toString();
+		return words(name.endsWith(".docx") ? docx(file) : name.endsWith(".pdf") ? pdf(file) : Files.readString(file));
 	}
 
 	private static String docx(Path file) throws IOException {

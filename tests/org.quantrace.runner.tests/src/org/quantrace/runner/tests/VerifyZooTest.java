@@ -110,7 +110,7 @@ class VerifyZooTest {
 		String text = Tampering.read(md);
 		String said = "activations: uint8, quantized at run time (DynamicQuantizeLSTM, inside the kernel, from the range of each input";
 		int drq = text.indexOf(said + ")");
-		int fiq = text.indexOf(said + "; in the 1 layer(s) with dynamic kernels: ");
+		int fiq = text.indexOf(said + "; in the 1 layer with dynamic kernels: ");
 		assertTrue(drq >= 0 && fiq >= 0, "the precision rows of the LSTM's DRQ and FIQ: " + drq + ", " + fiq);
 		assertTrue(!text.contains("(DynamicQuantizeLinear") && !text.contains("by DynamicQuantizeLinear"), "no run-time DynamicQuantizeLinear named");
 		Tampering.write(md, text.substring(0, drq) + text.substring(drq).replaceFirst(java.util.regex.Pattern.quote("(DynamicQuantizeLSTM, inside the kernel"),
