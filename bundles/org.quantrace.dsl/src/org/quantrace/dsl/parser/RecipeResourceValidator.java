@@ -26,7 +26,9 @@ public class RecipeResourceValidator extends ResourceValidatorImpl {
 	public List<Issue> validate(Resource resource, CheckMode mode, CancelIndicator indicator) {
 		List<Issue> issues = super.validate(resource, mode, indicator);
 		return issues.stream().filter(RecipeResourceValidator::isSyntaxError)
-				.min(Comparator.comparingInt((Issue i) -> i.getOffset() == null ? Integer.MAX_VALUE : i.getOffset())).map(List::of).orElse(issues);
+				.min(Comparator.comparingInt((Issue i) -> i.getOffset() == null ? Integer.MAX_VALUE : i.getOffset())
+						.thenComparing(i -> !IssueCodes.INVALID_NAME.equals(i.getCode()))) // the cause, not the missing value the parser's recovery left
+				.map(List::of).orElse(issues);
 	}
 
 	@Override
@@ -38,6 +40,6 @@ public class RecipeResourceValidator extends ResourceValidatorImpl {
 	}
 
 	private static boolean isSyntaxError(Issue i) {
-		return i.getSeverity() == Severity.ERROR && IssueCodes.SYNTAX.equals(i.getCode());
+		return i.getSeverity() == Severity.ERROR && (IssueCodes.SYNTAX.equals(i.getCode()) || IssueCodes.INVALID_NAME.equals(i.getCode()));
 	}
 }

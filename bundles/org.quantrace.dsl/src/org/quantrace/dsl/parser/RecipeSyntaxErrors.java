@@ -1,9 +1,13 @@
 package org.quantrace.dsl.parser;
 
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.antlr.runtime.RecognitionException;
+import org.antlr.runtime.Token;
+import org.antlr.runtime.TokenStream;
 import org.eclipse.emf.ecore.EClass;
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.xtext.AbstractRule;
@@ -38,6 +42,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		RecognitionException e = context.getRecognitionException();
 		String message = context.getDefaultMessage();
 		String token = e != null && e.token != null ? e.token.getText() : null;
+		String name = token == null ? null : badName(e, token);
+		if (name != null) {
+			return new SyntaxErrorMessage(name, IssueCodes.INVALID_NAME);
+		}
 		if (token != null && message.startsWith("missing EOF")) {
 			message = "unexpected '" + token + "' after the end of the recipe: remove it, or close the blocks before it";
 		} else if (token != null && message.endsWith("expecting RULE_ID") && token.matches(WORD)) {
@@ -49,6 +57,48 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 			}
 		}
 		return new SyntaxErrorMessage(message, IssueCodes.SYNTAX);
+	}
+
+	/** The words that declare a name after them: model NAME, dataset NAME, quantize NAME... */
+	private static final Set<String> DECLARING = Set.of("recipe", "model", "dataset", "quantize", "preprocess", "document");
+
+	/**
+	 * What is wrong with a name the parser stopped at, or null when the error is not about a name: every word of the
+	 * language may be a name (NHWC, dense, calibration), but not 'extends', not a word with a hyphen (per-channel) and not
+	 * an id's form (W-NHWC): names are letters, digits and _, the ids after id, version... are the ones with hyphens.
+	 */
+	private static String badName(RecognitionException e, String token) {
+		if (!(e.input instanceof TokenStream tokens)) {
+			return null;
+		}
+		List<String> before = new ArrayList<>(); // the two words before the error, nearest first
+		for (int i = e.index - 1; i >= 0 && before.size() < 2; i--) {
+			Token t = tokens.get(i);
+			if (t.getChannel() == Token.DEFAULT_CHANNEL && !hidden(t)) {
+				before.add(t.getText());
+			}
+		}
+		String how = ": a name is letters, digits and _ (ids after id, version and conversion-id may have hyphens)";
+		if (!before.isEmpty() && DECLARING.contains(before.get(0))) {
+			if (token.equals("extends") && !before.get(0).equals("document")) {
+				return "'extends' cannot be a name (it is the word that refines another " + before.get(0) + "): choose another name";
+			}
+			if (token.matches("[A-Za-z_]\\w*(-\\w+)+")) {
+				return "'" + token + "' cannot be a name" + how + ": write " + token.replace('-', '_');
+			}
+		}
+		if ((token.equals("-") || token.equals(".")) && before.size() == 2 && DECLARING.contains(before.get(1)) && before.get(0).matches("\\w+")) {
+			Token next = e.index + 1 < tokens.size() ? tokens.get(e.index + 1) : null;
+			String whole = before.get(0) + token + (next == null || next.getType() == Token.EOF || hidden(next) ? "" : next.getText());
+			return "'" + whole + "' cannot be a name" + how + ": write " + whole.replaceAll("[-.]", "_");
+		}
+		return null;
+	}
+
+	/** White space and comments: the token stream holds them on the default channel (Xtext skips them by type). */
+	private static boolean hidden(Token t) {
+		String text = t.getText();
+		return text == null || text.isBlank() || text.startsWith("//") || text.startsWith("/*");
 	}
 
 	@Override

@@ -19,6 +19,8 @@ public final class IssueCodes {
 	public static final String IMPORT_CYCLE = "import-cycle";
 	public static final String IMPORT_BROKEN = "import-broken";
 	public static final String EMPTY_FILE = "empty-file";
+	/** A name the parser cannot read: 'extends', a word with a hyphen (per-channel), an id's form (W-NHWC). */
+	public static final String INVALID_NAME = "invalid-name";
 
 	// declarations
 	public static final String DUPLICATE_NAME = "duplicate-name";
