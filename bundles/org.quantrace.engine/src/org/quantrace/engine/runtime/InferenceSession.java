@@ -163,8 +163,82 @@ public final class InferenceSession implements AutoCloseable {
 		return result;
 	}
 
-	/** Runs the model on {@code inputs} (by input name) and returns every output, by name. */
+	/** The fixed batch of the model's inputs, computed on first use: -1 not yet known. */
+	private int fixedBatch = -1;
+
+	/**
+	 * The batch size the model's inputs are fixed to (1 for a model exported without a dynamic batch axis, as tf2onnx and
+	 * static exports write them), or 0 when the batch axis is dynamic (or the inputs disagree on it). {@link #run(Map)} feeds
+	 * such a model any number of samples.
+	 */
+	public int fixedBatch() {
+		if (fixedBatch < 0) {
+			int fixed = 0;
+			for (TensorInfo input : inputs()) {
+				List<String> shape = input.shape();
+				String first = shape == null || shape.isEmpty() ? "" : shape.get(0);
+				int batch = !first.isEmpty() && first.chars().allMatch(Character::isDigit) ? Integer.parseInt(first) : 0;
+				if (batch <= 0 || fixed != 0 && batch != fixed) {
+					fixed = 0;
+					break;
+				}
+				fixed = batch;
+			}
+			fixedBatch = fixed;
+		}
+		return fixedBatch;
+	}
+
+	/**
+	 * Runs the model on {@code inputs} (by input name) and returns every output, by name. A model whose inputs have a fixed
+	 * batch ({@link #fixedBatch}) is run on pieces of exactly that many samples, the last one padded with zeros, and the
+	 * pieces' outputs are joined along the first axis without the padding's rows: fed more samples (or fewer) than its batch,
+	 * ONNX Runtime refuses the input. This is the one place that knows it: evaluation, conversion checks and the debugger
+	 * feed their batches as they would to any model.
+	 */
 	public Map<String, NdArray> run(Map<String, NdArray> inputs) {
+		long samples = batchOf(inputs);
+		int fixed = samples < 0 ? 0 : fixedBatch();
+		if (fixed <= 0 || samples == fixed) {
+			return runWhole(inputs);
+		}
+		Map<String, List<NdArray>> pieces = new LinkedHashMap<>();
+		for (long from = 0; from < samples; from += fixed) {
+			Map<String, NdArray> piece = new LinkedHashMap<>();
+			for (Map.Entry<String, NdArray> e : inputs.entrySet()) {
+				piece.put(e.getKey(), e.getValue().rows(from, from + fixed));
+			}
+			runWhole(piece).forEach((name, out) -> pieces.computeIfAbsent(name, k -> new ArrayList<>()).add(out));
+		}
+		boolean padded = samples % fixed != 0;
+		Map<String, NdArray> joined = new LinkedHashMap<>();
+		pieces.forEach((name, parts) -> {
+			long[] shape = parts.get(0).shape();
+			boolean perSample = shape.length > 0 && parts.stream().allMatch(p -> p.shape()[0] == fixed);
+			if (!perSample && (padded || shape.length == 0)) {
+				throw new QuantraceException(source + ": output '" + name + "' " + java.util.Arrays.toString(shape) + " does not hold one row per sample, so "
+						+ samples + " samples cannot be run in pieces of the model's fixed batch " + fixed,
+						"feed a multiple of " + fixed + " samples, or export the model with a dynamic batch axis");
+			}
+			joined.put(name, NdArray.concatRows(parts, perSample ? samples : parts.stream().mapToLong(p -> p.shape()[0]).sum()));
+		});
+		return joined;
+	}
+
+	/** The common first dimension of {@code inputs} (the number of samples), or -1 when they have none or disagree. */
+	private static long batchOf(Map<String, NdArray> inputs) {
+		long batch = -1;
+		for (NdArray a : inputs.values()) {
+			long[] shape = a.shape();
+			if (shape.length == 0 || batch >= 0 && shape[0] != batch) {
+				return -1;
+			}
+			batch = shape[0];
+		}
+		return batch;
+	}
+
+	private Map<String, NdArray> runWhole(Map<String, NdArray> inputs) {
 		return withInputs(inputs, false, tensors -> {
 			Map<String, NdArray> out = new LinkedHashMap<>();
 			try (OrtSession.Result result = session.run(tensors)) {
@@ -184,7 +258,9 @@ public final class InferenceSession implements AutoCloseable {
 	/**
 	 * Runs the model and hands each requested float output to {@code visitor}. Outputs are written by ONNX
 	 * Runtime into direct buffers this session keeps (see {@link #pinnedOutputs}), so scanning activations batch after
-	 * batch allocates nothing once each batch size has run once.
+	 * batch allocates nothing once each batch size has run once. The inputs are fed as given, never split: a model with a
+	 * {@link #fixedBatch} is fed exactly that many samples by its caller (calibration, whose statistics must see neither
+	 * padding nor a changed update rhythm).
 	 */
 	public void run(Map<String, NdArray> inputs, Set<String> outputs, FloatOutputVisitor visitor) {
 		withInputs(inputs, true, tensors -> {
