@@ -197,10 +197,15 @@ public final class InferenceSession implements AutoCloseable {
 	 * feed their batches as they would to any model.
 	 */
 	public Map<String, NdArray> run(Map<String, NdArray> inputs) {
+		return run(inputs, (Set<String>) null);
+	}
+
+	/** {@link #run(Map)} for the outputs {@code requested} only (all when null). */
+	private Map<String, NdArray> run(Map<String, NdArray> inputs, Set<String> requested) {
 		long samples = batchOf(inputs);
 		int fixed = samples < 0 ? 0 : fixedBatch();
 		if (fixed <= 0 || samples == fixed) {
-			return runWhole(inputs);
+			return runWhole(inputs, requested);
 		}
 		Map<String, List<NdArray>> pieces = new LinkedHashMap<>();
 		for (long from = 0; from < samples; from += fixed) {
@@ -208,7 +213,7 @@ public final class InferenceSession implements AutoCloseable {
 			for (Map.Entry<String, NdArray> e : inputs.entrySet()) {
 				piece.put(e.getKey(), e.getValue().rows(from, from + fixed));
 			}
-			runWhole(piece).forEach((name, out) -> pieces.computeIfAbsent(name, k -> new ArrayList<>()).add(out));
+			runWhole(piece, requested).forEach((name, out) -> pieces.computeIfAbsent(name, k -> new ArrayList<>()).add(out));
 		}
 		boolean padded = samples % fixed != 0;
 		Map<String, NdArray> joined = new LinkedHashMap<>();
@@ -238,10 +243,10 @@ public final class InferenceSession implements AutoCloseable {
 		return batch;
 	}
 
-	private Map<String, NdArray> runWhole(Map<String, NdArray> inputs) {
+	private Map<String, NdArray> runWhole(Map<String, NdArray> inputs, Set<String> requested) {
 		return withInputs(inputs, false, tensors -> {
 			Map<String, NdArray> out = new LinkedHashMap<>();
-			try (OrtSession.Result result = session.run(tensors)) {
+			try (OrtSession.Result result = requested == null ? session.run(tensors) : session.run(tensors, requested)) {
 				for (Map.Entry<String, OnnxValue> e : result) {
 					out.put(e.getKey(), fromOrt((OnnxTensor) e.getValue()));
 				}
@@ -258,11 +263,20 @@ public final class InferenceSession implements AutoCloseable {
 	/**
 	 * Runs the model and hands each requested float output to {@code visitor}. Outputs are written by ONNX
 	 * Runtime into direct buffers this session keeps (see {@link #pinnedOutputs}), so scanning activations batch after
-	 * batch allocates nothing once each batch size has run once. The inputs are fed as given, never split: a model with a
-	 * {@link #fixedBatch} is fed exactly that many samples by its caller (calibration, whose statistics must see neither
-	 * padding nor a changed update rhythm).
+	 * batch allocates nothing once each batch size has run once. A model with a {@link #fixedBatch} fed another number of
+	 * samples is run in pieces as {@link #run(Map)} runs it, and each output is handed over once, joined, in memory of its
+	 * own (unpinned). Calibration feeds such a model exactly its batch: its statistics are updated once per run.
 	 */
 	public void run(Map<String, NdArray> inputs, Set<String> outputs, FloatOutputVisitor visitor) {
+		long samples = batchOf(inputs);
+		if (samples >= 0 && fixedBatch() > 0 && samples != fixedBatch()) {
+			run(inputs, outputs).forEach((name, joined) -> {
+				if (joined.type() == DataType.FLOAT) {
+					visitor.visit(name, joined.shape(), FloatBuffer.wrap(joined.floats()).asReadOnlyBuffer());
+				}
+			});
+			return;
+		}
 		withInputs(inputs, true, tensors -> {
 			Map<String, OnnxTensor> pinned = pinnedOutputs(outputs);
 			if (pinned != null) {

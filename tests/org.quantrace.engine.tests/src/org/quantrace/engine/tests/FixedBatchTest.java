@@ -71,6 +71,22 @@ class FixedBatchTest {
 		}
 	}
 
+	/** The visitor run (conversion checks scan float outputs with it) hands each output over once, joined. */
+	@Test
+	void theVisitorRunSplitsAndJoinsToo() {
+		try (InferenceSession s = InferenceSession.open(rowwise(), SessionSettings.defaults().withThreads(1), "fixed3")) {
+			float[] x = samples(7);
+			List<String> seen = new java.util.ArrayList<>();
+			s.run(Map.of("x", NdArray.ofFloats(new long[] { 7, 2 }, x)), java.util.Set.of("y"), (name, shape, values) -> {
+				seen.add(name + java.util.Arrays.toString(shape));
+				float[] y = new float[values.remaining()];
+				values.get(y);
+				assertArrayEquals(expected(x), y, 1e-5f);
+			});
+			assertEquals(List.of("y[7, 2]"), seen);
+		}
+	}
+
 	@Test
 	void aDynamicBatchIsFedWhole() {
 		ModelProto m = TestModels.graph(List.of(TestModels.node("Relu", "relu", List.of("x"), "y")), List.of(), dynamic("x"), dynamic("y"));
