@@ -64,8 +64,9 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 
 	/**
 	 * What is wrong with a name the parser stopped at, or null when the error is not about a name: every word of the
-	 * language may be a name (NHWC, dense, calibration), but not 'extends', not a word with a hyphen (per-channel) and not
-	 * an id's form (W-NHWC): names are letters, digits and _, the ids after id, version... are the ones with hyphens.
+	 * language may be a name (NHWC, dense, calibration), but not 'extends', not a word with a hyphen (per-channel), not an
+	 * id's form (W-NHWC) and not a word with letters outside ASCII (modèle): names are ASCII letters, digits and _, the
+	 * ids after id, version... are the ones with hyphens.
 	 */
 	private static String badName(RecognitionException e, String token) {
 		if (!(e.input instanceof TokenStream tokens)) {
@@ -78,21 +79,27 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 				before.add(t.getText());
 			}
 		}
-		String how = ": a name is letters, digits and _ (ids after id, version and conversion-id may have hyphens)";
-		if (!before.isEmpty() && DECLARING.contains(before.get(0))) {
-			if (token.equals("extends") && !before.get(0).equals("document")) {
-				return "'extends' cannot be a name (it is the word that refines another " + before.get(0) + "): choose another name";
-			}
-			if (token.matches("[A-Za-z_]\\w*(-\\w+)+")) {
-				return "'" + token + "' cannot be a name" + how + ": write " + token.replace('-', '_');
-			}
+		String how = ": a name is ASCII letters, digits and _ (ids after id, version and conversion-id may have hyphens)";
+		boolean atName = !before.isEmpty() && DECLARING.contains(before.get(0));
+		if (atName && token.equals("extends") && !before.get(0).equals("document")) {
+			return "'extends' cannot be a name (it is the word that refines another " + before.get(0) + "): choose another name";
 		}
-		if ((token.equals("-") || token.equals(".")) && before.size() == 2 && DECLARING.contains(before.get(1)) && before.get(0).matches("\\w+")) {
-			Token next = e.index + 1 < tokens.size() ? tokens.get(e.index + 1) : null;
-			String whole = before.get(0) + token + (next == null || next.getType() == Token.EOF || hidden(next) ? "" : next.getText());
-			return "'" + whole + "' cannot be a name" + how + ": write " + whole.replaceAll("[-.]", "_");
+		boolean inName = before.size() == 2 && DECLARING.contains(before.get(1)) && before.get(0).matches("\\w+");
+		boolean nameLike = token.matches("[A-Za-z_]\\w*(-\\w+)+") || token.equals("-") || token.equals(".") || !token.isEmpty() && token.chars().allMatch(c -> c > 127);
+		if (!nameLike || !(atName || inName && !token.matches("[A-Za-z_]\\w*(-\\w+)+"))) {
+			return null;
 		}
-		return null;
+		// the whole word as written: the name read so far and what follows without a space
+		StringBuilder whole = new StringBuilder(atName ? "" : before.get(0));
+		for (int i = e.index; i < tokens.size(); i++) {
+			Token t = tokens.get(i);
+			if (t.getType() == Token.EOF || hidden(t) || !t.getText().matches("[^\\s\"{},]+")) {
+				break;
+			}
+			whole.append(t.getText());
+		}
+		String ascii = java.text.Normalizer.normalize(whole, java.text.Normalizer.Form.NFD).replaceAll("\\p{M}", "").replaceAll("[^A-Za-z0-9_]", "_");
+		return "'" + whole + "' cannot be a name" + how + ": write " + (ascii.matches("[0-9].*") ? "_" + ascii : ascii);
 	}
 
 	/** White space and comments: the token stream holds them on the default channel (Xtext skips them by type). */

@@ -29,6 +29,10 @@ public final class IssueCodes {
 	public static final String MISSING_MODEL_PATH = "missing-model-path";
 	public static final String MISSING_DATASET_PATH = "missing-dataset-path";
 	public static final String PATH_NOT_FOUND = "path-not-found";
+	/** A path that must name a file (a model, a label file, a recipe) names a folder. */
+	public static final String NOT_A_FILE = "not-a-file";
+	/** Two models of one recipe declare the same id and version: the logs could not tell them apart. */
+	public static final String DUPLICATE_MODEL_ID = "duplicate-model-id";
 	public static final String SYMBOLIC_LINK = "symbolic-link";
 	public static final String AMBIGUOUS_PREPROCESSING = "ambiguous-preprocessing";
 	public static final String INVALID_PREPROCESSING = "invalid-preprocessing";

@@ -105,6 +105,25 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 	}
 
+	/**
+	 * Two models of one recipe with the same id and version: the conversion and optimization logs identify a model by them,
+	 * so an assessor could not tell which log is whose (a copied model line, its id left as it was).
+	 */
+	@Check
+	public void modelIdsAreUnique(Recipe r) {
+		Map<List<String>, ModelDeclaration> seen = new HashMap<>();
+		for (Declaration d : r.getDeclarations()) {
+			if (d instanceof ModelDeclaration m && m.getModelId() != null) {
+				ModelDeclaration first = seen.putIfAbsent(java.util.Arrays.asList(m.getModelId(), m.getVersion()), m);
+				if (first != null) {
+					error("model '" + m.getName() + "' has the id " + m.getModelId() + (m.getVersion() == null ? "" : " version " + m.getVersion())
+							+ " of model '" + first.getName() + "' (line " + line(first) + "): the logs name models by id and version: give each model its own",
+							m, Literals.MODEL_DECLARATION__MODEL_ID, IssueCodes.DUPLICATE_MODEL_ID);
+				}
+			}
+		}
+	}
+
 	/** A file that declares nothing is refused as {@code run} refuses it (a file of shared declarations is fine: recipes import it). */
 	@Check
 	public void fileDeclaresSomething(RecipeFile file) {

@@ -136,7 +136,7 @@ class KeywordNamesTest {
 		List<Issue> errors = errors("recipe r {\n\tmodel m \"m.onnx\"\n\tquantize per-channel extends fiq_int8 { }\n}\n");
 		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode(), Recipes.describe(errors));
 		assertEquals(3, errors.get(0).getLineNumber());
-		assertTrue(errors.get(0).getMessage().startsWith("'per-channel' cannot be a name: a name is letters, digits and _"), errors.get(0).getMessage());
+		assertTrue(errors.get(0).getMessage().startsWith("'per-channel' cannot be a name: a name is ASCII letters, digits and _"), errors.get(0).getMessage());
 		assertTrue(errors.get(0).getMessage().endsWith("write per_channel"), errors.get(0).getMessage());
 	}
 
