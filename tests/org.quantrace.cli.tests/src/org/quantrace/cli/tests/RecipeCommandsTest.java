@@ -48,6 +48,27 @@ class RecipeCommandsTest {
 		assertTrue(missing.out().contains("none.qr:1:1: error [path-not-found] recipe file not found"), missing.out());
 	}
 
+	/**
+	 * A new user's first words: check (other tools' name for validate) works; a word that is no command, or a recipe given
+	 * without run, is one line saying what to type instead of picocli's "Unmatched arguments from index 0" and the usage.
+	 */
+	@Test
+	void checkIsValidateAndAnUnknownCommandSaysWhatToType() {
+		Cli check = Cli.run("check", TestData.example("fashion_cnn.qr").toString());
+		assertEquals(0, check.exitCode(), check.out() + check.err());
+		assertTrue(check.err().contains("1 recipe: 0 errors, 0 warnings"), check.err());
+
+		Cli typo = Cli.run("quantise", "m.onnx");
+		assertEquals(2, typo.exitCode());
+		assertTrue(typo.err().startsWith("quantrace: unknown command 'quantise': the commands are ") && typo.err().contains("quantize, "), typo.err());
+		assertEquals(1, typo.err().lines().count(), typo.err());
+
+		Cli recipe = Cli.run("fashion_cnn.qr");
+		assertEquals(2, recipe.exitCode());
+		assertEquals("quantrace: 'fashion_cnn.qr' is a recipe, not a command: run it with quantrace run fashion_cnn.qr"
+				+ " (or check it with quantrace validate fashion_cnn.qr)", recipe.err().strip());
+	}
+
 	@Test
 	void theSdkConfigurationOfTheExampleBecomesARecipeThatValidates() throws IOException {
 		Path recipe = dir.resolve("imported.qr");
