@@ -42,7 +42,7 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		RecognitionException e = context.getRecognitionException();
 		String message = context.getDefaultMessage();
 		String token = e != null && e.token != null ? e.token.getText() : null;
-		String name = token == null ? null : badName(e, token);
+		String name = token == null ? null : badName(e, token, keywords(grammar.getGrammar().getRules()));
 		if (name != null) {
 			return new SyntaxErrorMessage(name, IssueCodes.INVALID_NAME);
 		}
@@ -62,13 +62,16 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 	/** The words that declare a name after them: model NAME, dataset NAME, quantize NAME... */
 	private static final Set<String> DECLARING = Set.of("recipe", "model", "dataset", "quantize", "preprocess", "document");
 
+	/** The words that refer to names after them: schemes NAME, NAME... */
+	private static final Set<String> REFERRING = Set.of("schemes", "models", "for", "debug", "on", "extends", "preprocessing");
+
 	/**
 	 * What is wrong with a name the parser stopped at, or null when the error is not about a name: every word of the
 	 * language may be a name (NHWC, dense, calibration), but not 'extends', not a word with a hyphen (per-channel), not an
 	 * id's form (W-NHWC) and not a word with letters outside ASCII (modèle): names are ASCII letters, digits and _, the
 	 * ids after id, version... are the ones with hyphens.
 	 */
-	private static String badName(RecognitionException e, String token) {
+	private static String badName(RecognitionException e, String token, Set<String> keywords) {
 		if (!(e.input instanceof TokenStream tokens)) {
 			return null;
 		}
@@ -81,6 +84,15 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		}
 		String how = ": a name is ASCII letters, digits and _ (ids after id, version and conversion-id may have hyphens)";
 		boolean atName = !before.isEmpty() && DECLARING.contains(before.get(0));
+		if (atName && token.startsWith("\"") && !token.equals("\"\"") && !before.get(0).equals("document") && !before.get(0).equals("preprocess")) {
+			String bare = token.substring(1, token.length() - 1);
+			return "a name is written without quotes: write " + before.get(0) + " " + (bare.matches("[A-Za-z_]\\w*") ? bare : "NAME")
+					+ " (the quotes are for paths and texts)";
+		}
+		// "schemes" with nothing after it: the next clause's word (a name as well) was read as the scheme, the error comes after it
+		if (before.size() == 2 && REFERRING.contains(before.get(1)) && keywords.contains(before.get(0)) && !token.equals(",") && !token.equals(".")) {
+			return "'" + before.get(1) + "' is not followed by a name ('" + before.get(0) + "' starts the next clause): write " + before.get(1) + " NAME";
+		}
 		if (atName && token.equals("extends") && !before.get(0).equals("document")) {
 			return "'extends' cannot be a name (it is the word that refines another " + before.get(0) + "): choose another name";
 		}
@@ -110,6 +122,15 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 
 	@Override
 	public SyntaxErrorMessage getSyntaxErrorMessage(IValueConverterErrorContext context) {
+		org.eclipse.xtext.conversion.ValueConverterException e = context.getValueConverterException();
+		if (e != null && e.getCause() instanceof NumberFormatException && e.getNode() != null) {
+			// a count or a seed beyond what it can hold: Java's "For input string: ..." said nothing of that
+			String text = org.eclipse.xtext.nodemodel.util.NodeModelUtils.getTokenText(e.getNode());
+			if (text.strip().matches("\\d+")) {
+				return new SyntaxErrorMessage("'" + text.strip() + "' is too large a number here (whole numbers go up to " + Integer.MAX_VALUE
+						+ ", a seed up to " + Long.MAX_VALUE + ")", IssueCodes.SYNTAX);
+			}
+		}
 		return new SyntaxErrorMessage(context.getDefaultMessage(), IssueCodes.SYNTAX);
 	}
 

@@ -62,6 +62,8 @@ public final class IssueCodes {
 
 	// found by the runner when it reads the data, before any work (the language cannot read models or images)
 	public static final String DATA_SHAPE = "data-shape";
+	/** A dataset's samples are of another element type than the model's input (dtype uint8 for a float model). */
+	public static final String DATA_TYPE = "data-type";
 	public static final String LABEL_RANGE = "label-range";
 
 	// the logs as documents

@@ -80,7 +80,7 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		} else if (!written.endsWith(".qr")) {
 			error("import \"" + written + "\": only recipe files (.qr) can be imported", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_RECIPE);
 		} else if (!Files.isRegularFile(p)) {
-			error("import \"" + written + "\": no such recipe file (looked for " + p + ")", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_FOUND);
+			error("import \"" + written + "\": no such recipe file (looked for " + p + ")" + slashes(written), i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_FOUND);
 		} else if (p.equals(ownFile(i))) {
 			error("import \"" + written + "\": the file imports itself: remove the import", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_CYCLE);
 		} else {
@@ -174,7 +174,7 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 			return false;
 		}
 		if (!Files.exists(p) && !Files.isSymbolicLink(p)) {
-			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder",
+			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder" + slashes(path),
 					o, f, IssueCodes.PATH_NOT_FOUND);
 			return false;
 		}
@@ -199,6 +199,11 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		}
 		error("the " + what + " \"" + path + "\" is a folder, not a file: give the file's path" + (inside.isEmpty() ? "" : ", e.g. " + String.join(" or ", inside)),
 				o, f, IssueCodes.NOT_A_FILE);
+	}
+
+	/** For a path written with Windows' backslashes, which are file name characters elsewhere: how to write it. */
+	private static String slashes(String path) {
+		return path.indexOf('\\') < 0 ? "" : "; write / between folders, on Windows too (\"" + path.replace('\\', '/') + "\")";
 	}
 
 	/** The path and every folder the recipe names on the way to it must be real, not links. */

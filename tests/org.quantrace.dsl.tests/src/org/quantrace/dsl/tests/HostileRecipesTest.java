@@ -132,4 +132,47 @@ class HostileRecipesTest {
 		assertTrue(errors.get(0).getMessage().startsWith("'modèle' cannot be a name: a name is ASCII letters, digits and _"), errors.get(0).getMessage());
 		assertTrue(errors.get(0).getMessage().endsWith("write modele"), errors.get(0).getMessage());
 	}
+
+	@Test
+	void aQuotedNameSaysToDropTheQuotes() {
+		String text = example.replace("model cnn ", "model \"cnn\" ");
+		List<Issue> errors = errors("quoted.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode());
+		assertEquals(lineOf(text, "\"cnn\""), errors.get(0).getLineNumber().longValue());
+		assertEquals("a name is written without quotes: write model cnn (the quotes are for paths and texts)", errors.get(0).getMessage());
+	}
+
+	/**
+	 * "schemes" with its names forgotten: the next clause's first word is a name too (names may be words of the language), so
+	 * the parser read it as the scheme and stopped after it ("mismatched input 'on' expecting '}'").
+	 */
+	@Test
+	void aListWithoutItsNamesSaysSo() {
+		String text = example.replace("schemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "schemes");
+		List<Issue> errors = errors("noschemes.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode());
+		assertEquals("'schemes' is not followed by a name ('evaluate' starts the next clause): write schemes NAME", errors.get(0).getMessage());
+	}
+
+	@Test
+	void aPathWithBackslashesSaysToWriteSlashes() {
+		String text = example.replace("model/fashion_cnn_trained.onnx", "model\\\\fashion_cnn_trained.onnx");
+		List<Issue> issues = recipes.validate(recipes.load(dir, "backslash.qr", text));
+		assertEquals(1, issues.size(), Recipes.describe(issues));
+		assertEquals(IssueCodes.PATH_NOT_FOUND, issues.get(0).getCode());
+		assertTrue(issues.get(0).getMessage().endsWith("; write / between folders, on Windows too (\"model/fashion_cnn_trained.onnx\")"), issues.get(0).getMessage());
+	}
+
+	/** A count beyond an int said "For input string: ..." (Java's NumberFormatException), not what was wrong. */
+	@Test
+	void aNumberTooLargeSaysSo() {
+		String text = example.replace("tolerance 0.5 pt", "tolerance 0.5 pt batch 99999999999");
+		List<Issue> errors = errors("big.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(lineOf(text, "99999999999"), errors.get(0).getLineNumber().longValue());
+		assertTrue(errors.get(0).getMessage().startsWith("'99999999999' is too large a number here (whole numbers go up to 2147483647"),
+				errors.get(0).getMessage());
+	}
 }
