@@ -17,6 +17,7 @@ import org.eclipse.xtext.IGrammarAccess;
 import org.eclipse.xtext.Keyword;
 import org.eclipse.xtext.ParserRule;
 import org.eclipse.xtext.RuleCall;
+import org.eclipse.xtext.nodemodel.INode;
 import org.eclipse.xtext.nodemodel.SyntaxErrorMessage;
 import org.eclipse.xtext.parser.antlr.SyntaxErrorMessageProvider;
 import org.quantrace.dsl.Suggestions;
@@ -84,10 +85,8 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		}
 		String how = ": a name is ASCII letters, digits and _ (ids after id, version and conversion-id may have hyphens)";
 		boolean atName = !before.isEmpty() && DECLARING.contains(before.get(0));
-		if (atName && token.startsWith("\"") && !token.equals("\"\"") && !before.get(0).equals("document") && !before.get(0).equals("preprocess")) {
-			String bare = token.substring(1, token.length() - 1);
-			return "a name is written without quotes: write " + before.get(0) + " " + (bare.matches("[A-Za-z_]\\w*") ? bare : "NAME")
-					+ " (the quotes are for paths and texts)";
+		if (atName && token.startsWith("\"")) {
+			return quotedName(before.get(0), token);
 		}
 		// "schemes" with nothing after it: the next clause's word (a name as well) was read as the scheme, the error comes after it
 		if (before.size() == 2 && REFERRING.contains(before.get(1)) && keywords.contains(before.get(0)) && !token.equals(",") && !token.equals(".")) {
@@ -114,6 +113,41 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		return "'" + whole + "' cannot be a name" + how + ": write " + (ascii.matches("[0-9].*") ? "_" + ascii : ascii);
 	}
 
+	/** The message for a quoted name after {@code declaring} (model "cnn"), or null where a text may stand there (document "..."). */
+	private static String quotedName(String declaring, String quoted) {
+		if (quoted.length() < 2 || declaring.equals("document") || declaring.equals("preprocess")) {
+			return null;
+		}
+		String bare = quoted.substring(1, quoted.endsWith("\"") ? quoted.length() - 1 : quoted.length());
+		return "a name is written without quotes: write " + declaring + " " + (bare.matches("[A-Za-z_]\\w*") ? bare : "NAME") + " (the quotes are for paths and texts)";
+	}
+
+	/**
+	 * The parser's recovery from model "cnn" "m.onnx": it inserts an empty name and reads "cnn" as the path, so the first error
+	 * is the empty name's "a value is missing". Said as what it is when a quoted text follows a declaring word.
+	 */
+	private static String quotedNameRecovered(INode missing) {
+		String text = missing.getRootNode().getText();
+		int at = missing.getOffset();
+		int end = at;
+		while (end > 0 && Character.isWhitespace(text.charAt(end - 1))) {
+			end--;
+		}
+		int start = end;
+		while (start > 0 && Character.isLetter(text.charAt(start - 1))) {
+			start--;
+		}
+		int next = at;
+		while (next < text.length() && Character.isWhitespace(text.charAt(next))) {
+			next++;
+		}
+		if (!DECLARING.contains(text.substring(start, end)) || next >= text.length() || text.charAt(next) != '"') {
+			return null;
+		}
+		int close = text.indexOf('"', next + 1);
+		return quotedName(text.substring(start, end), text.substring(next, close < 0 ? text.length() : close + 1));
+	}
+
 	/** White space and comments: the token stream holds them on the default channel (Xtext skips them by type). */
 	private static boolean hidden(Token t) {
 		String text = t.getText();
@@ -123,6 +157,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 	@Override
 	public SyntaxErrorMessage getSyntaxErrorMessage(IValueConverterErrorContext context) {
 		org.eclipse.xtext.conversion.ValueConverterException e = context.getValueConverterException();
+		String quoted = e == null || e.getNode() == null ? null : quotedNameRecovered(e.getNode());
+		if (quoted != null) {
+			return new SyntaxErrorMessage(quoted, IssueCodes.INVALID_NAME);
+		}
 		if (e != null && e.getCause() instanceof NumberFormatException && e.getNode() != null) {
 			// a count or a seed beyond what it can hold: Java's "For input string: ..." said nothing of that
 			String text = org.eclipse.xtext.nodemodel.util.NodeModelUtils.getTokenText(e.getNode());

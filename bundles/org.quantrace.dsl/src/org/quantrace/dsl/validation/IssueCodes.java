@@ -36,6 +36,8 @@ public final class IssueCodes {
 	public static final String SYMBOLIC_LINK = "symbolic-link";
 	public static final String AMBIGUOUS_PREPROCESSING = "ambiguous-preprocessing";
 	public static final String INVALID_PREPROCESSING = "invalid-preprocessing";
+	/** A mean or std with another number of values than the color mode's channels (three means for grayscale). */
+	public static final String CHANNEL_COUNT = "channel-count";
 	public static final String MISSING_LABELS = "missing-labels";
 
 	// steps

@@ -209,6 +209,25 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 	}
 
+	/**
+	 * grayscale makes one channel, rgb and bgr three: a mean or std with another number of values (three ImageNet means on a
+	 * grayscale model) was taken without a word, its first value applied to the one channel.
+	 */
+	@Check
+	public void meanAndStdFitTheChannels(Preprocessing p) {
+		if (!isSet(p, Literals.PREPROCESSING__COLOR_MODE)) {
+			return;
+		}
+		int channels = p.getColorMode() == org.quantrace.model.recipe.ColorMode.GRAYSCALE ? 1 : 3;
+		for (EStructuralFeature f : List.of(Literals.PREPROCESSING__MEAN, Literals.PREPROCESSING__STD)) {
+			int n = ((List<?>) p.eGet(f)).size();
+			if (n > 1 && n != channels) {
+				error(f.getName() + " has " + n + " values but " + p.getColorMode().getLiteral() + " gives " + channels + " channel" + (channels == 1 ? "" : "s")
+						+ ": give " + (channels == 1 ? "one value" : "one value, or three (one per channel)"), p, f, IssueCodes.CHANNEL_COUNT);
+			}
+		}
+	}
+
 	// ------------------------------------------------------------------ pruning and factorization
 
 	@Check

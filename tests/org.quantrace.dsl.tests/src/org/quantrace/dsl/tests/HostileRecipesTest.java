@@ -39,13 +39,7 @@ class HostileRecipesTest {
 
 	@BeforeAll
 	static void files() throws IOException {
-		dir = TestData.tempDir("hostile");
-		for (String f : List.of("project.qr", "model/fashion_cnn_trained.onnx", "data/labels.json")) {
-			Files.createDirectories(dir.resolve(f).getParent());
-			Files.copy(TestData.example(f), dir.resolve(f));
-		}
-		Files.createDirectories(dir.resolve("data/calibration"));
-		Files.createDirectories(dir.resolve("data/evaluation"));
+		dir = Recipes.exampleSurroundings("hostile"); // the example's files, so that only the mistake under test speaks
 		example = Files.readString(TestData.example("fashion_cnn.qr"));
 	}
 
@@ -138,7 +132,7 @@ class HostileRecipesTest {
 		String text = example.replace("model cnn ", "model \"cnn\" ");
 		List<Issue> errors = errors("quoted.qr", text);
 		assertEquals(1, errors.size(), Recipes.describe(errors));
-		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode());
+		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode(), Recipes.describe(errors));
 		assertEquals(lineOf(text, "\"cnn\""), errors.get(0).getLineNumber().longValue());
 		assertEquals("a name is written without quotes: write model cnn (the quotes are for paths and texts)", errors.get(0).getMessage());
 	}
@@ -174,5 +168,17 @@ class HostileRecipesTest {
 		assertEquals(lineOf(text, "99999999999"), errors.get(0).getLineNumber().longValue());
 		assertTrue(errors.get(0).getMessage().startsWith("'99999999999' is too large a number here (whole numbers go up to 2147483647"),
 				errors.get(0).getMessage());
+	}
+
+	/** ImageNet's three means on the grayscale example ran, accepted, with the first mean applied to the one channel. */
+	@Test
+	void threeMeansForOneChannelAreAnError() {
+		String text = example.replace("\t\tgrayscale\n", "\t\tgrayscale\n\t\tmean 0.485, 0.456, 0.406\n\t\tstd 0.5\n");
+		List<Issue> errors = errors("means.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.CHANNEL_COUNT, errors.get(0).getCode());
+		assertEquals(lineOf(text, "mean 0.485"), errors.get(0).getLineNumber().longValue());
+		assertEquals("mean has 3 values but grayscale gives 1 channel: give one value", errors.get(0).getMessage());
+		assertEquals(List.of(), errors("rgbmeans.qr", text.replace("\t\tgrayscale\n", "\t\trgb\n")), "three means for rgb");
 	}
 }
