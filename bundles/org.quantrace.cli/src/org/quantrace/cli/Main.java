@@ -69,6 +69,10 @@ public final class Main {
 		return code;
 	}
 
+	/** What other tools call our commands: a user's first guess. */
+	private static final java.util.Map<String, String> SYNONYMS = java.util.Map.of("check", "validate", "lint", "validate", "execute", "run", "exec",
+			"run", "start", "run", "quantise", "quantize", "info", "inspect", "show", "inspect");
+
 	/** What to say when the first word is no command (a typo, a command of another tool, a recipe without run); null otherwise. */
 	private static String unknownCommand(CommandLine.ParameterException e, CommandLine top) {
 		if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getCommandLine() != top || u.getUnmatched().isEmpty()) {
@@ -81,7 +85,10 @@ public final class Main {
 		if (word.endsWith(".qr")) {
 			return "'" + word + "' is a recipe, not a command: run it with quantrace run " + word + " (or check it with quantrace validate " + word + ")";
 		}
-		return "unknown command '" + word + "': the commands are " + String.join(", ", top.getSubcommands().keySet()) + " (quantrace help COMMAND)";
+		String meant = SYNONYMS.get(word.toLowerCase(java.util.Locale.ROOT));
+		String suggestion = meant != null ? "did you mean '" + meant + "'?" : org.quantrace.dsl.Suggestions.didYouMean(word, top.getSubcommands().keySet());
+		return "unknown command '" + word + "': " + (suggestion == null ? "the" : suggestion + " The") + " commands are "
+				+ String.join(", ", top.getSubcommands().keySet()) + " (quantrace help COMMAND).";
 	}
 
 	private static int report(Throwable e, PrintWriter err) {

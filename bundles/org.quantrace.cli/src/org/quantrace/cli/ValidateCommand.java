@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "validate", aliases = "check", mixinStandardHelpOptions = true, // check: what users of other tools type first
+@Command(name = "validate", mixinStandardHelpOptions = true,
 		header = "Check recipes with the editor's rules, without running them.",
 		description = "Prints every diagnostic as file:line:column: severity [code] message; exits 2 when there is an error. A missing"
 				+ " file, a warning in the editor, is an error here, as it is when the recipe runs.")
