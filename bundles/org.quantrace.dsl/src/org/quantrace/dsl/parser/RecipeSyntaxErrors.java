@@ -43,6 +43,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		RecognitionException e = context.getRecognitionException();
 		String message = context.getDefaultMessage();
 		String token = e != null && e.token != null ? e.token.getText() : null;
+		String unclosed = unclosedText(e);
+		if (unclosed != null) {
+			return new SyntaxErrorMessage(unclosed, IssueCodes.SYNTAX);
+		}
 		String name = token == null ? null : badName(e, token, keywords(grammar.getGrammar().getRules()));
 		if (name != null) {
 			return new SyntaxErrorMessage(name, IssueCodes.INVALID_NAME);
@@ -148,6 +152,60 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		return quotedName(text.substring(start, end), text.substring(next, close < 0 ? text.length() : close + 1));
 	}
 
+	/**
+	 * A text whose closing quote is missing runs on to the next quote, lines further, and the parser stops after it on
+	 * something that makes no sense there: when one of the last words before the error is a text over several lines, that
+	 * is what to fix.
+	 */
+	private static String unclosedText(RecognitionException e) {
+		if (e == null || !(e.input instanceof TokenStream tokens)) {
+			return null;
+		}
+		int seen = 0;
+		for (int i = Math.min(e.index, tokens.size()) - 1; i >= 0 && seen < 3; i--) {
+			Token t = tokens.get(i);
+			if (hidden(t)) {
+				continue;
+			}
+			seen++;
+			String unclosed = unclosedText(t.getText(), t.getLine());
+			if (unclosed != null) {
+				return unclosed;
+			}
+		}
+		return null;
+	}
+
+	/** {@link #unclosedText(RecognitionException)} for an error the value converter reports at {@code at}. */
+	private static String unclosedText(INode at) {
+		List<org.eclipse.xtext.nodemodel.ILeafNode> before = new ArrayList<>();
+		for (org.eclipse.xtext.nodemodel.ILeafNode l : at.getRootNode().getLeafNodes()) {
+			if (l.getEndOffset() > at.getOffset()) {
+				break;
+			}
+			if (!l.isHidden() && !l.getText().isBlank()) {
+				before.add(l);
+			}
+		}
+		for (int k = before.size() - 1; k >= Math.max(0, before.size() - 3); k--) {
+			String unclosed = unclosedText(before.get(k).getText(), before.get(k).getStartLine());
+			if (unclosed != null) {
+				return unclosed;
+			}
+		}
+		return null;
+	}
+
+	/** The message for a text token over several lines, starting on {@code line}; null for any other token. */
+	private static String unclosedText(String text, int line) {
+		if (!text.startsWith("\"") || text.indexOf('\n') < 0) {
+			return null;
+		}
+		String first = text.substring(0, text.indexOf('\n')).strip();
+		return "the text " + first + " on line " + line + " is not closed: it runs on to line " + (line + text.split("\n", -1).length - 1)
+				+ "; end it with \" on line " + line;
+	}
+
 	/** White space and comments: the token stream holds them on the default channel (Xtext skips them by type). */
 	private static boolean hidden(Token t) {
 		String text = t.getText();
@@ -157,6 +215,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 	@Override
 	public SyntaxErrorMessage getSyntaxErrorMessage(IValueConverterErrorContext context) {
 		org.eclipse.xtext.conversion.ValueConverterException e = context.getValueConverterException();
+		String unclosed = e == null || e.getNode() == null ? null : unclosedText(e.getNode());
+		if (unclosed != null) {
+			return new SyntaxErrorMessage(unclosed, IssueCodes.SYNTAX);
+		}
 		String quoted = e == null || e.getNode() == null ? null : quotedNameRecovered(e.getNode());
 		if (quoted != null) {
 			return new SyntaxErrorMessage(quoted, IssueCodes.INVALID_NAME);

@@ -181,4 +181,18 @@ class HostileRecipesTest {
 		assertEquals("mean has 3 values but grayscale gives 1 channel: give one value", errors.get(0).getMessage());
 		assertEquals(List.of(), errors("rgbmeans.qr", text.replace("\t\tgrayscale\n", "\t\trgb\n")), "three means for rgb");
 	}
+
+	/**
+	 * A text whose closing quote is missing runs on to the next quote, lines further: the error came there ("no viable
+	 * alternative at input '/'" on the model line), naming nothing on the line to fix.
+	 */
+	@Test
+	void anUnclosedTextSaysWhereItStarts() {
+		String text = example.replace("responsible \"Quantrace example\"", "responsible \"Quantrace example");
+		List<Issue> errors = errors("unclosed.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		long opened = lineOf(text, "responsible");
+		assertEquals("the text \"Quantrace example on line " + opened + " is not closed: it runs on to line " + lineOf(text, "model cnn")
+				+ "; end it with \" on line " + opened, errors.get(0).getMessage());
+	}
 }
