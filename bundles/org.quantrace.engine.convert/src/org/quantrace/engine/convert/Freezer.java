@@ -385,14 +385,12 @@ public final class Freezer {
 		if (data != null) {
 			ModelInput in = ModelInput.of(model, name, data);
 			String input = in.name();
-			// a model with a fixed input batch (a static batch-1 export) is fed exactly that many samples per run
-			int batch = in.fixedBatch() > 0 ? in.fixedBatch() : VERIFICATION_BATCH;
 			int n = Math.min(64, data.size());
-			n = in.wholeBatches(n);
 			InputChunks chunks = new InputChunks(data);
-			for (int from = 0; from < n; from += batch) { // run in small batches: a detector's activations are large
+			// run in small batches: a detector's activations are large (the session runs a fixed-batch model in pieces of its batch)
+			for (int from = 0; from < n; from += VERIFICATION_BATCH) {
 				int start = from;
-				int end = Math.min(n, start + batch);
+				int end = Math.min(n, start + VERIFICATION_BATCH);
 				feeds.add(() -> Map.of(input, chunks.read(start, end)));
 			}
 			return new Inputs(feeds, n, data.name());
