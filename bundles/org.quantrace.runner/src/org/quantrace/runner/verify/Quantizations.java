@@ -92,11 +92,16 @@ final class Quantizations {
 			if (quantizer != null && quantizer.getOpType().equals("QuantizeLinear")) {
 				add(quantizer, found); // a float output quantized and dequantized again
 			}
-		} else if (found.isEmpty() && ElementTypes.isInteger(m.types.get(tensor))) {
-			// integer codes moved by MaxPool, Flatten...: the parameters of the QuantizeLinear that made them
+		} else if (ElementTypes.isInteger(m.types.get(tensor))) {
+			// integer codes moved by MaxPool, Flatten...: the parameters of the QuantizeLinear that made them. Also when a
+			// DequantizeLinear reads them: that may be a Mul/Div by a constant folded into the scale (attention's Q/√d after the
+			// head Transpose), whose parameters are those of the Div's output, not of these codes
 			for (NodeProto p = writer; p != null && p.getInputCount() > 0; p = m.producer(p.getInput(0))) {
 				if (p.getOpType().equals("QuantizeLinear")) {
-					found.add(params(p));
+					Params source = params(p);
+					if (source != null && !found.contains(source)) {
+						found.add(source);
+					}
 					break;
 				}
 				if (!ElementTypes.isInteger(m.types.get(p.getInput(0)))) {
