@@ -52,7 +52,9 @@ public final class Freezer {
 	 *
 	 * @param verification samples to compare outputs on (up to 64 are used); null uses 8 seeded random inputs
 	 */
-	public static FreezeResult freeze(OnnxModel source, String name, FreezeOptions options, Dataset verification) {
+	public static FreezeResult freeze(OnnxModel given, String name, FreezeOptions options, Dataset verification) {
+		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
+		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
 		OnnxModel model = source.copy();
 		Map<TrainingOperation, FreezeResult.Elimination> eliminations = new EnumMap<>(TrainingOperation.class);
 		List<String> artifacts = new ArrayList<>();
