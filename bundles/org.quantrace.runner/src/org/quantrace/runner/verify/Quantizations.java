@@ -301,7 +301,8 @@ final class Quantizations {
 		if (INTEGER_KERNELS.contains(n.getOpType())) {
 			return true;
 		}
-		List<String> computed = n.getInputList().stream().filter(i -> !i.isEmpty() && !m.stored.containsKey(i)).toList();
+		// indices, ids and conditions (a Gather's int64 positions, a Where's bool) are no data the layer computes on
+		List<String> computed = n.getInputList().stream().filter(i -> !i.isEmpty() && !m.stored.containsKey(i) && !indices(m.types.get(i))).toList();
 		if (!computed.isEmpty() && ElementTypes.isInteger(m.types.get(computed.get(0)))) {
 			return true;
 		}
@@ -326,6 +327,10 @@ final class Quantizations {
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
 				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
 		return dequantized && quantized;
+	}
+
+	private static boolean indices(DataType t) {
+		return t == DataType.INT64 || t == DataType.INT32 || t == DataType.BOOL;
 	}
 
 	/**

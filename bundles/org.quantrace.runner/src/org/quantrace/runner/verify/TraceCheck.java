@@ -183,8 +183,14 @@ final class TraceCheck implements DocumentCheck {
 			if (best.isEmpty() && t.getRole() != TensorRole.BIAS) {
 				Ranges.check(DOCUMENT, where, t, facts.paddings.original(t, held), facts.reduce(), found);
 			}
-			if (t.getRole() == TensorRole.WEIGHT && best.isEmpty()) {
+			// an embedding table read by Gather is stored as codes of the activations' type: the Gather moves them, and its
+			// output is an activation with the table's scale and zero point (text models: BERT's token and position tables)
+			boolean table = t.getRole() == TensorRole.WEIGHT && f.node(t.getNode()) != null && f.node(t.getNode()).getOpType().equals("Gather");
+			if (t.getRole() == TensorRole.WEIGHT && best.isEmpty() && !table) {
 				same(found, DOCUMENT, where + " against weightPrecision", q.getWeightPrecision().getLiteral(), t.getPrecision().getLiteral());
+			}
+			if (table && best.isEmpty() && q.getTechnique() == QuantizationTechnique.FULL_INTEGER) {
+				same(found, DOCUMENT, where + " (a Gather's table) against activationPrecision", q.getActivationPrecision().getLiteral(), t.getPrecision().getLiteral());
 			}
 			if (t.getRole() == TensorRole.ACTIVATION && best.isEmpty() && q.getTechnique() == QuantizationTechnique.FULL_INTEGER) {
 				same(found, DOCUMENT, where + " against activationPrecision", q.getActivationPrecision().getLiteral(), t.getPrecision().getLiteral());
