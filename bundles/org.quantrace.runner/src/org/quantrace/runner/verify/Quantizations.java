@@ -24,10 +24,25 @@ final class Quantizations {
 	 * One quantization the model applies: integer type, scales and zero points, the channel axis (null: per
 	 * tensor), and for stored data (weights, biases) the initializer holding the integer codes.
 	 */
-	record Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes) {
+	record Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes, boolean asymmetricAtMid) {
 
-		/** Zero points at the middle of the type (0, or 128 for uint8): symmetric. */
+		Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes) {
+			this(type, scales, zeroPoints, axis, codes, false);
+		}
+
+		/**
+		 * These parameters, known to come from the asymmetric formula although the zero point sits at the middle of the type
+		 * (a range about as far below 0 as above: 128 for uint8), which the file alone cannot tell (see SchemeFacts).
+		 */
+		Params atMidByTheAsymmetricFormula() {
+			return new Params(type, scales, zeroPoints, axis, codes, true);
+		}
+
+		/** Zero points at the middle of the type (0, or 128 for uint8): symmetric, unless known to be {@link #atMidByTheAsymmetricFormula()}. */
 		boolean symmetric() {
+			if (asymmetricAtMid) {
+				return false;
+			}
 			long mid = switch (type) {
 			case UINT8 -> 128;
 			case UINT16 -> 32768;
