@@ -54,7 +54,7 @@ final class QuantizeCommand implements Callable<Integer> {
 	DataOptions calibration;
 
 	@Option(names = "--method", paramLabel = "METHOD", defaultValue = "minmax",
-			description = "Calibration: minmax, moving-average, percentile=P (e.g. percentile=99.99) or entropy (default: ${DEFAULT-VALUE}).")
+			description = "Calibration: minmax, moving-average, percentile=P (e.g. percentile=99.99), entropy or l2 (default: ${DEFAULT-VALUE}).")
 	String method;
 
 	@Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Calibration batch size (default: ${DEFAULT-VALUE}).")
@@ -179,8 +179,9 @@ final class QuantizeCommand implements Callable<Integer> {
 			case "minmax" -> CalibrationSettings.Method.MINMAX;
 			case "moving-average" -> CalibrationSettings.Method.MOVING_AVERAGE;
 			case "entropy" -> CalibrationSettings.Method.ENTROPY;
+			case "l2" -> CalibrationSettings.Method.L2;
 			default -> throw new InvalidInputException("--method " + method + ": unknown calibration method",
-					"use minmax, moving-average, percentile=P or entropy");
+					"use minmax, moving-average, percentile=P, entropy or l2");
 			});
 		}
 		// the dataset is cut to --samples already; recorded for the log

@@ -54,6 +54,8 @@ public final class AifsmLogs {
 			+ "arXiv:1806.08342, 2018 (per-channel weight quantization, symmetric and asymmetric schemes)";
 	private static final String ENTROPY = "S. Migacz, 8-bit Inference with TensorRT, GPU Technology Conference 2017 (entropy calibration: "
 			+ "thresholds minimizing the KL divergence)";
+	private static final String L2 = "PyTorch, torch.ao.quantization.observer.HistogramObserver (range search minimizing the L2 quantization error over a "
+			+ "histogram, after caffe2's NormMinimization); https://pytorch.org/docs/stable/generated/torch.ao.quantization.observer.HistogramObserver.html";
 	private static final String PERCENTILE = "H. Wu et al., Integer Quantization for Deep Learning Inference: Principles and Empirical Evaluation, "
 			+ "arXiv:2004.09602, 2020 (max, percentile and entropy calibration)";
 	private static final String PRUNING = "S. Han, J. Pool, J. Tran, W. Dally, Learning both Weights and Connections for Efficient Neural Networks, "
@@ -268,6 +270,8 @@ public final class AifsmLogs {
 					r.add(ENTROPY);
 				} else if (m == CalibrationMethod.PERCENTILE) {
 					r.add(PERCENTILE);
+				} else if (m == CalibrationMethod.L2) {
+					r.add(L2);
 				}
 			}
 		}

@@ -81,6 +81,7 @@ final class OptimizationRows {
 		case MOVING_AVERAGE -> "moving-average min-max: the range is the moving average of each batch's minimum and maximum";
 		case PERCENTILE -> "percentile: the range is a percentile of the distribution of absolute values seen during calibration";
 		case ENTROPY -> "entropy: the range minimizes the KL divergence between the float and the quantized histogram";
+		case L2 -> "l2: the range minimizes the squared error of quantizing the histogram of values seen during calibration (torch's HistogramObserver)";
 		};
 		l.add(method);
 		for (Parameter p : c.getParameters()) {

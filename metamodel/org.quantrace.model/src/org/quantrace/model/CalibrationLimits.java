@@ -25,6 +25,11 @@ public final class CalibrationLimits {
 	 * threshold beats the whole range, so the search would silently give MinMax.
 	 */
 	public static final int ENTROPY_MAX_BITS = 8;
+	/**
+	 * The codes L2 calibration fits a range to: 8-bit activations (torch's HistogramObserver searches for its 8-bit
+	 * dtypes only). Its error model assumes a histogram bin spans less than one code, so wider codes are refused.
+	 */
+	public static final int L2_LEVELS = 256;
 
 	private CalibrationLimits() {
 	}
@@ -47,6 +52,13 @@ public final class CalibrationLimits {
 	public static String percentileProblem(double percentile) {
 		return percentile > 0 && percentile <= 100 ? null
 				: "percentile " + java.math.BigDecimal.valueOf(percentile).stripTrailingZeros().toPlainString() + " is outside (0, 100]: it is the share of values the range keeps, e.g. percentile 99.99";
+	}
+
+	/** L2 calibration with activations of {@code bits}. */
+	public static String l2PrecisionProblem(int bits) {
+		return bits <= 8 ? null
+				: "l2 calibration searches a range for 8-bit codes; with int" + bits + " activations it would fit the range to the wrong number of"
+						+ " codes: calibrate int" + bits + " activations with minmax or percentile";
 	}
 
 	/** Entropy calibration with activations of {@code bits}. */

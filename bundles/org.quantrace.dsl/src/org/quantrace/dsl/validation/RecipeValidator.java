@@ -335,8 +335,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 					Literals.QUANTIZATION_CONFIG__REDUCE_RANGE, IssueCodes.INCOMPATIBLE_PRECISION);
 		}
 		Calibration calibration = SchemeChain.calibration(c);
-		if (technique == QuantizationTechnique.FULL_INTEGER && calibration != null && calibration.getMethod() == CalibrationMethod.ENTROPY) {
-			String problem = CalibrationLimits.entropyPrecisionProblem(activationBits(c));
+		if (technique == QuantizationTechnique.FULL_INTEGER && calibration != null
+				&& (calibration.getMethod() == CalibrationMethod.ENTROPY || calibration.getMethod() == CalibrationMethod.L2)) {
+			String problem = calibration.getMethod() == CalibrationMethod.ENTROPY ? CalibrationLimits.entropyPrecisionProblem(activationBits(c))
+					: CalibrationLimits.l2PrecisionProblem(activationBits(c));
 			if (problem != null) {
 				error(problem, c, c.getCalibration() != null ? Literals.QUANTIZATION_CONFIG__CALIBRATION : Literals.DECLARATION__NAME,
 						IssueCodes.INCOMPATIBLE_PRECISION);
@@ -380,9 +382,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		if (percentile != null) {
 			error(percentile, c, Literals.CALIBRATION__PERCENTILE, IssueCodes.PERCENTILE_RANGE);
 		}
-		boolean histogram = c.getMethod() == CalibrationMethod.PERCENTILE || c.getMethod() == CalibrationMethod.ENTROPY;
+		boolean histogram = c.getMethod() == CalibrationMethod.PERCENTILE || c.getMethod() == CalibrationMethod.ENTROPY
+				|| c.getMethod() == CalibrationMethod.L2;
 		if (!histogram && isSet(c, Literals.CALIBRATION__BINS)) {
-			warning("bins is used by percentile and entropy calibration only; " + c.getMethod().getLiteral() + " ignores it", c,
+			warning("bins is used by percentile, entropy and l2 calibration only; " + c.getMethod().getLiteral() + " ignores it", c,
 					Literals.CALIBRATION__BINS, IssueCodes.CALIBRATION_OPTION_UNUSED);
 		}
 		if (c.getMethod() != CalibrationMethod.MOVING_AVERAGE && isSet(c, Literals.CALIBRATION__AVERAGING_CONSTANT)) {

@@ -13,10 +13,12 @@ public record CalibrationSettings(Method method, double percentile, double avera
 
 	/** How a tensor's range is read from the calibration data. */
 	public enum Method implements Keyword {
-		MINMAX, MOVING_AVERAGE, PERCENTILE, ENTROPY;
+		MINMAX, MOVING_AVERAGE, PERCENTILE, ENTROPY,
+		/** The range of least L2 quantization error over a histogram of the values (torch's HistogramObserver). */
+		L2;
 
 		public boolean usesHistogram() {
-			return this == PERCENTILE || this == ENTROPY;
+			return this == PERCENTILE || this == ENTROPY || this == L2;
 		}
 	}
 
@@ -57,7 +59,11 @@ public record CalibrationSettings(Method method, double percentile, double avera
 
 	/** Refuses what this method cannot do for activations of {@code bits} (entropy serves 8-bit codes only). */
 	public void checkActivationBits(int bits) {
-		String bad = method == Method.ENTROPY ? CalibrationLimits.entropyPrecisionProblem(bits) : null;
+		String bad = switch (method) {
+		case ENTROPY -> CalibrationLimits.entropyPrecisionProblem(bits);
+		case L2 -> CalibrationLimits.l2PrecisionProblem(bits);
+		default -> null;
+		};
 		if (bad != null) {
 			throw new InvalidInputException(bad, "use minmax or percentile calibration, or 8-bit activations");
 		}
@@ -70,6 +76,7 @@ public record CalibrationSettings(Method method, double percentile, double avera
 		case MOVING_AVERAGE -> new MovingAverageCollector(averagingConstant);
 		case PERCENTILE -> new HistogramCollector(bins, new HistogramCollector.Percentile(percentile));
 		case ENTROPY -> new HistogramCollector(bins, new HistogramCollector.Entropy(CalibrationLimits.ENTROPY_QUANTIZED_BINS));
+		case L2 -> new HistogramCollector(bins, new HistogramCollector.L2(CalibrationLimits.L2_LEVELS));
 		};
 	}
 
@@ -87,6 +94,11 @@ public record CalibrationSettings(Method method, double percentile, double avera
 			p.put("quantized bins", CalibrationLimits.ENTROPY_QUANTIZED_BINS + " (" + 2 * CalibrationLimits.ENTROPY_QUANTIZED_BINS
 					+ " for tensors never negative)");
 			p.put("divergence", "KL(P||Q), TensorRT threshold search over |x| without exact zeros, from the quantized bins past the first non-empty bin");
+		}
+		case L2 -> {
+			p.put("histogram bins", Integer.toString(bins));
+			p.put("quantization levels", Integer.toString(CalibrationLimits.L2_LEVELS));
+			p.put("error", "L2 of uniform quantization over [min, max] of the values, torch HistogramObserver's greedy search (quantile step 1e-5)");
 		}
 		default -> {
 		}

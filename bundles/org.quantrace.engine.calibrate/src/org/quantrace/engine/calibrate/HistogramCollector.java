@@ -35,6 +35,13 @@ public final class HistogramCollector implements RangeCollector {
 	public record Entropy(int levels) implements Mode {
 	}
 
+	/**
+	 * Pick the range whose uniform quantization to {@code levels} codes (256 for 8 bits) has the smallest L2 error over the
+	 * histogram of real values (torch's HistogramObserver, {@link L2Range}).
+	 */
+	public record L2(int levels) implements Mode {
+	}
+
 	/** Internal resolution relative to the requested number of bins. */
 	static final int OVERSAMPLING = 8;
 
@@ -159,6 +166,9 @@ public final class HistogramCollector implements RangeCollector {
 			double lo = -Math.min(upperEdge(fine, tail), Math.max(-seen.min(), 0));
 			return new Range(lo, hi);
 		}
+		if (mode instanceof L2 l2) {
+			return l2Range(l2.levels());
+		}
 		double threshold = Math.min(entropyThreshold(((Entropy) mode).levels()), seen.absMax());
 		return new Range(Math.max(seen.min(), -threshold), Math.min(seen.max(), threshold)).includingZero();
 	}
@@ -213,5 +223,37 @@ public final class HistogramCollector implements RangeCollector {
 		h[0] -= zeros;
 		int quantized = seen.min() >= 0 ? 2 * levels : levels;
 		return quantized >= bins ? top : EntropyThreshold.bestBinCount(h, quantized) * (top / bins);
+	}
+
+	/**
+	 * torch's HistogramObserver's range ({@link L2Range}): the fine magnitude histograms re-binned, at their bins' centres, onto
+	 * real values over [observed min, observed max] with the requested bins (torch's histogram spans the same extremes with
+	 * 2048 bins), the search's bins turned back into values, widened to contain 0 as torch's affine qparams are.
+	 */
+	private Range l2Range(int levels) {
+		Range seen = observed();
+		double lo = seen.min();
+		double span = seen.max() - lo;
+		if (span == 0) {
+			return seen.includingZero();
+		}
+		double[] h = new double[bins];
+		double fineWidth = limit / fine;
+		for (int f = 0; f < fine; f++) {
+			double centre = (f + 0.5) * fineWidth;
+			if (counts[f] != 0) {
+				h[realBin(centre, lo, span)] += counts[f];
+			}
+			if (counts[fine + f] != 0) {
+				h[realBin(-centre, lo, span)] += counts[fine + f];
+			}
+		}
+		int[] kept = L2Range.search(h, levels);
+		double width = span / bins;
+		return new Range(Math.max(seen.min(), lo + width * kept[0]), Math.min(seen.max(), lo + width * (kept[1] + 1))).includingZero();
+	}
+
+	private int realBin(double value, double lo, double span) {
+		return Math.max(0, Math.min(bins - 1, (int) ((value - lo) / span * bins)));
 	}
 }

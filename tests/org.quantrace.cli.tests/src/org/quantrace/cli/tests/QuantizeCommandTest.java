@@ -70,6 +70,24 @@ class QuantizeCommandTest {
 		assertFalse(Files.exists(out), "nothing is written");
 	}
 
+	/** --method l2 is accepted, recorded in what quantize prints, and refused with int16 activations like entropy. */
+	@Test
+	void l2CalibrationIsAMethod() {
+		Path out = dir.resolve("l2.onnx");
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "--method", "l2", "-o", out.toString());
+		assertEquals(0, cli.exitCode(), cli.out() + cli.err());
+		assertTrue(Files.exists(out));
+		Path refused = dir.resolve("int16-l2.onnx");
+		Cli int16 = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--data", calibration.toString(), "--activations", "int16", "--method", "l2",
+				"-o", refused.toString());
+		assertEquals(2, int16.exitCode(), int16.out() + int16.err());
+		assertTrue(int16.err().contains("l2") && int16.err().contains("int16"), int16.err());
+		assertFalse(Files.exists(refused), "nothing is written");
+		Cli unknown = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "--method", "mse", "-o", out.toString());
+		assertEquals(2, unknown.exitCode());
+		assertTrue(unknown.err().contains("l2"), "the methods offered include l2: " + unknown.err());
+	}
+
 	/**
 	 * --float-slow-kernels (issue 13): the first Conv (1 -> 16 channels, 9 products per output: a narrow Conv ONNX Runtime's
 	 * QLinearConv runs slower than float) stays float with the reason printed, the wider Conv after it keeps its integer weights.

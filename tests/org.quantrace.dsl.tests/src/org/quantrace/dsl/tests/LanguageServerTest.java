@@ -134,8 +134,8 @@ class LanguageServerTest {
 		var items = server.getTextDocumentService().completion(new CompletionParams(new TextDocumentIdentifier(uri), new Position(4, 12)))
 				.get(30, TimeUnit.SECONDS);
 		List<String> labels = (items.isLeft() ? items.getLeft() : items.getRight().getItems()).stream().map(i -> i.getLabel()).toList();
-		assertTrue(labels.containsAll(List.of("minmax", "moving-average", "percentile", "entropy")), labels.toString());
-		assertTrue(labels.size() == 4, "nothing but the methods: " + labels);
+		assertTrue(labels.containsAll(List.of("minmax", "moving-average", "percentile", "entropy", "l2")), labels.toString());
+		assertTrue(labels.size() == 5, "nothing but the methods: " + labels);
 	}
 
 	@Test

@@ -122,6 +122,11 @@ class ValidatorTest {
 						"quantize q { activations int16 calibrate percentile 99.99 }"),
 				rule(IssueCodes.INCOMPATIBLE_PRECISION, Severity.ERROR, "quantize q { calibrate entropy layer \"c\" { activations int16 } }",
 						"quantize q { calibrate entropy layer \"c\" { activations uint8 } }"),
+				// l2 calibration fits a range to 8-bit codes (torch's HistogramObserver): int16 activations would get an 8-bit range
+				rule(IssueCodes.INCOMPATIBLE_PRECISION, Severity.ERROR, "quantize q { activations int16 calibrate l2 }",
+						"quantize q { activations int8 calibrate l2 }"),
+				// l2 reads a histogram: bins apply to it, with the histograms' limits
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate l2 bins 129 }", "quantize q { calibrate l2 bins 4096 }"),
 				// a scheme named like a float stage would overwrite that model file (issue 16, item 5)
 				rule(IssueCodes.RESERVED_NAME, Severity.ERROR, "quantize converted extends fiq_int8 { }", "quantize converted_int8 extends fiq_int8 { }"),
 				rule(IssueCodes.UNKNOWN_SCHEME, Severity.ERROR, "schemes fiq_int4", "schemes fiq_int8"),

@@ -40,5 +40,6 @@ class ValidationLimitsTest {
 	void theValidatorAcceptsExactlyTheBinCountsTheHistogramsTake(int bins) throws IOException {
 		assertEquals(engineTakes(bins, new HistogramCollector.Percentile(99.9)), validates("percentile 99.9 bins " + bins), "percentile, bins " + bins);
 		assertEquals(engineTakes(bins, new HistogramCollector.Entropy(128)), validates("entropy bins " + bins), "entropy, bins " + bins);
+		assertEquals(engineTakes(bins, new HistogramCollector.L2(256)), validates("l2 bins " + bins), "l2, bins " + bins);
 	}
 }

@@ -196,7 +196,7 @@ class CalibrationMemoryTest {
 	@Test
 	void histogramMethodsSeeEveryValueOnce() {
 		List<Map<String, float[]>> whole = batchExtremes(SAMPLES);
-		for (Method m : List.of(Method.PERCENTILE, Method.ENTROPY)) {
+		for (Method m : List.of(Method.PERCENTILE, Method.ENTROPY, Method.L2)) {
 			Steps steps = new Steps();
 			CalibrationResult r = calibrate(CalibrationSettings.minMax().with(m).withBatchSize(32), steps);
 			assertTrue(steps.advances.size() > 2, m + " chunks: " + steps.advances);

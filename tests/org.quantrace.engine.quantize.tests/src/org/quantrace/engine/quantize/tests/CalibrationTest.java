@@ -107,7 +107,7 @@ class CalibrationTest {
 	}
 
 	@ParameterizedTest
-	@ValueSource(strings = { "MINMAX", "PERCENTILE", "MOVING_AVERAGE", "ENTROPY" })
+	@ValueSource(strings = { "MINMAX", "PERCENTILE", "MOVING_AVERAGE", "ENTROPY", "L2" })
 	void aNaNOrInfinityInTheDataIsReportedWithItsTensorAndSamples(String method) {
 		float[] values = new float[1000];
 		for (int i = 0; i < values.length; i++) {

@@ -109,6 +109,16 @@ class PartialQuantizationTest {
 		assertTrue(e.getMessage().contains("entropy") && e.getMessage().contains("int16"), e.getMessage());
 	}
 
+	/** l2 calibration fits ranges to 8-bit codes: int16 activations are refused, as by the recipe validator. */
+	@Test
+	void l2CalibrationOfInt16ActivationsIsRefused() {
+		QuantizationSpec i16 = fiq().activations(new TensorSpec(QuantType.INT16, null, null))
+				.calibration(CalibrationSettings.minMax().with(CalibrationSettings.Method.L2)).build();
+		org.quantrace.engine.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Fixtures.quantize(Fixtures.CNN, i16));
+		assertTrue(e.getMessage().contains("l2") && e.getMessage().contains("int16"), e.getMessage());
+	}
+
 	@Test
 	void reduceRangeUsesSevenBitWeights() {
 		QuantizationResult r = Fixtures.quantize(Fixtures.CNN, fiq().reduceRange(true).build());
