@@ -11,8 +11,10 @@ public final class ExitCodes {
 	public static final int INVALID_INPUT = 2;
 	/** The work started but failed (e.g. ONNX Runtime could not run the model); nothing half-written is left. */
 	public static final int FAILED = 3;
-	/** Stopped by Ctrl-C or SIGTERM; the previous outputs are unchanged (128 + SIGINT, as shells report it). */
+	/** Stopped by Ctrl-C (SIGINT); the previous outputs are unchanged (128 + 2, as shells report a process SIGINT ended). */
 	public static final int INTERRUPTED = 130;
+	/** Stopped by SIGTERM (kill, a CI timeout, docker stop); the previous outputs are unchanged (128 + 15, as shells report it). */
+	public static final int TERMINATED = 143;
 	/** A bug in Quantrace: the stack trace is printed. */
 	public static final int INTERNAL_ERROR = 70;
 

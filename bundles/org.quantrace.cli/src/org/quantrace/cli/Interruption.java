@@ -1,7 +1,7 @@
 package org.quantrace.cli;
 
 import java.io.PrintWriter;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.quantrace.engine.Progress;
 
@@ -11,7 +11,8 @@ import sun.misc.Signal;
  * Ctrl-C and SIGTERM stop a long command between two batches instead of killing the JVM inside ONNX Runtime
  * (whose native teardown can crash a process stopped mid-inference): the first signal asks the work to
  * stop at the next progress step, which unwinds normally and leaves nothing half-written; a second one
- * stops at once.
+ * stops at once. Either way the exit code is the shells' 128 + the signal's number ({@link #exitCode}): 130 for
+ * Ctrl-C, 143 for SIGTERM, so a script or a CI runner can tell who stopped the run.
  */
 final class Interruption {
 
@@ -24,7 +25,8 @@ final class Interruption {
 		}
 	}
 
-	private final AtomicBoolean requested = new AtomicBoolean();
+	/** The first signal's exit code (0: none came). */
+	private final AtomicInteger requested = new AtomicInteger();
 
 	private Interruption() {
 	}
@@ -35,8 +37,9 @@ final class Interruption {
 		try {
 			for (String name : new String[] { "INT", "TERM" }) {
 				Signal.handle(new Signal(name), s -> {
-					if (i.requested.getAndSet(true)) {
-						Runtime.getRuntime().halt(ExitCodes.INTERRUPTED);
+					int code = exitCode(s.getName());
+					if (i.requested.getAndUpdate(first -> first == 0 ? code : first) != 0) {
+						Runtime.getRuntime().halt(code);
 					}
 					err.println("quantrace: stopping (press Ctrl-C again to stop at once)...");
 					err.flush();
@@ -46,6 +49,17 @@ final class Interruption {
 			// signals not available here: the default handling applies
 		}
 		return i;
+	}
+
+	/** The exit code of a command stopped by the signal named {@code signal} ("INT", "TERM"). */
+	static int exitCode(String signal) {
+		return "TERM".equals(signal) ? ExitCodes.TERMINATED : ExitCodes.INTERRUPTED;
+	}
+
+	/** The exit code for the signal that stopped the work: 143 after SIGTERM, else 130. */
+	int exitCode() {
+		int code = requested.get();
+		return code == 0 ? ExitCodes.INTERRUPTED : code;
 	}
 
 	/** {@code progress}, stopping the work at its next step once a signal came. */
@@ -69,7 +83,7 @@ final class Interruption {
 	}
 
 	private void check() {
-		if (requested.get()) {
+		if (requested.get() != 0) {
 			throw new Stopped();
 		}
 	}

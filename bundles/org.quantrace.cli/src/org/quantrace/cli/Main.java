@@ -45,6 +45,11 @@ public final class Main {
 			return new CommandLine.RunLast().execute(parsed);
 		});
 		cli.setParameterExceptionHandler((e, a) -> {
+			String unknown = unknownCommand(e, cli);
+			if (unknown != null) { // not picocli's "Unmatched arguments from index 0" and the whole usage
+				err.println("quantrace: " + unknown);
+				return ExitCodes.INVALID_INPUT;
+			}
 			err.println("quantrace: " + e.getMessage());
 			e.getCommandLine().usage(err);
 			return ExitCodes.INVALID_INPUT;
@@ -62,6 +67,28 @@ public final class Main {
 		out.flush();
 		err.flush();
 		return code;
+	}
+
+	/** What other tools call our commands: a user's first guess. */
+	private static final java.util.Map<String, String> SYNONYMS = java.util.Map.of("check", "validate", "lint", "validate", "execute", "run", "exec",
+			"run", "start", "run", "quantise", "quantize", "info", "inspect", "show", "inspect");
+
+	/** What to say when the first word is no command (a typo, a command of another tool, a recipe without run); null otherwise. */
+	private static String unknownCommand(CommandLine.ParameterException e, CommandLine top) {
+		if (!(e instanceof CommandLine.UnmatchedArgumentException u) || u.getCommandLine() != top || u.getUnmatched().isEmpty()) {
+			return null;
+		}
+		String word = u.getUnmatched().get(0);
+		if (word.startsWith("-")) {
+			return null;
+		}
+		if (word.endsWith(".qr")) {
+			return "'" + word + "' is a recipe, not a command: run it with quantrace run " + word + " (or check it with quantrace validate " + word + ")";
+		}
+		String meant = SYNONYMS.get(word.toLowerCase(java.util.Locale.ROOT));
+		String suggestion = meant != null ? "did you mean '" + meant + "'?" : org.quantrace.dsl.Suggestions.didYouMean(word, top.getSubcommands().keySet());
+		return "unknown command '" + word + "': " + (suggestion == null ? "the" : suggestion + " The") + " commands are "
+				+ String.join(", ", top.getSubcommands().keySet()) + " (quantrace help COMMAND).";
 	}
 
 	private static int report(Throwable e, PrintWriter err) {

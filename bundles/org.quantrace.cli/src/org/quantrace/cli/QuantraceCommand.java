@@ -13,7 +13,8 @@ import picocli.CommandLine.Spec;
 		subcommands = { InspectCommand.class, ConvertCommand.class, PruneCommand.class, FactorizeCommand.class, QuantizeCommand.class,
 				EvaluateCommand.class, DebugCommand.class, RunCommand.class, VerifyCommand.class, MergeCommand.class, ValidateCommand.class, ImportConfigCommand.class, LspCommand.class,
 				picocli.CommandLine.HelpCommand.class },
-		footer = { "", "Exit codes: 0 ok, 1 acceptance criterion failed, 2 invalid input, 3 failed." })
+		footer = { "", "Exit codes: 0 ok, 1 acceptance criterion failed, 2 invalid input, 3 failed,",
+				"130 stopped by Ctrl-C, 143 stopped by SIGTERM." })
 public final class QuantraceCommand implements Runnable {
 
 	@Spec

@@ -64,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
 			outcome = RecipeRunner.run(recipe, options);
 		} catch (Interruption.Stopped e) {
 			err.println("quantrace: interrupted; " + target + " is as the previous run left it");
-			return ExitCodes.INTERRUPTED;
+			return interruption.exitCode();
 		}
 		outcome.diagnostics().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
 		if (outcome.exitCode() == ExitCodes.INVALID_INPUT) {

@@ -77,8 +77,19 @@ public final class RecipeFiles {
 
 	public static Loaded load(Path file) {
 		Path path = file.toAbsolutePath().normalize();
+		if (Files.isDirectory(path)) {
+			List<String> recipes = new ArrayList<>();
+			try (java.util.stream.Stream<Path> files = Files.list(path)) {
+				files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".qr")).sorted().limit(3).forEach(recipes::add);
+			} catch (java.io.IOException | RuntimeException e) {
+				// unreadable: the message names no recipe
+			}
+			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.NOT_A_FILE, "a folder, not a recipe file: give the .qr file"
+					+ (recipes.isEmpty() ? "" : ", e.g. " + String.join(" or ", recipes.stream().map(n -> file.resolve(n).toString()).toList())))));
+		}
 		if (!Files.isRegularFile(path)) {
-			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.PATH_NOT_FOUND, "recipe file not found")));
+			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.PATH_NOT_FOUND,
+					"recipe file not found (looked for " + path + "): check the path, relative to the current folder")));
 		}
 		if (!path.getFileName().toString().endsWith(".qr")) { // no resource factory for other files: not ours to parse
 			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.PATH_NOT_FOUND,

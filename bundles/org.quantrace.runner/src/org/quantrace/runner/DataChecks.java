@@ -17,6 +17,7 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.LabelCheck;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.model.recipe.DatasetDeclaration;
@@ -47,10 +48,16 @@ final class DataChecks {
 			for (Map.Entry<DatasetDeclaration, String> use : uses(ctx, schemes).entrySet()) {
 				DatasetDeclaration d = use.getKey();
 				Dataset data = ctx.read(d, m, 1);
+				ModelInput input;
 				try {
-					ModelInput.of(model, m.getName(), data);
+					input = ModelInput.of(model, m.getName(), data);
 				} catch (InvalidInputException e) {
 					problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, shapeProblem(ctx, d, m, model, data, use.getValue())));
+					continue;
+				}
+				DataType given = data.size() == 0 ? input.type() : data.read(0, 1).inputs().type();
+				if (given != input.type()) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
+					problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.getValue())));
 					continue;
 				}
 				try {
@@ -90,6 +97,25 @@ final class DataChecks {
 			}
 		}
 		return uses;
+	}
+
+	/** Samples of another element type than the model's input, and the preprocessing that would make them fit. */
+	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, String use) {
+		String problem = "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use + ") gives " + lower(given) + " samples, but model "
+				+ m.getName() + " reads '" + input.name() + "' as " + lower(input.type());
+		DatasetFormat format = DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
+		Preprocessing block = ctx.preprocessingBlock(d, m);
+		String dtype = input.type() == DataType.FLOAT ? "float32" : input.type() == DataType.UINT8 ? "uint8" : input.type() == DataType.INT8 ? "int8" : null;
+		if ((format != DatasetFormat.FOLDER && format != DatasetFormat.IDX) || dtype == null) {
+			return problem + ": save the samples as " + lower(input.type());
+		}
+		return problem + ": " + (block == null ? "add preprocess { dtype " + dtype + " } to the recipe"
+				: "write 'dtype " + dtype + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)
+						+ (fileOf(block) != null && !fileOf(block).equals(fileOf(d)) ? " of " + fileOf(block).getFileName() : ""));
+	}
+
+	private static String lower(DataType t) {
+		return t.displayName().toLowerCase(java.util.Locale.ROOT);
 	}
 
 	/** What does not fit, and the preprocessing that would make it fit. */

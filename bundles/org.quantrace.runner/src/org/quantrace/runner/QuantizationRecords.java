@@ -67,7 +67,7 @@ public final class QuantizationRecords {
 			}
 			tr.setElementType(t.params().type().name().toLowerCase(java.util.Locale.ROOT)); // int32 for biases, which no Precision names
 			tr.setGranularity(t.params().perChannel() ? Granularity.PER_CHANNEL : Granularity.PER_TENSOR);
-			tr.setScheme(isSymmetric(t.params()) ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
+			tr.setScheme(isSymmetric(t) ? QuantizationScheme.SYMMETRIC : QuantizationScheme.ASYMMETRIC);
 			if (t.params().perChannel()) {
 				tr.setAxis(t.params().axis());
 			}
@@ -171,6 +171,23 @@ public final class QuantizationRecords {
 
 	private static CalibrationMethod of(CalibrationSettings.Method m) {
 		return CalibrationMethod.valueOf(m.name());
+	}
+
+	/**
+	 * Whether {@code t} was quantized by the symmetric formula: its zero points sit at the middle of the type and, per tensor
+	 * with a range, its scale is the symmetric formula's rather than the asymmetric one's (a range about as far below 0 as
+	 * above gives an asymmetric zero point of 128 too: a LayerNorm or attention output, tests/data/wild "encoder").
+	 */
+	static boolean isSymmetric(QuantizedTensor t) {
+		QuantParams p = t.params();
+		if (!isSymmetric(p) || p.perChannel() || t.range() == null) {
+			return isSymmetric(p);
+		}
+		double lo = Math.min(t.range().min(), 0);
+		double hi = Math.max(t.range().max(), 0);
+		double asymmetric = (hi - lo) / (p.qmax() - p.qmin());
+		double symmetric = Math.max(-lo, hi) / ((p.qmax() - p.qmin()) / 2);
+		return Math.abs(symmetric - p.scale()) <= Math.abs(asymmetric - p.scale());
 	}
 
 	static boolean isSymmetric(QuantParams p) {

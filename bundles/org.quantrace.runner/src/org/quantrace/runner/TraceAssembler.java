@@ -176,7 +176,9 @@ final class TraceAssembler {
 		TensorSpec t = F.createTensorSpec();
 		t.setName(info.name());
 		t.setElementType(info.type().toString());
-		t.getShape().addAll(info.shape());
+		if (info.shape() != null) { // a graph output declared without a shape (hand-written graphs): none recorded
+			t.getShape().addAll(info.shape());
+		}
 		if (io != null) {
 			t.setScale(io.scale());
 			t.setZeroPoint(io.zeroPoint());

@@ -132,6 +132,25 @@ public class RecipeValueConverters extends DefaultTerminalConverters {
 		};
 	}
 
+	/**
+	 * Names of recipes, models, datasets and schemes: an identifier or a word of the language (NHWC); Xtext's escape ^NHWC,
+	 * which older messages advised, still reads as NHWC.
+	 */
+	@ValueConverter(rule = "ValidID")
+	public IValueConverter<String> validId() {
+		return new Converter<>() {
+			@Override
+			String parse(String s) {
+				return s.startsWith("^") ? s.substring(1) : s;
+			}
+
+			@Override
+			String print(String v) {
+				return v.equals("extends") ? "^" + v : v;
+			}
+		};
+	}
+
 	/** Layer and op names: bare when an identifier that is no keyword, else quoted. */
 	@ValueConverter(rule = "Pattern")
 	public IValueConverter<String> pattern() {

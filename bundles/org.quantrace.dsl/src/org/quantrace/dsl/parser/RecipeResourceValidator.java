@@ -26,7 +26,11 @@ public class RecipeResourceValidator extends ResourceValidatorImpl {
 	public List<Issue> validate(Resource resource, CheckMode mode, CancelIndicator indicator) {
 		List<Issue> issues = super.validate(resource, mode, indicator);
 		return issues.stream().filter(RecipeResourceValidator::isSyntaxError)
-				.min(Comparator.comparingInt((Issue i) -> i.getOffset() == null ? Integer.MAX_VALUE : i.getOffset())).map(List::of).orElse(issues);
+				// on the line of the first error, a name the parser could not read is the cause, not the missing value its recovery left
+				.min(Comparator.comparingInt((Issue i) -> i.getLineNumber() == null ? Integer.MAX_VALUE : i.getLineNumber())
+						.thenComparing(i -> !IssueCodes.INVALID_NAME.equals(i.getCode()))
+						.thenComparingInt(i -> i.getOffset() == null ? Integer.MAX_VALUE : i.getOffset()))
+				.map(List::of).orElse(issues);
 	}
 
 	@Override
@@ -38,6 +42,6 @@ public class RecipeResourceValidator extends ResourceValidatorImpl {
 	}
 
 	private static boolean isSyntaxError(Issue i) {
-		return i.getSeverity() == Severity.ERROR && IssueCodes.SYNTAX.equals(i.getCode());
+		return i.getSeverity() == Severity.ERROR && (IssueCodes.SYNTAX.equals(i.getCode()) || IssueCodes.INVALID_NAME.equals(i.getCode()));
 	}
 }

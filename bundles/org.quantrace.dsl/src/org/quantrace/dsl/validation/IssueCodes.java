@@ -19,6 +19,8 @@ public final class IssueCodes {
 	public static final String IMPORT_CYCLE = "import-cycle";
 	public static final String IMPORT_BROKEN = "import-broken";
 	public static final String EMPTY_FILE = "empty-file";
+	/** A name the parser cannot read: 'extends', a word with a hyphen (per-channel), an id's form (W-NHWC). */
+	public static final String INVALID_NAME = "invalid-name";
 
 	// declarations
 	public static final String DUPLICATE_NAME = "duplicate-name";
@@ -27,9 +29,15 @@ public final class IssueCodes {
 	public static final String MISSING_MODEL_PATH = "missing-model-path";
 	public static final String MISSING_DATASET_PATH = "missing-dataset-path";
 	public static final String PATH_NOT_FOUND = "path-not-found";
+	/** A path that must name a file (a model, a label file, a recipe) names a folder. */
+	public static final String NOT_A_FILE = "not-a-file";
+	/** Two models of one recipe declare the same id and version: the logs could not tell them apart. */
+	public static final String DUPLICATE_MODEL_ID = "duplicate-model-id";
 	public static final String SYMBOLIC_LINK = "symbolic-link";
 	public static final String AMBIGUOUS_PREPROCESSING = "ambiguous-preprocessing";
 	public static final String INVALID_PREPROCESSING = "invalid-preprocessing";
+	/** A mean or std with another number of values than the color mode's channels (three means for grayscale). */
+	public static final String CHANNEL_COUNT = "channel-count";
 	public static final String MISSING_LABELS = "missing-labels";
 
 	// steps
@@ -56,6 +64,8 @@ public final class IssueCodes {
 
 	// found by the runner when it reads the data, before any work (the language cannot read models or images)
 	public static final String DATA_SHAPE = "data-shape";
+	/** A dataset's samples are of another element type than the model's input (dtype uint8 for a float model). */
+	public static final String DATA_TYPE = "data-type";
 	public static final String LABEL_RANGE = "label-range";
 
 	// the logs as documents

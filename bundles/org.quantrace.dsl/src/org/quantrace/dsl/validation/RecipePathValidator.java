@@ -39,7 +39,9 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 
 	@Check
 	public void modelFileExists(ModelDeclaration m) {
-		exists(m, Literals.MODEL_DECLARATION__PATH, m.getPath(), "model file");
+		if (exists(m, Literals.MODEL_DECLARATION__PATH, m.getPath(), "model file")) {
+			isFile(m, Literals.MODEL_DECLARATION__PATH, m.getPath(), "model", ".onnx");
+		}
 	}
 
 	@Check
@@ -49,6 +51,7 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		}
 		if (exists(d, Literals.DATASET_DECLARATION__LABELS, d.getLabels(), "label file")) {
 			noSymbolicLinks(d, Literals.DATASET_DECLARATION__LABELS, d.getLabels());
+			isFile(d, Literals.DATASET_DECLARATION__LABELS, d.getLabels(), "label file", "");
 		}
 	}
 
@@ -77,7 +80,7 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		} else if (!written.endsWith(".qr")) {
 			error("import \"" + written + "\": only recipe files (.qr) can be imported", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_RECIPE);
 		} else if (!Files.isRegularFile(p)) {
-			error("import \"" + written + "\": no such recipe file (looked for " + p + ")", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_FOUND);
+			error("import \"" + written + "\": no such recipe file (looked for " + p + ")" + slashes(written), i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_NOT_FOUND);
 		} else if (p.equals(ownFile(i))) {
 			error("import \"" + written + "\": the file imports itself: remove the import", i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_CYCLE);
 		} else {
@@ -171,11 +174,36 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 			return false;
 		}
 		if (!Files.exists(p) && !Files.isSymbolicLink(p)) {
-			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder",
+			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder" + slashes(path),
 					o, f, IssueCodes.PATH_NOT_FOUND);
 			return false;
 		}
 		return true;
+	}
+
+	/**
+	 * A model or a label file named by its folder is refused where it is written, with the files of that kind inside it to
+	 * choose from (the run refused it too, but without the recipe's line).
+	 */
+	private void isFile(EObject o, EStructuralFeature f, String path, String what, String extension) {
+		Path p = resolve(o, path);
+		if (p == null || !Files.isDirectory(p)) {
+			return;
+		}
+		List<String> inside = new ArrayList<>();
+		try (java.util.stream.Stream<Path> files = Files.list(p)) {
+			files.filter(Files::isRegularFile).map(x -> x.getFileName().toString()).filter(n -> n.endsWith(extension) && !n.startsWith(".")).sorted()
+					.limit(3).forEach(n -> inside.add("\"" + (path.endsWith("/") ? path : path + "/") + n + "\""));
+		} catch (java.io.IOException | RuntimeException e) {
+			// unreadable folder: the message then names no file
+		}
+		error("the " + what + " \"" + path + "\" is a folder, not a file: give the file's path" + (inside.isEmpty() ? "" : ", e.g. " + String.join(" or ", inside)),
+				o, f, IssueCodes.NOT_A_FILE);
+	}
+
+	/** For a path written with Windows' backslashes, which are file name characters elsewhere: how to write it. */
+	private static String slashes(String path) {
+		return path.indexOf('\\') < 0 ? "" : "; write / between folders, on Windows too (\"" + path.replace('\\', '/') + "\")";
 	}
 
 	/** The path and every folder the recipe names on the way to it must be real, not links. */

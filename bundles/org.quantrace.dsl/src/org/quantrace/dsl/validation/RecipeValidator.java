@@ -105,6 +105,25 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 	}
 
+	/**
+	 * Two models of one recipe with the same id and version: the conversion and optimization logs identify a model by them,
+	 * so an assessor could not tell which log is whose (a copied model line, its id left as it was).
+	 */
+	@Check
+	public void modelIdsAreUnique(Recipe r) {
+		Map<List<String>, ModelDeclaration> seen = new HashMap<>();
+		for (Declaration d : r.getDeclarations()) {
+			if (d instanceof ModelDeclaration m && m.getModelId() != null) {
+				ModelDeclaration first = seen.putIfAbsent(java.util.Arrays.asList(m.getModelId(), m.getVersion()), m);
+				if (first != null) {
+					error("model '" + m.getName() + "' has the id " + m.getModelId() + (m.getVersion() == null ? "" : " version " + m.getVersion())
+							+ " of model '" + first.getName() + "' (line " + line(first) + "): the logs name models by id and version: give each model its own",
+							m, Literals.MODEL_DECLARATION__MODEL_ID, IssueCodes.DUPLICATE_MODEL_ID);
+				}
+			}
+		}
+	}
+
 	/** A file that declares nothing is refused as {@code run} refuses it (a file of shared declarations is fine: recipes import it). */
 	@Check
 	public void fileDeclaresSomething(RecipeFile file) {
@@ -187,6 +206,25 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		if (m > 1 && s > 1 && m != s) {
 			error("mean has " + m + " values and std " + s + ": give one value per channel to both, or one value for all channels",
 					p, Literals.PREPROCESSING__STD, IssueCodes.INVALID_PREPROCESSING);
+		}
+	}
+
+	/**
+	 * grayscale makes one channel, rgb and bgr three: a mean or std with another number of values (three ImageNet means on a
+	 * grayscale model) was taken without a word, its first value applied to the one channel.
+	 */
+	@Check
+	public void meanAndStdFitTheChannels(Preprocessing p) {
+		if (!isSet(p, Literals.PREPROCESSING__COLOR_MODE)) {
+			return;
+		}
+		int channels = p.getColorMode() == org.quantrace.model.recipe.ColorMode.GRAYSCALE ? 1 : 3;
+		for (EStructuralFeature f : List.of(Literals.PREPROCESSING__MEAN, Literals.PREPROCESSING__STD)) {
+			int n = ((List<?>) p.eGet(f)).size();
+			if (n > 1 && n != channels) {
+				error(f.getName() + " has " + n + " values but " + p.getColorMode().getLiteral() + " gives " + channels + " channel" + (channels == 1 ? "" : "s")
+						+ ": give " + (channels == 1 ? "one value" : "one value, or three (one per channel)"), p, f, IssueCodes.CHANNEL_COUNT);
+			}
 		}
 	}
 

@@ -52,7 +52,9 @@ public final class Freezer {
 	 *
 	 * @param verification samples to compare outputs on (up to 64 are used); null uses 8 seeded random inputs
 	 */
-	public static FreezeResult freeze(OnnxModel source, String name, FreezeOptions options, Dataset verification) {
+	public static FreezeResult freeze(OnnxModel given, String name, FreezeOptions options, Dataset verification) {
+		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
+		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
 		OnnxModel model = source.copy();
 		Map<TrainingOperation, FreezeResult.Elimination> eliminations = new EnumMap<>(TrainingOperation.class);
 		List<String> artifacts = new ArrayList<>();
@@ -385,20 +387,19 @@ public final class Freezer {
 		if (data != null) {
 			ModelInput in = ModelInput.of(model, name, data);
 			String input = in.name();
-			// a model with a fixed input batch (a static batch-1 export) is fed exactly that many samples per run
-			int batch = in.fixedBatch() > 0 ? in.fixedBatch() : VERIFICATION_BATCH;
 			int n = Math.min(64, data.size());
-			n = in.wholeBatches(n);
 			InputChunks chunks = new InputChunks(data);
-			for (int from = 0; from < n; from += batch) { // run in small batches: a detector's activations are large
+			// run in small batches: a detector's activations are large (the session runs a fixed-batch model in pieces of its batch)
+			for (int from = 0; from < n; from += VERIFICATION_BATCH) {
 				int start = from;
-				int end = Math.min(n, start + batch);
+				int end = Math.min(n, start + VERIFICATION_BATCH);
 				feeds.add(() -> Map.of(input, chunks.read(start, end)));
 			}
 			return new Inputs(feeds, n, data.name());
 		}
 		Map<String, NdArray> feed = new LinkedHashMap<>();
 		Random random = new Random(0);
+		List<String> ids = new ArrayList<>();
 		for (ValueInfoProto v : model.graph().runtimeInputs()) {
 			NdArray zeros = ShapeProbe.zeros(v, 8, name);
 			if (zeros.type() == DataType.FLOAT) {
@@ -407,10 +408,31 @@ public final class Freezer {
 					f[i] = random.nextFloat();
 				}
 			}
+			long rows = zeros.type() == DataType.INT64 ? tableRows(model, v.getName()) : 0;
+			if (rows > 0) { // token ids (a text model's input_ids): any row of the embedding tables they index, not only row 0
+				long[] l = (long[]) zeros.data();
+				for (int i = 0; i < l.length; i++) {
+					l[i] = (long) (random.nextDouble() * rows);
+				}
+				ids.add(v.getName() + " uniform in [0, " + rows + ")");
+			}
 			feed.put(v.getName(), zeros);
 		}
 		feeds.add(() -> feed);
-		return new Inputs(feeds, 8, "8 random inputs, uniform in [0, 1), seed 0");
+		return new Inputs(feeds, 8, "8 random inputs, uniform in [0, 1)" + (ids.isEmpty() ? "" : ", ids " + String.join(", ", ids)) + ", seed 0");
+	}
+
+	/** The fewest rows of the constant tables {@code input} indexes by Gather (its ids are valid below that), or 0 when it indexes none. */
+	private static long tableRows(OnnxModel model, String input) {
+		long rows = 0;
+		for (org.quantrace.engine.onnx.Node n : model.graph().consumers(input)) {
+			org.quantrace.engine.onnx.Tensor table = n.opType().equals("Gather") && n.inputs().size() > 1 && n.input(1).equals(input)
+					&& n.intAttribute("axis", 0) == 0 ? model.graph().constant(n.input(0)) : null;
+			if (table != null && table.dims().length > 0 && table.dims()[0] > 0) {
+				rows = rows == 0 ? table.dims()[0] : Math.min(rows, table.dims()[0]);
+			}
+		}
+		return rows;
 	}
 
 	private static Map<String, Integer> ranks(OnnxModel model, String name) {

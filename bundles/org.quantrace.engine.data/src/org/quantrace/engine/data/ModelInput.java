@@ -43,8 +43,8 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 
 	/**
 	 * The batch size the model's input is fixed to (1 for a model exported without a dynamic batch axis, as tf2onnx and
-	 * static exports write them), or 0 when the batch axis is dynamic. Whatever runs the model over a dataset feeds it
-	 * batches of exactly this size.
+	 * static exports write them), or 0 when the batch axis is dynamic. Calibration feeds such a model exactly this many
+	 * samples per run; everything else leaves the split to {@code InferenceSession.run}.
 	 */
 	public int fixedBatch() {
 		if (shape == null || shape.isEmpty()) {
@@ -54,9 +54,4 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 		return !d.isEmpty() && d.chars().allMatch(Character::isDigit) ? Math.toIntExact(Long.parseLong(d)) : 0;
 	}
 
-	/** Of {@code n} samples, how many can be run: all, or with a fixed batch the whole batches among them (at least {@code n} below one batch). */
-	public int wholeBatches(int n) {
-		int fixed = fixedBatch();
-		return fixed > 0 && n >= fixed ? n - n % fixed : n;
-	}
 }

@@ -39,8 +39,10 @@ public final class NpyDataset implements Dataset {
 			throw new InvalidInputException(name + ": the array holds no samples (shape " + Arrays.toString(x.shape()) + ")",
 					"the first axis must count the samples");
 		}
-		if (x.elementType() != DataType.FLOAT && x.elementType() != DataType.UINT8 && x.elementType() != DataType.INT8) {
-			throw new InvalidInputException(name + ": inputs must be float32, uint8 or int8, not " + x.elementType(), null);
+		// int64/int32: token ids of a text model (BERT's input_ids, read by Gather embeddings), fed to the model as they are
+		if (!java.util.Set.of(DataType.FLOAT, DataType.UINT8, DataType.INT8, DataType.INT32, DataType.INT64).contains(x.elementType())) {
+			throw new InvalidInputException(name + ": inputs must be float32, uint8, int8, int32 or int64, not " + x.elementType(),
+					"save the preprocessed inputs as one of those (numpy: x.astype(np.float32), or np.int64 for token ids)");
 		}
 		Labels labels = null;
 		if (y != null) {

@@ -189,22 +189,9 @@ public final class Evaluator {
 					: intOutput.dequantize((long) v) >= options.threshold();
 		}
 
-		/**
-		 * The model's first output for the samples {@code x}. A model whose input has a fixed batch (a static export: 1) is
-		 * fed exactly that many samples at a time, the last piece padded with zeros whose outputs are dropped: fed the
-		 * evaluation batch, ONNX Runtime refused the input.
-		 */
+		/** The model's first output for the samples {@code x} (a model with a fixed batch is run in pieces of it by the session). */
 		private NdArray runBatch(NdArray x) {
-			int fixed = input.fixedBatch();
-			long n = x.shape().length == 0 ? 0 : x.shape()[0];
-			if (fixed <= 0 || n == fixed) {
-				return session.run(Map.of(input.name(), x)).values().iterator().next();
-			}
-			List<NdArray> parts = new ArrayList<>();
-			for (long from = 0; from < n; from += fixed) {
-				parts.add(session.run(Map.of(input.name(), x.rows(from, from + fixed))).values().iterator().next());
-			}
-			return NdArray.concatRows(parts, n);
+			return session.run(Map.of(input.name(), x)).values().iterator().next();
 		}
 
 		/** Float samples become the model's integer input (q = r / S + Z) when it has one. */

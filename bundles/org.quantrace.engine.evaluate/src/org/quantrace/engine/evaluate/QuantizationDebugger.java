@@ -67,10 +67,7 @@ public final class QuantizationDebugger {
 		ModelInput quantInput = ModelInput.of(quantized, quantizedName, data);
 		IoQuantization.Io intInput = IoQuantization.inputs(quantized).get(quantInput.name());
 		int n = Math.min(samples <= 0 ? data.size() : samples, data.size());
-		// models with a fixed input batch (static batch-1 exports) are run on exactly that many samples at a time
-		int fixed = Math.max(floatInput.fixedBatch(), quantInput.fixedBatch());
-		int step = fixed > 0 ? fixed : 32;
-		n = (floatInput.fixedBatch() >= quantInput.fixedBatch() ? floatInput : quantInput).wholeBatches(n);
+		int step = 32; // a model with a fixed input batch (static batch-1 exports) is run in pieces of it by its session
 		Map<String, Accumulator> isolated = new LinkedHashMap<>();
 		Map<String, Accumulator> accumulated = new LinkedHashMap<>();
 		probes.forEach(p -> {

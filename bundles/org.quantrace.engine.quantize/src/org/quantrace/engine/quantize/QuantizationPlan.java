@@ -241,7 +241,15 @@ public final class QuantizationPlan {
 		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex) {
 			this.g = graph;
 			this.spec = spec;
-			this.types = types;
+			// the shape probe returns computed tensors only: a model input's type is the one it declares (a text model's
+			// int64 token ids are no activation to quantize, even where the probe could not run)
+			this.types = new HashMap<>(types);
+			graph.runtimeInputs().forEach(v -> {
+				TensorInfo declared = TensorInfo.of(v);
+				if (declared.type() != DataType.UNDEFINED) {
+					this.types.putIfAbsent(v.getName(), declared);
+				}
+			});
 			this.branch = graph.parent() != null;
 			this.firstIndex = firstIndex;
 			plan.graph = graph;

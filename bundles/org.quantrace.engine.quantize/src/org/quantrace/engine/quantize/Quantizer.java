@@ -17,6 +17,7 @@ import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.Initializers;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.NodeNames;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.TensorInfo;
@@ -65,6 +66,10 @@ public final class Quantizer {
 			spec.calibration().checkActivationBits(spec.activationBits());
 		}
 		model.graph().graphs().forEach(Initializers::hoistConstants); // If branches too: their planner reads constants as initializers
+		NodeNames.fill(model); // the trace and the logs name layers by their nodes (tests/data/wild nested_if)
+		if (spec.technique() == Technique.FULL_INTEGER) {
+			model.graph().graphs().forEach(GemmScaling::fold); // QGemm runs at α = 1 and adds an int32 bias at β = 1
+		}
 		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()
 				? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)) : Map.of();
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither

@@ -163,11 +163,90 @@ public final class InferenceSession implements AutoCloseable {
 		return result;
 	}
 
-	/** Runs the model on {@code inputs} (by input name) and returns every output, by name. */
+	/** The fixed batch of the model's inputs, computed on first use: -1 not yet known. */
+	private int fixedBatch = -1;
+
+	/**
+	 * The batch size the model's inputs are fixed to (1 for a model exported without a dynamic batch axis, as tf2onnx and
+	 * static exports write them), or 0 when the batch axis is dynamic (or the inputs disagree on it). {@link #run(Map)} feeds
+	 * such a model any number of samples.
+	 */
+	public int fixedBatch() {
+		if (fixedBatch < 0) {
+			int fixed = 0;
+			for (TensorInfo input : inputs()) {
+				List<String> shape = input.shape();
+				String first = shape == null || shape.isEmpty() ? "" : shape.get(0);
+				int batch = !first.isEmpty() && first.chars().allMatch(Character::isDigit) ? Integer.parseInt(first) : 0;
+				if (batch <= 0 || fixed != 0 && batch != fixed) {
+					fixed = 0;
+					break;
+				}
+				fixed = batch;
+			}
+			fixedBatch = fixed;
+		}
+		return fixedBatch;
+	}
+
+	/**
+	 * Runs the model on {@code inputs} (by input name) and returns every output, by name. A model whose inputs have a fixed
+	 * batch ({@link #fixedBatch}) is run on pieces of exactly that many samples, the last one padded with zeros, and the
+	 * pieces' outputs are joined along the first axis without the padding's rows: fed more samples (or fewer) than its batch,
+	 * ONNX Runtime refuses the input. This is the one place that knows it: evaluation, conversion checks and the debugger
+	 * feed their batches as they would to any model.
+	 */
 	public Map<String, NdArray> run(Map<String, NdArray> inputs) {
+		return run(inputs, (Set<String>) null);
+	}
+
+	/** {@link #run(Map)} for the outputs {@code requested} only (all when null). */
+	private Map<String, NdArray> run(Map<String, NdArray> inputs, Set<String> requested) {
+		long samples = batchOf(inputs);
+		int fixed = samples < 0 ? 0 : fixedBatch();
+		if (fixed <= 0 || samples == fixed) {
+			return runWhole(inputs, requested);
+		}
+		Map<String, List<NdArray>> pieces = new LinkedHashMap<>();
+		for (long from = 0; from < samples; from += fixed) {
+			Map<String, NdArray> piece = new LinkedHashMap<>();
+			for (Map.Entry<String, NdArray> e : inputs.entrySet()) {
+				piece.put(e.getKey(), e.getValue().rows(from, from + fixed));
+			}
+			runWhole(piece, requested).forEach((name, out) -> pieces.computeIfAbsent(name, k -> new ArrayList<>()).add(out));
+		}
+		boolean padded = samples % fixed != 0;
+		Map<String, NdArray> joined = new LinkedHashMap<>();
+		pieces.forEach((name, parts) -> {
+			long[] shape = parts.get(0).shape();
+			boolean perSample = shape.length > 0 && parts.stream().allMatch(p -> p.shape()[0] == fixed);
+			if (!perSample && (padded || shape.length == 0)) {
+				throw new QuantraceException(source + ": output '" + name + "' " + java.util.Arrays.toString(shape) + " does not hold one row per sample, so "
+						+ samples + " samples cannot be run in pieces of the model's fixed batch " + fixed,
+						"feed a multiple of " + fixed + " samples, or export the model with a dynamic batch axis");
+			}
+			joined.put(name, NdArray.concatRows(parts, perSample ? samples : parts.stream().mapToLong(p -> p.shape()[0]).sum()));
+		});
+		return joined;
+	}
+
+	/** The common first dimension of {@code inputs} (the number of samples), or -1 when they have none or disagree. */
+	private static long batchOf(Map<String, NdArray> inputs) {
+		long batch = -1;
+		for (NdArray a : inputs.values()) {
+			long[] shape = a.shape();
+			if (shape.length == 0 || batch >= 0 && shape[0] != batch) {
+				return -1;
+			}
+			batch = shape[0];
+		}
+		return batch;
+	}
+
+	private Map<String, NdArray> runWhole(Map<String, NdArray> inputs, Set<String> requested) {
 		return withInputs(inputs, false, tensors -> {
 			Map<String, NdArray> out = new LinkedHashMap<>();
-			try (OrtSession.Result result = session.run(tensors)) {
+			try (OrtSession.Result result = requested == null ? session.run(tensors) : session.run(tensors, requested)) {
 				for (Map.Entry<String, OnnxValue> e : result) {
 					out.put(e.getKey(), fromOrt((OnnxTensor) e.getValue()));
 				}
@@ -184,9 +263,20 @@ public final class InferenceSession implements AutoCloseable {
 	/**
 	 * Runs the model and hands each requested float output to {@code visitor}. Outputs are written by ONNX
 	 * Runtime into direct buffers this session keeps (see {@link #pinnedOutputs}), so scanning activations batch after
-	 * batch allocates nothing once each batch size has run once.
+	 * batch allocates nothing once each batch size has run once. A model with a {@link #fixedBatch} fed another number of
+	 * samples is run in pieces as {@link #run(Map)} runs it, and each output is handed over once, joined, in memory of its
+	 * own (unpinned). Calibration feeds such a model exactly its batch: its statistics are updated once per run.
 	 */
 	public void run(Map<String, NdArray> inputs, Set<String> outputs, FloatOutputVisitor visitor) {
+		long samples = batchOf(inputs);
+		if (samples >= 0 && fixedBatch() > 0 && samples != fixedBatch()) {
+			run(inputs, outputs).forEach((name, joined) -> {
+				if (joined.type() == DataType.FLOAT) {
+					visitor.visit(name, joined.shape(), FloatBuffer.wrap(joined.floats()).asReadOnlyBuffer());
+				}
+			});
+			return;
+		}
 		withInputs(inputs, true, tensors -> {
 			Map<String, OnnxTensor> pinned = pinnedOutputs(outputs);
 			if (pinned != null) {

@@ -36,6 +36,14 @@ public final class ModelFacts {
 
 	/** A graph input or output: element type, shape (sizes, symbolic names or "?"), and for an integer one its scale and zero point. */
 	public record Io(String name, String elementType, List<String> shape, Float scale, Long zeroPoint) {
+
+		/**
+		 * Whether it holds indices, ids or flags (int32, int64, bool: an ArgMax label, token ids), which no scheme quantizes:
+		 * a scheme's I/O type applies to the float inputs and outputs only.
+		 */
+		public boolean indices() {
+			return java.util.Set.of("int32", "int64", "bool").contains(elementType.toLowerCase(java.util.Locale.ROOT));
+		}
 	}
 
 	/** Tensors of one element type: all of them, the stored ones (initializers, constants), and the bytes of those. */
@@ -105,7 +113,8 @@ public final class ModelFacts {
 			if (!proto.hasGraph()) {
 				throw new IOException(file.getFileName() + " is not an ONNX model (no graph)");
 			}
-			return new ModelFacts(file, proto, SafeFiles.sha256(bytes), bytes.length);
+			// unnamed nodes named as the quantizer names them before it records its layers
+			return new ModelFacts(file, org.quantrace.engine.onnx.NodeNames.filled(proto), SafeFiles.sha256(bytes), bytes.length);
 		} catch (InvalidProtocolBufferException e) {
 			throw new IOException(file.getFileName() + " is not an ONNX model (" + e.getMessage() + ")", e);
 		}

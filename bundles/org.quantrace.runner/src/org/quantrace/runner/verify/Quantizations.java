@@ -24,10 +24,25 @@ final class Quantizations {
 	 * One quantization the model applies: integer type, scales and zero points, the channel axis (null: per
 	 * tensor), and for stored data (weights, biases) the initializer holding the integer codes.
 	 */
-	record Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes) {
+	record Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes, boolean asymmetricAtMid) {
 
-		/** Zero points at the middle of the type (0, or 128 for uint8): symmetric. */
+		Params(DataType type, List<Float> scales, List<Long> zeroPoints, Integer axis, String codes) {
+			this(type, scales, zeroPoints, axis, codes, false);
+		}
+
+		/**
+		 * These parameters, known to come from the asymmetric formula although the zero point sits at the middle of the type
+		 * (a range about as far below 0 as above: 128 for uint8), which the file alone cannot tell (see SchemeFacts).
+		 */
+		Params atMidByTheAsymmetricFormula() {
+			return new Params(type, scales, zeroPoints, axis, codes, true);
+		}
+
+		/** Zero points at the middle of the type (0, or 128 for uint8): symmetric, unless known to be {@link #atMidByTheAsymmetricFormula()}. */
 		boolean symmetric() {
+			if (asymmetricAtMid) {
+				return false;
+			}
 			long mid = switch (type) {
 			case UINT8 -> 128;
 			case UINT16 -> 32768;
@@ -92,11 +107,16 @@ final class Quantizations {
 			if (quantizer != null && quantizer.getOpType().equals("QuantizeLinear")) {
 				add(quantizer, found); // a float output quantized and dequantized again
 			}
-		} else if (found.isEmpty() && ElementTypes.isInteger(m.types.get(tensor))) {
-			// integer codes moved by MaxPool, Flatten...: the parameters of the QuantizeLinear that made them
+		} else if (ElementTypes.isInteger(m.types.get(tensor))) {
+			// integer codes moved by MaxPool, Flatten...: the parameters of the QuantizeLinear that made them. Also when a
+			// DequantizeLinear reads them: that may be a Mul/Div by a constant folded into the scale (attention's Q/√d after the
+			// head Transpose), whose parameters are those of the Div's output, not of these codes
 			for (NodeProto p = writer; p != null && p.getInputCount() > 0; p = m.producer(p.getInput(0))) {
 				if (p.getOpType().equals("QuantizeLinear")) {
-					found.add(params(p));
+					Params source = params(p);
+					if (source != null && !found.contains(source)) {
+						found.add(source);
+					}
 					break;
 				}
 				if (!ElementTypes.isInteger(m.types.get(p.getInput(0)))) {
@@ -114,7 +134,10 @@ final class Quantizations {
 	private void requantized(NodeProto dq, List<Params> found) {
 		m.consumers(dq.getOutput(0)).stream().filter(q -> q.getOpType().equals("QuantizeLinear") && m.scope.get(q) != m.scope.get(dq)).forEach(q -> {
 			add(q, found);
-			m.consumers(q.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> add(d, found));
+			m.consumers(q.getOutput(0)).stream().filter(d -> d.getOpType().equals("DequantizeLinear")).forEach(d -> {
+				add(d, found);
+				requantized(d, found); // an If nested in a branch quantizes it once more for its own first layer
+			});
 		});
 	}
 
@@ -293,19 +316,24 @@ final class Quantizations {
 		if (INTEGER_KERNELS.contains(n.getOpType())) {
 			return true;
 		}
-		List<String> computed = n.getInputList().stream().filter(i -> !i.isEmpty() && !m.stored.containsKey(i)).toList();
+		// indices, ids and conditions (a Gather's int64 positions, a Where's bool) are no data the layer computes on
+		List<String> computed = n.getInputList().stream().filter(i -> !i.isEmpty() && !m.stored.containsKey(i) && !indices(m.types.get(i))).toList();
 		if (!computed.isEmpty() && ElementTypes.isInteger(m.types.get(computed.get(0)))) {
 			return true;
 		}
 		boolean floatWeights = n.getInputList().stream().map(m.stored::get)
 				.anyMatch(t -> t != null && DataType.of(t.getDataType()).isFloatingPoint() && ModelFacts.elements(t) > 1);
-		if (!floatWeights && FLOAT_OUTPUT_KERNELS.contains(n.getOpType()) && !computed.isEmpty() && computed.stream().allMatch(this::dequantized)) {
+		boolean scaledGemm = n.getOpType().equals("Gemm") && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("alpha") && a.getF() != 1f);
+		if (!floatWeights && !scaledGemm && FLOAT_OUTPUT_KERNELS.contains(n.getOpType()) && !computed.isEmpty() && computed.stream().allMatch(this::dequantized)) {
 			return true;
 		}
 		if (n.getOpType().equals("Add") && computed.size() == 2 && computed.stream().anyMatch(this::int32Bias)
 				&& computed.stream().anyMatch(i -> m.producer(i) != null && FLOAT_OUTPUT_KERNELS.contains(m.producer(i).getOpType())
 						&& m.producer(i).getInputList().stream().filter(x -> !x.isEmpty() && !m.stored.containsKey(x)).allMatch(this::dequantized))) {
 			return true; // the int32 bias of a MatMul on integers: ONNX Runtime fuses both into QGemm
+		}
+		if (n.getOpType().equals("Gemm") && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("alpha") && a.getF() != 1f)) {
+			return false; // ONNX Runtime 1.29 fuses a QDQ Gemm into QGemm only at alpha = 1
 		}
 		if (NO_INTEGER_FORM.contains(n.getOpType())) {
 			return false; // between a DequantizeLinear and a QuantizeLinear it still runs in float (a float Cast is removed, not fused)
@@ -314,6 +342,10 @@ final class Quantizations {
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
 				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
 		return dequantized && quantized;
+	}
+
+	private static boolean indices(DataType t) {
+		return t == DataType.INT64 || t == DataType.INT32 || t == DataType.BOOL;
 	}
 
 	/**

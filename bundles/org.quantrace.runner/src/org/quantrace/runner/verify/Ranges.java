@@ -60,7 +60,16 @@ final class Ranges {
 	 * weights (whose record keeps the tensor's range) the largest channel scale, which that range determines.
 	 */
 	private static boolean agrees(double[] sz, float scale, long zero) {
-		return (float) sz[0] == scale && (long) sz[1] == zero;
+		return sameScale((float) sz[0], scale) && (long) sz[1] == zero;
+	}
+
+	/**
+	 * A scale the formula gives from the recorded range, against the model's: equal, or one float step apart for the
+	 * output of a Mul/Div by a constant folded into the scale (attention's Q/√d), whose scale is its input's times the
+	 * factor and whose recorded range is its input's times the factor, each rounded to float once.
+	 */
+	static boolean sameScale(float derived, float held) {
+		return Math.abs(derived - held) <= Math.ulp(held);
 	}
 
 	static void check(String document, String where, TensorQuantizationRecord t, Quantizations.Params held, boolean reduce, List<Mismatch> found) {
@@ -79,7 +88,7 @@ final class Ranges {
 		// a per-tensor zero point at the symmetric one (0 signed, 128 unsigned) may also be what the asymmetric formula
 		// gives (a range about as far below 0 as above): the file cannot tell the two apart, so either formula may hold
 		boolean either = !perChannel && held.symmetric() && agrees(params(lo, hi, held.type(), false, reduce), scale, zero);
-		if (!either && ((float) sz[0] != scale || (long) sz[1] != zero)) {
+		if (!either && !agrees(sz, scale, zero)) {
 			found.add(new Mismatch(document, where + " range", String.format(Locale.ROOT, "[%s, %s], which gives s = %s, z = %d by the %s formula", lo, hi,
 					(float) sz[0], (long) sz[1], held.symmetric() ? "symmetric" : "asymmetric"),
 					"the model holds s = " + scale + ", z = " + zero + (perChannel ? " (largest channel scale)" : "")));

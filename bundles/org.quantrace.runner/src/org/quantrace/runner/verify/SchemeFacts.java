@@ -46,6 +46,15 @@ final class SchemeFacts {
 		this.quantizations = new Quantizations(model);
 		for (TensorQuantizationRecord t : record.getQuantization().getTensors()) {
 			Quantizations.Params p = best(t);
+			if (p != null && p.symmetric() && p.axis() == null && t.getScheme() == org.quantrace.model.recipe.QuantizationScheme.ASYMMETRIC
+					&& t.getRangeMin().size() == 1 && t.getRangeMax().size() == 1 && !p.scales().isEmpty()) {
+				// a zero point at the middle of the type is also what the asymmetric formula gives for a range about as far
+				// below 0 as above: the record says which formula, and the range must give the model's values by it
+				double[] sz = Ranges.params(t.getRangeMin().get(0), t.getRangeMax().get(0), p.type(), false, false);
+				if (Ranges.sameScale((float) sz[0], p.scales().get(0)) && (long) sz[1] == p.zeroPoints().get(0)) {
+					p = p.atMidByTheAsymmetricFormula();
+				}
+			}
 			if (p != null) {
 				held.put(t, p);
 				classes.computeIfAbsent(t.getRole(), r -> new ArrayList<>()).add(t);

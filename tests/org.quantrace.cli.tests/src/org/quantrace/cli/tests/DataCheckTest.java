@@ -37,6 +37,21 @@ class DataCheckTest {
 		assertTrue(seconds < 20, "found before any work: " + seconds + " s");
 	}
 
+	/** dtype uint8 for a float model: ONNX Runtime's "Unexpected input data type" after the work had started, exit 2 without a line. */
+	@Test
+	void samplesOfAnotherTypeAreARecipeErrorOnTheDatasetsLine() throws IOException {
+		Path example = TestData.exampleCopy("dtype");
+		Path recipe = example.resolve("fashion_cnn.qr");
+		Files.writeString(recipe, Files.readString(recipe).replace("dtype float32", "dtype uint8"));
+		Path out = example.resolve("out");
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(2, run.exitCode(), run.err());
+		assertFalse(run.err().contains("converting"), "nothing converted: " + run.err());
+		assertTrue(run.out().contains(recipe + ":15:2: error [data-type] dataset calib (\"data/calibration\", it checks the conversion) gives uint8"
+				+ " samples, but model cnn reads 'input' as float32: write 'dtype float32' in the preprocess block on line 17"), run.out());
+		assertFalse(Files.exists(out));
+	}
+
 	@Test
 	void aLabelMapBeyondTheModelsOutputsIsARecipeError() throws IOException {
 		Path example = TestData.exampleCopy("labels");

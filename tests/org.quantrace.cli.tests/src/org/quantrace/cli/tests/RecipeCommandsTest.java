@@ -48,6 +48,27 @@ class RecipeCommandsTest {
 		assertTrue(missing.out().contains("none.qr:1:1: error [path-not-found] recipe file not found"), missing.out());
 	}
 
+	/**
+	 * A new user's first words: a word that is no command (check, as other tools call validate; a misspelt one), or a recipe
+	 * given without run, is one line saying what to type, instead of picocli's "Unmatched arguments from index 0" and the usage.
+	 */
+	@Test
+	void anUnknownCommandSaysWhatToType() {
+		Cli check = Cli.run("check", TestData.example("fashion_cnn.qr").toString());
+		assertEquals(2, check.exitCode());
+		assertTrue(check.err().startsWith("quantrace: unknown command 'check': did you mean 'validate'? The commands are inspect, "), check.err());
+		assertEquals(1, check.err().lines().count(), check.err());
+
+		Cli typo = Cli.run("quantze", "m.onnx");
+		assertEquals(2, typo.exitCode());
+		assertTrue(typo.err().startsWith("quantrace: unknown command 'quantze': did you mean 'quantize'?"), typo.err());
+
+		Cli recipe = Cli.run("fashion_cnn.qr");
+		assertEquals(2, recipe.exitCode());
+		assertEquals("quantrace: 'fashion_cnn.qr' is a recipe, not a command: run it with quantrace run fashion_cnn.qr"
+				+ " (or check it with quantrace validate fashion_cnn.qr)", recipe.err().strip());
+	}
+
 	@Test
 	void theSdkConfigurationOfTheExampleBecomesARecipeThatValidates() throws IOException {
 		Path recipe = dir.resolve("imported.qr");

@@ -40,14 +40,7 @@ class RecipeMistakesTest {
 
 	@BeforeAll
 	static void files() throws IOException {
-		dir = TestData.tempDir("mistakes");
-		// the example as it is, next to what it names, so that only the mistake under test speaks
-		for (String f : List.of("project.qr", "model/fashion_cnn_trained.onnx", "data/labels.json")) {
-			Files.createDirectories(dir.resolve(f).getParent());
-			Files.copy(TestData.example(f), dir.resolve(f));
-		}
-		Files.createDirectories(dir.resolve("data/calibration"));
-		Files.createDirectories(dir.resolve("data/evaluation"));
+		dir = Recipes.exampleSurroundings("mistakes"); // the example's files, so that only the mistake under test speaks
 		example = Files.readString(TestData.example("fashion_cnn.qr"));
 	}
 

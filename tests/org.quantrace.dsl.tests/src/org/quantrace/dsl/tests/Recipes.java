@@ -44,6 +44,25 @@ public class Recipes {
 		}
 	}
 
+	/**
+	 * A temporary folder holding what the example recipe names (its project file, model, label file and empty data folders),
+	 * so that a variant of the recipe saved there reports only its own mistake.
+	 */
+	public static Path exampleSurroundings(String name) {
+		try {
+			Path dir = org.quantrace.testing.TestData.tempDir(name);
+			for (String f : List.of("project.qr", "model/fashion_cnn_trained.onnx", "data/labels.json")) {
+				Files.createDirectories(dir.resolve(f).getParent());
+				Files.copy(org.quantrace.testing.TestData.example(f), dir.resolve(f));
+			}
+			Files.createDirectories(dir.resolve("data/calibration"));
+			Files.createDirectories(dir.resolve("data/evaluation"));
+			return dir;
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
 	public static RecipeFile root(XtextResource r) {
 		return (RecipeFile) r.getContents().get(0);
 	}

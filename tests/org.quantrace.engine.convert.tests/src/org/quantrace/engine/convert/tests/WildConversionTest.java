@@ -101,6 +101,40 @@ class WildConversionTest {
 		assertEquals(0, r.maxAbsDifference(), 1e-6);
 	}
 
+	/**
+	 * A text model (tests/data/wild make_wild2.py "bert"): int64 token ids read by a Gather embedding and an unnamed Dropout.
+	 * Without data, convert verified it on ids that were all 0 ("uniform in [0, 1)" cast to int64), so only row 0 of the
+	 * table was ever compared; the ids are now drawn from the table's rows. And the unnamed Dropout it removes is listed by
+	 * the name verify derives for it (Dropout_<output>), not as "".
+	 */
+	@Test
+	void tokenIdsAreVerifiedOverTheTableAndUnnamedNodesAreListedByName() {
+		Random random = new Random(3);
+		float[] table = new float[40 * 4];
+		for (int i = 0; i < table.length; i++) {
+			table[i] = random.nextFloat();
+		}
+		GraphProto.Builder g = GraphProto.newBuilder().setName("tokens");
+		g.addInput(ValueInfoProto.newBuilder().setName("ids").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
+				.setElemType(TensorProto.DataType.INT64_VALUE).setShape(TensorShapeProto.newBuilder()
+						.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N")).addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(5))))));
+		TensorProto.Builder t = TensorProto.newBuilder().setName("table").setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(40).addDims(4);
+		for (float f : table) {
+			t.addFloatData(f);
+		}
+		g.addInitializer(t);
+		g.addNode(NodeProto.newBuilder().setOpType("Gather").addInput("table").addInput("ids").addOutput("e"));
+		g.addNode(NodeProto.newBuilder().setOpType("Dropout").addInput("e").addOutput("y"));
+		g.addOutput(ValueInfoProto.newBuilder().setName("y").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
+		OnnxModel model = OnnxModel.of(ModelProto.newBuilder().setIrVersion(8).addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build());
+
+		FreezeResult r = Freezer.freeze(model, "tokens", FreezeOptions.defaults(), null);
+
+		assertTrue(r.verificationData().contains("ids uniform in [0, 40)"), r.verificationData());
+		assertEquals(0, r.maxAbsDifference());
+		assertEquals(List.of("Dropout_y"), r.eliminations().get(org.quantrace.model.recipe.TrainingOperation.DROPOUT).nodes());
+	}
+
 	private static OnnxModel withBatch(OnnxModel model, long batch) {
 		ModelProto.Builder b = model.toProto().toBuilder();
 		b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().setDim(0,

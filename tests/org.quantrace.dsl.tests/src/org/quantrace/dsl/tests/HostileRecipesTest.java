@@ -1,0 +1,198 @@
+package org.quantrace.dsl.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.eclipse.xtext.diagnostics.Severity;
+import org.eclipse.xtext.testing.InjectWith;
+import org.eclipse.xtext.testing.extensions.InjectionExtension;
+import org.eclipse.xtext.validation.Issue;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.quantrace.dsl.RecipeFiles;
+import org.quantrace.dsl.validation.IssueCodes;
+import org.quantrace.testing.TestData;
+
+import com.google.inject.Inject;
+
+/**
+ * The example recipe as a new user gets it wrong (a hostile pass over the language): saved by a Windows editor, a model
+ * named by its folder, a model line copied with its id, a name with an accent, a folder given for the recipe. Each is one
+ * error at its line saying what to write, or no error where nothing is wrong.
+ */
+@ExtendWith(InjectionExtension.class)
+@InjectWith(RecipeInjectorProvider.class)
+class HostileRecipesTest {
+
+	private static Path dir;
+	private static String example;
+
+	@Inject
+	private Recipes recipes;
+
+	@BeforeAll
+	static void files() throws IOException {
+		dir = Recipes.exampleSurroundings("hostile"); // the example's files, so that only the mistake under test speaks
+		example = Files.readString(TestData.example("fashion_cnn.qr"));
+	}
+
+	private List<Issue> errors(String name, String text) {
+		return recipes.validate(recipes.load(dir, name, text)).stream().filter(i -> i.getSeverity() == Severity.ERROR).toList();
+	}
+
+	private static long lineOf(String text, String part) {
+		return text.lines().takeWhile(l -> !l.contains(part)).count() + 1;
+	}
+
+	/** Notepad's UTF-8 starts with a byte order mark: it was a syntax error at 1:1 naming an invisible character. */
+	@Test
+	void aByteOrderMarkIsWhiteSpace() throws IOException {
+		Path file = dir.resolve("bom.qr");
+		byte[] text = example.getBytes(StandardCharsets.UTF_8);
+		byte[] bom = new byte[text.length + 3];
+		bom[0] = (byte) 0xEF;
+		bom[1] = (byte) 0xBB;
+		bom[2] = (byte) 0xBF;
+		System.arraycopy(text, 0, bom, 3, text.length);
+		Files.write(file, bom);
+		List<Issue> issues = recipes.validate(recipes.load(file));
+		assertEquals(List.of(), issues, Recipes.describe(issues));
+	}
+
+	@Test
+	void windowsLineEndingsAndTabsReadAsTheyLook() {
+		List<Issue> issues = errors("crlf.qr", example.replace("\n", "\r\n").replace("\t", "\t \t"));
+		assertEquals(List.of(), issues, Recipes.describe(issues));
+	}
+
+	/** The run refused it with exit 2 but no line; validate said nothing. */
+	@Test
+	void aModelNamedByItsFolderIsAnErrorThatNamesTheFilesInside() {
+		String text = example.replace("\"model/fashion_cnn_trained.onnx\"", "\"model\"");
+		List<Issue> errors = errors("folder.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		Issue i = errors.get(0);
+		assertEquals(IssueCodes.NOT_A_FILE, i.getCode());
+		assertEquals(lineOf(text, "\"model\""), i.getLineNumber().longValue());
+		assertEquals("the model \"model\" is a folder, not a file: give the file's path, e.g. \"model/fashion_cnn_trained.onnx\"", i.getMessage());
+	}
+
+	@Test
+	void aLabelFileNamedByItsFolderIsAnError() {
+		String text = example.replace("labels \"data/labels.json\"", "labels \"data\"");
+		List<Issue> errors = errors("labels.qr", text);
+		assertEquals(IssueCodes.NOT_A_FILE, errors.get(0).getCode(), Recipes.describe(errors));
+		assertEquals(lineOf(text, "labels \"data\""), errors.get(0).getLineNumber().longValue());
+		assertTrue(errors.get(0).getMessage().contains("\"data/labels.json\""), errors.get(0).getMessage());
+	}
+
+	@Test
+	void aFolderGivenAsTheRecipeIsSaidSo() {
+		RecipeFiles.Loaded loaded = RecipeFiles.load(dir);
+		assertEquals(1, loaded.errors().size());
+		assertEquals(IssueCodes.NOT_A_FILE, loaded.errors().get(0).code());
+		assertTrue(loaded.errors().get(0).message().startsWith("a folder, not a recipe file: give the .qr file, e.g. "), loaded.errors().get(0).message());
+	}
+
+	/** A model line copied with its id: both models' logs would carry the same id and version. */
+	@Test
+	void twoModelsWithOneIdAndVersionAreAnError() {
+		String copy = "\tmodel cnn2 \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1\n";
+		String text = example.replace("\tdataset calib", copy + "\tdataset calib");
+		List<Issue> errors = errors("dupid.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.DUPLICATE_MODEL_ID, errors.get(0).getCode());
+		assertEquals(lineOf(text, "cnn2"), errors.get(0).getLineNumber().longValue());
+		assertEquals("model 'cnn2' has the id FASHION-CNN version 1 of model 'cnn' (line " + lineOf(text, "model cnn ")
+				+ "): the logs name models by id and version: give each model its own", errors.get(0).getMessage());
+		// another version of the same model is another model
+		assertEquals(List.of(), errors("versions.qr", example.replace("\tdataset calib", copy.replace("version 1", "version 2") + "\tdataset calib")));
+	}
+
+	@Test
+	void aNameWithAnAccentSaysWhatToWrite() {
+		String text = example.replace("model cnn ", "model modèle ").replace("models cnn", "models modèle");
+		List<Issue> errors = errors("accent.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode());
+		assertEquals(lineOf(text, "modèle"), errors.get(0).getLineNumber().longValue());
+		assertTrue(errors.get(0).getMessage().startsWith("'modèle' cannot be a name: a name is ASCII letters, digits and _"), errors.get(0).getMessage());
+		assertTrue(errors.get(0).getMessage().endsWith("write modele"), errors.get(0).getMessage());
+	}
+
+	@Test
+	void aQuotedNameSaysToDropTheQuotes() {
+		String text = example.replace("model cnn ", "model \"cnn\" ");
+		List<Issue> errors = errors("quoted.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode(), Recipes.describe(errors));
+		assertEquals(lineOf(text, "\"cnn\""), errors.get(0).getLineNumber().longValue());
+		assertEquals("a name is written without quotes: write model cnn (the quotes are for paths and texts)", errors.get(0).getMessage());
+	}
+
+	/**
+	 * "schemes" with its names forgotten: the next clause's first word is a name too (names may be words of the language), so
+	 * the parser read it as the scheme and stopped after it ("mismatched input 'on' expecting '}'").
+	 */
+	@Test
+	void aListWithoutItsNamesSaysSo() {
+		String text = example.replace("schemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "schemes");
+		List<Issue> errors = errors("noschemes.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.INVALID_NAME, errors.get(0).getCode());
+		assertEquals("'schemes' is not followed by a name ('evaluate' starts the next clause): write schemes NAME", errors.get(0).getMessage());
+	}
+
+	@Test
+	void aPathWithBackslashesSaysToWriteSlashes() {
+		String text = example.replace("model/fashion_cnn_trained.onnx", "model\\\\fashion_cnn_trained.onnx");
+		List<Issue> issues = recipes.validate(recipes.load(dir, "backslash.qr", text));
+		assertEquals(1, issues.size(), Recipes.describe(issues));
+		assertEquals(IssueCodes.PATH_NOT_FOUND, issues.get(0).getCode());
+		assertTrue(issues.get(0).getMessage().endsWith("; write / between folders, on Windows too (\"model/fashion_cnn_trained.onnx\")"), issues.get(0).getMessage());
+	}
+
+	/** A count beyond an int said "For input string: ..." (Java's NumberFormatException), not what was wrong. */
+	@Test
+	void aNumberTooLargeSaysSo() {
+		String text = example.replace("tolerance 0.5 pt", "tolerance 0.5 pt batch 99999999999");
+		List<Issue> errors = errors("big.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(lineOf(text, "99999999999"), errors.get(0).getLineNumber().longValue());
+		assertTrue(errors.get(0).getMessage().startsWith("'99999999999' is too large a number here (whole numbers go up to 2147483647"),
+				errors.get(0).getMessage());
+	}
+
+	/** ImageNet's three means on the grayscale example ran, accepted, with the first mean applied to the one channel. */
+	@Test
+	void threeMeansForOneChannelAreAnError() {
+		String text = example.replace("\t\tgrayscale\n", "\t\tgrayscale\n\t\tmean 0.485, 0.456, 0.406\n\t\tstd 0.5\n");
+		List<Issue> errors = errors("means.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.CHANNEL_COUNT, errors.get(0).getCode());
+		assertEquals(lineOf(text, "mean 0.485"), errors.get(0).getLineNumber().longValue());
+		assertEquals("mean has 3 values but grayscale gives 1 channel: give one value", errors.get(0).getMessage());
+		assertEquals(List.of(), errors("rgbmeans.qr", text.replace("\t\tgrayscale\n", "\t\trgb\n")), "three means for rgb");
+	}
+
+	/**
+	 * A text whose closing quote is missing runs on to the next quote, lines further: the error came there ("no viable
+	 * alternative at input '/'" on the model line), naming nothing on the line to fix.
+	 */
+	@Test
+	void anUnclosedTextSaysWhereItStarts() {
+		String text = example.replace("responsible \"Quantrace example\"", "responsible \"Quantrace example");
+		List<Issue> errors = errors("unclosed.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		long opened = lineOf(text, "responsible");
+		assertEquals("the text \"Quantrace example on line " + opened + " is not closed: it runs on to line " + lineOf(text, "model cnn")
+				+ "; end it with \" on line " + opened, errors.get(0).getMessage());
+	}
+}

@@ -1,0 +1,82 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.NodeNames;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.Schemes;
+
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/** Graphs as hand-written tools and old exporters write them (tests/data/wild, make_wild2.py): Gemm attributes, nodes without names. */
+class WildGraphsTest {
+
+	/**
+	 * A Gemm with transB=0, α = 0.5 and β = 2 (old exporters, hand-written graphs; make_wild2.py "einsum"): ONNX Runtime
+	 * fuses QGemm only at α = 1, and β ≠ 1 left the bias float, so it ran in float between DequantizeLinear and
+	 * QuantizeLinear while the result (and the trace, which verify then contradicted) called it quantized. α and β are
+	 * folded into the weight and the bias first: QGemm runs and the outputs follow the float model's.
+	 */
+	@Test
+	void aGemmWithBetaNotOneRunsAsQGemm() {
+		TinyGraph t = new TinyGraph(16);
+		String y = t.node("Gemm", List.of("x", t.weight(0.5, 16, 8), t.weight(0.5, 8)), TinyGraph.attr("alpha", 0.5f), TinyGraph.attr("beta", 2f),
+				TinyGraph.attr("transB", 0L));
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_float32"), t.calibration(-1, 1));
+		assertTrue(r.layers().stream().allMatch(QuantizationResult.Layer::quantized), r.floatLayers().toString());
+		List<String> ops = TinyGraph.optimizedOps(r.model());
+		assertTrue(ops.contains("com.microsoft.QGemm"), "ONNX Runtime runs the Gemm on integers: " + ops);
+		float[] x = t.data(8, -1, 1);
+		float[] expected = TinyGraph.run(model, t.batch(x));
+		float[] actual = TinyGraph.run(r.model(), t.batch(x));
+		double worst = 0;
+		double scale = 0;
+		for (int i = 0; i < expected.length; i++) {
+			worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+			scale = Math.max(scale, Math.abs(expected[i]));
+		}
+		assertTrue(worst < 0.05 * scale, "quantized outputs follow the float ones: max error " + worst + " of " + scale);
+	}
+
+	/**
+	 * Nodes without names (ONNX allows them; make_wild2.py "nested_if" builds its graph with onnx.helper and names none): the
+	 * result listed every layer as "", so the trace, the logs and verify could not tell them apart (289 verify mismatches
+	 * on a fresh run). The quantizer names them {@code <OpType>_<first output>}, and a reader of the raw model (verify) names
+	 * them the same way with {@link NodeNames#filled}.
+	 */
+	@Test
+	void unnamedNodesGetTheNamesAReaderOfTheFileDerives() {
+		TinyGraph t = new TinyGraph(1, 8, 8);
+		String c = t.node("Conv", List.of("x", t.weight(0.5, 4, 1, 3, 3), t.weight(0.1, 4)), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String r = t.node("Relu", List.of(c));
+		String y = t.node("GlobalAveragePool", List.of(r));
+		ModelProto.Builder unnamed = t.model(y).toProto().toBuilder();
+		GraphProto.Builder g = unnamed.getGraphBuilder();
+		for (int i = 0; i < g.getNodeCount(); i++) {
+			g.setNode(i, g.getNode(i).toBuilder().clearName());
+		}
+		OnnxModel model = OnnxModel.of(unnamed.build());
+		ModelProto named = NodeNames.filled(model.toProto());
+		List<String> names = named.getGraph().getNodeList().stream().map(NodeProto::getName).toList();
+		assertEquals(List.of("Conv_" + c, "Relu_" + r, "GlobalAveragePool_" + y), names);
+
+		QuantizationResult q = TinyGraph.quantize(model, Schemes.preset("fiq_float32"), t.calibration(0, 1));
+		Set<String> layers = new HashSet<>();
+		for (QuantizationResult.Layer l : q.layers()) {
+			assertFalse(l.node().isEmpty(), "layer " + l.index() + " (" + l.opType() + ") has a name");
+			assertTrue(layers.add(l.node()), "one layer per name: " + l.node());
+		}
+		assertTrue(layers.containsAll(names), layers + " are the names a reader of the float model derives: " + names);
+	}
+}
