@@ -154,9 +154,9 @@ final class EvaluateCommand implements Callable<Integer> {
 		};
 	}
 
-	/** Tensors by element type, a row per model: which tensors became integer, and how many bytes the weights take. */
+	/** Tensors by element type, a row per model: which tensors became integer, and how many bytes the tensors stored in the file take (weights and every other constant). */
 	static String inventoryTable(Map<String, TensorInventory> inventories) {
-		StringBuilder s = new StringBuilder("\nTensors by element type (all / weights / weight bytes):\n");
+		StringBuilder s = new StringBuilder("\nTensors by element type (all / stored in the file: weights, biases, scales, zero points and other constants / their bytes):\n");
 		List<String> types = inventories.values().iterator().next().byType().keySet().stream().toList();
 		int w = Math.max(8, inventories.keySet().stream().mapToInt(String::length).max().orElse(0));
 		s.append(String.format(Locale.ROOT, "%-" + w + "s", "model"));

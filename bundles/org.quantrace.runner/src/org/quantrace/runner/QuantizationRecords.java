@@ -25,6 +25,7 @@ import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceFactory;
 import org.quantrace.report.DynamicRangeForm;
+import org.quantrace.report.LogValues;
 
 /** Turns a {@link QuantizationResult} into the trace records behind the PhIMT0003 log. */
 public final class QuantizationRecords {
@@ -215,7 +216,7 @@ public final class QuantizationRecords {
 	/** The affine mapping in the template's terms, as the model applies it (for DRQ: in the form each layer took). */
 	static String transformationFunction(QuantizationResult result) {
 		int dynamic = dynamicLayers(result).size();
-		String runTime = "activations of the " + dynamic + " layer(s) with dynamic kernels: " + String.join(" and ", runTimeQuantizers(result))
+		String runTime = "activations of the " + LogValues.count(dynamic, "layer") + " with dynamic kernels: " + String.join(" and ", runTimeQuantizers(result))
 				+ " at run time (uint8, s and z from each batch's range), integer products rescaled x' = s_x s_w (q - z)";
 		if (result.spec().technique() != QuantizationSpec.Technique.DYNAMIC_RANGE) {
 			return "q = f(x) = clamp(round(x / s) + z, qmin, qmax) (QuantizeLinear, round half to even); x' = s (q - z) (DequantizeLinear)"
@@ -227,7 +228,7 @@ public final class QuantizationRecords {
 			parts.add(runTime);
 		}
 		if (weightOnly > 0) {
-			parts.add("weights of the " + weightOnly + " layer(s) that compute in float32: x' = s (q - z) once, when ONNX Runtime loads the model "
+			parts.add("weights of the " + LogValues.count(weightOnly, "layer") + " that compute" + (weightOnly == 1 ? "s" : "") + " in float32: x' = s (q - z) once, when ONNX Runtime loads the model "
 					+ "(Cast and Mul of constants, constant-folded)");
 		}
 		return String.join("; ", parts);

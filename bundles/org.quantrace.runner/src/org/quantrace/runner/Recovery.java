@@ -20,6 +20,7 @@ import org.quantrace.model.trace.AcceptanceResult;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.RecoveryRecord;
 import org.quantrace.model.trace.RecoveryTrial;
+import org.quantrace.report.LogValues;
 
 /**
  * Accuracy-driven fallback (partial quantization), as a function from a failing variant and a way to
@@ -193,8 +194,8 @@ public final class Recovery {
 		}
 		record.setPartialQuantization(String.format(Locale.ROOT, "%s search over %d quantized layers ranked by %s (debugger, isolated error), %d trial%s"
 				+ " of at most %d: %s", step.getSearch().getLiteral(), ranking.size(), metric, trials.size(), trials.size() == 1 ? "" : "s",
-				step.getMaxTrials(), best.accepted() ? "accepted with " + best.excluded().size() + " layer(s) in float"
-						: "no trial met the criteria; kept " + (best.excluded().isEmpty() ? "the fully quantized model" : "the best trial, " + best.excluded().size() + " layer(s) in float")));
+				step.getMaxTrials(), best.accepted() ? "accepted with " + LogValues.count(best.excluded().size(), "layer") + " in float"
+						: "no trial met the criteria; kept " + (best.excluded().isEmpty() ? "the fully quantized model" : "the best trial, " + LogValues.count(best.excluded().size(), "layer") + " in float")));
 	}
 
 	private static String format(double v) {

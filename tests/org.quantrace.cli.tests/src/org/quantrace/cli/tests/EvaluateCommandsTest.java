@@ -59,6 +59,9 @@ class EvaluateCommandsTest {
 		assertEquals(10_000, total);
 		assertTrue(r.at("/inventory/cnn_int8/byType/INT8/readOnly").asInt() >= 4, "the int8 model holds its weights as int8");
 		assertEquals(0, r.at("/inventory/fashion_mnist_cnn/byType/INT8/tensors").asInt());
+		// the second count holds every stored constant, scales' zero points included, so it is not headed "weights" (as PhIMT0003 counts them)
+		assertTrue(cli.out().contains("Tensors by element type (all / stored in the file: weights, biases, scales, zero points and other constants"),
+				cli.out());
 		assertTrue(cli.err().contains("evaluating 2 models: 10000/10000 samples"), "progress: " + cli.err());
 	}
 

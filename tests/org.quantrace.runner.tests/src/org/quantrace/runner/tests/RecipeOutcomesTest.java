@@ -112,7 +112,7 @@ class RecipeOutcomesTest {
 		}
 		String log = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
 		assertTrue(log.contains("| Partial quantization configurations | one-at-a-time search over"), log);
-		assertTrue(log.contains("accepted with 1 layer(s) in float<br>" + excluded + ": left in float: rmse/scale"), log);
+		assertTrue(log.contains("accepted with 1 layer in float<br>" + excluded + ": left in float: rmse/scale"), log);
 		JsonNode narrow = TestData.json(out.resolve("results.json")).at("/models/0/variants/2");
 		assertTrue(narrow.get("accepted").asBoolean(), narrow.toString());
 	}
