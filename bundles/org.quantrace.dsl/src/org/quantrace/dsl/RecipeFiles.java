@@ -75,15 +75,23 @@ public final class RecipeFiles {
 		}
 	}
 
+	/**
+	 * Up to three files of {@code folder} whose names end with {@code extension} (not hidden, sorted): what a message
+	 * offers when a folder was given where a file belongs. Empty when the folder cannot be read.
+	 */
+	public static List<String> someFiles(Path folder, String extension) {
+		try (java.util.stream.Stream<Path> files = Files.list(folder)) {
+			return files.filter(Files::isRegularFile).map(p -> p.getFileName().toString()).filter(n -> n.endsWith(extension) && !n.startsWith("."))
+					.sorted().limit(3).toList();
+		} catch (java.io.IOException | RuntimeException e) {
+			return List.of();
+		}
+	}
+
 	public static Loaded load(Path file) {
 		Path path = file.toAbsolutePath().normalize();
 		if (Files.isDirectory(path)) {
-			List<String> recipes = new ArrayList<>();
-			try (java.util.stream.Stream<Path> files = Files.list(path)) {
-				files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".qr")).sorted().limit(3).forEach(recipes::add);
-			} catch (java.io.IOException | RuntimeException e) {
-				// unreadable: the message names no recipe
-			}
+			List<String> recipes = someFiles(path, ".qr");
 			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.NOT_A_FILE, "a folder, not a recipe file: give the .qr file"
 					+ (recipes.isEmpty() ? "" : ", e.g. " + String.join(" or ", recipes.stream().map(n -> file.resolve(n).toString()).toList())))));
 		}

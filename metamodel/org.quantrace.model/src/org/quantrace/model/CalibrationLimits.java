@@ -54,6 +54,18 @@ public final class CalibrationLimits {
 				: "percentile " + java.math.BigDecimal.valueOf(percentile).stripTrailingZeros().toPlainString() + " is outside (0, 100]: it is the share of values the range keeps, e.g. percentile 99.99";
 	}
 
+	/**
+	 * What calibration method {@code method} (its recipe keyword: entropy, l2...) cannot do for activations of {@code bits},
+	 * or null: the engine and the recipe validator ask here.
+	 */
+	public static String activationBitsProblem(String method, int bits) {
+		return switch (method) {
+		case "entropy" -> entropyPrecisionProblem(bits);
+		case "l2" -> l2PrecisionProblem(bits);
+		default -> null;
+		};
+	}
+
 	/** L2 calibration with activations of {@code bits}. */
 	public static String l2PrecisionProblem(int bits) {
 		return bits <= 8 ? null

@@ -53,6 +53,20 @@ public final class TestModels {
 				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
 	}
 
+	/** A float initializer of seeded values, uniform in [lo, hi) (random.nextDouble() scaled, one per element in order). */
+	public static TensorProto uniform(String name, java.util.Random random, double lo, double hi, long... dims) {
+		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
+		long n = 1;
+		for (long d : dims) {
+			t.addDims(d);
+			n *= d;
+		}
+		for (long i = 0; i < n; i++) {
+			t.addFloatData((float) (lo + random.nextDouble() * (hi - lo)));
+		}
+		return t.build();
+	}
+
 	/** A float initializer whose raw data need not match its dimensions. */
 	public static TensorProto weight(String name, byte[] raw, long... dims) {
 		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1).setRawData(ByteString.copyFrom(raw));

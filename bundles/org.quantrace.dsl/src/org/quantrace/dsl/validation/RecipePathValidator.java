@@ -18,6 +18,7 @@ import org.eclipse.xtext.util.CancelIndicator;
 import org.eclipse.xtext.validation.AbstractDeclarativeValidator;
 import org.eclipse.xtext.validation.Check;
 import org.eclipse.xtext.validation.EValidatorRegistrar;
+import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.Import;
 import org.quantrace.model.recipe.ModelDeclaration;
@@ -190,13 +191,7 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		if (p == null || !Files.isDirectory(p)) {
 			return;
 		}
-		List<String> inside = new ArrayList<>();
-		try (java.util.stream.Stream<Path> files = Files.list(p)) {
-			files.filter(Files::isRegularFile).map(x -> x.getFileName().toString()).filter(n -> n.endsWith(extension) && !n.startsWith(".")).sorted()
-					.limit(3).forEach(n -> inside.add("\"" + (path.endsWith("/") ? path : path + "/") + n + "\""));
-		} catch (java.io.IOException | RuntimeException e) {
-			// unreadable folder: the message then names no file
-		}
+		List<String> inside = RecipeFiles.someFiles(p, extension).stream().map(n -> "\"" + (path.endsWith("/") ? path : path + "/") + n + "\"").toList();
 		error("the " + what + " \"" + path + "\" is a folder, not a file: give the file's path" + (inside.isEmpty() ? "" : ", e.g. " + String.join(" or ", inside)),
 				o, f, IssueCodes.NOT_A_FILE);
 	}

@@ -373,10 +373,8 @@ public class RecipeValidator extends AbstractRecipeValidator {
 					Literals.QUANTIZATION_CONFIG__REDUCE_RANGE, IssueCodes.INCOMPATIBLE_PRECISION);
 		}
 		Calibration calibration = SchemeChain.calibration(c);
-		if (technique == QuantizationTechnique.FULL_INTEGER && calibration != null
-				&& (calibration.getMethod() == CalibrationMethod.ENTROPY || calibration.getMethod() == CalibrationMethod.L2)) {
-			String problem = calibration.getMethod() == CalibrationMethod.ENTROPY ? CalibrationLimits.entropyPrecisionProblem(activationBits(c))
-					: CalibrationLimits.l2PrecisionProblem(activationBits(c));
+		if (technique == QuantizationTechnique.FULL_INTEGER && calibration != null) {
+			String problem = CalibrationLimits.activationBitsProblem(calibration.getMethod().getLiteral(), activationBits(c));
 			if (problem != null) {
 				error(problem, c, c.getCalibration() != null ? Literals.QUANTIZATION_CONFIG__CALIBRATION : Literals.DECLARATION__NAME,
 						IssueCodes.INCOMPATIBLE_PRECISION);

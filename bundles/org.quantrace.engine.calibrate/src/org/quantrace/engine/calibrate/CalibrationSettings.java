@@ -59,11 +59,7 @@ public record CalibrationSettings(Method method, double percentile, double avera
 
 	/** Refuses what this method cannot do for activations of {@code bits} (entropy serves 8-bit codes only). */
 	public void checkActivationBits(int bits) {
-		String bad = switch (method) {
-		case ENTROPY -> CalibrationLimits.entropyPrecisionProblem(bits);
-		case L2 -> CalibrationLimits.l2PrecisionProblem(bits);
-		default -> null;
-		};
+		String bad = CalibrationLimits.activationBitsProblem(method.literal(), bits);
 		if (bad != null) {
 			throw new InvalidInputException(bad, "use minmax or percentile calibration, or 8-bit activations");
 		}

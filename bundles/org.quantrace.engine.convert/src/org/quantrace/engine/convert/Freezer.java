@@ -385,15 +385,13 @@ public final class Freezer {
 	private static Inputs samples(OnnxModel model, String name, Dataset data) {
 		List<Supplier<Map<String, NdArray>>> feeds = new ArrayList<>();
 		if (data != null) {
-			ModelInput in = ModelInput.of(model, name, data);
-			String input = in.name();
+			String input = ModelInput.of(model, name, data).name();
 			int n = Math.min(64, data.size());
 			InputChunks chunks = new InputChunks(data);
 			// run in small batches: a detector's activations are large (the session runs a fixed-batch model in pieces of its batch)
 			for (int from = 0; from < n; from += VERIFICATION_BATCH) {
 				int start = from;
-				int end = Math.min(n, start + VERIFICATION_BATCH);
-				feeds.add(() -> Map.of(input, chunks.read(start, end)));
+				feeds.add(() -> Map.of(input, chunks.read(start, Math.min(n, start + VERIFICATION_BATCH))));
 			}
 			return new Inputs(feeds, n, data.name());
 		}

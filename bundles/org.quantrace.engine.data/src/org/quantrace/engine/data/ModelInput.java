@@ -47,11 +47,7 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 	 * samples per run; everything else leaves the split to {@code InferenceSession.run}.
 	 */
 	public int fixedBatch() {
-		if (shape == null || shape.isEmpty()) {
-			return 0;
-		}
-		String d = shape.get(0);
-		return !d.isEmpty() && d.chars().allMatch(Character::isDigit) ? Math.toIntExact(Long.parseLong(d)) : 0;
+		return new TensorInfo(name, type, shape).fixedBatch();
 	}
 
 }

@@ -133,7 +133,7 @@ public final class Evaluator {
 		int run(Batch batch, int from, int total, EvaluationOptions options) {
 			NdArray x = feed(batch.inputs());
 			long start = System.nanoTime();
-			NdArray y = runBatch(x);
+			NdArray y = session.run(Map.of(input.name(), x)).values().iterator().next();
 			nanos += System.nanoTime() - start;
 			long[] shape = y.shape();
 			int width = (int) (y.elementCount() / shape[0]);
@@ -187,11 +187,6 @@ public final class Evaluator {
 			}
 			return options.integerOutputs() == EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT ? v >= intOutput.midpoint()
 					: intOutput.dequantize((long) v) >= options.threshold();
-		}
-
-		/** The model's first output for the samples {@code x} (a model with a fixed batch is run in pieces of it by the session). */
-		private NdArray runBatch(NdArray x) {
-			return session.run(Map.of(input.name(), x)).values().iterator().next();
 		}
 
 		/** Float samples become the model's integer input (q = r / S + Z) when it has one. */

@@ -67,7 +67,6 @@ public final class QuantizationDebugger {
 		ModelInput quantInput = ModelInput.of(quantized, quantizedName, data);
 		IoQuantization.Io intInput = IoQuantization.inputs(quantized).get(quantInput.name());
 		int n = Math.min(samples <= 0 ? data.size() : samples, data.size());
-		int step = 32; // a model with a fixed input batch (static batch-1 exports) is run in pieces of it by its session
 		Map<String, Accumulator> isolated = new LinkedHashMap<>();
 		Map<String, Accumulator> accumulated = new LinkedHashMap<>();
 		probes.forEach(p -> {
@@ -77,8 +76,8 @@ public final class QuantizationDebugger {
 		try (InferenceSession fs = InferenceSession.open(f, SessionSettings.defaults(), floatName);
 				InferenceSession qs = InferenceSession.open(q, SessionSettings.defaults(), quantizedName);
 				Progress.Task task = progress.start("debugging " + probes.size() + " tensors", n, "samples")) {
-			for (int from = 0; from < n; from += step) {
-				int to = Math.min(n, from + step);
+			for (int from = 0; from < n; from += 32) {
+				int to = Math.min(n, from + 32);
 				Batch b = data.read(from, to);
 				Map<String, NdArray> fo = fs.run(Map.of(floatInput.name(), b.inputs()));
 				NdArray x = b.inputs();

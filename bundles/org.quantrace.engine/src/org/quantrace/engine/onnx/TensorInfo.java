@@ -29,6 +29,15 @@ public record TensorInfo(String name, DataType type, List<String> shape) {
 		return new TensorInfo(v.getName(), DataType.of(tt.getElemType()), dims);
 	}
 
+	/**
+	 * The batch size this tensor's first axis is fixed to (1 for a model exported without a dynamic batch axis, as
+	 * tf2onnx and static exports write them), or 0 when that axis is symbolic, unknown or absent.
+	 */
+	public int fixedBatch() {
+		String first = shape == null || shape.isEmpty() ? "" : shape.get(0);
+		return !first.isEmpty() && first.chars().allMatch(Character::isDigit) ? Math.toIntExact(Long.parseLong(first)) : 0;
+	}
+
 	public static TensorInfo of(String name, DataType type, long[] shape) {
 		List<String> dims = new ArrayList<>();
 		for (long d : shape) {

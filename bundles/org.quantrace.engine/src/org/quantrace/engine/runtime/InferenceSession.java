@@ -175,9 +175,7 @@ public final class InferenceSession implements AutoCloseable {
 		if (fixedBatch < 0) {
 			int fixed = 0;
 			for (TensorInfo input : inputs()) {
-				List<String> shape = input.shape();
-				String first = shape == null || shape.isEmpty() ? "" : shape.get(0);
-				int batch = !first.isEmpty() && first.chars().allMatch(Character::isDigit) ? Integer.parseInt(first) : 0;
+				int batch = input.fixedBatch();
 				if (batch <= 0 || fixed != 0 && batch != fixed) {
 					fixed = 0;
 					break;

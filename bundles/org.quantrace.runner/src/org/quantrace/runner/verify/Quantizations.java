@@ -323,17 +323,16 @@ final class Quantizations {
 		}
 		boolean floatWeights = n.getInputList().stream().map(m.stored::get)
 				.anyMatch(t -> t != null && DataType.of(t.getDataType()).isFloatingPoint() && ModelFacts.elements(t) > 1);
-		boolean scaledGemm = n.getOpType().equals("Gemm") && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("alpha") && a.getF() != 1f);
-		if (!floatWeights && !scaledGemm && FLOAT_OUTPUT_KERNELS.contains(n.getOpType()) && !computed.isEmpty() && computed.stream().allMatch(this::dequantized)) {
+		if (n.getOpType().equals("Gemm") && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("alpha") && a.getF() != 1f)) {
+			return false; // ONNX Runtime 1.29 fuses a QDQ Gemm into QGemm only at alpha = 1
+		}
+		if (!floatWeights && FLOAT_OUTPUT_KERNELS.contains(n.getOpType()) && !computed.isEmpty() && computed.stream().allMatch(this::dequantized)) {
 			return true;
 		}
 		if (n.getOpType().equals("Add") && computed.size() == 2 && computed.stream().anyMatch(this::int32Bias)
 				&& computed.stream().anyMatch(i -> m.producer(i) != null && FLOAT_OUTPUT_KERNELS.contains(m.producer(i).getOpType())
 						&& m.producer(i).getInputList().stream().filter(x -> !x.isEmpty() && !m.stored.containsKey(x)).allMatch(this::dequantized))) {
 			return true; // the int32 bias of a MatMul on integers: ONNX Runtime fuses both into QGemm
-		}
-		if (n.getOpType().equals("Gemm") && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("alpha") && a.getF() != 1f)) {
-			return false; // ONNX Runtime 1.29 fuses a QDQ Gemm into QGemm only at alpha = 1
 		}
 		if (NO_INTEGER_FORM.contains(n.getOpType())) {
 			return false; // between a DequantizeLinear and a QuantizeLinear it still runs in float (a float Cast is removed, not fused)

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
 import org.quantrace.testing.TestData;
+import org.quantrace.testing.TestModels;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
@@ -132,8 +133,9 @@ class VerifyWildGraphsTest {
 				.setShape(ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder().addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
 						.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(6))))));
 		// tables in [-0.5, 1): an asymmetric zero point away from 128 (at 128 the record calls an activation symmetric: left, see tests/data/wild/README.md)
-		g.addInitializer(floats("tok", random, 16, 8)).addInitializer(floats("pos", random, 6, 8)).addInitializer(floats("w", random, 8, 8))
-				.addInitializer(floats("fc_w", random, 2, 8)).addInitializer(floats("fc_b", random, 2));
+		g.addInitializer(TestModels.uniform("tok", random, -0.5, 1, 16, 8)).addInitializer(TestModels.uniform("pos", random, -0.5, 1, 6, 8))
+				.addInitializer(TestModels.uniform("w", random, -0.5, 1, 8, 8))
+				.addInitializer(TestModels.uniform("fc_w", random, -0.5, 1, 2, 8)).addInitializer(TestModels.uniform("fc_b", random, -0.5, 1, 2));
 		g.addInitializer(TensorProto.newBuilder().setName("positions").setDataType(TensorProto.DataType.INT64_VALUE).addDims(6).addAllInt64Data(List.of(0L, 1L, 2L, 3L, 4L, 5L)));
 		g.addNode(NodeProto.newBuilder().setOpType("Gather").setName("tok_gather").addInput("tok").addInput("input_ids").addOutput("t"));
 		g.addNode(NodeProto.newBuilder().setOpType("Gather").setName("pos_gather").addInput("pos").addInput("positions").addOutput("p"));
@@ -148,18 +150,6 @@ class VerifyWildGraphsTest {
 		return ModelProto.newBuilder().setIrVersion(8).addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
 	}
 
-	private static TensorProto floats(String name, java.util.Random random, long... dims) {
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
-		int n = 1;
-		for (long d : dims) {
-			t.addDims(d);
-			n *= (int) d;
-		}
-		for (int i = 0; i < n; i++) {
-			t.addFloatData((float) (random.nextDouble() * 1.5 - 0.5));
-		}
-		return t.build();
-	}
 
 	/** A little-endian int64 .npy (format 1.0), as numpy.save writes one. */
 	private static void npy(Path file, long[] values, long... shape) throws IOException {

@@ -25,13 +25,13 @@ import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.testing.TestData;
+import org.quantrace.testing.TestModels;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
@@ -86,8 +86,8 @@ class WildTextModelsTest {
 		g.addInput(ValueInfoProto.newBuilder().setName("input_ids").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(7)
 				.setShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
 						.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("sequence"))))));
-		g.addInitializer(floats("table", random, VOCAB, 8));
-		g.addInitializer(floats("w", random, 8, 4));
+		g.addInitializer(TestModels.uniform("table", random, -1, 1, VOCAB, 8));
+		g.addInitializer(TestModels.uniform("w", random, -1, 1, 8, 4));
 		g.addNode(NodeProto.newBuilder().setOpType("Gather").setName("embed").addInput("table").addInput("input_ids").addOutput("h"));
 		g.addNode(NodeProto.newBuilder().setOpType("MatMul").setName("proj").addInput("h").addInput("w").addOutput("p"));
 		g.addNode(NodeProto.newBuilder().setOpType("ReduceMean").setName("pool").addInput("p").addOutput("logits")
@@ -97,18 +97,6 @@ class WildTextModelsTest {
 		return ModelProto.newBuilder().setIrVersion(8).addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
 	}
 
-	private static TensorProto floats(String name, Random random, long... dims) {
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
-		int n = 1;
-		for (long d : dims) {
-			t.addDims(d);
-			n *= (int) d;
-		}
-		for (int i = 0; i < n; i++) {
-			t.addFloatData((float) (random.nextDouble() * 2 - 1));
-		}
-		return t.build();
-	}
 
 	/** A little-endian int64 .npy (format 1.0), as numpy.save writes one. */
 	static Path writeNpy(Path file, long[] values, long... shape) throws IOException {
