@@ -67,11 +67,15 @@ public record OpRule(String family, Set<String> opTypes, Form form, List<WeightI
 	 * @param slower     for a node of the family, why its integer kernel was measured slower than the float one (null, or
 	 *                   a function returning null: not slower); the planner leaves such nodes float when the spec asks
 	 *                   ({@link QuantizationSpec#floatSlowKernels})
+	 * @param unusable   for a node of the family, why ONNX Runtime's integer kernel was measured several times slower than
+	 *                   float, so that the node stays float in every full-integer scheme (null, or a function returning
+	 *                   null: the kernel is used)
 	 */
-	public record Kernel(String name, boolean eightBit, boolean floatOutput, String note, Function<Node, String> slower) {
+	public record Kernel(String name, boolean eightBit, boolean floatOutput, String note, Function<Node, String> slower,
+			Function<Node, String> unusable) {
 
 		public Kernel(String name, boolean eightBit, boolean floatOutput, String note) {
-			this(name, eightBit, floatOutput, note, null);
+			this(name, eightBit, floatOutput, note, null, null);
 		}
 
 		public static Kernel none(String note) {
@@ -81,6 +85,11 @@ public record OpRule(String family, Set<String> opTypes, Form form, List<WeightI
 		/** Why ONNX Runtime's integer kernel is slower than float for {@code node}, or null. */
 		public String slowerFor(Node node) {
 			return slower == null ? null : slower.apply(node);
+		}
+
+		/** Why ONNX Runtime's integer kernel is so much slower than float for {@code node} that it is never used, or null. */
+		public String unusableFor(Node node) {
+			return unusable == null ? null : unusable.apply(node);
 		}
 
 		/** Whether ONNX Runtime runs this family on integers with these activations. */

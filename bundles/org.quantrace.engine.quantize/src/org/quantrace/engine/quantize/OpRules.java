@@ -35,7 +35,7 @@ public final class OpRules {
 		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
 				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"
 						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights)",
-						OpRules::narrowConv),
+						OpRules::narrowConv, OpRules::volumetricConv),
 				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
@@ -154,6 +154,36 @@ public final class OpRules {
 		return "a narrow Conv (" + d[0] + " output channels, " + products + " products per output): ONNX Runtime's QLinearConv spends its time per"
 				+ " pixel and per image, not in MACs, and ran 2.5-9x slower than the float Conv at batch 64 (MobileNetV3's first Conv and 16-channel"
 				+ " depthwise Conv), so it stays float with the ops around it (float-slow-kernels)";
+	}
+
+	/**
+	 * Why a Conv over three spatial dimensions (Conv3d: weights of rank 5) stays float in every full-integer scheme, or
+	 * null for any other Conv. ONNX Runtime 1.29 fuses its QDQ form into QLinearConv like any Conv, but runs the 3-D
+	 * case several times slower than float: on tests/data/wild's conv3d (two Conv3d 3x3x3, BatchNorm3d folded,
+	 * MaxPool3d; `evaluate` of 2,000 images, all models in one batched pass, 2 cores) fiq-int8 took 1.95 ms per sample
+	 * and fiq-uint8 1.55 against 0.24 for the converted float model. Its weights stay float too: a DequantizeLinear
+	 * before the weight with one before the input and a QuantizeLinear after would be fused into that kernel again.
+	 */
+	static String volumetricConv(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (w == null || w.dims().length != 5) {
+			return null;
+		}
+		return "a 3-D Conv: ONNX Runtime's QLinearConv ran it 6-8x slower than the float Conv (tests/data/wild's conv3d: 1.95 ms per"
+				+ " sample as int8 against 0.24 in float), so it stays float; " + FLOAT_ISLAND;
+	}
+
+	/**
+	 * Why {@code node} stays float although its rule has an integer kernel: the kernel is unusable for it, or (only when the
+	 * spec asks for it, {@link QuantizationSpec#floatSlowKernels}) slower than float. Null: the integer kernel is used.
+	 */
+	static String keptFloat(QuantizationSpec spec, Node node) {
+		OpRule rule = of(node);
+		if (rule == null) {
+			return null;
+		}
+		String unusable = rule.kernel().unusableFor(node);
+		return unusable != null ? unusable : spec.floatSlowKernels() ? rule.kernel().slowerFor(node) : null;
 	}
 
 	/** The rule for {@code node}, or null: ops in other domains and ops nobody described stay float. */

@@ -342,7 +342,7 @@ public final class QuantizationPlan {
 				floatNode(n, index, refused);
 				return;
 			}
-			String slower = spec.floatSlowKernels() ? rule.kernel().slowerFor(n) : null;
+			String slower = OpRules.keptFloat(spec, n);
 			if (slower != null) {
 				floatNode(n, index, slower);
 				return;

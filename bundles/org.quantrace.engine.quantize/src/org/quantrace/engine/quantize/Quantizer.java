@@ -171,7 +171,7 @@ public final class Quantizer {
 	 */
 	private static boolean symmetricInt8(QuantizationSpec spec, org.quantrace.engine.onnx.Node conv) {
 		QuantizationSpec.TensorSpec w = spec.weightsFor(conv);
-		boolean slower = spec.floatSlowKernels() && OpRules.of(conv) != null && OpRules.of(conv).kernel().slowerFor(conv) != null;
+		boolean slower = OpRules.keptFloat(spec, conv) != null;
 		return spec.exclusionFor(conv).isEmpty() && !slower && w.precision() == QuantType.INT8 && w.scheme() == QuantizationSpec.Symmetry.SYMMETRIC
 				&& spec.activationsFor(conv).precision().bits() == 8;
 	}

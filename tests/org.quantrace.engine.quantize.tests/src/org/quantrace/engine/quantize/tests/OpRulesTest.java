@@ -156,6 +156,36 @@ class OpRulesTest {
 	}
 
 	/**
+	 * A 3-D Conv (weights of rank 5) stays float in every full-integer scheme: ONNX Runtime fuses its QDQ form into a
+	 * QLinearConv that ran 6-8x slower than the float Conv (tests/data/wild's conv3d). The 2-D Conv after it, on the
+	 * reshaped volume, stays integer, with one QuantizeLinear between the float island and it.
+	 */
+	@Test
+	void volumetricConvsStayFloatWhateverTheSpec() {
+		TinyGraph t = new TinyGraph(2, 4, 6, 6);
+		String volume = t.node("Relu", List.of(t.node("Conv", List.of("x", t.weight(1.0 / (2 * 27), 4, 2, 3, 3, 3), t.weight(0.05, 4)),
+				TinyGraph.ints("pads", 1, 1, 1, 1, 1, 1))));
+		String planes = t.node("Reshape", List.of(volume, t.longs(0, 16, 6, 6)));
+		String y = t.node("Relu", List.of(conv(t, planes, 16, 8)));
+		for (QuantizationSpec spec : List.of(FIQ, FIQ.toBuilder().floatSlowKernels(true).build())) {
+			Checked c = check(t, y, -1, 1, spec);
+			QuantizationResult.Layer conv3d = c.result().layers().stream().filter(l -> l.opType().equals("Conv")).findFirst().orElseThrow();
+			assertFalse(conv3d.quantized(), spec.name() + ": " + conv3d);
+			assertTrue(conv3d.reason().contains("a 3-D Conv"), conv3d.reason());
+			assertEquals(1, c.count("QLinearConv") + c.count("com.microsoft.QLinearConv"), "only the 2-D Conv runs on integers: " + c.ops());
+			assertTrue(c.ops().contains("Conv"), "the 3-D Conv runs in float: " + c.ops());
+		}
+		QuantizationResult int8Io = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8"), t.calibration(-1, 1));
+		assertFalse(int8Io.layers().get(0).quantized(), "fiq_int8: " + int8Io.layers().get(0));
+		List<Node> convs = t.model(y).graph().nodes().stream().filter(n -> n.opType().equals("Conv")).toList();
+		assertNotNull(OpRules.of(convs.get(0)).kernel().unusableFor(convs.get(0)));
+		assertEquals(null, OpRules.of(convs.get(1)).kernel().unusableFor(convs.get(1)), "a 2-D Conv's kernel is used");
+		// dynamic-range quantization still stores the 3-D Conv's weights as int8, computed in float (no integer kernel involved)
+		QuantizationResult drq = TinyGraph.quantize(t.model(y), Schemes.preset("drq"), null);
+		assertTrue(drq.weightOnlyLayers().stream().anyMatch(l -> l.opType().equals("Conv") && l.node().equals(convs.get(0).name())), drq.layers().toString());
+	}
+
+	/**
 	 * A float op's output that an integer Conv reads is quantized for it, and the writer's DequantizeLinear then feeds
 	 * every reader: a MaxPool beside that Conv runs on the codes (ONNX Runtime drops the DQ/Q around it), so the plan
 	 * says so instead of calling it float (verify found the BSPC-GAP's shortcut MaxPool logged float, run on integers).
