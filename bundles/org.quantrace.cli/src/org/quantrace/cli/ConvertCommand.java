@@ -67,7 +67,7 @@ final class ConvertCommand implements Callable<Integer> {
 		}
 		OnnxModel source = OnnxModel.load(model);
 		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset, !noFuse),
-				data == null ? null : Datasets.open(data, null));
+				data == null ? null : Datasets.open(data, null), ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		CommandOutput.model(r.model(), output);
 		report(r, spec.commandLine().getOut());
 		spec.commandLine().getOut().printf(Locale.ROOT, "Wrote %s%n", output);

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
 import org.quantrace.engine.convert.Preprocessing;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.IoQuantization;
@@ -103,9 +104,9 @@ final class QuantizeCommand implements Callable<Integer> {
 		QuantizationSpec resolved = spec();
 		OnnxModel source = OnnxModel.load(model);
 		Dataset data = calibration == null ? null : calibration.open();
-		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess);
-		QuantizationResult result = Quantizer.quantize(pre.model(source), model.toString(), resolved, data,
-				ConsoleProgress.forConsole(spec.commandLine().getErr()));
+		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());
+		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess, progress);
+		QuantizationResult result = Quantizer.quantize(pre.model(source), model.toString(), resolved, data, progress);
 		CommandOutput.model(result.model(), output);
 		report(pre, spec.commandLine().getOut());
 		report(result, Files.size(model), Files.size(output), spec.commandLine().getOut());

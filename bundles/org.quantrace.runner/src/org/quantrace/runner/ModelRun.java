@@ -146,7 +146,7 @@ final class ModelRun {
 		log("%s: converting to an inference model", m.getName());
 		DatasetDeclaration vd = ctx.verificationData();
 		Dataset verification = vd == null ? null : ctx.open(vd, m, 64);
-		record(Freezer.freeze(source, m.getName(), FreezeOptions.of(ctx.recipe().getConversion()), verification), null);
+		record(Freezer.freeze(source, m.getName(), FreezeOptions.of(ctx.recipe().getConversion()), verification, options.progress()), null);
 	}
 
 	/**
@@ -156,7 +156,7 @@ final class ModelRun {
 	private void preprocess() {
 		DatasetDeclaration vd = ctx.verificationData();
 		Dataset verification = vd == null ? null : ctx.open(vd, m, 64);
-		Preprocessing.Outcome pre = Preprocessing.of(source, m.getName(), verification, true);
+		Preprocessing.Outcome pre = Preprocessing.of(source, m.getName(), verification, true, options.progress());
 		if (!pre.applied()) {
 			if (!pre.gains().isEmpty() || pre.conversion() == null) {
 				log("%s: no pre-processing before quantization: %s", m.getName(), pre.reason());

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
+import org.quantrace.engine.Progress;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -47,9 +48,14 @@ public final class Preprocessing {
 	 * @param enabled       false to only say what would be gained (the model is then quantized as it is)
 	 */
 	public static Outcome of(OnnxModel model, String name, Dataset verification, boolean enabled) {
+		return of(model, name, verification, enabled, Progress.NONE);
+	}
+
+	/** {@link #of(OnnxModel, String, Dataset, boolean)}, the conversion and its check reporting to {@code progress}. */
+	public static Outcome of(OnnxModel model, String name, Dataset verification, boolean enabled, Progress progress) {
 		FreezeResult r;
 		try {
-			r = Freezer.freeze(model, name, FreezeOptions.defaults(), verification);
+			r = Freezer.freeze(model, name, FreezeOptions.defaults(), verification, progress);
 		} catch (QuantraceException e) { // the model's or the data's problem for conversion need not stop its quantization
 			return new Outcome(null, List.of(), false, "pre-processing could not run: " + e.getMessage());
 		}

@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.Progress;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
@@ -72,7 +73,8 @@ record Reference(OnnxModel view, int opset, String why) {
 	 *
 	 * @throws InvalidInputException when the original does not run on the samples (the input's fault)
 	 */
-	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, boolean random, String name) {
+	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, boolean random, String name,
+			Progress.Task progress) {
 		double max = 0;
 		try (InferenceSession a = InferenceSession.open(view, SessionSettings.defaults(), name + " (original, inference mode)");
 				InferenceSession b = InferenceSession.open(converted, SessionSettings.defaults(), name + " (converted)")) {
@@ -102,6 +104,7 @@ record Reference(OnnxModel view, int opset, String why) {
 						}
 					}
 				}
+				progress.advance(feed.isEmpty() ? 0 : feed.values().iterator().next().shape()[0]);
 			}
 		}
 		return max;
