@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.convert.Preprocessing;
 import org.quantrace.engine.data.ArrayDataset;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.runtime.InferenceSession;
@@ -56,6 +57,30 @@ class WildConversionTest {
 		NdArray x = random(5, 8);
 		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
 		assertTrue(r.maxAbsDifference() == 0, "difference " + r.maxAbsDifference());
+	}
+
+	/**
+	 * torch.onnx.export writes one initializer for equal tensors and an Identity node for each other use (torchvision's
+	 * SqueezeNet: 18 Conv biases, all zero at initialization, read through Identity nodes). The quantizer saw those biases
+	 * as computed at run time and listed 18 Identity layers as left float; pre-processing did not run because dropping
+	 * Identity nodes counted as no gain. An Identity on a stored tensor is now a gain: the pre-processed model reads the
+	 * bias itself.
+	 */
+	@Test
+	void identitiesOnStoredTensorsAreAGainOfPreprocessing() {
+		Tiny t = new Tiny(2, 4, 4);
+		String bias = t.floats(new long[] { 2 }, 0f);
+		String shared = t.node("Identity", bias);
+		String first = t.node("Conv", List.of("x", t.floats(new long[] { 2, 2, 1, 1 }, 0.5f), bias));
+		OnnxModel model = t.model(t.node("Conv", List.of(t.node("Relu", first), t.floats(new long[] { 2, 2, 1, 1 }, 0.25f), shared)));
+
+		Preprocessing.Outcome pre = Preprocessing.of(model, "shared_bias", null, true);
+
+		assertTrue(pre.applied(), pre.reason() + " " + pre.gains());
+		assertEquals(List.of("Identity on a stored tensor: 1 removed (its reader reads the stored tensor itself)"), pre.gains());
+		assertTrue(pre.model(model).graph().nodes().stream().noneMatch(n -> n.opType().equals("Identity")));
+		NdArray x = random(3, 2, 4, 4);
+		assertArrayEquals(run(model, x), run(pre.model(model), x), 0f);
 	}
 
 	/**
