@@ -66,6 +66,19 @@ public final class Freezer {
 			OpsetUpgrade.upgrade(model, reference.opset(), name, ranks);
 			rewrites.add(new Rewrite(Rewrite.OPSET, "default-domain opset " + source.opset() + " -> " + reference.opset() + ": " + reference.why()));
 		}
+		if (model.opset() < OpsetUpgrade.LEGACY_BELOW) {
+			// here, not left to quantize: the check against the original below then covers the rewritten old ops
+			int target = options.targetOpset() > 0 ? Math.min(options.targetOpset(), OpsetUpgrade.LEGACY_TARGET) : OpsetUpgrade.LEGACY_TARGET;
+			if (target > model.opset()) {
+				int from = model.opset();
+				List<String> nodes = OpsetUpgrade.upgrade(model, target, name, ranks);
+				rewrites.add(new Rewrite(Rewrite.OPSET, "default-domain opset " + from + " -> " + target + ", since ops older than opset "
+						+ OpsetUpgrade.LEGACY_BELOW + " changed form since; " + (nodes.isEmpty() ? "no node needed rewriting"
+								: "rewritten: " + String.join(", ", nodes.subList(0, Math.min(8, nodes.size())))
+										+ (nodes.size() > 8 ? " and " + (nodes.size() - 8) + " more" : ""))
+						+ " (checked with the rest of the conversion)"));
+			}
+		}
 
 		eliminations.put(TrainingOperation.DROPOUT, dropouts(model.graph(), options, artifacts, removed));
 		batchNormsToInferenceForm(model.graph(), artifacts);
