@@ -15,6 +15,7 @@ import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.InputChunks;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.FunctionInlining;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -62,6 +63,13 @@ public final class Freezer {
 		List<Rewrite> rewrites = new ArrayList<>();
 		Map<String, Integer> ranks = ranks(source, name);
 		Reference reference = Reference.of(source, name);
+		List<FunctionInlining.Call> calls = FunctionInlining.inline(model, name);
+		if (!calls.isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.FUNCTIONS, "inlined " + calls.size() + (calls.size() == 1 ? " call" : " calls") + " of model-local functions ("
+					+ calls.stream().limit(8).map(FunctionInlining.Call::toString).collect(Collectors.joining(", "))
+					+ (calls.size() > 8 ? " and " + (calls.size() - 8) + " more" : "") + "): their ops are converted and quantized as the graph's own"));
+			calls.forEach(c -> removed.add(c.node())); // the call nodes are gone from the graph
+		}
 		if (reference.opset() > model.opset()) {
 			OpsetUpgrade.upgrade(model, reference.opset(), name, ranks);
 			rewrites.add(new Rewrite(Rewrite.OPSET, "default-domain opset " + source.opset() + " -> " + reference.opset() + ": " + reference.why()));

@@ -65,6 +65,8 @@ public final class Quantizer {
 			}
 			spec.calibration().checkActivationBits(spec.activationBits());
 		}
+		// calls of model-local functions (a dynamo export's modules) would stay float as one opaque node each
+		org.quantrace.engine.onnx.FunctionInlining.inline(model, modelName);
 		model.graph().graphs().forEach(Initializers::hoistConstants); // If branches too: their planner reads constants as initializers
 		NodeNames.fill(model); // the trace and the logs name layers by their nodes (tests/data/wild nested_if)
 		if (spec.technique() == Technique.FULL_INTEGER) {
