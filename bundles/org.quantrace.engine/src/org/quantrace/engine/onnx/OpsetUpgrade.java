@@ -28,6 +28,9 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * Gemm-9, PRelu-9, Greater/Less-9, Flatten-9, MatMul-9 and Constant-9 only more types. Scan-8 (a batch axis, and
  * {@code sequence_lens}) is refused: Scan-9 has no batch axis. Before opset 7 ops still had {@code consumed_inputs},
  * {@code is_test} and explicit {@code broadcast} attributes: those models are refused.
+ * <p>
+ * Towards 21 (int16 activations), GroupNormalization-18's per-group scale and bias become 21's per-channel ones, and
+ * GridSample-16's modes bilinear/bicubic are 20's linear/cubic.
  */
 public final class OpsetUpgrade {
 
@@ -42,7 +45,9 @@ public final class OpsetUpgrade {
 			"Sub", "Sum", "Tanh", "Tile", "Transpose", "Where", "Xor", "DynamicQuantizeLinear", "LayerNormalization", "Mish", "Tan", "Sinh",
 			"Cosh", "IsNaN", "IsInf", "NonZero", "OneHot", "Round", "CumSum", "ScatterND", "EyeLike", "MeanVarianceNormalization",
 			// recurrent layers: LSTM/GRU/RNN-7 to 22 added only the layout attribute (at 14), whose default is the old layout
-			"LSTM", "GRU", "RNN");
+			"LSTM", "GRU", "RNN",
+			// what newer exporters (torch 2.x, onnxscript) write besides: unchanged since introduced, for the attributes they use
+			"CastLike", "Gelu", "Trilu", "Celu", "ThresholdedRelu", "Shrink", "ScatterElements", "LpNormalization");
 
 	/** The oldest opset this upgrade starts from: opset 6 and older still had consumed_inputs, is_test and broadcast attributes. */
 	public static final int MIN_SOURCE = 7;
@@ -119,6 +124,8 @@ public final class OpsetUpgrade {
 					? "BatchNormalization in training form (5 outputs) changed at opset 14: freeze the model first (quantrace convert)"
 					: u.batchNormSpatial();
 			case "ImageScaler" -> u.imageScaler();
+			case "GroupNormalization" -> u.groupNormalization();
+			case "GridSample" -> u.gridSample();
 			case "Scan" -> from < 9 && to >= 9
 					? "Scan-8 runs its body once per element of a leading batch axis (with an optional sequence_lens input); Scan-9 has no batch"
 							+ " axis, and Quantrace does not rewrite one into the other"
@@ -262,6 +269,63 @@ public final class OpsetUpgrade {
 			String biasName = g.uniqueName(base + "_bias", names);
 			g.putInitializer(Tensor.ofFloats(biasName, new long[] { b.length, 1, 1 }, b));
 			replace(List.of(node("Mul", base + "_mul", List.of(n.input(0), scale), scaled), node("Add", base, List.of(scaled, biasName), n.output(0))));
+			return null;
+		}
+
+		/**
+		 * GroupNormalization-18's scale and bias are per group ([num_groups]); from 21 they are per channel ([C]) and 18's
+		 * form is deprecated: each group's value repeated over the group's C / num_groups channels, computed from the
+		 * input's shape (constant folding computes it once where the channels are known).
+		 */
+		String groupNormalization() {
+			if (from >= 21 || to < 21) {
+				return null;
+			}
+			var groups = n.attribute("num_groups");
+			if (groups.isEmpty()) {
+				return "GroupNormalization without num_groups";
+			}
+			String base = n.name().isEmpty() ? n.output(0) : n.name();
+			String g0 = g.uniqueName(base + "_groups", names);
+			g.putInitializer(Tensor.ofLongs(g0, new long[] { 1 }, new long[] { groups.get().getI() }));
+			String column = g.uniqueName(base + "_group_column", names);
+			g.putInitializer(Tensor.ofLongs(column, new long[] { 2 }, new long[] { groups.get().getI(), 1 }));
+			String flat = g.uniqueName(base + "_flat", names);
+			g.putInitializer(Tensor.ofLongs(flat, new long[] { 1 }, new long[] { -1 }));
+			String channels = g.uniqueName(base + "_channels", names);
+			String perGroup = g.uniqueName(base + "_channels_per_group", names);
+			String target = g.uniqueName(base + "_group_shape", names);
+			List<Node> added = new ArrayList<>();
+			added.add(g.newNode(NodeProto.newBuilder().setOpType("Shape").setName(base + "_shape").addInput(n.input(0)).addOutput(channels)
+					.addAttribute(AttributeProto.newBuilder().setName("start").setType(AttributeType.INT).setI(1))
+					.addAttribute(AttributeProto.newBuilder().setName("end").setType(AttributeType.INT).setI(2)).build()));
+			added.add(node("Div", base + "_div", List.of(channels, g0), perGroup));
+			added.add(g.newNode(NodeProto.newBuilder().setOpType("Concat").setName(base + "_concat").addInput(g0).addInput(perGroup).addOutput(target)
+					.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeType.INT).setI(0)).build()));
+			List<String> inputs = new ArrayList<>(n.inputs());
+			for (int i = 1; i <= 2; i++) {
+				String what = i == 1 ? "scale" : "bias";
+				String column2 = g.uniqueName(base + "_" + what + "_column", names);
+				String expanded = g.uniqueName(base + "_" + what + "_expanded", names);
+				String perChannel = g.uniqueName(base + "_" + what + "_per_channel", names);
+				added.add(node("Reshape", base + "_" + what + "_reshape", List.of(n.input(i), column), column2));
+				added.add(node("Expand", base + "_" + what + "_expand", List.of(column2, target), expanded));
+				added.add(node("Reshape", base + "_" + what + "_flatten", List.of(expanded, flat), perChannel));
+				inputs.set(i, perChannel);
+			}
+			n.setInputs(inputs);
+			int at = g.nodes().indexOf(n);
+			g.nodes().addAll(at, added);
+			return null;
+		}
+
+		/** GridSample-20 renamed the modes bilinear and bicubic (16's) to linear and cubic; the same interpolation. */
+		String gridSample() {
+			if (from >= 20 || to < 20 || n.attribute("mode").isEmpty()) {
+				return null;
+			}
+			String mode = n.stringAttribute("mode", "bilinear");
+			n.setAttribute(stringAttribute("mode", mode.equals("bilinear") ? "linear" : mode.equals("bicubic") ? "cubic" : mode));
 			return null;
 		}
 
