@@ -244,7 +244,7 @@ public final class OpsetUpgrade {
 			replace(List.of(node("Add", base + "_add_epsilon", List.of(n.input(4), eps), variance),
 					node("Sqrt", base + "_sqrt", List.of(variance), deviation), node("Div", base + "_div", List.of(n.input(1), deviation), s),
 					node("Mul", base + "_mul_mean", List.of(n.input(3), s), shift), node("Sub", base + "_sub", List.of(n.input(2), shift), offset),
-					node("Mul", base + "_mul", List.of(n.input(0), s), scaled), node("Add", base, List.of(scaled, offset), n.output(0))));
+					node("Mul", base + "_mul", List.of(n.input(0), s), scaled), node("Add", base + "_add", List.of(scaled, offset), n.output(0))));
 			return null;
 		}
 

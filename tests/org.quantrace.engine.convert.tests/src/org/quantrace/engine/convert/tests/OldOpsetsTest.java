@@ -62,6 +62,12 @@ class OldOpsetsTest {
 		assertTrue(ops.stream().noneMatch(Set.of("ImageScaler", "BatchNormalization", "Upsample", "Dropout")::contains), ops.toString());
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.toString().startsWith("opset: default-domain opset 7 -> 13")
 				&& w.toString().contains("ImageScaler 'imagescaler0'") && w.toString().contains("Upsample 'upsample")), r.rewrites().toString());
+		// what verify re-derives from the two files: the BatchNormalization is gone (listed, and eliminated), and nothing the
+		// upgrade wrote (its epsilon Add and Sqrt, folded) is listed as a node the original lost
+		assertTrue(r.removedNodes().stream().anyMatch(n -> n.matches("batchnormalization\\d+")), r.removedNodes().toString());
+		assertTrue(r.removedNodes().stream().noneMatch(n -> n.matches("batchnormalization\\d+_.*")), r.removedNodes().toString());
+		assertEquals(org.quantrace.model.trace.EliminationStatus.REMOVED,
+				r.eliminations().get(org.quantrace.model.recipe.TrainingOperation.BATCH_NORMALIZATION).status());
 		assertTrue(r.maxAbsDifference() < 1e-5, "difference " + r.maxAbsDifference());
 		NdArray x = WildConversionTest.random(3, 2, 3, 3);
 		assertArrayEquals(WildConversionTest.run(model, x), WildConversionTest.run(r.model(), x), 1e-5f);
