@@ -11,11 +11,12 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.InputChunks;
 import org.quantrace.engine.data.ModelInput;
-import org.quantrace.engine.Progress;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.FunctionInlining;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -92,17 +93,52 @@ public final class Freezer {
 		List<Rewrite> rewrites = new ArrayList<>();
 		Map<String, Integer> ranks = ranks(source, name);
 		Reference reference = Reference.of(source, name);
+		List<String> rewrittenBatchNorms = new ArrayList<>();
+		List<FunctionInlining.Call> calls = FunctionInlining.inline(model, name);
+		if (!calls.isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.FUNCTIONS, "inlined " + calls.size() + (calls.size() == 1 ? " call" : " calls") + " of model-local functions ("
+					+ calls.stream().limit(8).map(FunctionInlining.Call::toString).collect(Collectors.joining(", "))
+					+ (calls.size() > 8 ? " and " + (calls.size() - 8) + " more" : "") + "): their ops are converted and quantized as the graph's own"));
+			calls.forEach(c -> removed.add(c.node())); // the call nodes are gone from the graph
+		}
 		if (reference.opset() > model.opset()) {
 			OpsetUpgrade.upgrade(model, reference.opset(), name, ranks);
 			rewrites.add(new Rewrite(Rewrite.OPSET, "default-domain opset " + source.opset() + " -> " + reference.opset() + ": " + reference.why()));
 		}
+		if (model.opset() < OpsetUpgrade.LEGACY_BELOW) {
+			// here, not left to quantize: the check against the original below then covers the rewritten old ops
+			int target = options.targetOpset() > 0 ? Math.min(options.targetOpset(), OpsetUpgrade.LEGACY_TARGET) : OpsetUpgrade.LEGACY_TARGET;
+			if (target > model.opset()) {
+				int from = model.opset();
+				List<String> nodes = OpsetUpgrade.upgrade(model, target, name, ranks);
+				Set<String> stillBatchNorms = model.graph().allNodes().stream().filter(n -> n.opType().equals("BatchNormalization")).map(Node::name)
+						.collect(Collectors.toSet());
+				for (String n : nodes) { // BatchNormalization-7 with spatial = 0: now arithmetic
+					String node = n.startsWith("BatchNormalization '") ? n.substring("BatchNormalization '".length(), n.length() - 1) : null;
+					if (node != null && !stillBatchNorms.contains(node)) {
+						rewrittenBatchNorms.add(node + " -> per-activation Mul and Add (spatial = 0 at opset " + from + ")");
+						removed.add(node);
+					}
+				}
+				rewrites.add(new Rewrite(Rewrite.OPSET, "default-domain opset " + from + " -> " + target + ", since ops older than opset "
+						+ OpsetUpgrade.LEGACY_BELOW + " changed form since; " + (nodes.isEmpty() ? "no node needed rewriting"
+								: "rewritten: " + String.join(", ", nodes.subList(0, Math.min(8, nodes.size())))
+										+ (nodes.size() > 8 ? " and " + (nodes.size() - 8) + " more" : ""))
+						+ " (checked with the rest of the conversion)"));
+			}
+		}
+		// nodes the inlining and the upgrade wrote are not the original's: when folded they are no nodes it lost
+		Set<String> original = source.graph().allNodes().stream().map(Node::name).collect(Collectors.toSet());
+		Set<String> written = model.graph().allNodes().stream().map(Node::name).filter(n -> !original.contains(n)).collect(Collectors.toSet());
 
 		eliminations.put(TrainingOperation.DROPOUT, dropouts(model.graph(), options, artifacts, removed));
 		batchNormsToInferenceForm(model.graph(), artifacts);
 		trainingAlgorithms(model, options, eliminations, artifacts);
 		removed.addAll(removeIdentities(model.graph()));
 		Simplification s = simplify(model, name, options, ranks, rewrites, removed);
-		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, s.batchNormsFolded()));
+		List<String> batchNormsGone = new ArrayList<>(rewrittenBatchNorms);
+		batchNormsGone.addAll(s.batchNormsFolded());
+		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone));
 		if (options.fusePatterns()) {
 			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites));
 			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
@@ -110,6 +146,7 @@ public final class Freezer {
 		if (options.targetOpset() > 0) {
 			OpsetUpgrade.upgrade(model, options.targetOpset(), name, ranks);
 		}
+		removed.removeIf(written::contains);
 		return new Rewritten(source, model, reference, eliminations, artifacts, removed, rewrites);
 	}
 

@@ -2,7 +2,8 @@ package org.quantrace.engine.convert;
 
 /**
  * One function-preserving rewrite the conversion made, as PhIMT0002 lists it: of which kind (constant nodes, constant
- * folding, shape arithmetic, control flow, fusion, opset) and what was found and done, naming the nodes.
+ * folding, shape arithmetic, control flow, fusion, opset,
+ * model-local functions) and what was found and done, naming the nodes.
  */
 public record Rewrite(String kind, String description, boolean made) {
 
@@ -22,6 +23,7 @@ public record Rewrite(String kind, String description, boolean made) {
 	public static final String CONTROL_FLOW = "control flow";
 	public static final String FUSION = "fusion";
 	public static final String OPSET = "opset";
+	public static final String FUNCTIONS = "model-local functions";
 
 	@Override
 	public String toString() {

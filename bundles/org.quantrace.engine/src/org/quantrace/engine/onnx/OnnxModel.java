@@ -262,6 +262,25 @@ public final class OnnxModel {
 		return header.getTrainingInfoList();
 	}
 
+	/** The model-local functions (ModelProto.functions: onnxscript and torch's dynamo exporter write them). */
+	public List<ai.onnx.proto.OnnxMl.FunctionProto> functions() {
+		return header.getFunctionsList();
+	}
+
+	/** Replaces the model-local functions. */
+	public void setFunctions(List<ai.onnx.proto.OnnxMl.FunctionProto> functions) {
+		header.clearFunctions().addAllFunctions(functions);
+	}
+
+	/** Removes the import of {@code domain}'s opset. */
+	public void removeOpsetImport(String domain) {
+		for (int i = header.getOpsetImportCount() - 1; i >= 0; i--) {
+			if (header.getOpsetImport(i).getDomain().equals(domain)) {
+				header.removeOpsetImport(i);
+			}
+		}
+	}
+
 	/** Drops the training algorithms: an inference model must not carry them. */
 	public void clearTrainingInfo() {
 		header.clearTrainingInfo();

@@ -18,6 +18,19 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * TopK, Dropout, Squeeze, Unsqueeze, Split, Reduce*), Upsample and Resize-10 to Resize. Ops known to keep
  * their meaning are left alone; any other op makes the upgrade fail with a message naming it, rather
  * than producing a model that computes something else.
+ * <p>
+ * From opset 7 and 8 (old exporters: PyTorch's opset_version 7/8, the early model zoo), the ops whose signature or
+ * meaning changed before opset 9 are rewritten too: BatchNormalization-7's {@code spatial} attribute (removed at 9;
+ * spatial = 0, per-activation statistics, becomes the same arithmetic in Sub/Div/Mul/Add), Upsample-7's {@code scales}
+ * attribute (an input from 9), Dropout-7's mask (of the data's type; bool from 10), the experimental ImageScaler (gone at
+ * 10; a Mul and an Add). The rest of what changed between 7 and 9 keeps the meaning of every model valid at 7:
+ * Max/Min/Sum/Mean-8 only added broadcasting, MaxPool-8 an optional Indices output and {@code storage_order}, Cast-9,
+ * Gemm-9, PRelu-9, Greater/Less-9, Flatten-9, MatMul-9 and Constant-9 only more types. Scan-8 (a batch axis, and
+ * {@code sequence_lens}) is refused: Scan-9 has no batch axis. Before opset 7 ops still had {@code consumed_inputs},
+ * {@code is_test} and explicit {@code broadcast} attributes: those models are refused.
+ * <p>
+ * Towards 21 (int16 activations), GroupNormalization-18's per-group scale and bias become 21's per-channel ones, and
+ * GridSample-16's modes bilinear/bicubic are 20's linear/cubic.
  */
 public final class OpsetUpgrade {
 
@@ -30,10 +43,27 @@ public final class OpsetUpgrade {
 			"MaxPool", "Mean", "Min", "Mod", "Mul", "Neg", "Not", "Or", "Pow", "PRelu", "QuantizeLinear", "QLinearConv", "QLinearMatMul", "Range",
 			"Reciprocal", "Relu", "Reshape", "Selu", "Shape", "Sigmoid", "Sign", "Sin", "Size", "Softplus", "Softsign", "SpaceToDepth", "Sqrt",
 			"Sub", "Sum", "Tanh", "Tile", "Transpose", "Where", "Xor", "DynamicQuantizeLinear", "LayerNormalization", "Mish", "Tan", "Sinh",
-			"Cosh", "IsNaN", "IsInf", "NonZero", "OneHot", "Round", "CumSum", "ScatterND", "EyeLike", "MeanVarianceNormalization");
+			"Cosh", "IsNaN", "IsInf", "NonZero", "OneHot", "Round", "CumSum", "ScatterND", "EyeLike", "MeanVarianceNormalization",
+			// recurrent layers: LSTM/GRU/RNN-7 to 22 added only the layout attribute (at 14), whose default is the old layout
+			"LSTM", "GRU", "RNN",
+			// what newer exporters (torch 2.x, onnxscript) write besides: unchanged since introduced, for the attributes they use
+			"CastLike", "Gelu", "Trilu", "Celu", "ThresholdedRelu", "Shrink", "ScatterElements", "LpNormalization");
+
+	/** The oldest opset this upgrade starts from: opset 6 and older still had consumed_inputs, is_test and broadcast attributes. */
+	public static final int MIN_SOURCE = 7;
 
 	private static final Set<String> REDUCE_18 = Set.of("ReduceMax", "ReduceMin", "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2",
 			"ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
+
+	/**
+	 * Models below this opset hold ops in forms ONNX has changed since (Upsample-7, BatchNormalization-7's spatial, Dropout-7's
+	 * mask, ImageScaler): {@code convert} raises them to {@link #LEGACY_TARGET} first, so that its check of the outputs against
+	 * the original covers the rewrite and nothing after it meets the old forms.
+	 */
+	public static final int LEGACY_BELOW = 9;
+
+	/** What {@code convert} raises a model older than {@link #LEGACY_BELOW} to: per-channel QuantizeLinear's opset. */
+	public static final int LEGACY_TARGET = 13;
 
 	/** The newest opset this upgrade knows the changes up to. */
 	public static final int MAX_TARGET = 21;
@@ -46,41 +76,45 @@ public final class OpsetUpgrade {
 	 * Does nothing when the model is already at or above it.
 	 *
 	 * @param ranks known tensor ranks (for Softmax, whose axis semantics changed at 13), may be empty
+	 * @return the nodes rewritten, each as "OpType 'name'" (in file order, subgraphs first)
 	 * @throws InvalidInputException naming the op that cannot be upgraded
 	 */
-	public static void upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks) {
+	public static List<String> upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks) {
 		int from = model.opset();
 		if (from >= target) {
-			return;
+			return List.of();
 		}
 		if (target > MAX_TARGET) {
 			throw new InvalidInputException(source + ": cannot upgrade to opset " + target + ": Quantrace knows the changes of the ONNX ops up to opset "
 					+ MAX_TARGET, "ask for opset " + MAX_TARGET + " or lower");
 		}
-		if (from < 9) {
-			throw new InvalidInputException(source + ": opset " + from + " is too old to upgrade (Quantrace upgrades from opset 9)",
-					"re-export the model with opset 13 or newer");
+		if (from < MIN_SOURCE) {
+			throw new InvalidInputException(source + ": opset " + from + " is too old to upgrade (Quantrace upgrades from opset " + MIN_SOURCE
+					+ "; before it ops had consumed_inputs, is_test and broadcast attributes)", "re-export the model with opset 13 or newer");
 		}
-		upgradeGraph(model.graph(), from, target, source, ranks, new HashSet<>(model.graph().tensorNames()));
+		List<String> rewritten = new ArrayList<>();
+		upgradeGraph(model.graph(), from, target, source, ranks, new HashSet<>(model.graph().tensorNames()), rewritten);
 		model.setOpset("", target);
 		model.setIrVersion(Math.max(model.irVersion(), target >= 21 ? 10 : target >= 19 ? 9 : target >= 15 ? 8 : 7));
+		return rewritten;
 	}
 
-	private static void upgradeGraph(Graph g, int from, int to, String source, Map<String, Integer> ranks, Set<String> names) {
+	private static void upgradeGraph(Graph g, int from, int to, String source, Map<String, Integer> ranks, Set<String> names, List<String> rewritten) {
 		for (Node n : new ArrayList<>(g.nodes())) {
 			for (Graph sub : n.subgraphs().values()) {
-				upgradeGraph(sub, from, to, source, ranks, names);
+				upgradeGraph(sub, from, to, source, ranks, names, rewritten);
 			}
 			if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
 				continue;
 			}
 			Upgrader u = new Upgrader(g, n, from, to, names);
+			NodeProto before = n.toProto();
 			String problem = switch (n.opType()) {
 			case "Clip" -> u.attributesToInputs(11, List.of("min", "max"), AttributeType.FLOAT);
 			case "Pad" -> u.pad();
 			case "Slice" -> u.attributesToInputs(10, List.of("starts", "ends", "axes"), AttributeType.INTS);
 			case "TopK" -> u.attributesToInputs(10, List.of("k"), AttributeType.INTS);
-			case "Dropout" -> u.attributesToInputs(12, List.of("ratio"), AttributeType.FLOAT);
+			case "Dropout" -> u.dropout();
 			case "Squeeze", "Unsqueeze", "ReduceSum" -> u.attributesToInputs(13, List.of("axes"), AttributeType.INTS);
 			case "Split" -> u.attributesToInputs(13, List.of("split"), AttributeType.INTS);
 			case "Upsample" -> u.upsampleToResize();
@@ -88,6 +122,13 @@ public final class OpsetUpgrade {
 			case "Softmax", "LogSoftmax", "Hardmax" -> u.softmax(ranks);
 			case "BatchNormalization" -> to >= 14 && n.outputs().size() > 1 && from < 14
 					? "BatchNormalization in training form (5 outputs) changed at opset 14: freeze the model first (quantrace convert)"
+					: u.batchNormSpatial();
+			case "ImageScaler" -> u.imageScaler();
+			case "GroupNormalization" -> u.groupNormalization();
+			case "GridSample" -> u.gridSample();
+			case "Scan" -> from < 9 && to >= 9
+					? "Scan-8 runs its body once per element of a leading batch axis (with an optional sequence_lens input); Scan-9 has no batch"
+							+ " axis, and Quantrace does not rewrite one into the other"
 					: null;
 			default -> REDUCE_18.contains(n.opType()) ? u.attributesToInputs(18, List.of("axes"), AttributeType.INTS)
 					: UNCHANGED.contains(n.opType()) ? null
@@ -96,6 +137,9 @@ public final class OpsetUpgrade {
 			if (problem != null) {
 				throw new InvalidInputException(source + ": cannot upgrade node '" + n.name() + "' (" + n.opType() + ") from opset " + from
 						+ " to " + to + ": " + problem, "re-export the model with opset " + to + " or newer");
+			}
+			if (!g.nodes().contains(n) || !n.toProto().equals(before)) {
+				rewritten.add(n.opType() + " '" + n.name() + "'");
 			}
 		}
 	}
@@ -153,6 +197,149 @@ public final class OpsetUpgrade {
 			return name;
 		}
 
+		/**
+		 * Dropout-7's mask is of the data's type, from Dropout-10 on it is bool, and an inference-mode mask holds zeros in
+		 * ONNX Runtime's Dropout-7 but ones in Dropout-12: an unread mask is dropped, a read one refused.
+		 */
+		String dropout() {
+			if (from < 10 && to >= 10 && !n.output(1).isEmpty()) {
+				String mask = n.output(1);
+				if (!g.consumers(mask).isEmpty() || g.outputs().stream().anyMatch(o -> o.getName().equals(mask))) {
+					return "its mask output '" + mask + "' is read, and what an inference-mode mask holds changed at opset 10 (type) and 12"
+							+ " (values)";
+				}
+				n.setOutputs(List.of(n.output(0)));
+			}
+			return attributesToInputs(12, List.of("ratio"), AttributeType.FLOAT);
+		}
+
+		/**
+		 * BatchNormalization-7's {@code spatial} attribute (default 1: statistics per channel) was removed at opset 9. With
+		 * spatial = 0 the statistics are per activation ([C, D1, ...]); in inference form that is Y = X * s + (B - mean * s)
+		 * with s = scale / sqrt(var + epsilon), the parameters broadcast over the batch (as ONNX Runtime computes it), written
+		 * so: with constant parameters, constant folding leaves one Mul and one Add.
+		 */
+		String batchNormSpatial() {
+			if (from >= 9 || to < 9 || n.attribute("spatial").isEmpty()) {
+				return null;
+			}
+			long spatial = n.intAttribute("spatial", 1);
+			n.removeAttribute("spatial");
+			if (spatial != 0) {
+				return null;
+			}
+			if (n.outputs().stream().skip(1).anyMatch(o -> !o.isEmpty())) {
+				return "spatial = 0 (statistics per activation) in training form has no equivalent from opset 9 on: freeze the model first"
+						+ " (quantrace convert --opset 8 keeps the opset)";
+			}
+			String base = n.name().isEmpty() ? n.output(0) : n.name();
+			String eps = g.uniqueName(base + "_epsilon", names);
+			g.putInitializer(Tensor.ofFloats(eps, new long[0], new float[] { n.floatAttribute("epsilon", 1e-5f) }));
+			String variance = g.uniqueName(base + "_variance", names);
+			String deviation = g.uniqueName(base + "_deviation", names);
+			String s = g.uniqueName(base + "_multiplier", names);
+			String shift = g.uniqueName(base + "_mean_scaled", names);
+			String offset = g.uniqueName(base + "_offset", names);
+			String scaled = g.uniqueName(base + "_scaled", names);
+			replace(List.of(node("Add", base + "_add_epsilon", List.of(n.input(4), eps), variance),
+					node("Sqrt", base + "_sqrt", List.of(variance), deviation), node("Div", base + "_div", List.of(n.input(1), deviation), s),
+					node("Mul", base + "_mul_mean", List.of(n.input(3), s), shift), node("Sub", base + "_sub", List.of(n.input(2), shift), offset),
+					node("Mul", base + "_mul", List.of(n.input(0), s), scaled), node("Add", base + "_add", List.of(scaled, offset), n.output(0))));
+			return null;
+		}
+
+		/** The experimental ImageScaler (gone at opset 10): Y = X * scale + bias[c] on NCHW data, as a Mul and an Add. */
+		String imageScaler() {
+			if (to < 10) {
+				return null;
+			}
+			var bias = n.attribute("bias");
+			String base = n.name().isEmpty() ? n.output(0) : n.name();
+			String scale = g.uniqueName(base + "_scale", names);
+			g.putInitializer(Tensor.ofFloats(scale, new long[0], new float[] { n.floatAttribute("scale", 1f) }));
+			String scaled = g.uniqueName(base + "_scaled", names);
+			if (bias.isEmpty() || bias.get().getFloatsCount() == 0) {
+				replace(List.of(node("Mul", base, List.of(n.input(0), scale), n.output(0))));
+				return null;
+			}
+			float[] b = new float[bias.get().getFloatsCount()];
+			for (int i = 0; i < b.length; i++) {
+				b[i] = bias.get().getFloats(i);
+			}
+			String biasName = g.uniqueName(base + "_bias", names);
+			g.putInitializer(Tensor.ofFloats(biasName, new long[] { b.length, 1, 1 }, b));
+			replace(List.of(node("Mul", base + "_mul", List.of(n.input(0), scale), scaled), node("Add", base, List.of(scaled, biasName), n.output(0))));
+			return null;
+		}
+
+		/**
+		 * GroupNormalization-18's scale and bias are per group ([num_groups]); from 21 they are per channel ([C]) and 18's
+		 * form is deprecated: each group's value repeated over the group's C / num_groups channels, computed from the
+		 * input's shape (constant folding computes it once where the channels are known).
+		 */
+		String groupNormalization() {
+			if (from >= 21 || to < 21) {
+				return null;
+			}
+			var groups = n.attribute("num_groups");
+			if (groups.isEmpty()) {
+				return "GroupNormalization without num_groups";
+			}
+			String base = n.name().isEmpty() ? n.output(0) : n.name();
+			String g0 = g.uniqueName(base + "_groups", names);
+			g.putInitializer(Tensor.ofLongs(g0, new long[] { 1 }, new long[] { groups.get().getI() }));
+			String column = g.uniqueName(base + "_group_column", names);
+			g.putInitializer(Tensor.ofLongs(column, new long[] { 2 }, new long[] { groups.get().getI(), 1 }));
+			String flat = g.uniqueName(base + "_flat", names);
+			g.putInitializer(Tensor.ofLongs(flat, new long[] { 1 }, new long[] { -1 }));
+			String channels = g.uniqueName(base + "_channels", names);
+			String perGroup = g.uniqueName(base + "_channels_per_group", names);
+			String target = g.uniqueName(base + "_group_shape", names);
+			List<Node> added = new ArrayList<>();
+			added.add(g.newNode(NodeProto.newBuilder().setOpType("Shape").setName(base + "_shape").addInput(n.input(0)).addOutput(channels)
+					.addAttribute(AttributeProto.newBuilder().setName("start").setType(AttributeType.INT).setI(1))
+					.addAttribute(AttributeProto.newBuilder().setName("end").setType(AttributeType.INT).setI(2)).build()));
+			added.add(node("Div", base + "_div", List.of(channels, g0), perGroup));
+			added.add(g.newNode(NodeProto.newBuilder().setOpType("Concat").setName(base + "_concat").addInput(g0).addInput(perGroup).addOutput(target)
+					.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeType.INT).setI(0)).build()));
+			List<String> inputs = new ArrayList<>(n.inputs());
+			for (int i = 1; i <= 2; i++) {
+				String what = i == 1 ? "scale" : "bias";
+				String column2 = g.uniqueName(base + "_" + what + "_column", names);
+				String expanded = g.uniqueName(base + "_" + what + "_expanded", names);
+				String perChannel = g.uniqueName(base + "_" + what + "_per_channel", names);
+				added.add(node("Reshape", base + "_" + what + "_reshape", List.of(n.input(i), column), column2));
+				added.add(node("Expand", base + "_" + what + "_expand", List.of(column2, target), expanded));
+				added.add(node("Reshape", base + "_" + what + "_flatten", List.of(expanded, flat), perChannel));
+				inputs.set(i, perChannel);
+			}
+			n.setInputs(inputs);
+			int at = g.nodes().indexOf(n);
+			g.nodes().addAll(at, added);
+			return null;
+		}
+
+		/** GridSample-20 renamed the modes bilinear and bicubic (16's) to linear and cubic; the same interpolation. */
+		String gridSample() {
+			if (from >= 20 || to < 20 || n.attribute("mode").isEmpty()) {
+				return null;
+			}
+			String mode = n.stringAttribute("mode", "bilinear");
+			n.setAttribute(stringAttribute("mode", mode.equals("bilinear") ? "linear" : mode.equals("bicubic") ? "cubic" : mode));
+			return null;
+		}
+
+		private Node node(String op, String name, List<String> inputs, String output) {
+			return g.newNode(NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output).build());
+		}
+
+		/** Puts {@code replacement} where {@link #n} was. */
+		private void replace(List<Node> replacement) {
+			int at = g.nodes().indexOf(n);
+			g.nodes().remove(at);
+			g.nodes().addAll(at, replacement);
+		}
+
 		String pad() {
 			if (from >= 11 || to < 11) {
 				return null;
@@ -173,7 +360,10 @@ public final class OpsetUpgrade {
 			return null;
 		}
 
-		/** Upsample (deprecated at 10) computes what Resize does with asymmetric coordinates and floor rounding. */
+		/**
+		 * Upsample (deprecated at 10) computes what Resize does with asymmetric coordinates and floor rounding. Upsample-7's
+		 * scales attribute becomes an input (Upsample-9) on the way.
+		 */
 		String upsampleToResize() {
 			String scales = n.input(1);
 			if (scales.isEmpty()) { // Upsample-7: scales attribute
@@ -189,6 +379,16 @@ public final class OpsetUpgrade {
 				g.putInitializer(Tensor.ofFloats(scales, new long[] { s.length }, s));
 			}
 			String mode = n.stringAttribute("mode", "nearest");
+			if (to < 10) { // Upsample-9: the same op, scales as its second input
+				n.removeAttribute("scales");
+				n.setInputs(List.of(n.input(0), scales));
+				return null;
+			}
+			if (to < 11) { // Resize-10: Upsample-9's inputs and meaning
+				replace(List.of(g.newNode(NodeProto.newBuilder().setOpType("Resize").setName(n.name()).addInput(n.input(0)).addInput(scales)
+						.addAllOutput(n.outputs()).addAttribute(stringAttribute("mode", mode.equals("bilinear") ? "linear" : mode)).build())));
+				return null;
+			}
 			NodeProto.Builder b = NodeProto.newBuilder().setOpType("Resize").setName(n.name()).addInput(n.input(0)).addInput("").addInput(scales)
 					.addAllOutput(n.outputs());
 			b.addAttribute(stringAttribute("mode", mode.equals("bilinear") ? "linear" : mode));
