@@ -93,7 +93,7 @@ final class ShapeFolding {
 		for (Node r : List.copyOf(g.nodes())) {
 			if (r.opType().equals("Reshape") && r.domain().isEmpty() && g.initializer(r.input(1)) == null) {
 				Vector target = vectors.get(r.input(1));
-				long[] resolved = target == null ? null : resolveTarget(r, target);
+				long[] resolved = target == null ? null : resolveTarget(g, r, target);
 				if (resolved != null) {
 					String name = g.uniqueName(r.input(1) + "_static", g.tensorNames());
 					g.putInitializer(Tensor.ofLongs(name, new long[] { resolved.length }, resolved));
@@ -108,7 +108,7 @@ final class ShapeFolding {
 	}
 
 	/** The constant target equivalent to {@code target} for this Reshape, or null when none is exact. */
-	private static long[] resolveTarget(Node reshape, Vector target) {
+	private static long[] resolveTarget(Graph g, Node reshape, Vector target) {
 		boolean allowZero = reshape.intAttribute("allowzero", 0) != 0;
 		List<Element> e = target.elements();
 		long[] out = new long[e.size()];
@@ -122,7 +122,7 @@ final class ShapeFolding {
 				if (allowZero && x.value() == 0) {
 					return null; // a real zero-sized dimension: no -1 can stand for anything then
 				}
-			} else if (!allowZero && x.tensor().equals(reshape.input(0)) && x.axis() == i) {
+			} else if (!allowZero && sameDimension(g, reshape.input(0), i, x.tensor(), x.axis(), 0)) {
 				out[i] = 0; // dimension i of the input itself, copied
 			} else if (unknown < 0) {
 				unknown = i;
@@ -137,6 +137,44 @@ final class ShapeFolding {
 			out[unknown] = -1;
 		}
 		return out;
+	}
+
+	/** Ops whose output has their first input's shape. */
+	private static final java.util.Set<String> SAME_SHAPE = java.util.Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid",
+			"HardSwish", "Identity", "Cast", "Neg", "Abs", "Erf", "Softplus", "Elu", "Dropout");
+
+	/**
+	 * Whether dimension {@code axis} of {@code tensor} is, in every run, dimension {@code sourceAxis} of {@code source}:
+	 * the same tensor, or reached through ops that carry that dimension over unchanged (a Transpose moves it, a Reshape
+	 * whose constant target copies it with 0, an op whose output has its input's shape). ShuffleNet's channel shuffle
+	 * reshapes its Transpose's output to the batch of the tensor before the Transpose: both Reshapes' targets become
+	 * constant, ONNX Runtime then infers the shapes after them, and the rest of the block folds.
+	 */
+	private static boolean sameDimension(Graph g, String tensor, int axis, String source, int sourceAxis, int depth) {
+		if (tensor.equals(source)) {
+			return axis == sourceAxis;
+		}
+		Node p = g.producer(tensor).orElse(null);
+		if (p == null || depth > 8 || !p.domain().isEmpty() || p.inputs().isEmpty() || !p.output(0).equals(tensor)) {
+			return false;
+		}
+		switch (p.opType()) {
+		case "Transpose" -> {
+			List<Long> perm = p.intsAttribute("perm");
+			return perm != null && axis < perm.size() && sameDimension(g, p.input(0), perm.get(axis).intValue(), source, sourceAxis, depth + 1);
+		}
+		case "Reshape" -> {
+			Tensor t = p.inputs().size() > 1 ? g.initializer(p.input(1)) : null;
+			if (t == null || p.intAttribute("allowzero", 0) != 0) {
+				return false;
+			}
+			long[] target = t.toLongArray();
+			return axis < target.length && target[axis] == 0 && sameDimension(g, p.input(0), axis, source, sourceAxis, depth + 1);
+		}
+		default -> {
+			return SAME_SHAPE.contains(p.opType()) && sameDimension(g, p.input(0), axis, source, sourceAxis, depth + 1);
+		}
+		}
 	}
 
 	/** The vector {@code n} outputs, if it is one of the element-copying ops over tracked vectors. */

@@ -60,6 +60,31 @@ class WildConversionTest {
 	}
 
 	/**
+	 * torchvision's ShuffleNetV2 channel shuffle: both Reshape targets take the batch from {@code x.size()} at run time, the
+	 * second one the size of the tensor before the Transpose. Only the first target folded (its batch is its own input's,
+	 * copied with 0); ONNX Runtime could not infer the rank after the second Reshape, so nothing after it folded and the
+	 * quantizer listed 383 of 568 nodes (Shape, Gather, Unsqueeze, Concat, Div, Cast) as float layers. The Transpose keeps
+	 * the batch at axis 0, so the second target's batch is its input's too.
+	 */
+	@Test
+	void bothReshapesOfAChannelShuffleGetConstantTargets() {
+		Tiny t = new Tiny(8, 4, 4);
+		String batch = t.node("Unsqueeze", List.of(t.node("Gather", List.of(t.node("Shape", "x"), t.longs(0)), intAttr("axis", 0)), t.longs(new long[] { 0 })));
+		String grouped = t.node("Reshape", List.of("x", t.node("Concat", List.of(batch, t.longs(new long[] { 2 }), t.longs(new long[] { 4 }),
+				t.longs(new long[] { 4 }), t.longs(new long[] { 4 })), intAttr("axis", 0))));
+		String swapped = t.node("Transpose", List.of(grouped), intsAttr("perm", 0, 2, 1, 3, 4));
+		String shuffled = t.node("Reshape", List.of(swapped, t.node("Concat", List.of(batch, t.longs(new long[] { -1 }), t.longs(new long[] { 4 }),
+				t.longs(new long[] { 4 })), intAttr("axis", 0))));
+		OnnxModel model = t.model(t.node("Relu", shuffled));
+
+		FreezeResult r = Freezer.freeze(model, "channel_shuffle", FreezeOptions.defaults(), null);
+
+		assertEquals(List.of("Reshape", "Transpose", "Reshape", "Relu"), r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		NdArray x = random(3, 8, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
+	}
+
+	/**
 	 * torch.onnx.export writes one initializer for equal tensors and an Identity node for each other use (torchvision's
 	 * SqueezeNet: 18 Conv biases, all zero at initialization, read through Identity nodes). The quantizer saw those biases
 	 * as computed at run time and listed 18 Identity layers as left float; pre-processing did not run because dropping
