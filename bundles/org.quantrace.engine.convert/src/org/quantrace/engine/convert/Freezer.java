@@ -62,9 +62,12 @@ public final class Freezer {
 	 *                     seconds: ConvNeXt-T at 224x224 took 20 s to rewrite and 25 s to check on 2 cores)
 	 */
 	public static FreezeResult freeze(OnnxModel given, String name, FreezeOptions options, Dataset verification, Progress progress) {
+		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
+		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
+		Reference reference = Reference.of(source, name); // a model ONNX Runtime cannot load is refused before any progress
 		Rewritten r;
 		try (Progress.Task rewriting = progress.start("converting " + name + " (training ops, constants, patterns)", 1, "model")) {
-			r = rewrite(given, name, options);
+			r = rewrite(source, reference, name, options);
 			rewriting.advance(1);
 		}
 		Inputs samples = samples(r.source(), name, verification);
@@ -83,16 +86,13 @@ public final class Freezer {
 			List<String> artifacts, List<String> removed, List<Rewrite> rewrites) {
 	}
 
-	private static Rewritten rewrite(OnnxModel given, String name, FreezeOptions options) {
-		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
-		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
+	private static Rewritten rewrite(OnnxModel source, Reference reference, String name, FreezeOptions options) {
 		OnnxModel model = source.copy();
 		Map<TrainingOperation, FreezeResult.Elimination> eliminations = new EnumMap<>(TrainingOperation.class);
 		List<String> artifacts = new ArrayList<>();
 		List<String> removed = new ArrayList<>();
 		List<Rewrite> rewrites = new ArrayList<>();
 		Map<String, Integer> ranks = ranks(source, name);
-		Reference reference = Reference.of(source, name);
 		List<String> rewrittenBatchNorms = new ArrayList<>();
 		List<FunctionInlining.Call> calls = FunctionInlining.inline(model, name);
 		if (!calls.isEmpty()) {
