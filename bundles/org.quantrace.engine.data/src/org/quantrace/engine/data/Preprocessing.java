@@ -58,6 +58,11 @@ public record Preprocessing(ColorMode color, int resizeWidth, int resizeHeight, 
 				p.getStd().stream().mapToDouble(Double::doubleValue).toArray(), p.getLayout(), p.getDataType());
 	}
 
+	/** The same steps with another scale. */
+	public Preprocessing withScale(double s) {
+		return new Preprocessing(color, resizeWidth, resizeHeight, interpolation, cropWidth, cropHeight, s, mean, std, layout, type);
+	}
+
 	public int channels() {
 		return color == ColorMode.GRAYSCALE ? 1 : 3;
 	}
