@@ -255,4 +255,25 @@ class HostileDataTest {
 		refused(new DatasetSpec(npz, DatasetFormat.NPZ, null, Set.of(), Preprocessing.defaults(), List.of(), 0),
 				"odd.npz: cannot tell the inputs from the labels among second [2], first [2, 1]");
 	}
+
+	// ---- data against the model
+
+	private static String shapeHint(long... sample) {
+		int size = (int) java.util.Arrays.stream(sample).reduce(1, (a, b) -> a * b);
+		Dataset d = new org.quantrace.engine.data.ArrayDataset("d", new float[size], sample, null);
+		InvalidInputException e = assertThrows(InvalidInputException.class,
+				() -> org.quantrace.engine.data.ModelInput.of(org.quantrace.engine.onnx.OnnxModel.load(TestData.example("model/fashion_cnn.onnx")), "cnn", d));
+		assertTrue(e.getMessage().contains("do not fit input 'input' [N, 1, 28, 28]"), e.getMessage());
+		return e.hint();
+	}
+
+	@Test
+	void aShapeMismatchSaysWhatToChange() {
+		// before: always "preprocess the data to the model's input shape (batch axis first)"
+		assertTrue(shapeHint(28, 28, 1).contains("channels last (NHWC) and the model reads channels first (NCHW)"), shapeHint(28, 28, 1));
+		assertTrue(shapeHint(28, 28, 1).contains("x.transpose(0, 3, 1, 2)"));
+		assertTrue(shapeHint(3, 28, 28).contains("the model reads 1 channel, the samples have 3: images: --preprocess grayscale"), shapeHint(3, 28, 28));
+		assertTrue(shapeHint(784).contains("x.reshape(len(x), 1, 28, 28)"), shapeHint(784));
+		assertEquals("preprocess the data to the model's input shape (batch axis first)", shapeHint(1, 32, 32));
+	}
 }
