@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -275,5 +276,35 @@ class HostileDataTest {
 		assertTrue(shapeHint(3, 28, 28).contains("the model reads 1 channel, the samples have 3: images: --preprocess grayscale"), shapeHint(3, 28, 28));
 		assertTrue(shapeHint(784).contains("x.reshape(len(x), 1, 28, 28)"), shapeHint(784));
 		assertEquals("preprocess the data to the model's input shape (batch axis first)", shapeHint(1, 32, 32));
+	}
+
+	@Test
+	void calibrationOnFewerSamplesAlsoTakesEveryClassInTurn() throws IOException {
+		// before: calibrate ... samples 5 (and debug ... samples 5) read the first five sorted files, all of class a: each
+		// class's image here is uniform (a: 0, b: 128, c: 255), so the range showed whether b and c were seen
+		Path d = dir.resolve("uniform");
+		int[] levels = { 0, 128, 255 };
+		for (int c = 0; c < 3; c++) {
+			Path folder = Files.createDirectories(d.resolve("abc".substring(c, c + 1)));
+			for (int i = 0; i < 4; i++) {
+				BufferedImage g = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+				for (int y = 0; y < 28; y++) {
+					for (int x = 0; x < 28; x++) {
+						g.getRaster().setSample(x, y, 0, levels[c]);
+					}
+				}
+				ImageIO.write(g, "png", folder.resolve(i + ".png").toFile());
+			}
+		}
+		Path labels = Files.writeString(dir.resolve("uniform.json"), "{\"a\": 0, \"b\": 1, \"c\": 2}");
+		String conv = "/features/features.0/Conv_output_0";
+		org.quantrace.engine.onnx.OnnxModel cnn = org.quantrace.engine.onnx.OnnxModel.load(TestData.example("model/fashion_cnn.onnx"));
+		Dataset all = Datasets.open(DatasetSpec.of(d, labels));
+		var minMax = org.quantrace.engine.calibrate.CalibrationSettings.minMax();
+		var five = org.quantrace.engine.calibrate.Calibrator.calibrate(cnn, "cnn", List.of(conv), all, minMax.withMaxSamples(5), Map.of(),
+				org.quantrace.engine.Progress.NONE);
+		var twelve = org.quantrace.engine.calibrate.Calibrator.calibrate(cnn, "cnn", List.of(conv), all, minMax, Map.of(), org.quantrace.engine.Progress.NONE);
+		assertEquals(5, five.samples());
+		assertEquals(twelve.observed().get(conv), five.observed().get(conv), "every class's level seen in 5 samples");
 	}
 }
