@@ -30,9 +30,11 @@ public final class CsvDataset implements Dataset {
 	private final int width;
 	private final Labels labels;
 	private final List<String> labelNames;
+	private final double scale;
 
-	private CsvDataset(Path file, float[] features, int width, Labels labels, List<String> labelNames) {
+	private CsvDataset(Path file, float[] features, int width, Labels labels, List<String> labelNames, double scale) {
 		this.file = file;
+		this.scale = scale;
 		this.features = features;
 		this.width = width;
 		this.labels = labels;
@@ -163,7 +165,7 @@ public final class CsvDataset implements Dataset {
 				labelNames.add(header[j]);
 			}
 		}
-		return new CsvDataset(file, features, width, labels, labelNames);
+		return new CsvDataset(file, features, width, labels, labelNames, scale);
 	}
 
 	private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("[-+]?(\\d+([.,]\\d*)?|[.,]\\d+)([eE][-+]?\\d+)?");
@@ -266,6 +268,12 @@ public final class CsvDataset implements Dataset {
 		}
 		cells.add(cell.toString());
 		return cells.toArray(String[]::new);
+	}
+
+	/** The features as read, multiplied by the scale they were opened with (1: not at all), as float32. */
+	@Override
+	public String preprocessing() {
+		return (scale == 1 ? "none (features as read" : "features " + Preprocessing.scaleText(scale) + " (no other step") + ", float32)";
 	}
 
 	@Override

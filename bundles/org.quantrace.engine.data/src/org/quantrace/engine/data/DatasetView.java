@@ -41,6 +41,11 @@ record DatasetView(Dataset base, String name, int size) implements Dataset {
 	}
 
 	@Override
+	public String preprocessing() {
+		return base.preprocessing();
+	}
+
+	@Override
 	public List<String> labelNames() {
 		return base.labelNames();
 	}

@@ -232,6 +232,11 @@ public final class ImageFolderDataset implements Dataset {
 	}
 
 	@Override
+	public String preprocessing() {
+		return preprocessing.describe();
+	}
+
+	@Override
 	public String name() {
 		return name;
 	}

@@ -113,6 +113,12 @@ public final class NpyDataset implements Dataset {
 		return flags.length > 0;
 	}
 
+	/** The arrays are already preprocessed: read as stored (float16 widened to float32, any byte order to the machine's). */
+	@Override
+	public String preprocessing() {
+		return "none (arrays as stored, " + inputs.elementType().displayName().toLowerCase(java.util.Locale.ROOT) + ")";
+	}
+
 	@Override
 	public String name() {
 		return name;

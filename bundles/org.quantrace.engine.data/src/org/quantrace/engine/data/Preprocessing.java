@@ -149,6 +149,11 @@ public record Preprocessing(ColorMode color, int resizeWidth, int resizeHeight, 
 		return dst;
 	}
 
+	/** "scale 1/255" or "scale 0.0625", as traces and reports write a scale. */
+	public static String scaleText(double scale) {
+		return String.format(Locale.ROOT, "scale %s", scale == 1 / 255.0 ? "1/255" : Double.toString(scale));
+	}
+
 	/** "grayscale, resize 28x28 bilinear, scale 0.00392, NCHW float32" for traces and reports. */
 	public String describe() {
 		List<String> steps = new ArrayList<>();
@@ -159,7 +164,7 @@ public record Preprocessing(ColorMode color, int resizeWidth, int resizeHeight, 
 		if (cropWidth > 0) {
 			steps.add("centre crop " + cropWidth + "x" + cropHeight);
 		}
-		steps.add(String.format(Locale.ROOT, "scale %s", scale == 1 / 255.0 ? "1/255" : Double.toString(scale)));
+		steps.add(scaleText(scale));
 		if (mean.length > 0) {
 			steps.add("mean " + java.util.Arrays.toString(mean));
 		}
