@@ -79,6 +79,87 @@ class HostileDataCommandsTest {
 		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
 		assertEquals(0, run.exitCode(), run.err());
 		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
+		// before: the trace and the report said "grayscale, scale 1/255, NCHW float32", which the reader did not apply
+		assertRecorded(work.resolve("out"), "none (features as read, float32)");
+	}
+
+	/** The evidence names the preprocessing the reader applied, nothing else, and verify (re-running the evaluation) agrees. */
+	private static void assertRecorded(Path out, String preprocessing) throws IOException {
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertTrue(trace.contains("preprocessing=\"" + preprocessing + "\""), trace);
+		String report = Files.readString(out.resolve("report.html"));
+		assertTrue(report.contains(preprocessing), "the report names " + preprocessing);
+		for (String evidence : List.of(trace, report, Files.readString(out.resolve("results.json")))) {
+			assertFalse(evidence.contains("1/255") || evidence.contains("grayscale"), "an image preprocessing is recorded for data that had none");
+		}
+		Cli verify = Cli.run("verify", out.toString(), "--deep");
+		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+		assertTrue(verify.out().contains(" 0 mismatches"), verify.out());
+	}
+
+	@Test
+	void aRecipesDeclaredScaleOfATableIsAppliedAndRecordedAsTheOnlyStep() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("scaled"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		// the features as scikit-learn stores them (0..16): the declared scale 1/16 makes them what the MLP was trained on
+		List<String> lines = Files.readAllLines(table);
+		StringBuilder raw = new StringBuilder(lines.get(0)).append('\n');
+		for (String line : lines.subList(1, lines.size())) {
+			String[] cells = line.split(",");
+			for (int c = 0; c < 64; c++) {
+				raw.append(Math.round(Double.parseDouble(cells[c]) * 16)).append(',');
+			}
+			raw.append(cells[64]).append('\n');
+		}
+		Files.writeString(work.resolve("digits.csv"), raw);
+		Path recipe = Files.writeString(work.resolve("digits.qr"), """
+				recipe digits "Digits from a table of counts" {
+					responsible "test"
+					model mlp "mlp.onnx" id MLP version 1
+					dataset eval "digits.csv" role evaluation
+					preprocess { scale 1/16 }
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
+		// before: "grayscale, scale 0.0625, NCHW float32": neither grayscale nor a layout was applied to the table
+		assertRecorded(work.resolve("out"), "features scale 0.0625 (no other step, float32)");
+	}
+
+	@Test
+	void aRecipesNpyDataIsRecordedAsStored() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("npy"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		List<String> lines = Files.readAllLines(table).subList(1, Files.readAllLines(table).size());
+		float[] x = new float[lines.size() * 64];
+		long[] y = new long[lines.size()];
+		for (int i = 0; i < lines.size(); i++) {
+			String[] cells = lines.get(i).split(",");
+			for (int c = 0; c < 64; c++) {
+				x[i * 64 + c] = Float.parseFloat(cells[c]);
+			}
+			y[i] = Long.parseLong(cells[64]);
+		}
+		NpyArray.write(work.resolve("x.npy"), org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { lines.size(), 64 }, x));
+		NpyArray.write(work.resolve("y.npy"), org.quantrace.engine.runtime.NdArray.ofLongs(new long[] { lines.size() }, y));
+		Path recipe = Files.writeString(work.resolve("digits.qr"), """
+				recipe digits "Digits from arrays" {
+					responsible "test"
+					model mlp "mlp.onnx" id MLP version 1
+					dataset eval "x.npy" labels "y.npy" role evaluation format npy
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		// the arrays are fed as stored (no 1/255): the model's accuracy
+		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
+		// before: "grayscale, scale 1/255, NCHW float32", none of which the reader applies to an array
+		assertRecorded(work.resolve("out"), "none (arrays as stored, float32)");
 	}
 
 	@Test
