@@ -183,4 +183,47 @@ class HostileDataCommandsTest {
 			assertTrue(cli.err().contains("--samples " + n + ": must be at least 1"), cli.err());
 		}
 	}
+
+	@Test
+	void anOddImageSizeMidRunLeavesThePreviousOutputsAsTheyWereAndNothingHalfWritten() throws IOException {
+		Path work = TestData.exampleCopy("hostile-odd-size");
+		Path recipe = Files.writeString(work.resolve("odd.qr"), """
+				recipe odd "An image of another size, found by calibration after the conversion wrote its model" {
+					responsible "test"
+					model cnn "model/fashion_cnn_trained.onnx" id CNN version 1
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 50
+					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
+					convert { eliminate dropout, batch-normalization }
+					schemes fiq_int8
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Path out = work.resolve("out");
+		Cli first = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(0, first.exitCode(), first.err());
+		java.util.Map<String, String> before = TestData.hashes(work);
+		// the last class's last image is 30x30: the first image (28x28) fixed the sample shape, the run fails when it reaches this one
+		Path odd = work.resolve("data/calibration/tshirt_top/zzz_odd.png");
+		javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(30, 30, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", odd.toFile());
+		Cli second = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(2, second.exitCode(), second.err());
+		assertTrue(second.err().contains("zzz_odd.png"), second.err());
+		String log = second.out() + second.err();
+		assertTrue(log.contains("quantizing with fiq_int8"), "the run failed after it had converted the model: " + log);
+		java.util.Map<String, String> after = TestData.hashes(work);
+		after.remove("data/calibration/tshirt_top/zzz_odd.png");
+		assertEquals(before, after, "the previous outputs as they were, nothing beside them");
+		// into a new folder: none is made
+		Cli fresh = Cli.run("run", recipe.toString(), "-o", work.resolve("fresh").toString());
+		assertEquals(2, fresh.exitCode(), fresh.err());
+		assertFalse(Files.exists(work.resolve("fresh")), "no output folder for a failed run");
+		try (var beside = Files.list(work)) {
+			List<String> left = beside.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+			assertEquals(List.of(), left, "no hidden partial, old or lock folder left");
+		}
+		Files.delete(odd); // verify rightly names a file added to the data since the run
+		Cli verify = Cli.run("verify", out.toString());
+		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+	}
 }
