@@ -145,7 +145,9 @@ final class RecipeContext {
 	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
 	Dataset open(DatasetDeclaration d, ModelDeclaration m, int samples) {
 		Dataset data = read(d, m, samples);
-		opened.putIfAbsent(d, new Opened(d, m, data));
+		// recorded as declared (its own 'samples' only), not as this step caps it: an image folder's subset keeps only the
+		// files it reads, so the conversion check's 64 would otherwise stand for the whole folder the calibration reads next
+		opened.computeIfAbsent(d, k -> new Opened(d, m, samples > 0 ? read(d, m, 0) : data));
 		return data;
 	}
 
