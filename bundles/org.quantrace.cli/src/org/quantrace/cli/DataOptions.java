@@ -39,8 +39,11 @@ final class DataOptions {
 	@Option(names = "--label-columns", split = ",", paramLabel = "COLUMN", description = "CSV label column(s); several for multilabel (default: the last).")
 	List<String> labelColumns = List.of();
 
-	@Option(names = "--samples", paramLabel = "N", description = "Use only the first N samples.")
-	int samples;
+	@Option(names = "--samples", paramLabel = "N", description = "Use only N samples: the first N (of an image folder: from every class in turn).")
+	Integer samples;
+
+	/** Set by commands that know the data is multilabel (evaluate --multilabel): one-hot [N, K] labels stay flags. */
+	boolean multilabel;
 
 	@Option(names = "--preprocess", paramLabel = "STEPS",
 			description = "Comma-separated steps: grayscale|rgb|bgr, resize=WxH, interpolation=nearest|bilinear|bicubic, crop=WxH,"
@@ -64,7 +67,11 @@ final class DataOptions {
 				throw new InvalidInputException("--data-format " + format + ": unknown", "use folder, idx, npy, npz or csv");
 			}
 		}
-		return Datasets.open(new DatasetSpec(data, f, labels, Set.copyOf(extensions), preprocessing(), labelColumns, samples));
+		// CSV features are multiplied only by a scale the user gave: the image default 1/255 divided every feature of a table
+		double featureScale = preprocess != null && java.util.Arrays.stream(preprocess.split(",")).anyMatch(s -> s.trim().toLowerCase(Locale.ROOT).startsWith("scale"))
+				? preprocessing().scale() : 1;
+		return Datasets.open(new DatasetSpec(data, f, labels, Set.copyOf(extensions), preprocessing(), labelColumns,
+				samples == null ? 0 : atLeastOne(samples, "--samples"), featureScale, multilabel));
 	}
 
 	Preprocessing preprocessing() {

@@ -95,6 +95,7 @@ final class EvaluateCommand implements Callable<Integer> {
 		for (Path m : all) {
 			variants.add(Variant.of(names.get(m), OnnxModel.load(m)));
 		}
+		data.multilabel = multilabel;
 		Dataset dataset = data.open();
 		EvaluationOptions options = new EvaluationOptions(DataOptions.atLeastOne(batch, "--batch"), DataOptions.atLeastOne(topK, "--top-k"), 0.5,
 				integerOutputs.equalsIgnoreCase("dequantized") ? EvaluationOptions.IntegerOutputs.DEQUANTIZED : EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT,

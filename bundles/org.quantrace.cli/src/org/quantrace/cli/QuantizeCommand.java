@@ -186,7 +186,7 @@ final class QuantizeCommand implements Callable<Integer> {
 			});
 		}
 		// the dataset is cut to --samples already; recorded for the log
-		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null ? 0 : calibration.samples));
+		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null || calibration.samples == null ? 0 : calibration.samples));
 		for (String e : exclude) {
 			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null);
 		}

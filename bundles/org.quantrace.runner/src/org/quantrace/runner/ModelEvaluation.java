@@ -72,7 +72,7 @@ final class ModelEvaluation {
 		}
 		DatasetDeclaration d = e.getDataset();
 		data = ctx.open(d, run.declaration(), 0);
-		dataset = trace.dataset(d, data, ctx.resolve(d, d.getPath()), ctx.preprocessing(d, run.declaration()).describe());
+		dataset = trace.dataset(d, data, ctx.resolve(d, d.getPath()));
 		evaluationOptions = EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK())
 				.withBatchSize(e.getBatchSize());
 		originalInferenceView = Freezer.inferenceView(run.source());
@@ -251,7 +251,7 @@ final class ModelEvaluation {
 				r.setName(run.name() + " / " + scheme.getName());
 				r.setFloatModel(input.artifact());
 				r.setQuantizedModel(s.artifact());
-				r.setDataset(trace.dataset(d, samples, ctx.resolve(d, d.getPath()), ctx.preprocessing(d, run.declaration()).describe()));
+				r.setDataset(trace.dataset(d, samples, ctx.resolve(d, d.getPath())));
 				r.setCsvPath(TraceAssembler.relative(out, dir.resolve("debug.csv")));
 				trace.trace().getDebugRecords().removeIf(x -> x.getId().equals(r.getId()));
 				trace.trace().getDebugRecords().add(r);

@@ -214,7 +214,7 @@ final class ModelRun {
 			DatasetDeclaration cd = scheme.calibrationData();
 			Dataset data = cd == null ? null : ctx.open(cd, m, 0);
 			if (data != null) {
-				calibration = trace.dataset(cd, data, ctx.resolve(cd, cd.getPath()), ctx.preprocessing(cd, m).describe());
+				calibration = trace.dataset(cd, data, ctx.resolve(cd, cd.getPath()));
 			}
 			log("%s: quantizing with %s", m.getName(), scheme.name());
 			result = Quantizer.quantize(model, m.getName(), spec, data, options.progress());

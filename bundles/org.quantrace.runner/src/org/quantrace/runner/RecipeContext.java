@@ -145,7 +145,9 @@ final class RecipeContext {
 	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
 	Dataset open(DatasetDeclaration d, ModelDeclaration m, int samples) {
 		Dataset data = read(d, m, samples);
-		opened.putIfAbsent(d, new Opened(d, m, data));
+		// recorded as declared (its own 'samples' only), not as this step caps it: an image folder's subset keeps only the
+		// files it reads, so the conversion check's 64 would otherwise stand for the whole folder the calibration reads next
+		opened.computeIfAbsent(d, k -> new Opened(d, m, samples > 0 ? read(d, m, 0) : data));
 		return data;
 	}
 
@@ -153,9 +155,11 @@ final class RecipeContext {
 	Dataset read(DatasetDeclaration d, ModelDeclaration m, int samples) {
 		boolean formatSet = d.eIsSet(RecipePackage.Literals.DATASET_DECLARATION__FORMAT);
 		int limit = samples > 0 ? (d.getSamples() > 0 ? Math.min(samples, d.getSamples()) : samples) : d.getSamples();
+		// a table's features are scaled only by a declared scale, never by the images' default 1/255
+		Preprocessing block = preprocessingBlock(d, m);
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
-				List.copyOf(d.getLabelColumns()), 0);
+				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
 		// named as the recipe writes it, so records and logs carry no path of this machine
 		return Datasets.open(spec).named(d.getPath()).limit(limit);
 	}

@@ -75,7 +75,7 @@ final class Reevaluation {
 		DatasetDeclaration d = step.getDataset();
 		Dataset data = ctx.open(d, m, 0);
 		DatasetRecord recorded = records.get(0).getDataset();
-		String preprocessing = ctx.preprocessing(d, m).describe();
+		String preprocessing = data.preprocessing(); // as the recipe declares it now, applied by the reader
 		if (recorded == null || !recorded.getName().equals(d.getName()) || !preprocessing.equals(recorded.getPreprocessing())) {
 			found.add(new Mismatch(DOCUMENT, at + "data", recorded == null ? "none" : recorded.getName() + ", " + recorded.getPreprocessing(),
 					d.getName() + ", " + preprocessing + " (as the recipe declares it now)"));

@@ -187,7 +187,7 @@ final class TraceAssembler {
 	}
 
 	/** A dataset as a model read it: its files' manifest saved under data/ and hashed. */
-	DatasetRecord dataset(DatasetDeclaration d, Dataset data, Path path, String preprocessing) {
+	DatasetRecord dataset(DatasetDeclaration d, Dataset data, Path path) {
 		String id = "dataset/" + d.getName();
 		DatasetRecord existing = find(id, DatasetRecord.class);
 		if (existing != null) {
@@ -204,7 +204,7 @@ final class TraceAssembler {
 			r.setFormat(d.getFormat());
 		}
 		r.setSampleCount(data.size());
-		r.setPreprocessing(preprocessing);
+		r.setPreprocessing(data.preprocessing()); // as the reader applied it, not as a recipe block reads
 		if (!data.files().isEmpty()) {
 			DatasetManifest manifest = DatasetManifest.of(data);
 			r.setManifestSha256(manifest.sha256());
@@ -234,7 +234,7 @@ final class TraceAssembler {
 		for (RecipeContext.Opened o : ctx.openedDatasets()) {
 			DatasetDeclaration d = o.declaration();
 			Path path = ctx.resolve(d, d.getPath());
-			DatasetRecord r = dataset(d, o.data(), path, ctx.preprocessing(d, o.model()).describe());
+			DatasetRecord r = dataset(d, o.data(), path);
 			input(path, InputKind.DATASET, d.getName(), r.getManifestSha256());
 			if (d.getLabels() != null) {
 				Path labels = ctx.resolve(d, d.getLabels());

@@ -89,10 +89,12 @@ public final class Calibrator {
 	 * faster, by pooling per channel first, and keep memory within {@link MemoryBudget} (batches are run in chunks, histogram
 	 * tensors fetched in groups, when one sample's activations are large).
 	 */
-	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset data,
+	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset all,
 			CalibrationSettings settings, Map<String, TensorInfo> shapes, Progress progress) {
-		ModelInput input = ModelInput.of(model, modelName, data);
-		int samples = settings.maxSamples() > 0 ? Math.min(settings.maxSamples(), data.size()) : data.size();
+		ModelInput input = ModelInput.of(model, modelName, all);
+		int samples = settings.maxSamples() > 0 ? Math.min(settings.maxSamples(), all.size()) : all.size();
+		// the dataset's own subset: an image folder's takes every class in turn, where its first files are all of one class
+		Dataset data = all.limit(samples);
 		if (samples == 0) {
 			throw new InvalidInputException(data.name() + ": no calibration samples", "give a calibration dataset with at least one sample");
 		}

@@ -53,6 +53,15 @@ public interface Dataset {
 		return java.nio.file.Path.of(".");
 	}
 
+	/**
+	 * What this reader did to the stored values to make the samples, for traces and reports: the description comes from
+	 * the reader that applies the steps, so that the record says what was done (a table's features or an array's values
+	 * are not an image's pixels divided by 255 because a recipe's preprocessing says so).
+	 */
+	default String preprocessing() {
+		return "none (values as stored)";
+	}
+
 	/** The first {@code n} samples of this dataset (all of them when n is 0 or larger than the size). */
 	default Dataset limit(int n) {
 		return n <= 0 || n >= size() ? this : new DatasetView(this, name() + " (first " + n + ")", n);

@@ -29,6 +29,22 @@ record DatasetView(Dataset base, String name, int size) implements Dataset {
 		return base.readInputs(from, to, reuse);
 	}
 
+	/** The base's own subset (an image folder takes every class in turn), under this view's name. */
+	@Override
+	public Dataset limit(int n) {
+		if (n <= 0 || n >= size) {
+			return this;
+		}
+		Dataset inner = base.limit(n);
+		String suffix = inner.name().startsWith(base.name()) ? inner.name().substring(base.name().length()) : " (first " + n + ")";
+		return new DatasetView(inner, name + suffix, n);
+	}
+
+	@Override
+	public String preprocessing() {
+		return base.preprocessing();
+	}
+
 	@Override
 	public List<String> labelNames() {
 		return base.labelNames();

@@ -32,10 +32,13 @@ public final class Datasets {
 		Dataset d = switch (format) {
 		case FOLDER -> ImageFolderDataset.open(path, spec.labels(), spec.extensions(), spec.preprocessing());
 		case IDX -> IdxDataset.open(path, spec.labels(), spec.preprocessing());
-		case NPY -> NpyDataset.open(path, spec.labels());
-		case NPZ -> NpzDataset.open(path);
-		case CSV -> CsvDataset.open(path, spec.labelColumns(), spec.preprocessing().scale());
+		case NPY -> NpyDataset.open(path, spec.labels(), spec.multilabel());
+		case NPZ -> NpzDataset.open(path, spec.multilabel());
+		case CSV -> CsvDataset.open(path, spec.labelColumns(), spec.featureScale(), spec.labels());
 		};
+		if (spec.samples() < 0) {
+			throw new InvalidInputException(path + ": " + spec.samples() + " samples asked for", "give a number of samples >= 1 (0: all of them)");
+		}
 		return d.limit(spec.samples());
 	}
 
@@ -44,7 +47,8 @@ public final class Datasets {
 		Preprocessing p = d.getPreprocessing() != null ? Preprocessing.of(d.getPreprocessing()) : Preprocessing.defaults();
 		DatasetFormat format = d.eIsSet(RecipePackage.Literals.DATASET_DECLARATION__FORMAT) ? d.getFormat() : null;
 		return open(new DatasetSpec(base.resolve(d.getPath()), format, d.getLabels() == null ? null : base.resolve(d.getLabels()),
-				java.util.Set.copyOf(d.getExtensions()), p, java.util.List.copyOf(d.getLabelColumns()), d.getSamples()));
+				java.util.Set.copyOf(d.getExtensions()), p, java.util.List.copyOf(d.getLabelColumns()), d.getSamples(),
+				d.getPreprocessing() != null ? p.scale() : 1, d.isMultilabel()));
 	}
 
 	static DatasetFormat guess(Path path) {

@@ -120,6 +120,11 @@ public final class IdxDataset implements Dataset {
 	}
 
 	@Override
+	public String preprocessing() {
+		return preprocessing.describe();
+	}
+
+	@Override
 	public String name() {
 		return images.toString();
 	}

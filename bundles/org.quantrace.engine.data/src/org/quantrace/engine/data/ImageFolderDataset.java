@@ -1,6 +1,10 @@
 package org.quantrace.engine.data;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -31,6 +35,7 @@ public final class ImageFolderDataset implements Dataset {
 	public static final Set<String> DEFAULT_EXTENSIONS = Set.of("png", "jpg", "jpeg");
 
 	private final Path dir;
+	private final String name;
 	private final List<Path> files;
 	private final int[] labels;
 	private final List<String> names;
@@ -38,9 +43,10 @@ public final class ImageFolderDataset implements Dataset {
 	private final long[] sampleShape;
 	private final boolean labelsGuessed;
 
-	private ImageFolderDataset(Path dir, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape,
+	private ImageFolderDataset(Path dir, String name, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape,
 			boolean labelsGuessed) {
 		this.dir = dir;
+		this.name = name;
 		this.files = files;
 		this.labels = labels;
 		this.names = names;
@@ -104,7 +110,7 @@ public final class ImageFolderDataset implements Dataset {
 					"put images in <dir>/<class name>/, or set the file extensions");
 		}
 		BufferedImage first = decode(files.get(0));
-		return new ImageFolderDataset(dir, files, labels.stream().mapToInt(Integer::intValue).toArray(), names, preprocessing,
+		return new ImageFolderDataset(dir, dir.toString(), files, labels.stream().mapToInt(Integer::intValue).toArray(), names, preprocessing,
 				preprocessing.sampleShape(first.getWidth(), first.getHeight()), map == null);
 	}
 
@@ -142,12 +148,97 @@ public final class ImageFolderDataset implements Dataset {
 		if (image == null) {
 			throw new InvalidInputException(file + ": does not decode as an image", "give PNG or JPEG files, or remove this one");
 		}
-		return image;
+		return eightBit(image);
+	}
+
+	/**
+	 * The image with 8-bit grey or RGB samples, as preprocessing reads them: a palette image becomes its colours (grey when
+	 * every palette entry is), a 16-bit (or 1-, 2-, 4-bit) image has each sample scaled to 0..255 (v * 255 / (2^bits - 1),
+	 * rounded). Before, the raw samples were read: palette indices as grey levels, 16-bit values divided by 255.
+	 */
+	static BufferedImage eightBit(BufferedImage image) {
+		ColorModel cm = image.getColorModel();
+		Raster r = image.getRaster();
+		int w = image.getWidth();
+		int h = image.getHeight();
+		if (cm instanceof IndexColorModel icm) {
+			boolean gray = true;
+			for (int i = 0; i < icm.getMapSize(); i++) {
+				gray &= icm.getRed(i) == icm.getGreen(i) && icm.getGreen(i) == icm.getBlue(i);
+			}
+			BufferedImage out = new BufferedImage(w, h, gray ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
+			WritableRaster o = out.getRaster();
+			for (int y = 0; y < h; y++) {
+				for (int x = 0; x < w; x++) {
+					int index = r.getSample(x, y, 0);
+					if (gray) {
+						o.setSample(x, y, 0, icm.getRed(index));
+					} else {
+						o.setSample(x, y, 0, icm.getRed(index));
+						o.setSample(x, y, 1, icm.getGreen(index));
+						o.setSample(x, y, 2, icm.getBlue(index));
+					}
+				}
+			}
+			return out;
+		}
+		int colours = Math.min(3, cm.getNumColorComponents());
+		boolean eight = true;
+		for (int b = 0; b < r.getNumBands(); b++) {
+			eight &= r.getSampleModel().getSampleSize(b) == 8;
+		}
+		if (eight || (colours != 1 && colours != 3)) {
+			return image;
+		}
+		BufferedImage out = new BufferedImage(w, h, colours == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
+		WritableRaster o = out.getRaster();
+		for (int b = 0; b < colours; b++) {
+			double max = (1L << r.getSampleModel().getSampleSize(b)) - 1;
+			for (int y = 0; y < h; y++) {
+				for (int x = 0; x < w; x++) {
+					o.setSample(x, y, b, (int) Math.round(r.getSample(x, y, b) * 255 / max));
+				}
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * {@code n} of the images, taken from every class folder in turn (the first image of each class, then the second...) and
+	 * read in the folder's order: the first n of the sorted files would be n images of the first class, a calibration or an
+	 * evaluation on one class without a word. The dataset manifest then names exactly these files.
+	 */
+	@Override
+	public Dataset limit(int n) {
+		if (n <= 0 || n >= files.size()) {
+			return this;
+		}
+		java.util.Map<Integer, java.util.ArrayDeque<Integer>> byClass = new java.util.LinkedHashMap<>();
+		for (int i = 0; i < files.size(); i++) {
+			byClass.computeIfAbsent(labels[i], k -> new java.util.ArrayDeque<>()).add(i);
+		}
+		java.util.TreeSet<Integer> chosen = new java.util.TreeSet<>();
+		while (chosen.size() < n) {
+			for (java.util.ArrayDeque<Integer> q : byClass.values()) {
+				if (!q.isEmpty() && chosen.size() < n) {
+					chosen.add(q.poll());
+				}
+			}
+		}
+		List<Path> subset = chosen.stream().map(files::get).toList();
+		int[] subsetLabels = chosen.stream().mapToInt(i -> labels[i]).toArray();
+		return new ImageFolderDataset(dir, name + " (" + n + " of " + files.size() + ", each class in turn)", subset, subsetLabels, names, preprocessing,
+				sampleShape, labelsGuessed);
+	}
+
+	@Override
+	public String preprocessing() {
+		return preprocessing.describe();
 	}
 
 	@Override
 	public String name() {
-		return dir.toString();
+		return name;
 	}
 
 	@Override

@@ -35,10 +35,56 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 			}
 			if (!fits) {
 				throw new InvalidInputException(data.name() + ": samples of shape " + Arrays.toString(sample) + " do not fit input '" + info.name()
-						+ "' " + info.shapeText() + " of " + modelName, "preprocess the data to the model's input shape (batch axis first)");
+						+ "' " + info.shapeText() + " of " + modelName, hint(dims.isEmpty() ? dims : dims.subList(1, dims.size()), sample));
 			}
 		}
 		return new ModelInput(info.name(), info.type(), dims);
+	}
+
+	/**
+	 * What to do when samples of shape {@code sample} do not fit the model's per-sample dimensions {@code want}: channels last
+	 * against channels first, one channel against three, the same values in another shape; else the general advice.
+	 */
+	static String hint(List<String> want, long[] sample) {
+		long[] w = new long[want.size()];
+		for (int i = 0; i < w.length; i++) {
+			String d = want.get(i);
+			w[i] = !d.isEmpty() && d.chars().allMatch(Character::isDigit) ? Long.parseLong(d) : -1;
+		}
+		if (w.length == 3 && sample.length == 3) {
+			if (isChannels(w[0]) && sample[2] == w[0] && sample[0] == w[1] && sample[1] == w[2] && w[0] != w[2]) {
+				return "the samples are channels last (NHWC) and the model reads channels first (NCHW): images: --preprocess ...,layout=NCHW (recipe:"
+						+ " layout NCHW); an .npy: save x.transpose(0, 3, 1, 2)";
+			}
+			if (isChannels(w[2]) && sample[0] == w[2] && sample[1] == w[0] && sample[2] == w[1] && w[0] != w[2]) {
+				return "the samples are channels first (NCHW) and the model reads channels last (NHWC): images: --preprocess ...,layout=NHWC (recipe:"
+						+ " layout NHWC); an .npy: save x.transpose(0, 2, 3, 1)";
+			}
+			for (int c : new int[] { 0, 2 }) {
+				int h = c == 0 ? 1 : 0;
+				if (isChannels(w[c]) && isChannels(sample[c]) && w[c] != sample[c] && sample[h] == w[h] && sample[h + 1] == w[h + 1]) {
+					return "the model reads " + w[c] + " channel" + (w[c] == 1 ? "" : "s") + ", the samples have " + sample[c] + ": images: --preprocess "
+							+ (w[c] == 1 ? "grayscale" : "rgb") + ",... (recipe: " + (w[c] == 1 ? "grayscale" : "rgb") + ")";
+				}
+			}
+		}
+		long wanted = 1;
+		long given = 1;
+		for (long d : w) {
+			wanted = d < 0 || wanted < 0 ? -1 : wanted * d;
+		}
+		for (long d : sample) {
+			given *= d;
+		}
+		if (wanted == given && w.length != sample.length) {
+			return "the samples hold the " + given + " values the model reads, in another shape: reshape them (numpy: x.reshape(len(x), "
+					+ String.join(", ", java.util.Arrays.stream(w).mapToObj(Long::toString).toList()) + ")) and give them as an .npy file";
+		}
+		return "preprocess the data to the model's input shape (batch axis first)";
+	}
+
+	private static boolean isChannels(long d) {
+		return d == 1 || d == 3 || d == 4;
 	}
 
 	/**

@@ -29,7 +29,7 @@ import org.quantrace.engine.runtime.NdArray;
 public final class NpyArray {
 
 	private static final byte[] MAGIC = { (byte) 0x93, 'N', 'U', 'M', 'P', 'Y' };
-	private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-z])(\\d+)'");
+	private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([<>|=])([a-zA-Z])(\\d*)'");
 	private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
 	private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
@@ -100,8 +100,11 @@ public final class NpyArray {
 		if (!d.find() || !f.find() || !s.find()) {
 			throw new InvalidInputException(source + ": malformed .npy header: " + h.trim(), "save the array with numpy.save");
 		}
-		if (d.group(1).equals(">")) {
-			throw new InvalidInputException(source + ": big-endian data (" + d.group() + ") is not supported", "convert with array.astype('<f4')");
+		ByteOrder order = d.group(1).equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+		if ("UOSaVMm".indexOf(d.group(2).charAt(0)) >= 0) {
+			throw new InvalidInputException(source + ": .npy element type " + d.group(1) + d.group(2) + d.group(3) + " ("
+					+ ("USa".indexOf(d.group(2).charAt(0)) >= 0 ? "text" : d.group(2).equals("O") ? "Python objects" : "not numbers")
+					+ "): inputs and labels are numbers", "labels: class indices (numpy: np.unique(names, return_inverse=True)[1]); inputs: x.astype(np.float32)");
 		}
 		if (f.group(1).equals("True")) {
 			throw new InvalidInputException(source + ": Fortran-ordered arrays are not supported", "save numpy.ascontiguousarray(array)");
@@ -113,9 +116,9 @@ public final class NpyArray {
 			}
 		}
 		char kind = d.group(2).charAt(0);
-		int itemSize = d.group(3).length() > 2 ? 0 : Integer.parseInt(d.group(3)); // 0: no type we read (reported next)
+		int itemSize = d.group(3).isEmpty() || d.group(3).length() > 2 ? 0 : Integer.parseInt(d.group(3)); // 0: no type we read (reported next)
 		long[] shape = dims.stream().mapToLong(Long::longValue).toArray();
-		NpyArray array = new NpyArray(source, kind, itemSize, shape, buffer.slice().order(ByteOrder.LITTLE_ENDIAN));
+		NpyArray array = new NpyArray(source, kind, itemSize, shape, buffer.slice().order(order));
 		array.elementType(); // fail early on unsupported types
 		long expected;
 		try {
@@ -160,16 +163,16 @@ public final class NpyArray {
 		return n;
 	}
 
-	/** The element type, as an ONNX type: float64 is read as FLOAT (converted), bool as UINT8. */
+	/** The element type, as an ONNX type: float16 and float64 are read as FLOAT (converted), bool as UINT8; either byte order. */
 	public DataType elementType() {
 		return switch (kind + "" + itemSize) {
-		case "f4", "f8" -> DataType.FLOAT;
+		case "f2", "f4", "f8" -> DataType.FLOAT;
 		case "u1", "b1" -> DataType.UINT8;
 		case "i1" -> DataType.INT8;
 		case "i4" -> DataType.INT32;
 		case "i8" -> DataType.INT64;
 		default -> throw new InvalidInputException(source + ": unsupported .npy element type " + kind + itemSize,
-				"use float32, uint8, int8, int32, int64 or bool");
+				"use float32 (float16 and float64 are converted), uint8, int8, int32, int64 or bool");
 		};
 	}
 
@@ -186,7 +189,7 @@ public final class NpyArray {
 		sliceShape[0] = to - from;
 		long start = from * row * itemSize;
 		Object values = switch (kind + "" + itemSize) {
-		case "f4", "f8" -> reuse != null && reuse.length == n ? reuse : new float[n];
+		case "f2", "f4", "f8" -> reuse != null && reuse.length == n ? reuse : new float[n];
 		case "u1", "b1", "i1" -> new byte[n];
 		case "i4" -> new int[n];
 		default -> new long[n];
@@ -194,7 +197,7 @@ public final class NpyArray {
 		if (file != null) {
 			readFromFile(start, n, values);
 		} else {
-			ByteBuffer b = data.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+			ByteBuffer b = data.duplicate().order(data.order());
 			b.position(Math.toIntExact(start));
 			copy(b, values, 0, n);
 		}
@@ -215,6 +218,12 @@ public final class NpyArray {
 				v[at + i] = (float) db.get(i);
 			}
 		}
+		case float[] v when itemSize == 2 -> {
+			var hb = b.asShortBuffer();
+			for (int i = 0; i < count; i++) {
+				v[at + i] = Float.float16ToFloat(hb.get(i));
+			}
+		}
 		case float[] v -> b.asFloatBuffer().get(v, at, count);
 		case byte[] v -> b.get(v, at, count);
 		case int[] v -> b.asIntBuffer().get(v, at, count);
@@ -232,7 +241,7 @@ public final class NpyArray {
 	 */
 	private void readFromFile(long position, int count, Object into) {
 		int perChunk = Math.max(1, READ_CHUNK / itemSize);
-		ByteBuffer b = ByteBuffer.allocate(Math.min(count, perChunk) * itemSize).order(ByteOrder.LITTLE_ENDIAN);
+		ByteBuffer b = ByteBuffer.allocate(Math.min(count, perChunk) * itemSize).order(data.order());
 		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
 			for (int done = 0; done < count;) {
 				int k = Math.min(perChunk, count - done);

@@ -27,14 +27,22 @@ public final class NpyDataset implements Dataset {
 	}
 
 	public static NpyDataset open(Path inputs, Path labelFile) {
+		return open(inputs, labelFile, true);
+	}
+
+	/**
+	 * Inputs and optional labels; unless {@code multilabel}, [N, K] labels with exactly one 1 per row (one-hot, as Keras'
+	 * to_categorical writes them) are read as the class of each row, not scored as multilabel data.
+	 */
+	public static NpyDataset open(Path inputs, Path labelFile, boolean multilabel) {
 		NpyArray x = NpyArray.open(inputs);
 		NpyArray y = labelFile == null ? null : NpyArray.open(labelFile);
-		NpyDataset d = of(inputs.toString(), x, y, labelFile == null ? inputs : labelFile);
+		NpyDataset d = of(inputs.toString(), x, y, labelFile == null ? inputs : labelFile, multilabel);
 		return new NpyDataset(d.name, d.inputs, d.labels, labelFile == null ? List.of(inputs) : List.of(inputs, labelFile));
 	}
 
 	/** Inputs and optional labels already read (e.g. from an .npz archive named {@code source}). */
-	static NpyDataset of(String name, NpyArray x, NpyArray y, Path source) {
+	static NpyDataset of(String name, NpyArray x, NpyArray y, Path source, boolean multilabel) {
 		if (x.shape().length < 1 || x.shape()[0] == 0) {
 			throw new InvalidInputException(name + ": the array holds no samples (shape " + Arrays.toString(x.shape()) + ")",
 					"the first axis must count the samples");
@@ -50,15 +58,15 @@ public final class NpyDataset implements Dataset {
 				throw new InvalidInputException(source + ": " + (y.shape().length < 1 ? "a scalar, not" : y.shape()[0]) + " labels for " + x.shape()[0] + " samples in " + name,
 						"give one label (row) per sample");
 			}
-			labels = toLabels(y.read(), source);
+			labels = toLabels(y.read(), source, multilabel);
 		}
 		return new NpyDataset(name, x, labels, List.of(source));
 	}
 
-	private static Labels toLabels(NdArray y, Path source) {
+	private static Labels toLabels(NdArray y, Path source, boolean multilabel) {
 		float[] v = y.toFloats();
 		long[] shape = y.shape();
-		if (shape.length == 1) {
+		if (shape.length == 1 || shape.length == 2 && shape[1] == 1 && !multilabel) { // [N, 1]: a column of class indices
 			int[] classes = new int[v.length];
 			for (int i = 0; i < v.length; i++) {
 				classes[i] = (int) v[i];
@@ -76,9 +84,39 @@ public final class NpyDataset implements Dataset {
 				}
 				flags[i] = (byte) v[i];
 			}
+			if (!multilabel && oneHot(flags, (int) shape[1])) {
+				int k = (int) shape[1];
+				int[] classes = new int[flags.length / k];
+				for (int i = 0; i < flags.length; i++) {
+					if (flags[i] == 1) {
+						classes[i / k] = i % k;
+					}
+				}
+				return Labels.singleLabel(classes);
+			}
 			return Labels.multilabel(flags, (int) shape[1]);
 		}
 		throw new InvalidInputException(source + ": labels must be [N] or [N, K], not " + Arrays.toString(shape), null);
+	}
+
+	/** Whether every row of {@code width} flags holds exactly one 1. */
+	private static boolean oneHot(byte[] flags, int width) {
+		for (int row = 0; row < flags.length; row += width) {
+			int ones = 0;
+			for (int i = row; i < row + width; i++) {
+				ones += flags[i];
+			}
+			if (ones != 1) {
+				return false;
+			}
+		}
+		return flags.length > 0;
+	}
+
+	/** The arrays are already preprocessed: read as stored (float16 widened to float32, any byte order to the machine's). */
+	@Override
+	public String preprocessing() {
+		return "none (arrays as stored, " + inputs.elementType().displayName().toLowerCase(java.util.Locale.ROOT) + ")";
 	}
 
 	@Override

@@ -18,13 +18,28 @@ import org.quantrace.engine.InvalidInputException;
  */
 public final class NpzDataset {
 
-	private static final List<String> INPUT_NAMES = List.of("x", "inputs", "images", "data", "X");
-	private static final List<String> LABEL_NAMES = List.of("y", "labels", "targets", "Y");
+	private static final List<String> INPUT_NAMES = List.of("x", "inputs", "input", "images", "data", "features", "X");
+	private static final List<String> LABEL_NAMES = List.of("y", "labels", "label", "targets", "target", "Y");
 
 	private NpzDataset() {
 	}
 
+	/** The first array named as one of {@code names}, else the only one starting with a prefix (x_test), else null. */
+	private static String named(Map<String, NpyArray> arrays, List<String> names, String... prefixes) {
+		String exact = names.stream().filter(arrays::containsKey).findFirst().orElse(null);
+		if (exact != null) {
+			return exact;
+		}
+		List<String> prefixed = arrays.keySet().stream().filter(k -> java.util.Arrays.stream(prefixes).anyMatch(k::startsWith)).toList();
+		return prefixed.size() == 1 ? prefixed.get(0) : null;
+	}
+
 	public static Dataset open(Path file) {
+		return open(file, true);
+	}
+
+	/** The archive's inputs and labels ({@code multilabel}: see {@link NpyDataset#open(Path, Path, boolean)}). */
+	public static Dataset open(Path file, boolean multilabel) {
 		Map<String, NpyArray> arrays = new LinkedHashMap<>();
 		try (ZipFile zip = new ZipFile(file.toFile())) {
 			for (ZipEntry e : java.util.Collections.list(zip.entries())) {
@@ -43,9 +58,23 @@ public final class NpzDataset {
 			throw new InvalidInputException(file + ": the archive holds no arrays", "save it with numpy.savez(file, x=inputs, y=labels)");
 		}
 		List<String> keys = List.copyOf(arrays.keySet());
-		String inputs = INPUT_NAMES.stream().filter(arrays::containsKey).findFirst().orElse(keys.get(0));
-		String labels = LABEL_NAMES.stream().filter(arrays::containsKey).findFirst()
-				.orElse(keys.size() > 1 ? keys.stream().filter(k -> !k.equals(inputs)).findFirst().orElse(null) : null);
-		return NpyDataset.of(file + ":" + inputs, arrays.get(inputs), labels == null ? null : arrays.get(labels), file);
+		String inputs = named(arrays, INPUT_NAMES, "x_", "X_");
+		String labels = named(arrays, LABEL_NAMES, "y_", "Y_");
+		boolean positional = keys.equals(List.of("arr_0", "arr_1")) || keys.equals(List.of("arr_0"));
+		if (inputs == null && labels == null && keys.size() > 1 && !positional) {
+			// guessing by order took the labels for the inputs when they came first (numpy.savez(f, target=y, features=x))
+			throw new InvalidInputException(file + ": cannot tell the inputs from the labels among "
+					+ String.join(", ", keys.stream().map(k -> k + " " + java.util.Arrays.toString(arrays.get(k).shape())).toList()),
+					"name them x and y: numpy.savez(file, x=inputs, y=labels)");
+		}
+		if (inputs == null) {
+			String l = labels;
+			inputs = keys.stream().filter(k -> !k.equals(l)).findFirst().orElse(keys.get(0));
+		}
+		if (labels == null && keys.size() > 1) {
+			String i = inputs;
+			labels = keys.stream().filter(k -> !k.equals(i)).findFirst().orElse(null);
+		}
+		return NpyDataset.of(file + ":" + inputs, arrays.get(inputs), labels == null ? null : arrays.get(labels), file, multilabel);
 	}
 }

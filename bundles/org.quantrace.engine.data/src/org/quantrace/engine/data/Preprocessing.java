@@ -58,6 +58,11 @@ public record Preprocessing(ColorMode color, int resizeWidth, int resizeHeight, 
 				p.getStd().stream().mapToDouble(Double::doubleValue).toArray(), p.getLayout(), p.getDataType());
 	}
 
+	/** The same steps with another scale. */
+	public Preprocessing withScale(double s) {
+		return new Preprocessing(color, resizeWidth, resizeHeight, interpolation, cropWidth, cropHeight, s, mean, std, layout, type);
+	}
+
 	public int channels() {
 		return color == ColorMode.GRAYSCALE ? 1 : 3;
 	}
@@ -144,6 +149,11 @@ public record Preprocessing(ColorMode color, int resizeWidth, int resizeHeight, 
 		return dst;
 	}
 
+	/** "scale 1/255" or "scale 0.0625", as traces and reports write a scale. */
+	public static String scaleText(double scale) {
+		return String.format(Locale.ROOT, "scale %s", scale == 1 / 255.0 ? "1/255" : Double.toString(scale));
+	}
+
 	/** "grayscale, resize 28x28 bilinear, scale 0.00392, NCHW float32" for traces and reports. */
 	public String describe() {
 		List<String> steps = new ArrayList<>();
@@ -154,7 +164,7 @@ public record Preprocessing(ColorMode color, int resizeWidth, int resizeHeight, 
 		if (cropWidth > 0) {
 			steps.add("centre crop " + cropWidth + "x" + cropHeight);
 		}
-		steps.add(String.format(Locale.ROOT, "scale %s", scale == 1 / 255.0 ? "1/255" : Double.toString(scale)));
+		steps.add(scaleText(scale));
 		if (mean.length > 0) {
 			steps.add("mean " + java.util.Arrays.toString(mean));
 		}

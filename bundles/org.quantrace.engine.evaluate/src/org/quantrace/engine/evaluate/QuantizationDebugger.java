@@ -46,7 +46,7 @@ public final class QuantizationDebugger {
 	private record Probe(String tensor, String codes, float scale, long zeroPoint, DataType type, String owner) {
 	}
 
-	public static DebugReport debug(OnnxModel floatModel, String floatName, OnnxModel quantized, String quantizedName, Dataset data, int samples,
+	public static DebugReport debug(OnnxModel floatModel, String floatName, OnnxModel quantized, String quantizedName, Dataset all, int samples,
 			DebugMetric metric, double threshold, Progress progress) {
 		List<Probe> probes = probes(floatModel, quantized);
 		Map<String, Integer> layerIndex = new HashMap<>();
@@ -63,10 +63,12 @@ public final class QuantizationDebugger {
 		}
 		OnnxModel f = expose(floatModel, probes.stream().map(Probe::tensor).toList());
 		OnnxModel q = expose(quantized, probes.stream().map(Probe::codes).toList());
-		ModelInput floatInput = ModelInput.of(floatModel, floatName, data);
-		ModelInput quantInput = ModelInput.of(quantized, quantizedName, data);
+		ModelInput floatInput = ModelInput.of(floatModel, floatName, all);
+		ModelInput quantInput = ModelInput.of(quantized, quantizedName, all);
 		IoQuantization.Io intInput = IoQuantization.inputs(quantized).get(quantInput.name());
-		int n = Math.min(samples <= 0 ? data.size() : samples, data.size());
+		int n = Math.min(samples <= 0 ? all.size() : samples, all.size());
+		// the dataset's own subset: an image folder's takes every class in turn, where its first files are all of one class
+		Dataset data = all.limit(n);
 		Map<String, Accumulator> isolated = new LinkedHashMap<>();
 		Map<String, Accumulator> accumulated = new LinkedHashMap<>();
 		probes.forEach(p -> {

@@ -1,0 +1,229 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPInputStream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.testing.TestData;
+
+/** Tables and sample counts as careless users give them to evaluate and to a recipe: read as meant, or refused with exit 2. */
+class HostileDataCommandsTest {
+
+	private static final String MLP = TestData.data("models/sklearn_digits_mlp.onnx").toString();
+	private static Path dir;
+	private static Path table;
+
+	/** scikit-learn's digits held out from the MLP's training, features already divided by 16 as it was trained on, a header row. */
+	@BeforeAll
+	static void heldOutDigits() throws IOException {
+		dir = TestData.tempDir("hostile-data-cli");
+		List<String> rows;
+		try (var in = new GZIPInputStream(Files.newInputStream(TestData.data("models/digits.csv.gz")))) {
+			rows = new String(in.readAllBytes()).lines().toList();
+		}
+		long[] perm = (long[]) NpyArray.open(TestData.data("models/sklearn_digits_perm.npy")).read().data();
+		StringBuilder csv = new StringBuilder();
+		for (int c = 0; c < 64; c++) {
+			csv.append("pixel").append(c).append(',');
+		}
+		csv.append("digit\n");
+		for (int i = 1400; i < perm.length; i++) {
+			String[] cells = rows.get((int) perm[i]).split(",");
+			for (int c = 0; c < 64; c++) {
+				csv.append(Double.parseDouble(cells[c]) / 16).append(',');
+			}
+			csv.append(cells[64]).append('\n');
+		}
+		table = Files.writeString(dir.resolve("heldout.csv"), csv);
+	}
+
+	private static double accuracy(String json) {
+		Matcher m = Pattern.compile("\"accuracy\" : ([0-9.]+)").matcher(json);
+		assertTrue(m.find(), json);
+		return Double.parseDouble(m.group(1));
+	}
+
+	@Test
+	void aTableIsEvaluatedAsItIsWithoutPreprocess() {
+		// before: the image default scale 1/255 divided every feature (accuracy far below the model's 0.9622)
+		Cli cli = Cli.run("evaluate", MLP, "--data", table.toString(), "--format", "json");
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertEquals(0.9622, accuracy(cli.out()), 5e-4);
+	}
+
+	@Test
+	void aRecipesTableWithoutAPreprocessBlockIsReadAsItIs() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("recipe"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		Files.copy(table, work.resolve("digits.csv"));
+		Path recipe = Files.writeString(work.resolve("digits.qr"), """
+				recipe digits "Digits from a table" {
+					responsible "test"
+					model mlp "mlp.onnx" id MLP version 1
+					dataset eval "digits.csv" role evaluation
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
+		// before: the trace and the report said "grayscale, scale 1/255, NCHW float32", which the reader did not apply
+		assertRecorded(work.resolve("out"), "none (features as read, float32)");
+	}
+
+	/** The evidence names the preprocessing the reader applied, nothing else, and verify (re-running the evaluation) agrees. */
+	private static void assertRecorded(Path out, String preprocessing) throws IOException {
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertTrue(trace.contains("preprocessing=\"" + preprocessing + "\""), trace);
+		String report = Files.readString(out.resolve("report.html"));
+		assertTrue(report.contains(preprocessing), "the report names " + preprocessing);
+		for (String evidence : List.of(trace, report, Files.readString(out.resolve("results.json")))) {
+			assertFalse(evidence.contains("1/255") || evidence.contains("grayscale"), "an image preprocessing is recorded for data that had none");
+		}
+		Cli verify = Cli.run("verify", out.toString(), "--deep");
+		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+		assertTrue(verify.out().contains(" 0 mismatches"), verify.out());
+	}
+
+	@Test
+	void aRecipesDeclaredScaleOfATableIsAppliedAndRecordedAsTheOnlyStep() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("scaled"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		// the features as scikit-learn stores them (0..16): the declared scale 1/16 makes them what the MLP was trained on
+		List<String> lines = Files.readAllLines(table);
+		StringBuilder raw = new StringBuilder(lines.get(0)).append('\n');
+		for (String line : lines.subList(1, lines.size())) {
+			String[] cells = line.split(",");
+			for (int c = 0; c < 64; c++) {
+				raw.append(Math.round(Double.parseDouble(cells[c]) * 16)).append(',');
+			}
+			raw.append(cells[64]).append('\n');
+		}
+		Files.writeString(work.resolve("digits.csv"), raw);
+		Path recipe = Files.writeString(work.resolve("digits.qr"), """
+				recipe digits "Digits from a table of counts" {
+					responsible "test"
+					model mlp "mlp.onnx" id MLP version 1
+					dataset eval "digits.csv" role evaluation
+					preprocess { scale 1/16 }
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
+		// before: "grayscale, scale 0.0625, NCHW float32": neither grayscale nor a layout was applied to the table
+		assertRecorded(work.resolve("out"), "features scale 0.0625 (no other step, float32)");
+	}
+
+	@Test
+	void aRecipesNpyDataIsRecordedAsStored() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("npy"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		List<String> lines = Files.readAllLines(table).subList(1, Files.readAllLines(table).size());
+		float[] x = new float[lines.size() * 64];
+		long[] y = new long[lines.size()];
+		for (int i = 0; i < lines.size(); i++) {
+			String[] cells = lines.get(i).split(",");
+			for (int c = 0; c < 64; c++) {
+				x[i * 64 + c] = Float.parseFloat(cells[c]);
+			}
+			y[i] = Long.parseLong(cells[64]);
+		}
+		NpyArray.write(work.resolve("x.npy"), org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { lines.size(), 64 }, x));
+		NpyArray.write(work.resolve("y.npy"), org.quantrace.engine.runtime.NdArray.ofLongs(new long[] { lines.size() }, y));
+		Path recipe = Files.writeString(work.resolve("digits.qr"), """
+				recipe digits "Digits from arrays" {
+					responsible "test"
+					model mlp "mlp.onnx" id MLP version 1
+					dataset eval "x.npy" labels "y.npy" role evaluation format npy
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		// the arrays are fed as stored (no 1/255): the model's accuracy
+		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
+		// before: "grayscale, scale 1/255, NCHW float32", none of which the reader applies to an array
+		assertRecorded(work.resolve("out"), "none (arrays as stored, float32)");
+	}
+
+	@Test
+	void aNegativeLabelIsRefusedWithItsLine() throws IOException {
+		// before: ArrayIndexOutOfBoundsException in the metrics, exit 70
+		List<String> lines = Files.readAllLines(table);
+		String bad = lines.get(3).substring(0, lines.get(3).lastIndexOf(',')) + ",-1";
+		Path f = Files.write(dir.resolve("negative.csv"), List.of(lines.get(0), lines.get(1), lines.get(2), bad));
+		Cli cli = Cli.run("evaluate", MLP, "--data", f.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains(f + ":4: label -1 in column 'digit' is not a class index"), cli.err());
+		assertFalse(cli.err().contains("Exception"), cli.err());
+	}
+
+	@Test
+	void aSampleCountBelowOneIsRefused() {
+		// before: 0 and -5 silently evaluated every sample
+		for (String n : List.of("0", "-5")) {
+			Cli cli = Cli.run("evaluate", MLP, "--data", table.toString(), "--samples", n);
+			assertEquals(2, cli.exitCode(), n + ": " + cli.err());
+			assertTrue(cli.err().contains("--samples " + n + ": must be at least 1"), cli.err());
+		}
+	}
+
+	@Test
+	void anOddImageSizeMidRunLeavesThePreviousOutputsAsTheyWereAndNothingHalfWritten() throws IOException {
+		Path work = TestData.exampleCopy("hostile-odd-size");
+		Path recipe = Files.writeString(work.resolve("odd.qr"), """
+				recipe odd "An image of another size, found by calibration after the conversion wrote its model" {
+					responsible "test"
+					model cnn "model/fashion_cnn_trained.onnx" id CNN version 1
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 50
+					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
+					convert { eliminate dropout, batch-normalization }
+					schemes fiq_int8
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Path out = work.resolve("out");
+		Cli first = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(0, first.exitCode(), first.err());
+		java.util.Map<String, String> before = TestData.hashes(work);
+		// the last class's last image is 30x30: the first image (28x28) fixed the sample shape, the run fails when it reaches this one
+		Path odd = work.resolve("data/calibration/tshirt_top/zzz_odd.png");
+		javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(30, 30, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", odd.toFile());
+		Cli second = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(2, second.exitCode(), second.err());
+		assertTrue(second.err().contains("zzz_odd.png"), second.err());
+		String log = second.out() + second.err();
+		assertTrue(log.contains("quantizing with fiq_int8"), "the run failed after it had converted the model: " + log);
+		java.util.Map<String, String> after = TestData.hashes(work);
+		after.remove("data/calibration/tshirt_top/zzz_odd.png");
+		assertEquals(before, after, "the previous outputs as they were, nothing beside them");
+		// into a new folder: none is made
+		Cli fresh = Cli.run("run", recipe.toString(), "-o", work.resolve("fresh").toString());
+		assertEquals(2, fresh.exitCode(), fresh.err());
+		assertFalse(Files.exists(work.resolve("fresh")), "no output folder for a failed run");
+		try (var beside = Files.list(work)) {
+			List<String> left = beside.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
+			assertEquals(List.of(), left, "no hidden partial, old or lock folder left");
+		}
+		Files.delete(odd); // verify rightly names a file added to the data since the run
+		Cli verify = Cli.run("verify", out.toString());
+		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+	}
+}

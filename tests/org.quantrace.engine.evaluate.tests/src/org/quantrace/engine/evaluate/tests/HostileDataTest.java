@@ -1,0 +1,310 @@
+package org.quantrace.engine.evaluate.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import javax.imageio.ImageIO;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.DatasetManifest;
+import org.quantrace.engine.data.DatasetSpec;
+import org.quantrace.engine.data.Datasets;
+import org.quantrace.engine.data.Labels;
+import org.quantrace.engine.data.Preprocessing;
+import org.quantrace.model.recipe.DatasetFormat;
+import org.quantrace.testing.TestData;
+
+/**
+ * Data a careless or hostile user brings: what is reasonable is read as meant (or converted as the README says), what is
+ * not is refused naming the file and what to do, never read into a silently wrong result.
+ */
+class HostileDataTest {
+
+	private final Path dir = TestData.tempDir("hostile-data");
+
+	private static InvalidInputException refused(DatasetSpec spec, String expected) {
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Datasets.open(spec).read(0, 1));
+		assertTrue(e.getMessage().contains(expected), e.getMessage());
+		return e;
+	}
+
+	private Path csv(String name, String text) throws IOException {
+		return Files.writeString(dir.resolve(name), text);
+	}
+
+	private static float[] inputs(Dataset d) {
+		return d.read(0, d.size()).inputs().toFloats();
+	}
+
+	// ---- CSV
+
+	@Test
+	void csvFeaturesAreReadAsTheyAreUnlessAScaleIsGiven() throws IOException {
+		// before: the image default 1/255 divided every feature of a table read without --preprocess
+		Path f = csv("plain.csv", "0.5,2,1\n1.5,4,0\n");
+		assertArrayEquals(new float[] { 0.5f, 2, 1.5f, 4 }, inputs(Datasets.open(DatasetSpec.of(f, null))));
+		Preprocessing halves = Preprocessing.defaults().withScale(0.5);
+		assertArrayEquals(new float[] { 0.25f, 1, 0.75f, 2 }, inputs(Datasets.open(DatasetSpec.of(f, null).withPreprocessing(halves))));
+	}
+
+	@Test
+	void csvNegativeOrFractionalLabelsAreRefused() throws IOException {
+		// before: -1 was read as a class and evaluation died with ArrayIndexOutOfBoundsException (exit 70)
+		refused(DatasetSpec.of(csv("neg.csv", "a,b,label\n1,2,0\n3,4,-1\n"), null), "neg.csv:3: label -1 in column 'label' is not a class index");
+		refused(DatasetSpec.of(csv("frac.csv", "a,b,label\n1,2,0.5\n"), null), "not a class index");
+		refused(DatasetSpec.of(csv("flags.csv", "a,b,x,y\n1,2,0,2\n"), null).withLabelColumns(List.of("x", "y")), "flags.csv:2: column 'y' holds 2");
+	}
+
+	@Test
+	void csvDialects() throws IOException {
+		float[] expected = { 1, 2, 3, 4 };
+		int[] classes = { 0, 1 };
+		for (Path f : List.of(csv("quoted.csv", "\"a\",\"b\",\"label\"\r\n\"1\",\"2\",\"0\"\r\n\"3\",\"4\",\"1\"\r\n"),
+				csv("semicolon.csv", "a;b;label\n1;2;0\n3;4;1\n\n"), csv("tabs.tsv.csv", "a\tb\tlabel\n1\t2\t0\n3\t4\t1\n"),
+				csv("decimalcomma.csv", "a;b;label\n1,0;2;0\n3;4,0;1\n"), csv("floatlabels.csv", "a,b,label\n1,2,0.0\n3,4,1.0\n \n"),
+				csv("bom.csv", "\uFEFF1,2,0\n3,4,1\n"), csv("pandas.csv", "0,1,2\n1,2,0\n3,4,1\n"))) {
+			Dataset d = Datasets.open(DatasetSpec.of(f, null));
+			assertEquals(2, d.size(), f.toString());
+			assertArrayEquals(expected, inputs(d), f.toString());
+			assertArrayEquals(classes, d.read(0, 2).labels().classes(), f.toString());
+		}
+	}
+
+	@Test
+	void csvHeaderlessFirstRowWithAMissingValueIsNotTakenForAHeader() throws IOException {
+		// before: the row was silently taken as the header, one sample fewer
+		refused(DatasetSpec.of(csv("gap.csv", "1,,0\n3,4,1\n"), null), "gap.csv:1: column 'c1' is empty");
+		refused(DatasetSpec.of(csv("nan.csv", "1,nan,0\n3,4,1\n"), null), "nan.csv:1: column 'c1' holds 'nan', not a number");
+	}
+
+	@Test
+	void csvClassNamesGoThroughALabelMap() throws IOException {
+		Path f = csv("names.csv", "a,b,kind\n1,2,coat\n3,4,bag\n");
+		Path map = Files.writeString(dir.resolve("map.json"), "{\"bag\": 8, \"coat\": 4}");
+		assertArrayEquals(new int[] { 4, 8 }, Datasets.open(DatasetSpec.of(f, map)).read(0, 2).labels().classes());
+		refused(DatasetSpec.of(f, null), "names.csv:2: label 'coat' in column 'kind' is a name: give a JSON label map");
+		refused(DatasetSpec.of(csv("other.csv", "a,b,kind\n1,2,hat\n"), map), "other.csv:2: label 'hat' is not in the label map");
+	}
+
+	// ---- images
+
+	private BufferedImage gray(int seed) {
+		BufferedImage g = new BufferedImage(5, 4, BufferedImage.TYPE_BYTE_GRAY);
+		for (int y = 0; y < 4; y++) {
+			for (int x = 0; x < 5; x++) {
+				g.getRaster().setSample(x, y, 0, (x * 53 + y * 31 + seed * 17) % 256);
+			}
+		}
+		return g;
+	}
+
+	private Path folder(String name, java.util.function.UnaryOperator<BufferedImage> convert) throws IOException {
+		Path d = Files.createDirectories(dir.resolve(name + "/bag"));
+		for (int i = 0; i < 3; i++) {
+			ImageIO.write(convert.apply(gray(i)), "png", d.resolve(i + ".png").toFile());
+		}
+		return dir.resolve(name);
+	}
+
+	@Test
+	void sixteenBitPalettedAndOneBitPngsReadAsTheirPixels() throws IOException {
+		Path labels = Files.writeString(dir.resolve("labels.json"), "{\"bag\": 0}");
+		float[] expected = inputs(Datasets.open(DatasetSpec.of(folder("eight", g -> g), labels)));
+		// before: 16-bit values were scaled as if 8-bit (up to 257), palette indices read as grey levels
+		assertArrayEquals(expected, inputs(Datasets.open(DatasetSpec.of(folder("sixteen", g -> {
+			BufferedImage s = new BufferedImage(g.getWidth(), g.getHeight(), BufferedImage.TYPE_USHORT_GRAY);
+			for (int y = 0; y < g.getHeight(); y++) {
+				for (int x = 0; x < g.getWidth(); x++) {
+					s.getRaster().setSample(x, y, 0, g.getRaster().getSample(x, y, 0) * 257);
+				}
+			}
+			return s;
+		}), labels))), 1e-6f);
+		byte[] levels = new byte[256];
+		for (int i = 0; i < 256; i++) {
+			levels[i] = (byte) (255 - i); // a palette whose index i is grey 255 - i: indices read as values would be inverted
+		}
+		IndexColorModel reversed = new IndexColorModel(8, 256, levels, levels, levels);
+		assertArrayEquals(expected, inputs(Datasets.open(DatasetSpec.of(folder("palette", g -> {
+			BufferedImage p = new BufferedImage(g.getWidth(), g.getHeight(), BufferedImage.TYPE_BYTE_INDEXED, reversed);
+			for (int y = 0; y < g.getHeight(); y++) {
+				for (int x = 0; x < g.getWidth(); x++) {
+					p.getRaster().setSample(x, y, 0, 255 - g.getRaster().getSample(x, y, 0));
+				}
+			}
+			return p;
+		}), labels))), 1e-6f);
+		Path binary = folder("binary", g -> {
+			BufferedImage b = new BufferedImage(g.getWidth(), g.getHeight(), BufferedImage.TYPE_BYTE_BINARY);
+			b.getRaster().setSample(1, 1, 0, 1);
+			return b;
+		});
+		float[] bits = inputs(Datasets.open(DatasetSpec.of(binary, labels)));
+		assertEquals(1f, bits[1 * 5 + 1], 1e-6f, "a set bit is white (255 / 255), not 1 / 255");
+		assertEquals(0f, bits[0], 0f);
+	}
+
+	@Test
+	void aFolderSubsetTakesEveryClassInTurnAndItsManifestNamesOnlyTheFilesRead() throws IOException {
+		Path d = dir.resolve("classes");
+		for (String c : List.of("a", "b", "c")) {
+			Files.createDirectories(d.resolve(c));
+			for (int i = 0; i < 4; i++) {
+				ImageIO.write(gray(i), "png", d.resolve(c).resolve(c + i + ".png").toFile());
+			}
+		}
+		Path labels = Files.writeString(dir.resolve("abc.json"), "{\"a\": 0, \"b\": 1, \"c\": 2}");
+		Dataset five = Datasets.open(DatasetSpec.of(d, labels)).limit(5);
+		assertEquals(5, five.size());
+		// before: the first 5 of the sorted files, four of class a and one of b: a calibration or evaluation on one class
+		assertEquals(Set.of(0, 1, 2), new TreeSet<>(java.util.Arrays.stream(five.read(0, 5).labels().classes()).boxed().toList()));
+		assertEquals(List.of("a/a0.png", "a/a1.png", "b/b0.png", "b/b1.png", "c/c0.png"),
+				DatasetManifest.of(five).entries().stream().map(DatasetManifest.Entry::path).toList());
+		assertEquals(12, DatasetManifest.of(Datasets.open(DatasetSpec.of(d, labels))).entries().size());
+		assertEquals(5, DatasetManifest.of(Datasets.open(DatasetSpec.of(d, labels).withSamples(5))).entries().size());
+	}
+
+	// ---- .npy / .npz
+
+	private static Path npy(Path file, String descr, long[] shape, ByteBuffer data) throws IOException {
+		StringBuilder dims = new StringBuilder();
+		for (long s : shape) {
+			dims.append(s).append(", ");
+		}
+		String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims.toString().trim() + "), }";
+		int total = ((10 + header.length() + 1 + 63) / 64) * 64;
+		header = header + " ".repeat(total - 10 - header.length() - 1) + "\n";
+		ByteBuffer b = ByteBuffer.allocate(total + data.capacity()).order(ByteOrder.LITTLE_ENDIAN);
+		b.put(new byte[] { (byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0 }).putShort((short) header.length())
+				.put(header.getBytes(StandardCharsets.ISO_8859_1)).put(data.rewind());
+		return Files.write(file, b.array());
+	}
+
+	@Test
+	void float16AndBigEndianArraysAreConverted() throws IOException {
+		ByteBuffer half = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+		for (float v : new float[] { 0.5f, -2f, 1.25f, 65504f }) {
+			half.putShort(Float.floatToFloat16(v));
+		}
+		assertArrayEquals(new float[] { 0.5f, -2f, 1.25f, 65504f }, inputs(Datasets.open(DatasetSpec.of(npy(dir.resolve("h.npy"), "<f2", new long[] { 2, 2 }, half), null))));
+		ByteBuffer big = ByteBuffer.allocate(16).order(ByteOrder.BIG_ENDIAN).putFloat(0.5f).putFloat(-2).putFloat(3).putFloat(4);
+		ByteBuffer bigLabels = ByteBuffer.allocate(16).order(ByteOrder.BIG_ENDIAN).putLong(3).putLong(1);
+		Dataset d = Datasets.open(DatasetSpec.of(npy(dir.resolve("be.npy"), ">f4", new long[] { 2, 2 }, big),
+				npy(dir.resolve("bel.npy"), ">i8", new long[] { 2 }, bigLabels)));
+		assertArrayEquals(new float[] { 0.5f, -2, 3, 4 }, inputs(d));
+		assertArrayEquals(new int[] { 3, 1 }, d.read(0, 2).labels().classes());
+	}
+
+	@Test
+	void stringLabelsAreNamedAsSuch() throws IOException {
+		Path x = npy(dir.resolve("x.npy"), "<f4", new long[] { 2, 1 }, ByteBuffer.allocate(8));
+		Path y = npy(dir.resolve("s.npy"), "<U4", new long[] { 2 }, ByteBuffer.allocate(32));
+		// before: "malformed .npy header"
+		refused(DatasetSpec.of(x, y), "s.npy: .npy element type <U4 (text)");
+	}
+
+	@Test
+	void labelsOfShapeNByOneAreClassIndicesAndOneHotRowsAreClassesUnlessMultilabel() throws IOException {
+		Path x = npy(dir.resolve("x3.npy"), "<f4", new long[] { 3, 1 }, ByteBuffer.allocate(12));
+		ByteBuffer column = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN).putLong(7).putLong(0).putLong(2);
+		// before: "multilabel value 7.0 at element 0 is not 0 or 1"
+		assertArrayEquals(new int[] { 7, 0, 2 }, Datasets.open(DatasetSpec.of(x, npy(dir.resolve("col.npy"), "<i8", new long[] { 3, 1 }, column)))
+				.read(0, 3).labels().classes());
+		ByteBuffer oneHot = ByteBuffer.allocate(9).put(new byte[] { 0, 0, 1, 1, 0, 0, 0, 1, 0 });
+		Path y = npy(dir.resolve("onehot.npy"), "|u1", new long[] { 3, 3 }, oneHot);
+		// before: one-hot rows were scored as multilabel data (binary accuracy) for a single-label model
+		Labels single = Datasets.open(DatasetSpec.of(x, y)).read(0, 3).labels();
+		assertFalse(single.isMultilabel());
+		assertArrayEquals(new int[] { 2, 0, 1 }, single.classes());
+		Labels multi = Datasets.open(DatasetSpec.of(x, y).withMultilabel(true)).read(0, 3).labels();
+		assertTrue(multi.isMultilabel());
+		assertNull(multi.classes());
+	}
+
+	@Test
+	void npzWhoseArraysCannotBeToldApartIsRefused() throws IOException {
+		Path x = npy(dir.resolve("first.npy"), "<f4", new long[] { 2, 1 }, ByteBuffer.allocate(8));
+		Path y = npy(dir.resolve("second.npy"), "<i8", new long[] { 2 }, ByteBuffer.allocate(16));
+		Path npz = dir.resolve("odd.npz");
+		try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(npz))) {
+			for (Path p : List.of(y, x)) {
+				zip.putNextEntry(new java.util.zip.ZipEntry(p.getFileName().toString()));
+				zip.write(Files.readAllBytes(p));
+				zip.closeEntry();
+			}
+		}
+		// before: the labels were taken for the inputs ("labels must be [N] or [N, K], not [2, 1]")
+		refused(new DatasetSpec(npz, DatasetFormat.NPZ, null, Set.of(), Preprocessing.defaults(), List.of(), 0),
+				"odd.npz: cannot tell the inputs from the labels among second [2], first [2, 1]");
+	}
+
+	// ---- data against the model
+
+	private static String shapeHint(long... sample) {
+		int size = (int) java.util.Arrays.stream(sample).reduce(1, (a, b) -> a * b);
+		Dataset d = new org.quantrace.engine.data.ArrayDataset("d", new float[size], sample, null);
+		InvalidInputException e = assertThrows(InvalidInputException.class,
+				() -> org.quantrace.engine.data.ModelInput.of(org.quantrace.engine.onnx.OnnxModel.load(TestData.example("model/fashion_cnn.onnx")), "cnn", d));
+		assertTrue(e.getMessage().contains("do not fit input 'input' [N, 1, 28, 28]"), e.getMessage());
+		return e.hint();
+	}
+
+	@Test
+	void aShapeMismatchSaysWhatToChange() {
+		// before: always "preprocess the data to the model's input shape (batch axis first)"
+		assertTrue(shapeHint(28, 28, 1).contains("channels last (NHWC) and the model reads channels first (NCHW)"), shapeHint(28, 28, 1));
+		assertTrue(shapeHint(28, 28, 1).contains("x.transpose(0, 3, 1, 2)"));
+		assertTrue(shapeHint(3, 28, 28).contains("the model reads 1 channel, the samples have 3: images: --preprocess grayscale"), shapeHint(3, 28, 28));
+		assertTrue(shapeHint(784).contains("x.reshape(len(x), 1, 28, 28)"), shapeHint(784));
+		assertEquals("preprocess the data to the model's input shape (batch axis first)", shapeHint(1, 32, 32));
+	}
+
+	@Test
+	void calibrationOnFewerSamplesAlsoTakesEveryClassInTurn() throws IOException {
+		// before: calibrate ... samples 5 (and debug ... samples 5) read the first five sorted files, all of class a: each
+		// class's image here is uniform (a: 0, b: 128, c: 255), so the range showed whether b and c were seen
+		Path d = dir.resolve("uniform");
+		int[] levels = { 0, 128, 255 };
+		for (int c = 0; c < 3; c++) {
+			Path folder = Files.createDirectories(d.resolve("abc".substring(c, c + 1)));
+			for (int i = 0; i < 4; i++) {
+				BufferedImage g = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+				for (int y = 0; y < 28; y++) {
+					for (int x = 0; x < 28; x++) {
+						g.getRaster().setSample(x, y, 0, levels[c]);
+					}
+				}
+				ImageIO.write(g, "png", folder.resolve(i + ".png").toFile());
+			}
+		}
+		Path labels = Files.writeString(dir.resolve("uniform.json"), "{\"a\": 0, \"b\": 1, \"c\": 2}");
+		String conv = "/features/features.0/Conv_output_0";
+		org.quantrace.engine.onnx.OnnxModel cnn = org.quantrace.engine.onnx.OnnxModel.load(TestData.example("model/fashion_cnn.onnx"));
+		Dataset all = Datasets.open(DatasetSpec.of(d, labels));
+		var minMax = org.quantrace.engine.calibrate.CalibrationSettings.minMax();
+		var five = org.quantrace.engine.calibrate.Calibrator.calibrate(cnn, "cnn", List.of(conv), all, minMax.withMaxSamples(5), Map.of(),
+				org.quantrace.engine.Progress.NONE);
+		var twelve = org.quantrace.engine.calibrate.Calibrator.calibrate(cnn, "cnn", List.of(conv), all, minMax, Map.of(), org.quantrace.engine.Progress.NONE);
+		assertEquals(5, five.samples());
+		assertEquals(twelve.observed().get(conv), five.observed().get(conv), "every class's level seen in 5 samples");
+	}
+}
