@@ -206,7 +206,7 @@ public final class Freezer {
 		}
 		if (!names.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.DROPOUT, EliminationStatus.REMOVED, names,
-					"removed: at inference Dropout passes its input through" + (kept.isEmpty() ? "" : "; kept in inference mode: " + kept));
+					"at inference Dropout passes its input through" + (kept.isEmpty() ? "" : "; kept in inference mode: " + kept));
 		}
 		if (!kept.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.DROPOUT, EliminationStatus.KEPT, kept,
@@ -300,8 +300,8 @@ public final class Freezer {
 				TrainingOperation.WEIGHT_REGULARIZATION)) {
 			List<String> where = found.getOrDefault(op, List.of());
 			if (where.isEmpty()) {
-				out.put(op, notPresent(op, "no " + op.getLiteral() + " in the graph" + (model.trainingInfo().isEmpty() && !removeAlgorithms
-						? " and no training algorithm stored with the model (it is applied by the training loop, not exported)" : "")));
+				out.put(op, notPresent(op, "no " + op.getLiteral().replace('-', ' ') + " in the graph" + (model.trainingInfo().isEmpty() && !removeAlgorithms
+						? ", and no training algorithm stored with the model (it is applied by the training loop, not exported)" : "")));
 			} else if (removeAlgorithms && options.eliminate().contains(op)) {
 				out.put(op, new FreezeResult.Elimination(op, EliminationStatus.REMOVED, where, "removed with the training algorithm"));
 			} else {

@@ -210,6 +210,19 @@ class LogFormatsTest {
 		assertFalse(Pattern.compile(": (true|false)\\b|: \\[[a-z]").matcher(text).find(), file + ": " + find(Pattern.compile(": (true|false)\\b|: \\[[a-z]"), text));
 	}
 
+	/** PhIMT0002's elimination rows are sentences in every format: they read "not-present, details no gradient-clipping in the graph". */
+	@ParameterizedTest
+	@CsvSource({ "md", "html", "docx", "pdf" })
+	void theEliminationRowsAreWordsNotStatusCodes(String format) throws IOException {
+		Path file = logs.resolve("PhIMT0002-cnn." + format);
+		String text = text(file).replace("\\|", "|");
+		assertTrue(text.contains("Removed: 1 node, /classifier/classifier.2/Dropout (ratio 0.25). At inference Dropout passes its input through."),
+				file + ": " + find(Pattern.compile("Dropout .{0,120}"), text));
+		assertTrue(text.contains("Not present in the model: no gradient clipping in the graph, and no training algorithm stored with the model"),
+				file + ": " + find(Pattern.compile("Gradient Clipping .{0,120}"), text));
+		assertFalse(text.contains("not-present") || text.contains(", details "), file + ": " + find(Pattern.compile("not-present|, details "), text));
+	}
+
 	/**
 	 * A negative number is written with the hyphen-minus in every format, as the Markdown has it: the DOCX wrote its minus
 	 * signs as U+2011 (non-breaking hyphen), so "-0.0442" copied from Word into a spreadsheet was text, not a number.
