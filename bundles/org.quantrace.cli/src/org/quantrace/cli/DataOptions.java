@@ -59,7 +59,15 @@ final class DataOptions {
 		return value;
 	}
 
-	Dataset open() {
+	/** The dataset, its warnings (files of a dataset folder that are not read) printed to {@code err} first. */
+	Dataset open(java.io.PrintWriter err) {
+		Dataset d = open();
+		d.warnings().forEach(w -> err.println("quantrace: warning: " + data + ": " + w));
+		err.flush();
+		return d;
+	}
+
+	private Dataset open() {
 		DatasetFormat f = null;
 		if (format != null) {
 			f = DatasetFormat.get(format.toLowerCase(Locale.ROOT));

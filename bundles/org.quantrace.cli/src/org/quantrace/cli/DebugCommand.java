@@ -62,7 +62,7 @@ final class DebugCommand implements Callable<Integer> {
 			throw new InvalidInputException("--metric " + metric + ": unknown", "use rmse/scale, sqnr, cosine, mse, max-abs-error, mean-error or stddev");
 		}
 		DebugReport r = QuantizationDebugger.debug(OnnxModel.load(floatModel), floatModel.toString(), OnnxModel.load(quantized), quantized.toString(),
-				data.open(), DataOptions.atLeastOne(samples, "--debug-samples"), m, threshold, ConsoleProgress.forConsole(spec.commandLine().getErr()));
+				data.open(spec.commandLine().getErr()), DataOptions.atLeastOne(samples, "--debug-samples"), m, threshold, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		List<Path> files;
 		try {
 			files = DebugCharts.write(r, output);

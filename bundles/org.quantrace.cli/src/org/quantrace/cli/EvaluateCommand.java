@@ -96,7 +96,7 @@ final class EvaluateCommand implements Callable<Integer> {
 			variants.add(Variant.of(names.get(m), OnnxModel.load(m)));
 		}
 		data.multilabel = multilabel;
-		Dataset dataset = data.open();
+		Dataset dataset = data.open(spec.commandLine().getErr());
 		EvaluationOptions options = new EvaluationOptions(DataOptions.atLeastOne(batch, "--batch"), DataOptions.atLeastOne(topK, "--top-k"), 0.5,
 				integerOutputs.equalsIgnoreCase("dequantized") ? EvaluationOptions.IntegerOutputs.DEQUANTIZED : EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT,
 				tolerance, base == null ? null : names.get(base));

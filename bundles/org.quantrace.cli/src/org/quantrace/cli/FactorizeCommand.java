@@ -67,7 +67,7 @@ final class FactorizeCommand implements Callable<Integer> {
 		FactorizationSpec fs = rank.energy != null ? new FactorizationSpec(t, RankSelection.ENERGY, rank.energy, exclude)
 				: rank.rank != null ? new FactorizationSpec(t, RankSelection.FIXED_RANK, rank.rank, exclude)
 						: new FactorizationSpec(t, RankSelection.RANK_RATIO, rank.ratio, exclude);
-		Dataset evaluation = data == null ? null : data.open(); // opened first: a bad path fails before the work
+		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
 		OnnxModel source = OnnxModel.load(model);
 		FactorizationResult r = Factorizer.factorize(source, model.toString(), fs);
 		return BeforeAfter.write(source, r.model(), "factorized", evaluation, output, out -> report(r, out), spec);

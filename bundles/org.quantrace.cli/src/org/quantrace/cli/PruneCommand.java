@@ -79,7 +79,7 @@ final class PruneCommand implements Callable<Integer> {
 			throw new InvalidInputException("--block " + block + ": expected ROWSxCOLUMNS", "e.g. --block 4x1 or --block 2x2");
 		}
 		PruningSpec ps = new PruningSpec(c, s, p, sparsity, Integer.parseInt(rc[0]), Integer.parseInt(rc[1]), vector, Map.of(), exclude);
-		Dataset evaluation = data == null ? null : data.open(); // opened first: a bad path fails before the work
+		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
 		OnnxModel source = OnnxModel.load(model);
 		PruningResult r = Pruner.prune(source, model.toString(), ps);
 		return BeforeAfter.write(source, r.model(), "pruned", evaluation, output, out -> report(r, out), spec);

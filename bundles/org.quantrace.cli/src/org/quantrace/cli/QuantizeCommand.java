@@ -103,7 +103,7 @@ final class QuantizeCommand implements Callable<Integer> {
 	public Integer call() throws IOException {
 		QuantizationSpec resolved = spec();
 		OnnxModel source = OnnxModel.load(model);
-		Dataset data = calibration == null ? null : calibration.open();
+		Dataset data = calibration == null ? null : calibration.open(spec.commandLine().getErr());
 		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());
 		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess, progress);
 		QuantizationResult result = Quantizer.quantize(pre.model(source), model.toString(), resolved, data, progress);

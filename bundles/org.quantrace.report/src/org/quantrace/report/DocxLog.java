@@ -41,7 +41,8 @@ import org.quantrace.report.LogDocument.TitlePage;
 /**
  * A {@link LogDocument} as the DOCX a safety team files (Apache POI): A4 pages, Word's heading styles and a
  * table of contents field Word updates on opening, one table style with a header row repeated on every
- * page, fixed column widths, wide appendices on landscape pages, numbers that never break.
+ * page, fixed column widths, wide appendices on landscape pages, a cell of one number that does not
+ * wrap, minus signs that paste into a spreadsheet as numbers.
  */
 final class DocxLog {
 
@@ -335,8 +336,9 @@ final class DocxLog {
 	}
 
 	/**
-	 * One cell: a line per value line. Numbers keep together: their minus signs become non-breaking hyphens and
-	 * a cell holding one number does not wrap; lists of numbers wrap between the numbers only.
+	 * One cell: a line per value line. A minus sign is the hyphen-minus, as in the other formats, so that a number copied
+	 * from Word into a spreadsheet is a number (a non-breaking hyphen, U+2011, made it text); a cell holding one number
+	 * does not wrap, so it stays on one line all the same. Lists of numbers wrap between the numbers.
 	 */
 	private static void cell(XWPFTableCell cell, List<String> lines, boolean bold, String shade, boolean number) {
 		XWPFParagraph p = cell.getParagraphs().get(0);
@@ -351,7 +353,7 @@ final class DocxLog {
 				run.addBreak();
 			}
 			String text = lines.get(i);
-			run.setText(number ? text.replace('-', '\u2011') : text);
+			run.setText(text);
 		}
 		CTTcPr tc = cell.getCTTc().isSetTcPr() ? cell.getCTTc().getTcPr() : cell.getCTTc().addNewTcPr();
 		if (number && lines.size() == 1 && !lines.get(0).contains(" ")) {

@@ -100,7 +100,7 @@ public final class LogReader {
 
 	/** {@code text} without any whitespace: how texts laid out differently by each format compare. */
 	public static String squeeze(String text) {
-		return text == null ? "" : text.replaceAll("[\\s\\u00a0]+", "").replace('\u2011', '-');
+		return text == null ? "" : text.replaceAll("[\\s\\u00a0]+", "");
 	}
 
 	// ------------------------------------------------------------------ Markdown
@@ -202,7 +202,7 @@ public final class LogReader {
 					for (XWPFTableRow row : t.getRows()) {
 						List<String> cells = new ArrayList<>();
 						for (XWPFTableCell cell : row.getTableCells()) {
-							cells.add(String.join("\n", cell.getParagraphs().stream().map(XWPFParagraph::getText).toList()).replace('\u2011', '-').strip());
+							cells.add(String.join("\n", cell.getParagraphs().stream().map(XWPFParagraph::getText).toList()).strip());
 						}
 						rows.add(cells);
 					}

@@ -134,4 +134,43 @@ public final class LogValues {
 	public static String count(long n, String noun) {
 		return n + " " + noun + (n == 1 ? "" : "s");
 	}
+	/**
+	 * How a PhIMT0002 elimination row opens for each status: "Removed", "Not present in the model", "Kept". The one place
+	 * the words are made; verify reads the status back by them ({@link #eliminationStatusOf}).
+	 */
+	public static String eliminationStatus(org.quantrace.model.trace.EliminationStatus status) {
+		return switch (status) {
+		case REMOVED -> "Removed";
+		case NOT_PRESENT -> "Not present in the model";
+		case KEPT -> "Kept in the model";
+		};
+	}
+
+	/**
+	 * A PhIMT0002 elimination row as a reader reads it: what happened, to which nodes, and why. "Removed: 1 node,
+	 * /classifier.2/Dropout (ratio 0.25). At inference Dropout passes its input through."; "Not present in the model:
+	 * no gradient clipping in the graph ..."; "Kept in the model: 1 node, ... . Kept in inference mode ...".
+	 */
+	public static String elimination(org.quantrace.model.trace.EliminatedOperation e) {
+		String details = e.getDetails() == null || e.getDetails().isBlank() ? "" : tidy(e.getDetails().strip());
+		StringBuilder s = new StringBuilder(eliminationStatus(e.getStatus())).append(": ");
+		if (e.getNodes().isEmpty()) {
+			return s.append(details.isEmpty() ? "no such node in the graph" : details).append(details.endsWith(".") ? "" : ".").toString();
+		}
+		s.append(count(e.getNodes().size(), "node")).append(", ").append(String.join(", ", e.getNodes())).append('.');
+		if (!details.isEmpty()) {
+			s.append(' ').append(Character.toUpperCase(details.charAt(0))).append(details.substring(1)).append(details.endsWith(".") ? "" : ".");
+		}
+		return s.toString();
+	}
+
+	/** The status an elimination row states, from its text as {@link LogReader#squeeze} gives it; null when it states none. */
+	public static org.quantrace.model.trace.EliminationStatus eliminationStatusOf(String squeezed) {
+		for (org.quantrace.model.trace.EliminationStatus s : org.quantrace.model.trace.EliminationStatus.values()) {
+			if (squeezed.startsWith(LogReader.squeeze(eliminationStatus(s)) + ":")) {
+				return s;
+			}
+		}
+		return null;
+	}
 }

@@ -76,6 +76,9 @@ final class TemplateRows {
 
 	/** One element read by a group of paths: "name version", "key: value", or its values, labelled where that helps. */
 	private static String item(EObject element, List<FeaturePath> paths, boolean listItem, boolean labelled) {
+		if (element instanceof org.quantrace.model.trace.EliminatedOperation e) { // a sentence, not "not-present, details ..."
+			return LogValues.elimination(e);
+		}
 		List<String> names = paths.stream().map(p -> p.lastFeature().getName()).toList();
 		List<String> values = paths.stream().map(p -> LogValues.text(element.eGet(p.lastFeature()))).toList();
 		if (names.equals(List.of("key", "value"))) {

@@ -47,7 +47,24 @@ final class DataChecks {
 			OnnxModel model = OnnxModel.load(ctx.modelFile(m));
 			for (Map.Entry<DatasetDeclaration, String> use : uses(ctx, schemes).entrySet()) {
 				DatasetDeclaration d = use.getKey();
-				Dataset data = ctx.read(d, m, 1);
+				Dataset data;
+				try {
+					data = ctx.read(d, m, 1);
+				} catch (InvalidInputException e) { // on the dataset's line, not as a message naming a file and no recipe
+					RecipeFiles.Diagnostic unreadable = diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_UNREADABLE,
+							e.getMessage() + (e.hint() == null ? "" : ": " + e.hint()));
+					if (!problems.contains(unreadable)) {
+						problems.add(unreadable);
+					}
+					continue;
+				}
+				for (String w : data.warnings()) {
+					RecipeFiles.Diagnostic warning = diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_UNREAD_FILES, "dataset " + d.getName() + " ("
+							+ d.getPath() + "): " + w, Severity.WARNING);
+					if (!problems.contains(warning)) {
+						problems.add(warning);
+					}
+				}
 				ModelInput input;
 				try {
 					input = ModelInput.of(model, m.getName(), data);
@@ -168,6 +185,11 @@ final class DataChecks {
 	}
 
 	private static RecipeFiles.Diagnostic diagnostic(RecipeContext ctx, DatasetDeclaration d, Path recipeAsGiven, String code, String message) {
+		return diagnostic(ctx, d, recipeAsGiven, code, message, Severity.ERROR);
+	}
+
+	private static RecipeFiles.Diagnostic diagnostic(RecipeContext ctx, DatasetDeclaration d, Path recipeAsGiven, String code, String message,
+			Severity severity) {
 		Path file = fileOf(d);
 		INode node = NodeModelUtils.getNode(d);
 		int line = node == null ? 1 : node.getStartLine();
@@ -178,7 +200,7 @@ final class DataChecks {
 				column++;
 			}
 		}
-		return new RecipeFiles.Diagnostic(file == null || file.equals(ctx.file()) ? recipeAsGiven : file, line, column, Severity.ERROR, code, message);
+		return new RecipeFiles.Diagnostic(file == null || file.equals(ctx.file()) ? recipeAsGiven : file, line, column, severity, code, message);
 	}
 
 	private static int line(EObject o) {

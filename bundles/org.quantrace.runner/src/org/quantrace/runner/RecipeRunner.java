@@ -55,10 +55,10 @@ public final class RecipeRunner {
 		List<ResolvedScheme> schemes = ctx.schemes(options.only());
 		// the data against the models before any work: a wrong image size is a recipe error found in seconds
 		List<RecipeFiles.Diagnostic> misfits = DataChecks.check(ctx, schemes, recipeFile);
-		if (!misfits.isEmpty()) {
-			List<RecipeFiles.Diagnostic> all = new ArrayList<>(loaded.diagnostics());
-			all.addAll(misfits);
-			return new Outcome(2, null, null, all, List.of());
+		List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(loaded.diagnostics());
+		diagnostics.addAll(misfits); // warnings too (files in a dataset folder that are not read): said, and the run goes on
+		if (misfits.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
+			return new Outcome(2, null, null, diagnostics, List.of());
 		}
 		try (OutputFolder folder = OutputFolder.open(options.out(), ctx.inputs())) {
 			Path out = folder.path();
@@ -80,7 +80,7 @@ public final class RecipeRunner {
 			List<Path> documents = Outputs.writeAll(model, out);
 			folder.commit();
 			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
-			return new Outcome(RunSummary.accepted(model) ? 0 : 1, folder.target(), model, loaded.diagnostics(), placed);
+			return new Outcome(RunSummary.accepted(model) ? 0 : 1, folder.target(), model, diagnostics, placed);
 		}
 	}
 

@@ -67,6 +67,10 @@ public final class IssueCodes {
 	/** A dataset's samples are of another element type than the model's input (dtype uint8 for a float model). */
 	public static final String DATA_TYPE = "data-type";
 	public static final String LABEL_RANGE = "label-range";
+	/** A dataset that cannot be read as declared (a file among its samples that looks like one but is not of its extensions). */
+	public static final String DATA_UNREADABLE = "data-unreadable";
+	/** A warning: files in a dataset folder that are not read (a README.txt, a .DS_Store), named. */
+	public static final String DATA_UNREAD_FILES = "data-unread-files";
 
 	// the logs as documents
 	public static final String MISSING_APPROVER = "missing-approver";

@@ -23,6 +23,7 @@ import org.eclipse.xtext.validation.ComposedChecks;
 import org.quantrace.dsl.DocumentInfos;
 import org.quantrace.dsl.SchemeChain;
 import org.quantrace.model.CalibrationLimits;
+import org.quantrace.model.OpsetLimits;
 import org.quantrace.model.DatasetFormats;
 import org.quantrace.model.recipe.AcceptanceCriterion;
 import org.quantrace.model.recipe.Calibration;
@@ -42,6 +43,7 @@ import org.quantrace.model.recipe.LayerOverride;
 import org.quantrace.model.recipe.LayerSparsity;
 import org.quantrace.model.recipe.Metric;
 import org.quantrace.model.recipe.ModelDeclaration;
+import org.quantrace.model.recipe.ConversionStep;
 import org.quantrace.model.recipe.Precision;
 import org.quantrace.model.recipe.Preprocessing;
 import org.quantrace.model.recipe.PruningStep;
@@ -267,6 +269,30 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		};
 		if (problem != null) {
 			error(problem, f, Literals.FACTORIZATION_STEP__VALUE, IssueCodes.RANK_RANGE);
+		}
+	}
+
+	/** A conversion's target opset that Quantrace cannot write stops the run at the conversion, where no line can be named: said here. */
+	@Check
+	public void conversionOpsetIsPossible(ConversionStep c) {
+		String problem = OpsetLimits.targetProblem(c.getTargetOpset());
+		if (problem != null) {
+			error(problem, c, Literals.CONVERSION_STEP__TARGET_OPSET, IssueCodes.VALUE_RANGE);
+		}
+	}
+
+	/**
+	 * A scheme's opset: not newer than Quantrace can write, and not older than its QuantizeLinear/DequantizeLinear need
+	 * (13, 21 with int16 tensors). Checked on the opset the scheme ends up with, at its own clause or, when inherited, its name.
+	 */
+	@Check
+	public void schemeOpsetIsPossible(QuantizationConfig c) {
+		int opset = SchemeChain.opset(c);
+		boolean quantizes = SchemeChain.technique(c) != QuantizationTechnique.NONE;
+		boolean int16 = SchemeChain.precision(c, true) == Precision.INT16 || SchemeChain.precision(c, false) == Precision.INT16;
+		String problem = quantizes ? OpsetLimits.quantizationProblem(opset, int16) : OpsetLimits.targetProblem(opset);
+		if (problem != null && (c.getOpset() > 0 || int16)) { // an inherited opset only when this scheme's int16 makes it too old
+			error(problem, c, c.getOpset() > 0 ? Literals.QUANTIZATION_CONFIG__OPSET : Literals.DECLARATION__NAME, IssueCodes.VALUE_RANGE);
 		}
 	}
 

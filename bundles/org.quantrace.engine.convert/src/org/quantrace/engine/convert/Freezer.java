@@ -216,8 +216,8 @@ public final class Freezer {
 							int rank = g.parent() != null ? -1 : shapes.rank(bn.input(0)) >= 0 ? shapes.rank(bn.input(0)) : ranks.getOrDefault(bn.input(0), 4);
 							BatchNormFolding.Outcome o = BatchNormFolding.fold(g, bn, rank);
 							if (o != null) {
-								batchNorms.add(o.batchNorm() + (o.into() != null ? " -> folded into " + o.into() : " -> per-channel Mul and Add")
-										+ (g.parent() != null ? " (in the " + ConstantFolder.scope(g) + ")" : ""));
+								batchNorms.add(o.batchNorm() + (o.into() != null ? " (folded into " + o.into() : " (made a per-channel Mul and Add")
+										+ (g.parent() != null ? ", in the " + ConstantFolder.scope(g) : "") + ")"); // words in the log, not an arrow
 								removed.add(o.batchNorm());
 							}
 						}
@@ -268,7 +268,7 @@ public final class Freezer {
 		}
 		if (!names.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.DROPOUT, EliminationStatus.REMOVED, names,
-					"removed: at inference Dropout passes its input through" + (kept.isEmpty() ? "" : "; kept in inference mode: " + kept));
+					"at inference Dropout passes its input through" + (kept.isEmpty() ? "" : "; kept in inference mode: " + kept));
 		}
 		if (!kept.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.DROPOUT, EliminationStatus.KEPT, kept,
@@ -362,8 +362,8 @@ public final class Freezer {
 				TrainingOperation.WEIGHT_REGULARIZATION)) {
 			List<String> where = found.getOrDefault(op, List.of());
 			if (where.isEmpty()) {
-				out.put(op, notPresent(op, "no " + op.getLiteral() + " in the graph" + (model.trainingInfo().isEmpty() && !removeAlgorithms
-						? " and no training algorithm stored with the model (it is applied by the training loop, not exported)" : "")));
+				out.put(op, notPresent(op, "no " + op.getLiteral().replace('-', ' ') + " in the graph" + (model.trainingInfo().isEmpty() && !removeAlgorithms
+						? ", and no training algorithm stored with the model (it is applied by the training loop, not exported)" : "")));
 			} else if (removeAlgorithms && options.eliminate().contains(op)) {
 				out.put(op, new FreezeResult.Elimination(op, EliminationStatus.REMOVED, where, "removed with the training algorithm"));
 			} else {

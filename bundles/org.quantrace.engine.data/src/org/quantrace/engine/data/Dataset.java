@@ -43,6 +43,14 @@ public interface Dataset {
 		return false;
 	}
 
+	/**
+	 * What the user should know about how the data was read, each a sentence (files in a dataset folder that are not
+	 * read, and why). Commands print them as warnings; a recipe run on the dataset's line.
+	 */
+	default java.util.List<String> warnings() {
+		return java.util.List.of();
+	}
+
 	/** The files the samples come from, for the dataset manifest (relative to {@link #root()}). */
 	default java.util.List<java.nio.file.Path> files() {
 		return java.util.List.of();

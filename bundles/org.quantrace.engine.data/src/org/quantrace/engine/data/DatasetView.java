@@ -56,6 +56,11 @@ record DatasetView(Dataset base, String name, int size) implements Dataset {
 	}
 
 	@Override
+	public List<String> warnings() {
+		return base.warnings();
+	}
+
+	@Override
 	public List<Path> files() {
 		return base.files();
 	}

@@ -42,9 +42,11 @@ public final class ImageFolderDataset implements Dataset {
 	private final Preprocessing preprocessing;
 	private final long[] sampleShape;
 	private final boolean labelsGuessed;
+	private final List<Path> unread;
+	private final Set<String> extensions;
 
 	private ImageFolderDataset(Path dir, String name, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape,
-			boolean labelsGuessed) {
+			boolean labelsGuessed, List<Path> unread, Set<String> extensions) {
 		this.dir = dir;
 		this.name = name;
 		this.files = files;
@@ -53,6 +55,8 @@ public final class ImageFolderDataset implements Dataset {
 		this.preprocessing = preprocessing;
 		this.sampleShape = sampleShape;
 		this.labelsGuessed = labelsGuessed;
+		this.unread = unread;
+		this.extensions = extensions;
 	}
 
 	public static ImageFolderDataset open(Path dir, Path labelFile, Set<String> extensions, Preprocessing preprocessing) {
@@ -66,6 +70,8 @@ public final class ImageFolderDataset implements Dataset {
 		Set<String> exts = extensions == null || extensions.isEmpty() ? DEFAULT_EXTENSIONS
 				: extensions.stream().map(e -> e.toLowerCase(Locale.ROOT).replaceFirst("^\\.", "")).collect(java.util.stream.Collectors.toSet());
 		List<Path> classDirs = new ArrayList<>();
+		List<Path> unread = new ArrayList<>(); // neither class folders nor images of the extensions: said, not read
+		boolean declared = extensions != null && !extensions.isEmpty();
 		try (Stream<Path> entries = Files.list(dir)) {
 			for (Path p : entries.sorted().toList()) {
 				refuseLink(p);
@@ -73,6 +79,8 @@ public final class ImageFolderDataset implements Dataset {
 					classDirs.add(p);
 				} else if (exts.contains(extension(p))) {
 					throw new InvalidInputException(p + ": image outside a class folder", "put each image in <dir>/<class name>/");
+				} else if (labelFile == null || !sameFile(p, labelFile)) {
+					unread.add(p);
 				}
 			}
 		} catch (IOException e) {
@@ -99,6 +107,14 @@ public final class ImageFolderDataset implements Dataset {
 					if (Files.isRegularFile(f) && exts.contains(extension(f))) {
 						files.add(f);
 						labels.add(index);
+					} else if (Files.isRegularFile(f) && !declared && SAMPLE_LIKE.contains(extension(f))) {
+						throw new InvalidInputException(f + ": looks like a sample (." + extension(f) + ") but the dataset reads only "
+								+ String.join(", ", exts.stream().sorted().toList()) + " files, so it would be left out without a word",
+								"declare the extensions of the dataset's samples (in the recipe's dataset: extensions "
+										+ String.join(", ", java.util.stream.Stream.concat(exts.stream().sorted(), Stream.of(extension(f))).map(e -> "\"" + e + "\"").toList())
+										+ "; on the command line: --extensions), or move the file out of the dataset folder");
+					} else {
+						unread.add(f);
 					}
 				}
 			} catch (IOException e) {
@@ -111,7 +127,38 @@ public final class ImageFolderDataset implements Dataset {
 		}
 		BufferedImage first = decode(files.get(0));
 		return new ImageFolderDataset(dir, dir.toString(), files, labels.stream().mapToInt(Integer::intValue).toArray(), names, preprocessing,
-				preprocessing.sampleShape(first.getWidth(), first.getHeight()), map == null);
+				preprocessing.sampleShape(first.getWidth(), first.getHeight()), map == null, List.copyOf(unread), exts);
+	}
+
+	/**
+	 * Image and array files that are samples in other datasets: one of them in a class folder whose extensions were not
+	 * declared is more likely a sample the defaults miss (a .bmp among .png) than a stray file, so it is an error.
+	 */
+	private static final Set<String> SAMPLE_LIKE = Set.of("png", "jpg", "jpeg", "bmp", "gif", "tif", "tiff", "webp", "pgm", "ppm", "pnm", "npy", "npz");
+
+	/** Names listed in a warning before "and N more". */
+	private static final int LISTED = 5;
+
+	private static boolean sameFile(Path a, Path b) {
+		return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+	}
+
+	/**
+	 * Files of the folder that are not read, named relative to it (a README.txt, a .DS_Store, a sub-folder of a class
+	 * folder): the dataset is its images of the extensions in class folders, and a file left out is said, not skipped in silence.
+	 */
+	@Override
+	public List<String> warnings() {
+		if (unread.isEmpty()) {
+			return List.of();
+		}
+		List<String> names = unread.stream().limit(LISTED).map(p -> dir.relativize(p).toString().replace('\\', '/') + (Files.isDirectory(p) ? "/" : ""))
+				.toList();
+		boolean one = unread.size() == 1;
+		return List.of((one ? "1 file is" : unread.size() + " files are") + " not read: " + String.join(", ", names)
+				+ (unread.size() > LISTED ? " and " + (unread.size() - LISTED) + " more" : "") + " (the dataset is the "
+				+ String.join(", ", extensions.stream().sorted().toList()) + " images in its class folders); remove " + (one ? "it" : "them")
+				+ " from the dataset folder, or declare " + (one ? "its extension if it is a sample" : "their extensions if they are samples"));
 	}
 
 	private static LabelMap numberedFolders(List<String> folders) {
@@ -228,7 +275,7 @@ public final class ImageFolderDataset implements Dataset {
 		List<Path> subset = chosen.stream().map(files::get).toList();
 		int[] subsetLabels = chosen.stream().mapToInt(i -> labels[i]).toArray();
 		return new ImageFolderDataset(dir, name + " (" + n + " of " + files.size() + ", each class in turn)", subset, subsetLabels, names, preprocessing,
-				sampleShape, labelsGuessed);
+				sampleShape, labelsGuessed, unread, extensions);
 	}
 
 	@Override

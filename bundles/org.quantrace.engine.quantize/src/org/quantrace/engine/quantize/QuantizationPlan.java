@@ -780,16 +780,20 @@ public final class QuantizationPlan {
 		/**
 		 * With integer I/O, a float model input that only float ops read (a first layer left float) is quantized at the
 		 * model's edge all the same and dequantized for them, so the model's inputs are of the scheme's I/O type as the
-		 * trace and the logs say.
+		 * trace and the logs say. Quantized in the I/O type itself: no integer op reads it, so a requantization to the
+		 * activations' type (int8 input, uint8 activations) would be a QuantizeLinear/DequantizeLinear hop that changes
+		 * nothing, and a second "input" tensor in the logs' per-tensor tables.
 		 */
 		void integerInputsOfFloatOps() {
 			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32) {
 				return;
 			}
+			TensorSpec a = spec.activations();
+			TensorSpec edge = new TensorSpec(spec.io().quantType(), a.scheme(), a.granularity());
 			for (var v : g.runtimeInputs()) {
 				String x = v.getName();
 				if (isFloat(x) && !plan.activations.containsKey(x) && consumers.containsKey(x)) {
-					plan.activations.put(x, new Activation(x, spec.activations(), null, ""));
+					plan.activations.put(x, new Activation(x, edge, null, ""));
 				}
 			}
 		}

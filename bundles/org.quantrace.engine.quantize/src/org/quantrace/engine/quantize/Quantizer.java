@@ -24,6 +24,7 @@ import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.quantize.QuantizationSpec.IoType;
+import org.quantrace.model.OpsetLimits;
 import org.quantrace.engine.quantize.QuantizationSpec.Technique;
 
 /**
@@ -33,10 +34,6 @@ import org.quantrace.engine.quantize.QuantizationSpec.Technique;
  * ({@link SkipLayerNormFusion}). The result always loads in ONNX Runtime: it is checked before returning.
  */
 public final class Quantizer {
-
-	/** Opset for QDQ with per-channel axes; int16 QuantizeLinear needs opset 21. */
-	static final int QDQ_OPSET = 13;
-	static final int INT16_OPSET = 21;
 
 	private Quantizer() {
 	}
@@ -76,11 +73,11 @@ public final class Quantizer {
 				? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)) : Map.of();
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
-		int required = spec.usesInt16() ? INT16_OPSET : QDQ_OPSET;
-		if (spec.opset() > 0 && spec.opset() < required) {
-			throw new InvalidInputException("scheme '" + spec.name() + "': opset " + spec.opset() + " is too low: "
-					+ (required == INT16_OPSET ? "int16 QuantizeLinear needs opset 21" : "per-channel QDQ needs opset 13"),
-					"raise the scheme's opset to " + required + " or remove it");
+		int required = spec.usesInt16() ? OpsetLimits.INT16_QDQ : OpsetLimits.QDQ;
+		String opsetProblem = OpsetLimits.quantizationProblem(spec.opset(), spec.usesInt16()); // what the recipe validator reports at the line
+		if (opsetProblem != null) {
+			int fix = opsetProblem.indexOf("; ");
+			throw new InvalidInputException("scheme '" + spec.name() + "': " + opsetProblem.substring(0, fix), opsetProblem.substring(fix + 2));
 		}
 		Map<String, Integer> ranks = new HashMap<>();
 		types.forEach((name, info) -> {

@@ -87,6 +87,7 @@ public final class RecipeRunJob extends Job {
 				log.println("The recipe has errors: nothing was run.");
 				return Status.info("The recipe " + recipe.getName() + " has errors: nothing was run (see the Problems view)");
 			}
+			outcome.diagnostics().forEach(log::println); // warnings of a run that went on (files of a dataset folder not read)
 			refresh();
 			int rejected = RunMarkers.rejections(recipe, outcome.trace());
 			log.println(outcome.accepted() ? "Accepted." : "Rejected: " + rejected + " acceptance criteria failed (see the Problems view).");

@@ -8,7 +8,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.quantrace.model.trace.ConversionRecord;
+import org.quantrace.model.trace.EliminationStatus;
 import org.quantrace.report.LogReader;
+import org.quantrace.report.LogValues;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
 
@@ -16,8 +18,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * A model's PhIMT0002 log against the verified model and the converted one: the verified model's SHA-256 and
  * exporter, the converted model's IR version and opset, the node counts before and after with what was
  * removed or folded (every node the appendix lists is in the verified model and gone from the converted
- * one, and nothing else is gone; the folded constants are those of them computable before any input arrives), and for Dropout and BatchNormalization that "removed"
- * means none is left and "not present" means there was none.
+ * one, and nothing else is gone; the folded constants are those of them computable before any input arrives), and for Dropout and BatchNormalization that "Removed"
+ * means none is left and "Not present in the model" that there was none.
  */
 final class ConversionLogCheck {
 
@@ -117,7 +119,10 @@ final class ConversionLogCheck {
 		}
 	}
 
-	/** Dropout and Batch Normalization: "removed" leaves none in the converted model, and there was one; "not-present" means there was none. */
+	/**
+	 * Dropout and Batch Normalization: "Removed" leaves none in the converted model, and there was one; "Not present in the
+	 * model" means there was none. The words are the log's own ({@link LogValues#elimination}).
+	 */
 	private void eliminations(String at, LogReader.Table t, ModelFacts original, ModelFacts converted) {
 		for (Map.Entry<String, String> op : OPS.entrySet()) {
 			List<String> lines = OptimizationLogCheck.lines(t, t.find(op.getKey(), 0));
@@ -126,12 +131,15 @@ final class ConversionLogCheck {
 			}
 			long before = original.graph.getNodeList().stream().filter(n -> n.getOpType().equals(op.getValue())).count();
 			long left = converted == null ? 0 : converted.graph.getNodeList().stream().filter(n -> n.getOpType().equals(op.getValue())).count();
-			String status = lines.get(0).replaceAll("[,;].*$", "");
+			EliminationStatus status = LogValues.eliminationStatusOf(lines.get(0));
 			String where = at + op.getKey();
-			if (status.equals("removed") && (before == 0 || left > 0)) {
-				log.mismatch(where, "removed", before + " " + op.getValue() + " node(s) in the verified model, " + left + " left after conversion");
-			} else if (status.equals("not-present") && before > 0) {
-				log.mismatch(where, "not-present", before + " " + op.getValue() + " node(s) in the verified model");
+			String found = before + " " + op.getValue() + " node" + (before == 1 ? "" : "s") + " in the verified model, " + left + " left after conversion";
+			if (status == null) {
+				log.mismatch(where, lines.get(0), "one of " + java.util.Arrays.stream(EliminationStatus.values()).map(LogValues::eliminationStatus).toList()
+						+ " (" + found + ")");
+			} else if (status == EliminationStatus.REMOVED && (before == 0 || left > 0)
+					|| status == EliminationStatus.NOT_PRESENT && before > 0) {
+				log.mismatch(where, LogValues.eliminationStatus(status), found);
 			}
 		}
 	}

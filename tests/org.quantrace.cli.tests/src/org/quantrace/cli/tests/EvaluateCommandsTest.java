@@ -117,4 +117,26 @@ class EvaluateCommandsTest {
 		assertTrue(badMetric.err().contains("--metric psnr: unknown"), badMetric.err());
 		assertFalse(Files.exists(dir.resolve("debug2")));
 	}
+	/**
+	 * Files in an image folder that are not samples (a README.txt beside the class folders, a .DS_Store in one) were skipped
+	 * without a word: they are named in a warning, and the images are read as before. A .bmp among the .png of a class
+	 * folder looks like a sample the default extensions leave out: an error that says how to include it.
+	 */
+	@Test
+	void filesOfADatasetFolderThatAreNotReadAreNamed() throws IOException {
+		Path data = TestData.copy(TestData.example("data/evaluation"), dir.resolve("stray/evaluation"));
+		Files.writeString(data.resolve("README.txt"), "1,000 Fashion-MNIST test images\n");
+		Files.write(data.resolve("bag/.DS_Store"), new byte[] { 0, 0, 0, 1 });
+		Cli cli = Cli.run("evaluate", CNN, "--data", data.toString(), "--labels", LABELS);
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: warning: " + data + ": 2 files are not read: README.txt, bag/.DS_Store (the dataset is the jpeg, jpg, png"
+				+ " images in its class folders); remove them from the dataset folder, or declare their extensions if they are samples"), cli.err());
+		assertTrue(cli.out().contains("1,000 samples"), cli.out());
+
+		Files.write(data.resolve("bag/00018.bmp"), new byte[] { 'B', 'M' });
+		Cli bmp = Cli.run("evaluate", CNN, "--data", data.toString(), "--labels", LABELS);
+		assertEquals(2, bmp.exitCode(), bmp.err());
+		assertTrue(bmp.err().contains(data.resolve("bag/00018.bmp") + ": looks like a sample (.bmp) but the dataset reads only jpeg, jpg, png files"), bmp.err());
+		assertTrue(bmp.err().contains("extensions \"jpeg\", \"jpg\", \"png\", \"bmp\""), bmp.err());
+	}
 }

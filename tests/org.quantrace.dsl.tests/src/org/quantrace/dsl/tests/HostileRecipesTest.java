@@ -195,4 +195,29 @@ class HostileRecipesTest {
 		assertEquals("the text \"Quantrace example on line " + opened + " is not closed: it runs on to line " + lineOf(text, "model cnn")
 				+ "; end it with \" on line " + opened, errors.get(0).getMessage());
 	}
+	/**
+	 * An opset Quantrace cannot write: 'opset 99' passed validation and the run stopped at the conversion with "cnn: cannot
+	 * upgrade to opset 99", naming neither the recipe nor the line; 'opset 11' in a scheme likewise at quantization.
+	 */
+	@Test
+	void anOpsetQuantraceCannotWriteIsAnErrorOnItsLine() {
+		String convert = example.replace("\tconvert {\n", "\tconvert {\n\t\topset 99\n");
+		List<Issue> errors = errors("opset99.qr", convert);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.VALUE_RANGE, errors.get(0).getCode());
+		assertEquals(lineOf(convert, "opset 99"), errors.get(0).getLineNumber().longValue());
+		assertEquals("opset 99 is newer than Quantrace can write: it knows the changes of the ONNX operators up to opset 21; ask for opset 21"
+				+ " or lower, or leave opset out to keep the model's", errors.get(0).getMessage());
+
+		String scheme = example.replace("recipe fashion_cnn", "quantize new_ops extends fiq_int8 {\n\topset 99\n}\nquantize old_ops extends fiq_int8 {\n"
+				+ "\topset 11\n}\nquantize wide extends fiq_int8 {\n\tio float32 activations int16 calibrate minmax\n\topset 13\n}\nrecipe fashion_cnn");
+		errors = errors("scheme-opset.qr", scheme);
+		assertEquals(List.of(lineOf(scheme, "opset 99"), lineOf(scheme, "opset 11"), lineOf(scheme, "opset 13")),
+				errors.stream().map(e -> e.getLineNumber().longValue()).toList(), Recipes.describe(errors));
+		assertEquals("opset 11 is too old for quantization: per-channel QuantizeLinear/DequantizeLinear need opset 13; ask for"
+				+ " opset 13 or newer, or leave opset out", errors.get(1).getMessage());
+		assertEquals("opset 13 is too old for int16 tensors: int16 QuantizeLinear/DequantizeLinear need opset 21; ask for opset 21, or leave"
+				+ " opset out", errors.get(2).getMessage());
+		assertEquals(List.of(), errors("opset17.qr", example.replace("\tconvert {\n", "\tconvert {\n\t\topset 17\n")), "opset 17 is fine");
+	}
 }

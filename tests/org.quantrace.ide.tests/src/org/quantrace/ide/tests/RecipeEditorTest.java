@@ -362,6 +362,29 @@ class RecipeEditorTest {
 				"a name is not a keyword");
 	}
 
+	/**
+	 * Words of the language used as names and in ids (allowed since KeywordNamesTest) are coloured as names: 'calibration'
+	 * in "recipe calibration", 'dense' in "model dense", 'NHWC' in "id W-NHWC" were bold purple like the clause words.
+	 */
+	@Test
+	void keywordsUsedAsNamesAreColouredAsNames() {
+		String text = "recipe calibration {\n\tmodel dense \"m.onnx\" id W-NHWC version 1\n\tschemes fiq_int8\n}\n";
+		RecipeTokenScanner scanner = new RecipeTokenScanner();
+		scanner.setRange(new org.eclipse.jface.text.Document(text), 0, text.length());
+		java.util.Map<Integer, Object> styles = new java.util.HashMap<>();
+		for (org.eclipse.jface.text.rules.IToken t = scanner.nextToken(); !t.isEOF(); t = scanner.nextToken()) {
+			styles.put(scanner.getTokenOffset(), t.getData());
+		}
+		Object keyword = RecipeTokenScanner.Style.KEYWORD.attribute();
+		Object name = RecipeTokenScanner.Style.DEFAULT.attribute();
+		assertEquals(keyword, styles.get(text.indexOf("recipe")), "the clause word recipe");
+		assertEquals(keyword, styles.get(text.indexOf("model")), "the clause word model");
+		assertEquals(keyword, styles.get(text.indexOf("schemes")), "the clause word schemes");
+		assertEquals(name, styles.get(text.indexOf("calibration")), "the recipe's name");
+		assertEquals(name, styles.get(text.indexOf("dense")), "the model's name");
+		assertEquals(name, styles.get(text.indexOf("NHWC")), "a piece of the model's id");
+	}
+
 	private static List<Position> positions(ProjectionViewer viewer) {
 		List<Position> result = new java.util.ArrayList<>();
 		var model = viewer.getProjectionAnnotationModel();

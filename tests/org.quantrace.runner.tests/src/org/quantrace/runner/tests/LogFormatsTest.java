@@ -210,6 +210,42 @@ class LogFormatsTest {
 		assertFalse(Pattern.compile(": (true|false)\\b|: \\[[a-z]").matcher(text).find(), file + ": " + find(Pattern.compile(": (true|false)\\b|: \\[[a-z]"), text));
 	}
 
+	/** PhIMT0002's elimination rows are sentences in every format: they read "not-present, details no gradient-clipping in the graph". */
+	@ParameterizedTest
+	@CsvSource({ "md", "html", "docx", "pdf" })
+	void theEliminationRowsAreWordsNotStatusCodes(String format) throws IOException {
+		Path file = logs.resolve("PhIMT0002-cnn." + format);
+		String text = text(file).replace("\\|", "|");
+		assertTrue(text.contains("Removed: 1 node, /classifier/classifier.2/Dropout (ratio 0.25). At inference Dropout passes its input through."),
+				file + ": " + find(Pattern.compile("Dropout .{0,120}"), text));
+		assertTrue(text.contains("Not present in the model: no gradient clipping in the graph, and no training algorithm stored with the model"),
+				file + ": " + find(Pattern.compile("Gradient Clipping .{0,120}"), text));
+		assertFalse(text.contains("not-present") || text.contains(", details "), file + ": " + find(Pattern.compile("not-present|, details "), text));
+	}
+
+	/**
+	 * A negative number is written with the hyphen-minus in every format, as the Markdown has it: the DOCX wrote its minus
+	 * signs as U+2011 (non-breaking hyphen), so "-0.0442" copied from Word into a spreadsheet was text, not a number.
+	 */
+	@ParameterizedTest
+	@CsvSource({ "PhIMT0002, html", "PhIMT0002, docx", "PhIMT0002, pdf", "PhIMT0003, html", "PhIMT0003, docx", "PhIMT0003, pdf" })
+	void negativeNumbersHaveThePlainMinusInEveryFormat(String code, String format) throws IOException {
+		Path file = logs.resolve(code + "-cnn." + format);
+		String name = file.getFileName().toString();
+		String raw = name.endsWith(".docx") ? docx(file) : name.endsWith(".pdf") ? pdf(file) : Files.readString(file);
+		assertFalse(raw.indexOf('\u2011') >= 0, file + ": a non-breaking hyphen (U+2011) in " + find(Pattern.compile("\u2011"), raw));
+		java.util.Set<String> negatives = new java.util.TreeSet<>();
+		Pattern.compile("(?<![\\w.-])-\\d+(?:\\.\\d+)?(?:e-\\d+)?(?![\\w.])").matcher(Files.readString(logs.resolve(code + "-cnn.md")))
+				.results().forEach(m -> negatives.add(m.group()));
+		if (code.equals("PhIMT0003")) {
+			assertTrue(negatives.contains("-128"), "the int8 input's zero point: " + negatives);
+		}
+		String text = words(raw);
+		for (String n : negatives) {
+			assertTrue(Pattern.compile("(?<![\\w.-])" + Pattern.quote(n) + "(?![\\w.])").matcher(text).find(), file + ": " + n + " as the Markdown has it");
+		}
+	}
+
 	@ParameterizedTest
 	@CsvSource({ "PhIMT0002", "PhIMT0003" })
 	void theDocxIsWhatWordFilesExpect(String code) throws IOException {
@@ -274,7 +310,7 @@ class LogFormatsTest {
 	}
 
 	private static String words(String text) {
-		return text.replace('\u2011', '-').replace('\u00a0', ' ').replaceAll("\\s+", " ");
+		return text.replace('\u00a0', ' ').replaceAll("\\s+", " ");
 	}
 
 	private static String find(Pattern p, String text) {

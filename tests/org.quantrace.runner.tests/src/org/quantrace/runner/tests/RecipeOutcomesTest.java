@@ -179,4 +179,34 @@ class RecipeOutcomesTest {
 		assertTrue(Verification.verify(merged).passed(), Verification.verify(merged).problems().toString());
 		assertTrue(Files.readString(merged.resolve("logs/PhIMT0003-cnn.md")).split("\\*Table ").length - 1 == 4, "the four quantized schemes");
 	}
+	/**
+	 * A README.txt among the calibration images was skipped without a word: the run names it in a warning on the dataset's
+	 * line and goes on. A .bmp among the .png looks like a sample the default extensions leave out: an error on the dataset's
+	 * line (it was a message naming the file but not the recipe), nothing run.
+	 */
+	@Test
+	void filesOfADatasetFolderThatAreNotReadAreSaidOnTheDatasetsLine() throws IOException {
+		Path copy = Runs.exampleCopy("stray-files");
+		Files.writeString(copy.resolve("data/calibration/README.txt"), "300 Fashion-MNIST training images\n");
+		String text = "recipe stray {\n" + DATA + "\tschemes unquantized\n}\n";
+		Path recipe = Runs.recipe(copy, "stray.qr", text);
+		long line = text.lines().takeWhile(l -> !l.contains("dataset calib ")).count() + 1;
+		RecipeRunner.Outcome o = Runs.run(recipe, copy.resolve("out"));
+		assertEquals(0, o.exitCode(), o.diagnostics().toString());
+		var warning = o.diagnostics().stream().filter(d -> d.code().equals("data-unread-files")).findFirst().orElseThrow(() -> new AssertionError(o.diagnostics()));
+		assertEquals(org.eclipse.xtext.diagnostics.Severity.WARNING, warning.severity());
+		assertEquals(line, warning.line(), warning.toString());
+		assertEquals("dataset calib (data/calibration): 1 file is not read: README.txt (the dataset is the jpeg, jpg, png images in its class folders);"
+				+ " remove it from the dataset folder, or declare its extension if it is a sample", warning.message());
+
+		Files.write(copy.resolve("data/calibration/bag/00001.bmp"), new byte[] { 'B', 'M' });
+		Path out = copy.resolve("out-bmp");
+		RecipeRunner.Outcome bmp = Runs.run(recipe, out);
+		assertEquals(2, bmp.exitCode(), bmp.diagnostics().toString());
+		var error = bmp.diagnostics().stream().filter(d -> d.code().equals("data-unreadable")).findFirst().orElseThrow(() -> new AssertionError(bmp.diagnostics()));
+		assertEquals(line, error.line(), error.toString());
+		assertTrue(error.message().contains("00001.bmp: looks like a sample (.bmp) but the dataset reads only jpeg, jpg, png files"), error.message());
+		assertTrue(error.message().contains("extensions \"jpeg\", \"jpg\", \"png\", \"bmp\""), error.message());
+		assertFalse(Files.exists(out));
+	}
 }

@@ -42,4 +42,20 @@ class ValidationLimitsTest {
 		assertEquals(engineTakes(bins, new HistogramCollector.Entropy(128)), validates("entropy bins " + bins), "entropy, bins " + bins);
 		assertEquals(engineTakes(bins, new HistogramCollector.L2(256)), validates("l2 bins " + bins), "l2, bins " + bins);
 	}
+	/** The opsets a conversion may ask for: the validator refuses what the engine's upgrade refuses ('opset 99' stopped a run at the conversion, without a line). */
+	@ParameterizedTest
+	@ValueSource(ints = { 13, 17, 20, 21, 22, 25, 99 })
+	void theValidatorAcceptsExactlyTheOpsetsTheUpgradeWrites(int opset) throws IOException {
+		Path file = Files.writeString(DIR.resolve("opset.qr"), "recipe r {\n\tmodel m \"m.onnx\"\n\tconvert { opset " + opset + " }\n}\n");
+		boolean validates = RecipeFiles.load(file).errors().stream().noneMatch(d -> d.code().equals("value-range"));
+		boolean engineTakes;
+		try {
+			org.quantrace.engine.onnx.OpsetUpgrade.upgrade(org.quantrace.engine.onnx.OnnxModel.load(TestData.path("tests/data/models/fashion_mnist_cnn.onnx")), opset, "cnn",
+					java.util.Map.of());
+			engineTakes = true;
+		} catch (org.quantrace.engine.InvalidInputException e) {
+			engineTakes = false;
+		}
+		assertEquals(engineTakes, validates, "opset " + opset);
+	}
 }

@@ -20,7 +20,9 @@ import org.quantrace.ide.editor.RecipeLanguage;
 /**
  * Splits a recipe into coloured tokens with the language's own lexer: what the grammar declares as a word
  * ('recipe', 'calibrate', 'fiq' literals...) is a keyword, its terminals give strings, numbers and
- * comments. Nothing is listed here, so a keyword added to the grammar is coloured without a change.
+ * comments. Nothing is listed here, so a keyword added to the grammar is coloured without a change. A word of the
+ * language used as a name or in an id ('model dense', 'id W-NHWC', allowed since KeywordNamesTest) is coloured as a
+ * name: the parse says which words are names.
  */
 public final class RecipeTokenScanner implements ITokenScanner {
 
@@ -77,8 +79,9 @@ public final class RecipeTokenScanner implements ITokenScanner {
 
 	/** The tokens of {@code text} overlapping [from, to), classified. */
 	static List<Span> tokens(String text, int from, int to) {
+		java.util.Set<Integer> names = nameKeywords(text); // parsed first: the parser may lex with the same lexer
 		Lexer lexer = RecipeLanguage.get(Lexer.class);
-		Map<Integer, String> names = RecipeLanguage.get(ITokenDefProvider.class).getTokenDefMap();
+		Map<Integer, String> tokenNames = RecipeLanguage.get(ITokenDefProvider.class).getTokenDefMap();
 		lexer.setCharStream(new ANTLRStringStream(text));
 		List<Span> result = new ArrayList<>();
 		int covered = 0; // the repairer expects adjacent tokens: what the lexer skipped after an error is plain text
@@ -92,13 +95,36 @@ public final class RecipeTokenScanner implements ITokenScanner {
 			if (start > covered) {
 				add(result, covered, start, Style.DEFAULT, from, to);
 			}
-			add(result, start, end, style(names.get(t.getType())), from, to);
+			Style style = style(tokenNames.get(t.getType()));
+			add(result, start, end, style == Style.KEYWORD && names.contains(start) ? Style.DEFAULT : style, from, to);
 			covered = end;
 		}
 		if (covered < to) {
 			add(result, covered, Math.min(to, text.length()), Style.DEFAULT, from, to);
 		}
 		return result;
+	}
+
+	/** Grammar rules whose keywords stand for a name or a piece of an id ('model dense', 'id W-NHWC'), not for the language's word. */
+	private static final java.util.Set<String> NAME_RULES = java.util.Set.of("NameKeyword", "HyphenatedKeyword", "WordPart");
+
+	/**
+	 * The offsets of the words of the language that {@code text} uses as names or ids (model dense, dataset calibration,
+	 * id W-NHWC): the lexer sees a keyword, the parse a name (KeywordNamesTest), so they are coloured as names.
+	 */
+	static java.util.Set<Integer> nameKeywords(String text) {
+		java.util.Set<Integer> offsets = new java.util.HashSet<>();
+		org.eclipse.xtext.parser.IParseResult parsed = RecipeLanguage.get(org.eclipse.xtext.parser.IParser.class).parse(new java.io.StringReader(text));
+		if (parsed == null || parsed.getRootNode() == null) {
+			return offsets;
+		}
+		for (org.eclipse.xtext.nodemodel.ILeafNode leaf : parsed.getRootNode().getLeafNodes()) {
+			if (leaf.getGrammarElement() instanceof org.eclipse.xtext.Keyword k
+					&& NAME_RULES.contains(org.eclipse.xtext.GrammarUtil.containingRule(k).getName())) {
+				offsets.add(leaf.getOffset());
+			}
+		}
+		return offsets;
 	}
 
 	private static void add(List<Span> spans, int start, int end, Style style, int from, int to) {

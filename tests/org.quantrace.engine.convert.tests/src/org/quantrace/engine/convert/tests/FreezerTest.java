@@ -76,8 +76,8 @@ class FreezerTest {
 		assertEquals(List.of("/classifier/classifier.2/Dropout (ratio 0.25)"), dropout.nodes());
 		FreezeResult.Elimination bn = r.eliminations().get(TrainingOperation.BATCH_NORMALIZATION);
 		assertEquals(EliminationStatus.REMOVED, bn.status());
-		assertEquals(List.of("/features/features.1/BatchNormalization -> folded into /features/features.0/Conv",
-				"/features/features.5/BatchNormalization -> folded into /features/features.4/Conv"), bn.nodes());
+		assertEquals(List.of("/features/features.1/BatchNormalization (folded into /features/features.0/Conv)",
+				"/features/features.5/BatchNormalization (folded into /features/features.4/Conv)"), bn.nodes());
 		for (TrainingOperation op : List.of(TrainingOperation.GRADIENT_CLIPPING, TrainingOperation.LEARNING_RATE_SCHEDULING,
 				TrainingOperation.WEIGHT_REGULARIZATION)) {
 			assertEquals(EliminationStatus.NOT_PRESENT, r.eliminations().get(op).status(), op.toString());
@@ -108,7 +108,7 @@ class FreezerTest {
 		OnnxModel model = OnnxModel.load(TestData.data("models/standalone_bn.onnx"));
 		FreezeResult r = Freezer.freeze(model, "standalone_bn", FreezeOptions.defaults(), null);
 		assertEquals(List.of("Mul", "Add", "Relu"), r.model().graph().nodes().stream().map(Node::opType).toList());
-		assertEquals(List.of("bn -> per-channel Mul and Add"), r.eliminations().get(TrainingOperation.BATCH_NORMALIZATION).nodes());
+		assertEquals(List.of("bn (made a per-channel Mul and Add)"), r.eliminations().get(TrainingOperation.BATCH_NORMALIZATION).nodes());
 		assertTrue(r.maxAbsDifference() <= 1e-5, "difference " + r.maxAbsDifference());
 	}
 

@@ -153,6 +153,14 @@ class OpRulesTest {
 				"the scheme's int8 input");
 		Node first = int8Io.model().graph().nodes().stream().filter(n -> n.inputs().contains("x")).findFirst().orElseThrow();
 		assertEquals("DequantizeLinear", first.opType(), int8Io.model().graph().nodes().stream().map(Node::opType).toList().toString());
+		// and only that: no uint8 QuantizeLinear/DequantizeLinear hop between the edge and the float Conv, so the input is one
+		// tensor of the log's per-tensor table (it was two rows "x": the int8 input and a uint8 activation nothing integer read)
+		Node conv = int8Io.model().graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+		assertEquals(first.output(0), conv.input(0), "the float Conv reads the input's DequantizeLinear: " + int8Io.model().graph().nodes().stream()
+				.map(n -> n.opType() + n.inputs() + "->" + n.outputs()).toList());
+		assertEquals(List.of("x input INT8"), int8Io.tensors().stream().filter(q -> q.tensor().equals("x"))
+				.map(q -> q.tensor() + " " + q.role().toString().toLowerCase(java.util.Locale.ROOT) + " " + q.params().type()).toList(),
+				"the input once, as the model holds it");
 	}
 
 	/**
