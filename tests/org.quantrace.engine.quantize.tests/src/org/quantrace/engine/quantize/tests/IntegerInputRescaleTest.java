@@ -37,14 +37,16 @@ class IntegerInputRescaleTest {
 		QuantizationSpec int8Activations = Schemes.preset("fiq_int8").toBuilder()
 				.activations(new TensorSpec(QuantType.INT8, Symmetry.ASYMMETRIC, Granularity.PER_TENSOR)).build();
 		return Stream.of(Schemes.preset("fiq_uint8"), Schemes.preset("fiq_int8"), int8Activations)
-				.flatMap(spec -> Stream.of(Arguments.of(spec, "Mul", 2f, 1.0), Arguments.of(spec, "Div", 255f, 255.0)));
+				.flatMap(spec -> Stream.of(Arguments.of(spec, "Mul", 2f, 1.0), Arguments.of(spec, "Div", 255f, 255.0),
+						// lowered to a DequantizeLinear of the input's codes with the scale × α (then an Add of β)
+						Arguments.of(spec, "HardSigmoid", 0f, 4.0)));
 	}
 
 	@ParameterizedTest(name = "{0} {1} {2}")
 	@MethodSource("cases")
 	void theIntegerInputIsFedWithTheScaleTheModelComputesWith(QuantizationSpec spec, String op, float constant, double hi) {
 		TinyGraph t = new TinyGraph(3, 6, 6);
-		String scaled = t.node(op, List.of("x", t.scalar(constant)));
+		String scaled = t.node(op, op.equals("HardSigmoid") ? List.of("x") : List.of("x", t.scalar(constant)));
 		String y = OpRulesTest.pointwise(t, t.node("Relu", List.of(OpRulesTest.conv(t, scaled, 3, 4))), 4, 4);
 		OnnxModel model = t.model(y);
 		QuantizationResult r = TinyGraph.quantize(model, spec, t.calibration(0, hi));
