@@ -138,12 +138,46 @@ final class QdqWriter {
 	 * the scale multiplied (named after the node it replaces, so the layer can still be found by name).
 	 */
 	private void rescale(QuantizationPlan.Rescale r, QuantParams p) {
-		String codes = integer.get(r.input());
+		String codes = codesToRescale(r.input());
 		g.nodes().remove(r.node());
 		String[] sz = scaleAndZero(r.output(), p);
 		ed.graph.nodes().add(ed.graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("DequantizeLinear").setName(r.node().name())
 				.addAllInput(List.of(codes, sz[0], sz[1])).addOutput(r.output()).build()));
 		integer.put(r.output(), codes);
+	}
+
+	/** Copies of integer model inputs' codes that a DequantizeLinear with another scale reads ({@code x} → {@code x_codes}). */
+	private final Map<String, String> requantizedInputs = new HashMap<>();
+
+	/**
+	 * The codes of {@code activation} for a DequantizeLinear that reads them with another scale (a folded Mul/Div, a
+	 * lowered HardSigmoid's α). An integer model input of the activations' own type is its own codes, and every reader of
+	 * a model's integer I/O (evaluate, the trace, verify: IoQuantization) takes the scale and zero point of the input from
+	 * the DequantizeLinear reading it. Reading the input there with the scale × 2 of a folded {@code x * 2} (or 1/255 of
+	 * {@code x / 255}) made that the input's stated scale once the input's own DequantizeLinear went unread: users fed
+	 * codes twice too small (old7_zoo, fiq-uint8: 0.8680 against 0.8755 for fiq-int8, 9 verify mismatches). The input
+	 * keeps its own DequantizeLinear, the only node reading it, and the rescaled reader gets the same codes again through
+	 * a QuantizeLinear with the input's own parameters (exact: the same scale and zero point both ways).
+	 */
+	private String codesToRescale(String activation) {
+		String codes = integer.get(activation);
+		boolean modelInput = g.runtimeInputs().stream().anyMatch(v -> v.getName().equals(activation));
+		if (!modelInput || !activation.equals(codes)) {
+			return codes;
+		}
+		return requantizedInputs.computeIfAbsent(activation, x -> {
+			String[] sz = scaleAndZero(x, params(x));
+			String dq = g.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.input(0).equals(x)).map(n -> n.output(0))
+					.findFirst().orElse(null);
+			if (dq == null) {
+				dq = ed.fresh(x + "_dq");
+				dequantize(x, sz, dq);
+				dequantizedFrom.put(dq, x);
+			}
+			String q = ed.fresh(x + "_codes");
+			quantize(dq, sz, q);
+			return q;
+		});
 	}
 
 	/**
@@ -159,7 +193,7 @@ final class QdqWriter {
 		QuantParams px = params(l.input());
 		String scaledX = ed.fresh(l.input() + "_times_alpha");
 		QuantParams pa = new QuantParams(px.type(), new float[] { px.scale() * l.alpha() }, px.zeroPoints().clone(), -1, false);
-		dequantize(integer.get(l.input()), scaleAndZero(scaledX, pa), scaledX);
+		dequantize(codesToRescale(l.input()), scaleAndZero(scaledX, pa), scaledX);
 		QuantType type = px.type();
 		QuantParams pb = QuantMath.params(new Range(Math.min(0, l.beta()), Math.max(0, l.beta())), type, Symmetry.ASYMMETRIC, false);
 		String beta = ed.constant(n.name() + "_beta_q", GraphEditor.codes("b", type.dataType(), new long[0],

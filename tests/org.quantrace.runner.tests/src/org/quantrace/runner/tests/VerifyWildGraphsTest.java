@@ -52,6 +52,43 @@ class VerifyWildGraphsTest {
 	}
 
 	/**
+	 * A model that takes raw pixels and divides them by 255 first (old7_zoo in tests/data/wild, make_wild3.py, and many
+	 * zoo models): the quantizer folds the Div into the scale of a DequantizeLinear of the input's codes. With uint8 I/O
+	 * that DequantizeLinear was the input's only reader, so the model stated the Div's output scale (1/255) as the
+	 * input's (1): the run's evaluation fed pixel/255 codes for pixels (fiq_uint8 accuracy far below fiq_int8's) and
+	 * verify, which reads the model, disagreed with the trace. Built from the example's model with Div(255) in front of
+	 * its first Conv, run on raw pixels (no scale 1/255 in the preprocessing).
+	 */
+	@Test
+	void aDivOfRawPixelsFoldedIntoAnIntegerInputVerifiesCleanAndFeedsTheModelRight() throws IOException {
+		Path dir = Runs.exampleCopy("verify-raw-pixels");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
+		g.addNode(NodeProto.newBuilder().setOpType("Div").setName("div_255").addInput("input").addInput("c255").addOutput("pixels_01"));
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			g.addNode(n.getInputList().contains("input") ? n.toBuilder().setInput(n.getInputList().indexOf("input"), "pixels_01").build() : n);
+		}
+		g.addInitializer(TensorProto.newBuilder().setName("c255").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(255f));
+		Files.write(dir.resolve("model/raw.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
+				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
+						"\tmodel raw \"model/raw.onnx\" id RAW version 1")
+				.replace("\t\tscale 1/255\n", "")
+				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes fiq_int8, fiq_uint8")
+				.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for fiq_int8, fiq_uint8");
+		assertTrue(recipe.contains("model raw") && !recipe.contains("scale 1/255") && recipe.contains("schemes fiq_int8, fiq_uint8"), recipe);
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "raw.qr", recipe), out).exitCode());
+
+		com.fasterxml.jackson.databind.JsonNode variants = TestData.json(out.resolve("results.json")).at("/models/0/variants");
+		java.util.Map<String, Double> accuracy = new java.util.HashMap<>();
+		variants.forEach(v -> accuracy.put(v.path("scheme").asText(v.path("variant").asText()), v.at("/metrics/accuracy").asDouble()));
+		assertEquals(accuracy.get("fiq_int8"), accuracy.get("fiq_uint8"), 0.01, "uint8 I/O fed as the model states its input: " + accuracy);
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
 	 * Two more habits of hand-built and multi-output models (make_wild2.py "nested_if", "multiout"): nodes without names,
 	 * which the trace and the logs listed as "" and verify could not find (289 mismatches), and a second, int64 output (the
 	 * ArgMax label), which verify held to the scheme's I/O type (int8). Built from the example's model with every node's
