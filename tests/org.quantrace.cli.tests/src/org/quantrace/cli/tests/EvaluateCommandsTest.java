@@ -103,7 +103,9 @@ class EvaluateCommandsTest {
 		Path out = dir.resolve("debug");
 		Cli cli = Cli.run("debug", CNN, int8.toString(), "--data", IMAGES, "--labels", LABELS, "-o", out.toString());
 		assertEquals(0, cli.exitCode(), cli.err());
-		assertTrue(cli.out().contains("No tensor beyond the threshold, on its own or accumulated."), cli.out());
+		// no candidate named: no tensor is beyond the threshold on its own (the 64 samples now come from every class, and the
+		// error accumulated up to the logits may pass 0.5 on them, which the debugger reports without naming a layer to exclude)
+		assertTrue(cli.out().contains("No tensor beyond the threshold") && !cli.out().contains("Candidates to leave in float"), cli.out());
 		List<String> csv = Files.readAllLines(out.resolve("debug.csv"));
 		assertTrue(csv.stream().anyMatch(l -> l.startsWith("9,Gemm,/l2/Gemm,logits,")), String.join("\n", csv));
 		try (var files = Files.list(out)) {
