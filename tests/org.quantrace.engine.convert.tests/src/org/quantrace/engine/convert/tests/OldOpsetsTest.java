@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quantrace.engine.convert.tests.WildConversionTest.intAttr;
+import static org.quantrace.engine.convert.tests.WildConversionTest.intsAttr;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -141,18 +143,6 @@ class OldOpsetsTest {
 			NdArray x = WildConversionTest.random(2, 1, 2, 2);
 			assertArrayEquals(WildConversionTest.run(model, x), WildConversionTest.run(raised, x), 0f);
 		}
-	}
-
-	static AttributeProto intAttr(String name, long v) {
-		return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
-	}
-
-	static AttributeProto intsAttr(String name, long... v) {
-		AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
-		for (long e : v) {
-			a.addInts(e);
-		}
-		return a.build();
 	}
 
 	static AttributeProto floatAttr(String name, float v) {
