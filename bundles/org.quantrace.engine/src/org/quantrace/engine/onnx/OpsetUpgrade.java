@@ -296,12 +296,9 @@ public final class OpsetUpgrade {
 			String perGroup = g.uniqueName(base + "_channels_per_group", names);
 			String target = g.uniqueName(base + "_group_shape", names);
 			List<Node> added = new ArrayList<>();
-			added.add(g.newNode(NodeProto.newBuilder().setOpType("Shape").setName(base + "_shape").addInput(n.input(0)).addOutput(channels)
-					.addAttribute(AttributeProto.newBuilder().setName("start").setType(AttributeType.INT).setI(1))
-					.addAttribute(AttributeProto.newBuilder().setName("end").setType(AttributeType.INT).setI(2)).build()));
+			added.add(node("Shape", base + "_shape", List.of(n.input(0)), channels, intAttribute("start", 1), intAttribute("end", 2)));
 			added.add(node("Div", base + "_div", List.of(channels, g0), perGroup));
-			added.add(g.newNode(NodeProto.newBuilder().setOpType("Concat").setName(base + "_concat").addInput(g0).addInput(perGroup).addOutput(target)
-					.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeType.INT).setI(0)).build()));
+			added.add(node("Concat", base + "_concat", List.of(g0, perGroup), target, intAttribute("axis", 0)));
 			List<String> inputs = new ArrayList<>(n.inputs());
 			for (int i = 1; i <= 2; i++) {
 				String what = i == 1 ? "scale" : "bias";
@@ -329,8 +326,9 @@ public final class OpsetUpgrade {
 			return null;
 		}
 
-		private Node node(String op, String name, List<String> inputs, String output) {
-			return g.newNode(NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output).build());
+		private Node node(String op, String name, List<String> inputs, String output, AttributeProto... attributes) {
+			return g.newNode(NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output).addAllAttribute(List.of(attributes))
+					.build());
 		}
 
 		/** Puts {@code replacement} where {@link #n} was. */
@@ -424,6 +422,10 @@ public final class OpsetUpgrade {
 			}
 			return rank == null ? "the rank of its input is unknown, and its axis semantics changed at opset 13"
 					: "axis " + axis + " of a rank-" + rank + " input means something else from opset 13 on";
+		}
+
+		private static AttributeProto intAttribute(String name, long value) {
+			return AttributeProto.newBuilder().setName(name).setType(AttributeType.INT).setI(value).build();
 		}
 
 		private static AttributeProto stringAttribute(String name, String value) {
