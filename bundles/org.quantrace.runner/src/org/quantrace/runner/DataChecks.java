@@ -73,7 +73,7 @@ final class DataChecks {
 					continue;
 				}
 				DataType given = data.size() == 0 ? input.type() : data.read(0, 1).inputs().type();
-				if (given != input.type()) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
+				if (!given.feeds(input.type())) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
 					problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.getValue())));
 					continue;
 				}

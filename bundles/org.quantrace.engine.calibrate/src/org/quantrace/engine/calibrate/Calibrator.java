@@ -213,7 +213,7 @@ public final class Calibrator {
 						reuseInputs[0] = false;
 						inputArrays.clear();
 					}
-					if (x.type() != input.type()) {
+					if (!x.type().feeds(input.type())) {
 						throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + input.name() + "' of " + modelName
 								+ " is " + input.type(), "preprocess the data to the model's input type");
 					}

@@ -192,7 +192,7 @@ public final class Evaluator {
 		/** Float samples become the model's integer input (q = r / S + Z) when it has one. */
 		private NdArray feed(NdArray x) {
 			if (intInput == null || x.type() != DataType.FLOAT) {
-				if (x.type() != input.type()) {
+				if (!x.type().feeds(input.type())) {
 					throw new InvalidInputException(variant.name() + " reads " + input.type() + " input but the data is " + x.type(),
 							"preprocess the data to float32 (the evaluator quantizes it for integer models)");
 				}

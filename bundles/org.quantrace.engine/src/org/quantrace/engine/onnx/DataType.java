@@ -67,6 +67,14 @@ public enum DataType {
 		return this == UINT4 || this == INT4 ? (elements + 1) / 2 : elements * byteSize;
 	}
 
+	/**
+	 * Whether samples of this type can be fed to a model input of type {@code input}: the same type, or float32 samples
+	 * for a float16 or bfloat16 input (the session rounds them; every dataset reader yields float32).
+	 */
+	public boolean feeds(DataType input) {
+		return this == input || this == FLOAT && (input == FLOAT16 || input == BFLOAT16);
+	}
+
 	public boolean isFloatingPoint() {
 		return switch (this) {
 		case FLOAT, DOUBLE, FLOAT16, BFLOAT16, FLOAT8E4M3FN, FLOAT8E4M3FNUZ, FLOAT8E5M2, FLOAT8E5M2FNUZ -> true;

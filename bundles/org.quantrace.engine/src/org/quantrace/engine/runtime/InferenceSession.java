@@ -424,8 +424,9 @@ public final class InferenceSession implements AutoCloseable {
 		try {
 			for (Map.Entry<String, NdArray> e : inputs.entrySet()) {
 				NdArray a = e.getValue();
-				tensors.put(e.getKey(), reuse && a.type() == DataType.FLOAT ? OnnxTensor.createTensor(env, direct(e.getKey(), a.floats()), a.shape())
-						: toOrt(env, a));
+				DataType narrow = a.type() == DataType.FLOAT ? halfPrecisionInput(e.getKey()) : null;
+				tensors.put(e.getKey(), narrow != null ? toHalfPrecision(env, a, narrow)
+						: reuse && a.type() == DataType.FLOAT ? OnnxTensor.createTensor(env, direct(e.getKey(), a.floats()), a.shape()) : toOrt(env, a));
 			}
 			currentBatch = inputs.isEmpty() || inputs.values().iterator().next().shape().length == 0 ? -1
 					: inputs.values().iterator().next().shape()[0];
@@ -436,6 +437,46 @@ public final class InferenceSession implements AutoCloseable {
 		} finally {
 			tensors.values().forEach(OnnxTensor::close);
 		}
+	}
+
+	/** The model's half-precision input types by name, read once: float samples are rounded to them when fed. */
+	private Map<String, DataType> halfPrecisionInputs;
+
+	/** FLOAT16 or BFLOAT16 when {@code input} is of that type, else null. */
+	private DataType halfPrecisionInput(String input) throws OrtException {
+		if (halfPrecisionInputs == null) {
+			Map<String, DataType> types = new LinkedHashMap<>();
+			for (NodeInfo n : session.getInputInfo().values()) {
+				if (n.getInfo() instanceof ai.onnxruntime.TensorInfo t && (dataType(t) == DataType.FLOAT16 || dataType(t) == DataType.BFLOAT16)) {
+					types.put(n.getName(), dataType(t));
+				}
+			}
+			halfPrecisionInputs = types;
+		}
+		return halfPrecisionInputs.get(input);
+	}
+
+	/**
+	 * Float samples for a float16 (or bfloat16) input, rounded to nearest even as a float16 model's exporter rounds its own
+	 * inputs ({@code x.half()}): the datasets read float32, and a float16 model's evaluation, conversion check and shapes
+	 * need to run on them (see {@link DataType#feeds}).
+	 */
+	private static OnnxTensor toHalfPrecision(OrtEnvironment env, NdArray a, DataType type) throws OrtException {
+		float[] f = a.floats();
+		short[] h = new short[f.length];
+		for (int i = 0; i < f.length; i++) {
+			h[i] = type == DataType.FLOAT16 ? Float.floatToFloat16(f[i]) : bfloat16(f[i]);
+		}
+		return OnnxTensor.createTensor(env, ShortBuffer.wrap(h), a.shape(), type == DataType.FLOAT16 ? OnnxJavaType.FLOAT16 : OnnxJavaType.BFLOAT16);
+	}
+
+	/** The bfloat16 nearest to {@code v} (ties to even), NaN kept NaN. */
+	static short bfloat16(float v) {
+		int bits = Float.floatToRawIntBits(v);
+		if (Float.isNaN(v)) {
+			return (short) ((bits >>> 16) | 0x40);
+		}
+		return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
 	}
 
 	private FloatBuffer direct(String input, float[] values) {
@@ -477,7 +518,7 @@ public final class InferenceSession implements AutoCloseable {
 		int n = Math.toIntExact(info.getNumElements());
 		DataType type = dataType(info);
 		return switch (type) {
-		case FLOAT -> {
+		case FLOAT, FLOAT16, BFLOAT16 -> { // ONNX Runtime widens half precision to float32 in getFloatBuffer
 			float[] f = new float[n];
 			t.getFloatBuffer().get(f);
 			yield NdArray.ofFloats(shape, f);

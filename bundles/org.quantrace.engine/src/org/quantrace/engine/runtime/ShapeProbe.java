@@ -1,6 +1,7 @@
 package org.quantrace.engine.runtime;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,8 @@ public final class ShapeProbe {
 	}
 
 	public static Map<String, TensorInfo> probe(OnnxModel model, String source) {
-		return infos(runMain(model, source, false));
+		Map<String, DataType> half = new HashMap<>();
+		return infos(runMain(model, source, false, half), half);
 	}
 
 	/** What {@link #probeWithBodies} found: every tensor it reached, and why the bodies it could not run stay unknown. */
@@ -49,7 +51,8 @@ public final class ShapeProbe {
 	 * would take them. A body that cannot run that way is named in the notes and its tensors are left out.
 	 */
 	public static Probed probeWithBodies(OnnxModel model, String source) {
-		Map<String, NdArray> values = runMain(model, source, true);
+		Map<String, DataType> half = new HashMap<>();
+		Map<String, NdArray> values = runMain(model, source, true, half);
 		List<String> notes = new ArrayList<>();
 		ModelProto header = model.toProto().toBuilder().clearGraph().build();
 		List<Graph> graphs = model.graph().graphs();
@@ -62,11 +65,14 @@ public final class ShapeProbe {
 						+ "' unknown: it could not be run on its own (" + e.getMessage() + ")");
 			}
 		}
-		return new Probed(infos(values), notes);
+		return new Probed(infos(values, half), notes);
 	}
 
-	/** Runs the main graph on zeros with every node output exposed; returns every value (and the zeros fed, {@code withInputs}). */
-	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs) {
+	/**
+	 * Runs the main graph on zeros with every node output exposed; returns every value (and the zeros fed, {@code withInputs}).
+	 * The session reads half-precision values as float32: their real types go into {@code half}.
+	 */
+	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs, Map<String, DataType> half) {
 		OnnxModel copy = model.copy();
 		Graph g = copy.graph();
 		Set<String> exposed = new HashSet<>();
@@ -86,6 +92,17 @@ public final class ShapeProbe {
 		Map<String, NdArray> values = new LinkedHashMap<>();
 		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
 			values.putAll(session.run(feed));
+			for (TensorInfo t : session.outputs()) {
+				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16) {
+					half.put(t.name(), t.type());
+				}
+			}
+		}
+		for (ValueInfoProto v : g.runtimeInputs()) {
+			DataType declared = TensorInfo.of(v).type();
+			if (declared == DataType.FLOAT16 || declared == DataType.BFLOAT16) {
+				half.put(v.getName(), declared);
+			}
 		}
 		if (withInputs) {
 			feed.forEach(values::putIfAbsent);
@@ -188,9 +205,9 @@ public final class ShapeProbe {
 				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(value.type().code()).setShape(shape))).build();
 	}
 
-	private static Map<String, TensorInfo> infos(Map<String, NdArray> values) {
+	private static Map<String, TensorInfo> infos(Map<String, NdArray> values, Map<String, DataType> half) {
 		Map<String, TensorInfo> result = new LinkedHashMap<>();
-		values.forEach((name, value) -> result.put(name, TensorInfo.of(name, value.type(), value.shape())));
+		values.forEach((name, value) -> result.put(name, TensorInfo.of(name, half.getOrDefault(name, value.type()), value.shape())));
 		return result;
 	}
 
@@ -225,7 +242,8 @@ public final class ShapeProbe {
 			throw new InvalidInputException(what + " declares " + info.shapeText() + ", more than " + MAX_ELEMENTS + " elements per sample",
 					"check the input's declared dimensions; re-export the model with its real input size");
 		}
-		DataType type = info.type() == DataType.UNDEFINED ? DataType.FLOAT : info.type();
+		// half precision is fed as float32 zeros (the session rounds them, as it rounds real samples)
+		DataType type = info.type() == DataType.UNDEFINED || DataType.FLOAT.feeds(info.type()) ? DataType.FLOAT : info.type();
 		try {
 			return NdArray.zeros(type, shape);
 		} catch (IllegalArgumentException e) {
