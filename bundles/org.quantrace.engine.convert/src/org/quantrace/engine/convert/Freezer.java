@@ -16,12 +16,14 @@ import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.InputChunks;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.FloatWidening;
 import org.quantrace.engine.onnx.FunctionInlining;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
@@ -64,11 +66,22 @@ public final class Freezer {
 	public static FreezeResult freeze(OnnxModel given, String name, FreezeOptions options, Dataset verification, Progress progress) {
 		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
 		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
+		// a half-precision model is converted in float32, the form the quantizer needs (its scales are float32), and checked
+		// against its exact float32 widening: the original's rounding between its ops is not the conversion's doing
+		FloatWidening.Widened widened = null;
+		if (FloatWidening.needed(source)) {
+			source = source.copy();
+			widened = FloatWidening.widen(source);
+		}
 		Reference reference = Reference.of(source, name); // a model ONNX Runtime cannot load is refused before any progress
 		Rewritten r;
 		try (Progress.Task rewriting = progress.start("converting " + name + " (training ops, constants, patterns)", 1, "model")) {
 			r = rewrite(source, reference, name, options);
 			rewriting.advance(1);
+		}
+		if (widened != null) {
+			r.rewrites().add(0, new Rewrite(Rewrite.PRECISION, widened.describe() + "; the model is converted, checked and written in float32"
+					+ " (its verification compares with this widening of the original)"));
 		}
 		Inputs samples = samples(r.source(), name, verification);
 		InferenceSession.requireLoads(r.model(), "the frozen " + name, r.source(), name,
@@ -92,7 +105,9 @@ public final class Freezer {
 		List<String> artifacts = new ArrayList<>();
 		List<String> removed = new ArrayList<>();
 		List<Rewrite> rewrites = new ArrayList<>();
-		Map<String, Integer> ranks = ranks(source, name);
+		Map<String, TensorInfo> probed = probe(source, name);
+		Map<String, Integer> ranks = probed.entrySet().stream().filter(e -> e.getValue().shape() != null)
+				.collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().shape().size()));
 		List<String> rewrittenBatchNorms = new ArrayList<>();
 		List<FunctionInlining.Call> calls = FunctionInlining.inline(model, name);
 		if (!calls.isEmpty()) {
@@ -135,6 +150,13 @@ public final class Freezer {
 		batchNormsToInferenceForm(model.graph(), artifacts);
 		trainingAlgorithms(model, options, eliminations, artifacts);
 		removed.addAll(removeIdentities(model.graph()));
+		List<String> casts = removeNoOpCasts(model.graph(), probed);
+		if (!casts.isEmpty()) {
+			removed.addAll(casts);
+			rewrites.add(new Rewrite(Rewrite.NO_OP_CASTS, "removed " + casts.size() + (casts.size() == 1 ? " Cast" : " Casts")
+					+ " to the type the input already has (" + String.join(", ", casts.subList(0, Math.min(8, casts.size())))
+					+ (casts.size() > 8 ? " and " + (casts.size() - 8) + " more" : "") + ")"));
+		}
 		Simplification s = simplify(model, name, options, ranks, rewrites, removed);
 		List<String> batchNormsGone = new ArrayList<>(rewrittenBatchNorms);
 		batchNormsGone.addAll(s.batchNormsFolded());
@@ -414,6 +436,21 @@ public final class Freezer {
 		return removed;
 	}
 
+	/** A tensor's element type: as probed, else as the graph declares its input, else its initializer's; UNDEFINED if unknown. */
+	private static DataType typeOf(Graph g, Map<String, TensorInfo> probed, String tensor) {
+		TensorInfo t = probed.get(tensor);
+		if (t != null) {
+			return t.type();
+		}
+		for (ValueInfoProto v : g.inputs()) {
+			if (v.getName().equals(tensor)) {
+				return TensorInfo.of(v).type();
+			}
+		}
+		Tensor init = g.initializer(tensor);
+		return init == null ? DataType.UNDEFINED : init.dataType();
+	}
+
 	private static boolean isGraphOutput(Graph g, String tensor) {
 		return g.outputs().stream().anyMatch(v -> v.getName().equals(tensor));
 	}
@@ -495,12 +532,42 @@ public final class Freezer {
 		return rows;
 	}
 
-	private static Map<String, Integer> ranks(OnnxModel model, String name) {
+	/** The types and shapes of the main graph's tensors, as ONNX Runtime computes them on made-up inputs; empty if it cannot. */
+	private static Map<String, TensorInfo> probe(OnnxModel model, String name) {
 		try {
-			return ShapeProbe.probe(inferenceView(model), name).entrySet().stream().filter(e -> e.getValue().shape() != null)
-					.collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().shape().size()));
+			return ShapeProbe.probe(inferenceView(model), name);
 		} catch (RuntimeException e) {
 			return Map.of();
 		}
+	}
+
+	/**
+	 * Removes the main graph's Casts to the type their input already has, which compute nothing: exporters write them
+	 * ({@code x.float()} on a float tensor), and a float16 model's Casts at its float32 inputs and outputs become them once
+	 * the model is widened. A quantizer would leave each one float between a DequantizeLinear and a QuantizeLinear. A Cast
+	 * that writes a graph output hands the output's name to the node before it when that node's output is read by nothing
+	 * else (else it stays).
+	 */
+	private static List<String> removeNoOpCasts(Graph g, Map<String, TensorInfo> types) {
+		List<String> removed = new ArrayList<>();
+		for (Node n : List.copyOf(g.nodes())) {
+			DataType in = n.opType().equals("Cast") && n.isStandard() ? typeOf(g, types, n.input(0)) : DataType.UNDEFINED;
+			if (in == DataType.UNDEFINED || in.code() != n.intAttribute("to", -1)) {
+				continue;
+			}
+			String out = n.output(0);
+			if (isGraphOutput(g, out)) {
+				Node producer = g.producer(n.input(0)).orElse(null);
+				if (producer == null || isGraphOutput(g, n.input(0)) || g.consumers(n.input(0)).size() != 1) {
+					continue;
+				}
+				producer.setOutput(producer.outputs().indexOf(n.input(0)), out);
+			} else {
+				GraphCleanup.rewire(g, out, n.input(0));
+			}
+			g.nodes().remove(n);
+			removed.add(n.name().isEmpty() ? "Cast" : n.name());
+		}
+		return removed;
 	}
 }

@@ -3,7 +3,7 @@ package org.quantrace.engine.convert;
 /**
  * One function-preserving rewrite the conversion made, as PhIMT0002 lists it: of which kind (constant nodes, constant
  * folding, shape arithmetic, control flow, fusion, opset,
- * model-local functions) and what was found and done, naming the nodes.
+ * model-local functions, precision, no-op casts) and what was found and done, naming the nodes.
  */
 public record Rewrite(String kind, String description, boolean made) {
 
@@ -24,6 +24,8 @@ public record Rewrite(String kind, String description, boolean made) {
 	public static final String FUSION = "fusion";
 	public static final String OPSET = "opset";
 	public static final String FUNCTIONS = "model-local functions";
+	public static final String PRECISION = "precision";
+	public static final String NO_OP_CASTS = "no-op casts";
 
 	@Override
 	public String toString() {

@@ -14,6 +14,7 @@ import org.quantrace.engine.calibrate.CalibrationResult;
 import org.quantrace.engine.calibrate.Calibrator;
 import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.onnx.FloatWidening;
 import org.quantrace.engine.onnx.Initializers;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.Node;
@@ -62,6 +63,8 @@ public final class Quantizer {
 			}
 			spec.calibration().checkActivationBits(spec.activationBits());
 		}
+		// QDQ pairs have float32 scales: a half-precision model is quantized from its exact float32 widening
+		FloatWidening.Widened widened = FloatWidening.widen(model);
 		// calls of model-local functions (a dynamo export's modules) would stay float as one opaque node each
 		org.quantrace.engine.onnx.FunctionInlining.inline(model, modelName);
 		model.graph().graphs().forEach(Initializers::hoistConstants); // If branches too: their planner reads constants as initializers
@@ -94,14 +97,19 @@ public final class Quantizer {
 
 		List<Decision> decisions;
 		List<QuantizedTensor> tensors;
-		List<String> warnings = List.of();
+		List<String> warnings = new ArrayList<>();
+		if (widened.any()) {
+			warnings.add(modelName + " computes in half precision; it was quantized from its float32 form (" + widened.describe()
+					+ "): what stays float in the quantized model computes in float32" + (widened.inputs().isEmpty() && widened.outputs().isEmpty() ? ""
+							: ", and its float inputs and outputs are float32"));
+		}
 		CalibrationResult calibrated = null;
 		if (spec.technique() == Technique.DYNAMIC_RANGE) {
 			DynamicRangeWriter writer = new DynamicRangeWriter(model, spec);
 			writer.write();
 			decisions = writer.decisions;
 			tensors = writer.written;
-			warnings = writer.warnings;
+			warnings.addAll(writer.warnings);
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
