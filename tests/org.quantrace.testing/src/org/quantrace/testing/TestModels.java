@@ -147,4 +147,41 @@ public final class TestModels {
 	private static StringStringEntryProto entry(String key, String value) {
 		return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
 	}
+
+	/**
+	 * The model saved in float16, as {@code model.half()} exports it: every float32 initializer (rounded to nearest even),
+	 * input and output; written here, independently of the engine's widening (FloatWidening) that reads it back.
+	 */
+	public static ModelProto toFloat16(ModelProto model) {
+		GraphProto.Builder g = model.getGraph().toBuilder();
+		for (int i = 0; i < g.getInitializerCount(); i++) {
+			TensorProto t = g.getInitializer(i);
+			if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
+				continue;
+			}
+			float[] v = org.quantrace.engine.onnx.Tensor.of(t).toFloatArray();
+			java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+			for (float f : v) {
+				b.putShort(Float.floatToFloat16(f));
+			}
+			g.setInitializer(i, t.toBuilder().clearFloatData().clearRawData().setDataType(TensorProto.DataType.FLOAT16_VALUE)
+					.setRawData(ByteString.copyFrom(b.array())).build());
+		}
+		for (int i = 0; i < g.getInputCount(); i++) {
+			g.setInput(i, float16(g.getInput(i)));
+		}
+		for (int i = 0; i < g.getOutputCount(); i++) {
+			g.setOutput(i, float16(g.getOutput(i)));
+		}
+		g.clearValueInfo();
+		return model.toBuilder().setGraph(g).build();
+	}
+
+	private static ValueInfoProto float16(ValueInfoProto v) {
+		ValueInfoProto.Builder b = v.toBuilder();
+		if (b.getType().hasTensorType() && b.getType().getTensorType().getElemType() == TensorProto.DataType.FLOAT_VALUE) {
+			b.getTypeBuilder().getTensorTypeBuilder().setElemType(TensorProto.DataType.FLOAT16_VALUE);
+		}
+		return b.build();
+	}
 }

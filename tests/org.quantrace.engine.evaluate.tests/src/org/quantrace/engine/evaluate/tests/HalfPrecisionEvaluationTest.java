@@ -17,11 +17,7 @@ import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.testing.TestData;
-
-import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import org.quantrace.testing.TestModels;
 
 /**
  * The Fashion-MNIST CNN saved in float16, as {@code model.half()} exports it (tests/data/wild make_half.py). Before: its
@@ -35,7 +31,7 @@ class HalfPrecisionEvaluationTest {
 
 	@Test
 	void aFloat16ModelIsEvaluatedAndQuantizedOnFloatSamples() {
-		OnnxModel half = toFloat16(CNN);
+		OnnxModel half = OnnxModel.of(TestModels.toFloat16(CNN.toProto()));
 		QuantizationResult q = Quantizer.quantize(half, "half", Schemes.preset("fiq_int8"), Models.CALIBRATION, Progress.NONE);
 
 		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("fp32", CNN), Variant.of("fp16", half), Variant.of("fiq_int8", q.model())),
@@ -49,38 +45,5 @@ class HalfPrecisionEvaluationTest {
 		assertEquals(q.layers().size(), q.quantizedLayers(), "every layer integer: " + q.floatLayers());
 		assertTrue(q.warnings().stream().anyMatch(w -> w.startsWith("half computes in half precision; it was quantized from its float32 form (float16 -> float32: ")
 				&& w.endsWith("and its float inputs and outputs are float32")), q.warnings().toString());
-	}
-
-	/** Every float32 initializer, input and output as float16 (round to nearest even), written independently of the engine's widening. */
-	static OnnxModel toFloat16(OnnxModel model) {
-		ModelProto m = model.toProto();
-		GraphProto.Builder g = m.getGraph().toBuilder();
-		for (int i = 0; i < g.getInitializerCount(); i++) {
-			TensorProto t = g.getInitializer(i);
-			if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
-				continue;
-			}
-			float[] v = org.quantrace.engine.onnx.Tensor.of(t).toFloatArray();
-			java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 * v.length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-			for (float f : v) {
-				b.putShort(Float.floatToFloat16(f));
-			}
-			g.setInitializer(i, t.toBuilder().clearFloatData().clearRawData().setDataType(TensorProto.DataType.FLOAT16_VALUE)
-					.setRawData(com.google.protobuf.ByteString.copyFrom(b.array())).build());
-		}
-		for (int i = 0; i < g.getInputCount(); i++) {
-			g.setInput(i, half(g.getInput(i)));
-		}
-		for (int i = 0; i < g.getOutputCount(); i++) {
-			g.setOutput(i, half(g.getOutput(i)));
-		}
-		g.clearValueInfo();
-		return OnnxModel.of(m.toBuilder().setGraph(g).build());
-	}
-
-	private static ValueInfoProto half(ValueInfoProto v) {
-		ValueInfoProto.Builder b = v.toBuilder();
-		b.getTypeBuilder().getTensorTypeBuilder().setElemType(TensorProto.DataType.FLOAT16_VALUE);
-		return b.build();
 	}
 }
