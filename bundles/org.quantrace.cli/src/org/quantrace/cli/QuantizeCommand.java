@@ -103,6 +103,9 @@ final class QuantizeCommand implements Callable<Integer> {
 	public Integer call() throws IOException {
 		QuantizationSpec resolved = spec();
 		OnnxModel source = OnnxModel.load(model);
+		if (resolved.isQuantized()) {
+			Quantizer.requireFloat(source, model.toString()); // before any progress line
+		}
 		Dataset data = calibration == null ? null : calibration.open(spec.commandLine().getErr());
 		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());
 		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess, progress);

@@ -20,6 +20,7 @@ import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.DatasetFormat;
 import org.quantrace.model.recipe.DebugStep;
@@ -30,7 +31,8 @@ import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.model.DatasetFormats;
 
 /**
- * What the recipe's language cannot check because it reads no model and no image: that each dataset, as its
+ * What the recipe's language cannot check because it reads no model and no image: that a model the recipe quantizes is
+ * not quantized already, that each dataset, as its
  * preprocessing makes it, fits the input of each model that reads it, and that its classes fit the model's
  * outputs. Checked before any work, so a wrong image size is found in seconds rather than after every scheme was
  * quantized; each problem is a diagnostic on the dataset's line, saying which preprocessing fixes it.
@@ -43,8 +45,16 @@ final class DataChecks {
 	/** The problems, as diagnostics like the validator's ({@code recipeAsGiven}: the recipe's path as the user wrote it). */
 	static List<RecipeFiles.Diagnostic> check(RecipeContext ctx, List<ResolvedScheme> schemes, Path recipeAsGiven) {
 		List<RecipeFiles.Diagnostic> problems = new ArrayList<>();
+		boolean quantizes = schemes.stream().anyMatch(s -> s.spec().isQuantized());
 		for (ModelDeclaration m : ctx.models()) {
 			OnnxModel model = OnnxModel.load(ctx.modelFile(m));
+			if (quantizes) {
+				try {
+					Quantizer.requireFloat(model, "model " + m.getName() + " (\"" + m.getPath() + "\")");
+				} catch (InvalidInputException e) {
+					problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_QUANTIZED, e.getMessage() + ": " + e.hint(), Severity.ERROR));
+				}
+			}
 			for (Map.Entry<DatasetDeclaration, String> use : uses(ctx, schemes).entrySet()) {
 				DatasetDeclaration d = use.getKey();
 				Dataset data;
@@ -188,7 +198,7 @@ final class DataChecks {
 		return diagnostic(ctx, d, recipeAsGiven, code, message, Severity.ERROR);
 	}
 
-	private static RecipeFiles.Diagnostic diagnostic(RecipeContext ctx, DatasetDeclaration d, Path recipeAsGiven, String code, String message,
+	private static RecipeFiles.Diagnostic diagnostic(RecipeContext ctx, EObject d, Path recipeAsGiven, String code, String message,
 			Severity severity) {
 		Path file = fileOf(d);
 		INode node = NodeModelUtils.getNode(d);

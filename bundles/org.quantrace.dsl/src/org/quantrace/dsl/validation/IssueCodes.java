@@ -72,6 +72,9 @@ public final class IssueCodes {
 	/** A warning: files in a dataset folder that are not read (a README.txt, a .DS_Store), named. */
 	public static final String DATA_UNREAD_FILES = "data-unread-files";
 
+	/** A model the recipe quantizes is quantized already (QuantizeLinear/DequantizeLinear, integer kernels). */
+	public static final String MODEL_QUANTIZED = "model-quantized";
+
 	// the logs as documents
 	public static final String MISSING_APPROVER = "missing-approver";
 	public static final String INVALID_DATE = "invalid-date";

@@ -39,8 +39,41 @@ public final class Quantizer {
 	private Quantizer() {
 	}
 
+	/** The ops of a model that is quantized already: QDQ pairs, ONNX Runtime's integer and dynamic kernels. */
+	private static final Set<String> QUANTIZED_OPS = Set.of("QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "ConvInteger",
+			"MatMulInteger", "QGemm", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM", "MatMulIntegerToFloat", "QAttention", "QEmbedLayerNormalization");
+
+	/**
+	 * Refuses a model that is quantized already (our own output, a QAT export with its QuantizeLinear/DequantizeLinear
+	 * pairs, ONNX Runtime's quantizer's): quantizing it again would calibrate dequantized values, re-round int8 weights to
+	 * another scale, and record a quantized model as the float original in the trace and the logs. Called before any
+	 * work, by {@link #quantize} and by the command line and the runner, so the user hears it first.
+	 *
+	 * @throws InvalidInputException naming the quantized ops found
+	 */
+	public static void requireFloat(OnnxModel model, String modelName) {
+		java.util.Map<String, Long> found = new java.util.TreeMap<>();
+		String first = null;
+		for (Node n : model.graph().allNodes()) {
+			if (QUANTIZED_OPS.contains(n.opType()) || n.opType().startsWith("QLinear")) {
+				found.merge(n.opType(), 1L, Long::sum);
+				first = first == null ? n.name() : first;
+			}
+		}
+		if (!found.isEmpty()) {
+			List<String> counts = found.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList();
+			throw new InvalidInputException(modelName + " is quantized already: it holds " + String.join(", ", counts) + (first.isEmpty() ? ""
+					: " (the first: '" + first + "')") + "; quantizing it again would quantize dequantized values and record it as the float original",
+					"quantize the float model it was made from; a quantization-aware-trained export runs in integer kernels as it is: evaluate it"
+							+ " (quantrace evaluate FLOAT.onnx " + "QUANTIZED.onnx compares the two)");
+		}
+	}
+
 	public static QuantizationResult quantize(OnnxModel source, String modelName, QuantizationSpec spec, Dataset calibration, Progress progress) {
 		OnnxModel model = source.copy();
+		if (spec.isQuantized()) {
+			requireFloat(model, modelName);
+		}
 		if (!spec.isQuantized()) {
 			List<QuantizationResult.Layer> layers = new ArrayList<>();
 			int index = 0;

@@ -1,0 +1,61 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.testing.TestData;
+
+/**
+ * The output of quantize given to quantize again, on the command line and in a recipe (a new user's slip, or a
+ * quantization-aware-trained export): refused with exit 2 before any work, naming the quantized ops, instead of failing in
+ * calibration ("samples are FLOAT32 but input is INT8") or re-quantizing a dynamic-range model's dequantized weights.
+ */
+class AlreadyQuantizedCommandsTest {
+
+	private final Path dir = TestData.tempDir("requantize");
+
+	@Test
+	void quantizeRefusesItsOwnOutputBeforeAnyProgress() {
+		Path calibration = TestData.example("data/calibration");
+		Path labels = TestData.example("data/labels.json");
+		Path q = dir.resolve("q.onnx");
+		Cli first = Cli.run("quantize", TestData.example("model/fashion_cnn.onnx").toString(), "--scheme", "fiq-int8", "--data", calibration.toString(),
+				"--labels", labels.toString(), "-o", q.toString());
+		assertEquals(0, first.exitCode(), first.err());
+
+		Cli again = Cli.run("quantize", q.toString(), "--scheme", "fiq-int8", "--data", calibration.toString(), "--labels", labels.toString(), "-o",
+				dir.resolve("qq.onnx").toString());
+
+		assertEquals(2, again.exitCode(), again.err());
+		assertTrue(again.err().startsWith("quantrace: error: " + q + " is quantized already: it holds "), again.err());
+		assertTrue(again.err().contains("quantrace: hint: quantize the float model it was made from"), again.err());
+		assertFalse(again.err().contains("calibrating") || again.err().contains("checking"), "before any work: " + again.err());
+		assertFalse(Files.exists(dir.resolve("qq.onnx")));
+	}
+
+	@Test
+	void aRecipeThatQuantizesAQuantizedModelIsRefusedOnTheModelsLine() throws IOException {
+		Path example = TestData.exampleCopy("requantize");
+		Path model = example.resolve("model/fashion_cnn_trained.onnx");
+		Cli qdq = Cli.run("quantize", model.toString(), "--scheme", "fiq-float32", "--data", example.resolve("data/calibration").toString(), "--labels",
+				example.resolve("data/labels.json").toString(), "-o", example.resolve("model/qdq.onnx").toString());
+		assertEquals(0, qdq.exitCode(), qdq.err());
+		Files.move(example.resolve("model/qdq.onnx"), model, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		Path recipe = example.resolve("fashion_cnn.qr");
+		Path out = example.resolve("out");
+
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().contains(recipe + ":14:2: error [model-quantized] model cnn (\"model/fashion_cnn_trained.onnx\") is quantized already"),
+				run.out());
+		assertFalse(run.err().contains("converting"), "nothing run: " + run.err());
+		assertFalse(Files.exists(out));
+	}
+}
