@@ -27,14 +27,24 @@ import org.quantrace.engine.onnx.Tensor;
  */
 final class ShapeFolding {
 
-	/** An element of a shape vector: a known value, or dimension {@code axis} of {@code tensor}, unknown before run time. */
+	/**
+	 * An element of a shape vector: a known value, dimension {@code axis} of {@code tensor} (unknown before run time), or a
+	 * value computed at run time from unknown dimensions ({@link #COMPUTED}: {@code tensor} empty, {@code axis} -1).
+	 */
 	private record Element(long value, String tensor, int axis) {
+		static final Element COMPUTED = new Element(0, "", -1);
+
 		static Element known(long v) {
 			return new Element(v, null, -1);
 		}
 
 		boolean isKnown() {
 			return tensor == null;
+		}
+
+		/** Whether this is dimension {@link #axis} of a tensor (not a value computed from dimensions). */
+		boolean isDimension() {
+			return tensor != null && !tensor.isEmpty();
 		}
 	}
 
@@ -122,7 +132,7 @@ final class ShapeFolding {
 				if (allowZero && x.value() == 0) {
 					return null; // a real zero-sized dimension: no -1 can stand for anything then
 				}
-			} else if (!allowZero && sameDimension(g, reshape.input(0), i, x.tensor(), x.axis(), 0)) {
+			} else if (!allowZero && x.isDimension() && sameDimension(g, reshape.input(0), i, x.tensor(), x.axis(), 0)) {
 				out[i] = 0; // dimension i of the input itself, copied
 			} else if (unknown < 0) {
 				unknown = i;
@@ -253,10 +263,45 @@ final class ShapeFolding {
 		case "Slice" -> {
 			return slice(n, in, vectors);
 		}
+		case "Add", "Sub", "Mul", "Div" -> {
+			return arithmetic(n, in, vectors.get(n.input(1)));
+		}
 		default -> {
 			return null;
 		}
 		}
+	}
+
+	/**
+	 * Element-wise integer arithmetic on two tracked vectors (nn.MultiheadAttention's batch × heads, tokens × batch): known
+	 * where both operands are known (ONNX Runtime's integer Div truncates, as Java's), {@link Element#COMPUTED} where
+	 * either is not. A Reshape target with a single computed element still becomes constant, with -1 there.
+	 */
+	private static Vector arithmetic(Node n, Vector a, Vector b) {
+		if (a == null || b == null || a.type() != b.type()) {
+			return null;
+		}
+		int size = Math.max(a.elements().size(), b.elements().size());
+		if (a.elements().size() != size && a.elements().size() != 1 || b.elements().size() != size && b.elements().size() != 1) {
+			return null;
+		}
+		List<Element> out = new ArrayList<>();
+		for (int i = 0; i < size; i++) {
+			Element x = a.elements().get(a.elements().size() == 1 ? 0 : i);
+			Element y = b.elements().get(b.elements().size() == 1 ? 0 : i);
+			if (!x.isKnown() || !y.isKnown() || n.opType().equals("Div") && y.value() == 0) {
+				out.add(Element.COMPUTED);
+				continue;
+			}
+			long v = switch (n.opType()) {
+			case "Add" -> x.value() + y.value();
+			case "Sub" -> x.value() - y.value();
+			case "Mul" -> x.value() * y.value();
+			default -> x.value() / y.value();
+			};
+			out.add(Element.known(a.type() == DataType.INT32 ? (int) v : v));
+		}
+		return new Vector(a.scalar() && b.scalar(), a.type(), out);
 	}
 
 	private static Vector slice(Node n, Vector in, Map<String, Vector> vectors) {

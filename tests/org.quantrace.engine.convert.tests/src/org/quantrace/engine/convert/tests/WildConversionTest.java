@@ -85,6 +85,36 @@ class WildConversionTest {
 	}
 
 	/**
+	 * nn.MultiheadAttention as torch 1.13 exports it (torchvision's VisionTransformer, dynamic batch): the head split reshapes
+	 * [tokens, batch, dim] to [tokens, batch × heads, head dim] and back to [tokens × batch, dim], with batch × heads and
+	 * tokens × batch computed by Mul nodes from {@code x.shape} at run time. ShapeFolding followed only element copies, so
+	 * neither target folded and the quantizer listed 12 int64 Shape/Gather/Mul/Unsqueeze/Concat nodes per attention layer
+	 * as float layers (48 of ViT's 96). A target with a single computed element is exact with -1 there.
+	 */
+	@Test
+	void multiheadAttentionReshapesWithBatchTimesHeadsGetConstantTargets() {
+		Tiny t = new Tiny(6, 8);
+		String seq = t.node("Transpose", List.of("x"), intsAttr("perm", 1, 0, 2)); // [6, N, 8]
+		String tokens = t.node("Gather", List.of(t.node("Shape", seq), t.longs(0)), intAttr("axis", 0));
+		String batch = t.node("Gather", List.of(t.node("Shape", seq), t.longs(1)), intAttr("axis", 0));
+		String batchHeads = t.node("Mul", List.of(batch, t.longs(2)));
+		String split = t.node("Reshape", List.of(seq, t.node("Concat", List.of(t.node("Unsqueeze", List.of(tokens, t.longs(new long[] { 0 }))),
+				t.node("Unsqueeze", List.of(batchHeads, t.longs(new long[] { 0 }))), t.longs(new long[] { 4 })), intAttr("axis", 0)))); // [6, 2N, 4]
+		String heads = t.node("Transpose", List.of(t.node("Relu", t.node("Transpose", List.of(split), intsAttr("perm", 1, 0, 2)))), intsAttr("perm", 1, 0, 2));
+		String tokensBatch = t.node("Mul", List.of(tokens, batch));
+		String merged = t.node("Reshape", List.of(heads, t.node("Concat", List.of(t.node("Unsqueeze", List.of(tokensBatch, t.longs(new long[] { 0 }))),
+				t.longs(new long[] { 8 })), intAttr("axis", 0)))); // [6N, 8]
+		OnnxModel model = t.model(t.node("Relu", merged));
+
+		FreezeResult r = Freezer.freeze(model, "attention", FreezeOptions.defaults(), null);
+
+		assertEquals(List.of("Transpose", "Reshape", "Transpose", "Relu", "Transpose", "Reshape", "Relu"),
+				r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		NdArray x = random(3, 6, 8);
+		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
+	}
+
+	/**
 	 * torch.onnx.export writes one initializer for equal tensors and an Identity node for each other use (torchvision's
 	 * SqueezeNet: 18 Conv biases, all zero at initialization, read through Identity nodes). The quantizer saw those biases
 	 * as computed at run time and listed 18 Identity layers as left float; pre-processing did not run because dropping
