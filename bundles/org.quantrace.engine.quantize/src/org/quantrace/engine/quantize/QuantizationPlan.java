@@ -34,6 +34,10 @@ import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
  */
 public final class QuantizationPlan {
 
+	/** Data movement that outputs exactly the values it reads, rearranged. */
+	private static final java.util.Set<String> SIZE_PRESERVING = java.util.Set.of("Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
+			"DepthToSpace");
+
 	/** What happens to one node of the main graph. */
 	public record Decision(int layerIndex, Node node, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
 	}
@@ -481,6 +485,11 @@ public final class QuantizationPlan {
 		void codes(Node n, int index, OpRule rule, TensorSpec a) {
 			String x = n.input(0);
 			boolean table = isConstant(x) && isFloat(x) && n.opType().equals("Gather");
+			if (isFloat(x) && !table && !available(x) && quantizesBefore(n)) {
+				quantized(n, index, Kind.CODES, null, a, "moves integer codes: its integer reader quantizes the data anyway, so the QuantizeLinear"
+						+ " comes before it (the same number of values) and it moves " + a.precision().literal() + " codes instead of floats");
+				return;
+			}
 			if (!isFloat(x) || !table && !available(x)) {
 				floatNode(n, index, isFloat(x) ? inputFloatReason(n, x) : "its input '" + x + "' is not a float tensor");
 				return;
@@ -488,6 +497,21 @@ public final class QuantizationPlan {
 			quantized(n, index, Kind.CODES, null, a, table ? "reads a constant table stored as integer codes; its output reuses their scale and zero point"
 					: "moves integer codes; its output reuses the input's scale and zero point" + (a.precision().bits() == 8 ? ""
 							: " (ONNX Runtime moves 8-bit codes only: with " + a.precision().literal() + " it runs between DequantizeLinear and QuantizeLinear)"));
+		}
+
+		/**
+		 * Whether the QuantizeLinear an integer reader puts on this op's output can come before the op instead: the op only
+		 * rearranges its input (as many values out as in, so the QuantizeLinear does the same work), its float input has no
+		 * other reader and is no graph output (no float reader would see dequantized values), and a Conv/MatMul/Gemm (as its
+		 * data input) or a computing op decided integer reads its output. The ViT's Transpose after each LayerNormalization:
+		 * LayerNormalization → QuantizeLinear → Transpose on int8 codes → QLinearMatMul, instead of a float Transpose.
+		 */
+		boolean quantizesBefore(Node n) {
+			String x = n.input(0);
+			return SIZE_PRESERVING.contains(n.opType()) && n.outputs().size() == 1 && !graphOutputs.contains(x) && !graphOutputs.contains(n.output(0))
+					&& consumers.getOrDefault(x, List.of()).size() == 1 && producers.get(x) != null
+					&& consumers.getOrDefault(n.output(0), List.of()).stream().anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(n.output(0))
+							|| kinds.get(c) == Kind.COMPUTE);
 		}
 
 		void recurrent(Node n, int index, OpRule rule) {
