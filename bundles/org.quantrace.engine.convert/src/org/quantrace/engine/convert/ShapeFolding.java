@@ -117,10 +117,9 @@ final class ShapeFolding {
 		if (opset >= 11) {
 			for (Node c : List.copyOf(g.nodes())) {
 				if (c.opType().equals("Concat") && c.domain().isEmpty() && g.nodes().contains(c)) {
-					String made = expandedConstant(g, c, shapes, vectors);
+					String made = expandedConstant(g, c, shapes, vectors, replaced);
 					if (made != null) {
 						rewrites.add(new Rewrite(Rewrite.SHAPES, made));
-						replaced.add(ConstantFolder.label(c) + " (constant prefix)");
 					}
 				}
 			}
@@ -135,9 +134,9 @@ final class ShapeFolding {
 	 * Concat were float layers). Written without the batch: {@code Pad(x)} with zeros where C goes, plus a constant holding C
 	 * there and zeros elsewhere, merged into the Add of a constant that reads the Concat (the position embedding) when there
 	 * is one. Exact: 0 + C, x + 0 and (C + P) read 0 + (C + P) are the same floats (the sign of a zero sum aside). Returns
-	 * the rewrite's description, or null when the Concat is not one.
+	 * the rewrite's description, or null when the Concat is not one; adds the Expand and the Concat to {@code removed}.
 	 */
-	private static String expandedConstant(Graph g, Node concat, StaticShapes shapes, Map<String, Vector> vectors) {
+	private static String expandedConstant(Graph g, Node concat, StaticShapes shapes, Map<String, Vector> vectors, List<String> removed) {
 		if (concat.inputs().size() != 2) {
 			return null;
 		}
@@ -224,11 +223,13 @@ final class ShapeFolding {
 		g.nodes().set(index, g.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Pad").setName(concat.name() + "_pad").addInput(x)
 				.addInput(padsName).addOutput(padded).build()));
 		g.nodes().remove(expand);
+		removed.add(ConstantFolder.label(expand)); // both are gone from the model (the conversion log lists them)
+		removed.add(ConstantFolder.label(concat));
 		if (add != null) {
 			add.setInputs(List.of(padded, valuesName));
 		} else {
 			g.nodes().add(g.nodes().indexOf(g.producer(padded).orElseThrow()) + 1, g.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Add")
-					.setName(concat.name()).addInput(padded).addInput(valuesName).addOutput(concat.output(0)).build()));
+					.setName(concat.name() + "_add").addInput(padded).addInput(valuesName).addOutput(concat.output(0)).build()));
 		}
 		return "Concat '" + ConstantFolder.label(concat) + "' of the constant '" + expand.input(0) + "' expanded over the batch: Pad of '" + x
 				+ "' plus a constant" + (add != null ? " (merged into the Add '" + ConstantFolder.label(add) + "')" : "")
