@@ -223,7 +223,7 @@ public final class Freezer {
 				int constantsBefore = removed.size();
 				List<String> constants = new ArrayList<>(ConstantFolder.fold(model, name, rewrites));
 				shapes = StaticShapes.infer(model, name);
-				constants.addAll(ShapeFolding.fold(model.graph(), shapes, rewrites));
+				constants.addAll(ShapeFolding.fold(model.graph(), shapes, model.opset(), rewrites));
 				removed.addAll(constants);
 				removed.addAll(IfInlining.inline(model.graph(), rewrites));
 				if (removed.size() == constantsBefore) {

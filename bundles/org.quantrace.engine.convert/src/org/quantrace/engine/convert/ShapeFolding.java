@@ -27,14 +27,24 @@ import org.quantrace.engine.onnx.Tensor;
  */
 final class ShapeFolding {
 
-	/** An element of a shape vector: a known value, or dimension {@code axis} of {@code tensor}, unknown before run time. */
+	/**
+	 * An element of a shape vector: a known value, dimension {@code axis} of {@code tensor} (unknown before run time), or a
+	 * value computed at run time from unknown dimensions ({@link #COMPUTED}: {@code tensor} empty, {@code axis} -1).
+	 */
 	private record Element(long value, String tensor, int axis) {
+		static final Element COMPUTED = new Element(0, "", -1);
+
 		static Element known(long v) {
 			return new Element(v, null, -1);
 		}
 
 		boolean isKnown() {
 			return tensor == null;
+		}
+
+		/** Whether this is dimension {@link #axis} of a tensor (not a value computed from dimensions). */
+		boolean isDimension() {
+			return tensor != null && !tensor.isEmpty();
 		}
 	}
 
@@ -55,7 +65,7 @@ final class ShapeFolding {
 	}
 
 	/** One pass over the main graph with the shapes ONNX Runtime infers now; returns the nodes replaced. */
-	static List<String> fold(Graph g, StaticShapes shapes, List<Rewrite> rewrites) {
+	static List<String> fold(Graph g, StaticShapes shapes, int opset, List<Rewrite> rewrites) {
 		Map<String, Vector> vectors = new HashMap<>();
 		for (Tensor t : g.initializers()) {
 			if ((t.dataType() == DataType.INT64 || t.dataType() == DataType.INT32) && t.dims().length <= 1 && t.elementCount() <= MAX_ELEMENTS) {
@@ -75,7 +85,7 @@ final class ShapeFolding {
 				continue;
 			}
 			vectors.put(n.output(0), v);
-			if (v.allKnown() && g.initializer(n.output(0)) == null) {
+			if (v.allKnown() && v.type() != DataType.BOOL && g.initializer(n.output(0)) == null) {
 				long[] dims = v.scalar() ? new long[0] : new long[] { v.elements().size() };
 				long[] values = v.values();
 				g.putInitializer(v.type() == DataType.INT32
@@ -104,7 +114,189 @@ final class ShapeFolding {
 				}
 			}
 		}
+		if (opset >= 11) {
+			for (Node c : List.copyOf(g.nodes())) {
+				if (c.opType().equals("Concat") && c.domain().isEmpty() && g.nodes().contains(c)) {
+					String made = expandedConstant(g, c, shapes, vectors, replaced);
+					if (made != null) {
+						rewrites.add(new Rewrite(Rewrite.SHAPES, made));
+					}
+				}
+			}
+		}
 		return replaced;
+	}
+
+	/**
+	 * A constant broadcast over the batch and joined to a tensor, as torchvision's VisionTransformer prepends its class
+	 * token: {@code Concat(Expand(C, [batch, 1, 1]), x, axis=1)}, the Expand's target computed from {@code x.shape[0]} at run
+	 * time (with a dynamic batch nothing of it folds: Shape, Gather, Unsqueeze, Concat, Reshape, Equal, Where, Expand and the
+	 * Concat were float layers). Written without the batch: {@code Pad(x)} with zeros where C goes, plus a constant holding C
+	 * there and zeros elsewhere, merged into the Add of a constant that reads the Concat (the position embedding) when there
+	 * is one. Exact: 0 + C, x + 0 and (C + P) read 0 + (C + P) are the same floats (the sign of a zero sum aside). Returns
+	 * the rewrite's description, or null when the Concat is not one; adds the Expand and the Concat to {@code removed}.
+	 */
+	private static String expandedConstant(Graph g, Node concat, StaticShapes shapes, Map<String, Vector> vectors, List<String> removed) {
+		if (concat.inputs().size() != 2) {
+			return null;
+		}
+		int at = -1;
+		Node expand = null;
+		for (int i = 0; i < 2; i++) {
+			Node p = g.producer(concat.input(i)).orElse(null);
+			if (p != null && p.opType().equals("Expand") && p.domain().isEmpty() && g.consumers(p.output(0)).size() == 1) {
+				at = i;
+				expand = p;
+			}
+		}
+		if (expand == null) {
+			return null;
+		}
+		String x = concat.input(1 - at);
+		Tensor constant = g.initializer(expand.input(0));
+		Vector target = vectors.get(expand.input(1));
+		long[] dims = shapes.of(x);
+		if (constant == null || constant.dataType() != DataType.FLOAT || target == null || target.scalar() || dims == null
+				|| constant.dims().length != dims.length || target.elements().size() != dims.length) {
+			return null;
+		}
+		int rank = dims.length;
+		int axis = (int) concat.intAttribute("axis", 0);
+		axis = axis < 0 ? axis + rank : axis;
+		if (axis < 0 || axis >= rank || dims[axis] < 0) {
+			return null;
+		}
+		long[] c = constant.dims();
+		long[] block = new long[rank]; // the sum's constant: 1 where the batch broadcasts
+		for (int j = 0; j < rank; j++) {
+			Element e = target.elements().get(j);
+			if (j == axis) {
+				if (!e.isKnown() || !(c[j] == 1 || e.value() == 1 || e.value() == c[j])) {
+					return null;
+				}
+				block[j] = dims[j] + Math.max(c[j], e.value());
+			} else if (e.isKnown()) {
+				long out = c[j] == 1 ? e.value() : c[j];
+				if (!(e.value() == 1 || c[j] == 1 || e.value() == c[j]) || dims[j] < 0 || out != dims[j]) {
+					return null;
+				}
+				block[j] = dims[j];
+			} else {
+				if (c[j] != 1 || !e.isDimension() || !sameDimension(g, x, j, e.tensor(), e.axis(), 0)) {
+					return null;
+				}
+				block[j] = 1;
+			}
+		}
+		long prefix = block[axis] - dims[axis];
+		float[] values = broadcast(constant.toFloatArray(), c, block, axis, at == 0 ? 0 : dims[axis], prefix);
+		// the Add of a constant that alone reads the Concat takes the class token into its constant
+		List<Node> readers = g.consumers(concat.output(0));
+		Node add = null;
+		Tensor addend = null;
+		if (readers.size() == 1 && readers.get(0).opType().equals("Add") && readers.get(0).domain().isEmpty() && readers.get(0).inputs().size() == 2
+				&& g.outputs().stream().noneMatch(o -> o.getName().equals(concat.output(0)))) {
+			Node r = readers.get(0);
+			Tensor t = g.initializer(r.input(0).equals(concat.output(0)) ? r.input(1) : r.input(0));
+			if (t != null && t.dataType() == DataType.FLOAT && !r.input(0).equals(r.input(1)) && broadcastsTo(t.dims(), block)) {
+				add = r;
+				addend = t;
+			}
+		}
+		if (add != null) {
+			float[] a = broadcast(addend.toFloatArray(), leftPadded(addend.dims(), rank), block, -1, 0, 0);
+			float[] mask = values;
+			values = new float[a.length];
+			boolean[] inBlock = prefixMask(block, axis, at == 0 ? 0 : dims[axis], prefix);
+			for (int i = 0; i < a.length; i++) {
+				values[i] = inBlock[i] ? mask[i] + a[i] : a[i];
+			}
+		}
+		long[] pads = new long[2 * rank];
+		pads[at == 0 ? axis : rank + axis] = prefix;
+		String padsName = g.uniqueName(concat.output(0) + "_pads", g.tensorNames());
+		g.putInitializer(Tensor.ofLongs(padsName, new long[] { pads.length }, pads));
+		String padded = g.uniqueName(concat.output(0) + "_padded", g.tensorNames());
+		String valuesName = g.uniqueName((add != null ? add.output(0) : concat.output(0)) + "_constant", g.tensorNames());
+		g.putInitializer(Tensor.ofFloats(valuesName, block, values));
+		int index = g.nodes().indexOf(concat);
+		g.nodes().set(index, g.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Pad").setName(concat.name() + "_pad").addInput(x)
+				.addInput(padsName).addOutput(padded).build()));
+		g.nodes().remove(expand);
+		removed.add(ConstantFolder.label(expand)); // both are gone from the model (the conversion log lists them)
+		removed.add(ConstantFolder.label(concat));
+		if (add != null) {
+			add.setInputs(List.of(padded, valuesName));
+		} else {
+			g.nodes().add(g.nodes().indexOf(g.producer(padded).orElseThrow()) + 1, g.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Add")
+					.setName(concat.name() + "_add").addInput(padded).addInput(valuesName).addOutput(concat.output(0)).build()));
+		}
+		return "Concat '" + ConstantFolder.label(concat) + "' of the constant '" + expand.input(0) + "' expanded over the batch: Pad of '" + x
+				+ "' plus a constant" + (add != null ? " (merged into the Add '" + ConstantFolder.label(add) + "')" : "")
+				+ ", no shape computed at run time";
+	}
+
+	private static long[] leftPadded(long[] dims, int rank) {
+		long[] out = new long[rank];
+		Arrays.fill(out, 1);
+		System.arraycopy(dims, 0, out, rank - dims.length, dims.length);
+		return out;
+	}
+
+	private static boolean broadcastsTo(long[] dims, long[] shape) {
+		if (dims.length > shape.length) {
+			return false;
+		}
+		long[] d = leftPadded(dims, shape.length);
+		for (int j = 0; j < shape.length; j++) {
+			if (d[j] != 1 && d[j] != shape[j]) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	/** Whether each element of a tensor of {@code shape} lies in [from, from + count) along {@code axis}. */
+	private static boolean[] prefixMask(long[] shape, int axis, long from, long count) {
+		int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (p, q) -> p * q));
+		boolean[] in = new boolean[n];
+		long inner = 1;
+		for (int j = axis + 1; j < shape.length; j++) {
+			inner *= shape[j];
+		}
+		for (int i = 0; i < n; i++) {
+			long along = i / inner % shape[axis];
+			in[i] = along >= from && along < from + count;
+		}
+		return in;
+	}
+
+	/**
+	 * {@code values} of shape {@code dims} (same rank, each 1 or the shape's) broadcast to {@code shape}; with {@code axis}
+	 * at least 0, only into [from, from + count) along that axis (index along it counted from {@code from}), zeros elsewhere.
+	 */
+	private static float[] broadcast(float[] values, long[] dims, long[] shape, int axis, long from, long count) {
+		int n = Math.toIntExact(Arrays.stream(shape).reduce(1, (p, q) -> p * q));
+		float[] out = new float[n];
+		int rank = shape.length;
+		long[] index = new long[rank];
+		for (int i = 0; i < n; i++) {
+			long rest = i;
+			for (int j = rank - 1; j >= 0; j--) {
+				index[j] = rest % shape[j];
+				rest /= shape[j];
+			}
+			if (axis >= 0 && (index[axis] < from || index[axis] >= from + count)) {
+				continue;
+			}
+			long source = 0;
+			for (int j = 0; j < rank; j++) {
+				long k = axis == j ? index[j] - from : index[j];
+				source = source * dims[j] + (dims[j] == 1 ? 0 : k);
+			}
+			out[i] = values[(int) source];
+		}
+		return out;
 	}
 
 	/** The constant target equivalent to {@code target} for this Reshape, or null when none is exact. */
@@ -122,7 +314,7 @@ final class ShapeFolding {
 				if (allowZero && x.value() == 0) {
 					return null; // a real zero-sized dimension: no -1 can stand for anything then
 				}
-			} else if (!allowZero && sameDimension(g, reshape.input(0), i, x.tensor(), x.axis(), 0)) {
+			} else if (!allowZero && x.isDimension() && sameDimension(g, reshape.input(0), i, x.tensor(), x.axis(), 0)) {
 				out[i] = 0; // dimension i of the input itself, copied
 			} else if (unknown < 0) {
 				unknown = i;
@@ -253,10 +445,89 @@ final class ShapeFolding {
 		case "Slice" -> {
 			return slice(n, in, vectors);
 		}
+		case "Add", "Sub", "Mul", "Div" -> {
+			return arithmetic(n, in, vectors.get(n.input(1)));
+		}
+		case "Equal" -> {
+			return equal(in, vectors.get(n.input(1)));
+		}
+		case "Where" -> {
+			return where(in, vectors.get(n.input(1)), vectors.get(n.input(2)));
+		}
 		default -> {
 			return null;
 		}
 		}
+	}
+
+	/**
+	 * Element-wise integer arithmetic on two tracked vectors (nn.MultiheadAttention's batch × heads, tokens × batch): known
+	 * where both operands are known (ONNX Runtime's integer Div truncates, as Java's), {@link Element#COMPUTED} where
+	 * either is not. A Reshape target with a single computed element still becomes constant, with -1 there.
+	 */
+	private static Vector arithmetic(Node n, Vector a, Vector b) {
+		if (a == null || b == null || a.type() != b.type() || a.type() == DataType.BOOL) {
+			return null;
+		}
+		int size = Math.max(a.elements().size(), b.elements().size());
+		if (a.elements().size() != size && a.elements().size() != 1 || b.elements().size() != size && b.elements().size() != 1) {
+			return null;
+		}
+		List<Element> out = new ArrayList<>();
+		for (int i = 0; i < size; i++) {
+			Element x = a.elements().get(a.elements().size() == 1 ? 0 : i);
+			Element y = b.elements().get(b.elements().size() == 1 ? 0 : i);
+			if (!x.isKnown() || !y.isKnown() || n.opType().equals("Div") && y.value() == 0) {
+				out.add(Element.COMPUTED);
+				continue;
+			}
+			long v = switch (n.opType()) {
+			case "Add" -> x.value() + y.value();
+			case "Sub" -> x.value() - y.value();
+			case "Mul" -> x.value() * y.value();
+			default -> x.value() / y.value();
+			};
+			out.add(Element.known(a.type() == DataType.INT32 ? (int) v : v));
+		}
+		return new Vector(a.scalar() && b.scalar(), a.type(), out);
+	}
+
+	/**
+	 * Equal of two tracked vectors, as a BOOL vector (1 true, 0 false): known where both are known, and false where a
+	 * dimension is compared with a negative number (a dimension is never negative). torch exports {@code expand(-1, ...)}
+	 * (a ViT's class token) as Where(Equal(sizes, -1), 1, sizes): the sizes then stay followed element by element.
+	 */
+	private static Vector equal(Vector a, Vector b) {
+		if (a == null || b == null || a.type() == DataType.BOOL || a.type() != b.type() || a.elements().size() != b.elements().size()) {
+			return null;
+		}
+		List<Element> out = new ArrayList<>();
+		for (int i = 0; i < a.elements().size(); i++) {
+			Element x = a.elements().get(i);
+			Element y = b.elements().get(i);
+			if (x.isKnown() && y.isKnown()) {
+				out.add(Element.known(x.value() == y.value() ? 1 : 0));
+			} else if (x.isKnown() && x.value() < 0 && y.isDimension() || y.isKnown() && y.value() < 0 && x.isDimension()) {
+				out.add(Element.known(0));
+			} else {
+				out.add(Element.COMPUTED);
+			}
+		}
+		return new Vector(a.scalar() && b.scalar(), DataType.BOOL, out);
+	}
+
+	/** Where over tracked vectors of one length: the chosen element where the condition is known. */
+	private static Vector where(Vector condition, Vector a, Vector b) {
+		if (condition == null || a == null || b == null || condition.type() != DataType.BOOL || a.type() != b.type()
+				|| a.elements().size() != condition.elements().size() || b.elements().size() != condition.elements().size()) {
+			return null;
+		}
+		List<Element> out = new ArrayList<>();
+		for (int i = 0; i < condition.elements().size(); i++) {
+			Element c = condition.elements().get(i);
+			out.add(!c.isKnown() ? Element.COMPUTED : c.value() != 0 ? a.elements().get(i) : b.elements().get(i));
+		}
+		return new Vector(condition.scalar(), a.type(), out);
 	}
 
 	private static Vector slice(Node n, Vector in, Map<String, Vector> vectors) {

@@ -147,12 +147,28 @@ final class SkipLayerNormFusion {
 		return t != null && t.dims().length == 1 && t.dims()[0] == size;
 	}
 
+	/**
+	 * The tensor whose shape {@code tensor} has: itself, or, for a DequantizeLinear/QuantizeLinear the writer added (a name
+	 * the shapes from before quantization do not know), the tensor it converts (per-tensor: the same shape).
+	 */
+	private String shaped(String tensor) {
+		String t = tensor;
+		for (int depth = 0; depth < 4 && !shapes.containsKey(t); depth++) {
+			Node p = graph.producer(t).orElse(null);
+			if (p == null || !(isDefault(p, "DequantizeLinear") || isDefault(p, "QuantizeLinear"))) {
+				break;
+			}
+			t = p.input(0);
+		}
+		return t;
+	}
+
 	private int rank(String tensor) {
 		Tensor t = graph.constant(tensor);
 		if (t != null) {
 			return t.dims().length;
 		}
-		TensorInfo info = shapes.get(tensor);
+		TensorInfo info = shapes.get(shaped(tensor));
 		return info == null || info.shape() == null ? -1 : info.shape().size();
 	}
 
@@ -162,7 +178,7 @@ final class SkipLayerNormFusion {
 			return t.dims()[axis];
 		}
 		try {
-			return Long.parseLong(shapes.get(tensor).shape().get(axis));
+			return Long.parseLong(shapes.get(shaped(tensor)).shape().get(axis));
 		} catch (RuntimeException e) {
 			return -1; // symbolic or unknown
 		}

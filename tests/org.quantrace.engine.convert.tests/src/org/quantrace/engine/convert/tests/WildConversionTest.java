@@ -85,6 +85,73 @@ class WildConversionTest {
 	}
 
 	/**
+	 * nn.MultiheadAttention as torch 1.13 exports it (torchvision's VisionTransformer, dynamic batch): the head split reshapes
+	 * [tokens, batch, dim] to [tokens, batch × heads, head dim] and back to [tokens × batch, dim], with batch × heads and
+	 * tokens × batch computed by Mul nodes from {@code x.shape} at run time. ShapeFolding followed only element copies, so
+	 * neither target folded and the quantizer listed 12 int64 Shape/Gather/Mul/Unsqueeze/Concat nodes per attention layer
+	 * as float layers (48 of ViT's 96). A target with a single computed element is exact with -1 there.
+	 */
+	@Test
+	void multiheadAttentionReshapesWithBatchTimesHeadsGetConstantTargets() {
+		Tiny t = new Tiny(6, 8);
+		String seq = t.node("Transpose", List.of("x"), intsAttr("perm", 1, 0, 2)); // [6, N, 8]
+		String tokens = t.node("Gather", List.of(t.node("Shape", seq), t.longs(0)), intAttr("axis", 0));
+		String batch = t.node("Gather", List.of(t.node("Shape", seq), t.longs(1)), intAttr("axis", 0));
+		String batchHeads = t.node("Mul", List.of(batch, t.longs(2)));
+		String split = t.node("Reshape", List.of(seq, t.node("Concat", List.of(t.node("Unsqueeze", List.of(tokens, t.longs(new long[] { 0 }))),
+				t.node("Unsqueeze", List.of(batchHeads, t.longs(new long[] { 0 }))), t.longs(new long[] { 4 })), intAttr("axis", 0)))); // [6, 2N, 4]
+		String heads = t.node("Transpose", List.of(t.node("Relu", t.node("Transpose", List.of(split), intsAttr("perm", 1, 0, 2)))), intsAttr("perm", 1, 0, 2));
+		String tokensBatch = t.node("Mul", List.of(tokens, batch));
+		String merged = t.node("Reshape", List.of(heads, t.node("Concat", List.of(t.node("Unsqueeze", List.of(tokensBatch, t.longs(new long[] { 0 }))),
+				t.longs(new long[] { 8 })), intAttr("axis", 0)))); // [6N, 8]
+		OnnxModel model = t.model(t.node("Relu", merged));
+
+		FreezeResult r = Freezer.freeze(model, "attention", FreezeOptions.defaults(), null);
+
+		assertEquals(List.of("Transpose", "Reshape", "Transpose", "Relu", "Transpose", "Reshape", "Relu"),
+				r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		NdArray x = random(3, 6, 8);
+		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
+	}
+
+	/**
+	 * torchvision's VisionTransformer prepends its class token with {@code class_token.expand(n, -1, -1)}, exported (dynamic
+	 * batch) as Expand to Where(Equal(sizes, -1), 1, sizes) with sizes [x.shape[0], -1, -1], then Concat with the patches
+	 * and an Add of the position embedding. Nothing of it folded: the quantizer listed Shape, Gather, Unsqueeze, Concat,
+	 * Reshape, Equal, Where, Expand and the Concat as float layers. It becomes Pad(x) and the Add of one constant holding
+	 * class token + position embedding in the padded row, exactly.
+	 */
+	@Test
+	void aClassTokenExpandedOverTheBatchBecomesAPadAndAConstant() {
+		Tiny t = new Tiny(4, 3);
+		String token = t.floats(new long[] { 1, 1, 3 }, new float[] { 0.3f, -1.7f, 2.9f });
+		float[] positions = new float[5 * 3];
+		for (int i = 0; i < positions.length; i++) {
+			positions[i] = (i * 37 % 11) / 7f - 0.6f;
+		}
+		String embedding = t.floats(new long[] { 1, 5, 3 }, positions);
+		String batch = t.node("Unsqueeze", List.of(t.node("Gather", List.of(t.node("Shape", "x"), t.longs(0)), intAttr("axis", 0)), t.longs(new long[] { 0 })));
+		String sizes = t.node("Reshape", List.of(t.node("Concat", List.of(batch, t.longs(new long[] { -1 }), t.longs(new long[] { -1 })), intAttr("axis", 0)),
+				t.longs(new long[] { -1 })));
+		String ones = t.node("ConstantOfShape", List.of(t.node("Shape", sizes)), AttributeProto.newBuilder().setName("value")
+				.setType(AttributeProto.AttributeType.TENSOR).setT(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE).addDims(1).addInt64Data(1))
+				.build());
+		String target = t.node("Where", List.of(t.node("Equal", List.of(sizes, t.node("Mul", List.of(ones, t.longs(-1))))), ones, sizes));
+		String joined = t.node("Concat", List.of(t.node("Expand", List.of(token, target)), "x"), intAttr("axis", 1)); // [N, 5, 3]
+		OnnxModel model = t.model(t.node("Relu", t.node("Add", List.of(joined, embedding))));
+
+		FreezeResult r = Freezer.freeze(model, "class_token", FreezeOptions.defaults(), null);
+
+		assertEquals(List.of("Pad", "Add", "Relu"), r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		List<String> before = model.graph().nodes().stream().map(n -> n.name()).toList();
+		List<String> after = r.model().graph().nodes().stream().map(n -> n.name()).toList();
+		assertEquals(before.stream().filter(n -> !after.contains(n)).sorted().toList(), r.removedNodes().stream().sorted().toList(),
+				"PhIMT0002's Appendix A lists every node gone (verify re-derives it)");
+		NdArray x = random(3, 4, 3);
+		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
+	}
+
+	/**
 	 * torch.onnx.export writes one initializer for equal tensors and an Identity node for each other use (torchvision's
 	 * SqueezeNet: 18 Conv biases, all zero at initialization, read through Identity nodes). The quantizer saw those biases
 	 * as computed at run time and listed 18 Identity layers as left float; pre-processing did not run because dropping
@@ -260,6 +327,20 @@ class WildConversionTest {
 			}
 			for (long i = 0; i < n; i++) {
 				t.addFloatData(value);
+			}
+			g.addInitializer(t);
+			return name;
+		}
+
+		/** A float initializer holding {@code values}. */
+		String floats(long[] dims, float[] values) {
+			String name = "f" + names++;
+			TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+			for (long d : dims) {
+				t.addDims(d);
+			}
+			for (float v : values) {
+				t.addFloatData(v);
 			}
 			g.addInitializer(t);
 			return name;

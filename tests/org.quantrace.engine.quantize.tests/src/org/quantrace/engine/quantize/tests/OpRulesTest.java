@@ -408,6 +408,32 @@ class OpRulesTest {
 	}
 
 	/**
+	 * torchvision's VisionTransformer transposes each LayerNormalization's output to [tokens, batch, dim] for
+	 * nn.MultiheadAttention's in-projection MatMul. The Transpose stayed in the LayerNormalization's float island, moving
+	 * floats, and the MatMul quantized its output: the QuantizeLinear now comes before the Transpose (as many values), which
+	 * then moves int8 codes, and counts as an integer layer. The hops stay one in and one out.
+	 */
+	@Test
+	void aTransposeBetweenAFloatIslandAndAnIntegerMatMulMovesCodes() {
+		TinyGraph t = new TinyGraph(4, 6).opset(17);
+		String a = t.node("MatMul", List.of("x", t.weight(1.0 / 6, 6, 6)));
+		String normed = t.node("LayerNormalization", List.of(a, t.floats(new float[] { 1, 1, 1, 1, 1, 1 }, 6), t.floats(new float[6], 6)),
+				TinyGraph.attr("axis", -1L));
+		String swapped = t.node("Transpose", List.of(normed), TinyGraph.ints("perm", 0, 2, 1)); // [N, 6, 4]
+		String y = t.node("MatMul", List.of(swapped, t.weight(1.0 / 4, 4, 3)));
+		Checked c = check(t, y, -1, 1);
+		assertTrue(c.layer("Transpose").quantized(), c.layer("Transpose").reason());
+		assertTrue(c.layer("Transpose").reason().contains("QuantizeLinear comes before it"), c.layer("Transpose").reason());
+		List<String> ops = c.modelOps();
+		assertEquals(2, ops.stream().filter("QuantizeLinear"::equals).count(), "x, and the LayerNormalization's output: " + ops);
+		List<String> optimized = c.ops();
+		int transpose = optimized.indexOf("Transpose");
+		assertTrue(transpose > 0 && optimized.subList(0, transpose).contains("QuantizeLinear")
+				&& optimized.indexOf("LayerNormalization") < optimized.lastIndexOf("QuantizeLinear")
+				&& optimized.lastIndexOf("QuantizeLinear") < transpose, "ONNX Runtime transposes the codes: " + optimized);
+	}
+
+	/**
 	 * A U-Net decoder step: an upsampling ConvTranspose (no integer kernel in ONNX Runtime: float between one
 	 * DequantizeLinear and one QuantizeLinear, its weights kept as int8), a nearest Resize of the encoder's
 	 * codes, and a Concat of both with the skip connection on integers.
