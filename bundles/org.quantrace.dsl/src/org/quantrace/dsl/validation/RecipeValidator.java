@@ -287,13 +287,30 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	 */
 	@Check
 	public void schemeOpsetIsPossible(QuantizationConfig c) {
+		String problem = opsetProblem(c);
+		if (problem == null) {
+			return;
+		}
+		if (c.getOpset() > 0) {
+			error(problem, c, Literals.QUANTIZATION_CONFIG__OPSET, IssueCodes.VALUE_RANGE);
+			return;
+		}
+		// an inherited opset that this scheme's own settings make wrong (a quantizing scheme extending 'technique none' with opset 11,
+		// int16 tensors): the base's check passed, so it is said here, else the run stopped at quantization without a line
+		QuantizationConfig base = c.getBase() == null || c.getBase().eIsProxy() ? null : c.getBase();
+		if (base != null && !problem.equals(opsetProblem(base))) {
+			QuantizationConfig from = SchemeChain.of(c).stream().filter(x -> x.getOpset() > 0).findFirst().orElse(base);
+			error(problem + " (" + c.getName() + " takes opset " + SchemeChain.opset(c) + " from " + from.getName() + ": give " + c.getName()
+					+ " an opset of its own)", c, Literals.DECLARATION__NAME, IssueCodes.VALUE_RANGE);
+		}
+	}
+
+	/** What is wrong with the opset a scheme ends up with, for what the scheme does (quantize, with int16 or not); null: nothing. */
+	private static String opsetProblem(QuantizationConfig c) {
 		int opset = SchemeChain.opset(c);
 		boolean quantizes = SchemeChain.technique(c) != QuantizationTechnique.NONE;
 		boolean int16 = SchemeChain.precision(c, true) == Precision.INT16 || SchemeChain.precision(c, false) == Precision.INT16;
-		String problem = quantizes ? OpsetLimits.quantizationProblem(opset, int16) : OpsetLimits.targetProblem(opset);
-		if (problem != null && (c.getOpset() > 0 || int16)) { // an inherited opset only when this scheme's int16 makes it too old
-			error(problem, c, c.getOpset() > 0 ? Literals.QUANTIZATION_CONFIG__OPSET : Literals.DECLARATION__NAME, IssueCodes.VALUE_RANGE);
-		}
+		return quantizes ? OpsetLimits.quantizationProblem(opset, int16) : OpsetLimits.targetProblem(opset);
 	}
 
 	// ------------------------------------------------------------------ the logs as documents

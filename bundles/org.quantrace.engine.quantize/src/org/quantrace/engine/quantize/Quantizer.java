@@ -75,9 +75,9 @@ public final class Quantizer {
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
 		int required = spec.usesInt16() ? OpsetLimits.INT16_QDQ : OpsetLimits.QDQ;
 		String opsetProblem = OpsetLimits.quantizationProblem(spec.opset(), spec.usesInt16()); // what the recipe validator reports at the line
-		if (opsetProblem != null) {
-			int fix = opsetProblem.indexOf("; ");
-			throw new InvalidInputException("scheme '" + spec.name() + "': " + opsetProblem.substring(0, fix), opsetProblem.substring(fix + 2));
+		if (opsetProblem != null) { // whole: what is wrong, then "; ask for opset N ...", the validator's words
+			throw new InvalidInputException("scheme '" + spec.name() + "': " + opsetProblem,
+					"the opset is the scheme's own or the one of the scheme it extends: change it there");
 		}
 		Map<String, Integer> ranks = new HashMap<>();
 		types.forEach((name, info) -> {

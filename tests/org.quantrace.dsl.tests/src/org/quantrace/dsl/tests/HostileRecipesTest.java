@@ -220,4 +220,21 @@ class HostileRecipesTest {
 				+ " opset out", errors.get(2).getMessage());
 		assertEquals(List.of(), errors("opset17.qr", example.replace("\tconvert {\n", "\tconvert {\n\t\topset 17\n")), "opset 17 is fine");
 	}
+
+	/**
+	 * An opset fine for the scheme that sets it (opset 11 under 'technique none') and too old for one that extends it and quantizes:
+	 * the recipe validated, and the run stopped at quantization with "scheme 'old_drq': opset 11 is too old ..." and a hint to
+	 * "leave opset out" of a scheme that has none, on no line. Said at the quantizing scheme's name, with where the opset comes from.
+	 */
+	@Test
+	void anInheritedOpsetTooOldForTheSchemeIsAnErrorAtItsName() {
+		String text = example.replace("recipe fashion_cnn", "quantize old_float extends unquantized {\n\topset 11\n}\n"
+				+ "quantize old_drq extends old_float {\n\ttechnique dynamic-range weights int8 symmetric per-channel io float32\n}\nrecipe fashion_cnn");
+		List<Issue> errors = errors("inherited-opset.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.VALUE_RANGE, errors.get(0).getCode());
+		assertEquals(lineOf(text, "quantize old_drq"), errors.get(0).getLineNumber().longValue());
+		assertEquals("opset 11 is too old for quantization: per-channel QuantizeLinear/DequantizeLinear need opset 13; ask for opset 13 or newer,"
+				+ " or leave opset out (old_drq takes opset 11 from old_float: give old_drq an opset of its own)", errors.get(0).getMessage());
+	}
 }
