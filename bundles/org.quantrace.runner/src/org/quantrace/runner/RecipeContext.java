@@ -134,12 +134,7 @@ final class RecipeContext {
 
 	/** The preprocess block that applies when {@code m} reads {@code d} (see {@link #preprocessing}); null: the defaults. */
 	Preprocessing preprocessingBlock(DatasetDeclaration d, ModelDeclaration m) {
-		Preprocessing p = d.getPreprocessing() != null ? d.getPreprocessing() : m.getPreprocessing();
-		if (p == null) {
-			p = recipe.getDeclarations().stream().filter(Preprocessing.class::isInstance).map(Preprocessing.class::cast)
-					.filter(x -> x.getName() == null).findFirst().orElse(null);
-		}
-		return p;
+		return org.quantrace.dsl.PreprocessingBlocks.of(recipe, d, m);
 	}
 
 	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
