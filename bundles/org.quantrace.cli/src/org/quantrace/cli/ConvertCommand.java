@@ -15,6 +15,8 @@ import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.data.Datasets;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.model.recipe.TrainingOperation;
+import org.quantrace.report.LogValues;
+import org.quantrace.runner.ConversionRecords;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -76,9 +78,8 @@ final class ConvertCommand implements Callable<Integer> {
 
 	static void report(FreezeResult r, PrintWriter out) {
 		out.println("Elimination of training-specific operations (PhIMT0002)");
-		for (FreezeResult.Elimination e : r.eliminations().values()) {
-			out.printf(Locale.ROOT, "  %-26s %-12s %s%n", e.operation().getLiteral(), e.status().getLiteral(), e.details());
-			e.nodes().forEach(n -> out.printf(Locale.ROOT, "  %-26s %-12s - %s%n", "", "", n));
+		for (FreezeResult.Elimination e : r.eliminations().values()) { // the PhIMT0002 row's sentence, not the enum word "not-present"
+			out.printf(Locale.ROOT, "  %-26s %s%n", e.operation().getLiteral(), LogValues.elimination(ConversionRecords.elimination(e)));
 		}
 		if (!r.trainingArtifacts().isEmpty()) {
 			out.println("Training-only attributes and outputs found");

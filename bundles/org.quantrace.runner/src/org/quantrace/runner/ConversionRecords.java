@@ -23,15 +23,23 @@ public final class ConversionRecords {
 	private ConversionRecords() {
 	}
 
+	/**
+	 * One PhIMT0002 elimination as the trace records it; the log row and {@code convert}'s console line both read it through
+	 * {@code LogValues.elimination}, so the two say the same words.
+	 */
+	public static EliminatedOperation elimination(FreezeResult.Elimination e) {
+		EliminatedOperation o = F.createEliminatedOperation();
+		o.setOperation(e.operation());
+		o.setStatus(e.status());
+		o.getNodes().addAll(e.nodes());
+		o.setDetails(e.details());
+		return o;
+	}
+
 	public static ConversionRecord toRecord(FreezeResult r, String producerOfInput) {
 		ConversionRecord c = F.createConversionRecord();
 		for (FreezeResult.Elimination e : r.eliminations().values()) {
-			EliminatedOperation o = F.createEliminatedOperation();
-			o.setOperation(e.operation());
-			o.setStatus(e.status());
-			o.getNodes().addAll(e.nodes());
-			o.setDetails(e.details());
-			c.getEliminations().add(o);
+			c.getEliminations().add(elimination(e));
 		}
 		c.getTrainingArtifacts().addAll(r.trainingArtifacts());
 		c.getRemovedNodes().addAll(r.removedNodes());

@@ -134,12 +134,7 @@ final class RecipeContext {
 
 	/** The preprocess block that applies when {@code m} reads {@code d} (see {@link #preprocessing}); null: the defaults. */
 	Preprocessing preprocessingBlock(DatasetDeclaration d, ModelDeclaration m) {
-		Preprocessing p = d.getPreprocessing() != null ? d.getPreprocessing() : m.getPreprocessing();
-		if (p == null) {
-			p = recipe.getDeclarations().stream().filter(Preprocessing.class::isInstance).map(Preprocessing.class::cast)
-					.filter(x -> x.getName() == null).findFirst().orElse(null);
-		}
-		return p;
+		return org.quantrace.dsl.PreprocessingBlocks.of(recipe, d, m);
 	}
 
 	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
@@ -147,22 +142,43 @@ final class RecipeContext {
 		Dataset data = read(d, m, samples);
 		// recorded as declared (its own 'samples' only), not as this step caps it: an image folder's subset keeps only the
 		// files it reads, so the conversion check's 64 would otherwise stand for the whole folder the calibration reads next
-		opened.computeIfAbsent(d, k -> new Opened(d, m, samples > 0 ? read(d, m, 0) : data));
+		opened.computeIfAbsent(d, k -> new Opened(d, m, read(d, m, 0)));
 		return data;
 	}
 
 	/** The dataset as {@code m} reads it, without recording it as read (checks before the run). */
 	Dataset read(DatasetDeclaration d, ModelDeclaration m, int samples) {
-		boolean formatSet = d.eIsSet(RecipePackage.Literals.DATASET_DECLARATION__FORMAT);
 		int limit = samples > 0 ? (d.getSamples() > 0 ? Math.min(samples, d.getSamples()) : samples) : d.getSamples();
+		return all(d, m).limit(limit);
+	}
+
+	/**
+	 * Every sample of the dataset as {@code m} reads it, opened once for the first model that reads it: the checks before the run,
+	 * the conversion check's 64 samples, the record of the dataset as declared and the calibration are cuts of it. It was opened
+	 * again for each (a capped step twice: capped, then whole for the record), a large .npy or CSV parsed three times. Another
+	 * model (another preprocessing) opens its own; only the first model's is kept, the one the record holds anyway.
+	 */
+	private Dataset all(DatasetDeclaration d, ModelDeclaration m) {
+		Read first = reads.get(d);
+		if (first != null && first.model() == m) {
+			return first.data();
+		}
+		boolean formatSet = d.eIsSet(RecipePackage.Literals.DATASET_DECLARATION__FORMAT);
 		// a table's features are scaled only by a declared scale, never by the images' default 1/255
 		Preprocessing block = preprocessingBlock(d, m);
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
 		// named as the recipe writes it, so records and logs carry no path of this machine
-		return Datasets.open(spec).named(d.getPath()).limit(limit);
+		Dataset all = Datasets.open(spec).named(d.getPath());
+		reads.putIfAbsent(d, new Read(m, all));
+		return all;
 	}
+
+	private record Read(ModelDeclaration model, Dataset data) {
+	}
+
+	private final java.util.Map<DatasetDeclaration, Read> reads = new java.util.HashMap<>();
 
 	/** A dataset the run read, with the model it was read for (its preprocessing): an input the trace hashes. */
 	record Opened(DatasetDeclaration declaration, ModelDeclaration model, Dataset data) {

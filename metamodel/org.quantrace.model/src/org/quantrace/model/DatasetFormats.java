@@ -46,6 +46,23 @@ public final class DatasetFormats {
 		return resolvedPath == null ? null : of(resolvedPath);
 	}
 
+	/**
+	 * Whether the reader of this format applies a preprocess block's {@code step} (a feature of the recipe's Preprocessing):
+	 * image folders and IDX files every step; a CSV table only the scale (its features used as read otherwise); .npy and .npz
+	 * none (arrays fed as stored). What a dataset records as its applied preprocessing (the readers' {@code preprocessing()})
+	 * says the same; the recipe validator warns of the steps a dataset's reader does not take. {@code format} null: not known.
+	 */
+	public static boolean takes(DatasetFormat format, org.eclipse.emf.ecore.EStructuralFeature step) {
+		if (format == null) {
+			return true;
+		}
+		return switch (format) {
+		case FOLDER, IDX -> true;
+		case CSV -> step == RecipePackage.Literals.PREPROCESSING__SCALE;
+		case NPY, NPZ -> false;
+		};
+	}
+
 	/** Whether samples of this format need a separate label file (npz and csv carry their labels). */
 	public static boolean needsLabelFile(DatasetFormat f) {
 		return f == DatasetFormat.FOLDER || f == DatasetFormat.IDX || f == DatasetFormat.NPY;

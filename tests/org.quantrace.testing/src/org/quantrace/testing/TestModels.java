@@ -101,6 +101,33 @@ public final class TestModels {
 		return write(file, graph(List.of(node("FrobnicateXYZ", "frob", List.of("x"), "y")), List.of(), tensor("x", 1, 4), tensor("y", 1, 4)));
 	}
 
+	/** y = Relu(x), x and y float [N, 4]: a model any table of four features runs through. */
+	public static Path relu4(Path file) {
+		TensorShapeProto shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+				.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(4)).build();
+		TypeProto type = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape)).build();
+		return write(file, graph(List.of(node("Relu", "relu", List.of("x"), "y")), List.of(), ValueInfoProto.newBuilder().setName("x").setType(type).build(),
+				ValueInfoProto.newBuilder().setName("y").setType(type).build()));
+	}
+
+	/**
+	 * An int8 input x [N, 4] read by two DequantizeLinear nodes, scales 0.1 and {@code secondScale} (zero points 0), whose float
+	 * results are added: y = 0.1 x + secondScale x. With another second scale, the model states no one scale for its input.
+	 */
+	public static Path twoDequantizeLinearReaders(Path file, float secondScale) {
+		TensorShapeProto shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+				.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(4)).build();
+		ValueInfoProto x = ValueInfoProto.newBuilder().setName("x")
+				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(3).setShape(shape))).build();
+		ValueInfoProto y = ValueInfoProto.newBuilder().setName("y")
+				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
+		List<TensorProto> constants = List.of(TensorProto.newBuilder().setName("s_a").setDataType(1).addFloatData(0.1f).build(),
+				TensorProto.newBuilder().setName("s_b").setDataType(1).addFloatData(secondScale).build(),
+				TensorProto.newBuilder().setName("z").setDataType(3).addInt32Data(0).build());
+		return write(file, graph(List.of(node("DequantizeLinear", "dq_a", List.of("x", "s_a", "z"), "a"),
+				node("DequantizeLinear", "dq_b", List.of("x", "s_b", "z"), "b"), node("Add", "add", List.of("a", "b"), "y")), constants, x, y));
+	}
+
 	/** Eight samples of [4] with labels, the data {@link #cycle} and {@link #unknownOp} take: [inputs.npy, labels.npy]. */
 	public static List<Path> fourFeatures(Path dir) {
 		try {

@@ -38,6 +38,8 @@ public final class IssueCodes {
 	public static final String INVALID_PREPROCESSING = "invalid-preprocessing";
 	/** A mean or std with another number of values than the color mode's channels (three means for grayscale). */
 	public static final String CHANNEL_COUNT = "channel-count";
+	/** A preprocess block whose steps the dataset's reader does not apply (.npy/.npz arrays fed as stored, a CSV table scaled only). */
+	public static final String PREPROCESSING_NO_EFFECT = "preprocessing-no-effect";
 	public static final String MISSING_LABELS = "missing-labels";
 
 	// steps

@@ -230,6 +230,83 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 	}
 
+	/**
+	 * A preprocess block that applies to a .npy/.npz dataset (arrays fed as stored) or a CSV table (features used as read, only
+	 * scaled) has steps its reader does not take: they were ignored without a word (a recipe's unnamed 'grayscale scale 1/255'
+	 * meant for images, an .npy of raw pixels fed 0..255). Said on the dataset, with what does apply: the record of the dataset's
+	 * preprocessing (the reader's) says the same. For every model of the recipe, as each may bring its own block.
+	 */
+	@Check
+	public void preprocessingTakesEffect(Recipe r) {
+		List<ModelDeclaration> models = new ArrayList<>();
+		r.getDeclarations().stream().filter(ModelDeclaration.class::isInstance).map(ModelDeclaration.class::cast).forEach(models::add);
+		models.addAll(r.getUsedModels());
+		if (models.isEmpty()) {
+			models.add(null);
+		}
+		for (DatasetDeclaration d : r.getDeclarations().stream().filter(DatasetDeclaration.class::isInstance).map(DatasetDeclaration.class::cast).toList()) {
+			DatasetFormat format = d.getPath() == null ? null : DatasetFormats.of(d, RecipePathValidator.resolve(d, d.getPath()));
+			if (format == null || DatasetFormats.takes(format, Literals.PREPROCESSING__COLOR_MODE)) {
+				continue;
+			}
+			Set<Preprocessing> blocks = new LinkedHashSet<>();
+			models.forEach(m -> blocks.add(org.quantrace.dsl.PreprocessingBlocks.of(r, d, m)));
+			for (Preprocessing p : blocks) {
+				if (p == null || p.eIsProxy()) {
+					continue;
+				}
+				List<String> ignored = new ArrayList<>();
+				List<String> applied = new ArrayList<>();
+				for (EStructuralFeature step : PREPROCESSING_STEPS) {
+					String text = stepText(p, step);
+					if (text != null) {
+						(DatasetFormats.takes(format, step) ? applied : ignored).add(text);
+					}
+				}
+				if (ignored.isEmpty()) {
+					continue;
+				}
+				boolean own = d.getPreprocessing() == p;
+				String which = (p.getName() == null ? "the recipe's preprocess block" : "preprocess block " + p.getName()) + " on line " + line(p);
+				String reads = format == DatasetFormat.CSV ? "a CSV table, whose features are used as read" + (applied.isEmpty() ? "" : " and only scaled")
+						: "." + format.getLiteral() + " arrays, which are fed as stored";
+				String fix = format == DatasetFormat.CSV
+						? (own ? "remove them from the block (a table takes only a scale)" : "give the dataset a block of its own with only a scale, if any"
+								+ " (preprocess features { scale 1/16 } and preprocessing features)")
+						: "store the arrays as the model reads them" + (own ? ", and remove 'preprocessing " + p.getName() + "' from the dataset"
+								: "; to say the block is not this dataset's, give the dataset an empty one (preprocess raw { } and preprocessing raw)");
+				warning("dataset " + d.getName() + " reads " + reads + ": the step" + (ignored.size() == 1 ? " " : "s ") + String.join(", ", ignored)
+						+ " of " + which + (ignored.size() == 1 ? " does" : " do") + " not apply to it" + (applied.isEmpty() ? "" : " (its "
+								+ String.join(", ", applied) + " does)") + ". " + Character.toUpperCase(fix.charAt(0)) + fix.substring(1),
+						d, own ? Literals.DATASET_DECLARATION__PREPROCESSING : Literals.DECLARATION__NAME, IssueCodes.PREPROCESSING_NO_EFFECT);
+			}
+		}
+	}
+
+	/** A preprocess block's steps, in the order a reader applies them. */
+	private static final List<EStructuralFeature> PREPROCESSING_STEPS = List.of(Literals.PREPROCESSING__COLOR_MODE, Literals.PREPROCESSING__RESIZE_WIDTH,
+			Literals.PREPROCESSING__INTERPOLATION, Literals.PREPROCESSING__CROP_WIDTH, Literals.PREPROCESSING__SCALE, Literals.PREPROCESSING__MEAN,
+			Literals.PREPROCESSING__STD, Literals.PREPROCESSING__LAYOUT, Literals.PREPROCESSING__DATA_TYPE);
+
+	/** How the block writes {@code step} ("grayscale", "resize 28 x 28", "scale 1/255", "mean 0.5, 0.4"); null when it does not. */
+	private static String stepText(Preprocessing p, EStructuralFeature step) {
+		List<INode> nodes = NodeModelUtils.findNodesForFeature(p, step);
+		if (nodes.isEmpty() && !p.eIsSet(step)) {
+			return null;
+		}
+		String values = nodes.isEmpty() ? String.valueOf(p.eGet(step)) : String.join(", ", nodes.stream().map(n -> NodeModelUtils.getTokenText(n)).toList());
+		if (step == Literals.PREPROCESSING__COLOR_MODE) {
+			return values;
+		}
+		if (step == Literals.PREPROCESSING__RESIZE_WIDTH) {
+			return "resize " + p.getResizeWidth() + " x " + p.getResizeHeight();
+		}
+		if (step == Literals.PREPROCESSING__CROP_WIDTH) {
+			return "crop " + p.getCropWidth() + " x " + p.getCropHeight();
+		}
+		return (step == Literals.PREPROCESSING__DATA_TYPE ? "dtype" : step.getName()) + " " + values;
+	}
+
 	// ------------------------------------------------------------------ pruning and factorization
 
 	@Check
@@ -287,13 +364,30 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	 */
 	@Check
 	public void schemeOpsetIsPossible(QuantizationConfig c) {
+		String problem = opsetProblem(c);
+		if (problem == null) {
+			return;
+		}
+		if (c.getOpset() > 0) {
+			error(problem, c, Literals.QUANTIZATION_CONFIG__OPSET, IssueCodes.VALUE_RANGE);
+			return;
+		}
+		// an inherited opset that this scheme's own settings make wrong (a quantizing scheme extending 'technique none' with opset 11,
+		// int16 tensors): the base's check passed, so it is said here, else the run stopped at quantization without a line
+		QuantizationConfig base = c.getBase() == null || c.getBase().eIsProxy() ? null : c.getBase();
+		if (base != null && !problem.equals(opsetProblem(base))) {
+			QuantizationConfig from = SchemeChain.of(c).stream().filter(x -> x.getOpset() > 0).findFirst().orElse(base);
+			error(problem + " (" + c.getName() + " takes opset " + SchemeChain.opset(c) + " from " + from.getName() + ": give " + c.getName()
+					+ " an opset of its own)", c, Literals.DECLARATION__NAME, IssueCodes.VALUE_RANGE);
+		}
+	}
+
+	/** What is wrong with the opset a scheme ends up with, for what the scheme does (quantize, with int16 or not); null: nothing. */
+	private static String opsetProblem(QuantizationConfig c) {
 		int opset = SchemeChain.opset(c);
 		boolean quantizes = SchemeChain.technique(c) != QuantizationTechnique.NONE;
 		boolean int16 = SchemeChain.precision(c, true) == Precision.INT16 || SchemeChain.precision(c, false) == Precision.INT16;
-		String problem = quantizes ? OpsetLimits.quantizationProblem(opset, int16) : OpsetLimits.targetProblem(opset);
-		if (problem != null && (c.getOpset() > 0 || int16)) { // an inherited opset only when this scheme's int16 makes it too old
-			error(problem, c, c.getOpset() > 0 ? Literals.QUANTIZATION_CONFIG__OPSET : Literals.DECLARATION__NAME, IssueCodes.VALUE_RANGE);
-		}
+		return quantizes ? OpsetLimits.quantizationProblem(opset, int16) : OpsetLimits.targetProblem(opset);
 	}
 
 	// ------------------------------------------------------------------ the logs as documents

@@ -111,17 +111,21 @@ public final class Quantizer {
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
 		int required = spec.usesInt16() ? OpsetLimits.INT16_QDQ : OpsetLimits.QDQ;
 		String opsetProblem = OpsetLimits.quantizationProblem(spec.opset(), spec.usesInt16()); // what the recipe validator reports at the line
-		if (opsetProblem != null) {
-			int fix = opsetProblem.indexOf("; ");
-			throw new InvalidInputException("scheme '" + spec.name() + "': " + opsetProblem.substring(0, fix), opsetProblem.substring(fix + 2));
+		if (opsetProblem != null) { // whole: what is wrong, then "; ask for opset N ...", the validator's words
+			throw new InvalidInputException("scheme '" + spec.name() + "': " + opsetProblem,
+					"the opset is the scheme's own or the one of the scheme it extends: change it there");
 		}
 		Map<String, Integer> ranks = new HashMap<>();
+		Map<String, Long> channels = new HashMap<>(); // GroupNormalization's per-channel parameters as constants, not shape arithmetic
 		types.forEach((name, info) -> {
 			if (info.shape() != null) {
 				ranks.put(name, info.shape().size());
+				if (info.shape().size() > 1 && info.shape().get(1).matches("\\d{1,18}")) {
+					channels.put(name, Long.parseLong(info.shape().get(1)));
+				}
 			}
 		});
-		OpsetUpgrade.upgrade(model, Math.max(required, spec.opset()), modelName, ranks);
+		OpsetUpgrade.upgrade(model, Math.max(required, spec.opset()), modelName, ranks, channels);
 		if (model.irVersion() >= 4) {
 			// initializers also listed as graph inputs (IR 3; old exporters, keep_initializers_as_inputs=True): the writers replace
 			// weights by their quantized forms, which left the float names behind as inputs without a value (tests/data/wild old7)

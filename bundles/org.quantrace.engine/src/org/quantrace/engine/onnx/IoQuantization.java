@@ -1,8 +1,12 @@
 package org.quantrace.engine.onnx;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import org.quantrace.engine.InvalidInputException;
 
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
@@ -40,7 +44,12 @@ public final class IoQuantization {
 	private IoQuantization() {
 	}
 
-	/** Integer inputs by name (float inputs are absent). */
+	/**
+	 * Integer inputs by name (float inputs are absent). An input read by several DequantizeLinear nodes has their scale and zero
+	 * point when they all agree; when they disagree, no value is the input's (what a code stands for depends on the reader), and
+	 * the model is refused rather than one reader's parameters taken as the input's: users would feed q = r / s + z with them,
+	 * and the trace and the logs state them as the model's.
+	 */
 	public static Map<String, Io> inputs(OnnxModel model) {
 		Map<String, Io> result = new LinkedHashMap<>();
 		Graph g = model.graph();
@@ -49,8 +58,21 @@ public final class IoQuantization {
 			if (!info.type().isInteger()) {
 				continue;
 			}
-			g.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.input(0).equals(v.getName())).findFirst()
-					.flatMap(n -> io(g, v.getName(), info.type(), n)).ifPresent(io -> result.put(io.name(), io));
+			List<Node> readers = g.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.input(0).equals(v.getName())).toList();
+			List<Optional<Io>> read = readers.stream().map(n -> io(g, v.getName(), info.type(), n)).toList();
+			if (read.stream().distinct().count() > 1) {
+				List<String> each = new ArrayList<>();
+				for (int i = 0; i < readers.size(); i++) {
+					each.add("'" + readers.get(i).name() + "' " + read.get(i).map(io -> "scale " + io.scale() + ", zero point " + io.zeroPoint())
+							.orElse("a scale per channel or computed"));
+				}
+				throw new InvalidInputException((model.file() == null ? "" : model.file() + ": ") + "integer input '" + v.getName() + "' is read by "
+						+ readers.size() + " DequantizeLinear nodes that disagree (" + String.join("; ", each) + "): the model states no one scale"
+						+ " and zero point to feed it with",
+						"quantize the float model again so that one DequantizeLinear reads the input (its other readers reading that one's output),"
+								+ " or give the model a float input");
+			}
+			read.stream().findFirst().flatMap(o -> o).ifPresent(io -> result.put(io.name(), io));
 		}
 		return result;
 	}

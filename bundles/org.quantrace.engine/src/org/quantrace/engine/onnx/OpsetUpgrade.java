@@ -80,6 +80,16 @@ public final class OpsetUpgrade {
 	 * @throws InvalidInputException naming the op that cannot be upgraded
 	 */
 	public static List<String> upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks) {
+		return upgrade(model, target, source, ranks, Map.of());
+	}
+
+	/**
+	 * As {@link #upgrade(OnnxModel, int, String, Map)}, knowing the channel count (dimension 1) of some tensors: a
+	 * GroupNormalization-18 whose input's channels are known and whose scale and bias are constants gets per-channel constants,
+	 * rather than nodes that compute them from the input's shape at run time (Shape, Div, Concat, Reshape, Expand): those are no
+	 * layers of the user's model, and the quantizer listed nine of them per GroupNormalization as float layers (A16W8).
+	 */
+	public static List<String> upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks, Map<String, Long> channels) {
 		int from = model.opset();
 		if (from >= target) {
 			return List.of();
@@ -93,16 +103,17 @@ public final class OpsetUpgrade {
 					+ "; before it ops had consumed_inputs, is_test and broadcast attributes)", "re-export the model with opset 13 or newer");
 		}
 		List<String> rewritten = new ArrayList<>();
-		upgradeGraph(model.graph(), from, target, source, ranks, new HashSet<>(model.graph().tensorNames()), rewritten);
+		upgradeGraph(model.graph(), from, target, source, ranks, channels, new HashSet<>(model.graph().tensorNames()), rewritten);
 		model.setOpset("", target);
 		model.setIrVersion(Math.max(model.irVersion(), target >= 21 ? 10 : target >= 19 ? 9 : target >= 15 ? 8 : 7));
 		return rewritten;
 	}
 
-	private static void upgradeGraph(Graph g, int from, int to, String source, Map<String, Integer> ranks, Set<String> names, List<String> rewritten) {
+	private static void upgradeGraph(Graph g, int from, int to, String source, Map<String, Integer> ranks, Map<String, Long> channels, Set<String> names,
+			List<String> rewritten) {
 		for (Node n : new ArrayList<>(g.nodes())) {
 			for (Graph sub : n.subgraphs().values()) {
-				upgradeGraph(sub, from, to, source, ranks, names, rewritten);
+				upgradeGraph(sub, from, to, source, ranks, channels, names, rewritten);
 			}
 			if (!n.domain().isEmpty() && !n.domain().equals("ai.onnx")) {
 				continue;
@@ -124,7 +135,7 @@ public final class OpsetUpgrade {
 					? "BatchNormalization in training form (5 outputs) changed at opset 14: freeze the model first (quantrace convert)"
 					: u.batchNormSpatial();
 			case "ImageScaler" -> u.imageScaler();
-			case "GroupNormalization" -> u.groupNormalization();
+			case "GroupNormalization" -> u.groupNormalization(channels.get(n.input(0)));
 			case "GridSample" -> u.gridSample();
 			case "Scan" -> from < 9 && to >= 9
 					? "Scan-8 runs its body once per element of a leading batch axis (with an optional sequence_lens input); Scan-9 has no batch"
@@ -277,7 +288,7 @@ public final class OpsetUpgrade {
 		 * form is deprecated: each group's value repeated over the group's C / num_groups channels, computed from the
 		 * input's shape (constant folding computes it once where the channels are known).
 		 */
-		String groupNormalization() {
+		String groupNormalization(Long known) {
 			if (from >= 21 || to < 21) {
 				return null;
 			}
@@ -286,6 +297,31 @@ public final class OpsetUpgrade {
 				return "GroupNormalization without num_groups";
 			}
 			String base = n.name().isEmpty() ? n.output(0) : n.name();
+			long g1 = groups.get().getI();
+			Tensor scale = g.initializer(n.input(1));
+			Tensor bias = g.initializer(n.input(2));
+			if (known != null && g1 > 0 && known > 0 && known % g1 == 0 && known <= Integer.MAX_VALUE && perGroup(scale, g1)
+					&& perGroup(bias, g1)) { // the channels known: each group's value repeated over its channels, as constants
+				List<String> inputs = new ArrayList<>(n.inputs());
+				for (int i = 1; i <= 2; i++) {
+					float[] values = (i == 1 ? scale : bias).toFloatArray();
+					float[] repeated = new float[known.intValue()];
+					for (int c = 0; c < repeated.length; c++) {
+						repeated[c] = values[(int) (c / (known / g1))];
+					}
+					String name = g.uniqueName(base + "_" + (i == 1 ? "scale" : "bias") + "_per_channel", names);
+					g.putInitializer(Tensor.ofFloats(name, new long[] { known }, repeated));
+					inputs.set(i, name);
+				}
+				n.setInputs(inputs);
+				for (String old : List.of(scale.name(), bias.name())) {
+					if (g.allNodes().stream().noneMatch(x -> x.inputs().contains(old)) && g.outputs().stream().noneMatch(v -> v.getName().equals(old))
+							&& g.inputs().stream().noneMatch(v -> v.getName().equals(old))) {
+						g.removeInitializer(old);
+					}
+				}
+				return null;
+			}
 			String g0 = g.uniqueName(base + "_groups", names);
 			g.putInitializer(Tensor.ofLongs(g0, new long[] { 1 }, new long[] { groups.get().getI() }));
 			String column = g.uniqueName(base + "_group_column", names);
@@ -314,6 +350,11 @@ public final class OpsetUpgrade {
 			int at = g.nodes().indexOf(n);
 			g.nodes().addAll(at, added);
 			return null;
+		}
+
+		/** A float constant of one value per group. */
+		private static boolean perGroup(Tensor t, long groups) {
+			return t != null && t.dataType() == DataType.FLOAT && t.elementCount() == groups;
 		}
 
 		/** GridSample-20 renamed the modes bilinear and bicubic (16's) to linear and cubic; the same interpolation. */

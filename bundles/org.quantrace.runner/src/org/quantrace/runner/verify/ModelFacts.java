@@ -157,9 +157,10 @@ public final class ModelFacts {
 		graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
 		for (ValueInfoProto v : graph.getInputList()) {
 			if (!initializers.contains(v.getName())) {
-				NodeProto reader = consumers.getOrDefault(v.getName(), List.of()).stream().filter(n -> n.getOpType().equals("DequantizeLinear"))
-						.findFirst().orElse(null);
-				result.add(io(v, reader));
+				List<Io> read = consumers.getOrDefault(v.getName(), List.of()).stream().filter(n -> n.getOpType().equals("DequantizeLinear"))
+						.map(n -> io(v, n)).distinct().toList();
+				// readers that disagree state no one scale and zero point of the input: none, so a record claiming one is a mismatch
+				result.add(read.size() == 1 ? read.get(0) : io(v, null));
 			}
 		}
 		return result;

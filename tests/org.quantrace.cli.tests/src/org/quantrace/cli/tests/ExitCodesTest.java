@@ -67,6 +67,23 @@ class ExitCodesTest {
 		assertFalse(Files.exists(out), "nothing is written");
 	}
 
+	/**
+	 * An int8 input read by two DequantizeLinear nodes with different scales: which real value a code stands for depends on the
+	 * reader, so there is no q = r / s + z to feed it by. evaluate took the first reader's scale without a word (and a run
+	 * recorded it in the trace and PhIMT0003 as the input's); readers that agree are the input's scale.
+	 */
+	@Test
+	void anIntegerInputWhoseDequantizeLinearReadersDisagree() {
+		String x = fourFeatures.get(0).toString();
+		String y = fourFeatures.get(1).toString();
+		Path model = TestModels.twoDequantizeLinearReaders(dir.resolve("two-readers.onnx"), 0.2f);
+		invalid(new String[] { "evaluate", model.toString(), "--data", x, "--labels", y }, model,
+				"integer input 'x' is read by 2 DequantizeLinear nodes that disagree ('dq_a' scale 0.1, zero point 0; 'dq_b' scale 0.2, zero point 0)");
+		Cli agree = Cli.run("evaluate", TestModels.twoDequantizeLinearReaders(dir.resolve("agreeing-readers.onnx"), 0.1f).toString(), "--data", x,
+				"--labels", y);
+		assertEquals(0, agree.exitCode(), agree.err());
+	}
+
 	@Test
 	void aModelOnnxRuntimeCannotLoad() {
 		Path model = TestModels.unknownOp(dir.resolve("unknown-op.onnx"));

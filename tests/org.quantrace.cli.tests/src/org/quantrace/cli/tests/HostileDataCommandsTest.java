@@ -184,11 +184,17 @@ class HostileDataCommandsTest {
 		}
 	}
 
+	/**
+	 * An image of another size, or a file that is no image, among the calibration images: found by the image headers read when
+	 * the dataset is opened, on the dataset's line before any work (it was found when calibration reached it, after the conversion
+	 * ran). Damage past the header (a truncated PNG) is found when the image is decoded, mid-run: named, with how to fix it, exit 2,
+	 * the previous outputs as they were and nothing half-written.
+	 */
 	@Test
-	void anOddImageSizeMidRunLeavesThePreviousOutputsAsTheyWereAndNothingHalfWritten() throws IOException {
+	void anOddOrDamagedImageLeavesThePreviousOutputsAsTheyWereAndNothingHalfWritten() throws IOException {
 		Path work = TestData.exampleCopy("hostile-odd-size");
 		Path recipe = Files.writeString(work.resolve("odd.qr"), """
-				recipe odd "An image of another size, found by calibration after the conversion wrote its model" {
+				recipe odd "An image of another size, or damaged" {
 					responsible "test"
 					model cnn "model/fashion_cnn_trained.onnx" id CNN version 1
 					dataset calib "data/calibration" role calibration format folder labels "data/labels.json"
@@ -203,17 +209,35 @@ class HostileDataCommandsTest {
 		Cli first = Cli.run("run", recipe.toString(), "-o", out.toString());
 		assertEquals(0, first.exitCode(), first.err());
 		java.util.Map<String, String> before = TestData.hashes(work);
-		// the last class's last image is 30x30: the first image (28x28) fixed the sample shape, the run fails when it reaches this one
 		Path odd = work.resolve("data/calibration/tshirt_top/zzz_odd.png");
-		javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(30, 30, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", odd.toFile());
-		Cli second = Cli.run("run", recipe.toString(), "-o", out.toString());
-		assertEquals(2, second.exitCode(), second.err());
-		assertTrue(second.err().contains("zzz_odd.png"), second.err());
-		String log = second.out() + second.err();
-		assertTrue(log.contains("quantizing with fiq_int8"), "the run failed after it had converted the model: " + log);
-		java.util.Map<String, String> after = TestData.hashes(work);
-		after.remove("data/calibration/tshirt_top/zzz_odd.png");
-		assertEquals(before, after, "the previous outputs as they were, nothing beside them");
+		for (String damage : List.of("30x30", "not an image", "truncated")) {
+			if (damage.equals("30x30")) { // the first image (28x28) fixes the sample shape
+				javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(30, 30, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", odd.toFile());
+			} else if (damage.equals("not an image")) {
+				Files.writeString(odd, "<html>a page saved under an image's name</html>");
+			} else { // its header intact, half its pixel data gone
+				byte[] png = Files.readAllBytes(work.resolve("data/calibration/tshirt_top").resolve(
+						Files.list(work.resolve("data/calibration/tshirt_top")).map(p -> p.getFileName().toString()).filter(n -> !n.startsWith("zzz")).sorted()
+								.findFirst().orElseThrow()));
+				Files.write(odd, java.util.Arrays.copyOf(png, png.length / 2));
+			}
+			Cli second = Cli.run("run", recipe.toString(), "-o", out.toString());
+			String log = second.out() + second.err();
+			assertEquals(2, second.exitCode(), damage + ": " + log);
+			assertTrue(log.contains("zzz_odd.png: " + (damage.equals("30x30") ? "is 30x30, unlike the other images ([1, 28, 28])"
+					: damage.equals("not an image") ? "does not decode as an image" : "a damaged image (")), damage + ": " + log);
+			assertTrue(log.contains(damage.equals("30x30") ? "declare a resize in the preprocessing" : "replace it with the image it should be,"
+					+ " or remove it from the dataset folder"), damage + ": " + log);
+			if (damage.equals("truncated")) {
+				assertTrue(log.contains("quantizing with fiq_int8"), "found when calibration decodes it: " + log);
+			} else {
+				assertTrue(log.contains("odd.qr:4:") && log.contains("[data-unreadable]"), "on the dataset's line: " + log);
+				assertFalse(log.contains("quantizing with fiq_int8") || log.contains("converting"), "before any work: " + log);
+			}
+			java.util.Map<String, String> after = TestData.hashes(work);
+			after.remove("data/calibration/tshirt_top/zzz_odd.png");
+			assertEquals(before, after, damage + ": the previous outputs as they were, nothing beside them");
+		}
 		// into a new folder: none is made
 		Cli fresh = Cli.run("run", recipe.toString(), "-o", work.resolve("fresh").toString());
 		assertEquals(2, fresh.exitCode(), fresh.err());

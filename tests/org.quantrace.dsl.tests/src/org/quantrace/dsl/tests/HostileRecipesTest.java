@@ -220,4 +220,49 @@ class HostileRecipesTest {
 				+ " opset out", errors.get(2).getMessage());
 		assertEquals(List.of(), errors("opset17.qr", example.replace("\tconvert {\n", "\tconvert {\n\t\topset 17\n")), "opset 17 is fine");
 	}
+
+	/**
+	 * The example's unnamed preprocess block (grayscale, scale 1/255, NCHW, float32: for its image folders) applies to every dataset
+	 * without a block of its own, but the .npy reader feeds arrays as stored and the CSV reader only scales: the steps were ignored
+	 * without a word (the trace records "none (arrays as stored, float32)"). A warning on each such dataset, saying what applies.
+	 */
+	@Test
+	void preprocessingStepsADatasetsReaderDoesNotTakeAreAWarningOnTheDataset() {
+		String text = example.replace("\tpreprocess {", "\tdataset arrays \"data/x.npy\" labels \"data/y.npy\"\n\tdataset table \"data/t.csv\"\n"
+				+ "\tdataset stored \"data/z.npz\" preprocessing raw\n\tpreprocess raw { }\n\tdataset own \"data/w.npy\" preprocessing gray\n"
+				+ "\tpreprocess gray { grayscale }\n\tpreprocess {");
+		List<Issue> warnings = recipes.validate(recipes.load(dir, "npy-preprocess.qr", text)).stream()
+				.filter(i -> "preprocessing-no-effect".equals(i.getCode())).toList();
+		assertEquals(List.of(lineOf(text, "dataset arrays"), lineOf(text, "dataset table"), lineOf(text, "dataset own")),
+				warnings.stream().map(i -> i.getLineNumber().longValue()).toList(), Recipes.describe(warnings));
+		assertTrue(warnings.stream().allMatch(i -> i.getSeverity() == Severity.WARNING), Recipes.describe(warnings));
+		long block = lineOf(text, "\tpreprocess {");
+		assertEquals("dataset arrays reads .npy arrays, which are fed as stored: the steps grayscale, scale 1/255, layout NCHW, dtype float32 of the"
+				+ " recipe's preprocess block on line " + block + " do not apply to it. Store the arrays as the model reads them; to say the block is"
+				+ " not this dataset's, give the dataset an empty one (preprocess raw { } and preprocessing raw)", warnings.get(0).getMessage());
+		assertEquals("dataset table reads a CSV table, whose features are used as read and only scaled: the steps grayscale, layout NCHW, dtype"
+				+ " float32 of the recipe's preprocess block on line " + block + " do not apply to it (its scale 1/255 does). Give the dataset a"
+				+ " block of its own with only a scale, if any (preprocess features { scale 1/16 } and preprocessing features)",
+				warnings.get(1).getMessage());
+		assertEquals("dataset own reads .npy arrays, which are fed as stored: the step grayscale of preprocess block gray on line "
+				+ lineOf(text, "preprocess gray") + " does not apply to it. Store the arrays as the model reads them, and remove 'preprocessing"
+				+ " gray' from the dataset", warnings.get(2).getMessage());
+	}
+
+	/**
+	 * An opset fine for the scheme that sets it (opset 11 under 'technique none') and too old for one that extends it and quantizes:
+	 * the recipe validated, and the run stopped at quantization with "scheme 'old_drq': opset 11 is too old ..." and a hint to
+	 * "leave opset out" of a scheme that has none, on no line. Said at the quantizing scheme's name, with where the opset comes from.
+	 */
+	@Test
+	void anInheritedOpsetTooOldForTheSchemeIsAnErrorAtItsName() {
+		String text = example.replace("recipe fashion_cnn", "quantize old_float extends unquantized {\n\topset 11\n}\n"
+				+ "quantize old_drq extends old_float {\n\ttechnique dynamic-range weights int8 symmetric per-channel io float32\n}\nrecipe fashion_cnn");
+		List<Issue> errors = errors("inherited-opset.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.VALUE_RANGE, errors.get(0).getCode());
+		assertEquals(lineOf(text, "quantize old_drq"), errors.get(0).getLineNumber().longValue());
+		assertEquals("opset 11 is too old for quantization: per-channel QuantizeLinear/DequantizeLinear need opset 13; ask for opset 13 or newer,"
+				+ " or leave opset out (old_drq takes opset 11 from old_float: give old_drq an opset of its own)", errors.get(0).getMessage());
+	}
 }

@@ -196,4 +196,25 @@ class DynamicRangeTest {
 		Tensor zero = r.model().graph().initializers().stream().filter(i -> i.dataType() == DataType.INT16).findFirst().orElseThrow();
 		assertEquals(0, zero.toLongArray()[0], "symmetric int16");
 	}
+
+	/**
+	 * A16W8 raises a GroupNormalization-18 model to opset 21, whose scale and bias are per channel: with the input's channels known
+	 * (the shape probe), they become per-channel constants. Before, the rewrite computed them from the input's shape at run time,
+	 * and the result listed its nine nodes (Shape, Div, Concat, Reshape, Expand, Reshape twice) as float layers of the user's model.
+	 */
+	@Test
+	void a16w8ListsOnlyTheModelsLayersAfterTheGroupNormalizationUpgrade() {
+		TinyGraph t = new TinyGraph(4, 6, 6).opset(18);
+		String conv = OpRulesTest.conv(t, "x", 4, 4);
+		String gn = t.node("GroupNormalization", List.of(conv, t.floats(new float[] { 1.5f, -1f }, 2), t.floats(new float[] { 0.1f, -0.3f }, 2)),
+				TinyGraph.attr("num_groups", 2L), TinyGraph.attr("epsilon", 1e-5f));
+		OnnxModel model = t.model(OpRulesTest.conv(t, t.node("Relu", List.of(gn)), 4, 4));
+		QuantizationSpec a16w8 = Schemes.preset("fiq_float32").toBuilder()
+				.activations(new TensorSpec(QuantType.INT16, QuantizationSpec.Symmetry.ASYMMETRIC, QuantizationSpec.Granularity.PER_TENSOR)).build();
+		QuantizationResult r = TinyGraph.quantize(model, a16w8, t.calibration(-1, 1));
+		assertEquals(21, r.model().opset());
+		assertEquals(List.of("Conv", "GroupNormalization", "Relu", "Conv"), r.layers().stream().map(QuantizationResult.Layer::opType).toList(),
+				"the model's layers, nothing the opset upgrade wrote: " + r.layers());
+		assertTrue(worst(t, model, r.model()) < 0.05, "within " + worst(t, model, r.model()));
+	}
 }

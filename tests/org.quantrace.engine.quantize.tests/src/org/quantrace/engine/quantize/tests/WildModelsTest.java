@@ -102,6 +102,11 @@ class WildModelsTest {
 		InvalidInputException shape = assertThrows(InvalidInputException.class,
 				() -> Quantizer.quantize(Fixtures.CNN, "cnn", Schemes.preset("fiq_int8"), wrongShape, Progress.NONE));
 		assertTrue(shape.getMessage().startsWith("32x32 images: samples of shape [3, 32, 32] do not fit input 'input'"), shape.getMessage());
+		// the opset problem whole, as the recipe validator words it: it was cut at its "; ", the fix left to the hint line alone
+		InvalidInputException opset = assertThrows(InvalidInputException.class,
+				() -> Quantizer.quantize(Fixtures.CNN, "cnn", Schemes.preset("drq").toBuilder().opset(11).build(), null, Progress.NONE));
+		assertEquals("scheme 'drq': opset 11 is too old for quantization: per-channel QuantizeLinear/DequantizeLinear need opset 13; ask for opset 13"
+				+ " or newer, or leave opset out", opset.getMessage());
 	}
 
 	/**
