@@ -76,8 +76,10 @@ record Reference(OnnxModel view, int opset, String why) {
 	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, boolean random, String name,
 			Progress.Task progress) {
 		double max = 0;
-		try (InferenceSession a = InferenceSession.open(view, SessionSettings.defaults(), name + " (original, inference mode)");
-				InferenceSession b = InferenceSession.open(converted, SessionSettings.defaults(), name + " (converted)")) {
+		// two sessions run in turn: without arenas only the running one holds activations (its chunk's, within the budget)
+		SessionSettings settings = SessionSettings.defaults().withoutArena();
+		try (InferenceSession a = InferenceSession.open(view, settings, name + " (original, inference mode)");
+				InferenceSession b = InferenceSession.open(converted, settings, name + " (converted)")) {
 			Set<String> floatOutputs = floatOutputs(a, b);
 			Comparison compare = new Comparison();
 			for (Supplier<Map<String, NdArray>> next : feeds) {

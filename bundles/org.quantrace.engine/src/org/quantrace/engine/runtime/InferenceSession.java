@@ -86,6 +86,9 @@ public final class InferenceSession implements AutoCloseable {
 				options.addConfigEntry("session.intra_op.allow_spinning", "0");
 			}
 			options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+			if (!settings.arena()) {
+				options.setCPUArenaAllocator(false);
+			}
 			options.setOptimizationLevel(switch (settings.optimization()) {
 			case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
 			case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;

@@ -194,8 +194,9 @@ public final class ShapeProbe {
 		return result;
 	}
 
+	/** One run, every tensor kept to the end: memory from the system, given back when the run ends (no arena to keep it). */
 	private static SessionSettings settings() {
-		return SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1);
+		return SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1).withoutArena();
 	}
 
 	/** Elements one made-up input may hold: 1 GB of float32, far beyond any real model's sample. */
