@@ -34,7 +34,11 @@ public final class ShapeProbe {
 	}
 
 	public static Map<String, TensorInfo> probe(OnnxModel model, String source) {
-		return infos(runMain(model, source, false));
+		Map<String, NdArray> feed = new LinkedHashMap<>();
+		OnnxModel copy = everyTensorAnOutput(model, feed, source);
+		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
+			return session.runForShapes(feed); // only types and shapes: no value is copied into Java
+		}
 	}
 
 	/** What {@link #probeWithBodies} found: every tensor it reached, and why the bodies it could not run stay unknown. */
@@ -67,6 +71,20 @@ public final class ShapeProbe {
 
 	/** Runs the main graph on zeros with every node output exposed; returns every value (and the zeros fed, {@code withInputs}). */
 	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs) {
+		Map<String, NdArray> feed = new LinkedHashMap<>();
+		OnnxModel copy = everyTensorAnOutput(model, feed, source);
+		Map<String, NdArray> values = new LinkedHashMap<>();
+		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
+			values.putAll(session.run(feed));
+		}
+		if (withInputs) {
+			feed.forEach(values::putIfAbsent);
+		}
+		return values;
+	}
+
+	/** A copy of {@code model} with every node output of its main graph an output, and zeros for its inputs put in {@code feed}. */
+	private static OnnxModel everyTensorAnOutput(OnnxModel model, Map<String, NdArray> feed, String source) {
 		OnnxModel copy = model.copy();
 		Graph g = copy.graph();
 		Set<String> exposed = new HashSet<>();
@@ -79,18 +97,10 @@ public final class ShapeProbe {
 				}
 			}
 		}
-		Map<String, NdArray> feed = new LinkedHashMap<>();
 		for (ValueInfoProto v : g.runtimeInputs()) {
 			feed.put(v.getName(), zeros(v, 1, source));
 		}
-		Map<String, NdArray> values = new LinkedHashMap<>();
-		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
-			values.putAll(session.run(feed));
-		}
-		if (withInputs) {
-			feed.forEach(values::putIfAbsent);
-		}
-		return values;
+		return copy;
 	}
 
 	/**
