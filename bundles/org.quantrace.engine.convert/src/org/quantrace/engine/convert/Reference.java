@@ -77,7 +77,7 @@ record Reference(OnnxModel view, int opset, String why) {
 			Progress.Task progress) {
 		double max = 0;
 		// two sessions run in turn: without arenas only the running one holds activations (its chunk's, within the budget)
-		SessionSettings settings = SessionSettings.defaults().withoutArena();
+		SessionSettings settings = SessionSettings.defaults().withoutArena().withoutPrepacking();
 		try (InferenceSession a = InferenceSession.open(view, settings, name + " (original, inference mode)");
 				InferenceSession b = InferenceSession.open(converted, settings, name + " (converted)")) {
 			Set<String> floatOutputs = floatOutputs(a, b);

@@ -137,6 +137,9 @@ public final class InferenceSession implements AutoCloseable {
 			if (!settings.arena()) {
 				options.setCPUArenaAllocator(false);
 			}
+			if (!settings.prepacking()) {
+				options.addConfigEntry("session.disable_prepacking", "1");
+			}
 			options.setOptimizationLevel(switch (settings.optimization()) {
 			case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
 			case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;

@@ -6,9 +6,10 @@ import java.nio.file.Path;
  * How an {@link InferenceSession} runs: threads for one operator (0 = ONNX Runtime's default, one per
  * core), graph optimization level, optionally where to save the graph ONNX Runtime optimized (to check
  * which kernels it fused), whether its threads spin between runs (fastest back-to-back inference, but
- * they hold the cores while Java works on the outputs between runs), and whether its memory comes from an arena.
+ * they hold the cores while Java works on the outputs between runs), whether its memory comes from an arena, and whether
+ * ONNX Runtime keeps a second, prepacked copy of the weights.
  */
-public record SessionSettings(int intraOpThreads, Optimization optimization, Path optimizedModelPath, boolean spinning, boolean arena) {
+public record SessionSettings(int intraOpThreads, Optimization optimization, Path optimizedModelPath, boolean spinning, boolean arena, boolean prepacking) {
 
 	/** ONNX Runtime graph optimization levels. */
 	public enum Optimization {
@@ -16,24 +17,24 @@ public record SessionSettings(int intraOpThreads, Optimization optimization, Pat
 	}
 
 	public static SessionSettings defaults() {
-		return new SessionSettings(0, Optimization.ALL, null, true, true);
+		return new SessionSettings(0, Optimization.ALL, null, true, true, true);
 	}
 
 	public SessionSettings withThreads(int threads) {
-		return new SessionSettings(threads, optimization, optimizedModelPath, spinning, arena);
+		return new SessionSettings(threads, optimization, optimizedModelPath, spinning, arena, prepacking);
 	}
 
 	public SessionSettings withOptimization(Optimization level) {
-		return new SessionSettings(intraOpThreads, level, optimizedModelPath, spinning, arena);
+		return new SessionSettings(intraOpThreads, level, optimizedModelPath, spinning, arena, prepacking);
 	}
 
 	public SessionSettings withOptimizedModelPath(Path path) {
-		return new SessionSettings(intraOpThreads, optimization, path, spinning, arena);
+		return new SessionSettings(intraOpThreads, optimization, path, spinning, arena, prepacking);
 	}
 
 	/** Threads that sleep as soon as a run ends, leaving the cores to Java's work between runs. */
 	public SessionSettings withoutSpinning() {
-		return new SessionSettings(intraOpThreads, optimization, optimizedModelPath, false, arena);
+		return new SessionSettings(intraOpThreads, optimization, optimizedModelPath, false, arena, prepacking);
 	}
 
 	/**
@@ -43,6 +44,16 @@ public record SessionSettings(int intraOpThreads, Optimization optimization, Pat
 	 * the check of ConvNeXt-T at 224x224 held both sessions' activations of 8 images at once, 2.2-2.7 GB resident.
 	 */
 	public SessionSettings withoutArena() {
-		return new SessionSettings(intraOpThreads, optimization, optimizedModelPath, spinning, false);
+		return new SessionSettings(intraOpThreads, optimization, optimizedModelPath, spinning, false, prepacking);
+	}
+
+	/**
+	 * Weights kept once, as the model stores them, instead of also in the layout ONNX Runtime's MatMul and Conv kernels
+	 * prefer, which it otherwise makes when the session opens (a second copy of most of the weights: about 100 MB for
+	 * ConvNeXt-T). Each run then packs what it multiplies, which costs little beside the run's own work for large inputs: for
+	 * sessions that stay open beside another (conversion's check holds the original and the converted model).
+	 */
+	public SessionSettings withoutPrepacking() {
+		return new SessionSettings(intraOpThreads, optimization, optimizedModelPath, spinning, arena, false);
 	}
 }
