@@ -4,9 +4,10 @@
 # A segmentation U-Net at 320x320 RGB, the large-activation case of issue 13's memory target ("<= 1 GB for 320x320 inputs"):
 # full-resolution encoder and decoder levels (32, 64, 128, 256 channels, a 512-channel bottleneck at 1/16), Conv +
 # BatchNorm + ReLU pairs, max-pool down, ConvTranspose up, skip Concats, a 1x1 head to 4 classes. About 7.8 M parameters
-# (31 MB), and about 200 MB of float activations per image once converted (the 32-channel full-resolution tensors alone
-# are 13 MB each), i.e. more per image than ConvNeXt-T at 224. Exported by torch 1.13 at opset 13 in training mode with
-# BatchNorm kept (as a trained model is exported before `quantrace convert`), dynamic batch.
+# (31 MB), and 130-360 MB of float activations per image, depending on what is counted (the 32-channel full-resolution tensors alone
+# are 13 MB each), i.e. more per image than ConvNeXt-T at 224. Exported by torch 1.13 at opset 13 in eval mode with its 18
+# BatchNormalization nodes kept (TrainingMode.PRESERVE, no constant folding), so that quantize's pre-processing folds them and
+# checks its outputs against the original, as for a model exported before `quantrace convert`; dynamic batch.
 # Weights are seeded random with BatchNorm statistics refreshed on the images: memory and time depend on activation shapes,
 # not on what the network learned. Images: seeded smooth random fields in [0, 1] (float32), deterministic (seed 0).
 import os, sys
