@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.ActivationBudget;
 
 /**
  * How much of a calibration batch runs at once, so that memory stays within a fixed budget whatever the model's input
@@ -19,15 +19,15 @@ import org.quantrace.engine.onnx.TensorInfo;
  */
 final class MemoryBudget {
 
-	/** Activations of one chunk, as ONNX Runtime and the exposed outputs hold them: what a batch of 32 Fashion-MNIST images never reaches. */
-	static final long BYTES = 256L << 20;
+	/** The engine's one budget for the activations of a run ({@link ActivationBudget}), shared with conversion's check of the outputs. */
+	static final long BYTES = ActivationBudget.BYTES;
 
 	private MemoryBudget() {
 	}
 
-	/** Bytes of float activations of one sample: every tensor ONNX Runtime may hold at once, an upper bound of its working set. */
+	/** Bytes of float activations of one sample ({@link ActivationBudget#activationsPerSample}). */
 	static long activationsPerSample(Map<String, TensorInfo> shapes) {
-		return shapes.values().stream().filter(t -> t.type() == DataType.FLOAT).mapToLong(t -> Math.max(0, t.elementCount()) * 4).sum();
+		return ActivationBudget.activationsPerSample(shapes);
 	}
 
 	/** Bytes one sample adds to the outputs fetched ({@code exposed}: tensor names). */
@@ -37,10 +37,7 @@ final class MemoryBudget {
 
 	/** Samples per run: the batch, or fewer when {@code perSample} bytes each would exceed the budget (at least 1). */
 	static int chunk(int batch, long perSample) {
-		if (perSample <= 0) {
-			return batch;
-		}
-		return (int) Math.max(1, Math.min(batch, BYTES / perSample));
+		return ActivationBudget.chunk(batch, perSample);
 	}
 
 	/**

@@ -24,6 +24,7 @@ import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.ActivationBudget;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
@@ -74,16 +75,18 @@ public final class Freezer {
 			widened = FloatWidening.widen(source);
 		}
 		Reference reference = Reference.of(source, name); // a model ONNX Runtime cannot load is refused before any progress
+		Map<String, TensorInfo> shapes;
 		Rewritten r;
 		try (Progress.Task rewriting = progress.start("converting " + name + " (training ops, constants, patterns)", 1, "model")) {
-			r = rewrite(source, reference, name, options);
+			shapes = probe(source, name); // ranks for the rewriting, activation sizes for the check's chunks
+			r = rewrite(source, reference, name, options, shapes);
 			rewriting.advance(1);
 		}
 		if (widened != null) {
 			r.rewrites().add(0, new Rewrite(Rewrite.PRECISION, widened.describe() + "; the model is converted, checked and written in float32"
 					+ " (its verification compares with this widening of the original)"));
 		}
-		Inputs samples = samples(r.source(), name, verification);
+		Inputs samples = samples(r.source(), name, verification, verificationChunk(shapes));
 		InferenceSession.requireLoads(r.model(), "the frozen " + name, r.source(), name,
 				"this is a Quantrace bug; as a workaround --keep the operation named in the message, or --no-fold");
 		double diff;
@@ -99,15 +102,13 @@ public final class Freezer {
 			List<String> artifacts, List<String> removed, List<Rewrite> rewrites) {
 	}
 
-	private static Rewritten rewrite(OnnxModel source, Reference reference, String name, FreezeOptions options) {
+	private static Rewritten rewrite(OnnxModel source, Reference reference, String name, FreezeOptions options, Map<String, TensorInfo> probed) {
+		Map<String, Integer> ranks = ranks(probed);
 		OnnxModel model = source.copy();
 		Map<TrainingOperation, FreezeResult.Elimination> eliminations = new EnumMap<>(TrainingOperation.class);
 		List<String> artifacts = new ArrayList<>();
 		List<String> removed = new ArrayList<>();
 		List<Rewrite> rewrites = new ArrayList<>();
-		Map<String, TensorInfo> probed = probe(source, name);
-		Map<String, Integer> ranks = probed.entrySet().stream().filter(e -> e.getValue().shape() != null)
-				.collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().shape().size()));
 		List<String> rewrittenBatchNorms = new ArrayList<>();
 		List<FunctionInlining.Call> calls = FunctionInlining.inline(model, name);
 		if (!calls.isEmpty()) {
@@ -478,19 +479,29 @@ public final class Freezer {
 	private record Inputs(List<Supplier<Map<String, NdArray>>> feeds, int count, String description) {
 	}
 
-	/** Samples per verification run. */
+	/** Samples per verification run at most. */
 	private static final int VERIFICATION_BATCH = 8;
 
-	private static Inputs samples(OnnxModel model, String name, Dataset data) {
+	/**
+	 * Samples per verification run: {@link #VERIFICATION_BATCH}, or fewer when their activations (the original's, by the shapes of
+	 * one sample) would exceed the engine's {@link ActivationBudget}, as calibration's chunks do. Eight images of ConvNeXt-T at
+	 * 224x224 are about 1.1 GB of activations, and ONNX Runtime's arena of each of the two sessions grew to what such a run
+	 * needed: `quantize` peaked at 2.2-2.7 GB in this check. A model that does not run on zeros (no shapes) keeps 8.
+	 */
+	static int verificationChunk(Map<String, TensorInfo> shapes) {
+		return ActivationBudget.chunk(VERIFICATION_BATCH, ActivationBudget.activationsPerSample(shapes));
+	}
+
+	private static Inputs samples(OnnxModel model, String name, Dataset data, int chunk) {
 		List<Supplier<Map<String, NdArray>>> feeds = new ArrayList<>();
 		if (data != null) {
 			String input = ModelInput.of(model, name, data).name();
 			int n = Math.min(64, data.size());
 			InputChunks chunks = new InputChunks(data);
 			// run in small batches: a detector's activations are large (the session runs a fixed-batch model in pieces of its batch)
-			for (int from = 0; from < n; from += VERIFICATION_BATCH) {
+			for (int from = 0; from < n; from += chunk) {
 				int start = from;
-				feeds.add(() -> Map.of(input, chunks.read(start, Math.min(n, start + VERIFICATION_BATCH))));
+				feeds.add(() -> Map.of(input, chunks.read(start, Math.min(n, start + chunk))));
 			}
 			return new Inputs(feeds, n, data.name());
 		}
@@ -532,7 +543,7 @@ public final class Freezer {
 		return rows;
 	}
 
-	/** The types and shapes of the main graph's tensors, as ONNX Runtime computes them on made-up inputs; empty if it cannot. */
+	/** The types and shapes of the original's tensors (inference view) for one sample, or none when it does not run on zeros. */
 	private static Map<String, TensorInfo> probe(OnnxModel model, String name) {
 		try {
 			return ShapeProbe.probe(inferenceView(model), name);
@@ -569,5 +580,10 @@ public final class Freezer {
 			removed.add(n.name().isEmpty() ? "Cast" : n.name());
 		}
 		return removed;
+	}
+
+	private static Map<String, Integer> ranks(Map<String, TensorInfo> shapes) {
+		return shapes.entrySet().stream().filter(e -> e.getValue().shape() != null)
+				.collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().shape().size()));
 	}
 }

@@ -76,8 +76,11 @@ record Reference(OnnxModel view, int opset, String why) {
 	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, boolean random, String name,
 			Progress.Task progress) {
 		double max = 0;
-		try (InferenceSession a = InferenceSession.open(view, SessionSettings.defaults(), name + " (original, inference mode)");
-				InferenceSession b = InferenceSession.open(converted, SessionSettings.defaults(), name + " (converted)")) {
+		// two sessions run in turn, each arena holding what one chunk needs (within the activation budget); without arenas the
+		// check of a 320x320 U-Net ran several times slower (every Conv's workspace taken from and given back to the system)
+		SessionSettings settings = SessionSettings.defaults().withoutPrepacking();
+		try (InferenceSession a = InferenceSession.open(view, settings, name + " (original, inference mode)");
+				InferenceSession b = InferenceSession.open(converted, settings, name + " (converted)")) {
 			Set<String> floatOutputs = floatOutputs(a, b);
 			Comparison compare = new Comparison();
 			for (Supplier<Map<String, NdArray>> next : feeds) {

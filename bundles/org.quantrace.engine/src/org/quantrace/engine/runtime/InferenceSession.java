@@ -63,11 +63,49 @@ public final class InferenceSession implements AutoCloseable {
 	 */
 	public static InferenceSession open(OnnxModel model, SessionSettings settings, String source) {
 		try {
-			return open(model.toBytes(), settings, source);
+			InferenceSession viaFile = openViaFile(model, settings, source);
+			return viaFile != null ? viaFile : open(model.toBytes(), settings, source);
 		} catch (QuantraceException e) {
 			String name = model.file() != null ? model.file().toString() : source;
 			throw new InvalidInputException(name + ": ONNX Runtime " + runtimeVersion() + " cannot load the model: " + reason(e),
 					"check the model (python -m onnx.checker) and that ONNX Runtime supports its ops and opset; export it again if needed", e);
+		}
+	}
+
+	/** Models at least this large (serialized) are handed to ONNX Runtime through a temporary file rather than an array. */
+	static final long VIA_FILE_BYTES = 16L << 20;
+
+	/**
+	 * Opens a large model from a temporary file it is streamed into, or returns null (small model, no temporary file, or ONNX
+	 * Runtime refuses it: the caller then opens the bytes, so that the user reads ONNX Runtime's words about the model, not about
+	 * a file of ours). The model's bytes as one Java array were garbage the size of the model at every session opened: a
+	 * `quantize` of ConvNeXt-T (111 MB) opens the model about ten times (checks that it loads, shape probes, the conversion's
+	 * check, calibration), and the collector let them pile up into gigabytes of heap before it collected.
+	 */
+	private static InferenceSession openViaFile(OnnxModel model, SessionSettings settings, String source) {
+		ai.onnx.proto.OnnxMl.ModelProto proto = model.toProto();
+		if (proto.getSerializedSize() < VIA_FILE_BYTES) {
+			return null;
+		}
+		java.nio.file.Path file = null;
+		try {
+			file = java.nio.file.Files.createTempFile("quantrace-session-", ".onnx");
+			try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file), 1 << 16)) {
+				proto.writeTo(out);
+			}
+			try (OrtSession.SessionOptions options = options(settings)) {
+				return new InferenceSession(environment().createSession(file.toString(), options), source);
+			}
+		} catch (java.io.IOException | OrtException e) {
+			return null;
+		} finally {
+			if (file != null) {
+				try {
+					java.nio.file.Files.deleteIfExists(file);
+				} catch (java.io.IOException e) {
+					file.toFile().deleteOnExit();
+				}
+			}
 		}
 	}
 
@@ -77,7 +115,17 @@ public final class InferenceSession implements AutoCloseable {
 	 * @param source names the model in error messages (usually its path)
 	 */
 	public static InferenceSession open(byte[] model, SessionSettings settings, String source) {
-		try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+		try (OrtSession.SessionOptions options = options(settings)) {
+			return new InferenceSession(environment().createSession(model, options), source);
+		} catch (OrtException e) {
+			throw new QuantraceException(source + ": ONNX Runtime cannot load the model: " + e.getMessage(),
+					"check that the model is valid (an op or opset ONNX Runtime " + runtimeVersion() + " does not support?)", e);
+		}
+	}
+
+	private static OrtSession.SessionOptions options(SessionSettings settings) throws OrtException {
+		OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+		try {
 			if (settings.intraOpThreads() > 0) {
 				options.setIntraOpNumThreads(settings.intraOpThreads());
 			}
@@ -86,6 +134,12 @@ public final class InferenceSession implements AutoCloseable {
 				options.addConfigEntry("session.intra_op.allow_spinning", "0");
 			}
 			options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+			if (!settings.arena()) {
+				options.setCPUArenaAllocator(false);
+			}
+			if (!settings.prepacking()) {
+				options.addConfigEntry("session.disable_prepacking", "1");
+			}
 			options.setOptimizationLevel(switch (settings.optimization()) {
 			case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
 			case BASIC -> OrtSession.SessionOptions.OptLevel.BASIC_OPT;
@@ -95,10 +149,10 @@ public final class InferenceSession implements AutoCloseable {
 			if (settings.optimizedModelPath() != null) {
 				options.setOptimizedModelFilePath(settings.optimizedModelPath().toAbsolutePath().toString());
 			}
-			return new InferenceSession(environment().createSession(model, options), source);
-		} catch (OrtException e) {
-			throw new QuantraceException(source + ": ONNX Runtime cannot load the model: " + e.getMessage(),
-					"check that the model is valid (an op or opset ONNX Runtime " + runtimeVersion() + " does not support?)", e);
+			return options;
+		} catch (OrtException | RuntimeException e) {
+			options.close();
+			throw e;
 		}
 	}
 
@@ -252,6 +306,33 @@ public final class InferenceSession implements AutoCloseable {
 			return out;
 		});
 	}
+
+	/**
+	 * Runs the model on {@code inputs} and returns the element type and shape of every output, without copying any value
+	 * into Java: a shape probe exposes every tensor of the model, and copying them (twice: ONNX Runtime's buffer copy, then an
+	 * array) made 2 x 140 MB of garbage per probe of ConvNeXt-T at 224x224. Outputs of a type {@link #run(Map)} cannot return
+	 * are refused as it refuses them.
+	 */
+	public Map<String, TensorInfo> runForShapes(Map<String, NdArray> inputs) {
+		return withInputs(inputs, false, tensors -> {
+			Map<String, TensorInfo> out = new LinkedHashMap<>();
+			try (OrtSession.Result result = session.run(tensors)) {
+				for (Map.Entry<String, OnnxValue> e : result) {
+					ai.onnxruntime.TensorInfo info = ((OnnxTensor) e.getValue()).getInfo();
+					DataType type = dataType(info);
+					if (!RETURNED.contains(type)) {
+						throw new IllegalArgumentException("unsupported output type " + type.displayName());
+					}
+					out.put(e.getKey(), TensorInfo.of(e.getKey(), type, info.getShape()));
+				}
+			}
+			return out;
+		});
+	}
+
+	/** The element types {@link #run(Map)} returns ({@link #fromOrt}). */
+	private static final Set<DataType> RETURNED = Set.of(DataType.FLOAT, DataType.FLOAT16, DataType.BFLOAT16, DataType.UINT8, DataType.INT8, DataType.BOOL, DataType.INT16, DataType.UINT16,
+			DataType.INT32, DataType.INT64);
 
 	/** Receives a float output; the buffer stays valid until the session runs again. */
 	public interface FloatOutputVisitor {

@@ -35,8 +35,11 @@ public final class ShapeProbe {
 	}
 
 	public static Map<String, TensorInfo> probe(OnnxModel model, String source) {
-		Map<String, DataType> half = new HashMap<>();
-		return infos(runMain(model, source, false, half), half);
+		Map<String, NdArray> feed = new LinkedHashMap<>();
+		OnnxModel copy = everyTensorAnOutput(model, feed, source);
+		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
+			return session.runForShapes(feed); // only types and shapes: no value is copied into Java
+		}
 	}
 
 	/** What {@link #probeWithBodies} found: every tensor it reached, and why the bodies it could not run stay unknown. */
@@ -73,6 +76,31 @@ public final class ShapeProbe {
 	 * The session reads half-precision values as float32: their real types go into {@code half}.
 	 */
 	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs, Map<String, DataType> half) {
+		Map<String, NdArray> feed = new LinkedHashMap<>();
+		OnnxModel copy = everyTensorAnOutput(model, feed, source);
+		Map<String, NdArray> values = new LinkedHashMap<>();
+		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
+			values.putAll(session.run(feed));
+			for (TensorInfo t : session.outputs()) {
+				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16) {
+					half.put(t.name(), t.type());
+				}
+			}
+		}
+		for (ValueInfoProto v : copy.graph().runtimeInputs()) {
+			DataType declared = TensorInfo.of(v).type();
+			if (declared == DataType.FLOAT16 || declared == DataType.BFLOAT16) {
+				half.put(v.getName(), declared);
+			}
+		}
+		if (withInputs) {
+			feed.forEach(values::putIfAbsent);
+		}
+		return values;
+	}
+
+	/** A copy of {@code model} with every node output of its main graph an output, and zeros for its inputs put in {@code feed}. */
+	private static OnnxModel everyTensorAnOutput(OnnxModel model, Map<String, NdArray> feed, String source) {
 		OnnxModel copy = model.copy();
 		Graph g = copy.graph();
 		Set<String> exposed = new HashSet<>();
@@ -85,29 +113,10 @@ public final class ShapeProbe {
 				}
 			}
 		}
-		Map<String, NdArray> feed = new LinkedHashMap<>();
 		for (ValueInfoProto v : g.runtimeInputs()) {
 			feed.put(v.getName(), zeros(v, 1, source));
 		}
-		Map<String, NdArray> values = new LinkedHashMap<>();
-		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
-			values.putAll(session.run(feed));
-			for (TensorInfo t : session.outputs()) {
-				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16) {
-					half.put(t.name(), t.type());
-				}
-			}
-		}
-		for (ValueInfoProto v : g.runtimeInputs()) {
-			DataType declared = TensorInfo.of(v).type();
-			if (declared == DataType.FLOAT16 || declared == DataType.BFLOAT16) {
-				half.put(v.getName(), declared);
-			}
-		}
-		if (withInputs) {
-			feed.forEach(values::putIfAbsent);
-		}
-		return values;
+		return copy;
 	}
 
 	/**
@@ -211,8 +220,9 @@ public final class ShapeProbe {
 		return result;
 	}
 
+	/** One run, every tensor kept to the end: memory from the system, given back when the run ends (no arena to keep it). */
 	private static SessionSettings settings() {
-		return SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1);
+		return SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1).withoutArena();
 	}
 
 	/** Elements one made-up input may hold: 1 GB of float32, far beyond any real model's sample. */

@@ -34,6 +34,7 @@ import org.quantrace.engine.data.NpyArray;
 import org.quantrace.engine.data.NpyDataset;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.runtime.ActivationBudget;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
@@ -121,6 +122,46 @@ class VerificationChunksTest {
 		assertTrue(a64 - a16 < outputs / 4, "64 samples allocated " + (a64 - a16) + " bytes more than 16; their outputs are " + outputs);
 	}
 
+	/**
+	 * Samples whose activations are large are checked fewer at a time, as many as the engine's activation budget holds (the
+	 * budget calibration runs its chunks by): eight images of ConvNeXt-T at 224x224 are about 1.1 GB of activations, and the
+	 * check of 8 at a time made `quantize` peak at 2.2-2.7 GB. Here one sample is 83 MB of activations (a 1x1 Conv to 64
+	 * channels and its Relu at 400x400, then a channel mean), so 3 fit in 256 MB; before, 8 ran at once whatever their size.
+	 */
+	@Test
+	void samplesWithLargeActivationsAreCheckedInChunksWithinTheActivationBudget() {
+		Recording data = new Recording(noise(10, WIDE_SIDE));
+
+		FreezeResult r = Freezer.freeze(wideConv(), "wide_conv", FreezeOptions.defaults(), data);
+
+		long perSample = (2L * WIDE_CHANNELS + 1) * WIDE_SIDE * WIDE_SIDE * 4;
+		assertEquals(3, ActivationBudget.BYTES / perSample, "the budget holds 3 samples of this model");
+		assertEquals(List.of("[0, 3)", "[3, 6)", "[6, 9)", "[9, 10)"), data.chunks, "each sample once, 3 at a time");
+		assertEquals(List.of(), data.wholeBatches);
+		assertEquals(10, r.verificationSamples());
+		assertEquals(0.0, r.maxAbsDifference(), "nothing to convert: the same outputs");
+	}
+
+	private static final int WIDE_CHANNELS = 64;
+	private static final int WIDE_SIDE = 400;
+
+	/** x [N, 3, 400, 400] -> 1x1 Conv (64 channels) c -> Relu r -> ReduceMean over the channels y [N, 1, 400, 400]; a dynamic batch. */
+	private static OnnxModel wideConv() {
+		Random r = new Random(0);
+		float[] w = new float[WIDE_CHANNELS * 3];
+		for (int i = 0; i < w.length; i++) {
+			w[i] = (float) r.nextGaussian();
+		}
+		ValueInfoProto.Builder x = TestModels.tensor("x", 1, 3, WIDE_SIDE, WIDE_SIDE).toBuilder();
+		x.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0).clearDimValue().setDimParam("N");
+		ValueInfoProto.Builder y = TestModels.tensor("y", 1, 1, WIDE_SIDE, WIDE_SIDE).toBuilder();
+		y.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0).clearDimValue().setDimParam("N");
+		NodeProto mean = TestModels.node("ReduceMean", "mean", List.of("r"), "y").toBuilder()
+				.addAttribute(AttributeProto.newBuilder().setName("axes").setType(AttributeProto.AttributeType.INTS).addInts(1)).build();
+		return OnnxModel.of(TestModels.graph(List.of(TestModels.node("Conv", "conv", List.of("x", "w"), "c"), TestModels.node("Relu", "relu", List.of("c"), "r"), mean),
+				List.of(TestModels.weight("w", bytes(w), WIDE_CHANNELS, 3, 1, 1)), x.build(), y.build()));
+	}
+
 	private static final int CHANNELS = 8;
 	private static final int SIDE = 64;
 
@@ -160,12 +201,17 @@ class VerificationChunksTest {
 
 	/** {@code n} seeded samples of [3, 64, 64] in memory. */
 	private static Dataset noise(int n) {
+		return noise(n, SIDE);
+	}
+
+	/** {@code n} seeded samples of [3, side, side] in memory. */
+	private static Dataset noise(int n, int side) {
 		Random r = new Random(n);
-		float[] f = new float[n * 3 * SIDE * SIDE];
+		float[] f = new float[n * 3 * side * side];
 		for (int i = 0; i < f.length; i++) {
 			f[i] = r.nextFloat();
 		}
-		return new ArrayDataset("noise" + n, f, new long[] { 3, SIDE, SIDE }, null);
+		return new ArrayDataset("noise" + n, f, new long[] { 3, side, side }, null);
 	}
 
 	/** Bytes this thread allocated while {@code run} ran (the JVM's per-thread counter, through the platform MBean server). */
