@@ -63,8 +63,45 @@ final class DataOptions {
 	Dataset open(java.io.PrintWriter err) {
 		Dataset d = open();
 		d.warnings().forEach(w -> err.println("quantrace: warning: " + data + ": " + w));
+		String unused = unusedSteps();
+		if (unused != null) {
+			err.println("quantrace: warning: " + data + ": " + unused);
+		}
 		err.flush();
 		return d;
+	}
+
+	/**
+	 * The --preprocess steps the data's reader does not take, said as a warning (null when there are none): .npy/.npz arrays
+	 * are fed as stored, a table's features are only scaled. A recipe says the same of its preprocess blocks
+	 * (preprocessing-no-effect); on the command line the steps were dropped without a word.
+	 */
+	private String unusedSteps() {
+		if (preprocess == null || preprocess.isBlank()) {
+			return null;
+		}
+		DatasetFormat f = format != null ? DatasetFormat.get(format.toLowerCase(Locale.ROOT)) : org.quantrace.model.DatasetFormats.of(data);
+		if (f != DatasetFormat.NPY && f != DatasetFormat.NPZ && f != DatasetFormat.CSV) {
+			return null;
+		}
+		List<String> ignored = new ArrayList<>();
+		List<String> applied = new ArrayList<>();
+		for (String raw : preprocess.split(",")) {
+			String step = raw.trim();
+			if (!step.isEmpty()) {
+				boolean scale = step.toLowerCase(Locale.ROOT).startsWith("scale");
+				(f == DatasetFormat.CSV && scale ? applied : ignored).add(step);
+			}
+		}
+		if (ignored.isEmpty()) {
+			return null;
+		}
+		String steps = (ignored.size() == 1 ? "--preprocess step " : "--preprocess steps ") + String.join(", ", ignored)
+				+ (ignored.size() == 1 ? " does" : " do") + " not apply to ";
+		return f == DatasetFormat.CSV
+				? steps + "a CSV table, whose features are used as read" + (applied.isEmpty() ? "" : " and only scaled (its " + String.join(", ", applied)
+						+ " does)") + ": give --preprocess scale=... alone, if any"
+				: steps + "." + f.getLiteral() + " arrays, which are fed as stored: store the arrays as the model reads them, and leave out --preprocess";
 	}
 
 	private Dataset open() {

@@ -162,6 +162,46 @@ class HostileDataCommandsTest {
 		assertRecorded(work.resolve("out"), "none (arrays as stored, float32)");
 	}
 
+	/**
+	 * --preprocess steps a table's or an array's reader does not take were dropped without a word on the command line (found
+	 * trying it as a new user: `quantize --data x.npy --preprocess grayscale,scale=1/255` calibrated on the stored values, the
+	 * scale ignored); a recipe's preprocess block with such steps is a warning (preprocessing-no-effect). Now the command line
+	 * warns too, naming the steps, and reads the data as before.
+	 */
+	@Test
+	void preprocessStepsATableOrAnArrayDoesNotTakeAreNamed() throws IOException {
+		Cli csv = Cli.run("evaluate", MLP, "--data", table.toString(), "--preprocess", "grayscale,scale=1,mean=0.5", "--format", "json");
+		assertEquals(0, csv.exitCode(), csv.err());
+		assertEquals(0.9622, accuracy(csv.out()), 5e-4);
+		assertTrue(csv.err().contains("quantrace: warning: " + table + ": --preprocess steps grayscale, mean=0.5 do not apply to a CSV table"),
+				csv.err());
+		assertTrue(csv.err().contains("and only scaled (its scale=1 does)"), csv.err());
+
+		Path work = Files.createDirectories(dir.resolve("npy-preprocess"));
+		List<String> lines = Files.readAllLines(table).subList(1, 21);
+		float[] x = new float[lines.size() * 64];
+		long[] y = new long[lines.size()];
+		for (int i = 0; i < lines.size(); i++) {
+			String[] cells = lines.get(i).split(",");
+			for (int c = 0; c < 64; c++) {
+				x[i * 64 + c] = Float.parseFloat(cells[c]);
+			}
+			y[i] = Long.parseLong(cells[64]);
+		}
+		Path xs = work.resolve("x.npy");
+		NpyArray.write(xs, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { lines.size(), 64 }, x));
+		NpyArray.write(work.resolve("y.npy"), org.quantrace.engine.runtime.NdArray.ofLongs(new long[] { lines.size() }, y));
+		Cli npy = Cli.run("evaluate", MLP, "--data", xs.toString(), "--labels", work.resolve("y.npy").toString(), "--preprocess", "scale=1/255");
+		assertEquals(0, npy.exitCode(), npy.err());
+		assertTrue(npy.err().contains("quantrace: warning: " + xs + ": --preprocess step scale=1/255 does not apply to .npy arrays, which are fed as stored"),
+				npy.err());
+
+		// a table's scale alone is taken: nothing to warn about
+		Cli scaled = Cli.run("evaluate", MLP, "--data", table.toString(), "--preprocess", "scale=1");
+		assertEquals(0, scaled.exitCode(), scaled.err());
+		assertFalse(scaled.err().contains("warning"), scaled.err());
+	}
+
 	@Test
 	void aNegativeLabelIsRefusedWithItsLine() throws IOException {
 		// before: ArrayIndexOutOfBoundsException in the metrics, exit 70
