@@ -58,6 +58,21 @@ public final class FloatWidening {
 		return widen(model.copy()).any();
 	}
 
+	/**
+	 * The half-precision type of {@code model}'s stored tensors ("float16" or "bfloat16"), in the main graph or a subgraph;
+	 * null when it has none. Cheap (no copy): for the steps that rewrite float32 weights and must not pass such a model by.
+	 */
+	public static String halfInitializers(OnnxModel model) {
+		for (Graph g : model.graph().graphs()) {
+			for (Tensor t : g.initializers()) {
+				if (isHalf(t.dataType().code())) {
+					return name(t.dataType().code());
+				}
+			}
+		}
+		return null;
+	}
+
 	/** Widens {@code model} in place. */
 	public static Widened widen(OnnxModel model) {
 		java.util.Set<String> types = new java.util.TreeSet<>();
