@@ -49,6 +49,20 @@ class QuantizeCommandTest {
 		assertEquals(DataType.INT8, IoQuantization.inputs(written).get("input").type());
 	}
 
+	/** The size line counts a model's external data: a model with its weights outside the .onnx file was said to grow 8x. */
+	@Test
+	void theSizeOfAModelWithExternalDataCountsItsDataFile() throws IOException {
+		Path ext = Files.createDirectories(dir.resolve("external"));
+		Path model = org.quantrace.testing.TestModels.withExternalData(ext.resolve("m.onnx"), "m.bin");
+		Files.write(ext.resolve("m.bin"), org.quantrace.testing.TestModels.externalTensorBytes());
+		Cli cli = Cli.run("quantize", model.toString(), "--scheme", "drq", "-o", dir.resolve("external-drq.onnx").toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		long stored = Files.size(model) + Files.size(ext.resolve("m.bin"));
+		assertTrue(cli.out().contains(String.format(java.util.Locale.ROOT, "Size %,d -> %,d bytes", stored, Files.size(dir.resolve("external-drq.onnx")))),
+				stored + "\n" + cli.out());
+		assertTrue(Files.size(dir.resolve("external-drq.onnx")) < stored / 2, "int8 weights: the model shrinks");
+	}
+
 	@Test
 	void exclusionsAreListedWithTheirReason() {
 		// --calibration: the spelling of other quantizers, the same option as --data
