@@ -126,7 +126,10 @@ final class ModelRun {
 		if (r.getConversion() != null) {
 			convert();
 		} else if (quantized) {
-			preprocess();
+			preprocess("quantization");
+		} else if (org.quantrace.engine.onnx.FloatWidening.halfInitializers(source) != null && (r.getPruning() != null || r.getFactorization() != null)) {
+			// pruning and factorization rewrite float32 weights (they refuse float16 ones): widened as quantize widens it
+			preprocess(r.getPruning() != null ? "pruning" : "factorization");
 		}
 		if (r.getPruning() != null) {
 			log("%s: pruning", m.getName());
@@ -150,21 +153,24 @@ final class ModelRun {
 	}
 
 	/**
-	 * A recipe without a convert step that quantizes gets the pre-processing {@code quantize} gives (the default conversion,
-	 * used when it gains something and computes the same), recorded as a conversion that says why it ran.
+	 * A recipe without a convert step that quantizes (or prunes or factorizes a half-precision model) gets the pre-processing
+	 * {@code quantize} gives (the default conversion, used when it gains something and computes the same), recorded as a
+	 * conversion that says why it ran.
+	 *
+	 * @param before the step it comes before, as the log and the record say it
 	 */
-	private void preprocess() {
+	private void preprocess(String before) {
 		DatasetDeclaration vd = ctx.verificationData();
 		Dataset verification = vd == null ? null : ctx.open(vd, m, 64);
 		Preprocessing.Outcome pre = Preprocessing.of(source, m.getName(), verification, true, options.progress());
 		if (!pre.applied()) {
 			if (!pre.gains().isEmpty() || pre.conversion() == null) {
-				log("%s: no pre-processing before quantization: %s", m.getName(), pre.reason());
+				log("%s: no pre-processing before %s: %s", m.getName(), before, pre.reason());
 			}
 			return;
 		}
-		log("%s: pre-processing before quantization (the recipe has no convert step): %s", m.getName(), String.join("; ", pre.gains()));
-		record(pre.conversion(), "automatic pre-processing before quantization, as `quantrace quantize` does: the recipe declares no convert step, and "
+		log("%s: pre-processing before %s (the recipe has no convert step): %s", m.getName(), before, String.join("; ", pre.gains()));
+		record(pre.conversion(), "automatic pre-processing before " + before + ", as `quantrace quantize` does: the recipe declares no convert step, and "
 				+ pre.reason());
 	}
 
