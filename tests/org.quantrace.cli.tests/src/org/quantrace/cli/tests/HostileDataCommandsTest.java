@@ -133,18 +133,7 @@ class HostileDataCommandsTest {
 	void aRecipesNpyDataIsRecordedAsStored() throws IOException {
 		Path work = Files.createDirectories(dir.resolve("npy"));
 		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
-		List<String> lines = Files.readAllLines(table).subList(1, Files.readAllLines(table).size());
-		float[] x = new float[lines.size() * 64];
-		long[] y = new long[lines.size()];
-		for (int i = 0; i < lines.size(); i++) {
-			String[] cells = lines.get(i).split(",");
-			for (int c = 0; c < 64; c++) {
-				x[i * 64 + c] = Float.parseFloat(cells[c]);
-			}
-			y[i] = Long.parseLong(cells[64]);
-		}
-		NpyArray.write(work.resolve("x.npy"), org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { lines.size(), 64 }, x));
-		NpyArray.write(work.resolve("y.npy"), org.quantrace.engine.runtime.NdArray.ofLongs(new long[] { lines.size() }, y));
+		tableAsNpy(work, Files.readAllLines(table).size() - 1);
 		Path recipe = Files.writeString(work.resolve("digits.qr"), """
 				recipe digits "Digits from arrays" {
 					responsible "test"
@@ -178,19 +167,8 @@ class HostileDataCommandsTest {
 		assertTrue(csv.err().contains("and only scaled (its scale=1 does)"), csv.err());
 
 		Path work = Files.createDirectories(dir.resolve("npy-preprocess"));
-		List<String> lines = Files.readAllLines(table).subList(1, 21);
-		float[] x = new float[lines.size() * 64];
-		long[] y = new long[lines.size()];
-		for (int i = 0; i < lines.size(); i++) {
-			String[] cells = lines.get(i).split(",");
-			for (int c = 0; c < 64; c++) {
-				x[i * 64 + c] = Float.parseFloat(cells[c]);
-			}
-			y[i] = Long.parseLong(cells[64]);
-		}
+		tableAsNpy(work, 20);
 		Path xs = work.resolve("x.npy");
-		NpyArray.write(xs, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { lines.size(), 64 }, x));
-		NpyArray.write(work.resolve("y.npy"), org.quantrace.engine.runtime.NdArray.ofLongs(new long[] { lines.size() }, y));
 		Cli npy = Cli.run("evaluate", MLP, "--data", xs.toString(), "--labels", work.resolve("y.npy").toString(), "--preprocess", "scale=1/255");
 		assertEquals(0, npy.exitCode(), npy.err());
 		assertTrue(npy.err().contains("quantrace: warning: " + xs + ": --preprocess step scale=1/255 does not apply to .npy arrays, which are fed as stored"),
@@ -289,5 +267,21 @@ class HostileDataCommandsTest {
 		Files.delete(odd); // verify rightly names a file added to the data since the run
 		Cli verify = Cli.run("verify", out.toString());
 		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+	}
+
+	/** The first {@code rows} rows of the digits table as x.npy (64 features) and y.npy (labels) in {@code work}. */
+	private static void tableAsNpy(Path work, int rows) throws IOException {
+		List<String> lines = Files.readAllLines(table).subList(1, rows + 1);
+		float[] x = new float[lines.size() * 64];
+		long[] y = new long[lines.size()];
+		for (int i = 0; i < lines.size(); i++) {
+			String[] cells = lines.get(i).split(",");
+			for (int c = 0; c < 64; c++) {
+				x[i * 64 + c] = Float.parseFloat(cells[c]);
+			}
+			y[i] = Long.parseLong(cells[64]);
+		}
+		NpyArray.write(work.resolve("x.npy"), org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { lines.size(), 64 }, x));
+		NpyArray.write(work.resolve("y.npy"), org.quantrace.engine.runtime.NdArray.ofLongs(new long[] { lines.size() }, y));
 	}
 }
