@@ -13,6 +13,7 @@ import org.quantrace.engine.data.Datasets;
 import org.quantrace.engine.data.Preprocessing;
 import org.quantrace.model.recipe.ColorMode;
 import org.quantrace.model.recipe.DatasetFormat;
+import org.quantrace.model.recipe.RecipePackage;
 import org.quantrace.model.recipe.ElementType;
 import org.quantrace.model.recipe.Interpolation;
 import org.quantrace.model.recipe.Layout;
@@ -81,8 +82,8 @@ final class DataOptions {
 			return null;
 		}
 		DatasetFormat f = format != null ? DatasetFormat.get(format.toLowerCase(Locale.ROOT)) : org.quantrace.model.DatasetFormats.of(data);
-		if (f != DatasetFormat.NPY && f != DatasetFormat.NPZ && f != DatasetFormat.CSV) {
-			return null;
+		if (org.quantrace.model.DatasetFormats.takes(f, RecipePackage.Literals.PREPROCESSING__COLOR_MODE)) {
+			return null; // an image reader: it takes every step (which steps a format takes has one owner, DatasetFormats)
 		}
 		List<String> ignored = new ArrayList<>();
 		List<String> applied = new ArrayList<>();
@@ -90,7 +91,9 @@ final class DataOptions {
 			String step = raw.trim();
 			if (!step.isEmpty()) {
 				boolean scale = step.toLowerCase(Locale.ROOT).startsWith("scale");
-				(f == DatasetFormat.CSV && scale ? applied : ignored).add(step);
+				boolean takes = org.quantrace.model.DatasetFormats.takes(f,
+						scale ? RecipePackage.Literals.PREPROCESSING__SCALE : RecipePackage.Literals.PREPROCESSING__COLOR_MODE);
+				(takes ? applied : ignored).add(step);
 			}
 		}
 		if (ignored.isEmpty()) {

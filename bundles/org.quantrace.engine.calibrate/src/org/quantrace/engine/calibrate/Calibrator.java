@@ -20,6 +20,7 @@ import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.runtime.ActivationBudget;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
@@ -179,8 +180,8 @@ public final class Calibrator {
 					+ samples + " samples in batches of " + settings.batchSize(), "calibrate on a multiple of " + fixedBatch
 							+ " samples (--samples) in batches of a multiple of " + fixedBatch + " (--batch), or export the model with a dynamic batch axis");
 		}
-		long perSample = MemoryBudget.activationsPerSample(shapes) + (extremesOnly ? 0 : MemoryBudget.exposedPerSample(shapes, fetch));
-		int chunk = fixedBatch > 0 ? fixedBatch : MemoryBudget.chunk(settings.batchSize(), perSample);
+		long perSample = ActivationBudget.activationsPerSample(shapes) + (extremesOnly ? 0 : MemoryBudget.exposedPerSample(shapes, fetch));
+		int chunk = fixedBatch > 0 ? fixedBatch : ActivationBudget.chunk(settings.batchSize(), perSample);
 		List<Set<String>> groups = extremesOnly || fetch.isEmpty() ? List.of(fetch) : MemoryBudget.groups(fetch, shapes, chunk);
 		Map<String, float[]> batchExtremes = new LinkedHashMap<>();
 		// each chunk's samples are read into the same array (one per chunk size: at most the chunk, the rest of a batch, the

@@ -19,25 +19,12 @@ import org.quantrace.engine.runtime.ActivationBudget;
  */
 final class MemoryBudget {
 
-	/** The engine's one budget for the activations of a run ({@link ActivationBudget}), shared with conversion's check of the outputs. */
-	static final long BYTES = ActivationBudget.BYTES;
-
 	private MemoryBudget() {
-	}
-
-	/** Bytes of float activations of one sample ({@link ActivationBudget#activationsPerSample}). */
-	static long activationsPerSample(Map<String, TensorInfo> shapes) {
-		return ActivationBudget.activationsPerSample(shapes);
 	}
 
 	/** Bytes one sample adds to the outputs fetched ({@code exposed}: tensor names). */
 	static long exposedPerSample(Map<String, TensorInfo> shapes, Collection<String> exposed) {
 		return exposed.stream().map(shapes::get).filter(t -> t != null).mapToLong(t -> Math.max(0, t.elementCount()) * 4).sum();
-	}
-
-	/** Samples per run: the batch, or fewer when {@code perSample} bytes each would exceed the budget (at least 1). */
-	static int chunk(int batch, long perSample) {
-		return ActivationBudget.chunk(batch, perSample);
 	}
 
 	/**
@@ -51,7 +38,7 @@ final class MemoryBudget {
 		for (String t : exposed) {
 			TensorInfo info = shapes.get(t);
 			long size = info == null ? 0 : Math.max(0, info.elementCount()) * 4L * chunk;
-			if (!current.isEmpty() && bytes + size > BYTES / 2) {
+			if (!current.isEmpty() && bytes + size > ActivationBudget.BYTES / 2) {
 				groups.add(current);
 				current = new LinkedHashSet<>();
 				bytes = 0;

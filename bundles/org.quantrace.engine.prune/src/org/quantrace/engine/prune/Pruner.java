@@ -31,12 +31,8 @@ public final class Pruner {
 	}
 
 	public static PruningResult prune(OnnxModel source, String name, PruningSpec spec) {
-		String half = org.quantrace.engine.onnx.FloatWidening.halfInitializers(source);
-		if (half != null) { // its weights are no float32 tensors: every layer was left as it is, and the step reported success
-			throw new org.quantrace.engine.InvalidInputException(name + ": its weights are " + half + ": pruning reads and writes float32 weights,"
-					+ " and would leave every layer as it is", "convert it first: quantrace convert MODEL.onnx -o MODEL32.onnx widens it to float32"
-							+ " exactly (in a recipe: a convert block, which runs before prune)");
-		}
+		// its weights are no float32 tensors: every layer was left as it is, and the step reported success
+		org.quantrace.engine.onnx.FloatWidening.requireFloat32Weights(source, name, "pruning", "prune");
 		OnnxModel model = source.copy();
 		Graph g = model.graph();
 		Map<String, String> notPruned = new LinkedHashMap<>();

@@ -70,10 +70,10 @@ public final class Quantizer {
 	}
 
 	public static QuantizationResult quantize(OnnxModel source, String modelName, QuantizationSpec spec, Dataset calibration, Progress progress) {
-		OnnxModel model = source.copy();
 		if (spec.isQuantized()) {
-			requireFloat(model, modelName);
+			requireFloat(source, modelName); // before the copy: a refused model is not copied first
 		}
+		OnnxModel model = source.copy();
 		if (!spec.isQuantized()) {
 			List<QuantizationResult.Layer> layers = new ArrayList<>();
 			int index = 0;

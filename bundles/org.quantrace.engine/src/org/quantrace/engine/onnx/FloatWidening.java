@@ -2,7 +2,8 @@ package org.quantrace.engine.onnx;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.UnaryOperator;
+
+import org.quantrace.engine.InvalidInputException;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
@@ -53,9 +54,27 @@ public final class FloatWidening {
 	private FloatWidening() {
 	}
 
-	/** Whether {@code model} holds a half-precision value or declares a half-precision type anywhere. */
+	/**
+	 * Whether {@link #widen} would change {@code model} ({@link Widened#any}), read without copying it: every conversion
+	 * asks, and a copy of a 111 MB model only to find nothing to widen doubled its memory for the moment.
+	 */
 	public static boolean needed(OnnxModel model) {
-		return widen(model.copy()).any();
+		if (halfInitializers(model) != null) {
+			return true;
+		}
+		for (Graph g : model.graph().graphs()) {
+			for (Node n : g.nodes()) {
+				for (AttributeProto a : n.attributes()) {
+					if (a.getType() == AttributeProto.AttributeType.TENSOR && isHalf(a.getT().getDataType())
+							|| a.getType() == AttributeProto.AttributeType.INT && (a.getName().equals("to") || a.getName().equals("dtype"))
+									&& isHalf((int) a.getI())) {
+						return true;
+					}
+				}
+			}
+		}
+		Graph main = model.graph();
+		return java.util.stream.Stream.concat(main.inputs().stream(), main.outputs().stream()).anyMatch(v -> widen(v.getType()) != v.getType());
 	}
 
 	/**
@@ -71,6 +90,21 @@ public final class FloatWidening {
 			}
 		}
 		return null;
+	}
+
+	/**
+	 * Refuses a half-precision model for a step that reads and writes float32 weights ({@code step}: "pruning", "factorization";
+	 * {@code block}: its recipe block): every layer would be left as it is while the step reported success.
+	 *
+	 * @throws InvalidInputException naming the half-precision type, with the conversion that widens it as the hint
+	 */
+	public static void requireFloat32Weights(OnnxModel model, String name, String step, String block) {
+		String half = halfInitializers(model);
+		if (half != null) {
+			throw new InvalidInputException(name + ": its weights are " + half + ": " + step + " reads and writes float32 weights,"
+					+ " and would leave every layer as it is", "convert it first: quantrace convert MODEL.onnx -o MODEL32.onnx widens it to float32"
+							+ " exactly (in a recipe: a convert block, which runs before " + block + ")");
+		}
 	}
 
 	/** Widens {@code model} in place. */
@@ -127,19 +161,18 @@ public final class FloatWidening {
 		});
 	}
 
-	/** The type with half-precision element types widened (in sequences, optionals and maps too); the same object if none. */
+	/** The type with half-precision element types widened (in sequences and optionals too); the same object if none. */
 	private static TypeProto widen(TypeProto type) {
-		UnaryOperator<TypeProto> inner = FloatWidening::widen;
 		return switch (type.getValueCase()) {
 		case TENSOR_TYPE -> isHalf(type.getTensorType().getElemType())
 				? type.toBuilder().setTensorType(type.getTensorType().toBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE)).build()
 				: type;
 		case SEQUENCE_TYPE -> {
-			TypeProto e = inner.apply(type.getSequenceType().getElemType());
+			TypeProto e = widen(type.getSequenceType().getElemType());
 			yield e == type.getSequenceType().getElemType() ? type : type.toBuilder().setSequenceType(type.getSequenceType().toBuilder().setElemType(e)).build();
 		}
 		case OPTIONAL_TYPE -> {
-			TypeProto e = inner.apply(type.getOptionalType().getElemType());
+			TypeProto e = widen(type.getOptionalType().getElemType());
 			yield e == type.getOptionalType().getElemType() ? type : type.toBuilder().setOptionalType(type.getOptionalType().toBuilder().setElemType(e)).build();
 		}
 		default -> type;

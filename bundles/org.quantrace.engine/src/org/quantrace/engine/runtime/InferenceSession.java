@@ -63,8 +63,9 @@ public final class InferenceSession implements AutoCloseable {
 	 */
 	public static InferenceSession open(OnnxModel model, SessionSettings settings, String source) {
 		try {
-			InferenceSession viaFile = openViaFile(model, settings, source);
-			return viaFile != null ? viaFile : open(model.toBytes(), settings, source);
+			ai.onnx.proto.OnnxMl.ModelProto proto = model.toProto(); // built once: rebuilding it from the graph is not free
+			InferenceSession viaFile = proto.getSerializedSize() < VIA_FILE_BYTES ? null : openViaFile(proto, settings, source);
+			return viaFile != null ? viaFile : open(proto.toByteArray(), settings, source);
 		} catch (QuantraceException e) {
 			String name = model.file() != null ? model.file().toString() : source;
 			throw new InvalidInputException(name + ": ONNX Runtime " + runtimeVersion() + " cannot load the model: " + reason(e),
@@ -76,17 +77,13 @@ public final class InferenceSession implements AutoCloseable {
 	static final long VIA_FILE_BYTES = 16L << 20;
 
 	/**
-	 * Opens a large model from a temporary file it is streamed into, or returns null (small model, no temporary file, or ONNX
+	 * Opens a large model from a temporary file it is streamed into, or returns null (no temporary file, or ONNX
 	 * Runtime refuses it: the caller then opens the bytes, so that the user reads ONNX Runtime's words about the model, not about
 	 * a file of ours). The model's bytes as one Java array were garbage the size of the model at every session opened: a
 	 * `quantize` of ConvNeXt-T (111 MB) opens the model about ten times (checks that it loads, shape probes, the conversion's
 	 * check, calibration), and the collector let them pile up into gigabytes of heap before it collected.
 	 */
-	private static InferenceSession openViaFile(OnnxModel model, SessionSettings settings, String source) {
-		ai.onnx.proto.OnnxMl.ModelProto proto = model.toProto();
-		if (proto.getSerializedSize() < VIA_FILE_BYTES) {
-			return null;
-		}
+	private static InferenceSession openViaFile(ai.onnx.proto.OnnxMl.ModelProto proto, SessionSettings settings, String source) {
 		java.nio.file.Path file = null;
 		try {
 			file = java.nio.file.Files.createTempFile("quantrace-session-", ".onnx");
