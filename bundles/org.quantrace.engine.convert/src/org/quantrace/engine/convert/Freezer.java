@@ -126,14 +126,19 @@ public final class Freezer {
 			int target = options.targetOpset() > 0 ? Math.min(options.targetOpset(), OpsetUpgrade.LEGACY_TARGET) : OpsetUpgrade.LEGACY_TARGET;
 			if (target > model.opset()) {
 				int from = model.opset();
-				List<String> nodes = OpsetUpgrade.upgrade(model, target, name, ranks);
-				Set<String> stillBatchNorms = model.graph().allNodes().stream().filter(n -> n.opType().equals("BatchNormalization")).map(Node::name)
-						.collect(Collectors.toSet());
-				for (String n : nodes) { // BatchNormalization-7 with spatial = 0: now arithmetic
-					String node = n.startsWith("BatchNormalization '") ? n.substring("BatchNormalization '".length(), n.length() - 1) : null;
-					if (node != null && !stillBatchNorms.contains(node)) {
-						rewrittenBatchNorms.add(node + " -> per-activation Mul and Add (spatial = 0 at opset " + from + ")");
-						removed.add(node);
+				List<String> nodes = new ArrayList<>();
+				Set<String> stillBatchNorms = null;
+				for (OpsetUpgrade.RewrittenNode n : OpsetUpgrade.upgrade(model, target, name, ranks)) {
+					nodes.add(n.toString());
+					if (n.opType().equals("BatchNormalization")) { // BatchNormalization-7 with spatial = 0 became arithmetic
+						if (stillBatchNorms == null) {
+							stillBatchNorms = model.graph().allNodes().stream().filter(x -> x.opType().equals("BatchNormalization")).map(Node::name)
+									.collect(Collectors.toSet());
+						}
+						if (!stillBatchNorms.contains(n.name())) {
+							rewrittenBatchNorms.add(n.name() + " -> per-activation Mul and Add (spatial = 0 at opset " + from + ")");
+							removed.add(n.name());
+						}
 					}
 				}
 				rewrites.add(new Rewrite(Rewrite.OPSET, "default-domain opset " + from + " -> " + target + ", since ops older than opset "
@@ -278,7 +283,7 @@ public final class Freezer {
 				if (!d.output(1).isEmpty()) {
 					artifacts.add("Dropout '" + d.name() + "': mask output '" + d.output(1) + "'" + (maskRead ? " (read by other nodes)" : " (unused)"));
 				}
-				if (!options.eliminate().contains(TrainingOperation.DROPOUT) || maskRead || isGraphOutput(g, d.output(0))) {
+				if (!options.eliminate().contains(TrainingOperation.DROPOUT) || maskRead || g.isOutput(d.output(0))) {
 					d.setInputs(List.of(d.input(0))); // inference mode: identity
 					kept.add(d.name());
 					continue;
@@ -426,7 +431,7 @@ public final class Freezer {
 		List<String> removed = new ArrayList<>();
 		for (Graph g : main.graphs()) {
 			for (Node n : List.copyOf(g.nodes())) {
-				if (!n.opType().equals("Identity") || isGraphOutput(g, n.output(0))) {
+				if (!n.opType().equals("Identity") || g.isOutput(n.output(0))) {
 					continue;
 				}
 				GraphCleanup.rewire(main, n.output(0), n.input(0));
@@ -450,10 +455,6 @@ public final class Freezer {
 		}
 		Tensor init = g.initializer(tensor);
 		return init == null ? DataType.UNDEFINED : init.dataType();
-	}
-
-	private static boolean isGraphOutput(Graph g, String tensor) {
-		return g.outputs().stream().anyMatch(v -> v.getName().equals(tensor));
 	}
 
 	// ------------------------------------------------------------------ verification
@@ -567,9 +568,9 @@ public final class Freezer {
 				continue;
 			}
 			String out = n.output(0);
-			if (isGraphOutput(g, out)) {
+			if (g.isOutput(out)) {
 				Node producer = g.producer(n.input(0)).orElse(null);
-				if (producer == null || isGraphOutput(g, n.input(0)) || g.consumers(n.input(0)).size() != 1) {
+				if (producer == null || g.isOutput(n.input(0)) || g.consumers(n.input(0)).size() != 1) {
 					continue;
 				}
 				producer.setOutput(producer.outputs().indexOf(n.input(0)), out);

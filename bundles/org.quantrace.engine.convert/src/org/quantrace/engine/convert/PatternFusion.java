@@ -217,36 +217,21 @@ final class PatternFusion {
 			sb.expectOutputShapes(outputs, batch, expected);
 			sa.run(feed, outputs, (name, shape, values) -> a.put(name, values));
 			sb.run(feed, outputs, (name, shape, values) -> b.put(name, values));
-			float[] x = new float[BLOCK];
-			float[] y = new float[BLOCK];
 			for (Patterns.Match m : matches) {
 				FloatBuffer xa = a.get(m.output());
 				FloatBuffer yb = b.get(m.output());
 				if (xa == null || yb == null) {
 					continue; // not a float output: not checked
 				}
-				double diff = 0;
-				double scale = 1;
-				int n = xa.limit();
-				for (int from = 0; from < n; from += BLOCK) {
-					int count = Math.min(BLOCK, n - from);
-					xa.get(from, x, 0, count);
-					yb.get(from, y, 0, count);
-					for (int i = 0; i < count; i++) {
-						diff = Math.max(diff, Math.abs((double) x[i] - y[i]));
-						scale = Math.max(scale, Math.abs(x[i]));
-					}
-				}
-				result.put(m, diff / scale);
+				OutputDifference d = new OutputDifference();
+				d.add(xa, yb);
+				result.put(m, d.maxDifference() / Math.max(1, d.maxMagnitude()));
 			}
 		} catch (QuantraceException e) {
 			return result;
 		}
 		return result;
 	}
-
-	/** Values compared per block copy (a per-value get on a buffer is a megamorphic call). */
-	private static final int BLOCK = 16 * 1024;
 
 	private static NodeProto readingFrom(NodeProto n, String from, String to) {
 		NodeProto.Builder b = n.toBuilder();

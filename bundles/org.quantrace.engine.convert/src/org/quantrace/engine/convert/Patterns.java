@@ -284,7 +284,7 @@ final class Patterns {
 		Node square = readers.stream().filter(r -> r.opType().equals("Pow") && r.input(0).equals(d) && isScalar(r.input(1), 2)
 				|| r.opType().equals("Mul") && r.input(0).equals(d) && r.input(1).equals(d)).findFirst().orElse(null);
 		Node div = readers.stream().filter(r -> r.opType().equals("Div") && r.input(0).equals(d)).findFirst().orElse(null);
-		if (readers.size() != 2 || square == null || div == null || isOutput(d)) {
+		if (readers.size() != 2 || square == null || div == null || g.isOutput(d)) {
 			return null;
 		}
 		Node variance = onlyReader(square.output(0));
@@ -395,15 +395,11 @@ final class Patterns {
 	/** The one node that reads {@code t} (in this graph or its subgraphs), if only one does and {@code t} is not a graph output. */
 	private Node onlyReader(String t) {
 		List<Node> r = readers(t);
-		return r.size() == 1 && !isOutput(t) && r.get(0).domain().isEmpty() ? r.get(0) : null;
+		return r.size() == 1 && !g.isOutput(t) && r.get(0).domain().isEmpty() ? r.get(0) : null;
 	}
 
 	private List<Node> readers(String t) {
 		return g.consumers(t);
-	}
-
-	private boolean isOutput(String t) {
-		return g.outputs().stream().anyMatch(v -> v.getName().equals(t));
 	}
 
 	/** The input of a binary node that is not {@code t} (or {@code t} for x·x). */

@@ -82,7 +82,7 @@ record Reference(OnnxModel view, int opset, String why) {
 		try (InferenceSession a = InferenceSession.open(view, settings, name + " (original, inference mode)");
 				InferenceSession b = InferenceSession.open(converted, settings, name + " (converted)")) {
 			Set<String> floatOutputs = floatOutputs(a, b);
-			Comparison compare = new Comparison();
+			OutputDifference compare = new OutputDifference();
 			for (Supplier<Map<String, NdArray>> next : feeds) {
 				Map<String, NdArray> feed = next.get();
 				if (floatOutputs != null) {
@@ -94,7 +94,7 @@ record Reference(OnnxModel view, int opset, String why) {
 					Map<String, FloatBuffer> rb = new LinkedHashMap<>();
 					b.run(feed, floatOutputs, (output, shape, values) -> rb.put(output, values));
 					for (Map.Entry<String, FloatBuffer> e : ra.entrySet()) {
-						max = compare.max(max, e.getValue(), rb.get(e.getKey()));
+						compare.add(e.getValue(), rb.get(e.getKey()));
 					}
 				} else {
 					Map<String, NdArray> ra = original(() -> a.run(feed), samples, random, name);
@@ -109,6 +109,7 @@ record Reference(OnnxModel view, int opset, String why) {
 				}
 				progress.advance(feed.isEmpty() ? 0 : feed.values().iterator().next().shape()[0]);
 			}
+			max = Math.max(max, compare.maxDifference());
 		}
 		return max;
 	}
@@ -141,30 +142,6 @@ record Reference(OnnxModel view, int opset, String why) {
 					random ? "give real inputs to check the conversion on (convert --data DATA.npy, or a dataset in the recipe):"
 							+ " the model's dynamic dimensions were set to 8" : "check the data's shape and type against the model's input",
 					e);
-		}
-	}
-
-	/**
-	 * max(max, |x[i] - y[i]|) over two output buffers, in the arithmetic of the array comparison (float difference, double
-	 * maximum; a NaN stays), copied through two small arrays: a per-value get on a buffer is a megamorphic call.
-	 */
-	private static final class Comparison {
-
-		private static final int BLOCK = 16 * 1024;
-		private final float[] x = new float[BLOCK];
-		private final float[] y = new float[BLOCK];
-
-		double max(double max, FloatBuffer a, FloatBuffer b) {
-			int n = a.limit();
-			for (int from = 0; from < n; from += BLOCK) {
-				int k = Math.min(BLOCK, n - from);
-				a.get(from, x, 0, k);
-				b.get(from, y, 0, k);
-				for (int i = 0; i < k; i++) {
-					max = Math.max(max, Math.abs(x[i] - y[i]));
-				}
-			}
-			return max;
 		}
 	}
 }

@@ -195,7 +195,7 @@ final class ShapeFolding {
 		Node add = null;
 		Tensor addend = null;
 		if (readers.size() == 1 && readers.get(0).opType().equals("Add") && readers.get(0).domain().isEmpty() && readers.get(0).inputs().size() == 2
-				&& g.outputs().stream().noneMatch(o -> o.getName().equals(concat.output(0)))) {
+				&& !g.isOutput(concat.output(0))) {
 			Node r = readers.get(0);
 			Tensor t = g.initializer(r.input(0).equals(concat.output(0)) ? r.input(1) : r.input(0));
 			if (t != null && t.dataType() == DataType.FLOAT && !r.input(0).equals(r.input(1)) && broadcastsTo(t.dims(), block)) {

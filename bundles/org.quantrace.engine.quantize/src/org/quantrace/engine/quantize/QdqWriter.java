@@ -473,8 +473,8 @@ final class QdqWriter {
 	 * no such tensor and reported each as not quantized and its codes as unrecorded.
 	 */
 	private void keepConstantName(String tensor, String dq, Node node) {
-		if (g.initializer(tensor) != null || ed.isRead(tensor) || g.outputs().stream().anyMatch(v -> v.getName().equals(tensor))
-				|| g.inputs().stream().anyMatch(v -> v.getName().equals(tensor))) {
+		if (g.initializer(tensor) != null || ed.isRead(tensor) || g.isOutput(tensor)
+				|| g.isInput(tensor)) {
 			return; // still read as a float constant elsewhere (or held by an enclosing graph): the names stay apart
 		}
 		Node writer = g.producer(dq).orElseThrow();
@@ -498,7 +498,7 @@ final class QdqWriter {
 	}
 
 	private void dropIfUnused(String tensor) {
-		boolean output = g.outputs().stream().anyMatch(v -> v.getName().equals(tensor));
+		boolean output = g.isOutput(tensor);
 		if (!output && !ed.isRead(tensor)) {
 			g.removeInitializer(tensor);
 		}

@@ -187,6 +187,16 @@ public final class Graph {
 		return outputs;
 	}
 
+	/** Whether {@code tensor} is one of this graph's outputs (a rewrite must keep its name). */
+	public boolean isOutput(String tensor) {
+		return outputs.stream().anyMatch(v -> v.getName().equals(tensor));
+	}
+
+	/** Whether {@code tensor} is one of this graph's declared inputs (initializers listed as inputs included). */
+	public boolean isInput(String tensor) {
+		return inputs.stream().anyMatch(v -> v.getName().equals(tensor));
+	}
+
 	public List<ValueInfoProto> valueInfos() {
 		return valueInfos;
 	}

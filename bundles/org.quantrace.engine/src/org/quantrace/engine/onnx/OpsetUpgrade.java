@@ -76,10 +76,10 @@ public final class OpsetUpgrade {
 	 * Does nothing when the model is already at or above it.
 	 *
 	 * @param ranks known tensor ranks (for Softmax, whose axis semantics changed at 13), may be empty
-	 * @return the nodes rewritten, each as "OpType 'name'" (in file order, subgraphs first)
+	 * @return the nodes rewritten (in file order, subgraphs first)
 	 * @throws InvalidInputException naming the op that cannot be upgraded
 	 */
-	public static List<String> upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks) {
+	public static List<RewrittenNode> upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks) {
 		return upgrade(model, target, source, ranks, Map.of());
 	}
 
@@ -89,7 +89,7 @@ public final class OpsetUpgrade {
 	 * rather than nodes that compute them from the input's shape at run time (Shape, Div, Concat, Reshape, Expand): those are no
 	 * layers of the user's model, and the quantizer listed nine of them per GroupNormalization as float layers (A16W8).
 	 */
-	public static List<String> upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks, Map<String, Long> channels) {
+	public static List<RewrittenNode> upgrade(OnnxModel model, int target, String source, Map<String, Integer> ranks, Map<String, Long> channels) {
 		int from = model.opset();
 		if (from >= target) {
 			return List.of();
@@ -102,7 +102,7 @@ public final class OpsetUpgrade {
 			throw new InvalidInputException(source + ": opset " + from + " is too old to upgrade (Quantrace upgrades from opset " + MIN_SOURCE
 					+ "; before it ops had consumed_inputs, is_test and broadcast attributes)", "re-export the model with opset 13 or newer");
 		}
-		List<String> rewritten = new ArrayList<>();
+		List<RewrittenNode> rewritten = new ArrayList<>();
 		upgradeGraph(model.graph(), from, target, source, ranks, channels, new HashSet<>(model.graph().tensorNames()), rewritten);
 		model.setOpset("", target);
 		model.setIrVersion(Math.max(model.irVersion(), target >= 21 ? 10 : target >= 19 ? 9 : target >= 15 ? 8 : 7));
@@ -110,7 +110,7 @@ public final class OpsetUpgrade {
 	}
 
 	private static void upgradeGraph(Graph g, int from, int to, String source, Map<String, Integer> ranks, Map<String, Long> channels, Set<String> names,
-			List<String> rewritten) {
+			List<RewrittenNode> rewritten) {
 		for (Node n : new ArrayList<>(g.nodes())) {
 			for (Graph sub : n.subgraphs().values()) {
 				upgradeGraph(sub, from, to, source, ranks, channels, names, rewritten);
@@ -119,7 +119,9 @@ public final class OpsetUpgrade {
 				continue;
 			}
 			Upgrader u = new Upgrader(g, n, from, to, names);
-			NodeProto before = n.toProto();
+			// a node holding subgraphs (If, Loop, Scan) is never rewritten itself (its body's nodes are, and are listed): comparing
+			// it would serialize its whole body twice
+			NodeProto before = n.subgraphs().isEmpty() ? n.toProto() : null;
 			String problem = switch (n.opType()) {
 			case "Clip" -> u.attributesToInputs(11, List.of("min", "max"), AttributeType.FLOAT);
 			case "Pad" -> u.pad();
@@ -149,9 +151,17 @@ public final class OpsetUpgrade {
 				throw new InvalidInputException(source + ": cannot upgrade node '" + n.name() + "' (" + n.opType() + ") from opset " + from
 						+ " to " + to + ": " + problem, "re-export the model with opset " + to + " or newer");
 			}
-			if (!g.nodes().contains(n) || !n.toProto().equals(before)) {
-				rewritten.add(n.opType() + " '" + n.name() + "'");
+			if (!g.nodes().contains(n) || before != null && !n.toProto().equals(before)) {
+				rewritten.add(new RewrittenNode(n.opType(), n.name()));
 			}
+		}
+	}
+
+	/** A node the upgrade rewrote (or replaced), as the source model named it; printed as PhIMT0002 lists it. */
+	public record RewrittenNode(String opType, String name) {
+		@Override
+		public String toString() {
+			return opType + " '" + name + "'";
 		}
 	}
 
@@ -215,7 +225,7 @@ public final class OpsetUpgrade {
 		String dropout() {
 			if (from < 10 && to >= 10 && !n.output(1).isEmpty()) {
 				String mask = n.output(1);
-				if (!g.consumers(mask).isEmpty() || g.outputs().stream().anyMatch(o -> o.getName().equals(mask))) {
+				if (!g.consumers(mask).isEmpty() || g.isOutput(mask)) {
 					return "its mask output '" + mask + "' is read, and what an inference-mode mask holds changed at opset 10 (type) and 12"
 							+ " (values)";
 				}
@@ -315,7 +325,7 @@ public final class OpsetUpgrade {
 				}
 				n.setInputs(inputs);
 				for (String old : List.of(scale.name(), bias.name())) {
-					if (g.allNodes().stream().noneMatch(x -> x.inputs().contains(old)) && g.outputs().stream().noneMatch(v -> v.getName().equals(old))
+					if (g.allNodes().stream().noneMatch(x -> x.inputs().contains(old)) && !g.isOutput(old)
 							&& g.inputs().stream().noneMatch(v -> v.getName().equals(old))) {
 						g.removeInitializer(old);
 					}
