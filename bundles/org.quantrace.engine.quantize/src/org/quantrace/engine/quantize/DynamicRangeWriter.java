@@ -69,7 +69,9 @@ final class DynamicRangeWriter {
 		}
 		OpRule rule = OpRules.of(n);
 		if (rule == null || rule.drq().form() == DrqForm.NONE) {
-			return new Decision(index, n, false, rule == null ? OpRules.floatReason(n)
+			// an op without a rule is not dequantized here (as OpRules.floatReason says of full-integer models): DRQ writes no
+			// QuantizeLinear/DequantizeLinear between layers
+			return new Decision(index, n, false, rule == null && !n.isStandard() ? OpRules.floatReason(n)
 					: "dynamic-range quantization quantizes layers with weights; " + n.opType() + " has none: it runs in float", null, null);
 		}
 		TensorSpec w = spec.weightsFor(n);

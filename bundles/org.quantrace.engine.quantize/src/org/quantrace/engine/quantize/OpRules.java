@@ -109,6 +109,10 @@ public final class OpRules {
 		add(floatRule("transcendental", Set.of("Tanh", "Erf", "Gelu", "Exp", "Log", "Sqrt", "Pow", "Reciprocal", "Sin", "Cos", "Softplus", "Elu", "Selu", "Mish")));
 		add(floatRule("arithmetic", Set.of("Sub", "Neg", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "SpaceToDepth", "Floor",
 				"Ceil", "Round")));
+		// what an exporter writes for a dynamic batch (torch's GRU/LSTM initial state: Shape → Gather → ... → ConstantOfShape):
+		// they read a tensor's shape, not its values, so no Q/DQ is written around them and "dequantized once" would be untrue
+		add(new OpRule("shape computation", Set.of("Shape", "Size", "ConstantOfShape"), Form.FLOAT, List.of(), -1,
+				Kernel.none("computes on a tensor's shape, not on its values: nothing to quantize, it runs as it is"), Drq.none(), null));
 		add(new OpRule("training ops", Set.of("BatchNormalization", "Dropout"), Form.FLOAT, List.of(), -1,
 				Kernel.none("a training-time op here: freeze the model first (quantrace convert) to fold or remove it"), Drq.none(), null));
 		add(new OpRule("control flow", Set.of("If", "Loop", "Scan"), Form.CONTROL_FLOW, List.of(), -1,

@@ -18,8 +18,10 @@ import org.quantrace.engine.quantize.QuantType;
 import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.engine.runtime.NdArray;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
@@ -121,6 +123,33 @@ class DynamicRangeTest {
 		assertTrue(fiq.model().graph().initializers().stream().anyMatch(i -> i.dataType() == DataType.INT8 && i.elementCount() == 96),
 				"full-integer too stores the recurrent weights as int8: " + fiq.layers());
 		assertTrue(fiq.layers().stream().filter(l -> l.opType().equals("GRU")).allMatch(l -> !l.quantized() && l.reason().contains("no QDQ form")));
+	}
+
+	/**
+	 * A GRU whose initial state has the batch's size, as torch.onnx.export writes it for a dynamic batch (Shape → Gather →
+	 * Concat → ConstantOfShape): the shape nodes read no values, and neither scheme may say they are dequantized (the
+	 * logs listed "Shape has no rule ...: its input is dequantized once" for the zoo GRU).
+	 */
+	@Test
+	void shapeNodesAreSaidToComputeOnShapesNotDequantized() {
+		TinyGraph t = new TinyGraph(5, 4);
+		String seq = t.node("Transpose", List.of("x"), TinyGraph.ints("perm", 1, 0, 2));
+		String batch = t.node("Gather", List.of(t.node("Shape", List.of("x")), t.longs(0)));
+		String dims = t.node("Concat", List.of(t.longs(1), batch, t.longs(8)), TinyGraph.attr("axis", 0L));
+		String h0 = t.node("ConstantOfShape", List.of(dims), AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+				.setT(TensorProto.newBuilder().setDataType(1).addDims(1).addFloatData(0f)).build());
+		List<String> outs = t.nodeOutputs("GRU", List.of(seq, t.weight(0.5, 1, 24, 4), t.weight(0.3, 1, 24, 8), t.weight(0.1, 1, 48), "", h0), 2,
+				TinyGraph.attr("hidden_size", 8L));
+		OnnxModel model = t.model(outs.get(1));
+		for (QuantizationResult r : List.of(TinyGraph.quantize(model, DRQ, null), TinyGraph.quantize(model, Schemes.preset("fiq_float32"), t.calibration(-1, 1)))) {
+			for (String op : List.of("Shape", "ConstantOfShape")) {
+				QuantizationResult.Layer l = r.layers().stream().filter(x -> x.opType().equals(op)).findFirst().orElseThrow();
+				assertFalse(l.quantized() || l.reason().contains("dequantized") || l.reason().contains("no rule"), l.reason());
+			}
+		}
+		QuantizationResult fiq = TinyGraph.quantize(model, Schemes.preset("fiq_float32"), t.calibration(-1, 1));
+		assertTrue(fiq.layers().stream().filter(l -> l.opType().equals("Shape")).allMatch(l -> l.reason().contains("shape, not on its values")), fiq.layers().toString());
+		assertTrue(worst(t, model, fiq.model()) < 0.05, "hidden state within " + worst(t, model, fiq.model()));
 	}
 
 	/** x → If(max(x) > 10) then x·W1 else x·W2, the weights outer-scope initializers, as torch.jit.script exports a branch. */
