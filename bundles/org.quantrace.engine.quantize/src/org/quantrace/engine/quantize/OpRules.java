@@ -113,6 +113,10 @@ public final class OpRules {
 		// they read a tensor's shape, not its values, so no Q/DQ is written around them and "dequantized once" would be untrue
 		add(new OpRule("shape computation", Set.of("Shape", "Size", "ConstantOfShape"), Form.FLOAT, List.of(), -1,
 				Kernel.none("computes on a tensor's shape, not on its values: nothing to quantize, it runs as it is"), Drq.none(), null));
+		// their outputs are bools or indices (an If's condition, a classifier's ArgMax): nothing of theirs is quantized
+		add(new OpRule("comparison and index", Set.of("Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Equal", "ArgMax", "ArgMin", "NonZero"),
+				Form.FLOAT, List.of(), -1, Kernel.none("computes bools or indices, which are not quantized: it runs in float, on its input dequantized"
+						+ " where an integer op made it"), Drq.none(), null));
 		add(new OpRule("training ops", Set.of("BatchNormalization", "Dropout"), Form.FLOAT, List.of(), -1,
 				Kernel.none("a training-time op here: freeze the model first (quantrace convert) to fold or remove it"), Drq.none(), null));
 		add(new OpRule("control flow", Set.of("If", "Loop", "Scan"), Form.CONTROL_FLOW, List.of(), -1,
@@ -302,7 +306,7 @@ public final class OpRules {
 	/** An op whose integer kernel exists but was measured slower than its float kernel: it stays float. */
 	private static OpRule slower(String op, String kernel, String measured) {
 		return new OpRule(op, Set.of(op), Form.FLOAT, List.of(), -1, Kernel.none("ONNX Runtime's " + kernel + " ran at " + measured
-				+ " the throughput of the float " + op + " (one thread, zoo-sized tensors): it stays float; " + FLOAT_ISLAND), Drq.none(), null);
+				+ " the throughput of the float " + op + " (one thread, zoo-sized tensors), so " + FLOAT_ISLAND), Drq.none(), null);
 	}
 
 	private static OpRule floatRule(String family, Set<String> ops) {

@@ -279,6 +279,19 @@ class OpRulesTest {
 		assertTrue(c.ops().contains("com.microsoft.QLinearConcat"), c.ops().toString());
 	}
 
+	/** A comparison makes bools: its layer says so instead of "no rule in Quantrace's op table ... its output quantized". */
+	@Test
+	void aComparisonIsSaidToMakeBoolsNotQuantizedOutputs() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String a = conv(t, "x", 3, 4);
+		String positive = t.node("Greater", List.of(a, t.scalar(0f)));
+		String y = t.node("Where", List.of(positive, a, t.scalar(0f)));
+		QuantizationResult r = TinyGraph.quantize(t.model(y), FIQ, t.calibration(0, 1));
+		QuantizationResult.Layer greater = r.layers().stream().filter(l -> l.opType().equals("Greater")).findFirst().orElseThrow();
+		assertFalse(greater.quantized(), greater.reason());
+		assertTrue(greater.reason().startsWith("computes bools or indices"), greater.reason());
+	}
+
 	/** Data movement between two convolutions: ONNX Runtime moves the codes, one QuantizeLinear in, one DequantizeLinear out. */
 	static Stream<Arguments> dataMovement() {
 		return Stream.of(Arguments.of("MaxPool", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("MaxPool", List.of(x),
