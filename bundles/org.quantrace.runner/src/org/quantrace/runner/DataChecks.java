@@ -111,7 +111,8 @@ final class DataChecks {
 		}
 		IoQuantization.Io io = use.quantizesFloat() ? integerInputs.get(input.name()) : null;
 		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
-			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.what())));
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.what(),
+					integerInputs == null ? null : integerInputs.get(input.name()))));
 			return;
 		}
 		try {
@@ -187,14 +188,22 @@ final class DataChecks {
 	}
 
 	/** Samples of another element type than the model's input, and the preprocessing that would make them fit. */
-	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, String use) {
+	/**
+	 * {@code io}: the input's scale and zero point, when it is integer and one DequantizeLinear reads it. A step that feeds samples as
+	 * they are (the conversion's check) then needs integer samples, and the hint gives the formula with the model's own S and Z:
+	 * "save the samples as int8" without them could not be followed (hostile pass, defect 5).
+	 */
+	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, String use,
+			IoQuantization.Io io) {
 		String problem = "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use + ") gives " + lower(given) + " samples, but model "
 				+ m.getName() + " reads '" + input.name() + "' as " + lower(input.type());
 		DatasetFormat format = DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
 		Preprocessing block = ctx.preprocessingBlock(d, m);
 		String dtype = input.type() == DataType.FLOAT ? "float32" : input.type() == DataType.UINT8 ? "uint8" : input.type() == DataType.INT8 ? "int8" : null;
 		if ((format != DatasetFormat.FOLDER && format != DatasetFormat.IDX) || dtype == null) {
-			return problem + ": save the samples as " + lower(input.type());
+			return problem + ": save the samples as " + lower(input.type()) + (io == null || given != DataType.FLOAT ? ""
+					: ", q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " (the scale and zero point of the DequantizeLinear that reads '"
+							+ input.name() + "'; this step feeds samples as they are, the evaluation quantizes float samples itself)");
 		}
 		return problem + ": " + (block == null ? "add preprocess { dtype " + dtype + " } to the recipe"
 				: "write 'dtype " + dtype + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)

@@ -280,12 +280,7 @@ class HostileDataCommandsTest {
 	@Test
 	void aRecipeEvaluatesAnIntegerInputModelOnFloatSamplesAsEvaluateDoes() throws IOException {
 		Path work = Files.createDirectories(dir.resolve("integer-input"));
-		tableAsNpy(work, Files.readAllLines(table).size() - 1);
-		Path q = work.resolve("q.onnx");
-		Cli quantize = Cli.run("quantize", MLP, "--scheme", "fiq-int8", "--data", work.resolve("x.npy").toString(), "--labels",
-				work.resolve("y.npy").toString(), "-o", q.toString());
-		assertEquals(0, quantize.exitCode(), quantize.err());
-		assertTrue(quantize.out().contains("Input  input INT8: scale "), "the premise, an int8 input: " + quantize.out());
+		Path q = integerInputModel(work);
 		Cli evaluate = Cli.run("evaluate", q.toString(), "--data", work.resolve("x.npy").toString(), "--labels", work.resolve("y.npy").toString(),
 				"--format", "json");
 		assertEquals(0, evaluate.exitCode(), evaluate.err());
@@ -297,6 +292,36 @@ class HostileDataCommandsTest {
 		assertEquals(accuracy(evaluate.out()), accuracy(Files.readString(work.resolve("out/results.json"))), 1e-12);
 		assertTrue(accuracy(evaluate.out()) > 0.95, "fed as the model was calibrated: " + evaluate.out());
 		assertRecorded(work.resolve("out"), "none (arrays as stored, float32)"); // and verify --deep, re-running the evaluation, agrees
+	}
+
+	/**
+	 * The conversion's check feeds samples as they are, so an integer-input model needs integer samples there: the hint said
+	 * "save the samples as int8" without the scale and zero point that make them.
+	 */
+	@Test
+	void theConversionCheckOfAnIntegerInputModelGivesTheFormulaForItsSamples() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("integer-input-convert"));
+		integerInputModel(work);
+		Path recipe = Files.writeString(work.resolve("digits.qr"), Files.readString(npyRecipe(work, "q.onnx")).replace("\tschemes unquantized",
+				"\tconvert { eliminate dropout }\n\tschemes unquantized"));
+
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().contains(recipe + ":4:2: error [data-type] dataset eval (\"x.npy\", it checks the conversion) gives float32 samples, but"
+				+ " model mlp reads 'input' as int8: save the samples as int8, q = round(r / 0.003921569) + -128 (the scale and zero point of the"
+				+ " DequantizeLinear that reads 'input'"), run.out());
+	}
+
+	/** The digits MLP quantized fiq-int8 (an int8 input) on work's x.npy and y.npy (the held-out table), as work/q.onnx. */
+	private static Path integerInputModel(Path work) throws IOException {
+		tableAsNpy(work, Files.readAllLines(table).size() - 1);
+		Path q = work.resolve("q.onnx");
+		Cli quantize = Cli.run("quantize", MLP, "--scheme", "fiq-int8", "--data", work.resolve("x.npy").toString(), "--labels",
+				work.resolve("y.npy").toString(), "-o", q.toString());
+		assertEquals(0, quantize.exitCode(), quantize.err());
+		assertTrue(quantize.out().contains("Input  input INT8: scale "), "the premise, an int8 input: " + quantize.out());
+		return q;
 	}
 
 	/** A recipe in {@code work} that evaluates {@code model} as it is on work's x.npy and y.npy. */
