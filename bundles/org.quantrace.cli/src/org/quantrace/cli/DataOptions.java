@@ -60,10 +60,10 @@ final class DataOptions {
 		return value;
 	}
 
-	/** The dataset, its warnings (files of a dataset folder that are not read) printed to {@code err} first. */
+	/** The dataset, its warnings (files of a dataset folder that are not read, an empty class folder) printed to {@code err} first. */
 	Dataset open(java.io.PrintWriter err) {
 		Dataset d = open();
-		d.warnings().forEach(w -> err.println("quantrace: warning: " + data + ": " + w));
+		d.warnings().forEach(w -> err.println("quantrace: warning: " + data + ": " + w.text()));
 		String unused = unusedSteps();
 		if (unused != null) {
 			err.println("quantrace: warning: " + data + ": " + unused);
@@ -164,11 +164,29 @@ final class DataOptions {
 				default -> throw new IllegalArgumentException();
 				}
 			} catch (IllegalArgumentException e) {
-				throw new InvalidInputException("--preprocess: cannot read '" + step + "'",
-						"use e.g. --preprocess grayscale,resize=28x28,scale=1/255,mean=0.5,std=0.5,layout=NCHW");
+				throw new InvalidInputException("--preprocess: cannot read '" + step + "'", hint(key));
 			}
 		}
 		return new Preprocessing(color, rw, rh, interpolation, cw, ch, scale, mean, std, layout, type);
+	}
+
+	/**
+	 * What the step takes: the values of a step that has a few (`dtype=float16` was refused with an example that listed no
+	 * dtype), else an example of the whole option.
+	 */
+	private static String hint(String key) {
+		return switch (key) {
+		case "dtype" -> "dtype takes " + literals(ElementType.VALUES) + "; a float16 or bfloat16 model is fed float32 samples rounded to its type"
+				+ " (keep dtype=float32)";
+		case "layout" -> "layout takes " + literals(Layout.VALUES);
+		case "interpolation" -> "interpolation takes " + literals(Interpolation.VALUES);
+		default -> "use e.g. --preprocess grayscale,resize=28x28,scale=1/255,mean=0.5,std=0.5,layout=NCHW";
+		};
+	}
+
+	private static String literals(List<? extends org.eclipse.emf.common.util.Enumerator> values) {
+		List<String> names = values.stream().map(org.eclipse.emf.common.util.Enumerator::getLiteral).toList();
+		return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
 	}
 
 	private static <T> T require(T value, String step) {

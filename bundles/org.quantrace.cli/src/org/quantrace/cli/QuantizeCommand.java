@@ -105,6 +105,10 @@ final class QuantizeCommand implements Callable<Integer> {
 		OnnxModel source = OnnxModel.load(model);
 		if (resolved.isQuantized()) {
 			Quantizer.requireFloat(source, model.toString()); // before any progress line
+			String weightOnly = Quantizer.weightOnlyWarning(source, model.toString());
+			if (weightOnly != null) {
+				spec.commandLine().getErr().println("quantrace: warning: " + weightOnly);
+			}
 		}
 		Dataset data = calibration == null ? null : calibration.open(spec.commandLine().getErr());
 		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());

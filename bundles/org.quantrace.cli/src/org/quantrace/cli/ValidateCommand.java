@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 
 import org.eclipse.xtext.diagnostics.Severity;
 import org.quantrace.dsl.RecipeFiles;
+import org.quantrace.runner.RecipeRunner;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "validate", mixinStandardHelpOptions = true,
 		header = "Check recipes with the editor's rules, without running them.",
 		description = "Prints every diagnostic as file:line:column: severity [code] message; exits 2 when there is an error. A missing"
-				+ " file, a warning in the editor, is an error here, as it is when the recipe runs.")
+				+ " file, a warning in the editor, is an error here, as it is when the recipe runs; so is what a run checks before any work"
+				+ " (a model quantized already, data that does not fit the model: image headers and one sample are read, nothing is run).")
 final class ValidateCommand implements Callable<Integer> {
 
 	@Spec
@@ -30,8 +32,7 @@ final class ValidateCommand implements Callable<Integer> {
 		int errors = 0;
 		int warnings = 0;
 		for (Path recipe : recipes) {
-			RecipeFiles.Loaded loaded = RecipeFiles.load(recipe);
-			for (RecipeFiles.Diagnostic d : loaded.diagnostics()) {
+			for (RecipeFiles.Diagnostic d : RecipeRunner.validate(recipe)) {
 				spec.commandLine().getOut().println(d);
 				errors += d.severity() == Severity.ERROR ? 1 : 0;
 				warnings += d.severity() == Severity.WARNING ? 1 : 0;

@@ -14,10 +14,13 @@ import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.dsl.validation.IssueCodes;
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.DataWarning;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.LabelCheck;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.quantize.Quantizer;
@@ -46,71 +49,112 @@ final class DataChecks {
 	static List<RecipeFiles.Diagnostic> check(RecipeContext ctx, List<ResolvedScheme> schemes, Path recipeAsGiven) {
 		List<RecipeFiles.Diagnostic> problems = new ArrayList<>();
 		boolean quantizes = schemes.stream().anyMatch(s -> s.spec().isQuantized());
+		Map<DatasetDeclaration, Use> uses = uses(ctx, schemes);
 		for (ModelDeclaration m : ctx.models()) {
-			OnnxModel model = OnnxModel.load(ctx.modelFile(m));
-			if (quantizes) {
-				try {
-					Quantizer.requireFloat(model, "model " + m.getName() + " (\"" + m.getPath() + "\")");
-				} catch (InvalidInputException e) {
-					problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_QUANTIZED, e.getMessage() + ": " + e.hint(), Severity.ERROR));
-				}
+			OnnxModel model;
+			try {
+				model = OnnxModel.load(ctx.modelFile(m));
+			} catch (InvalidInputException e) { // on the model's line: validate reports it among the diagnostics, as the run does
+				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNREADABLE, text(e), Severity.ERROR));
+				continue;
 			}
-			for (Map.Entry<DatasetDeclaration, String> use : uses(ctx, schemes).entrySet()) {
-				DatasetDeclaration d = use.getKey();
-				Dataset data;
-				try {
-					data = ctx.read(d, m, 1);
-				} catch (InvalidInputException e) { // on the dataset's line, not as a message naming a file and no recipe
-					RecipeFiles.Diagnostic unreadable = diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_UNREADABLE,
-							e.getMessage() + (e.hint() == null ? "" : ": " + e.hint()));
-					if (!problems.contains(unreadable)) {
-						problems.add(unreadable);
-					}
-					continue;
-				}
-				for (String w : data.warnings()) {
-					RecipeFiles.Diagnostic warning = diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_UNREAD_FILES, "dataset " + d.getName() + " ("
-							+ d.getPath() + "): " + w, Severity.WARNING);
-					if (!problems.contains(warning)) {
-						problems.add(warning);
-					}
-				}
-				ModelInput input;
-				try {
-					input = ModelInput.of(model, m.getName(), data);
-				} catch (InvalidInputException e) {
-					problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, shapeProblem(ctx, d, m, model, data, use.getValue())));
-					continue;
-				}
-				DataType given = data.size() == 0 ? input.type() : data.read(0, 1).inputs().type();
-				if (!given.feeds(input.type())) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
-					problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.getValue())));
-					continue;
-				}
-				try {
-					LabelCheck.check(model, m.getName(), data);
-				} catch (InvalidInputException e) {
-					problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, e.getMessage() + ": " + e.hint()));
-				}
+			if (quantizes) {
+				checkFloat(ctx, m, model, recipeAsGiven, problems);
+			}
+			Map<String, IoQuantization.Io> integerInputs = integerInputs(ctx, m, model, uses.values(), recipeAsGiven, problems);
+			for (Map.Entry<DatasetDeclaration, Use> use : uses.entrySet()) {
+				checkData(ctx, m, model, use.getKey(), use.getValue(), integerInputs, recipeAsGiven, problems);
 			}
 		}
 		return problems;
 	}
 
+	/** A model the recipe quantizes: quantized already is an error, weight-only quantized a warning (its weights rounded again). */
+	private static void checkFloat(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+		String name = "model " + m.getName() + " (\"" + m.getPath() + "\")";
+		try {
+			Quantizer.requireFloat(model, name);
+		} catch (InvalidInputException e) {
+			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_QUANTIZED, text(e), Severity.ERROR));
+		}
+		String weightOnly = Quantizer.weightOnlyWarning(model, name);
+		if (weightOnly != null) {
+			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_WEIGHT_ONLY, weightOnly, Severity.WARNING));
+		}
+	}
+
+	/** One dataset against one model, for one use: readable, its warnings, its shape, its element type, its labels. */
+	private static void checkData(RecipeContext ctx, ModelDeclaration m, OnnxModel model, DatasetDeclaration d, Use use,
+			Map<String, IoQuantization.Io> integerInputs, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+		Dataset data;
+		DataType given;
+		try {
+			data = ctx.read(d, m, 1);
+			given = data.size() == 0 ? null : data.read(0, 1).inputs().type(); // the first sample's content too (an .npy cut short)
+		} catch (InvalidInputException e) { // on the dataset's line, not as a message naming a file and no recipe
+			addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_UNREADABLE, text(e)));
+			return;
+		}
+		for (DataWarning w : data.warnings()) {
+			String code = w.kind() == DataWarning.Kind.EMPTY_CLASS ? IssueCodes.DATA_EMPTY_CLASS : IssueCodes.DATA_UNREAD_FILES;
+			addOnce(problems, diagnostic(ctx, d, recipeAsGiven, code, "dataset " + d.getName() + " (" + d.getPath() + "): " + w.text(), Severity.WARNING));
+		}
+		ModelInput input;
+		try {
+			input = ModelInput.of(model, m.getName(), data);
+		} catch (InvalidInputException e) {
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, shapeProblem(ctx, d, m, model, data, use.what())));
+			return;
+		}
+		if (use.quantizesFloat() && integerInputs == null) {
+			return; // the input's readers disagree: said on the model's line
+		}
+		IoQuantization.Io io = use.quantizesFloat() ? integerInputs.get(input.name()) : null;
+		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.what(),
+					integerInputs == null ? null : integerInputs.get(input.name()))));
+			return;
+		}
+		try {
+			LabelCheck.check(model, m.getName(), data);
+		} catch (InvalidInputException e) {
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
+		}
+	}
+
+	/** A dataset read for several models is unreadable, or warned about, once. */
+	private static void addOnce(List<RecipeFiles.Diagnostic> problems, RecipeFiles.Diagnostic d) {
+		if (!problems.contains(d)) {
+			problems.add(d);
+		}
+	}
+
+	private static String text(InvalidInputException e) {
+		return e.getMessage() + (e.hint() == null ? "" : ": " + e.hint());
+	}
+
+	/**
+	 * What a dataset is read for ({@code what}: "evaluates the models"), and whether that step feeds an integer input float
+	 * samples as q = r / S + Z ({@link IntegerFeed}: evaluation and debugging do; the conversion's check and calibration feed
+	 * the samples as they are).
+	 */
+	private record Use(String what, boolean quantizesFloat) {
+	}
+
 	/** Every dataset the run reads, with what for: verification of the conversion, calibration, evaluation, debugging. */
-	private static Map<DatasetDeclaration, String> uses(RecipeContext ctx, List<ResolvedScheme> schemes) {
-		Map<DatasetDeclaration, String> uses = new LinkedHashMap<>();
+	private static Map<DatasetDeclaration, Use> uses(RecipeContext ctx, List<ResolvedScheme> schemes) {
+		Map<DatasetDeclaration, Use> uses = new LinkedHashMap<>();
 		if (ctx.recipe().getConversion() != null && ctx.verificationData() != null) {
-			uses.putIfAbsent(ctx.verificationData(), "checks the conversion");
+			uses.putIfAbsent(ctx.verificationData(), new Use("checks the conversion", false));
 		}
 		for (ResolvedScheme s : schemes) {
 			if (s.spec().isQuantized() && s.calibrationData() != null) {
-				uses.putIfAbsent(s.calibrationData(), "calibrates " + s.name());
+				uses.putIfAbsent(s.calibrationData(), new Use("calibrates " + s.name(), false));
 			}
 		}
 		DatasetDeclaration evaluation = ctx.recipe().getEvaluation() == null ? null : ctx.recipe().getEvaluation().getDataset();
 		if (evaluation != null) {
-			uses.putIfAbsent(evaluation, "evaluates the models");
+			uses.putIfAbsent(evaluation, new Use("evaluates the models", true));
 		}
 		for (DebugStep step : ctx.recipe().getDebugging()) {
 			for (QuantizationConfig c : step.getSchemes()) {
@@ -119,22 +163,47 @@ final class DataChecks {
 					d = schemes.stream().filter(s -> s.config() == c).map(ResolvedScheme::calibrationData).filter(x -> x != null).findFirst().orElse(evaluation);
 				}
 				if (d != null) {
-					uses.putIfAbsent(d, "debugs " + c.getName());
+					uses.putIfAbsent(d, new Use("debugs " + c.getName(), true));
 				}
 			}
 		}
 		return uses;
 	}
 
+	/**
+	 * The model's integer inputs with the scale and zero point its evaluation feeds them with, or null when an input's
+	 * DequantizeLinear readers disagree and a step would feed it float samples: then the evaluation cannot, and that is an
+	 * error on the model's line (as {@code quantrace evaluate} refuses it), not a failure once the work has started.
+	 */
+	private static Map<String, IoQuantization.Io> integerInputs(RecipeContext ctx, ModelDeclaration m, OnnxModel model, java.util.Collection<Use> uses,
+			Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+		try {
+			return IoQuantization.inputs(model);
+		} catch (InvalidInputException e) {
+			if (uses.stream().anyMatch(Use::quantizesFloat)) {
+				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.DATA_TYPE, text(e), Severity.ERROR));
+			}
+			return null;
+		}
+	}
+
 	/** Samples of another element type than the model's input, and the preprocessing that would make them fit. */
-	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, String use) {
+	/**
+	 * {@code io}: the input's scale and zero point, when it is integer and one DequantizeLinear reads it. A step that feeds samples as
+	 * they are (the conversion's check) then needs integer samples, and the hint gives the formula with the model's own S and Z:
+	 * "save the samples as int8" without them could not be followed (hostile pass, defect 5).
+	 */
+	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, String use,
+			IoQuantization.Io io) {
 		String problem = "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use + ") gives " + lower(given) + " samples, but model "
 				+ m.getName() + " reads '" + input.name() + "' as " + lower(input.type());
 		DatasetFormat format = DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
 		Preprocessing block = ctx.preprocessingBlock(d, m);
 		String dtype = input.type() == DataType.FLOAT ? "float32" : input.type() == DataType.UINT8 ? "uint8" : input.type() == DataType.INT8 ? "int8" : null;
 		if ((format != DatasetFormat.FOLDER && format != DatasetFormat.IDX) || dtype == null) {
-			return problem + ": save the samples as " + lower(input.type());
+			return problem + ": save the samples as " + lower(input.type()) + (io == null || given != DataType.FLOAT ? ""
+					: ", q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " (the scale and zero point of the DequantizeLinear that reads '"
+							+ input.name() + "'; this step feeds samples as they are, the evaluation quantizes float samples itself)");
 		}
 		return problem + ": " + (block == null ? "add preprocess { dtype " + dtype + " } to the recipe"
 				: "write 'dtype " + dtype + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)

@@ -44,20 +44,11 @@ public final class RecipeRunner {
 					loaded.recipe().getRecipes().isEmpty() ? "run a recipe file (recipe NAME { ... }); a file of shared declarations is imported by recipes"
 							: "put each recipe in its own file (shared declarations can be imported)");
 		}
-		Recipe recipe = loaded.recipe().getRecipes().get(0);
-		String text;
-		try {
-			text = Files.readString(recipeFile);
-		} catch (IOException e) {
-			throw new QuantraceException(recipeFile + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
-		}
-		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
-		List<ResolvedScheme> schemes = ctx.schemes(options.only());
-		// the data against the models before any work: a wrong image size is a recipe error found in seconds
-		List<RecipeFiles.Diagnostic> misfits = DataChecks.check(ctx, schemes, recipeFile);
-		List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(loaded.diagnostics());
-		diagnostics.addAll(misfits); // warnings too (files in a dataset folder that are not read): said, and the run goes on
-		if (misfits.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
+		Checked checked = checkModelsAndData(recipeFile, loaded, options.only());
+		RecipeContext ctx = checked.ctx();
+		List<ResolvedScheme> schemes = checked.schemes();
+		List<RecipeFiles.Diagnostic> diagnostics = checked.diagnostics(); // warnings too (files in a dataset folder that are not read): said, and the run goes on
+		if (diagnostics.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
 			return new Outcome(2, null, null, diagnostics, List.of());
 		}
 		try (OutputFolder folder = OutputFolder.open(options.out(), ctx.inputs())) {
@@ -82,6 +73,41 @@ public final class RecipeRunner {
 			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
 			return new Outcome(RunSummary.accepted(model) ? 0 : 1, folder.target(), model, diagnostics, placed);
 		}
+	}
+
+	/**
+	 * The diagnostics {@code quantrace validate} prints for a recipe file: the language's, and, for a file of one recipe the
+	 * language finds no error in, those of the checks a run makes of its models and data before any work ({@link DataChecks}:
+	 * file headers and one sample, no inference). Validate said "0 errors" for a recipe whose model is quantized already or whose
+	 * data does not fit the model, which the run then refused (found by the hostile pass); now both say the same, from one place.
+	 */
+	public static List<RecipeFiles.Diagnostic> validate(Path recipeFile) {
+		RecipeFiles.Loaded loaded = RecipeFiles.load(recipeFile);
+		if (loaded.hasErrors() || loaded.recipe().getRecipes().size() != 1) { // a file of shared declarations has no models to read
+			return loaded.diagnostics();
+		}
+		return checkModelsAndData(recipeFile, loaded, java.util.Set.of()).diagnostics();
+	}
+
+	/** A recipe as the run reads it, and its diagnostics: the language's, then those of its models and data. */
+	private record Checked(RecipeContext ctx, List<ResolvedScheme> schemes, List<RecipeFiles.Diagnostic> diagnostics) {
+	}
+
+	/** The checks before any work, of a file that holds one recipe without language errors. */
+	private static Checked checkModelsAndData(Path recipeFile, RecipeFiles.Loaded loaded, java.util.Set<String> only) {
+		Recipe recipe = loaded.recipe().getRecipes().get(0);
+		String text;
+		try {
+			text = Files.readString(recipeFile);
+		} catch (IOException e) {
+			throw new QuantraceException(recipeFile + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
+		}
+		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
+		List<ResolvedScheme> schemes = ctx.schemes(only);
+		List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(loaded.diagnostics());
+		// the data against the models before any work: a wrong image size is a recipe error found in seconds
+		diagnostics.addAll(DataChecks.check(ctx, schemes, recipeFile));
+		return new Checked(ctx, schemes, diagnostics);
 	}
 
 	private static void runModel(RecipeContext ctx, ModelDeclaration m, List<ResolvedScheme> schemes, RunOptions options, Path out,

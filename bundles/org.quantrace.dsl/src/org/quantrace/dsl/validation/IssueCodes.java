@@ -73,9 +73,18 @@ public final class IssueCodes {
 	public static final String DATA_UNREADABLE = "data-unreadable";
 	/** A warning: files in a dataset folder that are not read (a README.txt, a .DS_Store), named. */
 	public static final String DATA_UNREAD_FILES = "data-unread-files";
+	/** A warning: a class folder of a dataset holds no sample (its class is neither evaluated nor calibrated on). */
+	public static final String DATA_EMPTY_CLASS = "data-empty-class";
 
 	/** A model the recipe quantizes is quantized already (QuantizeLinear/DequantizeLinear, integer kernels). */
+	/** A model file that does not load (not ONNX, empty, a folder), on the model's line: found when the run or validate reads it. */
+	public static final String MODEL_UNREADABLE = "model-unreadable";
 	public static final String MODEL_QUANTIZED = "model-quantized";
+	/**
+	 * A warning: a model the recipe quantizes is weight-only quantized (a dynamic-range output: int8 weights read through Cast
+	 * and Mul); it computes in float, but its weights would be rounded again and it would be recorded as the float original.
+	 */
+	public static final String MODEL_WEIGHT_ONLY = "model-weight-only";
 
 	// the logs as documents
 	public static final String MISSING_APPROVER = "missing-approver";

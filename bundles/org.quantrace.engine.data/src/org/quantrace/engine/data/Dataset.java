@@ -45,9 +45,9 @@ public interface Dataset {
 
 	/**
 	 * What the user should know about how the data was read, each a sentence (files in a dataset folder that are not
-	 * read, and why). Commands print them as warnings; a recipe run on the dataset's line.
+	 * read, and why; a class folder without a sample). Commands print them as warnings; a recipe run on the dataset's line.
 	 */
-	default java.util.List<String> warnings() {
+	default java.util.List<DataWarning> warnings() {
 		return java.util.List.of();
 	}
 

@@ -56,7 +56,7 @@ record DatasetView(Dataset base, String name, int size) implements Dataset {
 	}
 
 	@Override
-	public List<String> warnings() {
+	public List<DataWarning> warnings() {
 		return base.warnings();
 	}
 

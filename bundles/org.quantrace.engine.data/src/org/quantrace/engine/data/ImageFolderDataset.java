@@ -43,10 +43,13 @@ public final class ImageFolderDataset implements Dataset {
 	private final long[] sampleShape;
 	private final boolean labelsGuessed;
 	private final List<Path> unread;
+	private final List<Path> emptyClasses;
 	private final Set<String> extensions;
+	/** The first image's width x height, which every image has unless the preprocessing resizes them. */
+	private final String imageSize;
 
 	private ImageFolderDataset(Path dir, String name, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape,
-			boolean labelsGuessed, List<Path> unread, Set<String> extensions) {
+			boolean labelsGuessed, List<Path> unread, List<Path> emptyClasses, Set<String> extensions, String imageSize) {
 		this.dir = dir;
 		this.name = name;
 		this.files = files;
@@ -56,7 +59,9 @@ public final class ImageFolderDataset implements Dataset {
 		this.sampleShape = sampleShape;
 		this.labelsGuessed = labelsGuessed;
 		this.unread = unread;
+		this.emptyClasses = emptyClasses;
 		this.extensions = extensions;
+		this.imageSize = imageSize;
 	}
 
 	public static ImageFolderDataset open(Path dir, Path labelFile, Set<String> extensions, Preprocessing preprocessing) {
@@ -93,7 +98,9 @@ public final class ImageFolderDataset implements Dataset {
 		List<String> names = map != null ? map.names() : folders;
 		List<Path> files = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
+		List<Path> emptyClasses = new ArrayList<>(); // a class folder without images: evaluated "without a word" before
 		for (Path c : classDirs) {
+			int before = files.size();
 			String name = c.getFileName().toString();
 			// boxed on both branches: a mixed Integer/int conditional would unbox the map's null into an NPE
 			Integer index = map != null ? map.indices().get(name) : Integer.valueOf(names.indexOf(name));
@@ -120,6 +127,9 @@ public final class ImageFolderDataset implements Dataset {
 			} catch (IOException e) {
 				throw new InvalidInputException(c + ": cannot be listed (" + IoErrors.describe(e) + ")", null, e);
 			}
+			if (files.size() == before) {
+				emptyClasses.add(c);
+			}
 		}
 		if (files.isEmpty()) {
 			throw new InvalidInputException(dir + ": no images (" + String.join(", ", exts.stream().sorted().toList()) + ") in class folders",
@@ -127,9 +137,10 @@ public final class ImageFolderDataset implements Dataset {
 		}
 		BufferedImage first = decode(files.get(0));
 		long[] sampleShape = preprocessing.sampleShape(first.getWidth(), first.getHeight());
-		checkHeaders(files, preprocessing, sampleShape);
+		String imageSize = first.getWidth() + "x" + first.getHeight();
+		checkHeaders(files, preprocessing, sampleShape, imageSize);
 		return new ImageFolderDataset(dir, dir.toString(), files, labels.stream().mapToInt(Integer::intValue).toArray(), names, preprocessing,
-				sampleShape, map == null, List.copyOf(unread), exts);
+				sampleShape, map == null, List.copyOf(unread), List.copyOf(emptyClasses), exts, imageSize);
 	}
 
 	/**
@@ -139,13 +150,13 @@ public final class ImageFolderDataset implements Dataset {
 	 * when a batch reaches it, which may be minutes into a calibration after a conversion ran. Damage past the header (a
 	 * truncated file) is still found when the image is decoded, with the same words.
 	 */
-	private static void checkHeaders(List<Path> files, Preprocessing preprocessing, long[] sampleShape) {
+	private static void checkHeaders(List<Path> files, Preprocessing preprocessing, long[] sampleShape, String imageSize) {
 		java.util.Map<javax.imageio.spi.ImageReaderSpi, javax.imageio.ImageReader> readers = new java.util.HashMap<>(); // one per format, reused
 		try {
 			for (Path f : files.subList(1, files.size())) {
 				int[] size = headerSize(f, readers);
 				if (!Arrays.equals(preprocessing.sampleShape(size[0], size[1]), sampleShape)) {
-					throw otherSize(f, size[0], size[1], sampleShape);
+					throw otherSize(f, size[0], size[1], imageSize);
 				}
 			}
 		} finally {
@@ -211,8 +222,9 @@ public final class ImageFolderDataset implements Dataset {
 				+ " dataset folder", e);
 	}
 
-	private static InvalidInputException otherSize(Path file, int width, int height, long[] sampleShape) {
-		return new InvalidInputException(file + ": is " + width + "x" + height + ", unlike the other images (" + Arrays.toString(sampleShape) + ")",
+	/** In pixels, width x height, as a resize is written (the sample shape [1, 28, 28] beside "29x30" read as two notations). */
+	private static InvalidInputException otherSize(Path file, int width, int height, String imageSize) {
+		return new InvalidInputException(file + ": is " + width + "x" + height + " pixels, unlike the other images (" + imageSize + ")",
 				"declare a resize in the preprocessing (a recipe's preprocess block: resize W x H; --preprocess resize=WxH), or remove the image");
 	}
 
@@ -232,19 +244,32 @@ public final class ImageFolderDataset implements Dataset {
 	/**
 	 * Files of the folder that are not read, named relative to it (a README.txt, a .DS_Store, a sub-folder of a class
 	 * folder): the dataset is its images of the extensions in class folders, and a file left out is said, not skipped in silence.
+	 * And class folders without an image: a folder made for a class whose images were not copied in was read as a dataset
+	 * without that class, its evaluation silent about it (found by the hostile pass). A warning, not an error: a class missing
+	 * from a calibration set, or from a test set on purpose, is the user's choice, which the folder's name makes visible.
 	 */
 	@Override
-	public List<String> warnings() {
-		if (unread.isEmpty()) {
-			return List.of();
+	public List<DataWarning> warnings() {
+		List<DataWarning> warnings = new ArrayList<>();
+		String images = String.join(", ", extensions.stream().sorted().toList());
+		if (!unread.isEmpty()) {
+			List<String> names = unread.stream().limit(LISTED).map(p -> dir.relativize(p).toString().replace('\\', '/') + (Files.isDirectory(p) ? "/" : ""))
+					.toList();
+			boolean one = unread.size() == 1;
+			warnings.add(new DataWarning(DataWarning.Kind.UNREAD_FILES, (one ? "1 file is" : unread.size() + " files are") + " not read: "
+					+ String.join(", ", names) + (unread.size() > LISTED ? " and " + (unread.size() - LISTED) + " more" : "") + " (the dataset is the "
+					+ images + " images in its class folders); remove " + (one ? "it" : "them") + " from the dataset folder, or declare "
+					+ (one ? "its extension if it is a sample" : "their extensions if they are samples")));
 		}
-		List<String> names = unread.stream().limit(LISTED).map(p -> dir.relativize(p).toString().replace('\\', '/') + (Files.isDirectory(p) ? "/" : ""))
-				.toList();
-		boolean one = unread.size() == 1;
-		return List.of((one ? "1 file is" : unread.size() + " files are") + " not read: " + String.join(", ", names)
-				+ (unread.size() > LISTED ? " and " + (unread.size() - LISTED) + " more" : "") + " (the dataset is the "
-				+ String.join(", ", extensions.stream().sorted().toList()) + " images in its class folders); remove " + (one ? "it" : "them")
-				+ " from the dataset folder, or declare " + (one ? "its extension if it is a sample" : "their extensions if they are samples"));
+		if (!emptyClasses.isEmpty()) {
+			List<String> names = emptyClasses.stream().limit(LISTED).map(p -> p.getFileName() + "/").toList();
+			boolean one = emptyClasses.size() == 1;
+			warnings.add(new DataWarning(DataWarning.Kind.EMPTY_CLASS, (one ? "class folder " : emptyClasses.size() + " class folders ") + String.join(", ", names)
+					+ (emptyClasses.size() > LISTED ? " and " + (emptyClasses.size() - LISTED) + " more" : "") + (one ? " holds" : " hold") + " no image ("
+					+ images + "): " + (one ? "its class has" : "their classes have") + " no sample, so an evaluation on this data measures nothing of "
+					+ (one ? "it" : "them") + " and a calibration sees none; put the images in, or remove the " + (one ? "folder" : "folders")));
+		}
+		return warnings;
 	}
 
 	private static LabelMap numberedFolders(List<String> folders) {
@@ -271,13 +296,41 @@ public final class ImageFolderDataset implements Dataset {
 		return dot < 0 ? "" : n.substring(dot + 1).toLowerCase(Locale.ROOT);
 	}
 
+	/**
+	 * The image's pixels, or an error naming the file. A JPEG cut mid-scan decodes without an exception, its missing rows grey:
+	 * ImageIO.read says nothing, its reader only warns ("Truncated File - Missing EOI marker", "premature end of data segment"),
+	 * so the reader is asked directly and a warning that data is missing refuses the file as a truncated PNG is refused. Other
+	 * warnings (an invalid ICC profile ignored, extraneous bytes) leave the pixels whole and are not refused.
+	 */
 	static BufferedImage decode(Path file) {
 		BufferedImage image;
-		try (InputStream in = Files.newInputStream(file)) {
-			image = ImageIO.read(in);
+		try (InputStream in = Files.newInputStream(file); javax.imageio.stream.ImageInputStream stream = ImageIO.createImageInputStream(in)) {
+			java.util.Iterator<javax.imageio.ImageReader> readers = stream == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(stream);
+			if (!readers.hasNext()) {
+				throw notAnImage(file);
+			}
+			javax.imageio.ImageReader reader = readers.next();
+			List<String> missing = new ArrayList<>();
+			reader.addIIOReadWarningListener((source, warning) -> {
+				String w = warning.toLowerCase(Locale.ROOT);
+				if (w.contains("truncated") || w.contains("premature end")) {
+					missing.add(warning);
+				}
+			});
+			reader.setInput(stream, true, true);
+			try {
+				image = reader.read(0);
+			} finally {
+				reader.dispose();
+			}
+			if (!missing.isEmpty()) {
+				throw new javax.imageio.IIOException("the file ends before its last pixels: " + String.join("; ", missing));
+			}
 		} catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) { // the file, not its content
 			throw new InvalidInputException(file + ": cannot be read (" + IoErrors.describe(e) + ")", "check the dataset folder: a file listed"
 					+ " when the dataset was opened is gone or unreadable", e);
+		} catch (InvalidInputException e) {
+			throw e;
 		} catch (IOException | RuntimeException e) { // a truncated PNG ("Error reading PNG image data"), a corrupt JPEG
 			throw damaged(file, e);
 		}
@@ -364,7 +417,7 @@ public final class ImageFolderDataset implements Dataset {
 		List<Path> subset = chosen.stream().map(files::get).toList();
 		int[] subsetLabels = chosen.stream().mapToInt(i -> labels[i]).toArray();
 		return new ImageFolderDataset(dir, name + " (" + n + " of " + files.size() + ", each class in turn)", subset, subsetLabels, names, preprocessing,
-				sampleShape, labelsGuessed, unread, extensions);
+				sampleShape, labelsGuessed, unread, emptyClasses, extensions, imageSize);
 	}
 
 	@Override
@@ -426,7 +479,7 @@ public final class ImageFolderDataset implements Dataset {
 			BufferedImage image = decode(files.get(i));
 			long[] shape = preprocessing.sampleShape(image.getWidth(), image.getHeight());
 			if (!Arrays.equals(shape, sampleShape)) {
-				throw otherSize(files.get(i), image.getWidth(), image.getHeight(), sampleShape);
+				throw otherSize(files.get(i), image.getWidth(), image.getHeight(), imageSize);
 			}
 			preprocessing.apply(image, values, (i - from) * per, files.get(i).toString());
 		}

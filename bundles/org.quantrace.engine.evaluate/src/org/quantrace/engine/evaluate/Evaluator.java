@@ -191,26 +191,11 @@ public final class Evaluator {
 
 		/** Float samples become the model's integer input (q = r / S + Z) when it has one. */
 		private NdArray feed(NdArray x) {
-			if (intInput == null || x.type() != DataType.FLOAT) {
-				if (!x.type().feeds(input.type())) {
-					throw new InvalidInputException(variant.name() + " reads " + input.type() + " input but the data is " + x.type(),
-							"preprocess the data to float32 (the evaluator quantizes it for integer models)");
-				}
-				return x;
+			if (!IntegerFeed.accepts(x.type(), input.type(), intInput)) {
+				throw new InvalidInputException(variant.name() + " reads " + input.type() + " input but the data is " + x.type(),
+						"preprocess the data to float32 (the evaluator quantizes it for integer models)");
 			}
-			float[] f = x.floats();
-			if (intInput.type() == DataType.INT16) {
-				short[] q = new short[f.length];
-				for (int i = 0; i < f.length; i++) {
-					q[i] = (short) intInput.quantize(f[i]);
-				}
-				return NdArray.ofShorts(DataType.INT16, x.shape(), q);
-			}
-			byte[] q = new byte[f.length];
-			for (int i = 0; i < f.length; i++) {
-				q[i] = (byte) intInput.quantize(f[i]);
-			}
-			return NdArray.ofBytes(intInput.type(), x.shape(), q);
+			return IntegerFeed.feed(x, intInput);
 		}
 
 		EvaluationReport.VariantResult result(int[] truth, byte[] truthFlags, EvaluationOptions options, Dataset data, int width) {

@@ -87,7 +87,7 @@ public final class QuantizationDebugger {
 					fo = new HashMap<>(fo);
 					fo.put(floatInput.name(), x);
 				}
-				Map<String, NdArray> qo = qs.run(Map.of(quantInput.name(), intInput == null ? x : quantizeInput(x, intInput)));
+				Map<String, NdArray> qo = qs.run(Map.of(quantInput.name(), IntegerFeed.feed(x, intInput)));
 				for (Probe p : probes) {
 					float[] real = fo.get(p.tensor()).toFloats();
 					NdArray codes = qo.get(p.codes());
@@ -208,15 +208,6 @@ public final class QuantizationDebugger {
 			out[i] = (float) ((q - p.zeroPoint()) * p.scale());
 		}
 		return out;
-	}
-
-	private static NdArray quantizeInput(NdArray x, IoQuantization.Io io) {
-		float[] f = x.floats();
-		byte[] q = new byte[f.length];
-		for (int i = 0; i < f.length; i++) {
-			q[i] = (byte) io.quantize(f[i]);
-		}
-		return NdArray.ofBytes(io.type(), x.shape(), q);
 	}
 
 	/** Streamed sums for the error statistics of one tensor. */

@@ -14,6 +14,7 @@ import org.quantrace.engine.calibrate.CalibrationResult;
 import org.quantrace.engine.calibrate.Calibrator;
 import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.FloatWidening;
 import org.quantrace.engine.onnx.Initializers;
 import org.quantrace.engine.onnx.IoQuantization;
@@ -21,6 +22,7 @@ import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.NodeNames;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
+import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
 import org.quantrace.engine.runtime.InferenceSession;
@@ -67,6 +69,37 @@ public final class Quantizer {
 					"quantize the float model it was made from; a quantization-aware-trained export runs in integer kernels as it is: evaluate it"
 							+ " (quantrace evaluate FLOAT.onnx " + "QUANTIZED.onnx compares the two)");
 		}
+	}
+
+	/**
+	 * What to tell a user who quantizes a weight-only quantized model (a dynamic-range output's int8 weights read through Cast
+	 * and Mul, as {@link FoldedWeights} writes them), or null for any other model. Such a model computes in float, so it is not
+	 * refused as {@link #requireFloat} refuses a quantized one; but pre-processing folds the Cast and Mul into float weights that
+	 * quantization then rounds again to its own scales, and the trace records the model as the float original. Said, so that the
+	 * user quantizes the float model instead (found by the hostile pass: a drq output was re-quantized without a word).
+	 */
+	public static String weightOnlyWarning(OnnxModel model, String modelName) {
+		Map<DataType, Set<String>> weights = new java.util.TreeMap<>();
+		for (Node n : model.graph().allNodes()) {
+			Tensor stored = n.opType().equals("Cast") ? n.graph().constant(n.input(0)) : null;
+			if (stored != null && stored.dataType().isInteger() && toFloat(n.intAttribute("to", 0))
+					&& n.graph().consumers(n.output(0)).stream().anyMatch(c -> c.opType().equals("Mul") || c.opType().equals("Sub"))) {
+				weights.computeIfAbsent(stored.dataType(), t -> new LinkedHashSet<>()).add(n.input(0));
+			}
+		}
+		if (weights.isEmpty()) {
+			return null;
+		}
+		List<String> counts = weights.entrySet().stream().map(e -> e.getValue().size() + " " + e.getKey().displayName().toLowerCase(java.util.Locale.ROOT)
+				+ (e.getValue().size() == 1 ? " weight" : " weights")).toList();
+		return modelName + " is weight-only quantized: it stores " + String.join(", ", counts) + " turned into float by Cast and Mul (a dynamic-range"
+				+ " model); quantizing it rounds those weights again, to the new scheme's scales, and records the model as the float original:"
+				+ " quantize the float model it was made from";
+	}
+
+	/** Whether a Cast's {@code to} is a floating-point type (an unknown code is not: the model may be malformed). */
+	private static boolean toFloat(long code) {
+		return code == DataType.FLOAT.code() || code == DataType.FLOAT16.code() || code == DataType.BFLOAT16.code() || code == DataType.DOUBLE.code();
 	}
 
 	public static QuantizationResult quantize(OnnxModel source, String modelName, QuantizationSpec spec, Dataset calibration, Progress progress) {

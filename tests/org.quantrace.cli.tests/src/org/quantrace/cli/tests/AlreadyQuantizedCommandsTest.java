@@ -57,5 +57,45 @@ class AlreadyQuantizedCommandsTest {
 				run.out());
 		assertFalse(run.err().contains("converting"), "nothing run: " + run.err());
 		assertFalse(Files.exists(out));
+		// validate said "0 errors": now the run's checks, on the same line
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(recipe + ":14:2: error [model-quantized] model cnn (\"model/fashion_cnn_trained.onnx\") is quantized already"),
+				validate.out());
+	}
+
+	/**
+	 * A dynamic-range output with weight-only layers (int8 weights read through Cast and Mul) computes in float and is not
+	 * refused, but quantizing it rounds its int8 weights again and records it as the float original: it ran without a word
+	 * (found by the hostile pass). Now quantize warns, and a recipe that quantizes it has a warning on the model's line, also in
+	 * validate; both still run.
+	 */
+	@Test
+	void aWeightOnlyModelIsQuantizedWithAWarning() throws IOException {
+		Path example = TestData.exampleCopy("weight-only");
+		Path model = example.resolve("model/fashion_cnn_trained.onnx");
+		Path drq = example.resolve("model/drq.onnx");
+		Cli first = Cli.run("quantize", model.toString(), "--scheme", "drq", "--kernels", "weight-only", "-o", drq.toString());
+		assertEquals(0, first.exitCode(), first.err());
+
+		Cli again = Cli.run("quantize", drq.toString(), "--scheme", "fiq-int8", "--data", example.resolve("data/calibration").toString(), "--labels",
+				example.resolve("data/labels.json").toString(), "-o", example.resolve("again.onnx").toString());
+
+		assertEquals(0, again.exitCode(), again.err());
+		assertTrue(again.err().startsWith("quantrace: warning: " + drq + " is weight-only quantized: it stores 4 int8 weights turned into float by"
+				+ " Cast and Mul (a dynamic-range model); quantizing it rounds those weights again"), again.err());
+		Cli plain = Cli.run("quantize", model.toString(), "--scheme", "drq", "-o", example.resolve("plain.onnx").toString());
+		assertFalse(plain.err().contains("is weight-only quantized"), "a float model: " + plain.err());
+
+		Files.move(drq, model, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		Path recipe = example.resolve("fashion_cnn.qr");
+		String warning = recipe + ":14:2: warning [model-weight-only] model cnn (\"model/fashion_cnn_trained.onnx\") is weight-only quantized: it stores 4"
+				+ " int8 weights";
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(0, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(warning), validate.out());
+		Cli run = Cli.run("run", recipe.toString(), "-o", example.resolve("out").toString(), "--only", "fiq_int8");
+		assertTrue(run.exitCode() == 0 || run.exitCode() == 1, run.out() + run.err());
+		assertTrue(run.err().contains(warning), "a run's warnings go with its progress, to stderr: " + run.err());
 	}
 }

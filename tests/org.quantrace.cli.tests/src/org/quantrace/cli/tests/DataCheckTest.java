@@ -47,8 +47,14 @@ class DataCheckTest {
 		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
 		assertEquals(2, run.exitCode(), run.err());
 		assertFalse(run.err().contains("converting"), "nothing converted: " + run.err());
-		assertTrue(run.out().contains(recipe + ":15:2: error [data-type] dataset calib (\"data/calibration\", it checks the conversion) gives uint8"
-				+ " samples, but model cnn reads 'input' as float32: write 'dtype float32' in the preprocess block on line 17"), run.out());
+		String diagnostic = recipe + ":15:2: error [data-type] dataset calib (\"data/calibration\", it checks the conversion) gives uint8"
+				+ " samples, but model cnn reads 'input' as float32: write 'dtype float32' in the preprocess block on line 17";
+		assertTrue(run.out().contains(diagnostic), run.out());
+		assertFalse(Files.exists(out));
+		// validate said "0 errors" (it read no model and no data): now the run's own checks, the same words on the same line
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(diagnostic), validate.out());
 		assertFalse(Files.exists(out));
 	}
 

@@ -134,15 +134,7 @@ class HostileDataCommandsTest {
 		Path work = Files.createDirectories(dir.resolve("npy"));
 		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
 		tableAsNpy(work, Files.readAllLines(table).size() - 1);
-		Path recipe = Files.writeString(work.resolve("digits.qr"), """
-				recipe digits "Digits from arrays" {
-					responsible "test"
-					model mlp "mlp.onnx" id MLP version 1
-					dataset eval "x.npy" labels "y.npy" role evaluation format npy
-					schemes unquantized
-					evaluate on eval metrics accuracy
-				}
-				""");
+		Path recipe = npyRecipe(work, "mlp.onnx");
 		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
 		assertEquals(0, run.exitCode(), run.err());
 		// the arrays are fed as stored (no 1/255): the model's accuracy
@@ -178,6 +170,16 @@ class HostileDataCommandsTest {
 		Cli scaled = Cli.run("evaluate", MLP, "--data", table.toString(), "--preprocess", "scale=1");
 		assertEquals(0, scaled.exitCode(), scaled.err());
 		assertFalse(scaled.err().contains("warning"), scaled.err());
+	}
+
+	/** A dtype the samples cannot take: the hint listed none (found by the hostile pass, trying dtype=float16 for a float16 model). */
+	@Test
+	void anUnknownDtypeIsRefusedNamingTheDtypesThatAre() {
+		Cli cli = Cli.run("evaluate", MLP, "--data", table.toString(), "--preprocess", "scale=1,dtype=float16");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: error: --preprocess: cannot read 'dtype=float16'"), cli.err());
+		assertTrue(cli.err().contains("quantrace: hint: dtype takes float32, uint8 or int8; a float16 or bfloat16 model is fed float32 samples"
+				+ " rounded to its type (keep dtype=float32)"), cli.err());
 	}
 
 	@Test
@@ -242,7 +244,7 @@ class HostileDataCommandsTest {
 			Cli second = Cli.run("run", recipe.toString(), "-o", out.toString());
 			String log = second.out() + second.err();
 			assertEquals(2, second.exitCode(), damage + ": " + log);
-			assertTrue(log.contains("zzz_odd.png: " + (damage.equals("30x30") ? "is 30x30, unlike the other images ([1, 28, 28])"
+			assertTrue(log.contains("zzz_odd.png: " + (damage.equals("30x30") ? "is 30x30 pixels, unlike the other images (28x28)"
 					: damage.equals("not an image") ? "does not decode as an image" : "a damaged image (")), damage + ": " + log);
 			assertTrue(log.contains(damage.equals("30x30") ? "declare a resize in the preprocessing" : "replace it with the image it should be,"
 					+ " or remove it from the dataset folder"), damage + ": " + log);
@@ -267,6 +269,72 @@ class HostileDataCommandsTest {
 		Files.delete(odd); // verify rightly names a file added to the data since the run
 		Cli verify = Cli.run("verify", out.toString());
 		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+	}
+
+	/**
+	 * A full-integer model (int8 input) evaluated as it is by a recipe on float samples (found by the hostile pass: refused with
+	 * "[data-type] ... gives float32 samples, but model m reads 'input' as int8: save the samples as int8", a hint nobody can
+	 * follow without the input's scale, while {@code quantrace evaluate} fed the same model q = r / S + Z). Now the recipe feeds
+	 * it as evaluate does: the same accuracy, and verify (also re-running the evaluation) agrees.
+	 */
+	@Test
+	void aRecipeEvaluatesAnIntegerInputModelOnFloatSamplesAsEvaluateDoes() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("integer-input"));
+		Path q = integerInputModel(work);
+		Cli evaluate = Cli.run("evaluate", q.toString(), "--data", work.resolve("x.npy").toString(), "--labels", work.resolve("y.npy").toString(),
+				"--format", "json");
+		assertEquals(0, evaluate.exitCode(), evaluate.err());
+		Path recipe = npyRecipe(work, "q.onnx");
+
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+
+		assertEquals(0, run.exitCode(), run.out() + run.err());
+		assertEquals(accuracy(evaluate.out()), accuracy(Files.readString(work.resolve("out/results.json"))), 1e-12);
+		assertTrue(accuracy(evaluate.out()) > 0.95, "fed as the model was calibrated: " + evaluate.out());
+		assertRecorded(work.resolve("out"), "none (arrays as stored, float32)"); // and verify --deep, re-running the evaluation, agrees
+	}
+
+	/**
+	 * The conversion's check feeds samples as they are, so an integer-input model needs integer samples there: the hint said
+	 * "save the samples as int8" without the scale and zero point that make them.
+	 */
+	@Test
+	void theConversionCheckOfAnIntegerInputModelGivesTheFormulaForItsSamples() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("integer-input-convert"));
+		integerInputModel(work);
+		Path recipe = Files.writeString(work.resolve("digits.qr"), Files.readString(npyRecipe(work, "q.onnx")).replace("\tschemes unquantized",
+				"\tconvert { eliminate dropout }\n\tschemes unquantized"));
+
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().contains(recipe + ":4:2: error [data-type] dataset eval (\"x.npy\", it checks the conversion) gives float32 samples, but"
+				+ " model mlp reads 'input' as int8: save the samples as int8, q = round(r / 0.003921569) + -128 (the scale and zero point of the"
+				+ " DequantizeLinear that reads 'input'"), run.out());
+	}
+
+	/** The digits MLP quantized fiq-int8 (an int8 input) on work's x.npy and y.npy (the held-out table), as work/q.onnx. */
+	private static Path integerInputModel(Path work) throws IOException {
+		tableAsNpy(work, Files.readAllLines(table).size() - 1);
+		Path q = work.resolve("q.onnx");
+		Cli quantize = Cli.run("quantize", MLP, "--scheme", "fiq-int8", "--data", work.resolve("x.npy").toString(), "--labels",
+				work.resolve("y.npy").toString(), "-o", q.toString());
+		assertEquals(0, quantize.exitCode(), quantize.err());
+		assertTrue(quantize.out().contains("Input  input INT8: scale "), "the premise, an int8 input: " + quantize.out());
+		return q;
+	}
+
+	/** A recipe in {@code work} that evaluates {@code model} as it is on work's x.npy and y.npy. */
+	private static Path npyRecipe(Path work, String model) throws IOException {
+		return Files.writeString(work.resolve("digits.qr"), """
+				recipe digits "Digits from arrays" {
+					responsible "test"
+					model mlp "%s" id MLP version 1
+					dataset eval "x.npy" labels "y.npy" role evaluation format npy
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""".formatted(model));
 	}
 
 	/** The first {@code rows} rows of the digits table as x.npy (64 features) and y.npy (labels) in {@code work}. */

@@ -24,6 +24,7 @@ import javax.imageio.ImageIO;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.DataWarning;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.DatasetManifest;
 import org.quantrace.engine.data.DatasetSpec;
@@ -161,6 +162,58 @@ class HostileDataTest {
 		float[] bits = inputs(Datasets.open(DatasetSpec.of(binary, labels)));
 		assertEquals(1f, bits[1 * 5 + 1], 1e-6f, "a set bit is white (255 / 255), not 1 / 255");
 		assertEquals(0f, bits[0], 0f);
+	}
+
+	/** A JPEG cut mid-scan decoded without a word, its missing rows grey (ImageIO.read only has its reader warn); a cut PNG was refused. */
+	@Test
+	void aJpegCutMidScanIsRefusedNamingIt() throws IOException {
+		Path bag = Files.createDirectories(dir.resolve("cut/bag"));
+		BufferedImage noise = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+		java.util.Random random = new java.util.Random(1);
+		for (int y = 0; y < 64; y++) {
+			for (int x = 0; x < 64; x++) {
+				noise.getRaster().setSample(x, y, 0, random.nextInt(256));
+			}
+		}
+		ImageIO.write(noise, "jpg", bag.resolve("a.jpg").toFile());
+		ImageIO.write(noise, "jpg", bag.resolve("b.jpg").toFile());
+		byte[] whole = Files.readAllBytes(bag.resolve("b.jpg"));
+		Files.write(bag.resolve("b.jpg"), java.util.Arrays.copyOf(whole, whole.length / 2)); // its header whole: found when decoded
+		Dataset data = Datasets.open(DatasetSpec.of(dir.resolve("cut"), Files.writeString(dir.resolve("cut.json"), "{\"bag\": 0}")));
+
+		assertEquals(64 * 64, data.read(0, 1).inputs().elementCount(), "the whole one reads");
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> data.read(1, 2));
+
+		assertTrue(e.getMessage().startsWith(bag.resolve("b.jpg") + ": a damaged image (the file ends before its last pixels: "), e.getMessage());
+		assertTrue(e.getMessage().contains("Missing EOI marker"), e.getMessage());
+		assertTrue(e.hint().startsWith("replace it with the image it should be"), e.hint());
+	}
+
+	/** A class folder without an image was read as data without that class, without a word (found by the hostile pass). */
+	@Test
+	void anEmptyClassFolderIsAWarningNamingIt() throws IOException {
+		Path d = dir.resolve("empty-class");
+		Files.createDirectories(d.resolve("a"));
+		Files.createDirectories(d.resolve("b"));
+		ImageIO.write(gray(0), "png", d.resolve("a/0.png").toFile());
+		ImageIO.write(gray(1), "png", d.resolve("a/1.png").toFile());
+		Dataset data = Datasets.open(DatasetSpec.of(d, Files.writeString(dir.resolve("ab.json"), "{\"a\": 0, \"b\": 1}")));
+
+		assertEquals(2, data.size());
+		assertEquals(List.of(new DataWarning(DataWarning.Kind.EMPTY_CLASS, "class folder b/ holds no image (jpeg, jpg, png): its class has no sample,"
+				+ " so an evaluation on this data measures nothing of it and a calibration sees none; put the images in, or remove the folder")),
+				data.warnings());
+		assertEquals(data.warnings(), data.limit(1).warnings(), "a subset says it too");
+	}
+
+	/** One notation, pixels as a resize is written: "is 29x30, unlike the other images ([1, 28, 28])" mixed two. */
+	@Test
+	void anImageOfAnotherSizeIsNamedInPixels() throws IOException {
+		Path d = Files.createDirectories(dir.resolve("sizes/bag"));
+		ImageIO.write(gray(0), "png", d.resolve("0.png").toFile());
+		ImageIO.write(new BufferedImage(6, 4, BufferedImage.TYPE_BYTE_GRAY), "png", d.resolve("1.png").toFile());
+		refused(DatasetSpec.of(dir.resolve("sizes"), Files.writeString(dir.resolve("bag.json"), "{\"bag\": 0}")),
+				d.resolve("1.png") + ": is 6x4 pixels, unlike the other images (5x4)");
 	}
 
 	@Test

@@ -1,6 +1,7 @@
 package org.quantrace.engine.quantize.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
 
 /**
@@ -56,7 +58,9 @@ class AlreadyQuantizedTest {
 
 	/**
 	 * Weight-only int8 storage (int8 initializers, a Cast and a Mul ONNX Runtime folds at load) computes in float: it is not
-	 * refused (pre-processing folds its weights back into stored tensors before the quantizer sees them).
+	 * refused (pre-processing folds its weights back into stored tensors before the quantizer sees them). But its weights are
+	 * rounded again, and the model is recorded as the float original: the commands and the runner warn, in words from
+	 * {@link Quantizer#weightOnlyWarning} (the hostile pass found it re-quantized without a word).
 	 */
 	@Test
 	void weightOnlyStorageIsNoQuantizedModel() {
@@ -68,5 +72,19 @@ class AlreadyQuantizedTest {
 		QuantizationResult again = TinyGraph.quantize(weightOnly, Schemes.preset("fiq_int8"), t.calibration(0, 1));
 
 		assertEquals(weightOnly.graph().nodes().size(), again.layers().size(), again.layers().toString());
+		long stored = weightOnly.graph().initializers().stream().filter(w -> w.dataType() == org.quantrace.engine.onnx.DataType.INT8).count();
+		assertEquals("tiny is weight-only quantized: it stores " + stored + " int8 weights turned into float by Cast and Mul (a dynamic-range model);"
+				+ " quantizing it rounds those weights again, to the new scheme's scales, and records the model as the float original: quantize the"
+				+ " float model it was made from", Quantizer.weightOnlyWarning(weightOnly, "tiny"));
+		assertEquals(2, stored, "the premise: both layers' weights");
+	}
+
+	@Test
+	void aFloatOrAFullIntegerModelIsNoWeightOnlyModel() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		OnnxModel model = cnn(t);
+		assertNull(Quantizer.weightOnlyWarning(model, "tiny"));
+		// int8 weights read by DequantizeLinear: quantized already, refused by requireFloat rather than warned about
+		assertNull(Quantizer.weightOnlyWarning(TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1)).model(), "tiny"));
 	}
 }
