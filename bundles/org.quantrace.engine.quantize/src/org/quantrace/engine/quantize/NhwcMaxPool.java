@@ -1,7 +1,8 @@
 package org.quantrace.engine.quantize;
 
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.onnx.DataType;
@@ -18,6 +19,13 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
  * generic 8-bit NCHW MaxPool: 749-2,486 µs per batch of 64 against 33-219 in float on tests/data/wild's ShuffleNet
  * (2 threads). Left float, ONNX Runtime propagates the Q/DQ pair through it and drops it again. Written on NHWC codes,
  * the model ran at 0.77x fp32 against 0.41x (batch 64, load 4-5; tests/data/wild/README.md).
+ *
+ * <p>The same holds for a MaxPool on the codes of a float op's output (the QuantizeLinear an integer reader of that
+ * output needs, e.g. after the stem {@code --float-slow-kernels} leaves float): the QuantizeLinear's producer runs in
+ * NCHW, so ONNX Runtime keeps the MaxPool there too, 3,427 µs per batch of 64 on the BSPC-GAP's stem against ~300 for
+ * its NhwcMaxPools after QLinearConv (one thread; docs/zoo-bench.md, branch speed). Written float before that
+ * QuantizeLinear it does not help: ONNX Runtime propagates the QuantizeLinear back over it and merges it with the
+ * other reader's.
  */
 final class NhwcMaxPool {
 
@@ -27,22 +35,31 @@ final class NhwcMaxPool {
 	/** Ops that pass codes on unchanged in value; a Reshape or Transpose among them hides the layout from ONNX Runtime. */
 	private static final Set<String> MOVES = Set.of("Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Identity");
 
-	/** The trace's words for what the file holds instead of a rewritten MaxPool, given what the plan said of it. */
-	static String reason(String planned) {
-		return planned + "; written as Transpose → " + DOMAIN + "." + OP + " → Transpose: behind a Reshape/Transpose ONNX Runtime cannot move it to NHWC"
+	/** Why ONNX Runtime cannot move a MaxPool to NHWC itself. */
+	static final String BEHIND_RESHAPE = "behind a Reshape/Transpose";
+	static final String AFTER_FLOAT_OP = "on the codes of a float op's output";
+
+	/** The trace's words for what the file holds instead of a rewritten MaxPool, given what the plan said of it and why it was rewritten. */
+	static String reason(String planned, String cause) {
+		return planned + "; written as Transpose → " + DOMAIN + "." + OP + " → Transpose: " + cause + " ONNX Runtime cannot move it to NHWC"
 				+ " and its 8-bit NCHW MaxPool ran 10-20x slower than the float one (ShuffleNet, batch 64)";
 	}
 
 	private NhwcMaxPool() {
 	}
 
-	/** Rewrites every eligible MaxPool of the main graph; returns the MaxPool nodes replaced. */
-	static List<Node> apply(OnnxModel model) {
+	/**
+	 * Rewrites every eligible MaxPool of the main graph; returns the MaxPool nodes replaced, each with why.
+	 *
+	 * @param floatNodes the nodes the plan left float (they stay in the file as they are)
+	 */
+	static Map<Node, String> apply(OnnxModel model, Set<Node> floatNodes) {
 		Graph graph = model.graph();
 		GraphEditor ed = new GraphEditor(graph);
-		List<Node> rewritten = new ArrayList<>();
+		Map<Node, String> rewritten = new LinkedHashMap<>();
 		for (Node mp : List.copyOf(graph.nodes())) {
-			if (!eligible(graph, mp)) {
+			String cause = eligible(graph, mp, floatNodes);
+			if (cause == null) {
 				continue;
 			}
 			String x = mp.input(0);
@@ -55,7 +72,7 @@ final class NhwcMaxPool {
 			pool.setName(mp.name()); // the layer keeps its name: the trace's row names the node that does its work
 			ed.add("Transpose", null, List.of(yNhwc), List.of(y)).setIntsAttribute("perm", List.of(0L, 3L, 1L, 2L));
 			graph.nodes().remove(mp);
-			rewritten.add(mp);
+			rewritten.put(mp, cause);
 		}
 		if (!rewritten.isEmpty()) {
 			model.setOpset(DOMAIN, 1);
@@ -64,11 +81,14 @@ final class NhwcMaxPool {
 		return rewritten;
 	}
 
-	/** A 2-D MaxPool (one output, row-major) reading codes written by a QuantizeLinear through a Reshape or Transpose. */
-	static boolean eligible(Graph graph, Node mp) {
+	/**
+	 * Why a 2-D MaxPool (one output, row-major) reading 8-bit codes written by a QuantizeLinear is to be rewritten: the codes
+	 * reach it through a Reshape or Transpose, or the QuantizeLinear quantizes a float op's output; null when neither.
+	 */
+	static String eligible(Graph graph, Node mp, Set<Node> floatNodes) {
 		if (!mp.opType().equals("MaxPool") || !mp.isStandard() || mp.outputs().size() > 1 && !mp.output(1).isEmpty()
 				|| mp.intAttribute("storage_order", 0) != 0 || mp.intsAttribute("kernel_shape").size() != 2) {
-			return false;
+			return null;
 		}
 		boolean hidden = false;
 		Node p = graph.producer(mp.input(0)).orElse(null);
@@ -76,7 +96,11 @@ final class NhwcMaxPool {
 			hidden |= p.opType().equals("Reshape") || p.opType().equals("Transpose");
 			p = graph.producer(p.input(0)).orElse(null);
 		}
-		return hidden && p != null && p.isStandard() && p.opType().equals("QuantizeLinear") && eightBit(graph, p);
+		if (p == null || !p.isStandard() || !p.opType().equals("QuantizeLinear") || !eightBit(graph, p)) {
+			return null;
+		}
+		Node quantized = graph.producer(p.input(0)).orElse(null);
+		return hidden ? BEHIND_RESHAPE : quantized != null && floatNodes.contains(quantized) ? AFTER_FLOAT_OP : null;
 	}
 
 	/** Whether the QuantizeLinear writes 8-bit codes (its zero point's type; none: uint8). */

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
@@ -209,9 +210,10 @@ public final class Quantizer {
 			}
 		}
 		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
-		List<Node> nhwcPools = NhwcMaxPool.apply(model);
-		decisions = decisions.stream().map(d -> nhwcPools.contains(d.node())
-				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason()), d.weights(), d.activations()) : d).toList();
+		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, decisions.stream().filter(d -> !d.quantized()).map(Decision::node).collect(Collectors.toSet()));
+		decisions = decisions.stream().map(d -> nhwcPools.containsKey(d.node())
+				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason(), nhwcPools.get(d.node())), d.weights(), d.activations()) : d)
+				.toList();
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),

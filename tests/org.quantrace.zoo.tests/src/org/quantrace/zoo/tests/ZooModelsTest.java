@@ -211,6 +211,38 @@ class ZooModelsTest {
 		assertEquals(List.of(), problems);
 	}
 
+	/**
+	 * The two MobileNetV3 spellings (opset 14 with HardSwish ops; opset 11 with BatchNormalization, Constant weights and
+	 * HardSwish as x·Clip(x+3, 0, 6)/6) quantize to the same graph, in the file and in ONNX Runtime's optimized model: the
+	 * planner places no Q/DQ, float island or padding differently. Their different speed-ups over their original fp32
+	 * models come from the fp32 side: ONNX Runtime runs the opset-11 original's HardSwish as float Add, Clip, Mul and Div,
+	 * which the integer model does not have (docs/zoo-bench.md, branch speed, "(b)").
+	 */
+	@Test
+	void bothMobileNetV3SpellingsQuantizeToTheSameGraph() throws Exception {
+		List<List<String>> fileOps = new ArrayList<>();
+		List<Map<String, Integer>> optimizedOps = new ArrayList<>();
+		for (String name : List.of("mobilenetv3", "mobilenetv3_constants_opset11")) {
+			Zoo.Model m = Zoo.model(name);
+			Path dir = TestData.tempDir("zoo-same-" + name);
+			Path converted = dir.resolve("converted.onnx");
+			Path q = dir.resolve("fiq-int8.onnx");
+			assertEquals(0, Cli.run("convert", m.onnx().toString(), "-o", converted.toString()).exit());
+			Cli quantize = Cli.run("quantize", converted.toString(), "--scheme", "fiq-int8", "--data", Zoo.calibrationImages().toString(), "-o", q.toString());
+			assertEquals(0, quantize.exit(), quantize.err());
+			fileOps.add(ModelProto.parseFrom(Files.readAllBytes(q)).getGraph().getNodeList().stream().map(NodeProto::getOpType).toList());
+			long[] shape = Samples.read(Zoo.testImages(), m.evaluationLabels()).first(1).shape();
+			optimizedOps.add(Measure.integerMacs(q, shape, null).opCounts());
+			if (name.endsWith("opset11")) {
+				Map<String, Integer> original = Measure.integerMacs(m.onnx(), shape, null).opCounts();
+				assertTrue(original.keySet().containsAll(Set.of("Div", "Clip")), "the opset-11 original's HardSwish runs as float ops: " + original);
+				assertTrue(optimizedOps.get(1).keySet().stream().noneMatch(Set.of("Div", "Clip", "HardSigmoid")::contains), optimizedOps.get(1).toString());
+			}
+		}
+		assertEquals(fileOps.get(0), fileOps.get(1), "the same nodes in the same order");
+		assertEquals(optimizedOps.get(0), optimizedOps.get(1), "the same kernels after ONNX Runtime's optimization");
+	}
+
 	private static Set<String> ops(Zoo.Model m) {
 		Set<String> ops = new java.util.TreeSet<>();
 		collect(proto(m).getGraph(), ops);

@@ -45,6 +45,46 @@ class NhwcMaxPoolTest {
 		assertTrue(layer.reason().contains("com.microsoft.NhwcMaxPool"), layer.reason());
 	}
 
+	/**
+	 * A MaxPool beside an integer reader of a float op's output (the BSPC-GAP's stem left float by --float-slow-kernels,
+	 * its shortcut Conv reading the same tensor) runs on the codes of that reader's QuantizeLinear, whose producer runs in
+	 * NCHW: ONNX Runtime kept it as its 8-bit NCHW MaxPool (3,427 µs per batch of 64 against ~300 as NhwcMaxPool).
+	 */
+	@Test
+	void aMaxPoolOnTheCodesOfAFloatOpRunsOnNhwcCodes() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String stem = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 1, 16)));
+		String pooled = t.node("MaxPool", List.of(stem), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String y = t.node("Add", List.of(OpRulesTest.conv(t, stem, 16, 32), OpRulesTest.pointwise(t, pooled, 16, 32)));
+		OpRulesTest.Checked c = OpRulesTest.check(t, y, 0, 1, OpRulesTest.FIQ.toBuilder().floatSlowKernels(true).build());
+		assertFalse(c.result().layers().get(0).quantized(), "the narrow stem stays float: " + c.result().layers());
+		assertFalse(c.ops().contains("MaxPool"), "ONNX Runtime runs no NCHW MaxPool: " + c.ops());
+		assertTrue(c.ops().stream().anyMatch(o -> o.endsWith("NhwcMaxPool")), "it keeps the NHWC one: " + c.ops());
+		QuantizationResult.Layer layer = c.layer("MaxPool");
+		assertTrue(layer.quantized(), layer.reason());
+		assertTrue(layer.reason().contains("com.microsoft.NhwcMaxPool") && layer.reason().contains("float op"), layer.reason());
+	}
+
+	/**
+	 * The example CNN's first MaxPool with --float-slow-kernels: float stem → MaxPool → integer Conv. Planned float (the
+	 * float island's last op, quantized after it), ONNX Runtime moved the QuantizeLinear back over it and ran its 8-bit NCHW
+	 * MaxPool on the codes while the log said float32. Now the plan says what runs: the QuantizeLinear comes before it and
+	 * it pools NHWC codes.
+	 */
+	@Test
+	void aMaxPoolBetweenAFloatOpAndAnIntegerConvRunsOnNhwcCodes() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String stem = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 1, 16)));
+		String pooled = t.node("MaxPool", List.of(stem), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+		OpRulesTest.Checked c = OpRulesTest.check(t, OpRulesTest.pointwise(t, pooled, 16, 32), 0, 1, OpRulesTest.FIQ.toBuilder().floatSlowKernels(true).build());
+		assertFalse(c.result().layers().get(0).quantized(), "the narrow stem stays float: " + c.result().layers());
+		assertFalse(c.ops().contains("MaxPool"), "ONNX Runtime runs no NCHW MaxPool: " + c.ops());
+		assertTrue(c.ops().stream().anyMatch(o -> o.endsWith("NhwcMaxPool")), "it keeps the NHWC one: " + c.ops());
+		QuantizationResult.Layer layer = c.layer("MaxPool");
+		assertTrue(layer.quantized(), "ONNX Runtime pools the codes, and the plan says so: " + layer.reason());
+		assertTrue(layer.reason().contains("com.microsoft.NhwcMaxPool"), layer.reason());
+	}
+
 	@Test
 	void aMaxPoolOnConvCodesStaysAsOnnxRuntimeMovesIt() {
 		TinyGraph t = new TinyGraph(1, 8, 8).opset(13);
