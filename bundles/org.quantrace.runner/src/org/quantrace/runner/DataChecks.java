@@ -205,9 +205,50 @@ final class DataChecks {
 					: ", q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " (the scale and zero point of the DequantizeLinear that reads '"
 							+ input.name() + "'; this step feeds samples as they are, the evaluation quantizes float samples itself)");
 		}
-		return problem + ": " + (block == null ? "add preprocess { dtype " + dtype + " } to the recipe"
-				: "write 'dtype " + dtype + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)
-						+ (fileOf(block) != null && !fileOf(block).equals(fileOf(d)) ? " of " + fileOf(block).getFileName() : ""));
+		String steps = "dtype " + dtype;
+		String why = "";
+		if (io != null && given == DataType.FLOAT) { // 'dtype int8' alone rounds the float samples r, not q = r / S + Z: 0 and 1 for pixels scaled 1/255
+			steps = integerSteps(ctx.preprocessing(d, m), io, dtype);
+			if (steps == null) {
+				return problem + ": preprocess the images to q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " as " + dtype
+						+ " (the scale and zero point of the DequantizeLinear that reads '" + input.name() + "'; this step feeds samples as they are)";
+			}
+			why = " (q = round(r / " + io.scale() + ") + " + io.zeroPoint() + ", the scale and zero point of the DequantizeLinear that reads '"
+					+ input.name() + "': this step feeds samples as they are, the evaluation quantizes float samples itself)";
+		}
+		return problem + ": " + (block == null ? "add preprocess { " + steps + " } to the recipe"
+				: "write '" + steps + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)
+						+ (fileOf(block) != null && !fileOf(block).equals(fileOf(d)) ? " of " + fileOf(block).getFileName() : "")) + why;
+	}
+
+	/**
+	 * The scale, mean and dtype that make the preprocessing's float values r (pixel x scale - mean) / std into the integers
+	 * q = r / S + Z an integer input reads: scale' = scale / (std S), mean' = mean / (std S) - Z, no std; null when the std differs
+	 * between channels or a mean' would be negative (the language writes neither).
+	 */
+	private static String integerSteps(org.quantrace.engine.data.Preprocessing p, IoQuantization.Io io, String dtype) {
+		double std = p.std().length == 0 ? 1 : p.std()[0];
+		for (double s : p.std()) {
+			if (s != std) {
+				return null;
+			}
+		}
+		double[] mean = p.mean().length == 0 ? new double[] { 0 } : p.mean();
+		List<String> means = new ArrayList<>();
+		for (double m : mean) {
+			double shifted = m / (std * io.scale()) - io.zeroPoint();
+			if (shifted < 0) {
+				return null;
+			}
+			means.add(plain(shifted));
+		}
+		String meanStep = means.stream().allMatch("0"::equals) ? "" : " mean " + String.join(", ", means);
+		return "scale " + plain(p.scale() / (std * io.scale())) + meanStep + " dtype " + dtype + (p.std().length == 0 ? "" : "' and delete its 'std");
+	}
+
+	/** A number as the language writes it (no exponent), to 6 significant digits: a float scale of 1/255 gives 1, not 0.9999999. */
+	private static String plain(double x) {
+		return new java.math.BigDecimal(x).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
 	}
 
 	private static String lower(DataType t) {
