@@ -111,7 +111,7 @@ final class DataChecks {
 		}
 		IoQuantization.Io io = use.quantizesFloat() ? integerInputs.get(input.name()) : null;
 		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
-			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.what(),
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use,
 					integerInputs == null ? null : integerInputs.get(input.name()))));
 			return;
 		}
@@ -193,28 +193,31 @@ final class DataChecks {
 	 * they are (the conversion's check) then needs integer samples, and the hint gives the formula with the model's own S and Z:
 	 * "save the samples as int8" without them could not be followed (hostile pass, defect 5).
 	 */
-	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, String use,
+	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, Use use,
 			IoQuantization.Io io) {
-		String problem = "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use + ") gives " + lower(given) + " samples, but model "
+		String problem = "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use.what() + ") gives " + lower(given) + " samples, but model "
 				+ m.getName() + " reads '" + input.name() + "' as " + lower(input.type());
 		DatasetFormat format = DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
 		Preprocessing block = ctx.preprocessingBlock(d, m);
 		String dtype = input.type() == DataType.FLOAT ? "float32" : input.type() == DataType.UINT8 ? "uint8" : input.type() == DataType.INT8 ? "int8" : null;
+		String formula = io == null ? "" : "q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " (the scale and zero point of the DequantizeLinear that reads '"
+				+ input.name() + "'";
 		if ((format != DatasetFormat.FOLDER && format != DatasetFormat.IDX) || dtype == null) {
-			return problem + ": save the samples as " + lower(input.type()) + (io == null || given != DataType.FLOAT ? ""
-					: ", q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " (the scale and zero point of the DequantizeLinear that reads '"
-							+ input.name() + "'; this step feeds samples as they are, the evaluation quantizes float samples itself)");
+			return problem + ": save the samples as " + (io == null ? lower(input.type())
+					: use.quantizesFloat() ? "float32: this step feeds them as " + formula + ")"
+							: lower(input.type()) + ", " + formula + "; this step feeds samples as they are, the evaluation quantizes float samples itself)");
 		}
 		String steps = "dtype " + dtype;
 		String why = "";
-		if (io != null && given == DataType.FLOAT) { // 'dtype int8' alone rounds the float samples r, not q = r / S + Z: 0 and 1 for pixels scaled 1/255
+		if (io != null && use.quantizesFloat()) { // 'dtype int8' fed the rounded pixels (0 and 1 for a scale of 1/255) as they are
+			steps = "dtype float32";
+			why = ": this step feeds float samples as " + formula + ")";
+		} else if (io != null) { // 'dtype int8' alone rounds the float samples r, not q = r / S + Z: 0 and 1 for pixels scaled 1/255
 			steps = integerSteps(ctx.preprocessing(d, m), io, dtype);
 			if (steps == null) {
-				return problem + ": preprocess the images to q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " as " + dtype
-						+ " (the scale and zero point of the DequantizeLinear that reads '" + input.name() + "'; this step feeds samples as they are)";
+				return problem + ": preprocess the images to " + dtype + " " + formula + "; this step feeds samples as they are)";
 			}
-			why = " (q = round(r / " + io.scale() + ") + " + io.zeroPoint() + ", the scale and zero point of the DequantizeLinear that reads '"
-					+ input.name() + "': this step feeds samples as they are, the evaluation quantizes float samples itself)";
+			why = " (" + formula.replace(" (the", ", the") + ": this step feeds samples as they are, the evaluation quantizes float samples itself)";
 		}
 		return problem + ": " + (block == null ? "add preprocess { " + steps + " } to the recipe"
 				: "write '" + steps + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)

@@ -79,11 +79,7 @@ class DataCheckTest {
 	@Test
 	void theDtypeHintForAnIntegerInputModelMakesItsIntegers() throws IOException {
 		Path example = TestData.exampleCopy("integer-input");
-		Path model = example.resolve("model/int8.onnx");
-		Cli quantize = Cli.run("quantize", example.resolve("model/fashion_cnn.onnx").toString(), "--scheme", "fiq-int8", "--data",
-				example.resolve("data/calibration").toString(), "--labels", example.resolve("data/labels.json").toString(), "-o", model.toString());
-		assertEquals(0, quantize.exitCode(), quantize.err());
-		assertTrue(quantize.out().contains("Input  input INT8: scale 0.003921569, zero point -128"), quantize.out());
+		Path model = integerInputModel(example);
 		Path recipe = Files.writeString(example.resolve("int8.qr"), """
 				recipe int8 "An integer-input model, converted and evaluated" {
 					responsible "test"
@@ -111,6 +107,41 @@ class DataCheckTest {
 		double expected = accuracy(evaluate.out());
 		assertTrue(expected > 0.8, evaluate.out());
 		assertEquals(expected, accuracy(Files.readString(out.resolve("results.json"))), 1e-9, "the run's original, fed the hint's integers");
+	}
+
+	/**
+	 * The same model evaluated on images made uint8: the hint said "write 'dtype int8'", which feeds the pixels scaled 1/255,
+	 * rounded to 0 and 1, as they are (accuracy 0.1, accepted); the evaluation quantizes float samples itself.
+	 */
+	@Test
+	void anIntegerInputModelsEvaluationIsToldToReadFloatSamples() throws IOException {
+		Path example = TestData.exampleCopy("integer-input-uint8");
+		integerInputModel(example);
+		Path recipe = Files.writeString(example.resolve("int8.qr"), """
+				recipe int8 "An integer-input model, evaluated" {
+					responsible "test"
+					model q8 "model/int8.onnx" id Q8 version 1
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json"
+					preprocess { grayscale scale 1/255 layout NCHW dtype uint8 }
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(recipe + ":4:2: error [data-type] dataset eval (\"data/evaluation\", it evaluates the models) gives"
+				+ " uint8 samples, but model q8 reads 'input' as int8: write 'dtype float32' in the preprocess block on line 5: this step feeds float"
+				+ " samples as q = round(r / 0.003921569) + -128 (the scale and zero point of the DequantizeLinear that reads 'input')"), validate.out());
+	}
+
+	/** The example CNN quantized fiq-int8 (an int8 input, S = 1/255, Z = -128) as example/model/int8.onnx. */
+	private static Path integerInputModel(Path example) {
+		Path model = example.resolve("model/int8.onnx");
+		Cli quantize = Cli.run("quantize", example.resolve("model/fashion_cnn.onnx").toString(), "--scheme", "fiq-int8", "--data",
+				example.resolve("data/calibration").toString(), "--labels", example.resolve("data/labels.json").toString(), "-o", model.toString());
+		assertEquals(0, quantize.exitCode(), quantize.err());
+		assertTrue(quantize.out().contains("Input  input INT8: scale 0.003921569, zero point -128"), quantize.out());
+		return model;
 	}
 
 	private static double accuracy(String json) {
