@@ -115,6 +115,13 @@ final class DataChecks {
 					integerInputs == null ? null : integerInputs.get(input.name()))));
 			return;
 		}
+		IoQuantization.Io integer = integerInputs == null ? null : integerInputs.get(input.name());
+		if (integer != null && given == input.type()) {
+			String coarse = coarseIntegers(ctx, d, m, input, integer, use);
+			if (coarse != null) {
+				addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, coarse, Severity.WARNING));
+			}
+		}
 		try {
 			LabelCheck.check(model, m.getName(), data);
 		} catch (InvalidInputException e) {
@@ -222,6 +229,40 @@ final class DataChecks {
 		return problem + ": " + (block == null ? "add preprocess { " + steps + " } to the recipe"
 				: "write '" + steps + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)
 						+ (fileOf(block) != null && !fileOf(block).equals(fileOf(d)) ? " of " + fileOf(block).getFileName() : "")) + why;
+	}
+
+	/**
+	 * Images made integers for an integer input that take fewer than 16 values: 'dtype int8' after 'scale 1/255' rounds every
+	 * pixel to 0 or 1, which the model reads as its real values S (q - Z), and the run was accepted at accuracy 0.1 (both the
+	 * original and its variants fed the same two values; hostile pass 2). Null when the images span 16 values or more, or are no
+	 * images.
+	 */
+	private static String coarseIntegers(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, IoQuantization.Io io, Use use) {
+		DatasetFormat format = DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
+		if (format != DatasetFormat.FOLDER && format != DatasetFormat.IDX) {
+			return null;
+		}
+		org.quantrace.engine.data.Preprocessing p = ctx.preprocessing(d, m);
+		long lo = io.type() == DataType.UINT8 ? 0 : io.type() == DataType.INT8 ? -128 : Short.MIN_VALUE;
+		long hi = io.type() == DataType.UINT8 ? 255 : io.type() == DataType.INT8 ? 127 : Short.MAX_VALUE;
+		long widest = 0;
+		for (int c = 0; c < Math.max(1, Math.max(p.mean().length, p.std().length)); c++) {
+			double mean = p.mean().length == 0 ? 0 : p.mean()[p.mean().length == 1 ? 0 : c];
+			double std = p.std().length == 0 ? 1 : p.std()[p.std().length == 1 ? 0 : c];
+			long a = Math.clamp(Math.round((0 * p.scale() - mean) / std), lo, hi);
+			long b = Math.clamp(Math.round((255 * p.scale() - mean) / std), lo, hi);
+			widest = Math.max(widest, Math.abs(b - a) + 1);
+		}
+		if (widest >= 16) {
+			return null;
+		}
+		Preprocessing block = ctx.preprocessingBlock(d, m);
+		String fix = use.quantizesFloat() ? "dtype float32" : integerSteps(p, io, lower(io.type()));
+		return "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use.what() + ") turns the pixels 0..255 into " + widest + " " + lower(io.type())
+				+ " value" + (widest == 1 ? "" : "s") + " (its scale, mean and std, then rounding), which model "
+				+ m.getName() + " reads as q = round(r / " + io.scale() + ") + " + io.zeroPoint() + ": "
+				+ (fix == null ? "preprocess the images to those q" : "write '" + fix + "' in the preprocess block" + (block == null ? "" : " on line " + line(block)))
+				+ (use.quantizesFloat() ? " (this step feeds float samples as q)" : "");
 	}
 
 	/**

@@ -132,6 +132,13 @@ class DataCheckTest {
 		assertTrue(validate.out().contains(recipe + ":4:2: error [data-type] dataset eval (\"data/evaluation\", it evaluates the models) gives"
 				+ " uint8 samples, but model q8 reads 'input' as int8: write 'dtype float32' in the preprocess block on line 5: this step feeds float"
 				+ " samples as q = round(r / 0.003921569) + -128 (the scale and zero point of the DequantizeLinear that reads 'input')"), validate.out());
+		// int8 images type-check, but 'scale 1/255' rounds every pixel to 0 or 1: a warning, with the fix
+		Files.writeString(recipe, Files.readString(recipe).replace("dtype uint8", "dtype int8"));
+		validate = Cli.run("validate", recipe.toString());
+		assertEquals(0, validate.exitCode(), validate.out() + validate.err());
+		assertEquals(java.util.List.of(recipe + ":4:2: warning [data-type] dataset eval (\"data/evaluation\", it evaluates the models) turns the"
+				+ " pixels 0..255 into 2 int8 values (its scale, mean and std, then rounding), which model q8 reads as q = round(r / 0.003921569) + -128:"
+				+ " write 'dtype float32' in the preprocess block on line 5 (this step feeds float samples as q)"), validate.out().lines().toList());
 	}
 
 	/** The example CNN quantized fiq-int8 (an int8 input, S = 1/255, Z = -128) as example/model/int8.onnx. */
