@@ -80,18 +80,7 @@ class DataCheckTest {
 	void theDtypeHintForAnIntegerInputModelMakesItsIntegers() throws IOException {
 		Path example = TestData.exampleCopy("integer-input");
 		Path model = integerInputModel(example);
-		Path recipe = Files.writeString(example.resolve("int8.qr"), """
-				recipe int8 "An integer-input model, converted and evaluated" {
-					responsible "test"
-					model q8 "model/int8.onnx" id Q8 version 1
-					dataset calib "data/calibration" role calibration format folder labels "data/labels.json"
-					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json"
-					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
-					convert { eliminate dropout }
-					schemes unquantized
-					evaluate on eval metrics accuracy
-				}
-				""");
+		Path recipe = integerInputRecipe(example, "\tconvert { eliminate dropout }\n", "float32");
 		Cli validate = Cli.run("validate", recipe.toString());
 		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
 		assertTrue(validate.out().contains(recipe + ":4:2: error [data-type] dataset calib (\"data/calibration\", it checks the conversion) gives"
@@ -117,28 +106,34 @@ class DataCheckTest {
 	void anIntegerInputModelsEvaluationIsToldToReadFloatSamples() throws IOException {
 		Path example = TestData.exampleCopy("integer-input-uint8");
 		integerInputModel(example);
-		Path recipe = Files.writeString(example.resolve("int8.qr"), """
-				recipe int8 "An integer-input model, evaluated" {
-					responsible "test"
-					model q8 "model/int8.onnx" id Q8 version 1
-					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json"
-					preprocess { grayscale scale 1/255 layout NCHW dtype uint8 }
-					schemes unquantized
-					evaluate on eval metrics accuracy
-				}
-				""");
+		Path recipe = integerInputRecipe(example, "", "uint8");
 		Cli validate = Cli.run("validate", recipe.toString());
 		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
-		assertTrue(validate.out().contains(recipe + ":4:2: error [data-type] dataset eval (\"data/evaluation\", it evaluates the models) gives"
-				+ " uint8 samples, but model q8 reads 'input' as int8: write 'dtype float32' in the preprocess block on line 5: this step feeds float"
+		assertTrue(validate.out().contains(recipe + ":5:2: error [data-type] dataset eval (\"data/evaluation\", it evaluates the models) gives"
+				+ " uint8 samples, but model q8 reads 'input' as int8: write 'dtype float32' in the preprocess block on line 6: this step feeds float"
 				+ " samples as q = round(r / 0.003921569) + -128 (the scale and zero point of the DequantizeLinear that reads 'input')"), validate.out());
 		// int8 images type-check, but 'scale 1/255' rounds every pixel to 0 or 1: a warning, with the fix
 		Files.writeString(recipe, Files.readString(recipe).replace("dtype uint8", "dtype int8"));
 		validate = Cli.run("validate", recipe.toString());
 		assertEquals(0, validate.exitCode(), validate.out() + validate.err());
-		assertEquals(java.util.List.of(recipe + ":4:2: warning [data-type] dataset eval (\"data/evaluation\", it evaluates the models) turns the"
+		assertEquals(java.util.List.of(recipe + ":5:2: warning [data-type] dataset eval (\"data/evaluation\", it evaluates the models) turns the"
 				+ " pixels 0..255 into 2 int8 values (its scale, mean and std, then rounding), which model q8 reads as q = round(r / 0.003921569) + -128:"
-				+ " write 'dtype float32' in the preprocess block on line 5 (this step feeds float samples as q)"), validate.out().lines().toList());
+				+ " write 'dtype float32' in the preprocess block on line 6 (this step feeds float samples as q)"), validate.out().lines().toList());
+	}
+
+	/** A recipe evaluating example/model/int8.onnx on images made {@code dtype}, with {@code steps} (a convert block or nothing). */
+	private static Path integerInputRecipe(Path example, String steps, String dtype) throws IOException {
+		return Files.writeString(example.resolve("int8.qr"), """
+				recipe int8 "An integer-input model" {
+					responsible "test"
+					model q8 "model/int8.onnx" id Q8 version 1
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json"
+					preprocess { grayscale scale 1/255 layout NCHW dtype %s }
+				%s	schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""".formatted(dtype, steps));
 	}
 
 	/** The example CNN quantized fiq-int8 (an int8 input, S = 1/255, Z = -128) as example/model/int8.onnx. */
