@@ -111,9 +111,16 @@ final class DataChecks {
 		}
 		IoQuantization.Io io = use.quantizesFloat() ? integerInputs.get(input.name()) : null;
 		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
-			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use.what(),
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use,
 					integerInputs == null ? null : integerInputs.get(input.name()))));
 			return;
+		}
+		IoQuantization.Io integer = integerInputs == null ? null : integerInputs.get(input.name());
+		if (integer != null && given == input.type()) {
+			String coarse = coarseIntegers(ctx, d, m, input, integer, use);
+			if (coarse != null) {
+				addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, coarse, Severity.WARNING));
+			}
 		}
 		try {
 			LabelCheck.check(model, m.getName(), data);
@@ -193,21 +200,99 @@ final class DataChecks {
 	 * they are (the conversion's check) then needs integer samples, and the hint gives the formula with the model's own S and Z:
 	 * "save the samples as int8" without them could not be followed (hostile pass, defect 5).
 	 */
-	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, String use,
+	private static String typeProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, DataType given, Use use,
 			IoQuantization.Io io) {
-		String problem = "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use + ") gives " + lower(given) + " samples, but model "
+		String problem = "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use.what() + ") gives " + lower(given) + " samples, but model "
 				+ m.getName() + " reads '" + input.name() + "' as " + lower(input.type());
 		DatasetFormat format = DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
 		Preprocessing block = ctx.preprocessingBlock(d, m);
 		String dtype = input.type() == DataType.FLOAT ? "float32" : input.type() == DataType.UINT8 ? "uint8" : input.type() == DataType.INT8 ? "int8" : null;
+		String formula = io == null ? "" : "q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " (the scale and zero point of the DequantizeLinear that reads '"
+				+ input.name() + "'";
 		if ((format != DatasetFormat.FOLDER && format != DatasetFormat.IDX) || dtype == null) {
-			return problem + ": save the samples as " + lower(input.type()) + (io == null || given != DataType.FLOAT ? ""
-					: ", q = round(r / " + io.scale() + ") + " + io.zeroPoint() + " (the scale and zero point of the DequantizeLinear that reads '"
-							+ input.name() + "'; this step feeds samples as they are, the evaluation quantizes float samples itself)");
+			return problem + ": save the samples as " + (io == null ? lower(input.type())
+					: use.quantizesFloat() ? "float32: this step feeds them as " + formula + ")"
+							: lower(input.type()) + ", " + formula + "; this step feeds samples as they are, the evaluation quantizes float samples itself)");
 		}
-		return problem + ": " + (block == null ? "add preprocess { dtype " + dtype + " } to the recipe"
-				: "write 'dtype " + dtype + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)
-						+ (fileOf(block) != null && !fileOf(block).equals(fileOf(d)) ? " of " + fileOf(block).getFileName() : ""));
+		String steps = "dtype " + dtype;
+		String why = "";
+		if (io != null && use.quantizesFloat()) { // 'dtype int8' fed the rounded pixels (0 and 1 for a scale of 1/255) as they are
+			steps = "dtype float32";
+			why = ": this step feeds float samples as " + formula + ")";
+		} else if (io != null) { // 'dtype int8' alone rounds the float samples r, not q = r / S + Z: 0 and 1 for pixels scaled 1/255
+			steps = integerSteps(ctx.preprocessing(d, m), io, dtype);
+			if (steps == null) {
+				return problem + ": preprocess the images to " + dtype + " " + formula + "; this step feeds samples as they are)";
+			}
+			why = " (" + formula.replace(" (the", ", the") + ": this step feeds samples as they are, the evaluation quantizes float samples itself)";
+		}
+		return problem + ": " + (block == null ? "add preprocess { " + steps + " } to the recipe"
+				: "write '" + steps + "' in the preprocess block" + (block.getName() == null ? "" : " " + block.getName()) + " on line " + line(block)
+						+ (fileOf(block) != null && !fileOf(block).equals(fileOf(d)) ? " of " + fileOf(block).getFileName() : "")) + why;
+	}
+
+	/**
+	 * Images made integers for an integer input that take fewer than 16 values: 'dtype int8' after 'scale 1/255' rounds every
+	 * pixel to 0 or 1, which the model reads as its real values S (q - Z), and the run was accepted at accuracy 0.1 (both the
+	 * original and its variants fed the same two values; hostile pass 2). Null when the images span 16 values or more, or are no
+	 * images.
+	 */
+	private static String coarseIntegers(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, ModelInput input, IoQuantization.Io io, Use use) {
+		DatasetFormat format = DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
+		if (format != DatasetFormat.FOLDER && format != DatasetFormat.IDX) {
+			return null;
+		}
+		org.quantrace.engine.data.Preprocessing p = ctx.preprocessing(d, m);
+		long lo = io.type() == DataType.UINT8 ? 0 : io.type() == DataType.INT8 ? -128 : Short.MIN_VALUE;
+		long hi = io.type() == DataType.UINT8 ? 255 : io.type() == DataType.INT8 ? 127 : Short.MAX_VALUE;
+		long widest = 0;
+		for (int c = 0; c < Math.max(1, Math.max(p.mean().length, p.std().length)); c++) {
+			double mean = p.mean().length == 0 ? 0 : p.mean()[p.mean().length == 1 ? 0 : c];
+			double std = p.std().length == 0 ? 1 : p.std()[p.std().length == 1 ? 0 : c];
+			long a = Math.clamp(Math.round((0 * p.scale() - mean) / std), lo, hi);
+			long b = Math.clamp(Math.round((255 * p.scale() - mean) / std), lo, hi);
+			widest = Math.max(widest, Math.abs(b - a) + 1);
+		}
+		if (widest >= 16) {
+			return null;
+		}
+		Preprocessing block = ctx.preprocessingBlock(d, m);
+		String fix = use.quantizesFloat() ? "dtype float32" : integerSteps(p, io, lower(io.type()));
+		return "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use.what() + ") turns the pixels 0..255 into " + widest + " " + lower(io.type())
+				+ " value" + (widest == 1 ? "" : "s") + " (its scale, mean and std, then rounding), which model "
+				+ m.getName() + " reads as q = round(r / " + io.scale() + ") + " + io.zeroPoint() + ": "
+				+ (fix == null ? "preprocess the images to those q" : "write '" + fix + "' in the preprocess block" + (block == null ? "" : " on line " + line(block)))
+				+ (use.quantizesFloat() ? " (this step feeds float samples as q)" : "");
+	}
+
+	/**
+	 * The scale, mean and dtype that make the preprocessing's float values r (pixel x scale - mean) / std into the integers
+	 * q = r / S + Z an integer input reads: scale' = scale / (std S), mean' = mean / (std S) - Z, no std; null when the std differs
+	 * between channels or a mean' would be negative (the language writes neither).
+	 */
+	private static String integerSteps(org.quantrace.engine.data.Preprocessing p, IoQuantization.Io io, String dtype) {
+		double std = p.std().length == 0 ? 1 : p.std()[0];
+		for (double s : p.std()) {
+			if (s != std) {
+				return null;
+			}
+		}
+		double[] mean = p.mean().length == 0 ? new double[] { 0 } : p.mean();
+		List<String> means = new ArrayList<>();
+		for (double m : mean) {
+			double shifted = m / (std * io.scale()) - io.zeroPoint();
+			if (shifted < 0) {
+				return null;
+			}
+			means.add(plain(shifted));
+		}
+		String meanStep = means.stream().allMatch("0"::equals) ? "" : " mean " + String.join(", ", means);
+		return "scale " + plain(p.scale() / (std * io.scale())) + meanStep + " dtype " + dtype + (p.std().length == 0 ? "" : "' and delete its 'std");
+	}
+
+	/** A number as the language writes it (no exponent), to 6 significant digits: a float scale of 1/255 gives 1, not 0.9999999. */
+	private static String plain(double x) {
+		return new java.math.BigDecimal(x).round(new java.math.MathContext(6)).stripTrailingZeros().toPlainString();
 	}
 
 	private static String lower(DataType t) {

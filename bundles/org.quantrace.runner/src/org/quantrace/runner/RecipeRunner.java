@@ -40,9 +40,9 @@ public final class RecipeRunner {
 			return new Outcome(2, null, null, loaded.diagnostics(), List.of());
 		}
 		if (loaded.recipe().getRecipes().size() != 1) {
-			throw new InvalidInputException(recipeFile + ": holds " + loaded.recipe().getRecipes().size() + " recipes; a run takes a file with one",
+			throw new InvalidInputException(recipeFile + ": " + recipeCount(loaded),
 					loaded.recipe().getRecipes().isEmpty() ? "run a recipe file (recipe NAME { ... }); a file of shared declarations is imported by recipes"
-							: "put each recipe in its own file (shared declarations can be imported)");
+							: SEVERAL_RECIPES_HINT);
 		}
 		Checked checked = checkModelsAndData(recipeFile, loaded, options.only());
 		RecipeContext ctx = checked.ctx();
@@ -83,10 +83,25 @@ public final class RecipeRunner {
 	 */
 	public static List<RecipeFiles.Diagnostic> validate(Path recipeFile) {
 		RecipeFiles.Loaded loaded = RecipeFiles.load(recipeFile);
-		if (loaded.hasErrors() || loaded.recipe().getRecipes().size() != 1) { // a file of shared declarations has no models to read
+		if (loaded.hasErrors() || loaded.recipe().getRecipes().isEmpty()) { // a file of shared declarations has no models to read
 			return loaded.diagnostics();
 		}
+		if (loaded.recipe().getRecipes().size() > 1) { // validate said "0 errors" for a file that run refuses (hostile pass 2)
+			List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(loaded.diagnostics());
+			org.eclipse.xtext.nodemodel.INode second = org.eclipse.xtext.nodemodel.util.NodeModelUtils.getNode(loaded.recipe().getRecipes().get(1));
+			diagnostics.add(new RecipeFiles.Diagnostic(recipeFile, second == null ? 1 : second.getStartLine(), 1,
+					org.eclipse.xtext.diagnostics.Severity.ERROR, org.quantrace.dsl.validation.IssueCodes.SEVERAL_RECIPES,
+					recipeCount(loaded) + ": " + SEVERAL_RECIPES_HINT));
+			return diagnostics;
+		}
 		return checkModelsAndData(recipeFile, loaded, java.util.Set.of()).diagnostics();
+	}
+
+	private static final String SEVERAL_RECIPES_HINT = "put each recipe in its own file (shared declarations can be imported)";
+
+	/** Why a file is not one run: "holds 2 recipes; a run takes a file with one", said alike by run and validate. */
+	private static String recipeCount(RecipeFiles.Loaded loaded) {
+		return "holds " + loaded.recipe().getRecipes().size() + " recipes; a run takes a file with one";
 	}
 
 	/** A recipe as the run reads it, and its diagnostics: the language's, then those of its models and data. */

@@ -76,10 +76,12 @@ public final class IssueCodes {
 	/** A warning: a class folder of a dataset holds no sample (its class is neither evaluated nor calibrated on). */
 	public static final String DATA_EMPTY_CLASS = "data-empty-class";
 
-	/** A model the recipe quantizes is quantized already (QuantizeLinear/DequantizeLinear, integer kernels). */
 	/** A model file that does not load (not ONNX, empty, a folder), on the model's line: found when the run or validate reads it. */
 	public static final String MODEL_UNREADABLE = "model-unreadable";
+	/** A model the recipe quantizes is quantized already (QuantizeLinear/DequantizeLinear, integer kernels). */
 	public static final String MODEL_QUANTIZED = "model-quantized";
+	/** validate: a file of several recipes, which run refuses (a run takes a file of one), on the second recipe's line. */
+	public static final String SEVERAL_RECIPES = "several-recipes";
 	/**
 	 * A warning: a model the recipe quantizes is weight-only quantized (a dynamic-range output: int8 weights read through Cast
 	 * and Mul); it computes in float, but its weights would be rounded again and it would be recorded as the float original.

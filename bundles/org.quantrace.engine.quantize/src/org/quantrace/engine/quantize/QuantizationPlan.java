@@ -337,6 +337,11 @@ public final class QuantizationPlan {
 				return;
 			}
 			OpRule rule = OpRules.of(n);
+			if ((rule == null || rule.form() == Form.FLOAT) && (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && onlyBoolsOrIntegers(n)) {
+				// a Cast of a comparison's bools, a ReduceSum of them: "its input is dequantized once" was untrue, nothing is
+				floatNode(n, index, n.opType() + " reads and computes only bools or integers: nothing of it is quantized or dequantized");
+				return;
+			}
 			if (rule == null) {
 				floatNode(n, index, OpRules.floatReason(n));
 				return;
@@ -615,6 +620,11 @@ public final class QuantizationPlan {
 		}
 
 		// ------------------------------------------------------------------ facts about tensors
+
+		/** Whether no input and no output of {@code n} is (or may be) a float tensor. */
+		boolean onlyBoolsOrIntegers(Node n) {
+			return !n.inputs().isEmpty() && n.inputs().stream().noneMatch(t -> !t.isEmpty() && isFloat(t)) && n.outputs().stream().noneMatch(this::isFloat);
+		}
 
 		boolean isFloat(String tensor) {
 			if (tensor.isEmpty()) {

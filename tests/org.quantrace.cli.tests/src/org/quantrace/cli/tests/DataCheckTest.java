@@ -69,4 +69,86 @@ class DataCheckTest {
 		assertTrue(run.out().contains("error [label-range]") && run.out().contains("'bag' the index 100000000, but cnn has 10 outputs"), run.out());
 		assertTrue((System.nanoTime() - start) / 1e9 < 20, "at once, not after a pass over the data");
 	}
+
+	/**
+	 * An integer-input model converted, on image folders: the conversion's check feeds samples as they are, and the hint said
+	 * "write 'dtype int8'", which rounds the preprocessed pixels (0..1) to 0 and 1 instead of making q = r / S + Z: the run
+	 * that followed it was accepted at accuracy 0.1 (hostile pass 2). The hint now gives the steps that make q, and following
+	 * it evaluates the model as quantrace evaluate does.
+	 */
+	@Test
+	void theDtypeHintForAnIntegerInputModelMakesItsIntegers() throws IOException {
+		Path example = TestData.exampleCopy("integer-input");
+		Path model = integerInputModel(example);
+		Path recipe = integerInputRecipe(example, "\tconvert { eliminate dropout }\n", "float32");
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(recipe + ":4:2: error [data-type] dataset calib (\"data/calibration\", it checks the conversion) gives"
+				+ " float32 samples, but model q8 reads 'input' as int8: write 'scale 1 mean 128 dtype int8' in the preprocess block on line 6"
+				+ " (q = round(r / 0.003921569) + -128"), validate.out());
+		Files.writeString(recipe, Files.readString(recipe).replace("scale 1/255 layout NCHW dtype float32", "scale 1 mean 128 layout NCHW dtype int8"));
+		Path out = example.resolve("out");
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(0, run.exitCode(), run.out() + run.err());
+		Cli evaluate = Cli.run("evaluate", model.toString(), "--data", example.resolve("data/evaluation").toString(), "--labels",
+				example.resolve("data/labels.json").toString(), "--format", "json");
+		assertEquals(0, evaluate.exitCode(), evaluate.err());
+		double expected = accuracy(evaluate.out());
+		assertTrue(expected > 0.8, evaluate.out());
+		assertEquals(expected, accuracy(Files.readString(out.resolve("results.json"))), 1e-9, "the run's original, fed the hint's integers");
+	}
+
+	/**
+	 * The same model evaluated on images made uint8: the hint said "write 'dtype int8'", which feeds the pixels scaled 1/255,
+	 * rounded to 0 and 1, as they are (accuracy 0.1, accepted); the evaluation quantizes float samples itself.
+	 */
+	@Test
+	void anIntegerInputModelsEvaluationIsToldToReadFloatSamples() throws IOException {
+		Path example = TestData.exampleCopy("integer-input-uint8");
+		integerInputModel(example);
+		Path recipe = integerInputRecipe(example, "", "uint8");
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(recipe + ":5:2: error [data-type] dataset eval (\"data/evaluation\", it evaluates the models) gives"
+				+ " uint8 samples, but model q8 reads 'input' as int8: write 'dtype float32' in the preprocess block on line 6: this step feeds float"
+				+ " samples as q = round(r / 0.003921569) + -128 (the scale and zero point of the DequantizeLinear that reads 'input')"), validate.out());
+		// int8 images type-check, but 'scale 1/255' rounds every pixel to 0 or 1: a warning, with the fix
+		Files.writeString(recipe, Files.readString(recipe).replace("dtype uint8", "dtype int8"));
+		validate = Cli.run("validate", recipe.toString());
+		assertEquals(0, validate.exitCode(), validate.out() + validate.err());
+		assertEquals(java.util.List.of(recipe + ":5:2: warning [data-type] dataset eval (\"data/evaluation\", it evaluates the models) turns the"
+				+ " pixels 0..255 into 2 int8 values (its scale, mean and std, then rounding), which model q8 reads as q = round(r / 0.003921569) + -128:"
+				+ " write 'dtype float32' in the preprocess block on line 6 (this step feeds float samples as q)"), validate.out().lines().toList());
+	}
+
+	/** A recipe evaluating example/model/int8.onnx on images made {@code dtype}, with {@code steps} (a convert block or nothing). */
+	private static Path integerInputRecipe(Path example, String steps, String dtype) throws IOException {
+		return Files.writeString(example.resolve("int8.qr"), """
+				recipe int8 "An integer-input model" {
+					responsible "test"
+					model q8 "model/int8.onnx" id Q8 version 1
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json"
+					preprocess { grayscale scale 1/255 layout NCHW dtype %s }
+				%s	schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""".formatted(dtype, steps));
+	}
+
+	/** The example CNN quantized fiq-int8 (an int8 input, S = 1/255, Z = -128) as example/model/int8.onnx. */
+	private static Path integerInputModel(Path example) {
+		Path model = example.resolve("model/int8.onnx");
+		Cli quantize = Cli.run("quantize", example.resolve("model/fashion_cnn.onnx").toString(), "--scheme", "fiq-int8", "--data",
+				example.resolve("data/calibration").toString(), "--labels", example.resolve("data/labels.json").toString(), "-o", model.toString());
+		assertEquals(0, quantize.exitCode(), quantize.err());
+		assertTrue(quantize.out().contains("Input  input INT8: scale 0.003921569, zero point -128"), quantize.out());
+		return model;
+	}
+
+	private static double accuracy(String json) {
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"accuracy\" ?: ([0-9.]+)").matcher(json);
+		assertTrue(m.find(), json);
+		return Double.parseDouble(m.group(1));
+	}
 }

@@ -66,4 +66,19 @@ class RecipeMistakesCommandsTest {
 		Cli shared = Cli.run("validate", EXAMPLE.resolve("project.qr").toString());
 		assertEquals(0, shared.exitCode(), "a file of shared declarations is fine: " + shared.out());
 	}
+
+	/** validate said "0 errors" for a file of two recipes, which run refuses (hostile pass 2): now an error on the second's line. */
+	@Test
+	void aFileOfTwoRecipesFailsValidateAsRunRefusesIt() throws IOException {
+		String second = example().replace("import \"project.qr\"", "").replace("recipe fashion_cnn ", "recipe fashion_cnn_again ");
+		Path two = recipe("two.qr", example() + second);
+		long line = example().lines().count() + second.lines().takeWhile(l -> !l.startsWith("recipe ")).count() + 1;
+		Cli validate = Cli.run("validate", two.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertEquals(List.of(two + ":" + line + ":1: error [several-recipes] holds 2 recipes; a run takes a file with one: put each recipe in its own"
+				+ " file (shared declarations can be imported)"), validate.out().lines().toList());
+		Cli run = Cli.run("run", two.toString(), "-o", EXAMPLE.resolve("out-two").toString());
+		assertEquals(2, run.exitCode(), run.err());
+		assertTrue(run.err().contains("holds 2 recipes; a run takes a file with one"), run.err());
+	}
 }

@@ -292,6 +292,23 @@ class OpRulesTest {
 		assertTrue(greater.reason().startsWith("computes bools or indices"), greater.reason());
 	}
 
+	/**
+	 * An op without a rule between bools (a Not of a comparison, a Cast of its bools to int64 and their ReduceSum in a torch
+	 * export) was listed as "no rule in Quantrace's op table: it runs in float; its input is dequantized once", which is untrue:
+	 * it reads no float tensor (hostile pass 2).
+	 */
+	@Test
+	void anOpBetweenBoolsIsNotSaidToDequantizeItsInput() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String a = conv(t, "x", 3, 4);
+		String negative = t.node("Not", List.of(t.node("Greater", List.of(a, t.scalar(0f)))));
+		String y = t.node("Where", List.of(negative, t.scalar(0f), a));
+		QuantizationResult r = TinyGraph.quantize(t.model(y), FIQ, t.calibration(-1, 1));
+		QuantizationResult.Layer not = r.layers().stream().filter(l -> l.opType().equals("Not")).findFirst().orElseThrow();
+		assertFalse(not.quantized(), not.reason());
+		assertEquals("Not reads and computes only bools or integers: nothing of it is quantized or dequantized", not.reason());
+	}
+
 	/** Data movement between two convolutions: ONNX Runtime moves the codes, one QuantizeLinear in, one DequantizeLinear out. */
 	static Stream<Arguments> dataMovement() {
 		return Stream.of(Arguments.of("MaxPool", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("MaxPool", List.of(x),
