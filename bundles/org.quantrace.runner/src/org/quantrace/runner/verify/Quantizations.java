@@ -65,6 +65,14 @@ final class Quantizations {
 	private static final Set<String> FLOAT_OUTPUT_KERNELS = Set.of("MatMul", "Gemm");
 	/** Ops ONNX Runtime has no integer form of, not even inside a QDQ group: Cast converts values, never codes. */
 	private static final Set<String> NO_INTEGER_FORM = Set.of("Cast");
+	/**
+	 * Ops whose DequantizeLinear → op → QuantizeLinear group ONNX Runtime 1.29 (CPU) turns into an integer kernel (QLinear*),
+	 * removes (Relu, Clip) or drops the pair around (ops that move codes; Resize only nearest). Any other op without integer
+	 * weights computes in float between the two (Tanh, Erf, Sub, ReduceMean, the normalizations...).
+	 */
+	private static final Set<String> QDQ_GROUPS = Set.of("Conv", "MatMul", "Gemm", "Add", "Mul", "Concat", "Where", "Sigmoid", "LeakyRelu",
+			"GlobalAveragePool", "AveragePool", "Softmax", "Relu", "Clip", "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice",
+			"Split", "Expand", "Tile", "DepthToSpace", "Gather", "ReduceMax", "Resize", "Identity");
 
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -226,6 +234,15 @@ final class Quantizations {
 				axis = d;
 			}
 		}
+		if (sv.size() == 1 && dims.length > 0 && dims.length == codes.dims().length) {
+			// per channel over a single channel: a per-tensor scale is a scalar, a per-channel one has the weight's rank
+			// ([1, 1, 1, 1] for a Conv with one output channel); the axis is the weight's first dimension of size 1
+			for (int d = 0; d < dims.length && axis == null; d++) {
+				if (codes.dims()[d] == 1) {
+					axis = d;
+				}
+			}
+		}
 		return new Params(codes.dataType(), sv, zv, axis, p.getInput(0));
 	}
 
@@ -337,6 +354,10 @@ final class Quantizations {
 		if (NO_INTEGER_FORM.contains(n.getOpType())) {
 			return false; // between a DequantizeLinear and a QuantizeLinear it still runs in float (a float Cast is removed, not fused)
 		}
+		boolean nearest = n.getAttributeList().stream().noneMatch(a -> a.getName().equals("mode") && !a.getS().toStringUtf8().equals("nearest"));
+		if ((!QDQ_GROUPS.contains(n.getOpType()) || n.getOpType().equals("Resize") && !nearest) && n.getInputList().stream().noneMatch(this::integerWeight)) {
+			return false; // no QDQ form: ONNX Runtime computes it in float between the DequantizeLinear and the QuantizeLinear
+		}
 		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
 				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
@@ -373,6 +394,12 @@ final class Quantizations {
 	private boolean dequantized(String tensor) {
 		NodeProto p = m.producer(tensor);
 		return p != null && p.getOpType().equals("DequantizeLinear");
+	}
+
+	/** A weight stored as integer codes and dequantized for the layer (ConvTranspose's, a recurrent layer's). */
+	private boolean integerWeight(String tensor) {
+		NodeProto p = m.producer(tensor);
+		return p != null && p.getOpType().equals("DequantizeLinear") && m.stored.containsKey(p.getInput(0)) && ElementTypes.isInteger(m.types.get(p.getInput(0)));
 	}
 
 	private boolean int32Bias(String tensor) {
