@@ -361,7 +361,38 @@ final class Quantizations {
 		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
 				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
+		if (dequantized && quantized && (n.getOpType().equals("Relu") || n.getOpType().equals("Clip"))) {
+			return clampRemoved(n);
+		}
 		return dequantized && quantized;
+	}
+
+	/**
+	 * Whether ONNX Runtime removes a Relu/Clip before a QuantizeLinear (ReluQuantFusion, ClipQuantFusion): only when the
+	 * QuantizeLinear's range [scale × (qmin - z), scale × (qmax - z)] lies within the clamp's [min, max] (a Relu before a
+	 * zero point at qmin); otherwise the clamp computes in float between the DequantizeLinear and the QuantizeLinear.
+	 */
+	private boolean clampRemoved(NodeProto n) {
+		NodeProto q = m.consumers(n.getOutput(0)).get(0);
+		Params p = params(q);
+		if (p == null || p.scales().size() != 1 || p.type() != DataType.UINT8 && p.type() != DataType.INT8) {
+			return false;
+		}
+		float lower = p.scales().get(0) * ((p.type() == DataType.UINT8 ? 0 : -128) - p.zeroPoints().get(0));
+		float upper = p.scales().get(0) * ((p.type() == DataType.UINT8 ? 255 : 127) - p.zeroPoints().get(0));
+		float min = n.getOpType().equals("Relu") ? 0 : clipBound(n, 1, "min", -Float.MAX_VALUE);
+		float max = n.getOpType().equals("Relu") ? Float.MAX_VALUE : clipBound(n, 2, "max", Float.MAX_VALUE);
+		float epsilon = Math.ulp(1f);
+		return min - lower <= epsilon && upper - max <= epsilon;
+	}
+
+	/** A Clip's bound: its input (opset 11+), its attribute (older), or the default. */
+	private float clipBound(NodeProto clip, int input, String attribute, float otherwise) {
+		if (clip.getInputCount() > input && !clip.getInput(input).isEmpty()) {
+			Tensor t = m.value(clip.getInput(input));
+			return t == null ? Float.NaN : t.toFloatArray()[0];
+		}
+		return clip.getAttributeList().stream().filter(a -> a.getName().equals(attribute)).map(AttributeProto::getF).findFirst().orElse(otherwise);
 	}
 
 	private static boolean indices(DataType t) {

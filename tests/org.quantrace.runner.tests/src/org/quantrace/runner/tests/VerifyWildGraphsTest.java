@@ -167,22 +167,30 @@ class VerifyWildGraphsTest {
 	 * quantizer leaves float between a DequantizeLinear and a QuantizeLinear and ONNX Runtime runs in float (it has no QDQ
 	 * form of Tanh), but verify took any op between the two for an integer QDQ group (36 mismatches on superres); and a
 	 * Conv with one output channel, whose dynamic-range weights are per channel over that one channel (a [1, 1, 1, 1]
-	 * scale), which verify read as per tensor (13 mismatches on restore). Built from the example's model with a 1 → 1
-	 * 3x3 Conv and a Tanh in front of its first Conv.
+	 * scale), which verify read as per tensor (13 mismatches on restore); and a Clip(-0.5, 0.5) (hardtanh, make_wild5.py
+	 * "acts") between two integer Convs, float between a DequantizeLinear and a QuantizeLinear, which ONNX Runtime removes
+	 * only when the QuantizeLinear's range lies within the Clip's (26 mismatches on acts). Built from the example's model
+	 * with a 1 → 1 3x3 Conv, the Clip, another 1 → 1 Conv and a Tanh in front of its first Conv.
 	 */
 	@Test
-	void aTanhBetweenIntegerConvsAndAOneChannelConvVerifyClean() throws IOException {
+	void aTanhAClipAndAOneChannelConvBetweenIntegerConvsVerifyClean() throws IOException {
 		Path dir = Runs.exampleCopy("verify-tanh-one-channel");
 		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
 		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
 		g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("one_channel").addInput("input").addInput("w1").addInput("b1").addOutput("c1")
 				.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
-		g.addNode(NodeProto.newBuilder().setOpType("Tanh").setName("tanh").addInput("c1").addOutput("t1"));
+		g.addNode(NodeProto.newBuilder().setOpType("Clip").setName("hardtanh").addInput("c1").addInput("clip_min").addInput("clip_max").addOutput("h1"));
+		g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("one_channel_2").addInput("h1").addInput("w2").addOutput("c2")
+				.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
+		g.addNode(NodeProto.newBuilder().setOpType("Tanh").setName("tanh").addInput("c2").addOutput("t1"));
 		for (NodeProto n : example.getGraph().getNodeList()) {
 			g.addNode(n.getInputList().contains("input") ? n.toBuilder().setInput(n.getInputList().indexOf("input"), "t1").build() : n);
 		}
 		java.util.Random random = new java.util.Random(3);
-		g.addInitializer(TestModels.uniform("w1", random, -0.3, 0.3, 1, 1, 3, 3)).addInitializer(TestModels.uniform("b1", random, 0, 0.1, 1));
+		g.addInitializer(TestModels.uniform("w1", random, -0.3, 0.3, 1, 1, 3, 3)).addInitializer(TestModels.uniform("b1", random, 0, 0.1, 1))
+				.addInitializer(TestModels.uniform("w2", random, -0.5, 0.5, 1, 1, 3, 3));
+		g.addInitializer(TensorProto.newBuilder().setName("clip_min").setDataType(1).addFloatData(-0.5f))
+				.addInitializer(TensorProto.newBuilder().setName("clip_max").setDataType(1).addFloatData(0.5f));
 		Files.write(dir.resolve("model/tanh.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
 		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
 				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
