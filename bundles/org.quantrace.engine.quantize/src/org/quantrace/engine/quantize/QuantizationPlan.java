@@ -410,6 +410,11 @@ public final class QuantizationPlan {
 				compute(n, index, rule, a); // activation x activation
 				return;
 			}
+			if (n.opType().equals("Gemm") && isConstant(x) && !isConstant(weight)) {
+				floatNode(n, index, "its weights are its first input (A, '" + x + "') and the activation its second (B, '" + weight + "'): ONNX Runtime's"
+						+ " QGemm quantizes B as the weights, so it stays float (written as x · Wᵀ, Gemm(x, W, transB = 1), it would be quantized)");
+				return;
+			}
 			if (!isConstant(weight) || !isFloat(weight)) {
 				floatNode(n, index, "its weights '" + weight + "' are computed at run time, not stored in the model");
 				return;

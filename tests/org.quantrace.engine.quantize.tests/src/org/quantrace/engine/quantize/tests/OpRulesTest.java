@@ -243,6 +243,22 @@ class OpRulesTest {
 		assertEquals(List.of("QuantizeLinear", "com.microsoft.QGemm"), c.ops(), "QGemm with a float output: no QuantizeLinear/DequantizeLinear after it");
 	}
 
+	/**
+	 * A Gemm that reads its weights as A and the activation as B (Y = W · xᵀ, make_wild5.py "gemm_wa"): the layer stays
+	 * float, and the reason said its weights were the activation ("its weights '/Flatten_output_0' are computed at run
+	 * time, not stored in the model"). It now names the constant A and says what QGemm needs.
+	 */
+	@Test
+	void aGemmWithItsWeightsAsASaysSo() {
+		TinyGraph t = new TinyGraph(16);
+		String w = t.weight(1.0 / 16, 8, 16);
+		String y = t.node("Gemm", List.of(w, "x"), TinyGraph.attr("transB", 1L)); // [8, N]
+		Checked c = check(t, y, -1, 1);
+		String why = c.layer("Gemm").reason();
+		assertFalse(c.layer("Gemm").quantized(), why);
+		assertTrue(why.contains("'" + w + "'") && why.contains("first input") && !why.contains("'x' are computed"), why);
+	}
+
 	@Test
 	void matMulAndItsBiasAddRunAsOneIntegerKernel() {
 		TinyGraph t = new TinyGraph(5, 16);
