@@ -36,14 +36,8 @@ class VerifyWildGraphsTest {
 		Path dir = Runs.exampleCopy("verify-rescaled-codes");
 		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
 		Files.write(dir.resolve("model/scaled.onnx"), withScaledTranspose(example).toByteArray());
-		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
-				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
-						"\tmodel scaled \"model/scaled.onnx\" id SCALED version 1")
-				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes fiq_int8, fiq_uint8")
-				.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for fiq_int8, fiq_uint8");
-		assertTrue(recipe.contains("model scaled") && recipe.contains("schemes fiq_int8, fiq_uint8"), recipe);
 		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "scaled.qr", recipe), out).exitCode());
+		assertEquals(0, Runs.run(Runs.recipe(dir, "scaled.qr", Runs.exampleRecipe(dir, "scaled", "model/scaled.onnx", "fiq_int8, fiq_uint8")), out).exitCode());
 
 		String model = Files.readString(out.resolve("trace.xmi"));
 		assertTrue(model.contains("tensor=\"t_a\"") && model.contains("tensor=\"scaled\""), "the Transpose's codes and the Div's output are both recorded");
@@ -107,14 +101,8 @@ class VerifyWildGraphsTest {
 				.addAttribute(AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT).setI(0)));
 		g.addOutput(ValueInfoProto.newBuilder().setName("label").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(7))));
 		Files.write(dir.resolve("model/unnamed.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
-		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
-				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
-						"\tmodel unnamed \"model/unnamed.onnx\" id UNNAMED version 1")
-				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes drq, fiq_int8")
-				.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for drq, fiq_int8");
-		assertTrue(recipe.contains("model unnamed") && recipe.contains("schemes drq, fiq_int8"), recipe);
 		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "unnamed.qr", recipe), out).exitCode());
+		assertEquals(0, Runs.run(Runs.recipe(dir, "unnamed.qr", Runs.exampleRecipe(dir, "unnamed", "model/unnamed.onnx", "drq, fiq_int8")), out).exitCode());
 
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
@@ -192,14 +180,8 @@ class VerifyWildGraphsTest {
 		g.addInitializer(TensorProto.newBuilder().setName("clip_min").setDataType(1).addFloatData(-0.5f))
 				.addInitializer(TensorProto.newBuilder().setName("clip_max").setDataType(1).addFloatData(0.5f));
 		Files.write(dir.resolve("model/tanh.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
-		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
-				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
-						"\tmodel tanh \"model/tanh.onnx\" id TANH version 1")
-				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes drq, fiq_int8")
-				.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for drq, fiq_int8");
-		assertTrue(recipe.contains("model tanh") && recipe.contains("schemes drq, fiq_int8"), recipe);
 		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "tanh.qr", recipe), out).exitCode());
+		assertEquals(0, Runs.run(Runs.recipe(dir, "tanh.qr", Runs.exampleRecipe(dir, "tanh", "model/tanh.onnx", "drq, fiq_int8")), out).exitCode());
 
 		String trace = Files.readString(out.resolve("trace.xmi"));
 		assertTrue(trace.contains("tensor=\"w1\""), "the one-channel Conv's weights are recorded");
