@@ -121,6 +121,7 @@ final class Quantizations {
 			// head Transpose), whose parameters are those of the Div's output, not of these codes
 			for (NodeProto p = writer; p != null && p.getInputCount() > 0; p = m.producer(p.getInput(0))) {
 				if (p.getOpType().equals("QuantizeLinear")) {
+					accounted.add(p); // these codes are that QuantizeLinear's (an integer input's codes quantized again for a Pad)
 					Params source = params(p);
 					if (source != null && !found.contains(source)) {
 						found.add(source);

@@ -157,16 +157,19 @@ class VerifyWildGraphsTest {
 	 * Conv with one output channel, whose dynamic-range weights are per channel over that one channel (a [1, 1, 1, 1]
 	 * scale), which verify read as per tensor (13 mismatches on restore); and a Clip(-0.5, 0.5) (hardtanh, make_wild5.py
 	 * "acts") between two integer Convs, float between a DequantizeLinear and a QuantizeLinear, which ONNX Runtime removes
-	 * only when the QuantizeLinear's range lies within the Clip's (26 mismatches on acts). Built from the example's model
-	 * with a 1 → 1 3x3 Conv, the Clip, another 1 → 1 Conv and a Tanh in front of its first Conv.
+	 * only when the QuantizeLinear's range lies within the Clip's (26 mismatches on acts); and a reflect Pad first, which
+	 * with uint8 I/O reads the input's codes through a QuantizeLinear of the input's own parameters (restore), whose record is
+	 * the Pad's output. Built from the example's model with a reflect Pad, a 1 → 1 3x3 Conv, the Clip, another 1 → 1 Conv
+	 * and a Tanh in front of its first Conv.
 	 */
 	@Test
-	void aTanhAClipAndAOneChannelConvBetweenIntegerConvsVerifyClean() throws IOException {
+	void aPadATanhAClipAndAOneChannelConvVerifyClean() throws IOException {
 		Path dir = Runs.exampleCopy("verify-tanh-one-channel");
 		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
 		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
-		g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("one_channel").addInput("input").addInput("w1").addInput("b1").addOutput("c1")
-				.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
+		g.addNode(NodeProto.newBuilder().setOpType("Pad").setName("reflect").addInput("input").addInput("pads").addOutput("p1")
+				.addAttribute(AttributeProto.newBuilder().setName("mode").setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("reflect"))));
+		g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("one_channel").addInput("p1").addInput("w1").addInput("b1").addOutput("c1"));
 		g.addNode(NodeProto.newBuilder().setOpType("Clip").setName("hardtanh").addInput("c1").addInput("clip_min").addInput("clip_max").addOutput("h1"));
 		g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("one_channel_2").addInput("h1").addInput("w2").addOutput("c2")
 				.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
@@ -177,11 +180,12 @@ class VerifyWildGraphsTest {
 		java.util.Random random = new java.util.Random(3);
 		g.addInitializer(TestModels.uniform("w1", random, -0.3, 0.3, 1, 1, 3, 3)).addInitializer(TestModels.uniform("b1", random, 0, 0.1, 1))
 				.addInitializer(TestModels.uniform("w2", random, -0.5, 0.5, 1, 1, 3, 3));
+		g.addInitializer(TensorProto.newBuilder().setName("pads").setDataType(TensorProto.DataType.INT64_VALUE).addDims(8).addAllInt64Data(List.of(0L, 0L, 1L, 1L, 0L, 0L, 1L, 1L)));
 		g.addInitializer(TensorProto.newBuilder().setName("clip_min").setDataType(1).addFloatData(-0.5f))
 				.addInitializer(TensorProto.newBuilder().setName("clip_max").setDataType(1).addFloatData(0.5f));
 		Files.write(dir.resolve("model/tanh.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
 		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "tanh.qr", Runs.exampleRecipe(dir, "tanh", "model/tanh.onnx", "drq, fiq_int8")), out).exitCode());
+		assertEquals(0, Runs.run(Runs.recipe(dir, "tanh.qr", Runs.exampleRecipe(dir, "tanh", "model/tanh.onnx", "drq, fiq_int8, fiq_uint8")), out).exitCode());
 
 		String trace = Files.readString(out.resolve("trace.xmi"));
 		assertTrue(trace.contains("tensor=\"w1\""), "the one-channel Conv's weights are recorded");
