@@ -1,15 +1,15 @@
 #!/bin/bash
 # try2.sh MODEL  -> inspect, convert, quantize (drq, fiq-int8, fiq-uint8), evaluate, debug, a recipe run and verify;
 # logs in ${WILD_OUT:-/tmp/wild}/out/MODEL. Image models read Fashion-MNIST IDX files; the token model (bert) reads the
-# .npy files make_wild2.py writes next to it.
+# .npy files make_wild2.py writes next to it; TOKENS=PREFIX reads PREFIX-calib.npy / PREFIX-test.npy (make_wild5.py's text models).
 Q="${QUANTRACE:-$(cd "$(dirname "$0")/../../.." && pwd)/quantrace}"
 m=$1; W=${WILD_OUT:-/tmp/wild}; Z="$(cd "$(dirname "$0")/.." && pwd)"
 o=$W/out/$m; rm -rf $o; mkdir -p $o
-if [ "$m" = bert ]; then
-  cal="--data $W/tokens-calib.npy --labels $W/labels-calib.npy"
-  ev="--data $W/tokens-test.npy --labels $W/labels-test.npy --samples 2000"
-  ds="dataset calib \"$W/tokens-calib.npy\" role calibration format npy labels \"$W/labels-calib.npy\"
-	dataset eval \"$W/tokens-test.npy\" role evaluation format npy labels \"$W/labels-test.npy\" samples 1000"; pre=""
+if [ "$m" = bert ] || [ -n "$TOKENS" ]; then t=${TOKENS:-tokens}
+  cal="--data $W/$t-calib.npy --labels $W/labels-calib.npy"
+  ev="--data $W/$t-test.npy --labels $W/labels-test.npy --samples 2000"
+  ds="dataset calib \"$W/$t-calib.npy\" role calibration format npy labels \"$W/labels-calib.npy\"
+	dataset eval \"$W/$t-test.npy\" role evaluation format npy labels \"$W/labels-test.npy\" samples 1000"; pre=""
 else
   p="--preprocess grayscale,scale=1/255,layout=NCHW,dtype=float32"
   cal="--data $Z/zoo/data/calib300-images-idx3-ubyte.gz --labels $Z/zoo/data/calib300-labels-idx1-ubyte.gz $p"

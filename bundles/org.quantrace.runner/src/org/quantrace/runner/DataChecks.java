@@ -124,6 +124,11 @@ final class DataChecks {
 		}
 		try {
 			LabelCheck.check(model, m.getName(), data);
+			if (ctx.recipe().getEvaluation() != null && ctx.recipe().getEvaluation().getDataset() == d && !model.graph().outputs().isEmpty()) {
+				TensorInfo out = TensorInfo.of(model.graph().outputs().get(0)); // an image model's accuracy would be recorded as 0 (or worse, as anything)
+				LabelCheck.requireClassScores("model " + m.getName(), out.name(), out.shape() == null ? new long[0]
+						: out.shape().stream().mapToLong(x -> x.chars().allMatch(Character::isDigit) && !x.isEmpty() ? Long.parseLong(x) : -1).toArray());
+			}
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
 		}

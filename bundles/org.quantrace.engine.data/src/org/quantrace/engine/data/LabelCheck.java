@@ -32,6 +32,25 @@ public final class LabelCheck {
 	}
 
 	/**
+	 * Refuses an output that is no vector of class scores: two or more axes of more than one value per sample (an
+	 * image, a feature map, a sequence), whose argmax over all its values is no class. {@code shape} is the output's,
+	 * batch axis first; unknown dimensions (-1 or less) count as one value.
+	 *
+	 * @throws InvalidInputException naming the model, the output and its shape
+	 */
+	public static void requireClassScores(String modelName, String output, long[] shape) {
+		List<Long> perSample = java.util.Arrays.stream(shape).skip(1).boxed().toList();
+		if (perSample.stream().filter(d -> d > 1).count() < 2) {
+			return;
+		}
+		String dims = perSample.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
+		throw new InvalidInputException(modelName + "'s output '" + output + "' is [N, " + dims + "]: evaluation reads one score per class from each"
+				+ " sample ([N, classes]), and this output holds " + perSample.stream().filter(d -> d > 1).map(String::valueOf)
+						.collect(java.util.stream.Collectors.joining(" x ")) + " values per sample (an image, a map or a sequence), whose argmax is no class",
+				"evaluate classifiers only: quantize, debug and the recipe's other steps take this model, its own metrics (PSNR, IoU...) are not computed");
+	}
+
+	/**
 	 * Refuses data whose named classes (a label map's, a CSV's label columns) reach beyond the model's outputs; data
 	 * without class names (labels in .npy or IDX files) is checked batch by batch as it is read.
 	 *

@@ -133,12 +133,14 @@ public final class Evaluator {
 		int run(Batch batch, int from, int total, EvaluationOptions options) {
 			NdArray x = feed(batch.inputs());
 			long start = System.nanoTime();
-			NdArray y = session.run(Map.of(input.name(), x)).values().iterator().next();
+			Map.Entry<String, NdArray> first = session.run(Map.of(input.name(), x)).entrySet().iterator().next();
+			NdArray y = first.getValue();
 			nanos += System.nanoTime() - start;
 			long[] shape = y.shape();
 			int width = (int) (y.elementCount() / shape[0]);
 			int rows = (int) shape[0];
 			if (classes < 0) {
+				LabelCheck.requireClassScores(variant.name(), first.getKey(), shape);
 				classes = width;
 				if (multilabel) {
 					flags = new byte[total * width];

@@ -303,10 +303,15 @@ public final class OpRules {
 				new Kernel(kernel, true, false, "ONNX Runtime fuses DequantizeLinear → " + op + " → QuantizeLinear into " + kernel), Drq.none(), null);
 	}
 
-	/** An op whose integer kernel exists but was measured slower than its float kernel: it stays float. */
+	/**
+	 * An op whose integer kernel exists but was measured slower than its float kernel: it stays float (the kernel is
+	 * "unusable"), except where the planner finds it between a DequantizeLinear and a QuantizeLinear all the same (both
+	 * neighbours integer), which ONNX Runtime fuses into the kernel whatever the plan says.
+	 */
 	private static OpRule slower(String op, String kernel, String measured) {
-		return new OpRule(op, Set.of(op), Form.FLOAT, List.of(), -1, Kernel.none("ONNX Runtime's " + kernel + " ran at " + measured
-				+ " the throughput of the float " + op + " (one thread, zoo-sized tensors), so " + FLOAT_ISLAND), Drq.none(), null);
+		String why = "ONNX Runtime's " + kernel + " ran at " + measured + " the throughput of the float " + op + " (one thread, zoo-sized tensors), so "
+				+ FLOAT_ISLAND;
+		return new OpRule(op, Set.of(op), Form.COMPUTE, List.of(), -1, new Kernel(kernel, true, false, why, null, n -> why), Drq.none(), null);
 	}
 
 	private static OpRule floatRule(String family, Set<String> ops) {

@@ -315,6 +315,7 @@ public final class QuantizationPlan {
 			}
 			integerOutputsOfFloatOps();
 			integerInputsOfFloatOps();
+			fusedAnyway(order);
 			plan.decisions.addAll(decided.values());
 			return plan;
 		}
@@ -412,6 +413,11 @@ public final class QuantizationPlan {
 			}
 			if (n.opType().equals("MatMul") && !isConstant(weight)) {
 				compute(n, index, rule, a); // activation x activation
+				return;
+			}
+			if (n.opType().equals("Gemm") && isConstant(x) && !isConstant(weight)) {
+				floatNode(n, index, "its weights are its first input (A, '" + x + "') and the activation its second (B, '" + weight + "'): ONNX Runtime's"
+						+ " QGemm quantizes B as the weights, so it stays float (written as x · Wᵀ, Gemm(x, W, transB = 1), it would be quantized)");
 				return;
 			}
 			if (!isConstant(weight) || !isFloat(weight)) {
@@ -879,6 +885,31 @@ public final class QuantizationPlan {
 				String x = v.getName();
 				if (isFloat(x) && !plan.activations.containsKey(x) && consumers.containsKey(x)) {
 					plan.activations.put(x, new Activation(x, edge, null, ""));
+				}
+			}
+		}
+
+		/**
+		 * A node kept float because its integer kernel is slower ({@link OpRules#keptFloat}: AveragePool, Softmax) whose
+		 * every data input is quantized (for an integer op beside it, or as codes) and whose every output an integer op
+		 * reads sits between a DequantizeLinear and a QuantizeLinear: ONNX Runtime fuses that group into the integer kernel
+		 * whatever the plan says (GoogLeNet's auxiliary head, AveragePool between two Convs, ran as QLinearAveragePool while
+		 * the trace said float). The decision says what runs.
+		 */
+		void fusedAnyway(List<Node> order) {
+			for (Node n : order) {
+				OpRule rule = OpRules.of(n);
+				TensorSpec a = spec.activationsFor(n);
+				if (kinds.containsKey(n) || rule == null || rule.form() != Form.COMPUTE || !rule.kernel().runs(a.precision()) || spec.exclusionFor(n).isPresent()
+						|| OpRules.keptFloat(spec, n) == null) {
+					continue;
+				}
+				List<String> in = dataInputs(n);
+				if (!in.isEmpty() && in.stream().allMatch(plan.activations::containsKey) && n.outputs().stream().allMatch(plan.activations::containsKey)) {
+					kinds.put(n, Kind.COMPUTE);
+					record(new Decision(decided.get(n).layerIndex(), n, true, "ONNX Runtime runs it as " + rule.kernel().name() + ": both its neighbours are"
+							+ " integer, so it sits between a DequantizeLinear and a QuantizeLinear, which ONNX Runtime fuses (kept float only between"
+							+ " float ops: " + OpRules.keptFloat(spec, n) + ")", null, a));
 				}
 			}
 		}

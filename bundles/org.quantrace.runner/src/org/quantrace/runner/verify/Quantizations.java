@@ -65,6 +65,14 @@ final class Quantizations {
 	private static final Set<String> FLOAT_OUTPUT_KERNELS = Set.of("MatMul", "Gemm");
 	/** Ops ONNX Runtime has no integer form of, not even inside a QDQ group: Cast converts values, never codes. */
 	private static final Set<String> NO_INTEGER_FORM = Set.of("Cast");
+	/**
+	 * Ops whose DequantizeLinear → op → QuantizeLinear group ONNX Runtime 1.29 (CPU) turns into an integer kernel (QLinear*),
+	 * removes (Relu, Clip) or drops the pair around (ops that move codes; Resize only nearest). Any other op without integer
+	 * weights computes in float between the two (Tanh, Erf, Sub, ReduceMean, the normalizations...).
+	 */
+	private static final Set<String> QDQ_GROUPS = Set.of("Conv", "MatMul", "Gemm", "Add", "Mul", "Concat", "Where", "Sigmoid", "LeakyRelu",
+			"GlobalAveragePool", "AveragePool", "Softmax", "Relu", "Clip", "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice",
+			"Split", "Expand", "Tile", "DepthToSpace", "Gather", "ReduceMax", "Resize", "Identity");
 
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -113,6 +121,7 @@ final class Quantizations {
 			// head Transpose), whose parameters are those of the Div's output, not of these codes
 			for (NodeProto p = writer; p != null && p.getInputCount() > 0; p = m.producer(p.getInput(0))) {
 				if (p.getOpType().equals("QuantizeLinear")) {
+					accounted.add(p); // these codes are that QuantizeLinear's (an integer input's codes quantized again for a Pad)
 					Params source = params(p);
 					if (source != null && !found.contains(source)) {
 						found.add(source);
@@ -226,6 +235,15 @@ final class Quantizations {
 				axis = d;
 			}
 		}
+		if (sv.size() == 1 && dims.length > 0 && dims.length == codes.dims().length) {
+			// per channel over a single channel: a per-tensor scale is a scalar, a per-channel one has the weight's rank
+			// ([1, 1, 1, 1] for a Conv with one output channel); the axis is the weight's first dimension of size 1
+			for (int d = 0; d < dims.length && axis == null; d++) {
+				if (codes.dims()[d] == 1) {
+					axis = d;
+				}
+			}
+		}
 		return new Params(codes.dataType(), sv, zv, axis, p.getInput(0));
 	}
 
@@ -337,10 +355,45 @@ final class Quantizations {
 		if (NO_INTEGER_FORM.contains(n.getOpType())) {
 			return false; // between a DequantizeLinear and a QuantizeLinear it still runs in float (a float Cast is removed, not fused)
 		}
+		boolean nearest = n.getAttributeList().stream().noneMatch(a -> a.getName().equals("mode") && !a.getS().toStringUtf8().equals("nearest"));
+		if ((!QDQ_GROUPS.contains(n.getOpType()) || n.getOpType().equals("Resize") && !nearest) && n.getInputList().stream().noneMatch(this::integerWeight)) {
+			return false; // no QDQ form: ONNX Runtime computes it in float between the DequantizeLinear and the QuantizeLinear
+		}
 		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
 				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
+		if (dequantized && quantized && (n.getOpType().equals("Relu") || n.getOpType().equals("Clip"))) {
+			return clampRemoved(n);
+		}
 		return dequantized && quantized;
+	}
+
+	/**
+	 * Whether ONNX Runtime removes a Relu/Clip before a QuantizeLinear (ReluQuantFusion, ClipQuantFusion): only when the
+	 * QuantizeLinear's range [scale × (qmin - z), scale × (qmax - z)] lies within the clamp's [min, max] (a Relu before a
+	 * zero point at qmin); otherwise the clamp computes in float between the DequantizeLinear and the QuantizeLinear.
+	 */
+	private boolean clampRemoved(NodeProto n) {
+		NodeProto q = m.consumers(n.getOutput(0)).get(0);
+		Params p = params(q);
+		if (p == null || p.scales().size() != 1 || p.type() != DataType.UINT8 && p.type() != DataType.INT8) {
+			return false;
+		}
+		float lower = p.scales().get(0) * ((p.type() == DataType.UINT8 ? 0 : -128) - p.zeroPoints().get(0));
+		float upper = p.scales().get(0) * ((p.type() == DataType.UINT8 ? 255 : 127) - p.zeroPoints().get(0));
+		float min = n.getOpType().equals("Relu") ? 0 : clipBound(n, 1, "min", -Float.MAX_VALUE);
+		float max = n.getOpType().equals("Relu") ? Float.MAX_VALUE : clipBound(n, 2, "max", Float.MAX_VALUE);
+		float epsilon = Math.ulp(1f);
+		return min - lower <= epsilon && upper - max <= epsilon;
+	}
+
+	/** A Clip's bound: its input (opset 11+), its attribute (older), or the default. */
+	private float clipBound(NodeProto clip, int input, String attribute, float otherwise) {
+		if (clip.getInputCount() > input && !clip.getInput(input).isEmpty()) {
+			Tensor t = m.value(clip.getInput(input));
+			return t == null ? Float.NaN : t.toFloatArray()[0];
+		}
+		return clip.getAttributeList().stream().filter(a -> a.getName().equals(attribute)).map(AttributeProto::getF).findFirst().orElse(otherwise);
 	}
 
 	private static boolean indices(DataType t) {
@@ -373,6 +426,12 @@ final class Quantizations {
 	private boolean dequantized(String tensor) {
 		NodeProto p = m.producer(tensor);
 		return p != null && p.getOpType().equals("DequantizeLinear");
+	}
+
+	/** A weight stored as integer codes and dequantized for the layer (ConvTranspose's, a recurrent layer's). */
+	private boolean integerWeight(String tensor) {
+		NodeProto p = m.producer(tensor);
+		return p != null && p.getOpType().equals("DequantizeLinear") && m.stored.containsKey(p.getInput(0)) && ElementTypes.isInteger(m.types.get(p.getInput(0)));
 	}
 
 	private boolean int32Bias(String tensor) {

@@ -42,6 +42,26 @@ final class Runs {
 		return TestData.copy(from, to);
 	}
 
+	/**
+	 * The example's recipe for model {@code name} at {@code path} (relative to the example's folder) instead of the
+	 * example's, with only {@code schemes} (also in its acceptance criteria).
+	 */
+	static String exampleRecipe(Path exampleDir, String name, String path, String schemes) {
+		try {
+			String recipe = Files.readString(exampleDir.resolve("fashion_cnn.qr"))
+					.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
+							"\tmodel " + name + " \"" + path + "\" id " + name.toUpperCase(java.util.Locale.ROOT) + " version 1")
+					.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes " + schemes)
+					.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for " + schemes);
+			if (!recipe.contains("model " + name + " ") || !recipe.contains("schemes " + schemes)) {
+				throw new IllegalStateException("the example's recipe changed: " + recipe);
+			}
+			return recipe;
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
 	/** {@code text} as a recipe file next to the example's model and data. */
 	static Path recipe(Path exampleDir, String name, String text) {
 		try {

@@ -166,6 +166,27 @@ class WildModelsTest {
 	}
 
 	/**
+	 * An image-to-image model that pads its input by reflection first (make_wild5.py "restore"), with uint8 I/O: the Pad read
+	 * the dequantized input and got a QuantizeLinear after it, which ONNX Runtime keeps (it drops the pair around a MaxPool
+	 * or a Flatten, not around a Pad) and runs the Pad in float, while the record said integer (verify: 13 mismatches). The
+	 * Pad now reads the input's codes; the input keeps the DequantizeLinear that states its scale.
+	 */
+	@Test
+	void aReflectPadOnAUint8InputRunsOnTheCodes() {
+		TinyGraph t = new TinyGraph(1, 4, 4);
+		String padded = t.node("Pad", List.of("x", t.longs(0, 0, 1, 1, 0, 0, 1, 1)), TinyGraph.attr("mode", "reflect"));
+		String y = t.node("Conv", List.of(padded, t.weight(1.0 / 9, 4, 1, 3, 3), t.weight(0.05, 4)));
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_uint8"), t.calibration(0, 1));
+		assertNotNull(IoQuantization.inputs(r.model()).get("x"), "the input's scale is in the model: " + r.model().graph().nodes());
+		ai.onnx.proto.OnnxMl.GraphProto optimized = TinyGraph.optimized(r.model()).getGraph();
+		ai.onnx.proto.OnnxMl.NodeProto pad = optimized.getNodeList().stream().filter(n -> n.getOpType().equals("Pad")).findFirst().orElseThrow();
+		boolean floatPad = optimized.getNodeList().stream().anyMatch(n -> n.getOpType().equals("DequantizeLinear") && n.getOutput(0).equals(pad.getInput(0)));
+		QuantizationResult.Layer layer = r.layers().stream().filter(l -> l.opType().equals("Pad")).findFirst().orElseThrow();
+		assertTrue(layer.quantized() && !floatPad, "recorded " + layer + "; ONNX Runtime runs " + TinyGraph.ops(optimized));
+	}
+
+	/**
 	 * A model exported with a static batch of 1 (no dynamic batch axis, as tf2onnx and many exporters write it): calibration
 	 * fed it batches of 32 and ONNX Runtime refused the input (exit 3). It is now run one sample at a time, and a fixed
 	 * batch the calibration samples cannot be split into is refused as bad input, saying what to change.
