@@ -154,7 +154,9 @@ class CustodyCommandsTest {
 		Path recipe = Files.writeString(models.resolve("hostile.qr"), "recipe hostile {\n\tmodel m \"climbing.onnx\"\n\tschemes unquantized\n}\n");
 		Cli run = Cli.run("run", recipe.toString(), "-o", out.resolve("run").toString());
 		assertEquals(2, run.exitCode(), run.out() + run.err());
-		assertTrue(run.err().contains("stores its data at '../secret.bin', outside the model's folder"), run.err());
+		// a diagnostic on the model's line, as validate reports it, before anything runs
+		assertTrue(run.out().contains("hostile.qr:2:2: error [model-unreadable] ") && run.out().contains("stores its data at '../secret.bin', outside the model's folder"),
+				run.out() + run.err());
 		assertFalse(Files.exists(out.resolve("run")), "nothing written");
 		assertEquals(List.of(), filesHolding(dir, canary, secret), "no byte of the secret in any output");
 	}
