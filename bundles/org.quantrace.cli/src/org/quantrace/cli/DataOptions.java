@@ -81,7 +81,8 @@ final class DataOptions {
 		if (preprocess == null || preprocess.isBlank()) {
 			return null;
 		}
-		DatasetFormat f = format != null ? DatasetFormat.get(format.toLowerCase(Locale.ROOT)) : org.quantrace.model.DatasetFormats.of(data);
+		DatasetFormat declared = declaredFormat();
+		DatasetFormat f = declared != null ? declared : org.quantrace.model.DatasetFormats.of(data);
 		if (org.quantrace.model.DatasetFormats.takes(f, RecipePackage.Literals.PREPROCESSING__COLOR_MODE)) {
 			return null; // an image reader: it takes every step (which steps a format takes has one owner, DatasetFormats)
 		}
@@ -90,9 +91,8 @@ final class DataOptions {
 		for (String raw : preprocess.split(",")) {
 			String step = raw.trim();
 			if (!step.isEmpty()) {
-				boolean scale = step.toLowerCase(Locale.ROOT).startsWith("scale");
 				boolean takes = org.quantrace.model.DatasetFormats.takes(f,
-						scale ? RecipePackage.Literals.PREPROCESSING__SCALE : RecipePackage.Literals.PREPROCESSING__COLOR_MODE);
+						isScale(step) ? RecipePackage.Literals.PREPROCESSING__SCALE : RecipePackage.Literals.PREPROCESSING__COLOR_MODE);
 				(takes ? applied : ignored).add(step);
 			}
 		}
@@ -107,16 +107,26 @@ final class DataOptions {
 				: steps + "." + f.getLiteral() + " arrays, which are fed as stored: store the arrays as the model reads them, and leave out --preprocess";
 	}
 
-	private Dataset open() {
-		DatasetFormat f = null;
-		if (format != null) {
-			f = DatasetFormat.get(format.toLowerCase(Locale.ROOT));
-			if (f == null) {
-				throw new InvalidInputException("--data-format " + format + ": unknown", "use folder, idx, npy, npz or csv");
-			}
+	/** The format --data-format declares, or null (the file says it). */
+	private DatasetFormat declaredFormat() {
+		if (format == null) {
+			return null;
 		}
+		DatasetFormat f = DatasetFormat.get(format.toLowerCase(Locale.ROOT));
+		if (f == null) {
+			throw new InvalidInputException("--data-format " + format + ": unknown", "use folder, idx, npy, npz or csv");
+		}
+		return f;
+	}
+
+	private static boolean isScale(String step) {
+		return step.trim().toLowerCase(Locale.ROOT).startsWith("scale");
+	}
+
+	private Dataset open() {
+		DatasetFormat f = declaredFormat();
 		// CSV features are multiplied only by a scale the user gave: the image default 1/255 divided every feature of a table
-		double featureScale = preprocess != null && java.util.Arrays.stream(preprocess.split(",")).anyMatch(s -> s.trim().toLowerCase(Locale.ROOT).startsWith("scale"))
+		double featureScale = preprocess != null && java.util.Arrays.stream(preprocess.split(",")).anyMatch(DataOptions::isScale)
 				? preprocessing().scale() : 1;
 		return Datasets.open(new DatasetSpec(data, f, labels, Set.copyOf(extensions), preprocessing(), labelColumns,
 				samples == null ? 0 : atLeastOne(samples, "--samples"), featureScale, multilabel));

@@ -109,13 +109,12 @@ final class DataChecks {
 		if (use.quantizesFloat() && integerInputs == null) {
 			return; // the input's readers disagree: said on the model's line
 		}
-		IoQuantization.Io io = use.quantizesFloat() ? integerInputs.get(input.name()) : null;
+		IoQuantization.Io integer = integerInputs == null ? null : integerInputs.get(input.name());
+		IoQuantization.Io io = use.quantizesFloat() ? integer : null;
 		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
-			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use,
-					integerInputs == null ? null : integerInputs.get(input.name()))));
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use, integer)));
 			return;
 		}
-		IoQuantization.Io integer = integerInputs == null ? null : integerInputs.get(input.name());
 		if (integer != null && given == input.type()) {
 			String coarse = coarseIntegers(ctx, d, m, input, integer, use);
 			if (coarse != null) {
@@ -127,7 +126,7 @@ final class DataChecks {
 			if (ctx.recipe().getEvaluation() != null && ctx.recipe().getEvaluation().getDataset() == d && !model.graph().outputs().isEmpty()) {
 				TensorInfo out = TensorInfo.of(model.graph().outputs().get(0)); // an image model's accuracy would be recorded as 0 (or worse, as anything)
 				LabelCheck.requireClassScores("model " + m.getName(), out.name(), out.shape() == null ? new long[0]
-						: out.shape().stream().mapToLong(x -> x.chars().allMatch(Character::isDigit) && !x.isEmpty() ? Long.parseLong(x) : -1).toArray());
+						: out.shape().stream().mapToLong(x -> known(x) ? Long.parseLong(x) : -1).toArray());
 			}
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));

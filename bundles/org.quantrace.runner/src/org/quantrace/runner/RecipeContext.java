@@ -139,43 +139,49 @@ final class RecipeContext {
 
 	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
 	Dataset open(DatasetDeclaration d, ModelDeclaration m, int samples) {
-		Dataset data = read(d, m, samples);
+		Dataset all = all(d, m);
 		// recorded as declared (its own 'samples' only), not as this step caps it: an image folder's subset keeps only the
 		// files it reads, so the conversion check's 64 would otherwise stand for the whole folder the calibration reads next
-		opened.computeIfAbsent(d, k -> new Opened(d, m, read(d, m, 0)));
-		return data;
+		opened.computeIfAbsent(d, k -> new Opened(d, m, all.limit(limit(d, 0))));
+		return all.limit(limit(d, samples));
 	}
 
 	/** The dataset as {@code m} reads it, without recording it as read (checks before the run). */
 	Dataset read(DatasetDeclaration d, ModelDeclaration m, int samples) {
-		int limit = samples > 0 ? (d.getSamples() > 0 ? Math.min(samples, d.getSamples()) : samples) : d.getSamples();
-		return all(d, m).limit(limit);
+		return all(d, m).limit(limit(d, samples));
+	}
+
+	/** Samples a step reads: {@code samples} within the dataset's own limit (0: the dataset's own limit). */
+	private static int limit(DatasetDeclaration d, int samples) {
+		return samples > 0 ? (d.getSamples() > 0 ? Math.min(samples, d.getSamples()) : samples) : d.getSamples();
 	}
 
 	/**
 	 * Every sample of the dataset as {@code m} reads it, opened once for the first model that reads it: the checks before the run,
 	 * the conversion check's 64 samples, the record of the dataset as declared and the calibration are cuts of it. It was opened
-	 * again for each (a capped step twice: capped, then whole for the record), a large .npy or CSV parsed three times. Another
-	 * model (another preprocessing) opens its own; only the first model's is kept, the one the record holds anyway.
+	 * again for each (a capped step twice: capped, then whole for the record), a large .npy or CSV parsed three times. What a
+	 * model reads depends on it only through its preprocess block: a model whose block is another opens its own; only the first
+	 * reading is kept, the one the record holds anyway.
 	 */
 	private Dataset all(DatasetDeclaration d, ModelDeclaration m) {
+		Preprocessing block = preprocessingBlock(d, m);
 		Read first = reads.get(d);
-		if (first != null && first.model() == m) {
+		if (first != null && first.block() == block) {
 			return first.data();
 		}
 		boolean formatSet = d.eIsSet(RecipePackage.Literals.DATASET_DECLARATION__FORMAT);
 		// a table's features are scaled only by a declared scale, never by the images' default 1/255
-		Preprocessing block = preprocessingBlock(d, m);
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
 		// named as the recipe writes it, so records and logs carry no path of this machine
 		Dataset all = Datasets.open(spec).named(d.getPath());
-		reads.putIfAbsent(d, new Read(m, all));
+		reads.putIfAbsent(d, new Read(block, all));
 		return all;
 	}
 
-	private record Read(ModelDeclaration model, Dataset data) {
+	/** A dataset's reading, with the preprocess block it was read through (null: the defaults). */
+	private record Read(Preprocessing block, Dataset data) {
 	}
 
 	private final java.util.Map<DatasetDeclaration, Read> reads = new java.util.HashMap<>();

@@ -71,14 +71,16 @@ public final class Freezer {
 		// against its exact float32 widening: the original's rounding between its ops is not the conversion's doing
 		FloatWidening.Widened widened = null;
 		if (FloatWidening.needed(source)) {
-			source = source.copy();
+			if (source == given) { // NodeNames.named copies only when it names a node
+				source = source.copy();
+			}
 			widened = FloatWidening.widen(source);
 		}
 		Reference reference = Reference.of(source, name); // a model ONNX Runtime cannot load is refused before any progress
 		Map<String, TensorInfo> shapes;
 		Rewritten r;
 		try (Progress.Task rewriting = progress.start("converting " + name + " (training ops, constants, patterns)", 1, "model")) {
-			shapes = probe(source, name); // ranks for the rewriting, activation sizes for the check's chunks
+			shapes = probe(reference, source, name); // ranks for the rewriting, activation sizes for the check's chunks
 			r = rewrite(source, reference, name, options, shapes);
 			rewriting.advance(1);
 		}
@@ -545,9 +547,10 @@ public final class Freezer {
 	}
 
 	/** The types and shapes of the original's tensors (inference view) for one sample, or none when it does not run on zeros. */
-	private static Map<String, TensorInfo> probe(OnnxModel model, String name) {
+	private static Map<String, TensorInfo> probe(Reference reference, OnnxModel model, String name) {
 		try {
-			return ShapeProbe.probe(inferenceView(model), name);
+			// the reference's view is the model's inference view unless it was raised to another opset (why != null)
+			return ShapeProbe.probe(reference.why() == null ? reference.view() : inferenceView(model), name);
 		} catch (RuntimeException e) {
 			return Map.of();
 		}

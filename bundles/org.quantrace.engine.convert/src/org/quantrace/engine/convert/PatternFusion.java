@@ -160,12 +160,16 @@ final class PatternFusion {
 		GraphProto.Builder fused = GraphProto.newBuilder().setName("fused");
 		Map<String, long[]> inputs = new LinkedHashMap<>();
 		Set<String> constants = new HashSet<>();
+		Set<String> outputs = new LinkedHashSet<>();
+		Map<String, long[]> expected = new LinkedHashMap<>(); // the patterns are elementwise or normalize along an axis
 		int k = 0;
 		for (Patterns.Match m : matches) {
 			// each decomposition reads an input of its own: one match's output may be the next one's input
 			String x = "check_" + k++ + "_" + m.input();
 			long[] shape = shapes.concrete(m.input(), 2);
 			inputs.put(x, shape == null ? new long[] { 4, 64 } : shape);
+			outputs.add(m.output());
+			expected.put(m.output(), inputs.get(x));
 			Set<String> produced = new HashSet<>();
 			m.nodes().forEach(n -> produced.addAll(n.outputs()));
 			for (Node n : m.nodes()) {
@@ -201,14 +205,8 @@ final class PatternFusion {
 		SessionSettings plain = SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1).withoutArena();
 		// every output compared where the sessions wrote it: copied into Java arrays (ONNX Runtime's copy, an array, then
 		// another for the comparison), ConvNeXt-T's 18 GELU checks made 460 MB of garbage, more than the model itself
-		Set<String> outputs = new LinkedHashSet<>();
-		Map<String, long[]> expected = new LinkedHashMap<>();
-		k = 0;
-		for (Patterns.Match m : matches) {
-			outputs.add(m.output());
-			expected.put(m.output(), inputs.get("check_" + k++ + "_" + m.input())); // the patterns are elementwise or normalize along an axis
-		}
-		long batch = feed.values().iterator().next().shape().length == 0 ? -1 : feed.values().iterator().next().shape()[0];
+		long[] first = feed.values().iterator().next().shape();
+		long batch = first.length == 0 ? -1 : first[0];
 		try (InferenceSession sa = InferenceSession.open(model(model, original), plain, source + " (decomposed patterns)");
 				InferenceSession sb = InferenceSession.open(model(model, fused), plain, source + " (fused patterns)")) {
 			Map<String, FloatBuffer> a = new LinkedHashMap<>();

@@ -304,8 +304,10 @@ public final class ImageFolderDataset implements Dataset {
 	 */
 	static BufferedImage decode(Path file) {
 		BufferedImage image;
-		try (InputStream in = Files.newInputStream(file); javax.imageio.stream.ImageInputStream stream = ImageIO.createImageInputStream(in)) {
-			java.util.Iterator<javax.imageio.ImageReader> readers = stream == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(stream);
+		// cached in memory: ImageIO.createImageInputStream copies every image into a temporary file while ImageIO's cache is on (its default)
+		try (InputStream in = Files.newInputStream(file);
+				javax.imageio.stream.ImageInputStream stream = new javax.imageio.stream.MemoryCacheImageInputStream(in)) {
+			java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(stream);
 			if (!readers.hasNext()) {
 				throw notAnImage(file);
 			}

@@ -338,7 +338,7 @@ public final class QuantizationPlan {
 				return;
 			}
 			OpRule rule = OpRules.of(n);
-			if ((rule == null || rule.form() == Form.FLOAT) && (n.domain().isEmpty() || n.domain().equals("ai.onnx")) && onlyBoolsOrIntegers(n)) {
+			if ((rule == null || rule.form() == Form.FLOAT) && n.isStandard() && onlyBoolsOrIntegers(n)) {
 				// a Cast of a comparison's bools, a ReduceSum of them: "its input is dequantized once" was untrue, nothing is
 				floatNode(n, index, n.opType() + " reads and computes only bools or integers: nothing of it is quantized or dequantized");
 				return;
@@ -556,11 +556,18 @@ public final class QuantizationPlan {
 		 * LayerNormalization → QuantizeLinear → Transpose on int8 codes → QLinearMatMul, instead of a float Transpose.
 		 */
 		boolean quantizesBefore(Node n) {
+			return SIZE_PRESERVING.contains(n.opType()) && n.outputs().size() == 1 && integerReaderQuantizes(n);
+		}
+
+		/**
+		 * Whether {@code n}'s input and output are no graph outputs, its input has one reader and a producer, and an integer op
+		 * decided so far (a Conv/MatMul by its data input, or a computing op) reads its output.
+		 */
+		private boolean integerReaderQuantizes(Node n) {
 			String x = n.input(0);
-			return SIZE_PRESERVING.contains(n.opType()) && n.outputs().size() == 1 && !graphOutputs.contains(x) && !graphOutputs.contains(n.output(0))
-					&& consumers.getOrDefault(x, List.of()).size() == 1 && producers.get(x) != null
-					&& consumers.getOrDefault(n.output(0), List.of()).stream().anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(n.output(0))
-							|| kinds.get(c) == Kind.COMPUTE);
+			return !graphOutputs.contains(x) && !graphOutputs.contains(n.output(0)) && consumers.getOrDefault(x, List.of()).size() == 1
+					&& producers.get(x) != null && consumers.getOrDefault(n.output(0), List.of()).stream()
+							.anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(n.output(0)) || kinds.get(c) == Kind.COMPUTE);
 		}
 
 		/**
@@ -569,11 +576,7 @@ public final class QuantizationPlan {
 		 * with --float-slow-kernels ran as an 8-bit NCHW MaxPool while the log said float32), so the plan writes it so.
 		 */
 		boolean poolsBeforeIntegerReader(Node n) {
-			String x = n.input(0);
-			return n.opType().equals("MaxPool") && n.outputs().stream().skip(1).allMatch(String::isEmpty) && !graphOutputs.contains(x)
-					&& !graphOutputs.contains(n.output(0)) && consumers.getOrDefault(x, List.of()).size() == 1 && producers.get(x) != null
-					&& consumers.getOrDefault(n.output(0), List.of()).stream().anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(n.output(0))
-							|| kinds.get(c) == Kind.COMPUTE);
+			return n.opType().equals("MaxPool") && n.outputs().stream().skip(1).allMatch(String::isEmpty) && integerReaderQuantizes(n);
 		}
 
 		void recurrent(Node n, int index, OpRule rule) {
@@ -900,8 +903,8 @@ public final class QuantizationPlan {
 			for (Node n : order) {
 				OpRule rule = OpRules.of(n);
 				TensorSpec a = spec.activationsFor(n);
-				if (kinds.containsKey(n) || rule == null || rule.form() != Form.COMPUTE || !rule.kernel().runs(a.precision()) || spec.exclusionFor(n).isPresent()
-						|| OpRules.keptFloat(spec, n) == null) {
+				String slower = OpRules.keptFloat(spec, n); // null without a rule too
+				if (kinds.containsKey(n) || slower == null || rule.form() != Form.COMPUTE || !rule.kernel().runs(a.precision()) || spec.exclusionFor(n).isPresent()) {
 					continue;
 				}
 				List<String> in = dataInputs(n);
@@ -909,7 +912,7 @@ public final class QuantizationPlan {
 					kinds.put(n, Kind.COMPUTE);
 					record(new Decision(decided.get(n).layerIndex(), n, true, "ONNX Runtime runs it as " + rule.kernel().name() + ": both its neighbours are"
 							+ " integer, so it sits between a DequantizeLinear and a QuantizeLinear, which ONNX Runtime fuses (kept float only between"
-							+ " float ops: " + OpRules.keptFloat(spec, n) + ")", null, a));
+							+ " float ops: " + slower + ")", null, a));
 				}
 			}
 		}

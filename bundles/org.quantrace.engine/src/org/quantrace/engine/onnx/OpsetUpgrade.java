@@ -325,8 +325,7 @@ public final class OpsetUpgrade {
 				}
 				n.setInputs(inputs);
 				for (String old : List.of(scale.name(), bias.name())) {
-					if (g.allNodes().stream().noneMatch(x -> x.inputs().contains(old)) && !g.isOutput(old)
-							&& g.inputs().stream().noneMatch(v -> v.getName().equals(old))) {
+					if (g.consumers(old).isEmpty() && !g.isOutput(old) && !g.isInput(old)) {
 						g.removeInitializer(old);
 					}
 				}

@@ -355,8 +355,9 @@ final class Quantizations {
 		if (NO_INTEGER_FORM.contains(n.getOpType())) {
 			return false; // between a DequantizeLinear and a QuantizeLinear it still runs in float (a float Cast is removed, not fused)
 		}
-		boolean nearest = n.getAttributeList().stream().noneMatch(a -> a.getName().equals("mode") && !a.getS().toStringUtf8().equals("nearest"));
-		if ((!QDQ_GROUPS.contains(n.getOpType()) || n.getOpType().equals("Resize") && !nearest) && n.getInputList().stream().noneMatch(this::integerWeight)) {
+		boolean linearResize = n.getOpType().equals("Resize")
+				&& n.getAttributeList().stream().anyMatch(a -> a.getName().equals("mode") && !a.getS().toStringUtf8().equals("nearest"));
+		if ((!QDQ_GROUPS.contains(n.getOpType()) || linearResize) && n.getInputList().stream().noneMatch(this::integerWeight)) {
 			return false; // no QDQ form: ONNX Runtime computes it in float between the DequantizeLinear and the QuantizeLinear
 		}
 		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
@@ -379,8 +380,9 @@ final class Quantizations {
 		if (p == null || p.scales().size() != 1 || p.type() != DataType.UINT8 && p.type() != DataType.INT8) {
 			return false;
 		}
-		float lower = p.scales().get(0) * ((p.type() == DataType.UINT8 ? 0 : -128) - p.zeroPoints().get(0));
-		float upper = p.scales().get(0) * ((p.type() == DataType.UINT8 ? 255 : 127) - p.zeroPoints().get(0));
+		long[] q = Ranges.bounds(p.type(), false);
+		float lower = p.scales().get(0) * (q[0] - p.zeroPoints().get(0));
+		float upper = p.scales().get(0) * (q[1] - p.zeroPoints().get(0));
 		float min = n.getOpType().equals("Relu") ? 0 : clipBound(n, 1, "min", -Float.MAX_VALUE);
 		float max = n.getOpType().equals("Relu") ? Float.MAX_VALUE : clipBound(n, 2, "max", Float.MAX_VALUE);
 		float epsilon = Math.ulp(1f);

@@ -21,11 +21,17 @@ import org.quantrace.testing.TestModels;
  */
 class HalfPrecisionRunTest {
 
-	@Test
-	void theExampleRecipeRunsOnAFloat16ModelAndVerifies() throws IOException {
-		Path example = TestData.exampleCopy("half");
+	/** A copy of the example whose model is its trained model saved in float16. */
+	private static Path float16Example(String name) throws IOException {
+		Path example = TestData.exampleCopy(name);
 		Path model = example.resolve("model/fashion_cnn_trained.onnx");
 		Files.write(model, TestModels.toFloat16(OnnxModel.load(model).toProto()).toByteArray());
+		return example;
+	}
+
+	@Test
+	void theExampleRecipeRunsOnAFloat16ModelAndVerifies() throws IOException {
+		Path example = float16Example("half");
 		Path out = example.resolve("out");
 
 		Cli run = Cli.run("run", example.resolve("fashion_cnn.qr").toString(), "-o", out.toString());
@@ -45,9 +51,7 @@ class HalfPrecisionRunTest {
 	 */
 	@Test
 	void aFloat16ModelIsWidenedBeforePruningWhenTheRecipeHasNoConvertStep() throws IOException {
-		Path example = TestData.exampleCopy("half-prune");
-		Path model = example.resolve("model/fashion_cnn_trained.onnx");
-		Files.write(model, TestModels.toFloat16(OnnxModel.load(model).toProto()).toByteArray());
+		Path example = float16Example("half-prune");
 		Path recipe = example.resolve("fashion_cnn.qr");
 		String text = Files.readString(recipe);
 		text = text.substring(0, text.indexOf("\tconvert {")) + "\tprune { sparsity 50% }\n\tschemes unquantized\n\n\tevaluate on eval metrics accuracy\n"
