@@ -380,9 +380,9 @@ final class Quantizations {
 		if (p == null || p.scales().size() != 1 || p.type() != DataType.UINT8 && p.type() != DataType.INT8) {
 			return false;
 		}
-		long[] q = Ranges.bounds(p.type(), false);
-		float lower = p.scales().get(0) * (q[0] - p.zeroPoints().get(0));
-		float upper = p.scales().get(0) * (q[1] - p.zeroPoints().get(0));
+		long[] codes = Ranges.bounds(p.type(), false);
+		float lower = p.scales().get(0) * (codes[0] - p.zeroPoints().get(0));
+		float upper = p.scales().get(0) * (codes[1] - p.zeroPoints().get(0));
 		float min = n.getOpType().equals("Relu") ? 0 : clipBound(n, 1, "min", -Float.MAX_VALUE);
 		float max = n.getOpType().equals("Relu") ? Float.MAX_VALUE : clipBound(n, 2, "max", Float.MAX_VALUE);
 		float epsilon = Math.ulp(1f);
