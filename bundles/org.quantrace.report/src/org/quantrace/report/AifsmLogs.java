@@ -132,8 +132,10 @@ public final class AifsmLogs {
 		for (Row r : TemplateRows.rows(mapping, TemplateMapping.CONVERSION_LOG, c, "conversion",
 				group -> group.endsWith("removedNodes") ? removedAppendix : null)) {
 			if (r.label().equals("Verified Learning Model ID")) {
-				r = new Row(r.anchor(), r.label(), false, List.of(modelId(original), "file " + original.getPath() + " (relative to the recipe's folder), SHA-256 "
-						+ original.getSha256()));
+				r = new Row(r.anchor(), r.label(), false, RunWarnings.appended(List.of(modelId(original), "file " + original.getPath()
+						+ " (relative to the recipe's folder), SHA-256 " + original.getSha256()), RunWarnings.ofModel(trace, model)));
+			} else if (r.label().equals("Environment information") && !RunWarnings.runWide(trace).isEmpty()) {
+				r = new Row(r.anchor(), r.label(), false, RunWarnings.appended(r.lines(), RunWarnings.runWide(trace)));
 			} else if (r.label().equals("Converter/model conversion script") && c.getOutput() != null && original != null) {
 				List<String> l = new ArrayList<>(r.lines());
 				l.add(graphChange(c, removedAppendix));
@@ -147,6 +149,7 @@ public final class AifsmLogs {
 		}
 		b.add(new InfoTable("conversion", "Table 1. Model conversion information (" + c.getId() + ")", rows));
 		warnings.forEach(w -> b.add(new Paragraph("Warning: " + w, Style.WARNING)));
+		RunWarnings.forModel(trace, model).forEach(w -> b.add(new Paragraph("Warning printed by the run: " + RunWarnings.line(w), Style.WARNING)));
 		List<String> references = new ArrayList<>(List.of(ONNX_OPERATORS));
 		if (c.getEliminations().stream().anyMatch(e -> e.getOperation() == org.quantrace.model.recipe.TrainingOperation.BATCH_NORMALIZATION
 				&& e.getStatus() == org.quantrace.model.trace.EliminationStatus.REMOVED)) {
@@ -213,6 +216,11 @@ public final class AifsmLogs {
 				} else if (!r.section() && (r.lines().isEmpty() || r.anchor().contains("pruning-specifications") && o.getPruning() == null)) {
 					r = notApplied(r, o);
 				}
+				if (r.label().equals("Verified Learning Model ID or Model Conversion ID")) { // the original's warnings (weight-only) against it
+					r = new Row(r.anchor(), r.label(), false, RunWarnings.appended(r.lines(), RunWarnings.ofModel(trace, model)));
+				} else if (r.label().equals("Additional configurations") && r.anchor().contains("post-training")) {
+					r = new Row(r.anchor(), r.label(), false, RunWarnings.appended(r.lines(), RunWarnings.runWide(trace)));
+				}
 				if (r.label().equals("Framework and version") && r.anchor().contains("post-training") && !warnings.isEmpty()) {
 					List<String> l = new ArrayList<>(r.lines());
 					warnings.forEach(w -> l.add("Warning: " + w));
@@ -229,6 +237,7 @@ public final class AifsmLogs {
 			references.addAll(references(o));
 		}
 		warnings.forEach(w -> b.add(new Paragraph("Warning: " + w, Style.WARNING)));
+		RunWarnings.forModel(trace, model).forEach(w -> b.add(new Paragraph("Warning printed by the run: " + RunWarnings.line(w), Style.WARNING)));
 		b.addAll(DocumentFrame.closing(b, new ArrayList<>(references)));
 
 		b.add(new Heading(1, "", "Appendix A. Evaluation and verdict: " + model, "verdict", true));

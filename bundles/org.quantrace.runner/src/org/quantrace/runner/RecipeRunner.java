@@ -55,6 +55,7 @@ public final class RecipeRunner {
 			Path out = folder.path();
 			TraceAssembler trace = TraceAssembler.start(ctx, Date.from(options.runTime()), out);
 			TraceModel model = trace.trace();
+			WarningRecords.addAll(model, ctx, diagnostics); // what the run printed and went on after is evidence too
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
 				List<ResolvedScheme> mine = new ArrayList<>();

@@ -11,6 +11,7 @@ import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.RunWarning;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.RunSummary;
 
@@ -19,7 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
 /**
- * results.json: the recipe, the inventory's hash, then per model, per variant, the file (for the original: the input
+ * results.json: the recipe, the inventory's hash, the warnings the run printed before its work, then per model, per variant, the file (for the original: the input
  * as the recipe names it, relative to the recipe's folder) and its hash, size, parameters,
  * every metric with its change against the original and the deck's marker, latency (unless the run was
  * reproducible), and the acceptance criteria with what was measured. Keys keep the run's order, so the file is the same on
@@ -44,6 +45,7 @@ final class ResultsJson {
 		inventory.put("file", Outputs.INVENTORY);
 		inventory.put("sha256", trace.getInventorySha256());
 		root.put("inventory", inventory);
+		root.put("warnings", warnings(trace)); // what the run printed and went on after; [] when it printed none
 		List<Map<String, Object>> models = new ArrayList<>();
 		for (String model : RunSummary.models(trace)) {
 			Map<String, Object> m = new LinkedHashMap<>();
@@ -61,6 +63,28 @@ final class ResultsJson {
 		} catch (JsonProcessingException e) {
 			throw new IllegalStateException(e);
 		}
+	}
+
+	/** The run's warnings as the trace records them, in the order printed: code, recipe file, line, column, model or dataset, message. */
+	static List<Map<String, Object>> warnings(TraceModel trace) {
+		List<Map<String, Object>> list = new ArrayList<>();
+		for (RunWarning w : trace.getWarnings()) {
+			Map<String, Object> m = new LinkedHashMap<>();
+			m.put("severity", w.getSeverity());
+			m.put("code", w.getCode());
+			m.put("file", w.getFile());
+			m.put("line", w.getLine());
+			m.put("column", w.getColumn());
+			if (w.getModel() != null) {
+				m.put("model", w.getModel());
+			}
+			if (w.getDataset() != null) {
+				m.put("dataset", w.getDataset());
+			}
+			m.put("message", w.getMessage());
+			list.add(m);
+		}
+		return list;
 	}
 
 	private static Map<String, Object> variant(TraceModel trace, ModelArtifact a) {
