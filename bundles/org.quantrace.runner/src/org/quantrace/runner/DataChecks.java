@@ -97,7 +97,11 @@ final class DataChecks {
 		}
 		for (DataWarning w : data.warnings()) {
 			String code = w.kind() == DataWarning.Kind.EMPTY_CLASS ? IssueCodes.DATA_EMPTY_CLASS : IssueCodes.DATA_UNREAD_FILES;
-			addOnce(problems, diagnostic(ctx, d, recipeAsGiven, code, "dataset " + d.getName() + " (" + d.getPath() + "): " + w.text(), Severity.WARNING));
+			addOnce(problems, diagnostic(ctx, d, recipeAsGiven, code, warningText(d, w), Severity.WARNING));
+		}
+		String fewer = fewerSamples(ctx, d, m);
+		if (fewer != null) {
+			addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SAMPLES, fewer, Severity.WARNING));
 		}
 		ModelInput input;
 		try {
@@ -131,6 +135,30 @@ final class DataChecks {
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
 		}
+	}
+
+	/** A dataset's warning as the run prints it (and verify, reading the dataset again, derives it): "dataset eval (data/evaluation): ...". */
+	static String warningText(DatasetDeclaration d, DataWarning w) {
+		return "dataset " + d.getName() + " (" + d.getPath() + "): " + w.text();
+	}
+
+	/**
+	 * A dataset that declares more samples than it holds ({@code samples 5000} on a folder of 1,000 images): the run read the 1,000
+	 * without a word, and results.json said 1000 beside a recipe that says 5000 (wild README, left open 2). Null when it holds
+	 * as many as it declares, or declares no number.
+	 */
+	static String fewerSamples(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m) {
+		if (d.getSamples() <= 0) {
+			return null;
+		}
+		int held = ctx.read(d, m, 0).size();
+		return held >= d.getSamples() ? null : samplesText(d, held);
+	}
+
+	/** The data-samples warning's words, for {@code held} samples read of the {@code samples} declared. */
+	static String samplesText(DatasetDeclaration d, int held) {
+		return "dataset " + d.getName() + " (" + d.getPath() + ") declares samples " + d.getSamples() + " but holds " + held + ": every step reads the "
+				+ held + " it holds; declare samples " + held + " (or fewer), or add the missing samples";
 	}
 
 	/** A dataset read for several models is unreadable, or warned about, once. */

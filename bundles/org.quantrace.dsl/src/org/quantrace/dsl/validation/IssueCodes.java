@@ -75,6 +75,8 @@ public final class IssueCodes {
 	public static final String DATA_UNREAD_FILES = "data-unread-files";
 	/** A warning: a class folder of a dataset holds no sample (its class is neither evaluated nor calibrated on). */
 	public static final String DATA_EMPTY_CLASS = "data-empty-class";
+	/** A warning: a dataset declares more samples than it holds ({@code samples 5000} on 1,000 images); every step reads what it holds. */
+	public static final String DATA_SAMPLES = "data-samples";
 
 	/** A model file that does not load (not ONNX, empty, a folder), on the model's line: found when the run or validate reads it. */
 	public static final String MODEL_UNREADABLE = "model-unreadable";
