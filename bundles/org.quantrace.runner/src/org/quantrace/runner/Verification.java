@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.quantrace.dsl.validation.IssueCodes;
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
@@ -124,6 +125,7 @@ public final class Verification {
 		Verification v = new Verification(dir, trace, options);
 		v.folder();
 		v.inputs();
+		v.warnings();
 		List<Mismatch> mismatches = Rederivation.check(new Evidence(dir, trace, v::modelFile, v.hashes.get(Outputs.INVENTORY)));
 		mismatches.forEach(m -> v.problems.add(new Problem(m.document(), m.toString())));
 		if (options.deep()) {
@@ -405,6 +407,72 @@ public final class Verification {
 				problems.add(new Problem(input.getOwner() + ": " + f, "the dataset would read it now, the run did not: a file added since"));
 			}
 		});
+	}
+
+	// ------------------------------------------------------------------ the run's warnings
+
+	/**
+	 * The warnings the trace records that the inputs bear out, derived again: a weight-only original (from the model file, by
+	 * verify's own reading), a dataset's unread files and empty class folders (the dataset read again as the run read it), a
+	 * dataset that declares more samples than it holds. A record that omits one of them, or one that the files do not bear
+	 * out, is a mismatch: the evidence must not say less (or other) than the run knew. Needs the inputs (not with --outputs-only).
+	 */
+	private void warnings() {
+		RecipeContext ctx = recipeInputs == null ? null : recipeInputs.context();
+		if (ctx == null) {
+			return;
+		}
+		boolean quantizes = trace.getOptimizations().stream().anyMatch(o -> o.getQuantization() != null);
+		for (org.quantrace.model.recipe.ModelDeclaration m : ctx.models()) {
+			Path file = originals.get(m.getName());
+			java.util.SortedMap<String, Integer> weights;
+			try {
+				weights = file == null ? null : org.quantrace.runner.verify.ModelFacts.read(file).weightOnly();
+			} catch (IOException e) {
+				weights = null; // an unreadable model is reported by the document checks
+			}
+			if (weights == null) {
+				continue;
+			}
+			List<String> recorded = trace.getWarnings().stream()
+					.filter(w -> IssueCodes.MODEL_WEIGHT_ONLY.equals(w.getCode()) && m.getName().equals(w.getModel())).map(w -> w.getMessage()).toList();
+			List<String> pieces = weights.entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() == 1 ? " weight" : " weights")).toList();
+			String stores = String.join(", ", pieces);
+			String where = "warning [" + IssueCodes.MODEL_WEIGHT_ONLY + "] of model " + m.getName();
+			if (!recorded.isEmpty() && weights.isEmpty()) {
+				problems.add(new Problem(Outputs.TRACE, where + ": recorded, but " + m.getPath() + " stores no integer weight read through Cast and Mul"));
+			} else if (recorded.isEmpty() && !weights.isEmpty() && quantizes) {
+				problems.add(new Problem(Outputs.TRACE, where + ": not recorded, but the run quantized and " + m.getPath() + " is weight-only quantized (it stores "
+						+ stores + " read through Cast and Mul)"));
+			} else if (!recorded.isEmpty() && recorded.stream().noneMatch(x -> pieces.stream().allMatch(x::contains))) {
+				problems.add(new Problem(Outputs.TRACE, where + ": says '" + recorded.get(0) + "', re-derived: it stores " + stores));
+			}
+		}
+		Set<String> derivable = Set.of(IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES, IssueCodes.DATA_SAMPLES);
+		for (DatasetRecord r : trace.getDatasets()) {
+			org.quantrace.model.recipe.DatasetDeclaration d = recipeInputs.dataset(r.getName());
+			if (d == null || ctx.models().isEmpty()) {
+				continue;
+			}
+			List<String> derived = new ArrayList<>();
+			try {
+				org.quantrace.engine.data.Dataset data = ctx.read(d, ctx.models().get(0), 0);
+				for (org.quantrace.engine.data.DataWarning w : data.warnings()) {
+					derived.add("[" + (w.kind() == org.quantrace.engine.data.DataWarning.Kind.EMPTY_CLASS ? IssueCodes.DATA_EMPTY_CLASS : IssueCodes.DATA_UNREAD_FILES)
+							+ "] " + DataChecks.warningText(d, w));
+				}
+				if (d.getSamples() > 0 && data.size() < d.getSamples()) {
+					derived.add("[" + IssueCodes.DATA_SAMPLES + "] " + DataChecks.samplesText(d, data.size()));
+				}
+			} catch (org.quantrace.engine.QuantraceException e) {
+				continue; // what it cannot read any more is reported file by file from its manifest
+			}
+			List<String> recorded = trace.getWarnings().stream().filter(w -> derivable.contains(w.getCode()) && r.getName().equals(w.getDataset()))
+					.map(w -> "[" + w.getCode() + "] " + w.getMessage()).toList();
+			if (!recorded.equals(derived)) {
+				problems.add(new Problem(Outputs.TRACE, "warnings of dataset " + r.getName() + ": says " + recorded + ", re-derived from the dataset " + derived));
+			}
+		}
 	}
 
 	/** Where an artifact's model is now: in the folder, or for an original where the recipe's folder is. */

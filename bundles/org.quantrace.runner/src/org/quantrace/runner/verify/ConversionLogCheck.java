@@ -48,6 +48,8 @@ final class ConversionLogCheck {
 		ModelFacts original = e.facts(c.getInput(), log.document(), log.found()); // null when the inputs are not checked
 		ModelFacts converted = e.facts(c.getOutput(), log.document(), log.found());
 		String at = t.title() + ", ";
+		LogCheck.warnings(log, at + "Verified Learning Model ID", t, t.find("Verified Learning Model ID", 0), org.quantrace.report.RunWarnings.ofModel(e.trace(), model));
+		LogCheck.warnings(log, at + "Environment information", t, t.find("Environment information", 0), org.quantrace.report.RunWarnings.runWide(e.trace()));
 		LogReader.Table removed = log.ending("Nodes removed or folded by the conversion");
 		List<String> listed = removed == null ? List.of() : removed.rows().subList(1, removed.rows().size()).stream().map(r -> LogCheck.cell(r, 0)).toList();
 		if (original != null) {

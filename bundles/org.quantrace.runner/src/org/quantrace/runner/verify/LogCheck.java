@@ -102,6 +102,32 @@ final class LogCheck implements DocumentCheck {
 		}
 	}
 
+	/** A warning as a log prints it, whitespace aside: "wo.qr:14:2:warning[model-weight-only]". */
+	private static final java.util.regex.Pattern WARNING = java.util.regex.Pattern.compile(":\\d+:\\d+:(warning|info)\\[[a-z0-9-]+\\]");
+
+	/**
+	 * The warnings row {@code row} of {@code t} prints against those of the trace it should print ({@code expected}): each one
+	 * printed as the run printed it, and no other. A warning left out of the log (or one added) said nothing to an assessor about
+	 * what the run knew.
+	 */
+	static void warnings(Log log, String where, LogReader.Table t, int row, List<org.quantrace.model.trace.RunWarning> expected) {
+		String cell = row < 0 || t.rows().get(row).size() < 2 ? "" : LogReader.squeeze(t.rows().get(row).get(1));
+		for (org.quantrace.model.trace.RunWarning w : expected) {
+			String line = org.quantrace.report.RunWarnings.line(w);
+			if (!cell.contains(LogReader.squeeze(line))) {
+				log.mismatch(where + ", warning [" + w.getCode() + "] of line " + w.getLine(), "not printed", line + " (in " + TraceCheck.DOCUMENT + ")");
+			}
+		}
+		java.util.regex.Matcher m = WARNING.matcher(cell);
+		int printed = 0;
+		while (m.find()) {
+			printed++;
+		}
+		if (printed != expected.size()) {
+			log.mismatch(where + ", warnings", printed + " printed", expected.size() + " in " + TraceCheck.DOCUMENT);
+		}
+	}
+
 	/** A cell of a row, or "" when the row is shorter. */
 	static String cell(List<String> row, int i) {
 		return i < row.size() ? row.get(i) : "";

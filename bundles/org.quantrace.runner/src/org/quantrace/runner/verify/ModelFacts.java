@@ -105,6 +105,36 @@ public final class ModelFacts {
 		return all;
 	}
 
+	/**
+	 * The integer weights a weight-only quantized model stores (a dynamic-range output whose weights are read through Cast to a
+	 * float type and then Mul or Sub), counted by element type ("int8" → 4); empty for a model that stores none. A recipe that
+	 * quantizes such a model rounds those weights again, and the run warns (model-weight-only): verify derives the warning here.
+	 */
+	public java.util.SortedMap<String, Integer> weightOnly() {
+		java.util.SortedMap<String, java.util.Set<String>> byType = new java.util.TreeMap<>();
+		for (NodeProto n : nodes()) {
+			TensorProto t = n.getOpType().equals("Cast") && n.getInputCount() > 0 ? stored.get(n.getInput(0)) : null;
+			long to = n.getAttributeList().stream().filter(a -> a.getName().equals("to")).mapToLong(a -> a.getI()).findFirst().orElse(0);
+			DataType type = t == null ? null : knownType(t.getDataType());
+			boolean toFloat = to == DataType.FLOAT.code() || to == DataType.FLOAT16.code() || to == DataType.BFLOAT16.code() || to == DataType.DOUBLE.code();
+			if (type != null && type.isInteger() && toFloat && n.getOutputCount() > 0 && consumers.getOrDefault(n.getOutput(0), List.of()).stream()
+					.anyMatch(c -> c.getOpType().equals("Mul") || c.getOpType().equals("Sub"))) {
+				byType.computeIfAbsent(type.displayName().toLowerCase(java.util.Locale.ROOT), k -> new java.util.LinkedHashSet<>()).add(n.getInput(0));
+			}
+		}
+		java.util.SortedMap<String, Integer> counts = new java.util.TreeMap<>();
+		byType.forEach((k, v) -> counts.put(k, v.size()));
+		return counts;
+	}
+
+	private static DataType knownType(int code) {
+		try {
+			return DataType.of(code);
+		} catch (IllegalArgumentException e) {
+			return null;
+		}
+	}
+
 	/** Reads {@code file}; an unreadable or non-ONNX file is a finding, not an error of verify. */
 	public static ModelFacts read(Path file) throws IOException {
 		byte[] bytes = Files.readAllBytes(file);

@@ -50,6 +50,11 @@ final class OptimizationLogCheck {
 				continue;
 			}
 			String at = t.title() + ", ";
+			LogCheck.warnings(log, at + "Verified Learning Model ID or Model Conversion ID", t, t.find("Verified Learning Model ID or Model Conversion ID", 0),
+					org.quantrace.report.RunWarnings.ofModel(e.trace(), model));
+			int ptq = t.find("Post-training quantization specifications", 0);
+			LogCheck.warnings(log, at + "Post-training quantization specifications, Additional configurations", t,
+					ptq < 0 ? -1 : t.find("Additional configurations", ptq), org.quantrace.report.RunWarnings.runWide(e.trace()));
 			ModelFacts in = e.facts(o.getInput(), log.document(), log.found());
 			verified(at, t, o, in);
 			ModelFacts out = o.getQuantization() == null ? null : e.facts(o.getOutput(), log.document(), log.found());

@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * results.json: the inventory's hash, and per variant its file, SHA-256, size (also as the "model size"
  * metric) and parameter count against the model file; every other field against the trace (the run's name,
- * id and time; each variant's kind, scheme, dataset, samples, metrics, deltas, markers, latency, verdict and
+ * id and time; the warnings the run printed; each variant's kind, scheme, dataset, samples, metrics, deltas, markers, latency, verdict and
  * criteria; {@code --deep} checks the metrics against a new evaluation), and the run's verdict against the
  * variants' decisions.
  */
@@ -50,6 +50,7 @@ final class ResultsCheck implements DocumentCheck {
 		// the run's verdict, re-derived from the variants' decisions (a variant with criteria not met rejects the run)
 		same(found, DOCUMENT, "accepted", root.path("accepted").isBoolean() ? root.get("accepted").asBoolean() : null,
 				trace.getEvaluations().stream().noneMatch(r -> r.isSetAccepted() && !r.isAccepted()));
+		warnings(root, trace, found);
 		List<String> listed = new ArrayList<>();
 		for (JsonNode m : root.path("models")) {
 			for (JsonNode v : m.path("variants")) {
@@ -117,6 +118,22 @@ final class ResultsCheck implements DocumentCheck {
 		same(found, DOCUMENT, at + "criteria", criteria, r.getAcceptance().stream().map(c -> c.getCriterion() + ", measured "
 				+ (Double.isNaN(c.getMeasured()) ? "null" : Double.toString(c.getMeasured())) + ", bound " + c.getBound() + " " + c.getUnit() + ", passed "
 				+ c.isPassed()).toList(), TraceCheck.DOCUMENT);
+	}
+
+	/** The warnings the run printed, each with all its fields, against the trace's records (none left out, none added, the same order). */
+	private static void warnings(JsonNode root, TraceModel trace, List<Mismatch> found) {
+		List<String> printed = new ArrayList<>();
+		for (JsonNode w : root.path("warnings")) {
+			printed.add(warning(text(w.get("severity")), text(w.get("code")), text(w.get("file")), w.path("line").asInt(-1), w.path("column").asInt(-1),
+					text(w.get("model")), text(w.get("dataset")), text(w.get("message"))));
+		}
+		same(found, DOCUMENT, "warnings", printed, trace.getWarnings().stream().map(w -> warning(w.getSeverity(), w.getCode(), w.getFile(), w.getLine(),
+				w.getColumn(), w.getModel(), w.getDataset(), w.getMessage())).toList(), TraceCheck.DOCUMENT);
+	}
+
+	private static String warning(String severity, String code, String file, int line, int column, String model, String dataset, String message) {
+		return file + ":" + line + ":" + column + ": " + severity + " [" + code + "]" + (model == null ? "" : " model " + model)
+				+ (dataset == null ? "" : " dataset " + dataset) + " " + message;
 	}
 
 	private static List<String> names(JsonNode object) {
