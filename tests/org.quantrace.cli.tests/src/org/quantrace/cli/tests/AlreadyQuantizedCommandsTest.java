@@ -97,5 +97,13 @@ class AlreadyQuantizedCommandsTest {
 		Cli run = Cli.run("run", recipe.toString(), "-o", example.resolve("out").toString(), "--only", "fiq_int8");
 		assertTrue(run.exitCode() == 0 || run.exitCode() == 1, run.out() + run.err());
 		assertTrue(run.err().contains(warning), "a run's warnings go with its progress, to stderr: " + run.err());
+		// and into its records: results.json, the trace and the logs said nothing of it (wild README, left open 1)
+		Path out = example.resolve("out");
+		assertTrue(Files.readString(out.resolve("results.json")).contains("\"code\" : \"model-weight-only\""), Files.readString(out.resolve("results.json")));
+		assertTrue(Files.readString(out.resolve("trace.xmi")).contains("code=\"model-weight-only\""), "the trace records it");
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).contains("fashion_cnn.qr:14:2: warning [model-weight-only] model cnn"),
+				"the log shows it against the original model");
+		Cli verify = Cli.run("verify", out.toString());
+		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
 	}
 }
