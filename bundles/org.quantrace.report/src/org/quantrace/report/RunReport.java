@@ -53,6 +53,12 @@ public final class RunReport {
 				.append(Instant.ofEpochMilli(trace.getRunTime().getTime())).append(", recipe ").append(Html.esc(trace.getRecipePath()))
 				.append(trace.getRecipeSha256() == null ? "" : " (SHA-256 " + trace.getRecipeSha256().substring(0, 12) + "…)").append(": <span class=\"")
 				.append(accepted ? "ok\">all variants accepted" : "failed\">an acceptance criterion failed").append("</span></p>\n");
+		if (!trace.getWarnings().isEmpty()) { // what the run printed and went on after, as printed
+			s.append("<p>The run printed ").append(trace.getWarnings().size() == 1 ? "a warning" : trace.getWarnings().size() + " warnings")
+					.append(" before its work:</p>\n<ul class=\"warnings\">\n");
+			trace.getWarnings().forEach(w -> s.append("<li>").append(Html.esc(RunWarnings.line(w))).append("</li>\n"));
+			s.append("</ul>\n");
+		}
 		s.append("<nav><a href=\"#lineage\">Lineage</a><a href=\"#results\">Results</a>");
 		for (String model : RunSummary.models(trace)) {
 			s.append("<a href=\"#model-").append(LogValues.slug(model)).append("\">").append(Html.esc(model)).append("</a>");

@@ -113,6 +113,8 @@ class RunWarningRecordsTest {
 		String conversionRow = Files.readString(out.resolve("logs/PhIMT0002-cnn.md")).lines().filter(l -> l.startsWith("| Verified Learning Model ID "))
 				.findFirst().orElse("");
 		assertTrue(conversionRow.contains("[model-weight-only]"), "against the verified (original) model: " + conversionRow);
+		assertTrue(Files.readString(out.resolve("report.html")).contains("wo.qr:" + MODEL_LINE + ":2: warning [model-weight-only] model cnn"),
+				"the report lists them too");
 		assertTrue(Verification.verify(out).passed(), Verification.verify(out).problems().toString());
 	}
 
