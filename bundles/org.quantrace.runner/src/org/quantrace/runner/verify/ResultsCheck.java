@@ -132,8 +132,8 @@ final class ResultsCheck implements DocumentCheck {
 	}
 
 	private static String warning(String severity, String code, String file, int line, int column, String model, String dataset, String message) {
-		return file + ":" + line + ":" + column + ": " + severity + " [" + code + "]" + (model == null ? "" : " model " + model)
-				+ (dataset == null ? "" : " dataset " + dataset) + " " + message;
+		return file + ":" + line + ":" + column + ": " + severity + " [" + code + "]" + (model == null ? "" : " (on model " + model + ")")
+				+ (dataset == null ? "" : " (on dataset " + dataset + ")") + " " + message;
 	}
 
 	private static List<String> names(JsonNode object) {
