@@ -17,7 +17,7 @@ import org.quantrace.model.trace.ModelArtifact;
  * report.html: per model, the results table's size and parameter count of every variant against its model
  * file and its metrics (four decimals) with their markers, latency and acceptance (verdict, each criterion's
  * measured value and whether it was met) against the trace, and the table of tensors by element type
- * ("all / weights") against the model files.
+ * ("all / weights") against the model files; the run's warnings listed under its first line against the trace.
  */
 final class ReportCheck implements DocumentCheck {
 
@@ -27,6 +27,27 @@ final class ReportCheck implements DocumentCheck {
 	private static final Pattern CAPTION = Pattern.compile("<caption>(.*?)</caption>", Pattern.DOTALL);
 	private static final Pattern ROW = Pattern.compile("<tr[^>]*>(.*?)</tr>", Pattern.DOTALL);
 	private static final Pattern CELL = Pattern.compile("<t([hd])[^>]*>(.*?)</t[hd]>", Pattern.DOTALL);
+
+	private static final Pattern WARNINGS = Pattern.compile("<ul class=\"warnings\">(.*?)</ul>", Pattern.DOTALL);
+	private static final Pattern ITEM = Pattern.compile("<li>(.*?)</li>", Pattern.DOTALL);
+
+	/** The warnings listed under the report's first line against the trace's: each as printed, none left out, none added. */
+	private static void warnings(Evidence e, String html, List<Mismatch> found) {
+		List<String> printed = new java.util.ArrayList<>();
+		Matcher list = WARNINGS.matcher(html);
+		if (list.find()) {
+			Matcher item = ITEM.matcher(list.group(1));
+			while (item.find()) {
+				printed.add(text(item.group(1)));
+			}
+		}
+		Figures.same(found, DOCUMENT, "warnings", printed, e.trace().getWarnings().stream().map(w -> text(escaped(org.quantrace.report.RunWarnings.line(w)))).toList(),
+				TraceCheck.DOCUMENT);
+	}
+
+	private static String escaped(String s) {
+		return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+	}
 
 	/** One table as printed: its caption, header and rows of cell texts. */
 	record Table(String caption, List<String> header, List<List<String>> rows) {
@@ -38,6 +59,7 @@ final class ReportCheck implements DocumentCheck {
 		if (bytes == null) {
 			return;
 		}
+		warnings(e, new String(bytes, StandardCharsets.UTF_8), found);
 		Map<String, List<Table>> sections = new java.util.LinkedHashMap<>();
 		Matcher s = SECTION.matcher(new String(bytes, StandardCharsets.UTF_8));
 		while (s.find()) {

@@ -131,6 +131,7 @@ class RunWarningRecordsTest {
 		assertTrue(problems.contains("warning [model-weight-only] of model cnn: not recorded"), "re-derived from the model file: " + problems);
 		assertTrue(problems.contains("results.json: warnings"), "results.json against the trace: " + problems);
 		assertTrue(problems.contains("Verified Learning Model ID or Model Conversion ID, warning"), "the log against the trace: " + problems);
+		assertTrue(problems.contains("report.html: warnings"), "the report against the trace: " + problems);
 	}
 
 	/** A recorded warning the files no longer bear out (a float model put where the weight-only one was, the class folder filled again). */
