@@ -175,7 +175,8 @@ final class RecipeContext {
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
 		// named as the recipe writes it, so records and logs carry no path of this machine
-		Dataset all = Datasets.open(spec).named(d.getPath());
+		// a sample found unreadable once the work has started is said on the dataset's line (DeclaredDataset)
+		Dataset all = new DeclaredDataset(d, Datasets.open(spec).named(d.getPath()));
 		reads.putIfAbsent(d, new Read(block, all));
 		return all;
 	}

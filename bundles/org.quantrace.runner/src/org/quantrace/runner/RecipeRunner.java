@@ -25,9 +25,22 @@ import org.quantrace.report.RunSummary;
 public final class RecipeRunner {
 
 	/** What a run ended with: the exit code (0 accepted, 1 rejected, 2 invalid recipe), where the outputs are, what was wrong. */
-	public record Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents) {
+	public record Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents, boolean stopped) {
+
+		public Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents) {
+			this(exitCode, out, trace, diagnostics, documents, false);
+		}
+
 		public boolean accepted() {
 			return exitCode == 0;
+		}
+
+		/**
+		 * Whether the run stopped after the work had started, on a diagnostic found then (a sample whose pixels are cut short,
+		 * found when decoded): nothing was written, the previous outputs are as they were.
+		 */
+		public boolean stopped() {
+			return stopped;
 		}
 	}
 
@@ -44,13 +57,38 @@ public final class RecipeRunner {
 					loaded.recipe().getRecipes().isEmpty() ? "run a recipe file (recipe NAME { ... }); a file of shared declarations is imported by recipes"
 							: SEVERAL_RECIPES_HINT);
 		}
-		Checked checked = checkModelsAndData(recipeFile, loaded, options.only());
+		Checked checked = checkModelsAndData(recipeFile, loaded, options.only(), false);
 		RecipeContext ctx = checked.ctx();
 		List<ResolvedScheme> schemes = checked.schemes();
 		List<RecipeFiles.Diagnostic> diagnostics = checked.diagnostics(); // warnings too (files in a dataset folder that are not read): said, and the run goes on
 		if (diagnostics.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
 			return new Outcome(2, null, null, diagnostics, List.of());
 		}
+		try {
+			return runChecked(ctx, schemes, diagnostics, options);
+		} catch (RuntimeException e) {
+			DeclaredDataset.Unreadable unreadable = unreadable(e);
+			if (unreadable == null) {
+				throw e;
+			}
+			// on the dataset's line with the code the checks before any work give a damaged header (validate decodes every image)
+			List<RecipeFiles.Diagnostic> all = new ArrayList<>(diagnostics);
+			all.add(DataChecks.unreadable(ctx, unreadable.declaration(), recipeFile, unreadable));
+			return new Outcome(2, null, null, all, List.of(), true);
+		}
+	}
+
+	/** The sample a run found unreadable once its work had started, wherever in the causes it is. */
+	private static DeclaredDataset.Unreadable unreadable(Throwable e) {
+		for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof DeclaredDataset.Unreadable u) {
+				return u;
+			}
+		}
+		return null;
+	}
+
+	private static Outcome runChecked(RecipeContext ctx, List<ResolvedScheme> schemes, List<RecipeFiles.Diagnostic> diagnostics, RunOptions options) {
 		try (OutputFolder folder = OutputFolder.open(options.out(), ctx.inputs())) {
 			Path out = folder.path();
 			TraceAssembler trace = TraceAssembler.start(ctx, Date.from(options.runTime()), out);
@@ -95,7 +133,7 @@ public final class RecipeRunner {
 					recipeCount(loaded) + ": " + SEVERAL_RECIPES_HINT));
 			return diagnostics;
 		}
-		return checkModelsAndData(recipeFile, loaded, java.util.Set.of()).diagnostics();
+		return checkModelsAndData(recipeFile, loaded, java.util.Set.of(), true).diagnostics();
 	}
 
 	private static final String SEVERAL_RECIPES_HINT = "put each recipe in its own file (shared declarations can be imported)";
@@ -109,8 +147,12 @@ public final class RecipeRunner {
 	private record Checked(RecipeContext ctx, List<ResolvedScheme> schemes, List<RecipeFiles.Diagnostic> diagnostics) {
 	}
 
-	/** The checks before any work, of a file that holds one recipe without language errors. */
-	private static Checked checkModelsAndData(Path recipeFile, RecipeFiles.Loaded loaded, java.util.Set<String> only) {
+	/**
+	 * The checks before any work, of a file that holds one recipe without language errors; {@code decodeAll}: every sample of
+	 * every dataset is read too (validate), not only the headers and the first sample (run: it finds a damaged sample when it
+	 * reads it, and says it on the same line).
+	 */
+	private static Checked checkModelsAndData(Path recipeFile, RecipeFiles.Loaded loaded, java.util.Set<String> only, boolean decodeAll) {
 		Recipe recipe = loaded.recipe().getRecipes().get(0);
 		String text;
 		try {
@@ -122,7 +164,7 @@ public final class RecipeRunner {
 		List<ResolvedScheme> schemes = ctx.schemes(only);
 		List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(loaded.diagnostics());
 		// the data against the models before any work: a wrong image size is a recipe error found in seconds
-		diagnostics.addAll(DataChecks.check(ctx, schemes, recipeFile));
+		diagnostics.addAll(DataChecks.check(ctx, schemes, recipeFile, decodeAll));
 		return new Checked(ctx, schemes, diagnostics);
 	}
 

@@ -28,7 +28,7 @@ import org.quantrace.model.recipe.RecipePackage.Literals;
 /**
  * The rules about files. Paths are relative to the recipe's folder. A missing file is a warning while the
  * recipe is edited (the data may not be there yet) and an error when it runs ({@link IssueCodes#ERRORS_AT_RUN});
- * a symbolic link in a data path is always an error, as the quantization specification forbids them.
+ * a symbolic link in a model or data path is always an error, as the quantization specification forbids them.
  * Recipes that are not files (in memory, in tests) skip these checks.
  */
 public class RecipePathValidator extends AbstractDeclarativeValidator {
@@ -38,10 +38,17 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		// composed into RecipeValidator, which registers for the package
 	}
 
+	/**
+	 * The model file, a file, reached without a symbolic link: the quantization specification says "Do not use symbolic links to
+	 * files and directories" of every path its configuration names, the model's (source_keras_model) among them. A model through a
+	 * link was accepted while data through one was refused (hostile pass 2).
+	 */
 	@Check
 	public void modelFileExists(ModelDeclaration m) {
 		if (exists(m, Literals.MODEL_DECLARATION__PATH, m.getPath(), "model file")) {
-			isFile(m, Literals.MODEL_DECLARATION__PATH, m.getPath(), "model", ".onnx");
+			if (noSymbolicLinks(m, Literals.MODEL_DECLARATION__PATH, m.getPath())) {
+				isFile(m, Literals.MODEL_DECLARATION__PATH, m.getPath(), "model", ".onnx");
+			}
 		}
 	}
 
@@ -201,17 +208,21 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		return path.indexOf('\\') < 0 ? "" : "; write / between folders, on Windows too (\"" + path.replace('\\', '/') + "\")";
 	}
 
-	/** The path and every folder the recipe names on the way to it must be real, not links. */
-	private void noSymbolicLinks(EObject o, EStructuralFeature f, String path) {
+	/**
+	 * The path and every folder the recipe names on the way to it must be real, not links (models, data and label files alike:
+	 * the specification's "Do not use symbolic links to files and directories"). False after an error.
+	 */
+	private boolean noSymbolicLinks(EObject o, EStructuralFeature f, String path) {
 		Path written = Path.of(path);
 		Path cur = written.isAbsolute() ? written.getRoot() : resolve(o, ".");
 		for (Path name : written) {
 			cur = cur.resolve(name);
 			if (!name.toString().equals("..") && !name.toString().equals(".") && Files.isSymbolicLink(cur)) {
-				error("\"" + path + "\" goes through the symbolic link " + cur.normalize() + ": the specification forbids links in data paths;"
-						+ " give the real path", o, f, IssueCodes.SYMBOLIC_LINK);
-				return;
+				error("\"" + path + "\" goes through the symbolic link " + cur.normalize() + ": the quantization specification forbids symbolic links to"
+						+ " files and folders (models and data alike); give the real path", o, f, IssueCodes.SYMBOLIC_LINK);
+				return false;
 			}
 		}
+		return true;
 	}
 }

@@ -75,10 +75,14 @@ final class QdqWriter {
 			if (rescaled.containsKey(t)) {
 				rescale(rescaled.get(t), p);
 			} else if (!root.equals(t) && p.type().bits() == 8 && !readsIntegerInputCodes(t, inputs, p, range)
-					&& !(role == Role.OUTPUT && ioParams(p, range) != null)) {
-				// ONNX Runtime moves only 8-bit integers (MaxPool, Resize...). An integer model output written by such an
-				// op (SqueezeNet's final Flatten) gets a QuantizeLinear of its own instead, for the reason given at
-				// readsIntegerInputCodes: every reader of a model's integer I/O finds its scale and zero point there
+					&& !(role == Role.OUTPUT && ioParams(p, range) == p)) {
+				// ONNX Runtime moves only 8-bit integers (MaxPool, Resize...). An integer model output of the activations' own
+				// type written by such an op (SqueezeNet's final Flatten, fiq_uint8) gets a QuantizeLinear of its own instead, for
+				// the reason given at readsIntegerInputCodes: every reader of a model's integer I/O finds its scale and zero point
+				// there (ONNX Runtime drops that pair, of the same parameters, and moves the codes). An output of another type
+				// (int8 I/O over uint8 activations) is moved as codes and requantized after the op: read dequantized with a
+				// QuantizeLinear to the I/O type after it, the op ran in float in ONNX Runtime, which drops only a pair of equal
+				// type, scale and zero point (make_wild5.py "superres": its final DepthToSpace recorded integer, run in float)
 				sameScaleOutput(t, p, range, outputs.contains(t));
 			} else if (role == Role.INPUT) {
 				input(t, p, range);

@@ -898,21 +898,39 @@ public final class QuantizationPlan {
 		 * reads sits between a DequantizeLinear and a QuantizeLinear: ONNX Runtime fuses that group into the integer kernel
 		 * whatever the plan says (GoogLeNet's auxiliary head, AveragePool between two Convs, ran as QLinearAveragePool while
 		 * the trace said float). The decision says what runs.
+		 * <p>
+		 * So does a node the recipe excludes (its exclusion or the command line's {@code --exclude}) there: between two integer
+		 * ops its input and its output are quantized for them, and ONNX Runtime fuses the group all the same (an excluded
+		 * AveragePool ran as QLinearAveragePool, an excluded MaxPool on the codes, while the trace and the logs said float32;
+		 * verify: 13 mismatches on the example). No writing of the group keeps ONNX Runtime from fusing it short of leaving a
+		 * neighbour float, which the recipe did not ask: the record says what runs and how to keep the node float.
 		 */
 		void fusedAnyway(List<Node> order) {
 			for (Node n : order) {
 				OpRule rule = OpRules.of(n);
 				TensorSpec a = spec.activationsFor(n);
+				Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
 				String slower = OpRules.keptFloat(spec, n); // null without a rule too
-				if (kinds.containsKey(n) || slower == null || rule.form() != Form.COMPUTE || !rule.kernel().runs(a.precision()) || spec.exclusionFor(n).isPresent()) {
+				if (kinds.containsKey(n) || rule == null || slower == null && excluded.isEmpty() || !n.isStandard()) {
 					continue;
 				}
 				List<String> in = dataInputs(n);
-				if (!in.isEmpty() && in.stream().allMatch(plan.activations::containsKey) && n.outputs().stream().allMatch(plan.activations::containsKey)) {
+				boolean between = !in.isEmpty() && in.stream().allMatch(plan.activations::containsKey) && n.outputs().stream().allMatch(plan.activations::containsKey);
+				boolean floatConstants = n.inputs().stream().anyMatch(i -> !i.isEmpty() && isConstant(i) && isFloat(i)); // no DequantizeLinear before them
+				String why = excluded.map(e -> "excluded by the recipe (" + e.kind().literal() + " " + e.pattern() + "), but ").orElse("");
+				String keepFloat = " (to compute it in float, exclude the integer ops before and after it too)";
+				if (rule.form() == Form.COMPUTE && rule.kernel().runs(a.precision()) && between && !floatConstants) {
 					kinds.put(n, Kind.COMPUTE);
-					record(new Decision(decided.get(n).layerIndex(), n, true, "ONNX Runtime runs it as " + rule.kernel().name() + ": both its neighbours are"
-							+ " integer, so it sits between a DequantizeLinear and a QuantizeLinear, which ONNX Runtime fuses (kept float only between"
-							+ " float ops: " + slower + ")", null, a));
+					record(new Decision(decided.get(n).layerIndex(), n, true, why + "ONNX Runtime runs it as " + rule.kernel().name() + ": both its neighbours are"
+							+ " integer, so it sits between a DequantizeLinear and a QuantizeLinear, which ONNX Runtime fuses"
+							+ (excluded.isPresent() ? keepFloat : " (kept float only between float ops: " + slower + ")"), null, a));
+				} else if (excluded.isPresent() && rule.form() == Form.CODES && a.precision().bits() == 8 && n.outputs().size() == 1 && !isConstant(n.input(0))
+						&& isFloat(n.input(0)) && plan.activations.containsKey(n.output(0)) && (plan.activations.containsKey(n.input(0)) || poolsBeforeIntegerReader(n))) {
+					kinds.put(n, Kind.CODES);
+					materialize(n, Kind.CODES); // its output shares its input's scale and zero point: the op reads the codes
+					record(new Decision(decided.get(n).layerIndex(), n, true, why + "it moves integer codes in ONNX Runtime: the integer ops beside it quantize"
+							+ " its input and its output, and ONNX Runtime drops the DequantizeLinear/QuantizeLinear pair around " + n.opType()
+							+ (n.opType().equals("MaxPool") ? " (or moves the QuantizeLinear before it)" : "") + ", so it is written on the codes" + keepFloat, null, a));
 				}
 			}
 		}

@@ -84,6 +84,10 @@ public final class RecipeRunJob extends Job {
 			if (outcome.exitCode() == 2) {
 				RunMarkers.invalid(recipe, outcome.diagnostics());
 				outcome.diagnostics().forEach(log::println);
+				if (outcome.stopped()) { // a sample found unreadable once the work had started: said on the dataset's line
+					log.println("The run stopped on a sample it could not read: nothing was written.");
+					return Status.info("The run of " + recipe.getName() + " stopped on a sample it could not read: nothing was written (see the Problems view)");
+				}
 				log.println("The recipe has errors: nothing was run.");
 				return Status.info("The recipe " + recipe.getName() + " has errors: nothing was run (see the Problems view)");
 			}

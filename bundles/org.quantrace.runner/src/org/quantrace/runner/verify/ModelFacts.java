@@ -150,6 +150,14 @@ public final class ModelFacts {
 		}
 	}
 
+	/**
+	 * Whether the model runs {@code node} on integers, as verify re-derives it for the records from the graph's structure
+	 * (an integer kernel, a QDQ group ONNX Runtime fuses, codes moved); null when the model has no such node.
+	 */
+	public Boolean runsOnIntegers(String node) {
+		return new Quantizations(this).layerQuantized(node, null);
+	}
+
 	public String sha256() {
 		return sha256;
 	}

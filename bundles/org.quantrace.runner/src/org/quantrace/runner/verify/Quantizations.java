@@ -73,6 +73,14 @@ final class Quantizations {
 	private static final Set<String> QDQ_GROUPS = Set.of("Conv", "MatMul", "Gemm", "Add", "Mul", "Concat", "Where", "Sigmoid", "LeakyRelu",
 			"GlobalAveragePool", "AveragePool", "Softmax", "Relu", "Clip", "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice",
 			"Split", "Expand", "Tile", "DepthToSpace", "Gather", "ReduceMax", "Resize", "Identity");
+	/**
+	 * Ops of {@link #QDQ_GROUPS} that ONNX Runtime runs on the codes by dropping the DequantizeLinear before and the
+	 * QuantizeLinear after them (its DropQDQNodes rules): only when the two have the same type, scale and zero point. Else
+	 * the op computes in float between them (make_wild5.py "superres": DepthToSpace between the uint8 activations'
+	 * DequantizeLinear and the int8 output's QuantizeLinear, re-derived integer, run in float).
+	 */
+	private static final Set<String> DROPPED_PAIRS = Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Split",
+			"Expand", "Tile", "DepthToSpace", "Gather", "ReduceMax", "Resize");
 
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -114,6 +122,11 @@ final class Quantizations {
 			NodeProto quantizer = writer.getOpType().equals("DequantizeLinear") ? m.producer(writer.getInput(0)) : null;
 			if (quantizer != null && quantizer.getOpType().equals("QuantizeLinear")) {
 				add(quantizer, found); // a float output quantized and dequantized again
+			}
+			NodeProto moved = writer.getOpType().equals("QuantizeLinear") ? m.producer(writer.getInput(0)) : null;
+			if (moved != null && moved.getOpType().equals("DequantizeLinear") && !m.stored.containsKey(moved.getInput(0))
+					&& m.producer(moved.getInput(0)) != null && !m.producer(moved.getInput(0)).getOpType().equals("QuantizeLinear")) {
+				accounted.add(moved); // codes a data-movement op wrote, requantized to the model's integer output type: that output's record
 			}
 		} else if (ElementTypes.isInteger(m.types.get(tensor))) {
 			// integer codes moved by MaxPool, Flatten...: the parameters of the QuantizeLinear that made them. Also when a
@@ -366,7 +379,30 @@ final class Quantizations {
 		if (dequantized && quantized && (n.getOpType().equals("Relu") || n.getOpType().equals("Clip"))) {
 			return clampRemoved(n);
 		}
+		if (dequantized && quantized && DROPPED_PAIRS.contains(n.getOpType())) {
+			return pairDropped(n, computed);
+		}
 		return dequantized && quantized;
+	}
+
+	/**
+	 * Whether ONNX Runtime drops the DequantizeLinear before a data-movement op and the QuantizeLinear after it: each
+	 * QuantizeLinear of the same element type, scale and zero point as the DequantizeLinear (one value each).
+	 */
+	private boolean pairDropped(NodeProto n, List<String> computed) {
+		Params in = params(m.producer(computed.get(0)));
+		if (in == null || in.scales().size() != 1) {
+			return false;
+		}
+		for (String o : n.getOutputList()) {
+			for (NodeProto q : m.consumers(o)) {
+				Params out = params(q);
+				if (out == null || out.type() != in.type() || !out.scales().equals(in.scales()) || !out.zeroPoints().equals(in.zeroPoints())) {
+					return false;
+				}
+			}
+		}
+		return true;
 	}
 
 	/**

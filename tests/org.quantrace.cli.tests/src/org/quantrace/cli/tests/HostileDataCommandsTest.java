@@ -230,8 +230,21 @@ class HostileDataCommandsTest {
 		assertEquals(0, first.exitCode(), first.err());
 		java.util.Map<String, String> before = TestData.hashes(work);
 		Path odd = work.resolve("data/calibration/tshirt_top/zzz_odd.png");
-		for (String damage : List.of("30x30", "not an image", "truncated")) {
-			if (damage.equals("30x30")) { // the first image (28x28) fixes the sample shape
+		for (String damage : List.of("30x30", "not an image", "truncated", "cut mid-scan")) {
+			if (damage.equals("cut mid-scan")) { // a JPEG whose header is whole and whose scan stops halfway: decoded grey without an exception
+				Files.delete(odd);
+				odd = odd.resolveSibling("zzz_odd.jpg");
+				java.awt.image.BufferedImage noise = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+				java.util.Random random = new java.util.Random(1);
+				for (int y = 0; y < 28; y++) {
+					for (int x = 0; x < 28; x++) {
+						noise.getRaster().setSample(x, y, 0, random.nextInt(256));
+					}
+				}
+				javax.imageio.ImageIO.write(noise, "jpg", odd.toFile());
+				byte[] whole = Files.readAllBytes(odd);
+				Files.write(odd, java.util.Arrays.copyOf(whole, whole.length * 2 / 3));
+			} else if (damage.equals("30x30")) { // the first image (28x28) fixes the sample shape
 				javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(30, 30, java.awt.image.BufferedImage.TYPE_BYTE_GRAY), "png", odd.toFile());
 			} else if (damage.equals("not an image")) {
 				Files.writeString(odd, "<html>a page saved under an image's name</html>");
@@ -241,21 +254,28 @@ class HostileDataCommandsTest {
 								.findFirst().orElseThrow()));
 				Files.write(odd, java.util.Arrays.copyOf(png, png.length / 2));
 			}
+			Path damaged = odd;
 			Cli second = Cli.run("run", recipe.toString(), "-o", out.toString());
 			String log = second.out() + second.err();
 			assertEquals(2, second.exitCode(), damage + ": " + log);
-			assertTrue(log.contains("zzz_odd.png: " + (damage.equals("30x30") ? "is 30x30 pixels, unlike the other images (28x28)"
+			assertTrue(log.contains(damaged.getFileName() + ": " + (damage.equals("30x30") ? "is 30x30 pixels, unlike the other images (28x28)"
 					: damage.equals("not an image") ? "does not decode as an image" : "a damaged image (")), damage + ": " + log);
 			assertTrue(log.contains(damage.equals("30x30") ? "declare a resize in the preprocessing" : "replace it with the image it should be,"
 					+ " or remove it from the dataset folder"), damage + ": " + log);
-			if (damage.equals("truncated")) {
+			// on the dataset's line, as validate says it; a truncated image (its header whole) once calibration decodes it
+			assertTrue(log.lines().anyMatch(l -> l.contains("odd.qr:4:2: error [data-unreadable] ") && l.contains(damaged.getFileName() + ": ")), "on the dataset's line: " + log);
+			if (damage.equals("truncated") || damage.equals("cut mid-scan")) {
 				assertTrue(log.contains("quantizing with fiq_int8"), "found when calibration decodes it: " + log);
+				assertTrue(second.err().contains("the run stopped on a sample it could not read: nothing was written"), log);
 			} else {
-				assertTrue(log.contains("odd.qr:4:") && log.contains("[data-unreadable]"), "on the dataset's line: " + log);
 				assertFalse(log.contains("quantizing with fiq_int8") || log.contains("converting"), "before any work: " + log);
 			}
+			Cli validate = Cli.run("validate", recipe.toString()); // validate decodes every image: the same line and words, before any run
+			assertEquals(2, validate.exitCode(), damage + ": " + validate.out() + validate.err());
+			assertTrue(validate.out().lines().anyMatch(l -> l.contains("odd.qr:4:2: error [data-unreadable] ") && l.contains(damaged.getFileName() + ": ")),
+					damage + ": " + validate.out());
 			java.util.Map<String, String> after = TestData.hashes(work);
-			after.remove("data/calibration/tshirt_top/zzz_odd.png");
+			after.remove("data/calibration/tshirt_top/" + odd.getFileName());
 			assertEquals(before, after, damage + ": the previous outputs as they were, nothing beside them");
 		}
 		// into a new folder: none is made

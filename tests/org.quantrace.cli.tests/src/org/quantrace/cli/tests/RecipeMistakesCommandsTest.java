@@ -55,6 +55,30 @@ class RecipeMistakesCommandsTest {
 		}
 	}
 
+	/**
+	 * The quantization specification forbids symbolic links to files and folders: a dataset through one was refused on its line,
+	 * a model through one accepted (run, verify clean; hostile pass 2). Now both are a symbolic-link error on the recipe's line,
+	 * validate and run alike, and the run writes nothing.
+	 */
+	@Test
+	void aModelThroughASymbolicLinkIsRefusedAsDataIs() throws IOException {
+		Path link = EXAMPLE.resolve("model/linked.onnx");
+		Files.deleteIfExists(link);
+		Files.createSymbolicLink(link, EXAMPLE.resolve("model/fashion_cnn_trained.onnx").toAbsolutePath());
+		Path linked = recipe("linked.qr", example().replace("\"model/fashion_cnn_trained.onnx\"", "\"model/linked.onnx\""));
+		assertTrue(Files.readString(linked).contains("\"model/linked.onnx\""));
+		String expected = linked + ":14:12: error [symbolic-link] \"model/linked.onnx\" goes through the symbolic link " + link.toAbsolutePath().normalize()
+				+ ": the quantization specification forbids symbolic links to files and folders (models and data alike); give the real path";
+		Cli validate = Cli.run("validate", linked.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().lines().anyMatch(expected::equals), validate.out());
+		Path out = EXAMPLE.resolve("out-linked");
+		Cli run = Cli.run("run", linked.toString(), "-o", out.toString());
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().lines().anyMatch(expected::equals), run.out());
+		assertFalse(Files.exists(out), "nothing written");
+	}
+
 	@Test
 	void anEmptyFileFailsValidateAsRunRefusesIt() throws IOException {
 		Path empty = recipe("empty.qr", "// a recipe, one day\n");

@@ -52,6 +52,8 @@ class ValidatorTest {
 		Files.createDirectories(dir.resolve("eval"));
 		Files.createDirectories(dir.resolve("real/data"));
 		Files.createSymbolicLink(dir.resolve("linked"), dir.resolve("real").toAbsolutePath());
+		Files.writeString(dir.resolve("real/m.onnx"), "");
+		Files.createSymbolicLink(dir.resolve("link.onnx"), dir.resolve("m.onnx").toAbsolutePath());
 	}
 
 	/** A recipe with a model, calibration and evaluation data, plus {@code body}. */
@@ -68,6 +70,9 @@ class ValidatorTest {
 				rule(IssueCodes.MISSING_DATASET_PATH, Severity.ERROR, "dataset more role training", "dataset more \"calib\" role training"),
 				rule(IssueCodes.PATH_NOT_FOUND, Severity.WARNING, "model other \"missing.onnx\"", "model other \"m.onnx\""),
 				rule(IssueCodes.SYMBOLIC_LINK, Severity.ERROR, "dataset more \"linked/data\" role training", "dataset more \"real/data\" role training"),
+				// the specification forbids links to files and folders: a model through one was accepted (hostile pass 2)
+				rule(IssueCodes.SYMBOLIC_LINK, Severity.ERROR, "model other \"linked/m.onnx\"", "model other \"real/m.onnx\""),
+				rule(IssueCodes.SYMBOLIC_LINK, Severity.ERROR, "model other \"link.onnx\"", "model other \"m.onnx\""),
 				rule(IssueCodes.AMBIGUOUS_PREPROCESSING, Severity.ERROR, "preprocess { grayscale } preprocess { rgb }", "preprocess { grayscale } preprocess color { rgb }"),
 				rule(IssueCodes.INVALID_PREPROCESSING, Severity.ERROR, "preprocess { mean 0.4, 0.5, 0.6 std 0.2, 0.2 }", "preprocess { mean 0.4, 0.5, 0.6 std 0.2 }"),
 				rule(IssueCodes.INVALID_PREPROCESSING, Severity.ERROR, "preprocess { resize 28 x 28 crop 32 x 32 }", "preprocess { resize 32 x 32 crop 28 x 28 }"),

@@ -193,6 +193,55 @@ class VerifyWildGraphsTest {
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
 
+	/**
+	 * A data-movement op between a DequantizeLinear and a QuantizeLinear (make_wild5.py "superres": its final DepthToSpace read
+	 * the uint8 activations' codes dequantized, and a QuantizeLinear to the int8 output followed). ONNX Runtime drops the pair and
+	 * moves the codes only when both have the same type, scale and zero point; else the op computes in float between them. verify
+	 * re-derived every such op as integer. Checked against ONNX Runtime's optimized graph of each variant.
+	 */
+	@Test
+	void aDataMovementOpBetweenUnequalQuantizationsIsReDerivedFloat() throws IOException {
+		Path dir = TestData.tempDir("verify-dropped-pairs");
+		record Side(int type, float scale, long zeroPoint) {
+		}
+		Side in = new Side(2, 0.02f, 128);
+		List<Side> outs = List.of(new Side(3, 0.03f, -5), new Side(2, 0.02f, 128), new Side(2, 0.04f, 128), new Side(2, 0.02f, 127));
+		for (String op : List.of("DepthToSpace", "Transpose")) {
+			for (Side out : outs) {
+				GraphProto.Builder g = GraphProto.newBuilder().setName("pair");
+				g.addInput(ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)
+						.setShape(ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder().addAllDim(java.util.stream.LongStream.of(1, 4, 2, 2)
+								.mapToObj(d -> ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d).build()).toList())))));
+				g.addInitializer(TensorProto.newBuilder().setName("s_in").setDataType(1).addFloatData(in.scale()));
+				g.addInitializer(TensorProto.newBuilder().setName("z_in").setDataType(in.type()).addInt32Data((int) in.zeroPoint()));
+				g.addInitializer(TensorProto.newBuilder().setName("s_out").setDataType(1).addFloatData(out.scale()));
+				g.addInitializer(TensorProto.newBuilder().setName("z_out").setDataType(out.type()).addInt32Data((int) out.zeroPoint()));
+				g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_in").addInput("x").addInput("s_in").addInput("z_in").addOutput("xq"));
+				g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName("dq_in").addInput("xq").addInput("s_in").addInput("z_in").addOutput("xd"));
+				NodeProto.Builder moving = NodeProto.newBuilder().setOpType(op).setName("moving").addInput("xd").addOutput("moved");
+				moving.addAttribute(op.equals("DepthToSpace") ? AttributeProto.newBuilder().setName("blocksize").setType(AttributeProto.AttributeType.INT).setI(2).build()
+						: AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(0L, 2L, 3L, 1L)).build());
+				g.addNode(moving);
+				g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_out").addInput("moved").addInput("s_out").addInput("z_out").addOutput("y"));
+				g.addOutput(ValueInfoProto.newBuilder().setName("y").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(out.type()))));
+				ModelProto model = ModelProto.newBuilder().setIrVersion(8).addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13))
+						.setGraph(g).build();
+				Path file = Files.write(dir.resolve(op + "-" + outs.indexOf(out) + ".onnx"), model.toByteArray());
+				Path optimizedFile = dir.resolve(op + "-" + outs.indexOf(out) + "-optimized.onnx");
+				try (org.quantrace.engine.runtime.InferenceSession s = org.quantrace.engine.runtime.InferenceSession.open(org.quantrace.engine.onnx.OnnxModel.of(model),
+						org.quantrace.engine.runtime.SessionSettings.defaults().withThreads(1)
+								.withOptimization(org.quantrace.engine.runtime.SessionSettings.Optimization.EXTENDED).withOptimizedModelPath(optimizedFile), "pair")) {
+					s.inputs();
+				}
+				GraphProto optimized = ModelProto.parseFrom(Files.readAllBytes(optimizedFile)).getGraph();
+				NodeProto ran = optimized.getNodeList().stream().filter(n -> n.getOpType().equals(op)).findFirst().orElseThrow();
+				boolean floatInOnnxRuntime = optimized.getNodeList().stream().anyMatch(n -> n.getOpType().equals("DequantizeLinear") && n.getOutput(0).equals(ran.getInput(0)));
+				assertEquals(!floatInOnnxRuntime, org.quantrace.runner.verify.ModelFacts.read(file).runsOnIntegers("moving"),
+						op + " from " + in + " to " + out + ": ONNX Runtime runs " + optimized.getNodeList().stream().map(NodeProto::getOpType).toList());
+			}
+		}
+	}
+
 	/** ids int64 [N, 6] → Gather(tokens [16, 8]) + Gather(positions [6, 8], 0..5) → MatMul([8, 8]) → ReduceMean over the tokens → Gemm → logits [N, 2]. */
 	private static ModelProto tokenModel() {
 		java.util.Random random = new java.util.Random(5);

@@ -75,7 +75,8 @@ public class RunMojo extends AbstractMojo {
 				}
 			});
 			if (outcome.exitCode() == 2) {
-				throw new MojoFailureException(recipe + " has errors: nothing was run");
+				throw new MojoFailureException(outcome.stopped() ? recipe + ": the run stopped on a sample it could not read: nothing was written"
+						: recipe + " has errors: nothing was run");
 			}
 			getLog().info("Quantrace: " + (outcome.accepted() ? "accepted" : "REJECTED") + ", report " + out.resolve("report.html"));
 			if (!outcome.accepted()) {

@@ -235,6 +235,32 @@ class OpRulesTest {
 		assertTrue(f.ops().contains("AveragePool"), f.ops().toString());
 	}
 
+	/**
+	 * A node the recipe excludes from quantization (exclude op AveragePool, exclude "/features/features.3/MaxPool") between two
+	 * integer ops: its input and output are quantized for them, and ONNX Runtime fuses DequantizeLinear → op → QuantizeLinear
+	 * all the same (QLinearAveragePool, QLinearAdd; a MaxPool runs on the codes), while the record said float32 (verify on the
+	 * example with its first MaxPool, or an AveragePool in its place, excluded: 13 mismatches each). The record now says what
+	 * ONNX Runtime runs, checked against its optimized graph, and how to keep the node float.
+	 */
+	@Test
+	void anExcludedOpBetweenIntegerOpsIsRecordedAsWhatOnnxRuntimeRuns() {
+		for (String op : List.of("AveragePool", "MaxPool", "Add")) {
+			TinyGraph t = new TinyGraph(4, 14, 14);
+			String a = t.node("Relu", List.of(conv(t, "x", 4, 8)));
+			String mid = op.equals("Add") ? t.node("Add", List.of(a, t.node("Relu", List.of(conv(t, "x", 4, 8)))))
+					: t.node(op, List.of(a), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+			String y = pointwise(t, mid, 8, 4);
+			QuantizationSpec excluding = FIQ.toBuilder().exclude(QuantizationSpec.Exclusion.Kind.OP, op, null).build();
+			Checked c = check(t, y, -1, 1, excluding);
+			boolean floatInOnnxRuntime = c.optimized().getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals(op)
+					&& c.optimized().getGraph().getNodeList().stream().anyMatch(d -> d.getOpType().equals("DequantizeLinear") && n.getInputList().contains(d.getOutput(0))));
+			QuantizationResult.Layer layer = c.layer(op);
+			assertEquals(!floatInOnnxRuntime, layer.quantized(), op + ": the plan says " + layer.reason() + "; ONNX Runtime runs " + c.ops());
+			assertTrue(layer.reason().startsWith("excluded by the recipe (op " + op + "), but ") && layer.reason().contains("exclude the integer ops before and after it"),
+					layer.reason());
+		}
+	}
+
 	@Test
 	void gemmEndsInFloatWhenOnlyTheOutputReadsIt() {
 		TinyGraph t = new TinyGraph(16);

@@ -241,6 +241,46 @@ class WildModelsTest {
 	}
 
 	/**
+	 * An ESPCN super-resolution model (make_wild5.py "superres") ends in Conv then DepthToSpace (PixelShuffle), its output an
+	 * image. With int8 I/O over uint8 activations the DepthToSpace read the Conv's dequantized uint8 codes and a QuantizeLinear
+	 * to int8 followed: ONNX Runtime drops a DequantizeLinear/QuantizeLinear pair only when both have the same type, scale and
+	 * zero point, so it ran DequantizeLinear → DepthToSpace → QuantizeLinear in float while the record said it moves integer
+	 * codes. It now moves the uint8 codes and the output is requantized to int8 after it; with uint8 I/O (the pair of equal
+	 * parameters, dropped) it moved codes already.
+	 */
+	@Test
+	void aDepthToSpaceWritingAnInt8OutputMovesTheCodesInOnnxRuntime() {
+		TinyGraph t = new TinyGraph(1, 6, 6);
+		String conv = t.node("Conv", List.of("x", t.weight(0.5, 4, 1, 3, 3), t.weight(0.05, 4)), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String y = t.node("DepthToSpace", List.of(conv), TinyGraph.attr("blocksize", 2L));
+		OnnxModel model = t.model(y);
+		for (String scheme : List.of("fiq_int8", "fiq_uint8")) {
+			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset(scheme), t.calibration(-1, 1));
+			QuantizationResult.Layer layer = r.layers().stream().filter(l -> l.opType().equals("DepthToSpace")).findFirst().orElseThrow();
+			ai.onnx.proto.OnnxMl.GraphProto optimized = TinyGraph.optimized(r.model()).getGraph();
+			ai.onnx.proto.OnnxMl.NodeProto d2s = optimized.getNodeList().stream().filter(n -> n.getOpType().equals("DepthToSpace")).findFirst().orElseThrow();
+			boolean floatD2s = optimized.getNodeList().stream().anyMatch(n -> n.getOpType().equals("DequantizeLinear") && n.getOutput(0).equals(d2s.getInput(0)));
+			assertTrue(layer.quantized() && !floatD2s, scheme + ": recorded " + layer + "; ONNX Runtime runs " + TinyGraph.ops(optimized));
+			IoQuantization.Io held = IoQuantization.outputs(r.model()).get(y);
+			assertEquals(scheme.equals("fiq_int8") ? "INT8" : "UINT8", held.type().name(), scheme + ": the output's type");
+			IoQuantization.Io in = IoQuantization.inputs(r.model()).get("x");
+			float[] x = t.data(8, -1, 1);
+			byte[] q = new byte[x.length];
+			for (int i = 0; i < x.length; i++) {
+				q[i] = (byte) in.quantize(x[i]);
+			}
+			float[] expected = TinyGraph.run(model, t.batch(x));
+			float[] actual;
+			try (InferenceSession s = InferenceSession.open(r.model(), SessionSettings.defaults().withThreads(1), "tiny")) {
+				actual = s.run(NdArray.ofBytes(in.type(), new long[] { 8, 1, 6, 6 }, q)).toFloats();
+			}
+			for (int i = 0; i < expected.length; i++) {
+				assertEquals(expected[i], held.dequantize((long) actual[i]), 0.15, scheme + " output " + i);
+			}
+		}
+	}
+
+	/**
 	 * DenseNet's pre-activation blocks (BatchNormalization after a Concat, no Conv to fold it into) become Mul and Add by
 	 * per-channel constants, quantized with the activations' type and recorded as activations by name. The constants' float
 	 * tensors were gone from the model, so the records named tensors the model does not hold: `verify` reported 228
