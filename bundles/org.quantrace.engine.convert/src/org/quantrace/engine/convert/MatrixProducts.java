@@ -20,8 +20,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 
 /**
  * Rewrites matrix products other exporters write in forms no integer kernel reads into the forms the quantizers read
- * (ONNX Runtime's QLinearMatMul, QGemm and DynamicQuantizeMatMul take the weights as the second operand and have no
- * transA):
+ * (ONNX Runtime's QLinearMatMul, QGemm and DynamicQuantizeMatMul take the weights as the second operand; Quantrace's op
+ * table quantizes a Gemm only with transA=0):
  * <ul>
  * <li>an Einsum that is a (batched) matrix product ({@link EinsumProduct}) becomes Transpose (where an operand's axes are in
  * another order; a constant operand is stored transposed) + MatMul (+ Transpose of the product);</li>
@@ -44,7 +44,10 @@ final class MatrixProducts {
 	private static final Set<String> BINARY = Set.of("Add", "Mul", "Sub", "Div");
 
 	private final Graph g;
-	private final StaticShapes shapes;
+	private final OnnxModel model;
+	private final String source;
+	/** Inferred when a rank is first needed (one ONNX Runtime session): most models have no product to rewrite. */
+	private StaticShapes shapes;
 	private final Map<String, Integer> ranks;
 	private final Set<String> taken;
 	/** Ranks of the tensors this pass wrote (the shapes were inferred before). */
@@ -61,9 +64,10 @@ final class MatrixProducts {
 	private int moved;
 	private int wrote;
 
-	private MatrixProducts(OnnxModel model, StaticShapes shapes, Map<String, Integer> ranks) {
+	private MatrixProducts(OnnxModel model, String source, Map<String, Integer> ranks) {
 		this.g = model.graph();
-		this.shapes = shapes;
+		this.model = model;
+		this.source = source;
 		this.ranks = ranks;
 		this.taken = new HashSet<>(g.tensorNames());
 		g.nodes().forEach(n -> taken.add(n.name()));
@@ -74,12 +78,14 @@ final class MatrixProducts {
 	 * one rewrite per kind made and one per product left as it is.
 	 */
 	static List<String> rewrite(OnnxModel model, String source, Map<String, Integer> ranks, List<Rewrite> rewrites) {
-		boolean any = model.graph().nodes().stream().anyMatch(n -> n.isStandard() && (n.opType().equals("Einsum") || n.opType().equals("MatMul")
-				|| n.opType().equals("Gemm")));
+		Graph main = model.graph();
+		boolean any = main.nodes().stream().anyMatch(n -> n.isStandard() && (n.opType().equals("Einsum")
+				|| (n.opType().equals("MatMul") || n.opType().equals("Gemm")) && main.constant(n.input(0)) != null && main.constant(n.input(1)) == null
+				|| n.opType().equals("Gemm") && n.intAttribute("transA", 0) != 0));
 		if (!any) {
 			return List.of();
 		}
-		MatrixProducts p = new MatrixProducts(model, StaticShapes.infer(model, source), ranks);
+		MatrixProducts p = new MatrixProducts(model, source, ranks);
 		for (Node n : List.copyOf(p.g.nodes())) {
 			if (n.isStandard() && n.opType().equals("Einsum")) {
 				p.einsum(n);
@@ -98,7 +104,7 @@ final class MatrixProducts {
 		}
 		p.made.forEach((what, nodes) -> rewrites.add(new Rewrite(Rewrite.MATRIX_PRODUCTS, what + ", " + nodes.size() + " time" + (nodes.size() == 1 ? "" : "s")
 				+ " (" + String.join("; ", nodes) + ")")));
-		if (p.wrote > 0) {
+		if (p.moved + p.composedAway > 0) { // else the records above say where each Transpose is
 			List<String> parts = new ArrayList<>();
 			if (p.moved > 0) {
 				parts.add(p.moved + (p.moved == 1 ? " move" : " moves") + " past an elementwise op (its constant operand stored transposed)");
@@ -129,7 +135,8 @@ final class MatrixProducts {
 		String equation = e.stringAttribute("equation", "");
 		String what = "Einsum '" + ConstantFolder.label(e) + "' (" + equation + ")";
 		if (e.inputs().size() != 2 || !isFloat(e.input(0)) || !isFloat(e.input(1))) {
-			refused.add(what + " left as it is: " + (e.inputs().size() != 2 ? e.inputs().size() + " operands, only a product of two is a MatMul"
+			refused.add(what + " left as it is: " + (e.inputs().size() != 2 ? (e.inputs().size() == 1 ? "one operand (a transpose, diagonal or sum)"
+					: e.inputs().size() + " operands") + ", only a product of two is a MatMul"
 					: "an operand is not float, and only float products are quantized"));
 			return;
 		}
@@ -287,7 +294,8 @@ final class MatrixProducts {
 			g.nodes().add(at, t);
 			written.add(t);
 			wrote++;
-			made.computeIfAbsent("Gemm with transA=1 on an activation -> Transpose + Gemm (transA=0): ONNX Runtime's QGemm has no transA",
+			made.computeIfAbsent("Gemm with transA=1 on an activation -> Transpose + Gemm (transA=0), the form the quantizers read (their op table leaves a"
+					+ " Gemm with transA=1 float)",
 					k -> new ArrayList<>()).add("'" + ConstantFolder.label(gm) + "'");
 		}
 	}
@@ -586,6 +594,9 @@ final class MatrixProducts {
 		Tensor c = g.constant(tensor);
 		if (c != null) {
 			return c.dims().length;
+		}
+		if (shapes == null) {
+			shapes = StaticShapes.infer(model, source);
 		}
 		int r = shapes.rank(tensor);
 		return r >= 0 ? r : writtenRanks.getOrDefault(tensor, ranks.getOrDefault(tensor, -1));
