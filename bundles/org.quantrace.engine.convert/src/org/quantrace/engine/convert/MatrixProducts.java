@@ -104,13 +104,13 @@ final class MatrixProducts {
 		}
 		p.made.forEach((what, nodes) -> rewrites.add(new Rewrite(Rewrite.MATRIX_PRODUCTS, what + ", " + nodes.size() + " time" + (nodes.size() == 1 ? "" : "s")
 				+ " (" + String.join("; ", nodes) + ")")));
-		if (p.moved + p.composedAway > 0) { // else the records above say where each Transpose is
+		if (p.moved + p.composedAway + p.modelsGone.size() + p.modelsKept.size() > 0) { // else the records above say where each Transpose is
 			List<String> parts = new ArrayList<>();
 			if (p.moved > 0) {
 				parts.add(p.moved + (p.moved == 1 ? " move" : " moves") + " past an elementwise op (its constant operand stored transposed)");
 			}
 			if (p.composedAway > 0) {
-				parts.add(p.composedAway + " gone by composing " + (p.composedAway == 1 ? "it" : "them") + " with the Transposes next to them");
+				parts.add(p.composedAway + " gone, composed with the Transposes next to " + (p.composedAway == 1 ? "it" : "them"));
 			}
 			if (!p.modelsGone.isEmpty()) {
 				parts.add("the model's " + quoted(p.modelsGone) + " cancelled with them and removed");
@@ -340,7 +340,7 @@ final class MatrixProducts {
 		if (g.consumers(p.output(0)).isEmpty() && !g.isOutput(p.output(0))) {
 			g.nodes().remove(p);
 			written.remove(p);
-			composedAway++;
+			composedAway += mine ? 1 : 0;
 			if (!mine) {
 				modelsGone.add(ConstantFolder.label(p));
 				removed.add(ConstantFolder.label(p));
@@ -382,7 +382,7 @@ final class MatrixProducts {
 			boolean mine = written.contains(c);
 			String name = ConstantFolder.label(c);
 			if (isIdentity(composed) && dropIdentity(c)) {
-				composedAway++;
+				composedAway += mine ? 1 : 0;
 				if (!mine) {
 					modelsGone.add(name);
 					removed.add(name);

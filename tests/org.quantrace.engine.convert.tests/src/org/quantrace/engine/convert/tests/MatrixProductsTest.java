@@ -127,6 +127,27 @@ class MatrixProductsTest {
 		assertEquals(List.of("Transpose", "MatMul", "Transpose"), ops(f.model()));
 	}
 
+	/**
+	 * Without constant folding (`convert --no-fold`, a recipe's `fold-constants no`; torch's do_constant_folding=False
+	 * exports weights as Constant nodes) the weight-first MatMul reads its weight from a Constant node: Wᵀ is stored all the
+	 * same and the Constant node, read by nothing then, is removed.
+	 */
+	@Test
+	void aWeightFirstMatMulReadingAConstantNodeIsRewrittenWithoutFolding() {
+		Graph t = new Graph(16);
+		String w = t.constantNode(12, 16);
+		String y = t.node("Transpose", List.of(t.node("MatMul", List.of(w, t.node("Transpose", List.of("x"), ints("perm", 1, 0))))), ints("perm", 1, 0));
+		OnnxModel model = t.model(y);
+		FreezeResult f = Freezer.freeze(model, "nofold", new FreezeOptions(FreezeOptions.defaults().eliminate(), false, 0), null);
+		assertEquals(List.of("MatMul"), ops(f.model()), record(f));
+		NdArray x = input(model, 5);
+		float[] expected = WildConversionTest.run(model, x);
+		float[] actual = WildConversionTest.run(f.model(), x);
+		for (int i = 0; i < expected.length; i++) {
+			assertEquals(expected[i], actual[i], 1e-5f * Math.max(1, Math.abs(expected[i])));
+		}
+	}
+
 	/** A weight of rank 3 first ([2, 5, 6] · x [N, 2, 6, 8]) is left: only 2-D weights are quantized. */
 	@Test
 	void aWeightFirstMatMulOfRankThreeIsLeftWithItsReason() {
@@ -356,6 +377,21 @@ class MatrixProductsTest {
 			}
 			g.addInitializer(t);
 			return name;
+		}
+
+		/** A Constant node holding seeded random values in [-1, 1); returns its output. */
+		String constantNode(long... dims) {
+			String values = random(dims);
+			TensorProto.Builder t = null;
+			for (int i = 0; i < g.getInitializerCount(); i++) {
+				if (g.getInitializer(i).getName().equals(values)) {
+					t = g.getInitializer(i).toBuilder();
+					g.removeInitializer(i);
+					break;
+				}
+			}
+			return node("Constant", List.of(), AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+					.setT(t.setName("")).build());
 		}
 
 		/** 64 samples uniform in [-1, 1). */
