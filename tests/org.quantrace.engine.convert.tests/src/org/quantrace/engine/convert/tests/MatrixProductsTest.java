@@ -60,7 +60,8 @@ class MatrixProductsTest {
 	@ParameterizedTest
 	@CsvSource(delimiter = ';', value = { "bqd,bkd->bqk; 6x8; -", "bqk,bkd->bqd; 6x6; -", "ij,jk->ik; 8; 8x5", "bij,jk->bik; 6x8; 8x5",
 			"nchw,wk->nchk; 2x3x8; 8x5", "ij,jk; 8; 8x5", "...ij,jk->...ik; 6x8; 8x5", "bij,kj->bik; 6x8; 5x8", "bkd,bqd->bqk; 6x8; -",
-			"bij,jk->bki; 6x8; 8x5", "jk,bij->bik; 6x8; 8x5", "bqd , bkd -> bqk; 6x8; -" })
+			"bij,jk->bki; 6x8; 8x5", "jk,bij->bik; 6x8; 8x5", "bqd , bkd -> bqk; 6x8; -", "...ij,...jk->...ik; 8x8; -", "...ij,...jk; 8x8; -",
+			"...ij,...kj->...ki; 2x8x8; -" })
 	void anEinsumThatIsAMatrixProductBecomesMatMul(String equation, String sample, String constant) {
 		boolean constantFirst = equation.startsWith("jk,");
 		Graph t = new Graph(dims(sample));
