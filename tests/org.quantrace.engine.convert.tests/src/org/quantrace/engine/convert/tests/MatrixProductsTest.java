@@ -202,14 +202,16 @@ class MatrixProductsTest {
 	 * Einsum and the weight-first MatMul ran in float and the Gemm with its weight as A stayed float.
 	 */
 	@ParameterizedTest
-	@CsvSource(delimiter = ';', value = { "einsum", "weightfirst", "gemm_wa" })
+	@CsvSource(delimiter = ';', value = { "einsum", "weightfirst", "gemm_wa", "gemm_wa_scaled" })
 	void theRewrittenProductsRunIntegerKernelsAfterFullIntegerQuantization(String which) {
 		Graph t = new Graph(which.equals("einsum") ? new long[] { 6, 32 } : new long[] { 32 });
 		String y = switch (which) {
 		case "einsum" -> t.node("Einsum", List.of("x", t.random(32, 16)), str("equation", "bij,jk->bik"));
 		case "weightfirst" -> t.node("Transpose", List.of(t.node("MatMul", List.of(t.random(16, 32), t.node("Transpose", List.of("x"), ints("perm", 1, 0))))),
 				ints("perm", 1, 0));
-		default -> t.node("Transpose", List.of(t.node("Gemm", List.of(t.random(16, 32), "x", t.random(16, 1)), ints("transB", 1))), ints("perm", 1, 0));
+		case "gemm_wa" -> t.node("Transpose", List.of(t.node("Gemm", List.of(t.random(16, 32), "x", t.random(16, 1)), ints("transB", 1))), ints("perm", 1, 0));
+		default -> t.node("Transpose", List.of(t.node("Gemm", List.of(t.random(16, 32), "x", t.random(16, 1)), ints("transB", 1), flt("alpha", 0.5f),
+				flt("beta", 2f))), ints("perm", 1, 0)); // α and β kept by the rewrite, folded by the quantizer: QGemm needs α = β = 1
 		};
 		OnnxModel model = t.model(y);
 		Preprocessing.Outcome pre = Preprocessing.of(model, which, null, true);
