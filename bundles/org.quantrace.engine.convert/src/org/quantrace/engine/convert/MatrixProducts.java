@@ -107,7 +107,7 @@ final class MatrixProducts {
 		if (p.moved + p.composedAway + p.modelsGone.size() + p.modelsKept.size() > 0) { // else the records above say where each Transpose is
 			List<String> parts = new ArrayList<>();
 			if (p.moved > 0) {
-				parts.add(p.moved + (p.moved == 1 ? " move" : " moves") + " past an elementwise op (its constant operand stored transposed)");
+				parts.add(p.moved + (p.moved == 1 ? " move" : " moves") + " past an elementwise op (a constant operand of one stored transposed)");
 			}
 			if (p.composedAway > 0) {
 				parts.add(p.composedAway + " gone, composed with the Transposes next to " + (p.composedAway == 1 ? "it" : "them"));
