@@ -11,7 +11,7 @@ import org.quantrace.model.trace.EliminationStatus;
  * A frozen inference model and the account PhIMT0002 asks for: per training-specific operation, whether
  * it was present and removed (with node names) or not present; training-only attributes and outputs
  * found; nodes removed; constants folded; the function-preserving rewrites made (constants and shape arithmetic
- * folded, If nodes inlined, decompositions fused, opset raised); and how far the frozen model's outputs are from the
+ * folded, If nodes inlined, decompositions fused, opset raised, matrix products put in the forms integer kernels read); and how far the frozen model's outputs are from the
  * original's inference behaviour on the verification samples.
  */
 public record FreezeResult(OnnxModel model, Map<TrainingOperation, Elimination> eliminations, List<String> trainingArtifacts,

@@ -169,6 +169,7 @@ public final class Freezer {
 		List<String> batchNormsGone = new ArrayList<>(rewrittenBatchNorms);
 		batchNormsGone.addAll(s.batchNormsFolded());
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone));
+		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites));
 		if (options.fusePatterns()) {
 			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites));
 			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));

@@ -3,7 +3,7 @@ package org.quantrace.engine.convert;
 /**
  * One function-preserving rewrite the conversion made, as PhIMT0002 lists it: of which kind (constant nodes, constant
  * folding, shape arithmetic, control flow, fusion, opset,
- * model-local functions, precision, no-op casts) and what was found and done, naming the nodes.
+ * model-local functions, precision, no-op casts, matrix products) and what was found and done, naming the nodes.
  */
 public record Rewrite(String kind, String description, boolean made) {
 
@@ -26,6 +26,8 @@ public record Rewrite(String kind, String description, boolean made) {
 	public static final String FUNCTIONS = "model-local functions";
 	public static final String PRECISION = "precision";
 	public static final String NO_OP_CASTS = "no-op casts";
+	/** Einsum, MatMul and Gemm rewritten into the forms integer kernels read (weights second, no transA). */
+	public static final String MATRIX_PRODUCTS = "matrix products";
 
 	@Override
 	public String toString() {

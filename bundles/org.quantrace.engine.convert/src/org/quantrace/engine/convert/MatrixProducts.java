@@ -1,0 +1,644 @@
+package org.quantrace.engine.convert;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * Rewrites matrix products other exporters write in forms no integer kernel reads into the forms the quantizers read
+ * (ONNX Runtime's QLinearMatMul, QGemm and DynamicQuantizeMatMul take the weights as the second operand; Quantrace's op
+ * table quantizes a Gemm only with transA=0):
+ * <ul>
+ * <li>an Einsum that is a (batched) matrix product ({@link EinsumProduct}) becomes Transpose (where an operand's axes are in
+ * another order; a constant operand is stored transposed) + MatMul (+ Transpose of the product);</li>
+ * <li>a MatMul with its 2-D constant weight W first, MatMul(W, x), becomes Transpose(MatMul(xᵀ, Wᵀ)), Wᵀ stored (xᵀ and the
+ * product's transpose swap the last two axes; a 1-D x needs neither);</li>
+ * <li>a Gemm with its constant weight as A computes Yᵀ = op(B)ᵀ·op(A)ᵀ + Cᵀ: Gemm(B, A) with the flags swapped and Cᵀ
+ * stored, then a Transpose; a Gemm with transA=1 on an activation reads a Transpose of it with transA=0.</li>
+ * </ul>
+ * The Transposes this writes are then moved towards each other and cancelled: one that reads a Transpose is composed with it,
+ * one that feeds a single Transpose is composed into it, one before a single elementwise reader (Relu, or an Add, Mul,
+ * Sub or Div with a constant, stored transposed) moves after it, and one before a Gemm's A with transA=1 clears the flag.
+ * The whole conversion is then checked against the original in ONNX Runtime as every rewrite is.
+ */
+final class MatrixProducts {
+
+	/** Ops a Transpose commutes with as they are: one input, elementwise. */
+	private static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish",
+			"Softplus", "Softsign", "Neg", "Abs", "Exp", "Log", "Sqrt", "Erf", "Reciprocal", "Identity");
+	/** Binary elementwise ops a Transpose commutes with when the other operand is a constant (stored transposed). */
+	private static final Set<String> BINARY = Set.of("Add", "Mul", "Sub", "Div");
+
+	private final Graph g;
+	private final OnnxModel model;
+	private final String source;
+	/** Inferred when a rank is first needed (one ONNX Runtime session): most models have no product to rewrite. */
+	private StaticShapes shapes;
+	private final Map<String, Integer> ranks;
+	private final Set<String> taken;
+	/** Ranks of the tensors this pass wrote (the shapes were inferred before). */
+	private final Map<String, Integer> writtenRanks = new java.util.HashMap<>();
+	/** Transposes this pass wrote (by node identity). */
+	private final Set<Node> written = new HashSet<>();
+	private final List<String> removed = new ArrayList<>();
+	private final Map<String, List<String>> made = new LinkedHashMap<>();
+	private final List<String> refused = new ArrayList<>();
+	private int composedAway;
+	private final List<String> modelsGone = new ArrayList<>();
+	private final List<String> modelsKept = new ArrayList<>();
+	private final List<String> flagsCleared = new ArrayList<>();
+	private int moved;
+	private int wrote;
+
+	private MatrixProducts(OnnxModel model, String source, Map<String, Integer> ranks) {
+		this.g = model.graph();
+		this.model = model;
+		this.source = source;
+		this.ranks = ranks;
+		this.taken = new HashSet<>(g.tensorNames());
+		g.nodes().forEach(n -> taken.add(n.name()));
+	}
+
+	/**
+	 * Rewrites the main graph's products; returns the names of the model's nodes it removed (Transposes cancelled) and adds
+	 * one rewrite per kind made and one per product left as it is.
+	 */
+	static List<String> rewrite(OnnxModel model, String source, Map<String, Integer> ranks, List<Rewrite> rewrites) {
+		Graph main = model.graph();
+		boolean any = main.nodes().stream().anyMatch(n -> n.isStandard() && (n.opType().equals("Einsum")
+				|| (n.opType().equals("MatMul") || n.opType().equals("Gemm")) && main.constant(n.input(0)) != null && main.constant(n.input(1)) == null
+				|| n.opType().equals("Gemm") && n.intAttribute("transA", 0) != 0));
+		if (!any) {
+			return List.of();
+		}
+		MatrixProducts p = new MatrixProducts(model, source, ranks);
+		for (Node n : List.copyOf(p.g.nodes())) {
+			if (n.isStandard() && n.opType().equals("Einsum")) {
+				p.einsum(n);
+			}
+		}
+		for (Node n : List.copyOf(p.g.nodes())) { // after the Einsums: one with a constant first operand is a MatMul(W, x) now
+			if (n.isStandard() && n.opType().equals("MatMul")) {
+				p.weightFirst(n);
+			} else if (n.isStandard() && n.opType().equals("Gemm")) {
+				p.gemm(n);
+			}
+		}
+		if (!p.made.isEmpty()) {
+			p.cancelTransposes();
+			p.removed.addAll(GraphCleanup.removeDead(p.g));
+		}
+		p.made.forEach((what, nodes) -> rewrites.add(new Rewrite(Rewrite.MATRIX_PRODUCTS, what + ", " + nodes.size() + " time" + (nodes.size() == 1 ? "" : "s")
+				+ " (" + String.join("; ", nodes) + ")")));
+		if (p.moved + p.composedAway + p.modelsGone.size() + p.modelsKept.size() > 0) { // else the records above say where each Transpose is
+			List<String> parts = new ArrayList<>();
+			if (p.moved > 0) {
+				parts.add(p.moved + (p.moved == 1 ? " move" : " moves") + " past an elementwise op (a constant operand of one stored transposed)");
+			}
+			if (p.composedAway > 0) {
+				parts.add(p.composedAway + " gone, composed with the Transposes next to " + (p.composedAway == 1 ? "it" : "them"));
+			}
+			if (!p.modelsGone.isEmpty()) {
+				parts.add("the model's " + quoted(p.modelsGone) + " cancelled with them and removed");
+			}
+			if (!p.modelsKept.isEmpty()) {
+				parts.add("the model's " + quoted(p.modelsKept) + " composed with one (a new perm)");
+			}
+			if (!p.flagsCleared.isEmpty()) {
+				parts.add("read as A with transA=1 by " + quoted(p.flagsCleared) + ", whose flag is cleared instead");
+			}
+			long left = p.g.nodes().stream().filter(p.written::contains).count();
+			rewrites.add(new Rewrite(Rewrite.MATRIX_PRODUCTS, "Transposes these rewrites wrote: " + p.wrote + (parts.isEmpty() ? "" : "; " + String.join("; ", parts))
+					+ "; " + left + " left"));
+		}
+		p.refused.forEach(r -> rewrites.add(Rewrite.notMade(Rewrite.MATRIX_PRODUCTS, r)));
+		return p.removed;
+	}
+
+	// ------------------------------------------------------------------ Einsum
+
+	private void einsum(Node e) {
+		String equation = e.stringAttribute("equation", "");
+		String what = "Einsum '" + ConstantFolder.label(e) + "' (" + equation + ")";
+		if (e.inputs().size() != 2 || !isFloat(e.input(0)) || !isFloat(e.input(1))) {
+			refused.add(what + " left as it is: " + (e.inputs().size() != 2 ? (e.inputs().size() == 1 ? "one operand (a transpose, diagonal or sum)"
+					: e.inputs().size() + " operands") + ", only a product of two is a MatMul"
+					: "an operand is not float, and only float products are quantized"));
+			return;
+		}
+		boolean constantA = g.constant(e.input(0)) != null;
+		boolean constantB = g.constant(e.input(1)) != null;
+		EinsumProduct.Outcome o = EinsumProduct.of(equation, rank(e.input(0)), rank(e.input(1)), constantA, constantB);
+		if (o.plan() == null) {
+			refused.add(what + " left as it is (it stays float, Einsum has no integer kernel): " + o.refusal());
+			return;
+		}
+		// the operands the other way round when that puts a constant second (where the quantizers read weights) or needs fewer Transposes
+		EinsumProduct.Plan other = EinsumProduct.of(EinsumProduct.swapped(equation), rank(e.input(1)), rank(e.input(0)), constantB, constantA).plan();
+		boolean swap = other != null && (constantA && !constantB || constantA == constantB && other.cost() < o.plan().cost());
+		EinsumProduct.Plan p = swap ? other : o.plan();
+		String inA = e.input(swap ? 1 : 0);
+		String inB = e.input(swap ? 0 : 1);
+		int rankA = p.permA() == null ? rank(inA) : p.permA().length;
+		int rankB = p.permB() == null ? rank(inB) : p.permB().length;
+		int at = g.nodes().indexOf(e);
+		List<Node> before = new ArrayList<>();
+		String a = transposed(e, inA, p.permA(), "a", before);
+		String b = transposed(e, inB, p.permB(), "b", before);
+		String y = e.output(0);
+		List<Node> after = new ArrayList<>();
+		String product = p.permOut() == null ? y : fresh(y + "_product");
+		if (rankA >= 0 && rankB >= 0) {
+			writtenRanks.put(a, rankA);
+			writtenRanks.put(b, rankB);
+			writtenRanks.put(product, Math.max(rankA, rankB));
+			writtenRanks.put(y, Math.max(rankA, rankB));
+		}
+		Node mm = g.newNode(NodeProto.newBuilder().setOpType("MatMul").setName(e.name()).addInput(a).addInput(b).addOutput(product).build());
+		if (p.permOut() != null) {
+			after.add(transpose(e.name() + "/transpose_product", product, y, p.permOut()));
+		}
+		replace(at, e, before, mm, after);
+		List<String> steps = new ArrayList<>();
+		if (swap) {
+			steps.add("operands swapped (" + EinsumProduct.swapped(equation) + ")");
+		}
+		if (p.permA() != null) {
+			steps.add("operand " + (swap ? 2 : 1) + " transposed " + perm(p.permA()) + (g.initializer(a) != null ? " (stored so)" : ""));
+		}
+		if (p.permB() != null) {
+			steps.add("operand " + (swap ? 1 : 2) + " transposed " + perm(p.permB()) + (g.initializer(b) != null ? " (stored so)" : ""));
+		}
+		if (p.permOut() != null) {
+			steps.add("the product transposed " + perm(p.permOut()));
+		}
+		made.computeIfAbsent("Einsum that is a matrix product -> " + (steps.isEmpty() ? "" : "Transpose + ") + "MatMul, which has integer kernels"
+				+ " (Einsum has none)", k -> new ArrayList<>())
+				.add("'" + ConstantFolder.label(e) + "' " + equation + ": " + p.reading() + (steps.isEmpty() ? "" : "; " + String.join(", ", steps)));
+	}
+
+	// ------------------------------------------------------------------ MatMul(W, x)
+
+	private void weightFirst(Node mm) {
+		Tensor w = g.constant(mm.input(0));
+		if (w == null || g.constant(mm.input(1)) != null || w.dataType() != DataType.FLOAT) {
+			return;
+		}
+		String what = "MatMul '" + ConstantFolder.label(mm) + "' with its weight '" + mm.input(0) + "' " + w.shape() + " as the first operand";
+		if (w.dims().length != 2) {
+			refused.add(what + " left as it is: weights of rank " + w.dims().length + " (only 2-D weights are quantized)");
+			return;
+		}
+		int rx = rank(mm.input(1));
+		if (rx < 1) {
+			refused.add(what + " left as it is: the rank of '" + mm.input(1) + "' is not known");
+			return;
+		}
+		int at = g.nodes().indexOf(mm);
+		String wt = storedTransposed(w, new int[] { 1, 0 });
+		String y = mm.output(0);
+		List<Node> before = new ArrayList<>();
+		List<Node> after = new ArrayList<>();
+		Node product;
+		if (rx == 1) { // W·x of a vector x is x·Wᵀ
+			product = g.newNode(NodeProto.newBuilder().setOpType("MatMul").setName(mm.name()).addInput(mm.input(1)).addInput(wt).addOutput(y).build());
+		} else {
+			int[] swap = swapLast(rx);
+			String xt = fresh(mm.input(1) + "_t");
+			before.add(transpose(mm.name() + "/transpose_x", mm.input(1), xt, swap));
+			String yt = fresh(y + "_t");
+			product = g.newNode(NodeProto.newBuilder().setOpType("MatMul").setName(mm.name()).addInput(xt).addInput(wt).addOutput(yt).build());
+			after.add(transpose(mm.name() + "/transpose_product", yt, y, swap));
+		}
+		replace(at, mm, before, product, after);
+		removeIfUnused(w.name());
+		made.computeIfAbsent("MatMul(W, x) with the weight first -> " + (rx == 1 ? "MatMul(x, Wᵀ)" : "Transpose(MatMul(xᵀ, Wᵀ))") + ", Wᵀ stored, so that the"
+				+ " quantizers read W as weights (per output channel)", k -> new ArrayList<>())
+				.add("'" + ConstantFolder.label(mm) + "', W '" + w.name() + "' " + w.shape() + " stored as '" + wt + "'");
+	}
+
+	// ------------------------------------------------------------------ Gemm
+
+	private void gemm(Node gm) {
+		boolean constA = g.constant(gm.input(0)) != null;
+		boolean constB = g.constant(gm.input(1)) != null;
+		boolean transA = gm.intAttribute("transA", 0) != 0;
+		boolean transB = gm.intAttribute("transB", 0) != 0;
+		String label = "Gemm '" + ConstantFolder.label(gm) + "'";
+		if (constA && !constB) {
+			Tensor a = g.constant(gm.input(0));
+			boolean hasC = gm.inputs().size() > 2 && !gm.input(2).isEmpty();
+			Tensor c = hasC ? g.constant(gm.input(2)) : null;
+			if (a.dataType() != DataType.FLOAT || hasC && (c == null || c.dataType() != DataType.FLOAT)) {
+				refused.add(label + " with its weight as A left as it is: " + (a.dataType() != DataType.FLOAT ? "A is not float"
+						: "its C is computed at run time or not float"));
+				return;
+			}
+			int at = g.nodes().indexOf(gm);
+			List<Node> before = new ArrayList<>();
+			String x = gm.input(1);
+			boolean activationTransposed = !transB; // op(B)ᵀ = B when transB = 1, else Bᵀ
+			if (activationTransposed) {
+				String xt = fresh(x + "_t");
+				before.add(transpose(gm.name() + "/transpose_a", x, xt, new int[] { 1, 0 }));
+				x = xt;
+			}
+			String y = gm.output(0);
+			String yt = fresh(y + "_t");
+			NodeProto.Builder b = gm.toProto().toBuilder().clearInput().clearOutput().clearAttribute().addInput(x).addInput(gm.input(0)).addOutput(yt);
+			for (AttributeProto attr : gm.attributes()) {
+				if (!attr.getName().equals("transA") && !attr.getName().equals("transB")) {
+					b.addAttribute(attr);
+				}
+			}
+			if (!transA) { // op(A)ᵀ = Aᵀ: B' = A read transposed
+				b.addAttribute(AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1));
+			}
+			String cNote = "";
+			if (c != null) {
+				String ct = storedTransposedBias(c);
+				b.addInput(ct);
+				cNote = ", C " + c.shape() + " stored as '" + ct + "' " + g.initializer(ct).shape();
+			}
+			Node swapped = g.newNode(b.build());
+			List<Node> after = List.of(transpose(gm.name() + "/transpose_product", yt, y, new int[] { 1, 0 }));
+			replace(at, gm, before, swapped, after);
+			if (c != null) {
+				removeIfUnused(c.name());
+			}
+			made.computeIfAbsent("Gemm with its weight as A -> Gemm(" + "x, W)ᵀ (Gemm(A, B)ᵀ = Gemm(Bᵀ, Aᵀ)): the weight becomes B, which QGemm and"
+					+ " DynamicQuantizeMatMul read as weights", k -> new ArrayList<>())
+					.add("'" + ConstantFolder.label(gm) + "', W '" + a.name() + "' " + a.shape() + " now B with transB=" + (transA ? 0 : 1)
+							+ (activationTransposed ? ", the activation read through a Transpose (it was B with transB=0)" : "") + cNote);
+		} else if (constB && !constA && transA) {
+			int at = g.nodes().indexOf(gm);
+			String x = gm.input(0);
+			String xt = fresh(x + "_t");
+			Node t = transpose(gm.name() + "/transpose_a", x, xt, new int[] { 1, 0 });
+			gm.setInput(0, xt);
+			gm.removeAttribute("transA");
+			g.nodes().add(at, t);
+			written.add(t);
+			wrote++;
+			made.computeIfAbsent("Gemm with transA=1 on an activation -> Transpose + Gemm (transA=0), the form the quantizers read (their op table leaves a"
+					+ " Gemm with transA=1 float)",
+					k -> new ArrayList<>()).add("'" + ConstantFolder.label(gm) + "'");
+		}
+	}
+
+	// ------------------------------------------------------------------ Transposes
+
+	/**
+	 * Moves and cancels the Transposes this pass wrote until nothing changes: a Transpose of a Transpose is one (none when
+	 * the perms cancel), a Transpose read only by a Transpose is composed into it, one read only by an elementwise op moves
+	 * after it, one read only as a Gemm's A with transA=1 clears the flag.
+	 */
+	private void cancelTransposes() {
+		for (boolean changed = true; changed;) {
+			changed = false;
+			for (Node t : List.copyOf(written)) {
+				if (!g.nodes().contains(t)) {
+					written.remove(t);
+					continue;
+				}
+				if (composeWithProducer(t) || sink(t)) {
+					changed = true;
+					break;
+				}
+			}
+		}
+	}
+
+	private boolean composeWithProducer(Node t) {
+		Node p = g.producer(t.input(0)).orElse(null);
+		if (p == null || !p.opType().equals("Transpose") || !p.isStandard() || perm(p) == null) {
+			return false;
+		}
+		int[] inner = perm(p);
+		int[] outer = perm(t);
+		int[] composed = new int[outer.length];
+		for (int i = 0; i < outer.length; i++) {
+			composed[i] = inner[outer[i]];
+		}
+		t.setInput(0, p.input(0));
+		t.setIntsAttribute("perm", Arrays.stream(composed).mapToLong(i -> i).boxed().toList());
+		boolean mine = written.contains(p);
+		if (g.consumers(p.output(0)).isEmpty() && !g.isOutput(p.output(0))) {
+			g.nodes().remove(p);
+			written.remove(p);
+			composedAway += mine ? 1 : 0;
+			if (!mine) {
+				modelsGone.add(ConstantFolder.label(p));
+				removed.add(ConstantFolder.label(p));
+			}
+		} else if (!mine) {
+			modelsKept.add(ConstantFolder.label(p));
+		}
+		if (isIdentity(composed) && dropIdentity(t)) {
+			composedAway++;
+		}
+		return true;
+	}
+
+	private boolean sink(Node t) {
+		String out = t.output(0);
+		List<Node> readers = g.consumers(out);
+		if (g.isOutput(out) || readers.size() != 1) {
+			return false;
+		}
+		Node c = readers.get(0);
+		int[] p = perm(t);
+		if (p == null || isIdentity(p)) {
+			return p != null && dropIdentity(t);
+		}
+		if (!c.isStandard()) {
+			return false;
+		}
+		if (c.opType().equals("Transpose") && perm(c) != null) {
+			int[] outer = perm(c);
+			int[] composed = new int[outer.length];
+			for (int i = 0; i < outer.length; i++) {
+				composed[i] = p[outer[i]];
+			}
+			c.setInput(0, t.input(0));
+			c.setIntsAttribute("perm", Arrays.stream(composed).mapToLong(i -> i).boxed().toList());
+			g.nodes().remove(t);
+			written.remove(t);
+			composedAway++;
+			boolean mine = written.contains(c);
+			String name = ConstantFolder.label(c);
+			if (isIdentity(composed) && dropIdentity(c)) {
+				composedAway += mine ? 1 : 0;
+				if (!mine) {
+					modelsGone.add(name);
+					removed.add(name);
+				}
+			} else if (!mine) {
+				modelsKept.add(name);
+			}
+			return true;
+		}
+		if (c.opType().equals("Gemm") && c.input(0).equals(out) && !c.input(1).equals(out) && c.intAttribute("transA", 0) != 0
+				&& Arrays.equals(p, new int[] { 1, 0 })) {
+			c.setInput(0, t.input(0));
+			c.removeAttribute("transA");
+			g.nodes().remove(t);
+			written.remove(t);
+			composedAway++;
+			flagsCleared.add(ConstantFolder.label(c));
+			return true;
+		}
+		int k = c.inputs().indexOf(out);
+		boolean unary = UNARY.contains(c.opType()) && c.inputs().size() == 1 && c.outputs().size() == 1;
+		boolean clip = c.opType().equals("Clip") && c.outputs().size() == 1 && k == 0
+				&& c.inputs().subList(1, c.inputs().size()).stream().allMatch(i -> i.isEmpty() || scalar(g.constant(i)));
+		Tensor other = null;
+		if (BINARY.contains(c.opType()) && c.inputs().size() == 2 && c.inputs().lastIndexOf(out) == k) {
+			other = g.constant(c.input(1 - k));
+			if (other == null || other.dataType() != DataType.FLOAT || other.dims().length > p.length) {
+				return false;
+			}
+		} else if (!unary && !clip) {
+			return false;
+		}
+		if (other != null) {
+			c.setInput(1 - k, storedInverse(other, p));
+			removeIfUnused(other.name());
+		}
+		String z = c.output(0);
+		String before = fresh(z + "_t");
+		c.setInput(k, t.input(0));
+		c.setOutput(0, before);
+		t.setInput(0, before);
+		t.setOutput(0, z);
+		g.nodes().remove(t);
+		g.nodes().add(g.nodes().indexOf(c) + 1, t);
+		moved++;
+		return true;
+	}
+
+	/** Removes a Transpose whose perm is the identity: its readers read its input. False when it writes a graph output it cannot hand on. */
+	private boolean dropIdentity(Node t) {
+		String in = t.input(0);
+		String out = t.output(0);
+		if (!g.isOutput(out)) {
+			GraphCleanup.rewire(g, out, in);
+			g.nodes().remove(t);
+			written.remove(t);
+			return true;
+		}
+		Node producer = g.producer(in).orElse(null);
+		if (producer == null || g.isOutput(in) || g.consumers(in).size() != 1) {
+			return false;
+		}
+		producer.setOutput(producer.outputs().indexOf(in), out); // the product writes the graph output itself
+		g.nodes().remove(t);
+		written.remove(t);
+		return true;
+	}
+
+	// ------------------------------------------------------------------ helpers
+
+	/** Replaces {@code old} at {@code at} by the nodes before, the product, the nodes after; the Transposes are this pass's. */
+	private void replace(int at, Node old, List<Node> before, Node product, List<Node> after) {
+		g.nodes().remove(at);
+		List<Node> all = new ArrayList<>(before);
+		all.add(product);
+		all.addAll(after);
+		g.nodes().addAll(at, all);
+		written.addAll(before);
+		written.addAll(after);
+		wrote += before.size() + after.size();
+	}
+
+	private static String quoted(List<String> names) {
+		return names.stream().map(n -> "'" + n + "'").collect(Collectors.joining(", "));
+	}
+
+	/** {@code tensor} transposed by {@code perm} for the product {@code owner}: itself (null perm), a stored constant, or a new Transpose in {@code nodes}. */
+	private String transposed(Node owner, String tensor, int[] perm, String which, List<Node> nodes) {
+		if (perm == null) {
+			return tensor;
+		}
+		Tensor c = g.constant(tensor);
+		if (c != null && c.dataType() == DataType.FLOAT) {
+			String name = storedTransposed(c, perm);
+			removeIfUnused(c.name());
+			return name;
+		}
+		String out = fresh(tensor + "_t");
+		nodes.add(transpose(owner.name() + "/transpose_" + which, tensor, out, perm));
+		return out;
+	}
+
+	private Node transpose(String name, String in, String out, int[] perm) {
+		NodeProto.Builder b = NodeProto.newBuilder().setOpType("Transpose").setName(freshNode(name)).addInput(in).addOutput(out);
+		AttributeProto.Builder a = AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS);
+		for (int p : perm) {
+			a.addInts(p);
+		}
+		return g.newNode(b.addAttribute(a).build());
+	}
+
+	/** Stores {@code t} transposed by {@code perm} as a new initializer; returns its name. */
+	private String storedTransposed(Tensor t, int[] perm) {
+		long[] dims = t.dims();
+		long[] out = new long[perm.length];
+		for (int i = 0; i < perm.length; i++) {
+			out[i] = dims[perm[i]];
+		}
+		String name = fresh(t.name() + "_t");
+		g.putInitializer(Tensor.ofFloats(name, out, permute(t.toFloatArray(), dims, perm)));
+		return name;
+	}
+
+	/**
+	 * A Gemm's C for the swapped product: Cᵀ, C read as 2-D first (a vector [N] is the row [1, N], a scalar stays), and a
+	 * transposed [1, M] stored as the vector [M] QGemm takes as its bias.
+	 */
+	private String storedTransposedBias(Tensor c) {
+		long[] d = c.dims();
+		if (d.length == 0 || c.elementCount() == 1 && d.length <= 1) {
+			return c.name();
+		}
+		long[] two = d.length == 1 ? new long[] { 1, d[0] } : d;
+		float[] v = permute(c.toFloatArray(), two, new int[] { 1, 0 });
+		long[] t = { two[1], two[0] };
+		String name = fresh(c.name() + "_t");
+		g.putInitializer(Tensor.ofFloats(name, t[0] == 1 ? new long[] { t[1] } : t, v));
+		return name;
+	}
+
+	/**
+	 * The constant operand of an elementwise op a Transpose with {@code perm} moves past: C' with Transpose(C', perm) = C
+	 * (C's shape right-aligned to the perm's rank), its leading 1s dropped (broadcasting adds them back).
+	 */
+	private String storedInverse(Tensor c, int[] perm) {
+		int r = perm.length;
+		long[] d = new long[r];
+		Arrays.fill(d, 1);
+		System.arraycopy(c.dims(), 0, d, r - c.dims().length, c.dims().length);
+		int[] inverse = new int[r];
+		for (int i = 0; i < r; i++) {
+			inverse[perm[i]] = i;
+		}
+		long[] out = new long[r];
+		for (int i = 0; i < r; i++) {
+			out[i] = d[inverse[i]];
+		}
+		float[] v = permute(c.toFloatArray(), d, inverse);
+		int lead = 0;
+		while (lead < r - 1 && out[lead] == 1) {
+			lead++;
+		}
+		String name = fresh(c.name() + "_t");
+		g.putInitializer(Tensor.ofFloats(name, Arrays.copyOfRange(out, lead, r), v));
+		return name;
+	}
+
+	/** Row-major values of shape {@code dims} transposed by {@code perm} (output axis i is input axis perm[i]). */
+	static float[] permute(float[] v, long[] dims, int[] perm) {
+		int r = dims.length;
+		long[] outDims = new long[r];
+		for (int i = 0; i < r; i++) {
+			outDims[i] = dims[perm[i]];
+		}
+		long[] inStrides = new long[r];
+		for (int i = r - 1, s = 1; i >= 0; s *= (int) dims[i], i--) {
+			inStrides[i] = s;
+		}
+		float[] out = new float[v.length];
+		int[] idx = new int[r];
+		for (int o = 0; o < out.length; o++) {
+			long src = 0;
+			for (int i = 0; i < r; i++) {
+				src += idx[i] * inStrides[perm[i]];
+			}
+			out[o] = v[(int) src];
+			for (int i = r - 1; i >= 0; i--) {
+				if (++idx[i] < outDims[i]) {
+					break;
+				}
+				idx[i] = 0;
+			}
+		}
+		return out;
+	}
+
+	private void removeIfUnused(String initializer) {
+		if (g.initializer(initializer) != null && g.consumers(initializer).isEmpty() && !g.isOutput(initializer)) {
+			g.removeInitializer(initializer);
+		}
+	}
+
+	private boolean isFloat(String tensor) {
+		Tensor c = g.constant(tensor);
+		return c == null || c.dataType() == DataType.FLOAT; // activations: the whole model is float32 by now
+	}
+
+	private int rank(String tensor) {
+		Tensor c = g.constant(tensor);
+		if (c != null) {
+			return c.dims().length;
+		}
+		if (shapes == null) {
+			shapes = StaticShapes.infer(model, source);
+		}
+		int r = shapes.rank(tensor);
+		return r >= 0 ? r : writtenRanks.getOrDefault(tensor, ranks.getOrDefault(tensor, -1));
+	}
+
+	private static boolean scalar(Tensor t) {
+		return t != null && t.elementCount() == 1;
+	}
+
+	private static int[] perm(Node t) {
+		List<Long> p = t.intsAttribute("perm");
+		return p.isEmpty() ? null : p.stream().mapToInt(Long::intValue).toArray();
+	}
+
+	private static int[] swapLast(int rank) {
+		int[] p = new int[rank];
+		for (int i = 0; i < rank; i++) {
+			p[i] = i;
+		}
+		p[rank - 1] = rank - 2;
+		p[rank - 2] = rank - 1;
+		return p;
+	}
+
+	private static boolean isIdentity(int[] p) {
+		for (int i = 0; i < p.length; i++) {
+			if (p[i] != i) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static String perm(int[] p) {
+		return "perm " + Arrays.stream(p).mapToObj(Integer::toString).collect(Collectors.joining(","));
+	}
+
+	private String fresh(String base) {
+		return g.uniqueName(base, taken);
+	}
+
+	private String freshNode(String base) {
+		return g.uniqueName(base, taken);
+	}
+}

@@ -1,0 +1,420 @@
+package org.quantrace.engine.convert.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.convert.FreezeOptions;
+import org.quantrace.engine.convert.FreezeResult;
+import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.convert.Preprocessing;
+import org.quantrace.engine.convert.Rewrite;
+import org.quantrace.engine.data.ArrayDataset;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.Quantizer;
+import org.quantrace.engine.quantize.Schemes;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.testing.TestData;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Matrix products other exporters write in forms no integer kernel reads (tests/data/wild make_wild5.py: einsum_attn,
+ * weightfirst, gemm_wa): `convert` rewrites them into MatMul and Gemm with the weight second and no transA, records what
+ * it rewrote (and what it left, with the reason), and the rewritten model computes what the original computes. Then the
+ * quantizers read the weights and ONNX Runtime runs integer kernels.
+ */
+class MatrixProductsTest {
+
+	// ------------------------------------------------------------------ Einsum
+
+	/**
+	 * Einsums that are (batched) matrix products, over two activations (the second is x·c) or an activation and a constant
+	 * (sample shape, then the constant's shape; "-" for x·c): each becomes MatMul with Transposes where the axes are in
+	 * another order, and computes the same. Before, Einsum stayed as it was (float in every scheme: "no rule").
+	 */
+	@ParameterizedTest
+	@CsvSource(delimiter = ';', value = { "bqd,bkd->bqk; 6x8; -", "bqk,bkd->bqd; 6x6; -", "ij,jk->ik; 8; 8x5", "bij,jk->bik; 6x8; 8x5",
+			"nchw,wk->nchk; 2x3x8; 8x5", "ij,jk; 8; 8x5", "...ij,jk->...ik; 6x8; 8x5", "bij,kj->bik; 6x8; 5x8", "bkd,bqd->bqk; 6x8; -",
+			"bij,jk->bki; 6x8; 8x5", "jk,bij->bik; 6x8; 8x5", "bqd , bkd -> bqk; 6x8; -", "...ij,...jk->...ik; 8x8; -", "...ij,...jk; 8x8; -",
+			"...ij,...kj->...ki; 2x8x8; -" })
+	void anEinsumThatIsAMatrixProductBecomesMatMul(String equation, String sample, String constant) {
+		boolean constantFirst = equation.startsWith("jk,");
+		Graph t = new Graph(dims(sample));
+		String other = constant.equals("-") ? t.node("Mul", List.of("x", t.random(dims(sample)[dims(sample).length - 1]))) : t.random(dims(constant));
+		String y = t.node("Einsum", constantFirst ? List.of(other, "x") : List.of("x", other), str("equation", equation));
+		FreezeResult f = check(t.model(y), "Einsum that is a matrix product", "Einsum", "einsum" + (constant.equals("-") ? 2 : 1));
+		if (!constant.equals("-")) {
+			Node mm = f.model().graph().nodes().stream().filter(n -> n.opType().equals("MatMul")).findFirst().orElseThrow();
+			assertTrue(f.model().graph().initializer(mm.input(1)) != null, "the constant is MatMul's second input, its weights: " + mm);
+		}
+	}
+
+	/**
+	 * Einsums that are no plain product of one index are left as they are, each with its reason in the record, and the
+	 * conversion gains nothing from them (quantize takes the model as it is). The operands after x: "xc" is x·c (an
+	 * activation of x's shape), dimensions a constant.
+	 */
+	@ParameterizedTest
+	@CsvSource(delimiter = ';', value = { "bii,bij->bij; 4x4; xc; repeats in operand 1 (a diagonal)", "bij,bjk->bi; 4x4; xc; which only operand 2 has",
+			"bij,bij->b; 4x4; xc; contracts 2 indices (i, j)", "bij,bik->bijk; 4x4; xc; contracts no index", "ij,j->i; 4; 4; has no index of its own",
+			"bij,bjk,bkl->bil; 4x4; xc xc; 3 operands" })
+	void anEinsumThatIsNoPlainProductIsLeftWithItsReason(String equation, String sample, String others, String reason) {
+		Graph t = new Graph(dims(sample));
+		List<String> operands = new ArrayList<>(List.of("x"));
+		for (String o : others.trim().split(" ")) {
+			operands.add(o.equals("xc") ? t.node("Mul", List.of("x", t.random(dims(sample)[dims(sample).length - 1]))) : t.random(dims(o)));
+		}
+		OnnxModel model = t.model(t.node("Einsum", operands, str("equation", equation)));
+		FreezeResult r = Freezer.freeze(model, "einsum", FreezeOptions.defaults(), null);
+		assertTrue(ops(r.model()).contains("Einsum"), "left as it is: " + ops(r.model()));
+		Rewrite w = r.rewrites().stream().filter(x -> x.kind().equals(Rewrite.MATRIX_PRODUCTS)).findFirst().orElseThrow(() -> new AssertionError(r.rewrites()));
+		assertFalse(w.made(), w.toString());
+		assertTrue(w.description().contains(reason) && w.description().contains(equation), w.toString());
+		assertTrue(Preprocessing.of(model, "einsum", null, true).gains().isEmpty(), "nothing gained: quantize takes the model as it is");
+	}
+
+	// ------------------------------------------------------------------ MatMul(W, x)
+
+	/**
+	 * weightfirst's layer: h = Relu(W · xᵀ + b) with b [64, 1], read transposed by a Gemm with transA=1. The MatMul becomes
+	 * MatMul(x, Wᵀ), the Transposes move past the Add (b stored as a row [64]) and the Relu and cancel with the model's
+	 * Transpose of x and the Gemm's transA: no Transpose is left, and it computes the same.
+	 */
+	@Test
+	void aWeightFirstMatMulBecomesMatMulWithTheWeightSecondAndTheTransposesCancel() {
+		Graph t = new Graph(16);
+		String xt = t.node("Transpose", List.of("x"), ints("perm", 1, 0));
+		String h = t.node("MatMul", List.of(t.random(12, 16), xt));
+		String r = t.node("Relu", List.of(t.node("Add", List.of(h, t.random(12, 1)))));
+		String y = t.node("Gemm", List.of(r, t.random(5, 12), t.random(5)), ints("transA", 1), ints("transB", 1));
+		FreezeResult f = check(t.model(y), "MatMul(W, x) with the weight first", "MatMul", "transpose0");
+		assertEquals(List.of("MatMul", "Add", "Relu", "Gemm"), ops(f.model()), "nothing but the product, its bias, Relu and the classifier");
+		Node gemm = f.model().graph().nodes().get(3);
+		assertEquals(0, gemm.intAttribute("transA", 0));
+		assertTrue(record(f).contains("Gemm with transA=1 on an activation") && record(f).contains("'transpose0'"), record(f));
+	}
+
+	/** A batched x [N, 6, 8] behind the weight [5, 6]: xᵀ and the product's Transpose swap the last two axes. */
+	@Test
+	void aWeightFirstMatMulOverABatchSwapsTheLastTwoAxes() {
+		Graph t = new Graph(6, 8);
+		String y = t.node("MatMul", List.of(t.random(5, 6), "x"));
+		FreezeResult f = check(t.model(y), "MatMul(W, x) with the weight first", "MatMul");
+		assertEquals(List.of("Transpose", "MatMul", "Transpose"), ops(f.model()));
+	}
+
+	/**
+	 * Without constant folding (`convert --no-fold`, a recipe's `fold-constants no`; torch's do_constant_folding=False
+	 * exports weights as Constant nodes) the weight-first MatMul reads its weight from a Constant node: Wᵀ is stored all the
+	 * same and the Constant node, read by nothing then, is removed.
+	 */
+	@Test
+	void aWeightFirstMatMulReadingAConstantNodeIsRewrittenWithoutFolding() {
+		Graph t = new Graph(16);
+		String w = t.constantNode(12, 16);
+		String y = t.node("Transpose", List.of(t.node("MatMul", List.of(w, t.node("Transpose", List.of("x"), ints("perm", 1, 0))))), ints("perm", 1, 0));
+		OnnxModel model = t.model(y);
+		FreezeResult f = Freezer.freeze(model, "nofold", new FreezeOptions(FreezeOptions.defaults().eliminate(), false, 0), null);
+		assertEquals(List.of("MatMul"), ops(f.model()), record(f));
+		NdArray x = input(model, 5);
+		float[] expected = WildConversionTest.run(model, x);
+		float[] actual = WildConversionTest.run(f.model(), x);
+		for (int i = 0; i < expected.length; i++) {
+			assertEquals(expected[i], actual[i], 1e-5f * Math.max(1, Math.abs(expected[i])));
+		}
+	}
+
+	/** A weight of rank 3 first ([2, 5, 6] · x [N, 2, 6, 8]) is left: only 2-D weights are quantized. */
+	@Test
+	void aWeightFirstMatMulOfRankThreeIsLeftWithItsReason() {
+		Graph t = new Graph(2, 6, 8);
+		String y = t.node("MatMul", List.of(t.random(2, 5, 6), "x"));
+		FreezeResult f = Freezer.freeze(t.model(y), "w3", FreezeOptions.defaults(), null);
+		assertEquals(List.of("MatMul"), ops(f.model()));
+		assertTrue(f.rewrites().stream().anyMatch(w -> !w.made() && w.description().contains("weights of rank 3")), f.rewrites().toString());
+	}
+
+	// ------------------------------------------------------------------ Gemm
+
+	/**
+	 * gemm_wa's classifier: Gemm(W [5, 16], x [N, 16], C [5, 1], transB=1) -> [5, N], then Transpose. It becomes Gemm(x, W,
+	 * C' [5], transB=1) and the model's Transpose cancels with the product's: the Gemm writes the graph output itself.
+	 * Also with α and β (kept: the quantizer folds them) and with transB=0 (x read through a Transpose that cancels).
+	 */
+	@ParameterizedTest
+	@CsvSource({ "1, 1, 1", "1, 0.5, 2", "0, 1, 1" })
+	void aGemmWithItsWeightAsABecomesGemmWithTheWeightAsB(int transB, float alpha, float beta) {
+		Graph t = new Graph(16);
+		String b = transB == 1 ? "x" : t.node("Transpose", List.of("x"), ints("perm", 1, 0));
+		String yt = t.node("Gemm", List.of(t.random(5, 16), b, t.random(5, 1)), ints("transB", transB), flt("alpha", alpha), flt("beta", beta));
+		String y = t.node("Transpose", List.of(yt), ints("perm", 1, 0));
+		FreezeResult f = check(t.model(y), "Gemm with its weight as A", "Gemm");
+		assertEquals(List.of("Gemm"), ops(f.model()), "the Transposes cancel");
+		Node gemm = f.model().graph().nodes().get(0);
+		assertEquals("x", gemm.input(0));
+		assertEquals(1, gemm.intAttribute("transB", 0));
+		assertEquals(List.of(5L), f.model().graph().initializer(gemm.input(2)).shape(), "C as the bias vector QGemm takes");
+		assertEquals(alpha, gemm.floatAttribute("alpha", 1f));
+	}
+
+	/** A Gemm with transA=1 on an activation that is no Transpose reads a Transpose of it with transA=0. */
+	@Test
+	void aGemmWithTransAOnAnActivationReadsATransposeOfIt() {
+		Graph t = new Graph(16);
+		String a = t.node("Relu", List.of(t.node("Transpose", List.of("x"), ints("perm", 1, 0))));
+		String y = t.node("Gemm", List.of(a, t.random(5, 16), t.random(5)), ints("transA", 1), ints("transB", 1));
+		FreezeResult f = check(t.model(y), "Gemm with transA=1 on an activation", "Gemm");
+		Node gemm = f.model().graph().nodes().stream().filter(n -> n.opType().equals("Gemm")).findFirst().orElseThrow();
+		assertEquals(0, gemm.intAttribute("transA", 0));
+	}
+
+	// ------------------------------------------------------------------ quantized: integer kernels
+
+	/**
+	 * After the rewrites, full-integer quantization (float I/O: the product is the model's last layer, and ONNX Runtime fuses
+	 * none into an int8 output QuantizeLinear after uint8 activations, docs/build-notes.md) quantizes each product's weights and
+	 * ONNX Runtime fuses integer kernels for them: no float MatMul, Gemm or Einsum is left in its optimized graph. Before, the
+	 * Einsum and the weight-first MatMul ran in float and the Gemm with its weight as A stayed float.
+	 */
+	@ParameterizedTest
+	@CsvSource(delimiter = ';', value = { "einsum", "weightfirst", "gemm_wa", "gemm_wa_scaled" })
+	void theRewrittenProductsRunIntegerKernelsAfterFullIntegerQuantization(String which) {
+		Graph t = new Graph(which.equals("einsum") ? new long[] { 6, 32 } : new long[] { 32 });
+		String y = switch (which) {
+		case "einsum" -> t.node("Einsum", List.of("x", t.random(32, 16)), str("equation", "bij,jk->bik"));
+		case "weightfirst" -> t.node("Transpose", List.of(t.node("MatMul", List.of(t.random(16, 32), t.node("Transpose", List.of("x"), ints("perm", 1, 0))))),
+				ints("perm", 1, 0));
+		case "gemm_wa" -> t.node("Transpose", List.of(t.node("Gemm", List.of(t.random(16, 32), "x", t.random(16, 1)), ints("transB", 1))), ints("perm", 1, 0));
+		default -> t.node("Transpose", List.of(t.node("Gemm", List.of(t.random(16, 32), "x", t.random(16, 1)), ints("transB", 1), flt("alpha", 0.5f),
+				flt("beta", 2f))), ints("perm", 1, 0)); // α and β kept by the rewrite, folded by the quantizer: QGemm needs α = β = 1
+		};
+		OnnxModel model = t.model(y);
+		Preprocessing.Outcome pre = Preprocessing.of(model, which, null, true);
+		assertTrue(pre.applied(), pre.reason() + " " + pre.gains());
+		QuantizationResult q = Quantizer.quantize(pre.model(model), which, Schemes.preset("fiq_float32"), t.calibration(), Progress.NONE);
+		List<String> kernels = optimizedOps(q.model());
+		assertTrue(kernels.stream().anyMatch(k -> k.equals("com.microsoft.QGemm") || k.equals("QLinearMatMul") || k.equals("com.microsoft.MatMulIntegerToFloat")),
+				"an integer product: " + kernels);
+		assertTrue(kernels.stream().noneMatch(k -> k.equals("MatMul") || k.equals("Gemm") || k.equals("Einsum") || k.equals("com.microsoft.FusedMatMul")),
+				"no float product left: " + kernels);
+		assertTrue(q.layers().stream().filter(l -> l.opType().equals("MatMul") || l.opType().equals("Gemm")).allMatch(QuantizationResult.Layer::quantized),
+				q.layers().toString());
+	}
+
+	/**
+	 * weightfirst under dynamic-range quantization: the weight-first MatMul was left entirely float (the drq file as large as
+	 * the original); rewritten, its weight [256, 128] is int8 per output channel and ONNX Runtime runs DynamicQuantizeMatMul.
+	 */
+	@Test
+	void aWeightFirstMatMulRunsDynamicQuantizeMatMulAfterDynamicRangeQuantization() {
+		Graph t = new Graph(128);
+		String h = t.node("MatMul", List.of(t.random(256, 128), t.node("Transpose", List.of("x"), ints("perm", 1, 0))));
+		String y = t.node("Transpose", List.of(t.node("Relu", List.of(h))), ints("perm", 1, 0));
+		OnnxModel model = t.model(y);
+		Preprocessing.Outcome pre = Preprocessing.of(model, "wf", null, true);
+		assertTrue(pre.applied(), pre.reason());
+		QuantizationResult q = Quantizer.quantize(pre.model(model), "wf", Schemes.preset("drq"), t.calibration(), Progress.NONE);
+		List<String> kernels = optimizedOps(q.model());
+		assertTrue(kernels.contains("com.microsoft.DynamicQuantizeMatMul"), kernels.toString());
+		assertTrue(q.model().toProto().getSerializedSize() < model.toProto().getSerializedSize() / 2,
+				"int8 weights: " + q.model().toProto().getSerializedSize() + " of " + model.toProto().getSerializedSize() + " bytes");
+	}
+
+	// ------------------------------------------------------------------ helpers
+
+	/**
+	 * Converts {@code model}, checks that ONNX Runtime computes the same on random inputs, that no {@code gone} op is left, and
+	 * that a made rewrite of the matrix-product kind names {@code what} and the node; returns the conversion.
+	 */
+	private static FreezeResult check(OnnxModel model, String what, String gone, String... nodes) {
+		FreezeResult f = Freezer.freeze(model, "tiny", FreezeOptions.defaults(), null);
+		assertTrue(f.rewrites().stream().anyMatch(w -> w.made() && w.kind().equals(Rewrite.MATRIX_PRODUCTS) && w.description().contains(what)),
+				f.rewrites().toString());
+		if (gone.equals("Einsum")) {
+			assertFalse(ops(f.model()).contains("Einsum"), ops(f.model()).toString());
+		}
+		for (String n : nodes) {
+			assertTrue(record(f).contains("'" + n + "'"), record(f));
+		}
+		NdArray x = input(model, 5);
+		float[] expected = WildConversionTest.run(model, x);
+		float[] actual = WildConversionTest.run(f.model(), x);
+		assertEquals(expected.length, actual.length);
+		double worst = 0;
+		double scale = 0;
+		for (int i = 0; i < expected.length; i++) {
+			worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+			scale = Math.max(scale, Math.abs(expected[i]));
+		}
+		assertTrue(worst <= 1e-5 * Math.max(1, scale), "the same outputs: max difference " + worst + " of " + scale);
+		assertTrue(f.maxAbsDifference() <= 1e-5 * Math.max(1, scale), "the conversion's own check: " + f.maxAbsDifference());
+		return f;
+	}
+
+	private static String record(FreezeResult f) {
+		return String.join("\n", f.rewrites().stream().map(Rewrite::toString).toList());
+	}
+
+	private static List<String> ops(OnnxModel m) {
+		return m.graph().nodes().stream().map(Node::opType).toList();
+	}
+
+	private static NdArray input(OnnxModel model, int batch) {
+		List<Long> shape = new ArrayList<>();
+		shape.add((long) batch);
+		model.graph().inputs().get(0).getType().getTensorType().getShape().getDimList().stream().skip(1).forEach(d -> shape.add(d.getDimValue()));
+		long[] s = shape.stream().mapToLong(Long::longValue).toArray();
+		int n = (int) shape.stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b);
+		float[] v = new float[n];
+		Random r = new Random(3);
+		for (int i = 0; i < n; i++) {
+			v[i] = (float) (r.nextDouble() * 2 - 1);
+		}
+		return NdArray.ofFloats(s, v);
+	}
+
+	/** The op types of the graph ONNX Runtime makes of {@code model} (level EXTENDED: its QDQ fusions), domain-qualified outside ai.onnx. */
+	private static List<String> optimizedOps(OnnxModel model) {
+		Path file = TestData.tempDir("optimized").resolve("optimized.onnx");
+		try (InferenceSession s = InferenceSession.open(model,
+				SessionSettings.defaults().withThreads(1).withOptimization(SessionSettings.Optimization.EXTENDED).withOptimizedModelPath(file), "tiny")) {
+			s.inputs();
+		}
+		try {
+			return ModelProto.parseFrom(Files.readAllBytes(file)).getGraph().getNodeList().stream()
+					.map(n -> n.getDomain().isEmpty() ? n.getOpType() : n.getDomain() + "." + n.getOpType()).toList();
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	private static long[] dims(String s) {
+		return java.util.Arrays.stream(s.trim().split("x")).mapToLong(Long::parseLong).toArray();
+	}
+
+	private static AttributeProto str(String name, String value) {
+		return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8(value))
+				.build();
+	}
+
+	private static AttributeProto ints(String name, long... values) {
+		AttributeProto.Builder a = AttributeProto.newBuilder().setName(name);
+		if (name.equals("perm")) {
+			a.setType(AttributeProto.AttributeType.INTS);
+			for (long v : values) {
+				a.addInts(v);
+			}
+		} else {
+			a.setType(AttributeProto.AttributeType.INT).setI(values[0]);
+		}
+		return a.build();
+	}
+
+	private static AttributeProto flt(String name, float value) {
+		return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
+	}
+
+	/** A graph with one float input x [N, sample...] and seeded random constants; nodes are named op + counter. */
+	static final class Graph {
+		private final GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
+		private final long[] sample;
+		private final Random random = new Random(11);
+		private int names;
+
+		Graph(long... sample) {
+			this.sample = sample;
+			TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+			for (long d : sample) {
+				shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+			}
+			g.addInput(ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder()
+					.setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))));
+		}
+
+		String node(String op, List<String> inputs, AttributeProto... attributes) {
+			String name = op.toLowerCase() + names++;
+			NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(name + "_out");
+			for (AttributeProto a : attributes) {
+				n.addAttribute(a);
+			}
+			g.addNode(n);
+			return name + "_out";
+		}
+
+		/** A float initializer of seeded random values in [-1, 1). */
+		String random(long... dims) {
+			String name = "w" + names++;
+			TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+			long n = 1;
+			for (long d : dims) {
+				t.addDims(d);
+				n *= d;
+			}
+			for (long i = 0; i < n; i++) {
+				t.addFloatData((float) (random.nextDouble() * 2 - 1));
+			}
+			g.addInitializer(t);
+			return name;
+		}
+
+		/** A Constant node holding seeded random values in [-1, 1); returns its output. */
+		String constantNode(long... dims) {
+			String values = random(dims);
+			TensorProto.Builder t = null;
+			for (int i = 0; i < g.getInitializerCount(); i++) {
+				if (g.getInitializer(i).getName().equals(values)) {
+					t = g.getInitializer(i).toBuilder();
+					g.removeInitializer(i);
+					break;
+				}
+			}
+			return node("Constant", List.of(), AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+					.setT(t.setName("")).build());
+		}
+
+		/** 64 samples uniform in [-1, 1). */
+		ArrayDataset calibration() {
+			int size = 64;
+			for (long d : sample) {
+				size *= (int) d;
+			}
+			float[] v = new float[size];
+			for (int i = 0; i < size; i++) {
+				v[i] = (float) (random.nextDouble() * 2 - 1);
+			}
+			return new ArrayDataset("random", v, sample, null);
+		}
+
+		OnnxModel model(String output) {
+			GraphProto.Builder b = g.clone().addOutput(ValueInfoProto.newBuilder().setName(output)
+					.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+			return OnnxModel.of(ModelProto.newBuilder().setIrVersion(8).setProducerName("tiny")
+					.addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(b).build());
+		}
+	}
+}
