@@ -35,7 +35,7 @@ public final class OpRules {
 		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
 				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"
 						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights)",
-						OpRules::narrowConv, OpRules::volumetricConv),
+						OpRules::slowConv, OpRules::volumetricConv),
 				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
@@ -145,6 +145,53 @@ public final class OpRules {
 	static final int NARROW_CONV = 16;
 
 	private OpRules() {
+	}
+
+	/**
+	 * A depthwise Conv (one input channel per group) with a kernel of at least this many taps (5x5 and larger) and fewer
+	 * than {@link #SLOW_DEPTHWISE_CHANNELS} channels runs slower as QLinearConv than as float Conv. Measured with tiny
+	 * graphs (Conv 1 → C 2x2 stride 2, three depthwise 'same' Convs with Relu at 14x14, GAP, Gemm; ORT 1.29, one thread,
+	 * {@code org.quantrace.measure.Profile}, kernel µs of the three depthwise Convs at batch 64, load 7-11, tests/data/wild/README.md
+	 * "Depthwise kernels"), QLinearConv / float Conv for 3x3, 5x5, 7x7, 9x9: 16 channels 3.2, 2.6, 2.3, 1.9; 48 channels 1.5,
+	 * 1.1-1.4, 1.7-1.8, 1.5-1.6; 64: 1.5, 1.2, 1.4, 1.5; 96: 1.7, 1.3, 1.5, 1.2; 128: 1.15, 1.13, 1.09, 1.06. So the gap is
+	 * not the kernel size's (MLAS's depthwise kernel is slower at every size) but the channel count's. 3x3 is left out of
+	 * the fact all the same: the MobileNets' 3x3 depthwise Convs (the zoo's, the switch's measured speed) sit inside whole
+	 * models where they measured at par (docs/zoo-bench.md), and the narrow rule covers the 16-channel ones. Left float,
+	 * the Conv costs a Q/DQ pair and, between NHWC integer kernels, Transposes and NCHWc reorders: on ConvMixer (4 depthwise
+	 * 7x7 Convs of 48 channels) the model with them float took 19.2 ms CPU per batch of 64 against 19.4 with them integer,
+	 * so only on request ({@link QuantizationSpec.Builder#floatSlowKernels}); by default the log says it is slower.
+	 */
+	static final int SLOW_DEPTHWISE_TAPS = 25;
+
+	/** See {@link #SLOW_DEPTHWISE_TAPS}: from this many channels on the depthwise QLinearConv was within 13 % of float. */
+	static final int SLOW_DEPTHWISE_CHANNELS = 128;
+
+	/** Why a Conv runs slower as QLinearConv than in float ({@link #narrowConv}, {@link #slowDepthwiseConv}), or null. */
+	static String slowConv(Node n) {
+		String narrow = narrowConv(n);
+		return narrow != null ? narrow : slowDepthwiseConv(n);
+	}
+
+	/** Why a depthwise Conv with a large kernel ({@link #SLOW_DEPTHWISE_TAPS}) runs slower as QLinearConv, or null. */
+	static String slowDepthwiseConv(Node n) {
+		String fact = slowDepthwiseFact(n);
+		return fact == null ? null : fact + ", so it stays float with the ops around it (float-slow-kernels)";
+	}
+
+	/** The measured fact that makes {@code n} a slow depthwise Conv ({@link #SLOW_DEPTHWISE_TAPS}), or null when it is not one. */
+	static String slowDepthwiseFact(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (!n.opType().equals("Conv") || w == null || w.dims().length != 4) {
+			return null;
+		}
+		long[] d = w.dims();
+		long group = n.intAttribute("group", 1);
+		long taps = d[2] * d[3];
+		if (group <= 1 || d[1] != 1 || d[0] != group || taps < SLOW_DEPTHWISE_TAPS || d[0] >= SLOW_DEPTHWISE_CHANNELS) {
+			return null;
+		}
+		return "a depthwise " + d[2] + "x" + d[3] + " Conv of " + d[0] + " channels: ONNX Runtime's depthwise QLinearConv ran 1.1-1.8x slower than"
+				+ " the float Conv for 5x5 to 9x9 kernels below " + SLOW_DEPTHWISE_CHANNELS + " channels (batch 64)";
 	}
 
 	/** Why a narrow Conv ({@link #NARROW_CONV}) runs slower as QLinearConv than in float, or null when it is not narrow. */

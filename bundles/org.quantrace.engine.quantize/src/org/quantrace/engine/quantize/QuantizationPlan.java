@@ -439,6 +439,11 @@ public final class QuantizationPlan {
 					note += "; the Add after it is its bias";
 				}
 			}
+			String slowDepthwise = a.precision().bits() == 8 ? OpRules.slowDepthwiseFact(n) : null;
+			if (slowDepthwise != null) { // the switch is off here (else keptFloat left it float): the log says it is slower
+				note += "; slower than float: " + slowDepthwise + "; kept integer because float with its QuantizeLinear/DequantizeLinear ran no faster in a whole model (ConvMixer),"
+						+ " --float-slow-kernels leaves it float";
+			}
 			quantized(n, index, Kind.WEIGHTED, w, a, "integer " + n.opType() + ": " + rule.kernelText(a.precision()) + note);
 		}
 
