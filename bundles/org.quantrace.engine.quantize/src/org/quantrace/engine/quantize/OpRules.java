@@ -35,7 +35,7 @@ public final class OpRules {
 		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
 				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"
 						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights)",
-						OpRules::slowConv, OpRules::volumetricConv),
+						OpRules::narrowConv, OpRules::volumetricConv),
 				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
@@ -157,26 +157,17 @@ public final class OpRules {
 	 * not the kernel size's (MLAS's depthwise kernel is slower at every size) but the channel count's. 3x3 is left out of
 	 * the fact all the same: the MobileNets' 3x3 depthwise Convs (the zoo's, the switch's measured speed) sit inside whole
 	 * models where they measured at par (docs/zoo-bench.md), and the narrow rule covers the 16-channel ones. Left float,
-	 * the Conv costs a Q/DQ pair and, between NHWC integer kernels, Transposes and NCHWc reorders: on ConvMixer (4 depthwise
-	 * 7x7 Convs of 48 channels) the model with them float took 19.2 ms CPU per batch of 64 against 19.4 with them integer,
-	 * so only on request ({@link QuantizationSpec.Builder#floatSlowKernels}); by default the log says it is slower.
+	 * the Conv costs a Q/DQ pair and, between NHWC integer kernels, Transposes and NCHWc reorders, so whole models did not
+	 * gain: ConvMixer (4 depthwise 7x7 Convs of 48 channels between GELUs) took 17.0-19.2 ms CPU per batch of 64 with them
+	 * float against 18.2-19.4 with them integer, and the zoo MobileNetV3 with --float-slow-kernels, where its three 5x5
+	 * Convs of 96 and 120 channels went float with the HardSwish and squeeze-excitation around them, 10.6 ms against 7.8
+	 * (1.35x slower, 0.8585 against 0.8597). So the fact decides no placement, neither by default nor under the switch:
+	 * the layer stays integer and its log row says that its kernel is slower than float ({@link #slowDepthwiseFact}).
 	 */
 	static final int SLOW_DEPTHWISE_TAPS = 25;
 
 	/** See {@link #SLOW_DEPTHWISE_TAPS}: from this many channels on the depthwise QLinearConv was within 13 % of float. */
 	static final int SLOW_DEPTHWISE_CHANNELS = 128;
-
-	/** Why a Conv runs slower as QLinearConv than in float ({@link #narrowConv}, {@link #slowDepthwiseConv}), or null. */
-	static String slowConv(Node n) {
-		String narrow = narrowConv(n);
-		return narrow != null ? narrow : slowDepthwiseConv(n);
-	}
-
-	/** Why a depthwise Conv with a large kernel ({@link #SLOW_DEPTHWISE_TAPS}) runs slower as QLinearConv, or null. */
-	static String slowDepthwiseConv(Node n) {
-		String fact = slowDepthwiseFact(n);
-		return fact == null ? null : fact + ", so it stays float with the ops around it (float-slow-kernels)";
-	}
 
 	/** The measured fact that makes {@code n} a slow depthwise Conv ({@link #SLOW_DEPTHWISE_TAPS}), or null when it is not one. */
 	static String slowDepthwiseFact(Node n) {
