@@ -24,7 +24,11 @@ final class BatchNormFolding {
 	 * What happened to one BatchNormalization: folded into {@code into} (the layer before it, or after it when
 	 * {@code following}), or made a Mul/Add (into null).
 	 */
-	record Outcome(String batchNorm, String into, boolean following) {
+	record Outcome(String batchNorm, String into, boolean following, String through) {
+
+		Outcome(String batchNorm, String into, boolean following) {
+			this(batchNorm, into, following, null);
+		}
 	}
 
 	/**
@@ -69,7 +73,8 @@ final class BatchNormFolding {
 		if (inputRank < 0) {
 			return null;
 		}
-		// standalone: y = x * a + b with a, b shaped [C, 1, ..., 1] to broadcast over NC...
+		Node[] through = shiftThroughAdd(g, bn, b, inputRank);
+		// standalone: y = x * a + b with a, b shaped [C, 1, ..., 1] to broadcast over NC... (only x * a when the shift went on)
 		long[] shape = new long[Math.max(1, inputRank - 1)];
 		java.util.Arrays.fill(shape, 1);
 		shape[0] = c;
@@ -78,8 +83,14 @@ final class BatchNormFolding {
 		String bName = g.uniqueName(bn.name() + "_shift", names);
 		String mid = g.uniqueName(bn.name() + "_scaled", names);
 		g.putInitializer(Tensor.ofFloats(aName, shape, a));
-		g.putInitializer(Tensor.ofFloats(bName, shape, b));
+		if (through == null) {
+			g.putInitializer(Tensor.ofFloats(bName, shape, b));
+		}
 		int at = g.nodes().indexOf(bn);
+		if (through != null) {
+			g.nodes().set(at, g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(bn.name() + "_mul").addInput(x).addInput(aName).addOutput(y).build()));
+			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(through[1]), true, ConstantFolder.label(through[0]));
+		}
 		g.nodes().set(at, g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(bn.name() + "_mul").addInput(x).addInput(aName).addOutput(mid).build()));
 		g.nodes().add(at + 1, g.newNode(NodeProto.newBuilder().setOpType("Add").setName(bn.name() + "_add").addInput(mid).addInput(bName).addOutput(y).build()));
 		return new Outcome(ConstantFolder.label(bn), null, false);
@@ -186,6 +197,56 @@ final class BatchNormFolding {
 		(pool != null ? pool : reader).setInput(0, bn.input(0));
 		g.nodes().remove(bn);
 		return reader;
+	}
+
+	/**
+	 * Moves the shift b of y = a·x + b through the one Add that reads y (ConvMixer's residual sum after GELU → BatchNorm)
+	 * into the bias of the unpadded Conv that alone reads the sum: Conv(a·x + b + r) = Conv(a·x + r) + W·b exactly, as in
+	 * {@link #foldIntoReader}; the scale stays a Mul, since r is not scaled. The sum must keep y's rank (the Conv's), so
+	 * that its channels are y's. Returns {Add, Conv} with the Conv's bias rewritten, or null (nothing changed).
+	 */
+	private static Node[] shiftThroughAdd(Graph g, Node bn, float[] b, int inputRank) {
+		Node add = onlyReader(g, bn.output(0));
+		if (add == null || !add.opType().equals("Add") || !add.domain().isEmpty() || add.inputs().size() != 2 || add.input(0).equals(add.input(1))) {
+			return null;
+		}
+		Node conv = onlyReader(g, add.output(0));
+		if (conv == null || !conv.opType().equals("Conv") || !conv.domain().isEmpty() || !conv.input(0).equals(add.output(0)) || !unpadded(conv)) {
+			return null;
+		}
+		Tensor w = g.constant(conv.input(1));
+		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length != inputRank) {
+			return null;
+		}
+		long[] dims = w.dims();
+		long group = conv.intAttribute("group", 1);
+		long perGroupIn = dims[1];
+		if (group < 1 || perGroupIn * group != b.length || dims[0] % group != 0) {
+			return null;
+		}
+		long outPerGroup = dims[0] / group;
+		long taps = 1;
+		for (int d = 2; d < dims.length; d++) {
+			taps *= dims[d];
+		}
+		float[] values = w.toFloatArray();
+		float[] shift = new float[(int) dims[0]];
+		for (int i = 0; i < values.length; i++) {
+			int o = (int) (i / (perGroupIn * taps));
+			shift[o] += values[i] * b[(int) ((o / outPerGroup) * perGroupIn + (i / taps) % perGroupIn)];
+		}
+		String biasName = conv.input(2);
+		float[] bias = biasName.isEmpty() ? new float[shift.length] : constantVector(g, biasName, shift.length);
+		if (bias == null || !biasName.isEmpty() && g.constant(biasName).dims().length != 1) {
+			return null;
+		}
+		for (int i = 0; i < shift.length; i++) {
+			bias[i] += shift[i];
+		}
+		String bName = g.uniqueName((biasName.isEmpty() ? conv.name() + "_bias" : biasName) + "_bn_shift", root(g).tensorNames());
+		g.putInitializer(Tensor.ofFloats(bName, new long[] { shift.length }, bias));
+		conv.setInput(2, bName);
+		return new Node[] { add, conv };
 	}
 
 	/** Whether a Conv reads no padding (no pads, all zero, or auto_pad VALID). */

@@ -246,7 +246,8 @@ public final class Freezer {
 							int rank = g.parent() != null ? -1 : shapes.rank(bn.input(0)) >= 0 ? shapes.rank(bn.input(0)) : ranks.getOrDefault(bn.input(0), 4);
 							BatchNormFolding.Outcome o = BatchNormFolding.fold(g, bn, rank);
 							if (o != null) {
-								batchNorms.add(o.batchNorm() + (o.following() ? " (folded into the following " + o.into() : o.into() != null ? " (folded into " + o.into()
+								batchNorms.add(o.batchNorm() + (o.through() != null ? " (made a per-channel Mul, its shift folded into the bias of the following " + o.into()
+										+ " through the Add " + o.through() : o.following() ? " (folded into the following " + o.into() : o.into() != null ? " (folded into " + o.into()
 										: " (made a per-channel Mul and Add")
 										+ (g.parent() != null ? ", in the " + ConstantFolder.scope(g) : "") + ")"); // words in the log, not an arrow
 								removed.add(o.batchNorm());

@@ -85,6 +85,23 @@ class BatchNormAfterActivationTest {
 		assertEquals(List.of("Relu", "Mul", "Add", "Conv", "Add"), ops(r));
 	}
 
+	/**
+	 * ConvMixer's block: GELU → BatchNorm → residual Add → pointwise Conv. The scale cannot pass the Add (the residual is not
+	 * scaled) but the shift can: Conv(a·x + b + r) = Conv(a·x + r) + W·b, so the BatchNorm becomes one Mul and the Conv's
+	 * bias takes W·b. Before a padded Conv the shift stays an Add.
+	 */
+	@Test
+	void theShiftOfABatchNormBeforeAResidualAddGoesIntoTheUnpaddedConvAfterIt() {
+		java.util.function.IntFunction<OnnxModel> residual = pad -> model(g -> {
+			g.addNode(node("Add", "residual", List.of("bn", "x"), "sum"));
+			conv(g, "sum", 8, 2 * pad + 1, 1, pad, 1, true); // 1x1, or 3x3 padded by 1
+		}, 8, 6, 6);
+		FreezeResult r = freeze(residual.apply(0));
+		assertEquals(List.of("Relu", "Mul", "Add", "Conv"), ops(r));
+		assertEquals(List.of("bn (made a per-channel Mul, its shift folded into the bias of the following conv through the Add residual)"), batchNorms(r));
+		assertEquals(List.of("Relu", "Mul", "Add", "Add", "Conv"), ops(freeze(residual.apply(1))), "a padded 3x3 Conv");
+	}
+
 	// ------------------------------------------------------------------ helpers
 
 	/** Freezes, and checks the result against the original in ONNX Runtime on inputs in [-2, 2). */
