@@ -165,7 +165,7 @@ class OpRulesTest {
 
 	/**
 	 * A depthwise Conv with a 5x5 or larger kernel and fewer than 128 channels (ConvMixer's 7x7 on 48 channels) runs slower
-	 * as QLinearConv than in float (1.1-1.8x, tests/data/wild/README.md "Depthwise kernels"), but whole models with such Convs
+	 * as QLinearConv than in float (1.1-1.8x from 48 to 96 channels, tests/data/wild/README.md "Depthwise kernels"), but whole models with such Convs
 	 * float ran no faster (ConvMixer) or slower (MobileNetV3 under floatSlowKernels): it stays integer with and without the
 	 * switch, and its log row says that its kernel is slower. A 3x3 depthwise Conv and a 7x7 one of 128 channels are not
 	 * covered.
