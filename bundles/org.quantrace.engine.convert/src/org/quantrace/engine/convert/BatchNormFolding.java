@@ -1,5 +1,6 @@
 package org.quantrace.engine.convert;
 
+import java.util.List;
 import java.util.Optional;
 
 import org.quantrace.engine.onnx.Graph;
@@ -11,15 +12,23 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 /**
  * Folds an inference-mode BatchNormalization y = a·x + b (a = γ / sqrt(σ² + ε), b = β − a·μ) into the
  * Conv/ConvTranspose/Gemm/MatMul before it by scaling that op's weights per output channel and shifting
- * its bias; where there is none, replaces it by a per-channel Mul and Add.
+ * its bias; where there is none (a BatchNorm after an activation, ConvMixer's GELU → BatchNorm), into the Conv or Gemm
+ * after it when that computes on it exactly (see {@link #foldIntoReader}); else replaces it by a per-channel Mul and Add.
  */
 final class BatchNormFolding {
 
 	private BatchNormFolding() {
 	}
 
-	/** What happened to one BatchNormalization: folded into {@code into}, or made a Mul/Add (into null). */
-	record Outcome(String batchNorm, String into) {
+	/**
+	 * What happened to one BatchNormalization: folded into {@code into} (the layer before it, or after it when
+	 * {@code following}), or made a Mul/Add (into null).
+	 */
+	record Outcome(String batchNorm, String into, boolean following, String through) {
+
+		Outcome(String batchNorm, String into, boolean following) {
+			this(batchNorm, into, following, null);
+		}
 	}
 
 	/**
@@ -55,12 +64,17 @@ final class BatchNormFolding {
 		if (producer.isPresent() && onlyReader && foldInto(g, producer.get(), a, b)) {
 			producer.get().setOutput(producer.get().outputs().indexOf(x), y);
 			g.nodes().remove(bn);
-			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(producer.get()));
+			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(producer.get()), false);
+		}
+		Node reader = foldIntoReader(g, bn, a, b);
+		if (reader != null) {
+			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(reader), true);
 		}
 		if (inputRank < 0) {
 			return null;
 		}
-		// standalone: y = x * a + b with a, b shaped [C, 1, ..., 1] to broadcast over NC...
+		Node[] through = shiftThroughAdd(g, bn, b, inputRank);
+		// standalone: y = x * a + b with a, b shaped [C, 1, ..., 1] to broadcast over NC... (only x * a when the shift went on)
 		long[] shape = new long[Math.max(1, inputRank - 1)];
 		java.util.Arrays.fill(shape, 1);
 		shape[0] = c;
@@ -69,11 +83,189 @@ final class BatchNormFolding {
 		String bName = g.uniqueName(bn.name() + "_shift", names);
 		String mid = g.uniqueName(bn.name() + "_scaled", names);
 		g.putInitializer(Tensor.ofFloats(aName, shape, a));
-		g.putInitializer(Tensor.ofFloats(bName, shape, b));
+		if (through == null) {
+			g.putInitializer(Tensor.ofFloats(bName, shape, b));
+		}
 		int at = g.nodes().indexOf(bn);
+		if (through != null) {
+			g.nodes().set(at, g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(bn.name() + "_mul").addInput(x).addInput(aName).addOutput(y).build()));
+			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(through[1]), true, ConstantFolder.label(through[0]));
+		}
 		g.nodes().set(at, g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(bn.name() + "_mul").addInput(x).addInput(aName).addOutput(mid).build()));
 		g.nodes().add(at + 1, g.newNode(NodeProto.newBuilder().setOpType("Add").setName(bn.name() + "_add").addInput(mid).addInput(bName).addOutput(y).build()));
-		return new Outcome(ConstantFolder.label(bn), null);
+		return new Outcome(ConstantFolder.label(bn), null, false);
+	}
+
+	/**
+	 * Folds y = a·x + b (per channel of axis 1) into the one layer that reads y, where that layer computes on it exactly:
+	 * a Conv without padding (W'[o, i] = W[o, i]·a[c(i)], bias'[o] = bias[o] + Σ W[o, i]·b[c(i)]: every tap of every output
+	 * reads a real input value, so the shift adds the same sum everywhere; a padded Conv reads zeros at the border where
+	 * the shifted input would be b, so the border outputs would differ), or a Gemm on [N, C] (A·diag(a)·B + b·B), also behind
+	 * a GlobalAveragePool and a Flatten (both commute with a per-channel affine map: the mean of a·x + b is a·mean(x) + b).
+	 * Returns the layer folded into, or null (nothing changed).
+	 */
+	private static Node foldIntoReader(Graph g, Node bn, float[] a, float[] b) {
+		String y = bn.output(0);
+		Node reader = onlyReader(g, y);
+		Node pool = null;
+		Node flatten = null;
+		if (reader != null && reader.opType().equals("GlobalAveragePool") && reader.domain().isEmpty()) {
+			pool = reader;
+			flatten = onlyReader(g, pool.output(0));
+			reader = flatten != null && flatten.opType().equals("Flatten") && flatten.domain().isEmpty() && flatten.intAttribute("axis", 1) == 1
+					? onlyReader(g, flatten.output(0)) : null;
+		}
+		if (reader == null || !reader.domain().isEmpty() || reader.inputs().size() < 2 || !reader.input(0).equals(pool == null ? y : flatten.output(0))
+				|| reader.input(1).equals(reader.input(0))) {
+			return null;
+		}
+		Tensor w = g.constant(reader.input(1));
+		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT) {
+			return null;
+		}
+		long[] dims = w.dims();
+		int c = a.length;
+		float[] values = w.toFloatArray();
+		float[] shift;
+		String biasName = reader.inputs().size() > 2 ? reader.input(2) : "";
+		float scaleOfShift = 1f;
+		switch (reader.opType()) {
+		case "Conv" -> {
+			if (pool != null || dims.length < 3 || !unpadded(reader)) {
+				return null;
+			}
+			long group = reader.intAttribute("group", 1);
+			long perGroupIn = dims[1];
+			if (group < 1 || perGroupIn * group != c || dims[0] % group != 0) {
+				return null;
+			}
+			long outPerGroup = dims[0] / group;
+			long taps = 1;
+			for (int d = 2; d < dims.length; d++) {
+				taps *= dims[d];
+			}
+			shift = new float[(int) dims[0]];
+			for (int i = 0; i < values.length; i++) {
+				int o = (int) (i / (perGroupIn * taps));
+				int channel = (int) ((o / outPerGroup) * perGroupIn + (i / taps) % perGroupIn);
+				shift[o] += values[i] * b[channel];
+				values[i] *= a[channel];
+			}
+		}
+		case "Gemm" -> {
+			if (reader.intAttribute("transA", 0) != 0 || dims.length != 2) {
+				return null;
+			}
+			boolean transB = reader.intAttribute("transB", 0) == 1;
+			long in = transB ? dims[1] : dims[0];
+			long out = transB ? dims[0] : dims[1];
+			float beta = reader.floatAttribute("beta", 1f);
+			if (in != c || beta == 0f) {
+				return null; // beta = 0: C is ignored, nowhere to put the shift
+			}
+			// alpha·(A·diag(a) + 1·bᵀ)·B + beta·C = alpha·A·diag(a)·B + beta·(C + alpha/beta · bᵀ·B)
+			scaleOfShift = reader.floatAttribute("alpha", 1f) / beta;
+			shift = new float[(int) out];
+			for (int i = 0; i < values.length; i++) {
+				int row = (int) (i / dims[1]);
+				int col = (int) (i % dims[1]);
+				int channel = transB ? col : row;
+				shift[transB ? row : col] += values[i] * b[channel];
+				values[i] *= a[channel];
+			}
+		}
+		default -> {
+			return null;
+		}
+		}
+		float[] oldBias = biasName.isEmpty() ? new float[shift.length] : constantVector(g, biasName, shift.length);
+		if (oldBias == null || g.constant(biasName) != null && g.constant(biasName).dims().length != 1) {
+			return null;
+		}
+		float[] newBias = new float[shift.length];
+		for (int i = 0; i < shift.length; i++) {
+			newBias[i] = oldBias[i] + scaleOfShift * shift[i];
+		}
+		java.util.Set<String> names = root(g).tensorNames();
+		String wName = g.uniqueName(reader.input(1) + "_bn_folded", names);
+		g.putInitializer(Tensor.ofFloats(wName, dims, values));
+		reader.setInput(1, wName);
+		String bName = g.uniqueName((biasName.isEmpty() ? reader.name() + "_bias" : biasName) + "_bn_folded", names);
+		g.putInitializer(Tensor.ofFloats(bName, new long[] { shift.length }, newBias));
+		reader.setInput(2, bName);
+		// the layer (or the pool) now reads the BatchNormalization's input
+		(pool != null ? pool : reader).setInput(0, bn.input(0));
+		g.nodes().remove(bn);
+		return reader;
+	}
+
+	/**
+	 * Moves the shift b of y = a·x + b through the one Add that reads y (ConvMixer's residual sum after GELU → BatchNorm)
+	 * into the bias of the unpadded Conv that alone reads the sum: Conv(a·x + b + r) = Conv(a·x + r) + W·b exactly, as in
+	 * {@link #foldIntoReader}; the scale stays a Mul, since r is not scaled. The sum must keep y's rank (the Conv's), so
+	 * that its channels are y's. Returns {Add, Conv} with the Conv's bias rewritten, or null (nothing changed).
+	 */
+	private static Node[] shiftThroughAdd(Graph g, Node bn, float[] b, int inputRank) {
+		Node add = onlyReader(g, bn.output(0));
+		if (add == null || !add.opType().equals("Add") || !add.domain().isEmpty() || add.inputs().size() != 2 || add.input(0).equals(add.input(1))) {
+			return null;
+		}
+		Node conv = onlyReader(g, add.output(0));
+		if (conv == null || !conv.opType().equals("Conv") || !conv.domain().isEmpty() || !conv.input(0).equals(add.output(0)) || !unpadded(conv)) {
+			return null;
+		}
+		Tensor w = g.constant(conv.input(1));
+		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length != inputRank) {
+			return null;
+		}
+		long[] dims = w.dims();
+		long group = conv.intAttribute("group", 1);
+		long perGroupIn = dims[1];
+		if (group < 1 || perGroupIn * group != b.length || dims[0] % group != 0) {
+			return null;
+		}
+		long outPerGroup = dims[0] / group;
+		long taps = 1;
+		for (int d = 2; d < dims.length; d++) {
+			taps *= dims[d];
+		}
+		float[] values = w.toFloatArray();
+		float[] shift = new float[(int) dims[0]];
+		for (int i = 0; i < values.length; i++) {
+			int o = (int) (i / (perGroupIn * taps));
+			shift[o] += values[i] * b[(int) ((o / outPerGroup) * perGroupIn + (i / taps) % perGroupIn)];
+		}
+		String biasName = conv.input(2);
+		float[] bias = biasName.isEmpty() ? new float[shift.length] : constantVector(g, biasName, shift.length);
+		if (bias == null || !biasName.isEmpty() && g.constant(biasName).dims().length != 1) {
+			return null;
+		}
+		for (int i = 0; i < shift.length; i++) {
+			bias[i] += shift[i];
+		}
+		String bName = g.uniqueName((biasName.isEmpty() ? conv.name() + "_bias" : biasName) + "_bn_shift", root(g).tensorNames());
+		g.putInitializer(Tensor.ofFloats(bName, new long[] { shift.length }, bias));
+		conv.setInput(2, bName);
+		return new Node[] { add, conv };
+	}
+
+	/** Whether a Conv reads no padding (no pads, all zero, or auto_pad VALID). */
+	private static boolean unpadded(Node conv) {
+		String autoPad = conv.stringAttribute("auto_pad", "NOTSET");
+		if (autoPad.equals("SAME_UPPER") || autoPad.equals("SAME_LOWER")) {
+			return false;
+		}
+		return conv.intsAttribute("pads").stream().allMatch(p -> p == 0);
+	}
+
+	/** The one node that reads {@code tensor}, when it is not also a graph output; else null. */
+	private static Node onlyReader(Graph g, String tensor) {
+		List<Node> readers = g.allNodes().stream().filter(n -> n.inputs().contains(tensor)).toList();
+		if (readers.size() != 1 || g.outputs().stream().anyMatch(v -> v.getName().equals(tensor))
+				|| readers.get(0).inputs().stream().filter(tensor::equals).count() != 1 || !g.nodes().contains(readers.get(0))) {
+			return null;
+		}
+		return readers.get(0);
 	}
 
 	/** Scales the producer's weights per output channel by a and adds b to its bias; false if it cannot. */

@@ -247,7 +247,9 @@ public final class Freezer {
 							int rank = g.parent() != null ? -1 : shapes.rank(bn.input(0)) >= 0 ? shapes.rank(bn.input(0)) : ranks.getOrDefault(bn.input(0), 4);
 							BatchNormFolding.Outcome o = BatchNormFolding.fold(g, bn, rank);
 							if (o != null) {
-								batchNorms.add(o.batchNorm() + (o.into() != null ? " (folded into " + o.into() : " (made a per-channel Mul and Add")
+								batchNorms.add(o.batchNorm() + (o.through() != null ? " (made a per-channel Mul, its shift folded into the bias of the following " + o.into()
+										+ " through the Add " + o.through() : o.following() ? " (folded into the following " + o.into() : o.into() != null ? " (folded into " + o.into()
+										: " (made a per-channel Mul and Add")
 										+ (g.parent() != null ? ", in the " + ConstantFolder.scope(g) : "") + ")"); // words in the log, not an arrow
 								removed.add(o.batchNorm());
 							}
@@ -345,7 +347,9 @@ public final class Freezer {
 		}
 		if (!folded.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.BATCH_NORMALIZATION, EliminationStatus.REMOVED, folded,
-					"running statistics folded into the preceding layer's weights and bias" + (kept.isEmpty() ? "" : "; kept: " + kept));
+					"running statistics folded into the preceding layer's weights and bias" + (folded.stream().noneMatch(f -> f.contains("(folded into the following "))
+							? "" : " (after an activation: into the following unpadded Conv or Gemm's, which computes the same on the unnormalized input)")
+							+ (kept.isEmpty() ? "" : "; kept: " + kept));
 		}
 		if (!kept.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.BATCH_NORMALIZATION, EliminationStatus.KEPT, kept,

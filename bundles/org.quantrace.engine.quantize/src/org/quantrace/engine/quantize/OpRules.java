@@ -147,6 +147,45 @@ public final class OpRules {
 	private OpRules() {
 	}
 
+	/**
+	 * A depthwise Conv (one input channel per group) with a kernel of at least this many taps (5x5 and larger) and fewer
+	 * than {@link #SLOW_DEPTHWISE_CHANNELS} channels runs slower as QLinearConv than as float Conv. Measured with tiny
+	 * graphs (Conv 1 → C 2x2 stride 2, three depthwise 'same' Convs with Relu at 14x14, GAP, Gemm; ORT 1.29, one thread,
+	 * {@code org.quantrace.measure.Profile}, kernel µs of the three depthwise Convs at batch 64, tests/data/wild/README.md
+	 * "Depthwise kernels"), QLinearConv / float Conv for 3x3, 5x5, 7x7, 9x9 at load 3.4: 16 channels 3.0, 2.9, 3.0, 2.6;
+	 * 48 channels 1.5, 1.4, 1.4, 1.4; 64: 1.7, 1.5, 1.4, 1.3; 96: 1.4, 1.3, 1.2, 1.2; 128: 1.3, 1.2, 1.1, 1.2 (at load 7-14:
+	 * 1.1-1.8 from 48 to 96 channels, 1.06-1.15 at 128). So the gap is not the kernel size's (MLAS's depthwise kernel is
+	 * slower at every size, larger kernels a little less) but the channel count's. 3x3 is left out of
+	 * the fact all the same: the MobileNets' 3x3 depthwise Convs (the zoo's, the switch's measured speed) sit inside whole
+	 * models where they measured at par (docs/zoo-bench.md), and the narrow rule covers the 16-channel ones. Left float,
+	 * the Conv costs a Q/DQ pair and, between NHWC integer kernels, Transposes and NCHWc reorders, so whole models did not
+	 * gain: ConvMixer (4 depthwise 7x7 Convs of 48 channels between GELUs) took 17.0-19.2 ms CPU per batch of 64 with them
+	 * float against 18.2-19.4 with them integer, and the zoo MobileNetV3 with --float-slow-kernels, where its three 5x5
+	 * Convs of 96 and 120 channels went float with the HardSwish and squeeze-excitation around them, 10.6 ms against 7.8
+	 * (1.35x slower, 0.8585 against 0.8597). So the fact decides no placement, neither by default nor under the switch:
+	 * the layer stays integer and its log row says that its kernel is slower than float ({@link #slowDepthwiseFact}).
+	 */
+	static final int SLOW_DEPTHWISE_TAPS = 25;
+
+	/** See {@link #SLOW_DEPTHWISE_TAPS}: from this many channels on the depthwise QLinearConv was within 6-17 % of float (5x5 to 9x9). */
+	static final int SLOW_DEPTHWISE_CHANNELS = 128;
+
+	/** The measured fact that makes {@code n} a slow depthwise Conv ({@link #SLOW_DEPTHWISE_TAPS}), or null when it is not one. */
+	static String slowDepthwiseFact(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (!n.opType().equals("Conv") || w == null || w.dims().length != 4) {
+			return null;
+		}
+		long[] d = w.dims();
+		long group = n.intAttribute("group", 1);
+		long taps = d[2] * d[3];
+		if (group <= 1 || d[1] != 1 || d[0] != group || taps < SLOW_DEPTHWISE_TAPS || d[0] >= SLOW_DEPTHWISE_CHANNELS) {
+			return null;
+		}
+		return "a depthwise " + d[2] + "x" + d[3] + " Conv of " + d[0] + " channels: ONNX Runtime's depthwise QLinearConv ran 1.1-1.8x slower than"
+				+ " the float Conv for 5x5 to 9x9 kernels at 48-96 channels and 1.9-3x at 16 (batch 64)";
+	}
+
 	/** Why a narrow Conv ({@link #NARROW_CONV}) runs slower as QLinearConv than in float, or null when it is not narrow. */
 	static String narrowConv(Node n) {
 		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;

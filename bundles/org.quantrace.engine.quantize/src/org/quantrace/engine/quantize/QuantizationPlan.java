@@ -439,6 +439,11 @@ public final class QuantizationPlan {
 					note += "; the Add after it is its bias";
 				}
 			}
+			String slowDepthwise = a.precision().bits() == 8 ? OpRules.slowDepthwiseFact(n) : null;
+			if (slowDepthwise != null) { // int8 is not slower without saying so (OpRules.SLOW_DEPTHWISE_TAPS)
+				note += "; slower than float: " + slowDepthwise + "; kept integer all the same, since float with its QuantizeLinear/DequantizeLinear"
+						+ " and layout changes ran no faster in whole models (ConvMixer at par, the zoo MobileNetV3 1.35x slower)";
+			}
 			quantized(n, index, Kind.WEIGHTED, w, a, "integer " + n.opType() + ": " + rule.kernelText(a.precision()) + note);
 		}
 

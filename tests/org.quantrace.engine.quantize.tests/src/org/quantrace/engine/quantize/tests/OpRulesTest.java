@@ -164,6 +164,40 @@ class OpRulesTest {
 	}
 
 	/**
+	 * A depthwise Conv with a 5x5 or larger kernel and fewer than 128 channels (ConvMixer's 7x7 on 48 channels) runs slower
+	 * as QLinearConv than in float (1.1-1.8x from 48 to 96 channels, tests/data/wild/README.md "Depthwise kernels"), but whole models with such Convs
+	 * float ran no faster (ConvMixer) or slower (MobileNetV3 under floatSlowKernels): it stays integer with and without the
+	 * switch, and its log row says that its kernel is slower. A 3x3 depthwise Conv and a 7x7 one of 128 channels are not
+	 * covered.
+	 */
+	@Test
+	void largeDepthwiseKernelsStayIntegerAndSayTheyAreSlower() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String wide = t.node("Relu", List.of(pointwise(t, "x", 1, 48)));
+		String large = t.node("Tanh", List.of(depthwise(t, wide, 48, 7))); // a float op after it, as ConvMixer's GELU
+		String small = t.node("Relu", List.of(depthwise(t, large, 48, 3)));
+		String widest = t.node("Relu", List.of(pointwise(t, small, 48, 128)));
+		String y = t.node("Relu", List.of(depthwise(t, widest, 128, 7)));
+		for (QuantizationSpec spec : List.of(FIQ, FIQ.toBuilder().floatSlowKernels(true).build())) {
+			Checked c = check(t, y, 0, 1, spec);
+			List<QuantizationResult.Layer> convs = c.result().layers().stream().filter(l -> l.opType().equals("Conv")).toList();
+			assertTrue(convs.stream().allMatch(QuantizationResult.Layer::quantized), convs.toString());
+			assertTrue(convs.get(1).reason().contains("slower than float: a depthwise 7x7 Conv of 48 channels"), convs.get(1).reason());
+			assertTrue(convs.get(1).reason().contains("kept integer all the same"), convs.get(1).reason());
+			for (int i : new int[] { 0, 2, 3, 4 }) {
+				assertFalse(convs.get(i).reason().contains("slower"), convs.get(i).reason());
+			}
+			assertEquals(5, c.count("QLinearConv") + c.count("com.microsoft.QLinearConv"), c.ops().toString());
+		}
+	}
+
+	/** A depthwise k x k 'same' convolution over {@code channels} channels, gain at or below 1. */
+	static String depthwise(TinyGraph t, String x, int channels, int k) {
+		return t.node("Conv", List.of(x, t.weight(1.0 / (k * k), channels, 1, k, k), t.weight(0.05, channels)), TinyGraph.ints("pads", k / 2, k / 2, k / 2, k / 2),
+				TinyGraph.attr("group", (long) channels));
+	}
+
+	/**
 	 * A 3-D Conv (weights of rank 5) stays float in every full-integer scheme: ONNX Runtime fuses its QDQ form into a
 	 * QLinearConv that ran 6-8x slower than the float Conv (tests/data/wild's conv3d). The 2-D Conv after it, on the
 	 * reshaped volume, stays integer, with one QuantizeLinear between the float island and it.
