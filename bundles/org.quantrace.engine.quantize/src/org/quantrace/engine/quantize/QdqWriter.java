@@ -385,12 +385,26 @@ final class QdqWriter {
 			integer.put(tensor, q);
 			return;
 		}
-		// integer output: quantized straight to the output's type (the activations' own, or the I/O type)
 		replaceType(g.outputs(), tensor, ioP.type().dataType());
-		String[] sz = scaleAndZero(ioP == p ? tensor : tensor + "_io", ioP);
-		Node qn = quantize(pre, sz, tensor);
-		readersGetDequantized(tensor, sz, Set.of(qn));
-		integer.put(tensor, tensor);
+		if (ioP == p) { // integer output of the activations' type: quantized straight to it
+			String[] sz = scaleAndZero(tensor, p);
+			Node qn = quantize(pre, sz, tensor);
+			readersGetDequantized(tensor, sz, Set.of(qn));
+			integer.put(tensor, tensor);
+			return;
+		}
+		// integer output of another type (int8 I/O over uint8 activations): the op writes the activations' type and the
+		// output is requantized after it. Quantized straight to the I/O type, the op read uint8 and wrote int8, which ONNX
+		// Runtime does not fuse: every fiq_int8 classifier's last Gemm ran in float while its record said integer (make_wild5.py
+		// weightfirst, make_unseen6.py effnet). The requantization is exact: both types cover the same range.
+		String q = ed.fresh(tensor + "_q");
+		String[] sz = scaleAndZero(tensor, p);
+		quantize(pre, sz, q);
+		integer.put(tensor, q);
+		String dq = ed.fresh(tensor + "_dq");
+		Node dqn = dequantize(q, sz, dq);
+		Node ion = quantize(dq, scaleAndZero(tensor + "_io", ioP), tensor);
+		ed.rewireConsumers(tensor, dq, Set.of(dqn, ion));
 	}
 
 	/** DequantizeLinear nodes nobody reads any more (their op now reads integers) go, with their constants. */

@@ -382,7 +382,17 @@ final class Quantizations {
 		if (dequantized && quantized && DROPPED_PAIRS.contains(n.getOpType())) {
 			return pairDropped(n, computed);
 		}
-		return dequantized && quantized;
+		return dequantized && quantized && oneActivationType(n, computed);
+	}
+
+	/**
+	 * Whether the op writes codes of the type it reads: ONNX Runtime fuses a QDQ group only then. A last Gemm reading uint8
+	 * activations and quantized straight to an int8 model output ran DequantizeLinear → Gemm → QuantizeLinear in float.
+	 */
+	private boolean oneActivationType(NodeProto n, List<String> computed) {
+		Params in = params(m.producer(computed.get(0)));
+		return in == null || n.getOutputList().stream().flatMap(o -> m.consumers(o).stream()).map(this::params)
+				.allMatch(out -> out == null || out.type() == in.type());
 	}
 
 	/**

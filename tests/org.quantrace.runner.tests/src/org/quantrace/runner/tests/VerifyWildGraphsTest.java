@@ -199,6 +199,50 @@ class VerifyWildGraphsTest {
 	 * moves the codes only when both have the same type, scale and zero point; else the op computes in float between them. verify
 	 * re-derived every such op as integer. Checked against ONNX Runtime's optimized graph of each variant.
 	 */
+	/**
+	 * A Gemm reading uint8 codes and quantized straight to an int8 output (every fiq_int8 classifier's last layer before
+	 * this was fixed in the writer) runs in float in ONNX Runtime, which fuses a QDQ group only when it writes the type it
+	 * reads; verify re-derived it as integer. Each variant checked against ONNX Runtime's optimized graph.
+	 */
+	@Test
+	void aGemmWritingAnotherTypeThanItReadsIsReDerivedFloat() throws IOException {
+		Path dir = TestData.tempDir("verify-mixed-types");
+		for (int outType : new int[] { 2, 3 }) {
+			GraphProto.Builder g = GraphProto.newBuilder().setName("mixed");
+			g.addInput(ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)
+					.setShape(ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder().addAllDim(java.util.stream.LongStream.of(1, 4)
+							.mapToObj(d -> ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d).build()).toList())))));
+			g.addInitializer(TensorProto.newBuilder().setName("s_in").setDataType(1).addFloatData(0.02f));
+			g.addInitializer(TensorProto.newBuilder().setName("z_in").setDataType(2).addInt32Data(128));
+			g.addInitializer(TensorProto.newBuilder().setName("w").setDataType(3).addDims(3).addDims(4).addAllInt32Data(List.of(1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12)));
+			g.addInitializer(TensorProto.newBuilder().setName("s_w").setDataType(1).addFloatData(0.01f));
+			g.addInitializer(TensorProto.newBuilder().setName("z_w").setDataType(3).addInt32Data(0));
+			g.addInitializer(TensorProto.newBuilder().setName("s_out").setDataType(1).addFloatData(0.03f));
+			g.addInitializer(TensorProto.newBuilder().setName("z_out").setDataType(outType).addInt32Data(outType == 2 ? 128 : 0));
+			g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_in").addInput("x").addInput("s_in").addInput("z_in").addOutput("xq"));
+			g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName("dq_in").addInput("xq").addInput("s_in").addInput("z_in").addOutput("xd"));
+			g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName("dq_w").addInput("w").addInput("s_w").addInput("z_w").addOutput("wd"));
+			g.addNode(NodeProto.newBuilder().setOpType("Gemm").setName("gemm").addInput("xd").addInput("wd").addOutput("yf")
+					.addAttribute(AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1)));
+			g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_out").addInput("yf").addInput("s_out").addInput("z_out").addOutput("y"));
+			g.addOutput(ValueInfoProto.newBuilder().setName("y").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(outType))));
+			ModelProto model = ModelProto.newBuilder().setIrVersion(8).addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13))
+					.setGraph(g).build();
+			Path file = Files.write(dir.resolve("gemm-" + outType + ".onnx"), model.toByteArray());
+			Path optimizedFile = dir.resolve("gemm-" + outType + "-optimized.onnx");
+			try (org.quantrace.engine.runtime.InferenceSession s = org.quantrace.engine.runtime.InferenceSession.open(org.quantrace.engine.onnx.OnnxModel.of(model),
+					org.quantrace.engine.runtime.SessionSettings.defaults().withThreads(1)
+							.withOptimization(org.quantrace.engine.runtime.SessionSettings.Optimization.EXTENDED).withOptimizedModelPath(optimizedFile), "mixed")) {
+				s.inputs();
+			}
+			GraphProto optimized = ModelProto.parseFrom(Files.readAllBytes(optimizedFile)).getGraph();
+			List<String> ops = optimized.getNodeList().stream().map(NodeProto::getOpType).toList();
+			boolean floatInOnnxRuntime = ops.contains("Gemm") || ops.contains("FusedGemm");
+			assertEquals(outType == 2, !floatInOnnxRuntime, "the ONNX Runtime fact this rests on: " + ops);
+			assertEquals(!floatInOnnxRuntime, org.quantrace.runner.verify.ModelFacts.read(file).runsOnIntegers("gemm"), "uint8 to type " + outType + ": ONNX Runtime runs " + ops);
+		}
+	}
+
 	@Test
 	void aDataMovementOpBetweenUnequalQuantizationsIsReDerivedFloat() throws IOException {
 		Path dir = TestData.tempDir("verify-dropped-pairs");
