@@ -124,9 +124,15 @@ final class Quantizations {
 				add(quantizer, found); // a float output quantized and dequantized again
 			}
 			NodeProto moved = writer.getOpType().equals("QuantizeLinear") ? m.producer(writer.getInput(0)) : null;
-			if (moved != null && moved.getOpType().equals("DequantizeLinear") && !m.stored.containsKey(moved.getInput(0))
-					&& m.producer(moved.getInput(0)) != null && !m.producer(moved.getInput(0)).getOpType().equals("QuantizeLinear")) {
+			NodeProto codes = moved != null && moved.getOpType().equals("DequantizeLinear") && !m.stored.containsKey(moved.getInput(0))
+					? m.producer(moved.getInput(0)) : null;
+			if (codes != null && !codes.getOpType().equals("QuantizeLinear")) {
 				accounted.add(moved); // codes a data-movement op wrote, requantized to the model's integer output type: that output's record
+			} else if (codes != null && !m.graph.getInputList().stream().anyMatch(v -> v.getName().equals(codes.getInput(0)))) {
+				// a layer's result quantized to the activations' type and requantized to the model's integer output type
+				// (fiq_int8's last layer over uint8 activations, so that ONNX Runtime fuses it): that output's record
+				add(codes, found);
+				add(moved, found);
 			}
 		} else if (ElementTypes.isInteger(m.types.get(tensor))) {
 			// integer codes moved by MaxPool, Flatten...: the parameters of the QuantizeLinear that made them. Also when a
@@ -357,6 +363,9 @@ final class Quantizations {
 		if (n.getOpType().equals("Gemm") && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("alpha") && a.getF() != 1f)) {
 			return false; // ONNX Runtime 1.29 fuses a QDQ Gemm into QGemm only at alpha = 1
 		}
+		if (!computed.isEmpty() && computed.stream().allMatch(this::dequantized) && !oneActivationType(n, computed)) {
+			return false;
+		}
 		if (!floatWeights && FLOAT_OUTPUT_KERNELS.contains(n.getOpType()) && !computed.isEmpty() && computed.stream().allMatch(this::dequantized)) {
 			return true;
 		}
@@ -382,7 +391,7 @@ final class Quantizations {
 		if (dequantized && quantized && DROPPED_PAIRS.contains(n.getOpType())) {
 			return pairDropped(n, computed);
 		}
-		return dequantized && quantized && oneActivationType(n, computed);
+		return dequantized && quantized;
 	}
 
 	/**
@@ -390,8 +399,10 @@ final class Quantizations {
 	 * activations and quantized straight to an int8 model output ran DequantizeLinear → Gemm → QuantizeLinear in float.
 	 */
 	private boolean oneActivationType(NodeProto n, List<String> computed) {
-		Params in = params(m.producer(computed.get(0)));
-		return in == null || n.getOutputList().stream().flatMap(o -> m.consumers(o).stream()).map(this::params)
+		String activation = computed.stream().filter(i -> !integerWeight(i)).findFirst().orElse(null);
+		Params in = activation == null ? null : params(m.producer(activation));
+		return in == null || n.getOutputList().stream().flatMap(o -> m.consumers(o).stream())
+				.filter(c -> c.getOpType().equals("QuantizeLinear")).map(this::params)
 				.allMatch(out -> out == null || out.type() == in.type());
 	}
 

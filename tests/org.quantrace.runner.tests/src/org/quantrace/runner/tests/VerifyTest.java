@@ -113,8 +113,8 @@ class VerifyTest {
 	/** A figure of each document changed the way a forger would (a plausible number), and where verify finds it when every hash is recomputed. */
 	private static void edit(Path out, String document) throws IOException {
 		switch (document) {
-		case "results.json", "trace.xmi" -> Tampering.replace(out.resolve(document), "112279", "101279"); // fiq_int8's size
-		case "report.html" -> Tampering.replace(out.resolve(document), ">112,279<", ">101,279<");
+		case "results.json", "trace.xmi" -> Tampering.replace(out.resolve(document), "112454", "101279"); // fiq_int8's size
+		case "report.html" -> Tampering.replace(out.resolve(document), ">112,454<", ">101,279<");
 		default -> Tampering.replace(out.resolve(document), "fiq_int8", "fiq_int4");
 		}
 	}
@@ -127,7 +127,7 @@ class VerifyTest {
 		Tampering.rehashAll(out);
 		Verification.Result r = verify(out);
 		assertEquals(Set.of(document), r.problems().stream().map(Problem::file).collect(java.util.stream.Collectors.toSet()), r.problems().toString());
-		assertTrue(any(r, p -> p.what().contains("says 101279, re-derived 112279")), r.problems().toString());
+		assertTrue(any(r, p -> p.what().contains("says 101279, re-derived 112454")), r.problems().toString());
 	}
 
 	/**
