@@ -71,6 +71,7 @@ final class QdqWriter {
 			QuantParams p = params(t);
 			Range range = scaled(ranges.get(root), plan.factor(t));
 			// an If branch may output an outer-scope value it does not compute: a pair inside the branch, as for any value it reads
+			boolean requantizedOutput = false;
 			Role role = inputs.contains(t) ? Role.INPUT : outputs.contains(t) && g.producer(t).isPresent() ? Role.OUTPUT : Role.ACTIVATION;
 			if (rescaled.containsKey(t)) {
 				rescale(rescaled.get(t), p);
@@ -87,7 +88,7 @@ final class QdqWriter {
 			} else if (role == Role.INPUT) {
 				input(t, p, range);
 			} else if (role == Role.OUTPUT) {
-				output(t, p, range);
+				requantizedOutput = output(t, p, range);
 			} else {
 				pair(t, p);
 			}
@@ -97,7 +98,7 @@ final class QdqWriter {
 			Range seen = scaled(observed.get(root), plan.factor(t));
 			if (edge != null && edge != p) {
 				written.add(new QuantizedTensor(t, role, a.producer(), edge, range, seen));
-				if (role == Role.INPUT) {
+				if (role == Role.INPUT || requantizedOutput) { // the activations' codes inside, the I/O type's at the edge
 					written.add(new QuantizedTensor(t, Role.ACTIVATION, a.producer(), p, range, seen));
 				}
 			} else {
@@ -372,7 +373,8 @@ final class QdqWriter {
 		dequantizedFrom.put(dq, tensor);
 	}
 
-	private void output(String tensor, QuantParams p, Range range) {
+	/** Writes a model output's quantization; true when the op writes the activations' codes, requantized to the I/O type after it. */
+	private boolean output(String tensor, QuantParams p, Range range) {
 		Node producer = g.producer(tensor).orElseThrow();
 		String pre = ed.fresh(tensor + "_float");
 		producer.setOutput(producer.outputs().indexOf(tensor), pre);
@@ -383,7 +385,7 @@ final class QdqWriter {
 			quantize(pre, sz, q);
 			dequantize(q, sz, tensor);
 			integer.put(tensor, q);
-			return;
+			return false;
 		}
 		replaceType(g.outputs(), tensor, ioP.type().dataType());
 		if (ioP == p) { // integer output of the activations' type: quantized straight to it
@@ -391,7 +393,7 @@ final class QdqWriter {
 			Node qn = quantize(pre, sz, tensor);
 			readersGetDequantized(tensor, sz, Set.of(qn));
 			integer.put(tensor, tensor);
-			return;
+			return false;
 		}
 		// integer output of another type (int8 I/O over uint8 activations): the op writes the activations' type and the
 		// output is requantized after it. Quantized straight to the I/O type, the op read uint8 and wrote int8, which ONNX
@@ -405,6 +407,7 @@ final class QdqWriter {
 		Node dqn = dequantize(q, sz, dq);
 		Node ion = quantize(dq, scaleAndZero(tensor + "_io", ioP), tensor);
 		ed.rewireConsumers(tensor, dq, Set.of(dqn, ion));
+		return true;
 	}
 
 	/** DequantizeLinear nodes nobody reads any more (their op now reads integers) go, with their constants. */
