@@ -1,12 +1,9 @@
 package org.quantrace.runner;
 
-import java.nio.file.Path;
-import java.util.List;
-
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.data.Batch;
-import org.quantrace.engine.data.DataWarning;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.ForwardingDataset;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.model.recipe.DatasetDeclaration;
 
@@ -16,7 +13,7 @@ import org.quantrace.model.recipe.DatasetDeclaration;
  * which names the declaration, so that the run says it on the dataset's line with the code {@code data-unreadable}, as the checks
  * before any work say a damaged header. Before, the run ended with the file's name and no recipe line.
  */
-record DeclaredDataset(DatasetDeclaration declaration, Dataset base) implements Dataset {
+record DeclaredDataset(DatasetDeclaration declaration, Dataset base) implements ForwardingDataset {
 
 	/** A sample of {@code declaration} that cannot be read: the reader's words, the declaration to put them on. */
 	static final class Unreadable extends InvalidInputException {
@@ -44,11 +41,6 @@ record DeclaredDataset(DatasetDeclaration declaration, Dataset base) implements 
 	}
 
 	@Override
-	public long[] sampleShape() {
-		return base.sampleShape();
-	}
-
-	@Override
 	public Batch read(int from, int to) {
 		try {
 			return base.read(from, to);
@@ -68,36 +60,6 @@ record DeclaredDataset(DatasetDeclaration declaration, Dataset base) implements 
 		} catch (InvalidInputException e) {
 			throw new Unreadable(declaration, e);
 		}
-	}
-
-	@Override
-	public List<String> labelNames() {
-		return base.labelNames();
-	}
-
-	@Override
-	public boolean labelsGuessed() {
-		return base.labelsGuessed();
-	}
-
-	@Override
-	public List<DataWarning> warnings() {
-		return base.warnings();
-	}
-
-	@Override
-	public List<Path> files() {
-		return base.files();
-	}
-
-	@Override
-	public Path root() {
-		return base.root();
-	}
-
-	@Override
-	public String preprocessing() {
-		return base.preprocessing();
 	}
 
 	@Override

@@ -24,7 +24,11 @@ import org.quantrace.report.RunSummary;
  */
 public final class RecipeRunner {
 
-	/** What a run ended with: the exit code (0 accepted, 1 rejected, 2 invalid recipe), where the outputs are, what was wrong. */
+	/**
+	 * What a run ended with: the exit code (0 accepted, 1 rejected, 2 invalid recipe), where the outputs are, what was wrong;
+	 * {@code stopped}: the run stopped after the work had started, on a diagnostic found then (a sample whose pixels are cut
+	 * short, found when decoded): nothing was written, the previous outputs are as they were.
+	 */
 	public record Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents, boolean stopped) {
 
 		public Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents) {
@@ -33,14 +37,6 @@ public final class RecipeRunner {
 
 		public boolean accepted() {
 			return exitCode == 0;
-		}
-
-		/**
-		 * Whether the run stopped after the work had started, on a diagnostic found then (a sample whose pixels are cut short,
-		 * found when decoded): nothing was written, the previous outputs are as they were.
-		 */
-		public boolean stopped() {
-			return stopped;
 		}
 	}
 

@@ -186,13 +186,7 @@ final class BatchNormFolding {
 		for (int i = 0; i < shift.length; i++) {
 			newBias[i] = oldBias[i] + scaleOfShift * shift[i];
 		}
-		java.util.Set<String> names = root(g).tensorNames();
-		String wName = g.uniqueName(reader.input(1) + "_bn_folded", names);
-		g.putInitializer(Tensor.ofFloats(wName, dims, values));
-		reader.setInput(1, wName);
-		String bName = g.uniqueName((biasName.isEmpty() ? reader.name() + "_bias" : biasName) + "_bn_folded", names);
-		g.putInitializer(Tensor.ofFloats(bName, new long[] { shift.length }, newBias));
-		reader.setInput(2, bName);
+		reader.setInput(2, putFolded(g, reader, dims, values, biasName, newBias));
 		// the layer (or the pool) now reads the BatchNormalization's input
 		(pool != null ? pool : reader).setInput(0, bn.input(0));
 		g.nodes().remove(bn);
@@ -325,14 +319,9 @@ final class BatchNormFolding {
 			// Gemm computes alpha·A·B + beta·C: the BN shift goes into C divided by beta
 			newBias[i] = p.opType().equals("Gemm") ? (a[i] * beta * oldBias[i] + b[i]) / beta : a[i] * oldBias[i] + b[i];
 		}
-		java.util.Set<String> names = root(g).tensorNames();
-		String wName = g.uniqueName(p.input(1) + "_bn_folded", names);
-		g.putInitializer(Tensor.ofFloats(wName, dims, values));
-		p.setInput(1, wName);
-		String bName = g.uniqueName((biasName.isEmpty() ? p.name() + "_bias" : biasName) + "_bn_folded", names);
-		g.putInitializer(Tensor.ofFloats(bName, new long[] { a.length }, newBias));
+		String bName = putFolded(g, p, dims, values, biasName, newBias);
 		if (p.opType().equals("MatMul")) {
-			String out = g.uniqueName(p.output(0) + "_matmul", names);
+			String out = g.uniqueName(p.output(0) + "_matmul", root(g).tensorNames());
 			String y = p.output(0);
 			p.setOutput(0, out);
 			g.nodes().add(g.nodes().indexOf(p) + 1,
@@ -341,6 +330,20 @@ final class BatchNormFolding {
 			p.setInput(2, bName);
 		}
 		return true;
+	}
+
+	/**
+	 * A layer's folded weights and bias as initializers of their own ("…_bn_folded"), the layer's weights pointed at them;
+	 * returns the bias's name for the caller to wire (a Conv's third input, a MatMul's Add).
+	 */
+	private static String putFolded(Graph g, Node layer, long[] dims, float[] weights, String biasName, float[] bias) {
+		java.util.Set<String> names = root(g).tensorNames();
+		String wName = g.uniqueName(layer.input(1) + "_bn_folded", names);
+		g.putInitializer(Tensor.ofFloats(wName, dims, weights));
+		layer.setInput(1, wName);
+		String bName = g.uniqueName((biasName.isEmpty() ? layer.name() + "_bias" : biasName) + "_bn_folded", names);
+		g.putInitializer(Tensor.ofFloats(bName, new long[] { bias.length }, bias));
+		return bName;
 	}
 
 	private static float[] constantVector(Graph g, String name, int length) {

@@ -486,7 +486,7 @@ final class MatrixProducts {
 	}
 
 	private Node transpose(String name, String in, String out, int[] perm) {
-		NodeProto.Builder b = NodeProto.newBuilder().setOpType("Transpose").setName(freshNode(name)).addInput(in).addOutput(out);
+		NodeProto.Builder b = NodeProto.newBuilder().setOpType("Transpose").setName(fresh(name)).addInput(in).addOutput(out);
 		AttributeProto.Builder a = AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS);
 		for (int p : perm) {
 			a.addInts(p);
@@ -635,10 +635,6 @@ final class MatrixProducts {
 	}
 
 	private String fresh(String base) {
-		return g.uniqueName(base, taken);
-	}
-
-	private String freshNode(String base) {
 		return g.uniqueName(base, taken);
 	}
 }

@@ -1,17 +1,9 @@
 package org.quantrace.engine.data;
 
-import java.nio.file.Path;
-import java.util.List;
-
 import org.quantrace.engine.runtime.NdArray;
 
 /** A dataset's first samples, or all of them, under a name of its own; reads go to the underlying dataset. */
-record DatasetView(Dataset base, String name, int size) implements Dataset {
-
-	@Override
-	public long[] sampleShape() {
-		return base.sampleShape();
-	}
+record DatasetView(Dataset base, String name, int size) implements ForwardingDataset {
 
 	@Override
 	public Batch read(int from, int to) {
@@ -38,35 +30,5 @@ record DatasetView(Dataset base, String name, int size) implements Dataset {
 		Dataset inner = base.limit(n);
 		String suffix = inner.name().startsWith(base.name()) ? inner.name().substring(base.name().length()) : " (first " + n + ")";
 		return new DatasetView(inner, name + suffix, n);
-	}
-
-	@Override
-	public String preprocessing() {
-		return base.preprocessing();
-	}
-
-	@Override
-	public List<String> labelNames() {
-		return base.labelNames();
-	}
-
-	@Override
-	public boolean labelsGuessed() {
-		return base.labelsGuessed();
-	}
-
-	@Override
-	public List<DataWarning> warnings() {
-		return base.warnings();
-	}
-
-	@Override
-	public List<Path> files() {
-		return base.files();
-	}
-
-	@Override
-	public Path root() {
-		return base.root();
 	}
 }

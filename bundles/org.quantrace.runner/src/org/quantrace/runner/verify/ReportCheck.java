@@ -41,12 +41,8 @@ final class ReportCheck implements DocumentCheck {
 				printed.add(text(item.group(1)));
 			}
 		}
-		Figures.same(found, DOCUMENT, "warnings", printed, e.trace().getWarnings().stream().map(w -> text(escaped(org.quantrace.report.RunWarnings.line(w)))).toList(),
+		Figures.same(found, DOCUMENT, "warnings", printed, e.trace().getWarnings().stream().map(w -> org.quantrace.report.RunWarnings.line(w).trim()).toList(),
 				TraceCheck.DOCUMENT);
-	}
-
-	private static String escaped(String s) {
-		return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
 	}
 
 	/** One table as printed: its caption, header and rows of cell texts. */

@@ -1,0 +1,49 @@
+package org.quantrace.engine.data;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A dataset that wraps another ({@link #base()}) and changes only some of it (a view's name and size, a recipe's declaration
+ * to report damage on): everything else is the base's.
+ */
+public interface ForwardingDataset extends Dataset {
+
+	/** The wrapped dataset. */
+	Dataset base();
+
+	@Override
+	default long[] sampleShape() {
+		return base().sampleShape();
+	}
+
+	@Override
+	default List<String> labelNames() {
+		return base().labelNames();
+	}
+
+	@Override
+	default boolean labelsGuessed() {
+		return base().labelsGuessed();
+	}
+
+	@Override
+	default List<DataWarning> warnings() {
+		return base().warnings();
+	}
+
+	@Override
+	default List<Path> files() {
+		return base().files();
+	}
+
+	@Override
+	default Path root() {
+		return base().root();
+	}
+
+	@Override
+	default String preprocessing() {
+		return base().preprocessing();
+	}
+}
