@@ -199,6 +199,15 @@ final class TinyGraph {
 		}
 	}
 
+	/** {@code quantized}'s outputs for float samples {@code x} of {@code shape}, fed as the integer input's codes ({@code in}). */
+	static float[] runOnCodes(OnnxModel quantized, org.quantrace.engine.onnx.IoQuantization.Io in, float[] x, long[] shape) {
+		byte[] q = new byte[x.length];
+		for (int i = 0; i < x.length; i++) {
+			q[i] = (byte) in.quantize(x[i]);
+		}
+		return run(quantized, NdArray.ofBytes(in.type(), shape, q));
+	}
+
 	/** The op types of the graph ONNX Runtime makes of {@code model} (level EXTENDED: its QDQ fusions), domain-qualified outside ai.onnx. */
 	static List<String> optimizedOps(OnnxModel model) {
 		return ops(optimized(model).getGraph());

@@ -149,16 +149,9 @@ class WildModelsTest {
 			assertEquals(1 / 255f, in.scale(), 1e-4f, scheme + ": calibrated on [0, 1)");
 			// fed its codes, the quantized model computes what the float model computes
 			float[] x = t.data(8, 0, 1);
-			byte[] q = new byte[x.length];
-			for (int i = 0; i < x.length; i++) {
-				q[i] = (byte) in.quantize(x[i]);
-			}
 			IoQuantization.Io out = IoQuantization.outputs(r.model()).get(y);
 			float[] expected = TinyGraph.run(model, t.batch(x));
-			float[] actual;
-			try (InferenceSession s = InferenceSession.open(r.model(), SessionSettings.defaults().withThreads(1), "tiny")) {
-				actual = s.run(NdArray.ofBytes(in.type(), new long[] { 8, 1, 4, 4 }, q)).toFloats();
-			}
+			float[] actual = TinyGraph.runOnCodes(r.model(), in, x, new long[] { 8, 1, 4, 4 });
 			for (int i = 0; i < expected.length; i++) {
 				assertEquals(expected[i], out.dequantize((long) actual[i]), 0.15, scheme + " output " + i);
 			}
@@ -265,15 +258,8 @@ class WildModelsTest {
 			assertEquals(scheme.equals("fiq_int8") ? "INT8" : "UINT8", held.type().name(), scheme + ": the output's type");
 			IoQuantization.Io in = IoQuantization.inputs(r.model()).get("x");
 			float[] x = t.data(8, -1, 1);
-			byte[] q = new byte[x.length];
-			for (int i = 0; i < x.length; i++) {
-				q[i] = (byte) in.quantize(x[i]);
-			}
 			float[] expected = TinyGraph.run(model, t.batch(x));
-			float[] actual;
-			try (InferenceSession s = InferenceSession.open(r.model(), SessionSettings.defaults().withThreads(1), "tiny")) {
-				actual = s.run(NdArray.ofBytes(in.type(), new long[] { 8, 1, 6, 6 }, q)).toFloats();
-			}
+			float[] actual = TinyGraph.runOnCodes(r.model(), in, x, new long[] { 8, 1, 6, 6 });
 			for (int i = 0; i < expected.length; i++) {
 				assertEquals(expected[i], held.dequantize((long) actual[i]), 0.15, scheme + " output " + i);
 			}
@@ -306,15 +292,8 @@ class WildModelsTest {
 			assertEquals("INT8", held.type().name(), last + ": the output's type");
 			IoQuantization.Io in = IoQuantization.inputs(r.model()).get("x");
 			float[] x = t.data(4, 0, 1);
-			byte[] q = new byte[x.length];
-			for (int i = 0; i < x.length; i++) {
-				q[i] = (byte) in.quantize(x[i]);
-			}
 			float[] expected = TinyGraph.run(model, t.batch(x));
-			float[] actual;
-			try (InferenceSession s = InferenceSession.open(r.model(), SessionSettings.defaults().withThreads(1), "tiny")) {
-				actual = s.run(NdArray.ofBytes(in.type(), new long[] { 4, 2, 6, 6 }, q)).toFloats();
-			}
+			float[] actual = TinyGraph.runOnCodes(r.model(), in, x, new long[] { 4, 2, 6, 6 });
 			double step = held.scale();
 			for (int i = 0; i < expected.length; i++) {
 				assertEquals(expected[i], held.dequantize((long) actual[i]), Math.max(0.15, 3 * step), last + " output " + i);
