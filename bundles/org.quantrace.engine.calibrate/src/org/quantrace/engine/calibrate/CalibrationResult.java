@@ -4,8 +4,13 @@ import java.util.Map;
 
 /**
  * Calibrated and observed ranges per tensor (in the order requested), the number of samples used, and
- * the settings, so the trace can record method, parameters and every resulting range.
+ * the settings, so the trace can record method, parameters and every resulting range; {@code methods} names the tensors
+ * read by another method than the settings' (empty when every tensor was read by it).
  */
 public record CalibrationResult(Map<String, Range> ranges, Map<String, Range> observed, int samples, CalibrationSettings settings,
-		String dataset) {
+		String dataset, Map<String, CalibrationSettings.Method> methods) {
+
+	public CalibrationResult(Map<String, Range> ranges, Map<String, Range> observed, int samples, CalibrationSettings settings, String dataset) {
+		this(ranges, observed, samples, settings, dataset, Map.of());
+	}
 }

@@ -92,6 +92,16 @@ public final class Calibrator {
 	 */
 	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset all,
 			CalibrationSettings settings, Map<String, TensorInfo> shapes, Progress progress) {
+		return calibrate(model, modelName, tensors, all, settings, Map.of(), shapes, progress);
+	}
+
+	/**
+	 * As {@link #calibrate(OnnxModel, String, Collection, Dataset, CalibrationSettings, Map, Progress)}, with the tensors of
+	 * {@code methods} read by their own method instead of the settings' (the other settings kept); the result names them
+	 * ({@link CalibrationResult#methods}).
+	 */
+	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset all,
+			CalibrationSettings settings, Map<String, CalibrationSettings.Method> methods, Map<String, TensorInfo> shapes, Progress progress) {
 		ModelInput input = ModelInput.of(model, modelName, all);
 		int samples = settings.maxSamples() > 0 ? Math.min(settings.maxSamples(), all.size()) : all.size();
 		// the dataset's own subset: an image folder's takes every class in turn, where its first files are all of one class
@@ -100,7 +110,14 @@ public final class Calibrator {
 			throw new InvalidInputException(data.name() + ": no calibration samples", "give a calibration dataset with at least one sample");
 		}
 		Map<String, RangeCollector> collectors = new LinkedHashMap<>();
-		tensors.forEach(t -> collectors.put(t, settings.newCollector()));
+		Map<String, CalibrationSettings.Method> own = new LinkedHashMap<>();
+		for (String t : tensors) {
+			CalibrationSettings.Method m = methods.getOrDefault(t, settings.method());
+			collectors.put(t, (m == settings.method() ? settings : settings.with(m)).newCollector());
+			if (m != settings.method()) {
+				own.put(t, m);
+			}
+		}
 		boolean extremesOnly = collectors.values().stream().noneMatch(RangeCollector::needsValues);
 
 		// Expose what the collectors need: each tensor, or just its batch minimum and maximum, reduced by ONNX Runtime.
@@ -273,7 +290,8 @@ public final class Calibrator {
 			ranges.put(calibrated.get(i), computed.get(i));
 			observed.put(calibrated.get(i), collectors.get(calibrated.get(i)).observed());
 		}
-		return new CalibrationResult(ranges, observed, samples, settings, data.name());
+		own.keySet().retainAll(ranges.keySet());
+		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own);
 	}
 
 	/**

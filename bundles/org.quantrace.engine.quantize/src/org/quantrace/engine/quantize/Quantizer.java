@@ -186,7 +186,12 @@ public final class Quantizer {
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
 			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());
 			branches.forEach(b -> observe.addAll(b.calibrationTensors()));
-			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), types, progress);
+			Map<String, org.quantrace.engine.calibrate.CalibrationSettings.Method> methods = new LinkedHashMap<>(SiluRanges.methods(plan, spec));
+			branches.forEach(b -> methods.putAll(SiluRanges.methods(b, spec)));
+			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), methods, types, progress);
+			List<QuantizationPlan> all = new ArrayList<>(branches);
+			all.add(0, plan);
+			calibrated = SiluRanges.withImages(calibrated, all);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();
 			// innermost branches first: writing a graph rewires the readers of its tensors in the graphs it encloses
