@@ -228,6 +228,10 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (r.calibration() != null) {
 			out.printf(Locale.ROOT, ", activations %s %s, calibration %s on %d samples", s.activations().precision().literal(),
 					s.activations().scheme().literal(), r.calibration().settings().method().literal(), r.calibration().samples());
+			long l2 = r.calibration().methods().size();
+			if (l2 > 0) { // engine.quantize.SiluRanges
+				out.printf(Locale.ROOT, " (l2 for the %d inputs and products of x·sigmoid(x))", l2);
+			}
 		}
 		out.println();
 		out.println();
