@@ -230,7 +230,7 @@ final class QuantizeCommand implements Callable<Integer> {
 					s.activations().scheme().literal(), r.calibration().settings().method().literal(), r.calibration().samples());
 			long l2 = r.calibration().methods().size();
 			if (l2 > 0) { // engine.quantize.SiluRanges
-				out.printf(Locale.ROOT, " (l2 for the %d inputs and products of x·sigmoid(x))", l2);
+				out.printf(Locale.ROOT, " (l2 for the %d inputs of x·sigmoid(x))", l2);
 			}
 		}
 		out.println();

@@ -209,11 +209,11 @@ public final class QuantizationRecords {
 		for (Map.Entry<String, String> p : c.settings().parameters().entrySet()) {
 			r.getParameters().add(parameter(p.getKey(), p.getValue()));
 		}
-		// tensors read by another method than the scheme's (engine.quantize.SiluRanges: the inputs and products of x·sigmoid(x) under min-max)
+		// tensors read by another method than the scheme's (engine.quantize.SiluRanges: the inputs of x·sigmoid(x) under min-max)
 		java.util.Map<String, Long> others = new java.util.TreeMap<>();
 		c.methods().values().forEach(m -> others.merge(m.literal(), 1L, Long::sum));
-		others.forEach((method, n) -> r.getParameters().add(parameter(method + " tensors", n + " (the inputs and products of x·sigmoid(x), SiLU: "
-				+ "min-max would spend their codes on a few extreme values)")));
+		others.forEach((method, n) -> r.getParameters().add(parameter(method + " tensors", n + " (the inputs of x·sigmoid(x), SiLU: min-max would spend their codes on "
+				+ "a few extreme values; each product's range is the image of its input's)")));
 		r.getParameters().add(parameter("data", c.dataset()));
 		return r;
 	}
