@@ -49,6 +49,20 @@ class PrunerTest {
 	}
 
 	@Test
+	void anExcludedLayerKeepsTheChannelsOfTheLayersAddedToIt() {
+		// conv_b and the shortcut conv_s are added together: excluding conv_s must keep conv_b's channels too
+		// (before, conv_b lost channels alone and the pruned model did not load: "Add ... Incompatible dimensions")
+		PruningResult r = Pruner.prune(RESIDUAL, "residual", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of("conv_s")));
+		Graph g = r.model().graph();
+		assertArrayEquals(new long[] { 8, 3, 1, 1 }, weight(g, "conv_s"));
+		assertEquals(8, weight(g, "conv_b")[0], "conv_b keeps the channels of the excluded conv_s it is added to");
+		assertTrue(r.notPruned().get("conv_b").contains("residual_add"), r.notPruned().toString());
+		assertEquals(6, weight(g, "conv_a")[0], "conv_a is no part of that space and is still pruned");
+		NdArray x = random(16, 3, 8, 8);
+		assertArrayEquals(run(RESIDUAL, x), run(r.model(), x), 1e-5f, "only channels that were always 0 went");
+	}
+
+	@Test
 	void halfTheChannelsOfTheFashionCnnGoWithTheirReport() {
 		PruningResult r = Pruner.prune(CNN, "cnn", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.GLOBAL, List.of()));
 		Map<String, PruningResult.Layer> layers = byName(r);
