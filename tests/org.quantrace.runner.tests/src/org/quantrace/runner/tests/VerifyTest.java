@@ -372,7 +372,9 @@ class VerifyTest {
 			"logs/PhIMT0003-cnn.md § Acceptance criteria and decisions § | 0.7 pt | met | accepted | § | 0.7 pt | met | rejected | § fiq_int8, accuracy drop < 1 pt (in trace.xmi), decision: says rejected",
 			"logs/PhIMT0003-cnn.md § Evaluation on § | fiq_int8 | 0.908↓ | § | fiq_int8 | 0.908~ | § fiq_int8, accuracy marker (in trace.xmi): says ~",
 			"logs/PhIMT0003-cnn.md § Verdict § Verdict: accepted. § Verdict: REJECTED. § first page, verdict (in trace.xmi): says REJECTED",
-			"logs/PhIMT0003-cnn.html § Evaluation of fiq_int8 § Evaluation of fiq_int8: accepted: § Evaluation of fiq_int8: rejected: § evaluation of fiq_int8, decision (in trace.xmi): says rejected" })
+			"logs/PhIMT0003-cnn.html § Evaluation of fiq_int8 § Evaluation of fiq_int8: accepted: § Evaluation of fiq_int8: rejected: § evaluation of fiq_int8, decision (in trace.xmi): says rejected",
+			"logs/PhIMT0003-cnn.html § Evaluation of fiq_int8 § (measured 0.7 pt) § (measured 0.3 pt) § evaluation of fiq_int8, accuracy drop < 1 pt (in trace.xmi), measured: says 0.3",
+			"logs/PhIMT0003-cnn.md § Evaluation of fiq_uint8 § 1 pt met (measured § 1 pt not met (measured § evaluation of fiq_uint8, accuracy drop < 1 pt (in trace.xmi), met: says not met" })
 	void anEditedVerdictOrMarkerIsFoundWithEveryHashRecomputed(String document, String anchor, String old, String now, String expected) throws IOException {
 		Path out = out("forged-verdict-cell");
 		replaceAfter(out.resolve(document), anchor, old, now);
