@@ -1,0 +1,46 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.runner.RecipeRunner;
+import org.quantrace.runner.Verification;
+
+/** What the logs say about how the model computes, held against what ONNX Runtime does with it. */
+class LogClaimsTest {
+
+	/**
+	 * 16-bit activations: ONNX Runtime has no integer kernel for a 16-bit QDQ group (docs/build-notes.md: it computes
+	 * between DequantizeLinear and QuantizeLinear in float32), yet the log's "Quantization technique" said "QDQ format that
+	 * ONNX Runtime runs as integer kernels" (the assessor's pass, on the zoo's ResNet with int16 activations).
+	 */
+	@Test
+	void sixteenBitActivationsAreNotSaidToRunAsIntegerKernels() throws IOException {
+		Path example = Runs.exampleCopy("log-claims");
+		Path recipe = Runs.recipe(example, "a16.qr", """
+				recipe a16 {
+					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+					dataset calib "data/calibration" role calibration labels "data/labels.json"
+					preprocess { grayscale scale 1/255 }
+					convert { }
+					quantize a16 extends fiq_float32 { activations int16 symmetric per-tensor }
+					schemes a16
+				}
+				""");
+		Path out = example.resolve("out-a16");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(0, o.exitCode(), o.diagnostics().toString());
+		String technique = Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).lines().filter(l -> l.startsWith("| Quantization technique |"))
+				.findFirst().orElseThrow();
+		assertFalse(technique.contains("runs as integer kernels"), technique);
+		assertTrue(technique.contains("no integer kernel for 16-bit activations"), technique);
+		Verification.Result r = Verification.verify(out);
+		assertTrue(r.passed(), r.problems().toString());
+	}
+}
