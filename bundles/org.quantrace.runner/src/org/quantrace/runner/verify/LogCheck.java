@@ -46,6 +46,7 @@ final class LogCheck implements DocumentCheck {
 			Log log = new Log(document, tables, found);
 			evidence(e, log);
 			reproducibility(e, log);
+			administration(e, log);
 			String name = document.substring(document.lastIndexOf('/') + 1, document.lastIndexOf('.'));
 			for (String model : RunSummary.models(e.trace())) {
 				if (name.equals(AifsmLogs.fileName("PhIMT0003", model))) {
@@ -160,6 +161,71 @@ final class LogCheck implements DocumentCheck {
 			} else if (item.startsWith("dataset ") && d.find()) {
 				log.same("Reproducibility, " + item + " manifest " + d.group(1) + ", SHA-256", d.group(2), hash(e, d.group(1)));
 			}
+		}
+	}
+
+	/** The templates' dates: YYYY/MM/DD, in UTC as the run records its time. */
+	private static final java.time.format.DateTimeFormatter DATE = java.time.format.DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT)
+			.withZone(java.time.ZoneOffset.UTC);
+
+	/**
+	 * Who and when, the rows an assessor files first: each Table 1's Date and Responsible against its record in the
+	 * trace, and the Documentation Information (contract, website, deadline, dissemination, nature, authors, modifiers,
+	 * reviewers, approvers, keywords) against the trace's document block. An approver's name or the date of a conversion
+	 * edited in a log, every hash recomputed, passed verify unseen.
+	 */
+	private static void administration(Evidence e, Log log) {
+		List<org.quantrace.model.trace.LifecycleRecord> records = new java.util.ArrayList<>(e.trace().getConversions());
+		records.addAll(e.trace().getOptimizations());
+		for (org.quantrace.model.trace.LifecycleRecord r : records) {
+			LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + r.getId() + ")")));
+			if (t == null) {
+				continue;
+			}
+			String at = "Table of " + r.getId() + ", ";
+			if (r.getDate() != null) {
+				row(log, t, at, "Date", DATE.format(r.getDate().toInstant()));
+			}
+			if (r.getResponsible() != null) {
+				row(log, t, at, "Responsible", r.getResponsible());
+			}
+		}
+		org.quantrace.model.recipe.DocumentInfo d = e.trace().getDocument();
+		LogReader.Table info = log.tables().stream().filter(t -> t.find("Contract Number", 0) >= 0 && t.find("Approved by", 0) >= 0).findFirst()
+				.orElse(null);
+		if (d == null || info == null) {
+			return;
+		}
+		String at = "Documentation Information, ";
+		row(log, info, at, "Contract Number", declared(d.getContractNumber() == null ? List.of() : List.of(d.getContractNumber())));
+		row(log, info, at, "Project Website", declared(d.getWebsite() == null ? List.of() : List.of(d.getWebsite())));
+		row(log, info, at, "Contractual Deadline", declared(d.getDeadline() == null ? List.of() : List.of(d.getDeadline())));
+		row(log, info, at, "Dissemination Level", declared(d.getDissemination() == null ? List.of() : List.of(d.getDissemination())));
+		row(log, info, at, "Nature", declared(d.getNature() == null ? List.of() : List.of(d.getNature())));
+		row(log, info, at, "Author", declared(d.getAuthors()));
+		row(log, info, at, "Modified by", declared(d.getModifiedBy()));
+		row(log, info, at, "Reviewed by", declared(d.getReviewedBy()));
+		row(log, info, at, "Approved by", declared(d.getApprovedBy()));
+		int k = info.find("Keywords", 0);
+		String keywords = k < 0 ? "" : LogReader.squeeze(cell(info.rows().get(k), 1));
+		for (String keyword : d.getKeywords()) {
+			if (!keywords.contains(LogReader.squeeze(keyword))) {
+				log.mismatch(at + "Keywords (in " + TraceCheck.DOCUMENT + ")", k < 0 ? "nothing" : cell(info.rows().get(k), 1), "the keyword " + keyword);
+			}
+		}
+	}
+
+	/** What a Documentation Information row holds for the declared values: joined, or that none was declared. */
+	private static String declared(List<String> values) {
+		return values.isEmpty() ? "not declared in the recipe's document block" : String.join(", ", values);
+	}
+
+	/** The value of the row {@code label} of {@code t} against {@code expected}, whitespace aside. */
+	private static void row(Log log, LogReader.Table t, String at, String label, String expected) {
+		int i = t.find(label, 0);
+		String printed = i < 0 ? "nothing" : cell(t.rows().get(i), 1);
+		if (!LogReader.squeeze(printed).equals(LogReader.squeeze(expected))) {
+			log.mismatch(at + label + " (in " + TraceCheck.DOCUMENT + ")", printed, expected);
 		}
 	}
 
