@@ -232,6 +232,10 @@ final class LogCheck implements DocumentCheck {
 	/** The SHA-256 of a file of the folder, or what stands in for it when there is none. */
 	static String hash(Evidence e, String relative) {
 		byte[] bytes = e.document(relative);
+		if (bytes == null) { // the logs are read back without whitespace: "recipe/zoo résnet b.qr" comes as "recipe/zoorésnetb.qr"
+			String named = unsqueezed(e, relative);
+			bytes = named == null ? null : e.document(named);
+		}
 		return bytes == null ? "no file " + relative + " in the folder" : SafeFiles.sha256(bytes);
 	}
 
@@ -366,6 +370,17 @@ final class LogCheck implements DocumentCheck {
 		}
 		java.util.regex.Matcher m = java.util.regex.Pattern.compile("[A-Za-z]+").matcher(text.substring(at + label.length()));
 		return m.lookingAt() ? m.group() : "none";
+	}
+
+	/** The path of the one file of the folder that is {@code squeezed} with its whitespace, or null. */
+	private static String unsqueezed(Evidence e, String squeezed) {
+		try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(e.out())) {
+			List<String> named = files.filter(java.nio.file.Files::isRegularFile).map(p -> e.out().relativize(p).toString().replace('\\', '/'))
+					.filter(p -> LogReader.squeeze(p).equals(squeezed)).toList();
+			return named.size() == 1 ? named.get(0) : null;
+		} catch (IOException | java.io.UncheckedIOException x) {
+			return null;
+		}
 	}
 
 	/** The artifact of {@code model} named {@code variant}. */
