@@ -43,4 +43,33 @@ class LogClaimsTest {
 		Verification.Result r = Verification.verify(out);
 		assertTrue(r.passed(), r.problems().toString());
 	}
+
+	/**
+	 * A rejected dynamic-range variant of a recipe that declares recovery: recovery is for full-integer schemes, so none was
+	 * tried, and its Table 1 said "not applied: the recipe declares no accuracy recovery" of a recipe that declares it.
+	 */
+	@Test
+	void aDynamicRangeVariantIsNotSaidToComeFromARecipeWithoutRecovery() throws IOException {
+		Path example = Runs.exampleCopy("log-claims-drq");
+		Path recipe = Runs.recipe(example, "drq.qr", """
+				recipe drq_recovery {
+					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+					dataset calib "data/calibration" role calibration labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation labels "data/labels.json"
+					preprocess { grayscale scale 1/255 }
+					convert { }
+					schemes drq
+					evaluate on eval
+					accept when accuracy >= 0.99
+					recover by partial-quantization search bisection trials 2
+				}
+				""");
+		Path out = example.resolve("out-drq");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(1, o.exitCode(), o.diagnostics().toString());
+		String row = Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).lines().filter(l -> l.startsWith("| Partial quantization configurations |"))
+				.findFirst().orElseThrow();
+		assertFalse(row.contains("declares no accuracy recovery"), row);
+		assertTrue(row.contains("full-integer"), row);
+	}
 }
