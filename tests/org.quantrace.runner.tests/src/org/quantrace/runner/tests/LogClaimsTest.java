@@ -45,6 +45,41 @@ class LogClaimsTest {
 	}
 
 	/**
+	 * The files' own properties name the document's author, not the tool: the PDF's Author and XMP dc:creator and the DOCX's
+	 * creator said "Quantrace" for every log (the assessor's pass), so a document management system filed them under the tool.
+	 */
+	@Test
+	void theLogFilesNameTheirAuthorInTheirProperties() throws IOException {
+		Path example = Runs.exampleCopy("log-claims-author");
+		Path recipe = Runs.recipe(example, "author.qr", """
+				recipe authored {
+					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+					dataset calib "data/calibration" role calibration labels "data/labels.json"
+					preprocess { grayscale scale 1/255 }
+					convert { }
+					schemes drq
+					document { author "J. Fernández", "L. Belategi" approved-by "I. Agirre" }
+				}
+				""");
+		Path out = example.resolve("out-author");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(0, o.exitCode(), o.diagnostics().toString());
+		for (String log : new String[] { "PhIMT0002-cnn", "PhIMT0003-cnn" }) {
+			try (org.apache.pdfbox.pdmodel.PDDocument pdf = org.apache.pdfbox.Loader.loadPDF(out.resolve("logs/" + log + ".pdf").toFile())) {
+				assertEquals("J. Fernández, L. Belategi", pdf.getDocumentInformation().getAuthor(), log + ".pdf");
+				String xmp = new String(pdf.getDocumentCatalog().getMetadata().toByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+				assertTrue(xmp.contains("J. Fernández, L. Belategi"), log + ".pdf XMP: " + xmp);
+			}
+			try (java.util.zip.ZipFile docx = new java.util.zip.ZipFile(out.resolve("logs/" + log + ".docx").toFile())) {
+				String core = new String(docx.getInputStream(docx.getEntry("docProps/core.xml")).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+				assertTrue(core.contains("<dc:creator>J. Fernández, L. Belategi</dc:creator>"), log + ".docx: " + core);
+			}
+		}
+		Verification.Result r = Verification.verify(out);
+		assertTrue(r.passed(), r.problems().toString());
+	}
+
+	/**
 	 * A rejected dynamic-range variant of a recipe that declares recovery: recovery is for full-integer schemes, so none was
 	 * tried, and its Table 1 said "not applied: the recipe declares no accuracy recovery" of a recipe that declares it.
 	 */
