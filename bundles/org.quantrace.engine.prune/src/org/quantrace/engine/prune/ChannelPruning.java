@@ -35,7 +35,8 @@ final class ChannelPruning {
 	static final class Space {
 		final List<Node> producers = new ArrayList<>();
 		final Set<Node> coupling = new LinkedHashSet<>();
-		final Map<Node, Action> actions = new LinkedHashMap<>();
+		/** Keyed by the node, and for a producer's own outputs by the node and "outputs" (a layer can be both). */
+		final Map<Object, Action> actions = new LinkedHashMap<>();
 		/** The tensors that carry this space's channels. */
 		final Set<String> reached = new java.util.HashSet<>();
 		int channels;
@@ -68,7 +69,10 @@ final class ChannelPruning {
 			Space s = new Space();
 			s.producers.add(w.node);
 			s.channels = w.outputs;
-			s.actions.put(w.node, (graph, kept) -> sliceOutputs(graph, w.node, kept));
+			// its own key: a layer whose input channels are of the same space (MobileNetV2's expansion-1 block: the stem's
+			// channels through the depthwise conv into the projection, added back to the stem's) lost one of its two
+			// rewrites when the spaces merged, and the pruned model did not load
+			s.actions.put(List.of(w.node, "outputs"), (graph, kept) -> sliceOutputs(graph, w.node, kept));
 			walk(w.node.output(0), s, w.outputs, s.reached);
 			spaces.add(s);
 		}
