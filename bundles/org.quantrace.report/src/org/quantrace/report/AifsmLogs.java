@@ -303,8 +303,13 @@ public final class AifsmLogs {
 		} else if (anchor.contains("pruning-specifications")) {
 			why = "not applied: the recipe declares no pruning";
 		} else if (anchor.contains("techniques-to-recover")) {
-			why = o.getRecovery() == null ? "not applied: the recipe declares no accuracy recovery"
-					: r.label().startsWith("Partial") ? "not needed" : "not applied: Quantrace recovers accuracy by partial quantization only";
+			// a dynamic-range variant gets no recovery record even when the recipe declares one (partial quantization recovers
+			// full-integer schemes): it was said to declare none
+			boolean dynamicRange = o.getQuantization() != null
+					&& o.getQuantization().getTechnique() == org.quantrace.model.recipe.QuantizationTechnique.DYNAMIC_RANGE;
+			why = o.getRecovery() != null ? r.label().startsWith("Partial") ? "not needed" : "not applied: Quantrace recovers accuracy by partial quantization only"
+					: dynamicRange ? "not applied: Quantrace recovers accuracy by partial quantization of full-integer schemes, and this variant is dynamic-range quantized"
+							: "not applied: the recipe declares no accuracy recovery";
 		} else {
 			why = "not applicable";
 		}

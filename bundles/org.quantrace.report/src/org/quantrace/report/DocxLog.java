@@ -102,7 +102,7 @@ final class DocxLog {
 		ReportFiles.init();
 		try (XWPFDocument doc = new XWPFDocument(); ByteArrayOutputStream bytes = new ByteArrayOutputStream()) {
 			doc.createStyles().setStyles(org.openxmlformats.schemas.wordprocessingml.x2006.main.StylesDocument.Factory.parse(STYLES).getStyles());
-			doc.getProperties().getCoreProperties().setCreator("Quantrace");
+			doc.getProperties().getCoreProperties().setCreator(d.author());
 			doc.getProperties().getCoreProperties().setTitle(d.title());
 			doc.enforceUpdateFields(); // Word fills the table of contents' page numbers when the file is opened
 			List<Block> blocks = d.blocks();

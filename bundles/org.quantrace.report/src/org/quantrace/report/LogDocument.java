@@ -31,6 +31,24 @@ public record LogDocument(String code, String title, String fileName, java.util.
 		return wide != afterWide;
 	}
 
+	/**
+	 * The document's authors as its Documentation Information names them, for the files' own properties (PDF Author and
+	 * XMP dc:creator, DOCX creator); "Quantrace" when none is declared. They named the tool always, so a document
+	 * management system filed every log under "Quantrace".
+	 */
+	public String author() {
+		for (Block b : blocks) {
+			if (b instanceof InfoTable t && t.anchor().equals("documentation-information-table")) {
+				for (Row r : t.rows()) {
+					if (r.label().equals("Author") && !r.lines().isEmpty() && !r.lines().get(0).startsWith("not declared")) {
+						return String.join(", ", r.lines());
+					}
+				}
+			}
+		}
+		return "Quantrace";
+	}
+
 	/** A piece of the document, in reading order. */
 	public sealed interface Block permits TitlePage, Contents, Heading, Paragraph, Bullets, InfoTable, Grid {
 	}

@@ -117,7 +117,7 @@ final class PdfLog {
 		date.setTime(d.date() == null ? new java.util.Date(0) : d.date());
 		PDDocumentInformation info = doc.getDocumentInformation();
 		info.setTitle(d.title());
-		info.setAuthor("Quantrace");
+		info.setAuthor(d.author());
 		info.setSubject("AI-FSM " + d.code());
 		info.setCreator("Quantrace");
 		info.setProducer("Quantrace (openhtmltopdf, Apache PDFBox)");
@@ -130,7 +130,7 @@ final class PdfLog {
 			pdfa.setConformance("U");
 			DublinCoreSchema dc = xmp.createAndAddDublinCoreSchema();
 			dc.setTitle(d.title());
-			dc.addCreator("Quantrace");
+			dc.addCreator(d.author());
 			dc.setFormat("application/pdf");
 			XMPBasicSchema basic = xmp.createAndAddXMPBasicSchema();
 			basic.setCreateDate(date);

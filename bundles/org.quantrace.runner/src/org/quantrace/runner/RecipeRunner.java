@@ -103,7 +103,13 @@ public final class RecipeRunner {
 				}
 			}
 			trace.datasetInputs(ctx);
-			List<Path> documents = Outputs.writeAll(model, out);
+			List<Path> documents;
+			// a step of its own, so that a stop asked for while the records are written (a third of the example's run)
+			// is seen before the commit: it came to nothing before, and the new outputs replaced the earlier ones
+			try (org.quantrace.engine.Progress.Task writing = options.progress().start("writing the trace, results, logs and report", 1, "folder")) {
+				documents = Outputs.writeAll(model, out);
+				writing.advance(1);
+			}
 			folder.commit();
 			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
 			return new Outcome(RunSummary.accepted(model) ? 0 : 1, folder.target(), model, diagnostics, placed);

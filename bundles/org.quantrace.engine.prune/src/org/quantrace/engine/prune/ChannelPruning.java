@@ -35,7 +35,10 @@ final class ChannelPruning {
 	static final class Space {
 		final List<Node> producers = new ArrayList<>();
 		final Set<Node> coupling = new LinkedHashSet<>();
-		final Map<Node, Action> actions = new LinkedHashMap<>();
+		/** Keyed by the node, and for a producer's own outputs by the node and "outputs" (a layer can be both). */
+		final Map<Object, Action> actions = new LinkedHashMap<>();
+		/** The tensors that carry this space's channels. */
+		final Set<String> reached = new java.util.HashSet<>();
 		int channels;
 		String failure;
 	}
@@ -66,8 +69,11 @@ final class ChannelPruning {
 			Space s = new Space();
 			s.producers.add(w.node);
 			s.channels = w.outputs;
-			s.actions.put(w.node, (graph, kept) -> sliceOutputs(graph, w.node, kept));
-			walk(w.node.output(0), s, w.outputs, new java.util.HashSet<>());
+			// its own key: a layer whose input channels are of the same space (MobileNetV2's expansion-1 block: the stem's
+			// channels through the depthwise conv into the projection, added back to the stem's) lost one of its two
+			// rewrites when the spaces merged, and the pruned model did not load
+			s.actions.put(List.of(w.node, "outputs"), (graph, kept) -> sliceOutputs(graph, w.node, kept));
+			walk(w.node.output(0), s, w.outputs, s.reached);
 			spaces.add(s);
 		}
 		return merge(spaces);
@@ -199,8 +205,12 @@ final class ChannelPruning {
 		return (int) s;
 	}
 
-	/** Spaces touching the same Add are one space. */
-	private static List<Space> merge(List<Space> spaces) {
+	/**
+	 * Spaces touching the same Add are one space. An Add whose other operand carries channels of no space
+	 * (an excluded layer's, a layer without constant weights', the model input's) cannot lose channels on
+	 * one side only: its space is left whole.
+	 */
+	private List<Space> merge(List<Space> spaces) {
 		Map<Node, Space> byCoupling = new IdentityHashMap<>();
 		Map<Space, Space> parent = new IdentityHashMap<>();
 		spaces.forEach(s -> parent.put(s, s));
@@ -221,6 +231,7 @@ final class ChannelPruning {
 				return x;
 			});
 			m.producers.addAll(s.producers);
+			m.reached.addAll(s.reached);
 			s.actions.forEach(m.actions::putIfAbsent);
 			m.coupling.addAll(s.coupling);
 			if (s.failure != null && m.failure == null) {
@@ -230,7 +241,25 @@ final class ChannelPruning {
 				m.failure = "layers added together have different channel counts";
 			}
 		}
+		for (Space m : merged.values()) {
+			for (Node c : m.coupling) {
+				for (String operand : c.inputs().subList(0, 2)) {
+					if (m.failure == null && !m.reached.contains(operand) && !constant(operand)) {
+						m.failure = "'" + c.name() + "' (" + c.opType() + ") combines its channels with '" + operand
+								+ "', whose channels are not pruned with them (an excluded or unprunable layer's, or an input's)";
+					}
+				}
+			}
+		}
 		return new ArrayList<>(merged.values());
+	}
+
+	/** An initializer or the output of a Constant node (folded or not, it has no channels to lose). */
+	private boolean constant(String tensor) {
+		if (g.initializer(tensor) != null) {
+			return true;
+		}
+		return g.nodes().stream().anyMatch(n -> n.opType().equals("Constant") && n.outputs().contains(tensor));
 	}
 
 	private static Space find(Map<Space, Space> parent, Space s) {

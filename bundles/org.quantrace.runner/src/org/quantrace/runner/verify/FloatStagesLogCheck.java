@@ -50,6 +50,19 @@ final class FloatStagesLogCheck {
 		}
 	}
 
+	/**
+	 * The node of {@code m} a table cell names: the PDF wraps a long name where a table cell ends and reads it back with
+	 * a space ("/layers/layers.2/shortcut /shortcut.0/Conv"), so a name is matched with its whitespace aside.
+	 */
+	private static String node(ModelFacts m, String printed) {
+		if (m.node(printed) != null) {
+			return printed;
+		}
+		String key = LogReader.squeeze(printed);
+		List<String> named = m.nodes().stream().map(ai.onnx.proto.OnnxMl.NodeProto::getName).filter(n -> LogReader.squeeze(n).equals(key)).distinct().toList();
+		return named.size() == 1 ? named.get(0) : printed;
+	}
+
 	private ModelFacts[] models(OptimizationRecord o, ArtifactKind kind) {
 		ModelArtifact[] stage = FloatStages.stage(e.trace(), RunSummary.model(o.getInput()), kind);
 		ModelFacts before = stage == null ? null : e.facts(stage[0], log.document(), log.found());
@@ -64,7 +77,7 @@ final class FloatStagesLogCheck {
 			return;
 		}
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
-			String layer = LogCheck.cell(row, 0);
+			String layer = node(m[0], LogCheck.cell(row, 0));
 			String at = t.title() + ", " + layer + ", ";
 			FloatStages.Pruned p = FloatStages.pruned(m[0], m[1], layer, channels);
 			if (p == null) {
@@ -116,7 +129,7 @@ final class FloatStagesLogCheck {
 			return;
 		}
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
-			String layer = LogCheck.cell(row, 0);
+			String layer = node(m[0], LogCheck.cell(row, 0));
 			String at = t.title() + ", " + layer + ", ";
 			FloatStages.Factorized f = FloatStages.factorized(m[0], m[1], layer);
 			if (f == null) {

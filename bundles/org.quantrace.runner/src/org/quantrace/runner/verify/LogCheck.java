@@ -46,6 +46,7 @@ final class LogCheck implements DocumentCheck {
 			Log log = new Log(document, tables, found);
 			evidence(e, log);
 			reproducibility(e, log);
+			administration(e, log);
 			String name = document.substring(document.lastIndexOf('/') + 1, document.lastIndexOf('.'));
 			for (String model : RunSummary.models(e.trace())) {
 				if (name.equals(AifsmLogs.fileName("PhIMT0003", model))) {
@@ -163,9 +164,78 @@ final class LogCheck implements DocumentCheck {
 		}
 	}
 
+	/** The templates' dates: YYYY/MM/DD, in UTC as the run records its time. */
+	private static final java.time.format.DateTimeFormatter DATE = java.time.format.DateTimeFormatter.ofPattern("yyyy/MM/dd", Locale.ROOT)
+			.withZone(java.time.ZoneOffset.UTC);
+
+	/**
+	 * Who and when, the rows an assessor files first: each Table 1's Date and Responsible against its record in the
+	 * trace, and the Documentation Information (contract, website, deadline, dissemination, nature, authors, modifiers,
+	 * reviewers, approvers, keywords) against the trace's document block. An approver's name or the date of a conversion
+	 * edited in a log, every hash recomputed, passed verify unseen.
+	 */
+	private static void administration(Evidence e, Log log) {
+		List<org.quantrace.model.trace.LifecycleRecord> records = new java.util.ArrayList<>(e.trace().getConversions());
+		records.addAll(e.trace().getOptimizations());
+		for (org.quantrace.model.trace.LifecycleRecord r : records) {
+			LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + r.getId() + ")")));
+			if (t == null) {
+				continue;
+			}
+			String at = "Table of " + r.getId() + ", ";
+			if (r.getDate() != null) {
+				row(log, t, at, "Date", DATE.format(r.getDate().toInstant()));
+			}
+			if (r.getResponsible() != null) {
+				row(log, t, at, "Responsible", r.getResponsible());
+			}
+		}
+		org.quantrace.model.recipe.DocumentInfo d = e.trace().getDocument();
+		LogReader.Table info = log.tables().stream().filter(t -> t.find("Contract Number", 0) >= 0 && t.find("Approved by", 0) >= 0).findFirst()
+				.orElse(null);
+		if (d == null || info == null) {
+			return;
+		}
+		String at = "Documentation Information, ";
+		row(log, info, at, "Contract Number", declared(d.getContractNumber() == null ? List.of() : List.of(d.getContractNumber())));
+		row(log, info, at, "Project Website", declared(d.getWebsite() == null ? List.of() : List.of(d.getWebsite())));
+		row(log, info, at, "Contractual Deadline", declared(d.getDeadline() == null ? List.of() : List.of(d.getDeadline())));
+		row(log, info, at, "Dissemination Level", declared(d.getDissemination() == null ? List.of() : List.of(d.getDissemination())));
+		row(log, info, at, "Nature", declared(d.getNature() == null ? List.of() : List.of(d.getNature())));
+		row(log, info, at, "Author", declared(d.getAuthors()));
+		row(log, info, at, "Modified by", declared(d.getModifiedBy()));
+		row(log, info, at, "Reviewed by", declared(d.getReviewedBy()));
+		row(log, info, at, "Approved by", declared(d.getApprovedBy()));
+		int k = info.find("Keywords", 0);
+		String keywords = k < 0 ? "" : LogReader.squeeze(cell(info.rows().get(k), 1));
+		for (String keyword : d.getKeywords()) {
+			if (!keywords.contains(LogReader.squeeze(keyword))) {
+				log.mismatch(at + "Keywords (in " + TraceCheck.DOCUMENT + ")", k < 0 ? "nothing" : cell(info.rows().get(k), 1), "the keyword " + keyword);
+			}
+		}
+	}
+
+	/** What a Documentation Information row holds for the declared values: joined, or that none was declared. */
+	private static String declared(List<String> values) {
+		return values.isEmpty() ? "not declared in the recipe's document block" : String.join(", ", values);
+	}
+
+	/** The value of the row {@code label} of {@code t} against {@code expected}, whitespace aside. */
+	private static void row(Log log, LogReader.Table t, String at, String label, String expected) {
+		int i = t.find(label, 0);
+		String printed = i < 0 ? "nothing" : cell(t.rows().get(i), 1);
+		if (!LogReader.squeeze(printed).equals(LogReader.squeeze(expected))) {
+			log.mismatch(at + label + " (in " + TraceCheck.DOCUMENT + ")", printed, expected);
+		}
+	}
+
 	/** The SHA-256 of a file of the folder, or what stands in for it when there is none. */
 	static String hash(Evidence e, String relative) {
 		byte[] bytes = e.document(relative);
+		if (bytes == null) { // the logs are read back without whitespace: "recipe/zoo résnet b.qr" comes as "recipe/zoorésnetb.qr"
+			String named = unsqueezed(e, relative);
+			bytes = named == null ? null : e.document(named);
+		}
 		return bytes == null ? "no file " + relative + " in the folder" : SafeFiles.sha256(bytes);
 	}
 
@@ -246,11 +316,48 @@ final class LogCheck implements DocumentCheck {
 				.filter(r -> r != null && r.isSetAccepted()).toList();
 		String expected = decided.isEmpty() ? "none" : decided.stream().anyMatch(r -> !r.isAccepted()) ? "REJECTED" : "accepted";
 		log.same("first page, verdict (in " + TraceCheck.DOCUMENT + ")", word(text, "Verdict:"), expected);
+		int page = text.indexOf("Verdict:REJECTED.");
 		for (EvaluationRecord r : decided) { // under each optimization's table (a variant without one has no such sentence)
 			String variant = r.getModel().getName();
-			String printed = word(text, "Evaluationof" + LogReader.squeeze(variant) + ":");
+			String label = "Evaluationof" + LogReader.squeeze(variant) + ":";
+			String printed = word(text, label);
 			if (!printed.equals("none")) {
 				log.same("evaluation of " + variant + ", decision (in " + TraceCheck.DOCUMENT + ")", printed, r.isAccepted() ? "accepted" : "rejected");
+				criteria(log, "evaluation of " + variant, text, text.indexOf(label) + label.length(), r);
+			}
+			if (page >= 0 && !r.isAccepted()) { // the first page names each rejected variant with its criteria
+				int at = text.indexOf(LogReader.squeeze(variant) + "rejected:", page);
+				if (at >= 0) {
+					criteria(log, "first page, " + variant, text, at + LogReader.squeeze(variant).length() + "rejected:".length(), r);
+				}
+			}
+		}
+	}
+
+	/**
+	 * The criteria a verdict sentence states from {@code from} on ("accuracy drop < 1 pt met (measured 0.7 pt)"): each
+	 * one met or not and its measured value against the trace. Only the word after the variant's name was read:
+	 * "(measured 0.7 pt)" edited to "(measured 0.3 pt)", every hash recomputed, passed unseen.
+	 */
+	private static void criteria(Log log, String where, String text, int from, EvaluationRecord r) {
+		int end = text.length();
+		for (String stop : List.of("(AppendixA)", "rejected:", "Theevaluationandcriteria")) {
+			int i = text.indexOf(stop, from + 1);
+			end = i >= 0 ? Math.min(end, i) : end;
+		}
+		String sentence = text.substring(from, end);
+		for (AcceptanceResult a : r.getAcceptance()) {
+			String at = where + ", " + a.getCriterion() + " (in " + TraceCheck.DOCUMENT + ")";
+			java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(LogReader.squeeze(a.getCriterion()))
+					+ "(met|notmet)\\(measured(" + Printed.NUMBER + "|nothing:notevaluated)").matcher(sentence);
+			if (!m.find()) {
+				log.mismatch(at, "not stated", (a.isPassed() ? "met" : "not met") + " (measured "
+						+ (Double.isNaN(a.getMeasured()) ? "nothing" : Printed.brief(a.getMeasured())) + ")");
+				continue;
+			}
+			log.same(at + ", met", m.group(1).equals("met") ? "met" : "not met", a.isPassed() ? "met" : "not met");
+			if (!Double.isNaN(a.getMeasured())) {
+				log.brief(at + ", measured", m.group(2), a.getMeasured());
 			}
 		}
 	}
@@ -263,6 +370,17 @@ final class LogCheck implements DocumentCheck {
 		}
 		java.util.regex.Matcher m = java.util.regex.Pattern.compile("[A-Za-z]+").matcher(text.substring(at + label.length()));
 		return m.lookingAt() ? m.group() : "none";
+	}
+
+	/** The path of the one file of the folder that is {@code squeezed} with its whitespace, or null. */
+	private static String unsqueezed(Evidence e, String squeezed) {
+		try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(e.out())) {
+			List<String> named = files.filter(java.nio.file.Files::isRegularFile).map(p -> e.out().relativize(p).toString().replace('\\', '/'))
+					.filter(p -> LogReader.squeeze(p).equals(squeezed)).toList();
+			return named.size() == 1 ? named.get(0) : null;
+		} catch (IOException | java.io.UncheckedIOException x) {
+			return null;
+		}
 	}
 
 	/** The artifact of {@code model} named {@code variant}. */

@@ -51,6 +51,37 @@ class InterruptionTest {
 	}
 
 	/**
+	 * A stop asked for after the last batch, while the trace, logs and report are written (the command line's first
+	 * Ctrl-C or SIGTERM then: about a third of the example's run), came to nothing: no progress step was left to see
+	 * it, the new outputs replaced the earlier ones, and the command exited 0 after it had printed "stopping".
+	 */
+	@Test
+	void aStopAskedForWhileTheRecordsAreWrittenLeavesTheEarlierOutput() throws IOException {
+		boolean[] lastBatchDone = { false };
+		Progress stopAfterTheLastBatch = (name, total, unit) -> {
+			if (lastBatchDone[0]) {
+				throw new IllegalStateException("stopped after the last batch");
+			}
+			Progress.Task task = Progress.NONE.start(name, total, unit);
+			return new Progress.Task() {
+				@Override
+				public void advance(long amount) {
+					task.advance(amount);
+				}
+
+				@Override
+				public void close() {
+					task.close();
+					lastBatchDone[0] |= name.startsWith("debugging"); // the example's last batched step
+				}
+			};
+		};
+		assertThrows(IllegalStateException.class, () -> Runs.run(TestData.example("fashion_cnn.qr"), out, Shard.ALL, stopAfterTheLastBatch));
+		assertEquals(before, Files.readAllLines(out.resolve("SHA256SUMS")), "the earlier outputs stay");
+		assertEquals(List.of("out"), children(), "the partial output is removed");
+	}
+
+	/**
 	 * The real thing: the command line in its own JVM, stopped (SIGTERM, then Ctrl-C's SIGINT) and then killed (SIGKILL)
 	 * while it calibrates. A stopped run exits as shells report a process that signal ended: 128 + 15 = 143 for SIGTERM,
 	 * 128 + 2 = 130 for SIGINT (SIGTERM gave 130 before, as if the user had pressed Ctrl-C).

@@ -164,7 +164,8 @@ class VerifyTest {
 		Path out = out("fingerprint");
 		String kept = Outputs.fingerprint(out);
 		assertTrue(Verification.verify(out, options(null, kept)).passed());
-		Tampering.replace(out.resolve("logs/PhIMT0003-cnn.md"), "Quantrace example", "Someone else"); // no figure: only the fingerprint binds it
+		// the template's prose, no figure (the names became figures verify holds against the trace): only the fingerprint binds it
+		Tampering.replace(out.resolve("logs/PhIMT0003-cnn.md"), "Below is a list of acronyms", "Here is a list of acronyms");
 		Tampering.resum(out);
 		Verification.Result r = Verification.verify(out, options(null, kept));
 		assertEquals(List.of("SHA256SUMS"), r.problems().stream().map(Problem::file).toList(), r.problems().toString());
@@ -372,7 +373,13 @@ class VerifyTest {
 			"logs/PhIMT0003-cnn.md § Acceptance criteria and decisions § | 0.7 pt | met | accepted | § | 0.7 pt | met | rejected | § fiq_int8, accuracy drop < 1 pt (in trace.xmi), decision: says rejected",
 			"logs/PhIMT0003-cnn.md § Evaluation on § | fiq_int8 | 0.908↓ | § | fiq_int8 | 0.908~ | § fiq_int8, accuracy marker (in trace.xmi): says ~",
 			"logs/PhIMT0003-cnn.md § Verdict § Verdict: accepted. § Verdict: REJECTED. § first page, verdict (in trace.xmi): says REJECTED",
-			"logs/PhIMT0003-cnn.html § Evaluation of fiq_int8 § Evaluation of fiq_int8: accepted: § Evaluation of fiq_int8: rejected: § evaluation of fiq_int8, decision (in trace.xmi): says rejected" })
+			"logs/PhIMT0003-cnn.html § Evaluation of fiq_int8 § Evaluation of fiq_int8: accepted: § Evaluation of fiq_int8: rejected: § evaluation of fiq_int8, decision (in trace.xmi): says rejected",
+			"logs/PhIMT0003-cnn.html § Evaluation of fiq_int8 § (measured 0.7 pt) § (measured 0.3 pt) § evaluation of fiq_int8, accuracy drop < 1 pt (in trace.xmi), measured: says 0.3",
+			"logs/PhIMT0003-cnn.md § Evaluation of fiq_uint8 § 1 pt met (measured § 1 pt not met (measured § evaluation of fiq_uint8, accuracy drop < 1 pt (in trace.xmi), met: says not met",
+			"logs/PhIMT0002-cnn.md § | Model conversion | § | Date | 2026/11/24 | § | Date | 2026/11/02 | § Date (in trace.xmi): says 2026/11/02",
+			"logs/PhIMT0002-cnn.md § | Model conversion | § | Responsible | Quantrace example | § | Responsible | Mallory | § Responsible (in trace.xmi): says Mallory",
+			"logs/PhIMT0003-cnn.md § Documentation Information § | Reviewed by | A. Reviewer | § | Reviewed by | Z. Nobody | § Reviewed by (in trace.xmi): says Z. Nobody",
+			"logs/PhIMT0003-cnn.html § Documentation Information § B. Approver § Mallory § Approved by (in trace.xmi): says Mallory" })
 	void anEditedVerdictOrMarkerIsFoundWithEveryHashRecomputed(String document, String anchor, String old, String now, String expected) throws IOException {
 		Path out = out("forged-verdict-cell");
 		replaceAfter(out.resolve(document), anchor, old, now);

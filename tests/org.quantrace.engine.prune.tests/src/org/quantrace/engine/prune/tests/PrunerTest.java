@@ -49,6 +49,45 @@ class PrunerTest {
 	}
 
 	@Test
+	void anExcludedLayerKeepsTheChannelsOfTheLayersAddedToIt() {
+		// conv_b and the shortcut conv_s are added together: excluding conv_s must keep conv_b's channels too
+		// (before, conv_b lost channels alone and the pruned model did not load: "Add ... Incompatible dimensions")
+		PruningResult r = Pruner.prune(RESIDUAL, "residual", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of("conv_s")));
+		Graph g = r.model().graph();
+		assertArrayEquals(new long[] { 8, 3, 1, 1 }, weight(g, "conv_s"));
+		assertEquals(8, weight(g, "conv_b")[0], "conv_b keeps the channels of the excluded conv_s it is added to");
+		assertTrue(r.notPruned().get("conv_b").contains("residual_add"), r.notPruned().toString());
+		assertEquals(6, weight(g, "conv_a")[0], "conv_a is no part of that space and is still pruned");
+		NdArray x = random(16, 3, 8, 8);
+		assertArrayEquals(run(RESIDUAL, x), run(r.model(), x), 1e-5f, "only channels that were always 0 went");
+	}
+
+	/**
+	 * The zoo's BSPC-GAP multiplies x (from a Reshape, no layer's channels) by sigmoid(gate(x)): pruning /gate/Conv's
+	 * channels alone wrote a model that loads but fails at run time in '/Mul_1', and 'quantrace prune' said "Wrote" (exit 0).
+	 */
+	@Test
+	void aLayerMultipliedWithChannelsFromOutsideItsSpaceIsLeftWhole() {
+		OnnxModel bspc = OnnxModel.load(TestData.data("zoo/bspc_gap.onnx"));
+		PruningResult r = Pruner.prune(bspc, "bspc_gap", PruningSpec.of(PruningPattern.CHANNEL, 30, ThresholdScope.GLOBAL, List.of()));
+		assertTrue(r.notPruned().containsKey("/gate/Conv"), r.notPruned().toString());
+		assertEquals(2 * 5, run(r.model(), random(2, 1, 28, 28)).length, "the pruned model runs");
+	}
+
+	/**
+	 * The zoo's MobileNetV2: the stem's channels go through the first block's depthwise conv into its projection, whose
+	 * output is added back to the stem's. The projection's input and output rewrites shared one key when the spaces
+	 * merged, one was lost, and 'quantrace prune' exited 3 ("Add ... Incompatible dimensions ... a Quantrace bug").
+	 */
+	@Test
+	void aLayerWhoseInputAndOutputShareASpaceIsRewrittenOnBothSides() {
+		OnnxModel mnv2 = OnnxModel.load(TestData.data("zoo/mobilenetv2.onnx"));
+		PruningResult r = Pruner.prune(mnv2, "mobilenetv2", PruningSpec.of(PruningPattern.CHANNEL, 30, ThresholdScope.GLOBAL, List.of()));
+		assertTrue(r.parametersAfter() < r.parametersBefore(), r.parametersBefore() + " -> " + r.parametersAfter());
+		assertEquals(2 * 10, run(r.model(), random(2, 1, 28, 28)).length, "the pruned model runs");
+	}
+
+	@Test
 	void halfTheChannelsOfTheFashionCnnGoWithTheirReport() {
 		PruningResult r = Pruner.prune(CNN, "cnn", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.GLOBAL, List.of()));
 		Map<String, PruningResult.Layer> layers = byName(r);
