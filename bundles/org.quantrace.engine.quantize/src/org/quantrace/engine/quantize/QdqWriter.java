@@ -280,6 +280,10 @@ final class QdqWriter {
 			padWithCode(op, p);
 		}
 		String[] sz = scaleAndZero(tensor, p);
+		// the op now writes codes under the tensor's own name: a declared type of it (value_info, as onnx's shape inference,
+		// onnx-simplifier and torch's export of a module as a function write them) said float, and ONNX Runtime refused to load
+		// the model ("Type (tensor(float)) of output arg ... does not match expected type (tensor(uint8))", exit 3)
+		replaceType(g.valueInfos(), tensor, p.type().dataType());
 		if (!graphOutput) {
 			String dq = ed.fresh(tensor + "_dq");
 			Node dqn = dequantize(tensor, sz, dq);
