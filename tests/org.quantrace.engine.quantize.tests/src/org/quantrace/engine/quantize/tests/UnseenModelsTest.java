@@ -55,4 +55,41 @@ class UnseenModelsTest {
 			}
 		}
 	}
+
+	/**
+	 * One weight read by two Convs (a Siamese tower run on two inputs, as torch exports it once the Identity copies are gone:
+	 * make_unseen7.py "siamese"): full-integer quantization stored a copy of its int8 codes per reader (siamese's fiq-int8
+	 * 64,409 bytes, drq 38,392), while both copies are the same codes of the same scales. The codes are stored once, each
+	 * Conv keeps a DequantizeLinear of its own and runs as QLinearConv.
+	 */
+	@Test
+	void aWeightTwoConvsShareIsStoredOnce() {
+		TinyGraph t = new TinyGraph(4, 6, 6);
+		String w = t.weight(0.2, 4, 4, 3, 3);
+		String bias = t.weight(0.05, 4);
+		String a = t.node("Conv", List.of("x", w, bias), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String r = t.node("Relu", List.of(a));
+		String y = t.node("Conv", List.of(r, w, bias), TinyGraph.ints("pads", 1, 1, 1, 1));
+		OnnxModel model = t.model(y);
+		float[] x = t.data(8, 0, 1);
+		float[] expected = TinyGraph.run(model, t.batch(x));
+		for (String scheme : List.of("fiq_float32", "fiq_uint8", "fiq_int8")) {
+			QuantizationResult q = TinyGraph.quantize(model, Schemes.preset(scheme), t.calibration(0, 1));
+			long copies = q.model().graph().initializers().stream()
+					.filter(i -> i.dataType() == org.quantrace.engine.onnx.DataType.INT8 && i.dims().length == 4).count();
+			assertEquals(1, copies, scheme + ": the shared weight's int8 codes, once: " + q.model().graph().initializers());
+			List<String> ops = TinyGraph.optimizedOps(q.model());
+			assertEquals(2, ops.stream().filter(o -> o.equals("QLinearConv")).count(), scheme + ": " + ops);
+			if (scheme.equals("fiq_float32")) {
+				float[] actual = TinyGraph.run(q.model(), t.batch(x));
+				double max = 0;
+				for (float e : expected) {
+					max = Math.max(max, Math.abs(e));
+				}
+				for (int i = 0; i < expected.length; i++) {
+					assertEquals(expected[i], actual[i], 0.05 * max, scheme + " output " + i);
+				}
+			}
+		}
+	}
 }
