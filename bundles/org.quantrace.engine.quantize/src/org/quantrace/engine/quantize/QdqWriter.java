@@ -280,6 +280,10 @@ final class QdqWriter {
 			padWithCode(op, p);
 		}
 		String[] sz = scaleAndZero(tensor, p);
+		// the op now writes codes under the tensor's own name: a declared type of it (value_info, as onnx's shape inference,
+		// onnx-simplifier and torch's export of a module as a function write them) said float, and ONNX Runtime refused to load
+		// the model ("Type (tensor(float)) of output arg ... does not match expected type (tensor(uint8))", exit 3)
+		replaceType(g.valueInfos(), tensor, p.type().dataType());
 		if (!graphOutput) {
 			String dq = ed.fresh(tensor + "_dq");
 			Node dqn = dequantize(tensor, sz, dq);
@@ -469,18 +473,30 @@ final class QdqWriter {
 		written.add(new QuantizedTensor(b.tensor(), Role.BIAS, b.node().name(), p, own, own));
 	}
 
+	/** The integer constant, scale and zero point stored for each constant quantized so far (see storeDequantized). */
+	private final Map<String, List<String>> storedCodes = new HashMap<>();
+
 	/**
 	 * Replaces a float constant read by {@code node} at input {@code index} with integer {@code codes} and
 	 * a DequantizeLinear; the float constant is dropped once nothing else reads it.
 	 */
 	private String storeDequantized(String tensor, Tensor codes, QuantParams p, Node node, int index) {
-		String q = ed.constant(tensor + "_q", codes);
-		String s = p.perChannel() ? ed.constant(tensor + "_scale", Tensor.ofFloats("s", new long[] { p.scales().length }, p.scales()))
-				: ed.scalarFloat(tensor + "_scale", p.scale());
-		// weight zero points are written even when 0 (ONNX Runtime fuses QDQ groups only when they are present);
-		// int32 bias zero points are always 0, ONNX's default, and are left out
-		List<String> inputs = p.type() == QuantType.INT32 ? List.of(q, s)
-				: List.of(q, s, ed.zeroPoint(tensor + "_zp", p.type(), p.zeroPoints(), p.perChannel()));
+		// a constant several nodes read (a Siamese tower's weights, tied embeddings: make_unseen7.py "siamese") is stored once
+		// when it is quantized alike for each (the same codes: the same values, type and parameters); each reader still gets a
+		// DequantizeLinear of its own, as ONNX Runtime's QDQ groups want. Before, every reader stored a copy of the codes.
+		String key = tensor + "\u0000" + p.type() + "\u0000" + p.axis() + "\u0000" + java.util.Arrays.toString(p.scales()) + "\u0000"
+				+ java.util.Arrays.toString(p.zeroPoints());
+		List<String> inputs = storedCodes.get(key);
+		if (inputs == null) {
+			String q = ed.constant(tensor + "_q", codes);
+			String s = p.perChannel() ? ed.constant(tensor + "_scale", Tensor.ofFloats("s", new long[] { p.scales().length }, p.scales()))
+					: ed.scalarFloat(tensor + "_scale", p.scale());
+			// weight zero points are written even when 0 (ONNX Runtime fuses QDQ groups only when they are present);
+			// int32 bias zero points are always 0, ONNX's default, and are left out
+			inputs = p.type() == QuantType.INT32 ? List.of(q, s)
+					: List.of(q, s, ed.zeroPoint(tensor + "_zp", p.type(), p.zeroPoints(), p.perChannel()));
+			storedCodes.put(key, inputs);
+		}
 		String dq = ed.fresh(tensor + "_dq");
 		if (p.perChannel()) {
 			ed.add("DequantizeLinear", null, inputs, List.of(dq), GraphEditor.intAttribute("axis", p.axis()));

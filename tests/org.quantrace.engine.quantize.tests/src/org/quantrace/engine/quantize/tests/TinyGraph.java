@@ -157,6 +157,13 @@ final class TinyGraph {
 		return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(body).build();
 	}
 
+	/** Declares {@code tensor} a float tensor of unknown shape in the graph's value_info (as shape inference writes it). */
+	TinyGraph declaredFloat(String tensor) {
+		g.addValueInfo(ValueInfoProto.newBuilder().setName(tensor)
+				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
+		return this;
+	}
+
 	/** The model with {@code y} as its output. */
 	OnnxModel model(String y) {
 		GraphProto.Builder b = g.clone().addOutput(ValueInfoProto.newBuilder().setName(y)
