@@ -333,6 +333,22 @@ class OpRulesTest {
 		}
 	}
 
+	/**
+	 * A Gemm with transA=1 on an activation: the plan refused it, "Gemm with transA=1 has no integer kernel in ONNX Runtime",
+	 * and kept it float, yet ONNX Runtime 1.29 fuses DequantizeLinear → Gemm(transA=1) → QuantizeLinear into QGemm (its
+	 * optimized graph; QGemm has the transA attribute). The full-integer schemes now quantize it; the dynamic-range scheme,
+	 * whose DynamicQuantizeMatMul reads A as it is, keeps it float and says so.
+	 */
+	@Test
+	void aGemmWithTransAIsQuantizedSinceOnnxRuntimeRunsItAsQGemm() {
+		TinyGraph t = new TinyGraph(16);
+		String xt = t.node("Transpose", List.of("x"), TinyGraph.ints("perm", 1, 0)); // [16, N]
+		String y = t.node("Gemm", List.of(xt, t.weight(1.0 / 16, 16, 8), t.weight(0.1, 8)), TinyGraph.attr("transA", 1L)); // [N, 8]
+		Checked c = check(t, y, -1, 1);
+		assertTrue(c.layer("Gemm").quantized(), c.layer("Gemm").reason());
+		assertTrue(c.ops().contains("com.microsoft.QGemm") && !c.ops().contains("Gemm"), "ONNX Runtime runs " + c.ops());
+	}
+
 	@Test
 	void gemmEndsInFloatWhenOnlyTheOutputReadsIt() {
 		TinyGraph t = new TinyGraph(16);
