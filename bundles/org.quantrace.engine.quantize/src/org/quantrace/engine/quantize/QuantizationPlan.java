@@ -392,8 +392,10 @@ public final class QuantizationPlan {
 		boolean weightsQuantizedByOnnxRuntime(Node n, TensorSpec a) {
 			String x = n.input(0);
 			if (!plan.activations.containsKey(x) || graphInputs.contains(x) && spec.io() != QuantizationSpec.IoType.FLOAT32
-					&& spec.io().quantType() != a.precision()) {
-				return false; // not dequantized, or dequantized from an integer model input of another type (ONNX Runtime then computes in float)
+					&& (spec.io().quantType() != QuantType.UINT8 || a.precision() != QuantType.UINT8)) {
+				// not dequantized, or dequantized from an integer model input that stays int8 while the QuantizeLinear after it runs
+				// uint8 (ONNX Runtime makes int8 QuantizeLinear/DequantizeLinear pairs uint8): ONNX Runtime then computes in float
+				return false;
 			}
 			if (n.inputs().size() < 2 || !isConstant(n.input(1)) || !isFloat(n.input(1))) {
 				return false;
