@@ -27,7 +27,7 @@ final class ModelFiles {
 		for (Path name : path) {
 			cur = cur == null ? name : cur.resolve(name);
 			if (!name.toString().equals("..") && !name.toString().equals(".") && Files.isSymbolicLink(cur)) {
-				throw new InvalidInputException(path + " goes through the symbolic link " + cur.normalize()
+				throw new InvalidInputException(path + " goes through the symbolic link " + cur.toAbsolutePath().normalize()
 						+ ": the quantization specification forbids symbolic links to files and folders (models and data alike)",
 						"give the real path (" + realPath(path) + ")");
 			}
