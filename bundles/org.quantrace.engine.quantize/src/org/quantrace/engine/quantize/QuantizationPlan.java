@@ -47,7 +47,7 @@ public final class QuantizationPlan {
 	}
 
 	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
-	static final String REMOVED_BY_ONNX_RUNTIME = "; but ONNX Runtime removes it: ";
+	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
 	/** An activation tensor that gets a Q/DQ pair; {@code forcedRange} comes from a recipe override or the op's own range. */
 	public record Activation(String tensor, TensorSpec spec, Range forcedRange, String producer) {
@@ -451,8 +451,11 @@ public final class QuantizationPlan {
 					continue;
 				}
 				Decision d = decided.get(n);
-				record(new Decision(d.layerIndex(), n, true, d.reason() + REMOVED_BY_ONNX_RUNTIME + "the QuantizeLinear after it has its zero point"
-						+ " at the range's minimum 0 and clamps the same, so it computes nothing in float", null, act.spec()));
+				Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
+				String prefix = excluded.map(e -> e.reason() != null && !e.reason().isBlank() ? e.reason() + ", but "
+						: "excluded by the recipe (" + e.kind().literal() + " " + e.pattern() + "), but ").orElse("");
+				record(new Decision(d.layerIndex(), n, true, prefix + "only a QuantizeLinear with its zero point at the range's minimum 0 reads it: "
+						+ REMOVED_BY_ONNX_RUNTIME + ", so it computes nothing in float (it stays in the model, after a float op)", null, act.spec()));
 			}
 		}
 
