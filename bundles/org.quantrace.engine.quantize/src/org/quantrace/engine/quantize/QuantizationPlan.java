@@ -430,7 +430,25 @@ public final class QuantizationPlan {
 			Node producer = producers.get(x);
 			Kind pk = producer == null ? null : kinds.get(producer);
 			return (pk == Kind.WEIGHTED || pk == Kind.COMPUTE || pk == Kind.BIAS_ADD) && !graphOutputs.contains(x) && consumers.getOrDefault(x, List.of()).size() == 1
-					&& plan.activations.containsKey(n.output(0));
+					&& quantizedAfter(n.output(0)) != null;
+		}
+
+		/**
+		 * The tensor whose QuantizeLinear ONNX Runtime moves up to {@code t}: {@code t} itself when it is quantized, else the
+		 * output of the single-reader MaxPools after it that is; null when there is none.
+		 */
+		String quantizedAfter(String t) {
+			for (int hops = 0; hops < 8 && !graphOutputs.contains(t); hops++) {
+				if (plan.activations.containsKey(t)) {
+					return t;
+				}
+				List<Node> readers = consumers.getOrDefault(t, List.of());
+				if (readers.size() != 1 || !readers.get(0).opType().equals("MaxPool") || readers.get(0).outputs().size() != 1) {
+					return null;
+				}
+				t = readers.get(0).output(0);
+			}
+			return null;
 		}
 
 		/**
@@ -444,10 +462,11 @@ public final class QuantizationPlan {
 					continue;
 				}
 				String y = n.output(0);
-				Activation act = plan.activations.get(y);
+				String q = quantizedAfter(y); // through MaxPools, whose QuantizeLinear ONNX Runtime moves before them
+				Activation act = q == null ? null : plan.activations.get(q);
 				List<Node> readers = consumers.getOrDefault(y, List.of());
 				if (act == null || act.forcedRange() != null || act.spec().precision().bits() != 8 || act.spec().scheme() != Symmetry.ASYMMETRIC
-						|| graphOutputs.contains(y) || readers.size() != 1 || !kinds.containsKey(readers.get(0))) {
+						|| graphOutputs.contains(y) || readers.size() != 1 || q.equals(y) && !kinds.containsKey(readers.get(0))) {
 					continue;
 				}
 				Decision d = decided.get(n);
@@ -765,7 +784,7 @@ public final class QuantizationPlan {
 		void quantized(Node n, int index, Kind kind, TensorSpec w, TensorSpec a, String reason) {
 			kinds.put(n, kind);
 			reason = anyway.getOrDefault(n, "") + reason;
-			Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+			Range forced = forcedRange(n);
 			record(new Decision(index, n, true, reason + (forced != null ? "; output range fixed by the recipe to " + forced : ""), w, a));
 		}
 
@@ -925,7 +944,7 @@ public final class QuantizationPlan {
 				Activation before = plan.activations.remove(x);
 				plan.fused.add(new FusedActivation(n, producer));
 				String y = n.output(0);
-				Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(before == null ? null : before.forcedRange());
+				Range forced = anyway.containsKey(n) ? null : spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(before == null ? null : before.forcedRange());
 				TensorSpec s = before != null ? before.spec() : spec.activationsFor(producer);
 				plan.activations.put(y, new Activation(y, s, forced, n.name()));
 			}
@@ -988,9 +1007,18 @@ public final class QuantizationPlan {
 			decided.put(n, new Decision(d.layerIndex(), n, d.quantized(), d.reason() + text, d.weights(), d.activations()));
 		}
 
+		/**
+		 * The output range the recipe fixes for {@code n}; none for a node the recipe excluded that ONNX Runtime quantizes all the
+		 * same: ONNX Runtime takes the range of the QuantizeLinear its result reaches, which calibration sets (recovery excluded a
+		 * Conv whose fixed range broke the model, and ONNX Runtime ran it on the calibrated one).
+		 */
+		Range forcedRange(Node n) {
+			return anyway.containsKey(n) ? null : spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+		}
+
 		/** The node's float outputs get Q/DQ pairs with its activation settings. */
 		void outputs(Node n, TensorSpec a) {
-			Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+			Range forced = forcedRange(n);
 			for (String y : n.outputs()) {
 				if (!y.isEmpty() && isFloat(y)) {
 					plan.activations.put(y, new Activation(y, a, forced, n.name()));
