@@ -67,7 +67,7 @@ final class ConvertCommand implements Callable<Integer> {
 			}
 			eliminate.remove(op);
 		}
-		OnnxModel source = OnnxModel.load(model);
+		OnnxModel source = ModelFiles.load(model);
 		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset, !noFuse),
 				data == null ? null : Datasets.open(data, null), ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		CommandOutput.model(r.model(), output);

@@ -61,7 +61,7 @@ final class DebugCommand implements Callable<Integer> {
 		if (m == null) {
 			throw new InvalidInputException("--metric " + metric + ": unknown", "use rmse/scale, sqnr, cosine, mse, max-abs-error, mean-error or stddev");
 		}
-		DebugReport r = QuantizationDebugger.debug(OnnxModel.load(floatModel), floatModel.toString(), OnnxModel.load(quantized), quantized.toString(),
+		DebugReport r = QuantizationDebugger.debug(ModelFiles.load(floatModel), floatModel.toString(), ModelFiles.load(quantized), quantized.toString(),
 				data.open(spec.commandLine().getErr()), DataOptions.atLeastOne(samples, "--debug-samples"), m, threshold, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		List<Path> files;
 		try {

@@ -93,7 +93,7 @@ final class EvaluateCommand implements Callable<Integer> {
 		Map<Path, String> names = ModelNames.of(all);
 		List<Variant> variants = new ArrayList<>();
 		for (Path m : all) {
-			variants.add(Variant.of(names.get(m), OnnxModel.load(m)));
+			variants.add(Variant.of(names.get(m), ModelFiles.load(m)));
 		}
 		data.multilabel = multilabel;
 		Dataset dataset = data.open(spec.commandLine().getErr());

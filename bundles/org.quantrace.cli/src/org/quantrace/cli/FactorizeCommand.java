@@ -68,7 +68,7 @@ final class FactorizeCommand implements Callable<Integer> {
 				: rank.rank != null ? new FactorizationSpec(t, RankSelection.FIXED_RANK, rank.rank, exclude)
 						: new FactorizationSpec(t, RankSelection.RANK_RATIO, rank.ratio, exclude);
 		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
-		OnnxModel source = OnnxModel.load(model);
+		OnnxModel source = ModelFiles.load(model);
 		FactorizationResult r = Factorizer.factorize(source, model.toString(), fs);
 		return BeforeAfter.write(source, r.model(), "factorized", evaluation, output, out -> report(r, out), spec);
 	}

@@ -39,6 +39,7 @@ final class InspectCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
+		ModelFiles.requireNoSymbolicLink(model);
 		Inspection inspection = ModelInspector.inspect(model, !noRun);
 		String text = format == Format.json ? Json.write(inspection) : InspectionText.render(inspection);
 		if (output == null) {

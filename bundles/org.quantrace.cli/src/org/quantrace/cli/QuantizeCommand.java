@@ -102,7 +102,7 @@ final class QuantizeCommand implements Callable<Integer> {
 	@Override
 	public Integer call() throws IOException {
 		QuantizationSpec resolved = spec();
-		OnnxModel source = OnnxModel.load(model);
+		OnnxModel source = ModelFiles.load(model);
 		if (resolved.isQuantized()) {
 			Quantizer.requireFloat(source, model.toString()); // before any progress line
 			String weightOnly = Quantizer.weightOnlyWarning(source, model.toString());

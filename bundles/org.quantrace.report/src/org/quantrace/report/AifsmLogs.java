@@ -435,7 +435,7 @@ public final class AifsmLogs {
 			return "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")");
 		}
 		if (!l.eIsSet(org.quantrace.model.trace.TracePackage.Literals.LAYER_QUANTIZATION_RECORD__PRECISION)) {
-			return "quantized" + addedChannels(l, notes);
+			return "quantized" + slower(l, notes) + addedChannels(l, notes);
 		}
 		boolean weights = false;
 		TensorQuantizationRecord output = null;
@@ -456,7 +456,25 @@ public final class AifsmLogs {
 		// a layer without weights: the type its output is held in, which a model output's own type may set (a
 		// multilabel Sigmoid writing the int8 model output although activations are uint8)
 		String type = !weights && output.getElementType() != null ? output.getElementType() : LogValues.text(l.getPrecision());
-		return type + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) + addedChannels(l, notes);
+		return type + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) + slower(l, notes) + addedChannels(l, notes);
+	}
+
+	/**
+	 * The cell's words for a layer kept on integers although its integer kernel is slower than float (a depthwise Conv
+	 * with a large kernel and few channels, the quantizer's "slower than float: ..." in its reason); the reason's words as the note.
+	 */
+	public static final String SLOWER = "its int8 kernel is slower than float";
+
+	/** "; its int8 kernel is slower than float (note N)" for a layer whose reason says so (why it stays integer as the note); else "". */
+	private static String slower(LayerQuantizationRecord l, List<String> notes) {
+		String reason = l.getReason() == null ? "" : l.getReason();
+		int at = reason.indexOf("; slower than float: ");
+		if (at < 0) {
+			return "";
+		}
+		String said = reason.substring(at + 2);
+		java.util.regex.Matcher added = java.util.regex.Pattern.compile(";\\s*" + ADDED_CHANNELS.pattern()).matcher(said);
+		return "; " + SLOWER + " (note " + note(notes, added.find() ? said.substring(0, added.start()) : said) + ")";
 	}
 
 	/** "; 8 zero channels added (72 → 80) (note N)" for a layer the quantizer widened, the reason why as the note; else "". */

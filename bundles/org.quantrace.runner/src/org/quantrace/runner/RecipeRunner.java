@@ -138,6 +138,23 @@ public final class RecipeRunner {
 		return checkModelsAndData(recipeFile, loaded, java.util.Set.of(), true).diagnostics();
 	}
 
+	/**
+	 * The warnings a run of {@code recipeFile} prints before its work and goes on after (the language's and those of the
+	 * checks of its models and data, headers and first samples as the run reads them, for the schemes {@code only}), derived
+	 * again from the inputs as they are now; null when the recipe no longer passes them (verify reports that elsewhere).
+	 */
+	static List<RecipeFiles.Diagnostic> runWarnings(Path recipeFile, java.util.Set<String> only) {
+		RecipeFiles.Loaded loaded = RecipeFiles.load(recipeFile);
+		if (loaded.hasErrors() || loaded.recipe().getRecipes().size() != 1) {
+			return null;
+		}
+		List<RecipeFiles.Diagnostic> all = checkModelsAndData(recipeFile, loaded, only, false).diagnostics();
+		if (all.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
+			return null;
+		}
+		return all.stream().filter(d -> d.severity() != org.eclipse.xtext.diagnostics.Severity.IGNORE).toList();
+	}
+
 	private static final String SEVERAL_RECIPES_HINT = "put each recipe in its own file (shared declarations can be imported)";
 
 	/** Why a file is not one run: "holds 2 recipes; a run takes a file with one", said alike by run and validate. */

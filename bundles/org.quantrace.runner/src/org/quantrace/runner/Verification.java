@@ -473,6 +473,45 @@ public final class Verification {
 				problems.add(new Problem(Outputs.TRACE, "warnings of dataset " + r.getName() + ": says " + recorded + ", re-derived from the dataset " + derived));
 			}
 		}
+		checkedAgain();
+	}
+
+	/**
+	 * The other warnings a run records, derived again by checking the recipe as the run did, on the inputs as they are now:
+	 * the language's (read from the recipe and its imports) and the coarse-integers data-type warning (the models' integer
+	 * inputs and the preprocessing: images that take fewer than 16 integer values). Those verify derives by its own reading
+	 * above (model-weight-only, a dataset's unread files, empty class folders and missing samples) are left to it.
+	 */
+	private void checkedAgain() {
+		Set<String> ownReading = Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES, IssueCodes.DATA_SAMPLES);
+		List<org.quantrace.dsl.RecipeFiles.Diagnostic> again;
+		try {
+			// the schemes the run ran (--only): those its records name; all of them as no --only
+			Set<String> known = new java.util.TreeSet<>(recipeInputs.context().schemes(Set.of()).stream().map(ResolvedScheme::name).toList());
+			Set<String> ran = new java.util.TreeSet<>();
+			trace.getOptimizations().forEach(o -> ran.add(o.getScheme()));
+			trace.getEvaluations().forEach(e -> ran.add(e.getVariant()));
+			ran.retainAll(known);
+			again = RecipeRunner.runWarnings(recipeFile, ran.equals(known) ? Set.of() : ran);
+		} catch (org.quantrace.engine.QuantraceException e) {
+			return; // what cannot be read any more is reported by the input checks
+		}
+		if (again == null) {
+			return;
+		}
+		Path folder = recipeFile.toAbsolutePath().normalize().getParent();
+		List<String> derived = again.stream().filter(d -> !ownReading.contains(d.code())).map(d -> WarningRecords.of(recipeInputs.context(), d, folder))
+				.map(Verification::printed).toList();
+		List<String> recorded = trace.getWarnings().stream().filter(w -> !ownReading.contains(w.getCode())).map(Verification::printed).toList();
+		if (!recorded.equals(derived)) {
+			problems.add(new Problem(Outputs.TRACE, "warnings of the recipe language and the data-type check: says " + recorded
+					+ ", re-derived from the recipe and its inputs " + derived));
+		}
+	}
+
+	/** A recorded warning as the run printed it: "wo.qr:4:2: warning [data-type] ...". */
+	private static String printed(org.quantrace.model.trace.RunWarning w) {
+		return w.getFile() + ":" + w.getLine() + ":" + w.getColumn() + ": " + w.getSeverity() + " [" + w.getCode() + "] " + w.getMessage();
 	}
 
 	/** Where an artifact's model is now: in the folder, or for an original where the recipe's folder is. */

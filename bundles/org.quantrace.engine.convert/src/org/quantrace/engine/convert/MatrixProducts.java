@@ -294,8 +294,8 @@ final class MatrixProducts {
 			g.nodes().add(at, t);
 			written.add(t);
 			wrote++;
-			made.computeIfAbsent("Gemm with transA=1 on an activation -> Transpose + Gemm (transA=0), the form the quantizers read (their op table leaves a"
-					+ " Gemm with transA=1 float)",
+			made.computeIfAbsent("Gemm with transA=1 on an activation -> Transpose + Gemm (transA=0), the form both quantizers read (dynamic-range"
+					+ " quantization leaves a Gemm with transA=1 float)",
 					k -> new ArrayList<>()).add("'" + ConstantFolder.label(gm) + "'");
 		}
 	}

@@ -117,6 +117,9 @@ final class DynamicRangeWriter {
 		if (refused != null) {
 			return refused;
 		}
+		if (n.opType().equals("Gemm") && n.intAttribute("transA", 0) != 0) {
+			return "Gemm with transA=1 has no dynamic integer kernel in ONNX Runtime (DynamicQuantizeMatMul reads its input as it is, not transposed)";
+		}
 		if (w.precision() != QuantType.INT8) {
 			return "dynamic-range quantization stores weights as int8 only (asked: " + w.precision().literal() + ")";
 		}

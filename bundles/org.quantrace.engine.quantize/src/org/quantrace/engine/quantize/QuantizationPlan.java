@@ -40,7 +40,14 @@ public final class QuantizationPlan {
 
 	/** What happens to one node of the main graph. */
 	public record Decision(int layerIndex, Node node, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
+		/** A float op of the written model that ONNX Runtime removes (a Relu before a QuantizeLinear that clamps the same). */
+		public boolean removedByOnnxRuntime() {
+			return reason.contains(REMOVED_BY_ONNX_RUNTIME);
+		}
 	}
+
+	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
+	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
 	/** An activation tensor that gets a Q/DQ pair; {@code forcedRange} comes from a recipe override or the op's own range. */
 	public record Activation(String tensor, TensorSpec spec, Range forcedRange, String producer) {
@@ -241,10 +248,22 @@ public final class QuantizationPlan {
 		/** A branch of an If: its outputs stay float (the If passes them on), whatever the model's I/O type. */
 		final boolean branch;
 		final int firstIndex;
+		/**
+		 * Nodes the recipe excludes (or float-slow-kernels keeps float) that ONNX Runtime would run on integers all the same,
+		 * each with the words that say so: planned as if not excluded, their reasons start with these words.
+		 */
+		final Map<Node, String> anyway;
+		final Map<String, TensorInfo> givenTypes;
 
 		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex) {
+			this(graph, spec, types, firstIndex, Map.of());
+		}
+
+		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex, Map<Node, String> anyway) {
 			this.g = graph;
 			this.spec = spec;
+			this.anyway = anyway;
+			this.givenTypes = types;
 			// the shape probe returns computed tensors only: a model input's type is the one it declares (a text model's
 			// int64 token ids are no activation to quantize, even where the probe could not run)
 			this.types = new HashMap<>(types);
@@ -316,15 +335,154 @@ public final class QuantizationPlan {
 			integerOutputsOfFloatOps();
 			integerInputsOfFloatOps();
 			fusedAnyway(order);
+			Map<Node, String> more = runsAnyway(order);
+			if (!more.isEmpty()) { // plan again with them quantized: the ops after them then read their codes as they do in ONNX Runtime
+				Map<Node, String> all = new LinkedHashMap<>(anyway);
+				all.putAll(more);
+				return new Planner(g, spec, givenTypes, firstIndex, all).plan();
+			}
+			clampsRemovedByOnnxRuntime(order);
 			plan.decisions.addAll(decided.values());
 			return plan;
+		}
+
+		/**
+		 * The excluded (or kept float for speed) nodes that ONNX Runtime 1.29 runs on integers all the same, read from this
+		 * plan: a Conv or Gemm whose input is dequantized (per tensor) and whose result reaches a QuantizeLinear of the same
+		 * type through Relus and MaxPools (WeightBiasQuantization quantizes its float weights, int8 per tensor, when the
+		 * model is loaded, then the QDQ fusion makes it a QLinearConv or QGemm; the Relus are removed and the MaxPools
+		 * pool the codes); a Relu on the output of an integer op read only by a QuantizeLinear (ReluQuantFusion removes it:
+		 * that QuantizeLinear's zero point at the range's minimum 0 clamps the same). Checked against ONNX Runtime's
+		 * optimized graph in OpRulesTest.
+		 */
+		Map<Node, String> runsAnyway(List<Node> order) {
+			Map<Node, String> found = new LinkedHashMap<>();
+			for (Node n : order) {
+				OpRule rule = OpRules.of(n);
+				if (kinds.containsKey(n) || anyway.containsKey(n) || rule == null || !n.isStandard() || rule.kernel().unusableFor(n) != null) {
+					continue;
+				}
+				Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
+				String slower = OpRules.keptFloat(spec, n);
+				TensorSpec a = spec.activationsFor(n);
+				if (excluded.isEmpty() && slower == null || a.precision().bits() != 8) {
+					continue;
+				}
+				String why = null;
+				if ((n.opType().equals("Conv") || n.opType().equals("Gemm")) && rule.form() == Form.WEIGHTED && weightsQuantizedByOnnxRuntime(n, a)) {
+					why = "ONNX Runtime quantizes its float weights itself when it loads the model (int8, per tensor) and runs it as "
+							+ (n.opType().equals("Conv") ? "QLinearConv" : "QGemm") + ": its input is dequantized for the integer op before it and its"
+							+ " result reaches a QuantizeLinear (through " + n.opType() + " → Relu/MaxPool → QuantizeLinear, which ONNX Runtime fuses);"
+							+ " so it is written quantized, with the scheme's weights (to compute it in float, exclude the integer ops before it too): ";
+				} else if (n.opType().equals("Relu") && a.scheme() == Symmetry.ASYMMETRIC && clampOfIntegerOutput(n)) {
+					why = "ONNX Runtime removes it: the QuantizeLinear of the integer op before it has its zero point at the range's minimum 0 and"
+							+ " clamps the same (to compute it in float, exclude the integer ops before and after it too): ";
+				}
+				if (why != null) {
+					String reason = excluded.map(QuantizationSpec.Exclusion::reason).orElse(null);
+					found.put(n, (excluded.isPresent() ? reason != null && !reason.isBlank() ? reason
+							: "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")"
+							: "kept float by float-slow-kernels (" + slower + ")") + ", but " + why);
+				}
+			}
+			return found;
+		}
+
+		/** A float Conv/Gemm that ONNX Runtime quantizes and fuses itself (see {@link #runsAnyway}). */
+		boolean weightsQuantizedByOnnxRuntime(Node n, TensorSpec a) {
+			String x = n.input(0);
+			if (!plan.activations.containsKey(x) || graphInputs.contains(x) && spec.io() != QuantizationSpec.IoType.FLOAT32
+					&& (spec.io().quantType() != QuantType.UINT8 || a.precision() != QuantType.UINT8)) {
+				// not dequantized, or dequantized from an integer model input that stays int8 while the QuantizeLinear after it runs
+				// uint8 (ONNX Runtime makes int8 QuantizeLinear/DequantizeLinear pairs uint8): ONNX Runtime then computes in float
+				return false;
+			}
+			if (n.inputs().size() < 2 || !isConstant(n.input(1)) || !isFloat(n.input(1))) {
+				return false;
+			}
+			if (n.inputs().size() > 2 && !n.input(2).isEmpty() && (!isConstant(n.input(2)) || constant(n.input(2)).dims().length != 1)) {
+				return false;
+			}
+			if (n.opType().equals("Gemm") && n.floatAttribute("alpha", 1f) != 1f) {
+				return false;
+			}
+			String t = n.output(0);
+			for (int hops = 0; hops < 8; hops++) {
+				if (graphOutputs.contains(t)) {
+					return false;
+				}
+				if (plan.activations.containsKey(t)) {
+					return plan.activations.get(t).spec().precision() == a.precision();
+				}
+				List<Node> readers = consumers.getOrDefault(t, List.of());
+				if (readers.size() != 1 || !(readers.get(0).opType().equals("Relu") && a.scheme() == Symmetry.ASYMMETRIC || readers.get(0).opType().equals("MaxPool"))
+						|| readers.get(0).outputs().size() != 1) {
+					return false;
+				}
+				t = readers.get(0).output(0);
+			}
+			return false;
+		}
+
+		/** A Relu on the output of an integer op, the only reader of it, whose own output is quantized. */
+		boolean clampOfIntegerOutput(Node n) {
+			String x = n.input(0);
+			Node producer = producers.get(x);
+			Kind pk = producer == null ? null : kinds.get(producer);
+			return (pk == Kind.WEIGHTED || pk == Kind.COMPUTE || pk == Kind.BIAS_ADD) && !graphOutputs.contains(x) && consumers.getOrDefault(x, List.of()).size() == 1
+					&& quantizedAfter(n.output(0)) != null;
+		}
+
+		/**
+		 * The tensor whose QuantizeLinear ONNX Runtime moves up to {@code t}: {@code t} itself when it is quantized, else the
+		 * output of the single-reader MaxPools after it that is; null when there is none.
+		 */
+		String quantizedAfter(String t) {
+			for (int hops = 0; hops < 8 && !graphOutputs.contains(t); hops++) {
+				if (plan.activations.containsKey(t)) {
+					return t;
+				}
+				List<Node> readers = consumers.getOrDefault(t, List.of());
+				if (readers.size() != 1 || !readers.get(0).opType().equals("MaxPool") || readers.get(0).outputs().size() != 1) {
+					return null;
+				}
+				t = readers.get(0).output(0);
+			}
+			return null;
+		}
+
+		/**
+		 * A Relu left float whose output only a QuantizeLinear reads, with its zero point at the range's minimum 0 (8 bits,
+		 * asymmetric, no range the recipe fixed): ONNX Runtime removes it (ReluQuantFusion), so it computes nothing in float;
+		 * recorded so (verify's Quantizations.clampRemoved re-derives it from the QuantizeLinear's scale and zero point).
+		 */
+		void clampsRemovedByOnnxRuntime(List<Node> order) {
+			for (Node n : order) {
+				if (kinds.containsKey(n) || !n.opType().equals("Relu") || !n.isStandard() || n.outputs().size() != 1) {
+					continue;
+				}
+				String y = n.output(0);
+				String q = quantizedAfter(y); // through MaxPools, whose QuantizeLinear ONNX Runtime moves before them
+				Activation act = q == null ? null : plan.activations.get(q);
+				List<Node> readers = consumers.getOrDefault(y, List.of());
+				if (act == null || act.forcedRange() != null || act.spec().precision().bits() != 8 || act.spec().scheme() != Symmetry.ASYMMETRIC
+						|| graphOutputs.contains(y) || readers.size() != 1 || q.equals(y) && !kinds.containsKey(readers.get(0))) {
+					continue;
+				}
+				Decision d = decided.get(n);
+				Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
+				String prefix = excluded.map(e -> e.reason() != null && !e.reason().isBlank() ? e.reason() + ", but "
+						: "excluded by the recipe (" + e.kind().literal() + " " + e.pattern() + "), but ").orElse("");
+				record(new Decision(d.layerIndex(), n, true, prefix + "only a QuantizeLinear with its zero point at the range's minimum 0 reads it: "
+						+ REMOVED_BY_ONNX_RUNTIME + ", so it computes nothing in float (it stays in the model, after a float op)", null, act.spec()));
+			}
 		}
 
 		// ------------------------------------------------------------------ deciding
 
 		void decide(Node n, int index) {
 			Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
-			if (excluded.isPresent()) {
+			if (excluded.isPresent() && !anyway.containsKey(n)) {
 				String why = excluded.get().reason();
 				floatNode(n, index, why == null || why.isBlank()
 						? "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")" : why);
@@ -352,7 +510,7 @@ public final class QuantizationPlan {
 				floatNode(n, index, refused);
 				return;
 			}
-			String slower = OpRules.keptFloat(spec, n);
+			String slower = anyway.containsKey(n) ? null : OpRules.keptFloat(spec, n);
 			if (slower != null) {
 				floatNode(n, index, slower);
 				return;
@@ -625,7 +783,8 @@ public final class QuantizationPlan {
 
 		void quantized(Node n, int index, Kind kind, TensorSpec w, TensorSpec a, String reason) {
 			kinds.put(n, kind);
-			Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+			reason = anyway.getOrDefault(n, "") + reason;
+			Range forced = forcedRange(n);
 			record(new Decision(index, n, true, reason + (forced != null ? "; output range fixed by the recipe to " + forced : ""), w, a));
 		}
 
@@ -785,7 +944,7 @@ public final class QuantizationPlan {
 				Activation before = plan.activations.remove(x);
 				plan.fused.add(new FusedActivation(n, producer));
 				String y = n.output(0);
-				Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(before == null ? null : before.forcedRange());
+				Range forced = anyway.containsKey(n) ? null : spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(before == null ? null : before.forcedRange());
 				TensorSpec s = before != null ? before.spec() : spec.activationsFor(producer);
 				plan.activations.put(y, new Activation(y, s, forced, n.name()));
 			}
@@ -848,9 +1007,18 @@ public final class QuantizationPlan {
 			decided.put(n, new Decision(d.layerIndex(), n, d.quantized(), d.reason() + text, d.weights(), d.activations()));
 		}
 
+		/**
+		 * The output range the recipe fixes for {@code n}; none for a node the recipe excluded that ONNX Runtime quantizes all the
+		 * same: ONNX Runtime takes the range of the QuantizeLinear its result reaches, which calibration sets (recovery excluded a
+		 * Conv whose fixed range broke the model, and ONNX Runtime ran it on the calibrated one).
+		 */
+		Range forcedRange(Node n) {
+			return anyway.containsKey(n) ? null : spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+		}
+
 		/** The node's float outputs get Q/DQ pairs with its activation settings. */
 		void outputs(Node n, TensorSpec a) {
-			Range forced = spec.overrideFor(n).map(QuantizationSpec.Override::outputRange).orElse(null);
+			Range forced = forcedRange(n);
 			for (String y : n.outputs()) {
 				if (!y.isEmpty() && isFloat(y)) {
 					plan.activations.put(y, new Activation(y, a, forced, n.name()));

@@ -215,7 +215,7 @@ public final class Quantizer {
 			}
 		}
 		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
-		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, decisions.stream().filter(d -> !d.quantized()).map(Decision::node).collect(Collectors.toSet()));
+		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, decisions.stream().filter(d -> !d.quantized() || d.removedByOnnxRuntime()).map(Decision::node).collect(Collectors.toSet()));
 		decisions = decisions.stream().map(d -> nhwcPools.containsKey(d.node())
 				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason(), nhwcPools.get(d.node())), d.weights(), d.activations()) : d)
 				.toList();

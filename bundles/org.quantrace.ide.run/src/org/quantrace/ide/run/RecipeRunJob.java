@@ -82,7 +82,7 @@ public final class RecipeRunJob extends Job {
 			outcome = RecipeRunner.run(recipe.getLocation().toPath(), options);
 			RunMarkers.clear(recipe); // the run finished: its results replace the previous run's
 			if (outcome.exitCode() == 2) {
-				RunMarkers.invalid(recipe, outcome.diagnostics());
+				RunMarkers.invalid(recipe, outcome.diagnostics(), outcome.stopped());
 				outcome.diagnostics().forEach(log::println);
 				if (outcome.stopped()) { // a sample found unreadable once the work had started: said on the dataset's line
 					log.println("The run stopped on a sample it could not read: nothing was written.");

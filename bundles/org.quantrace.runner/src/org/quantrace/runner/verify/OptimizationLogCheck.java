@@ -588,6 +588,9 @@ final class OptimizationLogCheck {
 				String scheme = header.get(c);
 				String stated = LogCheck.cell(row, c);
 				String cell = withoutAddedChannels(stated);
+				Matcher slower = SLOWER.matcher(cell);
+				boolean saysSlower = slower.find();
+				cell = saysSlower ? cell.substring(0, slower.start()) : cell;
 				SchemeFacts f = schemes.stream().filter(s -> s.record.getScheme().equals(scheme)).findFirst().orElse(null);
 				if (f == null || cell.isEmpty()) {
 					continue;
@@ -613,9 +616,20 @@ final class OptimizationLogCheck {
 				} else if (!printedFloat && !cell.equals("quantized")) {
 					weightsOf(at, cell, f, name);
 				}
+				if (quantized != null && quantized && !printedFloat) {
+					boolean slowerThanFloat = f.quantizations.slowDepthwise(name);
+					if (saysSlower != slowerThanFloat) {
+						log.mismatch(at + " " + AifsmLogs.SLOWER, saysSlower ? "says so" : "does not say so",
+								slowerThanFloat ? "a depthwise Conv of fewer than " + Quantizations.SLOW_DEPTHWISE_CHANNELS + " channels and at least "
+										+ Quantizations.SLOW_DEPTHWISE_TAPS + " taps: it is" : "it is not");
+					}
+				}
 			}
 		}
 	}
+
+	/** A cell's "; its int8 kernel is slower than float (note N)", its words as the document may break them. */
+	private static final Pattern SLOWER = Pattern.compile(";\\s*" + AifsmLogs.SLOWER.replace(" ", "\\s*") + "\\s*\\(note\\s*\\d+\\)\\s*$");
 
 	/** A cell without its "; 8 zero channels added (72 → 80) (note N)", which {@link Paddings} checks. */
 	private static String withoutAddedChannels(String cell) {

@@ -11,6 +11,7 @@ import org.quantrace.engine.onnx.Tensor;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 
 /**
  * How a model quantizes its tensors and runs its layers, read from the graph's structure: QuantizeLinear and
@@ -353,6 +354,15 @@ final class Quantizations {
 		if (INTEGER_KERNELS.contains(n.getOpType())) {
 			return true;
 		}
+		if ((n.getOpType().equals("Relu") || n.getOpType().equals("Clip")) && n.getOutputCount() == 1) {
+			NodeProto q = quantizeAfter(n.getOutput(0), new ArrayList<>());
+			if (q != null && clampRemoved(n, q)) {
+				return true; // removed whatever computes its input (ReluQuantFusion, ClipQuantFusion, the QuantizeLinear moved before MaxPools)
+			}
+		}
+		if (weightsQuantizedAtLoad(n)) {
+			return true;
+		}
 		// indices, ids and conditions (a Gather's int64 positions, a Where's bool) are no data the layer computes on
 		List<String> computed = n.getInputList().stream().filter(i -> !i.isEmpty() && !m.stored.containsKey(i) && !indices(m.types.get(i))).toList();
 		if (!computed.isEmpty() && ElementTypes.isInteger(m.types.get(computed.get(0)))) {
@@ -386,7 +396,7 @@ final class Quantizations {
 		boolean quantized = n.getOutputList().stream().allMatch(o -> !m.consumers(o).isEmpty()
 				&& m.consumers(o).stream().allMatch(c -> c.getOpType().equals("QuantizeLinear")));
 		if (dequantized && quantized && (n.getOpType().equals("Relu") || n.getOpType().equals("Clip"))) {
-			return clampRemoved(n);
+			return clampRemoved(n, m.consumers(n.getOutput(0)).get(0));
 		}
 		if (dequantized && quantized && DROPPED_PAIRS.contains(n.getOpType())) {
 			return pairDropped(n, computed);
@@ -431,8 +441,7 @@ final class Quantizations {
 	 * QuantizeLinear's range [scale × (qmin - z), scale × (qmax - z)] lies within the clamp's [min, max] (a Relu before a
 	 * zero point at qmin); otherwise the clamp computes in float between the DequantizeLinear and the QuantizeLinear.
 	 */
-	private boolean clampRemoved(NodeProto n) {
-		NodeProto q = m.consumers(n.getOutput(0)).get(0);
+	private boolean clampRemoved(NodeProto n, NodeProto q) {
 		Params p = params(q);
 		if (p == null || p.scales().size() != 1 || p.type() != DataType.UINT8 && p.type() != DataType.INT8) {
 			return false;
@@ -444,6 +453,115 @@ final class Quantizations {
 		float max = n.getOpType().equals("Relu") ? Float.MAX_VALUE : clipBound(n, 2, "max", Float.MAX_VALUE);
 		float epsilon = Math.ulp(1f);
 		return min - lower <= epsilon && upper - max <= epsilon;
+	}
+
+	/**
+	 * Whether ONNX Runtime 1.29 runs a Conv or Gemm with float weights as an integer kernel all the same: its input is
+	 * dequantized per tensor, its weights a float initializer (its bias a 1-D one), and its result reaches a QuantizeLinear
+	 * of the input's type through Relus/Clips that QuantizeLinear removes and MaxPools. WeightBiasQuantization quantizes
+	 * the weights (int8, per tensor) when the model is loaded, and the QDQ fusion makes it a QLinearConv or QGemm (the
+	 * example CNN with its second Conv excluded: QLinearConv → MaxPool → QLinearConv, recorded float).
+	 */
+	private boolean weightsQuantizedAtLoad(NodeProto n) {
+		boolean gemm = n.getOpType().equals("Gemm");
+		if (!gemm && !n.getOpType().equals("Conv") || n.getInputCount() < 2 || n.getOutputCount() != 1) {
+			return false;
+		}
+		NodeProto dq = m.producer(n.getInput(0));
+		TensorProto w = m.stored.get(n.getInput(1));
+		if (dq == null || !dq.getOpType().equals("DequantizeLinear") || w == null || DataType.of(w.getDataType()) != DataType.FLOAT) {
+			return false;
+		}
+		if (n.getInputCount() > 2 && !n.getInput(2).isEmpty() && (!m.stored.containsKey(n.getInput(2)) || m.stored.get(n.getInput(2)).getDimsCount() != 1)) {
+			return false;
+		}
+		if (gemm && n.getAttributeList().stream().anyMatch(a -> a.getName().equals("alpha") && a.getF() != 1f)) {
+			return false;
+		}
+		Params in = params(dq);
+		if (in == null || in.scales().size() != 1) {
+			return false;
+		}
+		List<NodeProto> clamps = new ArrayList<>();
+		NodeProto q = quantizeAfter(n.getOutput(0), clamps);
+		Params out = q == null ? null : params(q);
+		return out != null && runType(dq, in) == runType(q, out) && clamps.stream().allMatch(c -> clampRemoved(c, q));
+	}
+
+	/**
+	 * The QuantizeLinear that ONNX Runtime moves up to {@code tensor}: the only reader, through single-reader Relus/Clips
+	 * (collected in {@code clamps}) and MaxPools; null when there is none.
+	 */
+	private NodeProto quantizeAfter(String tensor, List<NodeProto> clamps) {
+		String t = tensor;
+		for (int hops = 0; hops < 8 && !graphOutput(t) && m.consumers(t).size() == 1; hops++) {
+			NodeProto next = m.consumers(t).get(0);
+			if (next.getOpType().equals("QuantizeLinear")) {
+				return next;
+			}
+			if (next.getOpType().equals("Relu") || next.getOpType().equals("Clip")) {
+				clamps.add(next);
+			} else if (!next.getOpType().equals("MaxPool") || next.getOutputCount() != 1) {
+				return null;
+			}
+			t = next.getOutput(0);
+		}
+		return null;
+	}
+
+	/**
+	 * The codes' type as ONNX Runtime runs a quantization node (x86-64): an int8 QuantizeLinear → DequantizeLinear pair it makes
+	 * uint8 (QDQS8ToU8), so an int8 DequantizeLinear of a QuantizeLinear's output, or an int8 QuantizeLinear read only by
+	 * DequantizeLinears, runs uint8; an int8 model input or output stays int8. Measured: a float Conv between such an int8
+	 * pair and a uint8 QuantizeLinear ran as QLinearConv, between an int8 model input's DequantizeLinear and it in float.
+	 */
+	private DataType runType(NodeProto qdq, Params p) {
+		DataType type = p.type();
+		if (type == DataType.UNDEFINED && qdq.getInputCount() > 2 && m.stored.containsKey(qdq.getInput(2))) {
+			type = DataType.of(m.stored.get(qdq.getInput(2)).getDataType()); // a model that does not type its tensors: the zero point's
+		}
+		if (type != DataType.INT8) {
+			return type;
+		}
+		boolean paired = qdq.getOpType().equals("DequantizeLinear")
+				? m.producer(qdq.getInput(0)) != null && m.producer(qdq.getInput(0)).getOpType().equals("QuantizeLinear")
+				: !graphOutput(qdq.getOutput(0)) && !m.consumers(qdq.getOutput(0)).isEmpty()
+						&& m.consumers(qdq.getOutput(0)).stream().allMatch(c -> c.getOpType().equals("DequantizeLinear"));
+		return paired ? DataType.UINT8 : type;
+	}
+
+	/**
+	 * The depthwise Convs whose int8 kernel ONNX Runtime 1.29 ran slower than float (measured for the quantizer's
+	 * OpRules.SLOW_DEPTHWISE_TAPS and _CHANNELS, docs/zoo-bench.md): at least this many taps per output, fewer channels than this.
+	 */
+	static final int SLOW_DEPTHWISE_TAPS = 25;
+	static final int SLOW_DEPTHWISE_CHANNELS = 128;
+
+	/**
+	 * Whether the model holds {@code node} as a depthwise Conv (QLinearConv, or Conv between DequantizeLinear and
+	 * QuantizeLinear) of one weight per channel, group = channels, at least {@link #SLOW_DEPTHWISE_TAPS} taps and fewer than
+	 * {@link #SLOW_DEPTHWISE_CHANNELS} channels as the model holds them (zero channels added included: ONNX Runtime runs
+	 * them, and the quantizer judges the widened Conv).
+	 */
+	boolean slowDepthwise(String node) {
+		NodeProto n = m.node(node);
+		if (n == null || !n.getOpType().equals("QLinearConv") && !n.getOpType().equals("Conv")) {
+			return false;
+		}
+		String weight = n.getOpType().equals("QLinearConv") ? n.getInput(3) : n.getInput(1);
+		NodeProto dq = m.producer(weight);
+		TensorProto w = m.stored.get(dq != null && dq.getOpType().equals("DequantizeLinear") ? dq.getInput(0) : weight);
+		if (w == null || w.getDimsCount() != 4) {
+			return false;
+		}
+		long group = n.getAttributeList().stream().filter(a -> a.getName().equals("group")).mapToLong(AttributeProto::getI).findFirst().orElse(1);
+		long channels = w.getDims(0);
+		long taps = w.getDims(2) * w.getDims(3);
+		return group > 1 && group == channels && w.getDims(1) == 1 && taps >= SLOW_DEPTHWISE_TAPS && channels < SLOW_DEPTHWISE_CHANNELS;
+	}
+
+	private boolean graphOutput(String tensor) {
+		return m.outputs().stream().anyMatch(o -> o.name().equals(tensor));
 	}
 
 	/** A Clip's bound: its input (opset 11+), its attribute (older), or the default. */

@@ -79,6 +79,46 @@ class RecipeMistakesCommandsTest {
 		assertFalse(Files.exists(out), "nothing written");
 	}
 
+	/**
+	 * The one-off commands read a model through a symbolic link the recipe run refuses (quantize, convert, evaluate, debug,
+	 * prune, factorize and inspect ran on it). Now each refuses it as the recipe does (exit 2, the link named, nothing written);
+	 * a folder link on the way counts too.
+	 */
+	@Test
+	void theOneOffCommandsRefuseAModelThroughASymbolicLinkAsTheRecipeRunDoes() throws IOException {
+		Path real = EXAMPLE.resolve("model/fashion_cnn_trained.onnx").toAbsolutePath();
+		Path link = EXAMPLE.resolve("model/linked-once.onnx");
+		Files.deleteIfExists(link);
+		Files.createSymbolicLink(link, real);
+		Path folderLink = EXAMPLE.resolve("model-link");
+		Files.deleteIfExists(folderLink);
+		Files.createSymbolicLink(folderLink, real.getParent());
+		Path data = EXAMPLE.resolve("data/calibration");
+		Path labels = EXAMPLE.resolve("data/labels.json");
+		Path out = EXAMPLE.resolve("out-oneoff");
+		for (Path model : List.of(link, folderLink.resolve("fashion_cnn_trained.onnx"))) {
+			Path through = model.equals(link) ? link : folderLink;
+			List<List<String>> commands = List.of(
+					List.of("quantize", model.toString(), "--scheme", "drq", "-o", out.resolve("q.onnx").toString()),
+					List.of("convert", model.toString(), "-o", out.resolve("c.onnx").toString()),
+					List.of("evaluate", model.toString(), "--data", data.toString(), "--labels", labels.toString(), "--preprocess", "grayscale,scale=1/255,layout=NCHW"),
+					List.of("debug", real.toString(), model.toString(), "--data", data.toString(), "--labels", labels.toString(), "--preprocess",
+							"grayscale,scale=1/255,layout=NCHW", "-o", out.toString()),
+					List.of("prune", model.toString(), "--pattern", "element", "--sparsity", "0.5", "-o", out.resolve("p.onnx").toString()),
+					List.of("factorize", model.toString(), "--rank", "4", "-o", out.resolve("f.onnx").toString()),
+					List.of("inspect", model.toString(), "--no-run"));
+			for (List<String> command : commands) {
+				Cli c = Cli.run(command.toArray(String[]::new));
+				assertEquals(2, c.exitCode(), command + ": " + c.out() + c.err());
+				assertTrue(c.err().contains("quantrace: error: " + model + " goes through the symbolic link " + through.toAbsolutePath().normalize()
+						+ ": the quantization specification forbids symbolic links to files and folders (models and data alike)"), command + ": " + c.err());
+				assertFalse(Files.exists(out), command + ": nothing written");
+			}
+		}
+		Cli direct = Cli.run("inspect", real.toString(), "--no-run");
+		assertEquals(0, direct.exitCode(), "the real path is read: " + direct.err());
+	}
+
 	@Test
 	void anEmptyFileFailsValidateAsRunRefusesIt() throws IOException {
 		Path empty = recipe("empty.qr", "// a recipe, one day\n");

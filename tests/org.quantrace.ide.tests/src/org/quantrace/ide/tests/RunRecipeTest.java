@@ -171,6 +171,53 @@ class RunRecipeTest {
 		assertEquals(0, leftovers(notes.getLocation().toFile().toPath().getParent()).length, "nor beside it");
 	}
 
+	/**
+	 * A JPEG cut mid-scan in the calibration data (its header whole): the run stops when calibration decodes it and writes
+	 * nothing, and the CLI says so on the dataset's line; the marker on the recipe's first line said "nothing was run: the
+	 * recipe has 1 error", which the console contradicted (the conversion had run). It now says the run stopped there.
+	 */
+	@Test
+	void aDamagedImageFoundMidRunIsMarkedAsTheRunStoppingOnIt() throws Exception {
+		Path calibration = project.getFolder("data/calibration").getLocation().toFile().toPath();
+		Path cut = calibration.resolveSibling("calibration-cut");
+		try (Stream<Path> all = Files.walk(calibration)) {
+			for (Path p : all.toList()) {
+				Path to = cut.resolve(calibration.relativize(p).toString());
+				if (Files.isDirectory(p)) {
+					Files.createDirectories(to);
+				} else if (!Files.exists(to)) {
+					Files.copy(p, to);
+				}
+			}
+		}
+		java.awt.image.BufferedImage noise = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+		java.util.Random random = new java.util.Random(1);
+		for (int y = 0; y < 28; y++) {
+			for (int x = 0; x < 28; x++) {
+				noise.getRaster().setSample(x, y, 0, random.nextInt(256));
+			}
+		}
+		Path odd = cut.resolve("tshirt_top/zzz_cut.jpg");
+		javax.imageio.ImageIO.write(noise, "jpg", odd.toFile());
+		byte[] whole = Files.readAllBytes(odd);
+		Files.write(odd, Arrays.copyOf(whole, whole.length * 2 / 3));
+		project.refreshLocal(org.eclipse.core.resources.IResource.DEPTH_INFINITE, null);
+		IFile recipe = Workbench.write(project, "cut.qr", text.replace("\"data/calibration\"", "\"data/calibration-cut\""));
+		ILaunchConfigurationWorkingCopy c = RecipeLaunches.configuration(recipe).getWorkingCopy();
+		c.setAttribute(RecipeLaunches.OPEN_REPORT, false);
+		DebugUITools.launch(c.doSave(), "run");
+		RecipeRunJob job = launched();
+		waitUntil("the stopped run", () -> job.getResult() != null, RUN);
+		assertTrue(job.outcome() != null && job.outcome().stopped(), "the premise: found once the work had started");
+		IMarker[] markers = Workbench.markers(recipe, RunMarkers.MARKER);
+		IMarker summary = Arrays.stream(markers).filter(m -> m.getAttribute(IMarker.LINE_NUMBER, -1) == 1 && RunMarkers.FAILED.equals(m.getAttribute(RunMarkers.CODE, "")))
+				.findFirst().orElseThrow(() -> new AssertionError(Arrays.toString(markers)));
+		String message = summary.getAttribute(IMarker.MESSAGE, "");
+		assertTrue(message.startsWith("the run stopped on a sample it could not read: nothing was written") && !message.contains("nothing was run"), message);
+		assertTrue(Arrays.stream(markers).anyMatch(m -> "data-unreadable".equals(m.getAttribute(RunMarkers.CODE, ""))
+				&& m.getAttribute(IMarker.MESSAGE, "").contains("zzz_cut.jpg")), "on the dataset's line: " + Arrays.toString(markers));
+	}
+
 	/** What a run leaves beside its output folder while it runs (.NAME.partial-PID, .NAME.old-PID, .NAME.lock). */
 	private static Path[] leftovers(Path parent) {
 		try (Stream<Path> s = Files.list(parent)) {

@@ -107,8 +107,10 @@ class RecipeOutcomesTest {
 		String excluded = r.getExcludedLayers().get(0).getKey();
 		assertEquals("/features/features.4/Conv + /features/features.6/Relu", excluded, "the broken convolution, with the Relu fused into it");
 		for (String node : excluded.split(" \\+ ")) {
-			assertTrue(opt.getQuantization().getLayers().stream().anyMatch(l -> l.getNode().equals(node) && !l.isQuantized()),
-					"the kept model has " + node + " in float");
+			// between integer ops ONNX Runtime runs the excluded Conv on integers all the same (on the calibrated range of the
+			// QuantizeLinear it reaches, not the fixed one that broke it), its Relu removed: this asserted them float, as the record said
+			assertTrue(opt.getQuantization().getLayers().stream().anyMatch(l -> l.getNode().equals(node) && l.isQuantized()
+					&& l.getReason().startsWith("accuracy recovery (partial quantization), but ONNX Runtime ")), "the kept model records what runs: " + node);
 		}
 		String log = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
 		assertTrue(log.contains("| Partial quantization configurations | one-at-a-time search over"), log);

@@ -146,6 +146,28 @@ class RunWarningRecordsTest {
 		assertTrue(problems.contains("warnings of dataset calib: says [[data-empty-class]"), "the sandal folder is not empty there: " + problems);
 	}
 
+	/**
+	 * A warning of the recipe language (or the coarse-integers data-type check) that the trace records but the recipe and its
+	 * inputs do not bear out: verify held such records against results.json and the logs only, never against the recipe, so a
+	 * forged one (every document agreeing) passed. It now checks the recipe again as the run did and compares.
+	 */
+	@Test
+	void verifyFindsALanguageWarningTheRecipeDoesNotBearOut() throws IOException {
+		Path copy = Runs.copy(out, example.resolve("out-forged-warning"));
+		assertTrue(Verification.verify(copy).passed(), "the premise: " + Verification.verify(copy).problems());
+		String trace = Tampering.read(copy.resolve("trace.xmi"));
+		java.util.regex.Matcher first = java.util.regex.Pattern.compile("<warnings [^>]*code=\"model-weight-only\"[^>]*/>").matcher(trace);
+		assertTrue(first.find(), trace);
+		String forged = first.group().replace("code=\"model-weight-only\"", "code=\"unused-setting\"").replaceFirst("message=\"[^\"]*\"",
+				"message=\"bins is used by percentile, entropy and l2 calibration only; minmax ignores it\"").replaceFirst(" model=\"cnn\"", "");
+		Tampering.write(copy.resolve("trace.xmi"), trace.replace(first.group(), first.group() + forged));
+		Tampering.resum(copy);
+		String problems = Verification.verify(copy).problems().toString();
+		assertTrue(problems.contains("warnings of the recipe language and the data-type check: says [wo.qr:" + MODEL_LINE + ":2: warning [unused-setting] bins is used"),
+				"re-derived from the recipe: " + problems);
+		assertTrue(problems.contains("re-derived from the recipe and its inputs []"), problems);
+	}
+
 	/** validate prints the new warning on the dataset's line, as the run does. */
 	@Test
 	void validateSaysADatasetHoldsFewerSamplesThanItDeclares() {

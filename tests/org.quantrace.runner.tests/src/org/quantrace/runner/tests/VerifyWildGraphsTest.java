@@ -286,6 +286,72 @@ class VerifyWildGraphsTest {
 		}
 	}
 
+	/**
+	 * A Conv with float weights whose input is dequantized and whose result reaches a QuantizeLinear of the input's type
+	 * (through a Relu that QuantizeLinear removes and a MaxPool) runs as QLinearConv in ONNX Runtime 1.29: it quantizes the
+	 * weights itself when it loads the model (WeightBiasQuantization). A Relu read only by a QuantizeLinear whose zero point
+	 * is at qmin is removed, whatever computes its input. verify re-derived both float (the example CNN with its second Conv
+	 * or its first Relu excluded); each case here is held to ONNX Runtime's optimized graph.
+	 */
+	@Test
+	void aFloatConvOrReluThatOnnxRuntimeRunsOnIntegersIsReDerivedSo() throws IOException {
+		Path dir = TestData.tempDir("verify-weights-at-load");
+		record Case(String name, int inType, boolean pool, long outZero) {
+			boolean graphInput() {
+				return name.startsWith("input-");
+			}
+		}
+		java.util.Random random = new java.util.Random(3);
+		for (Case k : List.of(new Case("dq-uint8-pool", 2, true, 0), new Case("float-in", 0, false, 0), new Case("dq-int8", 3, false, 0),
+				new Case("zero-10", 2, true, 10), new Case("float-in-pool", 0, true, 0), new Case("dq-uint8", 2, false, 0),
+				new Case("input-int8", 3, false, 0), new Case("input-uint8", 2, false, 0))) {
+			GraphProto.Builder g = GraphProto.newBuilder().setName("w");
+			g.addInput(ValueInfoProto.newBuilder().setName(k.graphInput() ? "xq" : "x").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
+					.setElemType(k.graphInput() ? k.inType() : 1)
+					.setShape(ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder().addAllDim(java.util.stream.LongStream.of(1, 4, 6, 6)
+							.mapToObj(d -> ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(d).build()).toList())))));
+			g.addInitializer(TestModels.uniform("w", random, -0.3, 0.3, 8, 4, 3, 3)).addInitializer(TestModels.uniform("b", random, -0.1, 0.1, 8));
+			g.addInitializer(TensorProto.newBuilder().setName("s_out").setDataType(1).addFloatData(0.05f));
+			g.addInitializer(TensorProto.newBuilder().setName("z_out").setDataType(2).addInt32Data((int) k.outZero()));
+			String x = "x";
+			if (k.inType() != 0) {
+				g.addInitializer(TensorProto.newBuilder().setName("s_in").setDataType(1).addFloatData(0.02f));
+				g.addInitializer(TensorProto.newBuilder().setName("z_in").setDataType(k.inType()).addInt32Data(k.inType() == 2 ? 128 : 0));
+				if (!k.graphInput()) {
+					g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_in").addInput("x").addInput("s_in").addInput("z_in").addOutput("xq"));
+				}
+				g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName("dq_in").addInput("xq").addInput("s_in").addInput("z_in").addOutput("xd"));
+				x = "xd";
+			}
+			g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("conv").addInput(x).addInput("w").addInput("b").addOutput("c")
+					.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
+			g.addNode(NodeProto.newBuilder().setOpType("Relu").setName("relu").addInput("c").addOutput("r"));
+			String last = "r";
+			if (k.pool()) {
+				g.addNode(NodeProto.newBuilder().setOpType("MaxPool").setName("pool").addInput("r").addOutput("p")
+						.addAttribute(AttributeProto.newBuilder().setName("kernel_shape").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(2L, 2L)))
+						.addAttribute(AttributeProto.newBuilder().setName("strides").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(2L, 2L))));
+				last = "p";
+			}
+			g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_out").addInput(last).addInput("s_out").addInput("z_out").addOutput("yq"));
+			g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName("dq_out").addInput("yq").addInput("s_out").addInput("z_out").addOutput("y"));
+			g.addOutput(ValueInfoProto.newBuilder().setName("y").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
+			ModelProto model = ModelProto.newBuilder().setIrVersion(8).addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
+			Path file = Files.write(dir.resolve(k.name() + ".onnx"), model.toByteArray());
+			Path optimizedFile = dir.resolve(k.name() + "-optimized.onnx");
+			try (org.quantrace.engine.runtime.InferenceSession s = org.quantrace.engine.runtime.InferenceSession.open(org.quantrace.engine.onnx.OnnxModel.of(model),
+					org.quantrace.engine.runtime.SessionSettings.defaults().withThreads(1)
+							.withOptimization(org.quantrace.engine.runtime.SessionSettings.Optimization.EXTENDED).withOptimizedModelPath(optimizedFile), "w")) {
+				s.inputs();
+			}
+			List<String> ran = ModelProto.parseFrom(Files.readAllBytes(optimizedFile)).getGraph().getNodeList().stream().map(NodeProto::getOpType).toList();
+			org.quantrace.runner.verify.ModelFacts facts = org.quantrace.runner.verify.ModelFacts.read(file);
+			boolean fused = ran.contains("FusedConv"); // a float Conv with its Relu as its activation
+			assertEquals(!ran.contains("Conv") && !fused, facts.runsOnIntegers("conv"), k + ": ONNX Runtime runs " + ran);
+			assertEquals(!ran.contains("Relu") && !fused, facts.runsOnIntegers("relu"), k + ": ONNX Runtime runs " + ran);
+		}
+	}
+
 	/** ids int64 [N, 6] → Gather(tokens [16, 8]) + Gather(positions [6, 8], 0..5) → MatMul([8, 8]) → ReduceMean over the tokens → Gemm → logits [N, 2]. */
 	private static ModelProto tokenModel() {
 		java.util.Random random = new java.util.Random(5);

@@ -105,6 +105,27 @@ class VerifyWildModelsTest {
 		assertTrue(r.stream().allMatch(p -> p.file().equals("logs/PhIMT0003-vit.md")), r.toString());
 	}
 
+	/**
+	 * MobileNetV3's 5x5 depthwise Convs of fewer than 128 channels run slower in int8 than in float, and are kept integer:
+	 * the quantizer's reason said so in the trace only, the per-layer appendix printed the weights' type alone. Its cell now
+	 * adds "its int8 kernel is slower than float" with the reason as a note, and verify re-derives it from the model (the
+	 * Conv's group and weight shape): a row that drops it, or says it of another layer, is a mismatch.
+	 */
+	@Test
+	void aDepthwiseConvSlowerThanFloatSaysSoInItsRowAndVerifyReadsIt() {
+		Path out = copy("wild-slower");
+		Path md = out.resolve("logs/PhIMT0003-mnv3.md");
+		String text = Tampering.read(md);
+		Matcher said = Pattern.compile("(?m)^\\| \\d+ \\| (\\S+) \\| Conv \\| .*(; " + Pattern.quote(AifsmLogs.SLOWER) + " \\(note \\d+\\))").matcher(text);
+		assertTrue(said.find(), "a 5x5 depthwise row says its int8 kernel is slower than float");
+		String node = said.group(1);
+		Tampering.write(md, text.substring(0, said.start(2)) + text.substring(said.end(2)));
+		Tampering.rehashAll(out);
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-mnv3.md") && p.what().contains(node + ", fiq_int8 " + AifsmLogs.SLOWER)
+				&& p.what().contains("does not say so")), r.toString());
+	}
+
 	/** MobileNetV3's 72-channel depthwise Conv, which fiq_int8 widens to 80 channels (DepthwisePadding, on by default). */
 	private static final String DEPTHWISE_72 = "/features/features.3/block/block.1/block.1.0/Conv";
 

@@ -295,6 +295,60 @@ class OpRulesTest {
 		}
 	}
 
+	/**
+	 * ONNX Runtime 1.29 quantizes a float Conv's weights itself when its input is dequantized and its result reaches a
+	 * QuantizeLinear (WeightBiasQuantization, then the QDQ fusion: QLinearConv), removing the Relu and pooling the codes
+	 * between; and it removes a Relu before a QuantizeLinear whose zero point is at the range's minimum (ReluQuantFusion).
+	 * The example CNN with its second Conv excluded ran QLinearConv → MaxPool → QLinearConv → MaxPool → QGemm, while the
+	 * record said the Conv, its Relu and its MaxPool were float32; with its first Relu excluded, the record said float and
+	 * ONNX Runtime ran no Relu (verify: 13 mismatches). A narrow first Conv kept float by float-slow-kernels: its Relu
+	 * before the next Conv's QuantizeLinear was removed too, and recorded float. The records now say what ONNX Runtime runs.
+	 */
+	@Test
+	void anExcludedConvOrReluThatOnnxRuntimeRunsOnIntegersIsRecordedSo() {
+		for (String excluded : List.of("Conv", "Relu", "slow")) {
+			boolean slow = excluded.equals("slow");
+			TinyGraph t = new TinyGraph(slow ? 1 : 4, 14, 14);
+			String first = conv(t, "x", slow ? 1 : 4, 8);
+			String a = t.node("Relu", List.of(first));
+			String mid = conv(t, a, 8, 8);
+			String p = t.node("MaxPool", List.of(t.node("Relu", List.of(mid))), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+			String y = pointwise(t, p, 8, 4);
+			String name = (excluded.equals("Conv") ? mid : a).replace("_out0", "");
+			QuantizationSpec spec = slow ? FIQ.toBuilder().floatSlowKernels(true).build()
+					: FIQ.toBuilder().exclude(QuantizationSpec.Exclusion.Kind.NODE, name, null).build();
+			Checked c = check(t, y, -1, 1, spec);
+			for (QuantizationResult.Layer l : c.result().layers()) {
+				if (l.opType().equals("MaxPool")) {
+					continue;
+				}
+				boolean floatInOnnxRuntime = c.optimized().getGraph().getNodeList().stream().anyMatch(n -> n.getName().equals(l.node()) && n.getOpType().equals(l.opType()));
+				assertEquals(!floatInOnnxRuntime, l.quantized(), excluded + ": " + l.node() + " " + l.reason() + "; ONNX Runtime runs " + c.ops());
+			}
+			QuantizationResult.Layer named = c.result().layers().stream().filter(l -> l.node().equals(name)).findFirst().orElseThrow();
+			if (!slow) {
+				assertTrue(named.quantized() && named.reason().startsWith("excluded by the recipe (node " + name + "), but ONNX Runtime ")
+						&& named.reason().contains("exclude the integer ops before"), named.reason());
+			}
+		}
+	}
+
+	/**
+	 * A Gemm with transA=1 on an activation: the plan refused it, "Gemm with transA=1 has no integer kernel in ONNX Runtime",
+	 * and kept it float, yet ONNX Runtime 1.29 fuses DequantizeLinear → Gemm(transA=1) → QuantizeLinear into QGemm (its
+	 * optimized graph; QGemm has the transA attribute). The full-integer schemes now quantize it; the dynamic-range scheme,
+	 * whose DynamicQuantizeMatMul reads A as it is, keeps it float and says so.
+	 */
+	@Test
+	void aGemmWithTransAIsQuantizedSinceOnnxRuntimeRunsItAsQGemm() {
+		TinyGraph t = new TinyGraph(16);
+		String xt = t.node("Transpose", List.of("x"), TinyGraph.ints("perm", 1, 0)); // [16, N]
+		String y = t.node("Gemm", List.of(xt, t.weight(1.0 / 16, 16, 8), t.weight(0.1, 8)), TinyGraph.attr("transA", 1L)); // [N, 8]
+		Checked c = check(t, y, -1, 1);
+		assertTrue(c.layer("Gemm").quantized(), c.layer("Gemm").reason());
+		assertTrue(c.ops().contains("com.microsoft.QGemm") && !c.ops().contains("Gemm"), "ONNX Runtime runs " + c.ops());
+	}
+
 	@Test
 	void gemmEndsInFloatWhenOnlyTheOutputReadsIt() {
 		TinyGraph t = new TinyGraph(16);

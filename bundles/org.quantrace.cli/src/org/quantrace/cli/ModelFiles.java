@@ -1,0 +1,44 @@
+package org.quantrace.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.OnnxModel;
+
+/**
+ * The models a one-off command reads, refused through a symbolic link as a recipe's model line is (RecipePathValidator,
+ * `symbolic-link`): the quantization specification says "Do not use symbolic links to files and directories". Every
+ * folder of the path as written is checked, then the file.
+ */
+final class ModelFiles {
+
+	private ModelFiles() {
+	}
+
+	/** The model at {@code path}, read once it is known to be reached without a symbolic link. */
+	static OnnxModel load(Path path) {
+		requireNoSymbolicLink(path);
+		return OnnxModel.load(path);
+	}
+
+	static void requireNoSymbolicLink(Path path) {
+		Path cur = path.isAbsolute() ? path.getRoot() : null;
+		for (Path name : path) {
+			cur = cur == null ? name : cur.resolve(name);
+			if (!name.toString().equals("..") && !name.toString().equals(".") && Files.isSymbolicLink(cur)) {
+				throw new InvalidInputException(path + " goes through the symbolic link " + cur.toAbsolutePath().normalize()
+						+ ": the quantization specification forbids symbolic links to files and folders (models and data alike)",
+						"give the real path (" + realPath(path) + ")");
+			}
+		}
+	}
+
+	private static String realPath(Path path) {
+		try {
+			return path.toRealPath().toString();
+		} catch (java.io.IOException | RuntimeException e) {
+			return "the file the link points to";
+		}
+	}
+}
