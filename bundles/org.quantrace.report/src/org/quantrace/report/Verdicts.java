@@ -148,7 +148,7 @@ final class Verdicts {
 				}
 				b.add(new Grid(anchor + "-recovery-" + LogValues.slug(o.getScheme()), "Accuracy recovery trials of " + o.getScheme()
 						+ (o.getRecovery().getPartialQuantization() == null ? "" : ": " + o.getRecovery().getPartialQuantization()),
-						List.of("trial", "left in float", "criterion", "measured", "result"), trials, new int[] { 1, 7, 4, 2, 2 }, Set.of(0, 3), false));
+						List.of("trial", "excluded", "criterion", "measured", "result"), trials, new int[] { 1, 7, 4, 2, 2 }, Set.of(0, 3), false));
 			}
 		}
 		return b;

@@ -3,8 +3,10 @@ package org.quantrace.runner;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.quantrace.engine.evaluate.DebugReport;
@@ -170,8 +172,9 @@ public final class Recovery {
 		QuantizationSpec.Builder spec = failing.result().spec().toBuilder();
 		excluded.forEach(layer -> layer.nodes().forEach(node -> spec.exclude(QuantizationSpec.Exclusion.Kind.NODE, node, REASON)));
 		Candidate c = candidates.evaluate(spec.build());
-		log.printf(Locale.ROOT, "  trial %d: %d layer%s in float: %s%n", index, excluded.size(), excluded.size() == 1 ? "" : "s", c.evaluation().getAcceptance()
-				.stream().map(a -> a.getCriterion() + " -> " + format(a.getMeasured()) + (a.isPassed() ? " ok" : " failed")).toList());
+		int floats = inFloat(excluded, c.result()).size();
+		log.printf(Locale.ROOT, "  trial %d: %s in float%s: %s%n", index, LogValues.count(floats, "layer"), anyway(excluded.size() - floats),
+				c.evaluation().getAcceptance().stream().map(a -> a.getCriterion() + " -> " + format(a.getMeasured()) + (a.isPassed() ? " ok" : " failed")).toList());
 		log.flush();
 		return new Trial(index, List.copyOf(excluded), c.result(), c.evaluation(), margin(failing.criterion(), c.evaluation()));
 	}
@@ -188,14 +191,32 @@ public final class Recovery {
 			record.getTrials().add(r);
 		}
 		String metric = step.getRankBy().getLiteral();
+		List<Layer> floats = inFloat(best.excluded(), best.result());
 		for (Layer layer : best.excluded()) {
-			record.getExcludedLayers().add(TraceValues.parameter(layer.label(), "left in float: " + metric + " " + format(layer.error()) + " (isolated), rank "
-					+ (ranking.indexOf(layer) + 1) + " of " + ranking.size()));
+			record.getExcludedLayers().add(TraceValues.parameter(layer.label(), (floats.contains(layer) ? "left in float: "
+					: "excluded, but ONNX Runtime runs it on integers all the same (its layer record says why): ") + metric + " " + format(layer.error())
+					+ " (isolated), rank " + (ranking.indexOf(layer) + 1) + " of " + ranking.size()));
 		}
+		String kept = LogValues.count(floats.size(), "layer") + " in float" + anyway(best.excluded().size() - floats.size());
 		record.setPartialQuantization(String.format(Locale.ROOT, "%s search over %d quantized layers ranked by %s (debugger, isolated error), %d trial%s"
 				+ " of at most %d: %s", step.getSearch().getLiteral(), ranking.size(), metric, trials.size(), trials.size() == 1 ? "" : "s",
-				step.getMaxTrials(), best.accepted() ? "accepted with " + LogValues.count(best.excluded().size(), "layer") + " in float"
-						: "no trial met the criteria; kept " + (best.excluded().isEmpty() ? "the fully quantized model" : "the best trial, " + LogValues.count(best.excluded().size(), "layer") + " in float")));
+				step.getMaxTrials(), best.accepted() ? "accepted with " + kept
+						: "no trial met the criteria; kept " + (best.excluded().isEmpty() ? "the fully quantized model" : "the best trial, " + kept)));
+	}
+
+	/**
+	 * The layers of {@code excluded} that {@code result}'s model computes in float: one of its nodes is recorded float. An
+	 * excluded layer between integer ops is not: ONNX Runtime runs it on integers all the same, and the quantizer records and
+	 * writes it so (QuantizationPlan's runsAnyway), so a trial's count of layers in float is read from its result, not its exclusions.
+	 */
+	static List<Layer> inFloat(List<Layer> excluded, QuantizationResult result) {
+		Set<String> floats = new HashSet<>();
+		result.layers().stream().filter(l -> !l.quantized()).forEach(l -> floats.add(l.node()));
+		return excluded.stream().filter(layer -> layer.nodes().stream().anyMatch(floats::contains)).toList();
+	}
+
+	private static String anyway(int excludedOnIntegers) {
+		return excludedOnIntegers == 0 ? "" : " (" + LogValues.count(excludedOnIntegers, "excluded layer") + " ONNX Runtime runs on integers all the same)";
 	}
 
 	private static String format(double v) {

@@ -548,9 +548,12 @@ class VerifyTest {
 		assertTrue(r.problems().get(0).what().contains(" of 4608 codes are not the float model's weights quantized"), r.problems().toString());
 	}
 
-	/** A recovered variant (a layer left in float): verify agrees with its record, and finds the layer's state when the trace is edited. */
+	/**
+	 * A recovered variant (a layer excluded by recovery, which ONNX Runtime runs on integers all the same): verify agrees with
+	 * its record, and finds the layer's state when the trace is edited to say what the exclusion asked for.
+	 */
 	@Test
-	void aLayerLeftInFloatIsReDerivedAsFloat() throws IOException {
+	void anExcludedLayerOnnxRuntimeRunsOnIntegersIsReDerivedAsQuantized() throws IOException {
 		Path ex = Runs.copy(example, TestData.tempDir("recovered").resolve("fashion-mnist"));
 		Path recipe = Runs.recipe(ex, "recover.qr", """
 				recipe recovery {
@@ -574,11 +577,12 @@ class VerifyTest {
 		assertTrue(fresh.passed(), fresh.problems().toString());
 		String layer = "<layers node=\"/features/features.4/Conv\" opType=\"Conv\" layerIndex=\"3\"";
 		String trace = Tampering.read(out.resolve("trace.xmi"));
-		int at = trace.lastIndexOf(layer); // the recovered model's record
-		Tampering.write(out.resolve("trace.xmi"), trace.substring(0, at) + layer + " quantized=\"true\"" + trace.substring(at + layer.length()));
+		int at = trace.lastIndexOf(layer + " quantized=\"true\""); // the recovered model's record
+		assertTrue(at >= 0, "the recovered model records the excluded Conv as what runs, quantized");
+		Tampering.write(out.resolve("trace.xmi"), trace.substring(0, at) + layer + trace.substring(at + layer.length() + " quantized=\"true\"".length()));
 		Tampering.resum(out);
 		assertTrue(verify(out).problems().contains(new Problem("trace.xmi",
-				"optimization recovery-optimization/cnn/narrow layer /features/features.4/Conv (Conv): says quantized, re-derived float")),
+				"optimization recovery-optimization/cnn/narrow layer /features/features.4/Conv (Conv): says float, re-derived quantized")),
 				verify(out).problems().toString());
 	}
 
