@@ -329,7 +329,9 @@ public final class AifsmLogs {
 			String zeros = zeroPoints(t.getZeroPoints());
 			String key = String.join("|", t.getTensor(), t.getRole().getLiteral(), OptimizationRows.type(t), t.getScheme().getLiteral(), granularity, range(t), scales, zeros);
 			String earlier = t.getScales().size() > 1 ? listed.putIfAbsent(key, appendix + " (" + o.getScheme() + ")") : null;
-			if (earlier != null) {
+			// only an earlier appendix: two rows of one appendix can share a tensor (a bias two Convs read, quantized for each
+			// reader: a Siamese tower's), and a reader finds the row pointed to by the tensor's name
+			if (earlier != null && !earlier.startsWith(appendix + " (")) {
 				scales = SAME_AS + earlier;
 				zeros = SAME_AS + earlier.substring(0, earlier.indexOf(" ("));
 			}

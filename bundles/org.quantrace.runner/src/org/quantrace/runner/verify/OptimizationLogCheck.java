@@ -515,8 +515,11 @@ final class OptimizationLogCheck {
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String tensor = LogCheck.cell(row, 0);
 			String at = t.title() + ", " + tensor + " (" + LogCheck.cell(row, 1) + "), ";
+			// by tensor, role and node: a tensor several nodes read is quantized for each (a shared bias, a scale per reader)
+			String node = LogReader.squeeze(LogCheck.cell(row, 2));
 			TensorQuantizationRecord r = f.held.keySet().stream().filter(x -> LogReader.squeeze(x.getTensor()).equals(LogReader.squeeze(tensor))
-					&& x.getRole().getLiteral().equals(LogCheck.cell(row, 1)) && !listed.contains(x)).findFirst().orElse(null);
+					&& x.getRole().getLiteral().equals(LogCheck.cell(row, 1)) && !listed.contains(x)
+					&& (node.isEmpty() || x.getNode() == null || LogReader.squeeze(x.getNode()).equals(node))).findFirst().orElse(null);
 			if (r == null) {
 				log.mismatch(at + "tensor", tensor, "no such quantized tensor of the model");
 				continue;
@@ -567,7 +570,8 @@ final class OptimizationLogCheck {
 		LogReader.Table other = log.table(title -> title.startsWith(m.group(1) + "."));
 		List<String> there = other == null || other == t ? null
 				: other.rows().stream().filter(r -> LogReader.squeeze(LogCheck.cell(r, 0)).equals(LogReader.squeeze(tensor))
-						&& LogCheck.cell(r, 1).equals(LogCheck.cell(row, 1))).findFirst().orElse(null);
+						&& LogCheck.cell(r, 1).equals(LogCheck.cell(row, 1)) && LogReader.squeeze(LogCheck.cell(r, 2)).equals(LogReader.squeeze(LogCheck.cell(row, 2))))
+						.findFirst().orElse(null);
 		if (there == null || LogReader.squeeze(LogCheck.cell(there, 7)).startsWith("asin")) {
 			return List.of(scales + " (no such row to point to)", zeros);
 		}

@@ -410,4 +410,42 @@ class VerifyWildGraphsTest {
 		b.addInitializer(TensorProto.newBuilder().setName("sqrt_d").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData((float) Math.sqrt(8)));
 		return m.toBuilder().setGraph(b).build();
 	}
+
+	/**
+	 * One weight and bias two Convs read (tests/data/wild make_unseen7.py "siamese": a tower run on both halves of the
+	 * image): the bias is quantized for each reader, so the per-tensor appendices list the tensor twice, one row per
+	 * node. The second row pointed to "as in Appendix C" of its own appendix where the scales were alike (fiq_int8), and
+	 * verify matched rows to records by the tensor's name alone, so where they differ (fiq_uint8) it held each row against
+	 * the other reader's scales: 16 mismatches on an honest run. Built from the example's model: its first Conv read
+	 * twice, by x and by 2x, the two results added.
+	 */
+	@Test
+	void aBiasTwoConvsShareIsListedAndVerifiedPerReader() throws IOException {
+		Path dir = Runs.exampleCopy("verify-shared-bias");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			if (n.getOpType().equals("Conv") && n.getInput(0).equals("input")) {
+				String y = n.getOutput(0);
+				g.addNode(n.toBuilder().setName("conv_x").setOutput(0, "by_x"));
+				g.addNode(NodeProto.newBuilder().setOpType("Mul").setName("twice").addInput("input").addInput("two").addOutput("input_2x"));
+				g.addNode(n.toBuilder().setName("conv_2x").setInput(0, "input_2x").setOutput(0, "by_2x"));
+				g.addNode(NodeProto.newBuilder().setOpType("Add").setName("both").addInput("by_x").addInput("by_2x").addOutput(y));
+			} else {
+				g.addNode(n);
+			}
+		}
+		g.addInitializer(TensorProto.newBuilder().setName("two").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(2f));
+		Files.write(dir.resolve("model/shared.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+		Path out = dir.resolve("out");
+		int exit = Runs.run(Runs.recipe(dir, "shared.qr", Runs.exampleRecipe(dir, "shared", "model/shared.onnx", "fiq_int8, fiq_uint8")), out).exitCode();
+		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
+
+		String log = Files.readString(out.resolve("logs/PhIMT0003-shared.md"));
+		List<String> biasRows = log.lines().filter(l -> l.startsWith("| features.0.bias | bias |")).toList();
+		assertEquals(4, biasRows.size(), "one row per reader in each of the two appendices: " + biasRows);
+		assertTrue(biasRows.stream().anyMatch(l -> l.contains("conv_x")) && biasRows.stream().anyMatch(l -> l.contains("conv_2x")), biasRows.toString());
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
 }
