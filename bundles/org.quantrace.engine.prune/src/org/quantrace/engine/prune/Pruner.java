@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.Deflater;
 
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -30,6 +31,9 @@ public final class Pruner {
 	private Pruner() {
 	}
 
+	/** Why a weighted layer whose weights a Constant node holds is not pruned (convert folds them into initializers). */
+	static final String CONSTANT_NODE_WEIGHTS = "its weights are the output of a Constant node: convert the model first, which folds them into initializers";
+
 	public static PruningResult prune(OnnxModel source, String name, PruningSpec spec) {
 		// its weights are no float32 tensors: every layer was left as it is, and the step reported success
 		org.quantrace.engine.onnx.FloatWidening.requireFloat32Weights(source, name, "pruning", "prune");
@@ -41,7 +45,8 @@ public final class Pruner {
 			WeightMatrix w = WeightMatrix.of(g, n);
 			if (w == null) {
 				if (List.of("Conv", "Gemm", "MatMul", "ConvTranspose").contains(n.opType())) {
-					notPruned.put(n.name(), "weights are not a constant float tensor of a supported layout");
+					notPruned.put(n.name(), n.inputs().size() > 1 && g.producer(n.input(1)).filter(p -> p.opType().equals("Constant")).isPresent()
+							? CONSTANT_NODE_WEIGHTS : "weights are not a constant float tensor of a supported layout");
 				}
 			} else if (spec.excluded(n.name())) {
 				notPruned.put(n.name(), "excluded by the recipe");
@@ -50,6 +55,12 @@ public final class Pruner {
 			} else {
 				layers.add(w);
 			}
+		}
+		if (layers.isEmpty() && notPruned.containsValue(CONSTANT_NODE_WEIGHTS)) {
+			// the model came through unchanged, "Parameters 0 -> 0 (sparsity NaN%)", and the step said it wrote it (exit 0)
+			throw new InvalidInputException(name + ": nothing to prune: the weights of " + notPruned.values().stream().filter(CONSTANT_NODE_WEIGHTS::equals).count()
+					+ " layers are outputs of Constant nodes (an exporter's form at old opsets), not initializers",
+					"convert the model first (`quantrace convert`, or a convert step before the recipe's prune step): it folds them into initializers");
 		}
 		Map<String, LayerCost> before = LayerCost.of(source, name);
 		Map<String, int[]> channels = new LinkedHashMap<>();
@@ -80,7 +91,7 @@ public final class Pruner {
 		}
 		byte[] bytesBefore = source.toBytes();
 		byte[] bytesAfter = model.toBytes();
-		return new PruningResult(model, spec, report, notPruned, paramsBefore, paramsAfter, 1 - paramsAfter / (double) paramsBefore, bytesBefore.length,
+		return new PruningResult(model, spec, report, notPruned, paramsBefore, paramsAfter, paramsBefore == 0 ? 0 : 1 - paramsAfter / (double) paramsBefore, bytesBefore.length,
 				bytesAfter.length, deflated(bytesBefore), deflated(bytesAfter));
 	}
 

@@ -2,6 +2,7 @@ package org.quantrace.engine.prune.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -11,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -72,6 +74,21 @@ class PrunerTest {
 		PruningResult r = Pruner.prune(bspc, "bspc_gap", PruningSpec.of(PruningPattern.CHANNEL, 30, ThresholdScope.GLOBAL, List.of()));
 		assertTrue(r.notPruned().containsKey("/gate/Conv"), r.notPruned().toString());
 		assertEquals(2 * 5, run(r.model(), random(2, 1, 28, 28)).length, "the pruned model runs");
+	}
+
+	/**
+	 * The zoo's MobileNetV3 with its weights in Constant nodes (opset 11, as Paddle2ONNX and tf2onnx export): no weight was an
+	 * initializer, nothing was pruned, and 'quantrace prune' printed "Parameters 0 -> 0 (sparsity NaN%)", wrote the model
+	 * unchanged and exited 0 (the assessor's pass). Now bad input that says to convert first.
+	 */
+	@Test
+	void weightsInConstantNodesAreRefusedWithTheConvertHint() {
+		OnnxModel constants = OnnxModel.load(TestData.data("zoo/mobilenetv3_constants_opset11.onnx"));
+		PruningSpec spec = PruningSpec.of(PruningPattern.ELEMENT, 30, ThresholdScope.GLOBAL, List.of());
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Pruner.prune(constants, "mnv3_constants", spec));
+		assertTrue(e.getMessage().contains("Constant nodes") && String.valueOf(e.hint()).contains("convert"), e.getMessage() + " / " + e.hint());
+		PruningResult same = Pruner.prune(OnnxModel.load(TestData.data("zoo/mobilenetv3.onnx")), "mnv3", spec); // the same network, weights as initializers
+		assertTrue(same.achievedSparsity() > 0.25, same.parametersBefore() + " -> " + same.parametersAfter());
 	}
 
 	/**
