@@ -4,6 +4,7 @@ import static org.quantrace.model.TraceValues.parameter;
 
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.quantrace.engine.calibrate.CalibrationResult;
 import org.quantrace.engine.calibrate.CalibrationSettings;
@@ -210,7 +211,7 @@ public final class QuantizationRecords {
 			r.getParameters().add(parameter(p.getKey(), p.getValue()));
 		}
 		// tensors read by another method than the scheme's (engine.quantize.SiluRanges: the inputs of x·sigmoid(x) under min-max)
-		java.util.Map<String, Long> others = new java.util.TreeMap<>();
+		Map<String, Long> others = new TreeMap<>();
 		c.methods().values().forEach(m -> others.merge(m.literal(), 1L, Long::sum));
 		others.forEach((method, n) -> r.getParameters().add(parameter(method + " tensors", n + " (the inputs of x·sigmoid(x), SiLU: min-max would spend their codes on "
 				+ "a few extreme values; each product's range is the image of its input's)")));

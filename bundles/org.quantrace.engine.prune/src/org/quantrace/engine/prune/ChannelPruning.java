@@ -256,10 +256,7 @@ final class ChannelPruning {
 
 	/** An initializer or the output of a Constant node (folded or not, it has no channels to lose). */
 	private boolean constant(String tensor) {
-		if (g.initializer(tensor) != null) {
-			return true;
-		}
-		return g.nodes().stream().anyMatch(n -> n.opType().equals("Constant") && n.outputs().contains(tensor));
+		return g.initializer(tensor) != null || g.producer(tensor).filter(n -> n.opType().equals("Constant")).isPresent();
 	}
 
 	private static Space find(Map<Space, Space> parent, Space s) {

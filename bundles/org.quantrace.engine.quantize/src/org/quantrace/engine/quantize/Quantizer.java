@@ -186,12 +186,11 @@ public final class Quantizer {
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
 			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());
 			branches.forEach(b -> observe.addAll(b.calibrationTensors()));
-			Map<String, org.quantrace.engine.calibrate.CalibrationSettings.Method> methods = new LinkedHashMap<>(SiluRanges.methods(plan, spec));
-			branches.forEach(b -> methods.putAll(SiluRanges.methods(b, spec)));
-			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), methods, types, progress);
 			List<QuantizationPlan> all = new ArrayList<>(branches);
 			all.add(0, plan);
-			calibrated = SiluRanges.withImages(calibrated, all);
+			Map<String, String> silus = SiluRanges.products(all);
+			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
+			calibrated = SiluRanges.withImages(calibrated, silus);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();
 			// innermost branches first: writing a graph rewires the readers of its tensors in the graphs it encloses

@@ -55,32 +55,42 @@ final class SiluRanges {
 		return products;
 	}
 
-	/** The SiLU inputs calibration reads by L2 instead of the scheme's min-max (8-bit activations: L2 serves no other); else none. */
-	static Map<String, Method> methods(QuantizationPlan plan, QuantizationSpec spec) {
+	/** The product root of each x·sigmoid(x) of {@code plans} (the main graph's and its branches'), with x's root. */
+	static Map<String, String> products(Iterable<QuantizationPlan> plans) {
+		Map<String, String> products = new LinkedHashMap<>();
+		plans.forEach(plan -> products.putAll(products(plan)));
+		return products;
+	}
+
+	/**
+	 * The SiLU inputs ({@code products}' values) calibration reads by L2 instead of the scheme's min-max (8-bit activations:
+	 * L2 serves no other); else none.
+	 */
+	static Map<String, Method> methods(Map<String, String> products, Iterable<QuantizationPlan> plans, QuantizationSpec spec) {
 		Map<String, Method> methods = new LinkedHashMap<>();
 		if (spec.calibration().method() != Method.MINMAX) {
 			return methods;
 		}
-		for (String x : products(plan).values()) {
-			QuantizationPlan.Activation a = plan.activations().get(x);
-			if (a != null && a.forcedRange() == null && a.spec().precision().bits() == 8) {
-				methods.put(x, Method.L2);
+		for (QuantizationPlan plan : plans) {
+			for (String x : products.values()) {
+				QuantizationPlan.Activation a = plan.activations().get(x);
+				if (a != null && a.forcedRange() == null && a.spec().precision().bits() == 8) {
+					methods.put(x, Method.L2);
+				}
 			}
 		}
 		return methods;
 	}
 
-	/** {@code calibrated} with each SiLU product's range replaced by the image of its input's range. */
-	static CalibrationResult withImages(CalibrationResult calibrated, Iterable<QuantizationPlan> plans) {
+	/** {@code calibrated} with each SiLU product's range ({@code products}: product → x) replaced by the image of its input's range. */
+	static CalibrationResult withImages(CalibrationResult calibrated, Map<String, String> products) {
 		Map<String, Range> ranges = new LinkedHashMap<>(calibrated.ranges());
-		for (QuantizationPlan plan : plans) {
-			products(plan).forEach((product, x) -> {
-				Range in = ranges.get(x);
-				if (in != null && ranges.containsKey(product)) {
-					ranges.put(product, image(in));
-				}
-			});
-		}
+		products.forEach((product, x) -> {
+			Range in = ranges.get(x);
+			if (in != null && ranges.containsKey(product)) {
+				ranges.put(product, image(in));
+			}
+		});
 		return new CalibrationResult(ranges, calibrated.observed(), calibrated.samples(), calibrated.settings(), calibrated.dataset(), calibrated.methods());
 	}
 

@@ -82,6 +82,27 @@ public final class Evidence {
 		return bytes;
 	}
 
+	/** The folder's files by their names without whitespace (read once, on the first name the logs give so). */
+	private Map<String, List<String>> squeezedNames;
+
+	/**
+	 * The one file of the folder whose relative path, with its whitespace taken out by {@code squeeze}, is {@code squeezed}
+	 * (the logs are read back without whitespace: "recipe/zoo résnet b.qr" comes as "recipe/zoorésnetb.qr"); else null.
+	 */
+	public String unsqueezed(String squeezed, java.util.function.UnaryOperator<String> squeeze) {
+		if (squeezedNames == null) {
+			squeezedNames = new HashMap<>();
+			try (java.util.stream.Stream<Path> walk = Files.walk(out)) {
+				walk.filter(Files::isRegularFile).map(p -> out.relativize(p).toString().replace('\\', '/'))
+						.forEach(p -> squeezedNames.computeIfAbsent(squeeze.apply(p), k -> new java.util.ArrayList<>()).add(p));
+			} catch (IOException | java.io.UncheckedIOException x) {
+				// an unreadable folder: no name is found, and the hash says the file is not there
+			}
+		}
+		List<String> named = squeezedNames.getOrDefault(squeezed, List.of());
+		return named.size() == 1 ? named.get(0) : null;
+	}
+
 	/** A document of the folder as bytes; null when it is not a plain file inside the folder. */
 	public byte[] document(String relative) {
 		Path p = out.resolve(relative).normalize();

@@ -197,11 +197,11 @@ final class LogCheck implements DocumentCheck {
 			return;
 		}
 		String at = "Documentation Information, ";
-		row(log, info, at, "Contract Number", declared(d.getContractNumber() == null ? List.of() : List.of(d.getContractNumber())));
-		row(log, info, at, "Project Website", declared(d.getWebsite() == null ? List.of() : List.of(d.getWebsite())));
-		row(log, info, at, "Contractual Deadline", declared(d.getDeadline() == null ? List.of() : List.of(d.getDeadline())));
-		row(log, info, at, "Dissemination Level", declared(d.getDissemination() == null ? List.of() : List.of(d.getDissemination())));
-		row(log, info, at, "Nature", declared(d.getNature() == null ? List.of() : List.of(d.getNature())));
+		row(log, info, at, "Contract Number", declared(d.getContractNumber()));
+		row(log, info, at, "Project Website", declared(d.getWebsite()));
+		row(log, info, at, "Contractual Deadline", declared(d.getDeadline()));
+		row(log, info, at, "Dissemination Level", declared(d.getDissemination()));
+		row(log, info, at, "Nature", declared(d.getNature()));
 		row(log, info, at, "Author", declared(d.getAuthors()));
 		row(log, info, at, "Modified by", declared(d.getModifiedBy()));
 		row(log, info, at, "Reviewed by", declared(d.getReviewedBy()));
@@ -213,6 +213,11 @@ final class LogCheck implements DocumentCheck {
 				log.mismatch(at + "Keywords (in " + TraceCheck.DOCUMENT + ")", k < 0 ? "nothing" : cell(info.rows().get(k), 1), "the keyword " + keyword);
 			}
 		}
+	}
+
+	/** What a Documentation Information row holds for a declared value, or that none was declared. */
+	private static String declared(String value) {
+		return declared(value == null ? List.<String>of() : List.of(value));
 	}
 
 	/** What a Documentation Information row holds for the declared values: joined, or that none was declared. */
@@ -233,7 +238,7 @@ final class LogCheck implements DocumentCheck {
 	static String hash(Evidence e, String relative) {
 		byte[] bytes = e.document(relative);
 		if (bytes == null) { // the logs are read back without whitespace: "recipe/zoo résnet b.qr" comes as "recipe/zoorésnetb.qr"
-			String named = unsqueezed(e, relative);
+			String named = e.unsqueezed(relative, LogReader::squeeze);
 			bytes = named == null ? null : e.document(named);
 		}
 		return bytes == null ? "no file " + relative + " in the folder" : SafeFiles.sha256(bytes);
@@ -370,17 +375,6 @@ final class LogCheck implements DocumentCheck {
 		}
 		java.util.regex.Matcher m = java.util.regex.Pattern.compile("[A-Za-z]+").matcher(text.substring(at + label.length()));
 		return m.lookingAt() ? m.group() : "none";
-	}
-
-	/** The path of the one file of the folder that is {@code squeezed} with its whitespace, or null. */
-	private static String unsqueezed(Evidence e, String squeezed) {
-		try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.walk(e.out())) {
-			List<String> named = files.filter(java.nio.file.Files::isRegularFile).map(p -> e.out().relativize(p).toString().replace('\\', '/'))
-					.filter(p -> LogReader.squeeze(p).equals(squeezed)).toList();
-			return named.size() == 1 ? named.get(0) : null;
-		} catch (IOException | java.io.UncheckedIOException x) {
-			return null;
-		}
 	}
 
 	/** The artifact of {@code model} named {@code variant}. */
