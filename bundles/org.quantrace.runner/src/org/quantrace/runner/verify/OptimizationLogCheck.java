@@ -529,7 +529,7 @@ final class OptimizationLogCheck {
 			log.same(at + "type", LogCheck.cell(row, 3), SchemeFacts.type(p.type()));
 			log.same(at + "scheme", LogCheck.cell(row, 4), p.symmetric() ? "symmetric" : "asymmetric");
 			log.same(at + "granularity", LogReader.squeeze(LogCheck.cell(row, 5)), p.axis() == null ? "per-tensor" : "per-channel,axis" + p.axis());
-			List<String> values = referenced(t, row, tensor);
+			List<String> values = referenced(t, row, tensor, p);
 			List<Float> scales = Printed.floats(values.get(0));
 			List<Long> zeros = Printed.zeroPoints(values.get(1));
 			if (scales == null || !scales.equals(p.scales())) {
@@ -559,8 +559,13 @@ final class OptimizationLogCheck {
 		return "";
 	}
 
-	/** A row's scale and zero-point cells, or those of the appendix they point to ("as in Appendix C (fiq_float32)"). */
-	private List<String> referenced(LogReader.Table t, List<String> row, String tensor) {
+	/**
+	 * A row's scale and zero-point cells, or those of the appendix they point to ("as in Appendix C (fiq_float32)"). The
+	 * appendix pointed to may hold the tensor in several rows (a bias two Convs share, quantized for each reader) under
+	 * node names of another scheme (drq's ConvInteger, not fiq's QLinearConv): the row whose values are the model's
+	 * answers, else the row of the same node, else the first of the tensor.
+	 */
+	private List<String> referenced(LogReader.Table t, List<String> row, String tensor, Quantizations.Params p) {
 		String scales = LogCheck.cell(row, 7);
 		String zeros = LogCheck.cell(row, 8);
 		Matcher m = Pattern.compile("^asin(Appendix[A-Z]+)").matcher(LogReader.squeeze(scales));
@@ -568,14 +573,17 @@ final class OptimizationLogCheck {
 			return List.of(scales, zeros);
 		}
 		LogReader.Table other = log.table(title -> title.startsWith(m.group(1) + "."));
-		List<String> there = other == null || other == t ? null
+		List<List<String>> there = other == null || other == t ? List.of()
 				: other.rows().stream().filter(r -> LogReader.squeeze(LogCheck.cell(r, 0)).equals(LogReader.squeeze(tensor))
-						&& LogCheck.cell(r, 1).equals(LogCheck.cell(row, 1)) && LogReader.squeeze(LogCheck.cell(r, 2)).equals(LogReader.squeeze(LogCheck.cell(row, 2))))
-						.findFirst().orElse(null);
-		if (there == null || LogReader.squeeze(LogCheck.cell(there, 7)).startsWith("asin")) {
+						&& LogCheck.cell(r, 1).equals(LogCheck.cell(row, 1)) && !LogReader.squeeze(LogCheck.cell(r, 7)).startsWith("asin")).toList();
+		List<String> pointed = there.stream().filter(r -> p.scales().equals(Printed.floats(LogCheck.cell(r, 7)))
+				&& p.zeroPoints().equals(Printed.zeroPoints(LogCheck.cell(r, 8)))).findFirst()
+				.or(() -> there.stream().filter(r -> LogReader.squeeze(LogCheck.cell(r, 2)).equals(LogReader.squeeze(LogCheck.cell(row, 2)))).findFirst())
+				.or(() -> there.stream().findFirst()).orElse(null);
+		if (pointed == null) {
 			return List.of(scales + " (no such row to point to)", zeros);
 		}
-		return List.of(LogCheck.cell(there, 7), LogCheck.cell(there, 8));
+		return List.of(LogCheck.cell(pointed, 7), LogCheck.cell(pointed, 8));
 	}
 
 	/** The per-layer appendix: each layer of each scheme integer or float as the model runs it, its weights' type and scheme. */
