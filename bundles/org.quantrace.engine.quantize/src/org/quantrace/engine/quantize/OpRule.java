@@ -70,12 +70,19 @@ public record OpRule(String family, Set<String> opTypes, Form form, List<WeightI
 	 * @param unusable   for a node of the family, why ONNX Runtime's integer kernel was measured several times slower than
 	 *                   float, so that the node stays float in every full-integer scheme (null, or a function returning
 	 *                   null: the kernel is used)
+	 * @param rewrite    for a node of the family, why ONNX Runtime's integer kernel is slow for it as written and the exact
+	 *                   rewrite before quantizing that lets it run a fast one (null, or a function returning null: quantized
+	 *                   as written); full-integer schemes make it where the node will run on 8-bit integers ({@link RepeatedChannels})
 	 */
 	public record Kernel(String name, boolean eightBit, boolean floatOutput, String note, Function<Node, String> slower,
-			Function<Node, String> unusable) {
+			Function<Node, String> unusable, Function<Node, String> rewrite) {
 
 		public Kernel(String name, boolean eightBit, boolean floatOutput, String note) {
-			this(name, eightBit, floatOutput, note, null, null);
+			this(name, eightBit, floatOutput, note, null, null, null);
+		}
+
+		public Kernel(String name, boolean eightBit, boolean floatOutput, String note, Function<Node, String> slower, Function<Node, String> unusable) {
+			this(name, eightBit, floatOutput, note, slower, unusable, null);
 		}
 
 		public static Kernel none(String note) {
@@ -90,6 +97,11 @@ public record OpRule(String family, Set<String> opTypes, Form form, List<WeightI
 		/** Why ONNX Runtime's integer kernel is so much slower than float for {@code node} that it is never used, or null. */
 		public String unusableFor(Node node) {
 			return unusable == null ? null : unusable.apply(node);
+		}
+
+		/** Why and how {@code node} is rewritten exactly before quantizing so that ONNX Runtime runs a faster integer kernel, or null. */
+		public String rewriteFor(Node node) {
+			return rewrite == null ? null : rewrite.apply(node);
 		}
 
 		/** Whether ONNX Runtime runs this family on integers with these activations. */

@@ -34,8 +34,9 @@ public final class OpRules {
 				"ONNX Runtime's ConvInteger ran at 0.07-0.24x the float Conv's throughput on the zoo's CNNs");
 		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
 				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"
-						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights)",
-						OpRules::narrowConv, OpRules::volumetricConv),
+						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights;"
+						+ " a grouped Conv with a channel multiplier above 1 is rewritten as a depthwise one on repeated channels)",
+						OpRules::narrowConv, OpRules::volumetricConv, OpRules::channelMultiplierConv),
 				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
@@ -184,6 +185,33 @@ public final class OpRules {
 		}
 		return "a depthwise " + d[2] + "x" + d[3] + " Conv of " + d[0] + " channels: ONNX Runtime's depthwise QLinearConv ran 1.1-1.8x slower than"
 				+ " the float Conv for 5x5 to 9x9 kernels at 48-96 channels and 1.9-3x at 16 (batch 64)";
+	}
+
+	/**
+	 * Why and how a grouped 2-D Conv with one input channel per group and a channel multiplier k &gt; 1 (group = C_in,
+	 * C_out = k·C_in, float weights: GhostNet's cheap operation) is rewritten before quantizing, or null for any other
+	 * node. ONNX Runtime 1.29 fuses its QDQ form into QLinearConv, but MLAS's depthwise kernel takes only one output
+	 * channel per group, so it runs a generic grouped kernel: on tests/data/wild's ghostnet (make_unseen7.py; one
+	 * thread, batch 64, {@code org.quantrace.measure.Profile}) the ten multiplier-2 3x3 Convs took 4-11x their float time
+	 * (b.1's 16 → 32: 65,490 µs against 6,202) and the int8 model 3.7x the float model's CPU time (119,709 against 32,267
+	 * µs), while its true depthwise Convs ran at par. Written as a Gather of the input channels [0, 0, 1, 1, ...] (which
+	 * ONNX Runtime runs on the codes) and a depthwise Conv of C_out groups on the same weights, which computes exactly the
+	 * same, the same Convs took 203-4,910 µs as depthwise QLinearConv, the ten Gathers 852 µs together, and the int8 model
+	 * 0.66x the float model's CPU time (21,172 against 32,267 µs) ({@link RepeatedChannels}).
+	 */
+	static String channelMultiplierConv(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (!n.opType().equals("Conv") || w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length != 4) {
+			return null;
+		}
+		long[] d = w.dims();
+		long group = n.intAttribute("group", 1);
+		if (group <= 1 || d[1] != 1 || d[0] <= group || d[0] % group != 0) {
+			return null;
+		}
+		return "a grouped Conv with a channel multiplier of " + d[0] / group + " (" + group + " groups, " + group + " → " + d[0] + " channels): ONNX"
+				+ " Runtime's QLinearConv has no depthwise kernel for it and ran such Convs 4-11x slower than float (ghostnet, batch 64), a depthwise"
+				+ " QLinearConv on the channels repeated runs at par, and both compute the same";
 	}
 
 	/** Why a narrow Conv ({@link #NARROW_CONV}) runs slower as QLinearConv than in float, or null when it is not narrow. */

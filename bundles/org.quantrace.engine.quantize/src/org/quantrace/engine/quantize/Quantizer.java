@@ -139,8 +139,14 @@ public final class Quantizer {
 		if (spec.technique() == Technique.FULL_INTEGER) {
 			model.graph().graphs().forEach(GemmScaling::fold); // QGemm runs at α = 1 and adds an int32 bias at β = 1
 		}
-		Map<String, String> padded = spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()
-				? DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)) : Map.of();
+		// what the layers' log lines say of the pre-processing's exact rewrites, per node name
+		Map<String, String> padded = new LinkedHashMap<>();
+		if (spec.technique() == Technique.FULL_INTEGER) {
+			model.graph().graphs().forEach(g -> RepeatedChannels.apply(g, n -> eightBitIntegers(spec, n)).forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b)));
+		}
+		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
+			DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)).forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b));
+		}
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
 		int required = spec.usesInt16() ? OpsetLimits.INT16_QDQ : OpsetLimits.QDQ;
@@ -251,6 +257,12 @@ public final class Quantizer {
 		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
 		writer.write(ranges, calibrated.observed());
 		return writer.written;
+	}
+
+	/** Whether {@code node} will run on 8-bit integers as the spec quantizes it (8-bit weights and activations, not excluded, no float kernel). */
+	private static boolean eightBitIntegers(QuantizationSpec spec, org.quantrace.engine.onnx.Node node) {
+		return spec.exclusionFor(node).isEmpty() && OpRules.keptFloat(spec, node) == null && spec.weightsFor(node).precision().bits() == 8
+				&& spec.activationsFor(node).precision().bits() == 8;
 	}
 
 	/**
