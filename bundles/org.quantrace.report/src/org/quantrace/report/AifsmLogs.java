@@ -437,7 +437,7 @@ public final class AifsmLogs {
 			return "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")");
 		}
 		if (!l.eIsSet(org.quantrace.model.trace.TracePackage.Literals.LAYER_QUANTIZATION_RECORD__PRECISION)) {
-			return "quantized" + slower(l, notes) + addedChannels(l, notes);
+			return "quantized" + slower(l, notes) + addedChannels(l, notes) + rewritten(l, notes);
 		}
 		boolean weights = false;
 		TensorQuantizationRecord output = null;
@@ -458,7 +458,8 @@ public final class AifsmLogs {
 		// a layer without weights: the type its output is held in, which a model output's own type may set (a
 		// multilabel Sigmoid writing the int8 model output although activations are uint8)
 		String type = !weights && output.getElementType() != null ? output.getElementType() : LogValues.text(l.getPrecision());
-		return type + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) + slower(l, notes) + addedChannels(l, notes);
+		return type + " " + LogValues.text(l.getScheme()) + ", " + LogValues.text(l.getGranularity()) + slower(l, notes) + addedChannels(l, notes)
+				+ rewritten(l, notes);
 	}
 
 	/**
@@ -477,6 +478,31 @@ public final class AifsmLogs {
 		String said = reason.substring(at + 2);
 		java.util.regex.Matcher added = java.util.regex.Pattern.compile(";\\s*" + ADDED_CHANNELS.pattern()).matcher(said);
 		return "; " + SLOWER + " (note " + note(notes, added.find() ? said.substring(0, added.start()) : said) + ")";
+	}
+
+	/**
+	 * The quantizer's statement that it rewrote a layer before quantizing, or added it in a rewrite (a grouped Conv with a
+	 * channel multiplier above 1 as a depthwise Conv on repeated channels: "rewritten as a depthwise Conv (group 8 → 16) on its
+	 * input's channels repeated by Gather 'g'", and the Gather's "added by the rewrite of Conv 'c': repeats each of its 8 input
+	 * channels 2 times"), as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
+	 * layer's cell, the reason's part as a note. Spaces may be line breaks in a document read back.
+	 */
+	public static final java.util.regex.Pattern REWRITTEN = java.util.regex.Pattern.compile("rewritten\\s*as\\s*a\\s*depthwise\\s*Conv\\s*\\(group\\s*\\d+"
+			+ "\\s*→\\s*\\d+\\)\\s*on\\s*its\\s*input's\\s*channels\\s*repeated\\s*by\\s*Gather\\s*'[^']*'|added\\s*by\\s*the\\s*rewrite\\s*of\\s*Conv\\s*'[^']*':"
+			+ "\\s*repeats\\s*each\\s*of\\s*its\\s*\\d+\\s*input\\s*channels\\s*\\d+\\s*times");
+
+	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
+	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {
+		List<String> said = new ArrayList<>();
+		List<String> why = new ArrayList<>();
+		for (String part : l.getReason() == null ? new String[0] : l.getReason().split("; ")) {
+			java.util.regex.Matcher m = REWRITTEN.matcher(part);
+			if (m.lookingAt()) {
+				said.add(m.group());
+				why.add(part);
+			}
+		}
+		return said.isEmpty() ? "" : "; " + String.join("; ", said) + " (note " + note(notes, String.join("; ", why)) + ")";
 	}
 
 	/** "; 8 zero channels added (72 → 80) (note N)" for a layer the quantizer widened, the reason why as the note; else "". */

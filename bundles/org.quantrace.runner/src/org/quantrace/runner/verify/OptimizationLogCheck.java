@@ -599,7 +599,7 @@ final class OptimizationLogCheck {
 			for (int c = 3; c < header.size(); c++) {
 				String scheme = header.get(c);
 				String stated = LogCheck.cell(row, c);
-				String cell = withoutAddedChannels(stated);
+				String cell = withoutRewrite(withoutAddedChannels(stated));
 				Matcher slower = SLOWER.matcher(cell);
 				boolean saysSlower = slower.find();
 				cell = saysSlower ? cell.substring(0, slower.start()) : cell;
@@ -614,6 +614,10 @@ final class OptimizationLogCheck {
 				String added = f.paddings.statement(name);
 				if (!LogReader.squeeze(Paddings.stated(stated)).equals(LogReader.squeeze(added))) {
 					log.mismatch(at + " added channels", Paddings.stated(stated), added);
+				}
+				String rewrite = f.repeats.statement(name);
+				if (!LogReader.squeeze(Repeats.stated(stated)).equals(LogReader.squeeze(rewrite))) {
+					log.mismatch(at + " rewrite", Repeats.stated(stated), rewrite);
 				}
 				boolean printedFloat = cell.startsWith("float32");
 				if (quantized == null) {
@@ -642,6 +646,12 @@ final class OptimizationLogCheck {
 
 	/** A cell's "; its int8 kernel is slower than float (note N)", its words as the document may break them. */
 	private static final Pattern SLOWER = Pattern.compile(";\\s*" + AifsmLogs.SLOWER.replace(" ", "\\s*") + "\\s*\\(note\\s*\\d+\\)\\s*$");
+
+	/** A cell without its "; rewritten as a depthwise Conv (…) … (note N)" or "; added by the rewrite of Conv … (note N)", which {@link Repeats} checks. */
+	private static String withoutRewrite(String cell) {
+		Matcher m = Pattern.compile(";\\s*(" + AifsmLogs.REWRITTEN.pattern() + ").*$", Pattern.DOTALL).matcher(cell);
+		return m.find() ? cell.substring(0, m.start()) : cell;
+	}
 
 	/** A cell without its "; 8 zero channels added (72 → 80) (note N)", which {@link Paddings} checks. */
 	private static String withoutAddedChannels(String cell) {

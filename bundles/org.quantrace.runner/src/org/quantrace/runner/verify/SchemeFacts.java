@@ -38,6 +38,8 @@ final class SchemeFacts {
 	final Map<TensorRole, List<TensorQuantizationRecord>> classes = new LinkedHashMap<>();
 	/** The Convs the model holds widened with added channels (depthwise padding). */
 	final Paddings paddings;
+	/** The grouped Convs the model holds rewritten as depthwise Convs on repeated channels. */
+	final Repeats repeats;
 
 	SchemeFacts(OptimizationRecord record, ModelFacts model, ModelFacts input) {
 		this.record = record;
@@ -66,6 +68,7 @@ final class SchemeFacts {
 		classes.clear();
 		classes.putAll(ordered);
 		paddings = new Paddings(this);
+		repeats = new Repeats(model, input);
 	}
 
 	/** The quantizations of a record tensor in the model: candidates for a weight or bias by its layer, for others by the tensor. */

@@ -208,6 +208,7 @@ final class TraceCheck implements DocumentCheck {
 			} else {
 				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
+				same(found, DOCUMENT, where + " rewrite", Repeats.stated(l.getReason()), facts.repeats.statement(l.getNode()));
 			}
 		}
 		facts.paddings.escapes().forEach((node, escape) -> found.add(new Mismatch(DOCUMENT, at + "layer " + node + " added channels",

@@ -448,4 +448,52 @@ class VerifyWildGraphsTest {
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
+
+	/**
+	 * A grouped Conv with a channel multiplier of 2 (group = C_in, C_out = 2·C_in: GhostNet's cheap operation, make_unseen7.py
+	 * ghostnet) is rewritten by full-integer quantization as a Gather of its input's channels [0, 0, 1, 1, ...] and a depthwise
+	 * Conv of group C_out on the same weights (ONNX Runtime's QLinearConv ran the grouped form 4-11x slower than float). The run
+	 * records it (the Conv's and the added Gather's reasons, their cells in the per-layer appendix) and verify re-derives it
+	 * from the two models: an honest run verifies clean, and a Gather tampered to read other channels, or a record that no
+	 * longer says the Conv was rewritten, is found (before verify knew the rewrite, both went through with 0 mismatches).
+	 * Built from the example's model with its second Conv (16 → 32) made such a grouped Conv.
+	 */
+	@Test
+	void aConvWithAChannelMultiplierRewrittenAsADepthwiseConvVerifiesCleanAndTamperingIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-repeated-channels");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			g.addNode(!n.getName().equals("/features/features.4/Conv") ? n : n.toBuilder().setInput(1, "ghost_w").setInput(2, "ghost_b").clearAttribute()
+					.addAllAttribute(n.getAttributeList().stream().filter(a -> !a.getName().equals("group")).toList()).addAttribute(AttributeProto.newBuilder().setName("group").setType(AttributeProto.AttributeType.INT).setI(16)).build());
+		}
+		java.util.Random random = new java.util.Random(5);
+		g.addInitializer(TestModels.uniform("ghost_w", random, -0.4, 0.4, 32, 1, 3, 3)).addInitializer(TestModels.uniform("ghost_b", random, -0.1, 0.1, 32));
+		Files.write(dir.resolve("model/ghost.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+		Path out = dir.resolve("out");
+		int exit = Runs.run(Runs.recipe(dir, "ghost.qr", Runs.exampleRecipe(dir, "ghost", "model/ghost.onnx", "fiq_int8")), out).exitCode();
+		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
+
+		String rewritten = "rewritten as a depthwise Conv (group 16 → 32) on its input's channels repeated by Gather '/features/features.4/Conv_repeat'";
+		assertTrue(Files.readString(out.resolve("trace.xmi")).contains(rewritten), "the Conv's record says it was rewritten");
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-ghost.md")).contains(rewritten), "so does its cell in the per-layer appendix");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		Path tampered = dir.resolve("tampered");
+		Runs.copy(out, tampered);
+		Tampering.editInitializer(tampered, "models/ghost/fiq_int8.onnx", "/features/features.4/Conv_channels",
+				t -> t.toBuilder().clearInt64Data().clearRawData().addAllInt64Data(java.util.stream.LongStream.range(0, 32).map(o -> (o / 2 + 1) % 16).boxed().toList()).build());
+		List<Problem> found = Verification.verify(tampered).problems();
+		assertTrue(found.stream().anyMatch(p -> p.toString().contains("rewrite") && p.toString().contains("reading channel 1 for output channel 0")),
+				"the Gather reading other channels is found: " + found);
+
+		Path unsaid = dir.resolve("unsaid");
+		Runs.copy(out, unsaid);
+		Tampering.replace(unsaid.resolve("trace.xmi"), "; " + rewritten, "");
+		Tampering.rehashAll(unsaid);
+		List<Problem> unstated = Verification.verify(unsaid).problems();
+		assertTrue(unstated.stream().anyMatch(p -> p.toString().contains("/features/features.4/Conv") && p.toString().contains("rewrite")),
+				"a record that does not say the Conv was rewritten is found: " + unstated);
+	}
 }
