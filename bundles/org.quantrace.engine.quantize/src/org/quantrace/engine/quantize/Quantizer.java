@@ -144,6 +144,11 @@ public final class Quantizer {
 		if (spec.technique() == Technique.FULL_INTEGER) {
 			model.graph().graphs().forEach(g -> RepeatedChannels.apply(g, n -> eightBitIntegers(spec, n)).forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b)));
 		}
+		if (spec.technique() == Technique.FULL_INTEGER && PoolAsConv.any(model.graph())) {
+			Map<String, TensorInfo> before = Calibrator.shapes(model, modelName);
+			PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n), n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8)
+					.forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b));
+		}
 		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
 			DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)).forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b));
 		}
@@ -257,6 +262,13 @@ public final class Quantizer {
 		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
 		writer.write(ranges, calibrated.observed());
 		return writer.written;
+	}
+
+	/** Whether {@code node} has an integer kernel (or moves codes) that runs with the spec's activations, and is neither excluded nor kept float. */
+	private static boolean integerNeighbour(QuantizationSpec spec, org.quantrace.engine.onnx.Node node) {
+		OpRule rule = OpRules.of(node);
+		return rule != null && rule.form() != OpRule.Form.FLOAT && rule.kernel().runs(spec.activationsFor(node).precision()) && spec.exclusionFor(node).isEmpty()
+				&& OpRules.keptFloat(spec, node) == null;
 	}
 
 	/** Whether {@code node} will run on 8-bit integers as the spec quantizes it (8-bit weights and activations, not excluded, no float kernel). */
