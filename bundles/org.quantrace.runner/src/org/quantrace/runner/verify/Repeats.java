@@ -22,6 +22,11 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * before it, or a Gather whose indices are not each channel k times in order, gets words no honest record has: then
  * the model computes something else than the float model, and verify says so. The weights are the float model's
  * (the Conv's weight records and codes are checked as any Conv's).
+ * <p>
+ * Likewise an AveragePool that leaves the padding out of its count, written as a depthwise Conv of weights 1/k² and a Mul
+ * by the constant map k²/count under the pool's name ("AveragePool rewritten as a depthwise Conv 'p_sums' of weights 1/9
+ * and a Mul by the map 9/count", the Conv's "added by the rewrite of AveragePool 'p': the window sums divided by 9"): the
+ * weights and the map, as the model dequantizes them, must be those within half a quantization step.
  */
 final class Repeats {
 
@@ -36,6 +41,12 @@ final class Repeats {
 	Repeats(ModelFacts model, ModelFacts input) {
 		if (input == null) {
 			return;
+		}
+		for (NodeProto n : model.nodes()) {
+			NodeProto original = n.getName().isEmpty() ? null : input.node(n.getName());
+			if (original != null && original.getOpType().equals("AveragePool") && n.getOpType().equals("Mul")) {
+				pool(model, original, n);
+			}
 		}
 		for (NodeProto conv : model.nodes()) {
 			NodeProto original = conv.getOpType().equals("Conv") && !conv.getName().isEmpty() ? input.node(conv.getName()) : null;
@@ -59,6 +70,112 @@ final class Repeats {
 			statements.put(gather.getName(), "added by the rewrite of Conv '" + conv.getName() + "': repeats each of its " + from + " input channels "
 					+ to / from + " times");
 		}
+	}
+
+	/**
+	 * An AveragePool of the float model that the quantized model computes as a depthwise Conv of weights 1/k² (the window
+	 * sums) and a Mul by the constant map k²/count under the pool's name: the statements for the Mul and the Conv, when the
+	 * Conv has the pool's window, padding and one group per channel, its weights are 1/k² and the map k²/count within half a
+	 * quantization step; else words no honest record has.
+	 */
+	private void pool(ModelFacts model, NodeProto pool, NodeProto mul) {
+		NodeProto conv = null;
+		String map = null;
+		for (String in : mul.getInputList()) {
+			NodeProto p = model.producer(in);
+			while (p != null && (p.getOpType().equals("DequantizeLinear") || p.getOpType().equals("QuantizeLinear")) && model.value(p.getInput(0)) == null) {
+				p = model.producer(p.getInput(0));
+			}
+			if (p != null && p.getOpType().equals("Conv")) {
+				conv = p;
+			} else {
+				map = in;
+			}
+		}
+		List<Long> k = ints(pool, "kernel_shape");
+		List<Long> pads = ints(pool, "pads");
+		long taps = k.size() == 2 ? k.get(0) * k.get(1) : 0;
+		String wrong = null;
+		Dequantized w = conv == null || conv.getInputCount() < 2 ? null : dequantized(model, conv.getInput(1));
+		Dequantized m = map == null ? null : dequantized(model, map);
+		if (conv == null || taps == 0 || !ints(conv, "kernel_shape").equals(k) || !ints(conv, "pads").equals(pads)
+				|| !ints(conv, "strides").stream().allMatch(x -> x == 1) || w == null || w.dims.length != 4 || w.dims[1] != 1 || group(conv) != w.dims[0]) {
+			wrong = "AveragePool computed by " + mul.getOpType() + " without a depthwise Conv of its window before it";
+		} else if (!w.near(i -> 1.0 / taps)) {
+			wrong = "AveragePool computed by a Conv '" + conv.getName() + "' whose weights are not 1/" + taps;
+		} else if (m == null || m.dims.length != 4 || m.dims[0] != 1 || m.dims[1] != 1) {
+			wrong = "AveragePool computed by a Mul without a constant map [1, 1, H, W]";
+		} else {
+			int h = (int) m.dims[2];
+			int wd = (int) m.dims[3];
+			if (!m.near(i -> taps / (double) (window(i / wd, h, k.get(0), pads.get(0)) * window(i % wd, wd, k.get(1), pads.get(1))))) {
+				wrong = "AveragePool computed by a Mul by a map other than " + taps + "/count";
+			}
+		}
+		if (wrong != null) {
+			statements.put(pool.getName(), wrong);
+			return;
+		}
+		statements.put(pool.getName(), "AveragePool rewritten as a depthwise Conv '" + conv.getName() + "' of weights 1/" + taps + " and a Mul by the map " + taps
+				+ "/count");
+		statements.put(conv.getName(), "added by the rewrite of AveragePool '" + pool.getName() + "': the window sums divided by " + taps);
+	}
+
+	/** How many of a stride-1 window's k positions starting at {@code i - pad} lie inside [0, size). */
+	private static long window(int i, int size, long k, long pad) {
+		return Math.min(i - pad + k - 1, size - 1) - Math.max(i - pad, 0) + 1;
+	}
+
+	/** A constant's values as the model computes with them (codes dequantized), and half a quantization step per value. */
+	private record Dequantized(long[] dims, double[] values, double[] halfStep) {
+		boolean near(java.util.function.IntToDoubleFunction expected) {
+			for (int i = 0; i < values.length; i++) {
+				if (Math.abs(values[i] - expected.applyAsDouble(i)) > halfStep[i] + 1e-6 * Math.abs(expected.applyAsDouble(i))) {
+					return false;
+				}
+			}
+			return true;
+		}
+	}
+
+	private static Dequantized dequantized(ModelFacts model, String tensor) {
+		Tensor v = model.value(tensor);
+		if (v != null) {
+			float[] f = v.toFloatArray();
+			double[] d = new double[f.length];
+			for (int i = 0; i < f.length; i++) {
+				d[i] = f[i];
+			}
+			return new Dequantized(v.dims(), d, new double[f.length]);
+		}
+		NodeProto dq = model.producer(tensor);
+		Tensor codes = dq == null || !dq.getOpType().equals("DequantizeLinear") ? null : model.value(dq.getInput(0));
+		Tensor scale = codes == null || dq.getInputCount() < 2 ? null : model.value(dq.getInput(1));
+		if (scale == null) {
+			return null;
+		}
+		Tensor zero = dq.getInputCount() > 2 && !dq.getInput(2).isEmpty() ? model.value(dq.getInput(2)) : null;
+		long[] c = codes.toLongArray();
+		float[] s = scale.toFloatArray();
+		long[] z = zero == null ? new long[s.length] : zero.toLongArray();
+		long[] dims = codes.dims();
+		int axis = (int) ints(dq, "axis").stream().findFirst().orElse(1L).longValue();
+		long inner = 1;
+		for (int d = axis + 1; d < dims.length; d++) {
+			inner *= dims[d];
+		}
+		double[] values = new double[c.length];
+		double[] half = new double[c.length];
+		for (int i = 0; i < c.length; i++) {
+			int ch = s.length == 1 ? 0 : (int) (i / inner % s.length);
+			values[i] = (c[i] - z[ch]) * (double) s[ch];
+			half[i] = s[ch] / 2.0;
+		}
+		return new Dequantized(dims, values, half);
+	}
+
+	private static List<Long> ints(NodeProto n, String name) {
+		return n.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst().map(AttributeProto::getIntsList).orElse(List.of());
 	}
 
 	/** Why the Conv now of group {@code to} does not compute what the float one of group {@code from} did, or null when it does. */
