@@ -76,7 +76,7 @@ public final class CalibrationMemoryBench {
 		System.out.printf(Locale.ROOT, "%-28s %7s %10s %10s %10s %10s %9s %9s%n", "what", "images", "peak RSS", "anon", "heap", "direct", "time", "cpu");
 		List<String> ratios = new ArrayList<>();
 		List<String> configurations = List.of("bare-inference", "bare-inference-batch4", "calibrate-minmax", "calibrate-entropy", "calibrate-percentile",
-				"quantize-fiq-int8");
+				"calibrate-l2", "quantize-fiq-int8");
 		String only = System.getProperty("bench.configurations", "").trim(); // e.g. quantize-fiq-int8,calibrate-minmax: only these
 		if (!only.isEmpty()) {
 			List<String> chosen = List.of(only.split(","));
@@ -164,7 +164,7 @@ public final class CalibrationMemoryBench {
 				}
 			}
 		}
-		case "calibrate-minmax", "calibrate-entropy", "calibrate-percentile" -> {
+		case "calibrate-minmax", "calibrate-entropy", "calibrate-percentile", "calibrate-l2" -> {
 			Method m = Method.valueOf(what.substring("calibrate-".length()).toUpperCase(Locale.ROOT));
 			Map<String, TensorInfo> shapes = Calibrator.shapes(model, "detector");
 			List<String> tensors = QuantizationPlan.fullInteger(model, Schemes.preset("fiq_int8"), shapes).calibrationTensors();
