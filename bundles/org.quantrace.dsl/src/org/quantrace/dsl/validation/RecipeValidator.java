@@ -430,17 +430,34 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		if (d.getDeadline() != null) {
 			checkDate(d.getDeadline(), d, Literals.DOCUMENT_INFO__DEADLINE);
 		}
+		java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC); // the logs' dates are UTC
 		for (RevisionEntry e : d.getHistory()) {
-			checkDate(e.getDate(), e, Literals.REVISION_ENTRY__DATE);
+			java.time.LocalDate date = checkDate(e.getDate(), e, Literals.REVISION_ENTRY__DATE);
+			if (date != null && date.isAfter(today)) {
+				error(futureHistory(e, date, today, "today"), e, Literals.REVISION_ENTRY__DATE, IssueCodes.FUTURE_DATE);
+			}
 		}
 	}
 
-	private void checkDate(String date, EObject o, EStructuralFeature f) {
+	/**
+	 * Why a history entry dated after {@code limit} is refused, and what to do: the logs print it in their Review /
+	 * Modification History above the run that wrote them, a revision filed before it happened.
+	 */
+	public static String futureHistory(RevisionEntry e, java.time.LocalDate date, java.time.LocalDate limit, String what) {
+		java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("uuuu/MM/dd");
+		return "history entry \"" + e.getVersion() + "\" is dated " + f.format(date) + ", after " + what + " (" + f.format(limit)
+				+ "): the logs would record a revision that has not happened yet; date it on or before " + f.format(limit)
+				+ ", or add the entry once that version exists";
+	}
+
+	/** The date {@code date} names, or null (an error then) when it names none. */
+	private java.time.LocalDate checkDate(String date, EObject o, EStructuralFeature f) {
 		try {
-			java.time.LocalDate.parse(date, java.time.format.DateTimeFormatter.ofPattern("uuuu/M/d").withResolverStyle(java.time.format.ResolverStyle.STRICT));
+			return java.time.LocalDate.parse(date, java.time.format.DateTimeFormatter.ofPattern("uuuu/M/d").withResolverStyle(java.time.format.ResolverStyle.STRICT));
 		} catch (java.time.format.DateTimeParseException e) {
 			error("'" + date + "' is no date: write YYYY/MM/DD with a month from 1 to 12 and a day that month has, e.g. 2024/04/30", o, f,
 					IssueCodes.INVALID_DATE);
+			return null;
 		}
 	}
 
