@@ -395,20 +395,46 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	/** Dissemination levels of EU-funded deliverables (public, sensitive, the classified EU levels, and CO of older programmes). */
 	public static final List<String> DISSEMINATION_LEVELS = List.of("PU", "SEN", "CO", "EU-R", "EU-C", "EU-S");
 
-	/** An approved log names its approver: a warning while drafting, an error once the document says approval is required. */
+	/**
+	 * An approved log names its approver: a warning while drafting, an error once the document says approval is required.
+	 * A recipe without a document block writes logs whose Documentation Information names no approver and no reviewer
+	 * ("not declared"): a warning on the recipe's name too (the assessor's pass: the block left out, nothing said).
+	 */
 	@Check
 	public void documentHasAnApprover(Recipe r) {
 		if (r.getDocument() == null) {
+			warning("recipe '" + r.getName() + "' declares no document block: its logs (PhIMT0002, PhIMT0003) will name no approver and no reviewer"
+					+ " (Documentation Information, 'Approved by' and 'Reviewed by': not declared): add document { approved-by \"NAME\" reviewed-by \"NAME\" }"
+					+ " to the recipe, or document extends PROJECT { } to take them from a shared document", r, Literals.DECLARATION__NAME,
+					IssueCodes.MISSING_APPROVER);
 			return;
 		}
 		DocumentInfo resolved = DocumentInfos.resolve(r.getDocument());
-		if (resolved.getApprovedBy().isEmpty()) {
+		if (resolved.getApprovedBy().stream().allMatch(String::isBlank)) { // approved-by "" names nobody either
 			String message = "the logs name no approver (Documentation Information, 'Approved by'): add approved-by \"NAME\" to the document"
 					+ (r.getDocument().getBase() != null && !r.getDocument().getBase().eIsProxy() ? " or to '" + r.getDocument().getBase().getName() + "'" : "");
 			if (DocumentInfos.approvalRequired(resolved)) {
 				error(message + "; the document says approval required", r.getDocument(), null, IssueCodes.MISSING_APPROVER);
 			} else {
 				warning(message, r.getDocument(), null, IssueCodes.MISSING_APPROVER);
+			}
+		}
+	}
+
+	/** A name clause with a blank name ("") names nobody: the log would say "not declared" where the recipe seems to fill it in. */
+	@Check
+	public void documentNamesAreNotBlank(DocumentInfo d) {
+		for (EStructuralFeature f : List.<EStructuralFeature>of(Literals.DOCUMENT_INFO__AUTHORS, Literals.DOCUMENT_INFO__MODIFIED_BY,
+				Literals.DOCUMENT_INFO__REVIEWED_BY, Literals.DOCUMENT_INFO__APPROVED_BY)) {
+			@SuppressWarnings("unchecked")
+			List<String> names = (List<String>) d.eGet(f);
+			for (int i = 0; i < names.size(); i++) {
+				if (names.get(i).isBlank()) {
+					String clause = f == Literals.DOCUMENT_INFO__AUTHORS ? "author" : f == Literals.DOCUMENT_INFO__MODIFIED_BY ? "modified-by"
+							: f == Literals.DOCUMENT_INFO__REVIEWED_BY ? "reviewed-by" : "approved-by";
+					warning("a blank name in the document's " + clause + " names nobody: the logs will say 'not declared' there; write the person's name,"
+							+ " or leave the name out", d, f, i, IssueCodes.BLANK_NAME);
+				}
 			}
 		}
 	}

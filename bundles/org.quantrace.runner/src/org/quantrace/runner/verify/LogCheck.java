@@ -255,7 +255,8 @@ final class LogCheck implements DocumentCheck {
 
 	/** What a Documentation Information row holds for the declared values: joined, or that none was declared. */
 	private static String declared(List<String> values) {
-		return values.isEmpty() ? "not declared in the recipe's document block" : String.join(", ", values);
+		List<String> named = values.stream().filter(v -> v != null && !v.isBlank()).toList(); // a blank name names nobody
+		return named.isEmpty() ? "not declared in the recipe's document block" : String.join(", ", named);
 	}
 
 	/** The value of the row {@code label} of {@code t} against {@code expected}, whitespace aside. */

@@ -34,7 +34,7 @@ class RecipeCommandsTest {
 	@Test
 	void diagnosticsPrintAsFileLineColumnAndExit2() throws IOException {
 		Path recipe = dir.resolve("broken.qr");
-		Files.writeString(recipe, "recipe r {\n\tmodel m \"nowhere.onnx\"\n\tschemes drq, fiq_int4\n}\n");
+		Files.writeString(recipe, "recipe r {\n\tmodel m \"nowhere.onnx\"\n\tschemes drq, fiq_int4\n\tdocument { approved-by \"B\" reviewed-by \"R\" }\n}\n");
 		Cli cli = Cli.run("validate", recipe.toString());
 		assertEquals(2, cli.exitCode());
 		String[] lines = cli.out().split("\n");
