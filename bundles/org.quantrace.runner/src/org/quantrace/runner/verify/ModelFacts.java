@@ -291,6 +291,20 @@ public final class ModelFacts {
 		return count(false);
 	}
 
+	/**
+	 * The parameter count a record of {@code a} states: {@link #parameters()}, or, for a trace written before scales and zero
+	 * points were counted apart (its artifact has no quantizationParameterCount), both together as those runs counted them,
+	 * so that verify of an earlier output folder does not call its honest count a mismatch.
+	 */
+	public long parametersAsRecorded(org.quantrace.model.trace.ModelArtifact a) {
+		return countsApart(a) ? parameters() : parameters() + quantizationParameters();
+	}
+
+	/** Whether the trace counts {@code a}'s scales and zero points apart (written since it does, or nothing to count apart). */
+	public boolean countsApart(org.quantrace.model.trace.ModelArtifact a) {
+		return a.eIsSet(org.quantrace.model.trace.TracePackage.Literals.MODEL_ARTIFACT__QUANTIZATION_PARAMETER_COUNT) || quantizationParameters() == 0;
+	}
+
 	/** Elements of the stored scales and zero points ({@link #quantizationTensors()}): 0 for a float model. */
 	public long quantizationParameters() {
 		return count(true);

@@ -64,6 +64,41 @@ class ParameterCountTest {
 		assertTrue(r.passed(), r.problems().toString());
 	}
 
+	/**
+	 * An output folder written before the counts were apart (no quantizationParameterCount in its trace, no quantizationParameters
+	 * in results.json, the sum in every parameters figure) still passes verify: its figures were honest by the count of their day.
+	 */
+	@Test
+	void anOutputFolderFromBeforeStillPasses() throws java.io.IOException {
+		Path copy = Runs.copy(example, TestData.tempDir("parameter-count-old").resolve("fashion-mnist")).resolve("out");
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("parameterCount=\"(\\d+)\"(\\s+)quantizationParameterCount=\"(\\d+)\"")
+				.matcher(Tampering.read(copy.resolve("trace.xmi")));
+		StringBuilder trace = new StringBuilder();
+		while (m.find()) {
+			m.appendReplacement(trace, "parameterCount=\"" + (Long.parseLong(m.group(1)) + Long.parseLong(m.group(3))) + "\"");
+		}
+		m.appendTail(trace);
+		Tampering.write(copy.resolve("trace.xmi"), trace.toString());
+		String results = Tampering.read(copy.resolve("results.json"));
+		String report = Tampering.read(copy.resolve("report.html"));
+		for (JsonNode v : TestData.json(copy.resolve("results.json")).at("/models/0/variants")) {
+			long p = v.get("parameters").asLong();
+			long q = v.get("quantizationParameters").asLong();
+			results = results.replace("\"parameters\" : " + p + ",\n      \"quantizationParameters\" : " + q + ",", "\"parameters\" : " + (p + q) + ",")
+					.replace("\"parameters\" : " + p + ",\n      \"quantizationParameters\" : " + q + "\n", "\"parameters\" : " + (p + q) + "\n");
+			String size = String.format(java.util.Locale.ROOT, "<td class=\"num\">%,d</td>", v.get("sizeBytes").asLong());
+			report = report.replace(size + String.format(java.util.Locale.ROOT, "<td class=\"num\">%,d</td>", p),
+					size + String.format(java.util.Locale.ROOT, "<td class=\"num\">%,d</td>", p + q));
+		}
+		assertFalse(results.contains("quantizationParameters") || trace.toString().contains("quantizationParameterCount"), results);
+		assertTrue(results.contains("\"parameters\" : 106241,") && report.contains("<td class=\"num\">106,241</td>"), "fiq_int8 as main counted it");
+		Tampering.write(copy.resolve("results.json"), results);
+		Tampering.write(copy.resolve("report.html"), report);
+		Tampering.resum(copy);
+		Verification.Result r = Verification.verify(copy);
+		assertTrue(r.passed(), r.problems().toString());
+	}
+
 	/** verify counts both again from the model files by code of its own: the old count, or no quantization parameters, is a mismatch. */
 	@Test
 	void verifyDerivesBothCountsFromTheModelFile() {
