@@ -26,11 +26,13 @@ public final class IoErrors {
 		if (lower.contains("no space left")) {
 			return "no space left on the device";
 		}
+		// EROFS, or a denied write on a file system mounted read-only (its FileStore says so): chmod would not help
+		if (lower.contains("read-only file system")
+				|| e instanceof FileSystemException f && onReadOnlyFileSystem(f.getFile())) {
+			return "the file system is read-only";
+		}
 		if (e instanceof AccessDeniedException || lower.contains("permission denied")) {
 			return "permission denied";
-		}
-		if (lower.contains("read-only file system")) {
-			return "the file system is read-only";
 		}
 		if (e instanceof NoSuchFileException) {
 			return "no such file or folder";
@@ -50,13 +52,21 @@ public final class IoErrors {
 		return text;
 	}
 
+	private static boolean onReadOnlyFileSystem(String file) {
+		try {
+			return file != null && SafeFiles.onReadOnlyFileSystem(java.nio.file.Path.of(file));
+		} catch (java.nio.file.InvalidPathException e) {
+			return false;
+		}
+	}
+
 	/** What to do: specific to a full disk, a permission, a read-only file system; {@code usual} otherwise. */
 	public static String hint(Throwable e, String usual) {
 		String why = describe(e);
 		return switch (why) {
 		case "no space left on the device" -> "free space on that disk, or write somewhere else";
 		case "permission denied" -> "check the permissions of the file and its folder";
-		case "the file system is read-only" -> "write somewhere else";
+		case "the file system is read-only" -> SafeFiles.READ_ONLY_FILE_SYSTEM_HINT;
 		default -> usual;
 		};
 	}

@@ -126,8 +126,51 @@ public final class SafeFiles {
 	}
 
 	private static InvalidInputException readOnly(Path p) {
+		if (onReadOnlyFileSystem(p)) {
+			return new InvalidInputException(p + ": is on a read-only file system" + mountPoint(p), READ_ONLY_FILE_SYSTEM_HINT);
+		}
 		return new InvalidInputException(p + ": is read-only; quantrace does not replace files or folders protected from writing",
 				"write to another path, or make it writable (chmod u+w " + p + ") if you mean to replace it");
+	}
+
+	/** What to do about a read-only file system: permissions are not what stops the writing, so chmod cannot help. */
+	public static final String READ_ONLY_FILE_SYSTEM_HINT = "choose another output path (-o) on a file system you may write: this one is mounted"
+			+ " read-only, which chmod cannot change";
+
+	/**
+	 * Whether {@code p} (or, when it does not exist, its nearest existing ancestor) lies on a file system mounted read-only
+	 * (a read-only bind mount, a CD image, a snapshot): its FileStore says so. There a folder's permissions may allow
+	 * writing and chmod succeeds or fails without effect: the hint to chmod it sent users round in circles.
+	 */
+	public static boolean onReadOnlyFileSystem(Path p) {
+		Path existing = p.toAbsolutePath().normalize();
+		while (existing != null && !Files.exists(existing)) {
+			existing = existing.getParent();
+		}
+		if (existing == null) {
+			return false;
+		}
+		try {
+			return Files.getFileStore(existing).isReadOnly();
+		} catch (IOException | SecurityException e) {
+			return false;
+		}
+	}
+
+	/** " (mounted at /mnt/x)" for the FileStore of {@code p}, when the platform names it; "" otherwise. */
+	private static String mountPoint(Path p) {
+		Path existing = p.toAbsolutePath().normalize();
+		while (existing != null && !Files.exists(existing)) {
+			existing = existing.getParent();
+		}
+		try {
+			java.nio.file.FileStore store = Files.getFileStore(existing);
+			String text = store.toString(); // Linux: "/mnt/x (tmpfs)"
+			int cut = text.lastIndexOf(" (");
+			return cut > 0 ? " (mounted read-only at " + text.substring(0, cut) + ")" : "";
+		} catch (IOException | RuntimeException e) {
+			return "";
+		}
 	}
 
 	/** The nearest existing ancestor of what is written must be a folder this process may write. */
@@ -141,6 +184,10 @@ public final class SafeFiles {
 		}
 		if (!Files.isDirectory(p)) {
 			throw new InvalidInputException(target + ": cannot be written: " + p + " is a file, not a folder", "give a path inside a folder");
+		}
+		if (onReadOnlyFileSystem(p)) {
+			throw new InvalidInputException(target + ": cannot be written: the folder " + p + " is on a read-only file system" + mountPoint(p),
+					READ_ONLY_FILE_SYSTEM_HINT);
 		}
 		if (isReadOnly(p)) {
 			throw new InvalidInputException(target + ": cannot be written: the folder " + p + " is read-only", "write somewhere you may write");

@@ -80,7 +80,8 @@ final class DocumentFrame {
 		List<List<String>> values = List.of(one(d.getContractNumber()), one(d.getWebsite()), one(d.getDeadline()), one(d.getDissemination()),
 				one(d.getNature()), d.getAuthors(), d.getModifiedBy(), d.getReviewedBy(), d.getApprovedBy(), List.of(String.join(", ", keywords)));
 		for (int i = 0; i < INFORMATION_ROWS.size(); i++) {
-			List<String> v = values.get(i);
+			// a blank name (approved-by "") names nobody: "not declared", not an empty cell a reader takes for a filled-in form
+			List<String> v = values.get(i).stream().filter(x -> x != null && !x.isBlank()).toList();
 			rows.add(new Row("information-" + LogValues.slug(INFORMATION_ROWS.get(i)), INFORMATION_ROWS.get(i), false,
 					v.isEmpty() ? List.of("not declared in the recipe's document block") : List.of(String.join(", ", v))));
 		}

@@ -420,7 +420,7 @@ final class DataChecks {
 		return diagnostic(ctx, d, recipeAsGiven, code, message, Severity.ERROR);
 	}
 
-	private static RecipeFiles.Diagnostic diagnostic(RecipeContext ctx, EObject d, Path recipeAsGiven, String code, String message,
+	static RecipeFiles.Diagnostic diagnostic(RecipeContext ctx, EObject d, Path recipeAsGiven, String code, String message,
 			Severity severity) {
 		Path file = fileOf(d);
 		INode node = NodeModelUtils.getNode(d);

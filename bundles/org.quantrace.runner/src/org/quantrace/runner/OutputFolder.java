@@ -69,6 +69,10 @@ final class OutputFolder implements AutoCloseable {
 		if (parent == null) {
 			throw new InvalidInputException(target + ": is the root folder", "give a folder for the outputs");
 		}
+		if (SafeFiles.onReadOnlyFileSystem(parent)) { // chmod cannot help there
+			throw new InvalidInputException(target + ": cannot be written: its folder " + parent + " is on a read-only file system",
+					SafeFiles.READ_ONLY_FILE_SYSTEM_HINT);
+		}
 		if (Files.isDirectory(parent) && SafeFiles.isReadOnly(parent)) {
 			throw new InvalidInputException(target + ": cannot be written: its folder " + parent + " is read-only",
 					"choose an output folder where you may write");

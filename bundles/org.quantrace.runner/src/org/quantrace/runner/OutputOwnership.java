@@ -91,6 +91,10 @@ public final class OutputOwnership {
 						+ "): replacing the folder would delete them", "move them out of " + target + ", or choose another output folder");
 			}
 		}
+		if (org.quantrace.engine.SafeFiles.onReadOnlyFileSystem(target)) { // chmod cannot help there
+			throw new InvalidInputException(target + ": is on a read-only file system: quantrace cannot replace it",
+					org.quantrace.engine.SafeFiles.READ_ONLY_FILE_SYSTEM_HINT);
+		}
 		Path locked = firstReadOnly(target);
 		if (locked != null) {
 			throw new InvalidInputException(target + ": " + (locked.equals(target) ? "is" : "holds " + locked + ", which is")

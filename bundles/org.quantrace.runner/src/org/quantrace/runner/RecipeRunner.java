@@ -56,7 +56,8 @@ public final class RecipeRunner {
 		Checked checked = checkModelsAndData(recipeFile, loaded, options.only(), false);
 		RecipeContext ctx = checked.ctx();
 		List<ResolvedScheme> schemes = checked.schemes();
-		List<RecipeFiles.Diagnostic> diagnostics = checked.diagnostics(); // warnings too (files in a dataset folder that are not read): said, and the run goes on
+		List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(checked.diagnostics()); // warnings too (files in a dataset folder that are not read): said, and the run goes on
+		diagnostics.addAll(DocumentDates.check(ctx, options, recipeFile));
 		if (diagnostics.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
 			return new Outcome(2, null, null, diagnostics, List.of());
 		}

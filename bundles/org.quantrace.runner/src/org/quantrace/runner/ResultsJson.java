@@ -98,7 +98,8 @@ final class ResultsJson {
 		v.put(a.getKind() == ArtifactKind.ORIGINAL ? "input" : "file", a.getPath());
 		v.put("sha256", a.getSha256());
 		v.put("sizeBytes", a.getSizeBytes());
-		v.put("parameters", a.getParameterCount());
+		v.put("parameters", a.getParameterCount()); // as the float model has them: weights and biases, quantized or not
+		v.put("quantizationParameters", a.getQuantizationParameterCount()); // the scales and zero points quantization added
 		EvaluationRecord e = RunSummary.evaluation(trace, a);
 		if (e != null) {
 			Map<String, Object> metrics = new LinkedHashMap<>();

@@ -154,7 +154,9 @@ final class TraceAssembler {
 		a.setProducerName(model.producerName());
 		a.setProducerVersion(model.producerVersion());
 		a.setNodeCount(model.graph().nodes().size());
-		a.setParameterCount(ModelInspector.inspect(model, file.toString(), bytes, sha256, false).totals().parameters());
+		org.quantrace.engine.inspect.Inspection.Totals totals = ModelInspector.inspect(model, file.toString(), bytes, sha256, false).totals();
+		a.setParameterCount(totals.parameters());
+		a.setQuantizationParameterCount(totals.quantizationParameters());
 		Map<String, IoQuantization.Io> in = IoQuantization.inputs(model);
 		Map<String, IoQuantization.Io> outs = IoQuantization.outputs(model);
 		model.graph().runtimeInputs().forEach(v -> a.getInputs().add(tensor(v, in.get(v.getName()))));

@@ -92,7 +92,11 @@ public final class IssueCodes {
 
 	// the logs as documents
 	public static final String MISSING_APPROVER = "missing-approver";
+	/** approved-by "" (or a blank author, modifier, reviewer): the log says "not declared". */
+	public static final String BLANK_NAME = "blank-name";
 	public static final String INVALID_DATE = "invalid-date";
+	/** A history entry dated after today (validate, the editor) or after the run's date (run): a revision that has not happened. */
+	public static final String FUTURE_DATE = "future-date";
 	public static final String DISSEMINATION_LEVEL = "dissemination-level";
 
 	/**

@@ -395,20 +395,46 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	/** Dissemination levels of EU-funded deliverables (public, sensitive, the classified EU levels, and CO of older programmes). */
 	public static final List<String> DISSEMINATION_LEVELS = List.of("PU", "SEN", "CO", "EU-R", "EU-C", "EU-S");
 
-	/** An approved log names its approver: a warning while drafting, an error once the document says approval is required. */
+	/**
+	 * An approved log names its approver: a warning while drafting, an error once the document says approval is required.
+	 * A recipe without a document block writes logs whose Documentation Information names no approver and no reviewer
+	 * ("not declared"): a warning on the recipe's name too (the assessor's pass: the block left out, nothing said).
+	 */
 	@Check
 	public void documentHasAnApprover(Recipe r) {
 		if (r.getDocument() == null) {
+			warning("recipe '" + r.getName() + "' declares no document block: its logs (PhIMT0002, PhIMT0003) will name no approver and no reviewer"
+					+ " (Documentation Information, 'Approved by' and 'Reviewed by': not declared): add document { approved-by \"NAME\" reviewed-by \"NAME\" }"
+					+ " to the recipe, or document extends PROJECT { } to take them from a shared document", r, Literals.DECLARATION__NAME,
+					IssueCodes.MISSING_APPROVER);
 			return;
 		}
 		DocumentInfo resolved = DocumentInfos.resolve(r.getDocument());
-		if (resolved.getApprovedBy().isEmpty()) {
+		if (resolved.getApprovedBy().stream().allMatch(String::isBlank)) { // approved-by "" names nobody either
 			String message = "the logs name no approver (Documentation Information, 'Approved by'): add approved-by \"NAME\" to the document"
 					+ (r.getDocument().getBase() != null && !r.getDocument().getBase().eIsProxy() ? " or to '" + r.getDocument().getBase().getName() + "'" : "");
 			if (DocumentInfos.approvalRequired(resolved)) {
 				error(message + "; the document says approval required", r.getDocument(), null, IssueCodes.MISSING_APPROVER);
 			} else {
 				warning(message, r.getDocument(), null, IssueCodes.MISSING_APPROVER);
+			}
+		}
+	}
+
+	/** A name clause with a blank name ("") names nobody: the log would say "not declared" where the recipe seems to fill it in. */
+	@Check
+	public void documentNamesAreNotBlank(DocumentInfo d) {
+		for (EStructuralFeature f : List.<EStructuralFeature>of(Literals.DOCUMENT_INFO__AUTHORS, Literals.DOCUMENT_INFO__MODIFIED_BY,
+				Literals.DOCUMENT_INFO__REVIEWED_BY, Literals.DOCUMENT_INFO__APPROVED_BY)) {
+			@SuppressWarnings("unchecked")
+			List<String> names = (List<String>) d.eGet(f);
+			for (int i = 0; i < names.size(); i++) {
+				if (names.get(i).isBlank()) {
+					String clause = f == Literals.DOCUMENT_INFO__AUTHORS ? "author" : f == Literals.DOCUMENT_INFO__MODIFIED_BY ? "modified-by"
+							: f == Literals.DOCUMENT_INFO__REVIEWED_BY ? "reviewed-by" : "approved-by";
+					warning("a blank name in the document's " + clause + " names nobody: the logs will say 'not declared' there; write the person's name,"
+							+ " or leave the name out", d, f, i, IssueCodes.BLANK_NAME);
+				}
 			}
 		}
 	}
@@ -430,17 +456,34 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		if (d.getDeadline() != null) {
 			checkDate(d.getDeadline(), d, Literals.DOCUMENT_INFO__DEADLINE);
 		}
+		java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC); // the logs' dates are UTC
 		for (RevisionEntry e : d.getHistory()) {
-			checkDate(e.getDate(), e, Literals.REVISION_ENTRY__DATE);
+			java.time.LocalDate date = checkDate(e.getDate(), e, Literals.REVISION_ENTRY__DATE);
+			if (date != null && date.isAfter(today)) {
+				error(futureHistory(e, date, today, "today"), e, Literals.REVISION_ENTRY__DATE, IssueCodes.FUTURE_DATE);
+			}
 		}
 	}
 
-	private void checkDate(String date, EObject o, EStructuralFeature f) {
+	/**
+	 * Why a history entry dated after {@code limit} is refused, and what to do: the logs print it in their Review /
+	 * Modification History above the run that wrote them, a revision filed before it happened.
+	 */
+	public static String futureHistory(RevisionEntry e, java.time.LocalDate date, java.time.LocalDate limit, String what) {
+		java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("uuuu/MM/dd");
+		return "history entry \"" + e.getVersion() + "\" is dated " + f.format(date) + ", after " + what + " (" + f.format(limit)
+				+ "): the logs would record a revision that has not happened yet; date it on or before " + f.format(limit)
+				+ ", or add the entry once that version exists";
+	}
+
+	/** The date {@code date} names, or null (an error then) when it names none. */
+	private java.time.LocalDate checkDate(String date, EObject o, EStructuralFeature f) {
 		try {
-			java.time.LocalDate.parse(date, java.time.format.DateTimeFormatter.ofPattern("uuuu/M/d").withResolverStyle(java.time.format.ResolverStyle.STRICT));
+			return java.time.LocalDate.parse(date, java.time.format.DateTimeFormatter.ofPattern("uuuu/M/d").withResolverStyle(java.time.format.ResolverStyle.STRICT));
 		} catch (java.time.format.DateTimeParseException e) {
 			error("'" + date + "' is no date: write YYYY/MM/DD with a month from 1 to 12 and a day that month has, e.g. 2024/04/30", o, f,
 					IssueCodes.INVALID_DATE);
+			return null;
 		}
 	}
 

@@ -32,9 +32,11 @@ public record Inspection(String file, long fileBytes, String sha256, long irVers
 
 	/**
 	 * Counts over the whole model (subgraphs included). Parameters are the elements of initializers and
-	 * Constant values except INT64/BOOL/STRING ones, which hold shapes and indices rather than weights.
+	 * Constant values except INT64/BOOL/STRING ones, which hold shapes and indices rather than weights, and except the
+	 * scales and zero points of a quantized model ({@link QuantizationParameters}), counted apart: a quantized model has
+	 * the parameters of its float model (as integer codes) and the quantization parameters that were added.
 	 */
 	public record Totals(int nodes, int subgraphs, int initializers, int constantNodes, long parameters, long parameterBytes,
-			Map<String, TypeTotal> readOnlyByType) {
+			Map<String, TypeTotal> readOnlyByType, long quantizationParameters, long quantizationParameterBytes) {
 	}
 }

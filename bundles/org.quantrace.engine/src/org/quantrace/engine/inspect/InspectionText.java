@@ -80,6 +80,10 @@ public final class InspectionText {
 		}
 		s.append(String.format(Locale.ROOT, "  tensors      %,d (%,d initializers)%n", in.tensors().size(), totals.initializers()));
 		s.append(String.format(Locale.ROOT, "  parameters   %,d (%,d bytes)%n", totals.parameters(), totals.parameterBytes()));
+		if (totals.quantizationParameters() > 0) {
+			s.append(String.format(Locale.ROOT, "  quantization parameters %,d (%,d bytes): scales and zero points added by quantization, not among the parameters%n",
+					totals.quantizationParameters(), totals.quantizationParameterBytes()));
+		}
 		totals.readOnlyByType().forEach((type, t) -> s.append(String.format(Locale.ROOT, "  %-12s %,d read-only tensors, %,d elements, %,d bytes%n",
 				type, t.tensors(), t.elements(), t.bytes())));
 		for (String note : in.notes()) {

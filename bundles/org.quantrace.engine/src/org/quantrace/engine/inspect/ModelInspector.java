@@ -73,7 +73,7 @@ public final class ModelInspector {
 		Map<String, Integer> opTypes = new TreeMap<>();
 		collectLayers(main, "", layers, opTypes);
 
-		Inventory inventory = new Inventory(known);
+		Inventory inventory = new Inventory(known, QuantizationParameters.of(main));
 		for (ValueInfoProto v : main.runtimeInputs()) {
 			inventory.add(v.getName(), "input", null);
 		}
@@ -113,7 +113,7 @@ public final class ModelInspector {
 		}
 
 		Totals totals = new Totals(main.allNodes().size(), graphs.size() - 1, initializerCount, constantNodes, inventory.parameters,
-				inventory.parameterBytes, inventory.byType);
+				inventory.parameterBytes, inventory.byType, inventory.quantizationParameters, inventory.quantizationParameterBytes);
 		return new Inspection(file, fileBytes, sha256, model.irVersion(), model.opsetImports(), model.producerName(),
 				model.producerVersion(), main.name(), main.runtimeInputs().stream().map(v -> known.get(v.getName())).toList(),
 				main.outputs().stream().map(v -> known.get(v.getName())).toList(), layers, opTypes, inventory.entries, totals, notes);
@@ -147,15 +147,20 @@ public final class ModelInspector {
 	/** Numbers tensors in order of appearance and sums up the read-only ones. */
 	private static final class Inventory {
 		final Map<String, TensorInfo> known;
+		/** The stored scales and zero points: counted apart from the parameters. */
+		final Set<String> quantization;
 		final List<TensorEntry> entries = new ArrayList<>();
 		final Set<String> seen = new HashSet<>();
 		final Map<String, TypeTotal> byType = new LinkedHashMap<>();
 		long parameters;
 		long parameterBytes;
+		long quantizationParameters;
+		long quantizationParameterBytes;
 		int unknown;
 
-		Inventory(Map<String, TensorInfo> known) {
+		Inventory(Map<String, TensorInfo> known, Set<String> quantization) {
 			this.known = known;
+			this.quantization = quantization;
 		}
 
 		void add(String name, String kind, Tensor value) {
@@ -169,7 +174,10 @@ public final class ModelInspector {
 				entries.add(new TensorEntry(entries.size(), name, type.displayName(), shape, true, bytes, kind));
 				byType.merge(type.displayName(), new TypeTotal(1, value.elementCount(), bytes),
 						(a, b) -> new TypeTotal(a.tensors() + b.tensors(), a.elements() + b.elements(), a.bytes() + b.bytes()));
-				if (type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
+				if (quantization.contains(name)) {
+					quantizationParameters += value.elementCount();
+					quantizationParameterBytes += bytes;
+				} else if (type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
 					parameters += value.elementCount();
 					parameterBytes += bytes;
 				}

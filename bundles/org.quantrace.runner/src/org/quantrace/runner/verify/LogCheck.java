@@ -190,6 +190,7 @@ final class LogCheck implements DocumentCheck {
 				row(log, t, at, "Responsible", r.getResponsible());
 			}
 		}
+		history(e, log);
 		org.quantrace.model.recipe.DocumentInfo d = e.trace().getDocument();
 		LogReader.Table info = log.tables().stream().filter(t -> t.find("Contract Number", 0) >= 0 && t.find("Approved by", 0) >= 0).findFirst()
 				.orElse(null);
@@ -215,6 +216,38 @@ final class LogCheck implements DocumentCheck {
 		}
 	}
 
+	/**
+	 * The Review / Modification History: no row dated after the log's own date, the run that wrote it (its Table 1 Date,
+	 * the trace's run time). A version dated weeks after the run that generated its log was printed and passed verify.
+	 */
+	private static void history(Evidence e, Log log) {
+		if (e.trace().getRunTime() == null) {
+			return;
+		}
+		java.time.LocalDate generated = java.time.LocalDate.ofInstant(e.trace().getRunTime().toInstant(), java.time.ZoneOffset.UTC);
+		java.time.format.DateTimeFormatter read = java.time.format.DateTimeFormatter.ofPattern("uuuu/M/d")
+				.withResolverStyle(java.time.format.ResolverStyle.STRICT);
+		for (LogReader.Table t : log.tables()) {
+			if (t.rows().isEmpty() || !LogReader.squeeze(String.join("|", t.rows().get(0))).equals("Version|Date|DescriptionChange")) {
+				continue;
+			}
+			for (List<String> row : t.rows().subList(1, t.rows().size())) {
+				String printed = LogReader.squeeze(cell(row, 1));
+				java.time.LocalDate date;
+				try {
+					date = java.time.LocalDate.parse(printed, read);
+				} catch (java.time.format.DateTimeParseException x) {
+					log.mismatch("Review / Modification History, " + cell(row, 0) + ", date", printed, "a date YYYY/MM/DD");
+					continue;
+				}
+				if (date.isAfter(generated)) {
+					log.mismatch("Review / Modification History, " + cell(row, 0) + ", date", printed,
+							"on or before " + DATE.format(e.trace().getRunTime().toInstant()) + ", the date the log was generated (in " + TraceCheck.DOCUMENT + ")");
+				}
+			}
+		}
+	}
+
 	/** What a Documentation Information row holds for a declared value, or that none was declared. */
 	private static String declared(String value) {
 		return declared(value == null ? List.<String>of() : List.of(value));
@@ -222,7 +255,8 @@ final class LogCheck implements DocumentCheck {
 
 	/** What a Documentation Information row holds for the declared values: joined, or that none was declared. */
 	private static String declared(List<String> values) {
-		return values.isEmpty() ? "not declared in the recipe's document block" : String.join(", ", values);
+		List<String> named = values.stream().filter(v -> v != null && !v.isBlank()).toList(); // a blank name names nobody
+		return named.isEmpty() ? "not declared in the recipe's document block" : String.join(", ", named);
 	}
 
 	/** The value of the row {@code label} of {@code t} against {@code expected}, whitespace aside. */

@@ -282,21 +282,132 @@ public final class ModelFacts {
 		}
 	}
 
-	/** The numbers a model learns or stores: elements of every initializer and Constant but indices, flags and strings. */
+	/**
+	 * The numbers a model learns: elements of every initializer and Constant but indices, flags and strings, and but the
+	 * scales and zero points quantization added ({@link #quantizationParameters()}): a quantized model has the count of its
+	 * float model, its weights and biases being integer codes.
+	 */
 	public long parameters() {
+		return count(false);
+	}
+
+	/**
+	 * The parameter count a record of {@code a} states: {@link #parameters()}, or, for a trace written before scales and zero
+	 * points were counted apart (its artifact has no quantizationParameterCount), both together as those runs counted them,
+	 * so that verify of an earlier output folder does not call its honest count a mismatch.
+	 */
+	public long parametersAsRecorded(org.quantrace.model.trace.ModelArtifact a) {
+		return countsApart(a) ? parameters() : parameters() + quantizationParameters();
+	}
+
+	/** Whether the trace counts {@code a}'s scales and zero points apart (written since it does, or nothing to count apart). */
+	public boolean countsApart(org.quantrace.model.trace.ModelArtifact a) {
+		return a.eIsSet(org.quantrace.model.trace.TracePackage.Literals.MODEL_ARTIFACT__QUANTIZATION_PARAMETER_COUNT) || quantizationParameters() == 0;
+	}
+
+	/** Elements of the stored scales and zero points ({@link #quantizationTensors()}): 0 for a float model. */
+	public long quantizationParameters() {
+		return count(true);
+	}
+
+	private long count(boolean quantization) {
 		Set<String> seen = new HashSet<>();
 		inputs().forEach(i -> seen.add(i.name()));
+		Set<String> scalesAndZeroPoints = quantizationTensors();
 		long n = 0;
 		List<Map.Entry<String, TensorProto>> all = new ArrayList<>();
 		graphs.forEach(g -> g.getInitializerList().forEach(t -> all.add(Map.entry(t.getName(), t))));
 		graphs.forEach(g -> g.getNodeList().forEach(c -> constant(c).ifPresent(t -> all.add(Map.entry(c.getOutput(0), t)))));
 		for (Map.Entry<String, TensorProto> e : all) {
 			DataType type = DataType.of(e.getValue().getDataType());
-			if (seen.add(e.getKey()) && type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
+			if (!seen.add(e.getKey())) {
+				continue;
+			}
+			if (scalesAndZeroPoints.contains(e.getKey())) {
+				n += quantization ? elements(e.getValue()) : 0;
+			} else if (!quantization && type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
 				n += elements(e.getValue());
 			}
 		}
 		return n;
+	}
+
+	/**
+	 * The inputs of the quantized ops by their names in the operator schemas (ONNX and com.microsoft), to tell a scale or
+	 * zero point ("..._scale", "..._zero_point") from the codes and float values. QLinearConcat's inputs after its two
+	 * first are (tensor, scale, zero point) triples.
+	 */
+	private static final Map<String, List<String>> SCHEMA_INPUTS = Map.ofEntries(
+			Map.entry("QuantizeLinear", List.of("x", "y_scale", "y_zero_point")),
+			Map.entry("DequantizeLinear", List.of("x", "x_scale", "x_zero_point")),
+			Map.entry("MatMulInteger", List.of("A", "B", "a_zero_point", "b_zero_point")),
+			Map.entry("ConvInteger", List.of("x", "w", "x_zero_point", "w_zero_point")),
+			Map.entry("QLinearConv", List.of("x", "x_scale", "x_zero_point", "w", "w_scale", "w_zero_point", "y_scale", "y_zero_point", "B")),
+			Map.entry("QLinearMatMul", List.of("a", "a_scale", "a_zero_point", "b", "b_scale", "b_zero_point", "y_scale", "y_zero_point")),
+			Map.entry("QLinearAdd", List.of("A", "A_scale", "A_zero_point", "B", "B_scale", "B_zero_point", "C_scale", "C_zero_point")),
+			Map.entry("QLinearMul", List.of("A", "A_scale", "A_zero_point", "B", "B_scale", "B_zero_point", "C_scale", "C_zero_point")),
+			Map.entry("QGemm", List.of("A", "a_scale", "a_zero_point", "B", "b_scale", "b_zero_point", "C", "y_scale", "y_zero_point")),
+			Map.entry("QLinearSigmoid", List.of("X", "X_scale", "X_zero_point", "Y_scale", "Y_zero_point")),
+			Map.entry("QLinearLeakyRelu", List.of("X", "X_scale", "X_zero_point", "Y_scale", "Y_zero_point")),
+			Map.entry("QLinearSoftmax", List.of("X", "X_scale", "x_zero_point", "y_scale", "y_zero_point")),
+			Map.entry("QLinearGlobalAveragePool", List.of("X", "x_scale", "x_zero_point", "y_scale", "y_zero_point")),
+			Map.entry("QLinearAveragePool", List.of("X", "x_scale", "x_zero_point", "y_scale", "y_zero_point")),
+			Map.entry("QLinearWhere", List.of("condition", "X", "x_scale", "x_zero_point", "Y", "y_scale", "y_zero_point", "z_scale", "z_zero_point")),
+			Map.entry("MatMulIntegerToFloat", List.of("A", "B", "a_scale", "b_scale", "a_zero_point", "b_zero_point", "bias")),
+			Map.entry("DynamicQuantizeMatMul", List.of("A", "B", "b_scale", "b_zero_point", "bias")),
+			Map.entry("DynamicQuantizeLSTM", List.of("X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c", "P", "W_scale", "W_zero_point",
+					"R_scale", "R_zero_point")));
+
+	/** The name of input {@code i} of {@code n} in its operator's schema, "" when the schema names none. */
+	private static String schemaInput(NodeProto n, int i) {
+		if (n.getOpType().equals("QLinearConcat")) {
+			return i == 0 ? "Y_scale" : i == 1 ? "Y_zero_point" : List.of("X", "X_scale", "X_zero_point").get((i - 2) % 3);
+		}
+		List<String> names = SCHEMA_INPUTS.getOrDefault(n.getOpType(), List.of());
+		return i < names.size() ? names.get(i) : "";
+	}
+
+	/**
+	 * The stored tensors that are scales or zero points, not learnt values: every node reading one reads it as an input the
+	 * operator's schema names a scale or zero point, or as the factor (Mul) or offset (Sub) applied to integer codes made
+	 * float: stored integers through a Cast (weight-only codes), or the y_scale DynamicQuantizeLinear computes at run time.
+	 */
+	Set<String> quantizationTensors() {
+		Set<String> scales = new HashSet<>();
+		Set<String> values = new HashSet<>();
+		for (NodeProto n : nodes()) {
+			boolean dequantizing = (n.getOpType().equals("Mul") || n.getOpType().equals("Sub"))
+					&& n.getInputList().stream().anyMatch(i -> codesMadeFloat(i, n.getOpType().equals("Mul")));
+			for (int i = 0; i < n.getInputCount(); i++) {
+				String name = n.getInput(i);
+				if (!stored.containsKey(name)) {
+					continue;
+				}
+				String role = schemaInput(n, i);
+				boolean scale = role.endsWith("scale") || role.endsWith("zero_point") || dequantizing && !codesMadeFloat(name, true);
+				(scale ? scales : values).add(name);
+			}
+		}
+		scales.removeAll(values);
+		return scales;
+	}
+
+	/** Whether {@code value} is integer codes cast to a float type from a stored tensor, or (withScale) DynamicQuantizeLinear's y_scale. */
+	private boolean codesMadeFloat(String value, boolean withScale) {
+		NodeProto p = producers.get(value);
+		if (p == null) {
+			return false;
+		}
+		if (withScale && p.getOpType().equals("DynamicQuantizeLinear")) {
+			return p.getOutputCount() > 1 && p.getOutput(1).equals(value);
+		}
+		if (!p.getOpType().equals("Cast") || p.getInputCount() == 0 || !stored.containsKey(p.getInput(0))) {
+			return false;
+		}
+		DataType from = knownType(stored.get(p.getInput(0)).getDataType());
+		long to = p.getAttributeList().stream().filter(a -> a.getName().equals("to")).mapToLong(a -> a.getI()).findFirst().orElse(0);
+		return from != null && from.isInteger() && from != DataType.INT64 && (to == DataType.FLOAT.code() || to == DataType.FLOAT16.code()
+				|| to == DataType.BFLOAT16.code() || to == DataType.DOUBLE.code());
 	}
 
 	static long elements(TensorProto t) {

@@ -94,7 +94,7 @@ final class ReportCheck implements DocumentCheck {
 			ModelFacts f = e.facts(a, DOCUMENT, found);
 			if (f != null) {
 				same(found, DOCUMENT, at + "size (bytes)", number(cell(t, row, "size (bytes)")), f.sizeBytes());
-				same(found, DOCUMENT, at + "parameters", number(cell(t, row, "parameters")), f.parameters());
+				same(found, DOCUMENT, at + "parameters", number(cell(t, row, "parameters")), f.parametersAsRecorded(a));
 			}
 			EvaluationRecord r = e.trace().getEvaluations().stream().filter(x -> x.getModel() == a).findFirst().orElse(null);
 			for (MetricValue m : r == null ? List.<MetricValue>of() : r.getMetrics()) {

@@ -132,6 +132,7 @@ class DataCheckTest {
 					preprocess { grayscale scale 1/255 layout NCHW dtype %s }
 				%s	schemes unquantized
 					evaluate on eval metrics accuracy
+					document { approved-by "B. Approver" reviewed-by "A. Reviewer" }
 				}
 				""".formatted(dtype, steps));
 	}

@@ -54,6 +54,7 @@ class ScopingTest {
 					models shared_model
 					dataset calib "data" role calibration
 					quantize q { calibrate minmax on calib }
+					document { approved-by "B" reviewed-by "R" }
 				}
 				""");
 		List<Issue> issues = recipes.validate(r);
@@ -72,6 +73,7 @@ class ScopingTest {
 				recipe r {
 					model m "m.onnx"
 					schemes drq, house_int8
+					document { approved-by "B" reviewed-by "R" }
 				}
 				""");
 		List<Issue> issues = recipes.validate(r);
@@ -87,6 +89,7 @@ class ScopingTest {
 				recipe r {
 					models shared_model
 					schemes house_int8
+					document { approved-by "B" reviewed-by "R" }
 				}
 				""");
 		List<Issue> issues = recipes.validate(r);
@@ -99,10 +102,12 @@ class ScopingTest {
 		XtextResource r = recipes.load(dir, "qualified.qr", """
 				recipe lean {
 					model m "m.onnx"
+					document { approved-by "B" reviewed-by "R" }
 				}
 				recipe both {
 					model fat "m.onnx"
 					models lean.m
+					document { approved-by "B" reviewed-by "R" }
 				}
 				""");
 		List<Issue> issues = recipes.validate(r);

@@ -52,6 +52,7 @@ class RunWarningRecordsTest {
 				convert { }
 				schemes fiq_int8
 				evaluate on eval metrics accuracy
+				document { approved-by "B. Approver" reviewed-by "A. Reviewer" }
 			}
 			""";
 
