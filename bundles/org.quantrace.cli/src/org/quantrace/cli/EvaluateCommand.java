@@ -15,6 +15,7 @@ import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.engine.evaluate.EvaluationTable;
 import org.quantrace.engine.evaluate.Evaluator;
+import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.engine.evaluate.TensorInventory;
 import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -107,6 +108,7 @@ final class EvaluateCommand implements Callable<Integer> {
 						"give [N, K] 0/1 labels (an .npy, or several --label-columns), or drop --multilabel");
 			}
 		}
+		checkMetricsBeforeTheRun();
 		EvaluationReport report = Evaluator.evaluate(variants, dataset, options, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		Map<String, TensorInventory> inventories = new LinkedHashMap<>();
 		if (inventory) {
@@ -133,6 +135,22 @@ final class EvaluateCommand implements Callable<Integer> {
 			}
 		}
 		return ExitCodes.OK;
+	}
+
+	/** A metric this kind of evaluation does not compute is refused before the pass over the data (on 10,000 samples half a minute). */
+	private void checkMetricsBeforeTheRun() {
+		String chosen = metrics.trim().toLowerCase(Locale.ROOT);
+		if (chosen.equals("deck") || chosen.equals("all")) {
+			return;
+		}
+		for (String m : metrics.split(",")) {
+			if (!Metrics.reportable(m.trim().toLowerCase(Locale.ROOT), multilabel)) {
+				throw new InvalidInputException("--metrics: '" + m.trim() + "' is not a metric of this evaluation"
+						+ (Metrics.reportable(m.trim().toLowerCase(Locale.ROOT), !multilabel) ? (multilabel ? " (multilabel)" : " (single-label; --multilabel not given)") : ""),
+						"use deck, all, or some of: " + String.join(", ", multilabel ? Metrics.MULTILABEL : Metrics.MULTICLASS)
+								+ (multilabel ? ", accuracy LABEL" : ", top-K accuracy (with --top-k K)"));
+			}
+		}
 	}
 
 	private List<String> columns(EvaluationReport report) {

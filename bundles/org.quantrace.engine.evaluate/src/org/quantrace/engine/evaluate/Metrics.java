@@ -32,7 +32,23 @@ public final class Metrics {
 	public static final List<String> DECK_MULTILABEL = List.of(BINARY_ACCURACY, PRECISION_MICRO, RECALL_MICRO, F1_MICRO, HAMMING_LOSS,
 			JACCARD_SAMPLES);
 
+	/** Every metric a single-label evaluation computes, but the top-k accuracy (its k depends on the model's classes). */
+	public static final List<String> MULTICLASS = List.of(ACCURACY, PRECISION_MACRO, RECALL_MACRO, F1_MACRO, PRECISION_WEIGHTED, RECALL_WEIGHTED,
+			F1_WEIGHTED, PRECISION_MICRO, BALANCED_ACCURACY, COHEN_KAPPA);
+	/** Every metric a multilabel evaluation computes, but each label's accuracy (named by the data's labels). */
+	public static final List<String> MULTILABEL = List.of(BINARY_ACCURACY, PRECISION_MICRO, RECALL_MICRO, F1_MICRO, PRECISION_MACRO, RECALL_MACRO,
+			F1_MACRO, HAMMING_LOSS, JACCARD_SAMPLES, SUBSET_ACCURACY);
+
 	private Metrics() {
+	}
+
+	/**
+	 * Whether an evaluation of this kind can have a table column {@code name} (lower case), known before it runs: so a
+	 * command refuses a metric of the other kind before a pass over all the data, not after it.
+	 */
+	public static boolean reportable(String name, boolean multilabel) {
+		return multilabel ? MULTILABEL.contains(name) || name.startsWith(perLabelAccuracy(""))
+				: MULTICLASS.contains(name) || name.matches("top-[0-9]+ accuracy");
 	}
 
 	public static String topK(int k) {

@@ -96,6 +96,13 @@ class EvaluateCommandsTest {
 		Cli unknownMetric = Cli.run("evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--samples", "10", "--metrics", "f2");
 		assertEquals(2, unknownMetric.exitCode());
 		assertTrue(unknownMetric.err().contains("f1 (macro)"), "lists the metrics there are: " + unknownMetric.err());
+		assertFalse(unknownMetric.err().contains("evaluating"), "refused before the pass over the data: " + unknownMetric.err());
+
+		// a metric of the other kind of evaluation: it used to be refused only after every sample had been evaluated
+		Cli otherKind = Cli.run("evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--metrics", "accuracy,hamming loss");
+		assertEquals(2, otherKind.exitCode());
+		assertTrue(otherKind.err().contains("'hamming loss' is not a metric of this evaluation (single-label; --multilabel not given)"), otherKind.err());
+		assertFalse(otherKind.err().contains("evaluating"), "refused before the pass over the data: " + otherKind.err());
 	}
 
 	@Test

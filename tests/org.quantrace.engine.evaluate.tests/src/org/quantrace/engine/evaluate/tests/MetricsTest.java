@@ -2,6 +2,8 @@ package org.quantrace.engine.evaluate.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -62,6 +64,29 @@ class MetricsTest {
 				assertEquals(e.getValue().asDouble(), m.get(e.getKey()), 1e-9, e.getKey());
 			}
 		});
+	}
+
+	/**
+	 * The names a command checks --metrics against before it evaluates (Metrics.MULTICLASS/MULTILABEL, reportable) are the
+	 * names the computations give: a metric added to one and not the other would be refused, or accepted and then missing.
+	 */
+	@Test
+	void theNamesKnownBeforeARunAreTheNamesComputed() {
+		JsonNode mc = REF.get("multiclass");
+		int k = mc.get("classes").asInt();
+		Map<String, Double> single = ClassificationMetrics.compute(ints(mc.get("y_true")), ints(mc.get("y_pred")), null, k, 1).metrics();
+		assertEquals(Metrics.MULTICLASS, List.copyOf(single.keySet()));
+		JsonNode ml = REF.get("multilabel");
+		int labels = ml.get("labels").asInt();
+		List<String> names = List.of("a", "b", "c", "d", "e");
+		List<String> multi = List.copyOf(MultilabelMetrics.compute(flags(ml.get("y_true")), flags(ml.get("y_pred")), labels, names).keySet());
+		assertEquals(Metrics.MULTILABEL, multi.subList(0, multi.size() - labels));
+		for (String name : multi) {
+			assertTrue(Metrics.reportable(name, true), name);
+			assertEquals(Metrics.MULTICLASS.contains(name), Metrics.reportable(name, false), name);
+		}
+		assertTrue(Metrics.reportable(Metrics.topK(3), false) && !Metrics.reportable(Metrics.topK(3), true));
+		assertFalse(Metrics.reportable(Metrics.LATENCY, false) || Metrics.reportable("f2", false) || Metrics.reportable(Metrics.ACCURACY, true));
 	}
 
 	private static int[] ints(JsonNode a) {
