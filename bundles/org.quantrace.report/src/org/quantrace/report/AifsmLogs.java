@@ -497,24 +497,20 @@ public final class AifsmLogs {
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
 	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {
-		List<String> said = new ArrayList<>();
-		List<String> why = new ArrayList<>();
-		for (String part : l.getReason() == null ? new String[0] : l.getReason().split("; ")) {
-			java.util.regex.Matcher m = REWRITTEN.matcher(part);
-			if (m.lookingAt()) {
-				said.add(m.group());
-				why.add(part);
-			}
-		}
-		return said.isEmpty() ? "" : "; " + String.join("; ", said) + " (note " + note(notes, String.join("; ", why)) + ")";
+		return stated(l, REWRITTEN, notes);
 	}
 
 	/** "; 8 zero channels added (72 → 80) (note N)" for a layer the quantizer widened, the reason why as the note; else "". */
 	private static String addedChannels(LayerQuantizationRecord l, List<String> notes) {
+		return stated(l, ADDED_CHANNELS, notes);
+	}
+
+	/** The parts of the layer's reason that start with {@code what}, each cut to its match, the whole parts as one note; else "". */
+	private static String stated(LayerQuantizationRecord l, java.util.regex.Pattern what, List<String> notes) {
 		List<String> said = new ArrayList<>();
 		List<String> why = new ArrayList<>();
 		for (String part : l.getReason() == null ? new String[0] : l.getReason().split("; ")) {
-			java.util.regex.Matcher m = ADDED_CHANNELS.matcher(part);
+			java.util.regex.Matcher m = what.matcher(part);
 			if (m.lookingAt()) {
 				said.add(m.group());
 				why.add(part);
