@@ -292,17 +292,22 @@ public final class ModelFacts {
 	}
 
 	/**
-	 * The parameter count a record of {@code a} states: {@link #parameters()}, or, for a trace written before scales and zero
-	 * points were counted apart (its artifact has no quantizationParameterCount), both together as those runs counted them,
-	 * so that verify of an earlier output folder does not call its honest count a mismatch.
+	 * The parameter count a record of {@code a} states: {@link #parameters()}, or, in a trace written before scales and zero
+	 * points were counted apart, both together as those runs counted them, so that verify of an earlier output folder does
+	 * not call its honest count a mismatch.
 	 */
 	public long parametersAsRecorded(org.quantrace.model.trace.ModelArtifact a) {
-		return countsApart(a) ? parameters() : parameters() + quantizationParameters();
+		return countedApart(a) ? parameters() : parameters() + quantizationParameters();
 	}
 
-	/** Whether the trace counts {@code a}'s scales and zero points apart (written since it does, or nothing to count apart). */
-	public boolean countsApart(org.quantrace.model.trace.ModelArtifact a) {
-		return a.eIsSet(org.quantrace.model.trace.TracePackage.Literals.MODEL_ARTIFACT__QUANTIZATION_PARAMETER_COUNT) || quantizationParameters() == 0;
+	/**
+	 * Whether the trace holding {@code a} counts scales and zero points apart. Decided for the whole trace, not per record (a
+	 * count of 0 is not written, so one record cannot tell): a trace written since gives every quantized model a count, one
+	 * written before none; a trace of float models only has nothing to count apart either way.
+	 */
+	public static boolean countedApart(org.quantrace.model.trace.ModelArtifact a) {
+		return !(a.eContainer() instanceof org.quantrace.model.trace.TraceModel t)
+				|| t.getArtifacts().stream().anyMatch(x -> x.getQuantizationParameterCount() != 0);
 	}
 
 	/** Elements of the stored scales and zero points ({@link #quantizationTensors()}): 0 for a float model. */
