@@ -452,7 +452,7 @@ public final class QuantizationPlan {
 		}
 
 		/**
-		 * A Relu left float whose output only a QuantizeLinear reads, with its zero point at the range's minimum 0 (8 bits,
+		 * A Relu left float whose output only a QuantizeLinear reads (however many integer ops read its codes), with its zero point at the range's minimum 0 (8 bits,
 		 * asymmetric, no range the recipe fixed): ONNX Runtime removes it (ReluQuantFusion), so it computes nothing in float;
 		 * recorded so (verify's Quantizations.clampRemoved re-derives it from the QuantizeLinear's scale and zero point).
 		 */
@@ -465,8 +465,11 @@ public final class QuantizationPlan {
 				String q = quantizedAfter(y); // through MaxPools, whose QuantizeLinear ONNX Runtime moves before them
 				Activation act = q == null ? null : plan.activations.get(q);
 				List<Node> readers = consumers.getOrDefault(y, List.of());
+				// read where it is quantized: by integer ops only, all through its one QuantizeLinear (a ShuffleNet v1 unit's
+				// Relu after its float Concat feeds the next unit's grouped Conv and its residual Add); through MaxPools: by one
+				boolean throughItsQuantizeLinear = q != null && q.equals(y) ? !readers.isEmpty() && readers.stream().allMatch(kinds::containsKey) : readers.size() == 1;
 				if (act == null || act.forcedRange() != null || act.spec().precision().bits() != 8 || act.spec().scheme() != Symmetry.ASYMMETRIC
-						|| graphOutputs.contains(y) || readers.size() != 1 || q.equals(y) && !kinds.containsKey(readers.get(0))) {
+						|| graphOutputs.contains(y) || !throughItsQuantizeLinear) {
 					continue;
 				}
 				Decision d = decided.get(n);

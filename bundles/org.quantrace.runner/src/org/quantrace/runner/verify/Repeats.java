@@ -21,7 +21,9 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * its 8 input channels 2 times" for the Gather). A Conv whose group differs from the float model's without such a Gather
  * before it, or a Gather whose indices are not each channel k times in order, gets words no honest record has: then
  * the model computes something else than the float model, and verify says so. The weights are the float model's
- * (the Conv's weight records and codes are checked as any Conv's).
+ * (the Conv's weight records and codes are checked as any Conv's). A depthwise Conv (one input channel per output
+ * channel, a multiplier of 1) whose group grew is no such rewrite but the depthwise padding, which {@link Paddings}
+ * re-derives.
  * <p>
  * Likewise an AveragePool that leaves the padding out of its count, written as a depthwise Conv of weights 1/k² and a Mul
  * by the constant map k²/count under the pool's name ("AveragePool rewritten as a depthwise Conv 'p_sums' of weights 1/9
@@ -55,11 +57,14 @@ final class Repeats {
 			}
 			long from = group(original);
 			long to = group(conv);
+			Tensor w = original.getInputCount() > 1 ? input.value(original.getInput(1)) : null;
+			if (w != null && w.dims().length > 2 && w.dims()[0] == from && w.dims()[1] == 1 && to > from) {
+				continue; // a depthwise Conv widened with zero channels (72 → 80): Paddings re-derives that, not a channel multiplier
+			}
 			NodeProto gather = model.producer(conv.getInput(0));
 			if (gather != null && gather.getOpType().equals("DequantizeLinear")) {
 				gather = model.producer(gather.getInput(0)); // the Gather moves the codes
 			}
-			Tensor w = original.getInputCount() > 1 ? input.value(original.getInput(1)) : null;
 			String wrong = wrong(model, gather, w, from, to);
 			if (wrong != null) {
 				statements.put(conv.getName(), "group " + from + " → " + to + " (the float model's is " + from + "), " + wrong);

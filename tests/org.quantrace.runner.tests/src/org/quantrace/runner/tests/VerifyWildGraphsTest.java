@@ -548,4 +548,54 @@ class VerifyWildGraphsTest {
 		assertTrue(found.stream().anyMatch(p -> p.toString().contains("rewrite") && p.toString().contains("a map other than 9/count")),
 				"the map tampered is found: " + found);
 	}
+	/**
+	 * A depthwise Conv of a channel count ONNX Runtime's integer depthwise kernel does not take (make_unseen8.py mbv3h: 72
+	 * and 120 channels, MobileNetV3 blocks with HardSwish at opset 14) is widened by full-integer quantization with zero
+	 * channels (72 → 80), so its group grows with them. verify took every Conv whose group differs from the float model's
+	 * for the channel-multiplier rewrite and named an honest run's widened depthwise Convs "group 72 → 80 (the float model's
+	 * is 72), whose weights are not one input channel per output channel with a whole channel multiplier" (mbv3h: 20
+	 * mismatches, in the trace and each log format). The widening is {@code Paddings}' to re-derive; the run verifies clean.
+	 * Built from the example's model: its second Conv made 16 → 24 channels, then a 3x3 depthwise Conv of 24 and a
+	 * pointwise Conv 24 → 32 before the second MaxPool.
+	 */
+	@Test
+	void aDepthwiseConvWidenedWithZeroChannelsIsNoChannelMultiplierRewrite() throws IOException {
+		Path dir = Runs.exampleCopy("verify-widened-depthwise");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			switch (n.getName()) {
+			case "/features/features.4/Conv" -> g.addNode(n.toBuilder().setInput(1, "c24_w").setInput(2, "c24_b"));
+			case "/features/features.5/BatchNormalization" -> {
+				// left out: the Relu reads the Conv
+			}
+			case "/features/features.6/Relu" -> {
+				g.addNode(n.toBuilder().setInput(0, "/features/features.4/Conv_output_0"));
+				g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("dw").addAllInput(List.of(n.getOutput(0), "dw_w", "dw_b")).addOutput("dw_out")
+						.addAttribute(AttributeProto.newBuilder().setName("group").setType(AttributeProto.AttributeType.INT).setI(24))
+						.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
+				g.addNode(NodeProto.newBuilder().setOpType("Relu").setName("dw_relu").addInput("dw_out").addOutput("dw_act"));
+				g.addNode(NodeProto.newBuilder().setOpType("Conv").setName("pw").addAllInput(List.of("dw_act", "pw_w", "pw_b")).addOutput("pw_out"));
+			}
+			case "/features/features.7/MaxPool" -> g.addNode(n.toBuilder().setInput(0, "pw_out"));
+			default -> g.addNode(n);
+			}
+		}
+		java.util.Random random = new java.util.Random(11);
+		g.addInitializer(TestModels.uniform("c24_w", random, -0.2, 0.2, 24, 16, 3, 3)).addInitializer(TestModels.uniform("c24_b", random, -0.1, 0.1, 24))
+				.addInitializer(TestModels.uniform("dw_w", random, -0.5, 0.5, 24, 1, 3, 3)).addInitializer(TestModels.uniform("dw_b", random, -0.1, 0.1, 24))
+				.addInitializer(TestModels.uniform("pw_w", random, -0.3, 0.3, 32, 24, 1, 1)).addInitializer(TestModels.uniform("pw_b", random, -0.1, 0.1, 32));
+		Files.write(dir.resolve("model/widened.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+		Path out = dir.resolve("out");
+		int exit = Runs.run(Runs.recipe(dir, "widened.qr", Runs.exampleRecipe(dir, "widened", "model/widened.onnx", "fiq_int8, fiq_uint8")), out).exitCode();
+		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
+
+		ModelProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/widened/fiq_int8.onnx")));
+		NodeProto dw = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals("dw")).findFirst().orElseThrow();
+		assertEquals(32, dw.getAttributeList().stream().filter(a -> a.getName().equals("group")).findFirst().orElseThrow().getI(),
+				"the depthwise Conv is widened to 32 channels: " + dw);
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-widened.md")).contains("8 zero channels added (24 → 32)"), "the log says so");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
 }

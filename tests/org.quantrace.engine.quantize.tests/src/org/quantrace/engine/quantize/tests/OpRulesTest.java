@@ -334,6 +334,27 @@ class OpRulesTest {
 	}
 
 	/**
+	 * A Relu after a float op whose output several integer ops read (make_unseen8.py shufflev1: a ShuffleNet v1 stride-2 unit
+	 * ends in Relu(Concat(AveragePool(x), y)), the AveragePool and the Concat float, and the next unit's grouped Conv and its
+	 * residual Add read the Relu): the written model reads it with one QuantizeLinear of zero point qmin, which ONNX Runtime
+	 * removes the Relu before (ReluQuantFusion), yet the record said "Relu has no integer kernel ... it runs in float" because
+	 * the Relu had two readers in the float graph (shufflev1: verify 36 mismatches, two Relus per full-integer scheme in the
+	 * trace and every log format). It is recorded as ONNX Runtime runs it.
+	 */
+	@Test
+	void aReluAfterAFloatOpThatSeveralIntegerOpsReadIsRemovedByOnnxRuntimeAndRecordedSo() {
+		TinyGraph t = new TinyGraph(4, 8, 8);
+		String a = conv(t, "x", 4, 4);
+		String island = t.node("Concat", List.of(t.node("Tanh", List.of("x")), a), TinyGraph.attr("axis", 1L));
+		String r = t.node("Relu", List.of(island));
+		String y = t.node("Add", List.of(pointwise(t, r, 8, 8), r));
+		Checked c = check(t, y, -1, 1);
+		QuantizationResult.Layer relu = c.layer("Relu");
+		assertFalse(c.ops().contains("Relu"), "ONNX Runtime removes the Relu: " + c.ops());
+		assertTrue(relu.quantized() && relu.reason().contains("ReluQuantFusion"), relu.reason());
+	}
+
+	/**
 	 * A Gemm with transA=1 on an activation: the plan refused it, "Gemm with transA=1 has no integer kernel in ONNX Runtime",
 	 * and kept it float, yet ONNX Runtime 1.29 fuses DequantizeLinear → Gemm(transA=1) → QuantizeLinear into QGemm (its
 	 * optimized graph; QGemm has the transA attribute). The full-integer schemes now quantize it; the dynamic-range scheme,
