@@ -29,6 +29,18 @@ def data():
 
 def T(a): return torch.from_numpy(a.astype(np.float32) / 255).unsqueeze(1)
 
+def calib300():
+    """The zoo's 300 calibration images (tests/data/zoo/data), as torch's PTQ scripts calibrate on them."""
+    return T(read_idx(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "zoo", "data", "calib300-images-idx3-ubyte.gz")))
+
+def test_accuracy(d):
+    """acc(model): a torch model's accuracy on all 10,000 test images, in batches of 500 (the PTQ scripts' figure)."""
+    tx, ty = T(d[2]), d[3]
+    def acc(m):
+        with torch.no_grad(): o = torch.cat([m(tx[i:i+500]) for i in range(0, len(tx), 500)])
+        return float((o.argmax(1).numpy() == ty).mean())
+    return acc
+
 def train(model, d, steps=STEPS, lr=3e-3, prep=lambda x: (x,)):
     torch.manual_seed(0); x, y, tx, ty = d
     opt = torch.optim.Adam(model.parameters(), lr=lr); model.train()

@@ -8,7 +8,7 @@ import os, sys, copy
 import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import make_unseen7 as U
-from make_wild import data, train, T, read_idx
+from make_wild import data, train, T, read_idx, calib300, test_accuracy
 from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
@@ -27,11 +27,7 @@ def pointnet_forward(s, x):
     return s.head(torch.max(s.feat(pts), 2)[0])
 
 torch.set_num_threads(1); d = data()
-cal = T(read_idx(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "zoo", "data", "calib300-images-idx3-ubyte.gz")))
-tx, ty = T(d[2]), d[3]
-def acc(m):
-    with torch.no_grad(): o = torch.cat([m(tx[i:i+500]) for i in range(0, len(tx), 500)])
-    return float((o.argmax(1).numpy() == ty).mean())
+cal, acc = calib300(), test_accuracy(d)
 for name in sys.argv[1:] or U.MODELS:
     torch.manual_seed(0); cls, _ = U.MODELS[name]; m = cls(); train(m, d, steps=500); m.eval()
     f = copy.deepcopy(m)
