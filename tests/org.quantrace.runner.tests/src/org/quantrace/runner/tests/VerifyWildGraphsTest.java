@@ -497,6 +497,41 @@ class VerifyWildGraphsTest {
 				"a record that does not say the Conv was rewritten is found: " + unstated);
 	}
 
+	/** The example's model with a 3x3 AveragePool named {@code pool} (padding left out of its count) after its first MaxPool, as model/pool.onnx. */
+	private static void poolModel(Path dir, String pool) throws IOException {
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			g.addNode(n.getName().equals("/features/features.4/Conv") ? n.toBuilder().setInput(0, "pooled").build() : n);
+			if (n.getName().equals("/features/features.3/MaxPool")) {
+				g.addNode(NodeProto.newBuilder().setOpType("AveragePool").setName(pool).addInput(n.getOutput(0)).addOutput("pooled")
+						.addAttribute(AttributeProto.newBuilder().setName("kernel_shape").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(3L, 3L)))
+						.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
+			}
+		}
+		Files.write(dir.resolve("model/pool.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+	}
+
+	/**
+	 * A PDF breaks a long cell's line at a '/' as well as at a space: factinc's run with three schemes read back "Conv
+	 * '/c /AveragePool_sums' of weights 1/9 and a Mul by the map 9 /count", which the rewrite's words did not match, and an
+	 * honest run had 8 mismatches (each rewritten pool, each quantized scheme: 'says not rewritten' and its output cell).
+	 * The same here with a torch-style pool name and factinc's recipe columns.
+	 */
+	@Test
+	void aRewrittenPoolsCellThatThePdfBreaksAtASlashVerifiesClean() throws IOException {
+		Path dir = Runs.exampleCopy("verify-pool-pdf-break");
+		poolModel(dir, "/c/AveragePool");
+		String recipe = Runs.exampleRecipe(dir, "m", "model/pool.onnx", "unquantized, fiq_int8, fast_int8")
+				+ "\nquantize fast_int8 extends fiq_int8 \"narrow Convs left float\" {\n\tfloat-slow-kernels\n}\n";
+		Path out = dir.resolve("out");
+		int exit = Runs.run(Runs.recipe(dir, "pool.qr", recipe), out).exitCode();
+		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-m.md")).contains("Conv '/c/AveragePool_sums' of weights 1/9 and a Mul by the map 9/count"));
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
 	/**
 	 * A 3x3 AveragePool that leaves the padding out of its count between two integer ops (make_unseen7.py factinc) is
 	 * rewritten by full-integer quantization as a depthwise Conv of weights 1/9 and a Mul by the constant map 9/count (ONNX
@@ -508,17 +543,7 @@ class VerifyWildGraphsTest {
 	@Test
 	void anAveragePoolRewrittenAsADepthwiseConvAndAMulVerifiesCleanAndATamperedMapIsFound() throws IOException {
 		Path dir = Runs.exampleCopy("verify-pool-as-conv");
-		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
-		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
-		for (NodeProto n : example.getGraph().getNodeList()) {
-			g.addNode(n.getName().equals("/features/features.4/Conv") ? n.toBuilder().setInput(0, "pooled").build() : n);
-			if (n.getName().equals("/features/features.3/MaxPool")) {
-				g.addNode(NodeProto.newBuilder().setOpType("AveragePool").setName("avgpool").addInput(n.getOutput(0)).addOutput("pooled")
-						.addAttribute(AttributeProto.newBuilder().setName("kernel_shape").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(3L, 3L)))
-						.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
-			}
-		}
-		Files.write(dir.resolve("model/pool.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+		poolModel(dir, "avgpool");
 		Path out = dir.resolve("out");
 		int exit = Runs.run(Runs.recipe(dir, "pool.qr", Runs.exampleRecipe(dir, "pool", "model/pool.onnx", "fiq_int8")), out).exitCode();
 		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
