@@ -142,15 +142,15 @@ public final class Quantizer {
 		// what the layers' log lines say of the pre-processing's exact rewrites, per node name
 		Map<String, String> padded = new LinkedHashMap<>();
 		if (spec.technique() == Technique.FULL_INTEGER) {
-			model.graph().graphs().forEach(g -> RepeatedChannels.apply(g, n -> eightBitIntegers(spec, n)).forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b)));
+			model.graph().graphs().forEach(g -> said(padded, RepeatedChannels.apply(g, n -> eightBitIntegers(spec, n))));
 		}
 		if (spec.technique() == Technique.FULL_INTEGER && PoolAsConv.any(model.graph())) {
 			Map<String, TensorInfo> before = Calibrator.shapes(model, modelName);
-			PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n), n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8)
-					.forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b));
+			said(padded, PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
+					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8));
 		}
 		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
-			DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)).forEach((k, v) -> padded.merge(k, v, (a, b) -> a + "; " + b));
+			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)));
 		}
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
@@ -262,6 +262,11 @@ public final class Quantizer {
 		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
 		writer.write(ranges, calibrated.observed());
 		return writer.written;
+	}
+
+	/** Adds what one pre-processing rewrite says of each node to what the earlier ones said ("; " between them). */
+	private static void said(Map<String, String> said, Map<String, String> more) {
+		more.forEach((node, what) -> said.merge(node, what, (a, b) -> a + "; " + b));
 	}
 
 	/** Whether {@code node} has an integer kernel (or moves codes) that runs with the spec's activations, and is neither excluded nor kept float. */
