@@ -290,6 +290,12 @@ public final class OpRules {
 		return unusable != null ? unusable : spec.floatSlowKernels() ? rule.kernel().slowerFor(node) : null;
 	}
 
+	/** Why and how the op table rewrites {@code node} exactly before quantizing ({@link OpRule.Kernel#rewriteFor}), or null. */
+	static String rewriteOf(Node node) {
+		OpRule rule = of(node);
+		return rule == null ? null : rule.kernel().rewriteFor(node);
+	}
+
 	/** The rule for {@code node}, or null: ops in other domains and ops nobody described stay float. */
 	public static OpRule of(Node node) {
 		if (!node.domain().isEmpty() && !node.domain().equals("ai.onnx")) {

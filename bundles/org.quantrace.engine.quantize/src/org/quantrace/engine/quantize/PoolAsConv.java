@@ -26,7 +26,7 @@ final class PoolAsConv {
 
 	/** Whether {@code graph} holds a pool the op table would rewrite (so that the caller finds the shapes first). */
 	static boolean any(Graph graph) {
-		return graph.nodes().stream().anyMatch(n -> OpRules.averagePoolAsConv(n) != null);
+		return graph.nodes().stream().anyMatch(n -> "AveragePool".equals(n.opType()) && OpRules.rewriteOf(n) != null);
 	}
 
 	/**
@@ -37,7 +37,7 @@ final class PoolAsConv {
 		Map<String, String> notes = new LinkedHashMap<>();
 		GraphEditor ed = new GraphEditor(graph);
 		for (Node pool : List.copyOf(graph.nodes())) {
-			String why = OpRules.averagePoolAsConv(pool);
+			String why = "AveragePool".equals(pool.opType()) ? OpRules.rewriteOf(pool) : null;
 			TensorInfo in = why == null ? null : types.get(pool.input(0));
 			if (why == null || in == null || in.shape() == null || in.shape().size() != 4 || !in.shape().subList(1, 4).stream().allMatch(d -> d.matches("\\d{1,9}"))
 					|| !eligible.test(pool)) {

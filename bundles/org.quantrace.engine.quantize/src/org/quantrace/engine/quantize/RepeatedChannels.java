@@ -35,8 +35,7 @@ public final class RepeatedChannels {
 		Map<String, String> notes = new LinkedHashMap<>();
 		GraphEditor ed = new GraphEditor(graph);
 		for (Node conv : List.copyOf(graph.nodes())) {
-			OpRule rule = OpRules.of(conv);
-			String why = rule == null ? null : rule.kernel().rewriteFor(conv);
+			String why = OpRules.rewriteOf(conv);
 			if (why == null || !eligible.test(conv)) {
 				continue;
 			}
