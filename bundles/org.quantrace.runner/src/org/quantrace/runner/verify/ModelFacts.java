@@ -378,6 +378,15 @@ public final class ModelFacts {
 	 * float: stored integers through a Cast (weight-only codes), or the y_scale DynamicQuantizeLinear computes at run time.
 	 */
 	Set<String> quantizationTensors() {
+		if (quantizationTensors == null) { // asked by both counts, for each record that states them
+			quantizationTensors = Set.copyOf(findQuantizationTensors());
+		}
+		return quantizationTensors;
+	}
+
+	private Set<String> quantizationTensors;
+
+	private Set<String> findQuantizationTensors() {
 		Set<String> scales = new HashSet<>();
 		Set<String> values = new HashSet<>();
 		for (NodeProto n : nodes()) {
