@@ -61,9 +61,12 @@ final class Repeats {
 			if (w != null && w.dims().length > 2 && w.dims()[0] == from && w.dims()[1] == 1 && to > from) {
 				continue; // a depthwise Conv widened with zero channels (72 → 80): Paddings re-derives that, not a channel multiplier
 			}
+			// the Gather moves the codes (a DequantizeLinear after it), or a Conv the plan keeps float (float-slow-kernels) reads
+			// the Gather's output through a QuantizeLinear and a DequantizeLinear
 			NodeProto gather = model.producer(conv.getInput(0));
-			if (gather != null && gather.getOpType().equals("DequantizeLinear")) {
-				gather = model.producer(gather.getInput(0)); // the Gather moves the codes
+			while (gather != null && (gather.getOpType().equals("DequantizeLinear") || gather.getOpType().equals("QuantizeLinear"))
+					&& model.value(gather.getInput(0)) == null) {
+				gather = model.producer(gather.getInput(0));
 			}
 			String wrong = wrong(model, gather, w, from, to);
 			if (wrong != null) {
