@@ -488,13 +488,13 @@ public final class AifsmLogs {
 	 * channels 2 times"; an AveragePool that leaves the padding out of its count as a depthwise Conv of weights 1/k² and a Mul by
 	 * the map k²/count: "AveragePool rewritten as a depthwise Conv 'p_sums' of weights 1/9 and a Mul by the map 9/count", and the
 	 * Conv's "added by the rewrite of AveragePool 'p': the window sums divided by 9"), as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
-	 * layer's cell, the reason's part as a note. Spaces may be line breaks in a document read back, and a PDF breaks lines
-	 * at a '/' too ("9 /count", "'/c /AveragePool_sums'": names are compared squeezed).
+	 * layer's cell, the reason's part as a note. A document read back may break the cell's lines anywhere, at a '/' and
+	 * inside a name too ("9 /count", "'/c /AveragePool_sums'"): verify finds the words with the cell's whitespace taken out.
 	 */
 	public static final java.util.regex.Pattern REWRITTEN = java.util.regex.Pattern.compile("rewritten\\s*as\\s*a\\s*depthwise\\s*Conv\\s*\\(group\\s*\\d+"
 			+ "\\s*→\\s*\\d+\\)\\s*on\\s*its\\s*input's\\s*channels\\s*repeated\\s*by\\s*Gather\\s*'[^']*'|added\\s*by\\s*the\\s*rewrite\\s*of\\s*Conv\\s*'[^']*':"
 			+ "\\s*repeats\\s*each\\s*of\\s*its\\s*\\d+\\s*input\\s*channels\\s*\\d+\\s*times|AveragePool\\s*rewritten\\s*as\\s*a\\s*depthwise\\s*Conv\\s*'[^']*'"
-			+ "\\s*of\\s*weights\\s*1\\s*/\\s*\\d+\\s*and\\s*a\\s*Mul\\s*by\\s*the\\s*map\\s*\\d+\\s*/\\s*count|added\\s*by\\s*the\\s*rewrite\\s*of\\s*AveragePool\\s*'[^']*':"
+			+ "\\s*of\\s*weights\\s*1/\\d+\\s*and\\s*a\\s*Mul\\s*by\\s*the\\s*map\\s*\\d+/count|added\\s*by\\s*the\\s*rewrite\\s*of\\s*AveragePool\\s*'[^']*':"
 			+ "\\s*the\\s*window\\s*sums\\s*divided\\s*by\\s*\\d+");
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */

@@ -40,7 +40,7 @@ final class ConversionLogCheck {
 		if (c == null) {
 			return;
 		}
-		LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + c.getId() + ")")));
+		LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(Cells.key("(" + c.getId() + ")")));
 		if (t == null) {
 			log.missing("Table 1 of " + c.getId());
 			return;
@@ -70,7 +70,7 @@ final class ConversionLogCheck {
 							converted.irVersion() + ", " + converted.opset());
 				} else if (exporter.find() && original != null) {
 					log.same(at + "Packages and version, exporter of the verified model", exporter.group(1),
-							LogReader.squeeze(original.producerName() + original.producerVersion()));
+							Cells.key(original.producerName() + original.producerVersion()));
 				}
 			}
 		}
@@ -79,17 +79,25 @@ final class ConversionLogCheck {
 		}
 	}
 
-	/** "graph: N nodes in the verified model, M after conversion; K removed or folded into a neighbour (Appendix A), C constants folded". */
-	private void graph(String at, LogReader.Table t, ModelFacts original, ModelFacts converted, List<String> listed, ConversionRecord c) {
+	/**
+	 * "graph: N nodes in the verified model, M after conversion; K removed or folded into a neighbour (Appendix A), C constants
+	 * folded". Appendix A's cells name the verified model's nodes as {@link Cells.Names} reads them, wherever the document broke
+	 * a long name ("/features /features.1/Dropout").
+	 */
+	private void graph(String at, LogReader.Table t, ModelFacts original, ModelFacts converted, List<String> cells, ConversionRecord c) {
+		Cells.Names names = new Cells.Names(original.graph.getNodeList().stream().map(NodeProto::getName).toList());
+		List<String> listed = cells.stream().map(names::orPrinted).toList();
 		Set<String> after = new HashSet<>();
 		converted.graph.getNodeList().forEach(n -> after.add(n.getName()));
 		List<NodeProto> gone = original.graph.getNodeList().stream().filter(n -> !after.contains(n.getName())).toList();
 		String where = "Appendix A (nodes removed or folded), ";
 		for (String node : listed) {
 			NodeProto n = original.node(node);
-			Matcher inPlace = Pattern.compile("^(.+?)\\s*\\((\\w+)\\)$").matcher(node);
-			if (n == null && inPlace.find() && original.node(inPlace.group(1)) != null && after.contains(inPlace.group(1))) {
-				continue; // "/Reshape (target)": an input of a node that stays, folded to a constant in place
+			// "/Reshape (target)": an input of a node that stays, folded to a constant in place
+			Matcher inPlace = Pattern.compile("^(.+?)\\((\\w+)\\)$").matcher(Cells.key(node));
+			String reader = n == null && inPlace.find() ? names.of(inPlace.group(1)) : null;
+			if (reader != null && after.contains(reader)) {
+				continue;
 			}
 			if (n == null) {
 				log.mismatch(where + node, "removed or folded", "no such node in the verified model");

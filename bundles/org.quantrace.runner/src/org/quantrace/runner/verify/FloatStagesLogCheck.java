@@ -52,15 +52,10 @@ final class FloatStagesLogCheck {
 
 	/**
 	 * The node of {@code m} a table cell names: the PDF wraps a long name where a table cell ends and reads it back with
-	 * a space ("/layers/layers.2/shortcut /shortcut.0/Conv"), so a name is matched with its whitespace aside.
+	 * a space ("/layers/layers.2/shortcut /shortcut.0/Conv"), so a name is matched as {@link Cells.Names} reads it.
 	 */
 	private static String node(ModelFacts m, String printed) {
-		if (m.node(printed) != null) {
-			return printed;
-		}
-		String key = LogReader.squeeze(printed);
-		List<String> named = m.nodes().stream().map(ai.onnx.proto.OnnxMl.NodeProto::getName).filter(n -> LogReader.squeeze(n).equals(key)).distinct().toList();
-		return named.size() == 1 ? named.get(0) : printed;
+		return new Cells.Names(m.nodes().stream().map(ai.onnx.proto.OnnxMl.NodeProto::getName).toList()).orPrinted(printed);
 	}
 
 	private ModelFacts[] models(OptimizationRecord o, ArtifactKind kind) {
@@ -93,7 +88,7 @@ final class FloatStagesLogCheck {
 
 	/** Table 1's pruning row: the achieved sparsity with the parameters left of those pruned, and the sizes of the model files. */
 	private void pruningTotals(OptimizationRecord o, ModelFacts[] m, PruningRecord p) {
-		LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + o.getId() + ")")));
+		LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(Cells.key("(" + o.getId() + ")")));
 		if (t == null) {
 			return;
 		}

@@ -64,18 +64,18 @@ final class LogCheck implements DocumentCheck {
 	record Log(String document, List<LogReader.Table> tables, List<Mismatch> found) {
 
 		LogReader.Table table(Predicate<String> title) {
-			return tables.stream().filter(t -> t.title() != null && title.test(LogReader.squeeze(t.title()))).findFirst().orElse(null);
+			return tables.stream().filter(t -> t.title() != null && title.test(Cells.key(t.title()))).findFirst().orElse(null);
 		}
 
 		/** The table whose title starts with {@code prefix} (whitespace aside). */
 		LogReader.Table titled(String prefix) {
-			String p = LogReader.squeeze(prefix);
+			String p = Cells.key(prefix);
 			return table(t -> t.startsWith(p));
 		}
 
 		/** The table whose title ends with {@code suffix} (whitespace aside). */
 		LogReader.Table ending(String suffix) {
-			String p = LogReader.squeeze(suffix);
+			String p = Cells.key(suffix);
 			return table(t -> t.endsWith(p));
 		}
 
@@ -85,6 +85,13 @@ final class LogCheck implements DocumentCheck {
 
 		void same(String where, Object printed, Object derived) {
 			if (!java.util.Objects.equals(printed, derived)) {
+				mismatch(where, printed, derived);
+			}
+		}
+
+		/** A cell's text against the text the files give, wherever the document broke the cell's lines ({@link Cells#same}). */
+		void cell(String where, String printed, String derived) {
+			if (!Cells.same(printed, derived)) {
 				mismatch(where, printed, derived);
 			}
 		}
@@ -112,10 +119,10 @@ final class LogCheck implements DocumentCheck {
 	 * what the run knew.
 	 */
 	static void warnings(Log log, String where, LogReader.Table t, int row, List<org.quantrace.model.trace.RunWarning> expected) {
-		String cell = row < 0 || t.rows().get(row).size() < 2 ? "" : LogReader.squeeze(t.rows().get(row).get(1));
+		String cell = row < 0 || t.rows().get(row).size() < 2 ? "" : Cells.key(t.rows().get(row).get(1));
 		for (org.quantrace.model.trace.RunWarning w : expected) {
 			String line = org.quantrace.report.RunWarnings.line(w);
-			if (!cell.contains(LogReader.squeeze(line))) {
+			if (!cell.contains(Cells.key(line))) {
 				log.mismatch(where + ", warning [" + w.getCode() + "] of line " + w.getLine(), "not printed", line + " (in " + TraceCheck.DOCUMENT + ")");
 			}
 		}
@@ -139,7 +146,7 @@ final class LogCheck implements DocumentCheck {
 		String expected = EvidenceFooter.text(e.inventorySha256());
 		int row = t == null ? -1 : t.find("inventory of the output folder", 0);
 		String printed = row < 0 ? "nothing" : cell(t.rows().get(row), 1);
-		if (!LogReader.squeeze(printed).equals(LogReader.squeeze(expected))) {
+		if (!Cells.same(printed, expected)) {
 			log.mismatch("evidence: inventory of the output folder", printed, expected);
 		}
 	}
@@ -153,12 +160,12 @@ final class LogCheck implements DocumentCheck {
 		}
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String item = cell(row, 0);
-			String value = LogReader.squeeze(cell(row, 1));
+			String value = Cells.key(cell(row, 1));
 			java.util.regex.Matcher m = java.util.regex.Pattern.compile(",SHA-256([0-9a-f]{64}),copiedto(.+)$").matcher(value);
 			java.util.regex.Matcher d = java.util.regex.Pattern.compile("manifest(.+),SHA-256([0-9a-f]{64})$").matcher(value);
-			if ((item.equals("recipe") || item.equals("imported file")) && m.find()) {
+			if ((Cells.same(item, "recipe") || Cells.same(item, "imported file")) && m.find()) {
 				log.same("Reproducibility, " + item + " " + m.group(2) + ", SHA-256", m.group(1), hash(e, m.group(2)));
-			} else if (item.startsWith("dataset ") && d.find()) {
+			} else if (Cells.startsWith(item, "dataset ") && d.find()) {
 				log.same("Reproducibility, " + item + " manifest " + d.group(1) + ", SHA-256", d.group(2), hash(e, d.group(1)));
 			}
 		}
@@ -178,7 +185,7 @@ final class LogCheck implements DocumentCheck {
 		List<org.quantrace.model.trace.LifecycleRecord> records = new java.util.ArrayList<>(e.trace().getConversions());
 		records.addAll(e.trace().getOptimizations());
 		for (org.quantrace.model.trace.LifecycleRecord r : records) {
-			LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + r.getId() + ")")));
+			LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(Cells.key("(" + r.getId() + ")")));
 			if (t == null) {
 				continue;
 			}
@@ -208,9 +215,9 @@ final class LogCheck implements DocumentCheck {
 		row(log, info, at, "Reviewed by", declared(d.getReviewedBy()));
 		row(log, info, at, "Approved by", declared(d.getApprovedBy()));
 		int k = info.find("Keywords", 0);
-		String keywords = k < 0 ? "" : LogReader.squeeze(cell(info.rows().get(k), 1));
+		String keywords = k < 0 ? "" : Cells.key(cell(info.rows().get(k), 1));
 		for (String keyword : d.getKeywords()) {
-			if (!keywords.contains(LogReader.squeeze(keyword))) {
+			if (!keywords.contains(Cells.key(keyword))) {
 				log.mismatch(at + "Keywords (in " + TraceCheck.DOCUMENT + ")", k < 0 ? "nothing" : cell(info.rows().get(k), 1), "the keyword " + keyword);
 			}
 		}
@@ -228,11 +235,11 @@ final class LogCheck implements DocumentCheck {
 		java.time.format.DateTimeFormatter read = java.time.format.DateTimeFormatter.ofPattern("uuuu/M/d")
 				.withResolverStyle(java.time.format.ResolverStyle.STRICT);
 		for (LogReader.Table t : log.tables()) {
-			if (t.rows().isEmpty() || !LogReader.squeeze(String.join("|", t.rows().get(0))).equals("Version|Date|DescriptionChange")) {
+			if (t.rows().isEmpty() || !Cells.key(String.join("|", t.rows().get(0))).equals("Version|Date|DescriptionChange")) {
 				continue;
 			}
 			for (List<String> row : t.rows().subList(1, t.rows().size())) {
-				String printed = LogReader.squeeze(cell(row, 1));
+				String printed = Cells.key(cell(row, 1));
 				java.time.LocalDate date;
 				try {
 					date = java.time.LocalDate.parse(printed, read);
@@ -263,7 +270,7 @@ final class LogCheck implements DocumentCheck {
 	private static void row(Log log, LogReader.Table t, String at, String label, String expected) {
 		int i = t.find(label, 0);
 		String printed = i < 0 ? "nothing" : cell(t.rows().get(i), 1);
-		if (!LogReader.squeeze(printed).equals(LogReader.squeeze(expected))) {
+		if (!Cells.same(printed, expected)) {
 			log.mismatch(at + label + " (in " + TraceCheck.DOCUMENT + ")", printed, expected);
 		}
 	}
@@ -272,7 +279,7 @@ final class LogCheck implements DocumentCheck {
 	static String hash(Evidence e, String relative) {
 		byte[] bytes = e.document(relative);
 		if (bytes == null) { // the logs are read back without whitespace: "recipe/zoo résnet b.qr" comes as "recipe/zoorésnetb.qr"
-			String named = e.unsqueezed(relative, LogReader::squeeze);
+			String named = e.unsqueezed(relative, Cells::key);
 			bytes = named == null ? null : e.document(named);
 		}
 		return bytes == null ? "no file " + relative + " in the folder" : SafeFiles.sha256(bytes);
@@ -294,7 +301,7 @@ final class LogCheck implements DocumentCheck {
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String variant = cell(row, 0);
 			String at = "Appendix A, evaluation, " + variant + ", ";
-			EvaluationRecord r = records.stream().filter(x -> x.getModel().getName().equals(variant)).findFirst().orElse(null);
+			EvaluationRecord r = records.stream().filter(x -> Cells.same(variant, x.getModel().getName())).findFirst().orElse(null);
 			if (r == null) {
 				log.mismatch(at + "variant", variant, "no evaluation of " + model + "/" + variant + " in the trace");
 				continue;
@@ -303,14 +310,14 @@ final class LogCheck implements DocumentCheck {
 			for (int c = 1; c < header.size(); c++) {
 				String column = header.get(c);
 				String printed = cell(row, c);
-				if (column.equals("size (bytes)")) {
+				if (Cells.same(column, "size (bytes)")) {
 					if (f != null) {
 						log.same(at + column, Printed.number(printed) == null ? printed : (long) (double) Printed.number(printed), f.sizeBytes());
 					}
-				} else if (column.equals("decision")) {
-					log.same(at + column + " (in " + TraceCheck.DOCUMENT + ")", printed, !r.isSetAccepted() ? "no criterion" : r.isAccepted() ? "accepted" : "rejected");
+				} else if (Cells.same(column, "decision")) {
+					log.cell(at + column + " (in " + TraceCheck.DOCUMENT + ")", printed, !r.isSetAccepted() ? "no criterion" : r.isAccepted() ? "accepted" : "rejected");
 				} else {
-					MetricValue v = r.getMetrics().stream().filter(x -> x.getName().equals(column)).findFirst().orElse(null);
+					MetricValue v = r.getMetrics().stream().filter(x -> Cells.same(column, x.getName())).findFirst().orElse(null);
 					Double p = Printed.number(printed.replaceAll("[↑↓~]", ""));
 					if (v == null || p == null || Math.abs(p - v.getValue()) > 0.0005 + 1e-9) {
 						log.mismatch(at + column + " (in " + TraceCheck.DOCUMENT + ")", printed, v == null ? "no such metric"
@@ -323,14 +330,14 @@ final class LogCheck implements DocumentCheck {
 		}
 		LogReader.Table criteria = log.titled("Acceptance criteria and decisions");
 		for (List<String> row : criteria == null ? List.<List<String>>of() : criteria.rows().subList(1, criteria.rows().size())) {
-			EvaluationRecord r = records.stream().filter(x -> x.getModel().getName().equals(cell(row, 0))).findFirst().orElse(null);
-			AcceptanceResult a = r == null ? null : r.getAcceptance().stream().filter(x -> x.getCriterion().equals(cell(row, 1))).findFirst().orElse(null);
+			EvaluationRecord r = records.stream().filter(x -> Cells.same(cell(row, 0), x.getModel().getName())).findFirst().orElse(null);
+			AcceptanceResult a = r == null ? null : r.getAcceptance().stream().filter(x -> Cells.same(cell(row, 1), x.getCriterion())).findFirst().orElse(null);
 			String at = "Appendix A, criteria, " + cell(row, 0) + ", " + cell(row, 1) + " (in " + TraceCheck.DOCUMENT + ")";
 			if (a == null) {
 				log.mismatch(at, "a criterion", "none");
 			} else {
-				log.same(at + ", result", cell(row, 3), a.isPassed() ? "met" : "not met");
-				log.same(at + ", decision", cell(row, 4), r.isAccepted() ? "accepted" : "rejected");
+				log.cell(at + ", result", cell(row, 3), a.isPassed() ? "met" : "not met");
+				log.cell(at + ", decision", cell(row, 4), r.isAccepted() ? "accepted" : "rejected");
 				if (!Double.isNaN(a.getMeasured())) {
 					log.brief(at + ", measured", cell(row, 2).replace(a.getUnit() == null ? "\u0000" : a.getUnit(), ""), a.getMeasured());
 				}
@@ -346,7 +353,7 @@ final class LogCheck implements DocumentCheck {
 	private static void verdicts(Evidence e, Log log, String model, byte[] bytes) {
 		String text;
 		try {
-			text = LogReader.squeeze(LogReader.text(log.document(), bytes));
+			text = Cells.key(LogReader.text(log.document(), bytes));
 		} catch (IOException x) {
 			log.mismatch("the text", "unreadable", x.getMessage());
 			return;
@@ -358,16 +365,16 @@ final class LogCheck implements DocumentCheck {
 		int page = text.indexOf("Verdict:REJECTED.");
 		for (EvaluationRecord r : decided) { // under each optimization's table (a variant without one has no such sentence)
 			String variant = r.getModel().getName();
-			String label = "Evaluationof" + LogReader.squeeze(variant) + ":";
+			String label = "Evaluationof" + Cells.key(variant) + ":";
 			String printed = word(text, label);
 			if (!printed.equals("none")) {
 				log.same("evaluation of " + variant + ", decision (in " + TraceCheck.DOCUMENT + ")", printed, r.isAccepted() ? "accepted" : "rejected");
 				criteria(log, "evaluation of " + variant, text, text.indexOf(label) + label.length(), r);
 			}
 			if (page >= 0 && !r.isAccepted()) { // the first page names each rejected variant with its criteria
-				int at = text.indexOf(LogReader.squeeze(variant) + "rejected:", page);
+				int at = text.indexOf(Cells.key(variant) + "rejected:", page);
 				if (at >= 0) {
-					criteria(log, "first page, " + variant, text, at + LogReader.squeeze(variant).length() + "rejected:".length(), r);
+					criteria(log, "first page, " + variant, text, at + Cells.key(variant).length() + "rejected:".length(), r);
 				}
 			}
 		}
@@ -387,7 +394,7 @@ final class LogCheck implements DocumentCheck {
 		String sentence = text.substring(from, end);
 		for (AcceptanceResult a : r.getAcceptance()) {
 			String at = where + ", " + a.getCriterion() + " (in " + TraceCheck.DOCUMENT + ")";
-			java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(LogReader.squeeze(a.getCriterion()))
+			java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(Cells.key(a.getCriterion()))
 					+ "(met|notmet)\\(measured(" + Printed.NUMBER + "|nothing:notevaluated)").matcher(sentence);
 			if (!m.find()) {
 				log.mismatch(at, "not stated", (a.isPassed() ? "met" : "not met") + " (measured "

@@ -44,7 +44,7 @@ final class OptimizationLogCheck {
 				.filter(o -> o.getInput() != null && RunSummary.model(o.getInput()).equals(model)).toList();
 		List<SchemeFacts> schemes = new ArrayList<>();
 		for (OptimizationRecord o : records) {
-			LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(LogReader.squeeze("(" + o.getId() + ")")));
+			LogReader.Table t = log.table(title -> title.startsWith("Table") && title.endsWith(Cells.key("(" + o.getId() + ")")));
 			if (t == null) {
 				log.missing("Table 1 of " + o.getId());
 				continue;
@@ -66,7 +66,7 @@ final class OptimizationLogCheck {
 			}
 		}
 		if (!schemes.isEmpty()) {
-			layers(schemes);
+			layers(records, schemes);
 		}
 		new FloatStagesLogCheck(e, log, records).check();
 	}
@@ -82,12 +82,12 @@ final class OptimizationLogCheck {
 		}
 	}
 
-	/** The squeezed lines of row {@code row} of {@code t} (none when the row is missing). */
+	/** The lines of row {@code row} of {@code t} without their whitespace ({@link Cells#key}; none when the row is missing). */
 	static List<String> lines(LogReader.Table t, int row) {
 		if (row < 0 || t.rows().get(row).size() < 2) {
 			return List.of();
 		}
-		return t.rows().get(row).get(1).lines().map(LogReader::squeeze).filter(l -> !l.isEmpty()).toList();
+		return t.rows().get(row).get(1).lines().map(Cells::key).filter(l -> !l.isEmpty()).toList();
 	}
 
 	/** The rows of one Table 1 that state what the quantized model holds. */
@@ -262,7 +262,7 @@ final class OptimizationLogCheck {
 				return;
 			}
 			TensorRole role = SchemeFacts.role(m.group(1));
-			TensorQuantizationRecord t = f.classes.getOrDefault(role, List.of()).stream().filter(x -> LogReader.squeeze(x.getTensor()).equals(m.group(3)))
+			TensorQuantizationRecord t = f.classes.getOrDefault(role, List.of()).stream().filter(x -> Cells.key(x.getTensor()).equals(m.group(3)))
 					.findFirst().orElse(null);
 			String at = where + "worked example " + m.group(3);
 			if (t == null) {
@@ -383,7 +383,7 @@ final class OptimizationLogCheck {
 
 		private void ioLine(String where, Matcher i) {
 			List<ModelFacts.Io> all = i.group(1).equals("input") ? f.model.inputs() : f.model.outputs();
-			ModelFacts.Io x = all.stream().filter(v -> LogReader.squeeze(v.name()).equals(i.group(2))).findFirst().orElse(null);
+			ModelFacts.Io x = all.stream().filter(v -> Cells.key(v.name()).equals(i.group(2))).findFirst().orElse(null);
 			String at = where + i.group(1) + " '" + i.group(2) + "'";
 			if (x == null) {
 				log.mismatch(at, i.group(3), "the model has no such " + i.group(1));
@@ -395,7 +395,7 @@ final class OptimizationLogCheck {
 		}
 
 		private void requireIo(String where, List<String> lines, String kind, ModelFacts.Io x) {
-			if (lines.stream().noneMatch(l -> l.startsWith(kind + "'" + LogReader.squeeze(x.name()) + "':"))) {
+			if (lines.stream().noneMatch(l -> l.startsWith(kind + "'" + Cells.key(x.name()) + "':"))) {
 				log.mismatch(where + kind + " '" + x.name() + "'", "nothing", SchemeFacts.type(type(x.elementType()))
 						+ (x.scale() == null ? "" : ", s = " + x.scale() + ", z = " + x.zeroPoint()));
 			}
@@ -481,7 +481,7 @@ final class OptimizationLogCheck {
 					String path = file.group(1).equals("recipe") ? "recipe/" + file.group(2) : file.group(2);
 					String derived = file.group(1).equals("quantizedmodel") ? f.model.sha256() : LogCheck.hash(e, path);
 					if (file.group(1).equals("quantizedmodel")) {
-						log.same(where + "quantized model", file.group(2), LogReader.squeeze(f.record.getOutput().getPath()));
+						log.same(where + "quantized model", file.group(2), Cells.key(f.record.getOutput().getPath()));
 					}
 					log.same(where + file.group(1) + " " + file.group(2) + " sha256", file.group(3), derived);
 				} else if (opset.find()) {
@@ -516,19 +516,19 @@ final class OptimizationLogCheck {
 			String tensor = LogCheck.cell(row, 0);
 			String at = t.title() + ", " + tensor + " (" + LogCheck.cell(row, 1) + "), ";
 			// by tensor, role and node: a tensor several nodes read is quantized for each (a shared bias, a scale per reader)
-			String node = LogReader.squeeze(LogCheck.cell(row, 2));
-			TensorQuantizationRecord r = f.held.keySet().stream().filter(x -> LogReader.squeeze(x.getTensor()).equals(LogReader.squeeze(tensor))
-					&& x.getRole().getLiteral().equals(LogCheck.cell(row, 1)) && !listed.contains(x)
-					&& (node.isEmpty() || x.getNode() == null || LogReader.squeeze(x.getNode()).equals(node))).findFirst().orElse(null);
+			String node = LogCheck.cell(row, 2);
+			TensorQuantizationRecord r = f.held.keySet().stream().filter(x -> Cells.same(tensor, x.getTensor())
+					&& Cells.same(LogCheck.cell(row, 1), x.getRole().getLiteral()) && !listed.contains(x)
+					&& (Cells.key(node).isEmpty() || x.getNode() == null || Cells.same(node, x.getNode()))).findFirst().orElse(null);
 			if (r == null) {
 				log.mismatch(at + "tensor", tensor, "no such quantized tensor of the model");
 				continue;
 			}
 			listed.add(r);
 			Quantizations.Params p = f.held.get(r);
-			log.same(at + "type", LogCheck.cell(row, 3), SchemeFacts.type(p.type()));
-			log.same(at + "scheme", LogCheck.cell(row, 4), p.symmetric() ? "symmetric" : "asymmetric");
-			log.same(at + "granularity", LogReader.squeeze(LogCheck.cell(row, 5)), p.axis() == null ? "per-tensor" : "per-channel,axis" + p.axis());
+			log.cell(at + "type", LogCheck.cell(row, 3), SchemeFacts.type(p.type()));
+			log.cell(at + "scheme", LogCheck.cell(row, 4), p.symmetric() ? "symmetric" : "asymmetric");
+			log.cell(at + "granularity", LogCheck.cell(row, 5), p.axis() == null ? "per-tensor" : "per-channel, axis " + p.axis());
 			List<String> values = referenced(t, row, tensor, p);
 			List<Float> scales = Printed.floats(values.get(0));
 			List<Long> zeros = Printed.zeroPoints(values.get(1));
@@ -568,17 +568,17 @@ final class OptimizationLogCheck {
 	private List<String> referenced(LogReader.Table t, List<String> row, String tensor, Quantizations.Params p) {
 		String scales = LogCheck.cell(row, 7);
 		String zeros = LogCheck.cell(row, 8);
-		Matcher m = Pattern.compile("^asin(Appendix[A-Z]+)").matcher(LogReader.squeeze(scales));
+		Matcher m = Pattern.compile("^asin(Appendix[A-Z]+)").matcher(Cells.key(scales));
 		if (!m.find()) {
 			return List.of(scales, zeros);
 		}
 		LogReader.Table other = log.table(title -> title.startsWith(m.group(1) + "."));
 		List<List<String>> there = other == null || other == t ? List.of()
-				: other.rows().stream().filter(r -> LogReader.squeeze(LogCheck.cell(r, 0)).equals(LogReader.squeeze(tensor))
-						&& LogCheck.cell(r, 1).equals(LogCheck.cell(row, 1)) && !LogReader.squeeze(LogCheck.cell(r, 7)).startsWith("asin")).toList();
+				: other.rows().stream().filter(r -> Cells.same(LogCheck.cell(r, 0), tensor)
+						&& Cells.same(LogCheck.cell(r, 1), LogCheck.cell(row, 1)) && !Cells.startsWith(LogCheck.cell(r, 7), "as in")).toList();
 		List<String> pointed = there.stream().filter(r -> p.scales().equals(Printed.floats(LogCheck.cell(r, 7)))
 				&& p.zeroPoints().equals(Printed.zeroPoints(LogCheck.cell(r, 8)))).findFirst()
-				.or(() -> there.stream().filter(r -> LogReader.squeeze(LogCheck.cell(r, 2)).equals(LogReader.squeeze(LogCheck.cell(row, 2)))).findFirst())
+				.or(() -> there.stream().filter(r -> Cells.same(LogCheck.cell(r, 2), LogCheck.cell(row, 2))).findFirst())
 				.or(() -> there.stream().findFirst()).orElse(null);
 		if (pointed == null) {
 			return List.of(scales + " (no such row to point to)", zeros);
@@ -586,50 +586,61 @@ final class OptimizationLogCheck {
 		return List.of(LogCheck.cell(pointed, 7), LogCheck.cell(pointed, 8));
 	}
 
-	/** The per-layer appendix: each layer of each scheme integer or float as the model runs it, its weights' type and scheme. */
-	private void layers(List<SchemeFacts> schemes) {
+	/**
+	 * The per-layer appendix: each layer of each scheme integer or float as the model runs it, its weights' type and scheme,
+	 * and the statements its cell makes (added channels, a rewrite, a kernel slower than float), each read as {@link Cells}
+	 * reads a cell wherever the document broke its lines.
+	 */
+	private void layers(List<OptimizationRecord> records, List<SchemeFacts> schemes) {
 		LogReader.Table t = log.ending("Quantization per layer");
 		if (t == null) {
 			log.missing("per-layer appendix");
 			return;
 		}
 		List<String> header = t.rows().get(0);
+		List<SchemeFacts> columns = new ArrayList<>();
+		for (int c = 3; c < header.size(); c++) {
+			String scheme = header.get(c);
+			SchemeFacts f = schemes.stream().filter(s -> Cells.same(scheme, s.record.getScheme())).findFirst().orElse(null);
+			if (f == null && records.stream().noneMatch(o -> o.getQuantization() != null && Cells.same(scheme, o.getScheme()))) {
+				log.mismatch(t.title() + ", column " + scheme, "a scheme's column", "no quantized scheme of " + model + " is named " + scheme);
+			}
+			columns.add(f);
+		}
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String node = LogCheck.cell(row, 1);
 			for (int c = 3; c < header.size(); c++) {
-				String scheme = header.get(c);
+				SchemeFacts f = columns.get(c - 3);
 				String stated = LogCheck.cell(row, c);
-				String cell = withoutRewrite(withoutAddedChannels(stated));
-				Matcher slower = SLOWER.matcher(cell);
-				boolean saysSlower = slower.find();
-				cell = saysSlower ? cell.substring(0, slower.start()) : cell;
-				SchemeFacts f = schemes.stream().filter(s -> s.record.getScheme().equals(scheme)).findFirst().orElse(null);
-				if (f == null || cell.isEmpty()) {
+				String rest = Cells.before(REWRITE_PART, Cells.before(ADDED_PART, stated));
+				boolean saysSlower = !Cells.find(SLOWER, rest).isEmpty();
+				String cell = Cells.before(SLOWER, rest);
+				if (f == null || Cells.key(cell).isEmpty()) {
 					continue;
 				}
+				String scheme = f.record.getScheme();
 				String at = t.title() + ", " + node + ", " + scheme;
-				String name = f.record.getQuantization().getLayers().stream().map(l -> l.getNode()).filter(n -> LogReader.squeeze(n).equals(LogReader.squeeze(node)))
-						.findFirst().orElse(node);
+				String name = new Cells.Names(f.record.getQuantization().getLayers().stream().map(l -> l.getNode()).toList()).orPrinted(node);
 				Boolean quantized = f.quantizations.layerQuantized(name, f.output(name));
 				String added = f.paddings.statement(name);
-				if (!LogReader.squeeze(Paddings.stated(stated)).equals(LogReader.squeeze(added))) {
+				if (!Cells.same(Paddings.stated(stated), added)) {
 					log.mismatch(at + " added channels", Paddings.stated(stated), added);
 				}
 				String rewrite = f.repeats.statement(name);
-				if (!LogReader.squeeze(Repeats.stated(stated)).equals(LogReader.squeeze(rewrite))) {
+				if (!Cells.same(Repeats.stated(stated), rewrite)) {
 					log.mismatch(at + " rewrite", Repeats.stated(stated), rewrite);
 				}
-				boolean printedFloat = cell.startsWith("float32");
+				boolean printedFloat = Cells.startsWith(cell, "float32");
 				if (quantized == null) {
 					log.mismatch(at, cell, "no such layer in the model");
 				} else if (printedFloat == quantized) {
 					log.mismatch(at, cell, quantized ? "runs on integers" : "runs in float32");
-				} else if (LogReader.squeeze(cell).startsWith(LogReader.squeeze(AifsmLogs.FLOAT_OUTPUT))) {
+				} else if (Cells.startsWith(cell, AifsmLogs.FLOAT_OUTPUT)) {
 					String output = f.quantizations.outputQuantization(name, f.output(name));
 					if (output != null) {
 						log.mismatch(at + " output", cell, "the model quantizes its output: " + output);
 					}
-				} else if (!printedFloat && !cell.equals("quantized")) {
+				} else if (!printedFloat && !Cells.same(cell, "quantized")) {
 					weightsOf(at, cell, f, name);
 				}
 				if (quantized != null && quantized && !printedFloat) {
@@ -644,20 +655,14 @@ final class OptimizationLogCheck {
 		}
 	}
 
-	/** A cell's "; its int8 kernel is slower than float (note N)", its words as the document may break them. */
-	private static final Pattern SLOWER = Pattern.compile(";\\s*" + AifsmLogs.SLOWER.replace(" ", "\\s*") + "\\s*\\(note\\s*\\d+\\)\\s*$");
+	/** A cell's closing "; its int8 kernel is slower than float (note N)" ({@link Cells#words}). */
+	private static final Pattern SLOWER = Cells.words(";" + Pattern.quote(AifsmLogs.SLOWER) + "\\(note\\d+\\)$");
 
-	/** A cell without its "; rewritten as a depthwise Conv (…) … (note N)" or "; added by the rewrite of Conv … (note N)", which {@link Repeats} checks. */
-	private static String withoutRewrite(String cell) {
-		Matcher m = Pattern.compile(";\\s*(" + AifsmLogs.REWRITTEN.pattern() + ").*$", Pattern.DOTALL).matcher(cell);
-		return m.find() ? cell.substring(0, m.start()) : cell;
-	}
+	/** "; " and a rewrite statement ("; rewritten as a depthwise Conv (…) …", "; added by the rewrite of Conv …"), which {@link Repeats} checks. */
+	private static final Pattern REWRITE_PART = Cells.words(";(" + AifsmLogs.REWRITTEN.pattern() + ")");
 
-	/** A cell without its "; 8 zero channels added (72 → 80) (note N)", which {@link Paddings} checks. */
-	private static String withoutAddedChannels(String cell) {
-		Matcher m = Pattern.compile(";\\s*" + AifsmLogs.ADDED_CHANNELS.pattern() + ".*$", Pattern.DOTALL).matcher(cell);
-		return m.find() ? cell.substring(0, m.start()) : cell;
-	}
+	/** "; " and an added-channels statement ("; 8 zero channels added (72 → 80)"), which {@link Paddings} checks. */
+	private static final Pattern ADDED_PART = Cells.words(";" + AifsmLogs.ADDED_CHANNELS.pattern());
 
 	/** "int8 symmetric, per-channel": the layer's weights as the model holds them, or for a layer without weights its output's quantization. */
 	private void weightsOf(String at, String cell, SchemeFacts f, String node) {
@@ -669,8 +674,8 @@ final class OptimizationLogCheck {
 		// an output's per-tensor zero point at the symmetric one (128 for uint8) is also what the asymmetric formula gives for
 		// a range about as far below 0 as above (attention's A·V): the file cannot tell the two apart (as Ranges.check)
 		boolean either = p != null && w.getRole() != TensorRole.WEIGHT && w.getRole() != TensorRole.BIAS && p.axis() == null && p.symmetric()
-				&& LogReader.squeeze(cell).equals(LogReader.squeeze(derived.replace(" symmetric,", " asymmetric,")));
-		if (!either && !LogReader.squeeze(cell).equals(LogReader.squeeze(derived))) {
+				&& Cells.same(cell, derived.replace(" symmetric,", " asymmetric,"));
+		if (!either && !Cells.same(cell, derived)) {
 			log.mismatch(at + (w != null && w.getRole() == TensorRole.WEIGHT ? " weights" : " output"), cell, derived);
 		}
 	}

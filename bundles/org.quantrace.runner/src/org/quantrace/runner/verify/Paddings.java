@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.model.trace.TensorQuantizationRecord;
@@ -80,14 +79,12 @@ final class Paddings {
 	/** What {@link #statement} and {@link #stated} give for a layer without added channels. */
 	static final String NONE = "no added channels";
 
+	/** {@link AifsmLogs#ADDED_CHANNELS} in a trace reason or a log cell, wherever a document broke the cell's lines ({@link Cells}). */
+	private static final java.util.regex.Pattern WORDS = Cells.words(AifsmLogs.ADDED_CHANNELS);
+
 	/** The widening statements {@code text} (a trace reason, a log cell) makes, joined as {@link #statement} joins them. */
 	static String stated(String text) {
-		List<String> s = new ArrayList<>();
-		Matcher m = AifsmLogs.ADDED_CHANNELS.matcher(text == null ? "" : text);
-		while (m.find()) {
-			s.add(m.group().replaceAll("\\s+", " "));
-		}
-		return joined(s);
+		return joined(Cells.stated(WORDS, text));
 	}
 
 	/** A weight's or bias's {@code held} without the channels a widening added (whose empty range gives s = 1): what the record's range determines. */

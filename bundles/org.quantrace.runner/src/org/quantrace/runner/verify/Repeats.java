@@ -1,10 +1,8 @@
 package org.quantrace.runner.verify;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.quantrace.engine.onnx.Tensor;
@@ -35,8 +33,8 @@ final class Repeats {
 	/** What {@link #statement} and {@link #stated} give for a layer the rewrite did not touch. */
 	static final String NONE = "not rewritten";
 
-	/** The rewrite's words in a trace reason or a log cell, as the logs print them. */
-	static final Pattern WORDS = org.quantrace.report.AifsmLogs.REWRITTEN;
+	/** The rewrite's words ({@link org.quantrace.report.AifsmLogs#REWRITTEN}) in a trace reason or a log cell, wherever a document broke the cell's lines ({@link Cells}). */
+	private static final Pattern WORDS = Cells.words(org.quantrace.report.AifsmLogs.REWRITTEN);
 
 	private final Map<String, String> statements = new LinkedHashMap<>();
 
@@ -216,11 +214,7 @@ final class Repeats {
 
 	/** The rewrite statements {@code text} (a trace reason, a log cell) makes, joined by "; " ({@link #NONE}: none). */
 	static String stated(String text) {
-		List<String> s = new ArrayList<>();
-		Matcher m = WORDS.matcher(text == null ? "" : text);
-		while (m.find()) {
-			s.add(m.group().replaceAll("\\s+", " "));
-		}
+		List<String> s = Cells.stated(WORDS, text);
 		return s.isEmpty() ? NONE : String.join("; ", s);
 	}
 

@@ -73,6 +73,19 @@ final class Tampering {
 		write(file, text.replace(old, now));
 	}
 
+	/**
+	 * A copy of the output folder {@code out} at {@code to} with text of its file {@code file} replaced, pairwise ({@code old},
+	 * {@code now}, {@code old}, {@code now}, …: each must occur), then every hash recomputed ({@link #rehashAll}).
+	 */
+	static Path edited(Path out, Path to, String file, String... replacements) {
+		Runs.copy(out, to);
+		for (int i = 0; i + 1 < replacements.length; i += 2) {
+			replace(to.resolve(file), replacements[i], replacements[i + 1]);
+		}
+		rehashAll(to);
+		return to;
+	}
+
 	/** "sha256  path" lines for every file of {@code out} but those {@code excluded} names, as the run writes them. */
 	static String sums(Path out, List<String> excluded) {
 		StringBuilder s = new StringBuilder();

@@ -607,6 +607,51 @@ class VerifyTest {
 				r.problems().toString());
 	}
 
+	/**
+	 * A PDF's text breaks a long cell anywhere (inside a name, at a '/', a '_' or a hyphen), a space for each break: the
+	 * example's cells broken so, in the Markdown (the page width decides where the PDF breaks), read as written: PhIMT0002's
+	 * Appendix A node names, and PhIMT0003's per-layer header (the schemes' names), a node name and an activation's cell,
+	 * and the variant names of the evaluation and criteria tables. The per-layer table left a column whose header named no
+	 * scheme unread, and the variants' names were compared as printed ("no evaluation of cnn/fiq_ float32"). Then a value
+	 * changed in each broken cell is found.
+	 */
+	@Test
+	void cellsThatThePdfBreaksVerifyCleanAndAChangedOneIsFound() {
+		Path out = out("broken-cells");
+		String removed = "| /features /features.1/Batch Normalization |";
+		String header = "| index | node | op | drq | fiq_ float32 | fiq_int8 | fiq_ uint8 |";
+		String relu = "| 1 | /features/ features.2/Relu | Relu | float32 (note 2) | uint8 asym metric, per- tensor |";
+		Tampering.replace(out.resolve("logs/PhIMT0002-cnn.md"), "| /features/features.1/BatchNormalization |", removed);
+		Tampering.replace(out.resolve("logs/PhIMT0002-cnn.md"), "| /classifier/classifier.2/Dropout |", "| /classifier/ classifier.2/Drop out |");
+		Path log = out.resolve("logs/PhIMT0003-cnn.md");
+		Tampering.replace(log, "| index | node | op | drq | fiq_float32 | fiq_int8 | fiq_uint8 |", header);
+		Tampering.replace(log, "| 1 | /features/features.2/Relu | Relu | float32 (note 2) | uint8 asymmetric, per-tensor |", relu);
+		Tampering.replace(log, "\n| fiq_float32 | 0.", "\n| fiq_ float32 | 0.");
+		Tampering.replace(log, "| fiq_float32 | accuracy drop < 1 pt |", "| fiq_ float32 | accuracy drop < 1 pt |");
+		Tampering.rehashAll(out);
+		Verification.Result broken = verify(out);
+		assertTrue(broken.passed(), broken.problems().toString());
+
+		Tampering.replace(out.resolve("logs/PhIMT0002-cnn.md"), removed, removed.replace("features.1", "features.2"));
+		Tampering.replace(log, header, header.replace("fiq_ uint8", "fiq_ uint9"));
+		Tampering.replace(log, relu, relu.replace("uint8 asym", "int8 asym"));
+		Tampering.replace(log, "\n| fiq_ float32 | 0.", "\n| fiq_ float33 | 0.");
+		Tampering.rehashAll(out);
+		List<Problem> r = verify(out).problems();
+		assertTrue(r.contains(new Problem("logs/PhIMT0002-cnn.md",
+				"Appendix A (nodes removed or folded), /features /features.2/Batch Normalization: says removed or folded, re-derived no such node in the verified model")),
+				r.toString());
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0002-cnn.md") && p.what().contains("also gone, and not listed: [/features/features.1/BatchNormalization")),
+				r.toString());
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-cnn.md",
+				"Appendix F. Quantization per layer, column fiq_ uint9: says a scheme's column, re-derived no quantized scheme of cnn is named fiq_ uint9")), r.toString());
+		assertTrue(r.contains(new Problem("logs/PhIMT0003-cnn.md",
+				"Appendix F. Quantization per layer, /features/ features.2/Relu, fiq_float32 output: says int8 asym metric, per- tensor, re-derived uint8 asymmetric, per-tensor")),
+				r.toString());
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-cnn.md") && p.what().contains("fiq_ float33") && p.what().contains("no evaluation of cnn/fiq_ float33")),
+				r.toString());
+	}
+
 	/** Replaces the first {@code old} after {@code anchor}. */
 	private static void replaceAfter(Path file, String anchor, String old, String now) {
 		String text = Tampering.read(file);

@@ -489,6 +489,28 @@ class VerifyWildGraphsTest {
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 
+		// both cells broken as a PDF breaks them (inside the names, at a '/' and a '_', inside words): read as written
+		String brokenRewrite = "re written as a depth wise Conv (group 16 → 32) on its in put's chan nels repeated by Gather '/features /features.4/Conv_ repeat'";
+		String brokenRepeats = "added by the rewrite of Conv '/features/ features.4/Conv': repeats each of its 16 in put channels 2 times";
+		Path broken = Tampering.edited(out, dir.resolve("broken"), "logs/PhIMT0003-ghost.md", rewritten, brokenRewrite, repeats, brokenRepeats);
+		List<Problem> unbroken = Verification.verify(broken).problems();
+		assertTrue(unbroken.isEmpty(), "cells broken inside names and words read as written: " + unbroken);
+		// a changed channel count in each broken cell is found, in each column
+		Path counts = Tampering.edited(broken, dir.resolve("counts"), "logs/PhIMT0003-ghost.md", brokenRewrite, brokenRewrite.replace("→ 32", "→ 48"), brokenRepeats,
+				brokenRepeats.replace("its 16 in put", "its 8 in put"));
+		List<Problem> changed = Verification.verify(counts).problems();
+		for (String scheme : List.of("fiq_int8", "fast_int8")) {
+			assertTrue(changed.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ghost.md") && p.what().contains("/features/features.4/Conv, " + scheme + " rewrite")
+					&& p.what().contains("→ 48")), scheme + ", the group: " + changed);
+			assertTrue(changed.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ghost.md") && p.what().contains("/features/features.4/Conv_repeat, " + scheme + " rewrite")
+					&& p.what().contains("its 8 in put")), scheme + ", the Gather's channels: " + changed);
+		}
+		// and the Gather named as another node
+		Path renamed = Tampering.edited(broken, dir.resolve("renamed"), "logs/PhIMT0003-ghost.md", brokenRewrite, brokenRewrite.replace("Conv_ repeat", "Conv_ repeat2"));
+		List<Problem> misnamed = Verification.verify(renamed).problems();
+		assertTrue(misnamed.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ghost.md") && p.what().contains("/features/features.4/Conv, fiq_int8 rewrite")),
+				"a cell naming another Gather is found: " + misnamed);
+
 		Path tampered = dir.resolve("tampered");
 		Runs.copy(out, tampered);
 		Tampering.editInitializer(tampered, "models/ghost/fiq_int8.onnx", "/features/features.4/Conv_channels",
@@ -581,6 +603,32 @@ class VerifyWildGraphsTest {
 		List<Problem> found = Verification.verify(tampered).problems();
 		assertTrue(found.stream().anyMatch(p -> p.toString().contains("rewrite") && p.toString().contains("a map other than 9/count")),
 				"the map tampered is found: " + found);
+
+		// a PDF breaks such cells anywhere (factinc's read back "'/c /AveragePool_sums'" and "9 /count"), a space for each
+		// break; the page width decides where, so the breaks are made here in the Markdown cells: inside the names, at a
+		// '/' and a '_', inside words, and the statements still read as written
+		String summed = "added by the rewrite of AveragePool 'avgpool': the window sums divided by 9";
+		String brokenPool = "Average Pool rewritten as a depth wise Conv 'avg pool_ sums' of weights 1 /9 and a Mul by the map 9/ count";
+		String brokenSums = "added by the re write of AveragePool 'avg pool': the window sums divid ed by 9";
+		Path broken = Tampering.edited(out, dir.resolve("broken"), "logs/PhIMT0003-pool.md", rewritten, brokenPool, summed, brokenSums);
+		List<Problem> unbroken = Verification.verify(broken).problems();
+		assertTrue(unbroken.isEmpty(), "cells broken inside names, words and at a '/' read as written: " + unbroken);
+
+		// and a value changed in a broken cell is still found: the weights 1/8 in the pool's row, 8 windows in the Conv's
+		Path changed = Tampering.edited(broken, dir.resolve("changed"), "logs/PhIMT0003-pool.md", brokenPool, brokenPool.replace("1 /9", "1 /8"), brokenSums,
+				brokenSums.replace("by 9", "by 8"));
+		List<Problem> values = Verification.verify(changed).problems();
+		assertTrue(values.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-pool.md") && p.what().contains("avgpool, fiq_int8 rewrite") && p.what().contains("1 /8")),
+				"the pool's weights 1/8 are found: " + values);
+		assertTrue(values.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-pool.md") && p.what().contains("avgpool_sums, fiq_int8 rewrite")
+				&& p.what().contains("divid ed by 8")), "the Conv's windows divided by 8 are found: " + values);
+		assertEquals(2, values.size(), values.toString());
+
+		// and a name: the pool's Conv named as another, broken too
+		Path renamed = Tampering.edited(broken, dir.resolve("renamed"), "logs/PhIMT0003-pool.md", brokenPool, brokenPool.replace("'avg pool_ sums'", "'avg pool_ sum'"));
+		List<Problem> misnamed = Verification.verify(renamed).problems();
+		assertTrue(misnamed.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-pool.md") && p.what().contains("avgpool, fiq_int8 rewrite")),
+				"a cell naming another Conv is found: " + misnamed);
 	}
 	/**
 	 * A depthwise Conv of a channel count ONNX Runtime's integer depthwise kernel does not take (make_unseen8.py mbv3h: 72
@@ -631,5 +679,25 @@ class VerifyWildGraphsTest {
 		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-widened.md")).contains("8 zero channels added (24 → 32)"), "the log says so");
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		// the depthwise Conv's and the projection's cells broken as a PDF breaks them (inside words, around the arrow):
+		// read as written
+		String dwCell = "quantized; 8 zero channels added (24 → 32)";
+		String pwCell = "quantized; 8 zero input channels added (24 → 32)";
+		String dwBroken = "quan tized; 8 zero chan nels add ed (24 →32)";
+		String pwBroken = "quantized; 8 zero in put channels added (24→ 32)";
+		Path broken = Tampering.edited(out, dir.resolve("broken"), "logs/PhIMT0003-widened.md", dwCell, dwBroken, pwCell, pwBroken);
+		List<Problem> unbroken = Verification.verify(broken).problems();
+		assertTrue(unbroken.isEmpty(), "cells broken inside words and at a hyphen read as written: " + unbroken);
+		// a changed count in each broken cell (18 channels, which must not read as the 8 inside it; 33 channels after) is found
+		Path changed = Tampering.edited(broken, dir.resolve("changed"), "logs/PhIMT0003-widened.md", dwBroken, dwBroken.replace("8 zero chan", "18 zero chan"), pwBroken,
+				pwBroken.replace("→ 32", "→ 33"));
+		List<Problem> found = Verification.verify(changed).problems();
+		for (String scheme : List.of("fiq_int8", "fiq_uint8")) {
+			assertTrue(found.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-widened.md") && p.what().contains("dw, " + scheme + " added channels: says 18 zero chan nels")),
+					scheme + ", the depthwise Conv's count is found: " + found);
+			assertTrue(found.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-widened.md") && p.what().contains("pw, " + scheme + " added channels: says 8 zero in put")
+					&& p.what().contains("→ 33")), scheme + ", the projection's count is found: " + found);
+		}
 	}
 }

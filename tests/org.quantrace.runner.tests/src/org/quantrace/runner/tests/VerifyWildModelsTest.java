@@ -126,6 +126,34 @@ class VerifyWildModelsTest {
 				&& p.what().contains("does not say so")), r.toString());
 	}
 
+	/**
+	 * The slower-than-float statement and the row's node name broken as a PDF breaks a long cell (inside words and the
+	 * name, after a '/'; a space for each break, made here in the Markdown): read as written. The same broken cell saying
+	 * "faster" is found.
+	 */
+	@Test
+	void aSlowerThanFloatCellThatThePdfBreaksVerifiesCleanAndAChangedOneIsFound() {
+		Path out = copy("wild-slower-broken");
+		Path md = out.resolve("logs/PhIMT0003-mnv3.md");
+		String text = Tampering.read(md);
+		Matcher said = Pattern.compile("(?m)^\\| \\d+ \\| (\\S+) \\| Conv \\| .*?(quantized; " + Pattern.quote(AifsmLogs.SLOWER) + ") \\(note \\d+\\)").matcher(text);
+		assertTrue(said.find(), "a 5x5 depthwise row says its int8 kernel is slower than float");
+		String node = said.group(1);
+		String brokenNode = node.replaceFirst("/block/", "/block /").replaceFirst("\\.0/", ".0/ ");
+		String brokenCell = "quan tized; its int8 ker nel is slow er than float";
+		assertTrue(!brokenNode.equals(node), node);
+		Tampering.write(md, text.substring(0, said.start(1)) + brokenNode + text.substring(said.end(1), said.start(2)) + brokenCell + text.substring(said.end(2)));
+		Tampering.rehashAll(out);
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.isEmpty(), "the broken row reads as written: " + r);
+
+		Tampering.replace(md, brokenCell, brokenCell.replace("slow er", "fast er"));
+		Tampering.rehashAll(out);
+		List<Problem> changed = Verification.verify(out).problems();
+		assertTrue(changed.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-mnv3.md") && p.what().contains(", fiq_int8 " + AifsmLogs.SLOWER)
+				&& p.what().contains("does not say so")), changed.toString());
+	}
+
 	/** MobileNetV3's 72-channel depthwise Conv, which fiq_int8 widens to 80 channels (DepthwisePadding, on by default). */
 	private static final String DEPTHWISE_72 = "/features/features.3/block/block.1/block.1.0/Conv";
 
