@@ -79,4 +79,44 @@ class WildGraphsTest {
 		}
 		assertTrue(layers.containsAll(names), layers + " are the names a reader of the float model derives: " + names);
 	}
+
+	/**
+	 * PoolFormer's token mixer after a GroupNorm (make_unseen9.py "poolformer": GroupNorm(1) is InstanceNormalization,
+	 * Reshape, Mul, Add in float; then AveragePool and Sub): the AveragePool and the Sub stay float for reasons of their own
+	 * (a slow integer kernel, no integer kernel), and their log lines said "its input is dequantized once" although they
+	 * read the float island's tensors directly, no DequantizeLinear before them (the written model: the pool reads the
+	 * float op before it). They now say where their inputs come from; an op that does read a DequantizeLinear (the Exp
+	 * after the integer Conv) keeps the words.
+	 */
+	@Test
+	void aFloatOpInsideAFloatIslandIsNotSaidToReadItsInputDequantized() {
+		TinyGraph t = new TinyGraph(4, 8, 8);
+		String c = t.node("Conv", List.of("x", t.weight(0.5, 8, 4, 3, 3), t.weight(0.1, 8)), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String e = t.node("Exp", List.of(c));
+		String p = t.node("AveragePool", List.of(e), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("pads", 1, 1, 1, 1),
+				TinyGraph.attr("count_include_pad", 1L));
+		String d = t.node("Sub", List.of(p, e));
+		String y = t.node("Conv", List.of(d, t.weight(0.5, 8, 8, 1, 1), t.weight(0.1, 8)));
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(-1, 1));
+		java.util.Map<String, QuantizationResult.Layer> byOp = new java.util.HashMap<>();
+		r.layers().forEach(l -> byOp.put(l.opType(), l));
+		assertTrue(!byOp.get("Exp").quantized() && byOp.get("Exp").reason().contains("its input is dequantized once"), byOp.get("Exp").reason());
+		for (String op : List.of("AveragePool", "Sub")) {
+			QuantizationResult.Layer l = byOp.get(op);
+			assertFalse(l.quantized(), op);
+			assertFalse(l.reason().contains("dequantized once"), op + ": " + l.reason());
+			assertTrue(l.reason().endsWith("it runs in float, in the float island its inputs come from (no DequantizeLinear before it); its output is"
+					+ " quantized only where an integer op reads it"), op + ": " + l.reason());
+		}
+		// what the file says: the pool and the Sub read no DequantizeLinear
+		GraphProto g = r.model().toProto().getGraph();
+		java.util.Map<String, String> producer = new java.util.HashMap<>();
+		g.getNodeList().forEach(n -> n.getOutputList().forEach(o -> producer.put(o, n.getOpType())));
+		for (NodeProto n : g.getNodeList()) {
+			if (n.getOpType().equals("AveragePool") || n.getOpType().equals("Sub")) {
+				assertTrue(n.getInputList().stream().noneMatch(i -> "DequantizeLinear".equals(producer.get(i))), n.toString());
+			}
+		}
+	}
 }
