@@ -119,4 +119,27 @@ class WildGraphsTest {
 			}
 		}
 	}
+
+	/**
+	 * Swin's window partition (make_unseen9.py "swin": a LayerNorm's output reshaped to [N, 2, 7, 2, 7, C] and permuted,
+	 * a rank-6 tensor): calibration's min-max reduces each tensor per channel with GlobalMaxPool first, which ONNX Runtime
+	 * runs for one to three spatial axes only ("Unsupported pooling size"): quantize fiq-int8 and fiq-uint8 exited 3 on the
+	 * model. A tensor of rank 6 or more is reduced by ReduceMax alone. Here the window partition of an [N, 4, 8, 8] input
+	 * into 2x2 windows, calibrated directly, then the model with a Conv after it quantized whole.
+	 */
+	@Test
+	void aRankSixWindowPartitionIsCalibrated() {
+		TinyGraph t = new TinyGraph(4, 8, 8);
+		String e = t.node("Exp", List.of("x"));
+		String w = t.node("Reshape", List.of(e, t.longs(-1, 4, 2, 4, 2, 4)));
+		String p = t.node("Transpose", List.of(w), TinyGraph.ints("perm", 0, 1, 2, 4, 3, 5));
+		String back = t.node("Reshape", List.of(p, t.longs(-1, 4, 8, 8)));
+		String y = t.node("Conv", List.of(back, t.weight(0.5, 4, 4, 1, 1), t.weight(0.1, 4)));
+		OnnxModel model = t.model(y);
+		org.quantrace.engine.calibrate.Range r = org.quantrace.engine.calibrate.Calibrator.calibrate(model, "windows", List.of(p, back),
+				t.calibration(-1, 1), org.quantrace.engine.calibrate.CalibrationSettings.minMax(), org.quantrace.engine.Progress.NONE).ranges().get(p);
+		assertTrue(r.max() > 2.0 && r.max() <= Math.E + 1e-6, "max of exp(x) for x in [-1, 1): " + r);
+		QuantizationResult q = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(-1, 1));
+		assertTrue(q.layers().stream().anyMatch(l -> l.opType().equals("Conv") && l.quantized()), q.layers().toString());
+	}
 }
