@@ -169,8 +169,9 @@ public final class Calibrator {
 					fetch.add(min);
 				}
 				TensorInfo info = shapes.get(t);
-				if (info != null && info.shape() != null && info.shape().size() >= 3) {
-					// per-channel maxima first: ONNX Runtime's GlobalMaxPool is several times faster than a ReduceMax over everything
+				if (info != null && info.shape() != null && info.shape().size() >= 3 && info.shape().size() <= 5) {
+					// per-channel maxima first: ONNX Runtime's GlobalMaxPool is several times faster than a ReduceMax over everything;
+					// it pools one to three spatial axes only ("Unsupported pooling size" beyond: Swin's rank-6 window partition)
 					String pooled = g.uniqueName(t + "_calibration_channel_max", names);
 					insertReductions(g, firstAdded, g.newNode(NodeProto.newBuilder().setOpType("GlobalMaxPool").setName(pooled).addInput(t).addOutput(pooled).build()),
 							g.newNode(reduce("ReduceMax", pooled, max)));

@@ -27,7 +27,11 @@ public final class OpRules {
 	private static final List<OpRule> RULES = new ArrayList<>();
 	private static final Map<String, OpRule> BY_OP = new HashMap<>();
 
-	private static final String FLOAT_ISLAND = "it runs in float; its input is dequantized once and its output quantized only where an integer op reads it";
+	static final String FLOAT_ISLAND = "it runs in float; its input is dequantized once and its output quantized only where an integer op reads it";
+
+	/** {@link #FLOAT_ISLAND} for an op that reads only float ops' unquantized outputs (QuantizationPlan's floatIslandInputs). */
+	static final String INSIDE_FLOAT_ISLAND = "it runs in float, in the float island its inputs come from (no DequantizeLinear before it); its output is"
+			+ " quantized only where an integer op reads it";
 
 	static {
 		Drq noDynamicConv = new Drq(DrqForm.DYNAMIC, "ConvInteger", null,

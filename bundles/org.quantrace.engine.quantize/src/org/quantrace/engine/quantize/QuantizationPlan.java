@@ -342,6 +342,7 @@ public final class QuantizationPlan {
 				return new Planner(g, spec, givenTypes, firstIndex, all).plan();
 			}
 			clampsRemovedByOnnxRuntime(order);
+			floatIslandInputs();
 			plan.decisions.addAll(decided.values());
 			return plan;
 		}
@@ -478,6 +479,28 @@ public final class QuantizationPlan {
 						: "excluded by the recipe (" + e.kind().literal() + " " + e.pattern() + "), but ").orElse("");
 				record(new Decision(d.layerIndex(), n, true, prefix + "only a QuantizeLinear with its zero point at the range's minimum 0 reads it: "
 						+ REMOVED_BY_ONNX_RUNTIME + ", so it computes nothing in float (it stays in the model, after a float op)", null, act.spec()));
+			}
+		}
+
+		/**
+		 * A float op that stays float for a reason of its own ({@link OpRules#FLOAT_ISLAND}: no or a slow integer kernel) but
+		 * reads only float ops' outputs that are not quantized reads no DequantizeLinear: its reason says so rather than "its
+		 * input is dequantized once" (PoolFormer's AveragePool and Sub after GroupNorm's float Mul/Add). A graph input may be
+		 * read through the writer's DequantizeLinear: an op reading one keeps the words.
+		 */
+		void floatIslandInputs() {
+			for (Map.Entry<Node, Decision> e : decided.entrySet()) {
+				Decision d = e.getValue();
+				Node n = e.getKey();
+				if (d.quantized() || d.reason() == null || !d.reason().endsWith(OpRules.FLOAT_ISLAND)) {
+					continue;
+				}
+				List<String> read = n.inputs().stream().filter(t -> !t.isEmpty() && !isConstant(t) && isFloat(t)).toList();
+				if (read.isEmpty() || read.stream().anyMatch(t -> plan.activations.containsKey(t) || graphInputs.contains(t) || producers.get(t) == null)) {
+					continue;
+				}
+				String reason = d.reason().substring(0, d.reason().length() - OpRules.FLOAT_ISLAND.length()) + OpRules.INSIDE_FLOAT_ISLAND;
+				e.setValue(new Decision(d.layerIndex(), n, false, reason, d.weights(), d.activations()));
 			}
 		}
 

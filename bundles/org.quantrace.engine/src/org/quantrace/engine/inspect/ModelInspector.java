@@ -65,7 +65,16 @@ public final class ModelInspector {
 				probed.tensors().values().forEach(t -> fill(known, t));
 				notes.addAll(probed.notes());
 			} catch (QuantraceException e) {
-				notes.add("intermediate shapes unknown: the model could not be run to find them (" + e.getMessage() + ")");
+				// the element types do not depend on the made-up size that failed: ONNX Runtime infers them when it loads the model
+				String typed = "";
+				try {
+					Map<String, TensorInfo> types = ShapeProbe.types(model, file);
+					types.values().forEach(t -> fill(known, t));
+					typed = types.isEmpty() ? "" : "; their element types are ONNX Runtime's inference when it loads the model";
+				} catch (QuantraceException notLoaded) {
+					// the first failure says why
+				}
+				notes.add("intermediate shapes unknown: the model could not be run to find them (" + e.getMessage().strip() + ")" + typed);
 			}
 		}
 

@@ -99,7 +99,32 @@ public final class ShapeProbe {
 		return values;
 	}
 
-	/** A copy of {@code model} with every node output of its main graph an output, and zeros for its inputs put in {@code feed}. */
+	/**
+	 * The element type of every node output of the main graph as ONNX Runtime infers it when it loads the model, without
+	 * running it; their shapes are left unknown. What a model that cannot be run on made-up zeros still states: a model
+	 * with dynamic height and width whose branches meet again after strided and upsampled paths (an HRNet's fusion: at 1x1
+	 * the branches come out 2x2 and 4x4) fails {@link #probe} at every symbolic dimension 1, and its element types do not
+	 * depend on the size it would run at.
+	 *
+	 * @throws InvalidInputException when ONNX Runtime cannot load the model
+	 */
+	public static Map<String, TensorInfo> types(OnnxModel model, String source) {
+		OnnxModel copy = everyTensorAnOutput(model, null, source);
+		Map<String, TensorInfo> result = new LinkedHashMap<>();
+		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
+			for (TensorInfo t : session.outputs()) {
+				if (t.type() != DataType.UNDEFINED) {
+					result.put(t.name(), new TensorInfo(t.name(), t.type(), null));
+				}
+			}
+		}
+		return result;
+	}
+
+	/**
+	 * A copy of {@code model} with every node output of its main graph an output, and zeros for its inputs put in {@code feed}
+	 * (none when {@code feed} is null).
+	 */
 	private static OnnxModel everyTensorAnOutput(OnnxModel model, Map<String, NdArray> feed, String source) {
 		OnnxModel copy = model.copy();
 		Graph g = copy.graph();
@@ -113,8 +138,10 @@ public final class ShapeProbe {
 				}
 			}
 		}
-		for (ValueInfoProto v : g.runtimeInputs()) {
-			feed.put(v.getName(), zeros(v, 1, source));
+		if (feed != null) {
+			for (ValueInfoProto v : g.runtimeInputs()) {
+				feed.put(v.getName(), zeros(v, 1, source));
+			}
 		}
 		return copy;
 	}

@@ -102,4 +102,35 @@ class ModelInspectorTest {
 		assertTrue(in.tensors().stream().noneMatch(t -> t.type().equals("UNKNOWN")), in.tensors().toString());
 		assertTrue(in.notes().isEmpty(), in.notes().toString());
 	}
+
+	/**
+	 * A model exported with dynamic height and width that cannot run at 1x1 (hrnet in tests/data/wild, make_unseen9.py:
+	 * branches at 1/1, 1/2 and 1/4 that meet again after nearest Resizes come out 2x2 and 4x4 at 1x1, and their Add fails).
+	 * The shape probe runs symbolic dimensions as 1 and failed, and every node output was listed UNKNOWN: a recipe run
+	 * recorded 79 UNKNOWN tensors per variant in the trace and the report where verify, which types them by the ONNX
+	 * operator rules, re-derived FLOAT32 (28 mismatches on an honest run). Element types do not depend on that size: they
+	 * are ONNX Runtime's inference when it loads the model; the shapes stay unknown, as the note says. Built from the
+	 * example's model with its input's height and width symbolic (at 1x1 its MaxPools and Gemm cannot run).
+	 */
+	@Test
+	void aModelThatCannotRunAtSizeOneStillHasTheElementTypesOnnxRuntimeInfers() throws java.io.IOException {
+		ai.onnx.proto.OnnxMl.ModelProto example = ai.onnx.proto.OnnxMl.ModelProto
+				.parseFrom(java.nio.file.Files.readAllBytes(TestData.example("model/fashion_cnn.onnx")));
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = example.toBuilder();
+		ai.onnx.proto.OnnxMl.TensorShapeProto.Builder shape = b.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder()
+				.getShapeBuilder();
+		shape.getDimBuilder(2).clear().setDimParam("H");
+		shape.getDimBuilder(3).clear().setDimParam("W");
+		java.nio.file.Path file = TestData.tempDir("inspect-hw").resolve("dynamic_hw.onnx");
+		java.nio.file.Files.write(file, b.build().toByteArray());
+
+		Inspection in = ModelInspector.inspect(file, true);
+		assertEquals(List.of("N", "1", "H", "W"), in.tensors().get(0).shape());
+		List<TensorEntry> activations = in.tensors().stream().filter(t -> !t.readOnly() && !t.kind().equals("input")).toList();
+		assertTrue(activations.size() > 5, activations.toString());
+		assertTrue(activations.stream().allMatch(t -> t.type().equals("FLOAT32")), activations.toString());
+		assertTrue(in.notes().size() == 1 && in.notes().get(0).startsWith("intermediate shapes unknown: the model could not be run to find them (")
+				&& in.notes().get(0).endsWith("); their element types are ONNX Runtime's inference when it loads the model"), in.notes().toString());
+		assertTrue(in.tensors().stream().noneMatch(t -> t.type().equals("UNKNOWN")), in.tensors().toString());
+	}
 }
