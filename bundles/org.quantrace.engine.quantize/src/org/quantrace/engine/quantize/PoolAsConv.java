@@ -25,6 +25,8 @@ import org.quantrace.engine.onnx.TensorInfo;
  * image). ONNX Runtime would fuse the pool into QLinearAveragePool, which ran 30-50x slower than float in this form; it runs
  * the Conv as a depthwise QLinearConv and the Mul as QLinearMul.</li>
  * </ul>
+ * A rewrite the plan then leaves float (float-slow-kernels keeping the narrow Conv float, a recovery trial excluding it)
+ * would compute a float Conv (and Mul) where the float AveragePool does: it is undone ({@link Rewrites#undo}).
  */
 final class PoolAsConv {
 
@@ -36,11 +38,11 @@ final class PoolAsConv {
 		return graph.nodes().stream().anyMatch(n -> "AveragePool".equals(n.opType()) && OpRules.rewriteOf(n) != null);
 	}
 
-	/** One pool rewritten: the pool as it was, the nodes and constants that replaced it. */
+	/** One pool rewritten: the pool as it was and where it stood, the nodes and constants that replaced it. */
 	private record Rewrite(Node pool, Node named, Node sums, List<String> constants) {
 	}
 
-	/** What {@link #apply} did: per node name what its log line says, and the Convs it wrote. */
+	/** What {@link #apply} did: per node name what its log line says, and how to undo each rewrite. */
 	static final class Rewrites {
 		private final Map<String, String> notes = new LinkedHashMap<>();
 		private final List<Rewrite> done = new java.util.ArrayList<>();
@@ -57,6 +59,33 @@ final class PoolAsConv {
 				convs.add((r.sums() != null ? r.sums() : r.named()).name());
 			}
 			return convs;
+		}
+
+		/**
+		 * Puts back the original AveragePool of each rewrite whose Conv or Mul {@code leftFloat} accepts (the plan leaves it
+		 * float: then a float Conv, and Mul, would compute what the float pool does, only slower) and forgets what its notes
+		 * said; returns the names of the pools put back.
+		 */
+		java.util.Set<String> undo(Graph graph, Predicate<String> leftFloat) {
+			java.util.Set<String> undone = new java.util.LinkedHashSet<>();
+			for (Rewrite r : List.copyOf(done)) {
+				if (!leftFloat.test(r.named().name()) && (r.sums() == null || !leftFloat.test(r.sums().name()))) {
+					continue;
+				}
+				graph.nodes().set(graph.nodes().indexOf(r.named()), r.pool());
+				if (r.sums() != null) {
+					graph.nodes().remove(r.sums());
+					notes.remove(r.sums().name());
+				}
+				r.constants().forEach(graph::removeInitializer);
+				notes.remove(r.pool().name());
+				done.remove(r);
+				undone.add(r.pool().name());
+			}
+			if (!undone.isEmpty()) {
+				new GraphEditor(graph).sort();
+			}
+			return undone;
 		}
 	}
 

@@ -197,6 +197,11 @@ public final class Quantizer {
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
 			if (pools != null) {
+				// a rewritten pool the plan leaves float would compute a float Conv (and Mul) where the float pool does: put it back
+				Set<String> floats = plan.decisions().stream().filter(d -> !d.quantized()).map(d -> d.node().name()).collect(Collectors.toSet());
+				if (!pools.undo(model.graph(), floats::contains).isEmpty()) {
+					plan = QuantizationPlan.fullInteger(model, spec, types);
+				}
 				said(padded, pools.notes());
 			}
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());

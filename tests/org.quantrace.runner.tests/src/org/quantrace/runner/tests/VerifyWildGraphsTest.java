@@ -536,6 +536,10 @@ class VerifyWildGraphsTest {
 		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-m.md")).contains("Conv '/c/AveragePool_sums' of weights 1/9 and a Mul by the map 9/count"));
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		// float-slow-kernels keeps the window sums' 16-channel Conv float, and the Mul after it: the pool is put back
+		ModelProto fast = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/m/fast_int8.onnx")));
+		List<String> ops = fast.getGraph().getNodeList().stream().filter(n -> n.getName().startsWith("/c/AveragePool")).map(NodeProto::getOpType).toList();
+		assertEquals(List.of("AveragePool"), ops, "fast_int8 holds the float pool, not a float Conv and Mul");
 	}
 
 	/**

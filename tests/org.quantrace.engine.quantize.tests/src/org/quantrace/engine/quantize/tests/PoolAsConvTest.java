@@ -81,4 +81,23 @@ class PoolAsConvTest {
 		assertEquals(List.of(1L, 1L, 1L, 1L), conv.intsAttribute("pads"));
 		assertEquals(List.of(2L, 2L), conv.intsAttribute("strides"));
 	}
+
+	/**
+	 * A rewritten pool the plan leaves float computes a float depthwise Conv and a float Mul where the float AveragePool would
+	 * do: float-slow-kernels keeps the narrow Convs float (the first 1 → 8, the window sums' 8-channel Conv) and the pool
+	 * between them, read by a wide Conv, is not rewritten in the end: the model holds the AveragePool, its record says nothing of a rewrite.
+	 */
+	@Test
+	void aRewrittenPoolThatThePlanLeavesFloatIsPutBack() {
+		TinyGraph t = new TinyGraph(1, 8, 8);
+		String a = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 1, 8)));
+		String m = t.node("MaxPool", List.of(a), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 1, 1));
+		String p = t.node("AveragePool", List.of(m), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("pads", 1, 1, 1, 1));
+		Checked c = OpRulesTest.check(t, OpRulesTest.conv(t, p, 8, 16), 0, 1, OpRulesTest.FIQ.toBuilder().floatSlowKernels(true).build());
+		assertTrue(c.modelOps().contains("AveragePool") && !c.modelOps().contains("Mul"), "the pool put back: " + c.modelOps());
+		QuantizationResult.Layer pool = c.result().layers().stream().filter(l -> l.node().equals("averagepool5")).findFirst().orElseThrow();
+		assertEquals("AveragePool", pool.opType());
+		assertTrue(!pool.quantized() && !pool.reason().contains("rewritten"), pool.reason());
+		assertTrue(c.result().layers().stream().noneMatch(l -> l.node().endsWith("_sums") || l.reason().contains("rewrite")), c.result().layers().toString());
+	}
 }
