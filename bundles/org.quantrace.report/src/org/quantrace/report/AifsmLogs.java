@@ -487,7 +487,8 @@ public final class AifsmLogs {
 	 * input's channels repeated by Gather 'g'", and the Gather's "added by the rewrite of Conv 'c': repeats each of its 8 input
 	 * channels 2 times"; an AveragePool that leaves the padding out of its count as a depthwise Conv of weights 1/k² and a Mul by
 	 * the map k²/count: "AveragePool rewritten as a depthwise Conv 'p_sums' of weights 1/9 and a Mul by the map 9/count", and the
-	 * Conv's "added by the rewrite of AveragePool 'p': the window sums divided by 9"), as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
+	 * Conv's "added by the rewrite of AveragePool 'p': the window sums divided by 9"; a pool whose every window counts all its values
+	 * as the depthwise Conv alone: "AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)"), as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
 	 * layer's cell, the reason's part as a note. A document read back may break the cell's lines anywhere, at a '/' and
 	 * inside a name too ("9 /count", "'/c /AveragePool_sums'"): verify finds the words with the cell's whitespace taken out.
 	 */
@@ -495,7 +496,8 @@ public final class AifsmLogs {
 			+ "\\s*→\\s*\\d+\\)\\s*on\\s*its\\s*input's\\s*channels\\s*repeated\\s*by\\s*Gather\\s*'[^']*'|added\\s*by\\s*the\\s*rewrite\\s*of\\s*Conv\\s*'[^']*':"
 			+ "\\s*repeats\\s*each\\s*of\\s*its\\s*\\d+\\s*input\\s*channels\\s*\\d+\\s*times|AveragePool\\s*rewritten\\s*as\\s*a\\s*depthwise\\s*Conv\\s*'[^']*'"
 			+ "\\s*of\\s*weights\\s*1/\\d+\\s*and\\s*a\\s*Mul\\s*by\\s*the\\s*map\\s*\\d+/count|added\\s*by\\s*the\\s*rewrite\\s*of\\s*AveragePool\\s*'[^']*':"
-			+ "\\s*the\\s*window\\s*sums\\s*divided\\s*by\\s*\\d+");
+			+ "\\s*the\\s*window\\s*sums\\s*divided\\s*by\\s*\\d+|AveragePool\\s*rewritten\\s*as\\s*a\\s*depthwise\\s*Conv\\s*of\\s*weights\\s*1/\\d+"
+			+ "\\s*\\(every\\s*window\\s*counts\\s*\\d+\\s*values\\)");
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
 	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {

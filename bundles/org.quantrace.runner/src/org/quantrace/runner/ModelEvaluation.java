@@ -166,11 +166,18 @@ final class ModelEvaluation {
 
 	/**
 	 * The nodes to leave in float for a tensor's node. An activation (Relu, Clip) fused into the layer that
-	 * feeds it carries that layer's output quantization: the layer is the one to exclude, with the activation.
+	 * feeds it carries that layer's output quantization: the layer is the one to exclude, with the activation. The window
+	 * sums' Conv 'p_sums' that full-integer quantization adds for an AveragePool 'p' is that pool's: excluding the pool leaves
+	 * it unrewritten, where excluding the added Conv alone made the quantizer put the pool back and the trial name a layer the
+	 * result does not hold.
 	 */
 	private List<String> layer(String node) {
 		Graph g = run.floatModel().model().graph();
 		Node n = g.nodes().stream().filter(x -> x.name().equals(node)).findFirst().orElse(null);
+		String pool = n == null && node.endsWith("_sums") ? node.substring(0, node.length() - "_sums".length()) : null;
+		if (pool != null && g.nodes().stream().anyMatch(x -> x.name().equals(pool) && x.opType().equals("AveragePool"))) {
+			return List.of(pool);
+		}
 		if (n == null || !OpRules.is(n, OpRule.Form.CLAMP)) {
 			return List.of(node);
 		}

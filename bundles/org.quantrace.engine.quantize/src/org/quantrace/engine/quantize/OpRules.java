@@ -219,30 +219,59 @@ public final class OpRules {
 	}
 
 	/**
-	 * Why and how a 2-D AveragePool that leaves the padding out of its count (count_include_pad = 0, padded, stride 1, the
-	 * output as large as the input, no ceil_mode, no dilations) is rewritten before quantizing where both its neighbours are
-	 * integer (there ONNX Runtime fuses it into QLinearAveragePool whatever the plan says), or null for any other node. On
-	 * tests/data/wild's factinc (make_unseen7.py; two 3x3 pools, one thread, batch 64) the two QLinearAveragePools took
-	 * 34,998 µs of kernel time against 2,193 for the float pools, and the int8 model 1.43x the float model's CPU time;
-	 * written as a depthwise Conv of weights 1/9 and a Mul by the constant map 9/count ({@code avgpool_as_dwconv.py}, exact
-	 * in float), the int8 model took 0.95x ({@link PoolAsConv}).
+	 * Why and how a 2-D AveragePool (no ceil_mode, no dilations, explicit or no padding) is rewritten before quantizing where
+	 * both its neighbours are integer, or null for any other node. Two forms are exact in float ({@link PoolAsConv}):
+	 * <ul>
+	 * <li>every window counts kh·kw values ({@link #poolCountsWholeWindows}: no padding, or the padding counted,
+	 * count_include_pad = 1), any stride: a depthwise Conv of weights 1/(kh·kw) with the pool's window, padding and
+	 * strides. tests/data/wild's shufflev1 (make_unseen8.py: the stride-2 unit's shortcut Pad → AveragePool 3x3 stride 2 →
+	 * Concat, one thread, batch 64) ran int8 1.73x the float model's CPU time with the pool float between integer ops (its
+	 * DequantizeLinear/QuantizeLinear pair and ONNX Runtime's NHWC Transposes around it, 26 in all) and 1.31x with the pool
+	 * written so by hand, every layer integer (the unseen8 section of tests/data/wild/README.md);</li>
+	 * <li>the padding left out of the count (count_include_pad = 0), padded, stride 1, the output as large as the input: a
+	 * depthwise Conv of weights 1/(kh·kw) and a Mul by the constant map kh·kw/count. On tests/data/wild's factinc
+	 * (make_unseen7.py; two 3x3 pools, one thread, batch 64) the two QLinearAveragePools ONNX Runtime fused took 34,998 µs
+	 * of kernel time against 2,193 for the float pools, and the int8 model 1.43x the float model's CPU time; written so
+	 * ({@code avgpool_as_dwconv.py}, exact in float), 0.95x.</li>
+	 * </ul>
+	 * A strided pool that leaves its padding out of the count would need the map of a size the model does not state (the
+	 * input's, not the output's), and ceil_mode windows that run past the padding count differently: both are left as they are.
 	 */
 	static String averagePoolAsConv(Node n) {
-		if (!n.opType().equals("AveragePool") || !n.isStandard() || n.outputs().size() != 1 || n.intAttribute("count_include_pad", 0) != 0
-				|| n.intAttribute("ceil_mode", 0) != 0 || !n.stringAttribute("auto_pad", "NOTSET").equals("NOTSET")) {
+		if (!n.opType().equals("AveragePool") || !n.isStandard() || n.outputs().size() != 1 || n.intAttribute("ceil_mode", 0) != 0
+				|| !n.stringAttribute("auto_pad", "NOTSET").equals("NOTSET")) {
 			return null;
 		}
 		List<Long> k = n.intsAttribute("kernel_shape");
 		List<Long> pads = n.intsAttribute("pads");
 		List<Long> strides = n.intsAttribute("strides");
 		List<Long> dilations = n.intsAttribute("dilations");
-		if (k.size() != 2 || pads.size() != 4 || pads.stream().allMatch(p -> p == 0) || !strides.isEmpty() && !strides.equals(List.of(1L, 1L))
-				|| !dilations.isEmpty() && !dilations.equals(List.of(1L, 1L)) || pads.get(0) + pads.get(2) != k.get(0) - 1 || pads.get(1) + pads.get(3) != k.get(1) - 1
-				|| pads.stream().anyMatch(p -> p < 0)) {
+		if (k.size() != 2 || k.stream().anyMatch(x -> x < 1) || !pads.isEmpty() && (pads.size() != 4 || pads.stream().anyMatch(p -> p < 0))
+				|| !strides.isEmpty() && (strides.size() != 2 || strides.stream().anyMatch(x -> x < 1))
+				|| !dilations.isEmpty() && !dilations.equals(List.of(1L, 1L))) {
+			return null;
+		}
+		if (poolCountsWholeWindows(n)) {
+			return "ONNX Runtime's QLinearAveragePool ran at 0.02-0.03x the float AveragePool's throughput, and a float AveragePool between"
+					+ " integer ops costs a DequantizeLinear, a QuantizeLinear and NHWC Transposes around it (shufflev1's stride-2 shortcut: int8"
+					+ " 1.73x fp32, 1.31x with the pool as a Conv, batch 64); every window counts " + k.get(0) * k.get(1) + " values, so a depthwise"
+					+ " QLinearConv of weights 1/" + k.get(0) * k.get(1) + " computes the same";
+		}
+		boolean strided = !strides.isEmpty() && !strides.equals(List.of(1L, 1L));
+		if (strided || pads.get(0) + pads.get(2) != k.get(0) - 1 || pads.get(1) + pads.get(3) != k.get(1) - 1) {
 			return null;
 		}
 		return "ONNX Runtime's QLinearAveragePool with the padding left out of the count ran 16x slower than the float AveragePool (factinc,"
 				+ " batch 64); a depthwise QLinearConv and a QLinearMul compute the same";
+	}
+
+	/**
+	 * Whether every window of a 2-D AveragePool without ceil_mode counts all its kh·kw values: it has no padding, or counts the
+	 * padding (count_include_pad = 1). Then it is exactly a depthwise Conv of weights 1/(kh·kw) with its window, padding and
+	 * strides, and needs no map of counts.
+	 */
+	static boolean poolCountsWholeWindows(Node n) {
+		return n.intAttribute("count_include_pad", 0) != 0 || n.intsAttribute("pads").stream().allMatch(p -> p == 0);
 	}
 
 	/** Why a narrow Conv ({@link #NARROW_CONV}) runs slower as QLinearConv than in float, or null when it is not narrow. */

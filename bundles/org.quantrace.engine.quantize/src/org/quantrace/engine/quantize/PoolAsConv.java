@@ -12,12 +12,21 @@ import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
 
 /**
- * Rewrites, before a full-integer model is planned and calibrated, each 2-D AveragePool that excludes the padding from its
- * count (count_include_pad = 0, padded, stride 1, output as large as the input) and sits between integer ops as a depthwise
- * Conv of weights 1/(kh·kw) (the window sums, divided by the full window) followed by a Mul by the constant map
- * [1, 1, H, W] of kh·kw / (the window's count inside the image): exact in float. ONNX Runtime would fuse the pool into
- * QLinearAveragePool, which ran 30-50x slower than float in this form; it runs the Conv as a depthwise QLinearConv and the
- * Mul as QLinearMul ({@link OpRules#averagePoolAsConv}). The Mul keeps the pool's name and output, the Conv is added.
+ * Rewrites, before a full-integer model is planned and calibrated, each 2-D AveragePool the op table says to rewrite
+ * ({@link OpRules#averagePoolAsConv}) that sits between integer ops, in one of two forms, both exact in float:
+ * <ul>
+ * <li>a pool whose every window counts all its kh·kw values (no padding, or the padding counted), at any stride: a depthwise
+ * Conv of weights 1/(kh·kw) with the pool's window, padding and strides, under the pool's name and output. A float pool
+ * between integer ops costs a DequantizeLinear, a QuantizeLinear and ONNX Runtime's layout Transposes; the Conv runs as a
+ * depthwise QLinearConv on the codes (shufflev1's stride-2 shortcut);</li>
+ * <li>a pool that excludes the padding from its count (count_include_pad = 0, padded, stride 1, output as large as the
+ * input): a depthwise Conv '&lt;pool&gt;_sums' of weights 1/(kh·kw) (the window sums, divided by the full window) followed,
+ * under the pool's name and output, by a Mul by the constant map [1, 1, H, W] of kh·kw / (the window's count inside the
+ * image). ONNX Runtime would fuse the pool into QLinearAveragePool, which ran 30-50x slower than float in this form; it runs
+ * the Conv as a depthwise QLinearConv and the Mul as QLinearMul.</li>
+ * </ul>
+ * A rewrite the plan then leaves float (float-slow-kernels keeping the narrow Conv float, a recovery trial excluding it)
+ * would compute a float Conv (and Mul) where the float AveragePool does: it is undone ({@link Rewrites#undo}).
  */
 final class PoolAsConv {
 
@@ -29,12 +38,64 @@ final class PoolAsConv {
 		return graph.nodes().stream().anyMatch(n -> "AveragePool".equals(n.opType()) && OpRules.rewriteOf(n) != null);
 	}
 
+	/** One pool rewritten: the pool as it was and where it stood, the nodes and constants that replaced it. */
+	private record Rewrite(Node pool, Node named, Node sums, List<String> constants) {
+	}
+
+	/** What {@link #apply} did: per node name what its log line says, and how to undo each rewrite. */
+	static final class Rewrites {
+		private final Map<String, String> notes = new LinkedHashMap<>();
+		private final List<Rewrite> done = new java.util.ArrayList<>();
+
+		/** Per node name (the node under the pool's name, an added Conv), what was done, for its log line. */
+		Map<String, String> notes() {
+			return notes;
+		}
+
+		/** The Convs the rewrites wrote (not to be widened: their weights are the window's, checked as such by verify). */
+		java.util.Set<String> convs() {
+			java.util.Set<String> convs = new java.util.HashSet<>();
+			for (Rewrite r : done) {
+				convs.add((r.sums() != null ? r.sums() : r.named()).name());
+			}
+			return convs;
+		}
+
+		/**
+		 * Puts back the original AveragePool of each rewrite whose Conv or Mul {@code leftFloat} accepts (the plan leaves it
+		 * float: then a float Conv, and Mul, would compute what the float pool does, only slower) and forgets what its notes
+		 * said; returns the names of the pools put back.
+		 */
+		java.util.Set<String> undo(Graph graph, Predicate<String> leftFloat) {
+			java.util.Set<String> undone = new java.util.LinkedHashSet<>();
+			for (Rewrite r : List.copyOf(done)) {
+				if (!leftFloat.test(r.named().name()) && (r.sums() == null || !leftFloat.test(r.sums().name()))) {
+					continue;
+				}
+				graph.nodes().set(graph.nodes().indexOf(r.named()), r.pool());
+				if (r.sums() != null) {
+					graph.nodes().remove(r.sums());
+					notes.remove(r.sums().name());
+				}
+				r.constants().forEach(graph::removeInitializer);
+				notes.remove(r.pool().name());
+				done.remove(r);
+				undone.add(r.pool().name());
+			}
+			if (!undone.isEmpty()) {
+				new GraphEditor(graph).sort();
+			}
+			return undone;
+		}
+	}
+
 	/**
 	 * Rewrites the pools the op table says to rewrite whose input shape {@code types} knows and whose neighbours all
-	 * {@code integer} accepts (the pool is not excluded either); returns, per node name, what was done for its log line.
+	 * {@code integer} accepts (the pool is not excluded either); returns what was done, per node name for its log line.
 	 */
-	static Map<String, String> apply(Graph graph, Map<String, TensorInfo> types, Predicate<Node> integer, Predicate<Node> eligible) {
-		Map<String, String> notes = new LinkedHashMap<>();
+	static Rewrites apply(Graph graph, Map<String, TensorInfo> types, Predicate<Node> integer, Predicate<Node> eligible) {
+		Rewrites rewrites = new Rewrites();
+		Map<String, String> notes = rewrites.notes;
 		GraphEditor ed = new GraphEditor(graph);
 		for (Node pool : List.copyOf(graph.nodes())) {
 			String why = "AveragePool".equals(pool.opType()) ? OpRules.rewriteOf(pool) : null;
@@ -53,29 +114,48 @@ final class PoolAsConv {
 			int w = Integer.parseInt(in.shape().get(3));
 			List<Long> k = pool.intsAttribute("kernel_shape");
 			List<Long> pads = pool.intsAttribute("pads");
+			List<Long> strides = pool.intsAttribute("strides");
 			int taps = (int) (k.get(0) * k.get(1));
 			float[] ones = new float[c * taps];
 			Arrays.fill(ones, 1f / taps);
 			String weights = ed.constant(pool.name() + "_window", Tensor.ofFloats("w", new long[] { c, 1, k.get(0), k.get(1) }, ones));
+			String name = pool.name();
+			int at = graph.nodes().indexOf(pool);
+			if (OpRules.poolCountsWholeWindows(pool)) {
+				// every window counts all its values: the Conv alone, under the pool's name and output
+				Node conv = graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Conv").setName(name).addInput(pool.input(0)).addInput(weights)
+						.addOutput(pool.output(0)).build());
+				conv.setIntsAttribute("kernel_shape", k);
+				if (!pads.isEmpty() && pads.stream().anyMatch(p -> p != 0)) {
+					conv.setIntsAttribute("pads", pads);
+				}
+				if (!strides.isEmpty()) {
+					conv.setIntsAttribute("strides", strides);
+				}
+				conv.setIntAttribute("group", c);
+				graph.nodes().set(at, conv);
+				rewrites.done.add(new Rewrite(pool, conv, null, List.of(weights)));
+				notes.put(name, alone(taps) + ": " + why);
+				continue;
+			}
 			String map = ed.constant(pool.name() + "_count", Tensor.ofFloats("m", new long[] { 1, 1, h, w }, countMap(h, w, k, pads)));
 			String sums = ed.fresh(pool.output(0) + "_sums");
 			Node conv = ed.add("Conv", pool.name() + "_sums", List.of(pool.input(0), weights), List.of(sums));
 			conv.setIntsAttribute("kernel_shape", k);
 			conv.setIntsAttribute("pads", pads);
 			conv.setIntAttribute("group", c);
-			String name = pool.name();
-			int at = graph.nodes().indexOf(pool);
 			graph.nodes().remove(pool);
 			Node mul = graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Mul").setName(name).addInput(sums).addInput(map)
 					.addOutput(pool.output(0)).build());
 			graph.nodes().add(at, mul);
+			rewrites.done.add(new Rewrite(pool, mul, conv, List.of(weights, map)));
 			notes.put(name, rewritten(conv.name(), taps) + ": " + why);
 			notes.put(conv.name(), added(name, taps));
 		}
 		if (!notes.isEmpty()) {
 			ed.sort();
 		}
-		return notes;
+		return rewrites;
 	}
 
 	/** kh·kw / (the count of window positions inside the image) for each output position of a stride-1 window. */
@@ -89,6 +169,11 @@ final class PoolAsConv {
 			}
 		}
 		return map;
+	}
+
+	/** What the pool's layer says when it is now a depthwise Conv alone (every window counts {@code taps} values). */
+	static String alone(int taps) {
+		return "AveragePool rewritten as a depthwise Conv of weights 1/" + taps + " (every window counts " + taps + " values)";
 	}
 
 	/** What the pool's layer (now the Mul) says. */

@@ -144,13 +144,15 @@ public final class Quantizer {
 		if (spec.technique() == Technique.FULL_INTEGER) {
 			model.graph().graphs().forEach(g -> said(padded, RepeatedChannels.apply(g, n -> eightBitIntegers(spec, n))));
 		}
+		PoolAsConv.Rewrites pools = null;
 		if (spec.technique() == Technique.FULL_INTEGER && PoolAsConv.any(model.graph())) {
 			Map<String, TensorInfo> before = Calibrator.shapes(model, modelName);
-			said(padded, PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
-					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8));
+			pools = PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
+					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8);
 		}
 		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
-			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n)));
+			Set<String> poolConvs = pools == null ? Set.of() : pools.convs(); // a pool's window, which verify checks as such
+			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n) && !poolConvs.contains(n.name())));
 		}
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
@@ -194,6 +196,14 @@ public final class Quantizer {
 			warnings.addAll(writer.warnings);
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
+			if (pools != null) {
+				// a rewritten pool the plan leaves float would compute a float Conv (and Mul) where the float pool does: put it back
+				Set<String> floats = plan.decisions().stream().filter(d -> !d.quantized()).map(d -> d.node().name()).collect(Collectors.toSet());
+				if (!pools.undo(model.graph(), floats::contains).isEmpty()) {
+					plan = QuantizationPlan.fullInteger(model, spec, types);
+				}
+				said(padded, pools.notes());
+			}
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
 			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());
 			branches.forEach(b -> observe.addAll(b.calibrationTensors()));

@@ -26,7 +26,10 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * Likewise an AveragePool that leaves the padding out of its count, written as a depthwise Conv of weights 1/k² and a Mul
  * by the constant map k²/count under the pool's name ("AveragePool rewritten as a depthwise Conv 'p_sums' of weights 1/9
  * and a Mul by the map 9/count", the Conv's "added by the rewrite of AveragePool 'p': the window sums divided by 9"): the
- * weights and the map, as the model dequantizes them, must be those within half a quantization step.
+ * weights and the map, as the model dequantizes them, must be those within half a quantization step. An AveragePool whose every
+ * window counts all its k² values (no padding, or the padding counted), at any stride, is written as the depthwise Conv alone
+ * under the pool's name ("AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)"): its window,
+ * padding and strides must be the pool's, its weights 1/k².
  */
 final class Repeats {
 
@@ -46,6 +49,8 @@ final class Repeats {
 			NodeProto original = n.getName().isEmpty() ? null : input.node(n.getName());
 			if (original != null && original.getOpType().equals("AveragePool") && n.getOpType().equals("Mul")) {
 				pool(model, original, n);
+			} else if (original != null && original.getOpType().equals("AveragePool") && n.getOpType().equals("Conv")) {
+				poolAlone(model, original, n);
 			}
 		}
 		for (NodeProto conv : model.nodes()) {
@@ -125,6 +130,43 @@ final class Repeats {
 		statements.put(pool.getName(), "AveragePool rewritten as a depthwise Conv '" + conv.getName() + "' of weights 1/" + taps + " and a Mul by the map " + taps
 				+ "/count");
 		statements.put(conv.getName(), "added by the rewrite of AveragePool '" + pool.getName() + "': the window sums divided by " + taps);
+	}
+
+	/**
+	 * An AveragePool of the float model that the quantized model computes as a depthwise Conv alone under the pool's name: the
+	 * statement for it when every window of the pool counts all its k² values (no padding, or the padding counted; no
+	 * ceil_mode), the Conv has the pool's window, padding and strides and one group per channel, and its weights are 1/k²
+	 * within half a quantization step; else words no honest record has.
+	 */
+	private void poolAlone(ModelFacts model, NodeProto pool, NodeProto conv) {
+		List<Long> k = ints(pool, "kernel_shape");
+		long taps = k.size() == 2 ? k.get(0) * k.get(1) : 0;
+		boolean whole = integer(pool, "ceil_mode") == 0 && (integer(pool, "count_include_pad") != 0 || ints(pool, "pads").stream().allMatch(p -> p == 0));
+		Dequantized w = conv.getInputCount() < 2 ? null : dequantized(model, conv.getInput(1));
+		String wrong = null;
+		if (taps == 0 || !whole) {
+			wrong = "AveragePool computed by a Conv '" + conv.getName() + "' alone, though its windows do not all count " + taps + " values";
+		} else if (!ints(conv, "kernel_shape").equals(k) || !orZeros(ints(conv, "pads"), 4).equals(orZeros(ints(pool, "pads"), 4))
+				|| !orOnes(ints(conv, "strides")).equals(orOnes(ints(pool, "strides"))) || !orOnes(ints(conv, "dilations")).equals(orOnes(ints(pool, "dilations")))
+				|| w == null || w.dims.length != 4 || w.dims[1] != 1 || group(conv) != w.dims[0] || conv.getInputCount() > 2 && !conv.getInput(2).isEmpty()) {
+			wrong = "AveragePool computed by a Conv '" + conv.getName() + "' that is no depthwise Conv of its window, padding and strides";
+		} else if (!w.near(i -> 1.0 / taps)) {
+			wrong = "AveragePool computed by a Conv '" + conv.getName() + "' whose weights are not 1/" + taps;
+		}
+		statements.put(pool.getName(), wrong != null ? wrong : "AveragePool rewritten as a depthwise Conv of weights 1/" + taps + " (every window counts " + taps
+				+ " values)");
+	}
+
+	private static List<Long> orZeros(List<Long> v, int n) {
+		return v.isEmpty() ? java.util.Collections.nCopies(n, 0L) : v;
+	}
+
+	private static List<Long> orOnes(List<Long> v) {
+		return v.isEmpty() ? List.of(1L, 1L) : v;
+	}
+
+	private static long integer(NodeProto n, String name) {
+		return n.getAttributeList().stream().filter(a -> a.getName().equals(name)).mapToLong(AttributeProto::getI).findFirst().orElse(0);
 	}
 
 	/** How many of a stride-1 window's k positions starting at {@code i - pad} lie inside [0, size). */

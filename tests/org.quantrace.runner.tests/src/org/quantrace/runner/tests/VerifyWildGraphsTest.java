@@ -530,6 +530,11 @@ class VerifyWildGraphsTest {
 
 	/** The example's model with a 3x3 AveragePool named {@code pool} (padding left out of its count) after its first MaxPool, as model/pool.onnx. */
 	private static void poolModel(Path dir, String pool) throws IOException {
+		poolModel(dir, pool, 0);
+	}
+
+	/** {@link #poolModel(Path, String)} with count_include_pad = {@code countPadding}. */
+	private static void poolModel(Path dir, String pool, long countPadding) throws IOException {
 		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
 		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
 		for (NodeProto n : example.getGraph().getNodeList()) {
@@ -537,7 +542,8 @@ class VerifyWildGraphsTest {
 			if (n.getName().equals("/features/features.3/MaxPool")) {
 				g.addNode(NodeProto.newBuilder().setOpType("AveragePool").setName(pool).addInput(n.getOutput(0)).addOutput("pooled")
 						.addAttribute(AttributeProto.newBuilder().setName("kernel_shape").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(3L, 3L)))
-						.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L))));
+						.addAttribute(AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L)))
+						.addAttribute(AttributeProto.newBuilder().setName("count_include_pad").setType(AttributeProto.AttributeType.INT).setI(countPadding)));
 			}
 		}
 		Files.write(dir.resolve("model/pool.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
@@ -561,6 +567,52 @@ class VerifyWildGraphsTest {
 		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-m.md")).contains("Conv '/c/AveragePool_sums' of weights 1/9 and a Mul by the map 9/count"));
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		// float-slow-kernels keeps the window sums' 16-channel Conv float, and the Mul after it: the pool is put back
+		ModelProto fast = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/m/fast_int8.onnx")));
+		List<String> ops = fast.getGraph().getNodeList().stream().filter(n -> n.getName().startsWith("/c/AveragePool")).map(NodeProto::getOpType).toList();
+		assertEquals(List.of("AveragePool"), ops, "fast_int8 holds the float pool, not a float Conv and Mul");
+	}
+
+	/**
+	 * A 3x3 AveragePool that counts its padding (count_include_pad = 1, torch's default), like one without padding at any
+	 * stride (make_unseen8.py shufflev1's stride-2 shortcut), is the depthwise Conv of weights 1/9 alone: full-integer
+	 * quantization writes it so under the pool's name (a float pool between integer ops cost shufflev1 a Q/DQ pair and
+	 * Transposes: int8 1.73x fp32). The run says so in the pool's record and cell; verify re-derives the window, padding,
+	 * strides and weights from the two models: an honest run verifies clean, a weight code moved is found. Built from the
+	 * example's model with the pool after its first MaxPool.
+	 */
+	@Test
+	void aPoolThatCountsItsWholeWindowsRewrittenAsADepthwiseConvAloneVerifiesCleanAndTamperedWeightsAreFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-pool-alone");
+		poolModel(dir, "avgpool", 1);
+		Path out = dir.resolve("out");
+		int exit = Runs.run(Runs.recipe(dir, "pool.qr", Runs.exampleRecipe(dir, "pool", "model/pool.onnx", "fiq_int8")), out).exitCode();
+		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
+
+		String rewritten = "AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)";
+		assertTrue(Files.readString(out.resolve("trace.xmi")).contains(rewritten), "the pool's record says it was rewritten");
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-pool.md")).contains(rewritten), "so does its cell in the per-layer appendix");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		ModelProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/pool/fiq_int8.onnx")));
+		NodeProto conv = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals("avgpool")).findFirst().orElseThrow();
+		assertEquals("Conv", conv.getOpType());
+		String codes = q.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(conv.getInput(1))).findFirst()
+				.filter(dq -> dq.getOpType().equals("DequantizeLinear")).map(dq -> dq.getInput(0)).orElseThrow(() -> new AssertionError("the weights are codes: " + conv));
+		Path tampered = dir.resolve("tampered");
+		Runs.copy(out, tampered);
+		Tampering.editInitializer(tampered, "models/pool/fiq_int8.onnx", codes, t -> {
+			if (t.getRawData().isEmpty()) {
+				return t.toBuilder().setInt32Data(0, t.getInt32Data(0) / 2).build();
+			}
+			byte[] b = t.getRawData().toByteArray();
+			b[0] = (byte) (b[0] / 2);
+			return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(b)).build();
+		});
+		List<Problem> found = Verification.verify(tampered).problems();
+		assertTrue(found.stream().anyMatch(p -> p.toString().contains("rewrite") && p.toString().contains("whose weights are not 1/9")),
+				"the weights tampered are found: " + found);
 	}
 
 	/**

@@ -47,4 +47,57 @@ class PoolAsConvTest {
 		Checked c = OpRulesTest.check(t, y, -1, 1, excluding);
 		assertTrue(c.modelOps().contains("AveragePool") && !c.modelOps().contains("Mul"), c.modelOps().toString());
 	}
+
+	/**
+	 * A 3x3 AveragePool of stride 2 without padding between integer ops (make_unseen8.py shufflev1's stride-2 shortcut, after
+	 * its explicit Pad): every window counts 9 values, so it is the depthwise Conv of weights 1/9 and stride 2 alone, under the
+	 * pool's name. Left as a pool, ONNX Runtime fused it into QLinearAveragePool (or, float, it cost a Q/DQ pair and NHWC
+	 * Transposes: shufflev1 int8 1.73x fp32, 1.31x with the pool as a Conv).
+	 */
+	@Test
+	void aStridedPoolWithoutPaddingRunsAsADepthwiseQLinearConvAlone() {
+		TinyGraph t = new TinyGraph(4, 7, 7);
+		String a = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 4, 8)));
+		String p = t.node("AveragePool", List.of(a), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("strides", 2, 2));
+		Checked c = OpRulesTest.check(t, OpRulesTest.pointwise(t, p, 8, 4), -1, 1); // within the quantization error of the float model
+		assertTrue(c.ops().stream().noneMatch(op -> op.endsWith("AveragePool")), "no QLinearAveragePool: " + c.ops());
+		assertTrue(c.count("QLinearConv") + c.count("com.microsoft.QLinearConv") == 3 && !c.modelOps().contains("Mul"), c.ops() + " " + c.modelOps());
+		QuantizationResult.Layer pool = c.result().layers().stream().filter(l -> l.node().equals("averagepool4")).findFirst().orElseThrow();
+		assertEquals("Conv", pool.opType());
+		assertTrue(pool.quantized() && pool.reason().contains("AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)"),
+				pool.reason());
+	}
+
+	/** A padded pool that counts the padding (count_include_pad = 1, torch's default), stride 2: the Conv alone, with the pool's pads. */
+	@Test
+	void aPaddedStridedPoolThatCountsThePaddingRunsAsADepthwiseQLinearConvAlone() {
+		TinyGraph t = new TinyGraph(4, 7, 7);
+		String a = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 4, 8)));
+		String p = t.node("AveragePool", List.of(a), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("strides", 2, 2), TinyGraph.ints("pads", 1, 1, 1, 1),
+				TinyGraph.attr("count_include_pad", 1));
+		Checked c = OpRulesTest.check(t, OpRulesTest.pointwise(t, p, 8, 4), -1, 1);
+		assertTrue(c.ops().stream().noneMatch(op -> op.endsWith("AveragePool")) && !c.modelOps().contains("Mul"), c.ops() + " " + c.modelOps());
+		org.quantrace.engine.onnx.Node conv = c.result().model().graph().nodes().stream().filter(n -> n.name().equals("averagepool4")).findFirst().orElseThrow();
+		assertEquals(List.of(1L, 1L, 1L, 1L), conv.intsAttribute("pads"));
+		assertEquals(List.of(2L, 2L), conv.intsAttribute("strides"));
+	}
+
+	/**
+	 * A rewritten pool the plan leaves float computes a float depthwise Conv and a float Mul where the float AveragePool would
+	 * do: float-slow-kernels keeps the narrow Convs float (the first 1 → 8, the window sums' 8-channel Conv) and the pool
+	 * between them, read by a wide Conv, is not rewritten in the end: the model holds the AveragePool, its record says nothing of a rewrite.
+	 */
+	@Test
+	void aRewrittenPoolThatThePlanLeavesFloatIsPutBack() {
+		TinyGraph t = new TinyGraph(1, 8, 8);
+		String a = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 1, 8)));
+		String m = t.node("MaxPool", List.of(a), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 1, 1));
+		String p = t.node("AveragePool", List.of(m), TinyGraph.ints("kernel_shape", 3, 3), TinyGraph.ints("pads", 1, 1, 1, 1));
+		Checked c = OpRulesTest.check(t, OpRulesTest.conv(t, p, 8, 16), 0, 1, OpRulesTest.FIQ.toBuilder().floatSlowKernels(true).build());
+		assertTrue(c.modelOps().contains("AveragePool") && !c.modelOps().contains("Mul"), "the pool put back: " + c.modelOps());
+		QuantizationResult.Layer pool = c.result().layers().stream().filter(l -> l.node().equals("averagepool5")).findFirst().orElseThrow();
+		assertEquals("AveragePool", pool.opType());
+		assertTrue(!pool.quantized() && !pool.reason().contains("rewritten"), pool.reason());
+		assertTrue(c.result().layers().stream().noneMatch(l -> l.node().endsWith("_sums") || l.reason().contains("rewrite")), c.result().layers().toString());
+	}
 }
