@@ -114,6 +114,19 @@ public final class Verification {
 		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes));
 	}
 
+	/**
+	 * The files of output folder {@code out} against its SHA256SUMS and INVENTORY.sha256, both ways (a file changed, added or
+	 * missing), and nothing else: what merge requires of a shard before it copies anything, since the merged folder's new
+	 * lists vouch for every file copied.
+	 *
+	 * @throws InvalidInputException when {@code out} is not the output folder of a run
+	 */
+	public static List<Problem> files(Path out) {
+		Verification v = open(out, Options.DEFAULT);
+		v.folder();
+		return List.copyOf(new LinkedHashSet<>(v.problems));
+	}
+
 	private static Verification open(Path out, Options options) {
 		if (!Files.isDirectory(out)) {
 			throw new InvalidInputException(out + ": not a folder", "give the output folder of quantrace run (quantrace-out/RECIPE by default)");
