@@ -31,7 +31,7 @@ final class Rendering {
 		}
 		String format = name.substring(name.lastIndexOf('.') + 1);
 		switch (format) {
-		case "docx" -> { // by its text: POI numbers some parts by counters of the JVM that rendered before, so its bytes vary from run to run of a JVM
+		case "docx" -> { // by its text: rendered again in the JVM of the runner tests (after other renderings) its bytes differed, its text did not (which part differs was not found)
 			return lines(LogReader.text(name, actual), LogReader.text(name, expected));
 		}
 		case "pdf" -> {
