@@ -45,7 +45,7 @@ final class VerifyCommand implements Callable<Integer> {
 	@Override
 	public Integer call() {
 		PrintWriter stdout = spec.commandLine().getOut();
-		Progress progress = deep ? ConsoleProgress.forConsole(spec.commandLine().getErr()) : Progress.NONE;
+		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());
 		Verification.Result r = Verification.verify(out, new Verification.Options(recipe, expect, outputsOnly, deep, progress));
 		r.problems().forEach(p -> stdout.println("MISMATCH " + p));
 		r.notes().forEach(n -> stdout.println("note: " + n));

@@ -73,14 +73,28 @@ public final class AifsmLogs {
 
 	/** Writes the logs of {@code trace} into {@code dir} (Markdown, HTML, DOCX, PDF each); returns the files. */
 	public static List<Path> write(TraceModel trace, Path dir) {
-		TemplateMapping mapping = TemplateMapping.load();
 		List<Path> files = new ArrayList<>();
+		rendered(trace, true).forEach((name, bytes) -> files.add(ReportFiles.write(dir.resolve(name), bytes)));
+		return files;
+	}
+
+	/**
+	 * The log files {@link #write} makes of {@code trace}, by file name ("PhIMT0003-cnn.md"), in the order written:
+	 * Markdown, HTML, DOCX and (with {@code pdf}) PDF per document. They are made from the trace alone, so that
+	 * {@code quantrace verify} can make them again and hold every byte of a log against them, not only the figures it
+	 * re-derives.
+	 */
+	public static java.util.Map<String, byte[]> rendered(TraceModel trace, boolean pdf) {
+		TemplateMapping mapping = TemplateMapping.load();
+		java.util.Map<String, byte[]> files = new java.util.LinkedHashMap<>();
 		for (LogDocument logged : documents(mapping, trace)) {
 			LogDocument d = EvidenceFooter.appended(logged, trace);
-			files.add(MarkdownLog.write(d, dir));
-			files.add(HtmlLog.write(d, dir));
-			files.add(DocxLog.write(d, dir));
-			files.add(PdfLog.write(d, dir));
+			files.put(d.fileName() + ".md", MarkdownLog.render(d).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+			files.put(d.fileName() + ".html", HtmlLog.render(d, false).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+			files.put(d.fileName() + ".docx", DocxLog.render(d));
+			if (pdf) {
+				files.put(d.fileName() + ".pdf", PdfLog.render(d));
+			}
 		}
 		return files;
 	}

@@ -98,6 +98,16 @@ public final class LogReader {
 		};
 	}
 
+	/** The number of pages of a PDF; -1 when it does not load. */
+	public static int pages(byte[] pdf) {
+		ReportFiles.init();
+		try (PDDocument d = Loader.loadPDF(pdf)) {
+			return d.getNumberOfPages();
+		} catch (IOException | RuntimeException e) {
+			return -1;
+		}
+	}
+
 	/** {@code text} without any whitespace: how texts laid out differently by each format compare. */
 	public static String squeeze(String text) {
 		return text == null ? "" : text.replaceAll("[\\s\\u00a0]+", "");

@@ -46,6 +46,17 @@ public final class RunReport {
 	}
 
 	public static Path write(TraceModel trace, Path outputRoot, Path file) {
+		try {
+			Files.createDirectories(file.getParent());
+			Files.writeString(file, render(trace, outputRoot), StandardCharsets.UTF_8);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return file;
+	}
+
+	/** The report {@link #write} writes: made from the trace and the names of the logs under {@code outputRoot}, for verify to make again. */
+	public static String render(TraceModel trace, Path outputRoot) {
 		StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Quantrace run: ")
 				.append(Html.esc(trace.getRecipeName())).append("</title><style>").append(Html.STYLE).append(STYLE).append("</style></head><body>\n");
 		boolean accepted = RunSummary.accepted(trace);
@@ -81,13 +92,7 @@ public final class RunReport {
 		}
 		s.append(data(trace));
 		s.append("</body></html>\n");
-		try {
-			Files.createDirectories(file.getParent());
-			Files.writeString(file, s.toString(), StandardCharsets.UTF_8);
-		} catch (IOException e) {
-			throw new UncheckedIOException(e);
-		}
-		return file;
+		return s.toString();
 	}
 
 	/** Anchor of a variant's row in the results table. */

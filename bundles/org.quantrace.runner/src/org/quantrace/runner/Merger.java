@@ -33,6 +33,14 @@ public final class Merger {
 		if (shards.isEmpty()) {
 			throw new InvalidInputException("nothing to merge", "give the output folders of the shards");
 		}
+		for (Path shard : shards) { // the merged folder's new SHA256SUMS would vouch for whatever a shard holds now
+			List<Verification.Problem> changed = Verification.files(shard);
+			if (!changed.isEmpty()) {
+				throw new InvalidInputException(shard + ": is not as its run wrote it (" + changed.size() + (changed.size() == 1 ? " mismatch" : " mismatches")
+						+ " with its " + Outputs.SUMS + " and " + Outputs.INVENTORY + ", e.g. " + changed.get(0) + "): merging it would give its changes new checksums",
+						"merge shards as their runs wrote them: run that shard again (quantrace verify " + shard + " lists every change)");
+			}
+		}
 		try (OutputFolder folder = OutputFolder.open(target, shards)) {
 			Path out = folder.path();
 			TraceModel merged = null;

@@ -179,10 +179,14 @@ public final class OutputOwnership {
 		}
 	}
 
-	/** The folder itself or the first folder inside it the user protected from writing; null when none. */
+	/**
+	 * The folder itself or the first folder or file inside it the user protected from writing; null when none. A file made
+	 * read-only (chmod a-w on the model to be deployed) was replaced with the rest of the folder, unlike a read-only folder.
+	 */
 	private static Path firstReadOnly(Path dir) {
 		try (Stream<Path> all = Files.walk(dir)) {
-			return all.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) && SafeFiles.isReadOnly(p)).findFirst().orElse(null);
+			return all.filter(p -> (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) || Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) && SafeFiles.isReadOnly(p))
+					.findFirst().orElse(null);
 		} catch (IOException | UncheckedIOException e) {
 			return dir;
 		}

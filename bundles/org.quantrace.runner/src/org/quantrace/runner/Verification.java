@@ -101,6 +101,41 @@ public final class Verification {
 
 	/** @throws InvalidInputException when {@code out} is not the output folder of a run (no folder, no or no readable trace.xmi) */
 	public static Result verify(Path out, Options options) {
+		Verification v = open(out, options);
+		// tens of seconds on the example (the inputs' 1,300 images hashed, four logs made again, every model read), minutes on
+		// large models: said as it goes, as every long step of run is
+		try (Progress.Task task = options.progress().start("verifying (files, documents made again, inputs, figures from the models)", 4, "steps")) {
+			v.folder();
+			task.advance(1);
+			v.asRendered();
+			task.advance(1);
+			v.inputs();
+			v.warnings();
+			task.advance(1);
+			List<Mismatch> mismatches = Rederivation.check(new Evidence(v.dir, v.trace, v::modelFile, v.hashes.get(Outputs.INVENTORY)));
+			mismatches.forEach(m -> v.problems.add(new Problem(m.document(), m.toString())));
+			task.advance(1);
+		}
+		if (options.deep()) {
+			v.reevaluate();
+		}
+		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes));
+	}
+
+	/**
+	 * The files of output folder {@code out} against its SHA256SUMS and INVENTORY.sha256, both ways (a file changed, added or
+	 * missing), and nothing else: what merge requires of a shard before it copies anything, since the merged folder's new
+	 * lists vouch for every file copied.
+	 *
+	 * @throws InvalidInputException when {@code out} is not the output folder of a run
+	 */
+	public static List<Problem> files(Path out) {
+		Verification v = open(out, Options.DEFAULT);
+		v.folder();
+		return List.copyOf(new LinkedHashSet<>(v.problems));
+	}
+
+	private static Verification open(Path out, Options options) {
 		if (!Files.isDirectory(out)) {
 			throw new InvalidInputException(out + ": not a folder", "give the output folder of quantrace run (quantrace-out/RECIPE by default)");
 		}
@@ -122,16 +157,7 @@ public final class Verification {
 			throw new InvalidInputException(file + ": not a readable Quantrace trace (" + firstLine(e) + ")",
 					"the trace is damaged or not Quantrace's: nothing in this folder can be checked; run the recipe again");
 		}
-		Verification v = new Verification(dir, trace, options);
-		v.folder();
-		v.inputs();
-		v.warnings();
-		List<Mismatch> mismatches = Rederivation.check(new Evidence(dir, trace, v::modelFile, v.hashes.get(Outputs.INVENTORY)));
-		mismatches.forEach(m -> v.problems.add(new Problem(m.document(), m.toString())));
-		if (options.deep()) {
-			v.reevaluate();
-		}
-		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes));
+		return new Verification(dir, trace, options);
 	}
 
 	// ------------------------------------------------------------------ the folder
@@ -159,6 +185,58 @@ public final class Verification {
 		}
 		documents.stream().filter(d -> !files.contains(d)).forEach(d -> problems.add(new Problem(d, "missing: the trace names it as written from it")));
 		recordedFiles(files);
+	}
+
+	/**
+	 * results.json, every log and report.html are made from the trace alone ({@link Outputs#writeAll}; the report also lists the
+	 * logs' names): made again here, each must be
+	 * the file in the folder byte for byte (a DOCX and a PDF: their text, since POI's numbering and the PDF's fonts vary). The figure checks read
+	 * the rows they know; a sentence added to a log, a template row edited (the lifecycle phase, the technique, the
+	 * objective), a warning struck out of a cell passed them with every hash recomputed. A folder written by another
+	 * version of Quantrace renders differently: then a difference is said in a note, not taken for a forgery.
+	 */
+	private void asRendered() {
+		Map<String, byte[]> expected = new LinkedHashMap<>();
+		try {
+			expected.put(Outputs.RESULTS, ResultsJson.of(trace).getBytes(StandardCharsets.UTF_8));
+			org.quantrace.report.AifsmLogs.rendered(trace, true).forEach((name, bytes) -> expected.put("logs/" + name, bytes));
+			expected.put(Outputs.REPORT, org.quantrace.report.RunReport.render(trace, dir).getBytes(StandardCharsets.UTF_8));
+		} catch (RuntimeException e) { // a trace edited into a shape no run writes
+			problems.add(new Problem(Outputs.TRACE, "its documents cannot be made from it again (" + firstLine(e) + "): the trace is not as a run wrote it"));
+			return;
+		}
+		String wrote = trace.getEnvironment() == null ? null
+				: trace.getEnvironment().getTools().stream().filter(t -> "Quantrace".equals(t.getName())).map(t -> t.getVersion()).findFirst().orElse(null);
+		boolean sameVersion = org.quantrace.engine.Versions.quantrace().equals(wrote);
+		List<String> differing = new ArrayList<>();
+		for (Map.Entry<String, byte[]> e : expected.entrySet()) {
+			String name = e.getKey();
+			Path file = dir.resolve(name);
+			if (!trace.getDocuments().contains(name) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+				continue; // the folder check reports a document missing, or one the trace does not name
+			}
+			String difference;
+			try {
+				difference = Rendering.difference(name, Files.readAllBytes(file), e.getValue());
+			} catch (IOException x) {
+				difference = "unreadable (" + IoErrors.describe(x) + ")";
+			}
+			if (difference == null) {
+				continue;
+			}
+			if (difference.startsWith(Rendering.LAYOUT)) {
+				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its text was checked by its tables only");
+			} else if (sameVersion) {
+				problems.add(new Problem(name, "is not the document the trace makes: " + difference
+						+ " (every byte of it is made from " + Outputs.TRACE + ": it or the trace was edited after the run)"));
+			} else {
+				differing.add(name);
+			}
+		}
+		if (!differing.isEmpty()) {
+			notes.add("written by Quantrace " + wrote + ", checked by " + org.quantrace.engine.Versions.quantrace() + ", which makes "
+					+ String.join(", ", differing) + " differently from the trace: those were checked by their figures only");
+		}
 	}
 
 	/** Every regular file of the folder, relative; a symbolic link is a problem, never followed. */

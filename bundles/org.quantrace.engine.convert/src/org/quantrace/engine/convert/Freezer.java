@@ -65,6 +65,12 @@ public final class Freezer {
 	 *                     seconds: ConvNeXt-T at 224x224 took 20 s to rewrite and 25 s to check on 2 cores)
 	 */
 	public static FreezeResult freeze(OnnxModel given, String name, FreezeOptions options, Dataset verification, Progress progress) {
+		int asked = options.targetOpset();
+		if (asked < 0 || asked > 0 && asked < given.opset()) { // the upgrade leaves a model at or above the target as it is: no word, exit 0
+			throw new org.quantrace.engine.InvalidInputException(name + ": opset " + asked + " asked for, but the model is at opset " + given.opset()
+					+ ": conversion raises a model's opset, it never lowers it (the model would be written at opset " + given.opset() + ")",
+					"ask for opset " + given.opset() + " or higher (up to " + OpsetUpgrade.MAX_TARGET + "), or leave the opset out");
+		}
 		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
 		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
 		// a half-precision model is converted in float32, the form the quantizer needs (its scales are float32), and checked

@@ -288,6 +288,14 @@ public final class ImageFolderDataset implements Dataset {
 		if (Files.isSymbolicLink(p)) {
 			throw new InvalidInputException(p + ": is a symbolic link", "the specification forbids symbolic links in datasets: copy the data instead");
 		}
+		String name = p.getFileName().toString();
+		if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+			// the run's manifest lists one "sha256  bytes  path" per line: a name with a line break broke its line in two, and the
+			// untouched run failed its own verify ("the dataset would read it now, the run did not")
+			throw new InvalidInputException(p.resolveSibling(name.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t").replaceAll("\\p{Cntrl}", "?"))
+					+ ": its name holds a line break, tab or other control character, which the run's dataset manifest (one file per line) cannot list",
+					"rename it without control characters, or move it out of the dataset folder");
+		}
 	}
 
 	private static String extension(Path p) {

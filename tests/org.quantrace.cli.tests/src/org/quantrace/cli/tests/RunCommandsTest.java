@@ -35,6 +35,8 @@ class RunCommandsTest {
 		Cli verify = Cli.run("verify", out.toString(), "--expect", fingerprint);
 		assertEquals(0, verify.exitCode(), verify.out());
 		assertTrue(verify.out().endsWith("0 mismatches\n"), verify.out());
+		// verify went quiet for 30-40 s on the example (hostile3): its steps are said on stderr as run's are
+		assertTrue(verify.err().contains("verifying (files, documents made again, inputs, figures from the models): 4/4 steps in "), verify.err());
 		Files.writeString(out.resolve("logs/PhIMT0003-cnn.md"), "edited\n", java.nio.file.StandardOpenOption.APPEND);
 		Cli tampered = Cli.run("verify", out.toString());
 		assertEquals(1, tampered.exitCode());

@@ -30,6 +30,26 @@ class TransformCommandsTest {
 		assertTrue(OnnxModel.load(out).graph().nodes().stream().noneMatch(n -> n.opType().equals("BatchNormalization")));
 	}
 
+	/**
+	 * {@code convert --opset 5} (or -3) of an opset-13 model wrote the model at opset 13 with "Wrote" and exit 0: the upgrade
+	 * leaves a model at or above its target as it is, and nothing said the opset asked for was not the one written (hostile3).
+	 */
+	@Test
+	void anOpsetBelowTheModelsIsRefusedNotIgnored() {
+		String model = TestData.example("model/fashion_cnn_trained.onnx").toString();
+		for (String opset : new String[] { "5", "-3" }) {
+			Path out = dir.resolve("lowered" + opset + ".onnx");
+			Cli cli = Cli.run("convert", model, "--opset", opset, "-o", out.toString());
+			assertEquals(2, cli.exitCode(), cli.out() + cli.err());
+			assertTrue(cli.err().contains("opset " + opset + " asked for, but the model is at opset 13: conversion raises a model's opset, it never lowers it"),
+					cli.err());
+			assertTrue(cli.err().contains("hint: ask for opset 13 or higher (up to 21), or leave the opset out"), cli.err());
+			assertFalse(Files.exists(out));
+		}
+		Cli same = Cli.run("convert", model, "--opset", "13", "-o", dir.resolve("same.onnx").toString());
+		assertEquals(0, same.exitCode(), same.err());
+	}
+
 	@Test
 	void pruneReportsEveryLayer() {
 		Path out = dir.resolve("pruned.onnx");

@@ -134,4 +134,26 @@ class OutputOwnershipTest {
 		assertTrue(OutputOwnership.isOutput(out), "the report as the run wrote it");
 		assertEquals(0, Runs.run(recipe, out).exitCode());
 	}
+
+	/**
+	 * A read-only folder inside an output folder was refused, a read-only file was not: the model the user protected from
+	 * writing (chmod a-w) went with the rest of the folder at the next run (hostile3). Refused now, nothing touched; once
+	 * writable again the folder is replaced as before.
+	 */
+	@Test
+	void aFileTheUserMadeReadOnlyIsNotReplaced() throws IOException {
+		Path recipe = quickRecipe();
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Path model;
+		try (java.util.stream.Stream<Path> files = Files.walk(out.resolve("models"))) {
+			model = files.filter(p -> p.toString().endsWith(".onnx")).sorted().findFirst().orElseThrow();
+		}
+		Files.setPosixFilePermissions(model, java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--"));
+		Map<String, String> before = TestData.hashes(out);
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
+		assertEquals(out + ": holds " + model + ", which is read-only: quantrace does not replace what the user protected from writing", e.getMessage());
+		assertEquals(before, TestData.hashes(out), "nothing touched");
+		Files.setPosixFilePermissions(model, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+	}
 }

@@ -192,6 +192,28 @@ class RecipeOutcomesTest {
 		assertTrue(Files.readString(merged.resolve("logs/PhIMT0003-cnn.md")).split("\\*Table ").length - 1 == 4, "the four quantized schemes");
 	}
 	/**
+	 * merge copied a shard's files as they were and wrote new SHA256SUMS and INVENTORY.sha256 over them: a debugger chart (or
+	 * any file only the checksums vouch for) edited in a shard after its run verified clean in the merged folder (hostile3).
+	 * merge now refuses a shard whose files differ from its own lists, before it writes anything.
+	 */
+	@Test
+	void aShardEditedAfterItsRunIsNotMerged() throws IOException {
+		Path base = TestData.tempDir("shard-edited");
+		Path shard = base.resolve("shard-2");
+		assertEquals(0, Runs.run(TestData.example("fashion_cnn.qr"), shard, new Shard(2, 2), org.quantrace.engine.Progress.NONE).exitCode());
+		Path chart;
+		try (java.util.stream.Stream<Path> files = Files.walk(shard)) { // the debugger's charts, in the shard that debugs; else the manifest
+			chart = files.filter(p -> p.toString().endsWith(".svg")).sorted().findFirst().orElse(shard.resolve("data/calib.manifest.txt"));
+		}
+		Files.writeString(chart, Files.readString(chart) + "\n<!-- all layers healthy -->\n");
+		org.quantrace.engine.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Merger.merge(List.of(shard), base.resolve("merged")));
+		assertTrue(e.getMessage().contains(shard + ": is not as its run wrote it (2 mismatches with its SHA256SUMS and INVENTORY.sha256, e.g. "
+				+ shard.relativize(chart).toString().replace('\\', '/') + ": SHA-256 is "), e.getMessage());
+		assertFalse(Files.exists(base.resolve("merged")));
+	}
+
+	/**
 	 * A README.txt among the calibration images was skipped without a word: the run names it in a warning on the dataset's
 	 * line and goes on. A .bmp among the .png looks like a sample the default extensions leave out: an error on the dataset's
 	 * line (it was a message naming the file but not the recipe), nothing run.

@@ -174,6 +174,21 @@ class DatasetsTest {
 		refused(DatasetSpec.of(dir.resolve("alias"), TestData.example("data/labels.json")), "is a symbolic link");
 	}
 
+	/**
+	 * An image named with a line break ("ev\nil.png") was read, and the run's manifest (one "sha256  bytes  path" per line)
+	 * listed it on two lines: the untouched run failed its own verify with 3 mismatches ("the dataset would read it now, the
+	 * run did not"), and a name could add a line of its own choosing to the manifest (hostile3). Refused, naming the file.
+	 */
+	@Test
+	void aFileNameWithALineBreakIsRefused() throws IOException {
+		Path d = Files.createDirectories(dir.resolve("linebreak/bag"));
+		Files.copy(TestData.example("data/evaluation/bag/00018.png"), d.resolve("00018.png"));
+		Files.copy(TestData.example("data/evaluation/bag/00018.png"), d.resolve("ev\nil.png"));
+		InvalidInputException e = refused(DatasetSpec.of(dir.resolve("linebreak"), TestData.example("data/labels.json")),
+				d.resolve("ev\\nil.png") + ": its name holds a line break, tab or other control character, which the run's dataset manifest (one file per line) cannot list");
+		assertTrue(e.hint().contains("rename it"), e.hint());
+	}
+
 	@Test
 	void extensionFilterAndJpegFolder() {
 		// the example ships PNGs only: a jpg filter finds nothing, and says so rather than evaluating zero samples
