@@ -333,12 +333,15 @@ final class ShapeFolding {
 
 	/** Ops whose output has their first input's shape. */
 	private static final java.util.Set<String> SAME_SHAPE = java.util.Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid",
-			"HardSwish", "Identity", "Cast", "Neg", "Abs", "Erf", "Softplus", "Elu", "Dropout");
+			"HardSwish", "Identity", "Cast", "Neg", "Abs", "Erf", "Softplus", "Elu", "Dropout", "PRelu", "Sqrt", "Exp", "Log", "Reciprocal",
+			"Softmax", "LogSoftmax", "LRN", "InstanceNormalization", "Selu", "Celu", "Softsign", "Mish");
 
 	/**
 	 * Whether dimension {@code axis} of {@code tensor} is, in every run, dimension {@code sourceAxis} of {@code source}:
 	 * the same tensor, or reached through ops that carry that dimension over unchanged (a Transpose moves it, a Reshape
-	 * whose constant target copies it with 0, an op whose output has its input's shape). ShuffleNet's channel shuffle
+	 * whose constant target copies it with 0, an Unsqueeze or Squeeze of constant axes shifts it, an op whose output has
+	 * its input's shape, a binary op of a tensor with itself: torch's LocalResponseNorm squares x and unsqueezes it before
+	 * reshaping it to a target that takes x's batch). ShuffleNet's channel shuffle
 	 * reshapes its Transpose's output to the batch of the tensor before the Transpose: both Reshapes' targets become
 	 * constant, ONNX Runtime then infers the shapes after them, and the rest of the block folds.
 	 */
@@ -363,10 +366,45 @@ final class ShapeFolding {
 			long[] target = t.toLongArray();
 			return axis < target.length && target[axis] == 0 && sameDimension(g, p.input(0), axis, source, sourceAxis, depth + 1);
 		}
+		case "Unsqueeze", "Squeeze" -> {
+			long[] axes = axes(g, p);
+			if (axes == null || Arrays.stream(axes).anyMatch(a -> a < 0)) {
+				return false; // a negative axis needs the rank; Squeeze without axes drops what run time says is 1
+			}
+			int in = axis;
+			if (p.opType().equals("Unsqueeze")) { // output axis -> input axis: the inserted axes are no input's
+				if (Arrays.stream(axes).anyMatch(a -> a == axis)) {
+					return false;
+				}
+				in = axis - (int) Arrays.stream(axes).filter(a -> a < axis).count();
+			} else { // input axis of the axis-th kept one
+				long[] sorted = axes.clone();
+				Arrays.sort(sorted);
+				for (long a : sorted) {
+					if (a <= in) {
+						in++;
+					}
+				}
+			}
+			return sameDimension(g, p.input(0), in, source, sourceAxis, depth + 1);
+		}
+		case "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min" -> { // x op x (torch's x * x): no broadcasting, x's shape
+			return p.inputs().size() == 2 && p.input(0).equals(p.input(1)) && sameDimension(g, p.input(0), axis, source, sourceAxis, depth + 1);
+		}
 		default -> {
 			return SAME_SHAPE.contains(p.opType()) && sameDimension(g, p.input(0), axis, source, sourceAxis, depth + 1);
 		}
 		}
+	}
+
+	/** An Unsqueeze's or Squeeze's axes, from the attribute (opset < 13) or the constant second input; null if unknown. */
+	private static long[] axes(Graph g, Node p) {
+		List<Long> attr = p.intsAttribute("axes");
+		if (attr != null) {
+			return attr.stream().mapToLong(Long::longValue).toArray();
+		}
+		Tensor t = p.inputs().size() > 1 && !p.input(1).isEmpty() ? g.initializer(p.input(1)) : null;
+		return t == null ? null : t.toLongArray();
 	}
 
 	/** The vector {@code n} outputs, if it is one of the element-copying ops over tracked vectors. */

@@ -85,6 +85,46 @@ class WildConversionTest {
 	}
 
 	/**
+	 * nn.LocalResponseNorm as torch 1.13 exports it (opset 11-17, dynamic batch; make_unseen10's lrnnet): x², Unsqueeze to
+	 * [N, 1, C, H, W], a Reshape to [x.shape[0], 1, C, H, -1] computed at run time, Pad and a [5, 1, 1] AveragePool over the
+	 * channels, then {@code squeeze(1)} as an If on {@code Equal(shape[1], 1)}. The target's batch is dimension 0 of x, not of
+	 * the Reshape's own input, and the target already holds a -1: it did not fold, so ONNX Runtime knew no shape after it,
+	 * the If's condition stayed a run-time value, and the quantizer left the If and everything after it float (lrnnet: 20 of
+	 * 54 layers integer, "control flow: the If itself runs in float"). The Unsqueeze and the Mul of x by itself carry x's
+	 * batch to the Reshape's input, so it is copied with 0; then the condition folds and the If is inlined.
+	 */
+	@Test
+	void localResponseNormsSqueezeIfIsInlinedOnceItsReshapeTargetFolds() {
+		Tiny t = new Tiny(4, 5, 5);
+		String dim0 = t.node("Unsqueeze", List.of(t.node("Gather", List.of(t.node("Shape", "x"), t.longs(0)), intAttr("axis", 0)), t.longs(new long[] { 0 })));
+		String dim1 = t.node("Unsqueeze", List.of(t.node("Gather", List.of(t.node("Shape", "x"), t.longs(1)), intAttr("axis", 0)), t.longs(new long[] { 0 })));
+		String dim2 = t.node("Unsqueeze", List.of(t.node("Gather", List.of(t.node("Shape", "x"), t.longs(2)), intAttr("axis", 0)), t.longs(new long[] { 0 })));
+		String squared = t.node("Unsqueeze", List.of(t.node("Mul", List.of("x", "x")), t.longs(new long[] { 1 })));
+		String target = t.node("Concat", List.of(dim0, t.longs(new long[] { 1 }), dim1, dim2, t.longs(new long[] { -1 })), intAttr("axis", 0));
+		String padded = t.node("Pad", List.of(t.node("Reshape", List.of(squared, target)), t.longs(new long[] { 0, 0, 2, 0, 0, 0, 0, 2, 0, 0 })));
+		String pooled = t.node("AveragePool", List.of(padded), intsAttr("kernel_shape", 5, 1, 1));
+		String one = t.node("Equal", List.of(t.node("Gather", List.of(t.node("Shape", pooled), t.longs(1)), intAttr("axis", 0)), t.longs(1)));
+		String axes = t.longs(new long[] { 1 });
+		String squeezed = t.node("If", List.of(one), branch("then_branch", "Squeeze", List.of(pooled, axes)), branch("else_branch", "Identity", List.of(pooled)));
+		OnnxModel model = t.model(t.node("Div", List.of("x", t.node("Add", List.of(squeezed, t.floats(new long[0], 1f))))));
+
+		FreezeResult r = Freezer.freeze(model, "lrn", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(List.of("Mul", "Unsqueeze", "Reshape", "Pad", "AveragePool", "Squeeze", "Add", "Div"), ops);
+		NdArray x = random(3, 4, 5, 5);
+		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
+	}
+
+	/** An If branch of one node reading {@code inputs} from the enclosing graph, its output a float tensor of unknown shape. */
+	private static AttributeProto branch(String name, String op, List<String> inputs) {
+		GraphProto g = GraphProto.newBuilder().setName(name).addNode(NodeProto.newBuilder().setOpType(op).setName(name + "_" + op).addAllInput(inputs)
+				.addOutput(name + "_out")).addOutput(ValueInfoProto.newBuilder().setName(name + "_out").setType(TypeProto.newBuilder()
+						.setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE)))).build();
+		return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(g).build();
+	}
+
+	/**
 	 * nn.MultiheadAttention as torch 1.13 exports it (torchvision's VisionTransformer, dynamic batch): the head split reshapes
 	 * [tokens, batch, dim] to [tokens, batch × heads, head dim] and back to [tokens × batch, dim], with batch × heads and
 	 * tokens × batch computed by Mul nodes from {@code x.shape} at run time. ShapeFolding followed only element copies, so
