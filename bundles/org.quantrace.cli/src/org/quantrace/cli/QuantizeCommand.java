@@ -248,6 +248,11 @@ final class QuantizeCommand implements Callable<Integer> {
 		} else {
 			out.println();
 		}
+		List<QuantizationResult.Layer> floatCompute = r.floatComputeLayers();
+		if (!floatCompute.isEmpty()) {
+			out.printf(Locale.ROOT, "Quantized but computed in float by ONNX Runtime (no integer kernel): %d layer(s):%n", floatCompute.size());
+			floatCompute.forEach(l -> out.printf(Locale.ROOT, "  - %s '%s': %s%n", l.opType(), l.node(), l.reason().substring(QuantizationResult.FLOAT_COMPUTE.length())));
+		}
 		List<QuantizationResult.Layer> weightOnly = r.weightOnlyLayers();
 		if (!weightOnly.isEmpty()) {
 			out.printf(Locale.ROOT, "Int8 weights computed in float (dequantized once, when the model is loaded): %d layer(s).%n", weightOnly.size());

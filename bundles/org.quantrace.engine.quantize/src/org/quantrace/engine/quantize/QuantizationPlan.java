@@ -628,7 +628,17 @@ public final class QuantizationPlan {
 				note += "; slower than float: " + slowDepthwise + "; kept integer all the same, since float with its QuantizeLinear/DequantizeLinear"
 						+ " and layout changes ran no faster in whole models (ConvMixer at par, the zoo MobileNetV3 1.35x slower)";
 			}
-			quantized(n, index, Kind.WEIGHTED, w, a, "integer " + n.opType() + ": " + rule.kernelText(a.precision()) + note);
+			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()) + note);
+		}
+
+		/**
+		 * "integer Conv: " where ONNX Runtime runs the layer's integer kernel; otherwise (ConvTranspose, which has none; a
+		 * 16-bit activation) {@link QuantizationResult#FLOAT_COMPUTE}: normnet's ConvTranspose was recorded "integer
+		 * ConvTranspose: ONNX Runtime (CPU) has no integer ConvTranspose kernel ...", and `quantize` listed it as quantized
+		 * without a word of its float compute.
+		 */
+		static String kernelPrefix(Node n, OpRule rule, TensorSpec a) {
+			return rule.kernel().runs(a.precision()) ? "integer " + n.opType() + ": " : QuantizationResult.FLOAT_COMPUTE;
 		}
 
 		/** The Add of a constant 1-D bias that reads only this MatMul's output, which ONNX Runtime fuses with it into (Q)Gemm. */
@@ -666,7 +676,7 @@ public final class QuantizationPlan {
 					return;
 				}
 			}
-			quantized(n, index, Kind.COMPUTE, null, a, "integer " + n.opType() + ": " + rule.kernelText(a.precision()));
+			quantized(n, index, Kind.COMPUTE, null, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()));
 		}
 
 		void clamp(Node n, int index, OpRule rule) {

@@ -29,6 +29,14 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 		return layers.stream().filter(l -> !l.quantized() && l.weights() != null).toList();
 	}
 
+	/** How the reason of a quantized layer that ONNX Runtime computes in float (no integer kernel for it) begins. */
+	public static final String FLOAT_COMPUTE = "quantized (int8 weights, QuantizeLinear/DequantizeLinear around it), computed in float: ";
+
+	/** Quantized layers that ONNX Runtime computes in float between DequantizeLinear and QuantizeLinear (ConvTranspose). */
+	public List<Layer> floatComputeLayers() {
+		return layers.stream().filter(l -> l.quantized() && l.reason() != null && l.reason().startsWith(FLOAT_COMPUTE)).toList();
+	}
+
 	public List<Layer> floatLayers() {
 		return layers.stream().filter(l -> !l.quantized()).toList();
 	}

@@ -666,6 +666,10 @@ class OpRulesTest {
 		assertTrue(c.result().model().graph().initializers().stream().anyMatch(i -> i.dataType() == DataType.INT8 && i.dims().length == 4 && i.dims()[2] == 2),
 				"the ConvTranspose's weights are stored as int8");
 		assertTrue(c.layer("ConvTranspose").reason().contains("no integer ConvTranspose kernel"), c.layer("ConvTranspose").reason());
+		// make_unseen10's normnet: recorded "integer ConvTranspose: ... has no integer ConvTranspose kernel", listed as quantized only
+		assertFalse(c.layer("ConvTranspose").reason().startsWith("integer"), "not said to run on integers: " + c.layer("ConvTranspose").reason());
+		assertEquals(List.of("ConvTranspose"), c.result().layers().stream().filter(l -> l.quantized() && l.reason().contains("computed in float"))
+				.map(l -> l.opType()).toList(), "the one quantized layer ONNX Runtime computes in float, and only it");
 		assertTrue(c.layer("Resize").quantized() && c.layer("Concat").quantized(), c.result().layers().toString());
 	}
 
