@@ -493,7 +493,7 @@ class VerifyWildGraphsTest {
 		String brokenRewrite = "re written as a depth wise Conv (group 16 → 32) on its in put's chan nels repeated by Gather '/features /features.4/Conv_ repeat'";
 		String brokenRepeats = "added by the rewrite of Conv '/features/ features.4/Conv': repeats each of its 16 in put channels 2 times";
 		Path broken = Tampering.edited(out, dir.resolve("broken"), "logs/PhIMT0003-ghost.md", rewritten, brokenRewrite, repeats, brokenRepeats);
-		List<Problem> unbroken = Verification.verify(broken).problems();
+		List<Problem> unbroken = Tampering.rowChecks(Verification.verify(broken).problems(), "logs/PhIMT0003-ghost.md");
 		assertTrue(unbroken.isEmpty(), "cells broken inside names and words read as written: " + unbroken);
 		// a changed channel count in each broken cell is found, in each column
 		Path counts = Tampering.edited(broken, dir.resolve("counts"), "logs/PhIMT0003-ghost.md", brokenRewrite, brokenRewrite.replace("→ 32", "→ 48"), brokenRepeats,
@@ -663,13 +663,13 @@ class VerifyWildGraphsTest {
 		String brokenPool = "Average Pool rewritten as a depth wise Conv 'avg pool_ sums' of weights 1 /9 and a Mul by the map 9/ count";
 		String brokenSums = "added by the re write of AveragePool 'avg pool': the window sums divid ed by 9";
 		Path broken = Tampering.edited(out, dir.resolve("broken"), "logs/PhIMT0003-pool.md", rewritten, brokenPool, summed, brokenSums);
-		List<Problem> unbroken = Verification.verify(broken).problems();
+		List<Problem> unbroken = Tampering.rowChecks(Verification.verify(broken).problems(), "logs/PhIMT0003-pool.md");
 		assertTrue(unbroken.isEmpty(), "cells broken inside names, words and at a '/' read as written: " + unbroken);
 
 		// and a value changed in a broken cell is still found: the weights 1/8 in the pool's row, 8 windows in the Conv's
 		Path changed = Tampering.edited(broken, dir.resolve("changed"), "logs/PhIMT0003-pool.md", brokenPool, brokenPool.replace("1 /9", "1 /8"), brokenSums,
 				brokenSums.replace("by 9", "by 8"));
-		List<Problem> values = Verification.verify(changed).problems();
+		List<Problem> values = Tampering.rowChecks(Verification.verify(changed).problems(), "logs/PhIMT0003-pool.md");
 		assertTrue(values.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-pool.md") && p.what().contains("avgpool, fiq_int8 rewrite") && p.what().contains("1 /8")),
 				"the pool's weights 1/8 are found: " + values);
 		assertTrue(values.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-pool.md") && p.what().contains("avgpool_sums, fiq_int8 rewrite")
@@ -739,7 +739,7 @@ class VerifyWildGraphsTest {
 		String dwBroken = "quan tized; 8 zero chan nels add ed (24 →32)";
 		String pwBroken = "quantized; 8 zero in put channels added (24→ 32)";
 		Path broken = Tampering.edited(out, dir.resolve("broken"), "logs/PhIMT0003-widened.md", dwCell, dwBroken, pwCell, pwBroken);
-		List<Problem> unbroken = Verification.verify(broken).problems();
+		List<Problem> unbroken = Tampering.rowChecks(Verification.verify(broken).problems(), "logs/PhIMT0003-widened.md");
 		assertTrue(unbroken.isEmpty(), "cells broken inside words and at a hyphen read as written: " + unbroken);
 		// a changed count in each broken cell (18 channels, which must not read as the 8 inside it; 33 channels after) is found
 		Path changed = Tampering.edited(broken, dir.resolve("changed"), "logs/PhIMT0003-widened.md", dwBroken, dwBroken.replace("8 zero chan", "18 zero chan"), pwBroken,
