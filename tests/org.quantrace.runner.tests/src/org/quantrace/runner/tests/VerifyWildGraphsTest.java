@@ -573,8 +573,8 @@ class VerifyWildGraphsTest {
 	/**
 	 * A Mul by a per-channel constant and the Add of a per-channel constant after it (densenet's BatchNorms after its Concats
 	 * and pools) between integer ops are rewritten by full-integer quantization as one depthwise 1x1 Conv with the factors as
-	 * weights and the terms as bias, under the Mul's name (as QLinearMul + QLinearAdd they took densenet 44,880 µs per batch of
-	 * 64, as depthwise QLinearConvs 12,694). The run says so in the Mul's record and cell; verify re-derives the weights and
+	 * weights and the terms as bias, under the Mul's name (as QLinearMul + QLinearAdd they took densenet 47,536 µs per batch of
+	 * 64, as depthwise QLinearConvs 14,126). The run says so in the Mul's record and cell; verify re-derives the weights and
 	 * the bias from the two models: an honest run verifies clean, a bias code moved is found.
 	 */
 	@Test

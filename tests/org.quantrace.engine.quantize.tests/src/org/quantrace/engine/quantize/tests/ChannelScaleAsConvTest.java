@@ -12,9 +12,9 @@ import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
 /**
  * A Mul by a per-channel constant and the Add of a per-channel constant after it (a BatchNormalization that follows no Conv:
  * DenseNet's pre-activation BatchNorms after each Concat and transition pool, as convert writes them) between integer ops.
- * ONNX Runtime ran them as QLinearMul + QLinearAdd (tests/data/wild densenet: 44,880 µs of kernel time for nine pairs at
+ * ONNX Runtime ran them as QLinearMul + QLinearAdd (tests/data/wild densenet: 47,536 µs of kernel time for nine pairs at
  * batch 64); full-integer schemes write them as one depthwise 1x1 Conv with the factors as weights and the terms as bias,
- * which it runs as a depthwise QLinearConv (12,694 µs); the network computes the same.
+ * which it runs as a depthwise QLinearConv (14,126 µs); the network computes the same.
  */
 class ChannelScaleAsConvTest {
 
