@@ -150,12 +150,21 @@ public final class Quantizer {
 			pools = PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
 					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8);
 		}
+		ChannelScaleAsConv.Rewrites scales = null;
+		if (spec.technique() == Technique.FULL_INTEGER && ChannelScaleAsConv.any(model.graph())) {
+			Map<String, TensorInfo> before = Calibrator.shapes(model, modelName);
+			scales = ChannelScaleAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
+					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8 && spec.weightsFor(n).precision().bits() == 8);
+		}
 		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
-			Set<String> poolConvs = pools == null ? Set.of() : pools.convs(); // a pool's window, which verify checks as such
+			Set<String> poolConvs = new java.util.HashSet<>(pools == null ? Set.of() : pools.convs()); // a pool's window, which verify checks as such
+			if (scales != null) {
+				poolConvs.addAll(scales.convs()); // a Mul's factors, likewise
+			}
 			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n) && !poolConvs.contains(n.name())));
 		}
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
-		Map<String, TensorInfo> types = Calibrator.shapes(model, modelName);
+		Map<String, TensorInfo> types = new HashMap<>(Calibrator.shapes(model, modelName));
 		int required = spec.usesInt16() ? OpsetLimits.INT16_QDQ : OpsetLimits.QDQ;
 		String opsetProblem = OpsetLimits.quantizationProblem(spec.opset(), spec.usesInt16()); // what the recipe validator reports at the line
 		if (opsetProblem != null) { // whole: what is wrong, then "; ask for opset N ...", the validator's words
@@ -203,6 +212,15 @@ public final class Quantizer {
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
 				said(padded, pools.notes());
+			}
+			if (scales != null) {
+				// likewise a Mul (and Add) rewritten as a Conv the plan leaves float: put back
+				Set<String> floats = plan.decisions().stream().filter(d -> !d.quantized()).map(d -> d.node().name()).collect(Collectors.toSet());
+				if (!scales.undo(model.graph(), floats::contains).isEmpty()) {
+					types.putAll(Calibrator.shapes(model, modelName)); // the Mul's output, between it and the Add put back
+					plan = QuantizationPlan.fullInteger(model, spec, types);
+				}
+				said(padded, scales.notes());
 			}
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
 			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());

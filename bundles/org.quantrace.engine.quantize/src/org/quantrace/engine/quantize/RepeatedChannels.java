@@ -35,7 +35,7 @@ public final class RepeatedChannels {
 		Map<String, String> notes = new LinkedHashMap<>();
 		GraphEditor ed = new GraphEditor(graph);
 		for (Node conv : List.copyOf(graph.nodes())) {
-			String why = OpRules.rewriteOf(conv);
+			String why = "Conv".equals(conv.opType()) ? OpRules.rewriteOf(conv) : null; // the table rewrites other ops otherwise
 			if (why == null || !eligible.test(conv)) {
 				continue;
 			}

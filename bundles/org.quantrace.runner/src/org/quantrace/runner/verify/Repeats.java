@@ -30,6 +30,11 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * window counts all its k² values (no padding, or the padding counted), at any stride, is written as the depthwise Conv alone
  * under the pool's name ("AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)"): its window,
  * padding and strides must be the pool's, its weights 1/k².
+ * <p>
+ * And a Mul by a per-channel constant (with the Add of a per-channel constant after it, a BatchNormalization that follows no
+ * Conv) written as a depthwise 1x1 Conv under the Mul's name ("Mul by a per-channel constant rewritten as a depthwise 1x1 Conv
+ * of weights its 24 factors and bias the 24 terms of Add 'a'"): its weights must be the factors and its bias the terms, as the
+ * model dequantizes them, within half a quantization step.
  */
 final class Repeats {
 
@@ -51,6 +56,8 @@ final class Repeats {
 				pool(model, original, n);
 			} else if (original != null && original.getOpType().equals("AveragePool") && n.getOpType().equals("Conv")) {
 				poolAlone(model, original, n);
+			} else if (original != null && original.getOpType().equals("Mul") && n.getOpType().equals("Conv")) {
+				channelScale(model, input, original, n);
 			}
 		}
 		for (NodeProto conv : model.nodes()) {
@@ -155,6 +162,64 @@ final class Repeats {
 		}
 		statements.put(pool.getName(), wrong != null ? wrong : "AveragePool rewritten as a depthwise Conv of weights 1/" + taps + " (every window counts " + taps
 				+ " values)");
+	}
+
+	/**
+	 * A Mul of the float model by a per-channel constant ([C, 1, 1] or [1, C, 1, 1]) that the quantized model computes as a
+	 * depthwise 1x1 Conv under the Mul's name: the statement for it when the Conv has one group per channel, a 1x1 window
+	 * without padding, stride or dilation, weights [C, 1, 1, 1] that are the Mul's factors within half a quantization step,
+	 * and either has no bias (an Add after the Mul is still in the model), or has the constant of the Add of a per-channel
+	 * constant that was the Mul's only reader (and is no longer in the model) as its bias, within half a step of the bias's
+	 * int32 codes; else words no honest record has. (The Conv's output is not compared: the writer may give it the name of
+	 * the Relu after it, which the QuantizeLinear does.)
+	 */
+	private void channelScale(ModelFacts model, ModelFacts input, NodeProto mul, NodeProto conv) {
+		double[] factors = channelConstant(input, mul);
+		List<NodeProto> readers = input.consumers(mul.getOutput(0));
+		NodeProto add = readers.size() == 1 && readers.get(0).getOpType().equals("Add") ? readers.get(0) : null;
+		double[] terms = add == null ? null : channelConstant(input, add);
+		boolean biased = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty();
+		Dequantized w = conv.getInputCount() < 2 ? null : dequantized(model, conv.getInput(1));
+		Dequantized b = biased ? dequantized(model, conv.getInput(2)) : null;
+		String wrong = null;
+		int c = factors == null ? 0 : factors.length;
+		if (factors == null) {
+			wrong = "Mul computed by a Conv '" + conv.getName() + "' though it multiplies by no per-channel constant";
+		} else if (w == null || w.dims.length != 4 || w.dims[0] != c || w.dims[1] != 1 || w.dims[2] != 1 || w.dims[3] != 1 || group(conv) != c
+				|| !orOnes(ints(conv, "kernel_shape")).equals(List.of(1L, 1L)) || !orZeros(ints(conv, "pads"), 4).stream().allMatch(p -> p == 0)
+				|| !orOnes(ints(conv, "strides")).equals(List.of(1L, 1L)) || !orOnes(ints(conv, "dilations")).equals(List.of(1L, 1L))) {
+			wrong = "Mul computed by a Conv '" + conv.getName() + "' that is no depthwise 1x1 Conv of its " + c + " channels";
+		} else if (!w.near(i -> factors[i])) {
+			wrong = "Mul computed by a Conv '" + conv.getName() + "' whose weights are not its " + c + " factors";
+		} else if (!biased && add != null && terms != null && model.node(add.getName()) == null) {
+			wrong = "Mul computed by a Conv '" + conv.getName() + "' without a bias, though the Add '" + add.getName() + "' after it is gone";
+		} else if (biased && (add == null || terms == null || terms.length != c || model.node(add.getName()) != null)) {
+			wrong = "Mul computed by a Conv '" + conv.getName() + "' with a bias but no Add of a per-channel constant after the Mul";
+		} else if (biased && (b == null || b.dims.length != 1 || b.dims[0] != c || !b.near(i -> terms[i]))) {
+			wrong = "Mul computed by a Conv '" + conv.getName() + "' whose bias is not the " + c + " terms of Add '" + add.getName() + "'";
+		}
+		statements.put(mul.getName(), wrong != null ? wrong : "Mul by a per-channel constant rewritten as a depthwise 1x1 Conv of weights its " + c + " factors"
+				+ (biased ? " and bias the " + c + " terms of Add '" + add.getName() + "'" : ""));
+	}
+
+	/** A Mul's or Add's per-channel constant operand in the float model ([C, 1, 1] or [1, C, 1, 1], C &gt; 1), or null. */
+	private static double[] channelConstant(ModelFacts input, NodeProto n) {
+		if (n.getInputCount() != 2) {
+			return null;
+		}
+		Tensor a = input.value(n.getInput(0));
+		Tensor b = input.value(n.getInput(1));
+		Tensor t = a != null && b == null ? a : b != null && a == null ? b : null;
+		long[] d = t == null ? null : t.dims();
+		if (d == null || !(d.length == 3 && d[1] == 1 && d[2] == 1 || d.length == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1) || d[d.length - 3] < 2) {
+			return null;
+		}
+		float[] f = t.toFloatArray();
+		double[] v = new double[f.length];
+		for (int i = 0; i < f.length; i++) {
+			v[i] = f[i];
+		}
+		return v;
 	}
 
 	private static List<Long> orZeros(List<Long> v, int n) {

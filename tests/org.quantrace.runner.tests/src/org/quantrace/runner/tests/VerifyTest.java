@@ -647,7 +647,8 @@ class VerifyTest {
 	 * Appendix A node names, and PhIMT0003's per-layer header (the schemes' names), a node name and an activation's cell,
 	 * and the variant names of the evaluation and criteria tables. The per-layer table left a column whose header named no
 	 * scheme unread, and the variants' names were compared as printed ("no evaluation of cnn/fiq_ float32"). Then a value
-	 * changed in each broken cell is found.
+	 * changed in each broken cell is found. (A Markdown log so broken is not the document the trace makes, and verify says
+	 * so; the row checks, which read the PDF and DOCX logs too, are what this holds.)
 	 */
 	@Test
 	void cellsThatThePdfBreaksVerifyCleanAndAChangedOneIsFound() {
@@ -663,8 +664,8 @@ class VerifyTest {
 		Tampering.replace(log, "\n| fiq_float32 | 0.", "\n| fiq_ float32 | 0.");
 		Tampering.replace(log, "| fiq_float32 | accuracy drop < 1 pt |", "| fiq_ float32 | accuracy drop < 1 pt |");
 		Tampering.rehashAll(out);
-		Verification.Result broken = verify(out);
-		assertTrue(broken.passed(), broken.problems().toString());
+		List<Problem> broken = Tampering.rowChecks(verify(out).problems(), "logs/PhIMT0002-cnn.md", "logs/PhIMT0003-cnn.md");
+		assertTrue(broken.isEmpty(), broken.toString());
 
 		Tampering.replace(out.resolve("logs/PhIMT0002-cnn.md"), removed, removed.replace("features.1", "features.2"));
 		Tampering.replace(log, header, header.replace("fiq_ uint8", "fiq_ uint9"));

@@ -306,14 +306,15 @@ class WildModelsTest {
 	 * per-channel constants, quantized with the activations' type and recorded as activations by name. The constants' float
 	 * tensors were gone from the model, so the records named tensors the model does not hold: `verify` reported 228
 	 * mismatches on a clean run of a small DenseNet. Every activation record names a tensor of the model, and a quantized
-	 * constant operand is written by its DequantizeLinear.
+	 * constant operand is written by its DequantizeLinear. (Per-channel constants [1, C, 1, 1] now make a depthwise 1x1 Conv
+	 * of the pair, {@code ChannelScaleAsConvTest}: here constants per position [1, 1, H, W] keep them a Mul and an Add.)
 	 */
 	@Test
 	void everyActivationRecordNamesATensorTheModelHolds() {
 		TinyGraph t = new TinyGraph(2, 6, 6);
 		String c = OpRulesTest.pointwise(t, "x", 2, 8);
-		String scaled = t.node("Mul", List.of(c, t.weight(1.5, 1, 8, 1, 1)));
-		String y = t.node("Relu", List.of(t.node("Add", List.of(scaled, t.weight(0.5, 1, 8, 1, 1)))));
+		String scaled = t.node("Mul", List.of(c, t.weight(1.5, 1, 1, 6, 6)));
+		String y = t.node("Relu", List.of(t.node("Add", List.of(scaled, t.weight(0.5, 1, 1, 6, 6)))));
 		QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_float32"), t.calibration(-1, 1));
 		java.util.Set<String> held = new java.util.HashSet<>();
 		r.model().graph().nodes().forEach(n -> held.addAll(n.outputs()));
