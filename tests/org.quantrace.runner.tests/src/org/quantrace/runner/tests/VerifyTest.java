@@ -458,6 +458,29 @@ class VerifyTest {
 	}
 
 	/**
+	 * The debugger's charts were bound by the checksums alone (hostile3's left open): a line of rmse/scale moved (a layer's
+	 * error drawn smaller), SHA256SUMS and INVENTORY.sha256 recomputed with the inventory's hash in the trace and every
+	 * document, passed with 0 mismatches. Each chart is drawn again from the trace's debug record (which debug.csv is held
+	 * against) and must be the file: the moved line is found, in that chart alone.
+	 */
+	@Test
+	void aDebuggerChartRedrawnWithOtherFiguresIsFound() throws IOException {
+		Path out = out("forged-chart");
+		String name = "debug/cnn/fiq_int8/debug_rmse_over_scale.svg";
+		Path chart = out.resolve(name);
+		String svg = Tampering.read(chart);
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("<line [^>]*y2='([0-9.]+)'[^>]*stroke:rgb\\(0,114,178\\)[^>]*>").matcher(svg);
+		assertTrue(m.find(), "a line of a series");
+		String moved = m.group().replace("y2='" + m.group(1) + "'", "y2='" + (Double.parseDouble(m.group(1)) - 40) + "'");
+		Tampering.write(chart, svg.replace(m.group(), moved));
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.file().equals(name) && p.what().startsWith("is not the document the trace makes") && p.what().contains("y2=")),
+				r.problems().toString());
+		assertTrue(r.problems().stream().allMatch(p -> p.file().equals(name)), "only the chart: " + r.problems());
+	}
+
+	/**
 	 * The verdicts edited consistently in every document (the trace, results.json, the logs) with every hash
 	 * recomputed agreed with each other: now the trace's verdict is re-derived from its own figures (a criterion
 	 * passed by its measured value and bound, a change by the two values).
