@@ -50,7 +50,7 @@ public final class Main {
 				err.println("quantrace: " + unknown);
 				return ExitCodes.INVALID_INPUT;
 			}
-			err.println("quantrace: " + e.getMessage());
+			err.println("quantrace: " + missingOptions(e));
 			e.getCommandLine().usage(err);
 			return ExitCodes.INVALID_INPUT;
 		});
@@ -67,6 +67,21 @@ public final class Main {
 		out.flush();
 		err.flush();
 		return code;
+	}
+
+	/**
+	 * picocli's message, but a missing option named as the usage line names it (its first name): picocli names an option by its
+	 * longest name, so evaluate and debug without --data said "Missing required option: '--calibration=DATASET'", an option
+	 * their usage does not show (--calibration is quantize's other spelling of --data).
+	 */
+	static String missingOptions(CommandLine.ParameterException e) {
+		if (!(e instanceof CommandLine.MissingParameterException m) || m.getMissing() == null || m.getMissing().isEmpty()
+				|| !m.getMissing().stream().allMatch(CommandLine.Model.OptionSpec.class::isInstance)) {
+			return e.getMessage();
+		}
+		java.util.List<String> names = m.getMissing().stream().map(CommandLine.Model.OptionSpec.class::cast)
+				.map(o -> "'" + o.names()[0] + (o.arity().max() > 0 ? "=" + o.paramLabel() : "") + "'").toList();
+		return "Missing required option" + (names.size() > 1 ? "s: " : ": ") + String.join(", ", names);
 	}
 
 	/** What other tools call our commands: a user's first guess. */

@@ -97,6 +97,22 @@ public final class DebugCharts {
 		return files;
 	}
 
+	/**
+	 * The charts {@link #write} drew for a run's debugger, drawn again from its record in the trace (its tensors' figures in
+	 * both modes, metric, threshold, sample count), by file name; {@code model}: the name the run gave the quantized model (the
+	 * scheme's, the folder's name). verify holds the folder's charts against them: the debugger's figures are then bound by the
+	 * trace, not by the checksums alone.
+	 */
+	public static Map<String, String> charts(DebugRecord d, String model) {
+		Map<String, String> charts = new LinkedHashMap<>();
+		for (Map.Entry<String, DebugMetric> e : FILES.entrySet()) {
+			DebugMetric m = e.getValue();
+			String title = title(m) + " per layer: " + model + " (" + d.getSampleCount() + " samples)";
+			charts.put("debug_" + e.getKey() + ".svg", svg("debug-" + e.getKey(), title, m, points(d, m), m == d.getMetric() ? d.getThreshold() : null, 900, 440));
+		}
+		return charts;
+	}
+
 	/** The points of a debugger run, flagged by its own metric and threshold. */
 	public static List<Point> points(DebugReport r, DebugMetric m) {
 		return r.tensors().stream().map(t -> new Point(label(t.layerIndex(), t.opType()), t.tensor(), t.isolated().value(m), t.accumulated().value(m),

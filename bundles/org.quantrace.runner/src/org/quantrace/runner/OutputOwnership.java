@@ -137,7 +137,8 @@ public final class OutputOwnership {
 
 	/**
 	 * Paths (relative, '/'-separated) of what is in {@code dir} but the marker, SHA256SUMS and the files it lists
-	 * with the content it lists (a missing SHA256SUMS lists nothing). A listed file whose content changed since
+	 * with the content it lists (a missing SHA256SUMS lists nothing), and the folders they lie in: a folder no listed file
+	 * lies in, empty or not, was made by the user (an empty one was deleted with the run's folder: hostile3's left open). A listed file whose content changed since
 	 * the run is the user's work now (notes added to a log, a model tuned by hand): replacing it would lose it.
 	 */
 	private static List<String> foreignFiles(Path dir) {
@@ -155,11 +156,22 @@ public final class OutputOwnership {
 		} catch (IOException e) {
 			listed.remove(Outputs.SUMS); // unreadable: it vouches for nothing, itself included
 		}
+		// the folders the listed files lie in: any other folder (an empty one the user made for notes) is the user's, not the run's
+		java.util.Set<String> folders = new java.util.HashSet<>();
+		for (String f : listed.keySet()) {
+			for (int i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) {
+				folders.add(f.substring(0, i));
+			}
+		}
 		List<String> foreign = new ArrayList<>();
 		try (Stream<Path> all = Files.walk(dir)) {
-			all.filter(p -> !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).forEach(p -> {
+			all.filter(p -> !p.equals(dir)).forEach(p -> {
 				String rel = dir.relativize(p).toString().replace('\\', '/');
-				if (!listed.containsKey(rel) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+				if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+					if (!folders.contains(rel)) {
+						foreign.add(rel + "/");
+					}
+				} else if (!listed.containsKey(rel) || !Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
 					foreign.add(rel);
 				} else if (listed.get(rel) != null && !listed.get(rel).equalsIgnoreCase(SafeFiles.sha256(p))) {
 					foreign.add(rel + " (changed since the run)");

@@ -51,11 +51,34 @@ final class Rendering {
 			}
 			return "its text (spaces aside) reads '" + around(a, i) + "' where the trace makes '" + around(e, i) + "'";
 		}
+		case "svg" -> { // a chart: its text elements are placed by the machine's font metrics
+			String a = new String(actual, StandardCharsets.UTF_8);
+			String e = new String(expected, StandardCharsets.UTF_8);
+			List<String> ta = texts(a, false);
+			List<String> te = texts(e, false);
+			if (ta.equals(te) && !texts(a, true).equals(texts(e, true))) {
+				return LAYOUT + "another machine's font metrics (its labels placed otherwise)";
+			}
+			String d = lines(a.replace("><", ">\n<"), e.replace("><", ">\n<"));
+			return d != null ? d : "its bytes differ (line ends or encoding)";
+		}
 		default -> {
 			String d = lines(new String(actual, StandardCharsets.UTF_8), new String(expected, StandardCharsets.UTF_8));
 			return d != null ? d : "its bytes differ (line ends or encoding)";
 		}
 		}
+	}
+
+	private static final java.util.regex.Pattern SVG_TEXT = java.util.regex.Pattern.compile("<text[^>]*>(.*?)</text>", java.util.regex.Pattern.DOTALL);
+
+	/** An SVG's text elements in order: whole (with where they are placed), or their words alone. */
+	private static List<String> texts(String svg, boolean placed) {
+		List<String> texts = new java.util.ArrayList<>();
+		java.util.regex.Matcher m = SVG_TEXT.matcher(svg);
+		while (m.find()) {
+			texts.add(placed ? m.group() : m.group(1));
+		}
+		return texts;
 	}
 
 	private static String lines(String actual, String expected) {

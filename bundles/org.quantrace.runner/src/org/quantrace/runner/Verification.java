@@ -197,10 +197,13 @@ public final class Verification {
 	 */
 	private void asRendered() {
 		Map<String, byte[]> expected = new LinkedHashMap<>();
+		Map<String, byte[]> charts = new LinkedHashMap<>();
 		try {
 			expected.put(Outputs.RESULTS, ResultsJson.of(trace).getBytes(StandardCharsets.UTF_8));
 			org.quantrace.report.AifsmLogs.rendered(trace, true).forEach((name, bytes) -> expected.put("logs/" + name, bytes));
 			expected.put(Outputs.REPORT, org.quantrace.report.RunReport.render(trace, dir).getBytes(StandardCharsets.UTF_8));
+			charts.putAll(debugCharts());
+			expected.putAll(charts);
 		} catch (RuntimeException e) { // a trace edited into a shape no run writes
 			problems.add(new Problem(Outputs.TRACE, "its documents cannot be made from it again (" + firstLine(e) + "): the trace is not as a run wrote it"));
 			return;
@@ -208,12 +211,17 @@ public final class Verification {
 		String wrote = trace.getEnvironment() == null ? null
 				: trace.getEnvironment().getTools().stream().filter(t -> "Quantrace".equals(t.getName())).map(t -> t.getVersion()).findFirst().orElse(null);
 		boolean sameVersion = org.quantrace.engine.Versions.quantrace().equals(wrote);
+		// another version's wording is excused only where nothing contradicts the version the trace records: an edited version
+		// must not turn mismatches into a note
+		List<Problem> versionEdited = sameVersion ? List.of() : versionContradictions(wrote);
+		problems.addAll(versionEdited);
+		boolean strict = sameVersion || !versionEdited.isEmpty();
 		List<String> differing = new ArrayList<>();
 		for (Map.Entry<String, byte[]> e : expected.entrySet()) {
 			String name = e.getKey();
 			Path file = dir.resolve(name);
-			if (!trace.getDocuments().contains(name) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-				continue; // the folder check reports a document missing, or one the trace does not name
+			if (!trace.getDocuments().contains(name) && !charts.containsKey(name) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+				continue; // the folder check reports a document or chart missing, or a document the trace does not name
 			}
 			String difference;
 			try {
@@ -224,9 +232,11 @@ public final class Verification {
 			if (difference == null) {
 				continue;
 			}
-			if (difference.startsWith(Rendering.LAYOUT)) {
+			if (difference.startsWith(Rendering.LAYOUT) && name.endsWith(".svg")) {
+				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its words and numbers were checked, not where its lines run");
+			} else if (difference.startsWith(Rendering.LAYOUT)) {
 				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its text was checked by its tables only");
-			} else if (sameVersion) {
+			} else if (strict) {
 				problems.add(new Problem(name, "is not the document the trace makes: " + difference
 						+ " (every byte of it is made from " + Outputs.TRACE + ": it or the trace was edited after the run)"));
 			} else {
@@ -237,6 +247,92 @@ public final class Verification {
 			notes.add("written by Quantrace " + wrote + ", checked by " + org.quantrace.engine.Versions.quantrace() + ", which makes "
 					+ String.join(", ", differing) + " differently from the trace: those were checked by their figures only");
 		}
+	}
+
+	/**
+	 * What binds the Quantrace version a folder says wrote it ({@code wrote}, the trace's environment): every version the trace
+	 * records of Quantrace (its environment's, each record's framework and packages, all set from one run) and every version a
+	 * document names ("Quantrace 0.1.0.v..." in the logs' framework and packages rows, in each format: Markdown, HTML, the DOCX's
+	 * and the PDF's text). A folder another version wrote names that version throughout; the trace's version edited alone (or with
+	 * the Markdown) leaves the others naming the version that made them. Each contradiction is a mismatch, and then every
+	 * document that differs from the trace's rendering is one too (hostile3's left open: an edited version made verify
+	 * note "written by another version" instead of the edits).
+	 */
+	private List<Problem> versionContradictions(String wrote) {
+		List<Problem> found = new ArrayList<>();
+		Set<String> recorded = new java.util.TreeSet<>();
+		trace.eAllContents().forEachRemaining(o -> {
+			if (o instanceof org.quantrace.model.trace.ToolVersion t && "Quantrace".equals(t.getName()) && !java.util.Objects.equals(t.getVersion(), wrote)) {
+				recorded.add(String.valueOf(t.getVersion()));
+			}
+		});
+		if (!recorded.isEmpty()) {
+			found.add(new Problem(Outputs.TRACE, "records Quantrace " + wrote + " as the version that wrote it, and " + String.join(", ", recorded)
+					+ " in its records: one run has one version, so the version was edited after the run"));
+		}
+		for (String name : trace.getDocuments()) {
+			Path file = dir.resolve(name);
+			if (!DOCUMENT.matcher(name).matches() || name.equals(Outputs.TRACE) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+				continue;
+			}
+			String other;
+			try {
+				byte[] bytes = Files.readAllBytes(file);
+				String text = name.endsWith(".md") || name.endsWith(".html") || name.endsWith(".docx") || name.endsWith(".pdf")
+						? org.quantrace.report.LogReader.text(name, bytes) : new String(bytes, StandardCharsets.UTF_8);
+				other = otherVersion(org.quantrace.report.LogReader.squeeze(text), wrote == null ? null : org.quantrace.report.LogReader.squeeze(wrote));
+			} catch (IOException | RuntimeException e) {
+				continue; // an unreadable document is found as not the document the trace makes
+			}
+			if (other != null) {
+				found.add(new Problem(name, "names Quantrace " + other + " as the version that made it, where " + Outputs.TRACE + " records " + wrote
+						+ ": a document names the version the trace records, so the trace's version (or this document) was edited after the run"));
+			}
+		}
+		return found;
+	}
+
+	/**
+	 * The first version other than {@code version} that text {@code squeezed} (whitespace removed) names after "Quantrace", as
+	 * far as can be told without spaces ({@code version}'s length, and the digits after it); null when it names none other.
+	 */
+	static String otherVersion(String squeezed, String version) {
+		for (int i = squeezed.indexOf("Quantrace"); i >= 0; i = squeezed.indexOf("Quantrace", i + 1)) {
+			int at = i + "Quantrace".length();
+			if (at >= squeezed.length() || !Character.isDigit(squeezed.charAt(at))) {
+				continue; // "Quantrace freeze", "Quantrace example": no version
+			}
+			int end = version == null ? at : at + version.length();
+			if (version != null && squeezed.startsWith(version, at) && (end >= squeezed.length() || !Character.isDigit(squeezed.charAt(end)))) {
+				continue;
+			}
+			int to = Math.min(squeezed.length(), Math.max(end, at + 8));
+			while (to < squeezed.length() && Character.isDigit(squeezed.charAt(to))) {
+				to++;
+			}
+			return squeezed.substring(at, to);
+		}
+		return null;
+	}
+
+	/**
+	 * The debugger's charts (debug/MODEL/SCHEME/debug_METRIC.svg) drawn again from the trace's debug records, by path: they were
+	 * bound by the checksums alone, so a chart redrawn with other figures passed once SHA256SUMS and INVENTORY.sha256 were
+	 * recomputed (hostile3's left open). debug.csv is held against the same record ({@code verify.DebugCheck}).
+	 */
+	private Map<String, byte[]> debugCharts() {
+		Map<String, byte[]> charts = new LinkedHashMap<>();
+		for (org.quantrace.model.trace.DebugRecord d : trace.getDebugRecords()) {
+			String csv = d.getCsvPath();
+			int slash = csv == null ? -1 : csv.lastIndexOf('/');
+			if (slash < 0 || !plain(csv)) {
+				continue;
+			}
+			String folder = csv.substring(0, slash);
+			String model = folder.substring(folder.lastIndexOf('/') + 1);
+			org.quantrace.report.DebugCharts.charts(d, model).forEach((file, svg) -> charts.put(folder + "/" + file, svg.getBytes(StandardCharsets.UTF_8)));
+		}
+		return charts;
 	}
 
 	/** Every regular file of the folder, relative; a symbolic link is a problem, never followed. */

@@ -466,9 +466,11 @@ public final class QuantizationPlan {
 				String q = quantizedAfter(y); // through MaxPools, whose QuantizeLinear ONNX Runtime moves before them
 				Activation act = q == null ? null : plan.activations.get(q);
 				List<Node> readers = consumers.getOrDefault(y, List.of());
-				// read where it is quantized: by integer ops only, all through its one QuantizeLinear (a ShuffleNet v1 unit's
-				// Relu after its float Concat feeds the next unit's grouped Conv and its residual Add); through MaxPools: by one
-				boolean throughItsQuantizeLinear = q != null && q.equals(y) ? !readers.isEmpty() && readers.stream().allMatch(kinds::containsKey) : readers.size() == 1;
+				// read where it is quantized: the writer gives every reader, integer or float, the DequantizeLinear after its one
+				// QuantizeLinear (a ShuffleNet v1 unit's Relu after its float Concat feeds the next unit's grouped Conv and its
+				// residual Add; with float-slow-kernels one of them stays float, and ONNX Runtime still removes the Relu); through
+				// MaxPools: by one
+				boolean throughItsQuantizeLinear = q != null && q.equals(y) ? !readers.isEmpty() : readers.size() == 1;
 				if (act == null || act.forcedRange() != null || act.spec().precision().bits() != 8 || act.spec().scheme() != Symmetry.ASYMMETRIC
 						|| graphOutputs.contains(y) || !throughItsQuantizeLinear) {
 					continue;

@@ -27,6 +27,21 @@ class MessagesTest {
 
 	private final Path dir = TestData.tempDir("messages");
 
+	/**
+	 * evaluate and debug without --data said "Missing required option: '--calibration=DATASET'" (picocli names an option by its
+	 * longest name; --calibration is quantize's other spelling): the option is named as their usage line names it.
+	 */
+	@Test
+	void aMissingDataOptionIsNamedAsTheUsageNamesIt() {
+		String model = dir.resolve("m.onnx").toString();
+		for (String[] args : java.util.List.of(new String[] { "evaluate", model }, new String[] { "debug", model, model, "-o", dir.resolve("d").toString() })) {
+			Cli cli = Cli.run(args);
+			assertEquals(2, cli.exitCode(), cli.err());
+			assertTrue(cli.err().startsWith("quantrace: Missing required option: '--data=DATASET'"), cli.err());
+			assertFalse(cli.err().lines().findFirst().orElse("").contains("--calibration"), cli.err());
+		}
+	}
+
 	/** ONNX's test data stores inputs as TensorProto files: read as a model, one looked like a truncated ONNX file. */
 	@Test
 	void aTensorFileIsNotCalledATruncatedModel() throws IOException {

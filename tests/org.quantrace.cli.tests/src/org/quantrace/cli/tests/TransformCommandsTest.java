@@ -50,6 +50,33 @@ class TransformCommandsTest {
 		assertEquals(0, same.exitCode(), same.err());
 	}
 
+	/**
+	 * The recipe's convert { opset 11 } below the model's opset 13 stopped the run at the conversion (exit 2, naming the model)
+	 * without the recipe's file and line (hostile3's left open). Now it is an error on the opset clause's line before any
+	 * work, in run and validate alike, with what to write instead.
+	 */
+	@Test
+	void aRecipesOpsetBelowTheModelsIsAnErrorOnItsLine() throws java.io.IOException {
+		Path example = TestData.exampleCopy("opset-lowered");
+		Path recipe = example.resolve("fashion_cnn.qr");
+		String text = Files.readString(recipe);
+		Files.writeString(recipe, text.replace("\tconvert {\n", "\tconvert {\n\t\topset 11\n"));
+		assertEquals(25, Files.readAllLines(recipe).indexOf("\t\topset 11") + 1);
+		Path out = example.resolve("out");
+		String said = ":25:9: error [value-range] convert opset 11 is below the opset of model cnn (\"model/fashion_cnn_trained.onnx\"), 13: conversion"
+				+ " raises a model's opset, it never lowers it; remove the opset clause, or give opset 13 or more";
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().contains(recipe + said), run.out() + run.err());
+		assertFalse(run.err().contains("converting"), "nothing run: " + run.err());
+		assertFalse(Files.exists(out));
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(recipe + said), validate.out());
+		Files.writeString(recipe, text.replace("\tconvert {\n", "\tconvert {\n\t\topset 13\n"));
+		assertFalse(Cli.run("validate", recipe.toString()).out().contains("value-range"), "the model's own opset is fine");
+	}
+
 	@Test
 	void pruneReportsEveryLayer() {
 		Path out = dir.resolve("pruned.onnx");

@@ -156,4 +156,23 @@ class OutputOwnershipTest {
 		Files.setPosixFilePermissions(model, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
 		assertEquals(0, Runs.run(recipe, out).exitCode());
 	}
+
+	/**
+	 * An empty folder the user made inside an output folder (for review notes, beside the models) was deleted by the next run:
+	 * only files were compared with SHA256SUMS (hostile3's left open). A folder no listed file lies in is the user's: the
+	 * run is refused, naming it, nothing touched; once it is gone the folder is replaced as before.
+	 */
+	@Test
+	void anEmptyFolderTheUserMadeIsNotDeleted() throws IOException {
+		Path recipe = quickRecipe();
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Path notes = Files.createDirectories(out.resolve("models/review-notes"));
+		assertFalse(OutputOwnership.isOutput(out));
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
+		assertTrue(e.getMessage().contains("files quantrace did not write (models/review-notes/)"), e.getMessage());
+		assertTrue(Files.isDirectory(notes), "the user's folder is still there");
+		Files.delete(notes);
+		assertTrue(OutputOwnership.isOutput(out), "the folders the run wrote are its own");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+	}
 }

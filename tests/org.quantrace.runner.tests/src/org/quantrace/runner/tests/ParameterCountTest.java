@@ -78,9 +78,14 @@ class ParameterCountTest {
 			m.appendReplacement(trace, "parameterCount=\"" + (Long.parseLong(m.group(1)) + Long.parseLong(m.group(3))) + "\"");
 		}
 		m.appendTail(trace);
-		// written by the Quantrace of its day, which worded results.json and the report otherwise: verify re-renders no document of it
-		String old = trace.toString().replaceFirst("<tools name=\"Quantrace\" version=\"[^\"]*\"/>", "<tools name=\"Quantrace\" version=\"0.1.0.v20261204-0300\"/>");
+		// written by the Quantrace of its day, which worded results.json and the report otherwise: verify re-renders no document of it.
+		// That version is named wherever a run names its version: every record of the trace, and the logs in each format (a
+		// version edited in the trace alone is a mismatch, VerifyTest.anEditedVersionDoesNotTurnAnEditIntoANote)
+		String wrote = org.quantrace.engine.Versions.quantrace();
+		String old = trace.toString().replace(wrote, "0.1.0.v20261204-0300");
+		assertTrue(old.contains("<tools name=\"Quantrace\" version=\"0.1.0.v20261204-0300\"/>"), "the environment's version");
 		Tampering.write(copy.resolve("trace.xmi"), old);
+		Tampering.replaceInLogs(copy, wrote, "0.1.0.v20261204-0300");
 		String results = Tampering.read(copy.resolve("results.json"));
 		String report = Tampering.read(copy.resolve("report.html"));
 		for (JsonNode v : TestData.json(copy.resolve("results.json")).at("/models/0/variants")) {

@@ -423,6 +423,64 @@ class VerifyTest {
 	}
 
 	/**
+	 * hostile3's left open: a forger who edited a log's sentence and then the Quantrace version the trace records (its
+	 * environment's alone, every mention in the trace, or those and the Markdown and HTML logs too) made verify say "written by
+	 * Quantrace 0.1.0.v20261101-0900 ... checked by their figures only", a note, with 0 mismatches (the example's "runs as
+	 * integer kernels" → "float kernels"). The logs name the version that made them in every format; a version the trace
+	 * records that the trace's other records or a document contradict is an edit: a mismatch, and the edited sentence too.
+	 */
+	@ParameterizedTest
+	@ValueSource(strings = { "environment", "trace", "trace, md and html" })
+	void anEditedVersionDoesNotTurnAnEditIntoANote(String where) throws IOException {
+		Path out = out("forged-version-" + where.replaceAll("\\W+", "-"));
+		String wrote = org.quantrace.engine.Versions.quantrace();
+		String old = "0.1.0.v20261101-0900";
+		Path trace = out.resolve("trace.xmi");
+		Tampering.replace(out.resolve("logs/PhIMT0003-cnn.md"), "runs as integer kernels", "runs as float kernels");
+		if (where.equals("environment")) {
+			Tampering.replace(trace, "<tools name=\"Quantrace\" version=\"" + wrote + "\"", "<tools name=\"Quantrace\" version=\"" + old + "\"");
+		} else {
+			Tampering.replace(trace, wrote, old);
+		}
+		if (where.endsWith("html")) {
+			for (String log : List.of("PhIMT0002-cnn.md", "PhIMT0002-cnn.html", "PhIMT0003-cnn.md", "PhIMT0003-cnn.html")) {
+				Tampering.replace(out.resolve("logs").resolve(log), wrote, old);
+			}
+		}
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		// its first line that differs from the trace's rendering: the sentence, or (the whole trace edited) the version it names
+		assertTrue(any(r, p -> p.file().equals("logs/PhIMT0003-cnn.md") && p.what().startsWith("is not the document the trace makes")
+				&& p.what().contains(where.equals("trace") ? wrote : "float kernels")), r.problems().toString());
+		assertTrue(any(r, p -> p.what().contains("was edited after the run") && (p.file().equals("trace.xmi") && p.what().contains("one run has one version")
+				|| p.file().equals("logs/PhIMT0003-cnn.pdf") && p.what().startsWith("names Quantrace " + wrote.substring(0, 8)))), r.problems().toString());
+		assertTrue(r.notes().stream().noneMatch(n -> n.startsWith("written by Quantrace")), r.notes().toString());
+	}
+
+	/**
+	 * The debugger's charts were bound by the checksums alone (hostile3's left open): a line of rmse/scale moved (a layer's
+	 * error drawn smaller), SHA256SUMS and INVENTORY.sha256 recomputed with the inventory's hash in the trace and every
+	 * document, passed with 0 mismatches. Each chart is drawn again from the trace's debug record (which debug.csv is held
+	 * against) and must be the file: the moved line is found, in that chart alone.
+	 */
+	@Test
+	void aDebuggerChartRedrawnWithOtherFiguresIsFound() throws IOException {
+		Path out = out("forged-chart");
+		String name = "debug/cnn/fiq_int8/debug_rmse_over_scale.svg";
+		Path chart = out.resolve(name);
+		String svg = Tampering.read(chart);
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("<line [^>]*y2='([0-9.]+)'[^>]*stroke:rgb\\(0,114,178\\)[^>]*>").matcher(svg);
+		assertTrue(m.find(), "a line of a series");
+		String moved = m.group().replace("y2='" + m.group(1) + "'", "y2='" + (Double.parseDouble(m.group(1)) - 40) + "'");
+		Tampering.write(chart, svg.replace(m.group(), moved));
+		Tampering.rehashAll(out);
+		Verification.Result r = verify(out);
+		assertTrue(any(r, p -> p.file().equals(name) && p.what().startsWith("is not the document the trace makes") && p.what().contains("y2=")),
+				r.problems().toString());
+		assertTrue(r.problems().stream().allMatch(p -> p.file().equals(name)), "only the chart: " + r.problems());
+	}
+
+	/**
 	 * The verdicts edited consistently in every document (the trace, results.json, the logs) with every hash
 	 * recomputed agreed with each other: now the trace's verdict is re-derived from its own figures (a criterion
 	 * passed by its measured value and bound, a change by the two values).

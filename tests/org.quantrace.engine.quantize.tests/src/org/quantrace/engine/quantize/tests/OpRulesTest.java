@@ -357,6 +357,28 @@ class OpRulesTest {
 	}
 
 	/**
+	 * The same Relu read by an integer op and a float one (make_unseen8.py shufflev1 with fiq_int8 + float-slow-kernels, main
+	 * ba81792: the next unit's Add integer, a narrow Conv kept float): the writer gives every reader, float ones too, the
+	 * DequantizeLinear after the Relu's one QuantizeLinear, so ONNX Runtime removes the Relu all the same (ReluQuantFusion), yet
+	 * the record said "runs in float" because not every reader was an integer op (verify: 13 mismatches, the trace and each log
+	 * format's per-layer cell and layer counts). It is recorded as ONNX Runtime runs it.
+	 */
+	@Test
+	void aReluAfterAFloatOpReadByAnIntegerAndAFloatOpIsRemovedByOnnxRuntimeAndRecordedSo() {
+		TinyGraph t = new TinyGraph(4, 8, 8);
+		String a = conv(t, "x", 4, 4);
+		String island = t.node("Concat", List.of(t.node("Tanh", List.of("x")), a), TinyGraph.attr("axis", 1L));
+		String r = t.node("Relu", List.of(island));
+		String y = t.node("Add", List.of(pointwise(t, r, 8, 8), t.node("Exp", List.of(r))));
+		Checked c = check(t, y, -1, 1);
+		QuantizationResult.Layer exp = c.layer("Exp");
+		assertFalse(exp.quantized(), "a float reader: " + exp.reason());
+		QuantizationResult.Layer relu = c.layer("Relu");
+		assertFalse(c.ops().contains("Relu"), "ONNX Runtime removes the Relu: " + c.ops());
+		assertTrue(relu.quantized() && relu.reason().contains("ReluQuantFusion"), relu.reason());
+	}
+
+	/**
 	 * A Gemm with transA=1 on an activation: the plan refused it, "Gemm with transA=1 has no integer kernel in ONNX Runtime",
 	 * and kept it float, yet ONNX Runtime 1.29 fuses DequantizeLinear → Gemm(transA=1) → QuantizeLinear into QGemm (its
 	 * optimized graph; QGemm has the transA attribute). The full-integer schemes now quantize it; the dynamic-range scheme,
