@@ -21,6 +21,9 @@ def hook(mn):
 for mn, mm in m.named_modules():
     if isinstance(mm, (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Linear)): mm.register_forward_pre_hook(hook(mn))
 cal = calib300()
+if os.environ.get("CALIB"):  # the set the quantized model was calibrated on (calsets.py)
+    from make_wild import read_idx, T
+    cal = T(read_idx(os.environ["CALIB"]))
 with torch.no_grad():
     for i in range(0, len(cal), 32): m(cal[i:i+32])
 def scope(mn):
