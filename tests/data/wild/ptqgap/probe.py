@@ -61,9 +61,12 @@ class ExactL2(HistogramObserver):
 def mapping(v):
     base = get_default_qconfig_mapping("onednn")
     if v == "hist": return base
-    obs = {"minmax": MinMaxObserver.with_args(reduce_range=False), "histfix": HistFix.with_args(reduce_range=False),
+    obs = {"minmax": MinMaxObserver.with_args(reduce_range=False), "minmax127": MinMaxObserver.with_args(reduce_range=False), "histfix": HistFix.with_args(reduce_range=False),
            "l2exact": ExactL2.with_args(reduce_range=False)}[v]
     w = base.global_qconfig.weight
+    if v == "minmax127":  # weights as Quantrace's and ONNX Runtime's int8 weights: [-127, 127] at absmax / 127
+        from torch.ao.quantization import PerChannelMinMaxObserver
+        w = PerChannelMinMaxObserver.with_args(dtype=torch.qint8, qscheme=torch.per_channel_symmetric, quant_min=-127, quant_max=127)
     qc = QConfig(activation=obs, weight=w)
     base.set_global(qc)
     for k, c in list(base.object_type_qconfigs.items()):  # every HistogramObserver of the mapping (fixed-qparams ops keep theirs)
