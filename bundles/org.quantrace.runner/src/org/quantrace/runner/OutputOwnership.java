@@ -76,8 +76,8 @@ public final class OutputOwnership {
 		List<Path> files = entries(target);
 		if (!files.isEmpty()) {
 			if (!hasMarker(target)) {
-				throw new InvalidInputException(target + ": is not an output folder of quantrace (it has no " + MARKER + ") and holds " + files.size()
-						+ " files or folders, e.g. " + files.get(0).getFileName() + ": quantrace replaces only folders it wrote", fix);
+				throw new InvalidInputException(target + ": is not an output folder of quantrace (it has no " + MARKER + ") and holds " + count(files.size(), "file or folder", "files or folders")
+						+ ", e.g. " + files.get(0).getFileName() + ": quantrace replaces only folders it wrote", fix);
 			}
 			if (!Files.isRegularFile(target.resolve(Outputs.SUMS), LinkOption.NOFOLLOW_LINKS)) {
 				throw new InvalidInputException(target + ": is an output folder without its " + Outputs.SUMS
@@ -86,7 +86,7 @@ public final class OutputOwnership {
 			}
 			List<String> foreign = foreignFiles(target);
 			if (!foreign.isEmpty()) {
-				throw new InvalidInputException(target + ": is an output folder, but holds " + foreign.size() + " files quantrace did not write ("
+				throw new InvalidInputException(target + ": is an output folder, but holds " + count(foreign.size(), "file or folder", "files or folders") + " quantrace did not write ("
 						+ String.join(", ", foreign.subList(0, Math.min(5, foreign.size()))) + (foreign.size() > 5 ? ", ..." : "")
 						+ "): replacing the folder would delete them", "move them out of " + target + ", or choose another output folder");
 			}
@@ -101,6 +101,11 @@ public final class OutputOwnership {
 					+ " read-only: quantrace does not replace what the user protected from writing",
 					"make it writable (chmod -R u+w " + target + ") if you mean to replace it, or choose another output folder");
 		}
+	}
+
+	/** "1 file or folder", "3 files or folders": a refusal names one entry as one. */
+	private static String count(int n, String one, String many) {
+		return n + " " + (n == 1 ? one : many);
 	}
 
 	/** Whether folder {@code dir} is {@code p} or holds it, comparing real paths (links resolved). */

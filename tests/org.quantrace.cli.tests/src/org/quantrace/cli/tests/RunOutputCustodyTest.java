@@ -55,7 +55,7 @@ class RunOutputCustodyTest {
 	void aFolderOfOtherFilesIsRefused() throws IOException {
 		Path foreign = Files.createDirectories(root.resolve("thesis"));
 		Files.writeString(foreign.resolve("chapter1.tex"), "years of work");
-		refused(foreign, "is not an output folder of quantrace (it has no .quantrace-output) and holds 1 files or folders, e.g. chapter1.tex");
+		refused(foreign, "is not an output folder of quantrace (it has no .quantrace-output) and holds 1 file or folder, e.g. chapter1.tex");
 	}
 
 	@Test
@@ -76,7 +76,7 @@ class RunOutputCustodyTest {
 		assertTrue(Files.isRegularFile(out.resolve(".quantrace-output")), "marked as ours");
 		assertEquals(0, run(out).exitCode(), "our own output is replaced");
 		Files.writeString(out.resolve("logs/review-notes.md"), "the assessor's notes");
-		refused(out, "is an output folder, but holds 1 files quantrace did not write (logs/review-notes.md)");
+		refused(out, "is an output folder, but holds 1 file or folder quantrace did not write (logs/review-notes.md)");
 		Files.delete(out.resolve("logs/review-notes.md"));
 		Files.setPosixFilePermissions(out.resolve("models"), PosixFilePermissions.fromString("r-xr-xr-x"));
 		refused(out, "holds " + out.toAbsolutePath().normalize().resolve("models") + ", which is read-only");

@@ -128,7 +128,7 @@ class OutputOwnershipTest {
 		Map<String, String> before = TestData.hashes(out);
 		assertFalse(OutputOwnership.isOutput(out));
 		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
-		assertTrue(e.getMessage().contains("files quantrace did not write (report.html (changed since the run))"), e.getMessage());
+		assertTrue(e.getMessage().contains("holds 1 file or folder quantrace did not write (report.html (changed since the run))"), e.getMessage());
 		assertEquals(before, TestData.hashes(out), "nothing touched");
 		Files.writeString(out.resolve("report.html"), Files.readString(out.resolve("report.html")).replace("<!-- the assessor's review notes -->\n", ""));
 		assertTrue(OutputOwnership.isOutput(out), "the report as the run wrote it");
@@ -169,7 +169,7 @@ class OutputOwnershipTest {
 		Path notes = Files.createDirectories(out.resolve("models/review-notes"));
 		assertFalse(OutputOwnership.isOutput(out));
 		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
-		assertTrue(e.getMessage().contains("files quantrace did not write (models/review-notes/)"), e.getMessage());
+		assertTrue(e.getMessage().contains("holds 1 file or folder quantrace did not write (models/review-notes/)"), e.getMessage());
 		assertTrue(Files.isDirectory(notes), "the user's folder is still there");
 		Files.delete(notes);
 		assertTrue(OutputOwnership.isOutput(out), "the folders the run wrote are its own");
