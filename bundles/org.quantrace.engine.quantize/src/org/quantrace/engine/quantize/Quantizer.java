@@ -145,14 +145,20 @@ public final class Quantizer {
 			model.graph().graphs().forEach(g -> said(padded, RepeatedChannels.apply(g, n -> eightBitIntegers(spec, n))));
 		}
 		PoolAsConv.Rewrites pools = null;
+		Map<String, TensorInfo> before = null; // the shapes of the graph as it stands, found once for both rewrites if the first changed nothing
 		if (spec.technique() == Technique.FULL_INTEGER && PoolAsConv.any(model.graph())) {
-			Map<String, TensorInfo> before = Calibrator.shapes(model, modelName);
+			before = Calibrator.shapes(model, modelName);
 			pools = PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
 					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8);
+			if (!pools.notes().isEmpty()) {
+				before = null; // the graph changed
+			}
 		}
 		ChannelScaleAsConv.Rewrites scales = null;
 		if (spec.technique() == Technique.FULL_INTEGER && ChannelScaleAsConv.any(model.graph())) {
-			Map<String, TensorInfo> before = Calibrator.shapes(model, modelName);
+			if (before == null) {
+				before = Calibrator.shapes(model, modelName);
+			}
 			scales = ChannelScaleAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
 					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8 && spec.weightsFor(n).precision().bits() == 8);
 		}
@@ -207,16 +213,14 @@ public final class Quantizer {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
 			if (pools != null) {
 				// a rewritten pool the plan leaves float would compute a float Conv (and Mul) where the float pool does: put it back
-				Set<String> floats = plan.decisions().stream().filter(d -> !d.quantized()).map(d -> d.node().name()).collect(Collectors.toSet());
-				if (!pools.undo(model.graph(), floats::contains).isEmpty()) {
+				if (!pools.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
 				said(padded, pools.notes());
 			}
 			if (scales != null) {
 				// likewise a Mul (and Add) rewritten as a Conv the plan leaves float: put back
-				Set<String> floats = plan.decisions().stream().filter(d -> !d.quantized()).map(d -> d.node().name()).collect(Collectors.toSet());
-				if (!scales.undo(model.graph(), floats::contains).isEmpty()) {
+				if (!scales.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
 					types.putAll(Calibrator.shapes(model, modelName)); // the Mul's output, between it and the Add put back
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
@@ -324,5 +328,10 @@ public final class Quantizer {
 	private static void checkLoads(OnnxModel model, OnnxModel source, String modelName, QuantizationSpec spec) {
 		InferenceSession.requireLoads(model, "the " + spec.name() + " model made from " + modelName, source, modelName,
 				"this is a Quantrace bug; as a workaround exclude the failing node from quantization");
+	}
+
+	/** The names of the nodes {@code plan} leaves float: a rewrite among them is put back. */
+	private static Set<String> floatNodes(QuantizationPlan plan) {
+		return plan.decisions().stream().filter(d -> !d.quantized()).map(d -> d.node().name()).collect(Collectors.toSet());
 	}
 }
