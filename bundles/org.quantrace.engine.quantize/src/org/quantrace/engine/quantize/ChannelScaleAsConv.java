@@ -42,14 +42,18 @@ final class ChannelScaleAsConv {
 		return graph.nodes().stream().anyMatch(n -> "Mul".equals(n.opType()) && OpRules.rewriteOf(n) != null);
 	}
 
-	/** One rewrite: the Mul (and Add) as they were and where they stood, the Conv and the constants that replaced them. */
-	private record Rewrite(Node mul, Node add, int addAt, Node conv, List<String> constants) {
+	/**
+	 * One rewrite: the Mul (and Add, and Relu a split takes along) as they were and where they stood, the nodes that replaced
+	 * them (the Conv, or a split's Convs, Relus and Concats), the Convs among them, the tensor they write and the constants.
+	 */
+	private record Rewrite(Node mul, Node add, int addAt, Node relu, int reluAt, List<Node> nodes, List<Node> convs, String output, List<String> constants) {
 	}
 
 	/** What {@link #apply} did: per node name what its log line says, and how to undo each rewrite. */
 	static final class Rewrites {
 		private final Map<String, String> notes = new LinkedHashMap<>();
 		private final List<Rewrite> done = new ArrayList<>();
+		private final Set<Node> through = new LinkedHashSet<>();
 
 		/** Per node name (the Conv under the Mul's name), what was done, for its log line. */
 		Map<String, String> notes() {
@@ -59,8 +63,30 @@ final class ChannelScaleAsConv {
 		/** The Convs the rewrites wrote (not to be widened: their weights are the Mul's factors, checked as such by verify). */
 		Set<String> convs() {
 			Set<String> convs = new HashSet<>();
-			done.forEach(r -> convs.add(r.conv().name()));
+			done.forEach(r -> r.convs().forEach(c -> convs.add(c.name())));
 			return convs;
+		}
+
+		/**
+		 * Removes the Concats the splits read through that no node reads any more and the graph does not output (DenseNet's
+		 * Concats are read only by the next Concat and a BatchNorm, so once every BatchNorm is split they compute nothing
+		 * anybody reads), the last first; returns their names. Called after {@link #undo}, which may give one a reader back.
+		 */
+		Set<String> prune(Graph graph) {
+			Set<String> pruned = new LinkedHashSet<>();
+			boolean more = true;
+			while (more) {
+				more = false;
+				for (Node c : List.copyOf(through)) {
+					if (graph.nodes().contains(c) && graph.consumers(c.output(0)).isEmpty() && !graph.isOutput(c.output(0))) {
+						graph.nodes().remove(c);
+						through.remove(c);
+						pruned.add(c.name());
+						more = true;
+					}
+				}
+			}
+			return pruned;
 		}
 
 		/**
@@ -72,18 +98,26 @@ final class ChannelScaleAsConv {
 		Set<String> undo(Graph graph, Predicate<String> leftFloat) {
 			Set<String> undone = new LinkedHashSet<>();
 			for (Rewrite r : List.copyOf(done)) {
-				Node before = graph.producer(r.conv().input(0)).orElse(null);
-				boolean island = before != null && leftFloat.test(before.name())
-						|| graph.consumers(r.conv().output(0)).stream().anyMatch(n -> leftFloat.test(n.name()));
-				if (!leftFloat.test(r.conv().name()) && !island) {
+				boolean island = graph.consumers(r.output()).stream().anyMatch(n -> leftFloat.test(n.name()));
+				for (Node conv : r.convs()) {
+					Node before = graph.producer(conv.input(0)).orElse(null);
+					island |= before != null && leftFloat.test(before.name());
+				}
+				if (r.nodes().stream().noneMatch(n -> leftFloat.test(n.name())) && !island) {
 					continue;
 				}
-				graph.nodes().set(graph.nodes().indexOf(r.conv()), r.mul());
+				int at = graph.nodes().indexOf(r.nodes().get(0));
+				graph.nodes().removeAll(r.nodes());
+				graph.nodes().add(Math.min(Math.max(at, 0), graph.nodes().size()), r.mul());
 				if (r.add() != null) {
 					graph.nodes().add(Math.min(r.addAt(), graph.nodes().size()), r.add());
 				}
+				if (r.relu() != null) {
+					graph.nodes().add(Math.min(r.reluAt(), graph.nodes().size()), r.relu());
+				}
 				r.constants().forEach(graph::removeInitializer);
 				notes.remove(r.mul().name());
+				r.nodes().forEach(n -> notes.remove(n.name()));
 				done.remove(r);
 				undone.add(r.mul().name());
 			}
@@ -127,6 +161,32 @@ final class ChannelScaleAsConv {
 				continue;
 			}
 			int c = factors.length;
+			String split = OpRules.channelScaleSplit(factors);
+			Node concat = split == null ? null : producer;
+			if (concat != null && widths(graph, types, concat, c) != null && integer.test(concat)) {
+				List<Node> readers2 = graph.consumers(out);
+				Node relu = readers2.size() == 1 && !graph.isOutput(out) && "Relu".equals(readers2.get(0).opType()) && readers2.get(0).isStandard()
+						&& readers2.get(0).outputs().size() == 1 && eligible.test(readers2.get(0)) ? readers2.get(0) : null;
+				Split s = new Split(graph, types, ed, mul.name(), add == null ? null : add.name(), relu == null ? null : relu.name(),
+						why + "; " + split);
+				String output = relu != null ? relu.output(0) : out;
+				s.piece(x, factors, terms, 0, c, "", output);
+				int addAt = -1;
+				int reluAt = -1;
+				graph.nodes().remove(mul);
+				if (add != null) {
+					addAt = graph.nodes().indexOf(add);
+					graph.nodes().remove(add);
+				}
+				if (relu != null) {
+					reluAt = graph.nodes().indexOf(relu);
+					graph.nodes().remove(relu);
+				}
+				rewrites.done.add(new Rewrite(mul, add, addAt, relu, reluAt, s.nodes, s.convs, output, s.constants));
+				rewrites.notes.putAll(s.notes);
+				rewrites.through.addAll(s.through);
+				continue;
+			}
 			List<String> constants = new ArrayList<>();
 			String weights = ed.constant(mul.name() + "_factors", Tensor.ofFloats("w", new long[] { c, 1, 1, 1 }, factors));
 			constants.add(weights);
@@ -145,7 +205,7 @@ final class ChannelScaleAsConv {
 				addAt = graph.nodes().indexOf(add);
 				graph.nodes().remove(add);
 			}
-			rewrites.done.add(new Rewrite(mul, add, addAt, conv, constants));
+			rewrites.done.add(new Rewrite(mul, add, addAt, null, -1, List.of(conv), List.of(conv), out, constants));
 			rewrites.notes.put(mul.name(), rewritten(c, add == null ? null : add.name()) + ": " + why);
 		}
 		if (!rewrites.notes.isEmpty()) {
@@ -168,5 +228,144 @@ final class ChannelScaleAsConv {
 	static String rewritten(int channels, String add) {
 		return "Mul by a per-channel constant rewritten as a depthwise 1x1 Conv of weights its " + channels + " factors"
 				+ (add == null ? "" : " and bias the " + channels + " terms of Add '" + add + "'");
+	}
+
+	/**
+	 * The channel count of each input of {@code concat} when it joins 4-D tensors along their channels (axis 1) into the
+	 * {@code channels} a per-channel Mul reads, every input an activation of known channel count; else null.
+	 */
+	static int[] widths(Graph graph, Map<String, TensorInfo> types, Node concat, int channels) {
+		if (!"Concat".equals(concat.opType()) || !concat.isStandard() || concat.inputs().size() < 2 || concat.outputs().size() != 1) {
+			return null;
+		}
+		long axis = concat.intAttribute("axis", 0);
+		if (axis != 1 && axis != -3) {
+			return null;
+		}
+		int[] widths = new int[concat.inputs().size()];
+		int sum = 0;
+		for (int i = 0; i < widths.length; i++) {
+			TensorInfo in = types.get(concat.input(i));
+			if (graph.constant(concat.input(i)) != null || in == null || in.shape() == null || in.shape().size() != 4
+					|| !in.shape().get(1).matches("\\d{1,9}")) {
+				return null;
+			}
+			widths[i] = Integer.parseInt(in.shape().get(1));
+			sum += widths[i];
+		}
+		return sum == channels ? widths : null;
+	}
+
+	/** Whether the factors' magnitudes span more than {@link OpRules#MAX_FACTOR_SPREAD} (the op table's split rule). */
+	static boolean spread(float[] factors) {
+		double lo = Double.MAX_VALUE;
+		double hi = 0;
+		for (float f : factors) {
+			lo = Math.min(lo, Math.abs(f));
+			hi = Math.max(hi, Math.abs(f));
+		}
+		return hi > OpRules.MAX_FACTOR_SPREAD * lo;
+	}
+
+	/**
+	 * A per-channel Mul (with its Add and Relu) split over the Concat it reads: per input of the Concat a depthwise 1x1 Conv
+	 * of that input's slice of the factors (and terms), reading the input as its producer quantized it, then the Relu, and a
+	 * Concat of the pieces writing what the Mul (Add, Relu) wrote. An input that is itself a Concat whose slice of the factors
+	 * still spans more than the table's spread is split again.
+	 */
+	private static final class Split {
+		private final Graph graph;
+		private final Map<String, TensorInfo> types;
+		private final GraphEditor ed;
+		private final String mul;
+		private final String add;
+		private final String relu;
+		private final String why;
+		final List<Node> nodes = new ArrayList<>();
+		final List<Node> convs = new ArrayList<>();
+		final List<String> constants = new ArrayList<>();
+		final Map<String, String> notes = new LinkedHashMap<>();
+		final Set<Node> through = new LinkedHashSet<>();
+		private int total;
+
+		Split(Graph graph, Map<String, TensorInfo> types, GraphEditor ed, String mul, String add, String relu, String why) {
+			this.graph = graph;
+			this.types = types;
+			this.ed = ed;
+			this.mul = mul;
+			this.add = add;
+			this.relu = relu;
+			this.why = why;
+		}
+
+		/** Writes the piece of channels [from, to) read from {@code tensor}; returns its output ({@code output} when given). */
+		String piece(String tensor, float[] factors, float[] terms, int from, int to, String path, String output) {
+			if (path.isEmpty()) {
+				total = to;
+			}
+			Node concat = graph.producer(tensor).orElse(null);
+			int[] widths = concat == null ? null : widths(graph, types, concat, to - from);
+			if (widths != null && (path.isEmpty() || spread(java.util.Arrays.copyOfRange(factors, from, to)))) {
+				through.add(concat);
+				List<String> parts = new ArrayList<>();
+				int at = from;
+				for (int i = 0; i < widths.length; i++) {
+					parts.add(piece(concat.input(i), factors, terms, at, at + widths[i], path + "#" + i, null));
+					at += widths[i];
+				}
+				String name = ed.fresh(mul + path + "_concat");
+				String out = output != null ? output : ed.fresh(name + "_out");
+				Node joined = graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Concat").setName(name).addAllInput(parts).addOutput(out).build());
+				joined.setIntAttribute("axis", 1);
+				graph.nodes().add(joined);
+				nodes.add(joined);
+				notes.put(name, splitConcat(mul, from, to, total) + ": " + why);
+				return out;
+			}
+			int c = to - from;
+			String name = ed.fresh(mul + path);
+			String weights = ed.constant(name + "_factors", Tensor.ofFloats("w", new long[] { c, 1, 1, 1 }, java.util.Arrays.copyOfRange(factors, from, to)));
+			constants.add(weights);
+			List<String> inputs = new ArrayList<>(List.of(tensor, weights));
+			if (terms != null) {
+				String bias = ed.constant(name + "_terms", Tensor.ofFloats("b", new long[] { c }, java.util.Arrays.copyOfRange(terms, from, to)));
+				constants.add(bias);
+				inputs.add(bias);
+			}
+			String convOut = relu == null && output != null ? output : ed.fresh(name + "_out");
+			Node conv = graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Conv").setName(name).addAllInput(inputs).addOutput(convOut).build());
+			conv.setIntsAttribute("kernel_shape", List.of(1L, 1L));
+			conv.setIntAttribute("group", c);
+			graph.nodes().add(conv);
+			nodes.add(conv);
+			convs.add(conv);
+			notes.put(name, splitConv(mul, from, to, total, tensor, add) + ": " + why);
+			if (relu == null) {
+				return convOut;
+			}
+			String reluName = ed.fresh(name + "_relu");
+			String reluOut = output != null ? output : ed.fresh(reluName + "_out");
+			Node r = graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Relu").setName(reluName).addInput(convOut).addOutput(reluOut).build());
+			graph.nodes().add(r);
+			nodes.add(r);
+			notes.put(reluName, splitRelu(mul, relu, from, to, total) + ": " + why);
+			return reluOut;
+		}
+	}
+
+	/** What a split's Conv says (verify re-derives the same words): "Mul 'm' split over its input's Concat: its channels 0-15 of 40 …". */
+	static String splitConv(String mul, int from, int to, int of, String tensor, String add) {
+		return "Mul '" + mul + "' split over its input's Concat: its channels " + from + "-" + (to - 1) + " of " + of + " as a depthwise 1x1 Conv on '"
+				+ tensor + "' of weights their factors" + (add == null ? "" : " and bias their terms of Add '" + add + "'");
+	}
+
+	/** What a split's Relu says. */
+	static String splitRelu(String mul, String relu, int from, int to, int of) {
+		return "added by the split of Mul '" + mul + "' over its input's Concat: Relu '" + relu + "' of its channels " + from + "-" + (to - 1) + " of " + of;
+	}
+
+	/** What a split's Concat says. */
+	static String splitConcat(String mul, int from, int to, int of) {
+		return "added by the split of Mul '" + mul + "' over its input's Concat: joins its channels " + from + "-" + (to - 1) + " of " + of;
 	}
 }

@@ -220,8 +220,12 @@ public final class Quantizer {
 			}
 			if (scales != null) {
 				// likewise a Mul (and Add) rewritten as a Conv the plan leaves float: put back
-				if (!scales.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
+				boolean undone = !scales.undo(model.graph(), floatNodes(plan)::contains).isEmpty();
+				if (undone) {
 					types.putAll(Calibrator.shapes(model, modelName)); // the Mul's output, between it and the Add put back
+				}
+				// Concats a split left without readers compute nothing anybody reads (after the undo, which may give one back)
+				if (!scales.prune(model.graph()).isEmpty() || undone) {
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
 				said(padded, scales.notes());

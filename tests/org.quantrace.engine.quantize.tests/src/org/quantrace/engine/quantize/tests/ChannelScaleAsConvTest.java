@@ -72,4 +72,43 @@ class ChannelScaleAsConvTest {
 		assertTrue(c.result().layers().stream().noneMatch(l -> l.reason().contains("rewritten")), c.result().layers().toString());
 		assertTrue(c.result().layers().stream().anyMatch(l -> l.node().equals("add8")), c.result().layers().toString());
 	}
+
+	/**
+	 * Concat of a narrow (range ~0.2) and a wide (range ~4) Conv output, then a BatchNorm (Mul by factors 10 and 0.5, Add, Relu),
+	 * as DenseNet's pre-activation BatchNorm after its Concat: the Concat's one scale is set by the wide channels, and the factor
+	 * 10 multiplies the narrow channels' rounding at that scale (about 16 of the output's steps). Split over the Concat's
+	 * inputs, each piece reads its input at its own producer's scale: the output within 3 of its steps of the float model's.
+	 */
+	@Test
+	void aBatchNormAfterAConcatOfNarrowAndWideChannelsIsSplitOverTheConcatsInputs() {
+		TinyGraph t = new TinyGraph(4, 6, 6);
+		String narrow = t.node("Conv", List.of("x", t.weight(0.2 / 36, 4, 4, 3, 3), t.weight(0.01, 4)), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String wide = t.node("Conv", List.of("x", t.weight(4.0 / 36, 4, 4, 3, 3), t.weight(0.2, 4)), TinyGraph.ints("pads", 1, 1, 1, 1));
+		String cat = t.node("Concat", List.of(narrow, wide), TinyGraph.attr("axis", 1L));
+		String m = t.node("Mul", List.of(cat, t.floats(new float[] { 10, 9, 11, 10, 0.5f, 0.6f, 0.4f, 0.5f }, 8, 1, 1)));
+		String y = t.node("Relu", List.of(t.node("Add", List.of(m, t.floats(new float[] { 0.5f, 0.4f, 0.6f, 0.5f, 0.5f, 0.4f, 0.6f, 0.5f }, 8, 1, 1)))));
+		org.quantrace.engine.onnx.OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, OpRulesTest.FIQ, t.calibration(-1, 1));
+		org.quantrace.engine.runtime.NdArray x = t.batch(t.data(8, -1, 1));
+		float[] expected = TinyGraph.run(model, x);
+		float[] actual = TinyGraph.run(r.model(), x);
+		double lo = 0;
+		double hi = 0;
+		double worst = 0;
+		for (int i = 0; i < expected.length; i++) {
+			lo = Math.min(lo, expected[i]);
+			hi = Math.max(hi, expected[i]);
+			worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+		}
+		double step = (hi - lo) / 255;
+		assertTrue(worst <= 3 * step, "output within 3 steps (" + step + ") of float: worst " + worst + " (" + worst / step + " steps); layers " + r.layers());
+		List<QuantizationResult.Layer> pieces = r.layers().stream().filter(l -> l.opType().equals("Conv") && l.node().startsWith("mul")).toList();
+		assertEquals(2, pieces.size(), r.layers().toString());
+		assertTrue(pieces.get(0).quantized() && pieces.get(0).reason().contains("Mul '" + m.substring(0, m.indexOf('_')) + "' split over its input's Concat: its"
+				+ " channels 0-3 of 8 as a depthwise 1x1 Conv on '" + narrow + "' of weights their factors and bias their terms of Add"), pieces.get(0).reason());
+		List<String> ops = TinyGraph.ops(TinyGraph.optimized(r.model()).getGraph());
+		assertTrue(ops.stream().noneMatch(op -> op.equals("Mul") || op.equals("Add") || op.endsWith("QLinearMul")), ops.toString());
+		assertEquals(1, r.model().graph().nodes().stream().filter(n -> n.opType().equals("Concat")).count(), "the Concat the split read through is gone: "
+				+ r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+	}
 }
