@@ -512,7 +512,11 @@ public final class AifsmLogs {
 			+ "\\s*of\\s*weights\\s*1/\\d+\\s*and\\s*a\\s*Mul\\s*by\\s*the\\s*map\\s*\\d+/count|added\\s*by\\s*the\\s*rewrite\\s*of\\s*AveragePool\\s*'[^']*':"
 			+ "\\s*the\\s*window\\s*sums\\s*divided\\s*by\\s*\\d+|AveragePool\\s*rewritten\\s*as\\s*a\\s*depthwise\\s*Conv\\s*of\\s*weights\\s*1/\\d+"
 			+ "\\s*\\(every\\s*window\\s*counts\\s*\\d+\\s*values\\)|Mul\\s*by\\s*a\\s*per-channel\\s*constant\\s*rewritten\\s*as\\s*a\\s*depthwise"
-			+ "\\s*1x1\\s*Conv\\s*of\\s*weights\\s*its\\s*\\d+\\s*factors(?:\\s*and\\s*bias\\s*the\\s*\\d+\\s*terms\\s*of\\s*Add\\s*'[^']*')?");
+			+ "\\s*1x1\\s*Conv\\s*of\\s*weights\\s*its\\s*\\d+\\s*factors(?:\\s*and\\s*bias\\s*the\\s*\\d+\\s*terms\\s*of\\s*Add\\s*'[^']*')?"
+			+ "|Mul\\s*'[^']*'\\s*split\\s*over\\s*its\\s*input's\\s*Concat:\\s*its\\s*channels\\s*\\d+-\\d+\\s*of\\s*\\d+\\s*as\\s*a\\s*depthwise\\s*1x1\\s*Conv"
+			+ "\\s*on\\s*'[^']*'\\s*of\\s*weights\\s*their\\s*factors(?:\\s*and\\s*bias\\s*their\\s*terms\\s*of\\s*Add\\s*'[^']*')?"
+			+ "|added\\s*by\\s*the\\s*split\\s*of\\s*Mul\\s*'[^']*'\\s*over\\s*its\\s*input's\\s*Concat:\\s*(?:Relu\\s*'[^']*'\\s*of\\s*its|joins\\s*its)"
+			+ "\\s*channels\\s*\\d+-\\d+\\s*of\\s*\\d+");
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
 	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {

@@ -45,6 +45,8 @@ final class Repeats {
 	private static final Pattern WORDS = Cells.words(org.quantrace.report.AifsmLogs.REWRITTEN);
 
 	private final Map<String, String> statements = new LinkedHashMap<>();
+	/** Per node a rewrite added that neither model holds (a split's Relu fused into its Conv), the tensor its value is in. */
+	private final Map<String, String> outputs = new LinkedHashMap<>();
 
 	Repeats(ModelFacts model, ModelFacts input) {
 		if (input == null) {
@@ -58,6 +60,11 @@ final class Repeats {
 				poolAlone(model, original, n);
 			} else if (original != null && original.getOpType().equals("Mul") && n.getOpType().equals("Conv")) {
 				channelScale(model, input, original, n);
+			}
+		}
+		for (NodeProto mul : input.nodes()) {
+			if (mul.getOpType().equals("Mul") && !mul.getName().isEmpty() && model.node(mul.getName()) == null && channelConstant(input, mul) != null) {
+				split(model, input, mul);
 			}
 		}
 		for (NodeProto conv : model.nodes()) {
@@ -202,6 +209,189 @@ final class Repeats {
 				+ (biased ? " and bias the " + c + " terms of Add '" + add.getName() + "'" : ""));
 	}
 
+	/**
+	 * A Mul of the float model by a per-channel constant, reading a Concat, that the quantized model no longer holds but computes
+	 * split over the Concat's inputs (with the Add of a per-channel constant and the Relu after it when they were its only
+	 * readers): the quantized model writes what the Mul (Add, Relu) wrote by a Concat whose inputs are, in the float Concat's
+	 * order, pieces of the channels: a depthwise 1x1 Conv reading that input of the float Concat (as its producer quantized it),
+	 * of weights the factors of those channels and bias their terms within half a quantization step, then a Relu, or again a
+	 * Concat of pieces of a float Concat's inputs. The statements for each Conv, Relu and Concat; words no honest record has for
+	 * the first piece that computes something else. A Mul whose output tensor the quantized model does not write by a Concat is
+	 * no split (another rewrite, or none).
+	 */
+	private void split(ModelFacts model, ModelFacts input, NodeProto mul) {
+		double[] factors = channelConstant(input, mul);
+		List<NodeProto> readers = input.consumers(mul.getOutput(0));
+		NodeProto add = readers.size() == 1 && readers.get(0).getOpType().equals("Add") && channelConstant(input, readers.get(0)) != null
+				&& model.node(readers.get(0).getName()) == null ? readers.get(0) : null;
+		double[] terms = add == null ? null : channelConstant(input, add);
+		String out = add != null ? add.getOutput(0) : mul.getOutput(0);
+		List<NodeProto> after = input.consumers(out);
+		NodeProto relu = after.size() == 1 && after.get(0).getOpType().equals("Relu") && model.node(after.get(0).getName()) == null ? after.get(0) : null;
+		String written = relu != null ? relu.getOutput(0) : out;
+		NodeProto top = model.producer(written);
+		NodeProto concat = input.producer(input.value(mul.getInput(0)) == null ? mul.getInput(0) : mul.getInput(1));
+		if (top == null || !top.getOpType().equals("Concat") || concat == null || !concat.getOpType().equals("Concat") || terms != null && terms.length != factors.length) {
+			return;
+		}
+		Split s = new Split(model, input, mul.getName(), factors, terms, add == null ? null : add.getName(), relu == null ? null : relu.getName());
+		int width = s.piece(top, concat.getOutput(0), 0);
+		if (s.wrong == null && width != factors.length) {
+			s.wrong = "Mul '" + mul.getName() + "' split into pieces of " + width + " channels, not its " + factors.length;
+		}
+		if (s.wrong != null) {
+			statements.put(s.at, s.wrong);
+		}
+		s.said.forEach(statements::putIfAbsent);
+		s.outputs.forEach(outputs::putIfAbsent);
+	}
+
+	/** Re-derives a split's pieces ({@link #split}), recording each piece's statement, or the first wrong one's words. */
+	private static final class Split {
+		private final ModelFacts model;
+		private final ModelFacts input;
+		private final String mul;
+		private final double[] factors;
+		private final double[] terms;
+		private final String add;
+		private final String relu;
+		final Map<String, String> said = new LinkedHashMap<>();
+		/** The tensor each added Relu's value is in (the Relu fused into its Conv's output). */
+		final Map<String, String> outputs = new LinkedHashMap<>();
+		String wrong;
+		String at;
+
+		Split(ModelFacts model, ModelFacts input, String mul, double[] factors, double[] terms, String add, String relu) {
+			this.model = model;
+			this.input = input;
+			this.mul = mul;
+			this.factors = factors;
+			this.terms = terms;
+			this.add = add;
+			this.relu = relu;
+		}
+
+		/** The quantized node that computes {@code tensor}'s value past QuantizeLinear/DequantizeLinear hops. */
+		private NodeProto computing(String tensor) {
+			NodeProto p = model.producer(tensor);
+			while (p != null && (p.getOpType().equals("DequantizeLinear") || p.getOpType().equals("QuantizeLinear")) && model.value(p.getInput(0)) == null) {
+				p = model.producer(p.getInput(0));
+			}
+			return p;
+		}
+
+		/** Whether {@code tensor} of the quantized model is {@code floatTensor}, past QuantizeLinear/DequantizeLinear hops. */
+		private boolean reads(String tensor, String floatTensor) {
+			String t = tensor;
+			for (int hops = 0; hops < 4 && !t.equals(floatTensor); hops++) {
+				NodeProto p = model.producer(t);
+				if (p == null || !p.getOpType().equals("DequantizeLinear") && !p.getOpType().equals("QuantizeLinear")) {
+					return false;
+				}
+				t = p.getInput(0);
+			}
+			return t.equals(floatTensor);
+		}
+
+		/**
+		 * The piece {@code node} of the quantized model computing channels from {@code from} of the float tensor {@code floats}'
+		 * channels (a float Concat's input or output); returns its channel count (0 once something is wrong).
+		 */
+		int piece(NodeProto node, String floats, int from) {
+			if (wrong != null) {
+				return 0;
+			}
+			NodeProto concat = input.producer(floats);
+			if (node.getOpType().equals("Concat")) {
+				if (concat == null || !concat.getOpType().equals("Concat") || concat.getInputCount() != node.getInputCount()) {
+					return fail(node, "Mul '" + mul + "' split by a Concat '" + node.getName() + "' that is no Concat of its input's Concat's inputs");
+				}
+				int at = from;
+				for (int i = 0; i < node.getInputCount(); i++) {
+					NodeProto part = computing(node.getInput(i));
+					if (part == null) {
+						return fail(node, "Mul '" + mul + "' split by a Concat '" + node.getName() + "' of an input nothing computes");
+					}
+					at += piece(part, concat.getInput(i), at);
+					if (wrong != null) {
+						return 0;
+					}
+				}
+				said.put(node.getName(), "added by the split of Mul '" + mul + "' over its input's Concat: joins its channels " + from + "-" + (at - 1) + " of "
+						+ factors.length);
+				return at - from;
+			}
+			NodeProto conv = node;
+			String r = null;
+			if (node.getOpType().equals("Relu")) {
+				r = node.getName();
+				conv = computing(node.getInput(0));
+				if (relu == null || conv == null) {
+					return fail(node, "Mul '" + mul + "' split with a Relu '" + node.getName() + "' though no Relu read it");
+				}
+			} else if (relu != null) {
+				// the piece's Relu fused into the Conv's output quantization, which clamps like it (zero point at the type's minimum)
+				if (!clamps(conv.getOutput(0))) {
+					return fail(node, "Mul '" + mul + "' split without the Relu '" + relu + "' after its piece '" + node.getName() + "'");
+				}
+				r = conv.getName() + "_relu";
+				outputs.put(r, conv.getOutput(0));
+			}
+			Dequantized w = conv.getOpType().equals("Conv") && conv.getInputCount() > 1 ? dequantized(model, conv.getInput(1)) : null;
+			int c = w == null || w.dims.length != 4 ? 0 : (int) w.dims[0];
+			boolean biased = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty();
+			Dequantized b = biased ? dequantized(model, conv.getInput(2)) : null;
+			if (c == 0 || from + c > factors.length || w.dims[1] != 1 || w.dims[2] != 1 || w.dims[3] != 1 || group(conv) != c
+					|| !orOnes(ints(conv, "kernel_shape")).equals(List.of(1L, 1L)) || !orZeros(ints(conv, "pads"), 4).stream().allMatch(p -> p == 0)
+					|| !orOnes(ints(conv, "strides")).equals(List.of(1L, 1L)) || !orOnes(ints(conv, "dilations")).equals(List.of(1L, 1L))) {
+				return fail(conv, "Mul '" + mul + "' split into a piece '" + conv.getName() + "' that is no depthwise 1x1 Conv within its " + factors.length + " channels");
+			}
+			if (!reads(conv.getInput(0), floats)) {
+				return fail(conv, "Mul '" + mul + "' split into a Conv '" + conv.getName() + "' that does not read '" + floats + "'");
+			}
+			if (!w.near(i -> factors[from + i])) {
+				return fail(conv, "Mul '" + mul + "' split into a Conv '" + conv.getName() + "' whose weights are not the factors of its channels " + from + "-"
+						+ (from + c - 1));
+			}
+			if (biased != (terms != null) || biased && (b == null || b.dims.length != 1 || b.dims[0] != c || !b.near(i -> terms[from + i]))) {
+				return fail(conv, "Mul '" + mul + "' split into a Conv '" + conv.getName() + "' whose bias is not the terms of its channels " + from + "-"
+						+ (from + c - 1) + (add == null ? " (no Add read the Mul)" : " of Add '" + add + "'"));
+			}
+			said.put(conv.getName(), "Mul '" + mul + "' split over its input's Concat: its channels " + from + "-" + (from + c - 1) + " of " + factors.length
+					+ " as a depthwise 1x1 Conv on '" + floats + "' of weights their factors" + (add == null ? "" : " and bias their terms of Add '" + add + "'"));
+			if (r != null) {
+				said.put(r, "added by the split of Mul '" + mul + "' over its input's Concat: Relu '" + relu + "' of its channels " + from + "-"
+						+ (from + c - 1) + " of " + factors.length);
+			}
+			return c;
+		}
+
+		/** Whether every QuantizeLinear reading {@code tensor} has its zero point at its type's minimum (clamps below 0 as a Relu). */
+		private boolean clamps(String tensor) {
+			List<NodeProto> readers = model.consumers(tensor);
+			if (readers.isEmpty()) {
+				return false;
+			}
+			for (NodeProto q : readers) {
+				Tensor z = q.getOpType().equals("QuantizeLinear") && q.getInputCount() > 2 ? model.value(q.getInput(2)) : null;
+				long[] v = z == null ? null : z.toLongArray();
+				boolean min = v != null && v.length == 1 && (z.dataType() == org.quantrace.engine.onnx.DataType.UINT8 && v[0] == 0
+						|| z.dataType() == org.quantrace.engine.onnx.DataType.INT8 && v[0] == -128 || z.dataType() == org.quantrace.engine.onnx.DataType.UINT16 && v[0] == 0
+						|| z.dataType() == org.quantrace.engine.onnx.DataType.INT16 && v[0] == -32768);
+				if (!min) {
+					return false;
+				}
+			}
+			return true;
+		}
+
+		private int fail(NodeProto node, String words) {
+			wrong = words;
+			at = node.getName();
+			return 0;
+		}
+	}
+
 	/** A Mul's or Add's per-channel constant operand in the float model ([C, 1, 1] or [1, C, 1, 1], C &gt; 1), or null. */
 	private static double[] channelConstant(ModelFacts input, NodeProto n) {
 		if (n.getInputCount() != 2) {
@@ -312,6 +502,11 @@ final class Repeats {
 			}
 		}
 		return null;
+	}
+
+	/** The tensor holding the value of {@code node}, a node a rewrite added that neither model holds, or null. */
+	String output(String node) {
+		return outputs.get(node);
 	}
 
 	/** What the record of {@code node} must say of the rewrite ({@link #NONE}: not rewritten). */

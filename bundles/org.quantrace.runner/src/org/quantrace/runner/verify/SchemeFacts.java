@@ -95,6 +95,9 @@ final class SchemeFacts {
 	/** A layer's first output in the model it was quantized from: where its tensors are once the node is fused or replaced. */
 	String output(String node) {
 		NodeProto n = input == null ? null : input.node(node);
+		if (n == null && repeats != null) {
+			return repeats.output(node); // a node a rewrite added (a split's Relu fused into its Conv), or null
+		}
 		return n == null || n.getOutputCount() == 0 ? null : n.getOutput(0);
 	}
 
