@@ -316,7 +316,7 @@ public final class OpRules {
 	 * accumulated rmse/scale jump from 0.32 at the Concat to 2.6 at the BatchNorm's Relu). Split, each input's channels are read
 	 * at the scale of their own producer and multiplied by their own factors; the pieces' outputs, normalized by the BatchNorm,
 	 * are joined by a Concat. Exact in float (a per-channel op and a Relu commute with a Concat of channels). densenet on the
-	 * 10,000 test images: 0.7159 → 0.7286 (fp32 0.7284), its int8 CPU time 12 % higher (still 0.63x fp32's).
+	 * 10,000 test images: 0.7159 → 0.7286 (fp32 0.7284), its int8 CPU time 12-16 % higher (0.58-0.64x fp32's instead of 0.50-0.57x; four Profile runs, README "acc11").
 	 */
 	static String channelScaleSplit(float[] factors) {
 		return ChannelScaleAsConv.spread(factors) ? "its factors span more than " + (int) MAX_FACTOR_SPREAD + "x and it reads a Concat whose output has one scale,"
