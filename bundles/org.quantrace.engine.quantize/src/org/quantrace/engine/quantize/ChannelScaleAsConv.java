@@ -28,6 +28,12 @@ import org.quantrace.engine.onnx.TensorInfo;
  * Conv of at most 16 channels float), or whose neighbours it leaves float (a channels-first LayerNorm's Mul after its
  * float Div), is undone ({@link Rewrites#undo}): a float Conv would compute what the float Mul and Add do, and an integer
  * one between float ops adds a DequantizeLinear and a QuantizeLinear.
+ * <p>
+ * A Mul whose factors span more than the table's spread and which reads a Concat of channels ({@link OpRules#channelScaleSplit})
+ * is split over the Concat's inputs instead: one such Conv per input (its slice of the factors and terms) reading the input at its
+ * own producer's scale, the Relu that read the Add taken along per piece, and a Concat of the pieces writing what the Relu (Add,
+ * Mul) wrote; an input that is itself such a Concat, its slice still spanning more, is split again. Concats left without a reader
+ * are removed after planning ({@link Rewrites#prune}); a split the plan leaves float is undone whole, back to the float Mul.
  */
 final class ChannelScaleAsConv {
 
