@@ -1,12 +1,8 @@
 package org.quantrace.engine.quantize;
 
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Predicate;
 
 import org.quantrace.engine.onnx.Graph;
@@ -42,55 +38,19 @@ final class ChannelScaleAsConv {
 		return graph.nodes().stream().anyMatch(n -> "Mul".equals(n.opType()) && OpRules.rewriteOf(n) != null);
 	}
 
-	/** One rewrite: the Mul (and Add) as they were and where they stood, the Conv and the constants that replaced them. */
-	private record Rewrite(Node mul, Node add, int addAt, Node conv, List<String> constants) {
-	}
-
-	/** What {@link #apply} did: per node name what its log line says, and how to undo each rewrite. */
-	static final class Rewrites {
-		private final Map<String, String> notes = new LinkedHashMap<>();
-		private final List<Rewrite> done = new ArrayList<>();
-
-		/** Per node name (the Conv under the Mul's name), what was done, for its log line. */
-		Map<String, String> notes() {
-			return notes;
-		}
-
-		/** The Convs the rewrites wrote (not to be widened: their weights are the Mul's factors, checked as such by verify). */
-		Set<String> convs() {
-			Set<String> convs = new HashSet<>();
-			done.forEach(r -> convs.add(r.conv().name()));
-			return convs;
-		}
-
-		/**
-		 * Puts back the Mul (and Add) of each rewrite whose Conv, or an op before or after it, {@code leftFloat} accepts (by
-		 * name): a float Conv computes what the float Mul and Add do, and an integer Conv between float ops costs a
-		 * DequantizeLinear and a QuantizeLinear where the float pair ran inside its float island (tests/data/wild gatedmix:
-		 * 8,318 → 9,044 µs per batch with its two normalization Muls so); returns the Muls' names.
-		 */
-		Set<String> undo(Graph graph, Predicate<String> leftFloat) {
-			Set<String> undone = new LinkedHashSet<>();
-			for (Rewrite r : List.copyOf(done)) {
-				Node before = graph.producer(r.conv().input(0)).orElse(null);
-				boolean island = before != null && leftFloat.test(before.name())
-						|| graph.consumers(r.conv().output(0)).stream().anyMatch(n -> leftFloat.test(n.name()));
-				if (!leftFloat.test(r.conv().name()) && !island) {
-					continue;
-				}
-				graph.nodes().set(graph.nodes().indexOf(r.conv()), r.mul());
-				if (r.add() != null) {
-					graph.nodes().add(Math.min(r.addAt(), graph.nodes().size()), r.add());
-				}
-				r.constants().forEach(graph::removeInitializer);
-				notes.remove(r.mul().name());
-				done.remove(r);
-				undone.add(r.mul().name());
-			}
-			if (!undone.isEmpty()) {
-				new GraphEditor(graph).sort();
-			}
-			return undone;
+	/**
+	 * What {@link #apply} did. Its rule: a rewrite is undone when the plan leaves its Conv, or an op before or after it, float
+	 * (by name): a float Conv computes what the float Mul and Add do, and an integer Conv between float ops costs a
+	 * DequantizeLinear and a QuantizeLinear where the float pair ran inside its float island (tests/data/wild gatedmix:
+	 * 8,318 → 9,044 µs per batch with its two normalization Muls so).
+	 */
+	static final class Rewrites extends ExactRewrites {
+		@Override
+		boolean undoes(Graph graph, Rewrite r, Predicate<String> leftFloat) {
+			Node before = graph.producer(r.conv().input(0)).orElse(null);
+			boolean island = before != null && leftFloat.test(before.name())
+					|| graph.consumers(r.conv().output(0)).stream().anyMatch(n -> leftFloat.test(n.name()));
+			return leftFloat.test(r.conv().name()) || island;
 		}
 	}
 
@@ -145,10 +105,10 @@ final class ChannelScaleAsConv {
 				addAt = graph.nodes().indexOf(add);
 				graph.nodes().remove(add);
 			}
-			rewrites.done.add(new Rewrite(mul, add, addAt, conv, constants));
-			rewrites.notes.put(mul.name(), rewritten(c, add == null ? null : add.name()) + ": " + why);
+			rewrites.done(new ExactRewrites.Rewrite(mul, List.of(conv), conv, constants, add, addAt));
+			rewrites.notes().put(mul.name(), rewritten(c, add == null ? null : add.name()) + ": " + why);
 		}
-		if (!rewrites.notes.isEmpty()) {
+		if (!rewrites.notes().isEmpty()) {
 			ed.sort();
 		}
 		return rewrites;
