@@ -512,7 +512,9 @@ public final class AifsmLogs {
 			+ "\\s*of\\s*weights\\s*1/\\d+\\s*and\\s*a\\s*Mul\\s*by\\s*the\\s*map\\s*\\d+/count|added\\s*by\\s*the\\s*rewrite\\s*of\\s*AveragePool\\s*'[^']*':"
 			+ "\\s*the\\s*window\\s*sums\\s*divided\\s*by\\s*\\d+|AveragePool\\s*rewritten\\s*as\\s*a\\s*depthwise\\s*Conv\\s*of\\s*weights\\s*1/\\d+"
 			+ "\\s*\\(every\\s*window\\s*counts\\s*\\d+\\s*values\\)|Mul\\s*by\\s*a\\s*per-channel\\s*constant\\s*rewritten\\s*as\\s*a\\s*depthwise"
-			+ "\\s*1x1\\s*Conv\\s*of\\s*weights\\s*its\\s*\\d+\\s*factors(?:\\s*and\\s*bias\\s*the\\s*\\d+\\s*terms\\s*of\\s*Add\\s*'[^']*')?");
+			+ "\\s*1x1\\s*Conv\\s*of\\s*weights\\s*its\\s*\\d+\\s*factors(?:\\s*and\\s*bias\\s*the\\s*\\d+\\s*terms\\s*of\\s*Add\\s*'[^']*')?"
+			+ "|grouped\\s*Conv\\s*\\(\\d+\\s*groups\\)\\s*rewritten\\s*as\\s*one\\s*dense\\s*Conv\\s*\\d+\\s*→\\s*\\d+\\s*with\\s*block-\\s*diagonal"
+			+ "\\s*weights\\s*\\(zero\\s*between\\s*the\\s*groups\\)");
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
 	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {
