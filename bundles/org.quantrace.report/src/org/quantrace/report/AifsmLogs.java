@@ -516,7 +516,9 @@ public final class AifsmLogs {
 			+ "|Mul\\s*'[^']*'\\s*split\\s*over\\s*its\\s*input's\\s*Concat:\\s*its\\s*channels\\s*\\d+-\\d+\\s*of\\s*\\d+\\s*as\\s*a\\s*depthwise\\s*1x1\\s*Conv"
 			+ "\\s*on\\s*'[^']*'\\s*of\\s*weights\\s*their\\s*factors(?:\\s*and\\s*bias\\s*their\\s*terms\\s*of\\s*Add\\s*'[^']*')?"
 			+ "|added\\s*by\\s*the\\s*split\\s*of\\s*Mul\\s*'[^']*'\\s*over\\s*its\\s*input's\\s*Concat:\\s*(?:Relu\\s*'[^']*'\\s*of\\s*its|joins\\s*its)"
-			+ "\\s*channels\\s*\\d+-\\d+\\s*of\\s*\\d+");
+			+ "\\s*channels\\s*\\d+-\\d+\\s*of\\s*\\d+"
+			+ "|grouped\\s*Conv\\s*\\(\\d+\\s*groups\\)\\s*rewritten\\s*as\\s*one\\s*dense\\s*Conv\\s*\\d+\\s*→\\s*\\d+\\s*with\\s*block-\\s*diagonal"
+			+ "\\s*weights\\s*\\(zero\\s*between\\s*the\\s*groups\\)");
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
 	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {

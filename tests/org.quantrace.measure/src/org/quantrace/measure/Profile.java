@@ -192,8 +192,12 @@ public final class Profile {
 		return new Result(model, us, labels, median, n, cpuUs);
 	}
 
-	/** The op type, and for a convolution what selects its kernel: depthwise or dense, kernel size, input channels. */
-	static String label(String op, NodeProto node, Map<String, TensorProto> inits) {
+	/**
+	 * The op type, and for a convolution what selects its kernel: depthwise (one input channel per group: "Conv depthwise 3x3
+	 * 16 ch"), grouped ("Conv 1x1 24→16, 4 groups": a grouped QLinearConv runs one GEMM per group and image) or dense, kernel
+	 * size, channels.
+	 */
+	public static String label(String op, NodeProto node, Map<String, TensorProto> inits) {
 		if (node == null || !op.contains("Conv")) {
 			return op;
 		}
@@ -211,8 +215,9 @@ public final class Profile {
 		if (kernel == null && weight != null && weight.getDimsCount() == 4) {
 			kernel = weight.getDims(2) + "x" + weight.getDims(3);
 		}
-		String channels = weight == null ? "" : " " + (group > 1 ? weight.getDims(0) + " ch" : weight.getDims(1) * group + "→" + weight.getDims(0));
-		return op + (group > 1 ? " depthwise " : " ") + (kernel == null ? "" : kernel) + channels;
+		boolean depthwise = group > 1 && (weight == null || weight.getDims(1) == 1);
+		String channels = weight == null ? "" : " " + (depthwise ? weight.getDims(0) + " ch" : weight.getDims(1) * group + "→" + weight.getDims(0));
+		return op + (depthwise ? " depthwise " : " ") + (kernel == null ? "" : kernel) + channels + (group > 1 && !depthwise ? ", " + group + " groups" : "");
 	}
 
 	static void print(List<Result> results, boolean nodes) {

@@ -1,7 +1,6 @@
 package org.quantrace.engine.quantize;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -49,28 +48,25 @@ final class ChannelScaleAsConv {
 	}
 
 	/**
-	 * One rewrite: the Mul (and Add, and Relu a split takes along) as they were and where they stood, the nodes that replaced
-	 * them (the Conv, or a split's Convs, Relus and Concats), the Convs among them, the tensor they write and the constants.
+	 * What {@link #apply} did. Its rule: a rewrite is undone when the plan leaves one of its nodes (a Conv, or a split's Relu or
+	 * Concat), an op before one of its Convs or an op reading what it writes float (by name): a float Conv computes what the
+	 * float Mul and Add do, and an integer Conv between float ops costs a DequantizeLinear and a QuantizeLinear where the float
+	 * pair ran inside its float island (tests/data/wild gatedmix: 8,318 → 9,044 µs per batch with its two normalization Muls
+	 * so). A split is undone whole, back to the float Mul (and Add and Relu).
 	 */
-	private record Rewrite(Node mul, Node add, int addAt, Node relu, int reluAt, List<Node> nodes, List<Node> convs, String output, List<String> constants) {
-	}
-
-	/** What {@link #apply} did: per node name what its log line says, and how to undo each rewrite. */
-	static final class Rewrites {
-		private final Map<String, String> notes = new LinkedHashMap<>();
-		private final List<Rewrite> done = new ArrayList<>();
+	static final class Rewrites extends ExactRewrites {
 		private final Set<Node> through = new LinkedHashSet<>();
 
-		/** Per node name (the Conv under the Mul's name), what was done, for its log line. */
-		Map<String, String> notes() {
-			return notes;
-		}
-
-		/** The Convs the rewrites wrote (not to be widened: their weights are the Mul's factors, checked as such by verify). */
-		Set<String> convs() {
-			Set<String> convs = new HashSet<>();
-			done.forEach(r -> r.convs().forEach(c -> convs.add(c.name())));
-			return convs;
+		@Override
+		boolean undoes(Graph graph, Rewrite r, Predicate<String> leftFloat) {
+			// the last node a rewrite writes writes what the Mul (Add, Relu) wrote: the Conv, or the split's outermost Concat
+			String output = r.written().get(r.written().size() - 1).output(0);
+			boolean island = graph.consumers(output).stream().anyMatch(n -> leftFloat.test(n.name()));
+			for (Node conv : r.convs()) {
+				Node before = graph.producer(conv.input(0)).orElse(null);
+				island |= before != null && leftFloat.test(before.name());
+			}
+			return island || r.written().stream().anyMatch(n -> leftFloat.test(n.name()));
 		}
 
 		/**
@@ -93,44 +89,6 @@ final class ChannelScaleAsConv {
 				}
 			}
 			return pruned;
-		}
-
-		/**
-		 * Puts back the Mul (and Add) of each rewrite whose Conv, or an op before or after it, {@code leftFloat} accepts (by
-		 * name): a float Conv computes what the float Mul and Add do, and an integer Conv between float ops costs a
-		 * DequantizeLinear and a QuantizeLinear where the float pair ran inside its float island (tests/data/wild gatedmix:
-		 * 8,318 → 9,044 µs per batch with its two normalization Muls so); returns the Muls' names.
-		 */
-		Set<String> undo(Graph graph, Predicate<String> leftFloat) {
-			Set<String> undone = new LinkedHashSet<>();
-			for (Rewrite r : List.copyOf(done)) {
-				boolean island = graph.consumers(r.output()).stream().anyMatch(n -> leftFloat.test(n.name()));
-				for (Node conv : r.convs()) {
-					Node before = graph.producer(conv.input(0)).orElse(null);
-					island |= before != null && leftFloat.test(before.name());
-				}
-				if (r.nodes().stream().noneMatch(n -> leftFloat.test(n.name())) && !island) {
-					continue;
-				}
-				int at = graph.nodes().indexOf(r.nodes().get(0));
-				graph.nodes().removeAll(r.nodes());
-				graph.nodes().add(Math.min(Math.max(at, 0), graph.nodes().size()), r.mul());
-				if (r.add() != null) {
-					graph.nodes().add(Math.min(r.addAt(), graph.nodes().size()), r.add());
-				}
-				if (r.relu() != null) {
-					graph.nodes().add(Math.min(r.reluAt(), graph.nodes().size()), r.relu());
-				}
-				r.constants().forEach(graph::removeInitializer);
-				notes.remove(r.mul().name());
-				r.nodes().forEach(n -> notes.remove(n.name()));
-				done.remove(r);
-				undone.add(r.mul().name());
-			}
-			if (!undone.isEmpty()) {
-				new GraphEditor(graph).sort();
-			}
-			return undone;
 		}
 	}
 
@@ -177,19 +135,16 @@ final class ChannelScaleAsConv {
 						why + "; " + split);
 				String output = relu != null ? relu.output(0) : out;
 				s.piece(x, factors, terms, 0, c, "", output);
-				int addAt = -1;
-				int reluAt = -1;
+				List<ExactRewrites.Removed> removed = new ArrayList<>();
 				graph.nodes().remove(mul);
-				if (add != null) {
-					addAt = graph.nodes().indexOf(add);
-					graph.nodes().remove(add);
+				for (Node n : java.util.Arrays.asList(add, relu)) {
+					if (n != null) {
+						removed.add(new ExactRewrites.Removed(n, graph.nodes().indexOf(n)));
+						graph.nodes().remove(n);
+					}
 				}
-				if (relu != null) {
-					reluAt = graph.nodes().indexOf(relu);
-					graph.nodes().remove(relu);
-				}
-				rewrites.done.add(new Rewrite(mul, add, addAt, relu, reluAt, s.nodes, s.convs, output, s.constants));
-				rewrites.notes.putAll(s.notes);
+				rewrites.done(new ExactRewrites.Rewrite(mul, s.nodes, s.convs, s.constants, removed));
+				rewrites.notes().putAll(s.notes);
 				rewrites.through.addAll(s.through);
 				continue;
 			}
@@ -211,10 +166,11 @@ final class ChannelScaleAsConv {
 				addAt = graph.nodes().indexOf(add);
 				graph.nodes().remove(add);
 			}
-			rewrites.done.add(new Rewrite(mul, add, addAt, null, -1, List.of(conv), List.of(conv), out, constants));
-			rewrites.notes.put(mul.name(), rewritten(c, add == null ? null : add.name()) + ": " + why);
+			rewrites.done(new ExactRewrites.Rewrite(mul, List.of(conv), List.of(conv), constants,
+					add == null ? List.of() : List.of(new ExactRewrites.Removed(add, addAt))));
+			rewrites.notes().put(mul.name(), rewritten(c, add == null ? null : add.name()) + ": " + why);
 		}
-		if (!rewrites.notes.isEmpty()) {
+		if (!rewrites.notes().isEmpty()) {
 			ed.sort();
 		}
 		return rewrites;

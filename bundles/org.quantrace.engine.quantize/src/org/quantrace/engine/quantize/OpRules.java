@@ -39,8 +39,12 @@ public final class OpRules {
 		add(new OpRule("Conv", Set.of("Conv"), Form.WEIGHTED, List.of(weight(1, (n, r) -> 0)), 2,
 				new Kernel("QLinearConv", true, false, "ONNX Runtime fuses DequantizeLinear → Conv → QuantizeLinear into QLinearConv"
 						+ " (depthwise: its fast kernel needs a multiple of " + OpRules.DEPTHWISE_CHANNEL_ALIGNMENT + " channels; Quantrace can pad them with zero weights;"
-						+ " a grouped Conv with a channel multiplier above 1 is rewritten as a depthwise one on repeated channels)",
-						OpRules::narrowConv, OpRules::volumetricConv, OpRules::channelMultiplierConv),
+						+ " a grouped Conv with a channel multiplier above 1 is rewritten as a depthwise one on repeated channels, one of"
+						+ " 2-" + OpRules.NARROW_CONV + " input channels per group as one dense Conv)",
+						OpRules::narrowConv, OpRules::volumetricConv, n -> {
+							String multiplier = channelMultiplierConv(n);
+							return multiplier != null ? multiplier : groupedAsDenseConv(n);
+						}),
 				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
@@ -217,6 +221,32 @@ public final class OpRules {
 		return "a grouped Conv with a channel multiplier of " + d[0] / group + " (" + group + " groups, " + group + " → " + d[0] + " channels): ONNX"
 				+ " Runtime's QLinearConv has no depthwise kernel for it and ran such Convs 4-11x slower than float (ghostnet, batch 64), a depthwise"
 				+ " QLinearConv on the channels repeated runs at par, and both compute the same";
+	}
+
+	/**
+	 * Why and how a grouped 2-D Conv of g &gt; 1 groups with 2-{@link #NARROW_CONV} input channels each (float weights) is
+	 * rewritten before quantizing as one dense Conv with block-diagonal weights, or null for any other node
+	 * ({@link GroupedAsDense}). ONNX Runtime 1.29 fuses its QDQ form into QLinearConv, which runs a small GEMM per group and
+	 * per image. Measured (tests/data/wild/README.md, branch mbv3speed; one thread, batch 64, org.quantrace.measure.Profile,
+	 * whole-model CPU time int8 dense / int8 grouped): shufflev1's eight 4-group 1x1 Convs of 4-16 channels per group 0.73-0.80
+	 * (int8 from 1.28-1.37x the fp32 model's time to 0.93-1.09x), sknet's six 4-group 3x3 Convs of 4-8 channels per group
+	 * 0.45-0.51, stacks of four grouped Convs 0.45 (8 per group), 0.54 (4 per group, 32 groups, 3x3) and 0.91 (16 per group,
+	 * 3x3), but 1.05-2.19 at 32-64
+	 * channels per group, where the g times the MACs cost more than the per-group GEMMs: hence at most {@link #NARROW_CONV}.
+	 */
+	static String groupedAsDenseConv(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (!n.opType().equals("Conv") || w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length != 4) {
+			return null;
+		}
+		long[] d = w.dims();
+		long group = n.intAttribute("group", 1);
+		if (group <= 1 || d[1] < 2 || d[1] > NARROW_CONV || d[0] % group != 0) {
+			return null;
+		}
+		return "a grouped Conv of " + d[1] + " input channels per group: ONNX Runtime's QLinearConv runs a small GEMM per group and image, and"
+				+ " ran such Convs slower than one dense QLinearConv doing " + group + " times the MACs (shufflev1, sknet, batch 64); the zero"
+				+ " weights between the groups add nothing, so both compute the same";
 	}
 
 	/**

@@ -1,7 +1,6 @@
 package org.quantrace.engine.quantize;
 
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -38,54 +37,14 @@ final class PoolAsConv {
 		return graph.nodes().stream().anyMatch(n -> "AveragePool".equals(n.opType()) && OpRules.rewriteOf(n) != null);
 	}
 
-	/** One pool rewritten: the pool as it was and where it stood, the nodes and constants that replaced it. */
-	private record Rewrite(Node pool, Node named, Node sums, List<String> constants) {
-	}
-
-	/** What {@link #apply} did: per node name what its log line says, and how to undo each rewrite. */
-	static final class Rewrites {
-		private final Map<String, String> notes = new LinkedHashMap<>();
-		private final List<Rewrite> done = new java.util.ArrayList<>();
-
-		/** Per node name (the node under the pool's name, an added Conv), what was done, for its log line. */
-		Map<String, String> notes() {
-			return notes;
-		}
-
-		/** The Convs the rewrites wrote (not to be widened: their weights are the window's, checked as such by verify). */
-		java.util.Set<String> convs() {
-			java.util.Set<String> convs = new java.util.HashSet<>();
-			for (Rewrite r : done) {
-				convs.add((r.sums() != null ? r.sums() : r.named()).name());
-			}
-			return convs;
-		}
-
-		/**
-		 * Puts back the original AveragePool of each rewrite whose Conv or Mul {@code leftFloat} accepts (the plan leaves it
-		 * float: then a float Conv, and Mul, would compute what the float pool does, only slower) and forgets what its notes
-		 * said; returns the names of the pools put back.
-		 */
-		java.util.Set<String> undo(Graph graph, Predicate<String> leftFloat) {
-			java.util.Set<String> undone = new java.util.LinkedHashSet<>();
-			for (Rewrite r : List.copyOf(done)) {
-				if (!leftFloat.test(r.named().name()) && (r.sums() == null || !leftFloat.test(r.sums().name()))) {
-					continue;
-				}
-				graph.nodes().set(graph.nodes().indexOf(r.named()), r.pool());
-				if (r.sums() != null) {
-					graph.nodes().remove(r.sums());
-					notes.remove(r.sums().name());
-				}
-				r.constants().forEach(graph::removeInitializer);
-				notes.remove(r.pool().name());
-				done.remove(r);
-				undone.add(r.pool().name());
-			}
-			if (!undone.isEmpty()) {
-				new GraphEditor(graph).sort();
-			}
-			return undone;
+	/**
+	 * What {@link #apply} did. Its rule: a rewrite is undone when the plan leaves its Conv or its Mul float (then a float Conv,
+	 * and Mul, would compute what the float pool does, only slower).
+	 */
+	static final class Rewrites extends ExactRewrites {
+		@Override
+		boolean undoes(Graph graph, Rewrite r, Predicate<String> leftFloat) {
+			return r.written().stream().anyMatch(n -> leftFloat.test(n.name()));
 		}
 	}
 
@@ -95,7 +54,7 @@ final class PoolAsConv {
 	 */
 	static Rewrites apply(Graph graph, Map<String, TensorInfo> types, Predicate<Node> integer, Predicate<Node> eligible) {
 		Rewrites rewrites = new Rewrites();
-		Map<String, String> notes = rewrites.notes;
+		Map<String, String> notes = rewrites.notes();
 		GraphEditor ed = new GraphEditor(graph);
 		for (Node pool : List.copyOf(graph.nodes())) {
 			String why = "AveragePool".equals(pool.opType()) ? OpRules.rewriteOf(pool) : null;
@@ -134,7 +93,7 @@ final class PoolAsConv {
 				}
 				conv.setIntAttribute("group", c);
 				graph.nodes().set(at, conv);
-				rewrites.done.add(new Rewrite(pool, conv, null, List.of(weights)));
+				rewrites.done(ExactRewrites.Rewrite.of(pool, List.of(conv), conv, List.of(weights)));
 				notes.put(name, alone(taps) + ": " + why);
 				continue;
 			}
@@ -148,7 +107,7 @@ final class PoolAsConv {
 			Node mul = graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Mul").setName(name).addInput(sums).addInput(map)
 					.addOutput(pool.output(0)).build());
 			graph.nodes().add(at, mul);
-			rewrites.done.add(new Rewrite(pool, mul, conv, List.of(weights, map)));
+			rewrites.done(ExactRewrites.Rewrite.of(pool, List.of(mul, conv), conv, List.of(weights, map)));
 			notes.put(name, rewritten(conv.name(), taps) + ": " + why);
 			notes.put(conv.name(), added(name, taps));
 		}

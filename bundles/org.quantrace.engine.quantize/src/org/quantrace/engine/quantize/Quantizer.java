@@ -144,6 +144,10 @@ public final class Quantizer {
 		if (spec.technique() == Technique.FULL_INTEGER) {
 			model.graph().graphs().forEach(g -> said(padded, RepeatedChannels.apply(g, n -> eightBitIntegers(spec, n))));
 		}
+		GroupedAsDense.Rewrites dense = null;
+		if (spec.technique() == Technique.FULL_INTEGER && GroupedAsDense.any(model.graph())) {
+			dense = GroupedAsDense.apply(model.graph(), n -> eightBitIntegers(spec, n));
+		}
 		PoolAsConv.Rewrites pools = null;
 		Map<String, TensorInfo> before = null; // the shapes of the graph as it stands, found once for both rewrites if the first changed nothing
 		if (spec.technique() == Technique.FULL_INTEGER && PoolAsConv.any(model.graph())) {
@@ -166,6 +170,9 @@ public final class Quantizer {
 			Set<String> poolConvs = new java.util.HashSet<>(pools == null ? Set.of() : pools.convs()); // a pool's window, which verify checks as such
 			if (scales != null) {
 				poolConvs.addAll(scales.convs()); // a Mul's factors, likewise
+			}
+			if (dense != null) {
+				poolConvs.addAll(dense.convs()); // a grouped Conv's weights with zeros between the groups, likewise
 			}
 			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n) && !poolConvs.contains(n.name())));
 		}
@@ -217,6 +224,13 @@ public final class Quantizer {
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
 				said(padded, pools.notes());
+			}
+			if (dense != null) {
+				// a dense Conv the plan leaves float would do g times the grouped Conv's float MACs: put back
+				if (!dense.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
+					plan = QuantizationPlan.fullInteger(model, spec, types);
+				}
+				said(padded, dense.notes());
 			}
 			if (scales != null) {
 				// likewise a Mul (and Add) rewritten as a Conv the plan leaves float: put back

@@ -35,7 +35,8 @@ public final class RepeatedChannels {
 		Map<String, String> notes = new LinkedHashMap<>();
 		GraphEditor ed = new GraphEditor(graph);
 		for (Node conv : List.copyOf(graph.nodes())) {
-			String why = "Conv".equals(conv.opType()) ? OpRules.rewriteOf(conv) : null; // the table rewrites other ops otherwise
+			// the table rewrites other ops, and other grouped Convs (GroupedAsDense), otherwise
+			String why = "Conv".equals(conv.opType()) && OpRules.channelMultiplierConv(conv) != null ? OpRules.rewriteOf(conv) : null;
 			if (why == null || !eligible.test(conv)) {
 				continue;
 			}

@@ -35,6 +35,11 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * Conv) written as a depthwise 1x1 Conv under the Mul's name ("Mul by a per-channel constant rewritten as a depthwise 1x1 Conv
  * of weights its 24 factors and bias the 24 terms of Add 'a'"): its weights must be the factors and its bias the terms, as the
  * model dequantizes them, within half a quantization step.
+ * <p>
+ * And a grouped Conv of a few input channels per group written as one dense Conv under its name ("grouped Conv (4 groups)
+ * rewritten as one dense Conv 24 → 16 with block-diagonal weights (zero between the groups)"): its window must be the float
+ * Conv's and its weights, as the model dequantizes them, the group's weights on each output channel's own group's input
+ * channels within half a quantization step and 0 on every other one.
  */
 final class Repeats {
 
@@ -77,6 +82,10 @@ final class Repeats {
 			Tensor w = original.getInputCount() > 1 ? input.value(original.getInput(1)) : null;
 			if (w != null && w.dims().length > 2 && w.dims()[0] == from && w.dims()[1] == 1 && to > from) {
 				continue; // a depthwise Conv widened with zero channels (72 → 80): Paddings re-derives that, not a channel multiplier
+			}
+			if (to == 1 && w != null && w.dims().length == 4 && w.dims()[1] > 1) {
+				grouped(model, original, conv, w, from); // a grouped Conv written dense, block-diagonal
+				continue;
 			}
 			// the Gather moves the codes (a DequantizeLinear after it), or a Conv the plan keeps float (float-slow-kernels) reads
 			// the Gather's output through a QuantizeLinear and a DequantizeLinear
@@ -392,6 +401,39 @@ final class Repeats {
 		}
 	}
 
+	/**
+	 * A grouped Conv of the float model ({@code groups} groups of C/g input channels, weights {@code w} [O, C/g, kh, kw]) that the
+	 * quantized model computes as one dense Conv under its name: the statement for it when the Conv has the float Conv's kernel,
+	 * padding, strides and dilations, no group, and weights [O, C, kh, kw] that, as the model dequantizes them, are the group's
+	 * weights on each output channel's own group's input channels within half a quantization step and 0 on every other input
+	 * channel; else words no honest record has. (Its bias is the float Conv's tensor, whose codes are checked as any bias's.)
+	 */
+	private void grouped(ModelFacts model, NodeProto original, NodeProto conv, Tensor w, long groups) {
+		long[] d = w.dims();
+		int out = (int) d[0];
+		int per = (int) d[1];
+		int inputs = (int) (per * groups);
+		int taps = (int) (d[2] * d[3]);
+		float[] f = w.toFloatArray();
+		Dequantized q = conv.getInputCount() < 2 ? null : dequantized(model, conv.getInput(1));
+		String wrong = null;
+		if (q == null || q.dims.length != 4 || q.dims[0] != out || q.dims[1] != inputs || q.dims[2] != d[2] || q.dims[3] != d[3] || out % groups != 0
+				|| !orOnes(ints(conv, "kernel_shape")).equals(orOnes(ints(original, "kernel_shape")))
+				|| !orZeros(ints(conv, "pads"), 4).equals(orZeros(ints(original, "pads"), 4))
+				|| !orOnes(ints(conv, "strides")).equals(orOnes(ints(original, "strides")))
+				|| !orOnes(ints(conv, "dilations")).equals(orOnes(ints(original, "dilations")))) {
+			wrong = "group " + groups + " → 1 (the float model's is " + groups + "), whose weights are not [" + out + ", " + inputs + "] over the float Conv's window";
+		} else if (!q.near(i -> {
+			int o = i / (inputs * taps);
+			int c = i / taps % inputs;
+			return c / per == o / (out / groups) ? f[(o * per + c % per) * taps + i % taps] : 0;
+		})) {
+			wrong = "group " + groups + " → 1 (the float model's is " + groups + "), whose weights are not its groups' weights with zeros between the groups";
+		}
+		statements.put(conv.getName(), wrong != null ? wrong : "grouped Conv (" + groups + " groups) rewritten as one dense Conv " + inputs + " → " + out
+				+ " with block-diagonal weights (zero between the groups)");
+	}
+
 	/** A Mul's or Add's per-channel constant operand in the float model ([C, 1, 1] or [1, C, 1, 1], C &gt; 1), or null. */
 	private static double[] channelConstant(ModelFacts input, NodeProto n) {
 		if (n.getInputCount() != 2) {
@@ -462,7 +504,8 @@ final class Repeats {
 		float[] s = scale.toFloatArray();
 		long[] z = zero == null ? new long[s.length] : zero.toLongArray();
 		long[] dims = codes.dims();
-		int axis = (int) ints(dq, "axis").stream().findFirst().orElse(1L).longValue();
+		// an INT attribute (ints() read it as absent, axis 1, which gave the right channels only for weights of one input channel)
+		int axis = (int) dq.getAttributeList().stream().filter(a -> a.getName().equals("axis")).mapToLong(AttributeProto::getI).findFirst().orElse(1);
 		long inner = 1;
 		for (int d = axis + 1; d < dims.length; d++) {
 			inner *= dims[d];

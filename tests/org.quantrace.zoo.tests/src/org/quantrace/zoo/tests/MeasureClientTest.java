@@ -108,6 +108,33 @@ class MeasureClientTest {
 		assertTrue(java.nio.file.Files.exists(out.resolve("mobilenetv3.optimized.onnx")));
 	}
 
+	/**
+	 * A grouped Conv with several input channels per group (shufflev1's 4-group 1x1 Convs, tests/data/wild) is no depthwise
+	 * Conv: its label says its groups (before: "QLinearConv depthwise 1x1 16 ch" for a 24 → 16 Conv in 4 groups).
+	 */
+	@Test
+	void labelsAGroupedConvApartFromADepthwiseOne() {
+		Map<String, ai.onnx.proto.OnnxMl.TensorProto> inits = Map.of("w", weight("w", 16, 6, 1, 1), "d", weight("d", 16, 1, 3, 3));
+		assertEquals("QLinearConv 1x1 24→16, 4 groups", Profile.label("QLinearConv", conv(4, "w"), inits));
+		assertEquals("QLinearConv depthwise 3x3 16 ch", Profile.label("QLinearConv", conv(16, "d"), inits));
+		assertEquals("QLinearConv 1x1 6→16", Profile.label("QLinearConv", conv(1, "w"), inits));
+	}
+
+	private static ai.onnx.proto.OnnxMl.NodeProto conv(long group, String weight) {
+		return ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("QLinearConv").addAllInput(List.of("x", "xs", "xz", weight))
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("group").setI(group)
+						.setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT))
+				.build();
+	}
+
+	private static ai.onnx.proto.OnnxMl.TensorProto weight(String name, long... dims) {
+		ai.onnx.proto.OnnxMl.TensorProto.Builder t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(name);
+		for (long d : dims) {
+			t.addDims(d);
+		}
+		return t.build();
+	}
+
 	@Test
 	void readsIdxAndNpyLabels() {
 		Samples classes = Samples.read(Zoo.calibrationImages(), Zoo.calibrationLabels());
