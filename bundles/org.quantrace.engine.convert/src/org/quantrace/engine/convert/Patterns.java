@@ -24,6 +24,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * <li>GlobalAveragePool: ReduceMean over every axis after the channels (PyTorch's {@code x.mean([2, 3])}, the squeeze of
  * EfficientNet's and ShuffleNet's exports) → GlobalAveragePool, then Flatten when the reduced axes are not kept. ONNX
  * Runtime has no integer ReduceMean but runs GlobalAveragePool on integers (QLinearGlobalAveragePool).</li>
+ * <li>Conv: ReduceMean over the channel axis alone of a rank-4 tensor, kept (CBAM's {@code x.mean(1, keepdim=True)}) → a 1x1
+ * Conv from C channels to 1 with weights 1/C, which ONNX Runtime runs on integers (QLinearConv).</li>
  * </ul>
  * A match requires every intermediate tensor to be read by the pattern alone, and constants where the formula has them.
  */
@@ -57,7 +59,8 @@ final class Patterns {
 			Match m = switch (n.opType()) {
 			case "ReduceMean" -> {
 				Match ln = layerNorm(n);
-				yield ln != null ? ln : globalAveragePool(n);
+				Match gap = ln != null ? ln : globalAveragePool(n);
+				yield gap != null ? gap : channelMean(n);
 			}
 			case "Erf" -> gelu(n);
 			case "Clip" -> hardSigmoidOrSwish(n);
@@ -260,6 +263,29 @@ final class Patterns {
 		String pooled = g.uniqueName(out + "_gap", BatchNormFolding.root(g).tensorNames());
 		return new Match("GlobalAveragePool", 1, List.of(mean), x, out, List.of(node("GlobalAveragePool", name + "_gap", List.of(x), pooled),
 				node("Flatten", name + "_flatten", List.of(pooled), out).toBuilder().addAttribute(intAttr("axis", 1)).build()), List.of());
+	}
+
+	// ------------------------------------------------------------------ the mean over the channels
+
+	/**
+	 * ReduceMean over the channel axis alone of an image tensor, kept ({@code x.mean(1, keepdim=True)} on [N, C, H, W]: CBAM's
+	 * spatial attention) → a Conv of kernel 1x1 from C channels to 1 whose weights are all 1/C. ONNX Runtime has no integer
+	 * ReduceMean, so the quantizer left it and the Concat after it float; it runs QLinearConv.
+	 */
+	private Match channelMean(Node mean) {
+		String x = mean.input(0);
+		List<Long> axes = reduceAxes(mean);
+		long[] d = shapes.of(x);
+		if (!mean.domain().isEmpty() || axes == null || d == null || d.length != 4 || axes.size() != 1 || (axes.get(0) + 4) % 4 != 1
+				|| mean.intAttribute("keepdims", 1) != 1 || d[1] <= 0 || d[1] > Integer.MAX_VALUE) {
+			return null;
+		}
+		int c = (int) d[1];
+		String out = mean.output(0);
+		String name = mean.name().isEmpty() ? out : mean.name();
+		String weights = g.uniqueName(name + "_channel_mean_weights", BatchNormFolding.root(g).tensorNames());
+		return new Match("Conv", 1, List.of(mean), x, out, List.of(node("Conv", name + "_conv", List.of(x, weights), out)),
+				List.of(Tensor.ofFloats(weights, new long[] { 1, c, 1, 1 }, filled(c, 1f / c))));
 	}
 
 	// ------------------------------------------------------------------ LayerNormalization

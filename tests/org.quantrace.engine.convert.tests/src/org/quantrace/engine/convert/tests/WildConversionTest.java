@@ -293,6 +293,37 @@ class WildConversionTest {
 	}
 
 	/**
+	 * CBAM's spatial attention (make_unseen11.py cbam9): the mean and the max over the channels, concatenated, then a 7x7 Conv.
+	 * ONNX Runtime has no integer ReduceMean, so the quantizer left the ReduceMean and the Concat after it float in every
+	 * attention block (cbam9: 3 ReduceMeans, 2 Concats, an Add and a GlobalAveragePool float). The mean over the channels alone is
+	 * a 1x1 Conv from C channels to 1 with weights 1/C, which runs as QLinearConv; the mean over the pixels stays a
+	 * GlobalAveragePool, and a mean over the channels without keepdims stays.
+	 */
+	@Test
+	void aMeanOverTheChannelsBecomesAOneByOneConv() {
+		Tiny t = new Tiny(4, 3, 3);
+		String mean = t.node("ReduceMean", List.of("x"), intsAttr("axes", 1), intAttr("keepdims", 1));
+		String max = t.node("ReduceMax", List.of("x"), intsAttr("axes", 1), intAttr("keepdims", 1));
+		String attention = t.node("Conv", List.of(t.node("Concat", List.of(mean, max), intAttr("axis", 1)), t.floats(new long[] { 1, 2, 3, 3 }, 0.1f)),
+				intsAttr("pads", 1, 1, 1, 1));
+		String flat = t.node("Flatten", List.of(t.node("Mul", List.of("x", t.node("Sigmoid", List.of(attention))))), intAttr("axis", 1));
+		String unkept = t.node("ReduceMean", List.of("x"), intsAttr("axes", -3), intAttr("keepdims", 0));
+		OnnxModel model = t.model(t.node("Concat", List.of(flat, t.node("Flatten", List.of(unkept), intAttr("axis", 1))), intAttr("axis", 1)));
+
+		FreezeResult r = Freezer.freeze(model, "cbam", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(1, ops.stream().filter("ReduceMean"::equals).count(), "the mean without keepdims stays: " + ops);
+		org.quantrace.engine.onnx.Node conv = r.model().graph().nodes().stream().filter(n -> n.opType().equals("Conv") && n.name().endsWith("_conv"))
+				.findFirst().orElseThrow(() -> new AssertionError(ops.toString()));
+		assertArrayEquals(new long[] { 1, 4, 1, 1 }, r.model().graph().constant(conv.input(1)).dims());
+		assertArrayEquals(new float[] { 0.25f, 0.25f, 0.25f, 0.25f }, r.model().graph().constant(conv.input(1)).toFloatArray(), 0f);
+		NdArray x = random(3, 4, 3, 3);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("ReduceMean -> Conv, 1 time")), r.rewrites().toString());
+	}
+
+	/**
 	 * A model exported with a static batch of 1: `run` converts it and checks the result on 64 samples of the recipe's
 	 * data, fed 8 at a time, which ONNX Runtime refused ("Got: 8 Expected: 1"), so every recipe with such a model failed.
 	 * It is fed one sample at a time.
