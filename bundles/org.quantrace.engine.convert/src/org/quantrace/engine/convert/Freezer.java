@@ -222,7 +222,8 @@ public final class Freezer {
 	private static final int MAX_ROUNDS = 16;
 
 	/**
-	 * Folds constants (every graph), shape arithmetic (main graph), If nodes with constant conditions, and
+	 * Cancels the model's layout Transposes in inverse pairs ({@link LayoutTransposes}, main graph), folds constants (every
+	 * graph), shape arithmetic (main graph), If nodes with constant conditions, and
 	 * BatchNormalization into the layer before it (every graph), round after round until a round changes nothing:
 	 * folding constants gives BatchNormalization constant parameters, inlining an If exposes its branch to both, and a
 	 * folded BatchNormalization can make the next one foldable.
@@ -232,6 +233,8 @@ public final class Freezer {
 		List<String> batchNorms = new ArrayList<>();
 		for (int round = 0; round < MAX_ROUNDS; round++) {
 			int before = removed.size() + batchNorms.size();
+			// the model's NHWC wrappers first: a BatchNormalization between a pair of them then reads its layer and folds into it
+			removed.addAll(LayoutTransposes.cancel(model.graph(), rewrites));
 			StaticShapes shapes = StaticShapes.empty();
 			// constants, shapes and conditions first, to their own fixed point: an If is inlined before its branches are worked on
 			for (int step = 0; options.foldConstants() && step < MAX_ROUNDS; step++) {

@@ -139,7 +139,8 @@ class VerificationChunksTest {
 		assertEquals(List.of("[0, 3)", "[3, 6)", "[6, 9)", "[9, 10)"), data.chunks, "each sample once, 3 at a time");
 		assertEquals(List.of(), data.wholeBatches);
 		assertEquals(10, r.verificationSamples());
-		assertEquals(0.0, r.maxAbsDifference(), "nothing to convert: the same outputs");
+		// the one rewrite is the mean over the channels as a 1x1 Conv of weights 1/64 (Patterns.channelMean): float rounding only
+		assertTrue(r.maxAbsDifference() < 1e-5, "the same outputs but for rounding: " + r.maxAbsDifference());
 	}
 
 	private static final int WIDE_CHANNELS = 64;

@@ -148,8 +148,8 @@ class WildConversionTest {
 
 		FreezeResult r = Freezer.freeze(model, "attention", FreezeOptions.defaults(), null);
 
-		assertEquals(List.of("Transpose", "Reshape", "Transpose", "Relu", "Transpose", "Reshape", "Relu"),
-				r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		// the two Transposes around the Relu undo each other and cancel (LayoutTransposes)
+		assertEquals(List.of("Transpose", "Reshape", "Relu", "Reshape", "Relu"), r.model().graph().nodes().stream().map(n -> n.opType()).toList());
 		NdArray x = random(3, 6, 8);
 		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
 	}
@@ -239,6 +239,94 @@ class WildConversionTest {
 		NdArray x = random(6, 4, 3, 5);
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("ReduceMean -> GlobalAveragePool")), r.rewrites().toString());
+	}
+
+	/**
+	 * A Keras NHWC model as tf2onnx writes it without its transpose optimizer (make_unseen11.py kerasnhwc): every Conv, MaxPool
+	 * and the FusedBatchNormV3 wrapped in Transpose(0,3,1,2) ... Transpose(0,2,3,1), an unfused BatchNorm as Mul + Add of [C]
+	 * over the last axis, Relu and a residual Add in NHWC. `convert` kept all 12 Transposes of kerasnhwc and made the wrapped
+	 * BatchNormalization a depthwise Mul/Add instead of folding it into its Conv (the Transposes stood between them); the
+	 * quantizer then wrote an integer Transpose pair around every layer. The pairs cancel: only the input's and the last
+	 * pool's Transposes stay, the BatchNormalization folds into the Conv, and the Mul/Add constants become [C, 1, 1].
+	 */
+	@Test
+	void transposePairsOfAnNhwcExportCancelAndTheWrappedBatchNormFolds() {
+		Tiny t = new Tiny(6, 6, 3);
+		Random rnd = new Random(5);
+		java.util.function.IntFunction<float[]> values = n -> {
+			float[] v = new float[n];
+			for (int i = 0; i < n; i++) {
+				v[i] = rnd.nextFloat() - 0.4f;
+			}
+			return v;
+		};
+		AttributeProto toNchw = intsAttr("perm", 0, 3, 1, 2);
+		AttributeProto toNhwc = intsAttr("perm", 0, 2, 3, 1);
+		String c1 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of("x"), toNchw), t.floats(new long[] { 4, 3, 3, 3 }, values.apply(108)),
+				t.floats(new long[] { 4 }, values.apply(4))), intsAttr("pads", 1, 1, 1, 1))), toNhwc);
+		String bn = t.node("BatchNormalization", List.of(t.node("Transpose", List.of(c1), toNchw), t.floats(new long[] { 4 }, new float[] { 1.5f, 0.5f, 2f, 1f }),
+				t.floats(new long[] { 4 }, values.apply(4)), t.floats(new long[] { 4 }, values.apply(4)), t.floats(new long[] { 4 }, new float[] { 1f, 2f, 0.5f, 1.5f })));
+		String r = t.node("Relu", List.of(t.node("Transpose", List.of(bn), toNhwc)));
+		String p = t.node("Transpose", List.of(t.node("MaxPool", List.of(t.node("Transpose", List.of(r), toNchw)), intsAttr("kernel_shape", 2, 2),
+				intsAttr("strides", 2, 2))), toNhwc);
+		String c2 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of(p), toNchw), t.floats(new long[] { 4, 4, 3, 3 }, values.apply(144))),
+				intsAttr("pads", 1, 1, 1, 1))), toNhwc);
+		String affine = t.node("Add", List.of(t.node("Mul", List.of(c2, t.floats(new long[] { 4 }, values.apply(4)))), t.floats(new long[] { 4 }, values.apply(4))));
+		String res = t.node("Relu", List.of(t.node("Add", List.of(affine, p))));
+		String pooled = t.node("Transpose", List.of(t.node("MaxPool", List.of(t.node("Transpose", List.of(res), toNchw)), intsAttr("kernel_shape", 3, 3))), toNhwc);
+		OnnxModel model = t.model(t.node("Reshape", List.of(pooled, t.longs(new long[] { -1, 4 }))));
+		assertEquals(10, model.graph().nodes().stream().filter(n -> n.opType().equals("Transpose")).count());
+
+		FreezeResult r2 = Freezer.freeze(model, "keras_nhwc", FreezeOptions.defaults(), null);
+
+		List<String> ops = r2.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(2, ops.stream().filter("Transpose"::equals).count(), "the input's and the last pool's Transposes stay: " + ops);
+		assertEquals(0, ops.stream().filter("BatchNormalization"::equals).count(), ops.toString());
+		assertEquals(2, ops.stream().filter("Conv"::equals).count(), "the BatchNormalization folded into its Conv: " + ops);
+		org.quantrace.engine.onnx.Node mul = r2.model().graph().nodes().stream().filter(n -> n.opType().equals("Mul")).findFirst().orElseThrow();
+		assertArrayEquals(new long[] { 4, 1, 1 }, r2.model().graph().constant(mul.input(1)).dims(), "the NHWC [C] scale stored for NCHW");
+		NdArray x = random(3, 6, 6, 3);
+		assertArrayEquals(run(model, x), run(r2.model(), x), 1e-5f);
+		assertTrue(r2.rewrites().stream().anyMatch(w -> w.made() && w.kind().equals("layout transposes") && w.description().startsWith("4 pairs of Transposes")),
+				r2.rewrites().toString());
+		assertTrue(r2.eliminations().toString().contains("folded into"), r2.eliminations().toString());
+	}
+
+	/**
+	 * CBAM's spatial attention (make_unseen11.py cbam9): the mean and the max over the channels, concatenated, then a 7x7 Conv.
+	 * ONNX Runtime has no integer ReduceMean, so the quantizer left the ReduceMean and the Concat after it float in every
+	 * attention block (cbam9: 3 ReduceMeans, 2 Concats, an Add and a GlobalAveragePool float). The mean over the channels alone is
+	 * a 1x1 Conv from C channels to 1 with weights 1/C, which runs as QLinearConv; the mean over the pixels stays a
+	 * GlobalAveragePool, and a mean over the channels without keepdims stays, and so do a normalization's statistics (the mean
+	 * subtracted from its input, the mean of a square): as Convs they cost make_unseen8.py gatedmix's RMSNorm 7.1 pt.
+	 */
+	@Test
+	void aMeanOverTheChannelsBecomesAOneByOneConv() {
+		Tiny t = new Tiny(4, 3, 3);
+		String mean = t.node("ReduceMean", List.of("x"), intsAttr("axes", 1), intAttr("keepdims", 1));
+		String max = t.node("ReduceMax", List.of("x"), intsAttr("axes", 1), intAttr("keepdims", 1));
+		String attention = t.node("Conv", List.of(t.node("Concat", List.of(mean, max), intAttr("axis", 1)), t.floats(new long[] { 1, 2, 3, 3 }, 0.1f)),
+				intsAttr("pads", 1, 1, 1, 1));
+		String flat = t.node("Flatten", List.of(t.node("Mul", List.of("x", t.node("Sigmoid", List.of(attention))))), intAttr("axis", 1));
+		String unkept = t.node("ReduceMean", List.of("x"), intsAttr("axes", -3), intAttr("keepdims", 0));
+		// a normalization over the channels (ConvNeXt's channels_first LayerNorm, RMSNorm): its statistics stay float
+		String centred = t.node("Sub", List.of("x", t.node("ReduceMean", List.of("x"), intsAttr("axes", 1))));
+		String meanSquare = t.node("ReduceMean", List.of(t.node("Pow", List.of(centred, t.floats(new long[0], 2f)))), intsAttr("axes", 1));
+		String norm = t.node("Div", List.of(centred, t.node("Sqrt", List.of(t.node("Add", List.of(meanSquare, t.floats(new long[0], 1e-6f)))))));
+		OnnxModel model = t.model(t.node("Concat", List.of(flat, t.node("Flatten", List.of(unkept), intAttr("axis", 1)), t.node("Flatten", List.of(norm),
+				intAttr("axis", 1))), intAttr("axis", 1)));
+
+		FreezeResult r = Freezer.freeze(model, "cbam", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(3, ops.stream().filter("ReduceMean"::equals).count(), "the mean without keepdims and the normalization's two stay: " + ops);
+		org.quantrace.engine.onnx.Node conv = r.model().graph().nodes().stream().filter(n -> n.opType().equals("Conv") && n.name().endsWith("_conv"))
+				.findFirst().orElseThrow(() -> new AssertionError(ops.toString()));
+		assertArrayEquals(new long[] { 1, 4, 1, 1 }, r.model().graph().constant(conv.input(1)).dims());
+		assertArrayEquals(new float[] { 0.25f, 0.25f, 0.25f, 0.25f }, r.model().graph().constant(conv.input(1)).toFloatArray(), 0f);
+		NdArray x = random(3, 4, 3, 3);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("ReduceMean -> Conv, 1 time")), r.rewrites().toString());
 	}
 
 	/**

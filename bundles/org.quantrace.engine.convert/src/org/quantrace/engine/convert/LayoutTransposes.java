@@ -1,0 +1,257 @@
+package org.quantrace.engine.convert;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Tensor;
+
+/**
+ * Cancels the model's own layout Transposes in inverse pairs, as tf2onnx's transpose optimizer does when it runs (an NHWC
+ * Keras model exported without it wraps every Conv, pool and BatchNormalization in Transpose(0,3,1,2) ... Transpose(0,2,3,1)):
+ * <ul>
+ * <li>a Transpose reading a Transpose whose perm it undoes: its readers read the first one's input (the first is removed
+ * when nothing else reads it);</li>
+ * <li>a Transpose read only by a chain of elementwise ops that ends in a Transpose undoing it moves past the chain and the
+ * two are removed: unary ops and Clip with constant bounds as they are, Add/Mul/Sub/Div with a constant operand (stored in the
+ * other layout, so that a per-channel [C] over NHWC becomes [C, 1, 1] over NCHW), and Add/Mul/Sub/Div of two tensors each
+ * written by a Transpose of the same perm read only there (one Transpose after the op instead of two before it).</li>
+ * </ul>
+ * A Transpose is moved only when the move ends in such a pair, so a model whose Transposes do not cancel is left as it is.
+ * Afterwards a BatchNormalization that sat between the two Transposes of a pair reads its layer directly and is folded
+ * into it. The conversion is then checked against the original in ONNX Runtime as every rewrite is.
+ */
+final class LayoutTransposes {
+
+	/** Ops a Transpose commutes with as they are: one input, elementwise. */
+	private static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish",
+			"Softplus", "Softsign", "Neg", "Abs", "Exp", "Log", "Sqrt", "Erf", "Reciprocal", "Identity");
+	private static final Set<String> BINARY = Set.of("Add", "Mul", "Sub", "Div");
+	/** Longest elementwise chain followed between two Transposes. */
+	private static final int MAX_CHAIN = 32;
+
+	private final Graph g;
+	private final Set<String> taken;
+	private final List<String> removed = new ArrayList<>();
+	private final List<String> pairs = new ArrayList<>();
+	private int moved;
+	private int merged;
+	private int stored;
+
+	private LayoutTransposes(Graph g) {
+		this.g = g;
+		this.taken = new HashSet<>(g.tensorNames());
+		g.nodes().forEach(n -> taken.add(n.name()));
+	}
+
+	/**
+	 * Cancels what it can in the main graph; returns the names of the removed Transposes and adds one rewrite when any
+	 * were (none when nothing cancels).
+	 */
+	static List<String> cancel(Graph main, List<Rewrite> rewrites) {
+		if (main.nodes().stream().filter(n -> n.isStandard() && n.opType().equals("Transpose")).count() < 2) {
+			return List.of();
+		}
+		LayoutTransposes l = new LayoutTransposes(main);
+		for (boolean changed = true; changed;) {
+			changed = false;
+			for (Node t : List.copyOf(main.nodes())) {
+				if (main.nodes().contains(t) && isTranspose(t) && (l.undoesProducer(t) || l.sinkToInverse(t))) {
+					changed = true;
+				}
+			}
+		}
+		if (!l.pairs.isEmpty()) {
+			List<String> parts = new ArrayList<>();
+			if (l.moved > 0) {
+				parts.add(l.moved + (l.moved == 1 ? " move" : " moves") + " of a Transpose past an elementwise op"
+						+ (l.stored > 0 ? " (" + l.stored + (l.stored == 1 ? " constant operand" : " constant operands") + " stored in the other layout)" : "")
+						+ (l.merged > 0 ? ", " + l.merged + " of them two same-perm Transposes into one after the op" : ""));
+			}
+			rewrites.add(new Rewrite(Rewrite.LAYOUT, l.pairs.size() + (l.pairs.size() == 1 ? " pair" : " pairs")
+					+ " of Transposes that undo each other removed (" + String.join("; ", l.pairs.subList(0, Math.min(8, l.pairs.size())))
+					+ (l.pairs.size() > 8 ? " and " + (l.pairs.size() - 8) + " more" : "") + ")" + (parts.isEmpty() ? "" : "; " + String.join("; ", parts))));
+		}
+		return l.removed;
+	}
+
+	/** A Transpose whose input is a Transpose it undoes: its readers read that one's input. */
+	private boolean undoesProducer(Node t) {
+		Node p = g.producer(t.input(0)).orElse(null);
+		if (p == null || !isTranspose(p) || g.isOutput(t.output(0)) || !isIdentity(compose(perm(p), perm(t)))) {
+			return false;
+		}
+		GraphCleanup.rewire(g, t.output(0), p.input(0));
+		g.nodes().remove(t);
+		removed.add(ConstantFolder.label(t));
+		String pair = "'" + ConstantFolder.label(p) + "' then '" + ConstantFolder.label(t) + "'";
+		if (g.consumers(p.output(0)).isEmpty() && !g.isOutput(p.output(0))) {
+			g.nodes().remove(p);
+			removed.add(ConstantFolder.label(p));
+		} else {
+			pair += " (the first kept for its other readers)";
+		}
+		pairs.add(pair);
+		return true;
+	}
+
+	/** Moves {@code t} down a chain of elementwise ops to a Transpose that undoes it and removes both; false (nothing changed) when there is none. */
+	private boolean sinkToInverse(Node t) {
+		int[] p = perm(t);
+		List<Node> chain = new ArrayList<>();
+		String cur = t.output(0);
+		Node end = null;
+		for (int i = 0; i <= MAX_CHAIN && end == null; i++) {
+			List<Node> readers = g.consumers(cur);
+			if (g.isOutput(cur) || readers.size() != 1 || !readers.get(0).isStandard()) {
+				return false;
+			}
+			Node c = readers.get(0);
+			if (isTranspose(c)) {
+				if (!isIdentity(compose(p, perm(c))) || g.isOutput(c.output(0))) {
+					return false;
+				}
+				end = c;
+			} else if (movable(c, cur, p)) {
+				chain.add(c);
+				cur = c.output(0);
+			} else {
+				return false;
+			}
+		}
+		if (end == null) {
+			return false;
+		}
+		String in = t.input(0);
+		String via = t.output(0);
+		for (Node c : chain) {
+			int k = c.inputs().indexOf(via);
+			if (BINARY.contains(c.opType())) {
+				String other = c.input(1 - k);
+				Tensor constant = g.constant(other);
+				if (constant != null) {
+					c.setInput(1 - k, storedInverse(constant, p));
+					stored++;
+					if (g.initializer(other) != null && g.consumers(other).isEmpty() && !g.isOutput(other)) {
+						g.removeInitializer(other);
+					}
+				} else { // written by a Transpose of the same perm read only here
+					Node o = g.producer(other).orElseThrow();
+					c.setInput(1 - k, o.input(0));
+					g.nodes().remove(o);
+					removed.add(ConstantFolder.label(o));
+					merged++;
+				}
+			}
+			c.setInput(k, in);
+			String out = c.output(0);
+			String untransposed = g.uniqueName(out + "_untransposed", taken);
+			taken.add(untransposed);
+			c.setOutput(0, untransposed);
+			// the op's readers read what Transpose(untransposed) would write; the chain's next op is rewired the same way
+			in = untransposed;
+			via = out;
+			moved++;
+		}
+		// end reads Transpose(in) by the perm p and undoes it: end's readers read in
+		GraphCleanup.rewire(g, end.output(0), in);
+		g.nodes().remove(end);
+		g.nodes().remove(t);
+		removed.add(ConstantFolder.label(t));
+		removed.add(ConstantFolder.label(end));
+		pairs.add("'" + ConstantFolder.label(t) + "' and '" + ConstantFolder.label(end) + "'" + (chain.isEmpty() ? "" : " across " + chain.size()
+				+ (chain.size() == 1 ? " elementwise op" : " elementwise ops")));
+		return true;
+	}
+
+	/** Whether a Transpose by {@code p} writing {@code via} can move past {@code c}, {@code via}'s only reader. */
+	private boolean movable(Node c, String via, int[] p) {
+		if (c.outputs().size() != 1) {
+			return false;
+		}
+		int k = c.inputs().indexOf(via);
+		if (UNARY.contains(c.opType())) {
+			return c.inputs().size() == 1;
+		}
+		if (c.opType().equals("Clip")) {
+			return k == 0 && c.inputs().subList(1, c.inputs().size()).stream().allMatch(i -> i.isEmpty() || scalar(g.constant(i)));
+		}
+		if (!BINARY.contains(c.opType()) || c.inputs().size() != 2 || c.inputs().lastIndexOf(via) != k) {
+			return false;
+		}
+		String other = c.input(1 - k);
+		Tensor constant = g.constant(other);
+		if (constant != null) {
+			return constant.dataType() == DataType.FLOAT && constant.dims().length <= p.length;
+		}
+		Node o = g.producer(other).orElse(null);
+		return o != null && isTranspose(o) && Arrays.equals(perm(o), p) && g.consumers(other).size() == 1 && !g.isOutput(other);
+	}
+
+	/** C' with Transpose(C', perm) = C (C right-aligned to the perm's rank), its leading 1s dropped (broadcasting adds them back). */
+	private String storedInverse(Tensor c, int[] perm) {
+		int r = perm.length;
+		long[] d = new long[r];
+		Arrays.fill(d, 1);
+		System.arraycopy(c.dims(), 0, d, r - c.dims().length, c.dims().length);
+		int[] inverse = new int[r];
+		for (int i = 0; i < r; i++) {
+			inverse[perm[i]] = i;
+		}
+		long[] out = new long[r];
+		for (int i = 0; i < r; i++) {
+			out[i] = d[inverse[i]];
+		}
+		float[] v = MatrixProducts.permute(c.toFloatArray(), d, inverse);
+		int lead = 0;
+		while (lead < r - 1 && out[lead] == 1) {
+			lead++;
+		}
+		String name = g.uniqueName(c.name() + "_untransposed", taken);
+		taken.add(name);
+		g.putInitializer(Tensor.ofFloats(name, Arrays.copyOfRange(out, lead, r), v));
+		return name;
+	}
+
+	private static boolean isTranspose(Node n) {
+		return n.isStandard() && n.opType().equals("Transpose") && n.inputs().size() == 1 && perm(n) != null;
+	}
+
+	/** The perm of Transpose(Transpose(x, inner), outer). */
+	private static int[] compose(int[] inner, int[] outer) {
+		if (inner.length != outer.length) {
+			return null;
+		}
+		int[] composed = new int[outer.length];
+		for (int i = 0; i < outer.length; i++) {
+			composed[i] = inner[outer[i]];
+		}
+		return composed;
+	}
+
+	private static boolean isIdentity(int[] p) {
+		if (p == null) {
+			return false;
+		}
+		for (int i = 0; i < p.length; i++) {
+			if (p[i] != i) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static boolean scalar(Tensor t) {
+		return t != null && t.elementCount() == 1;
+	}
+
+	private static int[] perm(Node t) {
+		List<Long> p = t.intsAttribute("perm");
+		return p.isEmpty() ? null : p.stream().mapToInt(Long::intValue).toArray();
+	}
+}
