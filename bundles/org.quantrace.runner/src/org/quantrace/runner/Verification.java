@@ -43,7 +43,7 @@ import org.quantrace.runner.verify.Rederivation;
  * folder as it was, or given when the folder moved): recipe files, models and their external data, label
  * files, and every dataset file in the manifests, with files a dataset would now read but did not;</li>
  * <li>every figure results.json, the trace, report.html and the logs print about a model, re-derived from
- * the ONNX files ({@link Rederivation}); with {@code deep}, the evaluations run again.</li>
+ * the ONNX files ({@link Rederivation}); with {@code deep}, the evaluations and the debugger run again.</li>
  * </ul>
  * It reads nothing outside the folder but the recorded inputs: a listed path that leaves the folder is refused.
  */
@@ -68,7 +68,7 @@ public final class Verification {
 	 * @param recipe      where the recipe is now, when the output folder was moved away from it (null: where the trace says)
 	 * @param expect      the fingerprint the user kept from {@code run} (null: none)
 	 * @param outputsOnly check the folder alone, not the inputs
-	 * @param deep        run the evaluations again and require the same metrics
+	 * @param deep        run the evaluations and the debugger again and require the same metrics and per-layer figures
 	 */
 	public record Options(Path recipe, String expect, boolean outputsOnly, boolean deep, Progress progress) {
 		public static final Options DEFAULT = new Options(null, null, false, false, Progress.NONE);
@@ -700,10 +700,11 @@ public final class Verification {
 
 	private void reevaluate() {
 		if (recipeFile == null) {
-			notes.add("evaluations not run again: the inputs are not available");
+			notes.add("evaluations and debugger not run again: the inputs are not available");
 			return;
 		}
 		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+		Reevaluation.debug(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 	}
 
 	private static String abbreviate(String s) {
