@@ -90,6 +90,9 @@ public final class RecipeRunner {
 			Path out = folder.path();
 			TraceAssembler trace = TraceAssembler.start(ctx, Date.from(options.runTime()), out);
 			TraceModel model = trace.trace();
+			if (options.shard().count() > 1) { // a share of the run: merge requires shards 1..n of one n
+				model.setShard(options.shard().toString());
+			}
 			WarningRecords.addAll(model, ctx, diagnostics); // what the run printed and went on after is evidence too
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {

@@ -185,6 +185,67 @@ public final class Verification {
 		}
 		documents.stream().filter(d -> !files.contains(d)).forEach(d -> problems.add(new Problem(d, "missing: the trace names it as written from it")));
 		recordedFiles(files);
+		shards(files, documents);
+	}
+
+	/**
+	 * A merged folder against the shards the trace says it was made from ({@link Merger}): shards 1..n of one n, each once; each
+	 * shard's SHA256SUMS as merge kept it (shards/i-of-n.SHA256SUMS) has the fingerprint the trace records for it; and every file
+	 * merge copied (all but the documents made from the merged trace, its two lists and the kept lists) is listed by a shard with
+	 * the SHA-256 it has. The fingerprints are said in a note: held against the ones the shards' runs printed, they bind the
+	 * merged folder to those runs as --expect binds a run's folder. A shard's folder is said to be one.
+	 */
+	private void shards(Set<String> files, Set<String> documents) {
+		List<org.quantrace.model.trace.ShardRecord> recorded = trace.getMergedShards();
+		if (recorded.isEmpty()) {
+			if (trace.getShard() != null && !trace.getShard().isEmpty()) {
+				notes.add("shard " + trace.getShard() + " of a run (run --shard): it holds that share of the run's pipelines only; quantrace merge joins all of them");
+			}
+			return;
+		}
+		int n = recorded.get(0).getCount();
+		List<Integer> indices = recorded.stream().map(org.quantrace.model.trace.ShardRecord::getIndex).sorted().toList();
+		boolean whole = recorded.stream().allMatch(r -> r.getCount() == n) && indices.equals(java.util.stream.IntStream.rangeClosed(1, n).boxed().toList());
+		if (!whole) {
+			problems.add(new Problem(Outputs.TRACE, "records a merge of shards " + String.join(", ", recorded.stream().map(r -> r.getIndex() + "/" + r.getCount()).toList())
+					+ ": merge joins shards 1..n of one run, each once"));
+		}
+		Map<String, List<String>> listed = new HashMap<>(); // path -> "hash shard" of every shard that lists it
+		for (org.quantrace.model.trace.ShardRecord r : recorded) {
+			String shard = r.getIndex() + "/" + r.getCount();
+			String path = r.getSumsPath();
+			if (path == null || !plain(path) || !path.startsWith(Merger.SHARDS + "/") || !files.contains(path)) {
+				problems.add(new Problem(Outputs.TRACE, "shard " + shard + "'s SHA256SUMS: " + (path == null ? "not named" : "'" + path + "' is not a file of the folder")));
+				continue;
+			}
+			if (!hash(path).equalsIgnoreCase(String.valueOf(r.getFingerprint()))) {
+				problems.add(new Problem(path, "SHA-256 is " + hash(path) + ", where " + Outputs.TRACE + " records shard " + shard + "'s fingerprint "
+						+ r.getFingerprint() + ": the shard's list was changed after the merge"));
+			}
+			try {
+				for (String line : Files.readAllLines(dir.resolve(path), StandardCharsets.UTF_8)) {
+					if (line.matches("[0-9a-f]{64}  .+")) {
+						listed.computeIfAbsent(line.substring(66), k -> new ArrayList<>()).add(line.substring(0, 64) + " " + shard);
+					}
+				}
+			} catch (IOException e) {
+				problems.add(new Problem(path, "unreadable (" + IoErrors.describe(e) + ")"));
+			}
+		}
+		for (String f : files) {
+			if (documents.contains(f) || f.equals(Outputs.SUMS) || f.equals(Outputs.INVENTORY) || f.startsWith(Merger.SHARDS + "/")) {
+				continue;
+			}
+			List<String> by = listed.get(f);
+			if (by == null) {
+				problems.add(new Problem(f, "in no shard's SHA256SUMS: merge copies only what its shards hold"));
+			} else if (by.stream().noneMatch(h -> h.startsWith(hash(f) + " "))) {
+				problems.add(new Problem(f, "SHA-256 is " + hash(f) + ", where shard " + by.get(0).substring(65) + "'s SHA256SUMS lists " + by.get(0).substring(0, 64)
+						+ ": changed after the shard's run"));
+			}
+		}
+		notes.add("merged from shards " + String.join(", ", recorded.stream().map(r -> r.getIndex() + "/" + r.getCount() + " (fingerprint " + r.getFingerprint() + ")").toList())
+				+ ": each copied file was checked against its shard's list, each list against that fingerprint; compare them with the fingerprints the shards' runs printed");
 	}
 
 	/**

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.RecoveryRecord;
+import org.quantrace.model.trace.TraceModel;
 import org.quantrace.runner.Merger;
+import org.quantrace.runner.Outputs;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.runner.RecipeRunner;
 import org.quantrace.runner.Shard;
@@ -188,8 +190,44 @@ class RecipeOutcomesTest {
 		assertEquals(List.of("unquantized", "drq", "fiq_float32", "fiq_int8", "fiq_uint8"), schemes.stream().sorted(
 				java.util.Comparator.comparingInt(List.of("unquantized", "drq", "fiq_float32", "fiq_int8", "fiq_uint8")::indexOf)).toList());
 		assertEquals(5, schemes.size());
-		assertTrue(Verification.verify(merged).passed(), Verification.verify(merged).problems().toString());
+		Verification.Result honest = Verification.verify(merged);
+		assertTrue(honest.passed(), honest.problems().toString());
 		assertTrue(Files.readString(merged.resolve("logs/PhIMT0003-cnn.md")).split("\\*Table ").length - 1 == 4, "the four quantized schemes");
+		// the merge is recorded as one: which shards, their fingerprints (what their runs printed last), their lists kept
+		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(merged.resolve("trace.xmi"));
+		assertEquals(List.of("1/2 " + Outputs.fingerprint(a) + " shards/1-of-2.SHA256SUMS", "2/2 " + Outputs.fingerprint(b) + " shards/2-of-2.SHA256SUMS"),
+				trace.getMergedShards().stream().map(r -> r.getIndex() + "/" + r.getCount() + " " + r.getFingerprint() + " " + r.getSumsPath()).toList());
+		assertEquals("2/2", org.quantrace.model.QuantraceModel.loadTrace(b.resolve("trace.xmi")).getShard(), "a shard says it is one");
+		assertEquals(null, trace.getShard());
+		assertTrue(honest.notes().stream().anyMatch(n -> n.startsWith("merged from shards 1/2 (fingerprint " + Outputs.fingerprint(a) + "), 2/2")), honest.notes().toString());
+		// a copied file changed in the merged folder with its new lists recomputed: the shard's list still names the file as its run wrote it
+		Path copy = Runs.copy(merged, base.resolve("merged-edited"));
+		Path csv;
+		try (java.util.stream.Stream<Path> files = Files.walk(copy.resolve("data"))) {
+			csv = files.filter(p -> p.toString().endsWith(".manifest.txt")).sorted().findFirst().orElseThrow();
+		}
+		String rel = copy.relativize(csv).toString().replace('\\', '/');
+		Files.writeString(csv, Files.readString(csv) + "\n");
+		Tampering.rehashAll(copy);
+		Verification.Result edited = Verification.verify(copy, new Verification.Options(null, null, true, false, org.quantrace.engine.Progress.NONE));
+		assertTrue(edited.problems().stream().anyMatch(p -> p.file().equals(rel) && p.what().endsWith("SHA256SUMS lists "
+				+ Tampering.read(copy.resolve("shards/1-of-2.SHA256SUMS")).lines().filter(l -> l.endsWith("  " + rel)).findFirst().orElseThrow().substring(0, 64)
+				+ ": changed after the shard's run")), edited.problems().toString());
+		// and the kept list edited to match: its fingerprint is no longer the one the trace records
+		Files.writeString(copy.resolve("shards/1-of-2.SHA256SUMS"), Tampering.read(copy.resolve("shards/1-of-2.SHA256SUMS")).replaceAll(
+				"[0-9a-f]{64}  " + java.util.regex.Pattern.quote(rel), org.quantrace.engine.SafeFiles.sha256(csv) + "  " + rel));
+		Tampering.rehashAll(copy);
+		Verification.Result relisted = Verification.verify(copy, new Verification.Options(null, null, true, false, org.quantrace.engine.Progress.NONE));
+		assertTrue(relisted.problems().stream().anyMatch(p -> p.file().equals("shards/1-of-2.SHA256SUMS") && p.what().contains("records shard 1/2's fingerprint "
+				+ Outputs.fingerprint(a) + ": the shard's list was changed after the merge")), relisted.problems().toString());
+		// one of two shards merged alone read as the whole run; a whole run is no shard
+		org.quantrace.engine.InvalidInputException one = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Merger.merge(List.of(b), base.resolve("merged-one")));
+		assertTrue(one.getMessage().startsWith("shard 1/2 missing"), one.getMessage());
+		org.quantrace.engine.InvalidInputException twice = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Merger.merge(List.of(a, a), base.resolve("merged-twice")));
+		assertTrue(twice.getMessage().contains("is shard 1/2, as"), twice.getMessage());
+		assertFalse(Files.exists(base.resolve("merged-one")) || Files.exists(base.resolve("merged-twice")));
 	}
 	/**
 	 * merge copied a shard's files as they were and wrote new SHA256SUMS and INVENTORY.sha256 over them: a debugger chart (or
