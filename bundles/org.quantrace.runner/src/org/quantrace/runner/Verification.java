@@ -57,10 +57,26 @@ public final class Verification {
 		}
 	}
 
-	/** What was checked and what did not match; notes say what was left out and why. */
-	public record Result(int checked, List<Problem> problems, List<String> notes) {
+	/**
+	 * What was checked and what did not match; notes say what was left out and why. {@code unchecked}: the documents verify could
+	 * not hold whole against the trace's rendering, checked by their figures (or tables, or words) only: another version of
+	 * Quantrace wrote the folder (the version the trace records), or a PDF has another number of pages or a chart its labels
+	 * placed otherwise (another machine's fonts, or an edit: a page added to a PDF passed so); {@code bound}: the folder's
+	 * fingerprint is the one given with --expect.
+	 */
+	public record Result(int checked, List<Problem> problems, List<String> notes, List<String> unchecked, boolean bound) {
+		/** No mismatch found. */
 		public boolean passed() {
 			return problems.isEmpty();
+		}
+
+		/**
+		 * No mismatch, and every document was checked whole: made again here, or bound by the fingerprint the user kept. A folder
+		 * whose trace names another version (which a forger can write too: the version is a word of the files, not a signature),
+		 * or a document laid out otherwise, had words unchecked; that is not verified, whatever the figures say.
+		 */
+		public boolean verified() {
+			return passed() && (unchecked.isEmpty() || bound);
 		}
 	}
 
@@ -87,6 +103,10 @@ public final class Verification {
 	private final Map<String, Path> originals = new HashMap<>();
 	private Path recipeFile;
 	private RecipeInputs recipeInputs;
+	/** Documents not held whole against the trace's rendering (another version wrote them, or laid out otherwise). */
+	private final List<String> unchecked = new ArrayList<>();
+	/** The folder's fingerprint is the one the user gave with --expect. */
+	private boolean bound;
 	private int checked;
 
 	private Verification(Path dir, TraceModel trace, Options options) {
@@ -119,7 +139,7 @@ public final class Verification {
 		if (options.deep()) {
 			v.reevaluate();
 		}
-		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes));
+		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes), List.copyOf(new LinkedHashSet<>(v.unchecked)), v.bound);
 	}
 
 	/**
@@ -167,7 +187,8 @@ public final class Verification {
 		Map<String, String> sums = list(Outputs.SUMS, files);
 		if (options.expect() != null) { // the one value the user kept outside the folder: it binds every file
 			String fingerprint = files.contains(Outputs.SUMS) ? hash(Outputs.SUMS) : "missing";
-			if (!fingerprint.equalsIgnoreCase(options.expect().trim())) {
+			bound = fingerprint.equalsIgnoreCase(options.expect().trim());
+			if (!bound) {
 				problems.add(new Problem(Outputs.SUMS, "the folder's fingerprint is " + fingerprint + ", not the " + options.expect().trim()
 						+ " you kept: files were changed, added or removed since"));
 			}
@@ -293,10 +314,15 @@ public final class Verification {
 			if (difference == null) {
 				continue;
 			}
+			// another machine's fonts, or an edit (a page with a sentence added to a PDF log read so): not verified unless bound
 			if (difference.startsWith(Rendering.LAYOUT) && name.endsWith(".svg")) {
-				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its words and numbers were checked, not where its lines run");
+				unchecked.add(name);
+				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its words and numbers were checked, not where its lines run"
+						+ (bound ? "" : ": not verified unless --expect binds it"));
 			} else if (difference.startsWith(Rendering.LAYOUT)) {
-				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its text was checked by its tables only");
+				unchecked.add(name);
+				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its text was checked by its tables only"
+						+ (bound ? "" : ": not verified unless --expect binds it"));
 			} else if (strict) {
 				problems.add(new Problem(name, "is not the document the trace makes: " + difference
 						+ " (every byte of it is made from " + Outputs.TRACE + ": it or the trace was edited after the run)"));
@@ -305,8 +331,11 @@ public final class Verification {
 			}
 		}
 		if (!differing.isEmpty()) {
+			unchecked.addAll(differing);
 			notes.add("written by Quantrace " + wrote + ", checked by " + org.quantrace.engine.Versions.quantrace() + ", which makes "
-					+ String.join(", ", differing) + " differently from the trace: those were checked by their figures only");
+					+ String.join(", ", differing) + " differently from the trace: those were checked by their figures only, not their words"
+					+ (bound ? " (the fingerprint you kept binds them)" : "; the version is a word of the files, which anyone can write: not verified"
+							+ " unless --expect gives the fingerprint its run printed, or Quantrace " + wrote + " verifies it"));
 		}
 	}
 

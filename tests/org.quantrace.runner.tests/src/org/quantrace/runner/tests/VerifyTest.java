@@ -700,6 +700,40 @@ class VerifyTest {
 	}
 
 	/**
+	 * A page with a sentence added to a PDF log, SHA256SUMS recomputed: a PDF on another number of pages is compared by its
+	 * tables only (another machine's fonts lay it out otherwise), so main's verify said so in a note and exited 0, the added
+	 * sentence unread. A document verify could not hold whole is now named as unchecked, and the folder is not verified unless
+	 * the fingerprint the user kept binds it.
+	 */
+	@Test
+	void aPageAddedToAPdfLogIsNotVerified() throws IOException {
+		Path out = out("pdf-page");
+		Path pdf = out.resolve("logs/PhIMT0003-cnn.pdf");
+		Path forged = out.resolve("forged.tmp");
+		try (org.apache.pdfbox.pdmodel.PDDocument d = org.apache.pdfbox.Loader.loadPDF(pdf.toFile())) {
+			org.apache.pdfbox.pdmodel.PDPage page = new org.apache.pdfbox.pdmodel.PDPage();
+			d.addPage(page);
+			try (org.apache.pdfbox.pdmodel.PDPageContentStream c = new org.apache.pdfbox.pdmodel.PDPageContentStream(d, page)) {
+				c.beginText();
+				c.setFont(new org.apache.pdfbox.pdmodel.font.PDType1Font(org.apache.pdfbox.pdmodel.font.Standard14Fonts.FontName.HELVETICA), 12);
+				c.newLineAtOffset(72, 700);
+				c.showText("Addendum: every layer was reviewed and approved by the safety assessor.");
+				c.endText();
+			}
+			d.save(forged.toFile());
+		}
+		Files.move(forged, pdf, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		Tampering.resum(out);
+		Verification.Result r = verify(out);
+		assertFalse(r.verified(), "a page added: " + r.problems() + " " + r.notes());
+		assertEquals(List.of("logs/PhIMT0003-cnn.pdf"), r.unchecked());
+		assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("logs/PhIMT0003-cnn.pdf: laid out on ") && n.endsWith("not verified unless --expect binds it")),
+				r.notes().toString());
+		Verification.Result untouched = verify(example.resolve("out"));
+		assertTrue(untouched.verified() && untouched.unchecked().isEmpty(), untouched.unchecked() + " " + untouched.notes());
+	}
+
+	/**
 	 * The debugger's record forged as a careful forger would: one layer's accumulated rmse/scale halved in the trace, its
 	 * debug.csv cell written to match, the charts drawn again from the edited record, every document made again from the
 	 * edited trace and every list of hashes recomputed. The documents agree with each other and the shallow verify passes;
