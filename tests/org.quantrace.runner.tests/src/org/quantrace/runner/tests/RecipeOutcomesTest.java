@@ -198,6 +198,12 @@ class RecipeOutcomesTest {
 		assertEquals(List.of("1/2 " + Outputs.fingerprint(a) + " shards/1-of-2.SHA256SUMS", "2/2 " + Outputs.fingerprint(b) + " shards/2-of-2.SHA256SUMS"),
 				trace.getMergedShards().stream().map(r -> r.getIndex() + "/" + r.getCount() + " " + r.getFingerprint() + " " + r.getSumsPath()).toList());
 		assertEquals("2/2", org.quantrace.model.QuantraceModel.loadTrace(b.resolve("trace.xmi")).getShard(), "a shard says it is one");
+		// and so do its logs, on the first page, before the verdict of its share (it read as the whole run's); the merged logs do not
+		assertTrue(Files.readString(b.resolve("logs/PhIMT0003-cnn.md")).contains("Shard 2/2 of a run (run --shard): this log covers that share of the run's"
+				+ " variants only"), "the shard's first page");
+		assertFalse(Files.readString(merged.resolve("logs/PhIMT0003-cnn.md")).contains("of a run (run --shard)"), "the merged first page");
+		Verification.Result shard = Verification.verify(b);
+		assertTrue(shard.passed() && shard.notes().stream().anyMatch(n -> n.startsWith("shard 2/2 of a run")), shard.problems() + " " + shard.notes());
 		assertEquals(null, trace.getShard());
 		assertTrue(honest.notes().stream().anyMatch(n -> n.startsWith("merged from shards 1/2 (fingerprint " + Outputs.fingerprint(a) + "), 2/2")), honest.notes().toString());
 		// a copied file changed in the merged folder with its new lists recomputed: the shard's list still names the file as its run wrote it
