@@ -83,6 +83,12 @@ public final class Merger {
 						"merge the outputs of run --shard 1/n ... n/n of one recipe; a whole run needs no merge");
 			}
 			Shard s = Shard.parse(recorded);
+			List<String> only = load(shard).getOnlySchemes();
+			if (!which.isEmpty() && !only.equals(load(shards.get(0)).getOnlySchemes())) {
+				throw new InvalidInputException(shard + ": ran the schemes " + (only.isEmpty() ? "all" : String.join(", ", only)) + ", " + shards.get(0) + " "
+						+ (load(shards.get(0)).getOnlySchemes().isEmpty() ? "all" : String.join(", ", load(shards.get(0)).getOnlySchemes()))
+						+ " (run --only): shards of other runs", "merge the shards of one run, each run with the same --only");
+			}
 			if (!which.isEmpty() && which.get(0).count() != s.count()) {
 				throw new InvalidInputException(shard + ": is shard " + s + ", " + shards.get(0) + " shard " + which.get(0) + ": shards of runs split otherwise",
 						"merge the shards 1/n ... n/n of one run");

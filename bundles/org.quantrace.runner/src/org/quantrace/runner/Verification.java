@@ -217,6 +217,9 @@ public final class Verification {
 	 * merged folder to those runs as --expect binds a run's folder. A shard's folder is said to be one.
 	 */
 	private void shards(Set<String> files, Set<String> documents) {
+		if (!trace.getOnlySchemes().isEmpty()) {
+			notes.add("run with --only " + String.join(", ", trace.getOnlySchemes()) + ": the recipe's other schemes were not run (its logs say so)");
+		}
 		List<org.quantrace.model.trace.ShardRecord> recorded = trace.getMergedShards();
 		if (recorded.isEmpty()) {
 			if (trace.getShard() != null && !trace.getShard().isEmpty()) {

@@ -173,6 +173,25 @@ class RecipeOutcomesTest {
 		assertFalse(Files.exists(out));
 	}
 
+	/**
+	 * run --only left the recipe's other schemes out and nothing said so: the logs gave the verdict of the schemes run as the
+	 * recipe's. The trace records the selection and the logs' first page says it.
+	 */
+	@Test
+	void aRunOfSomeSchemesSaysSo() throws IOException {
+		Path copy = Runs.exampleCopy("only");
+		Path recipe = Runs.recipe(copy, "only.qr", "recipe only {\n\tmodel cnn \"model/fashion_cnn.onnx\"\n\tschemes unquantized, drq\n}\n");
+		Path out = copy.resolve("out-only");
+		org.quantrace.runner.RunOptions options = new org.quantrace.runner.RunOptions(out, java.util.Set.of("drq"), Shard.ALL, Runs.TIME, true,
+				org.quantrace.engine.Progress.NONE, new java.io.PrintWriter(new java.io.StringWriter()));
+		assertEquals(0, RecipeRunner.run(recipe, options).exitCode());
+		assertEquals(List.of("drq"), org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi")).getOnlySchemes());
+		String log = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
+		assertTrue(log.contains("Run with --only drq: this log covers those schemes of the recipe only."), log.substring(0, Math.min(log.length(), 3000)));
+		Verification.Result r = Verification.verify(out);
+		assertTrue(r.passed() && r.notes().stream().anyMatch(n -> n.startsWith("run with --only drq")), r.problems() + " " + r.notes());
+	}
+
 	@Test
 	void shardsMergeIntoTheWholeRun() throws IOException {
 		Path base = TestData.tempDir("shards");
