@@ -42,14 +42,15 @@ public final class Merger {
 						"merge shards as their runs wrote them: run that shard again (quantrace verify " + shard + " lists every change)");
 			}
 		}
-		List<Shard> which = shardsOf(shards);
+		List<TraceModel> traces = shards.stream().map(Merger::load).toList(); // each read once: a trace is megabytes of XML
+		List<Shard> which = shardsOf(shards, traces);
 		try (OutputFolder folder = OutputFolder.open(target, shards)) {
 			Path out = folder.path();
 			TraceModel merged = null;
 			List<ShardRecord> records = new ArrayList<>();
 			for (int i = 0; i < shards.size(); i++) {
 				Path shard = shards.get(i);
-				TraceModel t = rebase(load(shard), shard, folder.target());
+				TraceModel t = rebase(traces.get(i), shard, folder.target());
 				if (merged != null && !merged.getRecipeSha256().equals(t.getRecipeSha256())) {
 					throw new InvalidInputException(shard + ": ran another recipe (sha256 " + t.getRecipeSha256() + ") than " + shards.get(0),
 							"merge the shards of one run");
@@ -74,20 +75,22 @@ public final class Merger {
 	 * Which shard each folder is, as its trace records it: shards 1..n of one n, each once. merge of 1 of 2 shards gave a folder
 	 * that looked complete and verified clean (hostile3's left open), and a folder that was no shard merged as one.
 	 */
-	private static List<Shard> shardsOf(List<Path> shards) {
+	private static List<Shard> shardsOf(List<Path> shards, List<TraceModel> traces) {
 		List<Shard> which = new ArrayList<>();
-		for (Path shard : shards) {
-			String recorded = load(shard).getShard();
+		List<String> firstOnly = traces.get(0).getOnlySchemes();
+		for (int k = 0; k < shards.size(); k++) {
+			Path shard = shards.get(k);
+			String recorded = traces.get(k).getShard();
 			if (recorded == null || recorded.isEmpty()) {
 				throw new InvalidInputException(shard + ": is not the output of run --shard i/n (its trace records no shard)",
 						"merge the outputs of run --shard 1/n ... n/n of one recipe; a whole run needs no merge");
 			}
 			Shard s = Shard.parse(recorded);
-			List<String> only = load(shard).getOnlySchemes();
-			if (!which.isEmpty() && !only.equals(load(shards.get(0)).getOnlySchemes())) {
+			List<String> only = traces.get(k).getOnlySchemes();
+			if (!only.equals(firstOnly)) {
 				throw new InvalidInputException(shard + ": ran the schemes " + (only.isEmpty() ? "all" : String.join(", ", only)) + ", " + shards.get(0) + " "
-						+ (load(shards.get(0)).getOnlySchemes().isEmpty() ? "all" : String.join(", ", load(shards.get(0)).getOnlySchemes()))
-						+ " (run --only): shards of other runs", "merge the shards of one run, each run with the same --only");
+						+ (firstOnly.isEmpty() ? "all" : String.join(", ", firstOnly)) + " (run --only): shards of other runs",
+						"merge the shards of one run, each run with the same --only");
 			}
 			if (!which.isEmpty() && which.get(0).count() != s.count()) {
 				throw new InvalidInputException(shard + ": is shard " + s + ", " + shards.get(0) + " shard " + which.get(0) + ": shards of runs split otherwise",
