@@ -51,7 +51,7 @@ final class ConvertCommand implements Callable<Integer> {
 	boolean noFuse;
 
 	@Option(names = "--opset", paramLabel = "N", description = "Upgrade the default-domain opset to N.")
-	int opset;
+	Integer opset;
 
 	@Option(names = "--data", paramLabel = "DATA.npy", description = "Real inputs to verify the outputs on (default: 8 seeded random inputs).")
 	Path data;
@@ -68,7 +68,10 @@ final class ConvertCommand implements Callable<Integer> {
 			eliminate.remove(op);
 		}
 		OnnxModel source = ModelFiles.load(model);
-		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset, !noFuse),
+		if (opset != null) { // asked for, 0 too (which the options read as "keep the model's")
+			Freezer.refuseLowering(source, model.toString(), opset);
+		}
+		FreezeResult r = Freezer.freeze(source, model.toString(), new FreezeOptions(eliminate, !noFold, opset == null ? 0 : opset, !noFuse),
 				data == null ? null : Datasets.open(data, null), ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		CommandOutput.model(r.model(), output);
 		report(r, spec.commandLine().getOut());

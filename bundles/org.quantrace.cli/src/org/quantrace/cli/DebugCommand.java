@@ -55,14 +55,38 @@ final class DebugCommand implements Callable<Integer> {
 	@Option(names = { "-o", "--output" }, required = true, paramLabel = "DIR", description = "Folder for debug.csv and the charts.")
 	Path output;
 
+	/** "2 QuantizeLinear, 1 QLinearConv": the quantization ops a model holds, or null for a float model. */
+	private static String quantizedOps(OnnxModel model) {
+		java.util.Map<String, Long> found = new java.util.TreeMap<>();
+		for (org.quantrace.engine.onnx.Node n : model.graph().allNodes()) {
+			String op = n.opType();
+			if (op.equals("QuantizeLinear") || op.equals("DequantizeLinear") || op.startsWith("QLinear") || op.endsWith("Integer")
+					|| op.equals("DynamicQuantizeLinear")) {
+				found.merge(op, 1L, Long::sum);
+			}
+		}
+		return found.isEmpty() ? null : String.join(", ", found.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList());
+	}
+
 	@Override
 	public Integer call() {
 		DebugMetric m = DebugMetric.get(metric.toLowerCase(Locale.ROOT));
 		if (m == null) {
 			throw new InvalidInputException("--metric " + metric + ": unknown", "use rmse/scale, sqnr, cosine, mse, max-abs-error, mean-error or stddev");
 		}
-		DebugReport r = QuantizationDebugger.debug(ModelFiles.load(floatModel), floatModel.toString(), ModelFiles.load(quantized), quantized.toString(),
+		OnnxModel f = ModelFiles.load(floatModel);
+		String quantizedOps = quantizedOps(f);
+		if (quantizedOps != null) { // QUANTIZED FLOAT: the float model fed float samples where it reads int8 failed inside ONNX Runtime, exit 3
+			throw new InvalidInputException(floatModel + ": is quantized (it holds " + quantizedOps + "): the debugger compares a float model, given first,"
+					+ " with its full-integer version, given second", "quantrace debug FLOAT.onnx QUANTIZED.onnx");
+		}
+		DebugReport r = QuantizationDebugger.debug(f, floatModel.toString(), ModelFiles.load(quantized), quantized.toString(),
 				data.open(spec.commandLine().getErr()), DataOptions.atLeastOne(samples, "--debug-samples"), m, threshold, ConsoleProgress.forConsole(spec.commandLine().getErr()));
+		if (r.tensors().isEmpty()) { // two float models printed an empty table and "No tensor beyond the threshold", exit 0
+			throw new InvalidInputException(quantized + ": quantizes no tensor of " + floatModel + " (no per-tensor QuantizeLinear of a tensor the float"
+					+ " model computes): nothing was compared", "give the full-integer (QDQ) model quantized from FLOAT.onnx (quantrace quantize"
+					+ " --scheme fiq-int8); a dynamic-range (drq) model quantizes at run time and has no such tensors");
+		}
 		List<Path> files;
 		try {
 			files = DebugCharts.write(r, output);

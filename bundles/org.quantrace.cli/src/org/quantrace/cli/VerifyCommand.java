@@ -19,7 +19,8 @@ import picocli.CommandLine.Model.CommandSpec;
 		description = "Checks every file against SHA256SUMS and the inventory (both ways: missing and added files), every input the run"
 				+ " read (recipe files, models and their external data, dataset files) where the trace says it was read, and every figure"
 				+ " results.json, trace.xmi, report.html and the logs print about a model, re-derived from the ONNX files. Exits 1 on any"
-				+ " mismatch (naming the document, the field and both values), 2 if DIR is not an output folder.")
+				+ " mismatch (naming the document, the field and both values) and when documents could not be checked whole (another Quantrace"
+				+ " version wrote them, or they are laid out otherwise) and no --expect binds the folder, 2 if DIR is not an output folder.")
 final class VerifyCommand implements Callable<Integer> {
 
 	@Spec
@@ -39,7 +40,8 @@ final class VerifyCommand implements Callable<Integer> {
 	@Option(names = "--outputs-only", description = "Check the folder alone, not the inputs (models, data) the run read.")
 	boolean outputsOnly;
 
-	@Option(names = "--deep", description = "Also run every evaluation again (same data, same preprocessing) and require the same metrics.")
+	@Option(names = "--deep", description = "Also run every evaluation again (same data, same preprocessing) and require the same metrics, and run"
+			+ " the debugger again on each debug record's models and data and require the same per-layer figures (relative 1e-6).")
 	boolean deep;
 
 	@Override
@@ -49,7 +51,10 @@ final class VerifyCommand implements Callable<Integer> {
 		Verification.Result r = Verification.verify(out, new Verification.Options(recipe, expect, outputsOnly, deep, progress));
 		r.problems().forEach(p -> stdout.println("MISMATCH " + p));
 		r.notes().forEach(n -> stdout.println("note: " + n));
-		stdout.printf(Locale.ROOT, "%d files checked, %d mismatch%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es");
-		return r.passed() ? ExitCodes.OK : ExitCodes.REJECTED;
+		stdout.printf(Locale.ROOT, "%d files checked, %d mismatch%s%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es",
+				r.passed() && !r.verified() ? "; NOT VERIFIED: " + r.unchecked().size() + " document" + (r.unchecked().size() == 1 ? "" : "s")
+						+ " could not be checked whole (" + String.join(", ", r.unchecked()) + ": see the notes); --expect with the fingerprint the run printed binds them" : "");
+		// exit 0 says verified: a folder whose documents this version could not check is not, without the fingerprint the user kept
+		return r.verified() ? ExitCodes.OK : ExitCodes.REJECTED;
 	}
 }

@@ -63,6 +63,17 @@ final class Verdicts {
 
 	/** What the first page says: the rejected variants by name, else that all were accepted. */
 	static String firstPage(TraceModel trace, String model) {
+		String verdict = verdict(trace, model);
+		if (!trace.getOnlySchemes().isEmpty()) { // the recipe's other schemes were not run: not the whole recipe's verdict
+			verdict = "Run with --only " + String.join(", ", trace.getOnlySchemes()) + ": this log covers those schemes of the recipe only. " + verdict;
+		}
+		// a shard's log covers its share of the pipelines: said first, not read as the whole run's verdict (hostile3)
+		return trace.getShard() == null || trace.getShard().isEmpty() ? verdict
+				: "Shard " + trace.getShard() + " of a run (run --shard): this log covers that share of the run's variants only; quantrace merge joins"
+						+ " the shards into the whole run's logs. " + verdict;
+	}
+
+	private static String verdict(TraceModel trace, String model) {
 		List<EvaluationRecord> all = evaluations(trace, model);
 		List<String> rejected = new ArrayList<>();
 		List<String> accepted = new ArrayList<>();

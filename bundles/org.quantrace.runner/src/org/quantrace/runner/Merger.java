@@ -15,6 +15,7 @@ import org.eclipse.emf.ecore.util.EcoreUtil;
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.model.QuantraceModel;
+import org.quantrace.model.trace.ShardRecord;
 import org.quantrace.model.trace.TraceLink;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.model.trace.TracedElement;
@@ -41,22 +42,96 @@ public final class Merger {
 						"merge shards as their runs wrote them: run that shard again (quantrace verify " + shard + " lists every change)");
 			}
 		}
+		List<TraceModel> traces = shards.stream().map(Merger::load).toList(); // each read once: a trace is megabytes of XML
+		List<Shard> which = shardsOf(shards, traces);
 		try (OutputFolder folder = OutputFolder.open(target, shards)) {
 			Path out = folder.path();
 			TraceModel merged = null;
-			for (Path shard : shards) {
-				TraceModel t = rebase(load(shard), shard, folder.target());
+			List<ShardRecord> records = new ArrayList<>();
+			for (int i = 0; i < shards.size(); i++) {
+				Path shard = shards.get(i);
+				TraceModel t = rebase(traces.get(i), shard, folder.target());
 				if (merged != null && !merged.getRecipeSha256().equals(t.getRecipeSha256())) {
 					throw new InvalidInputException(shard + ": ran another recipe (sha256 " + t.getRecipeSha256() + ") than " + shards.get(0),
 							"merge the shards of one run");
 				}
 				copyFiles(shard, out, t);
+				records.add(keep(shard, which.get(i), out));
 				merged = merged == null ? t : join(merged, t);
 			}
+			merged.setShard(null); // the whole run now
+			merged.getMergedShards().clear();
+			records.stream().sorted(java.util.Comparator.comparingInt(ShardRecord::getIndex)).forEach(merged.getMergedShards()::add);
 			Outputs.writeAll(merged, out);
 			folder.commit();
 			return folder.target();
 		}
+	}
+
+	/** Where merge keeps a shard's SHA256SUMS in the merged folder. */
+	public static final String SHARDS = "shards";
+
+	/**
+	 * Which shard each folder is, as its trace records it: shards 1..n of one n, each once. merge of 1 of 2 shards gave a folder
+	 * that looked complete and verified clean (hostile3's left open), and a folder that was no shard merged as one.
+	 */
+	private static List<Shard> shardsOf(List<Path> shards, List<TraceModel> traces) {
+		List<Shard> which = new ArrayList<>();
+		List<String> firstOnly = traces.get(0).getOnlySchemes();
+		for (int k = 0; k < shards.size(); k++) {
+			Path shard = shards.get(k);
+			String recorded = traces.get(k).getShard();
+			if (recorded == null || recorded.isEmpty()) {
+				throw new InvalidInputException(shard + ": is not the output of run --shard i/n (its trace records no shard)",
+						"merge the outputs of run --shard 1/n ... n/n of one recipe; a whole run needs no merge");
+			}
+			Shard s = Shard.parse(recorded);
+			List<String> only = traces.get(k).getOnlySchemes();
+			if (!only.equals(firstOnly)) {
+				throw new InvalidInputException(shard + ": ran the schemes " + (only.isEmpty() ? "all" : String.join(", ", only)) + ", " + shards.get(0) + " "
+						+ (firstOnly.isEmpty() ? "all" : String.join(", ", firstOnly)) + " (run --only): shards of other runs",
+						"merge the shards of one run, each run with the same --only");
+			}
+			if (!which.isEmpty() && which.get(0).count() != s.count()) {
+				throw new InvalidInputException(shard + ": is shard " + s + ", " + shards.get(0) + " shard " + which.get(0) + ": shards of runs split otherwise",
+						"merge the shards 1/n ... n/n of one run");
+			}
+			for (int i = 0; i < which.size(); i++) {
+				if (which.get(i).index() == s.index()) {
+					throw new InvalidInputException(shard + ": is shard " + s + ", as " + shards.get(i) + " is", "give each shard once");
+				}
+			}
+			which.add(s);
+		}
+		if (which.size() != which.get(0).count()) {
+			List<String> missing = new ArrayList<>();
+			for (int i = 1; i <= which.get(0).count(); i++) {
+				int index = i;
+				if (which.stream().noneMatch(s -> s.index() == index)) {
+					missing.add(i + "/" + which.get(0).count());
+				}
+			}
+			throw new InvalidInputException("shard" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing) + " missing: the merged folder would"
+					+ " lack their pipelines and still read as the whole run", "give the outputs of all " + which.get(0).count() + " shards");
+		}
+		return which;
+	}
+
+	/** The shard's SHA256SUMS copied to shards/i-of-n.SHA256SUMS, and its record: which shard, its fingerprint, where its list is. */
+	private static ShardRecord keep(Path shard, Shard s, Path out) {
+		String name = SHARDS + "/" + s.index() + "-of-" + s.count() + "." + Outputs.SUMS;
+		try {
+			Files.createDirectories(out.resolve(SHARDS));
+			Files.copy(shard.resolve(Outputs.SUMS), out.resolve(name));
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		ShardRecord r = org.quantrace.model.trace.TraceFactory.eINSTANCE.createShardRecord();
+		r.setIndex(s.index());
+		r.setCount(s.count());
+		r.setFingerprint(Outputs.fingerprint(shard));
+		r.setSumsPath(name);
+		return r;
 	}
 
 	private static TraceModel load(Path shard) {

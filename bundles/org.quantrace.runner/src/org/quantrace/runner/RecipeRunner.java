@@ -90,6 +90,12 @@ public final class RecipeRunner {
 			Path out = folder.path();
 			TraceAssembler trace = TraceAssembler.start(ctx, Date.from(options.runTime()), out);
 			TraceModel model = trace.trace();
+			if (options.shard().count() > 1) { // a share of the run: merge requires shards 1..n of one n
+				model.setShard(options.shard().toString());
+			}
+			if (!options.only().isEmpty()) { // the recipe's other schemes left out: its logs say so, as a shard's do
+				schemes.forEach(s -> model.getOnlySchemes().add(s.name()));
+			}
 			WarningRecords.addAll(model, ctx, diagnostics); // what the run printed and went on after is evidence too
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {

@@ -2,27 +2,38 @@ package org.quantrace.runner;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.data.Dataset;
+import org.eclipse.emf.ecore.EAttribute;
+import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.engine.evaluate.Evaluator;
 import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.engine.evaluate.QuantizationDebugger;
 import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.recipe.DebugStep;
 import org.quantrace.model.recipe.EvaluationStep;
 import org.quantrace.model.recipe.ModelDeclaration;
+import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.DatasetRecord;
+import org.quantrace.model.trace.DebugRecord;
+import org.quantrace.model.trace.LayerDebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.TraceModel;
+import org.quantrace.model.trace.TracePackage;
 import org.quantrace.report.RunSummary;
 import org.quantrace.runner.verify.Figures;
 import org.quantrace.runner.verify.Mismatch;
@@ -30,13 +41,21 @@ import org.quantrace.runner.verify.Mismatch;
 /**
  * {@code verify --deep}: every evaluation of the trace run again on the models as they are, with the data
  * and preprocessing the recipe declares (which must be what the trace recorded), and every metric required to
- * come out the same.
+ * come out the same; and every debug record's debugger run again on its float and quantized model files with the
+ * data its recipe step reads, each layer's figures required to agree within {@link #DEBUG_TOLERANCE}.
  */
 final class Reevaluation {
 
 	private static final String DOCUMENT = Outputs.TRACE;
 	/** Metrics are sums over the same samples in the same order: equal up to the last bits of a double. */
 	private static final double TOLERANCE = 1e-9;
+
+	/**
+	 * The debugger's figures are means over the same samples in the same order on the same ONNX Runtime: equal on one machine;
+	 * relative 1e-6 (six significant digits, what debug.csv prints and more) leaves another machine's last float bits, absolute
+	 * 1e-12 a figure that is zero.
+	 */
+	static final double DEBUG_TOLERANCE = 1e-6;
 
 	private Reevaluation() {
 	}
@@ -105,5 +124,112 @@ final class Reevaluation {
 				}
 			}
 		}
+	}
+
+	/**
+	 * Every debug record of the trace made again: the recipe's debug step that made it (the record {@code MODEL/SCHEME/debug}
+	 * of the last step naming the scheme, as the run overwrites it), its data as the run chose it (the step's, else the scheme's
+	 * calibration data, else the evaluation's), checked against the data the record names, and the debugger run on the
+	 * record's float and quantized model files. Each layer's every figure (index, node, op, scale, zero point, elements, the
+	 * error statistics, flagged) must agree, floats within {@link #DEBUG_TOLERANCE}; a mismatch names the record, the layer
+	 * (index, tensor, mode) and the figure.
+	 */
+	static List<Mismatch> debug(RecipeInputs recipe, TraceModel trace, Function<org.quantrace.model.trace.ModelArtifact, Path> files, Progress progress) {
+		List<Mismatch> found = new ArrayList<>();
+		if (trace.getDebugRecords().isEmpty()) {
+			return found;
+		}
+		RecipeContext ctx = recipe.context();
+		if (ctx == null) {
+			found.add(new Mismatch(DOCUMENT, "debug records (re-run)", "a recipe that loads", "the recipe has errors now"));
+			return found;
+		}
+		Map<String, DebugStep> steps = new HashMap<>();
+		Map<String, ResolvedScheme> schemes = new HashMap<>();
+		ctx.schemes(java.util.Set.of()).forEach(s -> schemes.put(s.name(), s));
+		for (DebugStep step : ctx.recipe().getDebugging()) {
+			for (QuantizationConfig s : step.getSchemes()) {
+				for (ModelDeclaration m : ctx.models()) {
+					steps.put(m.getName() + "/" + s.getName() + "/debug", step);
+				}
+			}
+		}
+		for (DebugRecord d : trace.getDebugRecords()) {
+			String at = "debug " + d.getId() + " (re-run)";
+			DebugStep step = steps.get(d.getId());
+			String[] id = String.valueOf(d.getId()).split("/");
+			ModelDeclaration m = id.length != 3 ? null : ctx.models().stream().filter(x -> x.getName().equals(id[0])).findFirst().orElse(null);
+			ResolvedScheme scheme = id.length != 3 ? null : schemes.get(id[1]);
+			if (step == null || m == null || scheme == null) {
+				found.add(new Mismatch(DOCUMENT, at, d.getLayers().size() / 2 + " layers debugged", "the recipe declares no such debug step"));
+				continue;
+			}
+			try {
+				debug(ctx, step, m, scheme, d, files, progress, at, found);
+			} catch (QuantraceException e) {
+				found.add(new Mismatch(DOCUMENT, at, "run again", "failed: " + e.getMessage()));
+			}
+		}
+		return found;
+	}
+
+	private static void debug(RecipeContext ctx, DebugStep step, ModelDeclaration m, ResolvedScheme scheme, DebugRecord d,
+			Function<org.quantrace.model.trace.ModelArtifact, Path> files, Progress progress, String at, List<Mismatch> found) {
+		DatasetDeclaration data = step.getDataset() != null ? step.getDataset() : scheme.calibrationData();
+		if (data == null && ctx.recipe().getEvaluation() != null) {
+			data = ctx.recipe().getEvaluation().getDataset();
+		}
+		if (data == null) {
+			found.add(new Mismatch(DOCUMENT, at + " data", d.getDataset() == null ? "none" : d.getDataset().getName(), "the recipe's step reads no dataset"));
+			return;
+		}
+		Dataset samples = ctx.open(data, m, step.getSamples());
+		DatasetRecord recorded = d.getDataset();
+		if (recorded == null || !recorded.getName().equals(data.getName()) || !samples.preprocessing().equals(recorded.getPreprocessing())) {
+			found.add(new Mismatch(DOCUMENT, at + " data", recorded == null ? "none" : recorded.getName() + ", " + recorded.getPreprocessing(),
+					data.getName() + ", " + samples.preprocessing() + " (as the recipe declares it now)"));
+			return;
+		}
+		Path floatFile = d.getFloatModel() == null ? null : files.apply(d.getFloatModel());
+		Path quantizedFile = d.getQuantizedModel() == null ? null : files.apply(d.getQuantizedModel());
+		if (floatFile == null || quantizedFile == null) {
+			found.add(new Mismatch(DOCUMENT, at + " models", "a float and a quantized model file", "not available"));
+			return;
+		}
+		DebugReport report = QuantizationDebugger.debug(OnnxModel.load(floatFile), d.getFloatModel().getName(), OnnxModel.load(quantizedFile),
+				d.getQuantizedModel().getName(), samples, step.getSamples(), step.getMetric(), step.getThreshold(), progress);
+		DebugRecord again = EvaluationRecords.toRecord(report);
+		Figures.same(found, DOCUMENT, at + " samples", d.getSampleCount(), again.getSampleCount());
+		Figures.same(found, DOCUMENT, at + " metric", d.getMetric().getLiteral(), again.getMetric().getLiteral());
+		if (!close(d.getThreshold(), again.getThreshold())) {
+			found.add(new Mismatch(DOCUMENT, at + " threshold", String.valueOf(d.getThreshold()), String.valueOf(again.getThreshold())));
+		}
+		Map<String, LayerDebugRecord> now = new LinkedHashMap<>();
+		again.getLayers().forEach(l -> now.put(l.getTensor() + " " + l.getMode().getLiteral(), l));
+		java.util.Set<String> seen = new java.util.HashSet<>();
+		for (LayerDebugRecord l : d.getLayers()) {
+			String key = l.getTensor() + " " + l.getMode().getLiteral();
+			String layer = at + " layer " + l.getLayerIndex() + " " + l.getTensor() + " (" + l.getMode().getLiteral() + ")";
+			LayerDebugRecord r = now.get(key);
+			if (r == null || !seen.add(key)) {
+				found.add(new Mismatch(DOCUMENT, layer, "debugged", r == null ? "the debugger finds no such quantized tensor" : "recorded twice"));
+				continue;
+			}
+			for (EAttribute f : TracePackage.Literals.LAYER_DEBUG_RECORD.getEAllAttributes()) {
+				Object was = l.eGet(f);
+				Object is = r.eGet(f);
+				boolean same = was instanceof Double a && is instanceof Double b ? close(a, b) : java.util.Objects.equals(was, is);
+				if (!same) {
+					found.add(new Mismatch(DOCUMENT, layer + " " + f.getName(), String.valueOf(was), String.valueOf(is)));
+				}
+			}
+		}
+		now.keySet().stream().filter(k -> !seen.contains(k))
+				.forEach(k -> found.add(new Mismatch(DOCUMENT, at + " layer " + k, "not in the record", "debugged: a quantized tensor of the model")));
+	}
+
+	/** Two debugger figures the same within {@link #DEBUG_TOLERANCE} (relative), or both (nearly) zero, or both NaN. */
+	static boolean close(double a, double b) {
+		return a == b || Double.isNaN(a) && Double.isNaN(b) || Math.abs(a - b) <= DEBUG_TOLERANCE * Math.max(Math.abs(a), Math.abs(b)) + 1e-12;
 	}
 }

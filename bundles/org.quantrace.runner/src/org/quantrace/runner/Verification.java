@@ -43,7 +43,7 @@ import org.quantrace.runner.verify.Rederivation;
  * folder as it was, or given when the folder moved): recipe files, models and their external data, label
  * files, and every dataset file in the manifests, with files a dataset would now read but did not;</li>
  * <li>every figure results.json, the trace, report.html and the logs print about a model, re-derived from
- * the ONNX files ({@link Rederivation}); with {@code deep}, the evaluations run again.</li>
+ * the ONNX files ({@link Rederivation}); with {@code deep}, the evaluations and the debugger run again.</li>
  * </ul>
  * It reads nothing outside the folder but the recorded inputs: a listed path that leaves the folder is refused.
  */
@@ -57,10 +57,26 @@ public final class Verification {
 		}
 	}
 
-	/** What was checked and what did not match; notes say what was left out and why. */
-	public record Result(int checked, List<Problem> problems, List<String> notes) {
+	/**
+	 * What was checked and what did not match; notes say what was left out and why. {@code unchecked}: the documents verify could
+	 * not hold whole against the trace's rendering, checked by their figures (or tables, or words) only: another version of
+	 * Quantrace wrote the folder (the version the trace records), or a PDF has another number of pages or a chart its labels
+	 * placed otherwise (another machine's fonts, or an edit: a page added to a PDF passed so); {@code bound}: the folder's
+	 * fingerprint is the one given with --expect.
+	 */
+	public record Result(int checked, List<Problem> problems, List<String> notes, List<String> unchecked, boolean bound) {
+		/** No mismatch found. */
 		public boolean passed() {
 			return problems.isEmpty();
+		}
+
+		/**
+		 * No mismatch, and every document was checked whole: made again here, or bound by the fingerprint the user kept. A folder
+		 * whose trace names another version (which a forger can write too: the version is a word of the files, not a signature),
+		 * or a document laid out otherwise, had words unchecked; that is not verified, whatever the figures say.
+		 */
+		public boolean verified() {
+			return passed() && (unchecked.isEmpty() || bound);
 		}
 	}
 
@@ -68,7 +84,7 @@ public final class Verification {
 	 * @param recipe      where the recipe is now, when the output folder was moved away from it (null: where the trace says)
 	 * @param expect      the fingerprint the user kept from {@code run} (null: none)
 	 * @param outputsOnly check the folder alone, not the inputs
-	 * @param deep        run the evaluations again and require the same metrics
+	 * @param deep        run the evaluations and the debugger again and require the same metrics and per-layer figures
 	 */
 	public record Options(Path recipe, String expect, boolean outputsOnly, boolean deep, Progress progress) {
 		public static final Options DEFAULT = new Options(null, null, false, false, Progress.NONE);
@@ -87,6 +103,10 @@ public final class Verification {
 	private final Map<String, Path> originals = new HashMap<>();
 	private Path recipeFile;
 	private RecipeInputs recipeInputs;
+	/** Documents not held whole against the trace's rendering (another version wrote them, or laid out otherwise). */
+	private final List<String> unchecked = new ArrayList<>();
+	/** The folder's fingerprint is the one the user gave with --expect. */
+	private boolean bound;
 	private int checked;
 
 	private Verification(Path dir, TraceModel trace, Options options) {
@@ -119,7 +139,7 @@ public final class Verification {
 		if (options.deep()) {
 			v.reevaluate();
 		}
-		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes));
+		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes), List.copyOf(new LinkedHashSet<>(v.unchecked)), v.bound);
 	}
 
 	/**
@@ -167,7 +187,8 @@ public final class Verification {
 		Map<String, String> sums = list(Outputs.SUMS, files);
 		if (options.expect() != null) { // the one value the user kept outside the folder: it binds every file
 			String fingerprint = files.contains(Outputs.SUMS) ? hash(Outputs.SUMS) : "missing";
-			if (!fingerprint.equalsIgnoreCase(options.expect().trim())) {
+			bound = fingerprint.equalsIgnoreCase(options.expect().trim());
+			if (!bound) {
 				problems.add(new Problem(Outputs.SUMS, "the folder's fingerprint is " + fingerprint + ", not the " + options.expect().trim()
 						+ " you kept: files were changed, added or removed since"));
 			}
@@ -185,6 +206,70 @@ public final class Verification {
 		}
 		documents.stream().filter(d -> !files.contains(d)).forEach(d -> problems.add(new Problem(d, "missing: the trace names it as written from it")));
 		recordedFiles(files);
+		shards(files, documents);
+	}
+
+	/**
+	 * A merged folder against the shards the trace says it was made from ({@link Merger}): shards 1..n of one n, each once; each
+	 * shard's SHA256SUMS as merge kept it (shards/i-of-n.SHA256SUMS) has the fingerprint the trace records for it; and every file
+	 * merge copied (all but the documents made from the merged trace, its two lists and the kept lists) is listed by a shard with
+	 * the SHA-256 it has. The fingerprints are said in a note: held against the ones the shards' runs printed, they bind the
+	 * merged folder to those runs as --expect binds a run's folder. A shard's folder is said to be one.
+	 */
+	private void shards(Set<String> files, Set<String> documents) {
+		if (!trace.getOnlySchemes().isEmpty()) {
+			notes.add("run with --only " + String.join(", ", trace.getOnlySchemes()) + ": the recipe's other schemes were not run (its logs say so)");
+		}
+		List<org.quantrace.model.trace.ShardRecord> recorded = trace.getMergedShards();
+		if (recorded.isEmpty()) {
+			if (trace.getShard() != null && !trace.getShard().isEmpty()) {
+				notes.add("shard " + trace.getShard() + " of a run (run --shard): it holds that share of the run's pipelines only; quantrace merge joins all of them");
+			}
+			return;
+		}
+		int n = recorded.get(0).getCount();
+		List<Integer> indices = recorded.stream().map(org.quantrace.model.trace.ShardRecord::getIndex).sorted().toList();
+		boolean whole = recorded.stream().allMatch(r -> r.getCount() == n) && indices.equals(java.util.stream.IntStream.rangeClosed(1, n).boxed().toList());
+		if (!whole) {
+			problems.add(new Problem(Outputs.TRACE, "records a merge of shards " + String.join(", ", recorded.stream().map(r -> r.getIndex() + "/" + r.getCount()).toList())
+					+ ": merge joins shards 1..n of one run, each once"));
+		}
+		Map<String, List<String>> listed = new HashMap<>(); // path -> "hash shard" of every shard that lists it
+		for (org.quantrace.model.trace.ShardRecord r : recorded) {
+			String shard = r.getIndex() + "/" + r.getCount();
+			String path = r.getSumsPath();
+			if (path == null || !plain(path) || !path.startsWith(Merger.SHARDS + "/") || !files.contains(path)) {
+				problems.add(new Problem(Outputs.TRACE, "shard " + shard + "'s SHA256SUMS: " + (path == null ? "not named" : "'" + path + "' is not a file of the folder")));
+				continue;
+			}
+			if (!hash(path).equalsIgnoreCase(String.valueOf(r.getFingerprint()))) {
+				problems.add(new Problem(path, "SHA-256 is " + hash(path) + ", where " + Outputs.TRACE + " records shard " + shard + "'s fingerprint "
+						+ r.getFingerprint() + ": the shard's list was changed after the merge"));
+			}
+			try {
+				for (String line : Files.readAllLines(dir.resolve(path), StandardCharsets.UTF_8)) {
+					if (line.matches("[0-9a-f]{64}  .+")) {
+						listed.computeIfAbsent(line.substring(66), k -> new ArrayList<>()).add(line.substring(0, 64) + " " + shard);
+					}
+				}
+			} catch (IOException e) {
+				problems.add(new Problem(path, "unreadable (" + IoErrors.describe(e) + ")"));
+			}
+		}
+		for (String f : files) {
+			if (documents.contains(f) || f.equals(Outputs.SUMS) || f.equals(Outputs.INVENTORY) || f.startsWith(Merger.SHARDS + "/")) {
+				continue;
+			}
+			List<String> by = listed.get(f);
+			if (by == null) {
+				problems.add(new Problem(f, "in no shard's SHA256SUMS: merge copies only what its shards hold"));
+			} else if (by.stream().noneMatch(h -> h.startsWith(hash(f) + " "))) {
+				problems.add(new Problem(f, "SHA-256 is " + hash(f) + ", where shard " + by.get(0).substring(65) + "'s SHA256SUMS lists " + by.get(0).substring(0, 64)
+						+ ": changed after the shard's run"));
+			}
+		}
+		notes.add("merged from shards " + String.join(", ", recorded.stream().map(r -> r.getIndex() + "/" + r.getCount() + " (fingerprint " + r.getFingerprint() + ")").toList())
+				+ ": each copied file was checked against its shard's list, each list against that fingerprint; compare them with the fingerprints the shards' runs printed");
 	}
 
 	/**
@@ -232,10 +317,15 @@ public final class Verification {
 			if (difference == null) {
 				continue;
 			}
+			// another machine's fonts, or an edit (a page with a sentence added to a PDF log read so): not verified unless bound
 			if (difference.startsWith(Rendering.LAYOUT) && name.endsWith(".svg")) {
-				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its words and numbers were checked, not where its lines run");
+				unchecked.add(name);
+				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its words and numbers were checked, not where its lines run"
+						+ (bound ? "" : ": not verified unless --expect binds it"));
 			} else if (difference.startsWith(Rendering.LAYOUT)) {
-				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its text was checked by its tables only");
+				unchecked.add(name);
+				notes.add(name + ": " + difference + " (this machine's fonts are not the run's?): its text was checked by its tables only"
+						+ (bound ? "" : ": not verified unless --expect binds it"));
 			} else if (strict) {
 				problems.add(new Problem(name, "is not the document the trace makes: " + difference
 						+ " (every byte of it is made from " + Outputs.TRACE + ": it or the trace was edited after the run)"));
@@ -244,8 +334,11 @@ public final class Verification {
 			}
 		}
 		if (!differing.isEmpty()) {
+			unchecked.addAll(differing);
 			notes.add("written by Quantrace " + wrote + ", checked by " + org.quantrace.engine.Versions.quantrace() + ", which makes "
-					+ String.join(", ", differing) + " differently from the trace: those were checked by their figures only");
+					+ String.join(", ", differing) + " differently from the trace: those were checked by their figures only, not their words"
+					+ (bound ? " (the fingerprint you kept binds them)" : "; the version is a word of the files, which anyone can write: not verified"
+							+ " unless --expect gives the fingerprint its run printed, or Quantrace " + wrote + " verifies it"));
 		}
 	}
 
@@ -700,10 +793,11 @@ public final class Verification {
 
 	private void reevaluate() {
 		if (recipeFile == null) {
-			notes.add("evaluations not run again: the inputs are not available");
+			notes.add("evaluations and debugger not run again: the inputs are not available");
 			return;
 		}
 		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+		Reevaluation.debug(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 	}
 
 	private static String abbreviate(String s) {

@@ -58,6 +58,18 @@ public final class Freezer {
 	}
 
 	/**
+	 * Refuses a target opset below the model's, or not positive (a command line's {@code --opset 0} was taken for "keep the
+	 * model's" and written at its opset with exit 0): the upgrade leaves a model at or above the target as it is, with no word.
+	 */
+	public static void refuseLowering(OnnxModel given, String name, int asked) {
+		if (asked <= 0 || asked < given.opset()) {
+			throw new org.quantrace.engine.InvalidInputException(name + ": opset " + asked + " asked for, but the model is at opset " + given.opset()
+					+ ": conversion raises a model's opset, it never lowers it (the model would be written at opset " + given.opset() + ")",
+					"ask for opset " + given.opset() + " or higher (up to " + OpsetUpgrade.MAX_TARGET + "), or leave the opset out");
+		}
+	}
+
+	/**
 	 * Freezes {@code source}.
 	 *
 	 * @param verification samples to compare outputs on (up to 64 are used); null uses 8 seeded random inputs
@@ -66,10 +78,8 @@ public final class Freezer {
 	 */
 	public static FreezeResult freeze(OnnxModel given, String name, FreezeOptions options, Dataset verification, Progress progress) {
 		int asked = options.targetOpset();
-		if (asked < 0 || asked > 0 && asked < given.opset()) { // the upgrade leaves a model at or above the target as it is: no word, exit 0
-			throw new org.quantrace.engine.InvalidInputException(name + ": opset " + asked + " asked for, but the model is at opset " + given.opset()
-					+ ": conversion raises a model's opset, it never lowers it (the model would be written at opset " + given.opset() + ")",
-					"ask for opset " + given.opset() + " or higher (up to " + OpsetUpgrade.MAX_TARGET + "), or leave the opset out");
+		if (asked != 0) { // 0: keep the model's
+			refuseLowering(given, name, asked);
 		}
 		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
 		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);

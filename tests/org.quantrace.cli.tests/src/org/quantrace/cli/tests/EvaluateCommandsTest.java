@@ -126,6 +126,22 @@ class EvaluateCommandsTest {
 		assertTrue(badMetric.err().contains("--metric psnr: unknown"), badMetric.err());
 		assertFalse(Files.exists(dir.resolve("debug2")));
 	}
+
+	/**
+	 * The two models the other way round failed inside ONNX Runtime (exit 3, "Unexpected input data type ... expected int8"), and
+	 * two float models printed an empty table, "No tensor beyond the threshold", exit 0: both are input errors now, naming the file.
+	 */
+	@Test
+	void debugRefusesModelsItCannotCompare() {
+		Cli reversed = Cli.run("debug", int8.toString(), CNN, "--data", IMAGES, "--labels", LABELS, "-o", dir.resolve("debug-reversed").toString());
+		assertEquals(2, reversed.exitCode(), reversed.err());
+		assertTrue(reversed.err().startsWith("quantrace: error: " + int8 + ": is quantized (it holds "), reversed.err());
+		assertTrue(reversed.err().contains("hint: quantrace debug FLOAT.onnx QUANTIZED.onnx"), reversed.err());
+		Cli floats = Cli.run("debug", CNN, CNN, "--data", IMAGES, "--labels", LABELS, "-o", dir.resolve("debug-floats").toString());
+		assertEquals(2, floats.exitCode(), floats.out() + floats.err());
+		assertTrue(floats.err().contains(": quantizes no tensor of " + CNN), floats.err());
+		assertFalse(Files.exists(dir.resolve("debug-reversed")) || Files.exists(dir.resolve("debug-floats")));
+	}
 	/**
 	 * Files in an image folder that are not samples (a README.txt beside the class folders, a .DS_Store in one) were skipped
 	 * without a word: they are named in a warning, and the images are read as before. A .bmp among the .png of a class

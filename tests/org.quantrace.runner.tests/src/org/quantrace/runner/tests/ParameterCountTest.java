@@ -105,6 +105,14 @@ class ParameterCountTest {
 		Verification.Result r = Verification.verify(copy);
 		assertTrue(r.passed(), r.problems().toString());
 		assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("written by Quantrace 0.1.0.v20261204-0300, checked by ") && n.contains("results.json")), r.notes().toString());
+		// no mismatch, but not verified: the version is a word of the files, and this folder is exactly what a forger who edits it
+		// everywhere (the trace, each log format) writes; its documents' words were not checked. The fingerprint kept from the
+		// run binds them (here the folder's own, as its run would have printed it).
+		assertFalse(r.verified(), "documents checked by their figures only: " + r.unchecked());
+		assertTrue(r.unchecked().contains("results.json"), r.unchecked().toString());
+		Verification.Result bound = Verification.verify(copy, new Verification.Options(null, org.quantrace.runner.Outputs.fingerprint(copy), false, false,
+				org.quantrace.engine.Progress.NONE));
+		assertTrue(bound.verified(), bound.problems() + " " + bound.notes());
 	}
 
 	/** verify counts both again from the model files by code of its own: the old count, or no quantization parameters, is a mismatch. */

@@ -13,7 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.RecoveryRecord;
+import org.quantrace.model.trace.TraceModel;
 import org.quantrace.runner.Merger;
+import org.quantrace.runner.Outputs;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.runner.RecipeRunner;
 import org.quantrace.runner.Shard;
@@ -171,6 +173,25 @@ class RecipeOutcomesTest {
 		assertFalse(Files.exists(out));
 	}
 
+	/**
+	 * run --only left the recipe's other schemes out and nothing said so: the logs gave the verdict of the schemes run as the
+	 * recipe's. The trace records the selection and the logs' first page says it.
+	 */
+	@Test
+	void aRunOfSomeSchemesSaysSo() throws IOException {
+		Path copy = Runs.exampleCopy("only");
+		Path recipe = Runs.recipe(copy, "only.qr", "recipe only {\n\tmodel cnn \"model/fashion_cnn.onnx\"\n\tschemes unquantized, drq\n}\n");
+		Path out = copy.resolve("out-only");
+		org.quantrace.runner.RunOptions options = new org.quantrace.runner.RunOptions(out, java.util.Set.of("drq"), Shard.ALL, Runs.TIME, true,
+				org.quantrace.engine.Progress.NONE, new java.io.PrintWriter(new java.io.StringWriter()));
+		assertEquals(0, RecipeRunner.run(recipe, options).exitCode());
+		assertEquals(List.of("drq"), org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi")).getOnlySchemes());
+		String log = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
+		assertTrue(log.contains("Run with --only drq: this log covers those schemes of the recipe only."), log.substring(0, Math.min(log.length(), 3000)));
+		Verification.Result r = Verification.verify(out);
+		assertTrue(r.passed() && r.notes().stream().anyMatch(n -> n.startsWith("run with --only drq")), r.problems() + " " + r.notes());
+	}
+
 	@Test
 	void shardsMergeIntoTheWholeRun() throws IOException {
 		Path base = TestData.tempDir("shards");
@@ -188,8 +209,50 @@ class RecipeOutcomesTest {
 		assertEquals(List.of("unquantized", "drq", "fiq_float32", "fiq_int8", "fiq_uint8"), schemes.stream().sorted(
 				java.util.Comparator.comparingInt(List.of("unquantized", "drq", "fiq_float32", "fiq_int8", "fiq_uint8")::indexOf)).toList());
 		assertEquals(5, schemes.size());
-		assertTrue(Verification.verify(merged).passed(), Verification.verify(merged).problems().toString());
+		Verification.Result honest = Verification.verify(merged);
+		assertTrue(honest.passed(), honest.problems().toString());
 		assertTrue(Files.readString(merged.resolve("logs/PhIMT0003-cnn.md")).split("\\*Table ").length - 1 == 4, "the four quantized schemes");
+		// the merge is recorded as one: which shards, their fingerprints (what their runs printed last), their lists kept
+		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(merged.resolve("trace.xmi"));
+		assertEquals(List.of("1/2 " + Outputs.fingerprint(a) + " shards/1-of-2.SHA256SUMS", "2/2 " + Outputs.fingerprint(b) + " shards/2-of-2.SHA256SUMS"),
+				trace.getMergedShards().stream().map(r -> r.getIndex() + "/" + r.getCount() + " " + r.getFingerprint() + " " + r.getSumsPath()).toList());
+		assertEquals("2/2", org.quantrace.model.QuantraceModel.loadTrace(b.resolve("trace.xmi")).getShard(), "a shard says it is one");
+		// and so do its logs, on the first page, before the verdict of its share (it read as the whole run's); the merged logs do not
+		assertTrue(Files.readString(b.resolve("logs/PhIMT0003-cnn.md")).contains("Shard 2/2 of a run (run --shard): this log covers that share of the run's"
+				+ " variants only"), "the shard's first page");
+		assertFalse(Files.readString(merged.resolve("logs/PhIMT0003-cnn.md")).contains("of a run (run --shard)"), "the merged first page");
+		Verification.Result shard = Verification.verify(b);
+		assertTrue(shard.passed() && shard.notes().stream().anyMatch(n -> n.startsWith("shard 2/2 of a run")), shard.problems() + " " + shard.notes());
+		assertEquals(null, trace.getShard());
+		assertTrue(honest.notes().stream().anyMatch(n -> n.startsWith("merged from shards 1/2 (fingerprint " + Outputs.fingerprint(a) + "), 2/2")), honest.notes().toString());
+		// a copied file changed in the merged folder with its new lists recomputed: the shard's list still names the file as its run wrote it
+		Path copy = Runs.copy(merged, base.resolve("merged-edited"));
+		Path csv;
+		try (java.util.stream.Stream<Path> files = Files.walk(copy.resolve("data"))) {
+			csv = files.filter(p -> p.toString().endsWith(".manifest.txt")).sorted().findFirst().orElseThrow();
+		}
+		String rel = copy.relativize(csv).toString().replace('\\', '/');
+		Files.writeString(csv, Files.readString(csv) + "\n");
+		Tampering.rehashAll(copy);
+		Verification.Result edited = Verification.verify(copy, new Verification.Options(null, null, true, false, org.quantrace.engine.Progress.NONE));
+		assertTrue(edited.problems().stream().anyMatch(p -> p.file().equals(rel) && p.what().endsWith("SHA256SUMS lists "
+				+ Tampering.read(copy.resolve("shards/1-of-2.SHA256SUMS")).lines().filter(l -> l.endsWith("  " + rel)).findFirst().orElseThrow().substring(0, 64)
+				+ ": changed after the shard's run")), edited.problems().toString());
+		// and the kept list edited to match: its fingerprint is no longer the one the trace records
+		Files.writeString(copy.resolve("shards/1-of-2.SHA256SUMS"), Tampering.read(copy.resolve("shards/1-of-2.SHA256SUMS")).replaceAll(
+				"[0-9a-f]{64}  " + java.util.regex.Pattern.quote(rel), org.quantrace.engine.SafeFiles.sha256(csv) + "  " + rel));
+		Tampering.rehashAll(copy);
+		Verification.Result relisted = Verification.verify(copy, new Verification.Options(null, null, true, false, org.quantrace.engine.Progress.NONE));
+		assertTrue(relisted.problems().stream().anyMatch(p -> p.file().equals("shards/1-of-2.SHA256SUMS") && p.what().contains("records shard 1/2's fingerprint "
+				+ Outputs.fingerprint(a) + ": the shard's list was changed after the merge")), relisted.problems().toString());
+		// one of two shards merged alone read as the whole run; a whole run is no shard
+		org.quantrace.engine.InvalidInputException one = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Merger.merge(List.of(b), base.resolve("merged-one")));
+		assertTrue(one.getMessage().startsWith("shard 1/2 missing"), one.getMessage());
+		org.quantrace.engine.InvalidInputException twice = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Merger.merge(List.of(a, a), base.resolve("merged-twice")));
+		assertTrue(twice.getMessage().contains("is shard 1/2, as"), twice.getMessage());
+		assertFalse(Files.exists(base.resolve("merged-one")) || Files.exists(base.resolve("merged-twice")));
 	}
 	/**
 	 * merge copied a shard's files as they were and wrote new SHA256SUMS and INVENTORY.sha256 over them: a debugger chart (or

@@ -700,6 +700,92 @@ class VerifyTest {
 	}
 
 	/**
+	 * A page with a sentence added to a PDF log, SHA256SUMS recomputed: a PDF on another number of pages is compared by its
+	 * tables only (another machine's fonts lay it out otherwise), so main's verify said so in a note and exited 0, the added
+	 * sentence unread. A document verify could not hold whole is now named as unchecked, and the folder is not verified unless
+	 * the fingerprint the user kept binds it.
+	 */
+	@Test
+	void aPageAddedToAPdfLogIsNotVerified() throws IOException {
+		Path out = out("pdf-page");
+		Path pdf = out.resolve("logs/PhIMT0003-cnn.pdf");
+		Path forged = out.resolve("forged.tmp");
+		try (org.apache.pdfbox.pdmodel.PDDocument d = org.apache.pdfbox.Loader.loadPDF(pdf.toFile())) {
+			org.apache.pdfbox.pdmodel.PDPage page = new org.apache.pdfbox.pdmodel.PDPage();
+			d.addPage(page);
+			try (org.apache.pdfbox.pdmodel.PDPageContentStream c = new org.apache.pdfbox.pdmodel.PDPageContentStream(d, page)) {
+				c.beginText();
+				c.setFont(new org.apache.pdfbox.pdmodel.font.PDType1Font(org.apache.pdfbox.pdmodel.font.Standard14Fonts.FontName.HELVETICA), 12);
+				c.newLineAtOffset(72, 700);
+				c.showText("Addendum: every layer was reviewed and approved by the safety assessor.");
+				c.endText();
+			}
+			d.save(forged.toFile());
+		}
+		Files.move(forged, pdf, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		Tampering.resum(out);
+		Verification.Result r = verify(out);
+		assertFalse(r.verified(), "a page added: " + r.problems() + " " + r.notes());
+		assertEquals(List.of("logs/PhIMT0003-cnn.pdf"), r.unchecked());
+		assertTrue(r.notes().stream().anyMatch(n -> n.startsWith("logs/PhIMT0003-cnn.pdf: laid out on ") && n.endsWith("not verified unless --expect binds it")),
+				r.notes().toString());
+		Verification.Result untouched = verify(example.resolve("out"));
+		assertTrue(untouched.verified() && untouched.unchecked().isEmpty(), untouched.unchecked() + " " + untouched.notes());
+	}
+
+	/**
+	 * The debugger's record forged as a careful forger would: one layer's accumulated rmse/scale halved in the trace, its
+	 * debug.csv cell written to match, the charts drawn again from the edited record, every document made again from the
+	 * edited trace and every list of hashes recomputed. The documents agree with each other and the shallow verify passes;
+	 * {@code --deep} runs the debugger again on the model files and names the record, the layer and the figure.
+	 */
+	@Test
+	void deepRunsTheDebuggerAgainAndFindsAForgedLayerFigure() throws IOException {
+		Path out = out("deep-debug");
+		Path recipe = out.getParent().resolve("fashion_cnn.qr");
+		TraceModel trace = QuantraceModel.loadTrace(out.resolve("trace.xmi"));
+		org.quantrace.model.trace.DebugRecord d = trace.getDebugRecords().get(0);
+		assertEquals("cnn/fiq_int8/debug", d.getId());
+		org.quantrace.model.trace.LayerDebugRecord l = d.getLayers().stream()
+				.filter(x -> x.getMode() == org.quantrace.model.trace.DebugMode.ACCUMULATED && x.getRmseOverScale() > 0.1 && x.getRmseOverScale() < 0.5).findFirst().orElseThrow();
+		double honest = l.getRmseOverScale();
+		l.setRmseOverScale(honest / 2);
+		Path csv = out.resolve(d.getCsvPath());
+		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(csv));
+		List<String> header = List.of(lines.get(0).split(","));
+		int column = header.indexOf("rmse_over_scale");
+		boolean edited = false;
+		for (int i = 1; i < lines.size(); i++) {
+			String[] cells = lines.get(i).split(",", -1);
+			if (cells[header.indexOf("tensor")].equals(l.getTensor()) && cells[header.indexOf("mode")].equals("accumulated")) {
+				cells[column] = String.valueOf(honest / 2);
+				lines.set(i, String.join(",", cells));
+				edited = true;
+			}
+		}
+		assertTrue(edited, "the layer's row in debug.csv");
+		Files.write(csv, lines);
+		for (var chart : org.quantrace.report.DebugCharts.charts(d, "fiq_int8").entrySet()) {
+			Files.writeString(csv.resolveSibling(chart.getKey()), chart.getValue());
+		}
+		for (String document : List.of("trace.xmi", "results.json", "report.html", "SHA256SUMS", "INVENTORY.sha256")) {
+			Files.delete(out.resolve(document));
+		}
+		try (var logs = Files.list(out.resolve("logs"))) {
+			for (Path log : logs.toList()) {
+				Files.delete(log);
+			}
+		}
+		Outputs.writeAll(trace, out);
+		Verification.Result shallow = Verification.verify(out, options(recipe, null));
+		assertTrue(shallow.passed(), "the forged documents agree with each other: " + shallow.problems());
+		Verification.Result r = Verification.verify(out, new Verification.Options(recipe, null, false, true, Progress.NONE));
+		String where = "debug cnn/fiq_int8/debug (re-run) layer " + l.getLayerIndex() + " " + l.getTensor() + " (accumulated) rmseOverScale";
+		assertTrue(any(r, p -> p.file().equals("trace.xmi") && p.what().startsWith(where + ": says " + honest / 2 + ", re-derived ")), where + ": " + r.problems());
+		assertEquals(1, r.problems().size(), "that figure alone: " + r.problems());
+	}
+
+	/**
 	 * A PDF's text breaks a long cell anywhere (inside a name, at a '/', a '_' or a hyphen), a space for each break: the
 	 * example's cells broken so, in the Markdown (the page width decides where the PDF breaks), read as written: PhIMT0002's
 	 * Appendix A node names, and PhIMT0003's per-layer header (the schemes' names), a node name and an activation's cell,
