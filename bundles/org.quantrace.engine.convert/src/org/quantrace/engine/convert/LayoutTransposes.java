@@ -193,28 +193,11 @@ final class LayoutTransposes {
 		return o != null && isTranspose(o) && Arrays.equals(perm(o), p) && g.consumers(other).size() == 1 && !g.isOutput(other);
 	}
 
-	/** C' with Transpose(C', perm) = C (C right-aligned to the perm's rank), its leading 1s dropped (broadcasting adds them back). */
+	/** The constant operand {@code c} stored as {@link MatrixProducts#untransposed}; returns its name. */
 	private String storedInverse(Tensor c, int[] perm) {
-		int r = perm.length;
-		long[] d = new long[r];
-		Arrays.fill(d, 1);
-		System.arraycopy(c.dims(), 0, d, r - c.dims().length, c.dims().length);
-		int[] inverse = new int[r];
-		for (int i = 0; i < r; i++) {
-			inverse[perm[i]] = i;
-		}
-		long[] out = new long[r];
-		for (int i = 0; i < r; i++) {
-			out[i] = d[inverse[i]];
-		}
-		float[] v = MatrixProducts.permute(c.toFloatArray(), d, inverse);
-		int lead = 0;
-		while (lead < r - 1 && out[lead] == 1) {
-			lead++;
-		}
 		String name = g.uniqueName(c.name() + "_untransposed", taken);
 		taken.add(name);
-		g.putInitializer(Tensor.ofFloats(name, Arrays.copyOfRange(out, lead, r), v));
+		g.putInitializer(MatrixProducts.untransposed(c, perm, name));
 		return name;
 	}
 

@@ -523,11 +523,19 @@ final class MatrixProducts {
 		return name;
 	}
 
-	/**
-	 * The constant operand of an elementwise op a Transpose with {@code perm} moves past: C' with Transpose(C', perm) = C
-	 * (C's shape right-aligned to the perm's rank), its leading 1s dropped (broadcasting adds them back).
-	 */
+	/** The constant operand {@code c} of an elementwise op a Transpose moves past, stored as {@link #untransposed}; returns its name. */
 	private String storedInverse(Tensor c, int[] perm) {
+		String name = fresh(c.name() + "_t");
+		g.putInitializer(untransposed(c, perm, name));
+		return name;
+	}
+
+	/**
+	 * The constant operand of an elementwise op a Transpose with {@code perm} moves past (here and in {@link LayoutTransposes}):
+	 * C' with Transpose(C', perm) = C (C's shape right-aligned to the perm's rank), its leading 1s dropped (broadcasting adds
+	 * them back), named {@code name}.
+	 */
+	static Tensor untransposed(Tensor c, int[] perm, String name) {
 		int r = perm.length;
 		long[] d = new long[r];
 		Arrays.fill(d, 1);
@@ -545,9 +553,7 @@ final class MatrixProducts {
 		while (lead < r - 1 && out[lead] == 1) {
 			lead++;
 		}
-		String name = fresh(c.name() + "_t");
-		g.putInitializer(Tensor.ofFloats(name, Arrays.copyOfRange(out, lead, r), v));
-		return name;
+		return Tensor.ofFloats(name, Arrays.copyOfRange(out, lead, r), v);
 	}
 
 	/** Row-major values of shape {@code dims} transposed by {@code perm} (output axis i is input axis perm[i]). */
