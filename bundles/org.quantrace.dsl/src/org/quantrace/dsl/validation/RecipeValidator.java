@@ -352,7 +352,7 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	/** A conversion's target opset that Quantrace cannot write stops the run at the conversion, where no line can be named: said here. */
 	@Check
 	public void conversionOpsetIsPossible(ConversionStep c) {
-		String problem = OpsetLimits.targetProblem(c.getTargetOpset());
+		String problem = writtenZero(c, Literals.CONVERSION_STEP__TARGET_OPSET) ? ZERO_OPSET : OpsetLimits.targetProblem(c.getTargetOpset());
 		if (problem != null) {
 			error(problem, c, Literals.CONVERSION_STEP__TARGET_OPSET, IssueCodes.VALUE_RANGE);
 		}
@@ -364,6 +364,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	 */
 	@Check
 	public void schemeOpsetIsPossible(QuantizationConfig c) {
+		if (writtenZero(c, Literals.QUANTIZATION_CONFIG__OPSET)) {
+			error(ZERO_OPSET, c, Literals.QUANTIZATION_CONFIG__OPSET, IssueCodes.VALUE_RANGE);
+			return;
+		}
 		String problem = opsetProblem(c);
 		if (problem == null) {
 			return;
@@ -380,6 +384,14 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			error(problem + " (" + c.getName() + " takes opset " + SchemeChain.opset(c) + " from " + from.getName() + ": give " + c.getName()
 					+ " an opset of its own)", c, Literals.DECLARATION__NAME, IssueCodes.VALUE_RANGE);
 		}
+	}
+
+	/** An opset clause written as 'opset 0', which the model holds as "not given" (the run kept the model's opset and said nothing). */
+	private static final String ZERO_OPSET = "opset 0 is no ONNX opset (they start at 1): write the opset to convert to, or leave opset out to keep the model's";
+
+	/** Whether {@code o}'s int {@code f} is 0 though the text writes it (an absent clause is 0 as well). */
+	private static boolean writtenZero(org.eclipse.emf.ecore.EObject o, org.eclipse.emf.ecore.EAttribute f) {
+		return Integer.valueOf(0).equals(o.eGet(f)) && !NodeModelUtils.findNodesForFeature(o, f).isEmpty();
 	}
 
 	/** What is wrong with the opset a scheme ends up with, for what the scheme does (quantize, with int16 or not); null: nothing. */

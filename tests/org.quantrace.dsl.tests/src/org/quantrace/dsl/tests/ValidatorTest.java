@@ -126,6 +126,9 @@ class ValidatorTest {
 				rule(IssueCodes.DATASET_ROLE, Severity.WARNING, "quantize q { calibrate minmax on eval }", "quantize q { calibrate minmax on calib }"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "schemes fiq_int8 debug fiq_int8 threshold cosine < 2", "schemes fiq_int8 debug fiq_int8 threshold cosine < 0.99"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { calibrate minmax batch 0 }", "quantize q { calibrate minmax batch 8 }"),
+				// 'opset 0' was read as "not given": the run kept the model's opset and said nothing (trust6's note)
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "convert { opset 0 }", "convert { opset 13 }"),
+				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "quantize q { opset 0 }", "quantize q { opset 13 }"),
 				rule(IssueCodes.MISSING_APPROVER, Severity.WARNING, "document { author \"A. Author\" }", "document { author \"A. Author\" approved-by \"B. Approver\" }"),
 				rule(IssueCodes.MISSING_APPROVER, Severity.WARNING, "document { approved-by \" \" }", "document { approved-by \"B. Approver\" }"),
 				// approved-by "" printed an empty 'Approved by' cell in the logs, and nothing said so (assessor's pass)
