@@ -237,10 +237,7 @@ final class ModelEvaluation {
 				if (s == null || s.quantization() == null) {
 					continue; // not run in this shard, or selected away with --only
 				}
-				DatasetDeclaration d = step.getDataset() != null ? step.getDataset() : s.scheme().calibrationData();
-				if (d == null && ctx.recipe().getEvaluation() != null) {
-					d = ctx.recipe().getEvaluation().getDataset();
-				}
+				DatasetDeclaration d = ctx.debugData(step, s.scheme());
 				Dataset samples = ctx.open(d, run.declaration(), step.getSamples());
 				log("%s: debugging %s on %d samples of %s", run.name(), scheme.getName(), samples.size(), d.getName());
 				ModelRun.Stage input = run.floatModel();

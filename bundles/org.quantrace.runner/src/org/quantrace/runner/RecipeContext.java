@@ -137,6 +137,15 @@ final class RecipeContext {
 		return org.quantrace.dsl.PreprocessingBlocks.of(recipe, d, m);
 	}
 
+	/**
+	 * The data a debug step reads for {@code scheme}: the step's own, else the scheme's calibration data, else the evaluation's;
+	 * null when there is none. One rule for the run that debugs and for verify --deep that debugs again.
+	 */
+	DatasetDeclaration debugData(org.quantrace.model.recipe.DebugStep step, ResolvedScheme scheme) {
+		DatasetDeclaration d = step.getDataset() != null ? step.getDataset() : scheme == null ? null : scheme.calibrationData();
+		return d == null && recipe.getEvaluation() != null ? recipe.getEvaluation().getDataset() : d;
+	}
+
 	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
 	Dataset open(DatasetDeclaration d, ModelDeclaration m, int samples) {
 		Dataset all = all(d, m);

@@ -175,10 +175,7 @@ final class Reevaluation {
 
 	private static void debug(RecipeContext ctx, DebugStep step, ModelDeclaration m, ResolvedScheme scheme, DebugRecord d,
 			Function<org.quantrace.model.trace.ModelArtifact, Path> files, Progress progress, String at, List<Mismatch> found) {
-		DatasetDeclaration data = step.getDataset() != null ? step.getDataset() : scheme.calibrationData();
-		if (data == null && ctx.recipe().getEvaluation() != null) {
-			data = ctx.recipe().getEvaluation().getDataset();
-		}
+		DatasetDeclaration data = ctx.debugData(step, scheme);
 		if (data == null) {
 			found.add(new Mismatch(DOCUMENT, at + " data", d.getDataset() == null ? "none" : d.getDataset().getName(), "the recipe's step reads no dataset"));
 			return;

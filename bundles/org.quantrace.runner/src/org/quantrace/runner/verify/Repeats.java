@@ -89,11 +89,7 @@ final class Repeats {
 			}
 			// the Gather moves the codes (a DequantizeLinear after it), or a Conv the plan keeps float (float-slow-kernels) reads
 			// the Gather's output through a QuantizeLinear and a DequantizeLinear
-			NodeProto gather = model.producer(conv.getInput(0));
-			while (gather != null && (gather.getOpType().equals("DequantizeLinear") || gather.getOpType().equals("QuantizeLinear"))
-					&& model.value(gather.getInput(0)) == null) {
-				gather = model.producer(gather.getInput(0));
-			}
+			NodeProto gather = computing(model, conv.getInput(0));
 			String wrong = wrong(model, gather, w, from, to);
 			if (wrong != null) {
 				statements.put(conv.getName(), "group " + from + " → " + to + " (the float model's is " + from + "), " + wrong);
@@ -116,10 +112,7 @@ final class Repeats {
 		NodeProto conv = null;
 		String map = null;
 		for (String in : mul.getInputList()) {
-			NodeProto p = model.producer(in);
-			while (p != null && (p.getOpType().equals("DequantizeLinear") || p.getOpType().equals("QuantizeLinear")) && model.value(p.getInput(0)) == null) {
-				p = model.producer(p.getInput(0));
-			}
+			NodeProto p = computing(model, in);
 			if (p != null && p.getOpType().equals("Conv")) {
 				conv = p;
 			} else {
@@ -280,15 +273,6 @@ final class Repeats {
 			this.relu = relu;
 		}
 
-		/** The quantized node that computes {@code tensor}'s value past QuantizeLinear/DequantizeLinear hops. */
-		private NodeProto computing(String tensor) {
-			NodeProto p = model.producer(tensor);
-			while (p != null && (p.getOpType().equals("DequantizeLinear") || p.getOpType().equals("QuantizeLinear")) && model.value(p.getInput(0)) == null) {
-				p = model.producer(p.getInput(0));
-			}
-			return p;
-		}
-
 		/** Whether {@code tensor} of the quantized model is {@code floatTensor}, past QuantizeLinear/DequantizeLinear hops. */
 		private boolean reads(String tensor, String floatTensor) {
 			String t = tensor;
@@ -317,7 +301,7 @@ final class Repeats {
 				}
 				int at = from;
 				for (int i = 0; i < node.getInputCount(); i++) {
-					NodeProto part = computing(node.getInput(i));
+					NodeProto part = computing(model, node.getInput(i));
 					if (part == null) {
 						return fail(node, "Mul '" + mul + "' split by a Concat '" + node.getName() + "' of an input nothing computes");
 					}
@@ -334,7 +318,7 @@ final class Repeats {
 			String r = null;
 			if (node.getOpType().equals("Relu")) {
 				r = node.getName();
-				conv = computing(node.getInput(0));
+				conv = computing(model, node.getInput(0));
 				if (relu == null || conv == null) {
 					return fail(node, "Mul '" + mul + "' split with a Relu '" + node.getName() + "' though no Relu read it");
 				}
@@ -432,6 +416,15 @@ final class Repeats {
 		}
 		statements.put(conv.getName(), wrong != null ? wrong : "grouped Conv (" + groups + " groups) rewritten as one dense Conv " + inputs + " → " + out
 				+ " with block-diagonal weights (zero between the groups)");
+	}
+
+	/** The quantized model's node that computes {@code tensor}'s value, past QuantizeLinear/DequantizeLinear hops; null: none. */
+	private static NodeProto computing(ModelFacts model, String tensor) {
+		NodeProto p = model.producer(tensor);
+		while (p != null && (p.getOpType().equals("DequantizeLinear") || p.getOpType().equals("QuantizeLinear")) && model.value(p.getInput(0)) == null) {
+			p = model.producer(p.getInput(0));
+		}
+		return p;
 	}
 
 	/** A Mul's or Add's per-channel constant operand in the float model ([C, 1, 1] or [1, C, 1, 1], C &gt; 1), or null. */
