@@ -97,6 +97,118 @@ final class BatchNormFolding {
 	}
 
 	/**
+	 * Folds a per-channel affine map that an exporter wrote as ops after a Conv into that Conv's weights and bias: a Mul by a
+	 * constant, an Add of one, or a Mul then an Add (y = a·conv(x) + b), each constant one value per output channel of the
+	 * Conv (shaped to broadcast over axis 1: [C, 1, 1] or [1, C, 1, 1] after a 2-D Conv) or one value for all. tf2onnx writes
+	 * a Keras model's BatchNormalization so ('batchnorm/mul_1', 'batchnorm/add_1'; after {@link LayoutTransposes} they read
+	 * the Conv directly), and layer scales are such Muls. W'[o] = a[o]·W[o], bias'[o] = a[o]·bias[o] + b[o] is exact whatever
+	 * the Conv's padding (the map acts on its outputs). Without the fold the quantizer runs the map as one more depthwise 1x1
+	 * QLinearConv per Conv (make_unseen11.py kerasnhwc: 12 % of its int8 kernel time). {@code op} is the Mul or the Add read;
+	 * the Conv's output must be read by it alone (and the Mul's by the Add alone), none of them a graph output. Returns what
+	 * was folded, or null (nothing changed).
+	 */
+	static Affine foldAffineIntoConv(Graph g, Node op) {
+		if (!op.domain().isEmpty() || !(op.opType().equals("Mul") || op.opType().equals("Add")) || op.inputs().size() != 2) {
+			return null;
+		}
+		int side = constantSide(g, op);
+		if (side < 0) {
+			return null;
+		}
+		Node conv = g.producer(op.input(1 - side)).orElse(null);
+		if (conv == null || !conv.opType().equals("Conv") || !conv.domain().isEmpty() || onlyReader(g, conv.output(0)) != op || conv.outputs().size() != 1) {
+			return null;
+		}
+		Tensor w = g.constant(conv.input(1));
+		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length < 3) {
+			return null;
+		}
+		int c = (int) w.dims()[0];
+		int rank = w.dims().length;
+		float[] first = perChannel(g.constant(op.input(side)), c, rank);
+		if (first == null) {
+			return null;
+		}
+		float[] a = new float[c];
+		float[] b = new float[c];
+		Node add = null;
+		if (op.opType().equals("Mul")) {
+			a = first;
+			Node reader = onlyReader(g, op.output(0));
+			int addSide = reader != null && reader.opType().equals("Add") && reader.domain().isEmpty() && reader.inputs().size() == 2 ? constantSide(g, reader) : -1;
+			float[] shift = addSide >= 0 && reader.input(1 - addSide).equals(op.output(0)) ? perChannel(g.constant(reader.input(addSide)), c, rank) : null;
+			if (shift != null) {
+				add = reader;
+				b = shift;
+			}
+		} else {
+			java.util.Arrays.fill(a, 1f);
+			b = first;
+		}
+		for (int i = 0; i < c; i++) {
+			if (!Float.isFinite(a[i]) || !Float.isFinite(b[i])) {
+				return null;
+			}
+		}
+		Node last = add != null ? add : op;
+		if (!foldInto(g, conv, a, b)) {
+			return null;
+		}
+		conv.setOutput(0, last.output(0));
+		g.nodes().remove(op);
+		if (add != null) {
+			g.nodes().remove(add);
+		}
+		List<String> gone = add != null ? List.of(ConstantFolder.label(op), ConstantFolder.label(add)) : List.of(ConstantFolder.label(op));
+		return new Affine("'" + String.join("' and '", gone) + "' into '" + ConstantFolder.label(conv) + "'", gone);
+	}
+
+	/** A per-channel Mul/Add folded into its Conv: the words for the log ("'mul' and 'add' into 'conv'") and the nodes removed. */
+	record Affine(String words, List<String> removed) {
+	}
+
+	/** Which input of a two-input op is a float constant (0 or 1), or -1 (none, or both). */
+	private static int constantSide(Graph g, Node op) {
+		Tensor t0 = g.constant(op.input(0));
+		Tensor t1 = g.constant(op.input(1));
+		if ((t0 == null) == (t1 == null)) {
+			return -1;
+		}
+		Tensor t = t0 != null ? t0 : t1;
+		return t.dataType() == org.quantrace.engine.onnx.DataType.FLOAT ? (t0 != null ? 0 : 1) : -1;
+	}
+
+	/**
+	 * The constant's value for each of c channels of axis 1 of a tensor of the given rank: it has one value, or c values along
+	 * the axis that broadcasts onto axis 1 (every other dimension 1, no more dimensions than the tensor); else null.
+	 */
+	private static float[] perChannel(Tensor t, int c, int rank) {
+		if (t == null) {
+			return null;
+		}
+		long[] d = t.dims();
+		float[] v = t.toFloatArray();
+		if (d.length > rank) {
+			return null;
+		}
+		if (v.length == 1) {
+			float[] all = new float[c];
+			java.util.Arrays.fill(all, v[0]);
+			return all;
+		}
+		int channelAxis = d.length - (rank - 1); // axis 1 of the tensor, aligned from the right
+		if (channelAxis < 0 || v.length != c) {
+			return null;
+		}
+		for (int i = 0; i < d.length; i++) {
+			if (d[i] != (i == channelAxis ? c : 1)) {
+				return null;
+			}
+		}
+		return v;
+	}
+
+	/**
 	 * Folds y = a·x + b (per channel of axis 1) into the one layer that reads y, where that layer computes on it exactly:
 	 * a Conv without padding (W'[o, i] = W[o, i]·a[c(i)], bias'[o] = bias[o] + Σ W[o, i]·b[c(i)]: every tap of every output
 	 * reads a real input value, so the shift adds the same sum everywhere; a padded Conv reads zeros at the border where

@@ -241,6 +241,7 @@ public final class Freezer {
 	private static Simplification simplify(OnnxModel model, String name, FreezeOptions options, Map<String, Integer> ranks, List<Rewrite> rewrites,
 			List<String> removed) {
 		List<String> batchNorms = new ArrayList<>();
+		List<String> affine = new ArrayList<>();
 		for (int round = 0; round < MAX_ROUNDS; round++) {
 			int before = removed.size() + batchNorms.size();
 			// the model's NHWC wrappers first: a BatchNormalization between a pair of them then reads its layer and folds into it
@@ -276,10 +277,26 @@ public final class Freezer {
 					}
 				}
 			}
+			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
+				// a BatchNormalization an exporter already wrote as a per-channel Mul (and Add) after its Conv
+				for (Graph g : model.graph().graphs()) {
+					for (Node op : List.copyOf(g.nodes())) {
+						BatchNormFolding.Affine folded = g.nodes().contains(op) ? BatchNormFolding.foldAffineIntoConv(g, op) : null;
+						if (folded != null) {
+							affine.add(folded.words() + (g.parent() != null ? " (in the " + ConstantFolder.scope(g) + ")" : ""));
+							removed.addAll(folded.removed());
+						}
+					}
+				}
+			}
 			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
 			if (removed.size() + batchNorms.size() == before) {
 				break;
 			}
+		}
+		if (!affine.isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.FUSION, "per-channel Mul/Add after a Conv folded into its weights and bias (a BatchNormalization or a scale"
+					+ " as the exporter wrote it), " + affine.size() + " time" + (affine.size() == 1 ? "" : "s") + ": " + String.join("; ", affine)));
 		}
 		return new Simplification(batchNorms);
 	}

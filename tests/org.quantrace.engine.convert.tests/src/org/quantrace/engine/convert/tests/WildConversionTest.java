@@ -283,13 +283,62 @@ class WildConversionTest {
 		assertEquals(2, ops.stream().filter("Transpose"::equals).count(), "the input's and the last pool's Transposes stay: " + ops);
 		assertEquals(0, ops.stream().filter("BatchNormalization"::equals).count(), ops.toString());
 		assertEquals(2, ops.stream().filter("Conv"::equals).count(), "the BatchNormalization folded into its Conv: " + ops);
-		org.quantrace.engine.onnx.Node mul = r2.model().graph().nodes().stream().filter(n -> n.opType().equals("Mul")).findFirst().orElseThrow();
-		assertArrayEquals(new long[] { 4, 1, 1 }, r2.model().graph().constant(mul.input(1)).dims(), "the NHWC [C] scale stored for NCHW");
+		// the NHWC [C] scale and shift, stored for NCHW as [C, 1, 1], then read the Conv directly and fold into it
+		assertEquals(0, ops.stream().filter("Mul"::equals).count(), ops.toString());
+		assertEquals(1, ops.stream().filter("Add"::equals).count(), "the residual Add only: " + ops);
 		NdArray x = random(3, 6, 6, 3);
 		assertArrayEquals(run(model, x), run(r2.model(), x), 1e-5f);
 		assertTrue(r2.rewrites().stream().anyMatch(w -> w.made() && w.kind().equals("layout transposes") && w.description().startsWith("4 pairs of Transposes")),
 				r2.rewrites().toString());
 		assertTrue(r2.eliminations().toString().contains("folded into"), r2.eliminations().toString());
+	}
+
+	/**
+	 * A BatchNormalization an exporter wrote as a per-channel Mul and Add after its Conv (tf2onnx's Keras FusedBatchNormV3,
+	 * make_unseen11.py kerasnhwc: 'batchnorm/mul_1' and 'batchnorm/add_1'), a bias Add alone and a scale Mul alone: each is
+	 * folded into the Conv's weights and bias (exact, padded or not). The quantizer ran each such pair as a depthwise 1x1
+	 * QLinearConv of its own (kerasnhwc: 12 % of its int8 kernel time). A Mul by a per-position constant and a Conv whose
+	 * output has another reader stay.
+	 */
+	@Test
+	void aPerChannelMulAndAddAfterAConvFoldIntoItsWeightsAndBias() {
+		Tiny t = new Tiny(3, 5, 5);
+		Random rnd = new Random(7);
+		java.util.function.IntFunction<float[]> values = n -> {
+			float[] v = new float[n];
+			for (int i = 0; i < n; i++) {
+				v[i] = rnd.nextFloat() * 2 - 0.8f;
+			}
+			return v;
+		};
+		String c1 = t.node("Conv", List.of("x", t.floats(new long[] { 4, 3, 3, 3 }, values.apply(108)), t.floats(new long[] { 4 }, values.apply(4))),
+				intsAttr("pads", 1, 1, 1, 1));
+		String bn = t.node("Relu", t.node("Add", List.of(t.node("Mul", List.of(c1, t.floats(new long[] { 4, 1, 1 }, values.apply(4)))),
+				t.floats(new long[] { 1, 4, 1, 1 }, values.apply(4)))));
+		String bias = t.node("Add", List.of(t.floats(new long[] { 4, 1, 1 }, values.apply(4)), t.node("Conv", List.of("x", t.floats(new long[] { 4, 3, 1, 1 },
+				values.apply(12))))));
+		String scaled = t.node("Mul", List.of(t.node("Conv", List.of("x", t.floats(new long[] { 4, 3, 1, 1 }, values.apply(12)))), t.floats(new long[0], 0.5f)));
+		String perPosition = t.node("Mul", List.of(t.node("Conv", List.of("x", t.floats(new long[] { 4, 3, 1, 1 }, values.apply(12)))),
+				t.floats(new long[] { 1, 1, 5, 5 }, values.apply(25))));
+		String shared = t.node("Conv", List.of("x", t.floats(new long[] { 4, 3, 1, 1 }, values.apply(12))));
+		String twoReaders = t.node("Add", List.of(t.node("Mul", List.of(shared, t.floats(new long[] { 4, 1, 1 }, values.apply(4)))), t.node("Relu", shared)));
+		OnnxModel model = t.model(t.node("Concat", List.of(bn, bias, scaled, perPosition, twoReaders), intAttr("axis", 1)));
+
+		FreezeResult r = Freezer.freeze(model, "keras_batchnorm", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(5, ops.stream().filter("Conv"::equals).count(), ops.toString());
+		assertEquals(2, ops.stream().filter("Mul"::equals).count(), "the per-position Mul and the Mul beside another reader stay: " + ops);
+		assertEquals(1, ops.stream().filter("Add"::equals).count(), "the sum of the Conv's two readers stays: " + ops);
+		NdArray x = random(2, 3, 5, 5);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("per-channel Mul/Add after a Conv folded into its weights and bias")
+				&& w.description().contains(", 3 times: 'mul")), r.rewrites().toString());
+		List<String> kept = r.model().graph().nodes().stream().map(n -> n.name()).toList();
+		List<String> folded = model.graph().nodes().stream().filter(n -> (n.opType().equals("Mul") || n.opType().equals("Add")) && !kept.contains(n.name()))
+				.map(n -> n.name()).toList();
+		assertEquals(4, folded.size(), folded.toString());
+		assertTrue(r.removedNodes().containsAll(folded), "the log names the folded nodes: " + r.removedNodes());
 	}
 
 	/**
