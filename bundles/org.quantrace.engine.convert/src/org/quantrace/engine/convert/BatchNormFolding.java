@@ -14,6 +14,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * Conv/ConvTranspose/Gemm/MatMul before it by scaling that op's weights per output channel and shifting
  * its bias; where there is none (a BatchNorm after an activation, ConvMixer's GELU → BatchNorm), into the Conv or Gemm
  * after it when that computes on it exactly (see {@link #foldIntoReader}); else replaces it by a per-channel Mul and Add.
+ * A per-channel Mul/Add that an exporter already wrote after a Conv (a Keras BatchNorm as tf2onnx writes it) is folded into
+ * that Conv the same way ({@link #foldAffineIntoConv}).
  */
 final class BatchNormFolding {
 
