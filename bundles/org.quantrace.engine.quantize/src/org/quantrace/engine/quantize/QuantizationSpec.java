@@ -240,10 +240,10 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		 * island. Off by default: on the zoo MobileNetV3s it saved 2-6 % of the one-thread CPU time and ran 5-9 % faster
 		 * head to head with two threads on a quiet machine (the float island's layout changes and Q/DQ nodes cost most of
 		 * what the narrow Convs save); it leaves 2-3 % of the MACs float and improves accuracy slightly
-		 * (docs/zoo-bench.md, "MobileNetV3 int8 after the padding"). Measured again as a default candidate on the 17 zoo and
-		 * unseen models it changes (tests/data/wild/README.md, branch speed12): 1-23 % faster on most, but 9-26 % slower on
+		 * (docs/zoo-bench.md, "MobileNetV3 int8 after the padding"). Measured again as a default candidate on the 18 zoo and
+		 * unseen models it changes (tests/data/wild/README.md, branch speed12): 1-23 % faster on most, but 5-26 % slower on
 		 * shufflev1 and res2net (their exact grouped-as-dense and pool rewrites undone in the float island), below 90 % integer
-		 * MACs on shufflev1 and tfsame, and 0.13-0.16 pt less accurate on three; so it stays a request.
+		 * MACs on shufflev1 and tfsame, and 0.13-0.24 pt less accurate on four; so it stays a request.
 		 */
 		public Builder floatSlowKernels(boolean f) {
 			floatSlowKernels = f;
