@@ -22,7 +22,8 @@ import org.quantrace.engine.onnx.Tensor;
  * Weights several Convs share (an unrolled cell reads one gate Conv's weights at every step) are sliced once: the pieces of
  * every step read the same sliced constants, so the model keeps its parameter count. Only plain Convs (one group) with
  * constant weights (and bias), read by Slices whose starts, ends and axes are constants on axis 1 with step 1, or by
- * Splits on axis 1, are written so; a Conv that is a graph output or that anything else reads is left whole.
+ * Splits on axis 1, into at least two pieces that do not overlap (a piece's channels computed once), are written so; a Conv
+ * that is a graph output or that anything else reads is left whole.
  */
 final class ChannelPieces {
 
@@ -146,10 +147,18 @@ final class ChannelPieces {
 				return null;
 			}
 		}
-		if (pieces.size() < 2) {
-			return null;
+		// at least two pieces, none overlapping another (overlapping pieces would compute some channels twice)
+		int width = pieces.values().stream().mapToInt(r -> r[1] - r[0]).sum();
+		boolean[] taken = new boolean[channels];
+		for (int[] r : pieces.values()) {
+			for (int c = r[0]; c < r[1]; c++) {
+				if (taken[c]) {
+					return null;
+				}
+				taken[c] = true;
+			}
 		}
-		return pieces;
+		return pieces.size() < 2 || width == 0 ? null : pieces;
 	}
 
 	private static long clamp(long v, long channels) {
