@@ -52,6 +52,11 @@ public final class ZooBench {
 	private final double block;
 	private final List<Row> rows = new ArrayList<>();
 	private final List<Failure> failures = new ArrayList<>();
+	/** Per FIQ row of a model with several calibration sets, its comparison with torch over them ({@link #overSets}). */
+	private final List<String> sets = new ArrayList<>();
+
+	/** The target a FIQ row misses when it is more than 0.2 pt below torch's PTQ. */
+	static final String BELOW_TORCH = "not > 0.2 pt below torch PTQ";
 
 	ZooBench(Path out, int rounds, double block) {
 		this.out = out;
@@ -102,6 +107,7 @@ public final class ZooBench {
 	void model(Zoo.Model m) throws Exception {
 		rows.clear();
 		failures.clear();
+		sets.clear();
 		String when = String.format(Locale.ROOT, "%s, load average %.1f", java.time.LocalDateTime.now().withNano(0),
 				ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
 		measure(m);
@@ -136,8 +142,52 @@ public final class ZooBench {
 			if (!scheme.equals("drq")) {
 				args.addAll(List.of("--data", Zoo.calibrationImages().toString()));
 			}
-			run(m, scheme.replace('-', '_') + (source == m.onnx() ? " (of the original)" : ""), args, q, test, fp32);
+			Row r = run(m, scheme.replace('-', '_') + (source == m.onnx() ? " (of the original)" : ""), args, q, test, fp32);
+			if (!scheme.equals("drq") && r.loads() && !m.torchPtqSets().isEmpty()) {
+				overSets(m, r, scheme, source, test);
+			}
 		}
+	}
+
+	/**
+	 * The FIQ row's scheme quantized again on each of torch's other calibration sets ({@link Zoo.Model#torchPtqSets}) and
+	 * measured: the difference to torch per set, the zoo set's included. One set's difference is one draw of each quantizer
+	 * (the opset-11 MobileNetV3: SD 0.22 pt over ten sets, docs/zoo-bench.md's `speed` section), so on such a model the
+	 * "not more than 0.2 pt below torch" target is judged on the mean over the sets: a mean more than 0.2 pt below stays
+	 * unmet (with the mean), a single set's miss whose mean is not is said in the row's line under the table.
+	 */
+	private void overSets(Zoo.Model m, Row r, String scheme, Path source, Samples test) throws Exception {
+		List<Double> diffs = new ArrayList<>(List.of(r.accuracy() - r.torchPtq()));
+		StringBuilder per = new StringBuilder(String.format(Locale.ROOT, "zoo set %+.2f", 100 * diffs.get(0)));
+		for (Zoo.PtqSet set : m.torchPtqSets()) {
+			Path q = out.resolve(m.name() + "." + scheme + "." + set.name() + ".onnx");
+			Files.deleteIfExists(q);
+			List<String> args = List.of("quantize", source.toString(), "--scheme", scheme, "--data", set.images().toString(), "-o", q.toString());
+			String[] result = cli(args);
+			Optional<String> loadError = Files.exists(q) ? Measure.loadError(q) : Optional.of("no model written");
+			if (!result[0].equals("0") || loadError.isPresent()) {
+				failures.add(new Failure(m.name(), "quantrace " + String.join(" ", args).replace(root.toString() + "/", ""), Integer.parseInt(result[0]),
+						result[0].equals("0") ? loadError.get() : result[1]));
+				return;
+			}
+			double a = Measure.accuracy(q, test);
+			diffs.add(a - set.accuracy());
+			per.append(String.format(Locale.ROOT, ", %s %+.2f (%.4f, torch %.4f)", set.name(), 100 * (a - set.accuracy()), a, set.accuracy()));
+		}
+		double mean = diffs.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+		double sd = Math.sqrt(diffs.stream().mapToDouble(d -> (d - mean) * (d - mean)).sum() / (diffs.size() - 1));
+		boolean oneSet = r.unmet().remove(BELOW_TORCH);
+		String verdict;
+		if (mean < -0.002) {
+			r.unmet().add(String.format(Locale.ROOT, "%s (mean over %d calibration sets %+.2f)", BELOW_TORCH, diffs.size(), 100 * mean));
+			verdict = "more than 0.2 pt below torch on the mean: unmet";
+		} else {
+			verdict = oneSet ? "the zoo set's miss is within the spread; met on the mean" : "met on the mean";
+		}
+		String line = String.format(Locale.ROOT, "- %s %s: Δ torch over %d calibration sets mean %+.2f pt (SD %.2f; %s); %s", m.name(), r.variant(), diffs.size(),
+				100 * mean, 100 * sd, per, verdict);
+		sets.add(line);
+		System.out.println("  " + line.substring(2));
 	}
 
 	private Row run(Zoo.Model m, String variant, List<String> args, Path output, Samples test, double fp32) throws Exception {
@@ -207,7 +257,7 @@ public final class ZooBench {
 				unmet.add("within 0.5 pt of fp32");
 			}
 			if (r.accuracy() < r.torchPtq() - 0.002) {
-				unmet.add("not > 0.2 pt below torch PTQ");
+				unmet.add(BELOW_TORCH);
 			}
 			if (m.family() == Zoo.Family.CNN && r.macs().executedShare() < 0.9) {
 				unmet.add(">= 90 % integer MACs");
@@ -269,6 +319,8 @@ public final class ZooBench {
 		for (Failure f : failures) {
 			b.append(String.format(Locale.ROOT, "- **%s**: `%s` → exit %d: %s%n", f.model(), f.command(), f.exit(), f.message().replace("|", "\\|")));
 		}
+		b.append("@sets\n");
+		sets.forEach(line -> b.append(line).append('\n'));
 		b.append("@float\n");
 		for (Row r : rows) {
 			if (r.variant().startsWith("fiq_int8") && r.loads()) {
@@ -291,7 +343,7 @@ public final class ZooBench {
 	/** The document, from the kept results of every zoo model. */
 	static String document(Path results, int rounds, double block, String note) throws IOException {
 		Map<String, StringBuilder> sections = new LinkedHashMap<>();
-		for (String section : List.of("@when", "@rows", "@failures", "@float")) {
+		for (String section : List.of("@when", "@rows", "@failures", "@sets", "@float")) {
 			sections.put(section, new StringBuilder());
 		}
 		List<String> missing = new ArrayList<>();
@@ -339,7 +391,8 @@ public final class ZooBench {
 		b.append("  median of the per-round ratios. The machine is shared (see the load averages below): the `convert` rows\n");
 		b.append("  (the same network as the original) show the noise; take ratios as ±20 % under load.\n");
 		b.append("- **unmet**: the targets of issue 13 this row misses. FIQ rows (both `fiq_float32` and `fiq_int8` compute in\n");
-		b.append("  int8): within 0.5 pt of fp32, not more than 0.2 pt below torch PTQ, integer MACs ≥ 90 % (CNNs) / ≥ 80 %\n");
+		b.append("  int8): within 0.5 pt of fp32, not more than 0.2 pt below torch PTQ (on the mean over the calibration sets where\n");
+		b.append("  the provenance has more than one: next section), integer MACs ≥ 90 % (CNNs) / ≥ 80 %\n");
 		b.append("  (transformer), speed-up at batch 64 ≥ 2× (ResNet), ≥ 1.6× (MobileNets), ≥ 1.3× (ViT). DRQ rows: not\n");
 		b.append("  slower than fp32, unless ONNX Runtime runs the converted fp32 model's very kernels (the same op counts in both\n");
 		b.append("  optimized graphs: int8 weights dequantized once, at load), where a ratio below 1 is noise. The `convert` row is\n");
@@ -349,6 +402,12 @@ public final class ZooBench {
 		b.append(sections.get("@rows"));
 		b.append("\n## Commands that failed\n\n");
 		b.append(sections.get("@failures").length() == 0 ? "None.\n" : sections.get("@failures"));
+		b.append("\n## FIQ against torch's PTQ over several calibration sets\n\n");
+		b.append("One calibration set compares one draw of each quantizer: a set of 300 images moves a model's int8 accuracy by a few\n");
+		b.append("tenths of a point. Where a model's provenance has torch's PTQ on more sets (`torch_ptq.sets`), each FIQ scheme is\n");
+		b.append("quantized again on each of them and measured; its row's \"not > 0.2 pt below torch PTQ\" is judged on the mean\n");
+		b.append("difference over the sets (the zoo set included), and stays unmet, with the mean, where the mean is below -0.2 pt.\n\n");
+		b.append(sections.get("@sets").length() == 0 ? "None measured.\n" : sections.get("@sets"));
 		b.append("\n## Float MACs left in the fiq_int8 models (per sample, after ONNX Runtime's optimization)\n\n");
 		b.append(sections.get("@float"));
 		b.append("\n## When each model was measured\n\n");

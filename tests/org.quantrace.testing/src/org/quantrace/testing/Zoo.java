@@ -37,6 +37,18 @@ public final class Zoo {
 			return provenance.path("torch_ptq").path("accuracy").asDouble();
 		}
 
+		/**
+		 * More calibration sets of torch's PTQ of this model, each with torch's accuracy on the 10,000 test images (provenance
+		 * {@code torch_ptq.sets}, written by the script its {@code torch_ptq.sets_script} names; empty for most models): one set
+		 * compares one draw of each quantizer, and a draw moves a model by a few tenths of a point.
+		 */
+		public List<PtqSet> torchPtqSets() {
+			List<PtqSet> sets = new java.util.ArrayList<>();
+			provenance.path("torch_ptq").path("sets").forEach(s -> sets.add(new PtqSet(s.path("name").asText(), TestData.root().resolve(s.path("images").asText()),
+					s.path("accuracy").asDouble())));
+			return sets;
+		}
+
 		public String torchPtqMethod() {
 			return provenance.path("torch_ptq").path("method").asText();
 		}
@@ -53,6 +65,10 @@ public final class Zoo {
 		public Family family() {
 			return name.equals("vit") ? Family.TRANSFORMER : name.equals("lstm") || name.equals("gru") ? Family.RECURRENT : Family.CNN;
 		}
+	}
+
+	/** A calibration set of torch's PTQ: its name, its images (IDX), torch's accuracy calibrated on it. */
+	public record PtqSet(String name, Path images, double accuracy) {
 	}
 
 	private Zoo() {

@@ -186,6 +186,7 @@ public final class Freezer {
 		batchNormsGone.addAll(s.batchNormsFolded());
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone));
 		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites));
+		removed.addAll(ChannelPieces.split(model.graph(), rewrites));
 		if (options.fusePatterns()) {
 			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites));
 			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));

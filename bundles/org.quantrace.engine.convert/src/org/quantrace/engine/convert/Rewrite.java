@@ -2,7 +2,7 @@ package org.quantrace.engine.convert;
 
 /**
  * One function-preserving rewrite the conversion made, as PhIMT0002 lists it: of which kind (constant nodes, constant
- * folding, shape arithmetic, control flow, fusion, opset, layout transposes,
+ * folding, shape arithmetic, control flow, fusion, opset, layout transposes, channel pieces,
  * model-local functions, precision, no-op casts, matrix products) and what was found and done, naming the nodes.
  */
 public record Rewrite(String kind, String description, boolean made) {
@@ -30,6 +30,8 @@ public record Rewrite(String kind, String description, boolean made) {
 	public static final String MATRIX_PRODUCTS = "matrix products";
 	/** The model's own Transposes cancelled in inverse pairs (an NHWC export's wrappers around each Conv, pool and BatchNormalization). */
 	public static final String LAYOUT = "layout transposes";
+	/** A Conv that only channel Slices or Splits read written as one Conv per piece ({@link ChannelPieces}). */
+	public static final String CHANNEL_PIECES = "channel pieces";
 
 	@Override
 	public String toString() {

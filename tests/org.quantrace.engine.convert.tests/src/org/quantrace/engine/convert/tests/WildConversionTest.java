@@ -379,6 +379,82 @@ class WildConversionTest {
 	}
 
 	/**
+	 * A ConvLSTM's gates (make_unseen11's convlstm): one Conv computes all four and Slices cut them apart, and the unrolled
+	 * steps share its weights; a GLU's halves come from a Split. Quantized, a Conv has one output scale, set by its widest
+	 * piece, and a Slice passes the codes on at that scale (convlstm: 0.16-0.20 for the whole Conv, 0.08-0.17 per gate). So a
+	 * Conv that only channel Slices or Splits read is written as one Conv per piece: the same products, the pieces' tensors,
+	 * weights shared by the steps sliced once (the parameters stay the model's). A Conv something else reads too stays whole, and
+	 * so does one whose Slices overlap (its shared channels would be computed twice).
+	 */
+	@Test
+	void aConvReadOnlyByChannelSlicesOrASplitBecomesOneConvPerPiece() {
+		Tiny t = new Tiny(2, 4, 4);
+		float[] w = new float[8 * 2 * 9];
+		float[] b = new float[8];
+		Random random = new Random(5);
+		for (int i = 0; i < w.length; i++) {
+			w[i] = (random.nextFloat() - 0.5f) * (i < 4 * 18 ? 0.2f : 4f); // the first four output channels narrow, the last four wide
+		}
+		for (int i = 0; i < b.length; i++) {
+			b[i] = random.nextFloat() - 0.5f;
+		}
+		String weights = t.floats(new long[] { 8, 2, 3, 3 }, w);
+		String bias = t.floats(new long[] { 8 }, b);
+		AttributeProto pads = intsAttr("pads", 1, 1, 1, 1);
+		String gates = t.node("Conv", List.of("x", weights, bias), pads);
+		String sig = t.node("Sigmoid", t.node("Slice", List.of(gates, t.longs(new long[] { 0 }), t.longs(new long[] { 4 }), t.longs(new long[] { 1 }))));
+		String tanh = t.node("Tanh", t.node("Slice", List.of(gates, t.longs(new long[] { 4 }), t.longs(new long[] { 8 }), t.longs(new long[] { 1 }))));
+		String h = t.node("Mul", List.of(sig, tanh));
+		String h2 = t.node("Slice", List.of(h, t.longs(new long[] { 0 }), t.longs(new long[] { 2 }), t.longs(new long[] { 1 }))); // reads a Mul: stays
+		String gates2 = t.node("Conv", List.of(h2, weights, bias), pads); // the next step: the same weights
+		String split = t.node("Split", List.of(gates2, t.longs(new long[] { 4, 4 })), intAttr("axis", 1));
+		String second = split.replace("_out", "_out2");
+		String h3 = t.node("Mul", List.of(t.node("Sigmoid", split), t.node("Tanh", second)));
+		String other = t.node("Conv", List.of("x", t.floats(new long[] { 4, 2, 1, 1 }, 0.3f)));
+		String half = t.node("Sigmoid", t.node("Slice", List.of(other, t.longs(new long[] { 0 }), t.longs(new long[] { 2 }), t.longs(new long[] { 1 }))));
+		String over = t.node("Conv", List.of("x", t.floats(new long[] { 4, 2, 1, 1 }, 0.2f))); // overlapping Slices: stays whole
+		String both = t.node("Add", List.of(t.node("Slice", List.of(over, t.longs(new long[] { 0 }), t.longs(new long[] { 2 }), t.longs(new long[] { 1 }))),
+				t.node("Slice", List.of(over, t.longs(new long[] { 1 }), t.longs(new long[] { 3 }), t.longs(new long[] { 1 })))));
+		String y = t.node("Add", List.of(t.node("Add", List.of(t.node("Add", List.of(h3, t.node("Relu", other))), t.node("Concat", List.of(half, half),
+				intAttr("axis", 1)))), t.node("Concat", List.of(both, both), intAttr("axis", 1))));
+		OnnxModel model = withSecondOutput(t.model(y), split, second); // the Split writes two outputs
+
+		FreezeResult r = Freezer.freeze(model, "cell", FreezeOptions.defaults(), null);
+
+		List<org.quantrace.engine.onnx.Node> nodes = r.model().graph().nodes();
+		List<String> ops = nodes.stream().map(n -> n.opType()).toList();
+		assertEquals(6, ops.stream().filter("Conv"::equals).count(), "two Convs in two pieces each, the one a Relu reads too and the one of overlapping"
+				+ " Slices whole: " + ops);
+		assertEquals(0, ops.stream().filter("Split"::equals).count(), ops.toString());
+		assertEquals(4, ops.stream().filter("Slice"::equals).count(), "the Slice of the Mul, the one beside the Relu and the overlapping two stay: " + ops);
+		List<org.quantrace.engine.onnx.Node> pieces = nodes.stream().filter(n -> n.opType().equals("Conv") && n.name().contains("_channels_")).toList();
+		assertEquals(4, pieces.size(), nodes.toString());
+		assertEquals(2, pieces.stream().map(n -> n.input(1)).distinct().count(), "both steps read the same two weight slices: " + pieces);
+		for (org.quantrace.engine.onnx.Node p : pieces) {
+			assertArrayEquals(new long[] { 4, 2, 3, 3 }, r.model().graph().constant(p.input(1)).dims());
+			assertArrayEquals(new long[] { 4 }, r.model().graph().constant(p.input(2)).dims());
+		}
+		long parameters = r.model().graph().initializers().stream().filter(i -> i.dataType() == org.quantrace.engine.onnx.DataType.FLOAT)
+				.mapToLong(i -> i.elementCount()).sum();
+		assertEquals(8 * 2 * 9 + 8 + 4 * 2 + 4 * 2, parameters, "the model's parameters, sliced once");
+		NdArray x = random(3, 2, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+		assertTrue(r.rewrites().stream().anyMatch(rw -> rw.made() && rw.kind().equals("channel pieces") && rw.description().startsWith("2 Convs read only by channel Slices or Splits")),
+				r.rewrites().toString());
+	}
+
+	/** {@code model} with the Split writing {@code first} also writing {@code second}. */
+	private static OnnxModel withSecondOutput(OnnxModel model, String first, String second) {
+		ModelProto.Builder m = model.toProto().toBuilder();
+		for (NodeProto.Builder n : m.getGraphBuilder().getNodeBuilderList()) {
+			if (n.getOutputList().equals(List.of(first))) {
+				n.addOutput(second);
+			}
+		}
+		return OnnxModel.of(m.build());
+	}
+
+	/**
 	 * A model exported with a static batch of 1: `run` converts it and checks the result on 64 samples of the recipe's
 	 * data, fed 8 at a time, which ONNX Runtime refused ("Got: 8 Expected: 1"), so every recipe with such a model failed.
 	 * It is fed one sample at a time.
