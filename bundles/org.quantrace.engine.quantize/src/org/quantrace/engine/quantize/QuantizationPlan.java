@@ -148,6 +148,27 @@ public final class QuantizationPlan {
 		return dynamicRecurrent;
 	}
 
+	/**
+	 * Lists each activation after the one whose codes it reuses, as the writer needs them: an excluded code mover that ONNX
+	 * Runtime runs on codes all the same (Planner.fusedAnyway) is decided last, and its output, listed earlier for the
+	 * integer op reading it, came before its input. The writer then found no codes to read and left the op on the float
+	 * input, with a DequantizeLinear after it (convlstm with its first input Slice excluded: the model did not load, exit 3).
+	 */
+	private void sourcesFirst() {
+		Map<String, Activation> ordered = new LinkedHashMap<>();
+		for (String t : activations.keySet()) {
+			List<String> chain = new ArrayList<>();
+			for (String s = t; s != null && activations.containsKey(s) && !ordered.containsKey(s); s = sharesWith.get(s)) {
+				chain.add(s);
+			}
+			for (int i = chain.size() - 1; i >= 0; i--) {
+				ordered.put(chain.get(i), activations.get(chain.get(i)));
+			}
+		}
+		activations.clear();
+		activations.putAll(ordered);
+	}
+
 	/** The tensor whose parameters {@code tensor} reuses (itself when it has its own). */
 	public String root(String tensor) {
 		String t = tensor;
@@ -343,6 +364,7 @@ public final class QuantizationPlan {
 			}
 			clampsRemovedByOnnxRuntime(order);
 			floatIslandInputs();
+			plan.sourcesFirst();
 			plan.decisions.addAll(decided.values());
 			return plan;
 		}
