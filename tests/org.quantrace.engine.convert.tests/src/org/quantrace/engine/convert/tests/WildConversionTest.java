@@ -375,6 +375,33 @@ class WildConversionTest {
 		assertEquals(11, r.removedNodes().size(), r.removedNodes().toString());
 	}
 
+	/**
+	 * An export with keep_initializers_as_inputs=True (tests/data/wild make_unseen12.py "xcept9", opset 9, IR 4): every
+	 * initializer is also a graph input, a default a caller may override, which ONNX Runtime does not optimize as a constant
+	 * (its converted model ran the Convs outside the blocked NCHWc layout). Conversion kept all 29 of them as inputs; the
+	 * inference model's weights are now fixed: only x is left an input, and the rewrite is listed.
+	 */
+	@Test
+	void initializersListedAsInputsAreTakenOffTheInputs() {
+		Tiny t = new Tiny(3, 4, 4);
+		String y = t.node("Relu", t.node("Conv", List.of("x", t.floats(new long[] { 2, 3, 1, 1 }, randoms(6, 1)), t.floats(new long[] { 2 }, randoms(2, 2)))));
+		ModelProto.Builder b = t.model(y).toProto().toBuilder().setIrVersion(4);
+		for (TensorProto w : List.copyOf(b.getGraph().getInitializerList())) {
+			b.getGraphBuilder().addInput(ValueInfoProto.newBuilder().setName(w.getName()).setType(TypeProto.newBuilder().setTensorType(
+					TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
+		}
+		OnnxModel model = OnnxModel.of(b.build());
+
+		FreezeResult r = Freezer.freeze(model, "xcept9", FreezeOptions.defaults(), null);
+
+		assertEquals(List.of("x"), r.model().graph().inputs().stream().map(ValueInfoProto::getName).toList());
+		assertEquals(2, r.model().graph().initializers().size());
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("2 initializers also listed as graph inputs")),
+				r.rewrites().toString());
+		NdArray x = random(2, 3, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f); // ONNX Runtime now fuses Conv and Relu: another rounding
+	}
+
 	private static float[] randoms(int n, int seed) {
 		Random r = new Random(seed);
 		float[] v = new float[n];
