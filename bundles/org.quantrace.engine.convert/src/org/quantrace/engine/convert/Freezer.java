@@ -188,6 +188,9 @@ public final class Freezer {
 		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites));
 		removed.addAll(ChannelPieces.split(model.graph(), rewrites));
 		if (options.fusePatterns()) {
+			// after BatchNorm folding: each branch's BatchNorm is in its Conv; the Mul and Add an identity BatchNorm became are no
+			// nodes of the original (the BatchNorm is listed as removed), so only the original's nodes the merge took are listed
+			removed.addAll(ParallelConvs.merge(model.graph(), rewrites).stream().filter(original::contains).toList());
 			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites));
 			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
 		}
@@ -195,7 +198,30 @@ public final class Freezer {
 			OpsetUpgrade.upgrade(model, options.targetOpset(), name, ranks);
 		}
 		removed.removeIf(written::contains);
+		overridableInitializers(model, rewrites);
 		return new Rewritten(source, model, reference, eliminations, artifacts, removed, rewrites);
+	}
+
+	/**
+	 * Initializers also listed as graph inputs (torch's keep_initializers_as_inputs=True, the opset-9 era's default; IR 3
+	 * requires it) are defaults a caller may override, so ONNX Runtime takes them for no constants: it neither folds them nor
+	 * lays out the Convs that read them in its blocked NCHWc format (make_unseen12's xcept9: its converted model ran its
+	 * Convs unblocked). An inference model's weights are fixed: from IR 4 on, where an initializer need not be an input,
+	 * they are taken off the inputs (the quantizer's writers did so already), and the rewrite says how many.
+	 */
+	private static void overridableInitializers(OnnxModel model, List<Rewrite> rewrites) {
+		if (model.irVersion() < 4) {
+			return;
+		}
+		List<String> listed = model.graph().inputs().stream().map(v -> v.getName()).filter(n -> model.graph().initializer(n) != null).toList();
+		if (listed.isEmpty()) {
+			return;
+		}
+		model.graph().inputs().removeIf(v -> model.graph().initializer(v.getName()) != null);
+		rewrites.add(new Rewrite(Rewrite.CONSTANTS, listed.size() + (listed.size() == 1 ? " initializer" : " initializers")
+				+ " also listed as graph inputs (defaults a caller could override, which ONNX Runtime does not optimize as constants) taken off the"
+				+ " inputs: the inference model's weights are fixed (" + String.join(", ", listed.subList(0, Math.min(8, listed.size())))
+				+ (listed.size() > 8 ? " and " + (listed.size() - 8) + " more" : "") + ")"));
 	}
 
 	/**

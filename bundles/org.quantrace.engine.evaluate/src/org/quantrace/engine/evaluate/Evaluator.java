@@ -65,7 +65,8 @@ public final class Evaluator {
 						System.arraycopy(labels.classes(), 0, truth, from, labels.classes().length);
 					}
 					for (Runner r : runners) {
-						width = r.run(batch, from, n, options);
+						int w = r.run(batch, from, n, options);
+						width = r.indices ? width : w; // a model giving class indices has no width of its own
 					}
 					task.advance(to - from);
 				}
@@ -117,6 +118,8 @@ public final class Evaluator {
 		int[] predicted;
 		byte[] flags;
 		float[] scores;
+		/** The output holds one class index per sample (the graph ends in ArgMax, or TopK's indices with k = 1), not class scores. */
+		boolean indices;
 		long nanos;
 		int classes = -1;
 
@@ -141,6 +144,7 @@ public final class Evaluator {
 			int rows = (int) shape[0];
 			if (classes < 0) {
 				LabelCheck.requireClassScores(variant.name(), first.getKey(), shape);
+				indices = !multilabel && width == 1 && intOutput == null && (y.type() == DataType.INT64 || y.type() == DataType.INT32);
 				classes = width;
 				if (multilabel) {
 					flags = new byte[total * width];
@@ -154,6 +158,16 @@ public final class Evaluator {
 				checkWidth(batch.labels().width(), width);
 				for (int i = 0; i < rows * width; i++) {
 					flags[from * width + i] = (byte) (positive(values[i], options) ? 1 : 0);
+				}
+			} else if (indices) {
+				for (int i = 0; i < rows; i++) {
+					float c = values[i];
+					if (c < 0 || c >= Integer.MAX_VALUE) {
+						throw new InvalidInputException(variant.name() + "'s output '" + first.getKey() + "' holds class indices (" + y.type().displayName()
+								+ ", one per sample) and gives sample " + (from + i) + " the class " + (long) c, "give a model whose output is a class index from 0,"
+										+ " or its class scores");
+					}
+					predicted[from + i] = (int) c;
 				}
 			} else {
 				for (int i = 0; i < rows; i++) {
@@ -206,6 +220,13 @@ public final class Evaluator {
 			int n = multilabel ? truthFlags.length / width : truth.length;
 			if (multilabel) {
 				metrics.putAll(MultilabelMetrics.compute(truthFlags, flags, width, data.labelNames()));
+			} else if (indices) {
+				// as many classes as the other variants' scores, the data's class names, its labels and these predictions need
+				int classes = Math.max(Math.max(width, data.labelNames() == null ? 0 : data.labelNames().size()),
+						Math.max(java.util.Arrays.stream(truth).max().orElse(0), java.util.Arrays.stream(predicted).max().orElse(0)) + 1);
+				ClassificationMetrics.Result r = ClassificationMetrics.compute(truth, predicted, null, classes, 1); // no scores: no top-k
+				metrics.putAll(r.metrics());
+				confusion = r.confusion();
 			} else {
 				ClassificationMetrics.Result r = ClassificationMetrics.compute(truth, predicted, scores, width, Math.min(options.topK(), width));
 				metrics.putAll(r.metrics());

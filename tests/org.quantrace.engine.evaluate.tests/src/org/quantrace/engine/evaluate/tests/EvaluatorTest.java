@@ -105,6 +105,45 @@ class EvaluatorTest {
 		assertTrue(e.getMessage().contains("'" + conv.getOutput(0) + "' is [N, 16, 26, 26]") && e.getMessage().contains("no class"), e.getMessage());
 	}
 
+	/**
+	 * A classifier whose graph ends in ArgMax (tests/data/wild make_unseen12.py "fcnarg": its output "class" is int64 [N], a
+	 * class index per sample): evaluation took the index for the one score of a one-class model and stopped at the first
+	 * label above 0 ("label 9 of sample 0 but fcnarg has 1 outputs", hint: check the label file), and a recipe run failed
+	 * there after converting and quantizing. The index is the prediction: the CNN with an ArgMax appended scores what the
+	 * CNN scores, metric for metric, and so does its fiq-int8 model against the CNN's (the ArgMax reads its last layer
+	 * dequantized); keepdims 1 ([N, 1]) alike.
+	 */
+	@Test
+	void aModelEndingInArgMaxIsScoredByTheClassIndicesItGives() {
+		OnnxModel argmax = withArgMax(CNN, 0);
+		OnnxModel kept = withArgMax(CNN, 1);
+		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("original", CNN), Variant.of("argmax", argmax), Variant.of("kept", kept),
+				Variant.of("int8", Models.quantize(CNN, "fiq_int8")), Variant.of("int8argmax", Models.quantize(argmax, "fiq_int8"))), Models.TEST_SET,
+				EvaluationOptions.defaults(), Progress.NONE);
+		for (String m : List.of(Metrics.ACCURACY, Metrics.F1_MACRO, Metrics.BALANCED_ACCURACY, Metrics.COHEN_KAPPA)) {
+			assertEquals(r.variant("original").metrics().get(m), r.variant("argmax").metrics().get(m), m);
+			assertEquals(r.variant("original").metrics().get(m), r.variant("kept").metrics().get(m), m);
+			// quantized apart (the int8 model's last layer is its int8 output, the other's is read by the ArgMax): a few ties apart
+			assertEquals(r.variant("int8").metrics().get(m), r.variant("int8argmax").metrics().get(m), 0.002, m);
+		}
+		assertTrue(r.variant("argmax").metrics().get(Metrics.ACCURACY) > 0.85, r.variant("argmax").metrics().toString());
+		assertEquals(10, r.variant("argmax").confusion().length);
+	}
+
+	/** The CNN with ArgMax(axis 1) after its logits as the only output, int64 [N] (keepdims 0) or [N, 1]. */
+	private static OnnxModel withArgMax(OnnxModel model, long keepdims) {
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = model.toProto().toBuilder();
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = b.getGraphBuilder();
+		String logits = g.getOutput(0).getName();
+		g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("ArgMax").setName("argmax").addInput(logits).addOutput("class")
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("axis").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(1))
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("keepdims").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+						.setI(keepdims)));
+		g.clearOutput().addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("class").setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder()
+				.setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE))));
+		return OnnxModel.of(b.build());
+	}
+
 	@Test
 	void tensorInventoryShowsWhatBecameInteger() {
 		TensorInventory fp32 = TensorInventory.of(CNN, "cnn");
