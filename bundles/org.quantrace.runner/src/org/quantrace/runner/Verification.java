@@ -131,6 +131,7 @@ public final class Verification {
 			task.advance(1);
 			v.inputs();
 			v.coverage();
+			v.conversions();
 			v.warnings();
 			task.advance(1);
 			List<Mismatch> mismatches = Rederivation.check(new Evidence(v.dir, v.trace, v::modelFile, v.hashes.get(Outputs.INVENTORY)));
@@ -355,6 +356,47 @@ public final class Verification {
 		} else if (!merged && !held.equals(expected)) {
 			problems.add(new Problem(Outputs.TRACE, "holds its pipelines in the order " + held + ", where one run makes them in the recipe's order " + expected
 					+ ": a merged folder whose merge record was removed?"));
+		}
+	}
+
+	/** How far a conversion's difference made again may lie from the recorded one: another machine's last bits, not an edit. */
+	static final double CONVERSION_TOLERANCE = 0.05;
+
+	/**
+	 * Each conversion's check made again ({@link org.quantrace.engine.convert.Freezer#difference}): the original and the converted
+	 * model the folder holds, on the samples the run compared them on (the recipe's verification data, its first 64, as the run
+	 * chose them), must differ by the largest absolute output difference the trace records and the conversion log's first page
+	 * states, within a relative {@link #CONVERSION_TOLERANCE} (absolute 1e-6 near zero; the same machine gives the same bits). A
+	 * converted model edited after the run with every hash recomputed (cbam9's channel mean, one weight x1.5) passed every other
+	 * check but --deep's evaluations.
+	 */
+	private void conversions() {
+		if (recipeInputs == null || recipeInputs.context() == null) {
+			return;
+		}
+		RecipeContext ctx = recipeInputs.context();
+		for (org.quantrace.model.trace.ConversionRecord c : trace.getConversions()) {
+			String at = "conversion " + c.getId() + " maxAbsDifference";
+			org.quantrace.model.recipe.ModelDeclaration m = ctx.models().stream().filter(d -> d.getName().equals(c.getName())).findFirst().orElse(null);
+			Path original = c.getInput() == null ? null : modelFile(c.getInput());
+			Path converted = c.getOutput() == null ? null : modelFile(c.getOutput());
+			if (m == null || original == null || converted == null || !Files.isRegularFile(original) || !Files.isRegularFile(converted)) {
+				continue; // the input and folder checks say what is missing
+			}
+			double again;
+			try {
+				org.quantrace.model.recipe.DatasetDeclaration vd = ctx.verificationData();
+				again = org.quantrace.engine.convert.Freezer.difference(org.quantrace.engine.onnx.OnnxModel.load(original), org.quantrace.engine.onnx.OnnxModel.load(converted),
+						m.getName(), vd == null ? null : ctx.open(vd, m, 64));
+			} catch (org.quantrace.engine.QuantraceException e) {
+				problems.add(new Problem(Outputs.TRACE, at + ": cannot be made again (" + firstLine(e) + ")"));
+				continue;
+			}
+			double recorded = c.getMaxAbsDifference();
+			if (!(Math.abs(again - recorded) <= Math.max(1e-6, CONVERSION_TOLERANCE * Math.abs(recorded)))) {
+				problems.add(new Problem(Outputs.TRACE, at + ": says " + recorded + ", re-derived " + again + " (the original against "
+						+ c.getOutput().getPath() + " on the run's verification samples): the converted model is not the one the run checked"));
+			}
 		}
 	}
 
