@@ -80,8 +80,12 @@ final class DebugCommand implements Callable<Integer> {
 			throw new InvalidInputException(floatModel + ": is quantized (it holds " + quantizedOps + "): the debugger compares a float model, given first,"
 					+ " with its full-integer version, given second", "quantrace debug FLOAT.onnx QUANTIZED.onnx");
 		}
-		DebugReport r = QuantizationDebugger.debug(f, floatModel.toString(), ModelFiles.load(quantized), quantized.toString(),
-				data.open(spec.commandLine().getErr()), DataOptions.atLeastOne(samples, "--debug-samples"), m, threshold, ConsoleProgress.forConsole(spec.commandLine().getErr()));
+		OnnxModel q = ModelFiles.load(quantized);
+		org.quantrace.engine.data.Dataset dataset = data.open(spec.commandLine().getErr());
+		ModelFiles.requireRuns(f, floatModel, dataset);
+		ModelFiles.requireRuns(q, quantized, dataset);
+		DebugReport r = QuantizationDebugger.debug(f, floatModel.toString(), q, quantized.toString(),
+				dataset, DataOptions.atLeastOne(samples, "--debug-samples"), m, threshold, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		if (r.tensors().isEmpty()) { // two float models printed an empty table and "No tensor beyond the threshold", exit 0
 			throw new InvalidInputException(quantized + ": quantizes no tensor of " + floatModel + " (no per-tensor QuantizeLinear of a tensor the float"
 					+ " model computes): nothing was compared", "give the full-integer (QDQ) model quantized from FLOAT.onnx (quantrace quantize"

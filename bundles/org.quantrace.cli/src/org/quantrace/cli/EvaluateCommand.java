@@ -109,6 +109,9 @@ final class EvaluateCommand implements Callable<Integer> {
 			}
 		}
 		checkMetricsBeforeTheRun();
+		for (int i = 0; i < all.size(); i++) {
+			ModelFiles.requireRuns(variants.get(i).model(), all.get(i), dataset);
+		}
 		EvaluationReport report = Evaluator.evaluate(variants, dataset, options, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		Map<String, TensorInventory> inventories = new LinkedHashMap<>();
 		if (inventory) {

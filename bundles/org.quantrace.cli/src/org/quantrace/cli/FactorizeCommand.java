@@ -69,6 +69,7 @@ final class FactorizeCommand implements Callable<Integer> {
 						: new FactorizationSpec(t, RankSelection.RANK_RATIO, rank.ratio, exclude);
 		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
 		OnnxModel source = ModelFiles.load(model);
+		ModelFiles.requireRuns(source, model, evaluation);
 		FactorizationResult r = Factorizer.factorize(source, model.toString(), fs);
 		return BeforeAfter.write(source, r.model(), "factorized", evaluation, output, out -> report(r, out), spec);
 	}

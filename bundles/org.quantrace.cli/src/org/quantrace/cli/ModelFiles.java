@@ -22,6 +22,17 @@ final class ModelFiles {
 		return OnnxModel.load(path);
 	}
 
+	/**
+	 * Requires that {@code model} runs on the first sample of {@code data} (nothing when there is no data or no sample): a model that
+	 * loads but cannot run on its own declared input shape is the user's input to fix (exit 2, the node named), not a failure of
+	 * the work (exit 3). Before any work, on the models the user gave.
+	 */
+	static void requireRuns(OnnxModel model, Path path, org.quantrace.engine.data.Dataset data) {
+		if (data != null && data.size() > 0) {
+			org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, path.toString(), data.readInputs(0, 1, null));
+		}
+	}
+
 	static void requireNoSymbolicLink(Path path) {
 		Path cur = path.isAbsolute() ? path.getRoot() : null;
 		for (Path name : path) {

@@ -81,6 +81,7 @@ final class PruneCommand implements Callable<Integer> {
 		PruningSpec ps = new PruningSpec(c, s, p, sparsity, Integer.parseInt(rc[0]), Integer.parseInt(rc[1]), vector, Map.of(), exclude);
 		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
 		OnnxModel source = ModelFiles.load(model);
+		ModelFiles.requireRuns(source, model, evaluation);
 		PruningResult r = Pruner.prune(source, model.toString(), ps);
 		return BeforeAfter.write(source, r.model(), "pruned", evaluation, output, out -> report(r, out), spec);
 	}

@@ -111,6 +111,9 @@ final class QuantizeCommand implements Callable<Integer> {
 			}
 		}
 		Dataset data = calibration == null ? null : calibration.open(spec.commandLine().getErr());
+		if (resolved.isQuantized()) { // the calibration runs it
+			ModelFiles.requireRuns(source, model, data);
+		}
 		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());
 		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess, progress);
 		QuantizationResult result = Quantizer.quantize(pre.model(source), model.toString(), resolved, data, progress);

@@ -46,6 +46,10 @@ final class VerifyCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
+		if (recipe != null && outputsOnly) { // the usage says they exclude each other: --recipe was ignored without a word, exit 0
+			throw new org.quantrace.engine.InvalidInputException("--recipe " + recipe + " and --outputs-only contradict each other: --outputs-only reads no input",
+					"give --recipe to check the inputs where the recipe is now, or --outputs-only to check the folder alone");
+		}
 		PrintWriter stdout = spec.commandLine().getOut();
 		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());
 		Verification.Result r = Verification.verify(out, new Verification.Options(recipe, expect, outputsOnly, deep, progress));

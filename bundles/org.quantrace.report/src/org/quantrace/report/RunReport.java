@@ -64,6 +64,10 @@ public final class RunReport {
 				.append(Instant.ofEpochMilli(trace.getRunTime().getTime())).append(", recipe ").append(Html.esc(trace.getRecipePath()))
 				.append(trace.getRecipeSha256() == null ? "" : " (SHA-256 " + trace.getRecipeSha256().substring(0, 12) + "…)").append(": <span class=\"")
 				.append(accepted ? "ok\">all variants accepted" : "failed\">an acceptance criterion failed").append("</span></p>\n");
+		String share = RunSummary.share(trace);
+		if (share != null) { // a shard's or an --only run's verdict is not the recipe's
+			s.append("<p class=\"share\">").append(Html.esc(share)).append("</p>\n");
+		}
 		if (!trace.getWarnings().isEmpty()) { // what the run printed and went on after, as printed
 			s.append("<p>The run printed ").append(trace.getWarnings().size() == 1 ? "a warning" : trace.getWarnings().size() + " warnings")
 					.append(" before its work:</p>\n<ul class=\"warnings\">\n");

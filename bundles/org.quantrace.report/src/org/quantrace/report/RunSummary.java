@@ -33,6 +33,29 @@ public final class RunSummary {
 		return trace.getEvaluations().stream().filter(e -> e.getModel() == a).findFirst().orElse(null);
 	}
 
+	/**
+	 * What share of its recipe a run covers, said where results.json and report.html say whether it was accepted: null for the
+	 * whole run (a merged one too), else "Shard 2/2 of a run (run --shard)" and/or "Run with --only drq" and that the verdict is of
+	 * that share only. The logs say it on their first page ({@code Verdicts.firstPage}); results.json and report.html said
+	 * "accepted" of a shard as of the whole run.
+	 */
+	public static String share(TraceModel trace) {
+		boolean shard = trace.getShard() != null && !trace.getShard().isEmpty();
+		if (!shard && trace.getOnlySchemes().isEmpty()) {
+			return null;
+		}
+		List<String> parts = new java.util.ArrayList<>();
+		if (shard) {
+			parts.add("shard " + trace.getShard() + " of a run (run --shard): it covers that share of the run's variants only, and quantrace merge joins"
+					+ " the shards into the whole run");
+		}
+		if (!trace.getOnlySchemes().isEmpty()) {
+			parts.add("run with --only " + String.join(", ", trace.getOnlySchemes()) + ": it covers those schemes of the recipe only");
+		}
+		String text = String.join("; ", parts) + "; its verdict is of that share, not of the recipe";
+		return Character.toUpperCase(text.charAt(0)) + text.substring(1) + ".";
+	}
+
 	/** True unless some variant failed an acceptance criterion. */
 	public static boolean accepted(TraceModel trace) {
 		return trace.getEvaluations().stream().noneMatch(e -> e.isSetAccepted() && !e.isAccepted());

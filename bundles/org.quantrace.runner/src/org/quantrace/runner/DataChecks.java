@@ -62,6 +62,7 @@ final class DataChecks {
 		java.util.Set<DatasetDeclaration> decoded = new java.util.HashSet<>();
 		boolean quantizes = schemes.stream().anyMatch(s -> s.spec().isQuantized());
 		Map<DatasetDeclaration, Use> uses = uses(ctx, schemes);
+		java.util.Set<ModelDeclaration> ran = new java.util.HashSet<>();
 		for (ModelDeclaration m : ctx.models()) {
 			OnnxModel model;
 			try {
@@ -76,7 +77,7 @@ final class DataChecks {
 			}
 			Map<String, IoQuantization.Io> integerInputs = integerInputs(ctx, m, model, uses.values(), recipeAsGiven, problems);
 			for (Map.Entry<DatasetDeclaration, Use> use : uses.entrySet()) {
-				boolean readable = checkData(ctx, m, model, use.getKey(), use.getValue(), integerInputs, recipeAsGiven, problems);
+				boolean readable = checkData(ctx, m, model, use.getKey(), use.getValue(), integerInputs, recipeAsGiven, problems, ran);
 				if (decodeAll && readable && decoded.add(use.getKey())) {
 					decodeAll(ctx, m, use.getKey(), recipeAsGiven, problems);
 				}
@@ -137,7 +138,7 @@ final class DataChecks {
 	 * it cannot be read.
 	 */
 	private static boolean checkData(RecipeContext ctx, ModelDeclaration m, OnnxModel model, DatasetDeclaration d, Use use,
-			Map<String, IoQuantization.Io> integerInputs, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+			Map<String, IoQuantization.Io> integerInputs, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems, java.util.Set<ModelDeclaration> ran) {
 		Dataset data;
 		DataType given;
 		try {
@@ -170,6 +171,13 @@ final class DataChecks {
 		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use, integer)));
 			return true;
+		}
+		if (data.size() > 0 && ran.add(m)) { // once per model, on a sample that fits it: else "inference failed" once the work had started, exit 3
+			try {
+				org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, "model " + m.getName() + " (\"" + m.getPath() + "\")", data.readInputs(0, 1, null));
+			} catch (InvalidInputException e) {
+				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
+			}
 		}
 		if (integer != null && given == input.type()) {
 			String coarse = coarseIntegers(ctx, d, m, input, integer, use);

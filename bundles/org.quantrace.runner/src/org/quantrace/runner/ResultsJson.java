@@ -41,6 +41,14 @@ final class ResultsJson {
 		root.put("runId", trace.getRunId());
 		root.put("runTime", Instant.ofEpochMilli(trace.getRunTime().getTime()).toString());
 		root.put("accepted", RunSummary.accepted(trace));
+		String share = RunSummary.share(trace);
+		if (share != null) { // "accepted" of a shard or an --only run is of that share only (the whole run's file is as before)
+			Map<String, Object> covers = new LinkedHashMap<>();
+			covers.put("shard", trace.getShard() == null || trace.getShard().isEmpty() ? null : trace.getShard());
+			covers.put("onlySchemes", List.copyOf(trace.getOnlySchemes()));
+			covers.put("says", share);
+			root.put("share", covers);
+		}
 		Map<String, Object> inventory = new LinkedHashMap<>(); // what verify checks the folder against; this file cannot be in it
 		inventory.put("file", Outputs.INVENTORY);
 		inventory.put("sha256", trace.getInventorySha256());

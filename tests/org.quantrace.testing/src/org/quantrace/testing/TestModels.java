@@ -101,6 +101,16 @@ public final class TestModels {
 		return write(file, graph(List.of(node("FrobnicateXYZ", "frob", List.of("x"), "y")), List.of(), tensor("x", 1, 4), tensor("y", 1, 4)));
 	}
 
+	/**
+	 * A model ONNX Runtime loads but cannot run on its own declared input: x [1, 4] reshaped by node 'flat' to the constant [1, 8]
+	 * (as a model exported for a larger input whose input was then declared smaller), then y = Relu [1, 8].
+	 */
+	public static Path reshapeContradictingInput(Path file) {
+		TensorProto shape = TensorProto.newBuilder().setName("shape").setDataType(7).addDims(2).addInt64Data(1).addInt64Data(8).build();
+		return write(file, graph(List.of(node("Reshape", "flat", List.of("x", "shape"), "r"), node("Relu", "relu", List.of("r"), "y")), List.of(shape),
+				tensor("x", 1, 4), tensor("y", 1, 8)));
+	}
+
 	/** y = Relu(x), x and y float [N, 4]: a model any table of four features runs through. */
 	public static Path relu4(Path file) {
 		TensorShapeProto shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))

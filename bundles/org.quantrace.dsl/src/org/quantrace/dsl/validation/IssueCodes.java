@@ -80,6 +80,11 @@ public final class IssueCodes {
 
 	/** A model file that does not load (not ONNX, empty, a folder), on the model's line: found when the run or validate reads it. */
 	public static final String MODEL_UNREADABLE = "model-unreadable";
+	/**
+	 * A model ONNX Runtime loads but cannot run on the first sample of a dataset that fits its declared input (a Reshape's constant
+	 * shape, a layer sized for another input size), on the model's line: found when the run or validate runs it on that sample.
+	 */
+	public static final String MODEL_UNRUNNABLE = "model-unrunnable";
 	/** A model the recipe quantizes is quantized already (QuantizeLinear/DequantizeLinear, integer kernels). */
 	public static final String MODEL_QUANTIZED = "model-quantized";
 	/** validate: a file of several recipes, which run refuses (a run takes a file of one), on the second recipe's line. */

@@ -115,6 +115,28 @@ public final class Freezer {
 				samples.count(), samples.description(), options, r.rewrites());
 	}
 
+	/**
+	 * The conversion's check made again, for verify: the largest absolute difference between the outputs of the original
+	 * {@code given} (as read, prepared as {@link #freeze} prepares it: its nodes named, a half-precision model widened) in
+	 * inference mode and {@code converted}, on the samples freeze compares them on ({@code verification}'s first 64, or the 8
+	 * seeded random inputs). The first page of the conversion log states that figure; a converted model edited after the run
+	 * (a channel mean's weight changed, every hash recomputed) was held against nothing but its own hash.
+	 */
+	public static double difference(OnnxModel given, OnnxModel converted, String name, Dataset verification) {
+		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
+		if (FloatWidening.needed(source)) {
+			if (source == given) {
+				source = source.copy();
+			}
+			FloatWidening.widen(source);
+		}
+		Reference reference = Reference.of(source, name);
+		Inputs samples = samples(source, name, verification, verificationChunk(probe(reference, source, name)));
+		try (Progress.Task check = Progress.NONE.start("checking the converted model against the original", samples.count(), "samples")) {
+			return reference.maxAbsDifference(converted, samples.feeds(), samples.description(), verification == null, name, check);
+		}
+	}
+
 	/** The converted model and what was done to it, before its outputs are checked. */
 	private record Rewritten(OnnxModel source, OnnxModel model, Reference reference, Map<TrainingOperation, FreezeResult.Elimination> eliminations,
 			List<String> artifacts, List<String> removed, List<Rewrite> rewrites) {

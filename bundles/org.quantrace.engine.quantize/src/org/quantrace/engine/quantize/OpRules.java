@@ -92,7 +92,7 @@ public final class OpRules {
 		// Re-measured on torchvision's ViT at 224x224 (4 heads of 197x197 scores, batch 8, one thread): QLinearSoftmax took
 		// 0.27x the float Softmax's throughput and the model 1.22x the CPU time (tests/data/wild/README.md, branch vitfloat).
 		add(slower("Softmax", "QLinearSoftmax", "0.26-0.31x", null));
-		add(slower("AveragePool", "QLinearAveragePool", "0.02-0.03x", OpRules::averagePoolAsConv));
+		add(slower("AveragePool", "QLinearAveragePool", "0.02-0.03x", OpRules::averagePoolAsConv, OpRules::averagePoolMapTooLarge));
 		add(new OpRule("Div", Set.of("Div"), Form.RESCALE, List.of(), -1,
 				new Kernel("no node: DequantizeLinear with the scale divided", true, false, "the division by a constant becomes the scale of the codes"),
 				Drq.none(), n -> rescaleFactor(n) > 0 ? null : "Div by anything but a positive scalar constant has no integer kernel in ONNX Runtime: " + FLOAT_ISLAND));
@@ -288,8 +288,7 @@ public final class OpRules {
 					+ " 1.73x fp32, 1.31x with the pool as a Conv, batch 64); every window counts " + k.get(0) * k.get(1) + " values, so a depthwise"
 					+ " QLinearConv of weights 1/" + k.get(0) * k.get(1) + " computes the same";
 		}
-		boolean strided = !strides.isEmpty() && !strides.equals(List.of(1L, 1L));
-		if (strided || pads.get(0) + pads.get(2) != k.get(0) - 1 || pads.get(1) + pads.get(3) != k.get(1) - 1) {
+		if (!poolExcludesPaddingSameSize(n) || poolMapFactor(n) > POOL_MAP_LIMIT) {
 			return null;
 		}
 		return "ONNX Runtime's QLinearAveragePool with the padding left out of the count ran 16x slower than the float AveragePool (factinc,"
@@ -371,6 +370,58 @@ public final class OpRules {
 		long[] d = c.dims();
 		boolean perChannel = d.length == 3 && d[1] == 1 && d[2] == 1 || d.length == 4 && d[0] == 1 && d[2] == 1 && d[3] == 1;
 		return perChannel && d[d.length - 3] > 1 ? c.toFloatArray() : null;
+	}
+
+	/**
+	 * The largest factor a count map of {@link PoolAsConv} may hold. The map multiplies the window sums' codes, and with them their
+	 * quantization error, by kh·kw/count: by 9 in the corner of a 3x3 pool padded [2, 2, 0, 0] (its window there counts one
+	 * value). Measured on a tiny graph (Conv 3x3 → Relu → that pool → Conv 1x1, 8 channels of 16x16, 200 random images, fiq-int8,
+	 * the debugger against ONNX Runtime's float model; tests/data/wild/README.md, branch trust7): accumulated rmse/scale at the
+	 * pool 0.597 as Conv and map (factor 9) against 0.401 with the pool left float, 1.184 against 0.327 for a 5x5 pool padded
+	 * [4, 4, 0, 0] (factor 25), 0.468 against 0.347 for 3x3 padded symmetrically (factor 2.25). A symmetric padding gives at most
+	 * (k/⌈k/2⌉)² < 4 for any odd k; 4 admits every symmetric one and leaves the far-off-centre windows float.
+	 */
+	static final double POOL_MAP_LIMIT = 4;
+
+	/**
+	 * The largest factor kh·kw/count of the count map of a pool that leaves its padding out of the count, for an image at least
+	 * as large as the window: the window at the corner where the padding is widest counts (kh - max(top, bottom))·(kw - max(left,
+	 * right)) values.
+	 */
+	static double poolMapFactor(Node n) {
+		List<Long> k = n.intsAttribute("kernel_shape");
+		List<Long> pads = n.intsAttribute("pads");
+		long count = (k.get(0) - Math.max(pads.get(0), pads.get(2))) * (k.get(1) - Math.max(pads.get(1), pads.get(3)));
+		return count <= 0 ? Double.POSITIVE_INFINITY : (double) (k.get(0) * k.get(1)) / count;
+	}
+
+	/** A pool that leaves its padding out of the count, padded, stride 1, its output as large as its input: the map form's pools. */
+	private static boolean poolExcludesPaddingSameSize(Node n) {
+		List<Long> k = n.intsAttribute("kernel_shape");
+		List<Long> pads = n.intsAttribute("pads");
+		List<Long> strides = n.intsAttribute("strides");
+		boolean strided = !strides.isEmpty() && !strides.equals(List.of(1L, 1L));
+		return !poolCountsWholeWindows(n) && k.size() == 2 && pads.size() == 4 && !strided && pads.get(0) + pads.get(2) == k.get(0) - 1
+				&& pads.get(1) + pads.get(3) == k.get(1) - 1;
+	}
+
+	/**
+	 * Why a pool of the map form stays float: its map's largest factor exceeds {@link #POOL_MAP_LIMIT}, so the Conv and Mul would
+	 * multiply the sums' rounding error at the image's edge by it; null for any other node (its rule's words then apply).
+	 */
+	static String averagePoolMapTooLarge(Node n) {
+		if (!"AveragePool".equals(n.opType()) || n.intAttribute("ceil_mode", 0) != 0 || !n.stringAttribute("auto_pad", "NOTSET").equals("NOTSET")
+				|| !poolExcludesPaddingSameSize(n) || poolMapFactor(n) <= POOL_MAP_LIMIT) {
+			return null;
+		}
+		return "an AveragePool that leaves its padding " + n.intsAttribute("pads") + " out of the count: as a depthwise Conv and a Mul by the map"
+				+ " kh·kw/count its largest factor would be " + factor(poolMapFactor(n)) + " (more than "
+				+ factor(POOL_MAP_LIMIT) + "), multiplying the window sums' rounding error by that much at the image's edge, and ONNX Runtime's QLinearAveragePool ran at"
+				+ " 0.02-0.03x the float pool's throughput, so " + FLOAT_ISLAND;
+	}
+
+	private static String factor(double f) {
+		return f == Math.rint(f) ? String.valueOf((long) f) : String.format(java.util.Locale.ROOT, "%.2f", f);
 	}
 
 	/**
@@ -550,9 +601,18 @@ public final class OpRules {
 	 * neighbours integer), which ONNX Runtime fuses into the kernel whatever the plan says.
 	 */
 	private static OpRule slower(String op, String kernel, String measured, java.util.function.Function<Node, String> rewrite) {
+		return slower(op, kernel, measured, rewrite, n -> null);
+	}
+
+	/** {@link #slower}, with {@code reason} saying why a node stays float in its own words where it has some (else the rule's). */
+	private static OpRule slower(String op, String kernel, String measured, java.util.function.Function<Node, String> rewrite,
+			java.util.function.Function<Node, String> reason) {
 		String why = "ONNX Runtime's " + kernel + " ran at " + measured + " the throughput of the float " + op + " (one thread, zoo-sized tensors), so "
 				+ FLOAT_ISLAND;
-		return new OpRule(op, Set.of(op), Form.COMPUTE, List.of(), -1, new Kernel(kernel, true, false, why, null, n -> why, rewrite), Drq.none(), null);
+		return new OpRule(op, Set.of(op), Form.COMPUTE, List.of(), -1, new Kernel(kernel, true, false, why, null, n -> {
+			String own = reason.apply(n);
+			return own != null ? own : why;
+		}, rewrite), Drq.none(), null);
 	}
 
 	private static OpRule floatRule(String family, Set<String> ops) {

@@ -19,7 +19,8 @@ import org.quantrace.engine.onnx.TensorInfo;
  * between integer ops costs a DequantizeLinear, a QuantizeLinear and ONNX Runtime's layout Transposes; the Conv runs as a
  * depthwise QLinearConv on the codes (shufflev1's stride-2 shortcut);</li>
  * <li>a pool that excludes the padding from its count (count_include_pad = 0, padded, stride 1, output as large as the
- * input): a depthwise Conv '&lt;pool&gt;_sums' of weights 1/(kh·kw) (the window sums, divided by the full window) followed,
+ * input, the map's largest factor at most {@link OpRules#POOL_MAP_LIMIT}: beyond it the Mul would multiply the sums' rounding error
+ * at the image's edge by that much): a depthwise Conv '&lt;pool&gt;_sums' of weights 1/(kh·kw) (the window sums, divided by the full window) followed,
  * under the pool's name and output, by a Mul by the constant map [1, 1, H, W] of kh·kw / (the window's count inside the
  * image). ONNX Runtime would fuse the pool into QLinearAveragePool, which ran 30-50x slower than float in this form; it runs
  * the Conv as a depthwise QLinearConv and the Mul as QLinearMul.</li>

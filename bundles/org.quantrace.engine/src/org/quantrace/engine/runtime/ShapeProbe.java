@@ -252,6 +252,51 @@ public final class ShapeProbe {
 		return SessionSettings.defaults().withOptimization(SessionSettings.Optimization.NONE).withThreads(1).withoutArena();
 	}
 
+	/**
+	 * Requires that ONNX Runtime runs {@code model} on one sample: {@code sample} (a batch of one for its single input), or zeros of
+	 * that shape and of the input's declared element type where the sample's type does not feed it. A model ONNX Runtime loads but
+	 * cannot run on its own declared input (a Reshape's constant shape that contradicts it, a dense layer sized for a 32x32 image
+	 * fed the 28x28 it declares) stopped every command that runs it with "inference failed", exit 3 (the work failed), as if the
+	 * fault were Quantrace's: it is the model's, said here before any work (exit 2) with the node ONNX Runtime stopped at, the shape
+	 * it was given and how to fix it. Callers run it on the models the user gave, never on those Quantrace made.
+	 *
+	 * @throws InvalidInputException when ONNX Runtime loads the model but cannot run it on that sample (one it cannot load is left to the
+	 *                               steps that read it, as before)
+	 */
+	public static void requireRuns(OnnxModel model, String source, NdArray sample) {
+		List<ValueInfoProto> inputs = model.graph().runtimeInputs();
+		if (inputs.size() != 1) {
+			return; // datasets feed models of one input (ModelInput says so on its own)
+		}
+		ValueInfoProto input = inputs.get(0);
+		TensorInfo declared = TensorInfo.of(input);
+		DataType type = declared.type() == DataType.UNDEFINED || DataType.FLOAT.feeds(declared.type()) ? DataType.FLOAT : declared.type();
+		NdArray feed = sample.type() == type ? sample : NdArray.zeros(type, sample.shape());
+		InferenceSession session;
+		try {
+			session = InferenceSession.open(model, settings(), source);
+		} catch (QuantraceException e) {
+			return; // a model ONNX Runtime does not load is each step's to say (convert raises an opset-9 If model to 11 and runs it there)
+		}
+		try (session) {
+			session.run(Map.of(input.getName(), feed));
+		} catch (QuantraceException e) {
+			String ort = e.getCause() == null ? e.getMessage() : String.valueOf(e.getCause().getMessage());
+			java.util.regex.Matcher at = java.util.regex.Pattern.compile("running (\\S+) node\\. Name:'([^']*)'(?: Status Message: )?(.*)", java.util.regex.Pattern.DOTALL)
+					.matcher(ort);
+			String node = at.find() ? "node '" + at.group(2) + "' (" + at.group(1) + ")" : null;
+			String reason = (node == null ? ort : at.group(3)).strip();
+			String shape = java.util.Arrays.toString(feed.shape());
+			throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
+					+ input.getName() + "' of shape " + shape + " (declared " + declared.shapeText() + ")"
+					+ (node == null ? "" : ": it stopped at " + node) + ": " + reason,
+					"the graph contradicts its own declared input" + (node == null ? "" : " at " + node)
+							+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
+							+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",
+					e);
+		}
+	}
+
 	/** Elements one made-up input may hold: 1 GB of float32, far beyond any real model's sample. */
 	static final long MAX_ELEMENTS = 1L << 28;
 

@@ -47,6 +47,16 @@ final class ResultsCheck implements DocumentCheck {
 		same(found, DOCUMENT, "runId", text(root.get("runId")), trace.getRunId(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, "runTime", text(root.get("runTime")),
 				trace.getRunTime() == null ? null : java.time.Instant.ofEpochMilli(trace.getRunTime().getTime()).toString(), TraceCheck.DOCUMENT);
+		// the share of the recipe a shard or an --only run covers, which its "accepted" is of (absent for a whole run, and in a
+		// shard's file from before it was written: there the comparison with the file the trace makes says an absent one)
+		if (!root.path("share").isMissingNode()) {
+			JsonNode shard = root.at("/share/shard");
+			same(found, DOCUMENT, "share/shard", text(shard), trace.getShard() == null || trace.getShard().isEmpty() ? null : trace.getShard(),
+					TraceCheck.DOCUMENT);
+			List<String> only = new ArrayList<>();
+			root.at("/share/onlySchemes").forEach(n -> only.add(n.asText()));
+			same(found, DOCUMENT, "share/onlySchemes", String.join(", ", only), String.join(", ", trace.getOnlySchemes()), TraceCheck.DOCUMENT);
+		}
 		// the run's verdict, re-derived from the variants' decisions (a variant with criteria not met rejects the run)
 		same(found, DOCUMENT, "accepted", root.path("accepted").isBoolean() ? root.get("accepted").asBoolean() : null,
 				trace.getEvaluations().stream().noneMatch(r -> r.isSetAccepted() && !r.isAccepted()));

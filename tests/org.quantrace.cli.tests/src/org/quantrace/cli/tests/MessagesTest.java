@@ -42,6 +42,17 @@ class MessagesTest {
 		}
 	}
 
+	/**
+	 * verify's usage gives [--recipe RECIPE.qr | --outputs-only]; given both, --recipe was ignored without a word and the folder
+	 * checked alone (main 20aa11e: exit 0 on the example's merged folder). Refused, exit 2, before anything is read.
+	 */
+	@Test
+	void verifyRefusesARecipeWithOutputsOnly() {
+		Cli cli = Cli.run("verify", dir.toString(), "--recipe", dir.resolve("r.qr").toString(), "--outputs-only");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().startsWith("quantrace: error: --recipe " + dir.resolve("r.qr") + " and --outputs-only contradict each other"), cli.err());
+	}
+
 	/** ONNX's test data stores inputs as TensorProto files: read as a model, one looked like a truncated ONNX file. */
 	@Test
 	void aTensorFileIsNotCalledATruncatedModel() throws IOException {
