@@ -224,7 +224,7 @@ public final class Verification {
 		}
 		List<org.quantrace.model.trace.ShardRecord> recorded = trace.getMergedShards();
 		if (recorded.isEmpty()) {
-			oneRun(files);
+			problems.addAll(RunShareCheck.oneRun(trace, files));
 			if (trace.getShard() != null && !trace.getShard().isEmpty()) {
 				notes.add("shard " + trace.getShard() + " of a run (run --shard): it holds that share of the run's pipelines only; quantrace merge joins all of them");
 			}
@@ -275,128 +275,17 @@ public final class Verification {
 				+ ": each copied file was checked against its shard's list, each list against that fingerprint; compare them with the fingerprints the shards' runs printed");
 	}
 
-	/**
-	 * A trace that records no merge is one run's: merge keeps each shard's SHA256SUMS under shards/, which no run writes, and one
-	 * run dates every conversion and optimization record with its run time, where a merge keeps each shard's dates. A merged folder
-	 * whose merge record was struck out of the trace (SHA256SUMS recomputed) passed as a whole single run, exit 0; each of these is
-	 * now a mismatch (the order of its pipelines too: {@link #coverage}). A forger who also removes the kept lists, redates the
-	 * records and puts them in the recipe's order makes a folder no check of its own can tell from one run's: only --expect binds it.
-	 */
-	private void oneRun(Set<String> files) {
-		files.stream().filter(f -> f.startsWith(Merger.SHARDS + "/")).sorted().forEach(f -> problems.add(new Problem(f,
-				"a shard's SHA256SUMS as merge keeps it, but " + Outputs.TRACE + " records no merge: a merged folder whose merge record was removed?")));
-		java.util.Date runTime = trace.getRunTime();
-		List<org.quantrace.model.trace.LifecycleRecord> records = new ArrayList<>(trace.getConversions());
-		records.addAll(trace.getOptimizations());
-		for (org.quantrace.model.trace.LifecycleRecord r : records) {
-			if (runTime != null && r.getDate() != null && r.getDate().getTime() != runTime.getTime()) {
-				problems.add(new Problem(Outputs.TRACE, "record " + r.getId() + " is dated " + r.getDate().toInstant() + ", where the run's time is "
-						+ runTime.toInstant() + ": one run dates every record with its time, and the trace records no merge of runs"));
-			}
-		}
-	}
-
-	/**
-	 * The pipelines the trace holds against those the recipe declares, as the run chose them: every model with every scheme (those
-	 * of --only when the trace lists them), and for a shard i/n its share (the positions p with p mod n = i - 1, as
-	 * {@link RecipeRunner} deals them), in that order unless merged. A shard's (or an --only run's) folder whose trace, results.json
-	 * and documents were edited to read as the whole run, every list recomputed, passed: it held fewer pipelines than the recipe
-	 * declares and nothing compared them.
-	 */
+	/** The pipelines the trace holds against the recipe's, for the share it says ({@link RunShareCheck#coverage}). */
 	private void coverage() {
-		if (recipeInputs == null) {
-			return;
-		}
-		RecipeContext ctx = recipeInputs.context();
-		if (ctx == null) {
-			return;
-		}
-		List<ResolvedScheme> schemes;
-		try {
-			schemes = ctx.schemes(new java.util.LinkedHashSet<>(trace.getOnlySchemes()));
-		} catch (org.quantrace.engine.QuantraceException e) {
-			problems.add(new Problem(Outputs.TRACE, "lists --only " + String.join(", ", trace.getOnlySchemes()) + ": " + e.getMessage()));
-			return;
-		}
-		boolean merged = !trace.getMergedShards().isEmpty();
-		Shard shard = Shard.ALL;
-		if (!merged && trace.getShard() != null && !trace.getShard().isEmpty()) {
-			try {
-				shard = Shard.parse(trace.getShard());
-			} catch (org.quantrace.engine.QuantraceException e) {
-				problems.add(new Problem(Outputs.TRACE, "records shard '" + trace.getShard() + "': not i/n with 1 <= i <= n"));
-				return;
-			}
-		}
-		Set<String> known = new java.util.HashSet<>(ctx.schemes(Set.of()).stream().map(ResolvedScheme::name).toList());
-		List<String> expected = new ArrayList<>();
-		int position = 0;
-		for (org.quantrace.model.recipe.ModelDeclaration m : ctx.models()) {
-			for (ResolvedScheme s : schemes) {
-				if (shard.includes(position++)) {
-					expected.add(m.getName() + "/" + s.name());
-				}
-			}
-		}
-		List<String> held = new ArrayList<>(); // (model/scheme) in the order the trace first holds them
-		for (ModelArtifact a : trace.getArtifacts()) {
-			String pipeline = RunSummary.model(a) + "/" + a.getScheme();
-			if (a.getScheme() != null && known.contains(a.getScheme()) && !held.contains(pipeline)) {
-				held.add(pipeline);
-			}
-		}
-		String share = merged ? "the merged run" : shard.count() > 1 ? "shard " + shard : trace.getOnlySchemes().isEmpty() ? "the whole run" : "the run of --only "
-				+ String.join(", ", trace.getOnlySchemes());
-		List<String> missing = expected.stream().filter(p -> !held.contains(p)).toList();
-		List<String> extra = held.stream().filter(p -> !expected.contains(p)).toList();
-		if (!missing.isEmpty() || !extra.isEmpty()) {
-			problems.add(new Problem(Outputs.TRACE, "reads as " + share + " of recipe " + trace.getRecipeName() + ", which makes the pipelines " + expected
-					+ ", but holds " + held + (missing.isEmpty() ? "" : " (missing " + missing + ")") + (extra.isEmpty() ? "" : " (beyond it " + extra + ")")
-					+ ": a share of the run (run --shard, --only) edited to read as more?"));
-		} else if (!merged && !held.equals(expected)) {
-			problems.add(new Problem(Outputs.TRACE, "holds its pipelines in the order " + held + ", where one run makes them in the recipe's order " + expected
-					+ ": a merged folder whose merge record was removed?"));
+		if (recipeInputs != null) {
+			problems.addAll(RunShareCheck.coverage(recipeInputs.context(), trace));
 		}
 	}
 
-	/** How far a conversion's difference made again may lie from the recorded one: another machine's last bits, not an edit. */
-	static final double CONVERSION_TOLERANCE = 0.05;
-
-	/**
-	 * Each conversion's check made again ({@link org.quantrace.engine.convert.Freezer#difference}): the original and the converted
-	 * model the folder holds, on the samples the run compared them on (the recipe's verification data, its first 64, as the run
-	 * chose them), must differ by the largest absolute output difference the trace records and the conversion log's first page
-	 * states, within a relative {@link #CONVERSION_TOLERANCE} (absolute 1e-6 near zero; the same machine gives the same bits). A
-	 * converted model edited after the run with every hash recomputed (cbam9's channel mean, one weight x1.5) passed every other
-	 * check but --deep's evaluations.
-	 */
+	/** Each conversion's check made again ({@link ConversionRecheck}). */
 	private void conversions() {
-		if (recipeInputs == null || recipeInputs.context() == null) {
-			return;
-		}
-		RecipeContext ctx = recipeInputs.context();
-		for (org.quantrace.model.trace.ConversionRecord c : trace.getConversions()) {
-			String at = "conversion " + c.getId() + " maxAbsDifference";
-			org.quantrace.model.recipe.ModelDeclaration m = ctx.models().stream().filter(d -> d.getName().equals(c.getName())).findFirst().orElse(null);
-			Path original = c.getInput() == null ? null : modelFile(c.getInput());
-			Path converted = c.getOutput() == null ? null : modelFile(c.getOutput());
-			if (m == null || original == null || converted == null || !Files.isRegularFile(original) || !Files.isRegularFile(converted)) {
-				continue; // the input and folder checks say what is missing
-			}
-			double again;
-			try {
-				org.quantrace.model.recipe.DatasetDeclaration vd = ctx.verificationData();
-				again = org.quantrace.engine.convert.Freezer.difference(org.quantrace.engine.onnx.OnnxModel.load(original), org.quantrace.engine.onnx.OnnxModel.load(converted),
-						m.getName(), vd == null ? null : ctx.open(vd, m, 64));
-			} catch (org.quantrace.engine.QuantraceException e) {
-				problems.add(new Problem(Outputs.TRACE, at + ": cannot be made again (" + firstLine(e) + ")"));
-				continue;
-			}
-			double recorded = c.getMaxAbsDifference();
-			if (!(Math.abs(again - recorded) <= Math.max(1e-6, CONVERSION_TOLERANCE * Math.abs(recorded)))) {
-				problems.add(new Problem(Outputs.TRACE, at + ": says " + recorded + ", re-derived " + again + " (the original against "
-						+ c.getOutput().getPath() + " on the run's verification samples): the converted model is not the one the run checked"));
-			}
+		if (recipeInputs != null) {
+			problems.addAll(ConversionRecheck.check(recipeInputs.context(), trace, this::modelFile));
 		}
 	}
 
@@ -933,7 +822,7 @@ public final class Verification {
 	}
 
 	/** What is wrong with an unreadable trace: the XML parser's line and message when it has them. */
-	private static String firstLine(Throwable e) {
+	static String firstLine(Throwable e) {
 		for (Throwable t = e; t != null; t = t.getCause()) {
 			if (t instanceof org.xml.sax.SAXParseException x) {
 				return "line " + x.getLineNumber() + ", column " + x.getColumnNumber() + ": " + x.getMessage();

@@ -1,0 +1,66 @@
+package org.quantrace.runner;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.model.recipe.ModelDeclaration;
+import org.quantrace.model.trace.ConversionRecord;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.runner.Verification.Problem;
+
+/** Each conversion's check made again from the two models the folder holds, for verify. */
+final class ConversionRecheck {
+
+	private ConversionRecheck() {
+	}
+
+	/** How far a conversion's difference made again may lie from the recorded one: another machine's last bits, not an edit. */
+	static final double TOLERANCE = 0.05;
+
+	/**
+	 * Each conversion's check made again ({@link Freezer#difference}): the original and the converted
+	 * model the folder holds, on the samples the run compared them on (the recipe's verification data, its first 64, as the run
+	 * chose them), must differ by the largest absolute output difference the trace records and the conversion log's first page
+	 * states, within a relative {@link #TOLERANCE} (absolute 1e-6 near zero; the same machine gives the same bits). A
+	 * converted model edited after the run with every hash recomputed (cbam9's channel mean, one weight x1.5) passed every other
+	 * check but --deep's evaluations.
+	 */
+	static List<Problem> check(RecipeContext ctx, TraceModel trace, Function<ModelArtifact, Path> modelFile) {
+		List<Problem> problems = new ArrayList<>();
+		if (ctx == null) {
+			return problems;
+		}
+		for (ConversionRecord c : trace.getConversions()) {
+			String at = "conversion " + c.getId() + " maxAbsDifference";
+			ModelDeclaration m = ctx.models().stream().filter(d -> d.getName().equals(c.getName())).findFirst().orElse(null);
+			Path original = c.getInput() == null ? null : modelFile.apply(c.getInput());
+			Path converted = c.getOutput() == null ? null : modelFile.apply(c.getOutput());
+			if (m == null || original == null || converted == null || !Files.isRegularFile(original) || !Files.isRegularFile(converted)) {
+				continue; // the input and folder checks say what is missing
+			}
+			double again;
+			try {
+				DatasetDeclaration vd = ctx.verificationData();
+				again = Freezer.difference(OnnxModel.load(original), OnnxModel.load(converted),
+						m.getName(), vd == null ? null : ctx.open(vd, m, 64));
+			} catch (QuantraceException e) {
+				problems.add(new Problem(Outputs.TRACE, at + ": cannot be made again (" + Verification.firstLine(e) + ")"));
+				continue;
+			}
+			double recorded = c.getMaxAbsDifference();
+			if (!(Math.abs(again - recorded) <= Math.max(1e-6, TOLERANCE * Math.abs(recorded)))) {
+				problems.add(new Problem(Outputs.TRACE, at + ": says " + recorded + ", re-derived " + again + " (the original against "
+						+ c.getOutput().getPath() + " on the run's verification samples): the converted model is not the one the run checked"));
+			}
+		}
+		return problems;
+	}
+}
