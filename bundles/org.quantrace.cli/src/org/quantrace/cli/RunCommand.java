@@ -79,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
 				.forEach(p -> stdout.println("  log      " + p + " (also .md, .docx, .pdf)"));
 		stdout.println("  results  " + outcome.out().resolve("results.json"));
 		stdout.println("  trace    " + outcome.out().resolve("trace.xmi"));
-		stdout.println(outcome.accepted() ? "Accepted." : "Rejected: a variant failed its acceptance criteria (exit code 1).");
+		stdout.println(outcome.accepted() ? RunSummary.verdictLine(outcome.trace()) : "Rejected: a variant failed its acceptance criteria (exit code 1).");
 		// last, so that it is the line a user copies: the one value that proves later that no file of the folder changed
 		stdout.println("Fingerprint " + Outputs.fingerprint(outcome.out()) + " (keep it: quantrace verify " + outcome.out() + " --expect FINGERPRINT)");
 		return outcome.accepted() ? ExitCodes.OK : ExitCodes.REJECTED;

@@ -56,6 +56,22 @@ public final class RunSummary {
 		return Character.toUpperCase(text.charAt(0)) + text.substring(1) + ".";
 	}
 
+	/**
+	 * The run's verdict in the line `run` prints last but one: "Accepted." only where some acceptance criterion was checked. A
+	 * recipe without criteria (or without an evaluate step) printed "Accepted." too, while its logs said that no variant is
+	 * accepted or rejected.
+	 */
+	public static String verdictLine(TraceModel trace) {
+		if (!accepted(trace)) {
+			return "Rejected: a variant failed its acceptance criteria (exit code 1).";
+		}
+		if (trace.getEvaluations().stream().anyMatch(e -> e.isSetAccepted())) {
+			return "Accepted.";
+		}
+		return trace.getEvaluations().isEmpty() ? "Neither accepted nor rejected: nothing was evaluated (the recipe has no evaluate step)."
+				: "Neither accepted nor rejected: the recipe declares no acceptance criteria (the evaluation is in the report).";
+	}
+
 	/** True unless some variant failed an acceptance criterion. */
 	public static boolean accepted(TraceModel trace) {
 		return trace.getEvaluations().stream().noneMatch(e -> e.isSetAccepted() && !e.isAccepted());

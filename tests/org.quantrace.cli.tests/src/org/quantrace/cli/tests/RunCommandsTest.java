@@ -89,4 +89,23 @@ class RunCommandsTest {
 		assertEquals(2, badShard.exitCode());
 		assertTrue(badShard.err().contains("--shard 3/2: expected i/n with 1 <= i <= n"), badShard.err());
 	}
+
+	/**
+	 * A recipe without acceptance criteria: `run` printed "Accepted." as its verdict line, while the logs said that no variant
+	 * is accepted or rejected. It says neither now (exit 0: nothing was rejected).
+	 */
+	@Test
+	void aRecipeWithoutCriteriaIsNeitherAcceptedNorRejected() throws IOException {
+		Path example = TestData.exampleCopy("nocriteria");
+		Path recipe = example.resolve("fashion_cnn.qr");
+		String text = Files.readString(recipe);
+		String without = text.replaceAll("(?m)^\\s*accept when .*\\R", "");
+		assertFalse(without.equals(text), "the example declares acceptance criteria");
+		Files.writeString(recipe, without);
+		Cli run = Cli.run("run", recipe.toString(), "-o", example.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		String[] lines = run.out().split("\n");
+		assertEquals("Neither accepted nor rejected: the recipe declares no acceptance criteria (the evaluation is in the report).", lines[lines.length - 2],
+				run.out());
+	}
 }
