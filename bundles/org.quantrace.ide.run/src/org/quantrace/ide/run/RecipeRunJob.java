@@ -94,7 +94,8 @@ public final class RecipeRunJob extends Job {
 			outcome.diagnostics().forEach(log::println); // warnings of a run that went on (files of a dataset folder not read)
 			refresh();
 			int rejected = RunMarkers.rejections(recipe, outcome.trace());
-			log.println(outcome.accepted() ? "Accepted." : "Rejected: " + rejected + " acceptance criteria failed (see the Problems view).");
+			log.println(outcome.accepted() ? org.quantrace.report.RunSummary.verdictLine(outcome.trace())
+					: "Rejected: " + rejected + " acceptance criteria failed (see the Problems view).");
 			log.println("Report: " + outcome.out().resolve("report.html"));
 			if (openReport) {
 				ReportOpener.open(out.getFile(IPath.fromOSString("report.html")));
