@@ -81,17 +81,9 @@ public final class Freezer {
 		if (asked != 0) { // 0: keep the model's
 			refuseLowering(given, name, asked);
 		}
-		// the log names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives
-		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
-		// a half-precision model is converted in float32, the form the quantizer needs (its scales are float32), and checked
-		// against its exact float32 widening: the original's rounding between its ops is not the conversion's doing
-		FloatWidening.Widened widened = null;
-		if (FloatWidening.needed(source)) {
-			if (source == given) { // NodeNames.named copies only when it names a node
-				source = source.copy();
-			}
-			widened = FloatWidening.widen(source);
-		}
+		Prepared prepared = prepared(given);
+		OnnxModel source = prepared.source();
+		FloatWidening.Widened widened = prepared.widened();
 		Reference reference = Reference.of(source, name); // a model ONNX Runtime cannot load is refused before any progress
 		Map<String, TensorInfo> shapes;
 		Rewritten r;
@@ -123,18 +115,33 @@ public final class Freezer {
 	 * (a channel mean's weight changed, every hash recomputed) was held against nothing but its own hash.
 	 */
 	public static double difference(OnnxModel given, OnnxModel converted, String name, Dataset verification) {
-		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
-		if (FloatWidening.needed(source)) {
-			if (source == given) {
-				source = source.copy();
-			}
-			FloatWidening.widen(source);
-		}
+		OnnxModel source = prepared(given).source();
 		Reference reference = Reference.of(source, name);
 		Inputs samples = samples(source, name, verification, verificationChunk(probe(reference, source, name)));
 		try (Progress.Task check = Progress.NONE.start("checking the converted model against the original", samples.count(), "samples")) {
 			return reference.maxAbsDifference(converted, samples.feeds(), samples.description(), verification == null, name, check);
 		}
+	}
+
+	/** The original as conversion reads it, and its widening (null for a float32 model). */
+	private record Prepared(OnnxModel source, FloatWidening.Widened widened) {
+	}
+
+	/**
+	 * {@code given} prepared for conversion and for its check, by freeze and by verify's {@link #difference} alike. The log
+	 * names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives. A
+	 * half-precision model is converted in float32, the form the quantizer needs (its scales are float32), and checked against
+	 * its exact float32 widening: the original's rounding between its ops is not the conversion's doing.
+	 */
+	private static Prepared prepared(OnnxModel given) {
+		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
+		if (!FloatWidening.needed(source)) {
+			return new Prepared(source, null);
+		}
+		if (source == given) { // NodeNames.named copies only when it names a node
+			source = source.copy();
+		}
+		return new Prepared(source, FloatWidening.widen(source));
 	}
 
 	/** The converted model and what was done to it, before its outputs are checked. */
