@@ -127,7 +127,7 @@ final class BatchNormFolding {
 		}
 		int c = (int) w.dims()[0];
 		int rank = w.dims().length;
-		float[] first = perChannel(g.constant(op.input(side)), c, rank);
+		float[] first = g.constant(op.input(side)).channelValues(c, rank);
 		if (first == null) {
 			return null;
 		}
@@ -138,7 +138,7 @@ final class BatchNormFolding {
 			a = first;
 			Node reader = onlyReader(g, op.output(0));
 			int addSide = reader != null && reader.opType().equals("Add") && reader.domain().isEmpty() && reader.inputs().size() == 2 ? constantSide(g, reader) : -1;
-			float[] shift = addSide >= 0 && reader.input(1 - addSide).equals(op.output(0)) ? perChannel(g.constant(reader.input(addSide)), c, rank) : null;
+			float[] shift = addSide >= 0 && reader.input(1 - addSide).equals(op.output(0)) ? g.constant(reader.input(addSide)).channelValues(c, rank) : null;
 			if (shift != null) {
 				add = reader;
 				b = shift;
@@ -178,36 +178,6 @@ final class BatchNormFolding {
 		}
 		Tensor t = t0 != null ? t0 : t1;
 		return t.dataType() == org.quantrace.engine.onnx.DataType.FLOAT ? (t0 != null ? 0 : 1) : -1;
-	}
-
-	/**
-	 * The constant's value for each of c channels of axis 1 of a tensor of the given rank: it has one value, or c values along
-	 * the axis that broadcasts onto axis 1 (every other dimension 1, no more dimensions than the tensor); else null.
-	 */
-	private static float[] perChannel(Tensor t, int c, int rank) {
-		if (t == null) {
-			return null;
-		}
-		long[] d = t.dims();
-		float[] v = t.toFloatArray();
-		if (d.length > rank) {
-			return null;
-		}
-		if (v.length == 1) {
-			float[] all = new float[c];
-			java.util.Arrays.fill(all, v[0]);
-			return all;
-		}
-		int channelAxis = d.length - (rank - 1); // axis 1 of the tensor, aligned from the right
-		if (channelAxis < 0 || v.length != c) {
-			return null;
-		}
-		for (int i = 0; i < d.length; i++) {
-			if (d[i] != (i == channelAxis ? c : 1)) {
-				return null;
-			}
-		}
-		return v;
 	}
 
 	/**

@@ -19,9 +19,16 @@ final class OutputDifference {
 	private double maxDifference;
 	private double maxMagnitude;
 
-	/** Adds one pair of outputs of the same length. */
-	void add(FloatBuffer a, FloatBuffer b) {
+	/**
+	 * Adds one pair of the output named: the original's and the converted model's. A conversion that changed the output's
+	 * size is a defect of the conversion, not a difference to measure.
+	 */
+	void add(String output, FloatBuffer a, FloatBuffer b) {
 		int n = a.limit();
+		if (b.limit() != n) {
+			throw new IllegalStateException("the converted model's output '" + output + "' holds " + b.limit() + " values where the original's holds " + n
+					+ ": the conversion changed its shape (a Quantrace bug; as a workaround --keep the rewritten operation, or --no-fold)");
+		}
 		for (int from = 0; from < n; from += BLOCK) {
 			int k = Math.min(BLOCK, n - from);
 			a.get(from, x, 0, k);

@@ -27,8 +27,18 @@ final class ParallelConvs {
 	private ParallelConvs() {
 	}
 
-	/** One summand of the Add: a Conv of x, or a per-channel a·x + b (a null: 1; b null: 0), with the nodes it takes. */
-	private record Term(Node conv, String x, float[] scale, float[] shift, List<Node> nodes) {
+	/**
+	 * One summand of the Add: a Conv of x, or a·x + b with float constants a and b (a null: 1; b null: 0; per channel or
+	 * not is decided once the Conv's channels are known), with the nodes it takes.
+	 */
+	private record Term(Node conv, String x, Tensor scale, Tensor shift, List<Node> nodes) {
+
+		/** a and b for each of c channels of a tensor of the given rank, or null when either is not per channel. */
+		float[][] perChannel(int c, int rank) {
+			float[] a = scale == null ? null : scale.channelValues(c, rank);
+			float[] b = shift == null ? null : shift.channelValues(c, rank);
+			return (scale == null || a != null) && (shift == null || b != null) ? new float[][] { a, b } : null;
+		}
 	}
 
 	/** Merges until nothing is left to merge; returns the labels of the nodes removed and adds one rewrite if any. */
@@ -67,11 +77,14 @@ final class ParallelConvs {
 		}
 		Node conv = a.conv() != null ? a.conv() : b.conv();
 		String x = conv.input(0);
+		Tensor w = g.constant(conv.input(1));
+		long[] dims = w.dims();
+		long cout = dims[0];
 		// a term that is no Conv is x itself when it is not a per-channel map of x (x + Conv(x), x made by a Mul and an Add)
-		if (a.conv() == null && !a.x().equals(x)) {
+		if (a.conv() == null && (!a.x().equals(x) || a.perChannel((int) cout, dims.length) == null)) {
 			a = new Term(null, add.input(0), null, null, List.of());
 		}
-		if (b.conv() == null && !b.x().equals(x)) {
+		if (b.conv() == null && (!b.x().equals(x) || b.perChannel((int) cout, dims.length) == null)) {
 			b = new Term(null, add.input(1), null, null, List.of());
 		}
 		if (!a.x().equals(x) || !b.x().equals(x)) {
@@ -81,10 +94,7 @@ final class ParallelConvs {
 		if (other != null && !compatible(conv, other)) {
 			return null;
 		}
-		Tensor w = g.constant(conv.input(1));
-		long[] dims = w.dims();
 		long group = conv.intAttribute("group", 1);
-		long cout = dims[0];
 		long perGroup = dims[1];
 		int spatial = dims.length - 2;
 		long[] kernel = Arrays.copyOfRange(dims, 2, dims.length);
@@ -103,8 +113,7 @@ final class ParallelConvs {
 			}
 		}
 		Term identity = a.conv() == null ? a : b.conv() == null ? b : null;
-		if (identity != null && (cout != perGroup * group || strides(conv, spatial).stream().anyMatch(s -> s != 1)
-				|| identity.scale() != null && identity.scale().length != cout || identity.shift() != null && identity.shift().length != cout)) {
+		if (identity != null && (cout != perGroup * group || strides(conv, spatial).stream().anyMatch(s -> s != 1))) {
 			return null; // an identity term needs as many outputs as inputs and stride 1
 		}
 		long[] newDims = new long[dims.length];
@@ -123,10 +132,11 @@ final class ParallelConvs {
 		} else {
 			long outsPerGroup = cout / group;
 			int centre = centre(kernel);
+			float[][] map = identity.perChannel((int) cout, dims.length);
 			for (int c = 0; c < cout; c++) {
 				long within = c - (c / outsPerGroup) * perGroup; // input channel c's index among its group's inputs
-				weights[(int) ((c * perGroup + within) * taps + centre)] += identity.scale() == null ? 1f : identity.scale()[c];
-				bias[c] += identity.shift() == null ? 0f : identity.shift()[c];
+				weights[(int) ((c * perGroup + within) * taps + centre)] += map[0] == null ? 1f : map[0][c];
+				bias[c] += map[1] == null ? 0f : map[1][c];
 			}
 		}
 		Set<String> names = g.tensorNames();
@@ -178,11 +188,11 @@ final class ParallelConvs {
 		if (n.opType().equals("Conv") && n.isStandard() && centred(g, n)) {
 			return new Term(n, n.input(0), null, null, List.of(n));
 		}
-		float[] shift = null;
+		Tensor shift = null;
 		List<Node> nodes = new ArrayList<>();
 		if (n.opType().equals("Add") && n.isStandard() && n.inputs().size() == 2) {
 			for (int i = 0; i < 2 && shift == null; i++) {
-				float[] s = perChannel(g, n.input(1 - i));
+				Tensor s = floatConstant(g, n.input(1 - i));
 				Optional<Node> mul = g.producer(n.input(i));
 				if (s != null && mul.isPresent() && mul.get().opType().equals("Mul") && mul.get().isStandard() && onlyFor(g, n.input(i), n)) {
 					shift = s;
@@ -196,7 +206,7 @@ final class ParallelConvs {
 		}
 		if (n.opType().equals("Mul") && n.isStandard() && n.inputs().size() == 2) {
 			for (int i = 0; i < 2; i++) {
-				float[] s = perChannel(g, n.input(1 - i));
+				Tensor s = floatConstant(g, n.input(1 - i));
 				if (s != null && g.constant(n.input(i)) == null) {
 					nodes.add(n);
 					return new Term(null, n.input(i), s, shift, nodes);
@@ -212,23 +222,10 @@ final class ParallelConvs {
 				&& reader.inputs().stream().filter(tensor::equals).count() == 1;
 	}
 
-	/** A constant of shape [C, 1, ..., 1] or [1, C, 1, ..., 1] of rank 3 or more (broadcast over axis 1 of NC...), as floats. */
-	private static float[] perChannel(Graph g, String name) {
+	/** The float constant named, or null. */
+	private static Tensor floatConstant(Graph g, String name) {
 		Tensor t = g.constant(name);
-		if (t == null || t.dataType() != org.quantrace.engine.onnx.DataType.FLOAT) {
-			return null;
-		}
-		long[] d = t.dims();
-		int from = d.length >= 4 && d[0] == 1 ? 1 : 0;
-		if (d.length - from < 3) {
-			return null; // [C] or [C, 1] broadcasts over the last axes, not over the channels
-		}
-		for (int i = from + 1; i < d.length; i++) {
-			if (d[i] != 1) {
-				return null;
-			}
-		}
-		return t.toFloatArray();
+		return t != null && t.dataType() == org.quantrace.engine.onnx.DataType.FLOAT ? t : null;
 	}
 
 	/** A Conv with constant weights (and bias), explicit pads equal on both sides at the centre of odd kernels. */

@@ -222,7 +222,7 @@ final class PatternFusion {
 					continue; // not a float output: not checked
 				}
 				OutputDifference d = new OutputDifference();
-				d.add(xa, yb);
+				d.add(m.output(), xa, yb);
 				result.put(m, d.maxDifference() / Math.max(1, d.maxMagnitude()));
 			}
 		} catch (QuantraceException e) {

@@ -93,13 +93,13 @@ record Reference(OnnxModel view, int opset, String why) {
 					Map<String, FloatBuffer> rb = new LinkedHashMap<>();
 					b.run(feed, floatOutputs, (output, shape, values) -> rb.put(output, values));
 					for (Map.Entry<String, FloatBuffer> e : ra.entrySet()) {
-						compare.add(e.getValue(), rb.get(e.getKey()));
+						compare.add(e.getKey(), e.getValue(), rb.get(e.getKey()));
 					}
 				} else {
 					Map<String, NdArray> ra = original(() -> a.run(feed), samples, random, name);
 					Map<String, NdArray> rb = b.run(feed);
 					for (Map.Entry<String, NdArray> e : ra.entrySet()) {
-						compare.add(FloatBuffer.wrap(e.getValue().toFloats()), FloatBuffer.wrap(rb.get(e.getKey()).toFloats()));
+						compare.add(e.getKey(), FloatBuffer.wrap(e.getValue().toFloats()), FloatBuffer.wrap(rb.get(e.getKey()).toFloats()));
 					}
 				}
 				progress.advance(feed.isEmpty() ? 0 : feed.values().iterator().next().shape()[0]);

@@ -50,6 +50,36 @@ public final class Tensor {
 		return n;
 	}
 
+	/**
+	 * This constant's value for each of {@code channels} channels of axis 1 of a tensor of the given rank that it is
+	 * broadcast onto (as a Mul's or an Add's operand): one value for all, or one per channel along the axis that lines up
+	 * with axis 1 when the shapes are aligned from the right (every other dimension 1, no more dimensions than the
+	 * tensor); else null. After a 2-D Conv [C, 1, 1] and [1, C, 1, 1] are per channel; [C] (the last axis) and [C, 1, 1, 1]
+	 * (the batch axis) are not.
+	 */
+	public float[] channelValues(int channels, int rank) {
+		long[] d = dims();
+		if (d.length > rank) {
+			return null;
+		}
+		float[] v = toFloatArray();
+		if (v.length == 1) {
+			float[] all = new float[channels];
+			java.util.Arrays.fill(all, v[0]);
+			return all;
+		}
+		int channelAxis = d.length - (rank - 1);
+		if (channelAxis < 0 || v.length != channels) {
+			return null;
+		}
+		for (int i = 0; i < d.length; i++) {
+			if (d[i] != (i == channelAxis ? channels : 1)) {
+				return null;
+			}
+		}
+		return v;
+	}
+
 	/** Bytes the values occupy (strings: their UTF-8 length). */
 	public long byteSize() {
 		if (dataType() == DataType.STRING) {

@@ -502,6 +502,35 @@ class WildConversionTest {
 	}
 
 	/**
+	 * The per-channel term of a merge must broadcast onto the channels: x·s with s of shape [4, 1, 1, 1] scales the batch
+	 * axis (with a batch of one it makes four samples), so Conv(x) + x·s is no Conv and stays as written; ParallelConvs had
+	 * taken any [C, 1, 1, 1] as per channel and merged it, changing the output's shape. A scalar factor (x·0.5 + Conv(x)) is
+	 * one value for every channel and merges.
+	 */
+	@Test
+	void aMergedTermMustBroadcastOntoTheChannels() {
+		Tiny t = new Tiny(4, 5, 5);
+		String batchScaled = t.node("Add", List.of(t.node("Conv", List.of("x", t.floats(new long[] { 4, 1, 3, 3 }, randoms(36, 1))), intAttr("group", 4),
+				intsAttr("pads", 1, 1, 1, 1)), t.node("Mul", List.of("x", t.floats(new long[] { 4, 1, 1, 1 }, randoms(4, 2))))));
+		ModelProto.Builder one = t.model(batchScaled).toProto().toBuilder(); // a batch of one: [4, 1, 1, 1] broadcasts onto it
+		one.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0).setDimValue(1);
+		OnnxModel model = OnnxModel.of(one.build());
+		FreezeResult r = Freezer.freeze(model, "batchscaled", FreezeOptions.defaults(), null);
+		assertEquals(List.of("Conv", "Mul", "Add"), r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		NdArray x = random(1, 4, 5, 5);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+
+		Tiny u = new Tiny(4, 5, 5);
+		String halved = u.node("Add", List.of(u.node("Mul", List.of("x", u.floats(new long[] {}, new float[] { 0.5f }))),
+				u.node("Conv", List.of("x", u.floats(new long[] { 4, 1, 3, 3 }, randoms(36, 3))), intAttr("group", 4), intsAttr("pads", 1, 1, 1, 1))));
+		OnnxModel scalar = u.model(halved);
+		FreezeResult s = Freezer.freeze(scalar, "halved", FreezeOptions.defaults(), null);
+		assertEquals(List.of("Conv"), s.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		NdArray y = random(3, 4, 5, 5);
+		assertArrayEquals(run(scalar, y), run(s.model(), y), 1e-5f);
+	}
+
+	/**
 	 * An export with keep_initializers_as_inputs=True (tests/data/wild make_unseen12.py "xcept9", opset 9, IR 4): every
 	 * initializer is also a graph input, a default a caller may override, which ONNX Runtime does not optimize as a constant
 	 * (its converted model ran the Convs outside the blocked NCHWc layout). Conversion kept all 29 of them as inputs; the
