@@ -531,7 +531,7 @@ class WildConversionTest {
 	/**
 	 * make_unseen12's xcept9: per-channel PRelus, which ONNX Runtime (CPU) runs only in float (no integer kernel; its float
 	 * kernel slower than the Convs). A PRelu of a per-channel constant slope a ([C, 1, 1] as torch exports it, and [1, C, 1, 1])
-	 * becomes a·x + (1 - a)·Relu(x), the same function; one of a single slope for all channels and one of a slope computed at
+	 * becomes a·x + (1 - a)·Relu(x) (a·x + Relu((1 - a)·x) where every a <= 1), the same function; one of a single slope for all channels and one of a slope computed at
 	 * run time are left.
 	 */
 	@Test
@@ -549,7 +549,8 @@ class WildConversionTest {
 		FreezeResult r = Freezer.freeze(model, "xcept9", FreezeOptions.defaults(), null);
 
 		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
-		assertEquals(List.of("Conv", "Mul", "Relu", "Mul", "Add", "Conv", "Mul", "Relu", "Mul", "Add", "PRelu", "Mul", "Relu", "Mul", "Add"), ops);
+		// a slope above 1 (1.5): Relu(x) then the product; slopes <= 1: Relu((1 - a)·x), the clamp after the product
+		assertEquals(List.of("Conv", "Mul", "Relu", "Mul", "Add", "Conv", "Mul", "Mul", "Relu", "Add", "PRelu", "Mul", "Mul", "Relu", "Add"), ops);
 		NdArray x = random(3, 3, 5, 5);
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.kind().equals("activations")
