@@ -82,7 +82,7 @@ final class PReluForms {
 			int at = g.nodes().indexOf(p);
 			g.nodes().remove(p);
 			g.nodes().addAll(at, written);
-			said.add("'" + ConstantFolder.label(p) + "' (" + slope.length + " channels)");
+			said.add("'" + ConstantFolder.label(p) + "'"); // names only: verify re-derives no figure of a rewrite's words
 		}
 		if (!said.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.ACTIVATIONS, said.size() + (said.size() == 1 ? " PRelu" : " PRelus") + " of a per-channel slope a written as"
