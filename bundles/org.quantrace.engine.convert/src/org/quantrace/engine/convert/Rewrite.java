@@ -2,7 +2,7 @@ package org.quantrace.engine.convert;
 
 /**
  * One function-preserving rewrite the conversion made, as PhIMT0002 lists it: of which kind (constant nodes, constant
- * folding, shape arithmetic, control flow, fusion, opset, layout transposes, channel pieces,
+ * folding, shape arithmetic, control flow, fusion, opset, layout transposes, channel pieces, activations,
  * model-local functions, precision, no-op casts, matrix products) and what was found and done, naming the nodes.
  */
 public record Rewrite(String kind, String description, boolean made) {
@@ -32,6 +32,8 @@ public record Rewrite(String kind, String description, boolean made) {
 	public static final String LAYOUT = "layout transposes";
 	/** A Conv that only channel Slices or Splits read written as one Conv per piece ({@link ChannelPieces}). */
 	public static final String CHANNEL_PIECES = "channel pieces";
+	/** An activation written in an equivalent form integer kernels run (a per-channel PRelu as products and a sum, {@link PReluForms}). */
+	public static final String ACTIVATIONS = "activations";
 
 	@Override
 	public String toString() {

@@ -1,0 +1,115 @@
+package org.quantrace.engine.convert;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Tensor;
+
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * A PRelu whose slope a is a constant of one value per channel (shaped [C, 1, ..., 1] or [1, C, 1, ..., 1], broadcast over
+ * axis 1) is written as a·x + (1 - a)·Relu(x): where x > 0 the two terms give a·x + (1 - a)·x = x, elsewhere a·x + 0, so the
+ * model computes the same function (the float sums rounded in another order). Where every a <= 1 (PReLU's slopes start at
+ * 0.25) the second term is written Relu((1 - a)·x), the same since 1 - a >= 0: a quantized model then clamps with the product's
+ * QuantizeLinear; Relu(x) of its own would be x requantized to another zero point, which ONNX Runtime does in float (a
+ * DequantizeLinear and a QuantizeLinear per PRelu: about a fifth of xcept9's int8 kernel time). What it is for: ONNX Runtime (CPU) has no
+ * integer PRelu, so a quantized model ran each PRelu in float between DequantizeLinear and QuantizeLinear; written so, the two
+ * per-channel Muls run as depthwise 1x1 QLinearConvs and the sum as QLinearAdd. ONNX Runtime's float PRelu (a broadcast
+ * kernel) is also slower than the Mul, Relu, Mul and Add it becomes, which ONNX Runtime runs in its blocked layout:
+ * make_unseen12's xcept9 (8 per-channel PRelus) ran its converted fp32 model in 11,322 µs of CPU time per batch of 64 against
+ * 22,315, and its fiq-int8 model in 12,998 against 22,836 (tests/data/wild/README.md, branch speed13).
+ * <p>
+ * Only PRelus of the main graph whose slope is such a float constant are written so; a slope computed at run time, of one
+ * value for all channels or shaped otherwise is left.
+ */
+final class PReluForms {
+
+	private PReluForms() {
+	}
+
+	/** Writes each such PRelu of the main graph {@code g}; returns the nodes removed (none: the Add keeps the PRelu's name). */
+	static List<String> rewrite(Graph g, List<Rewrite> rewrites) {
+		List<String> said = new ArrayList<>();
+		for (Node p : List.copyOf(g.nodes())) {
+			if (!p.opType().equals("PRelu") || !p.isStandard() || p.inputs().size() != 2) {
+				continue;
+			}
+			Tensor a = g.constant(p.input(1));
+			if (a == null || a.dataType() != DataType.FLOAT || !perChannel(a.dims())) {
+				continue;
+			}
+			float[] slope = a.toFloatArray();
+			float[] rest = new float[slope.length];
+			for (int i = 0; i < slope.length; i++) {
+				rest[i] = 1f - slope[i];
+			}
+			Set<String> names = g.tensorNames();
+			String x = p.input(0);
+			String restName = fresh(g, names, p.input(1) + "_one_minus");
+			g.putInitializer(Tensor.ofFloats(restName, a.dims(), rest));
+			String ax = fresh(g, names, p.output(0) + "_slope_times_x");
+			boolean scaleFirst = true;
+			for (float r : rest) {
+				scaleFirst &= r >= 0;
+			}
+			List<Node> written;
+			if (scaleFirst) {
+				// every 1 - a >= 0: (1 - a)·Relu(x) = Relu((1 - a)·x), so the Relu follows the product and a quantized model clamps
+				// with the product's QuantizeLinear (no requantization of x for a Relu of its own)
+				String scaled = fresh(g, names, p.output(0) + "_one_minus_slope_times_x");
+				String positive = fresh(g, names, p.output(0) + "_relu");
+				written = List.of(
+						g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(p.name() + "/slope_times_x").addInput(x).addInput(p.input(1)).addOutput(ax).build()),
+						g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(p.name() + "/one_minus_slope_times_x").addInput(x).addInput(restName)
+								.addOutput(scaled).build()),
+						g.newNode(NodeProto.newBuilder().setOpType("Relu").setName(p.name() + "/relu").addInput(scaled).addOutput(positive).build()),
+						g.newNode(NodeProto.newBuilder().setOpType("Add").setName(p.name()).addInput(ax).addInput(positive).addOutput(p.output(0)).build()));
+			} else {
+				String relu = fresh(g, names, p.output(0) + "_relu");
+				String positive = fresh(g, names, p.output(0) + "_one_minus_slope_times_relu");
+				written = List.of(
+						g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(p.name() + "/slope_times_x").addInput(x).addInput(p.input(1)).addOutput(ax).build()),
+						g.newNode(NodeProto.newBuilder().setOpType("Relu").setName(p.name() + "/relu").addInput(x).addOutput(relu).build()),
+						g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(p.name() + "/one_minus_slope_times_relu").addInput(relu).addInput(restName)
+								.addOutput(positive).build()),
+						g.newNode(NodeProto.newBuilder().setOpType("Add").setName(p.name()).addInput(ax).addInput(positive).addOutput(p.output(0)).build()));
+			}
+			int at = g.nodes().indexOf(p);
+			g.nodes().remove(p);
+			g.nodes().addAll(at, written);
+			said.add("'" + ConstantFolder.label(p) + "'"); // names only: verify re-derives no figure of a rewrite's words
+		}
+		if (!said.isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.ACTIVATIONS, said.size() + (said.size() == 1 ? " PRelu" : " PRelus") + " of a per-channel slope a written as"
+					+ " a·x + (1 - a)·Relu(x), as a·x + Relu((1 - a)·x) where every a <= 1 (the same function: x where x > 0, a·x elsewhere), which ONNX Runtime runs faster in float and, quantized,"
+					+ " on integers (two per-channel products and a sum; it has no integer PRelu): " + String.join(", ", said.subList(0, Math.min(8, said.size())))
+					+ (said.size() > 8 ? " and " + (said.size() - 8) + " more" : "")));
+		}
+		return List.of();
+	}
+
+	/** [C, 1, ..., 1] or [1, C, 1, ..., 1] of rank 3 or more with C > 1: one slope per channel of an N, C, ... input. */
+	private static boolean perChannel(long[] d) {
+		int from = d.length >= 4 && d[0] == 1 ? 1 : 0;
+		if (d.length - from < 3 || d[from] < 2) {
+			return false;
+		}
+		for (int i = from + 1; i < d.length; i++) {
+			if (d[i] != 1) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static String fresh(Graph g, Set<String> names, String base) {
+		String name = g.uniqueName(base, names);
+		names.add(name);
+		return name;
+	}
+}
