@@ -552,8 +552,9 @@ public final class QuantizationPlan {
 				floatNode(n, index, n.opType() + " reads and computes only bools or integers: nothing of it is quantized or dequantized");
 				return;
 			}
-			if ((rule == null || rule.form() == Form.FLOAT) && n.isStandard() && readsNoFloat(n)) {
+			if (rule == null && n.isStandard() && readsNoFloat(n)) {
 				// a Cast of int64 positions to float (coordmod): nothing is dequantized before it; its float output is an activation
+				// (an op with a rule keeps its rule's words: ConstantOfShape "computes on a tensor's shape, not on its values")
 				floatNode(n, index, n.opType() + " reads no float tensor (nothing is dequantized before it): it runs as it is; its float output is"
 						+ " quantized only where an integer op reads it");
 				return;
