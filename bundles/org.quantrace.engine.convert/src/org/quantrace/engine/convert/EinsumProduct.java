@@ -14,6 +14,12 @@ import java.util.stream.Collectors;
  * MatMul broadcasts). Such an Einsum is Transpose (where an operand's axes are in another order) + MatMul (+ a Transpose
  * of the product where the output asks for another order).
  * <p>
+ * An Einsum that contracts several indices both operands have (bilinear pooling's {@code nchw,ndhw->ncd}, over h and w) is
+ * the same product over their flattened block: each operand is transposed so that the contracted axes come last, in one
+ * order, and reshaped to merge them into one axis (Reshape with 0 for every axis kept and -1 for the block, so dynamic sizes
+ * stay dynamic); the second operand's merged axis is then swapped before its own axis (a Transpose of its last two), since
+ * MatMul reads it as [..., K, N]. {@link Plan#merged} is the number of contracted indices (1: no Reshape).
+ * <p>
  * The equation is read as ONNX defines it: operands separated by commas, {@code ->} before the output (without it the
  * output is the indices that appear once, in alphabetical order), letters a-z and A-Z, and {@code ...} for the leading
  * axes an operand has beyond its letters (broadcast, right-aligned, as MatMul broadcasts batch axes), which needs the
@@ -21,8 +27,13 @@ import java.util.stream.Collectors;
  */
 final class EinsumProduct {
 
-	/** How to compute it: perm of each operand (null: as it is), the MatMul, then perm of the product (null: as it is). */
-	record Plan(int[] permA, int[] permB, int[] permOut, String reading, int cost) {
+	/**
+	 * How to compute it: perm of each operand (null: as it is), the MatMul, then perm of the product (null: as it is). With
+	 * {@code merged} > 1 contracted indices, the permuted operands hold them as their last {@code merged} axes, in the same
+	 * order: A is then reshaped to merge them, B reshaped to merge them and its last two axes swapped. {@code rankA} and
+	 * {@code rankB} are the ranks of the permuted operands.
+	 */
+	record Plan(int[] permA, int[] permB, int[] permOut, String reading, int cost, int merged, int rankA, int rankB) {
 	}
 
 	/** The plan, or why there is none ({@link #plan} is null then). */
@@ -165,18 +176,18 @@ final class EinsumProduct {
 				freeB.add(c);
 			}
 		}
-		if (contracted.size() != 1) {
-			return refuse(contracted.isEmpty() ? "it contracts no index (an outer or elementwise product), a MatMul contracts one"
-					: "it contracts " + contracted.size() + " indices (" + contracted.stream().map(EinsumProduct::show).collect(Collectors.joining(", "))
-							+ "), a MatMul contracts one");
+		String several = contracted.size() < 2 ? ""
+				: "it contracts " + contracted.size() + " indices (" + contracted.stream().map(EinsumProduct::show).collect(Collectors.joining(", ")) + ") and ";
+		if (contracted.isEmpty()) {
+			return refuse("it contracts no index (an outer or elementwise product), a MatMul contracts one");
 		}
 		if (freeA.isEmpty() || freeB.isEmpty()) {
-			return refuse("operand " + (freeA.isEmpty() ? 1 : 2) + " has no index of its own in the output (a matrix-vector product)");
+			return refuse(several + "operand " + (freeA.isEmpty() ? 1 : 2) + " has no index of its own in the output (a matrix-vector product)");
 		}
 		if (freeA.size() > 1 && freeB.size() > 1) {
-			return refuse("both operands have more than one index of their own in the output; MatMul takes extra axes from one operand only");
+			return refuse(several + "both operands have more than one index of their own in the output; MatMul takes extra axes from one operand only");
 		}
-		char k = contracted.get(0);
+		int merged = contracted.size();
 		Plan best = null;
 		int bestCost = Integer.MAX_VALUE;
 		boolean leadFromA = freeA.size() > 1;
@@ -189,11 +200,16 @@ final class EinsumProduct {
 			List<Character> x = new ArrayList<>(leadFromA ? lead : List.of());
 			x.addAll(batch);
 			x.add(m);
-			x.add(k);
+			x.addAll(contracted);
 			List<Character> y = new ArrayList<>(leadFromA ? List.of() : lead);
 			y.addAll(batch);
-			y.add(k);
-			y.add(n);
+			if (merged == 1) {
+				y.addAll(contracted);
+				y.add(n);
+			} else { // [..., n, k1..kc]: reshaped to [..., n, K], then its last two axes swapped
+				y.add(n);
+				y.addAll(contracted);
+			}
 			List<Character> product = new ArrayList<>(lead);
 			product.addAll(batch);
 			product.add(m);
@@ -201,11 +217,13 @@ final class EinsumProduct {
 			int[] permA = perm(a, x);
 			int[] permB = perm(b, y);
 			int[] permOut = perm(product, out);
-			int cost = (permA == null || constantA ? 0 : 1) + (permB == null || constantB ? 0 : 1) + (permOut == null ? 0 : 1);
+			int cost = (permA == null || constantA ? 0 : 1) + (permB == null || constantB ? 0 : 1) + (permOut == null ? 0 : 1)
+					+ (merged == 1 ? 0 : (constantA ? 0 : 1) + (constantB ? 0 : 2));
 			if (cost < bestCost) {
 				bestCost = cost;
-				best = new Plan(permA, permB, permOut, "contracts " + show(k) + (batch.isEmpty() ? "" : ", batch " + join(batch))
-						+ (lead.isEmpty() ? "" : ", leading " + join(lead)) + ", rows " + show(m) + ", columns " + show(n), cost);
+				best = new Plan(permA, permB, permOut, "contracts " + join(contracted) + (merged == 1 ? "" : " (merged into one axis)")
+						+ (batch.isEmpty() ? "" : ", batch " + join(batch)) + (lead.isEmpty() ? "" : ", leading " + join(lead)) + ", rows " + show(m)
+						+ ", columns " + show(n), cost, merged, x.size(), y.size());
 			}
 		}
 		return new Outcome(best, null);

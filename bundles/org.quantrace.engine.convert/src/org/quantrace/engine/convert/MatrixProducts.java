@@ -159,6 +159,13 @@ final class MatrixProducts {
 		List<Node> before = new ArrayList<>();
 		String a = transposed(e, inA, p.permA(), "a", before);
 		String b = transposed(e, inB, p.permB(), "b", before);
+		if (p.merged() > 1) { // the contracted axes, last in both, merged into one; B's then swapped before its own axis
+			a = merged(e, a, p.rankA(), p.merged(), "a", before);
+			b = merged(e, b, p.rankB(), p.merged(), "b", before);
+			rankA = p.rankA() - p.merged() + 1;
+			rankB = p.rankB() - p.merged() + 1;
+			b = transposed(e, b, swapLast(rankB), "b_merged", before);
+		}
 		String y = e.output(0);
 		List<Node> after = new ArrayList<>();
 		String product = p.permOut() == null ? y : fresh(y + "_product");
@@ -183,10 +190,15 @@ final class MatrixProducts {
 		if (p.permB() != null) {
 			steps.add("operand " + (swap ? 1 : 2) + " transposed " + perm(p.permB()) + (g.initializer(b) != null ? " (stored so)" : ""));
 		}
+		if (p.merged() > 1) {
+			steps.add("the " + p.merged() + " contracted axes of each operand merged into one (Reshape" + (g.initializer(b) != null ? ", stored so" : "")
+					+ "), operand " + (swap ? 1 : 2) + "'s last two axes swapped");
+		}
 		if (p.permOut() != null) {
 			steps.add("the product transposed " + perm(p.permOut()));
 		}
-		made.computeIfAbsent("Einsum that is a matrix product -> " + (steps.isEmpty() ? "" : "Transpose + ") + "MatMul, which has integer kernels"
+		made.computeIfAbsent("Einsum that is a matrix product -> " + (steps.isEmpty() ? "" : p.merged() > 1 ? "Transpose + Reshape + " : "Transpose + ")
+				+ "MatMul, which has integer kernels"
 				+ " (Einsum has none)", k -> new ArrayList<>())
 				.add("'" + ConstantFolder.label(e) + "' " + equation + ": " + p.reading() + (steps.isEmpty() ? "" : "; " + String.join(", ", steps)));
 	}
@@ -460,9 +472,12 @@ final class MatrixProducts {
 		all.add(product);
 		all.addAll(after);
 		g.nodes().addAll(at, all);
-		written.addAll(before);
-		written.addAll(after);
-		wrote += before.size() + after.size();
+		for (Node n : all) { // the Transposes (an Einsum's merging Reshapes are no Transpose to move or cancel)
+			if (n != product && n.opType().equals("Transpose")) {
+				written.add(n);
+				wrote++;
+			}
+		}
 	}
 
 	private static String quoted(List<String> names) {
@@ -482,6 +497,33 @@ final class MatrixProducts {
 		}
 		String out = fresh(tensor + "_t");
 		nodes.add(transpose(owner.name() + "/transpose_" + which, tensor, out, perm));
+		return out;
+	}
+
+	/**
+	 * {@code tensor} of rank {@code rank} with its last {@code count} axes merged into one: a stored constant, or a new
+	 * Reshape in {@code nodes} whose target keeps every other axis (0) and infers the merged one (-1).
+	 */
+	private String merged(Node owner, String tensor, int rank, int count, String which, List<Node> nodes) {
+		Tensor c = g.constant(tensor);
+		if (c != null && c.dataType() == DataType.FLOAT) {
+			long[] d = c.dims();
+			long[] out = java.util.Arrays.copyOf(d, rank - count + 1);
+			for (int i = rank - count + 1; i < rank; i++) {
+				out[rank - count] *= d[i];
+			}
+			String name = fresh(c.name() + "_merged");
+			g.putInitializer(Tensor.ofFloats(name, out, c.toFloatArray()));
+			removeIfUnused(c.name());
+			return name;
+		}
+		long[] target = new long[rank - count + 1];
+		target[rank - count] = -1;
+		String shape = fresh(owner.name() + "/merge_" + which + "_shape");
+		g.putInitializer(Tensor.ofLongs(shape, new long[] { target.length }, target));
+		String out = fresh(tensor + "_merged");
+		nodes.add(g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(owner.name() + "/merge_" + which)).addInput(tensor).addInput(shape)
+				.addOutput(out).build()));
 		return out;
 	}
 

@@ -546,9 +546,17 @@ public final class QuantizationPlan {
 				return;
 			}
 			OpRule rule = OpRules.of(n);
-			if ((rule == null || rule.form() == Form.FLOAT) && n.isStandard() && onlyBoolsOrIntegers(n)) {
-				// a Cast of a comparison's bools, a ReduceSum of them: "its input is dequantized once" was untrue, nothing is
+			if (n.isStandard() && onlyBoolsOrIntegers(n)) {
+				// a Cast of a comparison's bools, a ReduceSum of them, an int64 Div of a shape (whose rule speaks of float Divs):
+				// "its input is dequantized once" was untrue, nothing is
 				floatNode(n, index, n.opType() + " reads and computes only bools or integers: nothing of it is quantized or dequantized");
+				return;
+			}
+			if (rule == null && n.isStandard() && readsNoFloat(n)) {
+				// a Cast of int64 positions to float (coordmod): nothing is dequantized before it; its float output is an activation
+				// (an op with a rule keeps its rule's words: ConstantOfShape "computes on a tensor's shape, not on its values")
+				floatNode(n, index, n.opType() + " reads no float tensor (nothing is dequantized before it): it runs as it is; its float output is"
+						+ " quantized only where an integer op reads it");
 				return;
 			}
 			if (rule == null) {
@@ -857,6 +865,11 @@ public final class QuantizationPlan {
 		/** Whether no input and no output of {@code n} is (or may be) a float tensor. */
 		boolean onlyBoolsOrIntegers(Node n) {
 			return !n.inputs().isEmpty() && n.inputs().stream().noneMatch(t -> !t.isEmpty() && isFloat(t)) && n.outputs().stream().noneMatch(this::isFloat);
+		}
+
+		/** Reads tensors, none of them float (its outputs may be: a Cast of integers to float). */
+		boolean readsNoFloat(Node n) {
+			return !n.inputs().isEmpty() && n.inputs().stream().noneMatch(t -> !t.isEmpty() && isFloat(t));
 		}
 
 		boolean isFloat(String tensor) {

@@ -55,13 +55,17 @@ class MatrixProductsTest {
 	/**
 	 * Einsums that are (batched) matrix products, over two activations (the second is x·c) or an activation and a constant
 	 * (sample shape, then the constant's shape; "-" for x·c): each becomes MatMul with Transposes where the axes are in
-	 * another order, and computes the same. Before, Einsum stayed as it was (float in every scheme: "no rule").
+	 * another order, and computes the same. Before, Einsum stayed as it was (float in every scheme: "no rule"). Those that
+	 * contract several indices (bilinear pooling's nchw,ndhw->ncd over h and w, make_unseen13's bilinear; a dense layer over
+	 * c, h and w) merge them into one axis by Reshapes first; before unseen13 they were left ("contracts 2 indices (h, w), a
+	 * MatMul contracts one").
 	 */
 	@ParameterizedTest
 	@CsvSource(delimiter = ';', value = { "bqd,bkd->bqk; 6x8; -", "bqk,bkd->bqd; 6x6; -", "ij,jk->ik; 8; 8x5", "bij,jk->bik; 6x8; 8x5",
 			"nchw,wk->nchk; 2x3x8; 8x5", "ij,jk; 8; 8x5", "...ij,jk->...ik; 6x8; 8x5", "bij,kj->bik; 6x8; 5x8", "bkd,bqd->bqk; 6x8; -",
 			"bij,jk->bki; 6x8; 8x5", "jk,bij->bik; 6x8; 8x5", "bqd , bkd -> bqk; 6x8; -", "...ij,...jk->...ik; 8x8; -", "...ij,...jk; 8x8; -",
-			"...ij,...kj->...ki; 2x8x8; -" })
+			"...ij,...kj->...ki; 2x8x8; -", "nchw,ndhw->ncd; 3x4x5; -", "nchw,dhw->ncd; 3x4x5; 6x4x5", "nchw,kchw->nk; 3x4x5; 7x3x4x5",
+			"nchw,ndhw->ndc; 3x4x5; -" })
 	void anEinsumThatIsAMatrixProductBecomesMatMul(String equation, String sample, String constant) {
 		boolean constantFirst = equation.startsWith("jk,");
 		Graph t = new Graph(dims(sample));
@@ -202,11 +206,12 @@ class MatrixProductsTest {
 	 * Einsum and the weight-first MatMul ran in float and the Gemm with its weight as A stayed float.
 	 */
 	@ParameterizedTest
-	@CsvSource(delimiter = ';', value = { "einsum", "weightfirst", "gemm_wa", "gemm_wa_scaled" })
+	@CsvSource(delimiter = ';', value = { "einsum", "weightfirst", "gemm_wa", "gemm_wa_scaled", "bilinear" })
 	void theRewrittenProductsRunIntegerKernelsAfterFullIntegerQuantization(String which) {
-		Graph t = new Graph(which.equals("einsum") ? new long[] { 6, 32 } : new long[] { 32 });
+		Graph t = new Graph(which.equals("einsum") ? new long[] { 6, 32 } : which.equals("bilinear") ? new long[] { 8, 4, 4 } : new long[] { 32 });
 		String y = switch (which) {
 		case "einsum" -> t.node("Einsum", List.of("x", t.random(32, 16)), str("equation", "bij,jk->bik"));
+		case "bilinear" -> t.node("Einsum", List.of("x", t.node("Mul", List.of("x", t.random(4)))), str("equation", "nchw,ndhw->ncd")); // two indices
 		case "weightfirst" -> t.node("Transpose", List.of(t.node("MatMul", List.of(t.random(16, 32), t.node("Transpose", List.of("x"), ints("perm", 1, 0))))),
 				ints("perm", 1, 0));
 		case "gemm_wa" -> t.node("Transpose", List.of(t.node("Gemm", List.of(t.random(16, 32), "x", t.random(16, 1)), ints("transB", 1))), ints("perm", 1, 0));

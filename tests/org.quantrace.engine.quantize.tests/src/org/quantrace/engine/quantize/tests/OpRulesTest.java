@@ -509,6 +509,32 @@ class OpRulesTest {
 		assertEquals("Not reads and computes only bools or integers: nothing of it is quantized or dequantized", not.reason());
 	}
 
+	/**
+	 * Integer arithmetic on a shape and its Cast to float (make_unseen13's coordmod computes its coordinate planes from the
+	 * input's height and width: Shape, Gather, Range, an int64 Div and Mod for row and column, Cast): the int64 Div was listed
+	 * "Div by anything but a positive scalar constant has no integer kernel ...: it runs in float; its input is dequantized
+	 * once", and the Cast "Cast has no rule in Quantrace's op table: it runs in float; its input is dequantized once". Neither
+	 * reads a float tensor, and nothing is dequantized before either: an op with a rule is held to the same "only bools or
+	 * integers" as one without, and an op with no float input but a float output says so.
+	 */
+	@Test
+	void integerShapeArithmeticAndItsCastToFloatAreNotSaidToDequantizeTheirInput() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String a = conv(t, "x", 3, 4);
+		String w = t.node("Gather", List.of(t.node("Shape", List.of(a)), t.longs(3)));
+		String half = t.node("Div", List.of(w, t.longs(2)));
+		String f = t.node("Cast", List.of(half), TinyGraph.attr("to", 1L));
+		String y = conv(t, t.node("Mul", List.of(a, f)), 4, 4);
+		QuantizationResult r = TinyGraph.quantize(t.model(y), FIQ, t.calibration(-1, 1));
+		QuantizationResult.Layer div = r.layers().stream().filter(l -> l.opType().equals("Div")).findFirst().orElseThrow();
+		QuantizationResult.Layer cast = r.layers().stream().filter(l -> l.opType().equals("Cast")).findFirst().orElseThrow();
+		assertFalse(div.quantized(), div.reason());
+		assertEquals("Div reads and computes only bools or integers: nothing of it is quantized or dequantized", div.reason());
+		assertFalse(cast.quantized(), cast.reason());
+		assertFalse(cast.reason().contains("dequantized once"), cast.reason());
+		assertTrue(cast.reason().startsWith("Cast reads no float tensor"), cast.reason());
+	}
+
 	/** Data movement between two convolutions: ONNX Runtime moves the codes, one QuantizeLinear in, one DequantizeLinear out. */
 	static Stream<Arguments> dataMovement() {
 		return Stream.of(Arguments.of("MaxPool", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("MaxPool", List.of(x),
