@@ -34,7 +34,7 @@ final class Acceptance {
 	static boolean apply(List<AcceptanceCriterion> criteria, EvaluationStep evaluation, boolean multilabel, EvaluationRecord e) {
 		boolean all = true;
 		for (AcceptanceCriterion a : criteria) {
-			String name = Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK());
+			String name = Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK(), evaluation.getDataRange());
 			MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null);
 			AcceptanceResult r = TraceAssembler.F.createAcceptanceResult();
 			r.setCriterion(text(a));
@@ -66,13 +66,13 @@ final class Acceptance {
 			return switch (unit(a, Unit.POINTS)) {
 			case POINTS -> relative ? 100 * worse / baseline : 100 * worse;
 			case PERCENT -> 100 * worse / baseline;
-			case FRACTION -> worse;
+			case FRACTION, DECIBEL -> worse; // a PSNR drop in dB: the difference itself
 			};
 		}
 		return switch (unit(a, Unit.FRACTION)) {
 		case POINTS -> 100 * value;
 		case PERCENT -> relative ? 100 * value / baseline : 100 * value;
-		case FRACTION -> value;
+		case FRACTION, DECIBEL -> value;
 		};
 	}
 
