@@ -7,7 +7,7 @@ Quantrace's reconstruction metrics (ReconstructionMetrics, the evaluator's recon
 Writes
 - models/image_identity.onnx: y = x on [N, 1, 28, 28] (a Mul by 1), the reference model of a fidelity evaluation;
 - models/image_affine.onnx: y = 0.5 x + 0.25 (Mul, Add): contrast halved, brightness raised;
-- models/image_blur.onnx: a 3x3 box blur (Conv, weights 1/9, pads 1) followed by a Sigmoid-free clip to [0, 1] (Clip);
+- models/image_blur.onnx: a 3x3 box blur (Conv, weights 1/9, pads 1; of images in [0, 1], in [0, 1]);
 - metrics/reconstruction_references.json: for the first 64 Fashion-MNIST test images x (scaled to [0, 1], as the
   evaluator's default preprocessing reads them), each model's outputs against x: MSE (mean over all values), PSNR =
   10 log10(1 / MSE) (data range 1), SSIM (skimage.metrics.structural_similarity, Wang et al. 2004's setting:
@@ -81,13 +81,12 @@ def main():
     model("image_identity", [helper.make_node("Mul", ["x", "one"], ["y"], name="identity")], {"one": 1.0})
     model("image_affine", [helper.make_node("Mul", ["x", "half"], ["h"], name="contrast"), helper.make_node("Add", ["h", "quarter"], ["y"], name="bright")],
           {"half": 0.5, "quarter": 0.25})
-    model("image_blur", [helper.make_node("Conv", ["x", "box"], ["b"], name="blur", pads=[1, 1, 1, 1]),
-                         helper.make_node("Clip", ["b", "lo", "hi"], ["y"], name="clip")],
-          {"box": np.full((1, 1, 3, 3), 1 / 9, dtype=np.float32), "lo": 0.0, "hi": 1.0})
+    model("image_blur", [helper.make_node("Conv", ["x", "box"], ["y"], name="blur", pads=[1, 1, 1, 1])],
+          {"box": np.full((1, 1, 3, 3), 1 / 9, dtype=np.float32)})
     affine = (x * np.float32(0.5) + np.float32(0.25)).astype(np.float32)
     p = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
     blur = sum(p[:, :, i:i + 28, j:j + 28].astype(np.float64) for i in range(3) for j in range(3)) / 9
-    blur = np.clip(blur, 0, 1).astype(np.float32)
+    blur = blur.astype(np.float32)
     rng = np.random.default_rng(7)
     a = rng.random((2, 3, 16, 16)).astype(np.float32)
     b = np.clip(a + rng.normal(0, 0.1, a.shape), 0, 1).astype(np.float32)

@@ -57,9 +57,12 @@ public record EvaluationReport(String dataset, int samples, boolean multilabel, 
 		if (variant.equals(baseline)) {
 			return new Comparison(b, 0, Marker.BASELINE);
 		}
-		// latency, size, MSE and PSNR (no fractions) within the tolerance in percent of the baseline's value
+		if (v == b) { // also two infinite PSNRs (outputs equal to the reference), whose difference is no number
+			return new Comparison(b, 0, Marker.SAME);
+		}
+		// latency, size, MSE and PSNR (no fractions) within the tolerance in percent of the baseline's value; none of an infinite one
 		boolean relative = metric.equals(Metrics.LATENCY) || metric.equals(Metrics.MODEL_SIZE) || metric.equals(Metrics.MSE) || Metrics.isPsnr(metric);
-		double tolerance = relative ? Math.abs(b) * tolerancePoints / 100 : tolerancePoints / 100;
+		double tolerance = Double.isInfinite(b) ? 0 : relative ? Math.abs(b) * tolerancePoints / 100 : tolerancePoints / 100;
 		if (Math.abs(delta) <= tolerance + 1e-12) {
 			return new Comparison(b, delta, Marker.SAME);
 		}

@@ -72,8 +72,10 @@ public final class EvaluationTable {
 	public static String render(EvaluationReport r, List<String> columns) {
 		StringBuilder s = new StringBuilder();
 		if (r.reconstruction()) {
-			s.append(String.format(Locale.ROOT, "%s: %,d samples, outputs against %s (data range %s); baseline %s, ~ = within %s %% (ssim: %s pt)%n%n",
-					r.dataset(), r.samples(), r.reference(), trim(r.dataRange()), r.baseline(), trim(r.tolerancePoints()), trim(r.tolerancePoints())));
+			boolean ssim = r.variants().get(0).metrics().containsKey(Metrics.SSIM);
+			s.append(String.format(Locale.ROOT, "%s: %,d samples, outputs against %s (data range %s); baseline %s, ~ = within %s %%%s%n%n",
+					r.dataset(), r.samples(), r.reference(), trim(r.dataRange()), r.baseline(), trim(r.tolerancePoints()),
+					ssim ? " (ssim: " + trim(r.tolerancePoints()) + " pt)" : ""));
 		} else {
 			s.append(String.format(Locale.ROOT, "%s: %,d samples, %s; baseline %s, ~ = within %s pt%n%n", r.dataset(), r.samples(),
 					r.multilabel() ? "multilabel" : "single-label", r.baseline(), trim(r.tolerancePoints())));

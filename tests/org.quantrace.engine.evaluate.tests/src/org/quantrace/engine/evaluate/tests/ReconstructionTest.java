@@ -72,8 +72,8 @@ class ReconstructionTest {
 	/** Against the baseline's outputs (fidelity): the identity model's output is the image itself, so each model is measured against x. */
 	@Test
 	void imageModelsAreMeasuredAgainstTheBaselinesOutputs() {
-		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("identity", IDENTITY), Variant.of("affine", AFFINE), Variant.of("blur", BLUR)), FIRST64,
-				EvaluationOptions.defaults(), Progress.NONE);
+		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("identity", IDENTITY), Variant.of("affine", AFFINE), Variant.of("blur", BLUR),
+				Variant.of("same", IDENTITY)), FIRST64, EvaluationOptions.defaults(), Progress.NONE);
 		assertTrue(r.reconstruction());
 		assertEquals("the outputs of identity", r.reference());
 		assertEquals(64, r.samples());
@@ -85,6 +85,10 @@ class ReconstructionTest {
 		assertEquals(1, self.get(Metrics.SSIM), 1e-12);
 		assertNull(r.variant("blur").confusion());
 		assertEquals(EvaluationReport.Marker.WORSE, r.compare("blur", Metrics.MSE).marker(), "a higher MSE is worse");
+		// the baseline's PSNR against itself is +inf: a model with the same outputs is the same (inf - inf is no number), any other worse
+		assertEquals(EvaluationReport.Marker.SAME, r.compare("same", Metrics.psnr(1)).marker());
+		assertEquals(0, r.compare("same", Metrics.psnr(1)).delta());
+		assertEquals(EvaluationReport.Marker.WORSE, r.compare("blur", Metrics.psnr(1)).marker());
 		String table = EvaluationTable.render(r);
 		assertTrue(table.contains("outputs against the outputs of identity (data range 1)"), table);
 		assertTrue(table.contains("psnr (dB, range 1)") && table.contains("inf") && table.contains(Metrics.text(Metrics.MSE, REF.get("image_blur").get("mse").asDouble(), 4)),
