@@ -46,8 +46,10 @@ final class Acceptance {
 				r.setMeasured(Double.NaN);
 			} else {
 				double baseline = v.isSetBaselineValue() ? v.getBaselineValue() : v.getValue();
-				// rounded to 9 decimals: 0.915 - 0.909 is 0.6 pt, not 0.6000000000000005
-				r.setMeasured(Math.round(measure(a, name, v.getValue(), baseline) * 1e9) / 1e9);
+				// rounded to 9 decimals: 0.915 - 0.909 is 0.6 pt, not 0.6000000000000005; an infinite PSNR (outputs equal to the
+				// original's) stays infinite, where Math.round made it 9223000000 dB
+				double measured = measure(a, name, v.getValue(), baseline);
+				r.setMeasured(Double.isFinite(measured) ? Math.round(measured * 1e9) / 1e9 : measured);
 				r.setPassed(compare(a, r.getMeasured()));
 			}
 			all &= r.isPassed();
@@ -96,7 +98,9 @@ final class Acceptance {
 
 	/** The criterion as the recipe writes it: "accuracy drop < 1 pt". */
 	static String text(AcceptanceCriterion a) {
-		String value = a.getValue() == Math.rint(a.getValue()) ? Long.toString((long) a.getValue()) : Double.toString(a.getValue());
+		// as written: 0.00005, not Double's 5.0E-5
+		String value = a.getValue() == Math.rint(a.getValue()) ? Long.toString((long) a.getValue())
+				: java.math.BigDecimal.valueOf(a.getValue()).stripTrailingZeros().toPlainString();
 		return String.format(Locale.ROOT, "%s%s %s %s%s", a.getMetric().getLiteral(), a.getKind() == CriterionKind.DROP ? " drop" : "",
 				a.getComparator().getLiteral(), value, a.isSetUnit() ? (a.getUnit() == Unit.PERCENT ? "" : " ") + a.getUnit().getLiteral() : "");
 	}

@@ -111,8 +111,7 @@ final class Reevaluation {
 			variants.add(new Variant(r.getVariant(), r.getModel().getKind() == ArtifactKind.ORIGINAL ? Freezer.inferenceView(model) : model,
 					r.getModel().getSizeBytes()));
 		}
-		EvaluationOptions options = EvaluationOptions.defaults().withBaseline("original").withTolerance(step.getTolerance()).withTopK(step.getTopK())
-				.withBatchSize(step.getBatchSize());
+		EvaluationOptions options = ModelEvaluation.options(step);
 		EvaluationReport report = Evaluator.evaluate(variants, data, options, progress);
 		for (EvaluationRecord r : records) {
 			EvaluationReport.VariantResult now = report.variant(r.getVariant());
