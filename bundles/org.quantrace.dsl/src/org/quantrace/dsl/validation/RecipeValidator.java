@@ -738,10 +738,15 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		Unit unit = a.isSetUnit() ? a.getUnit() : a.getKind() == CriterionKind.DROP ? Unit.POINTS : Unit.FRACTION;
 		if (unit == Unit.DECIBEL && a.getMetric() != Metric.PSNR) {
 			error("dB is the unit of psnr, not of " + a.getMetric().getLiteral(), a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
+		} else if (a.getKind() == CriterionKind.DROP && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE)) {
+			// the recipe measures each variant's outputs against the original's: the original's own mse is 0 and its psnr +inf
+			error("a " + a.getMetric().getLiteral() + " drop cannot be measured: outputs are measured against the original's, whose own "
+					+ a.getMetric().getLiteral() + " is " + (a.getMetric() == Metric.PSNR ? "infinite" : "0") + "; bound the value instead ("
+					+ (a.getMetric() == Metric.PSNR ? "accept when psnr >= 40 dB" : "accept when mse <= 0.0001") + ")", a,
+					Literals.ACCEPTANCE_CRITERION__KIND, IssueCodes.FIDELITY_DROP);
 		} else if (unit == Unit.POINTS && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE)) {
-			error(a.getMetric().getLiteral() + " is no fraction, so points (hundredths) do not apply" + (a.isSetUnit() ? "" : " (a drop is in pt unless a"
-					+ " unit is given)") + ": " + (a.getMetric() == Metric.PSNR ? "write dB (psnr drop < 0.5 dB) or %" : "write % or fraction (mse drop < 10 %)"),
-					a, a.isSetUnit() ? Literals.ACCEPTANCE_CRITERION__UNIT : Literals.ACCEPTANCE_CRITERION__METRIC, IssueCodes.METRIC_UNIT);
+			error(a.getMetric().getLiteral() + " is no fraction, so points (hundredths) do not apply: " + (a.getMetric() == Metric.PSNR
+					? "write dB (psnr >= 40 dB)" : "write the value (mse <= 0.0001)"), a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
 		}
 		for (int i = 0; i < a.getSchemes().size(); i++) {
 			QuantizationConfig c = a.getSchemes().get(i);
