@@ -113,6 +113,9 @@ final class Reevaluation {
 		}
 		EvaluationOptions options = ModelEvaluation.options(step);
 		EvaluationReport report = Evaluator.evaluate(variants, data, options, progress);
+		if (report.reconstruction()) { // outputs against the original's: a second computation of the same metrics, apart from the engine's
+			ReconstructionRecheck.check(variants, data, options.dataRange(), options.batchSize(), records, at, found);
+		}
 		for (EvaluationRecord r : records) {
 			EvaluationReport.VariantResult now = report.variant(r.getVariant());
 			Figures.same(found, DOCUMENT, at + r.getVariant() + " samples", r.getSampleCount(), report.samples());
