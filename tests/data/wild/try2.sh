@@ -1,7 +1,8 @@
 #!/bin/bash
 # try2.sh MODEL  -> inspect, convert, quantize (drq, fiq-int8, fiq-uint8), evaluate, debug, a recipe run and verify;
 # logs in ${WILD_OUT:-/tmp/wild}/out/MODEL. Image models read Fashion-MNIST IDX files; the token model (bert) reads the
-# .npy files make_wild2.py writes next to it; LAYOUT=NHWC feeds images NHWC (make_unseen10's tfsame); TOKENS=PREFIX reads PREFIX-calib.npy / PREFIX-test.npy (make_wild5.py's text models).
+# .npy files make_wild2.py writes next to it; LAYOUT=NHWC feeds images NHWC (make_unseen10's tfsame); TOKENS=PREFIX reads PREFIX-calib.npy / PREFIX-test.npy (make_wild5.py's text models);
+# METRICS=mse,psnr,ssim evaluates a model whose output is no class scores (make_unseen12's dae) against the original's outputs (default accuracy).
 Q="${QUANTRACE:-$(cd "$(dirname "$0")/../../.." && pwd)/quantrace}"
 m=$1; W=${WILD_OUT:-/tmp/wild}; Z="$(cd "$(dirname "$0")/.." && pwd)"
 o=$W/out/$m; rm -rf $o; mkdir -p $o
@@ -23,8 +24,8 @@ $Q convert $W/$m.onnx -o $o/conv.onnx > $o/convert.txt 2>&1; echo "convert rc=$?
 for s in drq fiq-int8 fiq-uint8; do
   $Q quantize $W/$m.onnx --scheme $s $cal -o $o/$s.onnx > $o/q-$s.txt 2>&1; echo "quantize $s rc=$?"
 done
-$Q evaluate $W/$m.onnx $o/conv.onnx $o/drq.onnx $o/fiq-int8.onnx $o/fiq-uint8.onnx $ev --metrics accuracy > $o/eval.txt 2>&1; echo "evaluate rc=$?"
-grep -iE "accuracy|onnx|error" $o/eval.txt | head -12
+$Q evaluate $W/$m.onnx $o/conv.onnx $o/drq.onnx $o/fiq-int8.onnx $o/fiq-uint8.onnx $ev --metrics ${METRICS:-accuracy} > $o/eval.txt 2>&1; echo "evaluate rc=$?"
+grep -iE "accuracy|psnr|onnx|error" $o/eval.txt | head -12
 $Q debug $W/$m.onnx $o/fiq-int8.onnx $ev --debug-samples 64 -o $o/debug > $o/debug.txt 2>&1; echo "debug rc=$?"
 cat > $o/recipe.qr <<R
 recipe wild_$m "wild model $m" {
@@ -36,7 +37,7 @@ recipe wild_$m "wild model $m" {
 	$pre
 	convert { eliminate dropout, batch-normalization }
 	schemes unquantized, drq, fiq_int8, fiq_uint8
-	evaluate on eval metrics accuracy
+	evaluate on eval metrics $(echo ${METRICS:-accuracy} | sed 's/,/, /g')
 	debug fiq_int8 threshold rmse/scale > 0.5
 }
 R

@@ -75,6 +75,16 @@ final class EvaluateCommand implements Callable<Integer> {
 			description = "Table columns: deck (the results deck's), all, or metric names separated by commas (default: ${DEFAULT-VALUE}).")
 	String metrics;
 
+	@Option(names = "--data-range", defaultValue = "1", paramLabel = "R",
+			description = "Models whose output is no class scores (an image): the data range of the outputs, for PSNR = 10 log10(R²/MSE) and SSIM"
+					+ " (1 for images in [0, 1], 255 for 8-bit ones; default: ${DEFAULT-VALUE}).")
+	double dataRange;
+
+	@Option(names = "--targets", paramLabel = "FILE.npy",
+			description = "Models whose output is no class scores: the target of each sample ([N, ...] float, shaped as a model's output, in the"
+					+ " data's order, e.g. the clean images of a denoiser); without it each model is measured against the baseline's outputs.")
+	Path targets;
+
 	@Option(names = "--confusion", description = "Also print each model's confusion matrix (single-label data).")
 	boolean confusion;
 
@@ -108,7 +118,28 @@ final class EvaluateCommand implements Callable<Integer> {
 						"give [N, K] 0/1 labels (an .npy, or several --label-columns), or drop --multilabel");
 			}
 		}
-		checkMetricsBeforeTheRun();
+		boolean reconstruction = checkMetricsBeforeTheRun();
+		if (!(dataRange > 0) || Double.isInfinite(dataRange)) {
+			throw new InvalidInputException("--data-range " + dataRange + ": the data range must be a positive number", "give 1 for images in [0, 1], 255 for 8-bit ones");
+		}
+		// metrics named: their kind decides (accuracy on an image model is refused as before); none named: the first model's output
+		options = options.withDataRange(dataRange).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
+				: chosen().isEmpty() ? EvaluationOptions.Task.AUTO : EvaluationOptions.Task.CLASSIFICATION);
+		if (targets != null) {
+			org.quantrace.engine.data.NpyArray t = org.quantrace.engine.data.NpyArray.open(targets);
+			long[] shape = t.shape();
+			if (shape.length < 2) {
+				throw new InvalidInputException(targets + ": targets are " + java.util.Arrays.toString(shape) + ", not one tensor per sample [N, ...]",
+						"give the targets as an .npy array of N samples shaped as the model's output");
+			}
+			options = options.withTargets(new EvaluationOptions.Targets(targets.toString(), t.slice(0, (int) shape[0]).toFloats(),
+					java.util.Arrays.copyOfRange(shape, 1, shape.length))).withTask(EvaluationOptions.Task.RECONSTRUCTION);
+		}
+		if (!Evaluator.reconstruction(variants.get(0), options)) {
+			options = options.withTask(EvaluationOptions.Task.CLASSIFICATION);
+		} else {
+			options = options.withSsim(chosen().isEmpty() || chosen().contains(Metrics.SSIM));
+		}
 		for (int i = 0; i < all.size(); i++) {
 			ModelFiles.requireRuns(variants.get(i).model(), all.get(i), dataset);
 		}
@@ -140,20 +171,42 @@ final class EvaluateCommand implements Callable<Integer> {
 		return ExitCodes.OK;
 	}
 
-	/** A metric this kind of evaluation does not compute is refused before the pass over the data (on 10,000 samples half a minute). */
-	private void checkMetricsBeforeTheRun() {
+	/** The metrics named by --metrics (lower case), none for deck and all. */
+	private List<String> chosen() {
 		String chosen = metrics.trim().toLowerCase(Locale.ROOT);
 		if (chosen.equals("deck") || chosen.equals("all")) {
-			return;
+			return List.of();
+		}
+		return java.util.Arrays.stream(metrics.split(",")).map(m -> m.trim().toLowerCase(Locale.ROOT)).toList();
+	}
+
+	/**
+	 * A metric this kind of evaluation does not compute is refused before the pass over the data (on 10,000 samples half a minute).
+	 * Returns whether the metrics asked for measure outputs against a reference (mse, psnr, ssim).
+	 */
+	private boolean checkMetricsBeforeTheRun() {
+		List<String> chosen = chosen();
+		List<String> reconstruction = chosen.stream().filter(m -> m.equals(Metrics.MSE) || m.equals("psnr") || m.equals(Metrics.SSIM)).toList();
+		if (!reconstruction.isEmpty()) {
+			if (reconstruction.size() < chosen.size()) {
+				throw new InvalidInputException("--metrics: " + String.join(", ", reconstruction) + " measure outputs that are no class scores, and "
+						+ String.join(", ", chosen.stream().filter(m -> !reconstruction.contains(m)).toList()) + " score classes: one evaluation does one",
+						"keep the metrics of the models' output: mse, psnr, ssim for an image, a map or a signal");
+			}
+			return true;
+		}
+		if (chosen.isEmpty()) {
+			return false;
 		}
 		for (String m : metrics.split(",")) {
 			if (!Metrics.reportable(m.trim().toLowerCase(Locale.ROOT), multilabel)) {
 				throw new InvalidInputException("--metrics: '" + m.trim() + "' is not a metric of this evaluation"
 						+ (Metrics.reportable(m.trim().toLowerCase(Locale.ROOT), !multilabel) ? (multilabel ? " (multilabel)" : " (single-label; --multilabel not given)") : ""),
 						"use deck, all, or some of: " + String.join(", ", multilabel ? Metrics.MULTILABEL : Metrics.MULTICLASS)
-								+ (multilabel ? ", accuracy LABEL" : ", top-K accuracy (with --top-k K)"));
+								+ (multilabel ? ", accuracy LABEL" : ", top-K accuracy (with --top-k K)") + "; mse, psnr, ssim for outputs that are no class scores");
 			}
 		}
+		return false;
 	}
 
 	private List<String> columns(EvaluationReport report) {
@@ -165,6 +218,7 @@ final class EvaluateCommand implements Callable<Integer> {
 			List<String> chosen = new ArrayList<>();
 			for (String m : metrics.split(",")) {
 				String name = m.trim().toLowerCase(Locale.ROOT);
+				name = name.equals("psnr") && report.reconstruction() ? Metrics.psnr(report.dataRange()) : name;
 				if (!known.contains(name)) {
 					throw new InvalidInputException("--metrics: '" + m.trim() + "' is not a metric of this evaluation",
 							"use deck, all, or some of: " + String.join(", ", known));

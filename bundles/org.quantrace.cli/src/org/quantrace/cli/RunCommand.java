@@ -94,7 +94,8 @@ final class RunCommand implements Callable<Integer> {
 				StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-14s %,10d bytes", a.getName(), a.getSizeBytes()));
 				if (e != null && !e.getMetrics().isEmpty()) {
 					MetricValue m = e.getMetrics().get(0);
-					line.append(String.format(Locale.ROOT, "  %s %.4f%s", m.getName(), m.getValue(), RunSummary.symbol(m.getMarker())));
+					line.append(String.format(Locale.ROOT, "  %s %s%s", m.getName(), org.quantrace.engine.evaluate.Metrics.text(m.getName(), m.getValue(), 4),
+							RunSummary.symbol(m.getMarker())));
 					if (e.isSetAccepted()) {
 						line.append(e.isAccepted() ? "  accepted" : "  REJECTED");
 						for (AcceptanceResult r : e.getAcceptance()) {

@@ -167,7 +167,7 @@ public final class LineageGraph {
 				for (EvaluationRecord e : trace.getEvaluations()) {
 					String verdict = !e.isSetAccepted() ? "" : e.isAccepted() ? ", accepted" : ", REJECTED";
 					String first = e.getMetrics().isEmpty() ? e.getSampleCount() + " samples"
-							: String.format(Locale.ROOT, "%s %.4f", e.getMetrics().get(0).getName(), e.getMetrics().get(0).getValue());
+							: e.getMetrics().get(0).getName() + " " + org.quantrace.engine.evaluate.Metrics.text(e.getMetrics().get(0).getName(), e.getMetrics().get(0).getValue(), 4);
 					add(e, Kind.EVALUATION, "evaluation " + (e.getModel() != null ? e.getModel().getName() : e.getName()), first + verdict,
 							e.getModel() == null ? null : "#" + RunReport.variantAnchor(e.getModel()));
 					edge(e.getDataset(), e, EdgeKind.EVALUATED, "evaluated-on");

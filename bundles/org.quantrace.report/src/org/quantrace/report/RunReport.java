@@ -155,9 +155,7 @@ public final class RunReport {
 		}
 		Set<String> names = new LinkedHashSet<>();
 		evaluations.get(0).getMetrics().forEach(m -> names.add(m.getName()));
-		List<String> columns = new ArrayList<>(names.contains(Metrics.HAMMING_LOSS) ? Metrics.DECK_MULTILABEL : Metrics.DECK_MULTICLASS);
-		names.stream().filter(n -> n.startsWith("top-")).findFirst().ifPresent(n -> columns.add(1, n));
-		columns.retainAll(names);
+		List<String> columns = Metrics.deckColumns(names);
 		EvaluationRecord first = evaluations.get(0);
 		StringBuilder s = new StringBuilder("<table><caption>On ").append(Html.esc(first.getDataset() == null ? "" : first.getDataset().getName()))
 				.append(", ").append(first.getSampleCount())
@@ -170,8 +168,9 @@ public final class RunReport {
 			s.append("<tr id=\"").append(variantAnchor(a)).append("\"><td>").append(Html.esc(a.getName())).append("</td>");
 			for (String c : columns) {
 				MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(c)).findFirst().orElse(null);
-				s.append("<td class=\"num\">").append(v == null ? "" : String.format(Locale.ROOT, "%.4f", v.getValue()) + marker(v)).append("</td>");
-				if (v != null && !c.equals(Metrics.HAMMING_LOSS)) {
+				s.append("<td class=\"num\">").append(v == null ? "" : Metrics.text(c, v.getValue(), 4) + marker(v)).append("</td>");
+				// fractions only: a loss, an MSE or a PSNR in dB (+inf against itself) on their own scales
+				if (v != null && !c.equals(Metrics.HAMMING_LOSS) && (!Metrics.reconstruction(c) || c.equals(Metrics.SSIM))) {
 					bars.add(new Charts.Bar(a.getName(), c, v.getValue()));
 				}
 			}
@@ -185,8 +184,10 @@ public final class RunReport {
 				s.append("<p id=\"").append(variantAnchor(a)).append("\">").append(Html.esc(a.getName())).append(": not evaluated.</p>\n");
 			}
 		}
-		s.append("<div class=\"charts\">")
-				.append(Charts.bars("chart-metrics-" + LogValues.slug(model), "Metrics per scheme: " + model, "value", bars, 0.5, 900, 360)).append("</div>\n");
+		if (!bars.isEmpty()) {
+			s.append("<div class=\"charts\">")
+					.append(Charts.bars("chart-metrics-" + LogValues.slug(model), "Metrics per scheme: " + model, "value", bars, 0.5, 900, 360)).append("</div>\n");
+		}
 		for (OptimizationRecord o : trace.getOptimizations()) {
 			if (RunSummary.model(o.getInput()).equals(model) && o.getRecovery() != null && o.getRecovery().getPartialQuantization() != null) {
 				s.append("<p>Accuracy recovery of ").append(Html.esc(o.getScheme())).append(": ").append(Html.esc(o.getRecovery().getPartialQuantization()))

@@ -108,9 +108,7 @@ final class Verdicts {
 		EvaluationRecord first = all.get(0);
 		Set<String> names = new LinkedHashSet<>();
 		first.getMetrics().forEach(m -> names.add(m.getName()));
-		List<String> columns = new ArrayList<>(names.contains(Metrics.HAMMING_LOSS) ? Metrics.DECK_MULTILABEL : Metrics.DECK_MULTICLASS);
-		names.stream().filter(n -> n.startsWith("top-")).findFirst().ifPresent(n -> columns.add(1, n));
-		columns.retainAll(names);
+		List<String> columns = Metrics.deckColumns(names);
 		List<String> header = new ArrayList<>(List.of("variant"));
 		header.addAll(columns);
 		header.add("size (bytes)");
@@ -120,7 +118,7 @@ final class Verdicts {
 			List<String> row = new ArrayList<>(List.of(e.getModel().getName()));
 			for (String c : columns) {
 				MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(c)).findFirst().orElse(null);
-				row.add(v == null ? "" : String.format(java.util.Locale.ROOT, "%.3f", v.getValue()) + RunSummary.symbol(v.getMarker()));
+				row.add(v == null ? "" : Metrics.text(c, v.getValue(), 3) + RunSummary.symbol(v.getMarker()));
 			}
 			row.add(String.format(java.util.Locale.ROOT, "%,d", e.getModel().getSizeBytes()));
 			row.add(!e.isSetAccepted() ? "no criterion" : e.isAccepted() ? "accepted" : "rejected");

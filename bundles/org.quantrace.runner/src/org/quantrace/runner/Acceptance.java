@@ -34,7 +34,7 @@ final class Acceptance {
 	static boolean apply(List<AcceptanceCriterion> criteria, EvaluationStep evaluation, boolean multilabel, EvaluationRecord e) {
 		boolean all = true;
 		for (AcceptanceCriterion a : criteria) {
-			String name = Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK());
+			String name = Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK(), evaluation.getDataRange());
 			MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null);
 			AcceptanceResult r = TraceAssembler.F.createAcceptanceResult();
 			r.setCriterion(text(a));
@@ -46,8 +46,10 @@ final class Acceptance {
 				r.setMeasured(Double.NaN);
 			} else {
 				double baseline = v.isSetBaselineValue() ? v.getBaselineValue() : v.getValue();
-				// rounded to 9 decimals: 0.915 - 0.909 is 0.6 pt, not 0.6000000000000005
-				r.setMeasured(Math.round(measure(a, name, v.getValue(), baseline) * 1e9) / 1e9);
+				// rounded to 9 decimals: 0.915 - 0.909 is 0.6 pt, not 0.6000000000000005; an infinite PSNR (outputs equal to the
+				// original's) stays infinite, where Math.round made it 9223000000 dB
+				double measured = measure(a, name, v.getValue(), baseline);
+				r.setMeasured(Double.isFinite(measured) ? Math.round(measured * 1e9) / 1e9 : measured);
 				r.setPassed(compare(a, r.getMeasured()));
 			}
 			all &= r.isPassed();
@@ -66,13 +68,13 @@ final class Acceptance {
 			return switch (unit(a, Unit.POINTS)) {
 			case POINTS -> relative ? 100 * worse / baseline : 100 * worse;
 			case PERCENT -> 100 * worse / baseline;
-			case FRACTION -> worse;
+			case FRACTION, DECIBEL -> worse; // a PSNR drop in dB: the difference itself
 			};
 		}
 		return switch (unit(a, Unit.FRACTION)) {
 		case POINTS -> 100 * value;
 		case PERCENT -> relative ? 100 * value / baseline : 100 * value;
-		case FRACTION -> value;
+		case FRACTION, DECIBEL -> value;
 		};
 	}
 
@@ -96,7 +98,9 @@ final class Acceptance {
 
 	/** The criterion as the recipe writes it: "accuracy drop < 1 pt". */
 	static String text(AcceptanceCriterion a) {
-		String value = a.getValue() == Math.rint(a.getValue()) ? Long.toString((long) a.getValue()) : Double.toString(a.getValue());
+		// as written: 0.00005, not Double's 5.0E-5
+		String value = a.getValue() == Math.rint(a.getValue()) ? Long.toString((long) a.getValue())
+				: java.math.BigDecimal.valueOf(a.getValue()).stripTrailingZeros().toPlainString();
 		return String.format(Locale.ROOT, "%s%s %s %s%s", a.getMetric().getLiteral(), a.getKind() == CriterionKind.DROP ? " drop" : "",
 				a.getComparator().getLiteral(), value, a.isSetUnit() ? (a.getUnit() == Unit.PERCENT ? "" : " ") + a.getUnit().getLiteral() : "");
 	}

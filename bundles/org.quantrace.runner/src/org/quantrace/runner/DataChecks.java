@@ -187,7 +187,8 @@ final class DataChecks {
 		}
 		try {
 			LabelCheck.check(model, m.getName(), data);
-			if (ctx.recipe().getEvaluation() != null && ctx.recipe().getEvaluation().getDataset() == d && !model.graph().outputs().isEmpty()) {
+			if (ctx.recipe().getEvaluation() != null && ctx.recipe().getEvaluation().getDataset() == d && !model.graph().outputs().isEmpty()
+					&& ModelEvaluation.options(ctx.recipe().getEvaluation()).task() == org.quantrace.engine.evaluate.EvaluationOptions.Task.CLASSIFICATION) {
 				TensorInfo out = TensorInfo.of(model.graph().outputs().get(0)); // an image model's accuracy would be recorded as 0 (or worse, as anything)
 				LabelCheck.requireClassScores("model " + m.getName(), out.name(), out.shape() == null ? new long[0]
 						: out.shape().stream().mapToLong(x -> known(x) ? Long.parseLong(x) : -1).toArray());

@@ -73,8 +73,7 @@ final class ModelEvaluation {
 		DatasetDeclaration d = e.getDataset();
 		data = ctx.open(d, run.declaration(), 0);
 		dataset = trace.dataset(d, data, ctx.resolve(d, d.getPath()));
-		evaluationOptions = EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK())
-				.withBatchSize(e.getBatchSize());
+		evaluationOptions = options(e);
 		originalInferenceView = Freezer.inferenceView(run.source());
 
 		List<ModelRun.Stage> stages = new ArrayList<>(run.floatStages());
@@ -100,6 +99,18 @@ final class ModelEvaluation {
 			trace.trace().getEvaluations().add(r);
 		}
 		return all;
+	}
+
+	/**
+	 * The engine's options for the recipe's evaluation step, for the run and for {@code verify --deep}: against the original,
+	 * the step's tolerance, top-k, batch and data range; outputs measured against the original's (MSE, PSNR, SSIM) when the
+	 * step names such a metric, scored as classes when it names others, and left to the model's output when it names none.
+	 */
+	static EvaluationOptions options(EvaluationStep e) {
+		EvaluationOptions.Task task = e.getMetrics().isEmpty() ? EvaluationOptions.Task.AUTO
+				: e.getMetrics().stream().anyMatch(Metrics::reconstruction) ? EvaluationOptions.Task.RECONSTRUCTION : EvaluationOptions.Task.CLASSIFICATION;
+		return EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK()).withBatchSize(e.getBatchSize())
+				.withDataRange(e.getDataRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM));
 	}
 
 	/** Partial quantization of the schemes that failed, when the recipe declares it; returns whether all are accepted now. */

@@ -111,9 +111,11 @@ final class Reevaluation {
 			variants.add(new Variant(r.getVariant(), r.getModel().getKind() == ArtifactKind.ORIGINAL ? Freezer.inferenceView(model) : model,
 					r.getModel().getSizeBytes()));
 		}
-		EvaluationOptions options = EvaluationOptions.defaults().withBaseline("original").withTolerance(step.getTolerance()).withTopK(step.getTopK())
-				.withBatchSize(step.getBatchSize());
+		EvaluationOptions options = ModelEvaluation.options(step);
 		EvaluationReport report = Evaluator.evaluate(variants, data, options, progress);
+		if (report.reconstruction()) { // outputs against the original's: a second computation of the same metrics, apart from the engine's
+			ReconstructionRecheck.check(variants, data, options.dataRange(), options.batchSize(), records, at, found);
+		}
 		for (EvaluationRecord r : records) {
 			EvaluationReport.VariantResult now = report.variant(r.getVariant());
 			Figures.same(found, DOCUMENT, at + r.getVariant() + " samples", r.getSampleCount(), report.samples());

@@ -58,6 +58,12 @@ public final class IssueCodes {
 	public static final String METRIC_NOT_EVALUATED = "metric-not-evaluated";
 	public static final String MISSING_EVALUATION = "missing-evaluation";
 	public static final String METRIC_TASK_MISMATCH = "metric-task-mismatch";
+	/** One evaluation step names class metrics (accuracy...) and metrics of outputs against a reference (mse, psnr, ssim). */
+	public static final String METRIC_KIND_MIX = "metric-kind-mix";
+	/** An acceptance criterion's unit does not fit its metric: dB on a metric other than psnr, pt on a psnr or mse bound. */
+	public static final String METRIC_UNIT = "metric-unit";
+	/** A psnr or mse drop: the recipe measures outputs against the original's, whose own mse is 0 and psnr infinite. */
+	public static final String FIDELITY_DROP = "fidelity-drop";
 	public static final String DEBUG_NOT_FULL_INTEGER = "debug-not-full-integer";
 	public static final String SCHEME_NOT_RUN = "scheme-not-run";
 	public static final String DATASET_ROLE = "dataset-role";

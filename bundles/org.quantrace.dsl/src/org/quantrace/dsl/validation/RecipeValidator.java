@@ -41,7 +41,9 @@ import org.quantrace.model.recipe.Granularity;
 import org.quantrace.model.recipe.IOType;
 import org.quantrace.model.recipe.LayerOverride;
 import org.quantrace.model.recipe.LayerSparsity;
+import org.quantrace.model.recipe.CriterionKind;
 import org.quantrace.model.recipe.Metric;
+import org.quantrace.model.recipe.Unit;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.recipe.ConversionStep;
 import org.quantrace.model.recipe.Precision;
@@ -73,6 +75,8 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			Metric.F1, Metric.HAMMING_LOSS, Metric.JACCARD);
 	/** Measured on every evaluation, whatever the metrics. */
 	static final Set<Metric> ALWAYS_MEASURED = EnumSet.of(Metric.MODEL_SIZE, Metric.LATENCY);
+	/** Metrics of outputs that are no class scores, measured against the original model's outputs. */
+	public static final Set<Metric> RECONSTRUCTION_METRICS = EnumSet.of(Metric.MSE, Metric.PSNR, Metric.SSIM);
 	private static final Set<Metric> MULTILABEL_ONLY = EnumSet.of(Metric.BINARY_ACCURACY, Metric.HAMMING_LOSS, Metric.JACCARD,
 			Metric.SUBSET_ACCURACY);
 	private static final Set<Metric> SINGLE_LABEL_ONLY = EnumSet.of(Metric.TOPK_ACCURACY, Metric.BALANCED_ACCURACY, Metric.COHEN_KAPPA);
@@ -678,7 +682,24 @@ public class RecipeValidator extends AbstractRecipeValidator {
 					Literals.EVALUATION_STEP__DATASET, IssueCodes.DATASET_ROLE);
 		}
 		DatasetFormat format = DatasetFormats.of(d, RecipePathValidator.resolve(d, d.getPath()));
-		if (d.getPath() != null && d.getLabels() == null && (format == null ? !d.getPath().toLowerCase(Locale.ROOT).matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
+		boolean reconstruction = e.getMetrics().stream().anyMatch(RECONSTRUCTION_METRICS::contains);
+		if (reconstruction) {
+			for (int i = 0; i < e.getMetrics().size(); i++) {
+				Metric m = e.getMetrics().get(i);
+				if (!RECONSTRUCTION_METRICS.contains(m) && !ALWAYS_MEASURED.contains(m)) {
+					error(m.getLiteral() + " scores classes, and " + String.join(", ", e.getMetrics().stream().filter(RECONSTRUCTION_METRICS::contains)
+							.map(Metric::getLiteral).distinct().toList()) + " measure outputs that are no class scores against the original's: one"
+							+ " evaluation does one of the two; keep the metrics of the model's output", e, Literals.EVALUATION_STEP__METRICS, i,
+							IssueCodes.METRIC_KIND_MIX);
+				}
+			}
+		}
+		if (!(e.getDataRange() > 0) || Double.isInfinite(e.getDataRange())) {
+			error("range (the data range of the outputs, for psnr and ssim) must be a positive number", e, Literals.EVALUATION_STEP__DATA_RANGE,
+					IssueCodes.VALUE_RANGE);
+		}
+		// outputs measured against the original's need no labels
+		if (!reconstruction && d.getPath() != null && d.getLabels() == null && (format == null ? !d.getPath().toLowerCase(Locale.ROOT).matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
 			error("dataset '" + d.getName() + "' has no label file, so the evaluation cannot score it: add labels \"...\" to the dataset"
 					+ " (a JSON class map for folders, .npy for .npy inputs, IDX labels for IDX images)", e, Literals.EVALUATION_STEP__DATASET,
 					IssueCodes.MISSING_LABELS);
@@ -713,6 +734,19 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			error(a.getMetric().getLiteral() + " is not evaluated, so this criterion cannot be checked: add it to the evaluation's metrics ("
 					+ String.join(", ", evaluated(e).stream().map(Metric::getLiteral).toList()) + ")", a, Literals.ACCEPTANCE_CRITERION__METRIC,
 					IssueCodes.METRIC_NOT_EVALUATED);
+		}
+		Unit unit = a.isSetUnit() ? a.getUnit() : a.getKind() == CriterionKind.DROP ? Unit.POINTS : Unit.FRACTION;
+		if (unit == Unit.DECIBEL && a.getMetric() != Metric.PSNR) {
+			error("dB is the unit of psnr, not of " + a.getMetric().getLiteral(), a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
+		} else if (a.getKind() == CriterionKind.DROP && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE)) {
+			// the recipe measures each variant's outputs against the original's: the original's own mse is 0 and its psnr +inf
+			error("a " + a.getMetric().getLiteral() + " drop cannot be measured: outputs are measured against the original's, whose own "
+					+ a.getMetric().getLiteral() + " is " + (a.getMetric() == Metric.PSNR ? "infinite" : "0") + "; bound the value instead ("
+					+ (a.getMetric() == Metric.PSNR ? "accept when psnr >= 40 dB" : "accept when mse <= 0.0001") + ")", a,
+					Literals.ACCEPTANCE_CRITERION__KIND, IssueCodes.FIDELITY_DROP);
+		} else if (unit == Unit.POINTS && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE)) {
+			error(a.getMetric().getLiteral() + " is no fraction, so points (hundredths) do not apply: " + (a.getMetric() == Metric.PSNR
+					? "write dB (psnr >= 40 dB)" : "write the value (mse <= 0.0001)"), a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
 		}
 		for (int i = 0; i < a.getSchemes().size(); i++) {
 			QuantizationConfig c = a.getSchemes().get(i);

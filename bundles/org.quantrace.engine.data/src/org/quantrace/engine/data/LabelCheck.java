@@ -40,14 +40,33 @@ public final class LabelCheck {
 	 */
 	public static void requireClassScores(String modelName, String output, long[] shape) {
 		List<Long> perSample = java.util.Arrays.stream(shape).skip(1).boxed().toList();
-		if (perSample.stream().filter(d -> d > 1).count() < 2) {
+		if (classScores(shape)) {
 			return;
 		}
 		String dims = perSample.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", "));
 		throw new InvalidInputException(modelName + "'s output '" + output + "' is [N, " + dims + "]: evaluation reads one score per class from each"
 				+ " sample ([N, classes]), and this output holds " + perSample.stream().filter(d -> d > 1).map(String::valueOf)
 						.collect(java.util.stream.Collectors.joining(" x ")) + " values per sample (an image, a map or a sequence), whose argmax is no class",
-				"evaluate classifiers only: quantize, debug and the recipe's other steps take this model, its own metrics (PSNR, IoU...) are not computed");
+				"for outputs that are no class scores evaluation computes MSE, PSNR and SSIM against targets or the first model's outputs"
+						+ " (evaluate --metrics mse,psnr,ssim; a recipe's metrics mse, psnr, ssim)");
+	}
+
+	/**
+	 * Whether an output of this shape (batch axis first; unknown dimensions -1 or less, counted as one value) can be class
+	 * scores: at most one axis of more than one value per sample.
+	 */
+	public static boolean classScores(long[] shape) {
+		return java.util.Arrays.stream(shape).skip(1).filter(d -> d > 1).count() < 2;
+	}
+
+	/** The declared shape of the model's first output (unknown dimensions -1), or null when it declares none. */
+	public static long[] firstOutputShape(OnnxModel model) {
+		List<ValueInfoProto> outputs = model.graph().outputs();
+		if (outputs.isEmpty()) {
+			return null;
+		}
+		TensorInfo info = TensorInfo.of(outputs.get(0));
+		return info.shape() == null ? null : info.shape().stream().mapToLong(x -> x.matches("[0-9]+") ? Long.parseLong(x) : -1).toArray();
 	}
 
 	/**

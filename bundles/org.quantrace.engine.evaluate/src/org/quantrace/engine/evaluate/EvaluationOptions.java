@@ -3,9 +3,12 @@ package org.quantrace.engine.evaluate;
 /**
  * How to evaluate: batch size, k of top-k accuracy, the threshold of float multilabel outputs, how integer
  * multilabel outputs are read (the deck's dtype midpoint, or dequantized and compared with the threshold),
- * the tolerance in percentage points within which a metric counts as unchanged (~), and the baseline.
+ * the tolerance in percentage points within which a metric counts as unchanged (~), and the baseline; for outputs
+ * that are no class scores, which task to assume, the data range R of the outputs (PSNR, SSIM) and the targets (when
+ * none, each model is measured against the baseline's outputs: fidelity).
  */
-public record EvaluationOptions(int batchSize, int topK, double threshold, IntegerOutputs integerOutputs, double tolerancePoints, String baseline) {
+public record EvaluationOptions(int batchSize, int topK, double threshold, IntegerOutputs integerOutputs, double tolerancePoints, String baseline,
+		Task task, double dataRange, Targets targets, boolean ssim) {
 
 	/** Reading integer multilabel outputs. */
 	public enum IntegerOutputs {
@@ -15,27 +18,74 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 		DEQUANTIZED
 	}
 
+	/** What the models' outputs are. */
+	public enum Task {
+		/** Class scores where the first model's output is [N, classes], else reconstruction. */
+		AUTO,
+		/** Class scores (or class indices); an output of several axes is refused. */
+		CLASSIFICATION,
+		/** Tensors compared with a reference: MSE, PSNR, SSIM ({@link ReconstructionMetrics}). */
+		RECONSTRUCTION
+	}
+
+	/**
+	 * Target tensors, one per sample in the data's order, each of {@code perSample} shape (batch axis left out), as float32
+	 * row-major; {@code name} says where they came from (a file).
+	 */
+	public record Targets(String name, float[] values, long[] perSample) {
+
+		public int samples() {
+			long size = 1;
+			for (long d : perSample) {
+				size *= d;
+			}
+			return (int) (values.length / Math.max(1, size));
+		}
+	}
+
+	public EvaluationOptions(int batchSize, int topK, double threshold, IntegerOutputs integerOutputs, double tolerancePoints, String baseline) {
+		this(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, Task.AUTO, 1, null, true);
+	}
+
 	public static EvaluationOptions defaults() {
 		return new EvaluationOptions(64, 5, 0.5, IntegerOutputs.DTYPE_MIDPOINT, 0.5, null);
 	}
 
 	public EvaluationOptions withBaseline(String name) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, name);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, name, task, dataRange, targets, ssim);
 	}
 
 	public EvaluationOptions withTolerance(double points) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, points, baseline);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, points, baseline, task, dataRange, targets, ssim);
 	}
 
 	public EvaluationOptions withIntegerOutputs(IntegerOutputs mode) {
-		return new EvaluationOptions(batchSize, topK, threshold, mode, tolerancePoints, baseline);
+		return new EvaluationOptions(batchSize, topK, threshold, mode, tolerancePoints, baseline, task, dataRange, targets, ssim);
 	}
 
 	public EvaluationOptions withBatchSize(int size) {
-		return new EvaluationOptions(size, topK, threshold, integerOutputs, tolerancePoints, baseline);
+		return new EvaluationOptions(size, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim);
 	}
 
 	public EvaluationOptions withTopK(int k) {
-		return new EvaluationOptions(batchSize, k, threshold, integerOutputs, tolerancePoints, baseline);
+		return new EvaluationOptions(batchSize, k, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim);
+	}
+
+	public EvaluationOptions withTask(Task t) {
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, t, dataRange, targets, ssim);
+	}
+
+	/** The data range R of outputs that are no class scores (1 for images in [0, 1]). */
+	public EvaluationOptions withDataRange(double range) {
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, range, targets, ssim);
+	}
+
+	public EvaluationOptions withTargets(Targets t) {
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, t, ssim);
+	}
+
+	/** Whether SSIM is computed where the outputs are images (default true). */
+	public EvaluationOptions withSsim(boolean on) {
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, on);
 	}
 }

@@ -8,7 +8,18 @@ import java.util.Map;
  * and the deck's marker, ↑ better, ↓ worse, ~ within the tolerance.
  */
 public record EvaluationReport(String dataset, int samples, boolean multilabel, List<String> labelNames, List<VariantResult> variants,
-		String baseline, double tolerancePoints) {
+		String baseline, double tolerancePoints, String reference, double dataRange) {
+
+	/** A classification's report: no reference tensors. */
+	public EvaluationReport(String dataset, int samples, boolean multilabel, List<String> labelNames, List<VariantResult> variants, String baseline,
+			double tolerancePoints) {
+		this(dataset, samples, multilabel, labelNames, variants, baseline, tolerancePoints, null, Double.NaN);
+	}
+
+	/** Whether the outputs were measured against reference tensors (MSE, PSNR, SSIM), which {@link #reference()} names. */
+	public boolean reconstruction() {
+		return reference != null;
+	}
 
 	/** One variant: metrics by name (in report order), confusion matrix (single-label), latency and size. */
 	public record VariantResult(String name, Map<String, Double> metrics, long[][] confusion, double latencyMs, long sizeBytes, String input,
@@ -46,7 +57,12 @@ public record EvaluationReport(String dataset, int samples, boolean multilabel, 
 		if (variant.equals(baseline)) {
 			return new Comparison(b, 0, Marker.BASELINE);
 		}
-		double tolerance = metric.equals(Metrics.LATENCY) || metric.equals(Metrics.MODEL_SIZE) ? Math.abs(b) * tolerancePoints / 100 : tolerancePoints / 100;
+		if (v == b) { // also two infinite PSNRs (outputs equal to the reference), whose difference is no number
+			return new Comparison(b, 0, Marker.SAME);
+		}
+		// latency, size, MSE and PSNR (no fractions) within the tolerance in percent of the baseline's value; none of an infinite one
+		boolean relative = metric.equals(Metrics.LATENCY) || metric.equals(Metrics.MODEL_SIZE) || metric.equals(Metrics.MSE) || Metrics.isPsnr(metric);
+		double tolerance = Double.isInfinite(b) ? 0 : relative ? Math.abs(b) * tolerancePoints / 100 : tolerancePoints / 100;
 		if (Math.abs(delta) <= tolerance + 1e-12) {
 			return new Comparison(b, delta, Marker.SAME);
 		}

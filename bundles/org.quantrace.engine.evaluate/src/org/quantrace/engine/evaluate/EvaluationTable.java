@@ -15,6 +15,9 @@ public final class EvaluationTable {
 
 	/** The columns shown: the deck's for the task, plus top-k when computed. */
 	public static List<String> columns(EvaluationReport r) {
+		if (r.reconstruction()) {
+			return Metrics.deckColumns(r.variants().get(0).metrics().keySet());
+		}
 		List<String> cols = new ArrayList<>(r.multilabel() ? Metrics.DECK_MULTILABEL : Metrics.DECK_MULTICLASS);
 		if (!r.multilabel()) {
 			r.variants().get(0).metrics().keySet().stream().filter(k -> k.startsWith("top-")).findFirst().ifPresent(k -> cols.add(1, k));
@@ -68,8 +71,15 @@ public final class EvaluationTable {
 
 	public static String render(EvaluationReport r, List<String> columns) {
 		StringBuilder s = new StringBuilder();
-		s.append(String.format(Locale.ROOT, "%s: %,d samples, %s; baseline %s, ~ = within %s pt%n%n", r.dataset(), r.samples(),
-				r.multilabel() ? "multilabel" : "single-label", r.baseline(), trim(r.tolerancePoints())));
+		if (r.reconstruction()) {
+			boolean ssim = r.variants().get(0).metrics().containsKey(Metrics.SSIM);
+			s.append(String.format(Locale.ROOT, "%s: %,d samples, outputs against %s (data range %s); baseline %s, ~ = within %s %%%s%n%n",
+					r.dataset(), r.samples(), r.reference(), trim(r.dataRange()), r.baseline(), trim(r.tolerancePoints()),
+					ssim ? " (ssim: " + trim(r.tolerancePoints()) + " pt)" : ""));
+		} else {
+			s.append(String.format(Locale.ROOT, "%s: %,d samples, %s; baseline %s, ~ = within %s pt%n%n", r.dataset(), r.samples(),
+					r.multilabel() ? "multilabel" : "single-label", r.baseline(), trim(r.tolerancePoints())));
+		}
 		int nameWidth = Math.max(12, r.variants().stream().mapToInt(v -> v.name().length()).max().orElse(0));
 		List<Integer> widths = new ArrayList<>();
 		s.append(String.format(Locale.ROOT, "%-" + nameWidth + "s", "model"));
@@ -84,7 +94,7 @@ public final class EvaluationTable {
 			for (int i = 0; i < columns.size(); i++) {
 				String c = columns.get(i);
 				Double value = v.metrics().get(c);
-				String cell = value == null ? "-" : String.format(Locale.ROOT, "%.4f", value) + r.compare(v.name(), c).marker().symbol();
+				String cell = value == null ? "-" : Metrics.text(c, value, 4) + r.compare(v.name(), c).marker().symbol();
 				s.append("  ").append(String.format(Locale.ROOT, "%-" + widths.get(i) + "s", cell));
 			}
 			s.append(String.format(Locale.ROOT, "  %12.4f  %,12d%n", v.latencyMs(), v.sizeBytes()));

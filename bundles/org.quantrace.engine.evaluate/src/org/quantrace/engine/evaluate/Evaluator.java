@@ -33,6 +33,9 @@ public final class Evaluator {
 		if (variants.isEmpty()) {
 			throw new IllegalArgumentException("no variant to evaluate");
 		}
+		if (reconstruction(variants.get(0), options)) {
+			return Reconstruction.evaluate(variants, data, options, progress);
+		}
 		refuseGuessedLabels(data);
 		for (Variant v : variants) {
 			LabelCheck.check(v.model(), v.name(), data);
@@ -84,6 +87,22 @@ public final class Evaluator {
 		} finally {
 			runners.forEach(Runner::close);
 		}
+	}
+
+	/**
+	 * Whether the variants' outputs are measured against a reference (MSE, PSNR, SSIM) rather than scored as classes: when
+	 * asked, or, left to the evaluator, when the first model's first output declares two or more axes of more than one value
+	 * per sample (an image, a map), which are no class scores.
+	 */
+	public static boolean reconstruction(Variant first, EvaluationOptions options) {
+		return switch (options.task()) {
+		case RECONSTRUCTION -> true;
+		case CLASSIFICATION -> false;
+		case AUTO -> {
+			long[] shape = LabelCheck.firstOutputShape(first.model());
+			yield shape != null && !LabelCheck.classScores(shape);
+		}
+		};
 	}
 
 	/**

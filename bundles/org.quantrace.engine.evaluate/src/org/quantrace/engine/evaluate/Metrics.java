@@ -26,6 +26,9 @@ public final class Metrics {
 	public static final String SUBSET_ACCURACY = "subset accuracy";
 	public static final String LATENCY = "latency (ms/sample)";
 	public static final String MODEL_SIZE = "model size (bytes)";
+	/** Outputs that are no class scores, against a reference ({@link ReconstructionMetrics}); PSNR's name states the data range. */
+	public static final String MSE = "mse";
+	public static final String SSIM = "ssim";
 
 	/** The deck's table columns. */
 	public static final List<String> DECK_MULTICLASS = List.of(ACCURACY, PRECISION_MACRO, RECALL_MACRO, F1_MACRO, BALANCED_ACCURACY, COHEN_KAPPA);
@@ -40,6 +43,54 @@ public final class Metrics {
 			F1_MACRO, HAMMING_LOSS, JACCARD_SAMPLES, SUBSET_ACCURACY);
 
 	private Metrics() {
+	}
+
+	/** PSNR's report name, with the data range it is computed for: "psnr (dB, range 1)". */
+	public static String psnr(double range) {
+		return "psnr (dB, range " + (range == Math.rint(range) && Math.abs(range) < 1e15 ? Long.toString((long) range) : Double.toString(range)) + ")";
+	}
+
+	public static boolean isPsnr(String name) {
+		return name.startsWith("psnr (dB, range ");
+	}
+
+	/** Whether a metric of this name measures outputs against a reference (MSE, PSNR, SSIM) rather than classes. */
+	public static boolean reconstruction(String name) {
+		return name.equals(MSE) || name.equals(SSIM) || isPsnr(name);
+	}
+
+	/** Whether a recipe metric measures outputs against a reference (MSE, PSNR, SSIM). */
+	public static boolean reconstruction(Metric m) {
+		return m == Metric.MSE || m == Metric.PSNR || m == Metric.SSIM;
+	}
+
+	/**
+	 * The table columns of an evaluation that computed {@code names}: the deck's for classification (multilabel when it has a
+	 * Hamming loss, top-k after accuracy when computed), MSE, PSNR and SSIM for outputs that are no class scores; only those
+	 * computed. One place for the report, the logs and the command line.
+	 */
+	public static List<String> deckColumns(java.util.Collection<String> names) {
+		List<String> columns = new java.util.ArrayList<>();
+		if (names.contains(MSE)) {
+			names.stream().filter(Metrics::reconstruction).forEach(columns::add);
+			return columns;
+		}
+		columns.addAll(names.contains(HAMMING_LOSS) ? DECK_MULTILABEL : DECK_MULTICLASS);
+		names.stream().filter(n -> n.startsWith("top-")).findFirst().ifPresent(n -> columns.add(1, n));
+		columns.retainAll(names);
+		return columns;
+	}
+
+	/**
+	 * A metric's value as tables print it: {@code decimals} decimals, but an MSE in scientific notation ({@code decimals}
+	 * significant decimals: 9.611e-03, where 0.010 would hide a quantized model's 1.6e-05 from the fp32 model) and an infinite
+	 * PSNR (outputs equal to the reference) as "inf".
+	 */
+	public static String text(String metric, double value, int decimals) {
+		if (Double.isInfinite(value)) {
+			return value > 0 ? "inf" : "-inf";
+		}
+		return String.format(java.util.Locale.ROOT, "%." + decimals + (metric.equals(MSE) ? "e" : "f"), value);
 	}
 
 	/**
@@ -61,11 +112,16 @@ public final class Metrics {
 
 	/** Losses, latency and size improve downwards. */
 	public static boolean lowerIsBetter(String metric) {
-		return metric.equals(HAMMING_LOSS) || metric.equals(LATENCY) || metric.equals(MODEL_SIZE);
+		return metric.equals(HAMMING_LOSS) || metric.equals(LATENCY) || metric.equals(MODEL_SIZE) || metric.equals(MSE);
 	}
 
 	/** The report name of a recipe metric for the task at hand. */
 	public static String name(Metric m, Averaging averaging, boolean multilabel, int topK) {
+		return name(m, averaging, multilabel, topK, 1);
+	}
+
+	/** The report name of a recipe metric for the task at hand, PSNR's with the data range of the outputs. */
+	public static String name(Metric m, Averaging averaging, boolean multilabel, int topK, double dataRange) {
 		String avg = averaging.getLiteral();
 		return switch (m) {
 		case ACCURACY -> multilabel ? BINARY_ACCURACY : ACCURACY;
@@ -81,6 +137,9 @@ public final class Metrics {
 		case SUBSET_ACCURACY -> SUBSET_ACCURACY;
 		case MODEL_SIZE -> MODEL_SIZE;
 		case LATENCY -> LATENCY;
+		case MSE -> MSE;
+		case PSNR -> psnr(dataRange);
+		case SSIM -> SSIM;
 		};
 	}
 }

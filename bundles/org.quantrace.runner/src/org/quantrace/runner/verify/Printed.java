@@ -28,6 +28,9 @@ final class Printed {
 
 	/** Whether {@code printed} is {@code value} as written for people: whole numbers exactly, others to four significant digits. */
 	static boolean brief(double printed, double value) {
+		if (!Double.isFinite(value)) { // a PSNR of outputs equal to the reference: Infinity
+			return printed == value || Double.isNaN(printed) && Double.isNaN(value);
+		}
 		if (value == Math.rint(value) && Math.abs(value) < 1e15) {
 			return printed == value;
 		}
@@ -37,6 +40,9 @@ final class Printed {
 
 	/** {@code value} as people read it here: four significant digits. */
 	static String brief(double value) {
+		if (!Double.isFinite(value)) {
+			return Double.toString(value);
+		}
 		return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)
 				: new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toString();
 	}

@@ -65,6 +65,47 @@ class EvaluateCommandsTest {
 		assertTrue(cli.err().contains("evaluating 2 models: 10000/10000 samples"), "progress: " + cli.err());
 	}
 
+	/**
+	 * An image-to-image model (tests/data/models image_*.onnx): exit 2 before ("evaluate classifiers only"); now its outputs are
+	 * measured against the first model's, or against targets, with the figures scikit-image gives (reconstruction_references.json);
+	 * class metrics on it are still refused, and mixing the two kinds is refused before the pass over the data.
+	 */
+	@Test
+	void anImageModelIsMeasuredAgainstTheBaselineOrTheTargets() throws IOException {
+		String identity = TestData.data("models/image_identity.onnx").toString();
+		String blur = TestData.data("models/image_blur.onnx").toString();
+		String images = TestData.data("fashion-mnist/t10k-images-idx3-ubyte.gz").toString();
+		String labels = TestData.data("fashion-mnist/t10k-labels-idx1-ubyte.gz").toString();
+		JsonNode ref = TestData.json(TestData.data("metrics/reconstruction_references.json")).get("image_blur");
+		Cli cli = Cli.run("evaluate", identity, blur, "--data", images, "--labels", labels, "--samples", "64", "--format", "json");
+		assertEquals(0, cli.exitCode(), cli.err());
+		JsonNode r = new ObjectMapper().readTree(cli.out());
+		assertEquals("the outputs of image_identity", r.at("/evaluation/reference").asText());
+		assertEquals(ref.get("psnr").asDouble(), r.at("/evaluation/variants/1/metrics/psnr (dB, range 1)").asDouble(), 1e-5);
+		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/1/metrics/ssim").asDouble(), 1e-6);
+		// targets: the images themselves, as .npy; the 255 range scales PSNR by 20 log10(255) for the same outputs
+		Path targets = dir.resolve("targets.npy");
+		float[] clean = new float[64 * 784];
+		try (java.util.zip.GZIPInputStream in = new java.util.zip.GZIPInputStream(Files.newInputStream(Path.of(images)))) {
+			byte[] raw = in.readNBytes(16 + 64 * 784);
+			for (int i = 0; i < clean.length; i++) {
+				clean[i] = (raw[16 + i] & 0xff) / 255f;
+			}
+		}
+		org.quantrace.engine.data.NpyArray.write(targets, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 64, 1, 28, 28 }, clean));
+		Cli t = Cli.run("evaluate", blur, "--data", images, "--labels", labels, "--samples", "64", "--targets", targets.toString(), "--metrics", "mse,psnr",
+				"--data-range", "255");
+		assertEquals(0, t.exitCode(), t.err());
+		assertTrue(t.out().contains("outputs against the targets " + targets + " (data range 255)") && t.out().contains("psnr (dB, range 255)")
+				&& !t.out().contains("ssim"), t.out());
+		Cli accuracy = Cli.run("evaluate", blur, "--data", images, "--labels", labels, "--samples", "64", "--metrics", "accuracy");
+		assertEquals(2, accuracy.exitCode());
+		assertTrue(accuracy.err().contains("whose argmax is no class") && accuracy.err().contains("--metrics mse,psnr,ssim"), accuracy.err());
+		Cli mixed = Cli.run("evaluate", blur, "--data", images, "--labels", labels, "--metrics", "accuracy,psnr");
+		assertEquals(2, mixed.exitCode());
+		assertTrue(mixed.err().contains("psnr measure outputs that are no class scores, and accuracy score classes"), mixed.err());
+	}
+
 	@Test
 	void jsonOutputIsTheSameOnEveryRun() {
 		String[] args = { "evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--samples", "200", "--format", "json" };

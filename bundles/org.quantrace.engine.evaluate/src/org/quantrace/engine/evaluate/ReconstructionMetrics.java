@@ -1,0 +1,179 @@
+package org.quantrace.engine.evaluate;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Metrics of outputs that are no class scores (an image, a map, a signal) against reference tensors of the same shape: the
+ * targets (e.g. the clean images a denoiser should give), or another model's outputs (the fp32 model's: fidelity).
+ * <ul>
+ * <li>MSE: the mean over the samples of each sample's mean squared error (the samples have one size: the mean over all
+ * elements);</li>
+ * <li>PSNR = 10 log10(R² / MSE) dB of that MSE, R the data range stated (1 for images in [0, 1], 255 for 8-bit ones); +∞
+ * when the outputs equal the reference;</li>
+ * <li>SSIM (Wang, Bovik, Sheikh, Simoncelli 2004, "Image quality assessment: from error visibility to structural
+ * similarity"), with the paper's defaults: an 11x11 Gaussian window of σ = 1.5 (normalized), K1 = 0.01, K2 = 0.03, C1 =
+ * (K1 R)², C2 = (K2 R)², population (co)variances, the SSIM map over the positions where the window lies inside the image
+ * (MATLAB's {@code filter2 'valid'}, which scikit-image's {@code structural_similarity(gaussian_weights=True,
+ * use_sample_covariance=False)} reproduces by cropping); each sample's SSIM the mean of its channels' maps, the metric the
+ * mean over the samples. Only for outputs [N, C, H, W] (or [N, H, W]) of at least 11x11 pixels.</li>
+ * </ul>
+ * Sums are kept in double, sample after sample in data order.
+ */
+public final class ReconstructionMetrics {
+
+	public static final int WINDOW = 11;
+	public static final double SIGMA = 1.5;
+	public static final double K1 = 0.01;
+	public static final double K2 = 0.03;
+
+	private static final double[] GAUSS = gaussian();
+
+	private ReconstructionMetrics() {
+	}
+
+	/** Whether SSIM applies to samples of this shape (batch axis left out): [C, H, W] or [H, W], both sides at least the window. */
+	public static boolean imageShape(long[] perSample) {
+		int r = perSample.length;
+		return (r == 2 || r == 3) && perSample[r - 1] >= WINDOW && perSample[r - 2] >= WINDOW;
+	}
+
+	/** The running sums of one model's outputs against the reference. */
+	public static final class Accumulator {
+		private final long[] perSample;
+		private final double range;
+		private final boolean ssim;
+		private double squared;
+		private long elements;
+		private double ssimSum;
+		private int samples;
+
+		/** @param perSample the shape of one sample's output, batch axis left out */
+		public Accumulator(long[] perSample, double range, boolean ssim) {
+			if (!(range > 0) || Double.isInfinite(range)) {
+				throw new IllegalArgumentException("the data range must be a positive number, not " + range);
+			}
+			if (ssim && !imageShape(perSample)) {
+				throw new IllegalArgumentException("SSIM needs images [C, H, W] or [H, W] of at least " + WINDOW + "x" + WINDOW);
+			}
+			this.perSample = perSample.clone();
+			this.range = range;
+			this.ssim = ssim;
+		}
+
+		/** Adds {@code rows} samples of {@code size} values each, row-major. */
+		public void add(float[] out, float[] reference, int rows) {
+			int size = out.length / Math.max(1, rows);
+			for (int i = 0; i < rows; i++) {
+				int o = i * size;
+				double s = 0;
+				for (int k = 0; k < size; k++) {
+					double d = (double) out[o + k] - reference[o + k];
+					s += d * d;
+				}
+				squared += s;
+				elements += size;
+				if (ssim) {
+					ssimSum += ssim(out, reference, o, perSample, range);
+				}
+				samples++;
+			}
+		}
+
+		public double mse() {
+			return squared / elements;
+		}
+
+		/** The metrics by their report names: mse, psnr (with the range), ssim when computed. */
+		public Map<String, Double> metrics() {
+			Map<String, Double> m = new LinkedHashMap<>();
+			double mse = mse();
+			m.put(Metrics.MSE, mse);
+			m.put(Metrics.psnr(range), psnr(mse, range));
+			if (ssim) {
+				m.put(Metrics.SSIM, ssimSum / samples);
+			}
+			return m;
+		}
+	}
+
+	/** 10 log10(R² / mse) dB; +∞ for an mse of 0. */
+	public static double psnr(double mse, double range) {
+		return mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(range * range / mse);
+	}
+
+	/** The SSIM of one sample (mean over its channels), at {@code offset} in both arrays. */
+	public static double ssim(float[] x, float[] y, int offset, long[] perSample, double range) {
+		int r = perSample.length;
+		int h = (int) perSample[r - 2];
+		int w = (int) perSample[r - 1];
+		int channels = r == 3 ? (int) perSample[0] : 1;
+		double sum = 0;
+		for (int c = 0; c < channels; c++) {
+			sum += ssimChannel(x, y, offset + c * h * w, h, w, range);
+		}
+		return sum / channels;
+	}
+
+	private static double ssimChannel(float[] x, float[] y, int o, int h, int w, double range) {
+		double c1 = K1 * range * K1 * range;
+		double c2 = K2 * range * K2 * range;
+		int oh = h - WINDOW + 1;
+		int ow = w - WINDOW + 1;
+		// the five Gaussian-weighted sums, separably: rows first (h x ow), then columns (oh x ow)
+		double[][] rows = new double[5][h * ow];
+		for (int i = 0; i < h; i++) {
+			for (int j = 0; j < ow; j++) {
+				double mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+				for (int k = 0; k < WINDOW; k++) {
+					double g = GAUSS[k];
+					double a = x[o + i * w + j + k];
+					double b = y[o + i * w + j + k];
+					mx += g * a;
+					my += g * b;
+					xx += g * a * a;
+					yy += g * b * b;
+					xy += g * a * b;
+				}
+				rows[0][i * ow + j] = mx;
+				rows[1][i * ow + j] = my;
+				rows[2][i * ow + j] = xx;
+				rows[3][i * ow + j] = yy;
+				rows[4][i * ow + j] = xy;
+			}
+		}
+		double total = 0;
+		for (int i = 0; i < oh; i++) {
+			for (int j = 0; j < ow; j++) {
+				double[] s = new double[5];
+				for (int k = 0; k < WINDOW; k++) {
+					double g = GAUSS[k];
+					for (int f = 0; f < 5; f++) {
+						s[f] += g * rows[f][(i + k) * ow + j];
+					}
+				}
+				double mx = s[0], my = s[1];
+				double vx = s[2] - mx * mx;
+				double vy = s[3] - my * my;
+				double cov = s[4] - mx * my;
+				total += (2 * mx * my + c1) * (2 * cov + c2) / ((mx * mx + my * my + c1) * (vx + vy + c2));
+			}
+		}
+		return total / (oh * ow);
+	}
+
+	/** The normalized 1-D Gaussian of {@link #WINDOW} taps and σ {@link #SIGMA}; the 2-D window is its outer product. */
+	private static double[] gaussian() {
+		double[] g = new double[WINDOW];
+		double sum = 0;
+		for (int k = 0; k < WINDOW; k++) {
+			double d = k - WINDOW / 2;
+			g[k] = Math.exp(-d * d / (2 * SIGMA * SIGMA));
+			sum += g[k];
+		}
+		for (int k = 0; k < WINDOW; k++) {
+			g[k] /= sum;
+		}
+		return g;
+	}
+}

@@ -1,0 +1,174 @@
+package org.quantrace.runner;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.quantrace.engine.data.Batch;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.evaluate.IntegerFeed;
+import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.engine.evaluate.Variant;
+import org.quantrace.engine.onnx.IoQuantization;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.MetricValue;
+import org.quantrace.runner.verify.Mismatch;
+
+/**
+ * {@code verify --deep}'s second path to the MSE, PSNR and SSIM of an evaluation of outputs against the original's: the model files
+ * run in sessions of its own, each sample's squared errors summed here, and SSIM computed directly (each position's 11x11 window
+ * weighted by the 2-D Gaussian exp(-(dy² + dx²) / 2σ²), normalized), not by the engine's separable filter nor its accumulator: an
+ * error in either shows as a figure the two paths disagree on.
+ */
+final class ReconstructionRecheck {
+
+	/** Two computations of the same sums in another order: equal but for the last bits. */
+	private static final double TOLERANCE = 1e-9;
+	private static final double[][] WINDOW = window();
+
+	private ReconstructionRecheck() {
+	}
+
+	static void check(List<Variant> variants, Dataset data, double range, int batch, List<EvaluationRecord> records, String at, List<Mismatch> found) {
+		int base = -1;
+		for (int i = 0; i < variants.size(); i++) {
+			base = variants.get(i).name().equals("original") ? i : base;
+		}
+		if (base < 0) {
+			found.add(new Mismatch(Outputs.TRACE, at + "(second path)", "an evaluation against the original", "no original among the records"));
+			return;
+		}
+		int n = data.size();
+		double[] squared = new double[variants.size()];
+		double[] ssim = new double[variants.size()];
+		long[] elements = new long[variants.size()];
+		boolean image = true;
+		List<InferenceSession> sessions = new ArrayList<>();
+		try {
+			for (Variant v : variants) {
+				sessions.add(InferenceSession.open(v.model(), SessionSettings.defaults(), v.name()));
+			}
+			for (int from = 0; from < n; from += batch) {
+				int to = Math.min(n, from + batch);
+				Batch b = data.read(from, to);
+				List<float[]> outs = new ArrayList<>();
+				long[] shape = null;
+				for (int i = 0; i < variants.size(); i++) {
+					Variant v = variants.get(i);
+					ModelInput input = ModelInput.of(v.model(), v.name(), data);
+					NdArray x = IntegerFeed.feed(b.inputs(), IoQuantization.inputs(v.model()).get(input.name()));
+					NdArray y = sessions.get(i).run(Map.of(input.name(), x)).values().iterator().next();
+					float[] f = y.toFloats();
+					IoQuantization.Io io = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
+					if (io != null) {
+						for (int k = 0; k < f.length; k++) {
+							f[k] = io.dequantize((long) f[k]);
+						}
+					}
+					outs.add(f);
+					shape = y.shape();
+				}
+				int rows = to - from;
+				int size = outs.get(base).length / rows;
+				int h = shape.length >= 3 ? (int) shape[shape.length - 2] : 0;
+				int w = shape.length >= 3 ? (int) shape[shape.length - 1] : 0;
+				int channels = shape.length == 4 ? (int) shape[1] : 1;
+				image = (shape.length == 3 || shape.length == 4) && h >= 11 && w >= 11;
+				float[] ref = outs.get(base);
+				for (int i = 0; i < variants.size(); i++) {
+					float[] y = outs.get(i);
+					for (int s = 0; s < rows; s++) {
+						for (int k = 0; k < size; k++) {
+							double d = (double) y[s * size + k] - ref[s * size + k];
+							squared[i] += d * d;
+						}
+						elements[i] += size;
+						if (image) {
+							double sum = 0;
+							for (int c = 0; c < channels; c++) {
+								sum += ssim(ref, y, s * size + c * h * w, h, w, range);
+							}
+							ssim[i] += sum / channels;
+						}
+					}
+				}
+			}
+		} finally {
+			sessions.forEach(InferenceSession::close);
+		}
+		for (int i = 0; i < variants.size(); i++) {
+			String name = variants.get(i).name();
+			EvaluationRecord r = records.stream().filter(x -> name.equals(x.getVariant())).findFirst().orElse(null);
+			if (r == null) {
+				continue;
+			}
+			double mse = squared[i] / elements[i];
+			same(r, Metrics.MSE, mse, at + name, found);
+			same(r, Metrics.psnr(range), mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(range * range / mse), at + name, found);
+			if (image) {
+				same(r, Metrics.SSIM, ssim[i] / n, at + name, found);
+			}
+		}
+	}
+
+	private static void same(EvaluationRecord r, String metric, double derived, String at, List<Mismatch> found) {
+		MetricValue v = r.getMetrics().stream().filter(m -> m.getName().equals(metric)).findFirst().orElse(null);
+		if (v == null) {
+			return; // not computed in the run (ssim not asked for); the re-run of the evaluator holds the names against the record
+		}
+		double a = v.getValue();
+		boolean ok = a == derived || Math.abs(a - derived) <= TOLERANCE * Math.max(Math.abs(a), Math.abs(derived)) + 1e-15;
+		if (!ok) {
+			found.add(new Mismatch(Outputs.TRACE, at + " " + metric + " (second path: the outputs compared here)", String.valueOf(a), String.valueOf(derived)));
+		}
+	}
+
+	/** The mean SSIM of one channel (x the reference) over the positions where the whole window fits. */
+	private static double ssim(float[] x, float[] y, int o, int h, int w, double range) {
+		double c1 = Math.pow(0.01 * range, 2);
+		double c2 = Math.pow(0.03 * range, 2);
+		double total = 0;
+		int count = 0;
+		for (int i = 0; i + 11 <= h; i++) {
+			for (int j = 0; j + 11 <= w; j++) {
+				double mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+				for (int a = 0; a < 11; a++) {
+					for (int b = 0; b < 11; b++) {
+						double g = WINDOW[a][b];
+						double p = x[o + (i + a) * w + j + b];
+						double q = y[o + (i + a) * w + j + b];
+						mx += g * p;
+						my += g * q;
+						xx += g * p * p;
+						yy += g * q * q;
+						xy += g * p * q;
+					}
+				}
+				total += (2 * mx * my + c1) * (2 * (xy - mx * my) + c2) / ((mx * mx + my * my + c1) * (xx - mx * mx + yy - my * my + c2));
+				count++;
+			}
+		}
+		return total / count;
+	}
+
+	private static double[][] window() {
+		double[][] g = new double[11][11];
+		double sum = 0;
+		for (int a = 0; a < 11; a++) {
+			for (int b = 0; b < 11; b++) {
+				g[a][b] = Math.exp(-((a - 5) * (a - 5) + (b - 5) * (b - 5)) / (2 * 1.5 * 1.5));
+				sum += g[a][b];
+			}
+		}
+		for (double[] row : g) {
+			for (int b = 0; b < 11; b++) {
+				row[b] /= sum;
+			}
+		}
+		return g;
+	}
+}

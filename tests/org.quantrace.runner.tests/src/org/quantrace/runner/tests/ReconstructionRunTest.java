@@ -1,0 +1,53 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.Progress;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestData;
+
+/**
+ * A recipe over an image-to-image model (tests/data/models/image_blur.onnx, a 3x3 blur: its output [N, 1, 28, 28] is no
+ * class scores). Before, the recipe could not name a metric for it and a recipe with an evaluate step was refused on the
+ * dataset's line (label-range); now the variants' outputs are measured against the original's (MSE, PSNR with its data
+ * range, SSIM), the acceptance criteria hold on them (psnr in dB), the trace, results.json and PhIMT0003 print them, and
+ * verify, deep too (the evaluation run again), finds the run consistent.
+ */
+class ReconstructionRunTest {
+
+	@Test
+	void anImageModelIsEvaluatedAgainstTheOriginalsOutputsAndVerifies() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-run");
+		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		String recipe = Runs.exampleRecipe(dir, "blur", "model/blur.onnx", "drq, fiq_int8")
+				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
+						"\tevaluate on eval metrics mse, psnr, ssim range 1")
+				.replace("\taccept when accuracy drop < 1 pt for drq, fiq_int8", "\taccept when psnr >= 30 dB for drq, fiq_int8\n\taccept when ssim drop < 1 pt\n"
+						+ "\taccept when mse <= 0.0001")
+				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		assertTrue(recipe.contains("psnr >= 30 dB") && recipe.contains("metrics mse, psnr, ssim"), recipe);
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "blur.qr", recipe), out).exitCode());
+
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertTrue(trace.contains("name=\"psnr (dB, range 1)\"") && trace.contains("name=\"mse\"") && trace.contains("name=\"ssim\""), "the metrics are in the trace");
+		String results = Files.readString(out.resolve("results.json"));
+		assertTrue(results.contains("\"psnr (dB, range 1)\"") && results.contains("\"accepted\" : true"), results);
+		String log = Files.readString(out.resolve("logs/PhIMT0003-blur.md"));
+		assertTrue(log.contains("psnr (dB, range 1)") && log.contains("psnr >= 30 dB") && log.contains("ssim drop < 1 pt"), "PhIMT0003 prints them");
+		assertTrue(log.contains("inf"), "the original against itself: PSNR +inf");
+
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+	}
+}
