@@ -347,6 +347,11 @@ final class Quantizations {
 				return true;
 			}
 			n = m.producer(floatOutput);
+			NodeProto codes = n != null && n.getOpType().equals("QuantizeLinear")
+					&& m.graph.getOutputList().stream().anyMatch(v -> v.getName().equals(floatOutput)) ? m.producer(n.getInput(0)) : null;
+			if (codes != null && codes.getOpType().equals("DequantizeLinear")) {
+				n = codes; // an integer model output requantized from the layer's codes to the output's type: the layer is in those codes
+			}
 		}
 		if (n == null) {
 			return null;
