@@ -340,7 +340,7 @@ public final class ShapeProbe {
 	 * shape:{32,1,28,28}, requested shape:{1,784}" becomes "The input tensor cannot be reshaped ..."). A message without such a
 	 * location is returned as it is; a condition with nothing after it is kept ("... does not hold").
 	 */
-	static String runtimeMessage(String message) {
+	public static String runtimeMessage(String message) {
 		java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?s)^(.*?)(?:/|[A-Za-z]:\\\\)\\S*\\.(?:h|hpp|cc|cpp|cu):\\d+ (.*)$").matcher(message);
 		if (!m.matches()) {
 			return message;
