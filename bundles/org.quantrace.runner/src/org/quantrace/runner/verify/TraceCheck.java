@@ -20,6 +20,8 @@ import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TensorSpec;
 import org.quantrace.model.trace.TensorTypeCount;
 
+import ai.onnx.proto.OnnxMl.NodeProto;
+
 /**
  * trace.xmi: every model's hash, size, header, parameter count, inputs and outputs (type, shape, integer scale
  * and zero point) and tensors by element type; every quantization record's tensors (type, scheme,
@@ -210,6 +212,12 @@ final class TraceCheck implements DocumentCheck {
 				found.add(new Mismatch(DOCUMENT, where, l.isQuantized() ? "quantized" : "float", "no such layer in the model"));
 			} else {
 				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
+				// a layer left float is the float model's node, kept under its name: its op is the record's. fcnarg's last ArgMax made an
+				// ArgMin in the quantized model (every class index changed, every hash recomputed) passed plain verify, 0 mismatches
+				NodeProto kept = f.node(l.getNode());
+				if (!l.isQuantized() && !quantized && kept != null && l.getOpType() != null && !kept.getOpType().equals(l.getOpType())) {
+					found.add(new Mismatch(DOCUMENT, where + " opType", l.getOpType(), kept.getOpType() + " (the model's node of that name, run in float)"));
+				}
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
 				same(found, DOCUMENT, where + " rewrite", Repeats.stated(l.getReason()), facts.repeats.statement(l.getNode()));
 			}
