@@ -213,9 +213,12 @@ final class TraceCheck implements DocumentCheck {
 			} else {
 				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
 				// a layer left float is the float model's node, kept under its name: its op is the record's. fcnarg's last ArgMax made an
-				// ArgMin in the quantized model (every class index changed, every hash recomputed) passed plain verify, 0 mismatches
+				// ArgMin in the quantized model (every class index changed, every hash recomputed) passed plain verify, 0 mismatches. A
+				// fusion into an ONNX Runtime contrib op keeps the name in its own domain (ViT's DRQ: LayerNormalization written as
+				// com.microsoft SkipLayerNormalization): only an op of the ONNX domain is held against the record
 				NodeProto kept = f.node(l.getNode());
-				if (!l.isQuantized() && !quantized && kept != null && l.getOpType() != null && !kept.getOpType().equals(l.getOpType())) {
+				boolean onnxDomain = kept != null && (kept.getDomain().isEmpty() || kept.getDomain().equals("ai.onnx"));
+				if (!l.isQuantized() && !quantized && onnxDomain && l.getOpType() != null && !kept.getOpType().equals(l.getOpType())) {
 					found.add(new Mismatch(DOCUMENT, where + " opType", l.getOpType(), kept.getOpType() + " (the model's node of that name, run in float)"));
 				}
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
