@@ -68,8 +68,26 @@ public final class RunSummary {
 		if (trace.getEvaluations().stream().anyMatch(e -> e.isSetAccepted())) {
 			return "Accepted.";
 		}
-		return trace.getEvaluations().isEmpty() ? "Neither accepted nor rejected: nothing was evaluated (the recipe has no evaluate step)."
-				: "Neither accepted nor rejected: the recipe declares no acceptance criteria (the evaluation is in the report).";
+		if (trace.getEvaluations().isEmpty()) {
+			return "Neither accepted nor rejected: nothing was evaluated (the recipe has no evaluate step).";
+		}
+		// a share of the run (--only, --shard) may hold none of the variants its recipe's criteria are for: "the recipe declares no
+		// acceptance criteria" was then false (the example run with --only unquantized, whose criteria are for the four quantized schemes)
+		return share(trace) == null ? "Neither accepted nor rejected: the recipe declares no acceptance criteria (the evaluation is in the report)."
+				: "Neither accepted nor rejected: no acceptance criterion of the recipe is for the variants this share of the run evaluated ("
+						+ shareName(trace) + "; the evaluation is in the report).";
+	}
+
+	/** "--only drq", "shard 2/2", or both, of a share of a run. */
+	static String shareName(TraceModel trace) {
+		List<String> parts = new java.util.ArrayList<>();
+		if (trace.getShard() != null && !trace.getShard().isEmpty()) {
+			parts.add("shard " + trace.getShard());
+		}
+		if (!trace.getOnlySchemes().isEmpty()) {
+			parts.add("--only " + String.join(", ", trace.getOnlySchemes()));
+		}
+		return String.join(", ", parts);
 	}
 
 	/** True unless some variant failed an acceptance criterion. */

@@ -142,7 +142,9 @@ final class Verdicts {
 			}
 		}
 		if (criteria.isEmpty()) {
-			b.add(new Paragraph("The recipe declares no acceptance criteria: no variant is accepted or rejected.", Style.NORMAL));
+			b.add(new Paragraph(RunSummary.share(trace) == null ? "The recipe declares no acceptance criteria: no variant is accepted or rejected."
+					: "No acceptance criterion of the recipe is for the variants this share of the run evaluated (" + RunSummary.shareName(trace)
+							+ "): none is accepted or rejected.", Style.NORMAL));
 		} else {
 			b.add(new Grid(anchor + "-criteria", "Acceptance criteria and decisions", List.of("variant", "criterion", "measured", "result", "decision"), criteria,
 					new int[] { 3, 5, 3, 2, 2 }, Set.of(2), false));

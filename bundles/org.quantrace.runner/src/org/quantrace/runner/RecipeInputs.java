@@ -24,6 +24,22 @@ final class RecipeInputs {
 		this.file = file;
 	}
 
+	/**
+	 * The recipe as the run's copy of it holds it ({@code file} under a folder of copies made by verify): its models and schemes,
+	 * for the checks that need the recipe's text alone. Its models and data are not beside the copy, so the missing-file errors
+	 * ({@link org.quantrace.dsl.validation.IssueCodes#ERRORS_AT_RUN}) are let pass; any other error leaves it null.
+	 */
+	static RecipeContext copy(Path file) {
+		RecipeFiles.Loaded l = RecipeFiles.load(file);
+		boolean read = l.recipe() != null && l.recipe().getRecipes().size() == 1
+				&& l.errors().stream().allMatch(d -> org.quantrace.dsl.validation.IssueCodes.ERRORS_AT_RUN.contains(d.code()));
+		try {
+			return read ? new RecipeContext(l.recipe().getRecipes().get(0), file.toAbsolutePath().normalize(), Files.readString(file)) : null;
+		} catch (IOException | RuntimeException e) {
+			return null;
+		}
+	}
+
 	/** The recipe, or null when it no longer loads without errors. */
 	RecipeContext context() {
 		if (!loaded) {

@@ -275,17 +275,95 @@ public final class Verification {
 				+ ": each copied file was checked against its shard's list, each list against that fingerprint; compare them with the fingerprints the shards' runs printed");
 	}
 
-	/** The pipelines the trace holds against the recipe's, for the share it says ({@link RunShareCheck#coverage}). */
+	/**
+	 * The pipelines the trace holds against the recipe's, for the share it says ({@link RunShareCheck#coverage}): the recipe verify
+	 * read, else (--outputs-only, or the recipe not where the trace says) the folder's copy of it ({@link #copiedRecipe}), said in a
+	 * note. Before, a folder checked without its recipe was not held against any: an assessor given the folder alone did not get
+	 * this check.
+	 */
 	private void coverage() {
-		if (recipeInputs != null) {
-			problems.addAll(RunShareCheck.coverage(recipeInputs.context(), trace));
+		RecipeContext ctx = recipeInputs == null ? null : recipeInputs.context();
+		if (ctx == null) {
+			ctx = copiedRecipe();
+		}
+		problems.addAll(RunShareCheck.coverage(ctx, trace));
+	}
+
+	/**
+	 * Each conversion's check made again ({@link ConversionRecheck}). It runs the original model, an input of the run that the folder
+	 * does not hold: without the inputs, a note says it was not made.
+	 */
+	private void conversions() {
+		if (recipeInputs != null && recipeInputs.context() != null) {
+			problems.addAll(ConversionRecheck.check(recipeInputs.context(), trace, this::modelFile));
+		} else if (!trace.getConversions().isEmpty()) {
+			notes.add("conversion checks not made again (" + trace.getConversions().size() + "): they run the original model on the run's verification data,"
+					+ " inputs of the run " + (options.outputsOnly() ? "not read with --outputs-only" : "verify could not read") + "; give --recipe RECIPE.qr where it is now");
 		}
 	}
 
-	/** Each conversion's check made again ({@link ConversionRecheck}). */
-	private void conversions() {
-		if (recipeInputs != null) {
-			problems.addAll(ConversionRecheck.check(recipeInputs.context(), trace, this::modelFile));
+	/**
+	 * The recipe as the folder's copy of it (recipe/, {@link org.quantrace.report.AifsmLogs#recipeCopy}) holds it: each recipe file the
+	 * trace records must be there with the SHA-256 the trace records (else the copy is not used, a mismatch), and is written to a
+	 * temporary folder under the path the run read it by, so that imports resolve as they did (an import from "../" included). The
+	 * models and data are not there: only the checks that need the recipe's text use it. Null when there is none to use.
+	 */
+	private RecipeContext copiedRecipe() {
+		List<InputFile> files = trace.getInputFiles().stream().filter(i -> i.getKind() == InputKind.RECIPE || i.getKind() == InputKind.IMPORT).toList();
+		InputFile recipe = files.stream().filter(i -> i.getKind() == InputKind.RECIPE).findFirst().orElse(null);
+		if (recipe == null) {
+			return null;
+		}
+		Path temp = null;
+		try {
+			temp = Files.createTempDirectory("quantrace-recipe-copy");
+			int up = 0;
+			for (InputFile i : files) {
+				up = Math.max(up, i.getPath() == null ? 0 : (int) Stream.of(i.getPath().split("/")).takeWhile(".."::equals).count());
+			}
+			Path base = temp;
+			for (int k = 0; k < up; k++) {
+				base = base.resolve("up" + k);
+			}
+			for (InputFile i : files) {
+				String copy = i.getPath() == null ? "" : org.quantrace.report.AifsmLogs.recipeCopy(i.getPath());
+				Path target = i.getPath() == null || Path.of(i.getPath()).isAbsolute() ? null : base.resolve(i.getPath()).normalize();
+				if (!plain(copy) || target == null || !target.startsWith(temp) || !target.getFileName().toString().endsWith(".qr")
+						|| !Files.isRegularFile(dir.resolve(copy), LinkOption.NOFOLLOW_LINKS)) {
+					problems.add(new Problem(Outputs.TRACE, "records recipe file '" + i.getPath() + "', whose copy " + copy + " is not a file of the folder: the checks"
+							+ " that need the recipe were not made"));
+					return null;
+				}
+				byte[] bytes = Files.readAllBytes(dir.resolve(copy));
+				String actual = SafeFiles.sha256(bytes);
+				if (!actual.equalsIgnoreCase(String.valueOf(i.getSha256()))) {
+					problems.add(new Problem(copy, "SHA-256 is " + actual + ", where " + Outputs.TRACE + " records " + i.getSha256() + " for the recipe file the run read: "
+							+ "not used, so the checks that need the recipe were not made"));
+					return null;
+				}
+				Files.createDirectories(target.getParent());
+				Files.write(target, bytes);
+			}
+			RecipeContext ctx = RecipeInputs.copy(base.resolve(recipe.getPath()).normalize());
+			if (ctx == null) {
+				problems.add(new Problem(org.quantrace.report.AifsmLogs.recipeCopy(recipe.getPath()), "the recipe's copy does not load: the checks that need the recipe were not made"));
+				return null;
+			}
+			notes.add("the pipelines were held against the recipe's copy in the folder, " + org.quantrace.report.AifsmLogs.recipeCopy(recipe.getPath())
+					+ (files.size() > 1 ? " (and its " + (files.size() - 1) + " imports)" : "") + ", with the SHA-256 the trace records for the recipe the run read"
+					+ " (the recipe itself " + (options.outputsOnly() ? "not read: --outputs-only)" : recipeInputs == null ? "not found)" : "does not load)"));
+			return ctx;
+		} catch (IOException e) {
+			problems.add(new Problem("recipe", "the recipe's copy cannot be read (" + IoErrors.describe(e) + "): the checks that need the recipe were not made"));
+			return null;
+		} finally {
+			if (temp != null) {
+				try (Stream<Path> walk = Files.walk(temp)) {
+					walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+				} catch (IOException e) {
+					// a temporary folder left behind
+				}
+			}
 		}
 	}
 

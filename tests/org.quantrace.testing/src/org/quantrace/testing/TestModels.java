@@ -111,6 +111,19 @@ public final class TestModels {
 				tensor("x", 1, 4), tensor("y", 1, 8)));
 	}
 
+	/**
+	 * A model that declares a batch of any size but runs one sample only: x [N, 4] reshaped by node 'flat' to the constant [1, 4]
+	 * (as an export that traced a batch of one into its Reshape), then y = Relu [N, 4]. A batch of two stops at 'flat'.
+	 */
+	public static Path reshapeFixingBatchOne(Path file) {
+		TensorProto shape = TensorProto.newBuilder().setName("shape").setDataType(7).addDims(2).addInt64Data(1).addInt64Data(4).build();
+		TensorShapeProto dims = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+				.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(4)).build();
+		TypeProto type = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(dims)).build();
+		return write(file, graph(List.of(node("Reshape", "flat", List.of("x", "shape"), "r"), node("Relu", "relu", List.of("r"), "y")), List.of(shape),
+				ValueInfoProto.newBuilder().setName("x").setType(type).build(), ValueInfoProto.newBuilder().setName("y").setType(type).build()));
+	}
+
 	/** y = Relu(x), x and y float [N, 4]: a model any table of four features runs through. */
 	public static Path relu4(Path file) {
 		TensorShapeProto shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))

@@ -132,7 +132,8 @@ record Reference(OnnxModel view, int opset, String why) {
 		try {
 			return run.get();
 		} catch (QuantraceException e) {
-			throw new InvalidInputException(name + ": the original model does not run on the verification samples (" + samples + "): " + e.getMessage(),
+			throw new InvalidInputException(name + ": the original model does not run on the verification samples (" + samples + "): "
+					+ org.quantrace.engine.runtime.ShapeProbe.runtimeMessage(e.getMessage()), // ONNX Runtime's reason, not its source location
 					random ? "give real inputs to check the conversion on (convert --data DATA.npy, or a dataset in the recipe):"
 							+ " the model's dynamic dimensions were set to 8" : "check the data's shape and type against the model's input",
 					e);

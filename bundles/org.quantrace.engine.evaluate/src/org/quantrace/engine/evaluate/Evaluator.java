@@ -159,6 +159,12 @@ public final class Evaluator {
 			NdArray y = first.getValue();
 			nanos += System.nanoTime() - start;
 			long[] shape = y.shape();
+			if (shape.length == 0 || shape[0] != x.shape()[0]) { // an ArgMax over axis 0 gave [classes] for a batch of 64: read as that many samples, exit 0
+				throw new InvalidInputException(variant.name() + "'s output '" + first.getKey() + "' has shape " + java.util.Arrays.toString(shape) + " for a batch of "
+						+ x.shape()[0] + " samples: its first axis is not one row per sample (an ArgMax or a reduction over axis 0, the batch?)",
+						"give a model whose first output has one row per sample: class scores [N, classes], or one class index per sample"
+								+ " (ArgMax over the classes' axis)");
+			}
 			int width = (int) (y.elementCount() / shape[0]);
 			int rows = (int) shape[0];
 			if (classes < 0) {

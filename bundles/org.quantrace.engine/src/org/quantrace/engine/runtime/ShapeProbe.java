@@ -279,22 +279,93 @@ public final class ShapeProbe {
 			return; // a model ONNX Runtime does not load is each step's to say (convert raises an opset-9 If model to 11 and runs it there)
 		}
 		try (session) {
-			session.run(Map.of(input.getName(), feed));
-		} catch (QuantraceException e) {
+			try {
+				session.run(Map.of(input.getName(), feed));
+			} catch (QuantraceException e) {
+				Stop stop = Stop.of(e);
+				String shape = java.util.Arrays.toString(feed.shape());
+				throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
+						+ input.getName() + "' of shape " + shape + " (declared " + declared.shapeText() + ")" + stop.said(),
+						"the graph contradicts its own declared input" + stop.at()
+								+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
+								+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",
+						e);
+			}
+			// a batch dimension declared of any size must take more than one sample: every step feeds batches (of 32 or 64). A graph
+			// that fixes it at one (a Reshape to the constant [1, 784]) ran on the one sample above and stopped the work later,
+			// "inference failed", exit 3 (quantize, evaluate, run)
+			List<String> dims = declared.shape();
+			boolean anyBatch = dims != null && !dims.isEmpty() && declared.fixedBatch() == 0 && !dims.get(0).equals("0");
+			if (anyBatch && feed.shape().length > 0 && feed.shape()[0] == 1) {
+				NdArray two = feed.rows(0, 2);
+				try {
+					session.run(Map.of(input.getName(), two));
+				} catch (QuantraceException e) {
+					Stop stop = Stop.of(e);
+					String batch = dims.get(0).equals("?") ? "of any size" : "'" + dims.get(0) + "' (any size)";
+					throw new InvalidInputException(source + ": its input '" + input.getName() + "' declares the batch dimension " + batch + ", but ONNX Runtime "
+							+ InferenceSession.runtimeVersion() + " runs it on one sample only, not on a batch of 2 (shape " + java.util.Arrays.toString(two.shape())
+							+ ")" + stop.said(),
+							"the graph fixes the batch at one" + stop.at() + " (e.g. a Reshape to a constant shape [1, ...]) while its input declares any batch:"
+									+ " export the model again with a dynamic batch (a Reshape to [-1, ...] or a Flatten), or with the input's batch declared as 1",
+							e);
+				}
+			}
+		}
+	}
+
+	/** Where ONNX Runtime stopped a run and why, as a user needs it: the node, and its message without the runtime's source location. */
+	private record Stop(String node, String reason) {
+		static Stop of(QuantraceException e) {
 			String ort = e.getCause() == null ? e.getMessage() : String.valueOf(e.getCause().getMessage());
 			java.util.regex.Matcher at = java.util.regex.Pattern.compile("running (\\S+) node\\. Name:'([^']*)'(?: Status Message: )?(.*)", java.util.regex.Pattern.DOTALL)
 					.matcher(ort);
 			String node = at.find() ? "node '" + at.group(2) + "' (" + at.group(1) + ")" : null;
-			String reason = (node == null ? ort : at.group(3)).strip();
-			String shape = java.util.Arrays.toString(feed.shape());
-			throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
-					+ input.getName() + "' of shape " + shape + " (declared " + declared.shapeText() + ")"
-					+ (node == null ? "" : ": it stopped at " + node) + ": " + reason,
-					"the graph contradicts its own declared input" + (node == null ? "" : " at " + node)
-							+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
-							+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",
-					e);
+			return new Stop(node, runtimeMessage((node == null ? ort : at.group(3)).strip()));
 		}
+
+		String said() {
+			return (node == null ? "" : ": it stopped at " + node) + ": " + reason;
+		}
+
+		String at() {
+			return node == null ? "" : " at " + node;
+		}
+	}
+
+	/**
+	 * ONNX Runtime's message without what only its developers read: the source file and line, the C++ function and the condition
+	 * that failed ("/onnxruntime_src/.../reshape_helper.h:91 onnxruntime::ReshapeHelper::ReshapeHelper(const onnxruntime::TensorShape&,
+	 * ...) input_shape_size == requested_shape_size was false. The input tensor cannot be reshaped to the requested shape. Input
+	 * shape:{32,1,28,28}, requested shape:{1,784}" becomes "The input tensor cannot be reshaped ..."). A message without such a
+	 * location is returned as it is; a condition with nothing after it is kept ("... does not hold").
+	 */
+	public static String runtimeMessage(String message) {
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?s)^(.*?)(?:/|[A-Za-z]:\\\\)\\S*\\.(?:h|hpp|cc|cpp|cu):\\d+ (.*)$").matcher(message);
+		if (!m.matches()) {
+			return message;
+		}
+		String before = m.group(1).strip();
+		String rest = m.group(2);
+		int open = rest.indexOf('(');
+		if (open > 0 && rest.substring(0, open).matches("[\\w:~<>,*& ]*::[\\w~<>]+")) { // the C++ function (a qualified name): skip to its closing parenthesis
+			int depth = 0;
+			int i = open;
+			for (; i < rest.length(); i++) {
+				char c = rest.charAt(i);
+				depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+				if (depth == 0) {
+					break;
+				}
+			}
+			rest = i < rest.length() ? rest.substring(i + 1).strip() : rest;
+			rest = rest.startsWith("const ") ? rest.substring(6) : rest;
+		}
+		java.util.regex.Matcher condition = java.util.regex.Pattern.compile("(?s)^(.*?) was false\\.\\s*(.*)$").matcher(rest);
+		if (condition.matches()) {
+			rest = condition.group(2).isBlank() ? condition.group(1).strip() + " does not hold" : condition.group(2).strip();
+		}
+		return (before.isEmpty() ? "" : before + " ") + rest;
 	}
 
 	/** Elements one made-up input may hold: 1 GB of float32, far beyond any real model's sample. */

@@ -95,10 +95,38 @@ final class SchemeFacts {
 	/** A layer's first output in the model it was quantized from: where its tensors are once the node is fused or replaced. */
 	String output(String node) {
 		NodeProto n = input == null ? null : input.node(node);
+		if (input == null) {
+			String replaced = dynamicOutput(node);
+			if (replaced != null) {
+				return replaced;
+			}
+		}
 		if (n == null && repeats != null) {
 			return repeats.output(node); // a node a rewrite added (a split's Relu fused into its Conv), or null
 		}
 		return n == null || n.getOutputCount() == 0 ? null : n.getOutput(0);
+	}
+
+	/**
+	 * Without the model it was quantized from (an original, not in the folder: verify --outputs-only), the float output of a layer the
+	 * dynamic-range writer replaced, read from the quantized model alone: its kernel NODE_MatMulInteger or NODE_ConvInteger, the Cast
+	 * and the rescaling Mul after it, and a bias Add after that when there is one. Before, every such layer and weight of a DRQ
+	 * variant quantized straight from the original read as "no such layer in the model" (43 false mismatches on a one-Gemm model).
+	 */
+	private String dynamicOutput(String node) {
+		NodeProto kernel = model.node(node + "_MatMulInteger");
+		kernel = kernel != null ? kernel : model.node(node + "_ConvInteger");
+		if (kernel == null || kernel.getOutputCount() == 0) {
+			return null;
+		}
+		NodeProto cast = model.consumers(kernel.getOutput(0)).stream().filter(c -> c.getOpType().equals("Cast")).findFirst().orElse(null);
+		NodeProto mul = cast == null ? null : model.consumers(cast.getOutput(0)).stream().filter(c -> c.getOpType().equals("Mul")).findFirst().orElse(null);
+		if (mul == null) {
+			return null;
+		}
+		List<NodeProto> after = model.consumers(mul.getOutput(0));
+		NodeProto add = after.size() == 1 && after.get(0).getOpType().equals("Add") ? after.get(0) : null;
+		return add != null && add.getInputList().stream().anyMatch(i -> model.value(i) != null) ? add.getOutput(0) : mul.getOutput(0);
 	}
 
 	/** The logs' name of a class: weights, biases, activations, inputs, outputs (the logs' own vocabulary). */

@@ -8,7 +8,8 @@ import org.quantrace.engine.onnx.Tensor;
 /**
  * The integer codes of a quantized weight or bias re-derived from the float model it was quantized from:
  * each code must be round(w / s) + z (clamped to its type) for the scale and zero point of its channel, up to
- * one step for rounding. A model whose parameters were kept but whose weights were changed fails here.
+ * one step for rounding, and a float weight beyond the range its scale covers (a code clamped by more than a step) differs too.
+ * A model whose parameters were kept but whose weights were changed fails here.
  */
 final class WeightCodes {
 
@@ -44,11 +45,16 @@ final class WeightCodes {
 				continue;
 			}
 			int source = widened != null ? (int) widened.source(i, cd) : transposed ? (int) ((i % cd[1]) * cd[0] + i / cd[1]) : i;
-			double expected = Math.max(qmin, Math.min(qmax, Math.rint(w[source] / p.scales().get(c)) + p.zeroPoints().get(c)));
-			if (Math.abs(q[i] - expected) > 1) {
+			double unclamped = Math.rint(w[source] / p.scales().get(c)) + p.zeroPoints().get(c);
+			double expected = Math.max(qmin, Math.min(qmax, unclamped));
+			// a weight's scale is made from its own range, so its codes never clamp by more than the rounding's step: a float weight
+			// beyond the range the scale covers (cbam9's channel-mean weight x1.5 in the converted model: 190.5 steps, clamped to the
+			// 127 the quantized model holds) is not the weight the codes were made from
+			// (a bias's int32 scale is the input's times the weight's, not its own: a bias beyond int32 is clamped by the writer)
+			if (Math.abs(q[i] - expected) > 1 || p.type() != DataType.INT32 && Math.abs(unclamped - expected) > 1) {
 				if (differ++ == 0) {
-					first = String.format(Locale.ROOT, "first at index %d: %d, round(%s / %s) + %d = %.0f", i, q[i], w[source], p.scales().get(c),
-							p.zeroPoints().get(c), expected);
+					first = String.format(Locale.ROOT, "first at index %d: %d, round(%s / %s) + %d = %.0f%s", i, q[i], w[source], p.scales().get(c),
+							p.zeroPoints().get(c), unclamped, unclamped == expected ? "" : ", beyond [" + qmin + ", " + qmax + "]: outside the range its scale was made for");
 				}
 			}
 		}

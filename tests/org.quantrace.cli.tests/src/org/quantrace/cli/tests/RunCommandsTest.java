@@ -108,4 +108,20 @@ class RunCommandsTest {
 		assertEquals("Neither accepted nor rejected: the recipe declares no acceptance criteria (the evaluation is in the report).", lines[lines.length - 2],
 				run.out());
 	}
+
+	/**
+	 * A share of a run (--only unquantized) of the example, whose criteria are for the four quantized schemes: no criterion applies to what it
+	 * evaluated, but the recipe declares some. Before (main 0e99974) its verdict line said "the recipe declares no acceptance
+	 * criteria", which is false.
+	 */
+	@Test
+	void aShareWithoutTheCriteriasVariantsDoesNotSayTheRecipeDeclaresNone() throws IOException {
+		Path out = dir.resolve("only-unquantized");
+		Cli run = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--only", "unquantized", "-o", out.toString());
+		assertEquals(0, run.exitCode(), run.err());
+		String[] lines = run.out().split("\n");
+		assertEquals("Neither accepted nor rejected: no acceptance criterion of the recipe is for the variants this share of the run evaluated (--only unquantized;"
+				+ " the evaluation is in the report).", lines[lines.length - 2], run.out());
+		assertEquals(0, Cli.run("verify", out.toString()).exitCode(), "verify of the share");
+	}
 }

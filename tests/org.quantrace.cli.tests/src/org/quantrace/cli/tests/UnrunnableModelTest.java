@@ -81,4 +81,39 @@ class UnrunnableModelTest {
 		}
 		assertFalse(Files.exists(dir.resolve("out")), "nothing run, nothing written");
 	}
+
+	/**
+	 * A model whose input declares a batch of any size but whose graph fixes it at one (a Reshape to the constant [1, 4]) ran on
+	 * the one sample of the check above and stopped the work at its first batch: quantize, evaluate and a run ended with "inference
+	 * failed", exit 3, quoting ONNX Runtime's source path (main 0e99974). Now exit 2 before any work, naming the batch, the node and
+	 * ONNX Runtime's reason without its source location.
+	 */
+	@Test
+	void aModelThatRunsOneSampleOfABatchItDeclaresOfAnySizeIsBadInput() throws IOException {
+		Path one = TestModels.reshapeFixingBatchOne(dir.resolve("batch-one.onnx"));
+		String x = fourFeatures.get(0).toString();
+		String y = fourFeatures.get(1).toString();
+		List<String[]> commands = List.of(
+				new String[] { "quantize", one.toString(), "--scheme", "fiq-int8", "--data", x, "-o", dir.resolve("b8.onnx").toString() },
+				new String[] { "evaluate", one.toString(), "--data", x, "--labels", y });
+		for (String[] command : commands) {
+			Cli cli = Cli.run(command);
+			String line = String.join(" ", command) + "\n" + cli.err();
+			assertEquals(2, cli.exitCode(), line);
+			assertTrue(cli.err().startsWith("quantrace: error: " + one + ": its input 'x' declares the batch dimension 'N' (any size), but ONNX Runtime "), line);
+			assertTrue(cli.err().contains("runs it on one sample only, not on a batch of 2 (shape [2, 4]): it stopped at node 'flat' (Reshape): "), line);
+			assertTrue(cli.err().contains("quantrace: hint: the graph fixes the batch at one at node 'flat' (Reshape)"), line);
+			assertFalse(cli.err().contains("inference failed") || cli.err().contains("onnxruntime_src") || cli.err().contains("was false"), line);
+		}
+		assertFalse(Files.exists(dir.resolve("b8.onnx")), "nothing is written");
+	}
+
+	/** The reason ONNX Runtime gives, without its source file, line, C++ function and failed condition. */
+	@Test
+	void theRuntimesSourceLocationIsLeftOut() {
+		Cli cli = Cli.run("evaluate", model.toString(), "--data", fourFeatures.get(0).toString(), "--labels", fourFeatures.get(1).toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("it stopped at node 'flat' (Reshape): The input tensor cannot be reshaped to the requested shape."), cli.err());
+		assertFalse(cli.err().contains("onnxruntime_src") || cli.err().contains("ReshapeHelper") || cli.err().contains("was false"), cli.err());
+	}
 }

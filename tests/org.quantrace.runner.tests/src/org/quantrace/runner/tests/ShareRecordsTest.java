@@ -87,6 +87,34 @@ class ShareRecordsTest {
 				+ " the pipelines [cnn/unquantized, cnn/drq, cnn/drq_tensor], but holds [cnn/drq] (missing [cnn/unquantized, cnn/drq_tensor])")), r2.problems().toString());
 	}
 
+	/**
+	 * Without the recipe (--outputs-only, or a folder moved away from it) the pipelines are held against the folder's copy of the
+	 * recipe (recipe/), whose SHA-256 must be the one the trace records. Before (main 0e99974): the shard read as the whole run
+	 * passed verify --outputs-only, 0 mismatches (the check needed the recipe and was skipped).
+	 */
+	@Test
+	void withoutTheRecipeTheFoldersCopyOfItIsUsed() throws IOException {
+		Verification.Options only = new Verification.Options(null, null, true, false, Progress.NONE);
+		Verification.Result honest = Verification.verify(shard2, only);
+		assertTrue(honest.passed(), honest.problems().toString());
+		assertTrue(honest.notes().stream().anyMatch(n -> n.startsWith("the pipelines were held against the recipe's copy in the folder, recipe/share.qr")), honest.notes().toString());
+
+		Path whole = Runs.copy(shard2, copy.resolve("forged-whole-only"));
+		Tampering.replace(whole.resolve("trace.xmi"), " shard=\"2/2\"", "");
+		remadeFromTrace(whole);
+		Verification.Result r = Verification.verify(whole, only);
+		assertTrue(r.problems().stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().startsWith("reads as the whole run of recipe share, which makes"
+				+ " the pipelines [cnn/unquantized, cnn/drq, cnn/drq_tensor], but holds [cnn/drq]")), r.problems().toString());
+
+		// the copy edited to the one scheme the shard holds, its lists recomputed: not the recipe the trace records, so not used
+		Path edited = Runs.copy(whole, copy.resolve("forged-copy"));
+		Tampering.replace(edited.resolve("recipe/share.qr"), "schemes unquantized, drq, drq_tensor", "schemes drq");
+		Tampering.resum(edited);
+		Verification.Result r2 = Verification.verify(edited, only);
+		assertFalse(r2.passed(), "an edited copy of the recipe");
+		assertTrue(r2.problems().stream().anyMatch(p -> p.file().equals("recipe/share.qr") && p.what().contains("not used")), r2.problems().toString());
+	}
+
 	@Test
 	void aMergedFolderWithoutItsMergeRecordIsNotAWholeSingleRun() throws IOException {
 		Path merged = Merger.merge(List.of(shard1, shard2), copy.resolve("merged"));
