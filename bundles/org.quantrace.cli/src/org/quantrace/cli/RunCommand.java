@@ -100,7 +100,8 @@ final class RunCommand implements Callable<Integer> {
 						line.append(e.isAccepted() ? "  accepted" : "  REJECTED");
 						for (AcceptanceResult r : e.getAcceptance()) {
 							if (!r.isPassed()) {
-								line.append(String.format(Locale.ROOT, " (%s: %.3g %s)", r.getCriterion(), r.getMeasured(), r.getUnit()));
+								line.append(String.format(Locale.ROOT, " (%s: %s %s)", r.getCriterion(), Double.isInfinite(r.getMeasured()) ? (r.getMeasured() > 0 ? "inf" : "-inf")
+										: String.format(Locale.ROOT, "%.3g", r.getMeasured()), r.getUnit()));
 							}
 						}
 					}

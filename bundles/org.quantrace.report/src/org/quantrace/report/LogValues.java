@@ -92,7 +92,10 @@ public final class LogValues {
 
 	/** A figure for people: four significant digits, no exponent noise (0.003922, 2.861e-6, 12,345). */
 	public static String brief(double d) {
-		if (Double.isNaN(d) || Double.isInfinite(d)) {
+		if (Double.isInfinite(d)) { // a PSNR of outputs equal to the reference, as the metric tables and results.json's notFinite write it
+			return d > 0 ? "inf" : "-inf";
+		}
+		if (Double.isNaN(d)) {
 			return Double.toString(d);
 		}
 		if (d == Math.rint(d) && Math.abs(d) < 1e15) {

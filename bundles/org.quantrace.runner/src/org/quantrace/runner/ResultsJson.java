@@ -113,10 +113,11 @@ final class ResultsJson {
 			Map<String, Object> metrics = new LinkedHashMap<>();
 			Map<String, Object> deltas = new LinkedHashMap<>();
 			Map<String, Object> markers = new LinkedHashMap<>();
+			Map<String, Object> notFinite = new LinkedHashMap<>(); // JSON has no infinity: such a value is null, and here why
 			for (MetricValue mv : e.getMetrics()) {
-				metrics.put(mv.getName(), mv.getValue());
+				metrics.put(mv.getName(), finite(mv.getValue(), "metrics/" + mv.getName(), mv.getName(), notFinite));
 				if (mv.isSetDelta()) {
-					deltas.put(mv.getName(), mv.getDelta());
+					deltas.put(mv.getName(), finite(mv.getDelta(), "deltas/" + mv.getName(), mv.getName(), notFinite));
 				}
 				markers.put(mv.getName(), RunSummary.symbol(mv.getMarker()));
 			}
@@ -134,7 +135,9 @@ final class ResultsJson {
 				for (AcceptanceResult r : e.getAcceptance()) {
 					Map<String, Object> c = new LinkedHashMap<>();
 					c.put("criterion", r.getCriterion());
-					c.put("measured", Double.isNaN(r.getMeasured()) ? null : r.getMeasured());
+					// null: not evaluated (NaN), or infinite (notFinite says which: a PSNR of outputs equal to the reference)
+					c.put("measured", Double.isNaN(r.getMeasured()) ? null
+							: finite(r.getMeasured(), "criteria/" + criteria.size() + "/measured", r.getCriterion(), notFinite));
 					c.put("bound", r.getBound());
 					c.put("unit", r.getUnit());
 					c.put("passed", r.isPassed());
@@ -142,7 +145,38 @@ final class ResultsJson {
 				}
 				v.put("criteria", criteria);
 			}
+			if (!notFinite.isEmpty()) {
+				v.put("notFinite", notFinite);
+			}
 		}
 		return v;
+	}
+
+	/**
+	 * {@code value}, or null when it is no finite number (JSON has none: Jackson's {@code "Infinity"} is a string a reader's
+	 * float parse may refuse), with the reason put in {@code notFinite} under {@code path}: {@code "+inf: ..."}, {@code "-inf: ..."},
+	 * {@code "nan: ..."}, the first word the value's sign, which verify reads back.
+	 */
+	static Double finite(double value, String path, String metric, Map<String, Object> notFinite) {
+		if (Double.isFinite(value)) {
+			return value;
+		}
+		notFinite.put(path, notFiniteReason(value, path, metric));
+		return null;
+	}
+
+	static String notFiniteReason(double value, String path, String metric) {
+		String sign = Double.isNaN(value) ? "nan" : value > 0 ? "+inf" : "-inf";
+		boolean psnr = metric != null && metric.startsWith("psnr");
+		String why;
+		if (path.startsWith("deltas/")) {
+			why = psnr && value < 0 ? "this variant's finite psnr minus the original's +inf (the original's outputs are the reference)"
+					: psnr && value > 0 ? "this variant's psnr is +inf (its outputs equal the reference), the original's finite" : "no finite difference";
+		} else if (psnr && value > 0) {
+			why = "the outputs equal the reference (mse 0): 10 log10(R²/0)";
+		} else {
+			why = "no finite value";
+		}
+		return sign + ": " + why;
 	}
 }

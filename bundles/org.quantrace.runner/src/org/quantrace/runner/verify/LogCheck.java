@@ -398,7 +398,7 @@ final class LogCheck implements DocumentCheck {
 		for (AcceptanceResult a : r.getAcceptance()) {
 			String at = where + ", " + a.getCriterion() + " (in " + TraceCheck.DOCUMENT + ")";
 			java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(Cells.key(a.getCriterion()))
-					+ "(met|notmet)\\(measured(" + Printed.NUMBER + "|-?Infinity|nothing:notevaluated)").matcher(sentence); // Infinity: a PSNR against equal outputs
+					+ "(met|notmet)\\(measured(" + Printed.NUMBER + "|-?inf|-?Infinity|nothing:notevaluated)").matcher(sentence); // inf: a PSNR against equal outputs (Infinity: written before)
 			if (!m.find()) {
 				log.mismatch(at, "not stated", (a.isPassed() ? "met" : "not met") + " (measured "
 						+ (Double.isNaN(a.getMeasured()) ? "nothing" : Printed.brief(a.getMeasured())) + ")");

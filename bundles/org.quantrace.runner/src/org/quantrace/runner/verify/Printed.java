@@ -20,7 +20,12 @@ final class Printed {
 	/** The number in {@code text}, or null when it is not one. */
 	static Double number(String text) {
 		try {
-			return text == null ? null : Double.valueOf(text.strip().replace(",", "").replace('\u2212', '-'));
+			if (text == null) {
+				return null;
+			}
+			String t = text.strip().replace(",", "").replace('\u2212', '-');
+			// an infinite PSNR as the documents print it ("inf", "-inf"), and as Java writes it ("Infinity")
+			return t.equals("inf") || t.equals("+inf") ? Double.POSITIVE_INFINITY : t.equals("-inf") ? Double.NEGATIVE_INFINITY : Double.valueOf(t);
 		} catch (NumberFormatException e) {
 			return null;
 		}
@@ -40,7 +45,10 @@ final class Printed {
 
 	/** {@code value} as people read it here: four significant digits. */
 	static String brief(double value) {
-		if (!Double.isFinite(value)) {
+		if (Double.isInfinite(value)) {
+			return value > 0 ? "inf" : "-inf";
+		}
+		if (Double.isNaN(value)) {
 			return Double.toString(value);
 		}
 		return value == Math.rint(value) && Math.abs(value) < 1e15 ? Long.toString((long) value)

@@ -103,19 +103,22 @@ final class ResultsCheck implements DocumentCheck {
 			return;
 		}
 		List<String> deltas = new ArrayList<>();
+		// a value JSON cannot hold (a PSNR of outputs equal to the reference: +inf, its delta -inf) is null, its sign in notFinite
+		JsonNode infinite = v.path("notFinite");
+		List<String> infiniteKeys = new ArrayList<>();
 		for (MetricValue m : r.getMetrics()) {
 			if (m.isSetDelta()) {
 				deltas.add(m.getName());
-				JsonNode delta = v.at("/deltas").get(m.getName());
-				same(found, DOCUMENT, at + "deltas/" + m.getName(), delta == null ? null : delta.asDouble(), m.getDelta(), TraceCheck.DOCUMENT);
+				same(found, DOCUMENT, at + "deltas/" + m.getName(), number(v.at("/deltas").get(m.getName()), "deltas/" + m.getName(), infinite), m.getDelta(), TraceCheck.DOCUMENT);
+				expectInfinite(m.getDelta(), "deltas/" + m.getName(), infiniteKeys);
 			}
 			JsonNode marker = v.at("/markers").get(m.getName());
 			same(found, DOCUMENT, at + "markers/" + m.getName(), text(marker), org.quantrace.report.RunSummary.symbol(m.getMarker()), TraceCheck.DOCUMENT);
 			if (m.getName().equals(MODEL_SIZE)) {
 				continue; // a figure of the model file, compared with it above
 			}
-			JsonNode value = v.at("/metrics").get(m.getName());
-			same(found, DOCUMENT, at + "metrics/" + m.getName(), value == null ? null : value.asDouble(), m.getValue(), TraceCheck.DOCUMENT);
+			same(found, DOCUMENT, at + "metrics/" + m.getName(), number(v.at("/metrics").get(m.getName()), "metrics/" + m.getName(), infinite), m.getValue(), TraceCheck.DOCUMENT);
+			expectInfinite(m.getValue(), "metrics/" + m.getName(), infiniteKeys);
 		}
 		same(found, DOCUMENT, at + "metrics (names)", names(v.at("/metrics")), r.getMetrics().stream().map(MetricValue::getName).toList(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "deltas (names)", names(v.at("/deltas")), deltas, TraceCheck.DOCUMENT);
@@ -128,12 +131,51 @@ final class ResultsCheck implements DocumentCheck {
 				TraceCheck.DOCUMENT);
 		List<String> criteria = new ArrayList<>();
 		for (JsonNode c : v.path("criteria")) {
-			criteria.add(c.path("criterion").asText() + ", measured " + c.path("measured").asText() + ", bound "
+			String path = "criteria/" + criteria.size() + "/measured";
+			Double measured = c.path("measured").isNull() && infinite.has(path) ? number(c.get("measured"), path, infinite) : null;
+			criteria.add(c.path("criterion").asText() + ", measured " + (measured != null ? measured.toString() : c.path("measured").asText()) + ", bound "
 					+ c.path("bound").asText() + " " + c.path("unit").asText() + ", passed " + c.path("passed").asText());
+		}
+		for (int i = 0; i < r.getAcceptance().size(); i++) {
+			double m = r.getAcceptance().get(i).getMeasured();
+			if (!Double.isNaN(m)) { // NaN: not evaluated, null without a reason
+				expectInfinite(m, "criteria/" + i + "/measured", infiniteKeys);
+			}
 		}
 		same(found, DOCUMENT, at + "criteria", criteria, r.getAcceptance().stream().map(c -> c.getCriterion() + ", measured "
 				+ (Double.isNaN(c.getMeasured()) ? "null" : Double.toString(c.getMeasured())) + ", bound " + c.getBound() + " " + c.getUnit() + ", passed "
 				+ c.isPassed()).toList(), TraceCheck.DOCUMENT);
+		// every null that stands for a value JSON has no number for is named, and nothing else is
+		same(found, DOCUMENT, at + "notFinite (names)", names(infinite), infiniteKeys, TraceCheck.DOCUMENT);
+	}
+
+	private static void expectInfinite(double value, String path, List<String> keys) {
+		if (!Double.isFinite(value)) {
+			keys.add(path);
+		}
+	}
+
+	/**
+	 * A variant's number {@code n} (at {@code path}): a JSON number; null with its sign in {@code notFinite} ("+inf: ...", "-inf: ...",
+	 * "nan: ..."); or, in a file written before, Jackson's strings "Infinity", "-Infinity", "NaN". Null when absent or unreadable.
+	 */
+	static Double number(JsonNode n, String path, JsonNode notFinite) {
+		if (n == null || n.isMissingNode()) {
+			return null;
+		}
+		if (n.isNull()) {
+			String why = notFinite.path(path).asText("");
+			return why.startsWith("+inf:") ? Double.POSITIVE_INFINITY : why.startsWith("-inf:") ? Double.NEGATIVE_INFINITY : why.startsWith("nan:") ? Double.NaN : null;
+		}
+		if (n.isNumber()) {
+			return n.asDouble();
+		}
+		return switch (n.asText()) {
+		case "Infinity" -> Double.POSITIVE_INFINITY;
+		case "-Infinity" -> Double.NEGATIVE_INFINITY;
+		case "NaN" -> Double.NaN;
+		default -> null;
+		};
 	}
 
 	/** The warnings the run printed, each with all its fields, against the trace's records (none left out, none added, the same order). */

@@ -1,6 +1,7 @@
 package org.quantrace.runner.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -53,6 +57,71 @@ class ReconstructionRunTest {
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
 		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+	}
+
+	/**
+	 * The original against itself has psnr +inf, and each variant's psnr delta is -inf. results.json wrote them as Jackson does,
+	 * the strings "Infinity" and "-Infinity" where every other figure is a JSON number (a reader's float parse of the field may
+	 * refuse a string), and the logs printed "Infinity dB" where their tables print "inf". Now such a value is null, with its sign
+	 * and reason in the variant's "notFinite" (by field path), and every document prints "inf"; verify reads the sign back, so
+	 * an edited sign is a mismatch of the field.
+	 */
+	@Test
+	void anInfinitePsnrIsNullWithItsReasonInResultsJsonAndInfInTheLogs() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-inf");
+		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		String recipe = Runs.exampleRecipe(dir, "blur", "model/blur.onnx", "unquantized, fiq_int8")
+				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
+						"\tevaluate on eval metrics mse, psnr range 1")
+				.replace("\taccept when accuracy drop < 1 pt for unquantized, fiq_int8", "\taccept when psnr >= 30 dB")
+				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		Path out = dir.resolve("out");
+		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
+		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
+
+		String results = Files.readString(out.resolve("results.json"));
+		assertFalse(results.contains("Infinity") || results.contains("NaN"), results);
+		JsonNode root = new ObjectMapper().readTree(results);
+		JsonNode original = variant(root, "original");
+		JsonNode unquantized = variant(root, "unquantized");
+		JsonNode quantized = variant(root, "fiq_int8");
+		String psnr = "psnr (dB, range 1)";
+		assertTrue(original.at("/metrics").get(psnr).isNull(), results);
+		assertTrue(original.at("/notFinite").get("metrics/" + psnr).asText().startsWith("+inf: the outputs equal the reference"), results);
+		assertTrue(unquantized.at("/criteria/0/measured").isNull(), results);
+		assertTrue(unquantized.at("/notFinite").get("criteria/0/measured").asText().startsWith("+inf:"), results);
+		assertEquals(0.0, unquantized.at("/deltas").get(psnr).asDouble(-1), "+inf against +inf: no change, " + results);
+		assertTrue(quantized.at("/metrics").get(psnr).isNumber() && quantized.at("/metrics").get(psnr).asDouble() > 30, results);
+		assertTrue(quantized.at("/deltas").get(psnr).isNull(), results);
+		assertTrue(quantized.at("/notFinite").get("deltas/" + psnr).asText().startsWith("-inf:"), results);
+		assertEquals(List.of("deltas/" + psnr), names(quantized.at("/notFinite")), "only the infinite figures: " + results);
+		for (String document : List.of("logs/PhIMT0003-blur.md", "logs/PhIMT0003-blur.html", "report.html")) {
+			String text = Files.readString(out.resolve(document));
+			assertFalse(text.contains("Infinity"), document + " prints inf as the tables do: " + text);
+			assertTrue(text.contains("inf dB"), document + ": the original's criterion measured inf dB");
+		}
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		// the sign edited (and every hash made again): the field's value is -inf now, the trace's +inf
+		Path edited = Tampering.edited(out, dir.resolve("edited"), "results.json", "\"+inf: the outputs", "\"-inf: the outputs");
+		List<Problem> found = Tampering.rowChecks(Verification.verify(edited).problems(), "results.json");
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("results.json") && p.what().contains("metrics/" + psnr)), found.toString());
+	}
+
+	private static JsonNode variant(JsonNode root, String name) {
+		for (JsonNode v : root.at("/models/0/variants")) {
+			if (v.path("variant").asText().equals(name)) {
+				return v;
+			}
+		}
+		throw new AssertionError("no variant " + name + ": " + root);
+	}
+
+	private static List<String> names(JsonNode object) {
+		List<String> n = new java.util.ArrayList<>();
+		object.fieldNames().forEachRemaining(n::add);
+		return n;
 	}
 
 	/**
