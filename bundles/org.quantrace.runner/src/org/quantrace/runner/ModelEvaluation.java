@@ -104,11 +104,14 @@ final class ModelEvaluation {
 	/**
 	 * The engine's options for the recipe's evaluation step, for the run and for {@code verify --deep}: against the original,
 	 * the step's tolerance, top-k, batch and data range; outputs measured against the original's (MSE, PSNR, SSIM) when the
-	 * step names such a metric, scored as classes when it names others, and left to the model's output when it names none.
+	 * step names such a metric, scored as classes when it names others; naming none, as the recipe's acceptance criteria speak
+	 * (a psnr, mse or ssim bound: outputs; a class metric's: classes), else left to the model's output (the validator's
+	 * {@code measuresOutputs}, so the recipe is checked and run alike).
 	 */
 	static EvaluationOptions options(EvaluationStep e) {
-		EvaluationOptions.Task task = e.getMetrics().isEmpty() ? EvaluationOptions.Task.AUTO
-				: e.getMetrics().stream().anyMatch(Metrics::reconstruction) ? EvaluationOptions.Task.RECONSTRUCTION : EvaluationOptions.Task.CLASSIFICATION;
+		Boolean outputs = org.quantrace.dsl.validation.RecipeValidator.measuresOutputs(e);
+		EvaluationOptions.Task task = outputs == null ? EvaluationOptions.Task.AUTO
+				: outputs ? EvaluationOptions.Task.RECONSTRUCTION : EvaluationOptions.Task.CLASSIFICATION;
 		return EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK()).withBatchSize(e.getBatchSize())
 				.withDataRange(e.getDataRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM));
 	}

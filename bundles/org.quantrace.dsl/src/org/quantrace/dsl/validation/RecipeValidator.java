@@ -682,8 +682,8 @@ public class RecipeValidator extends AbstractRecipeValidator {
 					Literals.EVALUATION_STEP__DATASET, IssueCodes.DATASET_ROLE);
 		}
 		DatasetFormat format = DatasetFormats.of(d, RecipePathValidator.resolve(d, d.getPath()));
-		boolean reconstruction = e.getMetrics().stream().anyMatch(RECONSTRUCTION_METRICS::contains);
-		if (reconstruction) {
+		boolean reconstruction = measuresOutputs(e) == Boolean.TRUE;
+		if (!e.getMetrics().isEmpty() && reconstruction) {
 			for (int i = 0; i < e.getMetrics().size(); i++) {
 				Metric m = e.getMetrics().get(i);
 				if (!RECONSTRUCTION_METRICS.contains(m) && !ALWAYS_MEASURED.contains(m)) {
@@ -701,8 +701,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		// outputs measured against the original's need no labels
 		if (!reconstruction && d.getPath() != null && d.getLabels() == null && (format == null ? !d.getPath().toLowerCase(Locale.ROOT).matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
 			error("dataset '" + d.getName() + "' has no label file, so the evaluation cannot score it: add labels \"...\" to the dataset"
-					+ " (a JSON class map for folders, .npy for .npy inputs, IDX labels for IDX images)", e, Literals.EVALUATION_STEP__DATASET,
-					IssueCodes.MISSING_LABELS);
+					+ " (a JSON class map for folders, .npy for .npy inputs, IDX labels for IDX images)" + (e.getMetrics().isEmpty()
+							? "; for a model whose output is no class scores (an image-to-image model) name its metrics instead, 'metrics mse, psnr, ssim'"
+									+ " (or state a criterion on one, 'accept when psnr >= 30 dB'): its outputs are measured against the original's, without labels"
+							: ""), e, Literals.EVALUATION_STEP__DATASET, IssueCodes.MISSING_LABELS);
 		}
 		for (int i = 0; i < e.getMetrics().size(); i++) {
 			Metric m = e.getMetrics().get(i);
@@ -785,13 +787,35 @@ public class RecipeValidator extends AbstractRecipeValidator {
 
 	// ------------------------------------------------------------------ helpers
 
-	/** The metrics an evaluation computes: those named, else the deck's for its task; size and latency always. */
+	/**
+	 * The metrics an evaluation computes: those named, else the deck's for its task (mse, psnr and ssim when it measures outputs
+	 * against the original's, see {@link #measuresOutputs}); size and latency always.
+	 */
 	public static Set<Metric> evaluated(EvaluationStep e) {
 		boolean multilabel = e.getDataset() != null && !e.getDataset().eIsProxy() && e.getDataset().isMultilabel();
 		Set<Metric> m = EnumSet.noneOf(Metric.class);
-		m.addAll(e.getMetrics().isEmpty() ? multilabel ? DEFAULT_MULTILABEL_METRICS : DEFAULT_METRICS : e.getMetrics());
+		m.addAll(!e.getMetrics().isEmpty() ? e.getMetrics() : measuresOutputs(e) == Boolean.TRUE ? RECONSTRUCTION_METRICS
+				: multilabel ? DEFAULT_MULTILABEL_METRICS : DEFAULT_METRICS);
 		m.addAll(ALWAYS_MEASURED);
 		return m;
+	}
+
+	/**
+	 * Whether an evaluation measures outputs against the original's (mse, psnr, ssim: an image-to-image model) rather than scoring
+	 * classes, as far as the recipe tells: TRUE when it names such a metric, FALSE when it names others; with no {@code metrics},
+	 * TRUE when an acceptance criterion of the recipe bounds mse, psnr or ssim (the recipe's criteria then speak of outputs, and
+	 * an image model needs no labels), FALSE when one bounds a class metric, else null: the model's first output decides when
+	 * the run loads it (class scores or not), as {@code quantrace evaluate} does. The runner resolves the engine's task from this.
+	 */
+	public static Boolean measuresOutputs(EvaluationStep e) {
+		if (!e.getMetrics().isEmpty()) {
+			return e.getMetrics().stream().anyMatch(RECONSTRUCTION_METRICS::contains);
+		}
+		if (!(e.eContainer() instanceof Recipe r)) {
+			return null;
+		}
+		List<Metric> bounded = r.getAcceptance().stream().map(AcceptanceCriterion::getMetric).filter(x -> x != null && !ALWAYS_MEASURED.contains(x)).toList();
+		return bounded.stream().anyMatch(RECONSTRUCTION_METRICS::contains) ? Boolean.TRUE : bounded.isEmpty() ? null : Boolean.FALSE;
 	}
 
 	/** The recipe's datasets of role calibration (a scheme without 'calibrate ... on' uses the only one). */

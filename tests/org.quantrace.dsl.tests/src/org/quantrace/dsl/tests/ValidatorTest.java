@@ -137,6 +137,12 @@ class ValidatorTest {
 				// measured against the original's outputs, an image model's evaluation needs no labels
 				rule(IssueCodes.MISSING_LABELS, Severity.ERROR, "dataset test \"eval\" evaluate on test metrics accuracy",
 						"dataset test \"eval\" evaluate on test metrics mse, psnr"),
+				// an image model's recipe without 'metrics': a criterion on psnr, mse or ssim makes the evaluation measure outputs against
+				// the original's, as the run does (before: "psnr is not evaluated ... (accuracy, precision, ...)", and labels required)
+				rule(IssueCodes.METRIC_NOT_EVALUATED, Severity.ERROR, "evaluate on eval metrics accuracy accept when psnr >= 30 dB",
+						"evaluate on eval accept when psnr >= 30 dB"),
+				rule(IssueCodes.MISSING_LABELS, Severity.ERROR, "dataset test \"eval\" evaluate on test accept when accuracy drop < 1 pt",
+						"dataset test \"eval\" evaluate on test accept when ssim drop < 1 pt accept when mse <= 0.0001"),
 				rule(IssueCodes.DEBUG_NOT_FULL_INTEGER, Severity.ERROR, "schemes drq debug drq", "schemes fiq_int8 debug fiq_int8"),
 				rule(IssueCodes.SCHEME_NOT_RUN, Severity.ERROR, "schemes fiq_int8 debug fiq_uint8", "schemes fiq_int8, fiq_uint8 debug fiq_uint8"),
 				rule(IssueCodes.SCHEME_NOT_RUN, Severity.ERROR, "schemes drq evaluate on eval accept when accuracy drop < 1 pt for fiq_int8",
@@ -209,6 +215,23 @@ class ValidatorTest {
 		assertEquals(1, reserved.size(), Recipes.describe(issues));
 		assertEquals(Severity.ERROR, reserved.get(0).getSeverity());
 		assertTrue(reserved.get(0).getMessage().contains("models/MODEL/" + name + ".onnx"), reserved.get(0).getMessage());
+	}
+
+	/**
+	 * An evaluation without 'metrics' and without labels: the language cannot tell an image model from a classifier, so it is
+	 * still an error, but one that says how an image-to-image model is evaluated (its metrics, no labels), where it named only
+	 * label files.
+	 */
+	@Test
+	void missingLabelsWithoutMetricsSaysHowAnImageModelIsEvaluated() {
+		List<Issue> issues = recipes.validate(recipes.load(dir, "nolabels.qr", recipe("\tdataset test \"eval\" evaluate on test")));
+		List<Issue> labels = issues.stream().filter(i -> IssueCodes.MISSING_LABELS.equals(i.getCode())).toList();
+		assertEquals(1, labels.size(), Recipes.describe(issues));
+		assertTrue(labels.get(0).getMessage().contains("'metrics mse, psnr, ssim'") && labels.get(0).getMessage().contains("accept when psnr >= 30 dB"),
+				labels.get(0).getMessage());
+		List<Issue> named = recipes.validate(recipes.load(dir, "named.qr", recipe("\tdataset test \"eval\" evaluate on test metrics accuracy")));
+		assertTrue(named.stream().filter(i -> IssueCodes.MISSING_LABELS.equals(i.getCode())).allMatch(i -> !i.getMessage().contains("psnr")),
+				"a classifier's metrics named: the hint is not given " + Recipes.describe(named));
 	}
 
 	@Test

@@ -109,6 +109,32 @@ class ReconstructionRunTest {
 		assertTrue(found.stream().anyMatch(p -> p.file().equals("results.json") && p.what().contains("metrics/" + psnr)), found.toString());
 	}
 
+	/**
+	 * A recipe over the image model without a 'metrics' clause, its criterion on psnr: validation refused it ("psnr is not
+	 * evaluated ... (accuracy, precision, recall, f1, balanced-accuracy, kappa, model-size, latency)", exit 2), though the run
+	 * would have measured outputs (no metrics: the model's output decides). The criterion now says the evaluation measures
+	 * outputs: mse, psnr and ssim against the original's, and the run and verify agree.
+	 */
+	@Test
+	void withoutMetricsAPsnrCriterionMeasuresOutputs() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-nometrics");
+		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		String recipe = Runs.exampleRecipe(dir, "blur", "model/blur.onnx", "fiq_int8")
+				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
+						"\tevaluate on eval")
+				.replace("\taccept when accuracy drop < 1 pt for fiq_int8", "\taccept when psnr >= 30 dB")
+				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		Path out = dir.resolve("out");
+		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
+		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
+		JsonNode quantized = variant(new ObjectMapper().readTree(Files.readString(out.resolve("results.json"))), "fiq_int8");
+		assertEquals(List.of("mse", "psnr (dB, range 1)", "ssim"), names(quantized.at("/metrics")).subList(0, 3), quantized.toString());
+		assertEquals("psnr >= 30 dB", quantized.at("/criteria/0/criterion").asText(), quantized.toString());
+		assertTrue(quantized.at("/criteria/0/passed").asBoolean(), quantized.toString());
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
 	private static JsonNode variant(JsonNode root, String name) {
 		for (JsonNode v : root.at("/models/0/variants")) {
 			if (v.path("variant").asText().equals(name)) {
