@@ -196,7 +196,38 @@ final class DataChecks {
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
 		}
+		String layout = ssimLayout(ctx, d, m, model);
+		if (layout != null) {
+			addOnce(problems, diagnostic(ctx, ctx.recipe().getEvaluation(), org.quantrace.model.recipe.RecipePackage.Literals.EVALUATION_STEP__METRICS, recipeAsGiven,
+					IssueCodes.DATA_SHAPE, layout, Severity.ERROR));
+		}
 		return true;
+	}
+
+	/**
+	 * The evaluation's ssim over a model output channels last ([N, H, W, C]): SSIM reads [C, H, W] and would run over the wrong
+	 * axes (or, C under 11, not at all) without a word; refused before any work on the evaluation's metrics, with what to do.
+	 * Null when the evaluation on {@code d} measures no SSIM of this model, or its declared output is not channels last.
+	 */
+	private static String ssimLayout(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, org.quantrace.engine.onnx.OnnxModel model) {
+		org.quantrace.model.recipe.EvaluationStep e = ctx.recipe().getEvaluation();
+		if (e == null || e.getDataset() != d) {
+			return null;
+		}
+		org.quantrace.engine.evaluate.EvaluationOptions o = ModelEvaluation.options(e);
+		long[] shape = org.quantrace.engine.data.LabelCheck.firstOutputShape(model);
+		if (!o.ssim() || shape == null || shape.length < 2 || o.task() == org.quantrace.engine.evaluate.EvaluationOptions.Task.CLASSIFICATION
+				|| o.task() == org.quantrace.engine.evaluate.EvaluationOptions.Task.AUTO && org.quantrace.engine.data.LabelCheck.classScores(shape)) {
+			return null;
+		}
+		long[] perSample = java.util.Arrays.copyOfRange(shape, 1, shape.length);
+		if (!org.quantrace.engine.evaluate.ReconstructionMetrics.channelsLast(perSample)) {
+			return null;
+		}
+		return org.quantrace.engine.evaluate.ReconstructionMetrics.channelsLastProblem("model " + m.getName() + "'s output '"
+				+ model.graph().outputs().get(0).getName() + "'", perSample) + ": " + (e.getMetrics().isEmpty()
+						? "an evaluation without metrics measures mse, psnr and ssim; name them without ssim, 'metrics mse, psnr' (they do not depend on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]"
+						: org.quantrace.engine.evaluate.ReconstructionMetrics.CHANNELS_LAST_HINT);
 	}
 
 	/** A dataset's warning as the run prints it (and verify, reading the dataset again, derives it): "dataset eval (data/evaluation): ...". */

@@ -142,6 +142,10 @@ final class Reconstruction {
 				throw new InvalidInputException(variant.name() + "'s output '" + output + "' is " + shape(perSample) + " per sample but " + what + " is "
 						+ shape(referenceShape), "compare outputs of one shape: targets shaped as the model's output, models with the same output");
 			}
+			if (sums == null && options.ssim() && ReconstructionMetrics.channelsLast(perSample)) { // else SSIM over H as channels, or none, silently
+				throw new InvalidInputException(ReconstructionMetrics.channelsLastProblem(variant.name() + "'s output '" + output + "'", perSample),
+						ReconstructionMetrics.CHANNELS_LAST_HINT);
+			}
 			if (sums == null) {
 				sums = new ReconstructionMetrics.Accumulator(perSample, options.dataRange(), options.ssim() && ReconstructionMetrics.imageShape(perSample));
 			}

@@ -38,6 +38,25 @@ public final class ReconstructionMetrics {
 		return (r == 2 || r == 3) && perSample[r - 1] >= WINDOW && perSample[r - 2] >= WINDOW;
 	}
 
+	/**
+	 * Whether samples of this shape (batch axis left out) are images channels last, [H, W, C] with C of 1 to 4 under sides of
+	 * more than 4 (a model of NHWC layout): SSIM reads [C, H, W], so over such an output it would run over the wrong axes
+	 * (H as channels, W as rows, C as columns) or, for C < 11, not at all, without a word. Refused where SSIM is asked.
+	 */
+	public static boolean channelsLast(long[] perSample) {
+		int r = perSample.length;
+		return r == 3 && perSample[2] >= 1 && perSample[2] <= 4 && perSample[0] > 4 && perSample[1] > 4;
+	}
+
+	/** Why SSIM is refused on a channels-last output, naming it ({@code what}); {@link #CHANNELS_LAST_HINT} says what to do. */
+	public static String channelsLastProblem(String what, long[] perSample) {
+		return what + " is " + java.util.Arrays.toString(perSample) + " per sample, an image channels last ([H, W, C], NHWC): ssim reads images"
+				+ " channels first ([C, H, W]) and would be computed over the wrong axes";
+	}
+
+	public static final String CHANNELS_LAST_HINT = "leave ssim out (metrics mse, psnr: they do not depend on the layout), or give the model a"
+			+ " Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]";
+
 	/** The running sums of one model's outputs against the reference. */
 	public static final class Accumulator {
 		private final long[] perSample;
@@ -52,6 +71,9 @@ public final class ReconstructionMetrics {
 		public Accumulator(long[] perSample, double range, boolean ssim) {
 			if (!(range > 0) || Double.isInfinite(range)) {
 				throw new IllegalArgumentException("the data range must be a positive number, not " + range);
+			}
+			if (ssim && channelsLast(perSample)) {
+				throw new IllegalArgumentException(channelsLastProblem("the output", perSample));
 			}
 			if (ssim && !imageShape(perSample)) {
 				throw new IllegalArgumentException("SSIM needs images [C, H, W] or [H, W] of at least " + WINDOW + "x" + WINDOW);

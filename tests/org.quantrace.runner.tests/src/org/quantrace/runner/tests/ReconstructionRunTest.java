@@ -135,6 +135,48 @@ class ReconstructionRunTest {
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
 
+	/**
+	 * The blur with a Transpose (perm 0, 2, 3, 1) after its Conv: its output is [N, 28, 28, 1], channels last. SSIM reads [C, H, W]:
+	 * before, this output was taken as 28 channels of 28x1 pixels, too narrow for the 11x11 window, and a recipe asking for ssim ran
+	 * (exit 0) with no ssim figure and no word; a [N, 32, 32, 3] output would have got one over the wrong axes. Now it is refused
+	 * before any work on the evaluation's line (data-shape, exit 2) with what to do; without ssim the same model is measured.
+	 */
+	@Test
+	void ssimOfAChannelsLastOutputIsRefusedOnTheEvaluationsLine() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-nhwc");
+		ModelProto blur = ModelProto.parseFrom(Files.readAllBytes(TestData.data("models/image_blur.onnx")));
+		GraphProto.Builder g = blur.getGraph().toBuilder();
+		String out = g.getOutput(0).getName();
+		g.setNode(0, g.getNode(0).toBuilder().setOutput(0, "nchw"));
+		g.addNode(NodeProto.newBuilder().setOpType("Transpose").setName("to_nhwc").addInput("nchw").addOutput(out)
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("perm").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS)
+						.addInts(0).addInts(2).addInts(3).addInts(1)));
+		var shape = g.getOutput(0).getType().getTensorType().getShape().toBuilder();
+		var channels = shape.getDim(1);
+		shape.setDim(1, shape.getDim(2)).setDim(2, shape.getDim(3)).setDim(3, channels);
+		g.setOutput(0, g.getOutput(0).toBuilder().setType(g.getOutput(0).getType().toBuilder()
+				.setTensorType(g.getOutput(0).getType().getTensorType().toBuilder().setShape(shape))));
+		Files.write(dir.resolve("model/blur_nhwc.onnx"), blur.toBuilder().setGraph(g).build().toByteArray());
+		String recipe = Runs.exampleRecipe(dir, "blur_nhwc", "model/blur_nhwc.onnx", "fiq_int8")
+				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
+						"\tevaluate on eval metrics mse, psnr, ssim range 1")
+				.replace("\taccept when accuracy drop < 1 pt for fiq_int8", "\taccept when psnr >= 30 dB")
+				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		Path folder = dir.resolve("out");
+		var refused = Runs.run(Runs.recipe(dir, "nhwc.qr", recipe), folder);
+		assertEquals(2, refused.exitCode(), refused.diagnostics() + "\n" + recipe);
+		String said = refused.diagnostics().toString();
+		int line = recipe.substring(0, recipe.indexOf("\tevaluate on eval")).split("\n", -1).length;
+		assertTrue(said.contains("nhwc.qr:" + line + ":") && said.contains("[data-shape]") && said.contains("[28, 28, 1] per sample, an image channels last")
+				&& said.contains("metrics mse, psnr"), "on the evaluation's line " + line + ", with what to do: " + said);
+		assertFalse(Files.exists(folder), "nothing written");
+
+		var measured = Runs.run(Runs.recipe(dir, "nhwc.qr", recipe.replace("metrics mse, psnr, ssim range 1", "metrics mse, psnr range 1")), folder);
+		assertEquals(0, measured.exitCode(), measured.diagnostics().toString());
+		List<Problem> problems = Verification.verify(folder).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
 	private static JsonNode variant(JsonNode root, String name) {
 		for (JsonNode v : root.at("/models/0/variants")) {
 			if (v.path("variant").asText().equals(name)) {
