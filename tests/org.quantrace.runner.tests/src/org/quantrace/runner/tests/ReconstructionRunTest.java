@@ -177,6 +177,65 @@ class ReconstructionRunTest {
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
 
+	/**
+	 * A model of NHWC layout throughout (input [N, 28, 28, 1], output [N, 28, 28, 16]: a 16-channel 3x3 Conv between two
+	 * Transposes), the recipe's preprocess layout NHWC. Its output's shape alone does not say channels last (16 channels), and
+	 * SSIM read it as 28 channels of 28x16 pixels: a figure over the wrong axes, exit 0. The recipe's layout says it: refused.
+	 */
+	@Test
+	void ssimOfAnNhwcModelsOutputIsRefusedByTheRecipesLayout() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-nhwc16");
+		var dims = ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder()
+				.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+		var in = dims.clone().addDim(dim(28)).addDim(dim(28)).addDim(dim(1));
+		var outShape = dims.clone().addDim(dim(28)).addDim(dim(28)).addDim(dim(16));
+		TensorProto.Builder w = TensorProto.newBuilder().setName("w").setDataType(1).addDims(16).addDims(1).addDims(3).addDims(3);
+		for (int i = 0; i < 16 * 9; i++) {
+			w.addFloatData((1 + i % 16) / (9f * 16));
+		}
+		GraphProto.Builder g = GraphProto.newBuilder().setName("nhwc")
+				.addInput(value("x", in)).addOutput(value("y", outShape)).addInitializer(w)
+				.addNode(NodeProto.newBuilder().setOpType("Transpose").setName("to_nchw").addInput("x").addOutput("xc").addAttribute(perm(0, 3, 1, 2)))
+				.addNode(NodeProto.newBuilder().setOpType("Conv").setName("conv").addInput("xc").addInput("w").addOutput("yc")
+						.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("pads").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS)
+								.addInts(1).addInts(1).addInts(1).addInts(1)))
+				.addNode(NodeProto.newBuilder().setOpType("Transpose").setName("to_nhwc").addInput("yc").addOutput("y").addAttribute(perm(0, 2, 3, 1)));
+		ModelProto model = ModelProto.newBuilder().setIrVersion(8).setProducerName("ReconstructionRunTest").setGraph(g)
+				.addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).build();
+		Files.write(dir.resolve("model/nhwc16.onnx"), model.toByteArray());
+		String recipe = Runs.exampleRecipe(dir, "nhwc16", "model/nhwc16.onnx", "fiq_int8")
+				.replace("\t\tlayout NCHW", "\t\tlayout NHWC")
+				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
+						"\tevaluate on eval metrics mse, psnr, ssim range 1")
+				.replace("\taccept when accuracy drop < 1 pt for fiq_int8", "\taccept when psnr >= 20 dB")
+				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		assertTrue(recipe.contains("layout NHWC"), recipe);
+		Path folder = dir.resolve("out");
+		var refused = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe), folder);
+		assertEquals(2, refused.exitCode(), refused.diagnostics() + "\n" + recipe);
+		String said = refused.diagnostics().toString();
+		assertTrue(said.contains("[data-shape]") && said.contains("(the recipe's layout NHWC) is [28, 28, 16] per sample, an image channels last"), said);
+		var measured = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe.replace("metrics mse, psnr, ssim range 1", "metrics mse, psnr range 1")), folder);
+		assertEquals(0, measured.exitCode(), measured.diagnostics().toString());
+	}
+
+	private static ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension dim(long v) {
+		return ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(v).build();
+	}
+
+	private static ai.onnx.proto.OnnxMl.ValueInfoProto value(String name, ai.onnx.proto.OnnxMl.TensorShapeProto.Builder shape) {
+		return ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder()
+				.setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
+	}
+
+	private static ai.onnx.proto.OnnxMl.AttributeProto perm(long... p) {
+		var a = ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("perm").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS);
+		for (long x : p) {
+			a.addInts(x);
+		}
+		return a.build();
+	}
+
 	private static JsonNode variant(JsonNode root, String name) {
 		for (JsonNode v : root.at("/models/0/variants")) {
 			if (v.path("variant").asText().equals(name)) {
