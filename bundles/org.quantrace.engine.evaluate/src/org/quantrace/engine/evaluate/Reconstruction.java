@@ -144,7 +144,8 @@ final class Reconstruction {
 			}
 			if (sums == null && options.ssim() && ReconstructionMetrics.channelsLast(perSample)) { // else SSIM over H as channels, or none, silently
 				throw new InvalidInputException(ReconstructionMetrics.channelsLastProblem(variant.name() + "'s output '" + output + "'", perSample),
-						ReconstructionMetrics.CHANNELS_LAST_HINT);
+						"leave ssim out (--metrics mse,psnr: they do not depend on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output"
+								+ " so that it is [N, C, H, W]");
 			}
 			if (sums == null) {
 				sums = new ReconstructionMetrics.Accumulator(perSample, options.dataRange(), options.ssim() && ReconstructionMetrics.imageShape(perSample));

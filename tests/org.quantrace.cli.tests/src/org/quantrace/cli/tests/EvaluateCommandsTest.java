@@ -106,6 +106,34 @@ class EvaluateCommandsTest {
 		assertTrue(mixed.err().contains("psnr measure outputs that are no class scores, and accuracy score classes"), mixed.err());
 	}
 
+	/**
+	 * The blur with a Transpose to [N, 28, 28, 1] (channels last): SSIM, which reads [C, H, W], was left out without a word; it is
+	 * refused (exit 2) with the command's own option in the hint (it said the recipe's "metrics mse, psnr"), and --metrics mse,psnr
+	 * measures the model.
+	 */
+	@Test
+	void ssimOfAChannelsLastOutputIsRefusedWithTheCommandsOption() throws IOException {
+		ai.onnx.proto.OnnxMl.ModelProto blur = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(Files.readAllBytes(TestData.data("models/image_blur.onnx")));
+		var g = blur.getGraph().toBuilder();
+		String y = g.getOutput(0).getName();
+		g.setNode(0, g.getNode(0).toBuilder().setOutput(0, "nchw"));
+		g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Transpose").addInput("nchw").addOutput(y)
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("perm").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS)
+						.addInts(0).addInts(2).addInts(3).addInts(1)));
+		var shape = g.getOutput(0).getType().getTensorType().getShape().toBuilder();
+		var c = shape.getDim(1);
+		shape.setDim(1, shape.getDim(2)).setDim(2, shape.getDim(3)).setDim(3, c);
+		g.setOutput(0, g.getOutput(0).toBuilder().setType(g.getOutput(0).getType().toBuilder().setTensorType(g.getOutput(0).getType().getTensorType().toBuilder().setShape(shape))));
+		Path nhwc = Files.write(dir.resolve("blur_nhwc.onnx"), blur.toBuilder().setGraph(g).build().toByteArray());
+		String images = TestData.data("fashion-mnist/t10k-images-idx3-ubyte.gz").toString();
+		String labels = TestData.data("fashion-mnist/t10k-labels-idx1-ubyte.gz").toString();
+		Cli refused = Cli.run("evaluate", nhwc.toString(), "--data", images, "--labels", labels, "--samples", "16");
+		assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+		assertTrue(refused.err().contains("is [28, 28, 1] per sample, an image channels last") && refused.err().contains("--metrics mse,psnr"), refused.err());
+		Cli measured = Cli.run("evaluate", nhwc.toString(), "--data", images, "--labels", labels, "--samples", "16", "--metrics", "mse,psnr");
+		assertEquals(0, measured.exitCode(), measured.err());
+	}
+
 	@Test
 	void jsonOutputIsTheSameOnEveryRun() {
 		String[] args = { "evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--samples", "200", "--format", "json" };
