@@ -38,6 +38,7 @@ public final class Evaluator {
 		}
 		refuseGuessedLabels(data);
 		for (Variant v : variants) {
+			LabelCheck.requireNoTopKValues(v.model(), v.name());
 			LabelCheck.check(v.model(), v.name(), data);
 		}
 		int n = data.size();

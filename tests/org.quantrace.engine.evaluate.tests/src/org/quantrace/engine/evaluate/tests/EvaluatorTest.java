@@ -150,6 +150,51 @@ class EvaluatorTest {
 	}
 
 	/**
+	 * A model whose first output is TopK's values (the k largest scores of a sample, largest first) and whose second is its
+	 * indices: with k = 10 every sample's argmax is 0 and evaluation printed the share of class 0 as the accuracy (0.1100 on
+	 * 500 images, exit 0, newuser pass on main ccceac7); with k = 3 it stopped at the first label above 2 with "check the label
+	 * file matches the model's classes". Both are refused as the output they are, also when the values pass through an
+	 * Identity, and in the int8 model (TopK stays float there); TopK's indices with k = 1 remain a class index per sample.
+	 */
+	@Test
+	void topKValuesAsTheFirstOutputAreRefusedNotScored() {
+		for (long k : new long[] { 10, 3 }) {
+			OnnxModel topk = withTopK(CNN, k, false);
+			org.quantrace.engine.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+					() -> Evaluator.evaluate(List.of(Variant.of("topk", topk)), Models.TEST_SET, EvaluationOptions.defaults(), Progress.NONE), "k = " + k);
+			assertTrue(e.getMessage().equals("topk's first output 'values' is the values of TopK 'topk': the k largest scores of each sample, largest"
+					+ " first, not one score per class (their argmax is 0 for every sample, no class)"), e.getMessage());
+			assertTrue(!e.hint().contains("label file"), e.hint());
+		}
+		OnnxModel identity = withTopK(CNN, 10, true);
+		org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Evaluator.evaluate(List.of(Variant.of("identity", identity)), Models.TEST_SET, EvaluationOptions.defaults(), Progress.NONE));
+		org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Evaluator.evaluate(List.of(Variant.of("int8", Models.quantize(withTopK(CNN, 10, false), "fiq_int8"))), Models.TEST_SET,
+						EvaluationOptions.defaults(), Progress.NONE));
+	}
+
+	/** The CNN with TopK(k) over its logits: outputs its values (through an Identity if asked) and its indices. */
+	private static OnnxModel withTopK(OnnxModel model, long k, boolean identity) {
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = model.toProto().toBuilder();
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = b.getGraphBuilder();
+		String logits = g.getOutput(0).getName();
+		g.addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("k").addDims(1).setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE)
+				.addInt64Data(k));
+		g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("TopK").setName("topk").addInput(logits).addInput("k")
+				.addOutput(identity ? "v" : "values").addOutput("indices"));
+		if (identity) {
+			g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName("id").addInput("v").addOutput("values"));
+		}
+		g.clearOutput();
+		for (String[] o : new String[][] { { "values", "1" }, { "indices", "7" } }) {
+			g.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(o[0]).setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder()
+					.setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(Integer.parseInt(o[1])))));
+		}
+		return OnnxModel.of(b.build());
+	}
+
+	/**
 	 * An ArgMax over the batch (axis 0: one index per class, [10], for a batch of 64) was read as ten samples' class indices: the
 	 * evaluation took the output's first axis for the samples, scored ten of every 64 and printed an accuracy (0.1020 on 500 images,
 	 * argmax0.onnx, main 0e99974, exit 0). An output whose first axis is not the batch's samples is bad input now.
