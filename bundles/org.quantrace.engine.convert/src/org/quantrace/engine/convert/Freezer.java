@@ -216,7 +216,7 @@ public final class Freezer {
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone));
 		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites));
 		removed.addAll(ChannelPieces.split(model.graph(), rewrites));
-		removed.addAll(PReluForms.rewrite(model.graph(), rewrites));
+		removed.addAll(PReluForms.rewrite(model.graph(), ranks, rewrites));
 		if (options.fusePatterns()) {
 			// after BatchNorm folding: each branch's BatchNorm is in its Conv; the Mul and Add an identity BatchNorm became are no
 			// nodes of the original (the BatchNorm is listed as removed), so only the original's nodes the merge took are listed
