@@ -192,6 +192,7 @@ final class DataChecks {
 				TensorInfo out = TensorInfo.of(model.graph().outputs().get(0)); // an image model's accuracy would be recorded as 0 (or worse, as anything)
 				LabelCheck.requireClassScores("model " + m.getName(), out.name(), out.shape() == null ? new long[0]
 						: out.shape().stream().mapToLong(x -> known(x) ? Long.parseLong(x) : -1).toArray());
+				LabelCheck.requireNoTopKValues(model, "model " + m.getName());
 			}
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));

@@ -101,7 +101,7 @@ public final class Freezer {
 				"this is a Quantrace bug; as a workaround --keep the operation named in the message, or --no-fold");
 		double diff;
 		try (Progress.Task check = progress.start("checking the converted model against the original", samples.count(), "samples")) {
-			diff = r.reference().maxAbsDifference(r.model(), samples.feeds(), samples.description(), verification == null, name, check);
+			diff = r.reference().maxAbsDifference(r.model(), samples.feeds(), samples.description(), samples.failureHint(), name, check);
 		}
 		return new FreezeResult(r.model(), r.eliminations(), r.artifacts(), r.removed(), foldedConstants(r.source().graph(), r.model().graph()), diff,
 				samples.count(), samples.description(), options, r.rewrites());
@@ -119,7 +119,7 @@ public final class Freezer {
 		Reference reference = Reference.of(source, name);
 		Inputs samples = samples(source, name, verification, verificationChunk(probe(reference, source, name)));
 		try (Progress.Task check = Progress.NONE.start("checking the converted model against the original", samples.count(), "samples")) {
-			return reference.maxAbsDifference(converted, samples.feeds(), samples.description(), verification == null, name, check);
+			return reference.maxAbsDifference(converted, samples.feeds(), samples.description(), samples.failureHint(), name, check);
 		}
 	}
 
@@ -216,7 +216,7 @@ public final class Freezer {
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone));
 		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites));
 		removed.addAll(ChannelPieces.split(model.graph(), rewrites));
-		removed.addAll(PReluForms.rewrite(model.graph(), rewrites));
+		removed.addAll(PReluForms.rewrite(model.graph(), ranks, rewrites));
 		if (options.fusePatterns()) {
 			// after BatchNorm folding: each branch's BatchNorm is in its Conv; the Mul and Add an identity BatchNorm became are no
 			// nodes of the original (the BatchNorm is listed as removed), so only the original's nodes the merge took are listed
@@ -577,7 +577,7 @@ public final class Freezer {
 	 * The verification samples, read batch by batch as they are run (a detector's 64 images would be large all at once), each
 	 * batch into the array the previous batch of its size was read into: a feed is valid until the next one is read.
 	 */
-	private record Inputs(List<Supplier<Map<String, NdArray>>> feeds, int count, String description) {
+	private record Inputs(List<Supplier<Map<String, NdArray>>> feeds, int count, String description, String failureHint) {
 	}
 
 	/** Samples per verification run at most. */
@@ -604,12 +604,15 @@ public final class Freezer {
 				int start = from;
 				feeds.add(() -> Map.of(input, chunks.read(start, Math.min(n, start + chunk))));
 			}
-			return new Inputs(feeds, n, data.name());
+			return new Inputs(feeds, n, data.name(), "check the data's shape and type against the model's input");
 		}
 		Map<String, NdArray> feed = new LinkedHashMap<>();
 		Random random = new Random(0);
 		List<String> ids = new ArrayList<>();
+		boolean dynamic = false;
 		for (ValueInfoProto v : model.graph().runtimeInputs()) {
+			TensorInfo info = TensorInfo.of(v);
+			dynamic |= info.shape() != null && info.shape().stream().anyMatch(d -> d.isEmpty() || !d.chars().allMatch(Character::isDigit));
 			NdArray zeros = ShapeProbe.zeros(v, 8, name);
 			if (zeros.type() == DataType.FLOAT) {
 				float[] f = zeros.floats();
@@ -628,7 +631,16 @@ public final class Freezer {
 			feed.put(v.getName(), zeros);
 		}
 		feeds.add(() -> feed);
-		return new Inputs(feeds, 8, "8 random inputs, uniform in [0, 1)" + (ids.isEmpty() ? "" : ", ids " + String.join(", ", ids)) + ", seed 0");
+		// as many samples as the feed holds: 8 where the batch is dynamic, the declared batch where it is fixed (a [1, 1, 28, 28]
+		// input runs one sample, which the log said were 8)
+		long[] first = feed.isEmpty() ? new long[0] : feed.values().iterator().next().shape();
+		int count = first.length == 0 ? 1 : (int) first[0];
+		String hint = dynamic ? "give real inputs to check the conversion on (convert --data DATA.npy, or a dataset in the recipe):"
+				+ " the model's dynamic dimensions were set to 8"
+				: "every dimension of the model's inputs is fixed, and ONNX Runtime cannot run it on inputs of those shapes: the graph does"
+						+ " not fit the inputs it declares; fix the model or export it again";
+		return new Inputs(feeds, count, (count == 1 ? "1 random input" : count + " random inputs") + ", uniform in [0, 1)"
+				+ (ids.isEmpty() ? "" : ", ids " + String.join(", ", ids)) + ", seed 0", hint);
 	}
 
 	/** The fewest rows of the constant tables {@code input} indexes by Gather (its ids are valid below that), or 0 when it indexes none. */

@@ -2,6 +2,7 @@ package org.quantrace.engine.convert;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.onnx.DataType;
@@ -33,14 +34,14 @@ final class PReluForms {
 	}
 
 	/** Writes each such PRelu of the main graph {@code g}; returns the nodes removed (none: the Add keeps the PRelu's name). */
-	static List<String> rewrite(Graph g, List<Rewrite> rewrites) {
+	static List<String> rewrite(Graph g, Map<String, Integer> ranks, List<Rewrite> rewrites) {
 		List<String> said = new ArrayList<>();
 		for (Node p : List.copyOf(g.nodes())) {
 			if (!p.opType().equals("PRelu") || !p.isStandard() || p.inputs().size() != 2) {
 				continue;
 			}
 			Tensor a = g.constant(p.input(1));
-			if (a == null || a.dataType() != DataType.FLOAT || !perChannel(a.dims())) {
+			if (a == null || a.dataType() != DataType.FLOAT || !perChannel(a.dims()) || !onChannelAxis(a.dims(), rank(g, ranks, p.input(0)))) {
 				continue;
 			}
 			float[] slope = a.toFloatArray();
@@ -105,6 +106,31 @@ final class PReluForms {
 			}
 		}
 		return true;
+	}
+
+	/**
+	 * Whether the slope's values lie on axis 1 of an input of {@code rank} (broadcast aligns the slope's last axis with the input's):
+	 * a [2, 1, 1] slope on a 5-D [N, 2, 2, H, W] input is one value per index of axis 2, not per channel (newuser pass: it was written
+	 * and called per-channel; exact all the same, but quantized its Relu-first form stayed a float island).
+	 */
+	private static boolean onChannelAxis(long[] d, int rank) {
+		int from = d.length >= 4 && d[0] == 1 ? 1 : 0;
+		return rank - d.length + from == 1;
+	}
+
+	/** The tensor's rank: probed, else a graph input's declared one, else 4 (an N, C, H, W activation, as before ranks were read). */
+	private static int rank(Graph g, Map<String, Integer> ranks, String tensor) {
+		Integer r = ranks.get(tensor);
+		if (r != null) {
+			return r;
+		}
+		for (ai.onnx.proto.OnnxMl.ValueInfoProto v : g.inputs()) {
+			if (v.getName().equals(tensor)) {
+				org.quantrace.engine.onnx.TensorInfo info = org.quantrace.engine.onnx.TensorInfo.of(v);
+				return info.shape() == null ? 4 : info.shape().size();
+			}
+		}
+		return 4;
 	}
 
 	private static String fresh(Graph g, Set<String> names, String base) {

@@ -71,9 +71,10 @@ record Reference(OnnxModel view, int opset, String why) {
 	 * array, then another for the comparison) made a detector's verification allocate about 50 MB per 8 images of 320x320,
 	 * garbage that piled up with the number of samples. Other outputs are compared as arrays, as they always were.
 	 *
+	 * @param failureHint the hint when the original does not run on them (real data, or random inputs of dynamic dimensions or fixed ones)
 	 * @throws InvalidInputException when the original does not run on the samples (the input's fault)
 	 */
-	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, boolean random, String name,
+	double maxAbsDifference(OnnxModel converted, List<Supplier<Map<String, NdArray>>> feeds, String samples, String failureHint, String name,
 			Progress.Task progress) {
 		// two sessions run in turn, each arena holding what one chunk needs (within the activation budget); without arenas the
 		// check of a 320x320 U-Net ran several times slower (every Conv's workspace taken from and given back to the system)
@@ -89,14 +90,14 @@ record Reference(OnnxModel view, int opset, String why) {
 					original(() -> {
 						a.run(feed, floatOutputs, (output, shape, values) -> ra.put(output, values));
 						return ra;
-					}, samples, random, name);
+					}, samples, failureHint, name);
 					Map<String, FloatBuffer> rb = new LinkedHashMap<>();
 					b.run(feed, floatOutputs, (output, shape, values) -> rb.put(output, values));
 					for (Map.Entry<String, FloatBuffer> e : ra.entrySet()) {
 						compare.add(e.getKey(), e.getValue(), rb.get(e.getKey()));
 					}
 				} else {
-					Map<String, NdArray> ra = original(() -> a.run(feed), samples, random, name);
+					Map<String, NdArray> ra = original(() -> a.run(feed), samples, failureHint, name);
 					Map<String, NdArray> rb = b.run(feed);
 					for (Map.Entry<String, NdArray> e : ra.entrySet()) {
 						compare.add(e.getKey(), FloatBuffer.wrap(e.getValue().toFloats()), FloatBuffer.wrap(rb.get(e.getKey()).toFloats()));
@@ -128,15 +129,13 @@ record Reference(OnnxModel view, int opset, String why) {
 	}
 
 	/** Runs the original, whose failure on the samples is the input's fault, not the conversion's. */
-	private static <T> T original(Supplier<T> run, String samples, boolean random, String name) {
+	private static <T> T original(Supplier<T> run, String samples, String failureHint, String name) {
 		try {
 			return run.get();
 		} catch (QuantraceException e) {
 			throw new InvalidInputException(name + ": the original model does not run on the verification samples (" + samples + "): "
 					+ org.quantrace.engine.runtime.ShapeProbe.runtimeMessage(e.getMessage()), // ONNX Runtime's reason, not its source location
-					random ? "give real inputs to check the conversion on (convert --data DATA.npy, or a dataset in the recipe):"
-							+ " the model's dynamic dimensions were set to 8" : "check the data's shape and type against the model's input",
-					e);
+					failureHint, e);
 		}
 	}
 }

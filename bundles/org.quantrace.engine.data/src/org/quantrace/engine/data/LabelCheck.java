@@ -52,6 +52,43 @@ public final class LabelCheck {
 	}
 
 	/**
+	 * Refuses a model whose first output is TopK's values (through Identity, QuantizeLinear or DequantizeLinear): the k largest
+	 * scores of each sample, sorted, not one score per class. Scored as class scores, every sample's argmax is 0: a model that
+	 * outputs TopK's values and indices with k = 10 read as 0.11 accuracy, exit 0 (the share of class 0), and with k = 3 the
+	 * labels beyond 2 were blamed on the label file. TopK's indices (one class index per sample when k = 1) are no such output.
+	 *
+	 * @throws InvalidInputException naming the model, the output and the TopK node
+	 */
+	public static void requireNoTopKValues(OnnxModel model, String modelName) {
+		List<ValueInfoProto> outputs = model.graph().outputs();
+		if (outputs.isEmpty()) {
+			return;
+		}
+		String output = outputs.get(0).getName();
+		String tensor = output;
+		for (int hops = 0; hops < 8; hops++) {
+			java.util.Optional<org.quantrace.engine.onnx.Node> p = model.graph().producer(tensor);
+			if (p.isEmpty() || !p.get().isStandard()) {
+				return;
+			}
+			org.quantrace.engine.onnx.Node n = p.get();
+			if (n.opType().equals("TopK")) {
+				if (n.output(0).equals(tensor)) {
+					throw new InvalidInputException(modelName + "'s first output '" + output + "' is the values of TopK '" + n.name() + "': the k largest"
+							+ " scores of each sample, largest first, not one score per class (their argmax is 0 for every sample, no class)",
+							"evaluation reads class scores [N, classes] or one class index per sample: make the scores TopK '" + n.name()
+									+ "' reads the model's first output, or TopK's indices with k = 1");
+				}
+				return;
+			}
+			if (!List.of("Identity", "QuantizeLinear", "DequantizeLinear").contains(n.opType())) {
+				return;
+			}
+			tensor = n.input(0);
+		}
+	}
+
+	/**
 	 * Whether an output of this shape (batch axis first; unknown dimensions -1 or less, counted as one value) can be class
 	 * scores: at most one axis of more than one value per sample.
 	 */

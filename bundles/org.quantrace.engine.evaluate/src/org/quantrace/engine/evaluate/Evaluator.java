@@ -38,6 +38,7 @@ public final class Evaluator {
 		}
 		refuseGuessedLabels(data);
 		for (Variant v : variants) {
+			LabelCheck.requireNoTopKValues(v.model(), v.name());
 			LabelCheck.check(v.model(), v.name(), data);
 		}
 		int n = data.size();
@@ -167,6 +168,18 @@ public final class Evaluator {
 			}
 			int width = (int) (y.elementCount() / shape[0]);
 			int rows = (int) shape[0];
+			if (classes < 0 && rows > 1 && input.fixedBatch() == 0) {
+				// a first axis that equals the batch by chance (an output [10, N] transposed, evaluated on 10 samples) read columns as
+				// samples, exit 0: the first batch once more without its last sample must give one row fewer
+				NdArray fewer = session.run(Map.of(input.name(), x.rows(0, rows - 1))).get(first.getKey());
+				if (fewer == null || fewer.shape().length == 0 || fewer.shape()[0] != rows - 1) {
+					throw new InvalidInputException(variant.name() + "'s output '" + first.getKey() + "' has shape " + java.util.Arrays.toString(shape) + " for a batch of "
+							+ rows + " samples and " + (fewer == null ? "none" : java.util.Arrays.toString(fewer.shape())) + " for " + (rows - 1)
+							+ ": its first axis is not one row per sample (a transposed output, or a reduction over axis 0, the batch?)",
+							"give a model whose first output has one row per sample: class scores [N, classes], or one class index per sample"
+									+ " (ArgMax over the classes' axis)");
+				}
+			}
 			if (classes < 0) {
 				LabelCheck.requireClassScores(variant.name(), first.getKey(), shape);
 				indices = !multilabel && width == 1 && intOutput == null && (y.type() == DataType.INT64 || y.type() == DataType.INT32);

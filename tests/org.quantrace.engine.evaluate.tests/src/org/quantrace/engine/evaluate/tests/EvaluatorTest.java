@@ -150,6 +150,78 @@ class EvaluatorTest {
 	}
 
 	/**
+	 * A model whose first output is TopK's values (the k largest scores of a sample, largest first) and whose second is its
+	 * indices: with k = 10 every sample's argmax is 0 and evaluation printed the share of class 0 as the accuracy (0.1100 on
+	 * 500 images, exit 0, newuser pass on main ccceac7); with k = 3 it stopped at the first label above 2 with "check the label
+	 * file matches the model's classes". Both are refused as the output they are, also when the values pass through an
+	 * Identity, and in the int8 model (TopK stays float there); TopK's indices with k = 1 remain a class index per sample.
+	 */
+	@Test
+	void topKValuesAsTheFirstOutputAreRefusedNotScored() {
+		for (long k : new long[] { 10, 3 }) {
+			OnnxModel topk = withTopK(CNN, k, false);
+			org.quantrace.engine.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+					() -> Evaluator.evaluate(List.of(Variant.of("topk", topk)), Models.TEST_SET, EvaluationOptions.defaults(), Progress.NONE), "k = " + k);
+			assertTrue(e.getMessage().equals("topk's first output 'values' is the values of TopK 'topk': the k largest scores of each sample, largest"
+					+ " first, not one score per class (their argmax is 0 for every sample, no class)"), e.getMessage());
+			assertTrue(!e.hint().contains("label file"), e.hint());
+		}
+		OnnxModel identity = withTopK(CNN, 10, true);
+		org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Evaluator.evaluate(List.of(Variant.of("identity", identity)), Models.TEST_SET, EvaluationOptions.defaults(), Progress.NONE));
+		org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Evaluator.evaluate(List.of(Variant.of("int8", Models.quantize(withTopK(CNN, 10, false), "fiq_int8"))), Models.TEST_SET,
+						EvaluationOptions.defaults(), Progress.NONE));
+	}
+
+	/**
+	 * An output transposed to [classes, N] has its first axis equal to the batch when the data holds as many samples as the
+	 * model has classes: evaluate on 10 images read its ten columns as the samples' scores (un_transposed.onnx, exit 0, accuracy
+	 * 0.2000, newuser pass on main ccceac7; on 64 or more the shape check refused it). The first batch is run once more without its
+	 * last sample, and an output that does not lose a row is refused; the CNN itself is scored as before on 10.
+	 */
+	@Test
+	void anOutputWhoseFirstAxisEqualsTheBatchOnlyByChanceIsRefused() {
+		org.quantrace.engine.data.Dataset ten = org.quantrace.engine.data.Datasets.open(org.quantrace.engine.data.DatasetSpec.of(
+				TestData.data("fashion-mnist/t10k-images-idx3-ubyte.gz"), TestData.data("fashion-mnist/t10k-labels-idx1-ubyte.gz")).withSamples(10));
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = CNN.toProto().toBuilder();
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = b.getGraphBuilder();
+		String logits = g.getOutput(0).getName();
+		g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Transpose").setName("transpose").addInput(logits).addOutput("transposed")
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("perm").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS)
+						.addInts(1).addInts(0)));
+		g.clearOutput().addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("transposed").setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder()
+				.setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(1))));
+		OnnxModel transposed = OnnxModel.of(b.build());
+		org.quantrace.engine.InvalidInputException e = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Evaluator.evaluate(List.of(Variant.of("transposed", transposed)), ten, EvaluationOptions.defaults(), Progress.NONE));
+		assertEquals("transposed's output 'transposed' has shape [10, 10] for a batch of 10 samples and [10, 9] for 9: its first axis is not one row"
+				+ " per sample (a transposed output, or a reduction over axis 0, the batch?)", e.getMessage());
+		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("original", CNN)), ten, EvaluationOptions.defaults(), Progress.NONE);
+		assertEquals(10, r.variant("original").confusion().length);
+	}
+
+	/** The CNN with TopK(k) over its logits: outputs its values (through an Identity if asked) and its indices. */
+	private static OnnxModel withTopK(OnnxModel model, long k, boolean identity) {
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = model.toProto().toBuilder();
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = b.getGraphBuilder();
+		String logits = g.getOutput(0).getName();
+		g.addInitializer(ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("k").addDims(1).setDataType(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE)
+				.addInt64Data(k));
+		g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("TopK").setName("topk").addInput(logits).addInput("k")
+				.addOutput(identity ? "v" : "values").addOutput("indices"));
+		if (identity) {
+			g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Identity").setName("id").addInput("v").addOutput("values"));
+		}
+		g.clearOutput();
+		for (String[] o : new String[][] { { "values", "1" }, { "indices", "7" } }) {
+			g.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(o[0]).setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder()
+					.setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder().setElemType(Integer.parseInt(o[1])))));
+		}
+		return OnnxModel.of(b.build());
+	}
+
+	/**
 	 * An ArgMax over the batch (axis 0: one index per class, [10], for a batch of 64) was read as ten samples' class indices: the
 	 * evaluation took the output's first axis for the samples, scored ten of every 64 and printed an accuracy (0.1020 on 500 images,
 	 * argmax0.onnx, main 0e99974, exit 0). An output whose first axis is not the batch's samples is bad input now.
