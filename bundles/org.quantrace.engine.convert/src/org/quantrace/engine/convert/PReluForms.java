@@ -41,7 +41,7 @@ final class PReluForms {
 				continue;
 			}
 			Tensor a = g.constant(p.input(1));
-			if (a == null || a.dataType() != DataType.FLOAT || !perChannel(a.dims()) || !onChannelAxis(a.dims(), rank(g, ranks, p.input(0)))) {
+			if (a == null || a.dataType() != DataType.FLOAT || !perChannel(a, rank(g, ranks, p.input(0)))) {
 				continue;
 			}
 			float[] slope = a.toFloatArray();
@@ -94,28 +94,15 @@ final class PReluForms {
 		return List.of();
 	}
 
-	/** [C, 1, ..., 1] or [1, C, 1, ..., 1] of rank 3 or more with C > 1: one slope per channel of an N, C, ... input. */
-	private static boolean perChannel(long[] d) {
-		int from = d.length >= 4 && d[0] == 1 ? 1 : 0;
-		if (d.length - from < 3 || d[from] < 2) {
-			return false;
-		}
-		for (int i = from + 1; i < d.length; i++) {
-			if (d[i] != 1) {
-				return false;
-			}
-		}
-		return true;
-	}
-
 	/**
-	 * Whether the slope's values lie on axis 1 of an input of {@code rank} (broadcast aligns the slope's last axis with the input's):
-	 * a [2, 1, 1] slope on a 5-D [N, 2, 2, H, W] input is one value per index of axis 2, not per channel (newuser pass: it was written
-	 * and called per-channel; exact all the same, but quantized its Relu-first form stayed a float island).
+	 * Whether the slope holds one value per channel of axis 1 of an input of {@code rank} >= 4 (as broadcast aligns it: [C, 1, 1]
+	 * or [1, C, 1, 1] on N, C, H, W), C >= 2. A [2, 1, 1] slope on a 5-D [N, 2, 2, H, W] input is one value per index of axis 2
+	 * (newuser pass: it was written and called per-channel; exact all the same, but quantized its Relu-first form stayed a float
+	 * island); a 3-D (N, C, L) input's Muls would not become depthwise Convs.
 	 */
-	private static boolean onChannelAxis(long[] d, int rank) {
-		int from = d.length >= 4 && d[0] == 1 ? 1 : 0;
-		return rank - d.length + from == 1;
+	private static boolean perChannel(Tensor slope, int rank) {
+		long c = slope.elementCount();
+		return rank >= 4 && c >= 2 && slope.channelValues((int) c, rank) != null;
 	}
 
 	/** The tensor's rank: probed, else a graph input's declared one, else 4 (an N, C, H, W activation, as before ranks were read). */
