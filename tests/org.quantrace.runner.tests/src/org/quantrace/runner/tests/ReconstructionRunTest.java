@@ -35,12 +35,8 @@ class ReconstructionRunTest {
 	void anImageModelIsEvaluatedAgainstTheOriginalsOutputsAndVerifies() throws IOException {
 		Path dir = Runs.exampleCopy("reconstruction-run");
 		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
-		String recipe = Runs.exampleRecipe(dir, "blur", "model/blur.onnx", "drq, fiq_int8")
-				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
-						"\tevaluate on eval metrics mse, psnr, ssim range 1")
-				.replace("\taccept when accuracy drop < 1 pt for drq, fiq_int8", "\taccept when psnr >= 30 dB for drq, fiq_int8\n\taccept when ssim drop < 1 pt\n"
-						+ "\taccept when mse <= 0.0001")
-				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		String recipe = imageRecipe(dir, "blur", "drq, fiq_int8", "evaluate on eval metrics mse, psnr, ssim range 1", "\taccept when psnr >= 30 dB for drq, fiq_int8\n\taccept when ssim drop < 1 pt\n"
+				+ "\taccept when mse <= 0.0001");
 		assertTrue(recipe.contains("psnr >= 30 dB") && recipe.contains("metrics mse, psnr, ssim"), recipe);
 		Path out = dir.resolve("out");
 		assertEquals(0, Runs.run(Runs.recipe(dir, "blur.qr", recipe), out).exitCode());
@@ -70,11 +66,7 @@ class ReconstructionRunTest {
 	void anInfinitePsnrIsNullWithItsReasonInResultsJsonAndInfInTheLogs() throws IOException {
 		Path dir = Runs.exampleCopy("reconstruction-inf");
 		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
-		String recipe = Runs.exampleRecipe(dir, "blur", "model/blur.onnx", "unquantized, fiq_int8")
-				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
-						"\tevaluate on eval metrics mse, psnr range 1")
-				.replace("\taccept when accuracy drop < 1 pt for unquantized, fiq_int8", "\taccept when psnr >= 30 dB")
-				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		String recipe = imageRecipe(dir, "blur", "unquantized, fiq_int8", "evaluate on eval metrics mse, psnr range 1", "\taccept when psnr >= 30 dB");
 		Path out = dir.resolve("out");
 		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
 		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
@@ -119,11 +111,7 @@ class ReconstructionRunTest {
 	void withoutMetricsAPsnrCriterionMeasuresOutputs() throws IOException {
 		Path dir = Runs.exampleCopy("reconstruction-nometrics");
 		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
-		String recipe = Runs.exampleRecipe(dir, "blur", "model/blur.onnx", "fiq_int8")
-				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
-						"\tevaluate on eval")
-				.replace("\taccept when accuracy drop < 1 pt for fiq_int8", "\taccept when psnr >= 30 dB")
-				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		String recipe = imageRecipe(dir, "blur", "fiq_int8", "evaluate on eval", "\taccept when psnr >= 30 dB");
 		Path out = dir.resolve("out");
 		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
 		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
@@ -157,11 +145,7 @@ class ReconstructionRunTest {
 		g.setOutput(0, g.getOutput(0).toBuilder().setType(g.getOutput(0).getType().toBuilder()
 				.setTensorType(g.getOutput(0).getType().getTensorType().toBuilder().setShape(shape))));
 		Files.write(dir.resolve("model/blur_nhwc.onnx"), blur.toBuilder().setGraph(g).build().toByteArray());
-		String recipe = Runs.exampleRecipe(dir, "blur_nhwc", "model/blur_nhwc.onnx", "fiq_int8")
-				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
-						"\tevaluate on eval metrics mse, psnr, ssim range 1")
-				.replace("\taccept when accuracy drop < 1 pt for fiq_int8", "\taccept when psnr >= 30 dB")
-				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		String recipe = imageRecipe(dir, "blur_nhwc", "fiq_int8", "evaluate on eval metrics mse, psnr, ssim range 1", "\taccept when psnr >= 30 dB");
 		Path folder = dir.resolve("out");
 		var refused = Runs.run(Runs.recipe(dir, "nhwc.qr", recipe), folder);
 		assertEquals(2, refused.exitCode(), refused.diagnostics() + "\n" + recipe);
@@ -203,12 +187,8 @@ class ReconstructionRunTest {
 		ModelProto model = ModelProto.newBuilder().setIrVersion(8).setProducerName("ReconstructionRunTest").setGraph(g)
 				.addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13)).build();
 		Files.write(dir.resolve("model/nhwc16.onnx"), model.toByteArray());
-		String recipe = Runs.exampleRecipe(dir, "nhwc16", "model/nhwc16.onnx", "fiq_int8")
-				.replace("\t\tlayout NCHW", "\t\tlayout NHWC")
-				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
-						"\tevaluate on eval metrics mse, psnr, ssim range 1")
-				.replace("\taccept when accuracy drop < 1 pt for fiq_int8", "\taccept when psnr >= 20 dB")
-				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		String recipe = imageRecipe(dir, "nhwc16", "fiq_int8", "evaluate on eval metrics mse, psnr, ssim range 1", "\taccept when psnr >= 20 dB")
+				.replace("\t\tlayout NCHW", "\t\tlayout NHWC");
 		assertTrue(recipe.contains("layout NHWC"), recipe);
 		Path folder = dir.resolve("out");
 		var refused = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe), folder);
@@ -273,11 +253,7 @@ class ReconstructionRunTest {
 		g.addInitializer(TensorProto.newBuilder().setName("lo").setDataType(1).addFloatData(0f));
 		g.addInitializer(TensorProto.newBuilder().setName("hi").setDataType(1).addFloatData(1f));
 		Files.write(dir.resolve("model/blur_clip.onnx"), blur.toBuilder().setGraph(g).build().toByteArray());
-		String recipe = Runs.exampleRecipe(dir, "blur_clip", "model/blur_clip.onnx", "fiq_int8")
-				.replace("\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt",
-						"\tevaluate on eval metrics mse, psnr range 1")
-				.replace("\taccept when accuracy drop < 1 pt for fiq_int8", "\taccept when psnr >= 30 dB")
-				.replace("\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "");
+		String recipe = imageRecipe(dir, "blur_clip", "fiq_int8", "evaluate on eval metrics mse, psnr range 1", "\taccept when psnr >= 30 dB");
 		Path folder = dir.resolve("out");
 		var outcome = Runs.run(Runs.recipe(dir, "blur_clip.qr", recipe), folder);
 		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
@@ -286,5 +262,21 @@ class ReconstructionRunTest {
 
 		List<Problem> problems = Verification.verify(folder).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
+	 * The example's recipe over the image model at model/NAME.onnx with only {@code schemes}: its evaluate step {@code evaluate}
+	 * ("evaluate on eval ..."), its accuracy criterion replaced by {@code criteria}, no debug step. Each replacement must take.
+	 */
+	private static String imageRecipe(Path dir, String name, String schemes, String evaluate, String criteria) {
+		String example = Runs.exampleRecipe(dir, name, "model/" + name + ".onnx", schemes);
+		String[][] edits = { { "\tevaluate on eval metrics accuracy, top-k-accuracy, precision, recall, f1, balanced-accuracy, kappa tolerance 0.5 pt", "\t" + evaluate },
+				{ "\taccept when accuracy drop < 1 pt for " + schemes, criteria }, { "\tdebug fiq_int8 threshold rmse/scale > 0.5\n", "" } };
+		String recipe = example;
+		for (String[] e : edits) {
+			assertTrue(recipe.contains(e[0]), "the example's recipe changed: no '" + e[0] + "' in\n" + example);
+			recipe = recipe.replace(e[0], e[1]);
+		}
+		return recipe;
 	}
 }
