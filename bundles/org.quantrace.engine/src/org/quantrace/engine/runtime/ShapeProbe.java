@@ -278,29 +278,20 @@ public final class ShapeProbe {
 		} catch (QuantraceException e) {
 			return; // a model ONNX Runtime does not load is each step's to say (convert raises an opset-9 If model to 11 and runs it there)
 		}
+		// a batch dimension declared of any size must take more than one sample: every step feeds batches (of 32 or 64). A graph
+		// that fixes it at one (a Reshape to the constant [1, 784]) ran on one sample and stopped the work later, "inference
+		// failed", exit 3 (quantize, evaluate, run). A batch of 2 is run first: where it runs, one run says both (start-up work
+		// of every command); where it does not, the one sample says which fault it is.
+		List<String> dims = declared.shape();
+		boolean anyBatch = dims != null && !dims.isEmpty() && declared.fixedBatch() == 0 && !dims.get(0).equals("0");
+		NdArray two = anyBatch && feed.shape().length > 0 && feed.shape()[0] == 1 ? feed.rows(0, 2) : null;
 		try (session) {
-			try {
-				session.run(Map.of(input.getName(), feed));
-			} catch (QuantraceException e) {
-				Stop stop = Stop.of(e);
-				String shape = java.util.Arrays.toString(feed.shape());
-				throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
-						+ input.getName() + "' of shape " + shape + " (declared " + declared.shapeText() + ")" + stop.said(),
-						"the graph contradicts its own declared input" + stop.at()
-								+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
-								+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",
-						e);
-			}
-			// a batch dimension declared of any size must take more than one sample: every step feeds batches (of 32 or 64). A graph
-			// that fixes it at one (a Reshape to the constant [1, 784]) ran on the one sample above and stopped the work later,
-			// "inference failed", exit 3 (quantize, evaluate, run)
-			List<String> dims = declared.shape();
-			boolean anyBatch = dims != null && !dims.isEmpty() && declared.fixedBatch() == 0 && !dims.get(0).equals("0");
-			if (anyBatch && feed.shape().length > 0 && feed.shape()[0] == 1) {
-				NdArray two = feed.rows(0, 2);
+			if (two != null) {
 				try {
 					session.run(Map.of(input.getName(), two));
+					return;
 				} catch (QuantraceException e) {
+					runsOne(session, input, feed, declared, source);
 					Stop stop = Stop.of(e);
 					String batch = dims.get(0).equals("?") ? "of any size" : "'" + dims.get(0) + "' (any size)";
 					throw new InvalidInputException(source + ": its input '" + input.getName() + "' declares the batch dimension " + batch + ", but ONNX Runtime "
@@ -311,6 +302,23 @@ public final class ShapeProbe {
 							e);
 				}
 			}
+			runsOne(session, input, feed, declared, source);
+		}
+	}
+
+	/** Runs the one sample {@code feed}; a failure is the graph contradicting its own declared input. */
+	private static void runsOne(InferenceSession session, ValueInfoProto input, NdArray feed, TensorInfo declared, String source) {
+		try {
+			session.run(Map.of(input.getName(), feed));
+		} catch (QuantraceException e) {
+			Stop stop = Stop.of(e);
+			String shape = java.util.Arrays.toString(feed.shape());
+			throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
+					+ input.getName() + "' of shape " + shape + " (declared " + declared.shapeText() + ")" + stop.said(),
+					"the graph contradicts its own declared input" + stop.at()
+							+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
+							+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",
+					e);
 		}
 	}
 
