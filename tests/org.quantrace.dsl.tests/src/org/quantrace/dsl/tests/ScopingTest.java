@@ -97,6 +97,47 @@ class ScopingTest {
 		assertEquals(2, issues.get(0).getLineNumber());
 	}
 
+	/** Imports are not transitive; a name declared one import further says which import is missing, and adding it resolves it. */
+	@Test
+	void aNameOneImportFurtherSaysWhichImportIsMissing() throws IOException {
+		Files.writeString(dir.resolve("mid.qr"), """
+				import "shared.qr"
+				dataset mid_data "data" role evaluation
+				""");
+		XtextResource r = recipes.load(dir, "transitive.qr", """
+				import "mid.qr"
+				recipe r {
+					models shared_model
+					schemes house_int8
+					document { approved-by "B" reviewed-by "R" }
+				}
+				""");
+		List<Issue> issues = recipes.validate(r);
+		assertEquals(List.of(IssueCodes.UNKNOWN_REFERENCE, IssueCodes.UNKNOWN_SCHEME), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		assertEquals("model 'shared_model' is declared in shared.qr, which mid.qr imports; imports are not transitive: add import \"shared.qr\" to this file",
+				issues.get(0).getMessage());
+		assertTrue(issues.get(1).getMessage().startsWith("scheme 'house_int8' is declared in shared.qr, which mid.qr imports"), issues.get(1).getMessage());
+
+		XtextResource fixed = recipes.load(dir, "transitive2.qr", "import \"shared.qr\"\n" + r.getParseResult().getRootNode().getText());
+		List<Issue> after = recipes.validate(fixed);
+		assertTrue(after.isEmpty(), Recipes.describe(after));
+	}
+
+	@Test
+	void anUnknownDocumentSaysHowADocumentIsDeclared() {
+		XtextResource r = recipes.load(dir, "document.qr", """
+				recipe r {
+					model m "m.onnx"
+					schemes drq
+					document extends house_style { approved-by "B" reviewed-by "R" }
+				}
+				""");
+		List<Issue> issues = recipes.validate(r);
+		assertEquals(List.of(IssueCodes.UNKNOWN_REFERENCE), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		assertTrue(issues.get(0).getMessage().startsWith("no document named 'house_style' here: declare it (document house_style { project \"...\" })"),
+				issues.get(0).getMessage());
+	}
+
 	@Test
 	void anotherRecipesDeclarationsByQualifiedName() {
 		XtextResource r = recipes.load(dir, "qualified.qr", """
