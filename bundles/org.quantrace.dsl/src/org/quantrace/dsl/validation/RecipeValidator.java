@@ -14,8 +14,11 @@ import java.util.Set;
 
 import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.EStructuralFeature;
+import org.eclipse.emf.ecore.util.EcoreUtil;
 import org.eclipse.xtext.naming.IQualifiedNameProvider;
 import org.eclipse.xtext.naming.QualifiedName;
+import org.eclipse.xtext.resource.IEObjectDescription;
+import org.eclipse.xtext.scoping.IScopeProvider;
 import org.eclipse.xtext.nodemodel.INode;
 import org.eclipse.xtext.nodemodel.util.NodeModelUtils;
 import org.eclipse.xtext.validation.Check;
@@ -89,6 +92,9 @@ public class RecipeValidator extends AbstractRecipeValidator {
 
 	@Inject
 	private IQualifiedNameProvider names;
+
+	@Inject
+	private IScopeProvider scopes;
 
 	// ------------------------------------------------------------------ names and repeated settings
 
@@ -663,12 +669,36 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			}
 			if (calibrationSets.isEmpty()) {
 				error("scheme '" + c.getName() + "' is full-integer and needs calibration data: declare a dataset with role calibration in this"
-						+ " recipe, or give the scheme 'calibrate ... on DATASET'", r, Literals.RECIPE__SCHEMES, i, IssueCodes.MISSING_CALIBRATION_DATA);
+						+ " recipe, or give the scheme 'calibrate ... on DATASET'" + sharedCalibrationHint(r, c), r, Literals.RECIPE__SCHEMES, i,
+						IssueCodes.MISSING_CALIBRATION_DATA);
 			} else if (calibrationSets.size() > 1) {
 				error("scheme '" + c.getName() + "' could calibrate on " + String.join(" or ", calibrationSets.stream().map(Declaration::getName).toList())
 						+ ": say which with 'calibrate ... on DATASET' in the scheme", r, Literals.RECIPE__SCHEMES, i, IssueCodes.MISSING_CALIBRATION_DATA);
 			}
 		}
+	}
+
+	/**
+	 * A calibration dataset declared outside the recipe (in its file or an import) is not used on its own: a recipe
+	 * calibrates on its own dataset or the one a scheme names. Where one is in sight, say how to name it.
+	 */
+	private String sharedCalibrationHint(Recipe r, QuantizationConfig c) {
+		List<String> shared = new ArrayList<>();
+		for (IEObjectDescription d : scopes.getScope(r, Literals.CALIBRATION__DATASET).getAllElements()) {
+			EObject o = EcoreUtil.resolve(d.getEObjectOrProxy(), r);
+			if (o instanceof DatasetDeclaration ds && ds.isSetRole() && ds.getRole() == DatasetRole.CALIBRATION && !(ds.eContainer() instanceof Recipe)) {
+				shared.add("'" + d.getName() + "' (" + o.eResource().getURI().lastSegment() + ")");
+			}
+		}
+		if (shared.isEmpty()) {
+			return "";
+		}
+		String first = shared.get(0).substring(1, shared.get(0).indexOf('\'', 1));
+		Calibration own = SchemeChain.calibration(c);
+		String method = own == null || own.getMethod() == null ? "minmax" : own.getMethod().getLiteral();
+		return "; " + String.join(", ", shared) + (shared.size() == 1 ? " is a calibration dataset" : " are calibration datasets")
+				+ " declared outside this recipe, which a scheme uses only when it names it: quantize my_" + c.getName() + " extends " + c.getName()
+				+ " { calibrate " + method + " on " + first + " } and schemes my_" + c.getName();
 	}
 
 	@Check

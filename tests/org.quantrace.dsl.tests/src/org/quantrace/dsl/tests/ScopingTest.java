@@ -123,6 +123,28 @@ class ScopingTest {
 		assertTrue(after.isEmpty(), Recipes.describe(after));
 	}
 
+	/** A calibration dataset of an import is not the recipe's own; the error says how to name it, and that way validates. */
+	@Test
+	void anImportedCalibrationDatasetIsNamedByAScheme() {
+		XtextResource r = recipes.load(dir, "sharedcalib.qr", """
+				import "shared.qr"
+				recipe r {
+					model m "m.onnx"
+					schemes fiq_int8
+					document { approved-by "B" reviewed-by "R" }
+				}
+				""");
+		List<Issue> issues = recipes.validate(r);
+		assertEquals(List.of(IssueCodes.MISSING_CALIBRATION_DATA), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		assertTrue(issues.get(0).getMessage().endsWith("; 'calib' (shared.qr) is a calibration dataset declared outside this recipe, which a scheme uses"
+				+ " only when it names it: quantize my_fiq_int8 extends fiq_int8 { calibrate minmax on calib } and schemes my_fiq_int8"), issues.get(0).getMessage());
+
+		XtextResource fixed = recipes.load(dir, "sharedcalib2.qr", r.getParseResult().getRootNode().getText()
+				.replace("schemes fiq_int8", "quantize my_fiq_int8 extends fiq_int8 { calibrate minmax on calib } schemes my_fiq_int8"));
+		List<Issue> after = recipes.validate(fixed);
+		assertTrue(after.isEmpty(), Recipes.describe(after));
+	}
+
 	@Test
 	void anUnknownDocumentSaysHowADocumentIsDeclared() {
 		XtextResource r = recipes.load(dir, "document.qr", """
