@@ -93,7 +93,7 @@ final class ConvertCommand implements Callable<Integer> {
 			r.rewrites().forEach(w -> out.println("  - " + w));
 		}
 		out.printf(Locale.ROOT, "Removed %d nodes, folded %d constant nodes%n", r.removedNodes().size(), r.foldedConstants());
-		out.printf(Locale.ROOT, "Verification: max |frozen - original in inference mode| = %.3g on %d samples (%s)%n", r.maxAbsDifference(),
-				r.verificationSamples(), r.verificationData());
+		out.printf(Locale.ROOT, "Verification: max |frozen - original in inference mode| = %.3g on %d sample%s (%s)%n", r.maxAbsDifference(),
+				r.verificationSamples(), r.verificationSamples() == 1 ? "" : "s", r.verificationData());
 	}
 }

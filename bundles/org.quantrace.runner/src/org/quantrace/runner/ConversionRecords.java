@@ -52,7 +52,7 @@ public final class ConversionRecords {
 		c.getConverterConfiguration().add(parameter("fold constants", Boolean.toString(r.options().foldConstants())));
 		c.getConverterConfiguration().add(parameter("target opset", r.options().targetOpset() == 0 ? "unchanged" : Integer.toString(r.options().targetOpset())));
 		c.getConverterConfiguration().add(parameter("verification", "max |frozen - original in inference mode| = " + r.maxAbsDifference() + " on "
-				+ r.verificationSamples() + " samples of " + r.verificationData()));
+				+ r.verificationSamples() + (r.verificationSamples() == 1 ? " sample of " : " samples of ") + r.verificationData()));
 		c.setFramework(tool("Quantrace", Versions.quantrace()));
 		c.getPackages().add(tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()));
 		c.getPackages().add(tool("ONNX model", "IR " + r.model().irVersion() + ", opset " + r.model().opset()));

@@ -124,6 +124,11 @@ public final class TestModels {
 				ValueInfoProto.newBuilder().setName("x").setType(type).build(), ValueInfoProto.newBuilder().setName("y").setType(type).build()));
 	}
 
+	/** y = Relu(x), x and y float [1, 4]: a model exported with a fixed batch of one, checked on one sample. */
+	public static Path relu4BatchOne(Path file) {
+		return write(file, graph(List.of(node("Relu", "relu", List.of("x"), "y")), List.of(), tensor("x", 1, 4), tensor("y", 1, 4)));
+	}
+
 	/** y = Relu(x), x and y float [N, 4]: a model any table of four features runs through. */
 	public static Path relu4(Path file) {
 		TensorShapeProto shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))

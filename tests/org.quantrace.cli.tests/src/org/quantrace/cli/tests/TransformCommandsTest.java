@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.testing.TestData;
+import org.quantrace.testing.TestModels;
 
 /** convert, prune and factorize as a user runs them: report on stdout, model written, errors with exit code 2. */
 class TransformCommandsTest {
@@ -34,6 +35,16 @@ class TransformCommandsTest {
 	 * {@code convert --opset 5} (or -3) of an opset-13 model wrote the model at opset 13 with "Wrote" and exit 0: the upgrade
 	 * leaves a model at or above its target as it is, and nothing said the opset asked for was not the one written (hostile3).
 	 */
+	/** A model of a fixed batch of one is checked on one sample, and convert says so in the singular (it said "on 1 samples"). */
+	@Test
+	void aFixedBatchOfOneIsCheckedOnOneSample() {
+		Path dir = TestData.tempDir("convert-one");
+		String m = TestModels.relu4BatchOne(dir.resolve("one.onnx")).toString();
+		Cli cli = Cli.run("convert", m, "-o", dir.resolve("c.onnx").toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains(" on 1 sample ("), cli.out());
+	}
+
 	@Test
 	void anOpsetBelowTheModelsIsRefusedNotIgnored() {
 		String model = TestData.example("model/fashion_cnn_trained.onnx").toString();
