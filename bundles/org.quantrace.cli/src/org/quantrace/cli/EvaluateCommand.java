@@ -126,14 +126,7 @@ final class EvaluateCommand implements Callable<Integer> {
 		options = options.withDataRange(dataRange).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
 				: chosen().isEmpty() ? EvaluationOptions.Task.AUTO : EvaluationOptions.Task.CLASSIFICATION);
 		if (targets != null) {
-			org.quantrace.engine.data.NpyArray t = org.quantrace.engine.data.NpyArray.open(targets);
-			long[] shape = t.shape();
-			if (shape.length < 2) {
-				throw new InvalidInputException(targets + ": targets are " + java.util.Arrays.toString(shape) + ", not one tensor per sample [N, ...]",
-						"give the targets as an .npy array of N samples shaped as the model's output");
-			}
-			options = options.withTargets(new EvaluationOptions.Targets(targets.toString(), t.slice(0, (int) shape[0]).toFloats(),
-					java.util.Arrays.copyOfRange(shape, 1, shape.length))).withTask(EvaluationOptions.Task.RECONSTRUCTION);
+			options = options.withTargets(EvaluationOptions.Targets.read(targets, targets.toString())).withTask(EvaluationOptions.Task.RECONSTRUCTION);
 		}
 		if (!Evaluator.reconstruction(variants.get(0), options)) {
 			options = options.withTask(EvaluationOptions.Task.CLASSIFICATION);

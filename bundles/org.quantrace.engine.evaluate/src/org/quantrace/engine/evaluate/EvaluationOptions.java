@@ -34,6 +34,20 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 	 */
 	public record Targets(String name, float[] values, long[] perSample) {
 
+		/**
+		 * The targets of an .npy file, [N, ...] (float16/float64 read as float32, as the data reader does); {@code name} says
+		 * where they came from in records and messages (the file as the user wrote it).
+		 */
+		public static Targets read(java.nio.file.Path file, String name) {
+			org.quantrace.engine.data.NpyArray t = org.quantrace.engine.data.NpyArray.open(file);
+			long[] shape = t.shape();
+			if (shape.length < 2) {
+				throw new org.quantrace.engine.InvalidInputException(name + ": targets are " + java.util.Arrays.toString(shape)
+						+ ", not one tensor per sample [N, ...]", "give the targets as an .npy array of N samples shaped as the model's output");
+			}
+			return new Targets(name, t.slice(0, (int) shape[0]).toFloats(), java.util.Arrays.copyOfRange(shape, 1, shape.length));
+		}
+
 		public int samples() {
 			long size = 1;
 			for (long d : perSample) {
