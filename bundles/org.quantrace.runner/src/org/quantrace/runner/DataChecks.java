@@ -197,12 +197,52 @@ final class DataChecks {
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
 		}
+		String targets = targetsProblem(ctx, d, m, model);
+		if (targets != null) {
+			addOnce(problems, diagnostic(ctx, d, org.quantrace.model.recipe.RecipePackage.Literals.DATASET_DECLARATION__TARGETS, recipeAsGiven,
+					IssueCodes.DATA_SHAPE, targets, Severity.ERROR));
+		}
 		String layout = ssimLayout(ctx, d, m, model);
 		if (layout != null) {
 			addOnce(problems, diagnostic(ctx, ctx.recipe().getEvaluation(), org.quantrace.model.recipe.RecipePackage.Literals.EVALUATION_STEP__METRICS, recipeAsGiven,
 					IssueCodes.DATA_SHAPE, layout, Severity.ERROR));
 		}
 		return true;
+	}
+
+	/**
+	 * Why the targets of the evaluation's dataset {@code d} cannot be the reference of {@code m}'s outputs (not one per sample,
+	 * or not shaped as the model's declared output), found before any work from the file's header; null when they can, when
+	 * the model declares no output shape to compare with (then the evaluation compares the outputs it gets), or when {@code d}
+	 * has no targets or is not the evaluation's.
+	 */
+	private static String targetsProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, OnnxModel model) {
+		org.quantrace.model.recipe.EvaluationStep e = ctx.recipe().getEvaluation();
+		if (e == null || e.getDataset() != d || d.getTargets() == null) {
+			return null;
+		}
+		long[] targets;
+		try {
+			targets = org.quantrace.engine.data.NpyArray.open(ctx.resolve(d, d.getTargets())).shape();
+		} catch (InvalidInputException x) {
+			return "targets \"" + d.getTargets() + "\": " + text(x);
+		}
+		int samples = ctx.read(d, m, 0).size();
+		long[] output = org.quantrace.engine.data.LabelCheck.firstOutputShape(model);
+		long[] perSample = targets.length < 2 ? new long[0] : java.util.Arrays.copyOfRange(targets, 1, targets.length);
+		boolean fits = output == null || output.length == targets.length;
+		for (int i = 1; fits && output != null && i < output.length; i++) {
+			fits = output[i] < 0 || output[i] == targets[i];
+		}
+		if (targets.length >= 2 && fits && targets[0] >= samples) {
+			return null;
+		}
+		String modelShape = output == null ? "" : ", and model " + m.getName() + "'s output '" + model.graph().outputs().get(0).getName() + "' is "
+				+ java.util.Arrays.toString(output).replace("-1", "N") + " (" + java.util.Arrays.toString(java.util.Arrays.copyOfRange(output, 1, output.length))
+						.replace("-1", "?") + " per sample)";
+		return "targets \"" + d.getTargets() + "\" are " + java.util.Arrays.toString(targets) + " (" + (targets.length < 2 ? "no samples axis"
+				: targets[0] + " samples of " + java.util.Arrays.toString(perSample)) + ") for " + samples + " samples of dataset " + d.getName() + modelShape
+				+ ": give one target per sample, in the data's order, shaped as the model's output";
 	}
 
 	/**

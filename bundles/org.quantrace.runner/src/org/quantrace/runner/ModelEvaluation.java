@@ -73,7 +73,7 @@ final class ModelEvaluation {
 		DatasetDeclaration d = e.getDataset();
 		data = ctx.open(d, run.declaration(), 0);
 		dataset = trace.dataset(d, data, ctx.resolve(d, d.getPath()));
-		evaluationOptions = options(e);
+		evaluationOptions = options(ctx, e);
 		originalInferenceView = Freezer.inferenceView(run.source());
 
 		List<ModelRun.Stage> stages = new ArrayList<>(run.floatStages());
@@ -114,6 +114,15 @@ final class ModelEvaluation {
 				: outputs ? EvaluationOptions.Task.RECONSTRUCTION : EvaluationOptions.Task.CLASSIFICATION;
 		return EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK()).withBatchSize(e.getBatchSize())
 				.withDataRange(e.getDataRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM));
+	}
+
+	/**
+	 * {@link #options(EvaluationStep)} with the targets the evaluation's dataset names read as the reference of each sample
+	 * (instead of the original's outputs): one reading for the run and for {@code verify --deep}.
+	 */
+	static EvaluationOptions options(RecipeContext ctx, EvaluationStep e) {
+		DatasetDeclaration d = e.getDataset();
+		return d.getTargets() == null ? options(e) : options(e).withTargets(EvaluationOptions.Targets.read(ctx.resolve(d, d.getTargets()), d.getTargets()));
 	}
 
 	/** Partial quantization of the schemes that failed, when the recipe declares it; returns whether all are accepted now. */
@@ -231,6 +240,9 @@ final class ModelEvaluation {
 		r.setModel(artifact);
 		r.setBaseline(run.floatStages().get(0).artifact());
 		r.setDataset(dataset);
+		if (evaluationOptions.targets() != null) {
+			r.setTargets(evaluationOptions.targets().name());
+		}
 		if (options.reproducible()) { // wall-clock figures differ between runs
 			r.getMetrics().removeIf(m -> m.getName().equals(Metrics.LATENCY));
 			r.setLatencyMs(0);

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.engine.evaluate.Variant;
@@ -19,7 +20,8 @@ import org.quantrace.model.trace.MetricValue;
 import org.quantrace.runner.verify.Mismatch;
 
 /**
- * {@code verify --deep}'s second path to the MSE, PSNR and SSIM of an evaluation of outputs against the original's: the model files
+ * {@code verify --deep}'s second path to the MSE, PSNR and SSIM of an evaluation of outputs against the original's (or against
+ * the targets the evaluation's dataset names, read again from their file by verify, whose SHA-256 verify checks): the model files
  * run in sessions of its own, each sample's squared errors summed here, and SSIM computed directly (each position's 11x11 window
  * weighted by the 2-D Gaussian exp(-(dy² + dx²) / 2σ²), normalized), not by the engine's separable filter nor its accumulator: an
  * error in either shows as a figure the two paths disagree on.
@@ -33,7 +35,10 @@ final class ReconstructionRecheck {
 	private ReconstructionRecheck() {
 	}
 
-	static void check(List<Variant> variants, Dataset data, double range, int batch, List<EvaluationRecord> records, String at, List<Mismatch> found) {
+	static void check(List<Variant> variants, Dataset data, EvaluationOptions options, List<EvaluationRecord> records, String at, List<Mismatch> found) {
+		double range = options.dataRange();
+		int batch = options.batchSize();
+		EvaluationOptions.Targets targets = options.targets();
 		int base = -1;
 		for (int i = 0; i < variants.size(); i++) {
 			base = variants.get(i).name().equals("original") ? i : base;
@@ -78,7 +83,8 @@ final class ReconstructionRecheck {
 				int w = shape.length >= 3 ? (int) shape[shape.length - 1] : 0;
 				int channels = shape.length == 4 ? (int) shape[1] : 1;
 				image = (shape.length == 3 || shape.length == 4) && h >= 11 && w >= 11;
-				float[] ref = outs.get(base);
+				float[] ref = targets == null ? outs.get(base)
+						: java.util.Arrays.copyOfRange(targets.values(), from * size, to * size); // the engine refused other shapes or counts
 				for (int i = 0; i < variants.size(); i++) {
 					float[] y = outs.get(i);
 					for (int s = 0; s < rows; s++) {
