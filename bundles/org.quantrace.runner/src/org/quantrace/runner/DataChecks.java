@@ -262,21 +262,15 @@ final class DataChecks {
 			return null;
 		}
 		long[] perSample = java.util.Arrays.copyOfRange(shape, 1, shape.length);
-		// channels last by its shape (C of 1 to 4), or, with more channels ([32, 32, 16]: read as 32 channels of 32x16 pixels,
-		// an SSIM over the wrong axes), by the recipe's layout NHWC for this model and data and a last axis below the other two
-		boolean nhwc;
-		try {
-			nhwc = ctx.preprocessing(d, m).layout() == Layout.NHWC;
-		} catch (RuntimeException x) { // data a preprocess block does not apply to (.npy): no layout of the recipe's
-			nhwc = false;
-		}
-		boolean byLayout = nhwc && perSample.length == 3 && perSample[2] >= 1 && perSample[2] < perSample[0] && perSample[2] < perSample[1];
-		if (!org.quantrace.engine.evaluate.ReconstructionMetrics.channelsLast(perSample) && !byLayout) {
+		// the engine's rule (quantrace evaluate's too): a shape channels last by its look ([H, W, C], C of 1 to 4) is read
+		// [H, W, C] where the recipe declares layout NHWC for this model and data, and refused where the layout is not known
+		boolean nhwc = ModelEvaluation.nhwc(ctx, d, m);
+		if (org.quantrace.engine.evaluate.ReconstructionMetrics.imageLayout(perSample, nhwc) != null) {
 			return null;
 		}
 		return org.quantrace.engine.evaluate.ReconstructionMetrics.channelsLastProblem("model " + m.getName() + "'s output '"
 				+ model.graph().outputs().get(0).getName() + "'" + (nhwc ? " (the recipe's layout NHWC)" : ""), perSample) + ": " + (e.getMetrics().isEmpty()
-						? "an evaluation without metrics measures mse, psnr and ssim; name them without ssim, 'metrics mse, psnr' (they do not depend on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]"
+						? "an evaluation without metrics measures mse, psnr and ssim; declare the layout, 'layout NHWC' in the model's preprocess block (for image data; .npy data is fed as stored and has no layout), and ssim is computed over [H, W, C]; or name the metrics without ssim, 'metrics mse, psnr' (they do not depend on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]"
 						: org.quantrace.engine.evaluate.ReconstructionMetrics.CHANNELS_LAST_HINT);
 	}
 

@@ -73,7 +73,7 @@ final class ModelEvaluation {
 		DatasetDeclaration d = e.getDataset();
 		data = ctx.open(d, run.declaration(), 0);
 		dataset = trace.dataset(d, data, ctx.resolve(d, d.getPath()));
-		evaluationOptions = options(ctx, e);
+		evaluationOptions = options(ctx, e, run.declaration());
 		originalInferenceView = Freezer.inferenceView(run.source());
 
 		List<ModelRun.Stage> stages = new ArrayList<>(run.floatStages());
@@ -117,12 +117,27 @@ final class ModelEvaluation {
 	}
 
 	/**
-	 * {@link #options(EvaluationStep)} with the targets the evaluation's dataset names read as the reference of each sample
+	 * {@link #options(EvaluationStep)} for model {@code m}: the layout NHWC where the recipe declares it for {@code m} reading the
+	 * evaluation's data ({@link #nhwc}), and the targets the evaluation's dataset names read as the reference of each sample
 	 * (instead of the original's outputs): one reading for the run and for {@code verify --deep}.
 	 */
-	static EvaluationOptions options(RecipeContext ctx, EvaluationStep e) {
+	static EvaluationOptions options(RecipeContext ctx, EvaluationStep e, org.quantrace.model.recipe.ModelDeclaration m) {
 		DatasetDeclaration d = e.getDataset();
-		return d.getTargets() == null ? options(e) : options(e).withTargets(EvaluationOptions.Targets.read(ctx.resolve(d, d.getTargets()), d.getTargets()));
+		EvaluationOptions o = options(e).withNhwc(nhwc(ctx, d, m));
+		return d.getTargets() == null ? o : o.withTargets(EvaluationOptions.Targets.read(ctx.resolve(d, d.getTargets()), d.getTargets()));
+	}
+
+	/**
+	 * Whether the recipe declares the layout NHWC for {@code m} reading {@code d} (the preprocess block that applies, its
+	 * {@code layout NHWC}), where the data's reader applies a layout (image folders, IDX): an image model's outputs are then
+	 * read [H, W, C] by SSIM ({@link org.quantrace.engine.evaluate.ReconstructionMetrics#imageLayout}). .npy, .npz and CSV
+	 * data are fed as stored, a block's layout has no effect on them (a preprocessing-no-effect warning) and declares nothing.
+	 */
+	static boolean nhwc(RecipeContext ctx, DatasetDeclaration d, org.quantrace.model.recipe.ModelDeclaration m) {
+		org.quantrace.model.recipe.Preprocessing block = ctx.preprocessingBlock(d, m);
+		org.quantrace.model.recipe.DatasetFormat format = org.quantrace.model.DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
+		return block != null && block.getLayout() == org.quantrace.model.recipe.Layout.NHWC
+				&& org.quantrace.model.DatasetFormats.takes(format, org.quantrace.model.recipe.RecipePackage.Literals.PREPROCESSING__LAYOUT);
 	}
 
 	/** Partial quantization of the schemes that failed, when the recipe declares it; returns whether all are accepted now. */

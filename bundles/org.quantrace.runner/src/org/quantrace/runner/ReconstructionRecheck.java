@@ -79,9 +79,11 @@ final class ReconstructionRecheck {
 				}
 				int rows = to - from;
 				int size = outs.get(base).length / rows;
-				int h = shape.length >= 3 ? (int) shape[shape.length - 2] : 0;
-				int w = shape.length >= 3 ? (int) shape[shape.length - 1] : 0;
-				int channels = shape.length == 4 ? (int) shape[1] : 1;
+				// [N, H, W, C] where the recipe declares layout NHWC and the last axis is the smallest, else [N, C, H, W] or [N, H, W]
+				boolean hwc = options.nhwc() && shape.length == 4 && shape[3] < shape[1] && shape[3] < shape[2];
+				int h = hwc ? (int) shape[1] : shape.length >= 3 ? (int) shape[shape.length - 2] : 0;
+				int w = hwc ? (int) shape[2] : shape.length >= 3 ? (int) shape[shape.length - 1] : 0;
+				int channels = hwc ? (int) shape[3] : shape.length == 4 ? (int) shape[1] : 1;
 				image = (shape.length == 3 || shape.length == 4) && h >= 11 && w >= 11;
 				float[] ref = targets == null ? outs.get(base)
 						: java.util.Arrays.copyOfRange(targets.values(), from * size, to * size); // the engine refused other shapes or counts
@@ -96,7 +98,7 @@ final class ReconstructionRecheck {
 						if (image) {
 							double sum = 0;
 							for (int c = 0; c < channels; c++) {
-								sum += ssim(ref, y, s * size + c * h * w, h, w, range);
+								sum += hwc ? ssim(ref, y, s * size + c, channels, h, w, range) : ssim(ref, y, s * size + c * h * w, 1, h, w, range);
 							}
 							ssim[i] += sum / channels;
 						}
@@ -133,8 +135,11 @@ final class ReconstructionRecheck {
 		}
 	}
 
-	/** The mean SSIM of one channel (x the reference) over the positions where the whole window fits. */
-	private static double ssim(float[] x, float[] y, int o, int h, int w, double range) {
+	/**
+	 * The mean SSIM of one channel (x the reference) over the positions where the whole window fits; its pixel (i, j) at
+	 * {@code o + (i w + j) stride} (stride 1 channels first, C channels last).
+	 */
+	private static double ssim(float[] x, float[] y, int o, int stride, int h, int w, double range) {
 		double c1 = Math.pow(0.01 * range, 2);
 		double c2 = Math.pow(0.03 * range, 2);
 		double total = 0;
@@ -145,8 +150,8 @@ final class ReconstructionRecheck {
 				for (int a = 0; a < 11; a++) {
 					for (int b = 0; b < 11; b++) {
 						double g = WINDOW[a][b];
-						double p = x[o + (i + a) * w + j + b];
-						double q = y[o + (i + a) * w + j + b];
+						double p = x[o + ((i + a) * w + j + b) * stride];
+						double q = y[o + ((i + a) * w + j + b) * stride];
 						mx += g * p;
 						my += g * q;
 						xx += g * p * p;

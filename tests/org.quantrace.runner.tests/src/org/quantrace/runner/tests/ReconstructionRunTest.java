@@ -164,10 +164,12 @@ class ReconstructionRunTest {
 	/**
 	 * A model of NHWC layout throughout (input [N, 28, 28, 1], output [N, 28, 28, 16]: a 16-channel 3x3 Conv between two
 	 * Transposes), the recipe's preprocess layout NHWC. Its output's shape alone does not say channels last (16 channels), and
-	 * SSIM read it as 28 channels of 28x16 pixels: a figure over the wrong axes, exit 0. The recipe's layout says it: refused.
+	 * SSIM read it as 28 channels of 28x16 pixels: a figure over the wrong axes, exit 0; then (metrics2) refused by the recipe's
+	 * layout. Now the layout says how to read it: SSIM over [H, W, C], and verify --deep's second path, which reads [H, W, C]
+	 * by its own index arithmetic, gives the same figures (before: refused, exit 2).
 	 */
 	@Test
-	void ssimOfAnNhwcModelsOutputIsRefusedByTheRecipesLayout() throws IOException {
+	void ssimOfAnNhwcModelsOutputIsComputedOverHwcByTheRecipesLayout() throws IOException {
 		Path dir = Runs.exampleCopy("reconstruction-nhwc16");
 		var dims = ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder()
 				.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
@@ -191,12 +193,15 @@ class ReconstructionRunTest {
 				.replace("\t\tlayout NCHW", "\t\tlayout NHWC");
 		assertTrue(recipe.contains("layout NHWC"), recipe);
 		Path folder = dir.resolve("out");
-		var refused = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe), folder);
-		assertEquals(2, refused.exitCode(), refused.diagnostics() + "\n" + recipe);
-		String said = refused.diagnostics().toString();
-		assertTrue(said.contains("[data-shape]") && said.contains("(the recipe's layout NHWC) is [28, 28, 16] per sample, an image channels last"), said);
-		var measured = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe.replace("metrics mse, psnr, ssim range 1", "metrics mse, psnr range 1")), folder);
-		assertEquals(0, measured.exitCode(), measured.diagnostics().toString());
+		var measured = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe), folder);
+		assertEquals(0, measured.exitCode(), measured.diagnostics() + "\n" + recipe);
+		JsonNode quantized = variant(new ObjectMapper().readTree(Files.readString(folder.resolve("results.json"))), "fiq_int8");
+		double ssim = quantized.at("/metrics/ssim").asDouble(Double.NaN);
+		assertTrue(ssim > 0.9 && ssim < 1, "an SSIM of the int8 outputs against the original's: " + quantized);
+		List<Problem> deep = Verification.verify(folder, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+		// under the example's layout NCHW the same output is not declared channels last, and 16 channels do not look it: as before
+		// (an open item), read [C, H, W]; a [N, 28, 28, 1] output is refused there (ssimOfAChannelsLastOutputIsRefusedOnTheEvaluationsLine)
 	}
 
 	private static ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension dim(long v) {
