@@ -268,10 +268,16 @@ final class DataChecks {
 		if (org.quantrace.engine.evaluate.ReconstructionMetrics.imageLayout(perSample, nhwc) != null) {
 			return null;
 		}
+		// a layout is declared only where the data's reader applies one (image folders, IDX); .npy data is fed as stored
+		boolean declarable = org.quantrace.model.DatasetFormats.takes(org.quantrace.model.DatasetFormats.of(d, ctx.resolve(d, d.getPath())),
+				org.quantrace.model.recipe.RecipePackage.Literals.PREPROCESSING__LAYOUT);
 		return org.quantrace.engine.evaluate.ReconstructionMetrics.channelsLastProblem("model " + m.getName() + "'s output '"
-				+ model.graph().outputs().get(0).getName() + "'" + (nhwc ? " (the recipe's layout NHWC)" : ""), perSample) + ": " + (e.getMetrics().isEmpty()
-						? "an evaluation without metrics measures mse, psnr and ssim; declare the layout, 'layout NHWC' in the model's preprocess block (for image data; .npy data is fed as stored and has no layout), and ssim is computed over [H, W, C]; or name the metrics without ssim, 'metrics mse, psnr' (they do not depend on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]"
-						: org.quantrace.engine.evaluate.ReconstructionMetrics.CHANNELS_LAST_HINT);
+				+ model.graph().outputs().get(0).getName() + "'" + (nhwc ? " (the recipe's layout NHWC)" : ""), perSample) + ": "
+				+ (e.getMetrics().isEmpty() ? "an evaluation without metrics measures mse, psnr and ssim; " : "")
+				+ (declarable && !nhwc ? "declare the layout, 'layout NHWC' in the model's preprocess block, and ssim is computed over [H, W, C]; or " : "")
+				+ (e.getMetrics().isEmpty() ? "name the metrics without ssim, 'metrics mse, psnr'" : "leave ssim out (metrics mse, psnr")
+				+ (e.getMetrics().isEmpty() ? " (they do not depend on the layout)" : ": they do not depend on the layout)")
+				+ ", or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]";
 	}
 
 	/** A dataset's warning as the run prints it (and verify, reading the dataset again, derives it): "dataset eval (data/evaluation): ...". */

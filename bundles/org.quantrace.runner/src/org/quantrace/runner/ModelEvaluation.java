@@ -87,7 +87,8 @@ final class ModelEvaluation {
 			OnnxModel model = s.name().equals("original") ? originalInferenceView : s.model();
 			variants.add(new Variant(s.name(), model, s.artifact().getSizeBytes()));
 		}
-		log("%s: evaluating %d variants on %s (%d samples)", run.name(), variants.size(), d.getName(), data.size());
+		log("%s: evaluating %d variants on %s (%d samples%s)", run.name(), variants.size(), d.getName(), data.size(),
+				evaluationOptions.targets() == null ? "" : ", against targets " + evaluationOptions.targets().name());
 		EvaluationReport report = Evaluator.evaluate(variants, data, evaluationOptions, options.progress());
 		multilabel = report.multilabel();
 		boolean all = true;

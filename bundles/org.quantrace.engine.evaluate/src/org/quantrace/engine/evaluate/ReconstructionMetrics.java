@@ -81,15 +81,11 @@ public final class ReconstructionMetrics {
 		return r == 3 && perSample[2] >= 1 && perSample[2] <= 4 && perSample[0] > 4 && perSample[1] > 4;
 	}
 
-	/** Why SSIM is refused on a channels-last output, naming it ({@code what}); {@link #CHANNELS_LAST_HINT} says what to do. */
+	/** Why SSIM is refused on a channels-last output, naming it ({@code what}); what to do is the caller's (its options' words). */
 	public static String channelsLastProblem(String what, long[] perSample) {
 		return what + " is " + java.util.Arrays.toString(perSample) + " per sample, an image channels last ([H, W, C], NHWC): ssim reads images"
 				+ " channels first ([C, H, W]) and would be computed over the wrong axes";
 	}
-
-	public static final String CHANNELS_LAST_HINT = "declare the layout, 'layout NHWC' in the model's preprocess block, and ssim is computed over"
-			+ " [H, W, C]; or leave ssim out (metrics mse, psnr: they do not depend on the layout), or give the model a Transpose"
-			+ " (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]";
 
 	/** The running sums of one model's outputs against the reference. */
 	public static final class Accumulator {

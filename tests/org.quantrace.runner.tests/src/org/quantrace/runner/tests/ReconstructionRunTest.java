@@ -152,7 +152,8 @@ class ReconstructionRunTest {
 		String said = refused.diagnostics().toString();
 		int line = recipe.substring(0, recipe.indexOf("\tevaluate on eval")).split("\n", -1).length;
 		assertTrue(said.contains("nhwc.qr:" + line + ":") && said.contains("[data-shape]") && said.contains("[28, 28, 1] per sample, an image channels last")
-				&& said.contains("metrics mse, psnr"), "on the evaluation's line " + line + ", with what to do: " + said);
+				&& said.contains("metrics mse, psnr") && said.contains("declare the layout, 'layout NHWC' in the model's preprocess block"),
+				"on the evaluation's line " + line + ", with what to do: " + said);
 		assertFalse(Files.exists(folder), "nothing written");
 
 		var measured = Runs.run(Runs.recipe(dir, "nhwc.qr", recipe.replace("metrics mse, psnr, ssim range 1", "metrics mse, psnr range 1")), folder);
