@@ -779,8 +779,12 @@ public class RecipeValidator extends AbstractRecipeValidator {
 					+ (a.getMetric() == Metric.PSNR ? "accept when psnr >= 40 dB" : "accept when mse <= 0.0001") + "), or give the evaluation's"
 					+ " dataset targets (targets \"clean.npy\") to measure against", a, Literals.ACCEPTANCE_CRITERION__KIND, IssueCodes.FIDELITY_DROP);
 		} else if (unit == Unit.POINTS && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE)) {
-			error(a.getMetric().getLiteral() + " is no fraction, so points (hundredths) do not apply: " + (a.getMetric() == Metric.PSNR
-					? "write dB (psnr >= 40 dB)" : "write the value (mse <= 0.0001)"), a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
+			// a drop's unit is points unless written: against targets a user writes "mse drop < 0.0005" and needs the word
+			boolean drop = a.getKind() == CriterionKind.DROP;
+			error(a.getMetric().getLiteral() + " is no fraction, so points (hundredths) do not apply" + (drop && !a.isSetUnit() ? " (a drop's unit when none is written)" : "")
+					+ ": " + (a.getMetric() == Metric.PSNR ? drop ? "write dB (psnr drop < 0.5 dB)" : "write dB (psnr >= 40 dB)"
+							: drop ? "write the value with 'fraction' (mse drop < 0.0005 fraction)" : "write the value (mse <= 0.0001)"),
+					a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
 		}
 		for (int i = 0; i < a.getSchemes().size(); i++) {
 			QuantizationConfig c = a.getSchemes().get(i);

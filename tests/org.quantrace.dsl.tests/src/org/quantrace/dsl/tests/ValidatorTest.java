@@ -232,6 +232,24 @@ class ValidatorTest {
 	}
 
 	/**
+	 * Against targets an mse drop is measured, and a user writes it as a bound is written, "mse drop < 0.0005": a drop's unit is
+	 * points when none is written, which mse does not take (metric-unit). The message said "write the value (mse <= 0.0001)",
+	 * a bound where a drop was meant; it says how to write the drop.
+	 */
+	@Test
+	void anMseDropWithoutAUnitSaysHowToWriteIt() {
+		List<Issue> issues = recipes.validate(recipes.load(dir, "msedrop.qr",
+				recipe("\tdataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics mse accept when mse drop < 0.0005")));
+		List<Issue> unit = issues.stream().filter(i -> IssueCodes.METRIC_UNIT.equals(i.getCode())).toList();
+		assertEquals(1, unit.size(), Recipes.describe(issues));
+		assertTrue(unit.get(0).getMessage().contains("(mse drop < 0.0005 fraction)") && unit.get(0).getMessage().contains("a drop's unit when none is written"),
+				unit.get(0).getMessage());
+		List<Issue> fixed = recipes.validate(recipes.load(dir, "msedrop2.qr",
+				recipe("\tdataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics mse accept when mse drop < 0.0005 fraction")));
+		assertTrue(fixed.isEmpty(), Recipes.describe(fixed));
+	}
+
+	/**
 	 * An evaluation without 'metrics' and without labels: the language cannot tell an image model from a classifier, so it is
 	 * still an error, but one that says how an image-to-image model is evaluated (its metrics, no labels), where it named only
 	 * label files.
