@@ -77,6 +77,19 @@ final class DataOptions {
 	 * are fed as stored, a table's features are only scaled. A recipe says the same of its preprocess blocks
 	 * (preprocessing-no-effect); on the command line the steps were dropped without a word.
 	 */
+	/**
+	 * Whether --preprocess declares layout=NHWC for data whose reader applies it (images, IDX): an NHWC model's image outputs
+	 * are then [H, W, C]. .npy/.npz arrays and tables are fed as stored: a layout step declares nothing of them.
+	 */
+	boolean declaresNhwc() {
+		if (preprocess == null || preprocess.isBlank() || preprocessing().layout() != Layout.NHWC) {
+			return false;
+		}
+		DatasetFormat declared = declaredFormat();
+		return org.quantrace.model.DatasetFormats.takes(declared != null ? declared : org.quantrace.model.DatasetFormats.of(data),
+				RecipePackage.Literals.PREPROCESSING__LAYOUT);
+	}
+
 	private String unusedSteps() {
 		if (preprocess == null || preprocess.isBlank()) {
 			return null;

@@ -85,6 +85,12 @@ final class EvaluateCommand implements Callable<Integer> {
 					+ " data's order, e.g. the clean images of a denoiser); without it each model is measured against the baseline's outputs.")
 	Path targets;
 
+	@Option(names = "--layout", paramLabel = "NCHW|NHWC",
+			description = "Models whose output is an image: its layout, for SSIM; NHWC reads [N, H, W, C] outputs channels last (default: the"
+					+ " --preprocess layout of image data; an output that looks channels last, [N, H, W, C] with C of 1 to 4, is refused for SSIM"
+					+ " while the layout is not declared).")
+	org.quantrace.model.recipe.Layout layout;
+
 	@Option(names = "--confusion", description = "Also print each model's confusion matrix (single-label data).")
 	boolean confusion;
 
@@ -123,17 +129,10 @@ final class EvaluateCommand implements Callable<Integer> {
 			throw new InvalidInputException("--data-range " + dataRange + ": the data range must be a positive number", "give 1 for images in [0, 1], 255 for 8-bit ones");
 		}
 		// metrics named: their kind decides (accuracy on an image model is refused as before); none named: the first model's output
-		options = options.withDataRange(dataRange).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
+		options = options.withDataRange(dataRange).withNhwc(layout != null ? layout == org.quantrace.model.recipe.Layout.NHWC : data.declaresNhwc()).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
 				: chosen().isEmpty() ? EvaluationOptions.Task.AUTO : EvaluationOptions.Task.CLASSIFICATION);
 		if (targets != null) {
-			org.quantrace.engine.data.NpyArray t = org.quantrace.engine.data.NpyArray.open(targets);
-			long[] shape = t.shape();
-			if (shape.length < 2) {
-				throw new InvalidInputException(targets + ": targets are " + java.util.Arrays.toString(shape) + ", not one tensor per sample [N, ...]",
-						"give the targets as an .npy array of N samples shaped as the model's output");
-			}
-			options = options.withTargets(new EvaluationOptions.Targets(targets.toString(), t.slice(0, (int) shape[0]).toFloats(),
-					java.util.Arrays.copyOfRange(shape, 1, shape.length))).withTask(EvaluationOptions.Task.RECONSTRUCTION);
+			options = options.withTargets(EvaluationOptions.Targets.read(targets, targets.toString())).withTask(EvaluationOptions.Task.RECONSTRUCTION);
 		}
 		if (!Evaluator.reconstruction(variants.get(0), options)) {
 			options = options.withTask(EvaluationOptions.Task.CLASSIFICATION);

@@ -159,7 +159,7 @@ public final class RunReport {
 		EvaluationRecord first = evaluations.get(0);
 		StringBuilder s = new StringBuilder("<table><caption>On ").append(Html.esc(first.getDataset() == null ? "" : first.getDataset().getName()))
 				.append(", ").append(first.getSampleCount())
-				.append(" samples; against the original (&uarr; better, &darr; worse, ~ within the tolerance)</caption><tr><th>variant</th>");
+				.append(" samples; ").append(Html.esc(RunSummary.against(first)).replace("↑", "&uarr;").replace("↓", "&darr;")).append("</caption><tr><th>variant</th>");
 		columns.forEach(c -> s.append("<th>").append(Html.esc(c)).append("</th>"));
 		s.append("<th>size (bytes)</th><th>parameters</th><th>ms/sample</th><th>acceptance</th></tr>\n");
 		List<Charts.Bar> bars = new ArrayList<>();

@@ -95,6 +95,24 @@ public final class RunSummary {
 		return trace.getEvaluations().stream().noneMatch(e -> e.isSetAccepted() && !e.isAccepted());
 	}
 
+	/**
+	 * What an evaluation's outputs were measured against, as results.json, the report and the logs say it: "targets FILE" (the
+	 * file its dataset names), "the original's outputs" (mse, psnr, ssim without targets); null for class scores, which are
+	 * scored against labels. The markers (↑ ↓ ~) compare each variant's figure with the original's in every case.
+	 */
+	public static String reference(EvaluationRecord e) {
+		if (e.getTargets() != null) {
+			return "targets " + e.getTargets();
+		}
+		return e.getMetrics().stream().anyMatch(m -> org.quantrace.engine.evaluate.Metrics.MSE.equals(m.getName())) ? "the original's outputs" : null;
+	}
+
+	/** The words a table of evaluations is captioned with after its data: against what, and what the markers compare. */
+	public static String against(EvaluationRecord e) {
+		return e.getTargets() == null ? "against the original (↑ better, ↓ worse, ~ within the tolerance)"
+				: "against targets " + e.getTargets() + " (↑ better, ↓ worse, ~ within the tolerance: each than the original's figure)";
+	}
+
 	public static String symbol(Marker m) {
 		return switch (m) {
 		case BASELINE -> "";

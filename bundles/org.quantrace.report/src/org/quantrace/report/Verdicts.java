@@ -132,7 +132,7 @@ final class Verdicts {
 			numeric.add(i);
 		}
 		b.add(new Grid(anchor + "-evaluation", "Evaluation on " + (first.getDataset() == null ? "the evaluation data" : first.getDataset().getName()) + ", "
-				+ first.getSampleCount() + " samples, against the original (↑ better, ↓ worse, ~ within the tolerance)", header, rows, widths, numeric,
+				+ first.getSampleCount() + " samples, " + RunSummary.against(first), header, rows, widths, numeric,
 				header.size() > 11)); // the deck's seven metrics, size and decision fit a portrait page
 		List<List<String>> criteria = new ArrayList<>();
 		for (EvaluationRecord e : all) {

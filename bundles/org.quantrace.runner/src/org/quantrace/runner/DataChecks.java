@@ -197,12 +197,52 @@ final class DataChecks {
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
 		}
+		String targets = targetsProblem(ctx, d, m, model);
+		if (targets != null) {
+			addOnce(problems, diagnostic(ctx, d, org.quantrace.model.recipe.RecipePackage.Literals.DATASET_DECLARATION__TARGETS, recipeAsGiven,
+					IssueCodes.DATA_SHAPE, targets, Severity.ERROR));
+		}
 		String layout = ssimLayout(ctx, d, m, model);
 		if (layout != null) {
 			addOnce(problems, diagnostic(ctx, ctx.recipe().getEvaluation(), org.quantrace.model.recipe.RecipePackage.Literals.EVALUATION_STEP__METRICS, recipeAsGiven,
 					IssueCodes.DATA_SHAPE, layout, Severity.ERROR));
 		}
 		return true;
+	}
+
+	/**
+	 * Why the targets of the evaluation's dataset {@code d} cannot be the reference of {@code m}'s outputs (not one per sample,
+	 * or not shaped as the model's declared output), found before any work from the file's header; null when they can, when
+	 * the model declares no output shape to compare with (then the evaluation compares the outputs it gets), or when {@code d}
+	 * has no targets or is not the evaluation's.
+	 */
+	private static String targetsProblem(RecipeContext ctx, DatasetDeclaration d, ModelDeclaration m, OnnxModel model) {
+		org.quantrace.model.recipe.EvaluationStep e = ctx.recipe().getEvaluation();
+		if (e == null || e.getDataset() != d || d.getTargets() == null) {
+			return null;
+		}
+		long[] targets;
+		try {
+			targets = org.quantrace.engine.data.NpyArray.open(ctx.resolve(d, d.getTargets())).shape();
+		} catch (InvalidInputException x) {
+			return "targets \"" + d.getTargets() + "\": " + text(x);
+		}
+		int samples = ctx.read(d, m, 0).size();
+		long[] output = org.quantrace.engine.data.LabelCheck.firstOutputShape(model);
+		long[] perSample = targets.length < 2 ? new long[0] : java.util.Arrays.copyOfRange(targets, 1, targets.length);
+		boolean fits = output == null || output.length == targets.length;
+		for (int i = 1; fits && output != null && i < output.length; i++) {
+			fits = output[i] < 0 || output[i] == targets[i];
+		}
+		if (targets.length >= 2 && fits && targets[0] >= samples) {
+			return null;
+		}
+		String modelShape = output == null ? "" : ", and model " + m.getName() + "'s output '" + model.graph().outputs().get(0).getName() + "' is "
+				+ java.util.Arrays.toString(output).replace("-1", "N") + " (" + java.util.Arrays.toString(java.util.Arrays.copyOfRange(output, 1, output.length))
+						.replace("-1", "?") + " per sample)";
+		return "targets \"" + d.getTargets() + "\" are " + java.util.Arrays.toString(targets) + " (" + (targets.length < 2 ? "no samples axis"
+				: targets[0] + " samples of " + java.util.Arrays.toString(perSample)) + ") for " + samples + " samples of dataset " + d.getName() + modelShape
+				+ ": give one target per sample, in the data's order, shaped as the model's output";
 	}
 
 	/**
@@ -222,22 +262,22 @@ final class DataChecks {
 			return null;
 		}
 		long[] perSample = java.util.Arrays.copyOfRange(shape, 1, shape.length);
-		// channels last by its shape (C of 1 to 4), or, with more channels ([32, 32, 16]: read as 32 channels of 32x16 pixels,
-		// an SSIM over the wrong axes), by the recipe's layout NHWC for this model and data and a last axis below the other two
-		boolean nhwc;
-		try {
-			nhwc = ctx.preprocessing(d, m).layout() == Layout.NHWC;
-		} catch (RuntimeException x) { // data a preprocess block does not apply to (.npy): no layout of the recipe's
-			nhwc = false;
-		}
-		boolean byLayout = nhwc && perSample.length == 3 && perSample[2] >= 1 && perSample[2] < perSample[0] && perSample[2] < perSample[1];
-		if (!org.quantrace.engine.evaluate.ReconstructionMetrics.channelsLast(perSample) && !byLayout) {
+		// the engine's rule (quantrace evaluate's too): a shape channels last by its look ([H, W, C], C of 1 to 4) is read
+		// [H, W, C] where the recipe declares layout NHWC for this model and data, and refused where the layout is not known
+		boolean nhwc = ModelEvaluation.nhwc(ctx, d, m);
+		if (org.quantrace.engine.evaluate.ReconstructionMetrics.imageLayout(perSample, nhwc) != null) {
 			return null;
 		}
+		// a layout is declared only where the data's reader applies one (image folders, IDX); .npy data is fed as stored
+		boolean declarable = org.quantrace.model.DatasetFormats.takes(org.quantrace.model.DatasetFormats.of(d, ctx.resolve(d, d.getPath())),
+				org.quantrace.model.recipe.RecipePackage.Literals.PREPROCESSING__LAYOUT);
 		return org.quantrace.engine.evaluate.ReconstructionMetrics.channelsLastProblem("model " + m.getName() + "'s output '"
-				+ model.graph().outputs().get(0).getName() + "'" + (nhwc ? " (the recipe's layout NHWC)" : ""), perSample) + ": " + (e.getMetrics().isEmpty()
-						? "an evaluation without metrics measures mse, psnr and ssim; name them without ssim, 'metrics mse, psnr' (they do not depend on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]"
-						: org.quantrace.engine.evaluate.ReconstructionMetrics.CHANNELS_LAST_HINT);
+				+ model.graph().outputs().get(0).getName() + "'" + (nhwc ? " (the recipe's layout NHWC)" : ""), perSample) + ": "
+				+ (e.getMetrics().isEmpty() ? "an evaluation without metrics measures mse, psnr and ssim; " : "")
+				+ (declarable && !nhwc ? "declare the layout, 'layout NHWC' in the model's preprocess block, and ssim is computed over [H, W, C]; or " : "")
+				+ (e.getMetrics().isEmpty() ? "name the metrics without ssim, 'metrics mse, psnr'" : "leave ssim out (metrics mse, psnr")
+				+ (e.getMetrics().isEmpty() ? " (they do not depend on the layout)" : ": they do not depend on the layout)")
+				+ ", or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]";
 	}
 
 	/** A dataset's warning as the run prints it (and verify, reading the dataset again, derives it): "dataset eval (data/evaluation): ...". */

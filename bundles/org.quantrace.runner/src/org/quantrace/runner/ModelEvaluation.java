@@ -73,7 +73,7 @@ final class ModelEvaluation {
 		DatasetDeclaration d = e.getDataset();
 		data = ctx.open(d, run.declaration(), 0);
 		dataset = trace.dataset(d, data, ctx.resolve(d, d.getPath()));
-		evaluationOptions = options(e);
+		evaluationOptions = options(ctx, e, run.declaration());
 		originalInferenceView = Freezer.inferenceView(run.source());
 
 		List<ModelRun.Stage> stages = new ArrayList<>(run.floatStages());
@@ -87,7 +87,8 @@ final class ModelEvaluation {
 			OnnxModel model = s.name().equals("original") ? originalInferenceView : s.model();
 			variants.add(new Variant(s.name(), model, s.artifact().getSizeBytes()));
 		}
-		log("%s: evaluating %d variants on %s (%d samples)", run.name(), variants.size(), d.getName(), data.size());
+		log("%s: evaluating %d variants on %s (%d samples%s)", run.name(), variants.size(), d.getName(), data.size(),
+				evaluationOptions.targets() == null ? "" : ", against targets " + evaluationOptions.targets().name());
 		EvaluationReport report = Evaluator.evaluate(variants, data, evaluationOptions, options.progress());
 		multilabel = report.multilabel();
 		boolean all = true;
@@ -114,6 +115,30 @@ final class ModelEvaluation {
 				: outputs ? EvaluationOptions.Task.RECONSTRUCTION : EvaluationOptions.Task.CLASSIFICATION;
 		return EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK()).withBatchSize(e.getBatchSize())
 				.withDataRange(e.getDataRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM));
+	}
+
+	/**
+	 * {@link #options(EvaluationStep)} for model {@code m}: the layout NHWC where the recipe declares it for {@code m} reading the
+	 * evaluation's data ({@link #nhwc}), and the targets the evaluation's dataset names read as the reference of each sample
+	 * (instead of the original's outputs): one reading for the run and for {@code verify --deep}.
+	 */
+	static EvaluationOptions options(RecipeContext ctx, EvaluationStep e, org.quantrace.model.recipe.ModelDeclaration m) {
+		DatasetDeclaration d = e.getDataset();
+		EvaluationOptions o = options(e).withNhwc(nhwc(ctx, d, m));
+		return d.getTargets() == null ? o : o.withTargets(EvaluationOptions.Targets.read(ctx.resolve(d, d.getTargets()), d.getTargets()));
+	}
+
+	/**
+	 * Whether the recipe declares the layout NHWC for {@code m} reading {@code d} (the preprocess block that applies, its
+	 * {@code layout NHWC}), where the data's reader applies a layout (image folders, IDX): an image model's outputs are then
+	 * read [H, W, C] by SSIM ({@link org.quantrace.engine.evaluate.ReconstructionMetrics#imageLayout}). .npy, .npz and CSV
+	 * data are fed as stored, a block's layout has no effect on them (a preprocessing-no-effect warning) and declares nothing.
+	 */
+	static boolean nhwc(RecipeContext ctx, DatasetDeclaration d, org.quantrace.model.recipe.ModelDeclaration m) {
+		org.quantrace.model.recipe.Preprocessing block = ctx.preprocessingBlock(d, m);
+		org.quantrace.model.recipe.DatasetFormat format = org.quantrace.model.DatasetFormats.of(d, ctx.resolve(d, d.getPath()));
+		return block != null && block.getLayout() == org.quantrace.model.recipe.Layout.NHWC
+				&& org.quantrace.model.DatasetFormats.takes(format, org.quantrace.model.recipe.RecipePackage.Literals.PREPROCESSING__LAYOUT);
 	}
 
 	/** Partial quantization of the schemes that failed, when the recipe declares it; returns whether all are accepted now. */
@@ -231,6 +256,9 @@ final class ModelEvaluation {
 		r.setModel(artifact);
 		r.setBaseline(run.floatStages().get(0).artifact());
 		r.setDataset(dataset);
+		if (evaluationOptions.targets() != null) {
+			r.setTargets(evaluationOptions.targets().name());
+		}
 		if (options.reproducible()) { // wall-clock figures differ between runs
 			r.getMetrics().removeIf(m -> m.getName().equals(Metrics.LATENCY));
 			r.setLatencyMs(0);

@@ -98,7 +98,7 @@ final class RecipeContext {
 
 	/**
 	 * Every file and folder the run reads as the recipe names them: the recipe and the recipes it imports,
-	 * their models, data and label files. The output folder may neither hold nor lie inside any of them.
+	 * their models, data, label and target files. The output folder may neither hold nor lie inside any of them.
 	 */
 	List<Path> inputs() {
 		List<Path> inputs = new ArrayList<>(List.of(file));
@@ -115,6 +115,9 @@ final class RecipeContext {
 					}
 					if (d.getLabels() != null) {
 						inputs.add(resolve(d, d.getLabels()));
+					}
+					if (d.getTargets() != null) {
+						inputs.add(resolve(d, d.getTargets()));
 					}
 				}
 			});

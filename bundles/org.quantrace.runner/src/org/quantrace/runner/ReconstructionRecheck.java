@@ -7,6 +7,7 @@ import java.util.Map;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.engine.evaluate.Variant;
@@ -19,7 +20,8 @@ import org.quantrace.model.trace.MetricValue;
 import org.quantrace.runner.verify.Mismatch;
 
 /**
- * {@code verify --deep}'s second path to the MSE, PSNR and SSIM of an evaluation of outputs against the original's: the model files
+ * {@code verify --deep}'s second path to the MSE, PSNR and SSIM of an evaluation of outputs against the original's (or against
+ * the targets the evaluation's dataset names, read again from their file by verify, whose SHA-256 verify checks): the model files
  * run in sessions of its own, each sample's squared errors summed here, and SSIM computed directly (each position's 11x11 window
  * weighted by the 2-D Gaussian exp(-(dy² + dx²) / 2σ²), normalized), not by the engine's separable filter nor its accumulator: an
  * error in either shows as a figure the two paths disagree on.
@@ -33,7 +35,10 @@ final class ReconstructionRecheck {
 	private ReconstructionRecheck() {
 	}
 
-	static void check(List<Variant> variants, Dataset data, double range, int batch, List<EvaluationRecord> records, String at, List<Mismatch> found) {
+	static void check(List<Variant> variants, Dataset data, EvaluationOptions options, List<EvaluationRecord> records, String at, List<Mismatch> found) {
+		double range = options.dataRange();
+		int batch = options.batchSize();
+		EvaluationOptions.Targets targets = options.targets();
 		int base = -1;
 		for (int i = 0; i < variants.size(); i++) {
 			base = variants.get(i).name().equals("original") ? i : base;
@@ -74,11 +79,14 @@ final class ReconstructionRecheck {
 				}
 				int rows = to - from;
 				int size = outs.get(base).length / rows;
-				int h = shape.length >= 3 ? (int) shape[shape.length - 2] : 0;
-				int w = shape.length >= 3 ? (int) shape[shape.length - 1] : 0;
-				int channels = shape.length == 4 ? (int) shape[1] : 1;
+				// [N, H, W, C] where the recipe declares layout NHWC and the last axis is the smallest, else [N, C, H, W] or [N, H, W]
+				boolean hwc = options.nhwc() && shape.length == 4 && shape[3] < shape[1] && shape[3] < shape[2];
+				int h = hwc ? (int) shape[1] : shape.length >= 3 ? (int) shape[shape.length - 2] : 0;
+				int w = hwc ? (int) shape[2] : shape.length >= 3 ? (int) shape[shape.length - 1] : 0;
+				int channels = hwc ? (int) shape[3] : shape.length == 4 ? (int) shape[1] : 1;
 				image = (shape.length == 3 || shape.length == 4) && h >= 11 && w >= 11;
-				float[] ref = outs.get(base);
+				float[] ref = targets == null ? outs.get(base)
+						: java.util.Arrays.copyOfRange(targets.values(), from * size, to * size); // the engine refused other shapes or counts
 				for (int i = 0; i < variants.size(); i++) {
 					float[] y = outs.get(i);
 					for (int s = 0; s < rows; s++) {
@@ -90,7 +98,7 @@ final class ReconstructionRecheck {
 						if (image) {
 							double sum = 0;
 							for (int c = 0; c < channels; c++) {
-								sum += ssim(ref, y, s * size + c * h * w, h, w, range);
+								sum += hwc ? ssim(ref, y, s * size + c, channels, h, w, range) : ssim(ref, y, s * size + c * h * w, 1, h, w, range);
 							}
 							ssim[i] += sum / channels;
 						}
@@ -127,8 +135,11 @@ final class ReconstructionRecheck {
 		}
 	}
 
-	/** The mean SSIM of one channel (x the reference) over the positions where the whole window fits. */
-	private static double ssim(float[] x, float[] y, int o, int h, int w, double range) {
+	/**
+	 * The mean SSIM of one channel (x the reference) over the positions where the whole window fits; its pixel (i, j) at
+	 * {@code o + (i w + j) stride} (stride 1 channels first, C channels last).
+	 */
+	private static double ssim(float[] x, float[] y, int o, int stride, int h, int w, double range) {
 		double c1 = Math.pow(0.01 * range, 2);
 		double c2 = Math.pow(0.03 * range, 2);
 		double total = 0;
@@ -139,8 +150,8 @@ final class ReconstructionRecheck {
 				for (int a = 0; a < 11; a++) {
 					for (int b = 0; b < 11; b++) {
 						double g = WINDOW[a][b];
-						double p = x[o + (i + a) * w + j + b];
-						double q = y[o + (i + a) * w + j + b];
+						double p = x[o + ((i + a) * w + j + b) * stride];
+						double q = y[o + ((i + a) * w + j + b) * stride];
 						mx += g * p;
 						my += g * q;
 						xx += g * p * p;

@@ -111,10 +111,10 @@ final class Reevaluation {
 			variants.add(new Variant(r.getVariant(), r.getModel().getKind() == ArtifactKind.ORIGINAL ? Freezer.inferenceView(model) : model,
 					r.getModel().getSizeBytes()));
 		}
-		EvaluationOptions options = ModelEvaluation.options(step);
+		EvaluationOptions options = ModelEvaluation.options(ctx, step, m);
 		EvaluationReport report = Evaluator.evaluate(variants, data, options, progress);
 		if (report.reconstruction()) { // outputs against the original's: a second computation of the same metrics, apart from the engine's
-			ReconstructionRecheck.check(variants, data, options.dataRange(), options.batchSize(), records, at, found);
+			ReconstructionRecheck.check(variants, data, options, records, at, found);
 		}
 		for (EvaluationRecord r : records) {
 			EvaluationReport.VariantResult now = report.variant(r.getVariant());

@@ -123,6 +123,9 @@ final class ResultsJson {
 			}
 			v.put("dataset", e.getDataset() == null ? null : e.getDataset().getName());
 			v.put("samples", e.getSampleCount());
+			if (RunSummary.reference(e) != null) { // outputs measured against something: the targets or the original's outputs
+				v.put("reference", RunSummary.reference(e));
+			}
 			v.put("metrics", metrics);
 			v.put("deltas", deltas);
 			v.put("markers", markers);

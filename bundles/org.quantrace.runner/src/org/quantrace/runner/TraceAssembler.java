@@ -231,7 +231,7 @@ final class TraceAssembler {
 		model.externalDataFiles().forEach(f -> input(f, InputKind.EXTERNAL_DATA, m.getName(), SafeFiles.sha256(f)));
 	}
 
-	/** Every dataset the run opened, by its manifest (written now for one no step recorded, e.g. a conversion's check data), and its label file. */
+	/** Every dataset the run opened, by its manifest (written now for one no step recorded, e.g. a conversion's check data), and its label or target file. */
 	void datasetInputs(RecipeContext ctx) {
 		for (RecipeContext.Opened o : ctx.openedDatasets()) {
 			DatasetDeclaration d = o.declaration();
@@ -241,6 +241,10 @@ final class TraceAssembler {
 			if (d.getLabels() != null) {
 				Path labels = ctx.resolve(d, d.getLabels());
 				input(labels, InputKind.LABELS, d.getName(), SafeFiles.sha256(labels));
+			}
+			if (d.getTargets() != null) {
+				Path targets = ctx.resolve(d, d.getTargets());
+				input(targets, InputKind.TARGETS, d.getName(), SafeFiles.sha256(targets));
 			}
 		}
 	}

@@ -64,6 +64,10 @@ public final class IssueCodes {
 	public static final String METRIC_UNIT = "metric-unit";
 	/** A psnr or mse drop: the recipe measures outputs against the original's, whose own mse is 0 and psnr infinite. */
 	public static final String FIDELITY_DROP = "fidelity-drop";
+	/** A dataset's targets (tensors the outputs are measured against) on a dataset that is not one .npy array. */
+	public static final String TARGETS_FORMAT = "targets-format";
+	/** A dataset with both targets and labels: outputs are measured against the one or scored against the other. */
+	public static final String TARGETS_WITH_LABELS = "targets-with-labels";
 	public static final String DEBUG_NOT_FULL_INTEGER = "debug-not-full-integer";
 	public static final String SCHEME_NOT_RUN = "scheme-not-run";
 	public static final String DATASET_ROLE = "dataset-role";

@@ -61,6 +61,10 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 			noSymbolicLinks(d, Literals.DATASET_DECLARATION__LABELS, d.getLabels());
 			isFile(d, Literals.DATASET_DECLARATION__LABELS, d.getLabels(), "label file", "");
 		}
+		if (exists(d, Literals.DATASET_DECLARATION__TARGETS, d.getTargets(), "target file")) {
+			noSymbolicLinks(d, Literals.DATASET_DECLARATION__TARGETS, d.getTargets());
+			isFile(d, Literals.DATASET_DECLARATION__TARGETS, d.getTargets(), "target file", ".npy");
+		}
 	}
 
 	/**

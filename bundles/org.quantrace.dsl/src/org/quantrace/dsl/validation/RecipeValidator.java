@@ -184,6 +184,33 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 	}
 
+	/**
+	 * Targets are read as the reference of each sample, one .npy array [N, ...] in the data's order, as {@code quantrace evaluate
+	 * --targets} reads them: only an .npy dataset has an order both files share by construction (a folder's is its file names', a
+	 * CSV's its rows'), and a dataset is either scored against labels or measured against targets, not both.
+	 */
+	@Check
+	public void targetsAreTensorsOfAnNpyDataset(DatasetDeclaration d) {
+		if (d.getTargets() == null) {
+			return;
+		}
+		if (d.getLabels() != null) {
+			error("dataset '" + d.getName() + "' has both labels and targets: an evaluation scores classes against labels or measures outputs"
+					+ " against targets; keep the one its model's output needs", d, Literals.DATASET_DECLARATION__TARGETS, IssueCodes.TARGETS_WITH_LABELS);
+		}
+		DatasetFormat format = d.getPath() == null ? null : DatasetFormats.of(d, RecipePathValidator.resolve(d, d.getPath()));
+		if (format != null && format != DatasetFormat.NPY) {
+			error("targets are read for an .npy dataset only (one array [N, ...] of inputs, one of targets, in the same order), and '"
+					+ d.getName() + "' is " + format.getLiteral() + " data: save its inputs as an .npy array (numpy.save) in the targets' order",
+					d, Literals.DATASET_DECLARATION__TARGETS, IssueCodes.TARGETS_FORMAT);
+		}
+	}
+
+	/** Whether the evaluation measures outputs against target tensors its dataset names (not against the original's outputs). */
+	public static boolean againstTargets(EvaluationStep e) {
+		return e.getDataset() != null && !e.getDataset().eIsProxy() && e.getDataset().getTargets() != null;
+	}
+
 	@Check
 	public void oneDefaultPreprocessing(Recipe r) {
 		List<Preprocessing> unnamed = r.getDeclarations().stream().filter(Preprocessing.class::isInstance).map(Preprocessing.class::cast)
@@ -724,6 +751,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 				}
 			}
 		}
+		if (againstTargets(e) && !reconstruction) {
+			error("dataset '" + d.getName() + "' has targets, which outputs are measured against (mse, psnr, ssim), and these metrics score"
+					+ " classes: name the metrics of outputs, 'metrics mse, psnr, ssim'", e, Literals.EVALUATION_STEP__METRICS, IssueCodes.METRIC_KIND_MIX);
+		}
 		if (!(e.getDataRange() > 0) || Double.isInfinite(e.getDataRange())) {
 			error("range (the data range of the outputs, for psnr and ssim) must be a positive number", e, Literals.EVALUATION_STEP__DATA_RANGE,
 					IssueCodes.VALUE_RANGE);
@@ -770,15 +801,20 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		Unit unit = a.isSetUnit() ? a.getUnit() : a.getKind() == CriterionKind.DROP ? Unit.POINTS : Unit.FRACTION;
 		if (unit == Unit.DECIBEL && a.getMetric() != Metric.PSNR) {
 			error("dB is the unit of psnr, not of " + a.getMetric().getLiteral(), a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
-		} else if (a.getKind() == CriterionKind.DROP && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE)) {
-			// the recipe measures each variant's outputs against the original's: the original's own mse is 0 and its psnr +inf
+		} else if (a.getKind() == CriterionKind.DROP && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE) && (e == null || !againstTargets(e))) {
+			// without targets each variant's outputs are measured against the original's: its own mse is 0 and its psnr +inf;
+			// against targets the original's figures are finite and a drop from them is measured
 			error("a " + a.getMetric().getLiteral() + " drop cannot be measured: outputs are measured against the original's, whose own "
 					+ a.getMetric().getLiteral() + " is " + (a.getMetric() == Metric.PSNR ? "infinite" : "0") + "; bound the value instead ("
-					+ (a.getMetric() == Metric.PSNR ? "accept when psnr >= 40 dB" : "accept when mse <= 0.0001") + ")", a,
-					Literals.ACCEPTANCE_CRITERION__KIND, IssueCodes.FIDELITY_DROP);
+					+ (a.getMetric() == Metric.PSNR ? "accept when psnr >= 40 dB" : "accept when mse <= 0.0001") + "), or give the evaluation's"
+					+ " dataset targets (targets \"clean.npy\") to measure against", a, Literals.ACCEPTANCE_CRITERION__KIND, IssueCodes.FIDELITY_DROP);
 		} else if (unit == Unit.POINTS && (a.getMetric() == Metric.PSNR || a.getMetric() == Metric.MSE)) {
-			error(a.getMetric().getLiteral() + " is no fraction, so points (hundredths) do not apply: " + (a.getMetric() == Metric.PSNR
-					? "write dB (psnr >= 40 dB)" : "write the value (mse <= 0.0001)"), a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
+			// a drop's unit is points unless written: against targets a user writes "mse drop < 0.0005" and needs the word
+			boolean drop = a.getKind() == CriterionKind.DROP;
+			error(a.getMetric().getLiteral() + " is no fraction, so points (hundredths) do not apply" + (drop && !a.isSetUnit() ? " (a drop's unit when none is written)" : "")
+					+ ": " + (a.getMetric() == Metric.PSNR ? drop ? "write dB (psnr drop < 0.5 dB)" : "write dB (psnr >= 40 dB)"
+							: drop ? "write the value with 'fraction' (mse drop < 0.0005 fraction)" : "write the value (mse <= 0.0001)"),
+					a, Literals.ACCEPTANCE_CRITERION__UNIT, IssueCodes.METRIC_UNIT);
 		}
 		for (int i = 0; i < a.getSchemes().size(); i++) {
 			QuantizationConfig c = a.getSchemes().get(i);
@@ -833,11 +869,15 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	/**
 	 * Whether an evaluation measures outputs against the original's (mse, psnr, ssim: an image-to-image model) rather than scoring
 	 * classes, as far as the recipe tells: TRUE when it names such a metric, FALSE when it names others; with no {@code metrics},
+	 * TRUE when its dataset names targets (tensors to measure outputs against),
 	 * TRUE when an acceptance criterion of the recipe bounds mse, psnr or ssim (the recipe's criteria then speak of outputs, and
 	 * an image model needs no labels), FALSE when one bounds a class metric, else null: the model's first output decides when
 	 * the run loads it (class scores or not), as {@code quantrace evaluate} does. The runner resolves the engine's task from this.
 	 */
 	public static Boolean measuresOutputs(EvaluationStep e) {
+		if (e.getMetrics().isEmpty() && againstTargets(e)) {
+			return Boolean.TRUE;
+		}
 		if (!e.getMetrics().isEmpty()) {
 			return e.getMetrics().stream().anyMatch(RECONSTRUCTION_METRICS::contains);
 		}

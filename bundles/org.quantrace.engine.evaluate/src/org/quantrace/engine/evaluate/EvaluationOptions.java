@@ -5,10 +5,11 @@ package org.quantrace.engine.evaluate;
  * multilabel outputs are read (the deck's dtype midpoint, or dequantized and compared with the threshold),
  * the tolerance in percentage points within which a metric counts as unchanged (~), and the baseline; for outputs
  * that are no class scores, which task to assume, the data range R of the outputs (PSNR, SSIM) and the targets (when
- * none, each model is measured against the baseline's outputs: fidelity).
+ * none, each model is measured against the baseline's outputs: fidelity), whether SSIM is computed and whether the layout is
+ * declared NHWC (image outputs [H, W, C] are then read channels last, {@link ReconstructionMetrics#imageLayout}).
  */
 public record EvaluationOptions(int batchSize, int topK, double threshold, IntegerOutputs integerOutputs, double tolerancePoints, String baseline,
-		Task task, double dataRange, Targets targets, boolean ssim) {
+		Task task, double dataRange, Targets targets, boolean ssim, boolean nhwc) {
 
 	/** Reading integer multilabel outputs. */
 	public enum IntegerOutputs {
@@ -34,6 +35,20 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 	 */
 	public record Targets(String name, float[] values, long[] perSample) {
 
+		/**
+		 * The targets of an .npy file, [N, ...] (float16/float64 read as float32, as the data reader does); {@code name} says
+		 * where they came from in records and messages (the file as the user wrote it).
+		 */
+		public static Targets read(java.nio.file.Path file, String name) {
+			org.quantrace.engine.data.NpyArray t = org.quantrace.engine.data.NpyArray.open(file);
+			long[] shape = t.shape();
+			if (shape.length < 2) {
+				throw new org.quantrace.engine.InvalidInputException(name + ": targets are " + java.util.Arrays.toString(shape)
+						+ ", not one tensor per sample [N, ...]", "give the targets as an .npy array of N samples shaped as the model's output");
+			}
+			return new Targets(name, t.slice(0, (int) shape[0]).toFloats(), java.util.Arrays.copyOfRange(shape, 1, shape.length));
+		}
+
 		public int samples() {
 			long size = 1;
 			for (long d : perSample) {
@@ -44,7 +59,7 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 	}
 
 	public EvaluationOptions(int batchSize, int topK, double threshold, IntegerOutputs integerOutputs, double tolerancePoints, String baseline) {
-		this(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, Task.AUTO, 1, null, true);
+		this(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, Task.AUTO, 1, null, true, false);
 	}
 
 	public static EvaluationOptions defaults() {
@@ -52,40 +67,45 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 	}
 
 	public EvaluationOptions withBaseline(String name) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, name, task, dataRange, targets, ssim);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, name, task, dataRange, targets, ssim, nhwc);
 	}
 
 	public EvaluationOptions withTolerance(double points) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, points, baseline, task, dataRange, targets, ssim);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, points, baseline, task, dataRange, targets, ssim, nhwc);
 	}
 
 	public EvaluationOptions withIntegerOutputs(IntegerOutputs mode) {
-		return new EvaluationOptions(batchSize, topK, threshold, mode, tolerancePoints, baseline, task, dataRange, targets, ssim);
+		return new EvaluationOptions(batchSize, topK, threshold, mode, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc);
 	}
 
 	public EvaluationOptions withBatchSize(int size) {
-		return new EvaluationOptions(size, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim);
+		return new EvaluationOptions(size, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc);
 	}
 
 	public EvaluationOptions withTopK(int k) {
-		return new EvaluationOptions(batchSize, k, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim);
+		return new EvaluationOptions(batchSize, k, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc);
 	}
 
 	public EvaluationOptions withTask(Task t) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, t, dataRange, targets, ssim);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, t, dataRange, targets, ssim, nhwc);
 	}
 
 	/** The data range R of outputs that are no class scores (1 for images in [0, 1]). */
 	public EvaluationOptions withDataRange(double range) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, range, targets, ssim);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, range, targets, ssim, nhwc);
 	}
 
 	public EvaluationOptions withTargets(Targets t) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, t, ssim);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, t, ssim, nhwc);
 	}
 
 	/** Whether SSIM is computed where the outputs are images (default true). */
 	public EvaluationOptions withSsim(boolean on) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, on);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, on, nhwc);
+	}
+
+	/** Whether the layout is declared NHWC (recipe {@code layout NHWC}, {@code --layout NHWC}): SSIM then reads [H, W, C] outputs. */
+	public EvaluationOptions withNhwc(boolean declared) {
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, declared);
 	}
 }

@@ -142,13 +142,14 @@ final class Reconstruction {
 				throw new InvalidInputException(variant.name() + "'s output '" + output + "' is " + shape(perSample) + " per sample but " + what + " is "
 						+ shape(referenceShape), "compare outputs of one shape: targets shaped as the model's output, models with the same output");
 			}
-			if (sums == null && options.ssim() && ReconstructionMetrics.channelsLast(perSample)) { // else SSIM over H as channels, or none, silently
+			ReconstructionMetrics.ImageLayout layout = ReconstructionMetrics.imageLayout(perSample, options.nhwc());
+			if (sums == null && options.ssim() && layout == null) { // else SSIM over H as channels, or none, silently
 				throw new InvalidInputException(ReconstructionMetrics.channelsLastProblem(variant.name() + "'s output '" + output + "'", perSample),
-						"leave ssim out (--metrics mse,psnr: they do not depend on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output"
-								+ " so that it is [N, C, H, W]");
+						"declare the layout (--layout NHWC) and ssim is computed over [H, W, C]; or leave ssim out (--metrics mse,psnr: they do not depend"
+								+ " on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]");
 			}
 			if (sums == null) {
-				sums = new ReconstructionMetrics.Accumulator(perSample, options.dataRange(), options.ssim() && ReconstructionMetrics.imageShape(perSample));
+				sums = new ReconstructionMetrics.Accumulator(perSample, options.dataRange(), options.ssim() && ReconstructionMetrics.imageShape(perSample, layout), layout);
 			}
 			sums.add(out, reference, rows);
 		}

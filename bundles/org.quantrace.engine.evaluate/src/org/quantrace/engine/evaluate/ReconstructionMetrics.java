@@ -16,7 +16,8 @@ import java.util.Map;
  * (K1 R)², C2 = (K2 R)², population (co)variances, the SSIM map over the positions where the window lies inside the image
  * (MATLAB's {@code filter2 'valid'}, which scikit-image's {@code structural_similarity(gaussian_weights=True,
  * use_sample_covariance=False)} reproduces by cropping); each sample's SSIM the mean of its channels' maps, the metric the
- * mean over the samples. Only for outputs [N, C, H, W] (or [N, H, W]) of at least 11x11 pixels.</li>
+ * mean over the samples. For outputs [N, C, H, W] (or [N, H, W]) of at least 11x11 pixels, and [N, H, W, C] where the layout
+ * is declared NHWC ({@link #imageLayout}).</li>
  * </ul>
  * Sums are kept in double, sample after sample in data order.
  */
@@ -34,8 +35,40 @@ public final class ReconstructionMetrics {
 
 	/** Whether SSIM applies to samples of this shape (batch axis left out): [C, H, W] or [H, W], both sides at least the window. */
 	public static boolean imageShape(long[] perSample) {
+		return imageShape(perSample, ImageLayout.CHANNELS_FIRST);
+	}
+
+	/** Whether SSIM applies to samples of this shape read in {@code layout}: its two sides at least the window. */
+	public static boolean imageShape(long[] perSample, ImageLayout layout) {
 		int r = perSample.length;
+		if (layout == ImageLayout.CHANNELS_LAST) {
+			return r == 3 && perSample[0] >= WINDOW && perSample[1] >= WINDOW;
+		}
 		return (r == 2 || r == 3) && perSample[r - 1] >= WINDOW && perSample[r - 2] >= WINDOW;
+	}
+
+	/** How one sample of an image output lies in memory: [C, H, W] (or [H, W]), or [H, W, C]. */
+	public enum ImageLayout {
+		CHANNELS_FIRST, CHANNELS_LAST
+	}
+
+	/**
+	 * The layout SSIM reads a sample of this shape (batch axis left out) in, {@code nhwc} whether the layout is declared NHWC (a
+	 * recipe's {@code layout NHWC}, {@code quantrace evaluate --layout NHWC} or its --preprocess layout): the one rule for the
+	 * run's data checks, the evaluator and {@code quantrace evaluate}. Declared NHWC, a [H, W, C] sample whose last axis is
+	 * below the other two is channels last, one whose first axis is below the other two channels first (a model that
+	 * transposes), else (a cube) the layout cannot be told. Not declared, a shape {@link #channelsLast} by its look ([H, W, C],
+	 * C of 1 to 4) cannot be told either: null, and SSIM is refused there rather than computed over the wrong axes.
+	 */
+	public static ImageLayout imageLayout(long[] perSample, boolean nhwc) {
+		if (perSample.length != 3) {
+			return ImageLayout.CHANNELS_FIRST;
+		}
+		if (!nhwc) {
+			return channelsLast(perSample) ? null : ImageLayout.CHANNELS_FIRST;
+		}
+		long a = perSample[0], b = perSample[1], c = perSample[2];
+		return c < a && c < b ? ImageLayout.CHANNELS_LAST : a < b && a < c ? ImageLayout.CHANNELS_FIRST : null;
 	}
 
 	/**
@@ -48,20 +81,18 @@ public final class ReconstructionMetrics {
 		return r == 3 && perSample[2] >= 1 && perSample[2] <= 4 && perSample[0] > 4 && perSample[1] > 4;
 	}
 
-	/** Why SSIM is refused on a channels-last output, naming it ({@code what}); {@link #CHANNELS_LAST_HINT} says what to do. */
+	/** Why SSIM is refused on a channels-last output, naming it ({@code what}); what to do is the caller's (its options' words). */
 	public static String channelsLastProblem(String what, long[] perSample) {
 		return what + " is " + java.util.Arrays.toString(perSample) + " per sample, an image channels last ([H, W, C], NHWC): ssim reads images"
 				+ " channels first ([C, H, W]) and would be computed over the wrong axes";
 	}
-
-	public static final String CHANNELS_LAST_HINT = "leave ssim out (metrics mse, psnr: they do not depend on the layout), or give the model a"
-			+ " Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]";
 
 	/** The running sums of one model's outputs against the reference. */
 	public static final class Accumulator {
 		private final long[] perSample;
 		private final double range;
 		private final boolean ssim;
+		private final ImageLayout layout;
 		private double squared;
 		private long elements;
 		private double ssimSum;
@@ -69,18 +100,24 @@ public final class ReconstructionMetrics {
 
 		/** @param perSample the shape of one sample's output, batch axis left out */
 		public Accumulator(long[] perSample, double range, boolean ssim) {
+			this(perSample, range, ssim, ImageLayout.CHANNELS_FIRST);
+		}
+
+		/** @param layout how a sample lies in memory (SSIM's axes); a channels-last shape read channels first is refused */
+		public Accumulator(long[] perSample, double range, boolean ssim, ImageLayout layout) {
 			if (!(range > 0) || Double.isInfinite(range)) {
 				throw new IllegalArgumentException("the data range must be a positive number, not " + range);
 			}
-			if (ssim && channelsLast(perSample)) {
+			if (ssim && layout == ImageLayout.CHANNELS_FIRST && channelsLast(perSample)) {
 				throw new IllegalArgumentException(channelsLastProblem("the output", perSample));
 			}
-			if (ssim && !imageShape(perSample)) {
-				throw new IllegalArgumentException("SSIM needs images [C, H, W] or [H, W] of at least " + WINDOW + "x" + WINDOW);
+			if (ssim && !imageShape(perSample, layout)) {
+				throw new IllegalArgumentException("SSIM needs images [C, H, W], [H, W] or (NHWC) [H, W, C] of at least " + WINDOW + "x" + WINDOW);
 			}
 			this.perSample = perSample.clone();
 			this.range = range;
 			this.ssim = ssim;
+			this.layout = layout;
 		}
 
 		/** Adds {@code rows} samples of {@code size} values each, row-major. */
@@ -96,7 +133,7 @@ public final class ReconstructionMetrics {
 				squared += s;
 				elements += size;
 				if (ssim) {
-					ssimSum += ssim(out, reference, o, perSample, range);
+					ssimSum += ssim(out, reference, o, perSample, range, layout);
 				}
 				samples++;
 			}
@@ -124,20 +161,28 @@ public final class ReconstructionMetrics {
 		return mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(range * range / mse);
 	}
 
-	/** The SSIM of one sample (mean over its channels), at {@code offset} in both arrays. */
+	/** The SSIM of one sample [C, H, W] or [H, W] (mean over its channels), at {@code offset} in both arrays. */
 	public static double ssim(float[] x, float[] y, int offset, long[] perSample, double range) {
+		return ssim(x, y, offset, perSample, range, ImageLayout.CHANNELS_FIRST);
+	}
+
+	/** The SSIM of one sample in {@code layout} (mean over its channels), at {@code offset} in both arrays. */
+	public static double ssim(float[] x, float[] y, int offset, long[] perSample, double range, ImageLayout layout) {
 		int r = perSample.length;
-		int h = (int) perSample[r - 2];
-		int w = (int) perSample[r - 1];
-		int channels = r == 3 ? (int) perSample[0] : 1;
+		boolean last = layout == ImageLayout.CHANNELS_LAST;
+		int h = (int) perSample[last ? 0 : r - 2];
+		int w = (int) perSample[last ? 1 : r - 1];
+		int channels = r == 3 ? (int) perSample[last ? 2 : 0] : 1;
 		double sum = 0;
 		for (int c = 0; c < channels; c++) {
-			sum += ssimChannel(x, y, offset + c * h * w, h, w, range);
+			// pixel (i, j) of channel c: [C, H, W] at c h w + i w + j, [H, W, C] at (i w + j) C + c
+			sum += last ? ssimChannel(x, y, offset + c, channels, h, w, range) : ssimChannel(x, y, offset + c * h * w, 1, h, w, range);
 		}
 		return sum / channels;
 	}
 
-	private static double ssimChannel(float[] x, float[] y, int o, int h, int w, double range) {
+	/** The mean SSIM map of one channel whose pixel (i, j) is at {@code o + (i w + j) stride}. */
+	private static double ssimChannel(float[] x, float[] y, int o, int stride, int h, int w, double range) {
 		double c1 = K1 * range * K1 * range;
 		double c2 = K2 * range * K2 * range;
 		int oh = h - WINDOW + 1;
@@ -149,8 +194,8 @@ public final class ReconstructionMetrics {
 				double mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
 				for (int k = 0; k < WINDOW; k++) {
 					double g = GAUSS[k];
-					double a = x[o + i * w + j + k];
-					double b = y[o + i * w + j + k];
+					double a = x[o + (i * w + j + k) * stride];
+					double b = y[o + (i * w + j + k) * stride];
 					mx += g * a;
 					my += g * b;
 					xx += g * a * a;

@@ -124,6 +124,7 @@ final class ResultsCheck implements DocumentCheck {
 		same(found, DOCUMENT, at + "deltas (names)", names(v.at("/deltas")), deltas, TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "markers (names)", names(v.at("/markers")), r.getMetrics().stream().map(MetricValue::getName).toList(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "dataset", text(v.get("dataset")), r.getDataset() == null ? null : r.getDataset().getName(), TraceCheck.DOCUMENT);
+		same(found, DOCUMENT, at + "reference", text(v.get("reference")), org.quantrace.report.RunSummary.reference(r), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "samples", v.path("samples").asInt(-1), r.getSampleCount(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "latencyMs", v.has("latencyMs") ? v.get("latencyMs").asDouble() : null, r.getLatencyMs() > 0 ? r.getLatencyMs() : null,
 				TraceCheck.DOCUMENT);

@@ -132,6 +132,20 @@ class EvaluateCommandsTest {
 		assertTrue(refused.err().contains("is [28, 28, 1] per sample, an image channels last") && refused.err().contains("--metrics mse,psnr"), refused.err());
 		Cli measured = Cli.run("evaluate", nhwc.toString(), "--data", images, "--labels", labels, "--samples", "16", "--metrics", "mse,psnr");
 		assertEquals(0, measured.exitCode(), measured.err());
+
+		// the layout declared: ssim over [H, W, C]; against the clean images (tests/data/metrics/make_denoise_targets.py) as [N, 28, 28, 1],
+		// the figure scikit-image computes for the blur's channels-first outputs (one channel: the same pixels)
+		assertTrue(refused.err().contains("--layout NHWC"), "the hint names the option: " + refused.err());
+		float[] clean = org.quantrace.engine.data.NpyArray.open(TestData.data("metrics/denoise_clean.npy")).read().toFloats();
+		Path targets = dir.resolve("clean_nhwc.npy");
+		org.quantrace.engine.data.NpyArray.write(targets, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 64, 28, 28, 1 }, clean));
+		Cli ssim = Cli.run("evaluate", nhwc.toString(), "--data", TestData.data("metrics/denoise_noisy.npy").toString(), "--targets", targets.toString(),
+				"--layout", "NHWC", "--format", "json");
+		assertEquals(0, ssim.exitCode(), ssim.err());
+		JsonNode ref = TestData.json(TestData.data("metrics/denoise_references.json")).get("blur_against_clean");
+		JsonNode r = new ObjectMapper().readTree(ssim.out());
+		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/0/metrics/ssim").asDouble(), 1e-6, ssim.out());
+		assertEquals(ref.get("psnr").asDouble(), r.at("/evaluation/variants/0/metrics/psnr (dB, range 1)").asDouble(), 1e-5, ssim.out());
 	}
 
 	@Test

@@ -47,6 +47,8 @@ class ValidatorTest {
 		dir = TestData.tempDir("validator");
 		Files.writeString(dir.resolve("m.onnx"), "");
 		Files.writeString(dir.resolve("labels.json"), "{}");
+		Files.writeString(dir.resolve("noisy.npy"), "");
+		Files.writeString(dir.resolve("clean.npy"), "");
 		Files.writeString(dir.resolve("shared.qr"), "model shared \"m.onnx\"\n");
 		Files.createDirectories(dir.resolve("calib"));
 		Files.createDirectories(dir.resolve("eval"));
@@ -131,6 +133,18 @@ class ValidatorTest {
 						"evaluate on eval metrics psnr accept when psnr >= 40 dB"),
 				rule(IssueCodes.FIDELITY_DROP, Severity.ERROR, "evaluate on eval metrics mse accept when mse drop < 10 %",
 						"evaluate on eval metrics mse accept when mse <= 0.0001"),
+				// against targets (a denoiser's clean images) the original's psnr is finite: a drop from it is measured
+				rule(IssueCodes.FIDELITY_DROP, Severity.ERROR, "dataset test \"noisy.npy\" evaluate on test metrics psnr accept when psnr drop < 0.5 dB",
+						"dataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics psnr accept when psnr drop < 0.5 dB"),
+				// targets: one .npy array in the order of an .npy dataset's inputs, and no labels beside them
+				rule(IssueCodes.TARGETS_FORMAT, Severity.ERROR, "dataset test \"eval\" targets \"clean.npy\" evaluate on test metrics mse",
+						"dataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics mse"),
+				rule(IssueCodes.TARGETS_WITH_LABELS, Severity.ERROR, "dataset test \"noisy.npy\" labels \"labels.json\" targets \"clean.npy\" evaluate on test metrics mse",
+						"dataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics mse"),
+				rule(IssueCodes.METRIC_KIND_MIX, Severity.ERROR, "dataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics accuracy",
+						"dataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test"),
+				rule(IssueCodes.PATH_NOT_FOUND, Severity.WARNING, "dataset test \"noisy.npy\" targets \"cleaned.npy\" evaluate on test metrics mse",
+						"dataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics mse"),
 				rule(IssueCodes.METRIC_NOT_EVALUATED, Severity.ERROR, "evaluate on eval metrics mse accept when ssim >= 0.9",
 						"evaluate on eval metrics mse, ssim accept when ssim >= 0.9"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "evaluate on eval metrics psnr range 0", "evaluate on eval metrics psnr range 255"),
@@ -215,6 +229,24 @@ class ValidatorTest {
 		assertEquals(1, reserved.size(), Recipes.describe(issues));
 		assertEquals(Severity.ERROR, reserved.get(0).getSeverity());
 		assertTrue(reserved.get(0).getMessage().contains("models/MODEL/" + name + ".onnx"), reserved.get(0).getMessage());
+	}
+
+	/**
+	 * Against targets an mse drop is measured, and a user writes it as a bound is written, "mse drop < 0.0005": a drop's unit is
+	 * points when none is written, which mse does not take (metric-unit). The message said "write the value (mse <= 0.0001)",
+	 * a bound where a drop was meant; it says how to write the drop.
+	 */
+	@Test
+	void anMseDropWithoutAUnitSaysHowToWriteIt() {
+		List<Issue> issues = recipes.validate(recipes.load(dir, "msedrop.qr",
+				recipe("\tdataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics mse accept when mse drop < 0.0005")));
+		List<Issue> unit = issues.stream().filter(i -> IssueCodes.METRIC_UNIT.equals(i.getCode())).toList();
+		assertEquals(1, unit.size(), Recipes.describe(issues));
+		assertTrue(unit.get(0).getMessage().contains("(mse drop < 0.0005 fraction)") && unit.get(0).getMessage().contains("a drop's unit when none is written"),
+				unit.get(0).getMessage());
+		List<Issue> fixed = recipes.validate(recipes.load(dir, "msedrop2.qr",
+				recipe("\tdataset test \"noisy.npy\" targets \"clean.npy\" evaluate on test metrics mse accept when mse drop < 0.0005 fraction")));
+		assertTrue(fixed.isEmpty(), Recipes.describe(fixed));
 	}
 
 	/**

@@ -152,7 +152,8 @@ class ReconstructionRunTest {
 		String said = refused.diagnostics().toString();
 		int line = recipe.substring(0, recipe.indexOf("\tevaluate on eval")).split("\n", -1).length;
 		assertTrue(said.contains("nhwc.qr:" + line + ":") && said.contains("[data-shape]") && said.contains("[28, 28, 1] per sample, an image channels last")
-				&& said.contains("metrics mse, psnr"), "on the evaluation's line " + line + ", with what to do: " + said);
+				&& said.contains("metrics mse, psnr") && said.contains("declare the layout, 'layout NHWC' in the model's preprocess block"),
+				"on the evaluation's line " + line + ", with what to do: " + said);
 		assertFalse(Files.exists(folder), "nothing written");
 
 		var measured = Runs.run(Runs.recipe(dir, "nhwc.qr", recipe.replace("metrics mse, psnr, ssim range 1", "metrics mse, psnr range 1")), folder);
@@ -164,10 +165,12 @@ class ReconstructionRunTest {
 	/**
 	 * A model of NHWC layout throughout (input [N, 28, 28, 1], output [N, 28, 28, 16]: a 16-channel 3x3 Conv between two
 	 * Transposes), the recipe's preprocess layout NHWC. Its output's shape alone does not say channels last (16 channels), and
-	 * SSIM read it as 28 channels of 28x16 pixels: a figure over the wrong axes, exit 0. The recipe's layout says it: refused.
+	 * SSIM read it as 28 channels of 28x16 pixels: a figure over the wrong axes, exit 0; then (metrics2) refused by the recipe's
+	 * layout. Now the layout says how to read it: SSIM over [H, W, C], and verify --deep's second path, which reads [H, W, C]
+	 * by its own index arithmetic, gives the same figures (before: refused, exit 2).
 	 */
 	@Test
-	void ssimOfAnNhwcModelsOutputIsRefusedByTheRecipesLayout() throws IOException {
+	void ssimOfAnNhwcModelsOutputIsComputedOverHwcByTheRecipesLayout() throws IOException {
 		Path dir = Runs.exampleCopy("reconstruction-nhwc16");
 		var dims = ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder()
 				.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
@@ -191,12 +194,15 @@ class ReconstructionRunTest {
 				.replace("\t\tlayout NCHW", "\t\tlayout NHWC");
 		assertTrue(recipe.contains("layout NHWC"), recipe);
 		Path folder = dir.resolve("out");
-		var refused = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe), folder);
-		assertEquals(2, refused.exitCode(), refused.diagnostics() + "\n" + recipe);
-		String said = refused.diagnostics().toString();
-		assertTrue(said.contains("[data-shape]") && said.contains("(the recipe's layout NHWC) is [28, 28, 16] per sample, an image channels last"), said);
-		var measured = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe.replace("metrics mse, psnr, ssim range 1", "metrics mse, psnr range 1")), folder);
-		assertEquals(0, measured.exitCode(), measured.diagnostics().toString());
+		var measured = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe), folder);
+		assertEquals(0, measured.exitCode(), measured.diagnostics() + "\n" + recipe);
+		JsonNode quantized = variant(new ObjectMapper().readTree(Files.readString(folder.resolve("results.json"))), "fiq_int8");
+		double ssim = quantized.at("/metrics/ssim").asDouble(Double.NaN);
+		assertTrue(ssim > 0.9 && ssim < 1, "an SSIM of the int8 outputs against the original's: " + quantized);
+		List<Problem> deep = Verification.verify(folder, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+		// under the example's layout NCHW the same output is not declared channels last, and 16 channels do not look it: as before
+		// (an open item), read [C, H, W]; a [N, 28, 28, 1] output is refused there (ssimOfAChannelsLastOutputIsRefusedOnTheEvaluationsLine)
 	}
 
 	private static ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension dim(long v) {
@@ -262,6 +268,94 @@ class ReconstructionRunTest {
 
 		List<Problem> problems = Verification.verify(folder).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
+	 * A denoiser's user measures against the clean images, not against the original's outputs: the evaluation's dataset names
+	 * them ({@code targets "data/clean.npy"}; tests/data/metrics/make_denoise_targets.py made the noisy and clean .npy files from
+	 * Fashion-MNIST and scikit-image's figures for the blur as the denoiser). Before, a recipe had no such clause (a syntax error)
+	 * and a psnr drop was refused (fidelity-drop: the original's psnr was +inf against itself). Now the original's figures are
+	 * scikit-image's against the targets, a psnr drop is measured from them, the trace records the targets file as an input with
+	 * its SHA-256 and each evaluation's reference, results.json and PhIMT0003 say "targets data/clean.npy", and verify finds an
+	 * edited targets file, an edited psnr in results.json, and (deep: its second computation against the targets) in the trace.
+	 */
+	@Test
+	void aRecipeMeasuresAgainstTargetsAndVerifyChecksThem() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-targets");
+		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		Files.copy(TestData.data("metrics/denoise_noisy.npy"), dir.resolve("data/noisy.npy"));
+		Files.copy(TestData.data("metrics/denoise_clean.npy"), dir.resolve("data/clean.npy"));
+		String recipe = targetsRecipe(dir, "\taccept when psnr >= 15 dB\n\taccept when psnr drop < 0.5 dB\n\taccept when mse drop < 0.001 fraction");
+		Path out = dir.resolve("out");
+		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
+		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
+
+		JsonNode root = new ObjectMapper().readTree(Files.readString(out.resolve("results.json")));
+		JsonNode reference = new ObjectMapper().readTree(Files.readString(TestData.data("metrics/denoise_references.json"))).get("blur_against_clean");
+		JsonNode original = variant(root, "original");
+		String psnr = "psnr (dB, range 1)";
+		assertEquals("targets data/clean.npy", original.get("reference").asText(), original.toString());
+		assertEquals(reference.get("mse").asDouble(), original.at("/metrics/mse").asDouble(), 1e-6 * reference.get("mse").asDouble(), "skimage's mse");
+		assertEquals(reference.get("psnr").asDouble(), original.at("/metrics").get(psnr).asDouble(), 1e-5, "skimage's psnr");
+		assertEquals(reference.get("ssim").asDouble(), original.at("/metrics/ssim").asDouble(), 1e-6, "skimage's ssim");
+		JsonNode quantized = variant(root, "fiq_int8");
+		assertEquals("targets data/clean.npy", quantized.get("reference").asText(), quantized.toString());
+		assertEquals("psnr drop < 0.5 dB", quantized.at("/criteria/1/criterion").asText(), quantized.toString());
+		double drop = quantized.at("/criteria/1/measured").asDouble(Double.NaN);
+		assertEquals(original.at("/metrics").get(psnr).asDouble() - quantized.at("/metrics").get(psnr).asDouble(), drop, 1e-6, quantized.toString());
+		assertTrue(quantized.at("/criteria/1/passed").asBoolean() && Math.abs(drop) < 0.5, quantized.toString());
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertTrue(trace.contains("path=\"data/clean.npy\" kind=\"targets\" owner=\"eval\" sha256=\"" + org.quantrace.engine.SafeFiles.sha256(dir.resolve("data/clean.npy"))),
+				"the targets file is an input with its SHA-256");
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-blur.md")).contains("against targets data/clean.npy"), "PhIMT0003 says the reference");
+		assertTrue(Files.readString(out.resolve("report.html")).contains("against targets data/clean.npy"), "report.html says the reference");
+
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+
+		// the psnr of fiq_int8 edited in results.json, every hash made again: not the trace's figure
+		String figure = "\"" + psnr + "\" : " + quantized.at("/metrics").get(psnr).asDouble();
+		Path editedResults = Tampering.edited(out, dir.resolve("edited-results"), "results.json", figure, "\"" + psnr + "\" : 30.5");
+		List<Problem> found = Tampering.rowChecks(Verification.verify(editedResults).problems(), "results.json");
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("results.json") && p.what().contains("metrics/" + psnr)), found.toString());
+		// the same figure edited in the trace: the second path, against the targets, computes it again
+		String value = psnr + "\" value=\"" + quantized.at("/metrics").get(psnr).asDouble() + "\"";
+		Path editedTrace = Tampering.edited(out, dir.resolve("edited-trace"), "trace.xmi", value, psnr + "\" value=\"30.5\"");
+		List<Problem> again = Verification.verify(editedTrace, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(again.stream().anyMatch(p -> p.what().contains("fiq_int8 " + psnr + " (second path")), again.toString());
+
+		// the targets file changed after the run (one value): the input is not the one the run read
+		byte[] clean = Files.readAllBytes(dir.resolve("data/clean.npy"));
+		clean[clean.length - 1] ^= 0x01;
+		Files.write(dir.resolve("data/clean.npy"), clean);
+		List<Problem> changed = Verification.verify(out).problems();
+		assertTrue(changed.stream().anyMatch(p -> p.file().startsWith("data/clean.npy (targets of eval)") && p.what().startsWith("SHA-256 is")), changed.toString());
+	}
+
+	/** Targets of another shape than the model's output ([64, 784] for [N, 1, 28, 28]): exit 2 before any work, naming file and shapes. */
+	@Test
+	void targetsOfAnotherShapeAreRefusedBeforeAnyWork() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-targets-shape");
+		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		Files.copy(TestData.data("metrics/denoise_noisy.npy"), dir.resolve("data/noisy.npy"));
+		float[] flat = org.quantrace.engine.data.NpyArray.open(TestData.data("metrics/denoise_clean.npy")).read().toFloats();
+		org.quantrace.engine.data.NpyArray.write(dir.resolve("data/clean.npy"), org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 64, 784 }, flat));
+		Path out = dir.resolve("out");
+		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", targetsRecipe(dir, "\taccept when psnr >= 15 dB")), out);
+		assertEquals(2, outcome.exitCode(), outcome.diagnostics().toString());
+		String said = outcome.diagnostics().toString();
+		assertTrue(said.contains("data-shape") && said.contains("targets \"data/clean.npy\" are [64, 784]") && said.contains("[1, 28, 28] per sample"), said);
+		assertFalse(Files.exists(out), "nothing written");
+	}
+
+	/** The image recipe with fiq_int8 evaluated on the noisy .npy images against their clean targets, and {@code criteria}. */
+	private static String targetsRecipe(Path dir, String criteria) {
+		String recipe = imageRecipe(dir, "blur", "fiq_int8", "evaluate on eval metrics mse, psnr, ssim range 1", criteria);
+		String eval = "\tdataset eval \"data/evaluation\" role evaluation format folder labels \"data/labels.json\"";
+		assertTrue(recipe.contains(eval), recipe);
+		return recipe.replace(eval, "\tdataset eval \"data/noisy.npy\" role evaluation targets \"data/clean.npy\"");
 	}
 
 	/**

@@ -69,6 +69,37 @@ class ReconstructionTest {
 		assertFalse(ReconstructionMetrics.imageShape(new long[] { 1, 10, 28 }), "SSIM needs an 11x11 window");
 	}
 
+	/**
+	 * SSIM over images channels last ([H, W, C], an NHWC model's outputs) as scikit-image computes it with channel_axis=-1
+	 * (tests/data/metrics/make_ssim_nhwc_references.py: random [2, 20, 24, 3] and [2, 20, 24, 5] pairs), and the layout rule
+	 * the runner's data checks, the evaluator and quantrace evaluate share. Before, such an output was refused (C of 1 to 4) or
+	 * read as [C, H, W] (C = 5: 20 "channels" of 24x5 pixels, under the window: no SSIM); there was no channels-last SSIM.
+	 */
+	@Test
+	void ssimOverChannelsLastAsScikitImageComputesIt() {
+		JsonNode ref = TestData.json(TestData.data("metrics/ssim_nhwc_references.json"));
+		for (JsonNode c : ref.get("cases")) {
+			long[] shape = new long[c.get("shape").size()];
+			for (int i = 0; i < shape.length; i++) {
+				shape[i] = c.get("shape").get(i).asLong();
+			}
+			long[] perSample = java.util.Arrays.copyOfRange(shape, 1, shape.length);
+			ReconstructionMetrics.ImageLayout layout = ReconstructionMetrics.imageLayout(perSample, true);
+			assertEquals(ReconstructionMetrics.ImageLayout.CHANNELS_LAST, layout, "declared NHWC, [H, W, C] with C the smallest axis");
+			ReconstructionMetrics.Accumulator sums = new ReconstructionMetrics.Accumulator(perSample, 1, true, layout);
+			sums.add(floats(c.get("outputs")), floats(c.get("reference")), (int) shape[0]);
+			Map<String, Double> got = sums.metrics();
+			assertEquals(c.get("ssim").asDouble(), got.get(Metrics.SSIM), 1e-9, "skimage's ssim with channel_axis=-1 for " + c.get("shape"));
+			assertEquals(c.get("mse").asDouble(), got.get(Metrics.MSE), 1e-12, "mse");
+		}
+		// the rule: a shape that looks channels last is read so only where NHWC is declared, else it cannot be told
+		assertNull(ReconstructionMetrics.imageLayout(new long[] { 20, 24, 3 }, false));
+		assertEquals(ReconstructionMetrics.ImageLayout.CHANNELS_FIRST, ReconstructionMetrics.imageLayout(new long[] { 3, 20, 24 }, true), "NHWC in, NCHW out");
+		assertNull(ReconstructionMetrics.imageLayout(new long[] { 16, 16, 16 }, true), "a cube: no axis is the channels'");
+		assertEquals(ReconstructionMetrics.ImageLayout.CHANNELS_FIRST, ReconstructionMetrics.imageLayout(new long[] { 1, 28, 28 }, false));
+		assertEquals(ReconstructionMetrics.ImageLayout.CHANNELS_FIRST, ReconstructionMetrics.imageLayout(new long[] { 28, 28 }, true));
+	}
+
 	/** Against the baseline's outputs (fidelity): the identity model's output is the image itself, so each model is measured against x. */
 	@Test
 	void imageModelsAreMeasuredAgainstTheBaselinesOutputs() {
