@@ -502,7 +502,9 @@ public final class AifsmLogs {
 	 * channels 2 times"; an AveragePool that leaves the padding out of its count as a depthwise Conv of weights 1/k² and a Mul by
 	 * the map k²/count: "AveragePool rewritten as a depthwise Conv 'p_sums' of weights 1/9 and a Mul by the map 9/count", and the
 	 * Conv's "added by the rewrite of AveragePool 'p': the window sums divided by 9"; a pool whose every window counts all its values
-	 * as the depthwise Conv alone: "AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)"), as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
+	 * as the depthwise Conv alone: "AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)"; a ConvTranspose as a
+	 * sub-pixel Conv: "ConvTranspose (stride 2x2) rewritten as a sub-pixel Conv 32 → 64 of its 4 phases' taps and an interleave of the
+	 * phases"), as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
 	 * layer's cell, the reason's part as a note. A document read back may break the cell's lines anywhere, at a '/' and
 	 * inside a name too ("9 /count", "'/c /AveragePool_sums'"): verify finds the words with the cell's whitespace taken out.
 	 */
@@ -518,7 +520,9 @@ public final class AifsmLogs {
 			+ "|added\\s*by\\s*the\\s*split\\s*of\\s*Mul\\s*'[^']*'\\s*over\\s*its\\s*input's\\s*Concat:\\s*(?:Relu\\s*'[^']*'\\s*of\\s*its|joins\\s*its)"
 			+ "\\s*channels\\s*\\d+-\\d+\\s*of\\s*\\d+"
 			+ "|grouped\\s*Conv\\s*\\(\\d+\\s*groups\\)\\s*rewritten\\s*as\\s*one\\s*dense\\s*Conv\\s*\\d+\\s*→\\s*\\d+\\s*with\\s*block-\\s*diagonal"
-			+ "\\s*weights\\s*\\(zero\\s*between\\s*the\\s*groups\\)");
+			+ "\\s*weights\\s*\\(zero\\s*between\\s*the\\s*groups\\)"
+			+ "|ConvTranspose\\s*\\(stride\\s*\\d+x\\d+\\)\\s*rewritten\\s*as\\s*a\\s*sub-\\s*pixel\\s*Conv\\s*\\d+\\s*→\\s*\\d+\\s*of\\s*its"
+			+ "\\s*\\d+\\s*phases'\\s*taps\\s*and\\s*an\\s*interleave\\s*of\\s*the\\s*phases");
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
 	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {

@@ -48,7 +48,9 @@ public final class OpRules {
 				noDynamicConv, null));
 		add(new OpRule("ConvTranspose", Set.of("ConvTranspose"), Form.WEIGHTED,
 				List.of(weight(1, (n, r) -> n.intAttribute("group", 1) == 1 ? 1 : -1)), 2,
-				Kernel.none("ONNX Runtime (CPU) has no integer ConvTranspose kernel: it computes in float between DequantizeLinear and QuantizeLinear (int8 weights kept)"),
+				new Kernel(null, false, false, "ONNX Runtime (CPU) has no integer ConvTranspose kernel: it computes in float between DequantizeLinear and"
+						+ " QuantizeLinear (int8 weights kept); full-integer schemes write a 2-D one as a sub-pixel Conv and an interleave of its phases",
+						null, null, OpRules::subPixelConvTranspose),
 				Drq.weightOnly("ONNX Runtime has no dynamic ConvTranspose kernel"), null));
 		add(new OpRule("Gemm", Set.of("Gemm"), Form.WEIGHTED, List.of(weight(1, (n, r) -> n.intAttribute("transB", 0) == 1 ? 0 : 1)), 2,
 				new Kernel("QGemm", true, true, "ONNX Runtime fuses the QDQ Gemm into QGemm (with a float output when no QuantizeLinear follows)"),
@@ -247,6 +249,65 @@ public final class OpRules {
 		return "a grouped Conv of " + d[1] + " input channels per group: ONNX Runtime's QLinearConv runs a small GEMM per group and image, and"
 				+ " ran such Convs slower than one dense QLinearConv doing " + group + " times the MACs (shufflev1, sknet, batch 64); the zero"
 				+ " weights between the groups add nothing, so both compute the same";
+	}
+
+	/**
+	 * Why and how a 2-D ConvTranspose is rewritten before quantizing as a sub-pixel Conv and an interleave of its phases
+	 * ({@link SubPixelConvs}), or null for a node that is no ConvTranspose or one {@link #subPixelRefusal} refuses. ONNX Runtime
+	 * 1.29 (CPU) has no integer ConvTranspose: its QDQ form computes in float between DequantizeLinear and QuantizeLinear. A
+	 * ConvTranspose of stride s is exactly a Conv of s·s·C_out output channels (each phase's taps, flipped) whose output
+	 * phases are interleaved by moving codes (and cropped by a Slice for its pads), and that Conv runs as QLinearConv.
+	 * Measured (tests/data/wild/README.md, branch speed13, one thread, batch 64, org.quantrace.measure.Profile, whole-model CPU
+	 * time, the interleave as channel-last Transposes and Reshapes): dae's two 2x2 stride-2 ConvTransposes 0.79-0.84x the int8
+	 * model's time with them float, the zoo unet's one 0.91-0.92x; the float model so written was 1.08-1.35x slower (dae), so
+	 * only integer schemes make it. As built here (branch speed14, same client, three runs at load 6-16): dae 0.76-0.79x,
+	 * unet 0.89-0.92x main's int8 CPU time.
+	 */
+	static String subPixelConvTranspose(Node n) {
+		if (!n.opType().equals("ConvTranspose") || subPixelRefusal(n) != null) {
+			return null;
+		}
+		return "ONNX Runtime has no integer ConvTranspose (it ran in float between DequantizeLinear and QuantizeLinear); as a Conv of each"
+				+ " phase's taps it runs as QLinearConv, and the phases' interleave moves codes: the same sums, the int8 model took 0.76-0.92x the CPU"
+				+ " time with it float (dae, unet, batch 64)";
+	}
+
+	/**
+	 * Why the ConvTranspose {@code n} is not written as a sub-pixel Conv ({@link #subPixelConvTranspose}), or null when it is:
+	 * only the forms whose exactness the tests check against ONNX Runtime's ConvTranspose (2-D, float constant weights, one
+	 * group, no dilation, explicit pads, no output_shape).
+	 */
+	static String subPixelRefusal(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT) {
+			return "its weights are not a float constant";
+		}
+		if (w.dims().length != 4) {
+			return "it is not 2-D (weights of rank " + w.dims().length + ")";
+		}
+		if (n.intAttribute("group", 1) != 1) {
+			return "it has " + n.intAttribute("group", 1) + " groups (only one group is rewritten)";
+		}
+		if (n.intsAttribute("dilations").stream().anyMatch(d -> d != 1)) {
+			return "it is dilated " + n.intsAttribute("dilations") + " (only dilations 1 are rewritten)";
+		}
+		if (!"NOTSET".equals(n.stringAttribute("auto_pad", "NOTSET"))) {
+			return "its pads are auto_pad " + n.stringAttribute("auto_pad", "") + " (only explicit pads are rewritten)";
+		}
+		if (n.attribute("output_shape").isPresent()) {
+			return "it states an output_shape (only explicit pads are rewritten)";
+		}
+		long[] d = w.dims();
+		List<Long> strides = n.intsAttribute("strides");
+		List<Long> pads = n.intsAttribute("pads");
+		for (int a = 0; a < 2; a++) {
+			long s = strides.isEmpty() ? 1 : strides.get(a);
+			long k = d[2 + a];
+			if (!pads.isEmpty() && (pads.get(a) < 0 || pads.get(2 + a) < 0 || pads.get(a) / s > (k + s - 1) / s - 1)) {
+				return "its pads " + pads + " reach past its kernel's phases";
+			}
+		}
+		return null;
 	}
 
 	/**

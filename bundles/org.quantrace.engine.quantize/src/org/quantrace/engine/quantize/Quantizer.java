@@ -166,6 +166,13 @@ public final class Quantizer {
 			scales = ChannelScaleAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
 					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8 && spec.weightsFor(n).precision().bits() == 8);
 		}
+		SubPixelConvs.Rewrites subPixels = null;
+		if (spec.technique() == Technique.FULL_INTEGER && SubPixelConvs.any(model.graph())) {
+			if (before == null) {
+				before = Calibrator.shapes(model, modelName); // the rewrites before kept every tensor's name and shape
+			}
+			subPixels = SubPixelConvs.apply(model.graph(), before, n -> eightBitIntegers(spec, n));
+		}
 		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
 			Set<String> poolConvs = new java.util.HashSet<>(pools == null ? Set.of() : pools.convs()); // a pool's window, which verify checks as such
 			if (scales != null) {
@@ -173,6 +180,9 @@ public final class Quantizer {
 			}
 			if (dense != null) {
 				poolConvs.addAll(dense.convs()); // a grouped Conv's weights with zeros between the groups, likewise
+			}
+			if (subPixels != null) {
+				poolConvs.addAll(subPixels.convs()); // a ConvTranspose's phases, likewise
 			}
 			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n) && !poolConvs.contains(n.name())));
 		}
@@ -231,6 +241,13 @@ public final class Quantizer {
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
 				said(padded, dense.notes());
+			}
+			if (subPixels != null) {
+				// a sub-pixel Conv the plan leaves float ran slower than the float ConvTranspose: put back
+				if (!subPixels.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
+					plan = QuantizationPlan.fullInteger(model, spec, types);
+				}
+				said(padded, subPixels.notes());
 			}
 			if (scales != null) {
 				// likewise a Mul (and Add) rewritten as a Conv the plan leaves float: put back

@@ -40,6 +40,10 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * rewritten as one dense Conv 24 → 16 with block-diagonal weights (zero between the groups)"): its window must be the float
  * Conv's and its weights, as the model dequantizes them, the group's weights on each output channel's own group's input
  * channels within half a quantization step and 0 on every other one.
+ * <p>
+ * And a ConvTranspose written as a sub-pixel Conv under its name and an interleave of its phases ("ConvTranspose (stride 2x2)
+ * rewritten as a sub-pixel Conv 32 → 64 of its 4 phases' taps and an interleave of the phases"): its phase weights, bias and
+ * moves ({@link #subPixel}).
  */
 final class Repeats {
 
@@ -65,6 +69,8 @@ final class Repeats {
 				poolAlone(model, original, n);
 			} else if (original != null && original.getOpType().equals("Mul") && n.getOpType().equals("Conv")) {
 				channelScale(model, input, original, n);
+			} else if (original != null && original.getOpType().equals("ConvTranspose") && n.getOpType().equals("Conv")) {
+				subPixel(model, input, original, n);
 			}
 		}
 		for (NodeProto mul : input.nodes()) {
@@ -324,7 +330,7 @@ final class Repeats {
 				}
 			} else if (relu != null) {
 				// the piece's Relu fused into the Conv's output quantization, which clamps like it (zero point at the type's minimum)
-				if (!clamps(conv.getOutput(0))) {
+				if (!clamps(model, conv.getOutput(0))) {
 					return fail(node, "Mul '" + mul + "' split without the Relu '" + relu + "' after its piece '" + node.getName() + "'");
 				}
 				r = conv.getName() + "_relu";
@@ -357,25 +363,6 @@ final class Repeats {
 						+ (from + c - 1) + " of " + factors.length);
 			}
 			return c;
-		}
-
-		/** Whether every QuantizeLinear reading {@code tensor} has its zero point at its type's minimum (clamps below 0 as a Relu). */
-		private boolean clamps(String tensor) {
-			List<NodeProto> readers = model.consumers(tensor);
-			if (readers.isEmpty()) {
-				return false;
-			}
-			for (NodeProto q : readers) {
-				Tensor z = q.getOpType().equals("QuantizeLinear") && q.getInputCount() > 2 ? model.value(q.getInput(2)) : null;
-				long[] v = z == null ? null : z.toLongArray();
-				boolean min = v != null && v.length == 1 && (z.dataType() == org.quantrace.engine.onnx.DataType.UINT8 && v[0] == 0
-						|| z.dataType() == org.quantrace.engine.onnx.DataType.INT8 && v[0] == -128 || z.dataType() == org.quantrace.engine.onnx.DataType.UINT16 && v[0] == 0
-						|| z.dataType() == org.quantrace.engine.onnx.DataType.INT16 && v[0] == -32768);
-				if (!min) {
-					return false;
-				}
-			}
-			return true;
 		}
 
 		private int fail(NodeProto node, String words) {
@@ -416,6 +403,176 @@ final class Repeats {
 		}
 		statements.put(conv.getName(), wrong != null ? wrong : "grouped Conv (" + groups + " groups) rewritten as one dense Conv " + inputs + " → " + out
 				+ " with block-diagonal weights (zero between the groups)");
+	}
+
+	/**
+	 * A ConvTranspose of the float model (weights w [C_in, C_out, k_h, k_w], one group, no dilation) that the quantized model
+	 * computes as a Conv under its name followed by an interleave of its phases: the statement for it when the Conv's window is
+	 * ceil(k/s) with begin pads ceil(k/s) - 1 - floor(p/s), its weights, as the model dequantizes them, are output channel
+	 * (r_h·s_w + r_w)·C_out + c, input ci, tap (j_h, j_w) = w[ci, c, (K_h-1-j_h)·s_h + r_h, (K_w-1-j_w)·s_w + r_w] (0 past the
+	 * kernel) within half a quantization step, its bias the float bias once per phase, and the nodes from its output to the
+	 * tensor the ConvTranspose wrote (past Q/DQ hops) are Transpose [0, 2, 3, 1], Reshape [0, 0, 0, s_h, s_w·C_out], Transpose
+	 * [0, 1, 3, 2, 4], Reshape [0, -1, a multiple of s_w, C_out], Transpose [0, 3, 1, 2] and, where it crops, a Slice of the
+	 * axes [2, 3] from p mod s; else words no honest record has. (The end pads and the Slice's ends depend on the input's size,
+	 * which the files do not state: ONNX Runtime's shape checks hold them, the output size being the ConvTranspose's.)
+	 */
+	private void subPixel(ModelFacts model, ModelFacts input, NodeProto up, NodeProto conv) {
+		Tensor w = up.getInputCount() > 1 ? input.value(up.getInput(1)) : null;
+		statements.put(conv.getName(), w == null || w.dims().length != 4 ? "ConvTranspose computed by a Conv though its weights are not 2-D"
+				: new SubPixel(model, input, up, conv, w).check());
+	}
+
+	/** One ConvTranspose's phases, as {@link #subPixel} checks them. */
+	private static final class SubPixel {
+		private final ModelFacts model;
+		private final ModelFacts input;
+		private final NodeProto up;
+		private final NodeProto conv;
+		private final long[] d;
+		private final float[] f;
+		private final long sh;
+		private final long sw;
+		private final long kh;
+		private final long kw;
+		private final List<Long> pads;
+		private final float[] bias;
+
+		SubPixel(ModelFacts model, ModelFacts input, NodeProto up, NodeProto conv, Tensor w) {
+			this.model = model;
+			this.input = input;
+			this.up = up;
+			this.conv = conv;
+			d = w.dims();
+			f = w.toFloatArray();
+			List<Long> s = orOnes(ints(up, "strides"));
+			sh = s.get(0);
+			sw = s.get(1);
+			kh = (d[2] + sh - 1) / sh;
+			kw = (d[3] + sw - 1) / sw;
+			pads = orZeros(ints(up, "pads"), 4);
+			Tensor b = up.getInputCount() > 2 && !up.getInput(2).isEmpty() ? input.value(up.getInput(2)) : null;
+			bias = b == null ? null : b.toFloatArray();
+		}
+
+		String check() {
+			long cin = d[0];
+			long cout = d[1];
+			long phases = sh * sw * cout;
+			String words = "ConvTranspose (stride " + sh + "x" + sw + ") rewritten as a sub-pixel Conv " + cin + " → " + phases + " of its " + sh * sw
+					+ " phases' taps and an interleave of the phases";
+			Dequantized q = conv.getInputCount() < 2 ? null : dequantized(model, conv.getInput(1));
+			List<Long> convPads = orZeros(ints(conv, "pads"), 4);
+			if (group(up) != 1 || !orOnes(ints(up, "dilations")).equals(List.of(1L, 1L)) || group(conv) != 1
+					|| !orOnes(ints(conv, "strides")).equals(List.of(1L, 1L)) || !orOnes(ints(conv, "dilations")).equals(List.of(1L, 1L))
+					|| !orOnes(ints(conv, "kernel_shape")).equals(List.of(kh, kw)) || convPads.get(0) != kh - 1 - pads.get(0) / sh
+					|| convPads.get(1) != kw - 1 - pads.get(1) / sw || q == null || q.dims.length != 4 || q.dims[0] != phases || q.dims[1] != cin
+					|| q.dims[2] != kh || q.dims[3] != kw) {
+				return "ConvTranspose computed by a Conv that is not its " + sh * sw + " phases' window [" + phases + ", " + cin + ", " + kh + ", " + kw + "]";
+			}
+			if (!q.near(this::tap)) {
+				return "ConvTranspose computed by a Conv whose weights are not its phases' taps";
+			}
+			boolean biased = up.getInputCount() > 2 && !up.getInput(2).isEmpty();
+			Dequantized b = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty() ? dequantized(model, conv.getInput(2)) : null;
+			if (biased != (b != null) || b != null && (bias == null || b.dims.length != 1 || b.dims[0] != phases || !b.near(i -> bias[(int) (i % cout)]))) {
+				return "ConvTranspose computed by a Conv whose bias is not its bias once per phase";
+			}
+			String wrong = interleave(cout);
+			return wrong != null ? wrong : words;
+		}
+
+		/** The phase weight at flat index i of [s_h·s_w·C_out, C_in, K_h, K_w]. */
+		private double tap(int i) {
+			long jw = i % kw;
+			long jh = i / kw % kh;
+			long ci = i / (kw * kh) % d[0];
+			long o = i / (kw * kh * d[0]);
+			long c = o % d[1];
+			long rw = o / d[1] % sw;
+			long rh = o / d[1] / sw;
+			long th = (kh - 1 - jh) * sh + rh;
+			long tw = (kw - 1 - jw) * sw + rw;
+			return th < d[2] && tw < d[3] ? f[(int) (((ci * d[1] + c) * d[2] + th) * d[3] + tw)] : 0;
+		}
+
+		/** Why the nodes from the Conv's output to the ConvTranspose's output are not the interleave of its phases, or null. */
+		private String interleave(long cout) {
+			String at = conv.getOutput(0);
+			// a Relu that was the ConvTranspose's only reader goes before the interleave, kept or clamped by the Conv's QuantizeLinear
+			List<NodeProto> readers = input.consumers(up.getOutput(0));
+			NodeProto relu = readers.size() == 1 && readers.get(0).getOpType().equals("Relu") ? readers.get(0) : null;
+			NodeProto first = next(at);
+			boolean kept = first != null && first.getOpType().equals("Relu");
+			if (kept) {
+				at = first.getOutput(0);
+			}
+			String end = relu != null && (kept || clamps(model, conv.getOutput(0))) ? relu.getOutput(0) : up.getOutput(0);
+			List<List<Long>> perms = List.of(List.of(0L, 2L, 3L, 1L), List.of(0L, 1L, 3L, 2L, 4L), List.of(0L, 3L, 1L, 2L));
+			for (int step = 0; step < 5; step++) {
+				NodeProto n = next(at);
+				String op = step % 2 == 0 ? "Transpose" : "Reshape";
+				if (n == null || !n.getOpType().equals(op)) {
+					return "ConvTranspose computed by a Conv whose phases are not interleaved (step " + (step + 1) + " is no " + op + ")";
+				}
+				if (op.equals("Transpose") && !ints(n, "perm").equals(perms.get(step / 2))) {
+					return "ConvTranspose computed by a Conv whose phases are moved by Transpose '" + n.getName() + "' of perm " + ints(n, "perm");
+				}
+				Tensor shape = op.equals("Reshape") && n.getInputCount() > 1 ? model.value(n.getInput(1)) : null;
+				long[] v = shape == null ? null : shape.toLongArray();
+				if (op.equals("Reshape") && (v == null || !(step == 1 ? java.util.Arrays.equals(v, new long[] { 0, 0, 0, sh, sw * cout })
+						: v.length == 4 && v[0] == 0 && v[1] == -1 && v[2] > 0 && v[2] % sw == 0 && v[3] == cout))) {
+					return "ConvTranspose computed by a Conv whose phases are reshaped by '" + n.getName() + "' to " + java.util.Arrays.toString(v);
+				}
+				at = n.getOutput(0);
+			}
+			NodeProto crop = at.equals(end) ? null : next(at);
+			if (crop != null && crop.getOpType().equals("Slice") && crop.getOutput(0).equals(end)) {
+				long[] starts = longs(crop, 1);
+				long[] axes = longs(crop, 3);
+				if (starts == null || axes == null || !java.util.Arrays.equals(axes, new long[] { 2, 3 })
+						|| !java.util.Arrays.equals(starts, new long[] { pads.get(0) % sh, pads.get(1) % sw })) {
+					return "ConvTranspose computed by a Conv whose interleaved phases are cropped by '" + crop.getName() + "' elsewhere than from its pads";
+				}
+				at = crop.getOutput(0);
+			}
+			if (kept && relu == null) {
+				return "ConvTranspose computed by a Conv whose phases pass a Relu '" + first.getName() + "' the float model does not have";
+			}
+			return at.equals(end) ? null : "ConvTranspose computed by a Conv whose interleaved phases do not end in '" + end + "'";
+		}
+
+		private long[] longs(NodeProto n, int input) {
+			Tensor t = n.getInputCount() > input ? model.value(n.getInput(input)) : null;
+			return t == null ? null : t.toLongArray();
+		}
+
+		/** The one node reading {@code tensor}, past QuantizeLinear/DequantizeLinear hops; null: none or several. */
+		private NodeProto next(String tensor) {
+			List<NodeProto> readers = model.consumers(tensor);
+			while (readers.size() == 1 && (readers.get(0).getOpType().equals("QuantizeLinear") || readers.get(0).getOpType().equals("DequantizeLinear"))) {
+				readers = model.consumers(readers.get(0).getOutput(0));
+			}
+			return readers.size() == 1 ? readers.get(0) : null;
+		}
+	}
+
+	/** Whether every QuantizeLinear reading {@code tensor} has its zero point at its type's minimum (clamps below 0 as a Relu). */
+	private static boolean clamps(ModelFacts model, String tensor) {
+		List<NodeProto> readers = model.consumers(tensor);
+		if (readers.isEmpty()) {
+			return false;
+		}
+		for (NodeProto q : readers) {
+			Tensor z = q.getOpType().equals("QuantizeLinear") && q.getInputCount() > 2 ? model.value(q.getInput(2)) : null;
+			long[] v = z == null ? null : z.toLongArray();
+			boolean min = v != null && v.length == 1 && (z.dataType() == org.quantrace.engine.onnx.DataType.UINT8 && v[0] == 0
+					|| z.dataType() == org.quantrace.engine.onnx.DataType.INT8 && v[0] == -128 || z.dataType() == org.quantrace.engine.onnx.DataType.UINT16 && v[0] == 0
+					|| z.dataType() == org.quantrace.engine.onnx.DataType.INT16 && v[0] == -32768);
+			if (!min) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/** The quantized model's node that computes {@code tensor}'s value, past QuantizeLinear/DequantizeLinear hops; null: none. */

@@ -640,34 +640,111 @@ class VerifyWildGraphsTest {
 	void aGroupedConvRewrittenDenseVerifiesCleanAndAWeightBetweenTheGroupsIsFound() throws IOException {
 		Path dir = Runs.exampleCopy("verify-grouped-dense");
 		groupedModel(dir);
-		Path out = dir.resolve("out");
-		int exit = Runs.run(Runs.recipe(dir, "grouped.qr", Runs.exampleRecipe(dir, "grouped", "model/grouped.onnx", "fiq_int8")), out).exitCode();
-		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
-
-		String rewritten = "grouped Conv (4 groups) rewritten as one dense Conv 16 → 16 with block-diagonal weights (zero between the groups)";
-		assertTrue(Files.readString(out.resolve("trace.xmi")).contains(rewritten), "the Conv's record says it was rewritten");
-		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-grouped.md")).contains(rewritten), "so does its cell in the per-layer appendix");
-		List<Problem> problems = Verification.verify(out).problems();
-		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
-
+		Path out = verifiedRewrite(dir, "grouped", "grouped Conv (4 groups) rewritten as one dense Conv 16 → 16 with block-diagonal weights (zero between the groups)");
 		ModelProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/grouped/fiq_int8.onnx")));
 		NodeProto conv = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals("shuffle_conv")).findFirst().orElseThrow();
 		assertTrue(conv.getAttributeList().stream().noneMatch(a -> a.getName().equals("group") && a.getI() != 1), "dense: " + conv);
-		String codes = q.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(conv.getInput(1))).findFirst()
-				.filter(dq -> dq.getOpType().equals("DequantizeLinear")).map(dq -> dq.getInput(0)).orElseThrow(() -> new AssertionError("the weight is codes: " + conv));
-		Path tampered = dir.resolve("tampered");
-		Runs.copy(out, tampered);
-		Tampering.editInitializer(tampered, "models/grouped/fiq_int8.onnx", codes, t -> { // output 0 reads input 15 (group 3) through a weight of 5 steps
-			if (t.getRawData().isEmpty()) {
-				return t.toBuilder().setInt32Data(15, 5).build();
-			}
-			byte[] b = t.getRawData().toByteArray();
-			b[15] = 5;
-			return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(b)).build();
-		});
-		List<Problem> found = Verification.verify(tampered).problems();
+		String codes = convWeightCodes(q, "shuffle_conv");
+		// output 0 reads input 15 (group 3) through a weight of 5 steps
+		List<Problem> found = Verification.verify(withCode(dir, out, "models/grouped/fiq_int8.onnx", codes, 15)).problems();
 		assertTrue(found.stream().anyMatch(p -> p.toString().contains("rewrite") && p.toString().contains("whose weights are not its groups' weights with zeros between the groups")),
 				"the weight between the groups is found: " + found);
+	}
+
+	/**
+	 * The example's model with, after its first MaxPool (16 channels, 14x14), a ConvTranspose 16 → 16 of kernel 3, stride 2, pads
+	 * 1 and output_padding 1 (28x28: its sub-pixel form crops a row and a column in front) and a MaxPool 2x2 back to 14x14.
+	 */
+	private static void upsampledModel(Path dir) throws IOException {
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
+		TensorProto.Builder w = TensorProto.newBuilder().setName("up_w").setDataType(1).addAllDims(List.of(16L, 16L, 3L, 3L));
+		TensorProto.Builder b = TensorProto.newBuilder().setName("up_b").setDataType(1).addDims(16);
+		for (int i = 0; i < 16 * 16 * 9; i++) {
+			w.addFloatData(0.02f * (i % 11 - 5) + (i % (16 * 9 + 1) == 0 ? 0.2f : 0f));
+		}
+		for (int i = 0; i < 16; i++) {
+			b.addFloatData(0.01f * (i - 8));
+		}
+		g.addInitializer(w).addInitializer(b);
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			g.addNode(n.getName().equals("/features/features.4/Conv") ? n.toBuilder().setInput(0, "pooled_up").build() : n);
+			if (n.getName().equals("/features/features.3/MaxPool")) {
+				g.addNode(NodeProto.newBuilder().setOpType("ConvTranspose").setName("up").addInput(n.getOutput(0)).addInput("up_w").addInput("up_b")
+						.addOutput("upsampled").addAttribute(ints("kernel_shape", 3, 3)).addAttribute(ints("strides", 2, 2))
+						.addAttribute(ints("pads", 1, 1, 1, 1)).addAttribute(ints("output_padding", 1, 1)));
+				g.addNode(NodeProto.newBuilder().setOpType("MaxPool").setName("up_pool").addInput("upsampled").addOutput("pooled_up")
+						.addAttribute(ints("kernel_shape", 2, 2)).addAttribute(ints("strides", 2, 2)));
+			}
+		}
+		Files.write(dir.resolve("model/upsampled.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+	}
+
+	private static AttributeProto ints(String name, long... values) {
+		AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+		for (long v : values) {
+			a.addInts(v);
+		}
+		return a.build();
+	}
+
+	/**
+	 * Runs the example's recipe on model/NAME.onnx with fiq_int8 in {@code dir}/out, checks that the trace and the per-layer
+	 * appendix state {@code rewritten} and that verify finds nothing; returns the output folder.
+	 */
+	private static Path verifiedRewrite(Path dir, String name, String rewritten) throws IOException {
+		Path out = dir.resolve("out");
+		int exit = Runs.run(Runs.recipe(dir, name + ".qr", Runs.exampleRecipe(dir, name, "model/" + name + ".onnx", "fiq_int8")), out).exitCode();
+		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
+		assertTrue(Files.readString(out.resolve("trace.xmi")).contains(rewritten), "the layer's record says it was rewritten");
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-" + name + ".md")).contains(rewritten), "so does its cell in the per-layer appendix");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		return out;
+	}
+
+	/** A copy of the run {@code out} in {@code dir}/tampered whose int8 weight {@code codes} in {@code model} holds 5 at {@code index}. */
+	private static Path withCode(Path dir, Path out, String model, String codes, int index) throws IOException {
+		Path tampered = dir.resolve("tampered");
+		Runs.copy(out, tampered);
+		Tampering.editInitializer(tampered, model, codes, t -> {
+			if (t.getRawData().isEmpty()) {
+				return t.toBuilder().setInt32Data(index, 5).build();
+			}
+			byte[] b = t.getRawData().toByteArray();
+			b[index] = 5;
+			return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(b)).build();
+		});
+		return tampered;
+	}
+
+	/** The name of the int8 codes the DequantizeLinear before the weight input of the Conv {@code node} of {@code q} reads. */
+	private static String convWeightCodes(ModelProto q, String node) {
+		NodeProto conv = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals(node)).findFirst().orElseThrow();
+		assertEquals("Conv", conv.getOpType());
+		return q.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(conv.getInput(1))).findFirst()
+				.filter(dq -> dq.getOpType().equals("DequantizeLinear")).map(dq -> dq.getInput(0)).orElseThrow(() -> new AssertionError("the weights are codes: " + conv));
+	}
+
+	/**
+	 * A ConvTranspose between integer ops is rewritten by full-integer quantization as a sub-pixel Conv under its name and an
+	 * interleave of its phases (ONNX Runtime has no integer ConvTranspose; branch speed14). The run says so in the Conv's record
+	 * and cell; verify re-derives the phase weights and the interleave from the two models: an honest run verifies clean, a
+	 * weight on a tap the kernel does not have is found.
+	 */
+	@Test
+	void aConvTransposeRewrittenAsSubPixelConvVerifiesCleanAndAWeightOffItsTapsIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-sub-pixel");
+		upsampledModel(dir);
+		Path out = verifiedRewrite(dir, "upsampled",
+				"ConvTranspose (stride 2x2) rewritten as a sub-pixel Conv 16 → 64 of its 4 phases' taps and an interleave of the phases");
+		ModelProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/upsampled/fiq_int8.onnx")));
+		assertTrue(q.getGraph().getNodeList().stream().anyMatch(n -> n.getOpType().equals("Slice")), "the front row and column cropped");
+		String codes = convWeightCodes(q, "up");
+		// phase (1, 0), channel 0, input 0, tap (0, 0) would read the kernel's row 3: it has 3 rows, so that weight is 0
+		List<Problem> found = Verification.verify(withCode(dir, out, "models/upsampled/fiq_int8.onnx", codes, 2048)).problems();
+		assertTrue(found.stream().anyMatch(p -> p.toString().contains("rewrite") && p.toString().contains("whose weights are not its phases' taps")),
+				"the weight off the kernel's taps is found: " + found);
 	}
 
 	/**
@@ -785,21 +862,8 @@ class VerifyWildGraphsTest {
 	void aPoolThatCountsItsWholeWindowsRewrittenAsADepthwiseConvAloneVerifiesCleanAndTamperedWeightsAreFound() throws IOException {
 		Path dir = Runs.exampleCopy("verify-pool-alone");
 		poolModel(dir, "avgpool", 1);
-		Path out = dir.resolve("out");
-		int exit = Runs.run(Runs.recipe(dir, "pool.qr", Runs.exampleRecipe(dir, "pool", "model/pool.onnx", "fiq_int8")), out).exitCode();
-		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
-
-		String rewritten = "AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)";
-		assertTrue(Files.readString(out.resolve("trace.xmi")).contains(rewritten), "the pool's record says it was rewritten");
-		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-pool.md")).contains(rewritten), "so does its cell in the per-layer appendix");
-		List<Problem> problems = Verification.verify(out).problems();
-		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
-
-		ModelProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/pool/fiq_int8.onnx")));
-		NodeProto conv = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals("avgpool")).findFirst().orElseThrow();
-		assertEquals("Conv", conv.getOpType());
-		String codes = q.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(conv.getInput(1))).findFirst()
-				.filter(dq -> dq.getOpType().equals("DequantizeLinear")).map(dq -> dq.getInput(0)).orElseThrow(() -> new AssertionError("the weights are codes: " + conv));
+		Path out = verifiedRewrite(dir, "pool", "AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)");
+		String codes = convWeightCodes(ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/pool/fiq_int8.onnx"))), "avgpool");
 		Path tampered = dir.resolve("tampered");
 		Runs.copy(out, tampered);
 		Tampering.editInitializer(tampered, "models/pool/fiq_int8.onnx", codes, t -> {

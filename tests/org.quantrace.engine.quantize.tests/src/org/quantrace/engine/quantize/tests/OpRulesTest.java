@@ -692,7 +692,8 @@ class OpRulesTest {
 	/**
 	 * A U-Net decoder step: an upsampling ConvTranspose (no integer kernel in ONNX Runtime: float between one
 	 * DequantizeLinear and one QuantizeLinear, its weights kept as int8), a nearest Resize of the encoder's
-	 * codes, and a Concat of both with the skip connection on integers.
+	 * codes, and a Concat of both with the skip connection on integers. The ConvTranspose has 2 groups, which the
+	 * sub-pixel rewrite leaves as they are ({@link SubPixelConvsTest}: one group runs as QLinearConv).
 	 */
 	@Test
 	void aUNetDecoderJoinsConvTransposeResizeAndSkipOnIntegers() {
@@ -700,7 +701,8 @@ class OpRulesTest {
 		String skip = t.node("Relu", List.of(conv(t, "x", 3, 4)));
 		String down = t.node("MaxPool", List.of(skip), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
 		String deep = t.node("Relu", List.of(conv(t, down, 4, 4)));
-		String up = t.node("ConvTranspose", List.of(deep, t.weight(1.0 / 4, 4, 4, 2, 2), t.weight(0.05, 4)), TinyGraph.ints("strides", 2, 2));
+		String up = t.node("ConvTranspose", List.of(deep, t.weight(1.0 / 2, 4, 2, 2, 2), t.weight(0.05, 4)), TinyGraph.ints("strides", 2, 2),
+				TinyGraph.attr("group", 2L));
 		String resized = t.node("Resize", List.of(down, "", t.floats(new float[] { 1, 1, 2, 2 }, 4)), TinyGraph.attr("mode", "nearest"));
 		String joined = t.node("Concat", List.of(skip, up, resized), TinyGraph.attr("axis", 1L));
 		String y = pointwise(t, joined, 12, 4);
