@@ -55,9 +55,10 @@ final class VerifyCommand implements Callable<Integer> {
 		Verification.Result r = Verification.verify(out, new Verification.Options(recipe, expect, outputsOnly, deep, progress));
 		r.problems().forEach(p -> stdout.println("MISMATCH " + p));
 		r.notes().forEach(n -> stdout.println("note: " + n));
-		stdout.printf(Locale.ROOT, "%d files checked, %d mismatch%s%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es",
+		stdout.printf(Locale.ROOT, "%d files checked, %d mismatch%s%s%s%n", r.checked(), r.problems().size(), r.problems().size() == 1 ? "" : "es",
 				r.passed() && !r.verified() ? "; NOT VERIFIED: " + r.unchecked().size() + " document" + (r.unchecked().size() == 1 ? "" : "s")
-						+ " could not be checked whole (" + String.join(", ", r.unchecked()) + ": see the notes); --expect with the fingerprint the run printed binds them" : "");
+						+ " could not be checked whole (" + String.join(", ", r.unchecked()) + ": see the notes); --expect with the fingerprint the run printed binds them" : "",
+				r.unbound().isEmpty() ? "" : "; not bound without the inputs: " + String.join(", ", r.unbound()) + " (see the notes)");
 		// exit 0 says verified: a folder whose documents this version could not check is not, without the fingerprint the user kept
 		return r.verified() ? ExitCodes.OK : ExitCodes.REJECTED;
 	}

@@ -64,7 +64,10 @@ public final class Verification {
 	 * placed otherwise (another machine's fonts, or an edit: a page added to a PDF passed so); {@code bound}: the folder's
 	 * fingerprint is the one given with --expect.
 	 */
-	public record Result(int checked, List<Problem> problems, List<String> notes, List<String> unchecked, boolean bound) {
+	/**
+	 * @param unbound what the folder's files could not bind and the fingerprint (--expect) did not either: said on verify's last line
+	 */
+	public record Result(int checked, List<Problem> problems, List<String> notes, List<String> unchecked, boolean bound, List<String> unbound) {
 		/** No mismatch found. */
 		public boolean passed() {
 			return problems.isEmpty();
@@ -105,6 +108,8 @@ public final class Verification {
 	private RecipeInputs recipeInputs;
 	/** Documents not held whole against the trace's rendering (another version wrote them, or laid out otherwise). */
 	private final List<String> unchecked = new ArrayList<>();
+	/** What nothing verify read binds (see {@link Result#unbound}). */
+	private final List<String> unbound = new ArrayList<>();
 	/** The folder's fingerprint is the one the user gave with --expect. */
 	private boolean bound;
 	private int checked;
@@ -141,7 +146,8 @@ public final class Verification {
 		if (options.deep()) {
 			v.reevaluate();
 		}
-		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes), List.copyOf(new LinkedHashSet<>(v.unchecked)), v.bound);
+		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes), List.copyOf(new LinkedHashSet<>(v.unchecked)), v.bound,
+				List.copyOf(v.unbound));
 	}
 
 	/**
@@ -291,14 +297,24 @@ public final class Verification {
 
 	/**
 	 * Each conversion's check made again ({@link ConversionRecheck}). It runs the original model, an input of the run that the folder
-	 * does not hold: without the inputs, a note says it was not made.
+	 * does not hold: without the inputs, a note says it was not made and what that leaves unbound, and so does the last line unless
+	 * --expect binds the folder. Nothing of the folder can stand in for the original: the trace records its hash and size, not its
+	 * weights, and the conversion's figure needs both models on the run's data. A converted model edited after the run together with
+	 * the models quantized from it (a moved Conv tap in both, every hash and list recomputed) passed --outputs-only without a word.
 	 */
 	private void conversions() {
 		if (recipeInputs != null && recipeInputs.context() != null) {
 			problems.addAll(ConversionRecheck.check(recipeInputs.context(), trace, this::modelFile));
 		} else if (!trace.getConversions().isEmpty()) {
-			notes.add("conversion checks not made again (" + trace.getConversions().size() + "): they run the original model on the run's verification data,"
-					+ " inputs of the run " + (options.outputsOnly() ? "not read with --outputs-only" : "verify could not read") + "; give --recipe RECIPE.qr where it is now");
+			int n = trace.getConversions().size();
+			notes.add("conversion checks not made again (" + n + "): they run the original model on the run's verification data,"
+					+ " inputs of the run " + (options.outputsOnly() ? "not read with --outputs-only" : "verify could not read") + ". Nothing in the folder"
+					+ " binds a converted model to its original (the trace records the original's SHA-256, not its weights): a converted model edited"
+					+ " together with the models made from it, every hash recomputed, is not found this way; give --recipe RECIPE.qr where it is now,"
+					+ " or --expect with the fingerprint the run printed");
+			if (!bound) {
+				unbound.add(n + " converted model" + (n == 1 ? "" : "s") + " to " + (n == 1 ? "its original" : "their originals"));
+			}
 		}
 	}
 

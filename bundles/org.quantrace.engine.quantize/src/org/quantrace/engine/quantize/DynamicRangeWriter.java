@@ -31,6 +31,9 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
  */
 final class DynamicRangeWriter {
 
+	/** The contrib op an LSTM's dynamic-range form is written as, under the LSTM's name. */
+	static final String LSTM_OP = "DynamicQuantizeLSTM";
+
 	private final OnnxModel model;
 	private final QuantizationSpec spec;
 	final List<Decision> decisions = new ArrayList<>();
@@ -299,13 +302,13 @@ final class DynamicRangeWriter {
 			inputs.add(i < n.inputs().size() ? n.input(i) : "");
 		}
 		inputs.addAll(parameters);
-		Node q = ed.add("com.microsoft", "DynamicQuantizeLSTM", n.name(), inputs, n.outputs());
+		Node q = ed.add(ContribForms.DOMAIN, LSTM_OP, n.name(), inputs, n.outputs());
 		for (AttributeProto a : n.attributes()) {
 			q.setAttribute(a);
 		}
 		q.setName(n.name());
 		g.nodes().remove(n);
-		model.setOpset("com.microsoft", 1);
+		model.setOpset(ContribForms.DOMAIN, 1);
 		dropIfUnused(g, n.input(1));
 		dropIfUnused(g, n.input(2));
 	}

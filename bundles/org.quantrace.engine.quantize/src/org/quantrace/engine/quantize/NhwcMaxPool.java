@@ -29,7 +29,7 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
  */
 final class NhwcMaxPool {
 
-	static final String DOMAIN = "com.microsoft";
+	static final String DOMAIN = ContribForms.DOMAIN;
 	static final String OP = "NhwcMaxPool";
 
 	/** Ops that pass codes on unchanged in value; a Reshape or Transpose among them hides the layout from ONNX Runtime. */

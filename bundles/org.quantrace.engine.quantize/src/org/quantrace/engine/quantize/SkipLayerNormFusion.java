@@ -33,7 +33,7 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
  */
 final class SkipLayerNormFusion {
 
-	static final String DOMAIN = "com.microsoft";
+	static final String DOMAIN = ContribForms.DOMAIN;
 	static final String OP = "SkipLayerNormalization";
 
 	/** One fusion: the node written and the two nodes it replaced. */

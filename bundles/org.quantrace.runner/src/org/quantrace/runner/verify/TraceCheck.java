@@ -20,8 +20,6 @@ import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TensorSpec;
 import org.quantrace.model.trace.TensorTypeCount;
 
-import ai.onnx.proto.OnnxMl.NodeProto;
-
 /**
  * trace.xmi: every model's hash, size, header, parameter count, inputs and outputs (type, shape, integer scale
  * and zero point) and tensors by element type; every quantization record's tensors (type, scheme,
@@ -212,14 +210,8 @@ final class TraceCheck implements DocumentCheck {
 				found.add(new Mismatch(DOCUMENT, where, l.isQuantized() ? "quantized" : "float", "no such layer in the model"));
 			} else {
 				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
-				// a layer left float is the float model's node, kept under its name: its op is the record's. fcnarg's last ArgMax made an
-				// ArgMin in the quantized model (every class index changed, every hash recomputed) passed plain verify, 0 mismatches. A
-				// fusion into an ONNX Runtime contrib op keeps the name in its own domain (ViT's DRQ: LayerNormalization written as
-				// com.microsoft SkipLayerNormalization): only an op of the ONNX domain is held against the record
-				NodeProto kept = f.node(l.getNode());
-				boolean onnxDomain = kept != null && (kept.getDomain().isEmpty() || kept.getDomain().equals("ai.onnx"));
-				if (!l.isQuantized() && !quantized && onnxDomain && l.getOpType() != null && !kept.getOpType().equals(l.getOpType())) {
-					found.add(new Mismatch(DOCUMENT, where + " opType", l.getOpType(), kept.getOpType() + " (the model's node of that name, run in float)"));
+				if (!l.isQuantized() && !quantized) {
+					FloatLayers.check(l, f, input, where, DOCUMENT, found);
 				}
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
 				same(found, DOCUMENT, where + " rewrite", Repeats.stated(l.getReason()), facts.repeats.statement(l.getNode()));

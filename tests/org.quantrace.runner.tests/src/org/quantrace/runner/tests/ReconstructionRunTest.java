@@ -247,18 +247,11 @@ class ReconstructionRunTest {
 	@Test
 	void aClipRemovedAtAnIntegerModelOutputVerifies() throws IOException {
 		Path dir = Runs.exampleCopy("reconstruction-clip");
-		ModelProto blur = ModelProto.parseFrom(Files.readAllBytes(TestData.data("models/image_blur.onnx")));
-		GraphProto.Builder g = blur.getGraph().toBuilder();
-		String out = g.getOutput(0).getName();
-		for (int i = 0; i < g.getNodeCount(); i++) {
-			if (g.getNode(i).getOutputList().contains(out)) {
-				g.setNode(i, g.getNode(i).toBuilder().setOutput(0, "blurred"));
-			}
-		}
-		g.addNode(NodeProto.newBuilder().setOpType("Clip").setName("clip").addInput("blurred").addInput("lo").addInput("hi").addOutput(out));
-		g.addInitializer(TensorProto.newBuilder().setName("lo").setDataType(1).addFloatData(0f));
-		g.addInitializer(TensorProto.newBuilder().setName("hi").setDataType(1).addFloatData(1f));
-		Files.write(dir.resolve("model/blur_clip.onnx"), blur.toBuilder().setGraph(g).build().toByteArray());
+		blurThen(dir.resolve("model/blur_clip.onnx"), (g, out) -> {
+			g.addNode(NodeProto.newBuilder().setOpType("Clip").setName("clip").addInput("blurred").addInput("lo").addInput("hi").addOutput(out));
+			g.addInitializer(TensorProto.newBuilder().setName("lo").setDataType(1).addFloatData(0f));
+			g.addInitializer(TensorProto.newBuilder().setName("hi").setDataType(1).addFloatData(1f));
+		});
 		String recipe = imageRecipe(dir, "blur_clip", "fiq_int8", "evaluate on eval metrics mse, psnr range 1", "\taccept when psnr >= 30 dB");
 		Path folder = dir.resolve("out");
 		var outcome = Runs.run(Runs.recipe(dir, "blur_clip.qr", recipe), folder);
@@ -356,6 +349,48 @@ class ReconstructionRunTest {
 		String eval = "\tdataset eval \"data/evaluation\" role evaluation format folder labels \"data/labels.json\"";
 		assertTrue(recipe.contains(eval), recipe);
 		return recipe.replace(eval, "\tdataset eval \"data/noisy.npy\" role evaluation targets \"data/clean.npy\"");
+	}
+
+	/**
+	 * A model whose outputs are NaN on some pixels (the blur minus 0.3, square-rooted: a user's model that overflows): every
+	 * reconstruction metric and delta of its variants is NaN, null in results.json with its reason in notFinite, and the criteria
+	 * fail. The untouched folder of such a run failed its own audit twice (main ea8fd9b): results.json names a metric's reason
+	 * before its delta's, verify expected the delta's first ("models/nan/drq/notFinite (names): says [metrics/mse, deltas/mse, ...],
+	 * re-derived [deltas/mse, metrics/mse, ...]"), and the conversion's difference, NaN, was held unequal to itself ("conversion
+	 * .../nan maxAbsDifference: says NaN, re-derived NaN").
+	 */
+	@Test
+	void aRunWhoseOutputsAreNotFiniteVerifies() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-nan");
+		blurThen(dir.resolve("model/nan.onnx"), (g, out) -> {
+			g.addNode(NodeProto.newBuilder().setOpType("Sub").setName("shift").addInput("blurred").addInput("c").addOutput("shifted"));
+			g.addNode(NodeProto.newBuilder().setOpType("Sqrt").setName("root").addInput("shifted").addOutput(out));
+			g.addInitializer(TensorProto.newBuilder().setName("c").setDataType(1).addFloatData(0.3f));
+		});
+		String recipe = imageRecipe(dir, "nan", "drq", "evaluate on eval metrics mse, psnr, ssim range 1", "\taccept when mse <= 0.01");
+		Path folder = dir.resolve("out");
+		var outcome = Runs.run(Runs.recipe(dir, "nan.qr", recipe), folder);
+		assertEquals(1, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
+		JsonNode drq = new ObjectMapper().readTree(folder.resolve("results.json").toFile()).at("/models/0/variants/1");
+		assertTrue(drq.at("/metrics/mse").isNull() && drq.at("/deltas/mse").isNull() && !drq.at("/criteria/0/passed").asBoolean(), drq.toString());
+		assertTrue(drq.path("notFinite").has("metrics/mse") && drq.path("notFinite").has("deltas/mse"), drq.toString());
+
+		List<Problem> problems = Verification.verify(folder).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/** The blur model with its output renamed 'blurred' and {@code tail} (given the graph and the output's name) writing the output; saved at {@code to}. */
+	private static void blurThen(Path to, java.util.function.BiConsumer<GraphProto.Builder, String> tail) throws IOException {
+		ModelProto blur = ModelProto.parseFrom(Files.readAllBytes(TestData.data("models/image_blur.onnx")));
+		GraphProto.Builder g = blur.getGraph().toBuilder();
+		String out = g.getOutput(0).getName();
+		for (int i = 0; i < g.getNodeCount(); i++) {
+			if (g.getNode(i).getOutputList().contains(out)) {
+				g.setNode(i, g.getNode(i).toBuilder().setOutput(0, "blurred"));
+			}
+		}
+		tail.accept(g, out);
+		Files.write(to, blur.toBuilder().setGraph(g).build().toByteArray());
 	}
 
 	/**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.runner.Verification;
@@ -70,6 +71,13 @@ class VerifyConversionTest {
 		Verification.Options only = new Verification.Options(null, null, true, false, org.quantrace.engine.Progress.NONE);
 		Verification.Result honest = Verification.verify(out, only);
 		assertTrue(honest.passed(), honest.problems().toString());
+		// what --outputs-only cannot bind is said on verify's last line (before: a note only), unless the fingerprint binds the folder
+		assertEquals(List.of("1 converted model to its original"), honest.unbound());
+		assertTrue(honest.notes().stream().anyMatch(n -> n.contains("Nothing in the folder binds a converted model to its original")), honest.notes().toString());
+		String fingerprint = org.quantrace.engine.SafeFiles.sha256(out.resolve("SHA256SUMS"));
+		Verification.Result bound = Verification.verify(out, new Verification.Options(null, fingerprint, true, false, org.quantrace.engine.Progress.NONE));
+		assertTrue(bound.verified() && bound.unbound().isEmpty(), bound.toString());
+		assertEquals(List.of(), Verification.verify(out).unbound(), "with the inputs, the conversion's check is made again");
 
 		Path edited = Runs.copy(out, copy.resolve("edited"));
 		Tampering.editInitializer(edited, "models/cnn/converted.onnx", TestModels.EXTERNAL_TENSOR, t -> Tampering.times(t, largest(t), 1.5f));

@@ -1,0 +1,149 @@
+package org.quantrace.runner.verify;
+
+import java.util.List;
+import java.util.Set;
+
+import org.quantrace.engine.quantize.ContribForms;
+import org.quantrace.model.trace.LayerQuantizationRecord;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * A layer the quantized model runs in float is the float model's node, kept under its name: its op, what it reads, its attributes
+ * and the constants it reads are the float model's. The records name the layer and its op only, so the float model the quantizer
+ * read (the converted model, or the original where verify reads it) is what the rest is held against; without it only the op is.
+ */
+final class FloatLayers {
+
+	/** Nodes through which a quantized model reads a float model's tensor: its codes and their dequantization, or a copy. */
+	private static final Set<String> PASSING = Set.of("DequantizeLinear", "QuantizeLinear", "Identity");
+
+	private FloatLayers() {
+	}
+
+	/**
+	 * The float layer {@code l}'s node in {@code f} against its record and against {@code input}'s node of that name (null: not
+	 * read).
+	 */
+	static void check(LayerQuantizationRecord l, ModelFacts f, ModelFacts input, String where, String document, List<Mismatch> found) {
+		NodeProto kept = f.node(l.getNode());
+		NodeProto original = input == null ? null : input.node(l.getNode());
+		if (kept == null || l.getOpType() == null) {
+			return;
+		}
+		if (!op(l, kept, original, where, document, found) && original != null && kept.getOpType().equals(original.getOpType())) {
+			wiring(kept, original, f, input, where, document, found);
+			if (!plainAttributes(kept).equals(plainAttributes(original))) {
+				found.add(new Mismatch(document, where + " attributes", attributes(original) + " (as the float model's node of that name)",
+						attributes(kept) + " (the quantized model's node)"));
+			}
+		}
+	}
+
+	/**
+	 * A node's attributes but its subgraphs: an If, Loop or Scan left float may hold a body the quantizer quantized (verify reads
+	 * each body's nodes as the main graph's).
+	 */
+	private static Set<AttributeProto> plainAttributes(NodeProto n) {
+		return n.getAttributeList().stream().filter(a -> a.getType() != AttributeProto.AttributeType.GRAPH && a.getType() != AttributeProto.AttributeType.GRAPHS)
+				.collect(java.util.stream.Collectors.toSet());
+	}
+
+	/** A node's attributes as ONNX's text form writes them, sorted by name. */
+	private static String attributes(NodeProto n) {
+		return plainAttributes(n).stream().sorted(java.util.Comparator.comparing(AttributeProto::getName))
+				.map(a -> a.getName() + "=" + com.google.protobuf.TextFormat.shortDebugString(a).replaceFirst("^name: \"[^\"]*\" ?", "")).toList().toString();
+	}
+
+	/**
+	 * Whether the kept node's op differs from the record's (a mismatch). fcnarg's last ArgMax made an ArgMin in the quantized model
+	 * (every hash recomputed) passed plain verify. A node of another domain is what a writer of the quantizer puts in the layer's place
+	 * ({@link ContribForms}: ViT's DRQ LayerNormalization written as com.microsoft SkipLayerNormalization) or the float model's own
+	 * node of that domain and op; any other (a forger's contrib op in a float layer's place) is a mismatch, where before every op of
+	 * another domain passed unread.
+	 */
+	private static boolean op(LayerQuantizationRecord l, NodeProto kept, NodeProto original, String where, String document, List<Mismatch> found) {
+		boolean same = kept.getOpType().equals(l.getOpType()) && (original == null || domain(kept).equals(domain(original)));
+		if (same || ContribForms.written(l.getOpType(), kept.getDomain(), kept.getOpType())) {
+			return false;
+		}
+		boolean onnx = domain(kept).isEmpty();
+		found.add(new Mismatch(document, where + " opType", l.getOpType(), (onnx ? "" : kept.getDomain() + ".") + kept.getOpType()
+				+ " (the model's node of that name, run in float" + (onnx ? "" : "; no writer of Quantrace puts that op in a " + l.getOpType() + "'s place") + ")"));
+		return true;
+	}
+
+	/**
+	 * Each computed input of the kept node must be the tensor the float model's node reads, followed back through the quantized
+	 * model's QuantizeLinear/DequantizeLinear pairs (and copies) to a tensor of the float model. An ArgMax made to read another
+	 * tensor of the same shape (every hash recomputed) was found by --deep's evaluations only. An input that leads to a tensor the
+	 * writer made (a rewrite's output) is not held: the float model cannot say what it should be.
+	 */
+	private static void wiring(NodeProto kept, NodeProto original, ModelFacts f, ModelFacts input, String where, String document, List<Mismatch> found) {
+		for (int i = 0; i < Math.min(kept.getInputCount(), original.getInputCount()); i++) {
+			String read = original.getInput(i);
+			if (read.isEmpty()) {
+				continue;
+			}
+			if (input.stored.containsKey(read)) {
+				constant(kept.getInput(i), read, f, input, where + " input " + i, document, found);
+				continue;
+			}
+			String source = source(kept.getInput(i), f, input);
+			if (!source.equals(read) && holds(input, source)) {
+				found.add(new Mismatch(document, where + " input " + i, read + " (as the float model's node of that name)",
+						source + " (the quantized model's node reads it)"));
+			}
+		}
+	}
+
+	/**
+	 * A constant the float layer reads (a weight of a layer left float, a Reshape's shape...): where the quantized model stores the
+	 * one it reads, its values must be the float model's. Before, a float layer's weights were bound by nothing but the file's hash.
+	 * A constant the quantized model computes (a dequantized shared weight) is not held.
+	 */
+	private static void constant(String tensor, String read, ModelFacts f, ModelFacts input, String where, String document, List<Mismatch> found) {
+		org.quantrace.engine.onnx.Tensor kept = f.value(tensor);
+		if (kept == null) {
+			return;
+		}
+		org.quantrace.engine.onnx.Tensor original = input.value(read);
+		boolean same;
+		try {
+			same = kept.dataType() == original.dataType() && java.util.Arrays.equals(kept.dims(), original.dims())
+					&& (kept.dataType().isInteger() ? java.util.Arrays.equals(kept.toLongArray(), original.toLongArray())
+							: java.util.Arrays.equals(kept.toFloatArray(), original.toFloatArray()));
+		} catch (RuntimeException e) { // strings, 8-bit floats: values this check does not decode
+			return;
+		}
+		if (!same) {
+			found.add(new Mismatch(document, where, read + " as the float model stores it (" + original.dataType().displayName() + " " + original.shape() + ")",
+					tensor + " " + (kept.dataType() == original.dataType() && java.util.Arrays.equals(kept.dims(), original.dims()) ? "holds other values"
+							: kept.dataType().displayName() + " " + kept.shape())));
+		}
+	}
+
+	/** The float model's tensor the quantized model's {@code tensor} carries, or the last tensor followed back when none. */
+	private static String source(String tensor, ModelFacts f, ModelFacts input) {
+		String t = tensor;
+		for (int steps = 0; steps < 8 && !holds(input, t); steps++) {
+			NodeProto p = f.producer(t);
+			if (p == null || !domain(p).isEmpty() || !PASSING.contains(p.getOpType()) || p.getInputCount() == 0) {
+				break;
+			}
+			t = p.getInput(0);
+		}
+		return t;
+	}
+
+	/** Whether {@code tensor} is a computed tensor or an input of the float model. */
+	private static boolean holds(ModelFacts m, String tensor) {
+		return m.producers.containsKey(tensor) || m.graph.getInputList().stream().anyMatch(v -> v.getName().equals(tensor));
+	}
+
+	/** The node's operator domain, the ONNX domain as "". */
+	private static String domain(NodeProto n) {
+		return n.getDomain().equals("ai.onnx") ? "" : n.getDomain();
+	}
+}
