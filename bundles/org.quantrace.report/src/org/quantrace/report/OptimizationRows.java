@@ -190,9 +190,12 @@ final class OptimizationRows {
 			Set<String> seen = new LinkedHashSet<>();
 			for (TensorQuantizationRecord t : c.getValue()) {
 				String f = formula(type(t), t.getScheme(), q.isReduceRange());
-				if (seen.add(f)) {
-					l.add(c.getKey() + " (" + type(t) + ", " + (t.getGranularity() == Granularity.PER_CHANNEL ? "one s per output channel" : "per tensor") + "): "
-							+ f);
+				// one row per type and granularity (as verify re-derives them): per-channel and per-tensor int8 symmetric
+				// weights share the formula's text, and a grouped ConvTranspose's per-tensor row was left out
+				String row = c.getKey() + " (" + type(t) + ", " + (t.getGranularity() == Granularity.PER_CHANNEL ? "one s per output channel" : "per tensor")
+						+ "): " + f;
+				if (seen.add(row)) {
+					l.add(row);
 				}
 			}
 		}
