@@ -40,7 +40,8 @@ class QatNet(nn.Module):
     def forward(s, x): return s.fc(torch.flatten(F.adaptive_avg_pool2d(s.f(x), 1), 1))
 
 def qat_qconfig():
-    """Plain FakeQuantize modules (their fake_quantize_per_* ops have ONNX symbolics; the fused observer op has none)."""
+    """Plain FakeQuantize modules: their fake_quantize_per_* ops export as QuantizeLinear/DequantizeLinear pairs (the default
+    QAT qconfig's fused observer was not tried)."""
     from torch.ao.quantization import (QConfig, FakeQuantize, MovingAverageMinMaxObserver,
                                        MovingAveragePerChannelMinMaxObserver)
     return QConfig(activation=FakeQuantize.with_args(observer=MovingAverageMinMaxObserver, quant_min=0, quant_max=255,

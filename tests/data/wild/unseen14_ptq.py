@@ -3,7 +3,8 @@
 32) on make_unseen14's models, read from make_unseen14's NAME.pt; accuracy on the 10,000 test images for fp32 and torch
 int8. qat is already quantization-aware trained: its "fp32" is the fake-quantized model as exported, its int8 torch's own
 convert_fx of it (no calibration: the observers were frozen after training). normx runs its plain torch forms (the custom
-ONNX symbolics only apply when exported). moe's topk/gather and perceiver's latent expand are traced by FX as they are.
+ONNX symbolics only apply when exported); rawin is traced on its float path (FX cannot trace its dtype test): the same
+function on the x/255 images. moe's topk/gather and perceiver's latent expand are traced by FX as they are.
     /usr/bin/python3 tests/data/wild/unseen14_ptq.py [NAME...]"""
 import os, sys, copy
 import torch
@@ -12,6 +13,10 @@ import make_unseen14 as U
 from make_wild import data, calib300, test_accuracy
 from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+class FloatPath(torch.nn.Module):  # rawin without its uint8 branch, on x/255 as it is trained and tested
+    def __init__(s, m): super().__init__(); s.m = m
+    def forward(s, x): return s.m.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(s.m.f((x - 0.286) / 0.353), 1), 1))
 
 torch.set_num_threads(1); d = data()
 cal, acc = calib300(), test_accuracy(d)
@@ -24,7 +29,7 @@ for name in sys.argv[1:] or U.MODELS:
         if name == "qat":
             q = convert_fx(copy.deepcopy(m))
         else:
-            p = prepare_fx(copy.deepcopy(m), get_default_qconfig_mapping("onednn"), (cal[:1],))
+            p = prepare_fx(FloatPath(copy.deepcopy(m)) if name == "rawin" else copy.deepcopy(m), get_default_qconfig_mapping("onednn"), (cal[:1],))
             with torch.no_grad():
                 for i in range(0, len(cal), 32): p(cal[i:i+32])
             q = convert_fx(p)
