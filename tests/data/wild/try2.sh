@@ -2,6 +2,7 @@
 # try2.sh MODEL  -> inspect, convert, quantize (drq, fiq-int8, fiq-uint8), evaluate, debug, a recipe run and verify;
 # logs in ${WILD_OUT:-/tmp/wild}/out/MODEL. Image models read Fashion-MNIST IDX files; the token model (bert) reads the
 # .npy files make_wild2.py writes next to it; LAYOUT=NHWC feeds images NHWC (make_unseen10's tfsame); TOKENS=PREFIX reads PREFIX-calib.npy / PREFIX-test.npy (make_wild5.py's text models);
+# DTYPE=uint8 feeds raw 0-255 images without scaling (make_unseen14's rawin, whose graph casts and normalizes them);
 # METRICS=mse,psnr,ssim evaluates a model whose output is no class scores (make_unseen12's dae) against the original's outputs (default accuracy).
 Q="${QUANTRACE:-$(cd "$(dirname "$0")/../../.." && pwd)/quantrace}"
 m=$1; W=${WILD_OUT:-/tmp/wild}; Z="$(cd "$(dirname "$0")/.." && pwd)"
@@ -12,12 +13,13 @@ if [ "$m" = bert ] || [ -n "$TOKENS" ]; then t=${TOKENS:-tokens}
   ds="dataset calib \"$W/$t-calib.npy\" role calibration format npy labels \"$W/labels-calib.npy\"
 	dataset eval \"$W/$t-test.npy\" role evaluation format npy labels \"$W/labels-test.npy\" samples 1000"; pre=""
 else
-  p="--preprocess grayscale,scale=1/255,layout=${LAYOUT:-NCHW},dtype=float32"
+  sc="scale=1/255,"; [ "${DTYPE:-float32}" = float32 ] || sc=""
+  p="--preprocess grayscale,${sc}layout=${LAYOUT:-NCHW},dtype=${DTYPE:-float32}"
   cal="--data $Z/zoo/data/calib300-images-idx3-ubyte.gz --labels $Z/zoo/data/calib300-labels-idx1-ubyte.gz $p"
   ev="--data $Z/fashion-mnist/t10k-images-idx3-ubyte.gz --labels $Z/fashion-mnist/t10k-labels-idx1-ubyte.gz --samples 2000 $p"
   ds="dataset calib \"$Z/zoo/data/calib300-images-idx3-ubyte.gz\" role calibration format idx labels \"$Z/zoo/data/calib300-labels-idx1-ubyte.gz\"
 	dataset eval \"$Z/fashion-mnist/t10k-images-idx3-ubyte.gz\" role evaluation format idx labels \"$Z/fashion-mnist/t10k-labels-idx1-ubyte.gz\" samples 1000"
-  pre="preprocess { grayscale scale 1/255 layout ${LAYOUT:-NCHW} dtype float32 }"
+  pre="preprocess { grayscale ${sc:+scale 1/255 }layout ${LAYOUT:-NCHW} dtype ${DTYPE:-float32} }"
 fi
 $Q inspect $W/$m.onnx > $o/inspect.txt 2>&1; echo "inspect rc=$?"
 $Q convert $W/$m.onnx -o $o/conv.onnx > $o/convert.txt 2>&1; echo "convert rc=$?"

@@ -67,9 +67,34 @@ public final class Quantizer {
 			List<String> counts = found.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList();
 			throw new InvalidInputException(modelName + " is quantized already: it holds " + String.join(", ", counts) + (first.isEmpty() ? ""
 					: " (the first: '" + first + "')") + "; quantizing it again would quantize dequantized values and record it as the float original",
-					"quantize the float model it was made from; a quantization-aware-trained export runs in integer kernels as it is: evaluate it"
-							+ " (quantrace evaluate FLOAT.onnx " + "QUANTIZED.onnx compares the two)");
+					quantizedHint(model.graph()));
 		}
+	}
+
+	/** Layers ONNX Runtime runs on integer kernels only as a QDQ group: every input dequantized, the output quantized. */
+	private static final Set<String> QDQ_KERNELS = Set.of("Conv", "ConvTranspose", "MatMul", "Gemm");
+
+	/**
+	 * What to do with a quantized model: evaluate it as it is, but not with the promise that it runs on integer kernels where
+	 * it does not. torch's QAT export of a Conv-BN (make_unseen14.py "qat") writes Conv, Div and BatchNormalization between
+	 * the weight's dequantization and the activation's QuantizeLinear: ONNX Runtime cannot fuse that Conv into QLinearConv
+	 * and runs it in float on dequantized values (all 5 of that model's Convs; measured with the Profile client).
+	 */
+	static String quantizedHint(org.quantrace.engine.onnx.Graph g) {
+		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
+		List<Node> dequantized = g.nodes().stream().filter(n -> QDQ_KERNELS.contains(n.opType()) && n.inputs().stream()
+				.anyMatch(i -> g.producer(i).map(p -> p.opType().equals("DequantizeLinear")).orElse(false))).toList();
+		List<Node> unfused = dequantized.stream().filter(n -> g.consumers(n.output(0)).isEmpty()
+				|| !g.consumers(n.output(0)).stream().allMatch(c -> c.opType().equals("QuantizeLinear"))).toList();
+		if (unfused.isEmpty()) {
+			return "quantize the float model it was made from; a quantization-aware-trained export runs in integer kernels as it is: evaluate it" + evaluate;
+		}
+		Node first = unfused.get(0);
+		String readers = g.consumers(first.output(0)).stream().map(Node::opType).distinct().collect(java.util.stream.Collectors.joining(", "));
+		return "quantize the float model it was made from, or evaluate this one as it is" + evaluate + "; but " + unfused.size() + " of its "
+				+ dequantized.size() + " Conv/MatMul/Gemm layers on dequantized values run in float in ONNX Runtime, not on integer kernels (the first: '"
+				+ first.name() + "', read by " + (readers.isEmpty() ? "nothing" : readers) + " instead of a QuantizeLinear, which the integer kernel"
+				+ " needs): fold what follows each into the layer before the export (a QAT export's BatchNormalization and Div after a Conv)";
 	}
 
 	/**

@@ -465,8 +465,8 @@ final class OptimizationLogCheck {
 									: dynamic ? "dynamic-range: the model quantizes activations at run time" : "dynamic-range, weight-only: the model quantizes no activation");
 				} else if (io.find()) {
 					Set<String> types = new LinkedHashSet<>();
-					f.model.inputs().stream().filter(x -> !x.indices()).forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
-					f.model.outputs().stream().filter(x -> !x.indices()).forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
+					f.model.inputs().stream().filter(f::schemeTyped).forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
+					f.model.outputs().stream().filter(f::schemeTyped).forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
 					log.same(where + "model inputs and outputs", io.group(1), String.join(" / ", types));
 				}
 			}

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.onnx.DataType;
@@ -86,8 +87,21 @@ final class Quantizations {
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
 
+	/**
+	 * Tensors the model quantized from held as integers already (a raw uint8 image input, what a Transpose of it moves):
+	 * the model's own data, computed on as it was, no codes of a quantization; empty without that model.
+	 */
+	private final Set<String> ownIntegers;
+
 	Quantizations(ModelFacts m) {
+		this(m, null);
+	}
+
+	Quantizations(ModelFacts m, ModelFacts original) {
 		this.m = m;
+		this.ownIntegers = original == null ? Set.of()
+				: original.types.entrySet().stream().filter(e -> ElementTypes.isInteger(e.getValue())).map(Map.Entry::getKey)
+						.collect(java.util.stream.Collectors.toUnmodifiableSet());
 	}
 
 	/**
@@ -368,8 +382,10 @@ final class Quantizations {
 		if (weightsQuantizedAtLoad(n)) {
 			return true;
 		}
-		// indices, ids and conditions (a Gather's int64 positions, a Where's bool) are no data the layer computes on
-		List<String> computed = n.getInputList().stream().filter(i -> !i.isEmpty() && !m.stored.containsKey(i) && !indices(m.types.get(i))).toList();
+		// indices, ids and conditions (a Gather's int64 positions, a Where's bool) are no data the layer computes on, nor
+		// are the original model's own integers codes (the quantizer records an op on them float, as on indices)
+		List<String> computed = n.getInputList().stream()
+				.filter(i -> !i.isEmpty() && !m.stored.containsKey(i) && !indices(m.types.get(i)) && !ownIntegers.contains(i)).toList();
 		if (!computed.isEmpty() && ElementTypes.isInteger(m.types.get(computed.get(0)))) {
 			return true;
 		}

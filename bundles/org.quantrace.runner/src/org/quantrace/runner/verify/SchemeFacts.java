@@ -45,7 +45,7 @@ final class SchemeFacts {
 		this.record = record;
 		this.model = model;
 		this.input = input;
-		this.quantizations = new Quantizations(model);
+		this.quantizations = new Quantizations(model, input);
 		for (TensorQuantizationRecord t : record.getQuantization().getTensors()) {
 			Quantizations.Params p = best(t);
 			if (p != null && p.symmetric() && p.axis() == null && t.getScheme() == org.quantrace.model.recipe.QuantizationScheme.ASYMMETRIC
@@ -127,6 +127,18 @@ final class SchemeFacts {
 		List<NodeProto> after = model.consumers(mul.getOutput(0));
 		NodeProto add = after.size() == 1 && after.get(0).getOpType().equals("Add") ? after.get(0) : null;
 		return add != null && add.getInputList().stream().anyMatch(i -> model.value(i) != null) ? add.getOutput(0) : mul.getOutput(0);
+	}
+
+	/**
+	 * Whether the scheme's I/O type applies to a model input or output: not to indices, ids or flags, nor to one the
+	 * model quantized from held as integers already (a raw uint8 image, which the quantizer keeps as it is).
+	 */
+	boolean schemeTyped(ModelFacts.Io io) {
+		if (io.indices() || input == null) {
+			return !io.indices();
+		}
+		return java.util.stream.Stream.concat(input.inputs().stream(), input.outputs().stream()).filter(o -> o.name().equals(io.name()))
+				.noneMatch(o -> ElementTypes.isInteger(OptimizationLogCheck.type(o.elementType())));
 	}
 
 	/** The logs' name of a class: weights, biases, activations, inputs, outputs (the logs' own vocabulary). */

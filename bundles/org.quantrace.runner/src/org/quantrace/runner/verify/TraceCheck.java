@@ -152,20 +152,20 @@ final class TraceCheck implements DocumentCheck {
 		QuantizationRecord q = o.getQuantization();
 		String at = "optimization " + o.getId() + " ";
 		same(found, DOCUMENT, at + "opset", q.getOpset(), f.opset());
+		SchemeFacts facts = new SchemeFacts(o, f, input);
 		if (q.getTechnique() == QuantizationTechnique.FULL_INTEGER) {
 			String io = q.getIoType().getLiteral().toUpperCase(java.util.Locale.ROOT);
 			for (ModelFacts.Io m : f.inputs()) {
-				if (!m.indices()) {
+				if (facts.schemeTyped(m)) {
 					same(found, DOCUMENT, at + "ioType (input " + m.name() + ")", io, m.elementType());
 				}
 			}
 			for (ModelFacts.Io m : f.outputs()) {
-				if (!m.indices()) {
+				if (facts.schemeTyped(m)) {
 					same(found, DOCUMENT, at + "ioType (output " + m.name() + ")", io, m.elementType());
 				}
 			}
 		}
-		SchemeFacts facts = new SchemeFacts(o, f, input);
 		Quantizations model = facts.quantizations;
 		for (TensorQuantizationRecord t : q.getTensors()) {
 			String where = at + "tensor " + t.getTensor() + " (" + t.getRole().getLiteral() + ")";

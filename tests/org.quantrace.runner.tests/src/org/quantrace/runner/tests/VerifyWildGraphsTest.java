@@ -83,6 +83,46 @@ class VerifyWildGraphsTest {
 	}
 
 	/**
+	 * A deployment export with its preprocessing in the graph (make_unseen14.py "rawin"): the input is the raw uint8
+	 * image, NHWC, read by a Transpose to NCHW and a Cast to float before the Div by 255. Those two ops compute on the
+	 * model's own integers, as the int64 shape arithmetic of round 13's coordmod did: the quantizer records them float
+	 * ("reads and computes only bools or integers") and keeps the uint8 input as it is. verify took that input for one of
+	 * the scheme's I/O (fiq_int8: "says INT8, re-derived UINT8") and the two ops for layers on integer codes (63
+	 * mismatches on rawin: "says float, re-derived quantized", the logs' counts). Built from the example's model with
+	 * Transpose, Cast and Div(255) in front of its first Conv, run on raw NHWC pixels (dtype uint8).
+	 */
+	@Test
+	void aRawUint8InputTransposedAndCastInTheGraphVerifiesClean() throws IOException {
+		Path dir = Runs.exampleCopy("verify-raw-uint8");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode().clearInput();
+		g.addInput(ValueInfoProto.newBuilder().setName("image").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder()
+				.setElemType(TensorProto.DataType.UINT8_VALUE).setShape(ai.onnx.proto.OnnxMl.TensorShapeProto.newBuilder()
+						.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam("N"))
+						.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(28))
+						.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(28))
+						.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(1))))));
+		g.addNode(NodeProto.newBuilder().setOpType("Transpose").setName("nchw").addInput("image").addOutput("image_nchw")
+				.addAttribute(AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(0L, 3L, 1L, 2L))));
+		g.addNode(NodeProto.newBuilder().setOpType("Cast").setName("to_float").addInput("image_nchw").addOutput("pixels")
+				.addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(TensorProto.DataType.FLOAT_VALUE)));
+		g.addNode(NodeProto.newBuilder().setOpType("Div").setName("div_255").addInput("pixels").addInput("c255").addOutput("pixels_01"));
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			g.addNode(n.getInputList().contains("input") ? n.toBuilder().setInput(n.getInputList().indexOf("input"), "pixels_01").build() : n);
+		}
+		g.addInitializer(TensorProto.newBuilder().setName("c255").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(255f));
+		Files.write(dir.resolve("model/rawin.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+		String recipe = Runs.exampleRecipe(dir, "rawin", "model/rawin.onnx", "drq, fiq_int8, fiq_uint8")
+				.replace("\t\tscale 1/255\n", "").replace("layout NCHW", "layout NHWC").replace("dtype float32", "dtype uint8");
+		assertTrue(!recipe.contains("scale 1/255") && recipe.contains("layout NHWC") && recipe.contains("dtype uint8"), recipe);
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "rawin.qr", recipe), out).exitCode());
+
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
 	 * Two more habits of hand-built and multi-output models (make_wild2.py "nested_if", "multiout"): nodes without names,
 	 * which the trace and the logs listed as "" and verify could not find (289 mismatches), and a second, int64 output (the
 	 * ArgMax label), which verify held to the scheme's I/O type (int8). Built from the example's model with every node's

@@ -41,6 +41,38 @@ class AlreadyQuantizedTest {
 		assertTrue(e.hint().startsWith("quantize the float model it was made from"), e.hint());
 	}
 
+	/**
+	 * torch's QAT export of Conv-BN (make_unseen14.py "qat"): Conv on dequantized input and weight, then Div and BatchNormalization
+	 * before the activation's QuantizeLinear. ONNX Runtime cannot fuse that Conv into QLinearConv and runs all five of that model's
+	 * Convs in float (the Profile client: "Conv 3x3" kernels, no QLinearConv), yet the refusal's hint said "a quantization-aware-trained
+	 * export runs in integer kernels as it is". A QDQ Conv read by its QuantizeLinear keeps those words.
+	 */
+	@Test
+	void aQatExportWhoseConvIsNotFollowedByItsQuantizeLinearIsNotSaidToRunOnIntegerKernels() {
+		for (String between : new String[] { null, "Div" }) {
+			TinyGraph t = new TinyGraph(3, 6, 6);
+			String s = t.scalar(0.02f);
+			String x = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", s)), s));
+			String w = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(t.weight(1.0 / 27, 4, 3, 3, 3), s)), s));
+			String y = t.node("Conv", List.of(x, w), TinyGraph.ints("pads", 1, 1, 1, 1));
+			y = between == null ? y : t.node(between, List.of(y, t.scalar(2f)));
+			OnnxModel qat = t.model(t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(y, s)), s)));
+
+			InvalidInputException e = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(qat, "qat"));
+
+			if (between == null) {
+				assertEquals("quantize the float model it was made from; a quantization-aware-trained export runs in integer kernels as it is:"
+						+ " evaluate it (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)", e.hint());
+			} else {
+				assertEquals("quantize the float model it was made from, or evaluate this one as it is (quantrace evaluate FLOAT.onnx"
+						+ " QUANTIZED.onnx compares the two); but 1 of its 1 Conv/MatMul/Gemm layers on dequantized values run in float in ONNX"
+						+ " Runtime, not on integer kernels (the first: 'conv6', read by Div instead of a QuantizeLinear, which the integer kernel"
+						+ " needs): fold what follows each into the layer before the export (a QAT export's BatchNormalization and Div after a Conv)",
+						e.hint());
+			}
+		}
+	}
+
 	@Test
 	void aModelWithDynamicKernelsIsRefusedForEveryQuantizedScheme() {
 		TinyGraph t = new TinyGraph(3, 6, 6);
