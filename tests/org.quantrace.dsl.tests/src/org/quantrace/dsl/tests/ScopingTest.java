@@ -112,15 +112,12 @@ class ScopingTest {
 					document { approved-by "B" reviewed-by "R" }
 				}
 				""");
-		List<Issue> issues = recipes.validate(r);
-		assertEquals(List.of(IssueCodes.UNKNOWN_REFERENCE, IssueCodes.UNKNOWN_SCHEME), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		List<Issue> issues = issuesOf(r, IssueCodes.UNKNOWN_REFERENCE, IssueCodes.UNKNOWN_SCHEME);
 		assertEquals("model 'shared_model' is declared in shared.qr, which mid.qr imports; imports are not transitive: add import \"shared.qr\" to this file",
 				issues.get(0).getMessage());
 		assertTrue(issues.get(1).getMessage().startsWith("scheme 'house_int8' is declared in shared.qr, which mid.qr imports"), issues.get(1).getMessage());
 
-		XtextResource fixed = recipes.load(dir, "transitive2.qr", "import \"shared.qr\"\n" + r.getParseResult().getRootNode().getText());
-		List<Issue> after = recipes.validate(fixed);
-		assertTrue(after.isEmpty(), Recipes.describe(after));
+		issuesOf(recipes.load(dir, "transitive2.qr", "import \"shared.qr\"\n" + r.getParseResult().getRootNode().getText()));
 	}
 
 	/** A calibration dataset of an import is not the recipe's own; the error says how to name it, and that way validates. */
@@ -134,15 +131,12 @@ class ScopingTest {
 					document { approved-by "B" reviewed-by "R" }
 				}
 				""");
-		List<Issue> issues = recipes.validate(r);
-		assertEquals(List.of(IssueCodes.MISSING_CALIBRATION_DATA), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		List<Issue> issues = issuesOf(r, IssueCodes.MISSING_CALIBRATION_DATA);
 		assertTrue(issues.get(0).getMessage().endsWith("; 'calib' (shared.qr) is a calibration dataset declared outside this recipe, which a scheme uses"
 				+ " only when it names it: quantize my_fiq_int8 extends fiq_int8 { calibrate minmax on calib } and schemes my_fiq_int8"), issues.get(0).getMessage());
 
-		XtextResource fixed = recipes.load(dir, "sharedcalib2.qr", r.getParseResult().getRootNode().getText()
-				.replace("schemes fiq_int8", "quantize my_fiq_int8 extends fiq_int8 { calibrate minmax on calib } schemes my_fiq_int8"));
-		List<Issue> after = recipes.validate(fixed);
-		assertTrue(after.isEmpty(), Recipes.describe(after));
+		issuesOf(recipes.load(dir, "sharedcalib2.qr", r.getParseResult().getRootNode().getText()
+				.replace("schemes fiq_int8", "quantize my_fiq_int8 extends fiq_int8 { calibrate minmax on calib } schemes my_fiq_int8")));
 	}
 
 	@Test
@@ -154,8 +148,7 @@ class ScopingTest {
 					document extends house_style { approved-by "B" reviewed-by "R" }
 				}
 				""");
-		List<Issue> issues = recipes.validate(r);
-		assertEquals(List.of(IssueCodes.UNKNOWN_REFERENCE), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		List<Issue> issues = issuesOf(r, IssueCodes.UNKNOWN_REFERENCE);
 		assertTrue(issues.get(0).getMessage().startsWith("no document named 'house_style' here: declare it (document house_style { project \"...\" })"),
 				issues.get(0).getMessage());
 	}
@@ -176,5 +169,12 @@ class ScopingTest {
 		List<Issue> issues = recipes.validate(r);
 		assertTrue(issues.isEmpty(), Recipes.describe(issues));
 		assertSame(Recipes.root(r).getRecipes().get(0).getDeclarations().get(0), Recipes.root(r).getRecipes().get(1).getUsedModels().get(0));
+	}
+
+	/** The recipe's issues, which must be of {@code codes} in this order (none: it validates clean). */
+	private List<Issue> issuesOf(XtextResource r, String... codes) {
+		List<Issue> issues = recipes.validate(r);
+		assertEquals(List.of(codes), issues.stream().map(Issue::getCode).toList(), Recipes.describe(issues));
+		return issues;
 	}
 }
