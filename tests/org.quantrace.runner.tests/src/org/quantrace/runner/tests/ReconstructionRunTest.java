@@ -343,6 +343,26 @@ class ReconstructionRunTest {
 		assertFalse(Files.exists(out), "nothing written");
 	}
 
+	/**
+	 * A data range far wider than the outputs: the blur's outputs lie in [0, 1], and `range 255` lifted every psnr by 48 dB, so
+	 * `psnr >= 40 dB` accepted fiq_int8 (main fc79cba: exit 0, accepted). The evaluation now refuses the range after its pass,
+	 * by the rule `quantrace evaluate --data-range` follows (ReferenceSpan): exit 2, nothing written, nothing accepted.
+	 */
+	@Test
+	void aDataRangeFarWiderThanTheOriginalsOutputsIsRefused() throws IOException {
+		Path dir = Runs.exampleCopy("reconstruction-range");
+		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		String recipe = imageRecipe(dir, "blur", "fiq_int8", "evaluate on eval metrics mse, psnr range 255", "	accept when psnr >= 40 dB");
+		Path out = dir.resolve("out");
+		Path file = Runs.recipe(dir, "blur.qr", recipe);
+		org.quantrace.engine.InvalidInputException refused = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Runs.run(file, out));
+		String said = refused.getMessage() + " / " + refused.hint();
+		assertTrue(said.contains("the reference (the outputs of the baseline original) spans [") && said.contains("less than a tenth of the data range 255")
+				&& said.contains("about 48 dB higher") && said.contains("`range R`"), said);
+		assertFalse(Files.exists(out), "nothing written, nothing accepted");
+	}
+
 	/** The image recipe with fiq_int8 evaluated on the noisy .npy images against their clean targets, and {@code criteria}. */
 	private static String targetsRecipe(Path dir, String criteria) {
 		String recipe = imageRecipe(dir, "blur", "fiq_int8", "evaluate on eval metrics mse, psnr, ssim range 1", criteria);
