@@ -56,6 +56,11 @@ final class CommandOutput {
 				}
 			}
 		}
+		// a model replaces an earlier model; any other file there (a recipe, labels, notes) is the user's
+		if (out.paramLabel().endsWith(".onnx") && Files.isRegularFile(target) && !OnnxModel.isModelFile(target)) {
+			throw new InvalidInputException(target + ": exists and is not an ONNX model: writing the model there would destroy it",
+					"give another output path (-o OUT.onnx), or move that file away first if it may go");
+		}
 	}
 
 	/** Every path the command line gives but {@code output}: what the command reads. */

@@ -1,10 +1,13 @@
 package org.quantrace.cli;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.eclipse.emf.common.util.URI;
 import org.quantrace.dsl.RecipeFiles;
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.dsl.RecipeTexts;
 import org.quantrace.model.recipe.RecipeFile;
 
@@ -33,8 +36,16 @@ final class ImportConfigCommand implements Callable<Integer> {
 	@Option(names = "--name", paramLabel = "NAME", defaultValue = "configuration", description = "The recipe's name (default: ${DEFAULT-VALUE}).")
 	String name;
 
+	@Option(names = "--force", description = "Replace the file -o names if it exists (default: refuse it, exit 2).")
+	boolean force;
+
 	@Override
 	public Integer call() {
+		if (output != null && Files.exists(output, LinkOption.NOFOLLOW_LINKS) && !force) {
+			// a recipe is the user's own writing: an import never replaces one unasked
+			throw new InvalidInputException(output + ": exists already; import-config does not replace a file",
+					"give another path with -o, or add --force to replace it");
+		}
 		Path folder = output != null ? output.toAbsolutePath().getParent() : Path.of("").toAbsolutePath();
 		RecipeFile recipe = SdkConfiguration.read(configuration).toRecipe(name, folder);
 		Path where = output != null ? output.toAbsolutePath() : folder.resolve(name + ".qr");

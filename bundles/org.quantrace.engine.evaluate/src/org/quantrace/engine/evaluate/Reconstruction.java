@@ -42,6 +42,7 @@ final class Reconstruction {
 					"give one target per sample, in the data's order");
 		}
 		List<Runner> runners = new ArrayList<>();
+		ReferenceSpan span = new ReferenceSpan();
 		try {
 			for (Variant v : variants) {
 				runners.add(new Runner(v, data));
@@ -64,6 +65,7 @@ final class Reconstruction {
 						reference = outputs.get(base);
 						referenceShape = runners.get(base).perSample;
 					}
+					span.add(reference);
 					for (int i = 0; i < runners.size(); i++) {
 						runners.get(i).accumulate(outputs.get(i), reference, referenceShape, to - from, options, targets == null ? "the baseline " + baseline
 								+ "'s output" : "the targets (" + targets.name() + ")");
@@ -71,6 +73,8 @@ final class Reconstruction {
 					task.advance(to - from);
 				}
 			}
+			String reference = targets != null ? "the targets " + targets.name() : "the outputs of " + baseline;
+			span.requireFits(options.dataRange(), "the reference (" + (targets != null ? reference : "the outputs of the baseline " + baseline) + ")");
 			List<EvaluationReport.VariantResult> results = new ArrayList<>();
 			for (Runner r : runners) {
 				Map<String, Double> metrics = new LinkedHashMap<>(r.sums.metrics());
@@ -80,7 +84,6 @@ final class Reconstruction {
 				results.add(new EvaluationReport.VariantResult(r.variant.name(), metrics, null, latency, r.variant.sizeBytes(),
 						r.intInput == null ? "float32" : r.intInput.type().displayName(), r.intOutput == null ? "float32" : r.intOutput.type().displayName()));
 			}
-			String reference = targets != null ? "the targets " + targets.name() : "the outputs of " + baseline;
 			return new EvaluationReport(data.name(), n, false, List.of(), results, baseline, options.tolerancePoints(), reference, options.dataRange());
 		} finally {
 			runners.forEach(Runner::close);

@@ -105,6 +105,19 @@ public final class OnnxModel {
 		return model;
 	}
 
+	/**
+	 * Whether {@code file} holds an ONNX model's protobuf with a graph (its content unchecked): what a command may replace with
+	 * the model it writes, where any other file (a recipe, labels, notes) is the user's and is refused as a target.
+	 */
+	public static boolean isModelFile(Path file) {
+		try {
+			ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(file));
+			return proto.hasGraph();
+		} catch (IOException e) { // InvalidProtocolBufferException included: not ONNX
+			return false;
+		}
+	}
+
 	private static ModelProto parseProto(byte[] bytes, String source) {
 		if (bytes.length == 0) {
 			throw new InvalidInputException(source + ": the file is empty, not an ONNX model", "re-export or re-download the model");

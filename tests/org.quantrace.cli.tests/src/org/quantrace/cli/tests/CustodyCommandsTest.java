@@ -102,6 +102,52 @@ class CustodyCommandsTest {
 	}
 
 	@Test
+	void aModelIsNeverWrittenOverAFileThatIsNoModel() throws IOException {
+		Path recipe = Files.writeString(dir.resolve("mine.qr"), "recipe mine {\n\tmodel m \"model/fashion_cnn.onnx\"\n}\n");
+		String[][] commands = {
+				args("convert", trained, "-o", recipe.toString()),
+				args("quantize", model, "--scheme", "drq", "-o", recipe.toString()),
+				args("prune", model, "--pattern", "element", "--sparsity", "50", "-o", recipe.toString()),
+				args("factorize", model, "--rank", "4", "-o", recipe.toString()),
+				args("quantize", model, "--scheme", "drq", "-o", ex.resolve("data/labels.json").toString()) };
+		Map<String, String> before = TestData.hashes(ex);
+		for (String[] command : commands) {
+			Cli cli = Cli.run(command);
+			String line = String.join(" ", command);
+			assertEquals(2, cli.exitCode(), line + "\n" + cli.err());
+			assertTrue(cli.err().contains(command[command.length - 1] + ": exists and is not an ONNX model") && cli.err().contains("-o OUT.onnx"),
+					line + "\n" + cli.err());
+			assertEquals("", cli.out(), "refused before any work: " + line);
+		}
+		assertEquals("recipe mine {\n\tmodel m \"model/fashion_cnn.onnx\"\n}\n", Files.readString(recipe));
+		assertEquals(before, TestData.hashes(ex), "the labels as they were");
+
+		// a model written earlier is the ordinary target of -o: replaced by the new one
+		Path earlier = dir.resolve("earlier.onnx");
+		Files.copy(Path.of(model), earlier);
+		Cli again = Cli.run("quantize", model, "--scheme", "drq", "-o", earlier.toString());
+		assertEquals(0, again.exitCode(), again.err());
+		assertFalse(java.util.Arrays.equals(Files.readAllBytes(Path.of(model)), Files.readAllBytes(earlier)), "replaced by the quantized model");
+	}
+
+	@Test
+	void importConfigNeverReplacesARecipeUnasked() throws IOException {
+		String handWritten = "// my own recipe\nrecipe mine {\n\tmodel m \"model/fashion_cnn.onnx\"\n}\n";
+		Path recipe = Files.writeString(dir.resolve("mine.qr"), handWritten);
+		Cli cli = Cli.run("import-config", ex.resolve("configuration.json").toString(), "-o", recipe.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains(recipe + ": exists already") && cli.err().contains("add --force to replace it"), cli.err());
+		assertEquals(handWritten, Files.readString(recipe));
+		try (Stream<Path> left = Files.list(dir)) {
+			assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(), "nothing half-written beside it");
+		}
+
+		Cli forced = Cli.run("import-config", ex.resolve("configuration.json").toString(), "-o", recipe.toString(), "--force");
+		assertEquals(0, forced.exitCode(), forced.err());
+		assertTrue(Files.readString(recipe).startsWith("// Imported from configuration.json by quantrace import-config"), Files.readString(recipe));
+	}
+
+	@Test
 	void aReadOnlyTargetIsNotReplaced() throws IOException {
 		Path target = Files.writeString(dir.resolve("protected.onnx"), "the user's");
 		Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r--r--r--"));

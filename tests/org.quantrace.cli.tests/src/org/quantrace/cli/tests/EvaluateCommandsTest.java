@@ -94,10 +94,19 @@ class EvaluateCommandsTest {
 		}
 		org.quantrace.engine.data.NpyArray.write(targets, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 64, 1, 28, 28 }, clean));
 		Cli t = Cli.run("evaluate", blur, "--data", images, "--labels", labels, "--samples", "64", "--targets", targets.toString(), "--metrics", "mse,psnr",
-				"--data-range", "255");
+				"--data-range", "2");
 		assertEquals(0, t.exitCode(), t.err());
-		assertTrue(t.out().contains("outputs against the targets " + targets + " (data range 255)") && t.out().contains("psnr (dB, range 255)")
+		assertTrue(t.out().contains("outputs against the targets " + targets + " (data range 2)") && t.out().contains("psnr (dB, range 2)")
 				&& !t.out().contains("ssim"), t.out());
+		// targets in [0, 1] with the range of 8-bit images lifted every psnr by 48 dB (main fc79cba: exit 0, the figures printed);
+		// refused now by the rule a recipe's run follows (ReferenceSpan), no figure printed
+		Cli wide = Cli.run("evaluate", blur, "--data", images, "--labels", labels, "--samples", "64", "--targets", targets.toString(), "--metrics", "mse,psnr",
+				"--data-range", "255");
+		assertEquals(2, wide.exitCode(), wide.err());
+		assertTrue(wide.err().contains("the reference (the targets " + targets + ") spans [0, 1], less than a tenth of the data range 255")
+				&& wide.err().contains("about 48 dB higher") && wide.err().contains("--data-range R"), wide.err());
+		assertFalse(wide.err().contains("internal error"), wide.err());
+		assertEquals("", wide.out(), "no figure printed");
 		Cli accuracy = Cli.run("evaluate", blur, "--data", images, "--labels", labels, "--samples", "64", "--metrics", "accuracy");
 		assertEquals(2, accuracy.exitCode());
 		assertTrue(accuracy.err().contains("whose argmax is no class") && accuracy.err().contains("--metrics mse,psnr,ssim"), accuracy.err());

@@ -33,8 +33,7 @@ class ReconstructionRunTest {
 
 	@Test
 	void anImageModelIsEvaluatedAgainstTheOriginalsOutputsAndVerifies() throws IOException {
-		Path dir = Runs.exampleCopy("reconstruction-run");
-		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		Path dir = blurExample("reconstruction-run");
 		String recipe = imageRecipe(dir, "blur", "drq, fiq_int8", "evaluate on eval metrics mse, psnr, ssim range 1", "\taccept when psnr >= 30 dB for drq, fiq_int8\n\taccept when ssim drop < 1 pt\n"
 				+ "\taccept when mse <= 0.0001");
 		assertTrue(recipe.contains("psnr >= 30 dB") && recipe.contains("metrics mse, psnr, ssim"), recipe);
@@ -64,8 +63,7 @@ class ReconstructionRunTest {
 	 */
 	@Test
 	void anInfinitePsnrIsNullWithItsReasonInResultsJsonAndInfInTheLogs() throws IOException {
-		Path dir = Runs.exampleCopy("reconstruction-inf");
-		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		Path dir = blurExample("reconstruction-inf");
 		String recipe = imageRecipe(dir, "blur", "unquantized, fiq_int8", "evaluate on eval metrics mse, psnr range 1", "\taccept when psnr >= 30 dB");
 		Path out = dir.resolve("out");
 		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
@@ -109,8 +107,7 @@ class ReconstructionRunTest {
 	 */
 	@Test
 	void withoutMetricsAPsnrCriterionMeasuresOutputs() throws IOException {
-		Path dir = Runs.exampleCopy("reconstruction-nometrics");
-		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		Path dir = blurExample("reconstruction-nometrics");
 		String recipe = imageRecipe(dir, "blur", "fiq_int8", "evaluate on eval", "\taccept when psnr >= 30 dB");
 		Path out = dir.resolve("out");
 		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
@@ -274,8 +271,7 @@ class ReconstructionRunTest {
 	 */
 	@Test
 	void aRecipeMeasuresAgainstTargetsAndVerifyChecksThem() throws IOException {
-		Path dir = Runs.exampleCopy("reconstruction-targets");
-		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		Path dir = blurExample("reconstruction-targets");
 		Files.copy(TestData.data("metrics/denoise_noisy.npy"), dir.resolve("data/noisy.npy"));
 		Files.copy(TestData.data("metrics/denoise_clean.npy"), dir.resolve("data/clean.npy"));
 		String recipe = targetsRecipe(dir, "\taccept when psnr >= 15 dB\n\taccept when psnr drop < 0.5 dB\n\taccept when mse drop < 0.001 fraction");
@@ -330,8 +326,7 @@ class ReconstructionRunTest {
 	/** Targets of another shape than the model's output ([64, 784] for [N, 1, 28, 28]): exit 2 before any work, naming file and shapes. */
 	@Test
 	void targetsOfAnotherShapeAreRefusedBeforeAnyWork() throws IOException {
-		Path dir = Runs.exampleCopy("reconstruction-targets-shape");
-		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		Path dir = blurExample("reconstruction-targets-shape");
 		Files.copy(TestData.data("metrics/denoise_noisy.npy"), dir.resolve("data/noisy.npy"));
 		float[] flat = org.quantrace.engine.data.NpyArray.open(TestData.data("metrics/denoise_clean.npy")).read().toFloats();
 		org.quantrace.engine.data.NpyArray.write(dir.resolve("data/clean.npy"), org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 64, 784 }, flat));
@@ -341,6 +336,32 @@ class ReconstructionRunTest {
 		String said = outcome.diagnostics().toString();
 		assertTrue(said.contains("data-shape") && said.contains("targets \"data/clean.npy\" are [64, 784]") && said.contains("[1, 28, 28] per sample"), said);
 		assertFalse(Files.exists(out), "nothing written");
+	}
+
+	/**
+	 * A data range far wider than the outputs: the blur's outputs lie in [0, 1], and `range 255` lifted every psnr by 48 dB, so
+	 * `psnr >= 40 dB` accepted fiq_int8 (main fc79cba: exit 0, accepted). The evaluation now refuses the range after its pass,
+	 * by the rule `quantrace evaluate --data-range` follows (ReferenceSpan): exit 2, nothing written, nothing accepted.
+	 */
+	@Test
+	void aDataRangeFarWiderThanTheOriginalsOutputsIsRefused() throws IOException {
+		Path dir = blurExample("reconstruction-range");
+		String recipe = imageRecipe(dir, "blur", "fiq_int8", "evaluate on eval metrics mse, psnr range 255", "	accept when psnr >= 40 dB");
+		Path out = dir.resolve("out");
+		Path file = Runs.recipe(dir, "blur.qr", recipe);
+		org.quantrace.engine.InvalidInputException refused = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
+				() -> Runs.run(file, out));
+		String said = refused.getMessage() + " / " + refused.hint();
+		assertTrue(said.contains("the reference (the outputs of the baseline original) spans [") && said.contains("less than a tenth of the data range 255")
+				&& said.contains("about 48 dB higher") && said.contains("`range R`"), said);
+		assertFalse(Files.exists(out), "nothing written, nothing accepted");
+	}
+
+	/** A copy of the example folder with tests/data/models/image_blur.onnx as model/blur.onnx. */
+	private static Path blurExample(String name) throws IOException {
+		Path dir = Runs.exampleCopy(name);
+		Files.copy(TestData.data("models/image_blur.onnx"), dir.resolve("model/blur.onnx"));
+		return dir;
 	}
 
 	/** The image recipe with fiq_int8 evaluated on the noisy .npy images against their clean targets, and {@code criteria}. */
