@@ -116,4 +116,13 @@ public final class RecipeFiles {
 		RecipeFile recipe = resource.getContents().isEmpty() ? null : (RecipeFile) resource.getContents().get(0);
 		return new Loaded(file, recipe, diagnostics);
 	}
+
+	/** {@code file} relative to {@code folder} as an import writes it (forward slashes); its name alone where it cannot be. */
+	public static String importPath(Path folder, Path file) {
+		try {
+			return folder.relativize(file).normalize().toString().replace('\\', '/');
+		} catch (IllegalArgumentException e) {
+			return file.getFileName() == null ? "shared.qr" : file.getFileName().toString();
+		}
+	}
 }

@@ -13,6 +13,7 @@ import org.eclipse.emf.ecore.EObject;
 import org.eclipse.emf.ecore.resource.Resource;
 import org.eclipse.xtext.naming.IQualifiedNameProvider;
 import org.eclipse.xtext.naming.QualifiedName;
+import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.model.recipe.Import;
 import org.quantrace.model.recipe.RecipeFile;
 
@@ -59,7 +60,7 @@ public final class ImportedNames {
 				continue;
 			}
 			if (declares(f, type, name, names)) {
-				return fileName(f) + ", which " + fileName(via) + " imports; imports are not transitive: add import \"" + relative(own, f) + "\" to this file";
+				return fileName(f) + ", which " + fileName(via) + " imports; imports are not transitive: add import \"" + RecipeFiles.importPath(folder(own), Path.of(f.eResource().getURI().toFileString()).toAbsolutePath()) + "\" to this file";
 			}
 			String deeper = search(f, type, name, names, visited, own);
 			if (deeper != null) {
@@ -94,16 +95,11 @@ public final class ImportedNames {
 		}
 	}
 
-	private static String fileName(RecipeFile f) {
-		return f.eResource().getURI().lastSegment();
+	private static Path folder(Resource own) {
+		return Path.of(own.getURI().toFileString()).toAbsolutePath().getParent();
 	}
 
-	private static String relative(Resource own, RecipeFile f) {
-		try {
-			Path folder = Path.of(own.getURI().toFileString()).toAbsolutePath().getParent();
-			return folder.relativize(Path.of(f.eResource().getURI().toFileString()).toAbsolutePath()).normalize().toString().replace('\\', '/');
-		} catch (RuntimeException e) {
-			return fileName(f);
-		}
+	private static String fileName(RecipeFile f) {
+		return f.eResource().getURI().lastSegment();
 	}
 }

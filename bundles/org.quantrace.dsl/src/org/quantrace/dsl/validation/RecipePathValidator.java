@@ -83,7 +83,7 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		if (Path.of(written).isAbsolute() || written.startsWith("/") || written.startsWith("\\")) {
 			Path folder = ownFile(i).getParent();
 			error("import \"" + written + "\": an absolute path; imports are relative to the recipe's folder, so that a recipe and what it imports"
-					+ " move together (and the trace names them so): " + (p.startsWith(folder) ? "write import \"" + relative(folder, p) + "\""
+					+ " move together (and the trace names them so): " + (p.startsWith(folder) ? "write import \"" + RecipeFiles.importPath(folder, p) + "\""
 							: "keep the shared recipe near this one and import it by a relative path (import \"../shared/common.qr\")"),
 					i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_ABSOLUTE);
 		} else if (lower.endsWith(".onnx")) {
@@ -152,14 +152,6 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		}
 		path.remove(path.size() - 1);
 		return List.of();
-	}
-
-	private static String relative(Path folder, Path file) {
-		try {
-			return folder.relativize(file).toString().replace('\\', '/');
-		} catch (IllegalArgumentException e) {
-			return file.getFileName() == null ? "shared.qr" : file.getFileName().toString();
-		}
 	}
 
 	private static Path ownFile(EObject context) {
