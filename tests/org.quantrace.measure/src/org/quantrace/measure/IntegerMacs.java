@@ -38,7 +38,7 @@ import ai.onnxruntime.OrtSession;
  * ONNX Runtime itself runs: the model is opened with graph optimization EXTENDED (every fusion, the QDQ
  * node-unit fusions into QLinearConv/QGemm/QLinearMatMul included; level ALL adds only the NCHWc/NHWC
  * relayouts, which do not change what runs in integer), the optimized model ONNX Runtime saves is parsed
- * with the ONNX protobuf classes, and every Conv/ConvTranspose/MatMul/Gemm/recurrent/attention node is
+ * with the ONNX protobuf classes, and every Conv/ConvTranspose/MatMul/Gemm/Einsum/recurrent/attention node is
  * counted with the shapes of one probe run over a single zero sample (the optimized graph run with every
  * node output as a graph output). The bodies of If nodes in the main graph are probed the same way, each
  * as a model of its own (outer-scope initializers copied in, other outer-scope values fed as zeros of
@@ -73,7 +73,7 @@ public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> by
 			"DynamicQuantizeMatMul", "MatMulIntegerToFloat", "DynamicQuantizeLSTM", "QAttention");
 	/** Float kernels that carry MACs. */
 	static final Set<String> FLOAT = Set.of("Conv", "FusedConv", "NhwcFusedConv", "ConvTranspose", "MatMul", "FusedMatMul", "Gemm", "FusedGemm",
-			"LSTM", "GRU", "RNN", "Attention", "MultiHeadAttention");
+			"LSTM", "GRU", "RNN", "Attention", "MultiHeadAttention", "Einsum");
 
 	/** Whether an op of {@link #byOp()} (domain-qualified or not) runs in an integer kernel. */
 	public static boolean isInteger(String op) {
@@ -479,9 +479,35 @@ public record IntegerMacs(long integerMacs, long floatMacs, Map<String, Long> by
 				long[] q = shape(n.getInput(0), probed);
 				return q == null || q.length != 3 ? null : 2 * q[0] * q[1] * q[1] * q[2];
 			}
+			case "Einsum":
+				return einsumMacs(n, probed);
 			default:
 				return null;
 			}
+		}
+
+		/**
+		 * A two-operand Einsum multiplies once per combination of its letters' values, kept and contracted alike
+		 * (nchw,ndhw->ncd: n·c·d·h·w); null (uncounted) for an ellipsis, another operand count or an unknown shape.
+		 */
+		private Long einsumMacs(NodeProto n, Map<String, Probed> probed) {
+			String equation = n.getAttributeList().stream().filter(a -> a.getName().equals("equation")).map(a -> a.getS().toStringUtf8())
+					.findFirst().orElse("").replace(" ", "");
+			String[] operands = equation.split("->", -1)[0].split(",", -1);
+			if (operands.length != 2 || equation.contains("...") || n.getInputCount() != 2) {
+				return null;
+			}
+			Map<Character, Long> sizes = new java.util.TreeMap<>();
+			for (int i = 0; i < 2; i++) {
+				long[] s = shape(n.getInput(i), probed);
+				if (s == null || s.length != operands[i].length()) {
+					return null;
+				}
+				for (int k = 0; k < s.length; k++) {
+					sizes.merge(operands[i].charAt(k), s[k], Math::max); // a size 1 broadcasts
+				}
+			}
+			return sizes.values().stream().reduce(1L, (x, y) -> x * y);
 		}
 
 		private long[] shape(String name, Map<String, Probed> probed) {

@@ -3,11 +3,26 @@ package org.quantrace.zoo.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
+import com.google.protobuf.ByteString;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.quantrace.measure.IntegerMacs;
 import org.quantrace.measure.Measure;
 import org.quantrace.measure.Profile;
@@ -29,6 +44,66 @@ class MeasureClientTest {
 		assertEquals(32_991_680L, macs.floatMacs(), macs.byOp().toString());
 		assertEquals(0, macs.integerMacs());
 		assertEquals("probe run", macs.probe());
+	}
+
+	/**
+	 * An Einsum carries MACs too (round 13's bilinear model had its 50,176 left out of the share): nchw,dhw->ncd over
+	 * x [N, 3, 4, 5] and a constant [2, 4, 5] multiplies once per (n, c, d, h, w), 1·3·2·4·5 = 120 per sample, in
+	 * float; the Conv before it 3·4·5·(1·1) = 60. An ellipsis is not guessed: it is listed as uncounted.
+	 */
+	@Test
+	void countsAnEinsumsProductsAndListsWhatItCannotCount(@TempDir Path dir) throws Exception {
+		IntegerMacs macs = Measure.integerMacs(einsumModel(dir.resolve("einsum.onnx"), "nchw,dhw->ncd"), new long[] { 1, 4, 5 }, null);
+		assertEquals(List.of(), macs.uncounted());
+		assertEquals(120L, macs.byOp().get("Einsum"), macs.byOp().toString());
+		assertEquals(180L, macs.floatMacs());
+		IntegerMacs ellipsis = Measure.integerMacs(einsumModel(dir.resolve("ellipsis.onnx"), "n...,d...->nd..."), new long[] { 1, 4, 5 }, null);
+		assertEquals(List.of("Einsum e"), ellipsis.uncounted());
+	}
+
+	/** x [N, 1, 4, 5] → Conv 1 → 3 (1x1) → Einsum(equation) with a constant [2, 4, 5] (or [2, 3, 4, 5] for n...,d...->nd...). */
+	private static Path einsumModel(Path file, String equation) throws IOException {
+		boolean ellipsis = equation.contains("...");
+		GraphProto graph = GraphProto.newBuilder().setName("g")
+				.addInput(value("x", -1, 1, 4, 5)).addOutput(value("y")) // shape left to ONNX Runtime
+				.addInitializer(constant("w", 3, 1, 1, 1)).addInitializer(ellipsis ? constant("k", 2, 3, 4, 5) : constant("k", 2, 4, 5))
+				.addNode(NodeProto.newBuilder().setOpType("Conv").setName("c").addInput("x").addInput("w").addOutput("h"))
+				.addNode(NodeProto.newBuilder().setOpType("Einsum").setName("e").addInput("h").addInput("k").addOutput("y")
+						.addAttribute(AttributeProto.newBuilder().setName("equation")
+								.setType(AttributeProto.AttributeType.STRING)
+								.setS(ByteString.copyFromUtf8(equation))))
+				.build();
+		ModelProto model = ModelProto.newBuilder().setIrVersion(8).setProducerName("MeasureClientTest")
+				.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).setGraph(graph).build();
+		Files.write(file, model.toByteArray());
+		return file;
+	}
+
+	private static ValueInfoProto value(String name, long... dims) {
+		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+		if (dims.length == 0) { // no shape at all
+			return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)))
+					.build();
+		}
+		for (long d : dims) {
+			shape.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
+					: TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+		}
+		return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
+				.setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
+	}
+
+	private static TensorProto constant(String name, long... dims) {
+		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
+		long n = 1;
+		for (long d : dims) {
+			t.addDims(d);
+			n *= d;
+		}
+		for (long i = 0; i < n; i++) {
+			t.addFloatData(0.01f * (i % 7));
+		}
+		return t.build();
 	}
 
 	/** LSTM: 28 steps x 4 gates x 128 x (28 inputs + 128 recurrent) = 2,236,416, and the Linear 128·10. */
@@ -114,21 +189,21 @@ class MeasureClientTest {
 	 */
 	@Test
 	void labelsAGroupedConvApartFromADepthwiseOne() {
-		Map<String, ai.onnx.proto.OnnxMl.TensorProto> inits = Map.of("w", weight("w", 16, 6, 1, 1), "d", weight("d", 16, 1, 3, 3));
+		Map<String, TensorProto> inits = Map.of("w", weight("w", 16, 6, 1, 1), "d", weight("d", 16, 1, 3, 3));
 		assertEquals("QLinearConv 1x1 24→16, 4 groups", Profile.label("QLinearConv", conv(4, "w"), inits));
 		assertEquals("QLinearConv depthwise 3x3 16 ch", Profile.label("QLinearConv", conv(16, "d"), inits));
 		assertEquals("QLinearConv 1x1 6→16", Profile.label("QLinearConv", conv(1, "w"), inits));
 	}
 
-	private static ai.onnx.proto.OnnxMl.NodeProto conv(long group, String weight) {
-		return ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("QLinearConv").addAllInput(List.of("x", "xs", "xz", weight))
-				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("group").setI(group)
-						.setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT))
+	private static NodeProto conv(long group, String weight) {
+		return NodeProto.newBuilder().setOpType("QLinearConv").addAllInput(List.of("x", "xs", "xz", weight))
+				.addAttribute(AttributeProto.newBuilder().setName("group").setI(group)
+						.setType(AttributeProto.AttributeType.INT))
 				.build();
 	}
 
-	private static ai.onnx.proto.OnnxMl.TensorProto weight(String name, long... dims) {
-		ai.onnx.proto.OnnxMl.TensorProto.Builder t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(name);
+	private static TensorProto weight(String name, long... dims) {
+		TensorProto.Builder t = TensorProto.newBuilder().setName(name);
 		for (long d : dims) {
 			t.addDims(d);
 		}
