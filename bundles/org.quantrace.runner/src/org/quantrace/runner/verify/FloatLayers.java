@@ -13,6 +13,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * A layer the quantized model runs in float is the float model's node, kept under its name: its op, what it reads, its attributes
  * and the constants it reads are the float model's. The records name the layer and its op only, so the float model the quantizer
  * read (the converted model, or the original where verify reads it) is what the rest is held against; without it only the op is.
+ * Attributes the quantizer's opset upgrade made inputs are held in those inputs ({@link MovedAttributes}).
  */
 final class FloatLayers {
 
@@ -34,7 +35,7 @@ final class FloatLayers {
 		}
 		if (!op(l, kept, original, where, document, found) && original != null && kept.getOpType().equals(original.getOpType())) {
 			wiring(kept, original, f, input, where, document, found);
-			if (!plainAttributes(kept).equals(plainAttributes(original))) {
+			if (!MovedAttributes.agree(plainAttributes(kept), plainAttributes(original), kept, f)) {
 				found.add(new Mismatch(document, where + " attributes", attributes(original) + " (as the float model's node of that name)",
 						attributes(kept) + " (the quantized model's node)"));
 			}
