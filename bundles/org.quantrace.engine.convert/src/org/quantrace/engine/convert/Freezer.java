@@ -299,6 +299,9 @@ public final class Freezer {
 			List<String> removed) {
 		List<String> batchNorms = new ArrayList<>();
 		List<String> affine = new ArrayList<>();
+		List<String> trained = new ArrayList<>();
+		java.util.Set<String> trainedLeft = new java.util.LinkedHashSet<>();
+		java.util.Set<String> trainedTypes = new java.util.TreeSet<>();
 		for (int round = 0; round < MAX_ROUNDS; round++) {
 			int before = removed.size() + batchNorms.size();
 			// the model's NHWC wrappers first: a BatchNormalization between a pair of them then reads its layer and folds into it
@@ -318,6 +321,13 @@ public final class Freezer {
 				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
 			}
 			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
+				// before the float folds: a QAT export's Div and BatchNormalization after a QDQ Conv go into its weight scales
+				TrainedCodes.Folded t = TrainedCodes.fold(model.graph(), model.opset());
+				trained.addAll(t.convs());
+				trainedTypes.addAll(t.types());
+				batchNorms.addAll(t.batchNorms());
+				removed.addAll(t.removed());
+				trainedLeft.addAll(t.left());
 				for (Graph g : model.graph().graphs()) {
 					for (Node bn : List.copyOf(g.nodes())) {
 						if (bn.opType().equals("BatchNormalization") && bn.domain().isEmpty()) {
@@ -351,6 +361,13 @@ public final class Freezer {
 				break;
 			}
 		}
+		if (!trained.isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.TRAINED_CODES, "weights kept as trained: " + trained.size() + " QDQ Conv" + (trained.size() == 1 ? "'s" : "s'")
+					+ " " + String.join("/", trainedTypes) + " codes unchanged, what followed each up to its QuantizeLinear folded into the per-channel weight scales and an int32"
+					+ " bias at scale s_x·s_w (the form ONNX Runtime runs as QLinearConv): " + String.join("; ", trained)));
+		}
+		trainedLeft.forEach(why -> rewrites.add(Rewrite.notMade(Rewrite.TRAINED_CODES, "a QDQ Conv left as it was, its layer running in float in"
+				+ " ONNX Runtime: " + why)));
 		if (!affine.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.FUSION, "per-channel Mul/Add after a Conv folded into its weights and bias (a BatchNormalization or a scale"
 					+ " as the exporter wrote it), " + affine.size() + " time" + (affine.size() == 1 ? "" : "s") + ": " + String.join("; ", affine)));

@@ -741,6 +741,20 @@ class WildConversionTest {
 			return name;
 		}
 
+		/** An integer initializer of type {@code dataType} (int8, uint8, int32: stored as int32_data) holding {@code values}. */
+		String ints(int dataType, long[] dims, int... values) {
+			String name = "i" + names++;
+			TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(dataType);
+			for (long d : dims) {
+				t.addDims(d);
+			}
+			for (int v : values) {
+				t.addInt32Data(v);
+			}
+			g.addInitializer(t);
+			return name;
+		}
+
 		/** An int64 scalar initializer. */
 		String longs(long v) {
 			return longs(new long[] { v }, true);
