@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestModels;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
@@ -122,25 +123,11 @@ class VerifyTrainedCodesTest {
 	}
 
 	private static void floats(GraphProto.Builder g, String name, long[] dims, float... values) {
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
-		for (long d : dims) {
-			t.addDims(d);
-		}
-		for (float v : values) {
-			t.addFloatData(v);
-		}
-		g.addInitializer(t);
+		g.addInitializer(TestModels.floats(name, dims, values));
 	}
 
 	private static void ints(GraphProto.Builder g, String name, int type, long[] dims, int... values) {
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type);
-		for (long d : dims) {
-			t.addDims(d);
-		}
-		for (int v : values) {
-			t.addInt32Data(v);
-		}
-		g.addInitializer(t);
+		g.addInitializer(TestModels.ints(name, type, dims, values));
 	}
 
 	private static ValueInfoProto value(String name, long... sample) {
