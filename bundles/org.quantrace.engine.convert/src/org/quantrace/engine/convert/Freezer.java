@@ -366,8 +366,15 @@ public final class Freezer {
 					+ " " + String.join("/", trainedTypes) + " codes unchanged, what followed each up to its QuantizeLinear folded into the per-channel weight scales and an int32"
 					+ " bias at scale s_x·s_w (the form ONNX Runtime runs as QLinearConv): " + String.join("; ", trained)));
 		}
-		trainedLeft.forEach(why -> rewrites.add(Rewrite.notMade(Rewrite.TRAINED_CODES, "a QDQ Conv left as it was, its layer running in float in"
-				+ " ONNX Runtime: " + why)));
+		if (!trainedLeft.isEmpty()) {
+			// the user converts a QAT export to get integer kernels: a layer that would silently stay float is refused, with the way out
+			throw new org.quantrace.engine.InvalidInputException(name + ": " + trainedLeft.size() + " QDQ Conv" + (trainedLeft.size() == 1 ? "" : "s")
+					+ " of this quantization-aware-trained export cannot run as QLinearConv with the codes its training chose, so ONNX"
+					+ " Runtime would run " + (trainedLeft.size() == 1 ? "it" : "them") + " in float: " + String.join("; ", trainedLeft),
+					"re-export so that a QuantizeLinear reads what follows each such Conv (opset 13 or later); or keep the BatchNormalizations"
+							+ " (--keep batch-normalization; in a recipe, leave batch-normalization out of convert's eliminate): the conversion then"
+							+ " leaves every QDQ Conv and what follows it as they are, in float in ONNX Runtime");
+		}
 		if (!affine.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.FUSION, "per-channel Mul/Add after a Conv folded into its weights and bias (a BatchNormalization or a scale"
 					+ " as the exporter wrote it), " + affine.size() + " time" + (affine.size() == 1 ? "" : "s") + ": " + String.join("; ", affine)));

@@ -20,7 +20,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * codes kept: exact up to the float product; a negative A[c] mirrors the channel's codes about its zero point) and the
  * bias (A·bias + B, as int32 at scale s_x·s'[c] through a DequantizeLinear: the form ONNX Runtime's QDQ Conv fusion needs).
  * A Relu before a QuantizeLinear whose zero point is its type's minimum is removed: that QuantizeLinear clamps the same.
- * A Conv where any of this does not hold is left as it was, with the reason.
+ * A Conv where any of this does not hold is named with the reason ({@link Folded#left}): the freeze refuses the model, since
+ * the user converts a QAT export to run it on integer kernels and that layer would stay float without a word.
  */
 final class TrainedCodes {
 
@@ -63,7 +64,7 @@ final class TrainedCodes {
 	private static String fold(Graph g, Node conv, Node wdq, Folded f) {
 		List<Node> chain = new ArrayList<>();
 		Node reader = onlyReader(g, conv.output(0));
-		int channels = g.constant(weightSource(g, wdq)) == null ? -1 : (int) g.constant(weightSource(g, wdq)).dims()[0];
+		Tensor weight = g.constant(weightSource(g, wdq));
 		while (reader != null && affine(g, reader) && chain.size() < 4) {
 			chain.add(reader);
 			reader = onlyReader(g, reader.output(0));
@@ -71,6 +72,10 @@ final class TrainedCodes {
 		if (chain.isEmpty()) {
 			return "";
 		}
+		if (weight == null || weight.dims().length < 3) {
+			return "its weight is not a constant of a Conv's rank";
+		}
+		int channels = (int) weight.dims()[0];
 		Node relu = reader != null && reader.opType().equals("Relu") && reader.domain().isEmpty() ? reader : null;
 		Node q = relu != null ? onlyReader(g, relu.output(0)) : reader;
 		if (q == null || !q.opType().equals("QuantizeLinear") || !q.domain().isEmpty()) {
@@ -161,7 +166,7 @@ final class TrainedCodes {
 		return switch (op.opType()) {
 		case "Div" -> op.inputs().size() == 2 && isFloatConstant(g, op.input(1)) && !isFloatConstant(g, op.input(0));
 		case "Mul", "Add" -> op.inputs().size() == 2 && isFloatConstant(g, op.input(0)) != isFloatConstant(g, op.input(1));
-		case "BatchNormalization" -> op.outputs().size() == 1 && op.inputs().subList(1, 5).stream().allMatch(t -> isFloatConstant(g, t));
+		case "BatchNormalization" -> op.outputs().size() == 1 && op.inputs().size() == 5 && op.inputs().subList(1, 5).stream().allMatch(t -> isFloatConstant(g, t));
 		default -> false;
 		};
 	}
@@ -258,7 +263,7 @@ final class TrainedCodes {
 		Tensor scale = g.constant(wdq.input(1));
 		Tensor zero = wdq.inputs().size() > 2 && !wdq.input(2).isEmpty() ? g.constant(wdq.input(2)) : null;
 		boolean hasZero = wdq.inputs().size() > 2 && !wdq.input(2).isEmpty();
-		if (channels < 1 || scale == null || hasZero && zero == null) {
+		if (scale == null || hasZero && zero == null) {
 			return Codes.refused("its weight's scale or zero point is not constant");
 		}
 		if (scale.elementCount() != 1 && (scale.elementCount() != channels || wdq.intAttribute("axis", 1) != 0)) {

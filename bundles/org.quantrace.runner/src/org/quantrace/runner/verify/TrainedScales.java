@@ -67,12 +67,18 @@ public final class TrainedScales {
 
 	private static String layer(Graph og, Node oc, Node owdq, List<Node> after, Graph cg, Node cc, Node cwdq) {
 		long[] codes = originalCodes(og, owdq);
-		float[] s = constant(og, owdq.input(1)).toFloatArray();
+		Tensor os = constant(og, owdq.input(1));
+		Tensor cs0 = constant(cg, cwdq.input(1));
+		if (codes == null || os == null || cs0 == null) {
+			return "the original's weight codes or scales, or the converted scales, are no constants";
+		}
+		float[] s = os.toFloatArray();
 		Tensor oz = owdq.inputs().size() > 2 && !owdq.input(2).isEmpty() ? constant(og, owdq.input(2)) : null;
 		long[] z = oz == null ? new long[1] : oz.toLongArray();
-		int channels = (int) cg.initializer(cwdq.input(0)).dims()[0];
-		if (codes == null) {
-			return "the original's weight codes cannot be read";
+		long[] dims = cg.initializer(cwdq.input(0)).dims();
+		int channels = dims.length < 3 ? 0 : (int) dims[0];
+		if (channels < 1 || s.length != 1 && s.length != channels || z.length != 1 && z.length != channels) {
+			return "the converted weight is no Conv weight, or the original's scales and zero points are not per output channel";
 		}
 		double[] scale = new double[channels];
 		double[] shift = new double[channels];
@@ -83,17 +89,22 @@ public final class TrainedScales {
 			}
 		}
 		long[] cq = cg.initializer(cwdq.input(0)).toLongArray();
-		float[] cs = constant(cg, cwdq.input(1)).toFloatArray();
+		float[] cs = cs0.toFloatArray();
 		Node bdq = producer(cg, cc, 2, "DequantizeLinear");
 		Tensor cb = bdq == null ? null : constant(cg, bdq.input(0));
 		Tensor bs = bdq == null ? null : constant(cg, bdq.input(1));
 		Tensor xs = Optional.ofNullable(producer(og, oc, 0, "DequantizeLinear")).map(d -> constant(og, d.input(1))).orElse(null);
-		if (cb == null || bs == null || xs == null || cs.length != channels || cb.elementCount() != channels) {
+		if (cb == null || bs == null || xs == null || xs.elementCount() != 1 || cs.length != channels || cb.elementCount() != channels
+				|| bs.elementCount() != channels) {
 			return "the converted Conv has no per-channel int32 bias through a DequantizeLinear";
 		}
 		long[] bias = cb.toLongArray();
 		float[] biasScale = bs.toFloatArray();
-		float[] b = oc.inputs().size() > 2 && !oc.input(2).isEmpty() ? constant(og, oc.input(2)).toFloatArray() : new float[channels];
+		Tensor ob = oc.inputs().size() > 2 && !oc.input(2).isEmpty() ? constant(og, oc.input(2)) : null;
+		float[] b = ob != null ? ob.toFloatArray() : new float[channels];
+		if (b.length != channels || cq.length != codes.length || cq.length % channels != 0) {
+			return "the original's bias or weight does not have the converted Conv's " + channels + " output channels";
+		}
 		int per = cq.length / channels;
 		for (int c = 0; c < channels; c++) {
 			long zc = z[z.length == 1 ? 0 : c];
@@ -123,6 +134,9 @@ public final class TrainedScales {
 	private static boolean affine(Graph g, Node op, double[] scale, double[] shift) {
 		int n = scale.length;
 		if (op.opType().equals("BatchNormalization")) {
+			if (op.inputs().size() != 5) {
+				return false;
+			}
 			float[][] p = new float[4][];
 			for (int j = 0; j < 4; j++) {
 				Tensor t = constant(g, op.input(j + 1));
@@ -138,6 +152,9 @@ public final class TrainedScales {
 				shift[c] = (shift[c] - p[2][c]) * k + p[1][c];
 			}
 			return true;
+		}
+		if (op.inputs().size() != 2) {
+			return false;
 		}
 		Tensor t = constant(g, op.input(1)) != null ? constant(g, op.input(1)) : constant(g, op.input(0));
 		if (t == null || t.elementCount() != 1 && t.elementCount() != n) {
@@ -172,8 +189,12 @@ public final class TrainedScales {
 		if (w == null) {
 			return null;
 		}
+		Tensor st = constant(g, wq.input(1));
+		if (st == null || w.dims().length == 0) {
+			return null;
+		}
 		float[] wf = w.toFloatArray();
-		float[] s = constant(g, wq.input(1)).toFloatArray();
+		float[] s = st.toFloatArray();
 		Tensor zt = wq.inputs().size() > 2 && !wq.input(2).isEmpty() ? constant(g, wq.input(2)) : null;
 		long[] z = zt == null ? new long[1] : zt.toLongArray();
 		boolean signed = zt != null && zt.dataType() == org.quantrace.engine.onnx.DataType.INT8;

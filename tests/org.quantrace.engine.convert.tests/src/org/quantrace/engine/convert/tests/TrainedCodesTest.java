@@ -3,12 +3,14 @@ package org.quantrace.engine.convert.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
@@ -16,6 +18,7 @@ import org.quantrace.engine.convert.Rewrite;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.model.recipe.TrainingOperation;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
@@ -88,16 +91,36 @@ class TrainedCodesTest {
 
 	/**
 	 * The same Conv whose BatchNormalization's output is the model's (no QuantizeLinear after it) would run in float all the
-	 * same: it is left, the conversion says why, and the BatchNormalization becomes its float Mul and Add as before.
+	 * same: the conversion is refused, naming the Conv and why, with the way out (keep the BatchNormalizations), which then
+	 * converts the rest and leaves that layer as it was.
 	 */
 	@Test
-	void aQatConvNoQuantizeLinearReadsIsLeftWithTheReason() {
+	void aQatConvNoQuantizeLinearReadsIsRefusedWithTheReason() {
 		float[] w = new float[C * 3 * 3 * 3];
 		java.util.Arrays.fill(w, 0.05f);
-		FreezeResult f = Freezer.freeze(qatConv(w, false), "qat", FreezeOptions.defaults(), null);
-		assertTrue(f.rewrites().stream().anyMatch(x -> !x.made() && x.kind().equals(Rewrite.TRAINED_CODES)
-				&& x.description().contains("no QuantizeLinear reads what follows it")), f.rewrites().toString());
+		OnnxModel model = qatConv(w, false);
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Freezer.freeze(model, "qat", FreezeOptions.defaults(), null));
+		assertTrue(e.getMessage().startsWith("qat: 1 QDQ Conv of this quantization-aware-trained export cannot run as QLinearConv")
+				&& e.getMessage().contains("'conv10': no QuantizeLinear reads what follows it"), e.getMessage());
+		assertTrue(e.hint().contains("--keep batch-normalization"), e.hint());
+		FreezeOptions keep = new FreezeOptions(java.util.EnumSet.of(TrainingOperation.DROPOUT), true, 0, true);
+		FreezeResult f = Freezer.freeze(model, "qat", keep, null);
+		assertTrue(f.model().graph().nodes().stream().anyMatch(n -> n.opType().equals("BatchNormalization")), "kept as it was");
 		assertTrue(f.maxAbsDifference() <= 1e-5, "unchanged function: " + f.maxAbsDifference());
+	}
+
+	/**
+	 * A channel whose factor is negative and that holds a code at int8's minimum cannot be mirrored (−(−128) is no int8) and
+	 * a new scale would re-round the trained codes: refused, naming the channel and why.
+	 */
+	@Test
+	void aNegativeFactorOnAChannelHoldingTheMinimumCodeIsRefusedWithTheReason() {
+		float[] w = new float[C * 3 * 3 * 3];
+		java.util.Arrays.fill(w, 0.05f);
+		w[2 * 27 + 4] = -5f; // channel 2 (γ < 0): saturates to -128
+		OnnxModel model = qatConv(w, true);
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Freezer.freeze(model, "qat", FreezeOptions.defaults(), null));
+		assertTrue(e.getMessage().contains("'conv10': channel 2's factor is negative and its mirrored codes leave int8"), e.getMessage());
 	}
 
 	private static Node conv(OnnxModel m) {
