@@ -67,6 +67,30 @@ public final class TestModels {
 		return t.build();
 	}
 
+	/** A float initializer holding {@code values}. */
+	public static TensorProto floats(String name, long[] dims, float... values) {
+		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
+		for (long d : dims) {
+			t.addDims(d);
+		}
+		for (float v : values) {
+			t.addFloatData(v);
+		}
+		return t.build();
+	}
+
+	/** An integer initializer of type {@code dataType} (int8, uint8, int32...: stored as int32_data) holding {@code values}. */
+	public static TensorProto ints(String name, int dataType, long[] dims, int... values) {
+		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(dataType);
+		for (long d : dims) {
+			t.addDims(d);
+		}
+		for (int v : values) {
+			t.addInt32Data(v);
+		}
+		return t.build();
+	}
+
 	/** A float initializer whose raw data need not match its dimensions. */
 	public static TensorProto weight(String name, byte[] raw, long... dims) {
 		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1).setRawData(ByteString.copyFrom(raw));

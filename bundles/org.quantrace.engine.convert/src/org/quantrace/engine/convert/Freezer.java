@@ -299,6 +299,9 @@ public final class Freezer {
 			List<String> removed) {
 		List<String> batchNorms = new ArrayList<>();
 		List<String> affine = new ArrayList<>();
+		List<String> trained = new ArrayList<>();
+		java.util.Set<String> trainedLeft = new java.util.LinkedHashSet<>();
+		java.util.Set<String> trainedTypes = new java.util.TreeSet<>();
 		for (int round = 0; round < MAX_ROUNDS; round++) {
 			int before = removed.size() + batchNorms.size();
 			// the model's NHWC wrappers first: a BatchNormalization between a pair of them then reads its layer and folds into it
@@ -318,6 +321,13 @@ public final class Freezer {
 				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
 			}
 			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
+				// before the float folds: a QAT export's Div and BatchNormalization after a QDQ Conv go into its weight scales
+				TrainedCodes.Folded t = TrainedCodes.fold(model.graph(), model.opset());
+				trained.addAll(t.convs());
+				trainedTypes.addAll(t.types());
+				batchNorms.addAll(t.batchNorms());
+				removed.addAll(t.removed());
+				trainedLeft.addAll(t.left());
 				for (Graph g : model.graph().graphs()) {
 					for (Node bn : List.copyOf(g.nodes())) {
 						if (bn.opType().equals("BatchNormalization") && bn.domain().isEmpty()) {
@@ -350,6 +360,20 @@ public final class Freezer {
 			if (removed.size() + batchNorms.size() == before) {
 				break;
 			}
+		}
+		if (!trained.isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.TRAINED_CODES, "weights kept as trained: " + trained.size() + " QDQ Conv" + (trained.size() == 1 ? "'s" : "s'")
+					+ " " + String.join("/", trainedTypes) + " codes unchanged, what followed each up to its QuantizeLinear folded into the per-channel weight scales and an int32"
+					+ " bias at scale s_x·s_w (the form ONNX Runtime runs as QLinearConv): " + String.join("; ", trained)));
+		}
+		if (!trainedLeft.isEmpty()) {
+			// the user converts a QAT export to get integer kernels: a layer that would silently stay float is refused, with the way out
+			throw new org.quantrace.engine.InvalidInputException(name + ": " + trainedLeft.size() + " QDQ Conv" + (trainedLeft.size() == 1 ? "" : "s")
+					+ " of this quantization-aware-trained export cannot run as QLinearConv with the codes its training chose, so ONNX"
+					+ " Runtime would run " + (trainedLeft.size() == 1 ? "it" : "them") + " in float: " + String.join("; ", trainedLeft),
+					"re-export so that a QuantizeLinear reads what follows each such Conv (opset 13 or later); or keep the BatchNormalizations"
+							+ " (--keep batch-normalization; in a recipe, leave batch-normalization out of convert's eliminate): the conversion then"
+							+ " leaves every QDQ Conv and what follows it as they are, in float in ONNX Runtime");
 		}
 		if (!affine.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.FUSION, "per-channel Mul/Add after a Conv folded into its weights and bias (a BatchNormalization or a scale"

@@ -35,6 +35,9 @@ public record Rewrite(String kind, String description, boolean made) {
 	/** An activation written in an equivalent form integer kernels run (a per-channel PRelu as products and a sum, {@link PReluForms}). */
 	public static final String ACTIVATIONS = "activations";
 
+	/** A quantization-aware-trained export's QDQ Conv with what follows it folded into its scales, its codes kept ({@link TrainedCodes}). */
+	public static final String TRAINED_CODES = "trained quantization";
+
 	@Override
 	public String toString() {
 		return kind + ": " + description;

@@ -78,7 +78,8 @@ public final class Quantizer {
 	 * What to do with a quantized model: evaluate it as it is, but not with the promise that it runs on integer kernels where
 	 * it does not. torch's QAT export of a Conv-BN (make_unseen14.py "qat") writes Conv, Div and BatchNormalization between
 	 * the weight's dequantization and the activation's QuantizeLinear: ONNX Runtime cannot fuse that Conv into QLinearConv
-	 * and runs it in float on dequantized values (all 5 of that model's Convs; measured with the Profile client).
+	 * and runs it in float on dequantized values (all 5 of that model's Convs; measured with the Profile client). convert's
+	 * TrainedCodes makes such a Conv the form ONNX Runtime fuses; the hint says so.
 	 */
 	static String quantizedHint(org.quantrace.engine.onnx.Graph g) {
 		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
@@ -94,7 +95,8 @@ public final class Quantizer {
 		return "quantize the float model it was made from, or evaluate this one as it is" + evaluate + "; but " + unfused.size() + " of its "
 				+ dequantized.size() + " Conv/MatMul/Gemm layers on dequantized values run in float in ONNX Runtime, not on integer kernels (the first: '"
 				+ first.name() + "', read by " + (readers.isEmpty() ? "nothing" : readers) + " instead of a QuantizeLinear, which the integer kernel"
-				+ " needs): fold what follows each into the layer before the export (a QAT export's BatchNormalization and Div after a Conv)";
+				+ " needs): `quantrace convert` folds a QAT export's Div and BatchNormalization after a Conv into its per-channel weight scales"
+				+ " and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as QLinearConv; evaluate the converted model";
 	}
 
 	/**

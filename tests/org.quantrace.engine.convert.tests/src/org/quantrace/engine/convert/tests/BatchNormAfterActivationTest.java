@@ -202,13 +202,6 @@ class BatchNormAfterActivationTest {
 	}
 
 	private static TensorProto tensor(String name, float[] values, long... dims) {
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
-		for (long d : dims) {
-			t.addDims(d);
-		}
-		for (float v : values) {
-			t.addFloatData(v);
-		}
-		return t.build();
+		return org.quantrace.testing.TestModels.floats(name, dims, values);
 	}
 }

@@ -304,7 +304,7 @@ class MatrixProductsTest {
 	}
 
 	/** The op types of the graph ONNX Runtime makes of {@code model} (level EXTENDED: its QDQ fusions), domain-qualified outside ai.onnx. */
-	private static List<String> optimizedOps(OnnxModel model) {
+	static List<String> optimizedOps(OnnxModel model) {
 		Path file = TestData.tempDir("optimized").resolve("optimized.onnx");
 		try (InferenceSession s = InferenceSession.open(model,
 				SessionSettings.defaults().withThreads(1).withOptimization(SessionSettings.Optimization.EXTENDED).withOptimizedModelPath(file), "tiny")) {

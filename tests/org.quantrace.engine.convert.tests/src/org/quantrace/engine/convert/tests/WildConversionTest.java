@@ -730,14 +730,14 @@ class WildConversionTest {
 		/** A float initializer holding {@code values}. */
 		String floats(long[] dims, float[] values) {
 			String name = "f" + names++;
-			TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
-			for (long d : dims) {
-				t.addDims(d);
-			}
-			for (float v : values) {
-				t.addFloatData(v);
-			}
-			g.addInitializer(t);
+			g.addInitializer(org.quantrace.testing.TestModels.floats(name, dims, values));
+			return name;
+		}
+
+		/** An integer initializer of type {@code dataType} (int8, uint8, int32: stored as int32_data) holding {@code values}. */
+		String ints(int dataType, long[] dims, int... values) {
+			String name = "i" + names++;
+			g.addInitializer(org.quantrace.testing.TestModels.ints(name, dataType, dims, values));
 			return name;
 		}
 

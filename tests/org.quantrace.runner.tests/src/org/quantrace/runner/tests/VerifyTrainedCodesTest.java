@@ -1,0 +1,141 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestModels;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * A quantization-aware-trained export (torch's QAT Conv-BN: QDQ weight → Conv → Div → BatchNormalization → Relu → QDQ), run
+ * through a recipe's conversion, which folds the Div and BatchNormalization into the Conv's weight scales and an int32 bias,
+ * its trained codes kept. verify re-derives that fold from the original's codes and constants: an honest folder is clean,
+ * and an int32 bias moved by one code (every hash recomputed), which the conversion's output check does not see, is found.
+ */
+class VerifyTrainedCodesTest {
+
+	@Test
+	void aQatExportsFoldedScalesAndBiasAreReDerivedAndAMovedBiasCodeIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-trained-codes");
+		Files.write(dir.resolve("model/qat.onnx"), qatModel().toByteArray());
+		String recipe = Runs.exampleRecipe(dir, "qat", "model/qat.onnx", "unquantized").lines()
+				.filter(l -> !l.trim().startsWith("accept ") && !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "qat.qr", recipe), out).exitCode());
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0002-qat.md")).contains("weights kept as trained: 1 QDQ Conv's int8 codes unchanged"),
+				"the conversion log says what it did");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		Path tampered = dir.resolve("tampered");
+		Runs.copy(out, tampered);
+		Tampering.editInitializer(tampered, "models/qat/converted.onnx", "conv_bias_int32", t -> {
+			byte[] b = t.getRawData().toByteArray();
+			b[4 * 3] += 1; // channel 3's int32 bias, little-endian: one code more
+			return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(b)).build();
+		});
+		// the unquantized variant is the converted model itself: the forger edits it alike, and every hash is recomputed
+		Files.copy(tampered.resolve("models/qat/converted.onnx"), tampered.resolve("models/qat/unquantized.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		Tampering.rehashAll(tampered);
+		List<Problem> found = Verification.verify(tampered).problems();
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'conv'")
+				&& p.what().contains("int32 bias of channel 3: says")), found.toString());
+	}
+
+	/** x [N, 1, 28, 28] → QDQ uint8 → Conv 10x1x3x3 (QDQ int8 per channel, float bias) → Div → BN → Relu → QDQ uint8 → pool → [N, 10]. */
+	private static ModelProto qatModel() {
+		Random r = new Random(9);
+		int c = 10;
+		float[] w = new float[c * 9];
+		float[] ws = new float[c];
+		float[] div = new float[c];
+		float[][] bn = new float[4][c];
+		float[] bias = new float[c];
+		for (int i = 0; i < c; i++) {
+			ws[i] = 0.004f + 0.001f * i;
+			div[i] = 0.8f + 0.05f * i;
+			bn[0][i] = i == 4 ? -0.9f : 0.7f + 0.06f * i; // one negative γ: that channel's codes mirrored
+			bn[1][i] = 0.1f * (i - 5);
+			bn[2][i] = 0.02f * i;
+			bn[3][i] = 0.5f + 0.1f * i;
+			bias[i] = 0.01f * (i - 3);
+		}
+		for (int i = 0; i < w.length; i++) {
+			w[i] = (float) Math.max(-0.4, Math.min(0.4, r.nextGaussian() * 0.2));
+		}
+		GraphProto.Builder g = GraphProto.newBuilder().setName("qat");
+		g.addInput(value("x", 1, 28, 28));
+		floats(g, "xs", new long[] { 1 }, 1f / 255);
+		ints(g, "xz", TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 0);
+		floats(g, "w", new long[] { c, 1, 3, 3 }, w);
+		floats(g, "ws", new long[] { c }, ws);
+		ints(g, "wz", TensorProto.DataType.INT8_VALUE, new long[] { c }, new int[c]);
+		floats(g, "b", new long[] { c }, bias);
+		floats(g, "d", new long[] { 1, c, 1, 1 }, div);
+		String[] p = { "gamma", "beta", "mean", "var" };
+		for (int j = 0; j < 4; j++) {
+			floats(g, p[j], new long[] { c }, bn[j]);
+		}
+		floats(g, "ys", new long[] { 1 }, 0.01f);
+		ints(g, "yz", TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 0);
+		AttributeProto axis = AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0).build();
+		node(g, "QuantizeLinear", "xq", List.of("x", "xs", "xz"));
+		node(g, "DequantizeLinear", "xd", List.of("xq", "xs", "xz"));
+		node(g, "QuantizeLinear", "wq", List.of("w", "ws", "wz"), axis);
+		node(g, "DequantizeLinear", "wd", List.of("wq", "ws", "wz"), axis);
+		node(g, "Conv", "conv", List.of("xd", "wd", "b"), AttributeProto.newBuilder().setName("pads").setType(AttributeProto.AttributeType.INTS)
+				.addAllInts(List.of(1L, 1L, 1L, 1L)).build());
+		node(g, "Div", "div", List.of("conv", "d"));
+		node(g, "BatchNormalization", "bn", List.of("div", "gamma", "beta", "mean", "var"));
+		node(g, "Relu", "relu", List.of("bn"));
+		node(g, "QuantizeLinear", "yq", List.of("relu", "ys", "yz"));
+		node(g, "DequantizeLinear", "yd", List.of("yq", "ys", "yz"));
+		node(g, "GlobalAveragePool", "pool", List.of("yd"));
+		node(g, "Flatten", "y", List.of("pool"));
+		g.addOutput(value("y", 10));
+		return ModelProto.newBuilder().setIrVersion(8).setProducerName("pytorch").addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
+	}
+
+	private static void node(GraphProto.Builder g, String op, String name, List<String> inputs, AttributeProto... attributes) {
+		NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(name);
+		for (AttributeProto a : attributes) {
+			n.addAttribute(a);
+		}
+		g.addNode(n);
+	}
+
+	private static void floats(GraphProto.Builder g, String name, long[] dims, float... values) {
+		g.addInitializer(TestModels.floats(name, dims, values));
+	}
+
+	private static void ints(GraphProto.Builder g, String name, int type, long[] dims, int... values) {
+		g.addInitializer(TestModels.ints(name, type, dims, values));
+	}
+
+	private static ValueInfoProto value(String name, long... sample) {
+		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+		for (long d : sample) {
+			shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+		}
+		return ValueInfoProto.newBuilder().setName(name)
+				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+	}
+}
