@@ -2,8 +2,6 @@ package org.quantrace.measure;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,27 +104,11 @@ public final class Profile {
 				open.add(lm);
 				inputs.add(lm.tensor(data.x(), 0, batch, data.shape()));
 			}
-			for (int i = 0; i < open.size(); i++) { // warm-up, profiled too: dropped below by the run count
-				for (int r = 0; r < 3; r++) {
-					open.get(i).runOnly(inputs.get(i));
-				}
-			}
-			ThreadMXBean clock = ManagementFactory.getThreadMXBean();
-			long[] cpu = new long[open.size()];
-			for (int done = 0; done < runs; done += chunk) {
-				for (int k = 0; k < open.size(); k++) {
-					int i = (done / chunk) % 2 == 0 ? k : open.size() - 1 - k; // A B ... then ... B A
-					long start = clock.getCurrentThreadCpuTime();
-					for (int r = 0; r < Math.min(chunk, runs - done); r++) {
-						open.get(i).runOnly(inputs.get(i));
-					}
-					cpu[i] += clock.getCurrentThreadCpuTime() - start;
-				}
-			}
+			double[] cpuUs = CpuTime.pass(open, inputs, runs, chunk); // its 3 warm-up runs are profiled too: dropped below by the run count
 			List<Result> results = new ArrayList<>();
 			for (int i = 0; i < open.size(); i++) {
 				Path json = Path.of(open.get(i).session.endProfiling());
-				results.add(read(models.get(i), json, LoadedModel.parse(optimized.get(i)), 3, cpu[i] / 1e3 / runs));
+				results.add(read(models.get(i), json, LoadedModel.parse(optimized.get(i)), 3, cpuUs[i]));
 			}
 			return results;
 		} finally {

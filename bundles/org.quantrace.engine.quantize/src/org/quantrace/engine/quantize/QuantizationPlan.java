@@ -47,6 +47,12 @@ public final class QuantizationPlan {
 	}
 
 	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
+	/** The ops that may read a float stem's output (or its activation's): see {@link Planner#floatStem}. */
+	private static final Set<String> STEM_READERS = Set.of("Conv", "Add");
+
+	/** The words that start the record of a one-channel stem computed in float on the int8 input's codes ({@link OpRules#oneChannelStem}). */
+	public static final String FLOAT_STEM = "kept float: ";
+
 	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
 	/** An activation tensor that gets a Q/DQ pair; {@code forcedRange} comes from a recipe override or the op's own range. */
@@ -660,7 +666,35 @@ public final class QuantizationPlan {
 				note += "; slower than float: " + slowDepthwise + "; kept integer all the same, since float with its QuantizeLinear/DequantizeLinear"
 						+ " and layout changes ran no faster in whole models (ConvMixer at par, the zoo MobileNetV3 1.35x slower)";
 			}
+			String stem = floatStem(n, a);
+			if (stem != null) { // written in QDQ form all the same (materialize): a float record of the Conv ONNX Runtime computes in float
+				kinds.put(n, Kind.WEIGHTED);
+				record(new Decision(index, n, false, anyway.getOrDefault(n, "") + FLOAT_STEM + stem, null, null));
+				return;
+			}
 			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()) + note);
+		}
+
+		/**
+		 * Why {@code n} is a one-channel stem that reads the integer model input's codes and is computed in float
+		 * ({@link OpRules#oneChannelStem}), or null: the model's only reader of a model input whose I/O type differs from the
+		 * activations' 8-bit type, whose output (or its activation's) only Convs and Adds read. Measured so (speed15; int8 /
+		 * fp32 CPU time, stem integer → float): the zoo's bspc_gap (stem → Relu → Conv and MaxPool) 0.39-0.47 → 0.45-0.57:
+		 * the float stem's output is channel-first, and ONNX Runtime ran that MaxPool on codes channel-first between
+		 * Transposes, where after the channel-last QLinearConv it ran NhwcMaxPool; the zoo's ViT (patch Conv → Reshape)
+		 * 0.54-0.64 → 0.58-0.71; while stems read by Convs and residual Adds gained or held (dae, the MobileNets, unet, resnet).
+		 */
+		String floatStem(Node n, TensorSpec a) {
+			String x = n.input(0);
+			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32 || spec.io().quantType() == a.precision() || a.precision().bits() != 8
+					|| !graphInputs.contains(x) || consumers.getOrDefault(x, List.of()).size() != 1) {
+				return null;
+			}
+			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
+			if (readers.size() == 1 && readers.get(0).outputs().size() == 1 && !STEM_READERS.contains(readers.get(0).opType())) {
+				readers = consumers.getOrDefault(readers.get(0).output(0), List.of()); // through its activation
+			}
+			return !readers.isEmpty() && readers.stream().allMatch(r -> STEM_READERS.contains(r.opType())) ? OpRules.oneChannelStem(n) : null;
 		}
 
 		/**
@@ -718,6 +752,13 @@ public final class QuantizationPlan {
 			boolean absorbable = rule.refuse(n) == null && (pk == Kind.WEIGHTED || pk == Kind.COMPUTE || pk == Kind.BIAS_ADD) && !graphOutputs.contains(x)
 					&& consumers.getOrDefault(x, List.of()).size() == 1 && spec.activationsFor(producer).scheme() == Symmetry.ASYMMETRIC
 					&& !clamps.containsValue(producer);
+			if (absorbable && !decided.get(producer).quantized()) { // a stem computed in float (floatStem): no integer output to fuse into
+				clamps.put(n, producer);
+				kinds.put(n, Kind.CLAMP);
+				record(new Decision(index, n, false, FLOAT_STEM + "folded into the output quantization of '" + producer.name() + "', a stem computed in"
+						+ " float: its QuantizeLinear, zero point at the range's minimum 0, clamps like the " + n.opType() + " (no " + n.opType() + " runs)", null, null));
+				return;
+			}
 			if (absorbable) {
 				clamps.put(n, producer);
 				quantized(n, index, Kind.CLAMP, null, spec.activationsFor(producer), "fused into the integer output of '" + producer.name()
@@ -958,7 +999,11 @@ public final class QuantizationPlan {
 			switch (k) {
 			case WEIGHTED -> {
 				String x = n.input(0);
-				markActivation(x, a);
+				if (floatStem(n, a) != null) { // the input's codes as the model holds them: no requantization to the activations' type
+					plan.activations.putIfAbsent(x, new Activation(x, new TensorSpec(spec.io().quantType(), a.scheme(), a.granularity()), null, ""));
+				} else {
+					markActivation(x, a);
+				}
 				OpRule rule = OpRules.of(n);
 				TensorSpec w = spec.weightsFor(n);
 				Tensor wt = constant(n.input(1));
