@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
 		header = "Evaluate models in one pass and compare them with a baseline.",
 		description = "Prints the results deck's table (↑ better, ↓ worse, ~ within the tolerance), a row per model, named by its file"
 				+ " (with as much of its folder as tells it apart). Integer-I/O models are fed and read as the deck does.")
-final class EvaluateCommand implements Callable<Integer> {
+final class EvaluateCommand implements Callable<Integer>, CommandOutput.RecognizesOutput {
 
 	enum Format {
 		text, json
@@ -96,6 +96,19 @@ final class EvaluateCommand implements Callable<Integer> {
 
 	@Option(names = "--inventory", description = "Also list each model's tensors by element type.")
 	boolean inventory;
+
+	@Override
+	public String outputKind() {
+		return "a JSON result of quantrace evaluate";
+	}
+
+	/** {"evaluation": {an EvaluationReport}, "inventory": {...}}, as {@link #call()} writes it with -o. */
+	@Override
+	public boolean isOwnOutput(Path existing) {
+		com.fasterxml.jackson.databind.JsonNode json = Json.read(existing);
+		return Json.keysFit(json, java.util.Set.of("evaluation"), java.util.Set.of("evaluation", "inventory"))
+				&& Json.keysFit(json.get("evaluation"), java.util.Set.of("dataset", "samples", "variants"), Json.components(EvaluationReport.class));
+	}
 
 	@Override
 	public Integer call() {
