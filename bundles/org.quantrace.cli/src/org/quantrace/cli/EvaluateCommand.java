@@ -80,6 +80,11 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 					+ " (1 for images in [0, 1], 255 for 8-bit ones; default: ${DEFAULT-VALUE}).")
 	double dataRange;
 
+	@Option(names = "--nominal-range", description = "The data range R is the data's nominal range (1 for images in [0, 1]), stated on purpose: the"
+			+ " reference need not span a tenth of it (very dark images) nor stay within it (outputs overshooting [0, 1]); without it such a"
+			+ " reference is refused (exit 2).")
+	boolean nominalRange;
+
 	@Option(names = "--targets", paramLabel = "FILE.npy",
 			description = "Models whose output is no class scores: the target of each sample ([N, ...] float, shaped as a model's output, in the"
 					+ " data's order, e.g. the clean images of a denoiser); without it each model is measured against the baseline's outputs.")
@@ -142,7 +147,7 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			throw new InvalidInputException("--data-range " + dataRange + ": the data range must be a positive number", "give 1 for images in [0, 1], 255 for 8-bit ones");
 		}
 		// metrics named: their kind decides (accuracy on an image model is refused as before); none named: the first model's output
-		options = options.withDataRange(dataRange).withNhwc(layout != null ? layout == org.quantrace.model.recipe.Layout.NHWC : data.declaresNhwc()).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
+		options = options.withDataRange(dataRange).withNominalRange(nominalRange).withNhwc(layout != null ? layout == org.quantrace.model.recipe.Layout.NHWC : data.declaresNhwc()).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
 				: chosen().isEmpty() ? EvaluationOptions.Task.AUTO : EvaluationOptions.Task.CLASSIFICATION);
 		if (targets != null) {
 			options = options.withTargets(EvaluationOptions.Targets.read(targets, targets.toString())).withTask(EvaluationOptions.Task.RECONSTRUCTION);
