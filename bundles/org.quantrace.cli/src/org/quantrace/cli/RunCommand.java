@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.quantrace.engine.Progress;
 import org.quantrace.model.trace.AcceptanceResult;
 import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.TraceModel;
@@ -95,8 +96,10 @@ final class RunCommand implements Callable<Integer> {
 				if (e != null && !e.getMetrics().isEmpty()) {
 					// outputs against a reference: every metric the recipe declares (mse, psnr, ssim), as results.json has them; class
 					// scores: the first (accuracy), the rest of the deck is in the report
-					for (MetricValue m : RunSummary.reference(e) != null ? e.getMetrics() : e.getMetrics().subList(0, 1)) {
-						line.append(String.format(Locale.ROOT, "  %s %s%s", m.getName(), org.quantrace.engine.evaluate.Metrics.text(m.getName(), m.getValue(), 4),
+					// (latency and size, which every evaluation adds, are not declared: the size is in the line already)
+					for (MetricValue m : RunSummary.reference(e) != null ? e.getMetrics().stream().filter(x -> !x.getName().equals(Metrics.LATENCY)
+							&& !x.getName().equals(Metrics.MODEL_SIZE)).toList() : e.getMetrics().subList(0, 1)) {
+						line.append(String.format(Locale.ROOT, "  %s %s%s", m.getName(), Metrics.text(m.getName(), m.getValue(), 4),
 								RunSummary.symbol(m.getMarker())));
 					}
 					if (e.isSetAccepted()) {

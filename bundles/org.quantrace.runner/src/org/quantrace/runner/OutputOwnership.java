@@ -64,7 +64,7 @@ public final class OutputOwnership {
 	 * @throws InvalidInputException naming the folder, what is wrong and how to go on
 	 */
 	public static void checkReplaceable(Path target, Collection<Path> inputs) {
-		String fix = "choose a new or empty folder for -o, or the output folder of an earlier run (quantrace run's default is quantrace-out/RECIPE)";
+		String fix = "choose a new or empty folder for -o, or one quantrace wrote earlier (run's default is quantrace-out/RECIPE)";
 		for (Path input : inputs) {
 			if (input != null && Files.exists(input) && contains(target, input)) {
 				throw new InvalidInputException(target + ": holds " + input + ", an input of this run: replacing the folder would delete it", fix);
