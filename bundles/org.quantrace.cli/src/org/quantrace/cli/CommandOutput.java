@@ -2,6 +2,7 @@ package org.quantrace.cli;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -56,11 +57,60 @@ final class CommandOutput {
 				}
 			}
 		}
-		// a model replaces an earlier model; any other file there (a recipe, labels, notes) is the user's
-		if (out.paramLabel().endsWith(".onnx") && Files.isRegularFile(target) && !OnnxModel.isModelFile(target)) {
-			throw new InvalidInputException(target + ": exists and is not an ONNX model: writing the model there would destroy it",
-					"give another output path (-o OUT.onnx), or move that file away first if it may go");
+		if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+			checkReplaceable(command, out, target);
 		}
+	}
+
+	/**
+	 * A command whose {@code -o FILE} may replace a file it wrote before, which it tells by the file's content: running a
+	 * command again onto its own earlier output is what a script does, and that file holds nothing of the user's.
+	 */
+	interface RecognizesOutput {
+
+		/** What the command writes, as a refusal names it: "a JSON result of quantrace evaluate". */
+		String outputKind();
+
+		/** Whether {@code existing} is, by its content, an output of this command (of any of its formats). */
+		boolean isOwnOutput(Path existing);
+	}
+
+	/**
+	 * The one rule for an existing file at {@code -o}: it is replaced when it is the command's own kind of output (a model for
+	 * the commands writing models, {@link RecognizesOutput} for the others) or when {@code --force} asks for it; anything else
+	 * there (a recipe, labels, notes, a report of another command) is the user's and refused, exit 2, before any work. A
+	 * command that recognizes nothing as its own (import-config: a recipe is edited after it is written) replaces only with
+	 * {@code --force}.
+	 */
+	private static void checkReplaceable(ParseResult command, OptionSpec out, Path target) {
+		OptionSpec force = command.commandSpec().findOption("--force");
+		if (force != null && command.hasMatchedOption(force)) {
+			return;
+		}
+		String name = command.commandSpec().name();
+		String kind;
+		boolean own;
+		if (out.paramLabel().endsWith(".onnx")) {
+			kind = "an ONNX model";
+			own = Files.isRegularFile(target) && OnnxModel.isModelFile(target);
+		} else if (command.commandSpec().userObject() instanceof RecognizesOutput r) {
+			kind = r.outputKind();
+			own = Files.isRegularFile(target) && r.isOwnOutput(target);
+		} else {
+			kind = null;
+			own = false;
+		}
+		if (own) {
+			return;
+		}
+		String hint = "give another output path (-o " + out.paramLabel() + "), or " + (force != null ? "add --force to replace it" : "move that file away first if it may go");
+		throw new InvalidInputException(kind == null ? target + ": exists already; " + name + " does not replace a file"
+				: target + ": exists and is not " + kind + ": writing the output there would destroy it", hint);
+	}
+
+	/** Every path the command line of {@code spec} gives but its {@code -o}: what the command reads. */
+	static List<Path> inputs(picocli.CommandLine.Model.CommandSpec spec) {
+		return inputs(spec.commandLine().getParseResult(), spec.findOption("-o"));
 	}
 
 	/** Every path the command line gives but {@code output}: what the command reads. */

@@ -74,6 +74,9 @@ final class DebugCommand implements Callable<Integer> {
 		if (m == null) {
 			throw new InvalidInputException("--metric " + metric + ": unknown", "use rmse/scale, sqnr, cosine, mse, max-abs-error, mean-error or stddev");
 		}
+		List<Path> inputs = CommandOutput.inputs(spec);
+		// before any work: -o DIR replaces only a folder quantrace wrote (run's rule), a new or an empty one
+		org.quantrace.runner.OutputOwnership.checkReplaceable(output, inputs);
 		OnnxModel f = ModelFiles.load(floatModel);
 		String quantizedOps = quantizedOps(f);
 		if (quantizedOps != null) { // QUANTIZED FLOAT: the float model fed float samples where it reads int8 failed inside ONNX Runtime, exit 3
@@ -93,7 +96,7 @@ final class DebugCommand implements Callable<Integer> {
 		}
 		List<Path> files;
 		try {
-			files = DebugCharts.write(r, output);
+			files = org.quantrace.runner.OutputFolder.writeCommandFolder(output, inputs, dir -> DebugCharts.write(r, dir));
 		} catch (IOException e) {
 			throw new QuantraceException(output + ": cannot write the debug files (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
 		}

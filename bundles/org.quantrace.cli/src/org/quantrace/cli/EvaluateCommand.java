@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
 		header = "Evaluate models in one pass and compare them with a baseline.",
 		description = "Prints the results deck's table (↑ better, ↓ worse, ~ within the tolerance), a row per model, named by its file"
 				+ " (with as much of its folder as tells it apart). Integer-I/O models are fed and read as the deck does.")
-final class EvaluateCommand implements Callable<Integer> {
+final class EvaluateCommand implements Callable<Integer>, CommandOutput.RecognizesOutput {
 
 	enum Format {
 		text, json
@@ -80,6 +80,11 @@ final class EvaluateCommand implements Callable<Integer> {
 					+ " (1 for images in [0, 1], 255 for 8-bit ones; default: ${DEFAULT-VALUE}).")
 	double dataRange;
 
+	@Option(names = "--nominal-range", description = "The data range R is the data's nominal range (1 for images in [0, 1]), stated on purpose: the"
+			+ " reference need not span a tenth of it (very dark images) nor stay within it (outputs overshooting [0, 1]); without it such a"
+			+ " reference is refused (exit 2).")
+	boolean nominalRange;
+
 	@Option(names = "--targets", paramLabel = "FILE.npy",
 			description = "Models whose output is no class scores: the target of each sample ([N, ...] float, shaped as a model's output, in the"
 					+ " data's order, e.g. the clean images of a denoiser); without it each model is measured against the baseline's outputs.")
@@ -96,6 +101,19 @@ final class EvaluateCommand implements Callable<Integer> {
 
 	@Option(names = "--inventory", description = "Also list each model's tensors by element type.")
 	boolean inventory;
+
+	@Override
+	public String outputKind() {
+		return "a JSON result of quantrace evaluate";
+	}
+
+	/** {"evaluation": {an EvaluationReport}, "inventory": {...}}, as {@link #call()} writes it with -o. */
+	@Override
+	public boolean isOwnOutput(Path existing) {
+		com.fasterxml.jackson.databind.JsonNode json = Json.read(existing);
+		return Json.keysFit(json, java.util.Set.of("evaluation"), java.util.Set.of("evaluation", "inventory"))
+				&& Json.keysFit(json.get("evaluation"), java.util.Set.of("dataset", "samples", "variants"), Json.components(EvaluationReport.class));
+	}
 
 	@Override
 	public Integer call() {
@@ -129,7 +147,7 @@ final class EvaluateCommand implements Callable<Integer> {
 			throw new InvalidInputException("--data-range " + dataRange + ": the data range must be a positive number", "give 1 for images in [0, 1], 255 for 8-bit ones");
 		}
 		// metrics named: their kind decides (accuracy on an image model is refused as before); none named: the first model's output
-		options = options.withDataRange(dataRange).withNhwc(layout != null ? layout == org.quantrace.model.recipe.Layout.NHWC : data.declaresNhwc()).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
+		options = options.withDataRange(dataRange).withNominalRange(nominalRange).withNhwc(layout != null ? layout == org.quantrace.model.recipe.Layout.NHWC : data.declaresNhwc()).withTask(reconstruction ? EvaluationOptions.Task.RECONSTRUCTION
 				: chosen().isEmpty() ? EvaluationOptions.Task.AUTO : EvaluationOptions.Task.CLASSIFICATION);
 		if (targets != null) {
 			options = options.withTargets(EvaluationOptions.Targets.read(targets, targets.toString())).withTask(EvaluationOptions.Task.RECONSTRUCTION);

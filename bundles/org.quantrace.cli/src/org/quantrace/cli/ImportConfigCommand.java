@@ -1,13 +1,10 @@
 package org.quantrace.cli;
 
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.eclipse.emf.common.util.URI;
 import org.quantrace.dsl.RecipeFiles;
-import org.quantrace.engine.InvalidInputException;
 import org.quantrace.dsl.RecipeTexts;
 import org.quantrace.model.recipe.RecipeFile;
 
@@ -41,11 +38,7 @@ final class ImportConfigCommand implements Callable<Integer> {
 
 	@Override
 	public Integer call() {
-		if (output != null && Files.exists(output, LinkOption.NOFOLLOW_LINKS) && !force) {
-			// a recipe is the user's own writing: an import never replaces one unasked
-			throw new InvalidInputException(output + ": exists already; import-config does not replace a file",
-					"give another path with -o, or add --force to replace it");
-		}
+		// an existing file at -o is replaced only with --force (CommandOutput.check, before this): a recipe is its user's writing
 		Path folder = output != null ? output.toAbsolutePath().getParent() : Path.of("").toAbsolutePath();
 		RecipeFile recipe = SdkConfiguration.read(configuration).toRecipe(name, folder);
 		Path where = output != null ? output.toAbsolutePath() : folder.resolve(name + ".qr");

@@ -114,7 +114,7 @@ final class ModelEvaluation {
 		EvaluationOptions.Task task = outputs == null ? EvaluationOptions.Task.AUTO
 				: outputs ? EvaluationOptions.Task.RECONSTRUCTION : EvaluationOptions.Task.CLASSIFICATION;
 		return EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK()).withBatchSize(e.getBatchSize())
-				.withDataRange(e.getDataRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM));
+				.withDataRange(e.getDataRange()).withNominalRange(e.isNominalRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM));
 	}
 
 	/**
@@ -258,6 +258,9 @@ final class ModelEvaluation {
 		r.setDataset(dataset);
 		if (evaluationOptions.targets() != null) {
 			r.setTargets(evaluationOptions.targets().name());
+		}
+		if (report.reconstruction() && evaluationOptions.nominalRange()) { // the span was not held against R: verify --deep must know
+			r.setNominalRange(true);
 		}
 		if (options.reproducible()) { // wall-clock figures differ between runs
 			r.getMetrics().removeIf(m -> m.getName().equals(Metrics.LATENCY));

@@ -33,7 +33,7 @@ import org.quantrace.engine.SafeFiles;
  * A test may make the commit stop at a step ({@code -Dquantrace.test.swapPause=STEP}, see {@link #STEPS}):
  * the process prints {@code quantrace-test: swap paused at STEP} on standard error and waits to be killed.
  */
-final class OutputFolder implements AutoCloseable {
+public final class OutputFolder implements AutoCloseable {
 
 	/** The steps of a commit where {@code quantrace.test.swapPause} can stop it, in order. */
 	static final List<String> STEPS = List.of("before-swap", "old-moved", "swapped", "old-deleted");
@@ -64,6 +64,29 @@ final class OutputFolder implements AutoCloseable {
 	 * @throws InvalidInputException when the target may not be replaced, or another run uses it
 	 */
 	static OutputFolder open(Path target, Collection<Path> inputs) {
+		return open(target, inputs, false);
+	}
+
+	/**
+	 * Writes the folder of files a one-off command makes ({@code quantrace debug}: its CSV and charts) under a run's rules: only
+	 * into a new or empty folder or one this command or a run wrote (its marker, and nothing SHA256SUMS does not list), all or
+	 * nothing, a SHA256SUMS listing every file. Returns the files as {@code contents} named them, under {@code target}.
+	 */
+	public static List<Path> writeCommandFolder(Path target, Collection<Path> inputs, Contents contents) throws IOException {
+		try (OutputFolder folder = open(target, inputs, true)) {
+			List<Path> written = contents.write(folder.path());
+			Outputs.write(folder.path().resolve(Outputs.SUMS), Outputs.sums(folder.path()));
+			folder.commit();
+			return written.stream().map(p -> folder.target().resolve(folder.path().relativize(p))).toList();
+		}
+	}
+
+	/** What a one-off command writes into the (hidden, new) folder it is given; returns the files. */
+	public interface Contents {
+		List<Path> write(Path dir) throws IOException;
+	}
+
+	private static OutputFolder open(Path target, Collection<Path> inputs, boolean debug) {
 		Path t = target.toAbsolutePath().normalize();
 		Path parent = t.getParent();
 		if (parent == null) {
@@ -93,7 +116,7 @@ final class OutputFolder implements AutoCloseable {
 			Path partial = parent.resolve("." + t.getFileName() + ".partial-" + ProcessHandle.current().pid());
 			delete(partial);
 			Files.createDirectories(partial);
-			OutputOwnership.mark(partial);
+			OutputOwnership.mark(partial, debug ? OutputOwnership.DEBUG_MARKER_TEXT : OutputOwnership.MARKER_TEXT);
 			return new OutputFolder(t, partial, inputs, lock);
 		} catch (IOException e) {
 			lock.close();

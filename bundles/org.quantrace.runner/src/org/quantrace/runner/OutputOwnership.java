@@ -30,15 +30,26 @@ public final class OutputOwnership {
 	/** The marker's name, in the output folder. */
 	public static final String MARKER = ".quantrace-output";
 
-	private static final String MARKER_TEXT = "This folder is an output of quantrace run (or merge): the next run into it replaces it whole.\n"
+	static final String MARKER_TEXT = "This folder is an output of quantrace run (or merge): the next run into it replaces it whole.\n"
 			+ "Keep other files elsewhere: quantrace refuses to replace a folder holding files it did not write.\n";
+
+	/** The marker of a folder {@code quantrace debug} wrote (its CSV and charts, listed in SHA256SUMS as a run's files are). */
+	static final String DEBUG_MARKER_TEXT = "This folder is an output of quantrace debug: the next debug into it replaces it whole.\n"
+			+ "Keep other files elsewhere: quantrace refuses to replace a folder holding files it did not write.\n";
+
+	/** Every marker quantrace writes: a folder holding one of them, and only what its SHA256SUMS lists, is quantrace's. */
+	private static final List<String> MARKER_TEXTS = List.of(MARKER_TEXT, DEBUG_MARKER_TEXT);
 
 	private OutputOwnership() {
 	}
 
 	/** Marks {@code dir} as an output folder (the same bytes every time: outputs stay reproducible). */
 	static void mark(Path dir) throws IOException {
-		Files.writeString(dir.resolve(MARKER), MARKER_TEXT, StandardCharsets.UTF_8);
+		mark(dir, MARKER_TEXT);
+	}
+
+	static void mark(Path dir, String text) throws IOException {
+		Files.writeString(dir.resolve(MARKER), text, StandardCharsets.UTF_8);
 	}
 
 	/** Whether {@code dir} is an output folder quantrace wrote, holding only what it wrote. */
@@ -52,8 +63,8 @@ public final class OutputOwnership {
 	 *
 	 * @throws InvalidInputException naming the folder, what is wrong and how to go on
 	 */
-	static void checkReplaceable(Path target, Collection<Path> inputs) {
-		String fix = "choose a new or empty folder for -o (the default is quantrace-out/RECIPE), or the output folder of an earlier run";
+	public static void checkReplaceable(Path target, Collection<Path> inputs) {
+		String fix = "choose a new or empty folder for -o, or one quantrace wrote earlier (run's default is quantrace-out/RECIPE)";
 		for (Path input : inputs) {
 			if (input != null && Files.exists(input) && contains(target, input)) {
 				throw new InvalidInputException(target + ": holds " + input + ", an input of this run: replacing the folder would delete it", fix);
@@ -125,7 +136,7 @@ public final class OutputOwnership {
 		Path marker = dir.resolve(MARKER);
 		try {
 			if (Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
-				return Files.readString(marker, StandardCharsets.UTF_8).equals(MARKER_TEXT);
+				return MARKER_TEXTS.contains(Files.readString(marker, StandardCharsets.UTF_8));
 			}
 			Path sums = dir.resolve(Outputs.SUMS);
 			if (!Files.isRegularFile(sums, LinkOption.NOFOLLOW_LINKS)) {

@@ -10,6 +10,7 @@ import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.engine.evaluate.ReferenceSpan;
 import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.runtime.InferenceSession;
@@ -24,7 +25,8 @@ import org.quantrace.runner.verify.Mismatch;
  * the targets the evaluation's dataset names, read again from their file by verify, whose SHA-256 verify checks): the model files
  * run in sessions of its own, each sample's squared errors summed here, and SSIM computed directly (each position's 11x11 window
  * weighted by the 2-D Gaussian exp(-(dy² + dx²) / 2σ²), normalized), not by the engine's separable filter nor its accumulator: an
- * error in either shows as a figure the two paths disagree on.
+ * error in either shows as a figure the two paths disagree on. The reference's span found here is held against the data range by
+ * {@link ReferenceSpan}'s rule, unless the record states the range nominal.
  */
 final class ReconstructionRecheck {
 
@@ -52,6 +54,8 @@ final class ReconstructionRecheck {
 		double[] ssim = new double[variants.size()];
 		long[] elements = new long[variants.size()];
 		boolean image = true;
+		double min = Double.POSITIVE_INFINITY;
+		double max = Double.NEGATIVE_INFINITY;
 		List<InferenceSession> sessions = new ArrayList<>();
 		try {
 			for (Variant v : variants) {
@@ -87,6 +91,12 @@ final class ReconstructionRecheck {
 				image = (shape.length == 3 || shape.length == 4) && h >= 11 && w >= 11;
 				float[] ref = targets == null ? outs.get(base)
 						: java.util.Arrays.copyOfRange(targets.values(), from * size, to * size); // the engine refused other shapes or counts
+				for (float v : ref) {
+					if (Float.isFinite(v)) {
+						min = Math.min(min, v);
+						max = Math.max(max, v);
+					}
+				}
 				for (int i = 0; i < variants.size(); i++) {
 					float[] y = outs.get(i);
 					for (int s = 0; s < rows; s++) {
@@ -107,6 +117,13 @@ final class ReconstructionRecheck {
 			}
 		} finally {
 			sessions.forEach(InferenceSession::close);
+		}
+		// the range rule (ReferenceSpan's) on the span found here; a record stating the range nominal is not held to it
+		String problem = ReferenceSpan.problem(min, max, range, options.nominalRange(),
+				"the reference (" + (targets != null ? "the targets " + targets.name() : "the original's outputs") + ")");
+		if (problem != null) {
+			found.add(new Mismatch(Outputs.TRACE, at + "data range of psnr and ssim (second path: the reference's span found here)",
+					"range " + range + ", held against the reference", problem + ": the run's psnr figures are not over the data's range"));
 		}
 		for (int i = 0; i < variants.size(); i++) {
 			String name = variants.get(i).name();

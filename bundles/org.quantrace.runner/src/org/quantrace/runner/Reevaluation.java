@@ -112,9 +112,16 @@ final class Reevaluation {
 					r.getModel().getSizeBytes()));
 		}
 		EvaluationOptions options = ModelEvaluation.options(ctx, step, m);
-		EvaluationReport report = Evaluator.evaluate(variants, data, options, progress);
+		// the engine runs again without its own refusal of the data range: the second path holds the range against the reference
+		// by what the record says (a folder written before the rule, its records unmarked, included), naming the rule's words
+		EvaluationReport report = Evaluator.evaluate(variants, data, options.withNominalRange(true), progress);
 		if (report.reconstruction()) { // outputs against the original's: a second computation of the same metrics, apart from the engine's
-			ReconstructionRecheck.check(variants, data, options, records, at, found);
+			boolean nominal = records.stream().anyMatch(EvaluationRecord::isNominalRange);
+			if (nominal != options.nominalRange()) {
+				found.add(new Mismatch(DOCUMENT, at + "data range " + step.getDataRange() + " nominal", String.valueOf(nominal),
+						options.nominalRange() + " (as the recipe states it now: range R" + (options.nominalRange() ? " nominal)" : ")")));
+			}
+			ReconstructionRecheck.check(variants, data, options.withNominalRange(nominal), records, at, found);
 		}
 		for (EvaluationRecord r : records) {
 			EvaluationReport.VariantResult now = report.variant(r.getVariant());

@@ -64,6 +64,11 @@ public final class IssueCodes {
 	public static final String METRIC_UNIT = "metric-unit";
 	/** A psnr or mse drop: the recipe measures outputs against the original's, whose own mse is 0 and psnr infinite. */
 	public static final String FIDELITY_DROP = "fidelity-drop";
+	/**
+	 * 'range R nominal' on an evaluation that scores classes: the word states psnr and ssim's data range, which such an evaluation
+	 * does not compute (a warning: it has no effect).
+	 */
+	public static final String NOMINAL_RANGE_UNUSED = "nominal-range-unused";
 	/** A dataset's targets (tensors the outputs are measured against) on a dataset that is not one .npy array. */
 	public static final String TARGETS_FORMAT = "targets-format";
 	/** A dataset with both targets and labels: outputs are measured against the one or scored against the other. */

@@ -759,6 +759,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			error("range (the data range of the outputs, for psnr and ssim) must be a positive number", e, Literals.EVALUATION_STEP__DATA_RANGE,
 					IssueCodes.VALUE_RANGE);
 		}
+		if (e.isNominalRange() && Boolean.FALSE.equals(measuresOutputs(e))) {
+			warning("'nominal' states the data range of psnr and ssim, and this evaluation scores classes: it has no effect; drop it, or name"
+					+ " the metrics of outputs, 'metrics mse, psnr, ssim'", e, Literals.EVALUATION_STEP__NOMINAL_RANGE, IssueCodes.NOMINAL_RANGE_UNUSED);
+		}
 		// outputs measured against the original's need no labels
 		if (!reconstruction && d.getPath() != null && d.getLabels() == null && (format == null ? !d.getPath().toLowerCase(Locale.ROOT).matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
 			error("dataset '" + d.getName() + "' has no label file, so the evaluation cannot score it: add labels \"...\" to the dataset"

@@ -74,7 +74,7 @@ final class Reconstruction {
 				}
 			}
 			String reference = targets != null ? "the targets " + targets.name() : "the outputs of " + baseline;
-			span.requireFits(options.dataRange(), "the reference (" + (targets != null ? reference : "the outputs of the baseline " + baseline) + ")");
+			span.requireFits(options.dataRange(), options.nominalRange(), "the reference (" + (targets != null ? reference : "the outputs of the baseline " + baseline) + ")");
 			List<EvaluationReport.VariantResult> results = new ArrayList<>();
 			for (Runner r : runners) {
 				Map<String, Double> metrics = new LinkedHashMap<>(r.sums.metrics());

@@ -5,9 +5,15 @@ import org.quantrace.engine.InvalidInputException;
 /**
  * The span of the reference values (the targets, or the baseline's outputs) that PSNR and SSIM are measured against, held
  * against the data range R they are computed with. PSNR = 10 log10(R² / MSE): a range stated ten times too large lifts every
- * figure by 20 dB (255 for outputs in [0, 1]: 48 dB) and a criterion such as {@code psnr >= 40 dB} then passes anything. So a
- * reference whose values span less than a tenth of R is refused after the pass, before any figure is reported or accepted.
- * Non-finite values are left out (they are reported as such); a reference with no finite value is not held.
+ * figure by 20 dB (255 for outputs in [0, 1]: 48 dB) and a criterion such as {@code psnr >= 40 dB} then passes anything; a
+ * range narrower than the data (the default 1 over outputs in [0, 255]) lowers every figure as much (48 dB) and puts SSIM's
+ * constants out of scale. So a reference whose values span less than a tenth of R, or more than R, is refused after the pass,
+ * before any figure is reported or accepted. The span (max - min), not [0, R]: data in [-1, 1] with R 2 is right.
+ * <p>
+ * A user who knows R is the data's nominal range (very dark images in [0, 1] with R 1; outputs that overshoot [0, 1] a little)
+ * states it ({@code range 1 nominal}, {@code --nominal-range}), and the span is not held against it; the trace records that, so
+ * {@code verify --deep} knows which evaluations the rule applies to. Non-finite values are left out (they are reported as such);
+ * a reference with no finite value is not held.
  */
 public final class ReferenceSpan {
 
@@ -27,19 +33,35 @@ public final class ReferenceSpan {
 		}
 	}
 
-	/**
-	 * Refuses {@code range} (exit 2) when the finite reference values span less than {@link #MIN_SHARE} of it; {@code what} names
-	 * the reference.
-	 */
-	public void requireFits(double range, String what) {
-		if (min > max || max - min >= MIN_SHARE * range) {
-			return;
+	/** Refuses {@code range} (exit 2) where {@link #problem} finds one; {@code what} names the reference. */
+	public void requireFits(double range, boolean nominal, String what) {
+		String problem = problem(min, max, range, nominal, what);
+		if (problem != null) {
+			throw new InvalidInputException(problem, HINT);
 		}
-		double lift = 10 * Math.log10(range * range / Math.max((max - min) * (max - min), Double.MIN_NORMAL));
-		throw new InvalidInputException(what + " spans [" + fmt(min) + ", " + fmt(max) + "], less than a tenth of the data range " + fmt(range)
-				+ " that psnr and ssim are computed with: every psnr would read about " + Math.round(lift) + " dB higher than over the data's own span,"
-				+ " and a psnr criterion would pass what it should not",
-				"state the data range (evaluate's --data-range R, a recipe's `range R` after its metrics): 1 for images in [0, 1], 255 for 8-bit images, max - min of the reference otherwise");
+	}
+
+	/** What to do about a refused range: state the right one, or say it is the nominal one. */
+	public static final String HINT = "state the data range (evaluate's --data-range R, a recipe's `range R` after its metrics): 1 for images in [0, 1],"
+			+ " 255 for 8-bit images, max - min of the reference otherwise; or, where R is the data's nominal range and the reference rightly"
+			+ " spans less (very dark images) or overshoots it, say so: --nominal-range, `range R nominal`";
+
+	/**
+	 * The rule, for the run and for verify's second path alike: why reference values {@code min} to {@code max} (finite; {@code min
+	 * > max}: none) do not fit data range {@code range}, or null when they do or the range is stated {@code nominal}.
+	 */
+	public static String problem(double min, double max, double range, boolean nominal, String what) {
+		double span = max - min;
+		if (nominal || min > max || (span >= MIN_SHARE * range && span <= range)) {
+			return null;
+		}
+		double lift = Math.abs(10 * Math.log10(range * range / Math.max(span * span, Double.MIN_NORMAL)));
+		String spans = what + " spans [" + fmt(min) + ", " + fmt(max) + "], ";
+		return span < MIN_SHARE * range
+				? spans + "less than a tenth of the data range " + fmt(range) + " that psnr and ssim are computed with: every psnr would read about "
+						+ Math.round(lift) + " dB higher than over the data's own span, and a psnr criterion would pass what it should not"
+				: spans + "more than the data range " + fmt(range) + " that psnr and ssim are computed with (" + fmt(span) + " wide): every psnr would read about "
+						+ Math.round(lift) + " dB lower than over the data's own span, and ssim's constants would be out of scale";
 	}
 
 	private static String fmt(double v) {

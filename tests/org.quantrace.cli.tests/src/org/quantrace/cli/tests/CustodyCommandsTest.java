@@ -147,6 +147,91 @@ class CustodyCommandsTest {
 		assertTrue(Files.readString(recipe).startsWith("// Imported from configuration.json by quantrace import-config"), Files.readString(recipe));
 	}
 
+	/**
+	 * A text output (inspect's report, evaluate's JSON) replaced whatever file -o named, a recipe too (main 31ee061: exit 0, the
+	 * recipe gone). It now replaces only an earlier output of the same command, which it tells by its content (CommandOutput's
+	 * one rule, the models' too): running a command again onto its own output still works, anything else is refused before any
+	 * work, exit 2, the file as it was.
+	 */
+	@Test
+	void aTextOutputReplacesOnlyAnEarlierOutputOfItsCommand() throws IOException {
+		String handWritten = "// my own recipe\nrecipe mine {\n\tmodel m \"model/fashion_cnn.onnx\"\n}\n";
+		Path recipe = Files.writeString(dir.resolve("mine.qr"), handWritten);
+		String[][] commands = { args("inspect", model, "--no-run", "-o", recipe.toString()),
+				args("inspect", model, "--no-run", "--format", "json", "-o", recipe.toString()),
+				args("evaluate", model, "--data", data, "--labels", labels, "-o", recipe.toString()) };
+		for (String[] command : commands) {
+			Cli cli = Cli.run(command);
+			String line = String.join(" ", command);
+			assertEquals(2, cli.exitCode(), line + "\n" + cli.err());
+			assertTrue(cli.err().contains(recipe + ": exists and is not a") && cli.err().contains("move that file away first"), line + "\n" + cli.err());
+			assertEquals("", cli.out(), "refused before any work: " + line);
+			assertEquals(handWritten, Files.readString(recipe), line);
+		}
+		// each command onto its own earlier output, in either format: replaced, as a script running it again expects
+		Path report = dir.resolve("report.txt");
+		assertEquals(0, Cli.run("inspect", model, "--no-run", "-o", report.toString()).exitCode());
+		assertEquals(0, Cli.run("inspect", trained, "--no-run", "-o", report.toString()).exitCode());
+		assertTrue(Files.readString(report).contains("fashion_cnn_trained.onnx"), "replaced by the second report");
+		assertEquals(0, Cli.run("inspect", model, "--no-run", "--format", "json", "-o", report.toString()).exitCode());
+		assertEquals(0, Cli.run("inspect", model, "--no-run", "-o", report.toString()).exitCode());
+		Path results = dir.resolve("results.json");
+		Cli first = Cli.run("evaluate", model, "--data", data, "--labels", labels, "-o", results.toString());
+		assertEquals(0, first.exitCode(), first.err());
+		Cli again = Cli.run("evaluate", model, trained, "--data", data, "--labels", labels, "-o", results.toString());
+		assertEquals(0, again.exitCode(), again.err());
+		assertTrue(Files.readString(results).contains("fashion_cnn_trained"), "replaced by the second evaluation");
+		// another command's output is not this one's: an inspection report is no evaluation result, nor the reverse
+		String inspected = Files.readString(report);
+		Cli crossed = Cli.run("evaluate", model, "--data", data, "--labels", labels, "-o", report.toString());
+		assertEquals(2, crossed.exitCode(), crossed.err());
+		assertTrue(crossed.err().contains(report + ": exists and is not a JSON result of quantrace evaluate"), crossed.err());
+		assertEquals(inspected, Files.readString(report));
+		assertEquals(2, Cli.run("inspect", model, "--no-run", "-o", results.toString()).exitCode());
+		try (Stream<Path> left = Files.list(dir)) {
+			assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".tmp")).toList(), "nothing half-written beside them");
+		}
+	}
+
+	/**
+	 * debug -o DIR wrote its CSV and charts into any existing folder, beside the user's files (main 31ee061: exit 0 into a folder
+	 * of notes). It now follows run's rule (OutputOwnership): a new or empty folder, or one quantrace wrote holding nothing else;
+	 * its folder carries the marker and a SHA256SUMS, is written all at once, and is replaced whole by the next debug.
+	 */
+	@Test
+	void debugWritesOnlyIntoAFolderItWrote() throws IOException {
+		Path int8 = dir.resolve("int8.onnx");
+		Cli q = Cli.run("quantize", model, "--scheme", "fiq-int8", "--data", data, "-o", int8.toString());
+		assertEquals(0, q.exitCode(), q.err());
+		Path notes = Files.createDirectories(dir.resolve("notes"));
+		Files.writeString(notes.resolve("chapter1.tex"), "my thesis");
+		Cli refused = Cli.run("debug", model, int8.toString(), "--data", data, "--labels", labels, "-o", notes.toString());
+		assertEquals(2, refused.exitCode(), refused.err());
+		assertTrue(refused.err().contains(notes + ": is not an output folder of quantrace (it has no .quantrace-output) and holds 1 file or folder"),
+				refused.err());
+		assertEquals("", refused.out(), "refused before any work");
+		try (Stream<Path> inNotes = Files.list(notes)) {
+			assertEquals(List.of(notes.resolve("chapter1.tex")), inNotes.toList(), "nothing written beside the user's file");
+		}
+
+		Path charts = dir.resolve("charts");
+		Cli first = Cli.run("debug", model, int8.toString(), "--data", data, "--labels", labels, "-o", charts.toString());
+		assertEquals(0, first.exitCode(), first.err());
+		assertTrue(Files.isRegularFile(charts.resolve("debug.csv")) && Files.isRegularFile(charts.resolve(".quantrace-output")), "marked as ours");
+		String sums = Files.readString(charts.resolve("SHA256SUMS"));
+		assertTrue(sums.contains("  debug.csv\n") && sums.contains("  debug_sqnr.svg\n") && sums.contains("  .quantrace-output\n"), sums);
+		Cli again = Cli.run("debug", model, int8.toString(), "--data", data, "--labels", labels, "-o", charts.toString());
+		assertEquals(0, again.exitCode(), again.err());
+		Files.writeString(charts.resolve("my-notes.txt"), "layer 3 looks odd");
+		Cli withNotes = Cli.run("debug", model, int8.toString(), "--data", data, "--labels", labels, "-o", charts.toString());
+		assertEquals(2, withNotes.exitCode(), withNotes.err());
+		assertTrue(withNotes.err().contains("quantrace did not write (my-notes.txt)"), withNotes.err());
+		assertEquals("layer 3 looks odd", Files.readString(charts.resolve("my-notes.txt")));
+		try (Stream<Path> left = Files.list(dir)) {
+			assertEquals(List.of(), left.filter(p -> p.getFileName().toString().matches("\\.charts\\.(partial|old)-.*")).toList(), "no hidden folder left beside it");
+		}
+	}
+
 	@Test
 	void aReadOnlyTargetIsNotReplaced() throws IOException {
 		Path target = Files.writeString(dir.resolve("protected.onnx"), "the user's");

@@ -116,6 +116,60 @@ class EvaluateCommandsTest {
 	}
 
 	/**
+	 * The data range held against the reference's span both ways, on tests/data/metrics' 64 noisy and clean Fashion-MNIST images
+	 * through the identity model (its outputs are its inputs, so the expected figures are computed here from the arrays):
+	 * outputs in [0, 255] with the default range 1 read every psnr 48 dB low and were printed without a word (main 31ee061: exit
+	 * 0); the same images made very dark ([0, 0.05], targets too) with range 1 are legitimate, and were refused by the R/10 rule
+	 * with no way to say so. Now the first is refused (exit 2, nothing printed), and the second is measured when the range is
+	 * stated nominal (--nominal-range), with the figures of the arrays.
+	 */
+	@Test
+	void theDataRangeIsHeldAgainstTheReferencesSpanBothWays() throws IOException {
+		String identity = TestData.data("models/image_identity.onnx").toString();
+		String blur = TestData.data("models/image_blur.onnx").toString();
+		float[] noisy = org.quantrace.engine.data.NpyArray.open(TestData.data("metrics/denoise_noisy.npy")).read().toFloats();
+		float[] clean = org.quantrace.engine.data.NpyArray.open(TestData.data("metrics/denoise_clean.npy")).read().toFloats();
+		long[] shape = { 64, 1, 28, 28 };
+		Path bright = dir.resolve("noisy255.npy");
+		Path darkNoisy = dir.resolve("dark_noisy.npy");
+		Path darkClean = dir.resolve("dark_clean.npy");
+		org.quantrace.engine.data.NpyArray.write(bright, org.quantrace.engine.runtime.NdArray.ofFloats(shape, scaled(noisy, 255f)));
+		org.quantrace.engine.data.NpyArray.write(darkNoisy, org.quantrace.engine.runtime.NdArray.ofFloats(shape, scaled(noisy, 0.05f)));
+		org.quantrace.engine.data.NpyArray.write(darkClean, org.quantrace.engine.runtime.NdArray.ofFloats(shape, scaled(clean, 0.05f)));
+
+		Cli wide = Cli.run("evaluate", identity, blur, "--data", bright.toString(), "--metrics", "mse,psnr");
+		assertEquals(2, wide.exitCode(), wide.out() + wide.err());
+		assertTrue(wide.err().contains("the reference (the outputs of the baseline image_identity) spans [0, 255], more than the data range 1")
+				&& wide.err().contains("about 48 dB lower") && wide.err().contains("--data-range R"), wide.err());
+		assertEquals("", wide.out(), "no figure printed");
+		Cli stated = Cli.run("evaluate", identity, blur, "--data", bright.toString(), "--metrics", "mse,psnr", "--data-range", "255");
+		assertEquals(0, stated.exitCode(), stated.err());
+
+		Cli dark = Cli.run("evaluate", identity, "--data", darkNoisy.toString(), "--targets", darkClean.toString(), "--format", "json");
+		assertEquals(2, dark.exitCode(), dark.out() + dark.err());
+		assertTrue(dark.err().contains("less than a tenth of the data range 1") && dark.err().contains("--nominal-range"), dark.err());
+		Cli nominal = Cli.run("evaluate", identity, "--data", darkNoisy.toString(), "--targets", darkClean.toString(), "--nominal-range", "--format", "json");
+		assertEquals(0, nominal.exitCode(), nominal.err());
+		double sum = 0;
+		for (int i = 0; i < noisy.length; i++) {
+			double d = (double) scaled(noisy, 0.05f)[i] - scaled(clean, 0.05f)[i];
+			sum += d * d;
+		}
+		double mse = sum / noisy.length; // every sample has 784 values: the mean of the samples' means is the mean
+		JsonNode r = new ObjectMapper().readTree(nominal.out()).at("/evaluation/variants/0/metrics");
+		assertEquals(mse, r.get("mse").asDouble(), 1e-6 * mse, r.toString());
+		assertEquals(10 * Math.log10(1 / mse), r.get("psnr (dB, range 1)").asDouble(), 1e-5, r.toString());
+	}
+
+	private static float[] scaled(float[] values, float by) {
+		float[] out = new float[values.length];
+		for (int i = 0; i < values.length; i++) {
+			out[i] = values[i] * by;
+		}
+		return out;
+	}
+
+	/**
 	 * The blur with a Transpose to [N, 28, 28, 1] (channels last): SSIM, which reads [C, H, W], was left out without a word; it is
 	 * refused (exit 2) with the command's own option in the hint (it said the recipe's "metrics mse, psnr"), and --metrics mse,psnr
 	 * measures the model.

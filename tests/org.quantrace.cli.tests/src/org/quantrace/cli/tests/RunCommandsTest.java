@@ -48,6 +48,49 @@ class RunCommandsTest {
 		assertTrue(emptied.out().contains("MISMATCH SHA256SUMS: the folder's fingerprint is "), emptied.out());
 	}
 
+	/**
+	 * The console's line per variant printed the first metric only, mse for an image model, though the recipe declares psnr and
+	 * ssim too (main 31ee061: "fiq_int8 ... mse 1.234e-05~ accepted"); it prints each declared metric now, with results.json's
+	 * names and figures. tests/data/models/image_blur.onnx on the example's Fashion-MNIST images.
+	 */
+	@Test
+	void theSummaryOfAnImageModelPrintsEveryDeclaredMetric() throws IOException {
+		Path ex = TestData.exampleCopy("run-cli-blur");
+		Files.copy(TestData.data("models/image_blur.onnx"), ex.resolve("model/blur.onnx"));
+		Path recipe = Files.writeString(ex.resolve("blur.qr"), """
+				recipe blur {
+					model blur "model/blur.onnx"
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json"
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json"
+					preprocess {
+						grayscale
+						scale 1/255
+						layout NCHW
+						dtype float32
+					}
+					schemes fiq_int8
+					evaluate on eval metrics mse, psnr, ssim range 1
+					accept when psnr >= 30 dB for fiq_int8
+				}
+				""");
+		Path out = ex.resolve("out");
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(0, run.exitCode(), run.out() + run.err());
+		com.fasterxml.jackson.databind.JsonNode results = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("results.json").toFile());
+		com.fasterxml.jackson.databind.JsonNode variant = null;
+		for (com.fasterxml.jackson.databind.JsonNode v : results.at("/models/0/variants")) {
+			variant = v.path("variant").asText().equals("fiq_int8") ? v : variant;
+		}
+		assertTrue(variant != null, results.toString());
+		String line = run.out().lines().filter(l -> l.startsWith("  fiq_int8 ")).findFirst().orElseThrow(() -> new AssertionError(run.out()));
+		com.fasterxml.jackson.databind.JsonNode metrics = variant.get("metrics");
+		assertTrue(line.contains(String.format(java.util.Locale.ROOT, "mse %.4e", metrics.get("mse").asDouble())), line + "\n" + metrics);
+		assertTrue(line.contains(String.format(java.util.Locale.ROOT, "psnr (dB, range 1) %.4f", metrics.get("psnr (dB, range 1)").asDouble())), line + "\n" + metrics);
+		assertTrue(line.contains(String.format(java.util.Locale.ROOT, "ssim %.4f", metrics.get("ssim").asDouble())), line + "\n" + metrics);
+		assertFalse(line.contains("latency") || line.contains("model size"), "not declared; the size is in the line: " + line);
+		assertTrue(line.endsWith("accepted"), line);
+	}
+
 	@Test
 	void verifyOnSomethingThatIsNoOutputFolderExits2() throws IOException {
 		Cli folder = Cli.run("verify", TestData.example("").toString());

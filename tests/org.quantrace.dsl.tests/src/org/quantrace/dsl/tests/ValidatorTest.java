@@ -148,6 +148,9 @@ class ValidatorTest {
 				rule(IssueCodes.METRIC_NOT_EVALUATED, Severity.ERROR, "evaluate on eval metrics mse accept when ssim >= 0.9",
 						"evaluate on eval metrics mse, ssim accept when ssim >= 0.9"),
 				rule(IssueCodes.VALUE_RANGE, Severity.ERROR, "evaluate on eval metrics psnr range 0", "evaluate on eval metrics psnr range 255"),
+				// 'nominal': the user states R is the data's nominal range (dark images in [0, 1] with range 1); a class score has no range
+				rule(IssueCodes.NOMINAL_RANGE_UNUSED, Severity.WARNING, "evaluate on eval metrics accuracy range 1 nominal",
+						"evaluate on eval metrics mse, psnr range 1 nominal"),
 				// measured against the original's outputs, an image model's evaluation needs no labels
 				rule(IssueCodes.MISSING_LABELS, Severity.ERROR, "dataset test \"eval\" evaluate on test metrics accuracy",
 						"dataset test \"eval\" evaluate on test metrics mse, psnr"),

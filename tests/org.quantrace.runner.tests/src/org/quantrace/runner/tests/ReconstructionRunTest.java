@@ -347,14 +347,63 @@ class ReconstructionRunTest {
 	void aDataRangeFarWiderThanTheOriginalsOutputsIsRefused() throws IOException {
 		Path dir = blurExample("reconstruction-range");
 		String recipe = imageRecipe(dir, "blur", "fiq_int8", "evaluate on eval metrics mse, psnr range 255", "	accept when psnr >= 40 dB");
+		String said = refusedRun(dir, recipe);
+		assertTrue(said.contains("the reference (the outputs of the baseline original) spans [") && said.contains("less than a tenth of the data range 255")
+				&& said.contains("about 48 dB higher") && said.contains("`range R`"), said);
+	}
+
+	/** Runs {@code recipe} (as blur.qr in {@code dir}) into out/, which must refuse it and write nothing; returns message / hint. */
+	private static String refusedRun(Path dir, String recipe) {
 		Path out = dir.resolve("out");
 		Path file = Runs.recipe(dir, "blur.qr", recipe);
 		org.quantrace.engine.InvalidInputException refused = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
 				() -> Runs.run(file, out));
-		String said = refused.getMessage() + " / " + refused.hint();
-		assertTrue(said.contains("the reference (the outputs of the baseline original) spans [") && said.contains("less than a tenth of the data range 255")
-				&& said.contains("about 48 dB higher") && said.contains("`range R`"), said);
 		assertFalse(Files.exists(out), "nothing written, nothing accepted");
+		return refused.getMessage() + " / " + refused.hint();
+	}
+
+	/**
+	 * Very dark images (tests/data/metrics' 64 noisy and clean Fashion-MNIST images times 0.05: [0, 0.05]) with `range 1`, their
+	 * format's range: the R/10 rule refused the run and the recipe had no way to say the range is right. `range 1 nominal` says
+	 * it: the run measures, the trace records the word on each evaluation, and verify --deep holds the rule by it. A record
+	 * without the word (as every record of a folder written before the rule) is held to the rule by the second path: a trace
+	 * edited to drop it is two mismatches, the word against the recipe's and the span against the range.
+	 */
+	@Test
+	void aNarrowReferenceIsMeasuredWhenTheRangeIsStatedNominalAndVerifyHoldsTheRuleByTheRecord() throws IOException {
+		Path dir = blurExample("reconstruction-nominal");
+		darkened(TestData.data("metrics/denoise_noisy.npy"), dir.resolve("data/noisy.npy"));
+		darkened(TestData.data("metrics/denoise_clean.npy"), dir.resolve("data/clean.npy"));
+		String recipe = targetsRecipe(dir, "\taccept when psnr >= 15 dB");
+		String said = refusedRun(dir, recipe);
+		assertTrue(said.contains("the reference (the targets data/clean.npy) spans [0, 0.05") && said.contains("less than a tenth of the data range 1")
+				&& said.contains("`range R nominal`"), said);
+		Path out = dir.resolve("out");
+
+		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe.replace("range 1", "range 1 nominal")), out);
+		assertEquals(0, outcome.exitCode(), outcome.diagnostics().toString());
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertEquals(3, trace.split("nominalRange=\"true\"", -1).length - 1, "on each evaluation record (original, converted, fiq_int8)");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+
+		Path unmarked = Tampering.edited(out, dir.resolve("unmarked"), "trace.xmi", " nominalRange=\"true\"", "");
+		List<Problem> found = Verification.verify(unmarked, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(found.stream().anyMatch(p -> p.what().contains("data range 1.0 nominal") && p.what().contains("says false")), found.toString());
+		assertTrue(found.stream().anyMatch(p -> p.what().contains("data range of psnr and ssim (second path") && p.what().contains("less than a tenth of the data range 1")),
+				found.toString());
+	}
+
+	/** The .npy images of {@code from} times 0.05, at {@code to}: an image set of [0, 0.05]. */
+	private static void darkened(Path from, Path to) throws IOException {
+		var array = org.quantrace.engine.data.NpyArray.open(from).read();
+		float[] v = array.toFloats();
+		for (int i = 0; i < v.length; i++) {
+			v[i] *= 0.05f;
+		}
+		org.quantrace.engine.data.NpyArray.write(to, org.quantrace.engine.runtime.NdArray.ofFloats(array.shape(), v));
 	}
 
 	/** A copy of the example folder with tests/data/models/image_blur.onnx as model/blur.onnx. */
