@@ -3,8 +3,6 @@ package org.quantrace.zoo.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -12,14 +10,8 @@ import java.util.Map;
 import com.google.protobuf.ByteString;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
-import ai.onnx.proto.OnnxMl.GraphProto;
-import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
-import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
-import ai.onnx.proto.OnnxMl.TensorShapeProto;
-import ai.onnx.proto.OnnxMl.TypeProto;
-import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,6 +19,7 @@ import org.quantrace.measure.IntegerMacs;
 import org.quantrace.measure.Measure;
 import org.quantrace.measure.Profile;
 import org.quantrace.measure.Samples;
+import org.quantrace.testing.TestModels;
 import org.quantrace.testing.Zoo;
 
 /** The independent client's MAC count against counts worked out by hand from the architectures (make_zoo.py). */
@@ -61,49 +54,16 @@ class MeasureClientTest {
 		assertEquals(List.of("Einsum e"), ellipsis.uncounted());
 	}
 
-	/** x [N, 1, 4, 5] → Conv 1 → 3 (1x1) → Einsum(equation) with a constant [2, 4, 5] (or [2, 3, 4, 5] for n...,d...->nd...). */
-	private static Path einsumModel(Path file, String equation) throws IOException {
+	/** x [1, 1, 4, 5] → Conv 1 → 3 (1x1) → Einsum(equation) with a constant [2, 4, 5] (or [2, 3, 4, 5] for n...,d...->nd...). */
+	private static Path einsumModel(Path file, String equation) {
 		boolean ellipsis = equation.contains("...");
-		GraphProto graph = GraphProto.newBuilder().setName("g")
-				.addInput(value("x", -1, 1, 4, 5)).addOutput(value("y")) // shape left to ONNX Runtime
-				.addInitializer(constant("w", 3, 1, 1, 1)).addInitializer(ellipsis ? constant("k", 2, 3, 4, 5) : constant("k", 2, 4, 5))
-				.addNode(NodeProto.newBuilder().setOpType("Conv").setName("c").addInput("x").addInput("w").addOutput("h"))
-				.addNode(NodeProto.newBuilder().setOpType("Einsum").setName("e").addInput("h").addInput("k").addOutput("y")
-						.addAttribute(AttributeProto.newBuilder().setName("equation")
-								.setType(AttributeProto.AttributeType.STRING)
-								.setS(ByteString.copyFromUtf8(equation))))
-				.build();
-		ModelProto model = ModelProto.newBuilder().setIrVersion(8).setProducerName("MeasureClientTest")
-				.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(17)).setGraph(graph).build();
-		Files.write(file, model.toByteArray());
-		return file;
-	}
-
-	private static ValueInfoProto value(String name, long... dims) {
-		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-		if (dims.length == 0) { // no shape at all
-			return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)))
-					.build();
-		}
-		for (long d : dims) {
-			shape.addDim(d < 0 ? TensorShapeProto.Dimension.newBuilder().setDimParam("N")
-					: TensorShapeProto.Dimension.newBuilder().setDimValue(d));
-		}
-		return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder()
-				.setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
-	}
-
-	private static TensorProto constant(String name, long... dims) {
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
-		long n = 1;
-		for (long d : dims) {
-			t.addDims(d);
-			n *= d;
-		}
-		for (long i = 0; i < n; i++) {
-			t.addFloatData(0.01f * (i % 7));
-		}
-		return t.build();
+		java.util.Random random = new java.util.Random(7);
+		NodeProto einsum = TestModels.node("Einsum", "e", List.of("h", "k"), "y").toBuilder().addAttribute(AttributeProto.newBuilder()
+				.setName("equation").setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(equation))).build();
+		return TestModels.write(file, TestModels.graph(List.of(TestModels.node("Conv", "c", List.of("x", "w"), "h"), einsum),
+				List.of(TestModels.uniform("w", random, -1, 1, 3, 1, 1, 1),
+						ellipsis ? TestModels.uniform("k", random, -1, 1, 2, 3, 4, 5) : TestModels.uniform("k", random, -1, 1, 2, 4, 5)),
+				TestModels.tensor("x", 1, 1, 4, 5), ellipsis ? TestModels.tensor("y", 1, 2, 3, 4, 5) : TestModels.tensor("y", 1, 3, 2)));
 	}
 
 	/** LSTM: 28 steps x 4 gates x 128 x (28 inputs + 128 recurrent) = 2,236,416, and the Linear 128·10. */
