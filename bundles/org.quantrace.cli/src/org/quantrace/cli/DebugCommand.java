@@ -117,6 +117,14 @@ final class DebugCommand implements Callable<Integer> {
 		} else {
 			out.println("No tensor beyond the threshold on its own.");
 		}
+		List<DebugReport.TensorDebug> wide = r.wideRanges();
+		if (!wide.isEmpty()) {
+			out.println("Ranges far wider than their values (most values share a few codes, whatever rmse/scale says): " + String.join(", ",
+					wide.stream().map(t -> String.format(Locale.ROOT, "'%s' (layer %s %s: RMS %.3g, %.2g steps of %.4g)", t.tensor(),
+							t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()), t.opType(), DebugReport.valueSteps(t) * t.scale(),
+							DebugReport.valueSteps(t), t.scale())).toList())
+					+ ". Calibrate with --method percentile=99.99 or entropy, which clip the few far values, or leave float the layers that read it (--exclude).");
+		}
 		if (start != null) {
 			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);
 			out.printf(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: small errors build up through"

@@ -108,8 +108,12 @@ public final class OpRules {
 		// Runtime propagates the Q/DQ pair through it and drops it again (same scale) and runs the same 8-bit kernel. Only a
 		// QuantizeLinear with another scale keeps it float (90 µs), worth 0.48x -> 0.54x fp32 on that ShuffleNet. Behind a
 		// Reshape/Transpose it is therefore written on NHWC codes ({@link NhwcMaxPool}): 0.41x -> 0.77x.
+		// GatherElements (a mixture of experts picking its top-k experts' outputs, make_unseen14's moe) only picks values:
+		// ONNX Runtime 1.29 (CPU) drops the pair around DequantizeLinear → GatherElements → QuantizeLinear of one scale and
+		// runs its type-generic kernel on the uint8 codes (the optimized graph of such a tiny graph: QuantizeLinear,
+		// GatherElements, DequantizeLinear).
 		add(new OpRule("data movement", Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Slice", "Split", "Expand",
-				"Tile", "DepthToSpace", "Gather", "ReduceMax", "Pad", "Identity"), Form.CODES, List.of(), -1,
+				"Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Pad", "Identity"), Form.CODES, List.of(), -1,
 				new Kernel("the integer codes", true, false,
 						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (Pad: Quantrace writes it on the codes, padding with the zero point)"),
 				Drq.none(), OpRules::codesRefusal));

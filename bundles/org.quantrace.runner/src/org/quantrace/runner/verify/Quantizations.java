@@ -74,7 +74,7 @@ final class Quantizations {
 	 */
 	private static final Set<String> QDQ_GROUPS = Set.of("Conv", "MatMul", "Gemm", "Add", "Mul", "Concat", "Where", "Sigmoid", "LeakyRelu",
 			"GlobalAveragePool", "AveragePool", "Softmax", "Relu", "Clip", "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice",
-			"Split", "Expand", "Tile", "DepthToSpace", "Gather", "ReduceMax", "Resize", "Identity");
+			"Split", "Expand", "Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Resize", "Identity");
 	/**
 	 * Ops of {@link #QDQ_GROUPS} that ONNX Runtime runs on the codes by dropping the DequantizeLinear before and the
 	 * QuantizeLinear after them (its DropQDQNodes rules): only when the two have the same type, scale and zero point. Else
@@ -82,7 +82,7 @@ final class Quantizations {
 	 * DequantizeLinear and the int8 output's QuantizeLinear, re-derived integer, run in float).
 	 */
 	private static final Set<String> DROPPED_PAIRS = Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Split",
-			"Expand", "Tile", "DepthToSpace", "Gather", "ReduceMax", "Resize");
+			"Expand", "Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Resize");
 
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());

@@ -290,7 +290,7 @@ class VerifyWildGraphsTest {
 		}
 		Side in = new Side(2, 0.02f, 128);
 		List<Side> outs = List.of(new Side(3, 0.03f, -5), new Side(2, 0.02f, 128), new Side(2, 0.04f, 128), new Side(2, 0.02f, 127));
-		for (String op : List.of("DepthToSpace", "Transpose")) {
+		for (String op : List.of("DepthToSpace", "Transpose", "GatherElements")) {
 			for (Side out : outs) {
 				GraphProto.Builder g = GraphProto.newBuilder().setName("pair");
 				g.addInput(ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)
@@ -303,8 +303,14 @@ class VerifyWildGraphsTest {
 				g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_in").addInput("x").addInput("s_in").addInput("z_in").addOutput("xq"));
 				g.addNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName("dq_in").addInput("xq").addInput("s_in").addInput("z_in").addOutput("xd"));
 				NodeProto.Builder moving = NodeProto.newBuilder().setOpType(op).setName("moving").addInput("xd").addOutput("moved");
-				moving.addAttribute(op.equals("DepthToSpace") ? AttributeProto.newBuilder().setName("blocksize").setType(AttributeProto.AttributeType.INT).setI(2).build()
-						: AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(0L, 2L, 3L, 1L)).build());
+				if (op.equals("GatherElements")) { // make_unseen14's moe picks its top-k experts' outputs so: the channels reversed
+					g.addInitializer(TensorProto.newBuilder().setName("picks").setDataType(7).addAllDims(List.of(1L, 4L, 2L, 2L))
+							.addAllInt64Data(java.util.stream.LongStream.range(0, 16).map(i -> 3 - i / 4).boxed().toList()));
+					moving.addInput("picks").addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1).build());
+				} else {
+					moving.addAttribute(op.equals("DepthToSpace") ? AttributeProto.newBuilder().setName("blocksize").setType(AttributeProto.AttributeType.INT).setI(2).build()
+							: AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(0L, 2L, 3L, 1L)).build());
+				}
 				g.addNode(moving);
 				g.addNode(NodeProto.newBuilder().setOpType("QuantizeLinear").setName("q_out").addInput("moved").addInput("s_out").addInput("z_out").addOutput("y"));
 				g.addOutput(ValueInfoProto.newBuilder().setName("y").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(out.type()))));
@@ -433,20 +439,64 @@ class VerifyWildGraphsTest {
 	}
 
 	/** After the first MaxPool: Transpose 't_a' (H and W swapped) → Div by √8 'scaled', which the second Conv reads. */
-	private static ModelProto withScaledTranspose(ModelProto m) {
-		String pooled = "/features/features.3/MaxPool_output_0";
-		AttributeProto perm = AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(0L, 1L, 3L, 2L)).build();
-		GraphProto.Builder b = m.getGraph().toBuilder().clearNode();
-		for (NodeProto n : m.getGraph().getNodeList()) {
-			if (n.getInputList().contains(pooled)) {
-				n = n.toBuilder().setInput(n.getInputList().indexOf(pooled), "scaled").build();
+	/**
+	 * make_unseen14's moe picks its top-k experts' outputs with GatherElements, which stayed float with a DequantizeLinear
+	 * before it ("no rule in Quantrace's op table"). It only picks values: the quantizer now writes it on the codes, as
+	 * Gather, and verify re-derives it integer. Built from the example's
+	 * model: the first MaxPool's 16 channels reversed by GatherElements (indices expanded to the batch by Shape, Expand),
+	 * read by the second Conv.
+	 */
+	@Test
+	void aGatherElementsMovesIntegerCodesAndVerifiesClean() throws IOException {
+		Path dir = Runs.exampleCopy("verify-gather-elements");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		String pooled = FIRST_POOL;
+		GraphProto.Builder b = afterFirstPool(example.getGraph(), "picked",
+				NodeProto.newBuilder().setOpType("Shape").setName("pooled_shape").addInput(pooled).addOutput("shape").build(),
+				NodeProto.newBuilder().setOpType("Expand").setName("picks_batch").addInput("picks").addInput("shape").addOutput("picks_n").build(),
+				NodeProto.newBuilder().setOpType("GatherElements").setName("pick").addInput(pooled).addInput("picks_n").addOutput("picked")
+						.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)).build());
+		b.addInitializer(TensorProto.newBuilder().setName("picks").setDataType(7).addAllDims(List.of(1L, 16L, 14L, 14L))
+				.addAllInt64Data(java.util.stream.LongStream.range(0, 16 * 14 * 14).map(i -> 15 - i / (14 * 14)).boxed().toList()));
+		Files.write(dir.resolve("model/picked.onnx"), example.toBuilder().setGraph(b).build().toByteArray());
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "picked.qr", Runs.exampleRecipe(dir, "picked", "model/picked.onnx", "fiq_int8, fiq_uint8")), out).exitCode());
+
+		for (String scheme : List.of("fiq_int8", "fiq_uint8")) {
+			GraphProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/picked/" + scheme + ".onnx"))).getGraph();
+			NodeProto pick = q.getNodeList().stream().filter(n -> n.getOpType().equals("GatherElements")).findFirst().orElseThrow();
+			NodeProto before = q.getNodeList().stream().filter(n -> n.getOutputList().contains(pick.getInput(0))).findFirst().orElseThrow();
+			NodeProto after = q.getNodeList().stream().filter(n -> n.getInputList().contains(pick.getOutput(0))).findFirst().orElseThrow();
+			assertEquals(List.of("MaxPool", "DequantizeLinear"), List.of(before.getOpType(), after.getOpType()),
+					scheme + ": GatherElements picks the codes the MaxPool pools, a DequantizeLinear reads them");
+		}
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/** The example model's first MaxPool output, which the second Conv reads. */
+	private static final String FIRST_POOL = "/features/features.3/MaxPool_output_0";
+
+	/** {@code g} with {@code added} after the first MaxPool and the second Conv reading {@code replacement} instead of its output. */
+	private static GraphProto.Builder afterFirstPool(GraphProto g, String replacement, NodeProto... added) {
+		GraphProto.Builder b = g.toBuilder().clearNode();
+		for (NodeProto n : g.getNodeList()) {
+			if (n.getInputList().contains(FIRST_POOL)) {
+				n = n.toBuilder().setInput(n.getInputList().indexOf(FIRST_POOL), replacement).build();
 			}
 			b.addNode(n);
-			if (n.getOutputList().contains(pooled)) {
-				b.addNode(NodeProto.newBuilder().setOpType("Transpose").setName("transpose_a").addInput(pooled).addOutput("t_a").addAttribute(perm));
-				b.addNode(NodeProto.newBuilder().setOpType("Div").setName("div_sqrt_d").addInput("t_a").addInput("sqrt_d").addOutput("scaled"));
+			if (n.getOutputList().contains(FIRST_POOL)) {
+				b.addAllNode(List.of(added));
 			}
 		}
+		return b;
+	}
+
+	private static ModelProto withScaledTranspose(ModelProto m) {
+		AttributeProto perm = AttributeProto.newBuilder().setName("perm").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(0L, 1L, 3L, 2L)).build();
+		GraphProto.Builder b = afterFirstPool(m.getGraph(), "scaled",
+				NodeProto.newBuilder().setOpType("Transpose").setName("transpose_a").addInput(FIRST_POOL).addOutput("t_a").addAttribute(perm).build(),
+				NodeProto.newBuilder().setOpType("Div").setName("div_sqrt_d").addInput("t_a").addInput("sqrt_d").addOutput("scaled").build());
 		b.addInitializer(TensorProto.newBuilder().setName("sqrt_d").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData((float) Math.sqrt(8)));
 		return m.toBuilder().setGraph(b).build();
 	}

@@ -122,4 +122,31 @@ class DebuggerTest {
 				"downstream of the broken layer: " + after.tensor());
 		assertTrue(after.accumulated().rmseOverScale() > after.isolated().rmseOverScale() * 3, "its error accumulates downstream: " + after.tensor());
 	}
+
+	/**
+	 * Round 15's ssm (tests/data/wild/README.md): minmax gave a selective scan's output the range [-579, 2154] for values of
+	 * RMS 13.3, fiq-int8 lost 5.3 pt, and the debugger flagged nothing on its own (rmse/scale 0.20: the rounding noise is
+	 * uniform in any step). Here the second convolution's range is set 100 wide for values of a few units: rmse/scale stays
+	 * healthy, and the tensor is named as a range far wider than its values; the healthy model names none.
+	 */
+	@Test
+	void aRangeFarWiderThanItsValuesIsNamedThoughRmseOverScaleLooksHealthy() {
+		String secondConv = CNN.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).skip(1).findFirst().orElseThrow().name();
+		QuantizationSpec wide = Schemes.preset("fiq_float32").toBuilder().name("wide")
+				.override(new QuantizationSpec.Override(secondConv, null, null, new Range(0, 100))).build();
+		DebugReport r = QuantizationDebugger.debug(CNN, "cnn", Models.quantize(CNN, wide), "wide", Models.CALIBRATION, 64, DebugMetric.RMSE_OVER_SCALE, 0.5,
+				Progress.NONE);
+		DebugReport.TensorDebug relu = r.tensors().stream().filter(t -> t.tensor().equals("/r2/Relu_output_0")).findFirst().orElseThrow();
+		assertTrue(!relu.flagged() && relu.isolated().rmseOverScale() < 0.5, "rmse/scale cannot see it: " + relu.isolated().rmseOverScale());
+		assertTrue(relu.isolated().sqnr() < 20, "SQNR can: " + relu.isolated().sqnr());
+		assertEquals(List.of("/r2/Relu_output_0"), r.wideRanges().stream().map(DebugReport.TensorDebug::tensor).toList());
+		double steps = DebugReport.valueSteps(relu);
+		assertTrue(steps > 0.3 && steps < DebugReport.WIDE_RANGE_STEPS, "a few steps of " + relu.scale() + ": " + steps);
+
+		DebugReport healthy = QuantizationDebugger.debug(CNN, "cnn", Models.quantize(CNN, "fiq_int8"), "fiq_int8", Models.CALIBRATION, 64,
+				DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
+		assertEquals(List.of(), healthy.wideRanges(), "minmax on the healthy CNN");
+		assertTrue(healthy.tensors().stream().filter(t -> t.paramsFrom().isEmpty()).allMatch(t -> DebugReport.valueSteps(t) > 3 * DebugReport.WIDE_RANGE_STEPS),
+				"far from the bound: " + healthy.tensors().stream().map(DebugReport::valueSteps).toList());
+	}
 }
