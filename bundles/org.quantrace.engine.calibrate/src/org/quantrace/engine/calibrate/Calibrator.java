@@ -131,6 +131,7 @@ public final class Calibrator {
 		int firstAdded = g.nodes().size();
 		Map<String, Graph> branchOf = branchTensors(g);
 		Map<String, String> fetchedAs = new HashMap<>(); // exposed name -> tensor, for tensors of If branches
+		Map<String, String[]> squares = new LinkedHashMap<>(); // tensor -> its sum of squares and element count, reduced by ONNX Runtime
 		for (String t : topological(g, tensors)) {
 			if (t.equals(input.name())) {
 				continue;
@@ -181,6 +182,7 @@ public final class Calibrator {
 				g.outputs().add(ValueInfoProto.newBuilder().setName(max).build());
 				fetch.add(max);
 				extremes.put(t, new String[] { min, max });
+				squares.put(t, sumOfSquares(g, t, firstAdded, names, fetch));
 			} else {
 				if (exposed.add(t)) {
 					g.outputs().add(ValueInfoProto.newBuilder().setName(t).build());
@@ -202,6 +204,7 @@ public final class Calibrator {
 		int chunk = fixedBatch > 0 ? fixedBatch : ActivationBudget.chunk(settings.batchSize(), perSample);
 		List<Set<String>> groups = extremesOnly || fetch.isEmpty() ? List.of(fetch) : MemoryBudget.groups(fetch, shapes, chunk);
 		Map<String, float[]> batchExtremes = new LinkedHashMap<>();
+		Map<String, double[]> sums = new HashMap<>();
 		// each chunk's samples are read into the same array (one per chunk size: at most the chunk, the rest of a batch, the
 		// last batch's rest), which ONNX Runtime's input buffer copies: no garbage per chunk; arrays a dataset does not
 		// write into are not offered again
@@ -239,8 +242,12 @@ public final class Calibrator {
 					RangeCollector inputCollector = collectors.get(input.name());
 					if (inputCollector != null && extremesOnly) {
 						update(input.name(), () -> {
-							float[] mm = MinMaxCollector.minMax(FloatBuffer.wrap(x.floats()));
+							float[] xs = x.floats();
+							float[] mm = MinMaxCollector.minMax(FloatBuffer.wrap(xs));
 							widen(batchExtremes.get(input.name()), mm[0], mm[1]);
+							double[] sum = sums.computeIfAbsent(input.name(), k -> new double[2]);
+							sum[0] += sumOfSquares(xs);
+							sum[1] += xs.length;
 						}, data, start, end, modelName);
 					} else if (inputCollector != null) {
 						update(input.name(), () -> inputCollector.update(FloatBuffer.wrap(x.floats())), data, start, end, modelName);
@@ -260,6 +267,11 @@ public final class Calibrator {
 							for (Map.Entry<String, String[]> e : extremes.entrySet()) {
 								widen(batchExtremes.get(e.getKey()), e.getValue()[0] == null ? 0f : reduced.get(e.getValue()[0]), reduced.get(e.getValue()[1]));
 							}
+							squares.forEach((t, n) -> {
+								double[] sum = sums.computeIfAbsent(t, k -> new double[2]);
+								sum[0] += reduced.get(n[0]);
+								sum[1] += reduced.get(n[1]);
+							});
 						} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
 							int first = start;
 							outputs.parallelStream().forEach(e -> {
@@ -292,7 +304,14 @@ public final class Calibrator {
 			observed.put(calibrated.get(i), collectors.get(calibrated.get(i)).observed());
 		}
 		own.keySet().retainAll(ranges.keySet());
-		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own);
+		Map<String, Double> rms = new LinkedHashMap<>();
+		for (String t : calibrated) {
+			double[] sum = sums.get(t);
+			if (sum != null && sum[1] > 0) {
+				rms.put(t, Math.sqrt(sum[0] / sum[1]));
+			}
+		}
+		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own, rms);
 	}
 
 	/**
@@ -407,6 +426,34 @@ public final class Calibrator {
 		List<String> sorted = new ArrayList<>(tensors);
 		sorted.sort(Comparator.comparingInt(t -> position.getOrDefault(t, -1)));
 		return sorted;
+	}
+
+	/**
+	 * Adds the reductions of a tensor's sum of squares and element count (as a float), for its root mean square: in the same
+	 * pass as its extremes, in memory that does not grow with the samples ({@link WideRange}). Returns their output names.
+	 */
+	private static String[] sumOfSquares(Graph g, String t, int firstAdded, Set<String> names, Set<String> fetch) {
+		String sum = g.uniqueName(t + "_calibration_sum_of_squares", names);
+		String size = g.uniqueName(t + "_calibration_size", names);
+		String count = g.uniqueName(t + "_calibration_count", names);
+		insertReductions(g, firstAdded, g.newNode(reduce("ReduceSumSquare", t, sum)),
+				g.newNode(NodeProto.newBuilder().setOpType("Size").setName(size).addInput(t).addOutput(size).build()),
+				g.newNode(NodeProto.newBuilder().setOpType("Cast").setName(count).addInput(size).addOutput(count)
+						.addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(TensorProto.DataType.FLOAT_VALUE))
+						.build()));
+		for (String o : List.of(sum, count)) {
+			g.outputs().add(ValueInfoProto.newBuilder().setName(o).build());
+			fetch.add(o);
+		}
+		return new String[] { sum, count };
+	}
+
+	private static double sumOfSquares(float[] values) {
+		double sum = 0;
+		for (float v : values) {
+			sum += (double) v * v;
+		}
+		return sum;
 	}
 
 	/** Widens a batch's [min, max] by a chunk's; NaN is kept (Math.min/max propagate it) so the collector refuses it. */
