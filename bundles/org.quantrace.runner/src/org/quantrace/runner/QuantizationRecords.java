@@ -217,8 +217,9 @@ public final class QuantizationRecords {
 				+ "a few extreme values; each product's range is the image of its input's)")));
 		// what it rests on is said: the RMS is the calibration's own measure (no file holds the values); range and scale are the tensor's record's
 		for (org.quantrace.engine.calibrate.WideRange w : wide) {
-			r.getParameters().add(parameter("range far wider than its values", w.describe() + " (RMS: sum of squares over the calibration samples, measured by the"
-					+ " calibration in the same pass as the range); most values share a few codes; " + org.quantrace.engine.calibrate.WideRange.ADVICE));
+			r.getParameters().add(parameter("range far wider than its values", w.describe() + " (the RMS is the calibration's: its sum of squares over the"
+					+ " samples, in the same pass as the range; range and scale are the tensor's record's); most values share a few codes; "
+					+ org.quantrace.engine.calibrate.WideRange.ADVICE));
 		}
 		r.getParameters().add(parameter("data", c.dataset()));
 		return r;

@@ -131,7 +131,7 @@ public final class Calibrator {
 		int firstAdded = g.nodes().size();
 		Map<String, Graph> branchOf = branchTensors(g);
 		Map<String, String> fetchedAs = new HashMap<>(); // exposed name -> tensor, for tensors of If branches
-		Map<String, String[]> squares = new LinkedHashMap<>(); // tensor -> its sum of squares and element count, reduced by ONNX Runtime
+		Map<String, Squares> squares = new LinkedHashMap<>();
 		for (String t : topological(g, tensors)) {
 			if (t.equals(input.name())) {
 				continue;
@@ -182,7 +182,7 @@ public final class Calibrator {
 				g.outputs().add(ValueInfoProto.newBuilder().setName(max).build());
 				fetch.add(max);
 				extremes.put(t, new String[] { min, max });
-				squares.put(t, sumOfSquares(g, t, firstAdded, names, fetch));
+				squares.put(t, sumOfSquares(g, t, perSample(shapes.get(t)), firstAdded, names, fetch));
 			} else {
 				if (exposed.add(t)) {
 					g.outputs().add(ValueInfoProto.newBuilder().setName(t).build());
@@ -267,10 +267,11 @@ public final class Calibrator {
 							for (Map.Entry<String, String[]> e : extremes.entrySet()) {
 								widen(batchExtremes.get(e.getKey()), e.getValue()[0] == null ? 0f : reduced.get(e.getValue()[0]), reduced.get(e.getValue()[1]));
 							}
-							squares.forEach((t, n) -> {
+							int runSamples = end - start;
+							squares.forEach((t, q) -> {
 								double[] sum = sums.computeIfAbsent(t, k -> new double[2]);
-								sum[0] += reduced.get(n[0]);
-								sum[1] += reduced.get(n[1]);
+								sum[0] += reduced.get(q.sum());
+								sum[1] += q.count() == null ? q.perSample() * (double) runSamples : reduced.get(q.count());
 							});
 						} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
 							int first = start;
@@ -429,23 +430,42 @@ public final class Calibrator {
 	}
 
 	/**
-	 * Adds the reductions of a tensor's sum of squares and element count (as a float), for its root mean square: in the same
-	 * pass as its extremes, in memory that does not grow with the samples ({@link WideRange}). Returns their output names.
+	 * The outputs holding a tensor's sum of squares and element count in one run, for its root mean square ({@link WideRange}); no
+	 * count output ({@code count} null) where the count is {@code perSample} elements times the run's samples.
 	 */
-	private static String[] sumOfSquares(Graph g, String t, int firstAdded, Set<String> names, Set<String> fetch) {
+	private record Squares(String sum, String count, long perSample) {
+	}
+
+	/**
+	 * Adds the reduction of a tensor's sum of squares, and of its element count (as a float) where its shape does not give it: in the
+	 * same pass as its extremes, in memory that does not grow with the samples.
+	 */
+	private static Squares sumOfSquares(Graph g, String t, long perSample, int firstAdded, Set<String> names, Set<String> fetch) {
 		String sum = g.uniqueName(t + "_calibration_sum_of_squares", names);
+		insertReductions(g, firstAdded, g.newNode(reduce("ReduceSumSquare", t, sum)));
+		g.outputs().add(ValueInfoProto.newBuilder().setName(sum).build());
+		fetch.add(sum);
+		if (perSample > 0) { // two nodes fewer per tensor: on mobilenetv2's many small tensors they cost as much as the reduction
+			return new Squares(sum, null, perSample);
+		}
 		String size = g.uniqueName(t + "_calibration_size", names);
 		String count = g.uniqueName(t + "_calibration_count", names);
-		insertReductions(g, firstAdded, g.newNode(reduce("ReduceSumSquare", t, sum)),
-				g.newNode(NodeProto.newBuilder().setOpType("Size").setName(size).addInput(t).addOutput(size).build()),
+		insertReductions(g, firstAdded, g.newNode(NodeProto.newBuilder().setOpType("Size").setName(size).addInput(t).addOutput(size).build()),
 				g.newNode(NodeProto.newBuilder().setOpType("Cast").setName(count).addInput(size).addOutput(count)
 						.addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(TensorProto.DataType.FLOAT_VALUE))
 						.build()));
-		for (String o : List.of(sum, count)) {
-			g.outputs().add(ValueInfoProto.newBuilder().setName(o).build());
-			fetch.add(o);
-		}
-		return new String[] { sum, count };
+		g.outputs().add(ValueInfoProto.newBuilder().setName(count).build());
+		fetch.add(count);
+		return new Squares(sum, count, 0);
+	}
+
+	/**
+	 * A tensor's elements per sample where its shape is known and leads with the batch (the probe's 1, as {@link #batchShapes}
+	 * assumes), else 0: its count per run is then that times the run's samples, and needs no Size node.
+	 */
+	private static long perSample(TensorInfo info) {
+		return info == null || info.type() != org.quantrace.engine.onnx.DataType.FLOAT || info.elementCount() <= 0 || info.shape().isEmpty()
+				|| !info.shape().get(0).equals("1") ? 0 : info.elementCount();
 	}
 
 	private static double sumOfSquares(float[] values) {

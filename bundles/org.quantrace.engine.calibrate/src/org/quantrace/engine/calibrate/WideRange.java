@@ -30,9 +30,13 @@ public record WideRange(String tensor, Range range, double rms, double scale) {
 		return scale > 0 && rms / scale < STEPS;
 	}
 
-	/** "'t': range [lo, hi], values of RMS r: s steps of scale sc" */
+	/** "'t' [lo, hi] holds values of RMS r, s steps of scale sc" */
 	public String describe() {
-		return String.format(Locale.ROOT, "'%s': range [%.4g, %.4g] for values of RMS %.4g, %.2f steps of scale %.4g", tensor, range.min(), range.max(), rms, steps(),
-				scale);
+		return String.format(Locale.ROOT, "'%s' [%.4g, %.4g] holds values of RMS %.4g, %.2f steps of scale %.4g", tensor, range.min(), range.max(), rms, steps(), scale);
+	}
+
+	/** The warning quantize prints and a recipe run logs: the tensor, its figures and what to do. */
+	public String warning() {
+		return "range far wider than its values: " + describe() + " over the calibration samples: most values share a few codes; " + ADVICE;
 	}
 }

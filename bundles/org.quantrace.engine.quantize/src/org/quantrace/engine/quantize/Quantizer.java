@@ -13,7 +13,6 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.calibrate.CalibrationResult;
 import org.quantrace.engine.calibrate.Calibrator;
-import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.DataType;
@@ -328,10 +327,7 @@ public final class Quantizer {
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
 				d.weights(), d.activations())).toList();
-		for (WideRange w : QuantizationResult.wideRanges(tensors, calibrated)) {
-			warnings.add("range far wider than the values of " + w.describe() + " over the calibration samples: most values share a few codes; "
-					+ WideRange.ADVICE + " (--exclude)");
-		}
+		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
 	}
 

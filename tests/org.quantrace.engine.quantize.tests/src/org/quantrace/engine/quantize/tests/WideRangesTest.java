@@ -67,7 +67,7 @@ class WideRangesTest {
 		assertEquals(List.of("x", y[0]), wide.stream().map(WideRange::tensor).toList(), "the input and the MatMul's output");
 		assertTrue(wide.get(1).steps() < 1.5, "about 1.2 steps of its scale (405 / 255, as ssm's /Mul_10): " + wide.get(1).describe());
 		String warning = r.warnings().stream().filter(w -> w.contains("'" + y[0] + "'")).findFirst().orElse("none");
-		assertTrue(warning.contains("range far wider than the values") && warning.contains("percentile=99.99") && warning.contains("leave float"), warning);
+		assertTrue(warning.contains("range far wider than its values") && warning.contains("percentile=99.99") && warning.contains("leave float"), warning);
 	}
 
 	@Test
