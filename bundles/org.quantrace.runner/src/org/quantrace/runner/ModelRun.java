@@ -224,6 +224,7 @@ final class ModelRun {
 			}
 			log("%s: quantizing with %s", m.getName(), scheme.name());
 			result = Quantizer.quantize(model, m.getName(), spec, data, options.progress());
+			result.wideRanges().forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.warning()));
 			model = result.model();
 		}
 		ModelArtifact a = write(scheme.name(), spec.isQuantized() ? ArtifactKind.QUANTIZED : input.artifact().getKind(), scheme.name(), model);

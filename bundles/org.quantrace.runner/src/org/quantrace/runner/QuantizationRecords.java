@@ -57,7 +57,7 @@ public final class QuantizationRecords {
 		r.setTransformationFunction(transformationFunction(result));
 		r.setScaleFactorFormula(scaleFactorFormula());
 		if (result.calibration() != null) {
-			r.setCalibration(calibration(result.calibration()));
+			r.setCalibration(calibration(result.calibration(), result.wideRanges()));
 		}
 		for (QuantizedTensor t : result.tensors()) {
 			TensorQuantizationRecord tr = F.createTensorQuantizationRecord();
@@ -202,7 +202,7 @@ public final class QuantizationRecords {
 		return true;
 	}
 
-	private static CalibrationRecord calibration(CalibrationResult c) {
+	private static CalibrationRecord calibration(CalibrationResult c, List<org.quantrace.engine.calibrate.WideRange> wide) {
 		CalibrationRecord r = F.createCalibrationRecord();
 		r.setMethod(of(c.settings().method()));
 		r.setSampleCount(c.samples());
@@ -215,6 +215,12 @@ public final class QuantizationRecords {
 		c.methods().values().forEach(m -> others.merge(m.literal(), 1L, Long::sum));
 		others.forEach((method, n) -> r.getParameters().add(parameter(method + " tensors", n + " (the inputs of x·sigmoid(x), SiLU: min-max would spend their codes on "
 				+ "a few extreme values; each product's range is the image of its input's)")));
+		// what it rests on is said: the RMS is the calibration's own measure (no file holds the values); range and scale are the tensor's record's
+		for (org.quantrace.engine.calibrate.WideRange w : wide) {
+			r.getParameters().add(parameter("range far wider than its values", w.describe() + " (the RMS is the calibration's: its sum of squares over the"
+					+ " samples, in the same pass as the range; range and scale are the tensor's record's); most values share a few codes; "
+					+ org.quantrace.engine.calibrate.WideRange.ADVICE));
+		}
 		r.getParameters().add(parameter("data", c.dataset()));
 		return r;
 	}

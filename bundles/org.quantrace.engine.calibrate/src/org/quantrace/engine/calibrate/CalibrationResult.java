@@ -5,12 +5,13 @@ import java.util.Map;
 /**
  * Calibrated and observed ranges per tensor (in the order requested), the number of samples used, and
  * the settings, so the trace can record method, parameters and every resulting range; {@code methods} names the tensors
- * read by another method than the settings' (empty when every tensor was read by it).
+ * read by another method than the settings' (empty when every tensor was read by it); {@code rms} the root mean square of
+ * each tensor's values over the samples, where the method measured it (min-max and moving average: {@link WideRange}).
  */
 public record CalibrationResult(Map<String, Range> ranges, Map<String, Range> observed, int samples, CalibrationSettings settings,
-		String dataset, Map<String, CalibrationSettings.Method> methods) {
+		String dataset, Map<String, CalibrationSettings.Method> methods, Map<String, Double> rms) {
 
 	public CalibrationResult(Map<String, Range> ranges, Map<String, Range> observed, int samples, CalibrationSettings settings, String dataset) {
-		this(ranges, observed, samples, settings, dataset, Map.of());
+		this(ranges, observed, samples, settings, dataset, Map.of(), Map.of());
 	}
 }

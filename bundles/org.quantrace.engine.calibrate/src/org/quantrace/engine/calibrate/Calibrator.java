@@ -131,6 +131,7 @@ public final class Calibrator {
 		int firstAdded = g.nodes().size();
 		Map<String, Graph> branchOf = branchTensors(g);
 		Map<String, String> fetchedAs = new HashMap<>(); // exposed name -> tensor, for tensors of If branches
+		Map<String, Squares> squares = new LinkedHashMap<>();
 		for (String t : topological(g, tensors)) {
 			if (t.equals(input.name())) {
 				continue;
@@ -181,6 +182,7 @@ public final class Calibrator {
 				g.outputs().add(ValueInfoProto.newBuilder().setName(max).build());
 				fetch.add(max);
 				extremes.put(t, new String[] { min, max });
+				squares.put(t, sumOfSquares(g, t, perSample(shapes.get(t)), firstAdded, names, fetch));
 			} else {
 				if (exposed.add(t)) {
 					g.outputs().add(ValueInfoProto.newBuilder().setName(t).build());
@@ -202,6 +204,7 @@ public final class Calibrator {
 		int chunk = fixedBatch > 0 ? fixedBatch : ActivationBudget.chunk(settings.batchSize(), perSample);
 		List<Set<String>> groups = extremesOnly || fetch.isEmpty() ? List.of(fetch) : MemoryBudget.groups(fetch, shapes, chunk);
 		Map<String, float[]> batchExtremes = new LinkedHashMap<>();
+		Map<String, double[]> sums = new HashMap<>();
 		// each chunk's samples are read into the same array (one per chunk size: at most the chunk, the rest of a batch, the
 		// last batch's rest), which ONNX Runtime's input buffer copies: no garbage per chunk; arrays a dataset does not
 		// write into are not offered again
@@ -239,8 +242,12 @@ public final class Calibrator {
 					RangeCollector inputCollector = collectors.get(input.name());
 					if (inputCollector != null && extremesOnly) {
 						update(input.name(), () -> {
-							float[] mm = MinMaxCollector.minMax(FloatBuffer.wrap(x.floats()));
+							float[] xs = x.floats();
+							float[] mm = MinMaxCollector.minMax(FloatBuffer.wrap(xs));
 							widen(batchExtremes.get(input.name()), mm[0], mm[1]);
+							double[] sum = sums.computeIfAbsent(input.name(), k -> new double[2]);
+							sum[0] += sumOfSquares(xs);
+							sum[1] += xs.length;
 						}, data, start, end, modelName);
 					} else if (inputCollector != null) {
 						update(input.name(), () -> inputCollector.update(FloatBuffer.wrap(x.floats())), data, start, end, modelName);
@@ -260,6 +267,12 @@ public final class Calibrator {
 							for (Map.Entry<String, String[]> e : extremes.entrySet()) {
 								widen(batchExtremes.get(e.getKey()), e.getValue()[0] == null ? 0f : reduced.get(e.getValue()[0]), reduced.get(e.getValue()[1]));
 							}
+							int runSamples = end - start;
+							squares.forEach((t, q) -> {
+								double[] sum = sums.computeIfAbsent(t, k -> new double[2]);
+								sum[0] += reduced.get(q.sum());
+								sum[1] += q.count() == null ? q.perSample() * (double) runSamples : reduced.get(q.count());
+							});
 						} else { // one collector per tensor: histograms fill in parallel while ONNX Runtime is idle
 							int first = start;
 							outputs.parallelStream().forEach(e -> {
@@ -292,7 +305,14 @@ public final class Calibrator {
 			observed.put(calibrated.get(i), collectors.get(calibrated.get(i)).observed());
 		}
 		own.keySet().retainAll(ranges.keySet());
-		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own);
+		Map<String, Double> rms = new LinkedHashMap<>();
+		for (String t : calibrated) {
+			double[] sum = sums.get(t);
+			if (sum != null && sum[1] > 0) {
+				rms.put(t, Math.sqrt(sum[0] / sum[1]));
+			}
+		}
+		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own, rms);
 	}
 
 	/**
@@ -407,6 +427,53 @@ public final class Calibrator {
 		List<String> sorted = new ArrayList<>(tensors);
 		sorted.sort(Comparator.comparingInt(t -> position.getOrDefault(t, -1)));
 		return sorted;
+	}
+
+	/**
+	 * The outputs holding a tensor's sum of squares and element count in one run, for its root mean square ({@link WideRange}); no
+	 * count output ({@code count} null) where the count is {@code perSample} elements times the run's samples.
+	 */
+	private record Squares(String sum, String count, long perSample) {
+	}
+
+	/**
+	 * Adds the reduction of a tensor's sum of squares, and of its element count (as a float) where its shape does not give it: in the
+	 * same pass as its extremes, in memory that does not grow with the samples.
+	 */
+	private static Squares sumOfSquares(Graph g, String t, long perSample, int firstAdded, Set<String> names, Set<String> fetch) {
+		String sum = g.uniqueName(t + "_calibration_sum_of_squares", names);
+		insertReductions(g, firstAdded, g.newNode(reduce("ReduceSumSquare", t, sum)));
+		g.outputs().add(ValueInfoProto.newBuilder().setName(sum).build());
+		fetch.add(sum);
+		if (perSample > 0) { // two nodes fewer per tensor: on mobilenetv2's many small tensors they cost as much as the reduction
+			return new Squares(sum, null, perSample);
+		}
+		String size = g.uniqueName(t + "_calibration_size", names);
+		String count = g.uniqueName(t + "_calibration_count", names);
+		insertReductions(g, firstAdded, g.newNode(NodeProto.newBuilder().setOpType("Size").setName(size).addInput(t).addOutput(size).build()),
+				g.newNode(NodeProto.newBuilder().setOpType("Cast").setName(count).addInput(size).addOutput(count)
+						.addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(TensorProto.DataType.FLOAT_VALUE))
+						.build()));
+		g.outputs().add(ValueInfoProto.newBuilder().setName(count).build());
+		fetch.add(count);
+		return new Squares(sum, count, 0);
+	}
+
+	/**
+	 * A tensor's elements per sample where its shape is known and leads with the batch (the probe's 1, as {@link #batchShapes}
+	 * assumes), else 0: its count per run is then that times the run's samples, and needs no Size node.
+	 */
+	private static long perSample(TensorInfo info) {
+		return info == null || info.type() != org.quantrace.engine.onnx.DataType.FLOAT || info.elementCount() <= 0 || info.shape().isEmpty()
+				|| !info.shape().get(0).equals("1") ? 0 : info.elementCount();
+	}
+
+	private static double sumOfSquares(float[] values) {
+		double sum = 0;
+		for (float v : values) {
+			sum += (double) v * v;
+		}
+		return sum;
 	}
 
 	/** Widens a batch's [min, max] by a chunk's; NaN is kept (Math.min/max propagate it) so the collector refuses it. */

@@ -2,6 +2,7 @@ package org.quantrace.engine.evaluate;
 
 import java.util.List;
 
+import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.model.recipe.DebugMetric;
 
 /**
@@ -54,14 +55,8 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 		return tensors.stream().filter(TensorDebug::flagged).map(TensorDebug::node).filter(n -> !n.isEmpty()).distinct().toList();
 	}
 
-	/**
-	 * A tensor whose float values' root mean square is below this many quantization steps uses a handful of codes for most
-	 * of its values: its range is set by a few far values (make_unseen15's ssm: a selective scan's output spans [-579, 2154]
-	 * under minmax, its RMS 13.3 is 1.2 steps of 10.7, fiq-int8 lost 5.3 pt). rmse/scale cannot see it (the rounding noise
-	 * is still uniform in the step: 0.20 there), SQNR can (16 dB against 36-53 for the other tensors). Every other tensor
-	 * with its own scale in round 15's ssm, hyper, kan and typed measured 18-134 steps (fiq-int8, 64 test images).
-	 */
-	public static final double WIDE_RANGE_STEPS = 4;
+	/** The calibration's rule ({@link WideRange#STEPS}), which the debugger applies to debug.csv's figures. */
+	public static final double WIDE_RANGE_STEPS = WideRange.STEPS;
 
 	/**
 	 * The tensors with their own scale whose range is far wider than their values ({@link #WIDE_RANGE_STEPS}), whatever the
@@ -70,7 +65,7 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	 * mse·10^(sqnr/10), re-derivable from debug.csv's columns.
 	 */
 	public List<TensorDebug> wideRanges() {
-		return tensors.stream().filter(t -> t.paramsFrom().isEmpty() && valueSteps(t) < WIDE_RANGE_STEPS).toList();
+		return tensors.stream().filter(t -> t.paramsFrom().isEmpty() && WideRange.isWide(valueSteps(t) * t.scale(), t.scale())).toList();
 	}
 
 	/** The root mean square of a tensor's float values in steps of its scale (infinite when it quantized exactly). */

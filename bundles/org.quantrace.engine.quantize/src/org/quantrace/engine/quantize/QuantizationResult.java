@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.quantrace.engine.calibrate.CalibrationResult;
+import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
@@ -18,6 +19,30 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 
 	/** What happened to one layer (node) of the model, in layer-index order. */
 	public record Layer(int index, String node, String opType, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
+	}
+
+	/** The activations whose range is far wider than their values ({@link #wideRanges(List, CalibrationResult)}). */
+	public List<WideRange> wideRanges() {
+		return wideRanges(tensors, calibration);
+	}
+
+	/**
+	 * The per-tensor quantized activations (inputs, outputs) whose calibrated values' root mean square is below
+	 * {@link WideRange#STEPS} steps of their scale, in the order written; none where the calibration measured no RMS.
+	 */
+	public static List<WideRange> wideRanges(List<QuantizedTensor> tensors, CalibrationResult calibration) {
+		if (calibration == null) {
+			return List.of();
+		}
+		Map<String, WideRange> wide = new java.util.LinkedHashMap<>();
+		for (QuantizedTensor t : tensors) {
+			Double rms = calibration.rms().get(t.tensor());
+			if (rms != null && t.role() != QuantizedTensor.Role.WEIGHT && t.role() != QuantizedTensor.Role.BIAS && !t.params().perChannel() && t.range() != null
+					&& WideRange.isWide(rms, t.params().scale())) {
+				wide.putIfAbsent(t.tensor(), new WideRange(t.tensor(), t.range(), rms, t.params().scale()));
+			}
+		}
+		return List.copyOf(wide.values());
 	}
 
 	public long quantizedLayers() {

@@ -42,6 +42,9 @@ class FashionCnnQuantizationTest {
 		double top1 = ModelAccuracy.top1(r.model(), Fixtures.TEST_SET);
 		assertEquals(Fixtures.FP32_TOP1, top1, 0.003, scheme + " top-1 " + top1);
 		assertEquals(r.layers().size(), r.quantizedLayers(), "every layer of this CNN is quantized: " + r.floatLayers());
+		// every activation's values span many steps of its min-max scale: no range is named far wider than its values
+		assertEquals(r.calibration().ranges().keySet(), r.calibration().rms().keySet(), "an RMS measured for every calibrated tensor");
+		assertEquals(List.of(), r.wideRanges().stream().map(w -> w.describe()).toList());
 	}
 
 	/**

@@ -1,0 +1,42 @@
+package org.quantrace.engine.calibrate;
+
+import java.util.Locale;
+
+/**
+ * A tensor whose calibrated range is far wider than its values: the root mean square of its float values is below
+ * {@link #STEPS} quantization steps, so most values share a handful of codes and the range is set by a few far values
+ * (make_unseen15's ssm: a selective scan's output spans [-579, 2154] under min-max, its RMS 13.4 is 1.2 steps of 10.72,
+ * fiq-int8 lost 5.25 pt). rmse/scale cannot see it (the rounding noise is still uniform in the step), the RMS can. The one
+ * rule both the calibration (at quantize time) and the debugger (from debug.csv) apply.
+ */
+public record WideRange(String tensor, Range range, double rms, double scale) {
+
+	/**
+	 * Every tensor with its own scale in round 15's ssm, hyper, kan and typed measured 18-134 steps (fiq-int8), the one that
+	 * cost ssm 5.25 pt measured 1.2.
+	 */
+	public static final double STEPS = 4;
+
+	/** What the user can do about it (the debugger's words). */
+	public static final String ADVICE = "calibrate with percentile=99.99 or entropy (they clip the few far values), or leave float the layers that read it";
+
+	/** The values' root mean square in quantization steps. */
+	public double steps() {
+		return rms / scale;
+	}
+
+	/** Whether values of root mean square {@code rms} are far narrower than steps of {@code scale} can hold well. */
+	public static boolean isWide(double rms, double scale) {
+		return scale > 0 && rms / scale < STEPS;
+	}
+
+	/** "'t' [lo, hi] holds values of RMS r, s steps of scale sc" */
+	public String describe() {
+		return String.format(Locale.ROOT, "'%s' [%.4g, %.4g] holds values of RMS %.4g, %.2f steps of scale %.4g", tensor, range.min(), range.max(), rms, steps(), scale);
+	}
+
+	/** The warning quantize prints and a recipe run logs: the tensor, its figures and what to do. */
+	public String warning() {
+		return "range far wider than its values: " + describe() + " over the calibration samples: most values share a few codes; " + ADVICE;
+	}
+}

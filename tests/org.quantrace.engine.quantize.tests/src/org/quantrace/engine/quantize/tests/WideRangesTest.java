@@ -1,0 +1,84 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.calibrate.WideRange;
+import org.quantrace.engine.data.ArrayDataset;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.Schemes;
+
+/**
+ * A calibrated range far wider than its tensor's values is found at quantize time (tests/data/wild make_unseen15.py ssm: min-max
+ * gave a scan's output [-579, 2154] for values of RMS 13.4, 1.2 steps; fiq-int8 lost 5.25 pt and quantize said nothing): the
+ * calibration measures each tensor's root mean square in the same pass as its extremes, and the quantizer warns per tensor.
+ */
+class WideRangesTest {
+
+	private static final int FEATURES = 64;
+	private static final int SAMPLES = 1024;
+
+	/** Gaussian values of RMS 1; with {@code outlier} != 0 one value of one sample is that far. */
+	private static float[] gaussian(long seed, float outlier) {
+		Random random = new Random(seed);
+		float[] v = new float[SAMPLES * FEATURES];
+		for (int i = 0; i < v.length; i++) {
+			v[i] = (float) random.nextGaussian();
+		}
+		v[777 * FEATURES + 5] += outlier;
+		return v;
+	}
+
+	/** y = x·I (identity weights: y holds the calibration values themselves, so its RMS is theirs) then a Sigmoid reading it. */
+	private static TinyGraph graph(String[] y) {
+		TinyGraph t = new TinyGraph(FEATURES);
+		float[] w = new float[FEATURES * FEATURES];
+		for (int i = 0; i < FEATURES; i++) {
+			w[i * FEATURES + i] = 1;
+		}
+		y[0] = t.node("MatMul", List.of("x", t.floats(w, FEATURES, FEATURES)));
+		y[1] = t.node("Sigmoid", List.of(y[0]));
+		return t;
+	}
+
+	@Test
+	void aRangeSetByOneFarValueIsNamedWithItsRmsAndWhatToDo() {
+		String[] y = new String[2];
+		TinyGraph t = graph(y);
+		OnnxModel model = t.model(y[1]);
+		float[] values = gaussian(3, 400);
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), new ArrayDataset("outlier", values, new long[] { FEATURES }, null));
+
+		double sum = 0;
+		for (float v : values) {
+			sum += (double) v * v;
+		}
+		double rms = Math.sqrt(sum / values.length); // about 1.86: the far value adds 400² / 65,536 to the mean square 1
+		assertEquals(rms, r.calibration().rms().get(y[0]), 1e-4 * rms, "the MatMul's RMS, re-derived from the calibration values");
+		assertTrue(r.calibration().observed().get(y[0]).max() > 399, "min-max keeps the far value: " + r.calibration().observed().get(y[0]));
+
+		List<WideRange> wide = r.wideRanges();
+		// the model input holds the same values; the Sigmoid's output ([0, 1], values of RMS about 0.55) spans many steps
+		assertEquals(List.of("x", y[0]), wide.stream().map(WideRange::tensor).toList(), "the input and the MatMul's output");
+		assertTrue(wide.get(1).steps() < 1.5, "about 1.2 steps of its scale (405 / 255, as ssm's /Mul_10): " + wide.get(1).describe());
+		String warning = r.warnings().stream().filter(w -> w.contains("'" + y[0] + "'")).findFirst().orElse("none");
+		assertTrue(warning.contains("range far wider than its values") && warning.contains("percentile=99.99") && warning.contains("leave float"), warning);
+	}
+
+	@Test
+	void theSameValuesWithoutTheFarOneAreNotNamed() {
+		String[] y = new String[2];
+		TinyGraph t = graph(y);
+		QuantizationResult r = TinyGraph.quantize(t.model(y[1]), Schemes.preset("fiq_int8"),
+				new ArrayDataset("gaussian", gaussian(3, 0), new long[] { FEATURES }, null));
+		double steps = r.calibration().rms().get(y[0]) / r.tensors().stream().filter(q -> q.tensor().equals(y[0])).findFirst().orElseThrow().params().scale();
+		assertTrue(steps > 3 * WideRange.STEPS, "Gaussian values span about " + steps + " steps of their min-max scale");
+		assertEquals(List.of(), r.wideRanges());
+		assertTrue(r.warnings().stream().noneMatch(w -> w.contains("far wider")), r.warnings().toString());
+	}
+}
