@@ -55,7 +55,7 @@ public final class QuantizationPlan {
 
 	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
-	/** The words of a float Conv written with the int8 weights ONNX Runtime would round its float ones to: see {@link Planner#weightsRoundedByOnnxRuntime}. */
+	/** The words of a float Conv written with the int8 weights ONNX Runtime would round its float ones to: see {@link Planner#weightsRoundedByOnnxRuntime(Node, TensorSpec)}. */
 	static final String WEIGHTS_ROUNDED_AT_LOAD = "ONNX Runtime would quantize its float weights itself when it loads the model";
 
 	/** An activation tensor that gets a Q/DQ pair; {@code forcedRange} comes from a recipe override or the op's own range. */
@@ -406,7 +406,7 @@ public final class QuantizationPlan {
 							+ (n.opType().equals("Conv") ? "QLinearConv" : "QGemm") + ": its input is dequantized for the integer op before it and its"
 							+ " result reaches a QuantizeLinear (through " + n.opType() + " → Relu/MaxPool → QuantizeLinear, which ONNX Runtime fuses);"
 							+ " so it is written quantized, with the scheme's weights (to compute it in float, exclude the integer ops before it too): ";
-				} else if (rule.form() == Form.WEIGHTED && weightsRoundedByOnnxRuntime(n)) {
+				} else if (rule.form() == Form.WEIGHTED && weightsRoundedByOnnxRuntime(n, a)) {
 					why = WEIGHTS_ROUNDED_AT_LOAD + " (int8, per tensor, its bias int32: WeightBiasQuantization, since it reads the " + spec.io().literal()
 							+ " model input's DequantizeLinear) and compute it in float on them; so it is written with the scheme's " + spec.weightsFor(n).precision().literal()
 							+ " weights and int32 bias, which is what runs, and computed in float (float32 weights need a float32 model input: a scheme"
@@ -466,13 +466,15 @@ public final class QuantizationPlan {
 		 * model input's DequantizeLinear (per tensor), which it does not fuse with the Conv (the fused case is
 		 * {@link #weightsQuantizedByOnnxRuntime}), its weights a float constant and its bias a 1-D one. WeightBiasQuantization
 		 * still quantizes those weights (int8, per tensor) and the bias (int32) at load (speed15's LoadRewrites: dae with its
-		 * stem excluded, 39,268 of 235,200 output values differed between no and full optimization). Not a Gemm: with
+		 * stem excluded, 39,268 of 235,200 output values differed between no and full optimization). Only where the model
+		 * input's type differs from the activations' (fiq-int8), as measured: a float Conv after a uint8 QuantizeLinear →
+		 * DequantizeLinear pair read by float ops only kept its float weights (the zoo resnet, wbq). Not a Gemm: with
 		 * dequantized inputs and weights ONNX Runtime may fuse it into a QGemm with float output (not measured).
 		 */
-		boolean weightsRoundedByOnnxRuntime(Node n) {
+		boolean weightsRoundedByOnnxRuntime(Node n, TensorSpec a) {
 			String x = n.input(0);
 			if (branch || !n.opType().equals("Conv") || !graphInputs.contains(x) || spec.io() == QuantizationSpec.IoType.FLOAT32
-					|| !plan.activations.containsKey(x) || n.inputs().size() < 2 || !isConstant(n.input(1)) || !isFloat(n.input(1))) {
+					|| spec.io().quantType() == a.precision() || !plan.activations.containsKey(x) || n.inputs().size() < 2 || !isConstant(n.input(1)) || !isFloat(n.input(1))) {
 				return false;
 			}
 			String bias = n.inputs().size() > 2 ? n.input(2) : "";
@@ -1153,7 +1155,7 @@ public final class QuantizationPlan {
 			}
 		}
 
-		/** A float Conv written with the int8 weights ONNX Runtime would round its float ones to ({@link #weightsRoundedByOnnxRuntime}). */
+		/** A float Conv written with the int8 weights ONNX Runtime would round its float ones to ({@link #weightsRoundedByOnnxRuntime(Node, TensorSpec)}). */
 		boolean roundedAtLoad(Node n) {
 			return anyway.getOrDefault(n, "").contains(WEIGHTS_ROUNDED_AT_LOAD);
 		}
