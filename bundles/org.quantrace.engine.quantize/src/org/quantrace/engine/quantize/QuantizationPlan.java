@@ -55,6 +55,9 @@ public final class QuantizationPlan {
 
 	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
+	/** The words of a float Conv written with the int8 weights ONNX Runtime would round its float ones to: see {@link Planner#weightsRoundedByOnnxRuntime(Node, TensorSpec)}. */
+	static final String WEIGHTS_ROUNDED_AT_LOAD = "ONNX Runtime would quantize its float weights itself when it loads the model";
+
 	/** An activation tensor that gets a Q/DQ pair; {@code forcedRange} comes from a recipe override or the op's own range. */
 	public record Activation(String tensor, TensorSpec spec, Range forcedRange, String producer) {
 	}
@@ -403,6 +406,11 @@ public final class QuantizationPlan {
 							+ (n.opType().equals("Conv") ? "QLinearConv" : "QGemm") + ": its input is dequantized for the integer op before it and its"
 							+ " result reaches a QuantizeLinear (through " + n.opType() + " → Relu/MaxPool → QuantizeLinear, which ONNX Runtime fuses);"
 							+ " so it is written quantized, with the scheme's weights (to compute it in float, exclude the integer ops before it too): ";
+				} else if (rule.form() == Form.WEIGHTED && weightsRoundedByOnnxRuntime(n, a)) {
+					why = WEIGHTS_ROUNDED_AT_LOAD + " (int8, per tensor, its bias int32: WeightBiasQuantization, since it reads the " + spec.io().literal()
+							+ " model input's DequantizeLinear) and compute it in float on them; so it is written with the scheme's " + spec.weightsFor(n).precision().literal()
+							+ " weights and int32 bias, which is what runs, and computed in float (float32 weights need a float32 model input: a scheme"
+							+ " with io float32)";
 				} else if (n.opType().equals("Relu") && a.scheme() == Symmetry.ASYMMETRIC && clampOfIntegerOutput(n)) {
 					why = "ONNX Runtime removes it: the QuantizeLinear of the integer op before it has its zero point at the range's minimum 0 and"
 							+ " clamps the same (to compute it in float, exclude the integer ops before and after it too): ";
@@ -451,6 +459,26 @@ public final class QuantizationPlan {
 				t = readers.get(0).output(0);
 			}
 			return false;
+		}
+
+		/**
+		 * Whether ONNX Runtime 1.29 computes this float Conv in float on weights it rounded itself: its input is the integer
+		 * model input's DequantizeLinear (per tensor), which it does not fuse with the Conv (the fused case is
+		 * {@link #weightsQuantizedByOnnxRuntime}), its weights a float constant and its bias a 1-D one. WeightBiasQuantization
+		 * still quantizes those weights (int8, per tensor) and the bias (int32) at load (speed15's LoadRewrites: dae with its
+		 * stem excluded, 39,268 of 235,200 output values differed between no and full optimization). Only where the model
+		 * input's type differs from the activations' (fiq-int8), as measured: a float Conv after a uint8 QuantizeLinear →
+		 * DequantizeLinear pair read by float ops only kept its float weights (the zoo resnet, wbq). Not a Gemm: with
+		 * dequantized inputs and weights ONNX Runtime may fuse it into a QGemm with float output (not measured).
+		 */
+		boolean weightsRoundedByOnnxRuntime(Node n, TensorSpec a) {
+			String x = n.input(0);
+			if (branch || !n.opType().equals("Conv") || !graphInputs.contains(x) || spec.io() == QuantizationSpec.IoType.FLOAT32
+					|| spec.io().quantType() == a.precision() || !plan.activations.containsKey(x) || n.inputs().size() < 2 || !isConstant(n.input(1)) || !isFloat(n.input(1))) {
+				return false;
+			}
+			String bias = n.inputs().size() > 2 ? n.input(2) : "";
+			return bias.isEmpty() || isConstant(bias) && isFloat(bias) && constant(bias).dims().length == 1;
 		}
 
 		/** A Relu on the output of an integer op, the only reader of it, whose own output is quantized. */
@@ -666,6 +694,11 @@ public final class QuantizationPlan {
 				note += "; slower than float: " + slowDepthwise + "; kept integer all the same, since float with its QuantizeLinear/DequantizeLinear"
 						+ " and layout changes ran no faster in whole models (ConvMixer at par, the zoo MobileNetV3 1.35x slower)";
 			}
+			if (roundedAtLoad(n)) { // int8 weights and int32 bias in the file (materialize), computed in float as the user asked
+				kinds.put(n, Kind.WEIGHTED);
+				record(new Decision(index, n, false, anyway.get(n), null, null));
+				return;
+			}
 			String stem = floatStem(n, a);
 			if (stem != null) { // written in QDQ form all the same (materialize): a float record of the Conv ONNX Runtime computes in float
 				kinds.put(n, Kind.WEIGHTED);
@@ -752,6 +785,9 @@ public final class QuantizationPlan {
 			boolean absorbable = rule.refuse(n) == null && (pk == Kind.WEIGHTED || pk == Kind.COMPUTE || pk == Kind.BIAS_ADD) && !graphOutputs.contains(x)
 					&& consumers.getOrDefault(x, List.of()).size() == 1 && spec.activationsFor(producer).scheme() == Symmetry.ASYMMETRIC
 					&& !clamps.containsValue(producer);
+			if (absorbable && roundedAtLoad(producer)) {
+				absorbable = false; // its output stays float, as the user asked: the Relu computes in float (or ReluQuantFusion removes it)
+			}
 			if (absorbable && !decided.get(producer).quantized()) { // a stem computed in float (floatStem): no integer output to fuse into
 				clamps.put(n, producer);
 				kinds.put(n, Kind.CLAMP);
@@ -999,7 +1035,7 @@ public final class QuantizationPlan {
 			switch (k) {
 			case WEIGHTED -> {
 				String x = n.input(0);
-				if (floatStem(n, a) != null) { // the input's codes as the model holds them: no requantization to the activations' type
+				if (floatStem(n, a) != null || roundedAtLoad(n)) { // the input's codes as the model holds them: no requantization to the activations' type
 					plan.activations.putIfAbsent(x, new Activation(x, new TensorSpec(spec.io().quantType(), a.scheme(), a.granularity()), null, ""));
 				} else {
 					markActivation(x, a);
@@ -1021,7 +1057,11 @@ public final class QuantizationPlan {
 					}
 				}
 				boolean floatOutput = rule.kernel().floatOutput() && add == null;
-				if (!floatOutput) {
+				if (roundedAtLoad(n)) {
+					if (needsCodes(n.output(0))) {
+						outputs(n, a);
+					}
+				} else if (!floatOutput) {
 					if (add == null) {
 						outputs(n, a);
 					}
@@ -1113,6 +1153,11 @@ public final class QuantizationPlan {
 				plan.lowerings.add(new Lowering(n, x, y, alpha, beta, clamped));
 			}
 			}
+		}
+
+		/** A float Conv written with the int8 weights ONNX Runtime would round its float ones to ({@link #weightsRoundedByOnnxRuntime(Node, TensorSpec)}). */
+		boolean roundedAtLoad(Node n) {
+			return anyway.getOrDefault(n, "").contains(WEIGHTS_ROUNDED_AT_LOAD);
 		}
 
 		/** Whether some integer op reads {@code tensor}'s codes (directly, or through a fused Relu/Clip), or it is an integer output. */
