@@ -46,13 +46,13 @@ public final class QuantizationPlan {
 		}
 	}
 
-	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
 	/** The ops that may read a float stem's output (or its activation's): see {@link Planner#floatStem}. */
 	private static final Set<String> STEM_READERS = Set.of("Conv", "Add");
 
 	/** The words that start the record of a one-channel stem computed in float on the int8 input's codes ({@link OpRules#oneChannelStem}). */
 	public static final String FLOAT_STEM = "kept float: ";
 
+	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
 	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
 	/** The words of a float Conv written with the int8 weights ONNX Runtime would round its float ones to: see {@link Planner#weightsRoundedByOnnxRuntime(Node, TensorSpec)}. */
