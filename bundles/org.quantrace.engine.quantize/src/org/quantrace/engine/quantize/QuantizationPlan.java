@@ -46,12 +46,6 @@ public final class QuantizationPlan {
 		}
 	}
 
-	/** The ops that may read a float stem's output (or its activation's): see {@link Planner#floatStem}. */
-	private static final Set<String> STEM_READERS = Set.of("Conv", "Add");
-
-	/** The words that start the record of a one-channel stem computed in float on the int8 input's codes ({@link OpRules#oneChannelStem}). */
-	public static final String FLOAT_STEM = "kept float: ";
-
 	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
 	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
@@ -699,35 +693,7 @@ public final class QuantizationPlan {
 				record(new Decision(index, n, false, anyway.get(n), null, null));
 				return;
 			}
-			String stem = floatStem(n, a);
-			if (stem != null) { // written in QDQ form all the same (materialize): a float record of the Conv ONNX Runtime computes in float
-				kinds.put(n, Kind.WEIGHTED);
-				record(new Decision(index, n, false, anyway.getOrDefault(n, "") + FLOAT_STEM + stem, null, null));
-				return;
-			}
 			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()) + note);
-		}
-
-		/**
-		 * Why {@code n} is a one-channel stem that reads the integer model input's codes and is computed in float
-		 * ({@link OpRules#oneChannelStem}), or null: the model's only reader of a model input whose I/O type differs from the
-		 * activations' 8-bit type, whose output (or its activation's) only Convs and Adds read. Measured so (speed15; int8 /
-		 * fp32 CPU time, stem integer → float): the zoo's bspc_gap (stem → Relu → Conv and MaxPool) 0.39-0.47 → 0.45-0.57:
-		 * the float stem's output is channel-first, and ONNX Runtime ran that MaxPool on codes channel-first between
-		 * Transposes, where after the channel-last QLinearConv it ran NhwcMaxPool; the zoo's ViT (patch Conv → Reshape)
-		 * 0.54-0.64 → 0.58-0.71; while stems read by Convs and residual Adds gained or held (dae, the MobileNets, unet, resnet).
-		 */
-		String floatStem(Node n, TensorSpec a) {
-			String x = n.input(0);
-			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32 || spec.io().quantType() == a.precision() || a.precision().bits() != 8
-					|| !graphInputs.contains(x) || consumers.getOrDefault(x, List.of()).size() != 1) {
-				return null;
-			}
-			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
-			if (readers.size() == 1 && readers.get(0).outputs().size() == 1 && !STEM_READERS.contains(readers.get(0).opType())) {
-				readers = consumers.getOrDefault(readers.get(0).output(0), List.of()); // through its activation
-			}
-			return !readers.isEmpty() && readers.stream().allMatch(r -> STEM_READERS.contains(r.opType())) ? OpRules.oneChannelStem(n) : null;
 		}
 
 		/**
@@ -787,13 +753,6 @@ public final class QuantizationPlan {
 					&& !clamps.containsValue(producer);
 			if (absorbable && roundedAtLoad(producer)) {
 				absorbable = false; // its output stays float, as the user asked: the Relu computes in float (or ReluQuantFusion removes it)
-			}
-			if (absorbable && !decided.get(producer).quantized()) { // a stem computed in float (floatStem): no integer output to fuse into
-				clamps.put(n, producer);
-				kinds.put(n, Kind.CLAMP);
-				record(new Decision(index, n, false, FLOAT_STEM + "folded into the output quantization of '" + producer.name() + "', a stem computed in"
-						+ " float: its QuantizeLinear, zero point at the range's minimum 0, clamps like the " + n.opType() + " (no " + n.opType() + " runs)", null, null));
-				return;
 			}
 			if (absorbable) {
 				clamps.put(n, producer);
@@ -1035,7 +994,7 @@ public final class QuantizationPlan {
 			switch (k) {
 			case WEIGHTED -> {
 				String x = n.input(0);
-				if (floatStem(n, a) != null || roundedAtLoad(n)) { // the input's codes as the model holds them: no requantization to the activations' type
+				if (roundedAtLoad(n)) { // the input's codes as the model holds them: no requantization to the activations' type
 					plan.activations.putIfAbsent(x, new Activation(x, new TensorSpec(spec.io().quantType(), a.scheme(), a.granularity()), null, ""));
 				} else {
 					markActivation(x, a);
