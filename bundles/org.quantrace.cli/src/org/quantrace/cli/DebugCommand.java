@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.QuantizationDebugger;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -123,7 +124,7 @@ final class DebugCommand implements Callable<Integer> {
 					wide.stream().map(t -> String.format(Locale.ROOT, "'%s' (layer %s %s: RMS %.3g, %.2g steps of %.4g)", t.tensor(),
 							t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()), t.opType(), DebugReport.valueSteps(t) * t.scale(),
 							DebugReport.valueSteps(t), t.scale())).toList())
-					+ ". Calibrate with --method percentile=99.99 or entropy, which clip the few far values, or leave float the layers that read it (--exclude).");
+					+ ". " + Character.toUpperCase(WideRange.ADVICE.charAt(0)) + WideRange.ADVICE.substring(1) + " (--method, --exclude).");
 		}
 		if (start != null) {
 			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);

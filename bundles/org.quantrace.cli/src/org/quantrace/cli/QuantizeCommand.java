@@ -55,8 +55,14 @@ final class QuantizeCommand implements Callable<Integer> {
 	DataOptions calibration;
 
 	@Option(names = "--method", paramLabel = "METHOD", defaultValue = "minmax",
-			description = "Calibration: minmax, moving-average, percentile=P (e.g. percentile=99.99), entropy or l2 (default: ${DEFAULT-VALUE}).")
+			description = "Calibration: minmax, moving-average, percentile=P (e.g. percentile=99.99), entropy or l2 (default: ${DEFAULT-VALUE})."
+					+ " minmax and moving-average read a tensor whose range is far wider than its values (their RMS below 4 steps of its scale)"
+					+ " again by percentile=99.99, and say so; --unclipped keeps their range.")
 	String method;
+
+	@Option(names = "--unclipped", description = "With minmax or moving-average: keep every range as measured, even one far wider than its values"
+			+ " (by default read again by percentile=99.99).")
+	boolean unclipped;
 
 	@Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Calibration batch size (default: ${DEFAULT-VALUE}).")
 	int batch;
@@ -207,6 +213,11 @@ final class QuantizeCommand implements Callable<Integer> {
 					"use minmax, moving-average, percentile=P, entropy or l2");
 			});
 		}
+		if (unclipped && !cal.method().measuresRms()) {
+			throw new InvalidInputException("--unclipped keeps min-max ranges; --method " + method + " clips by its own rule",
+					"drop --unclipped, or use --method minmax or moving-average");
+		}
+		cal = cal.withUnclipped(unclipped);
 		// the dataset is cut to --samples already; recorded for the log
 		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null || calibration.samples == null ? 0 : calibration.samples));
 		for (String e : exclude) {
@@ -231,12 +242,16 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (r.calibration() != null) {
 			out.printf(Locale.ROOT, ", activations %s %s, calibration %s on %d samples", s.activations().precision().literal(),
 					s.activations().scheme().literal(), r.calibration().settings().method().literal(), r.calibration().samples());
-			long l2 = r.calibration().methods().size();
+			long l2 = r.calibration().methods().keySet().stream().filter(t -> !r.calibration().clipped().containsKey(t)).count();
 			if (l2 > 0) { // engine.quantize.SiluRanges
 				out.printf(Locale.ROOT, " (l2 for the %d inputs of x·sigmoid(x))", l2);
 			}
 		}
 		out.println();
+		if (r.calibration() != null) { // engine.quantize.ClippedRanges
+			r.calibration().clipped().values().forEach(w -> out.println("Range far wider than its values: " + w.clipped(r.calibration().ranges().get(w.tensor()))
+					+ " (--unclipped keeps it)"));
+		}
 		out.println();
 		int width = Math.max(7, r.layers().stream().mapToInt(l -> l.opType().length()).max().orElse(0));
 		out.printf(Locale.ROOT, "  %5s  %-" + width + "s  %-9s  %s%n", "layer", "op_name", "result", "node");

@@ -17,6 +17,7 @@ import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.convert.Preprocessing;
+import org.quantrace.engine.calibrate.CalibrationResult;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.factorize.FactorizationResult;
 import org.quantrace.engine.factorize.FactorizationSpec;
@@ -224,6 +225,10 @@ final class ModelRun {
 			}
 			log("%s: quantizing with %s", m.getName(), scheme.name());
 			result = Quantizer.quantize(model, m.getName(), spec, data, options.progress());
+			if (result.calibration() != null) { // engine.quantize.ClippedRanges
+				CalibrationResult c = result.calibration();
+				c.clipped().values().forEach(w -> log("%s: %s: range far wider than its values: %s", m.getName(), scheme.name(), w.clipped(c.ranges().get(w.tensor()))));
+			}
 			result.wideRanges().forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.warning()));
 			model = result.model();
 		}

@@ -212,7 +212,11 @@ public final class QuantizationRecords {
 		}
 		// tensors read by another method than the scheme's (engine.quantize.SiluRanges: the inputs of x·sigmoid(x) under min-max)
 		Map<String, Long> others = new TreeMap<>();
-		c.methods().values().forEach(m -> others.merge(m.literal(), 1L, Long::sum));
+		c.methods().forEach((t, m) -> {
+			if (!c.clipped().containsKey(t)) {
+				others.merge(m.literal(), 1L, Long::sum);
+			}
+		});
 		others.forEach((method, n) -> r.getParameters().add(parameter(method + " tensors", n + " (the inputs of x·sigmoid(x), SiLU: min-max would spend their codes on "
 				+ "a few extreme values; each product's range is the image of its input's)")));
 		// what it rests on is said: the RMS is the calibration's own measure (no file holds the values); range and scale are the tensor's record's
@@ -220,6 +224,12 @@ public final class QuantizationRecords {
 			r.getParameters().add(parameter("range far wider than its values", w.describe() + " (the RMS is the calibration's: its sum of squares over the"
 					+ " samples, in the same pass as the range; range and scale are the tensor's record's); most values share a few codes; "
 					+ org.quantrace.engine.calibrate.WideRange.ADVICE));
+		}
+		// engine.quantize.ClippedRanges: the range in the file is the tensor's record's (verify re-derives it); why rests on the sums
+		for (org.quantrace.engine.calibrate.WideRange w : c.clipped().values()) {
+			r.getParameters().add(parameter("range far wider than its values, clipped", w.clipped(c.ranges().get(w.tensor())) + " (the first range"
+					+ " and the RMS are the calibration's: its " + c.settings().method().literal() + " extremes and sum of squares over the samples,"
+					+ " one pass; the range read again is the tensor's record's)"));
 		}
 		r.getParameters().add(parameter("data", c.dataset()));
 		return r;

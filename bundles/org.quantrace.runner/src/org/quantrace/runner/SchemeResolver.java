@@ -43,7 +43,7 @@ public final class SchemeResolver {
 		Calibration c = SchemeChain.calibration(config);
 		if (c != null) {
 			b.calibration(new CalibrationSettings(CalibrationSettings.Method.valueOf(c.getMethod().name()), c.getPercentile(),
-					c.getAveragingConstant(), c.getBins(), c.getBatchSize(), c.getSamples()));
+					c.getAveragingConstant(), c.getBins(), c.getBatchSize(), c.getSamples(), c.isUnclipped()));
 		}
 		List<QuantizationConfig> chain = SchemeChain.of(config);
 		for (int i = chain.size() - 1; i >= 0; i--) { // base first, so the refining scheme's entries win

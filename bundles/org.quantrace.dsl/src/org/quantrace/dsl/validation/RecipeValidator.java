@@ -640,6 +640,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			warning("averaging-constant is used by moving-average calibration only; " + c.getMethod().getLiteral() + " ignores it", c,
 					Literals.CALIBRATION__AVERAGING_CONSTANT, IssueCodes.CALIBRATION_OPTION_UNUSED);
 		}
+		if (histogram && c.isUnclipped()) {
+			warning("unclipped keeps minmax and moving-average ranges as measured; " + c.getMethod().getLiteral() + " clips by its own rule and ignores it", c,
+					Literals.CALIBRATION__UNCLIPPED, IssueCodes.CALIBRATION_OPTION_UNUSED);
+		}
 		if (c.getAveragingConstant() <= 0 || c.getAveragingConstant() > 1) {
 			error("averaging-constant must be in (0, 1], e.g. 0.01", c, Literals.CALIBRATION__AVERAGING_CONSTANT, IssueCodes.VALUE_RANGE);
 		}

@@ -6,12 +6,19 @@ import java.util.Map;
  * Calibrated and observed ranges per tensor (in the order requested), the number of samples used, and
  * the settings, so the trace can record method, parameters and every resulting range; {@code methods} names the tensors
  * read by another method than the settings' (empty when every tensor was read by it); {@code rms} the root mean square of
- * each tensor's values over the samples, where the method measured it (min-max and moving average: {@link WideRange}).
+ * each tensor's values over the samples, where the method measured it (min-max and moving average: {@link WideRange});
+ * {@code clipped} the tensors whose range was far wider than their values, with what the method measured (their {@code methods}
+ * entry is percentile, their {@code ranges} entry the range read again).
  */
 public record CalibrationResult(Map<String, Range> ranges, Map<String, Range> observed, int samples, CalibrationSettings settings,
-		String dataset, Map<String, CalibrationSettings.Method> methods, Map<String, Double> rms) {
+		String dataset, Map<String, CalibrationSettings.Method> methods, Map<String, Double> rms, Map<String, WideRange> clipped) {
 
 	public CalibrationResult(Map<String, Range> ranges, Map<String, Range> observed, int samples, CalibrationSettings settings, String dataset) {
-		this(ranges, observed, samples, settings, dataset, Map.of(), Map.of());
+		this(ranges, observed, samples, settings, dataset, Map.of(), Map.of(), Map.of());
+	}
+
+	/** The same result with other ranges (and what was clipped, the methods that read them). */
+	public CalibrationResult with(Map<String, Range> ranges, Map<String, CalibrationSettings.Method> methods, Map<String, WideRange> clipped) {
+		return new CalibrationResult(ranges, observed, samples, settings, dataset, methods, rms, clipped);
 	}
 }

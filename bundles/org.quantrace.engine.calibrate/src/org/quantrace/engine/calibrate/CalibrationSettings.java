@@ -7,9 +7,15 @@ import org.quantrace.model.CalibrationLimits;
 /**
  * How to calibrate: the method and its parameters, the batch size, and how many samples to use (0 = all).
  * Settings the engine cannot honour are refused here, before any work, with the limits the recipe
- * validator reports ({@link CalibrationLimits}).
+ * validator reports ({@link CalibrationLimits}). {@code unclipped}: min-max and moving average keep their ranges even for
+ * tensors whose range is far wider than their values ({@link WideRange}), which they otherwise read again by
+ * {@link WideRange#CLIP_PERCENTILE}; the histogram methods clip by their own rule and ignore it.
  */
-public record CalibrationSettings(Method method, double percentile, double averagingConstant, int bins, int batchSize, int maxSamples) {
+public record CalibrationSettings(Method method, double percentile, double averagingConstant, int bins, int batchSize, int maxSamples, boolean unclipped) {
+
+	public CalibrationSettings(Method method, double percentile, double averagingConstant, int bins, int batchSize, int maxSamples) {
+		this(method, percentile, averagingConstant, bins, batchSize, maxSamples, false);
+	}
 
 	/** How a tensor's range is read from the calibration data. */
 	public enum Method implements Keyword {
@@ -19,6 +25,11 @@ public record CalibrationSettings(Method method, double percentile, double avera
 
 		public boolean usesHistogram() {
 			return this == PERCENTILE || this == ENTROPY || this == L2;
+		}
+
+		/** Whether it measures each tensor's root mean square beside its range, and so reads wide ranges again ({@link WideRange}). */
+		public boolean measuresRms() {
+			return this == MINMAX || this == MOVING_AVERAGE;
 		}
 	}
 
@@ -42,19 +53,23 @@ public record CalibrationSettings(Method method, double percentile, double avera
 	}
 
 	public CalibrationSettings with(Method m) {
-		return new CalibrationSettings(m, percentile, averagingConstant, bins, batchSize, maxSamples);
+		return new CalibrationSettings(m, percentile, averagingConstant, bins, batchSize, maxSamples, unclipped);
 	}
 
 	public CalibrationSettings withPercentile(double p) {
-		return new CalibrationSettings(Method.PERCENTILE, p, averagingConstant, bins, batchSize, maxSamples);
+		return new CalibrationSettings(Method.PERCENTILE, p, averagingConstant, bins, batchSize, maxSamples, unclipped);
 	}
 
 	public CalibrationSettings withBatchSize(int b) {
-		return new CalibrationSettings(method, percentile, averagingConstant, bins, b, maxSamples);
+		return new CalibrationSettings(method, percentile, averagingConstant, bins, b, maxSamples, unclipped);
 	}
 
 	public CalibrationSettings withMaxSamples(int n) {
-		return new CalibrationSettings(method, percentile, averagingConstant, bins, batchSize, n);
+		return new CalibrationSettings(method, percentile, averagingConstant, bins, batchSize, n, unclipped);
+	}
+
+	public CalibrationSettings withUnclipped(boolean u) {
+		return new CalibrationSettings(method, percentile, averagingConstant, bins, batchSize, maxSamples, u);
 	}
 
 	/** Refuses what this method cannot do for activations of {@code bits} (entropy serves 8-bit codes only). */
@@ -98,6 +113,9 @@ public record CalibrationSettings(Method method, double percentile, double avera
 		}
 		default -> {
 		}
+		}
+		if (unclipped && method.measuresRms()) {
+			p.put("unclipped", "ranges far wider than their values are kept as " + method.literal() + " measured them, not read again by percentile " + WideRange.CLIP_PERCENTILE);
 		}
 		p.put("batch size", Integer.toString(batchSize));
 		return p;

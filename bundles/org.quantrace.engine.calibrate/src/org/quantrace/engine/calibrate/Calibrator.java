@@ -312,7 +312,7 @@ public final class Calibrator {
 				rms.put(t, Math.sqrt(sum[0] / sum[1]));
 			}
 		}
-		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own, rms);
+		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own, rms, Map.of());
 	}
 
 	/**

@@ -295,6 +295,7 @@ public final class Quantizer {
 			all.add(0, plan);
 			Map<String, String> silus = SiluRanges.products(all);
 			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
+			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, silus.keySet(), calibration, types, progress);
 			calibrated = SiluRanges.withImages(calibrated, silus);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();

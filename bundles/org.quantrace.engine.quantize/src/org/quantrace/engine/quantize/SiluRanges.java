@@ -91,7 +91,7 @@ final class SiluRanges {
 				ranges.put(product, image(in));
 			}
 		});
-		return new CalibrationResult(ranges, calibrated.observed(), calibrated.samples(), calibrated.settings(), calibrated.dataset(), calibrated.methods(), calibrated.rms());
+		return calibrated.with(ranges, calibrated.methods(), calibrated.clipped());
 	}
 
 	/** silu([lo, hi]), widened to contain 0. */

@@ -1,0 +1,144 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.runner.RecipeRunner;
+import org.quantrace.runner.RunOptions;
+import org.quantrace.runner.Shard;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestData;
+
+/**
+ * A recipe run whose calibration data hold one far value (make_unseen15's ssm in small: a scan's output [-579, 2154] for values
+ * of RMS 13.4): the zoo's 300 calibration images with one pixel of the first set to 400 instead of at most 1. Min-max gives the
+ * model input [0, 400] for values of RMS about 1.5, one step of its scale: by default (fiq_int8) the run reads it again by
+ * percentile 99.99, logs it, records it as a parameter of the calibration record with the range read again, and the file holds
+ * that range; a scheme saying {@code calibrate minmax unclipped} keeps [0, 400] and warns. verify re-derives both runs' figures.
+ */
+class WideRangeRunTest {
+
+	private static final int IMAGES = 300;
+	private static final int PIXELS = 28 * 28;
+
+	@Test
+	void aWideRangeIsReadAgainLoggedAndRecordedUnlessTheSchemeKeepsIt() throws IOException {
+		Path dir = Runs.exampleCopy("wide-range-run");
+		writeCalibration(dir);
+		String recipe = """
+				quantize kept extends fiq_int8 "min-max ranges as measured" {
+					calibrate minmax unclipped
+				}
+
+				recipe wide "One far value in the calibration data" {
+					responsible "tests"
+					conversion-id CONV-WIDE-1
+					optimization-id OPT-WIDE-1
+					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+					dataset calib "calib.npy" role calibration format npy labels "labels.npy"
+					convert {
+						eliminate dropout, batch-normalization
+					}
+					schemes fiq_int8, kept
+					evaluate on calib metrics accuracy
+				}
+				""";
+		Path out = dir.resolve("out");
+		StringWriter log = new StringWriter();
+		RunOptions options = new RunOptions(out, Set.of(), Shard.ALL, Runs.TIME, true, Progress.NONE, new PrintWriter(log));
+		assertEquals(0, RecipeRunner.run(Runs.recipe(dir, "wide.qr", recipe), options).exitCode(), log.toString());
+
+		String input = "input";
+		String text = log.toString();
+		assertTrue(text.contains("cnn: fiq_int8: range far wider than its values: '" + input + "' [0.000, 400.0] holds values of RMS")
+				&& text.contains("read again by percentile 99.99"), text);
+		assertTrue(text.contains("cnn: kept: warning: range far wider than its values: '" + input + "' [0.000, 400.0]"), "unclipped warns: " + text);
+		assertTrue(!text.contains("cnn: fiq_int8: warning: range far wider"), "nothing left to warn about under fiq_int8: " + text);
+
+		// the file holds the range read again: [0, about 1] (the images' own; the histogram's 2,048 bins over [0, 400] are 0.2
+		// wide), 400 / 255 under kept
+		float clipped = inputScale(out.resolve("models/cnn/fiq_int8.onnx"));
+		float kept = inputScale(out.resolve("models/cnn/kept.onnx"));
+		assertEquals(400f / 255, kept, 1e-4f, "kept: min-max's [0, 400]");
+		assertTrue(clipped > 0.9f / 255 && clipped < 1.5f / 255, "fiq_int8: the images' own range, scale " + clipped);
+
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertTrue(trace.contains("range far wider than its values, clipped") && trace.contains("the range read again is the tensor's record's"),
+				"the calibration record's parameter");
+		assertTrue(trace.contains("unclipped"), "the kept scheme's record says unclipped");
+		String phimt = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
+		assertTrue(phimt.contains("read again by percentile 99.99"), "PhIMT0003's calibration row");
+
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/** The scale of the DequantizeLinear that reads the model input (int8 I/O: the input's codes). */
+	private static float inputScale(Path model) {
+		OnnxModel m = OnnxModel.load(model);
+		String in = m.graph().inputs().get(0).getName();
+		String scale = m.graph().nodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.input(0).equals(in)).findFirst()
+				.orElseThrow(() -> new AssertionError("no DequantizeLinear reads " + in)).input(1);
+		return m.graph().initializer(scale).toFloatArray()[0];
+	}
+
+	/** calib.npy: the zoo's 300 calibration images in [0, 1], [300, 1, 28, 28], one pixel of the first 400; labels.npy their labels. */
+	private static void writeCalibration(Path dir) throws IOException {
+		float[] x = new float[IMAGES * PIXELS];
+		try (InputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(TestData.data("zoo/data/calib300-images-idx3-ubyte.gz"))))) {
+			in.readNBytes(16);
+			byte[] pixels = in.readNBytes(IMAGES * PIXELS);
+			for (int i = 0; i < x.length; i++) {
+				x[i] = (pixels[i] & 0xff) / 255f;
+			}
+		}
+		x[14 * 28 + 14] = 400;
+		long[] labels = new long[IMAGES];
+		try (InputStream in = new GZIPInputStream(Files.newInputStream(TestData.data("zoo/data/calib300-labels-idx1-ubyte.gz")))) {
+			in.readNBytes(8);
+			byte[] l = in.readNBytes(IMAGES);
+			for (int i = 0; i < IMAGES; i++) {
+				labels[i] = l[i];
+			}
+		}
+		ByteBuffer xs = npy("<f4", 4 * x.length, IMAGES, 1, 28, 28);
+		for (float v : x) {
+			xs.putFloat(v);
+		}
+		Files.write(dir.resolve("calib.npy"), xs.array());
+		ByteBuffer ls = npy("<i8", 8 * labels.length, IMAGES);
+		for (long v : labels) {
+			ls.putLong(v);
+		}
+		Files.write(dir.resolve("labels.npy"), ls.array());
+	}
+
+	/** A little-endian buffer holding an .npy header for {@code shape} and room for {@code bytes} of data after it. */
+	private static ByteBuffer npy(String descr, int bytes, long... shape) {
+		String dims = java.util.Arrays.stream(shape).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(", ")) + (shape.length == 1 ? "," : "");
+		String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
+		header = header + " ".repeat((64 - (10 + header.length() + 1) % 64) % 64) + "\n";
+		ByteBuffer b = ByteBuffer.allocate(10 + header.length() + bytes).order(ByteOrder.LITTLE_ENDIAN);
+		b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) header.length());
+		b.put(header.getBytes(StandardCharsets.US_ASCII));
+		return b;
+	}
+}
