@@ -49,7 +49,7 @@ public record WideRange(String tensor, Range range, double rms, double scale) {
 	 */
 	public String clipped(Range to) {
 		return String.format(Locale.ROOT, "%s over the calibration samples: read again by percentile %s, [%.4g, %.4g]", describe(),
-				java.math.BigDecimal.valueOf(CLIP_PERCENTILE).stripTrailingZeros().toPlainString(), to.min(), to.max());
+				java.math.BigDecimal.valueOf(CLIP_PERCENTILE).stripTrailingZeros().toPlainString(), to.min() + 0.0, to.max()); // + 0.0: -0 reads 0
 	}
 
 	/** The warning quantize prints and a recipe run logs: the tensor, its figures and what to do. */

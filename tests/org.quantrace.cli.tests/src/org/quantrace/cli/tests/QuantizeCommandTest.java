@@ -17,6 +17,7 @@ import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.testing.FarValueData;
 import org.quantrace.testing.FashionMnist;
 import org.quantrace.testing.TestData;
 
@@ -32,6 +33,39 @@ class QuantizeCommandTest {
 		var images = FashionMnist.folder(TestData.example("data/calibration"), TestData.labelMap(TestData.example("data/labels.json")));
 		calibration = dir.resolve("calibration.npy");
 		NpyArray.write(calibration, NdArray.ofFloats(new long[] { images.count(), 1, 28, 28 }, images.pixels()));
+	}
+
+	/**
+	 * One far value in the calibration data ({@link FarValueData}: the input's min-max range [0, 400] for values of RMS about 1.5):
+	 * by default read again by percentile 99.99 in a second pass and said so; {@code --unclipped} keeps it with a warning, and is
+	 * refused with a method that clips by its own rule.
+	 */
+	@Test
+	void aRangeFarWiderThanItsValuesIsReadAgainUnlessUnclipped() throws IOException {
+		Path far = TestData.tempDir("quantize-far-value");
+		Path data = FarValueData.write(far);
+		String labels = far.resolve("labels.npy").toString();
+		Cli clipped = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", data.toString(), "--labels", labels, "-o", far.resolve("clipped.onnx").toString());
+		assertEquals(0, clipped.exitCode(), clipped.err());
+		assertTrue(clipped.out().contains("Range far wider than its values: 'input' [0.000, 400.0] holds values of RMS")
+				&& clipped.out().contains("read again by percentile 99.99, [0.000,") && clipped.out().contains("(--unclipped keeps it)"), clipped.out());
+		assertFalse(clipped.out().contains("Warning: range far wider"), clipped.out());
+		assertTrue(clipped.err().contains("calibrating (percentile): 300/300 samples"), "the second pass is shown: " + clipped.err());
+		float clippedScale = IoQuantization.inputs(OnnxModel.load(far.resolve("clipped.onnx"))).get("input").scale();
+		assertTrue(clippedScale < 1.5f / 255, "the input's scale in the file is the range read again's: " + clippedScale);
+
+		Cli kept = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", data.toString(), "--labels", labels, "--unclipped", "-o",
+				far.resolve("kept.onnx").toString());
+		assertEquals(0, kept.exitCode(), kept.err());
+		assertTrue(kept.out().contains("Warning: range far wider than its values: 'input' [0.000, 400.0]"), kept.out());
+		assertFalse(kept.out().contains("Range far wider than its values:") || kept.err().contains("calibrating (percentile)"), kept.out() + kept.err());
+		assertEquals(400f / 255, IoQuantization.inputs(OnnxModel.load(far.resolve("kept.onnx"))).get("input").scale(), 1e-4f);
+
+		Path refused = far.resolve("refused.onnx");
+		Cli entropy = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", data.toString(), "--method", "entropy", "--unclipped", "-o", refused.toString());
+		assertEquals(2, entropy.exitCode(), entropy.out() + entropy.err());
+		assertTrue(entropy.err().contains("--unclipped") && entropy.err().contains("--method entropy clips by its own rule"), entropy.err());
+		assertFalse(Files.exists(refused), "nothing is written");
 	}
 
 	@Test

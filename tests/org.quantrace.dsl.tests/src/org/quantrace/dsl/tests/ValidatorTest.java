@@ -104,6 +104,7 @@ class ValidatorTest {
 				rule(IssueCodes.PERCENTILE_RANGE, Severity.ERROR, "quantize q { calibrate percentile 100.5 }", "quantize q { calibrate percentile 100 }"),
 				rule(IssueCodes.PERCENTILE_RANGE, Severity.ERROR, "quantize q { calibrate percentile 0 }", "quantize q { calibrate percentile 0.5 }"),
 				rule(IssueCodes.CALIBRATION_OPTION_UNUSED, Severity.WARNING, "quantize q { calibrate minmax bins 4096 }", "quantize q { calibrate entropy bins 4096 }"),
+				rule(IssueCodes.CALIBRATION_OPTION_UNUSED, Severity.WARNING, "quantize q { calibrate entropy unclipped }", "quantize q { calibrate minmax unclipped }"),
 				rule(IssueCodes.MISSING_CALIBRATION_DATA, Severity.ERROR, "dataset calib2 \"calib\" role calibration schemes fiq_int8",
 						"dataset calib2 \"calib\" role calibration quantize mine extends fiq_int8 { calibrate minmax on calib2 } schemes mine"),
 				rule(IssueCodes.INCOMPATIBLE_PRECISION, Severity.ERROR, "quantize q { io uint8 activations int16 }", "quantize q { io float32 activations int16 }"),

@@ -3,19 +3,13 @@ package org.quantrace.runner.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
@@ -25,24 +19,21 @@ import org.quantrace.runner.RunOptions;
 import org.quantrace.runner.Shard;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
-import org.quantrace.testing.TestData;
+import org.quantrace.testing.FarValueData;
 
 /**
- * A recipe run whose calibration data hold one far value (make_unseen15's ssm in small: a scan's output [-579, 2154] for values
- * of RMS 13.4): the zoo's 300 calibration images with one pixel of the first set to 400 instead of at most 1. Min-max gives the
- * model input [0, 400] for values of RMS about 1.5, one step of its scale: by default (fiq_int8) the run reads it again by
+ * A recipe run whose calibration data hold one far value ({@link FarValueData}: make_unseen15's ssm in small, whose scan's
+ * output got [-579, 2154] for values of RMS 13.4). Min-max gives the model input [0, 400] for values of RMS about 1.5, one
+ * step of its scale: by default (fiq_int8) the run reads it again by
  * percentile 99.99, logs it, records it as a parameter of the calibration record with the range read again, and the file holds
  * that range; a scheme saying {@code calibrate minmax unclipped} keeps [0, 400] and warns. verify re-derives both runs' figures.
  */
 class WideRangeRunTest {
 
-	private static final int IMAGES = 300;
-	private static final int PIXELS = 28 * 28;
-
 	@Test
 	void aWideRangeIsReadAgainLoggedAndRecordedUnlessTheSchemeKeepsIt() throws IOException {
 		Path dir = Runs.exampleCopy("wide-range-run");
-		writeCalibration(dir);
+		FarValueData.write(dir);
 		String recipe = """
 				quantize kept extends fiq_int8 "min-max ranges as measured" {
 					calibrate minmax unclipped
@@ -98,47 +89,5 @@ class WideRangeRunTest {
 		String scale = m.graph().nodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.input(0).equals(in)).findFirst()
 				.orElseThrow(() -> new AssertionError("no DequantizeLinear reads " + in)).input(1);
 		return m.graph().initializer(scale).toFloatArray()[0];
-	}
-
-	/** calib.npy: the zoo's 300 calibration images in [0, 1], [300, 1, 28, 28], one pixel of the first 400; labels.npy their labels. */
-	private static void writeCalibration(Path dir) throws IOException {
-		float[] x = new float[IMAGES * PIXELS];
-		try (InputStream in = new DataInputStream(new GZIPInputStream(Files.newInputStream(TestData.data("zoo/data/calib300-images-idx3-ubyte.gz"))))) {
-			in.readNBytes(16);
-			byte[] pixels = in.readNBytes(IMAGES * PIXELS);
-			for (int i = 0; i < x.length; i++) {
-				x[i] = (pixels[i] & 0xff) / 255f;
-			}
-		}
-		x[14 * 28 + 14] = 400;
-		long[] labels = new long[IMAGES];
-		try (InputStream in = new GZIPInputStream(Files.newInputStream(TestData.data("zoo/data/calib300-labels-idx1-ubyte.gz")))) {
-			in.readNBytes(8);
-			byte[] l = in.readNBytes(IMAGES);
-			for (int i = 0; i < IMAGES; i++) {
-				labels[i] = l[i];
-			}
-		}
-		ByteBuffer xs = npy("<f4", 4 * x.length, IMAGES, 1, 28, 28);
-		for (float v : x) {
-			xs.putFloat(v);
-		}
-		Files.write(dir.resolve("calib.npy"), xs.array());
-		ByteBuffer ls = npy("<i8", 8 * labels.length, IMAGES);
-		for (long v : labels) {
-			ls.putLong(v);
-		}
-		Files.write(dir.resolve("labels.npy"), ls.array());
-	}
-
-	/** A little-endian buffer holding an .npy header for {@code shape} and room for {@code bytes} of data after it. */
-	private static ByteBuffer npy(String descr, int bytes, long... shape) {
-		String dims = java.util.Arrays.stream(shape).mapToObj(Long::toString).collect(java.util.stream.Collectors.joining(", ")) + (shape.length == 1 ? "," : "");
-		String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
-		header = header + " ".repeat((64 - (10 + header.length() + 1) % 64) % 64) + "\n";
-		ByteBuffer b = ByteBuffer.allocate(10 + header.length() + bytes).order(ByteOrder.LITTLE_ENDIAN);
-		b.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) header.length());
-		b.put(header.getBytes(StandardCharsets.US_ASCII));
-		return b;
 	}
 }
