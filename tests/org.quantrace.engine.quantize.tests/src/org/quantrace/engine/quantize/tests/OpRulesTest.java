@@ -221,23 +221,21 @@ class OpRulesTest {
 		TinyGraph pooled = new TinyGraph(1, 8, 8).opset(14);
 		String r1 = pooled.node("Relu", List.of(conv(pooled, "x", 1, 16)));
 		String p = pooled.node("MaxPool", List.of(r1), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
-		String yp = pooled.node("Add", List.of(p, pooled.node("AveragePool", List.of(conv(pooled, r1, 16, 16)), TinyGraph.ints("kernel_shape", 2, 2),
-				TinyGraph.ints("strides", 2, 2))));
-		assertTrue(TinyGraph.quantize(pooled.model(yp), Schemes.preset("fiq_int8"), pooled.calibration(0, 1)).layers().stream()
-				.filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized), "a MaxPool reads the stem's activation: integer");
+		assertConvsInteger(pooled, pooled.node("Add", List.of(p, pooled.node("AveragePool", List.of(conv(pooled, r1, 16, 16)),
+				TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2)))), "a MaxPool reads the stem's activation");
 		TinyGraph patches = new TinyGraph(1, 8, 8).opset(14);
-		String flat = patches.node("Flatten", List.of(conv(patches, "x", 1, 16)));
-		assertTrue(TinyGraph.quantize(patches.model(flat), Schemes.preset("fiq_int8"), patches.calibration(0, 1)).layers().stream()
-				.filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized), "a stem read by no Conv (ViT's patches): integer");
+		assertConvsInteger(patches, patches.node("Flatten", List.of(conv(patches, "x", 1, 16))), "a stem read by no Conv (ViT's patches)");
 		TinyGraph residual = new TinyGraph(1, 8, 8).opset(14);
 		String r2 = residual.node("Relu", List.of(conv(residual, "x", 1, 16)));
-		String yr = residual.node("Add", List.of(r2, conv(residual, r2, 16, 16)));
-		assertTrue(TinyGraph.quantize(residual.model(yr), Schemes.preset("fiq_int8"), residual.calibration(0, 1)).layers().stream()
-				.filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized), "a residual Add reads the stem's activation (resnet): integer");
+		assertConvsInteger(residual, residual.node("Add", List.of(r2, conv(residual, r2, 16, 16))), "a residual Add reads the stem's activation (resnet)");
 		TinyGraph two = new TinyGraph(2, 8, 8).opset(14);
-		String y2 = two.node("Relu", List.of(conv(two, "x", 2, 16)));
-		assertTrue(TinyGraph.quantize(two.model(y2), Schemes.preset("fiq_int8"), two.calibration(0, 1)).layers().stream()
-				.filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized), "two input channels: integer");
+		assertConvsInteger(two, two.node("Relu", List.of(conv(two, "x", 2, 16))), "two input channels");
+	}
+
+	/** Every Conv of {@code g} (output {@code y}) is quantized under fiq_int8. */
+	private static void assertConvsInteger(TinyGraph g, String y, String why) {
+		assertTrue(TinyGraph.quantize(g.model(y), Schemes.preset("fiq_int8"), g.calibration(0, 1)).layers().stream()
+				.filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized), why + ": integer");
 	}
 
 	/**
