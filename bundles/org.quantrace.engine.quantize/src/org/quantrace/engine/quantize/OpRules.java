@@ -518,6 +518,33 @@ public final class OpRules {
 	}
 
 	/**
+	 * Why a 2-D Conv of one input channel (a grayscale stem, group 1) that reads an integer model input of another type than
+	 * the activations (fiq-int8: an int8 input, uint8 activations) reads that input's codes dequantized, with no
+	 * requantization to the activations' type, so that ONNX Runtime computes it in float; or null for any other Conv (the
+	 * planner checks what it reads: {@code QuantizationPlan}'s floatStem). ONNX Runtime 1.29 fuses a QDQ Conv into
+	 * QLinearConv only when it reads and writes one type, so this group of an int8 input and a uint8 output stays a float
+	 * Conv on the dequantized input, int8 weights and int32 bias: what the file states. The 1 → 16 QLinearConv at 28x28
+	 * took about 5x the float Conv's time (speed13, speed14; round 15's hyper 4.1-5.3 ms against 0.8 ms per batch of 64), and
+	 * whole fiq-int8 models whose stem only Convs read took less CPU time with the stem so (tests/data/wild/README.md,
+	 * speed15 and islands; one thread, batch 64, org.quantrace.measure.CpuTime, int8 / fp32 with the stem integer → so):
+	 * dae 0.99-1.02 → 0.73-0.76, hyper 1.13-1.16 → 0.77-0.81, typed 1.13-1.18 → 0.76-0.85, unet 0.50 → 0.46, the same
+	 * predictions. Left float with its float weights instead, the Conv is not what ONNX Runtime runs: its
+	 * WeightBiasQuantization gives a Conv after a DequantizeLinear int8 per-tensor weights when the model is loaded
+	 * (org.quantrace.measure.LoadRewrites: 39,268 of dae's 235,200 output values differed from the unoptimized run).
+	 */
+	static String oneChannelStem(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		if (!n.opType().equals("Conv") || n.intAttribute("group", 1) != 1 || w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT
+				|| w.dims().length != 4 || w.dims()[1] != 1) {
+			return null;
+		}
+		return "a Conv of one input channel on the int8 model input: it reads the input's int8 codes dequantized (no requantization to uint8),"
+				+ " and ONNX Runtime, which has no QLinearConv reading int8 and writing uint8, computes it in float on them and on its int8 weights"
+				+ " and int32 bias; its QLinearConv ran about 5x slower than the float Conv (1 → 16 at 28x28), and whole models whose stem only"
+				+ " Convs read ran faster so (dae, unet, hyper, typed; batch 64)";
+	}
+
+	/**
 	 * Why a Conv over three spatial dimensions (Conv3d: weights of rank 5) stays float in every full-integer scheme, or
 	 * null for any other Conv. ONNX Runtime 1.29 fuses its QDQ form into QLinearConv like any Conv, but runs the 3-D
 	 * case several times slower than float: on tests/data/wild's conv3d (two Conv3d 3x3x3, BatchNorm3d folded,

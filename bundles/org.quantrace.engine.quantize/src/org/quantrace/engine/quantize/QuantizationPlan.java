@@ -46,6 +46,12 @@ public final class QuantizationPlan {
 		}
 	}
 
+	/** The ops that may read a float stem's output (or its activation's): see {@link Planner#floatStem}. */
+	private static final Set<String> STEM_READERS = Set.of("Conv");
+
+	/** The words that start the record of a one-channel stem computed in float on the int8 input's codes ({@link OpRules#oneChannelStem}). */
+	public static final String FLOAT_STEM = "kept float: ";
+
 	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
 	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
@@ -693,7 +699,38 @@ public final class QuantizationPlan {
 				record(new Decision(index, n, false, anyway.get(n), null, null));
 				return;
 			}
+			String stem = floatStem(n, a);
+			if (stem != null) { // written in QDQ form all the same (materialize): a float record of the Conv ONNX Runtime computes in float
+				kinds.put(n, Kind.WEIGHTED);
+				record(new Decision(index, n, false, anyway.getOrDefault(n, "") + FLOAT_STEM + stem, null, null));
+				return;
+			}
 			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()) + note);
+		}
+
+		/**
+		 * Why {@code n} is a one-channel stem that reads the integer model input's codes and is computed in float
+		 * ({@link OpRules#oneChannelStem}), or null: the model's only reader of a model input whose I/O type differs from the
+		 * activations' 8-bit type, whose output (or its activation's) only Convs read. The float Conv writes channel-first
+		 * codes, which ONNX Runtime transposes for the channel-last QLinearConv after it; any other reader makes it transpose
+		 * back and forth. Measured so (tests/data/wild/README.md, islands and speed15): a residual Add reading the stem's
+		 * activation (the zoo's resnet and mobilenetv2) cost three or four Transposes of the stem's output, 2-7 ms per batch
+		 * of 64 at two threads, more than the QLinearConv's excess (resnet's int8 0.80x, mobilenetv2's 0.81x as fast as with
+		 * the stem integer; speed15's rule admitted Adds and was reverted for it); a MaxPool (bspc_gap) ran channel-first
+		 * between Transposes where after the QLinearConv it ran NhwcMaxPool; ViT's patch Conv → Reshape lost too. Read by
+		 * Convs only, one Transpose: round 15's hyper and typed ran 2.05x and 1.54x as fast at two threads (batch 64).
+		 */
+		String floatStem(Node n, TensorSpec a) {
+			String x = n.input(0);
+			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32 || spec.io().quantType() == a.precision() || a.precision().bits() != 8
+					|| !graphInputs.contains(x) || consumers.getOrDefault(x, List.of()).size() != 1) {
+				return null;
+			}
+			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
+			if (readers.size() == 1 && readers.get(0).outputs().size() == 1 && !STEM_READERS.contains(readers.get(0).opType())) {
+				readers = consumers.getOrDefault(readers.get(0).output(0), List.of()); // through its activation
+			}
+			return !readers.isEmpty() && readers.stream().allMatch(r -> STEM_READERS.contains(r.opType())) ? OpRules.oneChannelStem(n) : null;
 		}
 
 		/**
@@ -753,6 +790,13 @@ public final class QuantizationPlan {
 					&& !clamps.containsValue(producer);
 			if (absorbable && roundedAtLoad(producer)) {
 				absorbable = false; // its output stays float, as the user asked: the Relu computes in float (or ReluQuantFusion removes it)
+			}
+			if (absorbable && !decided.get(producer).quantized()) { // a stem computed in float (floatStem): no integer output to fuse into
+				clamps.put(n, producer);
+				kinds.put(n, Kind.CLAMP);
+				record(new Decision(index, n, false, FLOAT_STEM + "folded into the output quantization of '" + producer.name() + "', a stem computed in"
+						+ " float: its QuantizeLinear, zero point at the range's minimum 0, clamps like the " + n.opType() + " (no " + n.opType() + " runs)", null, null));
+				return;
 			}
 			if (absorbable) {
 				clamps.put(n, producer);
@@ -994,7 +1038,7 @@ public final class QuantizationPlan {
 			switch (k) {
 			case WEIGHTED -> {
 				String x = n.input(0);
-				if (roundedAtLoad(n)) { // the input's codes as the model holds them: no requantization to the activations' type
+				if (floatStem(n, a) != null || roundedAtLoad(n)) { // the input's codes as the model holds them: no requantization to the activations' type
 					plan.activations.putIfAbsent(x, new Activation(x, new TensorSpec(spec.io().quantType(), a.scheme(), a.granularity()), null, ""));
 				} else {
 					markActivation(x, a);
