@@ -63,6 +63,8 @@ final class MatrixProducts {
 	private final List<String> flagsCleared = new ArrayList<>();
 	private int moved;
 	private int wrote;
+	/** The transposed copies of constants this pass stored, by the constant's name and the perm. */
+	private final Map<String, String> transposedCopies = new java.util.HashMap<>();
 
 	private MatrixProducts(OnnxModel model, String source, Map<String, Integer> ranks) {
 		this.g = model.graph();
@@ -536,8 +538,16 @@ final class MatrixProducts {
 		return g.newNode(b.addAttribute(a).build());
 	}
 
-	/** Stores {@code t} transposed by {@code perm} as a new initializer; returns its name. */
+	/**
+	 * Stores {@code t} transposed by {@code perm} as a new initializer, once: a weight several products read (a GCN's
+	 * adjacency under every layer, make_unseen16's gcn) is stored transposed once and shared, as the original was; returns
+	 * its name.
+	 */
 	private String storedTransposed(Tensor t, int[] perm) {
+		return transposedCopies.computeIfAbsent(t.name() + Arrays.toString(perm), k -> storeTransposed(t, perm));
+	}
+
+	private String storeTransposed(Tensor t, int[] perm) {
 		long[] dims = t.dims();
 		long[] out = new long[perm.length];
 		for (int i = 0; i < perm.length; i++) {

@@ -35,10 +35,30 @@ final class FloatLayers {
 		}
 		if (!op(l, kept, original, where, document, found) && original != null && kept.getOpType().equals(original.getOpType())) {
 			wiring(kept, original, f, input, where, document, found);
-			if (!MovedAttributes.agree(plainAttributes(kept), plainAttributes(original), kept, f)) {
-				found.add(new Mismatch(document, where + " attributes", attributes(original) + " (as the float model's node of that name)",
-						attributes(kept) + " (the quantized model's node)"));
-			}
+			attributes(kept, original, f, where, document, found);
+		}
+	}
+
+	/**
+	 * A quantized layer that moves codes ({@link Quantizations#movesCodes}: Transpose, Reshape, DepthToSpace, MaxPool...) is the
+	 * float model's node too, run on the codes under its name: its attributes are the float model's. Its record says only
+	 * "quantized" with the scale it shares; make_unseen16's restore with its PixelUnshuffle's rank-6 Transpose perm swapped (the
+	 * sub-pixels' order; every hash recomputed) passed verify with no word on the layer.
+	 */
+	static void checkMovingCodes(LayerQuantizationRecord l, ModelFacts f, ModelFacts input, String where, String document, List<Mismatch> found) {
+		NodeProto kept = f.node(l.getNode());
+		NodeProto original = input == null ? null : input.node(l.getNode());
+		if (kept != null && original != null && kept.getOpType().equals(original.getOpType()) && domain(kept).equals(domain(original))
+				&& Quantizations.movesCodes(kept.getOpType())) {
+			attributes(kept, original, f, where, document, found);
+		}
+	}
+
+	/** The kept node's attributes against the float model's node's (those an opset upgrade made inputs held there). */
+	private static void attributes(NodeProto kept, NodeProto original, ModelFacts f, String where, String document, List<Mismatch> found) {
+		if (!MovedAttributes.agree(plainAttributes(kept), plainAttributes(original), kept, f)) {
+			found.add(new Mismatch(document, where + " attributes", attributes(original) + " (as the float model's node of that name)",
+					attributes(kept) + " (the quantized model's node)"));
 		}
 	}
 

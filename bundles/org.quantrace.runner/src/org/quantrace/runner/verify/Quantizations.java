@@ -84,6 +84,11 @@ final class Quantizations {
 	private static final Set<String> DROPPED_PAIRS = Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Split",
 			"Expand", "Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Resize");
 
+	/** Whether ONNX Runtime runs {@code op} on the codes when the pair around it agrees: it moves or selects values, computing none. */
+	static boolean movesCodes(String op) {
+		return DROPPED_PAIRS.contains(op);
+	}
+
 	private final ModelFacts m;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
 

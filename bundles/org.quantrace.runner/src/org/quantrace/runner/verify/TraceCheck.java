@@ -212,6 +212,8 @@ final class TraceCheck implements DocumentCheck {
 				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
 				if (!l.isQuantized() && !quantized) {
 					FloatLayers.check(l, f, input, where, DOCUMENT, found);
+				} else if (l.isQuantized() && quantized) {
+					FloatLayers.checkMovingCodes(l, f, input, where, DOCUMENT, found);
 				}
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
 				same(found, DOCUMENT, where + " rewrite", Repeats.stated(l.getReason()), facts.repeats.statement(l.getNode()));

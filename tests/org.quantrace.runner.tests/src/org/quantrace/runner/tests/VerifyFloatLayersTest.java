@@ -109,6 +109,23 @@ class VerifyFloatLayersTest {
 				r.problems().toString());
 	}
 
+	/**
+	 * A quantized layer that moves codes is the float model's node too: the second MaxPool (uint8 codes in, the same codes out)
+	 * made a 1x1 subsampling with its stride 2 kept (kernel_shape [1, 1]: the same output shape, other values). Before,
+	 * verify held its record ("quantized", the scale it shares) and no attribute: the forged folder passed with the documents'
+	 * hashes only (make_unseen16's restore: its rank-6 Transpose's perm swapped passed the same way).
+	 */
+	@Test
+	void aQuantizedLayersAttributeThatMovesCodesChangedIsFound() throws IOException {
+		Verification.Result r = forged("pool", n -> {
+			if (n.getName().equals("/features/features.7/MaxPool")) {
+				n.getAttributeBuilderList().stream().filter(a -> a.getName().equals("kernel_shape")).forEach(a -> a.setInts(0, 1).setInts(1, 1));
+			}
+		});
+		assertTrue(r.problems().stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().contains("layer /features/features.7/MaxPool (MaxPool) attributes: says")
+				&& p.what().contains("kernel_shape=ints: 2 ints: 2")), r.problems().toString());
+	}
+
 	/** A constant a float layer reads: the Pow's exponent 2 made 3 in the quantized model (the float model's stays 2). */
 	@Test
 	void aConstantAFloatLayerReadsChangedIsFound() throws IOException {

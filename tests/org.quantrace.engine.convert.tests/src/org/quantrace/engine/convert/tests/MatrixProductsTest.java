@@ -133,6 +133,24 @@ class MatrixProductsTest {
 	}
 
 	/**
+	 * One weight first under two products (make_unseen16's gcn: relu(A·H·W) twice with one fixed adjacency A [49, 49]):
+	 * Wᵀ is stored once and both MatMuls read it, as both read W before. Before, each product stored its own copy ('w0_t',
+	 * 'w0_t_1'), the converted gcn 9.5 kB larger than the export and its fiq-int8 file holding A's codes twice.
+	 */
+	@Test
+	void aWeightFirstUnderTwoProductsIsStoredTransposedOnce() {
+		Graph t = new Graph(6, 8);
+		String w = t.random(6, 6);
+		String h = t.node("Relu", List.of(t.node("MatMul", List.of(w, "x"))));
+		String y = t.node("MatMul", List.of(w, t.node("Add", List.of(h, "x"))));
+		FreezeResult f = check(t.model(y), "MatMul(W, x) with the weight first", "MatMul");
+		List<String> weights = f.model().graph().nodes().stream().filter(n -> n.opType().equals("MatMul")).map(n -> n.input(1)).toList();
+		assertEquals(2, weights.size(), ops(f.model()).toString());
+		assertEquals(weights.get(0), weights.get(1), "both products read one stored Wᵀ: " + record(f));
+		assertEquals(1, f.model().graph().initializers().size(), "W itself is gone, Wᵀ stored once");
+	}
+
+	/**
 	 * Without constant folding (`convert --no-fold`, a recipe's `fold-constants no`; torch's do_constant_folding=False
 	 * exports weights as Constant nodes) the weight-first MatMul reads its weight from a Constant node: Wᵀ is stored all the
 	 * same and the Constant node, read by nothing then, is removed.
