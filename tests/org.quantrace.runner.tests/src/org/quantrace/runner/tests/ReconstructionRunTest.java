@@ -352,14 +352,20 @@ class ReconstructionRunTest {
 				&& said.contains("about 48 dB higher") && said.contains("`range R`"), said);
 	}
 
-	/** Runs {@code recipe} (as blur.qr in {@code dir}) into out/, which must refuse it and write nothing; returns message / hint. */
+	/**
+	 * Runs {@code recipe} (as blur.qr in {@code dir}) into out/, which must refuse it (exit 2) on the line of its evaluation (its
+	 * range clause) and write nothing; returns the diagnostic (message: hint).
+	 */
 	private static String refusedRun(Path dir, String recipe) {
 		Path out = dir.resolve("out");
 		Path file = Runs.recipe(dir, "blur.qr", recipe);
-		org.quantrace.engine.InvalidInputException refused = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
-				() -> Runs.run(file, out));
+		var outcome = Runs.run(file, out);
+		assertEquals(2, outcome.exitCode(), outcome.diagnostics().toString());
 		assertFalse(Files.exists(out), "nothing written, nothing accepted");
-		return refused.getMessage() + " / " + refused.hint();
+		String said = outcome.diagnostics().toString();
+		int line = java.util.Arrays.asList(recipe.split("\n", -1)).indexOf(recipe.lines().filter(l -> l.contains("evaluate on eval")).findFirst().orElseThrow()) + 1;
+		assertTrue(said.contains("blur.qr:" + line + ":") && said.contains("error [value-range]"), "on the evaluation's line " + line + ": " + said);
+		return said;
 	}
 
 	/**
