@@ -52,11 +52,8 @@ class FloatSlowKernelsRunTest {
 
 		// the file as the quantizer wrote it before branch wbq: the first Conv reading the float model's float32 weights and bias
 		// (its record float, as before). ONNX Runtime rounds them to int8 at load, so verify says what runs instead of passing it
-		Path before = dir.resolve("before-wbq");
-		Runs.copy(out, before);
-		floatWeights(before.resolve("models/cnn/fast_int8.onnx"), out.resolve("models/cnn/converted.onnx"), "/features/features.0/Conv");
-		Tampering.rehashAll(before);
-		List<Problem> found = Verification.verify(before).problems();
+		List<Problem> found = verifiedWithFloatWeights(out, dir.resolve("before-wbq"), "models/cnn/fast_int8.onnx", out.resolve("models/cnn/converted.onnx"),
+				"/features/features.0/Conv");
 		assertTrue(found.stream().anyMatch(p -> p.what().contains("layer /features/features.0/Conv (Conv) weights") && p.what().contains("says float32")
 				&& p.what().contains("WeightBiasQuantization") && p.what().contains("do not run")), found.toString());
 	}
@@ -97,12 +94,19 @@ class FloatSlowKernelsRunTest {
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 
-		Path before = dir.resolve("before");
-		Runs.copy(out, before);
-		floatWeights(before.resolve("models/mlp/gemmfloat.onnx"), dir.resolve("mlp.onnx"), "/l1/Gemm");
-		Tampering.rehashAll(before);
-		List<Problem> found = Verification.verify(before).problems();
+		List<Problem> found = verifiedWithFloatWeights(out, dir.resolve("before"), "models/mlp/gemmfloat.onnx", dir.resolve("mlp.onnx"), "/l1/Gemm");
 		assertTrue(found.stream().anyMatch(p -> p.what().contains("layer /l1/Gemm (Gemm) weights") && p.what().contains("do not run")), found.toString());
+	}
+
+	/**
+	 * What verify finds in a copy of {@code out} at {@code to} whose {@code model}'s {@code layer} reads the float32 weight and
+	 * bias of {@code floatModel} (as written before its weights were written as ONNX Runtime runs them), every hash made again.
+	 */
+	private static List<Problem> verifiedWithFloatWeights(Path out, Path to, String model, Path floatModel, String layer) throws IOException {
+		Runs.copy(out, to);
+		floatWeights(to.resolve(model), floatModel, layer);
+		Tampering.rehashAll(to);
+		return Verification.verify(to).problems();
 	}
 
 	/** The {@code conv} of {@code model} made to read the float weight and bias its namesake in {@code floatModel} reads. */
