@@ -155,7 +155,8 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 		if (!Evaluator.reconstruction(variants.get(0), options)) {
 			options = options.withTask(EvaluationOptions.Task.CLASSIFICATION);
 		} else {
-			options = options.withSsim(chosen().isEmpty() || chosen().contains(Metrics.SSIM));
+			// only what is asked is computed and printed: --metrics mse reports no psnr, and holds no data range against the reference
+			options = options.withSsim(chosen().isEmpty() || chosen().contains(Metrics.SSIM)).withPsnr(chosen().isEmpty() || chosen().contains("psnr"));
 		}
 		for (int i = 0; i < all.size(); i++) {
 			ModelFiles.requireRuns(variants.get(i).model(), all.get(i), dataset);
@@ -235,7 +236,7 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			List<String> chosen = new ArrayList<>();
 			for (String m : metrics.split(",")) {
 				String name = m.trim().toLowerCase(Locale.ROOT);
-				name = name.equals("psnr") && report.reconstruction() ? Metrics.psnr(report.dataRange()) : name;
+				name = name.equals("psnr") && report.reconstruction() ? Metrics.psnr(report.dataRange(), report.nominalRange()) : name;
 				if (!known.contains(name)) {
 					throw new InvalidInputException("--metrics: '" + m.trim() + "' is not a metric of this evaluation",
 							"use deck, all, or some of: " + String.join(", ", known));

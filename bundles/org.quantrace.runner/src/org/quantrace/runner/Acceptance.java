@@ -34,7 +34,8 @@ final class Acceptance {
 	static boolean apply(List<AcceptanceCriterion> criteria, EvaluationStep evaluation, boolean multilabel, EvaluationRecord e) {
 		boolean all = true;
 		for (AcceptanceCriterion a : criteria) {
-			String name = Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK(), evaluation.getDataRange());
+			String name = Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK(), evaluation.getDataRange(),
+					evaluation.isNominalRange());
 			MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null);
 			AcceptanceResult r = TraceAssembler.F.createAcceptanceResult();
 			r.setCriterion(text(a));

@@ -129,6 +129,15 @@ final class DataChecks {
 	}
 
 	/** A dataset that cannot be read, on its line (code data-unreadable): before any work, or when a sample is read during the run. */
+	/**
+	 * A data range the evaluation refused after its pass ({@link org.quantrace.engine.evaluate.ReferenceSpan}): on the evaluation's
+	 * {@code range} clause, else its line (the default range 1), with what to write there.
+	 */
+	static RecipeFiles.Diagnostic rangeRefused(RecipeContext ctx, Path recipeAsGiven, InvalidInputException e) {
+		return diagnostic(ctx, ctx.recipe().getEvaluation(), org.quantrace.model.recipe.RecipePackage.Literals.EVALUATION_STEP__DATA_RANGE, recipeAsGiven,
+				IssueCodes.VALUE_RANGE, text(e), Severity.ERROR);
+	}
+
 	static RecipeFiles.Diagnostic unreadable(RecipeContext ctx, DatasetDeclaration d, Path recipeAsGiven, InvalidInputException e) {
 		return diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_UNREADABLE, text(e));
 	}

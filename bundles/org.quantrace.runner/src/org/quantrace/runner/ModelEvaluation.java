@@ -114,7 +114,8 @@ final class ModelEvaluation {
 		EvaluationOptions.Task task = outputs == null ? EvaluationOptions.Task.AUTO
 				: outputs ? EvaluationOptions.Task.RECONSTRUCTION : EvaluationOptions.Task.CLASSIFICATION;
 		return EvaluationOptions.defaults().withBaseline("original").withTolerance(e.getTolerance()).withTopK(e.getTopK()).withBatchSize(e.getBatchSize())
-				.withDataRange(e.getDataRange()).withNominalRange(e.isNominalRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM));
+				.withDataRange(e.getDataRange()).withNominalRange(e.isNominalRange()).withTask(task).withSsim(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.SSIM))
+				.withPsnr(e.getMetrics().isEmpty() || e.getMetrics().contains(org.quantrace.model.recipe.Metric.PSNR));
 	}
 
 	/**
@@ -259,7 +260,7 @@ final class ModelEvaluation {
 		if (evaluationOptions.targets() != null) {
 			r.setTargets(evaluationOptions.targets().name());
 		}
-		if (report.reconstruction() && evaluationOptions.nominalRange()) { // the span was not held against R: verify --deep must know
+		if (report.nominalRange()) { // the span was not held against R: verify --deep must know
 			r.setNominalRange(true);
 		}
 		if (options.reproducible()) { // wall-clock figures differ between runs

@@ -63,6 +63,11 @@ public final class RecipeRunner {
 		}
 		try {
 			return runChecked(ctx, schemes, diagnostics, options);
+		} catch (org.quantrace.engine.evaluate.ReferenceSpan.Refused refused) {
+			// found after the evaluation's pass (the reference's span is known only then): on the line of the range it is held against
+			List<RecipeFiles.Diagnostic> all = new ArrayList<>(diagnostics);
+			all.add(DataChecks.rangeRefused(ctx, recipeFile, refused));
+			return new Outcome(2, null, null, all, List.of(), true);
 		} catch (RuntimeException e) {
 			DeclaredDataset.Unreadable unreadable = unreadable(e);
 			if (unreadable == null) {

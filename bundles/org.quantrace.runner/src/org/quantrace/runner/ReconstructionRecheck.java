@@ -118,8 +118,10 @@ final class ReconstructionRecheck {
 		} finally {
 			sessions.forEach(InferenceSession::close);
 		}
-		// the range rule (ReferenceSpan's) on the span found here; a record stating the range nominal is not held to it
-		String problem = ReferenceSpan.problem(min, max, range, options.nominalRange(),
+		// the range rule (ReferenceSpan's) on the span found here, where R enters a figure (psnr, ssim; not mse alone); a record
+		// stating the range nominal is not held to it
+		boolean usesRange = options.psnr() || options.ssim() && image;
+		String problem = !usesRange ? null : ReferenceSpan.problem(min, max, range, options.nominalRange(),
 				"the reference (" + (targets != null ? "the targets " + targets.name() : "the original's outputs") + ")");
 		if (problem != null) {
 			found.add(new Mismatch(Outputs.TRACE, at + "data range of psnr and ssim (second path: the reference's span found here)",
@@ -133,7 +135,7 @@ final class ReconstructionRecheck {
 			}
 			double mse = squared[i] / elements[i];
 			same(r, Metrics.MSE, mse, at + name, found);
-			same(r, Metrics.psnr(range), mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(range * range / mse), at + name, found);
+			same(r, Metrics.psnr(range, options.nominalRange()), mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(range * range / mse), at + name, found);
 			if (image) {
 				same(r, Metrics.SSIM, ssim[i] / n, at + name, found);
 			}

@@ -19,6 +19,7 @@ import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.engine.evaluate.Evaluator;
 import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.engine.evaluate.QuantizationDebugger;
+import org.quantrace.engine.evaluate.ReferenceSpan;
 import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.model.recipe.DatasetDeclaration;
@@ -112,14 +113,25 @@ final class Reevaluation {
 					r.getModel().getSizeBytes()));
 		}
 		EvaluationOptions options = ModelEvaluation.options(ctx, step, m);
-		// the engine runs again without its own refusal of the data range: the second path holds the range against the reference
-		// by what the record says (a folder written before the rule, its records unmarked, included), naming the rule's words
-		EvaluationReport report = Evaluator.evaluate(variants, data, options.withNominalRange(true), progress);
+		if (records.stream().anyMatch(r -> r.getMetrics().stream().anyMatch(v -> Metrics.isPsnr(v.getName())))) {
+			options = options.withPsnr(true); // a folder written when psnr was computed unasked: its figure is held like the others
+		}
+		// the engine runs again under the range the records state; its refusal of the range is not taken as the answer: the second
+		// path holds the range against the reference by what the records say (a folder written before the rule, its records
+		// unmarked, included), naming the rule's words, and the figures are compared all the same
+		boolean nominal = records.stream().anyMatch(EvaluationRecord::isNominalRange);
+		EvaluationReport report;
+		try {
+			report = Evaluator.evaluate(variants, data, options.withNominalRange(nominal), progress);
+		} catch (ReferenceSpan.Refused refused) {
+			report = refused.report();
+		}
 		if (report.reconstruction()) { // outputs against the original's: a second computation of the same metrics, apart from the engine's
-			boolean nominal = records.stream().anyMatch(EvaluationRecord::isNominalRange);
-			if (nominal != options.nominalRange()) {
+			boolean stated = options.nominalRange() && !Double.isNaN(report.dataRange()); // the word is recorded where R is used
+			if (nominal != stated) {
 				found.add(new Mismatch(DOCUMENT, at + "data range " + step.getDataRange() + " nominal", String.valueOf(nominal),
-						options.nominalRange() + " (as the recipe states it now: range R" + (options.nominalRange() ? " nominal)" : ")")));
+						stated + " (as the recipe states it now: range R" + (options.nominalRange() ? " nominal" : "") + ", metrics "
+								+ String.join(", ", report.variants().get(0).metrics().keySet().stream().filter(Metrics::reconstruction).toList()) + ")"));
 			}
 			ReconstructionRecheck.check(variants, data, options.withNominalRange(nominal), records, at, found);
 		}
@@ -132,6 +144,10 @@ final class Reevaluation {
 					found.add(new Mismatch(DOCUMENT, at + r.getVariant() + " " + v.getName(), String.valueOf(v.getValue()), String.valueOf(again)));
 				}
 			}
+			// and the other way: a figure of outputs the recipe asks for is in the record (one left out would hide what it says)
+			now.metrics().keySet().stream().filter(Metrics::reconstruction).filter(n -> r.getMetrics().stream().noneMatch(v -> v.getName().equals(n)))
+					.forEach(n -> found.add(new Mismatch(DOCUMENT, at + r.getVariant() + " " + n, "not in the record", "asked for by the recipe: "
+							+ Metrics.text(n, now.metrics().get(n), 6))));
 		}
 	}
 

@@ -766,6 +766,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		if (e.isNominalRange() && Boolean.FALSE.equals(measuresOutputs(e))) {
 			warning("'nominal' states the data range of psnr and ssim, and this evaluation scores classes: it has no effect; drop it, or name"
 					+ " the metrics of outputs, 'metrics mse, psnr, ssim'", e, Literals.EVALUATION_STEP__NOMINAL_RANGE, IssueCodes.NOMINAL_RANGE_UNUSED);
+		} else if (e.isNominalRange() && !e.getMetrics().isEmpty() && !e.getMetrics().contains(Metric.PSNR) && !e.getMetrics().contains(Metric.SSIM)) {
+			// mse does not depend on R: the run neither holds the range against the reference nor records the word
+			warning("'nominal' states the data range of psnr and ssim, and this evaluation computes neither (mse does not depend on the range):"
+					+ " it has no effect; drop it, or add psnr or ssim to the metrics", e, Literals.EVALUATION_STEP__NOMINAL_RANGE, IssueCodes.NOMINAL_RANGE_UNUSED);
 		}
 		// outputs measured against the original's need no labels
 		if (!reconstruction && d.getPath() != null && d.getLabels() == null && (format == null ? !d.getPath().toLowerCase(Locale.ROOT).matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {

@@ -6,11 +6,12 @@ package org.quantrace.engine.evaluate;
  * the tolerance in percentage points within which a metric counts as unchanged (~), and the baseline; for outputs
  * that are no class scores, which task to assume, the data range R of the outputs (PSNR, SSIM) and the targets (when
  * none, each model is measured against the baseline's outputs: fidelity), whether SSIM is computed and whether the layout is
- * declared NHWC (image outputs [H, W, C] are then read channels last, {@link ReconstructionMetrics#imageLayout}), and whether the
- * data range is stated as the data's nominal one (the reference's span is then not held against it, {@link ReferenceSpan}).
+ * declared NHWC (image outputs [H, W, C] are then read channels last, {@link ReconstructionMetrics#imageLayout}), whether the
+ * data range is stated as the data's nominal one (the reference's span is then not held against it, {@link ReferenceSpan}), and
+ * whether PSNR is computed.
  */
 public record EvaluationOptions(int batchSize, int topK, double threshold, IntegerOutputs integerOutputs, double tolerancePoints, String baseline,
-		Task task, double dataRange, Targets targets, boolean ssim, boolean nhwc, boolean nominalRange) {
+		Task task, double dataRange, Targets targets, boolean ssim, boolean nhwc, boolean nominalRange, boolean psnr) {
 
 	/** Reading integer multilabel outputs. */
 	public enum IntegerOutputs {
@@ -60,7 +61,7 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 	}
 
 	public EvaluationOptions(int batchSize, int topK, double threshold, IntegerOutputs integerOutputs, double tolerancePoints, String baseline) {
-		this(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, Task.AUTO, 1, null, true, false, false);
+		this(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, Task.AUTO, 1, null, true, false, false, true);
 	}
 
 	public static EvaluationOptions defaults() {
@@ -68,46 +69,54 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 	}
 
 	public EvaluationOptions withBaseline(String name) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, name, task, dataRange, targets, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, name, task, dataRange, targets, ssim, nhwc, nominalRange, psnr);
 	}
 
 	public EvaluationOptions withTolerance(double points) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, points, baseline, task, dataRange, targets, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, points, baseline, task, dataRange, targets, ssim, nhwc, nominalRange, psnr);
 	}
 
 	public EvaluationOptions withIntegerOutputs(IntegerOutputs mode) {
-		return new EvaluationOptions(batchSize, topK, threshold, mode, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, mode, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, nominalRange, psnr);
 	}
 
 	public EvaluationOptions withBatchSize(int size) {
-		return new EvaluationOptions(size, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(size, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, nominalRange, psnr);
 	}
 
 	public EvaluationOptions withTopK(int k) {
-		return new EvaluationOptions(batchSize, k, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, k, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, nominalRange, psnr);
 	}
 
 	public EvaluationOptions withTask(Task t) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, t, dataRange, targets, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, t, dataRange, targets, ssim, nhwc, nominalRange, psnr);
 	}
 
 	/** The data range R of outputs that are no class scores (1 for images in [0, 1]). */
 	public EvaluationOptions withDataRange(double range) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, range, targets, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, range, targets, ssim, nhwc, nominalRange, psnr);
 	}
 
 	public EvaluationOptions withTargets(Targets t) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, t, ssim, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, t, ssim, nhwc, nominalRange, psnr);
 	}
 
 	/** Whether SSIM is computed where the outputs are images (default true). */
 	public EvaluationOptions withSsim(boolean on) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, on, nhwc, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, on, nhwc, nominalRange, psnr);
 	}
 
 	/** Whether the layout is declared NHWC (recipe {@code layout NHWC}, {@code --layout NHWC}): SSIM then reads [H, W, C] outputs. */
 	public EvaluationOptions withNhwc(boolean declared) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, declared, nominalRange);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, declared, nominalRange, psnr);
+	}
+
+	/**
+	 * Whether PSNR is computed (default true; a recipe's or --metrics' list without psnr: false). The data range R is used by
+	 * PSNR and SSIM only: an evaluation of neither (mse alone) does not hold the reference's span against R.
+	 */
+	public EvaluationOptions withPsnr(boolean on) {
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, nominalRange, on);
 	}
 
 	/**
@@ -115,6 +124,6 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 	 * --nominal-range}): very dark images in [0, 1] span far less than 1 and are measured with R = 1 all the same.
 	 */
 	public EvaluationOptions withNominalRange(boolean stated) {
-		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, stated);
+		return new EvaluationOptions(batchSize, topK, threshold, integerOutputs, tolerancePoints, baseline, task, dataRange, targets, ssim, nhwc, stated, psnr);
 	}
 }

@@ -5,15 +5,16 @@ import java.util.Map;
 
 /**
  * Metrics of model variants on one dataset, and how each compares with the baseline variant: the delta
- * and the deck's marker, ↑ better, ↓ worse, ~ within the tolerance.
+ * and the deck's marker, ↑ better, ↓ worse, ~ within the tolerance. Of outputs measured against a reference, the data range R
+ * that PSNR and SSIM were computed with (NaN where neither was: mse alone) and whether it was stated as the data's nominal range.
  */
 public record EvaluationReport(String dataset, int samples, boolean multilabel, List<String> labelNames, List<VariantResult> variants,
-		String baseline, double tolerancePoints, String reference, double dataRange) {
+		String baseline, double tolerancePoints, String reference, double dataRange, boolean nominalRange) {
 
 	/** A classification's report: no reference tensors. */
 	public EvaluationReport(String dataset, int samples, boolean multilabel, List<String> labelNames, List<VariantResult> variants, String baseline,
 			double tolerancePoints) {
-		this(dataset, samples, multilabel, labelNames, variants, baseline, tolerancePoints, null, Double.NaN);
+		this(dataset, samples, multilabel, labelNames, variants, baseline, tolerancePoints, null, Double.NaN, false);
 	}
 
 	/** Whether the outputs were measured against reference tensors (MSE, PSNR, SSIM), which {@link #reference()} names. */

@@ -73,8 +73,9 @@ public final class EvaluationTable {
 		StringBuilder s = new StringBuilder();
 		if (r.reconstruction()) {
 			boolean ssim = r.variants().get(0).metrics().containsKey(Metrics.SSIM);
-			s.append(String.format(Locale.ROOT, "%s: %,d samples, outputs against %s (data range %s); baseline %s, ~ = within %s %%%s%n%n",
-					r.dataset(), r.samples(), r.reference(), trim(r.dataRange()), r.baseline(), trim(r.tolerancePoints()),
+			String range = Double.isNaN(r.dataRange()) ? "" : " (data range " + trim(r.dataRange()) + (r.nominalRange() ? ", nominal" : "") + ")";
+			s.append(String.format(Locale.ROOT, "%s: %,d samples, outputs against %s%s; baseline %s, ~ = within %s %%%s%n%n",
+					r.dataset(), r.samples(), r.reference(), range, r.baseline(), trim(r.tolerancePoints()),
 					ssim ? " (ssim: " + trim(r.tolerancePoints()) + " pt)" : ""));
 		} else {
 			s.append(String.format(Locale.ROOT, "%s: %,d samples, %s; baseline %s, ~ = within %s pt%n%n", r.dataset(), r.samples(),

@@ -47,7 +47,17 @@ public final class Metrics {
 
 	/** PSNR's report name, with the data range it is computed for: "psnr (dB, range 1)". */
 	public static String psnr(double range) {
-		return "psnr (dB, range " + (range == Math.rint(range) && Math.abs(range) < 1e15 ? Long.toString((long) range) : Double.toString(range)) + ")";
+		return psnr(range, false);
+	}
+
+	/**
+	 * PSNR's report name, with the data range it is computed for and, where the user stated it as the data's nominal range (its
+	 * span not held against the reference's, {@link ReferenceSpan}), that word: "psnr (dB, range 1, nominal)". The name is what
+	 * every record, table and log prints next to the figure, so each says how R was chosen.
+	 */
+	public static String psnr(double range, boolean nominal) {
+		return "psnr (dB, range " + (range == Math.rint(range) && Math.abs(range) < 1e15 ? Long.toString((long) range) : Double.toString(range))
+				+ (nominal ? ", nominal" : "") + ")";
 	}
 
 	public static boolean isPsnr(String name) {
@@ -117,11 +127,11 @@ public final class Metrics {
 
 	/** The report name of a recipe metric for the task at hand. */
 	public static String name(Metric m, Averaging averaging, boolean multilabel, int topK) {
-		return name(m, averaging, multilabel, topK, 1);
+		return name(m, averaging, multilabel, topK, 1, false);
 	}
 
-	/** The report name of a recipe metric for the task at hand, PSNR's with the data range of the outputs. */
-	public static String name(Metric m, Averaging averaging, boolean multilabel, int topK, double dataRange) {
+	/** The report name of a recipe metric for the task at hand, PSNR's with the data range of the outputs (stated nominal or not). */
+	public static String name(Metric m, Averaging averaging, boolean multilabel, int topK, double dataRange, boolean nominal) {
 		String avg = averaging.getLiteral();
 		return switch (m) {
 		case ACCURACY -> multilabel ? BINARY_ACCURACY : ACCURACY;
@@ -138,7 +148,7 @@ public final class Metrics {
 		case MODEL_SIZE -> MODEL_SIZE;
 		case LATENCY -> LATENCY;
 		case MSE -> MSE;
-		case PSNR -> psnr(dataRange);
+		case PSNR -> psnr(dataRange, nominal);
 		case SSIM -> SSIM;
 		};
 	}

@@ -74,7 +74,8 @@ final class Reconstruction {
 				}
 			}
 			String reference = targets != null ? "the targets " + targets.name() : "the outputs of " + baseline;
-			span.requireFits(options.dataRange(), options.nominalRange(), "the reference (" + (targets != null ? reference : "the outputs of the baseline " + baseline) + ")");
+			// R enters psnr and ssim only; an evaluation of neither reports no range and holds none against the reference
+			boolean usesRange = runners.stream().anyMatch(r -> r.sums != null && r.sums.usesRange());
 			List<EvaluationReport.VariantResult> results = new ArrayList<>();
 			for (Runner r : runners) {
 				Map<String, Double> metrics = new LinkedHashMap<>(r.sums.metrics());
@@ -84,7 +85,12 @@ final class Reconstruction {
 				results.add(new EvaluationReport.VariantResult(r.variant.name(), metrics, null, latency, r.variant.sizeBytes(),
 						r.intInput == null ? "float32" : r.intInput.type().displayName(), r.intOutput == null ? "float32" : r.intOutput.type().displayName()));
 			}
-			return new EvaluationReport(data.name(), n, false, List.of(), results, baseline, options.tolerancePoints(), reference, options.dataRange());
+			EvaluationReport report = new EvaluationReport(data.name(), n, false, List.of(), results, baseline, options.tolerancePoints(), reference,
+					usesRange ? options.dataRange() : Double.NaN, usesRange && options.nominalRange());
+			if (usesRange) {
+				span.requireFits(options.dataRange(), options.nominalRange(), "the reference (" + (targets != null ? reference : "the outputs of the baseline " + baseline) + ")", report);
+			}
+			return report;
 		} finally {
 			runners.forEach(Runner::close);
 		}
@@ -152,7 +158,8 @@ final class Reconstruction {
 								+ " on the layout), or give the model a Transpose (perm 0, 3, 1, 2) at its output so that it is [N, C, H, W]");
 			}
 			if (sums == null) {
-				sums = new ReconstructionMetrics.Accumulator(perSample, options.dataRange(), options.ssim() && ReconstructionMetrics.imageShape(perSample, layout), layout);
+				sums = new ReconstructionMetrics.Accumulator(perSample, options.dataRange(), options.ssim() && ReconstructionMetrics.imageShape(perSample, layout), layout,
+						options.psnr(), options.nominalRange());
 			}
 			sums.add(out, reference, rows);
 		}

@@ -92,6 +92,8 @@ public final class ReconstructionMetrics {
 		private final long[] perSample;
 		private final double range;
 		private final boolean ssim;
+		private final boolean psnr;
+		private final boolean nominal;
 		private final ImageLayout layout;
 		private double squared;
 		private long elements;
@@ -105,6 +107,14 @@ public final class ReconstructionMetrics {
 
 		/** @param layout how a sample lies in memory (SSIM's axes); a channels-last shape read channels first is refused */
 		public Accumulator(long[] perSample, double range, boolean ssim, ImageLayout layout) {
+			this(perSample, range, ssim, layout, true, false);
+		}
+
+		/**
+		 * @param psnr whether PSNR is reported (asked for); MSE always is
+		 * @param nominal whether the range is stated as the data's nominal one, which PSNR's name then says
+		 */
+		public Accumulator(long[] perSample, double range, boolean ssim, ImageLayout layout, boolean psnr, boolean nominal) {
 			if (!(range > 0) || Double.isInfinite(range)) {
 				throw new IllegalArgumentException("the data range must be a positive number, not " + range);
 			}
@@ -117,6 +127,8 @@ public final class ReconstructionMetrics {
 			this.perSample = perSample.clone();
 			this.range = range;
 			this.ssim = ssim;
+			this.psnr = psnr;
+			this.nominal = nominal;
 			this.layout = layout;
 		}
 
@@ -143,12 +155,19 @@ public final class ReconstructionMetrics {
 			return squared / elements;
 		}
 
-		/** The metrics by their report names: mse, psnr (with the range), ssim when computed. */
+		/** Whether a figure of these sums depends on the data range: PSNR or SSIM is computed. */
+		public boolean usesRange() {
+			return psnr || ssim;
+		}
+
+		/** The metrics by their report names: mse, psnr (with the range) and ssim when computed. */
 		public Map<String, Double> metrics() {
 			Map<String, Double> m = new LinkedHashMap<>();
 			double mse = mse();
 			m.put(Metrics.MSE, mse);
-			m.put(Metrics.psnr(range), psnr(mse, range));
+			if (psnr) {
+				m.put(Metrics.psnr(range, nominal), psnr(mse, range));
+			}
 			if (ssim) {
 				m.put(Metrics.SSIM, ssimSum / samples);
 			}

@@ -4,7 +4,8 @@ import org.quantrace.engine.InvalidInputException;
 
 /**
  * The span of the reference values (the targets, or the baseline's outputs) that PSNR and SSIM are measured against, held
- * against the data range R they are computed with. PSNR = 10 log10(R² / MSE): a range stated ten times too large lifts every
+ * against the data range R they are computed with, where either is computed (MSE alone does not depend on R: an evaluation of
+ * mse only is not held to it). PSNR = 10 log10(R² / MSE): a range stated ten times too large lifts every
  * figure by 20 dB (255 for outputs in [0, 1]: 48 dB) and a criterion such as {@code psnr >= 40 dB} then passes anything; a
  * range narrower than the data (the default 1 over outputs in [0, 255]) lowers every figure as much (48 dB) and puts SSIM's
  * constants out of scale. So a reference whose values span less than a tenth of R, or more than R, is refused after the pass,
@@ -33,11 +34,34 @@ public final class ReferenceSpan {
 		}
 	}
 
-	/** Refuses {@code range} (exit 2) where {@link #problem} finds one; {@code what} names the reference. */
-	public void requireFits(double range, boolean nominal, String what) {
+	/**
+	 * Refuses {@code range} (exit 2) where {@link #problem} finds one; {@code what} names the reference, {@code report} is the
+	 * evaluation refused (kept in the refusal for verify's second path only, never printed or recorded).
+	 */
+	void requireFits(double range, boolean nominal, String what, EvaluationReport report) {
 		String problem = problem(min, max, range, nominal, what);
 		if (problem != null) {
-			throw new InvalidInputException(problem, HINT);
+			throw new Refused(problem, report);
+		}
+	}
+
+	/**
+	 * A data range refused, with the evaluation it was refused for: {@code verify --deep} re-runs an evaluation under the range
+	 * the record states and holds the rule itself on its second path, so it needs the figures of a refused one too (a folder
+	 * written before the rule); a run or a command reports the refusal alone.
+	 */
+	public static final class Refused extends InvalidInputException {
+
+		private static final long serialVersionUID = 1L;
+		private final transient EvaluationReport report;
+
+		Refused(String problem, EvaluationReport report) {
+			super(problem, HINT);
+			this.report = report;
+		}
+
+		public EvaluationReport report() {
+			return report;
 		}
 	}
 

@@ -55,6 +55,13 @@ public final class QuantizationPlan {
 	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
 	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
 
+	/**
+	 * The ops whose float weights ONNX Runtime 1.29's WeightBiasQuantization rounds at load after the int8 model input's
+	 * DequantizeLinear (measured with the LoadRewrites client: an excluded Conv, wbq; an excluded Gemm and ConvTranspose, branch
+	 * evidence: their optimized graphs hold {@code _weight_q} and {@code _bias_int32} initializers).
+	 */
+	static final Set<String> ROUNDED_AT_LOAD = Set.of("Conv", "ConvTranspose", "Gemm");
+
 	/** The words of a float Conv written with the int8 weights ONNX Runtime would round its float ones to: see {@link Planner#weightsRoundedByOnnxRuntime(Node, TensorSpec)}. */
 	static final String WEIGHTS_ROUNDED_AT_LOAD = "ONNX Runtime would quantize its float weights itself when it loads the model";
 
@@ -473,7 +480,7 @@ public final class QuantizationPlan {
 		 */
 		boolean weightsRoundedByOnnxRuntime(Node n, TensorSpec a) {
 			String x = n.input(0);
-			if (branch || !n.opType().equals("Conv") || !graphInputs.contains(x) || spec.io() == QuantizationSpec.IoType.FLOAT32
+			if (branch || !ROUNDED_AT_LOAD.contains(n.opType()) || !graphInputs.contains(x) || spec.io() == QuantizationSpec.IoType.FLOAT32
 					|| spec.io().quantType() == a.precision() || !plan.activations.containsKey(x) || n.inputs().size() < 2 || !isConstant(n.input(1)) || !isFloat(n.input(1))) {
 				return false;
 			}

@@ -212,6 +212,10 @@ final class TraceCheck implements DocumentCheck {
 				same(found, DOCUMENT, where, l.isQuantized() ? "quantized" : "float", quantized ? "quantized" : "float");
 				if (!l.isQuantized() && !quantized) {
 					FloatLayers.check(l, f, input, where, DOCUMENT, found);
+					String runs = model.weightsRoundedAtLoad(l.getNode());
+					if (runs != null) { // a file written before the quantizer wrote what runs: its records say weights that do not run
+						found.add(new Mismatch(DOCUMENT, where + " weights", "float32 (as the file holds them)", runs));
+					}
 				} else if (l.isQuantized() && quantized) {
 					FloatLayers.checkMovingCodes(l, f, input, where, DOCUMENT, found);
 				}

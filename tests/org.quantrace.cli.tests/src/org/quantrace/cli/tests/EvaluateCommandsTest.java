@@ -158,7 +158,39 @@ class EvaluateCommandsTest {
 		double mse = sum / noisy.length; // every sample has 784 values: the mean of the samples' means is the mean
 		JsonNode r = new ObjectMapper().readTree(nominal.out()).at("/evaluation/variants/0/metrics");
 		assertEquals(mse, r.get("mse").asDouble(), 1e-6 * mse, r.toString());
-		assertEquals(10 * Math.log10(1 / mse), r.get("psnr (dB, range 1)").asDouble(), 1e-5, r.toString());
+		assertEquals(10 * Math.log10(1 / mse), r.get("psnr (dB, range 1, nominal)").asDouble(), 1e-5, "the name says the range is nominal: " + r);
+		Cli table = Cli.run("evaluate", identity, "--data", darkNoisy.toString(), "--targets", darkClean.toString(), "--nominal-range");
+		assertTrue(table.out().contains("(data range 1, nominal)") && table.out().contains("psnr (dB, range 1, nominal)"), table.out());
+	}
+
+	/**
+	 * Issue 13: --metrics mse over images of [0, 255] (tests/data/metrics' noisy images times 255) with the default data range 1
+	 * was refused (exit 2: the reference spans more than the range), though mse does not depend on the range, and the JSON held
+	 * a psnr not asked for. Now only psnr and ssim hold the range against the reference: exit 0, mse alone is reported (the
+	 * table names no data range), and the blur is linear, so its mse is 255² times that over the unscaled images.
+	 */
+	@Test
+	void mseAloneHoldsNoDataRangeAndReportsOnlyMse() throws IOException {
+		String identity = TestData.data("models/image_identity.onnx").toString();
+		String blur = TestData.data("models/image_blur.onnx").toString();
+		float[] noisy = org.quantrace.engine.data.NpyArray.open(TestData.data("metrics/denoise_noisy.npy")).read().toFloats();
+		Path bright = dir.resolve("noisy255-mse.npy");
+		org.quantrace.engine.data.NpyArray.write(bright, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 64, 1, 28, 28 }, scaled(noisy, 255f)));
+
+		Cli wide = Cli.run("evaluate", identity, blur, "--data", bright.toString(), "--metrics", "mse", "--format", "json");
+		assertEquals(0, wide.exitCode(), wide.out() + wide.err());
+		JsonNode metrics = new ObjectMapper().readTree(wide.out()).at("/evaluation/variants/1/metrics");
+		java.util.List<String> names = new java.util.ArrayList<>();
+		metrics.fieldNames().forEachRemaining(names::add);
+		assertEquals(java.util.List.of("mse"), names.stream().filter(n -> !n.startsWith("latency") && !n.startsWith("model size")).toList(), metrics.toString());
+		Cli unscaled = Cli.run("evaluate", identity, blur, "--data", TestData.data("metrics/denoise_noisy.npy").toString(), "--metrics", "mse", "--format", "json");
+		assertEquals(0, unscaled.exitCode(), unscaled.err());
+		double mse = new ObjectMapper().readTree(unscaled.out()).at("/evaluation/variants/1/metrics/mse").asDouble();
+		assertEquals(255.0 * 255.0 * mse, metrics.get("mse").asDouble(), 1e-5 * 255 * 255 * mse, metrics.toString());
+
+		Cli table = Cli.run("evaluate", identity, blur, "--data", bright.toString(), "--metrics", "mse");
+		assertEquals(0, table.exitCode(), table.err());
+		assertFalse(table.out().contains("data range") || table.out().contains("psnr"), table.out());
 	}
 
 	private static float[] scaled(float[] values, float by) {

@@ -152,6 +152,9 @@ class ValidatorTest {
 				// 'nominal': the user states R is the data's nominal range (dark images in [0, 1] with range 1); a class score has no range
 				rule(IssueCodes.NOMINAL_RANGE_UNUSED, Severity.WARNING, "evaluate on eval metrics accuracy range 1 nominal",
 						"evaluate on eval metrics mse, psnr range 1 nominal"),
+				// nor has mse alone (R enters psnr and ssim only): the run holds no range and records no word
+				rule(IssueCodes.NOMINAL_RANGE_UNUSED, Severity.WARNING, "evaluate on eval metrics mse range 1 nominal",
+						"evaluate on eval metrics mse, ssim range 1 nominal"),
 				// measured against the original's outputs, an image model's evaluation needs no labels
 				rule(IssueCodes.MISSING_LABELS, Severity.ERROR, "dataset test \"eval\" evaluate on test metrics accuracy",
 						"dataset test \"eval\" evaluate on test metrics mse, psnr"),

@@ -352,14 +352,20 @@ class ReconstructionRunTest {
 				&& said.contains("about 48 dB higher") && said.contains("`range R`"), said);
 	}
 
-	/** Runs {@code recipe} (as blur.qr in {@code dir}) into out/, which must refuse it and write nothing; returns message / hint. */
+	/**
+	 * Runs {@code recipe} (as blur.qr in {@code dir}) into out/, which must refuse it (exit 2) on the line of its evaluation (its
+	 * range clause) and write nothing; returns the diagnostic (message: hint).
+	 */
 	private static String refusedRun(Path dir, String recipe) {
 		Path out = dir.resolve("out");
 		Path file = Runs.recipe(dir, "blur.qr", recipe);
-		org.quantrace.engine.InvalidInputException refused = org.junit.jupiter.api.Assertions.assertThrows(org.quantrace.engine.InvalidInputException.class,
-				() -> Runs.run(file, out));
+		var outcome = Runs.run(file, out);
+		assertEquals(2, outcome.exitCode(), outcome.diagnostics().toString());
 		assertFalse(Files.exists(out), "nothing written, nothing accepted");
-		return refused.getMessage() + " / " + refused.hint();
+		String said = outcome.diagnostics().toString();
+		int line = java.util.Arrays.asList(recipe.split("\n", -1)).indexOf(recipe.lines().filter(l -> l.contains("evaluate on eval")).findFirst().orElseThrow()) + 1;
+		assertTrue(said.contains("blur.qr:" + line + ":") && said.contains("error [value-range]"), "on the evaluation's line " + line + ": " + said);
+		return said;
 	}
 
 	/**
@@ -396,12 +402,96 @@ class ReconstructionRunTest {
 				found.toString());
 	}
 
+	/**
+	 * Issue 13: an evaluation asking for mse alone, of outputs spanning [0, 3] (tests/data/metrics' noisy and clean images times
+	 * 3), was refused for the data range (default 1), which only psnr and ssim use, and its records and documents held a psnr
+	 * nobody asked for. Now the range is held against the reference only where psnr or ssim is computed: the run measures, every
+	 * document holds mse and neither psnr nor ssim, the mse is 9 times scikit-image's figure of the unscaled images, and verify,
+	 * deep too, finds the folder consistent; a record that leaves out the mse the recipe asks for is found by the deep re-run.
+	 */
+	@Test
+	void anEvaluationOfMseAloneHoldsNoDataRangeAndRecordsOnlyMse() throws IOException {
+		Path dir = blurExample("reconstruction-mse");
+		scaled(TestData.data("metrics/denoise_noisy.npy"), dir.resolve("data/noisy.npy"), 3f);
+		scaled(TestData.data("metrics/denoise_clean.npy"), dir.resolve("data/clean.npy"), 3f);
+		String recipe = targetsRecipe(dir, "\taccept when mse <= 1").replace("metrics mse, psnr, ssim range 1", "metrics mse");
+		assertTrue(recipe.contains("evaluate on eval metrics mse\n"), recipe);
+		Path out = dir.resolve("out");
+		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
+		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
+
+		for (String document : List.of("trace.xmi", "results.json", "report.html", "logs/PhIMT0003-blur.md", "logs/PhIMT0003-blur.html")) {
+			String text = Files.readString(out.resolve(document));
+			assertTrue(text.contains("mse"), document + " holds the mse");
+			assertFalse(text.contains("psnr") || text.contains("ssim"), document + " holds a metric not asked for");
+		}
+		JsonNode root = new ObjectMapper().readTree(Files.readString(out.resolve("results.json")));
+		double reference = new ObjectMapper().readTree(Files.readString(TestData.data("metrics/denoise_references.json"))).at("/blur_against_clean/mse").asDouble();
+		JsonNode original = variant(root, "original");
+		assertEquals(9 * reference, original.at("/metrics/mse").asDouble(), 1e-6 * 9 * reference, "scikit-image's mse of the unscaled images, times 3²: " + original);
+		assertEquals(List.of("mse"), names(variant(root, "fiq_int8").at("/metrics")).stream().filter(n -> !n.startsWith("model size") && !n.startsWith("latency")).toList(),
+				root.toString());
+
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+
+		// fiq_int8's mse left out of its record (every hash made again): the recipe asks for it, the deep re-run computes it
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		java.util.regex.Matcher record = java.util.regex.Pattern.compile("<evaluations [^>]*variant=\"fiq_int8\"[\\s\\S]*?</evaluations>").matcher(trace);
+		assertTrue(record.find(), trace);
+		java.util.regex.Matcher mse = java.util.regex.Pattern.compile("\\s*<metrics name=\"mse\"[^>]*/>").matcher(record.group());
+		assertTrue(mse.find(), record.group());
+		Path edited = Tampering.edited(out, dir.resolve("edited"), "trace.xmi", record.group(), record.group().replace(mse.group(), ""));
+		List<Problem> found = Verification.verify(edited, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(found.stream().anyMatch(p -> p.what().contains("fiq_int8 mse") && p.what().contains("not in the record")), found.toString());
+	}
+
+	/**
+	 * Issue 13: `range 1 nominal` was recorded in the trace only (its nominalRange word); results.json, report.html and PhIMT0003
+	 * named the figure "psnr (dB, range 1)" as for a range held against the reference. The word is now in psnr's name, which
+	 * every record, table and log prints, and verify --deep derives the name again from the range and the word: a trace whose
+	 * psnr is renamed without it (every hash made again) is a mismatch.
+	 */
+	@Test
+	void aNominalRangeIsNamedInEveryDocumentAndVerified() throws IOException {
+		Path dir = blurExample("reconstruction-nominal-named");
+		darkened(TestData.data("metrics/denoise_noisy.npy"), dir.resolve("data/noisy.npy"));
+		darkened(TestData.data("metrics/denoise_clean.npy"), dir.resolve("data/clean.npy"));
+		String recipe = targetsRecipe(dir, "\taccept when psnr >= 15 dB").replace("range 1", "range 1 nominal");
+		Path out = dir.resolve("out");
+		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
+		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
+		String psnr = "psnr (dB, range 1, nominal)";
+		for (String document : List.of("trace.xmi", "results.json", "report.html", "logs/PhIMT0003-blur.md", "logs/PhIMT0003-blur.html")) {
+			String text = Files.readString(out.resolve(document));
+			assertTrue(text.contains(psnr), document + " names the range nominal");
+			assertFalse(text.contains("psnr (dB, range 1)"), document + " names it as a range held against the reference");
+		}
+		JsonNode quantized = variant(new ObjectMapper().readTree(Files.readString(out.resolve("results.json"))), "fiq_int8");
+		assertTrue(quantized.at("/criteria/0/passed").asBoolean() && quantized.at("/metrics").get(psnr).asDouble() > 15, "the criterion found its figure: " + quantized);
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+
+		Path renamed = Tampering.edited(out, dir.resolve("renamed"), "trace.xmi", psnr, "psnr (dB, range 1)");
+		List<Problem> found = Verification.verify(renamed, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(found.stream().anyMatch(p -> p.what().contains("fiq_int8 psnr (dB, range 1): says") && p.what().contains("re-derived null")), found.toString());
+	}
+
 	/** The .npy images of {@code from} times 0.05, at {@code to}: an image set of [0, 0.05]. */
 	private static void darkened(Path from, Path to) throws IOException {
+		scaled(from, to, 0.05f);
+	}
+
+	/** The .npy images of {@code from} times {@code factor}, at {@code to}. */
+	private static void scaled(Path from, Path to, float factor) throws IOException {
 		var array = org.quantrace.engine.data.NpyArray.open(from).read();
 		float[] v = array.toFloats();
 		for (int i = 0; i < v.length; i++) {
-			v[i] *= 0.05f;
+			v[i] *= factor;
 		}
 		org.quantrace.engine.data.NpyArray.write(to, org.quantrace.engine.runtime.NdArray.ofFloats(array.shape(), v));
 	}

@@ -43,6 +43,14 @@ final class TinyGraph {
 	private int opset = 13;
 	private int names;
 
+	/** The input's shape for a batch of {@code n}: n, then the per-sample shape. */
+	long[] batchShape(int n) {
+		long[] shape = new long[sample.length + 1];
+		shape[0] = n;
+		System.arraycopy(sample, 0, shape, 1, sample.length);
+		return shape;
+	}
+
 	/** A graph whose input x has the per-sample shape {@code sample} (a dynamic batch axis in front). */
 	TinyGraph(long... sample) {
 		this.sample = sample;
