@@ -297,6 +297,7 @@ public final class Quantizer {
 			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
 			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, silus.keySet(), calibration, types, progress);
 			calibrated = SiluRanges.withImages(calibrated, silus);
+			ClippedRanges.mark(model, calibrated);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();
 			// innermost branches first: writing a graph rewires the readers of its tensors in the graphs it encloses
