@@ -137,6 +137,18 @@ class HostileRecipesTest {
 		assertEquals("a name is written without quotes: write model cnn (the quotes are for paths and texts)", errors.get(0).getMessage());
 	}
 
+	/** "calibrate unclipped": the option without the method it modifies; the parser said "no viable alternative at input 'unclipped'". */
+	@Test
+	void aCalibrationOptionWithoutItsMethodSaysToNameTheMethod() {
+		String text = example.replace("recipe fashion_cnn ", "quantize kept extends fiq_int8 {\n\tcalibrate unclipped\n}\n\nrecipe fashion_cnn ");
+		List<Issue> errors = errors("nomethod.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.SYNTAX, errors.get(0).getCode());
+		assertEquals(lineOf(text, "calibrate unclipped"), errors.get(0).getLineNumber().longValue());
+		assertEquals("'calibrate' names its method first (minmax, moving-average, percentile, entropy, l2), then its options: write calibrate minmax unclipped",
+				errors.get(0).getMessage());
+	}
+
 	/**
 	 * "schemes" with its names forgotten: the next clause's first word is a name too (names may be words of the language), so
 	 * the parser read it as the scheme and stopped after it ("mismatched input 'on' expecting '}'").
