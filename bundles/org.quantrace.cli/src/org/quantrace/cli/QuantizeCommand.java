@@ -217,10 +217,12 @@ final class QuantizeCommand implements Callable<Integer> {
 			throw new InvalidInputException("--unclipped keeps min-max ranges; --method " + method + " clips by its own rule",
 					"drop --unclipped, or use --method minmax or moving-average");
 		}
-		if (unclipped && b.build().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
+		List<String> calibrating = java.util.stream.Stream.of("--method", "--unclipped").filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+		if (!calibrating.isEmpty() && b.build().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
 			// as --kernels on a full-integer scheme: an option that would change nothing is refused, not silently dropped
-			throw new InvalidInputException("--unclipped keeps calibrated ranges as measured; scheme " + scheme + " calibrates nothing (dynamic-range:"
-					+ " activations are quantized at run time, each batch from its own range)", "drop --unclipped, or use --scheme fiq-float32, fiq-int8 or fiq-uint8");
+			throw new InvalidInputException(String.join(" and ", calibrating) + " choose" + (calibrating.size() == 1 ? "s" : "") + " how activation ranges"
+					+ " are calibrated; scheme " + scheme + " calibrates nothing (dynamic-range: activations are quantized at run time, each batch from its own range)",
+					"drop " + String.join(" and ", calibrating) + ", or use --scheme fiq-float32, fiq-int8 or fiq-uint8");
 		}
 		cal = cal.withUnclipped(unclipped);
 		// the dataset is cut to --samples already; recorded for the log

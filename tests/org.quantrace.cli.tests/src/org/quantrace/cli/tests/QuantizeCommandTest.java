@@ -70,7 +70,12 @@ class QuantizeCommandTest {
 		// dynamic-range calibrates nothing: --unclipped would change nothing, and is refused as --kernels is on a full-integer scheme
 		Cli drq = Cli.run("quantize", MODEL, "--scheme", "drq", "--data", data.toString(), "--unclipped", "-o", refused.toString());
 		assertEquals(2, drq.exitCode(), drq.out() + drq.err());
-		assertTrue(drq.err().contains("--unclipped") && drq.err().contains("scheme drq calibrates nothing") && drq.err().contains("--scheme fiq-"), drq.err());
+		assertTrue(drq.err().contains("--unclipped chooses how activation ranges are calibrated; scheme drq calibrates nothing")
+				&& drq.err().contains("drop --unclipped, or use --scheme fiq-"), drq.err());
+		assertFalse(Files.exists(refused), "nothing is written");
+		Cli drqMethod = Cli.run("quantize", MODEL, "--scheme", "drq", "--data", data.toString(), "--method", "percentile=99.9", "-o", refused.toString());
+		assertEquals(2, drqMethod.exitCode(), drqMethod.out() + drqMethod.err());
+		assertTrue(drqMethod.err().contains("--method chooses how activation ranges are calibrated; scheme drq calibrates nothing"), drqMethod.err());
 		assertFalse(Files.exists(refused), "nothing is written");
 
 		// the debugger, on the same data: the far pixel saturates under the clipped range, which the model says was clipped on purpose
