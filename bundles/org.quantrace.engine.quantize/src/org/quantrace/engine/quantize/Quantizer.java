@@ -297,7 +297,6 @@ public final class Quantizer {
 			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
 			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, silus.keySet(), calibration, types, progress);
 			calibrated = SiluRanges.withImages(calibrated, silus);
-			ClippedRanges.mark(model, calibrated);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();
 			// innermost branches first: writing a graph rewires the readers of its tensors in the graphs it encloses
@@ -320,6 +319,7 @@ public final class Quantizer {
 				new GraphEditor(model.graph()).sort();
 			}
 		}
+		ClippedRanges.mark(model, calibrated);
 		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
 		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, decisions.stream().filter(d -> !d.quantized() || d.removedByOnnxRuntime()).map(Decision::node).collect(Collectors.toSet()));
 		decisions = decisions.stream().map(d -> nhwcPools.containsKey(d.node())
