@@ -104,19 +104,31 @@ final class DebugCommand implements Callable<Integer> {
 		var out = spec.commandLine().getOut();
 		out.printf(Locale.ROOT, "%-6s %-18s %-44s %10s %10s  %s%n", "layer", "op", "tensor", m.getLiteral() + " iso", "accum", "flagged");
 		for (DebugReport.TensorDebug t : r.tensors()) {
-			String flags = t.flagged() ? "FLAGGED" + (t.accumulatedFlagged() ? ", accumulated too" : "")
+			String flags = t.flagged() ? "FLAGGED" + (t.clippedOnPurpose() ? " (clipped at calibration)" : "") + (t.accumulatedFlagged() ? ", accumulated too" : "")
 					: t.accumulatedFlagged() ? "accumulated" : t.paramsFrom().isEmpty() ? "" : "(scale of " + t.paramsFrom() + ")";
 			out.printf(Locale.ROOT, "%-6s %-18s %-44s %10.4g %10.4g  %s%n", t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()), t.opType(),
 					t.tensor(), t.isolated().value(m), t.accumulated().value(m), flags);
 		}
 		List<String> candidates = r.exclusionCandidates();
 		DebugReport.TensorDebug start = r.accumulationStart();
+		List<DebugReport.TensorDebug> clipped = r.clippedFlagged();
 		if (!candidates.isEmpty()) {
 			out.println("Candidates to leave in float (exclude): " + String.join(", ", candidates));
+		} else if (!clipped.isEmpty()) {
+			out.println("No candidate to leave in float: the tensors beyond the threshold on their own have ranges clipped at calibration (below).");
 		} else if (start == null) {
 			out.println("No tensor beyond the threshold, on its own or accumulated.");
 		} else {
 			out.println("No tensor beyond the threshold on its own.");
+		}
+		if (!clipped.isEmpty()) {
+			// the model's own metadata says the calibration chose these ranges: their error is the far values it chose to saturate
+			out.println("Ranges clipped at calibration on purpose (the quantized model's metadata " + WideRange.METADATA + "TENSOR; the far values"
+					+ " saturate, which is their rmse/scale, so they are no candidates): " + String.join("; ", clipped.stream().map(t -> String.format(Locale.ROOT,
+							"'%s' (layer %s %s: %d of %d values saturate): %s", t.tensor(), t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()),
+							t.opType(), t.saturated(), t.isolated().numElements(), t.clipped())).toList())
+					+ ". To keep the far values: quantize with --unclipped (recipe: calibrate minmax unclipped), or leave float the layers that read"
+					+ " them (--exclude).");
 		}
 		List<DebugReport.TensorDebug> wide = r.wideRanges();
 		if (!wide.isEmpty()) {

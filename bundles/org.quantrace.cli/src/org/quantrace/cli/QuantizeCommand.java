@@ -60,7 +60,7 @@ final class QuantizeCommand implements Callable<Integer> {
 					+ " again by percentile=99.99, and say so; --unclipped keeps their range.")
 	String method;
 
-	@Option(names = "--unclipped", description = "With minmax or moving-average: keep every range as measured, even one far wider than its values"
+	@Option(names = "--unclipped", description = "Full-integer schemes, with minmax or moving-average: keep every range as measured, even one far wider than its values"
 			+ " (by default read again by percentile=99.99).")
 	boolean unclipped;
 
@@ -216,6 +216,13 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (unclipped && !cal.method().measuresRms()) {
 			throw new InvalidInputException("--unclipped keeps min-max ranges; --method " + method + " clips by its own rule",
 					"drop --unclipped, or use --method minmax or moving-average");
+		}
+		List<String> calibrating = java.util.stream.Stream.of("--method", "--unclipped").filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+		if (!calibrating.isEmpty() && b.build().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
+			// as --kernels on a full-integer scheme: an option that would change nothing is refused, not silently dropped
+			throw new InvalidInputException(String.join(" and ", calibrating) + " choose" + (calibrating.size() == 1 ? "s" : "") + " how activation ranges"
+					+ " are calibrated; scheme " + scheme + " calibrates nothing (dynamic-range: activations are quantized at run time, each batch from its own range)",
+					"drop " + String.join(" and ", calibrating) + ", or use --scheme fiq-float32, fiq-int8 or fiq-uint8");
 		}
 		cal = cal.withUnclipped(unclipped);
 		// the dataset is cut to --samples already; recorded for the log

@@ -77,14 +77,7 @@ final class OptimizationRows {
 					: "none: no activation is quantized (every layer computes in float32 from int8 weights dequantized when the model is loaded)");
 		}
 		List<String> l = new ArrayList<>();
-		String method = switch (c.getMethod()) {
-		case MINMAX -> "min-max: the range is the minimum and maximum value seen during calibration";
-		case MOVING_AVERAGE -> "moving-average min-max: the range is the moving average of each batch's minimum and maximum";
-		case PERCENTILE -> "percentile: the range is a percentile of the distribution of absolute values seen during calibration";
-		case ENTROPY -> "entropy: the range minimizes the KL divergence between the float and the quantized histogram";
-		case L2 -> "l2: the range minimizes the squared error of quantizing the histogram of values seen during calibration (torch's HistogramObserver)";
-		};
-		l.add(method);
+		l.add(CalibrationRow.method(c));
 		for (Parameter p : c.getParameters()) {
 			if (!p.getKey().equals("data") && !p.getKey().equals("batch size")) { // the batch size is in the last line
 				l.add(p.getKey() + ": " + LogValues.tidy(p.getValue()));

@@ -227,7 +227,7 @@ public final class QuantizationRecords {
 		}
 		// engine.quantize.ClippedRanges: the range in the file is the tensor's record's (verify re-derives it); why rests on the sums
 		for (org.quantrace.engine.calibrate.WideRange w : c.clipped().values()) {
-			r.getParameters().add(parameter("range far wider than its values, clipped", w.clipped(c.ranges().get(w.tensor())) + " (the first range"
+			r.getParameters().add(parameter(org.quantrace.report.CalibrationRow.CLIPPED, w.clipped(c.ranges().get(w.tensor())) + " (the first range"
 					+ " and the RMS are the calibration's: its " + c.settings().method().literal() + " extremes and sum of squares over the samples,"
 					+ " one pass; the range read again is the tensor's record's)"));
 		}

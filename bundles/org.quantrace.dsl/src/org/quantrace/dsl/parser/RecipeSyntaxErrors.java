@@ -51,6 +51,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		if (name != null) {
 			return new SyntaxErrorMessage(name, IssueCodes.INVALID_NAME);
 		}
+		String method = token == null ? null : calibrationWithoutMethod(e, token);
+		if (method != null) {
+			return new SyntaxErrorMessage(method, IssueCodes.SYNTAX);
+		}
 		if (token != null && message.startsWith("missing EOF")) {
 			message = "unexpected '" + token + "' after the end of the recipe: remove it, or close the blocks before it";
 		} else if (token != null && message.endsWith("expecting RULE_ID") && token.matches(WORD)) {
@@ -62,6 +66,28 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 			}
 		}
 		return new SyntaxErrorMessage(message, IssueCodes.SYNTAX);
+	}
+
+	/**
+	 * "calibrate unclipped" (or "calibrate batch 8"): an option where the method must come first; the parser's "no viable
+	 * alternative" names neither. Null when the word before the error is not 'calibrate'.
+	 */
+	private static String calibrationWithoutMethod(RecognitionException e, String token) {
+		if (!(e.input instanceof TokenStream tokens)) {
+			return null;
+		}
+		for (int i = e.index - 1; i >= 0; i--) {
+			Token t = tokens.get(i);
+			if (t.getChannel() == Token.DEFAULT_CHANNEL && !hidden(t)) {
+				if (!t.getText().equals("calibrate")) {
+					return null;
+				}
+				List<String> methods = org.quantrace.model.recipe.CalibrationMethod.VALUES.stream().map(m -> m.getLiteral()).toList();
+				return "'calibrate' names its method first (" + String.join(", ", methods) + "), then its options: write calibrate "
+						+ (methods.contains(token) ? "METHOD" : "minmax " + token);
+			}
+		}
+		return null;
 	}
 
 	/** The words that declare a name after them: model NAME, dataset NAME, quantize NAME... */

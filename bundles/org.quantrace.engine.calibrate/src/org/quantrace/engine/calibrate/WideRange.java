@@ -28,6 +28,13 @@ public record WideRange(String tensor, Range range, double rms, double scale) {
 	/** What the user can do about it (the debugger's words). */
 	public static final String ADVICE = "calibrate with percentile=99.99 or entropy (they clip the few far values), or leave float the layers that read it";
 
+	/**
+	 * The quantized model's metadata_props key, followed by the tensor's name, whose value is {@link #clipped}'s text: the model
+	 * itself says which ranges its calibration clipped on purpose, so the debugger (which has only the two models and data) does
+	 * not take their saturated far values for a bad range.
+	 */
+	public static final String METADATA = "quantrace.clipped_range:";
+
 	/** The values' root mean square in quantization steps. */
 	public double steps() {
 		return rms / scale;

@@ -39,10 +39,17 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	 * empty when the tensor has its own. Only tensors with their own parameters are flagged: a bad range shows in every
 	 * tensor that inherits it, but there is one decision to revisit. {@code flagged}: the isolated error is beyond the
 	 * threshold (this tensor's quantization alone); {@code accumulatedFlagged}: the error the quantized model carries
-	 * here is (errors building up through the layers before it).
+	 * here is (errors building up through the layers before it). {@code saturated}: how many of its float values lie beyond
+	 * the range its scale and zero point can hold (by more than half a step); {@code clipped}: what the quantized model says
+	 * its calibration did to the range ({@link WideRange#METADATA}), empty when it says nothing.
 	 */
 	public record TensorDebug(int layerIndex, String tensor, String node, String opType, String fused, float scale, long zeroPoint,
-			String paramsFrom, Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged) {
+			String paramsFrom, Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged, long saturated, String clipped) {
+
+		/** Whether the quantized model says its calibration clipped this range on purpose. */
+		public boolean clippedOnPurpose() {
+			return !clipped.isEmpty();
+		}
 	}
 
 	/** SQNR and cosine similarity are worse when lower; the others when higher. */
@@ -50,9 +57,18 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 		return m == DebugMetric.SQNR || m == DebugMetric.COSINE ? value < threshold : Math.abs(value) > threshold;
 	}
 
-	/** The layers whose outputs are flagged on their own: candidates to leave in float (partial quantization). */
+	/**
+	 * The layers whose outputs are flagged on their own: candidates to leave in float (partial quantization). Not those whose
+	 * range the calibration clipped on purpose ({@link #clippedFlagged}): their error is the far values' saturation, which the
+	 * calibration chose over spending the codes on them.
+	 */
 	public List<String> exclusionCandidates() {
-		return tensors.stream().filter(TensorDebug::flagged).map(TensorDebug::node).filter(n -> !n.isEmpty()).distinct().toList();
+		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose()).map(TensorDebug::node).filter(n -> !n.isEmpty()).distinct().toList();
+	}
+
+	/** The tensors flagged on their own whose range the quantized model says its calibration clipped on purpose. */
+	public List<TensorDebug> clippedFlagged() {
+		return tensors.stream().filter(t -> t.flagged() && t.clippedOnPurpose()).toList();
 	}
 
 	/** The calibration's rule ({@link WideRange#STEPS}), which the debugger applies to debug.csv's figures. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
@@ -93,6 +94,7 @@ public final class QuantizationDebugger {
 					NdArray codes = qo.get(p.codes());
 					float[] deq = codes == null && p.codes().equals(quantInput.name()) ? fakeQuantize(real, p) : dequantize(codes, p);
 					isolated.get(p.tensor()).add(real, fakeQuantize(real, p));
+					isolated.get(p.tensor()).countSaturated(real, p);
 					accumulated.get(p.tensor()).add(real, deq);
 				}
 				task.advance(to - from);
@@ -102,6 +104,8 @@ public final class QuantizationDebugger {
 		floatModel.graph().nodes().stream().filter(x -> !x.name().isEmpty()).forEach(x -> floatNodes.put(x.name(), x));
 		Set<String> quantizedNodes = new java.util.HashSet<>();
 		quantized.graph().nodes().forEach(x -> quantizedNodes.add(x.name()));
+		// what the quantized model says its calibration clipped (its metadata_props), not a guess from the error
+		Map<String, String> clipped = quantized.metadata();
 		List<DebugReport.TensorDebug> tensors = new ArrayList<>();
 		for (Probe p : probes) {
 			DebugReport.Stats iso = isolated.get(p.tensor()).stats(p.scale());
@@ -116,7 +120,8 @@ public final class QuantizationDebugger {
 			tensors.add(new DebugReport.TensorDebug(at, p.tensor(), owner == null ? "" : owner.name(),
 					owner == null ? "input" : fused ? layer.opType() + "+" + producer.opType() : producer.opType(), fused ? producer.name() : "", p.scale(),
 					p.zeroPoint(), inherited ? p.owner() : "", iso, acc, !inherited && DebugReport.exceeds(metric, iso.value(metric), threshold),
-					!inherited && DebugReport.exceeds(metric, acc.value(metric), threshold)));
+					!inherited && DebugReport.exceeds(metric, acc.value(metric), threshold), isolated.get(p.tensor()).saturated,
+					inherited ? "" : clipped.getOrDefault(WideRange.METADATA + p.tensor(), "")));
 		}
 		tensors.sort(java.util.Comparator.comparingInt(DebugReport.TensorDebug::layerIndex).thenComparing(DebugReport.TensorDebug::tensor));
 		return new DebugReport(floatName, quantizedName, data.name(), n, metric, threshold, tensors);
@@ -198,10 +203,18 @@ public final class QuantizationDebugger {
 		return r;
 	}
 
+	private static long qmin(Probe p) {
+		return p.type() == DataType.UINT8 ? 0 : p.type() == DataType.INT16 ? -32768 : -128;
+	}
+
+	private static long qmax(Probe p) {
+		return p.type() == DataType.UINT8 ? 255 : p.type() == DataType.INT16 ? 32767 : 127;
+	}
+
 	/** Quantize-dequantize with the tensor's own parameters: the error this tensor alone introduces. */
 	private static float[] fakeQuantize(float[] real, Probe p) {
-		long qmin = p.type() == DataType.UINT8 ? 0 : p.type() == DataType.INT16 ? -32768 : -128;
-		long qmax = p.type() == DataType.UINT8 ? 255 : p.type() == DataType.INT16 ? 32767 : 127;
+		long qmin = qmin(p);
+		long qmax = qmax(p);
 		float[] out = new float[real.length];
 		for (int i = 0; i < real.length; i++) {
 			double q = Math.max(qmin, Math.min(qmax, Math.rint(real[i] / p.scale()) + p.zeroPoint()));
@@ -219,6 +232,18 @@ public final class QuantizationDebugger {
 		double sumSquaredReal;
 		double sumSquaredQuant;
 		double dot;
+		long saturated;
+
+		/** Counts the values beyond the codes' range by more than half a step: quantizing clamps them (a clipped range's far values). */
+		void countSaturated(float[] real, Probe p) {
+			double lo = (qmin(p) - p.zeroPoint() - 0.5) * (double) p.scale();
+			double hi = (qmax(p) - p.zeroPoint() + 0.5) * (double) p.scale();
+			for (float v : real) {
+				if (v < lo || v > hi) {
+					saturated++;
+				}
+			}
+		}
 
 		void add(float[] real, float[] quant) {
 			for (int i = 0; i < real.length; i++) {

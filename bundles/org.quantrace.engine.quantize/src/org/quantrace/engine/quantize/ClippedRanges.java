@@ -53,6 +53,19 @@ final class ClippedRanges {
 		return calibrated.with(ranges, methods, clipped);
 	}
 
+	/**
+	 * Writes into the quantized model which ranges were clipped ({@link WideRange#METADATA}, one metadata_props entry per
+	 * tensor, {@code calibrated}'s final range; none without a calibration, dynamic-range): their far values saturate on purpose, which the debugger must not read as a bad
+	 * range. A model with none gets no entry (written byte for byte as before).
+	 */
+	static void mark(OnnxModel model, CalibrationResult calibrated) {
+		model.removeMetadata(WideRange.METADATA); // what the input model said (forged, or carried over) is not this calibration's
+		if (calibrated == null) {
+			return;
+		}
+		calibrated.clipped().forEach((t, w) -> model.putMetadata(WideRange.METADATA + t, w.clipped(calibrated.ranges().get(t))));
+	}
+
 	/** The calibrated roots of their own whose RMS is below {@link WideRange#STEPS} steps of the scale their range would get. */
 	static Map<String, WideRange> wide(CalibrationResult calibrated, Iterable<QuantizationPlan> plans, Set<String> skip) {
 		Map<String, WideRange> wide = new LinkedHashMap<>();

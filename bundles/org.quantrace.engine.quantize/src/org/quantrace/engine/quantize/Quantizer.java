@@ -319,6 +319,7 @@ public final class Quantizer {
 				new GraphEditor(model.graph()).sort();
 			}
 		}
+		ClippedRanges.mark(model, calibrated);
 		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
 		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, decisions.stream().filter(d -> !d.quantized() || d.removedByOnnxRuntime()).map(Decision::node).collect(Collectors.toSet()));
 		decisions = decisions.stream().map(d -> nhwcPools.containsKey(d.node())

@@ -270,6 +270,15 @@ public final class OnnxModel {
 		header.addMetadataProps(StringStringEntryProto.newBuilder().setKey(key).setValue(value));
 	}
 
+	/** Removes the metadata_props entries whose key starts with {@code prefix}. */
+	public void removeMetadata(String prefix) {
+		for (int i = header.getMetadataPropsCount() - 1; i >= 0; i--) {
+			if (header.getMetadataProps(i).getKey().startsWith(prefix)) {
+				header.removeMetadataProps(i);
+			}
+		}
+	}
+
 	/** Training algorithms stored with the model (TrainingInfoProto): graphs that only training runs. */
 	public List<ai.onnx.proto.OnnxMl.TrainingInfoProto> trainingInfo() {
 		return header.getTrainingInfoList();

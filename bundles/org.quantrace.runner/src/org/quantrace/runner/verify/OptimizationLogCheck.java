@@ -114,6 +114,7 @@ final class OptimizationLogCheck {
 			technique();
 			granularity();
 			configuration();
+			ClippedRangesCheck.check(at, t, f, log);
 		}
 
 		private List<String> row(String label) {

@@ -66,6 +66,26 @@ class QuantizeCommandTest {
 		assertEquals(2, entropy.exitCode(), entropy.out() + entropy.err());
 		assertTrue(entropy.err().contains("--unclipped") && entropy.err().contains("--method entropy clips by its own rule"), entropy.err());
 		assertFalse(Files.exists(refused), "nothing is written");
+
+		// dynamic-range calibrates nothing: --unclipped would change nothing, and is refused as --kernels is on a full-integer scheme
+		Cli drq = Cli.run("quantize", MODEL, "--scheme", "drq", "--data", data.toString(), "--unclipped", "-o", refused.toString());
+		assertEquals(2, drq.exitCode(), drq.out() + drq.err());
+		assertTrue(drq.err().contains("--unclipped chooses how activation ranges are calibrated; scheme drq calibrates nothing")
+				&& drq.err().contains("drop --unclipped, or use --scheme fiq-"), drq.err());
+		assertFalse(Files.exists(refused), "nothing is written");
+		Cli drqMethod = Cli.run("quantize", MODEL, "--scheme", "drq", "--data", data.toString(), "--method", "percentile=99.9", "-o", refused.toString());
+		assertEquals(2, drqMethod.exitCode(), drqMethod.out() + drqMethod.err());
+		assertTrue(drqMethod.err().contains("--method chooses how activation ranges are calibrated; scheme drq calibrates nothing"), drqMethod.err());
+		assertFalse(Files.exists(refused), "nothing is written");
+
+		// the debugger, on the same data: the far pixel saturates under the clipped range, which the model says was clipped on purpose
+		Cli debug = Cli.run("debug", MODEL, far.resolve("clipped.onnx").toString(), "--data", data.toString(), "--labels", labels, "--debug-samples", "64",
+				"-o", far.resolve("debug").toString());
+		assertEquals(0, debug.exitCode(), debug.err());
+		assertTrue(debug.out().contains("Ranges clipped at calibration on purpose") && debug.out().contains("'input' (layer in input: 1 of 50176 values saturate):"
+				+ " 'input' [0.000, 400.0] holds values of RMS") && debug.out().contains("quantize with --unclipped"), debug.out());
+		assertTrue(debug.out().contains("FLAGGED (clipped at calibration)"), debug.out());
+		assertFalse(debug.out().contains("Candidates to leave in float (exclude): /c1"), "a clipped layer is no candidate: " + debug.out());
 	}
 
 	@Test

@@ -137,6 +137,23 @@ class HostileRecipesTest {
 		assertEquals("a name is written without quotes: write model cnn (the quotes are for paths and texts)", errors.get(0).getMessage());
 	}
 
+	/** "calibrate unclipped": the option without the method it modifies; the parser said "no viable alternative at input 'unclipped'". */
+	@Test
+	void aCalibrationOptionWithoutItsMethodSaysToNameTheMethod() {
+		String text = example.replace("recipe fashion_cnn ", "quantize kept extends fiq_int8 {\n\tcalibrate unclipped\n}\n\nrecipe fashion_cnn ");
+		onlyError("nomethod.qr", text, IssueCodes.SYNTAX, "calibrate unclipped",
+				"'calibrate' names its method first (minmax, moving-average, percentile, entropy, l2), then its options: write calibrate minmax unclipped");
+	}
+
+	/** {@code text} gives one error, of {@code code}, on the line of {@code at}, saying {@code message}. */
+	private void onlyError(String name, String text, String code, String at, String message) {
+		List<Issue> errors = errors(name, text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(code, errors.get(0).getCode());
+		assertEquals(lineOf(text, at), errors.get(0).getLineNumber().longValue());
+		assertEquals(message, errors.get(0).getMessage());
+	}
+
 	/**
 	 * "schemes" with its names forgotten: the next clause's first word is a name too (names may be words of the language), so
 	 * the parser read it as the scheme and stopped after it ("mismatched input 'on' expecting '}'").
@@ -174,11 +191,7 @@ class HostileRecipesTest {
 	@Test
 	void threeMeansForOneChannelAreAnError() {
 		String text = example.replace("\t\tgrayscale\n", "\t\tgrayscale\n\t\tmean 0.485, 0.456, 0.406\n\t\tstd 0.5\n");
-		List<Issue> errors = errors("means.qr", text);
-		assertEquals(1, errors.size(), Recipes.describe(errors));
-		assertEquals(IssueCodes.CHANNEL_COUNT, errors.get(0).getCode());
-		assertEquals(lineOf(text, "mean 0.485"), errors.get(0).getLineNumber().longValue());
-		assertEquals("mean has 3 values but grayscale gives 1 channel: give one value", errors.get(0).getMessage());
+		onlyError("means.qr", text, IssueCodes.CHANNEL_COUNT, "mean 0.485", "mean has 3 values but grayscale gives 1 channel: give one value");
 		assertEquals(List.of(), errors("rgbmeans.qr", text.replace("\t\tgrayscale\n", "\t\trgb\n")), "three means for rgb");
 	}
 

@@ -16,7 +16,7 @@ class RecoveryTest {
 	private static DebugReport.TensorDebug tensor(String node, double sqnr, double cosine, double rmseOverScale, double meanError) {
 		DebugReport.Stats s = new DebugReport.Stats(100, rmseOverScale, meanError, 4 * rmseOverScale, rmseOverScale * rmseOverScale, sqnr, cosine,
 				rmseOverScale);
-		return new DebugReport.TensorDebug(0, node + "_output_0", node, "Conv", "", 0.1f, 0, "", s, s, false, false);
+		return new DebugReport.TensorDebug(0, node + "_output_0", node, "Conv", "", 0.1f, 0, "", s, s, false, false, 0, "");
 	}
 
 	/**

@@ -13,13 +13,18 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.report.CalibrationRow;
+import org.quantrace.report.LogValues;
 import org.quantrace.runner.RecipeRunner;
 import org.quantrace.runner.RunOptions;
 import org.quantrace.runner.Shard;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
 import org.quantrace.testing.FarValueData;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
 
 /**
  * A recipe run whose calibration data hold one far value ({@link FarValueData}: make_unseen15's ssm in small, whose scan's
@@ -78,8 +83,24 @@ class WideRangeRunTest {
 		String phimt = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
 		assertTrue(phimt.contains("read again by percentile 99.99"), "PhIMT0003's calibration row");
 
+		// the row's method line says how many tensors min-max did not set: the ones the quantized model names in its metadata
+		long marked = OnnxModel.load(out.resolve("models/cnn/fiq_int8.onnx")).metadata().keySet().stream().filter(k -> k.startsWith(WideRange.METADATA)).count();
+		assertTrue(marked >= 1, "the model names its clipped ranges");
+		assertTrue(OnnxModel.load(out.resolve("models/cnn/kept.onnx")).metadata().keySet().stream().noneMatch(k -> k.startsWith(WideRange.METADATA)));
+		assertTrue(phimt.contains("min-max: the range is the minimum and maximum value seen during calibration, except for " + LogValues.count(marked, "tensor")
+				+ CalibrationRow.CLIPPED_TAIL), phimt);
+		assertEquals(1, phimt.split("except for ", -1).length - 1, "kept's row states min-max for every tensor");
+
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		// forged: the model no longer names its clipped ranges (every hash put right): the row's count and lines are not the model's
+		Path unmarked = dir.resolve("unmarked");
+		Runs.copy(out, unmarked);
+		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(unmarked.resolve("models/cnn/fiq_int8.onnx")));
+		Tampering.replaceModel(unmarked, "models/cnn/fiq_int8.onnx", m.toBuilder().clearMetadataProps().build().toByteArray());
+		List<Problem> found = Verification.verify(unmarked).problems();
+		assertTrue(found.stream().anyMatch(p -> p.what().contains("tensors read again by percentile")), found.toString());
 	}
 
 	/** The scale of the DequantizeLinear that reads the model input (int8 I/O: the input's codes). */

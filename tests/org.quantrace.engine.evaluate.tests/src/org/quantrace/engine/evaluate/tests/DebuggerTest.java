@@ -4,19 +4,28 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.calibrate.CalibrationSettings;
 import org.quantrace.engine.calibrate.Range;
+import org.quantrace.engine.calibrate.WideRange;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.DatasetSpec;
+import org.quantrace.engine.data.Datasets;
 import org.quantrace.engine.evaluate.DebugCsv;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.QuantizationDebugger;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.model.recipe.DebugMetric;
+import org.quantrace.testing.FarValueData;
 import org.quantrace.testing.TestData;
 
 class DebuggerTest {
@@ -95,7 +104,7 @@ class DebuggerTest {
 		List<DebugReport.TensorDebug> flagged = r.tensors().stream().filter(DebugReport.TensorDebug::accumulatedFlagged).toList();
 		assertTrue(!flagged.isEmpty() && flagged.stream().allMatch(t -> t.accumulated().rmseOverScale() > threshold), flagged.toString());
 		assertEquals(flagged.get(0), r.accumulationStart());
-		assertTrue(DebugCsv.of(r).lines().anyMatch(l -> l.contains(",accumulated,") && l.endsWith(",true")), "the CSV says so too");
+		assertTrue(DebugCsv.of(r).lines().anyMatch(l -> l.contains(",accumulated,") && l.endsWith(",true,0,false")), "the CSV says so too");
 	}
 
 	@Test
@@ -148,5 +157,42 @@ class DebuggerTest {
 		assertEquals(List.of(), healthy.wideRanges(), "minmax on the healthy CNN");
 		assertTrue(healthy.tensors().stream().filter(t -> t.paramsFrom().isEmpty()).allMatch(t -> DebugReport.valueSteps(t) > 3 * DebugReport.WIDE_RANGE_STEPS),
 				"far from the bound: " + healthy.tensors().stream().map(DebugReport::valueSteps).toList());
+	}
+
+	/**
+	 * Calibration data with one far value ({@link FarValueData}): min-max reads the wide ranges again by percentile 99.99 and
+	 * the quantized model says so in its metadata. Debugged on the same data, the far value saturates: rmse/scale flags the
+	 * clipped tensors, but they are named as clipped on purpose (ssm's /Mul_10 after branch wide2), not candidates to leave
+	 * float; debug.csv counts the saturated values and says which ranges were clipped. Unclipped: no such word.
+	 */
+	@Test
+	void aRangeClippedAtCalibrationIsSaidSoNotACandidate(@TempDir Path dir) throws IOException {
+		Path calib = FarValueData.write(dir);
+		Dataset far = Datasets.open(DatasetSpec.of(calib, dir.resolve("labels.npy")));
+		OnnxModel q = Quantizer.quantize(CNN, "cnn", Schemes.preset("fiq_int8"), far, Progress.NONE).model();
+		List<String> marked = q.metadata().keySet().stream().filter(k -> k.startsWith(WideRange.METADATA)).toList();
+		assertTrue(marked.contains(WideRange.METADATA + "input"), "the model input's range is clipped and the model says so: " + q.metadata());
+		assertTrue(q.metadata().get(WideRange.METADATA + "input").contains("read again by percentile 99.99"), q.metadata().toString());
+
+		DebugReport r = QuantizationDebugger.debug(CNN, "cnn", q, "fiq_int8", far, 64, DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
+		List<DebugReport.TensorDebug> clipped = r.tensors().stream().filter(DebugReport.TensorDebug::clippedOnPurpose).toList();
+		assertEquals(marked.stream().map(k -> k.substring(WideRange.METADATA.length())).sorted().toList(),
+				clipped.stream().map(DebugReport.TensorDebug::tensor).sorted().toList(), "the tensors the model names");
+		DebugReport.TensorDebug input = clipped.stream().filter(t -> t.tensor().equals("input")).findFirst().orElseThrow();
+		assertEquals(1, input.saturated(), "the one far pixel of the 64 images saturates");
+		assertTrue(input.flagged() && r.clippedFlagged().contains(input), "its error is the far value's: rmse/scale " + input.isolated().rmseOverScale());
+		List<DebugReport.TensorDebug> flaggedLayers = r.clippedFlagged().stream().filter(t -> !t.node().isEmpty()).toList();
+		assertTrue(!flaggedLayers.isEmpty(), "a layer output clipped and flagged too: " + clipped);
+		flaggedLayers.forEach(t -> assertTrue(!r.exclusionCandidates().contains(t.node()), t.node() + " is not a candidate: " + r.exclusionCandidates()));
+		String csv = DebugCsv.of(r);
+		assertTrue(csv.lines().findFirst().orElseThrow().endsWith(",flagged,saturated,clipped_at_calibration"), csv.lines().findFirst().orElseThrow());
+		assertTrue(csv.lines().anyMatch(l -> l.startsWith("-1,input,,input,") && l.endsWith(",true,1,true")), csv);
+
+		QuantizationSpec unclipped = Schemes.preset("fiq_int8").toBuilder().calibration(CalibrationSettings.minMax().withUnclipped(true)).build();
+		OnnxModel kept = Quantizer.quantize(CNN, "cnn", unclipped, far, Progress.NONE).model();
+		assertTrue(kept.metadata().keySet().stream().noneMatch(k -> k.startsWith(WideRange.METADATA)), kept.metadata().toString());
+		DebugReport k = QuantizationDebugger.debug(CNN, "cnn", kept, "kept", far, 64, DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
+		assertTrue(k.tensors().stream().noneMatch(DebugReport.TensorDebug::clippedOnPurpose));
+		assertEquals(0, k.tensors().stream().mapToLong(DebugReport.TensorDebug::saturated).sum(), "min-max's ranges hold every value");
 	}
 }

@@ -71,6 +71,8 @@ class WideRangesTest {
 		String[] y = new String[2];
 		TinyGraph t = graph(y);
 		OnnxModel model = t.model(y[1]);
+		// a float model that already says a range was clipped (forged, or carried over): not this calibration's word
+		model.putMetadata(WideRange.METADATA + y[0], "forged");
 		float[] values = gaussian(3, 400);
 		QuantizationSpec unclipped = Schemes.preset("fiq_int8").toBuilder().calibration(CalibrationSettings.minMax().withUnclipped(true)).build();
 		QuantizationResult r = TinyGraph.quantize(model, unclipped, new ArrayDataset("outlier", values, new long[] { FEATURES }, null));
@@ -78,6 +80,7 @@ class WideRangesTest {
 		assertEquals(rms(values), r.calibration().rms().get(y[0]), 1e-4 * rms(values), "the MatMul's RMS, re-derived from the calibration values");
 		assertTrue(r.calibration().observed().get(y[0]).max() > 399, "min-max keeps the far value: " + r.calibration().observed().get(y[0]));
 		assertEquals(Map.of(), r.calibration().clipped(), "unclipped: nothing read again");
+		assertTrue(r.model().metadata().keySet().stream().noneMatch(k -> k.startsWith(WideRange.METADATA)), "nothing clipped, no entry: " + r.model().metadata());
 		assertTrue(written(r, y[0]).range().max() > 399, "the range written is min-max's: " + written(r, y[0]).range());
 
 		List<WideRange> wide = r.wideRanges();
@@ -113,6 +116,10 @@ class WideRangesTest {
 		assertEquals(List.of(), r.wideRanges());
 		assertTrue(r.warnings().stream().noneMatch(w -> w.contains("far wider")), r.warnings().toString());
 		assertTrue(was.clipped(clipped).contains("read again by percentile 99.99"), was.clipped(clipped));
+		// the quantized model says so itself, for tools that see only the files (the debugger, verify)
+		assertEquals(was.clipped(clipped), r.model().metadata().get(WideRange.METADATA + y[0]));
+		assertEquals(List.of(WideRange.METADATA + "x", WideRange.METADATA + y[0]),
+				r.model().metadata().keySet().stream().filter(k -> k.startsWith(WideRange.METADATA)).toList());
 	}
 
 	@Test
