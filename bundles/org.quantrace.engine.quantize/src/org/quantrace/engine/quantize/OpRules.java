@@ -533,15 +533,38 @@ public final class OpRules {
 	 * (org.quantrace.measure.LoadRewrites: 39,268 of dae's 235,200 output values differed from the unoptimized run).
 	 */
 	static String oneChannelStem(Node n) {
-		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
-		if (!n.opType().equals("Conv") || n.intAttribute("group", 1) != 1 || w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT
-				|| w.dims().length != 4 || w.dims()[1] != 1) {
+		if (!oneChannelConv(n)) {
 			return null;
 		}
 		return "a Conv of one input channel on the int8 model input: it reads the input's int8 codes dequantized (no requantization to uint8),"
 				+ " and ONNX Runtime, which has no QLinearConv reading int8 and writing uint8, computes it in float on them and on its int8 weights"
 				+ " and int32 bias; its QLinearConv ran about 5x slower than the float Conv (1 → 16 at 28x28), and whole models whose stem only"
 				+ " Convs read ran faster so (dae, unet, hyper, typed; batch 64)";
+	}
+
+	/** A 2-D Conv of one input channel (group 1) with float weights stored in the model. */
+	static boolean oneChannelConv(Node n) {
+		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;
+		return n.opType().equals("Conv") && n.intAttribute("group", 1) == 1 && w != null && w.dataType() == org.quantrace.engine.onnx.DataType.FLOAT
+				&& w.dims().length == 4 && w.dims()[1] == 1;
+	}
+
+	/**
+	 * Why a 2-D Conv of one input channel whose input is the output of the float op {@code producer} (the planner checks that
+	 * it is float and read by this Conv alone: {@code QuantizationPlan}'s floatFedStem) stays float, with its float weights, in
+	 * that op's float island; or null for any other Conv. Quantized, it would need a QuantizeLinear/DequantizeLinear hop on
+	 * its input and run as ONNX Runtime's 1-input-channel QLinearConv, 4-8x the float Conv's time (round 16's stn: its
+	 * classifier stem after the GridSample 2,760 µs against 410 per batch of 64 at one thread; stn's fiq-int8 CPU time from
+	 * 1.45x fp32's to 1.10-1.21x with this rule, tests/data/wild/README.md, branch stems2). With no DequantizeLinear before
+	 * it, ONNX Runtime leaves its float weights as they are (WeightBiasQuantization rounds only a Conv that reads one).
+	 */
+	static String floatFedStem(Node n, Node producer) {
+		if (!oneChannelConv(n)) {
+			return null;
+		}
+		return "a Conv of one input channel after the float " + producer.opType() + " '" + producer.name() + "': it stays in that float island with"
+				+ " its float weights (no QuantizeLinear/DequantizeLinear hop before it), since ONNX Runtime's QLinearConv of one input channel ran"
+				+ " 4-8x slower than the float Conv (stn's after its GridSample: 2,760 against 410 µs per batch of 64, one thread)";
 	}
 
 	/**

@@ -712,13 +712,20 @@ public final class QuantizationPlan {
 				record(new Decision(index, n, false, anyway.getOrDefault(n, "") + FLOAT_STEM + stem, null, null));
 				return;
 			}
+			String afterFloat = floatFedStem(n, a);
+			if (afterFloat != null) { // no Q/DQ at all: a float Conv with its float weights inside the float island
+				floatNode(n, index, FLOAT_STEM + afterFloat);
+				return;
+			}
 			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()) + note);
 		}
 
 		/**
 		 * Why {@code n} is a one-channel stem that reads the integer model input's codes and is computed in float
-		 * ({@link OpRules#oneChannelStem}), or null: the model's only reader of a model input whose I/O type differs from the
-		 * activations' 8-bit type, whose output (or its activation's) only Convs read. The float Conv writes channel-first
+		 * ({@link OpRules#oneChannelStem}), or null: a reader of a model input whose I/O type differs from the
+		 * activations' 8-bit type that no other integer op reads (a float op beside it, stn's GridSample, reads the same
+		 * DequantizeLinear: stn's 5x5 1 → 8 QLinearConv took 735-797 µs per batch of 64 against the float Conv's 446), whose
+		 * output (or its activation's) only Convs read. The float Conv writes channel-first
 		 * codes, which ONNX Runtime transposes for the channel-last QLinearConv after it; any other reader makes it transpose
 		 * back and forth. Measured so (tests/data/wild/README.md, islands and speed15): a residual Add reading the stem's
 		 * activation (the zoo's resnet and mobilenetv2) cost three or four Transposes of the stem's output, 2-7 ms per batch
@@ -730,7 +737,7 @@ public final class QuantizationPlan {
 		String floatStem(Node n, TensorSpec a) {
 			String x = n.input(0);
 			if (branch || spec.io() == QuantizationSpec.IoType.FLOAT32 || spec.io().quantType() == a.precision() || a.precision().bits() != 8
-					|| !graphInputs.contains(x) || consumers.getOrDefault(x, List.of()).size() != 1) {
+					|| !graphInputs.contains(x) || !consumers.getOrDefault(x, List.of()).stream().allMatch(c -> c == n || alwaysFloat(c))) {
 				return null;
 			}
 			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
@@ -738,6 +745,31 @@ public final class QuantizationPlan {
 				readers = consumers.getOrDefault(readers.get(0).output(0), List.of()); // through its activation
 			}
 			return !readers.isEmpty() && readers.stream().allMatch(r -> STEM_READERS.contains(r.opType())) ? OpRules.oneChannelStem(n) : null;
+		}
+
+		/**
+		 * Whether {@code n} computes in float whatever it reads (no rule, or a FLOAT rule): as a reader of the int8 model input
+		 * beside a float stem (stn's GridSample) it reads the same DequantizeLinear and wants no uint8 codes.
+		 */
+		static boolean alwaysFloat(Node n) {
+			OpRule rule = OpRules.of(n);
+			return rule == null || rule.form() == OpRule.Form.FLOAT;
+		}
+
+		/**
+		 * Why {@code n} is a one-channel Conv whose only input is the output of a float op (stn's classifier stem after its
+		 * GridSample) and stays in that float island with its float weights ({@link OpRules#floatFedStem}), or null. No
+		 * DequantizeLinear comes before it, so ONNX Runtime's WeightBiasQuantization leaves its weights as they are.
+		 */
+		String floatFedStem(Node n, TensorSpec a) {
+			String x = n.input(0);
+			Node p = producers.get(x);
+			Decision pd = p == null ? null : decided.get(p);
+			if (branch || a.precision().bits() != 8 || pd == null || pd.quantized() || kinds.containsKey(p) || pd.removedByOnnxRuntime()
+					|| consumers.getOrDefault(x, List.of()).size() != 1) {
+				return null;
+			}
+			return OpRules.floatFedStem(n, p);
 		}
 
 		/**

@@ -232,6 +232,56 @@ class OpRulesTest {
 		assertConvsInteger(two, two.node("Relu", List.of(conv(two, "x", 2, 16))), "two input channels");
 	}
 
+	/**
+	 * A Conv of one input channel whose input a float op writes (round 16's stn: its classifier stem reads the GridSample's
+	 * output) stays in that float island with its float weights: no QuantizeLinear/DequantizeLinear hop before it and no
+	 * QLinearConv of one input channel (2,760 against the float Conv's 410 µs per batch of 64 in stn, one thread). The Conv after it
+	 * still runs on integers; a float op's output of two channels still feeds a QLinearConv. A stem on the int8 model input
+	 * that a float op reads too (stn's localization stem beside its GridSample) is computed in float on the input's one
+	 * DequantizeLinear, which the float op reads as well; two stems on one input stay integer.
+	 */
+	@Test
+	void aOneChannelConvAfterAFloatOpStaysInItsIslandWithFloatWeights() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String island = t.node("Erf", List.of("x"));
+		String y = t.node("Relu", List.of(conv(t, t.node("Relu", List.of(conv(t, island, 1, 16))), 16, 32)));
+		Checked c = check(t, y, 0, 1);
+		List<QuantizationResult.Layer> convs = c.result().layers().stream().filter(l -> l.opType().equals("Conv")).toList();
+		assertFalse(convs.get(0).quantized(), convs.get(0).reason());
+		assertTrue(convs.get(0).reason().startsWith("kept float: a Conv of one input channel after the float Erf"), convs.get(0).reason());
+		assertTrue(convs.get(1).quantized(), convs.get(1).reason());
+		List<Node> nodes = c.result().model().graph().nodes();
+		Node stem = nodes.stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+		Node erf = nodes.stream().filter(n -> n.opType().equals("Erf")).findFirst().orElseThrow();
+		assertEquals(erf.output(0), stem.input(0), "the stem reads the Erf's float output: " + nodes.stream().map(n -> n.opType() + n.inputs()).toList());
+		assertEquals(DataType.FLOAT, c.result().model().graph().initializer(stem.input(1)).dataType(), "its weights stay float in the file");
+		assertEquals(1, c.count("QLinearConv"), "only the second Conv on integers: " + c.ops());
+		assertEquals(2, c.modelOps().stream().filter("QuantizeLinear"::equals).count(), "one hop into integers after the stem, one out: " + c.modelOps());
+
+		TinyGraph two = new TinyGraph(2, 8, 8).opset(14);
+		Checked c2 = check(two, two.node("Relu", List.of(conv(two, two.node("Erf", List.of("x")), 2, 16))), 0, 1);
+		assertEquals(1, c2.count("QLinearConv"), "two input channels after a float op: integer, " + c2.ops());
+
+		// stn's whole shape under fiq-int8: the int8 input read by a stem and by a float op (its GridSample) whose output a second stem reads
+		TinyGraph stn = new TinyGraph(1, 8, 8).opset(14);
+		String loc = conv(stn, stn.node("Relu", List.of(conv(stn, "x", 1, 16))), 16, 16);
+		String both = stn.node("Add", List.of(loc, conv(stn, stn.node("Erf", List.of("x")), 1, 16)));
+		QuantizationResult r = TinyGraph.quantize(stn.model(both), Schemes.preset("fiq_int8"), stn.calibration(0, 1));
+		List<QuantizationResult.Layer> stems = r.layers().stream().filter(l -> l.opType().equals("Conv")).toList();
+		assertTrue(stems.get(0).reason().startsWith("kept float: a Conv of one input channel on the int8 model input"), stems.get(0).reason());
+		assertTrue(stems.get(1).quantized(), stems.get(1).reason());
+		assertTrue(stems.get(2).reason().startsWith("kept float: a Conv of one input channel after the float Erf"), stems.get(2).reason());
+		List<Node> written = r.model().graph().nodes();
+		Node dq = written.stream().filter(n -> n.inputs().contains("x")).findFirst().orElseThrow();
+		assertEquals(List.of("Conv", "Erf"), written.stream().filter(n -> n.inputs().contains(dq.output(0))).map(Node::opType).sorted().toList(),
+				"the stem and the float op read the int8 input's one DequantizeLinear: " + written.stream().map(n -> n.opType() + n.inputs()).toList());
+		assertEquals(1, TinyGraph.ops(TinyGraph.optimized(r.model()).getGraph()).stream().filter(op -> op.endsWith("QLinearConv")).count());
+		assertRunsAsWritten(stn, r);
+		TinyGraph twoStems = new TinyGraph(1, 8, 8).opset(14);
+		assertConvsInteger(twoStems, twoStems.node("Add", List.of(conv(twoStems, twoStems.node("Relu", List.of(conv(twoStems, "x", 1, 16))), 16, 16),
+				conv(twoStems, twoStems.node("Relu", List.of(conv(twoStems, "x", 1, 16))), 16, 16))), "the int8 input read by two stems");
+	}
+
 	/** Every Conv of {@code g} (output {@code y}) is quantized under fiq_int8. */
 	private static void assertConvsInteger(TinyGraph g, String y, String why) {
 		assertTrue(TinyGraph.quantize(g.model(y), Schemes.preset("fiq_int8"), g.calibration(0, 1)).layers().stream()
