@@ -63,7 +63,7 @@ public final class RunReport {
 		s.append("<h1 id=\"top\">").append(Html.esc(trace.getRecipeName())).append("</h1>\n<p>Run ").append(Html.esc(trace.getRunId())).append(", ")
 				.append(Instant.ofEpochMilli(trace.getRunTime().getTime())).append(", recipe ").append(Html.esc(trace.getRecipePath()))
 				.append(trace.getRecipeSha256() == null ? "" : " (SHA-256 " + trace.getRecipeSha256().substring(0, 12) + "…)").append(": <span class=\"")
-				.append(accepted ? "ok\">all variants accepted" : "failed\">an acceptance criterion failed").append("</span></p>\n");
+				.append(accepted ? "ok\">" : "failed\">").append(RunSummary.reportVerdict(trace)).append("</span></p>\n");
 		String share = RunSummary.share(trace);
 		if (share != null) { // a shard's or an --only run's verdict is not the recipe's
 			s.append("<p class=\"share\">").append(Html.esc(share)).append("</p>\n");
