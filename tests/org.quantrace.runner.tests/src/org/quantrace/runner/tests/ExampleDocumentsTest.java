@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.runner.Verification;
+import org.quantrace.testing.TestData;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
@@ -45,14 +46,25 @@ class ExampleDocumentsTest {
 		assertEquals("neither accepted nor rejected: the recipe declares no acceptance criteria", verdict(out));
 		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).contains("**No acceptance criteria declared; the evaluation is in Appendix A.**"),
 				"PhIMT0003's first page");
+		assertEquals("neither accepted nor rejected: the recipe declares no acceptance criteria", TestData.json(out.resolve("results.json")).get("verdict").asText());
 		Verification.Result verified = Verification.verify(out);
 		assertTrue(verified.passed(), verified.problems().toString());
+
+		// results.json's verdict edited to read accepted (its lists recomputed): the variants' decisions say otherwise
+		Path forged = Runs.copy(out, out.resolveSibling("out-forged"));
+		Tampering.replace(forged.resolve("results.json"), "\"verdict\" : \"neither accepted nor rejected: the recipe declares no acceptance criteria\"",
+				"\"verdict\" : \"accepted: every variant with acceptance criteria meets them\"");
+		Tampering.resum(forged);
+		Verification.Result r = Verification.verify(forged);
+		assertTrue(r.problems().stream().anyMatch(p -> p.file().equals("results.json") && p.what().startsWith("verdict: says accepted: every variant")
+				&& p.what().contains("re-derived neither accepted nor rejected (from the variants' decisions")), r.problems().toString());
 	}
 
 	@Test
 	void aRunWhoseCriteriaAreMetSaysOfWhichVariants() throws IOException {
 		Path out = run("met", "\taccept when accuracy drop < 50 pt for drq\n");
 		assertEquals("accepted: every variant with acceptance criteria meets them", verdict(out));
+		assertEquals(verdict(out), TestData.json(out.resolve("results.json")).get("verdict").asText(), "results.json");
 		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).contains("Verdict: accepted. Every variant with acceptance criteria meets them (drq)"),
 				"PhIMT0003's first page");
 	}
