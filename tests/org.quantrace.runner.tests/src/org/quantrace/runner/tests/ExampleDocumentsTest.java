@@ -123,8 +123,11 @@ class ExampleDocumentsTest {
 
 	/** The words of report.html's first paragraph after "recipe NAME (SHA-256 ...): ". */
 	private static String verdict(Path out) throws IOException {
-		Matcher m = Pattern.compile("<p>Run [^\\n]*?: <span class=\"(?:ok|failed)\">([^<]*)</span></p>").matcher(Files.readString(out.resolve("report.html")));
+		Matcher m = Pattern.compile("<p>Run [^\\n]*?: <span class=\"([a-z]+)\">([^<]*)</span></p>").matcher(Files.readString(out.resolve("report.html")));
 		assertTrue(m.find(), "report.html's first line");
-		return m.group(1);
+		// green (ok) only for an acceptance, red (failed) only for a rejection
+		assertEquals(m.group(2).startsWith("accepted") ? "ok" : m.group(2).startsWith("an acceptance criterion failed") ? "failed" : "undecided", m.group(1),
+				"the first line's class");
+		return m.group(2);
 	}
 }
