@@ -55,6 +55,11 @@ public final class RunReport {
 		return file;
 	}
 
+	/** Green only for an acceptance: a run without criteria was shown green too, "neither accepted nor rejected" in the ok colour. */
+	private static String verdictClass(boolean accepted, String verdict) {
+		return !accepted ? "failed" : verdict.startsWith("accepted") ? "ok" : "undecided";
+	}
+
 	/** The report {@link #write} writes: made from the trace and the names of the logs under {@code outputRoot}, for verify to make again. */
 	public static String render(TraceModel trace, Path outputRoot) {
 		StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Quantrace run: ")
@@ -63,7 +68,7 @@ public final class RunReport {
 		s.append("<h1 id=\"top\">").append(Html.esc(trace.getRecipeName())).append("</h1>\n<p>Run ").append(Html.esc(trace.getRunId())).append(", ")
 				.append(Instant.ofEpochMilli(trace.getRunTime().getTime())).append(", recipe ").append(Html.esc(trace.getRecipePath()))
 				.append(trace.getRecipeSha256() == null ? "" : " (SHA-256 " + trace.getRecipeSha256().substring(0, 12) + "…)").append(": <span class=\"")
-				.append(accepted ? "ok\">all variants accepted" : "failed\">an acceptance criterion failed").append("</span></p>\n");
+				.append(verdictClass(accepted, RunSummary.reportVerdict(trace))).append("\">").append(RunSummary.reportVerdict(trace)).append("</span></p>\n");
 		String share = RunSummary.share(trace);
 		if (share != null) { // a shard's or an --only run's verdict is not the recipe's
 			s.append("<p class=\"share\">").append(Html.esc(share)).append("</p>\n");

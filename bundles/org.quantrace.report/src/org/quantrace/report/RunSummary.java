@@ -56,26 +56,56 @@ public final class RunSummary {
 		return Character.toUpperCase(text.charAt(0)) + text.substring(1) + ".";
 	}
 
+	/** What a run's variants come to, which the console's verdict line and report.html's first line each word. */
+	private enum Verdict {
+		REJECTED, ACCEPTED, NOTHING_EVALUATED, NO_CRITERIA, NO_CRITERIA_IN_SHARE
+	}
+
+	private static Verdict verdict(TraceModel trace) {
+		if (!accepted(trace)) {
+			return Verdict.REJECTED;
+		}
+		if (trace.getEvaluations().stream().anyMatch(e -> e.isSetAccepted())) {
+			return Verdict.ACCEPTED;
+		}
+		if (trace.getEvaluations().isEmpty()) {
+			return Verdict.NOTHING_EVALUATED;
+		}
+		// a share of the run (--only, --shard) may hold none of the variants its recipe's criteria are for: "the recipe declares no
+		// acceptance criteria" was then false (the example run with --only unquantized, whose criteria are for the four quantized schemes)
+		return share(trace) == null ? Verdict.NO_CRITERIA : Verdict.NO_CRITERIA_IN_SHARE;
+	}
+
 	/**
 	 * The run's verdict in the line `run` prints last but one: "Accepted." only where some acceptance criterion was checked. A
 	 * recipe without criteria (or without an evaluate step) printed "Accepted." too, while its logs said that no variant is
 	 * accepted or rejected.
 	 */
 	public static String verdictLine(TraceModel trace) {
-		if (!accepted(trace)) {
-			return "Rejected: a variant failed its acceptance criteria (exit code 1).";
-		}
-		if (trace.getEvaluations().stream().anyMatch(e -> e.isSetAccepted())) {
-			return "Accepted.";
-		}
-		if (trace.getEvaluations().isEmpty()) {
-			return "Neither accepted nor rejected: nothing was evaluated (the recipe has no evaluate step).";
-		}
-		// a share of the run (--only, --shard) may hold none of the variants its recipe's criteria are for: "the recipe declares no
-		// acceptance criteria" was then false (the example run with --only unquantized, whose criteria are for the four quantized schemes)
-		return share(trace) == null ? "Neither accepted nor rejected: the recipe declares no acceptance criteria (the evaluation is in the report)."
-				: "Neither accepted nor rejected: no acceptance criterion of the recipe is for the variants this share of the run evaluated ("
-						+ shareName(trace) + "; the evaluation is in the report).";
+		return switch (verdict(trace)) {
+		case REJECTED -> "Rejected: a variant failed its acceptance criteria (exit code 1).";
+		case ACCEPTED -> "Accepted.";
+		case NOTHING_EVALUATED -> "Neither accepted nor rejected: nothing was evaluated (the recipe has no evaluate step).";
+		case NO_CRITERIA -> "Neither accepted nor rejected: the recipe declares no acceptance criteria (the evaluation is in the report).";
+		case NO_CRITERIA_IN_SHARE -> "Neither accepted nor rejected: no acceptance criterion of the recipe is for the variants this share of the run evaluated ("
+				+ shareName(trace) + "; the evaluation is in the report).";
+		};
+	}
+
+	/**
+	 * The run's verdict as report.html's first line says it. It said "all variants accepted" of a run without criteria (or
+	 * without an evaluate step), whose PhIMT0003 said "No acceptance criteria declared" and whose console "Neither accepted nor
+	 * rejected"; and of variants no criterion is for (the example's original and unquantized): now PhIMT0003's words.
+	 */
+	public static String reportVerdict(TraceModel trace) {
+		return switch (verdict(trace)) {
+		case REJECTED -> "an acceptance criterion failed";
+		case ACCEPTED -> "accepted: every variant with acceptance criteria meets them";
+		case NOTHING_EVALUATED -> "neither accepted nor rejected: nothing was evaluated (the recipe has no evaluate step)";
+		case NO_CRITERIA -> "neither accepted nor rejected: the recipe declares no acceptance criteria";
+		case NO_CRITERIA_IN_SHARE -> "neither accepted nor rejected: no acceptance criterion of the recipe is for the variants this share of the run evaluated ("
+				+ shareName(trace) + ")";
+		};
 	}
 
 	/** "--only drq", "shard 2/2", or both, of a share of a run. */

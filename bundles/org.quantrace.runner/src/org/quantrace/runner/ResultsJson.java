@@ -40,7 +40,8 @@ final class ResultsJson {
 		root.put("recipeSha256", trace.getRecipeSha256());
 		root.put("runId", trace.getRunId());
 		root.put("runTime", Instant.ofEpochMilli(trace.getRunTime().getTime()).toString());
-		root.put("accepted", RunSummary.accepted(trace));
+		root.put("accepted", RunSummary.accepted(trace)); // no variant failed a criterion: true without any criterion too
+		root.put("verdict", RunSummary.reportVerdict(trace)); // in words, as report.html's first line: whether any criterion was checked
 		String share = RunSummary.share(trace);
 		if (share != null) { // "accepted" of a shard or an --only run is of that share only (the whole run's file is as before)
 			Map<String, Object> covers = new LinkedHashMap<>();

@@ -60,6 +60,7 @@ final class ResultsCheck implements DocumentCheck {
 		// the run's verdict, re-derived from the variants' decisions (a variant with criteria not met rejects the run)
 		same(found, DOCUMENT, "accepted", root.path("accepted").isBoolean() ? root.get("accepted").asBoolean() : null,
 				trace.getEvaluations().stream().noneMatch(r -> r.isSetAccepted() && !r.isAccepted()));
+		verdict(root, trace, found);
 		warnings(root, trace, found);
 		List<String> listed = new ArrayList<>();
 		// results.json of a run before scales and zero points were counted apart has quantizationParameters for no variant, and
@@ -78,6 +79,23 @@ final class ResultsCheck implements DocumentCheck {
 			}
 		}
 		same(found, DOCUMENT, "models (variants)", listed, trace.getArtifacts().stream().map(ModelArtifact::getId).toList(), TraceCheck.DOCUMENT);
+	}
+
+	/**
+	 * The verdict in words (absent from a results.json written before it): accepted only where a criterion was checked and met,
+	 * rejected where one failed, neither where no variant has a decision; re-derived from the variants' decisions.
+	 */
+	private static void verdict(JsonNode root, TraceModel trace, List<Mismatch> found) {
+		if (root.path("verdict").isMissingNode()) {
+			return;
+		}
+		String says = root.path("verdict").asText();
+		boolean rejected = trace.getEvaluations().stream().anyMatch(r -> r.isSetAccepted() && !r.isAccepted());
+		boolean decided = trace.getEvaluations().stream().anyMatch(r -> r.isSetAccepted());
+		String derived = rejected ? "an acceptance criterion failed" : decided ? "accepted" : "neither accepted nor rejected";
+		if (!says.startsWith(derived)) {
+			found.add(new Mismatch(DOCUMENT, "verdict", says, derived + " (from the variants' decisions in " + TraceCheck.DOCUMENT + ")"));
+		}
 	}
 
 	private static void variant(Evidence e, String at, JsonNode v, ModelArtifact a, boolean apart, List<Mismatch> found) {
