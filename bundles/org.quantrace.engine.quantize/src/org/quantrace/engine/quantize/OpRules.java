@@ -524,7 +524,7 @@ public final class OpRules {
 	 * planner checks what it reads: {@code QuantizationPlan}'s floatStem). ONNX Runtime 1.29 fuses a QDQ Conv into
 	 * QLinearConv only when it reads and writes one type, so this group of an int8 input and a uint8 output stays a float
 	 * Conv on the dequantized input, int8 weights and int32 bias: what the file states. The 1 → 16 QLinearConv at 28x28
-	 * took about 5x the float Conv's time (speed13, speed14; round 15's hyper 4.1-5.3 ms against 0.8 ms per batch of 64), and
+	 * took 4-10x the float Conv's time (speed13, speed14; round 15's hyper 4.1-5.3 ms against 0.8 ms per batch of 64), and
 	 * whole fiq-int8 models whose stem only Convs read took less CPU time with the stem so (tests/data/wild/README.md,
 	 * speed15 and islands; one thread, batch 64, org.quantrace.measure.CpuTime, int8 / fp32 with the stem integer → so):
 	 * dae 0.99-1.02 → 0.73-0.76, hyper 1.13-1.16 → 0.77-0.81, typed 1.13-1.18 → 0.76-0.85, unet 0.50 → 0.46, the same
@@ -538,7 +538,7 @@ public final class OpRules {
 		}
 		return "a Conv of one input channel on the int8 model input: it reads the input's int8 codes dequantized (no requantization to uint8),"
 				+ " and ONNX Runtime, which has no QLinearConv reading int8 and writing uint8, computes it in float on them and on its int8 weights"
-				+ " and int32 bias; its QLinearConv ran about 5x slower than the float Conv (1 → 16 at 28x28), and whole models whose stem only"
+				+ " and int32 bias; its QLinearConv ran 4-10x slower than the float Conv (1 → 16 at 28x28, one thread), and whole models whose stem only"
 				+ " Convs read ran faster so (dae, unet, hyper, typed; batch 64)";
 	}
 
