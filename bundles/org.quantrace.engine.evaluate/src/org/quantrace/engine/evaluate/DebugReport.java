@@ -71,11 +71,8 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 		return tensors.stream().filter(t -> t.flagged() && t.clippedOnPurpose()).toList();
 	}
 
-	/** The calibration's rule ({@link WideRange#STEPS}), which the debugger applies to debug.csv's figures. */
-	public static final double WIDE_RANGE_STEPS = WideRange.STEPS;
-
 	/**
-	 * The tensors with their own scale whose range is far wider than their values ({@link #WIDE_RANGE_STEPS}), whatever the
+	 * The tensors with their own scale whose range is far wider than their values (the calibration's rule, {@link WideRange#isWide}, applied to debug.csv's figures), whatever the
 	 * flagging metric: a calibration that clips the far values (percentile, entropy) or a float reader fixes them, not int16
 	 * or per-channel weights. The RMS is the isolated mode's: SQNR is 10·log10(Σ real² / Σ error²), so Σ real² / n is
 	 * mse·10^(sqnr/10), re-derivable from debug.csv's columns.

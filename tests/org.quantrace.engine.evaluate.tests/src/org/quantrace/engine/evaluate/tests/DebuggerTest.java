@@ -150,12 +150,12 @@ class DebuggerTest {
 		assertTrue(relu.isolated().sqnr() < 20, "SQNR can: " + relu.isolated().sqnr());
 		assertEquals(List.of("/r2/Relu_output_0"), r.wideRanges().stream().map(DebugReport.TensorDebug::tensor).toList());
 		double steps = DebugReport.valueSteps(relu);
-		assertTrue(steps > 0.3 && steps < DebugReport.WIDE_RANGE_STEPS, "a few steps of " + relu.scale() + ": " + steps);
+		assertTrue(steps > 0.3 && steps < WideRange.STEPS, "a few steps of " + relu.scale() + ": " + steps);
 
 		DebugReport healthy = QuantizationDebugger.debug(CNN, "cnn", Models.quantize(CNN, "fiq_int8"), "fiq_int8", Models.CALIBRATION, 64,
 				DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
 		assertEquals(List.of(), healthy.wideRanges(), "minmax on the healthy CNN");
-		assertTrue(healthy.tensors().stream().filter(t -> t.paramsFrom().isEmpty()).allMatch(t -> DebugReport.valueSteps(t) > 3 * DebugReport.WIDE_RANGE_STEPS),
+		assertTrue(healthy.tensors().stream().filter(t -> t.paramsFrom().isEmpty()).allMatch(t -> DebugReport.valueSteps(t) > 3 * WideRange.STEPS),
 				"far from the bound: " + healthy.tensors().stream().map(DebugReport::valueSteps).toList());
 	}
 
