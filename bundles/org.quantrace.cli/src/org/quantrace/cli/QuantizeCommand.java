@@ -111,6 +111,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		OnnxModel source = ModelFiles.load(model);
 		if (resolved.isQuantized()) {
 			Quantizer.requireFloat(source, model.toString()); // before any progress line
+			Quantizer.requireRepeatable(source, model.toString(), resolved);
 			String weightOnly = Quantizer.weightOnlyWarning(source, model.toString());
 			if (weightOnly != null) {
 				spec.commandLine().getErr().println("quantrace: warning: " + weightOnly);

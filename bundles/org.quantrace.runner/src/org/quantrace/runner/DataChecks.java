@@ -72,6 +72,7 @@ final class DataChecks {
 				continue;
 			}
 			checkOpset(ctx, m, model, recipeAsGiven, problems);
+			checkSeeded(ctx, m, model, recipeAsGiven, problems);
 			if (quantizes) {
 				checkFloat(ctx, m, model, recipeAsGiven, problems);
 			}
@@ -100,6 +101,16 @@ final class DataChecks {
 				"convert opset " + c.getTargetOpset() + " is below the opset of model " + m.getName() + " (\"" + m.getPath() + "\"), " + model.opset()
 						+ ": conversion raises a model's opset, it never lowers it; remove the opset clause, or give opset " + model.opset() + " or more",
 				Severity.ERROR));
+	}
+
+	/** A model that draws random numbers without a seed: no figure the run measures on it could be derived again. */
+	private static void checkSeeded(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+		try {
+			org.quantrace.engine.onnx.RandomOps.requireSeeded(model, "model " + m.getName() + " (\"" + m.getPath() + "\")",
+					"every figure the run measures on it, its calibrated ranges and quantized files: quantrace verify --deep could not derive them again");
+		} catch (InvalidInputException e) {
+			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_RANDOM, text(e), Severity.ERROR));
+		}
 	}
 
 	/** A model the recipe quantizes: quantized already is an error, weight-only quantized a warning (its weights rounded again). */

@@ -102,6 +102,8 @@ public final class IssueCodes {
 	public static final String MODEL_UNRUNNABLE = "model-unrunnable";
 	/** A model the recipe quantizes is quantized already (QuantizeLinear/DequantizeLinear, integer kernels). */
 	public static final String MODEL_QUANTIZED = "model-quantized";
+	/** A model holds a random op without a seed (RandomNormalLike ...): ONNX Runtime draws other values in every process. */
+	public static final String MODEL_RANDOM = "model-random";
 	/** validate: a file of several recipes, which run refuses (a run takes a file of one), on the second recipe's line. */
 	public static final String SEVERAL_RECIPES = "several-recipes";
 	/**

@@ -33,8 +33,8 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  */
 final class ConstantFolder {
 
-	private static final Set<String> NEVER = Set.of("RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial",
-			"Bernoulli", "Dropout", "If", "Loop", "Scan", "QuantizeLinear", "DequantizeLinear");
+	private static final Set<String> NEVER = java.util.stream.Stream.concat(org.quantrace.engine.onnx.RandomOps.GENERATORS.stream(),
+			Set.of("Dropout", "If", "Loop", "Scan", "QuantizeLinear", "DequantizeLinear").stream()).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
 	private ConstantFolder() {
 	}

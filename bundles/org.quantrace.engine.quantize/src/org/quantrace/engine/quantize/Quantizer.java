@@ -23,6 +23,7 @@ import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.NodeNames;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
+import org.quantrace.engine.onnx.RandomOps;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.quantize.QuantizationPlan.Decision;
@@ -68,6 +69,19 @@ public final class Quantizer {
 			throw new InvalidInputException(modelName + " is quantized already: it holds " + String.join(", ", counts) + (first.isEmpty() ? ""
 					: " (the first: '" + first + "')") + "; quantizing it again would quantize dequantized values and record it as the float original",
 					quantizedHint(model.graph()));
+		}
+	}
+
+	/**
+	 * Refuses to calibrate a model that draws random numbers without a seed ({@link RandomOps}): its ranges, and so the quantized
+	 * file, would differ from run to run. Dynamic-range quantization runs no model and is not refused. Called by {@link #quantize}
+	 * and, before any progress line, by the command line.
+	 *
+	 * @throws InvalidInputException naming the unseeded random ops
+	 */
+	public static void requireRepeatable(OnnxModel model, String modelName, QuantizationSpec spec) {
+		if (spec.technique() == Technique.FULL_INTEGER) {
+			RandomOps.requireSeeded(model, modelName, "its calibrated ranges and so the quantized file");
 		}
 	}
 
@@ -133,6 +147,7 @@ public final class Quantizer {
 	public static QuantizationResult quantize(OnnxModel source, String modelName, QuantizationSpec spec, Dataset calibration, Progress progress) {
 		if (spec.isQuantized()) {
 			requireFloat(source, modelName); // before the copy: a refused model is not copied first
+			requireRepeatable(source, modelName, spec);
 		}
 		OnnxModel model = source.copy();
 		if (!spec.isQuantized()) {
