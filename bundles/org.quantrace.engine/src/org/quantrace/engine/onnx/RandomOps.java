@@ -27,20 +27,31 @@ public final class RandomOps {
 		return model.graph().allNodes().stream().filter(n -> GENERATORS.contains(n.opType()) && n.attribute("seed").isEmpty()).toList();
 	}
 
+	/** What makes {@code model} draw other outputs in every process, or null when it holds no unseeded random op. */
+	public static String unseededIn(OnnxModel model, String name) {
+		List<Node> found = unseeded(model);
+		if (found.isEmpty()) {
+			return null;
+		}
+		Node first = found.get(0);
+		return name + " holds " + found.size() + " random op" + (found.size() == 1 ? "" : "s") + " without a seed (the first: " + first.opType()
+				+ (first.name().isEmpty() ? "" : " '" + first.name() + "'") + "): ONNX Runtime seeds it from the clock, so the model's outputs differ"
+				+ " from process to process";
+	}
+
 	/**
 	 * Refuses a model whose outputs ONNX Runtime draws anew in every process ({@code what}: what would differ from run to run).
 	 *
 	 * @throws InvalidInputException naming the unseeded ops, with how to remove them or seed them as the hint
 	 */
 	public static void requireSeeded(OnnxModel model, String name, String what) {
-		List<Node> found = unseeded(model);
-		if (!found.isEmpty()) {
-			Node first = found.get(0);
-			throw new InvalidInputException(name + " holds " + found.size() + " random op" + (found.size() == 1 ? "" : "s") + " without a seed (the first: "
-					+ first.opType() + (first.name().isEmpty() ? "" : " '" + first.name() + "'") + "): ONNX Runtime seeds it from the clock, so the model's"
-					+ " outputs differ from process to process, and so would " + what,
-					"remove it from the inference graph (torch: draw the noise under `if self.training:` and export after model.eval()), or give it a"
-							+ " seed attribute (onnx: helper.make_attribute(\"seed\", 0.0)) so that every run draws the same values");
+		String unseeded = unseededIn(model, name);
+		if (unseeded != null) {
+			throw new InvalidInputException(unseeded + ", and so would " + what, HINT);
 		}
 	}
+
+	/** How to make such a model repeatable. */
+	public static final String HINT = "remove it from the inference graph (torch: draw the noise under `if self.training:` and export after"
+			+ " model.eval()), or give it a seed attribute (onnx: helper.make_attribute(\"seed\", 0.0)) so that every run draws the same values";
 }

@@ -21,8 +21,8 @@ import ai.onnx.proto.OnnxMl.TensorProto;
  * A model with a noise layer left on at inference (make_unseen17.py "noisy": RandomNormalLike in the exported graph), which
  * ONNX Runtime seeds from the clock in every process. Before: `quantize --scheme fiq-int8` wrote another file in every run
  * (two runs of noisy.onnx, two SHA-256), and a recipe run measured figures no second run derives again (the same model with
- * the noise scaled to 3 evaluated at 0.5860 and 0.5960 in two processes) while `verify` said "0 mismatches". Now both refuse
- * it with exit 2 before any work, on the model's line for a recipe; a seeded copy runs.
+ * the noise scaled to 3 evaluated at 0.5860 and 0.5960 in two processes) while `verify` said "0 mismatches". Now quantize,
+ * debug and a recipe refuse it with exit 2 before any work, on the model's line for a recipe, and evaluate warns; a seeded copy runs.
  */
 class UnseededRandomOpsCommandsTest {
 
@@ -78,6 +78,13 @@ class UnseededRandomOpsCommandsTest {
 		writeNoisy(TestData.example("model/fashion_cnn_trained.onnx"), seeded, true);
 		Cli s = Cli.run("quantize", seeded.toString(), "--scheme", "fiq-int8", "--data", calibration, "--labels", labels, "-o", dir.resolve("s.onnx").toString());
 		assertEquals(0, s.exitCode(), s.err());
+
+		// evaluate still gives its figures, but says that another process prints others; not for the seeded copy
+		Cli e = Cli.run("evaluate", noisy.toString(), seeded.toString(), "--data", calibration, "--labels", labels);
+		assertEquals(0, e.exitCode(), e.err());
+		assertTrue(e.err().contains("quantrace: warning: " + noisy + " holds 1 random op without a seed (the first: RandomNormalLike 'noise'): ONNX"
+				+ " Runtime seeds it from the clock, so the model's outputs differ from process to process, and so do its figures below"), e.err());
+		assertFalse(e.err().contains(seeded + " holds"), e.err());
 	}
 
 	@Test
