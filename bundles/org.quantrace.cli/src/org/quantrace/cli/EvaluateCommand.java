@@ -167,7 +167,7 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			variants.forEach(v -> inventories.put(v.name(), TensorInventory.of(v.model(), v.name())));
 		}
 		Map<String, Object> results = new LinkedHashMap<>(); // ordered: the JSON is the same on every run
-		results.put("evaluation", report);
+		results.put("evaluation", EvaluationJson.of(report));
 		if (inventory) {
 			results.put("inventory", inventories);
 		}
