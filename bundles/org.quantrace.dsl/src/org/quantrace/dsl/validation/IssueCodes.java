@@ -52,7 +52,13 @@ public final class IssueCodes {
 	public static final String INCOMPATIBLE_PRECISION = "incompatible-precision";
 	public static final String PER_CHANNEL_ACTIVATIONS = "per-channel-activations";
 	public static final String DRQ_INTEGER_IO = "drq-integer-io";
+	/** A setting of a scheme of technique none, which quantizes nothing (a warning: such a scheme may be a base its extensions use). */
 	public static final String UNUSED_SETTING = "unused-setting";
+	/**
+	 * A setting the scheme's technique does not use (calibrate or activations in a dynamic-range scheme, kernels in a full-integer
+	 * one): an error, as {@code quantrace quantize} refuses the option (one rule, {@link org.quantrace.model.SchemeSettings}).
+	 */
+	public static final String TECHNIQUE_SETTING = "technique-setting";
 	public static final String CYCLIC_BASE = "cyclic-base";
 	public static final String LAYER_RANGE = "layer-range";
 	public static final String METRIC_NOT_EVALUATED = "metric-not-evaluated";
