@@ -142,8 +142,23 @@ final class ReconstructionRecheck {
 		}
 	}
 
+	/**
+	 * The name under which {@code r} holds the figure now named {@code metric}: the same, but for a psnr of a range stated nominal
+	 * in a record written before the name said so (custody2 recorded the word, nominalRange, and named the figure "psnr (dB,
+	 * range 1)"; evidence added ", nominal" to the name). That name is true, it says less: verify compares the figure under it
+	 * and says so in a note rather than call the figure missing.
+	 */
+	static String nameInRecord(EvaluationRecord r, String metric) {
+		if (!r.isNominalRange() || !Metrics.isPsnr(metric) || r.getMetrics().stream().anyMatch(v -> v.getName().equals(metric))) {
+			return metric;
+		}
+		String older = metric.replace(", nominal)", ")");
+		return r.getMetrics().stream().anyMatch(v -> v.getName().equals(older)) ? older : metric;
+	}
+
 	private static void same(EvaluationRecord r, String metric, double derived, String at, List<Mismatch> found) {
-		MetricValue v = r.getMetrics().stream().filter(m -> m.getName().equals(metric)).findFirst().orElse(null);
+		String recorded = nameInRecord(r, metric);
+		MetricValue v = r.getMetrics().stream().filter(m -> m.getName().equals(recorded)).findFirst().orElse(null);
 		if (v == null) {
 			return; // not computed in the run (ssim not asked for); the re-run of the evaluator holds the names against the record
 		}
