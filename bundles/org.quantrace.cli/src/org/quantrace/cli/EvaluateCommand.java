@@ -236,7 +236,8 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			List<String> chosen = new ArrayList<>();
 			for (String m : metrics.split(",")) {
 				String name = m.trim().toLowerCase(Locale.ROOT);
-				name = name.equals("psnr") && report.reconstruction() ? Metrics.psnr(report.dataRange(), report.nominalRange()) : name;
+				name = name.equals("psnr") && report.reconstruction() ? Metrics.psnr(report.dataRange(), report.nominalRange())
+						: name.equals(Metrics.SSIM) && report.reconstruction() ? Metrics.ssim(report.dataRange(), report.nominalRange()) : name;
 				if (!known.contains(name)) {
 					throw new InvalidInputException("--metrics: '" + m.trim() + "' is not a metric of this evaluation",
 							"use deck, all, or some of: " + String.join(", ", known));

@@ -161,9 +161,10 @@ final class Reevaluation {
 							+ Metrics.text(n, now.metrics().get(n), 6))));
 		}
 		if (!older.isEmpty()) { // said, not a mismatch: the older name is true (R as stated) and the record holds the nominal word
-			notes.add(at + "names " + String.join(", ", older) + ": written by a version that recorded a range stated nominal on the records"
-					+ " (nominalRange) but did not yet name it in the metric (custody2 to evidence, 2026-12-05); the figures were re-derived under"
-					+ " the nominal range and compared; quantrace run again names them '" + Metrics.psnr(report.dataRange(), true) + "' in every document");
+			notes.add(at + "names " + String.join(", ", older) + ": written by an earlier version, whose names said less (psnr's range stated"
+					+ " nominal without the word, from custody2 to evidence; ssim without its range, before evidence2; 2026-12-05); the figures"
+					+ " were re-derived under the recipe's range" + (nominal ? " (nominal, as the records state)" : "") + " and compared; quantrace run"
+					+ " again names them with the range in every document");
 		}
 	}
 

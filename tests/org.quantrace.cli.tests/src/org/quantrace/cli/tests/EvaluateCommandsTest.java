@@ -82,7 +82,7 @@ class EvaluateCommandsTest {
 		JsonNode r = new ObjectMapper().readTree(cli.out());
 		assertEquals("the outputs of image_identity", r.at("/evaluation/reference").asText());
 		assertEquals(ref.get("psnr").asDouble(), r.at("/evaluation/variants/1/metrics/psnr (dB, range 1)").asDouble(), 1e-5);
-		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/1/metrics/ssim").asDouble(), 1e-6);
+		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/1/metrics/ssim (range 1)").asDouble(), 1e-6);
 		// targets: the images themselves, as .npy; the 255 range scales PSNR by 20 log10(255) for the same outputs
 		Path targets = dir.resolve("targets.npy");
 		float[] clean = new float[64 * 784];
@@ -276,7 +276,7 @@ class EvaluateCommandsTest {
 		assertEquals(0, ssim.exitCode(), ssim.err());
 		JsonNode ref = TestData.json(TestData.data("metrics/denoise_references.json")).get("blur_against_clean");
 		JsonNode r = new ObjectMapper().readTree(ssim.out());
-		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/0/metrics/ssim").asDouble(), 1e-6, ssim.out());
+		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/0/metrics/ssim (range 1)").asDouble(), 1e-6, ssim.out());
 		assertEquals(ref.get("psnr").asDouble(), r.at("/evaluation/variants/0/metrics/psnr (dB, range 1)").asDouble(), 1e-5, ssim.out());
 	}
 
