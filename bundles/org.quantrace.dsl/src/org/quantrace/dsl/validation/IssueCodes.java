@@ -84,6 +84,12 @@ public final class IssueCodes {
 	public static final String DATASET_ROLE = "dataset-role";
 	public static final String NO_MODEL = "no-model";
 	public static final String VALUE_RANGE = "value-range";
+	/**
+	 * An evaluation's data range R that the reference's span refuses (ReferenceSpan: it spans less than R/10 or more than R,
+	 * and the range is not stated nominal), found by the run after the evaluation's pass, on the range clause: a code of its own,
+	 * not value-range's (a number out of its allowed interval), so an editor or a script can tell it and offer its fixes.
+	 */
+	public static final String DATA_RANGE = "data-range";
 
 	// found by the runner when it reads the data, before any work (the language cannot read models or images)
 	public static final String DATA_SHAPE = "data-shape";

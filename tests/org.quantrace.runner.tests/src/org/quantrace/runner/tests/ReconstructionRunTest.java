@@ -366,7 +366,7 @@ class ReconstructionRunTest {
 		assertFalse(Files.exists(out), "nothing written, nothing accepted");
 		String said = outcome.diagnostics().toString();
 		int line = java.util.Arrays.asList(recipe.split("\n", -1)).indexOf(recipe.lines().filter(l -> l.contains("evaluate on eval")).findFirst().orElseThrow()) + 1;
-		assertTrue(said.contains("blur.qr:" + line + ":") && said.contains("error [value-range]"), "on the evaluation's line " + line + ": " + said);
+		assertTrue(said.contains("blur.qr:" + line + ":") && said.contains("error [data-range]"), "on the evaluation's line " + line + ": " + said);
 		return said;
 	}
 
