@@ -69,11 +69,8 @@ final class RunCommand implements Callable<Integer> {
 		}
 		outcome.diagnostics().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
 		if (outcome.exitCode() == ExitCodes.INVALID_INPUT) {
-			// why it stopped, as the diagnostic above says: a data range the reference refuses is no sample that could not be read
-			boolean range = outcome.diagnostics().stream().anyMatch(d -> org.quantrace.dsl.validation.IssueCodes.DATA_RANGE.equals(d.code()));
 			err.println(!outcome.stopped() ? "quantrace: the recipe has errors: nothing was run"
-					: "quantrace: the run stopped " + (range ? "at an evaluation whose data range its reference refuses" : "on a sample it could not read")
-							+ ": nothing was written; " + target + " is as the previous run left it");
+					: "quantrace: the run stopped " + outcome.stoppedAt() + ": nothing was written; " + target + " is as the previous run left it");
 			return ExitCodes.INVALID_INPUT;
 		}
 		summary(outcome.trace(), stdout);
