@@ -172,7 +172,7 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			variants.forEach(v -> inventories.put(v.name(), TensorInventory.of(v.model(), v.name())));
 		}
 		Map<String, Object> results = new LinkedHashMap<>(); // ordered: the JSON is the same on every run
-		results.put("evaluation", report);
+		results.put("evaluation", EvaluationJson.of(report));
 		if (inventory) {
 			results.put("inventory", inventories);
 		}
@@ -241,7 +241,8 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			List<String> chosen = new ArrayList<>();
 			for (String m : metrics.split(",")) {
 				String name = m.trim().toLowerCase(Locale.ROOT);
-				name = name.equals("psnr") && report.reconstruction() ? Metrics.psnr(report.dataRange(), report.nominalRange()) : name;
+				name = name.equals("psnr") && report.reconstruction() ? Metrics.psnr(report.dataRange(), report.nominalRange())
+						: name.equals(Metrics.SSIM) && report.reconstruction() ? Metrics.ssim(report.dataRange(), report.nominalRange()) : name;
 				if (!known.contains(name)) {
 					throw new InvalidInputException("--metrics: '" + m.trim() + "' is not a metric of this evaluation",
 							"use deck, all, or some of: " + String.join(", ", known));

@@ -21,6 +21,11 @@ final class Json {
 		}
 	}
 
+	/** {@code value} as a JSON tree, as {@link #write} would write it (map keys ordered), to be trimmed before it is written. */
+	static com.fasterxml.jackson.databind.node.ObjectNode tree(Object value) {
+		return MAPPER.valueToTree(value);
+	}
+
 	/**
 	 * Whether {@code file} holds a JSON object with at least {@code required} and no keys beyond {@code allowed}: how a
 	 * command tells its own earlier JSON output (its keys are its records' components) from any other file.

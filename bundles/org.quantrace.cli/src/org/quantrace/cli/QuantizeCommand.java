@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.model.SchemeSettings;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.convert.Preprocessing;
 import org.quantrace.engine.data.Dataset;
@@ -176,17 +177,9 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (kernels != null) {
 			QuantizationSpec.Kernels k = java.util.Arrays.stream(QuantizationSpec.Kernels.values()).filter(x -> x.literal().equals(kernels.toLowerCase(Locale.ROOT)))
 					.findFirst().orElseThrow(() -> new InvalidInputException("--kernels " + kernels + ": unknown kernels", "use auto, dynamic or weight-only"));
-			if (b.build().technique() != QuantizationSpec.Technique.DYNAMIC_RANGE) {
-				throw new InvalidInputException("--kernels chooses dynamic-range quantization's kernels; scheme " + scheme + " is not dynamic-range",
-						"drop --kernels, or use --scheme drq");
-			}
 			b.kernels(k);
 		}
 		if (floatSlowKernels) {
-			if (b.build().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
-				throw new InvalidInputException("--float-slow-kernels chooses full-integer quantization's float layers; scheme " + scheme
-						+ " is not full-integer", "drop --float-slow-kernels, or use --scheme fiq-float32, fiq-int8 or fiq-uint8");
-			}
 			b.floatSlowKernels(true);
 		}
 		CalibrationSettings cal = CalibrationSettings.minMax();
@@ -218,13 +211,10 @@ final class QuantizeCommand implements Callable<Integer> {
 			throw new InvalidInputException("--unclipped keeps min-max ranges; --method " + method + " clips by its own rule",
 					"drop --unclipped, or use --method minmax or moving-average");
 		}
-		List<String> calibrating = java.util.stream.Stream.of("--method", "--unclipped").filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
-		if (!calibrating.isEmpty() && b.build().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
-			// as --kernels on a full-integer scheme: an option that would change nothing is refused, not silently dropped
-			throw new InvalidInputException(String.join(" and ", calibrating) + " choose" + (calibrating.size() == 1 ? "s" : "") + " how activation ranges"
-					+ " are calibrated; scheme " + scheme + " calibrates nothing (dynamic-range: activations are quantized at run time, each batch from its own range)",
-					"drop " + String.join(" and ", calibrating) + ", or use --scheme fiq-float32, fiq-int8 or fiq-uint8");
-		}
+		refuseUnused(b.build().technique(), SchemeSettings.Setting.CALIBRATION, "--method", "--unclipped");
+		refuseUnused(b.build().technique(), SchemeSettings.Setting.ACTIVATIONS, "--activations", "--symmetric-activations");
+		refuseUnused(b.build().technique(), SchemeSettings.Setting.KERNELS, "--kernels");
+		refuseUnused(b.build().technique(), SchemeSettings.Setting.FLOAT_SLOW_KERNELS, "--float-slow-kernels");
 		cal = cal.withUnclipped(unclipped);
 		// the dataset is cut to --samples already; recorded for the log
 		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null || calibration.samples == null ? 0 : calibration.samples));
@@ -232,6 +222,20 @@ final class QuantizeCommand implements Callable<Integer> {
 			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null);
 		}
 		return b.build();
+	}
+
+	/**
+	 * Refuses (exit 2, before any work) the {@code options} given that choose {@code setting} where the scheme's technique does
+	 * not use it: the recipe validator's rule ({@link SchemeSettings}), so a choice is never silently dropped.
+	 */
+	private void refuseUnused(QuantizationSpec.Technique technique, SchemeSettings.Setting setting, String... options) {
+		List<String> given = java.util.Arrays.stream(options).filter(spec.commandLine().getParseResult()::hasMatchedOption).toList();
+		String problem = given.isEmpty() ? null
+				: SchemeSettings.problem(org.quantrace.model.recipe.QuantizationTechnique.valueOf(technique.name()), setting, String.join(" and ", given), scheme);
+		if (problem != null) {
+			throw new InvalidInputException(problem, "drop " + String.join(" and ", given) + ", or use "
+					+ (setting.usedBy() == org.quantrace.model.recipe.QuantizationTechnique.DYNAMIC_RANGE ? "--scheme drq" : "--scheme fiq-float32, fiq-int8 or fiq-uint8"));
+		}
 	}
 
 	private static QuantType precision(String value, String option) {

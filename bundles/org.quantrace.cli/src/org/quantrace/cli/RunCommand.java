@@ -69,8 +69,8 @@ final class RunCommand implements Callable<Integer> {
 		}
 		outcome.diagnostics().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
 		if (outcome.exitCode() == ExitCodes.INVALID_INPUT) {
-			err.println(outcome.stopped() ? "quantrace: the run stopped on a sample it could not read: nothing was written; " + target
-					+ " is as the previous run left it" : "quantrace: the recipe has errors: nothing was run");
+			err.println(!outcome.stopped() ? "quantrace: the recipe has errors: nothing was run"
+					: "quantrace: the run stopped " + outcome.stoppedAt() + ": nothing was written; " + target + " is as the previous run left it");
 			return ExitCodes.INVALID_INPUT;
 		}
 		summary(outcome.trace(), stdout);

@@ -175,7 +175,7 @@ public final class RunReport {
 				MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(c)).findFirst().orElse(null);
 				s.append("<td class=\"num\">").append(v == null ? "" : Metrics.text(c, v.getValue(), 4) + marker(v)).append("</td>");
 				// fractions only: a loss, an MSE or a PSNR in dB (+inf against itself) on their own scales
-				if (v != null && !c.equals(Metrics.HAMMING_LOSS) && (!Metrics.reconstruction(c) || c.equals(Metrics.SSIM))) {
+				if (v != null && !c.equals(Metrics.HAMMING_LOSS) && (!Metrics.reconstruction(c) || Metrics.isSsim(c))) {
 					bars.add(new Charts.Bar(a.getName(), c, v.getValue()));
 				}
 			}

@@ -146,7 +146,7 @@ final class DataChecks {
 	 */
 	static RecipeFiles.Diagnostic rangeRefused(RecipeContext ctx, Path recipeAsGiven, InvalidInputException e) {
 		return diagnostic(ctx, ctx.recipe().getEvaluation(), org.quantrace.model.recipe.RecipePackage.Literals.EVALUATION_STEP__DATA_RANGE, recipeAsGiven,
-				IssueCodes.VALUE_RANGE, text(e), Severity.ERROR);
+				IssueCodes.DATA_RANGE, text(e), Severity.ERROR);
 	}
 
 	static RecipeFiles.Diagnostic unreadable(RecipeContext ctx, DatasetDeclaration d, Path recipeAsGiven, InvalidInputException e) {

@@ -38,6 +38,15 @@ public final class RecipeRunner {
 		public boolean accepted() {
 			return exitCode == 0;
 		}
+
+		/**
+		 * Where a run that {@link #stopped} after its work began stopped, as the console and the IDE say it after "the run stopped
+		 * ": at a data range the evaluation's reference refuses, or on a sample that could not be read (each diagnostic on its line).
+		 */
+		public String stoppedAt() {
+			return diagnostics.stream().anyMatch(d -> org.quantrace.dsl.validation.IssueCodes.DATA_RANGE.equals(d.code()))
+					? "at an evaluation whose data range its reference refuses" : "on a sample it could not read";
+		}
 	}
 
 	private RecipeRunner() {

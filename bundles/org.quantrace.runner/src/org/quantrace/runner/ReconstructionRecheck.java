@@ -137,13 +137,29 @@ final class ReconstructionRecheck {
 			same(r, Metrics.MSE, mse, at + name, found);
 			same(r, Metrics.psnr(range, options.nominalRange()), mse == 0 ? Double.POSITIVE_INFINITY : 10 * Math.log10(range * range / mse), at + name, found);
 			if (image) {
-				same(r, Metrics.SSIM, ssim[i] / n, at + name, found);
+				same(r, Metrics.ssim(range, options.nominalRange()), ssim[i] / n, at + name, found);
 			}
 		}
 	}
 
+	/**
+	 * The name under which {@code r} holds the figure now named {@code metric}: the same, but in a record written before the name
+	 * said all it says now: a psnr of a range stated nominal, named "psnr (dB, range 1)" between custody2 (which recorded the
+	 * word, nominalRange) and evidence (which added ", nominal" to the name); an ssim, named "ssim" before evidence2 named its
+	 * range. Those names are true and say less: verify compares the figure under them and says so in a note rather than call the
+	 * figure missing. (A record holds the range only in the names: an older ssim is re-derived with the recipe's range.)
+	 */
+	static String nameInRecord(EvaluationRecord r, String metric) {
+		if (r.getMetrics().stream().anyMatch(v -> v.getName().equals(metric))) {
+			return metric;
+		}
+		String older = Metrics.isSsim(metric) ? Metrics.SSIM : r.isNominalRange() && Metrics.isPsnr(metric) ? metric.replace(", nominal)", ")") : metric;
+		return r.getMetrics().stream().anyMatch(v -> v.getName().equals(older)) ? older : metric;
+	}
+
 	private static void same(EvaluationRecord r, String metric, double derived, String at, List<Mismatch> found) {
-		MetricValue v = r.getMetrics().stream().filter(m -> m.getName().equals(metric)).findFirst().orElse(null);
+		String recorded = nameInRecord(r, metric);
+		MetricValue v = r.getMetrics().stream().filter(m -> m.getName().equals(recorded)).findFirst().orElse(null);
 		if (v == null) {
 			return; // not computed in the run (ssim not asked for); the re-run of the evaluator holds the names against the record
 		}

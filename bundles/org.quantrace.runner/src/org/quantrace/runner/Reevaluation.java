@@ -61,7 +61,8 @@ final class Reevaluation {
 	private Reevaluation() {
 	}
 
-	static List<Mismatch> run(RecipeInputs recipe, TraceModel trace, Function<org.quantrace.model.trace.ModelArtifact, Path> files, Progress progress) {
+	static List<Mismatch> run(RecipeInputs recipe, TraceModel trace, Function<org.quantrace.model.trace.ModelArtifact, Path> files, Progress progress,
+			List<String> notes) {
 		List<Mismatch> found = new ArrayList<>();
 		RecipeContext ctx = recipe.context();
 		if (ctx == null) {
@@ -81,7 +82,7 @@ final class Reevaluation {
 				continue;
 			}
 			try {
-				evaluate(ctx, step, m, records, files, progress, found);
+				evaluate(ctx, step, m, records, files, progress, found, notes);
 			} catch (QuantraceException e) {
 				found.add(new Mismatch(DOCUMENT, "evaluations of " + model + " (re-run)", "run again", "failed: " + e.getMessage()));
 			}
@@ -90,7 +91,7 @@ final class Reevaluation {
 	}
 
 	private static void evaluate(RecipeContext ctx, EvaluationStep step, ModelDeclaration m, List<EvaluationRecord> records,
-			Function<org.quantrace.model.trace.ModelArtifact, Path> files, Progress progress, List<Mismatch> found) {
+			Function<org.quantrace.model.trace.ModelArtifact, Path> files, Progress progress, List<Mismatch> found, List<String> notes) {
 		String at = "evaluation of " + m.getName() + " (re-run) ";
 		DatasetDeclaration d = step.getDataset();
 		Dataset data = ctx.open(d, m, 0);
@@ -135,19 +136,35 @@ final class Reevaluation {
 			}
 			ReconstructionRecheck.check(variants, data, options.withNominalRange(nominal), records, at, found);
 		}
+		java.util.Set<String> older = new java.util.LinkedHashSet<>();
 		for (EvaluationRecord r : records) {
 			EvaluationReport.VariantResult now = report.variant(r.getVariant());
 			Figures.same(found, DOCUMENT, at + r.getVariant() + " samples", r.getSampleCount(), report.samples());
+			Map<String, String> named = new HashMap<>(); // the record's name of each figure re-derived now, where it differs
+			now.metrics().keySet().forEach(n -> {
+				String was = ReconstructionRecheck.nameInRecord(r, n);
+				if (!was.equals(n)) {
+					named.put(was, n);
+					older.add("'" + was + "' for '" + n + "'");
+				}
+			});
 			for (MetricValue v : r.getMetrics()) {
-				Double again = now.metrics().get(v.getName());
+				Double again = now.metrics().get(named.getOrDefault(v.getName(), v.getName()));
 				if (!v.getName().equals(Metrics.LATENCY) && (again == null || Math.abs(again - v.getValue()) > TOLERANCE)) {
 					found.add(new Mismatch(DOCUMENT, at + r.getVariant() + " " + v.getName(), String.valueOf(v.getValue()), String.valueOf(again)));
 				}
 			}
 			// and the other way: a figure of outputs the recipe asks for is in the record (one left out would hide what it says)
-			now.metrics().keySet().stream().filter(Metrics::reconstruction).filter(n -> r.getMetrics().stream().noneMatch(v -> v.getName().equals(n)))
+			now.metrics().keySet().stream().filter(Metrics::reconstruction)
+					.filter(n -> r.getMetrics().stream().noneMatch(v -> v.getName().equals(ReconstructionRecheck.nameInRecord(r, n))))
 					.forEach(n -> found.add(new Mismatch(DOCUMENT, at + r.getVariant() + " " + n, "not in the record", "asked for by the recipe: "
 							+ Metrics.text(n, now.metrics().get(n), 6))));
+		}
+		if (!older.isEmpty()) { // said, not a mismatch: the older name is true (R as stated) and the record holds the nominal word
+			notes.add(at + "names " + String.join(", ", older) + ": written by an earlier version, whose names said less (psnr's range stated"
+					+ " nominal without the word, from custody2 to evidence; ssim without its range, before evidence2; 2026-12-05); the figures"
+					+ " were re-derived under the recipe's range" + (nominal ? " (nominal, as the records state)" : "") + " and compared; quantrace run"
+					+ " again names them with the range in every document");
 		}
 	}
 

@@ -26,7 +26,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
  * reproducible), and the acceptance criteria with what was measured. Keys keep the run's order, so the file is the same on
  * every run of the same recipe.
  */
-final class ResultsJson {
+public final class ResultsJson {
 
 	private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -169,7 +169,11 @@ final class ResultsJson {
 		return null;
 	}
 
-	static String notFiniteReason(double value, String path, String metric) {
+	/**
+	 * Why a value at {@code path} ("metrics/NAME", "deltas/NAME", "criteria/I/measured") is no finite number, its first word its
+	 * sign ("+inf: ", "-inf: ", "nan: "): results.json's and evaluate's JSON alike, where the value is written null.
+	 */
+	public static String notFiniteReason(double value, String path, String metric) {
 		String sign = Double.isNaN(value) ? "nan" : value > 0 ? "+inf" : "-inf";
 		boolean psnr = metric != null && metric.startsWith("psnr");
 		String why;

@@ -907,7 +907,7 @@ public final class Verification {
 			notes.add("evaluations and debugger not run again: the inputs are not available");
 			return;
 		}
-		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress(), notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		Reevaluation.debug(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 	}
 

@@ -52,7 +52,13 @@ public final class IssueCodes {
 	public static final String INCOMPATIBLE_PRECISION = "incompatible-precision";
 	public static final String PER_CHANNEL_ACTIVATIONS = "per-channel-activations";
 	public static final String DRQ_INTEGER_IO = "drq-integer-io";
+	/** A setting of a scheme of technique none, which quantizes nothing (a warning: such a scheme may be a base its extensions use). */
 	public static final String UNUSED_SETTING = "unused-setting";
+	/**
+	 * A setting the scheme's technique does not use (calibrate or activations in a dynamic-range scheme, kernels in a full-integer
+	 * one): an error, as {@code quantrace quantize} refuses the option (one rule, {@link org.quantrace.model.SchemeSettings}).
+	 */
+	public static final String TECHNIQUE_SETTING = "technique-setting";
 	public static final String CYCLIC_BASE = "cyclic-base";
 	public static final String LAYER_RANGE = "layer-range";
 	public static final String METRIC_NOT_EVALUATED = "metric-not-evaluated";
@@ -78,6 +84,12 @@ public final class IssueCodes {
 	public static final String DATASET_ROLE = "dataset-role";
 	public static final String NO_MODEL = "no-model";
 	public static final String VALUE_RANGE = "value-range";
+	/**
+	 * An evaluation's data range R that the reference's span refuses (ReferenceSpan: it spans less than R/10 or more than R,
+	 * and the range is not stated nominal), found by the run after the evaluation's pass, on the range clause: a code of its own,
+	 * not value-range's (a number out of its allowed interval), so an editor or a script can tell it and offer its fixes.
+	 */
+	public static final String DATA_RANGE = "data-range";
 
 	// found by the runner when it reads the data, before any work (the language cannot read models or images)
 	public static final String DATA_SHAPE = "data-shape";

@@ -27,6 +27,7 @@ import org.quantrace.dsl.DocumentInfos;
 import org.quantrace.dsl.SchemeChain;
 import org.quantrace.model.CalibrationLimits;
 import org.quantrace.model.OpsetLimits;
+import org.quantrace.model.SchemeSettings;
 import org.quantrace.model.DatasetFormats;
 import org.quantrace.model.recipe.AcceptanceCriterion;
 import org.quantrace.model.recipe.Calibration;
@@ -596,14 +597,24 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			unused(c, "technique none quantizes nothing", Literals.QUANTIZATION_CONFIG__WEIGHTS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
 					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO, Literals.QUANTIZATION_CONFIG__KERNELS,
 					Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS);
-		} else if (technique == QuantizationTechnique.DYNAMIC_RANGE) {
-			unused(c, "dynamic-range quantization computes activation ranges at run time", Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
-					Literals.QUANTIZATION_CONFIG__CALIBRATION);
-			unused(c, "float-slow-kernels chooses full-integer quantization's float islands; dynamic-range quantization chooses its kernels with"
-					+ " 'kernels'", Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS);
 		} else {
-			unused(c, "kernels chooses dynamic-range quantization's kernels; full-integer quantization runs what its QDQ form fuses into",
-					Literals.QUANTIZATION_CONFIG__KERNELS);
+			notOfTechnique(c, technique, SchemeSettings.Setting.CALIBRATION, Literals.QUANTIZATION_CONFIG__CALIBRATION, "calibrate");
+			notOfTechnique(c, technique, SchemeSettings.Setting.ACTIVATIONS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS, "activations");
+			notOfTechnique(c, technique, SchemeSettings.Setting.KERNELS, Literals.QUANTIZATION_CONFIG__KERNELS, "kernels");
+			notOfTechnique(c, technique, SchemeSettings.Setting.FLOAT_SLOW_KERNELS, Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS, "float-slow-kernels");
+		}
+	}
+
+	/**
+	 * A setting the scheme itself states (not one it inherits: it cannot unset that) that its technique would ignore: an error,
+	 * as quantize refuses the option (SchemeSettings, one rule), with how to fix it.
+	 */
+	private void notOfTechnique(QuantizationConfig c, QuantizationTechnique technique, SchemeSettings.Setting setting, EStructuralFeature f, String keyword) {
+		String problem = c.eIsSet(f) ? SchemeSettings.problem(technique, setting, keyword, c.getName()) : null;
+		if (problem != null) {
+			error(problem + ": drop '" + keyword + "' from " + c.getName() + ", or make it " + setting.usedBy().getLiteral() + " ("
+					+ (setting.usedBy() == QuantizationTechnique.DYNAMIC_RANGE ? "extends drq" : "extends fiq_int8, or technique full-integer") + ")", c, f,
+					IssueCodes.TECHNIQUE_SETTING);
 		}
 	}
 

@@ -72,7 +72,7 @@ public final class EvaluationTable {
 	public static String render(EvaluationReport r, List<String> columns) {
 		StringBuilder s = new StringBuilder();
 		if (r.reconstruction()) {
-			boolean ssim = r.variants().get(0).metrics().containsKey(Metrics.SSIM);
+			boolean ssim = r.variants().get(0).metrics().keySet().stream().anyMatch(Metrics::isSsim);
 			String range = Double.isNaN(r.dataRange()) ? "" : " (data range " + trim(r.dataRange()) + (r.nominalRange() ? ", nominal" : "") + ")";
 			s.append(String.format(Locale.ROOT, "%s: %,d samples, outputs against %s%s; baseline %s, ~ = within %s %%%s%n%n",
 					r.dataset(), r.samples(), r.reference(), range, r.baseline(), trim(r.tolerancePoints()),

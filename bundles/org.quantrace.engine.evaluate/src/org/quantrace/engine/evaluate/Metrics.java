@@ -26,7 +26,11 @@ public final class Metrics {
 	public static final String SUBSET_ACCURACY = "subset accuracy";
 	public static final String LATENCY = "latency (ms/sample)";
 	public static final String MODEL_SIZE = "model size (bytes)";
-	/** Outputs that are no class scores, against a reference ({@link ReconstructionMetrics}); PSNR's name states the data range. */
+	/**
+	 * Outputs that are no class scores, against a reference ({@link ReconstructionMetrics}); PSNR's and SSIM's names state the
+	 * data range ({@link #psnr}, {@link #ssim}). {@link #SSIM} is the word a user asks for it with, and its name in folders written
+	 * before its range was named.
+	 */
 	public static final String MSE = "mse";
 	public static final String SSIM = "ssim";
 
@@ -56,17 +60,35 @@ public final class Metrics {
 	 * every record, table and log prints next to the figure, so each says how R was chosen.
 	 */
 	public static String psnr(double range, boolean nominal) {
-		return "psnr (dB, range " + (range == Math.rint(range) && Math.abs(range) < 1e15 ? Long.toString((long) range) : Double.toString(range))
-				+ (nominal ? ", nominal" : "") + ")";
+		return "psnr (dB, range " + rangeText(range) + (nominal ? ", nominal" : "") + ")";
 	}
 
 	public static boolean isPsnr(String name) {
 		return name.startsWith("psnr (dB, range ");
 	}
 
+	/**
+	 * SSIM's report name, with the data range R its constants are computed from (C1 = (0.01 R)², C2 = (0.03 R)²,
+	 * {@link ReconstructionMetrics}) and, where stated so, the word nominal: "ssim (range 1)". Like psnr's, the name every record,
+	 * table and log prints next to the figure, so each says which R it was computed with (a range ten times too wide makes the
+	 * constants 100 times too large and lifts ssim towards 1).
+	 */
+	public static String ssim(double range, boolean nominal) {
+		return "ssim (range " + rangeText(range) + (nominal ? ", nominal" : "") + ")";
+	}
+
+	/** Whether {@code name} is SSIM's, with its range, or as folders before the range was named hold it ({@link #SSIM}). */
+	public static boolean isSsim(String name) {
+		return name.equals(SSIM) || name.startsWith("ssim (range ");
+	}
+
+	private static String rangeText(double range) {
+		return range == Math.rint(range) && Math.abs(range) < 1e15 ? Long.toString((long) range) : Double.toString(range);
+	}
+
 	/** Whether a metric of this name measures outputs against a reference (MSE, PSNR, SSIM) rather than classes. */
 	public static boolean reconstruction(String name) {
-		return name.equals(MSE) || name.equals(SSIM) || isPsnr(name);
+		return name.equals(MSE) || isSsim(name) || isPsnr(name);
 	}
 
 	/** Whether a recipe metric measures outputs against a reference (MSE, PSNR, SSIM). */
@@ -149,7 +171,7 @@ public final class Metrics {
 		case LATENCY -> LATENCY;
 		case MSE -> MSE;
 		case PSNR -> psnr(dataRange, nominal);
-		case SSIM -> SSIM;
+		case SSIM -> ssim(dataRange, nominal);
 		};
 	}
 }

@@ -160,7 +160,7 @@ public final class ReconstructionMetrics {
 			return psnr || ssim;
 		}
 
-		/** The metrics by their report names: mse, psnr (with the range) and ssim when computed. */
+		/** The metrics by their report names: mse, psnr and ssim (each with the range) when computed. */
 		public Map<String, Double> metrics() {
 			Map<String, Double> m = new LinkedHashMap<>();
 			double mse = mse();
@@ -169,7 +169,7 @@ public final class ReconstructionMetrics {
 				m.put(Metrics.psnr(range, nominal), psnr(mse, range));
 			}
 			if (ssim) {
-				m.put(Metrics.SSIM, ssimSum / samples);
+				m.put(Metrics.ssim(range, nominal), ssimSum / samples);
 			}
 			return m;
 		}

@@ -82,11 +82,11 @@ public final class RecipeRunJob extends Job {
 			outcome = RecipeRunner.run(recipe.getLocation().toPath(), options);
 			RunMarkers.clear(recipe); // the run finished: its results replace the previous run's
 			if (outcome.exitCode() == 2) {
-				RunMarkers.invalid(recipe, outcome.diagnostics(), outcome.stopped());
+				RunMarkers.invalid(recipe, outcome.diagnostics(), outcome.stopped() ? outcome.stoppedAt() : null);
 				outcome.diagnostics().forEach(log::println);
-				if (outcome.stopped()) { // a sample found unreadable once the work had started: said on the dataset's line
-					log.println("The run stopped on a sample it could not read: nothing was written.");
-					return Status.info("The run of " + recipe.getName() + " stopped on a sample it could not read: nothing was written (see the Problems view)");
+				if (outcome.stopped()) { // a sample found unreadable, or a data range refused, once the work had started: said on its line
+					log.println("The run stopped " + outcome.stoppedAt() + ": nothing was written.");
+					return Status.info("The run of " + recipe.getName() + " stopped " + outcome.stoppedAt() + ": nothing was written (see the Problems view)");
 				}
 				log.println("The recipe has errors: nothing was run.");
 				return Status.info("The recipe " + recipe.getName() + " has errors: nothing was run (see the Problems view)");

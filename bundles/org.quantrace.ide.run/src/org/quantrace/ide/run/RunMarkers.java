@@ -86,13 +86,14 @@ public final class RunMarkers {
 
 	/**
 	 * The diagnostics that stopped a run: before it began (those that are only warnings while editing, missing files, are
-	 * errors now), or, {@code stopped}, once its work had started (a sample found unreadable when decoded: nothing was
-	 * written, the previous outputs are as they were; the summary said "nothing was run" there too).
+	 * errors now), or, {@code stoppedAt} not null, once its work had started (a sample found unreadable when decoded, a data range
+	 * the evaluation's reference refuses: nothing was written, the previous outputs are as they were; the summary said "nothing was
+	 * run" there too).
 	 */
-	static void invalid(IFile recipe, List<RecipeFiles.Diagnostic> diagnostics, boolean stopped) throws CoreException {
+	static void invalid(IFile recipe, List<RecipeFiles.Diagnostic> diagnostics, String stoppedAt) throws CoreException {
 		long errors = diagnostics.stream().filter(d -> d.severity() == Severity.ERROR).count();
 		for (RecipeFiles.Diagnostic d : diagnostics) {
-			if (d.severity() != Severity.ERROR || !stopped && !IssueCodes.ERRORS_AT_RUN.contains(d.code())) {
+			if (d.severity() != Severity.ERROR || stoppedAt == null && !IssueCodes.ERRORS_AT_RUN.contains(d.code())) {
 				continue; // the editor's markers show the rest (not what stopped a run midway: a sample found unreadable then)
 			}
 			IFile file = fileOf(d.file(), recipe);
@@ -100,15 +101,18 @@ public final class RunMarkers {
 			attributes.put(IMarker.LINE_NUMBER, d.line());
 			file.createMarker(MARKER, attributes);
 		}
-		Map<String, Object> summary = attributes(IMarker.SEVERITY_ERROR, summary(errors, stopped) + " [" + FAILED + "]", FAILED);
+		Map<String, Object> summary = attributes(IMarker.SEVERITY_ERROR, summary(errors, stoppedAt) + " [" + FAILED + "]", FAILED);
 		summary.put(IMarker.LINE_NUMBER, 1);
 		recipe.createMarker(MARKER, summary);
 	}
 
-	/** The words of the marker on line 1 of a recipe whose run {@link #invalid} stopped. */
-	public static String summary(long errors, boolean stopped) {
-		return stopped ? "the run stopped on a sample it could not read: nothing was written, the outputs are as the previous run left them"
-				+ " (see the dataset's line)" : "nothing was run: the recipe has " + errors + (errors == 1 ? " error" : " errors") + " (see the recipe's problems)";
+	/**
+	 * The words of the marker on line 1 of a recipe whose run {@link #invalid} stopped ({@code stoppedAt}: where, RecipeRunner's
+	 * words; null: the recipe's errors stopped it before any work).
+	 */
+	public static String summary(long errors, String stoppedAt) {
+		return stoppedAt != null ? "the run stopped " + stoppedAt + ": nothing was written, the outputs are as the previous run left them"
+				+ " (see the error's line)" : "nothing was run: the recipe has " + errors + (errors == 1 ? " error" : " errors") + " (see the recipe's problems)";
 	}
 
 	/** A run that stopped: what went wrong and how to fix it. */

@@ -34,7 +34,8 @@ final class ClippedRangesCheck {
 		if (row < 0 || t.rows().get(row).size() < 2) {
 			return;
 		}
-		String cell = Cells.key(t.rows().get(row).get(1));
+		String raw = t.rows().get(row).get(1);
+		String cell = Cells.key(raw);
 		String where = at + "Calibration, ";
 		Map<String, String> marked = new LinkedHashMap<>();
 		for (StringStringEntryProto e : f.model.proto.getMetadataPropsList()) {
@@ -46,7 +47,7 @@ final class ClippedRangesCheck {
 		log.same(where + "tensors read again by percentile", m.find() ? m.group(1) : "none", marked.isEmpty() ? "none" : Integer.toString(marked.size()));
 		marked.forEach((tensor, text) -> {
 			if (!cell.contains(Cells.key(CalibrationRow.CLIPPED + ": " + LogValues.tidy(text)))) {
-				log.mismatch(where + CalibrationRow.CLIPPED + " '" + tensor + "'", cell.contains(Cells.key("'" + tensor + "'")) ? "another text" : "no line",
+				log.mismatch(where + CalibrationRow.CLIPPED + " '" + tensor + "'", cell.contains(Cells.key("'" + tensor + "'")) ? lineNaming(raw, tensor) : "no line",
 						"the model's metadata " + WideRange.METADATA + tensor + ": " + text);
 			}
 			Matcher r = READ_AGAIN.matcher(text);
@@ -56,5 +57,19 @@ final class ClippedRangesCheck {
 			log.same(where + "'" + tensor + "' range read again (the model's metadata against the tensor's record)", r.find() ? r.group(1) : text,
 					rec == null ? "no record with a range" : String.format(Locale.ROOT, "[%.4g, %.4g]", rec.getRangeMin().get(0) + 0.0, rec.getRangeMax().get(0) + 0.0));
 		});
+	}
+
+	/**
+	 * The row's line that names {@code tensor}, as the log prints it, for a mismatch to quote what the document says (the cell's
+	 * lines are split by {@code <br>} in Markdown and HTML, by line breaks in DOCX and PDF text; a PDF may break the line itself,
+	 * then the part naming the tensor).
+	 */
+	private static String lineNaming(String cell, String tensor) {
+		for (String line : cell.split("<br>|<br/>|\\R")) {
+			if (line.contains("'" + tensor + "'")) {
+				return line.strip();
+			}
+		}
+		return "a line naming '" + tensor + "' across the cell's breaks";
 	}
 }

@@ -82,7 +82,7 @@ class EvaluateCommandsTest {
 		JsonNode r = new ObjectMapper().readTree(cli.out());
 		assertEquals("the outputs of image_identity", r.at("/evaluation/reference").asText());
 		assertEquals(ref.get("psnr").asDouble(), r.at("/evaluation/variants/1/metrics/psnr (dB, range 1)").asDouble(), 1e-5);
-		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/1/metrics/ssim").asDouble(), 1e-6);
+		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/1/metrics/ssim (range 1)").asDouble(), 1e-6);
 		// targets: the images themselves, as .npy; the 255 range scales PSNR by 20 log10(255) for the same outputs
 		Path targets = dir.resolve("targets.npy");
 		float[] clean = new float[64 * 784];
@@ -193,6 +193,43 @@ class EvaluateCommandsTest {
 		assertFalse(table.out().contains("data range") || table.out().contains("psnr"), table.out());
 	}
 
+	/**
+	 * evaluate's JSON says what was computed only: an evaluation of mse alone wrote {@code "dataRange" : "NaN"} and {@code
+	 * "nominalRange" : false} (no range was used), a classification {@code "reference" : null} and the same two; a psnr of
+	 * outputs equal to the reference was Jackson's string {@code "Infinity"}. Now those keys are left out, and the infinite psnr
+	 * is null with its reason under notFinite, as results.json writes it; with -o and on the console alike.
+	 */
+	@Test
+	void theJsonLeavesOutWhatWasNotComputed() throws IOException {
+		String identity = TestData.data("models/image_identity.onnx").toString();
+		String blur = TestData.data("models/image_blur.onnx").toString();
+		String noisy = TestData.data("metrics/denoise_noisy.npy").toString();
+		Path mseOnly = dir.resolve("mse-only.json");
+		Cli mse = Cli.run("evaluate", identity, blur, "--data", noisy, "--metrics", "mse", "-o", mseOnly.toString());
+		assertEquals(0, mse.exitCode(), mse.err());
+		String written = Files.readString(mseOnly);
+		JsonNode evaluation = new ObjectMapper().readTree(written).get("evaluation");
+		assertFalse(written.contains("NaN") || evaluation.has("dataRange") || evaluation.has("nominalRange"), written);
+		assertEquals("the outputs of image_identity", evaluation.get("reference").asText());
+
+		Cli all = Cli.run("evaluate", identity, blur, "--data", noisy, "--format", "json");
+		assertEquals(0, all.exitCode(), all.err());
+		assertFalse(all.out().contains("Infinity") || all.out().contains("NaN"), all.out());
+		JsonNode self = new ObjectMapper().readTree(all.out()).at("/evaluation/variants/0");
+		assertTrue(self.at("/metrics/psnr (dB, range 1)").isNull(), self.toString());
+		assertEquals("+inf: the outputs equal the reference (mse 0): 10 log10(R²/0)", self.at("/notFinite/metrics~1psnr (dB, range 1)").asText(), self.toString());
+		assertEquals(1.0, new ObjectMapper().readTree(all.out()).at("/evaluation/dataRange").asDouble());
+		assertTrue(new ObjectMapper().readTree(all.out()).at("/evaluation/variants/1/metrics/psnr (dB, range 1)").isNumber(), all.out());
+
+		Cli classes = Cli.run("evaluate", CNN, "--data", IMAGES, "--labels", LABELS, "--samples", "50", "--format", "json");
+		assertEquals(0, classes.exitCode(), classes.err());
+		JsonNode c = new ObjectMapper().readTree(classes.out()).get("evaluation");
+		assertFalse(c.has("reference") || c.has("dataRange") || c.has("nominalRange") || classes.out().contains("NaN"), classes.out());
+		// the file is still recognized as evaluate's own output: a second run onto it replaces it
+		Cli again = Cli.run("evaluate", identity, blur, "--data", noisy, "--metrics", "mse", "-o", mseOnly.toString());
+		assertEquals(0, again.exitCode(), again.err());
+	}
+
 	private static float[] scaled(float[] values, float by) {
 		float[] out = new float[values.length];
 		for (int i = 0; i < values.length; i++) {
@@ -239,7 +276,7 @@ class EvaluateCommandsTest {
 		assertEquals(0, ssim.exitCode(), ssim.err());
 		JsonNode ref = TestData.json(TestData.data("metrics/denoise_references.json")).get("blur_against_clean");
 		JsonNode r = new ObjectMapper().readTree(ssim.out());
-		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/0/metrics/ssim").asDouble(), 1e-6, ssim.out());
+		assertEquals(ref.get("ssim").asDouble(), r.at("/evaluation/variants/0/metrics/ssim (range 1)").asDouble(), 1e-6, ssim.out());
 		assertEquals(ref.get("psnr").asDouble(), r.at("/evaluation/variants/0/metrics/psnr (dB, range 1)").asDouble(), 1e-5, ssim.out());
 	}
 

@@ -77,6 +77,12 @@ class QuantizeCommandTest {
 		assertEquals(2, drqMethod.exitCode(), drqMethod.out() + drqMethod.err());
 		assertTrue(drqMethod.err().contains("--method chooses how activation ranges are calibrated; scheme drq calibrates nothing"), drqMethod.err());
 		assertFalse(Files.exists(refused), "nothing is written");
+		// the activations' type of a drq scheme was taken and dropped (exit 0; drq reads uint8 at run time): refused by the recipe's rule
+		Cli drqActivations = Cli.run("quantize", MODEL, "--scheme", "drq", "--activations", "int8", "--symmetric-activations", "-o", refused.toString());
+		assertEquals(2, drqActivations.exitCode(), drqActivations.out() + drqActivations.err());
+		assertTrue(drqActivations.err().contains("--activations and --symmetric-activations choose the activations' type and symmetry; scheme drq takes no"
+				+ " activation type") && drqActivations.err().contains("drop --activations and --symmetric-activations, or use --scheme fiq-"), drqActivations.err());
+		assertFalse(Files.exists(refused), "nothing is written");
 
 		// the debugger, on the same data: the far pixel saturates under the clipped range, which the model says was clipped on purpose
 		Cli debug = Cli.run("debug", MODEL, far.resolve("clipped.onnx").toString(), "--data", data.toString(), "--labels", labels, "--debug-samples", "64",

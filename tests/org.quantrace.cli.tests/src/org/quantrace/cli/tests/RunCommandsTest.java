@@ -76,6 +76,17 @@ class RunCommandsTest {
 		Path out = ex.resolve("out");
 		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
 		assertEquals(0, run.exitCode(), run.out() + run.err());
+
+		// the same recipe with range 255 over images in [0, 1]: refused after the evaluation's pass on the range clause, under the
+		// refusal's own code (it shared value-range with the number checks), and the last line says why the run stopped (it said
+		// "stopped on a sample it could not read": no sample was unreadable)
+		Path wide = Files.writeString(ex.resolve("wide.qr"), Files.readString(recipe).replace("range 1", "range 255"));
+		Cli refused = Cli.run("run", wide.toString(), "-o", ex.resolve("out-wide").toString());
+		assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+		assertTrue(refused.out().contains("wide.qr:12:") && refused.out().contains("error [data-range] the reference"), refused.out());
+		assertTrue(refused.err().contains("quantrace: the run stopped at an evaluation whose data range its reference refuses: nothing was written")
+				&& !refused.err().contains("could not read"), refused.err());
+		assertFalse(Files.exists(ex.resolve("out-wide")), "nothing written");
 		com.fasterxml.jackson.databind.JsonNode results = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("results.json").toFile());
 		com.fasterxml.jackson.databind.JsonNode variant = null;
 		for (com.fasterxml.jackson.databind.JsonNode v : results.at("/models/0/variants")) {
@@ -86,7 +97,7 @@ class RunCommandsTest {
 		com.fasterxml.jackson.databind.JsonNode metrics = variant.get("metrics");
 		assertTrue(line.contains(String.format(java.util.Locale.ROOT, "mse %.4e", metrics.get("mse").asDouble())), line + "\n" + metrics);
 		assertTrue(line.contains(String.format(java.util.Locale.ROOT, "psnr (dB, range 1) %.4f", metrics.get("psnr (dB, range 1)").asDouble())), line + "\n" + metrics);
-		assertTrue(line.contains(String.format(java.util.Locale.ROOT, "ssim %.4f", metrics.get("ssim").asDouble())), line + "\n" + metrics);
+		assertTrue(line.contains(String.format(java.util.Locale.ROOT, "ssim (range 1) %.4f", metrics.get("ssim (range 1)").asDouble())), line + "\n" + metrics);
 		assertFalse(line.contains("latency") || line.contains("model size"), "not declared; the size is in the line: " + line);
 		assertTrue(line.endsWith("accepted"), line);
 	}

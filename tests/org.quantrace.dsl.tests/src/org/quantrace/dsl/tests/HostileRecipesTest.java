@@ -145,6 +145,20 @@ class HostileRecipesTest {
 				"'calibrate' names its method first (minmax, moving-average, percentile, entropy, l2), then its options: write calibrate minmax unclipped");
 	}
 
+	/**
+	 * A calibration in a dynamic-range scheme, which quantizes activations at run time: the recipe warned (unused-setting) and ran,
+	 * where {@code quantize --scheme drq --unclipped} exits 2. Now an error on the calibrate line, in quantize's words (one rule,
+	 * SchemeSettings), saying how to fix it; the same clause in a full-integer scheme is clean.
+	 */
+	@Test
+	void aCalibrationOfADynamicRangeSchemeIsAnErrorAsOnTheCommandLine() {
+		String text = example.replace("recipe fashion_cnn ", "quantize kept extends drq {\n\tcalibrate minmax unclipped\n}\n\nrecipe fashion_cnn ");
+		onlyError("drqcal.qr", text, IssueCodes.TECHNIQUE_SETTING, "calibrate minmax unclipped",
+				"calibrate chooses how activation ranges are calibrated; scheme kept calibrates nothing (dynamic-range: activations are quantized at run"
+						+ " time, each batch from its own range): drop 'calibrate' from kept, or make it full-integer (extends fiq_int8, or technique full-integer)");
+		assertEquals(List.of(), errors("fiqcal.qr", text.replace("extends drq", "extends fiq_int8")), "a full-integer scheme calibrates");
+	}
+
 	/** {@code text} gives one error, of {@code code}, on the line of {@code at}, saying {@code message}. */
 	private void onlyError(String name, String text, String code, String at, String message) {
 		List<Issue> errors = errors(name, text);

@@ -41,11 +41,13 @@ class ReconstructionRunTest {
 		assertEquals(0, Runs.run(Runs.recipe(dir, "blur.qr", recipe), out).exitCode());
 
 		String trace = Files.readString(out.resolve("trace.xmi"));
-		assertTrue(trace.contains("name=\"psnr (dB, range 1)\"") && trace.contains("name=\"mse\"") && trace.contains("name=\"ssim\""), "the metrics are in the trace");
+		// ssim's name states the range its constants C1 = (0.01 R)², C2 = (0.03 R)² were computed with, as psnr's does (it was "ssim")
+		assertTrue(trace.contains("name=\"psnr (dB, range 1)\"") && trace.contains("name=\"mse\"") && trace.contains("name=\"ssim (range 1)\""), "the metrics are in the trace");
 		String results = Files.readString(out.resolve("results.json"));
-		assertTrue(results.contains("\"psnr (dB, range 1)\"") && results.contains("\"accepted\" : true"), results);
+		assertTrue(results.contains("\"psnr (dB, range 1)\"") && results.contains("\"ssim (range 1)\"") && results.contains("\"accepted\" : true"), results);
 		String log = Files.readString(out.resolve("logs/PhIMT0003-blur.md"));
-		assertTrue(log.contains("psnr (dB, range 1)") && log.contains("psnr >= 30 dB") && log.contains("ssim drop < 1 pt"), "PhIMT0003 prints them");
+		assertTrue(log.contains("psnr (dB, range 1)") && log.contains("ssim (range 1)") && log.contains("psnr >= 30 dB") && log.contains("ssim drop < 1 pt"), "PhIMT0003 prints them");
+		assertTrue(Files.readString(out.resolve("report.html")).contains("ssim (range 1)"), "report.html names ssim's range");
 		assertTrue(log.contains("inf"), "the original against itself: PSNR +inf");
 
 		List<Problem> problems = Verification.verify(out).problems();
@@ -113,7 +115,7 @@ class ReconstructionRunTest {
 		var outcome = Runs.run(Runs.recipe(dir, "blur.qr", recipe), out);
 		assertEquals(0, outcome.exitCode(), outcome.diagnostics() + "\n" + recipe);
 		JsonNode quantized = variant(new ObjectMapper().readTree(Files.readString(out.resolve("results.json"))), "fiq_int8");
-		assertEquals(List.of("mse", "psnr (dB, range 1)", "ssim"), names(quantized.at("/metrics")).subList(0, 3), quantized.toString());
+		assertEquals(List.of("mse", "psnr (dB, range 1)", "ssim (range 1)"), names(quantized.at("/metrics")).subList(0, 3), quantized.toString());
 		assertEquals("psnr >= 30 dB", quantized.at("/criteria/0/criterion").asText(), quantized.toString());
 		assertTrue(quantized.at("/criteria/0/passed").asBoolean(), quantized.toString());
 		List<Problem> problems = Verification.verify(out).problems();
@@ -194,7 +196,7 @@ class ReconstructionRunTest {
 		var measured = Runs.run(Runs.recipe(dir, "nhwc16.qr", recipe), folder);
 		assertEquals(0, measured.exitCode(), measured.diagnostics() + "\n" + recipe);
 		JsonNode quantized = variant(new ObjectMapper().readTree(Files.readString(folder.resolve("results.json"))), "fiq_int8");
-		double ssim = quantized.at("/metrics/ssim").asDouble(Double.NaN);
+		double ssim = quantized.at("/metrics/ssim (range 1)").asDouble(Double.NaN);
 		assertTrue(ssim > 0.9 && ssim < 1, "an SSIM of the int8 outputs against the original's: " + quantized);
 		List<Problem> deep = Verification.verify(folder, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
 		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
@@ -286,7 +288,7 @@ class ReconstructionRunTest {
 		assertEquals("targets data/clean.npy", original.get("reference").asText(), original.toString());
 		assertEquals(reference.get("mse").asDouble(), original.at("/metrics/mse").asDouble(), 1e-6 * reference.get("mse").asDouble(), "skimage's mse");
 		assertEquals(reference.get("psnr").asDouble(), original.at("/metrics").get(psnr).asDouble(), 1e-5, "skimage's psnr");
-		assertEquals(reference.get("ssim").asDouble(), original.at("/metrics/ssim").asDouble(), 1e-6, "skimage's ssim");
+		assertEquals(reference.get("ssim").asDouble(), original.at("/metrics/ssim (range 1)").asDouble(), 1e-6, "skimage's ssim");
 		JsonNode quantized = variant(root, "fiq_int8");
 		assertEquals("targets data/clean.npy", quantized.get("reference").asText(), quantized.toString());
 		assertEquals("psnr drop < 0.5 dB", quantized.at("/criteria/1/criterion").asText(), quantized.toString());
@@ -364,7 +366,7 @@ class ReconstructionRunTest {
 		assertFalse(Files.exists(out), "nothing written, nothing accepted");
 		String said = outcome.diagnostics().toString();
 		int line = java.util.Arrays.asList(recipe.split("\n", -1)).indexOf(recipe.lines().filter(l -> l.contains("evaluate on eval")).findFirst().orElseThrow()) + 1;
-		assertTrue(said.contains("blur.qr:" + line + ":") && said.contains("error [value-range]"), "on the evaluation's line " + line + ": " + said);
+		assertTrue(said.contains("blur.qr:" + line + ":") && said.contains("error [data-range]"), "on the evaluation's line " + line + ": " + said);
 		return said;
 	}
 
@@ -466,7 +468,7 @@ class ReconstructionRunTest {
 		String psnr = "psnr (dB, range 1, nominal)";
 		for (String document : List.of("trace.xmi", "results.json", "report.html", "logs/PhIMT0003-blur.md", "logs/PhIMT0003-blur.html")) {
 			String text = Files.readString(out.resolve(document));
-			assertTrue(text.contains(psnr), document + " names the range nominal");
+			assertTrue(text.contains(psnr) && text.contains("ssim (range 1, nominal)"), document + " names the range nominal, for psnr and ssim");
 			assertFalse(text.contains("psnr (dB, range 1)"), document + " names it as a range held against the reference");
 		}
 		JsonNode quantized = variant(new ObjectMapper().readTree(Files.readString(out.resolve("results.json"))), "fiq_int8");
@@ -476,9 +478,21 @@ class ReconstructionRunTest {
 		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
 		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
 
-		Path renamed = Tampering.edited(out, dir.resolve("renamed"), "trace.xmi", psnr, "psnr (dB, range 1)");
-		List<Problem> found = Verification.verify(renamed, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
-		assertTrue(found.stream().anyMatch(p -> p.what().contains("fiq_int8 psnr (dB, range 1): says") && p.what().contains("re-derived null")), found.toString());
+		// a folder written between custody2 and evidence (2026-12-05) holds the word on its records (nominalRange) and names the figure
+		// "psnr (dB, range 1)": true, it says less. The deep re-run said "says 42.9, re-derived null" and "not in the record" for
+		// each variant; now it compares the figure under the older name and says so in a note. A trace renamed alone is still
+		// not the one its documents were made from (they name the figure nominal).
+		Path renamed = Tampering.edited(out, dir.resolve("renamed"), "trace.xmi", psnr, "psnr (dB, range 1)", "ssim (range 1, nominal)", "ssim");
+		Verification.Result older = Verification.verify(renamed, new Verification.Options(null, null, false, true, Progress.NONE));
+		assertTrue(older.problems().stream().noneMatch(p -> p.what().contains("(re-run)")), older.problems().toString());
+		assertTrue(older.notes().stream().anyMatch(n -> n.contains("names 'psnr (dB, range 1)' for 'psnr (dB, range 1, nominal)', 'ssim' for 'ssim (range 1,"
+				+ " nominal)': written by an earlier version")),
+				older.notes().toString());
+		assertTrue(older.problems().stream().anyMatch(p -> p.file().equals("results.json")), "the documents are not the trace's: " + older.problems());
+		// the older name with a figure that is not the run's is a mismatch all the same
+		Path wrong = Tampering.edited(renamed, dir.resolve("renamed-wrong"), "trace.xmi", "name=\"psnr (dB, range 1)\" value=\"", "name=\"psnr (dB, range 1)\" value=\"1");
+		List<Problem> found = Verification.verify(wrong, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(found.stream().anyMatch(p -> p.what().contains("(re-run)") && p.what().contains("psnr (dB, range 1): says 1")), found.toString());
 	}
 
 	/** The .npy images of {@code from} times 0.05, at {@code to}: an image set of [0, 0.05]. */

@@ -101,6 +101,22 @@ class WideRangeRunTest {
 		Tampering.replaceModel(unmarked, "models/cnn/fiq_int8.onnx", m.toBuilder().clearMetadataProps().build().toByteArray());
 		List<Problem> found = Verification.verify(unmarked).problems();
 		assertTrue(found.stream().anyMatch(p -> p.what().contains("tensors read again by percentile")), found.toString());
+
+		// forged: the model's entry says another first range than the row's line: the mismatch quotes the row's line as PhIMT0003
+		// prints it (it said "another text", which an assessor cannot hold against the document)
+		Path edited = dir.resolve("edited-entry");
+		Runs.copy(out, edited);
+		ModelProto e = ModelProto.parseFrom(Files.readAllBytes(edited.resolve("models/cnn/fiq_int8.onnx")));
+		ModelProto.Builder b = e.toBuilder();
+		for (int i = 0; i < b.getMetadataPropsCount(); i++) {
+			if (b.getMetadataProps(i).getKey().startsWith(WideRange.METADATA)) {
+				b.setMetadataProps(i, b.getMetadataProps(i).toBuilder().setValue(b.getMetadataProps(i).getValue().replace("[0.000, 400.0]", "[0.000, 500.0]")));
+			}
+		}
+		Tampering.replaceModel(edited, "models/cnn/fiq_int8.onnx", b.build().toByteArray());
+		List<Problem> quoted = Verification.verify(edited).problems();
+		assertTrue(quoted.stream().anyMatch(p -> p.what().contains("says " + CalibrationRow.CLIPPED + ": '" + input + "' [0.000, 400.0] holds values of RMS")
+				&& p.what().contains("[0.000, 500.0]")), quoted.toString());
 	}
 
 	/** The scale of the DequantizeLinear that reads the model input (int8 I/O: the input's codes). */

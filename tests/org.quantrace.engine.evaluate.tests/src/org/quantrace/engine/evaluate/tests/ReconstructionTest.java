@@ -89,7 +89,7 @@ class ReconstructionTest {
 			ReconstructionMetrics.Accumulator sums = new ReconstructionMetrics.Accumulator(perSample, 1, true, layout);
 			sums.add(floats(c.get("outputs")), floats(c.get("reference")), (int) shape[0]);
 			Map<String, Double> got = sums.metrics();
-			assertEquals(c.get("ssim").asDouble(), got.get(Metrics.SSIM), 1e-9, "skimage's ssim with channel_axis=-1 for " + c.get("shape"));
+			assertEquals(c.get("ssim").asDouble(), got.get(Metrics.ssim(1, false)), 1e-9, "skimage's ssim with channel_axis=-1 for " + c.get("shape"));
 			assertEquals(c.get("mse").asDouble(), got.get(Metrics.MSE), 1e-12, "mse");
 		}
 		// the rule: a shape that looks channels last is read so only where NHWC is declared, else it cannot be told
@@ -113,7 +113,7 @@ class ReconstructionTest {
 		Map<String, Double> self = r.variant("identity").metrics();
 		assertEquals(0, self.get(Metrics.MSE));
 		assertEquals(Double.POSITIVE_INFINITY, self.get(Metrics.psnr(1)));
-		assertEquals(1, self.get(Metrics.SSIM), 1e-12);
+		assertEquals(1, self.get(Metrics.ssim(1, false)), 1e-12);
 		assertNull(r.variant("blur").confusion());
 		assertEquals(EvaluationReport.Marker.WORSE, r.compare("blur", Metrics.MSE).marker(), "a higher MSE is worse");
 		// the baseline's PSNR against itself is +inf: a model with the same outputs is the same (inf - inf is no number), any other worse
@@ -152,7 +152,7 @@ class ReconstructionTest {
 		Map<String, Double> m = r.variant("int8").metrics();
 		assertTrue(m.get(Metrics.MSE) > 0 && m.get(Metrics.MSE) < 1e-4, m.toString());
 		assertTrue(m.get(Metrics.psnr(1)) > 40, m.toString());
-		assertTrue(m.get(Metrics.SSIM) > 0.99 && m.get(Metrics.SSIM) < 1, m.toString());
+		assertTrue(m.get(Metrics.ssim(1, false)) > 0.99 && m.get(Metrics.ssim(1, false)) < 1, m.toString());
 		// a classifier is scored as before
 		assertFalse(Evaluator.reconstruction(Variant.of("cnn", OnnxModel.load(TestData.data("models/fashion_mnist_cnn.onnx"))), EvaluationOptions.defaults()));
 	}
@@ -160,7 +160,7 @@ class ReconstructionTest {
 	private static void expect(JsonNode ref, Map<String, Double> got, double range, double relative) {
 		assertEquals(ref.get("mse").asDouble(), got.get(Metrics.MSE), relative * ref.get("mse").asDouble(), "mse " + got);
 		assertEquals(ref.get("psnr").asDouble(), got.get(Metrics.psnr(range)), relative * ref.get("psnr").asDouble(), "psnr " + got);
-		assertEquals(ref.get("ssim").asDouble(), got.get(Metrics.SSIM), relative, "ssim " + got);
+		assertEquals(ref.get("ssim").asDouble(), got.get(Metrics.ssim(range, false)), relative, "ssim " + got);
 	}
 
 	private static float[] floats(JsonNode n) {
