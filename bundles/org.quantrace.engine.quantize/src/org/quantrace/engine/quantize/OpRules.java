@@ -90,6 +90,8 @@ public final class OpRules {
 		// between the NHWC QLinearConvs (4,437 µs against 418) (tests/data/wild/README.md).
 		add(compute("Sigmoid", "QLinearSigmoid"));
 		add(compute("LeakyRelu", "QLinearLeakyRelu"));
+		// Its NCHW QLinearGlobalAveragePool ran 10-20x its NHWC one; before a Flatten its codes go through a Transpose of its
+		// size-1 axes, so that ONNX Runtime runs it channels-last behind a lowered HardSwish too ({@link PooledCodesChannelsLast}).
 		add(compute("GlobalAveragePool", "QLinearGlobalAveragePool"));
 		// Re-measured on torchvision's ViT at 224x224 (4 heads of 197x197 scores, batch 8, one thread): QLinearSoftmax took
 		// 0.27x the float Softmax's throughput and the model 1.22x the CPU time (tests/data/wild/README.md, branch vitfloat).

@@ -336,9 +336,14 @@ public final class Quantizer {
 		}
 		ClippedRanges.mark(model, calibrated);
 		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
-		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, decisions.stream().filter(d -> !d.quantized() || d.removedByOnnxRuntime()).map(Decision::node).collect(Collectors.toSet()));
+		Set<Node> floatNodes = decisions.stream().filter(d -> !d.quantized() || d.removedByOnnxRuntime()).map(Decision::node).collect(Collectors.toSet());
+		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, floatNodes);
+		Set<Node> channelsLast = PooledCodesChannelsLast.apply(model, types, floatNodes);
 		decisions = decisions.stream().map(d -> nhwcPools.containsKey(d.node())
-				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason(), nhwcPools.get(d.node())), d.weights(), d.activations()) : d)
+				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason(), nhwcPools.get(d.node())), d.weights(), d.activations())
+				: channelsLast.contains(d.node())
+						? new Decision(d.layerIndex(), d.node(), d.quantized(), d.reason() + "; " + PooledCodesChannelsLast.REASON, d.weights(), d.activations())
+						: d)
 				.toList();
 		checkLoads(model, source, modelName, spec);
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),

@@ -234,9 +234,18 @@ final class TinyGraph {
 
 	/** The graph ONNX Runtime makes of {@code model} at level EXTENDED (its QDQ fusions), as it saves it. */
 	static ModelProto optimized(OnnxModel model) {
+		return optimized(model, SessionSettings.Optimization.EXTENDED);
+	}
+
+	/** The graph ONNX Runtime runs {@code model} as on this CPU (level ALL: its layout passes too, NHWC integer kernels and their Transposes). */
+	static ModelProto laidOut(OnnxModel model) {
+		return optimized(model, SessionSettings.Optimization.ALL);
+	}
+
+	private static ModelProto optimized(OnnxModel model, SessionSettings.Optimization level) {
 		Path file = TestData.tempDir("optimized").resolve("optimized.onnx");
 		try (InferenceSession s = InferenceSession.open(model,
-				SessionSettings.defaults().withThreads(1).withOptimization(SessionSettings.Optimization.EXTENDED).withOptimizedModelPath(file), "tiny")) {
+				SessionSettings.defaults().withThreads(1).withOptimization(level).withOptimizedModelPath(file), "tiny")) {
 			s.inputs();
 		}
 		try {
