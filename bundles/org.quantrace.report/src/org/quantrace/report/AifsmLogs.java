@@ -389,7 +389,7 @@ public final class AifsmLogs {
 		for (int i = 0; i < quantized.size(); i++) {
 			for (LayerQuantizationRecord l : quantized.get(i).getQuantization().getLayers()) {
 				List<String> row = byNode.computeIfAbsent(l.getNode(), k -> {
-					List<String> r = new ArrayList<>(List.of(Integer.toString(l.getLayerIndex()), l.getNode(), l.getOpType()));
+					List<String> r = new ArrayList<>(List.of(index(l), l.getNode(), l.getOpType()));
 					quantized.forEach(o -> r.add(""));
 					return r;
 				});
@@ -402,7 +402,11 @@ public final class AifsmLogs {
 		widths[1] = 6;
 		widths[2] = 3;
 		List<Block> b = new ArrayList<>();
-		b.add(new Grid("layers-table", null, header, new ArrayList<>(byNode.values()), widths, Set.of(0), header.size() > 8));
+		List<List<String>> rows = new ArrayList<>(byNode.values());
+		// one numbering, the float model's: a rewrite's nodes follow the layer they rewrote, whichever scheme listed them first
+		rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.get(0).split(" ")[0])));
+		b.add(new Paragraph(INDEX_COLUMN, Style.NORMAL));
+		b.add(new Grid("layers-table", null, header, rows, widths, Set.of(0), header.size() > 8));
 		if (!notes.isEmpty()) {
 			List<String> items = new ArrayList<>();
 			for (int i = 0; i < notes.size(); i++) {
@@ -411,6 +415,19 @@ public final class AifsmLogs {
 			b.add(new LogDocument.Bullets(items, false));
 		}
 		return b;
+	}
+
+	/** The index cell's mark of a node a rewrite added. */
+	public static final String REWRITE = "(rewrite)";
+
+	/** What the per-layer appendix's index column numbers. */
+	public static final String INDEX_COLUMN = "index: the layer's position in the float model (its nodes in order, Constant nodes not counted),"
+			+ " as report.html's debugger table numbers them; \"N " + REWRITE + "\": a node the quantizer added when it rewrote layer N"
+			+ " (named after it), which the float model does not have.";
+
+	/** A layer's index in the float model, "N (rewrite)" for a node the rewrite of layer N added. */
+	private static String index(LayerQuantizationRecord l) {
+		return l.getLayerIndex() + (l.getRewriteOf() == null ? "" : " " + REWRITE);
 	}
 
 	/**

@@ -140,7 +140,7 @@ public final class Quantizer {
 			int index = 0;
 			for (var n : model.graph().topologicalOrder()) {
 				if (!"Constant".equals(n.opType())) {
-					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null));
+					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null, null));
 				}
 			}
 			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of());
@@ -326,9 +326,10 @@ public final class Quantizer {
 				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason(), nhwcPools.get(d.node())), d.weights(), d.activations()) : d)
 				.toList();
 		checkLoads(model, source, modelName, spec);
-		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(d.layerIndex(), d.node().name(),
+		FloatNumbering numbering = new FloatNumbering(source); // the plan's indices are those of the rewritten graph
+		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(numbering.of(d.node().name()), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
-				d.weights(), d.activations())).toList();
+				d.weights(), d.activations(), numbering.rewriteOf(d.node().name()))).toList();
 		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
 	}

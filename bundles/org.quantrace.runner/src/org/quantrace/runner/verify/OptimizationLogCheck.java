@@ -608,8 +608,13 @@ final class OptimizationLogCheck {
 			}
 			columns.add(f);
 		}
+		java.util.Map<ModelFacts, FloatIndices> numberings = new java.util.HashMap<>();
+		List<String> named = new ArrayList<>();
+		schemes.forEach(f -> f.record.getQuantization().getLayers().forEach(l -> named.add(l.getNode())));
+		Cells.Names names = new Cells.Names(named);
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String node = LogCheck.cell(row, 1);
+			index(t.title() + ", " + node + ", index", LogCheck.cell(row, 0), names.orPrinted(node), schemes, numberings);
 			for (int c = 3; c < header.size(); c++) {
 				SchemeFacts f = columns.get(c - 3);
 				String stated = LogCheck.cell(row, c);
@@ -653,6 +658,19 @@ final class OptimizationLogCheck {
 					}
 				}
 			}
+		}
+	}
+
+	/**
+	 * A row's index: the node's position in the float model of the first scheme that lists it (the row's source), read
+	 * from that model's file ({@link FloatIndices}).
+	 */
+	private void index(String at, String printed, String node, List<SchemeFacts> schemes, java.util.Map<ModelFacts, FloatIndices> numberings) {
+		SchemeFacts first = schemes.stream().filter(f -> f.record.getQuantization().getLayers().stream().anyMatch(l -> l.getNode().equals(node)))
+				.findFirst().orElse(schemes.get(0));
+		String derived = numberings.computeIfAbsent(first.input, FloatIndices::new).cell(node);
+		if (!Cells.same(printed, derived)) {
+			log.mismatch(at, printed, derived + " (in the float model " + first.input.file.getFileName() + ")");
 		}
 	}
 
