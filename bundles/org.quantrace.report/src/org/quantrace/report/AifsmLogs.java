@@ -454,6 +454,29 @@ public final class AifsmLogs {
 		return -1;
 	}
 
+	/**
+	 * The quantizer's words for a Relu or Clip after a stem computed in float: the model holds no such node, the stem's
+	 * output QuantizeLinear (zero point at its type's minimum) clamps in its place.
+	 */
+	private static final java.util.regex.Pattern FOLDED_REASON = java.util.regex.Pattern.compile("folded into the output quantization of '([^']*)'");
+
+	/**
+	 * The cell of a clamp folded into a float stem's output quantization, what the file holds: "no Relu in the model: the
+	 * uint8 output quantization of '/e1/Conv' (zero point 0) clamps like it", the type and zero point those of the clamp's
+	 * output as the trace records it.
+	 */
+	public static final java.util.regex.Pattern FOLDED = java.util.regex.Pattern.compile("no ([A-Za-z]+) in the model: the (u?int\\d+) output"
+			+ " quantization of '([^']*)' \\(zero point (-?\\d+)\\) clamps like it");
+
+	/** {@link #FOLDED}'s words for a layer the quantizer folded so, or null for any other. */
+	private static String folded(OptimizationRecord o, LayerQuantizationRecord l) {
+		java.util.regex.Matcher stem = FOLDED_REASON.matcher(!l.isQuantized() && l.getReason() != null ? l.getReason() : "");
+		TensorQuantizationRecord out = !stem.find() ? null : o.getQuantization().getTensors().stream()
+				.filter(t -> l.getNode().equals(t.getNode()) && t.getRole() == TensorRole.ACTIVATION && t.getZeroPoints().size() == 1).findFirst().orElse(null);
+		return out == null ? null : "no " + l.getOpType() + " in the model: the " + out.getElementType() + " output quantization of '" + stem.group(1)
+				+ "' (zero point " + out.getZeroPoints().get(0) + ") clamps like it";
+	}
+
 	/** What the model does with {@code FLOAT_OUTPUT}'s layers: on integers, their result left in float32 for the float ops that read it. */
 	public static final String FLOAT_OUTPUT = "quantized, float32 output";
 
@@ -464,6 +487,10 @@ public final class AifsmLogs {
 	 * {@link #FLOAT_OUTPUT} with the reason as a note: its activations' type would name an output the model does not have.
 	 */
 	private static String layerCell(OptimizationRecord o, LayerQuantizationRecord l, List<String> notes) {
+		String folded = folded(o, l);
+		if (folded != null) {
+			return folded + " (note " + note(notes, l.getReason()) + ")";
+		}
 		if (!l.isQuantized()) {
 			// a rewritten layer the plan then left float (a pool's Conv that float-slow-kernels keeps float) still says so
 			return "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")") + rewritten(l, notes);
