@@ -140,7 +140,7 @@ public final class Quantizer {
 			int index = 0;
 			for (var n : model.graph().topologicalOrder()) {
 				if (!"Constant".equals(n.opType())) {
-					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null, null));
+					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null, null, 0));
 				}
 			}
 			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of());
@@ -247,6 +247,8 @@ public final class Quantizer {
 							: ", and its float inputs and outputs are float32"));
 		}
 		CalibrationResult calibrated = null;
+		FloatNumbering numbering = new FloatNumbering(source); // the plan's indices are those of the rewritten graph
+		Map<String, Long> added = Map.of(); // what the rewrites store beyond the float layers, read before weights become codes
 		if (spec.technique() == Technique.DYNAMIC_RANGE) {
 			DynamicRangeWriter writer = new DynamicRangeWriter(model, spec);
 			writer.write();
@@ -288,6 +290,7 @@ public final class Quantizer {
 				}
 				said(padded, scales.notes());
 			}
+			added = numbering.addedParameters(source, model);
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
 			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());
 			branches.forEach(b -> observe.addAll(b.calibrationTensors()));
@@ -326,10 +329,10 @@ public final class Quantizer {
 				? new Decision(d.layerIndex(), d.node(), d.quantized(), NhwcMaxPool.reason(d.reason(), nhwcPools.get(d.node())), d.weights(), d.activations()) : d)
 				.toList();
 		checkLoads(model, source, modelName, spec);
-		FloatNumbering numbering = new FloatNumbering(source); // the plan's indices are those of the rewritten graph
+		Map<String, Long> addedBy = added;
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(numbering.of(d.node().name()), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
-				d.weights(), d.activations(), numbering.rewriteOf(d.node().name()))).toList();
+				d.weights(), d.activations(), numbering.rewriteOf(d.node().name()), addedBy.getOrDefault(d.node().name(), 0L))).toList();
 		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
 	}

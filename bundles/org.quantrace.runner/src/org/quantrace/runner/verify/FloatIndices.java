@@ -48,9 +48,15 @@ final class FloatIndices {
 
 	/** What the index cell of {@code node}'s row must print: "N", "N (rewrite)", or why there is no index. */
 	String cell(String node) {
-		Integer at = index.get(node);
-		if (at != null) {
-			return Integer.toString(at);
+		String source = source(node);
+		return source == null ? "no node of the float model is named so or named in its name"
+				: index.get(source) + (source.equals(node) ? "" : " " + org.quantrace.report.AifsmLogs.REWRITE);
+	}
+
+	/** The float model's node {@code node} is, or the one a rewrite named it after (the longest name it extends by '/' or '_'); null for none. */
+	String source(String node) {
+		if (index.containsKey(node)) {
+			return node;
 		}
 		String source = null;
 		for (String name : index.keySet()) {
@@ -59,7 +65,7 @@ final class FloatIndices {
 				source = name;
 			}
 		}
-		return source == null ? "no node of the float model is named so or named in its name" : index.get(source) + " " + org.quantrace.report.AifsmLogs.REWRITE;
+		return source;
 	}
 
 }
