@@ -6,7 +6,6 @@ import java.util.Map;
 
 import org.quantrace.engine.onnx.NodeNames;
 
-import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 
@@ -15,7 +14,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * them (an ONNX graph is stored in topological order), Constant nodes not counted, the main graph's first and then its
  * bodies', each body after the main graph as the node holding it comes; unnamed nodes named as the quantizer names them.
  * A row whose node the file does not hold is a rewrite's: it must name the node it extends by '/' or '_' (the longest
- * such name of the file) by that node's index and "(rewrite)".
+ * such name of the file) by that node's index and "(rewrite)". The rule is the quantizer's (FloatNumbering) written again
+ * on purpose: verify re-derives what the log prints by code that did not write it.
  */
 final class FloatIndices {
 
@@ -23,25 +23,13 @@ final class FloatIndices {
 
 	FloatIndices(ModelFacts floatModel) {
 		List<GraphProto> graphs = new java.util.ArrayList<>();
-		collect(NodeNames.filled(floatModel.proto).getGraph(), graphs);
+		ModelFacts.graphs(NodeNames.filled(floatModel.proto).getGraph(), graphs);
 		int i = 0;
 		for (GraphProto g : graphs) {
 			for (NodeProto n : g.getNodeList()) {
 				if (!n.getOpType().equals("Constant")) {
 					index.putIfAbsent(n.getName(), i++);
 				}
-			}
-		}
-	}
-
-	private static void collect(GraphProto g, List<GraphProto> graphs) {
-		graphs.add(g);
-		for (NodeProto n : g.getNodeList()) {
-			for (AttributeProto a : n.getAttributeList()) {
-				if (a.hasG()) {
-					collect(a.getG(), graphs);
-				}
-				a.getGraphsList().forEach(b -> collect(b, graphs));
 			}
 		}
 	}

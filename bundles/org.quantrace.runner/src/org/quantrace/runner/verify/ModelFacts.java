@@ -441,7 +441,8 @@ public final class ModelFacts {
 		return type == DataType.STRING ? t.getStringDataList().stream().mapToLong(s -> s.size()).sum() : type.storageBytes(elements(t));
 	}
 
-	private static void graphs(GraphProto g, List<GraphProto> out) {
+	/** {@code g}, then each body after the graph holding it, depth first (as the engine's Graph.graphs visits them). */
+	static void graphs(GraphProto g, List<GraphProto> out) {
 		out.add(g);
 		for (NodeProto n : g.getNodeList()) {
 			for (AttributeProto a : n.getAttributeList()) {

@@ -221,7 +221,9 @@ final class ReportCheck implements DocumentCheck {
 			Matcher m = printed.remove(o.getScheme());
 			String at = model + " rewritten parameters, " + o.getScheme() + ", ";
 			if (m == null) {
-				if (!derived.isEmpty()) {
+				// a trace from before 2026-12-05 records no layer's added parameters, and its report says nothing of them
+				boolean recorded = o.getQuantization().getLayers().stream().anyMatch(l -> l.getAddedParameters() != 0);
+				if (!derived.isEmpty() && recorded) {
 					found.add(new Mismatch(DOCUMENT, at + "sentence", "missing", "the files differ for " + derived));
 				}
 				continue;
