@@ -389,7 +389,7 @@ public final class AifsmLogs {
 		for (int i = 0; i < quantized.size(); i++) {
 			for (LayerQuantizationRecord l : quantized.get(i).getQuantization().getLayers()) {
 				List<String> row = byNode.computeIfAbsent(l.getNode(), k -> {
-					List<String> r = new ArrayList<>(List.of(Integer.toString(l.getLayerIndex()), l.getNode(), l.getOpType()));
+					List<String> r = new ArrayList<>(List.of(index(l), l.getNode(), l.getOpType()));
 					quantized.forEach(o -> r.add(""));
 					return r;
 				});
@@ -402,7 +402,11 @@ public final class AifsmLogs {
 		widths[1] = 6;
 		widths[2] = 3;
 		List<Block> b = new ArrayList<>();
-		b.add(new Grid("layers-table", null, header, new ArrayList<>(byNode.values()), widths, Set.of(0), header.size() > 8));
+		List<List<String>> rows = new ArrayList<>(byNode.values());
+		// one numbering, the float model's: a rewrite's nodes follow the layer they rewrote, whichever scheme listed them first
+		rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.get(0).split(" ")[0])));
+		b.add(new Paragraph(INDEX_COLUMN, Style.NORMAL));
+		b.add(new Grid("layers-table", null, header, rows, widths, Set.of(0), header.size() > 8));
 		if (!notes.isEmpty()) {
 			List<String> items = new ArrayList<>();
 			for (int i = 0; i < notes.size(); i++) {
@@ -411,6 +415,19 @@ public final class AifsmLogs {
 			b.add(new LogDocument.Bullets(items, false));
 		}
 		return b;
+	}
+
+	/** The index cell's mark of a node a rewrite added. */
+	public static final String REWRITE = "(rewrite)";
+
+	/** What the per-layer appendix's index column numbers. */
+	public static final String INDEX_COLUMN = "index: the layer's position in the float model (its nodes in order, Constant nodes not counted),"
+			+ " as report.html's debugger table numbers them; \"N " + REWRITE + "\": a node the quantizer added when it rewrote layer N"
+			+ " (named after it), which the float model does not have.";
+
+	/** A layer's index in the float model, "N (rewrite)" for a node the rewrite of layer N added. */
+	private static String index(LayerQuantizationRecord l) {
+		return l.getLayerIndex() + (l.getRewriteOf() == null ? "" : " " + REWRITE);
 	}
 
 	/**
@@ -437,6 +454,29 @@ public final class AifsmLogs {
 		return -1;
 	}
 
+	/**
+	 * The quantizer's words for a Relu or Clip after a stem computed in float: the model holds no such node, the stem's
+	 * output QuantizeLinear (zero point at its type's minimum) clamps in its place.
+	 */
+	private static final java.util.regex.Pattern FOLDED_REASON = java.util.regex.Pattern.compile("folded into the output quantization of '([^']*)'");
+
+	/**
+	 * The cell of a clamp folded into a float stem's output quantization, what the file holds: "no Relu in the model: the
+	 * uint8 output quantization of '/e1/Conv' (zero point 0) clamps like it", the type and zero point those of the clamp's
+	 * output as the trace records it.
+	 */
+	public static final java.util.regex.Pattern FOLDED = java.util.regex.Pattern.compile("no ([A-Za-z]+) in the model: the (u?int\\d+) output"
+			+ " quantization of '([^']*)' \\(zero point (-?\\d+)\\) clamps like it");
+
+	/** {@link #FOLDED}'s words for a layer the quantizer folded so, or null for any other. */
+	private static String folded(OptimizationRecord o, LayerQuantizationRecord l) {
+		java.util.regex.Matcher stem = FOLDED_REASON.matcher(!l.isQuantized() && l.getReason() != null ? l.getReason() : "");
+		TensorQuantizationRecord out = !stem.find() ? null : o.getQuantization().getTensors().stream()
+				.filter(t -> l.getNode().equals(t.getNode()) && t.getRole() == TensorRole.ACTIVATION && t.getZeroPoints().size() == 1).findFirst().orElse(null);
+		return out == null ? null : "no " + l.getOpType() + " in the model: the " + out.getElementType() + " output quantization of '" + stem.group(1)
+				+ "' (zero point " + out.getZeroPoints().get(0) + ") clamps like it";
+	}
+
 	/** What the model does with {@code FLOAT_OUTPUT}'s layers: on integers, their result left in float32 for the float ops that read it. */
 	public static final String FLOAT_OUTPUT = "quantized, float32 output";
 
@@ -447,6 +487,10 @@ public final class AifsmLogs {
 	 * {@link #FLOAT_OUTPUT} with the reason as a note: its activations' type would name an output the model does not have.
 	 */
 	private static String layerCell(OptimizationRecord o, LayerQuantizationRecord l, List<String> notes) {
+		String folded = folded(o, l);
+		if (folded != null) {
+			return folded + " (note " + note(notes, l.getReason()) + ")";
+		}
 		if (!l.isQuantized()) {
 			// a rewritten layer the plan then left float (a pool's Conv that float-slow-kernels keeps float) still says so
 			return "float32" + (l.getReason() == null ? "" : " (note " + note(notes, l.getReason()) + ")") + rewritten(l, notes);

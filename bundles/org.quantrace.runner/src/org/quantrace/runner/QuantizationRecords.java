@@ -90,6 +90,10 @@ public final class QuantizationRecords {
 			lr.setNode(l.node());
 			lr.setOpType(l.opType());
 			lr.setLayerIndex(l.index());
+			if (l.rewriteOf() != null) {
+				lr.setRewriteOf(l.rewriteOf());
+			}
+			lr.setAddedParameters(l.addedParameters());
 			lr.setQuantized(l.quantized());
 			lr.setReason(l.reason());
 			if (l.weights() != null) {

@@ -186,9 +186,11 @@ final class RecipeContext {
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
-		// named as the recipe writes it, so records and logs carry no path of this machine
+		// named relative to the recipe's folder, as the trace's dataset record and report.html's Data table name it, so that every
+		// document names it one way (PhIMT0002's verification data named an absolute declaration absolute, an imported file's
+		// relative to that file) and carries no path of this machine a relative declaration did not write
 		// a sample found unreadable once the work has started is said on the dataset's line (DeclaredDataset)
-		Dataset all = new DeclaredDataset(d, Datasets.open(spec).named(d.getPath()));
+		Dataset all = new DeclaredDataset(d, Datasets.open(spec).named(TraceAssembler.relative(file.toAbsolutePath().getParent(), spec.path())));
 		reads.putIfAbsent(d, new Read(block, all));
 		return all;
 	}

@@ -17,8 +17,14 @@ import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
 public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<Layer> layers, List<QuantizedTensor> tensors,
 		CalibrationResult calibration, Map<String, IoQuantization.Io> integerInputs, Map<String, IoQuantization.Io> integerOutputs, List<String> warnings) {
 
-	/** What happened to one layer (node) of the model, in layer-index order. */
-	public record Layer(int index, String node, String opType, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
+	/**
+	 * What happened to one layer (node) of the model, in the plan's order: {@code index} is its position in the float model
+	 * ({@link FloatNumbering}), for a node a rewrite added the position of the node it rewrote, named by {@code rewriteOf}
+	 * (null for the float model's own nodes); {@code addedParameters} the stored values its rewrite holds beyond the float
+	 * layer's (0 for a layer not rewritten so).
+	 */
+	public record Layer(int index, String node, String opType, boolean quantized, String reason, TensorSpec weights, TensorSpec activations,
+			String rewriteOf, long addedParameters) {
 	}
 
 	/** The activations whose range is far wider than their values ({@link #wideRanges(List, CalibrationResult)}). */

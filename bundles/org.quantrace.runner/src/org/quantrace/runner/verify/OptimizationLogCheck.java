@@ -15,6 +15,8 @@ import org.quantrace.report.AifsmLogs;
 import org.quantrace.report.LogReader;
 import org.quantrace.report.RunSummary;
 
+import ai.onnx.proto.OnnxMl.NodeProto;
+
 /**
  * A model's PhIMT0003 log against its quantized models: each Table 1's rows that state what a model holds
  * (transformation bounds, the scale formula actually used with its worked example, precision, scheme and
@@ -608,8 +610,19 @@ final class OptimizationLogCheck {
 			}
 			columns.add(f);
 		}
+		java.util.Map<ModelFacts, FloatIndices> numberings = new java.util.HashMap<>();
+		List<String> named = new ArrayList<>();
+		schemes.forEach(f -> f.record.getQuantization().getLayers().forEach(l -> named.add(l.getNode())));
+		Cells.Names names = new Cells.Names(named);
+		// a trace from before 2026-12-05 numbered a rewritten graph's layers its own way, and records no layer's source
+		boolean older = schemes.stream().allMatch(f -> f.record.getQuantization().getLayers().stream().noneMatch(l -> l.getRewriteOf() != null))
+				&& schemes.stream().anyMatch(f -> f.record.getQuantization().getLayers().stream()
+						.anyMatch(l -> !l.getNode().equals(numberings.computeIfAbsent(f.input, FloatIndices::new).source(l.getNode()))));
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String node = LogCheck.cell(row, 1);
+			if (!older) {
+				index(t.title() + ", " + node + ", index", LogCheck.cell(row, 0), names.orPrinted(node), schemes, numberings);
+			}
 			for (int c = 3; c < header.size(); c++) {
 				SchemeFacts f = columns.get(c - 3);
 				String stated = LogCheck.cell(row, c);
@@ -622,6 +635,11 @@ final class OptimizationLogCheck {
 				String scheme = f.record.getScheme();
 				String at = t.title() + ", " + node + ", " + scheme;
 				String name = new Cells.Names(f.record.getQuantization().getLayers().stream().map(l -> l.getNode()).toList()).orPrinted(node);
+				Matcher folded = FOLDED.matcher(Cells.key(cell));
+				if (folded.find()) {
+					folded(at, cell, LogCheck.cell(row, 2), name, folded, f.model);
+					continue;
+				}
 				Boolean quantized = f.quantizations.layerQuantized(name, f.output(name));
 				String added = f.paddings.statement(name);
 				if (!Cells.same(Paddings.stated(stated), added)) {
@@ -653,6 +671,45 @@ final class OptimizationLogCheck {
 					}
 				}
 			}
+		}
+	}
+
+	/**
+	 * A row's index: the node's position in the float model of the first scheme that lists it (the row's source), read
+	 * from that model's file ({@link FloatIndices}).
+	 */
+	private void index(String at, String printed, String node, List<SchemeFacts> schemes, java.util.Map<ModelFacts, FloatIndices> numberings) {
+		SchemeFacts first = schemes.stream().filter(f -> f.record.getQuantization().getLayers().stream().anyMatch(l -> l.getNode().equals(node)))
+				.findFirst().orElse(schemes.get(0));
+		String derived = numberings.computeIfAbsent(first.input, FloatIndices::new).cell(node);
+		if (!Cells.same(printed, derived)) {
+			log.mismatch(at, printed, derived + " (in the float model " + first.input.file.getFileName() + ")");
+		}
+	}
+
+	/** {@link AifsmLogs#FOLDED} in a cell read back. */
+	private static final Pattern FOLDED = Cells.words(AifsmLogs.FOLDED.pattern());
+
+	/**
+	 * A clamp the cell says the model does not hold, folded into a stem's output quantization: no node of that name in the
+	 * file, the stem's output read by a QuantizeLinear of the stated type and zero point, the type's least code (which clamps
+	 * below 0 as a Relu does).
+	 */
+	private void folded(String at, String cell, String op, String node, Matcher said, ModelFacts file) {
+		NodeProto stem = file.node(said.group(3));
+		NodeProto q = stem == null || stem.getOutputCount() == 0 ? null
+				: file.consumers(stem.getOutput(0)).stream().filter(c -> c.getOpType().equals("QuantizeLinear") && c.getInputCount() == 3).findFirst().orElse(null);
+		org.quantrace.engine.onnx.Tensor z = q == null ? null : file.value(q.getInput(2));
+		String type = z == null ? null : z.dataType().displayName().toLowerCase(java.util.Locale.ROOT);
+		long least = z == null ? 0 : z.dataType() == DataType.INT8 ? -128 : 0;
+		String derived = file.node(node) != null ? "the model holds " + node
+				: z == null ? "no QuantizeLinear reads the output of '" + said.group(3) + "'"
+						: !Cells.same(said.group(1), op) ? "the row's op is " + op
+								: z.elementCount() != 1 || z.toLongArray()[0] != least ? "its zero point is not the least " + type + " code"
+										: "no " + op + " in the model: the " + type + " output quantization of '" + said.group(3) + "' (zero point " + least
+												+ ") clamps like it";
+		if (!Cells.same(said.group(), derived)) {
+			log.mismatch(at, cell, derived);
 		}
 	}
 

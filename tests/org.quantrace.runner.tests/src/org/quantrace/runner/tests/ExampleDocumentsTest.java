@@ -91,6 +91,37 @@ class ExampleDocumentsTest {
 				m.group() + ": channel " + channel + " holds [" + lo + ", " + hi + "]");
 	}
 
+	/**
+	 * PhIMT0002's verification data and report.html's Data table name a dataset one way, by its path relative to the recipe's
+	 * folder, with the engine's selection words ("(64 of 300, each class in turn)"), however the recipe declares it. Before: a
+	 * recipe declaring an absolute path (try2.sh's) got the absolute path in PhIMT0002 ("on 64 samples of /work/.../calib300-...
+	 * (first 64)") and the relative one in report.html ("../../work/..."), round 12's dae, an assessor's reading of 2026-12-05.
+	 */
+	@Test
+	void theVerificationDataIsNamedAsTheReportNamesIt() throws IOException {
+		Path example = Runs.exampleCopy("verdict-absolute");
+		Path out = example.resolve("out");
+		String recipe = RECIPE.formatted("").replace("\"data/calibration\"", "\"" + example.resolve("data/calibration").toAbsolutePath().normalize() + "\"");
+		assertTrue(recipe.contains(example.resolve("data/calibration").toAbsolutePath().normalize().toString()), recipe);
+		assertEquals(0, Runs.run(Runs.recipe(example, "absolute.qr", recipe), out).exitCode());
+		Matcher source = Pattern.compile("<tr id=\"dataset-calib\"><td>calib</td><td>([^<]*)</td>").matcher(Files.readString(out.resolve("report.html")));
+		assertTrue(source.find(), "report.html's Data table");
+		assertEquals("data/calibration", source.group(1), "relative to the recipe's folder");
+		String log = Files.readString(out.resolve("logs/PhIMT0002-cnn.md"));
+		assertTrue(log.contains(" on 64 samples of data/calibration (64 of 300, each class in turn)"), log.lines().filter(l -> l.contains("verification")).toList().toString());
+		assertTrue(!log.contains(example.resolve("data/calibration").toAbsolutePath().normalize().toString()), "no path of this machine");
+		Verification.Result verified = Verification.verify(out);
+		assertTrue(verified.passed(), verified.problems().toString());
+
+		// the log edited back to the absolute path (every hash recomputed): not the document the trace makes
+		Path forged = Runs.copy(out, out.resolveSibling("out-forged"));
+		Path md = forged.resolve("logs/PhIMT0002-cnn.md");
+		Tampering.write(md, Tampering.read(md).replace(" on 64 samples of data/calibration (", " on 64 samples of " + example.resolve("data/calibration").toAbsolutePath().normalize() + " ("));
+		Tampering.rehashAll(forged);
+		Verification.Result r = Verification.verify(forged);
+		assertTrue(r.problems().stream().anyMatch(p -> p.file().equals("logs/PhIMT0002-cnn.md")), r.problems().toString());
+	}
+
 	private static float[] floats(TensorProto t) {
 		if (t.getFloatDataCount() > 0) {
 			float[] f = new float[t.getFloatDataCount()];

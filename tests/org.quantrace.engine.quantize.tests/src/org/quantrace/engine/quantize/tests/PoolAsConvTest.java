@@ -36,6 +36,10 @@ class PoolAsConvTest {
 				mul.reason());
 		QuantizationResult.Layer sums = c.result().layers().stream().filter(l -> l.node().equals("averagepool4_sums")).findFirst().orElseThrow();
 		assertTrue(sums.quantized() && sums.reason().contains("added by the rewrite of AveragePool 'averagepool4': the window sums divided by 9"), sums.reason());
+		// numbered as the float model (Conv 0, Relu 1, AveragePool 2, Conv 3): the rewrite's Conv takes the pool's index, not a place of its own
+		assertEquals(List.of(0, 1, 2, 2, 3), c.result().layers().stream().map(QuantizationResult.Layer::index).toList(), c.result().layers().toString());
+		assertEquals("averagepool4", sums.rewriteOf());
+		assertEquals(null, mul.rewriteOf(), "the Mul holds the pool's name: the float model's node");
 	}
 
 	/**
