@@ -544,6 +544,23 @@ public final class OpRules {
 				+ " Convs read ran faster so (dae, unet, hyper, typed; batch 64)";
 	}
 
+	/** Why a one-channel stem beside a float pool path on the same int8 input ({@link OneChannelInput}) is computed in float, or null. */
+	static String oneChannelStemBesidePool(Node n) {
+		String stem = oneChannelStem(n);
+		return stem == null ? null : stem + "; beside a float pool path on the same input, its activation read by Convs or MaxPools (octave:"
+				+ " 0.76-0.81x fp32's CPU time so, 1.14-1.18x with both stems and the pool integer; one thread, batch 64)";
+	}
+
+	/**
+	 * Why the Pad or pool {@code n} of a pool path on a one-channel int8 model input ({@link OneChannelInput}) stays float: it
+	 * reads the input's codes dequantized, and the one-channel Convs after it stay float with it (floatFedStem).
+	 */
+	static String oneChannelInputPool(Node n) {
+		return "the " + n.opType() + " of a pool path on the one-channel int8 model input, read by Convs of one input channel: it reads the input's"
+				+ " codes dequantized and stays float with them, since those Convs as QLinearConv and the pool as a 1 → 1 QLinearConv ran"
+				+ " slower than float (octave: 19,921 and 1,783 µs against 235 and 1,359 per batch of 64, two threads)";
+	}
+
 	/** A 2-D Conv of one input channel (group 1) with float weights stored in the model. */
 	static boolean oneChannelConv(Node n) {
 		Tensor w = n.inputs().size() > 1 ? n.graph().constant(n.input(1)) : null;

@@ -195,7 +195,8 @@ public final class Quantizer {
 		if (spec.technique() == Technique.FULL_INTEGER && PoolAsConv.any(model.graph())) {
 			before = Calibrator.shapes(model, modelName);
 			pools = PoolAsConv.apply(model.graph(), before, n -> integerNeighbour(spec, n),
-					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8);
+					n -> spec.exclusionFor(n).isEmpty() && spec.activationsFor(n).precision().bits() == 8
+							&& !QuantizationPlan.floatInputPool(model.graph(), spec, n)); // a float pool path on the one-channel input
 			if (!pools.notes().isEmpty()) {
 				before = null; // the graph changed
 			}

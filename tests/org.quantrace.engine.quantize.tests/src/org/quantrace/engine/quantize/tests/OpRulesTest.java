@@ -282,6 +282,68 @@ class OpRulesTest {
 				conv(twoStems, twoStems.node("Relu", List.of(conv(twoStems, "x", 1, 16))), 16, 16))), "the int8 input read by two stems");
 	}
 
+	/**
+	 * Round 17's octave under fiq-int8: the one-channel int8 input read by a stem (→ Relu → MaxPool) and by a Pad → AveragePool
+	 * whose half-size image a second one-channel Conv reads. Both stems and the pool path compute in float (int8 weights and
+	 * int32 bias for the stem on the input's DequantizeLinear, float weights after the float pool; PoolAsConv leaves the pool
+	 * as it is), the Convs after them on integers; what runs is what the file says, and the output matches the float model's
+	 * within the quantization steps.
+	 */
+	@Test
+	void aOneChannelInputReadByAStemAndAPoolPathIsComputedInFloatAsOneIsland() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String high = t.node("MaxPool", List.of(t.node("Relu", List.of(conv(t, "x", 1, 8)))), TinyGraph.ints("kernel_shape", 2, 2),
+				TinyGraph.ints("strides", 2, 2));
+		String pooled = t.node("AveragePool", List.of(t.node("Pad", List.of("x", t.longs(0, 0, 0, 0, 0, 0, 0, 0)))), TinyGraph.ints("kernel_shape", 2, 2),
+				TinyGraph.ints("strides", 2, 2));
+		String low = t.node("Relu", List.of(conv(t, pooled, 1, 8)));
+		String y = t.node("Add", List.of(conv(t, high, 8, 8), conv(t, low, 8, 8)));
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+		Map<String, QuantizationResult.Layer> layers = r.layers().stream().collect(Collectors.toMap(QuantizationResult.Layer::opType, l -> l, (a, b) -> a));
+		List<QuantizationResult.Layer> convs = r.layers().stream().filter(l -> l.opType().equals("Conv")).toList();
+		assertTrue(convs.get(0).reason().startsWith("kept float: a Conv of one input channel on the int8 model input")
+				&& convs.get(0).reason().contains("beside a float pool path"), convs.get(0).reason());
+		assertTrue(layers.get("Pad").reason().startsWith("kept float: the Pad of a pool path"), layers.get("Pad").reason());
+		assertTrue(layers.get("AveragePool").reason().startsWith("kept float: the AveragePool of a pool path"), layers.get("AveragePool").reason());
+		assertTrue(convs.get(1).reason().startsWith("kept float: a Conv of one input channel after the float AveragePool"), convs.get(1).reason());
+		assertTrue(convs.get(2).quantized() && convs.get(3).quantized(), r.layers().toString());
+		Checked c = new Checked(r, TinyGraph.optimized(r.model()));
+		assertEquals(2, c.count("QLinearConv"), "only the two 8-channel Convs on integers: " + c.ops());
+		List<Node> written = r.model().graph().nodes();
+		Node dq = written.stream().filter(n -> n.inputs().contains("x")).findFirst().orElseThrow();
+		assertEquals(List.of("Conv", "Pad"), written.stream().filter(n -> n.inputs().contains(dq.output(0))).map(Node::opType).sorted().toList(),
+				"the stem and the pool path read the int8 input's one DequantizeLinear: " + written.stream().map(n -> n.opType() + n.inputs()).toList());
+		Node stem = written.stream().filter(n -> n.opType().equals("Conv") && n.inputs().contains(dq.output(0))).findFirst().orElseThrow();
+		assertEquals("DequantizeLinear", r.model().graph().producer(stem.input(1)).orElseThrow().opType(), "the stem's int8 weights");
+		Node lowStem = written.stream().filter(n -> n.opType().equals("Conv") && r.model().graph().producer(n.input(0)).map(Node::opType).orElse("").equals("AveragePool"))
+				.findFirst().orElseThrow();
+		assertEquals(DataType.FLOAT, r.model().graph().initializer(lowStem.input(1)).dataType(), "after the float pool its weights stay float");
+		assertRunsAsWritten(t, r);
+		assertWithinSteps(t, model, r);
+
+		TinyGraph plain = new TinyGraph(1, 8, 8).opset(14); // the input read by the stem → Relu → MaxPool alone: integer, as before
+		String only = plain.node("MaxPool", List.of(plain.node("Relu", List.of(conv(plain, "x", 1, 8)))),
+				TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+		assertConvsInteger(plain, conv(plain, only, 8, 8), "a stem read by a MaxPool with no pool path beside it");
+	}
+
+	/** The int8 model's dequantized output codes against the float model's, within 2 x the sum of its activations' steps. */
+	private static void assertWithinSteps(TinyGraph t, OnnxModel model, QuantizationResult r) {
+		float[] x = t.data(8, 0, 1);
+		org.quantrace.engine.onnx.IoQuantization.Io in = org.quantrace.engine.onnx.IoQuantization.inputs(r.model()).get("x");
+		org.quantrace.engine.onnx.IoQuantization.Io out = org.quantrace.engine.onnx.IoQuantization.outputs(r.model()).values().iterator().next();
+		float[] expected = TinyGraph.run(model, t.batch(x));
+		float[] actual = TinyGraph.runOnCodes(r.model(), in, x, t.batchShape(8));
+		double tolerance = 2 * r.tensors().stream().filter(q -> q.role() != QuantizedTensor.Role.WEIGHT && q.role() != QuantizedTensor.Role.BIAS)
+				.mapToDouble(q -> q.params().scale()).sum();
+		double worst = 0;
+		for (int i = 0; i < expected.length; i++) {
+			worst = Math.max(worst, Math.abs(expected[i] - out.dequantize((long) actual[i])));
+		}
+		assertTrue(worst <= tolerance, "int8 output within " + tolerance + " of float, worst " + worst + "; layers " + r.layers());
+	}
+
 	/** Every Conv of {@code g} (output {@code y}) is quantized under fiq_int8. */
 	private static void assertConvsInteger(TinyGraph g, String y, String why) {
 		assertTrue(TinyGraph.quantize(g.model(y), Schemes.preset("fiq_int8"), g.calibration(0, 1)).layers().stream()
