@@ -10,12 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.report.CalibrationRow;
+import org.quantrace.report.DebugCharts;
 import org.quantrace.report.LogValues;
 import org.quantrace.runner.RecipeRunner;
 import org.quantrace.runner.RunOptions;
@@ -87,7 +90,23 @@ class WideRangeRunTest {
 		String text = run().log();
 		assertTrue(text.contains("cnn: fiq_int8: Ranges clipped at calibration on purpose") && text.contains("'input' (layer in input: 1 of "),
 				"the debug step names the ranges clipped on purpose: " + text);
-		assertTrue(text.lines().filter(l -> l.startsWith("cnn: fiq_int8: Candidates to leave in float")).noneMatch(l -> l.contains("/c1/Conv")), text);
+		// the layers debug.csv says are flagged and clipped on purpose (the CNN's first two Convs)
+		List<String> csv = Files.readAllLines(run().out().resolve("debug/cnn/fiq_int8/debug.csv"));
+		List<String> header = List.of(csv.get(0).split(","));
+		List<String> clipped = csv.stream().skip(1).map(l -> l.split(",", -1)).filter(c -> c[header.indexOf("flagged")].equals("true")
+				&& c[header.indexOf("clipped_at_calibration")].equals("true") && !c[header.indexOf("node")].isEmpty()).map(c -> c[header.indexOf("node")]).distinct().toList();
+		assertTrue(!clipped.isEmpty(), "layers flagged and clipped: " + csv);
+		assertTrue(text.lines().filter(l -> l.startsWith("cnn: fiq_int8: Candidates to leave in float")).noneMatch(l -> clipped.stream().anyMatch(l::contains)), text);
+
+		// report.html and the chart's note, drawn from the trace's record (its clippedAtCalibration), say the same: no candidate
+		String report = Files.readString(run().out().resolve("report.html"));
+		Matcher said = Pattern.compile("flagged on its own \\(a candidate to leave in float\\): ([^;]*); ([^;]*);").matcher(report);
+		assertTrue(said.find(), "the report's debugger paragraph");
+		assertTrue(clipped.stream().noneMatch(said.group(1)::contains) && said.group(2).startsWith(DebugCharts.CLIPPED) && said.group(2).contains("input"),
+				clipped + " are no candidates: " + said.group());
+		// the note is wrapped over several <text> elements: their words joined
+		String chart = Files.readString(run().out().resolve("debug/cnn/fiq_int8/debug_rmse_over_scale.svg")).replaceAll("<[^>]+>", " ").replaceAll("\\s+", " ");
+		assertTrue(chart.contains(DebugCharts.CLIPPED.strip()), "the chart's note names the clipped ranges apart: " + chart);
 	}
 
 	@Test
