@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
-import org.quantrace.engine.calibrate.WideRange;
+import org.quantrace.engine.evaluate.DebugFindings;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.QuantizationDebugger;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -109,45 +109,10 @@ final class DebugCommand implements Callable<Integer> {
 		for (DebugReport.TensorDebug t : r.tensors()) {
 			String flags = t.flagged() ? "FLAGGED" + (t.clippedOnPurpose() ? " (clipped at calibration)" : "") + (t.accumulatedFlagged() ? ", accumulated too" : "")
 					: t.accumulatedFlagged() ? "accumulated" : t.paramsFrom().isEmpty() ? "" : "(scale of " + t.paramsFrom() + ")";
-			out.printf(Locale.ROOT, "%-6s %-18s %-44s %10.4g %10.4g  %s%n", t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()), t.opType(),
+			out.printf(Locale.ROOT, "%-6s %-18s %-44s %10.4g %10.4g  %s%n", DebugFindings.layer(t), t.opType(),
 					t.tensor(), t.isolated().value(m), t.accumulated().value(m), flags);
 		}
-		List<String> candidates = r.exclusionCandidates();
-		DebugReport.TensorDebug start = r.accumulationStart();
-		List<DebugReport.TensorDebug> clipped = r.clippedFlagged();
-		if (!candidates.isEmpty()) {
-			out.println("Candidates to leave in float (exclude): " + String.join(", ", candidates));
-		} else if (!clipped.isEmpty()) {
-			out.println("No candidate to leave in float: the tensors beyond the threshold on their own have ranges clipped at calibration (below).");
-		} else if (start == null) {
-			out.println("No tensor beyond the threshold, on its own or accumulated.");
-		} else {
-			out.println("No tensor beyond the threshold on its own.");
-		}
-		if (!clipped.isEmpty()) {
-			// the model's own metadata says the calibration chose these ranges: their error is the far values it chose to saturate
-			out.println("Ranges clipped at calibration on purpose (the quantized model's metadata " + WideRange.METADATA + "TENSOR; the far values"
-					+ " saturate, which is their rmse/scale, so they are no candidates): " + String.join("; ", clipped.stream().map(t -> String.format(Locale.ROOT,
-							"'%s' (layer %s %s: %d of %d values saturate): %s", t.tensor(), t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()),
-							t.opType(), t.saturated(), t.isolated().numElements(), t.clipped())).toList())
-					+ ". To keep the far values: quantize with --unclipped (recipe: calibrate minmax unclipped), or leave float the layers that read"
-					+ " them (--exclude).");
-		}
-		List<DebugReport.TensorDebug> wide = r.wideRanges();
-		if (!wide.isEmpty()) {
-			out.println("Ranges far wider than their values (most values share a few codes, whatever rmse/scale says): " + String.join(", ",
-					wide.stream().map(t -> String.format(Locale.ROOT, "'%s' (layer %s %s: RMS %.3g, %.2g steps of %.4g)", t.tensor(),
-							t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex()), t.opType(), DebugReport.valueSteps(t) * t.scale(),
-							DebugReport.valueSteps(t), t.scale())).toList())
-					+ ". " + Character.toUpperCase(WideRange.ADVICE.charAt(0)) + WideRange.ADVICE.substring(1) + " (--method, --exclude).");
-		}
-		if (start != null) {
-			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);
-			out.printf(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: small errors build up through"
-					+ " the model; quantize the layers from there with more precision (int16 activations, per-channel weights) or leave the first of them in"
-					+ " float.%n", start.layerIndex() < 0 ? "in" : Integer.toString(start.layerIndex()), start.opType(), start.node(), m.getLiteral(),
-					start.accumulated().value(m), last.accumulated().value(m), last.tensor());
-		}
+		DebugFindings.of(r).forEach(out::println);
 		out.printf(Locale.ROOT, "Wrote %d files to %s%n", files.size(), output);
 		return ExitCodes.OK;
 	}

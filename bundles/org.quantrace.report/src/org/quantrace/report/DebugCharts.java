@@ -75,8 +75,15 @@ public final class DebugCharts {
 		return m;
 	}
 
-	/** One quantized tensor on a chart: its layer label, its values in both modes, whether each is beyond the threshold. */
-	public record Point(String layer, String tensor, double isolated, double accumulated, boolean isolatedFlagged, boolean accumulatedFlagged) {
+	/** How a chart's note and report.html name the flagged tensors whose range the calibration clipped on purpose. */
+	public static final String CLIPPED = "on its own but its range clipped at calibration on purpose (the far values saturate, no candidate): ";
+
+	/**
+	 * One quantized tensor on a chart: its layer label, its values in both modes, whether each is beyond the threshold, and
+	 * whether the quantized model says its calibration clipped the range on purpose (then no candidate, as DebugReport says).
+	 */
+	public record Point(String layer, String tensor, double isolated, double accumulated, boolean isolatedFlagged, boolean accumulatedFlagged,
+			boolean clippedAtCalibration) {
 	}
 
 	/** Writes debug.csv and one chart per metric ({@link #FILES}) into {@code dir}; returns the files written. */
@@ -116,7 +123,7 @@ public final class DebugCharts {
 	/** The points of a debugger run, flagged by its own metric and threshold. */
 	public static List<Point> points(DebugReport r, DebugMetric m) {
 		return r.tensors().stream().map(t -> new Point(label(t.layerIndex(), t.opType()), t.tensor(), t.isolated().value(m), t.accumulated().value(m),
-				m == r.metric() && t.flagged(), m == r.metric() && t.accumulatedFlagged())).toList();
+				m == r.metric() && t.flagged(), m == r.metric() && t.accumulatedFlagged(), t.clippedOnPurpose())).toList();
 	}
 
 	/** The points of a debugger record of the trace (report.html), a tensor's two modes joined. */
@@ -138,7 +145,7 @@ public final class DebugCharts {
 				LayerDebugRecord a = accumulated.get(l.getTensor());
 				boolean own = m == d.getMetric();
 				points.add(new Point(label(l.getLayerIndex(), l.getOpType()), l.getTensor(), value.applyAsDouble(l), a == null ? Double.NaN
-						: value.applyAsDouble(a), own && l.isFlagged(), own && a != null && a.isFlagged()));
+						: value.applyAsDouble(a), own && l.isFlagged(), own && a != null && a.isFlagged(), l.isClippedAtCalibration()));
 			}
 		}
 		return points;
@@ -283,11 +290,12 @@ public final class DebugCharts {
 		List<String> lines = new ArrayList<>();
 		if (threshold != null) {
 			String beyond = metric == DebugMetric.SQNR || metric == DebugMetric.COSINE ? "below " : "above ";
-			List<String> own = points.stream().filter(Point::isolatedFlagged).map(p -> p.layer() + " (" + LogValues.brief(p.isolated()) + ")").toList();
+			List<String> own = points.stream().filter(p -> p.isolatedFlagged() && !p.clippedAtCalibration()).map(p -> p.layer() + " (" + LogValues.brief(p.isolated()) + ")").toList();
+			List<String> clipped = points.stream().filter(p -> p.isolatedFlagged() && p.clippedAtCalibration()).map(p -> p.layer() + " (" + LogValues.brief(p.isolated()) + ")").toList();
 			List<String> acc = points.stream().filter(Point::accumulatedFlagged).map(p -> p.layer() + " (" + LogValues.brief(p.accumulated()) + ")").toList();
 			lines.add("Red: " + beyond + "the threshold " + LogValues.brief(threshold) + ". "
 					+ (own.isEmpty() ? "No tensor on its own (isolated)" : "On its own (isolated), so a candidate to leave in float: " + String.join(", ", own))
-					+ ". " + (acc.isEmpty() ? "No accumulated error beyond it."
+					+ (clipped.isEmpty() ? "" : "; " + CLIPPED + String.join(", ", clipped)) + ". " + (acc.isEmpty() ? "No accumulated error beyond it."
 							: "Accumulated (errors built up through the layers before): " + String.join(", ", acc) + "."));
 		}
 		if (!exact.isEmpty()) {

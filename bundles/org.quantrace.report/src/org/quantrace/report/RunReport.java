@@ -254,11 +254,14 @@ public final class RunReport {
 		StringBuilder s = new StringBuilder("<h3 id=\"").append(anchor).append("\">Quantization debugger: ").append(Html.esc(d.getName())).append("</h3>\n<p>")
 				.append(d.getSampleCount()).append(" samples, flagged when ").append(Html.esc(d.getMetric().getLiteral())).append(" passes ")
 				.append(LogValues.brief(d.getThreshold())).append("; flagged on its own (a candidate to leave in float): ");
-		List<String> flagged = d.getLayers().stream().filter(l -> l.isFlagged() && l.getMode() == DebugMode.ISOLATED).map(LayerDebugRecord::getNode)
-				.distinct().toList();
+		List<String> flagged = d.getLayers().stream().filter(l -> l.isFlagged() && l.getMode() == DebugMode.ISOLATED && !l.isClippedAtCalibration())
+				.map(LayerDebugRecord::getNode).distinct().toList();
+		List<String> clipped = d.getLayers().stream().filter(l -> l.isFlagged() && l.getMode() == DebugMode.ISOLATED && l.isClippedAtCalibration())
+				.map(LayerDebugRecord::getTensor).distinct().toList();
 		List<String> accumulated = d.getLayers().stream().filter(l -> l.isFlagged() && l.getMode() == DebugMode.ACCUMULATED)
 				.map(l -> DebugCharts.label(l.getLayerIndex(), l.getOpType())).distinct().toList();
-		s.append(flagged.isEmpty() ? "none" : Html.esc(String.join(", ", flagged))).append("; accumulated error beyond it: ")
+		s.append(flagged.isEmpty() ? "none" : Html.esc(String.join(", ", flagged)))
+				.append(clipped.isEmpty() ? "" : "; " + Html.esc(DebugCharts.CLIPPED + String.join(", ", clipped))).append("; accumulated error beyond it: ")
 				.append(accumulated.isEmpty() ? "none" : Html.esc(String.join(", ", accumulated))).append(". <a href=\"").append(Html.esc(d.getCsvPath()))
 				.append("\">debug.csv</a></p>\n<div class=\"debug\"><div class=\"layer-index\"><table><caption>Layer index</caption><tr><th>index</th><th>op</th><th>node</th></tr>");
 		Map<Integer, LayerDebugRecord> byIndex = new LinkedHashMap<>();

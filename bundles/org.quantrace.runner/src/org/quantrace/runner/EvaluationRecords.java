@@ -77,6 +77,8 @@ public final class EvaluationRecords {
 		l.setCosineSimilarity(s.cosineSimilarity());
 		l.setRmseOverScale(s.rmseOverScale());
 		l.setFlagged(flagged);
+		l.setSaturated(t.saturated());
+		l.setClippedAtCalibration(t.clippedOnPurpose());
 		return l;
 	}
 }

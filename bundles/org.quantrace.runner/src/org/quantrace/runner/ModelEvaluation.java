@@ -10,6 +10,7 @@ import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.evaluate.DebugFindings;
 import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.engine.evaluate.EvaluationOptions;
 import org.quantrace.engine.evaluate.EvaluationReport;
@@ -296,6 +297,8 @@ final class ModelEvaluation {
 					throw new QuantraceException(dir + ": cannot write the debugger's files (" + IoErrors.describe(e) + ")",
 							IoErrors.hint(e, "check the output folder is writable"), e);
 				}
+				// what `quantrace debug` prints under its table: candidates, ranges clipped on purpose (no candidates), ...
+				DebugFindings.of(report).forEach(line -> log("%s: %s: %s", run.name(), scheme.getName(), line));
 				DebugRecord r = EvaluationRecords.toRecord(report);
 				r.setId(run.name() + "/" + scheme.getName() + "/debug");
 				r.setName(run.name() + " / " + scheme.getName());

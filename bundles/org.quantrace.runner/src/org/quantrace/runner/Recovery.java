@@ -39,8 +39,11 @@ public final class Recovery {
 	private Recovery() {
 	}
 
-	/** A layer to leave in float: its nodes (a layer with the activation fused into it is both) and its isolated error. */
-	public record Layer(List<String> nodes, double error) {
+	/**
+	 * A layer to leave in float: its nodes (a layer with the activation fused into it is both), its isolated error, and
+	 * whether the quantized model says its calibration clipped the range on purpose (ranked after the others).
+	 */
+	public record Layer(List<String> nodes, double error, boolean clippedAtCalibration) {
 		public Layer {
 			nodes = List.copyOf(nodes);
 		}
@@ -130,32 +133,23 @@ public final class Recovery {
 	}
 
 	/**
-	 * The quantized layers, worst first by {@code metric} of their isolated error ({@link #worstFirst}); tensors
-	 * that reuse another's scale are skipped, and {@code layerOf} names the nodes to leave in float for a tensor's node
-	 * (with the activation fused into it, which the debugger names).
+	 * The quantized layers in the debugger's order of candidates ({@link DebugReport#candidateOrder}: ranges clipped at
+	 * calibration on purpose last, then worst first by {@code metric} of their isolated error); tensors that reuse another's
+	 * scale are skipped, and {@code layerOf} names the nodes to leave in float for a tensor's node (with the activation fused
+	 * into it, which the debugger names).
 	 */
 	public static List<Layer> rank(List<DebugReport.TensorDebug> tensors, DebugMetric metric, Function<String, List<String>> layerOf) {
 		List<Layer> ranking = new ArrayList<>();
-		tensors.stream().filter(t -> t.paramsFrom().isEmpty() && !t.node().isEmpty())
-				.sorted(Comparator.comparing((DebugReport.TensorDebug t) -> t.isolated().value(metric), worstFirst(metric))).forEach(t -> {
+		tensors.stream().filter(t -> t.paramsFrom().isEmpty() && !t.node().isEmpty()).sorted(DebugReport.candidateOrder(metric)).forEach(t -> {
 					List<String> nodes = new ArrayList<>(layerOf.apply(t.node()));
 					if (!t.fused().isEmpty() && !nodes.contains(t.fused())) {
 						nodes.add(t.fused()); // the activation the quantizer fused into this layer goes with it
 					}
 					if (ranking.stream().noneMatch(l -> l.nodes().equals(nodes))) {
-						ranking.add(new Layer(nodes, t.isolated().value(metric)));
+						ranking.add(new Layer(nodes, t.isolated().value(metric), t.clippedOnPurpose()));
 					}
 				});
 		return ranking;
-	}
-
-	/**
-	 * Worst first, as the debugger flags ({@link DebugReport#exceeds}): SQNR and cosine similarity are worse the lower
-	 * they are (−10 dB is worse than 3 dB), the error metrics the larger their magnitude.
-	 */
-	static Comparator<Double> worstFirst(DebugMetric metric) {
-		return metric == DebugMetric.SQNR || metric == DebugMetric.COSINE ? Comparator.<Double>naturalOrder()
-				: Comparator.<Double>comparingDouble(Math::abs).reversed();
 	}
 
 	/** How far the criterion is on the good side of its bound (negative: on the bad side). */
@@ -195,11 +189,14 @@ public final class Recovery {
 		for (Layer layer : best.excluded()) {
 			record.getExcludedLayers().add(TraceValues.parameter(layer.label(), (floats.contains(layer) ? "left in float: "
 					: "excluded, but ONNX Runtime runs it on integers all the same (its layer record says why): ") + metric + " " + format(layer.error())
-					+ " (isolated), rank " + (ranking.indexOf(layer) + 1) + " of " + ranking.size()));
+					+ " (isolated)" + (layer.clippedAtCalibration() ? ", its range clipped at calibration on purpose (ranked after the others)" : "") + ", rank "
+					+ (ranking.indexOf(layer) + 1) + " of " + ranking.size()));
 		}
 		String kept = LogValues.count(floats.size(), "layer") + " in float" + anyway(best.excluded().size() - floats.size());
-		record.setPartialQuantization(String.format(Locale.ROOT, "%s search over %d quantized layers ranked by %s (debugger, isolated error), %d trial%s"
-				+ " of at most %d: %s", step.getSearch().getLiteral(), ranking.size(), metric, trials.size(), trials.size() == 1 ? "" : "s",
+		long clipped = ranking.stream().filter(Layer::clippedAtCalibration).count();
+		String order = clipped == 0 ? "" : "; the " + LogValues.count(clipped, "layer") + " whose range the calibration clipped on purpose last";
+		record.setPartialQuantization(String.format(Locale.ROOT, "%s search over %d quantized layers ranked by %s (debugger, isolated error%s), %d trial%s"
+				+ " of at most %d: %s", step.getSearch().getLiteral(), ranking.size(), metric, order, trials.size(), trials.size() == 1 ? "" : "s",
 				step.getMaxTrials(), best.accepted() ? "accepted with " + kept
 						: "no trial met the criteria; kept " + (best.excluded().isEmpty() ? "the fully quantized model" : "the best trial, " + kept)));
 	}

@@ -1,5 +1,6 @@
 package org.quantrace.engine.evaluate;
 
+import java.util.Comparator;
 import java.util.List;
 
 import org.quantrace.engine.calibrate.WideRange;
@@ -58,12 +59,30 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	}
 
 	/**
-	 * The layers whose outputs are flagged on their own: candidates to leave in float (partial quantization). Not those whose
-	 * range the calibration clipped on purpose ({@link #clippedFlagged}): their error is the far values' saturation, which the
-	 * calibration chose over spending the codes on them.
+	 * The layers whose outputs are flagged on their own, in layer order: candidates to leave in float (partial quantization;
+	 * recovery's order is {@link #candidateOrder}). Not those whose range the calibration clipped on purpose ({@link #clippedFlagged}): their
+	 * error is the far values' saturation, which the calibration chose over spending the codes on them.
 	 */
 	public List<String> exclusionCandidates() {
 		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose()).map(TensorDebug::node).filter(n -> !n.isEmpty()).distinct().toList();
+	}
+
+	/**
+	 * The order in which tensors' layers are candidates to leave in float (the debug command's candidates, the runner's
+	 * recovery): ranges the quantized model says its calibration clipped on purpose after all others, since their error is
+	 * the far values it chose to saturate; then worst first by {@code metric} ({@link #worstFirst}).
+	 */
+	public static Comparator<TensorDebug> candidateOrder(DebugMetric metric) {
+		return Comparator.comparing(TensorDebug::clippedOnPurpose).thenComparing(t -> t.isolated().value(metric), worstFirst(metric));
+	}
+
+	/**
+	 * Worst first, as {@link #exceeds} flags: SQNR and cosine similarity are worse the lower they are (−10 dB is worse than
+	 * 3 dB), the error metrics the larger their magnitude.
+	 */
+	public static Comparator<Double> worstFirst(DebugMetric metric) {
+		return metric == DebugMetric.SQNR || metric == DebugMetric.COSINE ? Comparator.<Double>naturalOrder()
+				: Comparator.<Double>comparingDouble(Math::abs).reversed();
 	}
 
 	/** The tensors flagged on their own whose range the quantized model says its calibration clipped on purpose. */

@@ -1,14 +1,30 @@
 package org.quantrace.runner.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.DatasetSpec;
+import org.quantrace.engine.data.Datasets;
 import org.quantrace.engine.evaluate.DebugReport;
+import org.quantrace.engine.evaluate.QuantizationDebugger;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.Quantizer;
+import org.quantrace.engine.quantize.Schemes;
 import org.quantrace.model.recipe.DebugMetric;
 import org.quantrace.runner.Recovery;
+import org.quantrace.testing.FarValueData;
+import org.quantrace.testing.TestData;
 
 /** Recovery leaves the worst layers in float first, by the debugger's reading of each metric. */
 class RecoveryTest {
@@ -40,5 +56,30 @@ class RecoveryTest {
 		List<Recovery.Layer> ranking = Recovery.rank(tensors, metric, node -> node.equals("/other") ? List.of(node) : List.of("/conv", "/relu"));
 		assertEquals(List.of("/conv + /relu", "/other"), ranking.stream().map(Recovery.Layer::label).toList());
 		assertEquals(metric == DebugMetric.SQNR ? -10 : 5, ranking.get(0).error());
+	}
+
+	/**
+	 * Issue 13 (wide3's open item): recovery took the debugger's isolated error alone, so a layer whose range the calibration
+	 * clipped on purpose (FarValueData: one far pixel; the quantized model names the ranges in its metadata) came first, its
+	 * error being the far values' saturation. It ranks after every other layer now, as `quantrace debug` names it no candidate.
+	 */
+	@Test
+	void aLayerWhoseRangeWasClippedOnPurposeIsTriedLast(@TempDir Path dir) throws IOException {
+		OnnxModel cnn = OnnxModel.load(TestData.data("models/fashion_mnist_cnn.onnx"));
+		Dataset far = Datasets.open(DatasetSpec.of(FarValueData.write(dir), dir.resolve("labels.npy")));
+		OnnxModel q = Quantizer.quantize(cnn, "cnn", Schemes.preset("fiq_int8"), far, Progress.NONE).model();
+		DebugMetric metric = DebugMetric.RMSE_OVER_SCALE;
+		DebugReport r = QuantizationDebugger.debug(cnn, "cnn", q, "fiq_int8", far, 64, metric, Double.MAX_VALUE, Progress.NONE);
+		List<DebugReport.TensorDebug> layers = r.tensors().stream().filter(t -> t.paramsFrom().isEmpty() && !t.node().isEmpty()).toList();
+		List<String> clipped = layers.stream().filter(DebugReport.TensorDebug::clippedOnPurpose).map(DebugReport.TensorDebug::node).toList();
+		assertTrue(!clipped.isEmpty() && clipped.size() < layers.size(), "some layers clipped, not all: " + clipped);
+		DebugReport.TensorDebug worst = layers.stream().max(Comparator.comparingDouble(t -> t.isolated().value(metric))).orElseThrow();
+		assertTrue(worst.clippedOnPurpose(), "by isolated error alone a clipped layer is the worst: " + worst);
+
+		List<Recovery.Layer> ranking = Recovery.rank(r.tensors(), metric, List::of);
+		int firstClipped = ranking.indexOf(ranking.stream().filter(Recovery.Layer::clippedAtCalibration).findFirst().orElseThrow());
+		assertEquals(ranking.size() - clipped.size(), firstClipped, "clipped layers last: " + ranking);
+		assertTrue(ranking.subList(firstClipped, ranking.size()).stream().allMatch(Recovery.Layer::clippedAtCalibration), ranking.toString());
+		assertTrue(ranking.subList(0, firstClipped).stream().noneMatch(l -> clipped.contains(l.label())), ranking.toString());
 	}
 }

@@ -10,12 +10,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.report.CalibrationRow;
+import org.quantrace.report.DebugCharts;
 import org.quantrace.report.LogValues;
 import org.quantrace.runner.RecipeRunner;
 import org.quantrace.runner.RunOptions;
@@ -31,12 +34,22 @@ import ai.onnx.proto.OnnxMl.ModelProto;
  * output got [-579, 2154] for values of RMS 13.4). Min-max gives the model input [0, 400] for values of RMS about 1.5, one
  * step of its scale: by default (fiq_int8) the run reads it again by
  * percentile 99.99, logs it, records it as a parameter of the calibration record with the range read again, and the file holds
- * that range; a scheme saying {@code calibrate minmax unclipped} keeps [0, 400] and warns. verify re-derives both runs' figures.
+ * that range; a scheme saying {@code calibrate minmax unclipped} keeps [0, 400] and warns. verify re-derives both runs' figures,
+ * and the debug step's saturated counts and clipped flags (debug.csv against the trace's LayerDebugRecord).
  */
 class WideRangeRunTest {
 
-	@Test
-	void aWideRangeIsReadAgainLoggedAndRecordedUnlessTheSchemeKeepsIt() throws IOException {
+	/** The run's folder, output, recipe and console log. */
+	private record Run(Path dir, Path out, Path recipe, String log) {
+	}
+
+	private static Run run;
+
+	/** The recipe run once for the tests that read it. */
+	private static synchronized Run run() throws IOException {
+		if (run != null) {
+			return run;
+		}
 		Path dir = Runs.exampleCopy("wide-range-run");
 		FarValueData.write(dir);
 		String recipe = """
@@ -55,15 +68,54 @@ class WideRangeRunTest {
 					}
 					schemes fiq_int8, kept
 					evaluate on calib metrics accuracy
+					debug fiq_int8 on calib samples 64 threshold rmse/scale > 0.5
 				}
 				""";
 		Path out = dir.resolve("out");
 		StringWriter log = new StringWriter();
 		RunOptions options = new RunOptions(out, Set.of(), Shard.ALL, Runs.TIME, true, Progress.NONE, new PrintWriter(log));
-		assertEquals(0, RecipeRunner.run(Runs.recipe(dir, "wide.qr", recipe), options).exitCode(), log.toString());
+		Path recipePath = Runs.recipe(dir, "wide.qr", recipe);
+		assertEquals(0, RecipeRunner.run(recipePath, options).exitCode(), log.toString());
+		run = new Run(dir, out, recipePath, log.toString());
+		return run;
+	}
 
+	/**
+	 * The runner's debug step says what `quantrace debug` says under its table (engine.evaluate.DebugFindings): the ranges
+	 * clipped on purpose, with their saturated counts, and they are no candidates to leave in float (wide3's open item: the
+	 * step logged only "debugging").
+	 */
+	@Test
+	void theDebugStepNamesTheRangesClippedOnPurpose() throws IOException {
+		String text = run().log();
+		assertTrue(text.contains("cnn: fiq_int8: Ranges clipped at calibration on purpose") && text.contains("'input' (layer in input: 1 of "),
+				"the debug step names the ranges clipped on purpose: " + text);
+		// the layers debug.csv says are flagged and clipped on purpose (the CNN's first two Convs)
+		List<String> csv = Files.readAllLines(run().out().resolve("debug/cnn/fiq_int8/debug.csv"));
+		List<String> header = List.of(csv.get(0).split(","));
+		List<String> clipped = csv.stream().skip(1).map(l -> l.split(",", -1)).filter(c -> c[header.indexOf("flagged")].equals("true")
+				&& c[header.indexOf("clipped_at_calibration")].equals("true") && !c[header.indexOf("node")].isEmpty()).map(c -> c[header.indexOf("node")]).distinct().toList();
+		assertTrue(!clipped.isEmpty(), "layers flagged and clipped: " + csv);
+		assertTrue(text.lines().filter(l -> l.startsWith("cnn: fiq_int8: Candidates to leave in float")).noneMatch(l -> clipped.stream().anyMatch(l::contains)), text);
+
+		// report.html and the chart's note, drawn from the trace's record (its clippedAtCalibration), say the same: no candidate
+		String report = Files.readString(run().out().resolve("report.html"));
+		Matcher said = Pattern.compile("flagged on its own \\(a candidate to leave in float\\): ([^;]*); ([^;]*);").matcher(report);
+		assertTrue(said.find(), "the report's debugger paragraph");
+		assertTrue(clipped.stream().noneMatch(said.group(1)::contains) && said.group(2).startsWith(DebugCharts.CLIPPED) && said.group(2).contains("input"),
+				clipped + " are no candidates: " + said.group());
+		// the note is wrapped over several <text> elements: their words joined
+		String chart = Files.readString(run().out().resolve("debug/cnn/fiq_int8/debug_rmse_over_scale.svg")).replaceAll("<[^>]+>", " ").replaceAll("\\s+", " ");
+		assertTrue(chart.contains(DebugCharts.CLIPPED.strip()), "the chart's note names the clipped ranges apart: " + chart);
+	}
+
+	@Test
+	void aWideRangeIsReadAgainLoggedAndRecordedUnlessTheSchemeKeepsIt() throws IOException {
+		Path dir = run().dir();
+		Path out = run().out();
+		Path recipePath = run().recipe();
 		String input = "input";
-		String text = log.toString();
+		String text = run().log();
 		assertTrue(text.contains("cnn: fiq_int8: range far wider than its values: '" + input + "' [0.000, 400.0] holds values of RMS")
 				&& text.contains("read again by percentile 99.99"), text);
 		assertTrue(text.contains("cnn: kept: warning: range far wider than its values: '" + input + "' [0.000, 400.0]"), "unclipped warns: " + text);
@@ -93,6 +145,20 @@ class WideRangeRunTest {
 
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		List<Problem> deep = Verification.verify(out, new Verification.Options(recipePath, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), "--deep: " + deep.size() + " mismatches: " + deep);
+
+		// the debugger's saturated count and clipped flag are the trace's too (debug.csv's last two columns), so verify holds them
+		String csv = Files.readString(out.resolve("debug/cnn/fiq_int8/debug.csv"));
+		String inputRow = csv.lines().filter(l -> l.startsWith("-1,input,") && l.contains(",isolated,")).findFirst().orElseThrow(() -> new AssertionError(csv));
+		assertTrue(inputRow.endsWith(",1,true"), "the one far pixel saturates, the range clipped on purpose: " + inputRow);
+		assertTrue(trace.contains("clippedAtCalibration=\"true\"") && trace.contains("saturated=\"1\""), "the trace records the flag and the count");
+		String forgedRow = inputRow.substring(0, inputRow.length() - ",1,true".length()) + ",0,false";
+		Path forged = Tampering.edited(out, dir.resolve("forged-debug"), "debug/cnn/fiq_int8/debug.csv", inputRow, forgedRow);
+		List<Problem> caught = Verification.verify(forged).problems();
+		assertTrue(caught.stream().anyMatch(p -> p.file().endsWith("debug.csv") && p.what().contains("isolated) saturated"))
+				&& caught.stream().anyMatch(p -> p.file().endsWith("debug.csv") && p.what().contains("isolated) clipped_at_calibration")),
+				"a forged saturated count and clipped flag: " + caught);
 
 		// forged: the model no longer names its clipped ranges (every hash put right): the row's count and lines are not the model's
 		Path unmarked = dir.resolve("unmarked");

@@ -1,0 +1,66 @@
+package org.quantrace.engine.evaluate;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.quantrace.engine.calibrate.WideRange;
+import org.quantrace.model.recipe.DebugMetric;
+
+/**
+ * What the debugger's table says, in sentences: the candidates to leave in float, the ranges the calibration clipped on
+ * purpose (no candidates), ranges far wider than their values, and where the accumulated error passes the threshold. One
+ * text for the debug command and the runner's debug step; every figure is a column of debug.csv or the quantized model's
+ * metadata.
+ */
+public final class DebugFindings {
+
+	private DebugFindings() {
+	}
+
+	public static List<String> of(DebugReport r) {
+		DebugMetric m = r.metric();
+		List<String> lines = new ArrayList<>();
+		List<String> candidates = r.exclusionCandidates();
+		DebugReport.TensorDebug start = r.accumulationStart();
+		List<DebugReport.TensorDebug> clipped = r.clippedFlagged();
+		if (!candidates.isEmpty()) {
+			lines.add("Candidates to leave in float (exclude): " + String.join(", ", candidates));
+		} else if (!clipped.isEmpty()) {
+			lines.add("No candidate to leave in float: the tensors beyond the threshold on their own have ranges clipped at calibration (below).");
+		} else if (start == null) {
+			lines.add("No tensor beyond the threshold, on its own or accumulated.");
+		} else {
+			lines.add("No tensor beyond the threshold on its own.");
+		}
+		if (!clipped.isEmpty()) {
+			// the model's own metadata says the calibration chose these ranges: their error is the far values it chose to saturate
+			lines.add("Ranges clipped at calibration on purpose (the quantized model's metadata " + WideRange.METADATA + "TENSOR; the far values"
+					+ " saturate, which is their rmse/scale, so they are no candidates): " + String.join("; ", clipped.stream().map(t -> String.format(Locale.ROOT,
+							"'%s' (layer %s %s: %d of %d values saturate): %s", t.tensor(), layer(t), t.opType(), t.saturated(), t.isolated().numElements(),
+							t.clipped())).toList())
+					+ ". To keep the far values: quantize with --unclipped (recipe: calibrate minmax unclipped), or leave float the layers that read"
+					+ " them (--exclude).");
+		}
+		List<DebugReport.TensorDebug> wide = r.wideRanges();
+		if (!wide.isEmpty()) {
+			lines.add("Ranges far wider than their values (most values share a few codes, whatever rmse/scale says): " + String.join(", ",
+					wide.stream().map(t -> String.format(Locale.ROOT, "'%s' (layer %s %s: RMS %.3g, %.2g steps of %.4g)", t.tensor(), layer(t), t.opType(),
+							DebugReport.valueSteps(t) * t.scale(), DebugReport.valueSteps(t), t.scale())).toList())
+					+ ". " + Character.toUpperCase(WideRange.ADVICE.charAt(0)) + WideRange.ADVICE.substring(1) + " (--method, --exclude).");
+		}
+		if (start != null) {
+			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);
+			lines.add(String.format(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: small errors"
+					+ " build up through the model; quantize the layers from there with more precision (int16 activations, per-channel weights) or leave"
+					+ " the first of them in float.", layer(start), start.opType(), start.node(), m.getLiteral(), start.accumulated().value(m),
+					last.accumulated().value(m), last.tensor()));
+		}
+		return lines;
+	}
+
+	/** The layer index as the table prints it ("in": the model input). */
+	public static String layer(DebugReport.TensorDebug t) {
+		return t.layerIndex() < 0 ? "in" : Integer.toString(t.layerIndex());
+	}
+}
