@@ -614,13 +614,15 @@ final class OptimizationLogCheck {
 		List<String> named = new ArrayList<>();
 		schemes.forEach(f -> f.record.getQuantization().getLayers().forEach(l -> named.add(l.getNode())));
 		Cells.Names names = new Cells.Names(named);
-		// a trace from before 2026-12-05 numbered a rewritten graph's layers its own way, and records no layer's source
-		boolean older = schemes.stream().allMatch(f -> f.record.getQuantization().getLayers().stream().noneMatch(l -> l.getRewriteOf() != null))
+		// the column is the float model's numbering: without that file (--outputs-only, the input not at hand) it cannot be
+		// re-derived; a trace from before 2026-12-05 numbered a rewritten graph's layers its own way, and records no layer's source
+		boolean floatModels = schemes.stream().allMatch(f -> f.input != null);
+		boolean older = floatModels && schemes.stream().allMatch(f -> f.record.getQuantization().getLayers().stream().noneMatch(l -> l.getRewriteOf() != null))
 				&& schemes.stream().anyMatch(f -> f.record.getQuantization().getLayers().stream()
 						.anyMatch(l -> !l.getNode().equals(numberings.computeIfAbsent(f.input, FloatIndices::new).source(l.getNode()))));
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String node = LogCheck.cell(row, 1);
-			if (!older) {
+			if (floatModels && !older) {
 				index(t.title() + ", " + node + ", index", LogCheck.cell(row, 0), names.orPrinted(node), schemes, numberings);
 			}
 			for (int c = 3; c < header.size(); c++) {
