@@ -93,7 +93,6 @@ public final class QuantizationRecords {
 			if (l.rewriteOf() != null) {
 				lr.setRewriteOf(l.rewriteOf());
 			}
-			lr.setAddedParameters(l.addedParameters());
 			lr.setQuantized(l.quantized());
 			lr.setReason(l.reason());
 			if (l.weights() != null) {

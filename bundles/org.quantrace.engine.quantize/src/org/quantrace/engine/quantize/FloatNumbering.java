@@ -47,35 +47,6 @@ final class FloatNumbering {
 		return source;
 	}
 
-	/**
-	 * Per float layer, the stored values (weights and biases: not int64, bool or string, as a model's parameters are counted)
-	 * its nodes in {@code rewritten} read beyond what it read in the float model, where that differs: a rewrite that stores more
-	 * (a sub-pixel Conv's phases each hold the bias, depthwise padding's zero channels) or less. Read from a float graph (before
-	 * the writer turns weights into codes, which keeps their count); nodes are credited to their source ({@link #rewriteOf}).
-	 */
-	java.util.Map<String, Long> addedParameters(OnnxModel floatModel, OnnxModel rewritten) {
-		java.util.Map<String, Long> added = new java.util.LinkedHashMap<>();
-		stored(rewritten).forEach((node, n) -> added.merge(rewriteOf(node) == null ? node : rewriteOf(node), n, Long::sum));
-		stored(NodeNames.named(floatModel)).forEach((node, n) -> added.merge(node, -n, Long::sum));
-		added.values().removeIf(n -> n == 0);
-		return added;
-	}
-
-	/** Per node of the main graph, the stored float values it reads. */
-	private static java.util.Map<String, Long> stored(OnnxModel model) {
-		java.util.Map<String, Long> count = new java.util.LinkedHashMap<>();
-		for (Node n : model.graph().nodes()) {
-			for (String in : n.inputs()) {
-				org.quantrace.engine.onnx.Tensor t = in.isEmpty() ? null : model.graph().initializer(in);
-				if (t != null && t.dataType() != org.quantrace.engine.onnx.DataType.INT64 && t.dataType() != org.quantrace.engine.onnx.DataType.BOOL
-						&& t.dataType() != org.quantrace.engine.onnx.DataType.STRING) {
-					count.merge(n.name(), t.elementCount(), Long::sum);
-				}
-			}
-		}
-		return count;
-	}
-
 	/** {@code node}'s index in the float model, or its source's ({@link #rewriteOf}); -1 for a node named after no float node. */
 	int of(String node) {
 		String source = rewriteOf(node);

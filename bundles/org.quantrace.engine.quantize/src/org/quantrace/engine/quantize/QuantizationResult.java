@@ -20,11 +20,10 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 	/**
 	 * What happened to one layer (node) of the model, in the plan's order: {@code index} is its position in the float model
 	 * ({@link FloatNumbering}), for a node a rewrite added the position of the node it rewrote, named by {@code rewriteOf}
-	 * (null for the float model's own nodes); {@code addedParameters} the stored values its rewrite holds beyond the float
-	 * layer's (0 for a layer not rewritten so).
+	 * (null for the float model's own nodes).
 	 */
 	public record Layer(int index, String node, String opType, boolean quantized, String reason, TensorSpec weights, TensorSpec activations,
-			String rewriteOf, long addedParameters) {
+			String rewriteOf) {
 	}
 
 	/** The activations whose range is far wider than their values ({@link #wideRanges(List, CalibrationResult)}). */

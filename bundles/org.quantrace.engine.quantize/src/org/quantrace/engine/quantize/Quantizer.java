@@ -155,7 +155,7 @@ public final class Quantizer {
 			int index = 0;
 			for (var n : model.graph().topologicalOrder()) {
 				if (!"Constant".equals(n.opType())) {
-					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null, null, 0));
+					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null, null));
 				}
 			}
 			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of());
@@ -263,8 +263,6 @@ public final class Quantizer {
 							: ", and its float inputs and outputs are float32"));
 		}
 		CalibrationResult calibrated = null;
-		FloatNumbering numbering = new FloatNumbering(source); // the plan's indices are those of the rewritten graph
-		Map<String, Long> added = Map.of(); // what the rewrites store beyond the float layers, read before weights become codes
 		if (spec.technique() == Technique.DYNAMIC_RANGE) {
 			DynamicRangeWriter writer = new DynamicRangeWriter(model, spec);
 			writer.write();
@@ -306,7 +304,6 @@ public final class Quantizer {
 				}
 				said(padded, scales.notes());
 			}
-			added = numbering.addedParameters(source, model);
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
 			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());
 			branches.forEach(b -> observe.addAll(b.calibrationTensors()));
@@ -323,7 +320,6 @@ public final class Quantizer {
 				QuantizationPlan branch = branches.get(i);
 				if (calibrated.ranges().keySet().containsAll(branch.calibrationTensors())) {
 					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec));
-					added = withLoweredConstants(added, branch);
 					decisions.addAll(branch.decisions());
 				} else {
 					decisions.addAll(branch.leftFloat("in a branch of '" + branch.graph().owner().name() + "' that no calibration sample took:"
@@ -331,7 +327,6 @@ public final class Quantizer {
 				}
 			}
 			tensors.addAll(0, write(plan, calibrated, spec.io(), spec));
-			added = withLoweredConstants(added, plan);
 			decisions.sort(java.util.Comparator.comparingInt(Decision::layerIndex));
 			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
 			plan.dynamicRecurrent().forEach(n -> recurrent.lstm(n, spec.weightsFor(n)));
@@ -352,24 +347,12 @@ public final class Quantizer {
 						: d)
 				.toList();
 		checkLoads(model, source, modelName, spec);
-		Map<String, Long> addedBy = added;
+		FloatNumbering numbering = new FloatNumbering(source); // the plan's indices are those of the rewritten graph
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(numbering.of(d.node().name()), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
-				d.weights(), d.activations(), numbering.rewriteOf(d.node().name()), addedBy.getOrDefault(d.node().name(), 0L))).toList();
+				d.weights(), d.activations(), numbering.rewriteOf(d.node().name()))).toList();
 		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
-	}
-
-	/**
-	 * {@code added} with the constant each lowered HardSigmoid/HardSwish of a written {@code plan} stores: β, one value the
-	 * float op did not hold (QdqWriter.lower writes it as codes beside the Add). Counted here, after writing, because the
-	 * rewrites' count is read from the float graph before the writer lowers anything (VerifyZooTest's mobilenetv3: 13 short).
-	 */
-	private static Map<String, Long> withLoweredConstants(Map<String, Long> added, QuantizationPlan plan) {
-		Map<String, Long> all = new LinkedHashMap<>(added);
-		plan.lowerings().forEach(l -> all.merge(l.node().name(), 1L, Long::sum));
-		all.values().removeIf(n -> n == 0);
-		return all;
 	}
 
 	/** The plan's decisions with the words for what the fusions wrote instead of the nodes they replaced. */

@@ -316,15 +316,10 @@ public final class ModelFacts {
 	}
 
 	private long count(boolean quantization) {
-		return counted(quantization).values().stream().mapToLong(Long::longValue).sum();
-	}
-
-	/** The stored tensors {@link #parameters()} (or, {@code quantization}, {@link #quantizationParameters()}) counts, with their element counts. */
-	Map<String, Long> counted(boolean quantization) {
 		Set<String> seen = new HashSet<>();
 		inputs().forEach(i -> seen.add(i.name()));
 		Set<String> scalesAndZeroPoints = quantizationTensors();
-		Map<String, Long> counted = new java.util.LinkedHashMap<>();
+		long n = 0;
 		List<Map.Entry<String, TensorProto>> all = new ArrayList<>();
 		graphs.forEach(g -> g.getInitializerList().forEach(t -> all.add(Map.entry(t.getName(), t))));
 		graphs.forEach(g -> g.getNodeList().forEach(c -> constant(c).ifPresent(t -> all.add(Map.entry(c.getOutput(0), t)))));
@@ -333,12 +328,13 @@ public final class ModelFacts {
 			if (!seen.add(e.getKey())) {
 				continue;
 			}
-			if (scalesAndZeroPoints.contains(e.getKey()) == quantization
-					&& (quantization || type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING)) {
-				counted.put(e.getKey(), elements(e.getValue()));
+			if (scalesAndZeroPoints.contains(e.getKey())) {
+				n += quantization ? elements(e.getValue()) : 0;
+			} else if (!quantization && type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
+				n += elements(e.getValue());
 			}
 		}
-		return counted;
+		return n;
 	}
 
 	/**

@@ -57,11 +57,9 @@ final class ReportCheck implements DocumentCheck {
 		}
 		warnings(e, new String(bytes, StandardCharsets.UTF_8), found);
 		Map<String, List<Table>> sections = new java.util.LinkedHashMap<>();
-		Map<String, String> html = new java.util.HashMap<>();
 		Matcher s = SECTION.matcher(new String(bytes, StandardCharsets.UTF_8));
 		while (s.find()) {
 			sections.put(text(s.group(1)), tables(s.group(2)));
-			html.putIfAbsent(text(s.group(1)), s.group(2));
 		}
 		for (String model : org.quantrace.report.RunSummary.models(e.trace())) {
 			List<Table> tables = sections.get(model);
@@ -77,7 +75,6 @@ final class ReportCheck implements DocumentCheck {
 			} else if (results != null) {
 				results(e, model, results, found);
 			}
-			rewrittenParameters(e, model, html.get(model), found);
 			if (inventory == null) {
 				found.add(new Mismatch(DOCUMENT, model + " tensors by element type", "present", "missing"));
 			} else {
@@ -184,62 +181,6 @@ final class ReportCheck implements DocumentCheck {
 						d.tensors() + " / " + d.weights());
 			}
 		}
-	}
-
-	private static final Pattern REWRITTEN = Pattern.compile("<p class=\"rewritten-parameters\">(.*?)</p>", Pattern.DOTALL);
-	private static final Pattern COUNTS = Pattern.compile("^(\\S+) holds ([\\d,]+) parameters, the float model's ([\\d,]+) and (-?[\\d,]+) its rewritten"
-			+ " layers store beyond theirs: (.*) \\(how each was rewritten: PhIMT0003's per-layer appendix\\)$");
-	private static final Pattern LAYER = Pattern.compile("(\\S+) ([+-][\\d,]+)(?:, |$)");
-
-	/**
-	 * Under the results table, per quantized scheme whose model holds another parameter count than its float model, what each
-	 * rewritten layer stores beyond the float layer's: every figure counted again from the two files
-	 * ({@link RewrittenParameterCounts}); a scheme whose files differ so must have its sentence, and no other may.
-	 */
-	private static void rewrittenParameters(Evidence e, String model, String html, List<Mismatch> found) {
-		Map<String, Matcher> printed = new java.util.LinkedHashMap<>();
-		Matcher p = REWRITTEN.matcher(html == null ? "" : html);
-		while (p.find()) {
-			Matcher m = COUNTS.matcher(text(p.group(1)));
-			if (!m.find()) {
-				found.add(new Mismatch(DOCUMENT, model + " rewritten parameters", text(p.group(1)), "\"SCHEME holds N parameters, the float model's M and ...\""));
-			} else {
-				printed.put(m.group(1), m);
-			}
-		}
-		for (org.quantrace.model.trace.OptimizationRecord o : e.trace().getOptimizations()) {
-			if (o.getQuantization() == null || o.getInput() == null || o.getOutput() == null
-					|| !org.quantrace.report.RunSummary.model(o.getInput()).equals(model)) {
-				continue;
-			}
-			ModelFacts in = e.facts(o.getInput(), DOCUMENT, found);
-			ModelFacts out = e.facts(o.getOutput(), DOCUMENT, found);
-			if (in == null || out == null) {
-				continue;
-			}
-			Map<String, Long> derived = RewrittenParameterCounts.added(in, out);
-			Matcher m = printed.remove(o.getScheme());
-			String at = model + " rewritten parameters, " + o.getScheme() + ", ";
-			if (m == null) {
-				// a trace from before 2026-12-05 records no layer's added parameters, and its report says nothing of them
-				boolean recorded = o.getQuantization().getLayers().stream().anyMatch(l -> l.getAddedParameters() != 0);
-				if (!derived.isEmpty() && recorded) {
-					found.add(new Mismatch(DOCUMENT, at + "sentence", "missing", "the files differ for " + derived));
-				}
-				continue;
-			}
-			same(found, DOCUMENT, at + "parameters", number(m.group(2)), out.parametersAsRecorded(o.getOutput()));
-			same(found, DOCUMENT, at + "the float model's", number(m.group(3)), in.parametersAsRecorded(o.getInput()));
-			same(found, DOCUMENT, at + "beyond", Long.valueOf(m.group(4).replace(",", "")), derived.values().stream().mapToLong(Long::longValue).sum());
-			Map<String, Long> layers = new java.util.LinkedHashMap<>();
-			Matcher l = LAYER.matcher(m.group(5));
-			while (l.find()) {
-				layers.put(l.group(1), Long.valueOf(l.group(2).replace(",", "").replace("+", "")));
-			}
-			same(found, DOCUMENT, at + "per layer", layers, derived);
-		}
-		printed.keySet().forEach(scheme -> found.add(new Mismatch(DOCUMENT, model + " rewritten parameters, " + scheme, "a sentence",
-				"no quantized scheme of " + model + " whose files differ so")));
 	}
 
 	private static ModelArtifact artifact(Evidence e, String model, String variant) {
