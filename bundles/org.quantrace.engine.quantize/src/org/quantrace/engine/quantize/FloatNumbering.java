@@ -32,14 +32,14 @@ final class FloatNumbering {
 		}
 	}
 
-	/** The float model's node a rewrite added {@code node} for (the longest name {@code node} extends by '/' or '_'); null for a node of the float model or one named after none. */
+	/** The float model's node a rewrite added {@code node} for (the longest name {@code node} extends by '/', '_' or '#' (a split's piece, ChannelScaleAsConv)); null for a node of the float model or one named after none. */
 	String rewriteOf(String node) {
 		if (index.containsKey(node)) {
 			return null;
 		}
 		String source = null;
 		for (String name : index.keySet()) {
-			if (!name.isEmpty() && node.length() > name.length() && node.startsWith(name) && "/_".indexOf(node.charAt(name.length())) >= 0
+			if (!name.isEmpty() && node.length() > name.length() && node.startsWith(name) && "/_#".indexOf(node.charAt(name.length())) >= 0
 					&& (source == null || name.length() > source.length())) {
 				source = name;
 			}

@@ -13,7 +13,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * The per-layer appendix's index column re-derived from the float model's file: its nodes in the order the file stores
  * them (an ONNX graph is stored in topological order), Constant nodes not counted, the main graph's first and then its
  * bodies', each body after the main graph as the node holding it comes; unnamed nodes named as the quantizer names them.
- * A row whose node the file does not hold is a rewrite's: it must name the node it extends by '/' or '_' (the longest
+ * A row whose node the file does not hold is a rewrite's: it must name the node it extends by '/', '_' or '#' (the longest
  * such name of the file) by that node's index and "(rewrite)". The rule is the quantizer's (FloatNumbering) written again
  * on purpose: verify re-derives what the log prints by code that did not write it.
  */
@@ -41,14 +41,14 @@ final class FloatIndices {
 				: index.get(source) + (source.equals(node) ? "" : " " + org.quantrace.report.AifsmLogs.REWRITE);
 	}
 
-	/** The float model's node {@code node} is, or the one a rewrite named it after (the longest name it extends by '/' or '_'); null for none. */
+	/** The float model's node {@code node} is, or the one a rewrite named it after (the longest name it extends by '/', '_' or '#', a split's piece in ChannelScaleAsConv); null for none. */
 	String source(String node) {
 		if (index.containsKey(node)) {
 			return node;
 		}
 		String source = null;
 		for (String name : index.keySet()) {
-			if (!name.isEmpty() && node.length() > name.length() && node.startsWith(name) && "/_".indexOf(node.charAt(name.length())) >= 0
+			if (!name.isEmpty() && node.length() > name.length() && node.startsWith(name) && "/_#".indexOf(node.charAt(name.length())) >= 0
 					&& (source == null || name.length() > source.length())) {
 				source = name;
 			}
