@@ -65,10 +65,11 @@ public final class RunReport {
 		StringBuilder s = new StringBuilder("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Quantrace run: ")
 				.append(Html.esc(trace.getRecipeName())).append("</title><style>").append(Html.STYLE).append(STYLE).append("</style></head><body>\n");
 		boolean accepted = RunSummary.accepted(trace);
+		String verdict = RunSummary.reportVerdict(trace);
 		s.append("<h1 id=\"top\">").append(Html.esc(trace.getRecipeName())).append("</h1>\n<p>Run ").append(Html.esc(trace.getRunId())).append(", ")
 				.append(Instant.ofEpochMilli(trace.getRunTime().getTime())).append(", recipe ").append(Html.esc(trace.getRecipePath()))
 				.append(trace.getRecipeSha256() == null ? "" : " (SHA-256 " + trace.getRecipeSha256().substring(0, 12) + "…)").append(": <span class=\"")
-				.append(verdictClass(accepted, RunSummary.reportVerdict(trace))).append("\">").append(RunSummary.reportVerdict(trace)).append("</span></p>\n");
+				.append(verdictClass(accepted, verdict)).append("\">").append(verdict).append("</span></p>\n");
 		String share = RunSummary.share(trace);
 		if (share != null) { // a shard's or an --only run's verdict is not the recipe's
 			s.append("<p class=\"share\">").append(Html.esc(share)).append("</p>\n");

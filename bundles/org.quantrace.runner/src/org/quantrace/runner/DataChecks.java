@@ -139,7 +139,6 @@ final class DataChecks {
 		}
 	}
 
-	/** A dataset that cannot be read, on its line (code data-unreadable): before any work, or when a sample is read during the run. */
 	/**
 	 * A data range the evaluation refused after its pass ({@link org.quantrace.engine.evaluate.ReferenceSpan}): on the evaluation's
 	 * {@code range} clause, else its line (the default range 1), with what to write there.
@@ -149,6 +148,7 @@ final class DataChecks {
 				IssueCodes.DATA_RANGE, text(e), Severity.ERROR);
 	}
 
+	/** A dataset that cannot be read, on its line (code data-unreadable): before any work, or when a sample is read during the run. */
 	static RecipeFiles.Diagnostic unreadable(RecipeContext ctx, DatasetDeclaration d, Path recipeAsGiven, InvalidInputException e) {
 		return diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_UNREADABLE, text(e));
 	}
