@@ -299,8 +299,8 @@ public final class Freezer {
 			List<String> removed) {
 		List<String> batchNorms = new ArrayList<>();
 		List<String> affine = new ArrayList<>();
-		List<String> trained = new ArrayList<>();
-		java.util.Set<String> trainedLeft = new java.util.LinkedHashSet<>();
+		List<TrainedCodes.Layer> trained = new ArrayList<>();
+		java.util.Set<TrainedCodes.Layer> trainedLeft = new java.util.LinkedHashSet<>();
 		java.util.Set<String> trainedTypes = new java.util.TreeSet<>();
 		for (int round = 0; round < MAX_ROUNDS; round++) {
 			int before = removed.size() + batchNorms.size();
@@ -362,18 +362,21 @@ public final class Freezer {
 			}
 		}
 		if (!trained.isEmpty()) {
-			rewrites.add(new Rewrite(Rewrite.TRAINED_CODES, "weights kept as trained: " + trained.size() + " QDQ Conv" + (trained.size() == 1 ? "'s" : "s'")
-					+ " " + String.join("/", trainedTypes) + " codes unchanged, what followed each up to its QuantizeLinear folded into the per-channel weight scales and an int32"
-					+ " bias at scale s_x·s_w (the form ONNX Runtime runs as QLinearConv): " + String.join("; ", trained)));
+			String[] w = TrainedCodes.words(trained, true);
+			rewrites.add(new Rewrite(Rewrite.TRAINED_CODES, "weights kept as trained: " + w[0] + " " + String.join("/", trainedTypes)
+					+ " codes unchanged, what followed each up to its QuantizeLinear folded into the per-channel weight scales and an int32"
+					+ " bias at scale s_x·s_w (the form ONNX Runtime runs as " + w[1] + "): "
+					+ String.join("; ", trained.stream().map(TrainedCodes.Layer::words).toList())));
 		}
 		if (!trainedLeft.isEmpty()) {
 			// the user converts a QAT export to get integer kernels: a layer that would silently stay float is refused, with the way out
-			throw new org.quantrace.engine.InvalidInputException(name + ": " + trainedLeft.size() + " QDQ Conv" + (trainedLeft.size() == 1 ? "" : "s")
-					+ " of this quantization-aware-trained export cannot run as QLinearConv with the codes its training chose, so ONNX"
-					+ " Runtime would run " + (trainedLeft.size() == 1 ? "it" : "them") + " in float: " + String.join("; ", trainedLeft),
-					"re-export so that a QuantizeLinear reads what follows each such Conv (opset 13 or later); or keep the BatchNormalizations"
+			String[] w = TrainedCodes.words(trainedLeft, false);
+			throw new org.quantrace.engine.InvalidInputException(name + ": " + w[0] + " of this quantization-aware-trained export cannot run as " + w[1]
+					+ " with the codes its training chose, so ONNX Runtime would run " + (trainedLeft.size() == 1 ? "it" : "them") + " in float: "
+					+ String.join("; ", trainedLeft.stream().map(TrainedCodes.Layer::words).toList()),
+					"re-export so that a QuantizeLinear reads what follows each such layer (opset 13 or later); or keep the BatchNormalizations"
 							+ " (--keep batch-normalization; in a recipe, leave batch-normalization out of convert's eliminate): the conversion then"
-							+ " leaves every QDQ Conv and what follows it as they are, in float in ONNX Runtime");
+							+ " leaves every QDQ layer and what follows it as they are, in float in ONNX Runtime");
 		}
 		if (!affine.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.FUSION, "per-channel Mul/Add after a Conv folded into its weights and bias (a BatchNormalization or a scale"

@@ -32,26 +32,70 @@ final class TrainedCodes {
 	 * What was done: the Convs folded (words for the log), the types of their codes, the BatchNormalizations they took, the
 	 * nodes removed, the Convs left and why.
 	 */
-	record Folded(List<String> convs, java.util.Set<String> types, List<String> batchNorms, List<String> removed, List<String> left) {
+	record Folded(List<Layer> convs, java.util.Set<String> types, List<String> batchNorms, List<String> removed, List<Layer> left) {
 	}
 
-	/** Folds every such Conv of the main graph; nothing when the model's opset has no per-channel DequantizeLinear (13). */
+	/** Folds every such layer of the main graph; nothing when the model's opset has no per-channel DequantizeLinear (13). */
 	static Folded fold(Graph g, int opset) {
 		Folded f = new Folded(new ArrayList<>(), new java.util.TreeSet<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
 		for (Node conv : List.copyOf(g.nodes())) {
-			if (!conv.opType().equals("Conv") || !conv.domain().isEmpty() || !g.nodes().contains(conv)) {
+			if (!LAYERS.contains(conv.opType()) || !conv.domain().isEmpty() || !g.nodes().contains(conv)) {
 				continue;
 			}
 			Node wdq = dequantize(g, conv, 1);
 			if (wdq == null || dequantize(g, conv, 0) == null) {
-				continue; // not a QDQ Conv: the float folds apply
+				continue; // not a QDQ layer: the float folds apply
 			}
 			String why = opset < 13 ? "opset " + opset + " has no per-channel DequantizeLinear (13 has)" : fold(g, conv, wdq, f);
 			if (why != null && !why.isEmpty()) {
-				f.left().add("'" + ConstantFolder.label(conv) + "': " + why);
+				f.left().add(new Layer(conv.opType(), "'" + ConstantFolder.label(conv) + "': " + why));
 			}
 		}
 		return f;
+	}
+
+	/** The layers whose QDQ form ONNX Runtime runs on an integer kernel when a QuantizeLinear reads their output. */
+	static final List<String> LAYERS = List.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+
+	/**
+	 * The kernel ONNX Runtime runs a QDQ layer of {@code opType} as (words for the log). ONNX Runtime 1.29's CPU provider
+	 * fuses no QDQ ConvTranspose (measured, qat2: per tensor or per channel, uint8 or int8, with or without an int32 bias), so
+	 * a folded one runs in float on its trained codes' values: the function the export computed, its BatchNormalization gone.
+	 */
+	static String kernel(String opType) {
+		return switch (opType) {
+		case "ConvTranspose" -> "ConvTranspose in float on its trained codes (ONNX Runtime 1.29 fuses no QDQ ConvTranspose)";
+		case "Gemm" -> "QGemm";
+		case "MatMul" -> "QLinearMatMul";
+		default -> "QLinearConv";
+		};
+	}
+
+	/**
+	 * The axis of the layer's weight that holds its output channels (Conv [M, C/g, k...]: 0; ConvTranspose [C, M/g, k...]: 1;
+	 * Gemm: 0 with transB, else 1; MatMul [K, N]: 1), or why the layer's form has none one scale per channel can take.
+	 */
+	private static Object outputAxis(Node layer, Tensor weight) {
+		if (weight == null || weight.dims().length < (layer.opType().startsWith("Conv") ? 3 : 2)) {
+			return "its weight is not a constant of a " + layer.opType() + "'s rank";
+		}
+		return switch (layer.opType()) {
+		case "ConvTranspose" -> layer.intAttribute("group", 1) != 1 ? "a grouped ConvTranspose's output channels are not one weight axis" : (Object) 1;
+		case "Gemm" -> layer.intAttribute("transA", 0) != 0 || layer.floatAttribute("alpha", 1f) != 1f || layer.floatAttribute("beta", 1f) != 1f
+				? "a Gemm with transA, alpha or beta is not the form its integer kernel reads"
+				: (Object) (layer.intAttribute("transB", 0) != 0 ? 0 : 1);
+		case "MatMul" -> weight.dims().length != 2 ? "its weight is not a matrix" : (Object) 1;
+		default -> 0;
+		};
+	}
+
+	/** The output channel of element {@code i} of a tensor of {@code dims} whose channels lie on {@code axis}. */
+	static int channelOf(long[] dims, int axis, int i) {
+		long inner = 1;
+		for (int d = axis + 1; d < dims.length; d++) {
+			inner *= dims[d];
+		}
+		return (int) (i / inner % dims[axis]);
 	}
 
 	/** The DequantizeLinear (default domain) that writes input {@code i} of {@code layer}, or null. */
@@ -72,10 +116,12 @@ final class TrainedCodes {
 		if (chain.isEmpty()) {
 			return "";
 		}
-		if (weight == null || weight.dims().length < 3) {
-			return "its weight is not a constant of a Conv's rank";
+		Object axisOrWhy = outputAxis(conv, weight);
+		if (axisOrWhy instanceof String why) {
+			return why;
 		}
-		int channels = (int) weight.dims()[0];
+		int axis = (Integer) axisOrWhy;
+		int channels = (int) weight.dims()[axis];
 		Node relu = reader != null && reader.opType().equals("Relu") && reader.domain().isEmpty() ? reader : null;
 		Node q = relu != null ? onlyReader(g, relu.output(0)) : reader;
 		if (q == null || !q.opType().equals("QuantizeLinear") || !q.domain().isEmpty()) {
@@ -88,7 +134,7 @@ final class TrainedCodes {
 		if (xScale == null || xScale.elementCount() != 1) {
 			return "its input's scale is not one constant";
 		}
-		Codes codes = codes(g, wdq, channels);
+		Codes codes = codes(g, wdq, channels, axis);
 		if (codes.why() != null) {
 			return codes.why();
 		}
@@ -102,6 +148,9 @@ final class TrainedCodes {
 			}
 		}
 		float[] bias = new float[channels];
+		if (conv.opType().equals("MatMul") && java.util.Arrays.stream(b).anyMatch(v -> v != 0)) {
+			return "a MatMul has no bias input to take the shift of what follows it (export the layer as a Gemm)";
+		}
 		if (conv.inputs().size() > 2 && !conv.input(2).isEmpty()) {
 			Tensor t = g.constant(conv.input(2));
 			if (t == null || t.elementCount() != channels) {
@@ -110,7 +159,7 @@ final class TrainedCodes {
 			bias = t.toFloatArray();
 		}
 		long[] values = codes.weight().toLongArray();
-		int perChannel = values.length / channels;
+		long[] dims = codes.weight().dims();
 		float[] scales = new float[channels];
 		int[] biasCodes = new int[channels];
 		float[] biasScales = new float[channels];
@@ -120,14 +169,6 @@ final class TrainedCodes {
 				return "channel " + c + "'s factor is " + a[c] + " (zero or not finite)";
 			}
 			scales[c] = (float) (codes.scales()[c] * Math.abs(a[c]));
-			if (a[c] < 0) { // mirror the channel's codes about its zero point: q' − z = −(q − z)
-				for (int i = c * perChannel; i < (c + 1) * perChannel; i++) {
-					values[i] = 2L * codes.zeroPoints()[c] - values[i];
-					if (values[i] < codes.type().min() || values[i] > codes.type().max()) {
-						return "channel " + c + "'s factor is negative and its mirrored codes leave " + codes.type().name();
-					}
-				}
-			}
 			biasScales[c] = sx * scales[c];
 			double code = Math.rint((a[c] * bias[c] + b[c]) / biasScales[c]);
 			if (!(Math.abs(code) <= Integer.MAX_VALUE) || biasScales[c] == 0f) {
@@ -135,7 +176,19 @@ final class TrainedCodes {
 			}
 			biasCodes[c] = (int) code;
 		}
-		write(g, conv, wdq, codes, values, scales, biasCodes, biasScales);
+		for (int i = 0; i < values.length; i++) {
+			int c = channelOf(dims, axis, i);
+			if (a[c] < 0) { // mirror the channel's codes about its zero point: q' − z = −(q − z)
+				values[i] = 2L * codes.zeroPoints()[c] - values[i];
+				if (values[i] < codes.type().min() || values[i] > codes.type().max()) {
+					return "channel " + c + "'s factor is negative and its mirrored codes leave " + codes.type().name();
+				}
+			}
+		}
+		if (conv.opType().equals("MatMul")) {
+			biasCodes = null; // every shift is zero (above): a MatMul takes no bias
+		}
+		write(g, conv, wdq, codes, values, scales, biasCodes, biasScales, axis);
 		Node last = relu != null ? relu : chain.get(chain.size() - 1);
 		conv.setOutput(0, last.output(0));
 		List<String> what = new ArrayList<>();
@@ -153,9 +206,30 @@ final class TrainedCodes {
 			f.removed().add(ConstantFolder.label(relu));
 			g.nodes().remove(relu);
 		}
-		f.convs().add("'" + ConstantFolder.label(conv) + "' (" + String.join(", ", what) + ")");
+		f.convs().add(new Layer(conv.opType(), "'" + ConstantFolder.label(conv) + "' (" + String.join(", ", what) + ")"));
 		f.types().add(codes.type().name());
 		return null;
+	}
+
+	/** A layer folded or left: its op and the words for the log. */
+	record Layer(String opType, String words) {
+	}
+
+	/**
+	 * "1 QDQ Conv", "5 QDQ Convs", "3 QDQ layers (2 Conv, 1 Gemm)", {@code possessive} with an apostrophe; and the kernels
+	 * ONNX Runtime runs them as ("QLinearConv", "QLinearConv/QGemm").
+	 */
+	static String[] words(java.util.Collection<Layer> layers, boolean possessive) {
+		java.util.Map<String, Long> byOp = new java.util.TreeMap<>(java.util.Comparator.comparing(LAYERS::indexOf));
+		layers.forEach(l -> byOp.merge(l.opType(), 1L, Long::sum));
+		int n = layers.size();
+		String noun = byOp.size() == 1 ? byOp.keySet().iterator().next() + (n == 1 ? "" : "s")
+				: "layers (" + String.join(", ", byOp.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList()) + ")";
+		String count = n + " QDQ " + noun;
+		if (possessive) {
+			count = byOp.size() == 1 ? count + (n == 1 ? "'s" : "'") : n + " QDQ layers' (" + noun.substring("layers (".length());
+		}
+		return new String[] { count, String.join("/", byOp.keySet().stream().map(TrainedCodes::kernel).toList()) };
 	}
 
 	/** Whether {@code op} is y = k·x + t per channel with constants: Div, Mul or Add by one, or a BatchNormalization. */
@@ -259,15 +333,15 @@ final class TrainedCodes {
 	 * The codes the weight's DequantizeLinear reads: a constant int8/uint8 tensor, or what its QuantizeLinear makes of a
 	 * float constant with the same scale and zero point (ONNX's rule: saturate(round_half_even(w / s) + z), in float).
 	 */
-	private static Codes codes(Graph g, Node wdq, int channels) {
+	private static Codes codes(Graph g, Node wdq, int channels, int axis) {
 		Tensor scale = g.constant(wdq.input(1));
 		Tensor zero = wdq.inputs().size() > 2 && !wdq.input(2).isEmpty() ? g.constant(wdq.input(2)) : null;
 		boolean hasZero = wdq.inputs().size() > 2 && !wdq.input(2).isEmpty();
 		if (scale == null || hasZero && zero == null) {
 			return Codes.refused("its weight's scale or zero point is not constant");
 		}
-		if (scale.elementCount() != 1 && (scale.elementCount() != channels || wdq.intAttribute("axis", 1) != 0)) {
-			return Codes.refused("its weight is not quantized per tensor or per output channel (axis 0)");
+		if (scale.elementCount() != 1 && (scale.elementCount() != channels || wdq.intAttribute("axis", 1) != axis)) {
+			return Codes.refused("its weight is not quantized per tensor or per output channel (axis " + axis + ")");
 		}
 		float[] s = spread(scale.toFloatArray(), channels);
 		long[] zl = zero == null ? new long[1] : zero.toLongArray();
@@ -295,9 +369,8 @@ final class TrainedCodes {
 		}
 		float[] values = w.toFloatArray();
 		byte[] q = new byte[values.length];
-		int perChannel = values.length / channels;
 		for (int i = 0; i < values.length; i++) {
-			int c = i / perChannel;
+			int c = channelOf(w.dims(), axis, i);
 			double code = Math.rint(values[i] / s[c]) + z[c]; // float division, as ONNX Runtime's QuantizeLinear
 			q[i] = (byte) Math.max(type.min(), Math.min(type.max(), code));
 		}
@@ -313,7 +386,7 @@ final class TrainedCodes {
 	}
 
 	/** The weight's DequantizeLinear rewritten to the codes and folded scales, and an int32 bias through one of its own. */
-	private static void write(Graph g, Node conv, Node wdq, Codes codes, long[] values, float[] scales, int[] biasCodes, float[] biasScales) {
+	private static void write(Graph g, Node conv, Node wdq, Codes codes, long[] values, float[] scales, int[] biasCodes, float[] biasScales, int channelAxis) {
 		java.util.Set<String> names = BatchNormFolding.root(g).tensorNames();
 		String base = ConstantFolder.label(conv);
 		int c = scales.length;
@@ -332,18 +405,22 @@ final class TrainedCodes {
 		}
 		g.putInitializer(Tensor.ofBytes(z, codes.type().dataType(), new long[] { c }, zeros));
 		String wOut = g.uniqueName(base + "_weight_dequantized", names);
+		AttributeProto axis = AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0).build();
+		AttributeProto weightAxis = axis.toBuilder().setI(channelAxis).build();
+		int at = g.nodes().indexOf(conv);
+		g.nodes().add(at, g.newNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(base + "_weight_DequantizeLinear")
+				.addInput(w).addInput(s).addInput(z).addOutput(wOut).addAttribute(weightAxis).build()));
+		conv.setInput(1, wOut);
+		if (biasCodes == null) {
+			return;
+		}
 		String bq = g.uniqueName(base + "_bias_int32", names);
 		g.putInitializer(Tensor.ofInts(bq, new long[] { c }, biasCodes));
 		String bs = g.uniqueName(base + "_bias_scales", names);
 		g.putInitializer(Tensor.ofFloats(bs, new long[] { c }, biasScales));
 		String bOut = g.uniqueName(base + "_bias_dequantized", names);
-		AttributeProto axis = AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0).build();
-		int at = g.nodes().indexOf(conv);
-		g.nodes().add(at, g.newNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(base + "_weight_DequantizeLinear")
-				.addInput(w).addInput(s).addInput(z).addOutput(wOut).addAttribute(axis).build()));
 		g.nodes().add(at + 1, g.newNode(NodeProto.newBuilder().setOpType("DequantizeLinear").setName(base + "_bias_DequantizeLinear")
 				.addInput(bq).addInput(bs).addOutput(bOut).addAttribute(axis).build()));
-		conv.setInput(1, wOut);
 		if (conv.inputs().size() > 2) {
 			conv.setInput(2, bOut);
 		} else {

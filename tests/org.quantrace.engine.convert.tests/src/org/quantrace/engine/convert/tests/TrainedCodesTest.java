@@ -123,6 +123,144 @@ class TrainedCodesTest {
 		assertTrue(e.getMessage().contains("'conv10': channel 2's factor is negative and its mirrored codes leave int8"), e.getMessage());
 	}
 
+	/**
+	 * torch's QAT Linear-BN (nniqat.LinearBn1d) exports Gemm (transB, weight per output channel on axis 0) → Div → Add →
+	 * BatchNormalization → Relu → QuantizeLinear: ONNX Runtime ran the Gemm in float. Converted, a QGemm with the trained codes.
+	 */
+	@Test
+	void aQatGemmDivAddBatchNormReluBecomesAQGemmWithItsTrainedCodes() {
+		Random r = new Random(7);
+		float[] w = weights(r, C * 6);
+		OnnxModel model = qatLayer("Gemm", new long[] { 6 }, new long[] { C, 6 }, 0, w, true);
+		assertFoldedWithTrainedCodes(model, "Gemm", "com.microsoft.QGemm", new long[] { C, 6 }, 0, w, r);
+	}
+
+	/**
+	 * A QAT ConvTranspose (weight [C_in, C_out, k, k], quantized per output channel on axis 1) followed by Div → Add →
+	 * BatchNormalization → Relu → QuantizeLinear, the form torch's Conv-BN QAT writes: converted, the trained codes (channel 2
+	 * mirrored along axis 1) at folded scales and an int32 bias. ONNX Runtime 1.29 fuses no QDQ ConvTranspose, so it stays a
+	 * ConvTranspose in float (the log says so), computing what the export computed without the Div, Add, BN and Relu.
+	 */
+	@Test
+	void aQatConvTransposeDivAddBatchNormReluIsFoldedIntoItsTrainedCodesAndStaysFloatInOnnxRuntime() {
+		Random r = new Random(9);
+		float[] w = weights(r, 3 * C * 2 * 2);
+		OnnxModel model = qatLayer("ConvTranspose", new long[] { 3, 4, 4 }, new long[] { 3, C, 2, 2 }, 1, w, true);
+		assertFoldedWithTrainedCodes(model, "ConvTranspose", null, new long[] { 3, C, 2, 2 }, 1, w, r);
+	}
+
+	/** A QAT MatMul followed by a BatchNormalization: a MatMul has no bias input for the shift, so it cannot be exact: refused. */
+	@Test
+	void aQatMatMulWithABatchNormShiftIsRefusedWithTheReason() {
+		float[] w = weights(new Random(3), 6 * C);
+		OnnxModel model = qatLayer("MatMul", new long[] { 6 }, new long[] { 6, C }, 1, w, true);
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Freezer.freeze(model, "qat", FreezeOptions.defaults(), null));
+		assertTrue(e.getMessage().startsWith("qat: 1 QDQ MatMul of this quantization-aware-trained export cannot run as QLinearMatMul")
+				&& e.getMessage().contains("a MatMul has no bias input to take the shift of what follows it"), e.getMessage());
+	}
+
+	/** Codes within ±118 of the weight scales below: channel 2's mirror stays int8. */
+	private static float[] weights(Random r, int n) {
+		float[] w = new float[n];
+		for (int i = 0; i < n; i++) {
+			w[i] = (float) Math.max(-1.3, Math.min(1.3, r.nextGaussian() * 0.4));
+		}
+		return w;
+	}
+
+	/** The layer's rewrite is made, what followed it gone, its codes the export's own (mirrored where γ < 0), and ORT runs {@code kernel}. */
+	private static void assertFoldedWithTrainedCodes(OnnxModel model, String op, String kernel, long[] dims, int axis, float[] w, Random r) {
+		FreezeResult f = Freezer.freeze(model, "qat", FreezeOptions.defaults(), null);
+		Rewrite made = f.rewrites().stream().filter(x -> x.kind().equals(Rewrite.TRAINED_CODES)).findFirst().orElseThrow(() -> new AssertionError(f.rewrites().toString()));
+		assertTrue(made.made() && made.description().contains("1 QDQ " + op + "'s int8 codes unchanged") && made.description().contains("(Div, Add, BatchNormalization, Relu")
+				&& made.description().contains(kernel != null ? "runs as " + kernel.substring(kernel.lastIndexOf('.') + 1) : "in float on its trained codes (ONNX Runtime 1.29 fuses no QDQ ConvTranspose)"),
+				made.description());
+		List<String> ops = f.model().graph().nodes().stream().map(Node::opType).toList();
+		assertFalse(ops.contains("Div") || ops.contains("Add") || ops.contains("BatchNormalization") || ops.contains("Relu"), ops.toString());
+		Node layer = f.model().graph().nodes().stream().filter(n -> n.opType().equals(op)).findFirst().orElseThrow();
+		Node wdq = f.model().graph().producer(layer.input(1)).orElseThrow();
+		assertEquals(axis, wdq.intAttribute("axis", 1), "the weight's scales stay on its output channels");
+		long[] codes = f.model().graph().constant(wdq.input(0)).toLongArray();
+		float[] scales = f.model().graph().constant(wdq.input(1)).toFloatArray();
+		long inner = 1;
+		for (int d = axis + 1; d < dims.length; d++) {
+			inner *= dims[d];
+		}
+		for (int i = 0; i < w.length; i++) {
+			int c = (int) (i / inner % C);
+			long trained = Math.max(-128, Math.min(127, (long) Math.rint(w[i] / WEIGHT_SCALES[c])));
+			assertEquals(GAMMA[c] < 0 ? -trained : trained, codes[i], "code " + i);
+		}
+		for (int c = 0; c < C; c++) {
+			double factor = GAMMA[c] / Math.sqrt(VAR[c] + 1e-5) / DIV[c];
+			assertEquals(WEIGHT_SCALES[c] * Math.abs(factor), scales[c], 1e-6 * scales[c], "scale " + c);
+		}
+		List<String> before = MatrixProductsTest.optimizedOps(model);
+		List<String> after = MatrixProductsTest.optimizedOps(f.model());
+		assertTrue(before.contains(op) && !before.contains(kernel), "the export runs a float " + op + ": " + before);
+		if (kernel != null) {
+			assertTrue(after.contains(kernel) && !after.contains(op), "converted, " + kernel + ": " + after);
+		} else {
+			assertEquals(List.of(op), after.stream().filter(o -> !o.equals("QuantizeLinear") && !o.equals("DequantizeLinear")).toList(), "converted, the float " + op + " alone: " + after);
+		}
+		long[] in = model.graph().inputs().get(0).getType().getTensorType().getShape().getDimList().stream().skip(1).mapToLong(d -> d.getDimValue()).toArray();
+		int n = 16;
+		for (long d : in) {
+			n *= d;
+		}
+		float[] v = new float[n];
+		for (int i = 0; i < n; i++) {
+			v[i] = (float) (r.nextDouble() * 4 - 2);
+		}
+		long[] shape = new long[in.length + 1];
+		shape[0] = 16;
+		System.arraycopy(in, 0, shape, 1, in.length);
+		NdArray x = NdArray.ofFloats(shape, v);
+		float[] expected = WildConversionTest.run(model, x);
+		float[] actual = WildConversionTest.run(f.model(), x);
+		int same = 0;
+		for (int i = 0; i < expected.length; i++) {
+			assertTrue(Math.abs(expected[i] - actual[i]) <= OUT_SCALE * 1.001f, "output " + i + ": " + expected[i] + " against " + actual[i]);
+			same += expected[i] == actual[i] ? 1 : 0;
+		}
+		assertTrue(same >= 0.99 * expected.length, same + " of " + expected.length + " outputs the same");
+	}
+
+	/**
+	 * x [N, sample] → QDQ (uint8) → {@code op} (QDQ int8 weight of {@code dims} per channel on {@code axis}, a float bias but
+	 * for MatMul) → Div → Add → BN → Relu → QDQ uint8, the form torch's QAT Linear-BN and Conv-BN write.
+	 */
+	private static OnnxModel qatLayer(String op, long[] sample, long[] dims, int axis, float[] w, boolean quantizedOutput) {
+		WildConversionTest.Tiny t = new WildConversionTest.Tiny(sample);
+		String xs = t.floats(new long[] { 1 }, 0.02f);
+		String xz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 128);
+		String xq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", xs, xz)), xs, xz));
+		String ws = t.floats(new long[] { C }, WEIGHT_SCALES);
+		String wz = t.ints(TensorProto.DataType.INT8_VALUE, new long[] { C }, 0, 0, 0, 0);
+		String wf = t.floats(dims, w);
+		AttributeProto ax = axis().toBuilder().setI(axis).build();
+		String wq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(wf, ws, wz), ax), ws, wz), ax);
+		String bias = t.floats(new long[] { C }, new float[] { 0.05f, -0.03f, 0f, 0.1f });
+		String y = switch (op) {
+		case "Gemm" -> t.node("Gemm", List.of(xq, wq, bias), AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1).build());
+		case "ConvTranspose" -> t.node("ConvTranspose", List.of(xq, wq, bias),
+				AttributeProto.newBuilder().setName("strides").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(2L, 2L)).build());
+		default -> t.node(op, List.of(xq, wq));
+		};
+		long[] perChannel = sample.length == 1 ? new long[] { C } : new long[] { 1, C, 1, 1 };
+		y = t.node("Div", List.of(y, t.floats(perChannel, DIV)));
+		y = t.node("Add", List.of(y, t.floats(perChannel, new float[] { 0.02f, 0.04f, -0.01f, 0.03f })));
+		y = t.node("BatchNormalization", List.of(y, t.floats(new long[] { C }, GAMMA), t.floats(new long[] { C }, BETA), t.floats(new long[] { C }, MEAN),
+				t.floats(new long[] { C }, VAR)));
+		if (quantizedOutput) {
+			y = t.node("Relu", y);
+			String ys = t.floats(new long[] { 1 }, OUT_SCALE);
+			String yz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 0);
+			y = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(y, ys, yz)), ys, yz));
+		}
+		return t.model(y);
+	}
+
 	private static Node conv(OnnxModel m) {
 		return m.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
 	}
