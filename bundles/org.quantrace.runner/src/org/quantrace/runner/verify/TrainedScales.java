@@ -30,11 +30,11 @@ public final class TrainedScales {
 		Graph og = original.graph();
 		Graph cg = converted.graph();
 		for (Node oc : og.nodes()) {
-			Node cc = cg.nodes().stream().filter(n -> n.name().equals(oc.name()) && n.opType().equals("Conv")).findFirst().orElse(null);
+			Node cc = cg.nodes().stream().filter(n -> n.name().equals(oc.name()) && n.opType().equals(oc.opType())).findFirst().orElse(null);
 			Node owdq = producer(og, oc, 1, "DequantizeLinear");
 			Node cwdq = cc == null ? null : producer(cg, cc, 1, "DequantizeLinear");
 			// a Conv the conversion folded reads stored codes at scales of its own; one it left reads the original's scale
-			if (!oc.opType().equals("Conv") || oc.name().isEmpty() || owdq == null || cwdq == null || cg.initializer(cwdq.input(0)) == null
+			if (!LAYERS.contains(oc.opType()) || oc.name().isEmpty() || owdq == null || cwdq == null || cg.initializer(cwdq.input(0)) == null
 					|| cwdq.input(1).equals(owdq.input(1))) {
 				continue;
 			}
@@ -48,6 +48,27 @@ public final class TrainedScales {
 			}
 		}
 		return out;
+	}
+
+	/** The layers a QAT export's fold can take: their QDQ form runs on an integer kernel when a QuantizeLinear reads them. */
+	private static final List<String> LAYERS = List.of("Conv", "ConvTranspose", "Gemm", "MatMul");
+
+	/** The axis of the layer's weight that holds its output channels: ConvTranspose [C, M, k...] 1, Gemm 0 with transB, MatMul 1. */
+	private static int outputAxis(Node layer) {
+		return switch (layer.opType()) {
+		case "ConvTranspose", "MatMul" -> 1;
+		case "Gemm" -> layer.intAttribute("transB", 0) != 0 ? 0 : 1;
+		default -> 0;
+		};
+	}
+
+	/** The channel on {@code axis} of element {@code i} of a tensor of {@code dims}. */
+	private static int channel(long[] dims, int axis, int i) {
+		long inner = 1;
+		for (int d = axis + 1; d < dims.length; d++) {
+			inner *= dims[d];
+		}
+		return (int) (i / inner % dims[axis]);
 	}
 
 	/** The ops after the Conv up to the QuantizeLinear the original writes its output with, each the one reader of the last. */
@@ -66,7 +87,7 @@ public final class TrainedScales {
 	}
 
 	private static String layer(Graph og, Node oc, Node owdq, List<Node> after, Graph cg, Node cc, Node cwdq) {
-		long[] codes = originalCodes(og, owdq);
+		long[] codes = originalCodes(og, owdq, outputAxis(oc));
 		Tensor os = constant(og, owdq.input(1));
 		Tensor cs0 = constant(cg, cwdq.input(1));
 		if (codes == null || os == null || cs0 == null) {
@@ -76,9 +97,10 @@ public final class TrainedScales {
 		Tensor oz = owdq.inputs().size() > 2 && !owdq.input(2).isEmpty() ? constant(og, owdq.input(2)) : null;
 		long[] z = oz == null ? new long[1] : oz.toLongArray();
 		long[] dims = cg.initializer(cwdq.input(0)).dims();
-		int channels = dims.length < 3 ? 0 : (int) dims[0];
+		int axis = outputAxis(oc);
+		int channels = dims.length < (oc.opType().startsWith("Conv") ? 3 : 2) ? 0 : (int) dims[axis];
 		if (channels < 1 || s.length != 1 && s.length != channels || z.length != 1 && z.length != channels) {
-			return "the converted weight is no Conv weight, or the original's scales and zero points are not per output channel";
+			return "the converted weight is no " + oc.opType() + " weight, or the original's scales and zero points are not per output channel";
 		}
 		double[] scale = new double[channels];
 		double[] shift = new double[channels];
@@ -91,33 +113,30 @@ public final class TrainedScales {
 		long[] cq = cg.initializer(cwdq.input(0)).toLongArray();
 		float[] cs = cs0.toFloatArray();
 		Node bdq = producer(cg, cc, 2, "DequantizeLinear");
+		Tensor xs = Optional.ofNullable(producer(og, oc, 0, "DequantizeLinear")).map(d -> constant(og, d.input(1))).orElse(null);
+		if (oc.opType().equals("MatMul")) {
+			// a MatMul takes no bias: the fold is exact only where nothing shifts its output
+			return cc.inputs().size() > 2 ? "a MatMul reads a bias" : java.util.Arrays.stream(shift).anyMatch(v -> v != 0)
+					? "what followed the MatMul shifts its output, which a MatMul without a bias cannot hold" : weights(codes, cq, cs, s, z, scale, dims, axis);
+		}
 		Tensor cb = bdq == null ? null : constant(cg, bdq.input(0));
 		Tensor bs = bdq == null ? null : constant(cg, bdq.input(1));
-		Tensor xs = Optional.ofNullable(producer(og, oc, 0, "DequantizeLinear")).map(d -> constant(og, d.input(1))).orElse(null);
 		if (cb == null || bs == null || xs == null || xs.elementCount() != 1 || cs.length != channels || cb.elementCount() != channels
 				|| bs.elementCount() != channels) {
-			return "the converted Conv has no per-channel int32 bias through a DequantizeLinear";
+			return "the converted " + oc.opType() + " has no per-channel int32 bias through a DequantizeLinear";
 		}
 		long[] bias = cb.toLongArray();
 		float[] biasScale = bs.toFloatArray();
 		Tensor ob = oc.inputs().size() > 2 && !oc.input(2).isEmpty() ? constant(og, oc.input(2)) : null;
 		float[] b = ob != null ? ob.toFloatArray() : new float[channels];
-		if (b.length != channels || cq.length != codes.length || cq.length % channels != 0) {
-			return "the original's bias or weight does not have the converted Conv's " + channels + " output channels";
+		if (b.length != channels) {
+			return "the original's bias does not have the converted " + oc.opType() + "'s " + channels + " output channels";
 		}
-		int per = cq.length / channels;
+		String weights = weights(codes, cq, cs, s, z, scale, dims, axis);
+		if (weights != null) {
+			return weights;
+		}
 		for (int c = 0; c < channels; c++) {
-			long zc = z[z.length == 1 ? 0 : c];
-			for (int i = c * per; i < (c + 1) * per; i++) {
-				long expected = scale[c] < 0 ? 2 * zc - codes[i] : codes[i];
-				if (cq[i] != expected) {
-					return "weight code " + i + " (channel " + c + "): says " + cq[i] + ", re-derived " + expected + " from the original's codes";
-				}
-			}
-			double sc = s[s.length == 1 ? 0 : c] * Math.abs(scale[c]);
-			if (Math.abs(cs[c] - sc) > 1e-6 * sc) {
-				return String.format(Locale.ROOT, "weight scale of channel %d: says %.9g, re-derived %.9g", c, cs[c], sc);
-			}
 			double bsc = (double) xs.toFloatArray()[0] * cs[c];
 			if (Math.abs(biasScale[c] - bsc) > 1e-6 * bsc) {
 				return String.format(Locale.ROOT, "bias scale of channel %d: says %.9g, re-derived s_x·s_w %.9g", c, biasScale[c], bsc);
@@ -125,6 +144,29 @@ public final class TrainedScales {
 			double real = (scale[c] * b[c] + shift[c]) / biasScale[c];
 			if (Math.abs(bias[c] - real) > 0.5 + 1e-6 * Math.max(1, Math.abs(real))) {
 				return String.format(Locale.ROOT, "int32 bias of channel %d: says %d, re-derived %.3f (A·b + B over its scale)", c, bias[c], real);
+			}
+		}
+		return null;
+	}
+
+	/** The converted codes and scales against the original's codes mirrored where the factor is negative and scales s·|A|. */
+	private static String weights(long[] codes, long[] cq, float[] cs, float[] s, long[] z, double[] scale, long[] dims, int axis) {
+		int channels = scale.length;
+		if (cq.length != codes.length || cs.length != channels) {
+			return "the original's weight or the converted scales do not have the converted layer's " + channels + " output channels";
+		}
+		for (int i = 0; i < cq.length; i++) {
+			int c = channel(dims, axis, i);
+			long zc = z[z.length == 1 ? 0 : c];
+			long expected = scale[c] < 0 ? 2 * zc - codes[i] : codes[i];
+			if (cq[i] != expected) {
+				return "weight code " + i + " (channel " + c + "): says " + cq[i] + ", re-derived " + expected + " from the original's codes";
+			}
+		}
+		for (int c = 0; c < channels; c++) {
+			double sc = s[s.length == 1 ? 0 : c] * Math.abs(scale[c]);
+			if (Math.abs(cs[c] - sc) > 1e-6 * sc) {
+				return String.format(Locale.ROOT, "weight scale of channel %d: says %.9g, re-derived %.9g", c, cs[c], sc);
 			}
 		}
 		return null;
@@ -179,7 +221,7 @@ public final class TrainedScales {
 	}
 
 	/** The original weight's codes: stored, or ONNX's QuantizeLinear of its float weight (round half to even of w / s, in float). */
-	private static long[] originalCodes(Graph g, Node wdq) {
+	private static long[] originalCodes(Graph g, Node wdq, int axis) {
 		Tensor stored = constant(g, wdq.input(0));
 		if (stored != null) {
 			return stored.toLongArray();
@@ -198,10 +240,12 @@ public final class TrainedScales {
 		Tensor zt = wq.inputs().size() > 2 && !wq.input(2).isEmpty() ? constant(g, wq.input(2)) : null;
 		long[] z = zt == null ? new long[1] : zt.toLongArray();
 		boolean signed = zt != null && zt.dataType() == org.quantrace.engine.onnx.DataType.INT8;
-		int per = wf.length / (int) w.dims()[0];
+		if (s.length != 1 && (w.dims().length <= axis || w.dims()[axis] != s.length)) {
+			return null;
+		}
 		long[] q = new long[wf.length];
 		for (int i = 0; i < wf.length; i++) {
-			int c = s.length == 1 ? 0 : i / per;
+			int c = s.length == 1 ? 0 : channel(w.dims(), axis, i);
 			long v = (long) Math.rint(wf[i] / s[c]) + z[z.length == 1 ? 0 : c];
 			q[i] = Math.max(signed ? -128 : 0, Math.min(signed ? 127 : 255, v));
 		}

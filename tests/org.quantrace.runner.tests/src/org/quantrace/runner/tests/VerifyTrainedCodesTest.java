@@ -35,7 +35,7 @@ class VerifyTrainedCodesTest {
 	@Test
 	void aQatExportsFoldedScalesAndBiasAreReDerivedAndAMovedBiasCodeIsFound() throws IOException {
 		Path dir = Runs.exampleCopy("verify-trained-codes");
-		Files.write(dir.resolve("model/qat.onnx"), qatModel().toByteArray());
+		Files.write(dir.resolve("model/qat.onnx"), qatModel(false).toByteArray());
 		String recipe = Runs.exampleRecipe(dir, "qat", "model/qat.onnx", "unquantized").lines()
 				.filter(l -> !l.trim().startsWith("accept ") && !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
 		Path out = dir.resolve("out");
@@ -60,8 +60,43 @@ class VerifyTrainedCodesTest {
 				&& p.what().contains("int32 bias of channel 3: says")), found.toString());
 	}
 
-	/** x [N, 1, 28, 28] → QDQ uint8 → Conv 10x1x3x3 (QDQ int8 per channel, float bias) → Div → BN → Relu → QDQ uint8 → pool → [N, 10]. */
-	private static ModelProto qatModel() {
+	/**
+	 * torch's QAT Linear-BN head (nniqat.LinearBn1d: QDQ weight → Gemm → Div → Add → BatchNormalization → Relu → QDQ) behind
+	 * the Conv: converted, a QGemm with its trained codes; verify re-derives its scales and int32 bias from the original's
+	 * codes and constants, and finds a Gemm weight code moved by one (every hash recomputed).
+	 */
+	@Test
+	void aQatGemmHeadsFoldIsReDerivedAndAMovedWeightCodeIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-trained-gemm");
+		Files.write(dir.resolve("model/qat.onnx"), qatModel(true).toByteArray());
+		String recipe = Runs.exampleRecipe(dir, "qat", "model/qat.onnx", "unquantized").lines()
+				.filter(l -> !l.trim().startsWith("accept ") && !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "qat.qr", recipe), out).exitCode());
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0002-qat.md")).contains("weights kept as trained: 2 QDQ layers' (1 Conv, 1 Gemm) int8 codes unchanged"),
+				"the conversion log says what it did");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		Path tampered = dir.resolve("tampered");
+		Runs.copy(out, tampered);
+		Tampering.editInitializer(tampered, "models/qat/converted.onnx", "gemm_trained_codes", t -> {
+			byte[] b = t.getRawData().toByteArray();
+			b[13] += 1; // row 1 (output channel 1), column 3: one code more
+			return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(b)).build();
+		});
+		Files.copy(tampered.resolve("models/qat/converted.onnx"), tampered.resolve("models/qat/unquantized.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		Tampering.rehashAll(tampered);
+		List<Problem> found = Verification.verify(tampered).problems();
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'gemm'")
+				&& p.what().contains("weight code 13 (channel 1): says")), found.toString());
+	}
+
+	/**
+	 * x [N, 1, 28, 28] → QDQ uint8 → Conv 10x1x3x3 (QDQ int8 per channel, float bias) → Div → BN → Relu → QDQ uint8 → pool →
+	 * [N, 10]; with {@code gemmHead} then QDQ → Gemm 10x10 (QDQ int8 per output channel, transB) → Div → Add → BN → Relu → QDQ.
+	 */
+	private static ModelProto qatModel(boolean gemmHead) {
 		Random r = new Random(9);
 		int c = 10;
 		float[] w = new float[c * 9];
@@ -109,7 +144,45 @@ class VerifyTrainedCodesTest {
 		node(g, "QuantizeLinear", "yq", List.of("relu", "ys", "yz"));
 		node(g, "DequantizeLinear", "yd", List.of("yq", "ys", "yz"));
 		node(g, "GlobalAveragePool", "pool", List.of("yd"));
-		node(g, "Flatten", "y", List.of("pool"));
+		node(g, "Flatten", gemmHead ? "flat" : "y", List.of("pool"));
+		if (gemmHead) {
+			float[] fw = new float[c * c];
+			for (int i = 0; i < fw.length; i++) {
+				fw[i] = (float) Math.max(-0.5, Math.min(0.5, r.nextGaussian() * 0.2));
+			}
+			float[] fws = new float[c];
+			float[] shift = new float[c];
+			float[][] fbn = new float[4][c];
+			for (int i = 0; i < c; i++) {
+				fws[i] = 0.004f + 0.0005f * i;
+				shift[i] = 0.01f * (4 - i);
+				fbn[0][i] = i == 6 ? -1.1f : 0.9f + 0.03f * i;
+				fbn[1][i] = 0.05f * i;
+				fbn[2][i] = -0.01f * i;
+				fbn[3][i] = 0.8f + 0.05f * i;
+			}
+			floats(g, "fw", new long[] { c, c }, fw);
+			floats(g, "fws", new long[] { c }, fws);
+			ints(g, "fwz", TensorProto.DataType.INT8_VALUE, new long[] { c }, new int[c]);
+			floats(g, "fb", new long[] { c }, bias);
+			floats(g, "fd", new long[] { c }, div);
+			floats(g, "fa", new long[] { c }, shift);
+			for (int j = 0; j < 4; j++) {
+				floats(g, "f" + p[j], new long[] { c }, fbn[j]);
+			}
+			floats(g, "fs", new long[] { 1 }, 0.02f);
+			node(g, "QuantizeLinear", "fq", List.of("flat", "ys", "yz"));
+			node(g, "DequantizeLinear", "fdq", List.of("fq", "ys", "yz"));
+			node(g, "QuantizeLinear", "fwq", List.of("fw", "fws", "fwz"), axis);
+			node(g, "DequantizeLinear", "fwd", List.of("fwq", "fws", "fwz"), axis);
+			node(g, "Gemm", "gemm", List.of("fdq", "fwd", "fb"), AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1).build());
+			node(g, "Div", "gdiv", List.of("gemm", "fd"));
+			node(g, "Add", "gadd", List.of("gdiv", "fa"));
+			node(g, "BatchNormalization", "gbn", List.of("gadd", "fgamma", "fbeta", "fmean", "fvar"));
+			node(g, "Relu", "grelu", List.of("gbn"));
+			node(g, "QuantizeLinear", "gq", List.of("grelu", "fs", "yz"));
+			node(g, "DequantizeLinear", "y", List.of("gq", "fs", "yz"));
+		}
 		g.addOutput(value("y", 10));
 		return ModelProto.newBuilder().setIrVersion(8).setProducerName("pytorch").addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
 	}
