@@ -229,7 +229,9 @@ final class TrainedCodes {
 		if (possessive) {
 			count = byOp.size() == 1 ? count + (n == 1 ? "'s" : "'") : n + " QDQ layers' (" + noun.substring("layers (".length());
 		}
-		return new String[] { count, String.join("/", byOp.keySet().stream().map(TrainedCodes::kernel).toList()) };
+		List<String> kernels = byOp.keySet().stream().filter(op -> !op.equals("ConvTranspose")).map(TrainedCodes::kernel).toList();
+		String floats = byOp.containsKey("ConvTranspose") ? kernel("ConvTranspose") : "";
+		return new String[] { count, kernels.isEmpty() ? floats : String.join("/", kernels) + (floats.isEmpty() ? "" : "; a " + floats) };
 	}
 
 	/** Whether {@code op} is y = k·x + t per channel with constants: Div, Mul or Add by one, or a BatchNormalization. */

@@ -93,7 +93,8 @@ public final class Quantizer {
 	 * it does not. torch's QAT export of a Conv-BN (make_unseen14.py "qat") writes Conv, Div and BatchNormalization between
 	 * the weight's dequantization and the activation's QuantizeLinear: ONNX Runtime cannot fuse that Conv into QLinearConv
 	 * and runs it in float on dequantized values (all 5 of that model's Convs; measured with the Profile client). convert's
-	 * TrainedCodes makes such a Conv the form ONNX Runtime fuses; the hint says so.
+	 * TrainedCodes makes such a Conv (or Gemm) the form ONNX Runtime fuses, or refuses the model naming the layer; the hint says
+	 * both, and that --keep batch-normalization (which a user who met that refusal may have given) leaves them unfolded.
 	 */
 	static String quantizedHint(org.quantrace.engine.onnx.Graph g) {
 		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
@@ -109,8 +110,9 @@ public final class Quantizer {
 		return "quantize the float model it was made from, or evaluate this one as it is" + evaluate + "; but " + unfused.size() + " of its "
 				+ dequantized.size() + " Conv/MatMul/Gemm layers on dequantized values run in float in ONNX Runtime, not on integer kernels (the first: '"
 				+ first.name() + "', read by " + (readers.isEmpty() ? "nothing" : readers) + " instead of a QuantizeLinear, which the integer kernel"
-				+ " needs): `quantrace convert` folds a QAT export's Div and BatchNormalization after a Conv into its per-channel weight scales"
-				+ " and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as QLinearConv; evaluate the converted model";
+				+ " needs): `quantrace convert` (without --keep batch-normalization) folds a QAT export's Div, Add and BatchNormalization after a"
+				+ " Conv or Gemm into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as"
+				+ " QLinearConv or QGemm, and refuses, naming the layer and why, where that cannot be exact; evaluate the converted model";
 	}
 
 	/**

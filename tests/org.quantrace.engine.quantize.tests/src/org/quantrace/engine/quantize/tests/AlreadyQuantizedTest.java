@@ -67,8 +67,9 @@ class AlreadyQuantizedTest {
 				assertEquals("quantize the float model it was made from, or evaluate this one as it is (quantrace evaluate FLOAT.onnx"
 						+ " QUANTIZED.onnx compares the two); but 1 of its 1 Conv/MatMul/Gemm layers on dequantized values run in float in ONNX"
 						+ " Runtime, not on integer kernels (the first: 'conv6', read by Div instead of a QuantizeLinear, which the integer kernel"
-						+ " needs): `quantrace convert` folds a QAT export's Div and BatchNormalization after a Conv into its per-channel weight"
-						+ " scales and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as QLinearConv; evaluate the converted model",
+						+ " needs): `quantrace convert` (without --keep batch-normalization) folds a QAT export's Div, Add and BatchNormalization"
+						+ " after a Conv or Gemm into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime"
+						+ " runs it as QLinearConv or QGemm, and refuses, naming the layer and why, where that cannot be exact; evaluate the converted model",
 						e.hint());
 			}
 		}
