@@ -76,6 +76,7 @@ final class DataChecks {
 			if (quantizes) {
 				checkFloat(ctx, m, model, recipeAsGiven, problems);
 			}
+			checkTrainedCodes(ctx, m, model, schemes, recipeAsGiven, problems);
 			Map<String, IoQuantization.Io> integerInputs = integerInputs(ctx, m, model, uses.values(), recipeAsGiven, problems);
 			for (Map.Entry<DatasetDeclaration, Use> use : uses.entrySet()) {
 				boolean readable = checkData(ctx, m, model, use.getKey(), use.getValue(), integerInputs, recipeAsGiven, problems, ran);
@@ -125,6 +126,26 @@ final class DataChecks {
 		if (weightOnly != null) {
 			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_WEIGHT_ONLY, weightOnly, Severity.WARNING));
 		}
+	}
+
+	/**
+	 * A quantized model (a quantization-aware-trained export, or one quantized before) evaluated by a scheme that quantizes
+	 * nothing: its variant is that integer model (convert keeps the codes), named after the scheme ("unquantized"). Said on the model's line, and so in the
+	 * records and documents, so that no one reads that variant as a float model or as one Quantrace calibrated.
+	 */
+	private static void checkTrainedCodes(RecipeContext ctx, ModelDeclaration m, OnnxModel model, List<ResolvedScheme> schemes, Path recipeAsGiven,
+			List<RecipeFiles.Diagnostic> problems) {
+		List<String> asIs = schemes.stream().filter(s -> !s.spec().isQuantized()).map(s -> "'" + s.name() + "'").toList();
+		long q = model.graph().allNodes().stream().filter(n -> n.opType().equals("QuantizeLinear") && n.domain().isEmpty()).count();
+		long dq = model.graph().allNodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.domain().isEmpty()).count();
+		if (asIs.isEmpty() || q == 0 || dq == 0) {
+			return;
+		}
+		String schemesWord = (asIs.size() == 1 ? "scheme " : "schemes ") + String.join(", ", asIs);
+		problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_TRAINED_CODES, "model " + m.getName() + " (\"" + m.getPath() + "\") is quantized already ("
+				+ q + " QuantizeLinear, " + dq + " DequantizeLinear: a quantization-aware-trained export or a model quantized before): " + schemesWord
+				+ " evaluate" + (asIs.size() == 1 ? "s" : "") + " it as it is, on the integer codes it holds (convert keeps them), neither calibrated nor"
+				+ " quantized by this run; the variant named " + String.join(", ", asIs) + " is that integer model, not a float one", Severity.WARNING));
 	}
 
 	/** Every sample of {@code d} a step reads (its own 'samples' cut, else all), a batch at a time: unreadable is a diagnostic on its line. */

@@ -123,6 +123,12 @@ public final class IssueCodes {
 	 * and Mul); it computes in float, but its weights would be rounded again and it would be recorded as the float original.
 	 */
 	public static final String MODEL_WEIGHT_ONLY = "model-weight-only";
+	/**
+	 * A warning: a scheme that quantizes nothing (technique none, the preset unquantized) evaluates a model that is quantized
+	 * already (a quantization-aware-trained export): its variant runs the codes the training chose, which Quantrace neither
+	 * calibrated nor chose, under the scheme's name.
+	 */
+	public static final String MODEL_TRAINED_CODES = "model-trained-codes";
 
 	// the logs as documents
 	public static final String MISSING_APPROVER = "missing-approver";

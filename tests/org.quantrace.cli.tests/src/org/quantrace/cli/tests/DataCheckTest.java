@@ -116,9 +116,13 @@ class DataCheckTest {
 		Files.writeString(recipe, Files.readString(recipe).replace("dtype uint8", "dtype int8"));
 		validate = Cli.run("validate", recipe.toString());
 		assertEquals(0, validate.exitCode(), validate.out() + validate.err());
+		// and the model, quantized already, is evaluated as it is by 'unquantized': said on its line (model-trained-codes)
+		java.util.List<String> lines = validate.out().lines().toList();
+		assertTrue(lines.size() == 2 && lines.get(0).startsWith(recipe + ":3:2: warning [model-trained-codes] model q8 (\"model/int8.onnx\") is quantized already (")
+				&& lines.get(0).endsWith("the variant named 'unquantized' is that integer model, not a float one"), lines.toString());
 		assertEquals(java.util.List.of(recipe + ":5:2: warning [data-type] dataset eval (\"data/evaluation\", it evaluates the models) turns the"
 				+ " pixels 0..255 into 2 int8 values (its scale, mean and std, then rounding), which model q8 reads as q = round(r / 0.003921569) + -128:"
-				+ " write 'dtype float32' in the preprocess block on line 6 (this step feeds float samples as q)"), validate.out().lines().toList());
+				+ " write 'dtype float32' in the preprocess block on line 6 (this step feeds float samples as q)"), lines.subList(1, lines.size()));
 	}
 
 	/** A recipe evaluating example/model/int8.onnx on images made {@code dtype}, with {@code steps} (a convert block or nothing). */

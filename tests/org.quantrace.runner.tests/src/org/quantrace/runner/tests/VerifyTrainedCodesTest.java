@@ -40,8 +40,16 @@ class VerifyTrainedCodesTest {
 				.filter(l -> !l.trim().startsWith("accept ") && !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
 		Path out = dir.resolve("out");
 		assertEquals(0, Runs.run(Runs.recipe(dir, "qat.qr", recipe), out).exitCode());
-		assertTrue(Files.readString(out.resolve("logs/PhIMT0002-qat.md")).contains("weights kept as trained: 1 QDQ Conv's int8 codes unchanged"),
-				"the conversion log says what it did");
+		String log = Files.readString(out.resolve("logs/PhIMT0002-qat.md"));
+		assertTrue(log.contains("weights kept as trained: 1 QDQ Conv's int8 codes unchanged"), "the conversion log says what it did");
+		// the variant 'unquantized' is the export's trained integer model: the records and documents say so, not "float"
+		com.fasterxml.jackson.databind.JsonNode warnings = org.quantrace.testing.TestData.json(out.resolve("results.json")).get("warnings");
+		String trained = "is quantized already (3 QuantizeLinear, 3 DequantizeLinear: a quantization-aware-trained export or a model quantized before):"
+				+ " scheme 'unquantized' evaluates it as it is, on the integer codes it holds (convert keeps them), neither calibrated nor quantized by this"
+				+ " run; the variant named 'unquantized' is that integer model, not a float one";
+		assertTrue(warnings.size() == 1 && warnings.get(0).get("code").asText().equals("model-trained-codes") && warnings.get(0).get("model").asText().equals("qat")
+				&& warnings.get(0).get("message").asText().endsWith(trained), warnings.toString());
+		assertTrue(log.contains("[model-trained-codes]") && Files.readString(out.resolve("report.html")).contains("model-trained-codes"), "in the log and the report");
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 
@@ -56,6 +64,14 @@ class VerifyTrainedCodesTest {
 		Files.copy(tampered.resolve("models/qat/converted.onnx"), tampered.resolve("models/qat/unquantized.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 		Tampering.rehashAll(tampered);
 		List<Problem> found = Verification.verify(tampered).problems();
+		Path unsaid = dir.resolve("unsaid");
+		Runs.copy(out, unsaid);
+		String trace = Tampering.read(unsaid.resolve("trace.xmi"));
+		Tampering.write(unsaid.resolve("trace.xmi"), trace.replaceFirst("\\s*<warnings [^>]*code=\"model-trained-codes\"[^>]*/>", ""));
+		Tampering.resum(unsaid);
+		List<Problem> unsaidFound = Verification.verify(unsaid).problems();
+		assertTrue(unsaidFound.stream().anyMatch(p -> p.what().startsWith("warnings of the recipe language and the data-type check: says []")
+				&& p.what().contains("[model-trained-codes]")), "a trace without the warning: " + unsaidFound);
 		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'conv'")
 				&& p.what().contains("int32 bias of channel 3: says")), found.toString());
 	}
