@@ -56,36 +56,9 @@ class TrainedCodesTest {
 		List<String> ops = f.model().graph().nodes().stream().map(Node::opType).toList();
 		assertFalse(ops.contains("Div") || ops.contains("BatchNormalization") || ops.contains("Relu") || ops.contains("Mul"), ops.toString());
 
-		// the codes are the export's own (ONNX's QuantizeLinear of the float weight), channel 2 mirrored; the scales s·|γ/√(σ²+ε)/d|
-		Node wdq = f.model().graph().producer(conv(f.model()).input(1)).orElseThrow();
-		long[] codes = f.model().graph().constant(wdq.input(0)).toLongArray();
-		float[] scales = f.model().graph().constant(wdq.input(1)).toFloatArray();
-		for (int i = 0; i < w.length; i++) {
-			int c = i / 27;
-			long trained = Math.max(-128, Math.min(127, (long) Math.rint(w[i] / WEIGHT_SCALES[c])));
-			assertEquals(GAMMA[c] < 0 ? -trained : trained, codes[i], "code " + i);
-		}
-		for (int c = 0; c < C; c++) {
-			double factor = GAMMA[c] / Math.sqrt(VAR[c] + 1e-5) / DIV[c];
-			assertEquals(WEIGHT_SCALES[c] * Math.abs(factor), scales[c], 1e-6 * scales[c], "scale " + c);
-		}
-
-		// ONNX Runtime runs it as an integer Conv ...
-		List<String> before = MatrixProductsTest.optimizedOps(model);
-		List<String> after = MatrixProductsTest.optimizedOps(f.model());
-		assertTrue(before.contains("Conv") && !before.contains("QLinearConv"), "the export runs a float Conv: " + before);
-		assertTrue(after.contains("QLinearConv") && !after.contains("Conv"), "converted, a QLinearConv: " + after);
-
-		// ... and computes what the export computed: the same codes but where the int32 bias's rounding moves one by one step
-		NdArray x = input(r, 16);
-		float[] expected = WildConversionTest.run(model, x);
-		float[] actual = WildConversionTest.run(f.model(), x);
-		int same = 0;
-		for (int i = 0; i < expected.length; i++) {
-			assertTrue(Math.abs(expected[i] - actual[i]) <= OUT_SCALE * 1.001f, "output " + i + ": " + expected[i] + " against " + actual[i]);
-			same += expected[i] == actual[i] ? 1 : 0;
-		}
-		assertTrue(same >= 0.99 * expected.length, same + " of " + expected.length + " outputs the same");
+		// the codes are the export's own, channel 2 mirrored; the scales s·|γ/√(σ²+ε)/d|; ONNX Runtime runs a QLinearConv that
+		// computes what the export computed: the same codes but where the int32 bias's rounding moves one by one step
+		assertTrainedCodesKept(model, f, "Conv", "QLinearConv", new long[] { C, 3, 3, 3 }, 0, w, r);
 		assertTrue(f.maxAbsDifference() <= OUT_SCALE * 1.001f, "the conversion's own check: " + f.maxAbsDifference());
 	}
 
@@ -168,7 +141,7 @@ class TrainedCodesTest {
 		return w;
 	}
 
-	/** The layer's rewrite is made, what followed it gone, its codes the export's own (mirrored where γ < 0), and ORT runs {@code kernel}. */
+	/** The layer's rewrite is made, what followed it gone, and {@link #assertTrainedCodesKept}. */
 	private static void assertFoldedWithTrainedCodes(OnnxModel model, String op, String kernel, long[] dims, int axis, float[] w, Random r) {
 		FreezeResult f = Freezer.freeze(model, "qat", FreezeOptions.defaults(), null);
 		Rewrite made = f.rewrites().stream().filter(x -> x.kind().equals(Rewrite.TRAINED_CODES)).findFirst().orElseThrow(() -> new AssertionError(f.rewrites().toString()));
@@ -177,6 +150,15 @@ class TrainedCodesTest {
 				made.description());
 		List<String> ops = f.model().graph().nodes().stream().map(Node::opType).toList();
 		assertFalse(ops.contains("Div") || ops.contains("Add") || ops.contains("BatchNormalization") || ops.contains("Relu"), ops.toString());
+		assertTrainedCodesKept(model, f, op, kernel, dims, axis, w, r);
+	}
+
+	/**
+	 * The converted layer's codes are the export's own (ONNX's QuantizeLinear of the float weight, mirrored where γ < 0) on the
+	 * weight's output-channel axis, its scales s·|γ/√(σ²+ε)/d|; ONNX Runtime runs {@code kernel} (null: the float op alone) and
+	 * the outputs are the export's within one output step, 99 % of them equal.
+	 */
+	private static void assertTrainedCodesKept(OnnxModel model, FreezeResult f, String op, String kernel, long[] dims, int axis, float[] w, Random r) {
 		Node layer = f.model().graph().nodes().stream().filter(n -> n.opType().equals(op)).findFirst().orElseThrow();
 		Node wdq = f.model().graph().producer(layer.input(1)).orElseThrow();
 		assertEquals(axis, wdq.intAttribute("axis", 1), "the weight's scales stay on its output channels");
@@ -224,6 +206,7 @@ class TrainedCodesTest {
 			same += expected[i] == actual[i] ? 1 : 0;
 		}
 		assertTrue(same >= 0.99 * expected.length, same + " of " + expected.length + " outputs the same");
+		assertTrue(f.maxAbsDifference() <= OUT_SCALE * 1.001f, "the conversion's own check: " + f.maxAbsDifference());
 	}
 
 	/**
@@ -261,10 +244,6 @@ class TrainedCodesTest {
 		return t.model(y);
 	}
 
-	private static Node conv(OnnxModel m) {
-		return m.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
-	}
-
 	/** x [N, 3, 6, 6] → QDQ (uint8) → Conv 3x3 pad 1 (QDQ int8 weight per channel, float bias) → Div → BN → Relu [→ QDQ uint8]. */
 	private static OnnxModel qatConv(float[] w, boolean quantizedOutput) {
 		WildConversionTest.Tiny t = new WildConversionTest.Tiny(3, 6, 6);
@@ -286,14 +265,6 @@ class TrainedCodesTest {
 			y = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(y, ys, yz)), ys, yz));
 		}
 		return t.model(y);
-	}
-
-	private static NdArray input(Random r, int batch) {
-		float[] v = new float[batch * 3 * 6 * 6];
-		for (int i = 0; i < v.length; i++) {
-			v[i] = (float) (r.nextDouble() * 4 - 2);
-		}
-		return NdArray.ofFloats(new long[] { batch, 3, 6, 6 }, v);
 	}
 
 	private static AttributeProto axis() {
