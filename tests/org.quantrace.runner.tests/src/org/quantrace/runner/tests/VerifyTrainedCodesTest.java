@@ -35,11 +35,7 @@ class VerifyTrainedCodesTest {
 	@Test
 	void aQatExportsFoldedScalesAndBiasAreReDerivedAndAMovedBiasCodeIsFound() throws IOException {
 		Path dir = Runs.exampleCopy("verify-trained-codes");
-		Files.write(dir.resolve("model/qat.onnx"), qatModel(false).toByteArray());
-		String recipe = Runs.exampleRecipe(dir, "qat", "model/qat.onnx", "unquantized").lines()
-				.filter(l -> !l.trim().startsWith("accept ") && !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
-		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "qat.qr", recipe), out).exitCode());
+		Path out = run(dir, qatModel(false));
 		String log = Files.readString(out.resolve("logs/PhIMT0002-qat.md"));
 		assertTrue(log.contains("weights kept as trained: 1 QDQ Conv's int8 codes unchanged"), "the conversion log says what it did");
 		// the variant 'unquantized' is the export's trained integer model: the records and documents say so, not "float"
@@ -84,11 +80,7 @@ class VerifyTrainedCodesTest {
 	@Test
 	void aQatGemmHeadsFoldIsReDerivedAndAMovedWeightCodeIsFound() throws IOException {
 		Path dir = Runs.exampleCopy("verify-trained-gemm");
-		Files.write(dir.resolve("model/qat.onnx"), qatModel(true).toByteArray());
-		String recipe = Runs.exampleRecipe(dir, "qat", "model/qat.onnx", "unquantized").lines()
-				.filter(l -> !l.trim().startsWith("accept ") && !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
-		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "qat.qr", recipe), out).exitCode());
+		Path out = run(dir, qatModel(true));
 		assertTrue(Files.readString(out.resolve("logs/PhIMT0002-qat.md")).contains("weights kept as trained: 2 QDQ layers' (1 Conv, 1 Gemm) int8 codes unchanged"),
 				"the conversion log says what it did");
 		List<Problem> problems = Verification.verify(out).problems();
@@ -201,6 +193,16 @@ class VerifyTrainedCodesTest {
 		}
 		g.addOutput(value("y", 10));
 		return ModelProto.newBuilder().setIrVersion(8).setProducerName("pytorch").addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build();
+	}
+
+	/** The example's recipe on {@code model} with the scheme unquantized (its criteria and debug steps left out): exit 0; the output folder. */
+	private static Path run(Path dir, ModelProto model) throws IOException {
+		Files.write(dir.resolve("model/qat.onnx"), model.toByteArray());
+		String recipe = Runs.exampleRecipe(dir, "qat", "model/qat.onnx", "unquantized").lines()
+				.filter(l -> !l.trim().startsWith("accept ") && !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "qat.qr", recipe), out).exitCode());
+		return out;
 	}
 
 	private static void node(GraphProto.Builder g, String op, String name, List<String> inputs, AttributeProto... attributes) {
