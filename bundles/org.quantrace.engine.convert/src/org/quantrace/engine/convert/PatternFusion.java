@@ -55,14 +55,14 @@ final class PatternFusion {
 		if (shapes.isEmpty()) {
 			return List.of();
 		}
-		List<Patterns.Match> matches = new Patterns(model.graph(), shapes, model.opset()).find();
+		List<Patterns.Match> matches = new Patterns(model.graph(), shapes, ranks, model.opset()).find();
 		if (matches.isEmpty()) {
 			return List.of();
 		}
 		int from = model.opset();
 		int reached = upgradeFor(model, matches, source, ranks, rewrites);
 		if (reached > from) {
-			matches = new Patterns(model.graph(), shapes, model.opset()).find(); // the upgrade rewrote nodes
+			matches = new Patterns(model.graph(), shapes, ranks, model.opset()).find(); // the upgrade rewrote nodes
 		}
 		List<Patterns.Match> feasible = new ArrayList<>();
 		Map<String, String> refused = new LinkedHashMap<>();
@@ -70,14 +70,14 @@ final class PatternFusion {
 			if (m.opset() <= model.opset()) {
 				feasible.add(m);
 			} else if (m.op().equals("HardSwish")) {
-				feasible.add(new Patterns.Match("HardSwish", 6, m.nodes(), m.input(), m.output(), Patterns.swishAsHardSigmoidMul(m), m.constants()));
+				feasible.add(new Patterns.Match("HardSwish", 6, m.nodes(), m.input(), m.output(), Patterns.swishAsHardSigmoidMul(m), m.constants(), m.through()));
 			} else {
 				refused.merge(m.op(), "'" + ConstantFolder.label(m.nodes().get(m.nodes().size() - 1)) + "'", (a, b) -> a + ", " + b);
 			}
 		}
 		refused.forEach((op, where) -> rewrites.add(Rewrite.notMade(Rewrite.FUSION, op + " not fused (" + where + "): it needs opset "
 				+ (op.equals("Gelu") ? 20 : 17) + " and the model stays at opset " + model.opset())));
-		Map<Patterns.Match, Double> differences = differences(model, feasible, shapes, source);
+		Map<Patterns.Match, Double> differences = differences(model, feasible, shapes, ranks, source);
 		List<String> replaced = new ArrayList<>();
 		Map<String, List<Patterns.Match>> done = new LinkedHashMap<>();
 		Map<String, Double> worst = new LinkedHashMap<>();
@@ -150,7 +150,8 @@ final class PatternFusion {
 	 * magnitude, both run in one model each (every match side by side, fed the same seeded random values); null for a
 	 * match that could not be checked.
 	 */
-	private static Map<Patterns.Match, Double> differences(OnnxModel model, List<Patterns.Match> matches, StaticShapes shapes, String source) {
+	private static Map<Patterns.Match, Double> differences(OnnxModel model, List<Patterns.Match> matches, StaticShapes shapes, Map<String, Integer> ranks,
+			String source) {
 		Map<Patterns.Match, Double> result = new LinkedHashMap<>();
 		if (matches.isEmpty()) {
 			return result;
@@ -167,12 +168,17 @@ final class PatternFusion {
 			// each decomposition reads an input of its own: one match's output may be the next one's input
 			String x = "check_" + k++ + "_" + m.input();
 			long[] shape = shapes.concrete(m.input(), 2);
+			Integer probed = ranks.get(m.input());
+			if (shape == null && probed != null && probed > 0) { // a rank only a run showed (see Patterns#rank)
+				shape = new long[probed];
+				java.util.Arrays.fill(shape, 2);
+			}
 			inputs.put(x, shape == null ? new long[] { 4, 64 } : shape);
 			outputs.add(m.output());
 			expected.put(m.output(), inputs.get(x));
 			Set<String> produced = new HashSet<>();
-			m.nodes().forEach(n -> produced.addAll(n.outputs()));
-			for (Node n : m.nodes()) {
+			m.decomposition().forEach(n -> produced.addAll(n.outputs()));
+			for (Node n : m.decomposition()) {
 				original.addNode(readingFrom(n.toProto(), m.input(), x));
 				for (String i : n.inputs()) {
 					Tensor c = i.isEmpty() || produced.contains(i) || i.equals(m.input()) ? null : g.constant(i);

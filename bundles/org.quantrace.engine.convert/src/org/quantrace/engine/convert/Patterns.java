@@ -32,8 +32,22 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  */
 final class Patterns {
 
-	/** A decomposition found: its nodes, its input and output, and the nodes and constants that compute the same. */
-	record Match(String op, int opset, List<Node> nodes, String input, String output, List<NodeProto> replacement, List<Tensor> constants) {
+	/**
+	 * A decomposition found: its nodes, its input and output, and the nodes and constants that compute the same; {@code through}
+	 * are nodes between its input and its nodes that stay (others read them too; unread afterwards, the cleanup removes them).
+	 */
+	record Match(String op, int opset, List<Node> nodes, String input, String output, List<NodeProto> replacement, List<Tensor> constants, List<Node> through) {
+		Match(String op, int opset, List<Node> nodes, String input, String output, List<NodeProto> replacement, List<Tensor> constants) {
+			this(op, opset, nodes, input, output, replacement, constants, List.of());
+		}
+
+		/** What computes the output from the input as the model has it: {@link #through}, then {@link #nodes}. */
+		List<Node> decomposition() {
+			List<Node> all = new ArrayList<>(through);
+			all.addAll(nodes);
+			return all;
+		}
+
 		String describe() {
 			List<String> ops = nodes.stream().map(Node::opType).toList();
 			return op + " '" + ConstantFolder.label(nodes.get(nodes.size() - 1)) + "': " + String.join(", ", ops) + " -> " + op;
@@ -44,11 +58,14 @@ final class Patterns {
 
 	private final Graph g;
 	private final StaticShapes shapes;
+	private final Map<String, Integer> probedRanks;
 	private final int opset;
 
-	Patterns(Graph g, StaticShapes shapes, int opset) {
+	/** {@code probedRanks}: the ranks a run of the model showed, for tensors whose rank ONNX Runtime's inference leaves unknown. */
+	Patterns(Graph g, StaticShapes shapes, Map<String, Integer> probedRanks, int opset) {
 		this.g = g;
 		this.shapes = shapes;
+		this.probedRanks = probedRanks;
 		this.opset = opset;
 	}
 
@@ -61,7 +78,8 @@ final class Patterns {
 			case "ReduceMean" -> {
 				Match ln = layerNorm(n);
 				Match gap = ln != null ? ln : globalAveragePool(n);
-				yield gap != null ? gap : channelMean(n);
+				Match tokens = gap != null ? gap : tokenMean(n);
+				yield tokens != null ? tokens : channelMean(n);
 			}
 			case "Erf" -> gelu(n);
 			case "Clip" -> hardSigmoidOrSwish(n);
@@ -252,7 +270,9 @@ final class Patterns {
 	private Match globalAveragePool(Node mean) {
 		String x = mean.input(0);
 		List<Long> axes = reduceAxes(mean);
-		int rank = shapes.rank(x);
+		// round 13's coordmod: after the Concat of the image with planes computed from its symbolic H and W, ONNX Runtime's
+		// inference reports no rank for the whole network; the rank a run showed is a Conv's output rank, fixed by its weights
+		int rank = rank(x);
 		if (!mean.domain().isEmpty() || axes == null || rank < 3 || axes.size() != rank - 2 || trailing(axes, rank) != rank - 2) {
 			return null;
 		}
@@ -264,6 +284,50 @@ final class Patterns {
 		String pooled = g.uniqueName(out + "_gap", BatchNormFolding.root(g).tensorNames());
 		return new Match("GlobalAveragePool", 1, List.of(mean), x, out, List.of(node("GlobalAveragePool", name + "_gap", List.of(x), pooled),
 				node("Flatten", name + "_flatten", List.of(pooled), out).toBuilder().addAttribute(intAttr("axis", 1)).build()), List.of());
+	}
+
+	/**
+	 * The mean over the tokens of an image's channels-last token sequence: {@code x.flatten(2).transpose(1, 2).mean(1)} on [N, C,
+	 * H, W] (ReduceMean over axis 1, not kept, of Transpose(0, 2, 1) of a Reshape to [N, C, H·W]; make_unseen15.py hyper) is the
+	 * mean over the pixels of each channel, [N, C]: GlobalAveragePool of the image, then Flatten. It reads the image's codes
+	 * (QLinearGlobalAveragePool) instead of a DequantizeLinear of the tokens; the Reshape and Transpose stay when others read them.
+	 */
+	private Match tokenMean(Node mean) {
+		List<Long> axes = reduceAxes(mean);
+		Node transpose = g.producer(mean.input(0)).orElse(null);
+		if (!mean.domain().isEmpty() || axes == null || axes.size() != 1 || (axes.get(0) + 3) % 3 != 1 || mean.intAttribute("keepdims", 1) != 0
+				|| transpose == null || !transpose.opType().equals("Transpose") || !transpose.domain().isEmpty()
+				|| !transpose.intsAttribute("perm").equals(List.of(0L, 2L, 1L))) {
+			return null;
+		}
+		Node reshape = g.producer(transpose.input(0)).orElse(null);
+		if (reshape == null || !reshape.opType().equals("Reshape") || !reshape.domain().isEmpty()) {
+			return null;
+		}
+		String x = reshape.input(0);
+		long[] image = shapes.of(x);
+		long[] flat = shapes.of(reshape.output(0));
+		if (image == null || flat == null || image.length < 3 || flat.length != 3 || image[1] <= 0 || flat[1] != image[1] || flat[2] != pixels(image)) {
+			return null;
+		}
+		String out = mean.output(0);
+		String name = mean.name().isEmpty() ? out : mean.name();
+		String pooled = g.uniqueName(out + "_gap", BatchNormFolding.root(g).tensorNames());
+		return new Match("GlobalAveragePool", 1, List.of(mean), x, out, List.of(node("GlobalAveragePool", name + "_gap", List.of(x), pooled),
+				node("Flatten", name + "_flatten", List.of(pooled), out).toBuilder().addAttribute(intAttr("axis", 1)).build()), List.of(),
+				List.of(reshape, transpose));
+	}
+
+	/** The number of pixels of each channel of {@code image} [N, C, ...], -1 when a spatial dimension is unknown. */
+	private static long pixels(long[] image) {
+		long p = 1;
+		for (int i = 2; i < image.length; i++) {
+			if (image[i] <= 0) {
+				return -1;
+			}
+			p *= image[i];
+		}
+		return p;
 	}
 
 	// ------------------------------------------------------------------ the mean over the channels
@@ -428,6 +492,12 @@ final class Patterns {
 	}
 
 	// ------------------------------------------------------------------ graph helpers
+
+	/** The rank of {@code t}: ONNX Runtime's inference, else what a run of the model showed; -1 if neither knows. */
+	private int rank(String t) {
+		int r = shapes.rank(t);
+		return r >= 0 ? r : probedRanks.getOrDefault(t, -1);
+	}
 
 	/** The producer of {@code t} if it is one of {@code ops}, of the default domain, and {@code t} has no other reader. */
 	private Node producerIf(String t, String... ops) {

@@ -535,13 +535,29 @@ public final class OpRules {
 	 * (org.quantrace.measure.LoadRewrites: 39,268 of dae's 235,200 output values differed from the unoptimized run).
 	 */
 	static String oneChannelStem(Node n) {
+		return stemComputedInFloat(n, "its QLinearConv ran 4-10x slower than the float Conv (1 → 16 at 28x28, one thread), and whole models whose stem only"
+				+ " Convs read ran faster so (dae, unet, hyper, typed; batch 64)");
+	}
+
+	/** What a one-channel stem on the int8 model input that the planner keeps float runs, then {@code why}; null for another Conv. */
+	private static String stemComputedInFloat(Node n, String why) {
 		if (!oneChannelConv(n)) {
 			return null;
 		}
 		return "a Conv of one input channel on the int8 model input: it reads the input's int8 codes dequantized (no requantization to uint8),"
 				+ " and ONNX Runtime, which has no QLinearConv reading int8 and writing uint8, computes it in float on them and on its int8 weights"
-				+ " and int32 bias; its QLinearConv ran 4-10x slower than the float Conv (1 → 16 at 28x28, one thread), and whole models whose stem only"
-				+ " Convs read ran faster so (dae, unet, hyper, typed; batch 64)";
+				+ " and int32 bias; " + why;
+	}
+
+	/**
+	 * Why a one-channel stem on the int8 model input whose output only float ops read (through a data movement: GroupNorm's
+	 * Reshape → InstanceNormalization) is computed in float, or null: the QLinearConv's excess and the QuantizeLinear/DequantizeLinear
+	 * hop into the island both go (make_unseen10.py normnet: 0.71-0.77x fp32's CPU time so, against 0.87-0.93x; branch ops2).
+	 */
+	static String oneChannelStemIntoFloatIsland(Node n) {
+		return stemComputedInFloat(n, "only float ops read its output (directly or through a Reshape or Transpose), so it is not quantized:"
+				+ " it goes on in float into that float island (normnet's GroupNorm: 0.71-0.77x fp32's CPU time so, 0.87-0.93x as QLinearConv,"
+				+ " QuantizeLinear, Reshape of codes and DequantizeLinear; one thread, batch 64)");
 	}
 
 	/** Why a one-channel stem beside a float pool path on the same int8 input ({@link OneChannelInput}) is computed in float, or null. */

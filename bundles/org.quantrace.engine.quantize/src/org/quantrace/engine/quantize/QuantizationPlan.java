@@ -767,6 +767,9 @@ public final class QuantizationPlan {
 			if (!consumers.getOrDefault(x, List.of()).stream().allMatch(c -> c == n || alwaysFloat(c) || island && OneChannelInput.pathStart(g, c))) {
 				return null;
 			}
+			if (!island && feedsFloatIsland(n)) {
+				return OpRules.oneChannelStemIntoFloatIsland(n);
+			}
 			Set<String> allowed = island ? ISLAND_STEM_READERS : STEM_READERS;
 			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
 			if (readers.size() == 1 && readers.get(0).outputs().size() == 1 && !allowed.contains(readers.get(0).opType())) {
@@ -776,6 +779,20 @@ public final class QuantizationPlan {
 				return null;
 			}
 			return island ? OpRules.oneChannelStemBesidePool(n) : OpRules.oneChannelStem(n);
+		}
+
+		/**
+		 * Whether only ops that compute in float whatever they read ({@link #alwaysFloat}) read {@code n}'s output, directly or
+		 * through one data movement each (normnet's GroupNorm: stem Conv → Reshape → InstanceNormalization). A float stem there
+		 * (floatStem) writes no QuantizeLinear: its output goes on in float into that island, which then starts at the int8
+		 * input's DequantizeLinear (main's int8 normnet: QLinearConv 1 → 16, QuantizeLinear, Reshape of codes, DequantizeLinear).
+		 */
+		boolean feedsFloatIsland(Node n) {
+			String y = n.output(0);
+			List<Node> readers = consumers.getOrDefault(y, List.of());
+			return !graphOutputs.contains(y) && !readers.isEmpty() && readers.stream().allMatch(r -> alwaysFloat(r) || SIZE_PRESERVING.contains(r.opType())
+					&& r.outputs().size() == 1 && !graphOutputs.contains(r.output(0)) && !consumers.getOrDefault(r.output(0), List.of()).isEmpty()
+					&& consumers.get(r.output(0)).stream().allMatch(Planner::alwaysFloat));
 		}
 
 		/**
@@ -1081,6 +1098,9 @@ public final class QuantizationPlan {
 			}
 			Node p = producers.get(tensor);
 			Kind k = p == null ? null : kinds.get(p);
+			if (k == Kind.WEIGHTED && feedsFloatIsland(p) && floatStem(p, spec.activationsFor(p)) != null) {
+				return false; // a float stem into a float island: its output is quantized only for an integer reader (none)
+			}
 			if (k == null || k == Kind.CODES || k == Kind.RESCALE || k == Kind.BIAS_ADD) {
 				return k == Kind.CODES && quantizedAnyway(p.input(0));
 			}
@@ -1130,7 +1150,7 @@ public final class QuantizationPlan {
 					}
 				}
 				boolean floatOutput = rule.kernel().floatOutput() && add == null;
-				if (roundedAtLoad(n)) {
+				if (roundedAtLoad(n) || floatStem(n, a) != null) { // computed in float: its output quantized for integer readers only
 					if (needsCodes(n.output(0))) {
 						outputs(n, a);
 					}

@@ -242,6 +242,76 @@ class WildConversionTest {
 	}
 
 	/**
+	 * The mean over the tokens of an image's channels-last token sequence, {@code x.flatten(2).transpose(1, 2).mean(1)}
+	 * (make_unseen15.py hyper: the hypernetwork's input), is the mean over the pixels of each channel. It stayed a float
+	 * ReduceMean behind a DequantizeLinear of the tokens; it becomes GlobalAveragePool of the image and a Flatten
+	 * (QLinearGlobalAveragePool on the image's codes). The Transpose stays where a MatMul reads the tokens too and goes where only
+	 * the mean did; a mean over tokens that no image's Reshape made stays (a mean over the tokens' channels, the last axis, was a
+	 * GlobalAveragePool before).
+	 */
+	@Test
+	void aMeanOverTheTokensOfAnImageBecomesGlobalAveragePool() {
+		Tiny t = new Tiny(4, 3, 5);
+		String tokens = t.node("Transpose", List.of(t.node("Reshape", List.of("x", t.longs(new long[] { 0, 4, -1 })))), intsAttr("perm", 0, 2, 1));
+		String shared = t.node("ReduceMean", List.of(tokens), intsAttr("axes", 1), intAttr("keepdims", 0));
+		String mixed = t.node("MatMul", List.of(tokens, t.floats(new long[] { 4, 2 }, new float[] { 0.5f, -1f, 0.25f, 2f, -0.75f, 1f, 1.5f, -0.5f })));
+		String ofMixed = t.node("ReduceMean", List.of(mixed), intsAttr("axes", 1), intAttr("keepdims", 0)); // [N, 15, 2]: no image behind it
+		String perToken = t.node("ReduceMean", List.of(tokens), intsAttr("axes", 2), intAttr("keepdims", 0)); // a Conv1d's x.mean(2), as before
+		String alone = t.node("Transpose", List.of(t.node("Reshape", List.of(t.node("Relu", "x"), t.longs(new long[] { 0, 4, 15 })))), intsAttr("perm", 0, 2, 1));
+		String onlyMean = t.node("ReduceMean", List.of(alone), intsAttr("axes", -2), intAttr("keepdims", 0));
+		OnnxModel model = t.model(t.node("Concat", List.of(shared, ofMixed, perToken, onlyMean), intAttr("axis", 1)));
+
+		FreezeResult r = Freezer.freeze(model, "tokens", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(3, ops.stream().filter("GlobalAveragePool"::equals).count(), ops.toString());
+		assertEquals(1, ops.stream().filter("ReduceMean"::equals).count(), "the mean over the MatMul's tokens stays: " + ops);
+		assertEquals(1, ops.stream().filter("Transpose"::equals).count(), "the MatMul's Transpose stays, the other goes: " + ops);
+		assertEquals(2, r.model().graph().nodes().stream().filter(n -> n.opType().equals("GlobalAveragePool") && (n.input(0).equals("x")
+				|| r.model().graph().producer(n.input(0)).orElseThrow().opType().equals("Relu"))).count(), "two pools read the images: " + ops);
+		NdArray x = random(6, 4, 3, 5);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("ReduceMean -> GlobalAveragePool and Flatten, 3 times")),
+				r.rewrites().toString());
+	}
+
+	/**
+	 * make_unseen13.py coordmod: the image concatenated with coordinate planes computed from its symbolic height and width
+	 * (Range, Reshape, and an Expand to a shape torch computes through Equal and Where). ONNX Runtime's shape inference then
+	 * reports no rank for anything after the Concat, so the final {@code mean((2, 3))} stayed a float ReduceMean. The rank a run
+	 * of the model showed (a Conv's output: its weights' rank) lets it become GlobalAveragePool and Flatten.
+	 */
+	@Test
+	void aMeanOverTheSpatialAxesWhoseRankOnlyARunShowsBecomesGlobalAveragePool() {
+		Tiny t = new Tiny("1", "H", "W");
+		String shape = t.node("Shape", "x");
+		String h = t.node("Gather", List.of(shape, t.longs(2)), intAttr("axis", 0));
+		String w = t.node("Gather", List.of(shape, t.longs(3)), intAttr("axis", 0));
+		String plane = t.node("Cast", List.of(t.node("Range", List.of(t.longs(0), t.node("Mul", List.of(h, w)), t.longs(1)))), intAttr("to", 1));
+		String hw = t.node("Concat", List.of(t.node("Unsqueeze", List.of(h, t.longs(new long[] { 0 }))), t.node("Unsqueeze", List.of(w, t.longs(new long[] { 0 })))),
+				intAttr("axis", 0));
+		String planes = t.node("Reshape", List.of(plane, t.node("Concat", List.of(t.longs(new long[] { 1, 1 }), hw), intAttr("axis", 0))));
+		String n = t.node("Unsqueeze", List.of(t.node("Gather", List.of(shape, t.longs(0)), intAttr("axis", 0)), t.longs(new long[] { 0 })));
+		String target = t.node("Reshape", List.of(t.node("Concat", List.of(n, t.longs(new long[] { 1 }), hw), intAttr("axis", 0)), t.longs(new long[] { -1 })));
+		String expanded = t.node("Expand", List.of(planes, t.node("Where", List.of(t.node("Equal", List.of(target, t.longs(new long[] { -1, -1, -1, -1 }))),
+				t.longs(new long[] { 1, 1, 1, 1 }), target))));
+		String features = t.node("Relu", t.node("Conv", List.of(t.node("Concat", List.of("x", expanded), intAttr("axis", 1)),
+				t.floats(new long[] { 3, 2, 1, 1 }, new float[] { 1f, -0.01f, -0.5f, 0.02f, 0.75f, 0.005f }))));
+		OnnxModel model = t.model(t.node("ReduceMean", List.of(features), intsAttr("axes", 2, 3), intAttr("keepdims", 0)));
+
+		FreezeResult r = Freezer.freeze(model, "coordinates", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n2 -> n2.opType()).toList();
+		assertEquals(List.of("GlobalAveragePool", "Flatten"), ops.subList(ops.size() - 2, ops.size()), ops.toString());
+		assertTrue(ops.contains("Expand"), "the coordinate planes are still computed at run time: " + ops);
+		for (NdArray x : List.of(random(3, 1, 5, 7), random(2, 1, 4, 4))) {
+			assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f);
+		}
+		assertTrue(r.rewrites().stream().anyMatch(w2 -> w2.made() && w2.description().startsWith("ReduceMean -> GlobalAveragePool and Flatten, 1 time")),
+				r.rewrites().toString());
+	}
+
+	/**
 	 * A Keras NHWC model as tf2onnx writes it without its transpose optimizer (make_unseen11.py kerasnhwc): every Conv, MaxPool
 	 * and the FusedBatchNormV3 wrapped in Transpose(0,3,1,2) ... Transpose(0,2,3,1), an unfused BatchNorm as Mul + Add of [C]
 	 * over the last axis, Relu and a residual Add in NHWC. `convert` kept all 12 Transposes of kerasnhwc and made the wrapped
@@ -687,6 +757,16 @@ class WildConversionTest {
 	static final class Tiny {
 		private final GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
 		private int names;
+
+		/** Input x of shape [N, sample...], each dimension a number or a symbol. */
+		Tiny(String... sample) {
+			TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+			for (String d : sample) {
+				shape.addDim(d.chars().allMatch(Character::isDigit) ? TensorShapeProto.Dimension.newBuilder().setDimValue(Long.parseLong(d))
+						: TensorShapeProto.Dimension.newBuilder().setDimParam(d));
+			}
+			g.addInput(value("x", shape));
+		}
 
 		/** Input x of shape [N, sample...]. */
 		Tiny(long... sample) {
