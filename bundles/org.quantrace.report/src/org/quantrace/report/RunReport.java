@@ -94,6 +94,12 @@ public final class RunReport {
 			s.append(source(trace, model));
 			s.append(results(trace, model));
 			s.append(inventory(trace, model));
+			for (OptimizationRecord o : trace.getOptimizations()) { // whether evaluated or not: results.json gives every variant's count
+				String counted = o.getInput() != null && RunSummary.model(o.getInput()).equals(model) ? RewrittenParameters.sentence(o) : null;
+				if (counted != null) {
+					s.append("<p class=\"rewritten-parameters\">").append(Html.esc(counted)).append("</p>\n");
+				}
+			}
 			for (DebugRecord d : trace.getDebugRecords()) {
 				if (d.getId().startsWith(model + "/")) {
 					s.append(debugger(d));

@@ -22,6 +22,7 @@ import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.trace.CalibrationRecord;
 import org.quantrace.model.trace.LayerQuantizationRecord;
 import org.quantrace.model.trace.QuantizationRecord;
+import org.quantrace.model.trace.RewrittenParameterCount;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceFactory;
@@ -106,6 +107,13 @@ public final class QuantizationRecords {
 			}
 			r.getLayers().add(lr);
 		}
+		r.setRewrittenParametersCounted(true);
+		result.parametersAddedByRewrites().forEach((layer, added) -> {
+			RewrittenParameterCount c = F.createRewrittenParameterCount();
+			c.setLayer(layer);
+			c.setAdded(added);
+			r.getRewrittenParameters().add(c);
+		});
 		for (QuantizationSpec.Exclusion e : spec.exclusions()) {
 			r.getAdditionalConfiguration().add(parameter("exclude " + e.kind().literal() + " " + e.pattern(), e.reason() == null ? "" : e.reason()));
 		}

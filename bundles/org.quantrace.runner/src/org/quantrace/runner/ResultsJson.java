@@ -107,7 +107,9 @@ public final class ResultsJson {
 		v.put(a.getKind() == ArtifactKind.ORIGINAL ? "input" : "file", a.getPath());
 		v.put("sha256", a.getSha256());
 		v.put("sizeBytes", a.getSizeBytes());
-		v.put("parameters", a.getParameterCount()); // as the float model has them: weights and biases, quantized or not
+		v.put("parameters", a.getParameterCount()); // weights and biases, quantized or not: the float model's count but for rewritten layers
+		trace.getOptimizations().stream().filter(o -> o.getOutput() == a).map(org.quantrace.report.RewrittenParameters::byLayer).filter(m -> !m.isEmpty())
+				.findFirst().ifPresent(m -> v.put("parametersAddedByRewrites", m)); // per float layer, what the rewrites store beyond it
 		v.put("quantizationParameters", a.getQuantizationParameterCount()); // the scales and zero points quantization added
 		EvaluationRecord e = RunSummary.evaluation(trace, a);
 		if (e != null) {

@@ -47,6 +47,11 @@ final class FloatNumbering {
 		return source;
 	}
 
+	/** The float layer {@code node} belongs to: itself where the float model holds it, else its source ({@link #rewriteOf}); null for none. */
+	String layer(String node) {
+		return index.containsKey(node) ? node : rewriteOf(node);
+	}
+
 	/** {@code node}'s index in the float model, or its source's ({@link #rewriteOf}); -1 for a node named after no float node. */
 	int of(String node) {
 		String source = rewriteOf(node);

@@ -160,7 +160,7 @@ public final class Quantizer {
 					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null, null));
 				}
 			}
-			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of());
+			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of(), Map.of());
 		}
 		if (spec.technique() == Technique.DYNAMIC_RANGE && spec.io() != IoType.FLOAT32) {
 			throw new InvalidInputException("scheme '" + spec.name() + "': dynamic-range quantization with " + spec.io().literal()
@@ -354,7 +354,9 @@ public final class Quantizer {
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
 				d.weights(), d.activations(), numbering.rewriteOf(d.node().name()))).toList();
 		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
-		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings);
+		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings,
+				RewrittenParameters.added(source, model, numbering)); // on the model as written: every rewrite and lowering done
+
 	}
 
 	/** The plan's decisions with the words for what the fusions wrote instead of the nodes they replaced. */

@@ -83,27 +83,9 @@ public final class ModelInspector {
 		collectLayers(main, "", layers, opTypes);
 
 		Inventory inventory = new Inventory(known, QuantizationParameters.of(main));
-		for (ValueInfoProto v : main.runtimeInputs()) {
-			inventory.add(v.getName(), "input", null);
-		}
 		List<Graph> graphs = main.graphs();
-		int initializerCount = 0;
-		int constantNodes = 0;
-		for (Graph g : graphs) {
-			for (Tensor t : g.initializers()) {
-				inventory.add(t.name(), "initializer", t);
-				initializerCount++;
-			}
-		}
-		for (Graph g : graphs) {
-			for (Node n : g.nodes()) {
-				Optional<Tensor> c = Constants.valueOf(n);
-				if (c.isPresent()) {
-					inventory.add(n.output(0), "constant", c.get());
-					constantNodes++;
-				}
-			}
-		}
+		int initializerCount = graphs.stream().mapToInt(g -> g.initializers().size()).sum();
+		int constantNodes = stored(main, inventory);
 		Set<String> graphOutputs = new HashSet<>();
 		main.outputs().forEach(v -> graphOutputs.add(v.getName()));
 		for (Graph g : graphs) {
@@ -126,6 +108,40 @@ public final class ModelInspector {
 		return new Inspection(file, fileBytes, sha256, model.irVersion(), model.opsetImports(), model.producerName(),
 				model.producerVersion(), main.name(), main.runtimeInputs().stream().map(v -> known.get(v.getName())).toList(),
 				main.outputs().stream().map(v -> known.get(v.getName())).toList(), layers, opTypes, inventory.entries, totals, notes);
+	}
+
+	/**
+	 * The tensors {@link Totals#parameters()} counts, each once by name, with their element counts, in the inventory's order
+	 * (weights and biases, float or integer codes; not scales and zero points, not int64, bool or string values).
+	 */
+	public static Map<String, Long> parameterTensors(OnnxModel model) {
+		Inventory inventory = new Inventory(Map.of(), QuantizationParameters.of(model.graph()));
+		stored(model.graph(), inventory);
+		return inventory.counted;
+	}
+
+	/** Adds the runtime inputs, then every graph's initializers, then its Constant nodes' values; returns how many Constant nodes hold one. */
+	private static int stored(Graph main, Inventory inventory) {
+		for (ValueInfoProto v : main.runtimeInputs()) {
+			inventory.add(v.getName(), "input", null);
+		}
+		List<Graph> graphs = main.graphs();
+		for (Graph g : graphs) {
+			for (Tensor t : g.initializers()) {
+				inventory.add(t.name(), "initializer", t);
+			}
+		}
+		int constantNodes = 0;
+		for (Graph g : graphs) {
+			for (Node n : g.nodes()) {
+				Optional<Tensor> c = Constants.valueOf(n);
+				if (c.isPresent()) {
+					inventory.add(n.output(0), "constant", c.get());
+					constantNodes++;
+				}
+			}
+		}
+		return constantNodes;
 	}
 
 	/** Records {@code info} where nothing typed is known of its tensor yet, or fills in the shape a typed entry lacks. */
@@ -161,6 +177,8 @@ public final class ModelInspector {
 		final List<TensorEntry> entries = new ArrayList<>();
 		final Set<String> seen = new HashSet<>();
 		final Map<String, TypeTotal> byType = new LinkedHashMap<>();
+		/** The tensors {@link #parameters} counts, with their element counts. */
+		final Map<String, Long> counted = new LinkedHashMap<>();
 		long parameters;
 		long parameterBytes;
 		long quantizationParameters;
@@ -189,6 +207,7 @@ public final class ModelInspector {
 				} else if (type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
 					parameters += value.elementCount();
 					parameterBytes += bytes;
+					counted.put(name, value.elementCount());
 				}
 				return;
 			}

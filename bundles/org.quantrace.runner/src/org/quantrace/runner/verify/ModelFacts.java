@@ -316,10 +316,15 @@ public final class ModelFacts {
 	}
 
 	private long count(boolean quantization) {
+		return counted(quantization).values().stream().mapToLong(Long::longValue).sum();
+	}
+
+	/** The stored tensors {@link #parameters()} (or, {@code quantization}, {@link #quantizationParameters()}) counts, with their element counts. */
+	Map<String, Long> counted(boolean quantization) {
 		Set<String> seen = new HashSet<>();
 		inputs().forEach(i -> seen.add(i.name()));
 		Set<String> scalesAndZeroPoints = quantizationTensors();
-		long n = 0;
+		Map<String, Long> counted = new java.util.LinkedHashMap<>();
 		List<Map.Entry<String, TensorProto>> all = new ArrayList<>();
 		graphs.forEach(g -> g.getInitializerList().forEach(t -> all.add(Map.entry(t.getName(), t))));
 		graphs.forEach(g -> g.getNodeList().forEach(c -> constant(c).ifPresent(t -> all.add(Map.entry(c.getOutput(0), t)))));
@@ -328,13 +333,12 @@ public final class ModelFacts {
 			if (!seen.add(e.getKey())) {
 				continue;
 			}
-			if (scalesAndZeroPoints.contains(e.getKey())) {
-				n += quantization ? elements(e.getValue()) : 0;
-			} else if (!quantization && type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING) {
-				n += elements(e.getValue());
+			if (scalesAndZeroPoints.contains(e.getKey()) == quantization
+					&& (quantization || type != DataType.INT64 && type != DataType.BOOL && type != DataType.STRING)) {
+				counted.put(e.getKey(), elements(e.getValue()));
 			}
 		}
-		return n;
+		return counted;
 	}
 
 	/**

@@ -57,9 +57,11 @@ final class ReportCheck implements DocumentCheck {
 		}
 		warnings(e, new String(bytes, StandardCharsets.UTF_8), found);
 		Map<String, List<Table>> sections = new java.util.LinkedHashMap<>();
+		Map<String, String> html = new java.util.HashMap<>();
 		Matcher s = SECTION.matcher(new String(bytes, StandardCharsets.UTF_8));
 		while (s.find()) {
 			sections.put(text(s.group(1)), tables(s.group(2)));
+			html.putIfAbsent(text(s.group(1)), s.group(2));
 		}
 		for (String model : org.quantrace.report.RunSummary.models(e.trace())) {
 			List<Table> tables = sections.get(model);
@@ -75,6 +77,7 @@ final class ReportCheck implements DocumentCheck {
 			} else if (results != null) {
 				results(e, model, results, found);
 			}
+			rewrittenParameters(e, model, html.get(model), found);
 			if (inventory == null) {
 				found.add(new Mismatch(DOCUMENT, model + " tensors by element type", "present", "missing"));
 			} else {
@@ -181,6 +184,59 @@ final class ReportCheck implements DocumentCheck {
 						d.tensors() + " / " + d.weights());
 			}
 		}
+	}
+
+	private static final Pattern REWRITTEN = Pattern.compile("<p class=\"rewritten-parameters\">(.*?)</p>", Pattern.DOTALL);
+	private static final Pattern COUNTS = Pattern.compile("^(\\S+) holds ([\\d,]+) parameters, the float model ([\\d,]+) \\(([+-][\\d,]+)\\); per float layer whose"
+			+ " stored values quantization changed, what it holds beyond them: (.*) \\(" + Pattern.quote(org.quantrace.report.RewrittenParameters.RULE) + "\\)$");
+	private static final Pattern LAYER = Pattern.compile("(.+?) ([+-][\\d,]+)(?:, |$)");
+
+	/**
+	 * Under a model's tables, per quantized scheme whose model holds other values per float layer than its float model, the
+	 * sentence naming each such layer: every figure counted again from the two files ({@link RewrittenParameterCounts}); a
+	 * scheme whose files differ so must have its sentence, and no other may.
+	 */
+	private static void rewrittenParameters(Evidence e, String model, String html, List<Mismatch> found) {
+		Map<String, Matcher> printed = new java.util.LinkedHashMap<>();
+		Matcher p = REWRITTEN.matcher(html == null ? "" : html);
+		while (p.find()) {
+			Matcher m = COUNTS.matcher(text(p.group(1)));
+			if (!m.find()) {
+				found.add(new Mismatch(DOCUMENT, model + " rewritten parameters", text(p.group(1)), "\"SCHEME holds N parameters, the float model M (+D); ...\""));
+			} else {
+				printed.put(m.group(1), m);
+			}
+		}
+		for (org.quantrace.model.trace.OptimizationRecord o : e.trace().getOptimizations()) {
+			if (o.getInput() == null || o.getOutput() == null || !org.quantrace.report.RunSummary.model(o.getInput()).equals(model)) {
+				continue;
+			}
+			Map<String, Long> derived = RewrittenParameterCounts.expected(e, o.getOutput(), DOCUMENT, found);
+			Matcher m = printed.remove(o.getScheme());
+			String at = model + " rewritten parameters, " + o.getScheme() + ", ";
+			if (derived == null) {
+				continue; // not counted (an older trace) or a file not at hand: not re-derived
+			} else if (m == null) {
+				if (!derived.isEmpty()) {
+					found.add(new Mismatch(DOCUMENT, at + "sentence", "missing", "the files differ for " + derived));
+				}
+				continue;
+			}
+			ModelFacts in = e.facts(o.getInput(), DOCUMENT, found);
+			ModelFacts out = e.facts(o.getOutput(), DOCUMENT, found);
+			same(found, DOCUMENT, at + "parameters", number(m.group(2)), out.parametersAsRecorded(o.getOutput()));
+			same(found, DOCUMENT, at + "the float model", number(m.group(3)), in.parametersAsRecorded(o.getInput()));
+			same(found, DOCUMENT, at + "difference", Long.valueOf(m.group(4).replace(",", "").replace("+", "")),
+					out.parametersAsRecorded(o.getOutput()) - in.parametersAsRecorded(o.getInput()));
+			Map<String, Long> layers = new java.util.LinkedHashMap<>();
+			Matcher l = LAYER.matcher(m.group(5));
+			while (l.find()) {
+				layers.put(l.group(1), Long.valueOf(l.group(2).replace(",", "").replace("+", "")));
+			}
+			same(found, DOCUMENT, at + "per layer", layers, derived);
+		}
+		printed.keySet().forEach(scheme -> found.add(new Mismatch(DOCUMENT, model + " rewritten parameters, " + scheme, "a sentence",
+				"no quantized scheme of " + model + " whose files differ so")));
 	}
 
 	private static ModelArtifact artifact(Evidence e, String model, String variant) {

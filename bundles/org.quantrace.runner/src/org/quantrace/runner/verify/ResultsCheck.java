@@ -5,6 +5,7 @@ import static org.quantrace.runner.verify.Figures.same;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
@@ -110,6 +111,12 @@ final class ResultsCheck implements DocumentCheck {
 			same(found, DOCUMENT, at + "parameters", v.path("parameters").asLong(-1), apart ? f.parameters() : f.parameters() + f.quantizationParameters());
 			if (apart) {
 				same(found, DOCUMENT, at + "quantizationParameters", v.path("quantizationParameters").asLong(-1), f.quantizationParameters());
+			}
+			Map<String, Long> rewritten = RewrittenParameterCounts.expected(e, a, DOCUMENT, found);
+			if (rewritten != null) {
+				Map<String, Long> printed = new java.util.LinkedHashMap<>();
+				v.path("parametersAddedByRewrites").fields().forEachRemaining(l -> printed.put(l.getKey(), l.getValue().asLong()));
+				same(found, DOCUMENT, at + "parametersAddedByRewrites", printed, rewritten);
 			}
 			if (v.at("/metrics").has(MODEL_SIZE)) {
 				same(found, DOCUMENT, at + "metrics/" + MODEL_SIZE, v.at("/metrics").get(MODEL_SIZE).asDouble(), (double) f.sizeBytes());

@@ -87,6 +87,59 @@ class LayerIndexDocumentsTest {
 	}
 
 	/**
+	 * The U-Net's fiq_int8 holds 96 parameters more than its float model: the sub-pixel Conv of its ConvTranspose 64 → 32 (2x2,
+	 * stride 2) holds the bias once per phase, 4 x 32 values where the ConvTranspose held 32, its weights the same 8,192. The
+	 * phase bias is read from the files here with protobuf (the codes a DequantizeLinear turns into the sub-pixel Conv's bias);
+	 * report.html and results.json name the layer with +96, drq (which rewrites nothing) gets no sentence; verify finds a forged
+	 * figure in either document. Before: nothing said why the count differs.
+	 */
+	@Test
+	void theParametersARewriteAddsAreNamed() throws IOException {
+		ModelProto floatModel = ModelProto.parseFrom(Files.readAllBytes(both.resolve("models/unet/converted.onnx")));
+		ModelProto quantized = ModelProto.parseFrom(Files.readAllBytes(both.resolve("models/unet/fiq_int8.onnx")));
+		NodeProto convTranspose = floatModel.getGraph().getNodeList().stream().filter(n -> n.getName().equals(CONV_TRANSPOSE)).findFirst().orElseThrow();
+		long floatBias = elements(floatModel, convTranspose.getInput(2));
+		NodeProto subPixel = quantized.getGraph().getNodeList().stream().filter(n -> n.getName().equals(CONV_TRANSPOSE)).findFirst().orElseThrow();
+		NodeProto biasCodes = quantized.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(subPixel.getInput(2))).findFirst().orElseThrow();
+		long phaseBias = elements(quantized, biasCodes.getInput(0));
+		assertEquals(4 * floatBias, phaseBias, "each of the 4 phases holds the bias");
+		long added = phaseBias - floatBias;
+
+		String results = Files.readString(both.resolve("results.json"));
+		Matcher counts = Pattern.compile("\"parameters\" : (\\d+)").matcher(results);
+		List<Long> all = new ArrayList<>();
+		while (counts.find()) {
+			all.add(Long.parseLong(counts.group(1)));
+		}
+		long floatCount = all.get(0);
+		assertEquals(List.of(floatCount, floatCount, floatCount, floatCount + added), all, "original, unquantized, drq, fiq_int8");
+		assertTrue(results.replaceAll("\\s", "").contains("\"parametersAddedByRewrites\":{\"" + CONV_TRANSPOSE + "\":" + added + "}"), results);
+
+		String sentence = String.format(java.util.Locale.ROOT, "fiq_int8 holds %,d parameters, the float model %,d (+%,d); per float layer whose stored values"
+				+ " quantization changed, what it holds beyond them: %s +%,d (each stored value counted for the first layer reading it; how each layer"
+				+ " was quantized or rewritten: PhIMT0003's per-layer appendix)", floatCount + added, floatCount, added, CONV_TRANSPOSE, added);
+		String html = Files.readString(both.resolve("report.html"));
+		assertTrue(html.contains("<p class=\"rewritten-parameters\">" + sentence + "</p>"), sentence);
+		assertEquals(1, html.split("class=\"rewritten-parameters\"", -1).length - 1, "drq rewrites nothing: one sentence");
+
+		Path out = Runs.copy(both.getParent(), TestData.tempDir("layer-index-parameters").resolve("both")).resolve("out");
+		Tampering.write(out.resolve("report.html"), Tampering.read(out.resolve("report.html")).replace(CONV_TRANSPOSE + " +" + added, CONV_TRANSPOSE + " +" + (added - 1)));
+		String json = Tampering.read(out.resolve("results.json"));
+		Tampering.write(out.resolve("results.json"), json.replaceFirst("(\"" + Pattern.quote(CONV_TRANSPOSE) + "\"\\s*:\\s*)" + added, "$1" + (added + 1)));
+		Tampering.rehashAll(out);
+		List<Problem> r = Verification.verify(out).problems();
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("report.html") && p.what().startsWith("unet rewritten parameters, fiq_int8, per layer: says {"
+				+ CONV_TRANSPOSE + "=" + (added - 1) + "}, re-derived {" + CONV_TRANSPOSE + "=" + added + "}")), r.toString());
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("results.json") && p.what().contains("parametersAddedByRewrites: says {"
+				+ CONV_TRANSPOSE + "=" + (added + 1) + "}, re-derived {" + CONV_TRANSPOSE + "=" + added + "}")), r.toString());
+	}
+
+	private static long elements(ModelProto m, String initializer) {
+		return m.getGraph().getInitializerList().stream().filter(t -> t.getName().equals(initializer)).findFirst()
+				.map(t -> t.getDimsList().stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b)).orElseThrow(() -> new AssertionError(initializer));
+	}
+
+	/**
 	 * Every row's index read against converted.onnx with protobuf (its nodes in order, Constant nodes not counted): a node of
 	 * the float model its own index, once; a node the quantizer's rewrite added "N (rewrite)", N the index of the ConvTranspose
 	 * it is named after; verify passes.

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.runner.Verification;
@@ -537,6 +538,35 @@ class VerifyWildGraphsTest {
 		assertTrue(biasRows.stream().anyMatch(l -> l.contains("conv_x")) && biasRows.stream().anyMatch(l -> l.contains("conv_2x")), biasRows.toString());
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		// each reader holds the bias as its own codes: the second Conv 16 values more than the float model credits it (the float
+		// bias counted for its first reader, conv_x); the Mul by 2 went into a scale. Before: the quantizer's count said 16 in all,
+		// the files 15.
+		for (String scheme : List.of("fiq_int8", "fiq_uint8")) {
+			Map<String, Long> added = addedByRewrites(out, scheme);
+			assertEquals(16L, added.get("conv_2x"), added.toString());
+			assertEquals(-1L, added.get("twice"), added.toString());
+		}
+	}
+
+	/**
+	 * results.json's per float layer figures of {@code scheme}'s variant (parametersAddedByRewrites), once checked to sum to the
+	 * difference of its parameter count and the converted model's: every stored value is counted for one layer.
+	 */
+	static Map<String, Long> addedByRewrites(Path out, String scheme) throws IOException {
+		com.fasterxml.jackson.databind.JsonNode variants = TestData.json(out.resolve("results.json")).at("/models/0/variants");
+		Map<String, Long> added = new java.util.LinkedHashMap<>();
+		long parameters = 0;
+		long converted = 0;
+		for (com.fasterxml.jackson.databind.JsonNode v : variants) {
+			if (v.path("variant").asText().equals(scheme)) {
+				parameters = v.path("parameters").asLong();
+				v.path("parametersAddedByRewrites").fields().forEachRemaining(e -> added.put(e.getKey(), e.getValue().asLong()));
+			} else if (v.path("variant").asText().equals("converted")) {
+				converted = v.path("parameters").asLong();
+			}
+		}
+		assertEquals(parameters - converted, added.values().stream().mapToLong(Long::longValue).sum(), scheme + ": " + added);
+		return added;
 	}
 
 	/**
@@ -684,6 +714,9 @@ class VerifyWildGraphsTest {
 		ModelProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/scaled/fiq_int8.onnx")));
 		NodeProto conv = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals("bn_mul")).findFirst().orElseThrow();
 		assertEquals("Conv", conv.getOpType());
+		// the Conv under the Mul's name holds its 16 factors and the Add's 16 terms; the Add, gone, held 16: results.json and
+		// report.html say so per float layer (before: the quantizer's count said {bn_mul=16}, the files {bn_mul=16, bn_add=-16})
+		assertEquals(Map.of("bn_mul", 16L, "bn_add", -16L), addedByRewrites(out, "fiq_int8"));
 		String codes = q.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(conv.getInput(2))).findFirst()
 				.filter(dq -> dq.getOpType().equals("DequantizeLinear")).map(dq -> dq.getInput(0)).orElseThrow(() -> new AssertionError("the bias is codes: " + conv));
 		Path tampered = dir.resolve("tampered");
@@ -924,6 +957,9 @@ class VerifyWildGraphsTest {
 		ModelProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/split/fiq_int8.onnx")));
 		NodeProto conv = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals("bn_mul#0")).findFirst().orElseThrow();
 		assertEquals("Conv", conv.getOpType());
+		// the two pieces hold the 32 factors and the 32 terms (bn_mul +32, bn_add -32); 'wide_mul's constant factor went into a
+		// scale (-1). Before: the quantizer's count said {bn_mul#0=32, bn_mul#1=32}, which no file shows.
+		assertEquals(Map.of("bn_mul", 32L, "bn_add", -32L, "wide_mul", -1L), addedByRewrites(out, "fiq_int8"));
 		String codes = q.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(conv.getInput(1))).findFirst()
 				.filter(dq -> dq.getOpType().equals("DequantizeLinear")).map(dq -> dq.getInput(0)).orElseThrow(() -> new AssertionError("the weights are codes: " + conv));
 		Path tampered = dir.resolve("tampered");

@@ -1,5 +1,6 @@
 package org.quantrace.runner.tests;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -80,6 +81,35 @@ class VerifyZooTest {
 			List<Problem> problems = Verification.verify(out).problems();
 			assertTrue(problems.isEmpty(), out + ": " + problems.size() + " mismatches: " + problems);
 		}
+	}
+
+	/**
+	 * MobileNetV3's fiq_int8 holds 3,237 parameters more than its float model: the depthwise Convs padded with zero channels hold
+	 * more weights, and each HardSwish and HardSigmoid lowered for the integer kernels stores a constant the float op does not
+	 * hold. results.json names each such layer, its figures summing to the difference of the two counts, and every HardSwish and
+	 * HardSigmoid of converted.onnx (read here with protobuf) with +1; drq, which rewrites nothing, names none. Before
+	 * (documents2's count, on the float graph before the writer lowered them): the 13 constants were missing.
+	 */
+	@Test
+	void theConstantsOfLoweredHardSwishesAreNamedPerLayer() throws IOException {
+		com.fasterxml.jackson.databind.JsonNode mnv3 = null;
+		for (com.fasterxml.jackson.databind.JsonNode m : TestData.json(zoo.resolve("out/results.json")).path("models")) {
+			mnv3 = m.path("name").asText().equals("mnv3") ? m : mnv3;
+		}
+		java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> variants = new java.util.HashMap<>();
+		mnv3.path("variants").forEach(v -> variants.put(v.path("variant").asText(), v));
+		assertTrue(variants.get("drq").path("parametersAddedByRewrites").isMissingNode(), "drq rewrites nothing");
+		com.fasterxml.jackson.databind.JsonNode added = variants.get("fiq_int8").path("parametersAddedByRewrites");
+		long sum = 0;
+		for (var it = added.fields(); it.hasNext();) {
+			sum += it.next().getValue().asLong();
+		}
+		assertEquals(variants.get("fiq_int8").path("parameters").asLong() - variants.get("converted").path("parameters").asLong(), sum, added.toString());
+		ai.onnx.proto.OnnxMl.ModelProto converted = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(zoo.resolve("out/models/mnv3/converted.onnx")));
+		List<String> lowered = converted.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("HardSwish") || n.getOpType().equals("HardSigmoid"))
+				.map(ai.onnx.proto.OnnxMl.NodeProto::getName).toList();
+		assertEquals(13, lowered.size(), "MobileNetV3-small's HardSwish and HardSigmoid layers");
+		lowered.forEach(n -> assertEquals(1, added.path(n).asLong(), n + " in " + added));
 	}
 
 	/**
