@@ -776,7 +776,7 @@ public final class QuantizationPlan {
 				readers = consumers.getOrDefault(readers.get(0).output(0), List.of()); // through its activation
 			}
 			if (readers.isEmpty() || !readers.stream().allMatch(r -> allowed.contains(r.opType()))) {
-				return null;
+				return pooledForConvs(readers) ? OpRules.oneChannelStemBeforePool(n) : null;
 			}
 			return island ? OpRules.oneChannelStemBesidePool(n) : OpRules.oneChannelStem(n);
 		}
@@ -793,6 +793,22 @@ public final class QuantizationPlan {
 			return !graphOutputs.contains(y) && !readers.isEmpty() && readers.stream().allMatch(r -> alwaysFloat(r) || SIZE_PRESERVING.contains(r.opType())
 					&& r.outputs().size() == 1 && !graphOutputs.contains(r.output(0)) && !consumers.getOrDefault(r.output(0), List.of()).isEmpty()
 					&& consumers.get(r.output(0)).stream().allMatch(Planner::alwaysFloat));
+		}
+
+		/**
+		 * Whether {@code readers} is one 2-D MaxPool whose output only Convs read: the classic small CNN's stem → Relu → MaxPool →
+		 * Conv (round 17's psp and noisy, the fashion example). {@link NhwcMaxPool} then writes that MaxPool on the stem's codes
+		 * channels-last, so that ONNX Runtime's layout Transposes cancel against the QLinearConv after it; its 8-bit NCHW
+		 * MaxPool after the float Conv ran 2,500-6,700 µs per batch of 64 against 300 (noisy, one thread). A MaxPool that
+		 * shares the stem's activation with a Conv (the zoo's bspc_gap) is not taken: it lost so (speed15).
+		 */
+		boolean pooledForConvs(List<Node> readers) {
+			if (readers.size() != 1 || !readers.get(0).opType().equals("MaxPool") || readers.get(0).outputs().size() != 1
+					|| readers.get(0).intsAttribute("kernel_shape").size() != 2 || readers.get(0).intAttribute("storage_order", 0) != 0) {
+				return false;
+			}
+			List<Node> next = consumers.getOrDefault(readers.get(0).output(0), List.of());
+			return !next.isEmpty() && !graphOutputs.contains(readers.get(0).output(0)) && next.stream().allMatch(r -> STEM_READERS.contains(r.opType()));
 		}
 
 		/**

@@ -41,7 +41,10 @@ class FashionCnnQuantizationTest {
 		QuantizationResult r = Fixtures.quantize(scheme);
 		double top1 = ModelAccuracy.top1(r.model(), Fixtures.TEST_SET);
 		assertEquals(Fixtures.FP32_TOP1, top1, 0.003, scheme + " top-1 " + top1);
-		assertEquals(r.layers().size(), r.quantizedLayers(), "every layer of this CNN is quantized: " + r.floatLayers());
+		// under fiq_int8 the one-channel stem and its Relu read the int8 input's codes and compute in float (PooledStemTest)
+		List<String> keptFloat = scheme.equals("fiq_int8") ? List.of("/c1/Conv", "/r1/Relu") : List.of();
+		assertEquals(keptFloat, r.floatLayers().stream().map(QuantizationResult.Layer::node).toList(), "every other layer of this CNN is quantized: " + r.floatLayers());
+		assertTrue(r.floatLayers().stream().allMatch(l -> l.reason().startsWith("kept float: ")), r.floatLayers().toString());
 		// every activation's values span many steps of its min-max scale: no range is named far wider than its values
 		assertEquals(r.calibration().ranges().keySet(), r.calibration().rms().keySet(), "an RMS measured for every calibrated tensor");
 		assertEquals(List.of(), r.wideRanges().stream().map(w -> w.describe()).toList());

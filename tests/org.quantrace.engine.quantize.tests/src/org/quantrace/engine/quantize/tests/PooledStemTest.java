@@ -1,0 +1,79 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quantrace.engine.quantize.tests.OpRulesTest.conv;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.Schemes;
+
+/**
+ * The classic small CNN's stem under fiq-int8: a Conv of one input channel on the int8 model input → Relu → MaxPool → Conv
+ * (round 17's psp and noisy, the fashion example). Its QLinearConv 1 → 16 took 1,900 µs per batch of 64 against the float
+ * Conv's 250 (one thread); computed in float on the input's codes, with its MaxPool on the stem's codes channels-last
+ * (com.microsoft.NhwcMaxPool), the next Conv on integers. A MaxPool that shares the stem's activation with a Conv (the zoo's
+ * bspc_gap), or whose output a non-Conv reads, leaves the stem integer.
+ */
+class PooledStemTest {
+
+	private static String maxPool(TinyGraph t, String x) {
+		return t.node("MaxPool", List.of(x), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
+	}
+
+	@Test
+	void aStemWhoseReluOneMaxPoolReadsForConvsIsComputedInFloatWithThePoolChannelsLast() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String y = t.node("Relu", List.of(conv(t, maxPool(t, t.node("Relu", List.of(conv(t, "x", 1, 16)))), 16, 32)));
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+		List<QuantizationResult.Layer> convs = r.layers().stream().filter(l -> l.opType().equals("Conv")).toList();
+		assertFalse(convs.get(0).quantized(), convs.get(0).reason());
+		assertTrue(convs.get(0).reason().startsWith("kept float: a Conv of one input channel on the int8 model input")
+				&& convs.get(0).reason().contains("read by one MaxPool"), convs.get(0).reason());
+		assertTrue(convs.get(1).quantized(), convs.get(1).reason());
+		QuantizationResult.Layer pool = r.layers().stream().filter(l -> l.opType().equals("MaxPool")).findFirst().orElseThrow();
+		assertTrue(pool.quantized() && pool.reason().contains("NhwcMaxPool"), pool.reason());
+
+		List<Node> nodes = r.model().graph().nodes();
+		Node dq = nodes.stream().filter(n -> n.inputs().contains("x")).findFirst().orElseThrow();
+		Node stem = nodes.stream().filter(n -> n.opType().equals("Conv")).findFirst().orElseThrow();
+		assertEquals(dq.output(0), stem.input(0), "the stem reads the int8 input's DequantizeLinear: " + nodes.stream().map(n -> n.opType() + n.inputs()).toList());
+		Node weights = r.model().graph().producer(stem.input(1)).orElseThrow();
+		assertEquals(DataType.INT8, r.model().graph().initializer(weights.input(0)).dataType(), "its weights are int8 codes in the file");
+		assertFalse(nodes.stream().anyMatch(n -> n.opType().equals("MaxPool")), "the pool written channels-last: " + nodes.stream().map(Node::opType).toList());
+
+		List<String> ran = TinyGraph.ops(TinyGraph.optimized(r.model()).getGraph());
+		assertEquals(List.of("Conv", "QLinearConv"), ran.stream().filter(op -> op.endsWith("Conv")).map(op -> op.replace("com.microsoft.", "")).toList(),
+				"the stem computed in float, the next Conv on integers: " + ran);
+		assertTrue(ran.contains("com.microsoft.NhwcMaxPool") && !ran.contains("MaxPool"), "ONNX Runtime pools the codes channels-last: " + ran);
+
+		OpRulesTest.assertRunsAsWritten(t, r);
+		OpRulesTest.assertWithinSteps(t, model, r);
+
+		QuantizationResult uint8Io = TinyGraph.quantize(model, Schemes.preset("fiq_uint8"), t.calibration(0, 1));
+		assertTrue(uint8Io.layers().stream().filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized),
+				"uint8 input codes are the activations' type: the stem stays a QLinearConv, " + uint8Io.layers());
+	}
+
+	@Test
+	void aMaxPoolSharingTheStemOrReadByANonConvLeavesItInteger() {
+		TinyGraph shared = new TinyGraph(1, 8, 8).opset(14); // bspc_gap: the stem's Relu read by a MaxPool and a Conv
+		String r1 = shared.node("Relu", List.of(conv(shared, "x", 1, 16)));
+		assertStemInteger(shared, shared.node("Add", List.of(conv(shared, maxPool(shared, r1), 16, 16), maxPool(shared, conv(shared, r1, 16, 16)))));
+		TinyGraph flat = new TinyGraph(1, 8, 8).opset(14); // the pool's output read by a Flatten
+		assertStemInteger(flat, flat.node("Flatten", List.of(maxPool(flat, flat.node("Relu", List.of(conv(flat, "x", 1, 16)))))));
+	}
+
+	private static void assertStemInteger(TinyGraph t, String y) {
+		QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8"), t.calibration(0, 1));
+		QuantizationResult.Layer stem = r.layers().stream().filter(l -> l.opType().equals("Conv")).findFirst().orElseThrow();
+		assertTrue(stem.quantized(), stem.reason());
+	}
+}
