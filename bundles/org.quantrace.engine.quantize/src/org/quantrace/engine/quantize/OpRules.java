@@ -733,6 +733,10 @@ public final class OpRules {
 			yield n.inputs().size() > 2 && !n.input(2).isEmpty() && value == null ? "Pad with a computed pad value: " + FLOAT_ISLAND : null;
 		}
 		case "Gather" -> n.intAttribute("axis", 0) < 0 && n.graph().constant(n.input(0)) != null ? "Gather with a negative axis on a constant table" : null;
+		// a SegNet's MaxPool hands its int64 indices to a MaxUnpool: the codes pass through output 0 only, and a
+		// DequantizeLinear written on the indices made a model ONNX Runtime does not load (make_unseen18's unpool)
+		case "MaxPool" -> n.outputs().size() > 1 && !n.output(1).isEmpty()
+				? "MaxPool that also writes its indices (for a MaxUnpool): " + FLOAT_ISLAND : null;
 		default -> null;
 		};
 	}

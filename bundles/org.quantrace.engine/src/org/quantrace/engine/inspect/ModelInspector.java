@@ -50,6 +50,11 @@ public final class ModelInspector {
 	public static Inspection inspect(OnnxModel model, String file, long fileBytes, String sha256, boolean probeShapes) {
 		Graph main = model.graph();
 		List<String> notes = new ArrayList<>();
+		// what quantize, debug and a recipe refuse and evaluate warns of, said before any of them runs (round 17's noisy)
+		String unseeded = org.quantrace.engine.onnx.RandomOps.unseededIn(model, file);
+		if (unseeded != null) {
+			notes.add(unseeded + "; quantize (calibrated schemes), debug and run refuse it, evaluate warns: " + org.quantrace.engine.onnx.RandomOps.HINT);
+		}
 		Map<String, TensorInfo> known = new HashMap<>();
 		// what the model declares, the main graph's first, then each If/Loop/Scan body's (value_info and its outputs)
 		for (Graph g : main.graphs()) {

@@ -250,7 +250,7 @@ public final class InferenceSession implements AutoCloseable {
 	}
 
 	/** {@link #run(Map)} for the outputs {@code requested} only (all when null). */
-	private Map<String, NdArray> run(Map<String, NdArray> inputs, Set<String> requested) {
+	public Map<String, NdArray> run(Map<String, NdArray> inputs, Set<String> requested) {
 		long samples = batchOf(inputs);
 		int fixed = samples < 0 ? 0 : fixedBatch();
 		if (fixed <= 0 || samples == fixed) {
@@ -297,7 +297,7 @@ public final class InferenceSession implements AutoCloseable {
 			Map<String, NdArray> out = new LinkedHashMap<>();
 			try (OrtSession.Result result = requested == null ? session.run(tensors) : session.run(tensors, requested)) {
 				for (Map.Entry<String, OnnxValue> e : result) {
-					out.put(e.getKey(), fromOrt((OnnxTensor) e.getValue()));
+					out.put(e.getKey(), fromOrt(tensor(e.getKey(), e.getValue())));
 				}
 			}
 			return out;
@@ -310,12 +310,12 @@ public final class InferenceSession implements AutoCloseable {
 	 * array) made 2 x 140 MB of garbage per probe of ConvNeXt-T at 224x224. Outputs of a type {@link #run(Map)} cannot return
 	 * are refused as it refuses them.
 	 */
-	public Map<String, TensorInfo> runForShapes(Map<String, NdArray> inputs) {
+	public Map<String, TensorInfo> runForShapes(Map<String, NdArray> inputs, Set<String> requested) {
 		return withInputs(inputs, false, tensors -> {
 			Map<String, TensorInfo> out = new LinkedHashMap<>();
-			try (OrtSession.Result result = session.run(tensors)) {
+			try (OrtSession.Result result = session.run(tensors, requested)) {
 				for (Map.Entry<String, OnnxValue> e : result) {
-					ai.onnxruntime.TensorInfo info = ((OnnxTensor) e.getValue()).getInfo();
+					ai.onnxruntime.TensorInfo info = tensor(e.getKey(), e.getValue()).getInfo();
 					DataType type = dataType(info);
 					if (!RETURNED.contains(type)) {
 						throw new IllegalArgumentException("unsupported output type " + type.displayName());
@@ -325,6 +325,30 @@ public final class InferenceSession implements AutoCloseable {
 			}
 			return out;
 		});
+	}
+
+	/**
+	 * The names of the outputs that are tensors, in the model's order: a tensor sequence or a map (SplitToSequence's output, a
+	 * scripted loop's list, a classifier's ZipMap) is none, and {@link #run} refuses it.
+	 */
+	public Set<String> tensorOutputs() {
+		Set<String> names = new java.util.LinkedHashSet<>();
+		outputs().stream().filter(t -> t.type() != DataType.UNDEFINED).forEach(t -> names.add(t.name()));
+		return names;
+	}
+
+	/** {@code value} as a tensor, or the refusal of output {@code name} of another kind. */
+	private OnnxTensor tensor(String name, OnnxValue value) {
+		if (value instanceof OnnxTensor t) {
+			return t;
+		}
+		String kind = switch (value.getType()) {
+		case ONNX_TYPE_SEQUENCE -> "sequence";
+		case ONNX_TYPE_MAP -> "map";
+		default -> value.getType().name();
+		};
+		throw new InvalidInputException(source + ": output '" + name + "' is a " + kind + ", not a tensor: Quantrace reads tensor outputs only",
+				"make the model's outputs tensors (e.g. torch.stack or torch.cat of a list instead of returning the list)");
 	}
 
 	/** The element types {@link #run(Map)} returns ({@link #fromOrt}). */

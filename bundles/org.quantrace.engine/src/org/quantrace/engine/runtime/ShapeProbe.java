@@ -27,7 +27,8 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * Finds the element type and shape of every tensor of the main graph by running the model once on
  * zeros, with every intermediate tensor exposed as an output. Exporters rarely store value infos, and
  * running is the one shape inference that agrees with ONNX Runtime by construction. Dynamic dimensions
- * are run as 1, so intermediate shapes come out for a batch of one (as the results deck shows them).
+ * are run as 1, so intermediate shapes come out for a batch of one (as the results deck shows them). Values that are no
+ * tensors (a SplitToSequence's tensor sequence, a scripted loop's list) are exposed but not requested: they have no shape.
  */
 public final class ShapeProbe {
 
@@ -38,7 +39,7 @@ public final class ShapeProbe {
 		Map<String, NdArray> feed = new LinkedHashMap<>();
 		OnnxModel copy = everyTensorAnOutput(model, feed, source);
 		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
-			return session.runForShapes(feed); // only types and shapes: no value is copied into Java
+			return session.runForShapes(feed, session.tensorOutputs()); // only types and shapes: no value is copied into Java
 		}
 	}
 
@@ -80,7 +81,7 @@ public final class ShapeProbe {
 		OnnxModel copy = everyTensorAnOutput(model, feed, source);
 		Map<String, NdArray> values = new LinkedHashMap<>();
 		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
-			values.putAll(session.run(feed));
+			values.putAll(session.run(feed, session.tensorOutputs())); // a sequence between nodes has no tensor shape
 			for (TensorInfo t : session.outputs()) {
 				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16) {
 					half.put(t.name(), t.type());
@@ -189,7 +190,7 @@ public final class ShapeProbe {
 		}
 		Map<String, NdArray> result = new LinkedHashMap<>(feed);
 		try (InferenceSession session = InferenceSession.open(header.toBuilder().setGraph(b).build().toByteArray(), settings(), where)) {
-			result.putAll(session.run(feed));
+			result.putAll(session.run(feed, session.tensorOutputs()));
 		}
 		return result;
 	}

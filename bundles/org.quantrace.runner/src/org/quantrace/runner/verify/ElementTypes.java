@@ -80,6 +80,7 @@ final class ElementTypes {
 		// Dropout-7's mask is of the data's type; from Dropout-10 on it is BOOL
 		case "Dropout" -> index == 1 && (opset == 0 || opset >= 10) ? DataType.BOOL : types.get(n.getInput(0));
 		case "TopK" -> index == 1 ? DataType.INT64 : types.get(n.getInput(0));
+		case "MaxPool" -> index == 1 ? DataType.INT64 : types.get(n.getInput(0)); // its indices (a SegNet's MaxUnpool reads them)
 		case "ConstantOfShape" -> n.getAttributeList().stream().filter(a -> a.getName().equals("value") && a.hasT()).findFirst()
 				.map(a -> DataType.of(a.getT().getDataType())).orElse(DataType.FLOAT);
 		default -> INT64_OUT.contains(op) ? DataType.INT64 : BOOL_OUT.contains(op) ? DataType.BOOL : INT32_OUT.contains(op) ? DataType.INT32

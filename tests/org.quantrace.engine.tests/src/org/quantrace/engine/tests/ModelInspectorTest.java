@@ -133,4 +133,31 @@ class ModelInspectorTest {
 				&& in.notes().get(0).endsWith("); their element types are ONNX Runtime's inference when it loads the model"), in.notes().toString());
 		assertTrue(in.tensors().stream().noneMatch(t -> t.type().equals("UNKNOWN")), in.tensors().toString());
 	}
+
+	/**
+	 * An unseeded random op (make_unseen17.py's noisy: RandomNormalLike left on at inference) is named by inspect in the
+	 * words quantize's refusal uses ({@code RandomOps.unseededIn}), with its hint; before, inspect said nothing of it and
+	 * the user met it only when quantize or debug refused the model. A seeded copy gets no note.
+	 */
+	@Test
+	void anUnseededRandomOpIsNamedWithTheHintQuantizeGives() {
+		for (boolean seeded : new boolean[] { false, true }) {
+			ai.onnx.proto.OnnxMl.NodeProto.Builder noise = org.quantrace.testing.TestModels.node("RandomNormalLike", "noise", List.of("x"), "n").toBuilder();
+			if (seeded) {
+				noise.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("seed").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.FLOAT).setF(7));
+			}
+			ai.onnx.proto.OnnxMl.ModelProto m = org.quantrace.testing.TestModels.graph(List.of(noise.build(),
+					org.quantrace.testing.TestModels.node("Add", "add", List.of("x", "n"), "y")), List.of(), org.quantrace.testing.TestModels.tensor("x", 1, 4),
+					org.quantrace.testing.TestModels.tensor("y", 1, 4));
+			Inspection in = ModelInspector.inspect(org.quantrace.engine.onnx.OnnxModel.of(m), "noisy.onnx", 0, "", true);
+			List<String> random = in.notes().stream().filter(n -> n.contains("random op")).toList();
+			if (seeded) {
+				assertTrue(random.isEmpty(), random.toString());
+			} else {
+				assertEquals(List.of("noisy.onnx holds 1 random op without a seed (the first: RandomNormalLike 'noise'): ONNX Runtime seeds it from the"
+						+ " clock, so the model's outputs differ from process to process; quantize (calibrated schemes), debug and run refuse it, evaluate warns: "
+						+ org.quantrace.engine.onnx.RandomOps.HINT), random);
+			}
+		}
+	}
 }

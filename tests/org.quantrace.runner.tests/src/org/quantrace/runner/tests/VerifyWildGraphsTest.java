@@ -235,6 +235,38 @@ class VerifyWildGraphsTest {
 	}
 
 	/**
+	 * A MaxPool that also writes its int64 indices, read by a MaxUnpool (make_unseen18.py "unpool", a SegNet decoder): verify
+	 * typed the indices as the MaxPool's input (FLOAT32), and the Slice/Sub/Add torch writes on them too, so an honest run's
+	 * element-type inventory was a mismatch in the trace and report.html for every variant (24 on unpool). Built from the
+	 * example's model: its first MaxPool writes its indices, a MaxUnpool puts the values back by them, a MaxPool reads that.
+	 */
+	@Test
+	void aMaxPoolWritingItsIndicesForAMaxUnpoolVerifiesClean() throws IOException {
+		Path dir = Runs.exampleCopy("verify-maxunpool");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder g = example.getGraph().toBuilder().clearNode();
+		AttributeProto k2 = AttributeProto.newBuilder().setName("kernel_shape").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(2L, 2L)).build();
+		AttributeProto s2 = AttributeProto.newBuilder().setName("strides").setType(AttributeProto.AttributeType.INTS).addAllInts(List.of(2L, 2L)).build();
+		for (NodeProto n : example.getGraph().getNodeList()) {
+			if (n.getName().equals("/features/features.3/MaxPool")) {
+				g.addNode(n.toBuilder().setOutput(0, "pooled").addOutput("indices"));
+				g.addNode(NodeProto.newBuilder().setOpType("MaxUnpool").setName("unpool").addInput("pooled").addInput("indices").addOutput("unpooled")
+						.addAttribute(k2).addAttribute(s2));
+				g.addNode(n.toBuilder().setName("repool").setInput(0, "unpooled"));
+			} else {
+				g.addNode(n);
+			}
+		}
+		Files.write(dir.resolve("model/unpool.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "unpool.qr", Runs.exampleRecipe(dir, "unpool", "model/unpool.onnx", "drq, fiq_int8")), out).exitCode());
+
+		assertTrue(Files.readString(out.resolve("trace.xmi")).contains("MaxPool that also writes its indices"), "the pool with indices stayed float");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
 	 * A data-movement op between a DequantizeLinear and a QuantizeLinear (make_wild5.py "superres": its final DepthToSpace read
 	 * the uint8 activations' codes dequantized, and a QuantizeLinear to the int8 output followed). ONNX Runtime drops the pair and
 	 * moves the codes only when both have the same type, scale and zero point; else the op computes in float between them. verify

@@ -1,0 +1,79 @@
+package org.quantrace.engine.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.engine.runtime.ShapeProbe;
+import org.quantrace.testing.TestModels;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * Tensor sequences between nodes, as a TorchScript export of a loop over torch.split writes them (round 18's seqops:
+ * SplitToSequence, a Loop, ConcatFromSequence). The shape probe exposes every node output; before it requested the tensor
+ * outputs only, ONNX Runtime's sequence value reached a cast to a tensor and `quantrace inspect` stopped with an internal
+ * error (ClassCastException: OnnxSequence cannot be cast to OnnxTensor).
+ */
+class SequenceValuesTest {
+
+	/** x [2, 4] -> Relu -> r -> SplitToSequence (axis 1, pieces of 1) -> s -> ConcatFromSequence (axis 1) -> y [2, 4]. */
+	private static ModelProto splitAndJoin() {
+		NodeProto split = NodeProto.newBuilder().setOpType("SplitToSequence").setName("split").addInput("r").addOutput("s")
+				.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)).build();
+		NodeProto join = NodeProto.newBuilder().setOpType("ConcatFromSequence").setName("join").addInput("s").addOutput("y")
+				.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)).build();
+		return TestModels.graph(List.of(TestModels.node("Relu", "relu", List.of("x"), "r"), split, join), List.of(), TestModels.tensor("x", 2, 4),
+				TestModels.tensor("y", 2, 4));
+	}
+
+	@Test
+	void theProbeGivesTheTensorsShapesAndLeavesTheSequenceOut() {
+		Map<String, TensorInfo> shapes = ShapeProbe.probe(OnnxModel.of(splitAndJoin()), "seq");
+		assertEquals(List.of("2", "4"), shapes.get("r").shape(), "the Relu's output, at the model's fixed batch 2");
+		assertEquals(List.of("2", "4"), shapes.get("y").shape());
+		assertFalse(shapes.containsKey("s"), "a sequence has no tensor shape: " + shapes.keySet());
+		ShapeProbe.Probed withBodies = ShapeProbe.probeWithBodies(OnnxModel.of(splitAndJoin()), "seq"); // what inspect runs
+		assertEquals(List.of("2", "4"), withBodies.tensors().get("r").shape());
+		assertFalse(withBodies.tensors().containsKey("s"));
+	}
+
+	@Test
+	void theSequenceRunsBetweenNodesAndTheOutputIsComputed() {
+		try (InferenceSession session = InferenceSession.open(OnnxModel.of(splitAndJoin()), SessionSettings.defaults().withThreads(1), "seq")) {
+			NdArray y = session.run(Map.of("x", NdArray.ofFloats(new long[] { 2, 4 }, new float[] { -1, 2, -3, 4, 5, -6, 7, -8 }))).get("y");
+			assertArrayEquals(new float[] { 0, 2, 0, 4, 5, 0, 7, 0 }, y.floats());
+		}
+	}
+
+	/** A model whose output is the sequence itself: a clear refusal (exit 2 at the command line), no ClassCastException. */
+	@Test
+	void aSequenceOutputIsRefusedByName() {
+		ModelProto m = splitAndJoin();
+		ValueInfoProto seq = ValueInfoProto.newBuilder().setName("s").setType(TypeProto.newBuilder()
+				.setSequenceType(TypeProto.Sequence.newBuilder().setElemType(TestModels.tensor("e", 2, 1).getType()))).build();
+		ModelProto withSequenceOutput = m.toBuilder().setGraph(m.getGraph().toBuilder().addOutput(seq)).build();
+		try (InferenceSession session = InferenceSession.open(OnnxModel.of(withSequenceOutput), SessionSettings.defaults().withThreads(1), "seq")) {
+			assertEquals(List.of("y"), List.copyOf(session.tensorOutputs()));
+			InvalidInputException e = assertThrows(InvalidInputException.class,
+					() -> session.run(Map.of("x", NdArray.ofFloats(new long[] { 2, 4 }, new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }))));
+			assertTrue(e.getMessage().contains("output 's' is a sequence, not a tensor"), e.getMessage());
+		}
+	}
+}
