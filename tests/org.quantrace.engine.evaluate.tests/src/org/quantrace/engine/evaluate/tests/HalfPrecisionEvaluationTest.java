@@ -42,7 +42,9 @@ class HalfPrecisionEvaluationTest {
 		assertEquals(0.8575, r.variant("fp16").metrics().get(Metrics.ACCURACY), 0.002);
 		assertEquals(EvaluationReport.Marker.SAME, r.compare("fiq_int8", Metrics.ACCURACY).marker(), "int8 of the float16 model within 0.5 pt");
 		assertTrue(r.variant("fp16").sizeBytes() < 0.55 * r.variant("fp32").sizeBytes(), "the float16 file holds half the bytes");
-		assertEquals(q.layers().size(), q.quantizedLayers(), "every layer integer: " + q.floatLayers());
+		// as of the float32 CNN (FashionCnnQuantizationTest): every layer integer but the one-channel stem and its Relu, which
+		// compute in float on the int8 input's codes (branch speed18)
+		assertEquals(List.of("/c1/Conv", "/r1/Relu"), q.floatLayers().stream().map(QuantizationResult.Layer::node).toList(), "every other layer integer: " + q.floatLayers());
 		assertTrue(q.warnings().stream().anyMatch(w -> w.startsWith("half computes in half precision; it was quantized from its float32 form (float16 -> float32: ")
 				&& w.endsWith("and its float inputs and outputs are float32")), q.warnings().toString());
 	}
