@@ -62,6 +62,33 @@ class PooledStemTest {
 				"uint8 input codes are the activations' type: the stem stays a QLinearConv, " + uint8Io.layers());
 	}
 
+	/**
+	 * Round 18's specnorm: stem → LeakyRelu → MaxPool → Conv. The LeakyRelu does not fold into the stem's QuantizeLinear; as
+	 * QLinearLeakyRelu it read the stem's codes and ONNX Runtime pooled its NCHW codes (1.98-2.02x fp32's CPU time). It
+	 * computes in float after the float stem, and the pool runs channels-last on its codes.
+	 */
+	@Test
+	void aStemWhoseLeakyReluOneMaxPoolReadsComputesTheActivationInFloatAndPoolsChannelsLast() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String y = t.node("Relu", List.of(conv(t, maxPool(t, t.node("LeakyRelu", List.of(conv(t, "x", 1, 16)))), 16, 32)));
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+		QuantizationResult.Layer leaky = r.layers().stream().filter(l -> l.opType().equals("LeakyRelu")).findFirst().orElseThrow();
+		assertFalse(leaky.quantized(), leaky.reason());
+		assertTrue(leaky.reason().startsWith("kept float: computed in float after '"), leaky.reason());
+		QuantizationResult.Layer pool = r.layers().stream().filter(l -> l.opType().equals("MaxPool")).findFirst().orElseThrow();
+		assertTrue(pool.quantized() && pool.reason().contains("NhwcMaxPool"), pool.reason());
+
+		List<String> ran = TinyGraph.ops(TinyGraph.optimized(r.model()).getGraph());
+		assertEquals(List.of("FusedConv", "QLinearConv"), ran.stream().filter(op -> op.endsWith("Conv")).map(op -> op.replace("com.microsoft.", "")).toList(),
+				"the stem and its LeakyRelu computed in float as one FusedConv, the next Conv on integers: " + ran);
+		assertFalse(ran.stream().anyMatch(op -> op.endsWith("LeakyRelu")), "no QLinearLeakyRelu: " + ran);
+		assertTrue(ran.contains("com.microsoft.NhwcMaxPool") && !ran.contains("MaxPool"), "ONNX Runtime pools the codes channels-last: " + ran);
+
+		OpRulesTest.assertRunsAsWritten(t, r);
+		OpRulesTest.assertWithinSteps(t, model, r);
+	}
+
 	@Test
 	void aMaxPoolSharingTheStemOrReadByANonConvLeavesItInteger() {
 		TinyGraph shared = new TinyGraph(1, 8, 8).opset(14); // bspc_gap: the stem's Relu read by a MaxPool and a Conv
