@@ -579,6 +579,19 @@ public final class OpRules {
 	}
 
 	/**
+	 * Why the activation {@code n} (not a Relu, which folds into the stem's QuantizeLinear) of a one-channel stem computed in
+	 * float before one MaxPool ({@link #oneChannelStemBeforePool}) computes in float too. Measured on hand-written forms of
+	 * main's fiq-int8 file of round 18's specnorm (stem → LeakyRelu → MaxPool → Conv; one thread, batch 64, CPU time against
+	 * fp32, two orders; tests/data/wild/README.md, branch speed19): QLinearLeakyRelu and the MaxPool on NCHW codes 1.98-2.02x,
+	 * the stem a QLinearConv 1.13-1.16x, the LeakyRelu in float and the pool channels-last 0.74-0.76x.
+	 */
+	static String activationAfterPooledStem(Node n, Node stem) {
+		return "computed in float after '" + stem.name() + "', a one-channel stem computed in float: its output is quantized once for the MaxPool,"
+				+ " which pools those codes channels-last; as QLinear" + n.opType() + " it would read the stem's output quantized and dequantized,"
+				+ " and ONNX Runtime pooled its codes channel-first (specnorm: 1.98-2.02x fp32's CPU time so, 0.74-0.76x in float; one thread, batch 64)";
+	}
+
+	/**
 	 * Why the Pad or pool {@code n} of a pool path on a one-channel int8 model input ({@link OneChannelInput}) stays float: it
 	 * reads the input's codes dequantized, and the one-channel Convs after it stay float with it (floatFedStem).
 	 */

@@ -647,6 +647,8 @@ public final class QuantizationPlan {
 					floatNode(n, index, "the residual sum before LayerNormalization '" + norm.name() + "', which has no integer kernel: kept float, so that"
 							+ " the two run as one float com.microsoft.SkipLayerNormalization (the zoo ViT: 1.0-1.3x fp32 with a LayerNormalization"
 							+ " after a QLinearAdd, 1.6-2.1x fused) and the residual stream is not rounded to 8 bits");
+				} else if (activationOfPooledStem(n) != null) {
+					floatNode(n, index, FLOAT_STEM + OpRules.activationAfterPooledStem(n, activationOfPooledStem(n)));
 				} else if (OpRules.rescaleFactor(n) > 0 && available(rescaled(n)) && !graphOutputs.contains(n.output(0))) {
 					quantized(n, index, Kind.RESCALE, null, a, rescaleReason(n));
 				} else {
@@ -809,6 +811,19 @@ public final class QuantizationPlan {
 			}
 			List<Node> next = consumers.getOrDefault(readers.get(0).output(0), List.of());
 			return !next.isEmpty() && !graphOutputs.contains(readers.get(0).output(0)) && next.stream().allMatch(r -> STEM_READERS.contains(r.opType()));
+		}
+
+		/**
+		 * The float stem whose activation {@code n} (one input, one output, the stem's only reader: specnorm's LeakyRelu) is
+		 * when the stem is computed in float before one MaxPool ({@link #floatStem}, {@link #pooledForConvs}), or null. A Relu
+		 * folds into the stem's QuantizeLinear ({@code clamp}); any other activation computes in float after the float Conv, so
+		 * that its QuantizeLinear feeds the pool and {@link NhwcMaxPool} pools those codes channels-last.
+		 */
+		Node activationOfPooledStem(Node n) {
+			Node stem = n.inputs().size() == 1 && n.outputs().size() == 1 ? producers.get(n.input(0)) : null;
+			Decision d = stem == null ? null : decided.get(stem);
+			return d != null && !d.quantized() && consumers.getOrDefault(n.input(0), List.of()).size() == 1
+					&& floatStem(stem, spec.activationsFor(stem)) != null && pooledForConvs(consumers.getOrDefault(n.output(0), List.of())) ? stem : null;
 		}
 
 		/**

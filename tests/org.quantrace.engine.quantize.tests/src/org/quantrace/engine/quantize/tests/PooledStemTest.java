@@ -27,18 +27,31 @@ class PooledStemTest {
 		return t.node("MaxPool", List.of(x), TinyGraph.ints("kernel_shape", 2, 2), TinyGraph.ints("strides", 2, 2));
 	}
 
+	/** The tiny stem → ACTIVATION → MaxPool → Conv → Relu graph, and its fiq-int8 result. */
+	private record PooledStem(TinyGraph t, OnnxModel model, QuantizationResult r) {
+		static PooledStem quantized(String activation) {
+			TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+			OnnxModel model = t.model(t.node("Relu", List.of(conv(t, maxPool(t, t.node(activation, List.of(conv(t, "x", 1, 16)))), 16, 32))));
+			return new PooledStem(t, model, TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1)));
+		}
+
+		QuantizationResult.Layer first(String opType) {
+			return r.layers().stream().filter(l -> l.opType().equals(opType)).findFirst().orElseThrow();
+		}
+	}
+
 	@Test
 	void aStemWhoseReluOneMaxPoolReadsForConvsIsComputedInFloatWithThePoolChannelsLast() {
-		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
-		String y = t.node("Relu", List.of(conv(t, maxPool(t, t.node("Relu", List.of(conv(t, "x", 1, 16)))), 16, 32)));
-		OnnxModel model = t.model(y);
-		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+		PooledStem q = PooledStem.quantized("Relu");
+		TinyGraph t = q.t();
+		OnnxModel model = q.model();
+		QuantizationResult r = q.r();
 		List<QuantizationResult.Layer> convs = r.layers().stream().filter(l -> l.opType().equals("Conv")).toList();
 		assertFalse(convs.get(0).quantized(), convs.get(0).reason());
 		assertTrue(convs.get(0).reason().startsWith("kept float: a Conv of one input channel on the int8 model input")
 				&& convs.get(0).reason().contains("read by one MaxPool"), convs.get(0).reason());
 		assertTrue(convs.get(1).quantized(), convs.get(1).reason());
-		QuantizationResult.Layer pool = r.layers().stream().filter(l -> l.opType().equals("MaxPool")).findFirst().orElseThrow();
+		QuantizationResult.Layer pool = q.first("MaxPool");
 		assertTrue(pool.quantized() && pool.reason().contains("NhwcMaxPool"), pool.reason());
 
 		List<Node> nodes = r.model().graph().nodes();
@@ -60,6 +73,30 @@ class PooledStemTest {
 		QuantizationResult uint8Io = TinyGraph.quantize(model, Schemes.preset("fiq_uint8"), t.calibration(0, 1));
 		assertTrue(uint8Io.layers().stream().filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized),
 				"uint8 input codes are the activations' type: the stem stays a QLinearConv, " + uint8Io.layers());
+	}
+
+	/**
+	 * Round 18's specnorm: stem → LeakyRelu → MaxPool → Conv. The LeakyRelu does not fold into the stem's QuantizeLinear; as
+	 * QLinearLeakyRelu it read the stem's codes and ONNX Runtime pooled its NCHW codes (1.98-2.02x fp32's CPU time). It
+	 * computes in float after the float stem, and the pool runs channels-last on its codes.
+	 */
+	@Test
+	void aStemWhoseLeakyReluOneMaxPoolReadsComputesTheActivationInFloatAndPoolsChannelsLast() {
+		PooledStem q = PooledStem.quantized("LeakyRelu");
+		QuantizationResult.Layer leaky = q.first("LeakyRelu");
+		assertFalse(leaky.quantized(), leaky.reason());
+		assertTrue(leaky.reason().startsWith("kept float: computed in float after '"), leaky.reason());
+		QuantizationResult.Layer pool = q.first("MaxPool");
+		assertTrue(pool.quantized() && pool.reason().contains("NhwcMaxPool"), pool.reason());
+
+		List<String> ran = TinyGraph.ops(TinyGraph.optimized(q.r().model()).getGraph());
+		assertEquals(List.of("FusedConv", "QLinearConv"), ran.stream().filter(op -> op.endsWith("Conv")).map(op -> op.replace("com.microsoft.", "")).toList(),
+				"the stem and its LeakyRelu computed in float as one FusedConv, the next Conv on integers: " + ran);
+		assertFalse(ran.stream().anyMatch(op -> op.endsWith("LeakyRelu")), "no QLinearLeakyRelu: " + ran);
+		assertTrue(ran.contains("com.microsoft.NhwcMaxPool") && !ran.contains("MaxPool"), "ONNX Runtime pools the codes channels-last: " + ran);
+
+		OpRulesTest.assertRunsAsWritten(q.t(), q.r());
+		OpRulesTest.assertWithinSteps(q.t(), q.model(), q.r());
 	}
 
 	@Test
