@@ -11,6 +11,7 @@ import org.quantrace.engine.runtime.NdArray;
 
 import com.google.protobuf.ByteString;
 
+import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -51,6 +52,43 @@ public final class TestModels {
 		}
 		return ValueInfoProto.newBuilder().setName(name)
 				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1).setShape(shape))).build();
+	}
+
+	/**
+	 * A scripted loop over tensor pieces, as a TorchScript export of a loop over torch.split writes it (round 18's seqops), small:
+	 * x [1, 4] -> Relu -> r -> SplitToSequence (axis 1) -> s; SequenceLength(s) -> n (int64); SequenceEmpty -> acc; Loop(n, true,
+	 * acc) whose body takes piece i = SequenceAt(s, i) (read from the enclosing graph), negates it (q) and SequenceInserts it into
+	 * its carried sequence, the condition passed on by an Identity (c2, bool) -> out; ConcatFromSequence(out, axis 1) -> y [1, 4].
+	 * The body's carried input is a tensor sequence, which ONNX Runtime's Java API cannot feed: the body cannot run on its own.
+	 */
+	public static ModelProto loopOverSplit() {
+		TypeProto floats = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)).build();
+		TypeProto sequence = TypeProto.newBuilder().setSequenceType(TypeProto.Sequence.newBuilder().setElemType(floats)).build();
+		GraphProto body = GraphProto.newBuilder().setName("body")
+				.addInput(ValueInfoProto.newBuilder().setName("i").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(7)
+						.setShape(TensorShapeProto.getDefaultInstance()))))
+				.addInput(ValueInfoProto.newBuilder().setName("c").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(9)
+						.setShape(TensorShapeProto.getDefaultInstance()))))
+				.addInput(ValueInfoProto.newBuilder().setName("a").setType(sequence))
+				.addNode(NodeProto.newBuilder().setOpType("SequenceAt").setName("at").addInput("s").addInput("i").addOutput("p"))
+				.addNode(node("Neg", "neg", List.of("p"), "q"))
+				.addNode(NodeProto.newBuilder().setOpType("SequenceInsert").setName("insert").addInput("a").addInput("q").addOutput("a2"))
+				.addNode(node("Identity", "pass", List.of("c"), "c2"))
+				.addOutput(ValueInfoProto.newBuilder().setName("c2").setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(9)
+						.setShape(TensorShapeProto.getDefaultInstance()))))
+				.addOutput(ValueInfoProto.newBuilder().setName("a2").setType(sequence)).build();
+		AttributeProto axis1 = AttributeProto.newBuilder().setName("axis")
+				.setType(AttributeProto.AttributeType.INT).setI(1).build();
+		List<NodeProto> nodes = List.of(node("Relu", "relu", List.of("x"), "r"),
+				NodeProto.newBuilder().setOpType("SplitToSequence").setName("split").addInput("r").addOutput("s").addAttribute(axis1).build(),
+				node("SequenceLength", "length", List.of("s"), "n"),
+				NodeProto.newBuilder().setOpType("SequenceEmpty").setName("empty").addOutput("acc").build(),
+				NodeProto.newBuilder().setOpType("Loop").setName("loop").addInput("n").addInput("go").addInput("acc").addOutput("out")
+						.addAttribute(AttributeProto.newBuilder().setName("body")
+								.setType(AttributeProto.AttributeType.GRAPH).setG(body))
+						.build(),
+				NodeProto.newBuilder().setOpType("ConcatFromSequence").setName("join").addInput("out").addOutput("y").addAttribute(axis1).build());
+		return graph(nodes, List.of(ints("go", 9, new long[0], 1)), tensor("x", 1, 4), tensor("y", 1, 4));
 	}
 
 	/** A float initializer of seeded values, uniform in [lo, hi) (random.nextDouble() scaled, one per element in order). */

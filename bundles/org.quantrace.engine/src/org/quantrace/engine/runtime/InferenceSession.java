@@ -337,6 +337,24 @@ public final class InferenceSession implements AutoCloseable {
 		return names;
 	}
 
+	/**
+	 * The element type of each output that is a sequence of tensors (SplitToSequence's, a scripted loop's list), as ONNX Runtime
+	 * infers it when it loads the model: what a body that reads the sequence is typed by ({@link ShapeProbe}).
+	 */
+	public Map<String, DataType> sequenceOutputs() {
+		Map<String, DataType> result = new java.util.LinkedHashMap<>();
+		try {
+			for (NodeInfo n : session.getOutputInfo().values()) {
+				if (n.getInfo() instanceof ai.onnxruntime.SequenceInfo s && !s.isSequenceOfMaps() && s.sequenceType != ai.onnxruntime.OnnxJavaType.UNKNOWN) {
+					result.put(n.getName(), DataType.valueOf(s.sequenceType.name()));
+				}
+			}
+		} catch (OrtException e) {
+			throw new QuantraceException(source + ": cannot read output info: " + e.getMessage(), null, e);
+		}
+		return result;
+	}
+
 	/** {@code value} as a tensor, or the refusal of output {@code name} of another kind. */
 	private OnnxTensor tensor(String name, OnnxValue value) {
 		if (value instanceof OnnxTensor t) {

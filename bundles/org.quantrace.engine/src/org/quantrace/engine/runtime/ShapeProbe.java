@@ -52,36 +52,50 @@ public final class ShapeProbe {
 	 * Runtime cannot return from the enclosing model: each body runs once as a model of its own, on the values
 	 * the enclosing graph computed for what it reads from there (its formal inputs: the Loop's or Scan's
 	 * initial values, else zeros of their declared type and shape). Branches run whether or not the condition
-	 * would take them. A body that cannot run that way is named in the notes and its tensors are left out.
+	 * would take them. A body that cannot run that way (it reads a tensor sequence, which ONNX Runtime's Java API
+	 * cannot feed) is typed by ONNX Runtime's inference when it loads the body, its shapes unknown; a body it
+	 * cannot even load is named in the notes and its tensors are left out.
 	 */
 	public static Probed probeWithBodies(OnnxModel model, String source) {
 		Map<String, DataType> half = new HashMap<>();
-		Map<String, NdArray> values = runMain(model, source, true, half);
+		Map<String, DataType> sequences = new HashMap<>();
+		Map<String, NdArray> values = runMain(model, source, true, half, sequences);
+		Map<String, TensorInfo> typed = new LinkedHashMap<>();
 		List<String> notes = new ArrayList<>();
 		ModelProto header = model.toProto().toBuilder().clearGraph().build();
 		List<Graph> graphs = model.graph().graphs();
 		for (Graph body : graphs.subList(1, graphs.size())) { // parents before their bodies: a body's reads are known when it runs
 			String where = source + " (" + body.owner().opType() + " '" + body.owner().name() + "', body '" + body.name() + "')";
+			String named = body.owner().opType() + " '" + body.owner().name() + "' body '" + body.name() + "'";
 			try {
 				values.putAll(runBody(header, body, values, where));
 			} catch (QuantraceException | IllegalArgumentException e) {
-				notes.add("tensors of " + body.owner().opType() + " '" + body.owner().name() + "' body '" + body.name()
-						+ "' unknown: it could not be run on its own (" + e.getMessage() + ")");
+				try {
+					typed.putAll(typeBody(header, body, values, typed, sequences, where));
+					notes.add("shapes of " + named + " unknown: it could not be run on its own (" + e.getMessage()
+							+ "); its element types are ONNX Runtime's inference when it loads the body");
+				} catch (QuantraceException | IllegalArgumentException notLoaded) {
+					notes.add("tensors of " + named + " unknown: it could not be run on its own (" + e.getMessage() + ")");
+				}
 			}
 		}
-		return new Probed(infos(values, half), notes);
+		Map<String, TensorInfo> tensors = infos(values, half);
+		typed.forEach(tensors::putIfAbsent);
+		return new Probed(tensors, notes);
 	}
 
 	/**
 	 * Runs the main graph on zeros with every node output exposed; returns every value (and the zeros fed, {@code withInputs}).
 	 * The session reads half-precision values as float32: their real types go into {@code half}.
 	 */
-	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs, Map<String, DataType> half) {
+	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs, Map<String, DataType> half,
+			Map<String, DataType> sequences) {
 		Map<String, NdArray> feed = new LinkedHashMap<>();
 		OnnxModel copy = everyTensorAnOutput(model, feed, source);
 		Map<String, NdArray> values = new LinkedHashMap<>();
 		try (InferenceSession session = InferenceSession.open(copy, settings(), source)) {
 			values.putAll(session.run(feed, session.tensorOutputs())); // a sequence between nodes has no tensor shape
+			sequences.putAll(session.sequenceOutputs());
 			for (TensorInfo t : session.outputs()) {
 				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16) {
 					half.put(t.name(), t.type());
@@ -153,15 +167,7 @@ public final class ShapeProbe {
 	 * node output exposed. Nested bodies stay inside their nodes (they run in turn, after this one).
 	 */
 	private static Map<String, NdArray> runBody(ModelProto header, Graph body, Map<String, NdArray> values, String where) {
-		Set<String> local = new HashSet<>();
-		for (Graph g : body.graphs()) {
-			g.initializers().forEach(t -> local.add(t.name()));
-			g.inputs().forEach(v -> local.add(v.getName()));
-			g.nodes().forEach(n -> local.addAll(n.outputs()));
-		}
-		GraphProto.Builder b = GraphProto.newBuilder().setName(body.name());
-		body.nodes().forEach(n -> b.addNode(n.toProto()));
-		body.initializers().forEach(t -> b.addInitializer(t.proto()));
+		GraphProto.Builder b = standalone(body);
 		Map<String, NdArray> feed = new LinkedHashMap<>();
 		for (int k = 0; k < body.inputs().size(); k++) {
 			ValueInfoProto v = body.inputs().get(k);
@@ -169,30 +175,97 @@ public final class ShapeProbe {
 				feed.put(v.getName(), formalInput(body, k, values, where));
 			}
 		}
-		for (Node n : body.allNodes()) {
-			for (String in : n.inputs()) {
-				if (in.isEmpty() || local.contains(in) || feed.containsKey(in) || b.getInitializerList().stream().anyMatch(t -> t.getName().equals(in))) {
-					continue;
-				}
-				Tensor constant = body.parent().constant(in);
-				if (constant != null) {
-					b.addInitializer(constant.withName(in).proto());
-				} else if (values.containsKey(in)) {
-					feed.put(in, values.get(in));
-				} else {
-					throw new QuantraceException(where + ": '" + in + "', which it reads from the enclosing graph, was not computed", null);
-				}
+		for (String in : outerReads(body, b, feed.keySet())) {
+			if (!values.containsKey(in)) {
+				throw new QuantraceException(where + ": '" + in + "', which it reads from the enclosing graph, was not computed", null);
 			}
+			feed.put(in, values.get(in));
 		}
 		feed.forEach((name, value) -> b.addInput(valueInfo(name, value)));
-		for (Node n : body.nodes()) {
-			n.outputs().stream().filter(o -> !o.isEmpty()).forEach(o -> b.addOutput(ValueInfoProto.newBuilder().setName(o)));
-		}
 		Map<String, NdArray> result = new LinkedHashMap<>(feed);
 		try (InferenceSession session = InferenceSession.open(header.toBuilder().setGraph(b).build().toByteArray(), settings(), where)) {
 			result.putAll(session.run(feed, session.tensorOutputs()));
 		}
 		return result;
+	}
+
+	/**
+	 * The element types of the tensors {@code body} computes, as ONNX Runtime infers them when it loads the body as a model of its
+	 * own (not run; shapes unknown): its formal inputs as the body declares them, what it reads from the enclosing graphs typed
+	 * by their computed {@code values}, the {@code typed} tensors of bodies typed so, or the enclosing {@code sequences}; the
+	 * sequences the body computes are added to {@code sequences}.
+	 */
+	private static Map<String, TensorInfo> typeBody(ModelProto header, Graph body, Map<String, NdArray> values, Map<String, TensorInfo> typed,
+			Map<String, DataType> sequences, String where) {
+		GraphProto.Builder b = standalone(body);
+		Set<String> formal = new HashSet<>();
+		for (ValueInfoProto v : body.inputs()) {
+			if (body.initializer(v.getName()) == null && formal.add(v.getName())) {
+				if (v.getType().getValueCase() == TypeProto.ValueCase.VALUE_NOT_SET) {
+					throw new QuantraceException(where + ": its input '" + v.getName() + "' declares no type", null);
+				}
+				b.addInput(v);
+			}
+		}
+		for (String in : outerReads(body, b, formal)) {
+			TypeProto.Builder type = TypeProto.newBuilder();
+			if (values.containsKey(in) || typed.containsKey(in)) {
+				DataType t = values.containsKey(in) ? values.get(in).type() : typed.get(in).type();
+				type.setTensorType(TypeProto.Tensor.newBuilder().setElemType(t.code()));
+			} else if (sequences.containsKey(in)) {
+				type.setSequenceType(TypeProto.Sequence.newBuilder()
+						.setElemType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(sequences.get(in).code()))));
+			} else {
+				throw new QuantraceException(where + ": '" + in + "', which it reads from the enclosing graph, has no known type", null);
+			}
+			b.addInput(ValueInfoProto.newBuilder().setName(in).setType(type));
+		}
+		Map<String, TensorInfo> result = new LinkedHashMap<>();
+		try (InferenceSession session = InferenceSession.open(header.toBuilder().setGraph(b).build().toByteArray(), settings(), where)) {
+			session.outputs().stream().filter(t -> t.type() != DataType.UNDEFINED).forEach(t -> result.put(t.name(), new TensorInfo(t.name(), t.type(), null)));
+			sequences.putAll(session.sequenceOutputs());
+		}
+		return result;
+	}
+
+	/** {@code body} as a graph of its own: its nodes and initializers, every node output an output; nested bodies stay inside their nodes. */
+	private static GraphProto.Builder standalone(Graph body) {
+		GraphProto.Builder b = GraphProto.newBuilder().setName(body.name());
+		body.nodes().forEach(n -> b.addNode(n.toProto()));
+		body.initializers().forEach(t -> b.addInitializer(t.proto()));
+		for (Node n : body.nodes()) {
+			n.outputs().stream().filter(o -> !o.isEmpty()).forEach(o -> b.addOutput(ValueInfoProto.newBuilder().setName(o)));
+		}
+		return b;
+	}
+
+	/**
+	 * What {@code body} (and the bodies nested in it) reads from the enclosing graphs apart from its {@code formal} inputs, each
+	 * once: the enclosing graphs' constants are added to {@code b} as initializers, the others returned, to be fed or declared.
+	 */
+	private static Set<String> outerReads(Graph body, GraphProto.Builder b, Set<String> formal) {
+		Set<String> local = new HashSet<>();
+		for (Graph g : body.graphs()) {
+			g.initializers().forEach(t -> local.add(t.name()));
+			g.inputs().forEach(v -> local.add(v.getName()));
+			g.nodes().forEach(n -> local.addAll(n.outputs()));
+		}
+		Set<String> reads = new java.util.LinkedHashSet<>();
+		for (Node n : body.allNodes()) {
+			for (String in : n.inputs()) {
+				if (in.isEmpty() || local.contains(in) || formal.contains(in) || reads.contains(in)
+						|| b.getInitializerList().stream().anyMatch(t -> t.getName().equals(in))) {
+					continue;
+				}
+				Tensor constant = body.parent().constant(in);
+				if (constant != null) {
+					b.addInitializer(constant.withName(in).proto());
+				} else {
+					reads.add(in);
+				}
+			}
+		}
+		return reads;
 	}
 
 	/**

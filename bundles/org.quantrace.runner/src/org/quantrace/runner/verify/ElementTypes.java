@@ -16,7 +16,10 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * The element type of every tensor of a model without running it: what the model declares (inputs,
  * outputs, value_info), the stored tensors' own types, and for the other node outputs the ONNX operator
  * rules (QuantizeLinear gives its zero point's type, Cast its "to", integer kernels INT32, most operators
- * their first input's type).
+ * their first input's type). A tensor sequence is no tensor: it has no entry (the inventories count it UNKNOWN, as the
+ * engine's, which reads types from ONNX Runtime), but its tensors' type is followed by ONNX's sequence rules
+ * (SplitToSequence of T gives seq(T), SequenceAt and ConcatFromSequence of seq(T) give T, SequenceLength INT64), so
+ * what a Loop body computes from one is typed as ONNX Runtime types it.
  */
 final class ElementTypes {
 
@@ -24,21 +27,29 @@ final class ElementTypes {
 	private static final Set<String> BOOL_OUT = Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not",
 			"IsNaN", "IsInf");
 	private static final Set<String> INT32_OUT = Set.of("ConvInteger", "MatMulInteger");
+	/** Operators whose output is a tensor sequence. */
+	private static final Set<String> SEQUENCE_OUT = Set.of("SequenceEmpty", "SequenceConstruct", "SplitToSequence", "SequenceInsert", "SequenceErase",
+			"SequenceMap");
 
 	private ElementTypes() {
 	}
 
 	static Map<String, DataType> infer(ModelFacts m) {
 		Map<String, DataType> types = new HashMap<>();
-		collect(m.graph, types, m.opset());
+		collect(m.graph, types, new HashMap<>(), m.opset());
 		return types;
 	}
 
-	private static void collect(GraphProto g, Map<String, DataType> types, int opset) {
+	/** {@code sequences}: the element type of each tensor sequence, by name. */
+	private static void collect(GraphProto g, Map<String, DataType> types, Map<String, DataType> sequences, int opset) {
 		for (List<ValueInfoProto> infos : List.of(g.getValueInfoList(), g.getInputList(), g.getOutputList())) {
 			for (ValueInfoProto v : infos) {
 				if (v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0) {
 					types.putIfAbsent(v.getName(), DataType.of(v.getType().getTensorType().getElemType()));
+				}
+				DataType element = sequenceElement(v);
+				if (element != null) {
+					sequences.putIfAbsent(v.getName(), element);
 				}
 			}
 		}
@@ -48,14 +59,20 @@ final class ElementTypes {
 			// subgraphs first (they see the outer scope): an If's or Loop's outputs are what its body outputs
 			for (AttributeProto a : n.getAttributeList()) {
 				if (a.hasG()) {
-					collect(a.getG(), types, opset);
+					collect(a.getG(), types, sequences, opset);
 				}
-				a.getGraphsList().forEach(sub -> collect(sub, types, opset));
+				a.getGraphsList().forEach(sub -> collect(sub, types, sequences, opset));
 			}
 			for (int i = 0; i < n.getOutputCount(); i++) {
 				String o = n.getOutput(i);
-				if (!o.isEmpty() && !types.containsKey(o)) {
-					DataType t = output(n, i, types, opset);
+				DataType element = sequenceOut(n, i, types, sequences);
+				if (o.isEmpty() || types.containsKey(o)) {
+					continue;
+				}
+				if (element != null) {
+					sequences.putIfAbsent(o, element);
+				} else if (!sequences.containsKey(o)) {
+					DataType t = output(n, i, types, sequences, opset);
 					if (t != null) {
 						types.put(o, t);
 					}
@@ -64,9 +81,42 @@ final class ElementTypes {
 		}
 	}
 
-	private static DataType output(NodeProto n, int index, Map<String, DataType> types, int opset) {
+	/**
+	 * The element type of output {@code index} of {@code n} when that output is a tensor sequence (by the operator's rule, or as an
+	 * If's or Loop's body declares or computes it), else null.
+	 */
+	private static DataType sequenceOut(NodeProto n, int index, Map<String, DataType> types, Map<String, DataType> sequences) {
+		String op = n.getOpType();
+		if (op.equals("If") || op.equals("Loop")) {
+			String attribute = op.equals("If") ? "then_branch" : "body";
+			int at = op.equals("If") ? index : index + 1; // a Loop body's first output is the loop condition
+			return n.getAttributeList().stream().filter(a -> a.getName().equals(attribute) && a.hasG() && a.getG().getOutputCount() > at)
+					.map(a -> a.getG().getOutput(at)).findFirst()
+					.map(v -> sequenceElement(v) != null ? sequenceElement(v) : sequences.get(v.getName())).orElse(null);
+		}
+		if (!SEQUENCE_OUT.contains(op)) {
+			return null;
+		}
+		return switch (op) {
+		case "SequenceEmpty" -> attribute(n, "dtype") > 0 ? DataType.of((int) attribute(n, "dtype")) : DataType.FLOAT;
+		case "SequenceConstruct", "SplitToSequence" -> types.get(n.getInput(0));
+		case "SequenceInsert", "SequenceErase" -> sequences.get(n.getInput(0));
+		default -> null; // SequenceMap: its body's outputs, not followed
+		};
+	}
+
+	/** The element type of the tensors of a value declared a sequence of tensors, else null. */
+	private static DataType sequenceElement(ValueInfoProto v) {
+		return v.getType().hasSequenceType() && v.getType().getSequenceType().getElemType().hasTensorType()
+				&& v.getType().getSequenceType().getElemType().getTensorType().getElemType() != 0
+						? DataType.of(v.getType().getSequenceType().getElemType().getTensorType().getElemType()) : null;
+	}
+
+	private static DataType output(NodeProto n, int index, Map<String, DataType> types, Map<String, DataType> sequences, int opset) {
 		String op = n.getOpType();
 		return switch (op) {
+		case "SequenceAt", "ConcatFromSequence" -> sequences.get(n.getInput(0));
+		case "SequenceLength" -> DataType.INT64;
 		case "QuantizeLinear" -> n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? types.get(n.getInput(2))
 				: attribute(n, "output_dtype") > 0 ? DataType.of((int) attribute(n, "output_dtype")) : DataType.UINT8;
 		case "DequantizeLinear" -> types.getOrDefault(n.getInput(1), DataType.FLOAT);

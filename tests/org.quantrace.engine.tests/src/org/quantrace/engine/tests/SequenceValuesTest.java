@@ -76,4 +76,25 @@ class SequenceValuesTest {
 			assertTrue(e.getMessage().contains("output 's' is a sequence, not a tensor"), e.getMessage());
 		}
 	}
+
+	/**
+	 * The body of a Loop over a SplitToSequence's pieces carries a tensor sequence, so it cannot run on its own; its tensors are
+	 * typed by ONNX Runtime's inference when it loads the body. They were UNKNOWN, and the trace's and report's inventory of
+	 * seqops said 8 UNKNOWN where verify's recount, by ONNX's type rules, found those tensors FLOAT32.
+	 */
+	@Test
+	void aLoopBodyReadingASequenceIsTypedByOnnxRuntimesLoad() {
+		org.quantrace.engine.inspect.Inspection in = org.quantrace.engine.inspect.ModelInspector.inspect(OnnxModel.of(TestModels.loopOverSplit()), "loop",
+				0, "", true);
+		Map<String, String> types = new java.util.TreeMap<>();
+		in.tensors().forEach(t -> types.put(t.name(), t.type()));
+		// the sequences (s, acc, out, a2) are no tensors: UNKNOWN; the body's piece p and its negation q were UNKNOWN too
+		assertEquals(new java.util.TreeMap<>(Map.ofEntries(Map.entry("x", "FLOAT32"), Map.entry("go", "BOOL"), Map.entry("r", "FLOAT32"),
+				Map.entry("s", "UNKNOWN"), Map.entry("n", "INT64"), Map.entry("acc", "UNKNOWN"), Map.entry("out", "UNKNOWN"), Map.entry("y", "FLOAT32"),
+				Map.entry("p", "FLOAT32"), Map.entry("q", "FLOAT32"), Map.entry("a2", "UNKNOWN"), Map.entry("c2", "BOOL"))), types);
+		assertTrue(in.notes().stream().anyMatch(n -> n.contains("shapes of Loop 'loop' body 'body' unknown") && n.contains("element types are ONNX Runtime's")),
+				in.notes().toString());
+		assertTrue(in.notes().contains("4 values have no element type (UNKNOWN): tensor sequences, which are no tensors, or tensors inside subgraphs or unused"),
+				in.notes().toString());
+	}
 }
