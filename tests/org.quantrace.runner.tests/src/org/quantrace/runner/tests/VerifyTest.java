@@ -113,8 +113,8 @@ class VerifyTest {
 	/** A figure of each document changed the way a forger would (a plausible number), and where verify finds it when every hash is recomputed. */
 	private static void edit(Path out, String document) throws IOException {
 		switch (document) {
-		case "results.json", "trace.xmi" -> Tampering.replace(out.resolve(document), "112454", "101279"); // fiq_int8's size
-		case "report.html" -> Tampering.replace(out.resolve(document), ">112,454<", ">101,279<");
+		case "results.json", "trace.xmi" -> Tampering.replace(out.resolve(document), "112564", "101279"); // fiq_int8's size
+		case "report.html" -> Tampering.replace(out.resolve(document), ">112,564<", ">101,279<");
 		default -> Tampering.replace(out.resolve(document), "fiq_int8", "fiq_int4");
 		}
 	}
@@ -129,7 +129,7 @@ class VerifyTest {
 		// an edited trace also no longer makes the documents in the folder (the logs and results.json print the size): said of each
 		assertEquals(Set.of(document), r.problems().stream().filter(p -> !(document.equals("trace.xmi") && p.what().startsWith("is not the document the trace makes")))
 				.map(Problem::file).collect(java.util.stream.Collectors.toSet()), r.problems().toString());
-		assertTrue(any(r, p -> p.what().contains("says 101279, re-derived 112454")), r.problems().toString());
+		assertTrue(any(r, p -> p.what().contains("says 101279, re-derived 112564")), r.problems().toString());
 	}
 
 	/**
