@@ -468,10 +468,24 @@ public final class AifsmLogs {
 	public static final java.util.regex.Pattern FOLDED = java.util.regex.Pattern.compile("no ([A-Za-z]+) in the model: the (u?int\\d+) output"
 			+ " quantization of '([^']*)' \\(zero point (-?\\d+)\\) clamps like it");
 
+	/** The precision row's (PhIMT0003) words for layers in no node of the model, before their names and after them (verify reads them back). */
+	public static final String FOLDED_LAYERS = "in no node of the model: ";
+
+	public static final String FOLDED_WHY = " (folded into the output quantization of the layer before, which clamps like it)";
+
+	/**
+	 * The granularity row's closing words for a model input or output the file holds in float32, quantized inside the model
+	 * (fiq_float32): "inputs: per-tensor" alone would say the model's input is quantized (verify reads them back).
+	 */
+	public static String insideTheModel(TensorRole role) {
+		return role == TensorRole.INPUT ? ", by a QuantizeLinear inside the model (the model input stays float32)"
+				: ", by a DequantizeLinear inside the model (the model output stays float32)";
+	}
+
 	/** {@link #FOLDED}'s words for a layer the quantizer folded so, or null for any other. */
-	private static String folded(OptimizationRecord o, LayerQuantizationRecord l) {
+	static String folded(org.quantrace.model.trace.QuantizationRecord q, LayerQuantizationRecord l) {
 		java.util.regex.Matcher stem = FOLDED_REASON.matcher(!l.isQuantized() && l.getReason() != null ? l.getReason() : "");
-		TensorQuantizationRecord out = !stem.find() ? null : o.getQuantization().getTensors().stream()
+		TensorQuantizationRecord out = !stem.find() ? null : q.getTensors().stream()
 				.filter(t -> l.getNode().equals(t.getNode()) && t.getRole() == TensorRole.ACTIVATION && t.getZeroPoints().size() == 1).findFirst().orElse(null);
 		return out == null ? null : "no " + l.getOpType() + " in the model: the " + out.getElementType() + " output quantization of '" + stem.group(1)
 				+ "' (zero point " + out.getZeroPoints().get(0) + ") clamps like it";
@@ -487,7 +501,7 @@ public final class AifsmLogs {
 	 * {@link #FLOAT_OUTPUT} with the reason as a note: its activations' type would name an output the model does not have.
 	 */
 	private static String layerCell(OptimizationRecord o, LayerQuantizationRecord l, List<String> notes) {
-		String folded = folded(o, l);
+		String folded = folded(o.getQuantization(), l);
 		if (folded != null) {
 			return folded + " (note " + note(notes, l.getReason()) + ")";
 		}

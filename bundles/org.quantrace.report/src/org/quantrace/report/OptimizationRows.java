@@ -62,7 +62,7 @@ final class OptimizationRows {
 		case "Quantization precision" -> precision(q, o.getOutput(), drq, form);
 		case "Quantization scheme" -> scheme(q, dynamic);
 		case "Quantization technique" -> technique(q, drq, form);
-		case "Quantization granularity" -> granularity(q, dynamic, layersAppendix);
+		case "Quantization granularity" -> granularity(q, o.getOutput(), dynamic, layersAppendix);
 		default -> null;
 		};
 	}
@@ -293,9 +293,12 @@ final class OptimizationRows {
 			l.add("int8 weights computed in float32 (stored int8, float32 in memory once loaded): " + LogValues.count(form.weightOnly().size(), "layer"));
 		}
 		l.addAll(io(output));
-		long floats = q.getLayers().stream().filter(x -> !x.isQuantized()).count();
-		if (floats > 0) {
-			l.add("layers left in float32: " + floats + " of " + q.getLayers().size() + " (named in the per-layer appendix)");
+		// a clamp folded into its producer's output quantization is in no node of the file: it computes neither in float nor on integers
+		List<String> folded = q.getLayers().stream().filter(x -> AifsmLogs.folded(q, x) != null).map(LayerQuantizationRecord::getNode).toList();
+		long floats = q.getLayers().stream().filter(x -> !x.isQuantized()).count() - folded.size();
+		if (floats > 0 || !folded.isEmpty()) {
+			l.add("layers left in float32: " + floats + " of " + q.getLayers().size() + " (named in the per-layer appendix)"
+					+ (folded.isEmpty() ? "" : "; " + AifsmLogs.FOLDED_LAYERS + String.join(", ", folded) + AifsmLogs.FOLDED_WHY));
 		}
 		return l;
 	}
@@ -322,6 +325,15 @@ final class OptimizationRows {
 			l.add("output '" + t.getName() + "': " + ioText(t));
 		}
 		return l;
+	}
+
+	/**
+	 * Whether a model input's or output's quantization record names a tensor the model file holds in float32 (fiq_float32):
+	 * the model quantizes it inside, by a QuantizeLinear after the input or a DequantizeLinear before the output.
+	 */
+	private static boolean floatIo(ModelArtifact output, TensorQuantizationRecord t) {
+		List<TensorSpec> io = output == null ? List.of() : t.getRole() == TensorRole.INPUT ? output.getInputs() : t.getRole() == TensorRole.OUTPUT ? output.getOutputs() : List.of();
+		return io.stream().anyMatch(x -> x.getName().equals(t.getTensor()) && ioText(x).equals("float32"));
 	}
 
 	static String ioText(TensorSpec t) {
@@ -398,11 +410,11 @@ final class OptimizationRows {
 		return l;
 	}
 
-	private static List<String> granularity(QuantizationRecord q, boolean dynamic, String appendix) {
+	private static List<String> granularity(QuantizationRecord q, ModelArtifact output, boolean dynamic, String appendix) {
 		List<String> l = new ArrayList<>();
 		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
-			l.add(c.getKey() + ": " + distinct(c.getValue(), t -> t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel (axis " + t.getAxis() + ")"
-					: "per-tensor"));
+			l.add(c.getKey() + ": " + distinct(c.getValue(), t -> (t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel (axis " + t.getAxis() + ")"
+					: "per-tensor") + (floatIo(output, t) ? AifsmLogs.insideTheModel(t.getRole()) : "")));
 		}
 		if (dynamic) {
 			l.add("activations: per-tensor, at run time");

@@ -18,6 +18,14 @@ import org.quantrace.model.trace.TraceFactory;
  */
 public final class ConversionRecords {
 
+	/**
+	 * The Packages row's names of the two versions a verified model has, which read as a contradiction when unnamed ("pytorch
+	 * 1.13.0" beside "PyTorch 1.13.1"): the exporter its file names, and the training framework the recipe declares.
+	 */
+	public static final String EXPORTER = "exporter that wrote the verified model's file (its producer_name and producer_version):";
+
+	public static final String FRAMEWORK = "training framework the recipe declares for the verified model:";
+
 	private static final TraceFactory F = TraceFactory.eINSTANCE;
 
 	private ConversionRecords() {
@@ -57,7 +65,7 @@ public final class ConversionRecords {
 		c.getPackages().add(tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()));
 		c.getPackages().add(tool("ONNX model", "IR " + r.model().irVersion() + ", opset " + r.model().opset()));
 		if (producerOfInput != null && !producerOfInput.isBlank()) {
-			c.getPackages().add(tool("exporter of the verified model", producerOfInput));
+			c.getPackages().add(tool(EXPORTER, producerOfInput));
 		}
 		return c;
 	}

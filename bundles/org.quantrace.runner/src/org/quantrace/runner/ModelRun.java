@@ -193,7 +193,7 @@ final class ModelRun {
 		conversion.setOutput(output);
 		conversion.setEnvironmentInformation(TraceAssembler.environmentText(trace.trace().getEnvironment()));
 		if (m.getFramework() != null) {
-			conversion.getPackages().add(TraceValues.tool("training framework of the verified model", m.getFramework()));
+			conversion.getPackages().add(TraceValues.tool(ConversionRecords.FRAMEWORK, m.getFramework()));
 		}
 		trace.trace().getConversions().add(conversion);
 	}

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.EliminationStatus;
 import org.quantrace.report.LogReader;
+import org.quantrace.runner.ConversionRecords;
 import org.quantrace.report.LogValues;
 
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -64,7 +65,8 @@ final class ConversionLogCheck {
 		if (converted != null) {
 			for (String line : OptimizationLogCheck.lines(t, t.find("Packages and version", 0))) {
 				Matcher ir = Pattern.compile("^ONNXmodelIR(\\d+),opset(\\d+)$").matcher(line);
-				Matcher exporter = Pattern.compile("^exporteroftheverifiedmodel(.+)$").matcher(line);
+				// a trace written before the row named the exporter's version as its file's says "exporter of the verified model"
+				Matcher exporter = Pattern.compile("^(?:exporteroftheverifiedmodel|" + Pattern.quote(Cells.key(ConversionRecords.EXPORTER)) + ")(.+)$").matcher(line);
 				if (ir.find()) {
 					log.same(at + "Packages and version, ONNX model IR and opset (converted model)", ir.group(1) + ", " + ir.group(2),
 							converted.irVersion() + ", " + converted.opset());

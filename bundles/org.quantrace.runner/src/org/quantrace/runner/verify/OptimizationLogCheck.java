@@ -352,7 +352,11 @@ final class OptimizationLogCheck {
 					ioLine(where, i);
 				} else if (floats.find()) {
 					int[] q = f.layersQuantized();
-					log.same(where + "layers left in float32", floats.group(1) + " of " + floats.group(2), (q[1] - q[0]) + " of " + q[1]);
+					List<String> folded = f.foldedClamps();
+					log.same(where + "layers left in float32", floats.group(1) + " of " + floats.group(2), (q[1] - q[0] - folded.size()) + " of " + q[1]);
+					Matcher said = FOLDED_LAYERS.matcher(line);
+					log.same(where + "layers in no node of the model", said.find() ? List.of(said.group(1).split(",")) : List.of(),
+							folded.stream().map(Cells::key).toList());
 				} else if (line.startsWith("biases:float32")) {
 					if (f.integerBiases()) {
 						log.mismatch(where + "biases", "float32", "int32 (" + f.params(TensorRole.BIAS).size() + " tensors)");
@@ -380,8 +384,14 @@ final class OptimizationLogCheck {
 			}
 			int[] q = f.layersQuantized();
 			if (q[0] < q[1] && lines.stream().noneMatch(l -> l.startsWith("layersleftinfloat32:"))) {
-				log.mismatch(where + "layers left in float32", "nothing", (q[1] - q[0]) + " of " + q[1]);
+				log.mismatch(where + "layers left in float32", "nothing", (q[1] - q[0] - f.foldedClamps().size()) + " of " + q[1]);
 			}
+		}
+
+		/** Whether the model file's own input or output of that name is float32 (a fiq_float32 model's: quantized inside). */
+		private boolean floatInFile(TensorRole role, String name) {
+			List<ModelFacts.Io> all = role == TensorRole.INPUT ? f.model.inputs() : role == TensorRole.OUTPUT ? f.model.outputs() : List.of();
+			return all.stream().anyMatch(x -> x.name().equals(name) && SchemeFacts.type(type(x.elementType())).equals("float32"));
 		}
 
 		private void ioLine(String where, Matcher i) {
@@ -439,7 +449,10 @@ final class OptimizationLogCheck {
 				} else if (classLine) {
 					TensorRole role = SchemeFacts.role(m.group(1));
 					Set<String> derived = new LinkedHashSet<>();
-					f.params(role).forEach(p -> derived.add(p.axis() == null ? "per-tensor" : "per-channel(axis" + p.axis() + ")"));
+					for (TensorQuantizationRecord t : f.classes.getOrDefault(role, List.of())) {
+						Quantizations.Params p = f.held.get(t);
+						derived.add((p.axis() == null ? "per-tensor" : "per-channel(axis" + p.axis() + ")") + (floatInFile(role, t.getTensor()) ? Cells.key(AifsmLogs.insideTheModel(role)) : ""));
+					}
 					log.same(where + m.group(1), new LinkedHashSet<>(List.of(m.group(2).split("/"))), derived);
 				}
 			}
@@ -689,6 +702,10 @@ final class OptimizationLogCheck {
 		}
 	}
 
+	/** The precision row's layers in no node of the model, read back: their names, as {@link Cells#key} prints them. */
+	private static final Pattern FOLDED_LAYERS = Pattern.compile(Pattern.quote(Cells.key(";" + AifsmLogs.FOLDED_LAYERS)) + "(.+?)"
+			+ Pattern.quote(Cells.key(AifsmLogs.FOLDED_WHY)) + "$");
+
 	/** {@link AifsmLogs#FOLDED} in a cell read back. */
 	private static final Pattern FOLDED = Cells.words(AifsmLogs.FOLDED.pattern());
 
@@ -698,10 +715,7 @@ final class OptimizationLogCheck {
 	 * below 0 as a Relu does).
 	 */
 	private void folded(String at, String cell, String op, String node, Matcher said, ModelFacts file) {
-		NodeProto stem = file.node(said.group(3));
-		NodeProto q = stem == null || stem.getOutputCount() == 0 ? null
-				: file.consumers(stem.getOutput(0)).stream().filter(c -> c.getOpType().equals("QuantizeLinear") && c.getInputCount() == 3).findFirst().orElse(null);
-		org.quantrace.engine.onnx.Tensor z = q == null ? null : file.value(q.getInput(2));
+		org.quantrace.engine.onnx.Tensor z = SchemeFacts.clampingZeroPoint(file, said.group(3));
 		String type = z == null ? null : z.dataType().displayName().toLowerCase(java.util.Locale.ROOT);
 		long least = z == null ? 0 : z.dataType() == DataType.INT8 ? -128 : 0;
 		String derived = file.node(node) != null ? "the model holds " + node

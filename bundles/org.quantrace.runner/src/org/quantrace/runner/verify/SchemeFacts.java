@@ -223,6 +223,33 @@ final class SchemeFacts {
 	}
 
 	/**
+	 * The layers of the record the model neither runs on integers ({@link #layersQuantized}) nor holds in a node: a Relu or
+	 * Clip of the float model whose producer's output a QuantizeLinear reads at the least code of its type (which clamps
+	 * below 0 as the Relu did), read from the two files.
+	 */
+	List<String> foldedClamps() {
+		List<String> folded = new ArrayList<>();
+		for (LayerQuantizationRecord l : record.getQuantization().getLayers()) {
+			boolean integer = Boolean.TRUE.equals(quantizations.layerQuantized(l.getNode(), output(l.getNode())));
+			NodeProto n = integer || input == null || model.node(l.getNode()) != null ? null : input.node(l.getNode());
+			NodeProto stem = n == null || !(n.getOpType().equals("Relu") || n.getOpType().equals("Clip")) ? null : input.producer(n.getInput(0));
+			org.quantrace.engine.onnx.Tensor z = stem == null ? null : clampingZeroPoint(model, stem.getName());
+			if (z != null && z.elementCount() == 1 && z.toLongArray()[0] == (z.dataType() == DataType.INT8 ? -128 : 0)) {
+				folded.add(l.getNode());
+			}
+		}
+		return folded;
+	}
+
+	/** The zero point of the QuantizeLinear that reads a node's output in a model, or null. */
+	static org.quantrace.engine.onnx.Tensor clampingZeroPoint(ModelFacts file, String node) {
+		NodeProto stem = file.node(node);
+		NodeProto q = stem == null || stem.getOutputCount() == 0 ? null
+				: file.consumers(stem.getOutput(0)).stream().filter(c -> c.getOpType().equals("QuantizeLinear") && c.getInputCount() == 3).findFirst().orElse(null);
+		return q == null ? null : file.value(q.getInput(2));
+	}
+
+	/**
 	 * Whether the weights were quantized to a reduced range (int8 as [-64, 63]), read from the codes: symmetric
 	 * weights scaled by their largest magnitude reach the end of their range, 127, or 63 when reduced. Null when
 	 * no symmetric weight says (then the record's flag stands).

@@ -47,7 +47,7 @@ class TraceRecordsTest {
 		assertEquals(r.maxAbsDifference(), record.getMaxAbsDifference());
 		Map<String, String> config = record.getConverterConfiguration().stream().collect(Collectors.toMap(p -> p.getKey(), p -> p.getValue()));
 		assertTrue(config.get("verification").contains("64 samples of calibration (300 training images)"), config.toString());
-		assertEquals("exporter of the verified model", record.getPackages().get(2).getName());
+		assertEquals(ConversionRecords.EXPORTER, record.getPackages().get(2).getName());
 	}
 
 	@Test
