@@ -54,7 +54,7 @@ final class FloatNumbering {
 
 	/** {@code node}'s index in the float model, or its source's ({@link #rewriteOf}); -1 for a node named after no float node. */
 	int of(String node) {
-		String source = rewriteOf(node);
-		return index.getOrDefault(source == null ? node : source, -1);
+		String layer = layer(node);
+		return layer == null ? -1 : index.get(layer);
 	}
 }
