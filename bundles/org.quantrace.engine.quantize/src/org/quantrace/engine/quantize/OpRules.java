@@ -579,6 +579,20 @@ public final class OpRules {
 	}
 
 	/**
+	 * Why a one-channel stem whose Relu only float ops read (ops without an integer kernel, or refused one: round 18's unpool, two
+	 * MaxPools that write their indices for a MaxUnpool) is computed in float, or null. Its QLinearConv 1 → 16 took 5,321 µs per
+	 * batch of 64 against the float Conv's 2,106 (tests/data/wild/README.md, branch speed19); ONNX Runtime's QDQ propagation
+	 * copies the pool's QuantizeLinear back over it anyway, so the stem's output is quantized once (the Relu folded into that
+	 * QuantizeLinear) and the float ops read those codes dequantized, as they did after the QLinearConv. Measured on the written
+	 * files (one thread, batch 64, CPU time against fp32; branch speed20): 1.07-1.09x with the QLinearConv stem, 0.94-0.95x so.
+	 */
+	static String oneChannelStemBeforeFloatOps(Node n, Node activation) {
+		String stem = oneChannelStem(n);
+		return stem == null ? null : stem + "; only float ops read its " + activation.opType() + " (folded into its output quantization), so no"
+				+ " integer op gains from its codes (round 18's unpool, MaxPools that write their indices: 1.07-1.09x fp32's CPU time as QLinearConv, 0.94-0.95x so; one thread, batch 64)";
+	}
+
+	/**
 	 * Why the activation {@code n} (not a Relu, which folds into the stem's QuantizeLinear) of a one-channel stem computed in
 	 * float before one MaxPool ({@link #oneChannelStemBeforePool}) computes in float too. Measured on hand-written forms of
 	 * main's fiq-int8 file of round 18's specnorm (stem → LeakyRelu → MaxPool → Conv; one thread, batch 64, CPU time against

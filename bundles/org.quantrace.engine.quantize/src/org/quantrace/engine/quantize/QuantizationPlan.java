@@ -775,7 +775,11 @@ public final class QuantizationPlan {
 			Set<String> allowed = island ? ISLAND_STEM_READERS : STEM_READERS;
 			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
 			if (readers.size() == 1 && readers.get(0).outputs().size() == 1 && !allowed.contains(readers.get(0).opType())) {
-				readers = consumers.getOrDefault(readers.get(0).output(0), List.of()); // through its activation
+				Node activation = readers.get(0);
+				readers = consumers.getOrDefault(activation.output(0), List.of()); // through its activation
+				if (!island && foldsIntoOutputCodes(activation, a) && !readers.isEmpty() && readers.stream().allMatch(Planner::readsDequantized)) {
+					return OpRules.oneChannelStemBeforeFloatOps(n, activation);
+				}
 			}
 			if (readers.isEmpty() || !readers.stream().allMatch(r -> allowed.contains(r.opType()))) {
 				return pooledForConvs(readers) ? OpRules.oneChannelStemBeforePool(n) : null;
@@ -795,6 +799,24 @@ public final class QuantizationPlan {
 			return !graphOutputs.contains(y) && !readers.isEmpty() && readers.stream().allMatch(r -> alwaysFloat(r) || SIZE_PRESERVING.contains(r.opType())
 					&& r.outputs().size() == 1 && !graphOutputs.contains(r.output(0)) && !consumers.getOrDefault(r.output(0), List.of()).isEmpty()
 					&& consumers.get(r.output(0)).stream().allMatch(Planner::alwaysFloat));
+		}
+
+		/**
+		 * Whether {@code activation} (a Relu, or a Clip from 0, the stem's only reader) folds into the QuantizeLinear of the stem's
+		 * output ({@code clamp}): then what reads it reads the stem's codes dequantized, as ONNX Runtime runs it.
+		 */
+		boolean foldsIntoOutputCodes(Node activation, TensorSpec a) {
+			OpRule rule = OpRules.of(activation);
+			return rule != null && rule.form() == OpRule.Form.CLAMP && rule.refuse(activation) == null && a.scheme() == Symmetry.ASYMMETRIC
+					&& !graphOutputs.contains(activation.output(0));
+		}
+
+		/**
+		 * Whether {@code n} reads a quantized tensor dequantized whatever its kernel: an {@link #alwaysFloat} op, or one its rule
+		 * refuses (round 18's unpool: MaxPools that write their indices for a MaxUnpool).
+		 */
+		static boolean readsDequantized(Node n) {
+			return alwaysFloat(n) || OpRules.of(n).refuse(n) != null;
 		}
 
 		/**
