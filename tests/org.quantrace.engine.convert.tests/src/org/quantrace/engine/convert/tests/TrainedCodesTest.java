@@ -132,6 +132,43 @@ class TrainedCodesTest {
 				&& e.getMessage().contains("a MatMul has no bias input to take the shift of what follows it"), e.getMessage());
 	}
 
+	/**
+	 * torch 1.13's default QAT qconfig (the fused observer, fbgemm) quantizes activations to uint8 0..127 (reduce_range):
+	 * torch writes each activation QuantizeLinear → Clip(0, 127) on the uint8 codes → DequantizeLinear (qat3). The fold reads
+	 * the Conv's QuantizeLinear all the same, and ONNX Runtime still fuses the QDQ Conv (the Clip runs on the codes between
+	 * two QLinearConvs). Passes on main fa9559cd as well: it keeps this export's form converted.
+	 */
+	@Test
+	void aReducedRangeExportsClipOnTheCodesKeepsTheFoldAndTheQLinearConv() {
+		float[] w = weights(new Random(11), C * 3 * 3 * 3);
+		OnnxModel model = qatConv(w, true, true);
+		assertTrue(model.graph().nodes().stream().filter(n -> n.opType().equals("Clip")).count() == 2, "the export's two Clips on codes");
+		FreezeResult f = Freezer.freeze(model, "qat", FreezeOptions.defaults(), null);
+		assertTrue(f.rewrites().stream().anyMatch(x -> x.kind().equals(Rewrite.TRAINED_CODES) && x.made()), f.rewrites().toString());
+		assertTrainedCodesKept(model, f, "Conv", "QLinearConv", new long[] { C, 3, 3, 3 }, 0, w, new Random(12));
+		assertTrue(MatrixProductsTest.optimizedOps(f.model()).contains("Clip"), "the codes' Clip stays");
+	}
+
+	/**
+	 * The fused observer cannot be exported by torch 1.13 but as an ATen fallback node (operator_export_type
+	 * ONNX_ATEN_FALLBACK), which no ONNX runtime runs: refused (exit 2) with a hint that names the torch op and how to export
+	 * it as QuantizeLinear/DequantizeLinear, not "a newer opset".
+	 */
+	@Test
+	void anAtenFallbackExportOfTheFusedObserverIsRefusedNamingTheTorchOpAndTheWayOut() {
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = qatConv(new float[C * 27], true).toProto().getGraph().toBuilder();
+		ai.onnx.proto.OnnxMl.NodeProto.Builder first = g.getNodeBuilder(0); // the input's QuantizeLinear becomes torch's ATen node
+		first.setOpType("ATen").setDomain("org.pytorch.aten").clearInput().addInput("x").addAttribute(AttributeProto.newBuilder().setName("operator")
+				.setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("fused_moving_avg_obs_fake_quant")));
+		g.getNodeBuilder(1).setOpType("Identity").clearInput().addInput(first.getOutput(0));
+		OnnxModel model = OnnxModel.of(qatConv(new float[C * 27], true).toProto().toBuilder().setGraph(g)
+				.addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("org.pytorch.aten").setVersion(1)).build());
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Freezer.freeze(model, "qat3_aten", FreezeOptions.defaults(), null));
+		assertTrue(e.getMessage().contains("cannot load the original model"), e.getMessage());
+		assertTrue(e.hint().contains("ATen fallback nodes (domain org.pytorch.aten: fused_moving_avg_obs_fake_quant x1)")
+				&& e.hint().contains("get_default_qat_qconfig(backend, version=0)") && e.hint().contains("torch.fake_quantize_per_tensor_affine"), e.hint());
+	}
+
 	/** Codes within ±118 of the weight scales below: channel 2's mirror stays int8. */
 	private static float[] weights(Random r, int n) {
 		float[] w = new float[n];
@@ -246,10 +283,17 @@ class TrainedCodesTest {
 
 	/** x [N, 3, 6, 6] → QDQ (uint8) → Conv 3x3 pad 1 (QDQ int8 weight per channel, float bias) → Div → BN → Relu [→ QDQ uint8]. */
 	private static OnnxModel qatConv(float[] w, boolean quantizedOutput) {
+		return qatConv(w, quantizedOutput, false);
+	}
+
+	/** With {@code reducedRange} each activation's codes are clipped to 0..127 between its QuantizeLinear and DequantizeLinear, as torch writes uint8 0..127. */
+	private static OnnxModel qatConv(float[] w, boolean quantizedOutput, boolean reducedRange) {
 		WildConversionTest.Tiny t = new WildConversionTest.Tiny(3, 6, 6);
 		String xs = t.floats(new long[] { 1 }, 0.02f);
-		String xz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 128);
-		String xq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", xs, xz)), xs, xz));
+		String xz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, reducedRange ? 64 : 128);
+		String codes127 = reducedRange ? t.ints(TensorProto.DataType.UINT8_VALUE, new long[0], 127) : null;
+		java.util.function.UnaryOperator<String> clip = q -> reducedRange ? t.node("Clip", List.of(q, "", codes127)) : q;
+		String xq = t.node("DequantizeLinear", List.of(clip.apply(t.node("QuantizeLinear", List.of("x", xs, xz))), xs, xz));
 		String ws = t.floats(new long[] { C }, WEIGHT_SCALES);
 		String wz = t.ints(TensorProto.DataType.INT8_VALUE, new long[] { C }, 0, 0, 0, 0);
 		String wf = t.floats(new long[] { C, 3, 3, 3 }, w);
@@ -262,7 +306,7 @@ class TrainedCodesTest {
 			y = t.node("Relu", y);
 			String ys = t.floats(new long[] { 1 }, OUT_SCALE);
 			String yz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 0);
-			y = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(y, ys, yz)), ys, yz));
+			y = t.node("DequantizeLinear", List.of(clip.apply(t.node("QuantizeLinear", List.of(y, ys, yz))), ys, yz));
 		}
 		return t.model(y);
 	}
