@@ -30,24 +30,33 @@ public final class TrainedScales {
 		Graph og = original.graph();
 		Graph cg = converted.graph();
 		for (Node oc : og.nodes()) {
-			Node cc = cg.nodes().stream().filter(n -> n.name().equals(oc.name()) && n.opType().equals(oc.opType())).findFirst().orElse(null);
+			List<Node> after = LAYERS.contains(oc.opType()) ? after(og, oc) : List.of();
+			Node cc = after.isEmpty() ? null : counterpart(cg, oc, after);
 			Node owdq = producer(og, oc, 1, "DequantizeLinear");
 			Node cwdq = cc == null ? null : producer(cg, cc, 1, "DequantizeLinear");
-			// a Conv the conversion folded reads stored codes at scales of its own; one it left reads the original's scale
-			if (!LAYERS.contains(oc.opType()) || oc.name().isEmpty() || owdq == null || cwdq == null || cg.initializer(cwdq.input(0)) == null
-					|| cwdq.input(1).equals(owdq.input(1))) {
+			// a layer the conversion folded reads stored codes at scales of its own; one it left reads the original's scale;
+			// one with nothing after it had nothing folded into it
+			if (owdq == null || cwdq == null || cg.initializer(cwdq.input(0)) == null || cwdq.input(1).equals(owdq.input(1))) {
 				continue;
-			}
-			List<Node> after = after(og, oc);
-			if (after.isEmpty()) {
-				continue; // nothing was folded into it
 			}
 			String why = layer(og, oc, owdq, after, cg, cc, cwdq);
 			if (why != null) {
-				out.add("'" + oc.name() + "' (its " + after.stream().map(Node::opType).toList() + " folded into its weight scales and bias): " + why);
+				String name = oc.name().isEmpty() ? oc.opType() + " -> " + oc.output(0) : oc.name();
+				out.add("'" + name + "' (its " + after.stream().map(Node::opType).toList() + " folded into its weight scales and bias): " + why);
 			}
 		}
 		return out;
+	}
+
+	/**
+	 * The converted model's layer that was {@code oc}: the node of its name and op; for an unnamed original (onnx.helper, a
+	 * stripped export: the conversion names the nodes it keeps, so names cannot pair them) the node of its op that reads the
+	 * original's input tensor and writes what the last op folded into it wrote (the fold keeps both tensors); else null.
+	 */
+	private static Node counterpart(Graph cg, Node oc, List<Node> after) {
+		String written = after.get(after.size() - 1).output(0);
+		return cg.nodes().stream().filter(n -> n.opType().equals(oc.opType()) && (oc.name().isEmpty()
+				? !n.inputs().isEmpty() && n.input(0).equals(oc.input(0)) && n.output(0).equals(written) : n.name().equals(oc.name()))).findFirst().orElse(null);
 	}
 
 	/** The layers a QAT export's fold can take: their QDQ form runs on an integer kernel when a QuantizeLinear reads them. */

@@ -101,6 +101,33 @@ class VerifyTrainedCodesTest {
 	}
 
 	/**
+	 * The same export without node names (onnx.helper writes none; a stripped model has none): verify pairs the original's
+	 * Conv with the converted one by the tensors it reads and writes, not by a name (the conversion names the nodes it
+	 * keeps), so a folded weight scale moved by 0.1 % with every hash recomputed is found as on a named export.
+	 */
+	@Test
+	void anUnnamedExportsFoldIsPairedByItsTensorsAndAForgedScaleIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-trained-unnamed");
+		ModelProto named = qatModel(false);
+		GraphProto.Builder stripped = named.getGraph().toBuilder();
+		stripped.getNodeBuilderList().forEach(NodeProto.Builder::clearName);
+		Path out = run(dir, named.toBuilder().setGraph(stripped).build());
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		Path tampered = dir.resolve("tampered");
+		Runs.copy(out, tampered);
+		ModelProto converted = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/qat/converted.onnx")));
+		String scales = converted.getGraph().getInitializerList().stream().map(TensorProto::getName).filter(n -> n.endsWith("_folded_scales")).findFirst().orElseThrow();
+		Tampering.editInitializer(tampered, "models/qat/converted.onnx", scales, t -> Tampering.times(t, 2, 1.001f));
+		Files.copy(tampered.resolve("models/qat/converted.onnx"), tampered.resolve("models/qat/unquantized.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		Tampering.rehashAll(tampered);
+		List<Problem> found = Verification.verify(tampered).problems();
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'Conv -> conv'")
+				&& p.what().contains("weight scale of channel 2: says")), found.toString());
+	}
+
+	/**
 	 * x [N, 1, 28, 28] → QDQ uint8 → Conv 10x1x3x3 (QDQ int8 per channel, float bias) → Div → BN → Relu → QDQ uint8 → pool →
 	 * [N, 10]; with {@code gemmHead} then QDQ → Gemm 10x10 (QDQ int8 per output channel, transB) → Div → Add → BN → Relu → QDQ.
 	 */
