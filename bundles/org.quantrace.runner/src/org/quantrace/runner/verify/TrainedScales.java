@@ -55,7 +55,9 @@ public final class TrainedScales {
 	 */
 	private static Node counterpart(Graph cg, Node oc, List<Node> after) {
 		String written = after.get(after.size() - 1).output(0);
-		return cg.nodes().stream().filter(n -> n.opType().equals(oc.opType()) && (oc.name().isEmpty()
+		// a MatMul of a matrix whose shift needed a bias was made a Gemm (transB 0: the same weight axes)
+		String op = oc.opType().equals("MatMul") && cg.nodes().stream().anyMatch(n -> n.opType().equals("Gemm") && n.output(0).equals(written)) ? "Gemm" : oc.opType();
+		return cg.nodes().stream().filter(n -> n.opType().equals(op) && (oc.name().isEmpty()
 				? !n.inputs().isEmpty() && n.input(0).equals(oc.input(0)) && n.output(0).equals(written) : n.name().equals(oc.name()))).findFirst().orElse(null);
 	}
 
@@ -123,7 +125,10 @@ public final class TrainedScales {
 		float[] cs = cs0.toFloatArray();
 		Node bdq = producer(cg, cc, 2, "DequantizeLinear");
 		Tensor xs = Optional.ofNullable(producer(og, oc, 0, "DequantizeLinear")).map(d -> constant(og, d.input(1))).orElse(null);
-		if (oc.opType().equals("MatMul")) {
+		if (cc.opType().equals("Gemm") && (cc.intAttribute("transA", 0) != 0 || cc.intAttribute("transB", 0) != (oc.opType().equals("MatMul") ? 0 : oc.intAttribute("transB", 0)))) {
+			return "the converted Gemm transposes differently from the original " + oc.opType();
+		}
+		if (oc.opType().equals("MatMul") && cc.opType().equals("MatMul")) {
 			// a MatMul takes no bias: the fold is exact only where nothing shifts its output
 			return cc.inputs().size() > 2 ? "a MatMul reads a bias" : java.util.Arrays.stream(shift).anyMatch(v -> v != 0)
 					? "what followed the MatMul shifts its output, which a MatMul without a bias cannot hold" : weights(codes, cq, cs, s, z, scale, dims, axis);

@@ -122,14 +122,44 @@ class TrainedCodesTest {
 		assertFoldedWithTrainedCodes(model, "ConvTranspose", null, new long[] { 3, C, 2, 2 }, 1, w, r);
 	}
 
-	/** A QAT MatMul followed by a BatchNormalization: a MatMul has no bias input for the shift, so it cannot be exact: refused. */
+	/**
+	 * A QAT MatMul of a matrix followed by Div → Add → BatchNormalization (a Linear-BN exported as MatMul): a MatMul has no
+	 * bias input for the shift, but on a matrix it is a Gemm without transB (output channels on the weight's axis 1): made
+	 * one, with the trained codes and an int32 bias, which ONNX Runtime runs as QGemm.
+	 */
 	@Test
-	void aQatMatMulWithABatchNormShiftIsRefusedWithTheReason() {
-		float[] w = weights(new Random(3), 6 * C);
+	void aQatMatMulOfAMatrixWithABatchNormShiftBecomesAQGemmWithItsTrainedCodes() {
+		Random r = new Random(3);
+		float[] w = weights(r, 6 * C);
 		OnnxModel model = qatLayer("MatMul", new long[] { 6 }, new long[] { 6, C }, 1, w, true);
+		FreezeResult f = Freezer.freeze(model, "qat", FreezeOptions.defaults(), null);
+		Rewrite made = f.rewrites().stream().filter(x -> x.kind().equals(Rewrite.TRAINED_CODES)).findFirst().orElseThrow(() -> new AssertionError(f.rewrites().toString()));
+		assertTrue(made.made() && made.description().contains("1 QDQ Gemm's int8 codes unchanged")
+				&& made.description().contains("(a MatMul of a matrix made a Gemm for the shift's bias, Div, Add, BatchNormalization, Relu"), made.description());
+		assertTrainedCodesKept(model, f, "MatMul", "Gemm", "com.microsoft.QGemm", new long[] { 6, C }, 1, w, r);
+	}
+
+	/**
+	 * The same MatMul on a tensor of rank 3 ([N, 5, 6] × [6, C] → Add of a per-channel shift → Relu → QDQ): no Gemm takes it,
+	 * and a MatMul has no bias input for the shift: refused with the reason.
+	 */
+	@Test
+	void aQatMatMulOfRank3WithAShiftIsRefusedWithTheReason() {
+		WildConversionTest.Tiny t = new WildConversionTest.Tiny(5, 6);
+		String xs = t.floats(new long[] { 1 }, 0.02f);
+		String xz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 128);
+		String xq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", xs, xz)), xs, xz));
+		String ws = t.floats(new long[] { C }, WEIGHT_SCALES);
+		String wz = t.ints(TensorProto.DataType.INT8_VALUE, new long[] { C }, 0, 0, 0, 0);
+		AttributeProto ax = axis().toBuilder().setI(1).build();
+		String wq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(t.floats(new long[] { 6, C }, weights(new Random(4), 6 * C)), ws, wz), ax), ws, wz), ax);
+		String y = t.node("Add", List.of(t.node("MatMul", List.of(xq, wq)), t.floats(new long[] { C }, new float[] { 0.02f, 0.04f, -0.01f, 0.03f })));
+		String ys = t.floats(new long[] { 1 }, OUT_SCALE);
+		String yz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 0);
+		OnnxModel model = t.model(t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(t.node("Relu", y), ys, yz)), ys, yz)));
 		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Freezer.freeze(model, "qat", FreezeOptions.defaults(), null));
 		assertTrue(e.getMessage().startsWith("qat: 1 QDQ MatMul of this quantization-aware-trained export cannot run as QLinearMatMul")
-				&& e.getMessage().contains("a MatMul has no bias input to take the shift of what follows it"), e.getMessage());
+				&& e.getMessage().contains("a MatMul has no bias input to take the shift of what follows it, and its input is not a matrix (rank 3"), e.getMessage());
 	}
 
 	/**
@@ -196,6 +226,11 @@ class TrainedCodesTest {
 	 * the outputs are the export's within one output step, 99 % of them equal.
 	 */
 	private static void assertTrainedCodesKept(OnnxModel model, FreezeResult f, String op, String kernel, long[] dims, int axis, float[] w, Random r) {
+		assertTrainedCodesKept(model, f, op, op, kernel, dims, axis, w, r);
+	}
+
+	/** {@code exported} the export's op, {@code op} the converted one's. */
+	private static void assertTrainedCodesKept(OnnxModel model, FreezeResult f, String exported, String op, String kernel, long[] dims, int axis, float[] w, Random r) {
 		Node layer = f.model().graph().nodes().stream().filter(n -> n.opType().equals(op)).findFirst().orElseThrow();
 		Node wdq = f.model().graph().producer(layer.input(1)).orElseThrow();
 		assertEquals(axis, wdq.intAttribute("axis", 1), "the weight's scales stay on its output channels");
@@ -216,9 +251,11 @@ class TrainedCodesTest {
 		}
 		List<String> before = MatrixProductsTest.optimizedOps(model);
 		List<String> after = MatrixProductsTest.optimizedOps(f.model());
-		assertTrue(before.contains(op) && !before.contains(kernel), "the export runs a float " + op + ": " + before);
+		// a QDQ MatMul that no QuantizeLinear reads runs as MatMulIntegerToFloat (float output, what follows it in float)
+		assertTrue((before.contains(exported) || exported.equals("MatMul") && before.contains("com.microsoft.MatMulIntegerToFloat")) && !before.contains(kernel),
+				"the export runs no " + kernel + ": " + before);
 		if (kernel != null) {
-			assertTrue(after.contains(kernel) && !after.contains(op), "converted, " + kernel + ": " + after);
+			assertTrue(after.contains(kernel) && !after.contains(op) && !after.contains(exported), "converted, " + kernel + ": " + after);
 		} else {
 			assertEquals(List.of(op), after.stream().filter(o -> !o.equals("QuantizeLinear") && !o.equals("DequantizeLinear")).toList(), "converted, the float " + op + " alone: " + after);
 		}
