@@ -322,7 +322,7 @@ public final class Freezer {
 			}
 			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
 				// before the float folds: a QAT export's Div and BatchNormalization after a QDQ Conv go into its weight scales
-				TrainedCodes.Folded t = TrainedCodes.fold(model.graph(), model.opset());
+				TrainedCodes.Folded t = TrainedCodes.fold(model.graph(), model.opset(), shapes::rank);
 				trained.addAll(t.convs());
 				trainedTypes.addAll(t.types());
 				batchNorms.addAll(t.batchNorms());

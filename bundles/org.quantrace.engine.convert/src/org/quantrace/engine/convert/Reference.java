@@ -51,7 +51,8 @@ record Reference(OnnxModel view, int opset, String why) {
 		}
 		throw new InvalidInputException(name + ": ONNX Runtime " + InferenceSession.runtimeVersion()
 				+ " cannot load the original model, so no conversion of it can be checked: " + problem,
-				"fix the model or re-export it (a newer opset, static shapes where the exporter allows)");
+				java.util.Objects.requireNonNullElse(org.quantrace.engine.onnx.TorchFallbackOps.hint(source),
+						"fix the model or re-export it (a newer opset, static shapes where the exporter allows)"));
 	}
 
 	private static String loadProblem(OnnxModel model, String name) {

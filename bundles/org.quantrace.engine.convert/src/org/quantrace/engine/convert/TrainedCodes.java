@@ -35,8 +35,11 @@ final class TrainedCodes {
 	record Folded(List<Layer> convs, java.util.Set<String> types, List<String> batchNorms, List<String> removed, List<Layer> left) {
 	}
 
-	/** Folds every such layer of the main graph; nothing when the model's opset has no per-channel DequantizeLinear (13). */
-	static Folded fold(Graph g, int opset) {
+	/**
+	 * Folds every such layer of the main graph; nothing when the model's opset has no per-channel DequantizeLinear (13).
+	 * {@code rank} gives a tensor's rank (-1 when unknown): a MatMul on a matrix whose shift needs a bias becomes a Gemm.
+	 */
+	static Folded fold(Graph g, int opset, java.util.function.ToIntFunction<String> rank) {
 		Folded f = new Folded(new ArrayList<>(), new java.util.TreeSet<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
 		for (Node conv : List.copyOf(g.nodes())) {
 			if (!LAYERS.contains(conv.opType()) || !conv.domain().isEmpty() || !g.nodes().contains(conv)) {
@@ -46,7 +49,7 @@ final class TrainedCodes {
 			if (wdq == null || dequantize(g, conv, 0) == null) {
 				continue; // not a QDQ layer: the float folds apply
 			}
-			String why = opset < 13 ? "opset " + opset + " has no per-channel DequantizeLinear (13 has)" : fold(g, conv, wdq, f);
+			String why = opset < 13 ? "opset " + opset + " has no per-channel DequantizeLinear (13 has)" : fold(g, conv, wdq, f, rank);
 			if (why != null && !why.isEmpty()) {
 				f.left().add(new Layer(conv.opType(), "'" + ConstantFolder.label(conv) + "': " + why));
 			}
@@ -105,7 +108,7 @@ final class TrainedCodes {
 	}
 
 	/** Folds one Conv; null or "" (nothing to fold) when done or when there is nothing after it, else why it is left. */
-	private static String fold(Graph g, Node conv, Node wdq, Folded f) {
+	private static String fold(Graph g, Node conv, Node wdq, Folded f, java.util.function.ToIntFunction<String> rank) {
 		List<Node> chain = new ArrayList<>();
 		Node reader = onlyReader(g, conv.output(0));
 		Tensor weight = g.constant(weightSource(g, wdq));
@@ -148,8 +151,10 @@ final class TrainedCodes {
 			}
 		}
 		float[] bias = new float[channels];
-		if (conv.opType().equals("MatMul") && java.util.Arrays.stream(b).anyMatch(v -> v != 0)) {
-			return "a MatMul has no bias input to take the shift of what follows it (export the layer as a Gemm)";
+		boolean asGemm = conv.opType().equals("MatMul") && java.util.Arrays.stream(b).anyMatch(v -> v != 0);
+		if (asGemm && rank.applyAsInt(conv.input(0)) != 2) {
+			return "a MatMul has no bias input to take the shift of what follows it, and its input is not a matrix (rank "
+					+ rank.applyAsInt(conv.input(0)) + ", -1: unknown), which a Gemm would need (export the layer as a Gemm)";
 		}
 		if (conv.inputs().size() > 2 && !conv.input(2).isEmpty()) {
 			Tensor t = g.constant(conv.input(2));
@@ -185,13 +190,17 @@ final class TrainedCodes {
 				}
 			}
 		}
-		if (conv.opType().equals("MatMul")) {
-			biasCodes = null; // every shift is zero (above): a MatMul takes no bias
+		if (asGemm) { // a MatMul of a matrix by [K, N] is a Gemm without transB (output channels on the weight's axis 1, as before)
+			Node gemm = g.newNode(NodeProto.newBuilder().setOpType("Gemm").setName(conv.name()).addAllInput(conv.inputs()).addAllOutput(conv.outputs()).build());
+			g.nodes().set(g.nodes().indexOf(conv), gemm);
+			conv = gemm;
+		} else if (conv.opType().equals("MatMul")) {
+			biasCodes = null; // every shift is zero: a MatMul takes no bias
 		}
 		write(g, conv, wdq, codes, values, scales, biasCodes, biasScales, axis);
 		Node last = relu != null ? relu : chain.get(chain.size() - 1);
 		conv.setOutput(0, last.output(0));
-		List<String> what = new ArrayList<>();
+		List<String> what = new ArrayList<>(asGemm ? List.of("a MatMul of a matrix made a Gemm for the shift's bias") : List.of());
 		for (Node op : chain) {
 			what.add(op.opType());
 			f.removed().add(ConstantFolder.label(op));

@@ -68,8 +68,9 @@ public final class InferenceSession implements AutoCloseable {
 			return viaFile != null ? viaFile : open(proto.toByteArray(), settings, source);
 		} catch (QuantraceException e) {
 			String name = model.file() != null ? model.file().toString() : source;
-			throw new InvalidInputException(name + ": ONNX Runtime " + runtimeVersion() + " cannot load the model: " + reason(e),
-					"check the model (python -m onnx.checker) and that ONNX Runtime supports its ops and opset; export it again if needed", e);
+			String torchOps = org.quantrace.engine.onnx.TorchFallbackOps.hint(model);
+			throw new InvalidInputException(name + ": ONNX Runtime " + runtimeVersion() + " cannot load the model: " + reason(e), torchOps != null ? torchOps
+					: "check the model (python -m onnx.checker) and that ONNX Runtime supports its ops and opset; export it again if needed", e);
 		}
 	}
 

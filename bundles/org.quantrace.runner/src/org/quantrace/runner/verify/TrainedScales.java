@@ -30,24 +30,35 @@ public final class TrainedScales {
 		Graph og = original.graph();
 		Graph cg = converted.graph();
 		for (Node oc : og.nodes()) {
-			Node cc = cg.nodes().stream().filter(n -> n.name().equals(oc.name()) && n.opType().equals(oc.opType())).findFirst().orElse(null);
+			List<Node> after = LAYERS.contains(oc.opType()) ? after(og, oc) : List.of();
+			Node cc = after.isEmpty() ? null : counterpart(cg, oc, after);
 			Node owdq = producer(og, oc, 1, "DequantizeLinear");
 			Node cwdq = cc == null ? null : producer(cg, cc, 1, "DequantizeLinear");
-			// a Conv the conversion folded reads stored codes at scales of its own; one it left reads the original's scale
-			if (!LAYERS.contains(oc.opType()) || oc.name().isEmpty() || owdq == null || cwdq == null || cg.initializer(cwdq.input(0)) == null
-					|| cwdq.input(1).equals(owdq.input(1))) {
+			// a layer the conversion folded reads stored codes at scales of its own; one it left reads the original's scale;
+			// one with nothing after it had nothing folded into it
+			if (owdq == null || cwdq == null || cg.initializer(cwdq.input(0)) == null || cwdq.input(1).equals(owdq.input(1))) {
 				continue;
-			}
-			List<Node> after = after(og, oc);
-			if (after.isEmpty()) {
-				continue; // nothing was folded into it
 			}
 			String why = layer(og, oc, owdq, after, cg, cc, cwdq);
 			if (why != null) {
-				out.add("'" + oc.name() + "' (its " + after.stream().map(Node::opType).toList() + " folded into its weight scales and bias): " + why);
+				String name = oc.name().isEmpty() ? oc.opType() + " -> " + oc.output(0) : oc.name();
+				out.add("'" + name + "' (its " + after.stream().map(Node::opType).toList() + " folded into its weight scales and bias): " + why);
 			}
 		}
 		return out;
+	}
+
+	/**
+	 * The converted model's layer that was {@code oc}: the node of its name and op; for an unnamed original (onnx.helper, a
+	 * stripped export: the conversion names the nodes it keeps, so names cannot pair them) the node of its op that reads the
+	 * original's input tensor and writes what the last op folded into it wrote (the fold keeps both tensors); else null.
+	 */
+	private static Node counterpart(Graph cg, Node oc, List<Node> after) {
+		String written = after.get(after.size() - 1).output(0);
+		// a MatMul of a matrix whose shift needed a bias was made a Gemm (transB 0: the same weight axes)
+		String op = oc.opType().equals("MatMul") && cg.nodes().stream().anyMatch(n -> n.opType().equals("Gemm") && n.output(0).equals(written)) ? "Gemm" : oc.opType();
+		return cg.nodes().stream().filter(n -> n.opType().equals(op) && (oc.name().isEmpty()
+				? !n.inputs().isEmpty() && n.input(0).equals(oc.input(0)) && n.output(0).equals(written) : n.name().equals(oc.name()))).findFirst().orElse(null);
 	}
 
 	/** The layers a QAT export's fold can take: their QDQ form runs on an integer kernel when a QuantizeLinear reads them. */
@@ -114,7 +125,10 @@ public final class TrainedScales {
 		float[] cs = cs0.toFloatArray();
 		Node bdq = producer(cg, cc, 2, "DequantizeLinear");
 		Tensor xs = Optional.ofNullable(producer(og, oc, 0, "DequantizeLinear")).map(d -> constant(og, d.input(1))).orElse(null);
-		if (oc.opType().equals("MatMul")) {
+		if (cc.opType().equals("Gemm") && (cc.intAttribute("transA", 0) != 0 || cc.intAttribute("transB", 0) != (oc.opType().equals("MatMul") ? 0 : oc.intAttribute("transB", 0)))) {
+			return "the converted Gemm transposes differently from the original " + oc.opType();
+		}
+		if (oc.opType().equals("MatMul") && cc.opType().equals("MatMul")) {
 			// a MatMul takes no bias: the fold is exact only where nothing shifts its output
 			return cc.inputs().size() > 2 ? "a MatMul reads a bias" : java.util.Arrays.stream(shift).anyMatch(v -> v != 0)
 					? "what followed the MatMul shifts its output, which a MatMul without a bias cannot hold" : weights(codes, cq, cs, s, z, scale, dims, axis);

@@ -86,18 +86,76 @@ class VerifyTrainedCodesTest {
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 
+		List<Problem> found = forgedCode(dir, out, "gemm_trained_codes", 13); // row 1 (output channel 1), column 3
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'gemm'")
+				&& p.what().contains("weight code 13 (channel 1): says")), found.toString());
+	}
+
+	/**
+	 * A Linear-BN head exported as a MatMul of the matrix (QDQ weight [K, N] per output channel on axis 1 → MatMul → Div →
+	 * Add → BatchNormalization → Relu → QDQ): converted, a Gemm without transB takes the shift as its int32 bias; verify pairs
+	 * the original's MatMul with that Gemm and re-derives it, and finds a weight code moved by one (every hash recomputed).
+	 */
+	@Test
+	void aQatMatMulHeadMadeAGemmIsReDerivedAndAMovedWeightCodeIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-trained-matmul");
+		Path out = run(dir, qatModel("MatMul"));
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0002-qat.md")).contains("weights kept as trained: 2 QDQ layers' (1 Conv, 1 Gemm) int8 codes unchanged"),
+				"the conversion log says what it did");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
+		List<Problem> found = forgedCode(dir, out, "matmul_trained_codes", 13); // row 1, column 3 (output channel 3)
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'matmul'")
+				&& p.what().contains("weight code 13 (channel 3): says")), found.toString());
+	}
+
+	/**
+	 * The same export without node names (onnx.helper writes none; a stripped model has none): verify pairs the original's
+	 * Conv with the converted one by the tensors it reads and writes, not by a name (the conversion names the nodes it
+	 * keeps), so a folded weight scale moved by 0.1 % with every hash recomputed is found as on a named export.
+	 */
+	@Test
+	void anUnnamedExportsFoldIsPairedByItsTensorsAndAForgedScaleIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("verify-trained-unnamed");
+		ModelProto named = qatModel(false);
+		GraphProto.Builder stripped = named.getGraph().toBuilder();
+		stripped.getNodeBuilderList().forEach(NodeProto.Builder::clearName);
+		Path out = run(dir, named.toBuilder().setGraph(stripped).build());
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+
 		Path tampered = dir.resolve("tampered");
 		Runs.copy(out, tampered);
-		Tampering.editInitializer(tampered, "models/qat/converted.onnx", "gemm_trained_codes", t -> {
-			byte[] b = t.getRawData().toByteArray();
-			b[13] += 1; // row 1 (output channel 1), column 3: one code more
-			return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(b)).build();
-		});
+		ModelProto converted = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/qat/converted.onnx")));
+		String scales = converted.getGraph().getInitializerList().stream().map(TensorProto::getName).filter(n -> n.endsWith("_folded_scales")).findFirst().orElseThrow();
+		Tampering.editInitializer(tampered, "models/qat/converted.onnx", scales, t -> Tampering.times(t, 2, 1.001f));
 		Files.copy(tampered.resolve("models/qat/converted.onnx"), tampered.resolve("models/qat/unquantized.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 		Tampering.rehashAll(tampered);
 		List<Problem> found = Verification.verify(tampered).problems();
-		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'gemm'")
-				&& p.what().contains("weight code 13 (channel 1): says")), found.toString());
+		assertTrue(found.stream().anyMatch(p -> p.file().equals("models/qat/converted.onnx") && p.what().contains("weights kept as trained: 'Conv -> conv'")
+				&& p.what().contains("weight scale of channel 2: says")), found.toString());
+	}
+
+	/**
+	 * What verify finds in {@code out} copied to dir/tampered with byte {@code index} of {@code initializer} one more in
+	 * converted.onnx and in unquantized.onnx (the converted model itself: the forger edits it alike), every hash recomputed.
+	 */
+	private static List<Problem> forgedCode(Path dir, Path out, String initializer, int index) {
+		Path tampered = dir.resolve("tampered");
+		Runs.copy(out, tampered);
+		Tampering.editInitializer(tampered, "models/qat/converted.onnx", initializer, t -> {
+			byte[] b = t.getRawData().toByteArray();
+			b[index] += 1;
+			return t.toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(b)).build();
+		});
+		try {
+			Files.copy(tampered.resolve("models/qat/converted.onnx"), tampered.resolve("models/qat/unquantized.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		} catch (IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+		Tampering.rehashAll(tampered);
+		return Verification.verify(tampered).problems();
 	}
 
 	/**
@@ -105,6 +163,12 @@ class VerifyTrainedCodesTest {
 	 * [N, 10]; with {@code gemmHead} then QDQ → Gemm 10x10 (QDQ int8 per output channel, transB) → Div → Add → BN → Relu → QDQ.
 	 */
 	private static ModelProto qatModel(boolean gemmHead) {
+		return qatModel(gemmHead ? "Gemm" : null);
+	}
+
+	/** {@code head}: null, "Gemm" (transB) or "MatMul" (the weight [K, N], per output channel on axis 1, no bias). */
+	private static ModelProto qatModel(String head) {
+		boolean gemmHead = head != null;
 		Random r = new Random(9);
 		int c = 10;
 		float[] w = new float[c * 9];
@@ -181,10 +245,15 @@ class VerifyTrainedCodesTest {
 			floats(g, "fs", new long[] { 1 }, 0.02f);
 			node(g, "QuantizeLinear", "fq", List.of("flat", "ys", "yz"));
 			node(g, "DequantizeLinear", "fdq", List.of("fq", "ys", "yz"));
-			node(g, "QuantizeLinear", "fwq", List.of("fw", "fws", "fwz"), axis);
-			node(g, "DequantizeLinear", "fwd", List.of("fwq", "fws", "fwz"), axis);
-			node(g, "Gemm", "gemm", List.of("fdq", "fwd", "fb"), AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1).build());
-			node(g, "Div", "gdiv", List.of("gemm", "fd"));
+			AttributeProto weightAxis = axis.toBuilder().setI(head.equals("MatMul") ? 1 : 0).build();
+			node(g, "QuantizeLinear", "fwq", List.of("fw", "fws", "fwz"), weightAxis);
+			node(g, "DequantizeLinear", "fwd", List.of("fwq", "fws", "fwz"), weightAxis);
+			if (head.equals("MatMul")) {
+				node(g, "MatMul", "matmul", List.of("fdq", "fwd"));
+			} else {
+				node(g, "Gemm", "gemm", List.of("fdq", "fwd", "fb"), AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1).build());
+			}
+			node(g, "Div", "gdiv", List.of(head.toLowerCase(), "fd"));
 			node(g, "Add", "gadd", List.of("gdiv", "fa"));
 			node(g, "BatchNormalization", "gbn", List.of("gadd", "fgamma", "fbeta", "fmean", "fvar"));
 			node(g, "Relu", "grelu", List.of("gbn"));

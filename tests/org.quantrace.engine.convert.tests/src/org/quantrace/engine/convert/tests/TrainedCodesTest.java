@@ -122,14 +122,81 @@ class TrainedCodesTest {
 		assertFoldedWithTrainedCodes(model, "ConvTranspose", null, new long[] { 3, C, 2, 2 }, 1, w, r);
 	}
 
-	/** A QAT MatMul followed by a BatchNormalization: a MatMul has no bias input for the shift, so it cannot be exact: refused. */
+	/**
+	 * A QAT MatMul of a matrix followed by Div → Add → BatchNormalization (a Linear-BN exported as MatMul): a MatMul has no
+	 * bias input for the shift, but on a matrix it is a Gemm without transB (output channels on the weight's axis 1): made
+	 * one, with the trained codes and an int32 bias, which ONNX Runtime runs as QGemm.
+	 */
 	@Test
-	void aQatMatMulWithABatchNormShiftIsRefusedWithTheReason() {
-		float[] w = weights(new Random(3), 6 * C);
+	void aQatMatMulOfAMatrixWithABatchNormShiftBecomesAQGemmWithItsTrainedCodes() {
+		Random r = new Random(3);
+		float[] w = weights(r, 6 * C);
 		OnnxModel model = qatLayer("MatMul", new long[] { 6 }, new long[] { 6, C }, 1, w, true);
+		FreezeResult f = Freezer.freeze(model, "qat", FreezeOptions.defaults(), null);
+		Rewrite made = f.rewrites().stream().filter(x -> x.kind().equals(Rewrite.TRAINED_CODES)).findFirst().orElseThrow(() -> new AssertionError(f.rewrites().toString()));
+		assertTrue(made.made() && made.description().contains("1 QDQ Gemm's int8 codes unchanged")
+				&& made.description().contains("(a MatMul of a matrix made a Gemm for the shift's bias, Div, Add, BatchNormalization, Relu"), made.description());
+		assertTrainedCodesKept(model, f, "MatMul", "Gemm", "com.microsoft.QGemm", new long[] { 6, C }, 1, w, r);
+	}
+
+	/**
+	 * The same MatMul on a tensor of rank 3 ([N, 5, 6] × [6, C] → Add of a per-channel shift → Relu → QDQ): no Gemm takes it,
+	 * and a MatMul has no bias input for the shift: refused with the reason.
+	 */
+	@Test
+	void aQatMatMulOfRank3WithAShiftIsRefusedWithTheReason() {
+		WildConversionTest.Tiny t = new WildConversionTest.Tiny(5, 6);
+		String xs = t.floats(new long[] { 1 }, 0.02f);
+		String xz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 128);
+		String xq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", xs, xz)), xs, xz));
+		String ws = t.floats(new long[] { C }, WEIGHT_SCALES);
+		String wz = t.ints(TensorProto.DataType.INT8_VALUE, new long[] { C }, 0, 0, 0, 0);
+		AttributeProto ax = axis().toBuilder().setI(1).build();
+		String wq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(t.floats(new long[] { 6, C }, weights(new Random(4), 6 * C)), ws, wz), ax), ws, wz), ax);
+		String y = t.node("Add", List.of(t.node("MatMul", List.of(xq, wq)), t.floats(new long[] { C }, new float[] { 0.02f, 0.04f, -0.01f, 0.03f })));
+		String ys = t.floats(new long[] { 1 }, OUT_SCALE);
+		String yz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 0);
+		OnnxModel model = t.model(t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(t.node("Relu", y), ys, yz)), ys, yz)));
 		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Freezer.freeze(model, "qat", FreezeOptions.defaults(), null));
 		assertTrue(e.getMessage().startsWith("qat: 1 QDQ MatMul of this quantization-aware-trained export cannot run as QLinearMatMul")
-				&& e.getMessage().contains("a MatMul has no bias input to take the shift of what follows it"), e.getMessage());
+				&& e.getMessage().contains("a MatMul has no bias input to take the shift of what follows it, and its input is not a matrix (rank 3"), e.getMessage());
+	}
+
+	/**
+	 * torch 1.13's default QAT qconfig (the fused observer, fbgemm) quantizes activations to uint8 0..127 (reduce_range):
+	 * torch writes each activation QuantizeLinear → Clip(0, 127) on the uint8 codes → DequantizeLinear (qat3). The fold reads
+	 * the Conv's QuantizeLinear all the same, and ONNX Runtime still fuses the QDQ Conv (the Clip runs on the codes between
+	 * two QLinearConvs). Passes on main fa9559cd as well: it keeps this export's form converted.
+	 */
+	@Test
+	void aReducedRangeExportsClipOnTheCodesKeepsTheFoldAndTheQLinearConv() {
+		float[] w = weights(new Random(11), C * 3 * 3 * 3);
+		OnnxModel model = qatConv(w, true, true);
+		assertTrue(model.graph().nodes().stream().filter(n -> n.opType().equals("Clip")).count() == 2, "the export's two Clips on codes");
+		FreezeResult f = Freezer.freeze(model, "qat", FreezeOptions.defaults(), null);
+		assertTrue(f.rewrites().stream().anyMatch(x -> x.kind().equals(Rewrite.TRAINED_CODES) && x.made()), f.rewrites().toString());
+		assertTrainedCodesKept(model, f, "Conv", "QLinearConv", new long[] { C, 3, 3, 3 }, 0, w, new Random(12));
+		assertTrue(MatrixProductsTest.optimizedOps(f.model()).contains("Clip"), "the codes' Clip stays");
+	}
+
+	/**
+	 * The fused observer cannot be exported by torch 1.13 but as an ATen fallback node (operator_export_type
+	 * ONNX_ATEN_FALLBACK), which no ONNX runtime runs: refused (exit 2) with a hint that names the torch op and how to export
+	 * it as QuantizeLinear/DequantizeLinear, not "a newer opset".
+	 */
+	@Test
+	void anAtenFallbackExportOfTheFusedObserverIsRefusedNamingTheTorchOpAndTheWayOut() {
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = qatConv(new float[C * 27], true).toProto().getGraph().toBuilder();
+		ai.onnx.proto.OnnxMl.NodeProto.Builder first = g.getNodeBuilder(0); // the input's QuantizeLinear becomes torch's ATen node
+		first.setOpType("ATen").setDomain("org.pytorch.aten").clearInput().addInput("x").addAttribute(AttributeProto.newBuilder().setName("operator")
+				.setType(AttributeProto.AttributeType.STRING).setS(com.google.protobuf.ByteString.copyFromUtf8("fused_moving_avg_obs_fake_quant")));
+		g.getNodeBuilder(1).setOpType("Identity").clearInput().addInput(first.getOutput(0));
+		OnnxModel model = OnnxModel.of(qatConv(new float[C * 27], true).toProto().toBuilder().setGraph(g)
+				.addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("org.pytorch.aten").setVersion(1)).build());
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Freezer.freeze(model, "qat3_aten", FreezeOptions.defaults(), null));
+		assertTrue(e.getMessage().contains("cannot load the original model"), e.getMessage());
+		assertTrue(e.hint().contains("ATen fallback nodes (domain org.pytorch.aten: fused_moving_avg_obs_fake_quant x1)")
+				&& e.hint().contains("get_default_qat_qconfig(backend, version=0)") && e.hint().contains("torch.fake_quantize_per_tensor_affine"), e.hint());
 	}
 
 	/** Codes within ±118 of the weight scales below: channel 2's mirror stays int8. */
@@ -159,6 +226,11 @@ class TrainedCodesTest {
 	 * the outputs are the export's within one output step, 99 % of them equal.
 	 */
 	private static void assertTrainedCodesKept(OnnxModel model, FreezeResult f, String op, String kernel, long[] dims, int axis, float[] w, Random r) {
+		assertTrainedCodesKept(model, f, op, op, kernel, dims, axis, w, r);
+	}
+
+	/** {@code exported} the export's op, {@code op} the converted one's. */
+	private static void assertTrainedCodesKept(OnnxModel model, FreezeResult f, String exported, String op, String kernel, long[] dims, int axis, float[] w, Random r) {
 		Node layer = f.model().graph().nodes().stream().filter(n -> n.opType().equals(op)).findFirst().orElseThrow();
 		Node wdq = f.model().graph().producer(layer.input(1)).orElseThrow();
 		assertEquals(axis, wdq.intAttribute("axis", 1), "the weight's scales stay on its output channels");
@@ -179,9 +251,11 @@ class TrainedCodesTest {
 		}
 		List<String> before = MatrixProductsTest.optimizedOps(model);
 		List<String> after = MatrixProductsTest.optimizedOps(f.model());
-		assertTrue(before.contains(op) && !before.contains(kernel), "the export runs a float " + op + ": " + before);
+		// a QDQ MatMul that no QuantizeLinear reads runs as MatMulIntegerToFloat (float output, what follows it in float)
+		assertTrue((before.contains(exported) || exported.equals("MatMul") && before.contains("com.microsoft.MatMulIntegerToFloat")) && !before.contains(kernel),
+				"the export runs no " + kernel + ": " + before);
 		if (kernel != null) {
-			assertTrue(after.contains(kernel) && !after.contains(op), "converted, " + kernel + ": " + after);
+			assertTrue(after.contains(kernel) && !after.contains(op) && !after.contains(exported), "converted, " + kernel + ": " + after);
 		} else {
 			assertEquals(List.of(op), after.stream().filter(o -> !o.equals("QuantizeLinear") && !o.equals("DequantizeLinear")).toList(), "converted, the float " + op + " alone: " + after);
 		}
@@ -246,10 +320,17 @@ class TrainedCodesTest {
 
 	/** x [N, 3, 6, 6] → QDQ (uint8) → Conv 3x3 pad 1 (QDQ int8 weight per channel, float bias) → Div → BN → Relu [→ QDQ uint8]. */
 	private static OnnxModel qatConv(float[] w, boolean quantizedOutput) {
+		return qatConv(w, quantizedOutput, false);
+	}
+
+	/** With {@code reducedRange} each activation's codes are clipped to 0..127 between its QuantizeLinear and DequantizeLinear, as torch writes uint8 0..127. */
+	private static OnnxModel qatConv(float[] w, boolean quantizedOutput, boolean reducedRange) {
 		WildConversionTest.Tiny t = new WildConversionTest.Tiny(3, 6, 6);
 		String xs = t.floats(new long[] { 1 }, 0.02f);
-		String xz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 128);
-		String xq = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", xs, xz)), xs, xz));
+		String xz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, reducedRange ? 64 : 128);
+		String codes127 = reducedRange ? t.ints(TensorProto.DataType.UINT8_VALUE, new long[0], 127) : null;
+		java.util.function.UnaryOperator<String> clip = q -> reducedRange ? t.node("Clip", List.of(q, "", codes127)) : q;
+		String xq = t.node("DequantizeLinear", List.of(clip.apply(t.node("QuantizeLinear", List.of("x", xs, xz))), xs, xz));
 		String ws = t.floats(new long[] { C }, WEIGHT_SCALES);
 		String wz = t.ints(TensorProto.DataType.INT8_VALUE, new long[] { C }, 0, 0, 0, 0);
 		String wf = t.floats(new long[] { C, 3, 3, 3 }, w);
@@ -262,7 +343,7 @@ class TrainedCodesTest {
 			y = t.node("Relu", y);
 			String ys = t.floats(new long[] { 1 }, OUT_SCALE);
 			String yz = t.ints(TensorProto.DataType.UINT8_VALUE, new long[] { 1 }, 0);
-			y = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(y, ys, yz)), ys, yz));
+			y = t.node("DequantizeLinear", List.of(clip.apply(t.node("QuantizeLinear", List.of(y, ys, yz))), ys, yz));
 		}
 		return t.model(y);
 	}
