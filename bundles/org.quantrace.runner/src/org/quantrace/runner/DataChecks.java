@@ -207,6 +207,12 @@ final class DataChecks {
 		if (use.quantizesFloat() && integerInputs == null) {
 			return true; // the input's readers disagree: said on the model's line
 		}
+		try { // no samples feed a float64 input (an npy file of float64 is read as float32): said on the model's line, not "save the samples as float64"
+			org.quantrace.engine.runtime.ShapeProbe.feedType(input.name(), input.type(), "model " + m.getName() + " (\"" + m.getPath() + "\")");
+		} catch (InvalidInputException e) {
+			addOnce(problems, diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
+			return true;
+		}
 		IoQuantization.Io integer = integerInputs == null ? null : integerInputs.get(input.name());
 		IoQuantization.Io io = use.quantizesFloat() ? integer : null;
 		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line

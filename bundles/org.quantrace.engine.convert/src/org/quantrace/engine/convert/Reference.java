@@ -18,6 +18,7 @@ import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
+import org.quantrace.engine.runtime.ShapeProbe;
 
 /**
  * The original model as a conversion is checked against it: its inference view ({@link Freezer#inferenceView}), as
@@ -31,6 +32,9 @@ record Reference(OnnxModel view, int opset, String why) {
 	private static final int IF_SHAPES_OPSET = 11;
 
 	static Reference of(OnnxModel source, String name) {
+		// an input no tensor can be made for says so first: ONNX Runtime's load problem ("no implementation for Conv(11)" of a
+		// float64 model) hides what is wrong, and a model it loads would stop at the check's zeros anyway
+		source.graph().runtimeInputs().forEach(input -> ShapeProbe.feedType(input, name));
 		OnnxModel view = Freezer.inferenceView(source);
 		String problem = loadProblem(view, name);
 		if (problem == null) {

@@ -45,6 +45,14 @@ public final class NdArray {
 		return new NdArray(DataType.INT64, shape, data);
 	}
 
+	/** Whether tensors of {@code type} are made here (and so fed to a session): the types {@link #zeros} makes. */
+	public static boolean holds(DataType type) {
+		return switch (type) {
+		case FLOAT, INT8, UINT8, BOOL, INT16, UINT16, INT32, INT64 -> true;
+		default -> false;
+		};
+	}
+
 	/** A tensor of zeros of any supported type. */
 	public static NdArray zeros(DataType type, long[] shape) {
 		int n = Math.toIntExact(count(shape));

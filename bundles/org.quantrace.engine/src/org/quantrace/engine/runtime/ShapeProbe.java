@@ -344,7 +344,7 @@ public final class ShapeProbe {
 		}
 		ValueInfoProto input = inputs.get(0);
 		TensorInfo declared = TensorInfo.of(input);
-		DataType type = declared.type() == DataType.UNDEFINED || DataType.FLOAT.feeds(declared.type()) ? DataType.FLOAT : declared.type();
+		DataType type = feedType(input, source);
 		NdArray feed = sample.type() == type ? sample : NdArray.zeros(type, sample.shape());
 		InferenceSession session;
 		try {
@@ -477,12 +477,33 @@ public final class ShapeProbe {
 			throw new InvalidInputException(what + " declares " + info.shapeText() + ", more than " + MAX_ELEMENTS + " elements per sample",
 					"check the input's declared dimensions; re-export the model with its real input size");
 		}
-		// half precision is fed as float32 zeros (the session rounds them, as it rounds real samples)
-		DataType type = info.type() == DataType.UNDEFINED || DataType.FLOAT.feeds(info.type()) ? DataType.FLOAT : info.type();
-		try {
-			return NdArray.zeros(type, shape);
-		} catch (IllegalArgumentException e) {
-			throw new InvalidInputException(what + " is of type " + type + ", which quantrace cannot feed", "give real inputs (--data)", e);
+		return NdArray.zeros(feedType(input, source), shape);
+	}
+
+	/**
+	 * The element type a session is fed for {@code input}: float32 for a float, half-precision or undeclared input (the session
+	 * rounds half precision, as it rounds real samples), the declared type for an integer or bool one. A float64 input (a model
+	 * exported after {@code model.double()}) stopped quantize, evaluate, debug, prune and factorize with "internal error ...
+	 * unsupported tensor type FLOAT64", exit 70, and convert with "give real inputs (--data)", which no data could follow.
+	 *
+	 * @throws InvalidInputException when Quantrace makes no tensors of the declared type (float64, uint32, ...)
+	 */
+	public static DataType feedType(ValueInfoProto input, String source) {
+		return feedType(input.getName(), TensorInfo.of(input).type(), source);
+	}
+
+	/** {@link #feedType(ValueInfoProto, String)} of an input named {@code name} that declares {@code declared}. */
+	public static DataType feedType(String name, DataType declared, String source) {
+		DataType type = declared == DataType.UNDEFINED || DataType.FLOAT.feeds(declared) ? DataType.FLOAT : declared;
+		if (NdArray.holds(type)) {
+			return type;
 		}
+		throw new InvalidInputException(source + ": input '" + name + "' is " + type.displayName().toLowerCase(java.util.Locale.ROOT)
+				+ ", which Quantrace cannot feed: it feeds float32 inputs (float16 and bfloat16 ones with float32 samples the session rounds), and"
+				+ " int8, uint8, int16, uint16, int32, int64 and bool ones",
+				type == DataType.DOUBLE
+						? "export the model in float32 (PyTorch: model.float() and a float32 dummy input to torch.onnx.export): Quantrace quantizes"
+								+ " from float32, and ONNX Runtime's CPU kernels of Conv, for one, are float32 only"
+						: "export the model with a float32 input, or with one of the integer types above");
 	}
 }

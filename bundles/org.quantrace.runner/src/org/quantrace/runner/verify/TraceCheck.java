@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.model.recipe.Granularity;
 import org.quantrace.model.recipe.QuantizationScheme;
 import org.quantrace.model.recipe.QuantizationTechnique;
@@ -184,7 +185,9 @@ final class TraceCheck implements DocumentCheck {
 				}
 			}
 			if (best.isEmpty() && t.getRole() != TensorRole.BIAS) {
-				Ranges.check(DOCUMENT, where, t, facts.paddings.original(t, held), facts.reduce(), found);
+				Quantizations.Params ranged = facts.paddings.original(t, held);
+				Tensor codes = held.codes() == null ? null : f.value(held.codes());
+				Ranges.check(DOCUMENT, where, t, codes == null || ranged != held ? ranged : WeightCodes.withoutEmptyChannels(codes, held), facts.reduce(), found);
 			}
 			// an embedding table read by Gather is stored as codes of the activations' type: the Gather moves them, and its
 			// output is an activation with the table's scale and zero point (text models: BERT's token and position tables)

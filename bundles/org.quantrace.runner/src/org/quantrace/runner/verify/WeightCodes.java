@@ -64,6 +64,37 @@ final class WeightCodes {
 		return differ == 0 ? null : differ + " of " + (widened == null ? q.length : floats.elementCount()) + " codes are not the float model's weights quantized (" + first + ")";
 	}
 
+	/**
+	 * {@code p} without the channels whose codes are all their zero point (a weight of 0 throughout: a pruned channel). Such a
+	 * channel's scale is the formula's placeholder for an empty range (1, as {@link Ranges#params} gives), not a figure of the
+	 * tensor's range; {@code p} itself when it is per tensor or every channel is empty.
+	 */
+	static Quantizations.Params withoutEmptyChannels(Tensor codes, Quantizations.Params p) {
+		if (p.axis() == null || p.scales().size() < 2 || p.axis() >= codes.dims().length || codes.dims()[p.axis()] != p.scales().size()) {
+			return p;
+		}
+		long[] cd = codes.dims();
+		long[] q = codes.toLongArray();
+		long stride = 1;
+		for (int d = p.axis() + 1; d < cd.length; d++) {
+			stride *= cd[d];
+		}
+		boolean[] holds = new boolean[p.scales().size()];
+		for (int i = 0; i < q.length; i++) {
+			int c = (int) ((i / stride) % cd[p.axis()]);
+			holds[c] |= q[i] != p.zeroPoints().get(c);
+		}
+		java.util.List<Float> scales = new java.util.ArrayList<>();
+		java.util.List<Long> zeros = new java.util.ArrayList<>();
+		for (int c = 0; c < holds.length; c++) {
+			if (holds[c]) {
+				scales.add(p.scales().get(c));
+				zeros.add(p.zeroPoints().get(c));
+			}
+		}
+		return scales.isEmpty() || scales.size() == holds.length ? p : new Quantizations.Params(p.type(), scales, zeros, p.axis(), p.codes(), p.asymmetricAtMid());
+	}
+
 	/** Null when every added channel of a widened weight holds its channel's zero point (the weight 0), else the first that does not. */
 	static String nonZeroAdded(Tensor codes, Widening widened, Quantizations.Params p) {
 		long[] cd = codes.dims();

@@ -1,0 +1,69 @@
+package org.quantrace.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.engine.runtime.NdArray;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * What torch.onnx.export writes for a model after {@code model.double()} with a float64 dummy input (round 19's f64), small:
+ * x [N, 1, 4, 4] float64 -> Conv (one 3x3 float64 kernel, pads 1) -> Relu -> Flatten -> y [N, 16] float64 (16 class scores).
+ */
+public final class Float64Models {
+
+	private Float64Models() {
+	}
+
+	public static ModelProto convRelu() {
+		ByteBuffer w = ByteBuffer.allocate(9 * 8).order(ByteOrder.LITTLE_ENDIAN);
+		for (int i = 0; i < 9; i++) {
+			w.putDouble(0.125 * (i - 4));
+		}
+		TensorProto weight = TensorProto.newBuilder().setName("W").setDataType(TensorProto.DataType.DOUBLE_VALUE).addAllDims(List.of(1L, 1L, 3L, 3L))
+				.setRawData(com.google.protobuf.ByteString.copyFrom(w.array())).build();
+		var conv = TestModels.node("Conv", "conv", List.of("x", "W"), "c").toBuilder()
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("pads").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS)
+						.addAllInts(List.of(1L, 1L, 1L, 1L)))
+				.build();
+		return TestModels.graph(List.of(conv, TestModels.node("Relu", "relu", List.of("c"), "r"), TestModels.node("Flatten", "flat", List.of("r"), "y")),
+				List.of(weight), doubles("x", 1, 4, 4), doubles("y", 16));
+	}
+
+	/** {@link #convRelu} as f64.onnx in {@code dir}, eight float32 samples x.npy [8, 1, 4, 4] and labels y.npy: [model, x, y]. */
+	public static List<Path> write(Path dir) {
+		try {
+			Files.createDirectories(dir);
+			float[] x = new float[8 * 16];
+			for (int i = 0; i < x.length; i++) {
+				x[i] = (i % 7) / 7f;
+			}
+			NpyArray.write(dir.resolve("x.npy"), NdArray.ofFloats(new long[] { 8, 1, 4, 4 }, x));
+			NpyArray.write(dir.resolve("y.npy"), NdArray.ofLongs(new long[] { 8 }, new long[] { 0, 1, 2, 3, 4, 5, 6, 7 }));
+			return List.of(TestModels.write(dir.resolve("f64.onnx"), convRelu()), dir.resolve("x.npy"), dir.resolve("y.npy"));
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	private static ValueInfoProto doubles(String name, int... dims) {
+		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
+		for (int d : dims) {
+			shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+		}
+		return ValueInfoProto.newBuilder().setName(name)
+				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.DOUBLE_VALUE).setShape(shape)))
+				.build();
+	}
+}
