@@ -84,10 +84,11 @@ final class DebugCommand implements Callable<Integer> {
 			throw new InvalidInputException(floatModel + ": is quantized (it holds " + quantizedOps + "): the debugger compares a float model, given first,"
 					+ " with its full-integer version, given second", "quantrace debug FLOAT.onnx QUANTIZED.onnx");
 		}
-		// two sessions draw other noise (make_unseen17's noisy: "accumulated" 5.6 at the noise's Add), which the table would call quantization error
+		OnnxModel q = ModelFiles.load(quantized); // both files read (a link refused) before what is wrong with their contents
+		// two sessions draw other noise (make_unseen17's noisy: "accumulated" 5.6 at the noise's Add), which the table would call quantization
+		// error; a training-mode export's Dropout draws here too, since the debugger reads every tensor
 		org.quantrace.engine.onnx.RandomOps.requireSeeded(f, floatModel.toString(), "the two models' draws, and the debugger would count their"
 				+ " difference as quantization error");
-		OnnxModel q = ModelFiles.load(quantized);
 		org.quantrace.engine.data.Dataset dataset = data.open(spec.commandLine().getErr());
 		ModelFiles.requireRuns(f, floatModel, dataset);
 		ModelFiles.requireRuns(q, quantized, dataset);

@@ -104,10 +104,14 @@ final class DataChecks {
 				Severity.ERROR));
 	}
 
-	/** A model that draws random numbers without a seed: no figure the run measures on it could be derived again. */
+	/**
+	 * A model that draws random numbers without a seed: no figure the run measures on it could be derived again. Its view at
+	 * inference: the run never runs a Dropout in training mode (conversion and quantization's pre-processing set it to inference
+	 * mode, and the original and a technique-none copy of it are evaluated so).
+	 */
 	private static void checkSeeded(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
 		try {
-			org.quantrace.engine.onnx.RandomOps.requireSeeded(model, "model " + m.getName() + " (\"" + m.getPath() + "\")",
+			org.quantrace.engine.onnx.RandomOps.requireSeeded(org.quantrace.engine.convert.Freezer.inferenceView(model), "model " + m.getName() + " (\"" + m.getPath() + "\")",
 					"every figure the run measures on it, its calibrated ranges and quantized files: quantrace verify --deep could not derive them again");
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_RANDOM, text(e), Severity.ERROR));

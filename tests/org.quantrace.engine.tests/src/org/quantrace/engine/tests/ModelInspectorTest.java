@@ -160,4 +160,26 @@ class ModelInspectorTest {
 			}
 		}
 	}
+
+	/** A Dropout whose training_mode is true (round 17's dropt.onnx) is named, with who freezes it and who refuses it; in inference mode it is not. */
+	@Test
+	void aDropoutInTrainingModeIsNamedWithWhoFreezesIt() {
+		for (int mode : new int[] { 1, 0 }) {
+			ai.onnx.proto.OnnxMl.ModelProto m = org.quantrace.testing.TestModels.graph(List.of(org.quantrace.testing.TestModels.node("Dropout", "drop",
+					List.of("x", "ratio", "training_mode"), "y")), List.of(org.quantrace.testing.TestModels.floats("ratio", new long[0], 0.5f),
+							org.quantrace.testing.TestModels.ints("training_mode", 9, new long[0], mode)),
+					org.quantrace.testing.TestModels.tensor("x", 1, 4), org.quantrace.testing.TestModels.tensor("y", 1, 4));
+			Inspection in = ModelInspector.inspect(org.quantrace.engine.onnx.OnnxModel.of(m), "dropt.onnx", 0, "", true);
+			List<String> random = in.notes().stream().filter(n -> n.contains("random op")).toList();
+			if (mode == 0) {
+				assertTrue(random.isEmpty(), random.toString());
+			} else {
+				assertEquals(List.of("dropt.onnx holds 1 random op without a seed (the first: Dropout in training mode 'drop'): ONNX Runtime seeds it from"
+						+ " the clock, so the model's outputs differ from process to process wherever ONNX Runtime keeps it (a session reading its output,"
+						+ " as calibration and the debugger do; its optimizer removes it where only the next node reads it); convert, quantize's"
+						+ " pre-processing and run set it to inference mode, debug refuses it, evaluate warns where its output or mask is read: "
+						+ org.quantrace.engine.onnx.RandomOps.HINT), random);
+			}
+		}
+	}
 }
