@@ -43,10 +43,6 @@ public final class Quantizer {
 	private Quantizer() {
 	}
 
-	/** The ops of a model that is quantized already: QDQ pairs, ONNX Runtime's integer and dynamic kernels. */
-	private static final Set<String> QUANTIZED_OPS = Set.of("QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "ConvInteger",
-			"MatMulInteger", "QGemm", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM", "MatMulIntegerToFloat", "QAttention", "QEmbedLayerNormalization");
-
 	/**
 	 * Refuses a model that is quantized already (our own output, a QAT export with its QuantizeLinear/DequantizeLinear
 	 * pairs, ONNX Runtime's quantizer's): quantizing it again would calibrate dequantized values, re-round int8 weights to
@@ -56,17 +52,10 @@ public final class Quantizer {
 	 * @throws InvalidInputException naming the quantized ops found
 	 */
 	public static void requireFloat(OnnxModel model, String modelName) {
-		java.util.Map<String, Long> found = new java.util.TreeMap<>();
-		String first = null;
-		for (Node n : model.graph().allNodes()) {
-			if (QUANTIZED_OPS.contains(n.opType()) || n.opType().startsWith("QLinear")) {
-				found.merge(n.opType(), 1L, Long::sum);
-				first = first == null ? n.name() : first;
-			}
-		}
+		java.util.Map<String, Long> found = org.quantrace.engine.onnx.QuantizedOps.counts(model);
 		if (!found.isEmpty()) {
-			List<String> counts = found.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList();
-			throw new InvalidInputException(modelName + " is quantized already: it holds " + String.join(", ", counts) + (first.isEmpty() ? ""
+			String first = model.graph().allNodes().stream().filter(org.quantrace.engine.onnx.QuantizedOps::isQuantized).findFirst().orElseThrow().name();
+			throw new InvalidInputException(modelName + " is quantized already: it holds " + org.quantrace.engine.onnx.QuantizedOps.listed(found) + (first.isEmpty() ? ""
 					: " (the first: '" + first + "')") + "; quantizing it again would quantize dequantized values and record it as the float original",
 					quantizedHint(model.graph()));
 		}
