@@ -31,17 +31,22 @@ class UnseededRandomOpsTest {
 		return t.model(OpRulesTest.pointwise(t, t.node("Add", List.of(h, t.node("Mul", List.of(draw, t.scalar(0.1f))))), 4, 4));
 	}
 
+	/** The fiq-int8 refusal of {@code model}, whose first unseeded random op is named {@code first...}, in the words every refusal uses. */
+	private static InvalidInputException refusedNaming(OnnxModel model, TinyGraph t, String first) {
+		InvalidInputException e = assertThrows(InvalidInputException.class,
+				() -> TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1)));
+		assertTrue(e.getMessage().startsWith("tiny holds 1 random op without a seed (the first: " + first), e.getMessage());
+		assertTrue(e.getMessage().endsWith("'): ONNX Runtime seeds it from the clock, so the model's outputs differ from process to process, and so"
+				+ " would its calibrated ranges and so the quantized file"), e.getMessage());
+		return e;
+	}
+
 	@Test
 	void calibratingAnUnseededRandomOpIsRefusedBeforeAnyWork() {
 		TinyGraph t = new TinyGraph(3, 6, 6);
 		OnnxModel model = noisy(t, false);
 
-		InvalidInputException e = assertThrows(InvalidInputException.class,
-				() -> TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1)));
-
-		assertTrue(e.getMessage().startsWith("tiny holds 1 random op without a seed (the first: RandomNormalLike 'randomnormallike"), e.getMessage());
-		assertTrue(e.getMessage().endsWith("'): ONNX Runtime seeds it from the clock, so the model's outputs differ from process to process, and so"
-				+ " would its calibrated ranges and so the quantized file"), e.getMessage());
+		InvalidInputException e = refusedNaming(model, t, "RandomNormalLike 'randomnormallike");
 		assertTrue(e.hint().contains("seed attribute"), e.hint());
 		// dynamic-range quantization runs no model: its file is the same in every process
 		assertDoesNotThrow(() -> TinyGraph.quantize(model, Schemes.preset("drq"), null));
@@ -92,12 +97,7 @@ class UnseededRandomOpsTest {
 		assertEquals(1, org.quantrace.engine.onnx.RandomOps.unseededInEvaluation(read).size());
 		assertEquals(List.of(), org.quantrace.engine.onnx.RandomOps.unseededInEvaluation(training));
 
-		InvalidInputException e = assertThrows(InvalidInputException.class,
-				() -> TinyGraph.quantize(training, Schemes.preset("fiq_int8"), p.calibration(0, 1)));
-
-		assertTrue(e.getMessage().startsWith("tiny holds 1 random op without a seed (the first: Dropout in training mode 'dropout"), e.getMessage());
-		assertTrue(e.getMessage().endsWith("): ONNX Runtime seeds it from the clock, so the model's outputs differ from process to process, and so"
-				+ " would its calibrated ranges and so the quantized file"), e.getMessage());
+		InvalidInputException e = refusedNaming(training, p, "Dropout in training mode 'dropout");
 		assertTrue(e.hint().contains("`quantrace convert` (a recipe's convert step) sets it to inference mode"), e.hint());
 		TinyGraph u = new TinyGraph(3, 6, 6);
 		OnnxModel inference = dropout(u, false, false, false);
