@@ -56,19 +56,6 @@ final class DebugCommand implements Callable<Integer> {
 	@Option(names = { "-o", "--output" }, required = true, paramLabel = "DIR", description = "Folder for debug.csv and the charts.")
 	Path output;
 
-	/** "2 QuantizeLinear, 1 QLinearConv": the quantization ops a model holds, or null for a float model. */
-	private static String quantizedOps(OnnxModel model) {
-		java.util.Map<String, Long> found = new java.util.TreeMap<>();
-		for (org.quantrace.engine.onnx.Node n : model.graph().allNodes()) {
-			String op = n.opType();
-			if (op.equals("QuantizeLinear") || op.equals("DequantizeLinear") || op.startsWith("QLinear") || op.endsWith("Integer")
-					|| op.equals("DynamicQuantizeLinear")) {
-				found.merge(op, 1L, Long::sum);
-			}
-		}
-		return found.isEmpty() ? null : String.join(", ", found.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList());
-	}
-
 	@Override
 	public Integer call() {
 		DebugMetric m = DebugMetric.get(metric.toLowerCase(Locale.ROOT));
@@ -79,15 +66,16 @@ final class DebugCommand implements Callable<Integer> {
 		// before any work: -o DIR replaces only a folder quantrace wrote (run's rule), a new or an empty one
 		org.quantrace.runner.OutputOwnership.checkReplaceable(output, inputs);
 		OnnxModel f = ModelFiles.load(floatModel);
-		String quantizedOps = quantizedOps(f);
+		String quantizedOps = org.quantrace.engine.onnx.QuantizedOps.listed(org.quantrace.engine.onnx.QuantizedOps.counts(f));
 		if (quantizedOps != null) { // QUANTIZED FLOAT: the float model fed float samples where it reads int8 failed inside ONNX Runtime, exit 3
 			throw new InvalidInputException(floatModel + ": is quantized (it holds " + quantizedOps + "): the debugger compares a float model, given first,"
 					+ " with its full-integer version, given second", "quantrace debug FLOAT.onnx QUANTIZED.onnx");
 		}
-		// two sessions draw other noise (make_unseen17's noisy: "accumulated" 5.6 at the noise's Add), which the table would call quantization error
+		OnnxModel q = ModelFiles.load(quantized); // both files read (a link refused) before what is wrong with their contents
+		// two sessions draw other noise (make_unseen17's noisy: "accumulated" 5.6 at the noise's Add), which the table would call quantization
+		// error; a training-mode export's Dropout draws here too, since the debugger reads every tensor
 		org.quantrace.engine.onnx.RandomOps.requireSeeded(f, floatModel.toString(), "the two models' draws, and the debugger would count their"
 				+ " difference as quantization error");
-		OnnxModel q = ModelFiles.load(quantized);
 		org.quantrace.engine.data.Dataset dataset = data.open(spec.commandLine().getErr());
 		ModelFiles.requireRuns(f, floatModel, dataset);
 		ModelFiles.requireRuns(q, quantized, dataset);

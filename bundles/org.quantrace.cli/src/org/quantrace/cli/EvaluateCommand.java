@@ -130,7 +130,8 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 		for (Path m : all) {
 			variants.add(Variant.of(names.get(m), ModelFiles.load(m)));
 			// evaluated all the same (a user may want the figure), but said: a second process prints other figures
-			String unseeded = org.quantrace.engine.onnx.RandomOps.unseededIn(variants.get(variants.size() - 1).model(), m.toString());
+			// a Dropout in training mode draws here only where ONNX Runtime keeps it (its output a model output, its mask read)
+			String unseeded = org.quantrace.engine.onnx.RandomOps.unseededInEvaluation(variants.get(variants.size() - 1).model(), m.toString());
 			if (unseeded != null) {
 				spec.commandLine().getErr().println("quantrace: warning: " + unseeded + ", and so do its figures below: " + org.quantrace.engine.onnx.RandomOps.HINT);
 			}

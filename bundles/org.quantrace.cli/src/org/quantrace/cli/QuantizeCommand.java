@@ -112,7 +112,8 @@ final class QuantizeCommand implements Callable<Integer> {
 		OnnxModel source = ModelFiles.load(model);
 		if (resolved.isQuantized()) {
 			Quantizer.requireFloat(source, model.toString()); // before any progress line
-			Quantizer.requireRepeatable(source, model.toString(), resolved);
+			// pre-processing sets a Dropout in training mode to inference mode (Freezer) before the calibration runs the model
+			Quantizer.requireRepeatable(noPreprocess ? source : org.quantrace.engine.convert.Freezer.inferenceView(source), model.toString(), resolved);
 			String weightOnly = Quantizer.weightOnlyWarning(source, model.toString());
 			if (weightOnly != null) {
 				spec.commandLine().getErr().println("quantrace: warning: " + weightOnly);

@@ -104,10 +104,14 @@ final class DataChecks {
 				Severity.ERROR));
 	}
 
-	/** A model that draws random numbers without a seed: no figure the run measures on it could be derived again. */
+	/**
+	 * A model that draws random numbers without a seed: no figure the run measures on it could be derived again. Its view at
+	 * inference: the run never runs a Dropout in training mode (conversion and quantization's pre-processing set it to inference
+	 * mode, and the original and a technique-none copy of it are evaluated so).
+	 */
 	private static void checkSeeded(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
 		try {
-			org.quantrace.engine.onnx.RandomOps.requireSeeded(model, "model " + m.getName() + " (\"" + m.getPath() + "\")",
+			org.quantrace.engine.onnx.RandomOps.requireSeeded(org.quantrace.engine.convert.Freezer.inferenceView(model), "model " + m.getName() + " (\"" + m.getPath() + "\")",
 					"every figure the run measures on it, its calibrated ranges and quantized files: quantrace verify --deep could not derive them again");
 		} catch (InvalidInputException e) {
 			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_RANDOM, text(e), Severity.ERROR));
@@ -138,13 +142,21 @@ final class DataChecks {
 		List<String> asIs = schemes.stream().filter(s -> !s.spec().isQuantized()).map(s -> "'" + s.name() + "'").toList();
 		long q = model.graph().allNodes().stream().filter(n -> n.opType().equals("QuantizeLinear") && n.domain().isEmpty()).count();
 		long dq = model.graph().allNodes().stream().filter(n -> n.opType().equals("DequantizeLinear") && n.domain().isEmpty()).count();
-		if (asIs.isEmpty() || q == 0 || dq == 0) {
+		Map<String, Long> ops = org.quantrace.engine.onnx.QuantizedOps.counts(model);
+		String form = org.quantrace.engine.onnx.QuantizedOps.form(ops);
+		boolean qdq = "QDQ form".equals(form);
+		if (asIs.isEmpty() || form == null || qdq && (q == 0 || dq == 0)) {
 			return;
 		}
+		// ONNX Runtime's QOperator or dynamic-range form (make_unseen17's qop, make_unseen18's dynq): its integer kernels and
+		// their codes are in the file, written by the tool that quantized it; its producer names that tool where it says
+		String what = qdq ? q + " QuantizeLinear, " + dq + " DequantizeLinear: a quantization-aware-trained export or a model quantized before"
+				: org.quantrace.engine.onnx.QuantizedOps.listed(ops) + ", in ONNX Runtime's " + form + "; quantized before"
+						+ (model.producerName().isEmpty() ? "" : ", its producer " + (model.producerName() + " " + model.producerVersion()).trim());
+		String codes = qdq ? "on the integer codes it holds (convert keeps them)" : "on the integer codes and scales the tool that quantized it chose";
 		String schemesWord = (asIs.size() == 1 ? "scheme " : "schemes ") + String.join(", ", asIs);
 		problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_TRAINED_CODES, "model " + m.getName() + " (\"" + m.getPath() + "\") is quantized already ("
-				+ q + " QuantizeLinear, " + dq + " DequantizeLinear: a quantization-aware-trained export or a model quantized before): " + schemesWord
-				+ " evaluate" + (asIs.size() == 1 ? "s" : "") + " it as it is, on the integer codes it holds (convert keeps them), neither calibrated nor"
+				+ what + "): " + schemesWord + " evaluate" + (asIs.size() == 1 ? "s" : "") + " it as it is, " + codes + ", neither calibrated nor"
 				+ " quantized by this run; the variant named " + String.join(", ", asIs) + " is that integer model, not a float one", Severity.WARNING));
 	}
 

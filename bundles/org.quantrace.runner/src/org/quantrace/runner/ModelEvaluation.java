@@ -85,7 +85,10 @@ final class ModelEvaluation {
 		stages.addAll(run.schemes().values());
 		List<Variant> variants = new ArrayList<>();
 		for (ModelRun.Stage s : stages) {
-			OnnxModel model = s.name().equals("original") ? originalInferenceView : s.model();
+			// a technique-none scheme's copy of the original too (its kind is the original's): as verify's Reevaluation runs it,
+			// never with a Dropout in training mode drawing its mask from the clock
+			OnnxModel model = s.name().equals("original") ? originalInferenceView
+					: s.artifact().getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL ? Freezer.inferenceView(s.model()) : s.model();
 			variants.add(new Variant(s.name(), model, s.artifact().getSizeBytes()));
 		}
 		log("%s: evaluating %d variants on %s (%d samples%s)", run.name(), variants.size(), d.getName(), data.size(),

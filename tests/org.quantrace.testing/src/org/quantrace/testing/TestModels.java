@@ -105,6 +105,42 @@ public final class TestModels {
 		return t.build();
 	}
 
+	/**
+	 * A MatMul in ONNX Runtime's QOperator form, as its quantize_static(QuantFormat.QOperator) writes one (round 17's qop, small):
+	 * x [1, 4] -> QuantizeLinear (uint8, scale 0.05, zero point 128) -> QLinearMatMul with int8 weights [4, 3] (scale 0.02) ->
+	 * DequantizeLinear (scale 0.04, zero point 128) -> y [1, 3]; producer "onnx.quantize" 0.1.0 as ONNX Runtime's quantizer names itself.
+	 */
+	public static ModelProto qoperatorMatMul() {
+		long[] scalar = {};
+		List<TensorProto> weights = List.of(floats("xs", scalar, 0.05f), ints("xz", TensorProto.DataType.UINT8_VALUE, scalar, 128),
+				ints("w", TensorProto.DataType.INT8_VALUE, new long[] { 4, 3 }, 10, -20, 30, -40, 50, -60, 70, -80, 90, -100, 110, -120),
+				floats("ws", scalar, 0.02f), ints("wz", TensorProto.DataType.INT8_VALUE, scalar, 0), floats("ys", scalar, 0.04f),
+				ints("yz", TensorProto.DataType.UINT8_VALUE, scalar, 128));
+		ModelProto m = graph(List.of(node("QuantizeLinear", "x_QuantizeLinear", List.of("x", "xs", "xz"), "xq"),
+				node("QLinearMatMul", "mm_quant", List.of("xq", "xs", "xz", "w", "ws", "wz", "ys", "yz"), "yq"),
+				node("DequantizeLinear", "y_DequantizeLinear", List.of("yq", "ys", "yz"), "y")), weights, tensor("x", 1, 4), tensor("y", 1, 3));
+		return m.toBuilder().setProducerName("onnx.quantize").setProducerVersion("0.1.0").build();
+	}
+
+	/**
+	 * The same MatMul in ONNX Runtime's dynamic-range form, as its quantize_dynamic writes one (round 18's dynq, small): x [1, 4] ->
+	 * DynamicQuantizeLinear (uint8 codes, their scale and zero point) -> MatMulInteger with int8 weights [4, 3] -> Cast to float ->
+	 * Mul by the input's scale -> Mul by the weight's 0.02 -> y [1, 3]. No QuantizeLinear or DequantizeLinear in it.
+	 */
+	public static ModelProto dynamicMatMul() {
+		long[] scalar = {};
+		List<TensorProto> weights = List.of(ints("w", TensorProto.DataType.INT8_VALUE, new long[] { 4, 3 }, 10, -20, 30, -40, 50, -60, 70, -80, 90, -100,
+				110, -120), ints("wz", TensorProto.DataType.INT8_VALUE, scalar, 0), floats("ws", scalar, 0.02f));
+		NodeProto quantize = NodeProto.newBuilder().setOpType("DynamicQuantizeLinear").setName("x_QuantizeLinear").addInput("x").addOutput("xq")
+				.addOutput("xs").addOutput("xz").build();
+		NodeProto cast = node("Cast", "mm_cast", List.of("acc"), "accf").toBuilder()
+				.addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(1)).build();
+		ModelProto m = graph(List.of(quantize, node("MatMulInteger", "mm_quant", List.of("xq", "w", "xz", "wz"), "acc"), cast,
+				node("Mul", "mm_scales_mul", List.of("accf", "xs"), "t"), node("Mul", "mm_output_scale_mul", List.of("t", "ws"), "y")), weights,
+				tensor("x", 1, 4), tensor("y", 1, 3));
+		return m.toBuilder().setProducerName("onnx.quantize").setProducerVersion("0.1.0").build();
+	}
+
 	/** A float initializer holding {@code values}. */
 	public static TensorProto floats(String name, long[] dims, float... values) {
 		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);

@@ -135,6 +135,12 @@ public final class OpRules {
 		add(new OpRule("comparison and index", Set.of("Greater", "Less", "GreaterOrEqual", "LessOrEqual", "Equal", "ArgMax", "ArgMin", "NonZero"),
 				Form.FLOAT, List.of(), -1, Kernel.none("computes bools or indices, which are not quantized: it runs in float, on its input dequantized"
 						+ " where an integer op made it"), Drq.none(), null));
+		// Hardmax (make_unseen18's proto ends in one) is an argmax made one-hot: on codes of one scale, a monotone map, it would pick
+		// the same index, but ONNX defines it for float types only (T: float16, float, bfloat16, double), so no integer kernel can
+		// run it. Its output, 0 and 1, is exact in the output quantization of any full-integer scheme (int8 1/255 - 128: -128, 127).
+		add(new OpRule("Hardmax", Set.of("Hardmax"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX defines Hardmax for float types only (an argmax"
+				+ " made one-hot, which on codes of one scale would pick the same index): " + FLOAT_ISLAND + "; its one-hot output, 0 and 1, is exact"
+				+ " in any 8-bit quantization whose range holds 0 and 1"), Drq.none(), null));
 		add(new OpRule("training ops", Set.of("BatchNormalization", "Dropout"), Form.FLOAT, List.of(), -1,
 				Kernel.none("a training-time op here: freeze the model first (quantrace convert) to fold or remove it"), Drq.none(), null));
 		add(new OpRule("control flow", Set.of("If", "Loop", "Scan"), Form.CONTROL_FLOW, List.of(), -1,

@@ -43,10 +43,6 @@ public final class Quantizer {
 	private Quantizer() {
 	}
 
-	/** The ops of a model that is quantized already: QDQ pairs, ONNX Runtime's integer and dynamic kernels. */
-	private static final Set<String> QUANTIZED_OPS = Set.of("QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "ConvInteger",
-			"MatMulInteger", "QGemm", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM", "MatMulIntegerToFloat", "QAttention", "QEmbedLayerNormalization");
-
 	/**
 	 * Refuses a model that is quantized already (our own output, a QAT export with its QuantizeLinear/DequantizeLinear
 	 * pairs, ONNX Runtime's quantizer's): quantizing it again would calibrate dequantized values, re-round int8 weights to
@@ -56,19 +52,12 @@ public final class Quantizer {
 	 * @throws InvalidInputException naming the quantized ops found
 	 */
 	public static void requireFloat(OnnxModel model, String modelName) {
-		java.util.Map<String, Long> found = new java.util.TreeMap<>();
-		String first = null;
-		for (Node n : model.graph().allNodes()) {
-			if (QUANTIZED_OPS.contains(n.opType()) || n.opType().startsWith("QLinear")) {
-				found.merge(n.opType(), 1L, Long::sum);
-				first = first == null ? n.name() : first;
-			}
-		}
+		java.util.Map<String, Long> found = org.quantrace.engine.onnx.QuantizedOps.counts(model);
 		if (!found.isEmpty()) {
-			List<String> counts = found.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).toList();
-			throw new InvalidInputException(modelName + " is quantized already: it holds " + String.join(", ", counts) + (first.isEmpty() ? ""
+			String first = model.graph().allNodes().stream().filter(org.quantrace.engine.onnx.QuantizedOps::isQuantized).findFirst().orElseThrow().name();
+			throw new InvalidInputException(modelName + " is quantized already: it holds " + org.quantrace.engine.onnx.QuantizedOps.listed(found) + (first.isEmpty() ? ""
 					: " (the first: '" + first + "')") + "; quantizing it again would quantize dequantized values and record it as the float original",
-					quantizedHint(model.graph()));
+					quantizedHint(model, found));
 		}
 	}
 
@@ -96,14 +85,18 @@ public final class Quantizer {
 	 * TrainedCodes makes such a Conv (or Gemm) the form ONNX Runtime fuses, or refuses the model naming the layer; the hint says
 	 * both, and that --keep batch-normalization (which a user who met that refusal may have given) leaves them unfolded.
 	 */
-	static String quantizedHint(org.quantrace.engine.onnx.Graph g) {
+	static String quantizedHint(OnnxModel model, java.util.Map<String, Long> quantizedOps) {
+		org.quantrace.engine.onnx.Graph g = model.graph();
 		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
 		List<Node> dequantized = g.nodes().stream().filter(n -> QDQ_KERNELS.contains(n.opType()) && n.inputs().stream()
 				.anyMatch(i -> g.producer(i).map(p -> p.opType().equals("DequantizeLinear")).orElse(false))).toList();
 		List<Node> unfused = dequantized.stream().filter(n -> g.consumers(n.output(0)).isEmpty()
 				|| !g.consumers(n.output(0)).stream().allMatch(c -> c.opType().equals("QuantizeLinear"))).toList();
 		if (unfused.isEmpty()) {
-			return "quantize the float model it was made from; a quantization-aware-trained export runs in integer kernels as it is: evaluate it" + evaluate;
+			String form = org.quantrace.engine.onnx.QuantizedOps.form(quantizedOps);
+			return "quantize the float model it was made from; " + (form == null || form.equals("QDQ form") ? "a quantization-aware-trained export"
+					: "a model in ONNX Runtime's " + form.substring(0, form.indexOf(':')) + " (its quantizer's output)") + " runs in integer kernels as it is:"
+					+ " evaluate it" + evaluate + ", or run it in a recipe under scheme unquantized";
 		}
 		Node first = unfused.get(0);
 		String readers = g.consumers(first.output(0)).stream().map(Node::opType).distinct().collect(java.util.stream.Collectors.joining(", "));

@@ -51,9 +51,25 @@ public final class ModelInspector {
 		Graph main = model.graph();
 		List<String> notes = new ArrayList<>();
 		// what quantize, debug and a recipe refuse and evaluate warns of, said before any of them runs (round 17's noisy)
-		String unseeded = org.quantrace.engine.onnx.RandomOps.unseededIn(model, file);
+		List<Node> random = org.quantrace.engine.onnx.RandomOps.unseeded(model);
+		String unseeded = org.quantrace.engine.onnx.RandomOps.described(random.stream().filter(n -> !n.opType().equals("Dropout")).toList(), file);
 		if (unseeded != null) {
 			notes.add(unseeded + "; quantize (calibrated schemes), debug and run refuse it, evaluate warns: " + org.quantrace.engine.onnx.RandomOps.HINT);
+		}
+		String dropouts = org.quantrace.engine.onnx.RandomOps.described(random.stream().filter(n -> n.opType().equals("Dropout")).toList(), file);
+		if (dropouts != null) { // round 17's dropt.onnx: a training-mode export's Dropout
+			notes.add(dropouts + " wherever ONNX Runtime keeps it (a session reading its output, as calibration and the debugger do; its optimizer"
+					+ " removes it where only the next node reads it); convert, quantize's pre-processing and run set it to inference mode, debug refuses it,"
+					+ " evaluate warns where its output or mask is read: " + org.quantrace.engine.onnx.RandomOps.HINT);
+		}
+		// a model quantized by another tool in ONNX Runtime's integer forms (make_unseen17's qop, make_unseen18's dynq): whose codes they are
+		Map<String, Long> quantized = org.quantrace.engine.onnx.QuantizedOps.counts(model);
+		String form = org.quantrace.engine.onnx.QuantizedOps.form(quantized);
+		if (form != null && !form.equals("QDQ form")) {
+			notes.add(file + " is quantized already, in ONNX Runtime's " + form + " (" + org.quantrace.engine.onnx.QuantizedOps.listed(quantized)
+					+ (model.producerName().isEmpty() ? "" : "; producer " + (model.producerName() + " " + model.producerVersion()).trim())
+					+ "): its codes and scales are those the tool that quantized it chose, not a Quantrace calibration's; quantize refuses it"
+					+ " (quantize the float model it was made from), evaluate (beside its float source) and a recipe's scheme unquantized run it as it is");
 		}
 		Map<String, TensorInfo> known = new HashMap<>();
 		// what the model declares, the main graph's first, then each If/Loop/Scan body's (value_info and its outputs)

@@ -160,4 +160,50 @@ class ModelInspectorTest {
 			}
 		}
 	}
+
+	/**
+	 * A model quantized by ONNX Runtime's quantizer in QOperator or dynamic-range form (round 17's qop, round 18's dynq): inspect
+	 * said nothing of it; the user met it only when quantize refused the model. Now a note names the form, the ops and the
+	 * producer, whose codes they are, and what to do; a float model gets none (the tests above).
+	 */
+	@Test
+	void aModelQuantizedInOnnxRuntimesIntegerFormsIsNamedWithWhoseCodesTheyAre() {
+		Inspection qop = ModelInspector.inspect(org.quantrace.engine.onnx.OnnxModel.of(org.quantrace.testing.TestModels.qoperatorMatMul()), "qop.onnx", 0, "",
+				true);
+		assertEquals(List.of("qop.onnx is quantized already, in ONNX Runtime's QOperator form: integer kernels in the file, on the codes and scales stored"
+				+ " with them (1 DequantizeLinear, 1 QLinearMatMul, 1 QuantizeLinear; producer onnx.quantize 0.1.0): its codes and scales are those the"
+				+ " tool that quantized it chose, not a Quantrace calibration's; quantize refuses it (quantize the float model it was made from),"
+				+ " evaluate (beside its float source) and a recipe's scheme unquantized run it as it is"), qop.notes());
+		Inspection dynq = ModelInspector.inspect(org.quantrace.engine.onnx.OnnxModel.of(org.quantrace.testing.TestModels.dynamicMatMul()), "dynq.onnx", 0,
+				"", true);
+		assertEquals(1, dynq.notes().size(), dynq.notes().toString());
+		assertTrue(dynq.notes().get(0).startsWith("dynq.onnx is quantized already, in ONNX Runtime's dynamic-range form: activations quantized at run"
+				+ " time by DynamicQuantizeLinear, integer kernels in the file (1 DynamicQuantizeLinear, 1 MatMulInteger; producer onnx.quantize 0.1.0)"),
+				dynq.notes().toString());
+		// the shape probe ran both as they are: ONNX Runtime typed the codes
+		assertTrue(qop.tensors().stream().anyMatch(t -> t.name().equals("yq") && t.type().equals("UINT8")), qop.tensors().toString());
+		assertTrue(dynq.tensors().stream().anyMatch(t -> t.name().equals("acc") && t.type().equals("INT32")), dynq.tensors().toString());
+	}
+
+	/** A Dropout whose training_mode is true (round 17's dropt.onnx) is named, with who freezes it and who refuses it; in inference mode it is not. */
+	@Test
+	void aDropoutInTrainingModeIsNamedWithWhoFreezesIt() {
+		for (int mode : new int[] { 1, 0 }) {
+			ai.onnx.proto.OnnxMl.ModelProto m = org.quantrace.testing.TestModels.graph(List.of(org.quantrace.testing.TestModels.node("Dropout", "drop",
+					List.of("x", "ratio", "training_mode"), "y")), List.of(org.quantrace.testing.TestModels.floats("ratio", new long[0], 0.5f),
+							org.quantrace.testing.TestModels.ints("training_mode", 9, new long[0], mode)),
+					org.quantrace.testing.TestModels.tensor("x", 1, 4), org.quantrace.testing.TestModels.tensor("y", 1, 4));
+			Inspection in = ModelInspector.inspect(org.quantrace.engine.onnx.OnnxModel.of(m), "dropt.onnx", 0, "", true);
+			List<String> random = in.notes().stream().filter(n -> n.contains("random op")).toList();
+			if (mode == 0) {
+				assertTrue(random.isEmpty(), random.toString());
+			} else {
+				assertEquals(List.of("dropt.onnx holds 1 random op without a seed (the first: Dropout in training mode 'drop'): ONNX Runtime seeds it from"
+						+ " the clock, so the model's outputs differ from process to process wherever ONNX Runtime keeps it (a session reading its output,"
+						+ " as calibration and the debugger do; its optimizer removes it where only the next node reads it); convert, quantize's"
+						+ " pre-processing and run set it to inference mode, debug refuses it, evaluate warns where its output or mask is read: "
+						+ org.quantrace.engine.onnx.RandomOps.HINT), random);
+			}
+		}
+	}
 }

@@ -112,6 +112,21 @@ class FreezerTest {
 		assertTrue(r.maxAbsDifference() <= 1e-5, "difference " + r.maxAbsDifference());
 	}
 
+	/**
+	 * The example's training-mode export holds a Dropout with training_mode true: a random op to RandomOps (no seed), which the
+	 * conversion makes an inference-mode one, removed or kept, so that nothing of the converted model draws; the original as the
+	 * runner evaluates it (its inference view) draws nothing either.
+	 */
+	@Test
+	void aTrainingModeDropoutIsRandomUntilFrozenRemovedOrKept() {
+		assertEquals(List.of("/classifier/classifier.2/Dropout"), org.quantrace.engine.onnx.RandomOps.unseeded(TRAINED).stream().map(Node::name).toList());
+		for (FreezeOptions options : List.of(FreezeOptions.defaults(), new FreezeOptions(Set.of(TrainingOperation.BATCH_NORMALIZATION), true, 0))) {
+			FreezeResult r = Freezer.freeze(TRAINED, "fashion_cnn_trained", options, null);
+			assertEquals(List.of(), org.quantrace.engine.onnx.RandomOps.unseeded(r.model()), options.toString());
+		}
+		assertEquals(List.of(), org.quantrace.engine.onnx.RandomOps.unseeded(Freezer.inferenceView(TRAINED)));
+	}
+
 	@Test
 	void keptOperationsStayInInferenceForm() {
 		FreezeOptions keepBn = new FreezeOptions(Set.of(TrainingOperation.DROPOUT), true, 0);

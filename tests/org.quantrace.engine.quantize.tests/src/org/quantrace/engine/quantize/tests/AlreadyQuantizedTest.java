@@ -62,7 +62,7 @@ class AlreadyQuantizedTest {
 
 			if (between == null) {
 				assertEquals("quantize the float model it was made from; a quantization-aware-trained export runs in integer kernels as it is:"
-						+ " evaluate it (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)", e.hint());
+						+ " evaluate it (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two), or run it in a recipe under scheme unquantized", e.hint());
 			} else {
 				assertEquals("quantize the float model it was made from, or evaluate this one as it is (quantrace evaluate FLOAT.onnx"
 						+ " QUANTIZED.onnx compares the two); but 1 of its 1 Conv/MatMul/Gemm layers on dequantized values run in float in ONNX"

@@ -1047,4 +1047,40 @@ class OpRulesTest {
 		}
 		assertTrue(c.layer("Softmax").reason().contains("QLinearSoftmax ran at"), c.layer("Softmax").reason());
 	}
+
+	/**
+	 * Hardmax (round 18's proto ends in one) had no rule: its log row said "Hardmax has no rule in Quantrace's op table". It is an
+	 * argmax made one-hot, and ONNX defines it for float types only, so it stays float on its input dequantized, which on codes of
+	 * one scale orders the values as the codes do. ONNX Runtime runs the quantized graph: every row one-hot, 0 and 1 exactly, at the
+	 * float model's index where the quantized scores keep their order (the tiny graph's scores lie apart by more than a step).
+	 */
+	@Test
+	void hardmaxStaysFloatByItsRuleAndItsOneHotOutputIsExact() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String scores = t.node("Flatten", List.of(t.node("GlobalAveragePool", List.of(t.node("Relu", List.of(conv(t, "x", 3, 4)))))));
+		OnnxModel model = t.model(t.node("Hardmax", List.of(scores)));
+		QuantizationResult r = TinyGraph.quantize(model, FIQ, t.calibration(-1, 1));
+
+		QuantizationResult.Layer hardmax = r.layers().stream().filter(l -> l.opType().equals("Hardmax")).findFirst().orElseThrow();
+		assertFalse(hardmax.quantized(), hardmax.toString());
+		assertTrue(hardmax.reason().startsWith("ONNX defines Hardmax for float types only (an argmax made one-hot"), hardmax.reason());
+		assertTrue(r.layers().stream().filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized), r.layers().toString());
+		NdArray x = t.batch(t.data(16, -1, 1));
+		float[] expected = TinyGraph.run(model, x);
+		float[] actual = TinyGraph.run(r.model(), x);
+		int same = 0;
+		for (int row = 0; row < 16; row++) {
+			int ones = 0;
+			boolean agrees = true;
+			for (int c = 0; c < 4; c++) {
+				float v = actual[row * 4 + c];
+				assertTrue(v == 0f || v == 1f, "row " + row + ": " + v);
+				ones += v == 1f ? 1 : 0;
+				agrees &= v == expected[row * 4 + c];
+			}
+			assertEquals(1, ones, "row " + row);
+			same += agrees ? 1 : 0;
+		}
+		assertTrue(same >= 14, same + " of 16 rows at the float model's index");
+	}
 }

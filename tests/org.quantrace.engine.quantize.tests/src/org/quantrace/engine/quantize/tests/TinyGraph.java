@@ -134,6 +134,13 @@ final class TinyGraph {
 		return name;
 	}
 
+	/** A scalar bool constant (a Dropout's training_mode). */
+	String bool(boolean value) {
+		String name = "b" + (names++);
+		g.addInitializer(TensorProto.newBuilder().setName(name).setDataType(9).addInt32Data(value ? 1 : 0));
+		return name;
+	}
+
 	String scalar(float value) {
 		String name = "s" + (names++);
 		g.addInitializer(TensorProto.newBuilder().setName(name).setDataType(1).addFloatData(value));
