@@ -133,6 +133,7 @@ public final class Verification {
 			v.folder();
 			task.advance(1);
 			v.asRendered();
+			v.runtimeVersion();
 			task.advance(1);
 			v.inputs();
 			v.coverage();
@@ -174,6 +175,10 @@ public final class Verification {
 			throw new InvalidInputException(out + ": cannot be read (" + IoErrors.describe(e) + ")", "check the folder is readable");
 		}
 		Path file = dir.resolve(Outputs.TRACE);
+		if (Files.isSymbolicLink(file)) { // a run writes no link: what it points at is outside what the folder's lists vouch for
+			throw new InvalidInputException(out + ": its " + Outputs.TRACE + " is a symbolic link, which a run never writes; verify does not follow it",
+					"give the folder quantrace run wrote, its trace.xmi a file of its own");
+		}
 		if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
 			throw new InvalidInputException(out + ": not a Quantrace output folder (it has no " + Outputs.TRACE + ")",
 					"give the folder quantrace run wrote (quantrace-out/RECIPE by default)");
@@ -293,6 +298,7 @@ public final class Verification {
 			ctx = copiedRecipe();
 		}
 		problems.addAll(RunShareCheck.coverage(ctx, trace));
+		problems.addAll(RecipeDeclarationsCheck.check(ctx, trace));
 	}
 
 	/**
@@ -494,6 +500,30 @@ public final class Verification {
 			}
 		}
 		return found;
+	}
+
+	/**
+	 * The ONNX Runtime a Quantrace build ships is one jar: a trace this very version of Quantrace wrote records the ONNX Runtime
+	 * verify runs on, on whatever machine it ran. A trace and its logs edited to name another (1.30.0 for 1.29.0), every document
+	 * made again and SHA256SUMS re-sealed, passed. Another version's folder is not judged so (it may ship another runtime).
+	 */
+	private void runtimeVersion() {
+		String wrote = trace.getEnvironment() == null ? null
+				: trace.getEnvironment().getTools().stream().filter(t -> "Quantrace".equals(t.getName())).map(t -> t.getVersion()).findFirst().orElse(null);
+		String ours = org.quantrace.engine.runtime.InferenceSession.runtimeVersion();
+		if (!org.quantrace.engine.Versions.quantrace().equals(wrote)) {
+			return;
+		}
+		Set<String> recorded = new java.util.TreeSet<>();
+		trace.eAllContents().forEachRemaining(o -> {
+			if (o instanceof org.quantrace.model.trace.ToolVersion t && TraceAssembler.ONNX_RUNTIME.equals(t.getName()) && !ours.equals(t.getVersion())) {
+				recorded.add(String.valueOf(t.getVersion()));
+			}
+		});
+		if (!recorded.isEmpty()) {
+			problems.add(new Problem(Outputs.TRACE, "records " + TraceAssembler.ONNX_RUNTIME + " " + String.join(", ", recorded) + ", where Quantrace " + wrote
+					+ ", the version that wrote it and checks it now, ships ONNX Runtime " + ours + ": the version was edited after the run"));
+		}
 	}
 
 	/**
