@@ -578,6 +578,8 @@ public final class Verification {
 					problems.add(new Problem(relative(p), "a symbolic link: a run writes none, and verify does not follow it"));
 				} else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
 					files.add(relative(p));
+				} else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) { // reading a named pipe would wait for a writer
+					problems.add(new Problem(relative(p), "not a file or folder (a named pipe, socket or device): a run writes none, and verify does not read it"));
 				}
 			}
 		} catch (IOException e) {
@@ -615,6 +617,9 @@ public final class Verification {
 	}
 
 	/** Reads a "sha256  path" list of the folder and checks its entries; a path leaving the folder is refused, not read. */
+	/** The largest SHA256SUMS or inventory verify reads: a million files' lines of 256 bytes. */
+	private static final long MAX_LIST_BYTES = 256L << 20;
+
 	private Map<String, String> list(String name, Set<String> files) {
 		Map<String, String> entries = new LinkedHashMap<>();
 		if (!files.contains(name)) {
@@ -623,7 +628,16 @@ public final class Verification {
 		}
 		List<String> lines;
 		try {
+			long size = Files.size(dir.resolve(name));
+			if (size > MAX_LIST_BYTES) { // read whole it could exhaust memory: a run's lists are some hundred bytes a file
+				problems.add(new Problem(name, String.format(java.util.Locale.ROOT, "%,d bytes, more than any run writes (%,d at most): not read, so it vouches for no file",
+						size, MAX_LIST_BYTES)));
+				return entries;
+			}
 			lines = Files.readAllLines(dir.resolve(name), StandardCharsets.UTF_8);
+		} catch (java.nio.charset.CharacterCodingException e) {
+			problems.add(new Problem(name, "not text (not UTF-8): a run writes lines 'SHA-256  path'; not read, so it vouches for no file"));
+			return entries;
 		} catch (IOException e) {
 			problems.add(new Problem(name, "unreadable (" + IoErrors.describe(e) + ")"));
 			return entries;
