@@ -62,7 +62,7 @@ public final class ConversionRecords {
 		c.getConverterConfiguration().add(parameter("verification", "max |frozen - original in inference mode| = " + r.maxAbsDifference() + " on "
 				+ r.verificationSamples() + (r.verificationSamples() == 1 ? " sample of " : " samples of ") + r.verificationData()));
 		c.setFramework(tool("Quantrace", Versions.quantrace()));
-		c.getPackages().add(tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()));
+		c.getPackages().add(tool(TraceAssembler.ONNX_RUNTIME, InferenceSession.runtimeVersion()));
 		c.getPackages().add(tool("ONNX model", "IR " + r.model().irVersion() + ", opset " + r.model().opset()));
 		if (producerOfInput != null && !producerOfInput.isBlank()) {
 			c.getPackages().add(tool(EXPORTER, producerOfInput));

@@ -334,13 +334,23 @@ final class ModelRun {
 	}
 
 	String conversionId() {
-		String base = ctx.recipe().getConversionId() != null ? ctx.recipe().getConversionId() : ctx.recipe().getName() + "-conversion";
-		return base + "/" + m.getName();
+		return conversionId(ctx.recipe(), m.getName());
 	}
 
 	String optimizationId(String scheme) {
-		String base = ctx.recipe().getOptimizationId() != null ? ctx.recipe().getOptimizationId() : ctx.recipe().getName() + "-optimization";
-		return base + "/" + m.getName() + "/" + scheme;
+		return optimizationId(ctx.recipe(), m.getName(), scheme);
+	}
+
+	/** The id of model {@code model}'s conversion record: the recipe's conversion-id (else its name) and the model's name. */
+	static String conversionId(Recipe recipe, String model) {
+		String base = recipe.getConversionId() != null ? recipe.getConversionId() : recipe.getName() + "-conversion";
+		return base + "/" + model;
+	}
+
+	/** The id of the optimization record of {@code scheme} on {@code model}. */
+	static String optimizationId(Recipe recipe, String model, String scheme) {
+		String base = recipe.getOptimizationId() != null ? recipe.getOptimizationId() : recipe.getName() + "-optimization";
+		return base + "/" + model + "/" + scheme;
 	}
 
 	private void log(String format, Object... args) {

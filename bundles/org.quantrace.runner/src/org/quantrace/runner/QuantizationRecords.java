@@ -42,18 +42,7 @@ public final class QuantizationRecords {
 
 	public static QuantizationRecord toRecord(QuantizationResult result) {
 		QuantizationSpec spec = result.spec();
-		QuantizationRecord r = F.createQuantizationRecord();
-		r.setTechnique(of(spec.technique()));
-		r.setIoType(of(spec.io()));
-		r.setWeightPrecision(of(spec.weights().precision()));
-		r.setWeightScheme(of(spec.weights().scheme()));
-		r.setWeightGranularity(of(spec.weights().granularity()));
-		if (spec.technique() == QuantizationSpec.Technique.FULL_INTEGER) {
-			r.setActivationPrecision(of(spec.activations().precision()));
-			r.setActivationScheme(of(spec.activations().scheme()));
-			r.setActivationGranularity(of(spec.activations().granularity()));
-		}
-		r.setReduceRange(spec.reduceRange());
+		QuantizationRecord r = settings(spec);
 		r.setOpset(result.model().opset());
 		r.setTransformationFunction(transformationFunction(result));
 		r.setScaleFactorFormula(scaleFactorFormula());
@@ -160,6 +149,32 @@ public final class QuantizationRecords {
 	}
 
 	// the engine's terms as the trace's: the metamodel's enums have the same constants (SchemeResolver maps the other way)
+
+	/**
+	 * A record holding the settings of {@code spec} alone (technique, I/O type, each class's precision, scheme and granularity,
+	 * reduced range, the calibration method and batch size): what the run records of a scheme, and what verify makes again from
+	 * the recipe's scheme to hold the trace's record against ({@link RecipeDeclarationsCheck}).
+	 */
+	static QuantizationRecord settings(QuantizationSpec spec) {
+		QuantizationRecord r = F.createQuantizationRecord();
+		r.setTechnique(of(spec.technique()));
+		r.setIoType(of(spec.io()));
+		r.setWeightPrecision(of(spec.weights().precision()));
+		r.setWeightScheme(of(spec.weights().scheme()));
+		r.setWeightGranularity(of(spec.weights().granularity()));
+		if (spec.technique() == QuantizationSpec.Technique.FULL_INTEGER) {
+			r.setActivationPrecision(of(spec.activations().precision()));
+			r.setActivationScheme(of(spec.activations().scheme()));
+			r.setActivationGranularity(of(spec.activations().granularity()));
+		}
+		r.setReduceRange(spec.reduceRange());
+		return r;
+	}
+
+	/** The calibration method of {@code settings} as the trace names it. */
+	static CalibrationMethod method(CalibrationSettings settings) {
+		return of(settings.method());
+	}
 
 	private static QuantizationTechnique of(QuantizationSpec.Technique t) {
 		return QuantizationTechnique.valueOf(t.name());

@@ -100,8 +100,11 @@ final class TraceAssembler {
 	}
 
 	/** Quantrace, ONNX Runtime and the JVM with their versions: the "packages and version" rows. */
+	/** The name under which the trace records the ONNX Runtime the run used (its environment's and each record's packages). */
+	static final String ONNX_RUNTIME = "ONNX Runtime (Java, CPU)";
+
 	static List<ToolVersion> tools() {
-		return List.of(tool("Quantrace", Versions.quantrace()), tool("ONNX Runtime (Java, CPU)", InferenceSession.runtimeVersion()),
+		return List.of(tool("Quantrace", Versions.quantrace()), tool(ONNX_RUNTIME, InferenceSession.runtimeVersion()),
 				tool("Java", System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"));
 	}
 

@@ -133,6 +133,7 @@ public final class Verification {
 			v.folder();
 			task.advance(1);
 			v.asRendered();
+			v.runtimeVersion();
 			task.advance(1);
 			v.inputs();
 			v.coverage();
@@ -174,6 +175,10 @@ public final class Verification {
 			throw new InvalidInputException(out + ": cannot be read (" + IoErrors.describe(e) + ")", "check the folder is readable");
 		}
 		Path file = dir.resolve(Outputs.TRACE);
+		if (Files.isSymbolicLink(file)) { // a run writes no link: what it points at is outside what the folder's lists vouch for
+			throw new InvalidInputException(out + ": its " + Outputs.TRACE + " is a symbolic link, which a run never writes; verify does not follow it",
+					"give the folder quantrace run wrote, its trace.xmi a file of its own");
+		}
 		if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
 			throw new InvalidInputException(out + ": not a Quantrace output folder (it has no " + Outputs.TRACE + ")",
 					"give the folder quantrace run wrote (quantrace-out/RECIPE by default)");
@@ -293,6 +298,7 @@ public final class Verification {
 			ctx = copiedRecipe();
 		}
 		problems.addAll(RunShareCheck.coverage(ctx, trace));
+		problems.addAll(RecipeDeclarationsCheck.check(ctx, trace));
 	}
 
 	/**
@@ -497,6 +503,30 @@ public final class Verification {
 	}
 
 	/**
+	 * The ONNX Runtime a Quantrace build ships is one jar: a trace this very version of Quantrace wrote records the ONNX Runtime
+	 * verify runs on, on whatever machine it ran. A trace and its logs edited to name another (1.30.0 for 1.29.0), every document
+	 * made again and SHA256SUMS re-sealed, passed. Another version's folder is not judged so (it may ship another runtime).
+	 */
+	private void runtimeVersion() {
+		String wrote = trace.getEnvironment() == null ? null
+				: trace.getEnvironment().getTools().stream().filter(t -> "Quantrace".equals(t.getName())).map(t -> t.getVersion()).findFirst().orElse(null);
+		String ours = org.quantrace.engine.runtime.InferenceSession.runtimeVersion();
+		if (!org.quantrace.engine.Versions.quantrace().equals(wrote)) {
+			return;
+		}
+		Set<String> recorded = new java.util.TreeSet<>();
+		trace.eAllContents().forEachRemaining(o -> {
+			if (o instanceof org.quantrace.model.trace.ToolVersion t && TraceAssembler.ONNX_RUNTIME.equals(t.getName()) && !ours.equals(t.getVersion())) {
+				recorded.add(String.valueOf(t.getVersion()));
+			}
+		});
+		if (!recorded.isEmpty()) {
+			problems.add(new Problem(Outputs.TRACE, "records " + TraceAssembler.ONNX_RUNTIME + " " + String.join(", ", recorded) + ", where Quantrace " + wrote
+					+ ", the version that wrote it and checks it now, ships ONNX Runtime " + ours + ": the version was edited after the run"));
+		}
+	}
+
+	/**
 	 * The first version other than {@code version} that text {@code squeezed} (whitespace removed) names after "Quantrace", as
 	 * far as can be told without spaces ({@code version}'s length, and the digits after it); null when it names none other.
 	 */
@@ -548,6 +578,8 @@ public final class Verification {
 					problems.add(new Problem(relative(p), "a symbolic link: a run writes none, and verify does not follow it"));
 				} else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
 					files.add(relative(p));
+				} else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) { // reading a named pipe would wait for a writer
+					problems.add(new Problem(relative(p), "not a file or folder (a named pipe, socket or device): a run writes none, and verify does not read it"));
 				}
 			}
 		} catch (IOException e) {
@@ -585,6 +617,9 @@ public final class Verification {
 	}
 
 	/** Reads a "sha256  path" list of the folder and checks its entries; a path leaving the folder is refused, not read. */
+	/** The largest SHA256SUMS or inventory verify reads: a million files' lines of 256 bytes. */
+	private static final long MAX_LIST_BYTES = 256L << 20;
+
 	private Map<String, String> list(String name, Set<String> files) {
 		Map<String, String> entries = new LinkedHashMap<>();
 		if (!files.contains(name)) {
@@ -593,7 +628,16 @@ public final class Verification {
 		}
 		List<String> lines;
 		try {
+			long size = Files.size(dir.resolve(name));
+			if (size > MAX_LIST_BYTES) { // read whole it could exhaust memory: a run's lists are some hundred bytes a file
+				problems.add(new Problem(name, String.format(java.util.Locale.ROOT, "%,d bytes, more than any run writes (%,d at most): not read, so it vouches for no file",
+						size, MAX_LIST_BYTES)));
+				return entries;
+			}
 			lines = Files.readAllLines(dir.resolve(name), StandardCharsets.UTF_8);
+		} catch (java.nio.charset.CharacterCodingException e) {
+			problems.add(new Problem(name, "not text (not UTF-8): a run writes lines 'SHA-256  path'; not read, so it vouches for no file"));
+			return entries;
 		} catch (IOException e) {
 			problems.add(new Problem(name, "unreadable (" + IoErrors.describe(e) + ")"));
 			return entries;
