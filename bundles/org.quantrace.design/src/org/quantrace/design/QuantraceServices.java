@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import org.eclipse.emf.ecore.EObject;
-import org.quantrace.model.trace.ArtifactKind;
+import org.quantrace.model.ModelArtifacts;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.EvaluationRecord;
@@ -36,7 +36,7 @@ public class QuantraceServices {
 
 	/** Model training: the verified learning models, as training delivered them. */
 	public List<ModelArtifact> modelTraining(TraceModel trace) {
-		return trace.getArtifacts().stream().filter(a -> a.getKind() == ArtifactKind.ORIGINAL).toList();
+		return trace.getArtifacts().stream().filter(ModelArtifacts::isInput).toList();
 	}
 
 	/** Model verification: the evaluations and debugger runs. */
@@ -50,7 +50,7 @@ public class QuantraceServices {
 	public List<EObject> inferenceManagement(TraceModel trace) {
 		List<EObject> elements = new ArrayList<>(trace.getConversions());
 		elements.addAll(trace.getOptimizations());
-		trace.getArtifacts().stream().filter(a -> a.getKind() != ArtifactKind.ORIGINAL).forEach(elements::add);
+		trace.getArtifacts().stream().filter(a -> !ModelArtifacts.isInput(a)).forEach(elements::add);
 		return elements;
 	}
 

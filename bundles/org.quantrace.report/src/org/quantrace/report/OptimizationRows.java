@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.quantrace.model.ModelArtifacts;
 import org.quantrace.model.recipe.Granularity;
 import org.quantrace.model.recipe.QuantizationScheme;
 import org.quantrace.model.recipe.QuantizationTechnique;
@@ -42,7 +43,7 @@ final class OptimizationRows {
 		if (label.equals("Verified Learning Model ID or Model Conversion ID")) {
 			List<String> l = new ArrayList<>(List.of(o.getInputModelReference()));
 			if (o.getInput() != null) {
-				l.add("input model " + o.getInput().getName() + " (" + o.getInput().getPath() + (o.getInput().getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL
+				l.add("input model " + o.getInput().getName() + " (" + o.getInput().getPath() + (ModelArtifacts.isInput(o.getInput())
 						? ", relative to the recipe's folder" : "") + "), SHA-256 " + o.getInput().getSha256());
 			}
 			return l;

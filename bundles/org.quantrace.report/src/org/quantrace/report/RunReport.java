@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.model.ModelArtifacts;
 import org.quantrace.model.recipe.DebugMetric;
 import org.quantrace.model.trace.AcceptanceResult;
 import org.quantrace.model.trace.DatasetRecord;
@@ -282,7 +283,7 @@ public final class RunReport {
 	/** Where a model's original came from: the input as the recipe names it, relative to the recipe's folder. */
 	private static String source(TraceModel trace, String model) {
 		List<ModelArtifact> artifacts = RunSummary.artifacts(trace, model);
-		ModelArtifact original = artifacts.stream().filter(a -> a.getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL).findFirst().orElse(null);
+		ModelArtifact original = artifacts.stream().filter(ModelArtifacts::isInput).findFirst().orElse(null);
 		return original == null ? "" : "<p>Original model: " + Html.esc(original.getPath()) + " (relative to the recipe's folder), SHA-256 "
 				+ Html.esc(original.getSha256()) + "</p>\n";
 	}

@@ -2,7 +2,7 @@ package org.quantrace.report;
 
 import java.nio.file.Path;
 
-import org.quantrace.model.trace.ArtifactKind;
+import org.quantrace.model.ModelArtifacts;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.TraceModel;
 
@@ -29,7 +29,7 @@ public final class TracePaths {
 
 	/** The model file of {@code a}: in the output folder, or for an original where the recipe's folder is. */
 	public static Path file(TraceModel trace, Path outputFolder, ModelArtifact a) {
-		Path base = a.getKind() == ArtifactKind.ORIGINAL ? recipeFolder(trace, outputFolder) : outputFolder;
+		Path base = ModelArtifacts.isInput(a) ? recipeFolder(trace, outputFolder) : outputFolder;
 		return base.resolve(a.getPath()).normalize();
 	}
 }

@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.quantrace.model.ModelArtifacts;
 import org.quantrace.model.trace.AcceptanceResult;
-import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.ModelArtifact;
@@ -104,7 +104,7 @@ public final class ResultsJson {
 			v.put("scheme", a.getScheme());
 		}
 		// a model the run wrote, relative to this folder; the original, an input, relative to the recipe's folder
-		v.put(a.getKind() == ArtifactKind.ORIGINAL ? "input" : "file", a.getPath());
+		v.put(ModelArtifacts.isInput(a) ? "input" : "file", a.getPath());
 		v.put("sha256", a.getSha256());
 		v.put("sizeBytes", a.getSizeBytes());
 		v.put("parameters", a.getParameterCount()); // weights and biases, quantized or not: the float model's count but for rewritten layers

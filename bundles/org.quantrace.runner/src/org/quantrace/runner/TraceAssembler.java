@@ -1,5 +1,6 @@
 package org.quantrace.runner;
 
+import org.quantrace.model.ModelArtifacts;
 import static org.quantrace.model.TraceValues.tool;
 
 import java.nio.file.Path;
@@ -149,7 +150,7 @@ final class TraceAssembler {
 		a.setName(name);
 		a.setKind(kind);
 		a.setScheme(scheme);
-		a.setPath(kind == ArtifactKind.ORIGINAL ? relative(recipeFolder, file) : inside(file));
+		a.setPath(ModelArtifacts.isInput(a) ? relative(recipeFolder, file) : inside(file));
 		a.setSha256(sha256);
 		a.setSizeBytes(bytes);
 		a.setOpset(model.opset());

@@ -20,8 +20,8 @@ import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.SafeFiles;
+import org.quantrace.model.ModelArtifacts;
 import org.quantrace.model.QuantraceModel;
-import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.DatasetRecord;
 import org.quantrace.model.trace.InputFile;
 import org.quantrace.model.trace.InputKind;
@@ -604,7 +604,7 @@ public final class Verification {
 	/** The models and manifests the trace records in the folder are there, the manifests with the recorded hash. */
 	private void recordedFiles(Set<String> files) {
 		for (ModelArtifact a : trace.getArtifacts()) {
-			if (a.getKind() != ArtifactKind.ORIGINAL && !files.contains(a.getPath())) {
+			if (!ModelArtifacts.isInput(a) && !files.contains(a.getPath())) {
 				problems.add(new Problem(a.getPath(), "missing: the trace records it as model " + a.getId()));
 			}
 		}
@@ -938,7 +938,7 @@ public final class Verification {
 
 	/** Where an artifact's model is now: in the folder, or for an original where the recipe's folder is. */
 	private Path modelFile(ModelArtifact a) {
-		if (a.getKind() == ArtifactKind.ORIGINAL) {
+		if (ModelArtifacts.isInput(a)) {
 			return originals.get(RunSummary.model(a));
 		}
 		return plain(a.getPath()) ? dir.resolve(a.getPath()) : null;

@@ -1,5 +1,6 @@
 package org.quantrace.runner.verify;
 
+import org.quantrace.model.ModelArtifacts;
 import static org.quantrace.runner.verify.Figures.same;
 
 import java.io.IOException;
@@ -100,7 +101,7 @@ final class ResultsCheck implements DocumentCheck {
 	}
 
 	private static void variant(Evidence e, String at, JsonNode v, ModelArtifact a, boolean apart, List<Mismatch> found) {
-		String key = a.getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL ? "input" : "file";
+		String key = ModelArtifacts.isInput(a) ? "input" : "file";
 		same(found, DOCUMENT, at + key, text(v.get(key)), a.getPath(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "kind", text(v.get("kind")), a.getKind().getLiteral(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "scheme", text(v.get("scheme")), a.getScheme(), TraceCheck.DOCUMENT);

@@ -177,6 +177,39 @@ class RecipeOutcomesTest {
 	 * run --only left the recipe's other schemes out and nothing said so: the logs gave the verdict of the schemes run as the
 	 * recipe's. The trace records the selection and the logs' first page says it.
 	 */
+	/**
+	 * A scheme that leaves an unconverted model unquantized writes a copy of it with the input's kind (ORIGINAL): the
+	 * records name that copy in the output folder, not the input's place (they named the hidden work folder the run
+	 * renames away), and verify checks it is there.
+	 */
+	@Test
+	void anUnquantizedCopyOfAnUnconvertedInputIsRecordedWhereTheRunWroteIt() throws IOException {
+		Path copy = Runs.exampleCopy("unquantized-copy");
+		Path recipe = Runs.recipe(copy, "plain.qr", "recipe plain {\n\tmodel cnn \"model/fashion_cnn.onnx\"\n\tschemes unquantized\n}\n");
+		Path out = copy.resolve("out");
+		RecipeRunner.Outcome o = Runs.run(recipe, out);
+		assertEquals(0, o.exitCode(), o.diagnostics().toString());
+		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi"));
+		var unquantized = trace.getArtifacts().stream().filter(a -> "unquantized".equals(a.getScheme())).findFirst().orElseThrow();
+		assertEquals(org.quantrace.model.trace.ArtifactKind.ORIGINAL, unquantized.getKind(), "the input's kind, no step converted it");
+		assertTrue(Files.isRegularFile(out.resolve(unquantized.getPath())) && !unquantized.getPath().contains(".run"), unquantized.getPath());
+		assertEquals(unquantized.getSha256(), org.quantrace.engine.SafeFiles.sha256(out.resolve(unquantized.getPath())));
+		JsonNode variant = null;
+		for (JsonNode v : new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("results.json").toFile()).at("/models/0/variants")) {
+			variant = "unquantized".equals(v.path("scheme").asText()) ? v : variant;
+		}
+		assertEquals(unquantized.getPath(), variant.path("file").asText(), variant.toString());
+		assertTrue(variant.path("input").isMissingNode(), "only the recipe's model is an input: " + variant);
+		Verification.Result honest = Verification.verify(out);
+		assertTrue(honest.passed(), honest.problems().toString());
+		// the copy taken away, the sums written again: the trace still records it
+		Files.delete(out.resolve(unquantized.getPath()));
+		Tampering.resum(out);
+		Verification.Result missing = Verification.verify(out);
+		assertTrue(missing.problems().stream().anyMatch(p -> p.toString().contains("missing: the trace records it as model " + unquantized.getId())),
+				missing.problems().toString());
+	}
+
 	@Test
 	void aRunOfSomeSchemesSaysSo() throws IOException {
 		Path copy = Runs.exampleCopy("only");
