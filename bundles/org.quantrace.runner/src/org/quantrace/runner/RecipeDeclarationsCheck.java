@@ -52,7 +52,7 @@ final class RecipeDeclarationsCheck {
 				}
 				same(problems, "artifact " + a.getId() + " version", a.getVersion(), m.getVersion());
 				same(problems, "artifact " + a.getId() + " model id", a.getModelId(), modelId);
-				if (a.getKind() == org.quantrace.model.trace.ArtifactKind.ORIGINAL) {
+				if (org.quantrace.model.ModelArtifacts.isInput(a)) { // the framework is the input's: a run's copies do not repeat it
 					same(problems, "artifact " + a.getId() + " framework", a.getFramework(), m.getFramework());
 				}
 			}
