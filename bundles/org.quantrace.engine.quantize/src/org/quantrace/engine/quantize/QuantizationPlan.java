@@ -375,7 +375,7 @@ public final class QuantizationPlan {
 			for (int i = order.size() - 1; i >= 0; i--) {
 				Node n = order.get(i);
 				Kind k = kinds.get(n);
-				boolean optionalInput = k == Kind.RESCALE || k == Kind.CODES && !quantizedAnyway(n.input(0));
+				boolean optionalInput = k == Kind.RESCALE || k == Kind.CODES && !quantizedAnyway(n.input(0)) || elementwiseIntoFloat(n, k);
 				if (optionalInput && n.outputs().stream().noneMatch(this::readAsCodes)) {
 					kinds.remove(n); // nobody reads its codes: working on float data saves the QuantizeLinear before it
 					Decision d = decided.get(n);
@@ -403,6 +403,42 @@ public final class QuantizationPlan {
 			plan.sourcesFirst();
 			plan.decisions.addAll(decided.values());
 			return plan;
+		}
+
+		/**
+		 * An integer element-wise op (no MACs: not a MatMul) that the planner computes in float when only float ops read its
+		 * result: its integer kernel would need a DequantizeLinear after it for those readers, while each of its data inputs
+		 * {@link #floatAnyway is there in float anyway}, so computing it in float adds no DequantizeLinear and saves the
+		 * QuantizeLinear → DequantizeLinear hop. Round 19's lista: the soft threshold's x + λ and its Where (the negative half)
+		 * were QLinearAdd → QLinearWhere → DequantizeLinear beside float Greater/Less/Sub ops reading the same x, and the
+		 * residual x = We·y + S·z a QLinearAdd read only by them. Visited from the outputs back (plan()), so a chain of them
+		 * leaves the integer kernels as a whole.
+		 */
+		boolean elementwiseIntoFloat(Node n, Kind k) {
+			return k == Kind.COMPUTE && !n.opType().equals("MatMul") && !anyway.containsKey(n) && spec.exclusionFor(n).isEmpty()
+					&& !graphOutputs.contains(n.output(0)) && dataInputs(n).stream().allMatch(t -> floatAnyway(t, n, 0));
+		}
+
+		/**
+		 * Whether {@code tensor}, read by {@code reader}, exists in float whatever {@code reader} does: a float op makes it, a float
+		 * op reads it (through the DequantizeLinear written for it), a MatMul/Gemm makes it for this reader only (it then ends in
+		 * float, MatMulIntegerToFloat or QGemm), or another such element-wise op makes it for this reader only.
+		 */
+		boolean floatAnyway(String tensor, Node reader, int depth) {
+			Node p = producers.get(tensor);
+			List<Node> readers = consumers.getOrDefault(tensor, List.of());
+			if (p == null || !kinds.containsKey(p) || readers.stream().anyMatch(c -> c != reader && !kinds.containsKey(c) && !biasAdds.containsValue(c))) {
+				return p != null || graphInputs.contains(tensor) && readers.stream().anyMatch(c -> c != reader && !kinds.containsKey(c));
+			}
+			if (readers.size() != 1 || graphOutputs.contains(tensor) || depth > 8) {
+				return false;
+			}
+			Kind pk = kinds.get(p);
+			if (pk == Kind.WEIGHTED && (p.opType().equals("MatMul") || p.opType().equals("Gemm")) && OpRules.of(p).kernel().floatOutput() && !biasAdds.containsKey(p)) {
+				return true;
+			}
+			return pk == Kind.COMPUTE && !p.opType().equals("MatMul") && !anyway.containsKey(p) && spec.exclusionFor(p).isEmpty()
+					&& dataInputs(p).stream().allMatch(t -> floatAnyway(t, p, depth + 1));
 		}
 
 		/**
@@ -1213,6 +1249,10 @@ public final class QuantizationPlan {
 					}
 				} else if (needsCodes(n.output(0))) {
 					outputs(n, a);
+				} else if (addedToActivation(n)) {
+					outputs(n, a);
+					note(n, "; only a float Add of another activation reads it: its output is quantized all the same, since ONNX Runtime would"
+							+ " otherwise fuse the MatMul and that Add into one float Gemm on dequantized weights (MatMulAddFusion)");
 				} else {
 					note(n, "; only float ops read its output, so it ends in float (" + (n.opType().equals("Gemm") ? "QGemm" : "MatMulIntegerToFloat") + ")");
 				}
@@ -1307,6 +1347,20 @@ public final class QuantizationPlan {
 		}
 
 		/** Whether some integer op reads {@code tensor}'s codes (directly, or through a fused Relu/Clip), or it is an integer output. */
+		/**
+		 * A MatMul whose one reader is an Add of another activation: left to end in float, ONNX Runtime 1.29's MatMulAddFusion
+		 * (which runs before the QDQ fusions) makes the MatMul and the Add one float Gemm, its weights dequantized at every run,
+		 * instead of MatMulIntegerToFloat. Round 19's lista (z = We·y + S·x, three times): that form ran at 1.16-1.25x fp32's CPU
+		 * time, with a QuantizeLinear → DequantizeLinear after each MatMul (a QLinearMatMul) at 0.73-0.77x.
+		 */
+		boolean addedToActivation(Node n) {
+			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
+			if (!n.opType().equals("MatMul") || readers.size() != 1 || !readers.get(0).opType().equals("Add") || graphOutputs.contains(n.output(0))) {
+				return false;
+			}
+			return readers.get(0).inputs().stream().anyMatch(t -> !t.equals(n.output(0)) && !t.isEmpty() && !isConstant(t));
+		}
+
 		boolean needsCodes(String tensor) {
 			return readAsCodes(tensor);
 		}
