@@ -15,6 +15,7 @@ import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.runner.Verification.Problem;
+import org.quantrace.runner.verify.NarrowingCheck;
 import org.quantrace.runner.verify.TrainedScales;
 
 /** Each conversion's check made again from the two models the folder holds, for verify. */
@@ -55,6 +56,8 @@ final class ConversionRecheck {
 				// a QAT export's folded scales and bias, from the original's codes and constants (a second path to the engine's)
 				TrainedScales.mismatches(before, after).forEach(why -> problems.add(new Problem(c.getOutput().getPath(), "conversion " + c.getId()
 						+ ", weights kept as trained: " + why)));
+				// a float64 original's narrowing: its count and largest rounding, from the original's stored values
+				NarrowingCheck.mismatches(before, c.getRewrites()).forEach(why -> problems.add(new Problem(Outputs.TRACE, "conversion " + c.getId() + " " + why)));
 				again = Freezer.difference(before, after, m.getName(), vd == null ? null : ctx.open(vd, m, 64));
 			} catch (QuantraceException e) {
 				problems.add(new Problem(Outputs.TRACE, at + ": cannot be made again (" + Verification.firstLine(e) + ")"));

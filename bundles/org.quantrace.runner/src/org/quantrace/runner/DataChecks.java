@@ -20,6 +20,7 @@ import org.quantrace.engine.data.LabelCheck;
 import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.FloatWidening;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
@@ -70,6 +71,15 @@ final class DataChecks {
 			} catch (InvalidInputException e) { // on the model's line: validate reports it among the diagnostics, as the run does
 				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNREADABLE, text(e), Severity.ERROR));
 				continue;
+			}
+			if (ctx.recipe().getConversion() != null && FloatWidening.holdsFloat64(model)) {
+				try { // a float64 model: the convert block narrows it to float32 before any step feeds it, so its data is checked against that
+					model = model.copy();
+					FloatWidening.narrow(model, "model " + m.getName() + " (\"" + m.getPath() + "\")");
+				} catch (InvalidInputException e) {
+					problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
+					continue;
+				}
 			}
 			checkOpset(ctx, m, model, recipeAsGiven, problems);
 			checkSeeded(ctx, m, model, recipeAsGiven, problems);

@@ -27,9 +27,26 @@ public final class Float64Models {
 	}
 
 	public static ModelProto convRelu() {
-		ByteBuffer w = ByteBuffer.allocate(9 * 8).order(ByteOrder.LITTLE_ENDIAN);
+		return convRelu(weights());
+	}
+
+	/**
+	 * Its 3x3 kernel: 0.1 (i - 4) + 0.01, values float32 does not hold exactly (as a trained float64 model's): narrowing them
+	 * rounds each by up to 2^-24 of its magnitude.
+	 */
+	public static double[] weights() {
+		double[] w = new double[9];
 		for (int i = 0; i < 9; i++) {
-			w.putDouble(0.125 * (i - 4));
+			w[i] = 0.1 * (i - 4) + 0.01;
+		}
+		return w;
+	}
+
+	/** {@link #convRelu()} with the kernel {@code kernel} (9 values). */
+	public static ModelProto convRelu(double[] kernel) {
+		ByteBuffer w = ByteBuffer.allocate(9 * 8).order(ByteOrder.LITTLE_ENDIAN);
+		for (double v : kernel) {
+			w.putDouble(v);
 		}
 		TensorProto weight = TensorProto.newBuilder().setName("W").setDataType(TensorProto.DataType.DOUBLE_VALUE).addAllDims(List.of(1L, 1L, 3L, 3L))
 				.setRawData(com.google.protobuf.ByteString.copyFrom(w.array())).build();

@@ -81,7 +81,7 @@ public final class Freezer {
 		if (asked != 0) { // 0: keep the model's
 			refuseLowering(given, name, asked);
 		}
-		Prepared prepared = prepared(given);
+		Prepared prepared = prepared(given, name);
 		OnnxModel source = prepared.source();
 		FloatWidening.Widened widened = prepared.widened();
 		Reference reference = Reference.of(source, name); // a model ONNX Runtime cannot load is refused before any progress
@@ -94,7 +94,7 @@ public final class Freezer {
 		}
 		if (widened != null) {
 			r.rewrites().add(0, new Rewrite(Rewrite.PRECISION, widened.describe() + "; the model is converted, checked and written in float32"
-					+ " (its verification compares with this widening of the original)"));
+					+ " (its verification compares with this " + (widened.rounding().values() > 0 ? "narrowing" : "widening") + " of the original)"));
 		}
 		Inputs samples = samples(r.source(), name, verification, verificationChunk(shapes));
 		InferenceSession.requireLoads(r.model(), "the frozen " + name, r.source(), name,
@@ -115,7 +115,7 @@ public final class Freezer {
 	 * (a channel mean's weight changed, every hash recomputed) was held against nothing but its own hash.
 	 */
 	public static double difference(OnnxModel given, OnnxModel converted, String name, Dataset verification) {
-		OnnxModel source = prepared(given).source();
+		OnnxModel source = prepared(given, name).source();
 		Reference reference = Reference.of(source, name);
 		Inputs samples = samples(source, name, verification, verificationChunk(probe(reference, source, name)));
 		try (Progress.Task check = Progress.NONE.start("checking the converted model against the original", samples.count(), "samples")) {
@@ -131,17 +131,18 @@ public final class Freezer {
 	 * {@code given} prepared for conversion and for its check, by freeze and by verify's {@link #difference} alike. The log
 	 * names the nodes it removes and counts folded constants by name: unnamed nodes get the names verify derives. A
 	 * half-precision model is converted in float32, the form the quantizer needs (its scales are float32), and checked against
-	 * its exact float32 widening: the original's rounding between its ops is not the conversion's doing.
+	 * its exact float32 widening: the original's rounding between its ops is not the conversion's doing. A float64 model is
+	 * narrowed to float32 alike (ONNX Runtime has no float64 Conv; the rounding is recorded, FloatWidening.Rounding).
 	 */
-	private static Prepared prepared(OnnxModel given) {
+	private static Prepared prepared(OnnxModel given, String name) {
 		OnnxModel source = org.quantrace.engine.onnx.NodeNames.named(given);
-		if (!FloatWidening.needed(source)) {
+		if (!FloatWidening.neededToFloat32(source)) {
 			return new Prepared(source, null);
 		}
 		if (source == given) { // NodeNames.named copies only when it names a node
 			source = source.copy();
 		}
-		return new Prepared(source, FloatWidening.widen(source));
+		return new Prepared(source, FloatWidening.toFloat32(source, name));
 	}
 
 	/** The converted model and what was done to it, before its outputs are checked. */
@@ -586,9 +587,16 @@ public final class Freezer {
 
 	// ------------------------------------------------------------------ verification
 
-	/** The original as it behaves at inference: BatchNormalization on running statistics, Dropout off (what the runner evaluates as "original"). */
+	/**
+	 * The original as it behaves at inference: BatchNormalization on running statistics, Dropout off (what the runner evaluates as
+	 * "original"). A float64 original is narrowed to float32 as its conversion narrows it (ONNX Runtime has no float64 Conv, and
+	 * Quantrace feeds float32): the rounding, at most 2^-24 of each value, is the conversion log's first rewrite.
+	 */
 	public static OnnxModel inferenceView(OnnxModel source) {
 		OnnxModel view = source.copy();
+		if (FloatWidening.holdsFloat64(view)) {
+			FloatWidening.narrow(view, "the original model");
+		}
 		for (Node n : view.graph().allNodes()) {
 			if (n.opType().equals("BatchNormalization")) {
 				toInferenceForm(n);

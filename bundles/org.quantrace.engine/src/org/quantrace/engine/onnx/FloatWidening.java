@@ -20,6 +20,11 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * What is widened, in the main graph and every subgraph: initializers, the tensors of Constant and ConstantOfShape
  * nodes, the {@code to} of Cast and the {@code dtype} of the ops that create tensors (RandomNormal, EyeLike, ...), and
  * the declared types of inputs, outputs and intermediate values.
+ * <p>
+ * A float64 model ({@code model.double()} before the export) is narrowed to float32 the same way by {@link #toFloat32},
+ * for convert only: ONNX Runtime has no float64 Conv, and Quantrace feeds float32. Narrowing rounds (to nearest), so it is
+ * recorded with the count of values rounded and the largest relative rounding of any of them, and a value float32 cannot
+ * hold (a finite one beyond its range, a nonzero one below its smallest) is refused.
  */
 public final class FloatWidening {
 
@@ -27,7 +32,8 @@ public final class FloatWidening {
 	 * What was widened: the half-precision types found, counts by kind, and the model inputs and outputs whose declared type
 	 * changed (by name).
 	 */
-	public record Widened(List<String> types, int initializers, int nodeTensors, int typeAttributes, List<String> inputs, List<String> outputs) {
+	public record Widened(List<String> types, int initializers, int nodeTensors, int typeAttributes, List<String> inputs, List<String> outputs,
+			Rounding rounding) {
 
 		public boolean any() {
 			return initializers + nodeTensors + typeAttributes > 0 || !inputs.isEmpty() || !outputs.isEmpty();
@@ -41,7 +47,9 @@ public final class FloatWidening {
 			count(what, typeAttributes, "Cast or dtype attribute");
 			inputs.forEach(i -> what.add("input '" + i + "'"));
 			outputs.forEach(o -> what.add("output '" + o + "'"));
-			return String.join(" and ", types) + " -> float32: " + String.join(", ", what) + " widened (every value exactly)";
+			String done = rounding.values() == 0 ? " widened (every value exactly)"
+					: (types.contains(FLOAT64) && types.size() > 1 ? " widened or narrowed (" : " narrowed (") + rounding.describe() + ")";
+			return String.join(" and ", types) + " -> float32: " + String.join(", ", what) + done;
 		}
 
 		private static void count(List<String> what, int n, String noun) {
@@ -51,6 +59,24 @@ public final class FloatWidening {
 		}
 	}
 
+	/**
+	 * The rounding of a narrowing: how many float64 values (of initializers and Constant tensors) were rounded to float32, and
+	 * the largest relative rounding |float32(v) - v| / |v| of any of them (0 for an exact one).
+	 */
+	public record Rounding(long values, double largest) {
+
+		/**
+		 * The log's words, which verify reads back: "1,234 float64 values rounded to float32, largest relative rounding 2.98e-8"
+		 * (three significant digits; the exponent written as the logs print numbers, without leading zeros).
+		 */
+		public String describe() {
+			String figure = String.format(java.util.Locale.ROOT, "%.3g", largest).replaceFirst("e([-+])0*(\\d)", "e$1$2").replace("e+", "e");
+			return String.format(java.util.Locale.ROOT, "%,d float64 values rounded to float32, largest relative rounding %s", values, figure);
+		}
+	}
+
+	private static final String FLOAT64 = "float64";
+
 	private FloatWidening() {
 	}
 
@@ -59,22 +85,46 @@ public final class FloatWidening {
 	 * asks, and a copy of a 111 MB model only to find nothing to widen doubled its memory for the moment.
 	 */
 	public static boolean needed(OnnxModel model) {
-		if (halfInitializers(model) != null) {
-			return true;
+		return needed(model, FloatWidening::isHalf);
+	}
+
+	/** Whether {@link #toFloat32} would change {@code model}: {@link #needed} for float64 values too. */
+	public static boolean neededToFloat32(OnnxModel model) {
+		return needed(model, FloatWidening::notFloat32);
+	}
+
+	/** Whether {@code model} holds float64 values or declares float64 types, which {@link #narrow} would narrow. */
+	public static boolean holdsFloat64(OnnxModel model) {
+		return needed(model, t -> t == TensorProto.DataType.DOUBLE_VALUE);
+	}
+
+	/**
+	 * Whether {@code model} computes in float64 only: it holds float64 values or types and no float32 one (a {@code model.double()}
+	 * export). Every float32 value of its narrowing then stands for a float64 value of the model.
+	 */
+	public static boolean float64Only(OnnxModel model) {
+		return holdsFloat64(model) && !needed(model, t -> t == TensorProto.DataType.FLOAT_VALUE);
+	}
+
+	private static boolean needed(OnnxModel model, java.util.function.IntPredicate isHalf) {
+		for (Graph g : model.graph().graphs()) {
+			if (g.initializers().stream().anyMatch(t -> isHalf.test(t.dataType().code()))) {
+				return true;
+			}
 		}
 		for (Graph g : model.graph().graphs()) {
 			for (Node n : g.nodes()) {
 				for (AttributeProto a : n.attributes()) {
-					if (a.getType() == AttributeProto.AttributeType.TENSOR && isHalf(a.getT().getDataType())
+					if (a.getType() == AttributeProto.AttributeType.TENSOR && isHalf.test(a.getT().getDataType())
 							|| a.getType() == AttributeProto.AttributeType.INT && (a.getName().equals("to") || a.getName().equals("dtype"))
-									&& isHalf((int) a.getI())) {
+									&& isHalf.test((int) a.getI())) {
 						return true;
 					}
 				}
 			}
 		}
 		Graph main = model.graph();
-		return java.util.stream.Stream.concat(main.inputs().stream(), main.outputs().stream()).anyMatch(v -> widen(v.getType()) != v.getType());
+		return java.util.stream.Stream.concat(main.inputs().stream(), main.outputs().stream()).anyMatch(v -> widen(v.getType(), isHalf) != v.getType());
 	}
 
 	/**
@@ -107,8 +157,34 @@ public final class FloatWidening {
 		}
 	}
 
-	/** Widens {@code model} in place. */
+	/** Widens {@code model}'s half-precision values in place (float64 ones stay: the quantizer's models are float32 after convert). */
 	public static Widened widen(OnnxModel model) {
+		return rewrite(model, FloatWidening::isHalf, "");
+	}
+
+	/**
+	 * Widens {@code model}'s half-precision values and narrows its float64 ones to float32, in place (convert).
+	 *
+	 * @throws InvalidInputException naming a float64 value float32 cannot hold, before anything is changed
+	 */
+	public static Widened toFloat32(OnnxModel model, String name) {
+		return rewrite(model, FloatWidening::notFloat32, name);
+	}
+
+	/**
+	 * Narrows {@code model}'s float64 values to float32 in place, half-precision ones left as they are (ONNX Runtime runs them):
+	 * the original's inference view, which nothing could run in float64, is evaluated as the conversion narrowed it.
+	 */
+	public static Widened narrow(OnnxModel model, String name) {
+		return rewrite(model, t -> t == TensorProto.DataType.DOUBLE_VALUE, name);
+	}
+
+	private static Widened rewrite(OnnxModel model, java.util.function.IntPredicate isHalf, String modelName) {
+		if (isHalf.test(TensorProto.DataType.DOUBLE_VALUE)) {
+			requireNarrowable(model, modelName);
+		}
+		long rounded = 0;
+		double largest = 0;
 		java.util.Set<String> types = new java.util.TreeSet<>();
 		int initializers = 0;
 		int nodeTensors = 0;
@@ -117,22 +193,31 @@ public final class FloatWidening {
 		List<String> outputs = new ArrayList<>();
 		for (Graph g : model.graph().graphs()) {
 			for (Tensor t : new ArrayList<>(g.initializers())) {
-				if (isHalf(t.dataType().code())) {
+				if (isHalf.test(t.dataType().code())) {
 					types.add(name(t.dataType().code()));
+					if (t.dataType() == DataType.DOUBLE) {
+						rounded += t.elementCount();
+						largest = Math.max(largest, largestRounding(t));
+					}
 					g.putInitializer(Tensor.ofFloats(t.name(), t.dims(), t.toFloatArray()));
 					initializers++;
 				}
 			}
 			for (Node n : g.nodes()) {
 				for (AttributeProto a : new ArrayList<>(n.attributes())) {
-					if (a.getType() == AttributeProto.AttributeType.TENSOR && isHalf(a.getT().getDataType())) {
+					if (a.getType() == AttributeProto.AttributeType.TENSOR && isHalf.test(a.getT().getDataType())) {
 						types.add(name(a.getT().getDataType()));
+						if (a.getT().getDataType() == TensorProto.DataType.DOUBLE_VALUE) {
+							Tensor t = Tensor.of(a.getT());
+							rounded += t.elementCount();
+							largest = Math.max(largest, largestRounding(t));
+						}
 						Tensor wide = Tensor.ofFloats(a.getT().getName(), a.getT().getDimsList().stream().mapToLong(Long::longValue).toArray(),
 								Tensor.of(a.getT()).toFloatArray());
 						n.setAttribute(a.toBuilder().setT(wide.proto()).build());
 						nodeTensors++;
 					} else if (a.getType() == AttributeProto.AttributeType.INT && (a.getName().equals("to") || a.getName().equals("dtype"))
-							&& isHalf((int) a.getI())) {
+							&& isHalf.test((int) a.getI())) {
 						types.add(name((int) a.getI()));
 						n.setAttribute(a.toBuilder().setI(TensorProto.DataType.FLOAT_VALUE).build());
 						typeAttributes++;
@@ -140,16 +225,61 @@ public final class FloatWidening {
 				}
 			}
 			boolean main = g == model.graph();
-			widenTypes(g.inputs(), main ? inputs : null, types);
-			widenTypes(g.outputs(), main ? outputs : null, types);
-			widenTypes(g.valueInfos(), null, types);
+			widenTypes(g.inputs(), main ? inputs : null, types, isHalf);
+			widenTypes(g.outputs(), main ? outputs : null, types, isHalf);
+			widenTypes(g.valueInfos(), null, types, isHalf);
 		}
-		return new Widened(List.copyOf(types), initializers, nodeTensors, typeAttributes, inputs, outputs);
+		return new Widened(List.copyOf(types), initializers, nodeTensors, typeAttributes, inputs, outputs, new Rounding(rounded, largest));
 	}
 
-	private static void widenTypes(List<ValueInfoProto> values, List<String> changed, java.util.Set<String> types) {
+	/** The largest |float32(v) - v| / |v| over the nonzero finite values of a float64 tensor. */
+	private static double largestRounding(Tensor t) {
+		double largest = 0;
+		for (double v : doubles(t)) {
+			if (v != 0 && Double.isFinite(v)) {
+				largest = Math.max(largest, Math.abs((double) (float) v - v) / Math.abs(v));
+			}
+		}
+		return largest;
+	}
+
+	private static double[] doubles(Tensor t) {
+		TensorProto p = t.proto();
+		if (!p.getRawData().isEmpty()) {
+			double[] out = new double[Math.toIntExact(t.elementCount())];
+			p.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(out);
+			return out;
+		}
+		return p.getDoubleDataList().stream().mapToDouble(Double::doubleValue).toArray();
+	}
+
+	/** Refuses a float64 value float32 cannot hold: a finite one beyond its range (it would become infinite), a nonzero one below it (0). */
+	private static void requireNarrowable(OnnxModel model, String modelName) {
+		for (Graph g : model.graph().graphs()) {
+			List<Tensor> tensors = new ArrayList<>(g.initializers());
+			for (Node n : g.nodes()) {
+				n.attributes().stream().filter(a -> a.getType() == AttributeProto.AttributeType.TENSOR).forEach(a -> tensors.add(Tensor.of(a.getT())));
+			}
+			for (Tensor t : tensors) {
+				if (t.dataType() != DataType.DOUBLE) {
+					continue;
+				}
+				for (double v : doubles(t)) {
+					float f = (float) v;
+					if (Double.isFinite(v) && Float.isInfinite(f) || v != 0 && f == 0) {
+						throw new InvalidInputException(modelName + ": its float64 tensor '" + t.name() + "' holds " + v + ", which float32 cannot hold (it would"
+								+ " become " + f + "): the model cannot be narrowed to float32, the precision Quantrace and ONNX Runtime's kernels compute in",
+								"scale the layer so that its values lie within float32's range (about 1.2e-38 to 3.4e+38 in magnitude), or export it in float32"
+										+ " (PyTorch: model.float())");
+					}
+				}
+			}
+		}
+	}
+
+	private static void widenTypes(List<ValueInfoProto> values, List<String> changed, java.util.Set<String> types, java.util.function.IntPredicate isHalf) {
 		values.replaceAll(v -> {
-			TypeProto t = widen(v.getType());
+			TypeProto t = widen(v.getType(), isHalf);
 			if (t == v.getType()) {
 				return v;
 			}
@@ -162,17 +292,17 @@ public final class FloatWidening {
 	}
 
 	/** The type with half-precision element types widened (in sequences and optionals too); the same object if none. */
-	private static TypeProto widen(TypeProto type) {
+	private static TypeProto widen(TypeProto type, java.util.function.IntPredicate isHalf) {
 		return switch (type.getValueCase()) {
-		case TENSOR_TYPE -> isHalf(type.getTensorType().getElemType())
+		case TENSOR_TYPE -> isHalf.test(type.getTensorType().getElemType())
 				? type.toBuilder().setTensorType(type.getTensorType().toBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE)).build()
 				: type;
 		case SEQUENCE_TYPE -> {
-			TypeProto e = widen(type.getSequenceType().getElemType());
+			TypeProto e = widen(type.getSequenceType().getElemType(), isHalf);
 			yield e == type.getSequenceType().getElemType() ? type : type.toBuilder().setSequenceType(type.getSequenceType().toBuilder().setElemType(e)).build();
 		}
 		case OPTIONAL_TYPE -> {
-			TypeProto e = widen(type.getOptionalType().getElemType());
+			TypeProto e = widen(type.getOptionalType().getElemType(), isHalf);
 			yield e == type.getOptionalType().getElemType() ? type : type.toBuilder().setOptionalType(type.getOptionalType().toBuilder().setElemType(e)).build();
 		}
 		default -> type;
@@ -180,7 +310,11 @@ public final class FloatWidening {
 	}
 
 	private static String name(int onnxType) {
-		return onnxType == TensorProto.DataType.BFLOAT16_VALUE ? "bfloat16" : "float16";
+		return onnxType == TensorProto.DataType.BFLOAT16_VALUE ? "bfloat16" : onnxType == TensorProto.DataType.DOUBLE_VALUE ? FLOAT64 : "float16";
+	}
+
+	private static boolean notFloat32(int onnxType) {
+		return isHalf(onnxType) || onnxType == TensorProto.DataType.DOUBLE_VALUE;
 	}
 
 	private static boolean isHalf(int onnxType) {

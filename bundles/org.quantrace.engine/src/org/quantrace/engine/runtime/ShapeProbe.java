@@ -502,8 +502,9 @@ public final class ShapeProbe {
 				+ ", which Quantrace cannot feed: it feeds float32 inputs (float16 and bfloat16 ones with float32 samples the session rounds), and"
 				+ " int8, uint8, int16, uint16, int32, int64 and bool ones",
 				type == DataType.DOUBLE
-						? "export the model in float32 (PyTorch: model.float() and a float32 dummy input to torch.onnx.export): Quantrace quantizes"
-								+ " from float32, and ONNX Runtime's CPU kernels of Conv, for one, are float32 only"
+						? "convert it first: quantrace convert MODEL.onnx -o MODEL32.onnx narrows it to float32 and records the rounding (in a recipe: a"
+								+ " convert block); or export the model in float32 (PyTorch: model.float() and a float32 dummy input to torch.onnx.export):"
+								+ " Quantrace quantizes from float32, and ONNX Runtime's CPU kernels of Conv, for one, are float32 only"
 						: "export the model with a float32 input, or with one of the integer types above");
 	}
 }

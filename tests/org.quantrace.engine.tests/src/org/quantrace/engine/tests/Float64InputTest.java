@@ -31,7 +31,8 @@ class Float64InputTest {
 
 		assertEquals("f64.onnx: input 'x' is float64, which Quantrace cannot feed: it feeds float32 inputs (float16 and bfloat16 ones with float32"
 				+ " samples the session rounds), and int8, uint8, int16, uint16, int32, int64 and bool ones", e.getMessage());
-		assertTrue(e.hint().startsWith("export the model in float32 (PyTorch: model.float() and a float32 dummy input"), e.hint());
+		assertTrue(e.hint().startsWith("convert it first: quantrace convert MODEL.onnx -o MODEL32.onnx narrows it to float32"), e.hint());
+		assertTrue(e.hint().contains("or export the model in float32 (PyTorch: model.float() and a float32 dummy input"), e.hint());
 	}
 
 	@Test
