@@ -91,6 +91,53 @@ public final class TestModels {
 		return graph(nodes, List.of(ints("go", 9, new long[0], 1)), tensor("x", 1, 4), tensor("y", 1, 4));
 	}
 
+	/**
+	 * A SequenceMap, as make_seq2.py's "seqmap" (opset 17, small): x [1, 4] -> Relu -> r -> SplitToSequence (axis 1) -> s;
+	 * SequenceMap(s) whose body negates each piece p (declared a float tensor) into q -> s2; ConcatFromSequence(s2, axis 1) ->
+	 * j (declared nowhere); Relu -> y [1, 4] = 0.
+	 */
+	public static ModelProto sequenceMap() {
+		TypeProto floats = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)).build();
+		GraphProto body = GraphProto.newBuilder().setName("map_body").addInput(ValueInfoProto.newBuilder().setName("p").setType(floats))
+				.addNode(node("Neg", "neg", List.of("p"), "q")).addOutput(ValueInfoProto.newBuilder().setName("q").setType(floats)).build();
+		AttributeProto axis1 = AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1).build();
+		List<NodeProto> nodes = List.of(node("Relu", "relu", List.of("x"), "r"),
+				NodeProto.newBuilder().setOpType("SplitToSequence").setName("split").addInput("r").addOutput("s").addAttribute(axis1).build(),
+				NodeProto.newBuilder().setOpType("SequenceMap").setName("map").addInput("s").addOutput("s2")
+						.addAttribute(AttributeProto.newBuilder().setName("body").setType(AttributeProto.AttributeType.GRAPH).setG(body)).build(),
+				NodeProto.newBuilder().setOpType("ConcatFromSequence").setName("join").addInput("s2").addOutput("j").addAttribute(axis1).build(),
+				node("Relu", "relu2", List.of("j"), "y"));
+		ModelProto m = graph(nodes, List.of(), tensor("x", 1, 4), tensor("y", 1, 4));
+		return m.toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(17)).build();
+	}
+
+	/**
+	 * An optional value into and out of an If, as make_seq2.py's "optional" (opset 16, small): x [1, 4] -> Relu -> r ->
+	 * Optional -> o; If(OptionalHasElement(o)) whose then branch negates OptionalGetElement(o) and wraps it again, whose else
+	 * branch builds an empty optional from no inputs (a node every input of which is "constant"); OptionalGetElement of the If's
+	 * output -> y [1, 4] = -relu(x).
+	 */
+	public static ModelProto optionalThroughIf() {
+		TypeProto floats = TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1)).build();
+		TypeProto optional = TypeProto.newBuilder().setOptionalType(TypeProto.Optional.newBuilder().setElemType(floats)).build();
+		GraphProto then = GraphProto.newBuilder().setName("then").addNode(node("OptionalGetElement", "get_in", List.of("o"), "g"))
+				.addNode(node("Neg", "neg", List.of("g"), "m")).addNode(node("Optional", "wrap", List.of("m"), "om"))
+				.addOutput(ValueInfoProto.newBuilder().setName("om").setType(optional)).build();
+		GraphProto otherwise = GraphProto.newBuilder().setName("else")
+				.addNode(NodeProto.newBuilder().setOpType("Optional").setName("none").addOutput("oe")
+						.addAttribute(AttributeProto.newBuilder().setName("type").setType(AttributeProto.AttributeType.TYPE_PROTO).setTp(floats)))
+				.addOutput(ValueInfoProto.newBuilder().setName("oe").setType(optional)).build();
+		List<NodeProto> nodes = List.of(node("Relu", "relu", List.of("x"), "r"), node("Optional", "opt", List.of("r"), "o"),
+				node("OptionalHasElement", "has", List.of("o"), "h"),
+				NodeProto.newBuilder().setOpType("If").setName("branch").addInput("h").addOutput("oi")
+						.addAttribute(AttributeProto.newBuilder().setName("then_branch").setType(AttributeProto.AttributeType.GRAPH).setG(then))
+						.addAttribute(AttributeProto.newBuilder().setName("else_branch").setType(AttributeProto.AttributeType.GRAPH).setG(otherwise))
+						.build(),
+				node("OptionalGetElement", "get_out", List.of("oi"), "y"));
+		ModelProto m = graph(nodes, List.of(), tensor("x", 1, 4), tensor("y", 1, 4));
+		return m.toBuilder().setOpsetImport(0, OperatorSetIdProto.newBuilder().setVersion(16)).build();
+	}
+
 	/** A float initializer of seeded values, uniform in [lo, hi) (random.nextDouble() scaled, one per element in order). */
 	public static TensorProto uniform(String name, java.util.Random random, double lo, double hi, long... dims) {
 		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);

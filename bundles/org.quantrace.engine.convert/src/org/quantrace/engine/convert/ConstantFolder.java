@@ -13,6 +13,7 @@ import java.util.TreeMap;
 
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.Constants;
+import org.quantrace.engine.onnx.ContainerOps;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -20,6 +21,7 @@ import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.SessionSettings;
+
 
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -29,7 +31,8 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * Folds constants in every graph, subgraphs of If/Loop/Scan included: Constant nodes become initializers of the
  * graph they are in, and every node whose inputs are all constant (initializers of its graph or of an enclosing one)
  * is replaced by initializers holding its outputs, computed by ONNX Runtime itself, so that folding cannot disagree
- * with running. Random, control-flow and quantization ops are never folded.
+ * with running. Random, control-flow and quantization ops are never folded, nor ops that write a sequence or an optional
+ * value ({@link ContainerOps}): no initializer can hold one, and ONNX Runtime's Java API cannot return one.
  */
 final class ConstantFolder {
 
@@ -99,7 +102,8 @@ final class ConstantFolder {
 		List<Node> foldable = new ArrayList<>();
 		for (Node n : g.topologicalOrder()) {
 			boolean allConstant = n.inputs().stream().allMatch(i -> i.isEmpty() || constant.contains(i));
-			if (allConstant && n.subgraphs().isEmpty() && n.domain().isEmpty() && !NEVER.contains(n.opType())) {
+			if (allConstant && n.subgraphs().isEmpty() && n.domain().isEmpty() && !NEVER.contains(n.opType())
+					&& !ContainerOps.writesContainer(n.opType())) {
 				foldable.add(n);
 				n.outputs().stream().filter(o -> !o.isEmpty()).forEach(constant::add);
 			}

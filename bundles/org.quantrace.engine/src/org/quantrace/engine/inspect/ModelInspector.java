@@ -140,7 +140,7 @@ public final class ModelInspector {
 			}
 		}
 		if (graphs.size() > 1 && inventory.unknown > 0) {
-			notes.add(inventory.unknown + " values have no element type (UNKNOWN): tensor sequences, which are no tensors, or tensors inside subgraphs or unused");
+			notes.add(inventory.unknown + " values have no element type (UNKNOWN): tensor sequences or optional values, which are no tensors, or tensors inside subgraphs or unused");
 		}
 
 		Totals totals = new Totals(main.allNodes().size(), graphs.size() - 1, initializerCount, constantNodes, inventory.parameters,

@@ -10,6 +10,7 @@ import java.util.Set;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.onnx.ContainerOps;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
@@ -28,7 +29,8 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * zeros, with every intermediate tensor exposed as an output. Exporters rarely store value infos, and
  * running is the one shape inference that agrees with ONNX Runtime by construction. Dynamic dimensions
  * are run as 1, so intermediate shapes come out for a batch of one (as the results deck shows them). Values that are no
- * tensors (a SplitToSequence's tensor sequence, a scripted loop's list) are exposed but not requested: they have no shape.
+ * tensors (a SplitToSequence's tensor sequence, a scripted loop's list) are exposed but not requested: they have no shape; an
+ * optional value is not exposed at all.
  */
 public final class ShapeProbe {
 
@@ -147,8 +149,10 @@ public final class ShapeProbe {
 		g.outputs().forEach(v -> exposed.add(v.getName()));
 		g.inputs().forEach(v -> exposed.add(v.getName()));
 		for (Node n : g.nodes()) {
-			for (String o : n.outputs()) {
-				if (!o.isEmpty() && g.initializer(o) == null && exposed.add(o)) {
+			for (int i = 0; i < n.outputs().size(); i++) {
+				String o = n.output(i);
+				// an optional value is not exposed: ONNX Runtime's Java API cannot even describe such an output ("Invalid ONNXType")
+				if (!o.isEmpty() && g.initializer(o) == null && !ContainerOps.writesOptional(n, i) && exposed.add(o)) {
 					g.outputs().add(ValueInfoProto.newBuilder().setName(o).build());
 				}
 			}
@@ -215,6 +219,9 @@ public final class ShapeProbe {
 			} else if (sequences.containsKey(in)) {
 				type.setSequenceType(TypeProto.Sequence.newBuilder()
 						.setElemType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(sequences.get(in).code()))));
+			} else if (optionalOf(body, in, values) != null) {
+				type.setOptionalType(TypeProto.Optional.newBuilder()
+						.setElemType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(optionalOf(body, in, values).code()))));
 			} else {
 				throw new QuantraceException(where + ": '" + in + "', which it reads from the enclosing graph, has no known type", null);
 			}
@@ -228,13 +235,33 @@ public final class ShapeProbe {
 		return result;
 	}
 
+	/**
+	 * The element type of {@code name} when an enclosing graph of {@code body} wraps a computed tensor into it by an Optional
+	 * node (ONNX Runtime's Java API can neither feed nor return an optional value, so a body reading one is loaded, not run),
+	 * else null.
+	 */
+	private static DataType optionalOf(Graph body, String name, Map<String, NdArray> values) {
+		for (Graph g = body.parent(); g != null; g = g.parent()) {
+			for (Node n : g.nodes()) {
+				if (n.opType().equals("Optional") && n.outputs().contains(name) && !n.inputs().isEmpty() && values.containsKey(n.input(0))) {
+					return values.get(n.input(0)).type();
+				}
+			}
+		}
+		return null;
+	}
+
 	/** {@code body} as a graph of its own: its nodes and initializers, every node output an output; nested bodies stay inside their nodes. */
 	private static GraphProto.Builder standalone(Graph body) {
 		GraphProto.Builder b = GraphProto.newBuilder().setName(body.name());
 		body.nodes().forEach(n -> b.addNode(n.toProto()));
 		body.initializers().forEach(t -> b.addInitializer(t.proto()));
 		for (Node n : body.nodes()) {
-			n.outputs().stream().filter(o -> !o.isEmpty()).forEach(o -> b.addOutput(ValueInfoProto.newBuilder().setName(o)));
+			for (int i = 0; i < n.outputs().size(); i++) {
+				if (!n.output(i).isEmpty() && !ContainerOps.writesOptional(n, i)) { // as in the main graph: an optional is not exposed
+					b.addOutput(ValueInfoProto.newBuilder().setName(n.output(i)));
+				}
+			}
 		}
 		return b;
 	}

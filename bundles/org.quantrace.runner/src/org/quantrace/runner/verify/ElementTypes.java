@@ -5,11 +5,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.quantrace.engine.onnx.ContainerOps;
 import org.quantrace.engine.onnx.DataType;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 /**
@@ -19,7 +21,9 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * their first input's type). A tensor sequence is no tensor: it has no entry (the inventories count it UNKNOWN, as the
  * engine's, which reads types from ONNX Runtime), but its tensors' type is followed by ONNX's sequence rules
  * (SplitToSequence of T gives seq(T), SequenceAt and ConcatFromSequence of seq(T) give T, SequenceLength INT64), so
- * what a Loop body computes from one is typed as ONNX Runtime types it.
+ * what a Loop body computes from one is typed as ONNX Runtime types it. A SequenceMap's output sequence holds what its body
+ * outputs. An optional value is no tensor either and is followed as a sequence is: Optional of T gives opt(T),
+ * OptionalGetElement of opt(T) gives T, OptionalHasElement BOOL.
  */
 final class ElementTypes {
 
@@ -27,9 +31,6 @@ final class ElementTypes {
 	private static final Set<String> BOOL_OUT = Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not",
 			"IsNaN", "IsInf");
 	private static final Set<String> INT32_OUT = Set.of("ConvInteger", "MatMulInteger");
-	/** Operators whose output is a tensor sequence. */
-	private static final Set<String> SEQUENCE_OUT = Set.of("SequenceEmpty", "SequenceConstruct", "SplitToSequence", "SequenceInsert", "SequenceErase",
-			"SequenceMap");
 
 	private ElementTypes() {
 	}
@@ -94,28 +95,41 @@ final class ElementTypes {
 					.map(a -> a.getG().getOutput(at)).findFirst()
 					.map(v -> sequenceElement(v) != null ? sequenceElement(v) : sequences.get(v.getName())).orElse(null);
 		}
-		if (!SEQUENCE_OUT.contains(op)) {
+		if (!ContainerOps.writesContainer(op)) {
 			return null;
 		}
 		return switch (op) {
 		case "SequenceEmpty" -> attribute(n, "dtype") > 0 ? DataType.of((int) attribute(n, "dtype")) : DataType.FLOAT;
 		case "SequenceConstruct", "SplitToSequence" -> types.get(n.getInput(0));
 		case "SequenceInsert", "SequenceErase" -> sequences.get(n.getInput(0));
-		default -> null; // SequenceMap: its body's outputs, not followed
+		case "SequenceMap" -> n.getAttributeList().stream().filter(a -> a.getName().equals("body") && a.hasG() && a.getG().getOutputCount() > index)
+				.map(a -> a.getG().getOutput(index)).findFirst().map(v -> declared(v) != null ? declared(v) : types.get(v.getName())).orElse(null);
+		case "Optional" -> n.getInputCount() > 0 && !n.getInput(0).isEmpty() ? types.get(n.getInput(0))
+				: n.getAttributeList().stream().filter(a -> a.getName().equals("type") && a.getTp().hasTensorType()).findFirst()
+						.map(a -> DataType.of(a.getTp().getTensorType().getElemType())).orElse(null);
+		default -> null;
 		};
 	}
 
-	/** The element type of the tensors of a value declared a sequence of tensors, else null. */
+	/** The element type of the tensors of a value declared a sequence or an optional of tensors, else null. */
 	private static DataType sequenceElement(ValueInfoProto v) {
-		return v.getType().hasSequenceType() && v.getType().getSequenceType().getElemType().hasTensorType()
-				&& v.getType().getSequenceType().getElemType().getTensorType().getElemType() != 0
-						? DataType.of(v.getType().getSequenceType().getElemType().getTensorType().getElemType()) : null;
+		TypeProto element = v.getType().hasSequenceType() ? v.getType().getSequenceType().getElemType()
+				: v.getType().hasOptionalType() ? v.getType().getOptionalType().getElemType() : null;
+		return element != null && element.hasTensorType() && element.getTensorType().getElemType() != 0
+				? DataType.of(element.getTensorType().getElemType()) : null;
+	}
+
+	/** The element type {@code v} declares: a tensor's, or a sequence's or optional's tensors'; else null. */
+	private static DataType declared(ValueInfoProto v) {
+		return v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0 ? DataType.of(v.getType().getTensorType().getElemType())
+				: sequenceElement(v);
 	}
 
 	private static DataType output(NodeProto n, int index, Map<String, DataType> types, Map<String, DataType> sequences, int opset) {
 		String op = n.getOpType();
 		return switch (op) {
-		case "SequenceAt", "ConcatFromSequence" -> sequences.get(n.getInput(0));
+		case "SequenceAt", "ConcatFromSequence", "OptionalGetElement" -> sequences.get(n.getInput(0));
+		case "OptionalHasElement" -> DataType.BOOL;
 		case "SequenceLength" -> DataType.INT64;
 		case "QuantizeLinear" -> n.getInputCount() > 2 && !n.getInput(2).isEmpty() ? types.get(n.getInput(2))
 				: attribute(n, "output_dtype") > 0 ? DataType.of((int) attribute(n, "output_dtype")) : DataType.UINT8;

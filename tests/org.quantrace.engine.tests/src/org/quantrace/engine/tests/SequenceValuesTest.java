@@ -94,7 +94,7 @@ class SequenceValuesTest {
 				Map.entry("p", "FLOAT32"), Map.entry("q", "FLOAT32"), Map.entry("a2", "UNKNOWN"), Map.entry("c2", "BOOL"))), types);
 		assertTrue(in.notes().stream().anyMatch(n -> n.contains("shapes of Loop 'loop' body 'body' unknown") && n.contains("element types are ONNX Runtime's")),
 				in.notes().toString());
-		assertTrue(in.notes().contains("4 values have no element type (UNKNOWN): tensor sequences, which are no tensors, or tensors inside subgraphs or unused"),
+		assertTrue(in.notes().contains("4 values have no element type (UNKNOWN): tensor sequences or optional values, which are no tensors, or tensors inside subgraphs or unused"),
 				in.notes().toString());
 	}
 }

@@ -153,4 +153,20 @@ class FreezerTest {
 			return s.run(x).floats();
 		}
 	}
+
+	/**
+	 * An empty Optional built from no inputs (an If's else branch) is no constant to fold: no initializer holds an optional
+	 * value, and running it to fold it crashed the JVM inside ONNX Runtime (SIGSEGV, `convert` exit 134, make_seq2.py's
+	 * "optional"). The conversion keeps it and the converted model computes what the original does.
+	 */
+	@Test
+	void anOptionalBuiltFromNoInputsIsNotFolded() {
+		OnnxModel model = OnnxModel.of(org.quantrace.testing.TestModels.optionalThroughIf());
+		OnnxModel converted = Freezer.freeze(model, "optional", FreezeOptions.defaults(), null).model();
+		assertTrue(converted.graph().allNodes().stream().anyMatch(n -> n.name().equals("none") && n.opType().equals("Optional")));
+		NdArray x = NdArray.ofFloats(new long[] { 1, 4 }, new float[] { -1, 2, -3, 4 });
+		try (InferenceSession s = InferenceSession.open(converted, SessionSettings.defaults(), "converted")) {
+			assertArrayEquals(new float[] { -0f, -2, -0f, -4 }, s.run(java.util.Map.of("x", x)).get("y").floats());
+		}
+	}
 }
