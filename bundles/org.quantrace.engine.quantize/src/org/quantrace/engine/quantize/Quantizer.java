@@ -104,7 +104,7 @@ public final class Quantizer {
 				+ dequantized.size() + " Conv/MatMul/Gemm layers on dequantized values run in float in ONNX Runtime, not on integer kernels (the first: '"
 				+ first.name() + "', read by " + (readers.isEmpty() ? "nothing" : readers) + " instead of a QuantizeLinear, which the integer kernel"
 				+ " needs): `quantrace convert` (without --keep batch-normalization) folds a QAT export's Div, Add and BatchNormalization after a"
-				+ " Conv or Gemm into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as"
+				+ " Conv, a Gemm or a MatMul of a matrix (made a Gemm) into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as"
 				+ " QLinearConv or QGemm, and refuses, naming the layer and why, where that cannot be exact; evaluate the converted model";
 	}
 

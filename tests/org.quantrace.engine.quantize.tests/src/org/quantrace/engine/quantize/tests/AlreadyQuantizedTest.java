@@ -68,7 +68,7 @@ class AlreadyQuantizedTest {
 						+ " QUANTIZED.onnx compares the two); but 1 of its 1 Conv/MatMul/Gemm layers on dequantized values run in float in ONNX"
 						+ " Runtime, not on integer kernels (the first: 'conv6', read by Div instead of a QuantizeLinear, which the integer kernel"
 						+ " needs): `quantrace convert` (without --keep batch-normalization) folds a QAT export's Div, Add and BatchNormalization"
-						+ " after a Conv or Gemm into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime"
+						+ " after a Conv, a Gemm or a MatMul of a matrix (made a Gemm) into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime"
 						+ " runs it as QLinearConv or QGemm, and refuses, naming the layer and why, where that cannot be exact; evaluate the converted model",
 						e.hint());
 			}
