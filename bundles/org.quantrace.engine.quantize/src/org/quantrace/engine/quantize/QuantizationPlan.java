@@ -1346,7 +1346,6 @@ public final class QuantizationPlan {
 			return anyway.getOrDefault(n, "").contains(WEIGHTS_ROUNDED_AT_LOAD);
 		}
 
-		/** Whether some integer op reads {@code tensor}'s codes (directly, or through a fused Relu/Clip), or it is an integer output. */
 		/**
 		 * A MatMul whose one reader is an Add of another activation: left to end in float, ONNX Runtime 1.29's MatMulAddFusion
 		 * (which runs before the QDQ fusions) makes the MatMul and the Add one float Gemm, its weights dequantized at every run,
@@ -1361,6 +1360,7 @@ public final class QuantizationPlan {
 			return readers.get(0).inputs().stream().anyMatch(t -> !t.equals(n.output(0)) && !t.isEmpty() && !isConstant(t));
 		}
 
+		/** Whether some integer op reads {@code tensor}'s codes (directly, or through a fused Relu/Clip), or it is an integer output. */
 		boolean needsCodes(String tensor) {
 			return readAsCodes(tensor);
 		}
