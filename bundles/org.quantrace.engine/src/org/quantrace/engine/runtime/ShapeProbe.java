@@ -219,11 +219,13 @@ public final class ShapeProbe {
 			} else if (sequences.containsKey(in)) {
 				type.setSequenceType(TypeProto.Sequence.newBuilder()
 						.setElemType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(sequences.get(in).code()))));
-			} else if (optionalOf(body, in, values) != null) {
-				type.setOptionalType(TypeProto.Optional.newBuilder()
-						.setElemType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(optionalOf(body, in, values).code()))));
 			} else {
-				throw new QuantraceException(where + ": '" + in + "', which it reads from the enclosing graph, has no known type", null);
+				DataType optional = optionalOf(body, in, values);
+				if (optional == null) {
+					throw new QuantraceException(where + ": '" + in + "', which it reads from the enclosing graph, has no known type", null);
+				}
+				type.setOptionalType(TypeProto.Optional.newBuilder()
+						.setElemType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(optional.code()))));
 			}
 			b.addInput(ValueInfoProto.newBuilder().setName(in).setType(type));
 		}
