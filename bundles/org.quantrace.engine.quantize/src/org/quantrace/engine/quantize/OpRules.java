@@ -629,6 +629,16 @@ public final class OpRules {
 	}
 
 	/**
+	 * Why an integer element-wise op whose one reader ({@code slow}) stays float for its slow integer kernel computes in float:
+	 * see QuantizationPlan's beforeSlowKernel.
+	 */
+	static String beforeSlowKernel(Node slow) {
+		return "its one reader, " + slow.opType() + " '" + slow.name() + "', runs in float (" + of(slow).kernel().name() + " is slower than float),"
+				+ " so it computes in float too: with its output quantized, ONNX Runtime would fuse DequantizeLinear → " + slow.opType()
+				+ " → QuantizeLinear into " + of(slow).kernel().name() + " all the same";
+	}
+
+	/**
 	 * Why a 2-D Conv of one input channel whose input is the output of the float op {@code producer} (the planner checks that
 	 * it is float and read by this Conv alone: {@code QuantizationPlan}'s floatFedStem) stays float, with its float weights, in
 	 * that op's float island; or null for any other Conv. Quantized, it would need a QuantizeLinear/DequantizeLinear hop on

@@ -375,12 +375,14 @@ public final class QuantizationPlan {
 			for (int i = order.size() - 1; i >= 0; i--) {
 				Node n = order.get(i);
 				Kind k = kinds.get(n);
-				boolean optionalInput = k == Kind.RESCALE || k == Kind.CODES && !quantizedAnyway(n.input(0)) || elementwiseIntoFloat(n, k);
+				Node slowReader = beforeSlowKernel(n, k);
+				boolean optionalInput = k == Kind.RESCALE || k == Kind.CODES && !quantizedAnyway(n.input(0)) || elementwiseIntoFloat(n, k) || slowReader != null;
 				if (optionalInput && n.outputs().stream().noneMatch(this::readAsCodes)) {
 					kinds.remove(n); // nobody reads its codes: working on float data saves the QuantizeLinear before it
 					Decision d = decided.get(n);
-					decided.put(n, new Decision(d.layerIndex(), n, false, "only float ops read its output, so it " + (k == Kind.CODES ? "moves float data" : "computes in float")
-							+ " (no QuantizeLinear/DequantizeLinear hop)", null, null));
+					String why = slowReader != null ? OpRules.beforeSlowKernel(slowReader)
+							: "only float ops read its output, so it " + (k == Kind.CODES ? "moves float data" : "computes in float") + " (no QuantizeLinear/DequantizeLinear hop)";
+					decided.put(n, new Decision(d.layerIndex(), n, false, why, null, null));
 				}
 			}
 			for (Node n : order) {
@@ -417,6 +419,24 @@ public final class QuantizationPlan {
 		boolean elementwiseIntoFloat(Node n, Kind k) {
 			return k == Kind.COMPUTE && !n.opType().equals("MatMul") && !anyway.containsKey(n) && spec.exclusionFor(n).isEmpty()
 					&& !graphOutputs.contains(n.output(0)) && dataInputs(n).stream().allMatch(t -> floatAnyway(t, n, 0));
+		}
+
+		/**
+		 * The one reader of {@code n}, an integer element-wise op, when that reader stays float for its slow integer kernel
+		 * ({@link OpRules#keptFloat}: Softmax), or null. Left integer, {@code n} quantizes the reader's input, and where an integer op
+		 * reads the reader's output ONNX Runtime fuses DequantizeLinear → Softmax → QuantizeLinear into the slow kernel whatever the
+		 * plan says ({@link #fusedAnyway}); computed in float, it leaves the reader no DequantizeLinear to fuse. Round 17's levit
+		 * (scores · scale + a relative-position bias → Softmax): QLinearAdd → QLinearSoftmax ran at 1.25-1.28x fp32's CPU time,
+		 * the Add and the Softmax in float at 1.03-1.05x (batch 64, one thread, tests/data/wild/README.md, branch speed22).
+		 */
+		Node beforeSlowKernel(Node n, Kind k) {
+			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
+			if (k != Kind.COMPUTE || n.opType().equals("MatMul") || anyway.containsKey(n) || spec.exclusionFor(n).isPresent() || n.outputs().size() != 1
+					|| graphOutputs.contains(n.output(0)) || readers.size() != 1 || kinds.containsKey(readers.get(0))) {
+				return null;
+			}
+			Node reader = readers.get(0);
+			return OpRules.is(reader, Form.COMPUTE) && OpRules.keptFloat(spec, reader) != null && spec.exclusionFor(reader).isEmpty() ? reader : null;
 		}
 
 		/**

@@ -749,6 +749,29 @@ class OpRulesTest {
 		assertFalse(c.layer("Mul").quantized(), "only the float Softmax reads the Mul by 0.35: it computes in float, no hop");
 	}
 
+	/**
+	 * Round 17's levit: a relative-position bias added to the scaled scores before the Softmax. The Add was a QLinearAdd, so
+	 * the Softmax sat between a DequantizeLinear and the QuantizeLinear of the MatMul after it, and ONNX Runtime ran the slow
+	 * QLinearSoftmax (levit's fiq-int8 1.25-1.28x fp32's CPU time). The Add computes in float, so the Softmax does too.
+	 */
+	@Test
+	void attentionWithAPositionBiasRunsItsBiasAndSoftmaxInFloat() {
+		TinyGraph t = new TinyGraph(6, 8);
+		String q = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
+		String k = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
+		String v = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
+		String scores = t.node("MatMul", List.of(q, t.node("Transpose", List.of(k), TinyGraph.ints("perm", 0, 2, 1))));
+		String biased = t.node("Add", List.of(t.node("Mul", List.of(scores, t.scalar(0.35f))), t.weight(0.5, 6, 6)));
+		String y = t.node("MatMul", List.of(t.node("Softmax", List.of(biased), TinyGraph.attr("axis", -1L)), v));
+		Checked c = check(t, y, -1, 1);
+		assertFalse(c.ops().contains("com.microsoft.QLinearSoftmax") || c.ops().contains("com.microsoft.QLinearAdd"), "Softmax and its bias in float: " + c.ops());
+		assertTrue(c.ops().contains("Softmax"), c.ops().toString());
+		assertFalse(c.layer("Softmax").quantized(), c.layer("Softmax").reason());
+		assertFalse(c.layer("Add").quantized(), c.layer("Add").reason());
+		assertTrue(c.layer("Add").reason().contains("its one reader, Softmax"), c.layer("Add").reason());
+		assertFalse(c.ops().contains("MatMul") || c.ops().contains("com.microsoft.FusedMatMul"), "every MatMul on integers: " + c.ops());
+	}
+
 	@Test
 	void squeezeExcitationRunsOnIntegerKernels() {
 		TinyGraph t = new TinyGraph(4, 6, 6);
