@@ -733,16 +733,21 @@ class OpRulesTest {
 		return t.node("MatMul", List.of(x, t.weight(1.0 / 8, 8, 4)));
 	}
 
-	@Test
-	void attentionRunsItsMatMulsOnIntegersAndItsSoftmaxInFloat() {
-		TinyGraph t = new TinyGraph(6, 8);
+	/** Self-attention's scores Q·Kᵀ of the tiny graph's x [6, 8] and its values V: {scores, v}. */
+	private static String[] scoresAndValues(TinyGraph t) {
 		String q = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
 		String k = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
 		String v = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
-		String scores = t.node("MatMul", List.of(q, t.node("Transpose", List.of(k), TinyGraph.ints("perm", 0, 2, 1))));
-		String scaled = t.node("Mul", List.of(scores, t.scalar(0.35f)));
+		return new String[] { t.node("MatMul", List.of(q, t.node("Transpose", List.of(k), TinyGraph.ints("perm", 0, 2, 1)))), v };
+	}
+
+	@Test
+	void attentionRunsItsMatMulsOnIntegersAndItsSoftmaxInFloat() {
+		TinyGraph t = new TinyGraph(6, 8);
+		String[] sv = scoresAndValues(t);
+		String scaled = t.node("Mul", List.of(sv[0], t.scalar(0.35f)));
 		String attention = t.node("Softmax", List.of(scaled), TinyGraph.attr("axis", -1L));
-		String y = t.node("MatMul", List.of(attention, v));
+		String y = t.node("MatMul", List.of(attention, sv[1]));
 		Checked c = check(t, y, -1, 1);
 		assertFalse(c.ops().contains("MatMul") || c.ops().contains("com.microsoft.FusedMatMul"), "every MatMul on integers: " + c.ops());
 		assertTrue(c.ops().contains("Softmax"), "Softmax stays float (QLinearSoftmax ran at 0.3x): " + c.ops());
@@ -757,12 +762,9 @@ class OpRulesTest {
 	@Test
 	void attentionWithAPositionBiasRunsItsBiasAndSoftmaxInFloat() {
 		TinyGraph t = new TinyGraph(6, 8);
-		String q = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
-		String k = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
-		String v = t.node("MatMul", List.of("x", t.weight(1.0 / 8, 8, 8)));
-		String scores = t.node("MatMul", List.of(q, t.node("Transpose", List.of(k), TinyGraph.ints("perm", 0, 2, 1))));
-		String biased = t.node("Add", List.of(t.node("Mul", List.of(scores, t.scalar(0.35f))), t.weight(0.5, 6, 6)));
-		String y = t.node("MatMul", List.of(t.node("Softmax", List.of(biased), TinyGraph.attr("axis", -1L)), v));
+		String[] sv = scoresAndValues(t);
+		String biased = t.node("Add", List.of(t.node("Mul", List.of(sv[0], t.scalar(0.35f))), t.weight(0.5, 6, 6)));
+		String y = t.node("MatMul", List.of(t.node("Softmax", List.of(biased), TinyGraph.attr("axis", -1L)), sv[1]));
 		Checked c = check(t, y, -1, 1);
 		assertFalse(c.ops().contains("com.microsoft.QLinearSoftmax") || c.ops().contains("com.microsoft.QLinearAdd"), "Softmax and its bias in float: " + c.ops());
 		assertTrue(c.ops().contains("Softmax"), c.ops().toString());
