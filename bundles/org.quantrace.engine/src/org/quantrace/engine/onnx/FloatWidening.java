@@ -298,8 +298,9 @@ public final class FloatWidening {
 					if (Double.isFinite(v) && Float.isInfinite(f) || v != 0 && f == 0) {
 						throw new InvalidInputException(modelName + ": its float64 tensor '" + t.name() + "' holds " + v + ", which float32 cannot hold (it would"
 								+ " become " + f + "): the model cannot be narrowed to float32, the precision Quantrace and ONNX Runtime's kernels compute in",
-								"scale the layer so that its values lie within float32's range (about 1.2e-38 to 3.4e+38 in magnitude), or export it in float32"
-										+ " (PyTorch: model.float())");
+								// float32 holds nonzero magnitudes from its smallest subnormal up (the check above passes 1e-40), not only its normal range
+								"scale the layer so that its nonzero values lie within what float32 holds (magnitudes from about 1.4e-45, its smallest subnormal,"
+										+ " to 3.4e+38), or export it in float32 (PyTorch: model.float(), which rounds such a value the same way: check the layer first)");
 					}
 				}
 			}
