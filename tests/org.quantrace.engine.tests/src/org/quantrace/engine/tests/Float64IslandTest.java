@@ -52,6 +52,33 @@ class Float64IslandTest {
 				+ " (quantrace convert MODEL.onnx -o MODEL32.onnx narrows it to float32"), e.hint());
 	}
 
+	/**
+	 * A float32 model whose output is float64 (a Cast to double last): evaluate, inspect and quantize stopped with "internal error
+	 * ... unsupported output type FLOAT64" (exit 70) on main. The session's float64 output is read rounded to float32.
+	 */
+	@Test
+	void aFloat64OutputIsReadAsFloat32Values() {
+		var cast = Float64Models.float64Island(false).toBuilder();
+		var g = cast.getGraphBuilder();
+		g.removeNode(3).removeNode(2).removeNode(1); // x -> Cast(float64) -> y only
+		g.getNodeBuilder(0).setOutput(0, "y");
+		g.getOutputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType(ai.onnx.proto.OnnxMl.TensorProto.DataType.DOUBLE_VALUE)
+				.getShapeBuilder().clearDim().addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(1))
+				.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(1))
+				.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(4))
+				.addDim(ai.onnx.proto.OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(4));
+		float[] x = new float[16];
+		for (int i = 0; i < 16; i++) {
+			x[i] = i / 7f;
+		}
+		try (InferenceSession s = InferenceSession.open(OnnxModel.of(cast.build()), SessionSettings.defaults(), "out64.onnx")) {
+			org.quantrace.engine.runtime.NdArray y = s.run(Map.of("x", org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 1, 1, 4, 4 }, x))).get("y");
+
+			assertEquals(org.quantrace.engine.onnx.DataType.FLOAT, y.type());
+			assertEquals(java.util.Arrays.toString(x), java.util.Arrays.toString(y.floats()));
+		}
+	}
+
 	private static Map<String, String> types(Inspection i) {
 		return i.tensors().stream().collect(Collectors.toMap(Inspection.TensorEntry::name, Inspection.TensorEntry::type));
 	}
