@@ -58,6 +58,28 @@ public final class Float64Models {
 				List.of(weight), doubles("x", 1, 4, 4), doubles("y", 16));
 	}
 
+	/**
+	 * A float32 model with a float64 island (the hostile variants of round 19's f64): x [N, 1, 4, 4] float32 -> Cast(float64) -> d
+	 * -> Conv (the float64 kernel of {@link #convRelu}, pads 1) -> c -> Relu -> r -> Cast(float32) -> f -> Flatten -> y [N, 16]
+	 * float32. ONNX Runtime does not load it (no float64 Conv); with {@code withConv} false the Conv is left out (x -> Cast -> Relu
+	 * -> Cast -> Flatten: a float64 Cast chain ONNX Runtime runs, its intermediate values float64).
+	 */
+	public static ModelProto float64Island(boolean withConv) {
+		ModelProto conv = convRelu();
+		var cast = TestModels.node("Cast", "to64", List.of("x"), "d").toBuilder().addAttribute(ai.onnx.proto.OnnxMl.AttributeProto
+				.newBuilder().setName("to").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(TensorProto.DataType.DOUBLE_VALUE)).build();
+		var back = TestModels.node("Cast", "to32", List.of("r"), "f").toBuilder().addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder()
+				.setName("to").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(TensorProto.DataType.FLOAT_VALUE)).build();
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = new java.util.ArrayList<>(List.of(cast));
+		if (withConv) {
+			nodes.add(conv.getGraph().getNode(0).toBuilder().setInput(0, "d").build());
+		}
+		nodes.addAll(List.of(TestModels.node("Relu", "relu", List.of(withConv ? "c" : "d"), "r"), back, TestModels.node("Flatten", "flat", List.of("f"), "y")));
+		ValueInfoProto x = TestModels.tensor("x", 1, 1, 4, 4);
+		ValueInfoProto y = TestModels.tensor("y", 1, 16);
+		return TestModels.graph(nodes, withConv ? conv.getGraph().getInitializerList() : List.of(), x, y);
+	}
+
 	/** {@link #convRelu} as f64.onnx in {@code dir}, eight float32 samples x.npy [8, 1, 4, 4] and labels y.npy: [model, x, y]. */
 	public static List<Path> write(Path dir) {
 		try {

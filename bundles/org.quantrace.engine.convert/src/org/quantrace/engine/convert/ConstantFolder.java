@@ -90,7 +90,7 @@ final class ConstantFolder {
 	}
 
 	static String label(Node n) {
-		return n.name().isEmpty() ? n.opType() + " -> " + n.output(0) : n.name();
+		return n.label();
 	}
 
 	/** Folds the nodes of {@code g} whose inputs are all constant; returns them (empty if ONNX Runtime cannot evaluate them). */

@@ -33,6 +33,7 @@ public final class Factorizer {
 	public static FactorizationResult factorize(OnnxModel source, String name, FactorizationSpec spec) {
 		// its weights are no float32 tensors: every layer was left as it is, and the step reported success
 		org.quantrace.engine.onnx.FloatWidening.requireFloat32Weights(source, name, "factorization", "factorize");
+		org.quantrace.engine.onnx.QuantizedOps.requireFloat(source, name, "factorization", "factorize");
 		OnnxModel model = source.copy();
 		Graph g = model.graph();
 		List<FactorizationResult.Layer> layers = new ArrayList<>();

@@ -37,6 +37,7 @@ public final class Pruner {
 	public static PruningResult prune(OnnxModel source, String name, PruningSpec spec) {
 		// its weights are no float32 tensors: every layer was left as it is, and the step reported success
 		org.quantrace.engine.onnx.FloatWidening.requireFloat32Weights(source, name, "pruning", "prune");
+		org.quantrace.engine.onnx.QuantizedOps.requireFloat(source, name, "pruning", "prune");
 		OnnxModel model = source.copy();
 		Graph g = model.graph();
 		Map<String, String> notPruned = new LinkedHashMap<>();

@@ -88,6 +88,15 @@ public final class Quantizer {
 	static String quantizedHint(OnnxModel model, java.util.Map<String, Long> quantizedOps) {
 		org.quantrace.engine.onnx.Graph g = model.graph();
 		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
+		// a weight is quantized where a pair reads a constant: int8 codes stored (DequantizeLinear) or torch's float weight (QuantizeLinear)
+		boolean weights = g.nodes().stream().anyMatch(n -> (n.opType().equals("DequantizeLinear") || n.opType().equals("QuantizeLinear")) && g.constant(n.input(0)) != null);
+		if (!weights && quantizedOps.keySet().equals(Set.of("QuantizeLinear", "DequantizeLinear"))) { // branch hostile7's qat_inputonly
+			Node q = g.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
+			return "none of its weights is quantized: its QuantizeLinear/DequantizeLinear pairs only round activations (the first: '" + q.input(0)
+					+ "'), as a QAT export that fake-quantizes its input alone writes, and every layer computes in float; quantize the float model it"
+					+ " was made from (torch: export it before prepare_qat), or this one without the pairs (onnx: make each DequantizeLinear's readers read"
+					+ " the QuantizeLinear's input, then drop both)";
+		}
 		List<Node> dequantized = g.nodes().stream().filter(n -> QDQ_KERNELS.contains(n.opType()) && n.inputs().stream()
 				.anyMatch(i -> g.producer(i).map(p -> p.opType().equals("DequantizeLinear")).orElse(false))).toList();
 		List<Node> unfused = dequantized.stream().filter(n -> g.consumers(n.output(0)).isEmpty()
@@ -102,7 +111,7 @@ public final class Quantizer {
 		String readers = g.consumers(first.output(0)).stream().map(Node::opType).distinct().collect(java.util.stream.Collectors.joining(", "));
 		return "quantize the float model it was made from, or evaluate this one as it is" + evaluate + "; but " + unfused.size() + " of its "
 				+ dequantized.size() + " Conv/MatMul/Gemm layers on dequantized values run in float in ONNX Runtime, not on integer kernels (the first: '"
-				+ first.name() + "', read by " + (readers.isEmpty() ? "nothing" : readers) + " instead of a QuantizeLinear, which the integer kernel"
+				+ first.label() + "', read by " + (readers.isEmpty() ? "nothing" : readers) + " instead of a QuantizeLinear, which the integer kernel"
 				+ " needs): `quantrace convert` (without --keep batch-normalization) folds a QAT export's Div, Add and BatchNormalization after a"
 				+ " Conv, a Gemm or a MatMul of a matrix (made a Gemm) into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as"
 				+ " QLinearConv or QGemm, and refuses, naming the layer and why, where that cannot be exact; evaluate the converted model";

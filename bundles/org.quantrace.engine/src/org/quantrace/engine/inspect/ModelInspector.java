@@ -22,6 +22,7 @@ import org.quantrace.engine.inspect.Inspection.Totals;
 import org.quantrace.engine.inspect.Inspection.TypeTotal;
 import org.quantrace.engine.onnx.Constants;
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.FloatWidening;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -38,19 +39,25 @@ public final class ModelInspector {
 	}
 
 	/**
-	 * The element types of a float64-only model ({@code model.double()}), which ONNX Runtime does not load (no float64 Conv):
-	 * its float32 narrowing's types, each float32 one float64 in the model. The trace's inventory of such an original counted its
-	 * intermediate values UNKNOWN, where verify derives float64.
+	 * The element types of a model holding float64 values, which ONNX Runtime does not load when it computes a Conv in float64:
+	 * its float32 narrowing's types, each float32 one float64 in the model where the model computes it in float64 (all of them in a
+	 * float64-only model, {@code model.double()}; in a float32 model with a float64 island, {@link FloatWidening#float64Values}).
+	 * The trace's inventory of such an original counted its intermediate values UNKNOWN, where verify derives float64 and float32
+	 * (an honest run of a float32 model whose first Conv computes in float64 between two Casts failed verify with 6 mismatches).
 	 */
 	private static String float64Types(OnnxModel model, String file, Map<String, TensorInfo> known) {
-		if (!org.quantrace.engine.onnx.FloatWidening.float64Only(model)) {
+		if (!FloatWidening.holdsFloat64(model)) {
 			return "";
 		}
+		boolean only = FloatWidening.float64Only(model);
+		Set<String> doubles = only ? null : FloatWidening.float64Values(model);
 		try {
 			OnnxModel narrowed = model.copy();
-			org.quantrace.engine.onnx.FloatWidening.narrow(narrowed, file);
-			ShapeProbe.types(narrowed, file).values().forEach(t -> fill(known, t.type() == DataType.FLOAT ? new TensorInfo(t.name(), DataType.DOUBLE, t.shape()) : t));
-			return "; their element types are ONNX Runtime's inference on the model narrowed to float32 (every float32 value of it float64 here)";
+			FloatWidening.narrow(narrowed, file);
+			ShapeProbe.types(narrowed, file).values().forEach(t -> fill(known,
+					t.type() == DataType.FLOAT && (only || doubles.contains(t.name())) ? new TensorInfo(t.name(), DataType.DOUBLE, t.shape()) : t));
+			return "; their element types are ONNX Runtime's inference on the model narrowed to float32 ("
+					+ (only ? "every float32 value of it float64 here)" : "a float32 value of it float64 here where the model computes it from float64 values)");
 		} catch (QuantraceException notLoaded) {
 			return "";
 		}

@@ -106,6 +106,35 @@ public final class FloatWidening {
 		return holdsFloat64(model) && !needed(model, t -> t == TensorProto.DataType.FLOAT_VALUE);
 	}
 
+	/**
+	 * The values of a model mixing float32 and float64 that are float64, read from the file alone: stored or declared float64
+	 * values, the outputs of a Cast or dtype op to float64, of a Constant holding a float64 tensor, and of every other node that
+	 * reads one (its float outputs share the type of its float inputs, as ONNX's type constraints bind them). ONNX Runtime loads
+	 * no such model that computes a Conv in float64 (round 19's f64 variants: a float32 model's first Conv between two Casts),
+	 * so its intermediate types are its narrowing's, and these are the ones that are float64 in the model. Subgraph outputs
+	 * passed out through an If or Loop are not followed.
+	 */
+	public static java.util.Set<String> float64Values(OnnxModel model) {
+		java.util.Set<String> doubles = new java.util.HashSet<>();
+		for (Graph g : model.graph().graphs()) {
+			g.initializers().stream().filter(t -> t.dataType() == DataType.DOUBLE).forEach(t -> doubles.add(t.name()));
+			g.inputs().stream().filter(v -> v.getType().getTensorType().getElemType() == TensorProto.DataType.DOUBLE_VALUE).forEach(v -> doubles.add(v.getName()));
+		}
+		for (Graph g : model.graph().graphs()) {
+			for (Node n : g.nodes()) {
+				java.util.Optional<AttributeProto> to = n.attribute(n.opType().equals("Cast") ? "to" : "dtype");
+				java.util.Optional<AttributeProto> value = n.attribute("value");
+				boolean writesDouble = to.isPresent() ? to.get().getI() == TensorProto.DataType.DOUBLE_VALUE
+						: value.isPresent() && value.get().hasT() ? value.get().getT().getDataType() == TensorProto.DataType.DOUBLE_VALUE
+								: n.opType().equals("CastLike") ? doubles.contains(n.input(1)) : n.inputs().stream().anyMatch(doubles::contains);
+				if (writesDouble) {
+					n.outputs().stream().filter(o -> !o.isEmpty()).forEach(doubles::add);
+				}
+			}
+		}
+		return doubles;
+	}
+
 	private static boolean needed(OnnxModel model, java.util.function.IntPredicate isHalf) {
 		for (Graph g : model.graph().graphs()) {
 			if (g.initializers().stream().anyMatch(t -> isHalf.test(t.dataType().code()))) {
@@ -269,8 +298,9 @@ public final class FloatWidening {
 					if (Double.isFinite(v) && Float.isInfinite(f) || v != 0 && f == 0) {
 						throw new InvalidInputException(modelName + ": its float64 tensor '" + t.name() + "' holds " + v + ", which float32 cannot hold (it would"
 								+ " become " + f + "): the model cannot be narrowed to float32, the precision Quantrace and ONNX Runtime's kernels compute in",
-								"scale the layer so that its values lie within float32's range (about 1.2e-38 to 3.4e+38 in magnitude), or export it in float32"
-										+ " (PyTorch: model.float())");
+								// float32 holds nonzero magnitudes from its smallest subnormal up (the check above passes 1e-40), not only its normal range
+								"scale the layer so that its nonzero values lie within what float32 holds (magnitudes from about 1.4e-45, its smallest subnormal,"
+										+ " to 3.4e+38), or export it in float32 (PyTorch: model.float(), which rounds such a value the same way: check the layer first)");
 					}
 				}
 			}

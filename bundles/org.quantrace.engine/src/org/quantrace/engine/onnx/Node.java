@@ -46,6 +46,11 @@ public final class Node {
 		return proto.getName();
 	}
 
+	/** How a message names this node: its name, or for an unnamed one (an export without node names) its op and first output. */
+	public String label() {
+		return name().isEmpty() ? opType() + " -> " + output(0) : name();
+	}
+
 	public void setName(String name) {
 		proto.setName(name);
 	}

@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import org.quantrace.engine.InvalidInputException;
+
 /**
  * The ops that make a model quantized already, in one place: QuantizeLinear/DequantizeLinear pairs (a QDQ model: Quantrace's
  * own full-integer output, a quantization-aware-trained export), ONNX Runtime's integer kernels written into the file (the
@@ -54,5 +56,25 @@ public final class QuantizedOps {
 		}
 		List<String> kernels = counts.keySet().stream().filter(op -> !op.equals("QuantizeLinear") && !op.equals("DequantizeLinear")).toList();
 		return kernels.isEmpty() ? "QDQ form" : "QOperator form: integer kernels in the file, on the codes and scales stored with them";
+	}
+
+	/**
+	 * Refuses a quantized model for a step that reads and writes float weights ({@code step}: "pruning", "factorization";
+	 * {@code block}: its command and recipe block). Its integer layers hold codes, or read their weights through a
+	 * DequantizeLinear, so the step found no weight it takes and wrote the model unchanged with exit 0 ("Parameters 0 -> 0"; a
+	 * QOperator model, branch hostile7), as it did a half-precision one ({@link FloatWidening#requireFloat32Weights}).
+	 *
+	 * @throws InvalidInputException naming the quantized ops and the form, with the float model as the hint
+	 */
+	public static void requireFloat(OnnxModel model, String name, String step, String block) {
+		Map<String, Long> found = counts(model);
+		if (found.isEmpty()) {
+			return;
+		}
+		String form = form(found);
+		throw new InvalidInputException(name + " is quantized already (" + listed(found) + ", in " + (form.equals("QDQ form") ? form : "ONNX Runtime's " + form)
+				+ "): " + step + " reads and writes float weights, and would leave its quantized layers as they are",
+				"give " + block + " the float model it was made from, and quantize what it writes (in a recipe: the float model, with its " + block
+						+ " block before the schemes)");
 	}
 }

@@ -70,9 +70,18 @@ public final class InferenceSession implements AutoCloseable {
 			String name = model.file() != null ? model.file().toString() : source;
 			String torchOps = org.quantrace.engine.onnx.TorchFallbackOps.hint(model);
 			throw new InvalidInputException(name + ": ONNX Runtime " + runtimeVersion() + " cannot load the model: " + reason(e), torchOps != null ? torchOps
-					: "check the model (python -m onnx.checker) and that ONNX Runtime supports its ops and opset; export it again if needed", e);
+					: org.quantrace.engine.onnx.FloatWidening.holdsFloat64(model) ? FLOAT64_HINT
+							: "check the model (python -m onnx.checker) and that ONNX Runtime supports its ops and opset; export it again if needed", e);
 		}
 	}
+
+	/**
+	 * What to do with a model ONNX Runtime does not load because it computes in float64 (its CPU Conv, for one, is float32 only):
+	 * a float32 model with float64 Convs between Casts loaded nowhere but in convert, and the hint said to check the model.
+	 */
+	static final String FLOAT64_HINT = "the model holds float64 values, and ONNX Runtime's CPU kernels of Conv, for one, are float32 only: convert it first"
+			+ " (quantrace convert MODEL.onnx -o MODEL32.onnx narrows it to float32 and records the rounding; in a recipe: a convert block), or export it"
+			+ " in float32 (PyTorch: model.float())";
 
 	/** Models at least this large (serialized) are handed to ONNX Runtime through a temporary file rather than an array. */
 	static final long VIA_FILE_BYTES = 16L << 20;
@@ -642,6 +651,17 @@ public final class InferenceSession implements AutoCloseable {
 		case FLOAT, FLOAT16, BFLOAT16 -> { // ONNX Runtime widens half precision to float32 in getFloatBuffer
 			float[] f = new float[n];
 			t.getFloatBuffer().get(f);
+			yield NdArray.ofFloats(shape, f);
+		}
+		case DOUBLE -> { // a float64 value inside a float32 model (a Cast chain, round 19's f64 variants): read rounded to float32, the
+			// precision every figure here is computed in; its type stays the session's (ShapeProbe records it), and only a value float32
+			// cannot hold would change (no sample of ours makes one: the samples are float32)
+			double[] d = new double[n];
+			t.getDoubleBuffer().get(d);
+			float[] f = new float[n];
+			for (int i = 0; i < n; i++) {
+				f[i] = (float) d[i];
+			}
 			yield NdArray.ofFloats(shape, f);
 		}
 		case UINT8, INT8, BOOL -> {

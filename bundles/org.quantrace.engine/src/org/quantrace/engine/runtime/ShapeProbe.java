@@ -88,7 +88,7 @@ public final class ShapeProbe {
 
 	/**
 	 * Runs the main graph on zeros with every node output exposed; returns every value (and the zeros fed, {@code withInputs}).
-	 * The session reads half-precision values as float32: their real types go into {@code half}.
+	 * The session reads half-precision and float64 values as float32: their real types go into {@code half}.
 	 */
 	private static Map<String, NdArray> runMain(OnnxModel model, String source, boolean withInputs, Map<String, DataType> half,
 			Map<String, DataType> sequences) {
@@ -99,7 +99,7 @@ public final class ShapeProbe {
 			values.putAll(session.run(feed, session.tensorOutputs())); // a sequence between nodes has no tensor shape
 			sequences.putAll(session.sequenceOutputs());
 			for (TensorInfo t : session.outputs()) {
-				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16) {
+				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16 || t.type() == DataType.DOUBLE) {
 					half.put(t.name(), t.type());
 				}
 			}

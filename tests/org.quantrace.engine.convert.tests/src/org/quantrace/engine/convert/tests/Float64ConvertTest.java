@@ -79,4 +79,22 @@ class Float64ConvertTest {
 		assertTrue(e.hint().contains("model.float()"), e.hint());
 		assertEquals(List.of(DataType.DOUBLE), model.graph().initializers().stream().map(t -> t.dataType()).toList(), "the given model is not changed");
 	}
+
+	/**
+	 * A value below float32's smallest subnormal (1e-50, branch hostile7's f64_tiny) is refused, and a float32 subnormal (1e-40)
+	 * is not: the hint named float32's normal range (1.2e-38 up), which the check does not hold values to.
+	 */
+	@Test
+	void aFloat64ValueBelowFloat32sSmallestIsRefusedWithTheRangeTheCheckHolds() {
+		double[] w = Float64Models.weights();
+		w[4] = 1e-50;
+		InvalidInputException e = assertThrows(InvalidInputException.class,
+				() -> Freezer.freeze(OnnxModel.of(Float64Models.convRelu(w)), "f64.onnx", FreezeOptions.defaults(), null));
+
+		assertTrue(e.getMessage().startsWith("f64.onnx: its float64 tensor 'W' holds 1.0E-50, which float32 cannot hold (it would become 0.0)"), e.getMessage());
+		assertTrue(e.hint().startsWith("scale the layer so that its nonzero values lie within what float32 holds (magnitudes from about 1.4e-45, its smallest"
+				+ " subnormal, to 3.4e+38)"), e.hint());
+		w[4] = 1e-40;
+		assertEquals(1, Freezer.freeze(OnnxModel.of(Float64Models.convRelu(w)), "f64.onnx", FreezeOptions.defaults(), null).model().graph().initializers().size());
+	}
 }

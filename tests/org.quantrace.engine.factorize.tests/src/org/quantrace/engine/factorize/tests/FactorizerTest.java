@@ -93,4 +93,20 @@ class FactorizerTest {
 			return s.run(NdArray.ofFloats(new long[] { 100, 1, 28, 28 }, java.util.Arrays.copyOf(test.pixels(), 100 * 784))).floats();
 		}
 	}
+
+	/**
+	 * A model ONNX Runtime's quantize_dynamic wrote (branch hostile7): factorize found no dense layer it takes (ConvInteger and
+	 * MatMulInteger read int8 codes), wrote the model unchanged and exited 0 ("Parameters of these layers 0 -> 0").
+	 */
+	@Test
+	void aModelQuantizedAlreadyIsRefusedRatherThanCopiedUnchanged() {
+		OnnxModel dynq = OnnxModel.load(TestData.data("models/ort_dynamic_cnn.onnx"));
+
+		InvalidInputException e = assertThrows(InvalidInputException.class,
+				() -> Factorizer.factorize(dynq, "dynq.onnx", new FactorizationSpec(FactorizationTarget.DENSE, RankSelection.ENERGY, 95, List.of())));
+
+		assertTrue(e.getMessage().startsWith("dynq.onnx is quantized already (2 ConvInteger, 3 DynamicQuantizeLinear, 1 MatMulInteger, in ONNX Runtime's"
+				+ " dynamic-range form"), e.getMessage());
+		assertTrue(e.getMessage().endsWith("): factorization reads and writes float weights, and would leave its quantized layers as they are"), e.getMessage());
+	}
 }

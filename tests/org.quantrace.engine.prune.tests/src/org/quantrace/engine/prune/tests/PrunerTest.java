@@ -203,4 +203,22 @@ class PrunerTest {
 			return s.run(x).floats();
 		}
 	}
+
+	/**
+	 * A model ONNX Runtime's quantizer wrote in QOperator form (branch hostile7): prune found no weight it takes (QLinearConv
+	 * and QLinearMatMul hold int8 codes), wrote the model unchanged and exited 0 ("Parameters 0 -> 0"). It is refused by name.
+	 */
+	@Test
+	void aModelQuantizedAlreadyIsRefusedRatherThanCopiedUnchanged() {
+		OnnxModel qop = OnnxModel.load(TestData.data("models/ort_qoperator_cnn.onnx"));
+
+		InvalidInputException e = assertThrows(InvalidInputException.class,
+				() -> Pruner.prune(qop, "qop.onnx", PruningSpec.of(PruningPattern.ELEMENT, 50, ThresholdScope.GLOBAL, List.of())));
+
+		assertEquals("qop.onnx is quantized already (1 DequantizeLinear, 2 QLinearAdd, 3 QLinearConv, 1 QLinearMatMul, 1 QuantizeLinear, in ONNX"
+				+ " Runtime's QOperator form: integer kernels in the file, on the codes and scales stored with them): pruning reads and writes float"
+				+ " weights, and would leave its quantized layers as they are", e.getMessage());
+		assertEquals("give prune the float model it was made from, and quantize what it writes (in a recipe: the float model, with its prune block"
+				+ " before the schemes)", e.hint());
+	}
 }

@@ -75,6 +75,44 @@ class AlreadyQuantizedTest {
 		}
 	}
 
+	/**
+	 * A QDQ model another tool wrote without node names (branch hostile7's qdq_other: Conv -> Relu -> QuantizeLinear with zero
+	 * point 128): the hint named its first float Conv "the first: ''". It names an unnamed layer by its op and output.
+	 */
+	@Test
+	void anUnnamedLayerOnDequantizedValuesIsNamedByItsOutput() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String s = t.scalar(0.02f);
+		String x = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", s)), s));
+		String w = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(t.weight(1.0 / 27, 4, 3, 3, 3), s)), s));
+		String y = t.node("Conv", List.of(x, w), TinyGraph.ints("pads", 1, 1, 1, 1));
+		var proto = t.model(t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of(t.node("Relu", List.of(y)), s)), s))).toProto().toBuilder();
+		proto.getGraphBuilder().getNodeBuilderList().forEach(n -> n.clearName());
+
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(OnnxModel.of(proto.build()), "qdq"));
+
+		assertTrue(e.hint().contains("(the first: 'Conv -> " + y + "', read by Relu instead of a QuantizeLinear"), e.hint());
+	}
+
+	/**
+	 * A QAT export that fake-quantizes its input alone (branch hostile7's qat_inputonly): the hint said its Conv ran in float and
+	 * that convert folds what follows it, which changes nothing here. It says that no weight is quantized and how to get the float model.
+	 */
+	@Test
+	void aModelThatFakeQuantizesItsInputAloneIsNotSentToConvert() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String s = t.scalar(0.02f);
+		String x = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", s)), s));
+		OnnxModel inputOnly = t.model(t.node("Relu", List.of(OpRulesTest.conv(t, x, 3, 4))));
+
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(inputOnly, "qat"));
+
+		assertEquals("none of its weights is quantized: its QuantizeLinear/DequantizeLinear pairs only round activations (the first: 'x'), as a QAT"
+				+ " export that fake-quantizes its input alone writes, and every layer computes in float; quantize the float model it was made from"
+				+ " (torch: export it before prepare_qat), or this one without the pairs (onnx: make each DequantizeLinear's readers read the"
+				+ " QuantizeLinear's input, then drop both)", e.hint());
+	}
+
 	@Test
 	void aModelWithDynamicKernelsIsRefusedForEveryQuantizedScheme() {
 		TinyGraph t = new TinyGraph(3, 6, 6);
