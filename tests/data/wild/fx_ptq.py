@@ -1,6 +1,6 @@
 """torch's PTQ as the zoo's recipe and unseen8-19_ptq.py run it (FX prepare_fx/convert_fx, onednn mapping, calib300 in
 batches of 32), for a round's make script U (its MODELS and OUT, each model's NAME.pt): one line per model, fp32 and torch int8
-accuracy on the 10,000 test images, or why FX failed. Shared from round 21 on (earlier rounds keep their own copies)."""
+accuracy on the 10,000 test images, or why FX failed. unseen17-19_ptq.py and unseen21_ptq.py call it; older rounds keep their own copies."""
 import os, copy
 import torch
 from make_wild import data, calib300, test_accuracy
