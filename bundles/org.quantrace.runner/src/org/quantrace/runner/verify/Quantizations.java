@@ -90,6 +90,8 @@ final class Quantizations {
 	}
 
 	private final ModelFacts m;
+	/** The model it was quantized from, or null (verify --outputs-only): where a node folded away is found. */
+	private final ModelFacts original;
 	private final Set<NodeProto> accounted = Collections.newSetFromMap(new IdentityHashMap<>());
 
 	/**
@@ -104,6 +106,7 @@ final class Quantizations {
 
 	Quantizations(ModelFacts m, ModelFacts original) {
 		this.m = m;
+		this.original = original;
 		this.ownIntegers = original == null ? Set.of()
 				: original.types.entrySet().stream().filter(e -> ElementTypes.isInteger(e.getValue())).map(Map.Entry::getKey)
 						.collect(java.util.stream.Collectors.toUnmodifiableSet());
@@ -172,7 +175,42 @@ final class Quantizations {
 				}
 			}
 		}
+		for (String moved : found.isEmpty() ? foldedIntoReaders(tensor) : List.<String>of()) {
+			ofTensor(moved, edge).stream().filter(p -> !found.contains(p)).forEach(found::add);
+		}
 		return found;
+	}
+
+	/**
+	 * A Mul or Div by a positive scalar constant the quantizer folded into a scale, whose every reader moves codes
+	 * (make_unseen21.py's TabNet: (h + glu) · √0.5, then a Slice): the readers move the codes of its input, so the
+	 * DequantizeLinear written in its place is read by nothing and is gone, and its scale is the one the DequantizeLinear
+	 * after each reader applies to the codes moved. The readers' outputs in this model, or none when the tensor is in the
+	 * model, its op is there under its name, or it was made otherwise (the original model says how).
+	 */
+	private List<String> foldedIntoReaders(String tensor) {
+		NodeProto op = original == null || m.producer(tensor) != null || !m.consumers(tensor).isEmpty() ? null : original.producer(tensor);
+		if (op == null || op.getName().isEmpty() || m.node(op.getName()) != null || !byPositiveConstant(op)) {
+			return List.of();
+		}
+		List<NodeProto> readers = original.consumers(tensor);
+		boolean allMove = !readers.isEmpty() && readers.stream().allMatch(r -> movesCodes(r.getOpType()) && !r.getName().isEmpty() && m.node(r.getName()) != null
+				&& ElementTypes.isInteger(m.types.get(m.node(r.getName()).getOutput(0))));
+		return allMove ? readers.stream().map(r -> m.node(r.getName()).getOutput(0)).toList() : List.of();
+	}
+
+	/** A Mul (either side) or Div (the divisor) of one activation by a stored positive scalar. */
+	private boolean byPositiveConstant(NodeProto op) {
+		if (op.getInputCount() != 2 || !(op.getOpType().equals("Mul") || op.getOpType().equals("Div"))) {
+			return false;
+		}
+		int c = original.value(op.getInput(1)) != null ? 1 : op.getOpType().equals("Mul") ? 0 : -1;
+		Tensor k = c < 0 ? null : original.value(op.getInput(c));
+		if (k == null || original.value(op.getInput(1 - c)) != null || !k.dataType().isFloatingPoint()) {
+			return false;
+		}
+		float[] v = k.toFloatArray();
+		return v.length == 1 && v[0] > 0 && Float.isFinite(v[0]);
 	}
 
 	/**
@@ -371,6 +409,9 @@ final class Quantizations {
 			if (codes != null && codes.getOpType().equals("DequantizeLinear")) {
 				n = codes; // an integer model output requantized from the layer's codes to the output's type: the layer is in those codes
 			}
+		}
+		if (n == null && floatOutput != null && m.producer(floatOutput) == null && !foldedIntoReaders(floatOutput).isEmpty()) {
+			return true; // folded into the scale of the codes its readers move
 		}
 		if (n == null) {
 			return null;
