@@ -124,11 +124,8 @@ public final class OpRules {
 		// ONNX Runtime 1.29 (CPU) drops the pair around DequantizeLinear → GatherElements → QuantizeLinear of one scale and
 		// runs its type-generic kernel on the uint8 codes (the optimized graph of such a tiny graph: QuantizeLinear,
 		// GatherElements, DequantizeLinear).
-		// SpaceToDepth (make_unseen20's s2d, TF's space_to_depth as tf2onnx writes it): ONNX Runtime 1.29's CPU kernel takes uint8
-		// and int8 and moves the codes exactly, but its QDQ fusion keeps DequantizeLinear → SpaceToDepth → QuantizeLinear as
-		// three nodes: Quantrace writes it on the codes (QdqWriter.sameScaleOutput), as every op of this rule
 		add(new OpRule("data movement", Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Slice", "Split", "Expand",
-				"Tile", "DepthToSpace", "SpaceToDepth", "Gather", "GatherElements", "ReduceMax", "Pad", "Identity"), Form.CODES, List.of(), -1,
+				"Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Pad", "Identity"), Form.CODES, List.of(), -1,
 				new Kernel("the integer codes", true, false,
 						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (Pad: Quantrace writes it on the codes, padding with the zero point)"),
 				Drq.none(), OpRules::codesRefusal));
@@ -138,7 +135,7 @@ public final class OpRules {
 				Drq.none(), null));
 		add(floatRule("normalization", Set.of("LayerNormalization", "InstanceNormalization", "LpNormalization", "GroupNormalization")));
 		add(floatRule("transcendental", Set.of("Tanh", "Erf", "Gelu", "Exp", "Log", "Sqrt", "Pow", "Reciprocal", "Sin", "Cos", "Softplus", "Elu", "Selu", "Mish")));
-		add(floatRule("arithmetic", Set.of("Sub", "Neg", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "Floor",
+		add(floatRule("arithmetic", Set.of("Sub", "Neg", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "SpaceToDepth", "Floor",
 				"Ceil", "Round")));
 		// what an exporter writes for a dynamic batch (torch's GRU/LSTM initial state: Shape → Gather → ... → ConstantOfShape):
 		// they read a tensor's shape, not its values, so no Q/DQ is written around them and "dequantized once" would be untrue
