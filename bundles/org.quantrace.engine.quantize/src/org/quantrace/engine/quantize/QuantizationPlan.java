@@ -372,6 +372,15 @@ public final class QuantizationPlan {
 					decide(n, decided.get(n).layerIndex());
 				}
 			}
+			for (Node n : order) {
+				if (saturatingIntoFloat(n)) {
+					kinds.remove(n);
+					Decision d = decided.get(n);
+					decided.put(n, new Decision(d.layerIndex(), n, false, "no integer op reads its output (only float ops, directly or through ops that move"
+							+ " codes): computed in float on its dequantized input, as its 8-bit output would put the values near " + n.opType()
+							+ "'s ends (0 and 1) on one code for them (the DequantizeLinear its readers need moves before it)", null, null));
+				}
+			}
 			for (int i = order.size() - 1; i >= 0; i--) {
 				Node n = order.get(i);
 				Kind k = kinds.get(n);
@@ -437,6 +446,30 @@ public final class QuantizationPlan {
 			}
 			Node reader = readers.get(0);
 			return OpRules.is(reader, Form.COMPUTE) && OpRules.keptFloat(spec, reader) != null && spec.exclusionFor(reader).isEmpty() ? reader : null;
+		}
+
+		/**
+		 * A {@link OpRules#SATURATING saturating} integer op whose result no integer op reads: only float ops, directly or
+		 * through ops that move codes (a MaxPool) and are read by float ops only; not a model output, not excluded or run
+		 * integer anyway. The ops moving its codes then find a float input and move float data (the backward pass of plan()).
+		 */
+		boolean saturatingIntoFloat(Node n) {
+			return kinds.get(n) == Kind.COMPUTE && OpRules.SATURATING.contains(n.opType()) && !anyway.containsKey(n) && spec.exclusionFor(n).isEmpty()
+					&& !graphOutputs.contains(n.output(0)) && !integerReader(n.output(0), 0);
+		}
+
+		/** Whether an integer op reads {@code tensor}'s codes, directly or through ops that move codes, or it is a model output. */
+		private boolean integerReader(String tensor, int depth) {
+			if (graphOutputs.contains(tensor) || depth > 8) {
+				return true;
+			}
+			for (Node c : consumers.getOrDefault(tensor, List.of())) {
+				Kind k = kinds.get(c);
+				if (k != null && (k != Kind.CODES || c.outputs().stream().anyMatch(o -> integerReader(o, depth + 1)))) {
+					return true;
+				}
+			}
+			return false;
 		}
 
 		/**
