@@ -55,7 +55,8 @@ class VerifyDeclaredStepsTest {
 
 	private static Path out;
 
-	private static synchronized Path out() {
+	/** The honest run, made once for this class and VerifyFolderCountsTest. */
+	static synchronized Path out() {
 		if (out == null) {
 			Path example = Runs.exampleCopy("steps");
 			out = example.resolve("out");
