@@ -638,12 +638,18 @@ public final class AifsmLogs {
 				new int[] { 6, 3, 3, 3, 2, 3, 3, 2 }, Set.of(2, 3, 4, 5, 6, 7), false);
 	}
 
+	/** The rank cell of a layer factorization skipped: the model holds its matrix unfactorized. */
+	public static final String KEPT_WHOLE = "not factorized";
+
 	private static Grid factorization(OptimizationRecord o) {
 		List<List<String>> rows = new ArrayList<>();
 		for (LayerFactorizationRecord l : o.getFactorization().getLayers()) {
-			rows.add(List.of(l.getLayer(), l.getRank() + "/" + l.getFullRank(), String.format(Locale.ROOT, "%,d", l.getParametersBefore()),
-					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.2f%%", 100 * l.getRetainedEnergy()),
-					LogValues.brief(l.getReconstructionError()), l.isSkipped() ? "skipped: " + l.getReason() : ""));
+			// a skipped layer is in the file whole: its rank and energy are the whole matrix's (the rank it would have had, 9 of a
+			// 64 x 10 Gemm, printed "9/10" beside the file's 10 columns; the note says it)
+			boolean whole = l.isSkipped();
+			rows.add(List.of(l.getLayer(), whole ? KEPT_WHOLE : l.getRank() + "/" + l.getFullRank(), String.format(Locale.ROOT, "%,d", l.getParametersBefore()),
+					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.2f%%", whole ? 100 : 100 * l.getRetainedEnergy()),
+					LogValues.brief(whole ? 0 : l.getReconstructionError()), whole ? "skipped: " + l.getReason() : ""));
 		}
 		return new Grid("factorization-table", null, List.of("layer", "rank", "parameters", "after", "retained energy", "relative error", "note"), rows,
 				new int[] { 6, 2, 3, 3, 3, 3, 5 }, Set.of(1, 2, 3, 4, 5), false);

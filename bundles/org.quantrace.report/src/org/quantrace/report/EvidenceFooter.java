@@ -24,6 +24,16 @@ public final class EvidenceFooter {
 	private EvidenceFooter() {
 	}
 
+	/** The inventory's row, then what verify does with each kind of figure ({@link EvidenceScope}): never "checks every file" alone. */
+	private static List<List<String>> rows(String inventorySha256) {
+		List<List<String>> rows = new ArrayList<>();
+		rows.add(List.of("inventory of the output folder", text(inventorySha256)));
+		for (EvidenceScope.Kind k : EvidenceScope.Kind.values()) {
+			rows.add(List.of(k.heading(), EvidenceScope.line(k)));
+		}
+		return rows;
+	}
+
 	/** {@code d} with the evidence section appended (unchanged when the trace has no inventory yet). */
 	static LogDocument appended(LogDocument d, TraceModel trace) {
 		if (trace.getInventorySha256() == null) {
@@ -32,8 +42,7 @@ public final class EvidenceFooter {
 		List<LogDocument.Block> blocks = new ArrayList<>(d.blocks());
 		blocks.add(new LogDocument.Heading(1, "", "Evidence", "evidence", true));
 		blocks.add(new LogDocument.Grid("evidence-table", null, List.of("item", "value"),
-				List.of(List.of("inventory of the output folder", text(trace.getInventorySha256())),
-						List.of("check", "quantrace verify OUTPUT_FOLDER checks every file and input against it")),
+				rows(trace.getInventorySha256()),
 				new int[] { 3, 13 }, java.util.Set.of(), false));
 		return new LogDocument(d.code(), d.title(), d.fileName(), d.date(), blocks);
 	}

@@ -108,6 +108,7 @@ public final class RunReport {
 			}
 		}
 		s.append(data(trace));
+		s.append(evidenceScope());
 		s.append("</body></html>\n");
 		return s.toString();
 	}
@@ -232,6 +233,15 @@ public final class RunReport {
 	 * scales, zero points and shapes), not the weights the logs count per tensor class: headed "weights", it
 	 * contradicted the optimization log (fiq_float32: 8 int8 stored tensors, 4 of them int8 weights).
 	 */
+	/** What verify does with each kind of figure above ({@link EvidenceScope}), as the logs' Evidence section says it. */
+	private static String evidenceScope() {
+		StringBuilder s = new StringBuilder("<h2 id=\"evidence\">Evidence: what quantrace verify re-derives</h2>\n<dl class=\"evidence-scope\">\n");
+		for (EvidenceScope.Kind k : EvidenceScope.Kind.values()) {
+			s.append("<dt>").append(Html.esc(k.heading())).append("</dt><dd>").append(Html.esc(EvidenceScope.line(k))).append("</dd>\n");
+		}
+		return s.append("</dl>\n").toString();
+	}
+
 	private static String inventory(TraceModel trace, String model) {
 		List<ModelArtifact> artifacts = RunSummary.artifacts(trace, model);
 		Set<String> types = new LinkedHashSet<>();

@@ -34,25 +34,8 @@ final class Acceptance {
 	static boolean apply(List<AcceptanceCriterion> criteria, EvaluationStep evaluation, boolean multilabel, EvaluationRecord e) {
 		boolean all = true;
 		for (AcceptanceCriterion a : criteria) {
-			String name = Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK(), evaluation.getDataRange(),
-					evaluation.isNominalRange());
-			MetricValue v = e.getMetrics().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null);
-			AcceptanceResult r = TraceAssembler.F.createAcceptanceResult();
-			r.setCriterion(text(a));
-			r.setMetric(name);
-			r.setBound(a.getValue());
-			r.setUnit(unit(a));
-			if (v == null) {
-				r.setPassed(false);
-				r.setMeasured(Double.NaN);
-			} else {
-				double baseline = v.isSetBaselineValue() ? v.getBaselineValue() : v.getValue();
-				// rounded to 9 decimals: 0.915 - 0.909 is 0.6 pt, not 0.6000000000000005; an infinite PSNR (outputs equal to the
-				// original's) stays infinite, where Math.round made it 9223000000 dB
-				double measured = measure(a, name, v.getValue(), baseline);
-				r.setMeasured(Double.isFinite(measured) ? Math.round(measured * 1e9) / 1e9 : measured);
-				r.setPassed(compare(a, r.getMeasured()));
-			}
+			String name = metricName(a, evaluation, multilabel);
+			AcceptanceResult r = result(a, name, e.getMetrics().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null));
 			all &= r.isPassed();
 			e.getAcceptance().add(r);
 		}
@@ -60,6 +43,36 @@ final class Acceptance {
 			e.setAccepted(all);
 		}
 		return all;
+	}
+
+	/** The name the evaluation records criterion {@code a}'s metric under. */
+	static String metricName(AcceptanceCriterion a, EvaluationStep evaluation, boolean multilabel) {
+		return Metrics.name(a.getMetric(), evaluation.getAveraging(), multilabel, evaluation.getTopK(), evaluation.getDataRange(), evaluation.isNominalRange());
+	}
+
+	/**
+	 * Criterion {@code a} on the recorded value {@code v} of its metric {@code name} (null: not measured): the criterion as the
+	 * recipe writes it, its bound and unit, what was measured and whether it holds. One function for the run and for verify,
+	 * which makes each acceptance result again from the recipe and the evaluation record ({@code RecipeDeclarationsCheck}).
+	 */
+	static AcceptanceResult result(AcceptanceCriterion a, String name, MetricValue v) {
+		AcceptanceResult r = TraceAssembler.F.createAcceptanceResult();
+		r.setCriterion(text(a));
+		r.setMetric(name);
+		r.setBound(a.getValue());
+		r.setUnit(unit(a));
+		if (v == null) {
+			r.setPassed(false);
+			r.setMeasured(Double.NaN);
+		} else {
+			double baseline = v.isSetBaselineValue() ? v.getBaselineValue() : v.getValue();
+			// rounded to 9 decimals: 0.915 - 0.909 is 0.6 pt, not 0.6000000000000005; an infinite PSNR (outputs equal to the
+			// original's) stays infinite, where Math.round made it 9223000000 dB
+			double measured = measure(a, name, v.getValue(), baseline);
+			r.setMeasured(Double.isFinite(measured) ? Math.round(measured * 1e9) / 1e9 : measured);
+			r.setPassed(compare(a, r.getMeasured()));
+		}
+		return r;
 	}
 
 	static double measure(AcceptanceCriterion a, String metric, double value, double baseline) {

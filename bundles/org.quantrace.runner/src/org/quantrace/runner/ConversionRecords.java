@@ -3,12 +3,16 @@ package org.quantrace.runner;
 import static org.quantrace.model.TraceValues.parameter;
 import static org.quantrace.model.TraceValues.tool;
 
+import java.util.List;
+
 import org.quantrace.engine.Versions;
+import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.EliminatedOperation;
+import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.TraceFactory;
 
 /**
@@ -44,6 +48,16 @@ public final class ConversionRecords {
 		return o;
 	}
 
+	/**
+	 * The converter configuration rows the options make (eliminate, fold constants, target opset), PhIMT0002's "Converter
+	 * configuration": one function for the run that records them and for verify, which makes them again from the recipe's
+	 * convert step ({@code RecipeDeclarationsCheck}).
+	 */
+	public static List<Parameter> configuration(FreezeOptions o) {
+		return List.of(parameter("eliminate", o.eliminate().toString()), parameter("fold constants", Boolean.toString(o.foldConstants())),
+				parameter("target opset", o.targetOpset() == 0 ? "unchanged" : Integer.toString(o.targetOpset())));
+	}
+
 	public static ConversionRecord toRecord(FreezeResult r, String producerOfInput) {
 		ConversionRecord c = F.createConversionRecord();
 		for (FreezeResult.Elimination e : r.eliminations().values()) {
@@ -56,9 +70,7 @@ public final class ConversionRecords {
 		c.setMaxAbsDifference(r.maxAbsDifference());
 		c.setConverter("Quantrace freeze (org.quantrace.engine.convert " + Versions.of(Freezer.class)
 				+ "): ONNX-to-ONNX graph rewriting, constant folding evaluated by ONNX Runtime");
-		c.getConverterConfiguration().add(parameter("eliminate", r.options().eliminate().toString()));
-		c.getConverterConfiguration().add(parameter("fold constants", Boolean.toString(r.options().foldConstants())));
-		c.getConverterConfiguration().add(parameter("target opset", r.options().targetOpset() == 0 ? "unchanged" : Integer.toString(r.options().targetOpset())));
+		c.getConverterConfiguration().addAll(configuration(r.options()));
 		c.getConverterConfiguration().add(parameter("verification", "max |frozen - original in inference mode| = " + r.maxAbsDifference() + " on "
 				+ r.verificationSamples() + (r.verificationSamples() == 1 ? " sample of " : " samples of ") + r.verificationData()));
 		c.setFramework(tool("Quantrace", Versions.quantrace()));

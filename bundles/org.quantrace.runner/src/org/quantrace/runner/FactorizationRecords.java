@@ -1,6 +1,7 @@
 package org.quantrace.runner;
 
 import org.quantrace.engine.factorize.FactorizationResult;
+import org.quantrace.engine.factorize.FactorizationSpec;
 import org.quantrace.model.trace.FactorizationRecord;
 import org.quantrace.model.trace.LayerFactorizationRecord;
 import org.quantrace.model.trace.TraceFactory;
@@ -11,11 +12,20 @@ public final class FactorizationRecords {
 	private FactorizationRecords() {
 	}
 
+	/**
+	 * What the spec declares, as the record holds it: the rank selection and its value. One function for the run and for verify,
+	 * which makes it again from the recipe's factorize step ({@code RecipeDeclarationsCheck}).
+	 */
+	public static FactorizationRecord settings(FactorizationSpec s) {
+		FactorizationRecord rec = TraceFactory.eINSTANCE.createFactorizationRecord();
+		rec.setRankSelection(s.selection());
+		rec.setValue(s.value());
+		return rec;
+	}
+
 	public static FactorizationRecord toRecord(FactorizationResult r) {
 		TraceFactory f = TraceFactory.eINSTANCE;
-		FactorizationRecord rec = f.createFactorizationRecord();
-		rec.setRankSelection(r.spec().selection());
-		rec.setValue(r.spec().value());
+		FactorizationRecord rec = settings(r.spec());
 		for (FactorizationResult.Layer l : r.layers()) {
 			LayerFactorizationRecord lr = f.createLayerFactorizationRecord();
 			lr.setLayer(l.layer());

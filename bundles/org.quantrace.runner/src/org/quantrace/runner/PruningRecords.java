@@ -19,17 +19,33 @@ public final class PruningRecords {
 	private PruningRecords() {
 	}
 
-	public static PruningRecord toRecord(PruningResult r) {
-		PruningSpec s = r.spec();
+	/**
+	 * What the spec declares, as the record holds it: criterion, scope, pattern, target sparsity, exclusions, and the pattern's
+	 * and per-layer settings among the additional configuration (first, in this order). One function for the run and for
+	 * verify, which makes it again from the recipe's prune step ({@code RecipeDeclarationsCheck}).
+	 */
+	public static PruningRecord settings(PruningSpec s) {
 		PruningRecord p = F.createPruningRecord();
 		p.setCriterion(s.criterion());
 		p.setScope(s.scope());
 		p.setPattern(s.pattern());
 		p.setTargetSparsity(s.sparsity());
+		p.getExcluded().addAll(s.excludes());
+		switch (s.pattern()) {
+		case VECTOR -> p.getAdditionalConfiguration().add(parameter("vector length", Integer.toString(s.vectorLength())));
+		case BLOCK -> p.getAdditionalConfiguration().add(parameter("block", s.blockRows() + " x " + s.blockColumns()));
+		default -> {
+		}
+		}
+		s.layerSparsity().forEach((layer, v) -> p.getAdditionalConfiguration().add(parameter("sparsity of " + layer, v + " %")));
+		return p;
+	}
+
+	public static PruningRecord toRecord(PruningResult r) {
+		PruningRecord p = settings(r.spec());
 		p.setAchievedSparsity(100 * r.achievedSparsity());
 		p.setParametersBefore(r.parametersBefore());
 		p.setParametersAfter(r.parametersAfter());
-		p.getExcluded().addAll(s.excludes());
 		for (PruningResult.Layer l : r.layers()) {
 			LayerPruningRecord lr = F.createLayerPruningRecord();
 			lr.setLayer(l.layer());
@@ -42,13 +58,6 @@ public final class PruningRecords {
 			lr.setRemovedChannels(l.channelsBefore() < 0 ? 0 : l.channelsBefore() - l.channelsAfter());
 			p.getLayers().add(lr);
 		}
-		switch (s.pattern()) {
-		case VECTOR -> p.getAdditionalConfiguration().add(parameter("vector length", Integer.toString(s.vectorLength())));
-		case BLOCK -> p.getAdditionalConfiguration().add(parameter("block", s.blockRows() + " x " + s.blockColumns()));
-		default -> {
-		}
-		}
-		s.layerSparsity().forEach((layer, v) -> p.getAdditionalConfiguration().add(parameter("sparsity of " + layer, v + " %")));
 		r.notPruned().forEach((layer, why) -> p.getAdditionalConfiguration().add(parameter("not pruned: " + layer, why)));
 		p.getAdditionalConfiguration().add(parameter("model size", String.format(Locale.ROOT, "%d -> %d bytes", r.bytesBefore(), r.bytesAfter())));
 		p.getAdditionalConfiguration().add(parameter("compressed size (deflate)", String.format(Locale.ROOT, "%d -> %d bytes", r.compressedBefore(),

@@ -149,6 +149,23 @@ final class RecipeContext {
 		return d == null && recipe.getEvaluation() != null ? recipe.getEvaluation().getDataset() : d;
 	}
 
+	/**
+	 * The debug step behind each debug record a run of this recipe writes, by the record's id ("model/scheme/debug", as
+	 * {@code ModelEvaluation} names it): for verify, which holds a record against its step (the threshold and metric at once,
+	 * the rest with --deep).
+	 */
+	java.util.Map<String, org.quantrace.model.recipe.DebugStep> debugSteps() {
+		java.util.Map<String, org.quantrace.model.recipe.DebugStep> steps = new java.util.HashMap<>();
+		for (org.quantrace.model.recipe.DebugStep step : recipe.getDebugging()) {
+			for (org.quantrace.model.recipe.QuantizationConfig s : step.getSchemes()) {
+				for (ModelDeclaration m : models()) {
+					steps.put(m.getName() + "/" + s.getName() + "/debug", step);
+				}
+			}
+		}
+		return steps;
+	}
+
 	/** The dataset as {@code m} reads it, cut to {@code samples} (0: the dataset's own limit); recorded as an input of the run. */
 	Dataset open(DatasetDeclaration d, ModelDeclaration m, int samples) {
 		Dataset all = all(d, m);

@@ -73,6 +73,7 @@ final class RecipeDeclarationsCheck {
 				}
 			}
 		}
+		StepDeclarationsCheck.check(ctx, trace, problems);
 		return problems;
 	}
 
@@ -120,7 +121,7 @@ final class RecipeDeclarationsCheck {
 		}
 	}
 
-	private static void same(List<Problem> problems, String what, Object recorded, Object declared) {
+	static void same(List<Problem> problems, String what, Object recorded, Object declared) {
 		if (!Objects.equals(recorded, declared)) {
 			problems.add(new Problem(Outputs.TRACE, what + ": says " + recorded + ", the recipe declares " + declared
 					+ " (the documents print the trace's: edited after the run?)"));

@@ -26,7 +26,6 @@ import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.DebugStep;
 import org.quantrace.model.recipe.EvaluationStep;
 import org.quantrace.model.recipe.ModelDeclaration;
-import org.quantrace.model.recipe.QuantizationConfig;
 import org.quantrace.model.trace.ArtifactKind;
 import org.quantrace.model.trace.DatasetRecord;
 import org.quantrace.model.trace.DebugRecord;
@@ -186,16 +185,9 @@ final class Reevaluation {
 			found.add(new Mismatch(DOCUMENT, "debug records (re-run)", "a recipe that loads", "the recipe has errors now"));
 			return found;
 		}
-		Map<String, DebugStep> steps = new HashMap<>();
+		Map<String, DebugStep> steps = ctx.debugSteps();
 		Map<String, ResolvedScheme> schemes = new HashMap<>();
 		ctx.schemes(java.util.Set.of()).forEach(s -> schemes.put(s.name(), s));
-		for (DebugStep step : ctx.recipe().getDebugging()) {
-			for (QuantizationConfig s : step.getSchemes()) {
-				for (ModelDeclaration m : ctx.models()) {
-					steps.put(m.getName() + "/" + s.getName() + "/debug", step);
-				}
-			}
-		}
 		for (DebugRecord d : trace.getDebugRecords()) {
 			String at = "debug " + d.getId() + " (re-run)";
 			DebugStep step = steps.get(d.getId());

@@ -27,6 +27,7 @@ import org.quantrace.model.trace.InputFile;
 import org.quantrace.model.trace.InputKind;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.TraceModel;
+import org.quantrace.report.EvidenceScope;
 import org.quantrace.report.RunSummary;
 import org.quantrace.runner.verify.Evidence;
 import org.quantrace.runner.verify.Mismatch;
@@ -140,13 +141,14 @@ public final class Verification {
 			v.conversions();
 			v.warnings();
 			task.advance(1);
-			List<Mismatch> mismatches = Rederivation.check(new Evidence(v.dir, v.trace, v::modelFile, v.hashes.get(Outputs.INVENTORY)));
+			List<Mismatch> mismatches = Rederivation.check(new Evidence(v.dir, v.trace, v::modelFile, v.inventoryHash()));
 			mismatches.forEach(m -> v.problems.add(new Problem(m.document(), m.toString())));
 			task.advance(1);
 		}
 		if (options.deep()) {
 			v.reevaluate();
 		}
+		v.scope();
 		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes), List.copyOf(new LinkedHashSet<>(v.unchecked)), v.bound,
 				List.copyOf(v.unbound));
 	}
@@ -623,7 +625,8 @@ public final class Verification {
 	private Map<String, String> list(String name, Set<String> files) {
 		Map<String, String> entries = new LinkedHashMap<>();
 		if (!files.contains(name)) {
-			problems.add(new Problem(name, "missing"));
+			problems.add(new Problem(name, "missing: " + (name.equals(Outputs.SUMS) ? "it lists every file's SHA-256 and is the fingerprint --expect holds; no file is vouched for without it"
+					: "it lists every model and data file's SHA-256 and the documents name its hash; those files are vouched for by SHA256SUMS alone")));
 			return entries;
 		}
 		List<String> lines;
@@ -671,6 +674,39 @@ public final class Verification {
 			}
 		}
 		return true;
+	}
+
+	/**
+	 * Which checks re-derive each kind of figure {@link EvidenceScope} says verify re-derives (class names: most are package-private).
+	 * A test holds the two against each other: an entry added to the documents' statement without a check here fails it, and
+	 * a run's own statement (dates, machine, latencies) has none.
+	 */
+	public static final Map<EvidenceScope, List<String>> CHECKED_BY = Map.of(
+			EvidenceScope.MODEL_FILES, List.of(Verification.class.getName(), "org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.ModelFacts"),
+			EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
+					"org.quantrace.runner.verify.RewrittenParameterCounts"),
+			EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck"),
+			EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck"),
+			EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks"),
+			EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts"),
+			EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation"),
+			EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ConversionRecheck"));
+
+	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
+	private void scope() {
+		notes.add(EvidenceScope.Kind.REDERIVED.heading() + ": " + EvidenceScope.line(EvidenceScope.Kind.REDERIVED));
+		notes.add((options.deep() ? "re-derived by running the models again (--deep): " : "not re-derived (only verify --deep runs the models again): ")
+				+ EvidenceScope.line(EvidenceScope.Kind.DEEP));
+		notes.add((bound ? "not re-derivable, bound by the fingerprint you kept (--expect): " : "not re-derivable and not bound (only --expect FINGERPRINT binds them): ")
+				+ EvidenceScope.line(EvidenceScope.Kind.STATEMENT));
+	}
+
+	/**
+	 * The inventory's SHA-256 as the file is now, taken whether or not SHA256SUMS lists it (with SHA256SUMS removed it was
+	 * never taken, and every record of it read "re-derived null"); null when it is missing, which the folder check names.
+	 */
+	private String inventoryHash() {
+		return Files.isRegularFile(dir.resolve(Outputs.INVENTORY), java.nio.file.LinkOption.NOFOLLOW_LINKS) ? hash(Outputs.INVENTORY) : null;
 	}
 
 	private String hash(String relative) {

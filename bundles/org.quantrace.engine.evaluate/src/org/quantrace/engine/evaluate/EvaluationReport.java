@@ -54,20 +54,28 @@ public record EvaluationReport(String dataset, int samples, boolean multilabel, 
 		VariantResult base = variant(baseline);
 		double b = base.metrics().get(metric);
 		double v = variant(variant).metrics().get(metric);
-		double delta = v - b;
 		if (variant.equals(baseline)) {
 			return new Comparison(b, 0, Marker.BASELINE);
 		}
-		if (v == b) { // also two infinite PSNRs (outputs equal to the reference), whose difference is no number
-			return new Comparison(b, 0, Marker.SAME);
+		return new Comparison(b, v == b ? 0 : v - b, marker(metric, v, b, tolerancePoints)); // two infinite PSNRs differ by 0, not NaN
+	}
+
+	/**
+	 * The deck's marker of a variant's {@code value} against the baseline's: one rule for the run and for verify, which holds a
+	 * recorded marker against the tolerance the recipe declares (a "~" where the value is worse by more than it is a forgery).
+	 */
+	public static Marker marker(String metric, double value, double baseline, double tolerancePoints) {
+		if (value == baseline) { // also two infinite PSNRs (outputs equal to the reference), whose difference is no number
+			return Marker.SAME;
 		}
+		double delta = value - baseline;
 		// latency, size, MSE and PSNR (no fractions) within the tolerance in percent of the baseline's value; none of an infinite one
 		boolean relative = metric.equals(Metrics.LATENCY) || metric.equals(Metrics.MODEL_SIZE) || metric.equals(Metrics.MSE) || Metrics.isPsnr(metric);
-		double tolerance = Double.isInfinite(b) ? 0 : relative ? Math.abs(b) * tolerancePoints / 100 : tolerancePoints / 100;
+		double tolerance = Double.isInfinite(baseline) ? 0 : relative ? Math.abs(baseline) * tolerancePoints / 100 : tolerancePoints / 100;
 		if (Math.abs(delta) <= tolerance + 1e-12) {
-			return new Comparison(b, delta, Marker.SAME);
+			return Marker.SAME;
 		}
 		boolean better = Metrics.lowerIsBetter(metric) ? delta < 0 : delta > 0;
-		return new Comparison(b, delta, better ? Marker.BETTER : Marker.WORSE);
+		return better ? Marker.BETTER : Marker.WORSE;
 	}
 }

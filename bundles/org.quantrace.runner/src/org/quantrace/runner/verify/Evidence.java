@@ -27,7 +27,8 @@ public final class Evidence {
 
 	/**
 	 * @param files           where an artifact's model file is, or null when it cannot be reached (an original whose recipe folder is unknown)
-	 * @param inventorySha256 the SHA-256 of the folder's inventory file as it is now (null when it is missing)
+	 * @param inventorySha256 the SHA-256 of the folder's inventory file as it is now (null when it is missing: the folder check says
+	 *                        so, and the records of its hash are not compared with "null")
 	 */
 	public Evidence(Path out, TraceModel trace, Function<ModelArtifact, Path> files, String inventorySha256) {
 		this.out = out;

@@ -1,0 +1,71 @@
+package org.quantrace.report;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What {@code quantrace verify} does with each kind of figure the documents print, as the documents and verify's own output say
+ * it: re-derived from the files by every verify, re-derived only by {@code verify --deep} (which runs the models again), or the
+ * run's own statement, which no check can make again (the time, the machine, what a clock measured): SHA256SUMS seals it, and
+ * only {@code verify --expect FINGERPRINT} binds the folder to the fingerprint the run printed. The documents printed all three
+ * alike beside one row "quantrace verify checks every file and input", which an assessor read as "verify re-derived the CPU
+ * and the latencies". Each re-derived entry names a check of verify (the runner's {@code Rederivation.CHECKED_BY}, held against
+ * this list by a test, so an entry added here without a check fails it).
+ */
+public enum EvidenceScope {
+
+	MODEL_FILES(Kind.REDERIVED, "every file's SHA-256 against SHA256SUMS and the inventory; each model's size, header, parameter count, inputs and outputs and tensors by element type"),
+	QUANTIZATION(Kind.REDERIVED, "each quantized tensor's type, scheme, granularity, scales and zero points and the range they follow from; each layer's precision; the parameters rewrites add"),
+	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after"),
+	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe"),
+	INPUTS(Kind.REDERIVED, "the recipe, models and data the run read, against their recorded SHA-256 (where they are readable)"),
+	COUNTS(Kind.REDERIVED, "the sample counts of image-folder datasets (their manifests' lines) and of each evaluation (its dataset's)"),
+	DOCUMENTS(Kind.REDERIVED, "every document made again from trace.xmi, and each verdict from the figures it follows from"),
+	METRICS(Kind.DEEP, "each evaluation's metrics, the debugger's per-layer statistics and the conversion's maximum difference, by running the models again"),
+	TIMES(Kind.STATEMENT, "the run's time and every date"),
+	MACHINE(Kind.STATEMENT, "the machine: operating system, CPU, cores, memory, Java"),
+	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine");
+
+	/** How verify treats a kind of figure. */
+	public enum Kind {
+		REDERIVED("re-derived from the files by quantrace verify"),
+		DEEP("re-derived only by quantrace verify --deep"),
+		STATEMENT("the run's own statement, not re-derivable: sealed by SHA256SUMS, bound only by quantrace verify --expect FINGERPRINT");
+
+		private final String heading;
+
+		Kind(String heading) {
+			this.heading = heading;
+		}
+
+		public String heading() {
+			return heading;
+		}
+	}
+
+	private final Kind kind;
+	private final String figures;
+
+	EvidenceScope(Kind kind, String figures) {
+		this.kind = kind;
+		this.figures = figures;
+	}
+
+	public Kind kind() {
+		return kind;
+	}
+
+	public String figures() {
+		return figures;
+	}
+
+	/** The entries of one kind. */
+	public static List<EvidenceScope> of(Kind kind) {
+		return Arrays.stream(values()).filter(e -> e.kind == kind).toList();
+	}
+
+	/** One kind's figures as one line: "a; b; c". */
+	public static String line(Kind kind) {
+		return String.join("; ", of(kind).stream().map(EvidenceScope::figures).toList());
+	}
+}

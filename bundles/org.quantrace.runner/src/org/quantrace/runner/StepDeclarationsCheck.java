@@ -1,0 +1,178 @@
+package org.quantrace.runner;
+
+import static org.quantrace.runner.RecipeDeclarationsCheck.same;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+import org.quantrace.engine.convert.FreezeOptions;
+import org.quantrace.engine.evaluate.EvaluationReport;
+import org.quantrace.engine.evaluate.Metrics;
+import org.quantrace.engine.factorize.FactorizationSpec;
+import org.quantrace.engine.prune.PruningSpec;
+import org.quantrace.model.recipe.AcceptanceCriterion;
+import org.quantrace.model.recipe.DebugStep;
+import org.quantrace.model.recipe.EvaluationStep;
+import org.quantrace.model.recipe.Metric;
+import org.quantrace.model.recipe.Recipe;
+import org.quantrace.model.trace.AcceptanceResult;
+import org.quantrace.model.trace.ConversionRecord;
+import org.quantrace.model.trace.DebugRecord;
+import org.quantrace.model.trace.EvaluationRecord;
+import org.quantrace.model.trace.FactorizationRecord;
+import org.quantrace.model.trace.MetricValue;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.PruningRecord;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.runner.Verification.Problem;
+
+/**
+ * What the trace records because the recipe's steps declare it, held against the recipe ({@link RecipeDeclarationsCheck} holds
+ * the models, documents, seed and schemes): the convert step's configuration (eliminate, fold constants, target opset), the
+ * prune step's criterion, scope, pattern, target sparsity and exclusions, the factorize step's rank selection, the evaluation's
+ * tolerance (each recorded marker), its metrics and each acceptance criterion's text, bound, unit, measured figure and verdict,
+ * and each debug step's metric and threshold. Each is made again from the recipe by the function the run records it with. The
+ * documents print them from the trace alone: a trace and its documents edited together (a target sparsity of 50 % where 30 %
+ * was declared, "accuracy drop < 1 pt" where the recipe accepts 3, kappa's "↓" made "~"), SHA256SUMS re-sealed, passed.
+ */
+final class StepDeclarationsCheck {
+
+	private static final java.util.Set<Metric> ALWAYS = java.util.EnumSet.of(Metric.ACCURACY, Metric.PRECISION, Metric.RECALL, Metric.F1,
+			Metric.BALANCED_ACCURACY, Metric.COHEN_KAPPA);
+
+	private StepDeclarationsCheck() {
+	}
+
+	static void check(RecipeContext ctx, TraceModel trace, List<Problem> problems) {
+		Recipe recipe = ctx.recipe();
+		for (ConversionRecord c : trace.getConversions()) {
+			conversion(problems, recipe, c);
+		}
+		for (OptimizationRecord o : trace.getOptimizations()) {
+			pruning(problems, recipe, "optimization " + o.getId() + " pruning ", o.getPruning());
+			factorization(problems, recipe, "optimization " + o.getId() + " factorization ", o.getFactorization());
+		}
+		EvaluationStep e = recipe.getEvaluation();
+		for (EvaluationRecord r : trace.getEvaluations()) {
+			if (e == null) {
+				problems.add(new Problem(Outputs.TRACE, "evaluation " + r.getId() + ": recorded, where the recipe declares no evaluate step"));
+			} else {
+				evaluation(problems, ctx, e, r);
+			}
+		}
+		Map<String, DebugStep> steps = ctx.debugSteps();
+		for (DebugRecord d : trace.getDebugRecords()) {
+			DebugStep step = steps.get(d.getId());
+			String at = "debug " + d.getId() + " ";
+			if (step == null) {
+				problems.add(new Problem(Outputs.TRACE, at + ": recorded, where the recipe declares no such debug step"));
+				continue;
+			}
+			same(problems, at + "metric", d.getMetric() == null ? null : d.getMetric().getLiteral(), step.getMetric().getLiteral());
+			same(problems, at + "threshold", d.getThreshold(), step.getThreshold());
+			if (step.getSamples() > 0 && d.getSampleCount() > step.getSamples()) {
+				same(problems, at + "samples (at most)", d.getSampleCount(), step.getSamples());
+			}
+		}
+	}
+
+	/** A conversion the recipe's convert step asked for: its configuration rows (an automatic pre-processing says why it ran instead). */
+	private static void conversion(List<Problem> problems, Recipe recipe, ConversionRecord c) {
+		if (recipe.getConversion() == null) {
+			return; // the automatic pre-processing before quantization, recorded with "declared by": the quantize command's defaults
+		}
+		for (Parameter declared : ConversionRecords.configuration(FreezeOptions.of(recipe.getConversion()))) {
+			String recorded = c.getConverterConfiguration().stream().filter(p -> declared.getKey().equals(p.getKey())).map(Parameter::getValue).findFirst()
+					.orElse(null);
+			same(problems, "conversion " + c.getId() + " " + declared.getKey(), recorded, declared.getValue());
+		}
+	}
+
+	private static void pruning(List<Problem> problems, Recipe recipe, String at, PruningRecord p) {
+		if (p == null || recipe.getPruning() == null) {
+			same(problems, at + "step", p == null ? "none" : "a pruning", recipe.getPruning() == null ? "none" : "a pruning");
+			return;
+		}
+		PruningRecord declared = PruningRecords.settings(PruningSpec.of(recipe.getPruning()));
+		same(problems, at + "criterion", p.getCriterion(), declared.getCriterion());
+		same(problems, at + "scope", p.getScope(), declared.getScope());
+		same(problems, at + "pattern", p.getPattern(), declared.getPattern());
+		same(problems, at + "target sparsity (%)", p.getTargetSparsity(), declared.getTargetSparsity());
+		same(problems, at + "excluded", List.copyOf(p.getExcluded()), List.copyOf(declared.getExcluded()));
+		List<String> rows = declared.getAdditionalConfiguration().stream().map(StepDeclarationsCheck::row).toList();
+		List<String> recorded = p.getAdditionalConfiguration().stream().map(StepDeclarationsCheck::row).limit(rows.size()).toList();
+		same(problems, at + "pattern and per-layer settings", recorded, rows);
+	}
+
+	private static String row(Parameter p) {
+		return p.getKey() + ": " + p.getValue();
+	}
+
+	private static void factorization(List<Problem> problems, Recipe recipe, String at, FactorizationRecord f) {
+		if (f == null || recipe.getFactorization() == null) {
+			same(problems, at + "step", f == null ? "none" : "a factorization", recipe.getFactorization() == null ? "none" : "a factorization");
+			return;
+		}
+		FactorizationRecord declared = FactorizationRecords.settings(FactorizationSpec.of(recipe.getFactorization()));
+		same(problems, at + "rank selection", f.getRankSelection(), declared.getRankSelection());
+		same(problems, at + "value", f.getValue(), declared.getValue());
+	}
+
+	/** An evaluation record: its markers under the recipe's tolerance, the metrics the recipe names, its acceptance results. */
+	private static void evaluation(List<Problem> problems, RecipeContext ctx, EvaluationStep e, EvaluationRecord r) {
+		String at = "evaluation " + r.getId() + " ";
+		for (MetricValue m : r.getMetrics()) {
+			if (m.isSetBaselineValue() && m.getMarker() != null) {
+				String marker = EvaluationReport.marker(m.getName(), m.getValue(), m.getBaselineValue(), e.getTolerance()).name();
+				if (!marker.equals(m.getMarker().name())) {
+					problems.add(new Problem(Outputs.TRACE, at + m.getName() + " marker: says " + m.getMarker().getLiteral() + ", the recipe's tolerance of "
+							+ e.getTolerance() + " pt makes " + marker.toLowerCase(java.util.Locale.ROOT) + " (" + m.getValue() + " against " + m.getBaselineValue()
+							+ "; the documents print the trace's: edited after the run?)"));
+				}
+			}
+		}
+		boolean singleLabel = r.getMetrics().stream().anyMatch(m -> m.getName().equals(Metrics.ACCURACY));
+		for (Metric m : e.getMetrics()) {
+			// the class metrics a single-label classification always records (top-k needs k classes, latency is dropped from
+			// reproducible runs, the output metrics and multilabel ones depend on the data: not held here)
+			if (singleLabel && ALWAYS.contains(m) && names(m, e).stream().noneMatch(n -> r.getMetrics().stream().anyMatch(v -> v.getName().equals(n)))) {
+				same(problems, at + "metric " + m.getLiteral(), "not recorded", "it measured");
+			}
+		}
+		ResolvedScheme scheme = ctx.schemes(java.util.Set.of()).stream().filter(s -> s.name().equals(r.getVariant())).findFirst().orElse(null);
+		List<AcceptanceCriterion> criteria = scheme == null ? List.of() : Acceptance.criteriaFor(ctx.recipe(), scheme.config());
+		same(problems, at + "acceptance criteria", r.getAcceptance().stream().map(AcceptanceResult::getCriterion).toList(),
+				criteria.stream().map(Acceptance::text).toList());
+		boolean all = true;
+		for (int i = 0; i < Math.min(criteria.size(), r.getAcceptance().size()); i++) {
+			AcceptanceCriterion a = criteria.get(i);
+			AcceptanceResult recorded = r.getAcceptance().get(i);
+			String name = names(a.getMetric(), e).contains(recorded.getMetric()) ? recorded.getMetric() : Acceptance.metricName(a, e, false);
+			AcceptanceResult declared = Acceptance.result(a, name, r.getMetrics().stream().filter(m -> m.getName().equals(name)).findFirst().orElse(null));
+			String where = at + "acceptance " + declared.getCriterion() + " ";
+			same(problems, where + "metric", recorded.getMetric(), declared.getMetric());
+			same(problems, where + "bound", recorded.getBound(), declared.getBound());
+			same(problems, where + "unit", recorded.getUnit(), declared.getUnit());
+			if (!Objects.equals(recorded.getMeasured(), declared.getMeasured())) { // NaN (not measured) equals NaN
+				same(problems, where + "measured", recorded.getMeasured(), declared.getMeasured());
+			}
+			same(problems, where + "passed", recorded.isPassed(), declared.isPassed());
+			all &= declared.isPassed();
+		}
+		if (!criteria.isEmpty() && criteria.size() == r.getAcceptance().size()) {
+			same(problems, at + "accepted", r.isSetAccepted() ? r.isAccepted() : null, all);
+		}
+	}
+
+	/** The names an evaluation records a recipe metric under, single-label and multilabel (which the data decides). */
+	private static List<String> names(Metric m, EvaluationStep e) {
+		List<String> names = new ArrayList<>();
+		for (boolean multilabel : new boolean[] { false, true }) {
+			names.add(Metrics.name(m, e.getAveraging(), multilabel, e.getTopK(), e.getDataRange(), e.isNominalRange()));
+		}
+		return names;
+	}
+}
