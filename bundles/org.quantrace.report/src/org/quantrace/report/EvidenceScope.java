@@ -9,7 +9,7 @@ import java.util.List;
  * run's own statement, which no check can make again (the time, the machine, what a clock measured): SHA256SUMS seals it, and
  * only {@code verify --expect FINGERPRINT} binds the folder to the fingerprint the run printed. The documents printed all three
  * alike beside one row "quantrace verify checks every file and input", which an assessor read as "verify re-derived the CPU
- * and the latencies". Each re-derived entry names a check of verify (the runner's {@code Rederivation.CHECKED_BY}, held against
+ * and the latencies". Each re-derived entry names a check of verify (the runner's {@code Verification.CHECKED_BY}, held against
  * this list by a test, so an entry added here without a check fails it).
  */
 public enum EvidenceScope {
