@@ -690,7 +690,15 @@ class VerifyTest {
 		replaceAfter(out.resolve("results.json"), "\"variant\" : \"fiq_int8\"", "\"accuracy\" : 0.908", "\"accuracy\" : 0.918");
 		Tampering.rehashAll(out);
 		Verification.Result shallow = Verification.verify(out, options(recipe, null));
-		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html") || p.file().startsWith("logs/PhIMT0003-cnn.")
+		// the trace's own figures that follow from the metric no longer do: its delta, and (StepDeclarationsCheck) its marker under
+		// the recipe's tolerance and the acceptance criterion's measured drop
+		Problem marker = new Problem("trace.xmi", "evaluation cnn/fiq_int8/evaluation accuracy marker: says worse, the recipe's tolerance of 0.5 pt makes same"
+				+ " (0.918 against 0.915; the documents print the trace's: edited after the run?)");
+		Problem measured = new Problem("trace.xmi", "evaluation cnn/fiq_int8/evaluation acceptance accuracy drop < 1 pt measured: says 0.7, the recipe declares -0.3"
+				+ " (the documents print the trace's: edited after the run?)");
+		assertTrue(shallow.problems().contains(marker) && shallow.problems().contains(measured), shallow.problems().toString());
+		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html") || p.file().startsWith("logs/PhIMT0003-cnn.") || p.equals(marker)
+				|| p.equals(measured)
 				|| p.equals(new Problem("trace.xmi", "evaluation cnn/fiq_int8/evaluation accuracy delta: says -0.007000000000000006, re-derived 0.0030000000000000027"))),
 				"only the report and the optimization log's evaluation appendix still print 0.908, and the trace's change no longer follows: "
 						+ shallow.problems());
