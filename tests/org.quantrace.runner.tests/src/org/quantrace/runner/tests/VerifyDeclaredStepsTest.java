@@ -120,7 +120,7 @@ class VerifyDeclaredStepsTest {
 		found(problems, "acceptance criteria: says [accuracy drop < 1 pt], the recipe declares [accuracy drop < 3 pt]");
 		// a measured drop made smaller than the recorded accuracies give
 		found(forged("measured", "(criterion=\"accuracy drop &lt; 3 pt\" metric=\"accuracy\" measured=\")[^\"]*\"", "$10.1\""),
-				"acceptance accuracy drop < 3 pt measured: says 0.1, the recipe declares");
+				"acceptance accuracy drop < 3 pt measured: says 0.1, the recipe's criterion on the recorded metrics gives");
 	}
 
 	@Test

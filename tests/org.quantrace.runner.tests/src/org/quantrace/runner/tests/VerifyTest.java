@@ -694,7 +694,7 @@ class VerifyTest {
 		// the recipe's tolerance and the acceptance criterion's measured drop
 		Problem marker = new Problem("trace.xmi", "evaluation cnn/fiq_int8/evaluation accuracy marker: says worse, the recipe's tolerance of 0.5 pt makes same"
 				+ " (0.918 against 0.915; the documents print the trace's: edited after the run?)");
-		Problem measured = new Problem("trace.xmi", "evaluation cnn/fiq_int8/evaluation acceptance accuracy drop < 1 pt measured: says 0.7, the recipe declares -0.3"
+		Problem measured = new Problem("trace.xmi", "evaluation cnn/fiq_int8/evaluation acceptance accuracy drop < 1 pt measured: says 0.7, the recipe's criterion on the recorded metrics gives -0.3"
 				+ " (the documents print the trace's: edited after the run?)");
 		assertTrue(shallow.problems().contains(marker) && shallow.problems().contains(measured), shallow.problems().toString());
 		assertTrue(shallow.problems().stream().allMatch(p -> p.file().equals("report.html") || p.file().startsWith("logs/PhIMT0003-cnn.") || p.equals(marker)
