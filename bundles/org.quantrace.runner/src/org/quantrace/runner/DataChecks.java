@@ -168,11 +168,15 @@ final class DataChecks {
 		boolean weightCodes = !qdq || org.quantrace.engine.onnx.QuantizedOps.quantizesWeights(model);
 		String codes = !weightCodes ? "its activations rounded by its pairs, on the float weights it holds (it holds no weight codes)"
 				: qdq ? "on the integer codes it holds (convert keeps them)" : "on the integer codes and scales the tool that quantized it chose";
+		// a QOperator or dynamic-range model quantized in part (hostile7's mixed_qop) is no "integer model": its layers counted
+		var layers = org.quantrace.engine.onnx.QuantizedOps.layers(model);
+		boolean inPart = !qdq && layers.inFloat() > 0;
 		String schemesWord = (asIs.size() == 1 ? "scheme " : "schemes ") + String.join(", ", asIs);
 		problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_TRAINED_CODES, "model " + m.getName() + " (\"" + m.getPath() + "\") is quantized already ("
 				+ what + "): " + schemesWord + " evaluate" + (asIs.size() == 1 ? "s" : "") + " it as it is, " + codes + ", neither calibrated nor"
 				+ " quantized by this run; the variant named " + String.join(", ", asIs) + " is that "
-				+ (weightCodes ? "integer model, not a float one" : "model with its pairs' rounding, not the float model without them"), Severity.WARNING));
+				+ (!weightCodes ? "model with its pairs' rounding, not the float model without them" : inPart ? "model, " + layers.inWords()
+						: "integer model, not a float one"), Severity.WARNING));
 	}
 
 	/** Every sample of {@code d} a step reads (its own 'samples' cut, else all), a batch at a time: unreadable is a diagnostic on its line. */

@@ -123,15 +123,7 @@ public final class Quantizer {
 	 */
 	private static String kernels(OnnxModel model) {
 		var layers = org.quantrace.engine.onnx.QuantizedOps.layers(model);
-		if (layers.inFloat() == 0) {
-			return "in integer kernels as it is";
-		}
-		Map<String, Long> inFloat = new java.util.TreeMap<>(layers.floating());
-		layers.weightOnly().forEach((op, n) -> inFloat.merge(op, n, Long::sum));
-		long integer = layers.all() - layers.inFloat();
-		return "as it is, " + integer + " of its " + layers.all() + " Conv/MatMul/Gemm/recurrent layers in integer kernels"
-				+ (integer == 0 ? "" : " (" + org.quantrace.engine.onnx.QuantizedOps.listed(layers.integer()) + ")") + " and " + layers.inFloat() + " in float ("
-				+ org.quantrace.engine.onnx.QuantizedOps.listed(inFloat) + (layers.weightOnly().isEmpty() ? "" : "; weight-only codes counted as float") + ")";
+		return layers.inFloat() == 0 ? "in integer kernels as it is" : "as it is, " + layers.inWords();
 	}
 
 	/**

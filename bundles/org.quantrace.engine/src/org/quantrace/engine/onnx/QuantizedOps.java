@@ -49,6 +49,18 @@ public final class QuantizedOps {
 		public long all() {
 			return inFloat() + integer.values().stream().mapToLong(Long::longValue).sum();
 		}
+
+		/**
+		 * Where they compute, for a model quantized in part: "1 of its 3 Conv/MatMul/Gemm/recurrent layers in integer kernels
+		 * (1 QLinearConv) and 2 in float (1 Conv, 1 Gemm)", a weight-only layer counted as float (it computes in float).
+		 */
+		public String inWords() {
+			Map<String, Long> inFloat = new TreeMap<>(floating);
+			weightOnly.forEach((op, n) -> inFloat.merge(op, n, Long::sum));
+			long inInteger = all() - inFloat();
+			return inInteger + " of its " + all() + " Conv/MatMul/Gemm/recurrent layers in integer kernels" + (inInteger == 0 ? "" : " (" + listed(integer) + ")")
+					+ " and " + inFloat() + " in float (" + listed(inFloat) + (weightOnly.isEmpty() ? "" : "; weight-only codes counted as float") + ")";
+		}
 	}
 
 	public static Layers layers(OnnxModel model) {

@@ -38,14 +38,16 @@ class ArrivedQuantizedWarningTest {
 				+ " not the float model without them"), message);
 	}
 
+	/** The Gemm on int8 codes computes in float: the variant is not called "that integer model" (hostile7's mixed_qop, lstm_dynq). */
 	@Test
 	void aWeightOnlyGemmBesideDynamicKernelsIsListed() throws IOException {
 		String message = warningOfARunThatVerifies("dyn", dynamicWithWeightOnlyGemm());
 
 		assertTrue(message.contains("is quantized already (1 DynamicQuantizeLinear, 1 MatMulInteger, 1 Gemm on stored integer weight codes (Cast, Mul:"
 				+ " weight-only), in ONNX Runtime's dynamic-range form: activations quantized at run time by DynamicQuantizeLinear, integer kernels in"
-				+ " the file; quantized before): scheme 'unquantized' evaluates it as it is, on the integer codes and scales the tool that quantized it chose"),
-				message);
+				+ " the file; quantized before): scheme 'unquantized' evaluates it as it is, on the integer codes and scales the tool that quantized it chose,"
+				+ " neither calibrated nor quantized by this run; the variant named 'unquantized' is that model, 1 of its 2 Conv/MatMul/Gemm/recurrent layers"
+				+ " in integer kernels (1 MatMulInteger) and 1 in float (1 Gemm; weight-only codes counted as float)"), message);
 	}
 
 	/** The one model-trained-codes warning a recipe run of {@code model} under scheme unquantized records, after verify found no mismatch. */
