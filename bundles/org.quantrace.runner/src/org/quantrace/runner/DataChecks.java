@@ -160,14 +160,23 @@ final class DataChecks {
 		}
 		// ONNX Runtime's QOperator or dynamic-range form (make_unseen17's qop, make_unseen18's dynq): its integer kernels and
 		// their codes are in the file, written by the tool that quantized it; its producer names that tool where it says
+		// the integer forms the file holds, weight-only layers included (hostile7's lstm_dynq: a DynamicQuantizeLSTM and a Gemm on int8 codes)
 		String what = qdq ? q + " QuantizeLinear, " + dq + " DequantizeLinear: a quantization-aware-trained export or a model quantized before"
-				: org.quantrace.engine.onnx.QuantizedOps.listed(ops) + ", in ONNX Runtime's " + form + "; quantized before"
+				: org.quantrace.engine.onnx.QuantizedOps.held(model) + ", in ONNX Runtime's " + form + "; quantized before"
 						+ (model.producerName().isEmpty() ? "" : ", its producer " + (model.producerName() + " " + model.producerVersion()).trim());
-		String codes = qdq ? "on the integer codes it holds (convert keeps them)" : "on the integer codes and scales the tool that quantized it chose";
+		// pairs that round activations alone hold no codes (hostile7's qat_inputonly: a fake-quant on the input, float weights)
+		boolean weightCodes = !qdq || org.quantrace.engine.onnx.QuantizedOps.quantizesWeights(model);
+		String codes = !weightCodes ? "its activations rounded by its pairs, on the float weights it holds (it holds no weight codes)"
+				: qdq ? "on the integer codes it holds (convert keeps them)" : "on the integer codes and scales the tool that quantized it chose";
+		// a QOperator or dynamic-range model quantized in part (hostile7's mixed_qop) is no "integer model": its layers counted
+		var layers = org.quantrace.engine.onnx.QuantizedOps.layers(model);
+		boolean inPart = !qdq && layers.inFloat() > 0;
 		String schemesWord = (asIs.size() == 1 ? "scheme " : "schemes ") + String.join(", ", asIs);
 		problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_TRAINED_CODES, "model " + m.getName() + " (\"" + m.getPath() + "\") is quantized already ("
 				+ what + "): " + schemesWord + " evaluate" + (asIs.size() == 1 ? "s" : "") + " it as it is, " + codes + ", neither calibrated nor"
-				+ " quantized by this run; the variant named " + String.join(", ", asIs) + " is that integer model, not a float one", Severity.WARNING));
+				+ " quantized by this run; the variant named " + String.join(", ", asIs) + " is that "
+				+ (!weightCodes ? "model with its pairs' rounding, not the float model without them" : inPart ? "model, " + layers.inWords()
+						: "integer model, not a float one"), Severity.WARNING));
 	}
 
 	/** Every sample of {@code d} a step reads (its own 'samples' cut, else all), a batch at a time: unreadable is a diagnostic on its line. */

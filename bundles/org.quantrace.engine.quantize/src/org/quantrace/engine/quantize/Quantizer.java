@@ -88,9 +88,7 @@ public final class Quantizer {
 	static String quantizedHint(OnnxModel model, java.util.Map<String, Long> quantizedOps) {
 		org.quantrace.engine.onnx.Graph g = model.graph();
 		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
-		// a weight is quantized where a pair reads a constant: int8 codes stored (DequantizeLinear) or torch's float weight (QuantizeLinear)
-		boolean weights = g.nodes().stream().anyMatch(n -> (n.opType().equals("DequantizeLinear") || n.opType().equals("QuantizeLinear")) && g.constant(n.input(0)) != null);
-		if (!weights && quantizedOps.keySet().equals(Set.of("QuantizeLinear", "DequantizeLinear"))) { // branch hostile7's qat_inputonly
+		if (!org.quantrace.engine.onnx.QuantizedOps.quantizesWeights(model) && quantizedOps.keySet().equals(Set.of("QuantizeLinear", "DequantizeLinear"))) { // branch hostile7's qat_inputonly
 			Node q = g.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
 			return "none of its weights is quantized: its QuantizeLinear/DequantizeLinear pairs only round activations (the first: '" + q.input(0)
 					+ "'), as a QAT export that fake-quantizes its input alone writes, and every layer computes in float; quantize the float model it"
@@ -103,8 +101,9 @@ public final class Quantizer {
 				|| !g.consumers(n.output(0)).stream().allMatch(c -> c.opType().equals("QuantizeLinear"))).toList();
 		if (unfused.isEmpty()) {
 			String form = org.quantrace.engine.onnx.QuantizedOps.form(quantizedOps);
-			return "quantize the float model it was made from; " + (form == null || form.equals("QDQ form") ? "a quantization-aware-trained export"
-					: "a model in ONNX Runtime's " + form.substring(0, form.indexOf(':')) + " (its quantizer's output)") + " runs in integer kernels as it is:"
+			boolean qdq = form == null || form.equals("QDQ form");
+			return "quantize the float model it was made from; " + (qdq ? "a quantization-aware-trained export runs in integer kernels as it is:"
+					: "a model in ONNX Runtime's " + form.substring(0, form.indexOf(':')) + " (its quantizer's output) runs " + kernels(model) + ":")
 					+ " evaluate it" + evaluate + ", or run it in a recipe under scheme unquantized";
 		}
 		Node first = unfused.get(0);
@@ -118,6 +117,16 @@ public final class Quantizer {
 	}
 
 	/**
+	 * Where a QOperator or dynamic-range model computes, counted from the file ({@link org.quantrace.engine.onnx.QuantizedOps#layers}):
+	 * "in integer kernels as it is", or for one quantized in part (hostile7's mixed_qop) "as it is, 1 of its 3 Conv/MatMul/Gemm/recurrent
+	 * layers in integer kernels (1 QLinearConv) and 2 in float (1 Conv, 1 Gemm)", so that the hint does not call a half-float model integer.
+	 */
+	private static String kernels(OnnxModel model) {
+		var layers = org.quantrace.engine.onnx.QuantizedOps.layers(model);
+		return layers.inFloat() == 0 ? "in integer kernels as it is" : "as it is, " + layers.inWords();
+	}
+
+	/**
 	 * What to tell a user who quantizes a weight-only quantized model (a dynamic-range output's int8 weights read through Cast
 	 * and Mul, as {@link FoldedWeights} writes them), or null for any other model. Such a model computes in float, so it is not
 	 * refused as {@link #requireFloat} refuses a quantized one; but pre-processing folds the Cast and Mul into float weights that
@@ -127,9 +136,8 @@ public final class Quantizer {
 	public static String weightOnlyWarning(OnnxModel model, String modelName) {
 		Map<DataType, Set<String>> weights = new java.util.TreeMap<>();
 		for (Node n : model.graph().allNodes()) {
-			Tensor stored = n.opType().equals("Cast") ? n.graph().constant(n.input(0)) : null;
-			if (stored != null && stored.dataType().isInteger() && toFloat(n.intAttribute("to", 0))
-					&& n.graph().consumers(n.output(0)).stream().anyMatch(c -> c.opType().equals("Mul") || c.opType().equals("Sub"))) {
+			Tensor stored = org.quantrace.engine.onnx.QuantizedOps.storedCodes(n);
+			if (stored != null) {
 				weights.computeIfAbsent(stored.dataType(), t -> new LinkedHashSet<>()).add(n.input(0));
 			}
 		}
@@ -141,11 +149,6 @@ public final class Quantizer {
 		return modelName + " is weight-only quantized: it stores " + String.join(", ", counts) + " turned into float by Cast and Mul (a dynamic-range"
 				+ " model); quantizing it rounds those weights again, to the new scheme's scales, and records the model as the float original:"
 				+ " quantize the float model it was made from";
-	}
-
-	/** Whether a Cast's {@code to} is a floating-point type (an unknown code is not: the model may be malformed). */
-	private static boolean toFloat(long code) {
-		return code == DataType.FLOAT.code() || code == DataType.FLOAT16.code() || code == DataType.BFLOAT16.code() || code == DataType.DOUBLE.code();
 	}
 
 	public static QuantizationResult quantize(OnnxModel source, String modelName, QuantizationSpec spec, Dataset calibration, Progress progress) {

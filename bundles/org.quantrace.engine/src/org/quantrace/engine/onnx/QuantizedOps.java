@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import org.quantrace.engine.InvalidInputException;
 
@@ -24,7 +25,97 @@ public final class QuantizedOps {
 	/** The ops that quantize activations at run time, from the ranges each batch has. */
 	private static final Set<String> DYNAMIC = Set.of("DynamicQuantizeLinear", "DynamicQuantizeMatMul", "DynamicQuantizeLSTM");
 
+	/** The layers that multiply by weights, as ONNX writes them in float (what "its layers" counts). */
+	private static final Set<String> FLOAT_LAYERS = Set.of("Conv", "ConvTranspose", "MatMul", "Gemm", "LSTM", "GRU", "RNN");
+
+	/** ONNX's and ONNX Runtime's integer kernels of those layers. */
+	private static final Set<String> INTEGER_LAYERS = Set.of("QLinearConv", "QLinearMatMul", "QGemm", "ConvInteger", "MatMulInteger",
+			"DynamicQuantizeMatMul", "DynamicQuantizeLSTM", "MatMulIntegerToFloat", "QAttention");
+
 	private QuantizedOps() {
+	}
+
+	/**
+	 * A quantized model's weighted layers by how they compute, each by op type: in integer kernels, in float on weights stored as
+	 * integer codes (weight-only: a Cast and a Mul before the layer, as quantize_dynamic writes a Gemm), and in float on float
+	 * weights. A model quantized in part (branch hostile7's mixed_qop: a QLinearConv, then a float Conv and Gemm) is told so.
+	 */
+	public record Layers(Map<String, Long> integer, Map<String, Long> weightOnly, Map<String, Long> floating) {
+
+		public long inFloat() {
+			return Stream.concat(weightOnly.values().stream(), floating.values().stream()).mapToLong(Long::longValue).sum();
+		}
+
+		public long all() {
+			return inFloat() + integer.values().stream().mapToLong(Long::longValue).sum();
+		}
+
+		/**
+		 * Where they compute, for a model quantized in part: "1 of its 3 Conv/MatMul/Gemm/recurrent layers in integer kernels
+		 * (1 QLinearConv) and 2 in float (1 Conv, 1 Gemm)", a weight-only layer counted as float (it computes in float).
+		 */
+		public String inWords() {
+			Map<String, Long> inFloat = new TreeMap<>(floating);
+			weightOnly.forEach((op, n) -> inFloat.merge(op, n, Long::sum));
+			long inInteger = all() - inFloat();
+			return inInteger + " of its " + all() + " Conv/MatMul/Gemm/recurrent layers in integer kernels" + (inInteger == 0 ? "" : " (" + listed(integer) + ")")
+					+ " and " + inFloat() + " in float (" + listed(inFloat) + (weightOnly.isEmpty() ? "" : "; weight-only codes counted as float") + ")";
+		}
+	}
+
+	public static Layers layers(OnnxModel model) {
+		Map<String, Long> integer = new TreeMap<>();
+		Map<String, Long> weightOnly = new TreeMap<>();
+		Map<String, Long> floating = new TreeMap<>();
+		for (Node n : model.graph().allNodes()) {
+			Map<String, Long> kind = INTEGER_LAYERS.contains(n.opType()) ? integer
+					: !FLOAT_LAYERS.contains(n.opType()) ? null : n.inputs().stream().anyMatch(i -> readsStoredCodes(n.graph(), i)) ? weightOnly : floating;
+			if (kind != null) {
+				kind.merge(n.opType(), 1L, Long::sum);
+			}
+		}
+		return new Layers(integer, weightOnly, floating);
+	}
+
+	/**
+	 * The integer forms {@code model} holds, in words: its quantized ops ({@link #counts}) and its weight-only layers
+	 * ("1 Gemm on stored integer weight codes (Cast, Mul)"), which no quantized op shows; null when it holds neither.
+	 */
+	public static String held(OnnxModel model) {
+		List<String> parts = new java.util.ArrayList<>();
+		String ops = listed(counts(model));
+		if (ops != null) {
+			parts.add(ops);
+		}
+		layers(model).weightOnly().forEach((op, n) -> parts.add(n + " " + op + " on stored integer weight codes (Cast, Mul: weight-only)"));
+		return parts.isEmpty() ? null : String.join(", ", parts);
+	}
+
+	/** Whether a QuantizeLinear or DequantizeLinear reads a stored tensor: a weight quantized (int8 codes stored, or a QAT export's float weight). */
+	public static boolean quantizesWeights(OnnxModel model) {
+		return model.graph().allNodes().stream().anyMatch(n -> (n.opType().equals("DequantizeLinear") || n.opType().equals("QuantizeLinear"))
+				&& n.graph().constant(n.input(0)) != null);
+	}
+
+	/**
+	 * The stored integer tensor a Cast to a float type turns into float, for a Mul or Sub to scale (weight-only storage), or null
+	 * for any other node.
+	 */
+	public static Tensor storedCodes(Node cast) {
+		Tensor stored = cast.opType().equals("Cast") ? cast.graph().constant(cast.input(0)) : null;
+		return stored != null && stored.dataType().isInteger() && toFloat(cast.intAttribute("to", 0))
+				&& cast.graph().consumers(cast.output(0)).stream().anyMatch(c -> c.opType().equals("Mul") || c.opType().equals("Sub")) ? stored : null;
+	}
+
+	/** Whether {@code value} is made by a Mul or Sub of stored integer codes a Cast turned into float. */
+	private static boolean readsStoredCodes(Graph g, String value) {
+		return g.producer(value).filter(p -> p.opType().equals("Mul") || p.opType().equals("Sub"))
+				.map(p -> p.inputs().stream().anyMatch(i -> g.producer(i).map(c -> storedCodes(c) != null).orElse(false))).orElse(false);
+	}
+
+	/** Whether a Cast's {@code to} is a floating-point type (an unknown code is not: the model may be malformed). */
+	private static boolean toFloat(long code) {
+		return code == DataType.FLOAT.code() || code == DataType.FLOAT16.code() || code == DataType.BFLOAT16.code() || code == DataType.DOUBLE.code();
 	}
 
 	public static boolean isQuantized(Node n) {
@@ -51,8 +142,10 @@ public final class QuantizedOps {
 		if (counts.isEmpty()) {
 			return null;
 		}
-		if (counts.keySet().stream().anyMatch(DYNAMIC::contains)) {
-			return "dynamic-range form: activations quantized at run time by DynamicQuantizeLinear, integer kernels in the file";
+		List<String> dynamic = counts.keySet().stream().filter(DYNAMIC::contains).toList();
+		if (!dynamic.isEmpty()) {
+			// the ops it holds: a DynamicQuantizeLSTM quantizes inside its kernel, no DynamicQuantizeLinear in the file (hostile7's lstm_dynq)
+			return "dynamic-range form: activations quantized at run time by " + String.join(" and ", dynamic) + ", integer kernels in the file";
 		}
 		List<String> kernels = counts.keySet().stream().filter(op -> !op.equals("QuantizeLinear") && !op.equals("DequantizeLinear")).toList();
 		return kernels.isEmpty() ? "QDQ form" : "QOperator form: integer kernels in the file, on the codes and scales stored with them";

@@ -10,10 +10,17 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.QuantizedOps;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.engine.quantize.Schemes;
+import org.quantrace.testing.TestModels;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 
 /**
  * A model that is quantized already, given to quantize again (found trying the CLI as a new user would: the output of a
@@ -111,6 +118,54 @@ class AlreadyQuantizedTest {
 				+ " export that fake-quantizes its input alone writes, and every layer computes in float; quantize the float model it was made from"
 				+ " (torch: export it before prepare_qat), or this one without the pairs (onnx: make each DequantizeLinear's readers read the"
 				+ " QuantizeLinear's input, then drop both)", e.hint());
+	}
+
+	/**
+	 * A QOperator model quantized in part (branch hostile7's mixed_qop: a QLinearConv, its DequantizeLinear read by a Relu, then a
+	 * float Conv and Gemm; here a QLinearMatMul, a Relu and a float MatMul): the hint said
+	 * it "runs in integer kernels as it is". It counts, from the file, the layers in integer kernels and those in float; a model
+	 * whose every layer is an integer kernel keeps those words.
+	 */
+	@Test
+	void aQOperatorModelQuantizedInPartIsNotSaidToRunInIntegerKernels() {
+		ModelProto whole = TestModels.qoperatorMatMul();
+		InvalidInputException allInteger = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(OnnxModel.of(whole), "qop"));
+		assertTrue(allInteger.hint().contains("a model in ONNX Runtime's QOperator form (its quantizer's output) runs in integer kernels as it is: evaluate it"),
+				allInteger.hint());
+
+		ModelProto.Builder mixed = whole.toBuilder();
+		mixed.getGraphBuilder().addInitializer(TestModels.floats("w2", new long[] { 3, 2 }, 1, 2, 3, 4, 5, 6))
+				.addNode(TestModels.node("Relu", "relu", List.of("y"), "r")).addNode(TestModels.node("MatMul", "mm_float", List.of("r", "w2"), "z")).clearOutput().addOutput(TestModels.tensor("z", 1, 2));
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(OnnxModel.of(mixed.build()), "mixed"));
+
+		assertTrue(e.hint().contains("a model in ONNX Runtime's QOperator form (its quantizer's output) runs as it is, 1 of its 2 Conv/MatMul/Gemm/recurrent"
+				+ " layers in integer kernels (1 QLinearMatMul) and 1 in float (1 MatMul): evaluate it"), e.hint());
+	}
+
+	/**
+	 * quantize_dynamic of a model with an LSTM and a Gemm (branch hostile7's lstm_dynq): a DynamicQuantizeLSTM, which quantizes
+	 * inside its kernel, and a Gemm on int8 codes through Cast and Mul. The form named a DynamicQuantizeLinear the file does not
+	 * hold, and the Gemm's codes were in no list; the form names the op it holds, {@code held} both forms.
+	 */
+	@Test
+	void aDynamicLstmAndAWeightOnlyGemmAreNamedAsTheFileHoldsThem() {
+		long[] scalar = {};
+		var weights = List.of(TestModels.ints("wq", TensorProto.DataType.INT8_VALUE, new long[] { 1, 8, 1 }, 1, 2, 3, 4, 5, 6, 7, 8),
+				TestModels.ints("rq", TensorProto.DataType.INT8_VALUE, new long[] { 1, 8, 2 }, new int[16]),
+				TestModels.ints("gq", TensorProto.DataType.INT8_VALUE, new long[] { 2, 2 }, 1, -1, 2, -2), TestModels.floats("gs", scalar, 0.1f));
+		NodeProto cast = TestModels.node("Cast", "g_cast", List.of("gq"), "gi").toBuilder()
+				.addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT).setI(1)).build();
+		NodeProto lstm = TestModels.node("DynamicQuantizeLSTM", "lstm", List.of("x", "wq", "rq"), "h").toBuilder().setDomain("com.microsoft").build();
+		ModelProto proto = TestModels.graph(List.of(lstm, cast, TestModels.node("Mul", "g_mul", List.of("gi", "gs"), "gw"),
+				TestModels.node("Gemm", "fc", List.of("h", "gw"), "y")), weights, TestModels.tensor("x", 1, 1, 1), TestModels.tensor("y", 1, 2));
+		OnnxModel model = OnnxModel.of(proto);
+
+		assertEquals("dynamic-range form: activations quantized at run time by DynamicQuantizeLSTM, integer kernels in the file",
+				QuantizedOps.form(QuantizedOps.counts(model)));
+		assertEquals("1 DynamicQuantizeLSTM, 1 Gemm on stored integer weight codes (Cast, Mul: weight-only)", QuantizedOps.held(model));
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(model, "lstm"));
+		assertTrue(e.hint().contains("runs as it is, 1 of its 2 Conv/MatMul/Gemm/recurrent layers in integer kernels (1 DynamicQuantizeLSTM) and 1 in"
+				+ " float (1 Gemm; weight-only codes counted as float): evaluate it"), e.hint());
 	}
 
 	@Test
