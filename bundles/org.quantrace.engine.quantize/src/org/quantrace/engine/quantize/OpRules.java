@@ -29,7 +29,6 @@ public final class OpRules {
 
 	static final String FLOAT_ISLAND = "it runs in float; its input is dequantized once and its output quantized only where an integer op reads it";
 
-	/** {@link #FLOAT_ISLAND} for an op that reads only float ops' unquantized outputs (QuantizationPlan's floatIslandInputs). */
 	/**
 	 * Ops whose 8-bit output loses what float ops after them compare: a Sigmoid's codes at scale 1/255 put every input above
 	 * ~5.5 on the top code. Round 20's centernet (make_unseen20.py) takes its class scores and detections from a Sigmoid heat
@@ -40,6 +39,7 @@ public final class OpRules {
 	 */
 	static final Set<String> SATURATING = Set.of("Sigmoid");
 
+	/** {@link #FLOAT_ISLAND} for an op that reads only float ops' unquantized outputs (QuantizationPlan's floatIslandInputs). */
 	static final String INSIDE_FLOAT_ISLAND = "it runs in float, in the float island its inputs come from (no DequantizeLinear before it); its output is"
 			+ " quantized only where an integer op reads it";
 
