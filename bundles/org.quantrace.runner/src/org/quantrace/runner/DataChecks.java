@@ -83,8 +83,9 @@ final class DataChecks {
 			}
 			checkOpset(ctx, m, model, recipeAsGiven, problems);
 			checkSeeded(ctx, m, model, recipeAsGiven, problems);
+			boolean refused = checkFloatWeights(ctx, m, model, recipeAsGiven, problems);
 			if (quantizes) {
-				checkFloat(ctx, m, model, recipeAsGiven, problems);
+				checkFloat(ctx, m, model, recipeAsGiven, problems, refused);
 			}
 			checkTrainedCodes(ctx, m, model, schemes, recipeAsGiven, problems);
 			Map<String, IoQuantization.Io> integerInputs = integerInputs(ctx, m, model, uses.values(), recipeAsGiven, problems);
@@ -128,13 +129,39 @@ final class DataChecks {
 		}
 	}
 
-	/** A model the recipe quantizes: quantized already is an error, weight-only quantized a warning (its weights rounded again). */
-	private static void checkFloat(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+	/**
+	 * A model the recipe prunes or factorizes: quantized already is an error on the model's line. The step refused it only when
+	 * the run reached it, naming no line, and validate passed the recipe (found by the lead, 2026-12-06). The prune step runs
+	 * first, so it is the one named; returns whether the model was refused.
+	 */
+	private static boolean checkFloatWeights(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+		boolean prunes = ctx.recipe().getPruning() != null;
+		if (!prunes && ctx.recipe().getFactorization() == null) {
+			return false;
+		}
+		try {
+			org.quantrace.engine.onnx.QuantizedOps.requireFloat(model, "model " + m.getName() + " (\"" + m.getPath() + "\")", prunes ? "pruning" : "factorization",
+					prunes ? "prune" : "factorize");
+			return false;
+		} catch (InvalidInputException e) {
+			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_QUANTIZED, text(e), Severity.ERROR));
+			return true;
+		}
+	}
+
+	/**
+	 * A model the recipe quantizes: quantized already is an error (unless {@code refused} said so already, for the prune or
+	 * factorize step before it), weight-only quantized a warning (its weights rounded again).
+	 */
+	private static void checkFloat(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems,
+			boolean refused) {
 		String name = "model " + m.getName() + " (\"" + m.getPath() + "\")";
 		try {
 			Quantizer.requireFloat(model, name);
 		} catch (InvalidInputException e) {
-			problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_QUANTIZED, text(e), Severity.ERROR));
+			if (!refused) {
+				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_QUANTIZED, text(e), Severity.ERROR));
+			}
 		}
 		String weightOnly = Quantizer.weightOnlyWarning(model, name);
 		if (weightOnly != null) {

@@ -65,6 +65,37 @@ class AlreadyQuantizedCommandsTest {
 	}
 
 	/**
+	 * A recipe that prunes (or factorizes) a quantized model and quantizes nothing: validate said "0 errors" and the run stopped
+	 * at the prune step, naming no line (found by the lead, 2026-12-06). Now both refuse it on the model's line before any work.
+	 */
+	@Test
+	void aRecipeThatPrunesAQuantizedModelIsRefusedOnTheModelsLine() throws IOException {
+		Path example = TestData.exampleCopy("prune-quantized");
+		Path model = example.resolve("model/fashion_cnn_trained.onnx");
+		Cli qdq = Cli.run("quantize", model.toString(), "--scheme", "fiq-float32", "--data", example.resolve("data/calibration").toString(), "--labels",
+				example.resolve("data/labels.json").toString(), "-o", example.resolve("model/qdq.onnx").toString());
+		assertEquals(0, qdq.exitCode(), qdq.err());
+		Path recipe = example.resolve("prune.qr");
+		Files.writeString(recipe, String.join("\n", "import \"project.qr\"", "recipe prune_q \"a quantized model pruned\" {", "\tresponsible \"test\"",
+				"\tconversion-id C-1", "\toptimization-id O-1", "\tmodel cnn \"model/qdq.onnx\" id Q version 1 framework \"PyTorch 1.13.1\"",
+				"\tdataset eval \"data/evaluation\" role evaluation format folder labels \"data/labels.json\"",
+				"\tpreprocess {", "\t\tgrayscale", "\t\tscale 1/255", "\t\tlayout NCHW", "\t\tdtype float32", "\t}", "\tprune { pattern channel sparsity 50% }",
+				"\tschemes unquantized", "\tevaluate on eval metrics accuracy", "\tdocument extends example_project {", "\t\tversion 1.1", "\t}", "}", ""));
+		String error = recipe + ":6:2: error [model-quantized] model cnn (\"model/qdq.onnx\") is quantized already (";
+		String why = "): pruning reads and writes float weights, and would leave its quantized layers as they are";
+
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains(error) && validate.out().contains(why), validate.out());
+		Path out = example.resolve("out");
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().contains(error), run.out() + run.err());
+		assertFalse(run.err().contains("pruning"), "nothing run: " + run.err());
+		assertFalse(Files.exists(out));
+	}
+
+	/**
 	 * A dynamic-range output with weight-only layers (int8 weights read through Cast and Mul) computes in float and is not
 	 * refused, but quantizing it rounds its int8 weights again and records it as the float original: it ran without a word
 	 * (found by the hostile pass). Now quantize warns, and a recipe that quantizes it has a warning on the model's line, also in
