@@ -92,8 +92,11 @@ public final class ModelInspector {
 		Map<String, Long> quantized = org.quantrace.engine.onnx.QuantizedOps.counts(model);
 		String form = org.quantrace.engine.onnx.QuantizedOps.form(quantized);
 		if (form != null && !form.equals("QDQ form")) {
+			// quantized in part (hostile7's mixed_qop: a QLinearConv, then a float Conv and Gemm): its layers counted, as the run's warning counts them
+			var layers = org.quantrace.engine.onnx.QuantizedOps.layers(model);
 			notes.add(file + " is quantized already, in ONNX Runtime's " + form + " (" + org.quantrace.engine.onnx.QuantizedOps.listed(quantized)
 					+ (model.producerName().isEmpty() ? "" : "; producer " + (model.producerName() + " " + model.producerVersion()).trim())
+					+ (layers.inFloat() > 0 ? "; quantized in part: " + layers.inWords() : "")
 					+ "): its codes and scales are those the tool that quantized it chose, not a Quantrace calibration's; quantize refuses it"
 					+ " (quantize the float model it was made from), evaluate (beside its float source) and a recipe's scheme unquantized run it as it is");
 		}

@@ -185,6 +185,25 @@ class ModelInspectorTest {
 		assertTrue(dynq.tensors().stream().anyMatch(t -> t.name().equals("acc") && t.type().equals("INT32")), dynq.tensors().toString());
 	}
 
+	/**
+	 * A QOperator model quantized in part (hostile7's mixed_qop): inspect's note named its integer ops only, as if the model were
+	 * integer throughout; the run's warning counted its float layers. Now the note counts them too.
+	 */
+	@Test
+	void aModelQuantizedInPartHasItsFloatLayersCounted() {
+		ai.onnx.proto.OnnxMl.ModelProto qop = org.quantrace.testing.TestModels.qoperatorMatMul();
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = qop.getGraph().toBuilder().clearOutput()
+				.addNode(org.quantrace.testing.TestModels.node("MatMul", "head", List.of("y", "v"), "z"))
+				.addInitializer(org.quantrace.testing.TestModels.floats("v", new long[] { 3, 2 }, 0.5f, -1f, 0.25f, 2f, -0.5f, 1f))
+				.addOutput(org.quantrace.testing.TestModels.tensor("z", 1, 2));
+		Inspection in = ModelInspector.inspect(org.quantrace.engine.onnx.OnnxModel.of(qop.toBuilder().setGraph(g).build()), "mixed.onnx", 0, "", true);
+
+		assertEquals(1, in.notes().size(), in.notes().toString());
+		assertTrue(in.notes().get(0).startsWith("mixed.onnx is quantized already, in ONNX Runtime's QOperator form: integer kernels in the file, on the codes and"
+				+ " scales stored with them (1 DequantizeLinear, 1 QLinearMatMul, 1 QuantizeLinear; producer onnx.quantize 0.1.0; quantized in part: 1 of its 2"
+				+ " Conv/MatMul/Gemm/recurrent layers in integer kernels (1 QLinearMatMul) and 1 in float (1 MatMul)): its codes"), in.notes().toString());
+	}
+
 	/** A Dropout whose training_mode is true (round 17's dropt.onnx) is named, with who freezes it and who refuses it; in inference mode it is not. */
 	@Test
 	void aDropoutInTrainingModeIsNamedWithWhoFreezesIt() {
