@@ -111,8 +111,9 @@ public final class FloatWidening {
 	 * values, the outputs of a Cast or dtype op to float64, of a Constant holding a float64 tensor, and of every other node that
 	 * reads one (its float outputs share the type of its float inputs, as ONNX's type constraints bind them). ONNX Runtime loads
 	 * no such model that computes a Conv in float64 (round 19's f64 variants: a float32 model's first Conv between two Casts),
-	 * so its intermediate types are its narrowing's, and these are the ones that are float64 in the model. Subgraph outputs
-	 * passed out through an If or Loop are not followed.
+	 * so its intermediate types are its narrowing's, and these are the ones that are float64 in the model. An If, Loop or Scan
+	 * passes its subgraphs' float64 outputs out (each by its position) and a Loop's or Scan's float64 inputs into its body; the
+	 * graphs are walked again until nothing changes, since a subgraph is walked after the node that holds it.
 	 */
 	public static java.util.Set<String> float64Values(OnnxModel model) {
 		java.util.Set<String> doubles = new java.util.HashSet<>();
@@ -120,19 +121,49 @@ public final class FloatWidening {
 			g.initializers().stream().filter(t -> t.dataType() == DataType.DOUBLE).forEach(t -> doubles.add(t.name()));
 			g.inputs().stream().filter(v -> v.getType().getTensorType().getElemType() == TensorProto.DataType.DOUBLE_VALUE).forEach(v -> doubles.add(v.getName()));
 		}
-		for (Graph g : model.graph().graphs()) {
-			for (Node n : g.nodes()) {
-				java.util.Optional<AttributeProto> to = n.attribute(n.opType().equals("Cast") ? "to" : "dtype");
-				java.util.Optional<AttributeProto> value = n.attribute("value");
-				boolean writesDouble = to.isPresent() ? to.get().getI() == TensorProto.DataType.DOUBLE_VALUE
-						: value.isPresent() && value.get().hasT() ? value.get().getT().getDataType() == TensorProto.DataType.DOUBLE_VALUE
-								: n.opType().equals("CastLike") ? doubles.contains(n.input(1)) : n.inputs().stream().anyMatch(doubles::contains);
-				if (writesDouble) {
-					n.outputs().stream().filter(o -> !o.isEmpty()).forEach(doubles::add);
+		for (int known = -1; known != doubles.size();) {
+			known = doubles.size();
+			for (Graph g : model.graph().graphs()) {
+				for (Node n : g.nodes()) {
+					java.util.Optional<AttributeProto> to = n.attribute(n.opType().equals("Cast") ? "to" : "dtype");
+					java.util.Optional<AttributeProto> value = n.attribute("value");
+					boolean writesDouble = to.isPresent() ? to.get().getI() == TensorProto.DataType.DOUBLE_VALUE
+							: value.isPresent() && value.get().hasT() ? value.get().getT().getDataType() == TensorProto.DataType.DOUBLE_VALUE
+									: n.opType().equals("CastLike") ? doubles.contains(n.input(1))
+											: n.subgraphs().isEmpty() && n.inputs().stream().anyMatch(doubles::contains);
+					if (writesDouble) {
+						n.outputs().stream().filter(o -> !o.isEmpty()).forEach(doubles::add);
+					} else if (!n.subgraphs().isEmpty()) {
+						throughSubgraphs(n, doubles);
+					}
 				}
 			}
 		}
 		return doubles;
+	}
+
+	/**
+	 * The float64 values an If, Loop or Scan passes: a body input of a Loop (after its iteration count and condition) or Scan for each
+	 * float64 input in its place, and a node output for each float64 subgraph output in its place (a Loop's body outputs its condition first).
+	 */
+	private static void throughSubgraphs(Node n, java.util.Set<String> doubles) {
+		int skip = n.opType().equals("Loop") ? 1 : 0;
+		for (Graph body : n.subgraphs().values()) {
+			if (!n.opType().equals("If")) {
+				List<ValueInfoProto> in = body.inputs();
+				for (int i = 0; i < in.size() && i < n.inputs().size(); i++) {
+					if (doubles.contains(n.input(i))) {
+						doubles.add(in.get(i).getName());
+					}
+				}
+			}
+			List<ValueInfoProto> out = body.outputs();
+			for (int i = skip; i < out.size() && i - skip < n.outputs().size(); i++) {
+				if (doubles.contains(out.get(i).getName()) && !n.output(i - skip).isEmpty()) {
+					doubles.add(n.output(i - skip));
+				}
+			}
+		}
 	}
 
 	private static boolean needed(OnnxModel model, java.util.function.IntPredicate isHalf) {

@@ -79,6 +79,42 @@ class Float64IslandTest {
 		}
 	}
 
+	/**
+	 * A float64 island passed out of an If (each branch Casts x to float64, or a float64 Loop-carried value): the values after the
+	 * If were read as float32, since the If reads only its condition (the lead, 2026-12-06: the gap the f64 branch left open).
+	 */
+	@Test
+	void float64ValuesFollowAnIfsBranchesAndALoopsBody() {
+		ai.onnx.proto.OnnxMl.AttributeProto.Builder to64 = ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("to")
+				.setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(ai.onnx.proto.OnnxMl.TensorProto.DataType.DOUBLE_VALUE);
+		java.util.function.Function<String, ai.onnx.proto.OnnxMl.GraphProto> branch = out -> ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName(out)
+				.addNode(org.quantrace.testing.TestModels.node("Cast", out + "_cast", java.util.List.of("x"), out).toBuilder().addAttribute(to64))
+				.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName(out)).build();
+		ai.onnx.proto.OnnxMl.NodeProto branches = ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("If").setName("branch").addInput("c").addOutput("d")
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("then_branch").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.GRAPH)
+						.setG(branch.apply("t")))
+				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("else_branch").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.GRAPH)
+						.setG(branch.apply("e")))
+				.build();
+		// a Loop carrying d: body (i, cond, v) -> cond, Relu(v) as w; its output l is float64, the Relu after it too
+		ai.onnx.proto.OnnxMl.GraphProto body = ai.onnx.proto.OnnxMl.GraphProto.newBuilder().setName("body").addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("i"))
+				.addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("ci")).addInput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("v"))
+				.addNode(org.quantrace.testing.TestModels.node("Identity", "keep", java.util.List.of("ci"), "co"))
+				.addNode(org.quantrace.testing.TestModels.node("Relu", "step", java.util.List.of("v"), "w"))
+				.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("co")).addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("w")).build();
+		ai.onnx.proto.OnnxMl.NodeProto loop = ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Loop").setName("loop").addInput("n").addInput("c").addInput("d")
+				.addOutput("l").addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("body").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.GRAPH)
+						.setG(body))
+				.build();
+		ai.onnx.proto.OnnxMl.ModelProto m = org.quantrace.testing.TestModels.graph(java.util.List.of(branches, loop,
+				org.quantrace.testing.TestModels.node("Relu", "after", java.util.List.of("l"), "r"), org.quantrace.testing.TestModels.node("Relu", "apart", java.util.List.of("x"), "y")),
+				java.util.List.of(), org.quantrace.testing.TestModels.tensor("x", 1, 4), org.quantrace.testing.TestModels.tensor("y", 1, 4));
+
+		java.util.Set<String> doubles = org.quantrace.engine.onnx.FloatWidening.float64Values(OnnxModel.of(m));
+
+		assertEquals(new java.util.TreeSet<>(java.util.List.of("t", "e", "d", "v", "w", "l", "r")), new java.util.TreeSet<>(doubles));
+	}
+
 	private static Map<String, String> types(Inspection i) {
 		return i.tensors().stream().collect(Collectors.toMap(Inspection.TensorEntry::name, Inspection.TensorEntry::type));
 	}
