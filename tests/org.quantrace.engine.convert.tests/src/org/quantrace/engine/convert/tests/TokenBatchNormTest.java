@@ -1,7 +1,8 @@
 package org.quantrace.engine.convert.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quantrace.engine.convert.tests.BatchNormAfterActivationTest.batchNorms;
+import static org.quantrace.engine.convert.tests.BatchNormAfterActivationTest.ops;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,15 +10,9 @@ import java.util.List;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
-import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
-import org.quantrace.engine.convert.Freezer;
-import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
-import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
-import org.quantrace.engine.runtime.SessionSettings;
-import org.quantrace.model.recipe.TrainingOperation;
 import org.quantrace.testing.FashionMnist;
 import org.quantrace.testing.TestModels;
 
@@ -78,16 +73,8 @@ class TokenBatchNormTest {
 
 	/** Freezes, and checks the result against the original in ONNX Runtime on the first 64 Fashion-MNIST test images. */
 	private static FreezeResult freeze(OnnxModel model) {
-		FreezeResult r = Freezer.freeze(model, "token_bn", FreezeOptions.defaults(), null);
-		assertTrue(r.maxAbsDifference() <= 1e-5, "the conversion's own check: " + r.maxAbsDifference());
 		NdArray images = NdArray.ofFloats(new long[] { BATCH, 1, 28, 28 }, Arrays.copyOf(FashionMnist.testSet().pixels(), BATCH * 28 * 28));
-		float[] expected = run(model, images);
-		float[] actual = run(r.model(), images);
-		assertEquals(expected.length, actual.length);
-		for (int i = 0; i < expected.length; i++) {
-			assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, Math.abs(expected[i])), "output " + i);
-		}
-		return r;
+		return BatchNormAfterActivationTest.frozenAsOriginal(model, "token_bn", images);
 	}
 
 	/**
@@ -131,19 +118,5 @@ class TokenBatchNormTest {
 			a.addInts(v);
 		}
 		return a.build();
-	}
-
-	private static float[] run(OnnxModel model, NdArray x) {
-		try (InferenceSession s = InferenceSession.open(model, SessionSettings.defaults(), "model")) {
-			return s.run(x).floats();
-		}
-	}
-
-	private static List<String> ops(FreezeResult r) {
-		return r.model().graph().nodes().stream().map(Node::opType).toList();
-	}
-
-	private static List<String> batchNorms(FreezeResult r) {
-		return r.eliminations().get(TrainingOperation.BATCH_NORMALIZATION).nodes();
 	}
 }
