@@ -24,12 +24,13 @@ final class BatchNormFolding {
 
 	/**
 	 * What happened to one BatchNormalization: folded into {@code into} (the layer before it, or after it when
-	 * {@code following}), or made a Mul/Add (into null).
+	 * {@code following}; {@code across} the Flatten, Reshape or Transpose between, "Flatten name"), or made a Mul/Add (into
+	 * null), its shift moved {@code through} an Add.
 	 */
-	record Outcome(String batchNorm, String into, boolean following, String through) {
+	record Outcome(String batchNorm, String into, boolean following, String through, String across) {
 
 		Outcome(String batchNorm, String into, boolean following) {
-			this(batchNorm, into, following, null);
+			this(batchNorm, into, following, null, null);
 		}
 	}
 
@@ -68,6 +69,12 @@ final class BatchNormFolding {
 			g.nodes().remove(bn);
 			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(producer.get()), false);
 		}
+		Node layer = producer.isPresent() && onlyReader ? foldAcross(g, producer.get(), a, b) : null;
+		if (layer != null) {
+			producer.get().setOutput(0, y);
+			g.nodes().remove(bn);
+			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(layer), false, null, producer.get().opType() + " " + ConstantFolder.label(producer.get()));
+		}
 		Node reader = foldIntoReader(g, bn, a, b);
 		if (reader != null) {
 			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(reader), true);
@@ -91,11 +98,43 @@ final class BatchNormFolding {
 		int at = g.nodes().indexOf(bn);
 		if (through != null) {
 			g.nodes().set(at, g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(bn.name() + "_mul").addInput(x).addInput(aName).addOutput(y).build()));
-			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(through[1]), true, ConstantFolder.label(through[0]));
+			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(through[1]), true, ConstantFolder.label(through[0]), null);
 		}
 		g.nodes().set(at, g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(bn.name() + "_mul").addInput(x).addInput(aName).addOutput(mid).build()));
 		g.nodes().add(at + 1, g.newNode(NodeProto.newBuilder().setOpType("Add").setName(bn.name() + "_add").addInput(mid).addInput(bName).addOutput(y).build()));
 		return new Outcome(ConstantFolder.label(bn), null, false);
+	}
+
+	/**
+	 * Folds y = a·x + b into the MatMul (of a constant matrix) or Gemm whose output reaches the BatchNormalization only through
+	 * {@code mover}, a Flatten, a Reshape to [M, C] or a Transpose that puts the layer's last axis (its output columns) at
+	 * the BatchNormalization's channel axis 1. LeViT's token BatchNorm is exported `MatMul → Flatten → BatchNormalization over
+	 * [N·T, C] → Reshape`, a BatchNorm1d over [N, C, T] as `MatMul → Transpose → BatchNormalization`. Column o of the layer is
+	 * channel o of the BatchNormalization: a Flatten's or a [M, C] Reshape's second dimension is C only if the dimensions
+	 * flattened with the last one are all 1 (the BatchNormalization's C parameters, the layer's C columns), so every value
+	 * keeps its column. Folding is then exact up to float rounding, as into a layer right before it, and the quantizer sees one
+	 * MatMul (with its bias Add) where it would run a QLinearMul and a QLinearAdd per layer. Returns the layer folded into
+	 * (the mover still reads its output), or null (nothing changed).
+	 */
+	private static Node foldAcross(Graph g, Node mover, float[] a, float[] b) {
+		if (!mover.domain().isEmpty() || mover.outputs().size() != 1) {
+			return null;
+		}
+		boolean keepsColumns = switch (mover.opType()) {
+		case "Flatten" -> true;
+		case "Reshape" -> g.constant(mover.input(1)) != null && g.constant(mover.input(1)).elementCount() == 2;
+		case "Transpose" -> {
+			List<Long> perm = mover.intsAttribute("perm");
+			yield perm.size() >= 2 && perm.get(1) == perm.size() - 1;
+		}
+		default -> false;
+		};
+		Node layer = keepsColumns ? g.producer(mover.input(0)).orElse(null) : null;
+		if (layer == null || !(layer.opType().equals("MatMul") || layer.opType().equals("Gemm")) || !layer.domain().isEmpty()
+				|| onlyReader(g, layer.output(0)) != mover || layer.outputs().size() != 1) {
+			return null;
+		}
+		return foldInto(g, layer, a, b) ? layer : null;
 	}
 
 	/**

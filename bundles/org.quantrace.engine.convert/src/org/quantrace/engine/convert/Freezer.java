@@ -336,7 +336,7 @@ public final class Freezer {
 							BatchNormFolding.Outcome o = BatchNormFolding.fold(g, bn, rank);
 							if (o != null) {
 								batchNorms.add(o.batchNorm() + (o.through() != null ? " (made a per-channel Mul, its shift folded into the bias of the following " + o.into()
-										+ " through the Add " + o.through() : o.following() ? " (folded into the following " + o.into() : o.into() != null ? " (folded into " + o.into()
+										+ " through the Add " + o.through() : o.following() ? " (folded into the following " + o.into() : o.into() != null ? " (folded into " + o.into() + (o.across() != null ? " across the " + o.across() : "")
 										: " (made a per-channel Mul and Add")
 										+ (g.parent() != null ? ", in the " + ConstantFolder.scope(g) : "") + ")"); // words in the log, not an arrow
 								removed.add(o.batchNorm());

@@ -32,8 +32,12 @@ final class NhwcMaxPool {
 	static final String DOMAIN = ContribForms.DOMAIN;
 	static final String OP = "NhwcMaxPool";
 
-	/** Ops that pass codes on unchanged in value; a Reshape or Transpose among them hides the layout from ONNX Runtime. */
-	private static final Set<String> MOVES = Set.of("Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Identity");
+	/**
+	 * Ops that pass codes on unchanged in value; a Reshape or Transpose among them hides the layout from ONNX Runtime.
+	 * ReduceMax picks one of its input codes: maxout's Conv → Reshape to channel groups → ReduceMax → MaxPool (round 20's
+	 * maxout) ran its two MaxPools as 8-bit NCHW ones, 1,234 and 1,379 µs per batch of 64 against 95 and 43 in float.
+	 */
+	private static final Set<String> MOVES = Set.of("Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten", "Identity", "ReduceMax");
 
 	/** Why ONNX Runtime cannot move a MaxPool to NHWC itself. */
 	static final String BEHIND_RESHAPE = "behind a Reshape/Transpose";

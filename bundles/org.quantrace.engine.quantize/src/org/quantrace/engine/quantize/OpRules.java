@@ -584,14 +584,15 @@ public final class OpRules {
 	}
 
 	/**
-	 * Why a one-channel stem whose activation one MaxPool reads, and only Convs the pool's output, is computed in float
+	 * Why a one-channel stem whose activation one MaxPool reads, and only Convs and Pads on its codes the pool's output, is computed in float
 	 * ({@link QuantizationPlan}'s floatStem), or null. Measured on hand-written forms of the frozen CLI's fiq-int8 files (one
 	 * thread, batch 64, CPU time against fp32; tests/data/wild/README.md, branch speed18).
 	 */
 	static String oneChannelStemBeforePool(Node n) {
 		String stem = oneChannelStem(n);
-		return stem == null ? null : stem + "; its activation is read by one MaxPool, which runs channels-last on its codes, and only Convs read"
-				+ " the pool (psp 0.95x → 0.66-0.68x, noisy 1.31x → 1.00-1.03x, the fashion example's CNN 1.56x → 0.90x fp32's CPU time so)";
+		return stem == null ? null : stem + "; its activation is read by one MaxPool, which runs channels-last on its codes, and only Convs and Pads on"
+				+ " its codes read the pool (psp 0.95x → 0.66-0.68x, noisy 1.31x → 1.00-1.03x, the fashion example's CNN 1.56x → 0.90x,"
+				+ " invol 0.91-1.07x → 0.78-0.94x fp32's CPU time so)";
 	}
 
 	/**

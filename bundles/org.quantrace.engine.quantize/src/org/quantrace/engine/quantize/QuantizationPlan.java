@@ -909,7 +909,7 @@ public final class QuantizationPlan {
 		}
 
 		/**
-		 * Whether {@code readers} is one 2-D MaxPool whose output only Convs read: the classic small CNN's stem → Relu → MaxPool →
+		 * Whether {@code readers} is one 2-D MaxPool whose output only Convs (and Pads on its codes) read: the classic small CNN's stem → Relu → MaxPool →
 		 * Conv (round 17's psp and noisy, the fashion example). {@link NhwcMaxPool} then writes that MaxPool on the stem's codes
 		 * channels-last, so that ONNX Runtime's layout Transposes cancel against the QLinearConv after it; its 8-bit NCHW
 		 * MaxPool after the float Conv ran 2,500-6,700 µs per batch of 64 against 300 (noisy, one thread). A MaxPool that
@@ -921,7 +921,9 @@ public final class QuantizationPlan {
 				return false;
 			}
 			List<Node> next = consumers.getOrDefault(readers.get(0).output(0), List.of());
-			return !next.isEmpty() && !graphOutputs.contains(readers.get(0).output(0)) && next.stream().allMatch(r -> STEM_READERS.contains(r.opType()));
+			// a Pad on the pool's codes too: round 20's invol pads the pool's output for its nine shifts beside a 1x1 Conv
+			return !next.isEmpty() && !graphOutputs.contains(readers.get(0).output(0))
+					&& next.stream().allMatch(r -> STEM_READERS.contains(r.opType()) || r.opType().equals("Pad") && OpRules.of(r).refuse(r) == null);
 		}
 
 		/**

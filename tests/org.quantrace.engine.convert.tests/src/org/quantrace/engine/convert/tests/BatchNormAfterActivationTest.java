@@ -107,16 +107,21 @@ class BatchNormAfterActivationTest {
 
 	/** Freezes, and checks the result against the original in ONNX Runtime on inputs in [-2, 2). */
 	private static FreezeResult freeze(OnnxModel model) {
-		FreezeResult r = Freezer.freeze(model, "bn_after_relu", FreezeOptions.defaults(), null);
-		assertTrue(r.maxAbsDifference() <= 1e-5, "the conversion's own check: " + r.maxAbsDifference());
 		Random random = new Random(3);
 		float[] x = new float[2 * C * 6 * 6];
 		for (int i = 0; i < x.length; i++) {
 			x[i] = random.nextFloat() * 4 - 2;
 		}
-		NdArray input = NdArray.ofFloats(new long[] { 2, C, 6, 6 }, x);
+		return frozenAsOriginal(model, "bn_after_relu", NdArray.ofFloats(new long[] { 2, C, 6, 6 }, x));
+	}
+
+	/** Freezes {@code model}, and checks that the result computes what the original computes on {@code input} in ONNX Runtime. */
+	static FreezeResult frozenAsOriginal(OnnxModel model, String name, NdArray input) {
+		FreezeResult r = Freezer.freeze(model, name, FreezeOptions.defaults(), null);
+		assertTrue(r.maxAbsDifference() <= 1e-5, "the conversion's own check: " + r.maxAbsDifference());
 		float[] expected = run(model, input);
 		float[] actual = run(r.model(), input);
+		assertEquals(expected.length, actual.length);
 		for (int i = 0; i < expected.length; i++) {
 			assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, Math.abs(expected[i])), "output " + i);
 		}
@@ -129,11 +134,11 @@ class BatchNormAfterActivationTest {
 		}
 	}
 
-	private static List<String> ops(FreezeResult r) {
+	static List<String> ops(FreezeResult r) {
 		return r.model().graph().nodes().stream().map(Node::opType).toList();
 	}
 
-	private static List<String> batchNorms(FreezeResult r) {
+	static List<String> batchNorms(FreezeResult r) {
 		return r.eliminations().get(TrainingOperation.BATCH_NORMALIZATION).nodes();
 	}
 
