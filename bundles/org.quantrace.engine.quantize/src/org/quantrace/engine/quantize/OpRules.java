@@ -44,11 +44,11 @@ public final class OpRules {
 	/**
 	 * Ops of the data-movement rule around which ONNX Runtime 1.29 (CPU) keeps DequantizeLinear → op → QuantizeLinear of one
 	 * scale as three nodes, computing in float between them: its DropQDQNodes rules do not name them (SpaceToDepth: round 20's
-	 * one-node and QDQ probes, tests/data/wild/README.md; TopK: branch rules' probes, same README; Pad). Quantrace writes them on the codes itself, as every op of the
-	 * rule, also where they read an integer model input (QdqWriter.readsIntegerInputCodes); a file holding their QDQ group runs
-	 * them in float.
+	 * probes; TopK: branch rules' probes, both in tests/data/wild/README.md; Pad). Quantrace writes them on the codes itself, as
+	 * every op of the rule, also where they read an integer model input (QdqWriter.readsIntegerInputCodes); a file holding their
+	 * QDQ group runs them in float.
 	 */
-	private static final Set<String> PAIR_KEPT = Set.of("SpaceToDepth", "TopK", "Pad");
+	private static final Set<String> PAIR_KEPT = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(Set.of("Pad", "SpaceToDepth", "TopK")));
 
 	/**
 	 * Data movement that outputs exactly the values it reads, rearranged (as many out as in): a QuantizeLinear after it does the
@@ -144,15 +144,16 @@ public final class OpRules {
 		// GatherElements, DequantizeLinear).
 		// SpaceToDepth (make_unseen20's s2d, TF's space_to_depth as tf2onnx writes it): ONNX Runtime 1.29's CPU kernel takes uint8
 		// and int8 and moves the codes exactly, but its QDQ fusion keeps DequantizeLinear → SpaceToDepth → QuantizeLinear as
-		// three nodes (PAIR_KEPT): Quantrace writes it on the codes (QdqWriter.sameScaleOutput), as every op of this rule
+		// three nodes (PAIR_KEPT): Quantrace writes it on the codes (QdqWriter.sameScaleOutput), as every op of this rule.
 		// TopK (make_unseen21's tabnet sorts by it, make_unseen20's centernet picks its detections): ONNX Runtime 1.29's CPU TopK-11
 		// takes uint8 and int8 and returns the k largest codes in order (a one-node probe: 200, 3, 128, 255, 0, 77, 130, 10 →
 		// 255, 200, 130 at 3, 0, 6), as for the values they stand for (a positive scale keeps the order); its QDQ fusion keeps
-		// the pair (PAIR_KEPT). Only its values are codes: one whose indices are read stays float (codesRefusal)
+		// the pair (PAIR_KEPT). Only its values are codes: one whose indices are read stays float (codesRefusal).
 		add(new OpRule(DATA_MOVEMENT, Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Slice", "Split", "Expand",
 				"Tile", "DepthToSpace", "SpaceToDepth", "Gather", "GatherElements", "ReduceMax", "TopK", "Pad", "Identity"), Form.CODES, List.of(), -1,
 				new Kernel("the integer codes", true, false,
-						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (Pad, SpaceToDepth: Quantrace writes it on the codes; Pad pads with the zero point)"),
+						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (" + String.join(", ", PAIR_KEPT)
+								+ ": it keeps them, Quantrace writes the op on the codes; Pad pads with the zero point)"),
 				Drq.none(), OpRules::codesRefusal));
 		add(new OpRule("HardSigmoid/HardSwish", Set.of("HardSigmoid", "HardSwish"), Form.LOWERED, List.of(), -1,
 				new Kernel("QLinearAdd (+ QLinearMul for HardSwish)", true, false,
