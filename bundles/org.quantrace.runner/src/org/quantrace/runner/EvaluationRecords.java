@@ -52,8 +52,17 @@ public final class EvaluationRecords {
 		d.setMetric(r.metric());
 		d.setThreshold(r.threshold());
 		for (DebugReport.TensorDebug t : r.tensors()) {
-			d.getLayers().add(layer(t, DebugMode.ISOLATED, t.isolated(), t.flagged()));
-			d.getLayers().add(layer(t, DebugMode.ACCUMULATED, t.accumulated(), t.accumulatedFlagged()));
+			DebugReport.TopClass top = r.topClass(t.tensor());
+			LayerDebugRecord isolated = layer(t, DebugMode.ISOLATED, t.isolated(), t.flagged());
+			LayerDebugRecord accumulated = layer(t, DebugMode.ACCUMULATED, t.accumulated(), t.accumulatedFlagged());
+			if (top != null) { // a class-score output: debug.csv's top_tied and top_changed, which verify compares with these
+				isolated.setTopTied(top.tiedIsolated());
+				isolated.setTopChanged(top.changedIsolated());
+				accumulated.setTopTied(top.tiedAccumulated());
+				accumulated.setTopChanged(top.changedAccumulated());
+			}
+			d.getLayers().add(isolated);
+			d.getLayers().add(accumulated);
 		}
 		return d;
 	}

@@ -49,12 +49,22 @@ public final class DebugFindings {
 							DebugReport.valueSteps(t) * t.scale(), DebugReport.valueSteps(t), t.scale())).toList())
 					+ ". " + Character.toUpperCase(WideRange.ADVICE.charAt(0)) + WideRange.ADVICE.substring(1) + " (--method, --exclude).");
 		}
+		List<DebugReport.TopClass> lost = r.topClasses().stream().filter(DebugReport.TopClass::losesTopClass).toList();
+		for (DebugReport.TopClass c : lost) {
+			DebugReport.TensorDebug t = r.tensors().stream().filter(x -> x.tensor().equals(c.tensor())).findFirst().orElseThrow();
+			// the isolated rows: fp32's own outputs written as the output's codes, which no precision inside the model changes
+			lines.add(String.format(Locale.ROOT, "The output '%s' written as its codes (scale %s, zero point %d) loses fp32's top class even from fp32's own"
+					+ " values: another class first in %d of %d samples, the best code shared in %d (debug.csv's top_changed and top_tied, isolated row;"
+					+ " the quantized model's: %d and %d). No precision inside the model recovers that: quantize with float outputs (--scheme"
+					+ " fiq-float32; recipe: schemes fiq_float32).", c.tensor(), Float.toString(t.scale()), t.zeroPoint(), c.changedIsolated(), c.samples(),
+					c.tiedIsolated(), c.changedAccumulated(), c.tiedAccumulated()));
+		}
 		if (start != null) {
 			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);
 			lines.add(String.format(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: small errors"
 					+ " build up through the model; quantize the layers from there with more precision (int16 activations, per-channel weights) or leave"
-					+ " the first of them in float.", layer(start), start.opType(), start.node(), m.getLiteral(), start.accumulated().value(m),
-					last.accumulated().value(m), last.tensor()));
+					+ " the first of them in float%s.", layer(start), start.opType(), start.node(), m.getLiteral(), start.accumulated().value(m),
+					last.accumulated().value(m), last.tensor(), lost.isEmpty() ? "" : ", though that leaves the output codes' loss above as it is"));
 		}
 		return lines;
 	}

@@ -12,7 +12,36 @@ import org.quantrace.model.recipe.DebugMetric;
  * values) and accumulated (what the quantized model actually computes there), and whether it is flagged.
  */
 public record DebugReport(String floatModel, String quantizedModel, String dataset, int samples, DebugMetric metric, double threshold,
-		List<TensorDebug> tensors) {
+		List<TensorDebug> tensors, List<TopClass> topClasses) {
+
+	public DebugReport(String floatModel, String quantizedModel, String dataset, int samples, DebugMetric metric, double threshold, List<TensorDebug> tensors) {
+		this(floatModel, quantizedModel, dataset, samples, metric, threshold, tensors, List.of());
+	}
+
+	/**
+	 * Share of the samples whose top class the output's codes change before a finding says so: round 20's centernet (int8
+	 * class scores at scale 1/255 after a Sigmoid) changed 17 % of them with fp32's own values written as codes.
+	 */
+	public static final double TOP_CHANGED_FINDING = 0.01;
+
+	/**
+	 * A model output of class scores ([batch, classes]) the quantized model writes as codes, over the debugged samples: in how
+	 * many the row's best code is shared by two classes or more ({@code tied}) and in how many the first best code's class
+	 * (ONNX ArgMax's) is not fp32's best class ({@code changed}), for fp32's own outputs written as the output's codes
+	 * ({@code isolated}: what no precision inside the model changes) and for the quantized model's outputs ({@code accumulated}).
+	 */
+	public record TopClass(String tensor, int samples, int tiedIsolated, int changedIsolated, int tiedAccumulated, int changedAccumulated) {
+
+		/** Whether the output's codes themselves lose fp32's top class in at least {@link #TOP_CHANGED_FINDING} of the samples. */
+		public boolean losesTopClass() {
+			return changedIsolated > 0 && changedIsolated >= TOP_CHANGED_FINDING * samples;
+		}
+	}
+
+	/** The top-class figures of {@code tensor}, or null when it is no class-score output. */
+	public TopClass topClass(String tensor) {
+		return topClasses.stream().filter(c -> c.tensor().equals(tensor)).findFirst().orElse(null);
+	}
 
 	/** Error statistics of one tensor in one mode. */
 	public record Stats(long numElements, double stddev, double meanError, double maxAbsError, double meanSquaredError, double sqnr,

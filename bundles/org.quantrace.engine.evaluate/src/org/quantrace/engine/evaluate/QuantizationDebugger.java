@@ -76,6 +76,9 @@ public final class QuantizationDebugger {
 			isolated.put(p.tensor(), new Accumulator());
 			accumulated.put(p.tensor(), new Accumulator());
 		});
+		Set<String> outputs = new java.util.HashSet<>();
+		floatModel.graph().outputs().forEach(v -> outputs.add(v.getName()));
+		Map<String, TopCounter> tops = new LinkedHashMap<>();
 		try (InferenceSession fs = InferenceSession.open(f, SessionSettings.defaults(), floatName);
 				InferenceSession qs = InferenceSession.open(q, SessionSettings.defaults(), quantizedName);
 				Progress.Task task = progress.start("debugging " + probes.size() + " tensors", n, "samples")) {
@@ -93,9 +96,14 @@ public final class QuantizationDebugger {
 					float[] real = fo.get(p.tensor()).toFloats();
 					NdArray codes = qo.get(p.codes());
 					float[] deq = codes == null && p.codes().equals(quantInput.name()) ? fakeQuantize(real, p) : dequantize(codes, p);
-					isolated.get(p.tensor()).add(real, fakeQuantize(real, p));
+					float[] fq = fakeQuantize(real, p);
+					isolated.get(p.tensor()).add(real, fq);
 					isolated.get(p.tensor()).countSaturated(real, p);
 					accumulated.get(p.tensor()).add(real, deq);
+					long[] shape = fo.get(p.tensor()).shape();
+					if (outputs.contains(p.tensor()) && shape.length == 2 && shape[1] > 1) {
+						tops.computeIfAbsent(p.tensor(), t -> new TopCounter()).add(real, fq, deq, (int) shape[1]);
+					}
 				}
 				task.advance(to - from);
 			}
@@ -124,7 +132,53 @@ public final class QuantizationDebugger {
 					inherited ? "" : clipped.getOrDefault(WideRange.METADATA + p.tensor(), "")));
 		}
 		tensors.sort(java.util.Comparator.comparingInt(DebugReport.TensorDebug::layerIndex).thenComparing(DebugReport.TensorDebug::tensor));
-		return new DebugReport(floatName, quantizedName, data.name(), n, metric, threshold, tensors);
+		List<DebugReport.TopClass> topClasses = tops.entrySet().stream().map(e -> e.getValue().of(e.getKey())).toList();
+		return new DebugReport(floatName, quantizedName, data.name(), n, metric, threshold, tensors, topClasses);
+	}
+
+	/** Counts, row by row of a [batch, classes] output, where its codes tie the best class or pick another than fp32's. */
+	private static final class TopCounter {
+		int samples;
+		int tiedIsolated;
+		int changedIsolated;
+		int tiedAccumulated;
+		int changedAccumulated;
+
+		void add(float[] real, float[] isolated, float[] accumulated, int classes) {
+			for (int row = 0; row + classes <= real.length; row += classes) {
+				int best = argmax(real, row, classes);
+				samples++;
+				tiedIsolated += tied(isolated, row, classes) ? 1 : 0;
+				changedIsolated += argmax(isolated, row, classes) != best ? 1 : 0;
+				tiedAccumulated += tied(accumulated, row, classes) ? 1 : 0;
+				changedAccumulated += argmax(accumulated, row, classes) != best ? 1 : 0;
+			}
+		}
+
+		DebugReport.TopClass of(String tensor) {
+			return new DebugReport.TopClass(tensor, samples, tiedIsolated, changedIsolated, tiedAccumulated, changedAccumulated);
+		}
+
+		/** The first index of the row's largest value, as ONNX ArgMax (select_last_index 0) and numpy's argmax pick. */
+		private static int argmax(float[] v, int from, int n) {
+			int best = 0;
+			for (int i = 1; i < n; i++) {
+				if (v[from + i] > v[from + best]) {
+					best = i;
+				}
+			}
+			return best;
+		}
+
+		private static boolean tied(float[] v, int from, int n) {
+			int best = argmax(v, from, n);
+			for (int i = 0; i < n; i++) {
+				if (i != best && v[from + i] == v[from + best]) {
+					return true;
+				}
+			}
+			return false;
+		}
 	}
 
 	/** Every per-tensor QuantizeLinear of the quantized model whose input (or the output it stands for) exists in the float model. */

@@ -39,6 +39,24 @@ public final class OpRules {
 	 */
 	static final Set<String> SATURATING = Set.of("Sigmoid");
 
+	private static final String DATA_MOVEMENT = "data movement";
+
+	/**
+	 * Ops of the data-movement rule around which ONNX Runtime 1.29 (CPU) keeps DequantizeLinear → op → QuantizeLinear of one
+	 * scale as three nodes, computing in float between them: its DropQDQNodes rules do not name them (SpaceToDepth: round 20's
+	 * probes; TopK: branch rules' probes, both in tests/data/wild/README.md; Pad). Quantrace writes them on the codes itself, as
+	 * every op of the rule, also where they read an integer model input (QdqWriter.readsIntegerInputCodes); a file holding their
+	 * QDQ group runs them in float.
+	 */
+	private static final Set<String> PAIR_KEPT = java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(Set.of("Pad", "SpaceToDepth", "TopK")));
+
+	/**
+	 * Data movement that outputs exactly the values it reads, rearranged (as many out as in): a QuantizeLinear after it does the
+	 * same work before it.
+	 */
+	private static final Set<String> REARRANGING = Set.of("Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "DepthToSpace",
+			"SpaceToDepth");
+
 	/** {@link #FLOAT_ISLAND} for an op that reads only float ops' unquantized outputs (QuantizationPlan's floatIslandInputs). */
 	static final String INSIDE_FLOAT_ISLAND = "it runs in float, in the float island its inputs come from (no DequantizeLinear before it); its output is"
 			+ " quantized only where an integer op reads it";
@@ -124,10 +142,18 @@ public final class OpRules {
 		// ONNX Runtime 1.29 (CPU) drops the pair around DequantizeLinear → GatherElements → QuantizeLinear of one scale and
 		// runs its type-generic kernel on the uint8 codes (the optimized graph of such a tiny graph: QuantizeLinear,
 		// GatherElements, DequantizeLinear).
-		add(new OpRule("data movement", Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Slice", "Split", "Expand",
-				"Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Pad", "Identity"), Form.CODES, List.of(), -1,
+		// SpaceToDepth (make_unseen20's s2d, TF's space_to_depth as tf2onnx writes it): ONNX Runtime 1.29's CPU kernel takes uint8
+		// and int8 and moves the codes exactly, but its QDQ fusion keeps DequantizeLinear → SpaceToDepth → QuantizeLinear as
+		// three nodes (PAIR_KEPT): Quantrace writes it on the codes (QdqWriter.sameScaleOutput), as every op of this rule.
+		// TopK (make_unseen21's tabnet sorts by it, make_unseen20's centernet picks its detections): ONNX Runtime 1.29's CPU TopK-11
+		// takes uint8 and int8 and returns the k largest codes in order (a one-node probe: 200, 3, 128, 255, 0, 77, 130, 10 →
+		// 255, 200, 130 at 3, 0, 6), as for the values they stand for (a positive scale keeps the order); its QDQ fusion keeps
+		// the pair (PAIR_KEPT). Only its values are codes: one whose indices are read stays float (codesRefusal).
+		add(new OpRule(DATA_MOVEMENT, Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Slice", "Split", "Expand",
+				"Tile", "DepthToSpace", "SpaceToDepth", "Gather", "GatherElements", "ReduceMax", "TopK", "Pad", "Identity"), Form.CODES, List.of(), -1,
 				new Kernel("the integer codes", true, false,
-						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (Pad: Quantrace writes it on the codes, padding with the zero point)"),
+						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (" + String.join(", ", PAIR_KEPT)
+								+ ": it keeps them, Quantrace writes the op on the codes; Pad pads with the zero point)"),
 				Drq.none(), OpRules::codesRefusal));
 		add(new OpRule("HardSigmoid/HardSwish", Set.of("HardSigmoid", "HardSwish"), Form.LOWERED, List.of(), -1,
 				new Kernel("QLinearAdd (+ QLinearMul for HardSwish)", true, false,
@@ -135,7 +161,16 @@ public final class OpRules {
 				Drq.none(), null));
 		add(floatRule("normalization", Set.of("LayerNormalization", "InstanceNormalization", "LpNormalization", "GroupNormalization")));
 		add(floatRule("transcendental", Set.of("Tanh", "Erf", "Gelu", "Exp", "Log", "Sqrt", "Pow", "Reciprocal", "Sin", "Cos", "Softplus", "Elu", "Selu", "Mish")));
-		add(floatRule("arithmetic", Set.of("Sub", "Neg", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "SpaceToDepth", "Floor",
+		// Neg (make_unseen21's rotary: rotate-half as Slice, Neg, Concat): probed on ONNX Runtime 1.29 (branch rules,
+		// tests/data/wild/README.md)
+		add(new OpRule("Neg", Set.of("Neg"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX Runtime 1.29 (CPU) negates int8 codes only (ONNX defines no"
+				+ " uint8 Neg) and returns code -128 as -128 (a one-node probe), and its QDQ fusion keeps DequantizeLinear → Neg → QuantizeLinear;"
+				+ " codes of zero point z negate to 2z - q, outside the type's range unless z is its middle: " + FLOAT_ISLAND), Drq.none(), null));
+		// CumSum (make_unseen21's tabnet: sparsemax's running sum of the sorted values)
+		add(new OpRule("CumSum", Set.of("CumSum"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX defines CumSum for 32- and 64-bit integers and"
+				+ " floats only (ONNX Runtime 1.29 refuses an int8 or uint8 one as an invalid model), and its QDQ fusion keeps DequantizeLinear →"
+				+ " CumSum → QuantizeLinear; a running sum of codes would need a wider accumulator anyway: " + FLOAT_ISLAND), Drq.none(), null));
+		add(floatRule("arithmetic", Set.of("Sub", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "Floor",
 				"Ceil", "Round")));
 		// what an exporter writes for a dynamic batch (torch's GRU/LSTM initial state: Shape → Gather → ... → ConstantOfShape):
 		// they read a tensor's shape, not its values, so no Q/DQ is written around them and "dequantized once" would be untrue
@@ -711,6 +746,33 @@ public final class OpRules {
 		return BY_OP.get(node.opType());
 	}
 
+	/**
+	 * Whether the op table has {@code op} move or select integer codes (the data-movement rule): written on the codes, it
+	 * computes nothing. The one fact the quantizer writes by and verify re-derives by (runner.verify.Quantizations).
+	 */
+	public static boolean movesCodes(String op) {
+		OpRule r = BY_OP.get(op);
+		return r != null && r.family().equals(DATA_MOVEMENT);
+	}
+
+	/**
+	 * Whether ONNX Runtime 1.29 (CPU) runs DequantizeLinear → {@code op} → QuantizeLinear of one type, scale and zero point on
+	 * the codes, dropping the pair (its DropQDQNodes rules): an op that {@link #movesCodes} but not one of {@link #PAIR_KEPT}.
+	 */
+	public static boolean pairDroppedByOnnxRuntime(String op) {
+		return movesCodes(op) && !pairKeptByOnnxRuntime(op);
+	}
+
+	/** Whether {@code op} moves codes only where Quantrace writes it on them: ONNX Runtime keeps the pair around it ({@link #PAIR_KEPT}). */
+	public static boolean pairKeptByOnnxRuntime(String op) {
+		return PAIR_KEPT.contains(op);
+	}
+
+	/** Whether {@code op} outputs exactly the values it reads, rearranged: a QuantizeLinear after it can come before it. */
+	public static boolean rearranges(String op) {
+		return REARRANGING.contains(op);
+	}
+
 	/** Every rule, in table order. */
 	public static List<OpRule> all() {
 		return List.copyOf(RULES);
@@ -791,6 +853,9 @@ public final class OpRules {
 		// DequantizeLinear written on the indices made a model ONNX Runtime does not load (make_unseen18's unpool)
 		case "MaxPool" -> n.outputs().size() > 1 && !n.output(1).isEmpty()
 				? "MaxPool that also writes its indices (for a MaxUnpool): " + FLOAT_ISLAND : null;
+		case "TopK" -> n.outputs().size() > 1 && (!n.graph().consumers(n.output(1)).isEmpty()
+				|| n.graph().outputs().stream().anyMatch(v -> v.getName().equals(n.output(1))))
+						? "TopK whose indices are read: its values and indices stay together in float; " + FLOAT_ISLAND : null;
 		default -> null;
 		};
 	}

@@ -121,12 +121,14 @@ final class QdqWriter {
 	 * the input without the DequantizeLinear that states its scale and zero point (the DQ goes unread and is removed), and
 	 * every reader of a model's integer I/O (evaluate, the logs, verify) finds them there. The op reads the dequantized
 	 * input and its output gets a pair instead; ONNX Runtime drops both around the op and runs it on the codes all the same.
-	 * Not around a Pad, which it then runs in float (make_wild5.py "restore", a reflect Pad first): the Pad reads the input's
-	 * codes through a QuantizeLinear of the input's own parameters instead ({@link #codesToRescale}).
+	 * Not around an op whose pair ONNX Runtime keeps ({@link OpRules#pairKeptByOnnxRuntime}), which it then runs in float
+	 * (make_wild5.py "restore", a reflect Pad first; make_unseen20.py's s2d under fiq_uint8, a SpaceToDepth first, recorded
+	 * integer): the op reads the input's codes through a QuantizeLinear of the input's own parameters instead
+	 * ({@link #codesToRescale}).
 	 */
 	private boolean readsIntegerInputCodes(String tensor, Set<String> inputs, QuantParams p, Range range) {
 		Node op = g.producer(tensor).orElse(null);
-		return op != null && !op.opType().equals("Pad") && inputs.contains(dequantizedFrom.getOrDefault(op.input(0), op.input(0))) && ioParams(p, range) == p;
+		return op != null && !OpRules.pairKeptByOnnxRuntime(op.opType()) && inputs.contains(dequantizedFrom.getOrDefault(op.input(0), op.input(0))) && ioParams(p, range) == p;
 	}
 
 	/** The parameters of an activation: its root's, the scale times the factor of the Mul/Div by constants in between. */
@@ -270,8 +272,8 @@ final class QdqWriter {
 		String in = op.input(0);
 		String source = dequantizedFrom.getOrDefault(in, in);
 		String codes = integer.get(source);
-		if (codes != null && op.opType().equals("Pad")) {
-			codes = codesToRescale(source); // an integer model input keeps its DequantizeLinear (see readsIntegerInputCodes); the Pad gets its codes again
+		if (codes != null && OpRules.pairKeptByOnnxRuntime(op.opType())) {
+			codes = codesToRescale(source); // an integer model input keeps its DequantizeLinear (see readsIntegerInputCodes); the op gets its codes again
 		}
 		if (codes != null) { // null: an op with several outputs (Split) already reads the codes
 			op.setInput(0, codes);

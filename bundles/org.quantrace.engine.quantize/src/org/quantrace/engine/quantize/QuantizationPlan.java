@@ -34,10 +34,6 @@ import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
  */
 public final class QuantizationPlan {
 
-	/** Data movement that outputs exactly the values it reads, rearranged. */
-	private static final java.util.Set<String> SIZE_PRESERVING = java.util.Set.of("Transpose", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity",
-			"DepthToSpace");
-
 	/** What happens to one node of the main graph. */
 	public record Decision(int layerIndex, Node node, boolean quantized, String reason, TensorSpec weights, TensorSpec activations) {
 		/** A float op of the written model that ONNX Runtime removes (a Relu before a QuantizeLinear that clamps the same). */
@@ -885,7 +881,7 @@ public final class QuantizationPlan {
 		boolean feedsFloatIsland(Node n) {
 			String y = n.output(0);
 			List<Node> readers = consumers.getOrDefault(y, List.of());
-			return !graphOutputs.contains(y) && !readers.isEmpty() && readers.stream().allMatch(r -> alwaysFloat(r) || SIZE_PRESERVING.contains(r.opType())
+			return !graphOutputs.contains(y) && !readers.isEmpty() && readers.stream().allMatch(r -> alwaysFloat(r) || OpRules.rearranges(r.opType())
 					&& r.outputs().size() == 1 && !graphOutputs.contains(r.output(0)) && !consumers.getOrDefault(r.output(0), List.of()).isEmpty()
 					&& consumers.get(r.output(0)).stream().allMatch(Planner::alwaysFloat));
 		}
@@ -1098,7 +1094,7 @@ public final class QuantizationPlan {
 		 * LayerNormalization → QuantizeLinear → Transpose on int8 codes → QLinearMatMul, instead of a float Transpose.
 		 */
 		boolean quantizesBefore(Node n) {
-			return SIZE_PRESERVING.contains(n.opType()) && n.outputs().size() == 1 && integerReaderQuantizes(n);
+			return OpRules.rearranges(n.opType()) && n.outputs().size() == 1 && integerReaderQuantizes(n);
 		}
 
 		/**

@@ -9,6 +9,7 @@ import java.util.Set;
 
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.quantize.OpRules;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
@@ -68,25 +69,28 @@ final class Quantizations {
 	/** Ops ONNX Runtime has no integer form of, not even inside a QDQ group: Cast converts values, never codes. */
 	private static final Set<String> NO_INTEGER_FORM = Set.of("Cast");
 	/**
-	 * Ops whose DequantizeLinear → op → QuantizeLinear group ONNX Runtime 1.29 (CPU) turns into an integer kernel (QLinear*),
-	 * removes (Relu, Clip) or drops the pair around (ops that move codes; Resize only nearest). Any other op without integer
-	 * weights computes in float between the two (Tanh, Erf, Sub, ReduceMean, the normalizations...).
+	 * Ops whose DequantizeLinear → op → QuantizeLinear group ONNX Runtime 1.29 (CPU) turns into an integer kernel (QLinear*)
+	 * or removes (Relu, Clip, Identity); with those it drops the pair around ({@link #dropsPair}: ops that move codes,
+	 * Resize only nearest). Any other op without integer weights computes in float between the two (Tanh, Erf, Sub,
+	 * ReduceMean, the normalizations, SpaceToDepth, Pad...).
 	 */
 	private static final Set<String> QDQ_GROUPS = Set.of("Conv", "MatMul", "Gemm", "Add", "Mul", "Concat", "Where", "Sigmoid", "LeakyRelu",
-			"GlobalAveragePool", "AveragePool", "Softmax", "Relu", "Clip", "MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice",
-			"Split", "Expand", "Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Resize", "Identity");
-	/**
-	 * Ops of {@link #QDQ_GROUPS} that ONNX Runtime runs on the codes by dropping the DequantizeLinear before and the
-	 * QuantizeLinear after them (its DropQDQNodes rules): only when the two have the same type, scale and zero point. Else
-	 * the op computes in float between them (make_wild5.py "superres": DepthToSpace between the uint8 activations'
-	 * DequantizeLinear and the int8 output's QuantizeLinear, re-derived integer, run in float).
-	 */
-	private static final Set<String> DROPPED_PAIRS = Set.of("MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Slice", "Split",
-			"Expand", "Tile", "DepthToSpace", "Gather", "GatherElements", "ReduceMax", "Resize");
+			"GlobalAveragePool", "AveragePool", "Softmax", "Relu", "Clip", "Identity");
 
-	/** Whether ONNX Runtime runs {@code op} on the codes when the pair around it agrees: it moves or selects values, computing none. */
+	/**
+	 * Whether ONNX Runtime runs {@code op} on the codes by dropping the DequantizeLinear before and the QuantizeLinear after it
+	 * (its DropQDQNodes rules) when the two have the same type, scale and zero point; else it computes in float between them
+	 * (make_wild5.py "superres": DepthToSpace between the uint8 activations' DequantizeLinear and the int8 output's
+	 * QuantizeLinear, re-derived integer, run in float). The op table's fact ({@link OpRules#pairDroppedByOnnxRuntime}): the
+	 * quantizer writes by it, and a file is read by it here.
+	 */
+	private static boolean dropsPair(String op) {
+		return OpRules.pairDroppedByOnnxRuntime(op);
+	}
+
+	/** Whether {@code op} moves or selects codes, computing none, when written on them (the op table's data-movement rule). */
 	static boolean movesCodes(String op) {
-		return DROPPED_PAIRS.contains(op);
+		return OpRules.movesCodes(op);
 	}
 
 	private final ModelFacts m;
@@ -456,7 +460,7 @@ final class Quantizations {
 		}
 		boolean linearResize = n.getOpType().equals("Resize")
 				&& n.getAttributeList().stream().anyMatch(a -> a.getName().equals("mode") && !a.getS().toStringUtf8().equals("nearest"));
-		if ((!QDQ_GROUPS.contains(n.getOpType()) || linearResize) && n.getInputList().stream().noneMatch(this::integerWeight)) {
+		if ((!QDQ_GROUPS.contains(n.getOpType()) && !dropsPair(n.getOpType()) || linearResize) && n.getInputList().stream().noneMatch(this::integerWeight)) {
 			return false; // no QDQ form: ONNX Runtime computes it in float between the DequantizeLinear and the QuantizeLinear
 		}
 		boolean dequantized = !floatWeights && !computed.isEmpty() && computed.stream().allMatch(i -> m.producer(i) != null && m.producer(i).getOpType().equals("DequantizeLinear"));
@@ -465,7 +469,7 @@ final class Quantizations {
 		if (dequantized && quantized && (n.getOpType().equals("Relu") || n.getOpType().equals("Clip"))) {
 			return clampRemoved(n, m.consumers(n.getOutput(0)).get(0));
 		}
-		if (dequantized && quantized && DROPPED_PAIRS.contains(n.getOpType())) {
+		if (dequantized && quantized && dropsPair(n.getOpType())) {
 			return pairDropped(n, computed);
 		}
 		return dequantized && quantized;

@@ -123,6 +123,13 @@ final class TinyGraph {
 		return name;
 	}
 
+	/** A 0-D int64 constant (a CumSum's axis). */
+	String scalarLong(long value) {
+		String name = "i" + (names++);
+		g.addInitializer(TensorProto.newBuilder().setName(name).setDataType(7).addInt64Data(value));
+		return name;
+	}
+
 	/** A bool constant of shape [1, n, 1, 1] (one per channel). */
 	String bools(boolean... values) {
 		String name = "b" + (names++);
