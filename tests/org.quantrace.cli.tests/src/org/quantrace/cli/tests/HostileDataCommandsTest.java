@@ -211,6 +211,22 @@ class HostileDataCommandsTest {
 		assertEquals(0, utf8.exitCode(), utf8.err());
 	}
 
+	/**
+	 * A label beyond the model's classes in the data (not in a label map, which LabelCheck refuses before any work): evaluate said
+	 * "label 12 of sample 3 but sklearn_digits_mlp has 10 outputs" (hostile8, main 22b45ed5), naming no file. Now the data's
+	 * file, the sample counted from 0 and the classes the model has.
+	 */
+	@Test
+	void aLabelBeyondTheModelsClassesNamesTheData() throws IOException {
+		List<String> lines = Files.readAllLines(table);
+		String bad = lines.get(4).substring(0, lines.get(4).lastIndexOf(',')) + ",12";
+		Path f = Files.write(dir.resolve("beyond.csv"), List.of(lines.get(0), lines.get(1), lines.get(2), lines.get(3), bad, lines.get(5)));
+		Cli cli = Cli.run("evaluate", MLP, "--data", f.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: error: " + f + ": its labels give sample 3 (counted from 0) the class 12, but sklearn_digits_mlp has"
+				+ " 10 outputs (classes 0 to 9)"), cli.err());
+	}
+
 	@Test
 	void aSampleCountBelowOneIsRefused() {
 		// before: 0 and -5 silently evaluated every sample
