@@ -63,8 +63,8 @@ final class DebugCommand implements Callable<Integer> {
 			throw new InvalidInputException("--metric " + metric + ": unknown", "use rmse/scale, sqnr, cosine, mse, max-abs-error, mean-error or stddev");
 		}
 		List<Path> inputs = CommandOutput.inputs(spec);
-		// before any work: -o DIR replaces only a folder quantrace wrote (run's rule), a new or an empty one
-		org.quantrace.runner.OutputOwnership.checkReplaceable(output, inputs);
+		// before any work: -o DIR replaces only a folder debug wrote (run's rule), a new or an empty one
+		org.quantrace.runner.OutputOwnership.checkReplaceable(output, inputs, true);
 		OnnxModel f = ModelFiles.load(floatModel);
 		String quantizedOps = org.quantrace.engine.onnx.QuantizedOps.listed(org.quantrace.engine.onnx.QuantizedOps.counts(f));
 		if (quantizedOps != null) { // QUANTIZED FLOAT: the float model fed float samples where it reads int8 failed inside ONNX Runtime, exit 3

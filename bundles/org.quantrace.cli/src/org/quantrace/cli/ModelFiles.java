@@ -25,10 +25,16 @@ final class ModelFiles {
 	/**
 	 * Requires that {@code model} runs on the first sample of {@code data} (nothing when there is no data or no sample): a model that
 	 * loads but cannot run on its own declared input shape is the user's input to fix (exit 2, the node named), not a failure of
-	 * the work (exit 3). Before any work, on the models the user gave.
+	 * the work (exit 3). Before any work, on the models the user gave. Samples that do not fit the input the model declares
+	 * (Fashion-MNIST flattened to [N, 784] for a CNN reading [N, 1, 28, 28]) are the data's fault, said first with how to reshape
+	 * them, as a recipe's check says it (`data-shape`): run on them, the model was blamed ("the graph contradicts its own declared
+	 * input ... export the model again").
 	 */
 	static void requireRuns(OnnxModel model, Path path, org.quantrace.engine.data.Dataset data) {
 		if (data != null && data.size() > 0) {
+			if (model.graph().runtimeInputs().size() == 1) {
+				org.quantrace.engine.data.ModelInput.of(model, path.toString(), data);
+			}
 			org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, path.toString(), data.readInputs(0, 1, null));
 		}
 	}

@@ -112,6 +112,11 @@ public final class RecipeFiles {
 			diagnostics.add(new Diagnostic(file, i.getLineNumber() == null ? 1 : i.getLineNumber(), i.getColumn() == null ? 1 : i.getColumn(), s,
 					i.getCode() == null ? "recipe" : i.getCode(), i.getMessage()));
 		}
+		org.quantrace.dsl.validation.RecipeEncoding.Problem encoding = resource.getParseResult() == null || resource.getParseResult().getRootNode() == null ? null
+				: org.quantrace.dsl.validation.RecipeEncoding.of(resource.getParseResult().getRootNode().getText());
+		if (encoding != null && diagnostics.stream().noneMatch(d -> IssueCodes.FILE_ENCODING.equals(d.code()))) { // a UTF-16 file does not parse, so is not validated
+			diagnostics.add(new Diagnostic(file, encoding.line(), encoding.column(), Severity.ERROR, IssueCodes.FILE_ENCODING, encoding.message()));
+		}
 		diagnostics.sort(Comparator.comparingInt(Diagnostic::line).thenComparingInt(Diagnostic::column));
 		RecipeFile recipe = resource.getContents().isEmpty() ? null : (RecipeFile) resource.getContents().get(0);
 		return new Loaded(file, recipe, diagnostics);

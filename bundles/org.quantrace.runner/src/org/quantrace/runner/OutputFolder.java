@@ -44,12 +44,15 @@ public final class OutputFolder implements AutoCloseable {
 	private final Path partial;
 	private final Collection<Path> inputs;
 	private final OutputLock lock;
+	/** Whether quantrace debug writes it (else a run or merge): each replaces only its own command's folder. */
+	private final boolean debug;
 	private final Thread cleanup;
 	private boolean committed;
 	private boolean closed;
 
-	private OutputFolder(Path target, Path partial, Collection<Path> inputs, OutputLock lock) {
+	private OutputFolder(Path target, Path partial, Collection<Path> inputs, OutputLock lock, boolean debug) {
 		this.target = target;
+		this.debug = debug;
 		this.partial = partial;
 		this.inputs = List.copyOf(inputs);
 		this.lock = lock;
@@ -69,7 +72,7 @@ public final class OutputFolder implements AutoCloseable {
 
 	/**
 	 * Writes the folder of files a one-off command makes ({@code quantrace debug}: its CSV and charts) under a run's rules: only
-	 * into a new or empty folder or one this command or a run wrote (its marker, and nothing SHA256SUMS does not list), all or
+	 * into a new or empty folder or one this command wrote (its marker, and nothing SHA256SUMS does not list), all or
 	 * nothing, a SHA256SUMS listing every file. Returns the files as {@code contents} named them, under {@code target}.
 	 */
 	public static List<Path> writeCommandFolder(Path target, Collection<Path> inputs, Contents contents) throws IOException {
@@ -112,12 +115,12 @@ public final class OutputFolder implements AutoCloseable {
 		OutputLock lock = OutputLock.acquire(t);
 		try {
 			recover(t);
-			OutputOwnership.checkReplaceable(t, inputs);
+			OutputOwnership.checkReplaceable(t, inputs, debug);
 			Path partial = parent.resolve("." + t.getFileName() + ".partial-" + ProcessHandle.current().pid());
 			delete(partial);
 			Files.createDirectories(partial);
 			OutputOwnership.mark(partial, debug ? OutputOwnership.DEBUG_MARKER_TEXT : OutputOwnership.MARKER_TEXT);
-			return new OutputFolder(t, partial, inputs, lock);
+			return new OutputFolder(t, partial, inputs, lock, debug);
 		} catch (IOException e) {
 			lock.close();
 			throw new QuantraceException(target + ": cannot create the output folder (" + IoErrors.describe(e) + ")", IoErrors.hint(e, "check the folder is writable"), e);
@@ -198,7 +201,7 @@ public final class OutputFolder implements AutoCloseable {
 		if (closed) { // abandoned by the shutdown hook while the run went on: what is in the partial folder is not whole
 			throw new QuantraceException(target + ": the run was stopped; the previous outputs are kept", null);
 		}
-		OutputOwnership.checkReplaceable(target, inputs);
+		OutputOwnership.checkReplaceable(target, inputs, debug);
 		try {
 			pause("before-swap");
 			Path old = null;

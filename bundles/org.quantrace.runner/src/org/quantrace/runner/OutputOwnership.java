@@ -64,6 +64,14 @@ public final class OutputOwnership {
 	 * @throws InvalidInputException naming the folder, what is wrong and how to go on
 	 */
 	public static void checkReplaceable(Path target, Collection<Path> inputs) {
+		checkReplaceable(target, inputs, false);
+	}
+
+	/**
+	 * {@link #checkReplaceable(Path, Collection)} for {@code quantrace debug} ({@code debug}) or a run: each replaces only a folder
+	 * of its own command's outputs.
+	 */
+	public static void checkReplaceable(Path target, Collection<Path> inputs, boolean debug) {
 		String fix = "choose a new or empty folder for -o, or one quantrace wrote earlier (run's default is quantrace-out/RECIPE)";
 		for (Path input : inputs) {
 			if (input != null && Files.exists(input) && contains(target, input)) {
@@ -95,6 +103,12 @@ public final class OutputOwnership {
 						+ ", so what quantrace wrote cannot be told from other files: quantrace will not replace it",
 						"delete the folder yourself if nothing in it is needed, or choose another output folder");
 			}
+			String other = otherWriter(target, debug);
+			if (other != null) {
+				throw new InvalidInputException(target + ": is an output folder of " + other + " (its " + MARKER + " says so), and " + (debug ? "debug" : "a run")
+						+ " replaces only a folder " + (debug ? "debug" : "a run") + " wrote: replacing it would delete " + (debug ? "that run's models, trace, logs and report"
+								: "its debug.csv and charts"), "choose another output folder, e.g. " + target.resolveSibling(target.getFileName() + (debug ? "-debug" : "-run")));
+			}
 			List<String> foreign = foreignFiles(target);
 			if (!foreign.isEmpty()) {
 				throw new InvalidInputException(target + ": is an output folder, but holds " + count(foreign.size(), "file or folder", "files or folders") + " quantrace did not write ("
@@ -112,6 +126,23 @@ public final class OutputOwnership {
 					+ " read-only: quantrace does not replace what the user protected from writing",
 					"make it writable (chmod -R u+w " + target + ") if you mean to replace it, or choose another output folder");
 		}
+	}
+
+	/**
+	 * The command that wrote output folder {@code dir} when it is not the one about to replace it ({@code debug}: quantrace debug,
+	 * else a run), or null. Any quantrace folder was replaceable by any command: {@code debug -o} onto a run's folder replaced its
+	 * models, trace, logs and report, the evidence of the run, with a CSV and charts without a word (hostile8), as {@code run -o}
+	 * replaced a debug folder. A folder of a version before the marker (SHA256SUMS listing the trace and results.json) is a run's.
+	 */
+	private static String otherWriter(Path dir, boolean debug) {
+		Path marker = dir.resolve(MARKER);
+		String text;
+		try {
+			text = Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS) ? Files.readString(marker, StandardCharsets.UTF_8) : MARKER_TEXT;
+		} catch (IOException e) {
+			return null; // then hasMarker found none
+		}
+		return text.equals(debug ? DEBUG_MARKER_TEXT : MARKER_TEXT) ? null : debug ? "quantrace run (or merge)" : "quantrace debug";
 	}
 
 	/** "1 file or folder", "3 files or folders": a refusal names one entry as one. */

@@ -189,10 +189,31 @@ public final class Verification {
 		try {
 			trace = QuantraceModel.loadTrace(file);
 		} catch (IOException | RuntimeException e) { // EMF reports malformed XML as wrapped runtime exceptions
+			String wrote = writer(file);
+			if (wrote != null && !wrote.equals(org.quantrace.engine.Versions.quantrace())) {
+				throw new InvalidInputException(file + ": written by Quantrace " + wrote + ", whose trace this Quantrace (" + org.quantrace.engine.Versions.quantrace()
+						+ ") cannot read (" + firstLine(e) + ")", "verify the folder with Quantrace " + wrote + " or a later version; it is not shown damaged: do not"
+								+ " run the recipe into it again, which would replace it");
+			}
 			throw new InvalidInputException(file + ": not a readable Quantrace trace (" + firstLine(e) + ")",
 					"the trace is damaged or not Quantrace's: nothing in this folder can be checked; run the recipe again");
 		}
 		return new Verification(dir, trace, options);
+	}
+
+	/**
+	 * The Quantrace version a trace this version cannot load names in its environment, read from its text; null when it names
+	 * none. A folder a later version wrote (a trace feature this one lacks) was "damaged or not Quantrace's ... run the recipe
+	 * again" (hostile8: main's verify of 05:32 on a folder of 23:35): the user was sent to replace sound evidence.
+	 */
+	private static String writer(Path trace) {
+		try (java.io.InputStream in = Files.newInputStream(trace)) {
+			String head = new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8);
+			java.util.regex.Matcher m = Pattern.compile("<tools name=\"Quantrace\" version=\"([^\"]+)\"").matcher(head);
+			return m.find() ? m.group(1) : null;
+		} catch (IOException e) {
+			return null;
+		}
 	}
 
 	// ------------------------------------------------------------------ the folder

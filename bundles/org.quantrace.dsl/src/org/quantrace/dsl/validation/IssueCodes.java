@@ -19,6 +19,8 @@ public final class IssueCodes {
 	public static final String IMPORT_CYCLE = "import-cycle";
 	public static final String IMPORT_BROKEN = "import-broken";
 	public static final String EMPTY_FILE = "empty-file";
+	/** A recipe file that is not UTF-8 text (Latin-1, UTF-16): {@link RecipeEncoding}. */
+	public static final String FILE_ENCODING = "file-encoding";
 	/** A name the parser cannot read: 'extends', a word with a hyphen (per-channel), an id's form (W-NHWC). */
 	public static final String INVALID_NAME = "invalid-name";
 

@@ -67,6 +67,22 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		}
 	}
 
+	/** The file is UTF-8 text ({@link RecipeEncoding}): an error where the first byte that is not shows. */
+	@Check
+	public void fileIsUtf8(RecipeFile file) {
+		RecipeEncoding.Problem p = RecipeEncoding.of(text(file.eResource()));
+		if (p != null) {
+			getMessageAcceptor().acceptError(p.message(), file, p.offset(), 1, IssueCodes.FILE_ENCODING);
+		}
+	}
+
+	/** The text the parser read of {@code r}, empty when it holds none. */
+	private static String text(Resource r) {
+		return r instanceof org.eclipse.xtext.resource.XtextResource x && x.getParseResult() != null && x.getParseResult().getRootNode() != null
+				? x.getParseResult().getRootNode().getText()
+				: "";
+	}
+
 	/**
 	 * An import names another recipe file, relative to this one, that reads without errors and does not lead back
 	 * here. Xtext itself skips an import it cannot use (a path it has no language for, a file that does not
@@ -98,7 +114,10 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		} else {
 			Resource imported = load(i, written);
 			List<Path> cycle = imported == null ? List.of() : cycleBack(imported, ownFile(i), new ArrayList<>(List.of(ownFile(i))), new HashSet<>());
-			if (!cycle.isEmpty()) {
+			RecipeEncoding.Problem encoding = imported == null ? null : RecipeEncoding.of(text(imported));
+			if (encoding != null) { // before its parse errors, which a UTF-16 file has too
+				error("import \"" + written + "\": " + p.getFileName() + ": " + encoding.message(), i, Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_BROKEN);
+			} else if (!cycle.isEmpty()) {
 				error("import \"" + written + "\": the imports go round in a circle (" + String.join(" -> ", cycle.stream().map(x -> x.getFileName().toString())
 						.toList()) + "): remove one of them (shared declarations belong in a file that imports none of its users)", i,
 						Literals.IMPORT__IMPORT_URI, IssueCodes.IMPORT_CYCLE);

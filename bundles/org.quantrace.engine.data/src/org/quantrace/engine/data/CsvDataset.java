@@ -71,6 +71,10 @@ public final class CsvDataset implements Dataset {
 			if (first.startsWith("\uFEFF")) {
 				first = first.substring(1);
 			}
+			if (first.indexOf('\0') >= 0) { // else "column '\0' holds '\01\03'", NUL characters to the terminal (hostile8)
+				throw new InvalidInputException(file + ":" + line + ": holds NUL characters: the table is likely UTF-16 text, and CSV files are read as UTF-8",
+						"save it as UTF-8 (iconv -f UTF-16 -t UTF-8 FILE > NEW; pandas: df.to_csv(path, encoding='utf-8'))");
+			}
 			char separator = separator(first);
 			header = split(first, separator);
 			boolean named = isHeader(header);

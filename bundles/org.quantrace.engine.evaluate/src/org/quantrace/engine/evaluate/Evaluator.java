@@ -135,6 +135,8 @@ public final class Evaluator {
 		final IoQuantization.Io intInput;
 		final IoQuantization.Io intOutput;
 		final boolean multilabel;
+		/** The data's name, which a label beyond the model's classes is said of. */
+		final String dataName;
 		int[] predicted;
 		byte[] flags;
 		float[] scores;
@@ -146,6 +148,7 @@ public final class Evaluator {
 		Runner(Variant v, Dataset data, boolean multilabel) {
 			this.variant = v;
 			this.multilabel = multilabel;
+			this.dataName = data.name();
 			this.input = ModelInput.of(v.model(), v.name(), data);
 			this.intInput = IoQuantization.inputs(v.model()).get(input.name());
 			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
@@ -220,8 +223,9 @@ public final class Evaluator {
 					predicted[from + i] = best;
 					int label = batch.labels().classes()[i];
 					if (label >= width) {
-						throw new InvalidInputException("label " + label + " of sample " + (from + i) + " but " + variant.name() + " has " + width + " outputs",
-								"check the label file matches the model's classes");
+						// the data named (hostile8: "label 42 of sample 5 but fashion_cnn has 10 outputs" named no file)
+						throw new InvalidInputException(dataName + ": its labels give sample " + (from + i) + " (counted from 0) the class " + label + ", but "
+								+ variant.name() + " has " + width + " outputs (classes 0 to " + (width - 1) + ")", "check the label file matches the model's classes");
 					}
 				}
 			}

@@ -232,6 +232,47 @@ class CustodyCommandsTest {
 		}
 	}
 
+	/**
+	 * Each command replaces only its own command's folder. debug -o onto a run's output folder replaced the run's models, trace,
+	 * logs and report, its evidence, with a CSV and charts, exit 0, without a word (hostile8, main 22b45ed5), as run -o replaced a
+	 * debug folder: both carry quantrace's marker, and any was taken for any command's. Now exit 2 before any work, naming the
+	 * command that wrote the folder, the folder untouched.
+	 */
+	@Test
+	void debugDoesNotReplaceARunsFolderNorARunADebugFolder() throws IOException {
+		Path recipe = Files.writeString(ex.resolve("int8.qr"), """
+				recipe int8 "one scheme" {
+					model cnn "model/fashion_cnn.onnx"
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 20
+					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
+					schemes fiq_int8
+				}
+				""");
+		Path run = dir.resolve("run-out");
+		Cli ran = Cli.run("run", recipe.toString(), "-o", run.toString());
+		assertEquals(0, ran.exitCode(), ran.err());
+		Map<String, String> evidence = TestData.hashes(run);
+		String int8 = run.resolve("models/cnn/fiq_int8.onnx").toString();
+		assertTrue(Files.isRegularFile(Path.of(int8)), int8);
+		Path copy = Files.copy(Path.of(int8), dir.resolve("int8-copy.onnx"));
+		Cli debug = Cli.run("debug", model, copy.toString(), "--data", data, "--labels", labels, "--debug-samples", "8", "-o", run.toString());
+		assertEquals(2, debug.exitCode(), debug.err());
+		assertTrue(debug.err().startsWith("quantrace: error: " + run + ": is an output folder of quantrace run (or merge) (its .quantrace-output says so), and"
+				+ " debug replaces only a folder debug wrote: replacing it would delete that run's models, trace, logs and report"), debug.err());
+		assertTrue(debug.err().contains("quantrace: hint: choose another output folder, e.g. " + dir.resolve("run-out-debug")), debug.err());
+		assertEquals(evidence, TestData.hashes(run), "the run's folder as it was");
+
+		Path charts = dir.resolve("charts-of-a-debug");
+		Cli first = Cli.run("debug", model, copy.toString(), "--data", data, "--labels", labels, "--debug-samples", "8", "-o", charts.toString());
+		assertEquals(0, first.exitCode(), first.err());
+		Map<String, String> drawn = TestData.hashes(charts);
+		Cli onto = Cli.run("run", recipe.toString(), "-o", charts.toString());
+		assertEquals(2, onto.exitCode(), onto.err());
+		assertTrue(onto.err().contains(charts + ": is an output folder of quantrace debug (its .quantrace-output says so), and a run replaces only a folder"
+				+ " a run wrote: replacing it would delete its debug.csv and charts"), onto.err());
+		assertEquals(drawn, TestData.hashes(charts), "the debug folder as it was");
+	}
+
 	@Test
 	void aReadOnlyTargetIsNotReplaced() throws IOException {
 		Path target = Files.writeString(dir.resolve("protected.onnx"), "the user's");

@@ -194,6 +194,39 @@ class HostileDataCommandsTest {
 		assertFalse(cli.err().contains("Exception"), cli.err());
 	}
 
+	/**
+	 * A table saved as UTF-16 (Excel's "Unicode text", PowerShell's default): evaluate said "heldout16.csv:2: column '...' holds
+	 * '...', not a number" with NUL characters in both quotes, written to the terminal (hostile8, main 22b45ed5). Now the encoding
+	 * is named with how to save the file as UTF-8; the same table in UTF-8 reads as before.
+	 */
+	@Test
+	void aUtf16TableIsSaidToBeUtf16() throws IOException {
+		Path utf16 = Files.write(dir.resolve("heldout16.csv"), Files.readString(table).getBytes(java.nio.charset.StandardCharsets.UTF_16LE));
+		Cli cli = Cli.run("evaluate", MLP, "--data", utf16.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: error: " + utf16 + ":1: holds NUL characters: the table is likely UTF-16 text, and CSV files are read as UTF-8\n"
+				+ "quantrace: hint: save it as UTF-8 (iconv -f UTF-16 -t UTF-8 FILE > NEW; pandas: df.to_csv(path, encoding='utf-8'))"), cli.err());
+		assertFalse(cli.err().contains("\0"), "no NUL character to the terminal");
+		Cli utf8 = Cli.run("evaluate", MLP, "--data", table.toString(), "--format", "json");
+		assertEquals(0, utf8.exitCode(), utf8.err());
+	}
+
+	/**
+	 * A label beyond the model's classes in the data (not in a label map, which LabelCheck refuses before any work): evaluate said
+	 * "label 12 of sample 3 but sklearn_digits_mlp has 10 outputs" (hostile8, main 22b45ed5), naming no file. Now the data's
+	 * file, the sample counted from 0 and the classes the model has.
+	 */
+	@Test
+	void aLabelBeyondTheModelsClassesNamesTheData() throws IOException {
+		List<String> lines = Files.readAllLines(table);
+		String bad = lines.get(4).substring(0, lines.get(4).lastIndexOf(',')) + ",12";
+		Path f = Files.write(dir.resolve("beyond.csv"), List.of(lines.get(0), lines.get(1), lines.get(2), lines.get(3), bad, lines.get(5)));
+		Cli cli = Cli.run("evaluate", MLP, "--data", f.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: error: " + f + ": its labels give sample 3 (counted from 0) the class 12, but sklearn_digits_mlp has"
+				+ " 10 outputs (classes 0 to 9)"), cli.err());
+	}
+
 	@Test
 	void aSampleCountBelowOneIsRefused() {
 		// before: 0 and -5 silently evaluated every sample
