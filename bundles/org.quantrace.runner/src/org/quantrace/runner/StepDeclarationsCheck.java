@@ -135,11 +135,19 @@ final class StepDeclarationsCheck {
 			}
 		}
 		boolean singleLabel = r.getMetrics().stream().anyMatch(m -> m.getName().equals(Metrics.ACCURACY));
+		boolean multilabel = r.getMetrics().stream().anyMatch(m -> m.getName().equals(Metrics.HAMMING_LOSS));
 		for (Metric m : e.getMetrics()) {
-			// the class metrics a single-label classification always records (top-k needs k classes, latency is dropped from
-			// reproducible runs, the output metrics and multilabel ones depend on the data: not held here)
+			// the class metrics a single-label classification always records (top-k needs k classes and class scores, latency is
+			// dropped from reproducible runs, the output metrics depend on the output's shape: held by --deep's second path)
 			if (singleLabel && ALWAYS.contains(m) && names(m, e).stream().noneMatch(n -> r.getMetrics().stream().anyMatch(v -> v.getName().equals(n)))) {
 				same(problems, at + "metric " + m.getLiteral(), "not recorded", "it measured");
+			}
+		}
+		// and every figure the evaluation of that kind computes, named in the recipe or not: the documents print what the record holds
+		for (String n : singleLabel ? Metrics.MULTICLASS : multilabel ? Metrics.MULTILABEL : List.<String>of()) {
+			if (r.getMetrics().stream().noneMatch(v -> v.getName().equals(n))) {
+				problems.add(new Problem(Outputs.TRACE, at + n + ": not recorded, where every " + (singleLabel ? "single-label" : "multilabel")
+						+ " evaluation computes it (left out of the record and the documents after the run?)"));
 			}
 		}
 		ResolvedScheme scheme = ctx.schemes(java.util.Set.of()).stream().filter(s -> s.name().equals(r.getVariant())).findFirst().orElse(null);

@@ -690,7 +690,8 @@ public final class Verification {
 			EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks"),
 			EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts"),
 			EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation"),
-			EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ConversionRecheck"));
+			EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ClassificationRecheck",
+					"org.quantrace.runner.ReconstructionRecheck", "org.quantrace.runner.ConversionRecheck"));
 
 	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
 	private void scope() {
