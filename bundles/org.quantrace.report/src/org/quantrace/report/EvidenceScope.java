@@ -19,7 +19,7 @@ public enum EvidenceScope {
 	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after"),
 	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe"),
 	INPUTS(Kind.REDERIVED, "the recipe, models and data the run read, against their recorded SHA-256 (where they are readable)"),
-	COUNTS(Kind.REDERIVED, "the sample counts of image-folder datasets (their manifests' lines) and of each evaluation (its dataset's)"),
+	COUNTS(Kind.REDERIVED, "the sample counts of each dataset (an image folder's manifest lines, an .npy's or .npz's header shape, an IDX file's header, a CSV's rows, cut to the recipe's samples) and of each evaluation (its dataset's)"),
 	DOCUMENTS(Kind.REDERIVED, "every document made again from trace.xmi, and each verdict from the figures it follows from"),
 	METRICS(Kind.DEEP, "each evaluation's metrics (accuracy, top-k, precision, recall, F1, balanced accuracy, kappa, the multilabel ones, mse, psnr, ssim), each also computed a second way apart from the evaluator, the debugger's per-layer statistics and the conversion's maximum difference, by running the models again"),
 	TIMES(Kind.STATEMENT, "the run's time and every date"),
