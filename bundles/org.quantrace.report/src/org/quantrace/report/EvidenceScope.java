@@ -17,7 +17,7 @@ public enum EvidenceScope {
 	MODEL_FILES(Kind.REDERIVED, "every file's SHA-256 against SHA256SUMS and the inventory; each model's size, header, parameter count, inputs and outputs and tensors by element type"),
 	QUANTIZATION(Kind.REDERIVED, "each quantized tensor's type, scheme, granularity, scales and zero points and the range they follow from; each layer's precision; the parameters rewrites add"),
 	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after"),
-	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe"),
+	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe; quantize's automatic pre-processing where it declares no convert step (its settings, and its reason against the difference re-derived)"),
 	INPUTS(Kind.REDERIVED, "the recipe, models and data the run read, against their recorded SHA-256 (where they are readable)"),
 	COUNTS(Kind.REDERIVED, "the sample counts of each dataset (an image folder's manifest lines, an .npy's or .npz's header shape, an IDX file's header, a CSV's rows, cut to the recipe's samples) and of each evaluation (its dataset's)"),
 	DOCUMENTS(Kind.REDERIVED, "every document made again from trace.xmi, and each verdict from the figures it follows from"),
