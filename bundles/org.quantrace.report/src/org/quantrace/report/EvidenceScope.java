@@ -21,7 +21,7 @@ public enum EvidenceScope {
 	INPUTS(Kind.REDERIVED, "the recipe, models and data the run read, against their recorded SHA-256 (where they are readable)"),
 	COUNTS(Kind.REDERIVED, "the sample counts of each dataset (an image folder's manifest lines, an .npy's or .npz's header shape, an IDX file's header, a CSV's rows, cut to the recipe's samples) and of each evaluation (its dataset's)"),
 	DOCUMENTS(Kind.REDERIVED, "every document made again from trace.xmi, and each verdict from the figures it follows from"),
-	METRICS(Kind.DEEP, "each evaluation's metrics (accuracy, top-k, precision, recall, F1, balanced accuracy, kappa, the multilabel ones, mse, psnr, ssim), each also computed a second way apart from the evaluator, the debugger's per-layer statistics and the conversion's maximum difference, by running the models again"),
+	METRICS(Kind.DEEP, "each evaluation's metrics (of classes, single-label or multilabel, and of outputs against a reference: every figure the record holds), each also computed a second way apart from the evaluator, the debugger's per-layer statistics and the conversion's maximum difference, by running the models again"),
 	TIMES(Kind.STATEMENT, "the run's time and every date"),
 	MACHINE(Kind.STATEMENT, "the machine: operating system, CPU, cores, memory, Java"),
 	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine");
