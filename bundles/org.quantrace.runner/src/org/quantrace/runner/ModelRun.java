@@ -171,7 +171,7 @@ final class ModelRun {
 			return;
 		}
 		log("%s: pre-processing before %s (the recipe has no convert step): %s", m.getName(), before, String.join("; ", pre.gains()));
-		record(pre.conversion(), "automatic pre-processing before " + before + ", as `quantrace quantize` does: the recipe declares no convert step, and "
+		record(pre.conversion(), StepDeclarationsCheck.AUTOMATIC + before + ", as `quantrace quantize` does: the recipe declares no convert step, and "
 				+ pre.reason());
 	}
 
@@ -180,7 +180,7 @@ final class ModelRun {
 		ModelArtifact output = addFloat(ArtifactKind.CONVERTED, f.model()).artifact();
 		conversion = ConversionRecords.toRecord(f, (source.producerName() + " " + source.producerVersion()).trim());
 		if (automatic != null) {
-			conversion.getConverterConfiguration().add(0, parameter("declared by", automatic));
+			conversion.getConverterConfiguration().add(0, parameter(StepDeclarationsCheck.DECLARED_BY, automatic));
 		}
 		conversion.setId(conversionId());
 		conversion.setName(m.getName());

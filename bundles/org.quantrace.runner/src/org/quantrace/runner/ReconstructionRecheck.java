@@ -2,20 +2,15 @@ package org.quantrace.runner;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.evaluate.EvaluationOptions;
-import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.engine.evaluate.ReferenceSpan;
 import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.IoQuantization;
-import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
-import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.runner.verify.Mismatch;
@@ -56,23 +51,15 @@ final class ReconstructionRecheck {
 		boolean image = true;
 		double min = Double.POSITIVE_INFINITY;
 		double max = Double.NEGATIVE_INFINITY;
-		List<InferenceSession> sessions = new ArrayList<>();
-		try {
-			for (Variant v : variants) {
-				sessions.add(InferenceSession.open(v.model(), SessionSettings.defaults(), v.name()));
-			}
+		try (SecondPathSessions sessions = SecondPathSessions.open(variants, data)) {
 			for (int from = 0; from < n; from += batch) {
 				int to = Math.min(n, from + batch);
 				Batch b = data.read(from, to);
 				List<float[]> outs = new ArrayList<>();
 				long[] shape = null;
-				for (int i = 0; i < variants.size(); i++) {
-					Variant v = variants.get(i);
-					ModelInput input = ModelInput.of(v.model(), v.name(), data);
-					NdArray x = IntegerFeed.feed(b.inputs(), IoQuantization.inputs(v.model()).get(input.name()));
-					NdArray y = sessions.get(i).run(Map.of(input.name(), x)).values().iterator().next();
+				for (NdArray y : sessions.run(b)) {
 					float[] f = y.toFloats();
-					IoQuantization.Io io = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
+					IoQuantization.Io io = IoQuantization.outputs(variants.get(outs.size()).model()).values().stream().findFirst().orElse(null);
 					if (io != null) {
 						for (int k = 0; k < f.length; k++) {
 							f[k] = io.dequantize((long) f[k]);
@@ -115,8 +102,6 @@ final class ReconstructionRecheck {
 					}
 				}
 			}
-		} finally {
-			sessions.forEach(InferenceSession::close);
 		}
 		// the range rule (ReferenceSpan's) on the span found here, where R enters a figure (psnr, ssim; not mse alone); a record
 		// stating the range nominal is not held to it

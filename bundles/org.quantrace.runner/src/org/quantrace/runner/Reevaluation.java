@@ -134,6 +134,8 @@ final class Reevaluation {
 								+ String.join(", ", report.variants().get(0).metrics().keySet().stream().filter(Metrics::reconstruction).toList()) + ")"));
 			}
 			ReconstructionRecheck.check(variants, data, options.withNominalRange(nominal), records, at, found);
+		} else { // classes: the same figures counted a second way, apart from the evaluator
+			ClassificationRecheck.check(variants, data, options, records, at, found);
 		}
 		java.util.Set<String> older = new java.util.LinkedHashSet<>();
 		for (EvaluationRecord r : records) {

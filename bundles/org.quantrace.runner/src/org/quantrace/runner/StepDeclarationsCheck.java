@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Objects;
 
 import org.quantrace.engine.convert.FreezeOptions;
+import org.quantrace.engine.convert.Preprocessing;
 import org.quantrace.engine.evaluate.EvaluationReport;
 import org.quantrace.engine.evaluate.Metrics;
 import org.quantrace.engine.factorize.FactorizationSpec;
@@ -42,6 +43,10 @@ final class StepDeclarationsCheck {
 
 	private static final java.util.Set<Metric> ALWAYS = java.util.EnumSet.of(Metric.ACCURACY, Metric.PRECISION, Metric.RECALL, Metric.F1,
 			Metric.BALANCED_ACCURACY, Metric.COHEN_KAPPA);
+
+	/** The first configuration row of an automatic conversion, and how its reason begins ({@link ModelRun}). */
+	static final String DECLARED_BY = "declared by";
+	static final String AUTOMATIC = "automatic pre-processing before ";
 
 	private StepDeclarationsCheck() {
 	}
@@ -79,15 +84,41 @@ final class StepDeclarationsCheck {
 		}
 	}
 
-	/** A conversion the recipe's convert step asked for: its configuration rows (an automatic pre-processing says why it ran instead). */
+	/**
+	 * A conversion: the one the recipe's convert step asked for, its configuration rows against the step's; without a convert
+	 * step, quantize's automatic pre-processing, which says why it ran in a first row "declared by" ({@link ModelRun}): its
+	 * configuration rows against quantize's defaults, and its reason against the rule it ran by (applied only where the
+	 * pre-processed model differs from the original by at most {@link Preprocessing#TOLERANCE}, and naming that difference,
+	 * which {@link ConversionRecheck} makes again from the two files). Before, an automatic conversion was held against nothing
+	 * here: its rows, or a recipe's conversion made to read as automatic, passed.
+	 */
 	private static void conversion(List<Problem> problems, Recipe recipe, ConversionRecord c) {
-		if (recipe.getConversion() == null) {
-			return; // the automatic pre-processing before quantization, recorded with "declared by": the quantize command's defaults
+		String at = "conversion " + c.getId() + " ";
+		String declaredBy = c.getConverterConfiguration().stream().filter(p -> p.getKey().equals(DECLARED_BY)).map(Parameter::getValue).findFirst().orElse(null);
+		if (recipe.getConversion() != null && declaredBy != null) {
+			same(problems, at + DECLARED_BY, declaredBy, "the recipe's convert step");
 		}
-		for (Parameter declared : ConversionRecords.configuration(FreezeOptions.of(recipe.getConversion()))) {
+		if (recipe.getConversion() == null) {
+			String difference = "max |difference| " + String.format(java.util.Locale.ROOT, "%.3g", c.getMaxAbsDifference()) + " on ";
+			boolean follows = declaredBy != null && declaredBy.startsWith(AUTOMATIC) && declaredBy.contains(difference)
+					&& c.getMaxAbsDifference() <= Preprocessing.TOLERANCE;
+			if (!follows) {
+				problems.add(new Problem(Outputs.TRACE, at + DECLARED_BY + ": says " + (declaredBy == null ? "nothing (as a convert step's)" : declaredBy)
+						+ ", where the recipe declares no convert step: quantize's automatic pre-processing runs only where the converted model differs"
+						+ " from the original by at most " + Preprocessing.TOLERANCE + " and says so (" + AUTOMATIC + "..., " + difference + "...; the record's"
+						+ " difference is " + c.getMaxAbsDifference() + ")"));
+			}
+		}
+		FreezeOptions options = recipe.getConversion() == null ? FreezeOptions.defaults() : FreezeOptions.of(recipe.getConversion());
+		for (Parameter declared : ConversionRecords.configuration(options)) {
 			String recorded = c.getConverterConfiguration().stream().filter(p -> declared.getKey().equals(p.getKey())).map(Parameter::getValue).findFirst()
 					.orElse(null);
-			same(problems, "conversion " + c.getId() + " " + declared.getKey(), recorded, declared.getValue());
+			if (recipe.getConversion() != null) {
+				same(problems, at + declared.getKey(), recorded, declared.getValue());
+			} else if (!declared.getValue().equals(recorded)) {
+				problems.add(new Problem(Outputs.TRACE, at + declared.getKey() + ": says " + recorded + ", quantize's automatic pre-processing uses "
+						+ declared.getValue() + " (the recipe declares no convert step; the documents print the trace's: edited after the run?)"));
+			}
 		}
 	}
 
@@ -135,11 +166,19 @@ final class StepDeclarationsCheck {
 			}
 		}
 		boolean singleLabel = r.getMetrics().stream().anyMatch(m -> m.getName().equals(Metrics.ACCURACY));
+		boolean multilabel = r.getMetrics().stream().anyMatch(m -> m.getName().equals(Metrics.HAMMING_LOSS));
 		for (Metric m : e.getMetrics()) {
-			// the class metrics a single-label classification always records (top-k needs k classes, latency is dropped from
-			// reproducible runs, the output metrics and multilabel ones depend on the data: not held here)
+			// the class metrics a single-label classification always records (top-k needs k classes and class scores, latency is
+			// dropped from reproducible runs, the output metrics depend on the output's shape: held by --deep's second path)
 			if (singleLabel && ALWAYS.contains(m) && names(m, e).stream().noneMatch(n -> r.getMetrics().stream().anyMatch(v -> v.getName().equals(n)))) {
 				same(problems, at + "metric " + m.getLiteral(), "not recorded", "it measured");
+			}
+		}
+		// and every figure the evaluation of that kind computes, named in the recipe or not: the documents print what the record holds
+		for (String n : singleLabel ? Metrics.MULTICLASS : multilabel ? Metrics.MULTILABEL : List.<String>of()) {
+			if (r.getMetrics().stream().noneMatch(v -> v.getName().equals(n))) {
+				problems.add(new Problem(Outputs.TRACE, at + n + ": not recorded, where every " + (singleLabel ? "single-label" : "multilabel")
+						+ " evaluation computes it (left out of the record and the documents after the run?)"));
 			}
 		}
 		ResolvedScheme scheme = ctx.schemes(java.util.Set.of()).stream().filter(s -> s.name().equals(r.getVariant())).findFirst().orElse(null);

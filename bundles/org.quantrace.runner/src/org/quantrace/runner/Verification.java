@@ -29,6 +29,7 @@ import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.EvidenceScope;
 import org.quantrace.report.RunSummary;
+import org.quantrace.runner.verify.DataFileCounts;
 import org.quantrace.runner.verify.Evidence;
 import org.quantrace.runner.verify.Mismatch;
 import org.quantrace.runner.verify.Rederivation;
@@ -709,9 +710,10 @@ public final class Verification {
 			EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck"),
 			EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck"),
 			EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks"),
-			EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts"),
+			EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts"),
 			EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation"),
-			EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ConversionRecheck"));
+			EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ClassificationRecheck",
+					"org.quantrace.runner.ReconstructionRecheck", "org.quantrace.runner.ConversionRecheck"));
 
 	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
 	private void scope() {
@@ -880,6 +882,11 @@ public final class Verification {
 		} catch (IOException e) {
 			problems.add(new Problem(record.getManifestPath(), "unreadable (" + IoErrors.describe(e) + ")"));
 			return;
+		}
+		org.quantrace.model.recipe.DatasetDeclaration declared = recipeInputs.context() == null ? null : recipeInputs.dataset(input.getOwner());
+		String count = declared == null ? null : DataFileCounts.problem(record, location, declared.getSamples());
+		if (count != null) { // an .npy, .npz, IDX or CSV file: the count its header or lines state (image folders: SampleCounts)
+			problems.add(new Problem(Outputs.TRACE, count));
 		}
 		recipeInputs.filesNowRead(input.getOwner()).forEach(f -> {
 			if (!listed.contains(f)) {

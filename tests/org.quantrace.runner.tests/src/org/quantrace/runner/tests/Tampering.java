@@ -104,6 +104,30 @@ final class Tampering {
 		return to;
 	}
 
+	/**
+	 * A copy of the output folder {@code out} at {@code to} with the first match of {@code regex} in its trace.xmi replaced (it
+	 * must match: the test would prove nothing), every hash recomputed ({@link #rehashAll}); the documents are not made again.
+	 */
+	static Path forgedTrace(Path out, Path to, String regex, String replacement) {
+		Runs.copy(out, to);
+		Path trace = to.resolve("trace.xmi");
+		String text = read(trace);
+		String edited = text.replaceFirst(regex, replacement);
+		if (edited.equals(text)) {
+			throw new IllegalStateException(regex + " does not occur in " + trace);
+		}
+		write(trace, edited);
+		rehashAll(to);
+		return to;
+	}
+
+	/** {@code problems} name trace.xmi and hold a finding whose text contains every one of {@code what}. */
+	static void foundInTrace(List<Problem> problems, String... what) {
+		if (problems.stream().noneMatch(p -> p.file().equals("trace.xmi") && java.util.Arrays.stream(what).allMatch(p.what()::contains))) {
+			throw new AssertionError(String.join(" ... ", what) + " not found in trace.xmi's: " + problems);
+		}
+	}
+
 	/** "sha256  path" lines for every file of {@code out} but those {@code excluded} names, as the run writes them. */
 	static String sums(Path out, List<String> excluded) {
 		StringBuilder s = new StringBuilder();
