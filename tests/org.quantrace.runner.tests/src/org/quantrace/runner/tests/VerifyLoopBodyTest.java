@@ -1,0 +1,99 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.runner.Verification;
+
+import com.google.protobuf.ByteString;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+
+/**
+ * A Loop left float runs its body as the float model's: a constant the body holds as its own initializer (as tf2onnx writes a
+ * while loop's constants; make_unseen22's loopconv holds its Conv's weight so) is held against the float model's, as a float
+ * layer's constants are. Before (main 22b45ed5), loopconv's fiq_int8 with that weight times 1.5 and every hash recomputed
+ * passed verify with the recipe given but for the stale hashes in its DOCX/PDF logs.
+ */
+class VerifyLoopBodyTest {
+
+	@Test
+	void aConstantALoopBodyHoldsChangedIsFound() throws IOException {
+		Path copy = Runs.exampleCopy("loop-body");
+		ModelProto.Builder cnn = ModelProto.parseFrom(Files.readAllBytes(copy.resolve("model/fashion_cnn_trained.onnx"))).toBuilder();
+		GraphProto.Builder g = cnn.getGraphBuilder();
+		String logits = g.getOutput(0).getName();
+		g.addInitializer(TensorProto.newBuilder().setName("trips").setDataType(TensorProto.DataType.INT64_VALUE).addInt64Data(2));
+		g.addNode(NodeProto.newBuilder().setOpType("Loop").setName("refine").addInput("trips").addInput("").addInput(logits).addOutput("refined")
+				.addAttribute(AttributeProto.newBuilder().setName("body").setType(AttributeProto.AttributeType.GRAPH).setG(body())));
+		g.clearOutput().addOutput(value("refined", TensorProto.DataType.FLOAT_VALUE, true));
+		Files.write(copy.resolve("model/loop.onnx"), cnn.build().toByteArray());
+		Path recipe = Runs.recipe(copy, "loop.qr", """
+				recipe loop_body {
+					model cnn "model/loop.onnx"
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 50
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 50
+					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
+					convert { eliminate dropout, batch-normalization }
+					schemes fiq_int8
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Path out = copy.resolve("out");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Verification.Result honest = Verification.verify(out);
+		assertTrue(honest.passed(), honest.problems().toString());
+
+		Path edited = Runs.copy(out, copy.resolve("forged"));
+		String model = "models/cnn/fiq_int8.onnx";
+		long size = Files.size(edited.resolve(model));
+		Tampering.editInitializer(edited, model, "body_bias", t -> Tampering.times(t, 3, 1.5f));
+		assertEquals(size, Files.size(edited.resolve(model)), "the edit keeps the model's size");
+		Verification.Result r = Verification.verify(edited);
+		assertFalse(r.passed(), "a Loop body's constant edited");
+		assertTrue(r.problems().stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().contains("layer refine (Loop) body body node body_add (Add) input 1:"
+				+ " says body_bias as the float model stores it (FLOAT32 [10]), re-derived body_bias holds other values")), r.problems().toString());
+	}
+
+	/** h = h + body_bias, the bias [10] (0.25 each) the body's own initializer, stored as raw float32. */
+	private static GraphProto body() {
+		ByteBuffer bias = ByteBuffer.allocate(40).order(ByteOrder.LITTLE_ENDIAN);
+		for (int i = 0; i < 10; i++) {
+			bias.putFloat(0.25f);
+		}
+		return GraphProto.newBuilder().setName("refine_body")
+				.addInitializer(TensorProto.newBuilder().setName("body_bias").setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(10)
+						.setRawData(ByteString.copyFrom(bias.array())))
+				.addNode(NodeProto.newBuilder().setOpType("Add").setName("body_add").addInput("h_in").addInput("body_bias").addOutput("h_out"))
+				.addNode(NodeProto.newBuilder().setOpType("Identity").setName("body_cond").addInput("cond_in").addOutput("cond_out"))
+				.addInput(value("iter", TensorProto.DataType.INT64_VALUE, false)).addInput(value("cond_in", TensorProto.DataType.BOOL_VALUE, false))
+				.addInput(value("h_in", TensorProto.DataType.FLOAT_VALUE, true))
+				.addOutput(value("cond_out", TensorProto.DataType.BOOL_VALUE, false)).addOutput(value("h_out", TensorProto.DataType.FLOAT_VALUE, true))
+				.build();
+	}
+
+	/** A value of {@code type}: [N, 10] when {@code logits}, else a scalar. */
+	private static ValueInfoProto value(String name, int type, boolean logits) {
+		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+		if (logits) {
+			shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N")).addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(10));
+		}
+		return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(type).setShape(shape)))
+				.build();
+	}
+}
