@@ -43,17 +43,7 @@ class VerifyLoopBodyTest {
 				.addAttribute(AttributeProto.newBuilder().setName("body").setType(AttributeProto.AttributeType.GRAPH).setG(body())));
 		g.clearOutput().addOutput(value("refined", TensorProto.DataType.FLOAT_VALUE, true));
 		Files.write(copy.resolve("model/loop.onnx"), cnn.build().toByteArray());
-		Path recipe = Runs.recipe(copy, "loop.qr", """
-				recipe loop_body {
-					model cnn "model/loop.onnx"
-					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 50
-					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 50
-					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
-					convert { eliminate dropout, batch-normalization }
-					schemes fiq_int8
-					evaluate on eval metrics accuracy
-				}
-				""");
+		Path recipe = Runs.fiqInt8Recipe(copy, "loop.qr", "loop_body", "model/loop.onnx");
 		Path out = copy.resolve("out");
 		assertEquals(0, Runs.run(recipe, out).exitCode());
 		Verification.Result honest = Verification.verify(out);
