@@ -62,6 +62,22 @@ final class Runs {
 		}
 	}
 
+	/**
+	 * A recipe {@code file} next to the example's model and data that quantizes the model at {@code model} (relative to the
+	 * example's folder) under fiq_int8 only, calibrated and evaluated on 50 samples each: a verify test's honest run.
+	 */
+	static Path fiqInt8Recipe(Path exampleDir, String file, String recipeName, String model) {
+		return recipe(exampleDir, file, "recipe " + recipeName + " {\n\tmodel cnn \"" + model + "\"\n" + """
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 50
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 50
+					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
+					convert { eliminate dropout, batch-normalization }
+					schemes fiq_int8
+					evaluate on eval metrics accuracy
+				}
+				""");
+	}
+
 	/** {@code text} as a recipe file next to the example's model and data. */
 	static Path recipe(Path exampleDir, String name, String text) {
 		try {

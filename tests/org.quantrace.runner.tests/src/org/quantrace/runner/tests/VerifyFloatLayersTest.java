@@ -56,17 +56,7 @@ class VerifyFloatLayersTest {
 				.setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.INT64_VALUE)
 						.setShape(TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"))))));
 		Files.write(copy.resolve("model/argmax.onnx"), cnn.build().toByteArray());
-		Path recipe = Runs.recipe(copy, "float.qr", """
-				recipe float_layers {
-					model cnn "model/argmax.onnx"
-					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 50
-					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 50
-					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
-					convert { eliminate dropout, batch-normalization }
-					schemes fiq_int8
-					evaluate on eval metrics accuracy
-				}
-				""");
+		Path recipe = Runs.fiqInt8Recipe(copy, "float.qr", "float_layers", "model/argmax.onnx");
 		out = copy.resolve("out");
 		assertEquals(0, Runs.run(recipe, out).exitCode());
 		Verification.Result honest = Verification.verify(out);
