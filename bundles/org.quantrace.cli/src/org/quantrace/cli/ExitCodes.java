@@ -18,6 +18,20 @@ public final class ExitCodes {
 	/** A bug in Quantrace: the stack trace is printed. */
 	public static final int INTERNAL_ERROR = 70;
 
+	/**
+	 * The codes as every command's --help ends with them (the README's list): set on each command by {@link #listIn}, so
+	 * that no command's help lists a few of them in its own words (run's said 0, 1 and 2 only).
+	 */
+	static final String[] HELP = { "", "Exit codes: 0 ok; 1 an acceptance criterion failed (verify: a mismatch, or",
+			"documents it could not check); 2 invalid input (nothing written); 3 the work", "failed; 130 stopped by Ctrl-C (SIGINT); 143 stopped by SIGTERM; "
+					+ INTERNAL_ERROR + " a bug in", "Quantrace (its stack trace is printed: please report it)." };
+
+	/** Ends the help of {@code cli} and of each of its subcommands with {@link #HELP}. */
+	static void listIn(picocli.CommandLine cli) {
+		cli.getCommandSpec().usageMessage().footer(HELP);
+		cli.getSubcommands().values().forEach(ExitCodes::listIn);
+	}
+
 	private ExitCodes() {
 	}
 }

@@ -33,6 +33,7 @@ public final class Main {
 	public static int execute(String[] args, PrintWriter out, PrintWriter err) {
 		CommandLine cli = new CommandLine(new QuantraceCommand());
 		cli.setHelpFactory(new HelpLayout());
+		ExitCodes.listIn(cli);
 		cli.setOut(out);
 		cli.setErr(err);
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));

@@ -12,9 +12,7 @@ import picocli.CommandLine.Spec;
 		description = "Quantize, prune and convert ONNX models from declarative recipes, with an AI-FSM audit trail.",
 		subcommands = { InspectCommand.class, ConvertCommand.class, PruneCommand.class, FactorizeCommand.class, QuantizeCommand.class,
 				EvaluateCommand.class, DebugCommand.class, RunCommand.class, VerifyCommand.class, MergeCommand.class, ValidateCommand.class, ImportConfigCommand.class, LspCommand.class,
-				picocli.CommandLine.HelpCommand.class },
-		footer = { "", "Exit codes: 0 ok, 1 acceptance criterion failed, 2 invalid input, 3 failed,",
-				"130 stopped by Ctrl-C, 143 stopped by SIGTERM." })
+				picocli.CommandLine.HelpCommand.class }) // the exit codes end each command's help: ExitCodes.listIn
 public final class QuantraceCommand implements Runnable {
 
 	@Spec

@@ -31,7 +31,7 @@ import picocli.CommandLine.Model.CommandSpec;
 		description = { "Converts, prunes, factorizes, quantizes, evaluates and debugs as the recipe declares, then writes the models,"
 				+ " results.json, the trace (trace.xmi), the AI-FSM logs (PhIMT0002/0003 as .md, .html, .docx, .pdf) and report.html."
 				+ " The output folder is replaced only when the run finishes.",
-				"Exit codes: 0 accepted, 1 a criterion failed, 2 invalid recipe or data. SOURCE_DATE_EPOCH, when set, is the run time and"
+				"SOURCE_DATE_EPOCH, when set, is the run time and"
 						+ " makes the outputs byte-identical across runs." })
 final class RunCommand implements Callable<Integer> {
 

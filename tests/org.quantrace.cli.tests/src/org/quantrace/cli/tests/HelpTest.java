@@ -84,4 +84,24 @@ class HelpTest {
 		assertFalse(activations.contains("int8 (default)"), activations);
 		assertEquals(0, Cli.run("quantize", "--help").exitCode());
 	}
+
+	/**
+	 * Every command's help ends with every exit code the README promises (hostile8: run --help listed 0, 1 and 2 only, so a
+	 * CI script reading it took a Ctrl-C's 130 or a failed run's 3 for something unknown).
+	 */
+	@Test
+	void everyCommandsHelpListsEveryExitCode() {
+		List<String> commands = new ArrayList<>(List.of(""));
+		commands.addAll(COMMANDS.keySet());
+		for (String name : commands) {
+			Cli r = name.isEmpty() ? Cli.run("--help") : Cli.run(name, "--help");
+			String help = r.out().replaceAll("\\s+", " ");
+			for (String code : List.of("0 ok", "1 an acceptance criterion failed", "2 invalid input", "3 the work failed", "130 stopped by Ctrl-C",
+					"143 stopped by SIGTERM")) {
+				assertTrue(help.contains(code), "quantrace " + name + " --help names exit code '" + code + "':\n" + r.out());
+			}
+			assertFalse(help.contains("0 accepted, 1 a criterion failed"), name + " lists the codes once, not in its own words:\n" + r.out());
+			assertEquals(0, r.exitCode(), name + " --help");
+		}
+	}
 }
