@@ -31,9 +31,12 @@ public final class CsvDataset implements Dataset {
 	private final Labels labels;
 	private final List<String> labelNames;
 	private final double scale;
+	/** The line of the file each sample (row) was read from, counted from 1. */
+	private final int[] lines;
 
-	private CsvDataset(Path file, float[] features, int width, Labels labels, List<String> labelNames, double scale) {
+	private CsvDataset(Path file, float[] features, int width, Labels labels, List<String> labelNames, double scale, int[] lines) {
 		this.file = file;
+		this.lines = lines;
 		this.scale = scale;
 		this.features = features;
 		this.width = width;
@@ -54,6 +57,7 @@ public final class CsvDataset implements Dataset {
 	public static CsvDataset open(Path file, List<String> labelColumns, double scale, Path labelMap) {
 		List<float[]> rows = new ArrayList<>();
 		List<int[]> targets = new ArrayList<>();
+		List<Integer> rowLines = new ArrayList<>();
 		String[] header;
 		int[] labelIndex;
 		Map<String, Integer> classes = labelMap == null ? null : LabelMap.read(labelMap).indices();
@@ -136,6 +140,7 @@ public final class CsvDataset implements Dataset {
 				}
 				rows.add(f);
 				targets.add(t);
+				rowLines.add(line);
 			}
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": file not found", "check the data path", e);
@@ -169,7 +174,7 @@ public final class CsvDataset implements Dataset {
 				labelNames.add(header[j]);
 			}
 		}
-		return new CsvDataset(file, features, width, labels, labelNames, scale);
+		return new CsvDataset(file, features, width, labels, labelNames, scale, rowLines.stream().mapToInt(Integer::intValue).toArray());
 	}
 
 	private static final java.util.regex.Pattern NUMBER = java.util.regex.Pattern.compile("[-+]?(\\d+([.,]\\d*)?|[.,]\\d+)([eE][-+]?\\d+)?");
@@ -293,6 +298,11 @@ public final class CsvDataset implements Dataset {
 	@Override
 	public long[] sampleShape() {
 		return new long[] { width };
+	}
+
+	@Override
+	public String sampleAt(int i) {
+		return "the row on line " + lines[i] + " (sample " + i + ", counted from 0)";
 	}
 
 	@Override

@@ -29,6 +29,14 @@ public interface Dataset {
 		return read(from, to).inputs();
 	}
 
+	/**
+	 * Where sample {@code i} (counted from 0) is stored, for a message about its label: a table says its line, which a user
+	 * opens the file at (hostile8: "sample 40 (counted from 0)" of a CSV left the user to add the header and the 1).
+	 */
+	default String sampleAt(int i) {
+		return "sample " + i + " (counted from 0)";
+	}
+
 	/** Class (or attribute) names by label index, when the data names them. */
 	default java.util.List<String> labelNames() {
 		return java.util.List.of();

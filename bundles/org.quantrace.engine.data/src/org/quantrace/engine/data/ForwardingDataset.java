@@ -18,6 +18,11 @@ public interface ForwardingDataset extends Dataset {
 	}
 
 	@Override
+	default String sampleAt(int i) {
+		return base().sampleAt(i);
+	}
+
+	@Override
 	default List<String> labelNames() {
 		return base().labelNames();
 	}

@@ -135,8 +135,8 @@ public final class Evaluator {
 		final IoQuantization.Io intInput;
 		final IoQuantization.Io intOutput;
 		final boolean multilabel;
-		/** The data's name, which a label beyond the model's classes is said of. */
-		final String dataName;
+		/** The data, which a label beyond the model's classes is said of (its name, the sample's line). */
+		final Dataset data;
 		int[] predicted;
 		byte[] flags;
 		float[] scores;
@@ -148,7 +148,7 @@ public final class Evaluator {
 		Runner(Variant v, Dataset data, boolean multilabel) {
 			this.variant = v;
 			this.multilabel = multilabel;
-			this.dataName = data.name();
+			this.data = data;
 			this.input = ModelInput.of(v.model(), v.name(), data);
 			this.intInput = IoQuantization.inputs(v.model()).get(input.name());
 			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
@@ -224,7 +224,7 @@ public final class Evaluator {
 					int label = batch.labels().classes()[i];
 					if (label >= width) {
 						// the data named (hostile8: "label 42 of sample 5 but fashion_cnn has 10 outputs" named no file)
-						throw new InvalidInputException(dataName + ": its labels give sample " + (from + i) + " (counted from 0) the class " + label + ", but "
+						throw new InvalidInputException(data.name() + ": its labels give " + data.sampleAt(from + i) + " the class " + label + ", but "
 								+ variant.name() + " has " + width + " outputs (classes 0 to " + (width - 1) + ")", "check the label file matches the model's classes");
 					}
 				}

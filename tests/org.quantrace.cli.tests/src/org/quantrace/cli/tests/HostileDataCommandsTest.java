@@ -223,8 +223,9 @@ class HostileDataCommandsTest {
 		Path f = Files.write(dir.resolve("beyond.csv"), List.of(lines.get(0), lines.get(1), lines.get(2), lines.get(3), bad, lines.get(5)));
 		Cli cli = Cli.run("evaluate", MLP, "--data", f.toString());
 		assertEquals(2, cli.exitCode(), cli.err());
-		assertTrue(cli.err().contains("quantrace: error: " + f + ": its labels give sample 3 (counted from 0) the class 12, but sklearn_digits_mlp has"
-				+ " 10 outputs (classes 0 to 9)"), cli.err());
+		// hostile9: on the line the user opens the table at (header on line 1: sample 3 is line 5), not "sample 3 (counted from 0)"
+		assertTrue(cli.err().contains("quantrace: error: " + f + ": its labels give the row on line 5 (sample 3, counted from 0) the class 12, but"
+				+ " sklearn_digits_mlp has 10 outputs (classes 0 to 9)"), cli.err());
 	}
 
 	@Test
