@@ -163,6 +163,11 @@ public final class NpyArray {
 		return n;
 	}
 
+	/** Whether numpy stored bools (read as UINT8 0/1 bytes: labels and flags, not samples). */
+	public boolean bool() {
+		return kind == 'b';
+	}
+
 	/** The element type, as an ONNX type: float16 and float64 are read as FLOAT (converted), bool as UINT8; either byte order. */
 	public DataType elementType() {
 		return switch (kind + "" + itemSize) {

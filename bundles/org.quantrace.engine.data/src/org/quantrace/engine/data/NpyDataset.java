@@ -47,6 +47,10 @@ public final class NpyDataset implements Dataset {
 			throw new InvalidInputException(name + ": the array holds no samples (shape " + Arrays.toString(x.shape()) + ")",
 					"the first axis must count the samples");
 		}
+		if (x.bool()) { // read as bytes, it was refused later as "the data is UINT8", a type the user never saved (hostile8)
+			throw new InvalidInputException(name + ": the inputs are bool (True/False), which no model reads as samples",
+					"save them as the numbers the model reads (numpy: x.astype(np.float32), or np.uint8 for 0/1 bytes)");
+		}
 		// int64/int32: token ids of a text model (BERT's input_ids, read by Gather embeddings), fed to the model as they are
 		if (!java.util.Set.of(DataType.FLOAT, DataType.UINT8, DataType.INT8, DataType.INT32, DataType.INT64).contains(x.elementType())) {
 			throw new InvalidInputException(name + ": inputs must be float32, uint8, int8, int32 or int64, not " + x.elementType(),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,6 +16,8 @@ import java.util.zip.GZIPInputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.data.NpyArray;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.testing.TestData;
 
 /** Tables and sample counts as careless users give them to evaluate and to a recipe: read as meant, or refused with exit 2. */
@@ -226,6 +229,43 @@ class HostileDataCommandsTest {
 		// hostile9: on the line the user opens the table at (header on line 1: sample 3 is line 5), not "sample 3 (counted from 0)"
 		assertTrue(cli.err().contains("quantrace: error: " + f + ": its labels give the row on line 5 (sample 3, counted from 0) the class 12, but"
 				+ " sklearn_digits_mlp has 10 outputs (classes 0 to 9)"), cli.err());
+	}
+
+	/**
+	 * Digits binarized and saved as a numpy bool array: refused as "the data is UINT8" (hostile8), a type the user never saved,
+	 * because bools are read as bytes. Now named bool, with what to save; the same bits as float32 evaluate.
+	 */
+	@Test
+	void aBoolArrayIsNamedBoolWithWhatToSaveInstead() throws IOException {
+		List<String> rows = Files.readAllLines(table).subList(1, 41);
+		byte[] bits = new byte[rows.size() * 64];
+		float[] floats = new float[bits.length];
+		long[] digits = new long[rows.size()];
+		for (int i = 0; i < rows.size(); i++) {
+			String[] cells = rows.get(i).split(",");
+			for (int c = 0; c < 64; c++) {
+				bits[i * 64 + c] = (byte) (Double.parseDouble(cells[c]) > 0.5 ? 1 : 0);
+				floats[i * 64 + c] = bits[i * 64 + c];
+			}
+			digits[i] = (long) Double.parseDouble(cells[64]);
+		}
+		long[] shape = { rows.size(), 64 };
+		Path x = dir.resolve("x_bool.npy");
+		NpyArray.write(x, NdArray.ofBytes(DataType.UINT8, shape, bits));
+		byte[] npy = Files.readAllBytes(x);
+		npy[new String(npy, StandardCharsets.ISO_8859_1).indexOf("|u1") + 1] = 'b'; // numpy's bool: '|b1', one byte 0 or 1
+		Files.write(x, npy);
+		Path y = dir.resolve("y_bool.npy");
+		NpyArray.write(y, NdArray.ofLongs(new long[] { rows.size() }, digits));
+		Cli cli = Cli.run("evaluate", MLP, "--data", x.toString(), "--labels", y.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains(x + ": the inputs are bool (True/False)"), cli.err());
+		assertTrue(cli.err().contains("x.astype(np.float32)"), cli.err());
+		assertFalse(cli.err().contains("UINT8"), cli.err());
+		Path asFloats = dir.resolve("x_bits.npy");
+		NpyArray.write(asFloats, NdArray.ofFloats(shape, floats));
+		Cli saved = Cli.run("evaluate", MLP, "--data", asFloats.toString(), "--labels", y.toString());
+		assertEquals(0, saved.exitCode(), saved.err());
 	}
 
 	@Test
