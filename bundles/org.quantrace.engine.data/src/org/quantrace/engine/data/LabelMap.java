@@ -12,14 +12,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.quantrace.engine.InvalidInputException;
 
+import com.fasterxml.jackson.core.JsonParseException;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** A label file in the quantization spec's format: {"daisy": 0, "dandelion": 1, ...}. */
 public record LabelMap(Map<String, Integer> indices) {
+
+	/** Jackson's words for a key given twice ({@code JsonParser.Feature.STRICT_DUPLICATE_DETECTION}). */
+	private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
 
 	public static LabelMap read(Path file) {
 		if (Files.isSymbolicLink(file)) {
@@ -27,9 +34,18 @@ public record LabelMap(Map<String, Integer> indices) {
 		}
 		JsonNode json;
 		try {
-			json = new ObjectMapper().readTree(Files.readString(file));
+			// a class given twice was read with its last index only, and the refusal (if any) named an index, not the class
+			json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(Files.readString(file));
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": label file not found", "give a JSON file like {\"daisy\": 0, \"dandelion\": 1}", e);
+		} catch (JsonParseException e) {
+			Matcher duplicate = DUPLICATE.matcher(e.getOriginalMessage());
+			if (duplicate.matches()) {
+				throw new InvalidInputException(file + ":" + e.getLocation().getLineNr() + ": the class '" + duplicate.group(1) + "' is given twice",
+						"give each class once, with the index the model has for it", e);
+			}
+			throw new InvalidInputException(file + ": not a JSON label file (" + e.getMessage().lines().findFirst().orElse("") + ")",
+					"write it like {\"daisy\": 0, \"dandelion\": 1}", e);
 		} catch (IOException e) {
 			throw new InvalidInputException(file + ": not a JSON label file (" + e.getMessage().lines().findFirst().orElse("") + ")",
 					"write it like {\"daisy\": 0, \"dandelion\": 1}", e);

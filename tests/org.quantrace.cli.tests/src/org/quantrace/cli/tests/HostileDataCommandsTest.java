@@ -268,6 +268,27 @@ class HostileDataCommandsTest {
 		assertEquals(0, saved.exitCode(), saved.err());
 	}
 
+	/**
+	 * A label map giving a class twice ("coat": 4 ... "coat": 4, as a careless copy writes it) was read with the last index
+	 * and evaluated, exit 0 (with two indices, refused as "index 5 is given to two classes", the class not named). Now the
+	 * class and its line are named, exit 2.
+	 */
+	@Test
+	void aLabelMapGivingAClassTwiceIsRefusedNamingTheClassAndItsLine() throws IOException {
+		List<String> names = List.of("tshirt_top", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle_boot");
+		StringBuilder json = new StringBuilder("{\n");
+		for (int i = 0; i < names.size(); i++) {
+			json.append("  \"").append(names.get(i)).append("\": ").append(i).append(",\n");
+		}
+		json.append("  \"coat\": 4\n}\n"); // line 12
+		Path map = Files.writeString(dir.resolve("labels_twice.json"), json);
+		Cli cli = Cli.run("evaluate", TestData.example("model/fashion_cnn.onnx").toString(), "--data", TestData.example("data/evaluation").toString(),
+				"--labels", map.toString(), "--samples", "20");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains(map + ":12: the class 'coat' is given twice"), cli.err());
+		assertFalse(cli.err().contains("Exception"), cli.err());
+	}
+
 	@Test
 	void aSampleCountBelowOneIsRefused() {
 		// before: 0 and -5 silently evaluated every sample
