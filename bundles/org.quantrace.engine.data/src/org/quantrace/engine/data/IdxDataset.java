@@ -124,6 +124,13 @@ public final class IdxDataset implements Dataset {
 		return preprocessing.describe();
 	}
 
+	/** The label file is not the images' file the data is named by: say which entry of which file holds the sample's label. */
+	@Override
+	public String sampleAt(int i) {
+		return labelFile == null ? Dataset.super.sampleAt(i)
+				: "sample " + i + " (counted from 0; its label is entry " + i + " of " + labelFile.getFileName() + ")";
+	}
+
 	@Override
 	public String name() {
 		return images.toString();

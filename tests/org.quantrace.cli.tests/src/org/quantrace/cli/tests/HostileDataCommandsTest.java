@@ -31,10 +31,7 @@ class HostileDataCommandsTest {
 	@BeforeAll
 	static void heldOutDigits() throws IOException {
 		dir = TestData.tempDir("hostile-data-cli");
-		List<String> rows;
-		try (var in = new GZIPInputStream(Files.newInputStream(TestData.data("models/digits.csv.gz")))) {
-			rows = new String(in.readAllBytes()).lines().toList();
-		}
+		List<String> rows = new String(gunzip(TestData.data("models/digits.csv.gz"))).lines().toList();
 		long[] perm = (long[]) NpyArray.open(TestData.data("models/sklearn_digits_perm.npy")).read().data();
 		StringBuilder csv = new StringBuilder();
 		for (int c = 0; c < 64; c++) {
@@ -229,6 +226,35 @@ class HostileDataCommandsTest {
 		// hostile9: on the line the user opens the table at (header on line 1: sample 3 is line 5), not "sample 3 (counted from 0)"
 		assertTrue(cli.err().contains("quantrace: error: " + f + ": its labels give the row on line 5 (sample 3, counted from 0) the class 12, but"
 				+ " sklearn_digits_mlp has 10 outputs (classes 0 to 9)"), cli.err());
+	}
+
+	/**
+	 * The first 20 Fashion-MNIST test images with their labels, the 6th made 42: the refusal was said of the images' file
+	 * only ("img.idx: its labels give sample 5 (counted from 0) the class 42"), a file that holds no label. Now it names the
+	 * label file's entry.
+	 */
+	@Test
+	void anIdxLabelBeyondTheModelsClassesNamesTheLabelFile() throws IOException {
+		byte[] images = gunzip(TestData.data("fashion-mnist/t10k-images-idx3-ubyte.gz"));
+		byte[] labels = gunzip(TestData.data("fashion-mnist/t10k-labels-idx1-ubyte.gz"));
+		int n = 20;
+		byte[] someImages = java.util.Arrays.copyOf(images, 16 + n * 28 * 28);
+		java.nio.ByteBuffer.wrap(someImages).putInt(4, n); // big-endian count after the magic
+		byte[] someLabels = java.util.Arrays.copyOf(labels, 8 + n);
+		java.nio.ByteBuffer.wrap(someLabels).putInt(4, n);
+		someLabels[8 + 5] = 42;
+		Path img = Files.write(dir.resolve("img20.idx"), someImages);
+		Path lab = Files.write(dir.resolve("lab20.idx"), someLabels);
+		Cli cli = Cli.run("evaluate", TestData.example("model/fashion_cnn.onnx").toString(), "--data", img.toString(), "--labels", lab.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains(img + ": its labels give sample 5 (counted from 0; its label is entry 5 of lab20.idx) the class 42, but"
+				+ " fashion_cnn has 10 outputs"), cli.err());
+	}
+
+	private static byte[] gunzip(Path file) throws IOException {
+		try (var in = new GZIPInputStream(Files.newInputStream(file))) {
+			return in.readAllBytes();
+		}
 	}
 
 	/**
