@@ -41,11 +41,8 @@ class AlreadyQuantizedCommandsTest {
 
 	@Test
 	void aRecipeThatQuantizesAQuantizedModelIsRefusedOnTheModelsLine() throws IOException {
-		Path example = TestData.exampleCopy("requantize");
+		Path example = exampleWithQdqModel("requantize");
 		Path model = example.resolve("model/fashion_cnn_trained.onnx");
-		Cli qdq = Cli.run("quantize", model.toString(), "--scheme", "fiq-float32", "--data", example.resolve("data/calibration").toString(), "--labels",
-				example.resolve("data/labels.json").toString(), "-o", example.resolve("model/qdq.onnx").toString());
-		assertEquals(0, qdq.exitCode(), qdq.err());
 		Files.move(example.resolve("model/qdq.onnx"), model, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
 		Path recipe = example.resolve("fashion_cnn.qr");
 		Path out = example.resolve("out");
@@ -70,11 +67,7 @@ class AlreadyQuantizedCommandsTest {
 	 */
 	@Test
 	void aRecipeThatPrunesAQuantizedModelIsRefusedOnTheModelsLine() throws IOException {
-		Path example = TestData.exampleCopy("prune-quantized");
-		Path model = example.resolve("model/fashion_cnn_trained.onnx");
-		Cli qdq = Cli.run("quantize", model.toString(), "--scheme", "fiq-float32", "--data", example.resolve("data/calibration").toString(), "--labels",
-				example.resolve("data/labels.json").toString(), "-o", example.resolve("model/qdq.onnx").toString());
-		assertEquals(0, qdq.exitCode(), qdq.err());
+		Path example = exampleWithQdqModel("prune-quantized");
 		Path recipe = example.resolve("prune.qr");
 		Files.writeString(recipe, String.join("\n", "import \"project.qr\"", "recipe prune_q \"a quantized model pruned\" {", "\tresponsible \"test\"",
 				"\tconversion-id C-1", "\toptimization-id O-1", "\tmodel cnn \"model/qdq.onnx\" id Q version 1 framework \"PyTorch 1.13.1\"",
@@ -136,5 +129,15 @@ class AlreadyQuantizedCommandsTest {
 				"the log shows it against the original model");
 		Cli verify = Cli.run("verify", out.toString());
 		assertEquals(0, verify.exitCode(), verify.out() + verify.err());
+	}
+
+	/** A copy of the example whose trained model quantize (fiq-float32) wrote as model/qdq.onnx beside it. */
+	private static Path exampleWithQdqModel(String name) {
+		Path example = TestData.exampleCopy(name);
+		Cli qdq = Cli.run("quantize", example.resolve("model/fashion_cnn_trained.onnx").toString(), "--scheme", "fiq-float32", "--data",
+				example.resolve("data/calibration").toString(), "--labels", example.resolve("data/labels.json").toString(), "-o",
+				example.resolve("model/qdq.onnx").toString());
+		assertEquals(0, qdq.exitCode(), qdq.err());
+		return example;
 	}
 }
