@@ -55,17 +55,7 @@ class VerifyConversionTest {
 	@Test
 	void aConvertedWeightBeyondItsScalesRangeIsFoundByTheIntegerWeightCheck() {
 		Path copy = Runs.exampleCopy("conversion-codes");
-		Path recipe = Runs.recipe(copy, "codes.qr", """
-				recipe codes {
-					model cnn "model/fashion_cnn_trained.onnx"
-					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 50
-					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 50
-					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
-					convert { eliminate dropout, batch-normalization }
-					schemes fiq_int8
-					evaluate on eval metrics accuracy
-				}
-				""");
+		Path recipe = Runs.fiqInt8Recipe(copy, "codes.qr", "codes", "model/fashion_cnn_trained.onnx");
 		Path out = copy.resolve("out");
 		assertEquals(0, Runs.run(recipe, out).exitCode());
 		Verification.Options only = new Verification.Options(null, null, true, false, org.quantrace.engine.Progress.NONE);
