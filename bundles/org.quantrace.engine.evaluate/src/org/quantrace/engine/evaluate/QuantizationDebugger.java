@@ -22,6 +22,7 @@ import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.quantize.OpRules;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.model.recipe.DebugMetric;
 
@@ -34,10 +35,15 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  */
 public final class QuantizationDebugger {
 
-	/** Ops that move integer codes without changing their scale. */
-	private static final Set<String> MOVES = Set.of("MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Resize", "NhwcMaxPool");
-
 	private QuantizationDebugger() {
+	}
+
+	/**
+	 * Whether {@code op} moves integer codes without changing their scale: the quantizer's data-movement rule (one owner,
+	 * OpRules), and NhwcMaxPool, the contrib op the quantizer writes in a MaxPool's place.
+	 */
+	private static boolean movesCodes(String op) {
+		return OpRules.movesCodes(op) || op.equals("NhwcMaxPool");
 	}
 
 	/**
@@ -203,12 +209,20 @@ public final class QuantizationDebugger {
 				if (original != null && probes.stream().noneMatch(x -> x.tensor().equals(original))) {
 					probes.add(p);
 				}
-			} else if (MOVES.contains(n.opType()) && byCodes.containsKey(n.input(0))) {
+			} else if (movesCodes(n.opType()) && byCodes.containsKey(n.input(0))) {
+				// every output of the op holds codes of its input's scale (Split's parts, TopK's values; TopK's indices are
+				// no codes, and only its values are read as codes where the quantizer writes it on them)
 				Probe in = byCodes.get(n.input(0));
-				Probe p = new Probe(floatTensors.contains(n.output(0)) ? n.output(0) : null, n.output(0), in.scale(), in.zeroPoint(), in.type(), in.owner());
-				byCodes.put(n.output(0), p);
-				if (p.tensor() != null) {
-					probes.add(p);
+				List<String> outs = n.opType().equals("TopK") ? n.outputs().subList(0, 1) : n.outputs();
+				for (String out : outs) {
+					if (out.isEmpty()) {
+						continue;
+					}
+					Probe p = new Probe(floatTensors.contains(out) ? out : null, out, in.scale(), in.zeroPoint(), in.type(), in.owner());
+					byCodes.put(out, p);
+					if (p.tensor() != null) {
+						probes.add(p);
+					}
 				}
 			}
 		}

@@ -73,6 +73,29 @@ class DebuggerTest {
 		return OnnxModel.of(b.build());
 	}
 
+	/**
+	 * The zoo's if_cnn reads its input's codes with a ReduceMax (the quantizer's data-movement rule writes it on the codes).
+	 * The debugger kept its own list of such ops, without ReduceMax, and so left the ReduceMax's output out of its report;
+	 * it reads the quantizer's rule now, and the tensor is there with the input's scale.
+	 */
+	@Test
+	void aTensorTheQuantizerMovesOnCodesIsDebuggedWithItsSourcesScale() {
+		OnnxModel model = OnnxModel.load(org.quantrace.testing.Zoo.model("if_cnn").onnx());
+		Dataset calibration = Datasets.open(DatasetSpec.of(org.quantrace.testing.Zoo.calibrationImages(), org.quantrace.testing.Zoo.calibrationLabels()))
+				.limit(64);
+		OnnxModel q = Quantizer.quantize(model, "if_cnn", Schemes.preset("fiq_int8"), calibration, Progress.NONE).model();
+		java.util.Set<String> codes = new java.util.HashSet<>();
+		q.graph().nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).forEach(n -> codes.add(n.output(0)));
+		assertTrue(q.graph().nodes().stream().anyMatch(n -> n.opType().equals("ReduceMax") && codes.contains(n.input(0))), "ReduceMax on the codes");
+		DebugReport r = QuantizationDebugger.debug(model, "if_cnn", q, "fiq_int8", calibration, 32, DebugMetric.RMSE_OVER_SCALE, 0.5, Progress.NONE);
+		DebugReport.TensorDebug input = r.tensors().stream().filter(t -> t.tensor().equals("input")).findFirst().orElseThrow();
+		DebugReport.TensorDebug max = r.tensors().stream().filter(t -> t.tensor().equals("/ReduceMax_output_0")).findFirst()
+				.orElseThrow(() -> new AssertionError("no /ReduceMax_output_0 in " + r.tensors().stream().map(DebugReport.TensorDebug::tensor).toList()));
+		assertEquals(input.scale(), max.scale(), "the codes of the input (requantized to uint8 at the same scale)");
+		assertTrue(max.isolated().maxAbsError() <= max.scale() / 2 + 1e-6, "the maximum of codes is the code of the maximum, within half a step: "
+				+ max.isolated().maxAbsError() + " at scale " + max.scale());
+	}
+
 	/** Issue 16, item 11: a Relu the quantizer fused into its convolution is that convolution's output, at its index. */
 	@Test
 	void aFusedActivationBelongsToItsLayer() {
