@@ -611,6 +611,22 @@ public final class OpRules {
 				+ " QuantizeLinear, Reshape of codes and DequantizeLinear; one thread, batch 64)");
 	}
 
+	/**
+	 * Why a one-channel stem on a model input whose pooled activation only float ops read (a Loop whose body holds its Conv) stays
+	 * float with its float weights, or null for another Conv ({@code QuantizationPlan}'s stemPooledIntoFloatOps checks what reads it).
+	 * Measured on hand-written forms of round 22's loopconv (tests/data/wild/README.md, branch speed24; one thread, batch 64, CPU
+	 * time against fp32): 1.71-1.82x with the stem a QLinearConv, 1.29-1.32x with it float on int8 weights, 1.04-1.06x on float ones.
+	 */
+	static String oneChannelStemPooledIntoFloatOps(Node n) {
+		if (!oneChannelConv(n)) {
+			return null;
+		}
+		return "a Conv of one input channel on the model input whose pooled activation only float ops read (a Loop, whose body runs in float):"
+				+ " no integer op gains from its codes, so it computes in float with its float weights, and its activation and MaxPool with it"
+				+ " (round 22's loopconv: 1.71-1.82x fp32's CPU time with it a QLinearConv, 1.04-1.06x so with the pool after the Loop on codes"
+				+ " channels-last; one thread, batch 64)";
+	}
+
 	/** Why a one-channel stem beside a float pool path on the same int8 input ({@link OneChannelInput}) is computed in float, or null. */
 	static String oneChannelStemBesidePool(Node n) {
 		String stem = oneChannelStem(n);

@@ -828,6 +828,11 @@ public final class QuantizationPlan {
 				floatNode(n, index, FLOAT_STEM + afterFloat);
 				return;
 			}
+			String intoFloatLoop = stemPooledIntoFloatOps(n, a);
+			if (intoFloatLoop != null) { // its float weights: no QuantizeLinear after it, so ONNX Runtime leaves them float and runs it NCHWc
+				floatNode(n, index, FLOAT_STEM + intoFloatLoop);
+				return;
+			}
 			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()) + note);
 		}
 
@@ -870,6 +875,35 @@ public final class QuantizationPlan {
 				return pooledForConvs(readers) ? OpRules.oneChannelStemBeforePool(n) : null;
 			}
 			return island ? OpRules.oneChannelStemBesidePool(n) : OpRules.oneChannelStem(n);
+		}
+
+		/**
+		 * Why {@code n}, a one-channel Conv that alone reads a model input, stays float with its float weights, or null: its output
+		 * (or its activation's, that activation its only reader) is read by one 2-D MaxPool whose output only ops that compute in
+		 * float read, a float Loop or Scan among them (round 22's loopconv: stem → Relu → MaxPool → a Loop whose body holds its
+		 * Conv). No integer op gains from its codes; as a QLinearConv it took 30.5 ms per batch of 64 against 3.9 in float.
+		 * Written with int8 weights after a DequantizeLinear ({@link #floatStem}'s form) ONNX Runtime runs it as a plain Conv,
+		 * not its NCHWc one (1.29x fp32's CPU time against 1.06x with float weights, one thread, batch 64); with no QuantizeLinear
+		 * after it, its WeightBiasQuantization leaves the float weights as they are (LoadRewrites: no output value differs).
+		 */
+		String stemPooledIntoFloatOps(Node n, TensorSpec a) {
+			String x = n.input(0);
+			if (branch || a.precision().bits() != 8 || !graphInputs.contains(x) || !consumers.getOrDefault(x, List.of()).equals(List.of(n))
+					|| graphOutputs.contains(n.output(0))) {
+				return null;
+			}
+			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
+			if (readers.size() == 1 && readers.get(0).outputs().size() == 1 && !readers.get(0).opType().equals("MaxPool")
+					&& OpRules.is(readers.get(0), Form.CLAMP) && !graphOutputs.contains(readers.get(0).output(0))) {
+				readers = consumers.getOrDefault(readers.get(0).output(0), List.of()); // through its Relu
+			}
+			if (readers.size() != 1 || !readers.get(0).opType().equals("MaxPool") || readers.get(0).outputs().size() != 1
+					|| readers.get(0).intsAttribute("kernel_shape").size() != 2 || graphOutputs.contains(readers.get(0).output(0))) {
+				return null;
+			}
+			List<Node> next = consumers.getOrDefault(readers.get(0).output(0), List.of());
+			return !next.isEmpty() && next.stream().allMatch(r -> alwaysFloat(r) || r.opType().equals("Loop") || r.opType().equals("Scan"))
+					? OpRules.oneChannelStemPooledIntoFloatOps(n) : null;
 		}
 
 		/**
@@ -1102,19 +1136,30 @@ public final class QuantizationPlan {
 		 * decided so far (a Conv/MatMul by its data input, or a computing op) reads its output.
 		 */
 		private boolean integerReaderQuantizes(Node n) {
+			return readsAlone(n) && !graphOutputs.contains(n.output(0)) && consumers.getOrDefault(n.output(0), List.of()).stream()
+					.anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(n.output(0)) || kinds.get(c) == Kind.COMPUTE);
+		}
+
+		/** Whether {@code n} alone reads its input, which an op makes and which is no graph output. */
+		private boolean readsAlone(Node n) {
 			String x = n.input(0);
-			return !graphOutputs.contains(x) && !graphOutputs.contains(n.output(0)) && consumers.getOrDefault(x, List.of()).size() == 1
-					&& producers.get(x) != null && consumers.getOrDefault(n.output(0), List.of()).stream()
-							.anyMatch(c -> kinds.get(c) == Kind.WEIGHTED && c.input(0).equals(n.output(0)) || kinds.get(c) == Kind.COMPUTE);
+			return !graphOutputs.contains(x) && consumers.getOrDefault(x, List.of()).size() == 1 && producers.get(x) != null;
 		}
 
 		/**
 		 * {@link #quantizesBefore} for a MaxPool, which is not size-preserving: ONNX Runtime moves the QuantizeLinear an
 		 * integer reader puts after a float MaxPool back before it and pools the codes (the example CNN's first MaxPool
-		 * with --float-slow-kernels ran as an 8-bit NCHW MaxPool while the log said float32), so the plan writes it so.
+		 * with --float-slow-kernels ran as an 8-bit NCHW MaxPool while the log said float32), so the plan writes it so. The
+		 * integer reader may read it through one op that rearranges the codes: round 22's loopconv, Loop → MaxPool → Flatten →
+		 * Gemm, whose pool ONNX Runtime ran on NCHW codes (16.8 ms per batch of 64 against 2.5 in float) while the log said float;
+		 * planned on codes, {@link NhwcMaxPool} writes it channels-last.
 		 */
 		boolean poolsBeforeIntegerReader(Node n) {
-			return n.opType().equals("MaxPool") && n.outputs().stream().skip(1).allMatch(String::isEmpty) && integerReaderQuantizes(n);
+			if (!n.opType().equals("MaxPool") || !n.outputs().stream().skip(1).allMatch(String::isEmpty)) {
+				return false;
+			}
+			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
+			return integerReaderQuantizes(n) || readsAlone(n) && readers.size() == 1 && quantizesBefore(readers.get(0));
 		}
 
 		void recurrent(Node n, int index, OpRule rule) {

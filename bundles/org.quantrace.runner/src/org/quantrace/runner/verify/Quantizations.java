@@ -579,7 +579,11 @@ final class Quantizations {
 	 * in float on those (measured with the LoadRewrites client: dae's excluded stem Conv, 38,730 of 235,200 outputs changed by
 	 * the optimization; an excluded Gemm and ConvTranspose, branch evidence). Since branch wbq the quantizer writes such a layer
 	 * with the scheme's int8 weights and int32 bias, which is what runs; a model written before says float32 weights that do not
-	 * run. After a uint8 input or a uint8 QuantizeLinear/DequantizeLinear pair the weights were measured to stay float (wbq).
+	 * run. After a uint8 input or a uint8 QuantizeLinear/DequantizeLinear pair the weights were measured to stay float (wbq), and
+	 * where no QuantizeLinear reads the layer's result (through Relus/Clips and MaxPools) too: ONNX Runtime 1.29's optimized graph
+	 * kept the float weights of Conv → Relu → MaxPool → Sigmoid and of Conv → Add → QuantizeLinear and ran its NCHWc Conv on them,
+	 * and rounded those of Conv → QuantizeLinear and Conv → Relu → QuantizeLinear (probe models, branch speed24; round 22's
+	 * loopconv, whose stem's pool a float Loop reads, is written so).
 	 */
 	String weightsRoundedAtLoad(String node) {
 		NodeProto n = m.node(node);
@@ -590,7 +594,7 @@ final class Quantizations {
 		TensorProto w = m.stored.get(n.getInput(1));
 		boolean int8Input = dq != null && dq.getOpType().equals("DequantizeLinear")
 				&& m.graph.getInputList().stream().anyMatch(v -> v.getName().equals(dq.getInput(0))) && m.types.get(dq.getInput(0)) == DataType.INT8;
-		if (!int8Input || w == null || DataType.of(w.getDataType()) != DataType.FLOAT) {
+		if (!int8Input || w == null || DataType.of(w.getDataType()) != DataType.FLOAT || quantizeAfter(n.getOutput(0), new ArrayList<>()) == null) {
 			return null;
 		}
 		String bias = n.getInputCount() > 2 ? n.getInput(2) : "";
