@@ -123,6 +123,7 @@ final class TraceCheck implements DocumentCheck {
 			same(found, DOCUMENT, at + "quantizationParameterCount", a.getQuantizationParameterCount(), f.quantizationParameters());
 		}
 		same(found, DOCUMENT, at + "nodeCount", a.getNodeCount(), f.graph.getNodeCount());
+		FoundQuantization.check(a, f, found);
 		io(at + "input", a.getInputs(), f.inputs(), found);
 		io(at + "output", a.getOutputs(), f.outputs(), found);
 		Map<String, ModelFacts.TypeCount> inventory = f.inventory();

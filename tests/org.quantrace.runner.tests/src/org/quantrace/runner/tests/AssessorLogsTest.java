@@ -1,0 +1,75 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+
+/**
+ * A model that arrives quantized (here the example CNN as Quantrace's fiq_int8 wrote it: QDQ form, trained on Fashion-MNIST) and
+ * that a recipe runs as it is ({@code schemes unquantized}): the run wrote no Model Optimization Log at all and report.html gave no
+ * layer count for it, so an assessor had no optimization log for the model that ships (branch assessor10). Now PhIMT0003 states the
+ * quantization as found, from the trace, and verify re-derives its figures from the model file.
+ */
+class AssessorLogsTest {
+
+	/** The example CNN's two Conv and two Gemm in fiq_int8's file: its stem Conv reads the int8 input and writes uint8, which no kernel does (float). */
+	private static final String LAYERS = "layers: 3 of its 4 Conv/MatMul/Gemm/recurrent layers on integer codes, 1 in float";
+
+	private static Path dir;
+	private static Path out;
+
+	@BeforeAll
+	static void run() throws IOException {
+		dir = Runs.exampleCopy("arrived-log");
+		Path quantized = dir.resolve("quantized");
+		assertEquals(0, Runs.run(Runs.fiqInt8Recipe(dir, "int8.qr", "int8", "model/fashion_cnn_trained.onnx"), quantized).exitCode());
+		Files.copy(quantized.resolve("models/cnn/fiq_int8.onnx"), dir.resolve("model/arrived.onnx"));
+		// no convert step: its check feeds the int8 model float samples, which it refuses (data-type)
+		String recipe = Runs.exampleRecipe(dir, "arrived", "model/arrived.onnx", "unquantized").replaceAll("(?s)\tconvert \\{.*?\n\t\\}\n", "").lines()
+				.filter(l -> !l.trim().startsWith("debug ")).reduce("", (a, b) -> a + b + "\n");
+		out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "arrived.qr", recipe), out).exitCode());
+	}
+
+	@Test
+	void theModelThatShipsHasItsOptimizationLogInEveryFormat() throws IOException {
+		for (String format : List.of("md", "html", "docx", "pdf")) {
+			assertTrue(Files.isRegularFile(out.resolve("logs/PhIMT0003-arrived." + format)), "no PhIMT0003-arrived." + format);
+		}
+		String md = Files.readString(out.resolve("logs/PhIMT0003-arrived.md"));
+		assertTrue(md.contains("Model optimization information (arrived / unquantized, as found)"), md);
+		assertTrue(md.contains(LAYERS), md);
+		assertTrue(md.contains("QDQ form"), md);
+		assertTrue(md.contains("input 'input': INT8, scale 0.003921569, zero point -128"), md); // the file's own input scale, 1/255
+		assertTrue(md.contains("Evaluation of unquantized: accepted"), md);
+		String report = Files.readString(out.resolve("report.html"));
+		assertTrue(report.contains("3 of its 4 Conv/MatMul/Gemm/recurrent layers on integer codes, 1 in float; neither calibrated nor quantized by this run"),
+				"report.html gives no layer count");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/** The trace says one layer fewer on integers, every hash recomputed: verify counts the layers in the file again. */
+	@Test
+	void verifyCountsTheLayersAgainFromTheFile() {
+		Path forged = Tampering.forgedTrace(out, dir.resolve("forged-layers"), "integerLayers=\"3\"", "integerLayers=\"2\"");
+		Tampering.foundInTrace(Verification.verify(forged).problems(), "integerLayers, floatLayers", "[2, 1]", "[3, 1]");
+	}
+
+	/** The Markdown's layer count alone edited, every hash recomputed: the log is remade from the trace and read back. */
+	@Test
+	void anEditedLayerCountInOneFormatIsFound() {
+		Path forged = Tampering.edited(out, dir.resolve("forged-md"), "logs/PhIMT0003-arrived.md", LAYERS, LAYERS.replace("1 in float", "0 in float"));
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-arrived.md") && p.what().contains("layers")), problems.toString());
+	}
+}
