@@ -17,7 +17,8 @@ import org.quantrace.runner.Verification.Problem;
  * A model that arrives quantized (here the example CNN as Quantrace's fiq_int8 wrote it: QDQ form, trained on Fashion-MNIST) and
  * that a recipe runs as it is ({@code schemes unquantized}): the run wrote no Model Optimization Log at all and report.html gave no
  * layer count for it, so an assessor had no optimization log for the model that ships (branch assessor10). Now PhIMT0003 states the
- * quantization as found, from the trace, and verify re-derives its figures from the model file.
+ * quantization as found, from the trace, and verify re-derives its figures from the model file. And the markers' tolerance, which no
+ * document stated.
  */
 class AssessorLogsTest {
 
@@ -71,5 +72,24 @@ class AssessorLogsTest {
 		Path forged = Tampering.edited(out, dir.resolve("forged-md"), "logs/PhIMT0003-arrived.md", LAYERS, LAYERS.replace("1 in float", "0 in float"));
 		List<Problem> problems = Verification.verify(forged).problems();
 		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-arrived.md") && p.what().contains("layers")), problems.toString());
+	}
+
+	/**
+	 * The markers (↑ ↓ ~) are set by the recipe's tolerance, which no document stated: "~ within the tolerance" of what. Now the log and
+	 * report.html print it from the trace, and verify holds the recorded tolerance against the recipe: a trace edited to a tolerance of
+	 * 5 pt with every document made again from it is a mismatch.
+	 */
+	@Test
+	void theMarkersSayTheirToleranceAndVerifyHoldsItAgainstTheRecipe() throws IOException {
+		String caption = "~ within the tolerance of 0.5 pt (0.5 % of the original's value for latency, size, MSE and PSNR)";
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-arrived.md")).contains(caption), "the log does not say the tolerance");
+		assertTrue(Files.readString(out.resolve("report.html")).contains(caption), "report.html does not say the tolerance");
+
+		Path forged = Runs.copy(out, dir.resolve("forged-tolerance"));
+		org.quantrace.model.trace.TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		trace.getEvaluations().forEach(e -> e.setTolerance(5));
+		Tampering.remadeFromTrace(forged, trace);
+		assertTrue(Files.readString(forged.resolve("report.html")).contains("within the tolerance of 5 pt"), "not remade");
+		Tampering.foundInTrace(Verification.verify(forged).problems(), "tolerance: records 5.0 pt, the recipe declares 0.5 pt");
 	}
 }
