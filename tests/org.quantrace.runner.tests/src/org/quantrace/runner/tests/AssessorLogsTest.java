@@ -92,4 +92,19 @@ class AssessorLogsTest {
 		assertTrue(Files.readString(forged.resolve("report.html")).contains("within the tolerance of 5 pt"), "not remade");
 		Tampering.foundInTrace(Verification.verify(forged).problems(), "tolerance: records 5.0 pt, the recipe declares 0.5 pt");
 	}
+
+	/**
+	 * The DOCX of the log with every formatted run hidden (w:vanish: its verdict, its warnings, its bold rows), its text the same and
+	 * SHA256SUMS recomputed: Word shows an assessor a log without them. verify compared the DOCX's text alone and found nothing (main
+	 * d6a07a35: 0 mismatches); now it holds how the text shows too.
+	 */
+	@Test
+	void aDocxWhoseVerdictAndWarningsAreHiddenIsFound() throws IOException {
+		Path forged = Runs.copy(out, dir.resolve("forged-hidden"));
+		Path docx = forged.resolve("logs/PhIMT0003-arrived.docx");
+		Tampering.replaceInZip(docx, "<w:rPr>", "<w:rPr><w:vanish/>");
+		Tampering.resum(forged);
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-arrived.docx") && p.what().contains("not how it shows it")), problems.toString());
+	}
 }
