@@ -107,4 +107,25 @@ class AssessorLogsTest {
 		List<Problem> problems = Verification.verify(forged).problems();
 		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-arrived.docx") && p.what().contains("not how it shows it")), problems.toString());
 	}
+
+	/**
+	 * The PDF of the log with its first page's text made invisible (text rendering mode 3 before its content: the verdict and the
+	 * documentation information gone for a reader), SHA256SUMS recomputed. verify compared the PDF's extracted text, which keeps
+	 * invisible glyphs, and found nothing; now the text it compares is the visible text.
+	 */
+	@Test
+	void aPdfWhoseFirstPageIsMadeInvisibleIsFound() throws IOException {
+		Path forged = Runs.copy(out, dir.resolve("forged-invisible"));
+		Path pdf = forged.resolve("logs/PhIMT0003-arrived.pdf");
+		try (org.apache.pdfbox.pdmodel.PDDocument d = org.apache.pdfbox.Loader.loadPDF(Files.readAllBytes(pdf))) {
+			try (org.apache.pdfbox.pdmodel.PDPageContentStream first = new org.apache.pdfbox.pdmodel.PDPageContentStream(d, d.getPage(0),
+					org.apache.pdfbox.pdmodel.PDPageContentStream.AppendMode.PREPEND, false)) {
+				first.setRenderingMode(org.apache.pdfbox.pdmodel.graphics.state.RenderingMode.NEITHER);
+			}
+			d.save(pdf.toFile());
+		}
+		Tampering.resum(forged);
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-arrived.pdf")), problems.toString());
+	}
 }
