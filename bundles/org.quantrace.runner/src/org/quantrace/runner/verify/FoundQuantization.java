@@ -190,10 +190,15 @@ final class FoundQuantization {
 		}
 	}
 
+	private static boolean writtenByThisVersion(org.quantrace.model.trace.TraceModel trace) {
+		return trace.getEnvironment() != null && trace.getEnvironment().getTools().stream()
+				.anyMatch(t -> "Quantrace".equals(t.getName()) && org.quantrace.engine.Versions.quantrace().equals(t.getVersion()));
+	}
+
 	/** The trace's statement of what {@code a} holds as found against the file's ({@code f}). */
-	static void check(ModelArtifact a, ModelFacts f, List<Mismatch> found) {
-		if (!recorded(a)) {
-			return;
+	static void check(org.quantrace.model.trace.TraceModel trace, ModelArtifact a, ModelFacts f, List<Mismatch> found) {
+		if (!recorded(a) || a.getQuantizedForm() == null && !writtenByThisVersion(trace)) {
+			return; // a folder of a version before these records holds none (its documents are checked by their figures only, and said so)
 		}
 		FoundQuantization q = of(f);
 		String at = "artifact " + a.getId() + " ";

@@ -42,6 +42,7 @@ final class TraceCheck implements DocumentCheck {
 			ModelFacts f = e.facts(a, DOCUMENT, found);
 			if (f != null) {
 				artifact(a, f, found);
+				FoundQuantization.check(e.trace(), a, f, found);
 			}
 		}
 		for (EvaluationRecord r : e.trace().getEvaluations()) {
@@ -123,7 +124,6 @@ final class TraceCheck implements DocumentCheck {
 			same(found, DOCUMENT, at + "quantizationParameterCount", a.getQuantizationParameterCount(), f.quantizationParameters());
 		}
 		same(found, DOCUMENT, at + "nodeCount", a.getNodeCount(), f.graph.getNodeCount());
-		FoundQuantization.check(a, f, found);
 		io(at + "input", a.getInputs(), f.inputs(), found);
 		io(at + "output", a.getOutputs(), f.outputs(), found);
 		Map<String, ModelFacts.TypeCount> inventory = f.inventory();

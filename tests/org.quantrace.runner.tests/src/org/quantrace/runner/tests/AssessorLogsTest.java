@@ -128,4 +128,21 @@ class AssessorLogsTest {
 		List<Problem> problems = Verification.verify(forged).problems();
 		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-arrived.pdf")), problems.toString());
 	}
+
+	/**
+	 * A folder an earlier version wrote holds no record of what an arrived model holds: verify, which checks such a folder's documents
+	 * by their figures only (and says so), must not call the missing records a mismatch of the model file.
+	 */
+	@Test
+	void aFolderOfAnEarlierVersionIsNotHeldToTheArrivedRecords() {
+		Path older = Runs.copy(out, dir.resolve("older"));
+		String trace = Tampering.read(older.resolve("trace.xmi"));
+		String stripped = trace.replaceAll("\\s+quantizedForm=\"[^\"]*\"\\s+quantizedOps=\"[^\"]*\"\\s+integerLayers=\"\\d+\"\\s+floatLayers=\"\\d+\"", "")
+				.replaceFirst("name=\"Quantrace\" version=\"[^\"]*\"", "name=\"Quantrace\" version=\"0.0.1.earlier\"");
+		assertTrue(!stripped.contains("quantizedForm") && stripped.contains("0.0.1.earlier"), "the premise");
+		Tampering.write(older.resolve("trace.xmi"), stripped);
+		Tampering.rehashAll(older);
+		List<Problem> problems = Verification.verify(older).problems();
+		assertTrue(problems.stream().noneMatch(p -> p.what().contains("quantizedForm") || p.what().contains("integerLayers")), problems.toString());
+	}
 }
