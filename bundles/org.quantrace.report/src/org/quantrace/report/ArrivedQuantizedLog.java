@@ -133,7 +133,7 @@ final class ArrivedQuantizedLog {
 		List<String> l = new ArrayList<>(List.of(AifsmLogs.modelId(original), "file " + original.getPath() + " (relative to the recipe's folder), SHA-256 "
 				+ original.getSha256()));
 		trace.getConversions().stream().filter(c -> c.getName().equals(model)).findFirst().ifPresent(c -> l.add("converted as " + c.getId()
-				+ " (PhIMT0002), which kept its quantization"));
+				+ " (PhIMT0002) before it was run; the variant is the converted model"));
 		l.add("variant " + v.getScheme() + ": file " + v.getPath() + ", SHA-256 " + v.getSha256());
 		return l;
 	}
