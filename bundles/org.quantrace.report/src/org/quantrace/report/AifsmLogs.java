@@ -44,9 +44,9 @@ public final class AifsmLogs {
 	static final String CONVERSION_TEMPLATE = "PhIMT0002-model-conversion-log.txt";
 	static final String OPTIMIZATION_TEMPLATE = "PhIMT0003-model-optimization-log.txt";
 
-	private static final String ONNX_OPERATORS = "ONNX operator specification (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, QLinearConv, "
+	static final String ONNX_OPERATORS = "ONNX operator specification (QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, QLinearConv, "
 			+ "MatMulInteger, ConvInteger), Linux Foundation AI & Data, https://onnx.ai/onnx/operators/";
-	private static final String ORT_QUANTIZATION = "ONNX Runtime: Quantize ONNX models (static and dynamic quantization, QDQ format, calibration), "
+	static final String ORT_QUANTIZATION = "ONNX Runtime: Quantize ONNX models (static and dynamic quantization, QDQ format, calibration), "
 			+ "https://onnxruntime.ai/docs/performance/model-optimizations/quantization.html";
 	private static final String AFFINE = "B. Jacob et al., Quantization and Training of Neural Networks for Efficient Integer-Arithmetic-Only Inference, "
 			+ "CVPR 2018 (affine quantization q = round(x / s) + z)";
@@ -107,8 +107,11 @@ public final class AifsmLogs {
 					.ifPresent(c -> documents.add(conversionLog(mapping, trace, c)));
 			List<OptimizationRecord> optimizations = trace.getOptimizations().stream()
 					.filter(o -> o.getInput() != null && RunSummary.model(o.getInput()).equals(model)).toList();
+			List<ModelArtifact> asIs = ArrivedQuantizedLog.asIs(trace, model);
 			if (!optimizations.isEmpty()) {
 				documents.add(optimizationLog(mapping, trace, model, optimizations));
+			} else if (!asIs.isEmpty()) { // arrived quantized, run as it is: the log of the model that ships
+				documents.add(ArrivedQuantizedLog.of(mapping, trace, model, asIs));
 			}
 		}
 		return documents;
@@ -656,7 +659,7 @@ public final class AifsmLogs {
 	}
 
 	/** What makes the run repeatable: the recipe files and their hashes, the seed, the environment, every dataset's manifest. */
-	private static Grid reproducibility(TraceModel trace) {
+	static Grid reproducibility(TraceModel trace) {
 		List<List<String>> rows = new ArrayList<>();
 		rows.add(List.of("run", trace.getRunId()));
 		if (trace.getInputFiles().stream().noneMatch(f -> f.getKind() == InputKind.RECIPE)) {

@@ -14,7 +14,7 @@ import java.util.List;
  */
 public enum EvidenceScope {
 
-	MODEL_FILES(Kind.REDERIVED, "every file's SHA-256 against SHA256SUMS and the inventory; each model's size, header, parameter count, inputs and outputs and tensors by element type"),
+	MODEL_FILES(Kind.REDERIVED, "every file's SHA-256 against SHA256SUMS and the inventory; each model's size, header, parameter count, inputs and outputs and tensors by element type; of a model that arrived quantized, its form, quantized ops and layers on integer codes and in float"),
 	QUANTIZATION(Kind.REDERIVED, "each quantized tensor's type, scheme, granularity, scales and zero points and the range they follow from; each layer's precision; the parameters rewrites add"),
 	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after"),
 	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe; quantize's automatic pre-processing where it declares no convert step (its settings, and its reason against the difference re-derived)"),

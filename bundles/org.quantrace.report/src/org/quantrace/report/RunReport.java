@@ -95,6 +95,9 @@ public final class RunReport {
 			s.append(source(trace, model));
 			s.append(results(trace, model));
 			s.append(inventory(trace, model));
+			for (ModelArtifact a : ArrivedQuantizedLog.asIs(trace, model)) { // a model that arrived quantized: where its layers compute
+				s.append("<p class=\"arrived-quantized\">").append(Html.esc(ArrivedQuantizedLog.reportSentence(a))).append("</p>\n");
+			}
 			for (OptimizationRecord o : trace.getOptimizations()) { // whether evaluated or not: results.json gives every variant's count
 				String counted = o.getInput() != null && RunSummary.model(o.getInput()).equals(model) ? RewrittenParameters.sentence(o) : null;
 				if (counted != null) {

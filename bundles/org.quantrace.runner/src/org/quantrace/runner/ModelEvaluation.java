@@ -261,6 +261,7 @@ final class ModelEvaluation {
 		r.setModel(artifact);
 		r.setBaseline(run.floatStages().get(0).artifact());
 		r.setDataset(dataset);
+		r.setTolerance(evaluationOptions.tolerancePoints()); // what the markers mean: the documents print it beside them
 		if (evaluationOptions.targets() != null) {
 			r.setTargets(evaluationOptions.targets().name());
 		}

@@ -32,7 +32,8 @@ final class Rendering {
 		String format = name.substring(name.lastIndexOf('.') + 1);
 		switch (format) {
 		case "docx" -> { // by its text: rendered again in the JVM of the runner tests (after other renderings) its bytes differed, its text did not (which part differs was not found)
-			return lines(LogReader.text(name, actual), LogReader.text(name, expected));
+			String text = lines(LogReader.text(name, actual), LogReader.text(name, expected));
+			return text != null ? text : formatting(actual, expected);
 		}
 		case "pdf" -> {
 			String a = LogReader.squeeze(LogReader.text(name, actual)).replaceAll("page\\d+of\\d+", "");
@@ -100,6 +101,45 @@ final class Rendering {
 	}
 
 	/** Up to 60 characters of {@code s} from a little before {@code at}, marked where cut. */
+	/** The parts of a DOCX that say how its text shows: the body's runs (bold, colour, size, hidden) and the styles they use. */
+	private static final List<String> SHOWN_BY = List.of("word/document.xml", "word/styles.xml");
+
+	/** Revision ids Word adds when it saves a file, which say nothing of how the text shows. */
+	private static final java.util.regex.Pattern REVISION_IDS = java.util.regex.Pattern.compile(" w(?:14)?:(?:rsid\\w*|paraId|textId)=\"[^\"]*\"");
+
+	/**
+	 * Null when the DOCX {@code actual} shows its text as {@code expected} does: its body and styles the same XML (revision ids
+	 * aside); else where they differ. Its text alone was compared, so a verdict or a warning hidden (w:vanish), coloured white or set in
+	 * a 1-point font left the text the trace makes and passed verify, while Word showed a reader a log without them (branch assessor10).
+	 */
+	private static String formatting(byte[] actual, byte[] expected) throws IOException {
+		for (String part : SHOWN_BY) {
+			String a = REVISION_IDS.matcher(part(actual, part)).replaceAll("");
+			String e = REVISION_IDS.matcher(part(expected, part)).replaceAll("");
+			if (!a.equals(e)) {
+				int at = 0;
+				while (at < a.length() && at < e.length() && a.charAt(at) == e.charAt(at)) {
+					at++;
+				}
+				return "its text is the trace's, but not how it shows it: " + part + " reads '" + around(a, at) + "' where the trace makes '" + around(e, at)
+						+ "' (a run hidden, recoloured or resized shows a reader another document)";
+			}
+		}
+		return null;
+	}
+
+	/** One part of a DOCX (a zip) as text; "" when it has none. */
+	private static String part(byte[] docx, String name) throws IOException {
+		try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(docx))) {
+			for (java.util.zip.ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+				if (e.getName().equals(name)) {
+					return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+				}
+			}
+		}
+		return "";
+	}
+
 	private static String around(String s, int at) {
 		int from = Math.max(0, at - 20);
 		int to = Math.min(s.length(), from + 60);

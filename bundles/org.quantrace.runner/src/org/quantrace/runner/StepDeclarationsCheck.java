@@ -155,6 +155,9 @@ final class StepDeclarationsCheck {
 	/** An evaluation record: its markers under the recipe's tolerance, the metrics the recipe names, its acceptance results. */
 	private static void evaluation(List<Problem> problems, RecipeContext ctx, EvaluationStep e, EvaluationRecord r) {
 		String at = "evaluation " + r.getId() + " ";
+		if (r.isSetTolerance() && r.getTolerance() != e.getTolerance()) { // the documents print it beside the markers
+			problems.add(new Problem(Outputs.TRACE, at + "tolerance: records " + r.getTolerance() + " pt, the recipe declares " + e.getTolerance() + " pt"));
+		}
 		for (MetricValue m : r.getMetrics()) {
 			if (m.isSetBaselineValue() && m.getMarker() != null) {
 				String marker = EvaluationReport.marker(m.getName(), m.getValue(), m.getBaselineValue(), e.getTolerance()).name();

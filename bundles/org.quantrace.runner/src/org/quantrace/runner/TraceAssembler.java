@@ -161,6 +161,9 @@ final class TraceAssembler {
 		org.quantrace.engine.inspect.Inspection.Totals totals = ModelInspector.inspect(model, file.toString(), bytes, sha256, false).totals();
 		a.setParameterCount(totals.parameters());
 		a.setQuantizationParameterCount(totals.quantizationParameters());
+		if (kind == ArtifactKind.ORIGINAL || kind == ArtifactKind.CONVERTED) {
+			foundQuantization(a, model);
+		}
 		Map<String, IoQuantization.Io> in = IoQuantization.inputs(model);
 		Map<String, IoQuantization.Io> outs = IoQuantization.outputs(model);
 		model.graph().runtimeInputs().forEach(v -> a.getInputs().add(tensor(v, in.get(v.getName()))));
@@ -175,6 +178,23 @@ final class TraceAssembler {
 		});
 		trace.getArtifacts().add(a);
 		return a;
+	}
+
+	/**
+	 * What a model the run did not quantize holds of quantization when it arrived quantized (a QDQ export, ONNX Runtime's
+	 * QOperator or dynamic-range form): its form, ops and layers on integer codes and in float, which the Model Optimization
+	 * Log of such a model states (Quantrace wrote no optimization record for it).
+	 */
+	private static void foundQuantization(ModelArtifact a, OnnxModel model) {
+		String form = org.quantrace.engine.onnx.QuantizedOps.form(org.quantrace.engine.onnx.QuantizedOps.counts(model));
+		if (form == null) {
+			return;
+		}
+		var layers = org.quantrace.engine.onnx.QuantizedOps.layers(model);
+		a.setQuantizedForm(form);
+		a.setQuantizedOps(org.quantrace.engine.onnx.QuantizedOps.held(model));
+		a.setIntegerLayers(layers.all() - layers.inFloat());
+		a.setFloatLayers(layers.inFloat());
 	}
 
 	private static TensorSpec tensor(ValueInfoProto v, IoQuantization.Io io) {

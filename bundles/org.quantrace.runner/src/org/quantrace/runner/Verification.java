@@ -704,7 +704,8 @@ public final class Verification {
 	 * a run's own statement (dates, machine, latencies) has none.
 	 */
 	public static final Map<EvidenceScope, List<String>> CHECKED_BY = Map.of(
-			EvidenceScope.MODEL_FILES, List.of(Verification.class.getName(), "org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.ModelFacts"),
+			EvidenceScope.MODEL_FILES, List.of(Verification.class.getName(), "org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.ModelFacts",
+					"org.quantrace.runner.verify.FoundQuantization"),
 			EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
 					"org.quantrace.runner.verify.RewrittenParameterCounts"),
 			EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck"),

@@ -68,13 +68,44 @@ public final class QuantizedOps {
 		Map<String, Long> weightOnly = new TreeMap<>();
 		Map<String, Long> floating = new TreeMap<>();
 		for (Node n : model.graph().allNodes()) {
-			Map<String, Long> kind = INTEGER_LAYERS.contains(n.opType()) ? integer
+			Map<String, Long> kind = INTEGER_LAYERS.contains(n.opType()) || betweenDequantizations(n) ? integer
 					: !FLOAT_LAYERS.contains(n.opType()) ? null : n.inputs().stream().anyMatch(i -> readsStoredCodes(n.graph(), i)) ? weightOnly : floating;
 			if (kind != null) {
-				kind.merge(n.opType(), 1L, Long::sum);
+				kind.merge(n.opType() + (betweenDequantizations(n) ? " (QDQ)" : ""), 1L, Long::sum);
 			}
 		}
 		return new Layers(integer, weightOnly, floating);
+	}
+
+	/**
+	 * Whether a float layer is one ONNX Runtime runs as an integer kernel in QDQ form: its data and weights read from
+	 * DequantizeLinear outputs, and a Conv's result requantized by a QuantizeLinear to its input codes' type (QLinearConv; a Conv
+	 * on int8 codes writing uint8 has no kernel and computes in float, as Quantrace's own fiq_int8 stem does), a MatMul or Gemm
+	 * also into float (MatMulIntegerToFloat, QGemm). A QDQ model that arrived quantized had every layer counted as float.
+	 */
+	private static boolean betweenDequantizations(Node n) {
+		if (!QDQ_KERNELS.contains(n.opType()) || n.inputs().size() < 2) {
+			return false;
+		}
+		List<Node> dq = n.inputs().subList(0, 2).stream().map(i -> n.graph().producer(i).filter(p -> p.opType().equals("DequantizeLinear")).orElse(null)).toList();
+		if (dq.contains(null)) {
+			return false;
+		}
+		if (!n.opType().startsWith("Conv")) {
+			return true;
+		}
+		DataType codes = zeroPointType(dq.get(0));
+		List<Node> readers = n.graph().consumers(n.output(0));
+		return !readers.isEmpty() && readers.stream().allMatch(r -> r.opType().equals("QuantizeLinear") && zeroPointType(r) == codes);
+	}
+
+	/** The layers ONNX Runtime fuses with their QuantizeLinear/DequantizeLinear into integer kernels. */
+	private static final Set<String> QDQ_KERNELS = Set.of("Conv", "ConvTranspose", "MatMul", "Gemm");
+
+	/** The codes' type of a QuantizeLinear or DequantizeLinear: its zero point's, uint8 without one (ONNX's default). */
+	private static DataType zeroPointType(Node q) {
+		Tensor z = q.inputs().size() > 2 && !q.input(2).isEmpty() ? q.graph().constant(q.input(2)) : null;
+		return z == null ? DataType.UINT8 : z.dataType();
 	}
 
 	/**

@@ -53,6 +53,7 @@ final class LogCheck implements DocumentCheck {
 					evaluation(e, log, model);
 					verdicts(e, log, model, bytes);
 					new OptimizationLogCheck(e, log, model).check();
+					FoundQuantization.log(e, log, model);
 				} else if (name.equals(AifsmLogs.fileName("PhIMT0002", model))) {
 					new ConversionLogCheck(e, log, model).check();
 				}

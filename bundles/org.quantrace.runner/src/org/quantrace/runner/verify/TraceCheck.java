@@ -42,6 +42,7 @@ final class TraceCheck implements DocumentCheck {
 			ModelFacts f = e.facts(a, DOCUMENT, found);
 			if (f != null) {
 				artifact(a, f, found);
+				FoundQuantization.check(e.trace(), a, f, found);
 			}
 		}
 		for (EvaluationRecord r : e.trace().getEvaluations()) {

@@ -121,6 +121,26 @@ final class Tampering {
 		return to;
 	}
 
+	/**
+	 * Every document, INVENTORY.sha256 and SHA256SUMS of {@code out} made again from {@code trace} (an edited one) as a run's last step
+	 * makes them: a forger with Quantrace's own writer, who leaves nothing for the lists or the documents to disagree on.
+	 */
+	static void remadeFromTrace(Path out, org.quantrace.model.trace.TraceModel trace) {
+		try {
+			for (String f : List.of("trace.xmi", "results.json", "report.html", "INVENTORY.sha256", "SHA256SUMS")) {
+				Files.deleteIfExists(out.resolve(f));
+			}
+			try (Stream<Path> logs = Files.list(out.resolve("logs"))) {
+				for (Path l : logs.toList()) {
+					Files.delete(l);
+				}
+			}
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		org.quantrace.runner.Outputs.writeAll(trace, out);
+	}
+
 	/** {@code problems} name trace.xmi and hold a finding whose text contains every one of {@code what}. */
 	static void foundInTrace(List<Problem> problems, String... what) {
 		if (problems.stream().noneMatch(p -> p.file().equals("trace.xmi") && java.util.Arrays.stream(what).allMatch(p.what()::contains))) {
