@@ -39,31 +39,25 @@ public final class NpzDataset {
 	}
 
 	public static Dataset open(Path file) {
-		return open(file, true);
+		return open(file, null, true);
 	}
 
-	/** The archive's inputs and labels ({@code multilabel}: see {@link NpyDataset#open(Path, Path, boolean)}). */
-	public static Dataset open(Path file, boolean multilabel) {
-		Map<String, NpyArray> arrays = new LinkedHashMap<>();
-		try (ZipFile zip = new ZipFile(file.toFile())) {
-			for (ZipEntry e : java.util.Collections.list(zip.entries())) {
-				if (e.getName().endsWith(".npy")) {
-					byte[] bytes = zip.getInputStream(e).readAllBytes();
-					String key = e.getName().substring(0, e.getName().length() - 4);
-					arrays.put(key, NpyArray.parse(ByteBuffer.wrap(bytes), file + ":" + e.getName()));
-				}
-			}
-		} catch (NoSuchFileException | java.io.FileNotFoundException e) {
-			throw new InvalidInputException(file + ": file not found", "check the data path", e);
-		} catch (IOException e) {
-			throw new InvalidInputException(file + ": not a NumPy .npz archive (" + e.getMessage() + ")", "save it with numpy.savez", e);
-		}
-		if (arrays.isEmpty()) {
-			throw new InvalidInputException(file + ": the archive holds no arrays", "save it with numpy.savez(file, x=inputs, y=labels)");
-		}
+	/**
+	 * The archive's inputs and labels ({@code multilabel}: see {@link NpyDataset#open(Path, Path, boolean)}); the labels come from
+	 * {@code labelFile} (an .npy, as {@code --labels} gives it) when it is not null, and every array of the archive is then an input.
+	 */
+	public static Dataset open(Path file, Path labelFile, boolean multilabel) {
+		Map<String, NpyArray> arrays = arrays(file);
 		List<String> keys = List.copyOf(arrays.keySet());
 		String inputs = named(arrays, INPUT_NAMES, "x_", "X_");
 		String labels = named(arrays, LABEL_NAMES, "y_", "Y_");
+		if (labelFile != null) {
+			if (labels != null) { // read once, from one place: which of the two a run scored would not be said
+				throw new InvalidInputException(file + ": the archive holds labels ('" + labels + "') and a label file is given (" + labelFile + ")",
+						"give the labels once: in the archive (y=labels) or as the label file");
+			}
+			return withLabels(file, arrays, inputs == null ? keys.get(0) : inputs, labelFile, multilabel);
+		}
 		boolean positional = keys.equals(List.of("arr_0", "arr_1")) || keys.equals(List.of("arr_0"));
 		String unclear = null;
 		if (inputs == null && labels == null && keys.size() > 1 && !positional) {
@@ -92,5 +86,32 @@ public final class NpzDataset {
 		}
 		// several arrays: a model of several inputs reads each under its name (input_ids, attention_mask); one of one input, the first
 		return new NamedArraysDataset(first, named, file.toString(), unclear == null ? null : unclear + ": " + UNCLEAR_HINT);
+	}
+
+	/** Every array of the archive as an input, the labels from {@code labelFile}; the dataset's files are both. */
+	private static Dataset withLabels(Path file, Map<String, NpyArray> arrays, String inputs, Path labelFile, boolean multilabel) {
+		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), NpyArray.open(labelFile), labelFile, multilabel).withFiles(List.of(file, labelFile));
+		return arrays.size() < 2 ? first : new NamedArraysDataset(first, arrays, file.toString(), null);
+	}
+
+	private static Map<String, NpyArray> arrays(Path file) {
+		Map<String, NpyArray> arrays = new LinkedHashMap<>();
+		try (ZipFile zip = new ZipFile(file.toFile())) {
+			for (ZipEntry e : java.util.Collections.list(zip.entries())) {
+				if (e.getName().endsWith(".npy")) {
+					byte[] bytes = zip.getInputStream(e).readAllBytes();
+					String key = e.getName().substring(0, e.getName().length() - 4);
+					arrays.put(key, NpyArray.parse(ByteBuffer.wrap(bytes), file + ":" + e.getName()));
+				}
+			}
+		} catch (NoSuchFileException | java.io.FileNotFoundException e) {
+			throw new InvalidInputException(file + ": file not found", "check the data path", e);
+		} catch (IOException e) {
+			throw new InvalidInputException(file + ": not a NumPy .npz archive (" + e.getMessage() + ")", "save it with numpy.savez", e);
+		}
+		if (arrays.isEmpty()) {
+			throw new InvalidInputException(file + ": the archive holds no arrays", "save it with numpy.savez(file, x=inputs, y=labels)");
+		}
+		return arrays;
 	}
 }

@@ -122,6 +122,29 @@ class MultiInputTest {
 		assertTrue(r.tensors().get(r.tensors().size() - 1).accumulated().cosineSimilarity() > 0.99);
 	}
 
+	/**
+	 * The labels of an .npz of inputs from a label file (--labels y.npy, a recipe's labels): read, the same accuracy as the
+	 * archive's own y; both at once are refused. On main the label file of an .npz was not read, without a word.
+	 */
+	@Test
+	void labelsFromALabelFileAreRead() throws IOException {
+		Dataset test = open("bert2in-test.npz").limit(200);
+		Batch all = test.read(0, 200);
+		Path inputs = npz("inputs.npz", ordered("input_ids", all.named().get("input_ids"), "attention_mask", all.named().get("attention_mask")));
+		Path labels = dir.resolve("y.npy");
+		NpyArray.write(labels, labels(all));
+		OnnxModel bert = OnnxModel.load(DIR.resolve("bert2in.onnx"));
+		Dataset withFile = Datasets.open(DatasetSpec.of(inputs, labels));
+		assertEquals(List.of(inputs.getFileName(), labels.getFileName()), withFile.files());
+		double archive = Evaluator.evaluate(List.of(Variant.of("m", bert)), test, EvaluationOptions.defaults(), Progress.NONE).variant("m").metrics()
+				.get(Metrics.ACCURACY);
+		double file = Evaluator.evaluate(List.of(Variant.of("m", bert)), withFile, EvaluationOptions.defaults(), Progress.NONE).variant("m").metrics()
+				.get(Metrics.ACCURACY);
+		assertEquals(archive, file, 0);
+		InvalidInputException twice = assertThrows(InvalidInputException.class, () -> Datasets.open(DatasetSpec.of(DIR.resolve("bert2in-test.npz"), labels)));
+		assertTrue(twice.getMessage().contains("the archive holds labels ('y') and a label file is given"), twice.getMessage());
+	}
+
 	// each rule of an .npz against a model of several inputs: refused before anything runs, naming the arrays and the inputs
 
 	private Batch bert() {
