@@ -262,7 +262,7 @@ final class DataChecks {
 		}
 		ModelInputs inputs;
 		try {
-			inputs = ModelInputs.of(model, m.getName(), data);
+			inputs = ModelInputs.of(model, m.getName(), data.named(d.getPath())); // its path as the recipe writes it, not "(first 1)"
 		} catch (InvalidInputException e) { // several inputs, or arrays none of which is named the input: the check's own words
 			boolean oneInput = model.graph().runtimeInputs().size() == 1 && data.singleInputProblem() == null;
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, oneInput ? shapeProblem(ctx, d, m, model, data, use.what())

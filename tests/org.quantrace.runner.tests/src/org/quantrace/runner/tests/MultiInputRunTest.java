@@ -8,9 +8,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.DatasetSpec;
 import org.quantrace.engine.data.Datasets;
 import org.quantrace.engine.data.NpyArray;
@@ -76,6 +79,25 @@ class MultiInputRunTest {
 		String said = refused.diagnostics().toString();
 		assertTrue(said.contains("ids.qr:3:") && said.contains("[data-shape]") && said.contains("the model has 2 inputs (input_ids, attention_mask)")
 				&& said.contains("numpy.savez(file, input_ids=..., attention_mask=..., y=labels)"), said);
+		assertFalse(Files.exists(out), "nothing written");
+
+		// arrays not named as the inputs: each named, on the line, the dataset named by its path as the recipe writes it
+		Batch b = Datasets.open(DatasetSpec.of(dir.resolve("bert2in-calib.npz"), null)).read(0, 16);
+		Path misnamed = dir.resolve("misnamed.npz");
+		try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(misnamed))) {
+			for (String[] a : new String[][] { { "ids", "input_ids" }, { "mask", "attention_mask" } }) {
+				Path npy = dir.resolve(a[0] + ".npy");
+				NpyArray.write(npy, b.named().get(a[1]));
+				zip.putNextEntry(new ZipEntry(a[0] + ".npy"));
+				zip.write(Files.readAllBytes(npy));
+				zip.closeEntry();
+			}
+		}
+		var wrong = Runs.run(Runs.recipe(dir, "misnamed.qr", recipe("bert2in", "misnamed.npz", "")), out);
+		assertEquals(2, wrong.exitCode(), wrong.diagnostics().toString());
+		said = wrong.diagnostics().toString();
+		assertTrue(said.contains("misnamed.qr:3:") && said.contains("[data-shape]") && said.contains("misnamed.npz: no array for inputs 'input_ids', 'attention_mask'"
+				+ " (arrays: ids [16, 49] int64, mask [16, 49] int64; inputs of m: input_ids [N, 49], attention_mask [N, 49])"), said);
 		assertFalse(Files.exists(out), "nothing written");
 	}
 }
