@@ -16,7 +16,10 @@ archives whose arrays are named as the model's inputs (numpy.savez_compressed(f,
   <model>-test.npz    test images 0..N-1 of t10k (bert2in 1000, twostream 500), labels y
   <model>-torch.npy   torch's own predicted classes on <model>-test.npz (int64 [N]): a client that shares no code with
                       Quantrace, for the tests to check Quantrace's fp32 accuracy against.
-    /usr/bin/python3 tests/data/wild/make_multiin.py OUTDIR    (the committed copies: tests/data/multiin)"""
+    /usr/bin/python3 tests/data/wild/make_multiin.py OUTDIR    (the committed copies: tests/data/multiin)
+    /usr/bin/python3 tests/data/wild/make_multiin.py OUTDIR kv (kv.onnx and kv.npz only: an untrained one-layer KV-cache
+        decoder, input_ids [N, 1] int64 and past_key/past_value float [N, 4, P, 8], outputs logits and the presents; seed 0;
+        the repro of a fiq-int8 defect, tests/data/wild/README.md "multiin")"""
 import os, sys
 import numpy as np, onnx, torch, torch.nn as nn, torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -115,6 +118,36 @@ def build(name, model, make, tests, steps):
     print(f"{name}: torch accuracy on {tests} test images {float((pred == ty[:tests]).mean()):.4f}; wrote {p} ({os.path.getsize(p)} bytes)")
 
 
-if __name__ == "__main__":
+class KvDecoder(nn.Module):
+    def __init__(s, v=64, d=32, h=4):
+        super().__init__(); s.e = nn.Embedding(v, d); s.q = nn.Linear(d, d); s.k = nn.Linear(d, d); s.v = nn.Linear(d, d); s.o = nn.Linear(d, v); s.h = h
+
+    def forward(s, input_ids, past_key, past_value):
+        n = input_ids.shape[0]; d = 32; hd = d // s.h
+        x = s.e(input_ids)
+        q, k, v = (f(x).view(n, 1, s.h, hd).transpose(1, 2) for f in (s.q, s.k, s.v))
+        keys = torch.cat([past_key, k], 2); values = torch.cat([past_value, v], 2)
+        a = torch.softmax(q @ keys.transpose(-1, -2) / hd ** 0.5, -1) @ values
+        return s.o(a.transpose(1, 2).reshape(n, d)), keys, values
+
+
+def kv():
+    torch.manual_seed(0); m = KvDecoder().eval(); r = np.random.RandomState(0)
+    ids = r.randint(1, 64, (200, 1)).astype(np.int64)
+    pk, pv = r.randn(200, 4, 7, 8).astype(np.float32), r.randn(200, 4, 7, 8).astype(np.float32)
+    feed = [torch.from_numpy(a) for a in (ids, pk, pv)]
+    with torch.no_grad():
+        y = m(*feed)[0].argmax(1).numpy()
+    np.savez(os.path.join(OUT, "kv.npz"), input_ids=ids, past_key=pk, past_value=pv, y=y)
+    torch.onnx.export(m, tuple(f[:2] for f in feed), os.path.join(OUT, "kv.onnx"), opset_version=17,
+                      input_names=["input_ids", "past_key", "past_value"], output_names=["logits", "present_key", "present_value"],
+                      dynamic_axes={"input_ids": {0: "N"}, "past_key": {0: "N", 2: "P"}, "past_value": {0: "N", 2: "P"}, "logits": {0: "N"},
+                                    "present_key": {0: "N", 2: "P1"}, "present_value": {0: "N", 2: "P1"}})
+    print("wrote", os.path.join(OUT, "kv.onnx"))
+
+
+if __name__ == "__main__" and sys.argv[2:] == ["kv"]:
+    kv()
+elif __name__ == "__main__":
     build("bert2in", Bert2In(), bert_inputs, 1000, 2000)
     build("twostream", TwoStream(), stream_inputs, 500, 600)
