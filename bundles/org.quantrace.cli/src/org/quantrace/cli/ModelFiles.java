@@ -32,9 +32,7 @@ final class ModelFiles {
 	 */
 	static void requireRuns(OnnxModel model, Path path, org.quantrace.engine.data.Dataset data) {
 		if (data != null && data.size() > 0) {
-			if (model.graph().runtimeInputs().size() == 1) {
-				org.quantrace.engine.data.ModelInput.of(model, path.toString(), data);
-			}
+			org.quantrace.engine.data.ModelInputs.of(model, path.toString(), data); // each input: a model of several reads an .npz's named arrays
 			org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, path.toString(), data.readInputs(0, 1, null));
 		}
 	}

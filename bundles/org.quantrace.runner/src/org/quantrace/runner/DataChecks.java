@@ -18,6 +18,7 @@ import org.quantrace.engine.data.DataWarning;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.LabelCheck;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.FloatWidening;
@@ -211,7 +212,11 @@ final class DataChecks {
 		try {
 			Dataset all = ctx.read(d, m, 0);
 			for (int from = 0; from < all.size(); from += 64) {
-				all.readInputs(from, Math.min(all.size(), from + 64), null);
+				if (all.namedInputs().isEmpty()) {
+					all.readInputs(from, Math.min(all.size(), from + 64), null);
+				} else { // every array of a model of several inputs
+					all.read(from, Math.min(all.size(), from + 64));
+				}
 			}
 		} catch (InvalidInputException e) {
 			addOnce(problems, unreadable(ctx, d, recipeAsGiven, e));
@@ -255,13 +260,16 @@ final class DataChecks {
 		if (fewer != null) {
 			addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SAMPLES, fewer, Severity.WARNING));
 		}
-		ModelInput input;
+		ModelInputs inputs;
 		try {
-			input = ModelInput.of(model, m.getName(), data);
-		} catch (InvalidInputException e) {
-			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, shapeProblem(ctx, d, m, model, data, use.what())));
+			inputs = ModelInputs.of(model, m.getName(), data.named(d.getPath())); // its path as the recipe writes it, not "(first 1)"
+		} catch (InvalidInputException e) { // several inputs, or arrays none of which is named the input: the check's own words
+			boolean oneInput = model.graph().runtimeInputs().size() == 1 && data.singleInputProblem() == null;
+			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, oneInput ? shapeProblem(ctx, d, m, model, data, use.what())
+					: "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use.what() + "): " + text(e)));
 			return true;
 		}
+		ModelInput input = inputs.first();
 		if (use.quantizesFloat() && integerInputs == null) {
 			return true; // the input's readers disagree: said on the model's line
 		}
@@ -273,7 +281,7 @@ final class DataChecks {
 		}
 		IoQuantization.Io integer = integerInputs == null ? null : integerInputs.get(input.name());
 		IoQuantization.Io io = use.quantizesFloat() ? integer : null;
-		if (given != null && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
+		if (given != null && !inputs.named() && !IntegerFeed.accepts(given, input.type(), io)) { // else ONNX Runtime's "Unexpected input data type" once the work had started, without a line
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, typeProblem(ctx, d, m, input, given, use, integer)));
 			return true;
 		}
@@ -284,7 +292,7 @@ final class DataChecks {
 				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
 			}
 		}
-		if (integer != null && given == input.type()) {
+		if (integer != null && given == input.type() && !inputs.named()) {
 			String coarse = coarseIntegers(ctx, d, m, input, integer, use);
 			if (coarse != null) {
 				addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_TYPE, coarse, Severity.WARNING));

@@ -6,7 +6,7 @@ import java.util.Map;
 
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.evaluate.Variant;
 import org.quantrace.engine.onnx.IoQuantization;
@@ -22,7 +22,7 @@ import org.quantrace.engine.runtime.SessionSettings;
 final class SecondPathSessions implements AutoCloseable {
 
 	private final List<Variant> variants;
-	private final List<ModelInput> inputs = new ArrayList<>();
+	private final List<ModelInputs> inputs = new ArrayList<>();
 	private final List<InferenceSession> sessions = new ArrayList<>();
 
 	private SecondPathSessions(List<Variant> variants) {
@@ -33,7 +33,7 @@ final class SecondPathSessions implements AutoCloseable {
 		SecondPathSessions s = new SecondPathSessions(variants);
 		try {
 			for (Variant v : variants) {
-				s.inputs.add(ModelInput.of(v.model(), v.name(), data));
+				s.inputs.add(ModelInputs.of(v.model(), v.name(), data));
 				s.sessions.add(InferenceSession.open(v.model(), SessionSettings.defaults(), v.name()));
 			}
 		} catch (RuntimeException e) {
@@ -47,9 +47,10 @@ final class SecondPathSessions implements AutoCloseable {
 	List<NdArray> run(Batch b) {
 		List<NdArray> outs = new ArrayList<>();
 		for (int i = 0; i < variants.size(); i++) {
-			ModelInput input = inputs.get(i);
-			NdArray x = IntegerFeed.feed(b.inputs(), IoQuantization.inputs(variants.get(i).model()).get(input.name()));
-			outs.add(sessions.get(i).run(Map.of(input.name(), x)).values().iterator().next());
+			Map<String, IoQuantization.Io> integer = IoQuantization.inputs(variants.get(i).model());
+			Map<String, NdArray> feed = new java.util.LinkedHashMap<>();
+			inputs.get(i).feed(b).forEach((name, x) -> feed.put(name, IntegerFeed.feed(x, integer.get(name)))); // every input, ids as they are
+			outs.add(sessions.get(i).run(feed).values().iterator().next());
 		}
 		return outs;
 	}

@@ -16,6 +16,7 @@ import org.quantrace.engine.Progress;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -102,7 +103,8 @@ public final class Calibrator {
 	 */
 	public static CalibrationResult calibrate(OnnxModel model, String modelName, Collection<String> tensors, Dataset all,
 			CalibrationSettings settings, Map<String, CalibrationSettings.Method> methods, Map<String, TensorInfo> shapes, Progress progress) {
-		ModelInput input = ModelInput.of(model, modelName, all);
+		ModelInputs modelInputs = ModelInputs.of(model, modelName, all);
+		ModelInput input = modelInputs.first();
 		int samples = settings.maxSamples() > 0 ? Math.min(settings.maxSamples(), all.size()) : all.size();
 		// the dataset's own subset: an image folder's takes every class in turn, where its first files are all of one class
 		Dataset data = all.limit(samples);
@@ -133,7 +135,7 @@ public final class Calibrator {
 		Map<String, String> fetchedAs = new HashMap<>(); // exposed name -> tensor, for tensors of If branches
 		Map<String, Squares> squares = new LinkedHashMap<>();
 		for (String t : topological(g, tensors)) {
-			if (t.equals(input.name())) {
+			if (modelInputs.names().contains(t)) {
 				continue;
 			}
 			Graph branch = branchOf.get(t);
@@ -194,7 +196,7 @@ public final class Calibrator {
 		// see one update per batch, since the extremes of a batch are those of its chunks
 		// A model whose input has a fixed batch (static exports: 1) is run on chunks of exactly that many samples; feeding it
 		// the calibration batch made ONNX Runtime refuse the input (exit 3 on every static batch-1 model)
-		int fixedBatch = input.fixedBatch();
+		int fixedBatch = modelInputs.fixedBatch();
 		if (fixedBatch > 1 && (settings.batchSize() % fixedBatch != 0 || samples % fixedBatch != 0)) {
 			throw new InvalidInputException(modelName + ": input '" + input.name() + "' has a fixed batch of " + fixedBatch + " but calibration runs "
 					+ samples + " samples in batches of " + settings.batchSize(), "calibrate on a multiple of " + fixedBatch
@@ -229,28 +231,21 @@ public final class Calibrator {
 				});
 				for (int start = from; start < to; start += chunk) {
 					int end = Math.min(to, start + chunk);
-					float[] offered = inputArray.apply(end - start);
-					NdArray x = data.readInputs(start, end, offered);
-					if (offered != null && x.data() != offered) {
-						reuseInputs[0] = false;
-						inputArrays.clear();
+					Map<String, NdArray> feed;
+					if (modelInputs.named()) { // several inputs (ids and mask): each chunk's arrays in new memory, as a batch reads them
+						feed = modelInputs.feed(data.read(start, end));
+					} else {
+						float[] offered = inputArray.apply(end - start);
+						NdArray x = data.readInputs(start, end, offered);
+						if (offered != null && x.data() != offered) {
+							reuseInputs[0] = false;
+							inputArrays.clear();
+						}
+						feed = Map.of(input.name(), x);
 					}
-					if (!x.type().feeds(input.type())) {
-						throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + input.name() + "' of " + modelName
-								+ " is " + input.type(), "preprocess the data to the model's input type");
-					}
-					RangeCollector inputCollector = collectors.get(input.name());
-					if (inputCollector != null && extremesOnly) {
-						update(input.name(), () -> {
-							float[] xs = x.floats();
-							float[] mm = MinMaxCollector.minMax(FloatBuffer.wrap(xs));
-							widen(batchExtremes.get(input.name()), mm[0], mm[1]);
-							double[] sum = sums.computeIfAbsent(input.name(), k -> new double[2]);
-							sum[0] += sumOfSquares(xs);
-							sum[1] += xs.length;
-						}, data, start, end, modelName);
-					} else if (inputCollector != null) {
-						update(input.name(), () -> inputCollector.update(FloatBuffer.wrap(x.floats())), data, start, end, modelName);
+					for (ModelInput in : modelInputs.inputs()) {
+						collectInput(in, feed.get(in.name()), collectors.get(in.name()), extremesOnly ? batchExtremes.get(in.name()) : null, sums, data,
+								start, end, modelName);
 					}
 					for (Set<String> group : groups) {
 						if (group.isEmpty()) {
@@ -260,7 +255,7 @@ public final class Calibrator {
 						if (!extremesOnly) {
 							session.expectOutputShapes(group, end - start, batchShapes(group, shapes, end - start));
 						}
-						session.run(Map.of(input.name(), x), group, (name, shape, values) -> outputs.add(Map.entry(name, values)));
+						session.run(feed, group, (name, shape, values) -> outputs.add(Map.entry(name, values)));
 						if (extremesOnly) {
 							Map<String, Float> reduced = new HashMap<>();
 							outputs.forEach(e -> reduced.put(e.getKey(), e.getValue().get(0)));
@@ -313,6 +308,31 @@ public final class Calibrator {
 			}
 		}
 		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own, rms, Map.of());
+	}
+
+	/**
+	 * Checks a chunk's samples {@code x} of model input {@code in} against its type and, when the input is calibrated
+	 * ({@code collector} not null: a float input), adds them to its range: to the batch's extremes and sum of squares when
+	 * {@code batchExtremes} is given (min/max), else to the collector. Integer inputs (token ids, masks) are fed as they are.
+	 */
+	private static void collectInput(ModelInput in, NdArray x, RangeCollector collector, float[] batchExtremes, Map<String, double[]> sums, Dataset data,
+			int start, int end, String modelName) {
+		if (!x.type().feeds(in.type())) {
+			throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + in.name() + "' of " + modelName
+					+ " is " + in.type(), "preprocess the data to the model's input type");
+		}
+		if (collector != null && batchExtremes != null) {
+			update(in.name(), () -> {
+				float[] xs = x.floats();
+				float[] mm = MinMaxCollector.minMax(FloatBuffer.wrap(xs));
+				widen(batchExtremes, mm[0], mm[1]);
+				double[] sum = sums.computeIfAbsent(in.name(), k -> new double[2]);
+				sum[0] += sumOfSquares(xs);
+				sum[1] += xs.length;
+			}, data, start, end, modelName);
+		} else if (collector != null) {
+			update(in.name(), () -> collector.update(FloatBuffer.wrap(x.floats())), data, start, end, modelName);
+		}
 	}
 
 	/**

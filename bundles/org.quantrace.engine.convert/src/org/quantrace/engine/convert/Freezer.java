@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.InputChunks;
-import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.FloatWidening;
 import org.quantrace.engine.onnx.FunctionInlining;
@@ -631,13 +631,15 @@ public final class Freezer {
 	private static Inputs samples(OnnxModel model, String name, Dataset data, int chunk) {
 		List<Supplier<Map<String, NdArray>>> feeds = new ArrayList<>();
 		if (data != null) {
-			String input = ModelInput.of(model, name, data).name();
+			ModelInputs inputs = ModelInputs.of(model, name, data);
+			String input = inputs.first().name();
 			int n = Math.min(64, data.size());
 			InputChunks chunks = new InputChunks(data);
 			// run in small batches: a detector's activations are large (the session runs a fixed-batch model in pieces of its batch)
 			for (int from = 0; from < n; from += chunk) {
 				int start = from;
-				feeds.add(() -> Map.of(input, chunks.read(start, Math.min(n, start + chunk))));
+				int end = Math.min(n, start + chunk);
+				feeds.add(inputs.named() ? () -> inputs.feed(data.read(start, end)) : () -> Map.of(input, chunks.read(start, end)));
 			}
 			return new Inputs(feeds, n, data.name(), "check the data's shape and type against the model's input");
 		}

@@ -78,6 +78,22 @@ public interface Dataset {
 		return "none (values as stored)";
 	}
 
+	/**
+	 * The named arrays of a dataset that can feed a model of several inputs (an .npz of input_ids and attention_mask), each
+	 * read in {@link Batch#named}; empty for data of one array.
+	 */
+	default java.util.List<SampleArray> namedInputs() {
+		return java.util.List.of();
+	}
+
+	/**
+	 * Why these samples cannot feed a model of one input, when the data does not say which of its arrays is the input (an .npz
+	 * of several arrays, none named x or as labels); null when they can.
+	 */
+	default String singleInputProblem() {
+		return null;
+	}
+
 	/** The first {@code n} samples of this dataset (all of them when n is 0 or larger than the size). */
 	default Dataset limit(int n) {
 		return n <= 0 || n >= size() ? this : new DatasetView(this, name() + " (first " + n + ")", n);

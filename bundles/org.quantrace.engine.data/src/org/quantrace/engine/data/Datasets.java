@@ -33,7 +33,7 @@ public final class Datasets {
 		case FOLDER -> ImageFolderDataset.open(path, spec.labels(), spec.extensions(), spec.preprocessing());
 		case IDX -> IdxDataset.open(path, spec.labels(), spec.preprocessing());
 		case NPY -> NpyDataset.open(path, spec.labels(), spec.multilabel());
-		case NPZ -> NpzDataset.open(path, spec.multilabel());
+		case NPZ -> NpzDataset.open(path, spec.labels(), spec.multilabel());
 		case CSV -> CsvDataset.open(path, spec.labelColumns(), spec.featureScale(), spec.labels());
 		};
 		if (spec.samples() < 0) {

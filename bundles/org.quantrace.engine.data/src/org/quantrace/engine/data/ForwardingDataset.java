@@ -48,6 +48,16 @@ public interface ForwardingDataset extends Dataset {
 	}
 
 	@Override
+	default List<SampleArray> namedInputs() {
+		return base().namedInputs();
+	}
+
+	@Override
+	default String singleInputProblem() {
+		return base().singleInputProblem();
+	}
+
+	@Override
 	default String preprocessing() {
 		return base().preprocessing();
 	}

@@ -10,7 +10,7 @@ import org.quantrace.engine.onnx.TensorInfo;
 
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
-/** The single input a dataset feeds, checked against the data before anything runs. */
+/** An input a dataset feeds, checked against the data before anything runs (a model of several: {@link ModelInputs}). */
 public record ModelInput(String name, DataType type, List<String> shape) {
 
 	/**
@@ -21,11 +21,18 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 	public static ModelInput of(OnnxModel model, String modelName, Dataset data) {
 		List<ValueInfoProto> inputs = model.graph().runtimeInputs();
 		if (inputs.size() != 1) {
-			throw new InvalidInputException(modelName + ": the model has " + inputs.size() + " inputs; datasets feed models with one input",
-					"export the model with a single input tensor");
+			throw ModelInputs.severalInputs(model, modelName, data);
+		}
+		if (data.singleInputProblem() != null) {
+			throw new InvalidInputException(data.singleInputProblem(), null);
 		}
 		TensorInfo info = TensorInfo.of(inputs.get(0));
-		long[] sample = data.sampleShape();
+		requireFits(info, data.sampleShape(), data.name(), modelName);
+		return new ModelInput(info.name(), info.type(), info.shape());
+	}
+
+	/** Requires samples of shape {@code sample} (of the data named {@code dataName}) to fit input {@code info}: rank, fixed dimensions. */
+	static void requireFits(TensorInfo info, long[] sample, String dataName, String modelName) {
 		List<String> dims = info.shape();
 		if (dims != null) {
 			boolean fits = dims.size() == sample.length + 1;
@@ -34,11 +41,10 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 				fits = !d.chars().allMatch(Character::isDigit) || d.isEmpty() || Long.parseLong(d) == sample[i - 1];
 			}
 			if (!fits) {
-				throw new InvalidInputException(data.name() + ": samples of shape " + Arrays.toString(sample) + " do not fit input '" + info.name()
+				throw new InvalidInputException(dataName + ": samples of shape " + Arrays.toString(sample) + " do not fit input '" + info.name()
 						+ "' " + info.shapeText() + " of " + modelName, hint(dims.isEmpty() ? dims : dims.subList(1, dims.size()), sample));
 			}
 		}
-		return new ModelInput(info.name(), info.type(), dims);
 	}
 
 	/**

@@ -67,6 +67,11 @@ public final class NpyDataset implements Dataset {
 		return new NpyDataset(name, x, labels, List.of(source));
 	}
 
+	/** The same samples, read from {@code files} (an .npz and its label file, for the dataset's manifest). */
+	NpyDataset withFiles(List<Path> files) {
+		return new NpyDataset(name, inputs, labels, files);
+	}
+
 	private static Labels toLabels(NdArray y, Path source, boolean multilabel) {
 		float[] v = y.toFloats();
 		long[] shape = y.shape();

@@ -14,12 +14,16 @@ import org.quantrace.engine.InvalidInputException;
 
 /**
  * A NumPy .npz archive holding the inputs and, optionally, the labels: arrays named x / inputs / images /
- * data and y / labels / targets (else the first and second array).
+ * data and y / labels / targets (else the first and second array). Several input arrays are each read under their name, for a
+ * model of several inputs ({@link NamedArraysDataset}).
  */
 public final class NpzDataset {
 
 	private static final List<String> INPUT_NAMES = List.of("x", "inputs", "input", "images", "data", "features", "X");
 	private static final List<String> LABEL_NAMES = List.of("y", "labels", "label", "targets", "target", "Y");
+
+	private static final String UNCLEAR_HINT = "name them x and y: numpy.savez(file, x=inputs, y=labels); for a model of several inputs,"
+			+ " name each array as the input it feeds";
 
 	private NpzDataset() {
 	}
@@ -35,11 +39,62 @@ public final class NpzDataset {
 	}
 
 	public static Dataset open(Path file) {
-		return open(file, true);
+		return open(file, null, true);
 	}
 
-	/** The archive's inputs and labels ({@code multilabel}: see {@link NpyDataset#open(Path, Path, boolean)}). */
-	public static Dataset open(Path file, boolean multilabel) {
+	/**
+	 * The archive's inputs and labels ({@code multilabel}: see {@link NpyDataset#open(Path, Path, boolean)}); the labels come from
+	 * {@code labelFile} (an .npy, as {@code --labels} gives it) when it is not null, and every array of the archive is then an input.
+	 */
+	public static Dataset open(Path file, Path labelFile, boolean multilabel) {
+		Map<String, NpyArray> arrays = arrays(file);
+		List<String> keys = List.copyOf(arrays.keySet());
+		String inputs = named(arrays, INPUT_NAMES, "x_", "X_");
+		String labels = named(arrays, LABEL_NAMES, "y_", "Y_");
+		if (labelFile != null) {
+			if (labels != null) { // read once, from one place: which of the two a run scored would not be said
+				throw new InvalidInputException(file + ": the archive holds labels ('" + labels + "') and a label file is given (" + labelFile + ")",
+						"give the labels once: in the archive (y=labels) or as the label file");
+			}
+			return withLabels(file, arrays, inputs == null ? keys.get(0) : inputs, labelFile, multilabel);
+		}
+		boolean positional = keys.equals(List.of("arr_0", "arr_1")) || keys.equals(List.of("arr_0"));
+		String unclear = null;
+		if (inputs == null && labels == null && keys.size() > 1 && !positional) {
+			// guessing by order took the labels for the inputs when they came first (numpy.savez(f, target=y, features=x))
+			unclear = file + ": cannot tell the inputs from the labels among "
+					+ String.join(", ", keys.stream().map(k -> k + " " + java.util.Arrays.toString(arrays.get(k).shape())).toList());
+			if (arrays.values().stream().anyMatch(a -> a.shape().length < 2)) { // an [N] array may be labels: no model's inputs
+				throw new InvalidInputException(unclear, UNCLEAR_HINT);
+			}
+		}
+		if (inputs == null) {
+			String l = labels;
+			inputs = keys.stream().filter(k -> !k.equals(l)).findFirst().orElse(keys.get(0));
+		}
+		if (labels == null && keys.size() > 1 && unclear == null) {
+			String i = inputs;
+			labels = keys.stream().filter(k -> !k.equals(i)).findFirst().orElse(null);
+		}
+		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), labels == null ? null : arrays.get(labels), file, multilabel);
+		Map<String, NpyArray> named = new LinkedHashMap<>(arrays);
+		if (labels != null) {
+			named.remove(labels);
+		}
+		if (named.size() < 2) {
+			return first;
+		}
+		// several arrays: a model of several inputs reads each under its name (input_ids, attention_mask); one of one input, the first
+		return new NamedArraysDataset(first, named, file.toString(), unclear == null ? null : unclear + ": " + UNCLEAR_HINT);
+	}
+
+	/** Every array of the archive as an input, the labels from {@code labelFile}; the dataset's files are both. */
+	private static Dataset withLabels(Path file, Map<String, NpyArray> arrays, String inputs, Path labelFile, boolean multilabel) {
+		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), NpyArray.open(labelFile), labelFile, multilabel).withFiles(List.of(file, labelFile));
+		return arrays.size() < 2 ? first : new NamedArraysDataset(first, arrays, file.toString(), null);
+	}
+
+	private static Map<String, NpyArray> arrays(Path file) {
 		Map<String, NpyArray> arrays = new LinkedHashMap<>();
 		try (ZipFile zip = new ZipFile(file.toFile())) {
 			for (ZipEntry e : java.util.Collections.list(zip.entries())) {
@@ -57,24 +112,6 @@ public final class NpzDataset {
 		if (arrays.isEmpty()) {
 			throw new InvalidInputException(file + ": the archive holds no arrays", "save it with numpy.savez(file, x=inputs, y=labels)");
 		}
-		List<String> keys = List.copyOf(arrays.keySet());
-		String inputs = named(arrays, INPUT_NAMES, "x_", "X_");
-		String labels = named(arrays, LABEL_NAMES, "y_", "Y_");
-		boolean positional = keys.equals(List.of("arr_0", "arr_1")) || keys.equals(List.of("arr_0"));
-		if (inputs == null && labels == null && keys.size() > 1 && !positional) {
-			// guessing by order took the labels for the inputs when they came first (numpy.savez(f, target=y, features=x))
-			throw new InvalidInputException(file + ": cannot tell the inputs from the labels among "
-					+ String.join(", ", keys.stream().map(k -> k + " " + java.util.Arrays.toString(arrays.get(k).shape())).toList()),
-					"name them x and y: numpy.savez(file, x=inputs, y=labels)");
-		}
-		if (inputs == null) {
-			String l = labels;
-			inputs = keys.stream().filter(k -> !k.equals(l)).findFirst().orElse(keys.get(0));
-		}
-		if (labels == null && keys.size() > 1) {
-			String i = inputs;
-			labels = keys.stream().filter(k -> !k.equals(i)).findFirst().orElse(null);
-		}
-		return NpyDataset.of(file + ":" + inputs, arrays.get(inputs), labels == null ? null : arrays.get(labels), file, multilabel);
+		return arrays;
 	}
 }

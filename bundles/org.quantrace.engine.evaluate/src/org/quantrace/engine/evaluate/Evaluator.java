@@ -12,6 +12,7 @@ import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.LabelCheck;
 import org.quantrace.engine.data.Labels;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.runtime.InferenceSession;
@@ -131,7 +132,10 @@ public final class Evaluator {
 	private static final class Runner implements AutoCloseable {
 		final Variant variant;
 		final InferenceSession session;
+		final ModelInputs inputs;
 		final ModelInput input;
+		/** The model's integer inputs, which float samples are quantized for. */
+		final Map<String, IoQuantization.Io> intInputs;
 		final IoQuantization.Io intInput;
 		final IoQuantization.Io intOutput;
 		final boolean multilabel;
@@ -149,17 +153,20 @@ public final class Evaluator {
 			this.variant = v;
 			this.multilabel = multilabel;
 			this.data = data;
-			this.input = ModelInput.of(v.model(), v.name(), data);
-			this.intInput = IoQuantization.inputs(v.model()).get(input.name());
+			this.inputs = ModelInputs.of(v.model(), v.name(), data);
+			this.input = inputs.first();
+			this.intInputs = IoQuantization.inputs(v.model());
+			this.intInput = intInputs.get(input.name());
 			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
 			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
 		}
 
 		/** Runs one batch; returns the output width. */
 		int run(Batch batch, int from, int total, EvaluationOptions options) {
-			NdArray x = feed(batch.inputs());
+			Map<String, NdArray> fed = IntegerFeed.feed(inputs, batch, intInputs, variant.name());
+			NdArray x = fed.get(input.name());
 			long start = System.nanoTime();
-			Map.Entry<String, NdArray> first = session.run(Map.of(input.name(), x)).entrySet().iterator().next();
+			Map.Entry<String, NdArray> first = session.run(fed).entrySet().iterator().next();
 			NdArray y = first.getValue();
 			nanos += System.nanoTime() - start;
 			long[] shape = y.shape();
@@ -171,10 +178,12 @@ public final class Evaluator {
 			}
 			int width = (int) (y.elementCount() / shape[0]);
 			int rows = (int) shape[0];
-			if (classes < 0 && rows > 1 && input.fixedBatch() == 0) {
+			if (classes < 0 && rows > 1 && inputs.fixedBatch() == 0) {
 				// a first axis that equals the batch by chance (an output [10, N] transposed, evaluated on 10 samples) read columns as
 				// samples, exit 0: the first batch once more without its last sample must give one row fewer
-				NdArray fewer = session.run(Map.of(input.name(), x.rows(0, rows - 1))).get(first.getKey());
+				Map<String, NdArray> fewerFed = new java.util.LinkedHashMap<>();
+				fed.forEach((k, v) -> fewerFed.put(k, v.rows(0, rows - 1)));
+				NdArray fewer = session.run(fewerFed).get(first.getKey());
 				if (fewer == null || fewer.shape().length == 0 || fewer.shape()[0] != rows - 1) {
 					throw new InvalidInputException(variant.name() + "'s output '" + first.getKey() + "' has shape " + java.util.Arrays.toString(shape) + " for a batch of "
 							+ rows + " samples and " + (fewer == null ? "none" : java.util.Arrays.toString(fewer.shape())) + " for " + (rows - 1)
@@ -245,15 +254,6 @@ public final class Evaluator {
 			}
 			return options.integerOutputs() == EvaluationOptions.IntegerOutputs.DTYPE_MIDPOINT ? v >= intOutput.midpoint()
 					: intOutput.dequantize((long) v) >= options.threshold();
-		}
-
-		/** Float samples become the model's integer input (q = r / S + Z) when it has one. */
-		private NdArray feed(NdArray x) {
-			if (!IntegerFeed.accepts(x.type(), input.type(), intInput)) {
-				throw new InvalidInputException(variant.name() + " reads " + input.type() + " input but the data is " + x.type(),
-						"preprocess the data to float32 (the evaluator quantizes it for integer models)");
-			}
-			return IntegerFeed.feed(x, intInput);
 		}
 
 		EvaluationReport.VariantResult result(int[] truth, byte[] truthFlags, EvaluationOptions options, Dataset data, int width) {

@@ -1,5 +1,12 @@
 package org.quantrace.engine.evaluate;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.Batch;
+import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.runtime.NdArray;
@@ -38,5 +45,24 @@ public final class IntegerFeed {
 			q[i] = (byte) io.quantize(f[i]);
 		}
 		return NdArray.ofBytes(io.type(), x.shape(), q);
+	}
+
+	/**
+	 * Every input's samples of {@code batch} as the model named {@code model} takes them ({@link #feed}), by input name;
+	 * {@code io}: the model's integer inputs ({@link IoQuantization#inputs}).
+	 *
+	 * @throws InvalidInputException when an input's samples are of a type that does not feed it
+	 */
+	public static Map<String, NdArray> feed(ModelInputs inputs, Batch batch, Map<String, IoQuantization.Io> io, String model) {
+		Map<String, NdArray> fed = new LinkedHashMap<>();
+		inputs.feed(batch).forEach((name, x) -> {
+			ModelInput in = inputs.inputs().stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
+			if (!accepts(x.type(), in.type(), io.get(name))) {
+				throw new InvalidInputException(model + " reads " + in.type() + " input" + (inputs.named() ? " '" + name + "'" : "") + " but the data is " + x.type(),
+						"preprocess the data to float32 (the evaluator quantizes it for integer models)");
+			}
+			fed.put(name, feed(x, io.get(name)));
+		});
+		return fed;
 	}
 }

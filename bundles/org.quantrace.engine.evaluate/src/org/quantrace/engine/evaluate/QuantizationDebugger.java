@@ -13,7 +13,7 @@ import org.quantrace.engine.Progress;
 import org.quantrace.engine.calibrate.WideRange;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.IoQuantization;
@@ -70,9 +70,9 @@ public final class QuantizationDebugger {
 		}
 		OnnxModel f = expose(floatModel, probes.stream().map(Probe::tensor).toList());
 		OnnxModel q = expose(quantized, probes.stream().map(Probe::codes).toList());
-		ModelInput floatInput = ModelInput.of(floatModel, floatName, all);
-		ModelInput quantInput = ModelInput.of(quantized, quantizedName, all);
-		IoQuantization.Io intInput = IoQuantization.inputs(quantized).get(quantInput.name());
+		ModelInputs floatInputs = ModelInputs.of(floatModel, floatName, all);
+		ModelInputs quantInputs = ModelInputs.of(quantized, quantizedName, all);
+		Map<String, IoQuantization.Io> intInputs = IoQuantization.inputs(quantized);
 		int n = Math.min(samples <= 0 ? all.size() : samples, all.size());
 		// the dataset's own subset: an image folder's takes every class in turn, where its first files are all of one class
 		Dataset data = all.limit(n);
@@ -91,17 +91,14 @@ public final class QuantizationDebugger {
 			for (int from = 0; from < n; from += 32) {
 				int to = Math.min(n, from + 32);
 				Batch b = data.read(from, to);
-				Map<String, NdArray> fo = fs.run(Map.of(floatInput.name(), b.inputs()));
-				NdArray x = b.inputs();
-				if (!fo.containsKey(floatInput.name())) {
-					fo = new HashMap<>(fo);
-					fo.put(floatInput.name(), x);
-				}
-				Map<String, NdArray> qo = qs.run(Map.of(quantInput.name(), IntegerFeed.feed(x, intInput)));
+				Map<String, NdArray> fed = floatInputs.feed(b);
+				Map<String, NdArray> fo = new HashMap<>(fs.run(fed));
+				fed.forEach(fo::putIfAbsent); // an input's own values, where a probe stands for it
+				Map<String, NdArray> qo = qs.run(IntegerFeed.feed(quantInputs, b, intInputs, quantizedName));
 				for (Probe p : probes) {
 					float[] real = fo.get(p.tensor()).toFloats();
 					NdArray codes = qo.get(p.codes());
-					float[] deq = codes == null && p.codes().equals(quantInput.name()) ? fakeQuantize(real, p) : dequantize(codes, p);
+					float[] deq = codes == null && quantInputs.names().contains(p.codes()) ? fakeQuantize(real, p) : dequantize(codes, p);
 					float[] fq = fakeQuantize(real, p);
 					isolated.get(p.tensor()).add(real, fq);
 					isolated.get(p.tensor()).countSaturated(real, p);

@@ -10,6 +10,7 @@ import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.ModelInput;
+import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
@@ -100,7 +101,10 @@ final class Reconstruction {
 	private static final class Runner implements AutoCloseable {
 		final Variant variant;
 		final InferenceSession session;
+		final ModelInputs inputs;
 		final ModelInput input;
+		/** The model's integer inputs, which float samples are quantized for. */
+		final Map<String, IoQuantization.Io> intInputs;
 		final IoQuantization.Io intInput;
 		final IoQuantization.Io intOutput;
 		long[] perSample;
@@ -110,22 +114,19 @@ final class Reconstruction {
 
 		Runner(Variant v, Dataset data) {
 			this.variant = v;
-			this.input = ModelInput.of(v.model(), v.name(), data);
-			this.intInput = IoQuantization.inputs(v.model()).get(input.name());
+			this.inputs = ModelInputs.of(v.model(), v.name(), data);
+			this.input = inputs.first();
+			this.intInputs = IoQuantization.inputs(v.model());
+			this.intInput = intInputs.get(input.name());
 			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
 			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
 		}
 
 		/** Runs one batch; returns its first output as float, dequantized when integer. */
 		float[] run(Batch batch) {
-			NdArray x = batch.inputs();
-			if (!IntegerFeed.accepts(x.type(), input.type(), intInput)) {
-				throw new InvalidInputException(variant.name() + " reads " + input.type() + " input but the data is " + x.type(),
-						"preprocess the data to float32 (the evaluator quantizes it for integer models)");
-			}
-			NdArray fed = IntegerFeed.feed(x, intInput);
+			Map<String, NdArray> fed = IntegerFeed.feed(inputs, batch, intInputs, variant.name());
 			long start = System.nanoTime();
-			Map.Entry<String, NdArray> first = session.run(Map.of(input.name(), fed)).entrySet().iterator().next();
+			Map.Entry<String, NdArray> first = session.run(fed).entrySet().iterator().next();
 			nanos += System.nanoTime() - start;
 			NdArray y = first.getValue();
 			long[] shape = y.shape();

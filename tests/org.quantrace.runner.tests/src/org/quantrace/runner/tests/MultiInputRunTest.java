@@ -1,0 +1,103 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.data.Batch;
+import org.quantrace.engine.data.DatasetSpec;
+import org.quantrace.engine.data.Datasets;
+import org.quantrace.engine.data.NpyArray;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+import org.quantrace.testing.TestData;
+
+/**
+ * A recipe over models of several inputs (tests/data/multiin, made by tests/data/wild/make_multiin.py), its datasets .npz archives
+ * whose arrays are named as the model's inputs: the run calibrates, quantizes, evaluates and debugs them, and verify, deep too (its
+ * second path feeds every input), finds the run consistent. On main the recipe was refused on each dataset's line (data-shape:
+ * "the model has 2 inputs; datasets feed models with one input").
+ */
+class MultiInputRunTest {
+
+	private static Path copy(String model) throws IOException {
+		Path dir = TestData.tempDir("multiin-run");
+		for (String f : List.of(".onnx", "-calib.npz", "-test.npz")) {
+			Files.copy(TestData.data("multiin/" + model + f), dir.resolve(model + f));
+		}
+		return dir;
+	}
+
+	private static String recipe(String model, String calib, String steps) {
+		return "recipe " + model + " {\n\tmodel m \"" + model + ".onnx\"\n\tdataset calib \"" + calib + "\" role calibration format npz\n\tdataset eval \""
+				+ model + "-test.npz\" role evaluation format npz samples 300\n\tschemes fiq_int8\n\tevaluate on eval metrics accuracy\n"
+				+ "\taccept when accuracy drop < 1 pt for fiq_int8\n" + steps + "}\n";
+	}
+
+	private static void runsAndVerifies(String model, String steps) throws IOException {
+		Path dir = copy(model);
+		Path out = dir.resolve("out");
+		var run = Runs.run(Runs.recipe(dir, model + ".qr", recipe(model, model + "-calib.npz", steps)), out);
+		assertEquals(0, run.exitCode(), run.diagnostics().toString());
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertTrue(trace.contains("none (arrays as stored: "), "the trace says each input's array: " + trace.substring(0, Math.min(3000, trace.length())));
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+	}
+
+	@Test
+	void bertWithIdsAndMaskRunsAndVerifies() throws IOException {
+		runsAndVerifies("bert2in", "");
+	}
+
+	@Test
+	void twoStreamModelRunsDebugsAndVerifies() throws IOException {
+		runsAndVerifies("twostream", "\tdebug fiq_int8 threshold rmse/scale > 0.5\n");
+	}
+
+	/** A dataset of one array for a model of two inputs: refused on its line (data-shape), with the .npz form; nothing written. */
+	@Test
+	void oneArrayForTwoInputsIsRefusedOnTheDatasetsLine() throws IOException {
+		Path dir = copy("bert2in");
+		NpyArray.write(dir.resolve("ids.npy"),
+				Datasets.open(DatasetSpec.of(dir.resolve("bert2in-calib.npz"), null)).read(0, 16).named().get("input_ids"));
+		String recipe = recipe("bert2in", "ids.npy", "").replace("format npz\n\tdataset eval", "format npy\n\tdataset eval");
+		Path out = dir.resolve("out");
+		var refused = Runs.run(Runs.recipe(dir, "ids.qr", recipe), out);
+		assertEquals(2, refused.exitCode(), refused.diagnostics().toString());
+		String said = refused.diagnostics().toString();
+		assertTrue(said.contains("ids.qr:3:") && said.contains("[data-shape]") && said.contains("the model has 2 inputs (input_ids, attention_mask)")
+				&& said.contains("numpy.savez(file, input_ids=..., attention_mask=..., y=labels)"), said);
+		assertFalse(Files.exists(out), "nothing written");
+
+		// arrays not named as the inputs: each named, on the line, the dataset named by its path as the recipe writes it
+		Batch b = Datasets.open(DatasetSpec.of(dir.resolve("bert2in-calib.npz"), null)).read(0, 16);
+		Path misnamed = dir.resolve("misnamed.npz");
+		try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(misnamed))) {
+			for (String[] a : new String[][] { { "ids", "input_ids" }, { "mask", "attention_mask" } }) {
+				Path npy = dir.resolve(a[0] + ".npy");
+				NpyArray.write(npy, b.named().get(a[1]));
+				zip.putNextEntry(new ZipEntry(a[0] + ".npy"));
+				zip.write(Files.readAllBytes(npy));
+				zip.closeEntry();
+			}
+		}
+		var wrong = Runs.run(Runs.recipe(dir, "misnamed.qr", recipe("bert2in", "misnamed.npz", "")), out);
+		assertEquals(2, wrong.exitCode(), wrong.diagnostics().toString());
+		said = wrong.diagnostics().toString();
+		assertTrue(said.contains("misnamed.qr:3:") && said.contains("[data-shape]") && said.contains("misnamed.npz: no array for inputs 'input_ids', 'attention_mask'"
+				+ " (arrays: ids [16, 49] int64, mask [16, 49] int64; inputs of m: input_ids [N, 49], attention_mask [N, 49])"), said);
+		assertFalse(Files.exists(out), "nothing written");
+	}
+}
