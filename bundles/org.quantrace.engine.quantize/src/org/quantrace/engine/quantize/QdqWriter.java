@@ -413,6 +413,8 @@ final class QdqWriter {
 		Node dqn = dequantize(q, sz, dq);
 		Node ion = quantize(dq, scaleAndZero(tensor + "_io", ioP), tensor);
 		ed.rewireConsumers(tensor, dq, Set.of(dqn, ion));
+		// a reader written on codes (a KV cache's Transpose of the present key it outputs) finds the activations' codes here
+		dequantizedFrom.put(dq, tensor);
 		return true;
 	}
 

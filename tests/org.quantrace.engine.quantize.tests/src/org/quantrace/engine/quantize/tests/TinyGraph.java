@@ -186,10 +186,12 @@ final class TinyGraph {
 		return this;
 	}
 
-	/** The model with {@code y} as its output. */
-	OnnxModel model(String y) {
-		GraphProto.Builder b = g.clone().addOutput(ValueInfoProto.newBuilder().setName(y)
-				.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
+	/** The model with {@code y} (and {@code more}) as its outputs. */
+	OnnxModel model(String y, String... more) {
+		GraphProto.Builder b = g.clone();
+		for (String out : java.util.stream.Stream.concat(java.util.stream.Stream.of(y), java.util.Arrays.stream(more)).toList()) {
+			b.addOutput(ValueInfoProto.newBuilder().setName(out).setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(1))));
+		}
 		return OnnxModel.of(ModelProto.newBuilder().setIrVersion(opset >= 21 ? 10 : 8).addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(opset))
 				.setGraph(b).build());
 	}
