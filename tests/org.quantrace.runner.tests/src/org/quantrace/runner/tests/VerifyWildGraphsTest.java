@@ -79,6 +79,40 @@ class VerifyWildGraphsTest {
 	}
 
 	/**
+	 * Two Muls by constants in a row (make_unseen23.py's NF-ResNet: relu(x) · γ · β before each residual branch): the
+	 * quantizer folds both into the scale of one DequantizeLinear, written under the second Mul's name and reading the
+	 * codes before the first, so the first Mul's DequantizeLinear is read by nothing and removed. verify found neither the
+	 * first Mul nor its output ("no such layer in the model", "the model does not quantize it"): 72 mismatches on an
+	 * honest run of nfnet with main's CLI. Built from the example's model: Mul by 0.5, Mul by 3 after its first MaxPool,
+	 * read by the second Conv.
+	 */
+	@Test
+	void twoMulsFoldedIntoOneScaleVerifyClean() throws IOException {
+		Path dir = Runs.exampleCopy("verify-rescale-twice");
+		ModelProto example = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		GraphProto.Builder b = afterFirstPool(example.getGraph(), "tripled",
+				NodeProto.newBuilder().setOpType("Mul").setName("mul_half").addInput(FIRST_POOL).addInput("half").addOutput("halved").build(),
+				NodeProto.newBuilder().setOpType("Mul").setName("mul_three").addInput("halved").addInput("three").addOutput("tripled").build());
+		b.addInitializer(TensorProto.newBuilder().setName("half").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(0.5f));
+		b.addInitializer(TensorProto.newBuilder().setName("three").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(3f));
+		Files.write(dir.resolve("model/twice.onnx"), example.toBuilder().setGraph(b).build().toByteArray());
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "twice.qr", Runs.exampleRecipe(dir, "twice", "model/twice.onnx", "fiq_int8, fiq_uint8")), out).exitCode());
+
+		for (String scheme : List.of("fiq_int8", "fiq_uint8")) {
+			GraphProto q = ModelProto.parseFrom(Files.readAllBytes(out.resolve("models/twice/" + scheme + ".onnx"))).getGraph();
+			assertTrue(q.getNodeList().stream().noneMatch(n -> n.getName().equals("mul_half") || n.getOutputList().contains("halved")),
+					scheme + ": the first Mul is folded away, as this test means");
+			assertTrue(q.getNodeList().stream().anyMatch(n -> n.getName().equals("mul_three") && n.getOpType().equals("DequantizeLinear")),
+					scheme + ": the second Mul is the DequantizeLinear of the pooled codes");
+		}
+		String trace = Files.readString(out.resolve("trace.xmi"));
+		assertTrue(trace.contains("tensor=\"halved\"") && trace.contains("node=\"mul_half\" opType=\"Mul\" layerIndex"), "the first Mul and its output are recorded");
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
 	 * A model that takes raw pixels and divides them by 255 first (old7_zoo in tests/data/wild, make_wild3.py, and many
 	 * zoo models): the quantizer folds the Div into the scale of a DequantizeLinear of the input's codes. With uint8 I/O
 	 * that DequantizeLinear was the input's only reader, so the model stated the Div's output scale (1/255) as the
