@@ -186,6 +186,12 @@ public final class OpRules {
 		add(new OpRule("Hardmax", Set.of("Hardmax"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX defines Hardmax for float types only (an argmax"
 				+ " made one-hot, which on codes of one scale would pick the same index): " + FLOAT_ISLAND + "; its one-hot output, 0 and 1, is exact"
 				+ " in any 8-bit quantization whose range holds 0 and 1"), Drq.none(), null));
+		// Sign (make_unseen23's bnn: XNOR-Net's binary activations, BatchNorm → Sign → Conv) is defined by ONNX on every numeric
+		// type, but on codes it computes the sign of the code, not of the value it stands for: sign(q) for uint8 (0 or 1 above the
+		// zero point's side too), and for int8 codes of any zero point but 0 likewise off by the zero point.
+		add(new OpRule("Sign", Set.of("Sign"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX's Sign of 8-bit codes is the sign of the code q,"
+				+ " not of the value q − z it stands for (uint8 codes are never negative), so no integer kernel computes it: " + FLOAT_ISLAND
+				+ "; its output, −1, 0 and 1, is exact in any 8-bit quantization whose range holds them"), Drq.none(), null));
 		add(new OpRule("training ops", Set.of("BatchNormalization", "Dropout"), Form.FLOAT, List.of(), -1,
 				Kernel.none("a training-time op here: freeze the model first (quantrace convert) to fold or remove it"), Drq.none(), null));
 		add(new OpRule("control flow", Set.of("If", "Loop", "Scan"), Form.CONTROL_FLOW, List.of(), -1,

@@ -182,7 +182,31 @@ final class Quantizations {
 		for (String moved : found.isEmpty() ? foldedIntoReaders(tensor) : List.<String>of()) {
 			ofTensor(moved, edge).stream().filter(p -> !found.contains(p)).forEach(found::add);
 		}
+		if (found.isEmpty() && foldedIntoRescale(tensor) != null) {
+			NodeProto op = original.producer(tensor);
+			float factor = op.getOpType().equals("Div") ? 1 / constantOf(op) : constantOf(op);
+			ofTensor(activationOf(op), edge).stream().map(p -> new Params(p.type(), p.scales().stream().map(s -> s * factor).toList(), p.zeroPoints(), p.axis(), p.codes(), p.asymmetricAtMid()))
+					.filter(p -> !found.contains(p)).forEach(found::add);
+		}
 		return found;
+	}
+
+	/**
+	 * A Mul or Div by a positive scalar constant the quantizer folded into a scale, whose every reader is such a Mul/Div
+	 * folded in turn, in the model as a DequantizeLinear under its own name (make_unseen23.py's NF-ResNet: relu(x) · γ · β):
+	 * that DequantizeLinear reads the codes of this op's input with both constants in its scale, and the one written in
+	 * this op's place is read by nothing and is gone. Its quantization is its input's with the scale times its constant.
+	 * The op, or null when the tensor is in the model or made otherwise (the original model says how).
+	 */
+	private NodeProto foldedIntoRescale(String tensor) {
+		NodeProto op = original == null || m.producer(tensor) != null || !m.consumers(tensor).isEmpty() ? null : original.producer(tensor);
+		if (op == null || op.getName().isEmpty() || m.node(op.getName()) != null || !byPositiveConstant(op)) {
+			return null;
+		}
+		List<NodeProto> readers = original.consumers(tensor);
+		boolean allRescale = !readers.isEmpty() && readers.stream().allMatch(r -> byPositiveConstant(r) && !r.getName().isEmpty()
+				&& m.node(r.getName()) != null && m.node(r.getName()).getOpType().equals("DequantizeLinear"));
+		return allRescale ? op : null;
 	}
 
 	/**
@@ -208,13 +232,28 @@ final class Quantizations {
 		if (op.getInputCount() != 2 || !(op.getOpType().equals("Mul") || op.getOpType().equals("Div"))) {
 			return false;
 		}
-		int c = original.value(op.getInput(1)) != null ? 1 : op.getOpType().equals("Mul") ? 0 : -1;
+		int c = constantInput(op);
 		Tensor k = c < 0 ? null : original.value(op.getInput(c));
 		if (k == null || original.value(op.getInput(1 - c)) != null || !k.dataType().isFloatingPoint()) {
 			return false;
 		}
 		float[] v = k.toFloatArray();
 		return v.length == 1 && v[0] > 0 && Float.isFinite(v[0]);
+	}
+
+	/** Which input of a Mul/Div {@link #byPositiveConstant} is its stored constant: 1, 0 (a Mul's first), or -1. */
+	private int constantInput(NodeProto op) {
+		return original.value(op.getInput(1)) != null ? 1 : op.getOpType().equals("Mul") ? 0 : -1;
+	}
+
+	/** The stored constant of a Mul/Div {@link #byPositiveConstant}. */
+	private float constantOf(NodeProto op) {
+		return original.value(op.getInput(constantInput(op))).toFloatArray()[0];
+	}
+
+	/** The activation a Mul/Div {@link #byPositiveConstant} scales. */
+	private String activationOf(NodeProto op) {
+		return op.getInput(1 - constantInput(op));
 	}
 
 	/**
@@ -414,8 +453,9 @@ final class Quantizations {
 				n = codes; // an integer model output requantized from the layer's codes to the output's type: the layer is in those codes
 			}
 		}
-		if (n == null && floatOutput != null && m.producer(floatOutput) == null && !foldedIntoReaders(floatOutput).isEmpty()) {
-			return true; // folded into the scale of the codes its readers move
+		if (n == null && floatOutput != null && m.producer(floatOutput) == null
+				&& (!foldedIntoReaders(floatOutput).isEmpty() || foldedIntoRescale(floatOutput) != null)) {
+			return true; // folded into the scale of the codes its readers move, or of the DequantizeLinear of the Mul/Div after it
 		}
 		if (n == null) {
 			return null;

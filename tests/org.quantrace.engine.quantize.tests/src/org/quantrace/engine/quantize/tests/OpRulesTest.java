@@ -1074,6 +1074,25 @@ class OpRulesTest {
 	}
 
 	/**
+	 * Sign (make_unseen23's bnn: XNOR-Net's BatchNorm → Sign → binary Conv) had no rule: its log row said "Sign has no rule in
+	 * Quantrace's op table". ONNX's Sign of codes is the code's sign, not the value's (uint8 codes are never negative), so it stays
+	 * float by its rule, and the Convs around it stay integer; ONNX Runtime loads and runs the quantized graph.
+	 */
+	@Test
+	void signStaysFloatByItsRuleBetweenIntegerConvs() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		OnnxModel model = t.model(conv(t, t.node("Sign", List.of(conv(t, "x", 3, 4))), 4, 4));
+		QuantizationResult r = TinyGraph.quantize(model, FIQ, t.calibration(-1, 1));
+
+		QuantizationResult.Layer sign = r.layers().stream().filter(l -> l.opType().equals("Sign")).findFirst().orElseThrow();
+		assertFalse(sign.quantized(), sign.toString());
+		assertTrue(sign.reason().startsWith("ONNX's Sign of 8-bit codes is the sign of the code q"), sign.reason());
+		assertTrue(r.layers().stream().filter(l -> l.opType().equals("Conv")).allMatch(QuantizationResult.Layer::quantized), r.layers().toString());
+		NdArray x = t.batch(t.data(8, -1, 1));
+		assertEquals(TinyGraph.run(model, x).length, TinyGraph.run(r.model(), x).length);
+	}
+
+	/**
 	 * Hardmax (round 18's proto ends in one) had no rule: its log row said "Hardmax has no rule in Quantrace's op table". It is an
 	 * argmax made one-hot, and ONNX defines it for float types only, so it stays float on its input dequantized, which on codes of
 	 * one scale orders the values as the codes do. ONNX Runtime runs the quantized graph: every row one-hot, 0 and 1 exactly, at the
