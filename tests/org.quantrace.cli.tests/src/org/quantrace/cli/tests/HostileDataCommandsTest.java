@@ -229,6 +229,33 @@ class HostileDataCommandsTest {
 	}
 
 	/**
+	 * A recipe's table with a label beyond the model's classes on line 300: validate read one sample's label and passed (exit 0),
+	 * and the run stopped at the evaluation, naming no recipe line (hostile9's left open). validate reads every sample (it
+	 * decodes them anyway) and now holds each label against the classes: label-range on the dataset's line, naming the table's line.
+	 */
+	@Test
+	void validateFindsALabelBeyondTheClassesDeepInARecipesTable() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("late-label"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(table));
+		lines.set(299, lines.get(299).substring(0, lines.get(299).lastIndexOf(',')) + ",12");
+		Files.write(work.resolve("digits.csv"), lines);
+		Path recipe = Files.writeString(work.resolve("digits.qr"), """
+				recipe digits "Digits from a table" {
+					responsible "test"
+					model mlp "mlp.onnx" id MLP version 1
+					dataset eval "digits.csv" role evaluation
+					schemes unquantized
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli cli = Cli.run("validate", recipe.toString());
+		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
+		assertTrue(cli.out().contains("digits.qr:4:2: error [label-range] digits.csv: its labels give the row on line 300 (sample 298, counted from 0) the class 12,"
+				+ " but model mlp has 10 outputs (classes 0 to 9)"), cli.out() + cli.err());
+	}
+
+	/**
 	 * The first 20 Fashion-MNIST test images with their labels, the 6th made 42: the refusal was said of the images' file
 	 * only ("img.idx: its labels give sample 5 (counted from 0) the class 42"), a file that holds no label. Now it names the
 	 * label file's entry.
