@@ -36,6 +36,22 @@ class HelpTest {
 		}
 	}
 
+	/**
+	 * --calibration, quantize's other spelling of --data, was in every data command's help (debug, evaluate, prune, factorize)
+	 * while no README row named it (hostile9's left open): only quantize takes it, and quantize's row says so.
+	 */
+	@Test
+	void onlyQuantizeTakesCalibrationAndItsReadmeRowSaysSo() throws java.io.IOException {
+		for (Map.Entry<String, CommandLine> c : COMMANDS.entrySet()) {
+			boolean takes = c.getValue().getCommandSpec().optionsMap().containsKey("--calibration");
+			assertEquals(c.getKey().equals("quantize"), takes, c.getKey() + " takes --calibration");
+			assertEquals(takes, Cli.run(c.getKey(), "--help").out().contains("--calibration"), c.getKey() + " --help");
+		}
+		String quantizeRow = java.nio.file.Files.readAllLines(org.quantrace.testing.TestData.root().resolve("README.md")).stream()
+				.filter(l -> l.startsWith("| `quantrace quantize ")).findFirst().orElseThrow();
+		assertTrue(quantizeRow.contains("--calibration"), quantizeRow);
+	}
+
 	/** Every word of every help text with a dot or slash inside ('.npy/.npz', 'MODEL.onnx', 'e.g.', '1/255') appears whole. */
 	@Test
 	void noLineBreaksInsideAWord() {
