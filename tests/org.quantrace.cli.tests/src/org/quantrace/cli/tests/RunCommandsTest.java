@@ -145,6 +145,21 @@ class RunCommandsTest {
 	}
 
 	/**
+	 * The fingerprint's line gives the verify command to keep: a folder named with a space was printed bare ("quantrace verify
+	 * /tmp/out dir --expect ..."), and the command copied from it gave verify three folders, exit 2 (hostile10). Quoted as a
+	 * shell reads it, a quote in the name too.
+	 */
+	@Test
+	void theVerifyCommandToKeepQuotesAFolderWithASpace() {
+		Path out = dir.resolve("it's out");
+		Cli run = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--only", "unquantized", "-o", out.toString());
+		assertEquals(0, run.exitCode(), run.err());
+		String[] lines = run.out().split("\n");
+		assertTrue(lines[lines.length - 1].endsWith(" (keep it: quantrace verify '" + out.toAbsolutePath().normalize().toString().replace("it's", "it'\\''s")
+				+ "' --expect FINGERPRINT)"), lines[lines.length - 1]);
+	}
+
+	/**
 	 * More shards than pipelines: shard 6/6 of the example's five (one model x five schemes), or 2/2 of --only drq, ran nothing
 	 * and wrote a folder whose results.json and report said "nothing was evaluated (the recipe has no evaluate step)" of a
 	 * recipe that has one, exit 0 (hostile10). Refused before any work, exit 2, nothing written, with the largest split.
