@@ -102,6 +102,25 @@ class HelpTest {
 	}
 
 	/**
+	 * The README's exit codes are those every --help lists: the help listed 70 (a bug in Quantrace, its stack trace printed)
+	 * and the README's paragraph, the contract a CI script reads, did not (hostile10).
+	 */
+	@Test
+	void theReadmeListsEveryExitCodeTheHelpLists() throws java.io.IOException {
+		String help = Cli.run("--help").out().replaceAll("\\s+", " ");
+		String codes = help.substring(help.indexOf("Exit codes:"));
+		String readme = java.nio.file.Files.readString(org.quantrace.testing.TestData.root().resolve("README.md")).replaceAll("\\s+", " ");
+		String contract = readme.substring(readme.indexOf("Exit codes: "));
+		java.util.regex.Matcher listed = java.util.regex.Pattern.compile("(?:: |; )([0-9]+) ([a-z]+)").matcher(codes);
+		int seen = 0;
+		while (listed.find()) {
+			assertTrue(contract.matches("(?s).*[:;,] " + listed.group(1) + " .*"), "the README's exit codes name " + listed.group(1) + " (" + listed.group(2) + ")");
+			seen++;
+		}
+		assertTrue(seen >= 7, codes);
+	}
+
+	/**
 	 * Every command's help ends with every exit code the README promises (hostile8: run --help listed 0, 1 and 2 only, so a
 	 * CI script reading it took a Ctrl-C's 130 or a failed run's 3 for something unknown).
 	 */
