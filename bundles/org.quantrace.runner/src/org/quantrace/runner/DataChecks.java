@@ -224,16 +224,22 @@ final class DataChecks {
 		long classes = scoredClasses(ctx, d, model);
 		for (int from = 0; from < all.size(); from += 64) {
 			int to = Math.min(all.size(), from + 64);
-			int[] labels;
+			org.quantrace.engine.data.Labels read;
 			try {
-				labels = classes < 0 ? null : all.read(from, to).labels().classes();
+				read = classes < 0 ? null : all.read(from, to).labels();
 				if (classes < 0) {
 					all.readInputs(from, to, null);
+				} else if (read == null) { // an .npz of inputs alone: the language cannot see that it holds no labels
+					addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.MISSING_LABELS, "dataset " + d.getName() + " (" + d.getPath()
+							+ ") holds no labels, so the evaluation cannot score model " + m.getName() + "'s classes: add labels \"...\" to the dataset,"
+							+ " or store the labels beside the inputs (an .npz's y array)"));
+					return;
 				}
 			} catch (InvalidInputException e) {
 				addOnce(problems, unreadable(ctx, d, recipeAsGiven, e));
 				return;
 			}
+			int[] labels = read == null ? null : read.classes(); // multilabel flags: their width is checked against the outputs' by name
 			try {
 				for (int i = 0; labels != null && i < labels.length; i++) {
 					LabelCheck.requireClass(all, from + i, labels[i], classes, "model " + m.getName());
