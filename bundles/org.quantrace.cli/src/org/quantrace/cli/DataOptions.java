@@ -25,13 +25,19 @@ abstract class DataOptions {
 
 	private static final String DATA = "A folder <dir>/<class>/<image> (PNG, JPEG), IDX images, .npy/.npz of preprocessed inputs, or a .csv table.";
 
+	/**
+	 * --data's place in the help, before the options of this class: picocli lists a superclass's options first, and the one
+	 * required option of a command came after its optional data options (every other option keeps picocli's default order, -1).
+	 */
+	static final int FIRST = -2;
+
 	/** The dataset's path, as given. */
 	Path data;
 
 	/** --data: evaluate, debug, prune and factorize. */
 	static class Named extends DataOptions {
 
-		@Option(names = "--data", required = true, paramLabel = "DATASET", description = DATA)
+		@Option(names = "--data", required = true, paramLabel = "DATASET", description = DATA, order = FIRST)
 		void data(Path path) {
 			data = path;
 		}
@@ -43,7 +49,7 @@ abstract class DataOptions {
 	 */
 	static class Calibration extends DataOptions {
 
-		@Option(names = { "--data", "--calibration" }, required = true, paramLabel = "DATASET", description = DATA)
+		@Option(names = { "--data", "--calibration" }, required = true, paramLabel = "DATASET", description = DATA, order = FIRST)
 		void data(Path path) {
 			data = path;
 		}

@@ -47,6 +47,12 @@ class HelpTest {
 			assertEquals(c.getKey().equals("quantize"), takes, c.getKey() + " takes --calibration");
 			assertEquals(takes, Cli.run(c.getKey(), "--help").out().contains("--calibration"), c.getKey() + " --help");
 		}
+		for (String command : List.of("debug", "quantize")) { // the required dataset first among the data options, as before
+			String help = Cli.run(command, "--help").out();
+			int options = help.indexOf("\n      --", help.indexOf("Usage:"));
+			int data = help.indexOf(command.equals("quantize") ? "--data, --calibration=DATASET" : "--data=DATASET", options);
+			assertTrue(data > 0 && data < help.indexOf("--labels=FILE", options), command + " --help:\n" + help);
+		}
 		String quantizeRow = java.nio.file.Files.readAllLines(org.quantrace.testing.TestData.root().resolve("README.md")).stream()
 				.filter(l -> l.startsWith("| `quantrace quantize ")).findFirst().orElseThrow();
 		assertTrue(quantizeRow.contains("--calibration"), quantizeRow);
