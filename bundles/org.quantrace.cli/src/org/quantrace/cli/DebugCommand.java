@@ -40,7 +40,7 @@ final class DebugCommand implements Callable<Integer> {
 	Path quantized;
 
 	@Mixin
-	DataOptions data;
+	DataOptions.Named data;
 
 	@Option(names = "--debug-samples", defaultValue = "64", paramLabel = "N", description = "Samples to compare on (default: ${DEFAULT-VALUE}).")
 	int samples;

@@ -44,7 +44,7 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 	List<Path> models;
 
 	@Mixin
-	DataOptions data;
+	DataOptions.Named data;
 
 	@Option(names = "--baseline", paramLabel = "MODEL.onnx", description = "The model the others are compared with (default: the first).")
 	Path baseline;

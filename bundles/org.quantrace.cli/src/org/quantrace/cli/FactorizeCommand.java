@@ -56,7 +56,7 @@ final class FactorizeCommand implements Callable<Integer> {
 	List<String> exclude = List.of();
 
 	@ArgGroup(exclusive = false, heading = "%nEvaluation data (optional): the original's and the result's accuracy side by side%n")
-	DataOptions data;
+	DataOptions.Named data;
 
 	@Override
 	public Integer call() {

@@ -99,7 +99,8 @@ public final class Main {
 			return null;
 		}
 		if (word.endsWith(".qr")) {
-			return "'" + word + "' is a recipe, not a command: run it with quantrace run " + word + " (or check it with quantrace validate " + word + ")";
+			return "'" + word + "' is a recipe, not a command: run it with quantrace run " + org.quantrace.runner.ShellWord.quote(word) + " (or check it with quantrace validate "
+					+ org.quantrace.runner.ShellWord.quote(word) + ")";
 		}
 		String meant = SYNONYMS.get(word.toLowerCase(java.util.Locale.ROOT));
 		String suggestion = meant != null ? "did you mean '" + meant + "'?" : org.quantrace.dsl.Suggestions.didYouMean(word, top.getSubcommands().keySet());

@@ -63,7 +63,7 @@ final class PruneCommand implements Callable<Integer> {
 	List<String> exclude = List.of();
 
 	@ArgGroup(exclusive = false, heading = "%nEvaluation data (optional): the original's and the result's accuracy side by side%n")
-	DataOptions data;
+	DataOptions.Named data;
 
 	@Override
 	public Integer call() {

@@ -53,7 +53,7 @@ final class QuantizeCommand implements Callable<Integer> {
 	Path output;
 
 	@ArgGroup(exclusive = false, heading = "%nCalibration data (full-integer schemes), read like evaluate's:%n")
-	DataOptions calibration;
+	DataOptions.Calibration calibration;
 
 	@Option(names = "--method", paramLabel = "METHOD", defaultValue = "minmax",
 			description = "Calibration: minmax, moving-average, percentile=P (e.g. percentile=99.99), entropy or l2 (default: ${DEFAULT-VALUE})."

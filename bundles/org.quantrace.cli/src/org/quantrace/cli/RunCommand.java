@@ -82,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
 		stdout.println("  trace    " + outcome.out().resolve("trace.xmi"));
 		stdout.println(outcome.accepted() ? RunSummary.verdictLine(outcome.trace()) : "Rejected: a variant failed its acceptance criteria (exit code 1).");
 		// last, so that it is the line a user copies: the one value that proves later that no file of the folder changed
-		stdout.println("Fingerprint " + Outputs.fingerprint(outcome.out()) + " (keep it: quantrace verify " + outcome.out() + " --expect FINGERPRINT)");
+		stdout.println("Fingerprint " + Outputs.fingerprint(outcome.out()) + " (keep it: quantrace verify " + org.quantrace.runner.ShellWord.quote(outcome.out()) + " --expect FINGERPRINT)");
 		return outcome.accepted() ? ExitCodes.OK : ExitCodes.REJECTED;
 	}
 

@@ -93,7 +93,7 @@ final class DataChecks {
 			for (Map.Entry<DatasetDeclaration, Use> use : uses.entrySet()) {
 				boolean readable = checkData(ctx, m, model, use.getKey(), use.getValue(), integerInputs, recipeAsGiven, problems, ran);
 				if (decodeAll && readable && decoded.add(use.getKey())) {
-					decodeAll(ctx, m, use.getKey(), recipeAsGiven, problems);
+					decodeAll(ctx, m, model, use.getKey(), recipeAsGiven, problems);
 				}
 			}
 		}
@@ -207,20 +207,69 @@ final class DataChecks {
 						: "integer model, not a float one"), Severity.WARNING));
 	}
 
-	/** Every sample of {@code d} a step reads (its own 'samples' cut, else all), a batch at a time: unreadable is a diagnostic on its line. */
-	private static void decodeAll(RecipeContext ctx, ModelDeclaration m, DatasetDeclaration d, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+	/**
+	 * Every sample of {@code d} a step reads (its own 'samples' cut, else all), a batch at a time: unreadable is a diagnostic on
+	 * its line. Where the evaluation scores {@code d}'s classes, each sample's label is held against the model's classes in the
+	 * same pass (a CSV's label 12 on line 500 of a 10-class model passed validate and stopped the run at its evaluation, after
+	 * every scheme was quantized): label-range on the dataset's line, naming the sample's line.
+	 */
+	private static void decodeAll(RecipeContext ctx, ModelDeclaration m, OnnxModel model, DatasetDeclaration d, Path recipeAsGiven,
+			List<RecipeFiles.Diagnostic> problems) {
+		Dataset all;
 		try {
-			Dataset all = ctx.read(d, m, 0);
-			for (int from = 0; from < all.size(); from += 64) {
-				if (all.namedInputs().isEmpty()) {
-					all.readInputs(from, Math.min(all.size(), from + 64), null);
-				} else { // every array of a model of several inputs
-					all.read(from, Math.min(all.size(), from + 64));
-				}
-			}
+			all = ctx.read(d, m, 0);
 		} catch (InvalidInputException e) {
 			addOnce(problems, unreadable(ctx, d, recipeAsGiven, e));
+			return;
 		}
+		long classes = scoredClasses(ctx, d, model);
+		for (int from = 0; from < all.size(); from += 64) {
+			int to = Math.min(all.size(), from + 64);
+			org.quantrace.engine.data.Labels read;
+			try {
+				read = classes < 0 ? null : all.read(from, to).labels();
+				if (classes < 0 && all.namedInputs().isEmpty()) {
+					all.readInputs(from, to, null);
+				} else if (classes < 0) { // every array of a model of several inputs
+					all.read(from, to);
+				} else if (read == null) { // an .npz of inputs alone: the language cannot see that it holds no labels
+					addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.MISSING_LABELS, "dataset " + d.getName() + " (" + d.getPath()
+							+ ") holds no labels, so the evaluation cannot score model " + m.getName() + "'s classes: add labels \"...\" to the dataset,"
+							+ " or store the labels beside the inputs (an .npz's y array)"));
+					return;
+				}
+			} catch (InvalidInputException e) {
+				addOnce(problems, unreadable(ctx, d, recipeAsGiven, e));
+				return;
+			}
+			int[] labels = read == null ? null : read.classes(); // multilabel flags: their width is checked against the outputs' by name
+			try {
+				for (int i = 0; labels != null && i < labels.length; i++) {
+					LabelCheck.requireClass(all, from + i, labels[i], classes, "model " + m.getName());
+				}
+			} catch (InvalidInputException e) {
+				addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
+				return;
+			}
+		}
+	}
+
+	/**
+	 * How many classes the evaluation on {@code d} scores {@code model}'s first output as (its declared width), or -1 where it
+	 * scores none (not the evaluation's data, outputs measured against a reference, a width not declared, or one class index
+	 * per sample).
+	 */
+	private static long scoredClasses(RecipeContext ctx, DatasetDeclaration d, OnnxModel model) {
+		org.quantrace.model.recipe.EvaluationStep e = ctx.recipe().getEvaluation();
+		long[] shape = LabelCheck.firstOutputShape(model);
+		if (e == null || e.getDataset() != d || shape == null) {
+			return -1;
+		}
+		org.quantrace.engine.evaluate.EvaluationOptions.Task task = ModelEvaluation.options(e).task();
+		boolean scores = task == org.quantrace.engine.evaluate.EvaluationOptions.Task.CLASSIFICATION
+				|| task == org.quantrace.engine.evaluate.EvaluationOptions.Task.AUTO && LabelCheck.classScores(shape);
+		long width = LabelCheck.outputWidth(model);
+		return scores && width > 1 ? width : -1;
 	}
 
 	/**

@@ -39,7 +39,7 @@ public final class Merger {
 			if (!changed.isEmpty()) {
 				throw new InvalidInputException(shard + ": is not as its run wrote it (" + changed.size() + (changed.size() == 1 ? " mismatch" : " mismatches")
 						+ " with its " + Outputs.SUMS + " and " + Outputs.INVENTORY + ", e.g. " + changed.get(0) + "): merging it would give its changes new checksums",
-						"merge shards as their runs wrote them: run that shard again (quantrace verify " + shard + " lists every change)");
+						"merge shards as their runs wrote them: run that shard again (quantrace verify " + ShellWord.quote(shard) + " lists every change)");
 			}
 		}
 		List<TraceModel> traces = shards.stream().map(Merger::load).toList(); // each read once: a trace is megabytes of XML

@@ -70,6 +70,7 @@ public final class RecipeRunner {
 		if (diagnostics.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
 			return new Outcome(2, null, null, diagnostics, List.of());
 		}
+		options.shard().requireAtMost(ctx.models().size(), schemes.size(), !options.only().isEmpty());
 		try {
 			return runChecked(ctx, schemes, diagnostics, options);
 		} catch (org.quantrace.engine.evaluate.ReferenceSpan.Refused refused) {

@@ -23,6 +23,23 @@ public record Shard(int index, int count) {
 		throw new InvalidInputException("--shard " + text + ": expected i/n with 1 <= i <= n", "e.g. --shard 1/4 ... --shard 4/4 for a matrix of four jobs");
 	}
 
+	/**
+	 * Refuses more shards than the run has pipelines ({@code models} x {@code schemes}, a model without schemes one): shard
+	 * 50/99 of five pipelines held none, and its results.json and report said "nothing was evaluated (the recipe has no
+	 * evaluate step)" of a recipe that has one (hostile10). A shard i/n holds a pipeline exactly when i is at most their count.
+	 */
+	public void requireAtMost(int models, int schemes, boolean only) {
+		int pipelines = models * Math.max(1, schemes);
+		if (count <= pipelines) {
+			return;
+		}
+		String what = models + (models == 1 ? " model" : " models") + (schemes == 0 ? ", no scheme"
+				: " x " + schemes + (schemes == 1 ? " scheme" : " schemes") + (only ? " of --only" : ""));
+		throw new InvalidInputException("--shard " + this + ": the run has " + pipelines + (pipelines == 1 ? " pipeline (" : " pipelines (") + what
+				+ "), so shards " + (pipelines + 1) + " to " + count + " of " + count + " would run nothing",
+				pipelines == 1 ? "run it without --shard" : "split it into at most " + pipelines + " shards: --shard 1/" + pipelines + " ... --shard " + pipelines + "/" + pipelines);
+	}
+
 	public boolean includes(int position) {
 		return position % count == index - 1;
 	}

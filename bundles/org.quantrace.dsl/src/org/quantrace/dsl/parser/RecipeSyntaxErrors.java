@@ -47,6 +47,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		if (unclosed != null) {
 			return new SyntaxErrorMessage(unclosed, IssueCodes.SYNTAX);
 		}
+		String endOfFile = unclosedAtEnd(message);
+		if (endOfFile != null) {
+			return new SyntaxErrorMessage(endOfFile, IssueCodes.SYNTAX);
+		}
 		String name = token == null ? null : badName(e, token, keywords(grammar.getGrammar().getRules()));
 		if (name != null) {
 			return new SyntaxErrorMessage(name, IssueCodes.INVALID_NAME);
@@ -218,6 +222,24 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 			if (unclosed != null) {
 				return unclosed;
 			}
+		}
+		return null;
+	}
+
+	/**
+	 * The lexer's words for a comment or a text that runs to the end of the file ("mismatched character '<EOF>' expecting
+	 * '*'", said where it opens: hostile10), as what to fix; null for any other message.
+	 */
+	private static String unclosedAtEnd(String message) {
+		if (message == null || !message.startsWith("mismatched character '<EOF>' expecting ")) {
+			return null;
+		}
+		String expected = message.substring("mismatched character '<EOF>' expecting ".length());
+		if (expected.equals("'*'") || expected.equals("'/'")) {
+			return "the comment opened with /* here is not closed: it runs to the end of the file; end it with */";
+		}
+		if (expected.equals("'\"'") || expected.equals("'\\''")) {
+			return "the text opened here is not closed: it runs to the end of the file; end it with " + expected.charAt(1);
 		}
 		return null;
 	}

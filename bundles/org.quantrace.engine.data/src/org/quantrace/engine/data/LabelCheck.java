@@ -107,6 +107,19 @@ public final class LabelCheck {
 	}
 
 	/**
+	 * Refuses the class index {@code label} of sample {@code sample} of {@code data} when the model has only {@code width}
+	 * outputs: the data named, the sample where the user opens the file (a table's line).
+	 *
+	 * @throws InvalidInputException naming the data, the sample, the class and the model
+	 */
+	public static void requireClass(Dataset data, int sample, int label, long width, String modelName) {
+		if (label >= width) { // hostile8: "label 42 of sample 5 but fashion_cnn has 10 outputs" named no file
+			throw new InvalidInputException(data.name() + ": its labels give " + data.sampleAt(sample) + " the class " + label + ", but "
+					+ modelName + " has " + width + " outputs (classes 0 to " + (width - 1) + ")", "check the label file matches the model's classes");
+		}
+	}
+
+	/**
 	 * Refuses data whose named classes (a label map's, a CSV's label columns) reach beyond the model's outputs; data
 	 * without class names (labels in .npy or IDX files) is checked batch by batch as it is read.
 	 *

@@ -230,12 +230,7 @@ public final class Evaluator {
 						}
 					}
 					predicted[from + i] = best;
-					int label = batch.labels().classes()[i];
-					if (label >= width) {
-						// the data named (hostile8: "label 42 of sample 5 but fashion_cnn has 10 outputs" named no file)
-						throw new InvalidInputException(data.name() + ": its labels give " + data.sampleAt(from + i) + " the class " + label + ", but "
-								+ variant.name() + " has " + width + " outputs (classes 0 to " + (width - 1) + ")", "check the label file matches the model's classes");
-					}
+					LabelCheck.requireClass(data, from + i, batch.labels().classes()[i], width, variant.name());
 				}
 			}
 			return width;

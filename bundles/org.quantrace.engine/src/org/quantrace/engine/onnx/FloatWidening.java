@@ -326,12 +326,22 @@ public final class FloatWidening {
 				}
 				for (double v : doubles(t)) {
 					float f = (float) v;
-					if (Double.isFinite(v) && Float.isInfinite(f) || v != 0 && f == 0) {
+					if (Double.isFinite(v) && Float.isInfinite(f)) {
 						throw new InvalidInputException(modelName + ": its float64 tensor '" + t.name() + "' holds " + v + ", which float32 cannot hold (it would"
 								+ " become " + f + "): the model cannot be narrowed to float32, the precision Quantrace and ONNX Runtime's kernels compute in",
 								// float32 holds nonzero magnitudes from its smallest subnormal up (the check above passes 1e-40), not only its normal range
 								"scale the layer so that its nonzero values lie within what float32 holds (magnitudes from about 1.4e-45, its smallest subnormal,"
 										+ " to 3.4e+38), or export it in float32 (PyTorch: model.float(), which rounds such a value the same way: check the layer first)");
+					}
+					if (v != 0 && f == 0) {
+						// not flushed here (hostile9's left open): the conversion's record states rounding, and a weight made 0 is a change of
+						// the model's function the user makes and records, not a rounding; PyTorch's model.float() flushes it without a word
+						throw new InvalidInputException(modelName + ": its float64 tensor '" + t.name() + "' holds " + v + ", which float32 cannot hold (it would"
+								+ " become " + f + "): the model cannot be narrowed to float32, the precision Quantrace and ONNX Runtime's kernels compute in;"
+								+ " Quantrace rounds float64 values to float32 and records the largest relative rounding, but does not set a weight to 0",
+								"set the tensor's values below about 1.4e-45 (float32's smallest subnormal) to 0 in the float64 model yourself (numpy:"
+										+ " w[np.abs(w) < 1.4e-45] = 0; onnx.numpy_helper.from_array to write it back), so that the change is yours and on"
+										+ " record, or export the model in float32 (PyTorch: model.float(), which sets such values to 0 without a word)");
 					}
 				}
 			}

@@ -36,6 +36,28 @@ class HelpTest {
 		}
 	}
 
+	/**
+	 * --calibration, quantize's other spelling of --data, was in every data command's help (debug, evaluate, prune, factorize)
+	 * while no README row named it (hostile9's left open): only quantize takes it, and quantize's row says so.
+	 */
+	@Test
+	void onlyQuantizeTakesCalibrationAndItsReadmeRowSaysSo() throws java.io.IOException {
+		for (Map.Entry<String, CommandLine> c : COMMANDS.entrySet()) {
+			boolean takes = c.getValue().getCommandSpec().optionsMap().containsKey("--calibration");
+			assertEquals(c.getKey().equals("quantize"), takes, c.getKey() + " takes --calibration");
+			assertEquals(takes, Cli.run(c.getKey(), "--help").out().contains("--calibration"), c.getKey() + " --help");
+		}
+		for (String command : List.of("debug", "quantize")) { // the required dataset first among the data options, as before
+			String help = Cli.run(command, "--help").out();
+			int options = help.indexOf("\n      --", help.indexOf("Usage:"));
+			int data = help.indexOf(command.equals("quantize") ? "--data, --calibration=DATASET" : "--data=DATASET", options);
+			assertTrue(data > 0 && data < help.indexOf("--labels=FILE", options), command + " --help:\n" + help);
+		}
+		String quantizeRow = java.nio.file.Files.readAllLines(org.quantrace.testing.TestData.root().resolve("README.md")).stream()
+				.filter(l -> l.startsWith("| `quantrace quantize ")).findFirst().orElseThrow();
+		assertTrue(quantizeRow.contains("--calibration"), quantizeRow);
+	}
+
 	/** Every word of every help text with a dot or slash inside ('.npy/.npz', 'MODEL.onnx', 'e.g.', '1/255') appears whole. */
 	@Test
 	void noLineBreaksInsideAWord() {
@@ -83,6 +105,25 @@ class HelpTest {
 		assertTrue(activations.contains("uint8 (their default"), activations);
 		assertFalse(activations.contains("int8 (default)"), activations);
 		assertEquals(0, Cli.run("quantize", "--help").exitCode());
+	}
+
+	/**
+	 * The README's exit codes are those every --help lists: the help listed 70 (a bug in Quantrace, its stack trace printed)
+	 * and the README's paragraph, the contract a CI script reads, did not (hostile10).
+	 */
+	@Test
+	void theReadmeListsEveryExitCodeTheHelpLists() throws java.io.IOException {
+		String help = Cli.run("--help").out().replaceAll("\\s+", " ");
+		String codes = help.substring(help.indexOf("Exit codes:"));
+		String readme = java.nio.file.Files.readString(org.quantrace.testing.TestData.root().resolve("README.md")).replaceAll("\\s+", " ");
+		String contract = readme.substring(readme.indexOf("Exit codes: "));
+		java.util.regex.Matcher listed = java.util.regex.Pattern.compile("(?:: |; )([0-9]+) ([a-z]+)").matcher(codes);
+		int seen = 0;
+		while (listed.find()) {
+			assertTrue(contract.matches("(?s).*[:;,] " + listed.group(1) + " .*"), "the README's exit codes name " + listed.group(1) + " (" + listed.group(2) + ")");
+			seen++;
+		}
+		assertTrue(seen >= 7, codes);
 	}
 
 	/**

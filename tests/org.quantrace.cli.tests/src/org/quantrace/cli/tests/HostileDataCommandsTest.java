@@ -67,7 +67,17 @@ class HostileDataCommandsTest {
 		Path work = Files.createDirectories(dir.resolve("recipe"));
 		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
 		Files.copy(table, work.resolve("digits.csv"));
-		Path recipe = Files.writeString(work.resolve("digits.qr"), """
+		Path recipe = digitsRecipe(work);
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
+		// before: the trace and the report said "grayscale, scale 1/255, NCHW float32", which the reader did not apply
+		assertRecorded(work.resolve("out"), "none (features as read, float32)");
+	}
+
+	/** A recipe that evaluates the MLP, as it is, on work/digits.csv. */
+	private static Path digitsRecipe(Path work) throws IOException {
+		return Files.writeString(work.resolve("digits.qr"), """
 				recipe digits "Digits from a table" {
 					responsible "test"
 					model mlp "mlp.onnx" id MLP version 1
@@ -76,11 +86,6 @@ class HostileDataCommandsTest {
 					evaluate on eval metrics accuracy
 				}
 				""");
-		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
-		assertEquals(0, run.exitCode(), run.err());
-		assertEquals(0.9622, accuracy(Files.readString(work.resolve("out/results.json"))), 5e-4);
-		// before: the trace and the report said "grayscale, scale 1/255, NCHW float32", which the reader did not apply
-		assertRecorded(work.resolve("out"), "none (features as read, float32)");
 	}
 
 	/** The evidence names the preprocessing the reader applied, nothing else, and verify (re-running the evaluation) agrees. */
@@ -226,6 +231,56 @@ class HostileDataCommandsTest {
 		// hostile9: on the line the user opens the table at (header on line 1: sample 3 is line 5), not "sample 3 (counted from 0)"
 		assertTrue(cli.err().contains("quantrace: error: " + f + ": its labels give the row on line 5 (sample 3, counted from 0) the class 12, but"
 				+ " sklearn_digits_mlp has 10 outputs (classes 0 to 9)"), cli.err());
+	}
+
+	/**
+	 * A recipe's table with a label beyond the model's classes on line 300: validate read one sample's label and passed (exit 0),
+	 * and the run stopped at the evaluation, naming no recipe line (hostile9's left open). validate reads every sample (it
+	 * decodes them anyway) and now holds each label against the classes: label-range on the dataset's line, naming the table's line.
+	 */
+	@Test
+	void validateFindsALabelBeyondTheClassesDeepInARecipesTable() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("late-label"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(table));
+		lines.set(299, lines.get(299).substring(0, lines.get(299).lastIndexOf(',')) + ",12");
+		Files.write(work.resolve("digits.csv"), lines);
+		Path recipe = digitsRecipe(work);
+		Cli cli = Cli.run("validate", recipe.toString());
+		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
+		assertTrue(cli.out().contains("digits.qr:4:2: error [label-range] digits.csv: its labels give the row on line 300 (sample 298, counted from 0) the class 12,"
+				+ " but model mlp has 10 outputs (classes 0 to 9)"), cli.out() + cli.err());
+	}
+
+	/**
+	 * An .npz of inputs alone evaluated as classes: validate passed it (exit 0) and the run stopped at the evaluation ("the data
+	 * has no labels", no recipe line); reading every label, validate must say it on the dataset's line, not fail on the missing
+	 * labels (hostile10).
+	 */
+	@Test
+	void validateSaysAnNpzWithoutLabelsOnTheDatasetsLine() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("npz-inputs-only"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		List<String> rows = Files.readAllLines(table).subList(1, 41);
+		float[] x = new float[rows.size() * 64];
+		for (int i = 0; i < rows.size(); i++) {
+			String[] cells = rows.get(i).split(",");
+			for (int c = 0; c < 64; c++) {
+				x[i * 64 + c] = Float.parseFloat(cells[c]);
+			}
+		}
+		Path npy = work.resolve("x.npy");
+		NpyArray.write(npy, NdArray.ofFloats(new long[] { rows.size(), 64 }, x));
+		try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(work.resolve("digits.npz")))) {
+			zip.putNextEntry(new java.util.zip.ZipEntry("x.npy"));
+			zip.write(Files.readAllBytes(npy));
+			zip.closeEntry();
+		}
+		Path recipe = Files.writeString(work.resolve("digits.qr"), Files.readString(digitsRecipe(work)).replace("digits.csv", "digits.npz"));
+		Cli cli = Cli.run("validate", recipe.toString());
+		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
+		assertTrue(cli.out().contains("digits.qr:4:2: error [missing-labels] dataset eval (digits.npz) holds no labels, so the evaluation cannot score"
+				+ " model mlp's classes"), cli.out() + cli.err());
 	}
 
 	/**

@@ -145,6 +145,40 @@ class RunCommandsTest {
 	}
 
 	/**
+	 * The fingerprint's line gives the verify command to keep: a folder named with a space was printed bare ("quantrace verify
+	 * /tmp/out dir --expect ..."), and the command copied from it gave verify three folders, exit 2 (hostile10). Quoted as a
+	 * shell reads it, a quote in the name too.
+	 */
+	@Test
+	void theVerifyCommandToKeepQuotesAFolderWithASpace() {
+		Path out = dir.resolve("it's out");
+		Cli run = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--only", "unquantized", "-o", out.toString());
+		assertEquals(0, run.exitCode(), run.err());
+		String[] lines = run.out().split("\n");
+		assertTrue(lines[lines.length - 1].endsWith(" (keep it: quantrace verify '" + out.toAbsolutePath().normalize().toString().replace("it's", "it'\\''s")
+				+ "' --expect FINGERPRINT)"), lines[lines.length - 1]);
+	}
+
+	/**
+	 * More shards than pipelines: shard 6/6 of the example's five (one model x five schemes), or 2/2 of --only drq, ran nothing
+	 * and wrote a folder whose results.json and report said "nothing was evaluated (the recipe has no evaluate step)" of a
+	 * recipe that has one, exit 0 (hostile10). Refused before any work, exit 2, nothing written, with the largest split.
+	 */
+	@Test
+	void aShardOfNoPipelineIsRefusedBeforeAnyWork() {
+		Path out = dir.resolve("empty-shard");
+		Cli six = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--shard", "6/6", "-o", out.toString());
+		assertEquals(2, six.exitCode(), six.err());
+		assertTrue(six.err().contains("quantrace: error: --shard 6/6: the run has 5 pipelines (1 model x 5 schemes), so shards 6 to 6 of 6 would run nothing\n"
+				+ "quantrace: hint: split it into at most 5 shards: --shard 1/5 ... --shard 5/5"), six.err());
+		Cli only = Cli.run("run", TestData.example("fashion_cnn.qr").toString(), "--only", "drq", "--shard", "2/2", "-o", out.toString());
+		assertEquals(2, only.exitCode(), only.err());
+		assertTrue(only.err().contains("--shard 2/2: the run has 1 pipeline (1 model x 1 scheme of --only), so shards 2 to 2 of 2 would run nothing\n"
+				+ "quantrace: hint: run it without --shard"), only.err());
+		assertFalse(java.nio.file.Files.exists(out), "nothing written");
+	}
+
+	/**
 	 * A recipe without acceptance criteria: `run` printed "Accepted." as its verdict line, while the logs said that no variant
 	 * is accepted or rejected. It says neither now (exit 0: nothing was rejected).
 	 */

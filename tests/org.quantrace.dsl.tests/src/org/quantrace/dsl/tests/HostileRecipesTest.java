@@ -223,6 +223,19 @@ class HostileRecipesTest {
 				+ "; end it with \" on line " + opened, errors.get(0).getMessage());
 	}
 	/**
+	 * A comment opened with /* and never closed, or a text whose quote is missing on the last line, runs to the end of the file:
+	 * the error (where it opens) said the lexer's "mismatched character '<EOF>' expecting '*'" (hostile10).
+	 */
+	@Test
+	void aCommentOrTextRunningToTheEndOfTheFileSaysSo() {
+		String comment = example + "/* to do\n";
+		onlyError("comment.qr", comment, IssueCodes.SYNTAX, "/* to do",
+				"the comment opened with /* here is not closed: it runs to the end of the file; end it with */");
+		String text = example.substring(0, example.lastIndexOf('}')) + "\tresponsible \"nobody\n";
+		onlyError("text.qr", text, IssueCodes.SYNTAX, "responsible \"nobody", "the text opened here is not closed: it runs to the end of the file; end it with \"");
+	}
+
+	/**
 	 * An opset Quantrace cannot write: 'opset 99' passed validation and the run stopped at the conversion with "cnn: cannot
 	 * upgrade to opset 99", naming neither the recipe nor the line; 'opset 11' in a scheme likewise at quantization.
 	 */

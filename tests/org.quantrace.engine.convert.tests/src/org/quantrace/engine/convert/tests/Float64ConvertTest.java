@@ -82,7 +82,8 @@ class Float64ConvertTest {
 
 	/**
 	 * A value below float32's smallest subnormal (1e-50, branch hostile7's f64_tiny) is refused, and a float32 subnormal (1e-40)
-	 * is not: the hint named float32's normal range (1.2e-38 up), which the check does not hold values to.
+	 * is not: the hint named float32's normal range (1.2e-38 up), which the check does not hold values to. The refusal says why
+	 * the value is not set to 0 as float32 conversion (model.float()) does, and the hint how to do it on record (hostile10).
 	 */
 	@Test
 	void aFloat64ValueBelowFloat32sSmallestIsRefusedWithTheRangeTheCheckHolds() {
@@ -92,8 +93,11 @@ class Float64ConvertTest {
 				() -> Freezer.freeze(OnnxModel.of(Float64Models.convRelu(w)), "f64.onnx", FreezeOptions.defaults(), null));
 
 		assertTrue(e.getMessage().startsWith("f64.onnx: its float64 tensor 'W' holds 1.0E-50, which float32 cannot hold (it would become 0.0)"), e.getMessage());
-		assertTrue(e.hint().startsWith("scale the layer so that its nonzero values lie within what float32 holds (magnitudes from about 1.4e-45, its smallest"
-				+ " subnormal, to 3.4e+38)"), e.hint());
+		// hostile10: why it is refused rather than set to 0 as model.float() does, and how to make that change on record
+		assertTrue(e.getMessage().endsWith("Quantrace rounds float64 values to float32 and records the largest relative rounding, but does not set a weight to 0"),
+				e.getMessage());
+		assertTrue(e.hint().startsWith("set the tensor's values below about 1.4e-45 (float32's smallest subnormal) to 0 in the float64 model yourself (numpy:"
+				+ " w[np.abs(w) < 1.4e-45] = 0;"), e.hint());
 		w[4] = 1e-40;
 		assertEquals(1, Freezer.freeze(OnnxModel.of(Float64Models.convRelu(w)), "f64.onnx", FreezeOptions.defaults(), null).model().graph().initializers().size());
 	}
