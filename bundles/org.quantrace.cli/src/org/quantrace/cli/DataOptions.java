@@ -55,7 +55,7 @@ abstract class DataOptions {
 		}
 	}
 
-	@Option(names = "--labels", paramLabel = "FILE", description = "Labels: a JSON class map for folders, .npy for .npy inputs, an IDX label file.")
+	@Option(names = "--labels", paramLabel = "FILE", description = "Labels: a JSON class map for folders, .npy for .npy inputs and for an .npz of inputs alone, an IDX label file.")
 	Path labels;
 
 	@Option(names = "--data-format", paramLabel = "FORMAT", description = "folder, idx, npy, npz or csv (default: from the path).")

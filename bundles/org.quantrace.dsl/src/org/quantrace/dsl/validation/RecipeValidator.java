@@ -785,7 +785,7 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		// outputs measured against the original's need no labels
 		if (!reconstruction && d.getPath() != null && d.getLabels() == null && (format == null ? !d.getPath().toLowerCase(Locale.ROOT).matches(".*\\.(npz|csv|csv\\.gz)") : DatasetFormats.needsLabelFile(format))) {
 			error("dataset '" + d.getName() + "' has no label file, so the evaluation cannot score it: add labels \"...\" to the dataset"
-					+ " (a JSON class map for folders, .npy for .npy inputs, IDX labels for IDX images)" + (e.getMetrics().isEmpty()
+					+ " (a JSON class map for folders, .npy for .npy inputs and for an .npz of inputs alone, IDX labels for IDX images)" + (e.getMetrics().isEmpty()
 							? "; for a model whose output is no class scores (an image-to-image model) name its metrics instead, 'metrics mse, psnr, ssim'"
 									+ " (or state a criterion on one, 'accept when psnr >= 30 dB'): its outputs are measured against the original's, without labels"
 							: ""), e, Literals.EVALUATION_STEP__DATASET, IssueCodes.MISSING_LABELS);

@@ -108,6 +108,19 @@ class HelpTest {
 	}
 
 	/**
+	 * An .npz of a model's inputs alone takes its labels from --labels (multiin: the reader reads a label file beside an .npz
+	 * now); the help named .npy inputs only, so a user of an .npz had no word that --labels applies.
+	 */
+	@Test
+	void labelsHelpSaysAnNpzOfInputsTakesALabelFile() {
+		for (String command : java.util.List.of("quantize", "evaluate", "debug")) {
+			String help = Cli.run(command, "--help").out().replaceAll("\\s+", " ");
+			String labels = help.substring(help.lastIndexOf("--labels=FILE"));
+			assertTrue(labels.substring(0, labels.indexOf("--", 5)).contains(".npz of inputs alone"), command + ": " + labels);
+		}
+	}
+
+	/**
 	 * The README's exit codes are those every --help lists: the help listed 70 (a bug in Quantrace, its stack trace printed)
 	 * and the README's paragraph, the contract a CI script reads, did not (hostile10).
 	 */
