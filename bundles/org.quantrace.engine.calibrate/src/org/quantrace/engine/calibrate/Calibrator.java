@@ -134,8 +134,9 @@ public final class Calibrator {
 		Map<String, Graph> branchOf = branchTensors(g);
 		Map<String, String> fetchedAs = new HashMap<>(); // exposed name -> tensor, for tensors of If branches
 		Map<String, Squares> squares = new LinkedHashMap<>();
+		Set<String> inputNames = Set.copyOf(modelInputs.names());
 		for (String t : topological(g, tensors)) {
-			if (modelInputs.names().contains(t)) {
+			if (inputNames.contains(t)) {
 				continue;
 			}
 			Graph branch = branchOf.get(t);

@@ -11,7 +11,6 @@ import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.LabelCheck;
 import org.quantrace.engine.data.Labels;
-import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.IoQuantization;
@@ -133,7 +132,6 @@ public final class Evaluator {
 		final Variant variant;
 		final InferenceSession session;
 		final ModelInputs inputs;
-		final ModelInput input;
 		/** The model's integer inputs, which float samples are quantized for. */
 		final Map<String, IoQuantization.Io> intInputs;
 		final IoQuantization.Io intInput;
@@ -154,9 +152,8 @@ public final class Evaluator {
 			this.multilabel = multilabel;
 			this.data = data;
 			this.inputs = ModelInputs.of(v.model(), v.name(), data);
-			this.input = inputs.first();
 			this.intInputs = IoQuantization.inputs(v.model());
-			this.intInput = intInputs.get(input.name());
+			this.intInput = intInputs.get(inputs.first().name());
 			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
 			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
 		}
@@ -164,15 +161,14 @@ public final class Evaluator {
 		/** Runs one batch; returns the output width. */
 		int run(Batch batch, int from, int total, EvaluationOptions options) {
 			Map<String, NdArray> fed = IntegerFeed.feed(inputs, batch, intInputs, variant.name());
-			NdArray x = fed.get(input.name());
 			long start = System.nanoTime();
 			Map.Entry<String, NdArray> first = session.run(fed).entrySet().iterator().next();
 			NdArray y = first.getValue();
 			nanos += System.nanoTime() - start;
 			long[] shape = y.shape();
-			if (shape.length == 0 || shape[0] != x.shape()[0]) { // an ArgMax over axis 0 gave [classes] for a batch of 64: read as that many samples, exit 0
+			if (shape.length == 0 || shape[0] != batch.size()) { // an ArgMax over axis 0 gave [classes] for a batch of 64: read as that many samples, exit 0
 				throw new InvalidInputException(variant.name() + "'s output '" + first.getKey() + "' has shape " + java.util.Arrays.toString(shape) + " for a batch of "
-						+ x.shape()[0] + " samples: its first axis is not one row per sample (an ArgMax or a reduction over axis 0, the batch?)",
+						+ batch.size() + " samples: its first axis is not one row per sample (an ArgMax or a reduction over axis 0, the batch?)",
 						"give a model whose first output has one row per sample: class scores [N, classes], or one class index per sample"
 								+ " (ArgMax over the classes' axis)");
 			}

@@ -9,7 +9,6 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
-import org.quantrace.engine.data.ModelInput;
 import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.runtime.InferenceSession;
@@ -102,7 +101,6 @@ final class Reconstruction {
 		final Variant variant;
 		final InferenceSession session;
 		final ModelInputs inputs;
-		final ModelInput input;
 		/** The model's integer inputs, which float samples are quantized for. */
 		final Map<String, IoQuantization.Io> intInputs;
 		final IoQuantization.Io intInput;
@@ -115,9 +113,8 @@ final class Reconstruction {
 		Runner(Variant v, Dataset data) {
 			this.variant = v;
 			this.inputs = ModelInputs.of(v.model(), v.name(), data);
-			this.input = inputs.first();
 			this.intInputs = IoQuantization.inputs(v.model());
-			this.intInput = intInputs.get(input.name());
+			this.intInput = intInputs.get(inputs.first().name());
 			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
 			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
 		}
