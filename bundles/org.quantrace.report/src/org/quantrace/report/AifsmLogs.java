@@ -565,7 +565,9 @@ public final class AifsmLogs {
 	 * Conv's "added by the rewrite of AveragePool 'p': the window sums divided by 9"; a pool whose every window counts all its values
 	 * as the depthwise Conv alone: "AveragePool rewritten as a depthwise Conv of weights 1/9 (every window counts 9 values)"; a ConvTranspose as a
 	 * sub-pixel Conv: "ConvTranspose (stride 2x2) rewritten as a sub-pixel Conv 32 → 64 of its 4 phases' taps and an interleave of the
-	 * phases"), as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
+	 * phases"; a HardSigmoid folded into the Conv before it: "HardSigmoid 'h' (α 0.16666667, β 0.5) folded into this Conv: weights ×α,
+	 * bias ×α + β", and the HardSigmoid's "HardSigmoid rewritten as a Clip to [0, 1] after Conv 'c', its α and β folded into that Conv"),
+	 * as a part of the layer's reason in the trace starts it; the per-layer appendix prints it in the
 	 * layer's cell, the reason's part as a note. A document read back may break the cell's lines anywhere, at a '/' and
 	 * inside a name too ("9 /count", "'/c /AveragePool_sums'"): verify finds the words with the cell's whitespace taken out.
 	 */
@@ -583,7 +585,10 @@ public final class AifsmLogs {
 			+ "|grouped\\s*Conv\\s*\\(\\d+\\s*groups\\)\\s*rewritten\\s*as\\s*one\\s*dense\\s*Conv\\s*\\d+\\s*→\\s*\\d+\\s*with\\s*block-\\s*diagonal"
 			+ "\\s*weights\\s*\\(zero\\s*between\\s*the\\s*groups\\)"
 			+ "|ConvTranspose\\s*\\(stride\\s*\\d+x\\d+\\)\\s*rewritten\\s*as\\s*a\\s*sub-\\s*pixel\\s*Conv\\s*\\d+\\s*→\\s*\\d+\\s*of\\s*its"
-			+ "\\s*\\d+\\s*phases'\\s*taps\\s*and\\s*an\\s*interleave\\s*of\\s*the\\s*phases");
+			+ "\\s*\\d+\\s*phases'\\s*taps\\s*and\\s*an\\s*interleave\\s*of\\s*the\\s*phases"
+			+ "|HardSigmoid\\s*'[^']*'\\s*\\(α\\s*[-0-9.E]+,\\s*β\\s*[-0-9.E]+\\)\\s*folded\\s*into\\s*this\\s*Conv:\\s*weights\\s*×α,"
+			+ "\\s*bias\\s*×α\\s*\\+\\s*β|HardSigmoid\\s*rewritten\\s*as\\s*a\\s*Clip\\s*to\\s*\\[0,\\s*1\\]\\s*after\\s*Conv\\s*'[^']*',"
+			+ "\\s*its\\s*α\\s*and\\s*β\\s*folded\\s*into\\s*that\\s*Conv");
 
 	/** "; rewritten as a depthwise Conv (…) on its input's channels repeated by Gather 'g' (note N)" for a layer the quantizer rewrote or added; else "". */
 	private static String rewritten(LayerQuantizationRecord l, List<String> notes) {

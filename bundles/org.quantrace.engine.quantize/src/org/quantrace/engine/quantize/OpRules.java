@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.quantize.OpRule.Drq;
@@ -155,9 +156,12 @@ public final class OpRules {
 						"moves integer codes: ONNX Runtime drops the DequantizeLinear/QuantizeLinear around it (" + String.join(", ", PAIR_KEPT)
 								+ ": it keeps them, Quantrace writes the op on the codes; Pad pads with the zero point)"),
 				Drq.none(), OpRules::codesRefusal));
+		// A HardSigmoid that alone reads a Conv's output (a squeeze-excitation gate) is folded into that Conv instead
+		// ({@link #hardSigmoidIntoConv}, {@link HardSigmoidIntoConv}).
 		add(new OpRule("HardSigmoid/HardSwish", Set.of("HardSigmoid", "HardSwish"), Form.LOWERED, List.of(), -1,
 				new Kernel("QLinearAdd (+ QLinearMul for HardSwish)", true, false,
-						"no integer HardSigmoid/HardSwish kernel in ONNX Runtime: lowered to x·α+β clamped to [0, 1] by the quantization (QLinearAdd), times x (QLinearMul)"),
+						"no integer HardSigmoid/HardSwish kernel in ONNX Runtime: lowered to x·α+β clamped to [0, 1] by the quantization (QLinearAdd), times x (QLinearMul)",
+						null, null, OpRules::hardSigmoidIntoConv),
 				Drq.none(), null));
 		add(floatRule("normalization", Set.of("LayerNormalization", "InstanceNormalization", "LpNormalization", "GroupNormalization")));
 		add(floatRule("transcendental", Set.of("Tanh", "Erf", "Gelu", "Exp", "Log", "Sqrt", "Pow", "Reciprocal", "Sin", "Cos", "Softplus", "Elu", "Selu", "Mish")));
@@ -451,6 +455,39 @@ public final class OpRules {
 				+ " a second time); a Mul by " + factors.length + " per-channel factors is a depthwise 1x1 Conv of those weights, an Add of a per-channel"
 				+ " constant after it that Conv's bias, which ONNX Runtime runs as one depthwise QLinearConv with per-channel weights (densenet's"
 				+ " nine BatchNorms after Concats and pools: int8 0.80-0.88x → 0.50-0.56x the fp32 CPU time, batch 64)";
+	}
+
+	/**
+	 * Why a HardSigmoid that alone reads a Conv's output (float weights of rank 3 or more, a float bias of one value per output
+	 * channel or none) is folded into that Conv before quantizing ({@link HardSigmoidIntoConv}), or null. Lowered, it costs a
+	 * QLinearAdd of the Conv's codes read at scale·α plus β (rounded twice, its saturation the clamp) that fp32 does not have:
+	 * ONNX Runtime fuses the float Conv and HardSigmoid into one FusedConv. Folded, the Conv computes α·(W·x + b) + β and its
+	 * output quantization, zero point at 0 and the top at most 1, clamps as the HardSigmoid did (a Clip to [0, 1] left for it).
+	 * Measured on the zoo's MobileNetV3 (its four squeeze-excitation gates; tests/data/wild/README.md, speed25's hand form, and
+	 * speed26's rule).
+	 */
+	static String hardSigmoidIntoConv(Node h) {
+		if (!h.opType().equals("HardSigmoid") || !h.isStandard() || h.inputs().size() != 1 || h.outputs().size() != 1) {
+			return null;
+		}
+		float alpha = h.floatAttribute("alpha", 0.2f);
+		float beta = h.floatAttribute("beta", 0.5f);
+		Graph g = h.graph();
+		Node conv = g.producer(h.input(0)).orElse(null);
+		if (alpha == 0 || !Float.isFinite(alpha) || !Float.isFinite(beta) || conv == null || !conv.opType().equals("Conv") || !conv.isStandard()
+				|| conv.outputs().size() != 1 || conv.inputs().size() < 2 || g.consumers(h.input(0)).size() != 1 || g.isOutput(h.input(0))) {
+			return null;
+		}
+		Tensor w = g.constant(conv.input(1));
+		Tensor b = conv.inputs().size() > 2 && !conv.input(2).isEmpty() ? g.constant(conv.input(2)) : null;
+		boolean noBias = conv.inputs().size() < 3 || conv.input(2).isEmpty();
+		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length < 3
+				|| !noBias && (b == null || b.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || b.elementCount() != w.dims()[0])) {
+			return null;
+		}
+		return "no integer HardSigmoid kernel in ONNX Runtime, and lowered it is a QLinearAdd of the codes of Conv '" + conv.name() + "' that fp32 does"
+				+ " not have (ONNX Runtime fuses the float pair into one FusedConv); HardSigmoid(W·x + b) = clamp(α·W·x + α·b + β, 0, 1): the Conv with"
+				+ " weights ×α and bias ×α + β, its output quantization (zero point at 0, top at most 1) the clamp";
 	}
 
 	/**

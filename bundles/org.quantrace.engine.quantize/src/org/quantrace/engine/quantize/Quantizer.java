@@ -223,18 +223,24 @@ public final class Quantizer {
 			}
 			subPixels = SubPixelConvs.apply(model.graph(), before, n -> eightBitIntegers(spec, n));
 		}
+		Set<String> poolConvs = new java.util.HashSet<>(pools == null ? Set.of() : pools.convs()); // a pool's window, which verify checks as such
+		if (scales != null) {
+			poolConvs.addAll(scales.convs()); // a Mul's factors, likewise
+		}
+		if (dense != null) {
+			poolConvs.addAll(dense.convs()); // a grouped Conv's weights with zeros between the groups, likewise
+		}
+		if (subPixels != null) {
+			poolConvs.addAll(subPixels.convs()); // a ConvTranspose's phases, likewise
+		}
 		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
-			Set<String> poolConvs = new java.util.HashSet<>(pools == null ? Set.of() : pools.convs()); // a pool's window, which verify checks as such
-			if (scales != null) {
-				poolConvs.addAll(scales.convs()); // a Mul's factors, likewise
-			}
-			if (dense != null) {
-				poolConvs.addAll(dense.convs()); // a grouped Conv's weights with zeros between the groups, likewise
-			}
-			if (subPixels != null) {
-				poolConvs.addAll(subPixels.convs()); // a ConvTranspose's phases, likewise
-			}
 			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n) && !poolConvs.contains(n.name())));
+		}
+		HardSigmoidIntoConv.Rewrites folds = null;
+		if (spec.technique() == Technique.FULL_INTEGER) {
+			// after the padding: a widened Conv keeps its weights' name, by which verify reads the widening; it is not folded
+			folds = HardSigmoidIntoConv.apply(model.graph(), n -> eightBitIntegers(spec, n), n -> poolConvs.contains(n) || padded.containsKey(n),
+					model.opset() >= 11);
 		}
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = new HashMap<>(Calibrator.shapes(model, modelName));
@@ -310,6 +316,14 @@ public final class Quantizer {
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
 				said(padded, scales.notes());
+			}
+			if (folds != null) {
+				// a fold the plan leaves float (its Conv or its Clip) gains nothing: put back
+				if (!folds.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
+					plan = QuantizationPlan.fullInteger(model, spec, types);
+				}
+				folds.dropOriginals(model.graph());
+				said(padded, folds.notes());
 			}
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());
 			Set<String> observe = new LinkedHashSet<>(plan.calibrationTensors());

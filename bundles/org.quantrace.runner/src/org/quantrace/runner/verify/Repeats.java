@@ -44,6 +44,10 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * And a ConvTranspose written as a sub-pixel Conv under its name and an interleave of its phases ("ConvTranspose (stride 2x2)
  * rewritten as a sub-pixel Conv 32 → 64 of its 4 phases' taps and an interleave of the phases"): its phase weights, bias and
  * moves ({@link #subPixel}).
+ * <p>
+ * And a HardSigmoid that alone read a Conv's output folded into that Conv ("HardSigmoid 'h' (α 0.16666667, β 0.5) folded into
+ * this Conv: weights ×α, bias ×α + β", and the HardSigmoid's "HardSigmoid rewritten as a Clip to [0, 1] after Conv 'c', its α
+ * and β folded into that Conv"): the weights, the bias and the clamp ({@link HardSigmoidFold}).
  */
 final class Repeats {
 
@@ -78,6 +82,7 @@ final class Repeats {
 				split(model, input, mul);
 			}
 		}
+		HardSigmoidFold.check(model, input, statements);
 		for (NodeProto conv : model.nodes()) {
 			NodeProto original = conv.getOpType().equals("Conv") && !conv.getName().isEmpty() ? input.node(conv.getName()) : null;
 			if (original == null || !original.getOpType().equals("Conv") || group(original) == group(conv)) {

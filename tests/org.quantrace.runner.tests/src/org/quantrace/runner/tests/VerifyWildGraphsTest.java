@@ -920,7 +920,7 @@ class VerifyWildGraphsTest {
 	 * Runs the example's recipe on model/NAME.onnx with fiq_int8 in {@code dir}/out, checks that the trace and the per-layer
 	 * appendix state {@code rewritten} and that verify finds nothing; returns the output folder.
 	 */
-	private static Path verifiedRewrite(Path dir, String name, String rewritten) throws IOException {
+	static Path verifiedRewrite(Path dir, String name, String rewritten) throws IOException {
 		Path out = dir.resolve("out");
 		int exit = Runs.run(Runs.recipe(dir, name + ".qr", Runs.exampleRecipe(dir, name, "model/" + name + ".onnx", "fiq_int8")), out).exitCode();
 		assertTrue(exit == 0 || exit == 1, "written (its accuracy is no matter here): exit " + exit);
@@ -932,7 +932,7 @@ class VerifyWildGraphsTest {
 	}
 
 	/** A copy of the run {@code out} in {@code dir}/tampered whose int8 weight {@code codes} in {@code model} holds 5 at {@code index}. */
-	private static Path withCode(Path dir, Path out, String model, String codes, int index) throws IOException {
+	static Path withCode(Path dir, Path out, String model, String codes, int index) throws IOException {
 		Path tampered = dir.resolve("tampered");
 		Runs.copy(out, tampered);
 		Tampering.editInitializer(tampered, model, codes, t -> {
@@ -947,7 +947,7 @@ class VerifyWildGraphsTest {
 	}
 
 	/** The name of the int8 codes the DequantizeLinear before the weight input of the Conv {@code node} of {@code q} reads. */
-	private static String convWeightCodes(ModelProto q, String node) {
+	static String convWeightCodes(ModelProto q, String node) {
 		NodeProto conv = q.getGraph().getNodeList().stream().filter(n -> n.getName().equals(node)).findFirst().orElseThrow();
 		assertEquals("Conv", conv.getOpType());
 		return q.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(conv.getInput(1))).findFirst()

@@ -930,11 +930,16 @@ class OpRulesTest {
 		assertEquals(2, c.count("QLinearConv"), c.ops().toString());
 	}
 
+	/** A Conv's output, for a HardSigmoid through a Relu: one that alone reads a Conv is folded into it (HardSigmoidIntoConvTest). */
+	private static String loweredInput(TinyGraph t, String op) {
+		return op.equals("HardSigmoid") ? t.node("Relu", List.of(conv(t, "x", 3, 4))) : conv(t, "x", 3, 4);
+	}
+
 	@Test
 	void hardSwishAndHardSigmoidAreLoweredToIntegerAddAndMul() {
 		for (String op : List.of("HardSwish", "HardSigmoid")) {
 			TinyGraph t = new TinyGraph(3, 6, 6).opset(14);
-			String h = t.node(op, List.of(conv(t, "x", 3, 4)));
+			String h = t.node(op, List.of(loweredInput(t, op)));
 			String y = pointwise(t, h, 4, 4);
 			Checked c = check(t, y, -4, 4);
 			assertFalse(c.ops().contains("HardSigmoid") || c.ops().contains(op), op + ": " + c.ops());
@@ -953,7 +958,7 @@ class OpRulesTest {
 	void aLoweredOpsConstantIsRecordedWithTheTypeTheModelHolds() {
 		for (String op : List.of("HardSwish", "HardSigmoid")) {
 			TinyGraph t = new TinyGraph(3, 6, 6).opset(14);
-			String y = pointwise(t, t.node(op, List.of(conv(t, "x", 3, 4))), 4, 4);
+			String y = pointwise(t, t.node(op, List.of(loweredInput(t, op))), 4, 4);
 			QuantizationResult r = check(t, y, -4, 4).result();
 			List<QuantizedTensor> stored = r.tensors().stream().filter(q -> r.model().graph().initializer(q.tensor()) != null).toList();
 			assertEquals(1, stored.size(), op + ": one recorded tensor is itself an initializer of the model (β's codes): " + stored);

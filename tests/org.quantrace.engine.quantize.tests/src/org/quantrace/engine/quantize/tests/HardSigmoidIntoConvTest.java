@@ -1,0 +1,86 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
+
+/**
+ * A squeeze-excitation gate, HardSigmoid(fc2(x)) (MobileNetV3): lowered, the HardSigmoid is a QLinearAdd of fc2's codes that
+ * fp32 does not have (ONNX Runtime fuses the float pair into one FusedConv). Full-integer schemes fold it into fc2 (weights ×α,
+ * bias ×α + β) and leave a Clip to [0, 1] that the Conv's output quantization does (tests/data/wild/README.md, speed25, speed26).
+ */
+class HardSigmoidIntoConvTest {
+
+	private static final float ALPHA = 1f / 6;
+
+	/** Conv 3 → 8, Relu, then the gate: GlobalAveragePool, 1x1 Conv 8 → 4, Relu, fc2 1x1 Conv 4 → 8 with bias, HardSigmoid, Mul; a 1x1 Conv 8 → 4. */
+	private static String excited(TinyGraph t) {
+		String a = t.node("Relu", List.of(OpRulesTest.conv(t, "x", 3, 8)));
+		String squeezed = t.node("Relu", List.of(OpRulesTest.pointwise(t, t.node("GlobalAveragePool", List.of(a)), 8, 4)));
+		String fc2 = t.node("Conv", List.of(squeezed, t.weight(2.0, 8, 4, 1, 1), t.weight(0.5, 8)));
+		String gate = t.node("HardSigmoid", List.of(fc2), TinyGraph.attr("alpha", ALPHA), TinyGraph.attr("beta", 0.5f));
+		return OpRulesTest.pointwise(t, t.node("Mul", List.of(a, gate)), 8, 4);
+	}
+
+	private static Node node(QuantizationResult r, String name) {
+		return r.model().graph().nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+	}
+
+	private static QuantizationResult.Layer layer(QuantizationResult r, String name) {
+		return r.layers().stream().filter(l -> l.node().equals(name)).findFirst().orElseThrow(() -> new AssertionError(name + ": " + r.layers()));
+	}
+
+	@Test
+	void theGateFoldsIntoFc2AndOnnxRuntimeRunsNoQLinearAddForIt() {
+		TinyGraph t = new TinyGraph(3, 6, 6).opset(14);
+		String y = excited(t);
+		Graph before = t.model(y).graph();
+		Node h = before.nodes().stream().filter(n -> n.opType().equals("HardSigmoid")).findFirst().orElseThrow();
+		Node fc2 = before.producer(h.input(0)).orElseThrow();
+		Checked c = OpRulesTest.check(t, y, -1, 1); // within the quantization error of the float model
+		assertFalse(c.ops().contains("com.microsoft.QLinearAdd"), "no lowered HardSigmoid: " + c.ops());
+		assertEquals(4, c.count("QLinearConv") + c.count("com.microsoft.QLinearConv"), c.ops().toString());
+		QuantizationResult r = c.result();
+		assertEquals(null, node(r, h.name()), "the Clip left is fused into fc2's output quantization: " + c.modelOps());
+		Node conv = node(r, fc2.name());
+		Node dq = r.model().graph().producer(conv.input(1)).orElseThrow();
+		Tensor codes = r.model().graph().initializer(dq.input(0));
+		float[] scales = r.model().graph().initializer(dq.input(1)).toFloatArray();
+		float[] w = before.constant(fc2.input(1)).toFloatArray();
+		long[] q = codes.toLongArray();
+		for (int i = 0; i < w.length; i++) {
+			assertEquals(ALPHA * w[i], q[i] * scales[i / 4], scales[i / 4] / 2 + 1e-7, "weight " + i + " is α·W within half a step");
+		}
+		QuantizationResult.Layer convLayer = layer(r, fc2.name());
+		assertTrue(convLayer.quantized() && convLayer.reason().contains("HardSigmoid '" + h.name() + "' (α 0.16666667, β 0.5) folded into this Conv: weights ×α,"
+				+ " bias ×α + β: no integer HardSigmoid kernel"), convLayer.reason());
+		QuantizationResult.Layer gate = layer(r, h.name());
+		assertTrue(gate.quantized() && gate.reason().contains("HardSigmoid rewritten as a Clip to [0, 1] after Conv '" + fc2.name() + "'"), gate.reason());
+		assertTrue(gate.reason().contains("fused into the integer output of '" + fc2.name() + "'"), gate.reason());
+		// the float fc2 weights and bias no node reads any more are not written into the file
+		assertEquals(null, r.model().graph().initializer(fc2.input(1)));
+		assertEquals(null, r.model().graph().initializer(fc2.input(2)));
+	}
+
+	/** An excluded gate is not folded: it stays a float HardSigmoid, fc2 quantized on its own weights. */
+	@Test
+	void anExcludedHardSigmoidIsNotFolded() {
+		TinyGraph t = new TinyGraph(3, 6, 6).opset(14);
+		String y = excited(t);
+		Node h = t.model(y).graph().nodes().stream().filter(n -> n.opType().equals("HardSigmoid")).findFirst().orElseThrow();
+		QuantizationSpec excluding = OpRulesTest.FIQ.toBuilder().exclude(QuantizationSpec.Exclusion.Kind.NODE, h.name(), null).build();
+		Checked c = OpRulesTest.check(t, y, -1, 1, excluding);
+		assertEquals("HardSigmoid", node(c.result(), h.name()).opType(), c.modelOps().toString());
+		assertTrue(c.result().layers().stream().noneMatch(l -> l.reason() != null && l.reason().contains("folded into this Conv")), c.result().layers().toString());
+	}
+}
