@@ -1,7 +1,10 @@
 package org.quantrace.engine.quantize;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 import org.quantrace.engine.onnx.Graph;
@@ -26,26 +29,33 @@ final class HardSigmoidIntoConv {
 	private HardSigmoidIntoConv() {
 	}
 
-	/** What {@link #apply} did. Its rule: a fold is undone when the plan leaves the Conv or the Clip float. */
+	/**
+	 * What {@link #apply} did. Its rule: a fold is undone when the plan leaves the Conv or the Clip float ({@link #putBack}, which
+	 * also puts the float weights and bias back).
+	 */
 	static final class Rewrites extends ExactRewrites {
-		/** The folded Convs' float weights and biases, which no node reads once the fold is kept. */
-		private final List<String> originals = new ArrayList<>();
-
-		/** Removes the folded Convs' float weights and biases that no node reads any more (a fold undone reads them again). */
-		void dropOriginals(Graph graph) {
-			originals.stream().filter(t -> graph.consumers(t).isEmpty() && !graph.isOutput(t)).forEach(graph::removeInitializer);
-		}
+		/** Per folded Conv its float weights (and bias) as they were, under their names, which the fold kept. */
+		private final Map<String, List<Tensor>> originals = new HashMap<>();
 
 		@Override
 		boolean undoes(Graph graph, Rewrite r, Predicate<String> leftFloat) {
 			return r.written().stream().anyMatch(n -> leftFloat.test(n.name()));
 		}
+
+		/** Undoes the folds the plan leaves float ({@link #undo}) and puts their Convs' float weights and bias back; returns the Convs' names. */
+		Set<String> putBack(Graph graph, Predicate<String> leftFloat) {
+			Set<String> undone = undo(graph, leftFloat);
+			undone.forEach(conv -> originals.remove(conv).forEach(t -> graph.putInitializer(restored(t, graph.initializer(t.name())))));
+			return undone;
+		}
 	}
 
 	/**
 	 * Folds the HardSigmoids the op table says to fold whose Conv and which {@code eligible} accepts (both will run on 8-bit
-	 * integers) and whose Conv {@code skip} does not hold (a Conv another rewrite wrote or padding widened, whose weights verify
-	 * reads as that rewrite's). {@code clipInputs}: the model's opset takes Clip's bounds as inputs (11 and later).
+	 * integers) and whose Conv {@code skip} does not hold (a Conv another rewrite wrote, whose weights verify reads as that
+	 * rewrite's). The Conv's weights and bias keep their names (depthwise padding may widen them after, and verify reads a
+	 * widening by the name); a Conv without a bias gets one. {@code clipInputs}: the model's opset takes Clip's bounds as inputs
+	 * (11 and later).
 	 */
 	static Rewrites apply(Graph graph, Predicate<Node> eligible, Predicate<String> skip, boolean clipInputs) {
 		Rewrites rewrites = new Rewrites();
@@ -53,13 +63,15 @@ final class HardSigmoidIntoConv {
 		for (Node h : List.copyOf(graph.nodes())) {
 			String why = "HardSigmoid".equals(h.opType()) ? OpRules.rewriteOf(h) : null;
 			Node conv = why == null ? null : graph.producer(h.input(0)).orElse(null);
-			if (conv == null || skip.test(conv.name()) || !eligible.test(h) || !eligible.test(conv)) {
+			boolean biased = conv != null && conv.inputs().size() > 2 && !conv.input(2).isEmpty();
+			if (conv == null || skip.test(conv.name()) || !eligible.test(h) || !eligible.test(conv) || graph.initializer(conv.input(1)) == null
+					|| biased && graph.initializer(conv.input(2)) == null) {
 				continue;
 			}
 			float alpha = h.floatAttribute("alpha", 0.2f);
 			float beta = h.floatAttribute("beta", 0.5f);
-			Tensor w = graph.constant(conv.input(1));
-			Tensor b = conv.inputs().size() > 2 && !conv.input(2).isEmpty() ? graph.constant(conv.input(2)) : null;
+			Tensor w = graph.initializer(conv.input(1));
+			Tensor b = biased ? graph.initializer(conv.input(2)) : null;
 			float[] weights = w.toFloatArray();
 			for (int i = 0; i < weights.length; i++) {
 				weights[i] *= alpha;
@@ -69,16 +81,22 @@ final class HardSigmoidIntoConv {
 			for (int o = 0; o < bias.length; o++) {
 				bias[o] = alpha * old[o] + beta;
 			}
+			rewrites.originals.put(conv.name(), b == null ? List.of(w) : List.of(w, b));
+			graph.putInitializer(Tensor.ofFloats(w.name(), w.dims(), weights));
 			List<String> constants = new ArrayList<>();
-			constants.add(ed.constant(conv.name() + "_hardsigmoid_weights", Tensor.ofFloats("w", w.dims(), weights)));
-			constants.add(ed.constant(conv.name() + "_hardsigmoid_bias", Tensor.ofFloats("b", new long[] { bias.length }, bias)));
+			String biasName = biased ? b.name() : ed.constant(conv.name() + "_hardsigmoid_bias", Tensor.ofFloats("b", new long[] { bias.length }, bias));
+			if (biased) {
+				graph.putInitializer(Tensor.ofFloats(b.name(), b.dims(), bias));
+			} else {
+				constants.add(biasName);
+			}
 			Node folded = graph.newNode(conv.toProto());
-			folded.setInputs(List.of(conv.input(0), constants.get(0), constants.get(1)));
+			folded.setInputs(List.of(conv.input(0), conv.input(1), biasName));
 			List<String> clipIn = new ArrayList<>(List.of(h.input(0)));
 			if (clipInputs) {
-				constants.add(ed.scalarFloat(h.name() + "_min", 0f));
-				constants.add(ed.scalarFloat(h.name() + "_max", 1f));
-				clipIn.addAll(constants.subList(2, 4));
+				clipIn.add(ed.scalarFloat(h.name() + "_min", 0f));
+				clipIn.add(ed.scalarFloat(h.name() + "_max", 1f));
+				constants.addAll(clipIn.subList(1, 3));
 			}
 			Node clip = graph.newNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Clip").setName(h.name()).addAllInput(clipIn).addOutput(h.output(0)).build());
 			if (!clipInputs) {
@@ -89,11 +107,38 @@ final class HardSigmoidIntoConv {
 			graph.nodes().set(graph.nodes().indexOf(conv), folded);
 			graph.nodes().set(at, clip);
 			rewrites.done(new ExactRewrites.Rewrite(conv, List.of(folded, clip), List.of(folded), constants, List.of(new ExactRewrites.Removed(h, at))));
-			conv.inputs().stream().skip(1).filter(t -> !t.isEmpty()).forEach(rewrites.originals::add);
 			rewrites.notes().put(conv.name(), folded(h.name(), alpha, beta) + ": " + why);
 			rewrites.notes().put(h.name(), clipped(conv.name()));
 		}
 		return rewrites;
+	}
+
+	/**
+	 * The float tensor {@code original} in the shape of {@code current}, which depthwise padding may have widened along one axis
+	 * since (its added channels zero, as the padding wrote them).
+	 */
+	static Tensor restored(Tensor original, Tensor current) {
+		long[] from = original.dims();
+		long[] to = current.dims();
+		if (java.util.Arrays.equals(from, to)) {
+			return original;
+		}
+		int axis = 0;
+		while (from[axis] == to[axis]) {
+			axis++;
+		}
+		long inner = 1;
+		for (int d = axis + 1; d < to.length; d++) {
+			inner *= to[d];
+		}
+		float[] v = original.toFloatArray();
+		float[] widened = new float[(int) current.elementCount()];
+		long block = from[axis] * inner; // one outer slice of the original
+		for (int i = 0; i < v.length; i++) {
+			long outer = i / block;
+			widened[(int) (outer * to[axis] * inner + i % block)] = v[i];
+		}
+		return Tensor.ofFloats(original.name(), to, widened);
 	}
 
 	/** What the Conv's layer says; verify re-derives the same words from the two models. */

@@ -459,7 +459,7 @@ public final class OpRules {
 
 	/**
 	 * Why a HardSigmoid that alone reads a Conv's output (float weights of rank 3 or more, a float bias of one value per output
-	 * channel or none) is folded into that Conv before quantizing ({@link HardSigmoidIntoConv}), or null. Lowered, it costs a
+	 * channel or none, both read by that Conv alone) is folded into that Conv before quantizing ({@link HardSigmoidIntoConv}), or null. Lowered, it costs a
 	 * QLinearAdd of the Conv's codes read at scale·α plus β (rounded twice, its saturation the clamp) that fp32 does not have:
 	 * ONNX Runtime fuses the float Conv and HardSigmoid into one FusedConv. Folded, the Conv computes α·(W·x + b) + β and its
 	 * output quantization, zero point at 0 and the top at most 1, clamps as the HardSigmoid did (a Clip to [0, 1] left for it).
@@ -474,16 +474,19 @@ public final class OpRules {
 		float beta = h.floatAttribute("beta", 0.5f);
 		Graph g = h.graph();
 		Node conv = g.producer(h.input(0)).orElse(null);
+		// one group: a depthwise Conv's group is widened by depthwise padding on the written node, which an undo would lose
 		if (alpha == 0 || !Float.isFinite(alpha) || !Float.isFinite(beta) || conv == null || !conv.opType().equals("Conv") || !conv.isStandard()
+				|| conv.intAttribute("group", 1) != 1
 				|| conv.outputs().size() != 1 || conv.inputs().size() < 2 || g.consumers(h.input(0)).size() != 1 || g.isOutput(h.input(0))) {
 			return null;
 		}
 		Tensor w = g.constant(conv.input(1));
 		Tensor b = conv.inputs().size() > 2 && !conv.input(2).isEmpty() ? g.constant(conv.input(2)) : null;
 		boolean noBias = conv.inputs().size() < 3 || conv.input(2).isEmpty();
-		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length < 3
-				|| !noBias && (b == null || b.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || b.elementCount() != w.dims()[0])) {
-			return null;
+		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length < 3 || g.consumers(conv.input(1)).size() != 1
+				|| !noBias && (b == null || b.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || b.elementCount() != w.dims()[0]
+						|| g.consumers(conv.input(2)).size() != 1)) {
+			return null; // a weight or bias another node reads too is not the Conv's alone to fold
 		}
 		return "no integer HardSigmoid kernel in ONNX Runtime, and lowered it is a QLinearAdd of the codes of Conv '" + conv.name() + "' that fp32 does"
 				+ " not have (ONNX Runtime fuses the float pair into one FusedConv); HardSigmoid(W·x + b) = clamp(α·W·x + α·b + β, 0, 1): the Conv with"

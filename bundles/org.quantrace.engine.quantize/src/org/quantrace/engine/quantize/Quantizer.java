@@ -233,14 +233,15 @@ public final class Quantizer {
 		if (subPixels != null) {
 			poolConvs.addAll(subPixels.convs()); // a ConvTranspose's phases, likewise
 		}
-		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
-			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n) && !poolConvs.contains(n.name())));
-		}
 		HardSigmoidIntoConv.Rewrites folds = null;
 		if (spec.technique() == Technique.FULL_INTEGER) {
-			// after the padding: a widened Conv keeps its weights' name, by which verify reads the widening; it is not folded
+			// before the padding, which may widen a folded Conv as any other (the weights keep their names); not a Conv another
+			// rewrite wrote or RepeatedChannels regrouped
 			folds = HardSigmoidIntoConv.apply(model.graph(), n -> eightBitIntegers(spec, n), n -> poolConvs.contains(n) || padded.containsKey(n),
 					model.opset() >= 11);
+		}
+		if (spec.technique() == Technique.FULL_INTEGER && spec.alignDepthwise()) {
+			said(padded, DepthwisePadding.pad(model.graph(), n -> symmetricInt8(spec, n) && !poolConvs.contains(n.name())));
 		}
 		// once: the plan reads the element types, calibration the shapes; a model that does not run on zeros gets neither
 		Map<String, TensorInfo> types = new HashMap<>(Calibrator.shapes(model, modelName));
@@ -319,10 +320,9 @@ public final class Quantizer {
 			}
 			if (folds != null) {
 				// a fold the plan leaves float (its Conv or its Clip) gains nothing: put back
-				if (!folds.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
+				if (!folds.putBack(model.graph(), floatNodes(plan)::contains).isEmpty()) {
 					plan = QuantizationPlan.fullInteger(model, spec, types);
 				}
-				folds.dropOriginals(model.graph());
 				said(padded, folds.notes());
 			}
 			List<QuantizationPlan> branches = QuantizationPlan.ifBranches(model, spec, types, plan.decisions().size());

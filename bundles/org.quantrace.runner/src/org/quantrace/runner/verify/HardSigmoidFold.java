@@ -30,8 +30,11 @@ final class HardSigmoidFold {
 	private HardSigmoidFold() {
 	}
 
-	/** Adds to {@code statements} what the records of each such HardSigmoid and its Conv must say. */
-	static void check(ModelFacts model, ModelFacts input, Map<String, String> statements) {
+	/**
+	 * Adds to {@code statements} what the records of each such HardSigmoid and its Conv must say, and to {@code folded}, per name
+	 * of the float Conv's weights and bias, what the fold makes of them (α·W, α·b + β): the values their codes stand for.
+	 */
+	static void check(ModelFacts model, ModelFacts input, Map<String, String> statements, Map<String, Tensor> folded) {
 		for (NodeProto h : input.nodes()) {
 			NodeProto kept = h.getName().isEmpty() ? null : model.node(h.getName());
 			NodeProto fc = h.getOpType().equals("HardSigmoid") && h.getInputCount() == 1 ? input.producer(h.getInput(0)) : null;
@@ -41,7 +44,16 @@ final class HardSigmoidFold {
 			}
 			float alpha = floatAttribute(h, "alpha", 0.2f);
 			float beta = floatAttribute(h, "beta", 0.5f);
-			String wrong = wrong(model, input, fc, conv, kept, alpha, beta);
+			Tensor w = fc.getInputCount() > 1 ? input.value(fc.getInput(1)) : null;
+			Tensor b = fc.getInputCount() > 2 && !fc.getInput(2).isEmpty() ? input.value(fc.getInput(2)) : null;
+			if (w != null) {
+				folded.put(fc.getInput(1), scaled(w, alpha, 0));
+			}
+			if (b != null) {
+				folded.put(fc.getInput(2), scaled(b, alpha, beta));
+			}
+			String wrong = wrong(model, input, fc, conv, kept, w, w == null ? null : b != null ? scaled(b, alpha, beta)
+					: scaled(Tensor.ofFloats("b", new long[] { w.dims()[0] }, new float[(int) w.dims()[0]]), alpha, beta), alpha);
 			statements.put(fc.getName(), wrong != null ? wrong : "HardSigmoid '" + h.getName() + "' (α " + alpha + ", β " + beta
 					+ ") folded into this Conv: weights ×α, bias ×α + β");
 			statements.put(h.getName(), wrong != null ? wrong : "HardSigmoid rewritten as a Clip to [0, 1] after Conv '" + fc.getName()
@@ -49,31 +61,57 @@ final class HardSigmoidFold {
 		}
 	}
 
+	/** {@code t}'s values times α plus β, as the quantizer computes them in float. */
+	private static Tensor scaled(Tensor t, float alpha, float beta) {
+		float[] v = t.toFloatArray();
+		for (int i = 0; i < v.length; i++) {
+			v[i] = alpha * v[i] + beta;
+		}
+		return Tensor.ofFloats(t.name(), t.dims(), v);
+	}
+
 	/** Why the Conv and what follows it do not compute the HardSigmoid of the float Conv, or null when they do. */
-	private static String wrong(ModelFacts model, ModelFacts input, NodeProto fc, NodeProto conv, NodeProto clip, float alpha, float beta) {
+	private static String wrong(ModelFacts model, ModelFacts input, NodeProto fc, NodeProto conv, NodeProto clip, Tensor w, Tensor bias, float alpha) {
 		String gone = "HardSigmoid gone after Conv '" + fc.getName() + "'";
-		Tensor w = fc.getInputCount() > 1 ? input.value(fc.getInput(1)) : null;
-		Tensor b = fc.getInputCount() > 2 && !fc.getInput(2).isEmpty() ? input.value(fc.getInput(2)) : null;
 		Dequantized qw = conv.getInputCount() > 1 ? dequantized(model, conv.getInput(1)) : null;
 		Dequantized qb = conv.getInputCount() > 2 && !conv.getInput(2).isEmpty() ? dequantized(model, conv.getInput(2)) : null;
-		if (input.consumers(fc.getOutput(0)).size() != 1 || w == null || qw == null || !java.util.Arrays.equals(w.dims(), qw.dims())
-				|| group(fc) != group(conv) || !orOnes(ints(conv, "kernel_shape")).equals(orOnes(ints(fc, "kernel_shape")))
+		if (input.consumers(fc.getOutput(0)).size() != 1 || w == null || qw == null || group(fc) != group(conv)
+				|| !orOnes(ints(conv, "kernel_shape")).equals(orOnes(ints(fc, "kernel_shape")))
 				|| !orZeros(ints(conv, "pads"), 4).equals(orZeros(ints(fc, "pads"), 4)) || !orOnes(ints(conv, "strides")).equals(orOnes(ints(fc, "strides")))
 				|| !orOnes(ints(conv, "dilations")).equals(orOnes(ints(fc, "dilations")))) {
-			return gone + ", which is not the float Conv's window on weights of its shape";
+			return gone + ", which is not the float Conv's window";
 		}
-		float[] f = w.toFloatArray();
-		if (!qw.near(i -> alpha * (double) f[i])) {
+		if (!near(qw, w.dims(), scaled(w, alpha, 0).toFloatArray())) {
 			return gone + ", whose weights are not α times the float Conv's";
 		}
-		float[] fb = b == null ? new float[(int) w.dims()[0]] : b.toFloatArray();
-		if (qb == null || qb.dims().length != 1 || qb.dims()[0] != fb.length || !qb.near(i -> alpha * (double) fb[i] + beta)) {
+		if (qb == null || !near(qb, bias.dims(), bias.toFloatArray())) {
 			return gone + ", whose bias is not α times the float bias plus β";
 		}
 		if (clip != null ? !unitClip(model, clip, conv.getOutput(0)) : !quantizedWithinUnit(model, conv.getOutput(0))) {
 			return gone + ", whose output is not clamped to [0, 1]";
 		}
 		return null;
+	}
+
+	/**
+	 * Whether the model's values {@code q} are {@code expected} (of the float tensor's {@code dims}) within half a quantization step,
+	 * the channels depthwise padding added aside ({@link Paddings} checks those).
+	 */
+	private static boolean near(Dequantized q, long[] dims, float[] expected) {
+		Widening widened = Widening.of(dims, q.dims());
+		if (widened == null && !java.util.Arrays.equals(dims, q.dims())) {
+			return false;
+		}
+		for (int i = 0; i < q.values().length; i++) {
+			if (widened != null && widened.coordinate(i, q.dims()) >= widened.from()) {
+				continue;
+			}
+			double e = expected[widened == null ? i : (int) widened.source(i, q.dims())];
+			if (Math.abs(q.values()[i] - e) > q.halfStep()[i] + 1e-6 * Math.abs(e)) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/** Whether {@code clip} reads {@code tensor} and clamps to [0, 1] (bounds as inputs or, before opset 11, attributes). */

@@ -58,6 +58,8 @@ final class Repeats {
 	private static final Pattern WORDS = Cells.words(org.quantrace.report.AifsmLogs.REWRITTEN);
 
 	private final Map<String, String> statements = new LinkedHashMap<>();
+	/** Per float weight or bias a HardSigmoid was folded into, what its codes stand for ({@link HardSigmoidFold}). */
+	private final Map<String, Tensor> folded = new LinkedHashMap<>();
 	/** Per node a rewrite added that neither model holds (a split's Relu fused into its Conv), the tensor its value is in. */
 	private final Map<String, String> outputs = new LinkedHashMap<>();
 
@@ -82,7 +84,7 @@ final class Repeats {
 				split(model, input, mul);
 			}
 		}
-		HardSigmoidFold.check(model, input, statements);
+		HardSigmoidFold.check(model, input, statements, folded);
 		for (NodeProto conv : model.nodes()) {
 			NodeProto original = conv.getOpType().equals("Conv") && !conv.getName().isEmpty() ? input.node(conv.getName()) : null;
 			if (original == null || !original.getOpType().equals("Conv") || group(original) == group(conv)) {
@@ -566,6 +568,11 @@ final class Repeats {
 			}
 		}
 		return null;
+	}
+
+	/** What the codes of the float model's weight or bias {@code tensor} (its values {@code floats}) stand for: α·W, α·b + β where a HardSigmoid was folded in. */
+	Tensor computed(String tensor, Tensor floats) {
+		return folded.getOrDefault(tensor, floats);
 	}
 
 	/** The tensor holding the value of {@code node}, a node a rewrite added that neither model holds, or null. */

@@ -183,7 +183,7 @@ final class TraceCheck implements DocumentCheck {
 			found.addAll(best);
 			boolean stored = t.getRole() == TensorRole.WEIGHT || t.getRole() == TensorRole.BIAS;
 			if (best.isEmpty() && stored && held.codes() != null && input != null && input.value(t.getTensor()) != null) {
-				String codes = WeightCodes.check(input.value(t.getTensor()), f.value(held.codes()), held);
+				String codes = WeightCodes.check(facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), f.value(held.codes()), held);
 				if (codes != null) {
 					found.add(new Mismatch(DOCUMENT, where + " codes", "the float model's " + t.getTensor() + " quantized", codes));
 				}

@@ -23,7 +23,7 @@ import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
 class DepthwisePaddingTest {
 
 	/** A MobileNetV3 block: expand, HardSwish, depthwise 3x3 with 24 channels, HardSwish, squeeze-excitation, project. */
-	private static String mobileNetV3Block(TinyGraph t, int channels) {
+	static String mobileNetV3Block(TinyGraph t, int channels) {
 		String stem = t.node("HardSwish", List.of(OpRulesTest.conv(t, "x", 4, 8)));
 		String expanded = t.node("Relu", List.of(OpRulesTest.pointwise(t, stem, 8, channels)));
 		String dw = t.node("HardSwish", List.of(depthwise(t, expanded, channels)));

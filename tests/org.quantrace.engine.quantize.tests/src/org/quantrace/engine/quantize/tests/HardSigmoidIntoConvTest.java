@@ -12,6 +12,7 @@ import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizedTensor;
 import org.quantrace.engine.quantize.tests.OpRulesTest.Checked;
 
 /**
@@ -67,9 +68,22 @@ class HardSigmoidIntoConvTest {
 		QuantizationResult.Layer gate = layer(r, h.name());
 		assertTrue(gate.quantized() && gate.reason().contains("HardSigmoid rewritten as a Clip to [0, 1] after Conv '" + fc2.name() + "'"), gate.reason());
 		assertTrue(gate.reason().contains("fused into the integer output of '" + fc2.name() + "'"), gate.reason());
-		// the float fc2 weights and bias no node reads any more are not written into the file
-		assertEquals(null, r.model().graph().initializer(fc2.input(1)));
-		assertEquals(null, r.model().graph().initializer(fc2.input(2)));
+		assertEquals(fc2.input(1), r.tensors().stream().filter(k -> k.node().equals(fc2.name()) && k.role() == QuantizedTensor.Role.WEIGHT).findFirst()
+				.orElseThrow().tensor(), "the weights keep their name (depthwise padding widens them by it, verify reads the widening by it)");
+	}
+
+	/**
+	 * A MobileNetV3 block of 24 channels (DepthwisePaddingTest's): the gate's Conv 8 → 24 is folded, then widened to 32 with
+	 * the depthwise Conv it gates; two QLinearAdds are left, the two HardSwishes'.
+	 */
+	@Test
+	void aGateWhoseConvDepthwisePaddingWidensIsFoldedToo() {
+		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);
+		Checked c = OpRulesTest.check(t, DepthwisePaddingTest.mobileNetV3Block(t, 24), -1, 1);
+		assertEquals(2, c.count("com.microsoft.QLinearAdd"), c.ops().toString());
+		QuantizationResult.Layer gate = c.result().layers().stream().filter(l -> l.reason().contains("folded into this Conv")).findFirst()
+				.orElseThrow(() -> new AssertionError(c.result().layers().toString()));
+		assertTrue(gate.reason().contains("8 zero output channels added (24 → 32)"), gate.reason());
 	}
 
 	/** An excluded gate is not folded: it stays a float HardSigmoid, fc2 quantized on its own weights. */
