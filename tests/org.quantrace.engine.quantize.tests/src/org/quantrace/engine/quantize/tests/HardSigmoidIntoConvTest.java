@@ -86,6 +86,27 @@ class HardSigmoidIntoConvTest {
 		assertTrue(gate.reason().contains("8 zero output channels added (24 → 32)"), gate.reason());
 	}
 
+	/**
+	 * The gate's Conv given symmetric activations: its output quantization cannot clamp at 0, the plan leaves the Clip float and
+	 * the fold is undone after depthwise padding widened the Conv: its float weights and bias come back in the widened shape (the
+	 * added channels zero) and the HardSigmoid is quantized as before.
+	 */
+	@Test
+	void aFoldThePlanCannotFuseIsPutBackInTheWidenedShape() {
+		TinyGraph t = new TinyGraph(4, 6, 6).opset(14);
+		String y = DepthwisePaddingTest.mobileNetV3Block(t, 24);
+		Graph before = t.model(y).graph();
+		Node h = before.nodes().stream().filter(n -> n.opType().equals("HardSigmoid")).findFirst().orElseThrow();
+		Node fc2 = before.producer(h.input(0)).orElseThrow();
+		QuantizationSpec symmetric = OpRulesTest.FIQ.toBuilder().override(new QuantizationSpec.Override(fc2.name(), null,
+				new QuantizationSpec.TensorSpec(org.quantrace.engine.quantize.QuantType.INT8, QuantizationSpec.Symmetry.SYMMETRIC, null), null)).build();
+		Checked c = OpRulesTest.check(t, y, -1, 1, symmetric); // within the quantization error: the float weights are back
+		assertFalse(c.modelOps().contains("Clip"), "no Clip left: " + c.modelOps());
+		QuantizationResult.Layer conv = layer(c.result(), fc2.name());
+		assertTrue(conv.reason().contains("8 zero output channels added (24 → 32)") && !conv.reason().contains("folded"), conv.reason());
+		assertEquals("HardSigmoid", layer(c.result(), h.name()).opType());
+	}
+
 	/** An excluded gate is not folded: it stays a float HardSigmoid, fc2 quantized on its own weights. */
 	@Test
 	void anExcludedHardSigmoidIsNotFolded() {
