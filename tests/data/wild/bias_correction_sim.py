@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """What empirical bias correction would gain on a Quantrace QDQ model (branch accuracy26, issue 13's 0.5 pt target).
 A measurement, not a quantizer: runs the QDQ model by ONNX's definitions in torch (QuantizeLinear rounds half to even and
-clamps, DequantizeLinear scales; Conv, Gemm, Add, Relu, Slice, Concat, GlobalAveragePool, Flatten, Transpose; the ops
+clamps, DequantizeLinear scales; Conv, Gemm, Add, Relu, Clip, Slice, Concat, GlobalAveragePool, Flatten, Transpose; the ops
 that move codes read the codes), which reproduces ONNX Runtime's accuracy on shift (fiq-float32 0.6680 both), and the
 converted float model the same way as the reference. With BC=1 it first corrects each Conv's and Gemm's bias in the file's
 order by the per-channel mean of (quantized output - float output) over the calibration images, the layers before it
@@ -47,6 +47,8 @@ def node_value(n, i):
         r = F.conv2d(a[0], a[1], a[2], attr(n, 'strides', [1, 1]), attr(n, 'pads', [0, 0, 0, 0])[:2], attr(n, 'dilations', [1, 1]), attr(n, 'group', 1))
     elif o == 'Gemm': r = F.linear(a[0], a[1] if attr(n, 'transB', 0) else a[1].t(), a[2])
     elif o == 'Relu': r = F.relu(a[0])
+    elif o == 'Clip': r = a[0].clamp(float(a[1]) if len(a) > 1 and a[1] is not None else attr(n, 'min', -3.4e38),
+                                     float(a[2]) if len(a) > 2 and a[2] is not None else attr(n, 'max', 3.4e38))
     elif o == 'Add': r = a[0] + a[1]
     elif o == 'Concat': r = torch.cat(a, attr(n, 'axis'))
     elif o == 'Slice':
