@@ -478,7 +478,7 @@ final class QdqWriter {
 		if (!beyond.isEmpty()) {
 			int c = beyond.get(0);
 			warnings.add(String.format(java.util.Locale.ROOT, "the bias of '%s' is clamped to int32 in %d of %d channels (first: channel %d, %s at scale"
-					+ " %s = s_input x s_weight needs code %.4g): the layer adds a smaller bias than the float model's; quantize it with"
+					+ " %.4g = s_input x s_weight needs code %.4g): the layer adds a smaller bias than the float model's; quantize it with"
 					+ " int8 weights or 8-bit activations, or exclude it", b.node().name(), beyond.size(), values.length, c, values[c], scales[perChannel ? c : 0],
 					Math.rint(values[c] / (double) scales[perChannel ? c : 0])));
 		}
