@@ -222,7 +222,23 @@ final class QuantizeCommand implements Callable<Integer> {
 		for (String e : exclude) {
 			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null);
 		}
-		return b.build();
+		QuantizationSpec s = b.build();
+		refusePrecisions(s);
+		return s;
+	}
+
+	/** The precisions the recipe validator refuses together ({@link SchemeSettings}), refused here alike: before, such a model was written. */
+	private void refusePrecisions(QuantizationSpec s) {
+		String integerIo = s.technique() == QuantizationSpec.Technique.FULL_INTEGER
+				? SchemeSettings.integerIoProblem(s.io().literal(), s.activations().precision().bits())
+				: null;
+		if (integerIo != null) {
+			throw new InvalidInputException(integerIo + " (--scheme " + scheme + " --activations " + activations + ")", "use --scheme fiq-float32, or 8-bit activations");
+		}
+		String reduced = reduceRange ? SchemeSettings.reduceRangeProblem(s.weights().precision().bits()) : null;
+		if (reduced != null) {
+			throw new InvalidInputException(reduced + " (--reduce-range --weights " + weights + ")", "drop --reduce-range, or use --weights int8");
+		}
 	}
 
 	/**

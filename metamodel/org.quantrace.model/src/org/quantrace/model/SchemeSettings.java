@@ -59,4 +59,18 @@ public final class SchemeSettings {
 		};
 		return what + " choose" + (what.contains(" and ") ? "" : "s") + " " + setting.chooses() + "; scheme " + scheme + " " + why;
 	}
+
+	/**
+	 * Why full-integer activations of {@code activationBits} cannot go with inputs and outputs of {@code io} (its keyword:
+	 * int8, uint8; float32 takes any), or null: int16 activations cannot be fed or read through 8-bit integer inputs and
+	 * outputs. The recipe validator and {@code quantrace quantize} (which before wrote such a model) refuse alike.
+	 */
+	public static String integerIoProblem(String io, int activationBits) {
+		return activationBits > 8 && !io.equals("float32") ? "int16 activations cannot be fed or read through " + io + " inputs and outputs" : null;
+	}
+
+	/** Why reduce-range cannot go with weights of {@code weightBits}, or null: it keeps 8-bit weights to 7 bits. */
+	public static String reduceRangeProblem(int weightBits) {
+		return weightBits > 8 ? "reduce-range keeps 8-bit weights to 7 bits; it does not apply to int16 weights" : null;
+	}
 }

@@ -577,13 +577,13 @@ public class RecipeValidator extends AbstractRecipeValidator {
 			error("dynamic-range quantization keeps float32 inputs and outputs (activations are quantized at run time): use io float32,"
 					+ " or technique full-integer for " + io.getLiteral() + " I/O", c, ioOrTechnique(c), IssueCodes.DRQ_INTEGER_IO);
 		}
-		if (technique == QuantizationTechnique.FULL_INTEGER && io != IOType.FLOAT32 && SchemeChain.precision(c, false) == Precision.INT16) {
-			error("int16 activations cannot be fed or read through " + io.getLiteral() + " inputs and outputs: use io float32, or 8-bit activations",
-					c, ioOrTechnique(c), IssueCodes.INCOMPATIBLE_PRECISION);
+		String integerIo = SchemeSettings.integerIoProblem(io.getLiteral(), SchemeChain.precision(c, false) == Precision.INT16 ? 16 : 8);
+		if (technique == QuantizationTechnique.FULL_INTEGER && integerIo != null) {
+			error(integerIo + ": use io float32, or 8-bit activations", c, ioOrTechnique(c), IssueCodes.INCOMPATIBLE_PRECISION);
 		}
-		if (SchemeChain.reduceRange(c) && SchemeChain.precision(c, true) == Precision.INT16) {
-			error("reduce-range keeps 8-bit weights to 7 bits; it does not apply to int16 weights: drop reduce-range or use int8 weights", c,
-					Literals.QUANTIZATION_CONFIG__REDUCE_RANGE, IssueCodes.INCOMPATIBLE_PRECISION);
+		String reduced = SchemeSettings.reduceRangeProblem(SchemeChain.precision(c, true) == Precision.INT16 ? 16 : 8);
+		if (SchemeChain.reduceRange(c) && reduced != null) {
+			error(reduced + ": drop reduce-range or use int8 weights", c, Literals.QUANTIZATION_CONFIG__REDUCE_RANGE, IssueCodes.INCOMPATIBLE_PRECISION);
 		}
 		Calibration calibration = SchemeChain.calibration(c);
 		if (technique == QuantizationTechnique.FULL_INTEGER && calibration != null) {

@@ -36,6 +36,8 @@ final class QdqWriter {
 	private final boolean reduceRange;
 	private final Map<String, QuantParams> weightParams = new HashMap<>();
 	final List<QuantizedTensor> written = new ArrayList<>();
+	/** What the user must know of the model as written (a bias clamped to int32), for the quantize command's warnings. */
+	final List<String> warnings = new ArrayList<>();
 
 	QdqWriter(Graph g, QuantizationPlan plan, Map<String, QuantParams> activationParams, IoType io, boolean reduceRange) {
 		this.g = g;
@@ -472,6 +474,14 @@ final class QdqWriter {
 		}
 		QuantParams p = new QuantParams(QuantType.INT32, scales, new long[scales.length], perChannel ? 0 : -1, false);
 		int[] codes = QuantMath.quantizeBias(values, in.scale(), wp.scales());
+		List<Integer> beyond = QuantMath.biasChannelsBeyondInt32(values, in.scale(), wp.scales());
+		if (!beyond.isEmpty()) {
+			int c = beyond.get(0);
+			warnings.add(String.format(java.util.Locale.ROOT, "the bias of '%s' is clamped to int32 in %d of %d channels (first: channel %d, %s at scale"
+					+ " %.4g = s_input x s_weight needs code %.4g): the layer adds a smaller bias than the float model's; quantize it with"
+					+ " int8 weights or 8-bit activations, or exclude it", b.node().name(), beyond.size(), values.length, c, values[c], scales[perChannel ? c : 0],
+					Math.rint(values[c] / (double) scales[perChannel ? c : 0])));
+		}
 		storeDequantized(b.tensor(), Tensor.ofInts(b.tensor(), t.dims(), codes), p, b.node(), b.input());
 		Range own = QuantMath.range(values);
 		written.add(new QuantizedTensor(b.tensor(), Role.BIAS, b.node().name(), p, own, own));

@@ -1,5 +1,8 @@
 package org.quantrace.engine.quantize;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import org.quantrace.engine.calibrate.Range;
 import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
 
@@ -133,6 +136,21 @@ public final class QuantMath {
 			max = Math.max(max, v);
 		}
 		return new Range(min, max);
+	}
+
+	/**
+	 * The channels of {@code bias} whose int32 code at scale s_input * s_weight lies beyond int32 (quantizeBias clamps them):
+	 * int16 weights with int16 activations make that scale about 1e-10, which a bias of 1 exceeds.
+	 */
+	public static List<Integer> biasChannelsBeyondInt32(float[] bias, float inputScale, float[] weightScales) {
+		List<Integer> beyond = new ArrayList<>();
+		for (int i = 0; i < bias.length; i++) {
+			double q = Math.rint(bias[i] / (inputScale * weightScales[weightScales.length == 1 ? 0 : i]));
+			if (q > Integer.MAX_VALUE || q < Integer.MIN_VALUE) {
+				beyond.add(i);
+			}
+		}
+		return beyond;
 	}
 
 	/** Bias codes: int32 with scale s_input * s_weight (per weight channel) and zero point 0. */

@@ -340,14 +340,14 @@ public final class Quantizer {
 			for (int i = branches.size() - 1; i >= 0; i--) {
 				QuantizationPlan branch = branches.get(i);
 				if (calibrated.ranges().keySet().containsAll(branch.calibrationTensors())) {
-					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec));
+					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec, warnings));
 					decisions.addAll(branch.decisions());
 				} else {
 					decisions.addAll(branch.leftFloat("in a branch of '" + branch.graph().owner().name() + "' that no calibration sample took:"
 							+ " no ranges for its tensors, so it stays float"));
 				}
 			}
-			tensors.addAll(0, write(plan, calibrated, spec.io(), spec));
+			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings));
 			decisions.sort(java.util.Comparator.comparingInt(Decision::layerIndex));
 			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
 			plan.dynamicRecurrent().forEach(n -> recurrent.lstm(n, spec.weightsFor(n)));
@@ -392,7 +392,7 @@ public final class Quantizer {
 	}
 
 	/** Writes one graph's plan with the calibrated ranges (or the ones the plan fixes); returns what it quantized. */
-	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec) {
+	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec, List<String> warnings) {
 		Map<String, QuantParams> params = new LinkedHashMap<>();
 		Map<String, Range> ranges = new LinkedHashMap<>();
 		for (String root : plan.roots()) {
@@ -403,6 +403,7 @@ public final class Quantizer {
 		}
 		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
 		writer.write(ranges, calibrated.observed());
+		warnings.addAll(writer.warnings);
 		return writer.written;
 	}
 

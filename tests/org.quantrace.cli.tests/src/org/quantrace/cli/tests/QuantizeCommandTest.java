@@ -146,6 +146,32 @@ class QuantizeCommandTest {
 		assertFalse(Files.exists(out), "nothing is written");
 	}
 
+	/**
+	 * The precisions the recipe validator refuses together (incompatible-precision) are refused here alike, exit 2 and nothing
+	 * written: before, fiq-int8 or fiq-uint8 with --activations int16 and --reduce-range with --weights int16 wrote a model.
+	 */
+	@Test
+	void precisionsTheRecipeRefusesTogetherAreRefused() {
+		for (String scheme : new String[] { "fiq-int8", "fiq-uint8" }) {
+			Path out = dir.resolve("int16-" + scheme + ".onnx");
+			Cli cli = Cli.run("quantize", MODEL, "--scheme", scheme, "--data", calibration.toString(), "--activations", "int16", "-o", out.toString());
+			assertEquals(2, cli.exitCode(), cli.out() + cli.err());
+			String io = scheme.substring(4);
+			assertTrue(cli.err().contains("int16 activations cannot be fed or read through " + io + " inputs and outputs") && cli.err().contains("fiq-float32"),
+					cli.err());
+			assertFalse(Files.exists(out), "nothing is written");
+		}
+		Path reduced = dir.resolve("int16-reduced.onnx");
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--data", calibration.toString(), "--weights", "int16", "--reduce-range", "-o",
+				reduced.toString());
+		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
+		assertTrue(cli.err().contains("reduce-range keeps 8-bit weights to 7 bits; it does not apply to int16 weights"), cli.err());
+		assertFalse(Files.exists(reduced), "nothing is written");
+		Cli float16 = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--data", calibration.toString(), "--activations", "int16", "-o",
+				dir.resolve("int16-float-io.onnx").toString());
+		assertEquals(0, float16.exitCode(), "float32 inputs and outputs take int16 activations: " + float16.err());
+	}
+
 	/** --method l2 is accepted, recorded in what quantize prints, and refused with int16 activations like entropy. */
 	@Test
 	void l2CalibrationIsAMethod() {
