@@ -51,6 +51,12 @@ public final class Main {
 				err.println("quantrace: " + unknown);
 				return ExitCodes.INVALID_INPUT;
 			}
+			String unmatched = unknownArguments(e.getCommandLine());
+			if (unmatched != null) { // before picocli's "Missing required option" a typo of that option would cause, and without the whole help
+				err.println("quantrace: error: " + unmatched);
+				err.println("quantrace: hint: see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help");
+				return ExitCodes.INVALID_INPUT;
+			}
 			err.println("quantrace: " + missingOptions(e));
 			e.getCommandLine().usage(err);
 			return ExitCodes.INVALID_INPUT;
@@ -83,6 +89,43 @@ public final class Main {
 		java.util.List<String> names = m.getMissing().stream().map(CommandLine.Model.OptionSpec.class::cast)
 				.map(o -> "'" + o.names()[0] + (o.arity().max() > 0 ? "=" + o.paramLabel() : "") + "'").toList();
 		return "Missing required option" + (names.size() > 1 ? "s: " : ": ") + String.join(", ", names);
+	}
+
+	/**
+	 * What a command did not take, said as picocli users expect: the unknown options, each with a close match, or the extra
+	 * arguments (a path with spaces given unquoted, {@code verify out dir é}); null when every argument was taken. picocli printed
+	 * "Unmatched arguments from index 2" and then the whole help (40 lines), and a misspelt required option ({@code --shceme})
+	 * was reported as that option missing.
+	 */
+	static String unknownArguments(CommandLine command) {
+		java.util.List<String> unmatched = command.getUnmatchedArguments();
+		if (unmatched.isEmpty()) {
+			return null;
+		}
+		// an unknown option's value follows it unmatched too ('--shceme drq'): the options alone are named
+		java.util.List<String> options = unmatched.stream().filter(a -> a.startsWith("-") && a.length() > 1 && !a.matches("-[0-9.].*"))
+				.map(a -> a.contains("=") ? a.substring(0, a.indexOf('=')) : a).distinct().toList();
+		if (options.isEmpty()) {
+			return "unexpected argument" + (unmatched.size() == 1 ? " " : "s ") + quoted(unmatched) + ": " + command.getCommandSpec().qualifiedName()
+					+ " takes " + positionals(command) + " (a path holding spaces is one argument only in quotes)";
+		}
+		java.util.Set<String> names = command.getCommandSpec().optionsMap().keySet();
+		java.util.List<String> said = options.stream().map(o -> {
+			String meant = org.quantrace.dsl.Suggestions.didYouMean(o, names);
+			return "'" + o + "'" + (meant == null ? "" : " (" + meant + ")");
+		}).toList();
+		return "unknown option" + (said.size() == 1 ? " " : "s ") + String.join(", ", said);
+	}
+
+	private static String quoted(java.util.List<String> words) {
+		return String.join(", ", words.stream().map(w -> "'" + w + "'").toList());
+	}
+
+	/** The positional parameters a command takes, as its usage names them ("DIR", "MODEL.onnx..."), or "no other arguments". */
+	private static String positionals(CommandLine command) {
+		java.util.List<String> labels = command.getCommandSpec().positionalParameters().stream()
+				.map(p -> p.paramLabel() + (p.arity().max() > 1 ? "..." : "")).toList();
+		return labels.isEmpty() ? "no other arguments" : String.join(" ", labels);
 	}
 
 	/** What other tools call our commands: a user's first guess. */
