@@ -117,6 +117,10 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 
 	@Override
 	public Integer call() {
+		if (!(tolerance >= 0) || Double.isInfinite(tolerance)) { // -1 printed "~ = within -1 pt" and marked no change ~
+			throw new org.quantrace.engine.InvalidInputException("--tolerance " + tolerance + ": a tolerance is a width, 0 points or more",
+					"give e.g. --tolerance 0.5 (changes within 0.5 points are ~)");
+		}
 		// every model gets its row: the baseline first when it is not among them, then the models as given
 		List<Path> all = new ArrayList<>(models);
 		Path base = baseline == null ? null

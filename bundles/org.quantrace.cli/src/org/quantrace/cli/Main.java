@@ -36,6 +36,14 @@ public final class Main {
 		ExitCodes.listIn(cli);
 		cli.setOut(out);
 		cli.setErr(err);
+		// --data "$DATA" with DATA unset: the empty path was the current folder, read as the dataset (or as the recipe's folder)
+		cli.registerConverter(java.nio.file.Path.class, s -> {
+			if (s.isEmpty()) {
+				throw new CommandLine.TypeConversionException("an empty path (a shell variable that is not set, or quotes with nothing inside?):"
+						+ " give the file or folder (. for the current folder)");
+			}
+			return java.nio.file.Path.of(s);
+		});
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
 		cli.setExecutionStrategy(parsed -> {
 			try {
@@ -51,14 +59,11 @@ public final class Main {
 				err.println("quantrace: " + unknown);
 				return ExitCodes.INVALID_INPUT;
 			}
+			// what was wrong and where the help is, not the whole help after it (40 lines, the error scrolled away); an unknown
+			// argument first: a misspelt required option (--shceme) was said to be missing
 			String unmatched = unknownArguments(e.getCommandLine());
-			if (unmatched != null) { // before picocli's "Missing required option" a typo of that option would cause, and without the whole help
-				err.println("quantrace: error: " + unmatched);
-				err.println("quantrace: hint: see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help");
-				return ExitCodes.INVALID_INPUT;
-			}
-			err.println("quantrace: " + missingOptions(e));
-			e.getCommandLine().usage(err);
+			err.println("quantrace: error: " + (unmatched != null ? unmatched : missingOptions(e)));
+			err.println("quantrace: hint: see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help");
 			return ExitCodes.INVALID_INPUT;
 		});
 		int code;

@@ -105,6 +105,34 @@ class HelpTest {
 				+ "quantrace: hint: see quantrace verify --help\n", spaces.err());
 		Cli none = Cli.run("inspect", "m.onnx", "--bogus");
 		assertEquals("quantrace: error: unknown option '--bogus'\nquantrace: hint: see quantrace inspect --help\n", none.err());
+		// a value picocli cannot read, or a required option missing: the same two lines, not the help after them
+		Cli nan = Cli.run("evaluate", "m.onnx", "--data", "d.npy", "--tolerance", "nan");
+		assertEquals(2, nan.exitCode(), nan.err());
+		assertEquals("quantrace: error: Invalid value for option '--tolerance': 'nan' is not a double\nquantrace: hint: see quantrace evaluate --help\n", nan.err());
+	}
+
+	/**
+	 * An empty argument where a path goes (--data "$DATA" with DATA unset) was the current folder: evaluate read the folder the
+	 * user stood in as an image dataset ("linkout: is a symbolic link"), run "" said "a folder, not a recipe file". Refused as empty.
+	 */
+	@Test
+	void anEmptyPathIsRefusedAsEmpty() {
+		for (String[] args : List.of(new String[] { "evaluate", "m.onnx", "--data", "" }, new String[] { "run", "" }, new String[] { "inspect", "" })) {
+			Cli cli = Cli.run(args);
+			assertEquals(2, cli.exitCode(), cli.err());
+			assertTrue(cli.err().startsWith("quantrace: error: Invalid value for ") && cli.err().contains(": an empty path (a shell variable that is not set,"
+					+ " or quotes with nothing inside?): give the file or folder (. for the current folder)\nquantrace: hint: see quantrace " + args[0] + " --help\n"),
+					cli.err());
+		}
+	}
+
+	/** evaluate --tolerance -1 printed "~ = within -1 pt", a width no change fits in: refused before any work. */
+	@Test
+	void aNegativeToleranceIsRefused() {
+		Cli cli = Cli.run("evaluate", "m.onnx", "--data", "d.npy", "--tolerance", "-1");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertEquals("quantrace: error: --tolerance -1.0: a tolerance is a width, 0 points or more\n"
+				+ "quantrace: hint: give e.g. --tolerance 0.5 (changes within 0.5 points are ~)\n", cli.err());
 	}
 
 	/** Every word of every help text with a dot or slash inside ('.npy/.npz', 'MODEL.onnx', 'e.g.', '1/255') appears whole. */
