@@ -30,7 +30,7 @@ public final class RecipeCharacters {
 					: in == 0 && !(i == 0 && c == '\uFEFF') ? outsideText(c) : null;
 			if (fix != null) {
 				int column = i - lineStart + 1 - (lineStart == 0 && text.startsWith("\uFEFF") ? 1 : 0);
-				return new Problem(i, line, column, "line " + line + ", column " + column + " holds " + describe(c) + ": " + fix);
+				return new Problem(i, line, column, describe(c) + ": " + fix); // the diagnostic names the line and column
 			}
 			if (c == '\n') {
 				line++;
@@ -78,7 +78,7 @@ public final class RecipeCharacters {
 		return null;
 	}
 
-	/** "'“' (U+201C LEFT DOUBLE QUOTATION MARK)", the character itself left out where it shows nothing. */
+	/** "'“' (U+201C LEFT DOUBLE QUOTATION MARK)", or "an unseen U+00A0 NO-BREAK SPACE" where it shows nothing. */
 	private static String describe(char c) {
 		String name = Character.getName(c);
 		String code = String.format(java.util.Locale.ROOT, "U+%04X", (int) c);
