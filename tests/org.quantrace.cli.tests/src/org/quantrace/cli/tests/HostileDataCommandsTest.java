@@ -240,12 +240,7 @@ class HostileDataCommandsTest {
 	 */
 	@Test
 	void validateFindsALabelBeyondTheClassesDeepInARecipesTable() throws IOException {
-		Path work = Files.createDirectories(dir.resolve("late-label"));
-		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
-		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(table));
-		lines.set(299, lines.get(299).substring(0, lines.get(299).lastIndexOf(',')) + ",12");
-		Files.write(work.resolve("digits.csv"), lines);
-		Path recipe = digitsRecipe(work);
+		Path recipe = digitsRecipe(lateLabel("late-label"));
 		Cli cli = Cli.run("validate", recipe.toString());
 		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
 		assertTrue(cli.out().contains("digits.qr:4:2: error [label-range] digits.csv: its labels give the row on line 300 (sample 298, counted from 0) the class 12,"
@@ -259,11 +254,7 @@ class HostileDataCommandsTest {
 	 */
 	@Test
 	void runRefusesALabelBeyondTheClassesBeforeAnyWork() throws IOException {
-		Path work = Files.createDirectories(dir.resolve("late-label-run"));
-		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
-		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(table));
-		lines.set(299, lines.get(299).substring(0, lines.get(299).lastIndexOf(',')) + ",12");
-		Files.write(work.resolve("digits.csv"), lines);
+		Path work = lateLabel("late-label-run");
 		Path recipe = Files.writeString(work.resolve("digits.qr"), Files.readString(digitsRecipe(work)).replace("schemes unquantized", "schemes unquantized, drq"));
 		Path out = work.resolve("out");
 		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
@@ -304,6 +295,16 @@ class HostileDataCommandsTest {
 		assertEquals(2, run.exitCode(), run.out() + run.err());
 		assertTrue(run.out().contains("error [label-range]"), run.out() + run.err());
 		assertFalse(Files.exists(work.resolve("out")), "nothing written");
+	}
+
+	/** A folder {@code name} holding the MLP and the held-out table with label 12 on line 300 (sample 298). */
+	private static Path lateLabel(String name) throws IOException {
+		Path work = Files.createDirectories(dir.resolve(name));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(table));
+		lines.set(299, lines.get(299).substring(0, lines.get(299).lastIndexOf(',')) + ",12");
+		Files.write(work.resolve("digits.csv"), lines);
+		return work;
 	}
 
 	/**
