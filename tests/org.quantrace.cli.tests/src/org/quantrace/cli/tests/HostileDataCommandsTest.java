@@ -75,6 +75,17 @@ class HostileDataCommandsTest {
 		assertRecorded(work.resolve("out"), "none (features as read, float32)");
 	}
 
+	/** --top-k 10 on the 10-class MLP: top-10 accuracy 1.0 printed without a word, a figure that says nothing of the model. */
+	@Test
+	void aTopKNotBelowTheClassesIsSaid() {
+		Cli cli = Cli.run("evaluate", MLP, "--data", table.toString(), "--top-k", "10", "--format", "json");
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: warning: --top-k 10 is not below the 10 classes of sklearn_digits_mlp: its top-10 accuracy is 1 for every"
+				+ " model by definition; give --top-k 9 or less"), cli.err());
+		Cli five = Cli.run("evaluate", MLP, "--data", table.toString(), "--format", "json");
+		assertFalse(five.err().contains("--top-k"), five.err());
+	}
+
 	/** A recipe that evaluates the MLP, as it is, on work/digits.csv. */
 	private static Path digitsRecipe(Path work) throws IOException {
 		return Files.writeString(work.resolve("digits.qr"), """
