@@ -117,6 +117,10 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 
 	@Override
 	public Integer call() {
+		if (!(tolerance >= 0) || Double.isInfinite(tolerance)) { // -1 printed "~ = within -1 pt" and marked no change ~
+			throw new org.quantrace.engine.InvalidInputException("--tolerance " + tolerance + ": a tolerance is a width, 0 points or more",
+					"give e.g. --tolerance 0.5 (changes within 0.5 points are ~)");
+		}
 		// every model gets its row: the baseline first when it is not among them, then the models as given
 		List<Path> all = new ArrayList<>(models);
 		Path base = baseline == null ? null
@@ -166,6 +170,12 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 		}
 		for (int i = 0; i < all.size(); i++) {
 			ModelFiles.requireRuns(variants.get(i).model(), all.get(i), dataset);
+		}
+		long classes = org.quantrace.engine.data.LabelCheck.outputWidth(variants.get(0).model());
+		if (options.task() == EvaluationOptions.Task.CLASSIFICATION && !multilabel && classes > 1 && topK >= classes) {
+			// --top-k 1000 on 10 classes printed top-1000 accuracy 1.0 for every model without a word
+			spec.commandLine().getErr().println("quantrace: warning: --top-k " + topK + " is not below the " + classes + " classes of "
+					+ names.get(all.get(0)) + ": its top-" + topK + " accuracy is 1 for every model by definition; give --top-k " + (classes - 1) + " or less");
 		}
 		EvaluationReport report = Evaluator.evaluate(variants, dataset, options, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		Map<String, TensorInventory> inventories = new LinkedHashMap<>();

@@ -36,6 +36,14 @@ public final class Main {
 		ExitCodes.listIn(cli);
 		cli.setOut(out);
 		cli.setErr(err);
+		// --data "$DATA" with DATA unset: the empty path was the current folder, read as the dataset (or as the recipe's folder)
+		cli.registerConverter(java.nio.file.Path.class, s -> {
+			if (s.isEmpty()) {
+				throw new CommandLine.TypeConversionException("an empty path (a shell variable that is not set, or quotes with nothing inside?):"
+						+ " give the file or folder (. for the current folder)");
+			}
+			return java.nio.file.Path.of(s);
+		});
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
 		cli.setExecutionStrategy(parsed -> {
 			try {
@@ -51,8 +59,11 @@ public final class Main {
 				err.println("quantrace: " + unknown);
 				return ExitCodes.INVALID_INPUT;
 			}
-			err.println("quantrace: " + missingOptions(e));
-			e.getCommandLine().usage(err);
+			// what was wrong and where the help is, not the whole help after it (40 lines, the error scrolled away); an unknown
+			// argument first: a misspelt required option (--shceme) was said to be missing
+			String unmatched = unknownArguments(e.getCommandLine());
+			err.println("quantrace: error: " + (unmatched != null ? unmatched : missingOptions(e)));
+			err.println("quantrace: hint: see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help");
 			return ExitCodes.INVALID_INPUT;
 		});
 		int code;
@@ -83,6 +94,43 @@ public final class Main {
 		java.util.List<String> names = m.getMissing().stream().map(CommandLine.Model.OptionSpec.class::cast)
 				.map(o -> "'" + o.names()[0] + (o.arity().max() > 0 ? "=" + o.paramLabel() : "") + "'").toList();
 		return "Missing required option" + (names.size() > 1 ? "s: " : ": ") + String.join(", ", names);
+	}
+
+	/**
+	 * What a command did not take, said as picocli users expect: the unknown options, each with a close match, or the extra
+	 * arguments (a path with spaces given unquoted, {@code verify out dir é}); null when every argument was taken. picocli printed
+	 * "Unmatched arguments from index 2" and then the whole help (40 lines), and a misspelt required option ({@code --shceme})
+	 * was reported as that option missing.
+	 */
+	static String unknownArguments(CommandLine command) {
+		java.util.List<String> unmatched = command.getUnmatchedArguments();
+		if (unmatched.isEmpty()) {
+			return null;
+		}
+		// an unknown option's value follows it unmatched too ('--shceme drq'): the options alone are named
+		java.util.List<String> options = unmatched.stream().filter(a -> a.startsWith("-") && a.length() > 1 && !a.matches("-[0-9.].*"))
+				.map(a -> a.contains("=") ? a.substring(0, a.indexOf('=')) : a).distinct().toList();
+		if (options.isEmpty()) {
+			return "unexpected argument" + (unmatched.size() == 1 ? " " : "s ") + quoted(unmatched) + ": " + command.getCommandSpec().qualifiedName()
+					+ " takes " + positionals(command) + " (a path holding spaces is one argument only in quotes)";
+		}
+		java.util.Set<String> names = command.getCommandSpec().optionsMap().keySet();
+		java.util.List<String> said = options.stream().map(o -> {
+			String meant = org.quantrace.dsl.Suggestions.didYouMean(o, names);
+			return "'" + o + "'" + (meant == null ? "" : " (" + meant + ")");
+		}).toList();
+		return "unknown option" + (said.size() == 1 ? " " : "s ") + String.join(", ", said);
+	}
+
+	private static String quoted(java.util.List<String> words) {
+		return String.join(", ", words.stream().map(w -> "'" + w + "'").toList());
+	}
+
+	/** The positional parameters a command takes, as its usage names them ("DIR", "MODEL.onnx..."), or "no other arguments". */
+	private static String positionals(CommandLine command) {
+		java.util.List<String> labels = command.getCommandSpec().positionalParameters().stream()
+				.map(p -> p.paramLabel() + (p.arity().max() > 1 ? "..." : "")).toList();
+		return labels.isEmpty() ? "no other arguments" : String.join(" ", labels);
 	}
 
 	/** What other tools call our commands: a user's first guess. */

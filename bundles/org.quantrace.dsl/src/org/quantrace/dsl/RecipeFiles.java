@@ -95,6 +95,10 @@ public final class RecipeFiles {
 			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.NOT_A_FILE, "a folder, not a recipe file: give the .qr file"
 					+ (recipes.isEmpty() ? "" : ", e.g. " + String.join(" or ", recipes.stream().map(n -> file.resolve(n).toString()).toList())))));
 		}
+		if (Files.exists(path) && !Files.isRegularFile(path)) { // /dev/null, a named pipe: "not found" of a path that is there misled
+			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.NOT_A_FILE,
+					"not a regular file (a device, a named pipe or a socket), so not a recipe: give the .qr file")));
+		}
 		if (!Files.isRegularFile(path)) {
 			return new Loaded(file, null, List.of(new Diagnostic(file, 1, 1, Severity.ERROR, IssueCodes.PATH_NOT_FOUND,
 					"recipe file not found (looked for " + path + "): check the path, relative to the current folder")));

@@ -176,7 +176,8 @@ final class ArrivedQuantizedLog {
 		StringBuilder types = new StringBuilder("tensors by element type (all / stored in the file, stored bytes): ");
 		List<String> counted = new ArrayList<>();
 		v.getInventory().stream().filter(c -> c.getTensors() > 0).forEach(c -> counted.add(String.format(Locale.ROOT, "%s %d / %d, %,d bytes",
-				c.getElementType(), c.getTensors(), c.getWeights(), c.getWeightBytes())));
+				UntypedValues.TYPE.equals(c.getElementType()) ? UntypedValues.HEADING + " (" + UntypedValues.MEANING + ")" : c.getElementType(),
+				c.getTensors(), c.getWeights(), c.getWeightBytes())));
 		l.add(types.append(String.join("; ", counted)).toString());
 		v.getInputs().forEach(t -> l.add("input '" + t.getName() + "': " + t.getElementType()));
 		v.getOutputs().forEach(t -> l.add("output '" + t.getName() + "': " + t.getElementType()));

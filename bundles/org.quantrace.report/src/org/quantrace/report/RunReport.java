@@ -250,7 +250,7 @@ public final class RunReport {
 		Set<String> types = new LinkedHashSet<>();
 		artifacts.forEach(a -> a.getInventory().forEach(t -> types.add(t.getElementType())));
 		StringBuilder s = new StringBuilder("<table><caption>Tensors by element type (all / stored in the file: weights, biases, scales, zero points and other constants)</caption><tr><th>variant</th>");
-		types.forEach(t -> s.append("<th>").append(Html.esc(t)).append("</th>"));
+		types.forEach(t -> s.append("<th>").append(Html.esc(UntypedValues.heading(t))).append("</th>"));
 		s.append("</tr>\n");
 		for (ModelArtifact a : artifacts) {
 			s.append("<tr><td>").append(Html.esc(a.getName())).append("</td>");
@@ -260,7 +260,11 @@ public final class RunReport {
 			}
 			s.append("</tr>\n");
 		}
-		return s.append("</table>\n").toString();
+		s.append("</table>\n");
+		if (types.contains(UntypedValues.TYPE)) {
+			s.append("<p class=\"untyped-values\">").append(Html.esc(UntypedValues.HEADING + ": " + UntypedValues.MEANING + ".")).append("</p>\n");
+		}
+		return s.toString();
 	}
 
 	/** The debugger of one scheme: the deck's layer index table beside its charts, in a grid. */

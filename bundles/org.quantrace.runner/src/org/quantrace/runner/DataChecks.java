@@ -92,6 +92,9 @@ final class DataChecks {
 			Map<String, IoQuantization.Io> integerInputs = integerInputs(ctx, m, model, uses.values(), recipeAsGiven, problems);
 			for (Map.Entry<DatasetDeclaration, Use> use : uses.entrySet()) {
 				boolean readable = checkData(ctx, m, model, use.getKey(), use.getValue(), integerInputs, recipeAsGiven, problems, ran);
+				if (readable) {
+					checkLabels(ctx, m, model, use.getKey(), recipeAsGiven, problems);
+				}
 				if (decodeAll && readable && decoded.add(use.getKey())) {
 					decodeAll(ctx, m, model, use.getKey(), recipeAsGiven, problems);
 				}
@@ -209,12 +212,37 @@ final class DataChecks {
 
 	/**
 	 * Every sample of {@code d} a step reads (its own 'samples' cut, else all), a batch at a time: unreadable is a diagnostic on
-	 * its line. Where the evaluation scores {@code d}'s classes, each sample's label is held against the model's classes in the
-	 * same pass (a CSV's label 12 on line 500 of a 10-class model passed validate and stopped the run at its evaluation, after
-	 * every scheme was quantized): label-range on the dataset's line, naming the sample's line.
+	 * its line. Once per dataset: the labels are held against each model's classes apart ({@link #checkLabels}).
 	 */
 	private static void decodeAll(RecipeContext ctx, ModelDeclaration m, OnnxModel model, DatasetDeclaration d, Path recipeAsGiven,
 			List<RecipeFiles.Diagnostic> problems) {
+		try {
+			Dataset all = ctx.read(d, m, 0);
+			for (int from = 0; from < all.size(); from += 64) {
+				int to = Math.min(all.size(), from + 64);
+				if (all.namedInputs().isEmpty()) {
+					all.readInputs(from, to, null);
+				} else { // every array of a model of several inputs
+					all.read(from, to);
+				}
+			}
+		} catch (InvalidInputException e) {
+			addOnce(problems, unreadable(ctx, d, recipeAsGiven, e));
+		}
+	}
+
+	/**
+	 * Where the evaluation scores {@code d}'s classes on {@code m}, each label held against {@code m}'s classes: label-range on
+	 * the dataset's line, naming the sample's line. By the run too, before any work (a CSV's label 12 on line 500 of a 10-class
+	 * model stopped it at its evaluation, after every scheme was quantized), and for each model (validate held the labels against
+	 * the first model's classes only). The labels alone are read ({@link Dataset#labels}): no image decoded, nothing read twice.
+	 */
+	private static void checkLabels(RecipeContext ctx, ModelDeclaration m, OnnxModel model, DatasetDeclaration d, Path recipeAsGiven,
+			List<RecipeFiles.Diagnostic> problems) {
+		long classes = scoredClasses(ctx, d, model);
+		if (classes < 0) {
+			return;
+		}
 		Dataset all;
 		try {
 			all = ctx.read(d, m, 0);
@@ -222,35 +250,22 @@ final class DataChecks {
 			addOnce(problems, unreadable(ctx, d, recipeAsGiven, e));
 			return;
 		}
-		long classes = scoredClasses(ctx, d, model);
-		for (int from = 0; from < all.size(); from += 64) {
-			int to = Math.min(all.size(), from + 64);
-			org.quantrace.engine.data.Labels read;
-			try {
-				read = classes < 0 ? null : all.read(from, to).labels();
-				if (classes < 0 && all.namedInputs().isEmpty()) {
-					all.readInputs(from, to, null);
-				} else if (classes < 0) { // every array of a model of several inputs
-					all.read(from, to);
-				} else if (read == null) { // an .npz of inputs alone: the language cannot see that it holds no labels
+		try {
+			for (int from = 0; from < all.size(); from += 4096) {
+				org.quantrace.engine.data.Labels read = all.labels(from, Math.min(all.size(), from + 4096));
+				if (read == null) { // an .npz of inputs alone: the language cannot see that it holds no labels
 					addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.MISSING_LABELS, "dataset " + d.getName() + " (" + d.getPath()
 							+ ") holds no labels, so the evaluation cannot score model " + m.getName() + "'s classes: add labels \"...\" to the dataset,"
 							+ " or store the labels beside the inputs (an .npz's y array)"));
 					return;
 				}
-			} catch (InvalidInputException e) {
-				addOnce(problems, unreadable(ctx, d, recipeAsGiven, e));
-				return;
-			}
-			int[] labels = read == null ? null : read.classes(); // multilabel flags: their width is checked against the outputs' by name
-			try {
+				int[] labels = read.classes(); // multilabel flags: their width is checked against the outputs' by name
 				for (int i = 0; labels != null && i < labels.length; i++) {
 					LabelCheck.requireClass(all, from + i, labels[i], classes, "model " + m.getName());
 				}
-			} catch (InvalidInputException e) {
-				addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
-				return;
 			}
+		} catch (InvalidInputException e) {
+			addOnce(problems, diagnostic(ctx, d, recipeAsGiven, IssueCodes.LABEL_RANGE, text(e)));
 		}
 	}
 

@@ -21,6 +21,8 @@ public final class IssueCodes {
 	public static final String EMPTY_FILE = "empty-file";
 	/** A recipe file that is not UTF-8 text (Latin-1, UTF-16): {@link RecipeEncoding}. */
 	public static final String FILE_ENCODING = "file-encoding";
+	/** A look-alike or unseen character where the recipe's words stand (a curly quote, a no-break space), or a text direction control: {@link RecipeCharacters}. */
+	public static final String CONFUSABLE_CHARACTER = "confusable-character";
 	/** A name the parser cannot read: 'extends', a word with a hyphen (per-channel), an id's form (W-NHWC). */
 	public static final String INVALID_NAME = "invalid-name";
 

@@ -197,7 +197,8 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 			return false;
 		}
 		if (!Files.exists(p) && !Files.isSymbolicLink(p)) {
-			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder" + slashes(path),
+			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder" + slashes(path)
+					+ alike(p),
 					o, f, IssueCodes.PATH_NOT_FOUND);
 			return false;
 		}
@@ -216,6 +217,43 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		List<String> inside = RecipeFiles.someFiles(p, extension).stream().map(n -> "\"" + (path.endsWith("/") ? path : path + "/") + n + "\"").toList();
 		error("the " + what + " \"" + path + "\" is a folder, not a file: give the file's path" + (inside.isEmpty() ? "" : ", e.g. " + String.join(" or ", inside)),
 				o, f, IssueCodes.NOT_A_FILE);
+	}
+
+	/**
+	 * Where the first file or folder of {@code p} that does not exist has a sibling named alike, which one: the same letters in
+	 * another Unicode form (an é typed as e and a combining accent, decomposed, where the file's name holds the composed é, or the
+	 * other way round, as macOS and some editors write names), another case (file names are case-sensitive), or a misspelling.
+	 * The message printed the recipe's name and the file's alike, and the user could not see what to fix. Empty when none is near.
+	 */
+	static String alike(Path p) {
+		Path cur = p.toAbsolutePath().getRoot();
+		for (Path name : p.toAbsolutePath()) {
+			Path next = cur.resolve(name);
+			if (!Files.exists(next, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+				List<String> siblings;
+				try (java.util.stream.Stream<Path> list = Files.list(cur)) {
+					siblings = list.limit(10_000).map(x -> x.getFileName().toString()).sorted().toList();
+				} catch (java.io.IOException | java.io.UncheckedIOException e) {
+					return "";
+				}
+				String written = name.toString();
+				String composed = java.text.Normalizer.normalize(written, java.text.Normalizer.Form.NFC);
+				for (String s : siblings) {
+					if (java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC).equals(composed)) {
+						return "; " + cur + " holds \"" + s + "\", the same letters stored in another Unicode form (the file's name " + form(s) + ", the recipe's "
+								+ form(written) + "): type the name again in the recipe, or copy it from the folder's listing";
+					}
+				}
+				String meant = org.quantrace.dsl.Suggestions.didYouMean(written, siblings);
+				return meant == null ? "" : "; " + cur + " holds no \"" + written + "\": " + meant;
+			}
+			cur = next;
+		}
+		return "";
+	}
+
+	private static String form(String name) {
+		return java.text.Normalizer.isNormalized(name, java.text.Normalizer.Form.NFC) ? "composed (NFC)" : "decomposed (NFD)";
 	}
 
 	/** For a path written with Windows' backslashes, which are file name characters elsewhere: how to write it. */

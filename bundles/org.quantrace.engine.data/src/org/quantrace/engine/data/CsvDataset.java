@@ -327,4 +327,9 @@ public final class CsvDataset implements Dataset {
 		return new Batch(NdArray.ofFloats(new long[] { to - from, width }, values),
 				ArrayDataset.slice(labels, from, to));
 	}
+
+	@Override
+	public Labels labels(int from, int to) {
+		return ArrayDataset.slice(labels, from, to);
+	}
 }

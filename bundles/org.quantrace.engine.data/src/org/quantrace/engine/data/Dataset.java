@@ -20,6 +20,15 @@ public interface Dataset {
 	Batch read(int from, int to);
 
 	/**
+	 * The labels of samples {@code [from, to)} alone, or null when the data has none. Every reader holds its labels apart from
+	 * its samples (a table's column, a label file, the class folders), so a check of every label (a recipe run's, before any
+	 * work) decodes no image and copies no feature.
+	 */
+	default Labels labels(int from, int to) {
+		return read(from, to).labels();
+	}
+
+	/**
 	 * The inputs of samples {@code [from, to)}, written into {@code reuse} where this dataset can (float samples, and
 	 * {@code reuse} exactly their size), else in new memory. For callers that stream the data chunk after chunk and drop
 	 * each before reading the next (calibration): the samples of a chunk of 320x320 images are megabytes of garbage

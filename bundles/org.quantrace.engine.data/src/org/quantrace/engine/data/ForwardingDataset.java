@@ -18,6 +18,11 @@ public interface ForwardingDataset extends Dataset {
 	}
 
 	@Override
+	default Labels labels(int from, int to) {
+		return base().labels(from, to);
+	}
+
+	@Override
 	default String sampleAt(int i) {
 		return base().sampleAt(i);
 	}

@@ -161,6 +161,11 @@ public final class IdxDataset implements Dataset {
 		return new Batch(inputs(from, to, null), labels == null ? null : Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
 	}
 
+	@Override
+	public Labels labels(int from, int to) {
+		return labels == null ? null : Labels.singleLabel(Arrays.copyOfRange(labels, from, to));
+	}
+
 	/** The inputs of samples {@code [from, to)}, written into {@code reuse} when the samples are float and it has their size. */
 	@Override
 	public NdArray readInputs(int from, int to, float[] reuse) {

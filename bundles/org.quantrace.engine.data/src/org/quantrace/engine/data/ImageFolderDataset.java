@@ -475,6 +475,12 @@ public final class ImageFolderDataset implements Dataset {
 		return new Batch(inputs(from, to, null), Labels.singleLabel(Arrays.copyOfRange(labels, from, to)));
 	}
 
+	/** The class of each sample, from its folder or the label map: no image decoded. */
+	@Override
+	public Labels labels(int from, int to) {
+		return Labels.singleLabel(Arrays.copyOfRange(labels, from, to));
+	}
+
 	/** The inputs of samples {@code [from, to)}, decoded into {@code reuse} when the samples are float and it has their size. */
 	@Override
 	public NdArray readInputs(int from, int to, float[] reuse) {

@@ -163,6 +163,11 @@ public final class NpyDataset implements Dataset {
 	}
 
 	@Override
+	public Labels labels(int from, int to) {
+		return labels == null ? null : ArrayDataset.slice(labels, from, to);
+	}
+
+	@Override
 	public NdArray readInputs(int from, int to, float[] reuse) {
 		NdArray x = inputs.slice(from, to, reuse);
 		if (x.type() == DataType.FLOAT) {

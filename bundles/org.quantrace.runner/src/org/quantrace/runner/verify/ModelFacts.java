@@ -266,7 +266,7 @@ public final class ModelFacts {
 					for (String o : n.getOutputList()) {
 						if (!o.isEmpty() && seen.add(o)) {
 							DataType type = types.get(o);
-							counts.merge(type == null ? "UNKNOWN" : type.displayName(), new TypeCount(1, 0, 0), TypeCount::plus);
+							counts.merge(type == null ? org.quantrace.report.UntypedValues.TYPE : type.displayName(), new TypeCount(1, 0, 0), TypeCount::plus);
 						}
 					}
 				}

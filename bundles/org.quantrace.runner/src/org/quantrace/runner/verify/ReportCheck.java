@@ -179,7 +179,7 @@ final class ReportCheck implements DocumentCheck {
 			}
 			Map<String, ModelFacts.TypeCount> counts = f.inventory();
 			for (int c = 1; c < t.header().size() && c < row.size(); c++) {
-				ModelFacts.TypeCount d = counts.getOrDefault(t.header().get(c), new ModelFacts.TypeCount(0, 0, 0));
+				ModelFacts.TypeCount d = counts.getOrDefault(org.quantrace.report.UntypedValues.type(t.header().get(c)), new ModelFacts.TypeCount(0, 0, 0));
 				same(found, DOCUMENT, model + " tensors by element type, " + row.get(0) + ", " + t.header().get(c), row.get(c),
 						d.tensors() + " / " + d.weights());
 			}

@@ -75,6 +75,17 @@ class HostileDataCommandsTest {
 		assertRecorded(work.resolve("out"), "none (features as read, float32)");
 	}
 
+	/** --top-k 10 on the 10-class MLP: top-10 accuracy 1.0 printed without a word, a figure that says nothing of the model. */
+	@Test
+	void aTopKNotBelowTheClassesIsSaid() {
+		Cli cli = Cli.run("evaluate", MLP, "--data", table.toString(), "--top-k", "10", "--format", "json");
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: warning: --top-k 10 is not below the 10 classes of sklearn_digits_mlp: its top-10 accuracy is 1 for every"
+				+ " model by definition; give --top-k 9 or less"), cli.err());
+		Cli five = Cli.run("evaluate", MLP, "--data", table.toString(), "--format", "json");
+		assertFalse(five.err().contains("--top-k"), five.err());
+	}
+
 	/** A recipe that evaluates the MLP, as it is, on work/digits.csv. */
 	private static Path digitsRecipe(Path work) throws IOException {
 		return Files.writeString(work.resolve("digits.qr"), """
@@ -240,16 +251,71 @@ class HostileDataCommandsTest {
 	 */
 	@Test
 	void validateFindsALabelBeyondTheClassesDeepInARecipesTable() throws IOException {
-		Path work = Files.createDirectories(dir.resolve("late-label"));
-		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
-		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(table));
-		lines.set(299, lines.get(299).substring(0, lines.get(299).lastIndexOf(',')) + ",12");
-		Files.write(work.resolve("digits.csv"), lines);
-		Path recipe = digitsRecipe(work);
+		Path recipe = digitsRecipe(lateLabel("late-label"));
 		Cli cli = Cli.run("validate", recipe.toString());
 		assertEquals(2, cli.exitCode(), cli.out() + cli.err());
 		assertTrue(cli.out().contains("digits.qr:4:2: error [label-range] digits.csv: its labels give the row on line 300 (sample 298, counted from 0) the class 12,"
 				+ " but model mlp has 10 outputs (classes 0 to 9)"), cli.out() + cli.err());
+	}
+
+	/**
+	 * The same table (label 12 on line 300) run: the run read one sample's label before its work and stopped at the evaluation,
+	 * after the model's schemes were quantized (hostile10's left open). Now refused before any work, exit 2, the recipe's line,
+	 * the table's line, nothing written; and a recipe of a quantizing scheme so that "before any work" means before quantizing.
+	 */
+	@Test
+	void runRefusesALabelBeyondTheClassesBeforeAnyWork() throws IOException {
+		Path work = lateLabel("late-label-run");
+		Path recipe = Files.writeString(work.resolve("digits.qr"), Files.readString(digitsRecipe(work)).replace("schemes unquantized", "schemes unquantized, drq"));
+		Path out = work.resolve("out");
+		Cli run = Cli.run("run", recipe.toString(), "-o", out.toString());
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().contains("digits.qr:4:2: error [label-range] digits.csv: its labels give the row on line 300 (sample 298, counted from 0) the class 12,"
+				+ " but model mlp has 10 outputs (classes 0 to 9)"), run.out() + run.err());
+		assertFalse(run.err().contains("quantizing"), "nothing quantized: " + run.err());
+		assertFalse(Files.exists(out), "nothing written");
+	}
+
+	/**
+	 * Two models read the evaluation's table: the MLP's 10 classes and a model of the MLP's first 8 class scores (its last layer
+	 * cut to 8 rows). Labels 8 and 9 fit the first and not the second: validate held the labels against the first model's classes
+	 * only (exit 0), and the run stopped at the second model's evaluation. Now each model's classes, on the dataset's line.
+	 */
+	@Test
+	void eachModelsClassesAreHeldAgainstTheLabels() throws IOException {
+		Path work = Files.createDirectories(dir.resolve("two-models"));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		org.quantrace.engine.onnx.OnnxModel eight = org.quantrace.engine.onnx.OnnxModel.load(Path.of(MLP));
+		float[] w = eight.graph().initializer("l2.weight").toFloatArray();
+		float[] b = eight.graph().initializer("l2.bias").toFloatArray();
+		eight.graph().putInitializer(org.quantrace.engine.onnx.Tensor.ofFloats("l2.weight", new long[] { 8, 64 }, java.util.Arrays.copyOf(w, 8 * 64)));
+		eight.graph().putInitializer(org.quantrace.engine.onnx.Tensor.ofFloats("l2.bias", new long[] { 8 }, java.util.Arrays.copyOf(b, 8)));
+		var proto = eight.toProto().toBuilder();
+		proto.getGraphBuilder().getOutputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(1).setDimValue(8);
+		Files.write(work.resolve("eight.onnx"), proto.build().toByteArray());
+		Files.copy(table, work.resolve("digits.csv"));
+		int first = Files.readAllLines(table).stream().skip(1).map(l -> l.substring(l.lastIndexOf(',') + 1)).toList().indexOf("8") + 2;
+		Path recipe = Files.writeString(work.resolve("digits.qr"), Files.readString(digitsRecipe(work)).replace("id MLP version 1\n",
+				"id MLP version 1\n\tmodel eight \"eight.onnx\" id EIGHT version 1\n"));
+		Cli validate = Cli.run("validate", recipe.toString());
+		assertEquals(2, validate.exitCode(), validate.out() + validate.err());
+		assertTrue(validate.out().contains("digits.qr:5:2: error [label-range] digits.csv: its labels give the row on line " + first + " (sample " + (first - 2)
+				+ ", counted from 0) the class 8, but model eight has 8 outputs (classes 0 to 7)"), validate.out() + validate.err());
+		assertFalse(validate.out().contains("model mlp has"), validate.out());
+		Cli run = Cli.run("run", recipe.toString(), "-o", work.resolve("out").toString());
+		assertEquals(2, run.exitCode(), run.out() + run.err());
+		assertTrue(run.out().contains("error [label-range]"), run.out() + run.err());
+		assertFalse(Files.exists(work.resolve("out")), "nothing written");
+	}
+
+	/** A folder {@code name} holding the MLP and the held-out table with label 12 on line 300 (sample 298). */
+	private static Path lateLabel(String name) throws IOException {
+		Path work = Files.createDirectories(dir.resolve(name));
+		Files.copy(Path.of(MLP), work.resolve("mlp.onnx"));
+		List<String> lines = new java.util.ArrayList<>(Files.readAllLines(table));
+		lines.set(299, lines.get(299).substring(0, lines.get(299).lastIndexOf(',')) + ",12");
+		Files.write(work.resolve("digits.csv"), lines);
+		return work;
 	}
 
 	/**

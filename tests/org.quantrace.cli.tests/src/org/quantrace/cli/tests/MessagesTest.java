@@ -37,7 +37,7 @@ class MessagesTest {
 		for (String[] args : java.util.List.of(new String[] { "evaluate", model }, new String[] { "debug", model, model, "-o", dir.resolve("d").toString() })) {
 			Cli cli = Cli.run(args);
 			assertEquals(2, cli.exitCode(), cli.err());
-			assertTrue(cli.err().startsWith("quantrace: Missing required option: '--data=DATASET'"), cli.err());
+			assertTrue(cli.err().startsWith("quantrace: error: Missing required option: '--data=DATASET'"), cli.err());
 			assertFalse(cli.err().lines().findFirst().orElse("").contains("--calibration"), cli.err());
 		}
 	}

@@ -46,6 +46,11 @@ class RecipeCommandsTest {
 		Cli missing = Cli.run("validate", dir.resolve("none.qr").toString());
 		assertEquals(2, missing.exitCode());
 		assertTrue(missing.out().contains("none.qr:1:1: error [path-not-found] recipe file not found"), missing.out());
+		// a path that is there but no file: "recipe file not found (looked for /dev/null)" said it was not there
+		Cli device = Cli.run("validate", "/dev/null");
+		assertEquals(2, device.exitCode());
+		assertTrue(device.out().contains("/dev/null:1:1: error [not-a-file] not a regular file (a device, a named pipe or a socket), so not a recipe"),
+				device.out());
 	}
 
 	/**

@@ -190,6 +190,72 @@ class HostileRecipesTest {
 		assertTrue(issues.get(0).getMessage().endsWith("; write / between folders, on Windows too (\"model/fashion_cnn_trained.onnx\")"), issues.get(0).getMessage());
 	}
 
+	/**
+	 * A model file named "mod\u00e8le.onnx" with the composed \u00e8, the recipe's name typed with e and a combining grave
+	 * (decomposed, as macOS and some editors write it): path-not-found printed both names alike, and the user could not see what to
+	 * fix. Now the file that is there and why it is another name; a folder typed in another case gets its close match.
+	 */
+	@Test
+	void aPathTypedInAnotherUnicodeFormOrCaseNamesTheFileThatIsThere() throws IOException {
+		Path own = Recipes.exampleSurroundings("unicode-forms"); // the file added is not the other tests' to see
+		Files.copy(own.resolve("model/fashion_cnn_trained.onnx"), own.resolve("model/mod\u00e8le.onnx"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+		String text = example.replace("model/fashion_cnn_trained.onnx", "model/mode\u0300le.onnx");
+		List<Issue> issues = recipes.validate(recipes.load(own, "nfd.qr", text));
+		assertEquals(1, issues.size(), Recipes.describe(issues));
+		assertEquals(IssueCodes.PATH_NOT_FOUND, issues.get(0).getCode());
+		assertTrue(issues.get(0).getMessage().endsWith(" holds \"mod\u00e8le.onnx\", the same letters stored in another Unicode form (the file's name composed (NFC),"
+				+ " the recipe's decomposed (NFD)): type the name again in the recipe, or copy it from the folder's listing"), issues.get(0).getMessage());
+
+		String upper = example.replace("model/fashion_cnn_trained.onnx", "Model/fashion_cnn_trained.onnx");
+		List<Issue> cased = recipes.validate(recipes.load(dir, "cased.qr", upper));
+		assertEquals(1, cased.size(), Recipes.describe(cased));
+		assertTrue(cased.get(0).getMessage().endsWith(" holds no \"Model\": did you mean 'model'?"), cased.get(0).getMessage());
+	}
+
+	/**
+	 * Characters pasted from a word processor or a web page: curly quotes around the model's path ("'cnn\u201Cmodel/...\u201D' cannot
+	 * be a name: write cnn_model_fashion_cnn_trained_onnx_"), a no-break space after 'dataset' ("' eval' cannot be a name"), a
+	 * zero-width space inside 'schemes' ("'sche' is not a word of the recipe language"), a full-width digit ("a value is missing").
+	 * Each is now named at its own line and column with what to write.
+	 */
+	@Test
+	void aLookAlikeCharacterIsNamedWhereItStands() {
+		assertCharacter("curly.qr", example.replace("\"model/fashion_cnn_trained.onnx\"", "\u201Cmodel/fashion_cnn_trained.onnx\u201D"), '\u201C',
+				"\u201C' (U+201C LEFT DOUBLE QUOTATION MARK): a typographic quote (as word processors and some editors put), which the recipe language does not"
+						+ " read as a quote: write \" (the straight double quote) around paths and texts");
+		assertCharacter("nbsp.qr", example.replace("dataset eval", "dataset\u00A0eval"), '\u00A0',
+				"an unseen U+00A0 NO-BREAK SPACE: a space the recipe language does not read as one: write a plain space");
+		assertCharacter("zwsp.qr", example.replace("\tschemes unquantized", "\tsche\u200Bmes unquantized"), '\u200B',
+				"an unseen U+200B ZERO WIDTH SPACE: an invisible character (copied with the text, or typed by the keyboard): delete it");
+		assertCharacter("wide.qr", example.replace("tolerance 0.5 pt", "tolerance \uFF10.5 pt"), '\uFF10',
+				"'\uFF10' (U+FF10 FULLWIDTH DIGIT ZERO): a full-width form, which the recipe language does not read: write '0'");
+	}
+
+	/**
+	 * A right-to-left override inside the responsible's text: validate passed it (0 errors), and every log would show the name in
+	 * another order than the file holds it. An error wherever it stands, strings and comments too; a curly quote in a comment or a
+	 * no-break space in a text is no error.
+	 */
+	@Test
+	void aTextDirectionControlIsAnErrorEvenInAText() {
+		assertCharacter("rtl.qr", example.replace("responsible \"Quantrace example\"", "responsible \"Quantrace \u202Eelpmaxe\""), '\u202E',
+				"an unseen U+202E RIGHT-TO-LEFT OVERRIDE: delete it: it makes the text show in another order than the file holds it (in the editor and in the logs)");
+		String harmless = example.replace("// Run it:", "// \u201CRun it\u201D:").replace("responsible \"Quantrace example\"", "responsible \"Quantrace\u00A0example\"");
+		assertEquals(List.of(), errors("harmless.qr", harmless), "curly quotes in a comment, a no-break space in a text");
+	}
+
+	/** The one error of {@code text}: confusable-character, at the line and column of {@code c}, ending with {@code message}. */
+	private void assertCharacter(String name, String text, char c, String message) {
+		List<Issue> errors = errors(name, text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		Issue e = errors.get(0);
+		assertEquals(IssueCodes.CONFUSABLE_CHARACTER, e.getCode(), e.getMessage());
+		String line = text.lines().filter(l -> l.indexOf(c) >= 0).findFirst().orElseThrow();
+		assertEquals(lineOf(text, String.valueOf(c)), e.getLineNumber().longValue(), e.getMessage());
+		assertEquals(line.indexOf(c) + 1, e.getColumn().intValue(), e.getMessage());
+		assertTrue(e.getMessage().endsWith(message), e.getMessage());
+	}
+
 	/** A count beyond an int said "For input string: ..." (Java's NumberFormatException), not what was wrong. */
 	@Test
 	void aNumberTooLargeSaysSo() {
