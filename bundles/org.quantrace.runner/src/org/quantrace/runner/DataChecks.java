@@ -479,8 +479,8 @@ final class DataChecks {
 
 	/**
 	 * What a dataset is read for ({@code what}: "evaluates the models"), and whether that step feeds an integer input float
-	 * samples as q = r / S + Z ({@link IntegerFeed}: evaluation and debugging do; the conversion's check and calibration feed
-	 * the samples as they are).
+	 * samples as q = r / S + Z ({@link IntegerFeed}: evaluation, debugging and the conversion's check do; calibration feeds the
+	 * samples as they are).
 	 */
 	private record Use(String what, boolean quantizesFloat) {
 	}
@@ -489,7 +489,7 @@ final class DataChecks {
 	private static Map<DatasetDeclaration, Use> uses(RecipeContext ctx, List<ResolvedScheme> schemes) {
 		Map<DatasetDeclaration, Use> uses = new LinkedHashMap<>();
 		if (ctx.recipe().getConversion() != null && ctx.verificationData() != null) {
-			uses.putIfAbsent(ctx.verificationData(), new Use("checks the conversion", false));
+			uses.putIfAbsent(ctx.verificationData(), new Use("checks the conversion", true));
 		}
 		for (ResolvedScheme s : schemes) {
 			if (s.spec().isQuantized() && s.calibrationData() != null) {

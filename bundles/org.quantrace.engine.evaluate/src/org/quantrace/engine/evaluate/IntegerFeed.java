@@ -29,22 +29,7 @@ public final class IntegerFeed {
 
 	/** The samples as the input takes them: float samples quantized with {@code io}'s S and Z when it is not null, else as they are. */
 	public static NdArray feed(NdArray x, IoQuantization.Io io) {
-		if (io == null || x.type() != DataType.FLOAT) {
-			return x;
-		}
-		float[] f = x.floats();
-		if (io.type() == DataType.INT16) {
-			short[] q = new short[f.length];
-			for (int i = 0; i < f.length; i++) {
-				q[i] = (short) io.quantize(f[i]);
-			}
-			return NdArray.ofShorts(DataType.INT16, x.shape(), q);
-		}
-		byte[] q = new byte[f.length];
-		for (int i = 0; i < f.length; i++) {
-			q[i] = (byte) io.quantize(f[i]);
-		}
-		return NdArray.ofBytes(io.type(), x.shape(), q);
+		return io == null ? x : io.codes(x);
 	}
 
 	/**
