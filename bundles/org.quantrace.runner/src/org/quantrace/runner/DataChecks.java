@@ -336,7 +336,7 @@ final class DataChecks {
 		}
 		if (data.size() > 0 && ran.add(m)) { // once per model, on a sample that fits it: else "inference failed" once the work had started, exit 3
 			try {
-				org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, "model " + m.getName() + " (\"" + m.getPath() + "\")", data.readInputs(0, 1, null));
+				org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, "model " + m.getName() + " (\"" + m.getPath() + "\")", inputs.firstSample(data));
 			} catch (InvalidInputException e) {
 				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
 			}

@@ -57,6 +57,7 @@ public record ModelInputs(List<ModelInput> inputs, boolean named) {
 						"give every input's array the same first axis, one row per sample");
 			}
 		}
+		requireSharedDimensions(infos, byName, data.name(), modelName);
 		List<ModelInput> inputs = new ArrayList<>();
 		for (TensorInfo info : infos) {
 			SampleArray a = byName.get(info.name());
@@ -71,6 +72,43 @@ public record ModelInputs(List<ModelInput> inputs, boolean named) {
 			inputs.add(new ModelInput(info.name(), info.type(), info.shape()));
 		}
 		return new ModelInputs(List.copyOf(inputs), true);
+	}
+
+	/**
+	 * Inputs that name a dimension alike (a KV cache's past_key and past_value [N, 4, P, 8]) take one size there: ONNX says so of
+	 * a shared symbolic name, and the graph relies on it. Arrays that each fit their input alone but disagree there (7 positions
+	 * of keys, 6 of values) stopped the work inside ONNX Runtime, "inference failed", exit 3.
+	 */
+	private static void requireSharedDimensions(List<TensorInfo> infos, Map<String, SampleArray> byName, String dataName, String modelName) {
+		Map<String, SampleArray> firstBy = new LinkedHashMap<>();
+		Map<String, Integer> axisOf = new LinkedHashMap<>();
+		for (TensorInfo info : infos) {
+			SampleArray a = byName.get(info.name());
+			for (int i = 1; info.shape() != null && i < info.shape().size() && i < a.shape().length; i++) { // the batch: counted above
+				String d = info.shape().get(i);
+				if (d.isEmpty() || d.equals("?") || d.chars().allMatch(Character::isDigit)) {
+					continue;
+				}
+				SampleArray first = firstBy.putIfAbsent(d, a);
+				axisOf.putIfAbsent(d, i);
+				if (first != null && first.shape()[axisOf.get(d)] != a.shape()[i]) {
+					throw new InvalidInputException(dataName + ":" + a.name() + ": the array " + java.util.Arrays.toString(a.shape()) + " gives dimension '" + d
+							+ "' of input '" + info.name() + "' " + info.shapeText() + " the size " + a.shape()[i] + ", but array '" + first.name() + "' "
+							+ java.util.Arrays.toString(first.shape()) + " gives it " + first.shape()[axisOf.get(d)] + " (inputs of " + modelName
+							+ " that name a dimension alike take one size there)",
+							"save the arrays with the same size along '" + d + "' (numpy: " + a.name() + ".shape[" + i + "] == " + first.name() + ".shape["
+									+ axisOf.get(d) + "])");
+				}
+			}
+		}
+	}
+
+	/**
+	 * The first sample of every input by name, as the inputs are fed ({@link #feed}): what the start-up probe runs the model on
+	 * ({@code ShapeProbe.requireRuns}); a model of one input reads the data's inputs alone (not its labels).
+	 */
+	public Map<String, NdArray> firstSample(Dataset data) {
+		return named ? feed(data.read(0, 1)) : Map.of(first().name(), data.readInputs(0, 1, null));
 	}
 
 	/** The refusal of data that cannot feed a model of several inputs: one array (say how to give several), or a model of none. */

@@ -226,6 +226,22 @@ class MultiInputTest {
 		assertEquals(List.of("input_ids", "attention_mask"), data.namedInputs().stream().map(a -> a.name()).toList());
 	}
 
+	/**
+	 * The KV-cache decoder's past_key and past_value both declare [N, 4, P, 8]: 7 positions of keys beside 6 of values fit each input
+	 * alone, not the model (its attention multiplies the one by the other), and are refused before anything runs, the arrays and
+	 * the dimension named. On main the check passed them and quantize and evaluate stopped inside ONNX Runtime, exit 3.
+	 */
+	@Test
+	void arraysThatDisagreeOnADimensionTheirInputsShareAreRefused() throws IOException {
+		Path six = org.quantrace.testing.KvData.withPastValuePositions(dir.resolve("kv-p6.npz"), 6);
+		OnnxModel kv = OnnxModel.load(DIR.resolve("kv.onnx"));
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> ModelInputs.of(kv, "kv.onnx", Datasets.open(DatasetSpec.of(six, null))));
+		assertTrue(e.getMessage().contains("kv-p6.npz:past_value: the array [32, 4, 6, 8] gives dimension 'P' of input 'past_value' [N, 4, P, 8] the size 6,"
+				+ " but array 'past_key' [32, 4, 7, 8] gives it 7"), e.getMessage());
+		assertTrue(e.hint().contains("past_value.shape[2] == past_key.shape[2]"), e.hint());
+		assertEquals(3, ModelInputs.of(kv, "kv.onnx", open("kv-32.npz")).inputs().size(), "the arrays as generated fit");
+	}
+
 	private static Map<String, NdArray> ordered(Object... nameThenArray) {
 		Map<String, NdArray> m = new LinkedHashMap<>();
 		for (int i = 0; i < nameThenArray.length; i += 2) {
