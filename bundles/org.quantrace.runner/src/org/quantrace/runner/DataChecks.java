@@ -313,7 +313,7 @@ final class DataChecks {
 		try {
 			inputs = ModelInputs.of(model, m.getName(), data.named(d.getPath())); // its path as the recipe writes it, not "(first 1)"
 		} catch (InvalidInputException e) { // several inputs, or arrays none of which is named the input: the check's own words
-			boolean oneInput = model.graph().runtimeInputs().size() == 1 && data.singleInputProblem() == null;
+			boolean oneInput = model.graph().runtimeInputs().size() == 1 && data.singleInputProblem() == null && data.namedInputs().size() < 2;
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, oneInput ? shapeProblem(ctx, d, m, model, data, use.what())
 					: "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use.what() + "): " + text(e)));
 			return true;

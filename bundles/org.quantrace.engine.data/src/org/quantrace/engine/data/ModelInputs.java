@@ -125,6 +125,23 @@ public record ModelInputs(List<ModelInput> inputs, boolean named) {
 				+ " gives one array", "give one array per input, named as the model's inputs, in an .npz: " + savez(names));
 	}
 
+	/**
+	 * The refusal of an .npz of several input arrays for a model of one input, as an array that fits no input of a model of several
+	 * is refused: the first array was fed, whatever its name (the mask to a model reading input_ids), and the trace and the logs
+	 * recorded every array's type as the data's preprocessing, arrays the model never read among them.
+	 */
+	static InvalidInputException arraysBesideTheInput(TensorInfo input, String modelName, Dataset data) {
+		List<SampleArray> arrays = data.namedInputs();
+		List<String> extra = arrays.stream().map(SampleArray::name).filter(n -> !n.equals(input.name())).toList();
+		boolean named = extra.size() < arrays.size();
+		String listed = " (arrays: " + String.join(", ", arrays.stream().map(SampleArray::describe).toList()) + "; the input of " + modelName + ": "
+				+ input.name() + " " + input.shapeText() + ")";
+		String what = named ? "array" + (extra.size() == 1 ? " '" : "s '") + String.join("', '", extra) + "' fit" + (extra.size() == 1 ? "s" : "") + " no input"
+				: arrays.size() + " arrays of inputs for a model of one input, none named as it";
+		return new InvalidInputException(data.name() + ": " + what + listed, "keep the one array the model reads, and the labels: "
+				+ savez(List.of(isIdentifier(input.name()) ? input.name() : "x")));
+	}
+
 	private static String savez(List<String> names) {
 		return "numpy.savez(file, " + String.join(", ", names.stream().map(n -> (isIdentifier(n) ? n : "**{'" + n + "': ...}") + "=...").toList()) + ", y=labels)";
 	}

@@ -100,4 +100,28 @@ class MultiInputRunTest {
 				+ " (arrays: ids [16, 49] int64, mask [16, 49] int64; inputs of m: input_ids [N, 49], attention_mask [N, 49])"), said);
 		assertFalse(Files.exists(out), "nothing written");
 	}
+
+	/**
+	 * A model of one input whose .npz keeps another array beside its input's: refused on the dataset's line (data-shape), as an
+	 * array that fits no input of a model of several is; nothing written. The run read the first array, and the trace and the logs
+	 * recorded both arrays' types as the data's preprocessing.
+	 */
+	@Test
+	void anArrayBesideTheOneInputIsRefusedOnTheDatasetsLine() throws IOException {
+		Path dir = TestData.tempDir("multiin-beside");
+		Files.copy(org.quantrace.testing.Zoo.model("resnet").onnx(), dir.resolve("resnet.onnx"));
+		Batch images = Datasets.open(DatasetSpec.of(org.quantrace.testing.Zoo.calibrationImages(), org.quantrace.testing.Zoo.calibrationLabels())).read(0, 16);
+		java.util.Map<String, org.quantrace.engine.runtime.NdArray> arrays = new java.util.LinkedHashMap<>();
+		arrays.put("input", images.inputs());
+		arrays.put("mask", org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 16, 4 }, new float[64]));
+		arrays.put("y", org.quantrace.engine.runtime.NdArray.ofInts(new long[] { 16 }, images.labels().classes()));
+		org.quantrace.testing.Npz.write(dir.resolve("extra.npz"), arrays);
+		String recipe = "recipe r {\n\tmodel m \"resnet.onnx\"\n\tdataset calib \"extra.npz\" role calibration format npz\n\tschemes fiq_int8\n}\n";
+		Path out = dir.resolve("out");
+		var refused = Runs.run(Runs.recipe(dir, "extra.qr", recipe), out);
+		assertEquals(2, refused.exitCode(), refused.diagnostics().toString());
+		String said = refused.diagnostics().toString();
+		assertTrue(said.contains("extra.qr:3:") && said.contains("[data-shape]") && said.contains("array 'mask' fits no input"), said);
+		assertFalse(Files.exists(out), "nothing written");
+	}
 }

@@ -242,6 +242,24 @@ class MultiInputTest {
 		assertEquals(3, ModelInputs.of(kv, "kv.onnx", open("kv-32.npz")).inputs().size(), "the arrays as generated fit");
 	}
 
+	/**
+	 * A model of one input fed an .npz that keeps another array beside its input's: refused as an array that fits no input of a model
+	 * of several is. On main the first array was fed whatever its name, and the trace and logs recorded every array's type as the
+	 * data's preprocessing, the arrays the model never read among them.
+	 */
+	@Test
+	void anArrayBesideTheInputOfAModelOfOneInputIsRefused() throws IOException {
+		Batch images = Datasets.open(DatasetSpec.of(org.quantrace.testing.Zoo.calibrationImages(), org.quantrace.testing.Zoo.calibrationLabels())).read(0, 16);
+		Path file = npz("extra.npz", ordered("input", images.inputs(), "mask", NdArray.ofFloats(new long[] { 16, 4 }, new float[64]), "y", labels(images)));
+		OnnxModel resnet = OnnxModel.load(org.quantrace.testing.Zoo.model("resnet").onnx());
+		Dataset data = Datasets.open(DatasetSpec.of(file, null));
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> ModelInputs.of(resnet, "resnet.onnx", data));
+		assertTrue(e.getMessage().contains("extra.npz: array 'mask' fits no input (arrays: input [16, 1, 28, 28] float32, mask [16, 4] float32; the input of"
+				+ " resnet.onnx: input [N, 1, 28, 28])"), e.getMessage());
+		assertTrue(e.hint().contains("keep the one array the model reads, and the labels: numpy.savez(file, input=..., y=labels)"), e.hint());
+		assertThrows(InvalidInputException.class, () -> Evaluator.evaluate(List.of(Variant.of("m", resnet)), data, EvaluationOptions.defaults(), Progress.NONE));
+	}
+
 	private static Map<String, NdArray> ordered(Object... nameThenArray) {
 		Map<String, NdArray> m = new LinkedHashMap<>();
 		for (int i = 0; i < nameThenArray.length; i += 2) {
