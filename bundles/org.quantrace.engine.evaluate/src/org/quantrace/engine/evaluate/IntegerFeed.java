@@ -33,6 +33,22 @@ public final class IntegerFeed {
 	}
 
 	/**
+	 * What the inputs are fed, as an evaluation's result states it: "float32", the integer I/O type a float sample is quantized to
+	 * ("INT8"), or the integer type of data fed as stored (token ids, "INT64"); for several inputs each by name ("input_ids INT64,
+	 * past_key INT8, past_value INT8"). The first input's alone was stated, and "float32" for any input not quantized: a KV-cache
+	 * decoder fed int64 ids and int8 caches read "float32".
+	 */
+	public static String fedTypes(ModelInputs inputs, Map<String, IoQuantization.Io> io) {
+		java.util.List<String> each = new java.util.ArrayList<>();
+		for (ModelInput in : inputs.inputs()) {
+			DataType fed = io.containsKey(in.name()) ? io.get(in.name()).type() : in.type() == DataType.UNDEFINED || DataType.FLOAT.feeds(in.type()) ? DataType.FLOAT : in.type();
+			String type = fed == DataType.FLOAT ? "float32" : fed.displayName();
+			each.add(inputs.named() ? in.name() + " " + type : type);
+		}
+		return String.join(", ", each);
+	}
+
+	/**
 	 * Every input's samples of {@code batch} as the model named {@code model} takes them ({@link #feed}), by input name;
 	 * {@code io}: the model's integer inputs ({@link IoQuantization#inputs}).
 	 *

@@ -102,6 +102,30 @@ class MultiInputRunTest {
 	}
 
 	/**
+	 * The KV-cache decoder (three inputs, its presents fed back; tests/data/multiin/kv.onnx) quantized drq and fiq_int8 and evaluated
+	 * by its outputs against the original's (mse, psnr over the logits, range 2: the logits span about [-0.95, 0.94]): the run is
+	 * consistent, verify's second path too (it feeds all three inputs, the float caches quantized for the int8 model).
+	 */
+	@Test
+	void kvDecoderIsEvaluatedByItsOutputsAndVerifies() throws IOException {
+		Path dir = TestData.tempDir("multiin-kv");
+		for (String f : List.of("kv.onnx", "kv-32.npz")) {
+			Files.copy(TestData.data("multiin/" + f), dir.resolve(f));
+		}
+		String recipe = "recipe kv {\n\tmodel m \"kv.onnx\"\n\tdataset calib \"kv-32.npz\" role calibration format npz\n\tdataset eval \"kv-32.npz\""
+				+ " role evaluation format npz\n\tschemes drq, fiq_int8\n\tevaluate on eval metrics mse, psnr range 2\n\taccept when psnr >= 30 dB for drq, fiq_int8\n}\n";
+		Path out = dir.resolve("out");
+		var run = Runs.run(Runs.recipe(dir, "kv.qr", recipe), out);
+		assertEquals(0, run.exitCode(), run.diagnostics().toString());
+		com.fasterxml.jackson.databind.JsonNode results = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("results.json").toFile());
+		String json = results.toString();
+		assertTrue(json.contains("\"accepted\":true") && json.contains("psnr (dB, range 2)"), json);
+		assertTrue(Files.readString(out.resolve("trace.xmi")).contains("none (arrays as stored: input_ids int64, past_key float32, past_value float32)"));
+		List<Problem> deep = Verification.verify(out, new Verification.Options(null, null, false, true, Progress.NONE)).problems();
+		assertTrue(deep.isEmpty(), deep.size() + " mismatches (deep): " + deep);
+	}
+
+	/**
 	 * A model of one input whose .npz keeps another array beside its input's: refused on the dataset's line (data-shape), as an
 	 * array that fits no input of a model of several is; nothing written. The run read the first array, and the trace and the logs
 	 * recorded both arrays' types as the data's preprocessing.

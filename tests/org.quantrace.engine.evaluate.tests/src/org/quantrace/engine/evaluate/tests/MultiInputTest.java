@@ -260,6 +260,29 @@ class MultiInputTest {
 		assertThrows(InvalidInputException.class, () -> Evaluator.evaluate(List.of(Variant.of("m", resnet)), data, EvaluationOptions.defaults(), Progress.NONE));
 	}
 
+	/**
+	 * The KV-cache decoder (three inputs: int64 ids, float past key and value) quantized fiq-int8 and evaluated by its logits against
+	 * the original's (mse, psnr over range 2): close to it, and each variant's result states what each input is fed. It stated the
+	 * first input's type alone, and "float32" for any input not quantized: "float32" for both variants, whose ids are int64 and whose
+	 * int8 model reads int8 caches. The classifier's ids and mask likewise.
+	 */
+	@Test
+	void aDecoderOfThreeInputsIsEvaluatedByItsOutputsAndEachInputsFeedIsStated() {
+		OnnxModel fp32 = OnnxModel.load(DIR.resolve("kv.onnx"));
+		Dataset data = open("kv-32.npz");
+		OnnxModel int8 = Quantizer.quantize(fp32, "kv", Schemes.preset("fiq_int8"), data, Progress.NONE).model();
+		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("fp32", fp32), Variant.of("int8", int8)), data,
+				EvaluationOptions.defaults().withTask(EvaluationOptions.Task.RECONSTRUCTION).withDataRange(2).withPsnr(true), Progress.NONE);
+		double mse = r.variant("int8").metrics().get(Metrics.MSE);
+		assertTrue(mse > 0 && mse < 1e-3, "fiq-int8's logits against fp32's: mse " + mse);
+		assertTrue(r.variant("int8").metrics().get(Metrics.psnr(2)) > 30, r.variant("int8").metrics().toString());
+		assertEquals("input_ids INT64, past_key float32, past_value float32", r.variant("fp32").input());
+		assertEquals("input_ids INT64, past_key INT8, past_value INT8", r.variant("int8").input());
+		EvaluationReport bert = Evaluator.evaluate(List.of(Variant.of("fp32", OnnxModel.load(DIR.resolve("bert2in.onnx")))), open("bert2in-test.npz").limit(64),
+				EvaluationOptions.defaults(), Progress.NONE);
+		assertEquals("input_ids INT64, attention_mask INT64", bert.variant("fp32").input());
+	}
+
 	private static Map<String, NdArray> ordered(Object... nameThenArray) {
 		Map<String, NdArray> m = new LinkedHashMap<>();
 		for (int i = 0; i < nameThenArray.length; i += 2) {
