@@ -16,6 +16,16 @@ public final class Npz {
 	private Npz() {
 	}
 
+	/** The int64 array {@code name} of the .npz {@code file} (token ids, a mask, labels), as plain longs, row after row. */
+	public static long[] longs(Path file, String name) {
+		org.quantrace.engine.data.Dataset data = org.quantrace.engine.data.Datasets.open(org.quantrace.engine.data.DatasetSpec.of(file, null));
+		org.quantrace.engine.data.Batch all = data.read(0, data.size());
+		if (name.equals("y")) {
+			return java.util.Arrays.stream(all.labels().classes()).asLongStream().toArray();
+		}
+		return (long[]) all.named().get(name).data();
+	}
+
 	public static Path write(Path file, Map<String, NdArray> arrays) throws IOException {
 		Path npy = Files.createTempFile(file.toAbsolutePath().getParent(), "entry", ".npy");
 		try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(file))) {
