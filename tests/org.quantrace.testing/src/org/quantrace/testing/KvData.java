@@ -36,4 +36,16 @@ public final class KvData {
 		arrays.put("y", NdArray.ofInts(new long[] { b.size() }, b.labels().classes()));
 		return Npz.write(file, arrays);
 	}
+
+	/**
+	 * kv.onnx with past_value's positions named 'Q' instead of the 'P' past_key's share (as torch names dynamic axes given as
+	 * lists, each its own), written to {@code file}: nothing but running it says that the two must agree.
+	 */
+	public static Path withPositionsNamedApart(Path file) throws IOException {
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = org.quantrace.engine.onnx.OnnxModel.load(TestData.data("multiin").resolve("kv.onnx")).toProto().toBuilder();
+		b.getGraphBuilder().getInputBuilderList().stream().filter(v -> v.getName().equals("past_value")).findFirst().orElseThrow().getTypeBuilder()
+				.getTensorTypeBuilder().getShapeBuilder().getDimBuilder(2).setDimParam("Q");
+		org.quantrace.engine.onnx.OnnxModel.of(b.build()).save(file);
+		return file;
+	}
 }

@@ -148,4 +148,23 @@ class MultiInputRunTest {
 		assertTrue(said.contains("extra.qr:3:") && said.contains("[data-shape]") && said.contains("array 'mask' fits no input"), said);
 		assertFalse(Files.exists(out), "nothing written");
 	}
+
+	/**
+	 * The KV-cache decoder whose inputs name their positions apart, given 6 positions of past values beside 7 of past keys: refused
+	 * by validate and the run on the model's line (model-unrunnable), each array's first sample against its declared shape; nothing
+	 * written. The recipe's check ran no model of several inputs, and the run stopped inside ONNX Runtime once the work had started.
+	 */
+	@Test
+	void arraysTheModelCannotRunTogetherAreRefusedBeforeTheRun() throws IOException {
+		Path dir = TestData.tempDir("multiin-kv-apart");
+		org.quantrace.testing.KvData.withPositionsNamedApart(dir.resolve("kv.onnx"));
+		org.quantrace.testing.KvData.withPastValuePositions(dir.resolve("kv-p6.npz"), 6);
+		String recipe = "recipe kv {\n\tmodel m \"kv.onnx\"\n\tdataset calib \"kv-p6.npz\" role calibration format npz\n\tschemes fiq_int8\n}\n";
+		Path out = dir.resolve("out");
+		var refused = Runs.run(Runs.recipe(dir, "kv.qr", recipe), out);
+		assertEquals(2, refused.exitCode(), refused.diagnostics().toString());
+		String said = refused.diagnostics().toString();
+		assertTrue(said.contains("kv.qr:2:") && said.contains("[model-unrunnable]") && said.contains("'past_value' [1, 4, 6, 8] (declared [N, 4, Q, 8])"), said);
+		assertFalse(Files.exists(out), "nothing written");
+	}
 }
