@@ -140,13 +140,8 @@ class MultiInputRunTest {
 		arrays.put("mask", org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 16, 4 }, new float[64]));
 		arrays.put("y", org.quantrace.engine.runtime.NdArray.ofInts(new long[] { 16 }, images.labels().classes()));
 		org.quantrace.testing.Npz.write(dir.resolve("extra.npz"), arrays);
-		String recipe = "recipe r {\n\tmodel m \"resnet.onnx\"\n\tdataset calib \"extra.npz\" role calibration format npz\n\tschemes fiq_int8\n}\n";
-		Path out = dir.resolve("out");
-		var refused = Runs.run(Runs.recipe(dir, "extra.qr", recipe), out);
-		assertEquals(2, refused.exitCode(), refused.diagnostics().toString());
-		String said = refused.diagnostics().toString();
-		assertTrue(said.contains("extra.qr:3:") && said.contains("[data-shape]") && said.contains("array 'mask' fits no input"), said);
-		assertFalse(Files.exists(out), "nothing written");
+		String said = refusal(dir, "resnet.onnx", "extra.npz");
+		assertTrue(said.contains("r.qr:3:") && said.contains("[data-shape]") && said.contains("array 'mask' fits no input"), said);
 	}
 
 	/**
@@ -159,12 +154,17 @@ class MultiInputRunTest {
 		Path dir = TestData.tempDir("multiin-kv-apart");
 		org.quantrace.testing.KvData.withPositionsNamedApart(dir.resolve("kv.onnx"));
 		org.quantrace.testing.KvData.withPastValuePositions(dir.resolve("kv-p6.npz"), 6);
-		String recipe = "recipe kv {\n\tmodel m \"kv.onnx\"\n\tdataset calib \"kv-p6.npz\" role calibration format npz\n\tschemes fiq_int8\n}\n";
+		String said = refusal(dir, "kv.onnx", "kv-p6.npz");
+		assertTrue(said.contains("r.qr:2:") && said.contains("[model-unrunnable]") && said.contains("'past_value' [1, 4, 6, 8] (declared [N, 4, Q, 8])"), said);
+	}
+
+	/** What a recipe calibrating {@code model} on {@code data} (both in {@code dir}) is refused with, exit 2, nothing written. */
+	private static String refusal(Path dir, String model, String data) throws IOException {
+		String recipe = "recipe r {\n\tmodel m \"" + model + "\"\n\tdataset calib \"" + data + "\" role calibration format npz\n\tschemes fiq_int8\n}\n";
 		Path out = dir.resolve("out");
-		var refused = Runs.run(Runs.recipe(dir, "kv.qr", recipe), out);
+		var refused = Runs.run(Runs.recipe(dir, "r.qr", recipe), out);
 		assertEquals(2, refused.exitCode(), refused.diagnostics().toString());
-		String said = refused.diagnostics().toString();
-		assertTrue(said.contains("kv.qr:2:") && said.contains("[model-unrunnable]") && said.contains("'past_value' [1, 4, 6, 8] (declared [N, 4, Q, 8])"), said);
 		assertFalse(Files.exists(out), "nothing written");
+		return refused.diagnostics().toString();
 	}
 }
