@@ -113,7 +113,7 @@ final class Reconstruction {
 			this.variant = v;
 			this.inputs = ModelInputs.of(v.model(), v.name(), data);
 			this.intInputs = IoQuantization.inputs(v.model());
-			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
+			this.intOutput = IoQuantization.firstOutput(v.model());
 			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
 		}
 

@@ -115,6 +115,16 @@ public final class IoQuantization {
 		return result;
 	}
 
+	/**
+	 * The scale and zero point of the model's first output, which an evaluation reads, when it is an integer output; null when it is
+	 * float. Not the first integer output: a model whose first output is float and a later one integer (logits dequantized, the KV
+	 * caches left as codes) had its float logits "dequantized" with a cache's parameters.
+	 */
+	public static Io firstOutput(OnnxModel model) {
+		List<ValueInfoProto> outs = model.graph().outputs();
+		return outs.isEmpty() ? null : outputs(model).get(outs.get(0).getName());
+	}
+
 	private static Optional<Io> io(Graph g, String name, DataType type, Node qdq) {
 		Tensor scale = g.constant(qdq.input(1));
 		Tensor zero = qdq.input(2).isEmpty() ? null : g.constant(qdq.input(2));

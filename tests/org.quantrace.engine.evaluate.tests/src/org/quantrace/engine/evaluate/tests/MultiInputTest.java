@@ -283,6 +283,31 @@ class MultiInputTest {
 		assertEquals("input_ids INT64, attention_mask INT64", bert.variant("fp32").input());
 	}
 
+	/**
+	 * The decoder as another tool may write it: its logits dequantized in the graph (a float first output), its caches left as int8
+	 * codes after them. Measured as the same model with integer logits: the same mse. The evaluation took the first integer output's
+	 * scale and zero point for the first output's and "dequantized" the float logits with the present key's.
+	 */
+	@Test
+	void aFloatFirstOutputIsNotDequantizedWithALaterIntegerOutputsScale() {
+		OnnxModel fp32 = OnnxModel.load(DIR.resolve("kv.onnx"));
+		Dataset data = open("kv-32.npz");
+		OnnxModel int8 = Quantizer.quantize(fp32, "kv", Schemes.preset("fiq_int8"), data, Progress.NONE).model();
+		ai.onnx.proto.OnnxMl.ModelProto.Builder b = int8.toProto().toBuilder();
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = b.getGraphBuilder();
+		ai.onnx.proto.OnnxMl.NodeProto q = g.getNodeList().stream().filter(n -> n.getOutputList().contains("logits")).findFirst().orElseThrow();
+		g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("DequantizeLinear").setName("logits_dq").addInput("logits").addInput(q.getInput(1))
+				.addInput(q.getInput(2)).addOutput("logits_real"));
+		ai.onnx.proto.OnnxMl.ValueInfoProto.Builder out = g.getOutput(0).toBuilder().setName("logits_real");
+		out.getTypeBuilder().getTensorTypeBuilder().setElemType(DataType.FLOAT.code());
+		g.setOutput(0, out);
+		OnnxModel mixed = OnnxModel.of(b.build());
+		assertEquals(List.of("present_key", "present_value"), List.copyOf(org.quantrace.engine.onnx.IoQuantization.outputs(mixed).keySet()), "the premise");
+		EvaluationReport r = Evaluator.evaluate(List.of(Variant.of("fp32", fp32), Variant.of("int8", int8), Variant.of("mixed", mixed)), data,
+				EvaluationOptions.defaults().withTask(EvaluationOptions.Task.RECONSTRUCTION).withDataRange(2), Progress.NONE);
+		assertEquals(r.variant("int8").metrics().get(Metrics.MSE), r.variant("mixed").metrics().get(Metrics.MSE), 1e-12);
+	}
+
 	private static Map<String, NdArray> ordered(Object... nameThenArray) {
 		Map<String, NdArray> m = new LinkedHashMap<>();
 		for (int i = 0; i < nameThenArray.length; i += 2) {
