@@ -17,9 +17,10 @@ archives whose arrays are named as the model's inputs (numpy.savez_compressed(f,
   <model>-torch.npy   torch's own predicted classes on <model>-test.npz (int64 [N]): a client that shares no code with
                       Quantrace, for the tests to check Quantrace's fp32 accuracy against.
     /usr/bin/python3 tests/data/wild/make_multiin.py OUTDIR    (the committed copies: tests/data/multiin)
-    /usr/bin/python3 tests/data/wild/make_multiin.py OUTDIR kv (kv.onnx and kv.npz only: an untrained one-layer KV-cache
+    /usr/bin/python3 tests/data/wild/make_multiin.py OUTDIR kv (kv.onnx, kv.npz and kv-32.npz only: an untrained one-layer KV-cache
         decoder, input_ids [N, 1] int64 and past_key/past_value float [N, 4, P, 8], outputs logits and the presents; seed 0;
-        the repro of a fiq-int8 defect, tests/data/wild/README.md "multiin")"""
+        the repro of a fiq-int8 defect, tests/data/wild/README.md "multiin"; kv-32.npz, its first 32 samples, is committed with
+        kv.onnx in tests/data/multiin for the tests)"""
 import os, sys
 import numpy as np, onnx, torch, torch.nn as nn, torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -139,6 +140,8 @@ def kv():
     with torch.no_grad():
         y = m(*feed)[0].argmax(1).numpy()
     np.savez(os.path.join(OUT, "kv.npz"), input_ids=ids, past_key=pk, past_value=pv, y=y)
+    # the first 32 samples, small enough for the tests (tests/data/multiin: kv.onnx and kv-32.npz)
+    np.savez(os.path.join(OUT, "kv-32.npz"), input_ids=ids[:32], past_key=pk[:32], past_value=pv[:32], y=y[:32])
     torch.onnx.export(m, tuple(f[:2] for f in feed), os.path.join(OUT, "kv.onnx"), opset_version=17,
                       input_names=["input_ids", "past_key", "past_value"], output_names=["logits", "present_key", "present_value"],
                       dynamic_axes={"input_ids": {0: "N"}, "past_key": {0: "N", 2: "P"}, "past_value": {0: "N", 2: "P"}, "logits": {0: "N"},

@@ -32,8 +32,9 @@ final class ModelFiles {
 	 */
 	static void requireRuns(OnnxModel model, Path path, org.quantrace.engine.data.Dataset data) {
 		if (data != null && data.size() > 0) {
-			org.quantrace.engine.data.ModelInputs.of(model, path.toString(), data); // each input: a model of several reads an .npz's named arrays
-			org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, path.toString(), data.readInputs(0, 1, null));
+			// each input: a model of several reads an .npz's named arrays, and is run on the first sample of each
+			org.quantrace.engine.data.ModelInputs inputs = org.quantrace.engine.data.ModelInputs.of(model, path.toString(), data);
+			org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, path.toString(), inputs.firstSample(data));
 		}
 	}
 

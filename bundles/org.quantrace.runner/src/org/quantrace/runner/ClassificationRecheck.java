@@ -244,7 +244,7 @@ final class ClassificationRecheck {
 
 		Predictions(Variant variant, int n) {
 			this.variant = variant;
-			this.io = IoQuantization.outputs(variant.model()).values().stream().findFirst().orElse(null);
+			this.io = IoQuantization.firstOutput(variant.model());
 			this.predicted = new int[n];
 		}
 

@@ -328,7 +328,7 @@ final class DataChecks {
 		try {
 			inputs = ModelInputs.of(model, m.getName(), data.named(d.getPath())); // its path as the recipe writes it, not "(first 1)"
 		} catch (InvalidInputException e) { // several inputs, or arrays none of which is named the input: the check's own words
-			boolean oneInput = model.graph().runtimeInputs().size() == 1 && data.singleInputProblem() == null;
+			boolean oneInput = model.graph().runtimeInputs().size() == 1 && data.singleInputProblem() == null && data.namedInputs().size() < 2;
 			problems.add(diagnostic(ctx, d, recipeAsGiven, IssueCodes.DATA_SHAPE, oneInput ? shapeProblem(ctx, d, m, model, data, use.what())
 					: "dataset " + d.getName() + " (\"" + d.getPath() + "\", it " + use.what() + "): " + text(e)));
 			return true;
@@ -351,7 +351,7 @@ final class DataChecks {
 		}
 		if (data.size() > 0 && ran.add(m)) { // once per model, on a sample that fits it: else "inference failed" once the work had started, exit 3
 			try {
-				org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, "model " + m.getName() + " (\"" + m.getPath() + "\")", data.readInputs(0, 1, null));
+				org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, "model " + m.getName() + " (\"" + m.getPath() + "\")", inputs.firstSample(data));
 			} catch (InvalidInputException e) {
 				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
 			}
@@ -494,8 +494,8 @@ final class DataChecks {
 
 	/**
 	 * What a dataset is read for ({@code what}: "evaluates the models"), and whether that step feeds an integer input float
-	 * samples as q = r / S + Z ({@link IntegerFeed}: evaluation and debugging do; the conversion's check and calibration feed
-	 * the samples as they are).
+	 * samples as q = r / S + Z ({@link IntegerFeed}: evaluation, debugging and the conversion's check do; calibration feeds the
+	 * samples as they are).
 	 */
 	private record Use(String what, boolean quantizesFloat) {
 	}
@@ -504,7 +504,7 @@ final class DataChecks {
 	private static Map<DatasetDeclaration, Use> uses(RecipeContext ctx, List<ResolvedScheme> schemes) {
 		Map<DatasetDeclaration, Use> uses = new LinkedHashMap<>();
 		if (ctx.recipe().getConversion() != null && ctx.verificationData() != null) {
-			uses.putIfAbsent(ctx.verificationData(), new Use("checks the conversion", false));
+			uses.putIfAbsent(ctx.verificationData(), new Use("checks the conversion", true));
 		}
 		for (ResolvedScheme s : schemes) {
 			if (s.spec().isQuantized() && s.calibrationData() != null) {

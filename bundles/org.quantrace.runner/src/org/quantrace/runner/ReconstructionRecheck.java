@@ -59,7 +59,7 @@ final class ReconstructionRecheck {
 				long[] shape = null;
 				for (NdArray y : sessions.run(b)) {
 					float[] f = y.toFloats();
-					IoQuantization.Io io = IoQuantization.outputs(variants.get(outs.size()).model()).values().stream().findFirst().orElse(null);
+					IoQuantization.Io io = IoQuantization.firstOutput(variants.get(outs.size()).model());
 					if (io != null) {
 						for (int k = 0; k < f.length; k++) {
 							f[k] = io.dequantize((long) f[k]);

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.Progress;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.data.InputChunks;
@@ -18,6 +19,7 @@ import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.FloatWidening;
 import org.quantrace.engine.onnx.FunctionInlining;
+import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -635,11 +637,12 @@ public final class Freezer {
 			String input = inputs.first().name();
 			int n = Math.min(64, data.size());
 			InputChunks chunks = new InputChunks(data);
+			Map<String, IoQuantization.Io> integer = integerInputs(model);
 			// run in small batches: a detector's activations are large (the session runs a fixed-batch model in pieces of its batch)
 			for (int from = 0; from < n; from += chunk) {
 				int start = from;
 				int end = Math.min(n, start + chunk);
-				feeds.add(inputs.named() ? () -> inputs.feed(data.read(start, end)) : () -> Map.of(input, chunks.read(start, end)));
+				feeds.add(() -> codes(inputs.named() ? inputs.feed(data.read(start, end)) : Map.of(input, chunks.read(start, end)), integer));
 			}
 			return new Inputs(feeds, n, data.name(), "check the data's shape and type against the model's input");
 		}
@@ -678,6 +681,30 @@ public final class Freezer {
 						+ " not fit the inputs it declares; fix the model or export it again";
 		return new Inputs(feeds, count, (count == 1 ? "1 random input" : count + " random inputs") + ", uniform in [0, 1)"
 				+ (ids.isEmpty() ? "" : ", ids " + String.join(", ", ids)) + ", seed 0", hint);
+	}
+
+	/**
+	 * The integer inputs of a model that arrives quantized (int8 inputs read by one DequantizeLinear each), whose float samples the
+	 * check feeds as q = r / S + Z, as its evaluation does: fed as they are, the float data a user has stopped the check with ONNX
+	 * Runtime's "Unexpected input data type", while the recipe's warning said convert keeps the model's codes. None where the
+	 * readers of an input disagree (the samples are then fed as they are, integer data still fits).
+	 */
+	private static Map<String, IoQuantization.Io> integerInputs(OnnxModel model) {
+		try {
+			return IoQuantization.inputs(model);
+		} catch (InvalidInputException e) {
+			return Map.of();
+		}
+	}
+
+	/** {@code feed} with every float sample of an integer input quantized by that input's scale and zero point. */
+	private static Map<String, NdArray> codes(Map<String, NdArray> feed, Map<String, IoQuantization.Io> integer) {
+		if (integer.isEmpty()) {
+			return feed;
+		}
+		Map<String, NdArray> fed = new LinkedHashMap<>();
+		feed.forEach((k, x) -> fed.put(k, integer.containsKey(k) ? integer.get(k).codes(x) : x));
+		return fed;
 	}
 
 	/** The fewest rows of the constant tables {@code input} indexes by Gather (its ids are valid below that), or 0 when it indexes none. */

@@ -27,6 +27,9 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 			throw new InvalidInputException(data.singleInputProblem(), null);
 		}
 		TensorInfo info = TensorInfo.of(inputs.get(0));
+		if (data.namedInputs().size() > 1) {
+			throw ModelInputs.arraysBesideTheInput(info, modelName, data);
+		}
 		requireFits(info, data.sampleShape(), data.name(), modelName);
 		return new ModelInput(info.name(), info.type(), info.shape());
 	}

@@ -57,6 +57,7 @@ public record ModelInputs(List<ModelInput> inputs, boolean named) {
 						"give every input's array the same first axis, one row per sample");
 			}
 		}
+		requireSharedDimensions(infos, byName, data.name(), modelName);
 		List<ModelInput> inputs = new ArrayList<>();
 		for (TensorInfo info : infos) {
 			SampleArray a = byName.get(info.name());
@@ -73,6 +74,43 @@ public record ModelInputs(List<ModelInput> inputs, boolean named) {
 		return new ModelInputs(List.copyOf(inputs), true);
 	}
 
+	/**
+	 * Inputs that name a dimension alike (a KV cache's past_key and past_value [N, 4, P, 8]) take one size there: ONNX says so of
+	 * a shared symbolic name, and the graph relies on it. Arrays that each fit their input alone but disagree there (7 positions
+	 * of keys, 6 of values) stopped the work inside ONNX Runtime, "inference failed", exit 3.
+	 */
+	private static void requireSharedDimensions(List<TensorInfo> infos, Map<String, SampleArray> byName, String dataName, String modelName) {
+		Map<String, SampleArray> firstBy = new LinkedHashMap<>();
+		Map<String, Integer> axisOf = new LinkedHashMap<>();
+		for (TensorInfo info : infos) {
+			SampleArray a = byName.get(info.name());
+			for (int i = 1; info.shape() != null && i < info.shape().size() && i < a.shape().length; i++) { // the batch: counted above
+				String d = info.shape().get(i);
+				if (d.isEmpty() || d.equals("?") || d.chars().allMatch(Character::isDigit)) {
+					continue;
+				}
+				SampleArray first = firstBy.putIfAbsent(d, a);
+				axisOf.putIfAbsent(d, i);
+				if (first != null && first.shape()[axisOf.get(d)] != a.shape()[i]) {
+					throw new InvalidInputException(dataName + ":" + a.name() + ": the array " + java.util.Arrays.toString(a.shape()) + " gives dimension '" + d
+							+ "' of input '" + info.name() + "' " + info.shapeText() + " the size " + a.shape()[i] + ", but array '" + first.name() + "' "
+							+ java.util.Arrays.toString(first.shape()) + " gives it " + first.shape()[axisOf.get(d)] + " (inputs of " + modelName
+							+ " that name a dimension alike take one size there)",
+							"save the arrays with the same size along '" + d + "' (numpy: " + a.name() + ".shape[" + i + "] == " + first.name() + ".shape["
+									+ axisOf.get(d) + "])");
+				}
+			}
+		}
+	}
+
+	/**
+	 * The first sample of every input by name, as the inputs are fed ({@link #feed}): what the start-up probe runs the model on
+	 * ({@code ShapeProbe.requireRuns}); a model of one input reads the data's inputs alone (not its labels).
+	 */
+	public Map<String, NdArray> firstSample(Dataset data) {
+		return named ? feed(data.read(0, 1)) : Map.of(first().name(), data.readInputs(0, 1, null));
+	}
+
 	/** The refusal of data that cannot feed a model of several inputs: one array (say how to give several), or a model of none. */
 	static InvalidInputException severalInputs(OnnxModel model, String modelName, Dataset data) {
 		List<String> names = model.graph().runtimeInputs().stream().map(ValueInfoProto::getName).toList();
@@ -85,6 +123,23 @@ public record ModelInputs(List<ModelInput> inputs, boolean named) {
 		}
 		return new InvalidInputException(modelName + ": the model has " + names.size() + " inputs (" + String.join(", ", names) + ") and " + data.name()
 				+ " gives one array", "give one array per input, named as the model's inputs, in an .npz: " + savez(names));
+	}
+
+	/**
+	 * The refusal of an .npz of several input arrays for a model of one input, as an array that fits no input of a model of several
+	 * is refused: the first array was fed, whatever its name (the mask to a model reading input_ids), and the trace and the logs
+	 * recorded every array's type as the data's preprocessing, arrays the model never read among them.
+	 */
+	static InvalidInputException arraysBesideTheInput(TensorInfo input, String modelName, Dataset data) {
+		List<SampleArray> arrays = data.namedInputs();
+		List<String> extra = arrays.stream().map(SampleArray::name).filter(n -> !n.equals(input.name())).toList();
+		boolean named = extra.size() < arrays.size();
+		String listed = " (arrays: " + String.join(", ", arrays.stream().map(SampleArray::describe).toList()) + "; the input of " + modelName + ": "
+				+ input.name() + " " + input.shapeText() + ")";
+		String what = named ? "array" + (extra.size() == 1 ? " '" : "s '") + String.join("', '", extra) + "' fit" + (extra.size() == 1 ? "s" : "") + " no input"
+				: arrays.size() + " arrays of inputs for a model of one input, none named as it";
+		return new InvalidInputException(data.name() + ": " + what + listed, "keep the one array the model reads, and the labels: "
+				+ savez(List.of(isIdentifier(input.name()) ? input.name() : "x")));
 	}
 
 	private static String savez(List<String> names) {

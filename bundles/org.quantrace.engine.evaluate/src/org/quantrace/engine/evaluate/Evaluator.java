@@ -134,7 +134,6 @@ public final class Evaluator {
 		final ModelInputs inputs;
 		/** The model's integer inputs, which float samples are quantized for. */
 		final Map<String, IoQuantization.Io> intInputs;
-		final IoQuantization.Io intInput;
 		final IoQuantization.Io intOutput;
 		final boolean multilabel;
 		/** The data, which a label beyond the model's classes is said of (its name, the sample's line). */
@@ -153,8 +152,7 @@ public final class Evaluator {
 			this.data = data;
 			this.inputs = ModelInputs.of(v.model(), v.name(), data);
 			this.intInputs = IoQuantization.inputs(v.model());
-			this.intInput = intInputs.get(inputs.first().name());
-			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
+			this.intOutput = IoQuantization.firstOutput(v.model());
 			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
 		}
 
@@ -269,7 +267,7 @@ public final class Evaluator {
 			metrics.put(Metrics.LATENCY, latency);
 			metrics.put(Metrics.MODEL_SIZE, (double) variant.sizeBytes());
 			return new EvaluationReport.VariantResult(variant.name(), metrics, confusion, latency, variant.sizeBytes(),
-					intInput == null ? "float32" : intInput.type().displayName(), intOutput == null ? "float32" : intOutput.type().displayName());
+					IntegerFeed.fedTypes(inputs, intInputs), intOutput == null ? "float32" : intOutput.type().displayName());
 		}
 
 		@Override

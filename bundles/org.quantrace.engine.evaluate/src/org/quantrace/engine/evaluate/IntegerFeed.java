@@ -29,22 +29,23 @@ public final class IntegerFeed {
 
 	/** The samples as the input takes them: float samples quantized with {@code io}'s S and Z when it is not null, else as they are. */
 	public static NdArray feed(NdArray x, IoQuantization.Io io) {
-		if (io == null || x.type() != DataType.FLOAT) {
-			return x;
+		return io == null ? x : io.codes(x);
+	}
+
+	/**
+	 * What the inputs are fed, as an evaluation's result states it: "float32", the integer I/O type a float sample is quantized to
+	 * ("INT8"), or the integer type of data fed as stored (token ids, "INT64"); for several inputs each by name ("input_ids INT64,
+	 * past_key INT8, past_value INT8"). The first input's alone was stated, and "float32" for any input not quantized: a KV-cache
+	 * decoder fed int64 ids and int8 caches read "float32".
+	 */
+	public static String fedTypes(ModelInputs inputs, Map<String, IoQuantization.Io> io) {
+		java.util.List<String> each = new java.util.ArrayList<>();
+		for (ModelInput in : inputs.inputs()) {
+			DataType fed = io.containsKey(in.name()) ? io.get(in.name()).type() : in.type() == DataType.UNDEFINED || DataType.FLOAT.feeds(in.type()) ? DataType.FLOAT : in.type();
+			String type = fed == DataType.FLOAT ? "float32" : fed.displayName();
+			each.add(inputs.named() ? in.name() + " " + type : type);
 		}
-		float[] f = x.floats();
-		if (io.type() == DataType.INT16) {
-			short[] q = new short[f.length];
-			for (int i = 0; i < f.length; i++) {
-				q[i] = (short) io.quantize(f[i]);
-			}
-			return NdArray.ofShorts(DataType.INT16, x.shape(), q);
-		}
-		byte[] q = new byte[f.length];
-		for (int i = 0; i < f.length; i++) {
-			q[i] = (byte) io.quantize(f[i]);
-		}
-		return NdArray.ofBytes(io.type(), x.shape(), q);
+		return String.join(", ", each);
 	}
 
 	/**

@@ -83,7 +83,7 @@ final class Reconstruction {
 				metrics.put(Metrics.LATENCY, latency);
 				metrics.put(Metrics.MODEL_SIZE, (double) r.variant.sizeBytes());
 				results.add(new EvaluationReport.VariantResult(r.variant.name(), metrics, null, latency, r.variant.sizeBytes(),
-						r.intInput == null ? "float32" : r.intInput.type().displayName(), r.intOutput == null ? "float32" : r.intOutput.type().displayName()));
+						IntegerFeed.fedTypes(r.inputs, r.intInputs), r.intOutput == null ? "float32" : r.intOutput.type().displayName()));
 			}
 			EvaluationReport report = new EvaluationReport(data.name(), n, false, List.of(), results, baseline, options.tolerancePoints(), reference,
 					usesRange ? options.dataRange() : Double.NaN, usesRange && options.nominalRange());
@@ -103,7 +103,6 @@ final class Reconstruction {
 		final ModelInputs inputs;
 		/** The model's integer inputs, which float samples are quantized for. */
 		final Map<String, IoQuantization.Io> intInputs;
-		final IoQuantization.Io intInput;
 		final IoQuantization.Io intOutput;
 		long[] perSample;
 		String output;
@@ -114,8 +113,7 @@ final class Reconstruction {
 			this.variant = v;
 			this.inputs = ModelInputs.of(v.model(), v.name(), data);
 			this.intInputs = IoQuantization.inputs(v.model());
-			this.intInput = intInputs.get(inputs.first().name());
-			this.intOutput = IoQuantization.outputs(v.model()).values().stream().findFirst().orElse(null);
+			this.intOutput = IoQuantization.firstOutput(v.model());
 			this.session = InferenceSession.open(v.model(), SessionSettings.defaults(), v.name());
 		}
 

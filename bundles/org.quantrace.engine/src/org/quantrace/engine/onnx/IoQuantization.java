@@ -39,6 +39,29 @@ public final class IoQuantization {
 		public float dequantize(long q) {
 			return (q - zeroPoint) * scale;
 		}
+
+		/**
+		 * Float samples as this input takes them, q = r / S + Z in its type; samples of another type as they are (integer data given
+		 * as codes already). The one quantization of fed samples: evaluation, debugging and the conversion's check feed through it.
+		 */
+		public org.quantrace.engine.runtime.NdArray codes(org.quantrace.engine.runtime.NdArray x) {
+			if (x.type() != DataType.FLOAT) {
+				return x;
+			}
+			float[] f = x.floats();
+			if (type == DataType.INT16) {
+				short[] q = new short[f.length];
+				for (int i = 0; i < f.length; i++) {
+					q[i] = (short) quantize(f[i]);
+				}
+				return org.quantrace.engine.runtime.NdArray.ofShorts(DataType.INT16, x.shape(), q);
+			}
+			byte[] q = new byte[f.length];
+			for (int i = 0; i < f.length; i++) {
+				q[i] = (byte) quantize(f[i]);
+			}
+			return org.quantrace.engine.runtime.NdArray.ofBytes(type, x.shape(), q);
+		}
 	}
 
 	private IoQuantization() {
@@ -90,6 +113,16 @@ public final class IoQuantization {
 					.ifPresent(io -> result.put(io.name(), io));
 		}
 		return result;
+	}
+
+	/**
+	 * The scale and zero point of the model's first output, which an evaluation reads, when it is an integer output; null when it is
+	 * float. Not the first integer output: a model whose first output is float and a later one integer (logits dequantized, the KV
+	 * caches left as codes) had its float logits "dequantized" with a cache's parameters.
+	 */
+	public static Io firstOutput(OnnxModel model) {
+		List<ValueInfoProto> outs = model.graph().outputs();
+		return outs.isEmpty() ? null : outputs(model).get(outs.get(0).getName());
 	}
 
 	private static Optional<Io> io(Graph g, String name, DataType type, Node qdq) {

@@ -368,13 +368,33 @@ public final class ShapeProbe {
 	 */
 	public static void requireRuns(OnnxModel model, String source, NdArray sample) {
 		List<ValueInfoProto> inputs = model.graph().runtimeInputs();
-		if (inputs.size() != 1) {
-			return; // datasets feed models of one input (ModelInput says so on its own)
+		if (inputs.size() == 1) { // a model of several inputs is given each input's sample (requireRuns of a map)
+			requireRuns(model, source, Map.of(inputs.get(0).getName(), sample));
 		}
-		ValueInfoProto input = inputs.get(0);
-		TensorInfo declared = TensorInfo.of(input);
-		DataType type = feedType(input, source);
-		NdArray feed = sample.type() == type ? sample : NdArray.zeros(type, sample.shape());
+	}
+
+	/**
+	 * As {@link #requireRuns(OnnxModel, String, NdArray)}, on one sample of every input by name: a model of several inputs run on
+	 * the first sample of each named array. Arrays that each fit their declared input may not fit together (a KV cache's past key
+	 * of 7 positions beside a past value of 6, both declared [N, 4, P, 8]): such a model stopped quantize and evaluate inside ONNX
+	 * Runtime, "inference failed", exit 3, once the work had started. Nothing is checked when a sample is missing for an input.
+	 */
+	public static void requireRuns(OnnxModel model, String source, Map<String, NdArray> samples) {
+		List<ValueInfoProto> inputs = model.graph().runtimeInputs();
+		if (inputs.isEmpty() || !inputs.stream().allMatch(v -> samples.containsKey(v.getName()))) {
+			return;
+		}
+		Map<String, NdArray> feed = new LinkedHashMap<>();
+		boolean anyBatch = true;
+		for (ValueInfoProto input : inputs) {
+			NdArray sample = samples.get(input.getName());
+			DataType type = feedType(input, source);
+			feed.put(input.getName(), sample.type() == type ? sample : NdArray.zeros(type, sample.shape()));
+			TensorInfo declared = TensorInfo.of(input);
+			List<String> dims = declared.shape();
+			anyBatch &= dims != null && !dims.isEmpty() && declared.fixedBatch() == 0 && !dims.get(0).equals("0") && sample.shape().length > 0
+					&& sample.shape()[0] == 1;
+		}
 		InferenceSession session;
 		try {
 			session = InferenceSession.open(model, settings(), source);
@@ -385,42 +405,68 @@ public final class ShapeProbe {
 		// that fixes it at one (a Reshape to the constant [1, 784]) ran on one sample and stopped the work later, "inference
 		// failed", exit 3 (quantize, evaluate, run). A batch of 2 is run first: where it runs, one run says both (start-up work
 		// of every command); where it does not, the one sample says which fault it is.
-		List<String> dims = declared.shape();
-		boolean anyBatch = dims != null && !dims.isEmpty() && declared.fixedBatch() == 0 && !dims.get(0).equals("0");
-		NdArray two = anyBatch && feed.shape().length > 0 && feed.shape()[0] == 1 ? feed.rows(0, 2) : null;
 		try (session) {
-			if (two != null) {
+			if (anyBatch) {
+				Map<String, NdArray> two = new LinkedHashMap<>();
+				feed.forEach((name, x) -> two.put(name, x.rows(0, 2)));
 				try {
-					session.run(Map.of(input.getName(), two));
+					session.run(two);
 					return;
 				} catch (QuantraceException e) {
-					runsOne(session, input, feed, declared, source);
-					Stop stop = Stop.of(e);
-					String batch = dims.get(0).equals("?") ? "of any size" : "'" + dims.get(0) + "' (any size)";
-					throw new InvalidInputException(source + ": its input '" + input.getName() + "' declares the batch dimension " + batch + ", but ONNX Runtime "
-							+ InferenceSession.runtimeVersion() + " runs it on one sample only, not on a batch of 2 (shape " + java.util.Arrays.toString(two.shape())
-							+ ")" + stop.said(),
-							"the graph fixes the batch at one" + stop.at() + " (e.g. a Reshape to a constant shape [1, ...]) while its input declares any batch:"
-									+ " export the model again with a dynamic batch (a Reshape to [-1, ...] or a Flatten), or with the input's batch declared as 1",
-							e);
+					runsOne(session, inputs, feed, source);
+					throw batchOfTwo(inputs, two, source, e);
 				}
 			}
-			runsOne(session, input, feed, declared, source);
+			runsOne(session, inputs, feed, source);
 		}
 	}
 
-	/** Runs the one sample {@code feed}; a failure is the graph contradicting its own declared input. */
-	private static void runsOne(InferenceSession session, ValueInfoProto input, NdArray feed, TensorInfo declared, String source) {
+	/** The refusal of a model that runs one sample but not two though its inputs declare a batch of any size. */
+	private static InvalidInputException batchOfTwo(List<ValueInfoProto> inputs, Map<String, NdArray> two, String source, QuantraceException e) {
+		Stop stop = Stop.of(e);
+		List<String> dims = TensorInfo.of(inputs.get(0)).shape();
+		String batch = dims.get(0).equals("?") ? "of any size" : "'" + dims.get(0) + "' (any size)";
+		String which = inputs.size() == 1 ? "its input '" + inputs.get(0).getName() + "' declares" : "its inputs " + names(inputs) + " declare";
+		return new InvalidInputException(source + ": " + which + " the batch dimension " + batch + ", but ONNX Runtime " + InferenceSession.runtimeVersion()
+				+ " runs it on one sample only, not on a batch of 2 (shape " + java.util.Arrays.toString(two.values().iterator().next().shape()) + ")"
+				+ stop.said(),
+				"the graph fixes the batch at one" + stop.at() + " (e.g. a Reshape to a constant shape [1, ...]) while its input declares any batch:"
+						+ " export the model again with a dynamic batch (a Reshape to [-1, ...] or a Flatten), or with the input's batch declared as 1",
+				e);
+	}
+
+	private static String names(List<ValueInfoProto> inputs) {
+		return "'" + String.join("', '", inputs.stream().map(ValueInfoProto::getName).toList()) + "'";
+	}
+
+	/**
+	 * Runs the one sample of each input {@code feed}; a failure is the graph contradicting its own declared input, or, for several
+	 * inputs, the arrays not fitting together (each is named with its shape and the one its input declares).
+	 */
+	private static void runsOne(InferenceSession session, List<ValueInfoProto> inputs, Map<String, NdArray> feed, String source) {
 		try {
-			session.run(Map.of(input.getName(), feed));
+			session.run(feed);
 		} catch (QuantraceException e) {
 			Stop stop = Stop.of(e);
-			String shape = java.util.Arrays.toString(feed.shape());
-			throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
-					+ input.getName() + "' of shape " + shape + " (declared " + declared.shapeText() + ")" + stop.said(),
-					"the graph contradicts its own declared input" + stop.at()
-							+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
-							+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",
+			if (inputs.size() == 1) {
+				TensorInfo declared = TensorInfo.of(inputs.get(0));
+				String shape = java.util.Arrays.toString(feed.get(declared.name()).shape());
+				throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
+						+ declared.name() + "' of shape " + shape + " (declared " + declared.shapeText() + ")" + stop.said(),
+						"the graph contradicts its own declared input" + stop.at()
+								+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
+								+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",
+						e);
+			}
+			List<String> each = new ArrayList<>();
+			for (ValueInfoProto v : inputs) {
+				each.add("'" + v.getName() + "' " + java.util.Arrays.toString(feed.get(v.getName()).shape()) + " (declared " + TensorInfo.of(v).shapeText() + ")");
+			}
+			throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on the first"
+					+ " sample of each input: " + String.join(", ", each) + stop.said(),
+					"give each input an array of the shape the model was exported for, the arrays agreeing where their inputs share a dimension"
+							+ " (a KV cache's past key and past value: the same number of positions)" + (stop.node() == null ? "" : "; ONNX Runtime stopped" + stop.at())
+							+ "; quantrace inspect MODEL.onnx lists the inputs and layers",
 					e);
 		}
 	}

@@ -78,4 +78,31 @@ class MultiInputCommandsTest {
 		assertEquals(2, e.exitCode(), e.err());
 		assertTrue(e.err().contains("gives one array"), e.err());
 	}
+
+	/**
+	 * Arrays that each fit their input but not the model together (the KV-cache decoder's past_value of 6 positions beside a past_key
+	 * of 7) are refused at start, exit 2, nothing written: by the inputs' shared dimension where they name it alike, else by running
+	 * the model on the first sample of every array (a model whose inputs name their positions apart, as torch names dynamic axes
+	 * given as lists). On main both stopped inside ONNX Runtime once the work had started: "inference failed", exit 3.
+	 */
+	@Test
+	void kvArraysThatDoNotRunTogetherAreRefusedAtStart() throws Exception {
+		Path dir = TestData.tempDir("multiin-probe");
+		Path six = org.quantrace.testing.KvData.withPastValuePositions(dir.resolve("kv-p6.npz"), 6);
+		Path out = dir.resolve("kv8.onnx");
+		Cli shared = Cli.run("quantize", file("kv.onnx"), "--scheme", "fiq-int8", "--data", six.toString(), "-o", out.toString());
+		assertEquals(2, shared.exitCode(), shared.err());
+		assertTrue(shared.err().contains("gives dimension 'P' of input 'past_value' [N, 4, P, 8] the size 6, but array 'past_key' [32, 4, 7, 8] gives it 7"),
+				shared.err());
+
+		Path apart = org.quantrace.testing.KvData.withPositionsNamedApart(dir.resolve("kv-q.onnx"));
+		for (String[] command : new String[][] { { "quantize", apart.toString(), "--scheme", "fiq-int8", "--data", six.toString(), "-o", out.toString() },
+				{ "evaluate", apart.toString(), "--data", six.toString() } }) {
+			Cli c = Cli.run(command);
+			assertEquals(2, c.exitCode(), command[0] + ": " + c.err());
+			assertTrue(c.err().contains("cannot run it on the first sample of each input: 'input_ids' [1, 1] (declared [N, 1]), 'past_key' [1, 4, 7, 8]"
+					+ " (declared [N, 4, P, 8]), 'past_value' [1, 4, 6, 8] (declared [N, 4, Q, 8]): it stopped at node '/MatMul_1' (MatMul)"), command[0] + ": " + c.err());
+		}
+		assertFalse(Files.exists(out), "nothing written");
+	}
 }
