@@ -858,6 +858,26 @@ public final class OpRules {
 		return n.attribute("min").map(a -> a.getF() == 0f).orElse(false);
 	}
 
+	/**
+	 * Whether ONNX Runtime removes this clamp before a QuantizeLinear with its zero point at the range's minimum 0 whatever that
+	 * QuantizeLinear's scale (ReluQuantFusion, ClipQuantFusion): a Relu, or a Clip from 0 with no upper bound, as torch writes
+	 * torch.clamp(x, min=0) (make_unseen24's sparsemax, max(z - tau, 0)). A Clip with a finite maximum is removed only when the
+	 * calibrated range ends below it, which the plan does not know.
+	 */
+	static boolean clampsOnlyAtZero(Node n) {
+		if (!clipFromZero(n)) {
+			return false;
+		}
+		if (n.opType().equals("Relu")) {
+			return true;
+		}
+		if (n.inputs().size() > 2 && !n.input(2).isEmpty()) {
+			Tensor t = n.graph().constant(n.input(2));
+			return t != null && t.elementCount() == 1 && t.toFloatArray()[0] >= Float.MAX_VALUE;
+		}
+		return n.attribute("max").map(a -> a.getF() >= Float.MAX_VALUE).orElse(true);
+	}
+
 	private static String codesRefusal(Node n) {
 		return switch (n.opType()) {
 		case "Resize" -> "nearest".equals(n.stringAttribute("mode", "nearest")) ? null

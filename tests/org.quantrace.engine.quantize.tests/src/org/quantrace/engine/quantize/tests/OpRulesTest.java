@@ -676,6 +676,26 @@ class OpRulesTest {
 	}
 
 	/**
+	 * A Clip from 0 with no maximum after a float op, read by an integer op (make_unseen24.py sparsemax: max(z - tau, 0) written
+	 * by torch.clamp(min=0) as Clip(x, 0, '') after float Subs, read by the attention's integer MatMul): ONNX Runtime removes it
+	 * before the QuantizeLinear whose zero point is the range's minimum (ClipQuantFusion), as it removes a Relu, yet the record
+	 * said "Clip has no integer kernel ... it runs in float" (verify: 36 mismatches, two Clips per full-integer scheme in the trace
+	 * and every log format). With the maximum input left out or empty, it is recorded as ONNX Runtime runs it.
+	 */
+	@Test
+	void aClipFromZeroWithNoMaximumAfterAFloatOpIsRemovedByOnnxRuntimeAndRecordedSo() {
+		for (boolean emptyMax : List.of(true, false)) {
+			TinyGraph t = new TinyGraph(4, 8, 8);
+			String zero = t.scalar(0f);
+			String clip = t.node("Clip", emptyMax ? List.of(t.node("Tanh", List.of("x")), zero, "") : List.of(t.node("Tanh", List.of("x")), zero));
+			Checked c = check(t, pointwise(t, clip, 4, 8), -1, 1);
+			QuantizationResult.Layer layer = c.layer("Clip");
+			assertFalse(c.ops().contains("Clip"), "ONNX Runtime removes the Clip: " + c.ops());
+			assertTrue(layer.quantized() && layer.reason().contains("ClipQuantFusion"), "max " + (emptyMax ? "empty" : "left out") + ": " + layer.reason());
+		}
+	}
+
+	/**
 	 * A Gemm with transA=1 on an activation: the plan refused it, "Gemm with transA=1 has no integer kernel in ONNX Runtime",
 	 * and kept it float, yet ONNX Runtime 1.29 fuses DequantizeLinear → Gemm(transA=1) → QuantizeLinear into QGemm (its
 	 * optimized graph; QGemm has the transA attribute). The full-integer schemes now quantize it; the dynamic-range scheme,
