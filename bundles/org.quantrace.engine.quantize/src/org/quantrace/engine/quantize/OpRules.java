@@ -865,17 +865,27 @@ public final class OpRules {
 	 * calibrated range ends below it, which the plan does not know.
 	 */
 	static boolean clampsOnlyAtZero(Node n) {
-		if (!clipFromZero(n)) {
-			return false;
-		}
+		float[] bounds = clampBounds(n);
+		return bounds != null && bounds[0] == 0f && bounds[1] >= Float.MAX_VALUE;
+	}
+
+	/** A Relu's or Clip's [min, max] (a bound left out: the float range's end); null for another op or a computed bound. */
+	static float[] clampBounds(Node n) {
 		if (n.opType().equals("Relu")) {
-			return true;
+			return new float[] { 0f, Float.MAX_VALUE };
 		}
-		if (n.inputs().size() > 2 && !n.input(2).isEmpty()) {
-			Tensor t = n.graph().constant(n.input(2));
-			return t != null && t.elementCount() == 1 && t.toFloatArray()[0] >= Float.MAX_VALUE;
+		Float min = n.opType().equals("Clip") ? clipBound(n, 1, "min", -Float.MAX_VALUE) : null;
+		Float max = n.opType().equals("Clip") ? clipBound(n, 2, "max", Float.MAX_VALUE) : null;
+		return min == null || max == null ? null : new float[] { min, max };
+	}
+
+	/** A Clip's bound: its input (opset 11+), its attribute (older), or the default; null when computed. */
+	private static Float clipBound(Node n, int input, String attribute, float otherwise) {
+		if (n.inputs().size() > input && !n.input(input).isEmpty()) {
+			Tensor t = n.graph().constant(n.input(input));
+			return t == null || t.elementCount() != 1 ? null : t.toFloatArray()[0];
 		}
-		return n.attribute("max").map(a -> a.getF() >= Float.MAX_VALUE).orElse(true);
+		return n.attribute(attribute).map(a -> a.getF()).orElse(otherwise);
 	}
 
 	private static String codesRefusal(Node n) {

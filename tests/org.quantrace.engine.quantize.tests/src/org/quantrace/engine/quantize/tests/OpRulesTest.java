@@ -696,6 +696,21 @@ class OpRulesTest {
 	}
 
 	/**
+	 * A ReLU6 written as Clip(x, 0, 6) after a float op, read by an integer op: ONNX Runtime removes it when the QuantizeLinear's
+	 * range ends at or below 6 (ClipQuantFusion), which the plan, deciding before calibration, cannot know; verify re-derives it
+	 * from the scale written. Here the Tanh keeps the range within [0, 1]: the record must say what ONNX Runtime runs.
+	 */
+	@Test
+	void aClipWithAMaximumAboveTheCalibratedRangeAfterAFloatOpIsRecordedAsOnnxRuntimeRunsIt() {
+		TinyGraph t = new TinyGraph(4, 8, 8);
+		String clip = t.node("Clip", List.of(t.node("Tanh", List.of("x")), t.scalar(0f), t.scalar(6f)));
+		Checked c = check(t, pointwise(t, clip, 4, 8), -1, 1);
+		QuantizationResult.Layer layer = c.layer("Clip");
+		assertFalse(c.ops().contains("Clip"), "ONNX Runtime removes the Clip: " + c.ops());
+		assertTrue(layer.quantized() && layer.reason().contains("ClipQuantFusion"), layer.reason());
+	}
+
+	/**
 	 * A Gemm with transA=1 on an activation: the plan refused it, "Gemm with transA=1 has no integer kernel in ONNX Runtime",
 	 * and kept it float, yet ONNX Runtime 1.29 fuses DequantizeLinear → Gemm(transA=1) → QuantizeLinear into QGemm (its
 	 * optimized graph; QGemm has the transA attribute). The full-integer schemes now quantize it; the dynamic-range scheme,
