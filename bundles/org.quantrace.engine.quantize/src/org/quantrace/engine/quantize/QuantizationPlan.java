@@ -709,6 +709,13 @@ public final class QuantizationPlan {
 						+ " quantized only where an integer op reads it");
 				return;
 			}
+			if (rule == null && n.isStandard() && writesNoFloat(n)) {
+				// a Cast of float data to int64 (make_unseen24's sparsemax: the support count GatherElements reads): "its output is
+				// quantized only where an integer op reads it" was untrue of integers, which no scheme quantizes
+				floatNode(n, index, n.opType() + " computes bools or integers, which are not quantized: it runs in float, on its input dequantized"
+						+ " where an integer op made it");
+				return;
+			}
 			if (rule == null) {
 				floatNode(n, index, OpRules.floatReason(n));
 				return;
@@ -1220,6 +1227,11 @@ public final class QuantizationPlan {
 		}
 
 		/** Reads tensors, none of them float (its outputs may be: a Cast of integers to float). */
+		/** Writes only tensors of a known type other than float: bools or integers. */
+		boolean writesNoFloat(Node n) {
+			return !n.outputs().isEmpty() && n.outputs().stream().noneMatch(t -> t.isEmpty() || isFloat(t));
+		}
+
 		boolean readsNoFloat(Node n) {
 			return !n.inputs().isEmpty() && n.inputs().stream().noneMatch(t -> !t.isEmpty() && isFloat(t));
 		}

@@ -892,6 +892,25 @@ class OpRulesTest {
 		assertTrue(cast.reason().startsWith("Cast reads no float tensor"), cast.reason());
 	}
 
+	/**
+	 * A Cast of float data to int64 (make_unseen24's sparsemax: the support count kz.long() that GatherElements reads): its
+	 * record was "Cast has no rule in Quantrace's op table: it runs in float; ... its output is quantized only where an integer
+	 * op reads it", of an int64 output, which no scheme quantizes. An op with no rule whose outputs are all bools or integers
+	 * says so.
+	 */
+	@Test
+	void aCastOfFloatDataToIntegersIsNotSaidToHaveAQuantizedOutput() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String a = conv(t, "x", 3, 4);
+		String counts = t.node("Cast", List.of(a), TinyGraph.attr("to", 7L));
+		String y = conv(t, t.node("Mul", List.of(a, t.node("Cast", List.of(counts), TinyGraph.attr("to", 1L)))), 4, 4);
+		QuantizationResult r = TinyGraph.quantize(t.model(y), FIQ, t.calibration(-1, 3));
+		QuantizationResult.Layer toInt = r.layers().stream().filter(l -> l.opType().equals("Cast")).findFirst().orElseThrow();
+		assertFalse(toInt.quantized(), toInt.reason());
+		assertFalse(toInt.reason().contains("quantized only where"), toInt.reason());
+		assertTrue(toInt.reason().startsWith("Cast computes bools or integers, which are not quantized"), toInt.reason());
+	}
+
 	/** Data movement between two convolutions: ONNX Runtime moves the codes, one QuantizeLinear in, one DequantizeLinear out. */
 	static Stream<Arguments> dataMovement() {
 		return Stream.of(Arguments.of("MaxPool", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("MaxPool", List.of(x),
