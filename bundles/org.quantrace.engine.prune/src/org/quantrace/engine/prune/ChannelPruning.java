@@ -28,7 +28,15 @@ import org.quantrace.engine.onnx.TensorInfo;
 final class ChannelPruning {
 
 	private static final Set<String> PASS_THROUGH = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish", "Elu",
-			"Selu", "Softplus", "Identity", "Dropout", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "PRelu");
+			"Selu", "Softplus", "Erf", "Gelu", "Identity", "Dropout", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "PRelu");
+	/**
+	 * What keeps the channels of a MatMul's [N, ..., C] output apart along its last axis: element-wise activations (GELU
+	 * as torch writes it below opset 20: Div, Erf, Add, Mul, Mul) and element-wise ops with scalars, per-channel vectors or
+	 * the same channels, up to the next layer's MatMul. Pools, BatchNormalization, Convs, PRelu's [C, 1, 1] slopes and
+	 * Flatten read the channels at axis 1.
+	 */
+	private static final Set<String> LAST_AXIS_ACTIVATIONS = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish",
+			"Elu", "Selu", "Softplus", "Erf", "Gelu", "Identity", "Dropout");
 	private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div");
 
 	/** Channels shared by layers whose outputs are combined elementwise. */
@@ -90,7 +98,7 @@ final class ChannelPruning {
 		for (Node c : readers.getOrDefault(tensor, List.of())) {
 			int k = c.inputs().indexOf(tensor);
 			String op = c.opType();
-			if (!c.domain().isEmpty()) {
+			if (!c.domain().isEmpty() || channelsLast(s) && !keepsLastAxis(c, k, channels)) {
 				fail(s, c);
 			} else if (PASS_THROUGH.contains(op) && k == 0) {
 				if (op.equals("PRelu") && g.initializer(c.input(1)) != null && g.initializer(c.input(1)).elementCount() == channels) {
@@ -154,7 +162,7 @@ final class ChannelPruning {
 				if (graphOutputs.contains(c.output(0))) {
 					s.failure = "its channels reach the model output '" + c.output(0) + "'";
 				}
-			} else if (denseInput(c, tensor) && spatial(tensor) == 1) {
+			} else if (denseInput(c, tensor) && (spatial(tensor) == 1 || channelsLast(s))) {
 				s.actions.put(c, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
 			} else {
 				fail(s, c);
@@ -168,6 +176,29 @@ final class ChannelPruning {
 	private void fail(Space s, Node c) {
 		s.failure = "its channels reach '" + c.name() + "' (" + (c.domain().isEmpty() ? "" : c.domain() + ".") + c.opType()
 				+ "), which does not keep channels apart";
+	}
+
+	/**
+	 * Whether the space's channels lie along the last axis of a tensor of rank 3 or more: a transformer's feed-forward
+	 * MatMul on [N, T, C] tokens (or channels-last [N, H, W, C]) whose hidden channels the next MatMul reads, the
+	 * structured pruning of transformer MLPs (make_unseen24's sparsemax, slot, xcit, focal: "does not keep channels apart").
+	 */
+	private boolean channelsLast(Space s) {
+		Node p = s.producers.get(0);
+		TensorInfo out = shapes.get(p.output(0));
+		return p.opType().equals("MatMul") && out != null && out.shape() != null && out.shape().size() >= 3;
+	}
+
+	private boolean keepsLastAxis(Node c, int k, int channels) {
+		String op = c.opType();
+		if (LAST_AXIS_ACTIVATIONS.contains(op)) {
+			return k == 0;
+		}
+		if (ELEMENTWISE.contains(op) && k <= 1) {
+			Tensor constant = g.initializer(c.input(1 - k));
+			return constant == null || constant.elementCount() == 1 || constant.dims().length == 1 && constant.elementCount() == channels;
+		}
+		return op.equals("MatMul") && k == 0;
 	}
 
 	private boolean denseInput(Node n, String tensor) {

@@ -899,6 +899,36 @@ public final class OpRules {
 		return n.attribute("min").map(a -> a.getF() == 0f).orElse(false);
 	}
 
+	/**
+	 * Whether ONNX Runtime removes this clamp before a QuantizeLinear with its zero point at the range's minimum 0 whatever that
+	 * QuantizeLinear's scale (ReluQuantFusion, ClipQuantFusion): a Relu, or a Clip from 0 with no upper bound, as torch writes
+	 * torch.clamp(x, min=0) (make_unseen24's sparsemax, max(z - tau, 0)). A Clip with a finite maximum is removed only when the
+	 * calibrated range ends below it, which the plan does not know.
+	 */
+	static boolean clampsOnlyAtZero(Node n) {
+		float[] bounds = clampBounds(n);
+		return bounds != null && bounds[0] == 0f && bounds[1] >= Float.MAX_VALUE;
+	}
+
+	/** A Relu's or Clip's [min, max] (a bound left out: the float range's end); null for another op or a computed bound. */
+	static float[] clampBounds(Node n) {
+		if (n.opType().equals("Relu")) {
+			return new float[] { 0f, Float.MAX_VALUE };
+		}
+		Float min = n.opType().equals("Clip") ? clipBound(n, 1, "min", -Float.MAX_VALUE) : null;
+		Float max = n.opType().equals("Clip") ? clipBound(n, 2, "max", Float.MAX_VALUE) : null;
+		return min == null || max == null ? null : new float[] { min, max };
+	}
+
+	/** A Clip's bound: its input (opset 11+), its attribute (older), or the default; null when computed. */
+	private static Float clipBound(Node n, int input, String attribute, float otherwise) {
+		if (n.inputs().size() > input && !n.input(input).isEmpty()) {
+			Tensor t = n.graph().constant(n.input(input));
+			return t == null || t.elementCount() != 1 ? null : t.toFloatArray()[0];
+		}
+		return n.attribute(attribute).map(a -> a.getF()).orElse(otherwise);
+	}
+
 	private static String codesRefusal(Node n) {
 		return switch (n.opType()) {
 		case "Resize" -> "nearest".equals(n.stringAttribute("mode", "nearest")) ? null

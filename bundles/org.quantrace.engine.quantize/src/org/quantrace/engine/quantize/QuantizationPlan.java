@@ -69,7 +69,7 @@ public final class QuantizationPlan {
 	public static final String FLOAT_STEM = "kept float: ";
 
 	/** The words of a decision for a float op that ONNX Runtime removes: recorded as running on integers, still a float node of the model. */
-	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion): that QuantizeLinear clamps the same";
+	static final String REMOVED_BY_ONNX_RUNTIME = "ONNX Runtime removes it (ReluQuantFusion, ClipQuantFusion): that QuantizeLinear clamps the same";
 
 	/**
 	 * The ops whose float weights ONNX Runtime 1.29's WeightBiasQuantization rounds at load after the int8 model input's
@@ -621,13 +621,13 @@ public final class QuantizationPlan {
 		}
 
 		/**
-		 * A Relu left float whose output only a QuantizeLinear reads (however many integer ops read its codes), with its zero point at the range's minimum 0 (8 bits,
+		 * A Relu (or a Clip from 0 with no maximum) left float whose output only a QuantizeLinear reads (however many integer ops read its codes), with its zero point at the range's minimum 0 (8 bits,
 		 * asymmetric, no range the recipe fixed): ONNX Runtime removes it (ReluQuantFusion), so it computes nothing in float;
 		 * recorded so (verify's Quantizations.clampRemoved re-derives it from the QuantizeLinear's scale and zero point).
 		 */
 		void clampsRemovedByOnnxRuntime(List<Node> order) {
 			for (Node n : order) {
-				if (kinds.containsKey(n) || !n.opType().equals("Relu") || !n.isStandard() || n.outputs().size() != 1) {
+				if (kinds.containsKey(n) || !OpRules.clampsOnlyAtZero(n) || !n.isStandard() || n.outputs().size() != 1) {
 					continue;
 				}
 				String y = n.output(0);
@@ -707,6 +707,13 @@ public final class QuantizationPlan {
 				// (an op with a rule keeps its rule's words: ConstantOfShape "computes on a tensor's shape, not on its values")
 				floatNode(n, index, n.opType() + " reads no float tensor (nothing is dequantized before it): it runs as it is; its float output is"
 						+ " quantized only where an integer op reads it");
+				return;
+			}
+			if (rule == null && n.isStandard() && writesNoFloat(n)) {
+				// a Cast of float data to int64 (make_unseen24's sparsemax: the support count GatherElements reads): "its output is
+				// quantized only where an integer op reads it" was untrue of integers, which no scheme quantizes
+				floatNode(n, index, n.opType() + " computes bools or integers, which are not quantized: it runs in float, on its input dequantized"
+						+ " where an integer op made it");
 				return;
 			}
 			if (rule == null) {
@@ -1220,6 +1227,11 @@ public final class QuantizationPlan {
 		}
 
 		/** Reads tensors, none of them float (its outputs may be: a Cast of integers to float). */
+		/** Writes only tensors of a known type other than float: bools or integers. */
+		boolean writesNoFloat(Node n) {
+			return !n.outputs().isEmpty() && n.outputs().stream().noneMatch(t -> t.isEmpty() || isFloat(t));
+		}
+
 		boolean readsNoFloat(Node n) {
 			return !n.inputs().isEmpty() && n.inputs().stream().noneMatch(t -> !t.isEmpty() && isFloat(t));
 		}

@@ -349,6 +349,7 @@ public final class Quantizer {
 			}
 			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings));
 			decisions.sort(java.util.Comparator.comparingInt(Decision::layerIndex));
+			decisions = new ArrayList<>(ClampsRemovedAtLoad.apply(model.graph(), spec, decisions)); // with the scales written
 			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
 			plan.dynamicRecurrent().forEach(n -> recurrent.lstm(n, spec.weightsFor(n)));
 			tensors.addAll(recurrent.written);

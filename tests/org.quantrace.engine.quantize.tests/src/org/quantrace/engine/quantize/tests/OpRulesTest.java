@@ -676,6 +676,41 @@ class OpRulesTest {
 	}
 
 	/**
+	 * A Clip from 0 with no maximum after a float op, read by an integer op (make_unseen24.py sparsemax: max(z - tau, 0) written
+	 * by torch.clamp(min=0) as Clip(x, 0, '') after float Subs, read by the attention's integer MatMul): ONNX Runtime removes it
+	 * before the QuantizeLinear whose zero point is the range's minimum (ClipQuantFusion), as it removes a Relu, yet the record
+	 * said "Clip has no integer kernel ... it runs in float" (verify: 36 mismatches, two Clips per full-integer scheme in the trace
+	 * and every log format). With the maximum input left out or empty, it is recorded as ONNX Runtime runs it.
+	 */
+	@Test
+	void aClipFromZeroWithNoMaximumAfterAFloatOpIsRemovedByOnnxRuntimeAndRecordedSo() {
+		for (boolean emptyMax : List.of(true, false)) {
+			TinyGraph t = new TinyGraph(4, 8, 8);
+			String zero = t.scalar(0f);
+			String clip = t.node("Clip", emptyMax ? List.of(t.node("Tanh", List.of("x")), zero, "") : List.of(t.node("Tanh", List.of("x")), zero));
+			Checked c = check(t, pointwise(t, clip, 4, 8), -1, 1);
+			QuantizationResult.Layer layer = c.layer("Clip");
+			assertFalse(c.ops().contains("Clip"), "ONNX Runtime removes the Clip: " + c.ops());
+			assertTrue(layer.quantized() && layer.reason().contains("ClipQuantFusion"), "max " + (emptyMax ? "empty" : "left out") + ": " + layer.reason());
+		}
+	}
+
+	/**
+	 * A ReLU6 written as Clip(x, 0, 6) after a float op, read by an integer op: ONNX Runtime removes it when the QuantizeLinear's
+	 * range ends at or below 6 (ClipQuantFusion), which the plan, deciding before calibration, cannot know; verify re-derives it
+	 * from the scale written. Here the Tanh keeps the range within [0, 1]: the record must say what ONNX Runtime runs.
+	 */
+	@Test
+	void aClipWithAMaximumAboveTheCalibratedRangeAfterAFloatOpIsRecordedAsOnnxRuntimeRunsIt() {
+		TinyGraph t = new TinyGraph(4, 8, 8);
+		String clip = t.node("Clip", List.of(t.node("Tanh", List.of("x")), t.scalar(0f), t.scalar(6f)));
+		Checked c = check(t, pointwise(t, clip, 4, 8), -1, 1);
+		QuantizationResult.Layer layer = c.layer("Clip");
+		assertFalse(c.ops().contains("Clip"), "ONNX Runtime removes the Clip: " + c.ops());
+		assertTrue(layer.quantized() && layer.reason().contains("ClipQuantFusion"), layer.reason());
+	}
+
+	/**
 	 * A Gemm with transA=1 on an activation: the plan refused it, "Gemm with transA=1 has no integer kernel in ONNX Runtime",
 	 * and kept it float, yet ONNX Runtime 1.29 fuses DequantizeLinear → Gemm(transA=1) → QuantizeLinear into QGemm (its
 	 * optimized graph; QGemm has the transA attribute). The full-integer schemes now quantize it; the dynamic-range scheme,
@@ -855,6 +890,25 @@ class OpRulesTest {
 		assertFalse(cast.quantized(), cast.reason());
 		assertFalse(cast.reason().contains("dequantized once"), cast.reason());
 		assertTrue(cast.reason().startsWith("Cast reads no float tensor"), cast.reason());
+	}
+
+	/**
+	 * A Cast of float data to int64 (make_unseen24's sparsemax: the support count kz.long() that GatherElements reads): its
+	 * record was "Cast has no rule in Quantrace's op table: it runs in float; ... its output is quantized only where an integer
+	 * op reads it", of an int64 output, which no scheme quantizes. An op with no rule whose outputs are all bools or integers
+	 * says so.
+	 */
+	@Test
+	void aCastOfFloatDataToIntegersIsNotSaidToHaveAQuantizedOutput() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String a = conv(t, "x", 3, 4);
+		String counts = t.node("Cast", List.of(a), TinyGraph.attr("to", 7L));
+		String y = conv(t, t.node("Mul", List.of(a, t.node("Cast", List.of(counts), TinyGraph.attr("to", 1L)))), 4, 4);
+		QuantizationResult r = TinyGraph.quantize(t.model(y), FIQ, t.calibration(-1, 3));
+		QuantizationResult.Layer toInt = r.layers().stream().filter(l -> l.opType().equals("Cast")).findFirst().orElseThrow();
+		assertFalse(toInt.quantized(), toInt.reason());
+		assertFalse(toInt.reason().contains("quantized only where"), toInt.reason());
+		assertTrue(toInt.reason().startsWith("Cast computes bools or integers, which are not quantized"), toInt.reason());
 	}
 
 	/** Data movement between two convolutions: ONNX Runtime moves the codes, one QuantizeLinear in, one DequantizeLinear out. */
