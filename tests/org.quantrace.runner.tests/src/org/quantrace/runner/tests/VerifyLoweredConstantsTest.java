@@ -21,7 +21,8 @@ import org.quantrace.runner.Verification.Problem;
  * The constants the quantizer writes when it lowers HardSwish/HardSigmoid to integer Add and Mul (β, stored as
  * the activations' uint8) on the zoo's MobileNetV3: the trace records them as what the file holds, and verify
  * still checks each by its own reading of the file. They were recorded as int8 weights (13 mismatches "against
- * weightPrecision" on this model).
+ * weightPrecision" on this model). Its four squeeze-excitation HardSigmoids are since folded into their Convs
+ * (HardSigmoidIntoConv): only the nine HardSwish βs are lowered constants.
  */
 class VerifyLoweredConstantsTest {
 
@@ -35,7 +36,7 @@ class VerifyLoweredConstantsTest {
 			}
 			""";
 
-	private static final Pattern BETA_SCALE = Pattern.compile("(tensor=\"[^\"]*HardSigmoid_beta_q\"[^>]*>\\s*<rangeMin>[^<]*</rangeMin>\\s*<rangeMax>[^<]*</rangeMax>\\s*<scales>)([^<]*)(</scales>)");
+	private static final Pattern BETA_SCALE = Pattern.compile("(tensor=\"[^\"]*hardswish_beta_q\"[^>]*>\\s*<rangeMin>[^<]*</rangeMin>\\s*<rangeMax>[^<]*</rangeMax>\\s*<scales>)([^<]*)(</scales>)");
 
 	@Test
 	void theLoweredConstantsAreRecordedAsTheFileHoldsThemAndCheckedByVerify() throws IOException {
@@ -44,7 +45,7 @@ class VerifyLoweredConstantsTest {
 		OptimizationRecord fiq = QuantraceModel.loadTrace(out.resolve("trace.xmi")).getOptimizations().stream()
 				.filter(o -> o.getQuantization() != null).findFirst().orElseThrow();
 		List<TensorQuantizationRecord> betas = fiq.getQuantization().getTensors().stream().filter(t -> t.getTensor().endsWith("_beta_q")).toList();
-		assertEquals(13, betas.size(), "one β per HardSwish (9) and HardSigmoid (4) of the model: " + betas.stream().map(TensorQuantizationRecord::getTensor).toList());
+		assertEquals(9, betas.size(), "one β per HardSwish (9) of the model, its HardSigmoids folded: " + betas.stream().map(TensorQuantizationRecord::getTensor).toList());
 		for (TensorQuantizationRecord b : betas) {
 			assertEquals(TensorRole.ACTIVATION, b.getRole(), b.getTensor());
 			assertEquals("uint8", b.getElementType(), b.getTensor());
@@ -56,10 +57,10 @@ class VerifyLoweredConstantsTest {
 		// verify reads β from the file, not from the trace: a wrong scale in the trace (every hash made to fit) is named
 		Path trace = out.resolve("trace.xmi");
 		Matcher m = BETA_SCALE.matcher(Tampering.read(trace));
-		assertTrue(m.find(), "a HardSigmoid's β record in the trace");
+		assertTrue(m.find(), "a HardSwish's β record in the trace");
 		Tampering.write(trace, m.replaceFirst("$1" + Float.toString(2 * Float.parseFloat(m.group(2))) + "$3"));
 		Tampering.rehashAll(out);
-		List<Problem> caught = Verification.verify(out).problems().stream().filter(p -> p.what().contains("HardSigmoid_beta_q") && p.what().contains("scales"))
+		List<Problem> caught = Verification.verify(out).problems().stream().filter(p -> p.what().contains("hardswish_beta_q") && p.what().contains("scales"))
 				.toList();
 		assertTrue(caught.stream().anyMatch(p -> p.file().equals("trace.xmi")), "the trace's scale against the file's: " + Verification.verify(out).problems());
 	}
