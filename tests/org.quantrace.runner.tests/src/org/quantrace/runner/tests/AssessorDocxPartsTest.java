@@ -1,0 +1,154 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+
+/**
+ * PhIMT0003's DOCX forged where verify did not read it (branch assessor11; main c6f2e9e0 found neither, 0 mismatches): a
+ * document.xml that only the zip's central directory lists, which Word, LibreOffice and python-docx read, while verify's reader
+ * (entries in order from the first byte) still found the trace's; and the title Word shows, in docProps/core.xml.
+ */
+class AssessorDocxPartsTest {
+
+	private static final String LOG = "logs/PhIMT0003-cnn.docx";
+
+	private static Path dir;
+	private static Path out;
+
+	@BeforeAll
+	static void run() {
+		dir = Runs.exampleCopy("assessor11-docx");
+		out = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.fiqInt8Recipe(dir, "int8.qr", "int8", "model/fashion_cnn_trained.onnx"), out).exitCode());
+	}
+
+	@Test
+	void theHonestFolderHasNoMismatch() {
+		List<Problem> problems = Verification.verify(out).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
+	 * The log's sentence that no variant is accepted or rejected made an acceptance, in a second document.xml placed after bytes that end a reading in order and listed in the
+	 * central directory instead of the first: Word shows the acceptance, verify's text and tables came from the first.
+	 */
+	@Test
+	void aDocumentOnlyTheCentralDirectoryListsIsFound() throws IOException {
+		Path forged = Runs.copy(out, dir.resolve("forged-directory"));
+		Path docx = forged.resolve(LOG);
+		Map<String, byte[]> parts = inOrder(Files.readAllBytes(docx));
+		String body = new String(parts.get("word/document.xml"), StandardCharsets.UTF_8);
+		String edited = body.replace("The recipe declares no acceptance criteria: no variant is accepted or rejected.",
+				"Every variant meets its acceptance criteria: accepted by J. Doe, assessor.");
+		assertTrue(!edited.equals(body), "no verdict in the log");
+		Files.write(docx, twoFaced(parts, "word/document.xml", edited.getBytes(StandardCharsets.UTF_8)));
+		Tampering.resum(forged);
+		try (ZipFile word = new ZipFile(docx.toFile())) { // the forgery as a central-directory reader shows it
+			assertTrue(new String(word.getInputStream(word.getEntry("word/document.xml")).readAllBytes(), StandardCharsets.UTF_8).contains("J. Doe"));
+		}
+		assertEquals(body, new String(inOrder(Files.readAllBytes(docx)).get("word/document.xml"), StandardCharsets.UTF_8));
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals(LOG) && p.what().contains("central directory")), problems.toString());
+	}
+
+	/** The title Word's title bar and File > Info show, made to carry a verdict and an approval the trace does not hold. */
+	@Test
+	void aTitleEditedInTheCorePropertiesIsFound() throws IOException {
+		Path forged = Runs.copy(out, dir.resolve("forged-title"));
+		Path docx = forged.resolve(LOG);
+		Map<String, byte[]> parts = inOrder(Files.readAllBytes(docx));
+		String core = new String(parts.get("docProps/core.xml"), StandardCharsets.UTF_8);
+		parts.put("docProps/core.xml", core.replace("</dc:title>", ": accepted, approved by J. Doe</dc:title>").getBytes(StandardCharsets.UTF_8));
+		ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+		try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
+			for (Map.Entry<String, byte[]> part : parts.entrySet()) {
+				zip.putNextEntry(new ZipEntry(part.getKey()));
+				zip.write(part.getValue());
+				zip.closeEntry();
+			}
+		}
+		Files.write(docx, bytes.toByteArray());
+		Tampering.resum(forged);
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals(LOG) && p.what().contains("docProps/core.xml")), problems.toString());
+	}
+
+	private static Map<String, byte[]> inOrder(byte[] zip) throws IOException {
+		Map<String, byte[]> parts = new LinkedHashMap<>();
+		try (ZipInputStream in = new ZipInputStream(new java.io.ByteArrayInputStream(zip))) {
+			for (ZipEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+				parts.put(e.getName(), in.readAllBytes());
+			}
+		}
+		return parts;
+	}
+
+	/**
+	 * A zip (entries stored) that holds {@code parts} in order, then a central directory signature that ends a reading in order, then
+	 * {@code name} again holding {@code other}; its central directory lists every part but the first {@code name}, and the second.
+	 */
+	private static byte[] twoFaced(Map<String, byte[]> parts, String name, byte[] other) {
+		ByteArrayOutputStream zip = new ByteArrayOutputStream();
+		ByteArrayOutputStream directory = new ByteArrayOutputStream();
+		int entries = 0;
+		for (Map.Entry<String, byte[]> part : parts.entrySet()) {
+			int offset = zip.size();
+			zip.writeBytes(header(0x04034b50, part.getKey(), part.getValue(), 0));
+			zip.writeBytes(part.getValue());
+			if (!part.getKey().equals(name)) {
+				directory.writeBytes(header(0x02014b50, part.getKey(), part.getValue(), offset));
+				entries++;
+			}
+		}
+		zip.writeBytes(ByteBuffer.allocate(46).order(ByteOrder.LITTLE_ENDIAN).putInt(0x02014b50).array());
+		int offset = zip.size();
+		zip.writeBytes(header(0x04034b50, name, other, 0));
+		zip.writeBytes(other);
+		directory.writeBytes(header(0x02014b50, name, other, offset));
+		entries++;
+		int start = zip.size();
+		zip.writeBytes(directory.toByteArray());
+		zip.writeBytes(ByteBuffer.allocate(22).order(ByteOrder.LITTLE_ENDIAN).putInt(0x06054b50).putShort((short) 0).putShort((short) 0)
+				.putShort((short) entries).putShort((short) entries).putInt(directory.size()).putInt(start).putShort((short) 0).array());
+		return zip.toByteArray();
+	}
+
+	/** A stored entry's local header (0x04034b50) or central directory entry (0x02014b50, pointing at {@code offset}). */
+	private static byte[] header(int signature, String name, byte[] data, int offset) {
+		boolean local = signature == 0x04034b50;
+		byte[] n = name.getBytes(StandardCharsets.UTF_8);
+		CRC32 crc = new CRC32();
+		crc.update(data);
+		ByteBuffer b = ByteBuffer.allocate((local ? 30 : 46) + n.length).order(ByteOrder.LITTLE_ENDIAN).putInt(signature);
+		if (!local) {
+			b.putShort((short) 20); // made by
+		}
+		b.putShort((short) 20).putShort((short) 0).putShort((short) 0).putInt(0) // version, flags, stored, time and date
+				.putInt((int) crc.getValue()).putInt(data.length).putInt(data.length).putShort((short) n.length).putShort((short) 0);
+		if (!local) {
+			b.putShort((short) 0).putShort((short) 0).putShort((short) 0).putInt(0).putInt(offset); // comment, disk, attributes
+		}
+		return b.put(n).array();
+	}
+}
