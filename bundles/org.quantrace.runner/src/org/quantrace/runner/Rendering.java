@@ -23,7 +23,8 @@ final class Rendering {
 	/**
 	 * Null when {@code actual} is {@code expected}; else where they differ. Markdown, HTML and JSON by line; a DOCX by its
 	 * text (its paragraphs and cells as Word's text extraction gives them); a PDF by its text alone, whitespace and page
-	 * numbers aside (its bold and italic fonts are the machine's, which may lay the lines out otherwise), or, when it has
+	 * numbers aside (its bold and italic fonts are the machine's, which may lay the lines out otherwise), then its annotations and
+	 * document properties ({@link PdfBesideText}), or, when it has
 	 * another number of pages, {@link #LAYOUT}...
 	 */
 	static String difference(String name, byte[] actual, byte[] expected) throws IOException {
@@ -44,7 +45,7 @@ final class Rendering {
 			String a = LogReader.squeeze(LogReader.text(name, actual)).replaceAll("page\\d+of\\d+", "");
 			String e = LogReader.squeeze(LogReader.text(name, expected)).replaceAll("page\\d+of\\d+", "");
 			if (a.equals(e)) {
-				return null;
+				return PdfBesideText.difference(actual, expected);
 			}
 			int pa = pages(actual);
 			int pe = pages(expected);

@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,19 +20,26 @@ import java.util.zip.ZipFile;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
+import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotation;
+import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationFreeText;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
 
 /**
- * PhIMT0003's DOCX forged where verify did not read it (branch assessor11; main c6f2e9e0 found neither, 0 mismatches): a
+ * PhIMT0003's DOCX and PDF forged where verify did not read them (branch assessor11; main c6f2e9e0 found none, 0 mismatches): a
  * document.xml that only the zip's central directory lists, which Word, LibreOffice and python-docx read, while verify's reader
- * (entries in order from the first byte) still found the trace's; and the title Word shows, in docProps/core.xml.
+ * (entries in order from the first byte) still found the trace's; the title Word shows, in docProps/core.xml; a note drawn over
+ * the PDF's first page; the PDF's title.
  */
-class AssessorDocxPartsTest {
+class AssessorUnreadPartsTest {
 
 	private static final String LOG = "logs/PhIMT0003-cnn.docx";
+	private static final String PDF = "logs/PhIMT0003-cnn.pdf";
 
 	private static Path dir;
 	private static Path out;
@@ -92,6 +100,42 @@ class AssessorDocxPartsTest {
 		Tampering.resum(forged);
 		List<Problem> problems = Verification.verify(forged).problems();
 		assertTrue(problems.stream().anyMatch(p -> p.file().equals(LOG) && p.what().contains("docProps/core.xml")), problems.toString());
+	}
+
+	/** A FreeText annotation drawn over page 1 of the PDF log: every reader shows it, the pages' text is the trace's. */
+	@Test
+	void aPdfNoteDrawnOverTheFirstPageIsFound() throws IOException {
+		Path forged = Runs.copy(out, dir.resolve("forged-note"));
+		Path pdf = forged.resolve(PDF);
+		try (PDDocument d = Loader.loadPDF(Files.readAllBytes(pdf))) {
+			PDAnnotationFreeText note = new PDAnnotationFreeText();
+			note.setRectangle(new PDRectangle(40, 770, 520, 50));
+			note.setContents("Verdict: every variant ACCEPTED; reviewed by J. Doe");
+			note.setDefaultAppearance("/Helv 14 Tf 1 0 0 rg");
+			note.setPrinted(true);
+			note.constructAppearances(d);
+			List<PDAnnotation> annotations = new ArrayList<>(d.getPage(0).getAnnotations());
+			annotations.add(note);
+			d.getPage(0).setAnnotations(annotations);
+			d.save(pdf.toFile());
+		}
+		Tampering.resum(forged);
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals(PDF) && p.what().contains("J. Doe")), problems.toString());
+	}
+
+	/** The PDF's title (its reader's title bar, its Properties) made to carry an approval the trace does not hold. */
+	@Test
+	void aPdfTitleCarryingAnApprovalIsFound() throws IOException {
+		Path forged = Runs.copy(out, dir.resolve("forged-pdf-title"));
+		Path pdf = forged.resolve(PDF);
+		try (PDDocument d = Loader.loadPDF(Files.readAllBytes(pdf))) {
+			d.getDocumentInformation().setTitle(d.getDocumentInformation().getTitle() + ": accepted, approved by J. Doe");
+			d.save(pdf.toFile());
+		}
+		Tampering.resum(forged);
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals(PDF) && p.what().contains("J. Doe")), problems.toString());
 	}
 
 	private static Map<String, byte[]> inOrder(byte[] zip) throws IOException {
