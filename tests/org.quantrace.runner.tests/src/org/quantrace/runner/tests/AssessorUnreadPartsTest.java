@@ -105,9 +105,7 @@ class AssessorUnreadPartsTest {
 	/** A FreeText annotation drawn over page 1 of the PDF log: every reader shows it, the pages' text is the trace's. */
 	@Test
 	void aPdfNoteDrawnOverTheFirstPageIsFound() throws IOException {
-		Path forged = Runs.copy(out, dir.resolve("forged-note"));
-		Path pdf = forged.resolve(PDF);
-		try (PDDocument d = Loader.loadPDF(Files.readAllBytes(pdf))) {
+		assertFound(forgedPdf("forged-note", d -> {
 			PDAnnotationFreeText note = new PDAnnotationFreeText();
 			note.setRectangle(new PDRectangle(40, 770, 520, 50));
 			note.setContents("Verdict: every variant ACCEPTED; reviewed by J. Doe");
@@ -117,24 +115,32 @@ class AssessorUnreadPartsTest {
 			List<PDAnnotation> annotations = new ArrayList<>(d.getPage(0).getAnnotations());
 			annotations.add(note);
 			d.getPage(0).setAnnotations(annotations);
-			d.save(pdf.toFile());
-		}
-		Tampering.resum(forged);
-		List<Problem> problems = Verification.verify(forged).problems();
-		assertTrue(problems.stream().anyMatch(p -> p.file().equals(PDF) && p.what().contains("J. Doe")), problems.toString());
+		}));
 	}
 
 	/** The PDF's title (its reader's title bar, its Properties) made to carry an approval the trace does not hold. */
 	@Test
 	void aPdfTitleCarryingAnApprovalIsFound() throws IOException {
-		Path forged = Runs.copy(out, dir.resolve("forged-pdf-title"));
+		assertFound(forgedPdf("forged-pdf-title", d -> d.getDocumentInformation().setTitle(d.getDocumentInformation().getTitle() + ": accepted, approved by J. Doe")));
+	}
+
+	private interface PdfEdit {
+		void apply(PDDocument pdf) throws IOException;
+	}
+
+	/** verify's findings on a copy of the run whose PDF log {@code edit} changed, SHA256SUMS recomputed. */
+	private static List<Problem> forgedPdf(String name, PdfEdit edit) throws IOException {
+		Path forged = Runs.copy(out, dir.resolve(name));
 		Path pdf = forged.resolve(PDF);
 		try (PDDocument d = Loader.loadPDF(Files.readAllBytes(pdf))) {
-			d.getDocumentInformation().setTitle(d.getDocumentInformation().getTitle() + ": accepted, approved by J. Doe");
+			edit.apply(d);
 			d.save(pdf.toFile());
 		}
 		Tampering.resum(forged);
-		List<Problem> problems = Verification.verify(forged).problems();
+		return Verification.verify(forged).problems();
+	}
+
+	private static void assertFound(List<Problem> problems) {
 		assertTrue(problems.stream().anyMatch(p -> p.file().equals(PDF) && p.what().contains("J. Doe")), problems.toString());
 	}
 
