@@ -14,8 +14,8 @@ import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotation;
 /**
  * What a PDF log shows or says beside its pages' text: the annotations a reader draws over a page (a FreeText or a Stamp, a link
  * given an appearance of its own) and the document properties its title bar and Properties dialog show. verify compared the
- * pages' text alone, so a FreeText annotation reading "every variant ACCEPTED" drawn over page 1, or a title carrying an approval,
- * SHA256SUMS recomputed, passed with 0 mismatches (branch assessor11, main c6f2e9e0). Positions are left aside: the machine's
+ * pages' text alone, so a FreeText annotation reading "every variant ACCEPTED" drawn over page 1, a title carrying an approval,
+ * or page 1 put in an optional content group turned off (blank in a viewer), SHA256SUMS recomputed, passed with 0 mismatches (branch assessor11, main c6f2e9e0). Positions are left aside: the machine's
  * fonts may lay a page out otherwise.
  */
 final class PdfBesideText {
@@ -58,7 +58,7 @@ final class PdfBesideText {
 		return all;
 	}
 
-	/** The document information a reader shows (its dates aside) and the XMP metadata (its dates aside). */
+	/** The document information a reader shows (its dates aside), its optional content groups and the XMP metadata (its dates aside). */
 	private static List<String> properties(PDDocument pdf) throws IOException {
 		PDDocumentInformation info = pdf.getDocumentInformation();
 		List<String> all = new ArrayList<>();
@@ -66,6 +66,10 @@ final class PdfBesideText {
 			all.add(key + ": " + info.getCustomMetadataValue(key));
 		}
 		info.getMetadataKeys().stream().filter(k -> !k.endsWith("Date")).sorted().forEach(k -> all.add("key " + k));
+		// a page's content in an optional content group the catalog turns off is blank in a viewer and whole in its text
+		org.apache.pdfbox.pdmodel.graphics.optionalcontent.PDOptionalContentProperties layers = pdf.getDocumentCatalog().getOCProperties();
+		all.add("optional content: " + (layers == null ? "none"
+				: java.util.Arrays.stream(layers.getGroupNames()).map(n -> n + (layers.isGroupEnabled(n) ? " shown" : " hidden")).toList()));
 		PDMetadata xmp = pdf.getDocumentCatalog().getMetadata();
 		all.add("XMP: " + (xmp == null ? "none" : XMP_DATES.matcher(new String(xmp.toByteArray(), java.nio.charset.StandardCharsets.UTF_8)).replaceAll("")));
 		return all;

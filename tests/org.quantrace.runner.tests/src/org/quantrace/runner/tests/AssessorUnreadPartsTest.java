@@ -21,8 +21,12 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 import org.apache.pdfbox.Loader;
+import org.apache.pdfbox.cos.COSName;
 import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
 import org.apache.pdfbox.pdmodel.common.PDRectangle;
+import org.apache.pdfbox.pdmodel.graphics.optionalcontent.PDOptionalContentGroup;
+import org.apache.pdfbox.pdmodel.graphics.optionalcontent.PDOptionalContentProperties;
 import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotation;
 import org.apache.pdfbox.pdmodel.interactive.annotation.PDAnnotationFreeText;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,6 +126,25 @@ class AssessorUnreadPartsTest {
 	@Test
 	void aPdfTitleCarryingAnApprovalIsFound() throws IOException {
 		assertFound(forgedPdf("forged-pdf-title", d -> d.getDocumentInformation().setTitle(d.getDocumentInformation().getTitle() + ": accepted, approved by J. Doe")));
+	}
+
+	/** Page 1's content put in an optional content group the catalog turns off: a viewer shows a blank page, its text is whole. */
+	@Test
+	void aPdfFirstPageInAHiddenLayerIsFound() throws IOException {
+		List<Problem> problems = forgedPdf("forged-layer", d -> {
+			PDOptionalContentGroup layer = new PDOptionalContentGroup("page");
+			PDOptionalContentProperties layers = new PDOptionalContentProperties();
+			layers.addGroup(layer);
+			layers.setGroupEnabled(layer, false);
+			d.getDocumentCatalog().setOCProperties(layers);
+			try (PDPageContentStream before = new PDPageContentStream(d, d.getPage(0), PDPageContentStream.AppendMode.PREPEND, false)) {
+				before.beginMarkedContent(COSName.OC, layer);
+			}
+			try (PDPageContentStream after = new PDPageContentStream(d, d.getPage(0), PDPageContentStream.AppendMode.APPEND, false)) {
+				after.endMarkedContent();
+			}
+		});
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals(PDF) && p.what().contains("optional content: [page hidden]")), problems.toString());
 	}
 
 	private interface PdfEdit {
