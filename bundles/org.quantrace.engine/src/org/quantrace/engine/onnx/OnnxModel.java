@@ -82,6 +82,10 @@ public final class OnnxModel {
 				throw new InvalidInputException(file + ": is a directory, not an ONNX model file",
 						"give the path of the .onnx file inside it");
 			}
+			if (Files.exists(file) && !Files.isRegularFile(file)) { // /dev/zero or a pipe nobody writes: reading never ended
+				throw new InvalidInputException(file + ": is not a regular file (a device or a named pipe), not an ONNX model file",
+						"give the path of the .onnx file");
+			}
 			if (Files.size(file) > Integer.MAX_VALUE - 8) {
 				throw new InvalidInputException(file + ": " + Files.size(file) + " bytes: an .onnx file holds at most 2 GB (protobuf's limit)",
 						"keep large weights as external data next to the model (onnx.save_model(..., save_as_external_data=True))");
@@ -110,6 +114,9 @@ public final class OnnxModel {
 	 * the model it writes, where any other file (a recipe, labels, notes) is the user's and is refused as a target.
 	 */
 	public static boolean isModelFile(Path file) {
+		if (!Files.isRegularFile(file)) {
+			return false;
+		}
 		try {
 			ModelProto proto = ModelProto.parseFrom(Files.readAllBytes(file));
 			return proto.hasGraph();

@@ -42,6 +42,17 @@ class BadModelFileTest {
 		loadFails(dir, "is a directory");
 	}
 
+	/** inspect /dev/zero never returned (hostile11): a device or a pipe is no model file and is not read. */
+	@Test
+	void aDeviceIsNoModelFileAndIsNotRead() {
+		Path zero = Path.of("/dev/zero");
+		assertTrue(Files.exists(zero), "a Unix device (the tests run on Linux)");
+		org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+			loadFails(zero, "is not a regular file");
+		});
+		assertTrue(!OnnxModel.isModelFile(zero));
+	}
+
 	@Test
 	void emptyFile() throws IOException {
 		loadFails(Files.write(dir.resolve("empty.onnx"), new byte[0]), "empty");
