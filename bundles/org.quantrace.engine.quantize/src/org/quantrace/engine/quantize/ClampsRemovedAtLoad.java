@@ -49,8 +49,9 @@ final class ClampsRemovedAtLoad {
 				|| zero.dataType() != DataType.UINT8 && zero.dataType() != DataType.INT8) {
 			return false;
 		}
-		long qmin = zero.dataType() == DataType.UINT8 ? 0 : -128;
-		long qmax = zero.dataType() == DataType.UINT8 ? 255 : 127;
+		QuantType type = zero.dataType() == DataType.UINT8 ? QuantType.UINT8 : QuantType.INT8; // the codes' bounds: QuantType's
+		long qmin = type.qmin(false);
+		long qmax = type.qmax(false);
 		float s = scale.toFloatArray()[0];
 		long z = zero.toLongArray()[0];
 		return bounds[0] - s * (qmin - z) <= EPSILON && s * (qmax - z) - bounds[1] <= EPSILON;
