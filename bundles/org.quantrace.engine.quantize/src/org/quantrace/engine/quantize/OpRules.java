@@ -174,6 +174,11 @@ public final class OpRules {
 		add(new OpRule("CumSum", Set.of("CumSum"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX defines CumSum for 32- and 64-bit integers and"
 				+ " floats only (ONNX Runtime 1.29 refuses an int8 or uint8 one as an invalid model), and its QDQ fusion keeps DequantizeLinear →"
 				+ " CumSum → QuantizeLinear; a running sum of codes would need a wider accumulator anyway: " + FLOAT_ISLAND), Drq.none(), null));
+		// DFT and STFT (make_unseen19's fnet mixes tokens by a DFT, make_unseen25's stft is a spectrogram front end): ONNX defines
+		// both for float types only (T1: float16, float, double, bfloat16), so no integer kernel can run them; their input is a
+		// signal, their output real and imaginary parts, neither codes
+		add(new OpRule("signal", Set.of("DFT", "STFT"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX defines DFT and STFT for float types"
+				+ " only, so no integer kernel can run them: " + FLOAT_ISLAND), Drq.none(), null));
 		add(floatRule("arithmetic", Set.of("Sub", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "Floor",
 				"Ceil", "Round")));
 		// what an exporter writes for a dynamic batch (torch's GRU/LSTM initial state: Shape → Gather → ... → ConstantOfShape):

@@ -1196,6 +1196,10 @@ public final class QuantizationPlan {
 
 		String inputFloatReason(Node n, String in) {
 			Node p = producers.get(in);
+			if (p == null && isConstant(in)) { // make_unseen25's detr: its learned queries, a stored tensor Expanded to the batch
+				return "its input '" + in + "' is a stored float tensor, not the output of an integer op: the " + n.opType()
+						+ " runs in float on it (no QuantizeLinear/DequantizeLinear hop)";
+			}
 			return "its input '" + in + "' comes from " + (p == null ? "outside" : "the float " + p.opType() + " '" + p.name() + "'")
 					+ ": the " + n.opType() + " stays in that float island (no QuantizeLinear/DequantizeLinear hop)";
 		}

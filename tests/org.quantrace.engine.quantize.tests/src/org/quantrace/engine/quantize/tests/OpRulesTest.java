@@ -911,6 +911,42 @@ class OpRulesTest {
 		assertTrue(toInt.reason().startsWith("Cast computes bools or integers, which are not quantized"), toInt.reason());
 	}
 
+	/**
+	 * make_unseen25's stft: a spectrogram front end, the signal through ONNX's STFT (opset 17), its magnitude into Convs. The log
+	 * said "STFT has no rule in Quantrace's op table"; ONNX defines STFT and DFT for float types only, which is why they run in
+	 * float, and the record says so. The quantized graph still computes what the float one does.
+	 */
+	@Test
+	void anStftIsSaidToRunInFloatBecauseOnnxDefinesItForFloatsOnly() {
+		TinyGraph t = new TinyGraph(1, 6, 8).opset(17);
+		String signal = t.node("Reshape", List.of(conv(t, "x", 1, 4), t.longs(0, 192, 1)));
+		String spectrum = t.node("STFT", List.of(signal, t.scalarLong(8), "", t.scalarLong(16))); // [N, 23 frames, 9 bins, 2]
+		String bins = t.node("Transpose", List.of(t.node("Reshape", List.of(spectrum, t.longs(0, 23, 18)))), TinyGraph.ints("perm", 0, 2, 1));
+		String y = t.node("Conv", List.of(bins, t.weight(1.0 / 18, 4, 18, 1)));
+		Checked c = check(t, y, -1, 1);
+		QuantizationResult.Layer stft = c.layer("STFT");
+		assertFalse(stft.quantized(), stft.reason());
+		assertTrue(stft.reason().startsWith("ONNX defines DFT and STFT for float types only"), stft.reason());
+		QuantizationResult.Layer reader = c.result().layers().stream().filter(l -> l.opType().equals("Conv")).reduce((a, b) -> b).orElseThrow();
+		assertTrue(reader.quantized(), "the Conv over the spectrum: " + reader.reason());
+	}
+
+	/**
+	 * make_unseen25's detr: its learned object queries, a stored tensor, Expanded to the batch size read from the input's Shape.
+	 * The record said "its input 'onnx::Expand_672' comes from outside: the Expand stays in that float island", of no island;
+	 * it says what the input is.
+	 */
+	@Test
+	void anExpandOfAStoredTensorSaysItsInputIsAStoredTensor() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String queries = t.node("Expand", List.of(t.weight(0.5, 1, 3, 1, 1), t.node("Shape", List.of("x"))));
+		String y = conv(t, t.node("Add", List.of(conv(t, "x", 3, 3), queries)), 3, 4);
+		Checked c = check(t, y, -1, 1);
+		QuantizationResult.Layer expand = c.layer("Expand");
+		assertFalse(expand.quantized(), expand.reason());
+		assertTrue(expand.reason().contains("is a stored float tensor, not the output of an integer op"), expand.reason());
+	}
+
 	/** Data movement between two convolutions: ONNX Runtime moves the codes, one QuantizeLinear in, one DequantizeLinear out. */
 	static Stream<Arguments> dataMovement() {
 		return Stream.of(Arguments.of("MaxPool", (Function<TinyGraph, Function<String, String>>) t -> x -> t.node("MaxPool", List.of(x),
