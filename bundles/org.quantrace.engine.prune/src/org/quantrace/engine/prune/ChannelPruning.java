@@ -27,8 +27,9 @@ import org.quantrace.engine.onnx.TensorInfo;
  */
 final class ChannelPruning {
 
+	/** Element-wise activations keep the channels apart; Sin and Cos too (make_unseen25's siren: sin(30 (W x + b)) layers). */
 	private static final Set<String> PASS_THROUGH = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish", "Elu",
-			"Selu", "Softplus", "Erf", "Gelu", "Identity", "Dropout", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "PRelu");
+			"Selu", "Softplus", "Erf", "Gelu", "Sin", "Cos", "Identity", "Dropout", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "PRelu");
 	/**
 	 * What keeps the channels of a MatMul's [N, ..., C] output apart along its last axis: element-wise activations (GELU
 	 * as torch writes it below opset 20: Div, Erf, Add, Mul, Mul) and element-wise ops with scalars, per-channel vectors or
@@ -36,7 +37,7 @@ final class ChannelPruning {
 	 * Flatten read the channels at axis 1.
 	 */
 	private static final Set<String> LAST_AXIS_ACTIVATIONS = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish",
-			"Elu", "Selu", "Softplus", "Erf", "Gelu", "Identity", "Dropout");
+			"Elu", "Selu", "Softplus", "Erf", "Gelu", "Sin", "Cos", "Identity", "Dropout");
 	private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div");
 
 	/** Channels shared by layers whose outputs are combined elementwise. */

@@ -128,6 +128,29 @@ class PrunerTest {
 		assertTrue(top1 > 0.5, "the pruned ViT runs and still classifies: " + top1);
 	}
 
+	/**
+	 * make_unseen25's siren_small: Fourier features, then two SIREN layers sin(30 (W x + b)) (Gemm, Mul by 30, Sin) and a
+	 * Linear head. Channel pruning left both hidden layers whole: "its channels reach '/l1/Sin' (Sin), which does not keep
+	 * channels apart", though Sin is element-wise as every activation the walk passes. Both now lose a quarter of their
+	 * units, the next Gemm the same inputs, and the model runs.
+	 */
+	@Test
+	void theHiddenUnitsOfASineNetworkArePruned() {
+		OnnxModel siren = OnnxModel.load(TestData.data("models/siren_small.onnx"));
+		PruningResult r = Pruner.prune(siren, "siren_small", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of()));
+		Graph g = r.model().graph();
+		for (String layer : List.of("/l1/Gemm", "/l2/Gemm")) {
+			assertTrue(!r.notPruned().containsKey(layer), r.notPruned().toString());
+			assertEquals(24, weight(g, layer)[0], layer + ": a quarter of its 32 units go");
+		}
+		assertEquals(24, weight(g, "/l2/Gemm")[1], "l2 reads the units l1 kept");
+		assertEquals(24, weight(g, "/head/Gemm")[1], "the head reads the units l2 kept");
+		double top1 = ModelAccuracy.top1(r.model(), TEST_SET);
+		System.out.printf("siren_small channel 25%% local: %d -> %d parameters, top-1 %.4f (torch fp32 0.3581)%n", r.parametersBefore(),
+				r.parametersAfter(), top1);
+		assertTrue(top1 > 0.2, "the pruned sine network runs and still classifies above chance: " + top1);
+	}
+
 	@Test
 	void halfTheChannelsOfTheFashionCnnGoWithTheirReport() {
 		PruningResult r = Pruner.prune(CNN, "cnn", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.GLOBAL, List.of()));
