@@ -36,16 +36,27 @@ def ptq(m, mapping, engine, cal):
         for i in range(0, len(cal), 32): p(cal[i:i+32])
     return convert_fx(p)
 
-if __name__ == "__main__":
+def compare(models, out, names, dynamic_fallback=False):
+    """Each model's fp32 and PTQ accuracies, from NAME.pt in out; with dynamic_fallback, where FX cannot trace a model, torch's
+    eager dynamic quantization of its nn.Linear layers (quantize_dynamic, qint8: the counterpart of Quantrace's drq) instead."""
     torch.set_num_threads(1); d = data(); cal = calib300()
-    for name in sys.argv[1:] or U.MODELS:
-        torch.manual_seed(0); cls, _ = U.MODELS[name]; m = cls()
-        m.load_state_dict(torch.load(os.path.join(U.OUT, name + ".pt"))); m.eval()
+    for name in names or models:
+        torch.manual_seed(0); cls, _ = models[name]; m = cls()
+        m.load_state_dict(torch.load(os.path.join(out, name + ".pt"))); m.eval()
         a2, a10 = accuracies(m, d)
         print(f"{name}: fp32 {a2:.4f} (2,000) {a10:.4f} (10,000)", flush=True)
+        dynamic = None
         for label, mapping in MAPPINGS.items():
             try:
                 torch.manual_seed(0); q2, q10 = accuracies(ptq(m, mapping(), "onednn", cal), d)
                 print(f"  torch PTQ {label}: {q2:.4f} (2,000, {100 * (q2 - a2):+.2f} pt) {q10:.4f} (10,000, {100 * (q10 - a10):+.2f} pt)", flush=True)
             except Exception as e:
                 print(f"  torch PTQ {label}: failed ({type(e).__name__}: {str(e)[:200]})", flush=True)
+                if dynamic_fallback and dynamic is None:
+                    dynamic = torch.ao.quantization.quantize_dynamic(m, {torch.nn.Linear}, dtype=torch.qint8)
+        if dynamic is not None:
+            q2, q10 = accuracies(dynamic, d)
+            print(f"  torch dynamic (Linear, qint8): {q2:.4f} (2,000, {100 * (q2 - a2):+.2f} pt) {q10:.4f} (10,000, {100 * (q10 - a10):+.2f} pt)", flush=True)
+
+if __name__ == "__main__":
+    compare(U.MODELS, U.OUT, sys.argv[1:])
