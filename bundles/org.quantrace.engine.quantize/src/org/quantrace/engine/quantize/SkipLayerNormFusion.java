@@ -37,7 +37,7 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
  * 2 and 4), and ONNX Runtime 1.29's LayerNormalization kernel is the slow one: round 24's FocalNet (channels-last blocks,
  * [64, 196, 32] and [64, 49, 64]) took 6.3 ms in its five LayerNormalizations at batch 64, one thread, and its fiq-int8
  * ran 1.14-1.19x fp32's CPU time (fp32 has two fused as SimplifiedLayerNormalization); written so, 0.85-0.92x. The kernel
- * takes 3-D input: a 4-D one is viewed as [N, -1, C] and reshaped back.
+ * takes 2-D or 3-D input ("input is expected to have 3 or 2 dimensions"): a wider one is viewed as [N, -1, C] and reshaped back.
  */
 final class SkipLayerNormFusion {
 
@@ -149,14 +149,14 @@ final class SkipLayerNormFusion {
 	}
 
 	/**
-	 * {@code ln} (over the last axis, constant 1-D scale and bias, no statistics read, input of rank 3 or more) as
-	 * SkipLayerNormalization(x, x, scale, bias) with 4ε, on the input viewed as [N, -1, C] when it is not 3-D; null when
-	 * it does not qualify.
+	 * {@code ln} (over the last axis, constant 1-D scale and bias, no statistics read, input of known rank 2 or more) as
+	 * SkipLayerNormalization(x, x, scale, bias) with 4ε, on the input viewed as [N, -1, C] when it is wider than 3-D; null
+	 * when it does not qualify.
 	 */
 	private Fused selfSkip(Node ln, GraphEditor ed) {
 		int hidden = lastDim(ln.input(0));
 		int rank = rank(ln.input(0));
-		if (hidden <= 0 || rank < 3 || !lastAxis(ln) || !plain(ln, hidden)) {
+		if (hidden <= 0 || rank < 2 || !lastAxis(ln) || !plain(ln, hidden)) {
 			return null;
 		}
 		String x = ln.input(0);

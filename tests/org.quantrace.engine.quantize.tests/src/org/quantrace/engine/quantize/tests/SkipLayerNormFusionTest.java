@@ -156,15 +156,20 @@ class SkipLayerNormFusionTest {
 		assertTrue(ln.reason().contains("its input added to itself with 4 times the epsilon"), ln.reason());
 	}
 
-	/** Written so, a LayerNormalization computes what it did: a float model of LayerNormalizations only, to float rounding. */
+	/**
+	 * Written so, a LayerNormalization computes what it did: a float model of two, on [N, 6, 8] and (reshaped) [6N, 8], the
+	 * kernel's two ranks, to float rounding.
+	 */
 	@Test
 	void theInputAddedToItselfNormalizesAsTheLayerNormDid() {
 		TinyGraph t = new TinyGraph(TOKENS, HIDDEN).opset(17);
-		String y = t.node("LayerNormalization", List.of(t.node("Tanh", List.of("x")), t.weight(1, HIDDEN), t.weight(0.1, HIDDEN)),
+		String y3 = t.node("LayerNormalization", List.of(t.node("Tanh", List.of("x")), t.weight(1, HIDDEN), t.weight(0.1, HIDDEN)),
 				TinyGraph.attr("epsilon", 1e-3f));
+		String y = t.node("LayerNormalization", List.of(t.node("Reshape", List.of(y3, t.longs(-1, HIDDEN))), t.weight(0.5, HIDDEN)),
+				TinyGraph.attr("epsilon", 1e-2f));
 		var model = t.model(y);
 		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("drq"), null);
-		assertEquals(1L, r.model().graph().nodes().stream().filter(n -> n.opType().equals("SkipLayerNormalization")).count(), r.model().graph().nodes().toString());
+		assertEquals(2L, r.model().graph().nodes().stream().filter(n -> n.opType().equals("SkipLayerNormalization")).count(), r.model().graph().nodes().toString());
 		var x = t.batch(t.data(4, -3, 3));
 		float[] expected = TinyGraph.run(model, x);
 		float[] actual = TinyGraph.run(r.model(), x);
