@@ -30,13 +30,21 @@ import ai.onnx.proto.OnnxMl.AttributeProto;
  * (Add included); the int8 model ran 1.6-2.1x the float one with the fusion against 1.0-1.3x without
  * (docs/zoo-bench.md, "ViT int8: SkipLayerNormalization"). Only float sums are fused: an Add whose output is
  * quantized (QLinearAdd) keeps its integer kernel.
+ *
+ * <p>A LayerNormalization no float sum reads (after a QLinearAdd, a Transpose of codes, a block's first norm) is written as
+ * SkipLayerNormalization of its input added to itself, with four times the epsilon: LayerNormalization(x + x, 4ε) is
+ * LayerNormalization(x, ε) (doubling is exact in float, so are the mean's, the variance's and the square root's factors of
+ * 2 and 4), and ONNX Runtime 1.29's LayerNormalization kernel is the slow one: round 24's FocalNet (channels-last blocks,
+ * [64, 196, 32] and [64, 49, 64]) took 6.3 ms in its five LayerNormalizations at batch 64, one thread, and its fiq-int8
+ * ran 1.14-1.19x fp32's CPU time (fp32 has two fused as SimplifiedLayerNormalization); written so, 0.85-0.92x. The kernel
+ * takes 2-D or 3-D input ("input is expected to have 3 or 2 dimensions"): a wider one is viewed as [N, -1, C] and reshaped back.
  */
 final class SkipLayerNormFusion {
 
 	static final String DOMAIN = ContribForms.DOMAIN;
 	static final String OP = "SkipLayerNormalization";
 
-	/** One fusion: the node written and the two nodes it replaced. */
+	/** One fusion: the node written and the nodes it replaced (no residual: the LayerNormalization's input added to itself). */
 	record Fused(Node skipLayerNorm, Node layerNorm, Node residual) {
 
 		boolean replaced(Node n) {
@@ -46,6 +54,11 @@ final class SkipLayerNormFusion {
 		/** The trace's words for what the file holds instead of {@code replaced}, given what the plan said of it. */
 		String reason(Node replaced, String planned) {
 			String node = DOMAIN + "." + OP + " '" + skipLayerNorm.name() + "'";
+			if (residual == null) {
+				return planned + "; written as one float " + node + " of its input added to itself with 4 times the epsilon, which normalizes"
+						+ " the same (doubling is exact in float): ONNX Runtime's LayerNormalization kernel ran 3-4x slower than that one"
+						+ " (round 24's FocalNet, [64, 196, 32])";
+			}
 			if (replaced == layerNorm) {
 				return planned + "; written with the residual Add '" + residual.name() + "' before it as one float " + node
 						+ " (ONNX Runtime's CPU optimizer does not fuse a residual sum that the next block reads too)";
@@ -90,10 +103,15 @@ final class SkipLayerNormFusion {
 				continue;
 			}
 			Fused f = fuse(ln, ed);
+			if (f == null) {
+				f = selfSkip(ln, ed);
+			}
 			if (f != null) {
 				fused.add(f);
 				removed.add(ln);
-				removed.add(f.residual());
+				if (f.residual() != null) {
+					removed.add(f.residual());
+				}
 			}
 		}
 		graph.nodes().removeIf(removed::contains);
@@ -105,8 +123,7 @@ final class SkipLayerNormFusion {
 
 	private Fused fuse(Node ln, GraphEditor ed) {
 		int hidden = lastDim(ln.input(0));
-		if (hidden <= 0 || !lastAxis(ln) || !vector(ln.input(1), hidden) || ln.inputs().size() > 2 && !ln.input(2).isEmpty() && !vector(ln.input(2), hidden)
-				|| ln.outputs().size() > 1 && ln.outputs().subList(1, ln.outputs().size()).stream().anyMatch(o -> !o.isEmpty())) {
+		if (hidden <= 0 || !lastAxis(ln) || !plain(ln, hidden)) {
 			return null;
 		}
 		Node add = graph.producer(ln.input(0)).orElse(null);
@@ -129,6 +146,41 @@ final class SkipLayerNormFusion {
 				AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT).setF(epsilon).build());
 		sln.setName(ln.name()); // the layer keeps its name: the trace's row for the LayerNormalization names the node that does its work
 		return new Fused(sln, ln, add);
+	}
+
+	/**
+	 * {@code ln} (over the last axis, constant 1-D scale and bias, no statistics read, input of known rank 2 or more) as
+	 * SkipLayerNormalization(x, x, scale, bias) with 4ε, on the input viewed as [N, -1, C] when it is wider than 3-D; null
+	 * when it does not qualify.
+	 */
+	private Fused selfSkip(Node ln, GraphEditor ed) {
+		int hidden = lastDim(ln.input(0));
+		int rank = rank(ln.input(0));
+		if (hidden <= 0 || rank < 2 || !lastAxis(ln) || !plain(ln, hidden)) {
+			return null;
+		}
+		String x = ln.input(0);
+		String y = ln.output(0);
+		if (rank > 3) {
+			String shape = ed.fresh(ln.name() + "_shape");
+			ed.add("Shape", ln.name() + "_shape", List.of(x), List.of(shape));
+			String view = ed.constant(ln.name() + "_3d", Tensor.ofLongs(ln.name() + "_3d", new long[] { 3 }, new long[] { 0, -1, hidden }));
+			x = ed.fresh(ln.name() + "_3d_input");
+			ed.add("Reshape", ln.name() + "_to_3d", List.of(ln.input(0), view), List.of(x));
+			y = ed.fresh(ln.name() + "_3d_output");
+			ed.add("Reshape", ln.name() + "_from_3d", List.of(y, shape), List.of(ln.output(0)));
+		}
+		float epsilon = ln.floatAttribute("epsilon", 1e-5f);
+		Node sln = ed.add(DOMAIN, OP, null, List.of(x, x, ln.input(1), ln.inputs().size() > 2 ? ln.input(2) : ""), List.of(y),
+				AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT).setF(4 * epsilon).build());
+		sln.setName(ln.name());
+		return new Fused(sln, ln, null);
+	}
+
+	/** A scale of {@code hidden} constants, a bias of as many or none, and no mean or inverse deviation output read. */
+	private boolean plain(Node ln, int hidden) {
+		return vector(ln.input(1), hidden) && !(ln.inputs().size() > 2 && !ln.input(2).isEmpty() && !vector(ln.input(2), hidden))
+				&& !(ln.outputs().size() > 1 && ln.outputs().subList(1, ln.outputs().size()).stream().anyMatch(o -> !o.isEmpty()));
 	}
 
 	/** Whether a QuantizeLinear reads the node's output: then ONNX Runtime runs it as an integer kernel (QLinearAdd), which stays. */

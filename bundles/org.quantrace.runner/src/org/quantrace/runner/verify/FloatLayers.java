@@ -36,11 +36,44 @@ final class FloatLayers {
 		if (kept == null || l.getOpType() == null) {
 			return;
 		}
-		if (!op(l, kept, original, where, document, found) && original != null && kept.getOpType().equals(original.getOpType())) {
+		if (op(l, kept, original, where, document, found) || original == null) {
+			return;
+		}
+		if (kept.getOpType().equals(original.getOpType())) {
 			wiring(kept, original, f, input, where, document, found);
 			attributes(kept, original, f, where, document, found);
 			bodies(kept, original, f, input, where, document, found);
+		} else if (original.getOpType().equals("LayerNormalization") && kept.getOpType().equals("SkipLayerNormalization") && kept.getInputCount() >= 3) {
+			skipNormalization(kept, original, f, input, where, document, found);
 		}
+	}
+
+	/**
+	 * A LayerNormalization the quantizer wrote as com.microsoft.SkipLayerNormalization normalizes with the float layer's scale and
+	 * bias, and with its epsilon: four times it where the node adds its input to itself (LayerNormalization(x + x, 4ε) is
+	 * LayerNormalization(x, ε)), as it is where it adds the residual sum. Before, the written node's op alone was held: an epsilon
+	 * left at ε on x + x (normalizing with ε/4) or another scale passed verify.
+	 */
+	private static void skipNormalization(NodeProto kept, NodeProto original, ModelFacts f, ModelFacts input, String where, String document,
+			List<Mismatch> found) {
+		boolean self = kept.getInput(0).equals(kept.getInput(1));
+		float epsilon = floatAttribute(original, "epsilon", 1e-5f);
+		float expected = self ? 4 * epsilon : epsilon;
+		float written = floatAttribute(kept, "epsilon", Float.NaN);
+		if (Float.compare(expected, written) != 0) {
+			found.add(new Mismatch(document, where + " epsilon", expected + " (the float model's LayerNormalization epsilon" + (self ? " times 4: the"
+					+ " node adds its input to itself)" : ")"), written + " (the quantized model's SkipLayerNormalization)"));
+		}
+		for (int i = 1; i < Math.min(original.getInputCount(), kept.getInputCount() - 1); i++) {
+			if (!original.getInput(i).isEmpty() && input.stored.containsKey(original.getInput(i))) {
+				constant(kept.getInput(i + 1), original.getInput(i), f, input, where + " input " + (i + 1), document, found);
+			}
+		}
+	}
+
+	private static float floatAttribute(NodeProto n, String name, float otherwise) {
+		return n.getAttributeList().stream().filter(a -> a.getName().equals(name) && a.getType() == AttributeProto.AttributeType.FLOAT).findFirst()
+				.map(AttributeProto::getF).orElse(otherwise);
 	}
 
 	/**

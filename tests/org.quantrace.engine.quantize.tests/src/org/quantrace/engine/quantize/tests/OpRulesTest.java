@@ -1102,7 +1102,7 @@ class OpRulesTest {
 		List<String> optimized = c.ops();
 		int transpose = optimized.indexOf("Transpose");
 		assertTrue(transpose > 0 && optimized.subList(0, transpose).contains("QuantizeLinear")
-				&& optimized.indexOf("LayerNormalization") < optimized.lastIndexOf("QuantizeLinear")
+				&& optimized.indexOf("com.microsoft.SkipLayerNormalization") < optimized.lastIndexOf("QuantizeLinear")
 				&& optimized.lastIndexOf("QuantizeLinear") < transpose, "ONNX Runtime transposes the codes: " + optimized);
 	}
 
