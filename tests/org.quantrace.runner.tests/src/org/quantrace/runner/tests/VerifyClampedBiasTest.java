@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.Progress;
 import org.quantrace.model.trace.LayerQuantizationRecord;
@@ -56,9 +57,13 @@ class VerifyClampedBiasTest {
 		Files.write(dir.resolve("model/shifted.onnx"), m.toBuilder().setGraph(g).build().toByteArray());
 	}
 
-	@Test
-	void aClampedBiasIsPrintedRecordedStatedAndDerivedAgain() throws IOException {
-		Path dir = Runs.exampleCopy("verify-clamped-bias");
+	private static Path dir;
+	private static Path out;
+	private static String printed;
+
+	@BeforeAll
+	static void run() throws IOException {
+		dir = Runs.exampleCopy("verify-clamped-bias");
 		shiftedModel(dir);
 		Path recipe = Runs.recipe(dir, "w16a16.qr", """
 				recipe w16a16 {
@@ -70,18 +75,22 @@ class VerifyClampedBiasTest {
 					schemes w16a16
 				}
 				""");
-		Path out = dir.resolve("out");
-		StringWriter printed = new StringWriter();
-		RecipeRunner.Outcome o = RecipeRunner.run(recipe, new RunOptions(out, Set.of(), Shard.ALL, Runs.TIME, true, Progress.NONE, new PrintWriter(printed)));
+		out = dir.resolve("out");
+		StringWriter log = new StringWriter();
+		RecipeRunner.Outcome o = RecipeRunner.run(recipe, new RunOptions(out, Set.of(), Shard.ALL, Runs.TIME, true, Progress.NONE, new PrintWriter(log)));
 		assertEquals(0, o.exitCode(), o.diagnostics().toString());
+		printed = log.toString();
+	}
 
+	@Test
+	void aClampedBiasIsPrintedRecordedStatedAndDerivedAgain() throws IOException {
 		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi"));
 		LayerQuantizationRecord conv = trace.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals(CONV))
 				.findFirst().orElseThrow();
 		Matcher stated = Pattern.compile("bias clamped to int32 in (\\d+) of 16 channels \\(first: channel 0\\)").matcher(conv.getReason());
 		assertTrue(stated.find(), "the layer's record says its bias was clamped: " + conv.getReason());
 		assertTrue(Integer.parseInt(stated.group(1)) >= 2, stated.group());
-		assertTrue(printed.toString().contains("cnn: w16a16: warning: layer " + CONV + ": " + stated.group()), "run prints it: " + printed);
+		assertTrue(printed.contains("cnn: w16a16: warning: layer " + CONV + ": " + stated.group()), "run prints it: " + printed);
 		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).contains("Deviation of w16a16 from its float model: layer " + CONV + " (Conv): "
 				+ stated.group()), "PhIMT0003 states it as a deviation");
 		List<Problem> honest = Verification.verify(out).problems();
@@ -103,5 +112,25 @@ class VerifyClampedBiasTest {
 				.forEach(l -> l.setReason((l.getReason() == null ? "" : l.getReason() + "; ") + "bias clamped to int32 in 1 of 32 channels (first: channel 5)"));
 		Tampering.remadeFromTrace(claimed, claiming);
 		Tampering.foundInTrace(Verification.verify(claimed).problems(), "/features/features.4/Conv", "int32 bias", "no bias clamped");
+	}
+
+	/**
+	 * A layer ONNX Runtime computes in float (16-bit activations) is recorded with the weights' type the model holds: the
+	 * trace's reason said "int8 weights" of the W16A16 Convs, whose codes are int16, and verify let it pass. A record edited
+	 * back to int8 (every document made again) is found.
+	 */
+	@Test
+	void theWeightsTypeALayersReasonStatesIsTheModels() throws IOException {
+		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi"));
+		LayerQuantizationRecord conv = trace.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals(CONV))
+				.findFirst().orElseThrow();
+		assertTrue(conv.getReason().startsWith("quantized (int16 weights, QuantizeLinear/DequantizeLinear around it), computed in float: "), conv.getReason());
+
+		Path int8 = Runs.copy(out, dir.resolve("said-int8"));
+		TraceModel forged = org.quantrace.model.QuantraceModel.loadTrace(int8.resolve("trace.xmi"));
+		forged.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals(CONV))
+				.forEach(l -> l.setReason(l.getReason().replace("(int16 weights, ", "(int8 weights, ")));
+		Tampering.remadeFromTrace(int8, forged);
+		Tampering.foundInTrace(Verification.verify(int8).problems(), "layer " + CONV, "weights' type", "int8", "int16");
 	}
 }
