@@ -1,6 +1,5 @@
 package org.quantrace.runner.tests;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -36,20 +35,12 @@ class AssessorRenderedTest {
 	private static final String DOCX = "logs/PhIMT0003-cnn.docx";
 	private static final String VERDICT = "no variant is accepted or rejected";
 
-	private static Path dir;
+	/** An honest fiq_int8 run of the example, which verifies clean (AssessorUnreadPartsTest.theHonestFolderHasNoMismatch makes the same run). */
 	private static Path out;
 
 	@BeforeAll
-	static void run() {
-		dir = Runs.exampleCopy("evidence12-rendered");
-		out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.fiqInt8Recipe(dir, "int8.qr", "int8", "model/fashion_cnn_trained.onnx"), out).exitCode());
-	}
-
-	@Test
-	void theHonestFolderHasNoMismatch() {
-		List<Problem> problems = Verification.verify(out).problems();
-		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	static void honestRun() {
+		out = Runs.fiqInt8Run("evidence12-rendered");
 	}
 
 	/** A white rectangle painted over the verdict's line after its text (an incremental content stream). */
@@ -101,7 +92,7 @@ class AssessorRenderedTest {
 	/** An anchored drawing (a white rectangle in front of the text) placed in the verdict's paragraph of the DOCX. */
 	@Test
 	void aDocxShapeOverTheVerdictIsFound() throws IOException {
-		Path forged = Runs.copy(out, dir.resolve("forged-docx-shape"));
+		Path forged = Runs.copy(out, out.getParent().resolve("forged-docx-shape"));
 		String shape = "<w:r><w:drawing><wp:anchor xmlns:wp=\"http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing\" distT=\"0\" distB=\"0\""
 				+ " distL=\"0\" distR=\"0\" simplePos=\"0\" relativeHeight=\"1\" behindDoc=\"0\" locked=\"0\" layoutInCell=\"1\" allowOverlap=\"1\">"
 				+ "<wp:simplePos x=\"0\" y=\"0\"/><wp:positionH relativeFrom=\"column\"><wp:posOffset>0</wp:posOffset></wp:positionH>"
@@ -144,7 +135,7 @@ class AssessorRenderedTest {
 
 	/** verify's findings on a copy of the run whose PDF log {@code edit} changed where the verdict's line is, SHA256SUMS recomputed. */
 	private static List<Problem> forgedPdf(String name, PdfEdit edit) throws IOException {
-		Path forged = Runs.copy(out, dir.resolve(name));
+		Path forged = Runs.copy(out, out.getParent().resolve(name));
 		Path pdf = forged.resolve(PDF);
 		try (PDDocument d = Loader.loadPDF(Files.readAllBytes(pdf))) {
 			edit.apply(d, verdict(d));
