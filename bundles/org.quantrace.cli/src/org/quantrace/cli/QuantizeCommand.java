@@ -298,7 +298,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		List<QuantizationResult.Layer> floatCompute = r.floatComputeLayers();
 		if (!floatCompute.isEmpty()) {
 			out.printf(Locale.ROOT, "Quantized but computed in float by ONNX Runtime (no integer kernel): %d layer(s):%n", floatCompute.size());
-			floatCompute.forEach(l -> out.printf(Locale.ROOT, "  - %s '%s': %s%n", l.opType(), l.node(), l.reason().substring(QuantizationResult.FLOAT_COMPUTE.length())));
+			floatCompute.forEach(l -> out.printf(Locale.ROOT, "  - %s '%s': %s%n", l.opType(), l.node(), QuantizationResult.floatComputeWhy(l.reason())));
 		}
 		List<QuantizationResult.Layer> weightOnly = r.weightOnlyLayers();
 		if (!weightOnly.isEmpty()) {

@@ -230,6 +230,13 @@ final class ModelRun {
 				c.clipped().values().forEach(w -> log("%s: %s: range far wider than its values: %s", m.getName(), scheme.name(), w.clipped(c.ranges().get(w.tensor()))));
 			}
 			result.wideRanges().forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.warning()));
+			for (QuantizationResult.Layer l : result.layers()) { // the trace's layer reason and PhIMT0003 say it too
+				String clamped = org.quantrace.report.ClampedBiases.stated(l.reason());
+				if (clamped != null) {
+					log("%s: %s: warning: layer %s: %s: it adds a smaller bias than the float model's; quantize it with int8 weights or 8-bit activations,"
+							+ " or exclude it", m.getName(), scheme.name(), l.node(), clamped);
+				}
+			}
 			model = result.model();
 		}
 		ModelArtifact a = write(scheme.name(), spec.isQuantized() ? ArtifactKind.QUANTIZED : input.artifact().getKind(), scheme.name(), model);

@@ -29,18 +29,20 @@ final class PdfBesideText {
 	/** Null when {@code actual} has the annotations and properties of {@code expected}; else the first that differs. */
 	static String difference(byte[] actual, byte[] expected) throws IOException {
 		try (PDDocument a = Loader.loadPDF(actual); PDDocument e = Loader.loadPDF(expected)) {
-			String d = first("annotation", annotations(a), annotations(e));
-			return d != null ? d : first("document property", properties(a), properties(e));
+			String d = first("annotation", annotations(a), annotations(e), SHOWN_BESIDE);
+			d = d != null ? d : first("document property", properties(a), properties(e), SHOWN_BESIDE);
+			return d != null ? d : first("text a reader does not see, finding", PdfHiddenText.of(a), PdfHiddenText.of(e), "(its glyphs are drawn, so its text reads whole)");
 		}
 	}
 
-	private static String first(String what, List<String> actual, List<String> expected) {
+	private static final String SHOWN_BESIDE = "(a reader shows it beside the pages' text)";
+
+	private static String first(String what, List<String> actual, List<String> expected, String why) {
 		for (int i = 0; i < Math.max(actual.size(), expected.size()); i++) {
 			String x = i < actual.size() ? actual.get(i) : "none";
 			String y = i < expected.size() ? expected.get(i) : "none";
 			if (!x.equals(y)) {
-				return "its text is the trace's, but its " + what + " " + (i + 1) + " reads '" + x + "' where the trace makes '" + y
-						+ "' (a reader shows it beside the pages' text)";
+				return "its text is the trace's, but its " + what + " " + (i + 1) + " reads '" + x + "' where the trace makes '" + y + "' " + why;
 			}
 		}
 		return null;

@@ -38,6 +38,8 @@ final class QdqWriter {
 	final List<QuantizedTensor> written = new ArrayList<>();
 	/** What the user must know of the model as written (a bias clamped to int32), for the quantize command's warnings. */
 	final List<String> warnings = new ArrayList<>();
+	/** Per layer whose int32 bias codes were clamped, what its record says ({@link Int32BiasClamp}). */
+	final Map<String, String> biasClamps = new java.util.LinkedHashMap<>();
 
 	QdqWriter(Graph g, QuantizationPlan plan, Map<String, QuantParams> activationParams, IoType io, boolean reduceRange) {
 		this.g = g;
@@ -481,6 +483,7 @@ final class QdqWriter {
 					+ " %.4g = s_input x s_weight needs code %.4g): the layer adds a smaller bias than the float model's; quantize it with"
 					+ " int8 weights or 8-bit activations, or exclude it", b.node().name(), beyond.size(), values.length, c, values[c], scales[perChannel ? c : 0],
 					Math.rint(values[c] / (double) scales[perChannel ? c : 0])));
+			biasClamps.merge(b.node().name(), Int32BiasClamp.statement(beyond.size(), values.length, c), (x, y) -> x);
 		}
 		storeDequantized(b.tensor(), Tensor.ofInts(b.tensor(), t.dims(), codes), p, b.node(), b.input());
 		Range own = QuantMath.range(values);

@@ -840,7 +840,7 @@ public final class QuantizationPlan {
 				floatNode(n, index, FLOAT_STEM + intoFloatLoop);
 				return;
 			}
-			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()) + note);
+			quantized(n, index, Kind.WEIGHTED, w, a, kernelPrefix(n, rule, a, w) + rule.kernelText(a.precision()) + note);
 		}
 
 		/**
@@ -1007,8 +1007,8 @@ public final class QuantizationPlan {
 		 * ConvTranspose: ONNX Runtime (CPU) has no integer ConvTranspose kernel ...", and `quantize` listed it as quantized
 		 * without a word of its float compute.
 		 */
-		static String kernelPrefix(Node n, OpRule rule, TensorSpec a) {
-			return rule.kernel().runs(a.precision()) ? "integer " + n.opType() + ": " : QuantizationResult.FLOAT_COMPUTE;
+		static String kernelPrefix(Node n, OpRule rule, TensorSpec a, TensorSpec weights) {
+			return rule.kernel().runs(a.precision()) ? "integer " + n.opType() + ": " : QuantizationResult.floatCompute(weights == null ? null : weights.precision());
 		}
 
 		/** The Add of a constant 1-D bias that reads only this MatMul's output, which ONNX Runtime fuses with it into (Q)Gemm. */
@@ -1046,7 +1046,7 @@ public final class QuantizationPlan {
 					return;
 				}
 			}
-			quantized(n, index, Kind.COMPUTE, null, a, kernelPrefix(n, rule, a) + rule.kernelText(a.precision()));
+			quantized(n, index, Kind.COMPUTE, null, a, kernelPrefix(n, rule, a, null) + rule.kernelText(a.precision()));
 		}
 
 		void clamp(Node n, int index, OpRule rule) {

@@ -61,12 +61,28 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 		return layers.stream().filter(l -> !l.quantized() && l.weights() != null).toList();
 	}
 
-	/** How the reason of a quantized layer that ONNX Runtime computes in float (no integer kernel for it) begins. */
-	public static final String FLOAT_COMPUTE = "quantized (int8 weights, QuantizeLinear/DequantizeLinear around it), computed in float: ";
+	/**
+	 * How the reason of a quantized layer that ONNX Runtime computes in float (no integer kernel for it) begins: with the type of
+	 * the weights it holds (none for a layer without weights). It said "int8 weights" of every such layer, int16 weights and a
+	 * MaxPool's none included (evidence12: a W16A16 run's trace and logs said int8 of every Conv).
+	 */
+	public static String floatCompute(QuantType weights) {
+		return "quantized (" + (weights == null ? "" : weights.literal() + " weights, ") + "QuantizeLinear/DequantizeLinear around it), computed in float: ";
+	}
+
+	/** {@link #floatCompute} as a pattern: group 1 the weights' type, if any. */
+	public static final java.util.regex.Pattern FLOAT_COMPUTE = java.util.regex.Pattern
+			.compile("^quantized \\((?:(\\w+) weights, )?QuantizeLinear/DequantizeLinear around it\\), computed in float: ");
 
 	/** Quantized layers that ONNX Runtime computes in float between DequantizeLinear and QuantizeLinear (ConvTranspose). */
 	public List<Layer> floatComputeLayers() {
-		return layers.stream().filter(l -> l.quantized() && l.reason() != null && l.reason().startsWith(FLOAT_COMPUTE)).toList();
+		return layers.stream().filter(l -> l.quantized() && l.reason() != null && FLOAT_COMPUTE.matcher(l.reason()).find()).toList();
+	}
+
+	/** Why a layer of {@link #floatComputeLayers} computes in float: its reason after {@link #floatCompute}. */
+	public static String floatComputeWhy(String reason) {
+		java.util.regex.Matcher m = FLOAT_COMPUTE.matcher(reason);
+		return m.find() ? reason.substring(m.end()) : reason;
 	}
 
 	public List<Layer> floatLayers() {

@@ -340,14 +340,14 @@ public final class Quantizer {
 			for (int i = branches.size() - 1; i >= 0; i--) {
 				QuantizationPlan branch = branches.get(i);
 				if (calibrated.ranges().keySet().containsAll(branch.calibrationTensors())) {
-					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec, warnings));
+					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec, warnings, padded));
 					decisions.addAll(branch.decisions());
 				} else {
 					decisions.addAll(branch.leftFloat("in a branch of '" + branch.graph().owner().name() + "' that no calibration sample took:"
 							+ " no ranges for its tensors, so it stays float"));
 				}
 			}
-			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings));
+			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings, padded));
 			decisions.sort(java.util.Comparator.comparingInt(Decision::layerIndex));
 			decisions = new ArrayList<>(ClampsRemovedAtLoad.apply(model.graph(), spec, decisions)); // with the scales written
 			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
@@ -393,7 +393,8 @@ public final class Quantizer {
 	}
 
 	/** Writes one graph's plan with the calibrated ranges (or the ones the plan fixes); returns what it quantized. */
-	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec, List<String> warnings) {
+	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec, List<String> warnings,
+			Map<String, String> said) {
 		Map<String, QuantParams> params = new LinkedHashMap<>();
 		Map<String, Range> ranges = new LinkedHashMap<>();
 		for (String root : plan.roots()) {
@@ -405,6 +406,7 @@ public final class Quantizer {
 		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
 		writer.write(ranges, calibrated.observed());
 		warnings.addAll(writer.warnings);
+		said(said, writer.biasClamps); // a clamped bias is a deviation of the layer: its reason says it
 		return writer.written;
 	}
 

@@ -172,12 +172,17 @@ final class TraceCheck implements DocumentCheck {
 			}
 		}
 		Quantizations model = facts.quantizations;
+		ClampedBiasCodes clamped = new ClampedBiasCodes();
+		StatedWeightTypes weightTypes = new StatedWeightTypes();
 		for (TensorQuantizationRecord t : q.getTensors()) {
 			String where = at + "tensor " + t.getTensor() + " (" + t.getRole().getLiteral() + ")";
 			Quantizations.Params held = facts.held.get(t);
 			if (held == null) {
 				found.add(new Mismatch(DOCUMENT, where, "quantized", "the model does not quantize it"));
 				continue;
+			}
+			if (t.getRole() == TensorRole.WEIGHT) {
+				weightTypes.add(t.getNode(), held.type());
 			}
 			List<Mismatch> best = compare(where, t, held);
 			found.addAll(best);
@@ -186,6 +191,9 @@ final class TraceCheck implements DocumentCheck {
 				String codes = WeightCodes.check(facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), f.value(held.codes()), held);
 				if (codes != null) {
 					found.add(new Mismatch(DOCUMENT, where + " codes", "the float model's " + t.getTensor() + " quantized", codes));
+				}
+				if (t.getRole() == TensorRole.BIAS) {
+					clamped.add(t.getNode(), facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), held);
 				}
 			}
 			if (best.isEmpty() && t.getRole() != TensorRole.BIAS) {
@@ -228,6 +236,13 @@ final class TraceCheck implements DocumentCheck {
 				}
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
 				same(found, DOCUMENT, where + " rewrite", Repeats.stated(l.getReason()), facts.repeats.statement(l.getNode()));
+				String statedType = StatedWeightTypes.stated(l.getReason());
+				if (statedType != null && l.isQuantized()) {
+					same(found, DOCUMENT, where + " weights' type (as its reason states it)", statedType, weightTypes.held(l.getNode()));
+				}
+				if (input != null) { // the float model's biases, from which the clamp is derived
+					same(found, DOCUMENT, where + " int32 bias", ClampedBiasCodes.stated(l.getReason()), clamped.derived(l.getNode()));
+				}
 			}
 		}
 		facts.paddings.escapes().forEach((node, escape) -> found.add(new Mismatch(DOCUMENT, at + "layer " + node + " added channels",

@@ -49,9 +49,8 @@ class AssessorUnreadPartsTest {
 
 	@BeforeAll
 	static void run() {
-		dir = Runs.exampleCopy("assessor11-docx");
-		out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.fiqInt8Recipe(dir, "int8.qr", "int8", "model/fashion_cnn_trained.onnx"), out).exitCode());
+		out = Runs.fiqInt8Run("assessor11-docx");
+		dir = out.getParent();
 	}
 
 	@Test

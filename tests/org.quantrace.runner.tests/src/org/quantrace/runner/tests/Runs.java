@@ -78,6 +78,17 @@ final class Runs {
 				""");
 	}
 
+	/** The output folder ("out") of a {@link #fiqInt8Recipe} run of the example's trained model in a copy of the example named {@code name}. */
+	static Path fiqInt8Run(String name) {
+		Path dir = exampleCopy(name);
+		Path out = dir.resolve("out");
+		int exit = run(fiqInt8Recipe(dir, "int8.qr", "int8", "model/fashion_cnn_trained.onnx"), out).exitCode();
+		if (exit != 0) {
+			throw new IllegalStateException("the example's fiq_int8 run: exit " + exit);
+		}
+		return out;
+	}
+
 	/** {@code text} as a recipe file next to the example's model and data. */
 	static Path recipe(Path exampleDir, String name, String text) {
 		try {

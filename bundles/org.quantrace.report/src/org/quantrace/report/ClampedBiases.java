@@ -1,0 +1,45 @@
+package org.quantrace.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.quantrace.model.trace.LayerQuantizationRecord;
+import org.quantrace.model.trace.OptimizationRecord;
+
+/**
+ * The layers whose int32 bias codes the quantizer clamped (engine.quantize's Int32BiasClamp writes the words in the layer's
+ * reason): the quantized model adds a smaller bias there than the float model, a deviation beyond rounding. PhIMT0003 states
+ * each under its optimization's table, run prints it, and verify derives the same words from the two model files.
+ */
+public final class ClampedBiases {
+
+	private ClampedBiases() {
+	}
+
+	/** The statement in a layer's reason; spaces may be line breaks in a document read back. */
+	public static final Pattern STATEMENT = Pattern.compile("bias\\s*clamped\\s*to\\s*int32\\s*in\\s*(\\d+)\\s*of\\s*(\\d+)\\s*channels\\s*\\(first:\\s*channel\\s*(\\d+)\\)");
+
+	/** The statement {@code reason} makes, or null. */
+	public static String stated(String reason) {
+		Matcher m = STATEMENT.matcher(reason == null ? "" : reason);
+		return m.find() ? m.group().replaceAll("\\s+", " ") : null;
+	}
+
+	/** PhIMT0003's deviation lines of {@code o}, one per layer whose bias was clamped, in the record's order. */
+	static List<String> deviations(OptimizationRecord o) {
+		List<String> out = new ArrayList<>();
+		if (o.getQuantization() == null) {
+			return out;
+		}
+		for (LayerQuantizationRecord l : o.getQuantization().getLayers()) {
+			String s = stated(l.getReason());
+			if (s != null) {
+				out.add("Deviation of " + o.getScheme() + " from its float model: layer " + l.getNode() + " (" + l.getOpType() + "): " + s
+						+ ": the quantized layer adds a smaller bias than the float model's there");
+			}
+		}
+		return out;
+	}
+}
