@@ -41,6 +41,26 @@ final class ElementTypes {
 		return types;
 	}
 
+	/**
+	 * Only the element types the model states: what every graph declares (inputs, outputs, value_info) and its stored tensors'
+	 * own types, no operator rule applied: what the engine knows of a model ONNX Runtime does not load ({@link ModelFacts#inventory}).
+	 */
+	static Map<String, DataType> declared(ModelFacts m) {
+		Map<String, DataType> types = new HashMap<>();
+		for (GraphProto g : m.graphs) {
+			for (List<ValueInfoProto> infos : List.of(g.getValueInfoList(), g.getInputList(), g.getOutputList())) {
+				for (ValueInfoProto v : infos) {
+					if (v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0) {
+						types.putIfAbsent(v.getName(), DataType.of(v.getType().getTensorType().getElemType()));
+					}
+				}
+			}
+			g.getInitializerList().forEach(t -> types.put(t.getName(), DataType.of(t.getDataType())));
+			g.getNodeList().forEach(n -> ModelFacts.constant(n).ifPresent(t -> types.put(n.getOutput(0), DataType.of(t.getDataType()))));
+		}
+		return types;
+	}
+
 	/** {@code sequences}: the element type of each tensor sequence, by name. */
 	private static void collect(GraphProto g, Map<String, DataType> types, Map<String, DataType> sequences, int opset) {
 		for (List<ValueInfoProto> infos : List.of(g.getValueInfoList(), g.getInputList(), g.getOutputList())) {
