@@ -61,10 +61,20 @@ public final class DebugFindings {
 		}
 		if (start != null) {
 			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);
-			lines.add(String.format(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: small errors"
-					+ " build up through the model; quantize the layers from there with more precision (int16 activations, per-channel weights) or leave"
-					+ " the first of them in float%s.", layer(start), start.opType(), start.node(), m.getLiteral(), start.accumulated().value(m),
-					last.accumulated().value(m), last.tensor(), lost.isEmpty() ? "" : ", though that leaves the output codes' loss above as it is"));
+			String where = String.format(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: ",
+					layer(start), start.opType(), start.node(), m.getLiteral(), start.accumulated().value(m), last.accumulated().value(m), last.tensor());
+			String though = lost.isEmpty() ? "" : ", though that leaves the output codes' loss above as it is";
+			if (!start.inFloat()) {
+				lines.add(where + "small errors build up through the model; quantize the layers from there with more precision (int16 activations,"
+						+ " per-channel weights) or leave the first of them in float" + though + ".");
+			} else {
+				// advice never proposes what is so already: a layer on float inputs runs in float, its error came in before it
+				List<String> before = start.quantizedBefore().stream().map(x -> "'" + x + "'").toList();
+				lines.add(where + "'" + start.node() + "' runs in float already (only its output is quantized, for the integer layers that read it),"
+						+ " so the error comes in before it, " + (before.isEmpty() ? "in the quantized tensors above it; quantize those"
+								: "from the quantized layers whose float outputs reach it: " + String.join(", ", before) + "; quantize them")
+						+ " with more precision (int16 activations, per-channel weights) or leave them in float" + though + ".");
+			}
 		}
 		return lines;
 	}
