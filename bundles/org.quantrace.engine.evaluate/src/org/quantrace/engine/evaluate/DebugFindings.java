@@ -28,6 +28,8 @@ public final class DebugFindings {
 			lines.add("Candidates to leave in float (exclude): " + String.join(", ", candidates));
 		} else if (!clipped.isEmpty()) {
 			lines.add("No candidate to leave in float: the tensors beyond the threshold on their own have ranges clipped at calibration (below).");
+		} else if (!r.flaggedInFloat().isEmpty()) {
+			lines.add("No candidate to leave in float: the tensors beyond the threshold on their own run in float already (below).");
 		} else if (start == null) {
 			lines.add("No tensor beyond the threshold, on its own or accumulated.");
 		} else {
@@ -41,6 +43,12 @@ public final class DebugFindings {
 							t.clipped())).toList())
 					+ ". To keep the far values: quantize with --unclipped (recipe: calibrate minmax unclipped), or leave float the layers that read"
 					+ " them (--exclude).");
+		}
+		List<DebugReport.TensorDebug> inFloat = r.flaggedInFloat();
+		if (!inFloat.isEmpty()) {
+			lines.add("Beyond the threshold on their own, but their layers run in float already, only their outputs quantized for the integer"
+					+ " layers that read them (leave those in float to keep the values float): " + String.join(", ", inFloat.stream()
+							.map(t -> String.format(Locale.ROOT, "'%s' (layer %s %s)", t.tensor(), layer(t), t.opType())).toList()) + ".");
 		}
 		List<DebugReport.TensorDebug> wide = r.wideRanges();
 		if (!wide.isEmpty()) {

@@ -103,7 +103,16 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	 * error is the far values' saturation, which the calibration chose over spending the codes on them.
 	 */
 	public List<String> exclusionCandidates() {
-		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose()).map(TensorDebug::node).filter(n -> !n.isEmpty()).distinct().toList();
+		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose() && !t.inFloat()).map(TensorDebug::node).filter(n -> !n.isEmpty())
+				.distinct().toList();
+	}
+
+	/**
+	 * The tensors flagged on their own whose layers run in float already: only their outputs are quantized, for the integer
+	 * layers that read them, so leaving the layer in float changes nothing (make_unseen25's siren: its Concat and Sins).
+	 */
+	public List<TensorDebug> flaggedInFloat() {
+		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose() && t.inFloat()).toList();
 	}
 
 	/**

@@ -50,4 +50,24 @@ class FloatLayerAdviceTest {
 		assertTrue(r.tensors().stream().filter(t -> t.tensor().equals("logits") || t.layerIndex() < 0).noneMatch(DebugReport.TensorDebug::inFloat),
 				"the output the integer Gemm writes and the model input are no float layers");
 	}
+
+	/**
+	 * At rmse/scale 0.28 (below the healthy 0.289) the Concat's and both Sins' own quantization is beyond the threshold too: they
+	 * were named "Candidates to leave in float (exclude)" though they run in float already; the head Gemm, an integer layer, is.
+	 */
+	@Test
+	void tensorsFlaggedOnTheirOwnWhoseLayersRunInFloatAreNoCandidates() {
+		OnnxModel q = Models.quantize(SIREN, "fiq_int8");
+		DebugReport r = QuantizationDebugger.debug(SIREN, "siren_small", q, "fiq_int8", Models.CALIBRATION, 64, DebugMetric.RMSE_OVER_SCALE, 0.28,
+				Progress.NONE);
+
+		List<String> flagged = r.tensors().stream().filter(DebugReport.TensorDebug::flagged).map(DebugReport.TensorDebug::node).toList();
+		assertEquals(List.of("/Concat", "/l1/Sin", "/l2/Sin", "/head/Gemm"), flagged, r.tensors().toString());
+		assertEquals(List.of("/head/Gemm"), r.exclusionCandidates());
+		List<String> lines = DebugFindings.of(r);
+		assertEquals("Candidates to leave in float (exclude): /head/Gemm", lines.get(0), lines.toString());
+		assertTrue(lines.contains("Beyond the threshold on their own, but their layers run in float already, only their outputs quantized for the"
+				+ " integer layers that read them (leave those in float to keep the values float): '/Concat_output_0' (layer 5 Concat),"
+				+ " '/l1/Sin_output_0' (layer 8 Sin), '/l2/Sin_output_0' (layer 11 Sin)."), lines.toString());
+	}
 }
