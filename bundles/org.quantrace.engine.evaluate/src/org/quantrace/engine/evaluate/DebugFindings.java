@@ -28,6 +28,8 @@ public final class DebugFindings {
 			lines.add("Candidates to leave in float (exclude): " + String.join(", ", candidates));
 		} else if (!clipped.isEmpty()) {
 			lines.add("No candidate to leave in float: the tensors beyond the threshold on their own have ranges clipped at calibration (below).");
+		} else if (!r.flaggedInFloat().isEmpty()) {
+			lines.add("No candidate to leave in float: the tensors beyond the threshold on their own run in float already (below).");
 		} else if (start == null) {
 			lines.add("No tensor beyond the threshold, on its own or accumulated.");
 		} else {
@@ -41,6 +43,12 @@ public final class DebugFindings {
 							t.clipped())).toList())
 					+ ". To keep the far values: quantize with --unclipped (recipe: calibrate minmax unclipped), or leave float the layers that read"
 					+ " them (--exclude).");
+		}
+		List<DebugReport.TensorDebug> inFloat = r.flaggedInFloat();
+		if (!inFloat.isEmpty()) {
+			lines.add("Beyond the threshold on their own, but their layers run in float already, only their outputs quantized for the integer"
+					+ " layers that read them (leave those in float to keep the values float): " + String.join(", ", inFloat.stream()
+							.map(t -> String.format(Locale.ROOT, "'%s' (layer %s %s)", t.tensor(), layer(t), t.opType())).toList()) + ".");
 		}
 		List<DebugReport.TensorDebug> wide = r.wideRanges();
 		if (!wide.isEmpty()) {
@@ -61,10 +69,20 @@ public final class DebugFindings {
 		}
 		if (start != null) {
 			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);
-			lines.add(String.format(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: small errors"
-					+ " build up through the model; quantize the layers from there with more precision (int16 activations, per-channel weights) or leave"
-					+ " the first of them in float%s.", layer(start), start.opType(), start.node(), m.getLiteral(), start.accumulated().value(m),
-					last.accumulated().value(m), last.tensor(), lost.isEmpty() ? "" : ", though that leaves the output codes' loss above as it is"));
+			String where = String.format(Locale.ROOT, "The accumulated error passes the threshold from layer %s %s ('%s', %s %.4g) on, %.4g at %s: ",
+					layer(start), start.opType(), start.node(), m.getLiteral(), start.accumulated().value(m), last.accumulated().value(m), last.tensor());
+			String though = lost.isEmpty() ? "" : ", though that leaves the output codes' loss above as it is";
+			if (!start.inFloat()) {
+				lines.add(where + "small errors build up through the model; quantize the layers from there with more precision (int16 activations,"
+						+ " per-channel weights) or leave the first of them in float" + though + ".");
+			} else {
+				// advice never proposes what is so already: a layer on float inputs runs in float, its error came in before it
+				List<String> before = start.quantizedBefore().stream().map(x -> "'" + x + "'").toList();
+				lines.add(where + "'" + start.node() + "' runs in float already (only its output is quantized, for the integer layers that read it),"
+						+ " so the error comes in before it, " + (before.isEmpty() ? "in the quantized tensors above it; quantize those"
+								: "from the quantized layers whose float outputs reach it: " + String.join(", ", before) + "; quantize them")
+						+ " with more precision (int16 activations, per-channel weights) or leave them in float" + though + ".");
+			}
 		}
 		return lines;
 	}

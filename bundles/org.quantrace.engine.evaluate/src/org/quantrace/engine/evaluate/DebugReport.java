@@ -71,10 +71,20 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	 * threshold (this tensor's quantization alone); {@code accumulatedFlagged}: the error the quantized model carries
 	 * here is (errors building up through the layers before it). {@code saturated}: how many of its float values lie beyond
 	 * the range its scale and zero point can hold (by more than half a step); {@code clipped}: what the quantized model says
-	 * its calibration did to the range ({@link WideRange#METADATA}), empty when it says nothing.
+	 * its calibration did to the range ({@link WideRange#METADATA}), empty when it says nothing. {@code inFloat}: the quantized
+	 * model computes its layer on float inputs only (only its output is quantized, for the integer layers that read it), and
+	 * {@code quantizedBefore} names the quantized layers whose float outputs reach it, where its error comes in.
 	 */
 	public record TensorDebug(int layerIndex, String tensor, String node, String opType, String fused, float scale, long zeroPoint,
-			String paramsFrom, Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged, long saturated, String clipped) {
+			String paramsFrom, Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged, long saturated, String clipped,
+			boolean inFloat, List<String> quantizedBefore) {
+
+		/** A tensor whose layer runs on quantized inputs. */
+		public TensorDebug(int layerIndex, String tensor, String node, String opType, String fused, float scale, long zeroPoint, String paramsFrom,
+				Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged, long saturated, String clipped) {
+			this(layerIndex, tensor, node, opType, fused, scale, zeroPoint, paramsFrom, isolated, accumulated, flagged, accumulatedFlagged, saturated,
+					clipped, false, List.of());
+		}
 
 		/** Whether the quantized model says its calibration clipped this range on purpose. */
 		public boolean clippedOnPurpose() {
@@ -93,7 +103,16 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	 * error is the far values' saturation, which the calibration chose over spending the codes on them.
 	 */
 	public List<String> exclusionCandidates() {
-		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose()).map(TensorDebug::node).filter(n -> !n.isEmpty()).distinct().toList();
+		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose() && !t.inFloat()).map(TensorDebug::node).filter(n -> !n.isEmpty())
+				.distinct().toList();
+	}
+
+	/**
+	 * The tensors flagged on their own whose layers run in float already: only their outputs are quantized, for the integer
+	 * layers that read them, so leaving the layer in float changes nothing (make_unseen25's siren: its Concat and Sins).
+	 */
+	public List<TensorDebug> flaggedInFloat() {
+		return tensors.stream().filter(t -> t.flagged() && !t.clippedOnPurpose() && t.inFloat()).toList();
 	}
 
 	/**

@@ -128,11 +128,14 @@ public final class QuantizationDebugger {
 			Node owner = fused ? layer : producer;
 			boolean inherited = p.owner() != null && !p.owner().equals(p.tensor());
 			int at = owner == null ? -1 : layerIndex.getOrDefault(owner.output(0), layerIndex.getOrDefault(p.tensor(), -1));
+			Node writer = inherited ? null : quantized.graph().producer(p.tensor()).orElse(null);
+			boolean inFloat = writer != null && FloatLayerOrigin.runsInFloat(quantized.graph(), writer);
 			tensors.add(new DebugReport.TensorDebug(at, p.tensor(), owner == null ? "" : owner.name(),
 					owner == null ? "input" : fused ? layer.opType() + "+" + producer.opType() : producer.opType(), fused ? producer.name() : "", p.scale(),
 					p.zeroPoint(), inherited ? p.owner() : "", iso, acc, !inherited && DebugReport.exceeds(metric, iso.value(metric), threshold),
 					!inherited && DebugReport.exceeds(metric, acc.value(metric), threshold), isolated.get(p.tensor()).saturated,
-					inherited ? "" : clipped.getOrDefault(WideRange.METADATA + p.tensor(), "")));
+					inherited ? "" : clipped.getOrDefault(WideRange.METADATA + p.tensor(), ""), inFloat,
+					inFloat ? FloatLayerOrigin.quantizedLayersBefore(quantized.graph(), writer) : List.of()));
 		}
 		tensors.sort(java.util.Comparator.comparingInt(DebugReport.TensorDebug::layerIndex).thenComparing(DebugReport.TensorDebug::tensor));
 		List<DebugReport.TopClass> topClasses = tops.entrySet().stream().map(e -> e.getValue().of(e.getKey())).toList();

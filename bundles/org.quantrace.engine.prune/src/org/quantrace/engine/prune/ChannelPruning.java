@@ -39,6 +39,8 @@ final class ChannelPruning {
 	private static final Set<String> LAST_AXIS_ACTIVATIONS = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Clip", "HardSigmoid", "HardSwish",
 			"Elu", "Selu", "Softplus", "Erf", "Gelu", "Sin", "Cos", "Identity", "Dropout");
 	private static final Set<String> ELEMENTWISE = Set.of("Add", "Sub", "Mul", "Div");
+	private static final Set<String> REDUCTIONS = Set.of("ReduceL1", "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceMax", "ReduceMean",
+			"ReduceMin", "ReduceProd", "ReduceSum", "ReduceSumSquare");
 
 	/** Channels shared by layers whose outputs are combined elementwise. */
 	static final class Space {
@@ -99,7 +101,7 @@ final class ChannelPruning {
 		for (Node c : readers.getOrDefault(tensor, List.of())) {
 			int k = c.inputs().indexOf(tensor);
 			String op = c.opType();
-			if (!c.domain().isEmpty() || channelsLast(s) && !keepsLastAxis(c, k, channels)) {
+			if (!c.domain().isEmpty() || channelsLast(s) && !keepsLastAxis(c, k, channels, tensor)) {
 				fail(s, c);
 			} else if (PASS_THROUGH.contains(op) && k == 0) {
 				if (op.equals("PRelu") && g.initializer(c.input(1)) != null && g.initializer(c.input(1)).elementCount() == channels) {
@@ -163,6 +165,8 @@ final class ChannelPruning {
 				if (graphOutputs.contains(c.output(0))) {
 					s.failure = "its channels reach the model output '" + c.output(0) + "'";
 				}
+			} else if (REDUCTIONS.contains(op) && k == 0 && reducesOtherAxes(c, tensor, channelsLast(s))) {
+				walk(c.output(0), s, channels, seen);
 			} else if (denseInput(c, tensor) && (spatial(tensor) == 1 || channelsLast(s))) {
 				s.actions.put(c, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
 			} else {
@@ -190,16 +194,40 @@ final class ChannelPruning {
 		return p.opType().equals("MatMul") && out != null && out.shape() != null && out.shape().size() >= 3;
 	}
 
-	private boolean keepsLastAxis(Node c, int k, int channels) {
+	private boolean keepsLastAxis(Node c, int k, int channels, String tensor) {
 		String op = c.opType();
 		if (LAST_AXIS_ACTIVATIONS.contains(op)) {
 			return k == 0;
+		}
+		if (REDUCTIONS.contains(op)) {
+			return k == 0 && reducesOtherAxes(c, tensor, true);
 		}
 		if (ELEMENTWISE.contains(op) && k <= 1) {
 			Tensor constant = g.initializer(c.input(1 - k));
 			return constant == null || constant.elementCount() == 1 || constant.dims().length == 1 && constant.elementCount() == channels;
 		}
 		return op.equals("MatMul") && k == 0;
+	}
+
+	/**
+	 * Whether a reduction of {@code tensor} leaves its batch axis and its channel axis (1, or the last one for channels-last)
+	 * alone: its output holds the same channels at the same axis, kept dimensions or not. ConvNeXt V2's GRN takes the L2 norm
+	 * over H and W, then divides by its mean over the channels: refused at the ReduceL2, the record named the op that keeps the
+	 * channels apart (make_unseen25's convnext2); the walk now goes on to the ReduceMean that mixes them. Axes given neither as
+	 * an attribute nor as a stored input, or a rank the shape probe did not find, are no such reduction.
+	 */
+	private boolean reducesOtherAxes(Node c, String tensor, boolean channelsLast) {
+		TensorInfo info = shapes.get(tensor);
+		List<Long> axes = c.intsAttribute("axes");
+		if (axes.isEmpty() && c.inputs().size() > 1 && !c.input(1).isEmpty() && g.constant(c.input(1)) != null) {
+			axes = Arrays.stream(g.constant(c.input(1)).toLongArray()).boxed().toList();
+		}
+		if (info == null || info.shape() == null || axes.isEmpty()) {
+			return false;
+		}
+		int rank = info.shape().size();
+		int channelAxis = channelsLast ? rank - 1 : 1;
+		return axes.stream().mapToLong(a -> a < 0 ? a + rank : a).noneMatch(a -> a == 0 || a == channelAxis);
 	}
 
 	private boolean denseInput(Node n, String tensor) {

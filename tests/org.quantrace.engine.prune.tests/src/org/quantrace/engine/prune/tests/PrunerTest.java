@@ -28,6 +28,7 @@ import org.quantrace.model.recipe.ThresholdScope;
 import org.quantrace.testing.FashionMnist;
 import org.quantrace.testing.ModelAccuracy;
 import org.quantrace.testing.TestData;
+import org.quantrace.testing.TestModels;
 
 class PrunerTest {
 
@@ -149,6 +150,56 @@ class PrunerTest {
 		System.out.printf("siren_small channel 25%% local: %d -> %d parameters, top-1 %.4f (torch fp32 0.3581)%n", r.parametersBefore(),
 				r.parametersAfter(), top1);
 		assertTrue(top1 > 0.2, "the pruned sine network runs and still classifies above chance: " + top1);
+	}
+
+	/**
+	 * ConvNeXt V2's GRN on channels-last tokens (make_unseen25's convnext2, small): fc1 → h [2, 3, 3, 8]; ReduceL2 over H, W →
+	 * gx; gx / ReduceMean(gx) over the channels → nx; h · nx + h → fc2. Refusing fc1 is right, since the mean mixes the channels,
+	 * but the record named the ReduceL2 over H, W, which keeps them apart: "its channels reach 'grn_l2' (ReduceL2)".
+	 */
+	@Test
+	void aGlobalResponseNormIsRefusedAtTheMeanOverTheChannels() {
+		PruningResult r = Pruner.prune(OnnxModel.of(grn(true)), "grn", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of()));
+
+		assertEquals("its channels reach 'grn_mean' (ReduceMean), which does not keep channels apart", r.notPruned().get("fc1"));
+		assertArrayEquals(new long[] { 6, 8 }, weight(r.model().graph(), "fc1"));
+	}
+
+	/** The same block without the mean over the channels: the norm over H, W keeps them apart, and fc1 loses a quarter of them. */
+	@Test
+	void aNormOverTheSpatialAxesKeepsTheChannelsApart() {
+		OnnxModel model = OnnxModel.of(grn(false));
+		PruningResult r = Pruner.prune(model, "grn", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of()));
+
+		assertTrue(!r.notPruned().containsKey("fc1"), r.notPruned().toString());
+		assertArrayEquals(new long[] { 6, 6 }, weight(r.model().graph(), "fc1"));
+		assertArrayEquals(new long[] { 6, 4 }, weight(r.model().graph(), "fc2"), "fc2 reads the channels fc1 kept");
+		assertEquals(2 * 3 * 3 * 4, run(r.model(), random(2, 3, 3, 6)).length, "the pruned model runs");
+	}
+
+	/** GRN as torch exports it at opset 13 (axes as attributes), with or without the division by the mean over the channels. */
+	private static ai.onnx.proto.OnnxMl.ModelProto grn(boolean meanOverChannels) {
+		Random random = new Random(3);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = new java.util.ArrayList<>(List.of(TestModels.node("MatMul", "fc1", List.of("x", "w1"), "h"),
+				reduce("ReduceL2", "grn_l2", "h", "gx", 1, 2)));
+		if (meanOverChannels) {
+			nodes.add(reduce("ReduceMean", "grn_mean", "gx", "m", -1));
+			nodes.add(TestModels.node("Div", "grn_div", List.of("gx", "m"), "nx"));
+		}
+		nodes.add(TestModels.node("Mul", "grn_mul", List.of("h", meanOverChannels ? "nx" : "gx"), "y"));
+		nodes.add(TestModels.node("Add", "grn_add", List.of("y", "h"), "z"));
+		nodes.add(TestModels.node("MatMul", "fc2", List.of("z", "w2"), "out"));
+		return TestModels.graph(nodes, List.of(TestModels.uniform("w1", random, -1, 1, 6, 8), TestModels.uniform("w2", random, -1, 1, 8, 4)),
+				TestModels.tensor("x", 2, 3, 3, 6), TestModels.tensor("out", 2, 3, 3, 4));
+	}
+
+	private static ai.onnx.proto.OnnxMl.NodeProto reduce(String op, String name, String input, String output, long... axes) {
+		ai.onnx.proto.OnnxMl.AttributeProto.Builder a = ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("axes")
+				.setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS);
+		for (long axis : axes) {
+			a.addInts(axis);
+		}
+		return TestModels.node(op, name, List.of(input), output).toBuilder().addAttribute(a).build();
 	}
 
 	@Test

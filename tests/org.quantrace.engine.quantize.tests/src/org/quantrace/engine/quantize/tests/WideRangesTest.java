@@ -135,4 +135,23 @@ class WideRangesTest {
 		assertEquals(Map.of(), r.calibration().clipped(), "no second pass");
 		assertEquals(Map.of(), r.calibration().methods());
 	}
+
+	/**
+	 * make_unseen25's detr: its first decoder layer's self-attention reads the zeros DETR starts its queries from, and min-max
+	 * gave that tensor [0, 0] at scale 1: quantize read it "again by percentile 99.99, [0.000, 0.000]" and then warned "range far
+	 * wider than its values: ... [0.000, 0.000] holds values of RMS 0.000, 0.00 steps ...; calibrate with percentile=99.99 or
+	 * entropy": no range is wider than zeros, which every scale holds exactly (0 is a code).
+	 */
+	@Test
+	void zerosOnlyAreNoWideRange() {
+		String[] y = new String[2];
+		TinyGraph t = graph(y);
+		QuantizationResult r = TinyGraph.quantize(t.model(y[1]), Schemes.preset("fiq_int8"),
+				new ArrayDataset("zeros", new float[SAMPLES * FEATURES], new long[] { FEATURES }, null));
+
+		assertEquals(0.0, r.calibration().rms().get(y[0]), "the MatMul's values are all 0");
+		assertEquals(Map.of(), r.calibration().clipped(), "nothing to read again");
+		assertEquals(List.of(), r.wideRanges());
+		assertTrue(r.warnings().stream().noneMatch(w -> w.contains("far wider")), r.warnings().toString());
+	}
 }
