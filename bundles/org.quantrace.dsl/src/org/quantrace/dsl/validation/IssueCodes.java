@@ -29,6 +29,8 @@ public final class IssueCodes {
 	// declarations
 	public static final String DUPLICATE_NAME = "duplicate-name";
 	public static final String DUPLICATE_SETTING = "duplicate-setting";
+	/** A list naming one entry twice ({@code schemes fiq_int8, drq, fiq_int8}): RecipeListValidator. */
+	public static final String DUPLICATE_ENTRY = "duplicate-entry";
 	public static final String RESERVED_NAME = "reserved-name";
 	public static final String MISSING_MODEL_PATH = "missing-model-path";
 	public static final String MISSING_DATASET_PATH = "missing-dataset-path";
