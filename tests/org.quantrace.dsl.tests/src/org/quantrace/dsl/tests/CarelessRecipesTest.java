@@ -10,7 +10,6 @@ import java.util.List;
 import org.eclipse.xtext.diagnostics.Severity;
 import org.eclipse.xtext.testing.InjectWith;
 import org.eclipse.xtext.testing.extensions.InjectionExtension;
-import org.eclipse.xtext.validation.Issue;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -20,12 +19,15 @@ import org.quantrace.testing.TestData;
 import com.google.inject.Inject;
 
 /**
- * A list that names an entry twice (hostile12): {@code schemes fiq_int8, drq, fiq_int8} ran fiq_int8 twice into one file, exit 0,
- * and verify found a mismatch in that honest folder. An error at the second mention, naming the first's line.
+ * The example recipe as a careless user edits it (hostile12). A list that names an entry twice: {@code schemes fiq_int8, drq,
+ * fiq_int8} ran fiq_int8 twice into one file, exit 0, and verify found a mismatch in that honest folder; now an error at the
+ * second mention, naming the first's line. A number written as Python or a paper writes it, with an exponent: the parser said
+ * "'e' is not a word of the recipe language here: did you mean 'x', 'by' or 'dB'?" or "extraneous input 'e309' expecting 'pt'";
+ * now one error saying that a recipe writes decimals, with the decimals to write.
  */
 @ExtendWith(InjectionExtension.class)
 @InjectWith(RecipeInjectorProvider.class)
-class RepeatedEntriesTest {
+class CarelessRecipesTest {
 
 	private static Path dir;
 	private static String example;
@@ -35,13 +37,18 @@ class RepeatedEntriesTest {
 
 	@BeforeAll
 	static void files() throws IOException {
-		dir = Recipes.exampleSurroundings("repeated"); // the example's files, so that only the mistake under test speaks
+		dir = Recipes.exampleSurroundings("careless"); // the example's files, so that only the mistake under test speaks
 		example = Files.readString(TestData.example("fashion_cnn.qr"));
 	}
 
 	private List<String> errors(String name, String text) {
 		return recipes.validate(recipes.load(dir, name, text)).stream().filter(i -> i.getSeverity() == Severity.ERROR)
 				.map(i -> i.getLineNumber() + ":" + i.getColumn() + " [" + i.getCode() + "] " + i.getMessage()).toList();
+	}
+
+	/** The errors as "line message" (a syntax error's column is the lexer's: where the 'e' begins). */
+	private List<String> linesAndMessages(String text) {
+		return errors("exponent.qr", text).stream().map(e -> e.replaceFirst(":[0-9]+ \\[syntax\\]", "")).toList();
 	}
 
 	@Test
@@ -64,5 +71,19 @@ class RepeatedEntriesTest {
 	@Test
 	void theExampleNamesEachEntryOnce() {
 		assertEquals(List.of(), errors("example.qr", example));
+	}
+
+	@Test
+	void aToleranceWithANegativeExponentIsSaidWithItsDecimals() {
+		assertEquals(List.of("29 '5e-1': a recipe writes numbers in decimals, without an exponent: write 0.5"),
+				linesAndMessages(example.replace("tolerance 0.5 pt", "tolerance 5e-1 pt")));
+	}
+
+	@Test
+	void aHugeBoundIsSaidWithoutItsThreeHundredDigits() {
+		assertEquals(List.of("30 '1e400': a recipe writes numbers in decimals, without an exponent: a value of that size is beyond what a clause takes;"
+				+ " write the value you mean in decimals"), linesAndMessages(example.replace("accuracy drop < 1 pt", "accuracy drop < 1e400 pt")));
+		assertEquals(List.of("30 '2.5E1': a recipe writes numbers in decimals, without an exponent: write 25"),
+				linesAndMessages(example.replace("accuracy drop < 1 pt", "accuracy drop < 2.5E1 pt")));
 	}
 }
