@@ -34,10 +34,7 @@ final class CommandOutput {
 	 * read-only file (an {@link org.quantrace.engine.InvalidInputException}, exit 2, nothing run).
 	 */
 	static void check(ParseResult parsed) {
-		ParseResult command = parsed;
-		while (command.subcommand() != null) {
-			command = command.subcommand();
-		}
+		ParseResult command = leaf(parsed);
 		OptionSpec out = command.commandSpec().findOption("-o");
 		if (out == null || !command.hasMatchedOption(out) || !(out.getValue() instanceof Path target)) {
 			return;
@@ -60,6 +57,21 @@ final class CommandOutput {
 		if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
 			checkReplaceable(command, out, target);
 		}
+	}
+
+	/** The {@code -o} path the command line gives, or null (no such option, or not given). */
+	static Path target(ParseResult parsed) {
+		ParseResult command = leaf(parsed);
+		OptionSpec out = command.commandSpec().findOption("-o");
+		return out != null && command.hasMatchedOption(out) && out.getValue() instanceof Path target ? target : null;
+	}
+
+	private static ParseResult leaf(ParseResult parsed) {
+		ParseResult command = parsed;
+		while (command.subcommand() != null) {
+			command = command.subcommand();
+		}
+		return command;
 	}
 
 	/**

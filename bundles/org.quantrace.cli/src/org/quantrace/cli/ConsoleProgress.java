@@ -43,6 +43,11 @@ public final class ConsoleProgress implements Progress {
 	 * overrides the choice); the width is $COLUMNS, else 80.
 	 */
 	static Progress forConsole(PrintWriter err) {
+		// every command's work stops at its next step after Ctrl-C or SIGTERM, as run's did: nothing half-written, exit 130/143
+		return Interruption.watched(unwatched(err));
+	}
+
+	private static Progress unwatched(PrintWriter err) {
 		String mode = System.getenv().getOrDefault("QUANTRACE_PROGRESS", "");
 		if (mode.equals("none")) {
 			return Progress.NONE;

@@ -172,12 +172,13 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			ModelFiles.requireRuns(variants.get(i).model(), all.get(i), dataset);
 		}
 		long classes = org.quantrace.engine.data.LabelCheck.outputWidth(variants.get(0).model());
-		if (options.task() == EvaluationOptions.Task.CLASSIFICATION && !multilabel && classes > 1 && topK >= classes
+		String trivial = Metrics.trivialTopK(topK, classes);
+		if (options.task() == EvaluationOptions.Task.CLASSIFICATION && !multilabel && trivial != null
 				&& spec.commandLine().getParseResult().hasMatchedOption("--top-k")) {
 			// --top-k 1000 on 10 classes printed top-1000 accuracy 1.0 for every model without a word; the default 5 is no choice of
-			// the user's (a model of 4 classes was warned of it, before its own error)
+			// the user's (a model of 4 classes was warned of it, before its own error); a recipe's top-k is said by the same rule
 			spec.commandLine().getErr().println("quantrace: warning: --top-k " + topK + " is not below the " + classes + " classes of "
-					+ names.get(all.get(0)) + ": its top-" + topK + " accuracy is 1 for every model by definition; give --top-k " + (classes - 1) + " or less");
+					+ names.get(all.get(0)) + ": " + trivial + "; give --top-k " + (classes - 1) + " or less");
 		}
 		EvaluationReport report = Evaluator.evaluate(variants, dataset, options, ConsoleProgress.forConsole(spec.commandLine().getErr()));
 		Map<String, TensorInventory> inventories = new LinkedHashMap<>();

@@ -27,17 +27,34 @@ final class Interruption {
 
 	/** The first signal's exit code (0: none came). */
 	private final AtomicInteger requested = new AtomicInteger();
+	/** Whether a command's work watches for the first signal (it has made its progress): else a signal ends the process at once. */
+	private volatile boolean armed;
 
 	private Interruption() {
+	}
+
+	/** The handlers {@link Main#main} installed for this process: null in a test or a host calling {@link Main#execute}. */
+	private static volatile Interruption installed;
+
+	/**
+	 * The process's handlers, installed by {@link Main#main} for every command (run only had them: Ctrl-C of quantize,
+	 * evaluate, debug... ended at the JVM's default, exit 130 without a word); null outside the command line.
+	 */
+	static Interruption current() {
+		return installed;
 	}
 
 	/** Installs the handlers for the rest of the process; outside a console JVM (tests) it does nothing and never interrupts. */
 	static Interruption install(PrintWriter err) {
 		Interruption i = new Interruption();
+		installed = i;
 		try {
 			for (String name : new String[] { "INT", "TERM" }) {
 				Signal.handle(new Signal(name), s -> {
 					int code = exitCode(s.getName());
+					if (!i.armed) { // no work watches for it (lsp, inspect, validate): the JVM's default, which runs the shutdown hooks
+						System.exit(code);
+					}
 					if (i.requested.getAndUpdate(first -> first == 0 ? code : first) != 0) {
 						Runtime.getRuntime().halt(code);
 					}
@@ -56,14 +73,26 @@ final class Interruption {
 		return "TERM".equals(signal) ? ExitCodes.TERMINATED : ExitCodes.INTERRUPTED;
 	}
 
+	/** Whether a signal came (it stops the work at its next step; after the last one, the work ends as it would have). */
+	boolean came() {
+		return requested.get() != 0;
+	}
+
 	/** The exit code for the signal that stopped the work: 143 after SIGTERM, else 130. */
 	int exitCode() {
 		int code = requested.get();
 		return code == 0 ? ExitCodes.INTERRUPTED : code;
 	}
 
+	/** {@code progress}, stopping the work at its next step once a signal came: the {@link #current} handlers', if any. */
+	static Progress watched(Progress progress) {
+		Interruption i = installed;
+		return i == null ? progress : i.watch(progress);
+	}
+
 	/** {@code progress}, stopping the work at its next step once a signal came. */
-	Progress watch(Progress progress) {
+	private Progress watch(Progress progress) {
+		armed = true;
 		return (label, total, unit) -> {
 			check();
 			Progress.Task task = progress.start(label, total, unit);

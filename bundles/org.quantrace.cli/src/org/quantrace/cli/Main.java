@@ -2,6 +2,7 @@ package org.quantrace.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.IoErrors;
@@ -15,18 +16,11 @@ public final class Main {
 	private Main() {
 	}
 
-	private static volatile boolean commandLine;
-
 	public static void main(String[] args) {
-		commandLine = true;
 		PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
 		PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+		Interruption.install(err); // Ctrl-C and SIGTERM, for every command
 		System.exit(execute(args, out, err));
-	}
-
-	/** Whether this is the quantrace process itself (not a test or a host calling {@link #execute}): signals are then ours to handle. */
-	static boolean isCommandLine() {
-		return commandLine;
 	}
 
 	/** Runs a command line and returns its exit code (see {@link ExitCodes}); used by tests too. */
@@ -44,7 +38,7 @@ public final class Main {
 			}
 			return java.nio.file.Path.of(s);
 		});
-		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
+		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> e instanceof Interruption.Stopped ? interrupted(parseResult, err) : report(e, err));
 		cli.setExecutionStrategy(parsed -> {
 			try {
 				CommandOutput.check(parsed); // before any work: an output never destroys an input
@@ -75,6 +69,10 @@ public final class Main {
 			code = ExitCodes.FAILED;
 		} catch (Error e) {
 			code = report(e, err);
+		}
+		Interruption signal = Interruption.current();
+		if (signal != null && signal.came() && code != signal.exitCode()) { // after "stopping...": say that it did not stop
+			err.println("quantrace: the signal came after the last step of the work, which ended as it would have (exit " + code + ")");
 		}
 		out.flush();
 		err.flush();
@@ -154,6 +152,17 @@ public final class Main {
 		String suggestion = meant != null ? "did you mean '" + meant + "'?" : org.quantrace.dsl.Suggestions.didYouMean(word, top.getSubcommands().keySet());
 		return "unknown command '" + word + "': " + (suggestion == null ? "the" : suggestion + " The") + " commands are "
 				+ String.join(", ", top.getSubcommands().keySet()) + " (quantrace help COMMAND).";
+	}
+
+	/**
+	 * A command stopped by Ctrl-C or SIGTERM at a step of its work, before it wrote anything (its writes come after its last
+	 * step, and are atomic): said, and the shells' code for the signal. It ended at the JVM's default before, exit 130 without a word.
+	 */
+	private static int interrupted(CommandLine.ParseResult parsed, PrintWriter err) {
+		Path target = CommandOutput.target(parsed);
+		err.println("quantrace: interrupted; nothing was written" + (target == null ? "" : " (" + target + " is as it was)"));
+		Interruption i = Interruption.current();
+		return i == null ? ExitCodes.INTERRUPTED : i.exitCode();
 	}
 
 	private static int report(Throwable e, PrintWriter err) {

@@ -120,6 +120,12 @@ final class QuantizeCommand implements Callable<Integer> {
 			}
 		}
 		Dataset data = calibration == null ? null : calibration.open(spec.commandLine().getErr());
+		// the samples asked for, as a recipe's samples clause is said (DataChecks), by the same rule
+		String few = data == null || calibration.samples == null || resolved.technique() != QuantizationSpec.Technique.FULL_INTEGER ? null
+				: org.quantrace.engine.calibrate.CalibrationSize.fewSamples(data.size());
+		if (few != null) {
+			spec.commandLine().getErr().println("quantrace: warning: --samples " + calibration.samples + ": " + few);
+		}
 		if (resolved.isQuantized()) { // the calibration runs it
 			ModelFiles.requireRuns(source, model, data);
 		}

@@ -56,16 +56,14 @@ final class RunCommand implements Callable<Integer> {
 		PrintWriter err = spec.commandLine().getErr();
 		PrintWriter stdout = spec.commandLine().getOut();
 		Path target = out != null ? out : Path.of("quantrace-out", recipe.getFileName().toString().replaceFirst("\\.qr$", ""));
-		Interruption interruption = Main.isCommandLine() ? Interruption.install(err) : null;
-		Progress progress = ConsoleProgress.forConsole(err);
-		RunOptions options = RunOptions.of(target, new LinkedHashSet<>(only), shard == null ? Shard.ALL : Shard.parse(shard),
-				interruption == null ? progress : interruption.watch(progress), err);
+		Progress progress = ConsoleProgress.forConsole(err); // watched for Ctrl-C and SIGTERM
+		RunOptions options = RunOptions.of(target, new LinkedHashSet<>(only), shard == null ? Shard.ALL : Shard.parse(shard), progress, err);
 		RecipeRunner.Outcome outcome;
 		try {
 			outcome = RecipeRunner.run(recipe, options);
 		} catch (Interruption.Stopped e) {
 			err.println("quantrace: interrupted; " + target + " is as the previous run left it");
-			return interruption.exitCode();
+			return Interruption.current().exitCode();
 		}
 		outcome.diagnostics().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
 		if (outcome.exitCode() == ExitCodes.INVALID_INPUT) {

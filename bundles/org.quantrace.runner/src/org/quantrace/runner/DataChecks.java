@@ -65,6 +65,7 @@ final class DataChecks {
 		boolean quantizes = schemes.stream().anyMatch(s -> s.spec().isQuantized());
 		Map<DatasetDeclaration, Use> uses = uses(ctx, schemes);
 		java.util.Set<ModelDeclaration> ran = new java.util.HashSet<>();
+		DeclaredCounts.calibrationSamples(ctx, schemes, recipeAsGiven, problems);
 		for (ModelDeclaration m : ctx.models()) {
 			OnnxModel model;
 			try {
@@ -89,6 +90,7 @@ final class DataChecks {
 				checkFloat(ctx, m, model, recipeAsGiven, problems, refused);
 			}
 			checkTrainedCodes(ctx, m, model, schemes, recipeAsGiven, problems);
+			DeclaredCounts.topK(ctx, m, model, recipeAsGiven, problems);
 			Map<String, IoQuantization.Io> integerInputs = integerInputs(ctx, m, model, uses.values(), recipeAsGiven, problems);
 			for (Map.Entry<DatasetDeclaration, Use> use : uses.entrySet()) {
 				boolean readable = checkData(ctx, m, model, use.getKey(), use.getValue(), integerInputs, recipeAsGiven, problems, ran);
@@ -274,7 +276,7 @@ final class DataChecks {
 	 * scores none (not the evaluation's data, outputs measured against a reference, a width not declared, or one class index
 	 * per sample).
 	 */
-	private static long scoredClasses(RecipeContext ctx, DatasetDeclaration d, OnnxModel model) {
+	static long scoredClasses(RecipeContext ctx, DatasetDeclaration d, OnnxModel model) {
 		org.quantrace.model.recipe.EvaluationStep e = ctx.recipe().getEvaluation();
 		long[] shape = LabelCheck.firstOutputShape(model);
 		if (e == null || e.getDataset() != d || shape == null) {

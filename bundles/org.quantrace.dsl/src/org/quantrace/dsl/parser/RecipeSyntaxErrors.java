@@ -51,6 +51,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		if (endOfFile != null) {
 			return new SyntaxErrorMessage(endOfFile, IssueCodes.SYNTAX);
 		}
+		String exponent = e == null ? null : NumberWithExponent.message(e, token);
+		if (exponent != null) {
+			return new SyntaxErrorMessage(exponent, IssueCodes.SYNTAX);
+		}
 		String name = token == null ? null : badName(e, token, keywords(grammar.getGrammar().getRules()));
 		if (name != null) {
 			return new SyntaxErrorMessage(name, IssueCodes.INVALID_NAME);

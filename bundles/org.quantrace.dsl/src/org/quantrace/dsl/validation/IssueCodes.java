@@ -29,6 +29,8 @@ public final class IssueCodes {
 	// declarations
 	public static final String DUPLICATE_NAME = "duplicate-name";
 	public static final String DUPLICATE_SETTING = "duplicate-setting";
+	/** A list naming one entry twice ({@code schemes fiq_int8, drq, fiq_int8}): RecipeListValidator. */
+	public static final String DUPLICATE_ENTRY = "duplicate-entry";
 	public static final String RESERVED_NAME = "reserved-name";
 	public static final String MISSING_MODEL_PATH = "missing-model-path";
 	public static final String MISSING_DATASET_PATH = "missing-dataset-path";
@@ -108,6 +110,16 @@ public final class IssueCodes {
 	public static final String DATA_EMPTY_CLASS = "data-empty-class";
 	/** A warning: a dataset declares more samples than it holds ({@code samples 5000} on 1,000 images); every step reads what it holds. */
 	public static final String DATA_SAMPLES = "data-samples";
+	/**
+	 * A warning: a scheme's calibration reads fewer samples than engine.calibrate's CalibrationSize advises ({@code samples 1}),
+	 * on the samples clause's line, with what it costs; {@code quantize --samples} says the same by the same rule.
+	 */
+	public static final String CALIBRATION_SAMPLES = "calibration-samples";
+	/**
+	 * A warning: the evaluation's top-k accuracy with k not below a model's classes (k 5 on 4 classes), 1 for every model by
+	 * definition, on the top-k clause's line (else the metrics'); {@code evaluate --top-k} says the same by the same rule.
+	 */
+	public static final String TOP_K_CLASSES = "top-k-classes";
 
 	/** A model file that does not load (not ONNX, empty, a folder), on the model's line: found when the run or validate reads it. */
 	public static final String MODEL_UNREADABLE = "model-unreadable";

@@ -50,8 +50,9 @@ public record LabelMap(Map<String, Integer> indices) {
 			throw new InvalidInputException(file + ": not a JSON label file (" + e.getMessage().lines().findFirst().orElse("") + ")",
 					"write it like {\"daisy\": 0, \"dandelion\": 1}", e);
 		}
-		if (json == null || !json.isObject() || json.isEmpty()) {
-			throw new InvalidInputException(file + ": the label file must be a JSON object of class name -> index", "e.g. {\"daisy\": 0, \"dandelion\": 1}");
+		if (json == null || json.isMissingNode() || !json.isObject() || json.isEmpty()) {
+			throw new InvalidInputException(file + ": " + holds(json) + ", not a JSON object of class name -> index", "write it like {\"daisy\": 0, \"dandelion\": 1}"
+					+ (json != null && json.isArray() ? ": a list of labels per sample belongs in an .npy (numpy.save(file, y)) beside .npy data" : ""));
 		}
 		Map<String, Integer> map = new LinkedHashMap<>();
 		Set<Integer> seen = new HashSet<>();
@@ -65,6 +66,18 @@ public record LabelMap(Map<String, Integer> indices) {
 			map.put(e.getKey(), e.getValue().asInt());
 		});
 		return new LabelMap(map);
+	}
+
+	/** What a label file that is no class map holds, in its words: "the file is empty", "it holds a JSON array (3 elements)"... */
+	private static String holds(JsonNode json) {
+		if (json == null || json.isMissingNode()) {
+			return "the file is empty";
+		}
+		if (json.isObject()) {
+			return "it holds an empty JSON object {}";
+		}
+		return "it holds a JSON " + (json.isArray() ? "array (" + json.size() + (json.size() == 1 ? " element)" : " elements)") : json.getNodeType().name().toLowerCase(java.util.Locale.ROOT)
+				+ " (" + json.toString().substring(0, Math.min(40, json.toString().length())) + ")");
 	}
 
 	/**

@@ -76,9 +76,16 @@ public final class NpyArray {
 	/** Parses .npy bytes (e.g. an entry of an .npz archive). */
 	public static NpyArray parse(ByteBuffer buffer, String source) {
 		buffer.order(ByteOrder.LITTLE_ENDIAN);
+		if (!buffer.hasRemaining()) { // said "no \x93NUMPY header" of a file that holds nothing at all
+			throw new InvalidInputException(source + ": the file is empty (0 bytes)", "an interrupted copy or download? save the array again with numpy.save");
+		}
+		String looksLike = looksLike(buffer.get(buffer.position()) & 0xFF);
 		byte[] magic = new byte[MAGIC.length];
-		if (buffer.remaining() < 10 || !Arrays.equals(magic, readMagic(buffer, magic))) {
-			throw new InvalidInputException(source + ": not a NumPy .npy file (no \\x93NUMPY header)", "save the array with numpy.save");
+		// the magic was compared with itself, so any file of 10 bytes or more was read as a header ({"a": [1]}: "format version 91")
+		if (buffer.remaining() < 10 || !Arrays.equals(MAGIC, readMagic(buffer, magic))) {
+			throw new InvalidInputException(source + ": not a NumPy .npy file (no \\x93NUMPY header" + looksLike + ")", "save the array with numpy.save"
+					+ (looksLike.isEmpty() ? "" : "; a JSON label map ({\"bag\": 8, ...}) names the classes of an image folder or a table's"
+							+ " class names: the labels of .npy data are an .npy of class indices, numpy.save(file, y)"));
 		}
 		int major = buffer.get() & 0xFF;
 		buffer.get();
@@ -144,6 +151,11 @@ public final class NpyArray {
 		}
 		throw new InvalidInputException(source + ": malformed .npy header: shape entry '" + text + "' is not a size (" + header.trim() + ")",
 				"save the array with numpy.save");
+	}
+
+	/** What a file that is no .npy looks like by its first byte: "; it starts like a JSON file", or "". */
+	private static String looksLike(int first) {
+		return first == '{' || first == '[' ? "; it starts like a JSON file" : "";
 	}
 
 	private static byte[] readMagic(ByteBuffer buffer, byte[] into) {

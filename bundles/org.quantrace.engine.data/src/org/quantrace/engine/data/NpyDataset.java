@@ -72,6 +72,15 @@ public final class NpyDataset implements Dataset {
 		return new NpyDataset(name, inputs, labels, files);
 	}
 
+	/** Element {@code i} of {@code y} as numpy prints it: an integer array's without a decimal point. */
+	private static String written(NdArray y, int i, float asFloat) {
+		return switch (y.data()) {
+		case long[] v -> Long.toString(v[i]);
+		case int[] v -> Integer.toString(v[i]);
+		default -> y.type().isInteger() ? Long.toString((long) asFloat) : Float.toString(asFloat);
+		};
+	}
+
 	private static Labels toLabels(NdArray y, Path source, boolean multilabel) {
 		float[] v = y.toFloats();
 		long[] shape = y.shape();
@@ -80,7 +89,10 @@ public final class NpyDataset implements Dataset {
 			for (int i = 0; i < v.length; i++) {
 				classes[i] = (int) v[i];
 				if (classes[i] != v[i] || classes[i] < 0) {
-					throw new InvalidInputException(source + ": label " + v[i] + " at row " + i + " is not a class index", "labels are integers >= 0");
+					// named as the user saved it: an int64 label -1 was printed "-1.0", a value the file does not hold
+					throw new InvalidInputException(source + ": label " + written(y, i, v[i]) + " at row " + i + " is not a class index: a class index is a"
+							+ " whole number from 0 to the model's classes less one (0 to 9 for 10 classes)",
+							"give each sample its class's index; a label such as -1 for 'unknown' has no class: leave those samples out");
 				}
 			}
 			return Labels.singleLabel(classes);
@@ -89,7 +101,7 @@ public final class NpyDataset implements Dataset {
 			byte[] flags = new byte[v.length];
 			for (int i = 0; i < v.length; i++) {
 				if (v[i] != 0 && v[i] != 1) {
-					throw new InvalidInputException(source + ": multilabel value " + v[i] + " at element " + i + " is not 0 or 1", null);
+					throw new InvalidInputException(source + ": multilabel value " + written(y, i, v[i]) + " at element " + i + " is not 0 or 1", null);
 				}
 				flags[i] = (byte) v[i];
 			}

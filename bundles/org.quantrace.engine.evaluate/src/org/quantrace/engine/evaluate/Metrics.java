@@ -138,6 +138,15 @@ public final class Metrics {
 		return "top-" + k + " accuracy";
 	}
 
+	/**
+	 * Why top-k accuracy with {@code k} says nothing of a model of {@code classes} classes, or null when it does: with k not below
+	 * them every model's is 1 by definition. One rule for {@code evaluate --top-k} and a recipe's top-k (hostile11, hostile12).
+	 */
+	public static String trivialTopK(int k, long classes) {
+		return classes <= 1 || k < classes ? null
+				: "its " + topK((int) Math.min(k, classes)) + " is 1 for every model by definition";
+	}
+
 	public static String perLabelAccuracy(String label) {
 		return "accuracy " + label;
 	}

@@ -45,9 +45,28 @@ public final class InferenceSession implements AutoCloseable {
 	/** The process-wide ONNX Runtime environment, quiet: its errors reach the user as our exceptions' messages, once. */
 	public static synchronized OrtEnvironment environment() {
 		if (environment == null) {
-			environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "quantrace");
+			try {
+				environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "quantrace");
+			} catch (LinkageError e) { // its class initializer's, the first time and every time after
+				throw nativeLibraryNotLoaded(e);
+			}
 		}
 		return environment;
+	}
+
+	/**
+	 * ONNX Runtime's Java binding unpacks its native library into java.io.tmpdir when it first loads: with that folder full, not
+	 * writable or no folder (a file-size limit too), every command stopped with "internal error" and a stack trace of
+	 * UnsatisfiedLinkError or ExceptionInInitializerError, exit 70, as if Quantrace had a bug (hostile12). It is the machine's.
+	 */
+	private static QuantraceException nativeLibraryNotLoaded(LinkageError e) {
+		Throwable root = e;
+		while (root.getCause() != null && root.getCause() != root) {
+			root = root.getCause();
+		}
+		String tmp = System.getProperty("java.io.tmpdir");
+		return new QuantraceException("cannot load ONNX Runtime's native library, which it unpacks into the temporary folder " + tmp + " first (" + root
+				+ ")", "free space in " + tmp + " or make it a writable folder, or give another: QUANTRACE_JAVA_OPTS=-Djava.io.tmpdir=DIR", e);
 	}
 
 	/** The ONNX Runtime version in use, e.g. "1.29.0". */
@@ -131,6 +150,7 @@ public final class InferenceSession implements AutoCloseable {
 	}
 
 	private static OrtSession.SessionOptions options(SessionSettings settings) throws OrtException {
+		environment(); // the native library first: SessionOptions' class initializer loads it too, and fails as a bare Error
 		OrtSession.SessionOptions options = new OrtSession.SessionOptions();
 		try {
 			if (settings.intraOpThreads() > 0) {

@@ -371,4 +371,54 @@ class HostileRecipesTest {
 		assertEquals("opset 11 is too old for quantization: per-channel QuantizeLinear/DequantizeLinear need opset 13; ask for opset 13 or newer,"
 				+ " or leave opset out (old_drq takes opset 11 from old_float: give old_drq an opset of its own)", errors.get(0).getMessage());
 	}
+
+	// ---- hostile12: a list naming an entry twice ({@code schemes fiq_int8, drq, fiq_int8} ran fiq_int8 twice into one file, exit 0,
+	// and verify found a mismatch in that honest folder), a number written with an exponent (the parser said "'e' is not a word of
+	// the recipe language here: did you mean 'x', 'by' or 'dB'?" or "extraneous input 'e309' expecting 'pt'")
+
+	/** The errors as "line:column [code] message". */
+	private List<String> described(String name, String text) {
+		return errors(name, text).stream().map(i -> i.getLineNumber() + ":" + i.getColumn() + " [" + i.getCode() + "] " + i.getMessage()).toList();
+	}
+
+	/** The errors as "line message" (a syntax error's column is the lexer's: where the 'e' begins). */
+	private List<String> linesAndMessages(String text) {
+		return described("exponent.qr", text).stream().map(e -> e.replaceFirst(":[0-9]+ \\[syntax\\]", "")).toList();
+	}
+
+	@Test
+	void aSchemeNamedTwiceIsAnErrorAtItsSecondMention() {
+		String twice = example.replace("schemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "schemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8, fiq_int8");
+		assertEquals(List.of("27:62 [" + IssueCodes.DUPLICATE_ENTRY + "] 'fiq_int8' is named twice in schemes (first on line 27): each is run once, so name it once"),
+				described("twice.qr", twice));
+	}
+
+	@Test
+	void aDebugSchemeAnAcceptedSchemeAndAMetricNamedTwiceAreErrorsToo() {
+		String text = example.replace("debug fiq_int8 threshold", "debug fiq_int8, fiq_int8 threshold")
+				.replace("metrics accuracy, top-k-accuracy", "metrics accuracy, top-k-accuracy, accuracy").replace("for drq, fiq_float32", "for drq, drq, fiq_float32");
+		List<String> errors = described("lists.qr", text);
+		assertEquals(3, errors.size(), errors.toString());
+		assertEquals(List.of("'accuracy' is named twice in metrics", "'drq' is named twice in schemes", "'fiq_int8' is named twice in schemes"),
+				errors.stream().map(e -> e.substring(e.indexOf("] ") + 2, e.indexOf(" (first"))).sorted().toList());
+	}
+
+	@Test
+	void theExampleNamesEachEntryOnce() {
+		assertEquals(List.of(), described("example.qr", example));
+	}
+
+	@Test
+	void aToleranceWithANegativeExponentIsSaidWithItsDecimals() {
+		assertEquals(List.of("29 '5e-1': a recipe writes numbers in decimals, without an exponent: write 0.5"),
+				linesAndMessages(example.replace("tolerance 0.5 pt", "tolerance 5e-1 pt")));
+	}
+
+	@Test
+	void aHugeBoundIsSaidWithoutItsThreeHundredDigits() {
+		assertEquals(List.of("30 '1e400': a recipe writes numbers in decimals, without an exponent: a value of that size is beyond what a clause takes;"
+				+ " write the value you mean in decimals"), linesAndMessages(example.replace("accuracy drop < 1 pt", "accuracy drop < 1e400 pt")));
+		assertEquals(List.of("30 '2.5E1': a recipe writes numbers in decimals, without an exponent: write 25"),
+				linesAndMessages(example.replace("accuracy drop < 1 pt", "accuracy drop < 2.5E1 pt")));
+	}
 }
