@@ -10,16 +10,15 @@ import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.model.trace.QuantizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
+import org.quantrace.report.BiasCorrectionNote;
 
 /**
  * The one place an engine result's bias corrections become trace records: each corrected bias's record holds its per-channel
  * correction (what verify re-derives the int32 codes from), and the quantization's additional configuration a row saying in
- * plain words that bias correction was applied, to how many layers, and from which calibration samples (PhIMT0003 prints it).
+ * plain words that bias correction was applied, to how many layers, and from which calibration samples (PhIMT0003 and report.html
+ * print it).
  */
 final class BiasCorrectionRecords {
-
-	/** The additional-configuration row of a scheme that corrects its biases (the recipe's bias-correction). */
-	static final String BIAS_CORRECTION = "bias-correction";
 
 	private BiasCorrectionRecords() {
 	}
@@ -46,6 +45,6 @@ final class BiasCorrectionRecords {
 					+ " (quantized minus float, the layers before corrected first) over %d calibration samples of %s; the corrections are"
 					+ " recorded with each bias", result.biasCorrections().size(), first.samples(), first.data());
 		}
-		r.getAdditionalConfiguration().add(parameter(BIAS_CORRECTION, value));
+		r.getAdditionalConfiguration().add(parameter(BiasCorrectionNote.KEY, value)); // report.html says it too
 	}
 }

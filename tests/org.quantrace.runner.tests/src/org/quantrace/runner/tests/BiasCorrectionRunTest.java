@@ -32,14 +32,9 @@ class BiasCorrectionRunTest {
 
 	@Test
 	void correctedBiasesAreRecordedAndVerifiedAndAForgeryIsFound() throws IOException {
-		Path dir = Runs.exampleCopy("bias-correction");
-		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
-				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes fiq_int8, corrected_int8")
-				.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for fiq_int8, corrected_int8")
-				.replace("recipe fashion_cnn", "quantize corrected_int8 extends fiq_int8 \"int32 biases corrected\" {\n\tbias-correction\n}\n\nrecipe fashion_cnn");
-		assertTrue(recipe.contains("schemes fiq_int8, corrected_int8") && recipe.contains("bias-correction"), recipe);
-		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "corrected.qr", recipe), out).exitCode());
+		Path out = Runs.exampleRunWithScheme("bias-correction", "corrected.qr", "quantize corrected_int8 extends fiq_int8 \"int32 biases corrected\" {\n\tbias-correction\n}",
+				"fiq_int8, corrected_int8", "fiq_int8");
+		Path dir = out.getParent();
 
 		String conv = "/features/features.0/Conv";
 		long[] plain = biasCodes(OnnxModel.load(out.resolve("models/cnn/fiq_int8.onnx")).graph(), conv);
@@ -52,6 +47,7 @@ class BiasCorrectionRunTest {
 		String log = Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
 		assertTrue(log.contains("bias-correction: yes: the int32 biases of"), "the log's additional configuration says it in words");
 		assertTrue(log.contains("calibration samples of"), "and from which data");
+		assertTrue(Files.readString(out.resolve("report.html")).contains("corrected_int8: bias correction: yes: the int32 biases of"), "and the report");
 
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
