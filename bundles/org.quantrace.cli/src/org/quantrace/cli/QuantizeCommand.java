@@ -312,6 +312,10 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (!weightOnly.isEmpty()) {
 			out.printf(Locale.ROOT, "Int8 weights computed in float (dequantized once, when the model is loaded): %d layer(s).%n", weightOnly.size());
 		}
+		String corrected = org.quantrace.engine.quantize.BiasCorrection.summary(r);
+		if (corrected != null) {
+			out.println(corrected);
+		}
 		r.warnings().forEach(w -> out.println("Warning: " + w));
 		for (IoQuantization.Io io : r.integerInputs().values()) {
 			out.printf(Locale.ROOT, "Input  %s %s: scale %s, zero point %d (feed q = round(x / scale) + zero point)%n", io.name(), io.type(),

@@ -110,7 +110,7 @@ public final class BiasCorrection {
 				more = String.format(java.util.Locale.ROOT, "bias corrected: the per-channel mean error over %d calibration samples of %s subtracted from"
 						+ " the float bias before its int32 quantization (largest %.4g)", c.samples(), c.data(), largest);
 			} else if (l.quantized() && WEIGHTED.contains(l.opType()) && !weightLayers.contains(l.node())) {
-				more = "bias not corrected: the layer has no int32 bias of its own (none in the float model, or one another layer shares)";
+				more = NOT_CORRECTED + ": the layer has no int32 bias of its own (none in the float model, or one another layer shares)";
 			}
 			out.add(more == null ? l
 					: new QuantizationResult.Layer(l.index(), l.node(), l.opType(), l.quantized(), l.reason() == null ? more : l.reason() + "; " + more,
@@ -118,6 +118,33 @@ public final class BiasCorrection {
 		}
 		return out;
 	}
+
+	/** What bias correction did to a model, in a sentence for the quantize command's summary (null when it was not asked for). */
+	public static String summary(QuantizationResult r) {
+		if (!r.spec().biasCorrection() || r.spec().technique() != QuantizationSpec.Technique.FULL_INTEGER) {
+			return null;
+		}
+		long left = r.layers().stream().filter(l -> l.reason() != null && l.reason().contains(NOT_CORRECTED)).count();
+		String without = left == 0 ? "" : String.format(java.util.Locale.ROOT, "; %d Conv/Gemm/MatMul layer%s without an int32 bias of %s own left as %s", left,
+				left == 1 ? "" : "s", left == 1 ? "its" : "their", left == 1 ? "it is" : "they are");
+		if (r.biasCorrections().isEmpty()) {
+			return "Bias correction: no layer had an int32 bias to correct" + without + ".";
+		}
+		Corrected largest = r.biasCorrections().get(0);
+		float most = 0;
+		for (Corrected c : r.biasCorrections()) {
+			for (float d : c.correction()) {
+				if (Math.abs(d) > most) {
+					most = Math.abs(d);
+					largest = c;
+				}
+			}
+		}
+		return String.format(java.util.Locale.ROOT, "Bias correction: the int32 biases of %d layers corrected by their mean output error per channel over %d"
+				+ " calibration samples (largest |correction| %.4g, in '%s')%s.", r.biasCorrections().size(), largest.samples(), most, largest.node(), without);
+	}
+
+	private static final String NOT_CORRECTED = "bias not corrected";
 
 	/** One layer to correct: where its output is in both models, its channel axis, and its bias codes in the quantized model. */
 	private record Target(String node, String weightNode, String bias, String floatOutput, String quantizedOutput, int axis, float[] floatBias, String codes, float[] scales) {

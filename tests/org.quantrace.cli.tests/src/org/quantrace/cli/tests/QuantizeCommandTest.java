@@ -228,6 +228,7 @@ class QuantizeCommandTest {
 		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "--bias-correction", "-o", out.toString());
 		assertEquals(0, cli.exitCode(), cli.err());
 		assertTrue(cli.out().contains("bias corrected: the per-channel mean error over"), cli.out());
+		assertTrue(cli.out().contains("Bias correction: the int32 biases of 4 layers corrected by their mean output error per channel over"), cli.out());
 		Path plain = dir.resolve("uncorrected.onnx");
 		assertEquals(0, Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "-o", plain.toString()).exitCode());
 		assertFalse(java.util.Arrays.equals(Files.readAllBytes(out), Files.readAllBytes(plain)), "the bias codes differ");
