@@ -61,6 +61,9 @@ public final class BiasCorrection {
 				targets.add(t);
 			}
 		}
+		if (targets.isEmpty()) {
+			return List.of(); // no bias of the main graph's own (if_cnn: every Conv inside an If): running no output is an error in ONNX Runtime
+		}
 		targets.sort(java.util.Comparator.comparingInt(t -> order.getOrDefault(t.node, Integer.MAX_VALUE)));
 		Map<String, Integer> floatAxes = new LinkedHashMap<>();
 		targets.forEach(t -> floatAxes.put(t.floatOutput, t.axis));
@@ -110,7 +113,8 @@ public final class BiasCorrection {
 				more = String.format(java.util.Locale.ROOT, "bias corrected: the per-channel mean error over %d calibration samples of %s subtracted from"
 						+ " the float bias before its int32 quantization (largest %.4g)", c.samples(), c.data(), largest);
 			} else if (l.quantized() && WEIGHTED.contains(l.opType()) && !weightLayers.contains(l.node())) {
-				more = NOT_CORRECTED + ": the layer has no int32 bias of its own (none in the float model, or one another layer shares)";
+				more = NOT_CORRECTED + ": the layer has no int32 bias of its own to correct (none in the float model, one another layer shares, or the layer"
+						+ " is inside an If branch)";
 			}
 			out.add(more == null ? l
 					: new QuantizationResult.Layer(l.index(), l.node(), l.opType(), l.quantized(), l.reason() == null ? more : l.reason() + "; " + more,

@@ -82,6 +82,24 @@ class BiasCorrectionTest {
 		check(t, t.model(add), "add", 1);
 	}
 
+	/**
+	 * A Conv without a bias (and so a model with no int32 bias at all, as zoo's if_cnn's main graph, whose Convs are all inside
+	 * If branches): nothing to correct. The quantize command stopped with exit 3 ("Unexpected number of requestedOutputs") as
+	 * the float pass ran with no output; now the model is the uncorrected one and the layer's line says why it was left.
+	 */
+	@Test
+	void aConvWithoutABiasIsLeftAsItIsAndSaysSo() {
+		TinyGraph t = new TinyGraph(IN, 4, 4);
+		String conv = t.node("Conv", List.of("x", t.weight(0.3, OUT, IN, 1, 1)));
+		OnnxModel model = t.model(conv);
+		ArrayDataset calibration = new ArrayDataset("uniform01", t.data(64, 0, 1), sampleOf(t), null);
+		QuantizationSpec plain = Schemes.preset("fiq_float32");
+		QuantizationResult on = TinyGraph.quantize(model, plain.toBuilder().biasCorrection(true).build(), calibration);
+		assertTrue(on.biasCorrections().isEmpty(), on.biasCorrections().toString());
+		assertTrue(on.layers().stream().anyMatch(l -> l.opType().equals("Conv") && l.reason().contains("bias not corrected")), on.layers().toString());
+		assertArrayEquals(TinyGraph.quantize(model, plain, calibration).model().toBytes(), on.model().toBytes(), "nothing else changes");
+	}
+
 	/** Quantizes with and without bias correction and holds the correction of {@code layer} against the hand derivation. */
 	private static void check(TinyGraph t, OnnxModel model, String layer, int positions) {
 		ArrayDataset calibration = new ArrayDataset("uniform01", t.data(64, 0, 1), sampleOf(t), null);
