@@ -98,6 +98,12 @@ final class QuantizeCommand implements Callable<Integer> {
 					+ " 16 output channels and 16 products per output, with the ops between them), as the report then says per layer.")
 	boolean floatSlowKernels;
 
+	@Option(names = "--bias-correction",
+			description = "Full-integer schemes: subtract from each int32 bias the per-channel mean error of its layer over the calibration data"
+					+ " (quantized minus float, the layers before it corrected first). Off by default: it helps models with a steady per-channel"
+					+ " error and can cost others a little; evaluate both.")
+	boolean biasCorrection;
+
 	@Option(names = "--no-preprocess",
 			description = "Quantize the model as it is. By default it is first converted as `quantrace convert` does (BatchNormalization folded, constants and shape arithmetic folded, decompositions fused) when that gains something and computes the same.")
 	boolean noPreprocess;
@@ -189,6 +195,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (floatSlowKernels) {
 			b.floatSlowKernels(true);
 		}
+		b.biasCorrection(biasCorrection);
 		CalibrationSettings cal = CalibrationSettings.minMax();
 		String m = method.toLowerCase(Locale.ROOT);
 		if (m.startsWith("percentile")) {
@@ -222,6 +229,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		refuseUnused(b.build().technique(), SchemeSettings.Setting.ACTIVATIONS, "--activations", "--symmetric-activations");
 		refuseUnused(b.build().technique(), SchemeSettings.Setting.KERNELS, "--kernels");
 		refuseUnused(b.build().technique(), SchemeSettings.Setting.FLOAT_SLOW_KERNELS, "--float-slow-kernels");
+		refuseUnused(b.build().technique(), SchemeSettings.Setting.BIAS_CORRECTION, "--bias-correction");
 		cal = cal.withUnclipped(unclipped);
 		// the dataset is cut to --samples already; recorded for the log
 		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null || calibration.samples == null ? 0 : calibration.samples));
@@ -309,6 +317,10 @@ final class QuantizeCommand implements Callable<Integer> {
 		List<QuantizationResult.Layer> weightOnly = r.weightOnlyLayers();
 		if (!weightOnly.isEmpty()) {
 			out.printf(Locale.ROOT, "Int8 weights computed in float (dequantized once, when the model is loaded): %d layer(s).%n", weightOnly.size());
+		}
+		String corrected = org.quantrace.engine.quantize.BiasCorrection.summary(r);
+		if (corrected != null) {
+			out.println(corrected);
 		}
 		r.warnings().forEach(w -> out.println("Warning: " + w));
 		for (IoQuantization.Io io : r.integerInputs().values()) {

@@ -57,6 +57,11 @@ public final class SchemeChain {
 		return first(c, QuantizationConfig::isSetFloatSlowKernels, QuantizationConfig::isFloatSlowKernels, false);
 	}
 
+	/** Whether full-integer quantization corrects its int32 biases by the calibration data's mean error; off by default. */
+	public static boolean biasCorrection(QuantizationConfig c) {
+		return first(c, QuantizationConfig::isSetBiasCorrection, QuantizationConfig::isBiasCorrection, false);
+	}
+
 	/** The opset to write; 0: the lowest the quantization needs. */
 	public static int opset(QuantizationConfig c) {
 		return first(c, x -> x.getOpset() > 0, QuantizationConfig::getOpset, 0);

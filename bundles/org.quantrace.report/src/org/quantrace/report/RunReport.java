@@ -103,6 +103,10 @@ public final class RunReport {
 				if (counted != null) {
 					s.append("<p class=\"rewritten-parameters\">").append(Html.esc(counted)).append("</p>\n");
 				}
+				String corrected = o.getInput() != null && RunSummary.model(o.getInput()).equals(model) ? BiasCorrectionNote.sentence(o) : null;
+				if (corrected != null) {
+					s.append("<p class=\"bias-correction\">").append(Html.esc(corrected)).append("</p>\n");
+				}
 			}
 			for (DebugRecord d : trace.getDebugRecords()) {
 				if (d.getId().startsWith(model + "/")) {

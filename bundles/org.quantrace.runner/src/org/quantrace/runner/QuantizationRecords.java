@@ -112,6 +112,7 @@ public final class QuantizationRecords {
 		if (spec.technique() == QuantizationSpec.Technique.FULL_INTEGER && spec.floatSlowKernels()) {
 			r.getAdditionalConfiguration().add(parameter(FLOAT_SLOW_KERNELS, "yes: layers whose integer kernel runs slower than float stay float"));
 		}
+		BiasCorrectionRecords.record(result, r);
 		if (spec.technique() == QuantizationSpec.Technique.DYNAMIC_RANGE) {
 			r.getAdditionalConfiguration().add(parameter(DynamicRangeForm.KERNELS, spec.kernels().literal()));
 		}

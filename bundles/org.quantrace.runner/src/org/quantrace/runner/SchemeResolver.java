@@ -40,6 +40,7 @@ public final class SchemeResolver {
 		if (SchemeChain.floatSlowKernels(config)) { // unset keeps the engine's default (its system property)
 			b.floatSlowKernels(true);
 		}
+		b.biasCorrection(SchemeChain.biasCorrection(config));
 		Calibration c = SchemeChain.calibration(config);
 		if (c != null) {
 			b.calibration(new CalibrationSettings(CalibrationSettings.Method.valueOf(c.getMethod().name()), c.getPercentile(),

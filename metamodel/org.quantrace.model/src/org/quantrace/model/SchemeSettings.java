@@ -16,7 +16,8 @@ public final class SchemeSettings {
 		CALIBRATION("how activation ranges are calibrated", QuantizationTechnique.FULL_INTEGER),
 		ACTIVATIONS("the activations' type and symmetry", QuantizationTechnique.FULL_INTEGER),
 		KERNELS("dynamic-range quantization's kernels", QuantizationTechnique.DYNAMIC_RANGE),
-		FLOAT_SLOW_KERNELS("full-integer quantization's float layers", QuantizationTechnique.FULL_INTEGER);
+		FLOAT_SLOW_KERNELS("full-integer quantization's float layers", QuantizationTechnique.FULL_INTEGER),
+		BIAS_CORRECTION("full-integer quantization's int32 biases", QuantizationTechnique.FULL_INTEGER);
 
 		private final String chooses;
 		private final QuantizationTechnique usedBy;
@@ -52,6 +53,7 @@ public final class SchemeSettings {
 		String why = switch (technique) {
 		case DYNAMIC_RANGE -> switch (setting) {
 			case FLOAT_SLOW_KERNELS -> "is not full-integer (dynamic-range chooses its kernels with kernels, --kernels)";
+			case BIAS_CORRECTION -> "is not full-integer (dynamic-range keeps float biases: it calibrates nothing to correct them by)";
 			case ACTIVATIONS -> "takes no activation type (dynamic-range: activations are quantized to uint8 at run time, each batch from its own range)";
 			default -> "calibrates nothing (dynamic-range: activations are quantized at run time, each batch from its own range)";
 			};

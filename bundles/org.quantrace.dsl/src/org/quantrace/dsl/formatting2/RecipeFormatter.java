@@ -45,7 +45,7 @@ public class RecipeFormatter extends AbstractJavaFormatter {
 			// convert, prune, factorize
 			"eliminate", "fold-constants", "opset", "criterion", "scope", "pattern", "sparsity", "exclude",
 			// quantize and layer overrides
-			"technique", "io", "weights", "activations", "reduce-range", "kernels", "float-slow-kernels", "range",
+			"technique", "io", "weights", "activations", "reduce-range", "kernels", "float-slow-kernels", "bias-correction", "range",
 			// document
 			"project", "contract", "website", "deadline", "dissemination", "nature", "author", "modified-by", "reviewed-by", "approved-by",
 			"keywords", "version", "funding", "approval");

@@ -596,12 +596,13 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		if (technique == QuantizationTechnique.NONE) {
 			unused(c, "technique none quantizes nothing", Literals.QUANTIZATION_CONFIG__WEIGHTS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS,
 					Literals.QUANTIZATION_CONFIG__CALIBRATION, Literals.QUANTIZATION_CONFIG__IO, Literals.QUANTIZATION_CONFIG__KERNELS,
-					Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS);
+					Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS, Literals.QUANTIZATION_CONFIG__BIAS_CORRECTION);
 		} else {
 			notOfTechnique(c, technique, SchemeSettings.Setting.CALIBRATION, Literals.QUANTIZATION_CONFIG__CALIBRATION, "calibrate");
 			notOfTechnique(c, technique, SchemeSettings.Setting.ACTIVATIONS, Literals.QUANTIZATION_CONFIG__ACTIVATIONS, "activations");
 			notOfTechnique(c, technique, SchemeSettings.Setting.KERNELS, Literals.QUANTIZATION_CONFIG__KERNELS, "kernels");
 			notOfTechnique(c, technique, SchemeSettings.Setting.FLOAT_SLOW_KERNELS, Literals.QUANTIZATION_CONFIG__FLOAT_SLOW_KERNELS, "float-slow-kernels");
+			notOfTechnique(c, technique, SchemeSettings.Setting.BIAS_CORRECTION, Literals.QUANTIZATION_CONFIG__BIAS_CORRECTION, "bias-correction");
 		}
 	}
 

@@ -13,11 +13,12 @@ import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
  * A quantized model and everything needed to account for it: per-layer decisions (quantized, or float
  * and why), the parameters of every quantized tensor, the calibration, the integer I/O parameters, and
  * warnings for the user (dynamic kernels asked for where they are slower than float), and per float layer whose stored
- * values the quantizer's rewrites changed, how many more (or fewer) the written model holds ({@link RewrittenParameters}).
+ * values the quantizer's rewrites changed, how many more (or fewer) the written model holds ({@link RewrittenParameters}), and the
+ * bias corrections made when the spec asks for them ({@link BiasCorrection}; empty otherwise).
  */
 public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<Layer> layers, List<QuantizedTensor> tensors,
 		CalibrationResult calibration, Map<String, IoQuantization.Io> integerInputs, Map<String, IoQuantization.Io> integerOutputs, List<String> warnings,
-		Map<String, Long> parametersAddedByRewrites) {
+		Map<String, Long> parametersAddedByRewrites, List<BiasCorrection.Corrected> biasCorrections) {
 
 	/**
 	 * What happened to one layer (node) of the model, in the plan's order: {@code index} is its position in the float model

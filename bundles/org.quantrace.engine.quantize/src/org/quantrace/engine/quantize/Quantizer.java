@@ -165,7 +165,7 @@ public final class Quantizer {
 					layers.add(new QuantizationResult.Layer(index++, n.name(), n.opType(), false, "unquantized scheme: the model stays float32", null, null, null));
 				}
 			}
-			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of(), Map.of());
+			return new QuantizationResult(model, spec, layers, List.of(), null, Map.of(), Map.of(), List.of(), Map.of(), List.of());
 		}
 		if (spec.technique() == Technique.DYNAMIC_RANGE && spec.io() != IoType.FLOAT32) {
 			throw new InvalidInputException("scheme '" + spec.name() + "': dynamic-range quantization with " + spec.io().literal()
@@ -277,6 +277,7 @@ public final class Quantizer {
 							: ", and its float inputs and outputs are float32"));
 		}
 		CalibrationResult calibrated = null;
+		List<BiasCorrection.Corrected> corrections = List.of();
 		if (spec.technique() == Technique.DYNAMIC_RANGE) {
 			DynamicRangeWriter writer = new DynamicRangeWriter(model, spec);
 			writer.write();
@@ -331,6 +332,7 @@ public final class Quantizer {
 			List<QuantizationPlan> all = new ArrayList<>(branches);
 			all.add(0, plan);
 			Map<String, String> silus = SiluRanges.products(all);
+			OnnxModel planned = spec.biasCorrection() ? model.copy() : null; // the float reference of bias correction, as planned
 			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
 			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, silus.keySet(), calibration, types, progress);
 			calibrated = SiluRanges.withImages(calibrated, silus);
@@ -348,6 +350,9 @@ public final class Quantizer {
 				}
 			}
 			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings, padded));
+			if (planned != null) { // the main graph's layers (a branch's run on the samples that take it only)
+				corrections = BiasCorrection.apply(planned, model, plan.biases(), calibration, calibrated.samples(), modelName, progress);
+			}
 			decisions.sort(java.util.Comparator.comparingInt(Decision::layerIndex));
 			decisions = new ArrayList<>(ClampsRemovedAtLoad.apply(model.graph(), spec, decisions)); // with the scales written
 			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
@@ -373,9 +378,12 @@ public final class Quantizer {
 		List<QuantizationResult.Layer> layers = decisions.stream().map(d -> new QuantizationResult.Layer(numbering.of(d.node().name()), d.node().name(),
 				d.node().opType(), d.quantized(), !d.node().name().isEmpty() && padded.containsKey(d.node().name()) ? d.reason() + "; " + padded.get(d.node().name()) : d.reason(),
 				d.weights(), d.activations(), numbering.rewriteOf(d.node().name()))).toList();
+		if (spec.biasCorrection() && spec.technique() == Technique.FULL_INTEGER) {
+			layers = BiasCorrection.said(layers, corrections);
+		}
 		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings,
-				RewrittenParameters.added(source, model, numbering)); // on the model as written: every rewrite and lowering done
+				RewrittenParameters.added(source, model, numbering), corrections); // on the model as written: every rewrite and lowering done
 
 	}
 

@@ -188,7 +188,13 @@ final class TraceCheck implements DocumentCheck {
 			found.addAll(best);
 			boolean stored = t.getRole() == TensorRole.WEIGHT || t.getRole() == TensorRole.BIAS;
 			if (best.isEmpty() && stored && held.codes() != null && input != null && input.value(t.getTensor()) != null) {
-				String codes = WeightCodes.check(facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), f.value(held.codes()), held);
+				Tensor floats = facts.repeats.computed(t.getTensor(), input.value(t.getTensor()));
+				String correction = CorrectedBiases.problem(t, floats);
+				if (correction != null) {
+					found.add(new Mismatch(DOCUMENT, where + " biasCorrection", "one correction per channel of the bias", correction));
+				}
+				// a bias-corrected bias's codes are those of the float bias less its recorded correction
+				String codes = WeightCodes.check(CorrectedBiases.corrected(t, floats), f.value(held.codes()), held);
 				if (codes != null) {
 					found.add(new Mismatch(DOCUMENT, where + " codes", "the float model's " + t.getTensor() + " quantized", codes));
 				}

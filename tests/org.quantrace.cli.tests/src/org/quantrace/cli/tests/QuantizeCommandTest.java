@@ -217,6 +217,29 @@ class QuantizeCommandTest {
 		assertFalse(Files.exists(drq), "nothing is written");
 	}
 
+	/**
+	 * --bias-correction (issue 13): each Conv's and Gemm's int32 bias is corrected by its layer's mean error over the calibration
+	 * data, said on its line; the model differs from the uncorrected one only in its bias codes. With drq (no calibration, float
+	 * biases) the option is refused, exit 2, nothing written.
+	 */
+	@Test
+	void biasCorrectionCorrectsTheBiasesAndSaysSo() throws java.io.IOException {
+		Path out = dir.resolve("corrected.onnx");
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "--bias-correction", "-o", out.toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("bias corrected: the per-channel mean error over"), cli.out());
+		assertTrue(cli.out().contains("Bias correction: the int32 biases of 4 layers corrected by their mean output error per channel over"), cli.out());
+		Path plain = dir.resolve("uncorrected.onnx");
+		assertEquals(0, Cli.run("quantize", MODEL, "--scheme", "fiq-int8", "--data", calibration.toString(), "-o", plain.toString()).exitCode());
+		assertFalse(java.util.Arrays.equals(Files.readAllBytes(out), Files.readAllBytes(plain)), "the bias codes differ");
+
+		Path drq = dir.resolve("corrected-drq.onnx");
+		Cli refused = Cli.run("quantize", MODEL, "--scheme", "drq", "--bias-correction", "-o", drq.toString());
+		assertEquals(2, refused.exitCode(), refused.out() + refused.err());
+		assertTrue(refused.err().contains("--bias-correction") && refused.err().contains("not full-integer"), refused.err());
+		assertFalse(Files.exists(drq), "nothing is written");
+	}
+
 	private static String weightProducer(Graph g, String conv) {
 		Node n = g.nodes().stream().filter(x -> x.name().equals(conv)).findFirst().orElseThrow(() -> new AssertionError(conv + " is not in the model"));
 		return g.producer(n.inputs().get(1)).map(Node::opType).orElse(null);

@@ -116,6 +116,9 @@ class ValidatorTest {
 				// a setting the technique would ignore is an error, as quantize refuses the option (was a warning: the recipe took what the CLI refused)
 				rule(IssueCodes.TECHNIQUE_SETTING, Severity.ERROR, "quantize q extends fiq_int8 { kernels dynamic }", "quantize q extends drq { kernels dynamic }"),
 				rule(IssueCodes.TECHNIQUE_SETTING, Severity.ERROR, "quantize q extends drq { float-slow-kernels }", "quantize q extends fiq_int8 { float-slow-kernels }"),
+				// bias correction corrects int32 biases by the calibration data: dynamic-range has neither
+				rule(IssueCodes.TECHNIQUE_SETTING, Severity.ERROR, "quantize q extends drq { bias-correction }", "quantize q extends fiq_int8 { bias-correction }"),
+				rule(IssueCodes.UNUSED_SETTING, Severity.WARNING, "quantize q { technique none bias-correction }", "quantize q { technique none }"),
 				rule(IssueCodes.TECHNIQUE_SETTING, Severity.ERROR, "quantize q extends drq { calibrate minmax unclipped }", "quantize q extends fiq_int8 { calibrate minmax unclipped }"),
 				rule(IssueCodes.TECHNIQUE_SETTING, Severity.ERROR, "quantize q { technique dynamic-range calibrate percentile 99.9 }",
 						"quantize q { technique full-integer calibrate percentile 99.9 }"),

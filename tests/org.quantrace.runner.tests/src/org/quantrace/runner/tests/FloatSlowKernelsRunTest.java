@@ -25,15 +25,9 @@ class FloatSlowKernelsRunTest {
 
 	@Test
 	void theNarrowFirstConvStaysFloatAndTheEvidenceSaysSo() throws IOException {
-		Path dir = Runs.exampleCopy("float-slow-kernels");
-		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
-				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes fast_int8")
-				.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for fast_int8")
-				.replace("debug fiq_int8", "debug fast_int8")
-				.replace("recipe fashion_cnn", "quantize fast_int8 extends fiq_int8 \"narrow Convs left float\" {\n\tfloat-slow-kernels\n}\n\nrecipe fashion_cnn");
-		assertTrue(recipe.contains("schemes fast_int8") && recipe.contains("float-slow-kernels"), recipe);
-		Path out = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "fast.qr", recipe), out).exitCode());
+		Path out = Runs.exampleRunWithScheme("float-slow-kernels", "fast.qr", "quantize fast_int8 extends fiq_int8 \"narrow Convs left float\" {\n\tfloat-slow-kernels\n}",
+				"fast_int8", "fast_int8");
+		Path dir = out.getParent();
 
 		Graph g = OnnxModel.load(out.resolve("models/cnn/fast_int8.onnx")).graph();
 		// float on the int8 model input: ONNX Runtime would round float weights to int8 per tensor at load (WeightBiasQuantization),

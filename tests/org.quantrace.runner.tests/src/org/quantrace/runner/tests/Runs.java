@@ -89,6 +89,33 @@ final class Runs {
 		return out;
 	}
 
+	/**
+	 * A copy of the example (folder {@code folder}) whose recipe, saved as {@code file}, declares {@code declaration} (a scheme)
+	 * before it and runs {@code schemes} (also in its acceptance criteria) with the debugger on {@code debugged}; run into the
+	 * copy's {@code out}, which is returned once the run exited 0.
+	 */
+	static Path exampleRunWithScheme(String folder, String file, String declaration, String schemes, String debugged) {
+		Path dir = exampleCopy(folder);
+		try {
+			String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
+					.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes " + schemes)
+					.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for " + schemes)
+					.replace("debug fiq_int8", "debug " + debugged)
+					.replace("recipe fashion_cnn", declaration + "\n\nrecipe fashion_cnn");
+			if (!recipe.contains("schemes " + schemes) || !recipe.contains(declaration)) {
+				throw new IllegalStateException("the example's recipe changed: " + recipe);
+			}
+			Path out = dir.resolve("out");
+			RecipeRunner.Outcome outcome = run(recipe(dir, file, recipe), out);
+			if (outcome.exitCode() != 0) {
+				throw new IllegalStateException("the run exited " + outcome.exitCode() + ": " + outcome.diagnostics());
+			}
+			return out;
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
 	/** {@code text} as a recipe file next to the example's model and data. */
 	static Path recipe(Path exampleDir, String name, String text) {
 		try {
