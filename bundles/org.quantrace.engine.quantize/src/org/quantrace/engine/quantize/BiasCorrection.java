@@ -174,17 +174,16 @@ public final class BiasCorrection {
 			return new Target(name, b.weightNode().name(), b.tensor(), f.output(0), q.output(0), axis, bias.toFloatArray(), dq.input(0), qg.constant(dq.input(1)).toFloatArray());
 		}
 
-		/** Writes the codes of the float bias less {@code delta} at the bias's own scales (rounded as QuantMath.quantizeBias). */
+		/**
+		 * Writes the codes of the float bias less {@code delta} at the bias's own scales, by QuantMath's one bias rounding (the
+		 * scales written are the products s_input * s_weight already, so the input scale is 1: multiplying by 1 is exact).
+		 */
 		void recode(Graph qg, float[] delta) {
 			float[] values = new float[floatBias.length];
 			for (int c = 0; c < values.length; c++) {
 				values[c] = corrected(floatBias[c], delta[c]);
 			}
-			int[] codes = new int[values.length];
-			for (int c = 0; c < codes.length; c++) {
-				double q = Math.rint(values[c] / scales[scales.length == 1 ? 0 : c]);
-				codes[c] = (int) Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, q));
-			}
+			int[] codes = QuantMath.quantizeBias(values, 1f, scales);
 			Tensor old = qg.initializer(this.codes);
 			qg.putInitializer(Tensor.ofInts(this.codes, old.dims(), codes));
 		}
