@@ -11,8 +11,12 @@ import org.quantrace.model.trace.AcceptanceResult;
 import org.quantrace.model.trace.EvaluationRecord;
 import org.quantrace.model.trace.MetricValue;
 import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.QuantizationRecord;
 import org.quantrace.model.trace.RunWarning;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceModel;
+import org.quantrace.report.BiasCorrectionNote;
 import org.quantrace.report.RunSummary;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -22,7 +26,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 /**
  * results.json: the recipe, the inventory's hash, the warnings the run printed before its work, then per model, per variant, the file (for the original: the input
  * as the recipe names it, relative to the recipe's folder) and its hash, size, parameters,
- * every metric with its change against the original and the deck's marker, latency (unless the run was
+ * what bias correction did to it (only where its scheme asked for it), every metric with its change against the original and
+ * the deck's marker, latency (unless the run was
  * reproducible), and the acceptance criteria with what was measured. Keys keep the run's order, so the file is the same on
  * every run of the same recipe.
  */
@@ -111,6 +116,8 @@ public final class ResultsJson {
 		trace.getOptimizations().stream().filter(o -> o.getOutput() == a).map(org.quantrace.report.RewrittenParameters::byLayer).filter(m -> !m.isEmpty())
 				.findFirst().ifPresent(m -> v.put("parametersAddedByRewrites", m)); // per float layer, what the rewrites store beyond it
 		v.put("quantizationParameters", a.getQuantizationParameterCount()); // the scales and zero points quantization added
+		trace.getOptimizations().stream().filter(o -> o.getOutput() == a && o.getQuantization() != null).findFirst().map(o -> biasCorrection(o.getQuantization()))
+				.ifPresent(b -> v.put("biasCorrection", b)); // its metrics are not the plain scheme's: say so where the figures are read
 		EvaluationRecord e = RunSummary.evaluation(trace, a);
 		if (e != null) {
 			Map<String, Object> metrics = new LinkedHashMap<>();
@@ -156,6 +163,37 @@ public final class ResultsJson {
 			}
 		}
 		return v;
+	}
+
+	/**
+	 * What bias correction did to a quantized variant, from the trace's records (null when its scheme did not ask for it): applied,
+	 * the number of biases with a recorded per-channel correction, and the correction of largest magnitude (its absolute value,
+	 * and the layer) or null when no layer had an int32 bias of its own to correct.
+	 */
+	private static Map<String, Object> biasCorrection(QuantizationRecord q) {
+		if (q.getAdditionalConfiguration().stream().noneMatch(p -> BiasCorrectionNote.KEY.equals(p.getKey()))) {
+			return null;
+		}
+		int layers = 0;
+		Double largest = null;
+		String in = null;
+		for (TensorQuantizationRecord t : q.getTensors()) {
+			if (t.getRole() == TensorRole.BIAS && !t.getBiasCorrection().isEmpty()) {
+				layers++;
+				for (double d : t.getBiasCorrection()) {
+					if (largest == null || Math.abs(d) > largest) {
+						largest = Math.abs(d);
+						in = t.getNode();
+					}
+				}
+			}
+		}
+		Map<String, Object> b = new LinkedHashMap<>();
+		b.put("applied", true);
+		b.put("layersCorrected", layers);
+		b.put("largestAbsoluteCorrection", largest);
+		b.put("largestIn", in);
+		return b;
 	}
 
 	/**

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * results.json: the inventory's hash, and per variant its file, SHA-256, size (also as the "model size"
  * metric) and parameter count against the model file; every other field against the trace (the run's name,
- * id and time; the warnings the run printed; each variant's kind, scheme, dataset, samples, metrics, deltas, markers, latency, verdict and
+ * id and time; the warnings the run printed; each variant's kind, scheme, bias correction, dataset, samples, metrics, deltas, markers, latency, verdict and
  * criteria; {@code --deep} checks the metrics against a new evaluation), and the run's verdict against the
  * variants' decisions.
  */
@@ -107,6 +107,7 @@ final class ResultsCheck implements DocumentCheck {
 		same(found, DOCUMENT, at + key, text(v.get(key)), a.getPath(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "kind", text(v.get("kind")), a.getKind().getLiteral(), TraceCheck.DOCUMENT);
 		same(found, DOCUMENT, at + "scheme", text(v.get("scheme")), a.getScheme(), TraceCheck.DOCUMENT);
+		ResultsBiasCorrection.check(at, v, a, e.trace().getOptimizations(), found);
 		ModelFacts f = e.facts(a, DOCUMENT, found);
 		if (f != null) {
 			same(found, DOCUMENT, at + "sha256", text(v.get("sha256")), f.sha256());

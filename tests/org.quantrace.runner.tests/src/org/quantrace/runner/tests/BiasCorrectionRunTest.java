@@ -19,6 +19,9 @@ import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * A recipe scheme with {@code bias-correction} (issue 13, shift's steady per-channel error): the example CNN quantized fiq_int8
  * with and without it. The corrected scheme's int32 biases differ from the plain one's, the trace records each bias's
@@ -29,6 +32,8 @@ import org.quantrace.runner.Verification.Problem;
 class BiasCorrectionRunTest {
 
 	private static final Pattern FIRST_CORRECTION = Pattern.compile("<biasCorrection>([^<]*)</biasCorrection>");
+	/** A tensor record holding a bias correction (one per corrected layer). */
+	private static final Pattern CORRECTED_RECORD = Pattern.compile("<tensors\\b(?:(?!</tensors>).)*?<biasCorrection>", Pattern.DOTALL);
 
 	@Test
 	void correctedBiasesAreRecordedAndVerifiedAndAForgeryIsFound() throws IOException {
@@ -52,6 +57,8 @@ class BiasCorrectionRunTest {
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 
+		resultsSayIt(out, trace);
+
 		// a correction that is not the one the codes were made with
 		Path forged = Tampering.forgedTrace(out, dir.resolve("forged-correction"), FIRST_CORRECTION.pattern(), "<biasCorrection>0.5</biasCorrection>");
 		List<Problem> found = Verification.verify(forged).problems();
@@ -72,6 +79,51 @@ class BiasCorrectionRunTest {
 		Tampering.rehashAll(recoded);
 		List<Problem> recodedFound = Verification.verify(recoded).problems();
 		assertTrue(recodedFound.stream().anyMatch(p -> p.what().contains("codes") && p.what().contains("(bias)")), recodedFound.toString());
+	}
+
+	/**
+	 * results.json says of the corrected variant (and of it only) that its biases were corrected, how many and the largest
+	 * correction, as the trace records them; verify finds an entry with a layer count forged, or one removed.
+	 */
+	private static void resultsSayIt(Path out, String trace) throws IOException {
+		JsonNode variants = new ObjectMapper().readTree(out.resolve("results.json").toFile()).at("/models/0/variants");
+		JsonNode plain = null;
+		JsonNode corrected = null;
+		for (JsonNode v : variants) {
+			plain = v.path("variant").asText().equals("fiq_int8") ? v : plain;
+			corrected = v.path("variant").asText().equals("corrected_int8") ? v : corrected;
+		}
+		assertTrue(plain.path("biasCorrection").isMissingNode(), "the plain scheme's variant says nothing of bias correction: " + plain);
+		JsonNode said = corrected.path("biasCorrection");
+		assertTrue(said.path("applied").asBoolean(false), "the corrected variant says it: " + corrected);
+		Matcher records = CORRECTED_RECORD.matcher(trace);
+		int layers = 0;
+		while (records.find()) {
+			layers++;
+		}
+		assertTrue(layers > 0);
+		assertEquals(layers, said.path("layersCorrected").asInt(), "one per bias record holding a correction");
+		double largest = 0;
+		for (Matcher m = FIRST_CORRECTION.matcher(trace); m.find();) {
+			largest = Math.max(largest, Math.abs(Double.parseDouble(m.group(1))));
+		}
+		assertEquals(largest, said.path("largestAbsoluteCorrection").asDouble(), 0.0);
+		assertTrue(said.path("largestIn").asText().startsWith("/"), said.toString());
+
+		Path dir = out.getParent();
+		Path fewer = Tampering.edited(out, dir.resolve("forged-results-count"), "results.json", "\"layersCorrected\" : " + layers,
+				"\"layersCorrected\" : " + (layers - 1));
+		List<Problem> found = Verification.verify(fewer).problems();
+		assertTrue(found.stream().anyMatch(p -> p.what().contains("biasCorrection/layersCorrected")), found.toString());
+
+		Path hidden = Runs.copy(out, dir.resolve("forged-results-hidden"));
+		String results = Files.readString(hidden.resolve("results.json"));
+		String without = results.replaceFirst("\"biasCorrection\" : \\{[^}]*\\},\\s*", "");
+		assertFalse(without.equals(results));
+		Files.writeString(hidden.resolve("results.json"), without);
+		Tampering.rehashAll(hidden);
+		List<Problem> hiddenFound = Verification.verify(hidden).problems();
+		assertTrue(hiddenFound.stream().anyMatch(p -> p.what().contains("corrected_int8/biasCorrection")), hiddenFound.toString());
 	}
 
 	private static long[] biasCodes(Graph g, String layer) {
