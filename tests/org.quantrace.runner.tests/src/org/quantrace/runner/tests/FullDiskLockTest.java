@@ -12,11 +12,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.QuantraceException;
-import org.quantrace.testing.TestData;
 
 /**
  * A run onto a full disk (hostile12): the lock file beside the output folder could be created (a tmpfs gives the
@@ -27,14 +25,10 @@ import org.quantrace.testing.TestData;
 class FullDiskLockTest {
 
 	private static Path mount;
-	private static boolean mounted;
 
 	@BeforeAll
 	static void mountFull() throws Exception {
-		mount = TestData.tempDir("full-mount").resolve("mnt");
-		Files.createDirectories(mount);
-		mounted = sh("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mount.toString());
-		Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (not root, or no right to mount)");
+		mount = Tmpfs.mount("full-mount", "256k");
 		try (OutputStream fill = Files.newOutputStream(mount.resolve("fill"))) {
 			byte[] block = new byte[4096];
 			while (true) {
@@ -47,15 +41,7 @@ class FullDiskLockTest {
 
 	@AfterAll
 	static void unmount() throws Exception {
-		if (mounted) {
-			sh("umount", mount.toString());
-		}
-	}
-
-	private static boolean sh(String... command) throws IOException, InterruptedException {
-		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-		p.getInputStream().readAllBytes();
-		return p.waitFor() == 0;
+		Tmpfs.unmount(mount);
 	}
 
 	@Test
