@@ -38,7 +38,8 @@ final class FactorizeCommand implements Callable<Integer> {
 	Path output;
 
 	static final class Rank {
-		@Option(names = "--energy", paramLabel = "PERCENT", description = "Keep the smallest rank holding this share of the squared singular values.")
+		@Option(names = "--energy", paramLabel = "PERCENT", converter = Percent.class,
+				description = "Keep the smallest rank holding this share of the squared singular values: 95 or 95%.")
 		Double energy;
 		@Option(names = "--rank", paramLabel = "R", description = "A fixed rank.")
 		Integer rank;

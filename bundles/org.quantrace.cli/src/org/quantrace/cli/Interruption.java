@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.SafeFiles;
 
 import sun.misc.Signal;
 
@@ -53,9 +54,11 @@ final class Interruption {
 				Signal.handle(new Signal(name), s -> {
 					int code = exitCode(s.getName());
 					if (!i.armed) { // no work watches for it (lsp, inspect, validate): the JVM's default, which runs the shutdown hooks
+						SafeFiles.removeUnfinished(); // an -o write ending with the process would leave its temporary file
 						System.exit(code);
 					}
 					if (i.requested.getAndUpdate(first -> first == 0 ? code : first) != 0) {
+						SafeFiles.removeUnfinished(); // halting skips the write's cleanup: its temporary file would stay
 						Runtime.getRuntime().halt(code);
 					}
 					err.println("quantrace: stopping (press Ctrl-C again to stop at once)...");

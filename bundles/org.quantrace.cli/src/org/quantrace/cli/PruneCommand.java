@@ -42,8 +42,8 @@ final class PruneCommand implements Callable<Integer> {
 	@Option(names = "--pattern", required = true, paramLabel = "PATTERN", description = "element | vector | block | channel")
 	String pattern;
 
-	@Option(names = "--sparsity", required = true, paramLabel = "PERCENT",
-			description = "Share of the weights (element, vector, block) or of the prunable channels (channel) to remove, in [0, 100).")
+	@Option(names = "--sparsity", required = true, paramLabel = "PERCENT", converter = Percent.class,
+			description = "Share of the weights (element, vector, block) or of the prunable channels (channel) to remove, in [0, 100): 30 or 30%.")
 	double sparsity;
 
 	@Option(names = "--scope", defaultValue = "global", paramLabel = "SCOPE",

@@ -18,6 +18,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -225,6 +227,7 @@ public final class SafeFiles {
 		Path dir = target.toAbsolutePath().getParent();
 		Files.createDirectories(dir);
 		Path tmp = createTemporary(dir, target.getFileName().toString());
+		UNFINISHED.add(tmp);
 		try {
 			try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
 				ByteBuffer b = ByteBuffer.wrap(bytes);
@@ -236,6 +239,25 @@ public final class SafeFiles {
 			moveAtomically(tmp, target);
 		} finally {
 			Files.deleteIfExists(tmp);
+			UNFINISHED.remove(tmp);
+		}
+	}
+
+	/** The temporary files {@link #writeAtomically} is writing now. */
+	private static final Set<Path> UNFINISHED = ConcurrentHashMap.newKeySet();
+
+	/**
+	 * Removes the temporary files of the writes in progress, for a process about to halt (a second Ctrl-C stops at once,
+	 * without unwinding the write, and left its hidden {@code .NAME.RANDOM.tmp} behind). The write itself then fails, if
+	 * it goes on at all; a file it already renamed into place is whole and stays.
+	 */
+	public static void removeUnfinished() {
+		for (Path tmp : UNFINISHED) {
+			try {
+				Files.deleteIfExists(tmp);
+			} catch (IOException e) {
+				// best effort: the process ends now
+			}
 		}
 	}
 

@@ -123,9 +123,15 @@ final class OutputLock implements AutoCloseable {
 			throw notOurs(target, file, "a file quantrace did not write");
 		}
 		byte[] token = ("quantrace run, process " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8);
-		channel.truncate(0);
-		channel.write(ByteBuffer.wrap(token), 0);
-		return new OutputLock(file, channel, lock);
+		OutputLock held = new OutputLock(file, channel, lock);
+		try {
+			channel.truncate(0);
+			channel.write(ByteBuffer.wrap(token), 0);
+		} catch (IOException e) { // a full disk: the run fails, and leaves no empty lock file behind
+			held.close();
+			throw e;
+		}
+		return held;
 	}
 
 	/** The lock file's text (at most a line's worth: a longer file is not ours anyway). */

@@ -55,6 +55,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		if (exponent != null) {
 			return new SyntaxErrorMessage(exponent, IssueCodes.SYNTAX);
 		}
+		String negative = e == null ? null : NegativeNumber.message(e, token);
+		if (negative != null) {
+			return new SyntaxErrorMessage(negative, IssueCodes.SYNTAX);
+		}
 		String name = token == null ? null : badName(e, token, keywords(grammar.getGrammar().getRules()));
 		if (name != null) {
 			return new SyntaxErrorMessage(name, IssueCodes.INVALID_NAME);
@@ -259,7 +263,7 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 	}
 
 	/** White space and comments: the token stream holds them on the default channel (Xtext skips them by type). */
-	private static boolean hidden(Token t) {
+	static boolean hidden(Token t) {
 		String text = t.getText();
 		return text == null || text.isBlank() || text.startsWith("//") || text.startsWith("/*");
 	}
@@ -274,6 +278,10 @@ public class RecipeSyntaxErrors extends SyntaxErrorMessageProvider {
 		String quoted = e == null || e.getNode() == null ? null : quotedNameRecovered(e.getNode());
 		if (quoted != null) {
 			return new SyntaxErrorMessage(quoted, IssueCodes.INVALID_NAME);
+		}
+		String negative = e == null || e.getNode() == null ? null : NegativeNumber.message(e.getNode());
+		if (negative != null) {
+			return new SyntaxErrorMessage(negative, IssueCodes.SYNTAX);
 		}
 		if (e != null && e.getCause() instanceof NumberFormatException && e.getNode() != null) {
 			// a count or a seed beyond what it can hold: Java's "For input string: ..." said nothing of that

@@ -13,6 +13,7 @@ import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.ContainerOps;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
@@ -385,11 +386,12 @@ public final class ShapeProbe {
 			return;
 		}
 		Map<String, NdArray> feed = new LinkedHashMap<>();
+		Map<String, IoQuantization.Io> quantized = quantizedInputs(model);
 		boolean anyBatch = true;
 		for (ValueInfoProto input : inputs) {
 			NdArray sample = samples.get(input.getName());
 			DataType type = feedType(input, source);
-			feed.put(input.getName(), sample.type() == type ? sample : NdArray.zeros(type, sample.shape()));
+			feed.put(input.getName(), fed(sample, type, quantized.get(input.getName())));
 			TensorInfo declared = TensorInfo.of(input);
 			List<String> dims = declared.shape();
 			anyBatch &= dims != null && !dims.isEmpty() && declared.fixedBatch() == 0 && !dims.get(0).equals("0") && sample.shape().length > 0
@@ -418,6 +420,28 @@ public final class ShapeProbe {
 				}
 			}
 			runsOne(session, inputs, feed, source);
+		}
+	}
+
+	/**
+	 * The sample as the input takes it: float data for an integer input quantized, q = r / S + Z, as every step feeds it
+	 * ({@link IoQuantization.Io#codes}); zeros of the input's type only where no scale says how. Zeros for every float sample
+	 * (multiin2) never ran the model on the data's values: ids beyond a table's rows passed here and stopped the work later.
+	 */
+	private static NdArray fed(NdArray sample, DataType type, IoQuantization.Io io) {
+		if (sample.type() == type) {
+			return sample;
+		}
+		NdArray codes = io == null ? null : io.codes(sample);
+		return codes != null && codes.type() == type ? codes : NdArray.zeros(type, sample.shape());
+	}
+
+	/** The model's integer inputs with their scale and zero point; none where its readers disagree (each step refuses that itself). */
+	private static Map<String, IoQuantization.Io> quantizedInputs(OnnxModel model) {
+		try {
+			return IoQuantization.inputs(model);
+		} catch (InvalidInputException e) {
+			return Map.of();
 		}
 	}
 

@@ -100,6 +100,23 @@ class TransformCommandsTest {
 		assertTrue(Files.exists(out));
 	}
 
+	/** {@code --sparsity 30%}, as a recipe writes {@code sparsity 30%}, was "'30%' is not a double" (advice12): it is 30. */
+	@Test
+	void aSparsityWithItsPercentSignIsThatPercentage() throws Exception {
+		String model = TestData.data("models/fashion_mnist_cnn.onnx").toString();
+		Path bare = dir.resolve("p30.onnx");
+		Path signed = dir.resolve("p30-percent.onnx");
+		Cli a = Cli.run("prune", model, "--pattern", "channel", "--sparsity", "30", "-o", bare.toString());
+		Cli b = Cli.run("prune", model, "--pattern", "channel", "--sparsity", "30%", "-o", signed.toString());
+		assertEquals(0, a.exitCode(), a.err());
+		assertEquals(0, b.exitCode(), b.err());
+		assertEquals(a.out().replace(bare.toString(), "OUT"), b.out().replace(signed.toString(), "OUT"));
+		assertTrue(java.util.Arrays.equals(Files.readAllBytes(bare), Files.readAllBytes(signed)), "the same model");
+		Cli words = Cli.run("prune", model, "--pattern", "channel", "--sparsity", "thirty%", "-o", dir.resolve("never.onnx").toString());
+		assertEquals(2, words.exitCode());
+		assertTrue(words.err().contains("'thirty%' is not a percentage: write a number of percent, e.g. 30 or 30%"), words.err());
+	}
+
 	@Test
 	void factorizeTakesExactlyOneRankOption() {
 		Path out = dir.resolve("lrf.onnx");

@@ -421,4 +421,14 @@ class HostileRecipesTest {
 		assertEquals(List.of("30 '2.5E1': a recipe writes numbers in decimals, without an exponent: write 25"),
 				linesAndMessages(example.replace("accuracy drop < 1 pt", "accuracy drop < 2.5E1 pt")));
 	}
+
+	// ---- hostile13: a minus sign where the clause takes no sign said "a value is missing" at the '-'
+
+	@Test
+	void aNegativeDebugThresholdSaysTheValueTakesNoSign() {
+		assertEquals(List.of("31 '-1': the value after '>' takes no sign: write 0 or a positive number"),
+				linesAndMessages(example.replace("rmse/scale > 0.5", "rmse/scale > -1")));
+		assertEquals(List.of("29 '-0.5': the value after 'tolerance' takes no sign: write 0 or a positive number"),
+				linesAndMessages(example.replace("tolerance 0.5 pt", "tolerance -0.5 pt")));
+	}
 }

@@ -70,4 +70,45 @@ class SafeFilesTest {
 		InvalidInputException e = assertThrows(InvalidInputException.class, () -> SafeFiles.checkOutputFile(target, List.of(input)));
 		assertTrue(e.getMessage().startsWith(target + ": ") && e.getMessage().contains(expected), e.getMessage());
 	}
+
+	/**
+	 * A second Ctrl-C halts the process (no finally runs): the write in progress left its hidden {@code .NAME.RANDOM.tmp}
+	 * (hostile12). The halting handler removes the unfinished temporary files first: caught here while a large write
+	 * is still going on, the temporary file is gone before the writer's own cleanup could have run.
+	 */
+	@Test
+	void theTemporaryFileOfAWriteInProgressIsRemovedBeforeAHalt() throws Exception {
+		byte[] model = new byte[96 << 20];
+		for (int attempt = 0; attempt < 20; attempt++) {
+			Path target = dir.resolve("big-" + attempt + ".onnx");
+			Thread writer = new Thread(() -> {
+				try {
+					SafeFiles.writeAtomically(target, model);
+				} catch (IOException e) {
+					// the temporary file was removed under it: expected
+				}
+			});
+			writer.start();
+			while (writer.isAlive() && temporaries(target).isEmpty()) {
+				Thread.onSpinWait();
+			}
+			SafeFiles.removeUnfinished();
+			List<String> left = temporaries(target);
+			boolean caughtMidWrite = writer.isAlive();
+			writer.join();
+			if (caughtMidWrite) {
+				assertEquals(List.of(), left, "removed while the write went on");
+				assertTrue(!Files.exists(target), "the write failed, nothing half-written in place");
+				return;
+			}
+		}
+		throw new AssertionError("never caught a write in progress in 20 attempts");
+	}
+
+	private List<String> temporaries(Path target) throws IOException {
+		String prefix = "." + target.getFileName() + ".";
+		try (var files = Files.list(dir)) {
+			return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix) && n.endsWith(".tmp")).toList();
+		}
+	}
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.SafeFiles;
-import org.quantrace.testing.TestData;
 
 /**
  * An output folder on a file system mounted read-only: the hint said to chmod it (assessor's pass: `quantrace run ... -o
@@ -28,30 +26,18 @@ import org.quantrace.testing.TestData;
 class ReadOnlyMountTest {
 
 	private static Path mount;
-	private static boolean mounted;
 
 	@BeforeAll
 	static void mountReadOnly() throws Exception {
-		mount = TestData.tempDir("ro-mount").resolve("mnt");
-		Files.createDirectories(mount);
-		mounted = sh("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mount.toString());
-		Assumptions.assumeTrue(mounted, "cannot mount a tmpfs here (not root, or no right to mount)");
+		mount = Tmpfs.mount("ro-mount", "1m");
 		Files.createDirectories(mount.resolve("outs/old"));
-		Assumptions.assumeTrue(sh("mount", "-o", "remount,ro", mount.toString()), "cannot remount read-only");
+		Assumptions.assumeTrue(Tmpfs.sh("mount", "-o", "remount,ro", mount.toString()), "cannot remount read-only");
 		Assumptions.assumeTrue(SafeFiles.onReadOnlyFileSystem(mount), "the FileStore does not say read-only");
 	}
 
 	@AfterAll
 	static void unmount() throws Exception {
-		if (mounted) {
-			sh("umount", mount.toString());
-		}
-	}
-
-	private static boolean sh(String... command) throws IOException, InterruptedException {
-		Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-		p.getInputStream().readAllBytes();
-		return p.waitFor() == 0;
+		Tmpfs.unmount(mount);
 	}
 
 	private static void readOnlyFileSystem(InvalidInputException e) {
