@@ -582,11 +582,36 @@ public final class InferenceSession implements AutoCloseable {
 					: inputs.values().iterator().next().shape()[0];
 			return call.apply(tensors);
 		} catch (OrtException e) {
+			QuantraceException beyond = indexBeyondTable(e);
+			if (beyond != null) {
+				throw beyond;
+			}
 			throw new QuantraceException(source + ": inference failed: " + e.getMessage(),
 					"check the input names, types and shapes against the model's inputs " + inputs(), e);
 		} finally {
 			tensors.values().forEach(OnnxTensor::close);
 		}
+	}
+
+	/** ONNX Runtime's words when a Gather, GatherElements or GatherND reads an index beyond its data: "... while running Gather node. Name:'lookup' ...". */
+	private static final java.util.regex.Pattern INDEX_BEYOND = java.util.regex.Pattern.compile(
+			"while running (\\w+) node\\. Name:'([^']*)' Status Message: (indices element out of data bounds.*|.*Out of range value in index tensor.*|invalid indice found.*)", java.util.regex.Pattern.DOTALL);
+
+	/**
+	 * The data at fault where ONNX Runtime stopped at an index beyond the table a Gather reads (ids beyond an embedding's
+	 * vocabulary in a sample after the first, which the start-up probe runs): bad input, exit 2, naming the node, ONNX Runtime's
+	 * bound and the batch, instead of "inference failed", exit 3, with a hint about input names and shapes (hostile13's finding).
+	 * Null for any other failure.
+	 */
+	private QuantraceException indexBeyondTable(OrtException e) {
+		java.util.regex.Matcher m = INDEX_BEYOND.matcher(String.valueOf(e.getMessage()));
+		if (!m.find()) {
+			return null;
+		}
+		return new InvalidInputException(source + ": a value of the data fed" + (currentBatch > 0 ? " (in a batch of " + currentBatch + " samples)" : "")
+				+ " is an index beyond the table node '" + m.group(2) + "' (" + m.group(1) + ") reads: " + m.group(3).strip(),
+				"check the data's values: ids or indices within the range the model was made for (its table's rows); the samples the"
+						+ " progress line counted before the failure ran", e);
 	}
 
 	/** The model's half-precision input types by name, read once: float samples are rounded to them when fed. */
