@@ -48,21 +48,14 @@ final class ElementTypes {
 	static Map<String, DataType> declared(ModelFacts m) {
 		Map<String, DataType> types = new HashMap<>();
 		for (GraphProto g : m.graphs) {
-			for (List<ValueInfoProto> infos : List.of(g.getValueInfoList(), g.getInputList(), g.getOutputList())) {
-				for (ValueInfoProto v : infos) {
-					if (v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0) {
-						types.putIfAbsent(v.getName(), DataType.of(v.getType().getTensorType().getElemType()));
-					}
-				}
-			}
-			g.getInitializerList().forEach(t -> types.put(t.getName(), DataType.of(t.getDataType())));
+			stated(g, types, new HashMap<>());
 			g.getNodeList().forEach(n -> ModelFacts.constant(n).ifPresent(t -> types.put(n.getOutput(0), DataType.of(t.getDataType()))));
 		}
 		return types;
 	}
 
-	/** {@code sequences}: the element type of each tensor sequence, by name. */
-	private static void collect(GraphProto g, Map<String, DataType> types, Map<String, DataType> sequences, int opset) {
+	/** What {@code g} itself states: the types its inputs, outputs and value_info declare (a sequence's in {@code sequences}) and its initializers'. */
+	private static void stated(GraphProto g, Map<String, DataType> types, Map<String, DataType> sequences) {
 		for (List<ValueInfoProto> infos : List.of(g.getValueInfoList(), g.getInputList(), g.getOutputList())) {
 			for (ValueInfoProto v : infos) {
 				if (v.getType().hasTensorType() && v.getType().getTensorType().getElemType() != 0) {
@@ -75,6 +68,11 @@ final class ElementTypes {
 			}
 		}
 		g.getInitializerList().forEach(t -> types.put(t.getName(), DataType.of(t.getDataType())));
+	}
+
+	/** {@code sequences}: the element type of each tensor sequence, by name. */
+	private static void collect(GraphProto g, Map<String, DataType> types, Map<String, DataType> sequences, int opset) {
+		stated(g, types, sequences);
 		for (NodeProto n : g.getNodeList()) {
 			ModelFacts.constant(n).ifPresent(t -> types.put(n.getOutput(0), DataType.of(t.getDataType())));
 			// subgraphs first (they see the outer scope): an If's or Loop's outputs are what its body outputs

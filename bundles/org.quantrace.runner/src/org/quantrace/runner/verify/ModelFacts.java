@@ -73,8 +73,8 @@ public final class ModelFacts {
 	/** The graph each node runs in. */
 	final Map<NodeProto, GraphProto> scope = new IdentityHashMap<>();
 	final Map<String, DataType> types;
-	/** Whether ONNX Runtime loads the model as it is; null until {@link #inventory} needs it. */
-	private Boolean loadsInOnnxRuntime;
+	/** The types the inventory counts ({@link #typedAsTheEngineCan}); null until {@link #inventory} first needs them. */
+	private Map<String, DataType> inventoried;
 
 	private ModelFacts(Path file, ModelProto proto, String sha256, long sizeBytes) {
 		this.file = file;
@@ -283,15 +283,14 @@ public final class ModelFacts {
 		return counts;
 	}
 
+	/** Worked out once per file: the trace's and report.html's checks each count the inventory, and {@link #loads} opens a session. */
 	private Map<String, DataType> typedAsTheEngineCan() {
-		Map<String, DataType> declared = ElementTypes.declared(this);
-		if (declared.keySet().containsAll(types.keySet()) || declared.containsValue(DataType.DOUBLE) || types.containsValue(DataType.DOUBLE)) {
-			return types;
+		if (inventoried == null) {
+			Map<String, DataType> declared = ElementTypes.declared(this);
+			inventoried = declared.keySet().containsAll(types.keySet()) || declared.containsValue(DataType.DOUBLE) || types.containsValue(DataType.DOUBLE)
+					|| loads() ? types : declared;
 		}
-		if (loadsInOnnxRuntime == null) {
-			loadsInOnnxRuntime = loads();
-		}
-		return loadsInOnnxRuntime ? types : declared;
+		return inventoried;
 	}
 
 	/** Whether ONNX Runtime loads the model file as it is (verify's own session, closed at once). */
