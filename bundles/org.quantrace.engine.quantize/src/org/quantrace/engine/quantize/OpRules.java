@@ -809,10 +809,10 @@ public final class OpRules {
 	 * InstanceNormalization → Reshape → Mul → Add, then x·sigmoid(x)) stays float with the InstanceNormalization before it, or
 	 * null for any other node. The InstanceNormalization has no integer kernel; integer, its tail was a QuantizeLinear after it, a
 	 * Reshape of codes, the affine as a depthwise QLinearConv 1x1 ({@link ChannelScaleAsConv}) with layout Transposes around it,
-	 * QLinearSigmoid and QLinearMul: the lead's GroupNorm model (tests/data/wild make_gn.py) ran fiq-int8 at 1.8-2.0x fp32's
+	 * QLinearSigmoid and QLinearMul: the lead's GroupNorm model (tests/data/wild make_gn.py) ran fiq-int8 at 1.4-2.0x fp32's
 	 * CPU time. Float, the island runs from the InstanceNormalization's one DequantizeLinear to one QuantizeLinear after the
-	 * SiLU, which ONNX Runtime fuses into QuickGelu as in fp32: 1.2-1.5x (tests/data/wild/README.md, speed28; one thread,
-	 * batch 1 and 64, org.quantrace.measure.CpuTime).
+	 * SiLU, which ONNX Runtime fuses into QuickGelu as in fp32: 1.1-1.4x, in the same passes (tests/data/wild/README.md, speed28;
+	 * one thread, batch 1 and 64, org.quantrace.measure.CpuTime).
 	 */
 	static String groupNormSiluTail(Node node) {
 		Node norm = GroupNormTail.normOf(node);
@@ -825,7 +825,7 @@ public final class OpRules {
 				+ " per-channel Mul and Add, as PyTorch exports nn.GroupNorm) and of the SiLU x·sigmoid(x) after it (" + silu + "): kept float with"
 				+ " them, one float island from the normalization's input DequantizeLinear to one QuantizeLinear after the SiLU, which ONNX Runtime"
 				+ " fuses into QuickGelu as in fp32; integer, the tail's QuantizeLinear/DequantizeLinear hops, layout Transposes, depthwise"
-				+ " QLinearConv, QLinearSigmoid and QLinearMul took the model 1.8-2.0x fp32's CPU time, 1.2-1.5x so (tests/data/wild make_gn.py,"
+				+ " QLinearConv, QLinearSigmoid and QLinearMul took the model 1.4-2.0x fp32's CPU time, 1.1-1.4x so (tests/data/wild make_gn.py,"
 				+ " one thread, batch 1 and 64)";
 	}
 

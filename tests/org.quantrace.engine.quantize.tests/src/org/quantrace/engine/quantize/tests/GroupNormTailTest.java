@@ -20,9 +20,9 @@ import org.quantrace.engine.runtime.NdArray;
  * A GroupNorm as PyTorch exports nn.GroupNorm below opset 18 (Reshape → InstanceNormalization → Reshape → Mul → Add) with a
  * SiLU x·sigmoid(x) after it, as in the lead's GroupNorm model (tests/data/wild make_gn.py) and diffusion U-Nets. The
  * InstanceNormalization has no integer kernel; the tail after it ran as a QuantizeLinear, a Reshape of codes, a depthwise
- * QLinearConv 1x1 with layout Transposes, QLinearSigmoid and QLinearMul, and that model's fiq-int8 at 1.8-2.0x fp32's CPU
+ * QLinearConv 1x1 with layout Transposes, QLinearSigmoid and QLinearMul, and that model's fiq-int8 at 1.4-2.0x fp32's CPU
  * time. The tail and the SiLU now stay float with the normalization (one island, one QuantizeLinear after the SiLU), which
- * ONNX Runtime runs as in fp32 (the SiLU fused into QuickGelu): 1.2-1.5x (tests/data/wild/README.md, speed28).
+ * ONNX Runtime runs as in fp32 (the SiLU fused into QuickGelu): 1.1-1.4x (tests/data/wild/README.md, speed28).
  */
 class GroupNormTailTest {
 
