@@ -91,6 +91,30 @@ class GroupNormTailTest {
 		assertFollowsFloat(t, model, r);
 	}
 
+	/**
+	 * GroupNorm(affine=False) has no Mul and Add, and an exporter may write the SiLU as sigmoid(x)·x: the rule finds the
+	 * tail all the same (from the Mul through its Sigmoid). Without an affine these nodes stayed float before too (they read
+	 * the float normalization's output); their records now say which GroupNorm and SiLU they are kept float with.
+	 */
+	@Test
+	void anUnscaledGroupNormBeforeASiluWrittenSigmoidFirstStaysFloat() {
+		TinyGraph t = new TinyGraph(4, 8, 8);
+		String grouped = t.node("Reshape", List.of(OpRulesTest.conv(t, "x", 4, 8), t.longs(0, 2, -1)));
+		String normed = t.node("InstanceNormalization", List.of(grouped, t.floats(new float[] { 1f, 1f }, 2), t.floats(new float[] { 0f, 0f }, 2)));
+		String back = t.node("Reshape", List.of(normed, t.longs(0, 8, 8, 8)));
+		String sigmoid = t.node("Sigmoid", List.of(back));
+		String product = t.node("Mul", List.of(sigmoid, back));
+		String y = OpRulesTest.pointwise(t, product, 8, 8);
+		QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8"), t.calibration(-1, 1));
+		Map<String, QuantizationResult.Layer> layers = byNode(r);
+		for (String tail : List.of(node(back), node(sigmoid), node(product))) {
+			assertFalse(layers.get(tail).quantized(), tail + ": " + layers.get(tail).reason());
+			assertTrue(layers.get(tail).reason().contains("float tail of the GroupNorm whose InstanceNormalization '" + node(normed) + "'"),
+					layers.get(tail).reason());
+		}
+		assertTrue(layers.get(node(y)).quantized(), layers.get(node(y)).reason());
+	}
+
 	/** Without a SiLU after it (a Relu), the tail keeps its integer form: the rule is the island measured, nothing wider. */
 	@Test
 	void aGroupNormBeforeAnotherActivationKeepsItsIntegerTail() {
