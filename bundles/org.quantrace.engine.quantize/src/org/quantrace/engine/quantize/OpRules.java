@@ -796,8 +796,37 @@ public final class OpRules {
 		if (rule == null) {
 			return null;
 		}
+		String tail = groupNormSiluTail(node);
+		if (tail != null) {
+			return tail;
+		}
 		String unusable = rule.kernel().unusableFor(node);
 		return unusable != null ? unusable : spec.floatSlowKernels() ? rule.kernel().slowerFor(node) : null;
+	}
+
+	/**
+	 * Why a node of a GroupNorm's tail before a SiLU ({@link GroupNormTail}: PyTorch's nn.GroupNorm below opset 18, Reshape →
+	 * InstanceNormalization → Reshape → Mul → Add, then x·sigmoid(x)) stays float with the InstanceNormalization before it, or
+	 * null for any other node. The InstanceNormalization has no integer kernel; integer, its tail was a QuantizeLinear after it, a
+	 * Reshape of codes, the affine as a depthwise QLinearConv 1x1 ({@link ChannelScaleAsConv}) with layout Transposes around it,
+	 * QLinearSigmoid and QLinearMul: the lead's GroupNorm model (tests/data/wild make_gn.py) ran fiq-int8 at 1.4-2.0x fp32's
+	 * CPU time. Float, the island runs from the InstanceNormalization's one DequantizeLinear to one QuantizeLinear after the
+	 * SiLU, which ONNX Runtime fuses into QuickGelu as in fp32: 1.1-1.4x, in the same passes (tests/data/wild/README.md, speed28;
+	 * one thread, batch 1 and 64, org.quantrace.measure.CpuTime).
+	 */
+	static String groupNormSiluTail(Node node) {
+		Node norm = GroupNormTail.normOf(node);
+		if (norm == null) {
+			return null;
+		}
+		List<Node> tail = GroupNormTail.of(norm);
+		String silu = "'" + tail.get(tail.size() - 2).name() + "' and '" + tail.get(tail.size() - 1).name() + "'";
+		return "part of the float tail of the GroupNorm whose InstanceNormalization '" + norm.name() + "' has no integer kernel (Reshape back,"
+				+ " per-channel Mul and Add, as PyTorch exports nn.GroupNorm) and of the SiLU x·sigmoid(x) after it (" + silu + "): kept float with"
+				+ " them, one float island from the normalization's input DequantizeLinear to one QuantizeLinear after the SiLU, which ONNX Runtime"
+				+ " fuses into QuickGelu as in fp32; integer, the tail's QuantizeLinear/DequantizeLinear hops, layout Transposes, depthwise"
+				+ " QLinearConv, QLinearSigmoid and QLinearMul took the model 1.4-2.0x fp32's CPU time, 1.1-1.4x so (tests/data/wild make_gn.py,"
+				+ " one thread, batch 1 and 64)";
 	}
 
 	/** Why and how the op table rewrites {@code node} exactly before quantizing ({@link OpRule.Kernel#rewriteFor}), or null. */
