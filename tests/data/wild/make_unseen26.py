@@ -34,7 +34,7 @@ the torch model's accuracy on the first 2,000 and all 10,000 test images."""
 import os, sys, json, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import onnx, torch, torch.nn as nn, torch.nn.functional as F
-from make_wild import data, OUT, SRC, test_accuracy
+from make_wild import data, OUT, SRC, test_accuracy, SiLU as Swish   # x * sigmoid(x), as EfficientNet's exporters write it
 from make_unseen13 import export13, train13
 from make_unseen14 import accuracy2000
 
@@ -159,9 +159,6 @@ class DCN(nn.Module):
         return s.head(torch.cat((c, s.deep(x0)), 1))
 
 # --- bifpn -----------------------------------------------------------------------------------------------------------
-class Swish(nn.Module):
-    def forward(s, x): return x * torch.sigmoid(x)
-
 class MBConv(nn.Module):
     def __init__(s, cin, cout, st, e=4):
         super().__init__(); m = cin * e
