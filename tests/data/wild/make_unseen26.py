@@ -27,6 +27,10 @@
   scalars computed in the graph), upsampling by **Resize to a size (4x4 -> 7x7, nearest)**, downsampling by MaxPool
   3x3 stride 2, depthwise-separable fusion convolutions with BatchNorm and Swish; the three outputs pooled, concatenated,
   Linear
+- ndf: a **deep neural decision forest** (Kontschieder et al. 2015): a small CNN to 64 features, 4 soft trees of depth 4
+  (15 routing nodes each, d = Sigmoid(Linear), the path probabilities built level by level as products mu * [d, 1 - d]
+  interleaved by Stack + Reshape), leaf class distributions Softmax(pi) read by a MatMul, the trees' mean, **log** of it
+  as the logits (probabilities in (0, 1], so the logits are <= 0); opset 13
     /usr/bin/python3 tests/data/wild/make_unseen26.py [NAME...]  -> NAME.onnx, NAME.pt and NAME.json (provenance) in $WILD_OUT
 Provenance (NAME.json): seed 0 (torch.manual_seed before the model is built and in training), UNSEEN26_STEPS (default 300)
 steps of 64 Fashion-MNIST training images (/usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist), Adam 3e-3,
@@ -201,7 +205,23 @@ class BiFPN(nn.Module):
         o4 = s.out4(p4, td4, s.down(o3)); o5 = s.out5(p5, s.down(o4))
         return s.head(torch.cat([o.mean((2, 3)) for o in (o3, o4, o5)], 1))
 
-MODELS = {"nystrom": (Nystrom, 13), "sinkhorn": (Sinkhorn, 12), "dgcnn": (DGCNN, 11), "dcn": (DCN, 13), "bifpn": (BiFPN, 11)}
+# --- ndf -------------------------------------------------------------------------------------------------------------
+class NDF(nn.Module):
+    def __init__(s, features=64, trees=4, depth=4):
+        super().__init__(); s.depth, s.trees, inner = depth, trees, 2 ** depth - 1
+        s.cnn = nn.Sequential(nn.Conv2d(1, 16, 3, 2, 1), nn.BatchNorm2d(16), nn.ReLU(), nn.Conv2d(16, 32, 3, 2, 1),
+                              nn.BatchNorm2d(32), nn.ReLU(), nn.AvgPool2d(3, 2), nn.Flatten(), nn.Linear(288, features), nn.ReLU())
+        s.route = nn.Linear(features, trees * inner); s.pi = nn.Parameter(torch.randn(trees, 2 ** depth, 10))
+    def forward(s, x):
+        d = torch.sigmoid(s.route(s.cnn(x))).reshape(-1, s.trees, 2 ** s.depth - 1)   # [N, trees, inner], level by level
+        mu, first = torch.ones_like(d[:, :, :1]), 0
+        for level in range(s.depth):
+            dl = d[:, :, first:first + 2 ** level]; first += 2 ** level
+            mu = torch.stack((mu * dl, mu * (1 - dl)), 3).reshape(-1, s.trees, 2 ** (level + 1))
+        p = torch.matmul(mu.unsqueeze(2), s.pi.softmax(-1)).squeeze(2).mean(1)          # [N, 10]
+        return torch.log(p + 1e-6)
+
+MODELS = {"nystrom": (Nystrom, 13), "sinkhorn": (Sinkhorn, 12), "dgcnn": (DGCNN, 11), "dcn": (DCN, 13), "bifpn": (BiFPN, 11), "ndf": (NDF, 13)}
 
 if __name__ == "__main__":
     torch.set_num_threads(1); d = data(); acc = test_accuracy(d)
