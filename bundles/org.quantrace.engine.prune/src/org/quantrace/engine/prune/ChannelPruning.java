@@ -304,7 +304,7 @@ final class ChannelPruning {
 		for (Space m : merged.values()) {
 			for (Node c : m.coupling) {
 				for (String operand : c.inputs().subList(0, 2)) {
-					if (m.failure == null && !m.reached.contains(operand) && !constant(operand)) {
+					if (m.failure == null && !m.reached.contains(operand) && !constant(operand) && !oneElement(operand)) {
 						m.failure = "'" + c.name() + "' (" + c.opType() + ") combines its channels with '" + operand
 								+ "', whose channels are not pruned with them (an excluded or unprunable layer's, or an input's)";
 					}
@@ -312,6 +312,17 @@ final class ChannelPruning {
 			}
 		}
 		return new ArrayList<>(merged.values());
+	}
+
+	/**
+	 * A tensor of one element by the shape probe, computed at run time: EfficientDet's fast normalized fusion scales each input
+	 * by relu(w_i) / (sum relu(w) + eps), Gathered from a parameter vector (make_unseen26's bifpn). Broadcast over every
+	 * channel, it has none to lose, as a stored scalar; one computed from the space's own channels is refused where the walk
+	 * meets the reduction that mixes them.
+	 */
+	private boolean oneElement(String tensor) {
+		TensorInfo info = shapes.get(tensor);
+		return info != null && info.shape() != null && info.shape().stream().allMatch("1"::equals);
 	}
 
 	/** An initializer or the output of a Constant node (folded or not, it has no channels to lose). */

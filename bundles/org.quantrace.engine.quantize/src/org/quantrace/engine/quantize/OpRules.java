@@ -179,8 +179,10 @@ public final class OpRules {
 		// signal, their output real and imaginary parts, neither codes
 		add(new OpRule("signal", Set.of("DFT", "STFT"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX defines DFT and STFT for float types"
 				+ " only, so no integer kernel can run them: " + FLOAT_ISLAND), Drq.none(), null));
-		add(floatRule("arithmetic", Set.of("Sub", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "Floor",
-				"Ceil", "Round")));
+		// the reductions ONNX defines for 32- and 64-bit integers and floats only (make_unseen26's sinkhorn: torch.logsumexp as
+		// ReduceLogSumExp, whose record said "has no rule in Quantrace's op table"); ReduceMax moves codes (data movement)
+		add(floatRule("arithmetic", Set.of("Sub", "Abs", "Max", "Min", "Sum", "Mean", "ReduceMean", "ReduceSum", "ReduceL2", "ReduceL1",
+				"ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp", "ReduceProd", "Floor", "Ceil", "Round")));
 		// what an exporter writes for a dynamic batch (torch's GRU/LSTM initial state: Shape → Gather → ... → ConstantOfShape):
 		// they read a tensor's shape, not its values, so no Q/DQ is written around them and "dequantized once" would be untrue
 		add(new OpRule("shape computation", Set.of("Shape", "Size", "ConstantOfShape"), Form.FLOAT, List.of(), -1,

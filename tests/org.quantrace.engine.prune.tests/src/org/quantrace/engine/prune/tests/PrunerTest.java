@@ -177,6 +177,31 @@ class PrunerTest {
 		assertEquals(2 * 3 * 3 * 4, run(r.model(), random(2, 3, 3, 6)).length, "the pruned model runs");
 	}
 
+	/**
+	 * EfficientDet's fast normalized fusion (make_unseen26's bifpn): each input times its weight relu(w_i) / (sum relu(w) +
+	 * eps), a scalar the graph computes from a parameter vector (Relu, ReduceSum, Add, Div, Gather). fc1 was left whole: "'fuse'
+	 * (Mul) combines its channels with 'w0', whose channels are not pruned with them"; a one-element tensor, stored or
+	 * computed, is broadcast over every channel and has none to lose.
+	 */
+	@Test
+	void aChannelSpaceScaledByAComputedFusionWeightIsPruned() {
+		Random random = new Random(5);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("MatMul", "fc1", List.of("x", "w1"), "h"),
+				TestModels.node("Relu", "fw_relu", List.of("fw"), "fr"), TestModels.node("ReduceSum", "fw_sum", List.of("fr"), "fs"),
+				TestModels.node("Add", "fw_eps", List.of("fs", "eps"), "fe"), TestModels.node("Div", "fw_norm", List.of("fr", "fe"), "fn"),
+				TestModels.node("Gather", "fw_pick", List.of("fn", "i0"), "w0"), TestModels.node("Mul", "fuse", List.of("h", "w0"), "y"),
+				TestModels.node("MatMul", "fc2", List.of("y", "w2"), "out"));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.uniform("w1", random, -1, 1, 6, 8),
+				TestModels.uniform("w2", random, -1, 1, 8, 4), TestModels.uniform("fw", random, 0.5, 1, 2), TestModels.uniform("eps", random, 1e-4, 1e-4),
+				ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName("i0").setDataType(7).addInt64Data(0).build()), TestModels.tensor("x", 2, 3, 3, 6), TestModels.tensor("out", 2, 3, 3, 4)));
+		PruningResult r = Pruner.prune(model, "fusion", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of()));
+
+		assertTrue(!r.notPruned().containsKey("fc1"), r.notPruned().toString());
+		assertArrayEquals(new long[] { 6, 6 }, weight(r.model().graph(), "fc1"));
+		assertArrayEquals(new long[] { 6, 4 }, weight(r.model().graph(), "fc2"), "fc2 reads the channels fc1 kept");
+		assertEquals(2 * 3 * 3 * 4, run(r.model(), random(2, 3, 3, 6)).length, "the pruned model runs");
+	}
+
 	/** GRN as torch exports it at opset 13 (axes as attributes), with or without the division by the mean over the channels. */
 	private static ai.onnx.proto.OnnxMl.ModelProto grn(boolean meanOverChannels) {
 		Random random = new Random(3);

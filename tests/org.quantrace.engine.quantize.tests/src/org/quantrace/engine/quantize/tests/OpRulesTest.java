@@ -932,6 +932,23 @@ class OpRulesTest {
 	}
 
 	/**
+	 * make_unseen26's sinkhorn: five log-domain Sinkhorn iterations, each a torch.logsumexp (ReduceLogSumExp). The record said
+	 * "ReduceLogSumExp has no rule in Quantrace's op table"; ONNX defines it, ReduceLogSum, ReduceSumSquare, ReduceL1 and
+	 * ReduceProd for 32- and 64-bit integers and floats only, so ONNX Runtime has no integer kernel for any of them.
+	 */
+	@ParameterizedTest
+	@org.junit.jupiter.params.provider.ValueSource(strings = { "ReduceLogSumExp", "ReduceLogSum", "ReduceSumSquare", "ReduceL1", "ReduceProd" })
+	void aReductionWithoutAnIntegerTypeIsSaidToHaveNoIntegerKernel(String op) {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String positive = t.node("Sigmoid", List.of(conv(t, "x", 3, 3)));
+		String reduced = t.node(op, List.of(positive), TinyGraph.ints("axes", 1), TinyGraph.attr("keepdims", 1L));
+		Checked c = check(t, conv(t, reduced, 1, 2), -1, 1);
+		QuantizationResult.Layer r = c.layer(op);
+		assertFalse(r.quantized(), r.reason());
+		assertTrue(r.reason().startsWith("ONNX Runtime (CPU) has no integer kernel for it"), r.reason());
+	}
+
+	/**
 	 * make_unseen25's detr: its learned object queries, a stored tensor, Expanded to the batch size read from the input's Shape.
 	 * The record said "its input 'onnx::Expand_672' comes from outside: the Expand stays in that float island", of no island;
 	 * it says what the input is.
