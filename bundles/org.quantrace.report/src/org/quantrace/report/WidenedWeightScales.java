@@ -1,11 +1,8 @@
 package org.quantrace.report;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.quantrace.model.trace.LayerQuantizationRecord;
 import org.quantrace.model.trace.OptimizationRecord;
 
 /**
@@ -24,29 +21,17 @@ public final class WidenedWeightScales {
 
 	/** The statement {@code reason} makes, or null. */
 	public static String stated(String reason) {
-		Matcher m = STATEMENT.matcher(reason == null ? "" : reason);
-		return m.find() ? m.group().replaceAll("\\s+", " ") : null;
+		return LayerStatements.stated(STATEMENT, reason);
 	}
 
-	/** Whether the reason of {@code node}'s layer in {@code o} states a widened weight scale. */
+	/** Whether the reason of {@code node}'s layer in {@code q} states a widened weight scale. */
 	static boolean widened(org.quantrace.model.trace.QuantizationRecord q, String node) {
 		return q.getLayers().stream().anyMatch(l -> l.getNode().equals(node) && stated(l.getReason()) != null);
 	}
 
 	/** PhIMT0003's lines of {@code o}, one per layer whose weight scale was widened, in the record's order. */
 	static List<String> deviations(OptimizationRecord o) {
-		List<String> out = new ArrayList<>();
-		if (o.getQuantization() == null) {
-			return out;
-		}
-		for (LayerQuantizationRecord l : o.getQuantization().getLayers()) {
-			String s = stated(l.getReason());
-			if (s != null) {
-				out.add("Deviation of " + o.getScheme() + " from the scale formula: layer " + l.getNode() + " (" + l.getOpType() + "): " + s
-						+ ": its weights there are quantized that many times coarser than their range gives, so that the int32 bias keeps the float"
-						+ " model's value");
-			}
-		}
-		return out;
+		return LayerStatements.deviations(o, STATEMENT, "from the scale formula", "its weights there are quantized that many times coarser than their"
+				+ " range gives, so that the int32 bias keeps the float model's value");
 	}
 }

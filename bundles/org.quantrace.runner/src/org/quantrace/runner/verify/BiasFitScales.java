@@ -100,7 +100,7 @@ final class BiasFitScales {
 	private static double[][] channelRanges(Tensor weight, Quantizations.Params held) {
 		long[] dims = weight.dims();
 		int axis = held.axis();
-		if (axis >= dims.length) {
+		if (axis < 0 || axis >= dims.length) { // a foreign file's negative axis: nothing derived
 			return null;
 		}
 		if (dims.length == 2 && dims[axis] != held.scales().size() && dims[1 - axis] == held.scales().size()) {

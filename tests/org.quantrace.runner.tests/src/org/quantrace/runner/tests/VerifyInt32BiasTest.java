@@ -108,21 +108,11 @@ class VerifyInt32BiasTest {
 		Tampering.foundInTrace(Verification.verify(silent).problems(), "layer " + CONV, "weight scale for the int32 bias", "no weight scale widened",
 				stated.group());
 
-		// a widening claimed where the files hold none (the next Conv's bias fits)
-		Path claimed = Runs.copy(out, dir.resolve("claimed"));
-		TraceModel claiming = org.quantrace.model.QuantraceModel.loadTrace(claimed.resolve("trace.xmi"));
-		claiming.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals("/features/features.4/Conv"))
-				.forEach(l -> l.setReason((l.getReason() == null ? "" : l.getReason() + "; ") + "weight scale widened for the int32 bias in 1 of 32 channels (channel 5 ×3.00)"));
-		Tampering.remadeFromTrace(claimed, claiming);
-		Tampering.foundInTrace(Verification.verify(claimed).problems(), "/features/features.4/Conv", "weight scale for the int32 bias", "no weight scale widened");
-
-		// a clamp claimed where the files hold none
-		Path clamp = Runs.copy(out, dir.resolve("clamp"));
-		TraceModel clamping = org.quantrace.model.QuantraceModel.loadTrace(clamp.resolve("trace.xmi"));
-		clamping.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals("/features/features.4/Conv"))
-				.forEach(l -> l.setReason((l.getReason() == null ? "" : l.getReason() + "; ") + "bias clamped to int32 in 1 of 32 channels (first: channel 5)"));
-		Tampering.remadeFromTrace(clamp, clamping);
-		Tampering.foundInTrace(Verification.verify(clamp).problems(), "/features/features.4/Conv", "int32 bias", "no bias clamped");
+		// a widening claimed where the files hold none (the next Conv's bias fits), and a clamp
+		Tampering.foundInTrace(claimedOfTheNextConv("claimed", "weight scale widened for the int32 bias in 1 of 32 channels (channel 5 ×3.00)"),
+				"/features/features.4/Conv", "weight scale for the int32 bias", "no weight scale widened");
+		Tampering.foundInTrace(claimedOfTheNextConv("clamp", "bias clamped to int32 in 1 of 32 channels (first: channel 5)"), "/features/features.4/Conv",
+				"int32 bias", "no bias clamped");
 
 		// channel 0's widened scale doubled in the model (its codes and the trace left): neither the range's nor the rule's
 		Path coarser = Runs.copy(out, dir.resolve("coarser"));
@@ -135,6 +125,16 @@ class VerifyInt32BiasTest {
 		g.setInitializer(at, Tampering.times(g.getInitializer(at), 0, 2));
 		Files.write(coarser.resolve(model), m.toBuilder().setGraph(g).build().toByteArray()); // its hashes left: verify reads on
 		Tampering.foundInTrace(Verification.verify(coarser).problems(), "layer " + CONV + " channel 0 weight scale", "widened for its int32 bias");
+	}
+
+	/** verify's findings on a copy of the run whose record of the second Conv also states {@code claim}, every document made again. */
+	private static List<Problem> claimedOfTheNextConv(String name, String claim) throws IOException {
+		Path claimed = Runs.copy(out, dir.resolve(name));
+		TraceModel claiming = org.quantrace.model.QuantraceModel.loadTrace(claimed.resolve("trace.xmi"));
+		claiming.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals("/features/features.4/Conv"))
+				.forEach(l -> l.setReason((l.getReason() == null ? "" : l.getReason() + "; ") + claim));
+		Tampering.remadeFromTrace(claimed, claiming);
+		return Verification.verify(claimed).problems();
 	}
 
 	/**
