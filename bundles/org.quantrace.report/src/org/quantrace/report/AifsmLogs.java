@@ -251,6 +251,7 @@ public final class AifsmLogs {
 			if (decision != null) {
 				b.add(new Paragraph("Evaluation of " + o.getScheme() + ": " + decision + " (Appendix A).", e.isAccepted() ? Style.ACCEPTED : Style.REJECTED));
 			}
+			WidenedWeightScales.deviations(o).forEach(d -> b.add(new Paragraph(d, Style.WARNING)));
 			ClampedBiases.deviations(o).forEach(d -> b.add(new Paragraph(d, Style.WARNING)));
 			references.addAll(references(o));
 		}

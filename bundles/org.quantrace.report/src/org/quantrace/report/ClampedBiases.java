@@ -1,11 +1,8 @@
 package org.quantrace.report;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.quantrace.model.trace.LayerQuantizationRecord;
 import org.quantrace.model.trace.OptimizationRecord;
 
 /**
@@ -23,23 +20,11 @@ public final class ClampedBiases {
 
 	/** The statement {@code reason} makes, or null. */
 	public static String stated(String reason) {
-		Matcher m = STATEMENT.matcher(reason == null ? "" : reason);
-		return m.find() ? m.group().replaceAll("\\s+", " ") : null;
+		return LayerStatements.stated(STATEMENT, reason);
 	}
 
 	/** PhIMT0003's deviation lines of {@code o}, one per layer whose bias was clamped, in the record's order. */
 	static List<String> deviations(OptimizationRecord o) {
-		List<String> out = new ArrayList<>();
-		if (o.getQuantization() == null) {
-			return out;
-		}
-		for (LayerQuantizationRecord l : o.getQuantization().getLayers()) {
-			String s = stated(l.getReason());
-			if (s != null) {
-				out.add("Deviation of " + o.getScheme() + " from its float model: layer " + l.getNode() + " (" + l.getOpType() + "): " + s
-						+ ": the quantized layer adds a smaller bias than the float model's there");
-			}
-		}
-		return out;
+		return LayerStatements.deviations(o, STATEMENT, "from its float model", "the quantized layer adds a smaller bias than the float model's there");
 	}
 }

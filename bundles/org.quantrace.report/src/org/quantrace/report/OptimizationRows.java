@@ -234,6 +234,9 @@ final class OptimizationRows {
 			if (t.getRole() != role || t.getRangeMin().isEmpty() || t.getScales().isEmpty() || "int32".equals(t.getElementType())) {
 				continue;
 			}
+			if (role == TensorRole.WEIGHT && WidenedWeightScales.widened(q, t.getNode())) {
+				continue; // a scale widened for the int32 bias is not the formula's from the range: the example would not hold
+			}
 			// the trace holds one range per tensor: for a per-channel tensor it is the widest channel's only where the
 			// scheme is symmetric (s = max|w| / 127 of the channel with the largest magnitude); else take another tensor
 			int channel = 0;

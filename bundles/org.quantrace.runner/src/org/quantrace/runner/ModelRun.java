@@ -231,6 +231,11 @@ final class ModelRun {
 			}
 			result.wideRanges().forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.warning()));
 			for (QuantizationResult.Layer l : result.layers()) { // the trace's layer reason and PhIMT0003 say it too
+				String widened = org.quantrace.report.WidenedWeightScales.stated(l.reason());
+				if (widened != null) {
+					log("%s: %s: layer %s: %s: its weights there are quantized that many times coarser, so that its bias fits int32", m.getName(),
+							scheme.name(), l.node(), widened);
+				}
 				String clamped = org.quantrace.report.ClampedBiases.stated(l.reason());
 				if (clamped != null) {
 					log("%s: %s: warning: layer %s: %s: it adds a smaller bias than the float model's; quantize it with int8 weights or 8-bit activations,"

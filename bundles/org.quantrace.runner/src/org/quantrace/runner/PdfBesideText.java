@@ -31,8 +31,25 @@ final class PdfBesideText {
 		try (PDDocument a = Loader.loadPDF(actual); PDDocument e = Loader.loadPDF(expected)) {
 			String d = first("annotation", annotations(a), annotations(e), SHOWN_BESIDE);
 			d = d != null ? d : first("document property", properties(a), properties(e), SHOWN_BESIDE);
-			return d != null ? d : first("text a reader does not see, finding", PdfHiddenText.of(a), PdfHiddenText.of(e), "(its glyphs are drawn, so its text reads whole)");
+			return d != null ? d : hidden(a, e);
 		}
+	}
+
+	/**
+	 * Null when {@code actual} hides the text {@code expected} hides (none: no Quantrace version covers, clips or replaces its own
+	 * words), else the first run of text it hides. Of a PDF another version wrote, whose words differ, this still holds.
+	 */
+	static String hidden(byte[] actual, byte[] expected) throws IOException {
+		try (PDDocument a = Loader.loadPDF(actual); PDDocument e = Loader.loadPDF(expected)) {
+			return hidden(a, e);
+		}
+	}
+
+	/** How a finding of {@link #hidden} begins. */
+	static final String HIDDEN = "text a reader does not see";
+
+	private static String hidden(PDDocument a, PDDocument e) throws IOException {
+		return first(HIDDEN + ", finding", PdfHiddenText.of(a), PdfHiddenText.of(e), "(its glyphs are drawn, so its text reads whole)");
 	}
 
 	private static final String SHOWN_BESIDE = "(a reader shows it beside the pages' text)";

@@ -1,5 +1,7 @@
 package org.quantrace.runner;
 
+import java.awt.BasicStroke;
+import java.awt.Shape;
 import java.awt.geom.AffineTransform;
 import java.awt.geom.Area;
 import java.awt.geom.GeneralPath;
@@ -15,6 +17,7 @@ import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
 import org.apache.pdfbox.pdmodel.font.PDFont;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImage;
+import org.apache.pdfbox.pdmodel.graphics.state.PDGraphicsState;
 import org.apache.pdfbox.util.Matrix;
 import org.apache.pdfbox.util.Vector;
 
@@ -25,7 +28,7 @@ import org.apache.pdfbox.util.Vector;
  * content sequence or a structure element, which copy, search and screen readers give in place of what is drawn. verify compared
  * what the glyphs say, so each of these, SHA256SUMS recomputed, passed with 0 mismatches (branch evidence12; assessor10 and 11
  * left the covering open). Each page's content is walked as a renderer walks it (forms included); a glyph counts as hidden when the point at the
- * middle of its box lies under a later paint's area (its path's bounds within the clip), or outside the clip or the crop box when
+ * middle of its box lies under a later paint's area (a fill's path's bounds, a stroke's outline at its width, within the clip), or outside the clip or the crop box when
  * it is drawn. The Quantrace logs paint backgrounds before text and hide none: the PDF the trace makes says which words are hidden
  * (none), and the file must say the same, so no place is compared (the machine's fonts lay a page out).
  */
@@ -125,12 +128,16 @@ final class PdfHiddenText extends PDFGraphicsStreamEngine {
 				: !getGraphicsState().getCurrentClippingPath().contains(middle) ? "drawn outside its clipping path" : null;
 	}
 
-	/** Marks the glyphs drawn so far whose middle lies under {@code area} (within the clip). */
+	/** Marks the glyphs drawn so far whose middle lies under {@code area} (within the clip), filled with the non-stroking alpha. */
 	private void paint(Rectangle2D bounds) {
-		if (getGraphicsState().getNonStrokeAlphaConstant() <= 0) {
+		paint(bounds, getGraphicsState().getNonStrokeAlphaConstant());
+	}
+
+	private void paint(Shape area, double alpha) {
+		if (alpha <= 0) {
 			return; // fully transparent: nothing shows
 		}
-		Area a = new Area(bounds);
+		Area a = new Area(area);
 		a.intersect(getGraphicsState().getCurrentClippingPath());
 		for (int i = 0; i < shown.size(); i++) {
 			if (unseen[i] == null && a.contains(shown.get(i).middle())) {
@@ -200,7 +207,25 @@ final class PdfHiddenText extends PDFGraphicsStreamEngine {
 
 	@Override
 	public void strokePath() {
-		done(); // a line's width covers no more than a rule does
+		stroke();
+		done();
+	}
+
+	/**
+	 * The area the current path's stroke paints, at its line width, caps and joins (dashes left out: the whole line): a white
+	 * line 30 points wide drawn over the verdict hides it as a rectangle does, and main counted no stroke (evidence12). The
+	 * writer's rules lie between lines of text, away from the glyphs' middles.
+	 */
+	private void stroke() {
+		PDGraphicsState state = getGraphicsState();
+		Matrix ctm = state.getCurrentTransformationMatrix();
+		float x = ctm.getScaleX() + ctm.getShearX();
+		float y = ctm.getScaleY() + ctm.getShearY();
+		float width = state.getLineWidth() * (float) Math.sqrt((x * x + y * y) * 0.5); // as PDFBox's renderer scales it to the page
+		int cap = Math.clamp(state.getLineCap(), BasicStroke.CAP_BUTT, BasicStroke.CAP_SQUARE); // PDF's codes are Java2D's
+		int join = Math.clamp(state.getLineJoin(), BasicStroke.JOIN_MITER, BasicStroke.JOIN_BEVEL);
+		Shape line = new BasicStroke(Math.max(0, width), cap, join, Math.max(1, state.getMiterLimit())).createStrokedShape(path);
+		paint(line, state.getAlphaConstant()); // the stroking alpha (CA)
 	}
 
 	@Override
@@ -211,6 +236,7 @@ final class PdfHiddenText extends PDFGraphicsStreamEngine {
 
 	@Override
 	public void fillAndStrokePath(int windingRule) {
+		stroke();
 		fillPath(windingRule);
 	}
 

@@ -450,8 +450,14 @@ public final class Verification {
 				continue; // the folder check reports a document or chart missing, or a document the trace does not name
 			}
 			String difference;
+			String hidden = null;
 			try {
-				difference = Rendering.difference(name, Files.readAllBytes(file), e.getValue());
+				byte[] actual = Files.readAllBytes(file);
+				difference = Rendering.difference(name, actual, e.getValue());
+				// text covered, clipped or replaced is no version's or machine's wording: a mismatch of a PDF another version wrote, or
+				// laid out otherwise, too (where its text differs, Rendering compared no further)
+				hidden = difference == null || !name.endsWith(".pdf") ? null
+						: difference.contains(PdfBesideText.HIDDEN) ? difference : PdfBesideText.hidden(actual, e.getValue());
 			} catch (IOException x) {
 				difference = "unreadable (" + IoErrors.describe(x) + ")";
 			}
@@ -470,8 +476,12 @@ public final class Verification {
 			} else if (strict) {
 				problems.add(new Problem(name, "is not the document the trace makes: " + difference
 						+ " (every byte of it is made from " + Outputs.TRACE + ": it or the trace was edited after the run)"));
+				hidden = hidden == difference ? null : hidden; // said
 			} else {
 				differing.add(name);
+			}
+			if (hidden != null) {
+				problems.add(new Problem(name, "hides text, which no version of Quantrace does: " + hidden.replace("its text is the trace's, but its ", "its ")));
 			}
 		}
 		if (!differing.isEmpty()) {

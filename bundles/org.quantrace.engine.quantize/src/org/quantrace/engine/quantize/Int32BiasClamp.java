@@ -5,8 +5,8 @@ package org.quantrace.engine.quantize;
  * weights with int16 activations make that scale about 1e-10, which a bias of 0.5 exceeds). The layer then adds a smaller
  * bias than the float model's: a deviation from the float model beyond rounding, which the trace's layer reason, run's output
  * and PhIMT0003 state, and verify derives again from the two model files (report.AifsmLogs#INT32_BIAS_CLAMPED reads it back).
- * The clamp is kept, not ONNX Runtime's widening of the weight scale (evidence12, wild README): every recorded scale stays the
- * formula's from its recorded range, and the statement names what the file does.
+ * The weight scale is widened first so that the bias fits ({@link Int32BiasFit}, as ONNX Runtime does); a clamp remains only
+ * where the bias does not go channel for channel with the weight's scales, and the statement names what the file does.
  */
 final class Int32BiasClamp {
 

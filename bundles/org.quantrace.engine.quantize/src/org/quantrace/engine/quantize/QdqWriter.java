@@ -40,6 +40,8 @@ final class QdqWriter {
 	final List<String> warnings = new ArrayList<>();
 	/** Per layer whose int32 bias codes were clamped, what its record says ({@link Int32BiasClamp}). */
 	final Map<String, String> biasClamps = new java.util.LinkedHashMap<>();
+	/** Per weighted layer whose weight scale was widened for its int32 bias, what its record says ({@link Int32BiasFit}). */
+	final Map<String, String> widenedScales = new java.util.LinkedHashMap<>();
 
 	QdqWriter(Graph g, QuantizationPlan plan, Map<String, QuantParams> activationParams, IoType io, boolean reduceRange) {
 		this.g = g;
@@ -454,6 +456,12 @@ final class QdqWriter {
 		boolean reduce = reduceRange && weighted; // reduce-range concerns weights (targets without 16-bit accumulation)
 		QuantParams p = w.axis() >= 0 ? QuantMath.params(QuantMath.channelRanges(values, dims, w.axis()), w.axis(), type, w.spec().scheme(), reduce)
 				: QuantMath.params(QuantMath.range(values), type, w.spec().scheme(), reduce);
+		Int32BiasFit.Widened fit = biasFit(w, p);
+		if (fit != null) {
+			p = fit.params();
+			widenedScales.merge(w.node().name(), fit.statement(), (x, y) -> x);
+			warnings.add("layer '" + w.node().name() + "': " + fit.statement());
+		}
 		String dq = storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(),
 				w.input());
 		if (!weighted && !table) {
@@ -462,6 +470,16 @@ final class QdqWriter {
 		weightParams.put(w.node().name() + "\u0000" + w.tensor(), p);
 		Range own = QuantMath.range(values);
 		written.add(new QuantizedTensor(w.tensor(), weighted || table ? Role.WEIGHT : Role.ACTIVATION, w.node().name(), p, own, own));
+	}
+
+	/** {@code p} widened where the int32 bias that goes with weight {@code w} would not fit at s_input · s_weight, or null. */
+	private Int32BiasFit.Widened biasFit(Weight w, QuantParams p) {
+		for (Bias b : plan.biases()) {
+			if (b.weightNode() == w.node() && b.weight().equals(w.tensor())) {
+				return Int32BiasFit.widen(p, params(b.inputActivation()).scale(), constant(b.tensor()).toFloatArray());
+			}
+		}
+		return null;
 	}
 
 	private void bias(Bias b) {

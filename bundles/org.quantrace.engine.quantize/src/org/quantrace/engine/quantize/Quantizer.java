@@ -414,6 +414,7 @@ public final class Quantizer {
 		QdqWriter writer = new QdqWriter(plan.graph(), plan, params, io, spec.reduceRange());
 		writer.write(ranges, calibrated.observed());
 		warnings.addAll(writer.warnings);
+		said(said, writer.widenedScales); // so are coarser weights than their range gives, for the bias to fit int32
 		said(said, writer.biasClamps); // a clamped bias is a deviation of the layer: its reason says it
 		return writer.written;
 	}

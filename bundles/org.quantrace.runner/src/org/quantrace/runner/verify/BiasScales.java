@@ -18,13 +18,7 @@ final class BiasScales {
 
 	/** s_input · s_weight[c] for each of {@code channels} channels, in float32 as a kernel computes it; null when the layer's inputs are not dequantized. */
 	static float[] products(ModelFacts m, String node, String floatOutput, int channels) {
-		NodeProto n = m.node(node);
-		if (n == null && floatOutput != null) {
-			n = m.producer(floatOutput);
-		}
-		if (n != null && n.getOpType().equals("Add")) {
-			n = product(m, n);
-		}
+		NodeProto n = layer(m, node, floatOutput);
 		if (n == null || n.getInputCount() < 2) {
 			return null;
 		}
@@ -38,6 +32,15 @@ final class BiasScales {
 			s[c] = in[0] * w[w.length == 1 ? 0 : c];
 		}
 		return s;
+	}
+
+	/** The layer whose input and weight scales make the bias of {@code node}'s: the node, or for a bias Add the MatMul or Gemm it adds to. */
+	static NodeProto layer(ModelFacts m, String node, String floatOutput) {
+		NodeProto n = m.node(node);
+		if (n == null && floatOutput != null) {
+			n = m.producer(floatOutput);
+		}
+		return n != null && n.getOpType().equals("Add") ? product(m, n) : n;
 	}
 
 	/**
@@ -59,8 +62,8 @@ final class BiasScales {
 		return null;
 	}
 
-	/** The scales of the DequantizeLinear that produces {@code tensor}. */
-	private static float[] scales(ModelFacts m, String tensor) {
+	/** The scales of the DequantizeLinear that produces {@code tensor}, or null. */
+	static float[] scales(ModelFacts m, String tensor) {
 		NodeProto dq = m.producer(tensor);
 		if (dq == null || !dq.getOpType().equals("DequantizeLinear")) {
 			return null;

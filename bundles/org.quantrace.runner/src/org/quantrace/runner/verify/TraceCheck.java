@@ -173,6 +173,8 @@ final class TraceCheck implements DocumentCheck {
 		}
 		Quantizations model = facts.quantizations;
 		ClampedBiasCodes clamped = new ClampedBiasCodes();
+		BiasFitScales fits = new BiasFitScales(q.getTensors(), facts, facts.reduce());
+		fits.problems.forEach(p -> found.add(new Mismatch(DOCUMENT, at + "layer " + p[0] + " weight scale", p[1], p[2])));
 		StatedWeightTypes weightTypes = new StatedWeightTypes();
 		for (TensorQuantizationRecord t : q.getTensors()) {
 			String where = at + "tensor " + t.getTensor() + " (" + t.getRole().getLiteral() + ")";
@@ -203,9 +205,11 @@ final class TraceCheck implements DocumentCheck {
 				}
 			}
 			if (best.isEmpty() && t.getRole() != TensorRole.BIAS) {
-				Quantizations.Params ranged = facts.paddings.original(t, held);
-				Tensor codes = held.codes() == null ? null : f.value(held.codes());
-				Ranges.check(DOCUMENT, where, t, codes == null || ranged != held ? ranged : WeightCodes.withoutEmptyChannels(codes, held), facts.reduce(), found);
+				// a weight scale widened for the int32 bias is not the range's: the range gives the formula's in its place
+				Quantizations.Params own = t.getRole() == TensorRole.WEIGHT ? fits.unwidened(t.getNode(), held) : held;
+				Quantizations.Params ranged = facts.paddings.original(t, own);
+				Tensor codes = own.codes() == null ? null : f.value(own.codes());
+				Ranges.check(DOCUMENT, where, t, codes == null || ranged != own ? ranged : WeightCodes.withoutEmptyChannels(codes, own), facts.reduce(), found);
 			}
 			// an embedding table read by Gather is stored as codes of the activations' type: the Gather moves them, and its
 			// output is an activation with the table's scale and zero point (text models: BERT's token and position tables)
@@ -248,6 +252,7 @@ final class TraceCheck implements DocumentCheck {
 				}
 				if (input != null) { // the float model's biases, from which the clamp is derived
 					same(found, DOCUMENT, where + " int32 bias", ClampedBiasCodes.stated(l.getReason()), clamped.derived(l.getNode()));
+					same(found, DOCUMENT, where + " weight scale for the int32 bias", BiasFitScales.stated(l.getReason()), fits.derived(l.getNode()));
 				}
 			}
 		}

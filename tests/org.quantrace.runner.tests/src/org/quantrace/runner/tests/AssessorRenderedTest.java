@@ -27,7 +27,8 @@ import org.quantrace.runner.Verification.Problem;
  * PhIMT0003's PDF and DOCX forged where a reader sees them but verify read no difference (branch evidence12): the verdict's line
  * covered by a white rectangle drawn after it, cut away by the page's crop box, clipped out, or given an ActualText that copy,
  * search and screen readers read in its place; the DOCX's verdict paragraph under an anchored white shape. Each passed main
- * 5ecf9410's verify with 0 mismatches but the DOCX's (wild README, evidence12's table).
+ * 5ecf9410's verify with 0 mismatches but the DOCX's (wild README, evidence12's table); a wide white stroke along the verdict
+ * passed main 4e238194's (evidence13).
  */
 class AssessorRenderedTest {
 
@@ -54,6 +55,50 @@ class AssessorRenderedTest {
 			}
 		}), "covered by a shape");
 	}
+
+	/** {@link #WIDE_WHITE_STROKE} over the verdict's line of an honest run's PDF. */
+	@Test
+	void aWideWhiteStrokeOverTheVerdictIsFound() throws IOException {
+		assertHidden(forgedPdf("forged-white-stroke", WIDE_WHITE_STROKE), "covered by a shape");
+	}
+
+	/**
+	 * The same stroke on a folder another Quantrace version wrote (its version named throughout, as such a folder names it): a
+	 * document of another version that differs from this version's rendering is checked by its figures only and noted, NOT
+	 * VERIFIED, so the stroked PDF was noted without naming the hidden verdict (as this branch's CLI did with the stroke drawn
+	 * over a folder main 4e238194's CLI wrote, evidence13). Text covered, clipped or replaced is no version's wording: a mismatch
+	 * whichever version wrote the folder.
+	 */
+	@Test
+	void aWideWhiteStrokeOverTheVerdictOfAnotherVersionsFolderIsFound() throws IOException {
+		Path older = Runs.copy(out, out.getParent().resolve("another-version"));
+		String wrote = org.quantrace.engine.Versions.quantrace();
+		String other = "0.1.0.v20261204-0300";
+		Tampering.write(older.resolve("trace.xmi"), Tampering.read(older.resolve("trace.xmi")).replace(wrote, other));
+		Tampering.replaceInLogs(older, wrote, other);
+		Tampering.resum(older);
+		assertTrue(Tampering.read(older.resolve("logs/PhIMT0003-cnn.md")).contains("Quantrace " + other), "the logs name the other version");
+		assertTrue(Verification.verify(older).problems().isEmpty(), "the honest folder of the other version has no mismatch");
+
+		List<Problem> found = forgedPdf(older, "another-version-stroked", WIDE_WHITE_STROKE);
+		assertTrue(found.stream().anyMatch(p -> p.file().equals(PDF) && p.what().startsWith("hides text, which no version of Quantrace does")
+				&& p.what().contains("covered by a shape")), found.toString());
+	}
+
+	/**
+	 * A white line as wide as the verdict's line is high, stroked along it after its text: it hides the words as the rectangle
+	 * does, but main counted a stroke as covering nothing (its width left out: evidence12's "Found, not fixed").
+	 */
+	private static final PdfEdit WIDE_WHITE_STROKE = (d, line) -> {
+		try (PDPageContentStream s = new PDPageContentStream(d, line.page(), PDPageContentStream.AppendMode.APPEND, false, true)) {
+			s.setStrokingColor(java.awt.Color.WHITE);
+			s.setLineWidth(line.box().height + 4);
+			float middle = line.box().y + line.box().height / 2;
+			s.moveTo(line.box().x - 2, middle);
+			s.lineTo(line.box().x + line.box().width + 2, middle);
+			s.stroke();
+		}
+	};
 
 	/** The page's crop box (what a viewer shows and prints) ends above the verdict's line. */
 	@Test
@@ -135,7 +180,12 @@ class AssessorRenderedTest {
 
 	/** verify's findings on a copy of the run whose PDF log {@code edit} changed where the verdict's line is, SHA256SUMS recomputed. */
 	private static List<Problem> forgedPdf(String name, PdfEdit edit) throws IOException {
-		Path forged = Runs.copy(out, out.getParent().resolve(name));
+		return forgedPdf(out, name, edit);
+	}
+
+	/** The same on a copy of {@code from}. */
+	private static List<Problem> forgedPdf(Path from, String name, PdfEdit edit) throws IOException {
+		Path forged = Runs.copy(from, out.getParent().resolve(name));
 		Path pdf = forged.resolve(PDF);
 		try (PDDocument d = Loader.loadPDF(Files.readAllBytes(pdf))) {
 			edit.apply(d, verdict(d));

@@ -29,13 +29,15 @@ import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 
 /**
- * A bias beyond int32 at s_input · s_weight (int16 weights with int16 activations) is clamped by the writer, so the layer adds
- * a smaller bias than the float model's: round 23's shift lost 15 pt so, and a recipe run neither printed nor recorded it
- * (accuracy26). Now the layer's record says it, run prints it, PhIMT0003 states it as a deviation under its table, and verify
- * derives it again from the two model files: a record that leaves it out (every document made again from that trace) is a
- * mismatch, and so is one that claims a clamp the files do not hold.
+ * A bias beyond int32 at s_input · s_weight (int16 weights with int16 activations): the writer clamped it (evidence12: recorded,
+ * printed, stated and derived again), and now widens the weight scale of those channels so that the bias fits, as ONNX Runtime's
+ * quantizer does (evidence13). The layer's record states each widened channel and its ratio, run prints it, PhIMT0003 states it
+ * under its table, and verify derives it again from the two model files (the float weights' range, the float bias, the input
+ * scale the model holds and int32's range): a record that leaves it out or claims one the files do not hold is a mismatch, and
+ * so is a widened scale that is not the rule's. The widened scale is not the one the weight's range gives, so the range check
+ * reads the formula's in its place.
  */
-class VerifyClampedBiasTest {
+class VerifyInt32BiasTest {
 
 	private static final String CONV = "/features/features.0/Conv";
 
@@ -83,35 +85,56 @@ class VerifyClampedBiasTest {
 	}
 
 	@Test
-	void aClampedBiasIsPrintedRecordedStatedAndDerivedAgain() throws IOException {
+	void aWidenedWeightScaleIsPrintedRecordedStatedAndDerivedAgain() throws IOException {
 		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi"));
 		LayerQuantizationRecord conv = trace.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals(CONV))
 				.findFirst().orElseThrow();
-		Matcher stated = Pattern.compile("bias clamped to int32 in (\\d+) of 16 channels \\(first: channel 0\\)").matcher(conv.getReason());
-		assertTrue(stated.find(), "the layer's record says its bias was clamped: " + conv.getReason());
-		assertTrue(Integer.parseInt(stated.group(1)) >= 2, stated.group());
-		assertTrue(printed.contains("cnn: w16a16: warning: layer " + CONV + ": " + stated.group()), "run prints it: " + printed);
-		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).contains("Deviation of w16a16 from its float model: layer " + CONV + " (Conv): "
-				+ stated.group()), "PhIMT0003 states it as a deviation");
+		Matcher stated = Pattern.compile("weight scale widened for the int32 bias in (\\d+) of 16 channels \\(channel 0 ×[0-9.e+]+, channel 1 ×[^)]*\\)")
+				.matcher(conv.getReason());
+		assertTrue(stated.find(), "the layer's record says its weight scale was widened in channels 0 and 1: " + conv.getReason());
+		assertTrue(!conv.getReason().contains("clamped"), "the bias fits now: " + conv.getReason());
+		assertTrue(printed.contains("cnn: w16a16: layer " + CONV + ": " + stated.group()), "run prints it: " + printed);
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).contains("Deviation of w16a16 from the scale formula: layer " + CONV + " (Conv): "
+				+ stated.group()), "PhIMT0003 states it");
 		List<Problem> honest = Verification.verify(out).problems();
 		assertEquals(List.of(), honest, "the honest run verifies clean");
 
-		// the clamp left out of the record, every document made again from it: the logs then say the layer computes what it does not
+		// the widening left out of the record, every document made again from it: the logs then say the weights are the range's
 		Path silent = Runs.copy(out, dir.resolve("silent"));
 		TraceModel forged = org.quantrace.model.QuantraceModel.loadTrace(silent.resolve("trace.xmi"));
 		forged.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals(CONV))
 				.forEach(l -> l.setReason(l.getReason().replace("; " + stated.group(), "; ")));
 		Tampering.remadeFromTrace(silent, forged);
-		List<Problem> found = Verification.verify(silent).problems();
-		Tampering.foundInTrace(found, "layer " + CONV, "int32 bias", "no bias clamped", stated.group());
+		Tampering.foundInTrace(Verification.verify(silent).problems(), "layer " + CONV, "weight scale for the int32 bias", "no weight scale widened",
+				stated.group());
 
-		// a clamp claimed where the files hold none (the next Conv's bias fits)
-		Path claimed = Runs.copy(out, dir.resolve("claimed"));
+		// a widening claimed where the files hold none (the next Conv's bias fits), and a clamp
+		Tampering.foundInTrace(claimedOfTheNextConv("claimed", "weight scale widened for the int32 bias in 1 of 32 channels (channel 5 ×3.00)"),
+				"/features/features.4/Conv", "weight scale for the int32 bias", "no weight scale widened");
+		Tampering.foundInTrace(claimedOfTheNextConv("clamp", "bias clamped to int32 in 1 of 32 channels (first: channel 5)"), "/features/features.4/Conv",
+				"int32 bias", "no bias clamped");
+
+		// channel 0's widened scale doubled in the model (its codes and the trace left): neither the range's nor the rule's
+		Path coarser = Runs.copy(out, dir.resolve("coarser"));
+		String model = "models/cnn/w16a16.onnx";
+		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(coarser.resolve(model)));
+		String convInput = m.getGraph().getNodeList().stream().filter(n -> n.getName().equals(CONV)).findFirst().orElseThrow().getInput(1);
+		String scale = m.getGraph().getNodeList().stream().filter(n -> n.getOutputList().contains(convInput)).findFirst().orElseThrow().getInput(1);
+		GraphProto.Builder g = m.getGraph().toBuilder();
+		int at = g.getInitializerList().stream().map(TensorProto::getName).toList().indexOf(scale);
+		g.setInitializer(at, Tampering.times(g.getInitializer(at), 0, 2));
+		Files.write(coarser.resolve(model), m.toBuilder().setGraph(g).build().toByteArray()); // its hashes left: verify reads on
+		Tampering.foundInTrace(Verification.verify(coarser).problems(), "layer " + CONV + " channel 0 weight scale", "widened for its int32 bias");
+	}
+
+	/** verify's findings on a copy of the run whose record of the second Conv also states {@code claim}, every document made again. */
+	private static List<Problem> claimedOfTheNextConv(String name, String claim) throws IOException {
+		Path claimed = Runs.copy(out, dir.resolve(name));
 		TraceModel claiming = org.quantrace.model.QuantraceModel.loadTrace(claimed.resolve("trace.xmi"));
 		claiming.getOptimizations().get(0).getQuantization().getLayers().stream().filter(l -> l.getNode().equals("/features/features.4/Conv"))
-				.forEach(l -> l.setReason((l.getReason() == null ? "" : l.getReason() + "; ") + "bias clamped to int32 in 1 of 32 channels (first: channel 5)"));
+				.forEach(l -> l.setReason((l.getReason() == null ? "" : l.getReason() + "; ") + claim));
 		Tampering.remadeFromTrace(claimed, claiming);
-		Tampering.foundInTrace(Verification.verify(claimed).problems(), "/features/features.4/Conv", "int32 bias", "no bias clamped");
+		return Verification.verify(claimed).problems();
 	}
 
 	/**
