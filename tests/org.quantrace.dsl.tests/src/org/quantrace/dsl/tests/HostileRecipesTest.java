@@ -431,4 +431,47 @@ class HostileRecipesTest {
 		assertEquals(List.of("29 '-0.5': the value after 'tolerance' takes no sign: write 0 or a positive number"),
 				linesAndMessages(example.replace("tolerance 0.5 pt", "tolerance -0.5 pt")));
 	}
+
+	/**
+	 * Two models whose names differ only in case (hostile14): validate said 0 errors, and the run writes models/cnn/ and models/CNN/,
+	 * one folder on a file system that ignores case (macOS, Windows, a copy of the output there): one model's files replace the other's.
+	 */
+	@Test
+	void modelsWhoseNamesDifferOnlyInCaseAreAnError() {
+		String text = example.replace("\tdataset calib", "\tmodel CNN \"model/fashion_cnn.onnx\"\n\tdataset calib");
+		List<Issue> errors = errors("case.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.DUPLICATE_NAME, errors.get(0).getCode());
+		assertEquals(lineOf(text, "model CNN"), errors.get(0).getLineNumber().longValue());
+		assertEquals("model 'CNN' differs from model 'cnn' (line " + lineOf(text, "model cnn ") + ") only in case: its files go to models/CNN/, which a file"
+				+ " system that ignores case (macOS, Windows) holds as models/cnn/, so one model's files would replace the other's: give it a name that"
+				+ " differs in more than case", errors.get(0).getMessage());
+	}
+
+	/** A scheme named Original writes models/MODEL/Original.onnx, on macOS and Windows the float stage's original.onnx. */
+	@Test
+	void aSchemeWhoseFileDiffersFromAnotherOnlyInCaseIsAnError() {
+		String text = example.replace("\tschemes unquantized, drq,", "\tschemes unquantized, Original, drq,")
+				.replace("\tconvert {", "\tquantize Original extends fiq_int8 { }\n\tconvert {");
+		List<Issue> errors = errors("scase.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.DUPLICATE_NAME, errors.get(0).getCode());
+		assertEquals(lineOf(text, "schemes unquantized"), errors.get(0).getLineNumber().longValue());
+		assertTrue(errors.get(0).getMessage().startsWith("scheme 'Original' differs from the float stage 'original' only in case"), errors.get(0).getMessage());
+	}
+
+	/**
+	 * A label column named twice (hostile14): EMF keeps one of each text in the list, so validate said 0 errors and the run read one
+	 * column where the recipe names two; the command line's --label-columns species,species stopped with an internal error (exit 70).
+	 */
+	@Test
+	void aTextNamedTwiceInAListIsAnError() {
+		String text = example.replace("labels \"data/labels.json\"\n\tdataset eval", "labels \"data/labels.json\" extensions \"png\", \"png\"\n\tdataset eval");
+		List<Issue> errors = errors("twice.qr", text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.DUPLICATE_ENTRY, errors.get(0).getCode());
+		assertEquals(lineOf(text, "extensions"), errors.get(0).getLineNumber().longValue());
+		assertEquals("'png' is named twice in extensions (first on line " + lineOf(text, "extensions") + "): each is taken once, so name it once",
+				errors.get(0).getMessage());
+	}
 }
