@@ -258,6 +258,10 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 
 	/** For a path written with Windows' backslashes, which are file name characters elsewhere: how to write it. */
 	private static String slashes(String path) {
+		String home = org.quantrace.model.HomeFolder.unexpanded(path);
+		if (home != null) {
+			return "; " + home;
+		}
 		return path.indexOf('\\') < 0 ? "" : "; write / between folders, on Windows too (\"" + path.replace('\\', '/') + "\")";
 	}
 

@@ -474,4 +474,16 @@ class HostileRecipesTest {
 		assertEquals("'png' is named twice in extensions (first on line " + lineOf(text, "extensions") + "): each is taken once, so name it once",
 				errors.get(0).getMessage());
 	}
+
+	/** A recipe's "~/models/m.onnx" was looked for in a folder "~" beside the recipe, without a word about the '~' (hostile14). */
+	@Test
+	void aTildeInARecipePathIsSaid() {
+		String text = example.replace("\"model/fashion_cnn_trained.onnx\"", "\"~/no-such-h14/m.onnx\"");
+		List<Issue> errors = recipes.validate(recipes.load(dir, "tilde.qr", text));
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.PATH_NOT_FOUND, errors.get(0).getCode(), Recipes.describe(errors));
+		assertTrue(errors.get(0).getMessage().endsWith("fix the path, relative to the recipe's folder; '~' stands for a home folder only where a shell"
+				+ " expands it, at the start of a word (not after --option= nor inside quotes or a recipe): write the full path ("
+				+ System.getProperty("user.home") + "/no-such-h14/m.onnx)"), errors.get(0).getMessage());
+	}
 }
