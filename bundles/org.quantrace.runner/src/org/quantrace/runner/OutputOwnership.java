@@ -156,6 +156,11 @@ public final class OutputOwnership {
 		}
 	}
 
+	/** Whether {@code dir} carries the marker of {@code quantrace debug}'s output folder. */
+	static boolean isDebugOutput(Path dir) {
+		return hasMarker(dir) && otherWriter(dir, false) != null;
+	}
+
 	/**
 	 * The command that wrote output folder {@code dir} when it is not the one about to replace it ({@code debug}: quantrace debug,
 	 * else a run), or null. Any quantrace folder was replaceable by any command: {@code debug -o} onto a run's folder replaced its
