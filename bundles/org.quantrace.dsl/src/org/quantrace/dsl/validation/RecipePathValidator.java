@@ -197,8 +197,9 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 			return false;
 		}
 		if (!Files.exists(p) && !Files.isSymbolicLink(p)) {
+			// after '~' no look-alike name: the folder "~" the recipe's folder lacks is no typo ("did you mean 'o3'?")
 			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder" + slashes(path)
-					+ alike(p),
+					+ (org.quantrace.model.HomeFolder.unexpanded(path) != null ? "" : alike(p)),
 					o, f, IssueCodes.PATH_NOT_FOUND);
 			return false;
 		}
