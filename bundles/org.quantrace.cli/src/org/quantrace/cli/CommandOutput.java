@@ -30,8 +30,8 @@ final class CommandOutput {
 	}
 
 	/**
-	 * Refuses a command whose {@code -o} would replace or write inside one of its inputs, or replace a
-	 * read-only file (an {@link org.quantrace.engine.InvalidInputException}, exit 2, nothing run).
+	 * Refuses a command whose {@code -o} would replace or write inside one of its inputs or inside a folder quantrace wrote, or
+	 * replace a read-only file (an {@link org.quantrace.engine.InvalidInputException}, exit 2, nothing run).
 	 */
 	static void check(ParseResult parsed) {
 		ParseResult command = leaf(parsed);
@@ -40,6 +40,7 @@ final class CommandOutput {
 			return;
 		}
 		List<Path> inputs = inputs(command, out);
+		org.quantrace.runner.OutputOwnership.checkNotInsideOutput(target);
 		if (out.paramLabel().equals("DIR")) {
 			SafeFiles.checkOutputFolder(target, inputs);
 			return;

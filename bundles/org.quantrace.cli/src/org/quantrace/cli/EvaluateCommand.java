@@ -107,6 +107,21 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 		return "a JSON result of quantrace evaluate";
 	}
 
+	/**
+	 * Refuses models that are the rest of the files an unquoted {@code --data DIR/*.png} matched: the shell gave --data the first
+	 * and the others became models, each then "not an ONNX model" with the hint to give an .onnx file.
+	 */
+	private void requireNoExpandedPattern() {
+		List<Path> stray = models.stream().filter(m -> !m.toString().toLowerCase(Locale.ROOT).endsWith(".onnx")).toList();
+		List<Path> expanded = new ArrayList<>(List.of(data.data));
+		expanded.addAll(stray);
+		if (stray.isEmpty() || ExpandedPattern.files(expanded).isEmpty()) {
+			return;
+		}
+		throw new InvalidInputException("--data " + data.data + " is followed by " + stray.size() + " more path" + (stray.size() == 1 ? "" : "s")
+				+ " of its folder with its extension (" + stray.get(0) + (stray.size() > 1 ? ", ..." : "") + "), which evaluate takes as models", ExpandedPattern.hint(expanded));
+	}
+
 	/** {"evaluation": {an EvaluationReport}, "inventory": {...}}, as {@link #call()} writes it with -o. */
 	@Override
 	public boolean isOwnOutput(Path existing) {
@@ -121,6 +136,7 @@ final class EvaluateCommand implements Callable<Integer>, CommandOutput.Recogniz
 			throw new org.quantrace.engine.InvalidInputException("--tolerance " + tolerance + ": a tolerance is a width, 0 points or more",
 					"give e.g. --tolerance 0.5 (changes within 0.5 points are ~)");
 		}
+		requireNoExpandedPattern();
 		// every model gets its row: the baseline first when it is not among them, then the models as given
 		List<Path> all = new ArrayList<>(models);
 		Path base = baseline == null ? null

@@ -57,7 +57,9 @@ public final class Main {
 			// argument first: a misspelt required option (--shceme) was said to be missing
 			String unmatched = unknownArguments(e.getCommandLine());
 			err.println("quantrace: error: " + (unmatched != null ? unmatched : missingOptions(e)));
-			err.println("quantrace: hint: see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help");
+			java.util.List<Path> pattern = ExpandedPattern.files(e.getCommandLine().getUnmatchedArguments().stream().map(Path::of).toList());
+			err.println("quantrace: hint: " + (pattern.isEmpty() ? "see " + e.getCommandLine().getCommandSpec().qualifiedName() + " --help"
+					: ExpandedPattern.hint(pattern)));
 			return ExitCodes.INVALID_INPUT;
 		});
 		int code;

@@ -17,9 +17,16 @@ final class ModelFiles {
 	}
 
 	/** The model at {@code path}, read once it is known to be reached without a symbolic link. */
+	/** The model of a command that runs or transforms it: one without outputs is refused here, before any work. */
 	static OnnxModel load(Path path) {
+		String home = org.quantrace.model.HomeFolder.unexpanded(path.toString());
+		if (home != null && !Files.exists(path)) {
+			throw new InvalidInputException(path + ": file not found", home);
+		}
 		requireNoSymbolicLink(path);
-		return OnnxModel.load(path);
+		OnnxModel model = OnnxModel.load(path);
+		org.quantrace.engine.onnx.GraphOutputs.requireSome(model, path.toString());
+		return model;
 	}
 
 	/**

@@ -129,6 +129,39 @@ public final class OutputOwnership {
 	}
 
 	/**
+	 * Refuses an output path inside a folder quantrace wrote (a run's, a merge's, debug's): its SHA256SUMS vouches for every file
+	 * there, so a file written into it is a mismatch verify reports, and one written over its own (quantize -o
+	 * out/models/mlp/fiq_int8.onnx) destroyed the run's model while the trace and logs still described it (verify: 218 mismatches).
+	 * The target itself may be such a folder: whether it may be replaced is {@link #checkReplaceable}'s rule.
+	 *
+	 * @throws InvalidInputException naming the folder and where to write instead
+	 */
+	public static void checkNotInsideOutput(Path target) {
+		Path dir = target.toAbsolutePath().normalize().getParent();
+		while (dir != null && !Files.exists(dir)) {
+			dir = dir.getParent();
+		}
+		try {
+			dir = dir == null ? null : dir.toRealPath(); // a link into the folder is the folder
+		} catch (IOException e) {
+			return; // an unreadable parent is the write's to report
+		}
+		for (; dir != null; dir = dir.getParent()) {
+			if (Files.isDirectory(dir) && hasMarker(dir)) {
+				throw new InvalidInputException(target + ": lies inside " + dir + ", an output folder quantrace wrote (its " + MARKER + " says so): its "
+						+ Outputs.SUMS + " vouches for every file there, so " + (Files.exists(target) ? "replacing " + target.getFileName() + " would destroy"
+								: "a file added there would break") + " that evidence (verify reports it)",
+						"write the output outside " + dir + " (copy a file out of it first to work on it)");
+			}
+		}
+	}
+
+	/** Whether {@code dir} carries the marker of {@code quantrace debug}'s output folder. */
+	static boolean isDebugOutput(Path dir) {
+		return hasMarker(dir) && otherWriter(dir, false) != null;
+	}
+
+	/**
 	 * The command that wrote output folder {@code dir} when it is not the one about to replace it ({@code debug}: quantrace debug,
 	 * else a run), or null. Any quantrace folder was replaceable by any command: {@code debug -o} onto a run's folder replaced its
 	 * models, trace, logs and report, the evidence of the run, with a CSV and charts without a word (hostile8), as {@code run -o}

@@ -135,12 +135,14 @@ public final class Recovery {
 	/**
 	 * The quantized layers in the debugger's order of candidates ({@link DebugReport#candidateOrder}: ranges clipped at
 	 * calibration on purpose last, then worst first by {@code metric} of their isolated error); tensors that reuse another's
-	 * scale are skipped, and {@code layerOf} names the nodes to leave in float for a tensor's node (with the activation fused
-	 * into it, which the debugger names).
+	 * scale are skipped, and so are layers the quantized model computes in float already ({@link DebugReport.TensorDebug#inFloat}:
+	 * only their outputs are quantized, for the integer layers that read them), which a trial would "leave in float" while
+	 * changing nothing (siren's Concat and Sins: advice12's find). {@code layerOf} names the nodes to leave in float for a
+	 * tensor's node (with the activation fused into it, which the debugger names).
 	 */
 	public static List<Layer> rank(List<DebugReport.TensorDebug> tensors, DebugMetric metric, Function<String, List<String>> layerOf) {
 		List<Layer> ranking = new ArrayList<>();
-		tensors.stream().filter(t -> t.paramsFrom().isEmpty() && !t.node().isEmpty()).sorted(DebugReport.candidateOrder(metric)).forEach(t -> {
+		tensors.stream().filter(t -> t.paramsFrom().isEmpty() && !t.node().isEmpty() && !t.inFloat()).sorted(DebugReport.candidateOrder(metric)).forEach(t -> {
 					List<String> nodes = new ArrayList<>(layerOf.apply(t.node()));
 					if (!t.fused().isEmpty() && !nodes.contains(t.fused())) {
 						nodes.add(t.fused()); // the activation the quantizer fused into this layer goes with it

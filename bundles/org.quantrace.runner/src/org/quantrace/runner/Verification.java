@@ -182,6 +182,12 @@ public final class Verification {
 			throw new InvalidInputException(out + ": its " + Outputs.TRACE + " is a symbolic link, which a run never writes; verify does not follow it",
 					"give the folder quantrace run wrote, its trace.xmi a file of its own");
 		}
+		if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && OutputOwnership.isDebugOutput(dir)) {
+			// it is a Quantrace output folder, debug's: "not a Quantrace output folder" left the user doubting the folder
+			throw new InvalidInputException(out + ": is an output folder of quantrace debug (its " + OutputOwnership.MARKER + " says so), which records no run:"
+					+ " verify checks the folder of a run (its " + Outputs.TRACE + ")", "check debug's files against its list: (cd " + org.quantrace.runner.ShellWord.quote(out.toString())
+							+ " && sha256sum -c " + Outputs.SUMS + "); a recipe's debug step is verified with its run's folder");
+		}
 		if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
 			throw new InvalidInputException(out + ": not a Quantrace output folder (it has no " + Outputs.TRACE + ")",
 					"give the folder quantrace run wrote (quantrace-out/RECIPE by default)");

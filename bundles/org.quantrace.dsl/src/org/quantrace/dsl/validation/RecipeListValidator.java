@@ -17,7 +17,8 @@ import org.eclipse.xtext.validation.EValidatorRegistrar;
  * A list that names one entry twice ({@code schemes fiq_int8, drq, fiq_int8}, {@code debug drq, drq}, {@code metrics accuracy,
  * accuracy}): the run quantized fiq_int8 twice into one file, and verify of that honest folder found a mismatch ("holds its
  * pipelines in the order [mlp/fiq_int8, mlp/drq], where one run makes them ... [mlp/fiq_int8, mlp/drq, mlp/fiq_int8]"). An error
- * at the second mention, naming the first's line.
+ * at the second mention, naming the first's line. Lists of texts too ({@code label-columns "species", "species"}): EMF keeps one of
+ * each, so the run read another list than the recipe shows (a list of numbers, {@code mean 0.5, 0.5, 0.5}, keeps its repeats).
  */
 public class RecipeListValidator extends AbstractDeclarativeValidator {
 
@@ -30,7 +31,7 @@ public class RecipeListValidator extends AbstractDeclarativeValidator {
 	public void listsNameEachEntryOnce(EObject object) {
 		for (EStructuralFeature f : object.eClass().getEAllStructuralFeatures()) {
 			boolean listed = f.isMany() && !f.isDerived() && !f.isTransient()
-					&& (f instanceof EReference r && !r.isContainment() || f instanceof EAttribute a && a.getEAttributeType() instanceof EEnum);
+					&& (f instanceof EReference r && !r.isContainment() || f instanceof EAttribute a && (a.getEAttributeType() instanceof EEnum || a.isUnique()));
 			if (!listed) {
 				continue;
 			}
@@ -41,7 +42,7 @@ public class RecipeListValidator extends AbstractDeclarativeValidator {
 				int first = written.subList(0, i).indexOf(written.get(i));
 				if (first >= 0) {
 					INode again = nodes.get(i);
-					String entry = written.get(i);
+					String entry = written.get(i).replaceAll("^\"(.*)\"$", "$1"); // a text as it reads, without its quotes
 					getMessageAcceptor().acceptError("'" + entry + "' is named twice in " + RecipeValidator.words(f.getName()) + " (first on line "
 							+ nodes.get(first).getStartLine() + "): each is " + (f.getName().equals("schemes") ? "run" : "taken") + " once, so name it once",
 							object, again.getOffset(), again.getLength(), IssueCodes.DUPLICATE_ENTRY);

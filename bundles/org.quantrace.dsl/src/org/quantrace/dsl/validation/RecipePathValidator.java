@@ -197,8 +197,9 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 			return false;
 		}
 		if (!Files.exists(p) && !Files.isSymbolicLink(p)) {
+			// after '~' no look-alike name: the folder "~" the recipe's folder lacks is no typo ("did you mean 'o3'?")
 			warning("the " + what + " \"" + path + "\" does not exist (looked for " + p + "): fix the path, relative to the recipe's folder" + slashes(path)
-					+ alike(p),
+					+ (org.quantrace.model.HomeFolder.unexpanded(path) != null ? "" : alike(p)),
 					o, f, IssueCodes.PATH_NOT_FOUND);
 			return false;
 		}
@@ -258,6 +259,10 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 
 	/** For a path written with Windows' backslashes, which are file name characters elsewhere: how to write it. */
 	private static String slashes(String path) {
+		String home = org.quantrace.model.HomeFolder.unexpanded(path);
+		if (home != null) {
+			return "; " + home;
+		}
 		return path.indexOf('\\') < 0 ? "" : "; write / between folders, on Windows too (\"" + path.replace('\\', '/') + "\")";
 	}
 

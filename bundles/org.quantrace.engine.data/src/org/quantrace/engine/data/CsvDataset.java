@@ -94,6 +94,10 @@ public final class CsvDataset implements Dataset {
 			List<String> wanted = labelColumns == null || labelColumns.isEmpty() ? List.of(header[header.length - 1]) : labelColumns;
 			labelIndex = new int[wanted.size()];
 			for (int i = 0; i < wanted.size(); i++) {
+				if (wanted.subList(0, i).contains(wanted.get(i))) { // read twice it overran the row's labels: exit 70, an internal error
+					throw new InvalidInputException(file + ": label column '" + wanted.get(i) + "' is named twice (label columns " + String.join(", ", wanted)
+							+ "): each column is one label", "name each label column once (--label-columns " + String.join(",", new java.util.LinkedHashSet<>(wanted)) + ")");
+				}
 				labelIndex[i] = names.indexOf(wanted.get(i));
 				if (labelIndex[i] < 0) {
 					throw new InvalidInputException(file + ": no column '" + wanted.get(i) + "' (" + header.length + " columns: " + columns(names) + ")",

@@ -26,7 +26,8 @@ public final class Datasets {
 			throw new InvalidInputException(path + ": is a symbolic link", "the specification forbids symbolic links in datasets: give the data itself");
 		}
 		if (!Files.exists(path)) {
-			throw new InvalidInputException(path + ": not found", "check the data path");
+			String home = org.quantrace.model.HomeFolder.unexpanded(path.toString());
+			throw new InvalidInputException(path + ": not found", home != null ? home : "check the data path");
 		}
 		DatasetFormat format = spec.format() != null ? spec.format() : guess(path);
 		Dataset d = switch (format) {

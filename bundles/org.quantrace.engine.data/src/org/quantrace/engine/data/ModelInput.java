@@ -37,6 +37,13 @@ public record ModelInput(String name, DataType type, List<String> shape) {
 	/** Requires samples of shape {@code sample} (of the data named {@code dataName}) to fit input {@code info}: rank, fixed dimensions. */
 	static void requireFits(TensorInfo info, long[] sample, String dataName, String modelName) {
 		List<String> dims = info.shape();
+		if (dims != null && dims.contains("0")) {
+			// the model's fault: [N, 0] told the user to "preprocess the data to the model's input shape", and [0, 4] passed here
+			// and stopped in ONNX Runtime ("Got: 1 Expected: 0") with the hint that the graph contradicts its declared input
+			throw new InvalidInputException(modelName + ": input '" + info.name() + "' " + info.shapeText() + " declares a dimension of size 0 (axis "
+					+ dims.indexOf("0") + "): an input of no values, which no sample fits",
+					"export the model again with that axis's real size (a name, e.g. N, for a dynamic one such as the batch); the data is not at fault");
+		}
 		if (dims != null) {
 			boolean fits = dims.size() == sample.length + 1;
 			for (int i = 1; fits && i < dims.size(); i++) {

@@ -76,11 +76,12 @@ public final class NpzDataset {
 			String i = inputs;
 			labels = keys.stream().filter(k -> !k.equals(i)).findFirst().orElse(null);
 		}
-		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), labels == null ? null : arrays.get(labels), file, multilabel);
 		Map<String, NpyArray> named = new LinkedHashMap<>(arrays);
 		if (labels != null) {
 			named.remove(labels);
 		}
+		requireOneCount(file, named, labels == null ? null : arrays.get(labels), labels);
+		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), labels == null ? null : arrays.get(labels), file, multilabel);
 		if (named.size() < 2) {
 			return first;
 		}
@@ -88,8 +89,23 @@ public final class NpzDataset {
 		return new NamedArraysDataset(first, named, file.toString(), unclear == null ? null : unclear + ": " + UNCLEAR_HINT);
 	}
 
+	/**
+	 * Requires the archive's input arrays to count one number of samples: an image array of 400 rows beside features and labels
+	 * of 500 was refused as "500 labels for 400 samples", sending the user to the labels, which were right.
+	 */
+	private static void requireOneCount(Path file, Map<String, NpyArray> inputs, NpyArray labels, String labelName) {
+		if (inputs.values().stream().map(a -> a.shape().length == 0 ? -1 : a.shape()[0]).distinct().count() > 1) {
+			List<String> each = new java.util.ArrayList<>();
+			inputs.forEach((k, a) -> each.add(k + " " + java.util.Arrays.toString(a.shape())));
+			throw new InvalidInputException(file + ": the arrays count different numbers of samples (first axis): " + String.join(", ", each)
+					+ (labels == null ? "" : "; labels " + labelName + " " + java.util.Arrays.toString(labels.shape())),
+					"give every array the same first axis, one row per sample (a shortened or filtered array?)");
+		}
+	}
+
 	/** Every array of the archive as an input, the labels from {@code labelFile}; the dataset's files are both. */
 	private static Dataset withLabels(Path file, Map<String, NpyArray> arrays, String inputs, Path labelFile, boolean multilabel) {
+		requireOneCount(file, arrays, null, null);
 		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), NpyArray.open(labelFile), labelFile, multilabel).withFiles(List.of(file, labelFile));
 		return arrays.size() < 2 ? first : new NamedArraysDataset(first, arrays, file.toString(), null);
 	}

@@ -614,6 +614,11 @@ public final class InferenceSession implements AutoCloseable {
 						+ " progress line counted before the failure ran", e);
 	}
 
+	/** Whether {@code e} is ONNX Runtime stopping at an index beyond the table a Gather reads (the data at fault, {@link #indexBeyondTable}). */
+	static boolean isIndexBeyondTable(QuantraceException e) {
+		return e instanceof InvalidInputException && e.getCause() instanceof OrtException ort && INDEX_BEYOND.matcher(String.valueOf(ort.getMessage())).find();
+	}
+
 	/** The model's half-precision input types by name, read once: float samples are rounded to them when fed. */
 	private Map<String, DataType> halfPrecisionInputs;
 

@@ -381,6 +381,7 @@ public final class ShapeProbe {
 	 * Runtime, "inference failed", exit 3, once the work had started. Nothing is checked when a sample is missing for an input.
 	 */
 	public static void requireRuns(OnnxModel model, String source, Map<String, NdArray> samples) {
+		org.quantrace.engine.onnx.GraphOutputs.requireSome(model, source);
 		List<ValueInfoProto> inputs = model.graph().runtimeInputs();
 		if (inputs.isEmpty() || !inputs.stream().allMatch(v -> samples.containsKey(v.getName()))) {
 			return;
@@ -459,24 +460,59 @@ public final class ShapeProbe {
 				e);
 	}
 
+	/** "[5]": one sample's shape, without the batch axis the probe feeds it with. */
+	private static String sampleShape(NdArray fed) {
+		long[] shape = fed.shape();
+		return java.util.Arrays.toString(java.util.Arrays.copyOfRange(shape, Math.min(1, shape.length), shape.length));
+	}
+
+	/** The input's dimensions after the batch that it leaves to the data (a name or "?"); all of them where it declares no shape. */
+	private static List<String> openDimensions(TensorInfo declared) {
+		if (declared.shape() == null) {
+			return List.of("?");
+		}
+		List<String> dims = declared.shape();
+		return dims.subList(Math.min(1, dims.size()), dims.size()).stream().filter(d -> d.isEmpty() || !d.chars().allMatch(Character::isDigit)).toList();
+	}
+
 	private static String names(List<ValueInfoProto> inputs) {
 		return "'" + String.join("', '", inputs.stream().map(ValueInfoProto::getName).toList()) + "'";
 	}
 
 	/**
-	 * Runs the one sample of each input {@code feed}; a failure is the graph contradicting its own declared input, or, for several
-	 * inputs, the arrays not fitting together (each is named with its shape and the one its input declares).
+	 * Runs the one sample of each input {@code feed}; a failure is said by who is at fault: the data's values (an index beyond a
+	 * table), the data's size along a dimension the input leaves open (the graph takes another), the graph contradicting its own
+	 * declared input, or, for several inputs, the arrays not fitting together (each named with its shape and the one declared).
 	 */
 	private static void runsOne(InferenceSession session, List<ValueInfoProto> inputs, Map<String, NdArray> feed, String source) {
 		try {
 			session.run(feed);
 		} catch (QuantraceException e) {
 			Stop stop = Stop.of(e);
+			String cannot = source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on ";
+			if (InferenceSession.isIndexBeyondTable(e)) {
+				// the data's values, not the graph (hostile13's find: the hint said "the graph contradicts its own declared input")
+				throw new InvalidInputException(cannot + "the first sample of the data" + stop.said(),
+						"the data is at fault, not the model: a value of its first sample is an index beyond the table" + stop.at()
+								+ " reads; give ids or indices within the range the model was made for (its table's rows)",
+						e);
+			}
 			if (inputs.size() == 1) {
 				TensorInfo declared = TensorInfo.of(inputs.get(0));
 				String shape = java.util.Arrays.toString(feed.get(declared.name()).shape());
-				throw new InvalidInputException(source + ": ONNX Runtime " + InferenceSession.runtimeVersion() + " loads the model but cannot run it on input '"
-						+ declared.name() + "' of shape " + shape + " (declared " + declared.shapeText() + ")" + stop.said(),
+				List<String> open = openDimensions(declared);
+				String what = cannot + "input '" + declared.name() + "' of shape " + shape + " (declared " + declared.shapeText() + ")" + stop.said();
+				if (!open.isEmpty()) {
+					// the input leaves these sizes to the data, so the data's size is the first suspect: a model for 4 features
+					// exported as [N, F] and fed 5 was told to "export the model again"
+					throw new InvalidInputException(what, "the input leaves " + (declared.shape() == null ? "its whole shape" : String.join(", ", open))
+							+ " to the data, and the graph takes another size" + stop.at() + " than the data's samples of shape " + sampleShape(feed.get(declared.name()))
+							+ ": the data is at fault, not the model; give samples of the size the model was trained for (ONNX Runtime's reason above"
+							+ " may name the size that layer reads);"
+							+ " quantrace inspect MODEL.onnx lists its layers",
+							e);
+				}
+				throw new InvalidInputException(what,
 						"the graph contradicts its own declared input" + stop.at()
 								+ " (a Reshape's constant shape, a layer sized for another input size): export the model again with the input shape it was"
 								+ " trained for, or fix that node; quantrace inspect MODEL.onnx lists its layers",

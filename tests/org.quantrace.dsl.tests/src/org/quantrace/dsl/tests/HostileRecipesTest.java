@@ -1,6 +1,7 @@
 package org.quantrace.dsl.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -49,6 +50,15 @@ class HostileRecipesTest {
 
 	private static long lineOf(String text, String part) {
 		return text.lines().takeWhile(l -> !l.contains(part)).count() + 1;
+	}
+
+	/** The one error of {@code text}, asserted of code {@code code} and on the line holding {@code part}. */
+	private Issue theError(String name, String text, String code, String part) {
+		List<Issue> errors = errors(name, text);
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(code, errors.get(0).getCode(), Recipes.describe(errors));
+		assertEquals(lineOf(text, part), errors.get(0).getLineNumber().longValue(), Recipes.describe(errors));
+		return errors.get(0);
 	}
 
 	/** Notepad's UTF-8 starts with a byte order mark: it was a syntax error at 1:1 naming an invisible character. */
@@ -430,5 +440,55 @@ class HostileRecipesTest {
 				linesAndMessages(example.replace("rmse/scale > 0.5", "rmse/scale > -1")));
 		assertEquals(List.of("29 '-0.5': the value after 'tolerance' takes no sign: write 0 or a positive number"),
 				linesAndMessages(example.replace("tolerance 0.5 pt", "tolerance -0.5 pt")));
+	}
+
+	/**
+	 * Two models whose names differ only in case (hostile14): validate said 0 errors, and the run writes models/cnn/ and models/CNN/,
+	 * one folder on a file system that ignores case (macOS, Windows, a copy of the output there): one model's files replace the other's.
+	 */
+	@Test
+	void modelsWhoseNamesDifferOnlyInCaseAreAnError() {
+		String text = example.replace("\tdataset calib", "\tmodel CNN \"model/fashion_cnn.onnx\"\n\tdataset calib");
+		Issue error = theError("case.qr", text, IssueCodes.DUPLICATE_NAME, "model CNN");
+		assertEquals("model 'CNN' differs from model 'cnn' (line " + lineOf(text, "model cnn ") + ") only in case: its files go to models/CNN/, which a file"
+				+ " system that ignores case (macOS, Windows) holds as models/cnn/, so one model's files would replace the other's: give it a name that"
+				+ " differs in more than case", error.getMessage());
+	}
+
+	/** A scheme named Original writes models/MODEL/Original.onnx, on macOS and Windows the float stage's original.onnx. */
+	@Test
+	void aSchemeWhoseFileDiffersFromAnotherOnlyInCaseIsAnError() {
+		String text = example.replace("\tschemes unquantized, drq,", "\tschemes unquantized, Original, drq,")
+				.replace("\tconvert {", "\tquantize Original extends fiq_int8 { }\n\tconvert {");
+		String message = theError("scase.qr", text, IssueCodes.DUPLICATE_NAME, "schemes unquantized").getMessage();
+		assertTrue(message.startsWith("scheme 'Original' differs from the float stage 'original' only in case"), message);
+	}
+
+	/**
+	 * A label column named twice (hostile14): EMF keeps one of each text in the list, so validate said 0 errors and the run read one
+	 * column where the recipe names two; the command line's --label-columns species,species stopped with an internal error (exit 70).
+	 */
+	@Test
+	void aTextNamedTwiceInAListIsAnError() {
+		String text = example.replace("labels \"data/labels.json\"\n\tdataset eval", "labels \"data/labels.json\" extensions \"png\", \"png\"\n\tdataset eval");
+		assertEquals("'png' is named twice in extensions (first on line " + lineOf(text, "extensions") + "): each is taken once, so name it once",
+				theError("twice.qr", text, IssueCodes.DUPLICATE_ENTRY, "extensions").getMessage());
+	}
+
+	/** A recipe's "~/models/m.onnx" was looked for in a folder "~" beside the recipe, without a word about the '~' (hostile14). */
+	@Test
+	void aTildeInARecipePathIsSaid() throws IOException {
+		String text = example.replace("\"model/fashion_cnn_trained.onnx\"", "\"~/no-such-h14/m.onnx\"");
+		List<Issue> errors = recipes.validate(recipes.load(dir, "tilde.qr", text));
+		assertEquals(1, errors.size(), Recipes.describe(errors));
+		assertEquals(IssueCodes.PATH_NOT_FOUND, errors.get(0).getCode(), Recipes.describe(errors));
+		assertTrue(errors.get(0).getMessage().endsWith("fix the path, relative to the recipe's folder; '~' stands for a home folder only where a shell"
+				+ " expands it, at the start of a word (not after --option= nor inside quotes or a recipe): write the full path ("
+				+ System.getProperty("user.home") + "/no-such-h14/m.onnx)"), errors.get(0).getMessage());
+		// beside a short folder name (a run's o3) the look-alike advice added "holds no \"~\": did you mean 'o3'?"
+		Path beside = Files.createDirectories(dir.resolveSibling("hostile-tilde").resolve("o3")).getParent();
+		List<Issue> there = recipes.validate(recipes.load(beside, "tilde.qr", text)).stream().filter(i -> i.getMessage().contains("~/no-such-h14")).toList();
+		assertEquals(1, there.size(), Recipes.describe(there));
+		assertFalse(there.get(0).getMessage().contains("did you mean"), there.get(0).getMessage());
 	}
 }

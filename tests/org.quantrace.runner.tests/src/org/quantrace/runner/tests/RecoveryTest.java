@@ -82,4 +82,25 @@ class RecoveryTest {
 		assertTrue(ranking.subList(firstClipped, ranking.size()).stream().allMatch(Recovery.Layer::clippedAtCalibration), ranking.toString());
 		assertTrue(ranking.subList(0, firstClipped).stream().noneMatch(l -> clipped.contains(l.label())), ranking.toString());
 	}
+
+	/**
+	 * advice12's find: siren's Fourier features (Sin, Cos, their Concat) and its SIREN Sins run in float in the fiq_int8 model,
+	 * only their outputs quantized for the integer Gemms that read them. Recovery ranked them with the quantized layers, so a trial
+	 * "left in float" a layer that already was (and recorded it so), changing nothing. Only layers on quantized inputs are ranked (the
+	 * Fourier MatMul and the SIREN Gemms, whose float outputs carry their weights' error, write no quantized tensor to rank them by).
+	 */
+	@Test
+	void aLayerThatRunsInFloatAlreadyIsNotRanked() {
+		OnnxModel siren = OnnxModel.load(TestData.data("models/siren_small.onnx"));
+		Dataset calibration = Datasets.open(DatasetSpec.of(TestData.example("data/calibration"), TestData.example("data/labels.json")));
+		OnnxModel q = Quantizer.quantize(siren, "siren", Schemes.preset("fiq_int8"), calibration, Progress.NONE).model();
+		DebugMetric metric = DebugMetric.RMSE_OVER_SCALE;
+		DebugReport r = QuantizationDebugger.debug(siren, "siren", q, "fiq_int8", calibration, 64, metric, Double.MAX_VALUE, Progress.NONE);
+		List<String> inFloat = r.tensors().stream().filter(DebugReport.TensorDebug::inFloat).map(DebugReport.TensorDebug::node).toList();
+		assertTrue(inFloat.containsAll(List.of("/Concat", "/l1/Sin", "/l2/Sin")), "the debugger says they run in float: " + inFloat);
+
+		List<String> ranked = Recovery.rank(r.tensors(), metric, List::of).stream().map(Recovery.Layer::label).toList();
+		assertTrue(ranked.contains("/head/Gemm"), "the integer head is ranked: " + ranked);
+		assertTrue(ranked.stream().noneMatch(inFloat::contains), "a layer in float already is no candidate: " + ranked + ", in float " + inFloat);
+	}
 }

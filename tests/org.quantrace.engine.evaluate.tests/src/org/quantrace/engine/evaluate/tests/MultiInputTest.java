@@ -188,6 +188,20 @@ class MultiInputTest {
 				e.getMessage());
 	}
 
+	/**
+	 * The first array shorter than the others and the labels (a filtered input_ids beside the whole mask and y): refused as
+	 * "20 labels for 15 samples in rule.npz:input_ids", which sent the user to the labels, which were right. The arrays are named.
+	 */
+	@Test
+	void aShortFirstArrayIsNamedNotTheLabels() throws IOException {
+		Batch b = bert();
+		InvalidInputException e = refusal(ordered("input_ids", b.named().get("input_ids").rows(0, 15), "attention_mask", b.named().get("attention_mask"),
+				"y", labels(b)));
+		assertTrue(e.getMessage().endsWith("rule.npz: the arrays count different numbers of samples (first axis): input_ids [15, 49], attention_mask [20, 49];"
+				+ " labels y [20]"), e.getMessage());
+		assertTrue(e.hint().startsWith("give every array the same first axis"), e.hint());
+	}
+
 	@Test
 	void anArrayOfAnotherShapeIsRefused() throws IOException {
 		Batch b = bert();

@@ -1,0 +1,69 @@
+package org.quantrace.cli.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.testing.TestData;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+
+/**
+ * A model at fault said as the model's fault (hostile14), on the iris MLP of hostile12's make_iris.py: without graph outputs, convert
+ * removed every node and stopped at its own check, exit 3 "this is a Quantrace bug", and quantize --scheme drq wrote a model of no
+ * outputs, exit 0; with its batch declared 0, evaluate blamed the graph for contradicting its declared input. And its table read
+ * with one label column named twice.
+ */
+class ModelFaultCommandsTest {
+
+	@TempDir
+	Path dir;
+
+	private Path iris(String name, java.util.function.Consumer<ModelProto.Builder> change) throws IOException {
+		ModelProto.Builder m = OnnxModel.load(TestData.data("wild/hostile12/iris_mlp.onnx")).toProto().toBuilder();
+		change.accept(m);
+		Path file = dir.resolve(name);
+		Files.write(file, m.build().toByteArray());
+		return file;
+	}
+
+	@Test
+	void aModelWithoutOutputsIsRefusedByEveryCommandThatRunsOrChangesIt() throws IOException {
+		Path model = iris("noout.onnx", m -> m.getGraphBuilder().clearOutput());
+		for (String[] args : new String[][] { { "convert", model.toString(), "-o", dir.resolve("c.onnx").toString() },
+				{ "quantize", model.toString(), "--scheme", "drq", "-o", dir.resolve("q.onnx").toString() } }) {
+			Cli cli = Cli.run(args);
+			assertEquals(2, cli.exitCode(), args[0] + ": " + cli.err());
+			assertTrue(cli.err().startsWith("quantrace: error: " + model + ": the graph declares no outputs"), cli.err());
+			assertFalse(cli.err().contains("Quantrace bug"), cli.err());
+		}
+		assertFalse(Files.exists(dir.resolve("c.onnx")) || Files.exists(dir.resolve("q.onnx")), "nothing written");
+	}
+
+	@Test
+	void aBatchDeclaredOfSizeZeroIsTheModelsFault() throws IOException {
+		Path model = iris("zerobatch.onnx", m -> m.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder()
+				.getDimBuilder(0).setDimValue(0));
+		Cli cli = Cli.run("evaluate", model.toString(), "--data", TestData.data("wild/hostile12/iris.csv").toString(), "--label-columns", "species");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().startsWith("quantrace: error: " + model + ": input 'features' [0, 4] declares a dimension of size 0 (axis 0)"), cli.err());
+		assertFalse(cli.err().contains("contradicts"), cli.err());
+	}
+
+	/** --label-columns species,species stopped with an internal error, exit 70 and a stack trace (the row's labels overrun). */
+	@Test
+	void aLabelColumnNamedTwiceIsBadInput() {
+		Path csv = TestData.data("wild/hostile12/iris.csv");
+		Cli cli = Cli.run("evaluate", TestData.data("wild/hostile12/iris_mlp.onnx").toString(), "--data", csv.toString(), "--label-columns", "species,species");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertEquals("quantrace: error: " + csv + ": label column 'species' is named twice (label columns species, species): each column is one label\n"
+				+ "quantrace: hint: name each label column once (--label-columns species)\n", cli.err());
+	}
+}
