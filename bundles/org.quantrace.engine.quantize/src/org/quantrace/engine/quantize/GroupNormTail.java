@@ -70,17 +70,11 @@ final class GroupNormTail {
 				end = affine;
 			}
 		}
-		String x = end.output(0);
-		List<Node> readers = g.consumers(x);
-		Node sigmoid = readers.stream().filter(r -> r.isStandard() && r.opType().equals("Sigmoid")).findFirst().orElse(null);
-		Node product = readers.stream().filter(r -> r.isStandard() && r.opType().equals("Mul")).findFirst().orElse(null);
-		if (readers.size() != 2 || sigmoid == null || product == null || g.isOutput(x) || g.isOutput(sigmoid.output(0))
-				|| !g.consumers(sigmoid.output(0)).equals(List.of(product))
-				|| !Set.copyOf(product.inputs()).equals(Set.of(x, sigmoid.output(0))) || product.inputs().size() != 2) {
+		List<Node> silu = SiluReaders.of(g, end.output(0));
+		if (silu.isEmpty()) {
 			return List.of();
 		}
-		tail.add(sigmoid);
-		tail.add(product);
+		tail.addAll(silu);
 		return tail;
 	}
 

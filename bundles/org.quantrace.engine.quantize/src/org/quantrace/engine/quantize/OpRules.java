@@ -681,6 +681,30 @@ public final class OpRules {
 				+ " channels-last; one thread, batch 64)";
 	}
 
+	/**
+	 * Why a one-channel stem on the int8 model input that a SiLU x·sigmoid(x) alone reads ({@link SiluReaders}: EfficientNet's
+	 * and EfficientDet's stems, Conv → Swish) is computed in float with that SiLU, or null for another Conv. Integer, the stem
+	 * ran as ONNX Runtime's QLinearConv of one input channel and the SiLU as QLinearSigmoid + QLinearMul; float, the SiLU reads
+	 * the float Conv's output (no DequantizeLinear), so ONNX Runtime fuses it into QuickGelu as in fp32, and one QuantizeLinear
+	 * after it feeds the integer ops. Measured on round 26's bifpn (tests/data/wild/README.md, speed29; one thread,
+	 * org.quantrace.measure.CpuTime, int8 / fp32 in the same passes): batch 1 1.30-1.31x → 1.17-1.21x, batch 64 0.98-1.00x →
+	 * 0.87-0.89x. The SiLU's nodes say so in their own records ({@link #siluAfterFloatStem}).
+	 */
+	static String oneChannelStemBeforeSilu(Node n, List<Node> silu) {
+		return stemComputedInFloat(n, "a SiLU x·sigmoid(x) alone reads its output ('" + silu.get(0).name() + "' and '" + silu.get(1).name() + "'), so it"
+				+ " writes no QuantizeLinear: the SiLU computes in float after it, which ONNX Runtime fuses into QuickGelu as in fp32, and is"
+				+ " quantized once for the integer ops after it (round 26's bifpn: 1.30-1.31x fp32's CPU time at batch 1 with the stem a"
+				+ " QLinearConv and the SiLU QLinearSigmoid + QLinearMul, 1.17-1.21x so; batch 64 0.98-1.00x, 0.87-0.89x so; one thread)");
+	}
+
+	/** Why the Sigmoid or Mul {@code n} of a SiLU after the float one-channel stem {@code stem} stays float ({@link #oneChannelStemBeforeSilu}). */
+	static String siluAfterFloatStem(Node n, Node stem) {
+		return "part of the SiLU x·sigmoid(x) that alone reads the one-channel stem '" + stem.name() + "', which computes in float on the int8"
+				+ " model input's codes: computed in float with it, so that ONNX Runtime fuses the SiLU into QuickGelu as in fp32 and one"
+				+ " QuantizeLinear after it feeds the integer ops (round 26's bifpn: 1.17-1.21x fp32's CPU time at batch 1 so, 1.30-1.31x with the"
+				+ " stem and the SiLU integer; one thread)";
+	}
+
 	/** Why a one-channel stem beside a float pool path on the same int8 input ({@link OneChannelInput}) is computed in float, or null. */
 	static String oneChannelStemBesidePool(Node n) {
 		String stem = oneChannelStem(n);

@@ -741,6 +741,8 @@ public final class QuantizationPlan {
 							+ " after a QLinearAdd, 1.6-2.1x fused) and the residual stream is not rounded to 8 bits");
 				} else if (activationOfPooledStem(n) != null) {
 					floatNode(n, index, FLOAT_STEM + OpRules.activationAfterPooledStem(n, activationOfPooledStem(n)));
+				} else if (siluOfFloatStem(n) != null) {
+					floatNode(n, index, FLOAT_STEM + OpRules.siluAfterFloatStem(n, siluOfFloatStem(n)));
 				} else if (OpRules.rescaleFactor(n) > 0 && available(rescaled(n)) && !graphOutputs.contains(n.output(0))) {
 					quantized(n, index, Kind.RESCALE, null, a, rescaleReason(n));
 				} else {
@@ -870,6 +872,11 @@ public final class QuantizationPlan {
 				return OpRules.oneChannelStemIntoFloatIsland(n);
 			}
 			Set<String> allowed = island ? ISLAND_STEM_READERS : STEM_READERS;
+			List<Node> silu = SiluReaders.of(g, n.output(0));
+			String beforeSilu = island || silu.isEmpty() ? null : OpRules.oneChannelStemBeforeSilu(n, silu);
+			if (beforeSilu != null) {
+				return beforeSilu;
+			}
 			List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
 			if (readers.size() == 1 && readers.get(0).outputs().size() == 1 && !allowed.contains(readers.get(0).opType())) {
 				Node activation = readers.get(0);
@@ -974,6 +981,17 @@ public final class QuantizationPlan {
 			Decision d = stem == null ? null : decided.get(stem);
 			return d != null && !d.quantized() && consumers.getOrDefault(n.input(0), List.of()).size() == 1
 					&& floatStem(stem, spec.activationsFor(stem)) != null && pooledForConvs(consumers.getOrDefault(n.output(0), List.of())) ? stem : null;
+		}
+
+		/**
+		 * The float one-channel stem whose SiLU's Sigmoid or Mul {@code n} is ({@link #floatStem}, {@link OpRules#oneChannelStemBeforeSilu}),
+		 * or null: the SiLU then computes in float after it, where ONNX Runtime fuses it into QuickGelu.
+		 */
+		Node siluOfFloatStem(Node n) {
+			String x = SiluReaders.inputOf(n);
+			Node stem = x == null ? null : producers.get(x);
+			Decision d = stem == null ? null : decided.get(stem);
+			return d != null && !d.quantized() && floatStem(stem, spec.activationsFor(stem)) != null ? stem : null;
 		}
 
 		/**
