@@ -19,8 +19,18 @@ public record CalibrationResult(Map<String, Range> ranges, Map<String, Range> ob
 		this(ranges, observed, samples, settings, dataset, Map.of(), Map.of(), Map.of(), Map.of());
 	}
 
-	/** The same result with other ranges (and what was clipped, the methods that read them). */
+	/**
+	 * The same result with other ranges (and what was clipped, the methods that read them); a raised entropy threshold is kept only
+	 * where the range is still the one it gave (a SiLU product takes the image of its input's range instead: the raise would then
+	 * name a threshold the model does not hold).
+	 */
 	public CalibrationResult with(Map<String, Range> ranges, Map<String, CalibrationSettings.Method> methods, Map<String, WideRange> clipped) {
-		return new CalibrationResult(ranges, observed, samples, settings, dataset, methods, rms, clipped, raised);
+		Map<String, HistogramCollector.RaisedThreshold> kept = new java.util.LinkedHashMap<>();
+		raised.forEach((t, r) -> {
+			if (java.util.Objects.equals(ranges.get(t), this.ranges.get(t))) {
+				kept.put(t, r);
+			}
+		});
+		return new CalibrationResult(ranges, observed, samples, settings, dataset, methods, rms, clipped, kept);
 	}
 }
