@@ -60,9 +60,9 @@ public final class HistogramCollector implements RangeCollector {
 	 * non-zero calibration values, more than {@link #MAX_SATURATED}; {@code threshold} is the one taken.
 	 */
 	public record RaisedThreshold(double searched, double saturatedShare, double threshold) {
-		/** What the trace and the logs say, e.g. "KL threshold 0.414 saturated 3.56 % of the values; raised to 0.977". */
+		/** What the trace and the logs say, e.g. "KL threshold 0.4135 saturated 3.56 % of the non-zero calibration values (more than 0.01 %); raised to 0.9769". */
 		public String describe() {
-			return String.format(java.util.Locale.ROOT, "KL threshold %.4g saturated %.2f %% of the non-zero calibration values (more than %.2f %%); raised to %.4g",
+			return String.format(java.util.Locale.ROOT, "KL threshold %.4g saturated %.3g %% of the non-zero calibration values (more than %.2f %%); raised to %.4g",
 					searched, 100 * saturatedShare, 100 * MAX_SATURATED, threshold);
 		}
 	}
