@@ -294,6 +294,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (r.calibration() != null) { // engine.quantize.ClippedRanges
 			r.calibration().clipped().values().forEach(w -> out.println("Range far wider than its values: " + w.clipped(r.calibration().ranges().get(w.tensor()))
 					+ " (--unclipped keeps it)"));
+			r.calibration().raised().forEach((t, raised) -> out.println("Entropy threshold raised: '" + t + "': " + raised.describe()));
 		}
 		out.println();
 		int width = Math.max(7, r.layers().stream().mapToInt(l -> l.opType().length()).max().orElse(0));

@@ -228,6 +228,7 @@ final class ModelRun {
 			if (result.calibration() != null) { // engine.quantize.ClippedRanges
 				CalibrationResult c = result.calibration();
 				c.clipped().values().forEach(w -> log("%s: %s: range far wider than its values: %s", m.getName(), scheme.name(), w.clipped(c.ranges().get(w.tensor()))));
+				c.raised().forEach((t, raised) -> log("%s: %s: entropy threshold raised: '%s': %s", m.getName(), scheme.name(), t, raised.describe()));
 			}
 			result.wideRanges().forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.warning()));
 			for (QuantizationResult.Layer l : result.layers()) { // the trace's layer reason and PhIMT0003 say it too

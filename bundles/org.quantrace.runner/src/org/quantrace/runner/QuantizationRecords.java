@@ -258,6 +258,9 @@ public final class QuantizationRecords {
 					+ " and the RMS are the calibration's: its " + c.settings().method().literal() + " extremes and sum of squares over the samples,"
 					+ " one pass; the range read again is the tensor's record's)"));
 		}
+		// engine.calibrate.HistogramCollector.MAX_SATURATED: the share and the KL threshold are the calibration's histogram's
+		c.raised().forEach((t, raised) -> r.getParameters().add(parameter("entropy threshold raised", "'" + t + "': " + raised.describe()
+				+ " (the KL threshold and the share are the calibration's histogram's; the range taken is the tensor's record's)")));
 		r.getParameters().add(parameter("data", c.dataset()));
 		return r;
 	}

@@ -308,7 +308,13 @@ public final class Calibrator {
 				rms.put(t, Math.sqrt(sum[0] / sum[1]));
 			}
 		}
-		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own, rms, Map.of());
+		Map<String, HistogramCollector.RaisedThreshold> raised = new LinkedHashMap<>();
+		for (String t : calibrated) {
+			if (collectors.get(t) instanceof HistogramCollector h && h.raisedThreshold() != null) {
+				raised.put(t, h.raisedThreshold());
+			}
+		}
+		return new CalibrationResult(ranges, observed, samples, settings, data.name(), own, rms, Map.of(), raised);
 	}
 
 	/**

@@ -50,6 +50,37 @@ public final class EntropyThreshold {
 	}
 
 	/**
+	 * The fewest bins i whose edge leaves at most {@code share} of the histogram's counts beyond it (h.length if the histogram
+	 * is empty): the narrowest threshold that saturates no more than that share.
+	 */
+	public static int leastBinsSaturating(long[] h, double share) {
+		long total = 0;
+		for (long c : h) {
+			total += c;
+		}
+		double allowed = Math.floor(total * share + 1e-6); // as percentile's tail: 0.01 % of 20,000 is 2, not 1.999...
+		long beyond = 0;
+		for (int i = h.length; i > 0; i--) {
+			if (beyond + h[i - 1] > allowed) {
+				return i;
+			}
+			beyond += h[i - 1];
+		}
+		return h.length;
+	}
+
+	/** The share of the histogram's counts beyond its first {@code i} bins, those a threshold at bin i's edge saturates. */
+	public static double saturated(long[] h, int i) {
+		long total = 0;
+		long beyond = 0;
+		for (int b = 0; b < h.length; b++) {
+			total += h[b];
+			beyond += b >= i ? h[b] : 0;
+		}
+		return total == 0 ? 0 : (double) beyond / total;
+	}
+
+	/**
 	 * KL(P || Q) of every candidate, indexed by its number of bins i (NaN below {@link #firstCandidate}), each bit for bit
 	 * what {@link #divergence(long[], int, int)} computes. The candidates with the same group width {@code i / levels} (levels of
 	 * them in a row) share every group but the last, so those groups' sums and the logarithms of their means are computed once per

@@ -45,6 +45,28 @@ public final class HistogramCollector implements RangeCollector {
 	/** Internal resolution relative to the requested number of bins. */
 	static final int OVERSAMPLING = 8;
 
+	/**
+	 * The share of a tensor's non-zero values entropy's threshold may saturate at most; a threshold that would saturate more is
+	 * raised to the smallest that saturates no more ({@link RaisedThreshold}). KL(P||Q) weighs each bin by its mass, and on images
+	 * with a constant background the response to it piles into a few bins (spikes): the search resolves them and clips the tail,
+	 * which holds the features. On the GroupNorm model of tests/data/wild/make_gn.py it clipped a depthwise Conv's output at
+	 * 0.41 of 1.10, 3.6 % of its values, before a normalization that divides by their spread: 0.6667 against fp32's 0.7669;
+	 * a limit of 0.01 % (the tail percentile=99.99 leaves) measured best of 0.01-2 % there (wild README, entropy28).
+	 */
+	public static final double MAX_SATURATED = 1e-4;
+
+	/**
+	 * An entropy threshold raised because the KL search's ({@code searched}) saturated {@code saturatedShare} of the tensor's
+	 * non-zero calibration values, more than {@link #MAX_SATURATED}; {@code threshold} is the one taken.
+	 */
+	public record RaisedThreshold(double searched, double saturatedShare, double threshold) {
+		/** What the trace and the logs say, e.g. "KL threshold 0.4135 saturated 3.56 % of the non-zero calibration values (more than 0.01 %); raised to 0.9769". */
+		public String describe() {
+			return String.format(java.util.Locale.ROOT, "KL threshold %.4g saturated %.3g %% of the non-zero calibration values (more than %.2f %%); raised to %.4g",
+					searched, 100 * saturatedShare, 100 * MAX_SATURATED, threshold);
+		}
+	}
+
 	private final Mode mode;
 	private final int bins;
 	/** Counts of magnitudes: positive values (and zero) in [0, fine), negative values in [fine, 2 fine); one slot more, where {@link #bin} counts zeros for a moment. */
@@ -53,6 +75,8 @@ public final class HistogramCollector implements RangeCollector {
 	private double limit;
 	/** Values that are exactly 0 (ReLU's and Clip's floor): always representable, so entropy leaves them out of its divergence. */
 	private long zeros;
+	/** Set by {@link #entropyThreshold}: where {@link #MAX_SATURATED} raised the search's threshold. */
+	private volatile RaisedThreshold raised;
 	private final MinMaxCollector observed = new MinMaxCollector();
 	/** Where values are copied out of their buffer, kept between batches (a collector is updated by one thread at a time). */
 	private float[] chunk;
@@ -222,7 +246,18 @@ public final class HistogramCollector implements RangeCollector {
 		}
 		h[0] -= zeros;
 		int quantized = seen.min() >= 0 ? 2 * levels : levels;
-		return quantized >= bins ? top : EntropyThreshold.bestBinCount(h, quantized) * (top / bins);
+		if (quantized >= bins) {
+			return top;
+		}
+		int searched = EntropyThreshold.bestBinCount(h, quantized);
+		int floor = EntropyThreshold.leastBinsSaturating(h, MAX_SATURATED);
+		raised = floor > searched ? new RaisedThreshold(searched * (top / bins), EntropyThreshold.saturated(h, searched), floor * (top / bins)) : null;
+		return Math.max(searched, floor) * (top / bins);
+	}
+
+	/** The entropy threshold's raise by {@link #MAX_SATURATED}, or null: none, or not read yet ({@link #range}). */
+	public RaisedThreshold raisedThreshold() {
+		return raised;
 	}
 
 	/**

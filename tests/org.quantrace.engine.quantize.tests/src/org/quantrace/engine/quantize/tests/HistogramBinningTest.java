@@ -170,7 +170,9 @@ class HistogramBinningTest {
 		}
 		h[0] -= zeros;
 		int quantized = mm[0] >= 0 ? 2 * levels : levels;
-		double threshold = Math.min(EntropyThreshold.bestBinCount(h, quantized) * (top / BINS), top);
+		// the search's bins, raised to those that saturate at most MAX_SATURATED of the non-zero values (EntropySaturationTest)
+		int kept = Math.max(EntropyThreshold.bestBinCount(h, quantized), EntropyThreshold.leastBinsSaturating(h, HistogramCollector.MAX_SATURATED));
+		double threshold = Math.min(kept * (top / BINS), top);
 		return new Range(Math.max(mm[0], -threshold), Math.min(mm[1], threshold)).includingZero();
 	}
 }
