@@ -1018,6 +1018,7 @@ public final class Verification {
 		}
 		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress(), notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		Reevaluation.debug(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+		BiasCorrectionRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 	}
 
 	private static String abbreviate(String s) {
