@@ -43,6 +43,10 @@ class VerifyBiasCorrectionDeepTest {
 		assertTrue(honest.notes().stream().anyMatch(n -> n.matches("optimization \\S+ bias correction \\(re-measured\\): [1-9]\\d* corrected layers measured again on"
 				+ " \\d+ calibration samples of \\S+ \\(largest difference [^)]*\\)")), honest.notes().toString());
 
+		// without the inputs nothing is measured, and the note says the corrections too are not
+		List<String> outputsOnly = Verification.verify(out, new Verification.Options(null, null, true, true, Progress.NONE)).notes();
+		assertTrue(outputsOnly.contains("evaluations, debugger and bias corrections not run again: the inputs are not available"), outputsOnly.toString());
+
 		Path forged = Runs.copy(out, out.resolveSibling("forged-remeasured"));
 		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
 		OptimizationRecord o = trace.getOptimizations().stream().filter(x -> "corrected_int8".equals(x.getScheme())).findFirst().orElseThrow();
