@@ -2,14 +2,19 @@ package org.quantrace.runner;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.ModelDeclaration;
@@ -73,8 +78,8 @@ final class BiasCorrectionRecheck {
 		CalibrationRecord c = o.getQuantization().getCalibration();
 		String model = o.getOutput() == null ? null : RunSummary.model(o.getOutput());
 		ModelDeclaration m = ctx.models().stream().filter(x -> x.getName().equals(model)).findFirst().orElse(null);
-		DatasetDeclaration d = ctx.schemes(java.util.Set.of()).stream().filter(s -> s.name().equals(o.getScheme())).map(ResolvedScheme::calibrationData)
-				.filter(java.util.Objects::nonNull).findFirst().orElse(null);
+		DatasetDeclaration d = ctx.schemes(Set.of()).stream().filter(s -> s.name().equals(o.getScheme())).map(ResolvedScheme::calibrationData)
+				.filter(Objects::nonNull).findFirst().orElse(null);
 		if (c == null || c.getDataset() == null || m == null || d == null) {
 			found.add(new Mismatch(DOCUMENT, at + " data", "calibration data the corrections were measured on", "none the recipe declares for " + o.getScheme()));
 			return;
@@ -97,7 +102,7 @@ final class BiasCorrectionRecheck {
 		List<UncorrectedLayer> layers = new ArrayList<>();
 		int rewritten = 0;
 		int fused = 0;
-		java.util.Set<String> afterFusion = afterFusedNorms(quantized.graph());
+		Set<String> afterFusion = afterFusedNorms(quantized.graph());
 		for (TensorQuantizationRecord t : o.getQuantization().getTensors()) {
 			if (t.getBiasCorrection().isEmpty()) {
 				continue;
@@ -124,23 +129,8 @@ final class BiasCorrectionRecheck {
 						+ quantizedMeans.length + " channels"));
 				continue;
 			}
-			int first = -1;
-			int off = 0;
-			for (int ch = 0; ch < recorded.size(); ch++) {
-				double measured = quantizedMeans[ch] - floatMean[ch];
-				double difference = Math.abs(measured - recorded.get(ch));
-				largest = Math.max(largest, difference);
-				if (difference > Math.max(RELATIVE * Math.max(Math.abs(measured), Math.abs(recorded.get(ch))), CODE_STEPS * l.step(ch))) {
-					first = first < 0 ? ch : first;
-					off++;
-				}
-			}
-			if (first >= 0) { // one line per layer: a forged layer moves every channel of the layers measured after it
-				found.add(new Mismatch(DOCUMENT, at + " layer " + l.record().getNode() + " bias " + l.record().getTensor() + " channel " + first,
-						String.valueOf(recorded.get(first)), String.format(Locale.ROOT, "%s (the mean of quantized minus float output over %d calibration samples"
-								+ " of %s, the layers before it corrected as recorded; %d of %d channels differ)", quantizedMeans[first] - floatMean[first],
-								samples.size(), d.getName(), off, recorded.size())));
-			}
+			String where = at + " layer " + l.record().getNode() + " bias " + l.record().getTensor();
+			largest = Math.max(largest, compare(l, quantizedMeans, floatMean, where, samples.size() + " calibration samples of " + d.getName(), found));
 		}
 		notes.add(String.format(Locale.ROOT, "%s: %d corrected layer%s measured again on %d calibration samples of %s (largest difference %.3g)%s", at,
 				layers.size(), layers.size() == 1 ? "" : "s", samples.size(), d.getName(), largest,
@@ -150,15 +140,41 @@ final class BiasCorrectionRecheck {
 	}
 
 	/**
+	 * Each channel's measured correction against the recorded one; one mismatch for the layer, at its first channel that differs
+	 * (a forged layer moves every channel of the layers measured after it). Returns the largest difference.
+	 */
+	private static double compare(UncorrectedLayer l, double[] quantizedMeans, double[] floatMean, String where, String samples, List<Mismatch> found) {
+		List<Double> recorded = l.record().getBiasCorrection();
+		double largest = 0;
+		int first = -1;
+		int off = 0;
+		for (int ch = 0; ch < recorded.size(); ch++) {
+			double measured = quantizedMeans[ch] - floatMean[ch];
+			double difference = Math.abs(measured - recorded.get(ch));
+			largest = Math.max(largest, difference);
+			if (difference > Math.max(RELATIVE * Math.max(Math.abs(measured), Math.abs(recorded.get(ch))), CODE_STEPS * l.step(ch))) {
+				first = first < 0 ? ch : first;
+				off++;
+			}
+		}
+		if (first >= 0) {
+			found.add(new Mismatch(DOCUMENT, where + " channel " + first, String.valueOf(recorded.get(first)), String.format(Locale.ROOT,
+					"%s (the mean of quantized minus float output over %s, the layers before it corrected as recorded; %d of %d channels differ)",
+					quantizedMeans[first] - floatMean[first], samples, off, recorded.size())));
+		}
+		return largest;
+	}
+
+	/**
 	 * The nodes a SkipLayerNormalization reaches. The quantizer fuses Add + LayerNormalization after it corrected the biases, so
 	 * for a layer after one the file is not the model the correction was measured on. Measured through it, the zoo's ViT (every
 	 * corrected layer after one) differed from its records by up to 3e-4 (two code steps), where shift and MobileNetV2, without
 	 * one, agreed within 1e-9: no float tolerance would tell that from a forgery, so such a layer is said, not measured.
 	 */
-	private static java.util.Set<String> afterFusedNorms(org.quantrace.engine.onnx.Graph g) {
-		java.util.Set<String> reached = new java.util.HashSet<>();
-		java.util.Set<String> tensors = new java.util.HashSet<>();
-		for (org.quantrace.engine.onnx.Node n : g.topologicalOrder()) {
+	private static Set<String> afterFusedNorms(Graph g) {
+		Set<String> reached = new HashSet<>();
+		Set<String> tensors = new HashSet<>();
+		for (Node n : g.topologicalOrder()) {
 			if (n.opType().equals("SkipLayerNormalization") || n.inputs().stream().anyMatch(tensors::contains)) {
 				reached.add(n.name());
 				tensors.addAll(n.outputs());
