@@ -97,7 +97,7 @@ final class BiasFitScales {
 	}
 
 	/** [min, max] of each channel of {@code weight} along the held axis (the codes' axis 0 or 1 of a transposed 2-D weight: the other). */
-	private static double[][] channelRanges(Tensor weight, Quantizations.Params held) {
+	static double[][] channelRanges(Tensor weight, Quantizations.Params held) {
 		long[] dims = weight.dims();
 		int axis = held.axis();
 		if (axis < 0 || axis >= dims.length) { // a foreign file's negative axis: nothing derived

@@ -210,6 +210,9 @@ final class TraceCheck implements DocumentCheck {
 				Quantizations.Params ranged = facts.paddings.original(t, own);
 				Tensor codes = own.codes() == null ? null : f.value(own.codes());
 				Ranges.check(DOCUMENT, where, t, codes == null || ranged != own ? ranged : WeightCodes.withoutEmptyChannels(codes, own), facts.reduce(), found);
+				if (t.getRole() == TensorRole.WEIGHT && codes != null && input != null && input.value(t.getTensor()) != null) { // the range fixes the largest only
+					ChannelScales.check(DOCUMENT, where, facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), ranged, facts.reduce(), found);
+				}
 			}
 			// an embedding table read by Gather is stored as codes of the activations' type: the Gather moves them, and its
 			// output is an activation with the table's scale and zero point (text models: BERT's token and position tables)
