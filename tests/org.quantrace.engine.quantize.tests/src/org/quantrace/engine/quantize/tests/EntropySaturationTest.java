@@ -45,8 +45,11 @@ class EntropySaturationTest {
 		assertTrue(dw != null && dw.searched() < 0.5 && dw.saturatedShare() > 0.01 && dw.threshold() > 0.9, "the raise is recorded: " + r.calibration().raised());
 		assertEquals(dw.threshold(), r.calibration().ranges().get("/b1/dw/Conv_output_0").max(), 1e-12, "the range taken is the raised threshold");
 		assertEquals(Map.of(), minMax.calibration().raised(), "min-max raises nothing");
-		// the SiLU products' ranges are the image of their inputs' (SiluRanges): a raise of theirs would name a threshold the model does not hold
-		assertTrue(r.calibration().raised().keySet().stream().noneMatch(t -> t.endsWith("/act/Mul_output_0")), r.calibration().raised().keySet().toString());
+		// a raise names the range the model holds: where another rule replaced the range (a quantized SiLU product takes the image
+		// of its input's, SiluRanges) the raise is dropped; a SiLU kept float (GroupNormTail, speed28) keeps its own range and raise
+		// (the threshold bounds the magnitude; a side the values never reach keeps their extreme: the logits' max 8.24 under 9.89)
+		r.calibration().raised().forEach((t, raise) -> assertEquals(raise.threshold(),
+				Math.max(-r.calibration().ranges().get(t).min(), r.calibration().ranges().get(t).max()), 1e-12, t + ": " + raise.describe()));
 	}
 
 	private static QuantizationResult quantize(OnnxModel model, CalibrationSettings.Method method) {
