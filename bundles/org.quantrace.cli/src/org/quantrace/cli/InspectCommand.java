@@ -64,6 +64,7 @@ final class InspectCommand implements Callable<Integer>, CommandOutput.Recognize
 	@Override
 	public Integer call() {
 		ModelFiles.requireNoSymbolicLink(model);
+		ModelFiles.requireNotRecipe(model);
 		Inspection inspection = ModelInspector.inspect(model, !noRun);
 		String text = format == Format.json ? Json.write(inspection) : InspectionText.render(inspection);
 		if (output == null) {

@@ -16,14 +16,17 @@ final class ModelFiles {
 	private ModelFiles() {
 	}
 
-	/** The model at {@code path}, read once it is known to be reached without a symbolic link. */
-	/** The model of a command that runs or transforms it: one without outputs is refused here, before any work. */
+	/**
+	 * The model of a command that runs or transforms it, read once it is known to be reached without a symbolic link and to be no
+	 * recipe; one without outputs is refused here, before any work.
+	 */
 	static OnnxModel load(Path path) {
 		String home = org.quantrace.model.HomeFolder.unexpanded(path.toString());
 		if (home != null && !Files.exists(path)) {
 			throw new InvalidInputException(path + ": file not found", home);
 		}
 		requireNoSymbolicLink(path);
+		requireNotRecipe(path);
 		OnnxModel model = OnnxModel.load(path);
 		org.quantrace.engine.onnx.GraphOutputs.requireSome(model, path.toString());
 		return model;
@@ -42,6 +45,18 @@ final class ModelFiles {
 			// each input: a model of several reads an .npz's named arrays, and is run on the first sample of each
 			org.quantrace.engine.data.ModelInputs inputs = org.quantrace.engine.data.ModelInputs.of(model, path.toString(), data);
 			org.quantrace.engine.runtime.ShapeProbe.requireRuns(model, path.toString(), inputs.firstSample(data));
+		}
+	}
+
+	/**
+	 * A recipe given where a model is read (`quantrace inspect fashion_cnn.qr`) is said to be one, with the commands that read
+	 * recipes: the protobuf parser's "not an ONNX model" and the exporters' hint sent the user to re-export a model (hostile14).
+	 */
+	static void requireNotRecipe(Path path) {
+		Path name = path.getFileName();
+		if (name != null && name.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".qr") && Files.isRegularFile(path) && !OnnxModel.isModelFile(path)) {
+			throw new InvalidInputException(path + ": is a recipe, not an ONNX model",
+					"check it with quantrace validate " + path + ", run it with quantrace run " + path + "; this command reads the .onnx model a recipe names");
 		}
 	}
 

@@ -66,4 +66,18 @@ class ModelFaultCommandsTest {
 		assertEquals("quantrace: error: " + csv + ": label column 'species' is named twice (label columns species, species): each column is one label\n"
 				+ "quantrace: hint: name each label column once (--label-columns species)\n", cli.err());
 	}
+
+	/** A recipe given for a model got the protobuf parser's "not an ONNX model" and the hint to re-export it (hostile14's find). */
+	@Test
+	void aRecipeGivenForAModelIsSaidToBeOne() throws IOException {
+		Path recipe = dir.resolve("iris.qr");
+		Files.writeString(recipe, "model iris { file \"iris_mlp.onnx\" }\n");
+		for (String[] args : new String[][] { { "inspect", recipe.toString() }, { "quantize", recipe.toString(), "--scheme", "drq", "-o", dir.resolve("q.onnx").toString() } }) {
+			Cli cli = Cli.run(args);
+			assertEquals(2, cli.exitCode(), args[0] + ": " + cli.err());
+			assertEquals("quantrace: error: " + recipe + ": is a recipe, not an ONNX model\nquantrace: hint: check it with quantrace validate " + recipe
+					+ ", run it with quantrace run " + recipe + "; this command reads the .onnx model a recipe names\n", cli.err(), args[0]);
+		}
+		assertFalse(Files.exists(dir.resolve("q.onnx")), "nothing written");
+	}
 }
