@@ -76,6 +76,10 @@ public final class ModelInspector {
 	public static Inspection inspect(OnnxModel model, String file, long fileBytes, String sha256, boolean probeShapes) {
 		Graph main = model.graph();
 		List<String> notes = new ArrayList<>();
+		String noOutputs = org.quantrace.engine.onnx.GraphOutputs.note(model, file);
+		if (noOutputs != null) {
+			notes.add(noOutputs);
+		}
 		// what quantize, debug and a recipe refuse and evaluate warns of, said before any of them runs (round 17's noisy)
 		List<Node> random = org.quantrace.engine.onnx.RandomOps.unseeded(model);
 		String unseeded = org.quantrace.engine.onnx.RandomOps.described(random.stream().filter(n -> !n.opType().equals("Dropout")).toList(), file);

@@ -13,11 +13,22 @@ public final class GraphOutputs {
 	private GraphOutputs() {
 	}
 
+	private static final String HINT = "export the model again with its outputs (torch.onnx.export(..., output_names=[...])), or add the tensor it"
+			+ " computes last to graph.output";
+
 	/** @throws InvalidInputException when {@code model}'s graph declares no outputs */
 	public static void requireSome(OnnxModel model, String source) {
 		if (model.graph().outputs().isEmpty()) {
-			throw new InvalidInputException(source + ": the graph declares no outputs, so running it computes nothing to evaluate, calibrate or keep",
-					"export the model again with its outputs (torch.onnx.export(..., output_names=[...])), or add the tensor it computes last to graph.output");
+			throw new InvalidInputException(source + ": the graph declares no outputs, so running it computes nothing to evaluate, calibrate or keep", HINT);
 		}
+	}
+
+	/**
+	 * What inspect notes of a graph without outputs (it lists such a model as any other: hostile14 found it said nothing), or null
+	 * when the graph declares some.
+	 */
+	public static String note(OnnxModel model, String source) {
+		return model.graph().outputs().isEmpty() ? source + ": the graph declares no outputs, so running it computes nothing: every command that runs"
+				+ " or changes it refuses it (exit 2); " + HINT : null;
 	}
 }

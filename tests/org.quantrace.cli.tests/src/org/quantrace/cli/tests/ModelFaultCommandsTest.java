@@ -45,6 +45,10 @@ class ModelFaultCommandsTest {
 			assertFalse(cli.err().contains("Quantrace bug"), cli.err());
 		}
 		assertFalse(Files.exists(dir.resolve("c.onnx")) || Files.exists(dir.resolve("q.onnx")), "nothing written");
+		Cli inspect = Cli.run("inspect", model.toString());
+		assertEquals(0, inspect.exitCode(), inspect.err());
+		assertTrue(inspect.out().contains("Note: " + model + ": the graph declares no outputs, so running it computes nothing: every command that runs"
+				+ " or changes it refuses it (exit 2)"), "inspect lists the model and says why nothing runs it: " + inspect.out());
 	}
 
 	@Test
