@@ -36,6 +36,9 @@ public final class Main {
 				throw new CommandLine.TypeConversionException("an empty path (a shell variable that is not set, or quotes with nothing inside?):"
 						+ " give the file or folder (. for the current folder)");
 			}
+			if (s.equals("-")) { // many tools' stdin or stdout: read as a file named "-" (run -o - wrote a folder "-", which inspect - then read)
+				throw new CommandLine.TypeConversionException(STANDARD_STREAM);
+			}
 			return java.nio.file.Path.of(s);
 		});
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> e instanceof Interruption.Stopped ? interrupted(parseResult, err) : report(e, err));
@@ -80,6 +83,11 @@ public final class Main {
 		err.flush();
 		return code;
 	}
+
+	/** Why '-' is no path here: every input is read more than once and every output is written whole beside its name, then moved. */
+	static final String STANDARD_STREAM = "'-' (standard input or output in many tools): quantrace reads and writes named files only, as it reads"
+			+ " each input more than once and writes each output whole before it takes its name: give the file or folder (./- for one named '-';"
+			+ " inspect and evaluate print to the terminal without -o)";
 
 	/**
 	 * picocli's message, but a missing option named as the usage line names it (its first name): picocli names an option by its

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,6 +13,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.cli.QuantraceCommand;
+import org.quantrace.testing.TestData;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
@@ -124,6 +126,26 @@ class HelpTest {
 					+ " or quotes with nothing inside?): give the file or folder (. for the current folder)\nquantrace: hint: see quantrace " + args[0] + " --help\n"),
 					cli.err());
 		}
+	}
+
+	/**
+	 * '-' was a file or folder of that name (hostile14, hostile15): run -o - wrote a folder "-", which inspect - then took for a model
+	 * folder and verify - verified; validate - said "recipe file not found". Every path option and parameter says stdin and stdout are
+	 * not read or written, before any work.
+	 */
+	@Test
+	void aDashForStandardInputOrOutputIsRefusedAsSuch() {
+		Path recipe = TestData.example("fashion_cnn.qr");
+		for (String[] args : List.of(new String[] { "validate", "-" }, new String[] { "run", recipe.toString(), "-o", "-" }, new String[] { "inspect", "-" },
+				new String[] { "evaluate", "m.onnx", "--data", "-" }, new String[] { "quantize", "m.onnx", "--scheme", "drq", "-o", "-" },
+				new String[] { "verify", "-" })) {
+			Cli cli = Cli.run(args);
+			assertEquals(2, cli.exitCode(), cli.err());
+			assertTrue(cli.err().startsWith("quantrace: error: Invalid value for ") && cli.err().contains(": '-' (standard input or output in many tools):"
+					+ " quantrace reads and writes named files only, as it reads each input more than once and writes each output whole before it takes"
+					+ " its name: give the file or folder (./- for one named '-'; inspect and evaluate print to the terminal without -o)\n"), cli.err());
+		}
+		assertFalse(java.nio.file.Files.exists(Path.of("-")), "no folder named '-' written");
 	}
 
 	/** evaluate --tolerance -1 printed "~ = within -1 pt", a width no change fits in: refused before any work. */
