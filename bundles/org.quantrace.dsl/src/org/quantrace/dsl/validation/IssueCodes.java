@@ -154,6 +154,8 @@ public final class IssueCodes {
 	/** A history entry dated after today (validate, the editor) or after the run's date (run): a revision that has not happened. */
 	public static final String FUTURE_DATE = "future-date";
 	public static final String DISSEMINATION_LEVEL = "dissemination-level";
+	/** A text the documents show, longer than they have room for (a 2 MB responsible): {@link RecipeTextLengthValidator}. */
+	public static final String TEXT_LENGTH = "text-length";
 
 	/**
 	 * Warnings in the editor that stop a run: a file that is missing while the recipe is being written is

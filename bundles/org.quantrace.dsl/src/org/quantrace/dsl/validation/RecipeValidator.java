@@ -69,7 +69,7 @@ import com.google.inject.Inject;
  * Each diagnostic has a code from {@link IssueCodes} and says what is wrong and how to fix it. Rules about
  * files live in {@link RecipePathValidator}.
  */
-@ComposedChecks(validators = { RecipePathValidator.class, RecipeListValidator.class, RecipeFileNameValidator.class })
+@ComposedChecks(validators = { RecipePathValidator.class, RecipeListValidator.class, RecipeFileNameValidator.class, RecipeTextLengthValidator.class })
 public class RecipeValidator extends AbstractRecipeValidator {
 
 	/** Metrics evaluated when the recipe names none: the results deck's columns. */

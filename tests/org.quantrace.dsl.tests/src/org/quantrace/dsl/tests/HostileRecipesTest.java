@@ -491,4 +491,29 @@ class HostileRecipesTest {
 		assertEquals(1, there.size(), Recipes.describe(there));
 		assertFalse(there.get(0).getMessage().contains("did you mean"), there.get(0).getMessage());
 	}
+
+	// ---- hostile15: free text beyond what a document has room for
+
+	/**
+	 * A 2 MB responsible was accepted (hostile14) and written into every log's table cells, report.html and each PDF: an error on the
+	 * text with its length and the limit; a description has a paragraph's room, and a path is held by its file alone.
+	 */
+	@Test
+	void aTextLongerThanADocumentHasRoomForIsAnErrorOnItsLine() {
+		String huge = "Quantrace ".repeat(200_000); // 2,000,000 characters
+		Issue error = theError("huge.qr", example.replace("responsible \"Quantrace example\"", "responsible \"" + huge + "\""), IssueCodes.TEXT_LENGTH,
+				"responsible");
+		assertEquals("responsible holds 2,000,000 characters, more than the 200 a name or short text may hold: every log (md, html, docx, pdf) and"
+				+ " report.html shows it in a table cell or a line; write it in 200 characters or fewer (a longer text belongs in a description, up to"
+				+ " 2,000)", error.getMessage());
+		String author = example.replace("modified-by \"Quantrace example\"", "modified-by \"Quantrace example\", \"" + "a".repeat(201) + "\"");
+		assertTrue(theError("author.qr", author, IssueCodes.TEXT_LENGTH, "modified-by").getMessage().startsWith("modified by holds 201 characters"));
+		String longDescription = "x".repeat(2_001);
+		String recipe = example.replace("recipe fashion_cnn \"Fashion-MNIST CNN", "recipe fashion_cnn \"" + longDescription);
+		assertTrue(theError("description.qr", recipe, IssueCodes.TEXT_LENGTH, "recipe fashion_cnn").getMessage()
+				.startsWith("description holds 2,"), "the recipe's description is held to 2,000");
+		// at the limits: no error (200 characters of a name, 2,000 of a description)
+		assertEquals(List.of(), errors("limits.qr", example.replace("responsible \"Quantrace example\"", "responsible \"" + "b".repeat(200) + "\"")
+				.replace("\"Fashion-MNIST CNN: conversion and the deck's five quantization pipelines\"", "\"" + "d".repeat(2_000) + "\"")));
+	}
 }
