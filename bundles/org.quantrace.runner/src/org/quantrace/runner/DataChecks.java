@@ -22,6 +22,7 @@ import org.quantrace.engine.data.ModelInputs;
 import org.quantrace.engine.evaluate.IntegerFeed;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.FloatWidening;
+import org.quantrace.engine.onnx.GraphOutputs;
 import org.quantrace.engine.onnx.IoQuantization;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
@@ -72,6 +73,12 @@ final class DataChecks {
 				model = OnnxModel.load(ctx.modelFile(m));
 			} catch (InvalidInputException e) { // on the model's line: validate reports it among the diagnostics, as the run does
 				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNREADABLE, text(e), Severity.ERROR));
+				continue;
+			}
+			try { // whatever the recipe's datasets: only the start-up probe of a dataset that fits found it, and a recipe of no dataset ran
+				GraphOutputs.requireSome(model, "model " + m.getName() + " (\"" + m.getPath() + "\")"); // to exit 0, writing models of no outputs
+			} catch (InvalidInputException e) {
+				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
 				continue;
 			}
 			if (ctx.recipe().getConversion() != null && FloatWidening.holdsFloat64(model)) {

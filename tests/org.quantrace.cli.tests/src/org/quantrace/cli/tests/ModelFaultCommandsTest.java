@@ -84,4 +84,23 @@ class ModelFaultCommandsTest {
 		}
 		assertFalse(Files.exists(dir.resolve("q.onnx")), "nothing written");
 	}
+
+	/**
+	 * A recipe's model without outputs was refused only by the start-up probe of a dataset that fits it (hostile14): a recipe of
+	 * schemes alone validated with 0 errors and ran to exit 0, writing models of no outputs (drq's included) and logs about them.
+	 */
+	@Test
+	void aRecipesModelWithoutOutputsIsAnErrorOnItsLineWhateverTheRest() throws IOException {
+		iris("noout.onnx", m -> m.getGraphBuilder().clearOutput());
+		Path recipe = dir.resolve("noout.qr");
+		Files.writeString(recipe, "recipe noout {\n\tresponsible \"me\"\n\tmodel mlp \"noout.onnx\"\n\tschemes unquantized, drq\n}\n");
+		Path out = dir.resolve("out");
+		for (String[] args : new String[][] { { "validate", recipe.toString() }, { "run", recipe.toString(), "-o", out.toString() } }) {
+			Cli cli = Cli.run(args);
+			assertEquals(2, cli.exitCode(), args[0] + ": " + cli.out() + cli.err());
+			assertTrue((cli.out() + cli.err()).contains(recipe + ":3:2: error [model-unrunnable] model mlp (\"noout.onnx\"): the graph declares no outputs,"
+					+ " so running it computes nothing to evaluate, calibrate or keep: export the model again with its outputs"), args[0] + ": " + cli.out() + cli.err());
+		}
+		assertFalse(Files.exists(out), "nothing run, nothing written");
+	}
 }
