@@ -381,6 +381,9 @@ public final class ImageFolderDataset implements Dataset {
 			}
 			return out;
 		}
+		if (cm.getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_CMYK && r.getNumBands() >= 4) {
+			return cmykToRgb(r, w, h);
+		}
 		int colours = Math.min(3, cm.getNumColorComponents());
 		boolean eight = true;
 		for (int b = 0; b < r.getNumBands(); b++) {
@@ -396,6 +399,29 @@ public final class ImageFolderDataset implements Dataset {
 			for (int y = 0; y < h; y++) {
 				for (int x = 0; x < w; x++) {
 					o.setSample(x, y, b, (int) Math.round(r.getSample(x, y, b) * 255 / max));
+				}
+			}
+		}
+		return out;
+	}
+
+	/**
+	 * A CMYK image (a JPEG from a print workflow or a scanner) as RGB, by PIL's Image.convert("RGB") formula, what a torchvision
+	 * ImageFolder loader feeds a model: R = (255 - K) - C (255 - K) / 255, rounded as PIL does, G and B from M and Y alike. Its
+	 * C, M and Y bands were read as R, G and B: the example CNN scored 0.10 on such images, 0.895 on the same as grey JPEGs, and
+	 * nothing was said (hostile15).
+	 */
+	private static BufferedImage cmykToRgb(Raster r, int w, int h) {
+		BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
+		WritableRaster o = out.getRaster();
+		int[] ink = new int[r.getNumBands()];
+		for (int y = 0; y < h; y++) {
+			for (int x = 0; x < w; x++) {
+				r.getPixel(x, y, ink);
+				int paper = 255 - ink[3];
+				for (int b = 0; b < 3; b++) {
+					int t = ink[b] * paper + 128; // PIL's MULDIV255: ink * paper / 255, rounded
+					o.setSample(x, y, b, paper - (((t >> 8) + t) >> 8));
 				}
 			}
 		}
