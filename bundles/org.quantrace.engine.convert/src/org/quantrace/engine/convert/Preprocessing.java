@@ -54,9 +54,15 @@ public final class Preprocessing {
 	/** {@link #of(OnnxModel, String, Dataset, boolean)}, the conversion and its check reporting to {@code progress}. */
 	public static Outcome of(OnnxModel model, String name, Dataset verification, boolean enabled, Progress progress) {
 		FreezeResult r;
+		List<RuntimeException> unreadable = new ArrayList<>();
 		try {
-			r = Freezer.freeze(model, name, FreezeOptions.defaults(), verification, progress);
-		} catch (QuantraceException e) { // the model's or the data's problem for conversion need not stop its quantization
+			r = Freezer.freeze(model, name, FreezeOptions.defaults(), verification == null ? null : new WatchedData(verification, unreadable), progress);
+		} catch (QuantraceException e) { // the model's problem for conversion need not stop its quantization
+			if (unreadable.contains(e)) {
+				// the data's does: calibration reads the same samples and stops on them, but a model that needed the conversion (a
+				// Dropout in training mode) was refused first for that, and the NaN in the data went unsaid (hostile15)
+				throw e;
+			}
 			return new Outcome(null, List.of(), false, "pre-processing could not run: " + e.getMessage());
 		}
 		List<String> gains = gains(r, model);
@@ -73,6 +79,52 @@ public final class Preprocessing {
 		}
 		return new Outcome(r, gains, true, String.format(Locale.ROOT, "the pre-processed model computes the same (max |difference| %.3g on %s)",
 				r.maxAbsDifference(), r.verificationData()));
+	}
+
+	/** The verification data, keeping what its reads refused (a sample holding NaN, a damaged image) to tell them from the model's faults. */
+	private record WatchedData(Dataset base, List<RuntimeException> unreadable) implements org.quantrace.engine.data.ForwardingDataset {
+
+		@Override
+		public String name() {
+			return base.name();
+		}
+
+		@Override
+		public int size() {
+			return base.size();
+		}
+
+		@Override
+		public org.quantrace.engine.data.Batch read(int from, int to) {
+			try {
+				return base.read(from, to);
+			} catch (QuantraceException e) {
+				unreadable.add(e);
+				throw e;
+			}
+		}
+
+		@Override
+		public org.quantrace.engine.runtime.NdArray readInputs(int from, int to, float[] reuse) {
+			try {
+				return base.readInputs(from, to, reuse);
+			} catch (QuantraceException e) {
+				unreadable.add(e);
+				throw e;
+			}
+		}
+
+		@Override
+		public Dataset limit(int n) {
+			Dataset cut = base.limit(n);
+			return cut == base ? this : new WatchedData(cut, unreadable);
+		}
+
+		@Override
+		public Dataset named(String name) {
+			Dataset renamed = base.named(name);
+			return renamed == base ? this : new WatchedData(renamed, unreadable);
+		}
 	}
 
 	/**
