@@ -39,7 +39,11 @@ public final class Main {
 			if (s.equals("-")) { // many tools' stdin or stdout: read as a file named "-" (run -o - wrote a folder "-", which inspect - then read)
 				throw new CommandLine.TypeConversionException(STANDARD_STREAM);
 			}
-			return java.nio.file.Path.of(s);
+			try {
+				return java.nio.file.Path.of(s);
+			} catch (java.nio.file.InvalidPathException e) { // picocli: "cannot convert 'mod��le.onnx' to Path (java.nio.file.InvalidPathException: ...)"
+				throw new CommandLine.TypeConversionException(org.quantrace.model.FileNameEncoding.why(s, e));
+			}
 		});
 		cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> e instanceof Interruption.Stopped ? interrupted(parseResult, err) : report(e, err));
 		cli.setExecutionStrategy(parsed -> {
@@ -187,6 +191,10 @@ public final class Main {
 			err.println("quantrace: error: cannot read or write a file (" + IoErrors.describe(io.getCause()) + ")");
 			err.println("quantrace: hint: " + IoErrors.hint(io.getCause(), "check the files and folders the command reads and writes"));
 			return ExitCodes.FAILED;
+		}
+		if (e instanceof java.nio.file.InvalidPathException path) { // a recipe's or a dataset's path the locale cannot name (LANG=C): exit 70 before
+			err.println("quantrace: error: " + org.quantrace.model.FileNameEncoding.why(path.getInput(), path));
+			return ExitCodes.INVALID_INPUT;
 		}
 		err.println("quantrace: internal error (please report it with the command line and this trace):");
 		e.printStackTrace(err);

@@ -154,6 +154,8 @@ public final class IssueCodes {
 	/** A history entry dated after today (validate, the editor) or after the run's date (run): a revision that has not happened. */
 	public static final String FUTURE_DATE = "future-date";
 	public static final String DISSEMINATION_LEVEL = "dissemination-level";
+	/** A path that cannot be a file name on this system (a NUL in it, an accented letter under the ASCII locale LANG=C). */
+	public static final String PATH_ENCODING = "path-encoding";
 	/** A text the documents show, longer than they have room for (a 2 MB responsible): {@link RecipeTextLengthValidator}. */
 	public static final String TEXT_LENGTH = "text-length";
 

@@ -191,9 +191,26 @@ public class RecipePathValidator extends AbstractDeclarativeValidator {
 		}
 	}
 
+	/** Why {@code path}, written in a recipe file, cannot be a file name on this system, or null when it can be one. */
+	private static InvalidPathException unnameable(EObject context, String path) {
+		if (path == null || context.eResource() == null || !context.eResource().getURI().isFile()) {
+			return null;
+		}
+		try {
+			Path.of(context.eResource().getURI().toFileString()).resolveSibling(path);
+			return null;
+		} catch (InvalidPathException e) {
+			return e;
+		}
+	}
+
 	private boolean exists(EObject o, EStructuralFeature f, String path, String what) {
 		Path p = resolve(o, path);
 		if (p == null) {
+			InvalidPathException unnameable = unnameable(o, path);
+			if (unnameable != null) { // the runner then stopped with an internal error (exit 70) where it resolved the path
+				error("the " + what + " " + org.quantrace.model.FileNameEncoding.why(path, unnameable), o, f, IssueCodes.PATH_ENCODING);
+			}
 			return false;
 		}
 		if (!Files.exists(p) && !Files.isSymbolicLink(p)) {

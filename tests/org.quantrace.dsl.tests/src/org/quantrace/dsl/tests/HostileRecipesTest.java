@@ -516,4 +516,34 @@ class HostileRecipesTest {
 		assertEquals(List.of(), errors("limits.qr", example.replace("responsible \"Quantrace example\"", "responsible \"" + "b".repeat(200) + "\"")
 				.replace("\"Fashion-MNIST CNN: conversion and the deck's five quantization pipelines\"", "\"" + "d".repeat(2_000) + "\"")));
 	}
+
+	/**
+	 * Recipes are UTF-8 whatever the environment says: Xtext read a file in the JVM's default charset (-Dfile.encoding=ISO-8859-1:
+	 * "İlkay Işık" in the trace and every log as "Ä°lkay IÅÄ±k", "modèle.onnx" not found) or in the encoding an Eclipse project's
+	 * .settings declare, the case held here (the default charset cannot be changed inside a running JVM).
+	 */
+	@Test
+	void aRecipeIsReadAsUtf8WhateverItsEclipseProjectSettingsSay() throws IOException {
+		Path project = Recipes.exampleSurroundings("hostile-latin1-project");
+		Files.writeString(project.resolve(".project"), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<projectDescription><name>" + project.getFileName()
+				+ "</name></projectDescription>\n");
+		Files.createDirectories(project.resolve(".settings"));
+		Files.writeString(project.resolve(".settings/org.eclipse.core.resources.prefs"), "eclipse.preferences.version=1\nencoding/<project>=ISO-8859-1\n");
+		Files.move(project.resolve("model/fashion_cnn_trained.onnx"), project.resolve("model/modèle.onnx"));
+		String text = example.replace("responsible \"Quantrace example\"", "responsible \"İlkay Işık\"").replace("fashion_cnn_trained.onnx", "modèle.onnx");
+		org.eclipse.xtext.resource.XtextResource r = recipes.load(project, "accents.qr", text);
+		assertEquals("İlkay Işık", Recipes.root(r).getRecipes().get(0).getResponsible());
+		assertEquals(List.of(), recipes.validate(r).stream().filter(i -> i.getSeverity() == Severity.ERROR).toList());
+	}
+
+	/**
+	 * A path the system cannot name (a NUL escaped into it here; an accented letter under LANG=C, where Java names files in ASCII)
+	 * passed validation without a word, and the runner then stopped where it resolved it: exit 70, an InvalidPathException's trace.
+	 */
+	@Test
+	void aPathTheSystemCannotNameIsAnErrorOnItsLine() {
+		String text = example.replace("\"model/fashion_cnn_trained.onnx\"", "\"model/fashion\\u0000cnn.onnx\"");
+		assertEquals("the model file \"model/fashion\\u0000cnn.onnx\" cannot be a file name on this system (Nul character not allowed): write the path"
+				+ " without it", theError("nul.qr", text, IssueCodes.PATH_ENCODING, "model cnn").getMessage());
+	}
 }
