@@ -43,9 +43,11 @@ final class CommandOutput {
 		org.quantrace.runner.OutputOwnership.checkNotInsideOutput(target);
 		if (out.paramLabel().equals("DIR")) {
 			SafeFiles.checkOutputFolder(target, inputs);
+			org.quantrace.engine.OutputNames.checkFits(target, org.quantrace.runner.OutputFolder.SIBLING_NAME_EXTRA, ".NAME.partial-PID");
 			return;
 		}
 		SafeFiles.checkOutputFile(target, inputs);
+		org.quantrace.engine.OutputNames.checkFits(target, SafeFiles.TEMPORARY_NAME_EXTRA, ".NAME.RANDOM.tmp");
 		if (Files.exists(target)) { // only an existing file can be a model's external data
 			for (Path in : inputs) {
 				if (Files.isRegularFile(in) && in.getFileName().toString().endsWith(".onnx")

@@ -261,6 +261,9 @@ public final class SafeFiles {
 		}
 	}
 
+	/** The bytes {@code .NAME.RANDOM.tmp} adds to NAME: two dots, up to 13 base-36 digits of a long, ".tmp" (OutputNames). */
+	public static final int TEMPORARY_NAME_EXTRA = 2 + 13 + 4;
+
 	/** A new empty file {@code .NAME.RANDOM.tmp} in {@code dir}, created with the umask's mode (not createTempFile's 0600). */
 	private static Path createTemporary(Path dir, String name) throws IOException {
 		for (int attempt = 0;; attempt++) {

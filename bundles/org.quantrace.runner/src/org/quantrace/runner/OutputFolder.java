@@ -35,6 +35,9 @@ import org.quantrace.engine.SafeFiles;
  */
 public final class OutputFolder implements AutoCloseable {
 
+	/** The bytes the longest sibling, {@code .NAME.partial-PID}, adds to NAME: a dot, ".partial-", a process id of up to 7 digits (Linux's pid_max 4194304). */
+	public static final int SIBLING_NAME_EXTRA = 1 + 9 + 7;
+
 	/** The steps of a commit where {@code quantrace.test.swapPause} can stop it, in order. */
 	static final List<String> STEPS = List.of("before-swap", "old-moved", "swapped", "old-deleted");
 
