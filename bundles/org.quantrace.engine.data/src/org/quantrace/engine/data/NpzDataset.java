@@ -110,12 +110,28 @@ public final class NpzDataset {
 		return arrays.size() < 2 ? first : new NamedArraysDataset(first, arrays, file.toString(), null);
 	}
 
+	/**
+	 * An entry whose bytes are not those the archive's CRC-32 records: a bit flipped on a disk or in a copy. ZipFile does not check it
+	 * for an entry stored uncompressed (numpy.savez's), so the damaged array was read as data and evaluated, exit 0 (hostile15), where
+	 * numpy.load refuses it ("Bad CRC-32"); a damaged compressed one (savez_compressed) was said to be a truncated .npy.
+	 */
+	private static void requireChecksum(Path file, ZipEntry e, byte[] bytes) {
+		java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+		crc.update(bytes);
+		if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
+			throw new InvalidInputException(String.format(java.util.Locale.ROOT, "%s:%s: damaged: its bytes do not match the archive's checksum (CRC-32 %08x"
+					+ " recorded, %08x read), as numpy.load says (\"Bad CRC-32\")", file, e.getName(), e.getCrc(), crc.getValue()),
+					"copy the archive again from where it came, or save the arrays again (numpy.savez)");
+		}
+	}
+
 	private static Map<String, NpyArray> arrays(Path file) {
 		Map<String, NpyArray> arrays = new LinkedHashMap<>();
 		try (ZipFile zip = new ZipFile(file.toFile())) {
 			for (ZipEntry e : java.util.Collections.list(zip.entries())) {
 				if (e.getName().endsWith(".npy")) {
 					byte[] bytes = zip.getInputStream(e).readAllBytes();
+					requireChecksum(file, e, bytes);
 					String key = e.getName().substring(0, e.getName().length() - 4);
 					arrays.put(key, NpyArray.parse(ByteBuffer.wrap(bytes), file + ":" + e.getName()));
 				}

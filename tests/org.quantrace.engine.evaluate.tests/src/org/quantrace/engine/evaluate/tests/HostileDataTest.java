@@ -184,6 +184,39 @@ class HostileDataTest {
 		assertTrue(worst <= 3, "every value within 3 levels of PIL's (the JPEG decoders' rounding): " + worst);
 	}
 
+	/**
+	 * An .npz (numpy.savez's: each array a .npy stored uncompressed) with one bit flipped in its data: ZipFile does not check a
+	 * stored entry's CRC-32, so the damaged array was evaluated, exit 0, where numpy.load refuses it ("Bad CRC-32").
+	 */
+	@Test
+	void anNpzWhoseBytesDoNotMatchItsChecksumIsRefused() throws IOException {
+		float[] values = new float[4 * 3];
+		for (int i = 0; i < values.length; i++) {
+			values[i] = i / 10f;
+		}
+		Path x = dir.resolve("x.npy");
+		org.quantrace.engine.data.NpyArray.write(x, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 4, 3 }, values));
+		byte[] npy = Files.readAllBytes(x);
+		java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+		crc.update(npy);
+		Path npz = dir.resolve("flipped.npz");
+		try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(npz))) {
+			java.util.zip.ZipEntry e = new java.util.zip.ZipEntry("x.npy");
+			e.setMethod(java.util.zip.ZipEntry.STORED);
+			e.setSize(npy.length);
+			e.setCrc(crc.getValue());
+			zip.putNextEntry(e);
+			zip.write(npy);
+			zip.closeEntry();
+		}
+		assertEquals(12, inputs(Datasets.open(DatasetSpec.of(npz, null))).length, "the whole archive reads");
+		byte[] bytes = Files.readAllBytes(npz);
+		bytes[30 + "x.npy".length() + npy.length - 1] ^= 1; // the last value's last byte, after the local header: the .npy header whole
+		Files.write(npz, bytes);
+		InvalidInputException e = refused(DatasetSpec.of(npz, null), "flipped.npz:x.npy: damaged: its bytes do not match the archive's checksum (CRC-32 ");
+		assertTrue(e.getMessage().endsWith("read), as numpy.load says (\"Bad CRC-32\")"), e.getMessage());
+	}
+
 	/** A JPEG cut mid-scan decoded without a word, its missing rows grey (ImageIO.read only has its reader warn); a cut PNG was refused. */
 	@Test
 	void aJpegCutMidScanIsRefusedNamingIt() throws IOException {
