@@ -25,6 +25,8 @@ public class RecipeTextLengthValidator extends AbstractDeclarativeValidator {
 
 	/** The characters a name or short text may hold: one line of a table cell. */
 	public static final int SHORT_TEXT = 200;
+	/** The characters of a model's, dataset's or scheme's name, which names files: 255 bytes less the longest addition (".manifest.txt", "PhIMT0003-" and ".docx"). */
+	public static final int FILE_NAME = 200;
 	/** The characters a description or reason may hold: a paragraph. */
 	public static final int PARAGRAPH = 2_000;
 
@@ -53,6 +55,28 @@ public class RecipeTextLengthValidator extends AbstractDeclarativeValidator {
 					getMessageAcceptor().acceptError(message(f.getName(), length, limit), object, node.getOffset(), node.getLength(), IssueCodes.TEXT_LENGTH);
 				}
 			}
+		}
+	}
+
+	/**
+	 * A model's, dataset's or scheme's name becomes a file or folder name (models/MODEL/SCHEME.onnx, debug/MODEL/SCHEME/,
+	 * data/DATASET.manifest.txt, logs/PhIMT0003-MODEL.docx), which holds 255 bytes: a scheme of 252 characters validated and then
+	 * stopped the run at its model file, exit 3, "check the output folder is writable" (hostile15). Names are ASCII: a character
+	 * is a byte.
+	 */
+	@Check
+	public void namesFitFileNames(EObject object) {
+		if (!(object instanceof org.quantrace.model.recipe.ModelDeclaration || object instanceof org.quantrace.model.recipe.DatasetDeclaration
+				|| object instanceof org.quantrace.model.recipe.QuantizationConfig)) {
+			return;
+		}
+		EStructuralFeature f = object.eClass().getEStructuralFeature("name");
+		Object name = f == null ? null : object.eGet(f);
+		if (name instanceof String n && n.length() > FILE_NAME) {
+			String what = RecipeValidator.words(object.eClass().getName()).replace(" declaration", "").replace("quantization config", "scheme");
+			getMessageAcceptor().acceptError(String.format(Locale.ROOT, "%s name of %,d characters: it names the run's files and folders (models/MODEL/SCHEME.onnx,"
+					+ " logs/PhIMT0003-MODEL.docx, data/DATASET.manifest.txt), whose names hold 255 bytes: write a name of %d characters or fewer", what,
+					n.length(), FILE_NAME), object, f, -1, IssueCodes.TEXT_LENGTH);
 		}
 	}
 

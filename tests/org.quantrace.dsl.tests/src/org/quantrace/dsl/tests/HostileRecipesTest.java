@@ -517,6 +517,18 @@ class HostileRecipesTest {
 				.replace("\"Fashion-MNIST CNN: conversion and the deck's five quantization pipelines\"", "\"" + "d".repeat(2_000) + "\"")));
 	}
 
+	/** A scheme of 252 characters validated, and its model file stopped the run (exit 3, "check the output folder is writable"). */
+	@Test
+	void aSchemeNameTooLongForItsFilesIsAnError() {
+		String name = "s".repeat(201);
+		String text = example.replace("\tschemes unquantized, drq,", "\tschemes unquantized, " + name + ", drq,").replace("\tconvert {",
+				"\tquantize " + name + " extends fiq_int8 { }\n\tconvert {");
+		assertEquals("scheme name of 201 characters: it names the run's files and folders (models/MODEL/SCHEME.onnx, logs/PhIMT0003-MODEL.docx,"
+				+ " data/DATASET.manifest.txt), whose names hold 255 bytes: write a name of 200 characters or fewer",
+				theError("longname.qr", text, IssueCodes.TEXT_LENGTH, "quantize " + name).getMessage());
+		assertEquals(List.of(), errors("fits.qr", text.replace(name, "s".repeat(200))));
+	}
+
 	/**
 	 * Recipes are UTF-8 whatever the environment says: Xtext read a file in the JVM's default charset (-Dfile.encoding=ISO-8859-1:
 	 * "İlkay Işık" in the trace and every log as "Ä°lkay IÅÄ±k", "modèle.onnx" not found) or in the encoding an Eclipse project's
