@@ -105,6 +105,9 @@ public final class ImageFolderDataset implements Dataset {
 			// boxed on both branches: a mixed Integer/int conditional would unbox the map's null into an NPE
 			Integer index = map != null ? map.indices().get(name) : Integer.valueOf(names.indexOf(name));
 			if (index == null) {
+				index = sameLetters(map.indices(), name);
+			}
+			if (index == null) {
 				throw new InvalidInputException(c + ": class folder '" + name + "' is not in the label file " + labelFile + " (it names "
 						+ map.indices().keySet() + ")", "add the class to the label file, or remove the folder");
 			}
@@ -296,6 +299,21 @@ public final class ImageFolderDataset implements Dataset {
 					+ ": its name holds a line break, tab or other control character, which the run's dataset manifest (one file per line) cannot list",
 					"rename it without control characters, or move it out of the dataset folder");
 		}
+	}
+
+	/**
+	 * The index of the label map's class whose name is {@code folder}'s letters stored in another Unicode form: macOS (and a copy
+	 * from it) stores file names decomposed (NFD: e and a combining accent), a typed label map holds them composed (NFC). Refused
+	 * before with both names printed alike: "class folder 'manteau_é' is not in the label file (it names [..., manteau_é])" (hostile15).
+	 */
+	private static Integer sameLetters(java.util.Map<String, Integer> indices, String folder) {
+		String composed = java.text.Normalizer.normalize(folder, java.text.Normalizer.Form.NFC);
+		for (java.util.Map.Entry<String, Integer> e : indices.entrySet()) {
+			if (java.text.Normalizer.normalize(e.getKey(), java.text.Normalizer.Form.NFC).equals(composed)) {
+				return e.getValue();
+			}
+		}
+		return null;
 	}
 
 	private static String extension(Path p) {

@@ -217,6 +217,23 @@ class HostileDataTest {
 		assertTrue(e.getMessage().endsWith("read), as numpy.load says (\"Bad CRC-32\")"), e.getMessage());
 	}
 
+	/**
+	 * A class folder whose name macOS stored decomposed (NFD: "manteau_e" and a combining acute) against a label map typed composed
+	 * (NFC "manteau_é"): refused with both names printed alike. The same letters: read as that class.
+	 */
+	@Test
+	void aClassFolderNamedInAnotherUnicodeFormIsItsClass() throws IOException {
+		String composed = "manteau_\u00e9";
+		Path d = dir.resolve("nfd");
+		for (String folder : List.of("bag", java.text.Normalizer.normalize(composed, java.text.Normalizer.Form.NFD))) {
+			Files.createDirectories(d.resolve(folder));
+			ImageIO.write(gray(folder.length()), "png", d.resolve(folder).resolve("0.png").toFile());
+		}
+		Path labels = Files.writeString(dir.resolve("nfc.json"), "{\"bag\": 0, \"" + composed + "\": 4}", StandardCharsets.UTF_8);
+		Dataset data = Datasets.open(DatasetSpec.of(d, labels));
+		assertArrayEquals(new int[] { 0, 4 }, data.read(0, 2).labels().classes());
+	}
+
 	/** A JPEG cut mid-scan decoded without a word, its missing rows grey (ImageIO.read only has its reader warn); a cut PNG was refused. */
 	@Test
 	void aJpegCutMidScanIsRefusedNamingIt() throws IOException {
