@@ -49,6 +49,19 @@ public final class IntegerFeed {
 	}
 
 	/**
+	 * What to do when samples of {@code given} do not feed an input of {@code input}. "preprocess the data to float32" was said to
+	 * float32 data too, for a BOOL input (a mask), which no data quantrace reads feeds (hostile15: an .npy of bools is read as uint8).
+	 */
+	private static String hint(DataType given, DataType input) {
+		if (input == DataType.BOOL) {
+			return "quantrace reads no boolean data (an .npy of bools is read as uint8): export the model with a float or integer input and cast it to"
+					+ " bool inside the graph";
+		}
+		return given == DataType.FLOAT ? "no DequantizeLinear reads this input, so float samples cannot be quantized for it: give the data as "
+				+ input.displayName() + " (an .npy or .npz array of that type)" : "preprocess the data to float32 (the evaluator quantizes it for integer models)";
+	}
+
+	/**
 	 * Every input's samples of {@code batch} as the model named {@code model} takes them ({@link #feed}), by input name;
 	 * {@code io}: the model's integer inputs ({@link IoQuantization#inputs}).
 	 *
@@ -60,7 +73,7 @@ public final class IntegerFeed {
 			ModelInput in = inputs.inputs().stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
 			if (!accepts(x.type(), in.type(), io.get(name))) {
 				throw new InvalidInputException(model + " reads " + in.type() + " input" + (inputs.named() ? " '" + name + "'" : "") + " but the data is " + x.type(),
-						"preprocess the data to float32 (the evaluator quantizes it for integer models)");
+						hint(x.type(), in.type()));
 			}
 			fed.put(name, feed(x, io.get(name)));
 		});

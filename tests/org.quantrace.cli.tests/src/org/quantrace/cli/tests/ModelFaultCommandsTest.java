@@ -103,4 +103,27 @@ class ModelFaultCommandsTest {
 		}
 		assertFalse(Files.exists(out), "nothing run, nothing written");
 	}
+
+	/** A BOOL input (a mask) fed float32 data got "preprocess the data to float32": no data quantrace reads feeds it, and that is said. */
+	@Test
+	void aBoolInputSaysNoDataQuantraceReadsFeedsIt() throws IOException {
+		Path model = iris("boolin.onnx", m -> {
+			ai.onnx.proto.OnnxMl.GraphProto.Builder g = m.getGraphBuilder();
+			String input = g.getInput(0).getName();
+			g.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType(ai.onnx.proto.OnnxMl.TensorProto.DataType.BOOL_VALUE);
+			for (ai.onnx.proto.OnnxMl.NodeProto.Builder n : g.getNodeBuilderList()) {
+				for (int i = 0; i < n.getInputCount(); i++) {
+					if (n.getInput(i).equals(input)) {
+						n.setInput(i, input + "_float");
+					}
+				}
+			}
+			g.addNode(0, ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Cast").setName("mask_to_float").addInput(input).addOutput(input + "_float")
+					.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("to").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(1)));
+		});
+		Cli cli = Cli.run("evaluate", model.toString(), "--data", TestData.data("wild/hostile12/iris.csv").toString(), "--label-columns", "species");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().endsWith("reads BOOL input but the data is FLOAT32\nquantrace: hint: quantrace reads no boolean data (an .npy of bools is read as"
+				+ " uint8): export the model with a float or integer input and cast it to bool inside the graph\n"), cli.err());
+	}
 }
