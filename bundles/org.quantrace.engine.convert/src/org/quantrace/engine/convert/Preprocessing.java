@@ -85,29 +85,18 @@ public final class Preprocessing {
 	private record WatchedData(Dataset base, List<RuntimeException> unreadable) implements org.quantrace.engine.data.ForwardingDataset {
 
 		@Override
-		public String name() {
-			return base.name();
-		}
-
-		@Override
-		public int size() {
-			return base.size();
-		}
-
-		@Override
 		public org.quantrace.engine.data.Batch read(int from, int to) {
-			try {
-				return base.read(from, to);
-			} catch (QuantraceException e) {
-				unreadable.add(e);
-				throw e;
-			}
+			return watched(() -> base.read(from, to));
 		}
 
 		@Override
 		public org.quantrace.engine.runtime.NdArray readInputs(int from, int to, float[] reuse) {
+			return watched(() -> base.readInputs(from, to, reuse));
+		}
+
+		private <T> T watched(java.util.function.Supplier<T> reading) {
 			try {
-				return base.readInputs(from, to, reuse);
+				return reading.get();
 			} catch (QuantraceException e) {
 				unreadable.add(e);
 				throw e;

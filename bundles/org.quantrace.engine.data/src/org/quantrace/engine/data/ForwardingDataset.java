@@ -13,6 +13,16 @@ public interface ForwardingDataset extends Dataset {
 	Dataset base();
 
 	@Override
+	default String name() {
+		return base().name();
+	}
+
+	@Override
+	default int size() {
+		return base().size();
+	}
+
+	@Override
 	default long[] sampleShape() {
 		return base().sampleShape();
 	}
