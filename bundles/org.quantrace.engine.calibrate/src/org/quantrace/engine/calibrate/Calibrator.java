@@ -326,7 +326,8 @@ public final class Calibrator {
 			int start, int end, String modelName) {
 		if (!x.type().feeds(in.type())) {
 			throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + in.name() + "' of " + modelName
-					+ " is " + in.type(), "preprocess the data to the model's input type");
+					+ " is " + in.type(), in.type() == org.quantrace.engine.onnx.DataType.BOOL ? ModelInputs.NO_BOOLEAN_DATA
+							: "preprocess the data to the model's input type");
 		}
 		if (collector != null && batchExtremes != null) {
 			update(in.name(), () -> {

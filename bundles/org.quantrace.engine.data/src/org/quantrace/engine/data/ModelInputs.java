@@ -19,6 +19,10 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  */
 public record ModelInputs(List<ModelInput> inputs, boolean named) {
 
+	/** What to do for a BOOL input (a mask), which no data quantrace reads feeds: an .npy of bools is read as uint8 (NpyArray). */
+	public static final String NO_BOOLEAN_DATA = "quantrace reads no boolean data (an .npy of bools is read as uint8): export the model with a float or"
+			+ " integer input and cast it to bool inside the graph";
+
 	/**
 	 * The model's inputs after checking that {@code data} feeds each: one array per input, no array left over, as many samples in
 	 * each, each array's per-sample shape and element type fitting its input.

@@ -54,8 +54,7 @@ public final class IntegerFeed {
 	 */
 	private static String hint(DataType given, DataType input) {
 		if (input == DataType.BOOL) {
-			return "quantrace reads no boolean data (an .npy of bools is read as uint8): export the model with a float or integer input and cast it to"
-					+ " bool inside the graph";
+			return org.quantrace.engine.data.ModelInputs.NO_BOOLEAN_DATA;
 		}
 		return given == DataType.FLOAT ? "no DequantizeLinear reads this input, so float samples cannot be quantized for it: give the data as "
 				+ input.displayName() + " (an .npy or .npz array of that type)" : "preprocess the data to float32 (the evaluator quantizes it for integer models)";

@@ -121,9 +121,15 @@ class ModelFaultCommandsTest {
 			g.addNode(0, ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Cast").setName("mask_to_float").addInput(input).addOutput(input + "_float")
 					.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("to").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(1)));
 		});
+		String hint = "quantrace: hint: quantrace reads no boolean data (an .npy of bools is read as uint8): export the model with a float or integer input and"
+				+ " cast it to bool inside the graph\n";
 		Cli cli = Cli.run("evaluate", model.toString(), "--data", TestData.data("wild/hostile12/iris.csv").toString(), "--label-columns", "species");
 		assertEquals(2, cli.exitCode(), cli.err());
-		assertTrue(cli.err().endsWith("reads BOOL input but the data is FLOAT32\nquantrace: hint: quantrace reads no boolean data (an .npy of bools is read as"
-				+ " uint8): export the model with a float or integer input and cast it to bool inside the graph\n"), cli.err());
+		assertTrue(cli.err().endsWith("reads BOOL input but the data is FLOAT32\n" + hint), cli.err());
+		// quantize's calibration said "preprocess the data to the model's input type", which no preprocessing makes
+		Cli quantize = Cli.run("quantize", model.toString(), "--scheme", "fiq-int8", "--data", TestData.data("wild/hostile12/iris.csv").toString(),
+				"--label-columns", "species", "-o", dir.resolve("q.onnx").toString());
+		assertEquals(2, quantize.exitCode(), quantize.err());
+		assertTrue(quantize.err().endsWith("is BOOL\n" + hint), quantize.err());
 	}
 }
