@@ -125,6 +125,15 @@ public final class NpzDataset {
 		}
 	}
 
+	/** Whether {@code file} begins with a zip entry's signature (PK, 3, 4), as every .npz does. */
+	private static boolean startsLikeZip(Path file) {
+		try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+			return java.util.Arrays.equals(in.readNBytes(4), new byte[] { 'P', 'K', 3, 4 });
+		} catch (IOException e) {
+			return false;
+		}
+	}
+
 	private static Map<String, NpyArray> arrays(Path file) {
 		Map<String, NpyArray> arrays = new LinkedHashMap<>();
 		try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -139,6 +148,11 @@ public final class NpzDataset {
 		} catch (NoSuchFileException | java.io.FileNotFoundException e) {
 			throw new InvalidInputException(file + ": file not found", "check the data path", e);
 		} catch (IOException e) {
+			if (startsLikeZip(file)) { // a zip whose end is missing: "not a NumPy .npz archive", "save it with numpy.savez" (hostile15)
+				throw new InvalidInputException(file + ": the archive is cut short or damaged (" + e.getMessage() + "): it starts as a zip archive but its"
+						+ " directory, which a zip keeps at its end, cannot be read", "an interrupted copy or download? copy it again, or save the arrays again"
+								+ " (numpy.savez)", e);
+			}
 			throw new InvalidInputException(file + ": not a NumPy .npz archive (" + e.getMessage() + ")", "save it with numpy.savez", e);
 		}
 		if (arrays.isEmpty()) {

@@ -211,6 +211,10 @@ class HostileDataTest {
 		}
 		assertEquals(12, inputs(Datasets.open(DatasetSpec.of(npz, null))).length, "the whole archive reads");
 		byte[] bytes = Files.readAllBytes(npz);
+		// cut in half (an interrupted copy): "not a NumPy .npz archive (zip END header not found)", "save it with numpy.savez"
+		Path cut = Files.write(dir.resolve("cut.npz"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+		assertEquals("an interrupted copy or download? copy it again, or save the arrays again (numpy.savez)",
+				refused(DatasetSpec.of(cut, null), "cut.npz: the archive is cut short or damaged (").hint());
 		bytes[30 + "x.npy".length() + npy.length - 1] ^= 1; // the last value's last byte, after the local header: the .npy header whole
 		Files.write(npz, bytes);
 		InvalidInputException e = refused(DatasetSpec.of(npz, null), "flipped.npz:x.npy: damaged: its bytes do not match the archive's checksum (CRC-32 ");
