@@ -310,6 +310,14 @@ final class QuantizeCommand implements Callable<Integer> {
 		} else {
 			out.println();
 		}
+		// an --exclude that ONNX Runtime overrides (QuantizationPlan.fusedAnyway, runsAnyway): the table says "quantized", and
+		// without these lines nothing on the console said why the exclusion did not hold (round 27's hyena, --exclude /b1/Mul_3)
+		List<QuantizationResult.Layer> overridden = r.layers().stream()
+				.filter(l -> l.quantized() && l.reason() != null && l.reason().startsWith("excluded by the recipe (")).toList();
+		if (!overridden.isEmpty()) {
+			out.printf(Locale.ROOT, "Excluded, but run on integers all the same: %d layer(s):%n", overridden.size());
+			overridden.forEach(l -> out.printf(Locale.ROOT, "  - %s '%s': %s%n", l.opType(), l.node(), l.reason()));
+		}
 		List<QuantizationResult.Layer> floatCompute = r.floatComputeLayers();
 		if (!floatCompute.isEmpty()) {
 			out.printf(Locale.ROOT, "Quantized but computed in float by ONNX Runtime (no integer kernel): %d layer(s):%n", floatCompute.size());

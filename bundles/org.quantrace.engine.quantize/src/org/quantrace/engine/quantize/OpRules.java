@@ -174,6 +174,14 @@ public final class OpRules {
 		add(new OpRule("CumSum", Set.of("CumSum"), Form.FLOAT, List.of(), -1, Kernel.none("ONNX defines CumSum for 32- and 64-bit integers and"
 				+ " floats only (ONNX Runtime 1.29 refuses an int8 or uint8 one as an invalid model), and its QDQ fusion keeps DequantizeLinear →"
 				+ " CumSum → QuantizeLinear; a running sum of codes would need a wider accumulator anyway: " + FLOAT_ISLAND), Drq.none(), null));
+		// ScatterElements and ScatterND (make_unseen27's tome merges tokens by scatter_add, ScatterElements with reduction add;
+		// make_unseen15's typed writes a token by ScatterND), whose record said "has no rule in Quantrace's op table". ONNX
+		// defines them for every type, but they write a second tensor's values into the first: on codes both would need one
+		// scale and zero point, and a reduction would add or multiply codes, each offset by its zero point
+		add(new OpRule("index write", Set.of("ScatterElements", "ScatterND", "Scatter"), Form.FLOAT, List.of(), -1, Kernel.none("an index write"
+				+ " of its updates' values into its data, for which Quantrace writes no integer form (on codes the two would need one scale and"
+				+ " zero point, and a reduction would add or multiply codes, each offset by its zero point, not the values): " + FLOAT_ISLAND),
+				Drq.none(), null));
 		// DFT and STFT (make_unseen19's fnet mixes tokens by a DFT, make_unseen25's stft is a spectrogram front end): ONNX defines
 		// both for float types only (T1: float16, float, double, bfloat16), so no integer kernel can run them; their input is a
 		// signal, their output real and imaginary parts, neither codes

@@ -135,6 +135,20 @@ class QuantizeCommandTest {
 		assertTrue(cli.out().contains("Gemm '/l1/Gemm': excluded by the recipe (op Gemm)"), cli.out());
 	}
 
+	/**
+	 * An excluded MaxPool and Relu between integer ops run on integers all the same (ONNX Runtime fuses them): the table said
+	 * "quantized" for both, "Quantized 10 of 10 layers.", and not a word about the two exclusions (round 27, unseen27).
+	 */
+	@Test
+	void anExclusionOnnxRuntimeOverridesIsSaid() {
+		Cli cli = Cli.run("quantize", MODEL, "--scheme", "fiq-float32", "--data", calibration.toString(), "--exclude", "/p2/MaxPool,/r3/Relu", "-o",
+				dir.resolve("overridden.onnx").toString());
+		assertEquals(0, cli.exitCode(), cli.err());
+		assertTrue(cli.out().contains("Excluded, but run on integers all the same: 2 layer(s):"), cli.out());
+		assertTrue(cli.out().contains("  - MaxPool '/p2/MaxPool': excluded by the recipe (node /p2/MaxPool), but "), cli.out());
+		assertTrue(cli.out().contains("  - Relu '/r3/Relu': excluded by the recipe (node /r3/Relu), but "), cli.out());
+	}
+
 	/** Issue 16, item 6: int16 activations with entropy calibration are refused, not silently calibrated with MinMax. */
 	@Test
 	void entropyCalibrationOfInt16ActivationsIsRefused() {

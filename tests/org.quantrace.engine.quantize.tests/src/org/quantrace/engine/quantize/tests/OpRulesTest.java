@@ -949,6 +949,28 @@ class OpRulesTest {
 	}
 
 	/**
+	 * make_unseen27's tome merges tokens by scatter_add (ScatterElements, reduction add, opset 16); make_unseen15's typed writes
+	 * a token by ScatterND. The record said "ScatterElements has no rule in Quantrace's op table"; it says why it stays float.
+	 * Here the last row of sample 0 is added to (or, by ScatterND, sample 0 replaced by) a part of the Conv's own output.
+	 */
+	@ParameterizedTest
+	@org.junit.jupiter.params.provider.ValueSource(strings = { "ScatterElements", "ScatterND" })
+	void anIndexWriteSaysWhyItStaysFloat(String op) {
+		TinyGraph t = new TinyGraph(3, 6, 6).opset(16);
+		String data = conv(t, "x", 3, 3);
+		String scattered = op.equals("ScatterND")
+				? t.node(op, List.of(data, t.node("Reshape", List.of(t.longs(0), t.longs(1, 1))),
+						t.node("Slice", List.of(data, t.longs(1), t.longs(2), t.longs(0)))))
+				: t.node(op, List.of(data, t.node("Reshape", List.of(t.longs(new long[18]), t.longs(1, 3, 1, 6))),
+						t.node("Slice", List.of(data, t.longs(0, 5), t.longs(1, 6), t.longs(0, 2)))), TinyGraph.attr("axis", 2L),
+						TinyGraph.attr("reduction", "add"));
+		Checked c = check(t, conv(t, scattered, 3, 2), -1, 1);
+		QuantizationResult.Layer r = c.layer(op);
+		assertFalse(r.quantized(), r.reason());
+		assertTrue(r.reason().startsWith("an index write of its updates' values into its data"), r.reason());
+	}
+
+	/**
 	 * make_unseen25's detr: its learned object queries, a stored tensor, Expanded to the batch size read from the input's Shape.
 	 * The record said "its input 'onnx::Expand_672' comes from outside: the Expand stays in that float island", of no island;
 	 * it says what the input is.
