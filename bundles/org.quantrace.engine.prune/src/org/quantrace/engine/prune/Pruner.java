@@ -256,6 +256,7 @@ public final class Pruner {
 				report.put(p.name(), new int[] { s.channels, kept.length });
 			}
 		}
+		analysis.applyParts(g);
 	}
 
 	/** Marks the lowest-scoring channels for removal until {@code percent} of {@code total}; every space keeps one. */

@@ -202,6 +202,52 @@ class PrunerTest {
 		assertEquals(2 * 3 * 3 * 4, run(r.model(), random(2, 3, 3, 6)).length, "the pruned model runs");
 	}
 
+	/**
+	 * U-Net's skips, DenseNet, a BiFPN head: two Convs joined by a Concat along the channels, then BatchNormalization, Relu and a
+	 * Conv reading all ten channels. Both were left whole ("its channels reach 'join' (Concat), which does not keep channels
+	 * apart"; make_unseen26's dgcnn and bifpn, the zoo's U-Net). Each now loses its zero filters, and the BatchNormalization and the
+	 * reader lose the matching slice at each part's offset (a's at 0, b's at 4): the outputs stay the same.
+	 */
+	@Test
+	void theLayersJoinedByAConcatLoseTheirSlicesOfItsReaders() {
+		Random random = new Random(7);
+		float[] a = zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3);
+		float[] b = zeroFilters(TestModels.uniform("wb", random, -1, 1, 6, 3, 1, 1), 3, 0, 2, 5);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"),
+				TestModels.node("Conv", "b", List.of("x", "wb"), "yb"), axis(TestModels.node("Concat", "join", List.of("ya", "yb"), "j"), 1),
+				TestModels.node("BatchNormalization", "bn", List.of("j", "gamma", "beta", "mean", "var"), "n"), TestModels.node("Relu", "act", List.of("n"), "r"),
+				TestModels.node("Conv", "c", List.of("r", "wc"), "out"));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, a),
+				TestModels.floats("wb", new long[] { 6, 3, 1, 1 }, b), TestModels.uniform("gamma", random, 0.5, 2, 10), TestModels.uniform("beta", random, 0, 0, 10),
+				TestModels.uniform("mean", random, 0, 0, 10), TestModels.uniform("var", random, 1, 1, 10), TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)),
+				TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5, 4, 4)));
+		PruningResult r = Pruner.prune(model, "join", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
+
+		assertTrue(!r.notPruned().containsKey("a") && !r.notPruned().containsKey("b"), r.notPruned().toString());
+		assertArrayEquals(new long[] { 2, 3, 1, 1 }, weight(r.model().graph(), "a"));
+		assertArrayEquals(new long[] { 3, 3, 1, 1 }, weight(r.model().graph(), "b"));
+		assertArrayEquals(new long[] { 5, 5, 1, 1 }, weight(r.model().graph(), "c"), "c reads the 2 + 3 channels kept");
+		NdArray x = random(2, 3, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went, and each reader lost their slices");
+	}
+
+	/** {@code values} of a [M, ...] weight with the given filters set to 0. */
+	private static float[] zeroFilters(ai.onnx.proto.OnnxMl.TensorProto t, int perFilter, int... filters) {
+		float[] v = new float[t.getFloatDataCount()];
+		for (int i = 0; i < v.length; i++) {
+			v[i] = t.getFloatData(i);
+		}
+		for (int f : filters) {
+			java.util.Arrays.fill(v, f * perFilter, (f + 1) * perFilter, 0f);
+		}
+		return v;
+	}
+
+	private static ai.onnx.proto.OnnxMl.NodeProto axis(ai.onnx.proto.OnnxMl.NodeProto n, long axis) {
+		return n.toBuilder().addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("axis").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+				.setI(axis)).build();
+	}
+
 	/** GRN as torch exports it at opset 13 (axes as attributes), with or without the division by the mean over the channels. */
 	private static ai.onnx.proto.OnnxMl.ModelProto grn(boolean meanOverChannels) {
 		Random random = new Random(3);
