@@ -184,6 +184,12 @@ final class ChannelPruning {
 				put(s, c, part, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
 			} else if (op.equals("Concat")) {
 				concat(c, tensor, s, channels, seen, part);
+			} else if ((op.equals("Resize") || op.equals("Upsample")) && k == 0 && !channelsLast(s) && resizeKeepsChannels(c)) {
+				walk(c.output(0), s, channels, seen, part);
+			} else if (op.equals("Reshape") && k == 0 && !channelsLast(s) && sizedByOwnShape(c.input(1), tensor)) {
+				walk(c.output(0), s, channels, seen, part); // [N, C, ...] from the tensor's own N and C: the channels stay at axis 1
+			} else if (op.equals("Shape") && !channelsLast(s) && sizesItself(c, tensor)) {
+				continue; // its count is read at run time to size this very tensor
 			} else if (op.equals("Shape")) {
 				s.failure = "its channels reach '" + c.name() + "' (Shape): the graph computes with their count, which pruning would change";
 			} else {
@@ -232,6 +238,62 @@ final class ChannelPruning {
 			return;
 		}
 		walk(c.output(0), s, width, seen, new ConcatParts.Part(c, (part == null ? 0 : part.offset()) + at, s.channels, width));
+	}
+
+	/**
+	 * A Resize (Upsample) that scales only the spatial axes: stored scales of 1 for the batch and the channels, or sizes computed
+	 * from the input's own batch and channel counts (torch's interpolate(size=...): Shape, Slice [0:2], Concat with the new H, W;
+	 * make_unseen26's bifpn). Sizes stored in the file name the channel count and are no such Resize.
+	 */
+	private boolean resizeKeepsChannels(Node resize) {
+		int scalesInput = resize.opType().equals("Upsample") ? 1 : 2;
+		if (resize.inputs().size() > 3 && !resize.input(3).isEmpty()) {
+			return sizedByOwnShape(resize.input(3), resize.input(0));
+		}
+		Tensor scales = resize.inputs().size() > scalesInput && !resize.input(scalesInput).isEmpty() ? g.constant(resize.input(scalesInput)) : null;
+		float[] v = scales == null ? new float[0] : scales.toFloatArray();
+		return v.length >= 2 && v[0] == 1 && v[1] == 1;
+	}
+
+	/** Whether {@code shape} is Concat(Slice(Shape(tensor), 0, 2), stored dims...): the tensor's own batch and channel counts first. */
+	private boolean sizedByOwnShape(String shape, String tensor) {
+		Node concat = g.producer(shape).orElse(null);
+		if (concat == null || !concat.opType().equals("Concat") || concat.inputs().isEmpty()) {
+			return false;
+		}
+		Node slice = g.producer(concat.input(0)).orElse(null);
+		Node source = slice == null || !slice.opType().equals("Slice") ? null : g.producer(slice.input(0)).orElse(null);
+		return source != null && source.opType().equals("Shape") && source.input(0).equals(tensor) && storedLongs(slice, 1, 0) && storedLongs(slice, 2, 2)
+				&& (slice.inputs().size() < 4 || slice.input(3).isEmpty() || storedLongs(slice, 3, 0))
+				&& concat.inputs().subList(1, concat.inputs().size()).stream().allMatch(i -> g.constant(i) != null);
+	}
+
+	/** A Shape of the tensor that only sizes Resizes or Reshapes of that same tensor (its batch and channel counts kept in place). */
+	private boolean sizesItself(Node shape, String tensor) {
+		List<Node> slices = readers.getOrDefault(shape.output(0), List.of());
+		if (slices.isEmpty() || graphOutputs.contains(shape.output(0))) {
+			return false;
+		}
+		for (Node slice : slices) {
+			if (!slice.opType().equals("Slice")) {
+				return false;
+			}
+			for (Node concat : readers.getOrDefault(slice.output(0), List.of())) {
+				for (Node user : readers.getOrDefault(concat.output(0), List.of())) {
+					int at = user.inputs().indexOf(concat.output(0));
+					boolean sizes = user.opType().equals("Resize") && at == 3 || user.opType().equals("Reshape") && at == 1;
+					if (!sizes || !user.input(0).equals(tensor) || !sizedByOwnShape(concat.output(0), tensor)) {
+						return false;
+					}
+				}
+			}
+		}
+		return true;
+	}
+
+	private boolean storedLongs(Node n, int input, long value) {
+		Tensor t = n.inputs().size() > input && !n.input(input).isEmpty() ? g.constant(n.input(input)) : null;
+		return t != null && t.elementCount() == 1 && t.toLongArray()[0] == value;
 	}
 
 	private int channelCount(String tensor, int axis) {

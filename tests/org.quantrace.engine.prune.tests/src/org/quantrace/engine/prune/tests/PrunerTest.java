@@ -231,6 +231,41 @@ class PrunerTest {
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went, and each reader lost their slices");
 	}
 
+	/**
+	 * A BiFPN's or U-Net's upsampling before the Concat: a upsampled by interpolate(size=) (Shape, Slice [0:2], Concat with the
+	 * new H, W as Resize's sizes), b by scales [1, 1, 2, 2]. a was left whole at "'shape' (Shape)", b at "'up_b' (Resize), which
+	 * does not keep channels apart" (make_unseen26's bifpn: l5, td4). Both lose their zero filters, c its slices, the outputs stay.
+	 */
+	@Test
+	void upsampledLayersArePrunedThroughResizeAndTheShapeThatSizesIt() {
+		Random random = new Random(11);
+		float[] a = zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3);
+		float[] b = zeroFilters(TestModels.uniform("wb", random, -1, 1, 6, 3, 1, 1), 3, 0, 2, 5);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"),
+				TestModels.node("Shape", "shape", List.of("ya"), "s"), TestModels.node("Slice", "nc", List.of("s", "zero", "two", "zero"), "n_c"),
+				axis(TestModels.node("Concat", "sizes", List.of("n_c", "hw"), "size"), 0), TestModels.node("Resize", "up_a", List.of("ya", "", "", "size"), "ua"),
+				TestModels.node("Conv", "b", List.of("x", "wb"), "yb"), TestModels.node("Resize", "up_b", List.of("yb", "", "scales"), "ub"),
+				axis(TestModels.node("Concat", "join", List.of("ua", "ub"), "j"), 1), TestModels.node("Conv", "c", List.of("j", "wc"), "out"));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, a),
+				TestModels.floats("wb", new long[] { 6, 3, 1, 1 }, b), longs("zero", 0), longs("two", 2), longs("hw", 8, 8),
+				TestModels.floats("scales", new long[] { 4 }, 1, 1, 2, 2), TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)), TestModels.tensor("x", 2, 3, 4, 4),
+				TestModels.tensor("out", 2, 5, 8, 8)));
+		PruningResult r = Pruner.prune(model, "upsample", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
+
+		assertTrue(!r.notPruned().containsKey("a") && !r.notPruned().containsKey("b"), r.notPruned().toString());
+		assertArrayEquals(new long[] { 5, 5, 1, 1 }, weight(r.model().graph(), "c"), "c reads the 2 + 3 channels kept");
+		NdArray x = random(2, 3, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went");
+	}
+
+	private static ai.onnx.proto.OnnxMl.TensorProto longs(String name, long... values) {
+		ai.onnx.proto.OnnxMl.TensorProto.Builder t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(name).setDataType(7).addDims(values.length);
+		for (long v : values) {
+			t.addInt64Data(v);
+		}
+		return t.build();
+	}
+
 	/** {@code values} of a [M, ...] weight with the given filters set to 0. */
 	private static float[] zeroFilters(ai.onnx.proto.OnnxMl.TensorProto t, int perFilter, int... filters) {
 		float[] v = new float[t.getFloatDataCount()];
