@@ -52,8 +52,6 @@ final class ChannelPruning {
 		final Map<Object, Action> actions = new LinkedHashMap<>();
 		/** The tensors that carry this space's channels. */
 		final Set<String> reached = new java.util.HashSet<>();
-		/** The Concats its channels entered: entering one twice would need two slices of the same channels. */
-		final Set<Node> joined = new java.util.HashSet<>();
 		int channels;
 		String failure;
 	}
@@ -100,7 +98,8 @@ final class ChannelPruning {
 	 * space's channels as its {@code part}.
 	 */
 	private void walk(String tensor, Space s, int channels, Set<String> seen, ConcatParts.Part part) {
-		if (s.failure != null || !seen.add(tensor)) {
+		// a wide tensor is walked once per part of the space's channels in it (DGCNN: the max and the mean of one layer, joined)
+		if (s.failure != null || !seen.add(part == null ? tensor : tensor + "#" + part.offset())) {
 			return;
 		}
 		if (graphOutputs.contains(tensor)) {
@@ -183,7 +182,7 @@ final class ChannelPruning {
 			} else if (denseInput(c, tensor) && (spatial(tensor) == 1 || channelsLast(s))) {
 				put(s, c, part, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
 			} else if (op.equals("Concat")) {
-				concat(c, tensor, s, channels, seen, part);
+				concat(c, tensor, s, seen, part);
 			} else if ((op.equals("Resize") || op.equals("Upsample")) && k == 0 && !channelsLast(s) && resizeKeepsChannels(c)) {
 				walk(c.output(0), s, channels, seen, part);
 			} else if (op.equals("Reshape") && k == 0 && !channelsLast(s) && sizedByOwnShape(c.input(1), tensor)) {
@@ -202,11 +201,11 @@ final class ChannelPruning {
 	}
 
 	/**
-	 * A Concat along the channel axis: the space's channels become the part of its output at the offset of the inputs before them;
-	 * the walk goes on in the wider tensor. Along another axis, or with channel counts the shape probe did not find, the space is
-	 * left whole.
+	 * A Concat along the channel axis: the space's channels become the part of its output at the offset of the inputs before them
+	 * (a part at each input they are); the walk goes on in the wider tensor. Along another axis, or with channel counts the shape
+	 * probe did not find, the space is left whole.
 	 */
-	private void concat(Node c, String tensor, Space s, int channels, Set<String> seen, ConcatParts.Part part) {
+	private void concat(Node c, String tensor, Space s, Set<String> seen, ConcatParts.Part part) {
 		TensorInfo info = shapes.get(tensor);
 		int rank = info == null || info.shape() == null ? -1 : info.shape().size();
 		long axis = c.intAttribute("axis", 0);
@@ -215,9 +214,8 @@ final class ChannelPruning {
 			s.failure = "its channels reach '" + c.name() + "' (Concat), which joins tensors along axis " + axis + ", not along the channels";
 			return;
 		}
-		int offset = 0;
 		int width = 0;
-		int at = -1;
+		List<Integer> at = new ArrayList<>();
 		for (String input : c.inputs()) {
 			int n = channelCount(input, channelAxis);
 			if (n < 0) {
@@ -225,19 +223,13 @@ final class ChannelPruning {
 				return;
 			}
 			if (input.equals(tensor)) {
-				if (at >= 0) {
-					s.failure = "its channels enter '" + c.name() + "' (Concat) twice";
-					return;
-				}
-				at = width;
+				at.add(width);
 			}
 			width += n;
 		}
-		if (!s.joined.add(c)) {
-			s.failure = "its channels enter '" + c.name() + "' (Concat) twice";
-			return;
+		for (int offset : at) { // concat(x, x): a part at each offset
+			walk(c.output(0), s, width, seen, new ConcatParts.Part(c, (part == null ? 0 : part.offset()) + offset, s.channels, width));
 		}
-		walk(c.output(0), s, width, seen, new ConcatParts.Part(c, (part == null ? 0 : part.offset()) + at, s.channels, width));
 	}
 
 	/**
@@ -306,7 +298,11 @@ final class ChannelPruning {
 
 	/** Registers a rewrite of {@code key}: as it is for the space's own channels, through {@link ConcatParts} for a part of a wider tensor. */
 	private void put(Space s, Object key, ConcatParts.Part part, Action rewrite) {
-		s.actions.put(key, part == null ? rewrite : (graph, kept) -> parts.remove(key, part, kept, rewrite));
+		if (part == null) {
+			s.actions.put(key, rewrite);
+		} else { // one action per part: several parts of one space may reach the same reader
+			s.actions.put(List.of(key, part), (graph, kept) -> parts.remove(key, part, kept, rewrite));
+		}
 	}
 
 	/** Applies the rewrites of the tensors that hold several layers' channels, once every space has said which of its channels go. */

@@ -232,6 +232,28 @@ class PrunerTest {
 	}
 
 	/**
+	 * DGCNN's readout: the max and the mean of one layer's channels over the points, joined, read by the head. The layer's channels
+	 * are two parts of the Concat (at 0 and at 4); it was left whole ("its channels enter '/Concat_4' (Concat) twice", make_unseen26's
+	 * dgcnn /fuse). The head now loses both slices of each zero filter.
+	 */
+	@Test
+	void aLayerJoinedTwiceLosesBothItsSlices() {
+		Random random = new Random(13);
+		float[] a = zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"), reduce("ReduceMax", "max", "ya", "mx", 2, 3),
+				reduce("ReduceMean", "mean", "ya", "mn", 2, 3), axis(TestModels.node("Concat", "join", List.of("mx", "mn"), "j"), 1),
+				TestModels.node("Flatten", "flat", List.of("j"), "f"), TestModels.node("MatMul", "head", List.of("f", "wh"), "out"));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, a),
+				TestModels.uniform("wh", random, -1, 1, 8, 5)), TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5)));
+		PruningResult r = Pruner.prune(model, "readout", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
+
+		assertTrue(!r.notPruned().containsKey("a"), r.notPruned().toString());
+		assertArrayEquals(new long[] { 4, 5 }, weight(r.model().graph(), "head"), "the head reads 2 channels' max and mean");
+		NdArray x = random(2, 3, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went");
+	}
+
+	/**
 	 * A BiFPN's or U-Net's upsampling before the Concat: a upsampled by interpolate(size=) (Shape, Slice [0:2], Concat with the
 	 * new H, W as Resize's sizes), b by scales [1, 1, 2, 2]. a was left whole at "'shape' (Shape)", b at "'up_b' (Resize), which
 	 * does not keep channels apart" (make_unseen26's bifpn: l5, td4). Both lose their zero filters, c its slices, the outputs stay.
