@@ -39,7 +39,7 @@ final class FactorizeCommand implements Callable<Integer> {
 
 	static final class Rank {
 		@Option(names = "--energy", paramLabel = "PERCENT", converter = Percent.class,
-				description = "Keep the smallest rank holding this share of the squared singular values: 95 or 95%.")
+				description = "Keep the smallest rank holding this share of the squared singular values: 95 or 95%%.")
 		Double energy;
 		@Option(names = "--rank", paramLabel = "R", description = "A fixed rank.")
 		Integer rank;

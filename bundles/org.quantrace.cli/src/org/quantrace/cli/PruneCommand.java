@@ -43,7 +43,7 @@ final class PruneCommand implements Callable<Integer> {
 	String pattern;
 
 	@Option(names = "--sparsity", required = true, paramLabel = "PERCENT", converter = Percent.class,
-			description = "Share of the weights (element, vector, block) or of the prunable channels (channel) to remove, in [0, 100): 30 or 30%.")
+			description = "Share of the weights (element, vector, block) or of the prunable channels (channel) to remove, in [0, 100): 30 or 30%%.")
 	double sparsity;
 
 	@Option(names = "--scope", defaultValue = "global", paramLabel = "SCOPE",
