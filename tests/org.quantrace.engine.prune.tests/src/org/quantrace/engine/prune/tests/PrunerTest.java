@@ -254,6 +254,35 @@ class PrunerTest {
 	}
 
 	/**
+	 * Global pruning ranks the channels of all layers by their norm relative to their layer's mean: a layer with one strong filter
+	 * and seven weak ones offered all seven first, and at 44 % of 16 channels kept 1 of 8 (make_unseen26's bifpn: the stem first,
+	 * top-1 0.85 → 0.11 at 30 %). A layer now loses at most 1.5 x the target share: a keeps 3, b gives the other 2, and the trace
+	 * says so for a.
+	 */
+	@Test
+	void globalPruningLeavesEachLayerItsFloor() {
+		Random random = new Random(9);
+		float[] a = new float[8 * 27];
+		for (int i = 0; i < a.length; i++) {
+			a[i] = (float) ((random.nextDouble() - 0.5) * (i < 27 ? 20 : 0.02)); // filter 0 strong, 1-7 weak
+		}
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"), TestModels.node("Relu", "ra", List.of("ya"), "za"),
+				TestModels.node("Conv", "b", List.of("za", "wb"), "yb"), TestModels.node("Relu", "rb", List.of("yb"), "zb"),
+				TestModels.node("Conv", "c", List.of("zb", "wc"), "out"));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 8, 3, 3, 3 }, a),
+				TestModels.uniform("wb", random, -1, 1, 8, 8, 3, 3), TestModels.uniform("wc", random, -1, 1, 4, 8, 1, 1)), TestModels.tensor("x", 2, 3, 6, 6),
+				TestModels.tensor("out", 2, 4, 2, 2)));
+		PruningResult r = Pruner.prune(model, "floor", PruningSpec.of(PruningPattern.CHANNEL, 44, ThresholdScope.GLOBAL, List.of()));
+
+		assertArrayEquals(new long[] { 3, 3, 3, 3 }, weight(r.model().graph(), "a"), "a loses at most 66 % of 8: 5");
+		assertArrayEquals(new long[] { 6, 3, 3, 3 }, weight(r.model().graph(), "b"), "b gives the other 2 of the 7");
+		assertEquals("kept 3 of 8 channels: global pruning at 44 % takes at most 66 % of one layer's channels (1.5 x the target, at most 90 %);"
+				+ " the weakest channels of other layers went instead", r.held().get("a"));
+		assertTrue(!r.held().containsKey("b"), r.held().toString());
+		assertEquals(2 * 4 * 2 * 2, run(r.model(), random(2, 3, 6, 6)).length, "the pruned model runs");
+	}
+
+	/**
 	 * A BiFPN's or U-Net's upsampling before the Concat: a upsampled by interpolate(size=) (Shape, Slice [0:2], Concat with the
 	 * new H, W as Resize's sizes), b by scales [1, 1, 2, 2]. a was left whole at "'shape' (Shape)", b at "'up_b' (Resize), which
 	 * does not keep channels apart" (make_unseen26's bifpn: l5, td4). Both lose their zero filters, c its slices, the outputs stay.
