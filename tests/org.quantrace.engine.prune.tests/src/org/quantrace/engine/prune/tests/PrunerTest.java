@@ -211,24 +211,34 @@ class PrunerTest {
 	@Test
 	void theLayersJoinedByAConcatLoseTheirSlicesOfItsReaders() {
 		Random random = new Random(7);
-		float[] a = zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3);
-		float[] b = zeroFilters(TestModels.uniform("wb", random, -1, 1, 6, 3, 1, 1), 3, 0, 2, 5);
 		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"),
 				TestModels.node("Conv", "b", List.of("x", "wb"), "yb"), axis(TestModels.node("Concat", "join", List.of("ya", "yb"), "j"), 1),
 				TestModels.node("BatchNormalization", "bn", List.of("j", "gamma", "beta", "mean", "var"), "n"), TestModels.node("Relu", "act", List.of("n"), "r"),
 				TestModels.node("Conv", "c", List.of("r", "wc"), "out"));
-		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, a),
-				TestModels.floats("wb", new long[] { 6, 3, 1, 1 }, b), TestModels.uniform("gamma", random, 0.5, 2, 10), TestModels.uniform("beta", random, 0, 0, 10),
-				TestModels.uniform("mean", random, 0, 0, 10), TestModels.uniform("var", random, 1, 1, 10), TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)),
-				TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5, 4, 4)));
-		PruningResult r = Pruner.prune(model, "join", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
+		List<ai.onnx.proto.OnnxMl.TensorProto> weights = new java.util.ArrayList<>(twoConvsWithZeroFilters(random));
+		weights.addAll(List.of(TestModels.uniform("gamma", random, 0.5, 2, 10), TestModels.uniform("beta", random, 0, 0, 10),
+				TestModels.uniform("mean", random, 0, 0, 10), TestModels.uniform("var", random, 1, 1, 10), TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, weights, TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5, 4, 4)));
 
-		assertTrue(!r.notPruned().containsKey("a") && !r.notPruned().containsKey("b"), r.notPruned().toString());
+		PruningResult r = assertBothLoseTheirZeroFilters(model);
 		assertArrayEquals(new long[] { 2, 3, 1, 1 }, weight(r.model().graph(), "a"));
 		assertArrayEquals(new long[] { 3, 3, 1, 1 }, weight(r.model().graph(), "b"));
+	}
+
+	/** wa [4, 3, 1, 1] with filters 1 and 3 zero, wb [6, 3, 1, 1] with 0, 2 and 5 zero: half of each, pruned at 50 % local. */
+	private static List<ai.onnx.proto.OnnxMl.TensorProto> twoConvsWithZeroFilters(Random random) {
+		return List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3)),
+				TestModels.floats("wb", new long[] { 6, 3, 1, 1 }, zeroFilters(TestModels.uniform("wb", random, -1, 1, 6, 3, 1, 1), 3, 0, 2, 5)));
+	}
+
+	/** Prunes a and b of {@code model} at 50 % local: both pruned, c reads the 2 + 3 channels kept, the outputs stay. */
+	private static PruningResult assertBothLoseTheirZeroFilters(OnnxModel model) {
+		PruningResult r = Pruner.prune(model, "join", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
+		assertTrue(!r.notPruned().containsKey("a") && !r.notPruned().containsKey("b"), r.notPruned().toString());
 		assertArrayEquals(new long[] { 5, 5, 1, 1 }, weight(r.model().graph(), "c"), "c reads the 2 + 3 channels kept");
 		NdArray x = random(2, 3, 4, 4);
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went, and each reader lost their slices");
+		return r;
 	}
 
 	/**
@@ -290,23 +300,15 @@ class PrunerTest {
 	@Test
 	void upsampledLayersArePrunedThroughResizeAndTheShapeThatSizesIt() {
 		Random random = new Random(11);
-		float[] a = zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3);
-		float[] b = zeroFilters(TestModels.uniform("wb", random, -1, 1, 6, 3, 1, 1), 3, 0, 2, 5);
 		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"),
 				TestModels.node("Shape", "shape", List.of("ya"), "s"), TestModels.node("Slice", "nc", List.of("s", "zero", "two", "zero"), "n_c"),
 				axis(TestModels.node("Concat", "sizes", List.of("n_c", "hw"), "size"), 0), TestModels.node("Resize", "up_a", List.of("ya", "", "", "size"), "ua"),
 				TestModels.node("Conv", "b", List.of("x", "wb"), "yb"), TestModels.node("Resize", "up_b", List.of("yb", "", "scales"), "ub"),
 				axis(TestModels.node("Concat", "join", List.of("ua", "ub"), "j"), 1), TestModels.node("Conv", "c", List.of("j", "wc"), "out"));
-		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, a),
-				TestModels.floats("wb", new long[] { 6, 3, 1, 1 }, b), longs("zero", 0), longs("two", 2), longs("hw", 8, 8),
-				TestModels.floats("scales", new long[] { 4 }, 1, 1, 2, 2), TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)), TestModels.tensor("x", 2, 3, 4, 4),
-				TestModels.tensor("out", 2, 5, 8, 8)));
-		PruningResult r = Pruner.prune(model, "upsample", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
-
-		assertTrue(!r.notPruned().containsKey("a") && !r.notPruned().containsKey("b"), r.notPruned().toString());
-		assertArrayEquals(new long[] { 5, 5, 1, 1 }, weight(r.model().graph(), "c"), "c reads the 2 + 3 channels kept");
-		NdArray x = random(2, 3, 4, 4);
-		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went");
+		List<ai.onnx.proto.OnnxMl.TensorProto> weights = new java.util.ArrayList<>(twoConvsWithZeroFilters(random));
+		weights.addAll(List.of(longs("zero", 0), longs("two", 2), longs("hw", 8, 8), TestModels.floats("scales", new long[] { 4 }, 1, 1, 2, 2),
+				TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)));
+		assertBothLoseTheirZeroFilters(OnnxModel.of(TestModels.graph(nodes, weights, TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5, 8, 8))));
 	}
 
 	private static ai.onnx.proto.OnnxMl.TensorProto longs(String name, long... values) {
