@@ -29,8 +29,9 @@ final class LayerFloor {
 
 	/** What the trace and the command's log say of a layer the floor held back. */
 	static String reason(int channels, int kept, double targetPercent) {
+		// no word of what went instead: when every layer is at its floor the target is not reached, and the achieved sparsity says so
 		return String.format(Locale.ROOT, "kept %d of %d channels: global pruning at %s %% takes at most %s %% of one layer's channels (%s x the target,"
-				+ " at most %s %%); the weakest channels of other layers went instead", kept, channels, number(targetPercent),
+				+ " at most %s %%)", kept, channels, number(targetPercent),
 				number(maxRemovedPercent(targetPercent)), number(FACTOR), number(MOST));
 	}
 
