@@ -84,7 +84,7 @@ public final class Pruner {
 				continue;
 			}
 			long nonZeroAfter = spec.pattern() == PruningPattern.CHANNEL ? a.parameters() : a.nonZero();
-			int[] ch = channels.getOrDefault(b.layer(), new int[] { -1, -1 });
+			int[] ch = channels.getOrDefault(b.layer(), followed(source.graph(), g, b.layer()));
 			long flopsAfter = spec.pattern() == PruningPattern.CHANNEL ? a.flops() : a.sparseFlops();
 			report.add(new PruningResult.Layer(b.layer(), b.opType(), b.parameters(), nonZeroAfter, 1 - nonZeroAfter / (double) b.parameters(),
 					b.flops(), flopsAfter, ch[0], ch[1]));
@@ -296,6 +296,17 @@ public final class Pruner {
 	}
 
 	// ------------------------------------------------------------------ helpers
+
+	/**
+	 * The output channels of a layer that lost them with the layer it reads, not as a producer of its own: a depthwise Conv after a
+	 * pruned expansion (MobileNet, EfficientNet, make_unseen26's bifpn). It was reported with no removed channels while its filters
+	 * went 64 -> 39, and verify, counting them in the files, found the trace and PhIMT0003 wrong. {-1, -1} when they did not change.
+	 */
+	private static int[] followed(Graph before, Graph after, String layer) {
+		WeightMatrix b = before.nodes().stream().filter(n -> n.name().equals(layer)).findFirst().map(n -> WeightMatrix.of(before, n)).orElse(null);
+		WeightMatrix a = after.nodes().stream().filter(n -> n.name().equals(layer)).findFirst().map(n -> WeightMatrix.of(after, n)).orElse(null);
+		return b == null || a == null || a.outputs == b.outputs ? new int[] { -1, -1 } : new int[] { b.outputs, a.outputs };
+	}
 
 	private static Map<String, TensorInfo> shapes(OnnxModel model, String name) {
 		try {

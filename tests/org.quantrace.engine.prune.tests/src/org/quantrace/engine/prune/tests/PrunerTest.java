@@ -106,6 +106,27 @@ class PrunerTest {
 	}
 
 	/**
+	 * A depthwise Conv loses the channels of the expansion it reads: make_unseen26's bifpn through a recipe, '/b3/dw/dw.0/Conv
+	 * removedChannels: says 0, re-derived 25' in verify (18 mismatches: trace and PhIMT0003 in every format). Each layer's
+	 * reported channels are now those its weights lost; on the zoo's MobileNetV2 every depthwise Conv's report matches its file.
+	 */
+	@Test
+	void aDepthwiseConvolutionReportsTheChannelsItLost() {
+		OnnxModel mnv2 = OnnxModel.load(TestData.data("zoo/mobilenetv2.onnx"));
+		PruningResult r = Pruner.prune(mnv2, "mobilenetv2", PruningSpec.of(PruningPattern.CHANNEL, 30, ThresholdScope.GLOBAL, List.of()));
+		int depthwiseLosing = 0;
+		for (PruningResult.Layer l : r.layers()) {
+			Node n = mnv2.graph().nodes().stream().filter(x -> x.name().equals(l.layer())).findFirst().orElseThrow();
+			if (n.opType().equals("Conv") && n.intAttribute("group", 1) > 1) {
+				long lost = weight(mnv2.graph(), l.layer())[0] - weight(r.model().graph(), l.layer())[0];
+				assertEquals(lost, l.channelsBefore() < 0 ? 0 : l.channelsBefore() - l.channelsAfter(), l.layer());
+				depthwiseLosing += lost > 0 ? 1 : 0;
+			}
+		}
+		assertTrue(depthwiseLosing > 0, "some depthwise Conv follows a pruned expansion");
+	}
+
+	/**
 	 * A transformer's feed-forward block, MatMul → GELU (Div, Erf, Add, Mul, Mul at opset 17) → MatMul on [N, T, C] tokens: its
 	 * hidden channels lie along the last axis and only the next MatMul reads them, the structured pruning every transformer
 	 * pruner does. Channel pruning left the zoo ViT (and make_unseen24's xcit, focal, sparsemax, slot) whole: "its channels reach
