@@ -246,6 +246,28 @@ class PrunerTest {
 		assertArrayEquals(new long[] { 3, 3, 1, 1 }, weight(r.model().graph(), "b"));
 	}
 
+	/**
+	 * The zoo's U-Net: enc2's output joins the transposed convolution's at /Concat, enc1's the Resize of lateral1 at /Concat_1,
+	 * dec1's mean beside bottom's max at /Concat_2 before the head. All four were left whole at a Concat (or lateral1 at its Resize);
+	 * each now loses a quarter of its channels, and each reader the slices of the parts that lost channels.
+	 */
+	@Test
+	void theZooUNetIsPrunedThroughItsSkipConcats() {
+		OnnxModel unet = OnnxModel.load(TestData.data("zoo/unet.onnx"));
+		PruningResult r = Pruner.prune(unet, "unet", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of()));
+		Graph g = r.model().graph();
+		for (String layer : List.of("/enc1/enc1.1/enc1.1.0/Conv", "/enc2/enc2.1/enc2.1.0/Conv", "/lateral1/Conv", "/dec1/dec1.0/Conv")) {
+			assertTrue(!r.notPruned().containsKey(layer), layer + ": " + r.notPruned());
+		}
+		assertEquals(32 + 24, weight(g, "/dec2/dec2.0/Conv")[1], "dec2 reads up2's 32 channels and the 24 enc2 kept");
+		assertEquals(12 + 12, weight(g, "/dec1/dec1.0/Conv")[1], "dec1 reads the 12 lateral1 kept and the 12 enc1 kept");
+		assertEquals(24 + 64, weight(g, "/head/Gemm")[1], "the head reads the mean of the 24 dec1 kept and the max of bottom's 64");
+		double top1 = ModelAccuracy.top1(r.model(), TEST_SET);
+		System.out.printf("unet channel 25%% local: %d -> %d parameters, top-1 0.8657 -> %.4f (no fine-tuning)%n", r.parametersBefore(),
+				r.parametersAfter(), top1);
+		assertTrue(top1 > 0.1, "the pruned U-Net runs on the test set: " + top1);
+	}
+
 	/** wa [4, 3, 1, 1] with filters 1 and 3 zero, wb [6, 3, 1, 1] with 0, 2 and 5 zero: half of each, pruned at 50 % local. */
 	private static List<ai.onnx.proto.OnnxMl.TensorProto> twoConvsWithZeroFilters(Random random) {
 		return List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3)),
