@@ -93,6 +93,7 @@ final class PruneCommand implements Callable<Integer> {
 					100 * l.sparsity(), l.flopsBefore(), l.flopsAfter(), l.channelsBefore() < 0 ? "-" : l.channelsBefore() + "->" + l.channelsAfter());
 		}
 		r.notPruned().forEach((layer, why) -> out.printf(Locale.ROOT, "Not pruned: %s: %s%n", layer, why));
+		r.held().forEach((layer, why) -> out.printf(Locale.ROOT, "Held at the layer floor: %s: %s%n", layer, why));
 		out.printf(Locale.ROOT, "Parameters %,d -> %,d (sparsity %.1f%%), size %,d -> %,d bytes, compressed %,d -> %,d bytes%n", r.parametersBefore(),
 				r.parametersAfter(), 100 * r.achievedSparsity(), r.bytesBefore(), r.bytesAfter(), r.compressedBefore(), r.compressedAfter());
 	}

@@ -59,6 +59,7 @@ public final class PruningRecords {
 			p.getLayers().add(lr);
 		}
 		r.notPruned().forEach((layer, why) -> p.getAdditionalConfiguration().add(parameter("not pruned: " + layer, why)));
+		r.held().forEach((layer, why) -> p.getAdditionalConfiguration().add(parameter("held at the layer floor: " + layer, why)));
 		p.getAdditionalConfiguration().add(parameter("model size", String.format(Locale.ROOT, "%d -> %d bytes", r.bytesBefore(), r.bytesAfter())));
 		p.getAdditionalConfiguration().add(parameter("compressed size (deflate)", String.format(Locale.ROOT, "%d -> %d bytes", r.compressedBefore(),
 				r.compressedAfter())));

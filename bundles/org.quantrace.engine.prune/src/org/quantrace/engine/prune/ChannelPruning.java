@@ -22,8 +22,10 @@ import org.quantrace.engine.onnx.TensorInfo;
  * channel-preserving ops (activations, pooling, BatchNormalization, depthwise convolutions, per-channel
  * constants) to the layers that consume them (a Conv's input channels, a dense layer's input features,
  * also after Flatten). Layers whose outputs meet in an Add share one channel space and lose the same
- * channels, so residual branches stay consistent. A layer whose channels reach anything else (a model
- * output, a Concat, a grouped convolution...) is left whole, with the reason.
+ * channels, so residual branches stay consistent. Through a Concat along the channels (U-Net's skips,
+ * DenseNet, a BiFPN head) a layer's channels are a part of a wider tensor, at an offset: its readers lose
+ * the slice of every part once all parts are known ({@link ConcatParts}). A layer whose channels reach
+ * anything else (a model output, a Shape, a grouped convolution...) is left whole, with the reason.
  */
 final class ChannelPruning {
 
@@ -63,6 +65,7 @@ final class ChannelPruning {
 	private final Map<String, TensorInfo> shapes;
 	private final Map<String, List<Node>> readers = new HashMap<>();
 	private final Set<String> graphOutputs = new java.util.HashSet<>();
+	private final ConcatParts parts = new ConcatParts();
 
 	ChannelPruning(Graph g, Map<String, TensorInfo> shapes) {
 		this.g = g;
@@ -84,14 +87,19 @@ final class ChannelPruning {
 			// channels through the depthwise conv into the projection, added back to the stem's) lost one of its two
 			// rewrites when the spaces merged, and the pruned model did not load
 			s.actions.put(List.of(w.node, "outputs"), (graph, kept) -> sliceOutputs(graph, w.node, kept));
-			walk(w.node.output(0), s, w.outputs, s.reached);
+			walk(w.node.output(0), s, w.outputs, s.reached, null);
 			spaces.add(s);
 		}
 		return merge(spaces);
 	}
 
-	private void walk(String tensor, Space s, int channels, Set<String> seen) {
-		if (s.failure != null || !seen.add(tensor)) {
+	/**
+	 * Follows {@code tensor}, which holds {@code channels} channels: the space's own, or, past a Concat, a wider tensor with the
+	 * space's channels as its {@code part}.
+	 */
+	private void walk(String tensor, Space s, int channels, Set<String> seen, ConcatParts.Part part) {
+		// a wide tensor is walked once per part of the space's channels in it (DGCNN: the max and the mean of one layer, joined)
+		if (s.failure != null || !seen.add(part == null ? tensor : tensor + "#" + part.offset())) {
 			return;
 		}
 		if (graphOutputs.contains(tensor)) {
@@ -105,44 +113,48 @@ final class ChannelPruning {
 				fail(s, c);
 			} else if (PASS_THROUGH.contains(op) && k == 0) {
 				if (op.equals("PRelu") && g.initializer(c.input(1)) != null && g.initializer(c.input(1)).elementCount() == channels) {
-					s.actions.put(c, (graph, kept) -> sliceConstantInput(graph, c, 1, kept, channels));
+					put(s, c, part, (graph, kept) -> sliceConstantInput(graph, c, 1, kept, channels));
 				}
-				walk(c.output(0), s, channels, seen);
+				walk(c.output(0), s, channels, seen, part);
 			} else if (op.equals("BatchNormalization") && k == 0 && c.inputs().subList(1, 5).stream().allMatch(i -> g.initializer(i) != null)) {
-				s.actions.put(c, (graph, kept) -> {
+				put(s, c, part, (graph, kept) -> {
 					for (int i = 1; i <= 4; i++) {
 						sliceConstantInput(graph, c, i, kept, channels);
 					}
 				});
-				walk(c.output(0), s, channels, seen);
+				walk(c.output(0), s, channels, seen, part);
 			} else if (op.equals("Conv") && k == 0 && g.initializer(c.input(1)) != null) {
 				long group = c.intAttribute("group", 1);
 				Tensor w = g.initializer(c.input(1));
 				if (group == 1) {
-					s.actions.put(c, (graph, kept) -> sliceAxis(graph, c, 1, 1, kept));
+					put(s, c, part, (graph, kept) -> sliceAxis(graph, c, 1, 1, kept));
 				} else if (group == channels && w.dims()[1] == 1) { // depthwise: channel in = channel out
-					s.actions.put(c, (graph, kept) -> {
+					put(s, c, part, (graph, kept) -> {
 						sliceAxis(graph, c, 1, 0, kept);
 						if (!c.input(2).isEmpty()) {
 							sliceConstantInput(graph, c, 2, kept, channels);
 						}
 						c.setIntAttribute("group", kept.length);
 					});
-					walk(c.output(0), s, channels, seen);
+					walk(c.output(0), s, channels, seen, part);
 				} else {
 					s.failure = "its channels feed the grouped convolution '" + c.name() + "'";
 				}
 			} else if (ELEMENTWISE.contains(op) && k <= 1) {
 				String other = c.input(1 - k);
 				Tensor constant = g.initializer(other);
-				if (constant == null) {
+				if (constant == null && part != null && !oneElement(other)) {
+					// the other operand would have to lose this part's slice of a tensor of several layers' channels
+					s.failure = "'" + c.name() + "' (" + op + ") combines the channels of '" + part.concat().name() + "' (Concat) with '" + other
+							+ "', whose channels are not pruned with them";
+				} else if (constant == null) {
 					s.coupling.add(c); // combined with another branch: same channels must go
-					walk(c.output(0), s, channels, seen);
+					walk(c.output(0), s, channels, seen, part);
 				} else if (constant.elementCount() == 1) {
-					walk(c.output(0), s, channels, seen);
+					walk(c.output(0), s, channels, seen, part);
 				} else if (constant.elementCount() == channels && perChannel(constant.dims())) {
-					s.actions.put(c, (graph, kept) -> sliceConstantInput(graph, c, 1 - k, kept, channels));
-					walk(c.output(0), s, channels, seen);
+					put(s, c, part, (graph, kept) -> sliceConstantInput(graph, c, 1 - k, kept, channels));
+					walk(c.output(0), s, channels, seen, part);
 				} else {
 					s.failure = "'" + c.name() + "' (" + op + ") combines its channels with a constant of shape " + Arrays.toString(constant.dims());
 				}
@@ -153,22 +165,32 @@ final class ChannelPruning {
 					return;
 				}
 				if (op.equals("Reshape")) {
-					s.actions.put(c, (graph, kept) -> resizeReshape(graph, c, kept.length * spatial, channels * spatial));
+					put(s, c, part, (graph, kept) -> resizeReshape(graph, c, kept.length * spatial, channels * spatial));
 				}
 				for (Node dense : readers.getOrDefault(c.output(0), List.of())) {
 					if (!denseInput(dense, c.output(0))) {
 						fail(s, dense);
 						return;
 					}
-					s.actions.put(dense, (graph, kept) -> sliceDenseInputs(graph, dense, kept, spatial));
+					put(s, dense, part, (graph, kept) -> sliceDenseInputs(graph, dense, kept, spatial));
 				}
 				if (graphOutputs.contains(c.output(0))) {
 					s.failure = "its channels reach the model output '" + c.output(0) + "'";
 				}
 			} else if (REDUCTIONS.contains(op) && k == 0 && reducesOtherAxes(c, tensor, channelsLast(s))) {
-				walk(c.output(0), s, channels, seen);
+				walk(c.output(0), s, channels, seen, part);
 			} else if (denseInput(c, tensor) && (spatial(tensor) == 1 || channelsLast(s))) {
-				s.actions.put(c, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
+				put(s, c, part, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
+			} else if (op.equals("Concat")) {
+				concat(c, tensor, s, seen, part);
+			} else if ((op.equals("Resize") || op.equals("Upsample")) && k == 0 && !channelsLast(s) && resizeKeepsChannels(c)) {
+				walk(c.output(0), s, channels, seen, part);
+			} else if (op.equals("Reshape") && k == 0 && !channelsLast(s) && sizedByOwnShape(c.input(1), tensor)) {
+				walk(c.output(0), s, channels, seen, part); // [N, C, ...] from the tensor's own N and C: the channels stay at axis 1
+			} else if (op.equals("Shape") && !channelsLast(s) && sizesItself(c, tensor)) {
+				continue; // its count is read at run time to size this very tensor
+			} else if (op.equals("Shape")) {
+				s.failure = "its channels reach '" + c.name() + "' (Shape): the graph computes with their count, which pruning would change";
 			} else {
 				fail(s, c);
 			}
@@ -176,6 +198,116 @@ final class ChannelPruning {
 				return;
 			}
 		}
+	}
+
+	/**
+	 * A Concat along the channel axis: the space's channels become the part of its output at the offset of the inputs before them
+	 * (a part at each input they are); the walk goes on in the wider tensor. Along another axis, or with channel counts the shape
+	 * probe did not find, the space is left whole.
+	 */
+	private void concat(Node c, String tensor, Space s, Set<String> seen, ConcatParts.Part part) {
+		TensorInfo info = shapes.get(tensor);
+		int rank = info == null || info.shape() == null ? -1 : info.shape().size();
+		long axis = c.intAttribute("axis", 0);
+		int channelAxis = channelsLast(s) ? rank - 1 : 1;
+		if (rank < 2 || (axis < 0 ? axis + rank : axis) != channelAxis) {
+			s.failure = "its channels reach '" + c.name() + "' (Concat), which joins tensors along axis " + axis + ", not along the channels";
+			return;
+		}
+		int width = 0;
+		List<Integer> at = new ArrayList<>();
+		for (String input : c.inputs()) {
+			int n = channelCount(input, channelAxis);
+			if (n < 0) {
+				s.failure = "the channel count of '" + input + "', an input of '" + c.name() + "' (Concat), is unknown";
+				return;
+			}
+			if (input.equals(tensor)) {
+				at.add(width);
+			}
+			width += n;
+		}
+		for (int offset : at) { // concat(x, x): a part at each offset
+			walk(c.output(0), s, width, seen, new ConcatParts.Part(c, (part == null ? 0 : part.offset()) + offset, s.channels, width));
+		}
+	}
+
+	/**
+	 * A Resize (Upsample) that scales only the spatial axes: stored scales of 1 for the batch and the channels, or sizes computed
+	 * from the input's own batch and channel counts (torch's interpolate(size=...): Shape, Slice [0:2], Concat with the new H, W;
+	 * make_unseen26's bifpn). Sizes stored in the file name the channel count and are no such Resize.
+	 */
+	private boolean resizeKeepsChannels(Node resize) {
+		int scalesInput = resize.opType().equals("Upsample") ? 1 : 2;
+		if (resize.inputs().size() > 3 && !resize.input(3).isEmpty()) {
+			return sizedByOwnShape(resize.input(3), resize.input(0));
+		}
+		Tensor scales = resize.inputs().size() > scalesInput && !resize.input(scalesInput).isEmpty() ? g.constant(resize.input(scalesInput)) : null;
+		float[] v = scales == null ? new float[0] : scales.toFloatArray();
+		return v.length >= 2 && v[0] == 1 && v[1] == 1;
+	}
+
+	/** Whether {@code shape} is Concat(Slice(Shape(tensor), 0, 2), stored dims...): the tensor's own batch and channel counts first. */
+	private boolean sizedByOwnShape(String shape, String tensor) {
+		Node concat = g.producer(shape).orElse(null);
+		if (concat == null || !concat.opType().equals("Concat") || concat.inputs().isEmpty()) {
+			return false;
+		}
+		Node slice = g.producer(concat.input(0)).orElse(null);
+		Node source = slice == null || !slice.opType().equals("Slice") ? null : g.producer(slice.input(0)).orElse(null);
+		return source != null && source.opType().equals("Shape") && source.input(0).equals(tensor) && storedLongs(slice, 1, 0) && storedLongs(slice, 2, 2)
+				&& (slice.inputs().size() < 4 || slice.input(3).isEmpty() || storedLongs(slice, 3, 0))
+				&& concat.inputs().subList(1, concat.inputs().size()).stream().allMatch(i -> g.constant(i) != null);
+	}
+
+	/** A Shape of the tensor that only sizes Resizes or Reshapes of that same tensor (its batch and channel counts kept in place). */
+	private boolean sizesItself(Node shape, String tensor) {
+		List<Node> slices = readers.getOrDefault(shape.output(0), List.of());
+		if (slices.isEmpty() || graphOutputs.contains(shape.output(0))) {
+			return false;
+		}
+		for (Node slice : slices) {
+			if (!slice.opType().equals("Slice")) {
+				return false;
+			}
+			for (Node concat : readers.getOrDefault(slice.output(0), List.of())) {
+				for (Node user : readers.getOrDefault(concat.output(0), List.of())) {
+					int at = user.inputs().indexOf(concat.output(0));
+					boolean sizes = user.opType().equals("Resize") && at == 3 || user.opType().equals("Reshape") && at == 1;
+					if (!sizes || !user.input(0).equals(tensor) || !sizedByOwnShape(concat.output(0), tensor)) {
+						return false;
+					}
+				}
+			}
+		}
+		return true;
+	}
+
+	private boolean storedLongs(Node n, int input, long value) {
+		Tensor t = n.inputs().size() > input && !n.input(input).isEmpty() ? g.constant(n.input(input)) : null;
+		return t != null && t.elementCount() == 1 && t.toLongArray()[0] == value;
+	}
+
+	private int channelCount(String tensor, int axis) {
+		TensorInfo info = shapes.get(tensor);
+		if (info == null || info.shape() == null || info.shape().size() <= axis || !info.shape().get(axis).matches("\\d+")) {
+			return -1;
+		}
+		return Integer.parseInt(info.shape().get(axis));
+	}
+
+	/** Registers a rewrite of {@code key}: as it is for the space's own channels, through {@link ConcatParts} for a part of a wider tensor. */
+	private void put(Space s, Object key, ConcatParts.Part part, Action rewrite) {
+		if (part == null) {
+			s.actions.put(key, rewrite);
+		} else { // one action per part: several parts of one space may reach the same reader
+			s.actions.put(List.of(key, part), (graph, kept) -> parts.remove(key, part, kept, rewrite));
+		}
+	}
+
+	/** Applies the rewrites of the tensors that hold several layers' channels, once every space has said which of its channels go. */
+	void applyParts(Graph graph) {
+		parts.apply(graph);
 	}
 
 	private void fail(Space s, Node c) {
@@ -198,6 +330,9 @@ final class ChannelPruning {
 		String op = c.opType();
 		if (LAST_AXIS_ACTIVATIONS.contains(op)) {
 			return k == 0;
+		}
+		if (op.equals("Concat")) {
+			return true; // its axis is checked where the walk meets it
 		}
 		if (REDUCTIONS.contains(op)) {
 			return k == 0 && reducesOtherAxes(c, tensor, true);

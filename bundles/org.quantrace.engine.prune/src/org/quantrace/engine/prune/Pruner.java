@@ -65,8 +65,9 @@ public final class Pruner {
 		}
 		Map<String, LayerCost> before = LayerCost.of(source, name);
 		Map<String, int[]> channels = new LinkedHashMap<>();
+		Map<String, String> held = new LinkedHashMap<>();
 		if (spec.pattern() == PruningPattern.CHANNEL) {
-			pruneChannels(g, layers, spec, notPruned, channels, shapes(source, name));
+			pruneChannels(g, layers, spec, notPruned, held, channels, shapes(source, name));
 		} else {
 			pruneUnstructured(g, layers, spec);
 		}
@@ -83,7 +84,7 @@ public final class Pruner {
 				continue;
 			}
 			long nonZeroAfter = spec.pattern() == PruningPattern.CHANNEL ? a.parameters() : a.nonZero();
-			int[] ch = channels.getOrDefault(b.layer(), new int[] { -1, -1 });
+			int[] ch = channels.getOrDefault(b.layer(), followed(source.graph(), g, b.layer()));
 			long flopsAfter = spec.pattern() == PruningPattern.CHANNEL ? a.flops() : a.sparseFlops();
 			report.add(new PruningResult.Layer(b.layer(), b.opType(), b.parameters(), nonZeroAfter, 1 - nonZeroAfter / (double) b.parameters(),
 					b.flops(), flopsAfter, ch[0], ch[1]));
@@ -92,7 +93,7 @@ public final class Pruner {
 		}
 		byte[] bytesBefore = source.toBytes();
 		byte[] bytesAfter = model.toBytes();
-		return new PruningResult(model, spec, report, notPruned, paramsBefore, paramsAfter, paramsBefore == 0 ? 0 : 1 - paramsAfter / (double) paramsBefore, bytesBefore.length,
+		return new PruningResult(model, spec, report, notPruned, held, paramsBefore, paramsAfter, paramsBefore == 0 ? 0 : 1 - paramsAfter / (double) paramsBefore, bytesBefore.length,
 				bytesAfter.length, deflated(bytesBefore), deflated(bytesAfter));
 	}
 
@@ -192,7 +193,7 @@ public final class Pruner {
 	private record Channel(int space, int channel, double score) {
 	}
 
-	private static void pruneChannels(Graph g, List<WeightMatrix> layers, PruningSpec spec, Map<String, String> notPruned,
+	private static void pruneChannels(Graph g, List<WeightMatrix> layers, PruningSpec spec, Map<String, String> notPruned, Map<String, String> held,
 			Map<String, int[]> report, Map<String, TensorInfo> shapes) {
 		ChannelPruning analysis = new ChannelPruning(g, shapes);
 		List<ChannelPruning.Space> spaces = new ArrayList<>();
@@ -238,13 +239,13 @@ public final class Pruner {
 		for (int si = 0; si < spaces.size(); si++) {
 			Double own = spaces.get(si).producers.stream().map(p -> spec.sparsityOf(p.name())).filter(java.util.Objects::nonNull).findFirst().orElse(null);
 			if (spec.scope() == ThresholdScope.LOCAL || own != null) {
-				pickLowest(scores.get(si), spaces.get(si).channels, own != null ? own : spec.sparsity(), remove, spaces);
+				pickLowest(scores.get(si), spaces.get(si).channels, own != null ? own : spec.sparsity(), remove, spaces, 100);
 			} else {
 				pooled.addAll(scores.get(si));
 				pooledChannels += spaces.get(si).channels;
 			}
 		}
-		pickLowest(pooled, pooledChannels, spec.sparsity(), remove, spaces);
+		boolean[] atFloor = pickLowest(pooled, pooledChannels, spec.sparsity(), remove, spaces, LayerFloor.maxRemovedPercent(spec.sparsity()));
 		for (int si = 0; si < spaces.size(); si++) {
 			ChannelPruning.Space s = spaces.get(si);
 			boolean[] gone = remove[si];
@@ -254,33 +255,58 @@ public final class Pruner {
 			}
 			for (Node p : s.producers) {
 				report.put(p.name(), new int[] { s.channels, kept.length });
+				if (atFloor[si]) {
+					held.put(p.name(), LayerFloor.reason(s.channels, kept.length, spec.sparsity()));
+				}
 			}
 		}
+		analysis.applyParts(g);
 	}
 
-	/** Marks the lowest-scoring channels for removal until {@code percent} of {@code total}; every space keeps one. */
-	private static void pickLowest(List<Channel> channels, int total, double percent, boolean[][] remove, List<ChannelPruning.Space> spaces) {
+	/**
+	 * Marks the lowest-scoring channels for removal until {@code percent} of {@code total}; every space keeps one, and loses at most
+	 * {@code maxPercent} of its channels. Returns the spaces held at that floor (a channel of theirs was passed over).
+	 */
+	private static boolean[] pickLowest(List<Channel> channels, int total, double percent, boolean[][] remove, List<ChannelPruning.Space> spaces,
+			double maxPercent) {
 		List<Channel> sorted = new ArrayList<>(channels);
 		sorted.sort(Comparator.comparingDouble(Channel::score).thenComparingInt(Channel::space).thenComparingInt(Channel::channel));
 		int target = (int) Math.floor(total * percent / 100);
 		int[] left = new int[remove.length];
+		int[] floor = new int[remove.length];
 		for (int si = 0; si < remove.length; si++) {
 			left[si] = spaces.get(si).channels;
+			floor[si] = LayerFloor.kept(left[si], maxPercent);
 		}
+		boolean[] atFloor = new boolean[remove.length];
 		int removed = 0;
 		for (Channel c : sorted) {
 			if (removed >= target) {
 				break;
 			}
-			if (left[c.space()] > 1 && !remove[c.space()][c.channel()]) {
+			if (left[c.space()] > floor[c.space()] && !remove[c.space()][c.channel()]) {
 				remove[c.space()][c.channel()] = true;
 				left[c.space()]--;
 				removed++;
+			} else if (!remove[c.space()][c.channel()]) {
+				atFloor[c.space()] = true;
 			}
 		}
+		return atFloor;
 	}
 
 	// ------------------------------------------------------------------ helpers
+
+	/**
+	 * The output channels of a layer that lost them with the layer it reads, not as a producer of its own: a depthwise Conv after a
+	 * pruned expansion (MobileNet, EfficientNet, make_unseen26's bifpn). It was reported with no removed channels while its filters
+	 * went 64 -> 39, and verify, counting them in the files, found the trace and PhIMT0003 wrong. {-1, -1} when they did not change.
+	 */
+	private static int[] followed(Graph before, Graph after, String layer) {
+		WeightMatrix b = before.nodes().stream().filter(n -> n.name().equals(layer)).findFirst().map(n -> WeightMatrix.of(before, n)).orElse(null);
+		WeightMatrix a = after.nodes().stream().filter(n -> n.name().equals(layer)).findFirst().map(n -> WeightMatrix.of(after, n)).orElse(null);
+		return b == null || a == null || a.outputs == b.outputs ? new int[] { -1, -1 } : new int[] { b.outputs, a.outputs };
+	}
 
 	private static Map<String, TensorInfo> shapes(OnnxModel model, String name) {
 		try {

@@ -106,6 +106,27 @@ class PrunerTest {
 	}
 
 	/**
+	 * A depthwise Conv loses the channels of the expansion it reads: make_unseen26's bifpn through a recipe, '/b3/dw/dw.0/Conv
+	 * removedChannels: says 0, re-derived 25' in verify (18 mismatches: trace and PhIMT0003 in every format). Each layer's
+	 * reported channels are now those its weights lost; on the zoo's MobileNetV2 every depthwise Conv's report matches its file.
+	 */
+	@Test
+	void aDepthwiseConvolutionReportsTheChannelsItLost() {
+		OnnxModel mnv2 = OnnxModel.load(TestData.data("zoo/mobilenetv2.onnx"));
+		PruningResult r = Pruner.prune(mnv2, "mobilenetv2", PruningSpec.of(PruningPattern.CHANNEL, 30, ThresholdScope.GLOBAL, List.of()));
+		int depthwiseLosing = 0;
+		for (PruningResult.Layer l : r.layers()) {
+			Node n = mnv2.graph().nodes().stream().filter(x -> x.name().equals(l.layer())).findFirst().orElseThrow();
+			if (n.opType().equals("Conv") && n.intAttribute("group", 1) > 1) {
+				long lost = weight(mnv2.graph(), l.layer())[0] - weight(r.model().graph(), l.layer())[0];
+				assertEquals(lost, l.channelsBefore() < 0 ? 0 : l.channelsBefore() - l.channelsAfter(), l.layer());
+				depthwiseLosing += lost > 0 ? 1 : 0;
+			}
+		}
+		assertTrue(depthwiseLosing > 0, "some depthwise Conv follows a pruned expansion");
+	}
+
+	/**
 	 * A transformer's feed-forward block, MatMul → GELU (Div, Erf, Add, Mul, Mul at opset 17) → MatMul on [N, T, C] tokens: its
 	 * hidden channels lie along the last axis and only the next MatMul reads them, the structured pruning every transformer
 	 * pruner does. Channel pruning left the zoo ViT (and make_unseen24's xcit, focal, sparsemax, slot) whole: "its channels reach
@@ -200,6 +221,162 @@ class PrunerTest {
 		assertArrayEquals(new long[] { 6, 6 }, weight(r.model().graph(), "fc1"));
 		assertArrayEquals(new long[] { 6, 4 }, weight(r.model().graph(), "fc2"), "fc2 reads the channels fc1 kept");
 		assertEquals(2 * 3 * 3 * 4, run(r.model(), random(2, 3, 3, 6)).length, "the pruned model runs");
+	}
+
+	/**
+	 * U-Net's skips, DenseNet, a BiFPN head: two Convs joined by a Concat along the channels, then BatchNormalization, Relu and a
+	 * Conv reading all ten channels. Both were left whole ("its channels reach 'join' (Concat), which does not keep channels
+	 * apart"; make_unseen26's dgcnn and bifpn, the zoo's U-Net). Each now loses its zero filters, and the BatchNormalization and the
+	 * reader lose the matching slice at each part's offset (a's at 0, b's at 4): the outputs stay the same.
+	 */
+	@Test
+	void theLayersJoinedByAConcatLoseTheirSlicesOfItsReaders() {
+		Random random = new Random(7);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"),
+				TestModels.node("Conv", "b", List.of("x", "wb"), "yb"), axis(TestModels.node("Concat", "join", List.of("ya", "yb"), "j"), 1),
+				TestModels.node("BatchNormalization", "bn", List.of("j", "gamma", "beta", "mean", "var"), "n"), TestModels.node("Relu", "act", List.of("n"), "r"),
+				TestModels.node("Conv", "c", List.of("r", "wc"), "out"));
+		List<ai.onnx.proto.OnnxMl.TensorProto> weights = new java.util.ArrayList<>(twoConvsWithZeroFilters(random));
+		weights.addAll(List.of(TestModels.uniform("gamma", random, 0.5, 2, 10), TestModels.uniform("beta", random, 0, 0, 10),
+				TestModels.uniform("mean", random, 0, 0, 10), TestModels.uniform("var", random, 1, 1, 10), TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, weights, TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5, 4, 4)));
+
+		PruningResult r = assertBothLoseTheirZeroFilters(model);
+		assertArrayEquals(new long[] { 2, 3, 1, 1 }, weight(r.model().graph(), "a"));
+		assertArrayEquals(new long[] { 3, 3, 1, 1 }, weight(r.model().graph(), "b"));
+	}
+
+	/**
+	 * The zoo's U-Net: enc2's output joins the transposed convolution's at /Concat, enc1's the Resize of lateral1 at /Concat_1,
+	 * dec1's mean beside bottom's max at /Concat_2 before the head. All four were left whole at a Concat (or lateral1 at its Resize);
+	 * each now loses a quarter of its channels, and each reader the slices of the parts that lost channels.
+	 */
+	@Test
+	void theZooUNetIsPrunedThroughItsSkipConcats() {
+		OnnxModel unet = OnnxModel.load(TestData.data("zoo/unet.onnx"));
+		PruningResult r = Pruner.prune(unet, "unet", PruningSpec.of(PruningPattern.CHANNEL, 25, ThresholdScope.LOCAL, List.of()));
+		Graph g = r.model().graph();
+		for (String layer : List.of("/enc1/enc1.1/enc1.1.0/Conv", "/enc2/enc2.1/enc2.1.0/Conv", "/lateral1/Conv", "/dec1/dec1.0/Conv")) {
+			assertTrue(!r.notPruned().containsKey(layer), layer + ": " + r.notPruned());
+		}
+		assertEquals(32 + 24, weight(g, "/dec2/dec2.0/Conv")[1], "dec2 reads up2's 32 channels and the 24 enc2 kept");
+		assertEquals(12 + 12, weight(g, "/dec1/dec1.0/Conv")[1], "dec1 reads the 12 lateral1 kept and the 12 enc1 kept");
+		assertEquals(24 + 64, weight(g, "/head/Gemm")[1], "the head reads the mean of the 24 dec1 kept and the max of bottom's 64");
+		double top1 = ModelAccuracy.top1(r.model(), TEST_SET);
+		System.out.printf("unet channel 25%% local: %d -> %d parameters, top-1 0.8657 -> %.4f (no fine-tuning)%n", r.parametersBefore(),
+				r.parametersAfter(), top1);
+		assertTrue(top1 > 0.1, "the pruned U-Net runs on the test set: " + top1);
+	}
+
+	/** wa [4, 3, 1, 1] with filters 1 and 3 zero, wb [6, 3, 1, 1] with 0, 2 and 5 zero: half of each, pruned at 50 % local. */
+	private static List<ai.onnx.proto.OnnxMl.TensorProto> twoConvsWithZeroFilters(Random random) {
+		return List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3)),
+				TestModels.floats("wb", new long[] { 6, 3, 1, 1 }, zeroFilters(TestModels.uniform("wb", random, -1, 1, 6, 3, 1, 1), 3, 0, 2, 5)));
+	}
+
+	/** Prunes a and b of {@code model} at 50 % local: both pruned, c reads the 2 + 3 channels kept, the outputs stay. */
+	private static PruningResult assertBothLoseTheirZeroFilters(OnnxModel model) {
+		PruningResult r = Pruner.prune(model, "join", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
+		assertTrue(!r.notPruned().containsKey("a") && !r.notPruned().containsKey("b"), r.notPruned().toString());
+		assertArrayEquals(new long[] { 5, 5, 1, 1 }, weight(r.model().graph(), "c"), "c reads the 2 + 3 channels kept");
+		NdArray x = random(2, 3, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went, and each reader lost their slices");
+		return r;
+	}
+
+	/**
+	 * DGCNN's readout: the max and the mean of one layer's channels over the points, joined, read by the head. The layer's channels
+	 * are two parts of the Concat (at 0 and at 4); it was left whole ("its channels enter '/Concat_4' (Concat) twice", make_unseen26's
+	 * dgcnn /fuse). The head now loses both slices of each zero filter.
+	 */
+	@Test
+	void aLayerJoinedTwiceLosesBothItsSlices() {
+		Random random = new Random(13);
+		float[] a = zeroFilters(TestModels.uniform("wa", random, -1, 1, 4, 3, 1, 1), 3, 1, 3);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"), reduce("ReduceMax", "max", "ya", "mx", 2, 3),
+				reduce("ReduceMean", "mean", "ya", "mn", 2, 3), axis(TestModels.node("Concat", "join", List.of("mx", "mn"), "j"), 1),
+				TestModels.node("Flatten", "flat", List.of("j"), "f"), TestModels.node("MatMul", "head", List.of("f", "wh"), "out"));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 4, 3, 1, 1 }, a),
+				TestModels.uniform("wh", random, -1, 1, 8, 5)), TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5)));
+		PruningResult r = Pruner.prune(model, "readout", PruningSpec.of(PruningPattern.CHANNEL, 50, ThresholdScope.LOCAL, List.of()));
+
+		assertTrue(!r.notPruned().containsKey("a"), r.notPruned().toString());
+		assertArrayEquals(new long[] { 4, 5 }, weight(r.model().graph(), "head"), "the head reads 2 channels' max and mean");
+		NdArray x = random(2, 3, 4, 4);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f, "only zero filters went");
+	}
+
+	/**
+	 * Global pruning ranks the channels of all layers by their norm relative to their layer's mean: a layer with one strong filter
+	 * and seven weak ones offered all seven first, and at 44 % of 16 channels kept 1 of 8 (make_unseen26's bifpn: the stem first,
+	 * top-1 0.85 → 0.11 at 30 %). A layer now loses at most 1.5 x the target share: a keeps 3, b gives the other 2, and the trace
+	 * says so for a.
+	 */
+	@Test
+	void globalPruningLeavesEachLayerItsFloor() {
+		Random random = new Random(9);
+		float[] a = new float[8 * 27];
+		for (int i = 0; i < a.length; i++) {
+			a[i] = (float) ((random.nextDouble() - 0.5) * (i < 27 ? 20 : 0.02)); // filter 0 strong, 1-7 weak
+		}
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"), TestModels.node("Relu", "ra", List.of("ya"), "za"),
+				TestModels.node("Conv", "b", List.of("za", "wb"), "yb"), TestModels.node("Relu", "rb", List.of("yb"), "zb"),
+				TestModels.node("Conv", "c", List.of("zb", "wc"), "out"));
+		OnnxModel model = OnnxModel.of(TestModels.graph(nodes, List.of(TestModels.floats("wa", new long[] { 8, 3, 3, 3 }, a),
+				TestModels.uniform("wb", random, -1, 1, 8, 8, 3, 3), TestModels.uniform("wc", random, -1, 1, 4, 8, 1, 1)), TestModels.tensor("x", 2, 3, 6, 6),
+				TestModels.tensor("out", 2, 4, 2, 2)));
+		PruningResult r = Pruner.prune(model, "floor", PruningSpec.of(PruningPattern.CHANNEL, 44, ThresholdScope.GLOBAL, List.of()));
+
+		assertArrayEquals(new long[] { 3, 3, 3, 3 }, weight(r.model().graph(), "a"), "a loses at most 66 % of 8: 5");
+		assertArrayEquals(new long[] { 6, 3, 3, 3 }, weight(r.model().graph(), "b"), "b gives the other 2 of the 7");
+		assertEquals("kept 3 of 8 channels: global pruning at 44 % takes at most 66 % of one layer's channels (1.5 x the target, at most 90 %)",
+				r.held().get("a"));
+		assertTrue(!r.held().containsKey("b"), r.held().toString());
+		assertEquals(2 * 4 * 2 * 2, run(r.model(), random(2, 3, 6, 6)).length, "the pruned model runs");
+	}
+
+	/**
+	 * A BiFPN's or U-Net's upsampling before the Concat: a upsampled by interpolate(size=) (Shape, Slice [0:2], Concat with the
+	 * new H, W as Resize's sizes), b by scales [1, 1, 2, 2]. a was left whole at "'shape' (Shape)", b at "'up_b' (Resize), which
+	 * does not keep channels apart" (make_unseen26's bifpn: l5, td4). Both lose their zero filters, c its slices, the outputs stay.
+	 */
+	@Test
+	void upsampledLayersArePrunedThroughResizeAndTheShapeThatSizesIt() {
+		Random random = new Random(11);
+		List<ai.onnx.proto.OnnxMl.NodeProto> nodes = List.of(TestModels.node("Conv", "a", List.of("x", "wa"), "ya"),
+				TestModels.node("Shape", "shape", List.of("ya"), "s"), TestModels.node("Slice", "nc", List.of("s", "zero", "two", "zero"), "n_c"),
+				axis(TestModels.node("Concat", "sizes", List.of("n_c", "hw"), "size"), 0), TestModels.node("Resize", "up_a", List.of("ya", "", "", "size"), "ua"),
+				TestModels.node("Conv", "b", List.of("x", "wb"), "yb"), TestModels.node("Resize", "up_b", List.of("yb", "", "scales"), "ub"),
+				axis(TestModels.node("Concat", "join", List.of("ua", "ub"), "j"), 1), TestModels.node("Conv", "c", List.of("j", "wc"), "out"));
+		List<ai.onnx.proto.OnnxMl.TensorProto> weights = new java.util.ArrayList<>(twoConvsWithZeroFilters(random));
+		weights.addAll(List.of(longs("zero", 0), longs("two", 2), longs("hw", 8, 8), TestModels.floats("scales", new long[] { 4 }, 1, 1, 2, 2),
+				TestModels.uniform("wc", random, -1, 1, 5, 10, 1, 1)));
+		assertBothLoseTheirZeroFilters(OnnxModel.of(TestModels.graph(nodes, weights, TestModels.tensor("x", 2, 3, 4, 4), TestModels.tensor("out", 2, 5, 8, 8))));
+	}
+
+	private static ai.onnx.proto.OnnxMl.TensorProto longs(String name, long... values) {
+		ai.onnx.proto.OnnxMl.TensorProto.Builder t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(name).setDataType(7).addDims(values.length);
+		for (long v : values) {
+			t.addInt64Data(v);
+		}
+		return t.build();
+	}
+
+	/** {@code values} of a [M, ...] weight with the given filters set to 0. */
+	private static float[] zeroFilters(ai.onnx.proto.OnnxMl.TensorProto t, int perFilter, int... filters) {
+		float[] v = new float[t.getFloatDataCount()];
+		for (int i = 0; i < v.length; i++) {
+			v[i] = t.getFloatData(i);
+		}
+		for (int f : filters) {
+			java.util.Arrays.fill(v, f * perFilter, (f + 1) * perFilter, 0f);
+		}
+		return v;
+	}
+
+	private static ai.onnx.proto.OnnxMl.NodeProto axis(ai.onnx.proto.OnnxMl.NodeProto n, long axis) {
+		return n.toBuilder().addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("axis").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+				.setI(axis)).build();
 	}
 
 	/** GRN as torch exports it at opset 13 (axes as attributes), with or without the division by the mean over the channels. */
