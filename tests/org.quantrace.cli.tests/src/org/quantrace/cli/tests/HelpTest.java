@@ -39,23 +39,6 @@ class HelpTest {
 	}
 
 	/**
-	 * prune --help and factorize --help printed "[picocli WARN] Could not format 'Share of the weights ... 30 or 30%.' (Underlying
-	 * error: Conversion = '.')" four times above the help (prune7): picocli formats option descriptions, and "%." is no conversion.
-	 */
-	@Test
-	void noCommandsHelpMakesPicocliWarn() {
-		java.io.PrintStream saved = System.err;
-		java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-		System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-		try {
-			COMMANDS.keySet().forEach(c -> Cli.run(c, "--help"));
-		} finally {
-			System.setErr(saved);
-		}
-		assertFalse(captured.toString(java.nio.charset.StandardCharsets.UTF_8).contains("picocli WARN"), captured.toString(java.nio.charset.StandardCharsets.UTF_8));
-	}
-
-	/**
 	 * --calibration, quantize's other spelling of --data, was in every data command's help (debug, evaluate, prune, factorize)
 	 * while no README row named it (hostile9's left open): only quantize takes it, and quantize's row says so.
 	 */
