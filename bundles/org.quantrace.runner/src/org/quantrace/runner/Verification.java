@@ -1029,12 +1029,13 @@ public final class Verification {
 
 	private void reevaluate() {
 		if (recipeFile == null) {
-			notes.add("evaluations, debugger and bias corrections not run again: the inputs are not available");
+			notes.add("evaluations, debugger, bias corrections and entropy raises not run again: the inputs are not available");
 			return;
 		}
 		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress(), notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		Reevaluation.debug(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		BiasCorrectionRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+		EntropyRaiseRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 	}
 
 	private static String abbreviate(String s) {
