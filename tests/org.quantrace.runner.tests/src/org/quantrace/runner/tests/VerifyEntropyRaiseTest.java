@@ -51,6 +51,11 @@ class VerifyEntropyRaiseTest {
 				+ " again on 300 calibration samples of calib in verify's own session .*the KL thresholds themselves are the outcome of the calibration's"
 				+ " histogram search, the run's statement")), honest.notes().toString());
 
+		// the log says which part of the statement verify --deep counts again and which is the run's
+		String log = Tampering.read(out.resolve("logs/PhIMT0003-resnet.md"));
+		assertTrue(log.contains("(the KL threshold is the outcome of the calibration's histogram search, the run's statement; the share it saturates and the"
+				+ " threshold taken verify --deep counts again from the calibration samples, within one histogram bin;"), "PhIMT0003's Calibration row");
+
 		Path forged = Runs.copy(out, dir.resolve("forged"));
 		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
 		OptimizationRecord o = trace.getOptimizations().stream().filter(x -> "ent_int8".equals(x.getScheme())).findFirst().orElseThrow();
