@@ -66,18 +66,11 @@ class VerifyBiasCorrectionDeepTest {
 	 */
 	@Test
 	void layersAfterAFusedLayerNormalizationAreMeasuredWithTheFusionUndone() throws IOException {
-		Path dir = ZooRuns.run("bias-correction-vit", """
+		Path dir = ZooRuns.runOneScheme("bias-correction-vit", """
 				quantize vit_bc extends fiq_int8 "int32 biases corrected" {
 					bias-correction
 				}
-
-				recipe zoo_vit_bc {
-					responsible "tests"
-					model vit "vit.onnx" id VIT version 1
-				""" + ZooRuns.CALIBRATION + """
-					schemes vit_bc
-				}
-				""", "vit.onnx");
+				""", "vit_bc", "vit");
 		Path out = dir.resolve("out");
 		Path recipe = dir.resolve("zoo.qr");
 		Verification.Result r = deep(out, recipe);

@@ -68,14 +68,7 @@ class VerifyChannelScalesTest {
 	 */
 	@Test
 	void anLstmRowHeldCoarserThanItsRangeIsFound() throws IOException {
-		Path dir = ZooRuns.run("verify-lstm-row-scales", """
-				recipe zoo_lstm_drq {
-					responsible "tests"
-					model lstm "lstm.onnx" id LSTM version 1
-				""" + ZooRuns.CALIBRATION + """
-					schemes drq
-				}
-				""", "lstm.onnx");
+		Path dir = ZooRuns.runOneScheme("verify-lstm-row-scales", "", "drq", "lstm");
 		Path out = dir.resolve("out");
 		String model = "models/lstm/drq.onnx";
 		assertEquals(List.of(), Verification.verify(out).problems(), "the honest run verifies clean");

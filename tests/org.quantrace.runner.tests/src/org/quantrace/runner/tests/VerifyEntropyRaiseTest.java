@@ -31,18 +31,11 @@ class VerifyEntropyRaiseTest {
 
 	@Test
 	void eachRaiseIsCountedAgainAndAForgedShareOrThresholdIsFound() throws IOException {
-		Path dir = ZooRuns.run("entropy-raise", """
+		Path dir = ZooRuns.runOneScheme("entropy-raise", """
 				quantize ent_int8 extends fiq_int8 "entropy thresholds" {
 					calibrate entropy
 				}
-
-				recipe zoo_resnet_entropy {
-					responsible "tests"
-					model resnet "resnet.onnx" id RESNET version 1
-				""" + ZooRuns.CALIBRATION + """
-					schemes ent_int8
-				}
-				""", "resnet.onnx");
+				""", "ent_int8", "resnet");
 		Path out = dir.resolve("out");
 		Path recipe = dir.resolve("zoo.qr");
 		Verification.Result honest = deep(out, recipe);
