@@ -171,13 +171,15 @@ final class EntropyRaiseRecheck {
 		}
 		// R: the least bin edge beyond which at most LIMIT of the values lie (as many as floor(n · LIMIT) values)
 		long allowed = (long) Math.floor(c.nonZero * LIMIT + 1e-6);
-		long beyondRaised = c.beyond(r.raised() + margin(r.raised(), bin));
-		long beyondLower = c.beyond(r.raised() - bin - margin(r.raised(), bin));
+		double above = r.raised() + margin(r.raised(), bin);
+		double below = r.raised() - bin - margin(r.raised(), bin);
+		long beyondRaised = c.beyond(above);
+		long beyondLower = c.beyond(below);
 		if (beyondRaised > allowed || beyondLower <= allowed) {
 			found.add(new Mismatch(DOCUMENT, where + " raised threshold", r.raised() + String.format(Locale.ROOT, ", the least threshold saturating at most %.2f", 100 * LIMIT)
-					+ " % of the non-zero values", String.format(Locale.ROOT, "%d of its %d non-zero calibration values beyond %.4g and %d beyond %.4g"
-							+ " (one bin lower), at most %d allowed (counted in verify's own session)", beyondRaised, c.nonZero, r.raised(), beyondLower,
-							r.raised() - bin, allowed)));
+					+ " % of the non-zero values", String.format(Locale.ROOT, "%d of its %d non-zero calibration values beyond %.4g (a"
+							+ " histogram bin of %.3g above R) and %d beyond %.4g (two bins below), at most %d allowed (counted in verify's own session)", beyondRaised,
+							c.nonZero, above, bin, beyondLower, below, allowed)));
 		}
 	}
 
