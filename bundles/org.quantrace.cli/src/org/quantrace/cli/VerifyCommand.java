@@ -42,7 +42,8 @@ final class VerifyCommand implements Callable<Integer> {
 
 	@Option(names = "--deep", description = "Also run every evaluation again (same data, same preprocessing) and require the same metrics, and run"
 			+ " the debugger again on each debug record's models and data and require the same per-layer figures (relative 1e-6),"
-			+ " and measure each recorded bias correction again on the calibration samples (relative 1e-4, near 0 a hundredth of the bias's step).")
+			+ " and measure each recorded bias correction again on the calibration samples (relative 1e-4, near 0 a hundredth of the bias's step),"
+			+ " and count each raised entropy threshold's saturated share again on them (within one histogram bin).")
 	boolean deep;
 
 	@Override

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -16,14 +15,10 @@ import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
-import org.quantrace.model.recipe.DatasetDeclaration;
-import org.quantrace.model.recipe.ModelDeclaration;
-import org.quantrace.model.trace.CalibrationRecord;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TraceModel;
-import org.quantrace.report.RunSummary;
 import org.quantrace.runner.verify.Mismatch;
 
 /**
@@ -75,22 +70,12 @@ final class BiasCorrectionRecheck {
 	}
 
 	private static void check(RecipeContext ctx, OptimizationRecord o, Function<ModelArtifact, Path> files, String at, List<Mismatch> found, List<String> notes) {
-		CalibrationRecord c = o.getQuantization().getCalibration();
-		String model = o.getOutput() == null ? null : RunSummary.model(o.getOutput());
-		ModelDeclaration m = ctx.models().stream().filter(x -> x.getName().equals(model)).findFirst().orElse(null);
-		DatasetDeclaration d = ctx.schemes(Set.of()).stream().filter(s -> s.name().equals(o.getScheme())).map(ResolvedScheme::calibrationData)
-				.filter(Objects::nonNull).findFirst().orElse(null);
-		if (c == null || c.getDataset() == null || m == null || d == null) {
-			found.add(new Mismatch(DOCUMENT, at + " data", "calibration data the corrections were measured on", "none the recipe declares for " + o.getScheme()));
+		CalibrationSamples calibration = CalibrationSamples.of(ctx, o, DOCUMENT, at, found);
+		if (calibration == null) {
 			return;
 		}
-		Dataset samples = ctx.read(d, m, c.getSampleCount());
-		if (!d.getName().equals(c.getDataset().getName()) || !samples.preprocessing().equals(c.getDataset().getPreprocessing())
-				|| samples.size() != c.getSampleCount()) {
-			found.add(new Mismatch(DOCUMENT, at + " data", c.getDataset().getName() + ", " + c.getDataset().getPreprocessing() + ", " + c.getSampleCount()
-					+ " samples", d.getName() + ", " + samples.preprocessing() + ", " + samples.size() + " samples (as the recipe declares it now)"));
-			return;
-		}
+		Dataset samples = calibration.data();
+		String model = calibration.model();
 		Path floatFile = files.apply(o.getInput());
 		Path quantizedFile = files.apply(o.getOutput());
 		if (floatFile == null || quantizedFile == null) {
@@ -99,6 +84,7 @@ final class BiasCorrectionRecheck {
 		}
 		OnnxModel floats = OnnxModel.load(floatFile);
 		OnnxModel quantized = OnnxModel.load(quantizedFile);
+		OnnxModel unfused = UnfusedLayerNorms.of(quantized);
 		List<UncorrectedLayer> layers = new ArrayList<>();
 		int rewritten = 0;
 		int fused = 0;
@@ -110,9 +96,8 @@ final class BiasCorrectionRecheck {
 			UncorrectedLayer l = UncorrectedLayer.of(t, floats.graph(), quantized.graph());
 			if (l == null) {
 				rewritten++;
-			} else if (afterFusion.contains(t.getNode())) {
-				fused++;
 			} else {
+				fused += afterFusion.contains(t.getNode()) ? 1 : 0;
 				layers.add(l);
 			}
 		}
@@ -121,7 +106,7 @@ final class BiasCorrectionRecheck {
 		Map<String, double[]> floatMeans = LayerOutputMeans.of(floats, floats, floatOutputs, samples, model);
 		double largest = 0;
 		for (UncorrectedLayer l : layers) {
-			double[] quantizedMeans = LayerOutputMeans.of(l.model(quantized), floats, Map.of(l.quantizedOutput(), l.axis()), samples, model).get(l.quantizedOutput());
+			double[] quantizedMeans = LayerOutputMeans.of(l.model(unfused), floats, Map.of(l.quantizedOutput(), l.axis()), samples, model).get(l.quantizedOutput());
 			double[] floatMean = floatMeans.get(l.floatOutput());
 			List<Double> recorded = l.record().getBiasCorrection();
 			if (quantizedMeans.length != recorded.size() || floatMean.length != recorded.size()) {
@@ -130,13 +115,13 @@ final class BiasCorrectionRecheck {
 				continue;
 			}
 			String where = at + " layer " + l.record().getNode() + " bias " + l.record().getTensor();
-			largest = Math.max(largest, compare(l, quantizedMeans, floatMean, where, samples.size() + " calibration samples of " + d.getName(), found));
+			largest = Math.max(largest, compare(l, quantizedMeans, floatMean, where, calibration.described(), found));
 		}
-		notes.add(String.format(Locale.ROOT, "%s: %d corrected layer%s measured again on %d calibration samples of %s (largest difference %.3g)%s", at,
-				layers.size(), layers.size() == 1 ? "" : "s", samples.size(), d.getName(), largest,
+		notes.add(String.format(Locale.ROOT, "%s: %d corrected layer%s measured again on %s (largest difference %.3g)%s", at,
+				layers.size(), layers.size() == 1 ? "" : "s", calibration.described(), largest,
 				(rewritten == 0 ? "" : "; " + rewritten + " not (the layer or its bias is not in the float model as it is: a rewrite of the quantizer's)")
-						+ (fused == 0 ? "" : "; " + fused + " not (after a SkipLayerNormalization, which the quantizer fuses once the corrections are made:"
-								+ " the file computes the LayerNormalization they were measured through in another float order)")));
+						+ (fused == 0 ? "" : "; " + fused + " of them after a SkipLayerNormalization, which the quantizer fuses once the corrections are"
+								+ " made: measured with it written back as the Add and LayerNormalization they were measured through")));
 	}
 
 	/**
@@ -165,17 +150,12 @@ final class BiasCorrectionRecheck {
 		return largest;
 	}
 
-	/**
-	 * The nodes a SkipLayerNormalization reaches. The quantizer fuses Add + LayerNormalization after it corrected the biases, so
-	 * for a layer after one the file is not the model the correction was measured on. Measured through it, the zoo's ViT (every
-	 * corrected layer after one) differed from its records by up to 3e-4 (two code steps), where shift and MobileNetV2, without
-	 * one, agreed within 1e-9: no float tolerance would tell that from a forgery, so such a layer is said, not measured.
-	 */
+	/** The nodes a fused LayerNormalization reaches: measured in verify's copy with the fusion undone. */
 	private static Set<String> afterFusedNorms(Graph g) {
 		Set<String> reached = new HashSet<>();
 		Set<String> tensors = new HashSet<>();
 		for (Node n : g.topologicalOrder()) {
-			if (n.opType().equals("SkipLayerNormalization") || n.inputs().stream().anyMatch(tensors::contains)) {
+			if (UnfusedLayerNorms.fused(n) || n.inputs().stream().anyMatch(tensors::contains)) {
 				reached.add(n.name());
 				tensors.addAll(n.outputs());
 			}

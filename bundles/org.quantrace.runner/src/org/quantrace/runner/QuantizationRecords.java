@@ -258,9 +258,12 @@ public final class QuantizationRecords {
 					+ " and the RMS are the calibration's: its " + c.settings().method().literal() + " extremes and sum of squares over the samples,"
 					+ " one pass; the range read again is the tensor's record's)"));
 		}
-		// engine.calibrate.HistogramCollector.MAX_SATURATED: the share and the KL threshold are the calibration's histogram's
+		// engine.calibrate.HistogramCollector.MAX_SATURATED; what verify --deep counts again is EntropyRaiseRecheck's, which reads
+		// the statement up to "raised to R"
 		c.raised().forEach((t, raised) -> r.getParameters().add(parameter("entropy threshold raised", "'" + t + "': " + raised.describe()
-				+ " (the KL threshold and the share are the calibration's histogram's; the range taken is the tensor's record's)")));
+				+ " (the KL threshold is the outcome of the calibration's histogram search, the run's statement; the share it saturates and the"
+				+ " threshold taken verify --deep counts again from the calibration samples, within one histogram bin; the range taken is the"
+				+ " tensor's record's)")));
 		r.getParameters().add(parameter("data", c.dataset()));
 		return r;
 	}

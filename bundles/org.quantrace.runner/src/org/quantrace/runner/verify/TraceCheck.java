@@ -210,7 +210,9 @@ final class TraceCheck implements DocumentCheck {
 				Quantizations.Params ranged = facts.paddings.original(t, own);
 				Tensor codes = own.codes() == null ? null : f.value(own.codes());
 				Ranges.check(DOCUMENT, where, t, codes == null || ranged != own ? ranged : WeightCodes.withoutEmptyChannels(codes, own), facts.reduce(), found);
-				if (t.getRole() == TensorRole.WEIGHT && codes != null && input != null && input.value(t.getTensor()) != null) { // the range fixes the largest only
+				// the range fixes the largest only; an LSTM's codes are stored transposed, its per-row scales held all the same
+				boolean lstm = f.node(t.getNode()) != null && f.node(t.getNode()).getOpType().equals("DynamicQuantizeLSTM");
+				if (t.getRole() == TensorRole.WEIGHT && (codes != null || lstm) && input != null && input.value(t.getTensor()) != null) {
 					ChannelScales.check(DOCUMENT, where, facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), ranged, facts.reduce(), found);
 				}
 			}

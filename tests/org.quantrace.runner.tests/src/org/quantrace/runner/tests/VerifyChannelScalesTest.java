@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceModel;
@@ -57,6 +58,53 @@ class VerifyChannelScalesTest {
 		String weight = records.stream().filter(t -> t.getRole() == TensorRole.WEIGHT).findFirst().orElseThrow().getTensor();
 		Tampering.foundInTrace(problems, "tensor " + weight + " (weight) channel " + c + " scale", "s = " + scales[c] + ",", "the model holds s = " + 2 * scales[c]);
 		assertTrue(problems.stream().allMatch(p -> p.what().contains("channel " + c + " scale")), "only the channel's scale gives it away: " + problems);
+	}
+
+	/**
+	 * evidence14's leftover: an LSTM's weights under DRQ (DynamicQuantizeLSTM, int8 codes stored transposed [dirs, in, 4H], a
+	 * scale per row [dirs, 4H]) were never held per row: their codes are not in the float weight's order, and the per-channel
+	 * check ran only where codes were read. The zoo's LSTM with one row's scale doubled and its codes halved (the trace's scale,
+	 * every hash and document made again) passed; verify now derives every row's scale from the float weight's row.
+	 */
+	@Test
+	void anLstmRowHeldCoarserThanItsRangeIsFound() throws IOException {
+		Path dir = ZooRuns.runOneScheme("verify-lstm-row-scales", "", "drq", "lstm");
+		Path out = dir.resolve("out");
+		String model = "models/lstm/drq.onnx";
+		assertEquals(List.of(), Verification.verify(out).problems(), "the honest run verifies clean");
+
+		Path forged = Runs.copy(out, dir.resolve("coarser-row"));
+		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(forged.resolve(model)));
+		GraphProto.Builder g = m.getGraph().toBuilder();
+		NodeProto lstm = g.getNodeList().stream().filter(n -> n.getOpType().equals("DynamicQuantizeLSTM")).findFirst().orElseThrow();
+		int scaleAt = index(g, lstm.getInput(8)); // W_scale [dirs, 4H]
+		float[] scales = Tampering.floats(g.getInitializer(scaleAt));
+		int r = smallest(scales);
+		assertTrue(2 * scales[r] < max(scales), "doubled, row " + r + " stays below the largest scale");
+		g.setInitializer(scaleAt, Tampering.times(g.getInitializer(scaleAt), r, 2));
+		int codesAt = index(g, lstm.getInput(1)); // W's codes [1, in, 4H]: row r is every 4H-th code from r
+		byte[] codes = g.getInitializer(codesAt).getRawData().toByteArray();
+		assertEquals(TensorProto.DataType.INT8_VALUE, g.getInitializer(codesAt).getDataType());
+		for (int i = r; i < codes.length; i += scales.length) {
+			codes[i] = (byte) Math.rint(codes[i] / 2.0);
+		}
+		g.setInitializer(codesAt, g.getInitializer(codesAt).toBuilder().setRawData(com.google.protobuf.ByteString.copyFrom(codes)).build());
+		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		OptimizationRecord o = trace.getOptimizations().stream().filter(x -> "drq".equals(x.getScheme())).findFirst().orElseThrow();
+		Path file = forged.resolve(o.getOutput().getPath());
+		Files.write(file, m.toBuilder().setGraph(g).build().toByteArray());
+		String oldHash = o.getOutput().getSha256();
+		o.getOutput().setSha256(org.quantrace.engine.SafeFiles.sha256(file));
+		o.getOutput().setSizeBytes(Files.size(file));
+		o.getQuantization().getAdditionalConfiguration().forEach(p -> p.setValue(p.getValue().replace(oldHash, o.getOutput().getSha256())));
+		TensorQuantizationRecord w = o.getQuantization().getTensors().stream().filter(t -> t.getRole() == TensorRole.WEIGHT && t.getScales().size() == scales.length
+				&& t.getScales().get(r).floatValue() == scales[r] && t.getScales().get(0).floatValue() == scales[0]).findFirst().orElseThrow();
+		w.getScales().set(r, (double) (2 * scales[r]));
+		Tampering.remadeFromTrace(forged, trace);
+
+		List<Problem> problems = Verification.verify(forged).problems();
+		Tampering.foundInTrace(problems, "tensor " + w.getTensor() + " (weight) channel " + r + " scale", "s = " + scales[r] + ",", "the model holds s = " + 2 * scales[r]);
+		assertTrue(problems.stream().allMatch(p -> p.what().contains("channel " + r + " scale")), "only the row's scale gives it away: " + problems);
 	}
 
 	private static int index(GraphProto.Builder g, String initializer) {

@@ -59,4 +59,29 @@ class VerifyEvidenceScopeTest {
 		assertTrue(bound.passed() && bound.notes().contains("not re-derivable, bound by the fingerprint you kept (--expect): " + EvidenceScope.line(EvidenceScope.Kind.STATEMENT)),
 				bound.problems() + " " + bound.notes());
 	}
+
+	/**
+	 * The logs' Evidence list names what --deep measures again and the per-channel scale check (evidence15): it said only the
+	 * evaluations, the debugger and the conversion, while verify --deep also measured every bias correction again (biascorr3)
+	 * and plain verify derived each channel's weight scale (evidence14). Every *Recheck class of the runner (the --deep checks
+	 * that run the models again) must be named by an entry re-derived only by --deep, and PhIMT0003 must say each.
+	 */
+	@Test
+	void theEvidenceListNamesEveryDeepCheckAndThePerChannelScales() throws java.io.IOException {
+		List<String> deep = EvidenceScope.of(EvidenceScope.Kind.DEEP).stream().flatMap(e -> Verification.CHECKED_BY.get(e).stream()).toList();
+		try (java.util.stream.Stream<Path> sources = java.nio.file.Files.list(org.quantrace.testing.TestData.path("bundles/org.quantrace.runner/src/org/quantrace/runner"))) {
+			List<String> rechecks = sources.map(f -> f.getFileName().toString()).filter(f -> f.endsWith("Recheck.java"))
+					.map(f -> "org.quantrace.runner." + f.substring(0, f.length() - ".java".length())).toList();
+			assertTrue(rechecks.contains("org.quantrace.runner.BiasCorrectionRecheck"), rechecks.toString());
+			for (String c : rechecks) {
+				assertTrue(deep.contains(c), c + " runs under --deep and no entry re-derived only by --deep names it: " + deep);
+			}
+		}
+		assertTrue(Verification.CHECKED_BY.get(EvidenceScope.QUANTIZATION).contains("org.quantrace.runner.verify.ChannelScales"));
+		String log = Tampering.read(VerifyDeclaredStepsTest.out().resolve("logs/PhIMT0003-cnn.md"));
+		for (String said : List.of("every channel's scale of a per-channel weight from that channel's float weights", "each recorded bias correction, measured again",
+				"each raised entropy threshold", "the KL threshold an entropy threshold was raised from")) {
+			assertTrue(log.contains(said), "PhIMT0003 lacks: " + said);
+		}
+	}
 }

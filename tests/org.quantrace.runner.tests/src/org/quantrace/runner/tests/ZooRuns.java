@@ -41,6 +41,15 @@ final class ZooRuns {
 	}
 
 	/**
+	 * A zoo recipe of one model ({@code model}.onnx, named {@code model}) quantized by one scheme, {@code scheme}, which
+	 * {@code quantize} declares ("" for a preset), run as {@link #run} does.
+	 */
+	static Path runOneScheme(String name, String quantize, String scheme, String model) throws IOException {
+		return run(name, quantize + "\nrecipe zoo_" + model + "_" + scheme + " {\nresponsible \"tests\"\nmodel " + model + " \"" + model + ".onnx\" id "
+				+ model.toUpperCase(java.util.Locale.ROOT) + " version 1\n" + CALIBRATION + "schemes " + scheme + "\n}\n", model + ".onnx");
+	}
+
+	/**
 	 * A temporary folder {@code name} with {@code files} (models from tests/data/zoo, data from its data folder), the
 	 * calibration images and labels, and {@code recipe} as zoo.qr, run into its folder out, which must end with exit
 	 * code 0; returns the folder.

@@ -115,4 +115,30 @@ class Int32BiasTest {
 			assertTrue(error / (16 * perChannel) < 0.01, "channel " + c + ": mean |quantized − float| " + error / (16 * perChannel));
 		}
 	}
+
+	/**
+	 * The clamp that remains (evidence13, untested until evidence15): a Gemm's bias of one value broadcast over its 4 outputs does
+	 * not go channel for channel with the weight's per-channel scales, so no weight channel is widened for it. At W16A16 (input
+	 * scale about 1/32767, weight channel 0's below 1/8/32767) 0.5 needs a code above 0.5 · 32767² · 8 = 4.3e9, past int32: the
+	 * code is clamped to 2^31 − 1, and the layer's record and quantize's warning say so.
+	 */
+	@Test
+	void aBroadcastBiasBeyondInt32IsClampedAndSaidSo() {
+		TinyGraph g = new TinyGraph(8);
+		String gemm = g.node("Gemm", List.of("x", g.weight(1.0 / 8, 8, 4), g.floats(new float[] { 0.5f }, 1)));
+		QuantizationSpec w16a16 = Schemes.preset("fiq_float32").toBuilder().weights(new TensorSpec(QuantType.INT16, null, null))
+				.activations(new TensorSpec(QuantType.INT16, null, null)).build();
+		QuantizationResult r = TinyGraph.quantize(g.model(gemm), w16a16, g.calibration(-1, 1));
+		QuantizationResult.Layer layer = r.layers().stream().filter(l -> l.opType().equals("Gemm")).findFirst().orElseThrow();
+		assertTrue(layer.reason() != null && layer.reason().contains("bias clamped to int32 in 1 of 1 channels (first: channel 0): the layer adds a smaller bias"),
+				String.valueOf(layer.reason()));
+		assertFalse(layer.reason().contains("widened"), layer.reason());
+		assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith("the bias of '" + layer.node() + "' is clamped to int32 in 1 of 1 channels (first: channel 0")),
+				r.warnings().toString());
+		QuantizedTensor bias = r.tensors().stream().filter(t -> t.role() == QuantizedTensor.Role.BIAS).findFirst().orElseThrow();
+		assertEquals(1, bias.params().scales().length, "one scale for the one value");
+		long code = r.model().graph().initializers().stream().filter(t -> t.dataType() == org.quantrace.engine.onnx.DataType.INT32).findFirst().orElseThrow()
+				.toLongArray()[0];
+		assertEquals((long) Integer.MAX_VALUE, code, "the code clamped to int32's largest");
+	}
 }
