@@ -589,6 +589,9 @@ public final class QuantizationPlan {
 					|| spec.io().quantType() == a.precision() || !plan.activations.containsKey(x) || n.inputs().size() < 2 || !isConstant(n.input(1)) || !isFloat(n.input(1))) {
 				return false;
 			}
+			if (OpRules.narrowStage(spec, n) != null) {
+				return false; // float after it too: its result reaches no QuantizeLinear, which WeightBiasQuantization needs to round it
+			}
 			String bias = n.inputs().size() > 2 ? n.input(2) : "";
 			return bias.isEmpty() || isConstant(bias) && isFloat(bias) && constant(bias).dims().length == 1;
 		}

@@ -109,7 +109,9 @@ class VerifyZooTest {
 		List<String> lowered = converted.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("HardSwish"))
 				.map(ai.onnx.proto.OnnxMl.NodeProto::getName).toList();
 		assertEquals(9, lowered.size(), "MobileNetV3-small's HardSwish layers");
-		lowered.forEach(n -> assertEquals(1, added.path(n).asLong(), n + " in " + added));
+		// the stem's HardSwish computes in float with the narrow stage the int8 input feeds (OpRules.narrowStage): no constant
+		String stem = "/features/features.0/features.0.2/HardSwish";
+		lowered.forEach(n -> assertEquals(n.equals(stem) ? 0 : 1, added.path(n).asLong(), n + " in " + added));
 		// its four squeeze-excitation HardSigmoids are folded into their fc2 Convs (HardSigmoidIntoConv), which have a bias: no constant added
 		converted.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("HardSigmoid"))
 				.forEach(n -> assertTrue(added.path(n.getName()).isMissingNode(), n.getName() + " in " + added));

@@ -72,15 +72,16 @@ class ZooModelsTest {
 	 * the GRU's recurrence float (no integer GRU in ONNX Runtime), the If model's branches not calibrated.
 	 */
 	static final Map<String, Today> TODAY = Map.of(
-			"mobilenetv2", new Today(0, 0.3, 0.4, 0.999, Set.of()),
-			"mobilenetv3", new Today(0, 0.4, 0.6, 0.999, Set.of()), // 0.30 / 0.50 pt on these 1,000 images, 0.04 / 0.09 pt on all 10,000
+			// the MobileNets' narrow stage on the int8 input (stem 1 → 16 up to the first wider Conv) runs float: OpRules.narrowStage
+			"mobilenetv2", new Today(0, 0.3, 0.4, 0.98, Set.of()),
+			"mobilenetv3", new Today(0, 0.4, 0.6, 0.97, Set.of()), // 0.30 / 0.50 pt on these 1,000 images, 0.04 / 0.09 pt on all 10,000
 			"resnet", new Today(0, 0.3, 0.4, 0.999, Set.of()),
 			"vit", new Today(0, 0.3, 0.4, 0.999, Set.of("com.microsoft.SkipLayerNormalization")), // float: residual Add + LayerNorm fused
 			"lstm", new Today(0, 0.3, 0.4, 0.99, Set.of("com.microsoft.DynamicQuantizeLSTM")),
 			"gru", new Today(0, 0.3, 0.4, 0.0, Set.of()),
 			"unet", new Today(0, 0.3, 0.4, 0.97, Set.of()),
 			"bspc_gap", new Today(0, 0.3, 0.4, 0.999, Set.of()),
-			"mobilenetv3_constants_opset11", new Today(0, 0.3, 0.4, 0.999, Set.of()),
+			"mobilenetv3_constants_opset11", new Today(0, 0.3, 0.4, 0.97, Set.of()),
 			"if_cnn", new Today(0, 0.3, 0.4, 0.49, Set.of())); // the else branch (every calibration and test image takes it) integer; the then branch, never taken, float
 
 	static final int EVALUATED = 1000;
@@ -236,7 +237,8 @@ class ZooModelsTest {
 			if (name.endsWith("opset11")) {
 				Map<String, Integer> original = Measure.integerMacs(m.onnx(), shape, null).opCounts();
 				assertTrue(original.keySet().containsAll(Set.of("Div", "Clip")), "the opset-11 original's HardSwish runs as float ops: " + original);
-				assertTrue(optimizedOps.get(1).keySet().stream().noneMatch(Set.of("Div", "Clip", "HardSigmoid")::contains), optimizedOps.get(1).toString());
+				// a HardSigmoid runs float all the same: the squeeze-excitation gate of the float narrow stage (OpRules.narrowStage)
+				assertTrue(optimizedOps.get(1).keySet().stream().noneMatch(Set.of("Div", "Clip")::contains), optimizedOps.get(1).toString());
 			}
 		}
 		assertEquals(fileOps.get(0), fileOps.get(1), "the same nodes in the same order");

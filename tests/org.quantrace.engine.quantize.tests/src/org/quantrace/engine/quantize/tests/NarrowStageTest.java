@@ -1,0 +1,73 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quantrace.engine.quantize.tests.OpRulesTest.conv;
+import static org.quantrace.engine.quantize.tests.OpRulesTest.depthwise;
+import static org.quantrace.engine.quantize.tests.OpRulesTest.pointwise;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.Schemes;
+
+/**
+ * MobileNetV3's narrow first stage under fiq-int8: a one-channel stem 1 → 16 on the int8 model input, HardSwish, a 16-channel
+ * depthwise Conv, Relu, a 1x1 Conv 16 → 16 and the residual Add, before the first wider Conv (16 → 32). Integer, it ran as the
+ * one-input-channel QLinearConv, a lowered HardSwish and narrow QLinearConvs; as one float island from the input's
+ * DequantizeLinear, the zoo MobileNetV3 took 4-8 % less CPU time at batch 64 (tests/data/wild/README.md, speed30).
+ */
+class NarrowStageTest {
+
+	private static QuantizationResult.Layer layer(QuantizationResult r, String output) {
+		String node = output.substring(0, output.length() - "_out0".length());
+		return r.layers().stream().filter(l -> l.node().equals(node)).findFirst().orElseThrow();
+	}
+
+	@Test
+	void theNarrowStageOnTheInt8InputIsOneFloatIslandAndItsStemKeepsFloatWeights() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String stem = conv(t, "x", 1, 16);
+		String swish = t.node("HardSwish", List.of(stem));
+		String dw = depthwise(t, swish, 16, 3);
+		String relu = t.node("Relu", List.of(dw));
+		String project = pointwise(t, relu, 16, 16);
+		String sum = t.node("Add", List.of(swish, project));
+		String wide = conv(t, sum, 16, 32);
+		OnnxModel model = t.model(t.node("Relu", List.of(wide)));
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+
+		QuantizationResult.Layer first = layer(r, stem);
+		assertFalse(first.quantized(), first.reason());
+		assertTrue(first.reason().startsWith("the one-channel stem of the narrow stage the int8 model input feeds (6 ops up to '"
+				+ layer(r, sum).node() + "'") && first.reason().contains("computed in float with its float weights"), first.reason());
+		for (String op : List.of(swish, dw, relu, project, sum)) {
+			QuantizationResult.Layer l = layer(r, op);
+			assertFalse(l.quantized(), l.node() + ": " + l.reason());
+			assertTrue(l.reason().startsWith("part of the narrow stage the int8 model input feeds from the one-channel stem '" + first.node() + "'"),
+					l.reason());
+		}
+		assertTrue(layer(r, wide).quantized(), layer(r, wide).reason());
+
+		Node written = r.model().graph().nodes().stream().filter(n -> n.name().equals(first.node())).findFirst().orElseThrow();
+		assertEquals(DataType.FLOAT, r.model().graph().initializer(written.input(1)).dataType(), "the stem's float weights in the file");
+		assertEquals(1, r.model().graph().nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")
+				&& r.model().graph().producer(n.input(0)).map(p -> p.name().equals(layer(r, sum).node())).orElse(false)).count(),
+				"one QuantizeLinear where the wider Conv reads the stage");
+		List<String> ran = TinyGraph.ops(TinyGraph.laidOut(r.model()).getGraph());
+		assertEquals(1, ran.stream().filter(op -> op.endsWith("QLinearConv")).count(), "only the wider Conv on integers: " + ran);
+		assertTrue(ran.stream().noneMatch(op -> op.endsWith("QLinearAdd") || op.endsWith("QLinearMul")), "no lowered HardSwish: " + ran);
+		assertTrue(ran.contains("com.microsoft.nchwc.Conv"), "the float stage runs as ONNX Runtime's NCHWc Convs: " + ran);
+		OpRulesTest.assertRunsAsWritten(t, r);
+		OpRulesTest.assertWithinSteps(t, model, r);
+
+		QuantizationResult uint8Io = TinyGraph.quantize(model, Schemes.preset("fiq_uint8"), t.calibration(0, 1));
+		assertTrue(layer(uint8Io, stem).quantized() && layer(uint8Io, dw).quantized(),
+				"uint8 input codes are the activations' type: no DequantizeLinear starts an island, the stage stays integer, " + uint8Io.layers());
+	}
+}
