@@ -19,7 +19,8 @@ import org.quantrace.runner.Verification.Problem;
  * Dropout's two Constant inputs and two BatchNormalization: 15 nodes, 10 after. The log said "5 nodes removed or folded into a
  * neighbour (Appendix A), 2 constants folded", which reads as 7 gone where 15 - 10 is 5: the constants are two of the five. And a
  * model that arrives frozen (the converted CNN run again) had an Appendix A of a header and no row, a blank the template asks to
- * fill. Both logs verify clean: verify reads the new wording back.
+ * fill. Both logs verify clean: verify reads the new wording back. And "constant nodes: 2 Constant nodes of the main graph became
+ * initializers" sent the assessor looking for two initializers converted.onnx has not: the Dropout they fed took them along.
  */
 class AssessorConversionLogTest {
 
@@ -38,6 +39,9 @@ class AssessorConversionLogTest {
 		String md = Files.readString(trained.resolve("logs/PhIMT0002-cnn.md"));
 		assertTrue(md.contains(GRAPH), md);
 		assertFalse(md.contains("constants folded"), md);
+		// the Dropout's two Constant inputs went with it: converted.onnx has no initializer of theirs
+		assertTrue(md.contains("constant nodes: 2 Constant nodes of the main graph became initializers; 2 of them are not in the converted model: "
+				+ "only nodes removed or folded since read them"), md);
 		List<Problem> problems = Verification.verify(trained).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
