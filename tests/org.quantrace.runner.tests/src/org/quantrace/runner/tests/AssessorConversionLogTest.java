@@ -46,6 +46,16 @@ class AssessorConversionLogTest {
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
 
+	/** "Environment information" named the Java runtime by its vendor alone ("Eclipse Adoptium 25.0.3"); Appendix B says "Java 25.0.3 (Eclipse Adoptium)". */
+	@Test
+	void theEnvironmentNamesJavaAsTheAppendixDoes() throws IOException {
+		String md = Files.readString(trained.resolve("logs/PhIMT0002-cnn.md"));
+		java.util.regex.Matcher runtime = java.util.regex.Pattern.compile("\\| package \\| (Java [^|]+?) \\|").matcher(md);
+		assertTrue(runtime.find(), md);
+		assertTrue(md.matches("(?s).*\\| Environment information \\| [^|\n]*, \\d+ CPUs, " + java.util.regex.Pattern.quote(runtime.group(1))
+				+ ", ONNX Runtime CPU execution provider( \\||<br>).*"), md);
+	}
+
 	/** The constants' count edited in the Markdown alone, every hash recomputed: verify still reads the count and re-derives it. */
 	@Test
 	void anEditedConstantCountIsFound() {
