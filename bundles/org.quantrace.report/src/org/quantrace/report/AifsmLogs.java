@@ -178,18 +178,34 @@ public final class AifsmLogs {
 		}
 		b.addAll(DocumentFrame.closing(b, references));
 		b.add(new Heading(1, "", "Appendix A. Nodes removed or folded by the conversion", "removed-nodes", true));
-		b.add(new Grid("removed-nodes-table", null, List.of("node"), c.getRemovedNodes().stream().map(List::of).toList(), new int[] { 1 }, Set.of(), false));
+		if (c.getRemovedNodes().isEmpty()) {
+			// an empty table under the heading read as a blank the template asks to fill: the appendix says there is nothing
+			b.add(new Paragraph(NOTHING_REMOVED, Style.NORMAL));
+		} else {
+			b.add(new Grid("removed-nodes-table", null, List.of("node"), c.getRemovedNodes().stream().map(List::of).toList(), new int[] { 1 }, Set.of(), false));
+		}
 		b.add(new Heading(1, "", "Appendix B. Reproducibility", "reproducibility", true));
 		b.add(reproducibility(trace));
 		return new LogDocument("PhIMT0002", "PhIMT0002 Model Conversion Log: " + model, fileName("PhIMT0002", model), trace.getRunTime(), b);
 	}
 
-	/** What the conversion did to the graph: node counts before and after, what was removed or folded. */
+	/** Appendix A of a conversion that removed nothing. */
+	static final String NOTHING_REMOVED = "None: the conversion removed or folded no node of the verified model.";
+
+	/**
+	 * What the conversion did to the graph: node counts before and after, what was removed or folded. The folded constants are
+	 * some of the nodes removed (the example's Dropout ratio and mode), not more: "5 removed ..., 2 constants folded" was read as 7.
+	 */
 	static String graphChange(ConversionRecord c, String appendix) {
 		int removed = c.getRemovedNodes().size();
-		return "graph: " + c.getInput().getNodeCount() + " nodes in the verified model, " + c.getOutput().getNodeCount() + " after conversion; " + removed
-				+ " node" + (removed == 1 ? "" : "s") + " removed or folded into a neighbour (" + appendix + "), " + c.getFoldedConstants() + " constant"
-				+ (c.getFoldedConstants() == 1 ? "" : "s") + " folded";
+		String head = "graph: " + c.getInput().getNodeCount() + " nodes in the verified model, " + c.getOutput().getNodeCount() + " after conversion; ";
+		if (removed == 0) {
+			return head + "no node removed or folded (" + appendix + ")";
+		}
+		int constants = c.getFoldedConstants();
+		return head + removed + " node" + (removed == 1 ? "" : "s") + " removed or folded into a neighbour (" + appendix + "), "
+				+ (constants == 0 ? "none of them a constant" : constants + " of them " + (constants == 1 ? "a constant" : "constants"))
+				+ " (computable before any input arrives)";
 	}
 
 	static LogDocument optimizationLog(TemplateMapping mapping, TraceModel trace, String model, List<OptimizationRecord> optimizations) {

@@ -130,10 +130,13 @@ final class TraceAssembler {
 		}
 	}
 
-	/** One line for the logs' "environment information" rows. */
+	/**
+	 * One line for the logs' "environment information" rows. Java named as the reproducibility appendix names it ("Eclipse
+	 * Adoptium 25.0.3" named a vendor, not what it is a version of).
+	 */
 	static String environmentText(Environment e) {
-		return String.format(Locale.ROOT, "%s %s (%s), %d CPUs, %s %s, ONNX Runtime CPU execution provider", e.getOs(), e.getOsVersion(),
-				e.getArchitecture(), e.getCpuCount(), e.getJvmVendor(), e.getJvmVersion());
+		return String.format(Locale.ROOT, "%s %s (%s), %d CPUs, Java %s (%s), ONNX Runtime CPU execution provider", e.getOs(), e.getOsVersion(),
+				e.getArchitecture(), e.getCpuCount(), e.getJvmVersion(), e.getJvmVendor());
 	}
 
 	/**

@@ -78,6 +78,25 @@ final class ConstantFolder {
 		return folded;
 	}
 
+	/**
+	 * The main graph's "N Constant nodes ... became initializers" as the converted file holds them: a constant only a removed
+	 * node read (the example's Dropout ratio and mode) is gone with it, and the sentence alone sent an assessor looking for
+	 * initializers the file has not. Says how many of them the converted model no longer has.
+	 */
+	static void sayWhichLeft(OnnxModel source, OnnxModel converted, List<Rewrite> rewrites) {
+		Set<String> computed = new HashSet<>();
+		converted.graph().nodes().forEach(n -> computed.addAll(n.outputs()));
+		long gone = source.graph().nodes().stream().filter(n -> n.opType().equals("Constant") && !n.outputs().isEmpty()).map(n -> n.output(0))
+				.filter(o -> converted.graph().initializer(o) == null && !computed.contains(o)).count();
+		if (gone == 0) {
+			return;
+		}
+		rewrites.replaceAll(r -> r.kind().equals(Rewrite.CONSTANT_NODES) && r.made() && r.description().contains(" of the main graph became")
+				? new Rewrite(r.kind(), r.description() + "; " + gone + (gone == 1 ? " of them is" : " of them are")
+						+ " not in the converted model: only nodes removed or folded since read " + (gone == 1 ? "it" : "them"))
+				: r);
+	}
+
 	static String opCounts(Map<String, Integer> counts) {
 		List<String> parts = new ArrayList<>();
 		counts.forEach((op, c) -> parts.add(op + (c > 1 ? " x" + c : "")));

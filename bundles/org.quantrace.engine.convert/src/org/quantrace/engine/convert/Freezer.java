@@ -232,6 +232,7 @@ public final class Freezer {
 		}
 		removed.removeIf(written::contains);
 		overridableInitializers(model, rewrites);
+		ConstantFolder.sayWhichLeft(source, model, rewrites);
 		return new Rewritten(source, model, reference, eliminations, artifacts, removed, rewrites);
 	}
 

@@ -82,8 +82,8 @@ final class ConversionLogCheck {
 	}
 
 	/**
-	 * "graph: N nodes in the verified model, M after conversion; K removed or folded into a neighbour (Appendix A), C constants
-	 * folded". Appendix A's cells name the verified model's nodes as {@link Cells.Names} reads them, wherever the document broke
+	 * "graph: N nodes in the verified model, M after conversion; K nodes removed or folded into a neighbour (Appendix A), C of them
+	 * constants (...)" (or "no node removed or folded"). Appendix A's cells name the verified model's nodes as {@link Cells.Names} reads them, wherever the document broke
 	 * a long name ("/features /features.1/Dropout").
 	 */
 	private void graph(String at, LogReader.Table t, ModelFacts original, ModelFacts converted, List<String> cells, ConversionRecord c) {
@@ -115,14 +115,16 @@ final class ConversionLogCheck {
 		long foldedConstants = gone.stream().filter(n -> constant.contains(n.getName())).count();
 		boolean stated = false;
 		for (String line : OptimizationLogCheck.lines(t, t.find("Converter/model conversion script", 0))) {
-			Matcher m = Pattern.compile("^graph:(\\d+)nodesintheverifiedmodel,(\\d+)afterconversion;(\\d+)nodes?removedorfolded.*?,(\\d+)constants?folded").matcher(line);
+			// "K nodes removed or folded ..., C of them constants" / "..., none of them a constant" / "no node removed or folded"
+			Matcher m = Pattern.compile("^graph:(\\d+)nodesintheverifiedmodel,(\\d+)afterconversion;(?:(no)noderemovedorfolded|(\\d+)nodes?removedorfolded.*?,"
+					+ "(none|\\d+)ofthem(?:a)?constants?)").matcher(line);
 			if (m.find()) {
 				stated = true;
 				String w = at + "Converter/model conversion script, graph: ";
 				log.same(w + "nodes in the verified model", Integer.parseInt(m.group(1)), original.graph.getNodeCount());
 				log.same(w + "nodes after conversion", Integer.parseInt(m.group(2)), converted.graph.getNodeCount());
-				log.same(w + "removed or folded (Appendix A)", Integer.parseInt(m.group(3)), listed.size());
-				log.same(w + "constants folded", Integer.parseInt(m.group(4)), (int) foldedConstants);
+				log.same(w + "removed or folded (Appendix A)", m.group(3) != null ? 0 : Integer.parseInt(m.group(4)), listed.size());
+				log.same(w + "constants folded", m.group(3) != null || m.group(5).equals("none") ? 0 : Integer.parseInt(m.group(5)), (int) foldedConstants);
 			}
 		}
 		if (!stated) {
