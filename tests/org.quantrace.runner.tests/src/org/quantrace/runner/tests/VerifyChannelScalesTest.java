@@ -110,14 +110,19 @@ class VerifyChannelScalesTest {
 	}
 
 	private static int smallest(float[] v) {
-		int at = 0;
-		for (int i = 1; i < v.length; i++) {
+		return smallest(v, 0);
+	}
+
+	/** The index of the smallest of {@code v} from {@code from} on (VerifyLstmCodesTest: a backward direction's rows). */
+	static int smallest(float[] v, int from) {
+		int at = from;
+		for (int i = from + 1; i < v.length; i++) {
 			at = v[i] < v[at] ? i : at;
 		}
 		return at;
 	}
 
-	private static float max(float[] v) {
+	static float max(float[] v) {
 		float m = v[0];
 		for (float x : v) {
 			m = Math.max(m, x);

@@ -54,9 +54,9 @@ class VerifyLstmCodesTest {
 		TensorProto codes = initializer(g, lstm.getInput(1));
 		int rows = (int) codes.getDims(2);
 		assertEquals(2 * rows, scales.length, "W_scale [2, 4H]");
-		int row = smallest(scales, rows); // the backward direction's smallest scale: doubled, it stays below the largest, which the recorded range fixes
+		int row = VerifyChannelScalesTest.smallest(scales, rows); // the backward direction's smallest scale: doubled, it stays below the largest, which the recorded range fixes
 		int backward = row - rows;
-		assertTrue(2 * scales[row] < max(scales), "doubled, row " + row + " stays below the largest scale");
+		assertTrue(2 * scales[row] < VerifyChannelScalesTest.max(scales), "doubled, row " + row + " stays below the largest scale");
 		GraphProto.Builder edited = g.toBuilder();
 		replace(edited, lstm.getInput(8), t -> Tampering.times(t, row, 2));
 		replace(edited, lstm.getInput(1), t -> edited(t, 1, backward, v -> (byte) Math.rint(v / 2.0)));
@@ -123,23 +123,6 @@ class VerifyLstmCodesTest {
 
 	private static byte[] modelWith(Path model, GraphProto.Builder g) throws IOException {
 		return ModelProto.parseFrom(Files.readAllBytes(model)).toBuilder().setGraph(g).build().toByteArray();
-	}
-
-	/** The index of the smallest of {@code v} from {@code from} on. */
-	private static int smallest(float[] v, int from) {
-		int at = from;
-		for (int i = from; i < v.length; i++) {
-			at = v[i] < v[at] ? i : at;
-		}
-		return at;
-	}
-
-	private static float max(float[] v) {
-		float m = v[0];
-		for (float x : v) {
-			m = Math.max(m, x);
-		}
-		return m;
 	}
 
 	private static NodeProto quantizedLstm(Path model) throws IOException {
