@@ -204,6 +204,16 @@ final class TraceCheck implements DocumentCheck {
 					clamped.add(t.getNode(), facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), held);
 				}
 			}
+			boolean lstm = f.node(t.getNode()) != null && f.node(t.getNode()).getOpType().equals("DynamicQuantizeLSTM");
+			if (best.isEmpty() && lstm && t.getRole() == TensorRole.WEIGHT && input != null && input.value(t.getTensor()) != null) {
+				// an LSTM's codes are stored transposed, [dirs, in, 4H], as ONNX Runtime's kernel reads them (held.codes() is null)
+				String name = LstmCodes.codesOf(input.node(t.getNode()), f.node(t.getNode()), t.getTensor());
+				Tensor codes = name == null ? null : f.value(name);
+				String problem = codes == null ? "no W or R input of the layer reads it" : LstmCodes.check(facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), codes, held);
+				if (problem != null) {
+					found.add(new Mismatch(DOCUMENT, where + " codes of layer " + t.getNode(), "the float model's " + t.getTensor() + " quantized", problem));
+				}
+			}
 			if (best.isEmpty() && t.getRole() != TensorRole.BIAS) {
 				// a weight scale widened for the int32 bias is not the range's: the range gives the formula's in its place
 				Quantizations.Params own = t.getRole() == TensorRole.WEIGHT ? fits.unwidened(t.getNode(), held) : held;
@@ -211,9 +221,10 @@ final class TraceCheck implements DocumentCheck {
 				Tensor codes = own.codes() == null ? null : f.value(own.codes());
 				Ranges.check(DOCUMENT, where, t, codes == null || ranged != own ? ranged : WeightCodes.withoutEmptyChannels(codes, own), facts.reduce(), found);
 				// the range fixes the largest only; an LSTM's codes are stored transposed, its per-row scales held all the same
-				boolean lstm = f.node(t.getNode()) != null && f.node(t.getNode()).getOpType().equals("DynamicQuantizeLSTM");
+				// a bidirectional LSTM's row scales [2, 4H] pair with the float weight's rows taken over both directions
 				if (t.getRole() == TensorRole.WEIGHT && (codes != null || lstm) && input != null && input.value(t.getTensor()) != null) {
-					ChannelScales.check(DOCUMENT, where, facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), ranged, facts.reduce(), found);
+					Tensor floats = facts.repeats.computed(t.getTensor(), input.value(t.getTensor()));
+					ChannelScales.check(DOCUMENT, where, lstm ? LstmCodes.rows(floats, ranged) : floats, ranged, facts.reduce(), found);
 				}
 			}
 			// an embedding table read by Gather is stored as codes of the activations' type: the Gather moves them, and its

@@ -113,7 +113,7 @@ final class WeightCodes {
 		return null;
 	}
 
-	private static long min(DataType t) {
+	static long min(DataType t) {
 		return switch (t) {
 		case INT8 -> -128;
 		case INT16 -> -32768;
@@ -123,7 +123,7 @@ final class WeightCodes {
 		};
 	}
 
-	private static long max(DataType t) {
+	static long max(DataType t) {
 		return switch (t) {
 		case INT8 -> 127;
 		case UINT8 -> 255;

@@ -141,6 +141,28 @@ final class Tampering {
 		org.quantrace.runner.Outputs.writeAll(trace, out);
 	}
 
+	/**
+	 * The model {@code scheme}'s optimization wrote replaced by {@code bytes} (a run with no evaluation: no size figure to edit),
+	 * its hash and size in the trace (and in the configuration lines that name the hash), the trace then edited by
+	 * {@code edit}, every document and list made again ({@link #remadeFromTrace}).
+	 */
+	static void replacedOutput(Path out, String scheme, byte[] bytes, java.util.function.Consumer<org.quantrace.model.trace.OptimizationRecord> edit) {
+		try {
+			org.quantrace.model.trace.TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi"));
+			org.quantrace.model.trace.OptimizationRecord o = trace.getOptimizations().stream().filter(x -> scheme.equals(x.getScheme())).findFirst().orElseThrow();
+			Path file = out.resolve(o.getOutput().getPath());
+			Files.write(file, bytes);
+			String oldHash = o.getOutput().getSha256();
+			o.getOutput().setSha256(SafeFiles.sha256(file));
+			o.getOutput().setSizeBytes(Files.size(file));
+			o.getQuantization().getAdditionalConfiguration().forEach(p -> p.setValue(p.getValue().replace(oldHash, o.getOutput().getSha256())));
+			edit.accept(o);
+			remadeFromTrace(out, trace);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
 	/** {@code problems} name trace.xmi and hold a finding whose text contains every one of {@code what}. */
 	static void foundInTrace(List<Problem> problems, String... what) {
 		if (problems.stream().noneMatch(p -> p.file().equals("trace.xmi") && java.util.Arrays.stream(what).allMatch(p.what()::contains))) {
