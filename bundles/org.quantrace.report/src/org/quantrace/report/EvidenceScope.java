@@ -15,7 +15,7 @@ import java.util.List;
 public enum EvidenceScope {
 
 	MODEL_FILES(Kind.REDERIVED, "every file's SHA-256 against SHA256SUMS and the inventory; each model's size, header, parameter count, inputs and outputs and tensors by element type; of a model that arrived quantized, its form, quantized ops and layers on integer codes and in float"),
-	QUANTIZATION(Kind.REDERIVED, "each quantized tensor's type, scheme, granularity, scales and zero points and the range they follow from, every channel's scale of a per-channel weight from that channel's float weights, and an int32 bias's codes from its float bias less the correction recorded; each layer's precision; the parameters rewrites add"),
+	QUANTIZATION(Kind.REDERIVED, "each quantized tensor's type, scheme, granularity, scales and zero points and the range they follow from, every channel's scale of a per-channel weight from that channel's float weights, the integer weights' codes as the float weights quantized at their scales (an LSTM's row by row, each direction), and an int32 bias's codes from its float bias less the correction recorded; each layer's precision; the parameters rewrites add"),
 	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after"),
 	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe; quantize's automatic pre-processing where it declares no convert step (its settings, and its reason against the difference re-derived)"),
 	INPUTS(Kind.REDERIVED, "the recipe, models and data the run read, against their recorded SHA-256 (where they are readable)"),

@@ -77,9 +77,12 @@ class VerifyEvidenceScopeTest {
 				assertTrue(deep.contains(c), c + " runs under --deep and no entry re-derived only by --deep names it: " + deep);
 			}
 		}
-		assertTrue(Verification.CHECKED_BY.get(EvidenceScope.QUANTIZATION).contains("org.quantrace.runner.verify.ChannelScales"));
+		for (String check : List.of("ChannelScales", "WeightCodes", "LstmCodes")) {
+			assertTrue(Verification.CHECKED_BY.get(EvidenceScope.QUANTIZATION).contains("org.quantrace.runner.verify." + check), check);
+		}
 		String log = Tampering.read(VerifyDeclaredStepsTest.out().resolve("logs/PhIMT0003-cnn.md"));
-		for (String said : List.of("every channel's scale of a per-channel weight from that channel's float weights", "each recorded bias correction, measured again",
+		for (String said : List.of("every channel's scale of a per-channel weight from that channel's float weights",
+				"the integer weights' codes as the float weights quantized at their scales", "each recorded bias correction, measured again",
 				"each raised entropy threshold", "the KL threshold an entropy threshold was raised from")) {
 			assertTrue(log.contains(said), "PhIMT0003 lacks: " + said);
 		}
