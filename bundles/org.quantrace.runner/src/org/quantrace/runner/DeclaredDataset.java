@@ -64,13 +64,11 @@ record DeclaredDataset(DatasetDeclaration declaration, Dataset base) implements 
 
 	@Override
 	public Dataset limit(int n) {
-		Dataset cut = base.limit(n);
-		return cut == base ? this : new DeclaredDataset(declaration, cut);
+		return rewrapped(base.limit(n), d -> new DeclaredDataset(declaration, d));
 	}
 
 	@Override
 	public Dataset named(String name) {
-		Dataset renamed = base.named(name);
-		return renamed == base ? this : new DeclaredDataset(declaration, renamed);
+		return rewrapped(base.named(name), d -> new DeclaredDataset(declaration, d));
 	}
 }

@@ -105,14 +105,12 @@ public final class Preprocessing {
 
 		@Override
 		public Dataset limit(int n) {
-			Dataset cut = base.limit(n);
-			return cut == base ? this : new WatchedData(cut, unreadable);
+			return rewrapped(base.limit(n), d -> new WatchedData(d, unreadable));
 		}
 
 		@Override
 		public Dataset named(String name) {
-			Dataset renamed = base.named(name);
-			return renamed == base ? this : new WatchedData(renamed, unreadable);
+			return rewrapped(base.named(name), d -> new WatchedData(d, unreadable));
 		}
 	}
 

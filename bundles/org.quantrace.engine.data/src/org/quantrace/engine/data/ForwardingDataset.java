@@ -12,6 +12,14 @@ public interface ForwardingDataset extends Dataset {
 	/** The wrapped dataset. */
 	Dataset base();
 
+	/**
+	 * {@code changed} (the base cut or renamed) wrapped as this wraps its base by {@code wrap}, or this when the base gave
+	 * itself back: for wrappers whose limit and name views keep what they add (a declaration, a record of refused reads).
+	 */
+	default Dataset rewrapped(Dataset changed, java.util.function.Function<Dataset, Dataset> wrap) {
+		return changed == base() ? this : wrap.apply(changed);
+	}
+
 	@Override
 	default String name() {
 		return base().name();
