@@ -42,21 +42,28 @@ final class EntropyRaiseRecheck {
 	private record Raise(String tensor, double kl, double percent, double limitPercent, double raised) {
 	}
 
-	/** A tensor's non-zero values counted: their number, the largest magnitude, and how many lie beyond each threshold asked. */
+	/**
+	 * The thresholds a raise is counted at, a histogram bin of {@code bin} (and half the printed figure's last digit) around
+	 * each statement: T further out and further in, R above, and one bin below the next lower bin edge.
+	 */
+	private record Edges(double klOut, double klIn, double raisedAbove, double raisedBelow) {
+		static Edges of(Raise r, double bin) {
+			return new Edges(r.kl() + margin(r.kl(), bin), r.kl() - margin(r.kl(), bin), r.raised() + margin(r.raised(), bin),
+					r.raised() - bin - margin(r.raised(), bin));
+		}
+
+		double[] all() {
+			return new double[] { klOut, klIn, raisedAbove, raisedBelow };
+		}
+	}
+
+	/** A tensor's non-zero values counted: their number, the largest magnitude, and how many lie beyond each of its {@link Edges}. */
 	private static final class Counts {
 		long nonZero;
 		double top;
+		Edges edges;
 		double[] thresholds = new double[0];
-		long[] beyond = new long[0];
-
-		long beyond(double threshold) {
-			for (int i = 0; i < thresholds.length; i++) {
-				if (thresholds[i] == threshold) {
-					return beyond[i];
-				}
-			}
-			throw new IllegalStateException("not counted: " + threshold);
-		}
+		long[] beyond = new long[4]; // in the order of Edges.all
 	}
 
 	private EntropyRaiseRecheck() {
@@ -138,10 +145,8 @@ final class EntropyRaiseRecheck {
 		});
 		raises.forEach((t, r) -> {
 			Counts c = counts.get(t);
-			double bin = c.top / bins;
-			c.thresholds = new double[] { r.kl() + margin(r.kl(), bin), r.kl() - margin(r.kl(), bin), r.raised() + margin(r.raised(), bin),
-					r.raised() - bin - margin(r.raised(), bin) };
-			c.beyond = new long[c.thresholds.length];
+			c.edges = Edges.of(r, c.top / bins);
+			c.thresholds = c.edges.all();
 		});
 		InnerTensors.visit(floats, floats, raises.keySet(), calibration.data(), calibration.model(), (tensor, shape, values) -> {
 			Counts c = counts.get(tensor);
@@ -161,8 +166,8 @@ final class EntropyRaiseRecheck {
 			found.add(new Mismatch(DOCUMENT, where + " limit", r.limitPercent() + " %", String.format(Locale.ROOT, "%.2f %% (the rule)", 100 * LIMIT)));
 		}
 		// P: between the shares beyond T one bin out and one bin in, widened by the last printed digit of P
-		double atMost = 100.0 * c.beyond(r.kl() - margin(r.kl(), bin)) / c.nonZero;
-		double atLeast = 100.0 * c.beyond(r.kl() + margin(r.kl(), bin)) / c.nonZero;
+		double atMost = 100.0 * c.beyond[1] / c.nonZero; // beyond klIn
+		double atLeast = 100.0 * c.beyond[0] / c.nonZero; // beyond klOut
 		double digit = lastDigit(r.percent(), 3);
 		if (r.percent() + digit < atLeast || r.percent() - digit > atMost || r.percent() <= 100 * LIMIT) {
 			found.add(new Mismatch(DOCUMENT, where + " share saturated at the KL threshold " + r.kl(), r.percent() + " %", String.format(Locale.ROOT,
@@ -171,10 +176,10 @@ final class EntropyRaiseRecheck {
 		}
 		// R: the least bin edge beyond which at most LIMIT of the values lie (as many as floor(n · LIMIT) values)
 		long allowed = (long) Math.floor(c.nonZero * LIMIT + 1e-6);
-		double above = r.raised() + margin(r.raised(), bin);
-		double below = r.raised() - bin - margin(r.raised(), bin);
-		long beyondRaised = c.beyond(above);
-		long beyondLower = c.beyond(below);
+		double above = c.edges.raisedAbove();
+		double below = c.edges.raisedBelow();
+		long beyondRaised = c.beyond[2];
+		long beyondLower = c.beyond[3];
 		if (beyondRaised > allowed || beyondLower <= allowed) {
 			found.add(new Mismatch(DOCUMENT, where + " raised threshold", r.raised() + String.format(Locale.ROOT, ", the least threshold saturating at most %.2f", 100 * LIMIT)
 					+ " % of the non-zero values", String.format(Locale.ROOT, "%d of its %d non-zero calibration values beyond %.4g (a"

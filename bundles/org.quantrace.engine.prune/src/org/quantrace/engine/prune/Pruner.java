@@ -84,7 +84,9 @@ public final class Pruner {
 				continue;
 			}
 			long nonZeroAfter = spec.pattern() == PruningPattern.CHANNEL ? a.parameters() : a.nonZero();
-			int[] ch = channels.getOrDefault(b.layer(), followed(source.graph(), g, b.layer()));
+			// a layer's own channels, or those it lost with the layer it reads (channel pruning only: the others keep every filter)
+			int[] ch = channels.containsKey(b.layer()) ? channels.get(b.layer())
+					: spec.pattern() == PruningPattern.CHANNEL ? followed(source.graph(), g, b.layer()) : new int[] { -1, -1 };
 			long flopsAfter = spec.pattern() == PruningPattern.CHANNEL ? a.flops() : a.sparseFlops();
 			report.add(new PruningResult.Layer(b.layer(), b.opType(), b.parameters(), nonZeroAfter, 1 - nonZeroAfter / (double) b.parameters(),
 					b.flops(), flopsAfter, ch[0], ch[1]));

@@ -1,8 +1,11 @@
 package org.quantrace.engine.quantize;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.onnx.DataType;
@@ -34,18 +37,23 @@ final class NarrowStage {
 		if (stem == null) {
 			return List.of();
 		}
-		List<Node> stage = new ArrayList<>(List.of(stem));
+		// forward from the stem through the readers of what the stage computes (one index of the readers, then only the stage's
+		// neighbours asked), not every node asked again until nothing joins: the op table asks once per Conv and element-wise op
+		Map<String, List<Node>> readersOf = new HashMap<>();
+		g.nodes().forEach(n -> n.inputs().forEach(t -> readersOf.computeIfAbsent(t, k -> new ArrayList<>()).add(n)));
+		Set<Node> members = new HashSet<>(List.of(stem));
 		Set<String> computed = new HashSet<>(stem.outputs());
-		for (boolean grew = true; grew;) { // an Add joins once both its inputs have
-			grew = false;
-			for (Node n : g.nodes()) {
-				if (!stage.contains(n) && joins(g, n, computed)) {
-					stage.add(n);
-					computed.addAll(n.outputs());
-					grew = true;
-				}
+		ArrayDeque<Node> readers = new ArrayDeque<>();
+		stem.outputs().forEach(t -> readers.addAll(readersOf.getOrDefault(t, List.of())));
+		while (!readers.isEmpty()) {
+			Node n = readers.poll();
+			if (!members.contains(n) && joins(g, n, computed)) { // an Add joins once both its inputs have: it is asked again then
+				members.add(n);
+				computed.addAll(n.outputs());
+				n.outputs().forEach(t -> readers.addAll(readersOf.getOrDefault(t, List.of())));
 			}
 		}
+		List<Node> stage = g.nodes().stream().filter(members::contains).toList(); // graph order, the stem first
 		return stage.stream().skip(1).anyMatch(n -> n.opType().equals("Conv")) ? stage : List.of();
 	}
 

@@ -204,12 +204,16 @@ final class TraceCheck implements DocumentCheck {
 					clamped.add(t.getNode(), facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), held);
 				}
 			}
-			boolean lstm = f.node(t.getNode()) != null && f.node(t.getNode()).getOpType().equals("DynamicQuantizeLSTM");
-			if (best.isEmpty() && lstm && t.getRole() == TensorRole.WEIGHT && input != null && input.value(t.getTensor()) != null) {
+			var quantizedNode = f.node(t.getNode());
+			boolean lstm = quantizedNode != null && quantizedNode.getOpType().equals("DynamicQuantizeLSTM");
+			// the float weight as the float model computes it, for the codes' and the channels' checks below (once per tensor)
+			Tensor floatWeight = t.getRole() != TensorRole.WEIGHT || input == null || input.value(t.getTensor()) == null ? null
+					: facts.repeats.computed(t.getTensor(), input.value(t.getTensor()));
+			if (best.isEmpty() && lstm && floatWeight != null) {
 				// an LSTM's codes are stored transposed, [dirs, in, 4H], as ONNX Runtime's kernel reads them (held.codes() is null)
-				String name = LstmCodes.codesOf(input.node(t.getNode()), f.node(t.getNode()), t.getTensor());
+				String name = LstmCodes.codesOf(input.node(t.getNode()), quantizedNode, t.getTensor());
 				Tensor codes = name == null ? null : f.value(name);
-				String problem = codes == null ? "no W or R input of the layer reads it" : LstmCodes.check(facts.repeats.computed(t.getTensor(), input.value(t.getTensor())), codes, held);
+				String problem = codes == null ? "no W or R input of the layer reads it" : LstmCodes.check(floatWeight, codes, held);
 				if (problem != null) {
 					found.add(new Mismatch(DOCUMENT, where + " codes of layer " + t.getNode(), "the float model's " + t.getTensor() + " quantized", problem));
 				}
@@ -222,9 +226,8 @@ final class TraceCheck implements DocumentCheck {
 				Ranges.check(DOCUMENT, where, t, codes == null || ranged != own ? ranged : WeightCodes.withoutEmptyChannels(codes, own), facts.reduce(), found);
 				// the range fixes the largest only; an LSTM's codes are stored transposed, its per-row scales held all the same
 				// a bidirectional LSTM's row scales [2, 4H] pair with the float weight's rows taken over both directions
-				if (t.getRole() == TensorRole.WEIGHT && (codes != null || lstm) && input != null && input.value(t.getTensor()) != null) {
-					Tensor floats = facts.repeats.computed(t.getTensor(), input.value(t.getTensor()));
-					ChannelScales.check(DOCUMENT, where, lstm ? LstmCodes.rows(floats, ranged) : floats, ranged, facts.reduce(), found);
+				if (floatWeight != null && (codes != null || lstm)) {
+					ChannelScales.check(DOCUMENT, where, lstm ? LstmCodes.rows(floatWeight, ranged) : floatWeight, ranged, facts.reduce(), found);
 				}
 			}
 			// an embedding table read by Gather is stored as codes of the activations' type: the Gather moves them, and its
