@@ -70,6 +70,12 @@ final class FloatStages {
 		return c;
 	}
 
+	/** The output channels of weighted layer {@code layer} as {@code m} holds it; -1 when it holds no such layer. */
+	static long outputChannels(ModelFacts m, String layer) {
+		NodeProto n = weighted(m, layer);
+		return n == null ? -1 : outputChannels(m, n);
+	}
+
 	/** Output channels: a Conv's filters, a dense layer's output columns. */
 	private static long outputChannels(ModelFacts m, NodeProto n) {
 		long[] d = m.value(n.getInput(1)).dims();

@@ -38,6 +38,7 @@ final class TraceStages {
 				ModelFacts[] m = models(e, model, ArtifactKind.PRUNED, found);
 				if (m != null) {
 					pruning(o, m, found);
+					PruningStatements.check(o, m[0], m[1], found);
 				}
 			}
 			if (o.getFactorization() != null) {
