@@ -210,7 +210,7 @@ final class OptimizationRows {
 			if (scales.size() > c.getValue().size()) { // per-channel: summarised
 				List<Double> sorted = original.stream().sorted().toList();
 				int added = scales.size() - original.size();
-				l.add(c.getKey() + ": " + c.getValue().size() + " tensors, " + scales.size() + " scales"
+				l.add(c.getKey() + ": " + LogValues.count(c.getValue().size(), "tensor") + ", " + scales.size() + " scales"
 						+ (added > 0 ? " (" + added + " of channels added as zeros, left out here)" : "") + ": min " + LogValues.brief(sorted.get(0)) + ", median "
 						+ LogValues.brief(median(sorted)) + ", max " + LogValues.brief(sorted.get(sorted.size() - 1)) + (appendix == null ? "" : "; every value in " + appendix));
 			} else if (scales.size() == 1) {
@@ -285,7 +285,7 @@ final class OptimizationRows {
 			if (c.getKey().equals("inputs") || c.getKey().equals("outputs")) {
 				continue;
 			}
-			l.add(c.getKey() + ": " + distinct(c.getValue(), OptimizationRows::type) + " (" + c.getValue().size() + " tensors)");
+			l.add(c.getKey() + ": " + distinct(c.getValue(), OptimizationRows::type) + " (" + LogValues.count(c.getValue().size(), "tensor") + ")");
 		}
 		if (form.anyDynamic()) {
 			if (drq) { // not under full-integer: the biases of its integer layers are int32

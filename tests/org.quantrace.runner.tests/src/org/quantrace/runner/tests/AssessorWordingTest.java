@@ -88,6 +88,28 @@ class AssessorWordingTest {
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
 
+	/** drq with every layer but classifier.1 excluded: one weight tensor was "1 tensors" in two rows. */
+	@Test
+	void oneTensorIsOneTensor() throws IOException {
+		Path dir = Runs.exampleCopy("assessor-one-tensor");
+		String recipe = Runs.exampleRecipe(dir, "cnn", "model/fashion_cnn_trained.onnx", "one_layer").lines().filter(l -> !l.trim().startsWith("debug "))
+				.reduce("", (a, b) -> a + b + "\n").replace("recipe fashion_cnn", """
+						quantize one_layer extends drq {
+							exclude op Conv
+							exclude "/classifier/classifier.4/Gemm"
+						}
+
+						recipe fashion_cnn""");
+		Path one = dir.resolve("out");
+		assertEquals(0, Runs.run(Runs.recipe(dir, "one.qr", recipe), one).exitCode());
+		String table = table(Files.readString(one.resolve("logs/PhIMT0003-cnn.md")), "OPT-FASHION-CNN-1/cnn/one_layer");
+		assertTrue(table.contains("weights: int8 (1 tensor)<br>"), table);
+		assertTrue(table.contains("<br>weights: 1 tensor, "), table);
+		assertFalse(table.contains("1 tensors"), table);
+		List<Problem> problems = Verification.verify(one).problems();
+		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
 	private static String md(String log) throws IOException {
 		return Files.readString(out.resolve("logs/" + log + "-cnn.md"));
 	}
