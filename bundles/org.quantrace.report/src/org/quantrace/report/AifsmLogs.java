@@ -182,7 +182,7 @@ public final class AifsmLogs {
 			// an empty table under the heading read as a blank the template asks to fill: the appendix says there is nothing
 			b.add(new Paragraph(NOTHING_REMOVED, Style.NORMAL));
 		} else {
-			b.add(new Grid("removed-nodes-table", null, List.of("node"), c.getRemovedNodes().stream().map(List::of).toList(), new int[] { 1 }, Set.of(), false));
+			b.add(new Grid("removed-nodes-table", null, List.of("node", "why"), RemovedNodeReasons.rows(c), new int[] { 2, 3 }, Set.of(), false));
 		}
 		b.add(new Heading(1, "", "Appendix B. Reproducibility", "reproducibility", true));
 		b.add(reproducibility(trace));
@@ -282,6 +282,7 @@ public final class AifsmLogs {
 			String anchor = "optimization-" + LogValues.slug(o.getScheme()) + "-tensors";
 			b.add(new Heading(1, "", tensorsAppendix.get(o) + ". Quantization parameters per tensor, " + o.getScheme(), anchor, true));
 			b.add(tensors(anchor + "-table", o, tensorsAppendix.get(o), listed));
+			SharedTensorRows.notes(o.getQuantization().getTensors()).forEach(note -> b.add(new Paragraph(note, Style.NORMAL)));
 		}
 		if (layersAppendix != null) {
 			b.add(new Heading(1, "", layersAppendix + ". Quantization per layer", "layers", true));

@@ -73,7 +73,8 @@ final class OptimizationRows {
 		if (drq || c == null) {
 			return List.of(form.anyDynamic()
 					? "none offline: the " + LogValues.count(form.dynamic().size(), "layer") + " with dynamic kernels "
-							+ (form.dynamic().size() == 1 ? "quantizes its input" : "quantize their inputs") + " at run time, each from its own range ("
+							// "each" of one layer read as if there were several
+							+ (form.dynamic().size() == 1 ? "quantizes its input at run time from its own range (" : "quantize their inputs at run time, each from its own range (")
 							+ String.join(", ", form.runTimeQuantizers()) + ")"
 					: "none: no activation is quantized (every layer computes in float32 from int8 weights dequantized when the model is loaded)");
 		}
@@ -209,7 +210,7 @@ final class OptimizationRows {
 			if (scales.size() > c.getValue().size()) { // per-channel: summarised
 				List<Double> sorted = original.stream().sorted().toList();
 				int added = scales.size() - original.size();
-				l.add(c.getKey() + ": " + c.getValue().size() + " tensors, " + scales.size() + " scales"
+				l.add(c.getKey() + ": " + LogValues.count(c.getValue().size(), "tensor") + ", " + scales.size() + " scales"
 						+ (added > 0 ? " (" + added + " of channels added as zeros, left out here)" : "") + ": min " + LogValues.brief(sorted.get(0)) + ", median "
 						+ LogValues.brief(median(sorted)) + ", max " + LogValues.brief(sorted.get(sorted.size() - 1)) + (appendix == null ? "" : "; every value in " + appendix));
 			} else if (scales.size() == 1) {
@@ -284,7 +285,7 @@ final class OptimizationRows {
 			if (c.getKey().equals("inputs") || c.getKey().equals("outputs")) {
 				continue;
 			}
-			l.add(c.getKey() + ": " + distinct(c.getValue(), OptimizationRows::type) + " (" + c.getValue().size() + " tensors)");
+			l.add(c.getKey() + ": " + distinct(c.getValue(), OptimizationRows::type) + " (" + LogValues.count(c.getValue().size(), "tensor") + ")");
 		}
 		if (form.anyDynamic()) {
 			if (drq) { // not under full-integer: the biases of its integer layers are int32
@@ -414,11 +415,33 @@ final class OptimizationRows {
 		return l;
 	}
 
+	/**
+	 * "weights by axis: axis 0: features.0.weight (/features/features.0/Conv), ...; axis 1: fc.weight (/fc/Gemm)": a class
+	 * quantized per channel on more than one axis (a MatMulInteger's weight is stored [in, out], its channels on axis 1) said
+	 * "per-channel (axis 0) / per-channel (axis 1)", and the assessor had to find in the appendix which tensor had which.
+	 * Null where every per-channel tensor of the class shares its axis.
+	 */
+	private static String axesByTensor(String tensorClass, List<TensorQuantizationRecord> ts) {
+		Map<Integer, List<String>> byAxis = new java.util.TreeMap<>();
+		ts.stream().filter(t -> t.getGranularity() == Granularity.PER_CHANNEL)
+				.forEach(t -> byAxis.computeIfAbsent(t.getAxis(), a -> new ArrayList<>()).add(t.getTensor() + (t.getNode() == null ? "" : " (" + t.getNode() + ")")));
+		if (byAxis.size() < 2) {
+			return null;
+		}
+		List<String> parts = new ArrayList<>();
+		byAxis.forEach((axis, names) -> parts.add("axis " + axis + ": " + String.join(", ", names)));
+		return tensorClass + " by axis: " + String.join("; ", parts);
+	}
+
 	private static List<String> granularity(QuantizationRecord q, ModelArtifact output, boolean dynamic, String appendix) {
 		List<String> l = new ArrayList<>();
 		for (Map.Entry<String, List<TensorQuantizationRecord>> c : classes(q).entrySet()) {
 			l.add(c.getKey() + ": " + distinct(c.getValue(), t -> (t.getGranularity() == Granularity.PER_CHANNEL ? "per-channel (axis " + t.getAxis() + ")"
 					: "per-tensor") + (floatIo(output, t) ? AifsmLogs.insideTheModel(t.getRole()) : "")));
+			String axes = axesByTensor(c.getKey(), c.getValue());
+			if (axes != null) {
+				l.add(axes);
+			}
 		}
 		if (dynamic) {
 			l.add("activations: per-tensor, at run time");

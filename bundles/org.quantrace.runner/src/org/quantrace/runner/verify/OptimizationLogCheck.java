@@ -302,7 +302,7 @@ final class OptimizationLogCheck {
 
 		/** "weights: 4 tensors, 122 scales: min a, median b, max c" and "activations: 6 scales from a to b", "inputs: 1 scale: a". */
 		private void summary(String where, String line) {
-			Matcher many = Pattern.compile("^" + CLASS + ":(\\d+)tensors,(\\d+)scales(?:\\((\\d+)ofchannelsaddedaszeros,leftouthere\\))?:min(" + N + "),median(" + N
+			Matcher many = Pattern.compile("^" + CLASS + ":(\\d+)tensors?,(\\d+)scales(?:\\((\\d+)ofchannelsaddedaszeros,leftouthere\\))?:min(" + N + "),median(" + N
 					+ "),max(" + N + ")").matcher(line);
 			Matcher range = Pattern.compile("^" + CLASS + ":(\\d+)scalesfrom(" + N + ")to(" + N + ")").matcher(line);
 			Matcher one = Pattern.compile("^" + CLASS + ":1scale:(" + N + ")").matcher(line);
@@ -339,7 +339,7 @@ final class OptimizationLogCheck {
 		private void precision() {
 			String where = at + "Quantization precision, ";
 			List<String> lines = row("Quantization precision");
-			Pattern classLine = Pattern.compile("^" + CLASS + ":([a-z0-9/]+)\\((\\d+)tensors\\)$");
+			Pattern classLine = Pattern.compile("^" + CLASS + ":([a-z0-9/]+)\\((\\d+)tensors?\\)$");
 			Pattern io = Pattern.compile("^(input|output)'(.+)':([a-z0-9]+)(?:,s=(" + N + "),z=(-?\\d+))?$");
 			for (String line : lines) {
 				Matcher c = classLine.matcher(line);

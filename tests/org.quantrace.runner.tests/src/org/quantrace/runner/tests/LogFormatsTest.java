@@ -319,7 +319,7 @@ class LogFormatsTest {
 	}
 
 	/** A log's text as its format holds it (DOCX and PDF extracted), whitespace collapsed. */
-	private static String text(Path file) throws IOException {
+	static String text(Path file) throws IOException {
 		String name = file.getFileName().toString();
 		return words(name.endsWith(".docx") ? docx(file) : name.endsWith(".pdf") ? pdf(file) : Files.readString(file));
 	}
