@@ -141,6 +141,20 @@ final class TinyGraph {
 		return name;
 	}
 
+	/** A bool constant of shape {@code dims} (row-major {@code values}: an attention mask). */
+	String bools(long[] dims, boolean... values) {
+		String name = "b" + (names++);
+		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(9);
+		for (long d : dims) {
+			t.addDims(d);
+		}
+		for (boolean v : values) {
+			t.addInt32Data(v ? 1 : 0);
+		}
+		g.addInitializer(t);
+		return name;
+	}
+
 	/** A scalar bool constant (a Dropout's training_mode). */
 	String bool(boolean value) {
 		String name = "b" + (names++);
