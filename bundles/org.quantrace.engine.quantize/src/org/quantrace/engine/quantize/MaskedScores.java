@@ -12,10 +12,10 @@ import org.quantrace.engine.onnx.Tensor;
 
 /**
  * Attention scores masked by {@code Where(mask, scores, fill)} with a fill far below any score (the reference GAT's −9e15, a
- * causal mask's −1e9 or −inf) before a Softmax. In float, the Softmax's exp of a masked entry lands below float's normal range:
- * MLAS clamps its argument at about −103.9 and returns a denormal, and x86 computes with denormals many times slower; round
- * 27's gat (tests/data/wild/README.md, speed31) spent most of its CPU time in its two Softmaxes, fp32 as int8, and ran 2x faster
- * in float with the fill −60 instead. ONNX Runtime's QLinearSoftmax reads its exps from a table of the 256 codes, so masked
+ * causal mask's −1e9 or −inf) before a Softmax. In float, the Softmax's exp of a masked entry lands below float's normal range
+ * (ln(FLT_MIN) = −87.3), a denormal, which x86 computes many times slower: round 27's gat (tests/data/wild/README.md, speed31)
+ * spent most of its CPU time in its two Softmaxes, fp32 as int8; its fp32 model took 0.46-0.51x the CPU time with the fill −60
+ * instead of −9e15, and 5.1-5.7x with −90. ONNX Runtime's QLinearSoftmax reads its exps from a table of the 256 codes, so masked
  * entries cost what the others do: the integer Softmax is kept for these ({@link OpRules}' Softmax rule), its input the Where's
  * output quantized.
  * <p>
