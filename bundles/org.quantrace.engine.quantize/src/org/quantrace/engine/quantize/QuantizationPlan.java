@@ -1059,15 +1059,17 @@ public final class QuantizationPlan {
 				floatNode(n, index, "its inputs are not quantized, so the " + n.opType() + " stays float");
 				return;
 			}
-			// a MatMul of two activations is worth a QuantizeLinear on one float input (its MACs); other ops stay in the float island
+			// a MatMul of two activations is worth a QuantizeLinear on one float input (its MACs), a Softmax of masked scores one on
+			// its input (MaskedScores: the float one computes denormals); other ops stay in the float island
 			boolean matMul = n.opType().equals("MatMul");
+			boolean masked = a.precision().bits() == 8 && MaskedScores.mask(n) != null;
 			for (String in : data) {
-				if (!available(in) && (!matMul || data.stream().noneMatch(this::available))) {
+				if (!available(in) && !masked && (!matMul || data.stream().noneMatch(this::available))) {
 					floatNode(n, index, inputFloatReason(n, in));
 					return;
 				}
 			}
-			quantized(n, index, Kind.COMPUTE, null, a, kernelPrefix(n, rule, a, null) + rule.kernelText(a.precision()));
+			quantized(n, index, Kind.COMPUTE, null, a, kernelPrefix(n, rule, a, null) + rule.kernelText(a.precision()) + (masked ? ": " + MaskedScores.reason(n) : ""));
 		}
 
 		void clamp(Node n, int index, OpRule rule) {

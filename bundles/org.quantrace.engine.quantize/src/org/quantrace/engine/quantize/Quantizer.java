@@ -332,10 +332,17 @@ public final class Quantizer {
 			List<QuantizationPlan> all = new ArrayList<>(branches);
 			all.add(0, plan);
 			Map<String, String> silus = SiluRanges.products(all);
+			Map<String, String> masked = MaskedScores.of(all);
+			Set<String> scores = new LinkedHashSet<>(masked.values());
+			scores.removeAll(observe);
+			observe.addAll(scores);
+			Set<String> ownRanges = new LinkedHashSet<>(silus.keySet());
+			ownRanges.addAll(masked.keySet());
 			OnnxModel planned = spec.biasCorrection() ? model.copy() : null; // the float reference of bias correction, as planned
 			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
-			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, silus.keySet(), calibration, types, progress);
+			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, ownRanges, calibration, types, progress);
 			calibrated = SiluRanges.withImages(calibrated, silus);
+			calibrated = MaskedScores.withMargins(calibrated, masked, scores);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();
 			// innermost branches first: writing a graph rewires the readers of its tensors in the graphs it encloses

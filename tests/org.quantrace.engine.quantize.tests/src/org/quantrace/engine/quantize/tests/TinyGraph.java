@@ -101,16 +101,25 @@ final class TinyGraph {
 	}
 
 	String floats(float[] values, long... dims) {
-		String name = "c" + (names++);
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(1);
-		for (long d : dims) {
-			t.addDims(d);
-		}
+		TensorProto.Builder t = tensor("c", 1, dims);
 		for (float f : values) {
 			t.addFloatData(f);
 		}
+		return add(t);
+	}
+
+	/** An initializer named {@code prefix} and the next number, of ONNX element type {@code type} and shape {@code dims}, without values. */
+	private TensorProto.Builder tensor(String prefix, int type, long... dims) {
+		TensorProto.Builder t = TensorProto.newBuilder().setName(prefix + (names++)).setDataType(type);
+		for (long d : dims) {
+			t.addDims(d);
+		}
+		return t;
+	}
+
+	private String add(TensorProto.Builder t) {
 		g.addInitializer(t);
-		return name;
+		return t.getName();
 	}
 
 	String longs(long... values) {
@@ -132,13 +141,16 @@ final class TinyGraph {
 
 	/** A bool constant of shape [1, n, 1, 1] (one per channel). */
 	String bools(boolean... values) {
-		String name = "b" + (names++);
-		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(9).addDims(1).addDims(values.length).addDims(1).addDims(1);
+		return bools(new long[] { 1, values.length, 1, 1 }, values);
+	}
+
+	/** A bool constant of shape {@code dims} (row-major {@code values}: an attention mask). */
+	String bools(long[] dims, boolean... values) {
+		TensorProto.Builder t = tensor("b", 9, dims);
 		for (boolean v : values) {
 			t.addInt32Data(v ? 1 : 0);
 		}
-		g.addInitializer(t);
-		return name;
+		return add(t);
 	}
 
 	/** A scalar bool constant (a Dropout's training_mode). */

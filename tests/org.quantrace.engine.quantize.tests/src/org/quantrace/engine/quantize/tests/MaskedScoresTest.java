@@ -1,0 +1,73 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizedTensor;
+import org.quantrace.engine.quantize.Schemes;
+
+/**
+ * Graph attention as round 27's gat writes it: scores from a float op (there LeakyRelu of a float sum), masked by
+ * Where(adjacency, scores, −9e15), Softmax, then the weights times the values. The float Softmax computes the exp of every
+ * masked entry as a denormal, many times slower; QLinearSoftmax reads a table of the codes. So that Softmax runs on integers,
+ * the scores quantized over their own range widened 16 below, where the fill saturates; a Softmax over scores masked with a
+ * fill whose exp is a normal float stays float (tests/data/wild/README.md, speed31).
+ */
+class MaskedScoresTest {
+
+	private static final int NODES = 16;
+
+	/** x [N, 16, 16] → Elu(x · W) as the scores → Where(band, scores, fill) → Softmax → · (x · V); returns the graph's output. */
+	private static String attention(TinyGraph t, float fill) {
+		String scores = t.node("Elu", List.of(t.node("MatMul", List.of("x", t.weight(0.5, NODES, NODES)))));
+		boolean[] band = new boolean[NODES * NODES];
+		for (int i = 0; i < NODES; i++) {
+			for (int j = 0; j < NODES; j++) {
+				band[i * NODES + j] = Math.abs(i - j) <= 1;
+			}
+		}
+		String masked = t.node("Where", List.of(t.bools(new long[] { NODES, NODES }, band), scores, t.scalar(fill)));
+		String weights = t.node("Softmax", List.of(masked), TinyGraph.attr("axis", -1L));
+		return t.node("MatMul", List.of(weights, t.node("MatMul", List.of("x", t.weight(0.5, NODES, 8)))));
+	}
+
+	private static QuantizationResult.Layer layer(QuantizationResult r, String op) {
+		return r.layers().stream().filter(l -> l.opType().equals(op)).findFirst().orElseThrow();
+	}
+
+	@Test
+	void aSoftmaxOfScoresMaskedFarBelowRunsOnCodesWithTheFillSaturated() {
+		TinyGraph t = new TinyGraph(NODES, NODES);
+		OnnxModel model = t.model(attention(t, -9e15f));
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+
+		QuantizationResult.Layer softmax = layer(r, "Softmax");
+		assertTrue(softmax.quantized(), softmax.reason());
+		assertTrue(softmax.reason().contains("ONNX Runtime runs it as QLinearSoftmax") && softmax.reason().contains("masked by the Where")
+				&& softmax.reason().contains("widened by 16 below"), softmax.reason());
+		QuantizedTensor scores = r.tensors().stream().filter(q -> q.node() != null && q.node().startsWith("where")).findFirst().orElseThrow();
+		assertTrue(scores.range().min() > -20 && scores.observed().min() < -1e15 && scores.params().scale() < 0.1,
+				"the scores quantized over their own range widened 16 below, not the fill's: " + scores);
+
+		List<String> ran = TinyGraph.optimizedOps(r.model());
+		assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), ran.toString());
+		// QLinearSoftmax reads its exps from a table and rounds its own way: 271 of 2,048 output codes one apart from DequantizeLinear →
+		// Softmax → QuantizeLinear in float, none further
+		OpRulesTest.assertRunsAsWritten(t, r, 0.2);
+		OpRulesTest.assertWithinSteps(t, model, r);
+	}
+
+	@Test
+	void aSoftmaxOfScoresMaskedWithANormalExpStaysFloat() {
+		TinyGraph t = new TinyGraph(NODES, NODES);
+		QuantizationResult r = TinyGraph.quantize(t.model(attention(t, -60f)), Schemes.preset("fiq_int8"), t.calibration(0, 1));
+		QuantizationResult.Layer softmax = layer(r, "Softmax");
+		assertFalse(softmax.quantized(), softmax.reason());
+		assertTrue(softmax.reason().contains("QLinearSoftmax ran at 0.26-0.31x"), softmax.reason());
+	}
+}
