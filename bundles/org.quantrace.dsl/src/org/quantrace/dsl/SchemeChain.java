@@ -29,7 +29,10 @@ public final class SchemeChain {
 	/** The scheme, then its base, its base's base...; a cycle (which the validator reports) ends the chain, as does an unresolved base. */
 	public static List<QuantizationConfig> of(QuantizationConfig config) {
 		List<QuantizationConfig> chain = new ArrayList<>();
-		for (QuantizationConfig c = config; c != null && !c.eIsProxy() && !chain.contains(c); c = c.getBase()) {
+		// seen by identity in a set: the list's contains made each chain quadratic, and a recipe of 3,000 chained schemes took minutes
+		// to validate (hostile16)
+		java.util.Set<QuantizationConfig> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+		for (QuantizationConfig c = config; c != null && !c.eIsProxy() && seen.add(c); c = c.getBase()) {
 			chain.add(c);
 		}
 		return chain;

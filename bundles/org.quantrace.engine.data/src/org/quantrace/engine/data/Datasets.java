@@ -29,6 +29,10 @@ public final class Datasets {
 			String home = org.quantrace.model.HomeFolder.unexpanded(path.toString());
 			throw new InvalidInputException(path + ": not found", home != null ? home : "check the data path");
 		}
+		refuseSpecialFile(path, "a dataset");
+		if (spec.labels() != null) {
+			refuseSpecialFile(spec.labels(), "a label file");
+		}
 		DatasetFormat format = spec.format() != null ? spec.format() : guess(path);
 		Dataset d = switch (format) {
 		case FOLDER -> ImageFolderDataset.open(path, spec.labels(), spec.extensions(), spec.preprocessing());
@@ -50,6 +54,17 @@ public final class Datasets {
 		return open(new DatasetSpec(base.resolve(d.getPath()), format, d.getLabels() == null ? null : base.resolve(d.getLabels()),
 				java.util.Set.copyOf(d.getExtensions()), p, java.util.List.copyOf(d.getLabelColumns()), d.getSamples(),
 				d.getPreprocessing() != null ? p.scale() : 1, d.isMultilabel()));
+	}
+
+	/**
+	 * A named pipe nobody writes into (or /dev/zero named x.npy) is a file Java opens and reads forever: the command hung with no
+	 * word (hostile16). Nothing quantrace reads as data is such a file, so it is refused before it is opened.
+	 */
+	private static void refuseSpecialFile(Path file, String what) {
+		if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+			throw new InvalidInputException(file + ": is not a regular file (a named pipe, a device or a socket), so not " + what,
+					"give the file itself (copy what the pipe or device would deliver into a file first)");
+		}
 	}
 
 	static DatasetFormat guess(Path path) {

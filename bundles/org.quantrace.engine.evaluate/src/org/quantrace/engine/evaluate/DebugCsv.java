@@ -31,7 +31,8 @@ public final class DebugCsv {
 				st.maxAbsError(), st.meanSquaredError(), st.sqnr(), st.cosineSimilarity(), st.rmseOverScale(), top, flagged, t.saturated(), t.clippedOnPurpose()));
 	}
 
+	/** RFC 4180: a node's name may hold a comma, a quote or a line break (any text its exporter gave), each kept in one cell. */
 	private static String quote(String v) {
-		return v.contains(",") || v.contains("\"") ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
+		return v.contains(",") || v.contains("\"") || v.contains("\n") || v.contains("\r") ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
 	}
 }

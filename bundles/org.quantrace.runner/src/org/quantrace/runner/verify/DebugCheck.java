@@ -28,30 +28,30 @@ final class DebugCheck implements DocumentCheck {
 			if (bytes == null) {
 				continue; // the folder check reports a missing file
 			}
-			List<String> lines = new String(bytes, StandardCharsets.UTF_8).lines().filter(l -> !l.isBlank()).toList();
+			List<List<String>> lines = CsvRecords.parse(new String(bytes, StandardCharsets.UTF_8));
 			if (lines.isEmpty()) {
 				found.add(new Mismatch(document, "the file", "empty", d.getLayers().size() + " rows in " + TraceCheck.DOCUMENT));
 				continue;
 			}
-			List<String> header = List.of(lines.get(0).split(",", -1));
+			List<String> header = lines.get(0);
 			Map<String, LayerDebugRecord> rows = new HashMap<>();
 			d.getLayers().forEach(l -> rows.put(l.getTensor() + "\u0000" + l.getMode().getLiteral(), l));
 			int mode = header.indexOf("mode");
 			int tensor = header.indexOf("tensor");
 			if (mode < 0 || tensor < 0) {
-				found.add(new Mismatch(document, "header", lines.get(0), "columns tensor and mode"));
+				found.add(new Mismatch(document, "header", String.join(",", header), "columns tensor and mode"));
 				continue;
 			}
 			same(found, document, "rows", lines.size() - 1, d.getLayers().size());
 			ModelFacts model = e.facts(d.getQuantizedModel(), document, found);
 			Quantizations q = model == null ? null : new Quantizations(model);
 			for (int i = 1; i < lines.size(); i++) {
-				String[] cells = lines.get(i).split(",", -1);
+				String[] cells = lines.get(i).toArray(String[]::new);
 				String key = cell(cells, tensor) + "\u0000" + cell(cells, mode);
 				LayerDebugRecord r = rows.get(key);
 				String at = "row " + i + " (" + cell(cells, tensor) + ", " + cell(cells, mode) + ")";
 				if (r == null) {
-					found.add(new Mismatch(document, at, lines.get(i), "no such row in the debug record of " + TraceCheck.DOCUMENT));
+					found.add(new Mismatch(document, at, String.join(",", lines.get(i)), "no such row in the debug record of " + TraceCheck.DOCUMENT));
 					continue;
 				}
 				for (int c = 0; c < header.size(); c++) {

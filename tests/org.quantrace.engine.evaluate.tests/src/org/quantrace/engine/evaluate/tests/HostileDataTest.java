@@ -384,6 +384,25 @@ class HostileDataTest {
 				"odd.npz: cannot tell the inputs from the labels among second [2], first [2, 1]");
 	}
 
+	// ---- hostile16: files that are no files
+
+	/** A named pipe (mkfifo), as the data or its labels: every format opened it and waited for a writer forever (hostile16). */
+	@Test
+	void aNamedPipeIsRefusedNotReadForever() throws Exception {
+		Path npy = dir.resolve("x.npy");
+		org.quantrace.engine.data.NpyArray.write(npy, org.quantrace.engine.runtime.NdArray.ofFloats(new long[] { 2, 2 }, new float[] { 1, 2, 3, 4 }));
+		for (String name : List.of("pipe.csv", "pipe.npy", "pipe.npz", "labels-pipe.npy")) {
+			Path pipe = dir.resolve(name);
+			Files.deleteIfExists(pipe);
+			assertEquals(0, new ProcessBuilder("mkfifo", pipe.toString()).inheritIO().start().waitFor(), "mkfifo " + pipe);
+			DatasetSpec spec = name.startsWith("labels") ? DatasetSpec.of(npy, pipe) : DatasetSpec.of(pipe, null);
+			InvalidInputException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+					() -> assertThrows(InvalidInputException.class, () -> Datasets.open(spec)), name + " was opened and read");
+			assertEquals(pipe + ": is not a regular file (a named pipe, a device or a socket), so not "
+					+ (name.startsWith("labels") ? "a label file" : "a dataset"), e.getMessage());
+		}
+	}
+
 	// ---- data against the model
 
 	private static String shapeHint(long... sample) {
