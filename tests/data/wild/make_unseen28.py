@@ -21,12 +21,12 @@
 Provenance (NAME.json): seed 0 (torch.manual_seed before the model is built and in training), UNSEEN28_STEPS (default 300)
 steps of 64 Fashion-MNIST training images (/usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist), Adam 3e-3,
 the torch model's accuracy on the first 2,000 and all 10,000 test images."""
-import os, sys, json, time
+import os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import onnx, torch, torch.nn as nn, torch.nn.functional as F
-from make_wild import data, OUT, SRC, test_accuracy
-from make_unseen13 import export13, train13, cbr
-from make_unseen14 import accuracy2000
+import torch, torch.nn as nn, torch.nn.functional as F
+from make_unseen13 import cbr
+from make_unseen27 import train_and_export
+from make_wild import OUT  # unseen28_ptq.py reads the models from here
 
 STEPS28 = int(os.environ.get("UNSEEN28_STEPS", "300"))
 
@@ -159,19 +159,4 @@ MODELS = {"nonlocal": (NonLocalNet, 13, {}), "dpn": (DPN, 13, {}), "mixeca": (Mi
           "lambdanet": (LambdaNet, 13, {})}
 
 if __name__ == "__main__":
-    torch.set_num_threads(1); d = data(); acc = test_accuracy(d)
-    for name in sys.argv[1:] or MODELS:
-        torch.manual_seed(0); cls, opset, kw = MODELS[name]; m = cls(); t0 = time.time()
-        print(name, flush=True)
-        train13(m, d, STEPS28)
-        a2, a = accuracy2000(m, d), acc(m)
-        torch.save(m.state_dict(), os.path.join(OUT, name + ".pt"))
-        p = export13(m, name, opset, **kw)
-        print("  ops:", sorted({n.op_type for n in onnx.load(p).graph.node}), flush=True)
-        prov = {"model": name, "script": "tests/data/wild/make_unseen28.py", "seed": 0, "steps": STEPS28, "batch": 64,
-                "optimizer": "Adam lr 3e-3", "opset": opset, "export_options": kw,
-                "data": SRC + " (train-images/labels-idx, Debian dataset-fashion-mnist)",
-                "torch": torch.__version__, "onnx": onnx.__version__, "torch_accuracy_test2000": a2,
-                "torch_accuracy_test10000": a, "train_seconds": round(time.time() - t0, 1)}
-        json.dump(prov, open(os.path.join(OUT, name + ".json"), "w"), indent=1)
-        print(f"  {name}: torch accuracy 2000 {a2:.4f}, 10000 {a:.4f} ({prov['train_seconds']} s)", flush=True)
+    train_and_export(MODELS, STEPS28, "tests/data/wild/make_unseen28.py", sys.argv[1:])

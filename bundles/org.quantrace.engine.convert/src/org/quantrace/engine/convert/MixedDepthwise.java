@@ -41,9 +41,7 @@ final class MixedDepthwise {
 		}
 		if (!merged.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.FUSION, "channel Split -> depthwise Convs of different kernels -> Concat (MixConv) -> one depthwise"
-					+ " Conv (smaller kernels zero-padded about their centre, biases concatenated), " + merged.size() + " time"
-					+ (merged.size() == 1 ? "" : "s") + " (" + String.join(", ", merged.subList(0, Math.min(8, merged.size())))
-					+ (merged.size() > 8 ? " and " + (merged.size() - 8) + " more" : "") + ")"));
+					+ " Conv (smaller kernels zero-padded about their centre, biases concatenated), " + ParallelConvs.times(merged)));
 		}
 		return removed;
 	}

@@ -61,11 +61,15 @@ final class ParallelConvs {
 		}
 		if (!merged.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.FUSION, "parallel Convs of one input summed -> one Conv (weights and biases summed, smaller kernels"
-					+ " zero-padded about their centre, identity and per-channel terms on the centre tap), " + merged.size() + " time"
-					+ (merged.size() == 1 ? "" : "s") + " (" + String.join(", ", merged.subList(0, Math.min(8, merged.size())))
-					+ (merged.size() > 8 ? " and " + (merged.size() - 8) + " more" : "") + ")"));
+					+ " zero-padded about their centre, identity and per-channel terms on the centre tap), " + times(merged)));
 		}
 		return removed;
+	}
+
+	/** "N time(s) ('a', 'b' ... and K more)": how often a fusion was made and where, the first eight named. */
+	static String times(List<String> where) {
+		return where.size() + " time" + (where.size() == 1 ? "" : "s") + " (" + String.join(", ", where.subList(0, Math.min(8, where.size())))
+				+ (where.size() > 8 ? " and " + (where.size() - 8) + " more" : "") + ")";
 	}
 
 	/** Merges the two terms of {@code add} into one Conv writing its output; null when they are no such pair. */
