@@ -193,20 +193,25 @@ class ToMe(nn.Module):
 MODELS = {"gat": (GAT, 13, {}), "hyena": (Hyena, 13, {"do_constant_folding": False}), "odenet": (ODENet, 13, {}),
           "aft": (AFT, 13, {}), "tome": (ToMe, 16, {})}
 
-if __name__ == "__main__":
+def train_and_export(models, steps, script, names):
+    """Trains each named model of {name: (class, opset, export options)} (all if none named) for `steps` steps, saves NAME.pt,
+    exports NAME.onnx and writes its provenance NAME.json in $WILD_OUT (make_unseen27.py's and later rounds' procedure)."""
     torch.set_num_threads(1); d = data(); acc = test_accuracy(d)
-    for name in sys.argv[1:] or MODELS:
-        torch.manual_seed(0); cls, opset, kw = MODELS[name]; m = cls(); t0 = time.time()
+    for name in names or models:
+        torch.manual_seed(0); cls, opset, kw = models[name]; m = cls(); t0 = time.time()
         print(name, flush=True)
-        train13(m, d, STEPS27)
+        train13(m, d, steps)
         a2, a = accuracy2000(m, d), acc(m)
         torch.save(m.state_dict(), os.path.join(OUT, name + ".pt"))
         p = export13(m, name, opset, **kw)
         print("  ops:", sorted({n.op_type for n in onnx.load(p).graph.node}), flush=True)
-        prov = {"model": name, "script": "tests/data/wild/make_unseen27.py", "seed": 0, "steps": STEPS27, "batch": 64,
+        prov = {"model": name, "script": script, "seed": 0, "steps": steps, "batch": 64,
                 "optimizer": "Adam lr 3e-3", "opset": opset, "export_options": kw,
                 "data": SRC + " (train-images/labels-idx, Debian dataset-fashion-mnist)",
                 "torch": torch.__version__, "onnx": onnx.__version__, "torch_accuracy_test2000": a2,
                 "torch_accuracy_test10000": a, "train_seconds": round(time.time() - t0, 1)}
         json.dump(prov, open(os.path.join(OUT, name + ".json"), "w"), indent=1)
         print(f"  {name}: torch accuracy 2000 {a2:.4f}, 10000 {a:.4f} ({prov['train_seconds']} s)", flush=True)
+
+if __name__ == "__main__":
+    train_and_export(MODELS, STEPS27, "tests/data/wild/make_unseen27.py", sys.argv[1:])

@@ -324,6 +324,9 @@ public final class Freezer {
 				}
 				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
 			}
+			if (options.fusePatterns()) {
+				removed.addAll(MixedDepthwise.merge(model.graph(), rewrites)); // before BatchNorm folding: one after its Concat folds into the one Conv
+			}
 			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
 				// before the float folds: a QAT export's Div and BatchNormalization after a QDQ Conv go into its weight scales
 				TrainedCodes.Folded t = TrainedCodes.fold(model.graph(), model.opset(), shapes::rank);

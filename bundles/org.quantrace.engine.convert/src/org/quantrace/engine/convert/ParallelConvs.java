@@ -61,11 +61,15 @@ final class ParallelConvs {
 		}
 		if (!merged.isEmpty()) {
 			rewrites.add(new Rewrite(Rewrite.FUSION, "parallel Convs of one input summed -> one Conv (weights and biases summed, smaller kernels"
-					+ " zero-padded about their centre, identity and per-channel terms on the centre tap), " + merged.size() + " time"
-					+ (merged.size() == 1 ? "" : "s") + " (" + String.join(", ", merged.subList(0, Math.min(8, merged.size())))
-					+ (merged.size() > 8 ? " and " + (merged.size() - 8) + " more" : "") + ")"));
+					+ " zero-padded about their centre, identity and per-channel terms on the centre tap), " + times(merged)));
 		}
 		return removed;
+	}
+
+	/** "N time(s) ('a', 'b' ... and K more)": how often a fusion was made and where, the first eight named. */
+	static String times(List<String> where) {
+		return where.size() + " time" + (where.size() == 1 ? "" : "s") + " (" + String.join(", ", where.subList(0, Math.min(8, where.size())))
+				+ (where.size() > 8 ? " and " + (where.size() - 8) + " more" : "") + ")";
 	}
 
 	/** Merges the two terms of {@code add} into one Conv writing its output; null when they are no such pair. */
@@ -229,7 +233,7 @@ final class ParallelConvs {
 	}
 
 	/** A Conv with constant weights (and bias), explicit pads equal on both sides at the centre of odd kernels. */
-	private static boolean centred(Graph g, Node conv) {
+	static boolean centred(Graph g, Node conv) {
 		Tensor w = g.constant(conv.input(1));
 		if (w == null || w.dataType() != org.quantrace.engine.onnx.DataType.FLOAT || w.dims().length < 3
 				|| conv.inputs().size() > 2 && !conv.input(2).isEmpty() && g.constant(conv.input(2)) == null) {
@@ -261,12 +265,12 @@ final class ParallelConvs {
 				&& a.graph().constant(a.input(1)).dims().length == b.graph().constant(b.input(1)).dims().length;
 	}
 
-	private static List<Long> strides(Node conv, int spatial) {
+	static List<Long> strides(Node conv, int spatial) {
 		List<Long> s = conv.intsAttribute("strides");
 		return s.isEmpty() ? java.util.Collections.nCopies(spatial, 1L) : s;
 	}
 
-	private static long[] dilations(Node conv, int spatial) {
+	static long[] dilations(Node conv, int spatial) {
 		List<Long> d = conv.intsAttribute("dilations");
 		long[] r = new long[spatial];
 		for (int i = 0; i < spatial; i++) {
@@ -285,7 +289,7 @@ final class ParallelConvs {
 	}
 
 	/** Adds weights of dims {@code from} (same [O, I/g], a kernel no larger on any axis) into {@code to}, about the centre. */
-	private static void add(float[] to, long[] kernel, float[] from, long[] dims) {
+	static void add(float[] to, long[] kernel, float[] from, long[] dims) {
 		int spatial = kernel.length;
 		long[] small = Arrays.copyOfRange(dims, 2, dims.length);
 		int bigTaps = (int) Arrays.stream(kernel).reduce(1, (p, q) -> p * q);
@@ -308,7 +312,7 @@ final class ParallelConvs {
 		}
 	}
 
-	private static void addBias(Graph g, Node conv, float[] bias) {
+	static void addBias(Graph g, Node conv, float[] bias) {
 		if (conv.inputs().size() > 2 && !conv.input(2).isEmpty()) {
 			float[] b = g.constant(conv.input(2)).toFloatArray();
 			for (int i = 0; i < bias.length; i++) {

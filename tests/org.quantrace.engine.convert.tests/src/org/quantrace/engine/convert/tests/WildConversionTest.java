@@ -601,6 +601,50 @@ class WildConversionTest {
 	}
 
 	/**
+	 * MixNet's MixConv as torch exports it (tests/data/wild make_unseen28.py "mixeca"): a Split of the channels into uneven
+	 * pieces, a depthwise Conv of another kernel on each, a Concat, a BatchNormalization. Converted as written, the
+	 * BatchNormalization became a per-channel Mul and Add, and the int8 model ran four slow depthwise QLinearConvs (fast only
+	 * for a multiple of 16 channels), the Split, the Concat and a 1x1 depthwise Conv for the Mul: 1.50-1.57x the float model's
+	 * CPU time at batch 1. Conversion now writes one depthwise Conv of the largest kernel, the others zero-padded about their
+	 * centre, with the BatchNormalization folded into it; pieces of different strides are left alone.
+	 */
+	@Test
+	void aMixConvBecomesOneDepthwiseConv() {
+		Tiny t = new Tiny(8, 6, 6);
+		String[] pieces = { "p0", "p1", "p2" };
+		t.g.addNode(NodeProto.newBuilder().setOpType("Split").setName("split").addInput("x").addInput(t.longs(new long[] { 3, 3, 2 }))
+				.addAllOutput(List.of(pieces)).addAttribute(intAttr("axis", 1)));
+		String a = t.node("Conv", List.of("p0", t.floats(new long[] { 3, 1, 3, 3 }, randoms(27, 31))), intAttr("group", 3), intsAttr("pads", 1, 1, 1, 1));
+		String b = t.node("Conv", List.of("p1", t.floats(new long[] { 3, 1, 5, 5 }, randoms(75, 32)), t.floats(new long[] { 3 }, randoms(3, 33))),
+				intAttr("group", 3), intsAttr("pads", 2, 2, 2, 2));
+		String c = t.node("Conv", List.of("p2", t.floats(new long[] { 2, 1, 1, 1 }, randoms(2, 34))), intAttr("group", 2));
+		String bn = t.node("BatchNormalization", List.of(t.node("Concat", List.of(a, b, c), intAttr("axis", 1)), t.floats(new long[] { 8 }, randoms(8, 35)),
+				t.floats(new long[] { 8 }, randoms(8, 36)), t.floats(new long[] { 8 }, randoms(8, 37)), t.floats(new long[] { 8 }, 2f)));
+		OnnxModel model = t.model(t.node("Relu", bn));
+
+		FreezeResult r = Freezer.freeze(model, "mixeca", FreezeOptions.defaults(), null);
+
+		assertEquals(List.of("Conv", "Relu"), r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		var conv = r.model().graph().nodes().get(0);
+		assertArrayEquals(new long[] { 8, 1, 5, 5 }, r.model().graph().constant(conv.input(1)).dims());
+		assertEquals(8, conv.intAttribute("group", 1));
+		NdArray x = random(3, 8, 6, 6);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("channel Split -> depthwise Convs of different kernels")
+				&& w.description().contains("1 time ('split')")), r.rewrites().toString());
+
+		Tiny u = new Tiny(4, 6, 6); // the pieces concatenated in another order: the channels swapped, no one Conv: left alone
+		u.g.addNode(NodeProto.newBuilder().setOpType("Split").setName("split").addInput("x").addAllOutput(List.of("q0", "q1")).addAttribute(intAttr("axis", 1)));
+		String d = u.node("Conv", List.of("q0", u.floats(new long[] { 2, 1, 3, 3 }, randoms(18, 38))), intAttr("group", 2), intsAttr("pads", 1, 1, 1, 1));
+		String e = u.node("Conv", List.of("q1", u.floats(new long[] { 2, 1, 5, 5 }, randoms(50, 39))), intAttr("group", 2), intsAttr("pads", 2, 2, 2, 2));
+		OnnxModel swapped = u.model(u.node("Concat", List.of(e, d), intAttr("axis", 1)));
+		FreezeResult s = Freezer.freeze(swapped, "swapped", FreezeOptions.defaults(), null);
+		assertEquals(List.of("Split", "Conv", "Conv", "Concat"), s.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		NdArray y = random(2, 4, 6, 6);
+		assertArrayEquals(run(swapped, y), run(s.model(), y), 1e-6f);
+	}
+
+	/**
 	 * An export with keep_initializers_as_inputs=True (tests/data/wild make_unseen12.py "xcept9", opset 9, IR 4): every
 	 * initializer is also a graph input, a default a caller may override, which ONNX Runtime does not optimize as a constant
 	 * (its converted model ran the Convs outside the blocked NCHWc layout). Conversion kept all 29 of them as inputs; the
