@@ -50,7 +50,9 @@ final class PruneCommand implements Callable<Integer> {
 			description = "global: one threshold across layers; local: the same share in every layer (default: ${DEFAULT-VALUE}).")
 	String scope;
 
-	@Option(names = "--criterion", defaultValue = "l1", paramLabel = "NORM", description = "l1 or l2 norm of each group (default: ${DEFAULT-VALUE}).")
+	@Option(names = "--criterion", defaultValue = "l1", paramLabel = "CRITERION",
+			description = "l1 or l2 norm of each group, or activation (channel pattern): each channel's mean |activation| on the --data samples,"
+					+ " as its readers see it (default: ${DEFAULT-VALUE}).")
 	String criterion;
 
 	@Option(names = "--block", defaultValue = "4x1", paramLabel = "RxC", description = "Block shape, output units x inputs (default: ${DEFAULT-VALUE}).")
@@ -62,17 +64,27 @@ final class PruneCommand implements Callable<Integer> {
 	@Option(names = "--exclude", paramLabel = "LAYER", split = ",", description = "Layers to leave alone (wildcards * and ?).")
 	List<String> exclude = List.of();
 
-	@ArgGroup(exclusive = false, heading = "%nEvaluation data (optional): the original's and the result's accuracy side by side%n")
+	@ArgGroup(exclusive = false, heading = "%nData (optional; required by --criterion activation, which scores channels on its samples): the"
+			+ " original's and the result's accuracy side by side%n")
 	DataOptions.Named data;
 
 	@Override
 	public Integer call() {
 		PruningPattern p = PruningPattern.get(pattern.toLowerCase(Locale.ROOT));
 		ThresholdScope s = ThresholdScope.get(scope.toLowerCase(Locale.ROOT));
-		PruningCriterion c = PruningCriterion.get(criterion.toLowerCase(Locale.ROOT) + "-magnitude");
+		String cl = criterion.toLowerCase(Locale.ROOT);
+		PruningCriterion c = cl.equals("activation") ? PruningCriterion.ACTIVATION : PruningCriterion.get(cl + "-magnitude");
 		if (p == null || s == null || c == null) {
 			throw new InvalidInputException("unknown " + (p == null ? "--pattern " + pattern : s == null ? "--scope " + scope : "--criterion " + criterion),
-					"patterns: element, vector, block, channel; scopes: global, local; criteria: l1, l2");
+					"patterns: element, vector, block, channel; scopes: global, local; criteria: l1, l2, activation");
+		}
+		if (c == PruningCriterion.ACTIVATION && p != PruningPattern.CHANNEL) {
+			throw new InvalidInputException("--criterion activation scores whole channels, not the " + p.getLiteral() + " pattern's groups",
+					"use --pattern channel, or --criterion l1 or l2 for element, vector and block");
+		}
+		if (c == PruningCriterion.ACTIVATION && data == null) {
+			throw new InvalidInputException("--criterion activation scores each channel by its activations on samples, and no --data was given",
+					"give --data DATASET (the calibration images, read as quantize reads them; --samples N for the first N)");
 		}
 		String[] rc = block.toLowerCase(Locale.ROOT).split("x");
 		if (rc.length != 2 || !rc[0].matches("\\d+") || !rc[1].matches("\\d+")) {
@@ -82,8 +94,15 @@ final class PruneCommand implements Callable<Integer> {
 		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
 		OnnxModel source = ModelFiles.load(model);
 		ModelFiles.requireRuns(source, model, evaluation);
-		PruningResult r = Pruner.prune(source, model.toString(), ps);
-		return BeforeAfter.write(source, r.model(), "pruned", evaluation, output, out -> report(r, out), spec);
+		PruningResult r = Pruner.prune(source, model.toString(), ps, c == PruningCriterion.ACTIVATION ? evaluation : null);
+		// unlabelled samples score channels and are not evaluated (evaluation needs labels and would refuse them)
+		boolean scoredOnly = r.samples() != null && evaluation.size() > 0 && evaluation.read(0, 1).labels() == null;
+		Dataset compared = scoredOnly ? null : evaluation;
+		if (r.samples() != null && !scoredOnly) { // the accuracy printed next is measured on the very samples the channels were chosen by
+			spec.commandLine().getErr().printf(Locale.ROOT, "quantrace: warning: --data %s: the channels were scored on these %d samples; the accuracy"
+					+ " below is measured on them too and is optimistic: evaluate the pruned model on held-out data%n", data.data, r.samples().count());
+		}
+		return BeforeAfter.write(source, r.model(), "pruned", compared, output, out -> report(r, out), spec);
 	}
 
 	static void report(PruningResult r, PrintWriter out) {
@@ -94,6 +113,10 @@ final class PruneCommand implements Callable<Integer> {
 		}
 		r.notPruned().forEach((layer, why) -> out.printf(Locale.ROOT, "Not pruned: %s: %s%n", layer, why));
 		r.held().forEach((layer, why) -> out.printf(Locale.ROOT, "Held at the layer floor: %s: %s%n", layer, why));
+		if (r.samples() != null) {
+			out.printf(Locale.ROOT, "Channels scored by their mean |activation| on %d samples (SHA-256 of the float32 inputs fed: %s)%n", r.samples().count(),
+					r.samples().sha256());
+		}
 		out.printf(Locale.ROOT, "Parameters %,d -> %,d (sparsity %.1f%%), size %,d -> %,d bytes, compressed %,d -> %,d bytes%n", r.parametersBefore(),
 				r.parametersAfter(), 100 * r.achievedSparsity(), r.bytesBefore(), r.bytesAfter(), r.compressedBefore(), r.compressedAfter());
 	}

@@ -61,6 +61,8 @@ public final class AifsmLogs {
 	private static final String PRUNING = "S. Han, J. Pool, J. Tran, W. Dally, Learning both Weights and Connections for Efficient Neural Networks, "
 			+ "NeurIPS 2015 (magnitude pruning)";
 	private static final String CHANNEL_PRUNING = "H. Li et al., Pruning Filters for Efficient ConvNets, ICLR 2017 (filter pruning by L1 norm)";
+	private static final String ACTIVATION_PRUNING = "P. Molchanov et al., Pruning Convolutional Neural Networks for Resource Efficient Inference, ICLR 2017"
+			+ " (channel pruning by the mean activation criterion, among others)";
 	private static final String LOW_RANK = "E. Denton et al., Exploiting Linear Structure Within Convolutional Networks for Efficient Evaluation, "
 			+ "NeurIPS 2014 (low-rank factorization by truncated SVD)";
 	private static final String BATCH_NORM = "S. Ioffe, C. Szegedy, Batch Normalization: Accelerating Deep Network Training by Reducing Internal "
@@ -321,7 +323,8 @@ public final class AifsmLogs {
 			}
 		}
 		if (o.getPruning() != null) {
-			r.add(o.getPruning().getPattern() == PruningPattern.CHANNEL ? CHANNEL_PRUNING : PRUNING);
+			r.add(o.getPruning().getCriterion() == org.quantrace.model.recipe.PruningCriterion.ACTIVATION ? ACTIVATION_PRUNING
+					: o.getPruning().getPattern() == PruningPattern.CHANNEL ? CHANNEL_PRUNING : PRUNING);
 		}
 		if (o.getFactorization() != null) {
 			r.add(LOW_RANK);

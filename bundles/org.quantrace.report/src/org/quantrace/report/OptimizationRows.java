@@ -411,7 +411,8 @@ final class OptimizationRows {
 		if (!p.getExcluded().isEmpty()) {
 			l.add("excluded: " + String.join(", ", p.getExcluded()));
 		}
-		p.getAdditionalConfiguration().forEach(x -> l.add(x.getKey() + ": " + LogValues.tidy(x.getValue())));
+		p.getAdditionalConfiguration().forEach(x -> l.add(x.getKey().startsWith(CHANNEL_SCORES) ? removedChannels(x.getKey(), x.getValue())
+				: x.getKey() + ": " + LogValues.tidy(x.getValue())));
 		return l;
 	}
 
@@ -431,6 +432,29 @@ final class OptimizationRows {
 		List<String> parts = new ArrayList<>();
 		byAxis.forEach((axis, names) -> parts.add("axis " + axis + ": " + String.join(", ", names)));
 		return tensorClass + " by axis: " + String.join("; ", parts);
+	}
+
+	/** The key of a channel space's scores in the pruning record (runner's PruningRecords writes it: "removed C ...; scores S ..."). */
+	private static final String CHANNEL_SCORES = "channel scores: ";
+
+	/**
+	 * A channel space's line: the channels removed with their scores and the lowest score kept, not every channel's score (the
+	 * trace holds them all; a MobileNet's would fill pages).
+	 */
+	private static String removedChannels(String key, String value) {
+		String[] parts = value.split("; scores ?", 2);
+		String[] removed = parts[0].replaceFirst("^removed ?", "").isBlank() ? new String[0] : parts[0].replaceFirst("^removed ", "").split(" ");
+		String[] scores = parts.length < 2 || parts[1].isBlank() ? new String[0] : parts[1].split(" ");
+		java.util.Set<String> gone = java.util.Set.of(removed);
+		List<String> said = new ArrayList<>();
+		for (String c : removed) {
+			int i = Integer.parseInt(c);
+			said.add(c + ": " + (i < scores.length ? scores[i] : "?"));
+		}
+		String lowestKept = java.util.stream.IntStream.range(0, scores.length).filter(i -> !gone.contains(Integer.toString(i)))
+				.mapToObj(i -> scores[i]).min(java.util.Comparator.comparingDouble(Double::parseDouble)).orElse("none");
+		return "channels of " + key.substring(CHANNEL_SCORES.length()) + ": " + (said.isEmpty() ? "none" : said.size()) + " of " + scores.length
+				+ " removed" + (said.isEmpty() ? "" : " (channel: score) " + String.join(", ", said)) + "; lowest score kept " + lowestKept;
 	}
 
 	private static List<String> granularity(QuantizationRecord q, ModelArtifact output, boolean dynamic, String appendix) {

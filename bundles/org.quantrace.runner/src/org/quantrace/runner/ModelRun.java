@@ -30,6 +30,7 @@ import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
 import org.quantrace.model.TraceValues;
+import org.quantrace.engine.InvalidInputException;
 import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.recipe.Recipe;
@@ -134,8 +135,9 @@ final class ModelRun {
 		}
 		if (r.getPruning() != null) {
 			log("%s: pruning", m.getName());
-			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()));
-			pruning = PruningRecords.toRecord(p);
+			DatasetDeclaration scoring = r.getPruning().getCriterion() == org.quantrace.model.recipe.PruningCriterion.ACTIVATION ? pruningData() : null;
+			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()), scoring == null ? null : ctx.open(scoring, m, 0));
+			pruning = PruningRecords.toRecord(p, scoring == null ? null : scoring.getName());
 			addFloat(ArtifactKind.PRUNED, p.model());
 		}
 		if (r.getFactorization() != null) {
@@ -144,6 +146,19 @@ final class ModelRun {
 			factorization = FactorizationRecords.toRecord(f);
 			addFloat(ArtifactKind.FACTORIZED, f.model());
 		}
+	}
+
+	/**
+	 * The samples the activation criterion scores channels on: the recipe's one dataset with role calibration (the validator
+	 * refuses the criterion without exactly one).
+	 */
+	private DatasetDeclaration pruningData() {
+		List<DatasetDeclaration> sets = org.quantrace.dsl.validation.RecipeValidator.calibrationDatasets(ctx.recipe());
+		if (sets.size() != 1) {
+			throw new InvalidInputException("prune: criterion activation scores channels on the recipe's calibration dataset, and the recipe declares "
+					+ sets.size(), "declare exactly one dataset with role calibration");
+		}
+		return sets.get(0);
 	}
 
 	private void convert() {

@@ -6,6 +6,7 @@ import java.util.Locale;
 
 import org.quantrace.engine.prune.PruningResult;
 import org.quantrace.engine.prune.PruningSpec;
+import org.quantrace.model.recipe.PruningCriterion;
 
 import org.quantrace.model.trace.LayerPruningRecord;
 import org.quantrace.model.trace.PruningRecord;
@@ -15,6 +16,14 @@ import org.quantrace.model.trace.TraceFactory;
 public final class PruningRecords {
 
 	private static final TraceFactory F = TraceFactory.eINSTANCE;
+
+	/**
+	 * The key of a channel space's scores (then its producers' names, ", " between them): "removed C C ...; scores S S ...", each
+	 * score as ranked, in channel order. verify re-derives from them that the removed channels are the lowest under the floor.
+	 */
+	public static final String CHANNEL_SCORES = "channel scores: ";
+	/** The key of the samples the activation criterion scored on. */
+	public static final String SCORED_ON = "channels scored on";
 
 	private PruningRecords() {
 	}
@@ -42,6 +51,11 @@ public final class PruningRecords {
 	}
 
 	public static PruningRecord toRecord(PruningResult r) {
+		return toRecord(r, null);
+	}
+
+	/** @param dataset the recipe's dataset the activation criterion scored channels on (null for the weight criteria) */
+	public static PruningRecord toRecord(PruningResult r, String dataset) {
 		PruningRecord p = settings(r.spec());
 		p.setAchievedSparsity(100 * r.achievedSparsity());
 		p.setParametersBefore(r.parametersBefore());
@@ -63,7 +77,24 @@ public final class PruningRecords {
 		p.getAdditionalConfiguration().add(parameter("model size", String.format(Locale.ROOT, "%d -> %d bytes", r.bytesBefore(), r.bytesAfter())));
 		p.getAdditionalConfiguration().add(parameter("compressed size (deflate)", String.format(Locale.ROOT, "%d -> %d bytes", r.compressedBefore(),
 				r.compressedAfter())));
-		p.getAdditionalConfiguration().add(parameter("score", "mean |w| (L1) or RMS (L2) of each group; channels scored relative to their layer's average"));
+		p.getAdditionalConfiguration().add(parameter("score", r.spec().criterion() == PruningCriterion.ACTIVATION
+				? "mean |activation| each channel's readers see on the samples, relative to its layer's average (averaged over the tensors they read)"
+				: "mean |w| (L1) or RMS (L2) of each group; channels scored relative to their layer's average"));
+		if (r.samples() != null) {
+			p.getAdditionalConfiguration().add(parameter(SCORED_ON, String.format(Locale.ROOT, "%d samples of dataset '%s' (SHA-256 of the float32 inputs fed: %s)",
+					r.samples().count(), dataset, r.samples().sha256())));
+		}
+		for (PruningResult.ChannelScores c : r.channelScores()) {
+			StringBuilder v = new StringBuilder("removed");
+			for (int removed : c.removed()) {
+				v.append(' ').append(removed);
+			}
+			v.append("; scores");
+			for (double score : c.scores()) {
+				v.append(' ').append(String.format(Locale.ROOT, "%.6g", score));
+			}
+			p.getAdditionalConfiguration().add(parameter(CHANNEL_SCORES + String.join(", ", c.layers()), v.toString()));
+		}
 		return p;
 	}
 }

@@ -51,6 +51,10 @@ public final class IssueCodes {
 	// steps
 	public static final String SPARSITY_RANGE = "sparsity-range";
 	public static final String PRUNING_SHAPE = "pruning-shape";
+	/** Criterion activation with a pattern other than channel: it scores whole channels, not groups of weights. */
+	public static final String PRUNING_CRITERION = "pruning-criterion";
+	/** Criterion activation without exactly one dataset with role calibration to score the channels on. */
+	public static final String MISSING_PRUNING_DATA = "missing-pruning-data";
 	public static final String RANK_RANGE = "rank-range";
 	public static final String PERCENTILE_RANGE = "percentile-range";
 	public static final String CALIBRATION_OPTION_UNUSED = "calibration-option-unused";

@@ -362,6 +362,27 @@ public class RecipeValidator extends AbstractRecipeValidator {
 		}
 	}
 
+	/**
+	 * The activation criterion scores whole channels by their activations on the recipe's calibration dataset: the channel pattern
+	 * and exactly one dataset with role calibration (the run would otherwise stop at the prune step).
+	 */
+	@Check
+	public void activationCriterionHasChannelsAndData(PruningStep p) {
+		if (p.getCriterion() != org.quantrace.model.recipe.PruningCriterion.ACTIVATION) {
+			return;
+		}
+		if (p.getPattern() != org.quantrace.model.recipe.PruningPattern.CHANNEL) {
+			error("criterion activation scores whole channels, not the " + p.getPattern().getLiteral() + " pattern's groups of weights: write pattern channel,"
+					+ " or criterion l1-magnitude or l2-magnitude", p, Literals.PRUNING_STEP__CRITERION, IssueCodes.PRUNING_CRITERION);
+		}
+		int sets = calibrationDatasets(org.eclipse.xtext.EcoreUtil2.getContainerOfType(p, Recipe.class)).size();
+		if (sets != 1) {
+			error("criterion activation scores channels on the recipe's dataset with role calibration, and the recipe declares " + sets
+					+ ": declare exactly one (e.g. dataset calib \"data/calibration\" role calibration)", p, Literals.PRUNING_STEP__CRITERION,
+					IssueCodes.MISSING_PRUNING_DATA);
+		}
+	}
+
 	@Check
 	public void layerSparsityIsAFraction(LayerSparsity l) {
 		if (l.getSparsity() < 0 || l.getSparsity() >= 100) {

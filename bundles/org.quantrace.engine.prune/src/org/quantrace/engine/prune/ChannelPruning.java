@@ -320,7 +320,7 @@ final class ChannelPruning {
 	 * MatMul on [N, T, C] tokens (or channels-last [N, H, W, C]) whose hidden channels the next MatMul reads, the
 	 * structured pruning of transformer MLPs (make_unseen24's sparsemax, slot, xcit, focal: "does not keep channels apart").
 	 */
-	private boolean channelsLast(Space s) {
+	boolean channelsLast(Space s) {
 		Node p = s.producers.get(0);
 		TensorInfo out = shapes.get(p.output(0));
 		return p.opType().equals("MatMul") && out != null && out.shape() != null && out.shape().size() >= 3;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.zip.Deflater;
 
 import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -35,6 +36,22 @@ public final class Pruner {
 	static final String CONSTANT_NODE_WEIGHTS = "its weights are the output of a Constant node: convert the model first, which folds them into initializers";
 
 	public static PruningResult prune(OnnxModel source, String name, PruningSpec spec) {
+		return prune(source, name, spec, null);
+	}
+
+	/**
+	 * Prunes {@code source}; {@code data} holds the samples the activation criterion scores channels on (every sample of it;
+	 * null for the weight criteria, which do not read it).
+	 */
+	public static PruningResult prune(OnnxModel source, String name, PruningSpec spec, Dataset data) {
+		if (spec.criterion() == PruningCriterion.ACTIVATION && spec.pattern() != PruningPattern.CHANNEL) {
+			throw new InvalidInputException("the activation criterion scores whole channels, not the " + spec.pattern().getLiteral() + " pattern's groups",
+					"prune by pattern channel, or score groups of weights by l1-magnitude or l2-magnitude");
+		}
+		if (spec.criterion() == PruningCriterion.ACTIVATION && data == null) {
+			throw new InvalidInputException(name + ": the activation criterion scores channels by their activations on samples, and none were given",
+					"give calibration data (quantrace prune --data DATASET; a recipe declares a dataset with role calibration)");
+		}
 		// its weights are no float32 tensors: every layer was left as it is, and the step reported success
 		org.quantrace.engine.onnx.FloatWidening.requireFloat32Weights(source, name, "pruning", "prune");
 		org.quantrace.engine.onnx.QuantizedOps.requireFloat(source, name, "pruning", "prune");
@@ -66,8 +83,21 @@ public final class Pruner {
 		Map<String, LayerCost> before = LayerCost.of(source, name);
 		Map<String, int[]> channels = new LinkedHashMap<>();
 		Map<String, String> held = new LinkedHashMap<>();
+		List<PruningResult.ChannelScores> scored = new ArrayList<>();
+		PruningResult.ScoringSamples[] samples = { null };
 		if (spec.pattern() == PruningPattern.CHANNEL) {
-			pruneChannels(g, layers, spec, notPruned, held, channels, shapes(source, name));
+			Map<String, TensorInfo> shapes = shapes(source, name);
+			ChannelPruning analysis = new ChannelPruning(g, shapes);
+			List<ChannelPruning.Space> spaces = prunable(analysis, layers, notPruned);
+			List<double[]> scores;
+			if (spec.criterion() == PruningCriterion.ACTIVATION && !spaces.isEmpty()) {
+				ActivationScores a = ActivationScores.of(source, name, spaces, analysis, shapes, data);
+				scores = java.util.stream.IntStream.range(0, spaces.size()).mapToObj(a::of).toList();
+				samples[0] = a.samples();
+			} else {
+				scores = spaces.stream().map(s -> weightScores(g, s, spec.criterion())).toList();
+			}
+			pruneChannels(g, analysis, spaces, scores, spec, held, channels, scored);
 		} else {
 			pruneUnstructured(g, layers, spec);
 		}
@@ -96,7 +126,7 @@ public final class Pruner {
 		byte[] bytesBefore = source.toBytes();
 		byte[] bytesAfter = model.toBytes();
 		return new PruningResult(model, spec, report, notPruned, held, paramsBefore, paramsAfter, paramsBefore == 0 ? 0 : 1 - paramsAfter / (double) paramsBefore, bytesBefore.length,
-				bytesAfter.length, deflated(bytesBefore), deflated(bytesAfter));
+				bytesAfter.length, deflated(bytesBefore), deflated(bytesAfter), scored, samples[0]);
 	}
 
 	// ------------------------------------------------------------------ element, vector, block
@@ -195,9 +225,8 @@ public final class Pruner {
 	private record Channel(int space, int channel, double score) {
 	}
 
-	private static void pruneChannels(Graph g, List<WeightMatrix> layers, PruningSpec spec, Map<String, String> notPruned, Map<String, String> held,
-			Map<String, int[]> report, Map<String, TensorInfo> shapes) {
-		ChannelPruning analysis = new ChannelPruning(g, shapes);
+	/** The channel spaces of the layers; those that cannot lose channels go to {@code notPruned} with the reason. */
+	private static List<ChannelPruning.Space> prunable(ChannelPruning analysis, List<WeightMatrix> layers, Map<String, String> notPruned) {
 		List<ChannelPruning.Space> spaces = new ArrayList<>();
 		for (ChannelPruning.Space s : analysis.spaces(layers)) {
 			if (s.failure != null) {
@@ -206,29 +235,42 @@ public final class Pruner {
 				spaces.add(s);
 			}
 		}
+		return spaces;
+	}
+
+	/** Each channel's filter norm relative to its layer's average filter, averaged over the space's producers. */
+	private static double[] weightScores(Graph g, ChannelPruning.Space space, PruningCriterion criterion) {
+		double[] total = new double[space.channels];
+		for (Node p : space.producers) {
+			WeightMatrix w = WeightMatrix.of(g, p);
+			double[] norms = new double[w.outputs];
+			double mean = 0;
+			for (int o = 0; o < w.outputs; o++) {
+				double sum = 0;
+				for (int i = 0; i < w.inputs; i++) {
+					float v = w.get(o, i);
+					sum += criterion == PruningCriterion.L1_MAGNITUDE ? Math.abs(v) : v * (double) v;
+				}
+				norms[o] = criterion == PruningCriterion.L1_MAGNITUDE ? sum / w.inputs : Math.sqrt(sum / w.inputs);
+				mean += norms[o] / w.outputs;
+			}
+			for (int o = 0; o < w.outputs; o++) {
+				total[o] += mean > 0 ? norms[o] / mean : 0;
+			}
+		}
+		for (int o = 0; o < total.length; o++) {
+			total[o] /= space.producers.size();
+		}
+		return total;
+	}
+
+	private static void pruneChannels(Graph g, ChannelPruning analysis, List<ChannelPruning.Space> spaces, List<double[]> channelScores, PruningSpec spec,
+			Map<String, String> held, Map<String, int[]> report, List<PruningResult.ChannelScores> scored) {
 		List<List<Channel>> scores = new ArrayList<>();
 		for (int si = 0; si < spaces.size(); si++) {
-			double[] total = new double[spaces.get(si).channels];
-			for (Node p : spaces.get(si).producers) {
-				WeightMatrix w = WeightMatrix.of(g, p);
-				double[] norms = new double[w.outputs];
-				double mean = 0;
-				for (int o = 0; o < w.outputs; o++) {
-					double sum = 0;
-					for (int i = 0; i < w.inputs; i++) {
-						float v = w.get(o, i);
-						sum += spec.criterion() == PruningCriterion.L1_MAGNITUDE ? Math.abs(v) : v * (double) v;
-					}
-					norms[o] = spec.criterion() == PruningCriterion.L1_MAGNITUDE ? sum / w.inputs : Math.sqrt(sum / w.inputs);
-					mean += norms[o] / w.outputs;
-				}
-				for (int o = 0; o < w.outputs; o++) {
-					total[o] += mean > 0 ? norms[o] / mean : 0;
-				}
-			}
 			List<Channel> channels = new ArrayList<>();
-			for (int c = 0; c < total.length; c++) {
-				channels.add(new Channel(si, c, total[c] / spaces.get(si).producers.size()));
+			for (int c = 0; c < spaces.get(si).channels; c++) {
+				channels.add(new Channel(si, c, channelScores.get(si)[c]));
 			}
 			scores.add(channels);
 		}
@@ -255,6 +297,8 @@ public final class Pruner {
 			for (ChannelPruning.Action a : s.actions.values()) {
 				a.apply(g, kept);
 			}
+			scored.add(new PruningResult.ChannelScores(s.producers.stream().map(Node::name).toList(), channelScores.get(si),
+					java.util.stream.IntStream.range(0, s.channels).filter(c -> gone[c]).toArray()));
 			for (Node p : s.producers) {
 				report.put(p.name(), new int[] { s.channels, kept.length });
 				if (atFloor[si]) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.quantrace.engine.Progress;
+import org.quantrace.engine.data.ChannelMeans;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;

@@ -81,6 +81,9 @@ final class TraceStages {
 			}
 			same(found, DOCUMENT, at + "removedChannels", l.getRemovedChannels(), p.removedChannels());
 		}
+		if (channels) {
+			ChannelRanking.check(o, found);
+		}
 		String at = "optimization " + o.getId() + " pruning ";
 		same(found, DOCUMENT, at + "parametersBefore", o.getPruning().getParametersBefore(), before);
 		same(found, DOCUMENT, at + "parametersAfter", o.getPruning().getParametersAfter(), after);

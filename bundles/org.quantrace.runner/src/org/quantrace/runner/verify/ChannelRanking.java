@@ -1,0 +1,146 @@
+package org.quantrace.runner.verify;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+
+import org.quantrace.model.recipe.ThresholdScope;
+import org.quantrace.model.trace.LayerPruningRecord;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.PruningRecord;
+
+/**
+ * Channel pruning's choice against the scores the trace records for it: per channel space ("channel scores: LAYERS" = "removed C
+ * ...; scores S ..."), the channels removed must be the lowest-scored, every space keeping at least its floor (global scope: at
+ * most max(target, min(1.5 x target, 90)) % of its channels go, one channel kept at least), and as many gone as the target asks
+ * unless every space that could give more is at its floor. Written here from the README's rule, not from engine.prune's code,
+ * so that a record whose scores or removals were edited, or an engine that ranked otherwise, is named. A space's removed count
+ * is also held against its layers' removedChannels, which TraceStages holds against the files.
+ */
+final class ChannelRanking {
+
+	/** The key the runner's PruningRecords writes each space's scores under. */
+	static final String KEY = "channel scores: ";
+
+	private record Space(String layers, BitSet removed, double[] scores) {
+		int kept() {
+			return scores.length - removed.cardinality();
+		}
+	}
+
+	private ChannelRanking() {
+	}
+
+	static void check(OptimizationRecord o, List<Mismatch> found) {
+		PruningRecord p = o.getPruning();
+		String at = "optimization " + o.getId() + " pruning ";
+		List<Space> spaces = new ArrayList<>();
+		for (Parameter x : p.getAdditionalConfiguration()) {
+			if (x.getKey().startsWith(KEY)) {
+				Space s = parse(x.getKey().substring(KEY.length()), x.getValue());
+				if (s == null) {
+					found.add(new Mismatch(TraceCheck.DOCUMENT, at + x.getKey(), x.getValue(), "not 'removed C ...; scores S ...' with channels among the scores"));
+					return;
+				}
+				spaces.add(s);
+			}
+		}
+		if (spaces.isEmpty() || p.getAdditionalConfiguration().stream().anyMatch(x -> x.getKey().startsWith("sparsity of "))) {
+			return; // no scores recorded (an older trace, another pattern), or per-layer targets this check does not re-derive
+		}
+		for (Space s : spaces) {
+			removedCounts(o, s, at, found);
+		}
+		if (p.getScope() == ThresholdScope.LOCAL) {
+			for (Space s : spaces) {
+				ranking(List.of(s), p.getTargetSparsity(), 100, at, found);
+			}
+		} else {
+			double target = p.getTargetSparsity();
+			ranking(spaces, target, Math.max(target, Math.min(1.5 * target, 90)), at, found);
+		}
+	}
+
+	/** Each layer of the space lost as many channels as the scores say were removed. */
+	private static void removedCounts(OptimizationRecord o, Space s, String at, List<Mismatch> found) {
+		for (String layer : s.layers().split(", ")) {
+			LayerPruningRecord l = o.getPruning().getLayers().stream().filter(r -> r.getLayer().equals(layer)).findFirst().orElse(null);
+			if (l != null && l.getRemovedChannels() != s.removed().cardinality()) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at + KEY + s.layers(), s.removed().cardinality() + " channels removed",
+						layer + " removedChannels " + l.getRemovedChannels()));
+			}
+		}
+	}
+
+	/** The removals of {@code pooled} spaces ranked together, a space losing at most {@code mostPercent} of its channels. */
+	private static void ranking(List<Space> pooled, double percent, double mostPercent, String at, List<Mismatch> found) {
+		int total = 0;
+		int removed = 0;
+		boolean anyAboveFloor = false;
+		double lowestKept = Double.POSITIVE_INFINITY;
+		String lowestKeptAt = null;
+		for (Space s : pooled) {
+			int floor = Math.max(1, s.scores().length - (int) Math.floor(s.scores().length * mostPercent / 100));
+			total += s.scores().length;
+			removed += s.removed().cardinality();
+			if (s.kept() < floor) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at + KEY + s.layers(), "kept " + s.kept() + " of " + s.scores().length + " channels",
+						"at least " + floor + " kept: a layer loses at most " + brief(mostPercent) + " % of its channels"));
+			}
+			if (s.kept() > floor) { // a space above its floor could have given its lowest kept channel instead
+				anyAboveFloor = true;
+				for (int c = s.removed().nextClearBit(0); c < s.scores().length; c = s.removed().nextClearBit(c + 1)) {
+					if (s.scores()[c] < lowestKept) {
+						lowestKept = s.scores()[c];
+						lowestKeptAt = "channel " + c + " of " + s.layers();
+					}
+				}
+			}
+		}
+		for (Space s : pooled) {
+			for (int c = s.removed().nextSetBit(0); c >= 0; c = s.removed().nextSetBit(c + 1)) {
+				if (s.scores()[c] > lowestKept) {
+					found.add(new Mismatch(TraceCheck.DOCUMENT, at + KEY + s.layers() + " channel " + c, "removed with score " + s.scores()[c],
+							lowestKeptAt + " kept with the lower score " + lowestKept + " (its layer above its floor): not the lowest-scored channels"));
+				}
+			}
+		}
+		int target = (int) Math.floor(total * percent / 100);
+		if (removed != target && (removed > target || anyAboveFloor)) {
+			found.add(new Mismatch(TraceCheck.DOCUMENT, at + "channels removed" + (pooled.size() == 1 ? " of " + pooled.get(0).layers() : ""),
+					Integer.toString(removed), target + " (" + brief(percent) + " % of " + total + " channels" + (removed < target ? ", some layer above its floor" : "") + ")"));
+		}
+	}
+
+	private static Space parse(String layers, String value) {
+		String[] parts = value.split("; scores", 2);
+		if (parts.length != 2 || !parts[0].startsWith("removed")) {
+			return null;
+		}
+		try {
+			String[] s = parts[1].trim().isEmpty() ? new String[0] : parts[1].trim().split(" ");
+			double[] scores = new double[s.length];
+			for (int i = 0; i < s.length; i++) {
+				scores[i] = Double.parseDouble(s[i]);
+			}
+			BitSet removed = new BitSet();
+			String r = parts[0].substring("removed".length()).trim();
+			for (String c : r.isEmpty() ? new String[0] : r.split(" ")) {
+				int i = Integer.parseInt(c);
+				if (i < 0 || i >= scores.length || removed.get(i)) {
+					return null;
+				}
+				removed.set(i);
+			}
+			return new Space(layers, removed, scores);
+		} catch (NumberFormatException e) {
+			return null;
+		}
+	}
+
+	private static String brief(double v) {
+		return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.2f", v);
+	}
+}
