@@ -105,7 +105,7 @@ public final class OpRules {
 		add(new OpRule("GRU", Set.of("GRU", "RNN"), Form.RECURRENT, List.of(weight(1, (n, r) -> 1), weight(2, (n, r) -> 1)), -1,
 				Kernel.none("ONNX Runtime has no QDQ form of GRU/RNN: their weights are stored as int8 and dequantized to float once, at load"),
 				Drq.weightOnly("ONNX Runtime has no dynamic GRU/RNN kernel"), OpRules::recurrentRefusal));
-		add(compute("Add", "QLinearAdd"));
+		add(compute("Add", "QLinearAdd", MaskedScores::addRefusal)); // an additive attention mask stays float (MaskedScores)
 		add(new OpRule("Mul", Set.of("Mul"), Form.COMPUTE, List.of(), -1, new Kernel("QLinearMul", true, false,
 				"ONNX Runtime fuses DequantizeLinear → Mul → QuantizeLinear into QLinearMul", null, null, OpRules::channelScaleAsConv), Drq.none(), null));
 		add(compute("Concat", "QLinearConcat"));
@@ -1081,8 +1081,12 @@ public final class OpRules {
 	}
 
 	private static OpRule compute(String op, String kernel) {
+		return compute(op, kernel, null);
+	}
+
+	private static OpRule compute(String op, String kernel, java.util.function.Function<Node, String> refusal) {
 		return new OpRule(op, Set.of(op), Form.COMPUTE, List.of(), -1,
-				new Kernel(kernel, true, false, "ONNX Runtime fuses DequantizeLinear → " + op + " → QuantizeLinear into " + kernel), Drq.none(), null);
+				new Kernel(kernel, true, false, "ONNX Runtime fuses DequantizeLinear → " + op + " → QuantizeLinear into " + kernel), Drq.none(), refusal);
 	}
 
 	/**

@@ -32,6 +32,28 @@ class MaskedScoresTest {
 			}
 		}
 		String masked = t.node("Where", List.of(t.bools(new long[] { NODES, NODES }, band), scores, t.scalar(fill)));
+		return weighted(t, masked);
+	}
+
+	/**
+	 * The same band as an additive mask, as transformer exporters write it: Add(scores, M), M 0 inside the band and
+	 * {@code fill} outside (BERT's extended mask −1e4, a causal mask's −1e9); scores from x · W alone when
+	 * {@code integerScores} (BERT's Q · Kᵀ, an integer MatMul), else Elu(x · W) as above.
+	 */
+	private static String additive(TinyGraph t, float fill, boolean integerScores) {
+		String product = t.node("MatMul", List.of("x", t.weight(0.5, NODES, NODES)));
+		String scores = integerScores ? product : t.node("Elu", List.of(product));
+		float[] mask = new float[NODES * NODES];
+		for (int i = 0; i < NODES; i++) {
+			for (int j = 0; j < NODES; j++) {
+				mask[i * NODES + j] = Math.abs(i - j) <= 1 ? 0 : fill;
+			}
+		}
+		return weighted(t, t.node("Add", List.of(scores, t.floats(mask, NODES, NODES))));
+	}
+
+	/** Softmax(masked) · (x · V). */
+	private static String weighted(TinyGraph t, String masked) {
 		String weights = t.node("Softmax", List.of(masked), TinyGraph.attr("axis", -1L));
 		return t.node("MatMul", List.of(weights, t.node("MatMul", List.of("x", t.weight(0.5, NODES, 8)))));
 	}
@@ -60,6 +82,47 @@ class MaskedScoresTest {
 		// Softmax → QuantizeLinear in float, none further
 		OpRulesTest.assertRunsAsWritten(t, r, 0.2);
 		OpRulesTest.assertWithinSteps(t, model, r);
+	}
+
+	@Test
+	void aSoftmaxOfScoresWithAnAdditiveMaskFarBelowRunsOnCodesWithTheMaskedEntriesSaturated() {
+		for (float fill : new float[] { -1e4f, -1e9f }) {
+			for (boolean integerScores : new boolean[] { false, true }) {
+				TinyGraph t = new TinyGraph(NODES, NODES);
+				OnnxModel model = t.model(additive(t, fill, integerScores));
+				QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+				String which = "fill " + fill + (integerScores ? ", scores x · W" : ", scores Elu(x · W)") + ": ";
+
+				QuantizationResult.Layer softmax = layer(r, "Softmax");
+				assertTrue(softmax.quantized(), which + softmax.reason());
+				assertTrue(softmax.reason().contains("masked by the Add") && softmax.reason().contains("masked entries saturate")
+						&& softmax.reason().contains("widened by 16 below"), which + softmax.reason());
+				QuantizationResult.Layer add = layer(r, "Add"); // QLinearAdd of the mask quantized over [−1e9, 0] added codes several apart
+				assertTrue(!add.quantized() && add.reason().contains("constant attention mask"), which + add.reason());
+				QuantizedTensor scores = r.tensors().stream().filter(q -> q.tensor().startsWith("add")).findFirst().orElseThrow(); // the Add's output
+				assertTrue(scores.range().min() > -20 && scores.params().scale() < 0.1, which + "the scores' own range widened 16 below: " + scores);
+
+				List<String> ran = TinyGraph.optimizedOps(r.model());
+				assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
+				try {
+					OpRulesTest.assertRunsAsWritten(t, r, 0.2);
+					OpRulesTest.assertWithinSteps(t, model, r); // the masked entries weigh ~0 as in float
+				} catch (AssertionError e) {
+					throw new AssertionError(which + e.getMessage() + " " + r.layers() + " " + r.tensors(), e);
+				}
+			}
+		}
+	}
+
+	@Test
+	void aSoftmaxOfScoresPlusABiasOrAMildMaskStaysFloat() {
+		// exp(−60) is a normal float; 0.5 is a bias, not a mask; −inf would make the calibrated sum infinite, which calibration refuses
+		for (float fill : new float[] { -60f, 0.5f, Float.NEGATIVE_INFINITY }) {
+			TinyGraph t = new TinyGraph(NODES, NODES);
+			QuantizationResult r = TinyGraph.quantize(t.model(additive(t, fill, true)), Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			QuantizationResult.Layer softmax = layer(r, "Softmax");
+			assertFalse(softmax.quantized(), fill + ": " + softmax.reason());
+		}
 	}
 
 	@Test
