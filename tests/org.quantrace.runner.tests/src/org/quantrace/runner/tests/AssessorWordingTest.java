@@ -93,6 +93,30 @@ class AssessorWordingTest {
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
 	}
 
+	/**
+	 * A reason forged in the trace, the documents made again from it (Appendix A then says it in every format): a Constant said
+	 * to be an Identity removed, another said to have been read by the first Conv. verify re-derives both from the two files.
+	 */
+	@Test
+	void aForgedRemovalReasonIsFound() throws IOException {
+		Path forged = Runs.copy(out, out.resolveSibling("forged-reason"));
+		org.quantrace.model.trace.TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		org.quantrace.model.trace.ConversionRecord c = trace.getConversions().get(0);
+		int constant = c.getRemovedNodes().indexOf("/classifier/classifier.2/Constant");
+		int constant1 = c.getRemovedNodes().indexOf("/classifier/classifier.2/Constant_1");
+		assertEquals("unread: /classifier/classifier.2/Dropout", c.getRemovedNodeReasons().get(constant));
+		c.getRemovedNodeReasons().set(constant, "identity-removed");
+		c.getRemovedNodeReasons().set(constant1, "unread: /features/features.0/Conv");
+		Tampering.remadeFromTrace(forged, trace);
+
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().contains("PhIMT0002-cnn") && p.what().contains("why /classifier/classifier.2/Constant: says identity-removed,")
+				&& p.what().contains("a Constant in the verified model, not an Identity")), problems.toString());
+		assertTrue(problems.stream().anyMatch(p -> p.what().contains("why /classifier/classifier.2/Constant_1: ")
+				&& p.what().contains("read in the verified model by /classifier/classifier.2/Dropout")), problems.toString());
+		assertTrue(problems.stream().allMatch(p -> p.what().contains("why /classifier/classifier.2/Constant")), "only the two reasons give it away: " + problems);
+	}
+
 	/** drq with every layer but classifier.1 excluded: one weight tensor was "1 tensors" in two rows. */
 	@Test
 	void oneTensorIsOneTensor() throws IOException {
