@@ -65,6 +65,8 @@ public final class ConversionRecords {
 		}
 		c.getTrainingArtifacts().addAll(r.trainingArtifacts());
 		c.getRemovedNodes().addAll(r.removedNodes());
+		// at the same index as its node: Appendix A states it, verify checks it against the two files
+		r.removedNodes().forEach(n -> c.getRemovedNodeReasons().add(r.removalReasons().containsKey(n) ? r.removalReasons().get(n).code() : ""));
 		c.setFoldedConstants(r.foldedConstants());
 		r.rewrites().forEach(w -> c.getRewrites().add(parameter(w.kind(), w.description())));
 		c.setMaxAbsDifference(r.maxAbsDifference());

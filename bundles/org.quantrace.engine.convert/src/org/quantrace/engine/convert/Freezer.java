@@ -105,7 +105,8 @@ public final class Freezer {
 		try (Progress.Task check = progress.start("checking the converted model against the original", samples.count(), "samples")) {
 			diff = r.reference().maxAbsDifference(r.model(), samples.feeds(), samples.description(), samples.failureHint(), name, check);
 		}
-		return new FreezeResult(r.model(), r.eliminations(), r.artifacts(), r.removed(), foldedConstants(r.source().graph(), r.model().graph()), diff,
+		return new FreezeResult(r.model(), r.eliminations(), r.artifacts(), r.removed().names(), r.removed().reasons(r.source().graph(), r.model().graph()),
+				foldedConstants(r.source().graph(), r.model().graph()), diff,
 				samples.count(), samples.description(), options, r.rewrites());
 	}
 
@@ -149,7 +150,7 @@ public final class Freezer {
 
 	/** The converted model and what was done to it, before its outputs are checked. */
 	private record Rewritten(OnnxModel source, OnnxModel model, Reference reference, Map<TrainingOperation, FreezeResult.Elimination> eliminations,
-			List<String> artifacts, List<String> removed, List<Rewrite> rewrites) {
+			List<String> artifacts, Removals removed, List<Rewrite> rewrites) {
 	}
 
 	private static Rewritten rewrite(OnnxModel source, Reference reference, String name, FreezeOptions options, Map<String, TensorInfo> probed) {
@@ -157,7 +158,7 @@ public final class Freezer {
 		OnnxModel model = source.copy();
 		Map<TrainingOperation, FreezeResult.Elimination> eliminations = new EnumMap<>(TrainingOperation.class);
 		List<String> artifacts = new ArrayList<>();
-		List<String> removed = new ArrayList<>();
+		Removals removed = new Removals();
 		List<Rewrite> rewrites = new ArrayList<>();
 		List<String> rewrittenBatchNorms = new ArrayList<>();
 		List<FunctionInlining.Call> calls = FunctionInlining.inline(model, name);
@@ -165,7 +166,7 @@ public final class Freezer {
 			rewrites.add(new Rewrite(Rewrite.FUNCTIONS, "inlined " + calls.size() + (calls.size() == 1 ? " call" : " calls") + " of model-local functions ("
 					+ calls.stream().limit(8).map(FunctionInlining.Call::toString).collect(Collectors.joining(", "))
 					+ (calls.size() > 8 ? " and " + (calls.size() - 8) + " more" : "") + "): their ops are converted and quantized as the graph's own"));
-			calls.forEach(c -> removed.add(c.node())); // the call nodes are gone from the graph
+			calls.forEach(c -> removed.add(c.node(), Removal.Reason.FUNCTION_INLINED)); // the call nodes are gone from the graph
 		}
 		if (reference.opset() > model.opset()) {
 			OpsetUpgrade.upgrade(model, reference.opset(), name, ranks);
@@ -187,7 +188,7 @@ public final class Freezer {
 						}
 						if (!stillBatchNorms.contains(n.name())) {
 							rewrittenBatchNorms.add(n.name() + " -> per-activation Mul and Add (spatial = 0 at opset " + from + ")");
-							removed.add(n.name());
+							removed.add(n.name(), Removal.Reason.BATCH_NORMALIZATION);
 						}
 					}
 				}
@@ -205,10 +206,10 @@ public final class Freezer {
 		eliminations.put(TrainingOperation.DROPOUT, dropouts(model.graph(), options, artifacts, removed));
 		batchNormsToInferenceForm(model.graph(), artifacts);
 		trainingAlgorithms(model, options, eliminations, artifacts);
-		removed.addAll(removeIdentities(model.graph()));
+		removed.addAll(removeIdentities(model.graph()), Removal.Reason.IDENTITY);
 		List<String> casts = removeNoOpCasts(model.graph(), probed);
 		if (!casts.isEmpty()) {
-			removed.addAll(casts);
+			removed.addAll(casts, Removal.Reason.NO_OP_CAST);
 			rewrites.add(new Rewrite(Rewrite.NO_OP_CASTS, "removed " + casts.size() + (casts.size() == 1 ? " Cast" : " Casts")
 					+ " to the type the input already has (" + String.join(", ", casts.subList(0, Math.min(8, casts.size())))
 					+ (casts.size() > 8 ? " and " + (casts.size() - 8) + " more" : "") + ")"));
@@ -217,20 +218,20 @@ public final class Freezer {
 		List<String> batchNormsGone = new ArrayList<>(rewrittenBatchNorms);
 		batchNormsGone.addAll(s.batchNormsFolded());
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone));
-		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites));
-		removed.addAll(ChannelPieces.split(model.graph(), rewrites));
-		removed.addAll(PReluForms.rewrite(model.graph(), ranks, rewrites));
+		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites), Removal.Reason.MATRIX_PRODUCT);
+		removed.addAll(ChannelPieces.split(model.graph(), rewrites), Removal.Reason.CHANNEL_PIECES);
+		removed.addAll(PReluForms.rewrite(model.graph(), ranks, rewrites), Removal.Reason.ACTIVATION);
 		if (options.fusePatterns()) {
 			// after BatchNorm folding: each branch's BatchNorm is in its Conv; the Mul and Add an identity BatchNorm became are no
 			// nodes of the original (the BatchNorm is listed as removed), so only the original's nodes the merge took are listed
-			removed.addAll(ParallelConvs.merge(model.graph(), rewrites).stream().filter(original::contains).toList());
-			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites));
-			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
+			removed.addAll(ParallelConvs.merge(model.graph(), rewrites).stream().filter(original::contains).toList(), Removal.Reason.PARALLEL_CONVS);
+			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites), Removal.Reason.PATTERN_FUSED);
+			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()), Removal.Reason.UNREAD);
 		}
 		if (options.targetOpset() > 0) {
 			OpsetUpgrade.upgrade(model, options.targetOpset(), name, ranks);
 		}
-		removed.removeIf(written::contains);
+		removed.removeAll(written);
 		overridableInitializers(model, rewrites);
 		ConstantFolder.sayWhichLeft(source, model, rewrites);
 		return new Rewritten(source, model, reference, eliminations, artifacts, removed, rewrites);
@@ -300,7 +301,7 @@ public final class Freezer {
 	 * folded BatchNormalization can make the next one foldable.
 	 */
 	private static Simplification simplify(OnnxModel model, String name, FreezeOptions options, Map<String, Integer> ranks, List<Rewrite> rewrites,
-			List<String> removed) {
+			Removals removed) {
 		List<String> batchNorms = new ArrayList<>();
 		List<String> affine = new ArrayList<>();
 		List<TrainedCodes.Layer> trained = new ArrayList<>();
@@ -309,7 +310,7 @@ public final class Freezer {
 		for (int round = 0; round < MAX_ROUNDS; round++) {
 			int before = removed.size() + batchNorms.size();
 			// the model's NHWC wrappers first: a BatchNormalization between a pair of them then reads its layer and folds into it
-			removed.addAll(LayoutTransposes.cancel(model.graph(), rewrites));
+			removed.addAll(LayoutTransposes.cancel(model.graph(), rewrites), Removal.Reason.TRANSPOSES_CANCELLED);
 			StaticShapes shapes = StaticShapes.empty();
 			// constants, shapes and conditions first, to their own fixed point: an If is inlined before its branches are worked on
 			for (int step = 0; options.foldConstants() && step < MAX_ROUNDS; step++) {
@@ -317,12 +318,12 @@ public final class Freezer {
 				List<String> constants = new ArrayList<>(ConstantFolder.fold(model, name, rewrites));
 				shapes = StaticShapes.infer(model, name);
 				constants.addAll(ShapeFolding.fold(model.graph(), shapes, model.opset(), rewrites));
-				removed.addAll(constants);
-				removed.addAll(IfInlining.inline(model.graph(), rewrites));
+				removed.addAll(constants, Removal.Reason.CONSTANT_FOLDED);
+				removed.addAll(IfInlining.inline(model.graph(), rewrites), Removal.Reason.IF_INLINED);
 				if (removed.size() == constantsBefore) {
 					break;
 				}
-				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
+				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()), Removal.Reason.UNREAD);
 			}
 			if (options.fusePatterns()) {
 				removed.addAll(MixedDepthwise.merge(model.graph(), rewrites)); // before BatchNorm folding: one after its Concat folds into the one Conv
@@ -333,7 +334,7 @@ public final class Freezer {
 				trained.addAll(t.convs());
 				trainedTypes.addAll(t.types());
 				batchNorms.addAll(t.batchNorms());
-				removed.addAll(t.removed());
+				removed.addAll(t.removed(), Removal.Reason.TRAINED_CODES);
 				trainedLeft.addAll(t.left());
 				for (Graph g : model.graph().graphs()) {
 					for (Node bn : List.copyOf(g.nodes())) {
@@ -345,7 +346,7 @@ public final class Freezer {
 										+ " through the Add " + o.through() : o.following() ? " (folded into the following " + o.into() : o.into() != null ? " (folded into " + o.into() + (o.across() != null ? " across the " + o.across() : "")
 										: " (made a per-channel Mul and Add")
 										+ (g.parent() != null ? ", in the " + ConstantFolder.scope(g) : "") + ")"); // words in the log, not an arrow
-								removed.add(o.batchNorm());
+								removed.add(o.batchNorm(), new Removal(Removal.Reason.BATCH_NORMALIZATION, o.into() == null ? "" : o.into()));
 							}
 						}
 					}
@@ -358,12 +359,12 @@ public final class Freezer {
 						BatchNormFolding.Affine folded = g.nodes().contains(op) ? BatchNormFolding.foldAffineIntoConv(g, op) : null;
 						if (folded != null) {
 							affine.add(folded.words() + (g.parent() != null ? " (in the " + ConstantFolder.scope(g) + ")" : ""));
-							removed.addAll(folded.removed());
+							removed.addAll(folded.removed(), Removal.Reason.AFFINE_FOLDED);
 						}
 					}
 				}
 			}
-			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()));
+			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()), Removal.Reason.UNREAD);
 			if (removed.size() + batchNorms.size() == before) {
 				break;
 			}
@@ -394,7 +395,7 @@ public final class Freezer {
 
 	// ------------------------------------------------------------------ Dropout
 
-	private static FreezeResult.Elimination dropouts(Graph main, FreezeOptions options, List<String> artifacts, List<String> removed) {
+	private static FreezeResult.Elimination dropouts(Graph main, FreezeOptions options, List<String> artifacts, Removals removed) {
 		List<String> names = new ArrayList<>();
 		List<String> kept = new ArrayList<>();
 		for (Graph g : main.graphs()) {
@@ -423,7 +424,7 @@ public final class Freezer {
 				GraphCleanup.rewire(main, d.output(0), d.input(0));
 				g.nodes().remove(d);
 				names.add(d.name() + " (ratio " + r + ")");
-				removed.add(d.name());
+				removed.add(d.name(), Removal.Reason.DROPOUT);
 			}
 		}
 		if (!names.isEmpty()) {

@@ -26,6 +26,9 @@ class AssessorWordingTest {
 			+ "(the activation row, z = 127), which the model requantizes to int8 codes (the output row, z = -1); at the same scale the codes differ by "
 			+ "128 only, so no value changes (exact).";
 
+	/** Why the Dropout's ratio and training-mode Constants went: the removed Dropout was all that read them. */
+	static final String UNREAD = "read by nothing any more: only /classifier/classifier.2/Dropout read its outputs in the verified model, and it was removed";
+
 	private static final String DROPOUT = "Dropout (Table 1), removed: ratio 0.25; at inference Dropout passes its input through";
 
 	private static Path out;
@@ -73,19 +76,45 @@ class AssessorWordingTest {
 	void eachRemovedNodeSaysWhy() throws IOException {
 		String md = md("PhIMT0002");
 		String appendix = md.substring(md.indexOf("Appendix A. Nodes removed or folded by the conversion\n"), md.indexOf("Appendix B. Reproducibility\n"));
-		String rewrite = "not a training operation; removed or folded keeping what the model computes: by a rewrite (Table 1, Converter/model conversion "
-				+ "script: constant nodes), or an Identity removed, or a node whose outputs nothing read any more";
 		assertTrue(appendix.contains("| node | why |"), appendix);
 		assertTrue(appendix.contains("| /classifier/classifier.2/Dropout | " + DROPOUT + " |"), appendix);
-		assertTrue(appendix.contains("| /classifier/classifier.2/Constant | " + rewrite + " |"), appendix);
-		assertTrue(appendix.contains("| /classifier/classifier.2/Constant_1 | " + rewrite + " |"), appendix);
+		// the one exact reason the engine recorded (assessor14), not a list of the possible ones
+		assertTrue(appendix.contains("| /classifier/classifier.2/Constant | " + UNREAD + " |"), appendix);
+		assertTrue(appendix.contains("| /classifier/classifier.2/Constant_1 | " + UNREAD + " |"), appendix);
+		assertFalse(appendix.contains("or a node whose outputs"), appendix);
 		assertTrue(appendix.contains("| /features/features.1/BatchNormalization | Batch normalization (Table 1), removed: folded into /features/features.0/Conv; "
 				+ "running statistics folded into the preceding layer's weights and bias |"), appendix);
-		for (String format : List.of("html", "docx")) {
-			assertTrue(LogFormatsTest.text(out.resolve("logs/PhIMT0002-cnn." + format)).contains(DROPOUT), format);
+		for (String format : List.of("html", "docx", "pdf")) {
+			String text = LogFormatsTest.text(out.resolve("logs/PhIMT0002-cnn." + format));
+			assertTrue(text.contains(DROPOUT), format);
+			assertTrue(text.replaceAll("\\s+", " ").contains(UNREAD), format);
 		}
 		List<Problem> problems = Verification.verify(out).problems();
 		assertTrue(problems.isEmpty(), problems.size() + " mismatches: " + problems);
+	}
+
+	/**
+	 * A reason forged in the trace, the documents made again from it (Appendix A then says it in every format): a Constant said
+	 * to be an Identity removed, another said to have been read by the first Conv. verify re-derives both from the two files.
+	 */
+	@Test
+	void aForgedRemovalReasonIsFound() throws IOException {
+		Path forged = Runs.copy(out, out.resolveSibling("forged-reason"));
+		org.quantrace.model.trace.TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		org.quantrace.model.trace.ConversionRecord c = trace.getConversions().get(0);
+		int constant = c.getRemovedNodes().indexOf("/classifier/classifier.2/Constant");
+		int constant1 = c.getRemovedNodes().indexOf("/classifier/classifier.2/Constant_1");
+		assertEquals("unread: /classifier/classifier.2/Dropout", c.getRemovedNodeReasons().get(constant));
+		c.getRemovedNodeReasons().set(constant, "identity-removed");
+		c.getRemovedNodeReasons().set(constant1, "unread: /features/features.0/Conv");
+		Tampering.remadeFromTrace(forged, trace);
+
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().contains("PhIMT0002-cnn") && p.what().contains("why /classifier/classifier.2/Constant: says identity-removed,")
+				&& p.what().contains("a Constant in the verified model, not an Identity")), problems.toString());
+		assertTrue(problems.stream().anyMatch(p -> p.what().contains("why /classifier/classifier.2/Constant_1: ")
+				&& p.what().contains("read in the verified model by /classifier/classifier.2/Dropout")), problems.toString());
+		assertTrue(problems.stream().allMatch(p -> p.what().contains("why /classifier/classifier.2/Constant")), "only the two reasons give it away: " + problems);
 	}
 
 	/** drq with every layer but classifier.1 excluded: one weight tensor was "1 tensors" in two rows. */

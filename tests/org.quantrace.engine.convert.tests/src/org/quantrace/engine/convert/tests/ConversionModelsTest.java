@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
+import org.quantrace.engine.convert.Removal;
 import org.quantrace.engine.convert.Rewrite;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.Node;
@@ -108,6 +109,29 @@ class ConversionModelsTest {
 		assertEquals(0, count(r.model(), "Erf") + count(r.model(), "Sqrt") + count(r.model(), "Pow") + count(r.model(), "Shape"), ops.toString());
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.kind().equals(Rewrite.FUSION)), r.rewrites().toString());
 		assertTrue(r.maxAbsDifference() <= 1e-3, "difference " + r.maxAbsDifference());
+	}
+
+	/**
+	 * Each removed node of an exporter's decomposed model comes with the pass that removed it (PhIMT0002 Appendix A states it):
+	 * the Identities, the shape arithmetic folded or left unread, the GELU's Erf fused, and the GELU's divisor Constant, which went because the
+	 * fused Div was all that read it.
+	 */
+	@Test
+	void eachRemovedNodeHasTheReasonOfItsPass() {
+		FreezeResult r = Freezer.freeze(OnnxModel.load(TestData.data("models/conversion/decomposed_opset13.onnx")), "decomposed_opset13",
+				FreezeOptions.defaults(), DATA);
+
+		Map<String, Removal> why = r.removalReasons();
+		assertEquals(java.util.Set.copyOf(r.removedNodes()), why.keySet(), "a reason for every removed node");
+		assertEquals(new Removal(Removal.Reason.IDENTITY), why.get("Identity_0"));
+		assertEquals(new Removal(Removal.Reason.IDENTITY), why.get("Identity_1"));
+		assertEquals(Removal.Reason.CONSTANT_FOLDED, why.get("/Gather_1").reason(), why.toString());
+		// the Reshape's target made constant, the shape arithmetic that computed it was read by nothing: the Reshape stays
+		assertEquals(new Removal(Removal.Reason.UNREAD, "/Reshape"), why.get("/Concat"), why.toString());
+		assertEquals(new Removal(Removal.Reason.UNREAD, "/Unsqueeze"), why.get("/Gather"), why.toString());
+		assertEquals(Removal.Reason.PATTERN_FUSED, why.get("/act/Erf").reason(), why.toString());
+		assertEquals(new Removal(Removal.Reason.UNREAD, "/act/Div"), why.get("/act/Constant"), why.toString());
+		assertEquals("unread: /act/Div", why.get("/act/Constant").code());
 	}
 
 	private static long count(OnnxModel m, String op) {

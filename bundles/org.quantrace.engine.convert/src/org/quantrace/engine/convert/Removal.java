@@ -1,0 +1,54 @@
+package org.quantrace.engine.convert;
+
+/**
+ * Why the conversion removed one node of the original: the pass that took it out and, where one names it, what it went
+ * with (the layer a BatchNormalization was folded into, the removed nodes that alone read a node nothing reads any more).
+ * PhIMT0002 Appendix A states it per node; the trace keeps it as {@link #code()}, which verify checks against the two files.
+ */
+public record Removal(Reason reason, String detail) {
+
+	/** The passes that remove nodes, each with the code the trace keeps. */
+	public enum Reason {
+		/** A Constant node, or one with only constant inputs, replaced by initializers holding its outputs. */
+		CONSTANT_FOLDED("constant-folded"),
+		/** Its outputs were read by nothing any more: the detail names the removed nodes that read them in the original. */
+		UNREAD("unread"),
+		IDENTITY("identity-removed"),
+		/** A Cast to the type its input already has. */
+		NO_OP_CAST("cast-removed"),
+		DROPOUT("dropout-removed"),
+		/** A BatchNormalization folded away; the detail names the layer, where one took it. */
+		BATCH_NORMALIZATION("batch-normalization-folded"),
+		/** A per-channel Mul or Add after a Conv folded into its weights and bias. */
+		AFFINE_FOLDED("affine-folded"),
+		/** A QDQ layer's follower folded into its trained weight scales. */
+		TRAINED_CODES("trained-codes-folded"),
+		FUNCTION_INLINED("function-inlined"),
+		IF_INLINED("if-inlined"),
+		TRANSPOSES_CANCELLED("transposes-cancelled"),
+		MATRIX_PRODUCT("matrix-product-rewritten"),
+		CHANNEL_PIECES("channel-pieces"),
+		PARALLEL_CONVS("parallel-convs-merged"),
+		PATTERN_FUSED("pattern-fused"),
+		ACTIVATION("activation-rewritten");
+
+		private final String code;
+
+		Reason(String code) {
+			this.code = code;
+		}
+
+		public String code() {
+			return code;
+		}
+	}
+
+	public Removal(Reason reason) {
+		this(reason, "");
+	}
+
+	/** "unread: /classifier/classifier.2/Dropout", "identity-removed": the form the trace keeps. */
+	public String code() {
+		return detail.isEmpty() ? reason.code() : reason.code() + ": " + detail;
+	}
+}

@@ -1,0 +1,77 @@
+package org.quantrace.engine.convert;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+
+/**
+ * The nodes a conversion removed, in order, each with the pass that removed it. The names are kept as the passes report
+ * them (a name again when a rewrite reused it: the passes' fixed points count them); the first reason given a name is the
+ * original node's, as a later one is a written node's that reused the name.
+ */
+final class Removals {
+
+	private final List<String> names = new ArrayList<>();
+	private final Map<String, Removal> reasons = new LinkedHashMap<>();
+
+	void add(String node, Removal.Reason reason) {
+		add(node, new Removal(reason));
+	}
+
+	void add(String node, Removal removal) {
+		names.add(node);
+		reasons.putIfAbsent(node, removal);
+	}
+
+	void addAll(Collection<String> nodes, Removal.Reason reason) {
+		nodes.forEach(n -> add(n, reason));
+	}
+
+	int size() {
+		return names.size();
+	}
+
+	/** Takes out the nodes a conversion step wrote, which are no nodes of the original. */
+	void removeAll(Set<String> written) {
+		names.removeIf(written::contains);
+		reasons.keySet().removeIf(written::contains);
+	}
+
+	List<String> names() {
+		return names;
+	}
+
+	/**
+	 * Each removed node's reason, made exact against the original {@code source} and the {@code converted} graph: a node
+	 * the clean-up took, or a constant folded whose value the converted model holds nowhere, went because nothing read it
+	 * any more; the nodes that read it in the original are named (none: the original read it nowhere either). A constant
+	 * only folded constants read stays folded: its value went into theirs.
+	 */
+	Map<String, Removal> reasons(Graph source, Graph converted) {
+		Set<String> read = converted.allNodes().stream().flatMap(n -> n.inputs().stream()).collect(Collectors.toSet());
+		converted.outputs().forEach(v -> read.add(v.getName()));
+		Map<String, Node> originals = source.allNodes().stream().collect(Collectors.toMap(Node::name, n -> n, (a, b) -> a));
+		Map<String, Removal> exact = new LinkedHashMap<>();
+		for (Map.Entry<String, Removal> e : reasons.entrySet()) {
+			Removal r = e.getValue();
+			Node node = originals.get(e.getKey());
+			if (node != null && (r.reason() == Removal.Reason.UNREAD || r.reason() == Removal.Reason.CONSTANT_FOLDED)
+					&& node.outputs().stream().noneMatch(read::contains)) {
+				List<String> readers = source.allNodes().stream().filter(n -> n.inputs().stream().anyMatch(node.outputs()::contains))
+						.map(Node::name).distinct().toList();
+				boolean folded = r.reason() == Removal.Reason.CONSTANT_FOLDED && !readers.isEmpty() && readers.stream()
+						.allMatch(x -> reasons.containsKey(x) && reasons.get(x).reason() == Removal.Reason.CONSTANT_FOLDED);
+				r = folded ? r : new Removal(Removal.Reason.UNREAD, String.join(", ", readers));
+			}
+			exact.put(e.getKey(), r);
+		}
+		return exact;
+	}
+}
