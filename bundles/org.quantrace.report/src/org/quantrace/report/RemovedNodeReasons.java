@@ -81,6 +81,7 @@ final class RemovedNodeReasons {
 			java.util.Map.entry("matrix-product-rewritten", "rewritten into the product form integer kernels read (matrix products)"),
 			java.util.Map.entry("channel-pieces", "Conv read only by channel slices, written as one Conv per piece (channel pieces)"),
 			java.util.Map.entry("parallel-convs-merged", "merged with the Convs reading the same input into one Conv (fusion)"),
+			java.util.Map.entry("mixconv-merged", "part of a MixConv (a channel Split into depthwise Convs of different kernels, concatenated), merged into one depthwise Conv (fusion)"),
 			java.util.Map.entry("pattern-fused", "part of a decomposed operation, fused into one op (fusion)"),
 			java.util.Map.entry("activation-rewritten", "activation written in an equivalent form integer kernels run (activations)"));
 

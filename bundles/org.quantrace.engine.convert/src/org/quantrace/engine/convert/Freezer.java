@@ -326,7 +326,7 @@ public final class Freezer {
 				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()), Removal.Reason.UNREAD);
 			}
 			if (options.fusePatterns()) {
-				removed.addAll(MixedDepthwise.merge(model.graph(), rewrites)); // before BatchNorm folding: one after its Concat folds into the one Conv
+				removed.addAll(MixedDepthwise.merge(model.graph(), rewrites), Removal.Reason.MIXED_DEPTHWISE); // before BatchNorm folding: one after its Concat folds into the one Conv
 			}
 			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
 				// before the float folds: a QAT export's Div and BatchNormalization after a QDQ Conv go into its weight scales

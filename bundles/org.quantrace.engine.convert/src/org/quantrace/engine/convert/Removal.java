@@ -29,6 +29,8 @@ public record Removal(Reason reason, String detail) {
 		MATRIX_PRODUCT("matrix-product-rewritten"),
 		CHANNEL_PIECES("channel-pieces"),
 		PARALLEL_CONVS("parallel-convs-merged"),
+		/** A MixConv's channel Split, its depthwise Convs but the one kept and its Concat, merged into one depthwise Conv. */
+		MIXED_DEPTHWISE("mixconv-merged"),
 		PATTERN_FUSED("pattern-fused"),
 		ACTIVATION("activation-rewritten");
 

@@ -25,7 +25,7 @@ final class RemovalReasonsCheck {
 
 	private static final Set<String> KNOWN = Set.of("constant-folded", "unread", "identity-removed", "cast-removed", "dropout-removed",
 			"batch-normalization-folded", "affine-folded", "trained-codes-folded", "function-inlined", "if-inlined", "transposes-cancelled",
-			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "pattern-fused", "activation-rewritten");
+			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "mixconv-merged", "pattern-fused", "activation-rewritten");
 
 	private RemovalReasonsCheck() {
 	}

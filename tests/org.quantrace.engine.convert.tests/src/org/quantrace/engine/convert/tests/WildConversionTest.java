@@ -632,6 +632,9 @@ class WildConversionTest {
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("channel Split -> depthwise Convs of different kernels")
 				&& w.description().contains("1 time ('split')")), r.rewrites().toString());
+		// PhIMT0002 Appendix A: the Split (and the Convs and Concat merged with it) went into the one Conv, said so, not unexplained
+		assertEquals(new org.quantrace.engine.convert.Removal(org.quantrace.engine.convert.Removal.Reason.MIXED_DEPTHWISE), r.removalReasons().get("split"),
+				r.removalReasons().toString());
 
 		Tiny u = new Tiny(4, 6, 6); // the pieces concatenated in another order: the channels swapped, no one Conv: left alone
 		u.g.addNode(NodeProto.newBuilder().setOpType("Split").setName("split").addInput("x").addAllOutput(List.of("q0", "q1")).addAttribute(intAttr("axis", 1)));
