@@ -235,9 +235,16 @@ abstract class DataOptions {
 				+ " (keep dtype=float32)";
 		case "layout" -> "layout takes " + literals(Layout.VALUES);
 		case "interpolation" -> "interpolation takes " + literals(Interpolation.VALUES);
-		default -> "use e.g. --preprocess grayscale,resize=28x28,scale=1/255,mean=0.5,std=0.5,layout=NCHW";
+		default -> {
+			String example = "use e.g. --preprocess grayscale,resize=28x28,scale=1/255,mean=0.5,std=0.5,layout=NCHW";
+			String meant = STEPS.contains(key) ? null : org.quantrace.dsl.Suggestions.didYouMean(key, STEPS);
+			yield meant == null ? example : meant + " (" + example + ")";
+		}
 		};
 	}
+
+	/** The steps --preprocess knows, to name the one a misspelt step meant ("sclae=2": did you mean 'scale'?). */
+	private static final List<String> STEPS = List.of("grayscale", "rgb", "bgr", "resize", "crop", "interpolation", "scale", "mean", "std", "layout", "dtype");
 
 	private static String literals(List<? extends org.eclipse.emf.common.util.Enumerator> values) {
 		List<String> names = values.stream().map(org.eclipse.emf.common.util.Enumerator::getLiteral).toList();

@@ -133,6 +133,9 @@ final class QuantizeCommand implements Callable<Integer> {
 			spec.commandLine().getErr().println("quantrace: warning: --samples " + calibration.samples + ": " + few);
 		}
 		if (resolved.isQuantized()) { // the calibration runs it
+			if (data != null && resolved.technique() == QuantizationSpec.Technique.FULL_INTEGER) {
+				org.quantrace.engine.calibrate.Calibrator.requireTypes(source, model.toString(), data);
+			}
 			ModelFiles.requireRuns(source, model, data);
 		}
 		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());

@@ -111,6 +111,7 @@ public final class Calibrator {
 		if (samples == 0) {
 			throw new InvalidInputException(data.name() + ": no calibration samples", "give a calibration dataset with at least one sample");
 		}
+		requireTypes(modelInputs, data, modelName);
 		Map<String, RangeCollector> collectors = new LinkedHashMap<>();
 		Map<String, CalibrationSettings.Method> own = new LinkedHashMap<>();
 		for (String t : tensors) {
@@ -318,6 +319,40 @@ public final class Calibrator {
 	}
 
 	/**
+	 * Refuses data whose first sample's types do not feed the model's inputs, as calibration would: callers check it before any
+	 * work (float data for an INT64 input was refused only once conversion had run and calibration had started).
+	 *
+	 * @throws InvalidInputException naming the input, its type, the data's and what data to give
+	 */
+	public static void requireTypes(OnnxModel model, String modelName, Dataset data) {
+		if (data.size() > 0) {
+			requireTypes(ModelInputs.of(model, modelName, data), data, modelName);
+		}
+	}
+
+	private static void requireTypes(ModelInputs modelInputs, Dataset data, String modelName) {
+		modelInputs.firstSample(data).forEach((name, x) -> {
+			ModelInput in = modelInputs.inputs().stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
+			if (!x.type().feeds(in.type())) {
+				throw wrongType(in, x.type(), data, modelName);
+			}
+		});
+	}
+
+	/**
+	 * The refusal of samples of type {@code given} for input {@code in}. "preprocess the data to the model's input type" was said of
+	 * float data for an INT64 input (token ids), which no preprocessing step makes: integer values come only from integer data.
+	 */
+	private static InvalidInputException wrongType(ModelInput in, org.quantrace.engine.onnx.DataType given, Dataset data, String modelName) {
+		String hint = in.type() == org.quantrace.engine.onnx.DataType.BOOL ? ModelInputs.NO_BOOLEAN_DATA
+				: in.type().isInteger() ? "input '" + in.name() + "' takes " + in.type() + " values (such as token ids or indices), which no --preprocess step makes"
+						+ " from " + given + " samples: give the data as " + in.type() + " (an .npy of that type, or an .npz with one array per input named"
+						+ " as the model's inputs)"
+						: "give the data as " + in.type() + " samples (an .npy or .npz of that type)";
+		return new InvalidInputException(data.name() + ": samples are " + given + " but input '" + in.name() + "' of " + modelName + " is " + in.type(), hint);
+	}
+
+	/**
 	 * Checks a chunk's samples {@code x} of model input {@code in} against its type and, when the input is calibrated
 	 * ({@code collector} not null: a float input), adds them to its range: to the batch's extremes and sum of squares when
 	 * {@code batchExtremes} is given (min/max), else to the collector. Integer inputs (token ids, masks) are fed as they are.
@@ -325,9 +360,7 @@ public final class Calibrator {
 	private static void collectInput(ModelInput in, NdArray x, RangeCollector collector, float[] batchExtremes, Map<String, double[]> sums, Dataset data,
 			int start, int end, String modelName) {
 		if (!x.type().feeds(in.type())) {
-			throw new InvalidInputException(data.name() + ": samples are " + x.type() + " but input '" + in.name() + "' of " + modelName
-					+ " is " + in.type(), in.type() == org.quantrace.engine.onnx.DataType.BOOL ? ModelInputs.NO_BOOLEAN_DATA
-							: "preprocess the data to the model's input type");
+			throw wrongType(in, x.type(), data, modelName);
 		}
 		if (collector != null && batchExtremes != null) {
 			update(in.name(), () -> {

@@ -354,7 +354,8 @@ final class OptimizationLogCheck {
 					int[] q = f.layersQuantized();
 					List<String> folded = f.foldedClamps();
 					log.same(where + "layers left in float32", floats.group(1) + " of " + floats.group(2), (q[1] - q[0] - folded.size()) + " of " + q[1]);
-					Matcher said = FOLDED_LAYERS.matcher(line);
+					// a name may hold a line break, which the cell prints as one: the names run on over the cell's next lines
+					Matcher said = FOLDED_LAYERS.matcher(String.join("", lines.subList(lines.indexOf(line), lines.size())));
 					log.same(where + "layers in no node of the model", said.find() ? List.of(said.group(1).split(",")) : List.of(),
 							folded.stream().map(Cells::key).toList());
 				} else if (line.startsWith("biases:float32")) {
@@ -704,7 +705,7 @@ final class OptimizationLogCheck {
 
 	/** The precision row's layers in no node of the model, read back: their names, as {@link Cells#key} prints them. */
 	private static final Pattern FOLDED_LAYERS = Pattern.compile(Pattern.quote(Cells.key(";" + AifsmLogs.FOLDED_LAYERS)) + "(.+?)"
-			+ Pattern.quote(Cells.key(AifsmLogs.FOLDED_WHY)) + "$");
+			+ Pattern.quote(Cells.key(AifsmLogs.FOLDED_WHY)));
 
 	/** {@link AifsmLogs#FOLDED} in a cell read back. */
 	private static final Pattern FOLDED = Cells.words(AifsmLogs.FOLDED.pattern());
@@ -715,14 +716,16 @@ final class OptimizationLogCheck {
 	 * below 0 as a Relu does).
 	 */
 	private void folded(String at, String cell, String op, String node, Matcher said, ModelFacts file) {
-		org.quantrace.engine.onnx.Tensor z = SchemeFacts.clampingZeroPoint(file, said.group(3));
+		// the stem as the file names it: the cell was read without its whitespace, a name may hold some ("conv 1")
+		String stem = new Cells.Names(file.nodes().stream().map(NodeProto::getName).toList()).orPrinted(said.group(3));
+		org.quantrace.engine.onnx.Tensor z = SchemeFacts.clampingZeroPoint(file, stem);
 		String type = z == null ? null : z.dataType().displayName().toLowerCase(java.util.Locale.ROOT);
 		long least = z == null ? 0 : z.dataType() == DataType.INT8 ? -128 : 0;
 		String derived = file.node(node) != null ? "the model holds " + node
-				: z == null ? "no QuantizeLinear reads the output of '" + said.group(3) + "'"
+				: z == null ? "no QuantizeLinear reads the output of '" + stem + "'"
 						: !Cells.same(said.group(1), op) ? "the row's op is " + op
 								: z.elementCount() != 1 || z.toLongArray()[0] != least ? "its zero point is not the least " + type + " code"
-										: "no " + op + " in the model: the " + type + " output quantization of '" + said.group(3) + "' (zero point " + least
+										: "no " + op + " in the model: the " + type + " output quantization of '" + stem + "' (zero point " + least
 												+ ") clamps like it";
 		if (!Cells.same(said.group(), derived)) {
 			log.mismatch(at, cell, derived);

@@ -198,6 +198,19 @@ class HostileDataCommandsTest {
 				+ " rounded to its type (keep dtype=float32)"), cli.err());
 	}
 
+	/** A misspelt step: the closest known one is offered, as an unknown option's is (hostile16: "sclae=2" got only the example). */
+	@Test
+	void aMisspeltStepIsRefusedNamingTheStepItMeant() {
+		Cli cli = Cli.run("evaluate", MLP, "--data", table.toString(), "--preprocess", "sclae=2");
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: error: --preprocess: cannot read 'sclae=2'"), cli.err());
+		assertTrue(cli.err().contains("quantrace: hint: did you mean 'scale'?"), cli.err());
+		// a known step with a value it cannot take is not misspelt
+		Cli value = Cli.run("evaluate", MLP, "--data", table.toString(), "--preprocess", "scale=two");
+		assertEquals(2, value.exitCode(), value.err());
+		assertFalse(value.err().contains("did you mean"), value.err());
+	}
+
 	@Test
 	void aNegativeLabelIsRefusedWithItsLine() throws IOException {
 		// before: ArrayIndexOutOfBoundsException in the metrics, exit 70

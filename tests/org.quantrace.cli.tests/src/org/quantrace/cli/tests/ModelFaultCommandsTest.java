@@ -61,6 +61,38 @@ class ModelFaultCommandsTest {
 		assertFalse(cli.err().contains("contradicts"), cli.err());
 	}
 
+	/**
+	 * Float data for an INT64 input (the iris MLP reading int64 features through a Cast, as a token-id model reads its ids): quantize
+	 * converted the model and started calibrating, then hinted "preprocess the data to the model's input type", which no step does.
+	 */
+	@Test
+	void floatDataForAnInt64InputIsRefusedBeforeAnyWorkSayingWhatDataToGive() throws IOException {
+		Path model = iris("ids.onnx", m -> {
+			var g = m.getGraphBuilder();
+			String input = g.getInput(0).getName();
+			g.getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().setElemType(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE);
+			g.getNodeBuilderList().forEach(n -> {
+				for (int i = 0; i < n.getInputCount(); i++) {
+					if (n.getInput(i).equals(input)) {
+						n.setInput(i, "as_float");
+					}
+				}
+			});
+			g.addNode(0, ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Cast").setName("to_float").addInput(input).addOutput("as_float")
+					.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("to").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT)
+							.setI(ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE)));
+		});
+		Path csv = TestData.data("wild/hostile12/iris.csv");
+		Path out = dir.resolve("q.onnx");
+		Cli cli = Cli.run("quantize", model.toString(), "--data", csv.toString(), "--label-columns", "species", "--scheme", "fiq-int8", "-o", out.toString());
+		assertEquals(2, cli.exitCode(), cli.err());
+		assertTrue(cli.err().contains("quantrace: error: " + csv + ": samples are FLOAT32 but input 'features' of " + model + " is INT64\n"), cli.err());
+		assertTrue(cli.err().contains("quantrace: hint: input 'features' takes INT64 values (such as token ids or indices), which no --preprocess step makes"
+				+ " from FLOAT32 samples: give the data as INT64 (an .npy of that type"), cli.err());
+		assertFalse(cli.err().contains("converting") || cli.err().contains("calibrating"), "refused before any work: " + cli.err());
+		assertFalse(Files.exists(out), "nothing written");
+	}
+
 	/** --label-columns species,species stopped with an internal error, exit 70 and a stack trace (the row's labels overrun). */
 	@Test
 	void aLabelColumnNamedTwiceIsBadInput() {
