@@ -133,10 +133,10 @@ final class QuantizeCommand implements Callable<Integer> {
 			spec.commandLine().getErr().println("quantrace: warning: --samples " + calibration.samples + ": " + few);
 		}
 		if (resolved.isQuantized()) { // the calibration runs it
+			ModelFiles.requireRuns(source, model, data); // first: a float64 input is said as such, with convert as the remedy
 			if (data != null && resolved.technique() == QuantizationSpec.Technique.FULL_INTEGER) {
 				org.quantrace.engine.calibrate.Calibrator.requireTypes(source, model.toString(), data);
 			}
-			ModelFiles.requireRuns(source, model, data);
 		}
 		Progress progress = ConsoleProgress.forConsole(spec.commandLine().getErr());
 		Preprocessing.Outcome pre = Preprocessing.of(source, model.toString(), data, !noPreprocess, progress);
