@@ -58,14 +58,20 @@ final class Removals {
 		Set<String> read = converted.allNodes().stream().flatMap(n -> n.inputs().stream()).collect(Collectors.toSet());
 		converted.outputs().forEach(v -> read.add(v.getName()));
 		Map<String, Node> originals = source.allNodes().stream().collect(Collectors.toMap(Node::name, n -> n, (a, b) -> a));
+		Map<String, List<String>> readersOf = new java.util.HashMap<>(); // tensor -> the original's nodes reading it, built once
+		Map<String, Integer> order = new java.util.HashMap<>();
+		for (Node n : source.allNodes()) {
+			order.putIfAbsent(n.name(), order.size());
+			n.inputs().stream().distinct().forEach(t -> readersOf.computeIfAbsent(t, k -> new ArrayList<>()).add(n.name()));
+		}
 		Map<String, Removal> exact = new LinkedHashMap<>();
 		for (Map.Entry<String, Removal> e : reasons.entrySet()) {
 			Removal r = e.getValue();
 			Node node = originals.get(e.getKey());
 			if (node != null && (r.reason() == Removal.Reason.UNREAD || r.reason() == Removal.Reason.CONSTANT_FOLDED)
 					&& node.outputs().stream().noneMatch(read::contains)) {
-				List<String> readers = source.allNodes().stream().filter(n -> n.inputs().stream().anyMatch(node.outputs()::contains))
-						.map(Node::name).distinct().toList();
+				List<String> readers = node.outputs().stream().flatMap(t -> readersOf.getOrDefault(t, List.of()).stream()).distinct()
+						.sorted(java.util.Comparator.comparingInt(order::get)).toList(); // in the original's node order
 				boolean folded = r.reason() == Removal.Reason.CONSTANT_FOLDED && !readers.isEmpty() && readers.stream()
 						.allMatch(x -> reasons.containsKey(x) && reasons.get(x).reason() == Removal.Reason.CONSTANT_FOLDED);
 				r = folded ? r : new Removal(Removal.Reason.UNREAD, String.join(", ", readers));

@@ -84,7 +84,7 @@ public final class Pruner {
 		Map<String, int[]> channels = new LinkedHashMap<>();
 		Map<String, String> held = new LinkedHashMap<>();
 		List<PruningResult.ChannelScores> scored = new ArrayList<>();
-		PruningResult.ScoringSamples[] samples = { null };
+		PruningResult.ScoringSamples samples = null;
 		if (spec.pattern() == PruningPattern.CHANNEL) {
 			Map<String, TensorInfo> shapes = shapes(source, name);
 			ChannelPruning analysis = new ChannelPruning(g, shapes);
@@ -93,7 +93,7 @@ public final class Pruner {
 			if (spec.criterion() == PruningCriterion.ACTIVATION && !spaces.isEmpty()) {
 				ActivationScores a = ActivationScores.of(source, name, spaces, analysis, shapes, data);
 				scores = java.util.stream.IntStream.range(0, spaces.size()).mapToObj(a::of).toList();
-				samples[0] = a.samples();
+				samples = a.samples();
 			} else {
 				scores = spaces.stream().map(s -> weightScores(g, s, spec.criterion())).toList();
 			}
@@ -126,7 +126,7 @@ public final class Pruner {
 		byte[] bytesBefore = source.toBytes();
 		byte[] bytesAfter = model.toBytes();
 		return new PruningResult(model, spec, report, notPruned, held, paramsBefore, paramsAfter, paramsBefore == 0 ? 0 : 1 - paramsAfter / (double) paramsBefore, bytesBefore.length,
-				bytesAfter.length, deflated(bytesBefore), deflated(bytesAfter), scored, samples[0]);
+				bytesAfter.length, deflated(bytesBefore), deflated(bytesAfter), scored, samples);
 	}
 
 	// ------------------------------------------------------------------ element, vector, block

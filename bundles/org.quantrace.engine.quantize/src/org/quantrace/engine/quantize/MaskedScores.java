@@ -113,8 +113,9 @@ final class MaskedScores {
 	 * −1e9). In float it adds exactly; the Softmax's input is quantized after it.
 	 */
 	static String addRefusal(Node add) {
+		// the readers first: every Add is asked, and only one read by masked Softmaxes has its constant read as a mask
 		List<Node> readers = add.graph().consumers(add.output(0));
-		if (added(add) == null || readers.isEmpty() || !readers.stream().allMatch(r -> mask(r) == add)) {
+		if (readers.isEmpty() || !readers.stream().allMatch(r -> mask(r) == add)) {
 			return null;
 		}
 		return "it adds a constant attention mask whose masked entries (below −87.34) would set the constant's scale, which ONNX Runtime's"

@@ -21,8 +21,8 @@ import org.quantrace.model.trace.PruningRecord;
  */
 final class ChannelRanking {
 
-	/** The key the runner's PruningRecords writes each space's scores under. */
-	static final String KEY = "channel scores: ";
+	/** The key the runner's PruningRecords writes each space's scores under (its one owner). */
+	private static final String KEY = org.quantrace.runner.PruningRecords.CHANNEL_SCORES;
 
 	private record Space(String layers, BitSet removed, double[] scores) {
 		int kept() {
