@@ -116,9 +116,10 @@ final class ModelRun {
 	void runFloatChain(boolean quantized) {
 		Path file = ctx.modelFile(m);
 		log("%s: reading %s", m.getName(), file);
+		String sha256 = ctx.sha256AsRead(file); // before the reading: a file replaced after it differs when the run ends
 		source = OnnxModel.load(file);
 		String name = ArtifactKind.ORIGINAL.getLiteral();
-		ModelArtifact original = trace.artifact(m.getName() + "/" + name, name, ArtifactKind.ORIGINAL, null, source, file, SafeFiles.sha256(file),
+		ModelArtifact original = trace.artifact(m.getName() + "/" + name, name, ArtifactKind.ORIGINAL, null, source, file, sha256,
 				file.toFile().length());
 		original.setModelId(m.getModelId() != null ? m.getModelId() : m.getName());
 		original.setVersion(m.getVersion());

@@ -203,6 +203,8 @@ final class RecipeContext {
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
+		hashBeforeReading(spec.labels());
+		hashBeforeReading(d.getTargets() == null ? null : resolve(d, d.getTargets())); // read by the evaluation, later
 		// named relative to the recipe's folder, as the trace's dataset record and report.html's Data table name it, so that every
 		// document names it one way (PhIMT0002's verification data named an absolute declaration absolute, an imported file's
 		// relative to that file) and carries no path of this machine a relative declaration did not write
@@ -211,6 +213,25 @@ final class RecipeContext {
 		reads.putIfAbsent(d, new Read(block, all));
 		return all;
 	}
+
+	/**
+	 * The SHA-256 of {@code file} as the run read it: taken at its first reading (the models, the datasets' label and target files
+	 * are hashed just before they are read), not when the trace is written, by which time the file may have been replaced
+	 * (hostile18: labels edited during the evaluation were recorded beside figures of the labels read before). {@link InputsUnchanged}
+	 * holds the files against these hashes before any output is written.
+	 */
+	String sha256AsRead(Path file) {
+		return hashesAsRead.computeIfAbsent(file.toAbsolutePath().normalize(), org.quantrace.engine.SafeFiles::sha256);
+	}
+
+	/** {@link #sha256AsRead} of a file about to be read, if it is there (its reading says what is wrong with it otherwise). */
+	private void hashBeforeReading(Path file) {
+		if (file != null && java.nio.file.Files.isRegularFile(file)) {
+			sha256AsRead(file);
+		}
+	}
+
+	private final java.util.Map<Path, String> hashesAsRead = new java.util.HashMap<>();
 
 	/** A dataset's reading, with the preprocess block it was read through (null: the defaults). */
 	private record Read(Preprocessing block, Dataset data) {

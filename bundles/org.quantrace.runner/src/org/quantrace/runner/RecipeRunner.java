@@ -125,6 +125,7 @@ public final class RecipeRunner {
 				}
 			}
 			trace.datasetInputs(ctx);
+			trace.checkInputsUnchanged();
 			List<Path> documents;
 			// a step of its own, so that a stop asked for while the records are written (a third of the example's run)
 			// is seen before the commit: it came to nothing before, and the new outputs replaced the earlier ones

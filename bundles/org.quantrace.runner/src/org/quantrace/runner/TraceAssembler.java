@@ -64,6 +64,11 @@ final class TraceAssembler {
 		return trace;
 	}
 
+	/** Refuses the run when a model, label or target file it read is no longer the file it read ({@link InputsUnchanged}). */
+	void checkInputsUnchanged() {
+		InputsUnchanged.check(trace, recipeFolder);
+	}
+
 	/**
 	 * A new trace for a run of {@code ctx} into {@code out}, its recipe files read, hashed, recorded as inputs and
 	 * copied into the output ({@link #recipeFiles}). The recipe's folder, as seen from the output folder, is the one
@@ -251,10 +256,10 @@ final class TraceAssembler {
 		return r;
 	}
 
-	/** A model file the run read, and the external-data files its tensors came from. */
+	/** A model file the run read, and the external-data files its tensors came from, with their hashes as read. */
 	void modelInputs(RecipeContext ctx, ModelDeclaration m, OnnxModel model) {
 		Path file = ctx.modelFile(m);
-		input(file, InputKind.MODEL, m.getName(), SafeFiles.sha256(file));
+		input(file, InputKind.MODEL, m.getName(), ctx.sha256AsRead(file));
 		model.externalDataFiles().forEach(f -> input(f, InputKind.EXTERNAL_DATA, m.getName(), SafeFiles.sha256(f)));
 	}
 
@@ -267,11 +272,11 @@ final class TraceAssembler {
 			input(path, InputKind.DATASET, d.getName(), r.getManifestSha256());
 			if (d.getLabels() != null) {
 				Path labels = ctx.resolve(d, d.getLabels());
-				input(labels, InputKind.LABELS, d.getName(), SafeFiles.sha256(labels));
+				input(labels, InputKind.LABELS, d.getName(), ctx.sha256AsRead(labels));
 			}
 			if (d.getTargets() != null) {
 				Path targets = ctx.resolve(d, d.getTargets());
-				input(targets, InputKind.TARGETS, d.getName(), SafeFiles.sha256(targets));
+				input(targets, InputKind.TARGETS, d.getName(), ctx.sha256AsRead(targets));
 			}
 		}
 	}

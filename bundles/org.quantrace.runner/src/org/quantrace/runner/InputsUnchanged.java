@@ -1,0 +1,46 @@
+package org.quantrace.runner;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.IoErrors;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.model.trace.InputFile;
+import org.quantrace.model.trace.InputKind;
+import org.quantrace.model.trace.TraceModel;
+
+/**
+ * The run's models, label and target files still are the files it read, checked before its outputs are written: a model copied
+ * over while the run went was recorded with the replacement's hash beside figures of the model the run had read (hostile18: exit
+ * 0, "Accepted", and verify found 7 mismatches in the new folder). The run is refused instead (exit 2), its previous outputs left
+ * as they were.
+ */
+final class InputsUnchanged {
+
+	private InputsUnchanged() {
+	}
+
+	/** @param recipeFolder the folder the trace names its inputs relative to */
+	static void check(TraceModel trace, Path recipeFolder) {
+		for (InputFile f : trace.getInputFiles()) {
+			// the hashes taken as the run read them (RecipeContext.sha256AsRead); a dataset is recorded by its manifest, a recipe
+			// file by the text the run copied into its outputs
+			if (f.getKind() == InputKind.DATASET || f.getKind() == InputKind.RECIPE || f.getKind() == InputKind.IMPORT) {
+				continue;
+			}
+			Path file = recipeFolder.resolve(f.getPath()).normalize();
+			String now;
+			try {
+				now = SafeFiles.sha256(file);
+			} catch (UncheckedIOException e) {
+				now = "unreadable: " + IoErrors.describe(e.getCause());
+			}
+			if (!now.equals(f.getSha256())) {
+				throw new InvalidInputException(file + ": changed while the run used it (sha256 " + f.getSha256() + " when read, " + now
+						+ " now): the outputs would name a file the run did not use, so none were written",
+						"run again once nothing writes to the file (a copy, a download or an export still going?)");
+			}
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.InvalidInputException;
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.SafeFiles;
+import org.quantrace.runner.Shard;
+import org.quantrace.testing.TestData;
+
+/**
+ * A model file replaced while a run uses it (hostile18: the frozen CLI exited 0, "Accepted", its trace naming the replacement's
+ * hash as the input beside figures of the model it had read, and verify found 7 mismatches in the folder it had just written), or a
+ * label file edited while it is used.
+ */
+class ReplacedInputTest {
+
+	@Test
+	void aModelReplacedDuringCalibrationRefusesTheRunAndKeepsTheEarlierOutput() throws IOException {
+		assertReplacingRefusesTheRun("model/fashion_cnn_trained.onnx", "model/fashion_cnn.onnx", "calibrating");
+	}
+
+	/**
+	 * labels.json with two classes swapped as the evaluation went: the frozen CLI printed accuracy 0.9150 of the labels it had read,
+	 * recorded the swapped file's hash, and verify found 0 mismatches (the metrics are re-derived only by verify --deep).
+	 */
+	@Test
+	void labelsEditedDuringTheEvaluationRefuseTheRun() throws IOException {
+		assertReplacingRefusesTheRun("data/labels.json", "swapped.json", "evaluating");
+	}
+
+	/** Runs the example's fiq_int8 recipe twice into one folder, the second time copying {@code with} over {@code input} at {@code step}. */
+	private static void assertReplacingRefusesTheRun(String input, String with, String step) throws IOException {
+		Path ex = Runs.exampleCopy("replaced").toAbsolutePath();
+		Path out = ex.getParent().resolve("out");
+		Path recipe = Runs.fiqInt8Recipe(ex, "int8.qr", "int8", "model/fashion_cnn_trained.onnx");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Map<String, String> before = TestData.hashes(out);
+		Path file = ex.resolve(input);
+		String read = SafeFiles.sha256(file);
+		Files.writeString(ex.resolve("swapped.json"), Files.readString(ex.resolve("data/labels.json")).replace("\"bag\": 8", "\"bag\": 9")
+				.replace("\"ankle_boot\": 9", "\"ankle_boot\": 8"));
+		Progress replacing = (name, total, unit) -> {
+			if (name.startsWith(step)) {
+				replace(ex.resolve(with), file);
+			}
+			return Progress.NONE.start(name, total, unit);
+		};
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out, Shard.ALL, replacing));
+		assertNotEquals(read, SafeFiles.sha256(file), "replaced");
+		assertEquals(file + ": changed while the run used it (sha256 " + read + " when read, " + SafeFiles.sha256(file)
+				+ " now): the outputs would name a file the run did not use, so none were written", e.getMessage());
+		assertEquals(before, TestData.hashes(out), "the earlier outputs stay");
+		try (Stream<Path> s = Files.list(ex.getParent())) {
+			assertEquals(List.of("fashion-mnist", "out"), s.map(p -> p.getFileName().toString()).sorted().toList(), "nothing half-written beside");
+		}
+	}
+
+	private static void replace(Path with, Path model) {
+		try {
+			Files.copy(with, model, StandardCopyOption.REPLACE_EXISTING);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+}
