@@ -24,7 +24,9 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * table quantizes a Gemm only with transA=0):
  * <ul>
  * <li>an Einsum that is a (batched) matrix product ({@link EinsumProduct}) becomes Transpose (where an operand's axes are in
- * another order; a constant operand is stored transposed) + MatMul (+ Transpose of the product);</li>
+ * another order; a constant operand is stored transposed) + MatMul (+ Transpose of the product); one whose constant operand
+ * has several indices of its own in the output ({@link EinsumOwnAxes}) the same with them merged in the stored constant, then a
+ * Reshape splitting them (+ a Transpose);</li>
  * <li>a MatMul with its 2-D constant weight W first, MatMul(W, x), becomes Transpose(MatMul(xᵀ, Wᵀ)), Wᵀ stored (xᵀ and the
  * product's transpose swap the last two axes; a 1-D x needs neither);</li>
  * <li>a Gemm with its constant weight as A computes Yᵀ = op(B)ᵀ·op(A)ᵀ + Cᵀ: Gemm(B, A) with the flags swapped and Cᵀ
@@ -145,16 +147,82 @@ final class MatrixProducts {
 		boolean constantA = g.constant(e.input(0)) != null;
 		boolean constantB = g.constant(e.input(1)) != null;
 		EinsumProduct.Outcome o = EinsumProduct.of(equation, rank(e.input(0)), rank(e.input(1)), constantA, constantB);
-		if (o.plan() == null) {
+		if (o.plan() != null) {
+			product(e, equation, e.input(0), e.input(1), e.output(0), List.of(), null);
+		} else if (constantA == constantB || !ownAxesMerged(e, equation, constantA ? 0 : 1)) {
 			refused.add(what + " left as it is (it stays float, Einsum has no integer kernel): " + o.refusal());
-			return;
 		}
+	}
+
+	/**
+	 * An Einsum whose constant operand {@code c} has several indices of its own in the output ({@link EinsumOwnAxes}): the
+	 * constant stored with them merged into its last axis, the product of the rewritten equation, then a Reshape that splits
+	 * the merged axis (+ a Transpose into the output's order). False where there is none to make (the refusal stands).
+	 */
+	private boolean ownAxesMerged(Node e, String equation, int c) {
+		EinsumOwnAxes.Merge m = EinsumOwnAxes.of(equation, c);
+		Tensor w = g.constant(e.input(c));
+		if (m == null || w.dataType() != DataType.FLOAT || w.dims().length != m.permConstant().length) {
+			return false;
+		}
+		int[] p = m.permConstant();
+		int keep = p.length - m.own();
+		long[] storedDims = new long[keep + 1];
+		long[] ownDims = new long[m.own()];
+		storedDims[keep] = 1;
+		for (int i = 0; i < p.length; i++) {
+			long d = w.dims()[p[i]];
+			if (i < keep) {
+				storedDims[i] = d;
+			} else {
+				ownDims[i - keep] = d;
+				storedDims[keep] *= d;
+			}
+		}
+		int rankOther = rank(e.input(1 - c));
+		boolean first = c == 0;
+		if (EinsumProduct.of(m.equation(), first ? keep + 1 : rankOther, first ? rankOther : keep + 1, first, !first).plan() == null) {
+			return false;
+		}
+		String stored = fresh(w.name() + "_merged");
+		g.putInitializer(Tensor.ofFloats(stored, storedDims, permute(w.toFloatArray(), w.dims(), p)));
+		int productRank = m.equation().length() - m.equation().indexOf("->") - 2;
+		long[] target = new long[productRank - 1 + m.own()]; // 0: every other axis as it is; the merged one split
+		System.arraycopy(ownDims, 0, target, productRank - 1, m.own());
+		String shape = fresh(e.name() + "/split_shape");
+		g.putInitializer(Tensor.ofLongs(shape, new long[] { target.length }, target));
+		String y = e.output(0);
+		String product = fresh(y + "_merged");
+		String split = m.permOut() == null ? y : fresh(y + "_split");
+		List<Node> tail = new ArrayList<>();
+		tail.add(g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(e.name() + "/split")).addInput(product).addInput(shape).addOutput(split)
+				.build()));
+		if (m.permOut() != null) {
+			tail.add(transpose(e.name() + "/transpose_split", split, y, m.permOut()));
+		}
+		writtenRanks.put(split, target.length);
+		writtenRanks.put(y, target.length);
+		product(e, m.equation(), first ? stored : e.input(0), first ? e.input(1) : stored, product, tail,
+				"operand " + (c + 1) + "'s " + m.own() + " own indices merged into one (" + m.equation() + ", stored so), the product's merged axis split by a"
+						+ " Reshape" + (m.permOut() == null ? "" : " and transposed " + perm(m.permOut())));
+		removeIfUnused(w.name());
+		return true;
+	}
+
+	/**
+	 * The Einsum {@code e} as the product {@code equation} of {@code in0} and {@code in1} (a plain one, {@link EinsumProduct})
+	 * written to {@code y}, then the {@code tail} nodes; {@code merge} says how the equation was made of e's (null: it is e's).
+	 */
+	private void product(Node e, String equation, String in0, String in1, String y, List<Node> tail, String merge) {
+		boolean constantA = g.constant(in0) != null;
+		boolean constantB = g.constant(in1) != null;
+		EinsumProduct.Plan plan = EinsumProduct.of(equation, rank(in0), rank(in1), constantA, constantB).plan();
 		// the operands the other way round when that puts a constant second (where the quantizers read weights) or needs fewer Transposes
-		EinsumProduct.Plan other = EinsumProduct.of(EinsumProduct.swapped(equation), rank(e.input(1)), rank(e.input(0)), constantB, constantA).plan();
-		boolean swap = other != null && (constantA && !constantB || constantA == constantB && other.cost() < o.plan().cost());
-		EinsumProduct.Plan p = swap ? other : o.plan();
-		String inA = e.input(swap ? 1 : 0);
-		String inB = e.input(swap ? 0 : 1);
+		EinsumProduct.Plan other = EinsumProduct.of(EinsumProduct.swapped(equation), rank(in1), rank(in0), constantB, constantA).plan();
+		boolean swap = other != null && (constantA && !constantB || constantA == constantB && other.cost() < plan.cost());
+		EinsumProduct.Plan p = swap ? other : plan;
+		String inA = swap ? in1 : in0;
+		String inB = swap ? in0 : in1;
 		int rankA = p.permA() == null ? rank(inA) : p.permA().length;
 		int rankB = p.permB() == null ? rank(inB) : p.permB().length;
 		int at = g.nodes().indexOf(e);
@@ -168,7 +236,6 @@ final class MatrixProducts {
 			rankB = p.rankB() - p.merged() + 1;
 			b = transposed(e, b, swapLast(rankB), "b_merged", before);
 		}
-		String y = e.output(0);
 		List<Node> after = new ArrayList<>();
 		String product = p.permOut() == null ? y : fresh(y + "_product");
 		if (rankA >= 0 && rankB >= 0) {
@@ -181,8 +248,12 @@ final class MatrixProducts {
 		if (p.permOut() != null) {
 			after.add(transpose(e.name() + "/transpose_product", product, y, p.permOut()));
 		}
+		after.addAll(tail);
 		replace(at, e, before, mm, after);
 		List<String> steps = new ArrayList<>();
+		if (merge != null) {
+			steps.add(merge);
+		}
 		if (swap) {
 			steps.add("operands swapped (" + EinsumProduct.swapped(equation) + ")");
 		}
@@ -199,10 +270,11 @@ final class MatrixProducts {
 		if (p.permOut() != null) {
 			steps.add("the product transposed " + perm(p.permOut()));
 		}
-		made.computeIfAbsent("Einsum that is a matrix product -> " + (steps.isEmpty() ? "" : p.merged() > 1 ? "Transpose + Reshape + " : "Transpose + ")
-				+ "MatMul, which has integer kernels"
-				+ " (Einsum has none)", k -> new ArrayList<>())
-				.add("'" + ConstantFolder.label(e) + "' " + equation + ": " + p.reading() + (steps.isEmpty() ? "" : "; " + String.join(", ", steps)));
+		String kind = merge != null ? "Einsum whose constant operand has several indices of its own in the output -> MatMul of the constant stored with them"
+				+ " merged into one axis + Reshape splitting it" : "Einsum that is a matrix product -> " + (steps.isEmpty() ? "" : p.merged() > 1 ? "Transpose + Reshape + " : "Transpose + ")
+						+ "MatMul";
+		made.computeIfAbsent(kind + ", which has integer kernels (Einsum has none)", k -> new ArrayList<>())
+				.add("'" + ConstantFolder.label(e) + "' " + e.stringAttribute("equation", "") + ": " + p.reading() + (steps.isEmpty() ? "" : "; " + String.join(", ", steps)));
 	}
 
 	// ------------------------------------------------------------------ MatMul(W, x)

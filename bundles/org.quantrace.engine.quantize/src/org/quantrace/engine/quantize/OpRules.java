@@ -836,6 +836,10 @@ public final class OpRules {
 		if (tail != null) {
 			return tail;
 		}
+		String between = convBeforeFloatGroupNorm(spec, node);
+		if (between != null) {
+			return between;
+		}
 		String stage = narrowStage(spec, node);
 		if (stage != null) {
 			return stage;
@@ -906,6 +910,36 @@ public final class OpRules {
 				+ " fuses into QuickGelu as in fp32; integer, the tail's QuantizeLinear/DequantizeLinear hops, layout Transposes, depthwise"
 				+ " QLinearConv, QLinearSigmoid and QLinearMul took the model 1.4-2.0x fp32's CPU time, 1.1-1.4x so (tests/data/wild make_gn.py,"
 				+ " one thread, batch 1 and 64)";
+	}
+
+	/**
+	 * Why a Conv between two float islands stays float, or null: its input comes from an op this table keeps float (the
+	 * narrow stage an int8 input feeds, ...) and only a GroupNorm whose tail stays float ({@link #groupNormSiluTail}) reads
+	 * it, through its Reshape to groups. Integer, it was an island of one integer op: a QuantizeLinear before it, two layout
+	 * Transposes around ONNX Runtime's channels-last QLinearConv and a DequantizeLinear after the Reshape of its codes, for a
+	 * Conv whose float kernel is fused in the NCHWc chain: the GroupNorm model (tests/data/models/gn_groupnorm.onnx, its first
+	 * block's 1x1 Conv 16 → 32 after the float narrow stage) ran fiq-int8 at 1.15-1.20x fp32's CPU time at batch 1 with it
+	 * integer, 1.09-1.11x with it float (tests/data/wild/README.md, speed33; one thread, org.quantrace.measure.CpuTime).
+	 */
+	static String convBeforeFloatGroupNorm(QuantizationSpec spec, Node node) {
+		if (!node.isStandard() || !node.opType().equals("Conv") || node.inputs().isEmpty() || node.outputs().size() != 1) {
+			return null;
+		}
+		Graph g = node.graph();
+		List<Node> grouping = g.isOutput(node.output(0)) ? List.of() : g.consumers(node.output(0));
+		if (grouping.size() != 1 || !grouping.get(0).opType().equals("Reshape") || g.isOutput(grouping.get(0).output(0))) {
+			return null;
+		}
+		List<Node> norms = g.consumers(grouping.get(0).output(0));
+		Node producer = g.producer(node.input(0)).orElse(null);
+		if (norms.size() != 1 || GroupNormTail.of(norms.get(0)).isEmpty() || producer == null || keptFloat(spec, producer) == null) {
+			return null;
+		}
+		return "a Conv between two float islands: its input comes from '" + producer.name() + "', which stays float, and only the GroupNorm whose"
+				+ " InstanceNormalization '" + norms.get(0).name() + "' has no integer kernel reads it (through its Reshape to groups): computed in"
+				+ " float with its float weights, no QuantizeLinear/DequantizeLinear hop; integer, it was one integer op paying a QuantizeLinear, a"
+				+ " DequantizeLinear and two layout Transposes (tests/data/models/gn_groupnorm.onnx: 1.15-1.20x fp32's CPU time at batch 1 with it"
+				+ " integer, 1.09-1.11x float; one thread)";
 	}
 
 	/** Why and how the op table rewrites {@code node} exactly before quantizing ({@link OpRule.Kernel#rewriteFor}), or null. */

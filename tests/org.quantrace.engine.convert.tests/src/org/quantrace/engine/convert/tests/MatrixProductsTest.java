@@ -79,6 +79,30 @@ class MatrixProductsTest {
 	}
 
 	/**
+	 * Round 28's lambdanet: its position lambdas are Einsum('nmk,bvm->bnkv', E, v) with a learned E [n, m, k] whose indices n
+	 * and k are both its own, which EinsumProduct refuses ("both operands have more than one index of their own in the
+	 * output"; it stayed float, "Einsum has no rule"). A constant's own axes merge for free: E stored as [m, (n k)], the
+	 * product MatMul(v, E') and a Reshape (+ a Transpose where the own indices are not in place) give the same numbers, and
+	 * after full-integer quantization ONNX Runtime runs an integer product, no Einsum and no float MatMul.
+	 */
+	@ParameterizedTest
+	@CsvSource(delimiter = ';', value = { "nmk,bvm->bnkv; 5x7x4", "bvm,nmk->bnkv; 5x7x4", "nmk,bvm->bnvk; 5x7x4", "bvm,kmn->bvnk; 4x7x5" })
+	void anEinsumWhoseConstantHasSeveralOwnIndicesBecomesMatMulOfTheConstantMerged(String equation, String constant) {
+		Graph t = new Graph(6, 7);
+		String e = t.random(dims(constant));
+		OnnxModel model = t.model(t.node("Einsum", equation.startsWith("b") ? List.of("x", e) : List.of(e, "x"), str("equation", equation)));
+		FreezeResult f = check(model, "several indices of its own", "Einsum", "einsum1");
+		Node mm = f.model().graph().nodes().stream().filter(n -> n.opType().equals("MatMul")).findFirst().orElseThrow();
+		assertEquals(List.of(7L, 20L), java.util.Arrays.stream(f.model().graph().initializer(mm.input(1)).dims()).boxed().toList(),
+				"E merged as [m, (n k)], MatMul's weights: " + mm);
+		Preprocessing.Outcome pre = Preprocessing.of(model, "lambda", null, true);
+		QuantizationResult q = Quantizer.quantize(pre.model(model), "lambda", Schemes.preset("fiq_float32"), t.calibration(), Progress.NONE);
+		List<String> kernels = optimizedOps(q.model());
+		assertTrue(kernels.stream().anyMatch(k -> k.equals("QLinearMatMul") || k.equals("com.microsoft.MatMulIntegerToFloat")), "an integer product: " + kernels);
+		assertTrue(kernels.stream().noneMatch(k -> k.equals("MatMul") || k.equals("Einsum") || k.equals("com.microsoft.FusedMatMul")), "no float product: " + kernels);
+	}
+
+	/**
 	 * Einsums that are no plain product of one index are left as they are, each with its reason in the record, and the
 	 * conversion gains nothing from them (quantize takes the model as it is). The operands after x: "xc" is x·c (an
 	 * activation of x's shape), dimensions a constant.

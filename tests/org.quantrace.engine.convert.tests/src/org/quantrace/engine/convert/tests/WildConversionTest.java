@@ -648,6 +648,46 @@ class WildConversionTest {
 	}
 
 	/**
+	 * ECA channel attention as its reference code writes it (tests/data/wild make_unseen28.py "mixeca"): the pooled map
+	 * [N, C, 1, 1] through Squeeze(-1), Transpose, a Conv1d of one channel across the C channels, Transpose, Unsqueeze(-1),
+	 * then Sigmoid and Mul. Converted as written, the five ran as five small kernels (in int8 a one-channel QLinearConv between
+	 * Transposes of codes); now they are one 1x1 Conv C → C with the kernel on bands, the same outputs (kernels of 3 centred
+	 * with a bias, 5 dilated by 2, 3 padded on the left only). A Conv1d of stride 2 (half as many values) is left alone.
+	 */
+	@org.junit.jupiter.params.ParameterizedTest
+	@org.junit.jupiter.params.provider.CsvSource({ "3, 1, 1, 1, true", "5, 2, 4, 4, false", "3, 1, 2, 0, false" })
+	void aConv1dAcrossThePooledChannelsBecomesOne1x1Conv(int k, int dilation, int left, int right, boolean bias) {
+		OnnxModel model = eca(k, dilation, left, right, bias, 1);
+		FreezeResult r = Freezer.freeze(model, "eca", FreezeOptions.defaults(), null);
+		assertEquals(List.of("GlobalAveragePool", "Conv", "Sigmoid", "Mul"), r.model().graph().nodes().stream().map(n -> n.opType()).toList());
+		var conv = r.model().graph().nodes().get(1);
+		assertArrayEquals(new long[] { 8, 8, 1, 1 }, r.model().graph().constant(conv.input(1)).dims());
+		NdArray x = random(3, 8, 5, 5);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("Conv1d across the channels") && w.description().contains("1 time ('conv")),
+				r.rewrites().toString());
+		assertEquals(new org.quantrace.engine.convert.Removal(org.quantrace.engine.convert.Removal.Reason.PATTERN_FUSED), r.removalReasons().get("squeeze2"),
+				r.removalReasons().toString());
+
+		OnnxModel strided = eca(k, dilation, left, right, bias, 2);
+		FreezeResult s = Freezer.freeze(strided, "strided", FreezeOptions.defaults(), null);
+		assertTrue(s.model().graph().nodes().stream().anyMatch(n -> n.opType().equals("Squeeze")), "left alone: " + s.model().graph().nodes());
+	}
+
+	/** x [N, 8, 5, 5] · sigmoid(ECA's Conv1d across the channels of its average), the Conv1d of kernel k; strided, the Conv1d's result. */
+	private static OnnxModel eca(int k, int dilation, int left, int right, boolean bias, int stride) {
+		Tiny t = new Tiny(8, 5, 5);
+		String pooled = t.node("GlobalAveragePool", "x");
+		String squeezed = t.node("Squeeze", List.of(pooled, t.longs(new long[] { 3 })));
+		String w = t.floats(new long[] { 1, 1, k }, randoms(k, 41));
+		List<String> in = bias ? List.of(t.node("Transpose", squeezed, intsAttr("perm", 0, 2, 1)), w, t.floats(new long[] { 1 }, 0.25f))
+				: List.of(t.node("Transpose", squeezed, intsAttr("perm", 0, 2, 1)), w);
+		String c = t.node("Conv", in, intsAttr("pads", left, right), intsAttr("dilations", dilation), intsAttr("strides", stride));
+		String back = t.node("Unsqueeze", List.of(t.node("Transpose", c, intsAttr("perm", 0, 2, 1)), t.longs(new long[] { -1 })));
+		return stride == 1 ? t.model(t.node("Mul", List.of("x", t.node("Sigmoid", back)))) : t.model(back); // strided: C/2 values, no Mul of x
+	}
+
+	/**
 	 * An export with keep_initializers_as_inputs=True (tests/data/wild make_unseen12.py "xcept9", opset 9, IR 4): every
 	 * initializer is also a graph input, a default a caller may override, which ONNX Runtime does not optimize as a constant
 	 * (its converted model ran the Convs outside the blocked NCHWc layout). Conversion kept all 29 of them as inputs; the
