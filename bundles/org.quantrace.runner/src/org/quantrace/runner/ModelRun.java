@@ -118,6 +118,9 @@ final class ModelRun {
 		log("%s: reading %s", m.getName(), file);
 		String sha256 = ctx.sha256AsRead(file); // before the reading: a file replaced after it differs when the run ends
 		source = OnnxModel.load(file);
+		// its external data as soon as it is read (the files it names are known only once parsed): one replaced during the run
+		// is then refused as the model file is, not recorded with the replacement's hash
+		source.externalDataFiles().forEach(ctx::sha256AsRead);
 		String name = ArtifactKind.ORIGINAL.getLiteral();
 		ModelArtifact original = trace.artifact(m.getName() + "/" + name, name, ArtifactKind.ORIGINAL, null, source, file, sha256,
 				file.toFile().length());

@@ -260,7 +260,7 @@ final class TraceAssembler {
 	void modelInputs(RecipeContext ctx, ModelDeclaration m, OnnxModel model) {
 		Path file = ctx.modelFile(m);
 		input(file, InputKind.MODEL, m.getName(), ctx.sha256AsRead(file));
-		model.externalDataFiles().forEach(f -> input(f, InputKind.EXTERNAL_DATA, m.getName(), SafeFiles.sha256(f)));
+		model.externalDataFiles().forEach(f -> input(f, InputKind.EXTERNAL_DATA, m.getName(), ctx.sha256AsRead(f)));
 	}
 
 	/** Every dataset the run opened, by its manifest (written now for one no step recorded, e.g. a conversion's check data), and its label or target file. */

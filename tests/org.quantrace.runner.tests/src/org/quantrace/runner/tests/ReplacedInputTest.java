@@ -29,7 +29,17 @@ class ReplacedInputTest {
 
 	@Test
 	void aModelReplacedDuringCalibrationRefusesTheRunAndKeepsTheEarlierOutput() throws IOException {
-		assertReplacingRefusesTheRun("model/fashion_cnn_trained.onnx", "model/fashion_cnn.onnx", "calibrating");
+		assertReplacingRefusesTheRun("model/fashion_cnn_trained.onnx", "model/fashion_cnn_trained.onnx", "model/fashion_cnn.onnx",
+				"calibrating");
+	}
+
+	/**
+	 * The weights of a model stored as external data, replaced during calibration: the run hashed them only when it wrote the trace
+	 * (hostile18's leftover), so the replacement's hash was recorded beside figures of the weights it had read.
+	 */
+	@Test
+	void anExternalDataFileReplacedDuringCalibrationRefusesTheRun() throws IOException {
+		assertReplacingRefusesTheRun("model/external.onnx", "model/external.weights", "model/flipped.weights", "calibrating");
 	}
 
 	/**
@@ -38,14 +48,21 @@ class ReplacedInputTest {
 	 */
 	@Test
 	void labelsEditedDuringTheEvaluationRefuseTheRun() throws IOException {
-		assertReplacingRefusesTheRun("data/labels.json", "swapped.json", "evaluating");
+		assertReplacingRefusesTheRun("model/fashion_cnn_trained.onnx", "data/labels.json", "swapped.json", "evaluating");
 	}
 
-	/** Runs the example's fiq_int8 recipe twice into one folder, the second time copying {@code with} over {@code input} at {@code step}. */
-	private static void assertReplacingRefusesTheRun(String input, String with, String step) throws IOException {
+	/**
+	 * Runs the example's fiq_int8 recipe of {@code model} twice into one folder, the second time copying {@code with} over
+	 * {@code input} at {@code step}.
+	 */
+	private static void assertReplacingRefusesTheRun(String model, String input, String with, String step) throws IOException {
 		Path ex = Runs.exampleCopy("replaced").toAbsolutePath();
 		Path out = ex.getParent().resolve("out");
-		Path recipe = Runs.fiqInt8Recipe(ex, "int8.qr", "int8", "model/fashion_cnn_trained.onnx");
+		Runs.externalize(ex.resolve("model/fashion_cnn_trained.onnx"), ex.resolve("model/external.onnx"), "external.weights");
+		byte[] weights = Files.readAllBytes(ex.resolve("model/external.weights"));
+		weights[weights.length / 2] ^= 0x10; // one weight's bits
+		Files.write(ex.resolve("model/flipped.weights"), weights);
+		Path recipe = Runs.fiqInt8Recipe(ex, "int8.qr", "int8", model);
 		assertEquals(0, Runs.run(recipe, out).exitCode());
 		Map<String, String> before = TestData.hashes(out);
 		Path file = ex.resolve(input);

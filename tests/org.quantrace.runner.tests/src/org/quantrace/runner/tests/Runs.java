@@ -1,5 +1,6 @@
 package org.quantrace.runner.tests;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,6 +15,10 @@ import org.quantrace.runner.RecipeRunner;
 import org.quantrace.runner.RunOptions;
 import org.quantrace.runner.Shard;
 import org.quantrace.testing.TestData;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
 
 /** Runs recipes in-process with a fixed run time, and makes private copies of the example to change. */
 final class Runs {
@@ -123,5 +128,28 @@ final class Runs {
 		} catch (IOException e) {
 			throw new UncheckedIOException(e);
 		}
+	}
+
+	/** The example model with its large initializers moved into one external-data file beside it, as ONNX writers store big models. */
+	static void externalize(Path model, Path to, String dataFile) throws IOException {
+		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
+		var graph = m.getGraph().toBuilder();
+		ByteArrayOutputStream data = new ByteArrayOutputStream();
+		for (int i = 0; i < graph.getInitializerCount(); i++) {
+			TensorProto t = graph.getInitializer(i);
+			if (t.getRawData().size() > 1024) {
+				long offset = data.size();
+				t.getRawData().writeTo(data);
+				graph.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
+						.addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(dataFile))
+						.addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(offset)))
+						.addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Integer.toString(t.getRawData().size()))));
+			}
+		}
+		if (data.size() < 100_000) {
+			throw new IllegalStateException("most weights should be external: " + data.size() + " bytes");
+		}
+		Files.write(to.resolveSibling(dataFile), data.toByteArray());
+		Files.write(to, m.toBuilder().setGraph(graph).build().toByteArray());
 	}
 }

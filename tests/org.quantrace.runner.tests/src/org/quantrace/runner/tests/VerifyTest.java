@@ -31,9 +31,6 @@ import org.quantrace.testing.TestData;
 
 import com.google.protobuf.ByteString;
 
-import ai.onnx.proto.OnnxMl.ModelProto;
-import ai.onnx.proto.OnnxMl.StringStringEntryProto;
-import ai.onnx.proto.OnnxMl.TensorProto;
 
 /**
  * verify against a hostile user: every way issue 12 found to fool it, on the example's real outputs, each
@@ -212,7 +209,7 @@ class VerifyTest {
 	@Test
 	void aChangedExternalDataFileOfTheOriginalModelIsFound() throws IOException {
 		Path ex = Runs.copy(example, TestData.tempDir("external").resolve("fashion-mnist"));
-		externalize(ex.resolve("model/fashion_cnn_trained.onnx"), ex.resolve("model/external.onnx"), "external.weights");
+		Runs.externalize(ex.resolve("model/fashion_cnn_trained.onnx"), ex.resolve("model/external.onnx"), "external.weights");
 		Path recipe = Runs.recipe(ex, "external.qr", """
 				recipe external {
 					model cnn "model/external.onnx"
@@ -237,27 +234,6 @@ class VerifyTest {
 		assertEquals(1, r.problems().size(), r.problems().toString());
 		assertEquals("model/external.weights (external-data of cnn)", r.problems().get(0).file());
 		assertTrue(r.problems().get(0).what().startsWith("SHA-256 is "), r.problems().toString());
-	}
-
-	/** The example model with its large initializers moved into one external-data file beside it, as ONNX writers store big models. */
-	private static void externalize(Path model, Path to, String dataFile) throws IOException {
-		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(model));
-		var graph = m.getGraph().toBuilder();
-		java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
-		for (int i = 0; i < graph.getInitializerCount(); i++) {
-			TensorProto t = graph.getInitializer(i);
-			if (t.getRawData().size() > 1024) {
-				long offset = data.size();
-				t.getRawData().writeTo(data);
-				graph.setInitializer(i, t.toBuilder().clearRawData().setDataLocation(TensorProto.DataLocation.EXTERNAL)
-						.addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(dataFile))
-						.addExternalData(StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(offset)))
-						.addExternalData(StringStringEntryProto.newBuilder().setKey("length").setValue(Integer.toString(t.getRawData().size()))));
-			}
-		}
-		assertTrue(data.size() > 100_000, "most weights are external");
-		Files.write(to.resolveSibling(dataFile), data.toByteArray());
-		Files.write(to, m.toBuilder().setGraph(graph).build().toByteArray());
 	}
 
 	@Test
