@@ -336,6 +336,7 @@ public final class Quantizer {
 			Set<String> scores = new LinkedHashSet<>(masked.values());
 			scores.removeAll(observe);
 			observe.addAll(scores);
+			observe.removeAll(MaskedScores.uncalibrated(all)); // scores masked with −inf: calibration refuses them, their range is derived
 			Set<String> ownRanges = new LinkedHashSet<>(silus.keySet());
 			ownRanges.addAll(masked.keySet());
 			OnnxModel planned = spec.biasCorrection() ? model.copy() : null; // the float reference of bias correction, as planned

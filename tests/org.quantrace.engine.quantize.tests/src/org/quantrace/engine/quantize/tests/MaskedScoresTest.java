@@ -52,6 +52,24 @@ class MaskedScoresTest {
 		return weighted(t, t.node("Add", List.of(scores, t.floats(mask, NODES, NODES))));
 	}
 
+	/**
+	 * The band as Hugging Face's BERT computes its mask at run time: a 0/1 tensor (here the band And a comparison of x that
+	 * holds everywhere, so that it is computed, not folded) → Cast to float → Sub(1, ·) → Mul(·, {@code fill}) → Add to x · W.
+	 */
+	private static String computed(TinyGraph t, float fill) {
+		String scores = t.node("MatMul", List.of("x", t.weight(0.5, NODES, NODES)));
+		boolean[] band = new boolean[NODES * NODES];
+		for (int i = 0; i < NODES; i++) {
+			for (int j = 0; j < NODES; j++) {
+				band[i * NODES + j] = Math.abs(i - j) <= 1;
+			}
+		}
+		String ones = t.node("And", List.of(t.bools(new long[] { NODES, NODES }, band), t.node("Greater", List.of("x", t.scalar(-1f)))));
+		String cast = t.node("Cast", List.of(ones), TinyGraph.attr("to", 1L));
+		String mask = t.node("Mul", List.of(t.node("Sub", List.of(t.scalar(1f), cast)), t.scalar(fill)));
+		return weighted(t, t.node("Add", List.of(scores, mask)));
+	}
+
 	/** Softmax(masked) · (x · V). */
 	private static String weighted(TinyGraph t, String masked) {
 		String weights = t.node("Softmax", List.of(masked), TinyGraph.attr("axis", -1L));
@@ -116,12 +134,80 @@ class MaskedScoresTest {
 
 	@Test
 	void aSoftmaxOfScoresPlusABiasOrAMildMaskStaysFloat() {
-		// exp(−60) is a normal float; 0.5 is a bias, not a mask; −inf would make the calibrated sum infinite, which calibration refuses
-		for (float fill : new float[] { -60f, 0.5f, Float.NEGATIVE_INFINITY }) {
+		// exp(−60) is a normal float; 0.5 is a bias, not a mask
+		for (float fill : new float[] { -60f, 0.5f }) {
 			TinyGraph t = new TinyGraph(NODES, NODES);
 			QuantizationResult r = TinyGraph.quantize(t.model(additive(t, fill, true)), Schemes.preset("fiq_int8"), t.calibration(0, 1));
 			QuantizationResult.Layer softmax = layer(r, "Softmax");
 			assertFalse(softmax.quantized(), fill + ": " + softmax.reason());
+		}
+	}
+
+	/**
+	 * A mask computed at run time from a 0/1 tensor (BERT's (1 − mask) · −10000, or · float's lowest as newer exports write it) is
+	 * a mask as a constant one is: the Softmax runs on codes, the Add stays float (it adds exactly), the sum quantized over the
+	 * scores' range widened; the record says where the 0/1 came from. Main left this Softmax float (its mask not constant).
+	 */
+	@Test
+	void aSoftmaxOfScoresWithAMaskComputedFromZeroOneRunsOnCodes() {
+		for (float fill : new float[] { -1e4f, -Float.MAX_VALUE }) {
+			TinyGraph t = new TinyGraph(NODES, NODES);
+			OnnxModel model = t.model(computed(t, fill));
+			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			String which = "fill " + fill + ": ";
+
+			QuantizationResult.Layer softmax = layer(r, "Softmax");
+			assertTrue(softmax.quantized(), which + softmax.reason());
+			assertTrue(softmax.reason().contains("of a mask computed at run time from the BOOL output of And") && softmax.reason().contains("as 0 and −")
+					&& softmax.reason().contains("widened by 16 below"), which + softmax.reason());
+			QuantizationResult.Layer add = r.layers().stream().filter(l -> l.opType().equals("Add")).findFirst().orElseThrow();
+			assertTrue(!add.quantized() && add.reason().contains("an attention mask computed from 0/1"), which + add.reason());
+			QuantizedTensor sum = r.tensors().stream().filter(q -> add.node().equals(q.node())).findFirst().orElseThrow();
+			assertTrue(sum.range().min() > -20 && sum.params().scale() < 0.1, which + "the scores' own range widened 16 below: " + sum);
+
+			List<String> ran = TinyGraph.optimizedOps(r.model());
+			assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
+			OpRulesTest.assertRunsAsWritten(t, r, 0.2);
+			OpRulesTest.assertWithinSteps(t, model, r);
+		}
+	}
+
+	/** A computed "mask" whose values are not 0 and far below (· −60, or 1 − m without the factor) is a bias: the Softmax stays float. */
+	@Test
+	void aComputedMaskOfNormalExpStaysFloat() {
+		for (float fill : new float[] { -60f, 1f }) {
+			TinyGraph t = new TinyGraph(NODES, NODES);
+			QuantizationResult r = TinyGraph.quantize(t.model(computed(t, fill)), Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			assertFalse(layer(r, "Softmax").quantized(), fill + ": " + layer(r, "Softmax").reason());
+		}
+	}
+
+	/**
+	 * A −inf mask (torch's generate_square_subsequent_mask, masked_fill(−inf)), added or as a Where's fill: calibration would refuse
+	 * the masked scores (infinite values), so they are left out of it and their range is the scores' widened, as for a finite mask;
+	 * ONNX Runtime's QuantizeLinear saturates −inf to the lowest code, so the Softmax on codes computes what float does.
+	 * Main kept that Softmax float.
+	 */
+	@Test
+	void aSoftmaxOfScoresMaskedWithMinusInfinityRunsOnCodes() {
+		for (boolean where : new boolean[] { false, true }) {
+			TinyGraph t = new TinyGraph(NODES, NODES);
+			OnnxModel model = t.model(where ? attention(t, Float.NEGATIVE_INFINITY) : additive(t, Float.NEGATIVE_INFINITY, true));
+			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			String which = (where ? "Where" : "Add") + ": ";
+
+			QuantizationResult.Layer softmax = layer(r, "Softmax");
+			assertTrue(softmax.quantized(), which + softmax.reason());
+			assertTrue(softmax.reason().contains("the masked entries are −inf, which calibration cannot measure"), which + softmax.reason());
+			QuantizedTensor sum = r.tensors().stream().filter(q -> q.node() != null && q.node().startsWith(where ? "where" : "add")).findFirst()
+					.orElseThrow();
+			assertTrue(sum.range().min() > -20 && Double.isFinite(sum.range().min()) && sum.params().scale() < 0.1 && sum.observed() == null,
+					which + "the scores' range widened 16 below, not calibrated: " + sum);
+
+			List<String> ran = TinyGraph.optimizedOps(r.model());
+			assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
+			OpRulesTest.assertRunsAsWritten(t, r, 0.2);
+			OpRulesTest.assertWithinSteps(t, model, r); // −inf on codes: the lowest, weighing ~0 as exp(−inf) = 0 in float
 		}
 	}
 
