@@ -178,7 +178,8 @@ final class MaskedScores {
 
 	/** The distinct values of a computed mask, in words ("0 and −10000"). */
 	private static String valueWords(float[] values) {
-		return IntStream.range(0, values.length).mapToObj(i -> values[i] == 0 ? "0" : String.valueOf(values[i]).replace('-', '−'))
+		return IntStream.range(0, values.length).mapToObj(i -> values[i] == 0 ? "0" : values[i] == Float.NEGATIVE_INFINITY ? "−inf"
+				: String.valueOf(values[i]).replace('-', '−'))
 				.distinct().sorted().collect(Collectors.joining(" and "));
 	}
 

@@ -57,6 +57,14 @@ class MaskedScoresTest {
 	 * holds everywhere, so that it is computed, not folded) → Cast to float → Sub(1, ·) → Mul(·, {@code fill}) → Add to x · W.
 	 */
 	private static String computed(TinyGraph t, float fill) {
+		return computed(t, fill, false);
+	}
+
+	/**
+	 * As above; {@code filled}: as newer Hugging Face exports write it, (1 − m).masked_fill((1 − m).bool(), fill):
+	 * Where(Cast(1 − m, BOOL), fill, 1 − m), whose 1 − m is read only where it is 0.
+	 */
+	private static String computed(TinyGraph t, float fill, boolean filled) {
 		String scores = t.node("MatMul", List.of("x", t.weight(0.5, NODES, NODES)));
 		boolean[] band = new boolean[NODES * NODES];
 		for (int i = 0; i < NODES; i++) {
@@ -66,8 +74,19 @@ class MaskedScoresTest {
 		}
 		String ones = t.node("And", List.of(t.bools(new long[] { NODES, NODES }, band), t.node("Greater", List.of("x", t.scalar(-1f)))));
 		String cast = t.node("Cast", List.of(ones), TinyGraph.attr("to", 1L));
-		String mask = t.node("Mul", List.of(t.node("Sub", List.of(t.scalar(1f), cast)), t.scalar(fill)));
+		String inverted = t.node("Sub", List.of(t.scalar(1f), cast));
+		String mask = filled ? t.node("Where", List.of(t.node("Cast", List.of(inverted), TinyGraph.attr("to", 9L)), t.scalar(fill), inverted))
+				: t.node("Mul", List.of(inverted, t.scalar(fill)));
 		return weighted(t, t.node("Add", List.of(scores, mask)));
+	}
+
+	/** Where(Not(Cast(1 − m, BOOL)), −1e4, 1 − m): filled where 1 − m is 0, its 1s kept (not a mask). */
+	private static String notFilled(TinyGraph t) {
+		String ones = t.node("And", List.of(t.bools(new long[] { NODES, NODES }, new boolean[NODES * NODES]), t.node("Greater", List.of("x", t.scalar(-1f)))));
+		String inverted = t.node("Sub", List.of(t.scalar(1f), t.node("Cast", List.of(ones), TinyGraph.attr("to", 1L))));
+		String cond = t.node("Not", List.of(t.node("Cast", List.of(inverted), TinyGraph.attr("to", 9L))));
+		String mask = t.node("Where", List.of(cond, t.scalar(-1e4f), inverted));
+		return weighted(t, t.node("Add", List.of(t.node("MatMul", List.of("x", t.weight(0.5, NODES, NODES))), mask)));
 	}
 
 	/** Softmax(masked) · (x · V). */
@@ -150,11 +169,14 @@ class MaskedScoresTest {
 	 */
 	@Test
 	void aSoftmaxOfScoresWithAMaskComputedFromZeroOneRunsOnCodes() {
-		for (float fill : new float[] { -1e4f, -Float.MAX_VALUE }) {
+		float[] fills = { -1e4f, -Float.MAX_VALUE, -Float.MAX_VALUE };
+		for (int k = 0; k < fills.length; k++) {
+			float fill = fills[k];
+			boolean filled = k == 2; // float's lowest by Mul, then by Where as newer exports write it
 			TinyGraph t = new TinyGraph(NODES, NODES);
-			OnnxModel model = t.model(computed(t, fill));
+			OnnxModel model = t.model(computed(t, fill, filled));
 			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
-			String which = "fill " + fill + ": ";
+			String which = "fill " + fill + (filled ? " by Where" : "") + ": ";
 
 			QuantizationResult.Layer softmax = layer(r, "Softmax");
 			assertTrue(softmax.quantized(), which + softmax.reason());
@@ -172,12 +194,16 @@ class MaskedScoresTest {
 		}
 	}
 
-	/** A computed "mask" whose values are not 0 and far below (· −60, or 1 − m without the factor) is a bias: the Softmax stays float. */
+	/**
+	 * A computed "mask" whose values are not 0 and far below (· −60, or 1 − m without the factor, or a Where filling −1e4 where
+	 * 1 − m is 0, keeping its 1s) is a bias: the Softmax stays float.
+	 */
 	@Test
 	void aComputedMaskOfNormalExpStaysFloat() {
-		for (float fill : new float[] { -60f, 1f }) {
+		for (float fill : new float[] { -60f, 1f, 0f }) {
 			TinyGraph t = new TinyGraph(NODES, NODES);
-			QuantizationResult r = TinyGraph.quantize(t.model(computed(t, fill)), Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			String y = fill == 0 ? notFilled(t) : computed(t, fill);
+			QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8"), t.calibration(0, 1));
 			assertFalse(layer(r, "Softmax").quantized(), fill + ": " + layer(r, "Softmax").reason());
 		}
 	}
