@@ -3,7 +3,9 @@ package org.quantrace.engine.quantize.tests;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -95,6 +97,30 @@ class MaskedScoresTest {
 		return t.node("MatMul", List.of(weights, t.node("MatMul", List.of("x", t.weight(0.5, NODES, 8)))));
 	}
 
+	/**
+	 * The Softmax on codes: the masked sum ({@code sum}) quantized over the scores' range widened 16 below (not the mask's), QLinearSoftmax
+	 * and no Softmax in ONNX Runtime's graph, running as written and within the quantization steps of float; returns the sum's record.
+	 */
+	private static QuantizedTensor assertOnCodes(String which, TinyGraph t, OnnxModel model, QuantizationResult r, Predicate<QuantizedTensor> sum) {
+		QuantizedTensor s = r.tensors().stream().filter(sum).findFirst().orElseThrow();
+		assertTrue(s.range().min() > -20 && s.params().scale() < 0.1, which + "the scores' own range widened 16 below: " + s);
+		List<String> ran = TinyGraph.optimizedOps(r.model());
+		assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
+		try {
+			OpRulesTest.assertRunsAsWritten(t, r, 0.2);
+			OpRulesTest.assertWithinSteps(t, model, r); // the masked entries weigh ~0 as in float
+		} catch (AssertionError e) {
+			throw new AssertionError(which + e.getMessage() + " " + r.layers() + " " + r.tensors(), e);
+		}
+		return s;
+	}
+
+	/** The Softmax quantized, its record holding each of {@code words}. */
+	private static void assertSoftmaxOnCodes(String which, QuantizationResult r, String... words) {
+		QuantizationResult.Layer softmax = layer(r, "Softmax");
+		assertTrue(softmax.quantized() && Arrays.stream(words).allMatch(softmax.reason()::contains), which + softmax.reason());
+	}
+
 	private static QuantizationResult.Layer layer(QuantizationResult r, String op) {
 		return r.layers().stream().filter(l -> l.opType().equals(op)).findFirst().orElseThrow();
 	}
@@ -130,23 +156,10 @@ class MaskedScoresTest {
 				QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
 				String which = "fill " + fill + (integerScores ? ", scores x · W" : ", scores Elu(x · W)") + ": ";
 
-				QuantizationResult.Layer softmax = layer(r, "Softmax");
-				assertTrue(softmax.quantized(), which + softmax.reason());
-				assertTrue(softmax.reason().contains("masked by the Add") && softmax.reason().contains("masked entries saturate")
-						&& softmax.reason().contains("widened by 16 below"), which + softmax.reason());
+				assertSoftmaxOnCodes(which, r, "masked by the Add", "masked entries saturate", "widened by 16 below");
 				QuantizationResult.Layer add = layer(r, "Add"); // QLinearAdd of the mask quantized over [−1e9, 0] added codes several apart
 				assertTrue(!add.quantized() && add.reason().contains("constant attention mask"), which + add.reason());
-				QuantizedTensor scores = r.tensors().stream().filter(q -> q.tensor().startsWith("add")).findFirst().orElseThrow(); // the Add's output
-				assertTrue(scores.range().min() > -20 && scores.params().scale() < 0.1, which + "the scores' own range widened 16 below: " + scores);
-
-				List<String> ran = TinyGraph.optimizedOps(r.model());
-				assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
-				try {
-					OpRulesTest.assertRunsAsWritten(t, r, 0.2);
-					OpRulesTest.assertWithinSteps(t, model, r); // the masked entries weigh ~0 as in float
-				} catch (AssertionError e) {
-					throw new AssertionError(which + e.getMessage() + " " + r.layers() + " " + r.tensors(), e);
-				}
+				assertOnCodes(which, t, model, r, q -> q.tensor().startsWith("add")); // the Add's output
 			}
 		}
 	}
@@ -178,19 +191,10 @@ class MaskedScoresTest {
 			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
 			String which = "fill " + fill + (filled ? " by Where" : "") + ": ";
 
-			QuantizationResult.Layer softmax = layer(r, "Softmax");
-			assertTrue(softmax.quantized(), which + softmax.reason());
-			assertTrue(softmax.reason().contains("of a mask computed at run time from the BOOL output of And") && softmax.reason().contains("as 0 and −")
-					&& softmax.reason().contains("widened by 16 below"), which + softmax.reason());
-			QuantizationResult.Layer add = r.layers().stream().filter(l -> l.opType().equals("Add")).findFirst().orElseThrow();
+			assertSoftmaxOnCodes(which, r, "of a mask computed at run time from the BOOL output of And", "as 0 and −", "widened by 16 below");
+			QuantizationResult.Layer add = layer(r, "Add");
 			assertTrue(!add.quantized() && add.reason().contains("an attention mask computed from 0/1"), which + add.reason());
-			QuantizedTensor sum = r.tensors().stream().filter(q -> add.node().equals(q.node())).findFirst().orElseThrow();
-			assertTrue(sum.range().min() > -20 && sum.params().scale() < 0.1, which + "the scores' own range widened 16 below: " + sum);
-
-			List<String> ran = TinyGraph.optimizedOps(r.model());
-			assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
-			OpRulesTest.assertRunsAsWritten(t, r, 0.2);
-			OpRulesTest.assertWithinSteps(t, model, r);
+			assertOnCodes(which, t, model, r, q -> add.node().equals(q.node()));
 		}
 	}
 
@@ -222,18 +226,10 @@ class MaskedScoresTest {
 			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
 			String which = (where ? "Where" : "Add") + ": ";
 
-			QuantizationResult.Layer softmax = layer(r, "Softmax");
-			assertTrue(softmax.quantized(), which + softmax.reason());
-			assertTrue(softmax.reason().contains("the masked entries are −inf, which calibration cannot measure"), which + softmax.reason());
-			QuantizedTensor sum = r.tensors().stream().filter(q -> q.node() != null && q.node().startsWith(where ? "where" : "add")).findFirst()
-					.orElseThrow();
-			assertTrue(sum.range().min() > -20 && Double.isFinite(sum.range().min()) && sum.params().scale() < 0.1 && sum.observed() == null,
-					which + "the scores' range widened 16 below, not calibrated: " + sum);
-
-			List<String> ran = TinyGraph.optimizedOps(r.model());
-			assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
-			OpRulesTest.assertRunsAsWritten(t, r, 0.2);
-			OpRulesTest.assertWithinSteps(t, model, r); // −inf on codes: the lowest, weighing ~0 as exp(−inf) = 0 in float
+			assertSoftmaxOnCodes(which, r, "the masked entries are −inf, which calibration cannot measure");
+			// −inf on codes: the lowest, weighing ~0 as exp(−inf) = 0 in float
+			QuantizedTensor sum = assertOnCodes(which, t, model, r, q -> q.node() != null && q.node().startsWith(where ? "where" : "add"));
+			assertTrue(sum.observed() == null, which + "not calibrated: " + sum);
 		}
 	}
 
