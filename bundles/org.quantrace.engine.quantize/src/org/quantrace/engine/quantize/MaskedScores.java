@@ -146,7 +146,8 @@ final class MaskedScores {
 	 * Why the Add that adds an additive mask to a Softmax's scores stays float, or null for any other Add: quantized,
 	 * the mask's far entries set the mask's scale (3.9e6 for −1e9), and ONNX Runtime's QLinearAdd then
 	 * adds the scores wrong (MaskedScoresTest: codes up to several apart from DequantizeLinear → Add → QuantizeLinear with
-	 * −1e9). In float it adds exactly; the Softmax's input is quantized after it.
+	 * −1e9). In float it adds exactly; the Softmax's input is quantized after it (8-bit activations only: with others the Softmax
+	 * stays float too, QuantizationPlan, and the words say so).
 	 */
 	static String addRefusal(Node add) {
 		// the readers first: every Add is asked, and only one read by masked Softmaxes has its constant read as a mask
@@ -156,8 +157,8 @@ final class MaskedScores {
 		}
 		boolean computed = maskOf(readers.get(0)).origin() != null;
 		return "it adds " + (computed ? "an attention mask computed from 0/1" : "a constant attention mask") + " whose masked entries (below −87.34)"
-				+ " would set the " + (computed ? "mask's" : "constant's") + " scale, which ONNX Runtime's QLinearAdd does not add exactly at; the Softmax"
-				+ " reading it quantizes its sum (its scores' range widened by " + (int) MARGIN + " below)";
+				+ " would set the " + (computed ? "mask's" : "constant's") + " scale, which ONNX Runtime's QLinearAdd does not add exactly at; with 8-bit"
+				+ " activations the Softmax reading it runs on codes and quantizes its sum (its scores' range widened by " + (int) MARGIN + " below)";
 	}
 
 	/** Words for the Softmax's record: why it runs on codes and how its input is quantized. */

@@ -9,7 +9,10 @@ import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantType;
 import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
 import org.quantrace.engine.quantize.QuantizedTensor;
 import org.quantrace.engine.quantize.Schemes;
 
@@ -173,6 +176,20 @@ class MaskedScoresTest {
 			QuantizationResult.Layer softmax = layer(r, "Softmax");
 			assertFalse(softmax.quantized(), fill + ": " + softmax.reason());
 		}
+	}
+
+	/**
+	 * QLinearSoftmax is 8-bit: with int16 activations the masked Softmax stays float, and the masking Add's record (float: its
+	 * QLinearAdd would be inexact) says the Softmax runs on codes only with 8-bit activations; it said the Softmax quantizes its sum.
+	 */
+	@Test
+	void withInt16ActivationsTheMaskedSoftmaxStaysFloatAndTheAddSaysWhen() {
+		TinyGraph t = new TinyGraph(NODES, NODES);
+		QuantizationSpec a16 = Schemes.preset("fiq_float32").toBuilder().activations(new TensorSpec(QuantType.INT16, null, null)).build();
+		QuantizationResult r = TinyGraph.quantize(t.model(additive(t, -1e4f, true)), a16, t.calibration(0, 1));
+		assertFalse(layer(r, "Softmax").quantized(), layer(r, "Softmax").reason());
+		QuantizationResult.Layer add = layer(r, "Add");
+		assertTrue(!add.quantized() && add.reason().contains("with 8-bit activations the Softmax reading it runs on codes"), add.reason());
 	}
 
 	/**
