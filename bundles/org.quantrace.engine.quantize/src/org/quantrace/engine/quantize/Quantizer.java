@@ -343,6 +343,7 @@ public final class Quantizer {
 			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
 			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, ownRanges, calibration, types, progress);
 			calibrated = SiluRanges.withImages(calibrated, silus);
+			warnings.addAll(MaskedScores.positiveMasks(calibrated, all)); // what calibration observed, before the margins
 			calibrated = MaskedScores.withMargins(calibrated, masked, scores);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();
