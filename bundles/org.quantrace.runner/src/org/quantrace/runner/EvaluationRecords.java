@@ -82,7 +82,9 @@ public final class EvaluationRecords {
 		l.setMeanError(s.meanError());
 		l.setMaxAbsError(s.maxAbsError());
 		l.setMeanSquaredError(s.meanSquaredError());
-		l.setSqnr(Double.isFinite(s.sqnr()) ? s.sqnr() : Double.MAX_VALUE);
+		// an infinite SQNR (an exact quantization) is held as Double.MAX_VALUE; NaN (a float tensor of −inf entries, masked
+		// attention scores: ∞/∞) as NaN, as debug.csv prints it
+		l.setSqnr(Double.isFinite(s.sqnr()) || Double.isNaN(s.sqnr()) ? s.sqnr() : Double.MAX_VALUE);
 		l.setCosineSimilarity(s.cosineSimilarity());
 		l.setRmseOverScale(s.rmseOverScale());
 		l.setFlagged(flagged);

@@ -336,12 +336,14 @@ public final class Quantizer {
 			Set<String> scores = new LinkedHashSet<>(masked.values());
 			scores.removeAll(observe);
 			observe.addAll(scores);
+			observe.removeAll(MaskedScores.uncalibrated(all)); // scores masked with −inf: calibration refuses them, their range is derived
 			Set<String> ownRanges = new LinkedHashSet<>(silus.keySet());
 			ownRanges.addAll(masked.keySet());
 			OnnxModel planned = spec.biasCorrection() ? model.copy() : null; // the float reference of bias correction, as planned
 			calibrated = Calibrator.calibrate(model, modelName, observe, calibration, spec.calibration(), SiluRanges.methods(silus, all, spec), types, progress);
 			calibrated = ClippedRanges.apply(model, modelName, calibrated, all, ownRanges, calibration, types, progress);
 			calibrated = SiluRanges.withImages(calibrated, silus);
+			warnings.addAll(MaskedScores.positiveMasks(calibrated, all)); // what calibration observed, before the margins
 			calibrated = MaskedScores.withMargins(calibrated, masked, scores);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();

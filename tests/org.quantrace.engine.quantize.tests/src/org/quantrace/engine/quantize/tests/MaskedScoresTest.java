@@ -3,11 +3,16 @@ package org.quantrace.engine.quantize.tests;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantType;
 import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizationSpec;
+import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
 import org.quantrace.engine.quantize.QuantizedTensor;
 import org.quantrace.engine.quantize.Schemes;
 
@@ -52,10 +57,71 @@ class MaskedScoresTest {
 		return weighted(t, t.node("Add", List.of(scores, t.floats(mask, NODES, NODES))));
 	}
 
+	/**
+	 * The band as Hugging Face's BERT computes its mask at run time: a 0/1 tensor (here the band And a comparison of x that
+	 * holds everywhere, so that it is computed, not folded) → Cast to float → Sub(1, ·) → Mul(·, {@code fill}) → Add to x · W.
+	 */
+	private static String computed(TinyGraph t, float fill) {
+		return computed(t, fill, false);
+	}
+
+	/**
+	 * As above; {@code filled}: as newer Hugging Face exports write it, (1 − m).masked_fill((1 − m).bool(), fill):
+	 * Where(Cast(1 − m, BOOL), fill, 1 − m), whose 1 − m is read only where it is 0.
+	 */
+	private static String computed(TinyGraph t, float fill, boolean filled) {
+		String scores = t.node("MatMul", List.of("x", t.weight(0.5, NODES, NODES)));
+		boolean[] band = new boolean[NODES * NODES];
+		for (int i = 0; i < NODES; i++) {
+			for (int j = 0; j < NODES; j++) {
+				band[i * NODES + j] = Math.abs(i - j) <= 1;
+			}
+		}
+		String ones = t.node("And", List.of(t.bools(new long[] { NODES, NODES }, band), t.node("Greater", List.of("x", t.scalar(-1f)))));
+		String cast = t.node("Cast", List.of(ones), TinyGraph.attr("to", 1L));
+		String inverted = t.node("Sub", List.of(t.scalar(1f), cast));
+		String mask = filled ? t.node("Where", List.of(t.node("Cast", List.of(inverted), TinyGraph.attr("to", 9L)), t.scalar(fill), inverted))
+				: t.node("Mul", List.of(inverted, t.scalar(fill)));
+		return weighted(t, t.node("Add", List.of(scores, mask)));
+	}
+
+	/** Where(Not(Cast(1 − m, BOOL)), −1e4, 1 − m): filled where 1 − m is 0, its 1s kept (not a mask). */
+	private static String notFilled(TinyGraph t) {
+		String ones = t.node("And", List.of(t.bools(new long[] { NODES, NODES }, new boolean[NODES * NODES]), t.node("Greater", List.of("x", t.scalar(-1f)))));
+		String inverted = t.node("Sub", List.of(t.scalar(1f), t.node("Cast", List.of(ones), TinyGraph.attr("to", 1L))));
+		String cond = t.node("Not", List.of(t.node("Cast", List.of(inverted), TinyGraph.attr("to", 9L))));
+		String mask = t.node("Where", List.of(cond, t.scalar(-1e4f), inverted));
+		return weighted(t, t.node("Add", List.of(t.node("MatMul", List.of("x", t.weight(0.5, NODES, NODES))), mask)));
+	}
+
 	/** Softmax(masked) · (x · V). */
 	private static String weighted(TinyGraph t, String masked) {
 		String weights = t.node("Softmax", List.of(masked), TinyGraph.attr("axis", -1L));
 		return t.node("MatMul", List.of(weights, t.node("MatMul", List.of("x", t.weight(0.5, NODES, 8)))));
+	}
+
+	/**
+	 * The Softmax on codes: the masked sum ({@code sum}) quantized over the scores' range widened 16 below (not the mask's), QLinearSoftmax
+	 * and no Softmax in ONNX Runtime's graph, running as written and within the quantization steps of float; returns the sum's record.
+	 */
+	private static QuantizedTensor assertOnCodes(String which, TinyGraph t, OnnxModel model, QuantizationResult r, Predicate<QuantizedTensor> sum) {
+		QuantizedTensor s = r.tensors().stream().filter(sum).findFirst().orElseThrow();
+		assertTrue(s.range().min() > -20 && s.params().scale() < 0.1, which + "the scores' own range widened 16 below: " + s);
+		List<String> ran = TinyGraph.optimizedOps(r.model());
+		assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
+		try {
+			OpRulesTest.assertRunsAsWritten(t, r, 0.2);
+			OpRulesTest.assertWithinSteps(t, model, r); // the masked entries weigh ~0 as in float
+		} catch (AssertionError e) {
+			throw new AssertionError(which + e.getMessage() + " " + r.layers() + " " + r.tensors(), e);
+		}
+		return s;
+	}
+
+	/** The Softmax quantized, its record holding each of {@code words}. */
+	private static void assertSoftmaxOnCodes(String which, QuantizationResult r, String... words) {
+		QuantizationResult.Layer softmax = layer(r, "Softmax");
+		assertTrue(softmax.quantized() && Arrays.stream(words).allMatch(softmax.reason()::contains), which + softmax.reason());
 	}
 
 	private static QuantizationResult.Layer layer(QuantizationResult r, String op) {
@@ -93,35 +159,94 @@ class MaskedScoresTest {
 				QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
 				String which = "fill " + fill + (integerScores ? ", scores x · W" : ", scores Elu(x · W)") + ": ";
 
-				QuantizationResult.Layer softmax = layer(r, "Softmax");
-				assertTrue(softmax.quantized(), which + softmax.reason());
-				assertTrue(softmax.reason().contains("masked by the Add") && softmax.reason().contains("masked entries saturate")
-						&& softmax.reason().contains("widened by 16 below"), which + softmax.reason());
+				assertSoftmaxOnCodes(which, r, "masked by the Add", "masked entries saturate", "widened by 16 below");
 				QuantizationResult.Layer add = layer(r, "Add"); // QLinearAdd of the mask quantized over [−1e9, 0] added codes several apart
 				assertTrue(!add.quantized() && add.reason().contains("constant attention mask"), which + add.reason());
-				QuantizedTensor scores = r.tensors().stream().filter(q -> q.tensor().startsWith("add")).findFirst().orElseThrow(); // the Add's output
-				assertTrue(scores.range().min() > -20 && scores.params().scale() < 0.1, which + "the scores' own range widened 16 below: " + scores);
-
-				List<String> ran = TinyGraph.optimizedOps(r.model());
-				assertTrue(ran.contains("com.microsoft.QLinearSoftmax") && !ran.contains("Softmax"), which + ran);
-				try {
-					OpRulesTest.assertRunsAsWritten(t, r, 0.2);
-					OpRulesTest.assertWithinSteps(t, model, r); // the masked entries weigh ~0 as in float
-				} catch (AssertionError e) {
-					throw new AssertionError(which + e.getMessage() + " " + r.layers() + " " + r.tensors(), e);
-				}
+				assertOnCodes(which, t, model, r, q -> q.tensor().startsWith("add")); // the Add's output
 			}
 		}
 	}
 
 	@Test
 	void aSoftmaxOfScoresPlusABiasOrAMildMaskStaysFloat() {
-		// exp(−60) is a normal float; 0.5 is a bias, not a mask; −inf would make the calibrated sum infinite, which calibration refuses
-		for (float fill : new float[] { -60f, 0.5f, Float.NEGATIVE_INFINITY }) {
+		// exp(−60) is a normal float; 0.5 is a bias, not a mask
+		for (float fill : new float[] { -60f, 0.5f }) {
 			TinyGraph t = new TinyGraph(NODES, NODES);
 			QuantizationResult r = TinyGraph.quantize(t.model(additive(t, fill, true)), Schemes.preset("fiq_int8"), t.calibration(0, 1));
 			QuantizationResult.Layer softmax = layer(r, "Softmax");
 			assertFalse(softmax.quantized(), fill + ": " + softmax.reason());
+		}
+	}
+
+	/**
+	 * QLinearSoftmax is 8-bit: with int16 activations the masked Softmax stays float, and the masking Add's record (float: its
+	 * QLinearAdd would be inexact) says the Softmax runs on codes only with 8-bit activations; it said the Softmax quantizes its sum.
+	 */
+	@Test
+	void withInt16ActivationsTheMaskedSoftmaxStaysFloatAndTheAddSaysWhen() {
+		TinyGraph t = new TinyGraph(NODES, NODES);
+		QuantizationSpec a16 = Schemes.preset("fiq_float32").toBuilder().activations(new TensorSpec(QuantType.INT16, null, null)).build();
+		QuantizationResult r = TinyGraph.quantize(t.model(additive(t, -1e4f, true)), a16, t.calibration(0, 1));
+		assertFalse(layer(r, "Softmax").quantized(), layer(r, "Softmax").reason());
+		QuantizationResult.Layer add = layer(r, "Add");
+		assertTrue(!add.quantized() && add.reason().contains("with 8-bit activations the Softmax reading it runs on codes"), add.reason());
+	}
+
+	/**
+	 * A mask computed at run time from a 0/1 tensor (BERT's (1 − mask) · −10000, or · float's lowest as newer exports write it) is
+	 * a mask as a constant one is: the Softmax runs on codes, the Add stays float (it adds exactly), the sum quantized over the
+	 * scores' range widened; the record says where the 0/1 came from. Main left this Softmax float (its mask not constant).
+	 */
+	@Test
+	void aSoftmaxOfScoresWithAMaskComputedFromZeroOneRunsOnCodes() {
+		float[] fills = { -1e4f, -Float.MAX_VALUE, -Float.MAX_VALUE };
+		for (int k = 0; k < fills.length; k++) {
+			float fill = fills[k];
+			boolean filled = k == 2; // float's lowest by Mul, then by Where as newer exports write it
+			TinyGraph t = new TinyGraph(NODES, NODES);
+			OnnxModel model = t.model(computed(t, fill, filled));
+			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			String which = "fill " + fill + (filled ? " by Where" : "") + ": ";
+
+			assertSoftmaxOnCodes(which, r, "of a mask computed at run time from the BOOL output of And", "as 0 and −", "widened by 16 below");
+			QuantizationResult.Layer add = layer(r, "Add");
+			assertTrue(!add.quantized() && add.reason().contains("an attention mask computed from 0/1"), which + add.reason());
+			assertOnCodes(which, t, model, r, q -> add.node().equals(q.node()));
+		}
+	}
+
+	/**
+	 * A computed "mask" whose values are not 0 and far below (· −60, or 1 − m without the factor, or a Where filling −1e4 where
+	 * 1 − m is 0, keeping its 1s) is a bias: the Softmax stays float.
+	 */
+	@Test
+	void aComputedMaskOfNormalExpStaysFloat() {
+		for (float fill : new float[] { -60f, 1f, 0f }) {
+			TinyGraph t = new TinyGraph(NODES, NODES);
+			String y = fill == 0 ? notFilled(t) : computed(t, fill);
+			QuantizationResult r = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			assertFalse(layer(r, "Softmax").quantized(), fill + ": " + layer(r, "Softmax").reason());
+		}
+	}
+
+	/**
+	 * A −inf mask (torch's generate_square_subsequent_mask, masked_fill(−inf)), added or as a Where's fill: calibration would refuse
+	 * the masked scores (infinite values), so they are left out of it and their range is the scores' widened, as for a finite mask;
+	 * ONNX Runtime's QuantizeLinear saturates −inf to the lowest code, so the Softmax on codes computes what float does.
+	 * Main kept that Softmax float.
+	 */
+	@Test
+	void aSoftmaxOfScoresMaskedWithMinusInfinityRunsOnCodes() {
+		for (boolean where : new boolean[] { false, true }) {
+			TinyGraph t = new TinyGraph(NODES, NODES);
+			OnnxModel model = t.model(where ? attention(t, Float.NEGATIVE_INFINITY) : additive(t, Float.NEGATIVE_INFINITY, true));
+			QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+			String which = (where ? "Where" : "Add") + ": ";
+
+			assertSoftmaxOnCodes(which, r, "the masked entries are −inf, which calibration cannot measure");
+			// −inf on codes: the lowest, weighing ~0 as exp(−inf) = 0 in float
+			QuantizedTensor sum = assertOnCodes(which, t, model, r, q -> q.node() != null && q.node().startsWith(where ? "where" : "add"));
+			assertTrue(sum.observed() == null, which + "not calibrated: " + sum);
 		}
 	}
 
