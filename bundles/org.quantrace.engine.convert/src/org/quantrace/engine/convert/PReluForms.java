@@ -108,12 +108,13 @@ final class PReluForms {
 
 	/**
 	 * Whether the slope is one value for every element (torch's nn.PReLU() exports a [1] slope: make_unseen29's convtasnet, 17
-	 * PRelus on Conv1d outputs) whose shape cannot widen the output: a [1] or scalar slope, or one of at most the input's probed
-	 * rank (a [1, 1, 1, 1] slope on a 3-D input would broadcast the output to 4-D, which LeakyRelu does not).
+	 * PRelus on Conv1d outputs) whose shape cannot widen the output: a scalar slope, or one of at most the input's probed rank
+	 * (a [1, 1, 1, 1] slope on a 3-D input would broadcast the output to 4-D, which LeakyRelu does not); a [1] slope where the
+	 * input's rank was not probed.
 	 */
 	private static boolean oneSlope(Tensor slope, Integer inputRank) {
 		int r = slope.dims().length;
-		return slope.elementCount() == 1 && (r <= 1 || inputRank != null && r <= inputRank);
+		return slope.elementCount() == 1 && (r == 0 || (inputRank == null ? r == 1 : r <= inputRank));
 	}
 
 	/**
