@@ -717,8 +717,8 @@ class WildConversionTest {
 	/**
 	 * make_unseen12's xcept9: per-channel PRelus, which ONNX Runtime (CPU) runs only in float (no integer kernel; its float
 	 * kernel slower than the Convs). A PRelu of a per-channel constant slope a ([C, 1, 1] as torch exports it, and [1, C, 1, 1])
-	 * becomes a·x + (1 - a)·Relu(x) (a·x + Relu((1 - a)·x) where every a <= 1), the same function; one of a single slope for all channels and one of a slope computed at
-	 * run time are left.
+	 * becomes a·x + (1 - a)·Relu(x) (a·x + Relu((1 - a)·x) where every a <= 1), the same function, also one whose slope is computed
+	 * from constants (folded first); one of a single slope for all channels becomes a LeakyRelu.
 	 */
 	@Test
 	void aPerChannelPReluBecomesTwoChannelProductsAndASum() {
@@ -728,7 +728,7 @@ class WildConversionTest {
 		String p1 = t.node("PRelu", List.of(c, t.floats(new long[] { 4, 1, 1 }, new float[] { 0.25f, -0.5f, 1.5f, 0f })));
 		String c2 = t.node("Conv", List.of(p1, t.floats(new long[] { 4, 4, 1, 1 }, randoms(16, 23))));
 		String p2 = t.node("PRelu", List.of(c2, t.floats(new long[] { 1, 4, 1, 1 }, randoms(4, 24))));
-		String p3 = t.node("PRelu", List.of(p2, t.floats(new long[] { 1 }, 0.1f))); // one slope for all: left
+		String p3 = t.node("PRelu", List.of(p2, t.floats(new long[] { 1 }, 0.1f))); // one slope for all: a LeakyRelu (PReluOneSlopeTest)
 		String p4 = t.node("PRelu", List.of(p3, t.node("Sigmoid", t.floats(new long[] { 4, 1, 1 }, randoms(4, 25))))); // folded to a constant first
 		OnnxModel model = t.model(p4);
 
@@ -736,7 +736,7 @@ class WildConversionTest {
 
 		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
 		// a slope above 1 (1.5): Relu(x) then the product; slopes <= 1: Relu((1 - a)·x), the clamp after the product
-		assertEquals(List.of("Conv", "Mul", "Relu", "Mul", "Add", "Conv", "Mul", "Mul", "Relu", "Add", "PRelu", "Mul", "Mul", "Relu", "Add"), ops);
+		assertEquals(List.of("Conv", "Mul", "Relu", "Mul", "Add", "Conv", "Mul", "Mul", "Relu", "Add", "LeakyRelu", "Mul", "Mul", "Relu", "Add"), ops);
 		NdArray x = random(3, 3, 5, 5);
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.kind().equals("activations")
