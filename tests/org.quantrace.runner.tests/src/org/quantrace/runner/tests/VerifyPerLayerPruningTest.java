@@ -1,0 +1,100 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.model.QuantraceModel;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+
+/**
+ * Channel pruning by activations with a per-layer target (issue 13, prune9's leftover): the space the target names ranks alone
+ * at its own share, the others together under the global floor, and verify re-derives both. Main's verify skipped every record
+ * with a per-layer target, so a score swap within the named layer, every document made again from the edited trace, passed.
+ */
+class VerifyPerLayerPruningTest {
+
+	static final String LAYER = "/features/features.4/Conv";
+
+	static final String RECIPE = """
+			import "project.qr"
+
+			recipe perlayer {
+				responsible "Quantrace example"
+				model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+				dataset calib "data/calibration" role calibration labels "data/labels.json" samples 100
+				preprocess { grayscale scale 1/255 }
+				prune {
+					criterion activation
+					pattern channel
+					scope global
+					sparsity 10 %
+					layer "/features/features.4/*" sparsity 25 %
+				}
+				schemes fiq_int8
+			}
+			""";
+
+	private static Path out;
+
+	static synchronized Path out() {
+		if (out == null) {
+			Path example = Runs.exampleCopy("per-layer-prune");
+			out = example.resolve("out");
+			assertEquals(0, Runs.run(Runs.recipe(example, "perlayer.qr", RECIPE), out).exitCode());
+		}
+		return out;
+	}
+
+	/** The pruning record of {@code trace} and its scores parameter of {@code layers}. */
+	static Parameter scores(TraceModel trace, String layers) {
+		OptimizationRecord o = trace.getOptimizations().stream().filter(x -> x.getPruning() != null).findFirst().orElseThrow();
+		return o.getPruning().getAdditionalConfiguration().stream().filter(p -> p.getKey().equals("channel scores: " + layers)).findFirst().orElseThrow();
+	}
+
+	@Test
+	void theNamedLayerRanksAloneAtItsShareAndVerifies() throws IOException {
+		TraceModel trace = QuantraceModel.loadTrace(out().resolve("trace.xmi"));
+		String value = scores(trace, LAYER).getValue();
+		assertEquals(8, value.substring("removed".length(), value.indexOf(';')).trim().split(" ").length, "25 % of its 32 channels: " + value);
+		Verification.Result verified = Verification.verify(out());
+		assertEquals(List.of(), verified.problems());
+	}
+
+	/** The named layer's first removed channel given the highest kept score of that layer, the other's the lower one. */
+	@Test
+	void aScoreSwapWithinTheNamedLayerIsNamed() throws IOException {
+		Path forged = Runs.copy(out(), out().resolveSibling("out-per-layer-swapped"));
+		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		Parameter p = scores(trace, LAYER);
+		String[] parts = p.getValue().split("; scores ");
+		int removed = Integer.parseInt(parts[0].split(" ")[1]);
+		List<String> removedAll = Arrays.asList(parts[0].substring("removed ".length()).split(" "));
+		String[] s = parts[1].split(" ");
+		int highest = -1;
+		for (int c = 0; c < s.length; c++) {
+			if (!removedAll.contains(Integer.toString(c)) && (highest < 0 || Double.parseDouble(s[c]) > Double.parseDouble(s[highest]))) {
+				highest = c;
+			}
+		}
+		String swap = s[removed];
+		s[removed] = s[highest];
+		s[highest] = swap;
+		p.setValue(parts[0] + "; scores " + String.join(" ", s));
+		Tampering.remadeFromTrace(forged, trace);
+		List<Problem> problems = Verification.verify(forged).problems();
+		String named = LAYER + " channel " + removed + ": says removed with score " + Double.parseDouble(s[removed]);
+		assertTrue(problems.stream().anyMatch(x -> x.what().contains(named) && x.what().contains("not the lowest-scored channels")), named + " not found: " + problems);
+		// nothing else tells the forgery: without the per-layer ranking the folder verified clean
+		assertTrue(problems.stream().allMatch(x -> x.what().contains("pruning channel scores: " + LAYER)), problems.toString());
+	}
+}
