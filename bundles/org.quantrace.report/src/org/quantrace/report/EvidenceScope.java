@@ -24,11 +24,12 @@ public enum EvidenceScope {
 	METRICS(Kind.DEEP, "each evaluation's metrics (of classes, single-label or multilabel, and of outputs against a reference: every figure the record holds), each also computed a second way apart from the evaluator, the debugger's per-layer statistics and the conversion's maximum difference, by running the models again"),
 	BIAS_CORRECTIONS(Kind.DEEP, "each recorded bias correction, measured again in each channel as the mean of the quantized minus the float layer output over the calibration samples"),
 	ENTROPY_RAISES(Kind.DEEP, "each raised entropy threshold: the share of the calibration values its KL threshold saturates and that the threshold taken is the least saturating at most 0.01 %, counted within one histogram bin"),
+	ACTIVATION_SCORES(Kind.DEEP, "each channel score of criterion activation, measured again as the mean absolute activation its readers see on the samples the trace names (their count and the SHA-256 of the inputs fed), within a relative 1e-4"),
 	TIMES(Kind.STATEMENT, "the run's time and every date"),
 	MACHINE(Kind.STATEMENT, "the machine: operating system, CPU, cores, memory, Java"),
 	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine"),
 	KL_THRESHOLDS(Kind.STATEMENT, "the KL threshold an entropy threshold was raised from: the outcome of the calibration's histogram search"),
-	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores channel pruning ranked by (of criterion activation: each channel's mean absolute activation on the samples the trace names), not measured again");
+	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores of the weight criteria channel pruning ranked by (filter norms relative to their layer's), not computed again (those of criterion activation only verify --deep measures again)");
 
 	/** How verify treats a kind of figure. */
 	public enum Kind {

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.quantrace.engine.Progress;
 import org.quantrace.model.QuantraceModel;
 import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.Parameter;
@@ -96,5 +97,40 @@ class VerifyPerLayerPruningTest {
 		assertTrue(problems.stream().anyMatch(x -> x.what().contains(named) && x.what().contains("not the lowest-scored channels")), named + " not found: " + problems);
 		// nothing else tells the forgery: without the per-layer ranking the folder verified clean
 		assertTrue(problems.stream().allMatch(x -> x.what().contains("pruning channel scores: " + LAYER)), problems.toString());
+	}
+
+	/**
+	 * verify --deep measures every space's scores again on the 100 calibration samples (prune9's leftover: only the ranking was
+	 * re-derived, from the recorded scores). A forger who raises every kept channel's score of the named layer by a tenth keeps
+	 * the ranking, and every document made again from the edited trace agrees: verify passes it; --deep names the layer.
+	 */
+	@Test
+	void deepMeasuresTheScoresAgainAndNamesRaisedOnes() throws IOException {
+		Verification.Options deep = new Verification.Options(out().resolveSibling("perlayer.qr"), null, false, true, Progress.NONE);
+		Verification.Result honest = Verification.verify(out(), deep);
+		assertEquals(List.of(), honest.problems(), "the honest run verifies clean with --deep");
+		assertTrue(honest.notes().stream().anyMatch(n -> n.matches("optimization \\S+ pruning channel scores \\(re-measured\\): 3 channel spaces measured again on 100"
+				+ " samples of calib in verify's own session \\(largest relative difference \\S+, allowed 1e-04\\)")), honest.notes().toString());
+
+		Path forged = Runs.copy(out(), out().resolveSibling("out-per-layer-raised"));
+		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		Parameter p = scores(trace, LAYER);
+		String[] parts = p.getValue().split("; scores ");
+		List<String> removed = Arrays.asList(parts[0].substring("removed ".length()).split(" "));
+		String[] s = parts[1].split(" ");
+		int firstKept = -1;
+		for (int c = 0; c < s.length; c++) {
+			if (!removed.contains(Integer.toString(c))) {
+				s[c] = String.format(java.util.Locale.ROOT, "%.6g", 1.1 * Double.parseDouble(s[c]));
+				firstKept = firstKept < 0 ? c : firstKept;
+			}
+		}
+		p.setValue(parts[0] + "; scores " + String.join(" ", s));
+		Tampering.remadeFromTrace(forged, trace);
+		assertEquals(List.of(), Verification.verify(forged).problems(), "the ranking holds: only --deep can tell");
+		List<Problem> found = Verification.verify(forged, deep).problems();
+		String named = "pruning channel scores (re-measured) channel scores: " + LAYER + " channel " + firstKept;
+		assertTrue(!found.isEmpty() && found.stream().allMatch(x -> x.what().contains(named) && x.what().contains("24 of 32 channels differ by more than a relative 1e-04")),
+				named + " not found alone: " + found);
 	}
 }
