@@ -177,11 +177,15 @@ final class ActivationScoreRecheck {
 		return largest;
 	}
 
-	/** The recipe's calibration dataset the record names, read as the run read it, or null after a mismatch. */
+	/**
+	 * The recipe's calibration dataset the record names, read as the run read it (the prune step's samples, else the dataset's),
+	 * or null after a mismatch: another dataset, or another count than the record's.
+	 */
 	private static Dataset samples(RecipeContext ctx, String model, String dataset, int count, String at, List<Mismatch> found) {
 		List<DatasetDeclaration> sets = org.quantrace.dsl.validation.RecipeValidator.calibrationDatasets(ctx.recipe());
 		ModelDeclaration m = ctx.models().stream().filter(x -> x.getName().equals(model)).findFirst().orElse(null);
-		Dataset data = sets.size() != 1 || m == null || !sets.get(0).getName().equals(dataset) ? null : ctx.read(sets.get(0), m, count);
+		int declared = ctx.recipe().getPruning() == null ? 0 : ctx.recipe().getPruning().getSamples();
+		Dataset data = sets.size() != 1 || m == null || !sets.get(0).getName().equals(dataset) ? null : ctx.read(sets.get(0), m, declared);
 		if (data == null || data.size() != count) {
 			found.add(new Mismatch(DOCUMENT, at + " samples", count + " samples of dataset '" + dataset + "'", data == null
 					? "the recipe's calibration dataset is " + sets.stream().map(DatasetDeclaration::getName).toList() : data.size() + " samples (as the recipe declares it now)"));

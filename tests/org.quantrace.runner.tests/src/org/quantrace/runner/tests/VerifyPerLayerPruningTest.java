@@ -20,7 +20,8 @@ import org.quantrace.runner.Verification.Problem;
 /**
  * Channel pruning by activations with a per-layer target (issue 13, prune9's leftover): the space the target names ranks alone
  * at its own share, the others together under the global floor, and verify re-derives both. Main's verify skipped every record
- * with a per-layer target, so a score swap within the named layer, every document made again from the edited trace, passed.
+ * with a per-layer target, so a score swap within the named layer, every document made again from the edited trace, passed. The
+ * step scores on its own {@code samples 50} of the calibration dataset's 100.
  */
 class VerifyPerLayerPruningTest {
 
@@ -40,6 +41,7 @@ class VerifyPerLayerPruningTest {
 					scope global
 					sparsity 10 %
 					layer "/features/features.4/*" sparsity 25 %
+					samples 50
 				}
 				schemes fiq_int8
 			}
@@ -67,6 +69,9 @@ class VerifyPerLayerPruningTest {
 		TraceModel trace = QuantraceModel.loadTrace(out().resolve("trace.xmi"));
 		String value = scores(trace, LAYER).getValue();
 		assertEquals(8, value.substring("removed".length(), value.indexOf(';')).trim().split(" ").length, "25 % of its 32 channels: " + value);
+		String scoredOn = trace.getOptimizations().get(0).getPruning().getAdditionalConfiguration().stream().filter(x -> x.getKey().equals("channels scored on"))
+				.findFirst().orElseThrow().getValue();
+		assertTrue(scoredOn.startsWith("50 samples of dataset 'calib'"), "the prune step's samples, not the dataset's 100: " + scoredOn);
 		Verification.Result verified = Verification.verify(out());
 		assertEquals(List.of(), verified.problems());
 	}
@@ -100,7 +105,7 @@ class VerifyPerLayerPruningTest {
 	}
 
 	/**
-	 * verify --deep measures every space's scores again on the 100 calibration samples (prune9's leftover: only the ranking was
+	 * verify --deep measures every space's scores again on the 50 calibration samples (prune9's leftover: only the ranking was
 	 * re-derived, from the recorded scores). A forger who raises every kept channel's score of the named layer by a tenth keeps
 	 * the ranking, and every document made again from the edited trace agrees: verify passes it; --deep names the layer.
 	 */
@@ -109,7 +114,7 @@ class VerifyPerLayerPruningTest {
 		Verification.Options deep = new Verification.Options(out().resolveSibling("perlayer.qr"), null, false, true, Progress.NONE);
 		Verification.Result honest = Verification.verify(out(), deep);
 		assertEquals(List.of(), honest.problems(), "the honest run verifies clean with --deep");
-		assertTrue(honest.notes().stream().anyMatch(n -> n.matches("optimization \\S+ pruning channel scores \\(re-measured\\): 3 channel spaces measured again on 100"
+		assertTrue(honest.notes().stream().anyMatch(n -> n.matches("optimization \\S+ pruning channel scores \\(re-measured\\): 3 channel spaces measured again on 50"
 				+ " samples of calib in verify's own session \\(largest relative difference \\S+, allowed 1e-04\\)")), honest.notes().toString());
 
 		Path forged = Runs.copy(out(), out().resolveSibling("out-per-layer-raised"));
