@@ -138,4 +138,20 @@ class VerifyPerLayerPruningTest {
 		assertTrue(!found.isEmpty() && found.stream().allMatch(x -> x.what().contains(named) && x.what().contains("24 of 32 channels differ by more than a relative 1e-04")),
 				named + " not found alone: " + found);
 	}
+
+	/** A record naming other samples than those fed (their hash edited, every document made again) passes verify; --deep names it. */
+	@Test
+	void deepNamesSamplesOtherThanTheRecordSays() throws IOException {
+		Path forged = Runs.copy(out(), out().resolveSibling("out-per-layer-other-samples"));
+		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		Parameter on = trace.getOptimizations().get(0).getPruning().getAdditionalConfiguration().stream().filter(x -> x.getKey().equals("channels scored on"))
+				.findFirst().orElseThrow();
+		String other = "0123456789abcdef".repeat(4);
+		on.setValue(on.getValue().replaceFirst("[0-9a-f]{64}", other));
+		Tampering.remadeFromTrace(forged, trace);
+		assertEquals(List.of(), Verification.verify(forged).problems(), "nothing but the samples can tell");
+		List<Problem> found = Verification.verify(forged, new Verification.Options(out().resolveSibling("perlayer.qr"), null, false, true, Progress.NONE)).problems();
+		assertTrue(found.stream().anyMatch(x -> x.what().contains("pruning channel scores (re-measured) samples: says SHA-256 of the float32 inputs fed " + other)),
+				found.toString());
+	}
 }
