@@ -93,6 +93,11 @@ final class ActivationScoreRecheck {
 			List<Mismatch> found, List<String> notes) {
 		String scoredOn = p.getAdditionalConfiguration().stream().filter(x -> x.getKey().equals(PruningRecords.SCORED_ON)).map(Parameter::getValue).findFirst()
 				.orElse("");
+		List<Stated> spaces = stated(p, at, found);
+		if (spaces.isEmpty() && scoredOn.isEmpty()) { // no layer could lose channels (every one excluded or refused): nothing was scored
+			notes.add(at + ": no channel space scored, none measured");
+			return;
+		}
 		Matcher m = SCORED_ON.matcher(scoredOn);
 		ModelArtifact before = sourceOf(trace, model);
 		Path file = before == null ? null : files.apply(before);
@@ -104,7 +109,6 @@ final class ActivationScoreRecheck {
 		if (data == null) {
 			return;
 		}
-		List<Stated> spaces = stated(p, at, found);
 		OnnxModel source = OnnxModel.load(file);
 		List<ChannelReaders.Space> readers = spaces.stream().map(s -> ChannelReaders.of(source.graph(), s.layers())).toList();
 		Set<String> tensors = new LinkedHashSet<>();

@@ -154,4 +154,18 @@ class VerifyPerLayerPruningTest {
 		assertTrue(found.stream().anyMatch(x -> x.what().contains("pruning channel scores (re-measured) samples: says SHA-256 of the float32 inputs fed " + other)),
 				found.toString());
 	}
+
+	/**
+	 * Every layer excluded: criterion activation scores nothing, and the record names no samples. verify --deep reported that as
+	 * a mismatch ("the samples scored on ...: ''") of an honest run; it now says that nothing was scored.
+	 */
+	@Test
+	void nothingScoredIsNoMismatch() throws IOException {
+		Path example = Runs.exampleCopy("all-excluded-prune");
+		Path recipe = Runs.recipe(example, "excluded.qr", RECIPE.replace("samples 50", "exclude \"*\""));
+		assertEquals(0, Runs.run(recipe, example.resolve("out")).exitCode());
+		Verification.Result r = Verification.verify(example.resolve("out"), new Verification.Options(recipe, null, false, true, Progress.NONE));
+		assertEquals(List.of(), r.problems());
+		assertTrue(r.notes().stream().anyMatch(n -> n.endsWith("pruning channel scores (re-measured): no channel space scored, none measured")), r.notes().toString());
+	}
 }
