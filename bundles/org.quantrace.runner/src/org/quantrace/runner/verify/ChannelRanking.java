@@ -25,11 +25,11 @@ import org.quantrace.model.trace.PruningRecord;
 final class ChannelRanking {
 
 	/** The key the runner's PruningRecords writes each space's scores under (its one owner). */
-	private static final String KEY = org.quantrace.runner.PruningRecords.CHANNEL_SCORES;
+	static final String KEY = org.quantrace.runner.PruningRecords.CHANNEL_SCORES;
 	/** The key of a per-layer target, then the recipe's layer pattern (PruningRecords.settings writes it). */
 	private static final String LAYER_TARGET = org.quantrace.runner.PruningRecords.LAYER_TARGET;
 
-	private record Space(String layers, BitSet removed, double[] scores) {
+	record Space(String layers, BitSet removed, double[] scores) {
 		int kept() {
 			return scores.length - removed.cardinality();
 		}
@@ -180,7 +180,8 @@ final class ChannelRanking {
 		}
 	}
 
-	private static Space parse(String layers, String value) {
+	/** A space's record ("removed C ...; scores S ..." of LAYERS), or null when it is not one. */
+	static Space parse(String layers, String value) {
 		String[] parts = value.split("; scores", 2);
 		if (parts.length != 2 || !parts[0].startsWith("removed")) {
 			return null;

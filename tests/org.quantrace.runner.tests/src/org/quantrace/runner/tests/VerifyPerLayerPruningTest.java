@@ -168,4 +168,37 @@ class VerifyPerLayerPruningTest {
 		assertEquals(List.of(), r.problems());
 		assertTrue(r.notes().stream().anyMatch(n -> n.endsWith("pruning channel scores (re-measured): no channel space scored, none measured")), r.notes().toString());
 	}
+
+	/**
+	 * The record says the named layer's highest-scored kept channel went instead of its first removed one, the two scores swapped
+	 * so that the ranking holds, every document made again: the count and the ranking agree, and only the models tell that the
+	 * pruned layer kept other channels (its biases are the original's at the channels it really kept).
+	 */
+	@Test
+	void aRecordNamingOtherRemovedChannelsIsNamed() throws IOException {
+		Path forged = Runs.copy(out(), out().resolveSibling("out-per-layer-other-channels"));
+		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		Parameter p = scores(trace, LAYER);
+		String[] parts = p.getValue().split("; scores ");
+		java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
+		Arrays.stream(parts[0].substring("removed ".length()).split(" ")).forEach(c -> removed.add(Integer.parseInt(c)));
+		String[] s = parts[1].split(" ");
+		int highest = -1;
+		for (int c = 0; c < s.length; c++) {
+			if (!removed.contains(c) && (highest < 0 || Double.parseDouble(s[c]) > Double.parseDouble(s[highest]))) {
+				highest = c;
+			}
+		}
+		int first = removed.first();
+		String swap = s[first];
+		s[first] = s[highest];
+		s[highest] = swap;
+		removed.remove(first);
+		removed.add(highest);
+		p.setValue("removed " + String.join(" ", removed.stream().map(String::valueOf).toList()) + "; scores " + String.join(" ", s));
+		Tampering.remadeFromTrace(forged, trace);
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(!problems.isEmpty() && problems.stream().allMatch(x -> x.what().contains("pruning channel scores: " + LAYER + " kept channel ")
+				&& x.what().contains("the model kept other channels than the record says")), problems.toString());
+	}
 }
