@@ -64,6 +64,17 @@ class VerifyPerLayerPruningTest {
 		return o.getPruning().getAdditionalConfiguration().stream().filter(p -> p.getKey().equals("channel scores: " + layers)).findFirst().orElseThrow();
 	}
 
+	/** The channel of the highest score among those not {@code removed}. */
+	static int highestKept(String[] scores, java.util.Collection<Integer> removed) {
+		int highest = -1;
+		for (int c = 0; c < scores.length; c++) {
+			if (!removed.contains(c) && (highest < 0 || Double.parseDouble(scores[c]) > Double.parseDouble(scores[highest]))) {
+				highest = c;
+			}
+		}
+		return highest;
+	}
+
 	@Test
 	void theNamedLayerRanksAloneAtItsShareAndVerifies() throws IOException {
 		TraceModel trace = QuantraceModel.loadTrace(out().resolve("trace.xmi"));
@@ -86,12 +97,7 @@ class VerifyPerLayerPruningTest {
 		int removed = Integer.parseInt(parts[0].split(" ")[1]);
 		List<String> removedAll = Arrays.asList(parts[0].substring("removed ".length()).split(" "));
 		String[] s = parts[1].split(" ");
-		int highest = -1;
-		for (int c = 0; c < s.length; c++) {
-			if (!removedAll.contains(Integer.toString(c)) && (highest < 0 || Double.parseDouble(s[c]) > Double.parseDouble(s[highest]))) {
-				highest = c;
-			}
-		}
+		int highest = highestKept(s, removedAll.stream().map(Integer::valueOf).toList());
 		String swap = s[removed];
 		s[removed] = s[highest];
 		s[highest] = swap;
@@ -183,12 +189,7 @@ class VerifyPerLayerPruningTest {
 		java.util.TreeSet<Integer> removed = new java.util.TreeSet<>();
 		Arrays.stream(parts[0].substring("removed ".length()).split(" ")).forEach(c -> removed.add(Integer.parseInt(c)));
 		String[] s = parts[1].split(" ");
-		int highest = -1;
-		for (int c = 0; c < s.length; c++) {
-			if (!removed.contains(c) && (highest < 0 || Double.parseDouble(s[c]) > Double.parseDouble(s[highest]))) {
-				highest = c;
-			}
-		}
+		int highest = highestKept(s, removed);
 		int first = removed.first();
 		String swap = s[first];
 		s[first] = s[highest];
