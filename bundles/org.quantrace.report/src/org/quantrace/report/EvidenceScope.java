@@ -16,7 +16,7 @@ public enum EvidenceScope {
 
 	MODEL_FILES(Kind.REDERIVED, "every file's SHA-256 against SHA256SUMS and the inventory; each model's size, header, parameter count, inputs and outputs and tensors by element type; of a model that arrived quantized, its form, quantized ops and layers on integer codes and in float"),
 	QUANTIZATION(Kind.REDERIVED, "each quantized tensor's type, scheme, granularity, scales and zero points and the range they follow from, every channel's scale of a per-channel weight from that channel's float weights, the integer weights' codes as the float weights quantized at their scales (an LSTM's row by row, each direction), and an int32 bias's codes from its float bias less the correction recorded; each layer's precision; the parameters rewrites add"),
-	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after; that channel pruning removed the lowest-scored channels under the layer floor, from the scores the trace records"),
+	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after; that channel pruning removed the lowest-scored channels under the layer floor, from the scores the trace records, and that each pruned layer with a bias kept the channels the trace says"),
 	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe; quantize's automatic pre-processing where it declares no convert step (its settings, and its reason against the difference re-derived)"),
 	INPUTS(Kind.REDERIVED, "the recipe, models and data the run read, against their recorded SHA-256 (where they are readable)"),
 	COUNTS(Kind.REDERIVED, "the sample counts of each dataset (an image folder's manifest lines, an .npy's or .npz's header shape, an IDX file's header, a CSV's rows, cut to the recipe's samples) and of each evaluation (its dataset's)"),
@@ -24,11 +24,12 @@ public enum EvidenceScope {
 	METRICS(Kind.DEEP, "each evaluation's metrics (of classes, single-label or multilabel, and of outputs against a reference: every figure the record holds), each also computed a second way apart from the evaluator, the debugger's per-layer statistics and the conversion's maximum difference, by running the models again"),
 	BIAS_CORRECTIONS(Kind.DEEP, "each recorded bias correction, measured again in each channel as the mean of the quantized minus the float layer output over the calibration samples"),
 	ENTROPY_RAISES(Kind.DEEP, "each raised entropy threshold: the share of the calibration values its KL threshold saturates and that the threshold taken is the least saturating at most 0.01 %, counted within one histogram bin"),
+	ACTIVATION_SCORES(Kind.DEEP, "each channel score of criterion activation, measured again as the mean absolute activation its readers see on the samples the trace names (their count and the SHA-256 of the inputs fed), within a relative 1e-4"),
 	TIMES(Kind.STATEMENT, "the run's time and every date"),
 	MACHINE(Kind.STATEMENT, "the machine: operating system, CPU, cores, memory, Java"),
 	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine"),
 	KL_THRESHOLDS(Kind.STATEMENT, "the KL threshold an entropy threshold was raised from: the outcome of the calibration's histogram search"),
-	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores channel pruning ranked by (of criterion activation: each channel's mean absolute activation on the samples the trace names), not measured again");
+	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores of the weight criteria channel pruning ranked by (filter norms relative to their layer's), not computed again (those of criterion activation only verify --deep measures again)");
 
 	/** How verify treats a kind of figure. */
 	public enum Kind {

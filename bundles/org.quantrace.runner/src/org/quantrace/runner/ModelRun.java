@@ -140,7 +140,7 @@ final class ModelRun {
 		if (r.getPruning() != null) {
 			log("%s: pruning", m.getName());
 			DatasetDeclaration scoring = r.getPruning().getCriterion() == org.quantrace.model.recipe.PruningCriterion.ACTIVATION ? pruningData() : null;
-			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()), scoring == null ? null : ctx.open(scoring, m, 0));
+			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()), scoring == null ? null : ctx.open(scoring, m, r.getPruning().getSamples()));
 			pruning = PruningRecords.toRecord(p, scoring == null ? null : scoring.getName());
 			addFloat(ArtifactKind.PRUNED, p.model());
 		}

@@ -22,6 +22,8 @@ public final class PruningRecords {
 	 * score as ranked, in channel order. verify re-derives from them that the removed channels are the lowest under the floor.
 	 */
 	public static final String CHANNEL_SCORES = "channel scores: ";
+	/** The key of a per-layer target (then the recipe's layer pattern): "P %". verify ranks the spaces it names alone. */
+	public static final String LAYER_TARGET = "sparsity of ";
 	/** The key of the samples the activation criterion scored on. */
 	public static final String SCORED_ON = "channels scored on";
 
@@ -46,7 +48,7 @@ public final class PruningRecords {
 		default -> {
 		}
 		}
-		s.layerSparsity().forEach((layer, v) -> p.getAdditionalConfiguration().add(parameter("sparsity of " + layer, v + " %")));
+		s.layerSparsity().forEach((layer, v) -> p.getAdditionalConfiguration().add(parameter(LAYER_TARGET + layer, v + " %")));
 		return p;
 	}
 

@@ -719,22 +719,23 @@ public final class Verification {
 	 * A test holds the two against each other: an entry added to the documents' statement without a check here fails it, and
 	 * a run's own statement (dates, machine, latencies) has none.
 	 */
-	public static final Map<EvidenceScope, List<String>> CHECKED_BY = Map.of(
-			EvidenceScope.MODEL_FILES, List.of(Verification.class.getName(), "org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.ModelFacts",
-					"org.quantrace.runner.verify.FoundQuantization"),
-			EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
+	public static final Map<EvidenceScope, List<String>> CHECKED_BY = Map.ofEntries(
+			Map.entry(EvidenceScope.MODEL_FILES, List.of(Verification.class.getName(), "org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.ModelFacts",
+					"org.quantrace.runner.verify.FoundQuantization")),
+			Map.entry(EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
-					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases"),
-			EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
-					"org.quantrace.runner.verify.ChannelRanking"),
-			EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck"),
-			EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks"),
-			EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts"),
-			EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation"),
-			EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ClassificationRecheck",
-					"org.quantrace.runner.ReconstructionRecheck", "org.quantrace.runner.ConversionRecheck"),
-			EvidenceScope.BIAS_CORRECTIONS, List.of("org.quantrace.runner.BiasCorrectionRecheck"),
-			EvidenceScope.ENTROPY_RAISES, List.of("org.quantrace.runner.EntropyRaiseRecheck"));
+					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases")),
+			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
+					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels")),
+			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck")),
+			Map.entry(EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks")),
+			Map.entry(EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts")),
+			Map.entry(EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation")),
+			Map.entry(EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ClassificationRecheck",
+					"org.quantrace.runner.ReconstructionRecheck", "org.quantrace.runner.ConversionRecheck")),
+			Map.entry(EvidenceScope.BIAS_CORRECTIONS, List.of("org.quantrace.runner.BiasCorrectionRecheck")),
+			Map.entry(EvidenceScope.ENTROPY_RAISES, List.of("org.quantrace.runner.EntropyRaiseRecheck")),
+			Map.entry(EvidenceScope.ACTIVATION_SCORES, List.of("org.quantrace.runner.ActivationScoreRecheck")));
 
 	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
 	private void scope() {
@@ -1033,13 +1034,14 @@ public final class Verification {
 
 	private void reevaluate() {
 		if (recipeFile == null) {
-			notes.add("evaluations, debugger, bias corrections and entropy raises not run again: the inputs are not available");
+			notes.add("evaluations, debugger, bias corrections, entropy raises and activation scores not run again: the inputs are not available");
 			return;
 		}
 		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress(), notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		Reevaluation.debug(recipeInputs, trace, this::modelFile, options.progress()).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		BiasCorrectionRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		EntropyRaiseRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+		ActivationScoreRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 	}
 
 	private static String abbreviate(String s) {

@@ -55,6 +55,8 @@ public final class IssueCodes {
 	public static final String PRUNING_CRITERION = "pruning-criterion";
 	/** Criterion activation without exactly one dataset with role calibration to score the channels on. */
 	public static final String MISSING_PRUNING_DATA = "missing-pruning-data";
+	/** A prune step's samples with a weight criterion, which reads no samples (only criterion activation scores channels on them). */
+	public static final String PRUNING_OPTION_UNUSED = "pruning-option-unused";
 	public static final String RANK_RANGE = "rank-range";
 	public static final String PERCENTILE_RANGE = "percentile-range";
 	public static final String CALIBRATION_OPTION_UNUSED = "calibration-option-unused";

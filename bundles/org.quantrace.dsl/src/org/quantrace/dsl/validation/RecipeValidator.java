@@ -369,6 +369,10 @@ public class RecipeValidator extends AbstractRecipeValidator {
 	@Check
 	public void activationCriterionHasChannelsAndData(PruningStep p) {
 		if (p.getCriterion() != org.quantrace.model.recipe.PruningCriterion.ACTIVATION) {
+			if (isSet(p, Literals.PRUNING_STEP__SAMPLES)) { // the run reads no data for a weight criterion: the clause would say nothing true
+				warning("samples is used by criterion activation only, which scores channels on the calibration samples; " + p.getCriterion().getLiteral()
+						+ " reads no samples and ignores it", p, Literals.PRUNING_STEP__SAMPLES, IssueCodes.PRUNING_OPTION_UNUSED);
+			}
 			return;
 		}
 		if (p.getPattern() != org.quantrace.model.recipe.PruningPattern.CHANNEL) {

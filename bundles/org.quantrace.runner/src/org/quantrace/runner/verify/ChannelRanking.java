@@ -2,8 +2,10 @@ package org.quantrace.runner.verify;
 
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import org.quantrace.model.recipe.ThresholdScope;
 import org.quantrace.model.trace.LayerPruningRecord;
@@ -15,16 +17,19 @@ import org.quantrace.model.trace.PruningRecord;
  * Channel pruning's choice against the scores the trace records for it: per channel space ("channel scores: LAYERS" = "removed C
  * ...; scores S ..."), the channels removed must be the lowest-scored, every space keeping at least its floor (global scope: at
  * most max(target, min(1.5 x target, 90)) % of its channels go, one channel kept at least), and as many gone as the target asks
- * unless every space that could give more is at its floor. Written here from the README's rule, not from engine.prune's code,
+ * unless every space that could give more is at its floor. A space a per-layer target names ("sparsity of PATTERN") ranks alone
+ * at that share, as every space does under local scope. Written here from the README's rule, not from engine.prune's code,
  * so that a record whose scores or removals were edited, or an engine that ranked otherwise, is named. A space's removed count
  * is also held against its layers' removedChannels, which TraceStages holds against the files.
  */
 final class ChannelRanking {
 
 	/** The key the runner's PruningRecords writes each space's scores under (its one owner). */
-	private static final String KEY = org.quantrace.runner.PruningRecords.CHANNEL_SCORES;
+	static final String KEY = org.quantrace.runner.PruningRecords.CHANNEL_SCORES;
+	/** The key of a per-layer target, then the recipe's layer pattern (PruningRecords.settings writes it). */
+	private static final String LAYER_TARGET = org.quantrace.runner.PruningRecords.LAYER_TARGET;
 
-	private record Space(String layers, BitSet removed, double[] scores) {
+	record Space(String layers, BitSet removed, double[] scores) {
 		int kept() {
 			return scores.length - removed.cardinality();
 		}
@@ -47,20 +52,81 @@ final class ChannelRanking {
 				spaces.add(s);
 			}
 		}
-		if (spaces.isEmpty() || p.getAdditionalConfiguration().stream().anyMatch(x -> x.getKey().startsWith("sparsity of "))) {
-			return; // no scores recorded (an older trace, another pattern), or per-layer targets this check does not re-derive
+		if (spaces.isEmpty()) {
+			return; // no scores recorded (an older trace, another pattern)
+		}
+		Map<String, Double> layerTargets = layerTargets(p, at, found);
+		if (layerTargets == null) {
+			return;
 		}
 		for (Space s : spaces) {
 			removedCounts(o, s, at, found);
 		}
-		if (p.getScope() == ThresholdScope.LOCAL) {
-			for (Space s : spaces) {
-				ranking(List.of(s), p.getTargetSparsity(), 100, at, found);
+		double target = p.getTargetSparsity();
+		List<Space> pooled = new ArrayList<>();
+		for (Space s : spaces) {
+			Double own = ownTarget(s, layerTargets);
+			if (own != null || p.getScope() == ThresholdScope.LOCAL) { // ranked alone at its own share, one channel kept at least
+				ranking(List.of(s), own != null ? own : target, 100, at, found);
+			} else {
+				pooled.add(s);
 			}
-		} else {
-			double target = p.getTargetSparsity();
-			ranking(spaces, target, Math.max(target, Math.min(1.5 * target, 90)), at, found);
 		}
+		if (!pooled.isEmpty()) {
+			ranking(pooled, target, Math.max(target, Math.min(1.5 * target, 90)), at, found);
+		}
+	}
+
+	/**
+	 * The per-layer targets ("sparsity of PATTERN" = "P %", in the recipe's order), by pattern; null after a mismatch when one
+	 * is not a share.
+	 */
+	private static Map<String, Double> layerTargets(PruningRecord p, String at, List<Mismatch> found) {
+		Map<String, Double> targets = new LinkedHashMap<>();
+		for (Parameter x : p.getAdditionalConfiguration()) {
+			if (x.getKey().startsWith(LAYER_TARGET)) {
+				String v = x.getValue().trim();
+				try {
+					targets.put(x.getKey().substring(LAYER_TARGET.length()), Double.parseDouble(v.endsWith("%") ? v.substring(0, v.length() - 1).trim() : v));
+				} catch (NumberFormatException e) {
+					found.add(new Mismatch(TraceCheck.DOCUMENT, at + x.getKey(), x.getValue(), "not a share 'P %'"));
+					return null;
+				}
+			}
+		}
+		return targets;
+	}
+
+	/**
+	 * A space's own target: that of the first of its layers (in the key's order) a per-layer pattern names, the first such
+	 * pattern in the recipe's order (* any characters, ? one); null when none names one, and the space ranks with the others.
+	 */
+	private static Double ownTarget(Space s, Map<String, Double> layerTargets) {
+		for (String layer : s.layers().split(", ")) {
+			for (Map.Entry<String, Double> t : layerTargets.entrySet()) {
+				if (matches(t.getKey(), layer)) {
+					return t.getValue();
+				}
+			}
+		}
+		return null;
+	}
+
+	/** Whether {@code layer} is named by the wildcard {@code pattern}: * any characters, ? one, the rest as written. */
+	private static boolean matches(String pattern, String layer) {
+		if (pattern.isEmpty()) {
+			return layer.isEmpty();
+		}
+		char c = pattern.charAt(0);
+		if (c == '*') {
+			for (int i = 0; i <= layer.length(); i++) {
+				if (matches(pattern.substring(1), layer.substring(i))) {
+					return true;
+				}
+			}
+			return false;
+		}
+		return !layer.isEmpty() && (c == '?' || c == layer.charAt(0)) && matches(pattern.substring(1), layer.substring(1));
 	}
 
 	/** Each layer of the space lost as many channels as the scores say were removed. */
@@ -114,7 +180,8 @@ final class ChannelRanking {
 		}
 	}
 
-	private static Space parse(String layers, String value) {
+	/** A space's record ("removed C ...; scores S ..." of LAYERS), or null when it is not one. */
+	static Space parse(String layers, String value) {
 		String[] parts = value.split("; scores", 2);
 		if (parts.length != 2 || !parts[0].startsWith("removed")) {
 			return null;

@@ -19,13 +19,13 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * channels; a factorized layer's rank and parameters, and, from the factors multiplied out, the energy they
  * retain (‖A·B‖² / ‖W‖², exact for a truncated SVD) and the relative reconstruction error ‖W − A·B‖ / ‖W‖.
  */
-final class FloatStages {
+public final class FloatStages {
 
 	private FloatStages() {
 	}
 
 	/** A model's artifact of a stage (pruned, factorized), and the artifact it was derived from. */
-	static ModelArtifact[] stage(TraceModel trace, String model, ArtifactKind kind) {
+	public static ModelArtifact[] stage(TraceModel trace, String model, ArtifactKind kind) {
 		ModelArtifact after = RunSummary.artifacts(trace, model).stream().filter(a -> a.getKind() == kind).findFirst().orElse(null);
 		ModelArtifact before = after == null ? null
 				: trace.getLinks().stream().filter(l -> l.getKind() == LinkKind.DERIVED_FROM && l.getSource() == after).map(TraceLink::getTarget)

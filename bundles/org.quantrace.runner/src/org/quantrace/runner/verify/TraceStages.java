@@ -39,6 +39,7 @@ final class TraceStages {
 				if (m != null) {
 					pruning(o, m, found);
 					PruningStatements.check(o, m[0], m[1], found);
+					KeptChannels.check(o, m[0], m[1], found);
 				}
 			}
 			if (o.getFactorization() != null) {

@@ -102,6 +102,8 @@ class ValidatorTest {
 						"prune { criterion activation pattern channel sparsity 10% }"),
 				rule(IssueCodes.MISSING_PRUNING_DATA, Severity.ERROR, "dataset calib2 \"calib\" role calibration prune { criterion activation pattern channel sparsity 10% }",
 						"prune { criterion activation pattern channel sparsity 10% }"),
+				rule(IssueCodes.PRUNING_OPTION_UNUSED, Severity.WARNING, "prune { pattern channel sparsity 10% samples 50 }",
+						"prune { criterion activation pattern channel sparsity 10% samples 50 }"),
 				rule(IssueCodes.RANK_RANGE, Severity.ERROR, "factorize { dense energy 0% }", "factorize { dense energy 95% }"),
 				rule(IssueCodes.RANK_RANGE, Severity.ERROR, "factorize { dense rank-ratio 1.5 }", "factorize { dense rank-ratio 0.5 }"),
 				rule(IssueCodes.RANK_RANGE, Severity.ERROR, "factorize { dense }", "factorize { dense rank 8 }"),
