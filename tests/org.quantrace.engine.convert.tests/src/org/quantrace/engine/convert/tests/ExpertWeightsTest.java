@@ -3,11 +3,11 @@ package org.quantrace.engine.convert.tests;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quantrace.engine.convert.tests.BatchNormAfterActivationTest.values;
 import static org.quantrace.engine.convert.tests.WildConversionTest.random;
 import static org.quantrace.engine.convert.tests.WildConversionTest.run;
 
 import java.util.List;
-import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.engine.convert.FreezeOptions;
@@ -62,14 +62,5 @@ class ExpertWeightsTest {
 		assertEquals(List.of("MatMul", "Reshape", "Relu", "Transpose"), g.nodes().stream().map(Node::opType).toList()); // the Transpose moved past the Relu
 		assertArrayEquals(new long[] { D, EXPERTS * R }, g.constant(g.nodes().get(0).input(1)).dims());
 		assertArrayEquals(run(model, random(2, 2, 1, 3, D)), run(r.model(), random(2, 2, 1, 3, D)), 1e-5f);
-	}
-
-	private static float[] values(int n, long seed) {
-		Random random = new Random(seed);
-		float[] v = new float[n];
-		for (int i = 0; i < n; i++) {
-			v[i] = random.nextFloat() - 0.5f;
-		}
-		return v;
 	}
 }
