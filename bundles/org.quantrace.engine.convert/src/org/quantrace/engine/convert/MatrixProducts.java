@@ -67,6 +67,8 @@ final class MatrixProducts {
 	private int wrote;
 	/** The transposed copies of constants this pass stored, by the constant's name and the perm. */
 	private final Map<String, String> transposedCopies = new java.util.HashMap<>();
+	/** The experts' weights [E, d, r] this pass stored side by side as [d, E·r], by the weights' name (shared by several products). */
+	private final Map<String, String> expertsSideBySide = new java.util.HashMap<>();
 
 	private MatrixProducts(OnnxModel model, String source, Map<String, Integer> ranks) {
 		this.g = model.graph();
@@ -85,7 +87,9 @@ final class MatrixProducts {
 		Graph main = model.graph();
 		boolean any = main.nodes().stream().anyMatch(n -> n.isStandard() && (n.opType().equals("Einsum")
 				|| (n.opType().equals("MatMul") || n.opType().equals("Gemm")) && main.constant(n.input(0)) != null && main.constant(n.input(1)) == null
-				|| n.opType().equals("Gemm") && n.intAttribute("transA", 0) != 0));
+				|| n.opType().equals("Gemm") && n.intAttribute("transA", 0) != 0
+				|| n.opType().equals("MatMul") && main.constant(n.input(0)) == null && main.constant(n.input(1)) != null
+						&& main.constant(n.input(1)).dims().length == 3));
 		if (!any) {
 			return List.of();
 		}
@@ -98,6 +102,7 @@ final class MatrixProducts {
 		for (Node n : List.copyOf(p.g.nodes())) { // after the Einsums: one with a constant first operand is a MatMul(W, x) now
 			if (n.isStandard() && n.opType().equals("MatMul")) {
 				p.weightFirst(n);
+				p.expertWeights(n);
 			} else if (n.isStandard() && n.opType().equals("Gemm")) {
 				p.gemm(n);
 			}
@@ -315,6 +320,64 @@ final class MatrixProducts {
 		made.computeIfAbsent("MatMul(W, x) with the weight first -> " + (rx == 1 ? "MatMul(x, Wᵀ)" : "Transpose(MatMul(xᵀ, Wᵀ))") + ", Wᵀ stored, so that the"
 				+ " quantizers read W as weights (per output channel)", k -> new ArrayList<>())
 				.add("'" + ConstantFolder.label(mm) + "', W '" + w.name() + "' " + w.shape() + " stored as '" + wt + "'");
+	}
+
+	// ------------------------------------------------------------------ MatMul(x, W) of E experts' weights [E, d, r]
+
+	/**
+	 * A MatMul of an activation x [..., 1, M, d] broadcast over E experts by their constant weights W [E, d, r] (make_unseen29's
+	 * crossnet: DCN-V2 low-rank experts) is one 2-D product by the weights side by side: x · W' with W' [d, E·r] (column e·r + j
+	 * is W[e, :, j]) gives [..., 1, M, E·r], whose last axis read as [E, r] is each expert's product. Stored so, the quantizers
+	 * read W' as a 2-D weight (per channel; weights of rank 3 stay float), and ONNX Runtime runs one matrix product instead of
+	 * E broadcast ones. The product is reshaped to [..., E, 1, r] (M = 1), or to [..., M, E, r] and transposed (any M).
+	 */
+	private void expertWeights(Node mm) {
+		Tensor w = g.constant(mm.input(1));
+		String x = mm.input(0);
+		if (w == null || w.dims().length != 3 || w.dataType() != DataType.FLOAT || g.constant(x) != null || rank(x) < 3) {
+			return;
+		}
+		long[] dx = shapes.of(x);
+		int rx = dx == null ? -1 : dx.length;
+		if (rx < 3 || dx[rx - 3] != 1 || w.dims()[0] < 2) {
+			return; // not broadcast over the experts: each expert reads its own rows (a block-diagonal weight would be E times the products)
+		}
+		long experts = w.dims()[0];
+		long r = w.dims()[2];
+		boolean oneRow = dx[rx - 2] == 1;
+		String side = expertsSideBySide.computeIfAbsent(w.name(), k -> {
+			String name = fresh(w.name() + "_side_by_side");
+			g.putInitializer(Tensor.ofFloats(name, new long[] { w.dims()[1], experts * r }, permute(w.toFloatArray(), w.dims(), new int[] { 1, 0, 2 })));
+			return name;
+		});
+		long[] target = new long[rx];
+		target[rx - 3] = oneRow ? experts : -1;
+		target[rx - 2] = oneRow ? 1 : experts;
+		target[rx - 1] = r;
+		String shape = fresh(mm.name() + "/experts_shape");
+		g.putInitializer(Tensor.ofLongs(shape, new long[] { rx }, target));
+		String y = mm.output(0);
+		String product = fresh(y + "_side_by_side");
+		String split = oneRow ? y : fresh(y + "_experts");
+		int at = g.nodes().indexOf(mm);
+		Node merged = g.newNode(NodeProto.newBuilder().setOpType("MatMul").setName(mm.name()).addInput(x).addInput(side).addOutput(product).build());
+		List<Node> after = new ArrayList<>();
+		after.add(g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(mm.name() + "/experts")).addInput(product).addInput(shape).addOutput(split)
+				.build()));
+		if (!oneRow) {
+			int[] swap = swapLast(rx - 1);
+			int[] perm = java.util.Arrays.copyOf(swap, rx);
+			perm[rx - 1] = rx - 1;
+			after.add(transpose(mm.name() + "/transpose_experts", split, y, perm));
+		}
+		writtenRanks.put(product, rx);
+		writtenRanks.put(split, rx);
+		replace(at, mm, List.of(), merged, after);
+		removeIfUnused(w.name());
+		made.computeIfAbsent("MatMul of an activation broadcast over E experts by their weights [E, d, r] -> one MatMul by the weights side by side [d, E·r]"
+				+ " + Reshape" + (oneRow ? "" : " + Transpose") + " to the experts' axis, a 2-D weight the quantizers read per channel (weights of rank 3 stay float)",
+				k -> new ArrayList<>()).add("'" + ConstantFolder.label(mm) + "', W '" + w.name() + "' " + w.shape() + " stored as '" + side + "' "
+						+ g.initializer(side).shape());
 	}
 
 	// ------------------------------------------------------------------ Gemm

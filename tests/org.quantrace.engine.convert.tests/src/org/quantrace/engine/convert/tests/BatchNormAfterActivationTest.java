@@ -168,7 +168,8 @@ class BatchNormAfterActivationTest {
 		g.addNode(node("Conv", "conv", inputs, "y", ints("pads", pad, pad, pad, pad), ints("strides", stride, stride), attr("group", group)));
 	}
 
-	private static float[] values(int n, int seed) {
+	/** n values uniform in [-0.5, 0.5), seeded (ExpertWeightsTest reads them too). */
+	static float[] values(int n, int seed) {
 		Random random = new Random(seed);
 		float[] v = new float[n];
 		for (int i = 0; i < n; i++) {
