@@ -34,12 +34,14 @@ class ReplacedInputTest {
 	}
 
 	/**
-	 * The weights of a model stored as external data, replaced during calibration: the run hashed them only when it wrote the trace
-	 * (hostile18's leftover), so the replacement's hash was recorded beside figures of the weights it had read.
+	 * The weights of a model stored as external data, replaced while the converted model is checked against them: the run hashed
+	 * them only after its conversion steps (hostile18's leftover), so the replacement's hash was recorded beside figures of the
+	 * weights it had read.
 	 */
 	@Test
-	void anExternalDataFileReplacedDuringCalibrationRefusesTheRun() throws IOException {
-		assertReplacingRefusesTheRun("model/external.onnx", "model/external.weights", "model/flipped.weights", "calibrating");
+	void anExternalDataFileReplacedDuringTheConversionRefusesTheRun() throws IOException {
+		assertReplacingRefusesTheRun("model/external.onnx", "model/external.weights", "model/flipped.weights",
+				"checking the converted model");
 	}
 
 	/**
