@@ -1,6 +1,8 @@
 package org.quantrace.runner.verify;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -102,6 +104,26 @@ final class Cells {
 	static String before(Pattern words, String cell) {
 		List<Span> spans = find(words, cell);
 		return spans.isEmpty() ? cell : cell.substring(0, spans.get(0).start());
+	}
+
+	/**
+	 * The names of a list the writer joined with ", ", read back without whitespace ({@link #key}): split at the commas that
+	 * end one of {@code known} (a name may hold a comma: "conv,1"), the longest such name first; where none of them starts,
+	 * up to the next comma (a name the files do not have, which the check then names).
+	 */
+	static List<String> list(String squeezed, Collection<String> known) {
+		List<String> names = new ArrayList<>();
+		int at = 0;
+		while (at < squeezed.length()) {
+			int from = at;
+			String name = known.stream().filter(k -> !k.isEmpty() && squeezed.startsWith(k, from)
+					&& (from + k.length() == squeezed.length() || squeezed.charAt(from + k.length()) == ','))
+					.max(Comparator.comparingInt(String::length)).orElse(null);
+			int end = name != null ? at + name.length() : squeezed.indexOf(',', at) < 0 ? squeezed.length() : squeezed.indexOf(',', at);
+			names.add(squeezed.substring(at, end));
+			at = end + 1;
+		}
+		return names;
 	}
 
 	/** The whitespace {@link LogReader#squeeze} takes out. */

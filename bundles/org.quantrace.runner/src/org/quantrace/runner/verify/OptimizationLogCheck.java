@@ -356,7 +356,8 @@ final class OptimizationLogCheck {
 					log.same(where + "layers left in float32", floats.group(1) + " of " + floats.group(2), (q[1] - q[0] - folded.size()) + " of " + q[1]);
 					// a name may hold a line break, which the cell prints as one: the names run on over the cell's next lines
 					Matcher said = FOLDED_LAYERS.matcher(String.join("", lines.subList(lines.indexOf(line), lines.size())));
-					log.same(where + "layers in no node of the model", said.find() ? List.of(said.group(1).split(",")) : List.of(),
+					List<String> names = f.record.getQuantization().getLayers().stream().map(l -> Cells.key(l.getNode())).toList();
+					log.same(where + "layers in no node of the model", said.find() ? Cells.list(said.group(1), names) : List.of(),
 							folded.stream().map(Cells::key).toList());
 				} else if (line.startsWith("biases:float32")) {
 					if (f.integerBiases()) {
