@@ -1,0 +1,111 @@
+package org.quantrace.runner.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.model.QuantraceModel;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.runner.Verification;
+import org.quantrace.runner.Verification.Problem;
+
+/**
+ * Statements of the logs verify held only as part of the documents made again from trace.xmi (issue 13, evidence18): a forger
+ * who edits the trace and makes every document again from it met no second path. Each forgery here passed main's verify
+ * (c557daad); each is now re-derived from the model files: the "weights by axis" line, the Appendix note on an output
+ * quantized twice, the layer a BatchNormalization was folded into (PhIMT0002 Appendix A), the pruning record's compressed size.
+ * The example CNN converted, channel-pruned 30 % and quantized drq (a Gemm's weight per channel on axis 1, the Convs' on axis 0)
+ * and fiq_int8 (the int8 output written as uint8 codes and requantized).
+ */
+class VerifyRederivedStatementsTest {
+
+	private static final String RECIPE = """
+			import "project.qr"
+
+			recipe rederived {
+				responsible "Quantrace example"
+				model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
+				dataset calib "data/calibration" role calibration labels "data/labels.json" samples 100
+				preprocess { grayscale scale 1/255 }
+				convert {
+					eliminate dropout, batch-normalization
+				}
+				prune {
+					pattern channel
+					sparsity 30 %
+				}
+				schemes drq, fiq_int8
+			}
+			""";
+
+	private static Path out;
+
+	private static synchronized Path out() {
+		if (out == null) {
+			Path example = Runs.exampleCopy("verify-rederived-statements");
+			out = example.resolve("out");
+			assertEquals(0, Runs.run(Runs.recipe(example, "rederived.qr", RECIPE), out).exitCode());
+		}
+		return out;
+	}
+
+	@Test
+	void theHonestRunVerifiesClean() {
+		assertEquals(List.of(), Verification.verify(out()).problems());
+	}
+
+	/**
+	 * A per-channel weight's record renamed to a tensor the pruned model does not hold (the original's name, without the pruner's
+	 * suffixes): its layer's quantization still matched it, and the codes' check, which reads the float tensor by that name, skipped it.
+	 */
+	@Test
+	void aWeightByAxisNamedForATensorTheModelDoesNotHoldIsFound() throws IOException {
+		List<Problem> problems = forged("axis-tensor", t -> tensor(t, "drq", TensorRole.WEIGHT, "classifier.1.weight_pruned_pruned").setTensor("classifier.1.weight"));
+		found(problems, "PhIMT0003-cnn.pdf", "weights by axis, classifier.1.weight", "no tensor classifier.1.weight in the model it was quantized from");
+	}
+
+	/** The note on logits names another layer as its writer (the activation row's node: its quantization is found by tensor). */
+	@Test
+	void aRequantizedOutputsNoteNamingAnotherWriterIsFound() throws IOException {
+		List<Problem> problems = forged("note-writer", t -> tensor(t, "fiq_int8", TensorRole.ACTIVATION, "logits").setNode("/classifier/classifier.1/Gemm"));
+		found(problems, "PhIMT0003-cnn.docx", "the note on logits", "/classifier/classifier.1/Gemmwritesuint8", "/classifier/classifier.4/Gemm writes uint8");
+	}
+
+	/** The activation row's scale one double step off (the same float in the file): the note said "a second rounding". */
+	@Test
+	void aRequantizedOutputsNoteSayingASecondRoundingIsFound() throws IOException {
+		List<Problem> problems = forged("note-scale", t -> {
+			List<Double> scales = tensor(t, "fiq_int8", TensorRole.ACTIVATION, "logits").getScales();
+			scales.set(0, Math.nextUp(scales.get(0)));
+		});
+		found(problems, "PhIMT0003-cnn.md", "the note on logits", "atanotherscale:asecondrounding", "so no value changes (exact)");
+	}
+
+	private static TensorQuantizationRecord tensor(TraceModel t, String scheme, TensorRole role, String name) {
+		return t.getOptimizations().stream().filter(o -> scheme.equals(o.getScheme()) && o.getQuantization() != null)
+				.flatMap(o -> o.getQuantization().getTensors().stream()).filter(x -> x.getRole() == role && x.getTensor().equals(name)).findFirst().orElseThrow();
+	}
+
+	/** verify's findings on a copy of the run whose trace {@code edit} changed, every document and list made again from it. */
+	private static List<Problem> forged(String name, Consumer<TraceModel> edit) throws IOException {
+		Path forged = Runs.copy(out(), out().resolveSibling("out-" + name));
+		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+		edit.accept(trace);
+		Tampering.remadeFromTrace(forged, trace);
+		return Verification.verify(forged).problems();
+	}
+
+	/** A finding in {@code file} (a log, by the end of its path) whose words hold every one of {@code what}. */
+	private static void found(List<Problem> problems, String file, String... what) {
+		assertTrue(problems.stream().anyMatch(p -> p.file().endsWith(file) && Arrays.stream(what).allMatch(p.what()::contains)),
+				String.join(" ... ", what) + " not found in " + file + ": " + problems);
+	}
+}
