@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 import org.quantrace.model.QuantraceModel;
+import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceModel;
@@ -87,6 +88,18 @@ class VerifyRederivedStatementsTest {
 			scales.set(0, Math.nextUp(scales.get(0)));
 		});
 		found(problems, "PhIMT0003-cnn.md", "the note on logits", "atanotherscale:asecondrounding", "so no value changes (exact)");
+	}
+
+	/** The first BatchNormalization said folded into the second Conv, which is three nodes after it. */
+	@Test
+	void aBatchNormalizationFoldedIntoAnotherLayerIsFound() throws IOException {
+		List<Problem> problems = forged("bn-layer", t -> {
+			ConversionRecord c = t.getConversions().get(0);
+			int bn = c.getRemovedNodes().indexOf("/features/features.1/BatchNormalization");
+			assertEquals("batch-normalization-folded: /features/features.0/Conv", c.getRemovedNodeReasons().get(bn));
+			c.getRemovedNodeReasons().set(bn, "batch-normalization-folded: /features/features.4/Conv");
+		});
+		found(problems, "PhIMT0002-cnn.html", "why /features/features.1/BatchNormalization", "the nodes next to it in the verified model: /features/features.0/Conv");
 	}
 
 	private static TensorQuantizationRecord tensor(TraceModel t, String scheme, TensorRole role, String name) {
