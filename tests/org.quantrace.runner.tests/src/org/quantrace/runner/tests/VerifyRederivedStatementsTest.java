@@ -12,6 +12,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.quantrace.model.QuantraceModel;
 import org.quantrace.model.trace.ConversionRecord;
+import org.quantrace.model.trace.Parameter;
+import org.quantrace.model.trace.PruningRecord;
 import org.quantrace.model.trace.TensorQuantizationRecord;
 import org.quantrace.model.trace.TensorRole;
 import org.quantrace.model.trace.TraceModel;
@@ -100,6 +102,31 @@ class VerifyRederivedStatementsTest {
 			c.getRemovedNodeReasons().set(bn, "batch-normalization-folded: /features/features.4/Conv");
 		});
 		found(problems, "PhIMT0002-cnn.html", "why /features/features.1/BatchNormalization", "the nodes next to it in the verified model: /features/features.0/Conv");
+	}
+
+	/** The compressed size after pruning made smaller: the row was not read. */
+	@Test
+	void aForgedCompressedSizeIsFound() throws IOException {
+		found(smaller("compressed size (deflate)"), "PhIMT0003-cnn.md", "compressed size (deflate): says ");
+	}
+
+	/** The model size after pruning made smaller: held against the files before (main's check), kept so. */
+	@Test
+	void aForgedModelSizeIsFound() throws IOException {
+		found(smaller("model size"), "PhIMT0003-cnn.md", "model size: says ");
+	}
+
+	/** verify's findings when the pruning record's "KEY: B -> A bytes" says 5,000 bytes less after. */
+	private static List<Problem> smaller(String key) throws IOException {
+		return forged(key.replaceAll("[^a-z]", ""), t -> {
+			Parameter size = pruning(t).getAdditionalConfiguration().stream().filter(p -> p.getKey().equals(key)).findFirst().orElseThrow();
+			String[] bytes = size.getValue().replace(" bytes", "").split(" -> ");
+			size.setValue(bytes[0] + " -> " + (Long.parseLong(bytes[1]) - 5000) + " bytes");
+		});
+	}
+
+	private static PruningRecord pruning(TraceModel t) {
+		return t.getOptimizations().stream().filter(o -> o.getPruning() != null).findFirst().orElseThrow().getPruning();
 	}
 
 	private static TensorQuantizationRecord tensor(TraceModel t, String scheme, TensorRole role, String name) {
