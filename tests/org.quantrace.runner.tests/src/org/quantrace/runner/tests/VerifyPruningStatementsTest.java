@@ -8,12 +8,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
-import org.quantrace.model.QuantraceModel;
 import org.quantrace.model.TraceValues;
 import org.quantrace.model.trace.LayerPruningRecord;
 import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.PruningRecord;
-import org.quantrace.model.trace.TraceModel;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
 
@@ -100,11 +98,7 @@ class VerifyPruningStatementsTest {
 	}
 
 	/** verify's findings on a copy of the run whose pruning record {@code edit} changed, every document and list made again. */
-	private static List<Problem> forged(String name, Consumer<PruningRecord> edit) throws IOException {
-		Path forged = Runs.copy(out(), out().resolveSibling("out-" + name));
-		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
-		edit.accept(trace.getOptimizations().stream().filter(o -> o.getPruning() != null).findFirst().orElseThrow().getPruning());
-		Tampering.remadeFromTrace(forged, trace);
-		return Verification.verify(forged).problems();
+	private static List<Problem> forged(String name, Consumer<PruningRecord> edit) {
+		return Tampering.traceForged(out(), name, t -> edit.accept(t.getOptimizations().stream().filter(o -> o.getPruning() != null).findFirst().orElseThrow().getPruning()));
 	}
 }

@@ -3,14 +3,12 @@ package org.quantrace.runner.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
-import org.quantrace.model.QuantraceModel;
 import org.quantrace.model.trace.ConversionRecord;
 import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.PruningRecord;
@@ -70,21 +68,21 @@ class VerifyRederivedStatementsTest {
 	 * suffixes): its layer's quantization still matched it, and the codes' check, which reads the float tensor by that name, skipped it.
 	 */
 	@Test
-	void aWeightByAxisNamedForATensorTheModelDoesNotHoldIsFound() throws IOException {
+	void aWeightByAxisNamedForATensorTheModelDoesNotHoldIsFound() {
 		List<Problem> problems = forged("axis-tensor", t -> tensor(t, "drq", TensorRole.WEIGHT, "classifier.1.weight_pruned_pruned").setTensor("classifier.1.weight"));
 		found(problems, "PhIMT0003-cnn.pdf", "weights by axis, classifier.1.weight", "no tensor classifier.1.weight in the model it was quantized from");
 	}
 
 	/** The note on logits names another layer as its writer (the activation row's node: its quantization is found by tensor). */
 	@Test
-	void aRequantizedOutputsNoteNamingAnotherWriterIsFound() throws IOException {
+	void aRequantizedOutputsNoteNamingAnotherWriterIsFound() {
 		List<Problem> problems = forged("note-writer", t -> tensor(t, "fiq_int8", TensorRole.ACTIVATION, "logits").setNode("/classifier/classifier.1/Gemm"));
 		found(problems, "PhIMT0003-cnn.docx", "the note on logits", "/classifier/classifier.1/Gemmwritesuint8", "/classifier/classifier.4/Gemm writes uint8");
 	}
 
 	/** The activation row's scale one double step off (the same float in the file): the note said "a second rounding". */
 	@Test
-	void aRequantizedOutputsNoteSayingASecondRoundingIsFound() throws IOException {
+	void aRequantizedOutputsNoteSayingASecondRoundingIsFound() {
 		List<Problem> problems = forged("note-scale", t -> {
 			List<Double> scales = tensor(t, "fiq_int8", TensorRole.ACTIVATION, "logits").getScales();
 			scales.set(0, Math.nextUp(scales.get(0)));
@@ -94,7 +92,7 @@ class VerifyRederivedStatementsTest {
 
 	/** The first BatchNormalization said folded into the second Conv, which is three nodes after it. */
 	@Test
-	void aBatchNormalizationFoldedIntoAnotherLayerIsFound() throws IOException {
+	void aBatchNormalizationFoldedIntoAnotherLayerIsFound() {
 		List<Problem> problems = forged("bn-layer", t -> {
 			ConversionRecord c = t.getConversions().get(0);
 			int bn = c.getRemovedNodes().indexOf("/features/features.1/BatchNormalization");
@@ -106,18 +104,18 @@ class VerifyRederivedStatementsTest {
 
 	/** The compressed size after pruning made smaller: the row was not read. */
 	@Test
-	void aForgedCompressedSizeIsFound() throws IOException {
+	void aForgedCompressedSizeIsFound() {
 		found(smaller("compressed size (deflate)"), "PhIMT0003-cnn.md", "compressed size (deflate): says ");
 	}
 
 	/** The model size after pruning made smaller: held against the files before (main's check), kept so. */
 	@Test
-	void aForgedModelSizeIsFound() throws IOException {
+	void aForgedModelSizeIsFound() {
 		found(smaller("model size"), "PhIMT0003-cnn.md", "model size: says ");
 	}
 
 	/** verify's findings when the pruning record's "KEY: B -> A bytes" says 5,000 bytes less after. */
-	private static List<Problem> smaller(String key) throws IOException {
+	private static List<Problem> smaller(String key) {
 		return forged(key.replaceAll("[^a-z]", ""), t -> {
 			Parameter size = pruning(t).getAdditionalConfiguration().stream().filter(p -> p.getKey().equals(key)).findFirst().orElseThrow();
 			String[] bytes = size.getValue().replace(" bytes", "").split(" -> ");
@@ -134,13 +132,8 @@ class VerifyRederivedStatementsTest {
 				.flatMap(o -> o.getQuantization().getTensors().stream()).filter(x -> x.getRole() == role && x.getTensor().equals(name)).findFirst().orElseThrow();
 	}
 
-	/** verify's findings on a copy of the run whose trace {@code edit} changed, every document and list made again from it. */
-	private static List<Problem> forged(String name, Consumer<TraceModel> edit) throws IOException {
-		Path forged = Runs.copy(out(), out().resolveSibling("out-" + name));
-		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
-		edit.accept(trace);
-		Tampering.remadeFromTrace(forged, trace);
-		return Verification.verify(forged).problems();
+	private static List<Problem> forged(String name, Consumer<TraceModel> edit) {
+		return Tampering.traceForged(out(), name, edit);
 	}
 
 	/** A finding in {@code file} (a log, by the end of its path) whose words hold every one of {@code what}. */
