@@ -108,20 +108,29 @@ final class Cells {
 
 	/**
 	 * The names of a list the writer joined with ", ", read back without whitespace ({@link #key}): split at the commas that
-	 * end one of {@code known} (a name may hold a comma: "conv,1"), the longest such name first; where none of them starts,
-	 * up to the next comma (a name the files do not have, which the check then names).
+	 * end one of {@code known} (a name may hold a comma: "conv,1").
 	 */
 	static List<String> list(String squeezed, Collection<String> known) {
+		return split(squeezed, ",", known);
+	}
+
+	/**
+	 * The names of {@code text}, a list joined with {@code separator}: split at the separators that end one of {@code known}, the
+	 * longest such name first; where none of them starts, up to the next separator (a name the files do not have, which the
+	 * check then names).
+	 */
+	static List<String> split(String text, String separator, Collection<String> known) {
 		List<String> names = new ArrayList<>();
 		int at = 0;
-		while (at < squeezed.length()) {
+		while (at < text.length()) {
 			int from = at;
-			String name = known.stream().filter(k -> !k.isEmpty() && squeezed.startsWith(k, from)
-					&& (from + k.length() == squeezed.length() || squeezed.charAt(from + k.length()) == ','))
+			String name = known.stream().filter(k -> !k.isEmpty() && text.startsWith(k, from)
+					&& (from + k.length() == text.length() || text.startsWith(separator, from + k.length())))
 					.max(Comparator.comparingInt(String::length)).orElse(null);
-			int end = name != null ? at + name.length() : squeezed.indexOf(',', at) < 0 ? squeezed.length() : squeezed.indexOf(',', at);
-			names.add(squeezed.substring(at, end));
-			at = end + 1;
+			int next = text.indexOf(separator, at);
+			int end = name != null ? at + name.length() : next < 0 ? text.length() : next;
+			names.add(text.substring(at, end));
+			at = end + separator.length();
 		}
 		return names;
 	}

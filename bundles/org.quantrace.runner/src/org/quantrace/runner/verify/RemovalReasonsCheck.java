@@ -108,7 +108,9 @@ final class RemovalReasonsCheck {
 			}
 			Set<String> readers = n.getOutputList().stream().filter(o -> !o.isEmpty()).flatMap(o -> original.consumers(o).stream())
 					.map(NodeProto::getName).collect(Collectors.toCollection(java.util.TreeSet::new));
-			Set<String> named = stated.equals(reason) ? Set.of() : Set.of(stated.substring(reason.length() + 2).split(", "));
+			// a name may hold ", " ("layer, 12"): the list is read by the verified model's names
+			Set<String> named = stated.equals(reason) ? Set.of()
+					: Set.copyOf(Cells.split(stated.substring(reason.length() + 2), ", ", original.nodes().stream().map(NodeProto::getName).toList()));
 			if (!named.equals(readers)) {
 				return readers.isEmpty() ? "read by no node of the verified model" : "read in the verified model by " + String.join(", ", readers);
 			}
