@@ -71,7 +71,7 @@ final class OptimizationLogCheck {
 				new TableRows(at, t, f).check();
 				tensors(f);
 				if (text != null) {
-					RequantizedOutputs.check(log, text, f, records.stream().filter(r -> r.getQuantization() != null).map(OptimizationRecord::getScheme).toList());
+					RequantizedTensors.check(log, text, f, records.stream().filter(r -> r.getQuantization() != null).map(OptimizationRecord::getScheme).toList());
 				}
 			}
 		}

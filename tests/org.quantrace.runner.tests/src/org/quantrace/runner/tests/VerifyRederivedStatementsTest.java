@@ -3,6 +3,7 @@ package org.quantrace.runner.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -88,6 +89,22 @@ class VerifyRederivedStatementsTest {
 			scales.set(0, Math.nextUp(scales.get(0)));
 		});
 		found(problems, "PhIMT0003-cnn.md", "the note on logits", "atanotherscale:asecondrounding", "so no value changes (exact)");
+	}
+
+	/**
+	 * The zoo's BSPC-GAP, whose int8 input is read as uint8 codes: its input row's scale one double step up, the note on
+	 * "input" then says "a second rounding" (the same check as the output's, on the model's input).
+	 */
+	@Test
+	void aRequantizedInputsNoteSayingASecondRoundingIsFound() throws IOException {
+		Path bspc = ZooRuns.run("verify-rederived-bspc", "recipe zoo_bspc {\nresponsible \"tests\"\nmodel bspc \"bspc_gap.onnx\" id BSPC version 1\n" + ZooRuns.CALIBRATION
+				+ "schemes fiq_int8\n}\n", "bspc_gap.onnx").resolve("out");
+		assertEquals(List.of(), Verification.verify(bspc).problems());
+		List<Problem> problems = Tampering.traceForged(bspc, "input-note-scale", t -> {
+			List<Double> scales = tensor(t, "fiq_int8", TensorRole.INPUT, "input").getScales();
+			scales.set(0, Math.nextUp(scales.get(0)));
+		});
+		found(problems, "PhIMT0003-bspc.pdf", "the note on input", "atanotherscale:asecondrounding", "so no value changes (exact)");
 	}
 
 	/** The first BatchNormalization said folded into the second Conv, which is three nodes after it. */
