@@ -51,9 +51,7 @@ class VerifyPruningStatementsTest {
 
 	private static synchronized Path out() {
 		if (out == null) {
-			Path example = Runs.exampleCopy("verify-pruning-statements");
-			out = example.resolve("out");
-			assertEquals(0, Runs.run(Runs.recipe(example, "pruned.qr", PRUNE), out).exitCode());
+			out = Runs.exampleOut("verify-pruning-statements", "pruned.qr", PRUNE);
 		}
 		return out;
 	}

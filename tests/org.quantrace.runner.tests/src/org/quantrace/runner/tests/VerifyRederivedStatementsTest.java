@@ -52,9 +52,7 @@ class VerifyRederivedStatementsTest {
 
 	private static synchronized Path out() {
 		if (out == null) {
-			Path example = Runs.exampleCopy("verify-rederived-statements");
-			out = example.resolve("out");
-			assertEquals(0, Runs.run(Runs.recipe(example, "rederived.qr", RECIPE), out).exitCode());
+			out = Runs.exampleOut("verify-rederived-statements", "rederived.qr", RECIPE);
 		}
 		return out;
 	}
