@@ -1,6 +1,8 @@
 package org.quantrace.runner.verify;
 
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -102,6 +104,35 @@ final class Cells {
 	static String before(Pattern words, String cell) {
 		List<Span> spans = find(words, cell);
 		return spans.isEmpty() ? cell : cell.substring(0, spans.get(0).start());
+	}
+
+	/**
+	 * The names of a list the writer joined with ", ", read back without whitespace ({@link #key}): split at the commas that
+	 * end one of {@code known} (a name may hold a comma: "conv,1").
+	 */
+	static List<String> list(String squeezed, Collection<String> known) {
+		return split(squeezed, ",", known);
+	}
+
+	/**
+	 * The names of {@code text}, a list joined with {@code separator}: split at the separators that end one of {@code known}, the
+	 * longest such name first; where none of them starts, up to the next separator (a name the files do not have, which the
+	 * check then names).
+	 */
+	static List<String> split(String text, String separator, Collection<String> known) {
+		List<String> names = new ArrayList<>();
+		int at = 0;
+		while (at < text.length()) {
+			int from = at;
+			String name = known.stream().filter(k -> !k.isEmpty() && text.startsWith(k, from)
+					&& (from + k.length() == text.length() || text.startsWith(separator, from + k.length())))
+					.max(Comparator.comparingInt(String::length)).orElse(null);
+			int next = text.indexOf(separator, at);
+			int end = name != null ? at + name.length() : next < 0 ? text.length() : next;
+			names.add(text.substring(at, end));
+			at = end + separator.length();
+		}
+		return names;
 	}
 
 	/** The whitespace {@link LogReader#squeeze} takes out. */

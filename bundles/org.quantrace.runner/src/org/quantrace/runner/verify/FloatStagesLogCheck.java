@@ -16,7 +16,7 @@ import org.quantrace.report.RunSummary;
 /**
  * The pruning and factorization figures of a PhIMT0003 log against the models before and after each stage
  * ({@link FloatStages}): per layer the parameters, those left, the sparsity and removed channels; the rank,
- * parameters, retained energy and reconstruction error; and the pruning totals and model sizes of Table 1.
+ * parameters, retained energy and reconstruction error; and the pruning totals, model sizes and their deflated sizes of Table 1.
  */
 final class FloatStagesLogCheck {
 
@@ -107,12 +107,15 @@ final class FloatStagesLogCheck {
 		for (String line : OptimizationLogCheck.lines(t, row)) {
 			Matcher s = Pattern.compile("^achievedsparsity:(" + Printed.NUMBER + ")%\\((" + Printed.NUMBER + ")of(" + Printed.NUMBER + ")").matcher(line);
 			Matcher size = Pattern.compile("^modelsize:(\\d+)->(\\d+)bytes").matcher(line);
+			Matcher zipped = Pattern.compile("^compressedsize\\(deflate\\):(\\d+)->(\\d+)bytes").matcher(line);
 			if (s.find()) {
 				log.brief(at + "achieved sparsity", s.group(1), 100 * (1 - after / (double) before));
 				log.same(at + "parameters left", Printed.number(s.group(2)), (double) after);
 				log.same(at + "parameters of the pruned layers", Printed.number(s.group(3)), (double) before);
 			} else if (size.find()) {
 				log.same(at + "model size", size.group(1) + " -> " + size.group(2), m[0].sizeBytes() + " -> " + m[1].sizeBytes());
+			} else if (zipped.find()) {
+				log.same(at + "compressed size (deflate)", zipped.group(1) + " -> " + zipped.group(2), DeflatedSize.of(m[0].file) + " -> " + DeflatedSize.of(m[1].file));
 			}
 		}
 	}

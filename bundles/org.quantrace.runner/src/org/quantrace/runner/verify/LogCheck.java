@@ -52,12 +52,25 @@ final class LogCheck implements DocumentCheck {
 				if (name.equals(AifsmLogs.fileName("PhIMT0003", model))) {
 					evaluation(e, log, model);
 					verdicts(e, log, model, bytes);
-					new OptimizationLogCheck(e, log, model).check();
+					new OptimizationLogCheck(e, log, model, runningText(log.document(), bytes)).check();
 					FoundQuantization.log(e, log, model);
 				} else if (name.equals(AifsmLogs.fileName("PhIMT0002", model))) {
 					new ConversionLogCheck(e, log, model).check();
 				}
 			}
+		}
+	}
+
+	/**
+	 * A log's running text without whitespace ({@link Cells#key}); null when it does not read (the tables' reading said so). The
+	 * Markdown log prints a line break inside a name (a node "layer 14\nx") as {@code <br>}, which the other formats show as one.
+	 */
+	private static String runningText(String document, byte[] bytes) {
+		try {
+			String text = LogReader.text(document, bytes);
+			return Cells.key(document.endsWith(".md") ? text.replace("<br>", "\n") : text);
+		} catch (IOException x) {
+			return null;
 		}
 	}
 

@@ -514,6 +514,11 @@ public final class ModelFacts {
 		return java.util.Optional.empty();
 	}
 
+	/** Whether the model holds a tensor of that name: stored, a graph input, or a node's output. */
+	boolean holds(String tensor) {
+		return stored.containsKey(tensor) || producers.containsKey(tensor) || graph.getInputList().stream().anyMatch(v -> v.getName().equals(tensor));
+	}
+
 	NodeProto producer(String tensor) {
 		return producers.get(tensor);
 	}

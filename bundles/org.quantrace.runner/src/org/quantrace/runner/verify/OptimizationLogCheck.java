@@ -3,6 +3,7 @@ package org.quantrace.runner.verify;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,10 +36,14 @@ final class OptimizationLogCheck {
 	private final LogCheck.Log log;
 	private final String model;
 
-	OptimizationLogCheck(Evidence e, LogCheck.Log log, String model) {
+	/** The log's running text without whitespace ({@link Cells#key}), for the sentences under the tables; null when unreadable. */
+	private final String text;
+
+	OptimizationLogCheck(Evidence e, LogCheck.Log log, String model, String text) {
 		this.e = e;
 		this.log = log;
 		this.model = model;
+		this.text = text;
 	}
 
 	void check() {
@@ -65,6 +70,9 @@ final class OptimizationLogCheck {
 				schemes.add(f);
 				new TableRows(at, t, f).check();
 				tensors(f);
+				if (text != null) {
+					RequantizedTensors.check(log, text, f, records.stream().filter(r -> r.getQuantization() != null).map(OptimizationRecord::getScheme).toList());
+				}
 			}
 		}
 		if (!schemes.isEmpty()) {
@@ -356,7 +364,8 @@ final class OptimizationLogCheck {
 					log.same(where + "layers left in float32", floats.group(1) + " of " + floats.group(2), (q[1] - q[0] - folded.size()) + " of " + q[1]);
 					// a name may hold a line break, which the cell prints as one: the names run on over the cell's next lines
 					Matcher said = FOLDED_LAYERS.matcher(String.join("", lines.subList(lines.indexOf(line), lines.size())));
-					log.same(where + "layers in no node of the model", said.find() ? List.of(said.group(1).split(",")) : List.of(),
+					List<String> names = f.record.getQuantization().getLayers().stream().map(l -> Cells.key(l.getNode())).toList();
+					log.same(where + "layers in no node of the model", said.find() ? Cells.list(said.group(1), names) : List.of(),
 							folded.stream().map(Cells::key).toList());
 				} else if (line.startsWith("biases:float32")) {
 					if (f.integerBiases()) {
@@ -441,8 +450,12 @@ final class OptimizationLogCheck {
 			for (String line : lines) {
 				Matcher m = Pattern.compile("^" + CLASS + ":(.+)$").matcher(line);
 				Matcher layers = Pattern.compile("^(\\d+)of(\\d+)layersquantized").matcher(line);
+				Matcher byAxis = Pattern.compile("^" + CLASS + "byaxis:(.+)$").matcher(line);
 				boolean classLine = m.find();
-				if (layers.find()) {
+				if (byAxis.find()) {
+					// a name may hold a line break, which the cell prints as one: the names run on over the cell's next lines
+					axes(where + byAxis.group(1) + " by axis", SchemeFacts.role(byAxis.group(1)), String.join("", lines.subList(lines.indexOf(line), lines.size())));
+				} else if (layers.find()) {
 					int[] q = f.layersQuantized();
 					log.same(where + "layers quantized", layers.group(1) + " of " + layers.group(2), q[0] + " of " + q[1]);
 				} else if (classLine && m.group(2).contains("atruntime")) {
@@ -458,6 +471,48 @@ final class OptimizationLogCheck {
 				}
 			}
 			requireClasses(where, lines);
+			for (TensorRole role : f.classes.keySet()) {
+				if (axes(role).size() > 1 && lines.stream().noneMatch(l -> l.startsWith(SchemeFacts.plural(role) + "byaxis:"))) {
+					log.mismatch(where + SchemeFacts.plural(role) + " by axis", "nothing", byAxis(axes(role)));
+				}
+			}
+		}
+
+		/**
+		 * "weights by axis: axis 0: T (layer), ...; axis 1: ...", read against the axes of the class's per-channel tensors in the
+		 * model file (not the trace's, which the line is written from), and each tensor named against the model it was quantized
+		 * from: a record renamed to a tensor that model does not hold kept its layer's quantization, and only this line (and the
+		 * appendix, written from the same record) named it.
+		 */
+		private void axes(String where, TensorRole role, String said) {
+			Map<Integer, List<String>> axes = axes(role);
+			String line = Cells.key(SchemeFacts.plural(role) + " by axis: " + (axes.size() < 2 ? "" : byAxis(axes)));
+			if (axes.size() < 2 || !said.startsWith(line)) {
+				log.mismatch(where, said.substring(0, Math.min(said.length(), Math.max(line.length(), said.indexOf(':') + 1))), axes.size() < 2 ? "nothing (its per-channel tensors share one axis in the model)" : byAxis(axes));
+			}
+			for (TensorQuantizationRecord t : f.classes.getOrDefault(role, List.of())) {
+				if (f.held.get(t).axis() != null && f.input != null && !f.input.holds(t.getTensor())) {
+					log.mismatch(where + ", " + t.getTensor(), "a tensor of " + t.getNode(), "no tensor " + t.getTensor() + " in the model it was quantized from");
+				}
+			}
+		}
+
+		/** The class's per-channel tensors by their axis in the model file, each "tensor (layer)" as the record names them. */
+		private Map<Integer, List<String>> axes(TensorRole role) {
+			Map<Integer, List<String>> axes = new java.util.TreeMap<>();
+			for (TensorQuantizationRecord t : f.classes.getOrDefault(role, List.of())) {
+				Integer axis = f.held.get(t).axis();
+				if (axis != null) {
+					axes.computeIfAbsent(axis, a -> new ArrayList<>()).add(t.getTensor() + (t.getNode() == null ? "" : " (" + t.getNode() + ")"));
+				}
+			}
+			return axes;
+		}
+
+		private static String byAxis(Map<Integer, List<String>> axes) {
+			List<String> parts = new ArrayList<>();
+			axes.forEach((axis, names) -> parts.add("axis " + axis + ": " + String.join(", ", names)));
+			return String.join("; ", parts);
 		}
 
 		/** Every class the model quantizes has its line. */

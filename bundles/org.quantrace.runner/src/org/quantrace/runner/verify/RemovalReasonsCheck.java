@@ -15,13 +15,17 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * needed no value of the model's inputs, and a node "read by nothing any more" has no reader left in the converted model and
  * was read in the verified one by exactly the nodes the reason names. The reasons are the trace's, which the documents are
  * made from: a reason edited there and the documents made again is held against the files. Reasons of passes the files
- * cannot tell apart (a fusion, a matrix-product rewrite) are checked only for their node being gone, as Appendix A's rows are.
+ * cannot tell apart (a matrix-product rewrite, a pattern fused) are checked only for their node being gone, as Appendix A's rows are;
+ * a fusion's parts for their ops, and a BatchNormalization "folded into" a layer for that layer ({@link FoldedLayers}).
  */
 final class RemovalReasonsCheck {
 
 	/** The op a node removed for the reason had in the verified model. */
 	private static final Map<String, String> OP_OF = Map.of("identity-removed", "Identity", "dropout-removed", "Dropout", "cast-removed", "Cast",
 			"batch-normalization-folded", "BatchNormalization", "transposes-cancelled", "Transpose", "if-inlined", "If");
+
+	/** The ops a node removed for the reason may have had: the fusions' parts (an affine fold's Mul or Add, a MixConv's Split, Convs and Concat). */
+	private static final Map<String, Set<String>> OPS_OF = Map.of("affine-folded", Set.of("Mul", "Add"), "mixconv-merged", Set.of("Split", "Conv", "Concat"));
 
 	private static final Set<String> KNOWN = Set.of("constant-folded", "unread", "identity-removed", "cast-removed", "dropout-removed",
 			"batch-normalization-folded", "affine-folded", "trained-codes-folded", "function-inlined", "if-inlined", "transposes-cancelled",
@@ -44,12 +48,13 @@ final class RemovalReasonsCheck {
 				.collect(Collectors.toSet());
 		converted.graph.getOutputList().forEach(o -> readLeft.add(o.getName()));
 		Set<String> runTime = runTime(original.graph);
+		Set<String> removed = Set.copyOf(c.getRemovedNodes());
 		for (int i = 0; i < reasons.size(); i++) {
 			String node = c.getRemovedNodes().get(i);
 			NodeProto n = original.node(node);
 			String stated = reasons.get(i);
 			String reason = stated.contains(": ") ? stated.substring(0, stated.indexOf(": ")) : stated;
-			String derived = n == null ? null : derived(reason, stated, n, original, readLeft, runTime);
+			String derived = n == null ? null : derived(reason, stated, n, original, converted, removed, readLeft, runTime);
 			if (!KNOWN.contains(reason) && !stated.isEmpty()) {
 				log.mismatch(where + node, stated, "one of the conversion's reasons " + KNOWN.stream().sorted().toList());
 			} else if (derived != null) {
@@ -77,10 +82,21 @@ final class RemovalReasonsCheck {
 	}
 
 	/** What the files say against {@code stated}, or null when they agree (or cannot tell). */
-	private static String derived(String reason, String stated, NodeProto n, ModelFacts original, Set<String> readLeft, Set<String> runTime) {
+	private static String derived(String reason, String stated, NodeProto n, ModelFacts original, ModelFacts converted, Set<String> removed, Set<String> readLeft,
+			Set<String> runTime) {
 		String op = OP_OF.get(reason);
 		if (op != null && !n.getOpType().equals(op)) {
 			return "a " + n.getOpType() + " in the verified model, not " + ("AEIOU".indexOf(op.charAt(0)) >= 0 ? "an " : "a ") + op;
+		}
+		Set<String> ops = OPS_OF.get(reason);
+		if (ops != null && !ops.contains(n.getOpType())) {
+			return "a " + n.getOpType() + " in the verified model, not one of " + ops.stream().sorted().toList() + " that " + reason + " removes";
+		}
+		if (reason.equals("batch-normalization-folded") && !stated.equals(reason)) {
+			String layer = FoldedLayers.refuted(stated.substring(reason.length() + 2), n, original, converted, removed);
+			if (layer != null) {
+				return layer;
+			}
 		}
 		if (reason.equals("constant-folded") && n.getInputList().stream().anyMatch(runTime::contains)) {
 			return "a " + n.getOpType() + " computing on values of the model's inputs in the verified model: no constant";
@@ -92,7 +108,9 @@ final class RemovalReasonsCheck {
 			}
 			Set<String> readers = n.getOutputList().stream().filter(o -> !o.isEmpty()).flatMap(o -> original.consumers(o).stream())
 					.map(NodeProto::getName).collect(Collectors.toCollection(java.util.TreeSet::new));
-			Set<String> named = stated.equals(reason) ? Set.of() : Set.of(stated.substring(reason.length() + 2).split(", "));
+			// a name may hold ", " ("layer, 12"): the list is read by the verified model's names
+			Set<String> named = stated.equals(reason) ? Set.of()
+					: Set.copyOf(Cells.split(stated.substring(reason.length() + 2), ", ", original.nodes().stream().map(NodeProto::getName).toList()));
 			if (!named.equals(readers)) {
 				return readers.isEmpty() ? "read by no node of the verified model" : "read in the verified model by " + String.join(", ", readers);
 			}

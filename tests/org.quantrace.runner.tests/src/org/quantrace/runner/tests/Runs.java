@@ -121,6 +121,17 @@ final class Runs {
 		}
 	}
 
+	/** The output folder of {@code text} (a recipe named {@code file}) run in a copy {@code folder} of the example; the run must exit 0. */
+	static Path exampleOut(String folder, String file, String text) {
+		Path example = exampleCopy(folder);
+		Path out = example.resolve("out");
+		RecipeRunner.Outcome o = run(recipe(example, file, text), out);
+		if (o.exitCode() != 0) {
+			throw new AssertionError(file + " exited " + o.exitCode() + ": " + o.diagnostics());
+		}
+		return out;
+	}
+
 	/** {@code text} as a recipe file next to the example's model and data. */
 	static Path recipe(Path exampleDir, String name, String text) {
 		try {

@@ -142,6 +142,22 @@ final class Tampering {
 	}
 
 	/**
+	 * verify's findings on a copy of {@code out} (beside it, "out-NAME") whose trace {@code edit} changed, every document and list
+	 * made again from it ({@link #remadeFromTrace}).
+	 */
+	static List<Problem> traceForged(Path out, String name, java.util.function.Consumer<org.quantrace.model.trace.TraceModel> edit) {
+		Path forged = Runs.copy(out, out.resolveSibling("out-" + name));
+		try {
+			org.quantrace.model.trace.TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
+			edit.accept(trace);
+			remadeFromTrace(forged, trace);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+		return org.quantrace.runner.Verification.verify(forged).problems();
+	}
+
+	/**
 	 * The model {@code scheme}'s optimization wrote replaced by {@code bytes} (a run with no evaluation: no size figure to edit),
 	 * its hash and size in the trace (and in the configuration lines that name the hash), the trace then edited by
 	 * {@code edit}, every document and list made again ({@link #remadeFromTrace}).

@@ -8,12 +8,10 @@ import java.util.List;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
-import org.quantrace.model.QuantraceModel;
 import org.quantrace.model.TraceValues;
 import org.quantrace.model.trace.LayerPruningRecord;
 import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.PruningRecord;
-import org.quantrace.model.trace.TraceModel;
 import org.quantrace.runner.Verification;
 import org.quantrace.runner.Verification.Problem;
 
@@ -53,9 +51,7 @@ class VerifyPruningStatementsTest {
 
 	private static synchronized Path out() {
 		if (out == null) {
-			Path example = Runs.exampleCopy("verify-pruning-statements");
-			out = example.resolve("out");
-			assertEquals(0, Runs.run(Runs.recipe(example, "pruned.qr", PRUNE), out).exitCode());
+			out = Runs.exampleOut("verify-pruning-statements", "pruned.qr", PRUNE);
 		}
 		return out;
 	}
@@ -100,11 +96,7 @@ class VerifyPruningStatementsTest {
 	}
 
 	/** verify's findings on a copy of the run whose pruning record {@code edit} changed, every document and list made again. */
-	private static List<Problem> forged(String name, Consumer<PruningRecord> edit) throws IOException {
-		Path forged = Runs.copy(out(), out().resolveSibling("out-" + name));
-		TraceModel trace = QuantraceModel.loadTrace(forged.resolve("trace.xmi"));
-		edit.accept(trace.getOptimizations().stream().filter(o -> o.getPruning() != null).findFirst().orElseThrow().getPruning());
-		Tampering.remadeFromTrace(forged, trace);
-		return Verification.verify(forged).problems();
+	private static List<Problem> forged(String name, Consumer<PruningRecord> edit) {
+		return Tampering.traceForged(out(), name, t -> edit.accept(t.getOptimizations().stream().filter(o -> o.getPruning() != null).findFirst().orElseThrow().getPruning()));
 	}
 }
