@@ -423,13 +423,7 @@ class WildConversionTest {
 	void aPerChannelMulAndAddOverTheLastAxisFoldThroughTheNhwcTransposeIntoTheConv() {
 		Tiny t = new Tiny(5, 5, 3);
 		Random rnd = new Random(9);
-		java.util.function.IntFunction<float[]> values = n -> {
-			float[] v = new float[n];
-			for (int i = 0; i < n; i++) {
-				v[i] = rnd.nextFloat() * 2 - 0.8f;
-			}
-			return v;
-		};
+		java.util.function.IntFunction<float[]> values = n -> uniform(rnd, n);
 		AttributeProto toNchw = intsAttr("perm", 0, 3, 1, 2);
 		String c1 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of("x"), toNchw), t.floats(new long[] { 4, 3, 3, 3 }, values.apply(108))),
 				intsAttr("pads", 1, 1, 1, 1))), intsAttr("perm", 0, 2, 3, 1));
@@ -862,6 +856,15 @@ class WildConversionTest {
 			a.addInts(e);
 		}
 		return a.build();
+	}
+
+	/** n values uniform in [-0.8, 1.2): weights and scales of either sign, most positive. */
+	static float[] uniform(Random rnd, int n) {
+		float[] v = new float[n];
+		for (int i = 0; i < n; i++) {
+			v[i] = rnd.nextFloat() * 2 - 0.8f;
+		}
+		return v;
 	}
 
 	static NdArray random(long... shape) {
