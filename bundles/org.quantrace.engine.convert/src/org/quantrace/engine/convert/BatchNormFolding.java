@@ -157,7 +157,15 @@ final class BatchNormFolding {
 			return null;
 		}
 		Node conv = g.producer(op.input(1 - side)).orElse(null);
-		if (conv == null || !conv.opType().equals("Conv") || !conv.domain().isEmpty() || onlyReader(g, conv.output(0)) != op || conv.outputs().size() != 1) {
+		// tf2onnx's NHWC Conv: Transpose(0,3,1,2), Conv, Transpose(0,2,3,1), then the map over the last axis. Where the layout
+		// pass cannot cancel that Transpose (a Pad, Split or Slice in NHWC follows), the map folds through it all the same.
+		Node layout = conv != null && conv.isStandard() && conv.opType().equals("Transpose") && conv.inputs().size() == 1 && onlyReader(g, conv.output(0)) == op
+				? conv : null;
+		if (layout != null) {
+			conv = g.producer(layout.input(0)).orElse(null);
+		}
+		if (conv == null || !conv.opType().equals("Conv") || !conv.domain().isEmpty() || onlyReader(g, conv.output(0)) != (layout != null ? layout : op)
+				|| conv.outputs().size() != 1) {
 			return null;
 		}
 		Tensor w = g.constant(conv.input(1));
@@ -165,7 +173,10 @@ final class BatchNormFolding {
 			return null;
 		}
 		int c = (int) w.dims()[0];
-		int rank = w.dims().length;
+		int rank = channelRank(layout, w.dims().length);
+		if (rank < 0) {
+			return null;
+		}
 		float[] first = g.constant(op.input(side)).channelValues(c, rank);
 		if (first == null) {
 			return null;
@@ -195,13 +206,27 @@ final class BatchNormFolding {
 		if (!foldInto(g, conv, a, b)) {
 			return null;
 		}
-		conv.setOutput(0, last.output(0));
+		(layout != null ? layout : conv).setOutput(0, last.output(0));
 		g.nodes().remove(op);
 		if (add != null) {
 			g.nodes().remove(add);
 		}
 		List<String> gone = add != null ? List.of(ConstantFolder.label(op), ConstantFolder.label(add)) : List.of(ConstantFolder.label(op));
 		return new Affine("'" + String.join("' and '", gone) + "' into '" + ConstantFolder.label(conv) + "'", gone);
+	}
+
+	/**
+	 * The rank r for which the Conv's channels are axis 1 of a right-aligned rank-r constant ({@link Tensor#channelValues}):
+	 * the Conv's own rank, or, behind a Transpose that moves the channels to axis j >= 1, rank - j + 1 (NHWC: 2, so [C]).
+	 * -1 when the Transpose has no perm of that rank or moves the channels to the batch axis.
+	 */
+	private static int channelRank(Node layout, int rank) {
+		if (layout == null) {
+			return rank;
+		}
+		List<Long> perm = layout.intsAttribute("perm");
+		int j = perm.size() == rank ? perm.indexOf(1L) : -1;
+		return j >= 1 ? rank - j + 1 : -1;
 	}
 
 	/** A per-channel Mul/Add folded into its Conv: the words for the log ("'mul' and 'add' into 'conv'") and the nodes removed. */

@@ -41,7 +41,7 @@ final class FloatLayers {
 		}
 		if (kept.getOpType().equals(original.getOpType())) {
 			wiring(kept, original, f, input, where, document, found);
-			attributes(kept, original, f, where, document, found);
+			attributes(kept, original, f, input.opset(), where, document, found);
 			bodies(kept, original, f, input, where, document, found);
 		} else if (original.getOpType().equals("LayerNormalization") && kept.getOpType().equals("SkipLayerNormalization") && kept.getInputCount() >= 3) {
 			skipNormalization(kept, original, f, input, where, document, found);
@@ -99,7 +99,7 @@ final class FloatLayers {
 					if (m != null && n.getOpType().equals(m.getOpType()) && domain(n).equals(domain(m))) {
 						String at = where + " body " + a.getName() + " node " + n.getName() + " (" + n.getOpType() + ")";
 						wiring(n, m, f, input, at, document, found);
-						attributes(n, m, f, at, document, found);
+						attributes(n, m, f, input.opset(), at, document, found);
 						bodies(n, m, f, input, at, document, found);
 					}
 				}
@@ -118,13 +118,13 @@ final class FloatLayers {
 		NodeProto original = input == null ? null : input.node(l.getNode());
 		if (kept != null && original != null && kept.getOpType().equals(original.getOpType()) && domain(kept).equals(domain(original))
 				&& Quantizations.movesCodes(kept.getOpType())) {
-			attributes(kept, original, f, where, document, found);
+			attributes(kept, original, f, input.opset(), where, document, found);
 		}
 	}
 
-	/** The kept node's attributes against the float model's node's (those an opset upgrade made inputs held there). */
-	private static void attributes(NodeProto kept, NodeProto original, ModelFacts f, String where, String document, List<Mismatch> found) {
-		if (!MovedAttributes.agree(plainAttributes(kept), plainAttributes(original), kept, f)) {
+	/** The kept node's attributes against the float model's node's, of opset {@code originalOpset} (what an opset upgrade moved or spelled out held there). */
+	private static void attributes(NodeProto kept, NodeProto original, ModelFacts f, int originalOpset, String where, String document, List<Mismatch> found) {
+		if (!MovedAttributes.agree(plainAttributes(kept), plainAttributes(original), kept, f, originalOpset)) {
 			found.add(new Mismatch(document, where + " attributes", attributes(original) + " (as the float model's node of that name)",
 					attributes(kept) + " (the quantized model's node)"));
 		}

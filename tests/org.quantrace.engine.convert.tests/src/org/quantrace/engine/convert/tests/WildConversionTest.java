@@ -413,6 +413,39 @@ class WildConversionTest {
 	}
 
 	/**
+	 * tf2onnx's NHWC Conv (make_exporters30.py tf9cls/tf11cls: Keras ZeroPadding2D before a stride-2 depthwise Conv, a Split
+	 * of the channels): Transpose(0,3,1,2), Conv, Transpose(0,2,3,1), BatchNorm as Mul + Add of [C] over the last axis, then a
+	 * Pad (or Split, Slice) in NHWC, past which the layout pass does not move the Transpose. The Mul/Add stayed, 3 of tf9cls's
+	 * 5 BatchNorms, and the quantizer ran each as integer Mul and Add between Transposes (fiq-int8 3.4x slower than fp32).
+	 * They fold through the Transpose into the Conv; a Transpose that moves the channels to the batch axis keeps its Mul.
+	 */
+	@Test
+	void aPerChannelMulAndAddOverTheLastAxisFoldThroughTheNhwcTransposeIntoTheConv() {
+		Tiny t = new Tiny(5, 5, 3);
+		Random rnd = new Random(9);
+		java.util.function.IntFunction<float[]> values = n -> uniform(rnd, n);
+		AttributeProto toNchw = intsAttr("perm", 0, 3, 1, 2);
+		String c1 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of("x"), toNchw), t.floats(new long[] { 4, 3, 3, 3 }, values.apply(108))),
+				intsAttr("pads", 1, 1, 1, 1))), intsAttr("perm", 0, 2, 3, 1));
+		String bn = t.node("Add", List.of(t.node("Mul", List.of(c1, t.floats(new long[] { 4 }, values.apply(4)))), t.floats(new long[] { 4 }, values.apply(4))));
+		String padded = t.node("Pad", List.of(bn, t.longs(new long[] { 0, 1, 1, 0, 0, 1, 1, 0 })));
+		String c2 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of(padded), toNchw), t.floats(new long[] { 4, 4, 1, 1 }, values.apply(16))))),
+				intsAttr("perm", 1, 0, 2, 3));
+		String batchFirst = t.node("Mul", List.of(c2, t.floats(new long[] { 4, 1, 1, 1 }, values.apply(4))));
+		OnnxModel model = t.model(t.node("Reshape", List.of(batchFirst, t.longs(new long[] { -1 }))));
+
+		FreezeResult r = Freezer.freeze(model, "tf_nhwc_pad", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		assertEquals(0, ops.stream().filter("Add"::equals).count(), "the NHWC BatchNorm's shift folded into the Conv's bias: " + ops);
+		assertEquals(1, ops.stream().filter("Mul"::equals).count(), "only the Mul behind the channels-to-batch Transpose stays: " + ops);
+		NdArray x = random(2, 5, 5, 3);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-5f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().startsWith("per-channel Mul/Add after a Conv folded into its weights and bias")
+				&& w.description().contains(", 1 time: 'mul")), r.rewrites().toString());
+	}
+
+	/**
 	 * CBAM's spatial attention (make_unseen11.py cbam9): the mean and the max over the channels, concatenated, then a 7x7 Conv.
 	 * ONNX Runtime has no integer ReduceMean, so the quantizer left the ReduceMean and the Concat after it float in every
 	 * attention block (cbam9: 3 ReduceMeans, 2 Concats, an Add and a GlobalAveragePool float). The mean over the channels alone is
@@ -823,6 +856,15 @@ class WildConversionTest {
 			a.addInts(e);
 		}
 		return a.build();
+	}
+
+	/** n values uniform in [-0.8, 1.2): weights and scales of either sign, most positive. */
+	static float[] uniform(Random rnd, int n) {
+		float[] v = new float[n];
+		for (int i = 0; i < n; i++) {
+			v[i] = rnd.nextFloat() * 2 - 0.8f;
+		}
+		return v;
 	}
 
 	static NdArray random(long... shape) {
