@@ -719,22 +719,23 @@ public final class Verification {
 	 * A test holds the two against each other: an entry added to the documents' statement without a check here fails it, and
 	 * a run's own statement (dates, machine, latencies) has none.
 	 */
-	public static final Map<EvidenceScope, List<String>> CHECKED_BY = Map.of(
-			EvidenceScope.MODEL_FILES, List.of(Verification.class.getName(), "org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.ModelFacts",
-					"org.quantrace.runner.verify.FoundQuantization"),
-			EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
+	public static final Map<EvidenceScope, List<String>> CHECKED_BY = Map.ofEntries(
+			Map.entry(EvidenceScope.MODEL_FILES, List.of(Verification.class.getName(), "org.quantrace.runner.verify.TraceCheck",
+					"org.quantrace.runner.verify.ModelFacts", "org.quantrace.runner.verify.FoundQuantization")),
+			Map.entry(EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
-					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases"),
-			EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
-					"org.quantrace.runner.verify.ChannelRanking"),
-			EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck"),
-			EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks"),
-			EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts"),
-			EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation"),
-			EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ClassificationRecheck",
-					"org.quantrace.runner.ReconstructionRecheck", "org.quantrace.runner.ConversionRecheck"),
-			EvidenceScope.BIAS_CORRECTIONS, List.of("org.quantrace.runner.BiasCorrectionRecheck"),
-			EvidenceScope.ENTROPY_RAISES, List.of("org.quantrace.runner.EntropyRaiseRecheck"));
+					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases")),
+			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
+			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
+					"org.quantrace.runner.verify.ChannelRanking")),
+			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck")),
+			Map.entry(EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks")),
+			Map.entry(EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts")),
+			Map.entry(EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation")),
+			Map.entry(EvidenceScope.METRICS, List.of("org.quantrace.runner.Reevaluation", "org.quantrace.runner.ClassificationRecheck",
+					"org.quantrace.runner.ReconstructionRecheck", "org.quantrace.runner.ConversionRecheck")),
+			Map.entry(EvidenceScope.BIAS_CORRECTIONS, List.of("org.quantrace.runner.BiasCorrectionRecheck")),
+			Map.entry(EvidenceScope.ENTROPY_RAISES, List.of("org.quantrace.runner.EntropyRaiseRecheck")));
 
 	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
 	private void scope() {
@@ -980,6 +981,7 @@ public final class Verification {
 				problems.add(new Problem(Outputs.TRACE, "warnings of dataset " + r.getName() + ": says " + recorded + ", re-derived from the dataset " + derived));
 			}
 		}
+		MaskWarningsCheck.check(trace, recipeInputs).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		checkedAgain();
 	}
 
@@ -990,7 +992,9 @@ public final class Verification {
 	 * above (model-weight-only, a dataset's unread files, empty class folders and missing samples) are left to it.
 	 */
 	private void checkedAgain() {
-		Set<String> ownReading = Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES, IssueCodes.DATA_SAMPLES);
+		Set<String> ownReading = new java.util.HashSet<>(Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES,
+				IssueCodes.DATA_SAMPLES));
+		ownReading.addAll(QuantizerWarnings.CODES); // the quantizer's: MaskWarningsCheck, or the run's own statement (EvidenceScope)
 		List<org.quantrace.dsl.RecipeFiles.Diagnostic> again;
 		try {
 			// the schemes the run ran (--only): those its records name; all of them as no --only
