@@ -102,4 +102,17 @@ class QuantizerWarningRunTest {
 		assertTrue(problems.contains("warning [" + CODE + "] of model m, scheme fiq_int8: recorded for inputs [], re-derived from the calibration data:"
 				+ " inputs taken as 0/1 that hold a value above 1 {attention_mask=2}"), problems);
 	}
+
+	/** The calibration data put back to 0/1 masks (bert2in-calib.npz): the recorded warning is not borne out any more. */
+	@Test
+	void verifyNamesAWarningTheDataNoLongerBearsOut() throws IOException {
+		Path other = TestData.tempDir("quantizer-warning-other");
+		for (String f : List.of("bert2in.onnx", "bert2in-test.npz", "bert.qr")) {
+			Files.copy(dir.resolve(f), other.resolve(f));
+		}
+		Files.copy(TestData.data("multiin/bert2in-calib.npz"), other.resolve("two.npz"));
+		String problems = Verification.verify(Runs.copy(out, other.resolve("out"))).problems().toString();
+		assertTrue(problems.contains("warning [" + CODE + "] of model m, scheme fiq_int8: recorded for inputs [attention_mask], re-derived from the"
+				+ " calibration data: inputs taken as 0/1 that hold a value above 1 {}"), problems);
+	}
 }
