@@ -16,6 +16,7 @@ public enum EvidenceScope {
 
 	MODEL_FILES(Kind.REDERIVED, "every file's SHA-256 against SHA256SUMS and the inventory; each model's size, header, parameter count, inputs and outputs and tensors by element type; of a model that arrived quantized, its form, quantized ops and layers on integer codes and in float"),
 	QUANTIZATION(Kind.REDERIVED, "each quantized tensor's type, scheme, granularity, scales and zero points and the range they follow from, every channel's scale of a per-channel weight from that channel's float weights, the integer weights' codes as the float weights quantized at their scales (an LSTM's row by row, each direction), and an int32 bias's codes from its float bias less the correction recorded; each layer's precision; the parameters rewrites add"),
+	MASK_WARNINGS(Kind.REDERIVED, "the quantizer's warning that a mask computed from an integer input taken as 0/1 added positive values: recorded exactly where the calibration samples hold a value above 1 in that input"),
 	STAGES(Kind.REDERIVED, "pruning and factorization per layer, from the models before and after; that channel pruning removed the lowest-scored channels under the layer floor, from the scores the trace records, and that each pruned layer with a bias kept the channels the trace says"),
 	DECLARED(Kind.REDERIVED, "what the recipe declares (models, documents, seed, schemes, calibration, convert, prune, factorize, evaluation tolerance, metrics and acceptance criteria, debug thresholds), against the recipe; quantize's automatic pre-processing where it declares no convert step (its settings, and its reason against the difference re-derived)"),
 	INPUTS(Kind.REDERIVED, "the recipe, models and data the run read, against their recorded SHA-256 (where they are readable)"),
@@ -29,6 +30,7 @@ public enum EvidenceScope {
 	MACHINE(Kind.STATEMENT, "the machine: operating system, CPU, cores, memory, Java"),
 	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine"),
 	KL_THRESHOLDS(Kind.STATEMENT, "the KL threshold an entropy threshold was raised from: the outcome of the calibration's histogram search"),
+	QUANTIZER_WARNINGS(Kind.STATEMENT, "the quantizer's other warnings (quantize-warning: a half-precision model quantized from its float32 form, dynamic kernels slower than float)"),
 	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores of the weight criteria channel pruning ranked by (filter norms relative to their layer's), not computed again (those of criterion activation only verify --deep measures again)");
 
 	/** How verify treats a kind of figure. */

@@ -168,6 +168,13 @@ public final class Merger {
 				base.getInputFiles().add(i);
 			}
 		}
+		for (org.quantrace.model.trace.RunWarning w : List.copyOf(other.getWarnings())) { // the quantizer's: of that shard's schemes
+			String line = org.quantrace.report.RunWarnings.line(w);
+			if (QuantizerWarnings.CODES.contains(w.getCode())
+					&& base.getWarnings().stream().noneMatch(b -> java.util.Objects.equals(b.getModel(), w.getModel()) && org.quantrace.report.RunWarnings.line(b).equals(line))) {
+				base.getWarnings().add(w);
+			}
+		}
 		for (EObject o : added) {
 			repoint(o, base);
 			o.eAllContents().forEachRemaining(c -> repoint(c, base));

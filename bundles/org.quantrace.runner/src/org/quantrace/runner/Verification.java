@@ -725,6 +725,7 @@ public final class Verification {
 			Map.entry(EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
 					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases")),
+			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
 					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels")),
 			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck")),
@@ -981,6 +982,7 @@ public final class Verification {
 				problems.add(new Problem(Outputs.TRACE, "warnings of dataset " + r.getName() + ": says " + recorded + ", re-derived from the dataset " + derived));
 			}
 		}
+		MaskWarningsCheck.check(trace, recipeInputs).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		checkedAgain();
 	}
 
@@ -991,7 +993,9 @@ public final class Verification {
 	 * above (model-weight-only, a dataset's unread files, empty class folders and missing samples) are left to it.
 	 */
 	private void checkedAgain() {
-		Set<String> ownReading = Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES, IssueCodes.DATA_SAMPLES);
+		Set<String> ownReading = new java.util.HashSet<>(Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES,
+				IssueCodes.DATA_SAMPLES));
+		ownReading.addAll(QuantizerWarnings.CODES); // the quantizer's: MaskWarningsCheck, or the run's own statement (EvidenceScope)
 		List<org.quantrace.dsl.RecipeFiles.Diagnostic> again;
 		try {
 			// the schemes the run ran (--only): those its records name; all of them as no --only
