@@ -469,12 +469,12 @@ public final class AifsmLogs {
 	/**
 	 * The cell of a node this scheme's model does not have as a layer: round 28's lambdanet under drq and fiq_int8 left
 	 * fiq_int8's cell of the BatchNormalization's Add blank, which fiq_int8 had made the bias of a depthwise Conv under the
-	 * Mul's name. Where another layer's cell of the column names the node, it points there.
+	 * Mul's name. Where another layer's cell of the column names the node, it points there (verify requires the node absent).
 	 */
 	private static String absent(List<String> row, List<List<String>> rows, int column) {
+		// a node no cell names stays blank: if_cnn's drq records no layer of nodes its model still has
 		return rows.stream().filter(r -> r.get(column).contains("'" + row.get(1) + "'")).findFirst()
-				.map(r -> NO_LAYER + ": taken into " + r.get(1) + " (index " + r.get(0) + "; its cell says how)")
-				.orElse(row.get(0).endsWith(REWRITE) ? NO_LAYER + ": another scheme's rewrite added it" : NO_LAYER);
+				.map(r -> NO_LAYER + ": taken into " + r.get(1) + " (index " + r.get(0) + "; its cell says how)").orElse("");
 	}
 
 	/** The index cell's mark of a node a rewrite added. */

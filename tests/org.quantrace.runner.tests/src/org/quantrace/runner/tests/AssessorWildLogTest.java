@@ -121,27 +121,8 @@ class AssessorWildLogTest {
 	@Test
 	void channelPruningSaysWhyMoreParametersWentThanItsTarget() throws IOException {
 		Path dir = Runs.exampleCopy("assessor-wild-prune");
-		String recipe = """
-				import "project.qr"
-
-				recipe act {
-					responsible "Quantrace example"
-					model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1
-					dataset calib "data/calibration" role calibration labels "data/labels.json" samples 100
-					dataset eval "data/evaluation" role evaluation labels "data/labels.json" samples 100
-					preprocess { grayscale scale 1/255 }
-					prune {
-						criterion activation
-						pattern channel
-						scope global
-						sparsity 10 %
-					}
-					schemes fiq_int8
-					evaluate on eval metrics accuracy
-				}
-				""";
 		Path pruned = dir.resolve("out");
-		assertEquals(0, Runs.run(Runs.recipe(dir, "act.qr", recipe), pruned).exitCode());
+		assertEquals(0, Runs.run(Runs.recipe(dir, "act.qr", VerifyActivationPruningTest.RECIPE), pruned).exitCode());
 		String md = Files.readString(pruned.resolve("logs/PhIMT0003-cnn.md"));
 		java.util.regex.Matcher achieved = java.util.regex.Pattern.compile("<br>achieved sparsity: ([0-9.]+) % \\([0-9,]+ of [0-9,]+ parameters of the pruned "
 				+ "layers left non-zero\\)(: a share of the parameters, above the target, which is a share of the channels: a channel removed takes its "
