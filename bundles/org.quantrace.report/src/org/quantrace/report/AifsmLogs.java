@@ -199,16 +199,30 @@ public final class AifsmLogs {
 	 * some of the nodes removed (the example's Dropout ratio and mode), not more: "5 removed ..., 2 constants folded" was read as 7.
 	 */
 	static String graphChange(ConversionRecord c, String appendix) {
-		int removed = c.getRemovedNodes().size();
-		String head = "graph: " + c.getInput().getNodeCount() + " nodes in the verified model, " + c.getOutput().getNodeCount() + " after conversion; ";
-		if (removed == 0) {
+		int before = c.getInput().getNodeCount();
+		int after = c.getOutput().getNodeCount();
+		int targets = (int) c.getRemovedNodes().stream().filter(n -> n.endsWith(RESHAPE_TARGET)).count();
+		int removed = c.getRemovedNodes().size() - targets;
+		String head = "graph: " + before + " nodes in the verified model, " + after + " after conversion; ";
+		if (removed == 0 && targets == 0) {
 			return head + "no node removed or folded (" + appendix + ")";
 		}
 		int constants = c.getFoldedConstants();
+		int added = after - (before - removed);
 		return head + removed + " node" + (removed == 1 ? "" : "s") + " removed or folded into a neighbour (" + appendix + "), "
 				+ (constants == 0 ? "none of them a constant" : constants + " of them " + (constants == 1 ? "a constant" : "constants"))
-				+ " (computable before any input arrives)";
+				+ " (computable before any input arrives)"
+				+ (targets == 0 ? "" : "; besides, " + LogValues.count(targets, "Reshape target") + " computed at run time made constant in place (Appendix A's rows marked "
+						+ RESHAPE_TARGET.trim() + "; the Reshape" + (targets == 1 ? " itself stays)" : "s themselves stay)"))
+				+ (added <= 0 ? "" : "; " + LogValues.count(added, "node") + " added by the rewrites above: " + before + " − " + removed + " + " + added + " = " + after);
 	}
+
+	/**
+	 * The mark of a Reshape whose target the conversion made constant in place: a row of Appendix A, not a node gone. lambdanet's
+	 * four made "49 nodes removed or folded" of a graph that lost 45, and with the 9 nodes its rewrites add, 67 - 49 did not
+	 * lead to the 31 after conversion.
+	 */
+	public static final String RESHAPE_TARGET = " (target)";
 
 	static LogDocument optimizationLog(TemplateMapping mapping, TraceModel trace, String model, List<OptimizationRecord> optimizations) {
 		ModelArtifact original = RunSummary.artifacts(trace, model).get(0);
@@ -430,6 +444,13 @@ public final class AifsmLogs {
 		List<List<String>> rows = new ArrayList<>(byNode.values());
 		// one numbering, the float model's: a rewrite's nodes follow the layer they rewrote, whichever scheme listed them first
 		rows.sort(java.util.Comparator.comparingInt(r -> Integer.parseInt(r.get(0).split(" ")[0])));
+		for (int i = 0; i < quantized.size(); i++) {
+			for (List<String> row : rows) {
+				if (row.get(3 + i).isEmpty()) {
+					row.set(3 + i, absent(row, rows, 3 + i));
+				}
+			}
+		}
 		b.add(new Paragraph(INDEX_COLUMN, Style.NORMAL));
 		b.add(new Grid("layers-table", null, header, rows, widths, Set.of(0), header.size() > 8));
 		if (!notes.isEmpty()) {
@@ -440,6 +461,20 @@ public final class AifsmLogs {
 			b.add(new LogDocument.Bullets(items, false));
 		}
 		return b;
+	}
+
+	/** The start of the cell of a node one scheme's model has and another's has not (verify holds it against the model). */
+	public static final String NO_LAYER = "no layer of its own in this model";
+
+	/**
+	 * The cell of a node this scheme's model does not have as a layer: round 28's lambdanet under drq and fiq_int8 left
+	 * fiq_int8's cell of the BatchNormalization's Add blank, which fiq_int8 had made the bias of a depthwise Conv under the
+	 * Mul's name. Where another layer's cell of the column names the node, it points there (verify requires the node absent).
+	 */
+	private static String absent(List<String> row, List<List<String>> rows, int column) {
+		// a node no cell names stays blank: if_cnn's drq records no layer of nodes its model still has
+		return rows.stream().filter(r -> r.get(column).contains("'" + row.get(1) + "'")).findFirst()
+				.map(r -> NO_LAYER + ": taken into " + r.get(1) + " (index " + r.get(0) + "; its cell says how)").orElse("");
 	}
 
 	/** The index cell's mark of a node a rewrite added. */

@@ -101,9 +101,14 @@ final class TemplateRows {
 
 	/**
 	 * A setting's value as a person writes it: a flag as yes or no, a list of names without Java's brackets
-	 * ("[dropout, batch-normalization]" → "dropout, batch-normalization"); anything else, a range "[0, 1]" among them, as it is.
+	 * ("[dropout, batch-normalization]" → "dropout, batch-normalization"), an empty list as "none" (a drq record's "dynamic
+	 * integer kernels" of a model none of whose layers has one printed "dynamic integer kernels: " and nothing after); anything
+	 * else, a range "[0, 1]" among them, as it is.
 	 */
 	static String setting(String value) {
+		if (value.isBlank()) {
+			return "none";
+		}
 		if (value.equals("true") || value.equals("false")) {
 			return value.equals("true") ? "yes" : "no";
 		}

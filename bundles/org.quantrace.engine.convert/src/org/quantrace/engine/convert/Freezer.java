@@ -476,15 +476,37 @@ public final class Freezer {
 		}
 		if (!folded.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.BATCH_NORMALIZATION, EliminationStatus.REMOVED, folded,
-					"running statistics folded into the preceding layer's weights and bias" + (folded.stream().noneMatch(f -> f.contains("(folded into the following "))
-							? "" : " (after an activation: into the following unpadded Conv or Gemm's, which computes the same on the unnormalized input)")
-							+ (kept.isEmpty() ? "" : "; kept: " + kept));
+					String.join("; ", whereTheStatisticsWent(folded)) + (kept.isEmpty() ? "" : "; kept: " + kept));
 		}
 		if (!kept.isEmpty()) {
 			return new FreezeResult.Elimination(TrainingOperation.BATCH_NORMALIZATION, EliminationStatus.KEPT, kept,
 					"kept in inference form (running statistics, no training outputs)");
 		}
 		return notPresent(TrainingOperation.BATCH_NORMALIZATION, "no BatchNormalization node in the graph");
+	}
+
+	/** Its inputs as the ONNX operator specification names them. */
+	private static final String BN_SCALE = "scale / sqrt(input_var + epsilon)";
+	private static final String BN_SHIFT = "B - input_mean * scale / sqrt(input_var + epsilon)";
+
+	/**
+	 * Where the removed BatchNormalizations' running statistics went, one clause per way taken. Round 28's lambdanet, whose
+	 * only BatchNormalization follows a Reshape, was "made a per-channel Mul and Add. Running statistics folded into the
+	 * preceding layer's weights and bias": no layer precedes it, and no weights changed.
+	 */
+	private static List<String> whereTheStatisticsWent(List<String> folded) {
+		List<String> clauses = new ArrayList<>();
+		if (folded.stream().anyMatch(f -> f.contains("(folded into "))) {
+			clauses.add("running statistics folded into the preceding layer's weights and bias" + (folded.stream().noneMatch(f -> f.contains("(folded into the following "))
+					? "" : " (after an activation: into the following unpadded Conv or Gemm's, which computes the same on the unnormalized input)"));
+		}
+		if (folded.stream().anyMatch(f -> f.contains("(made a per-channel Mul, its shift"))) {
+			clauses.add("running statistics made a per-channel Mul by " + BN_SCALE + ", its shift " + BN_SHIFT + " folded into the bias of the layer after it");
+		}
+		if (folded.stream().anyMatch(f -> f.contains("(made a per-channel Mul and Add"))) {
+			clauses.add("running statistics made a per-channel Mul by " + BN_SCALE + " and Add of " + BN_SHIFT + ": no layer beside it has weights that could take them");
+		}
+		return clauses;
 	}
 
 	/** Inference form: one output (normalized with the running statistics), no training attributes. */

@@ -711,6 +711,12 @@ final class OptimizationLogCheck {
 					folded(at, cell, LogCheck.cell(row, 2), name, folded, f.model);
 					continue;
 				}
+				if (Cells.startsWith(cell, AifsmLogs.NO_LAYER)) { // another scheme's layer: this model must not have the node
+					if (f.model.node(name) != null) {
+						log.mismatch(at, cell, "a " + f.model.node(name).getOpType() + " node of the model");
+					}
+					continue;
+				}
 				Boolean quantized = f.quantizations.layerQuantized(name, f.output(name));
 				String added = f.paddings.statement(name);
 				if (!Cells.same(Paddings.stated(stated), added)) {

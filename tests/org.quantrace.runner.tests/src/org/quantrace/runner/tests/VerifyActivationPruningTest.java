@@ -23,7 +23,8 @@ import org.quantrace.runner.Verification.Problem;
  */
 class VerifyActivationPruningTest {
 
-	private static final String RECIPE = """
+	/** Also AssessorWildLogTest's pruned run. */
+	static final String RECIPE = """
 			import "project.qr"
 
 			recipe act {
