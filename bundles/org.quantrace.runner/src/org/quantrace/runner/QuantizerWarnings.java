@@ -25,9 +25,6 @@ final class QuantizerWarnings {
 	static final String MASK_POSITIVE = "quantize-mask-positive";
 	/** Any other quantizer warning (a half-precision model widened, dynamic kernels slower than float): the run's own statement. */
 	static final String QUANTIZER = "quantize-warning";
-	/** The words of engine.quantize's MaskedScores warning, by which it is told from the others. */
-	static final String MASK_WORDS = "added positive values on the calibration samples";
-
 	private QuantizerWarnings() {
 	}
 
@@ -61,7 +58,7 @@ final class QuantizerWarnings {
 		trace.getWarnings().removeIf(w -> CODES.contains(w.getCode()) && m.getName().equals(w.getModel()) && w.getMessage().startsWith(prefix));
 		Path folder = ctx.file().toAbsolutePath().getParent();
 		for (String w : unsaid(result)) {
-			String code = w.contains(MASK_WORDS) ? MASK_POSITIVE : QUANTIZER;
+			String code = w.contains(QuantizationResult.POSITIVE_MASK_WORDS) ? MASK_POSITIVE : QUANTIZER;
 			org.quantrace.model.trace.RunWarning r = WarningRecords.of(ctx, DataChecks.diagnostic(ctx, m, ctx.file(), code, prefix + w, Severity.WARNING), folder);
 			r.setModel(m.getName()); // about this model, as its logs show it
 			trace.getWarnings().add(r);

@@ -232,7 +232,7 @@ final class MaskedScores {
 			Range scores = calibrated.observed().get(m.scores());
 			if (m.origin() != null && sum != null && scores != null && sum.max() > scores.max()) {
 				String softmax = m.masking().graph().consumers(root).stream().filter(r -> r.opType().equals("Softmax")).map(Node::name).findFirst().orElse("");
-				warnings.add(String.format(Locale.ROOT, "the attention mask the %s '%s' adds, computed from %s, added positive values on the calibration samples"
+				warnings.add(String.format(Locale.ROOT, "the attention mask the %s '%s' adds, computed from %s, " + QuantizationResult.POSITIVE_MASK_WORDS
 						+ " (the masked scores '%s' reach %.6g, the scores '%s' %.6g): it is not 0 and far below as the quantization takes it;"
 						+ " the Softmax on codes saturates those entries to its top code where float gives them the weight: check the data (0 and 1),"
 						+ " or leave the Softmax float (--exclude %s)", m.masking().opType(), m.masking().name(), m.origin(), root, sum.max(), m.scores(),

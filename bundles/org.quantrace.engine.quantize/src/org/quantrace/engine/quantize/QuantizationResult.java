@@ -21,6 +21,12 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 		Map<String, Long> parametersAddedByRewrites, List<BiasCorrection.Corrected> biasCorrections) {
 
 	/**
+	 * The words of the warning that a mask computed at run time added positive values on the calibration samples (written by the
+	 * masked-scores rule): a recipe run tells that warning from the others by them, since its verify re-derives it from the data.
+	 */
+	public static final String POSITIVE_MASK_WORDS = "added positive values on the calibration samples";
+
+	/**
 	 * What happened to one layer (node) of the model, in the plan's order: {@code index} is its position in the float model
 	 * ({@link FloatNumbering}), for a node a rewrite added the position of the node it rewrote, named by {@code rewriteOf}
 	 * (null for the float model's own nodes).
