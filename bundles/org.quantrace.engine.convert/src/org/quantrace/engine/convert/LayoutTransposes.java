@@ -20,7 +20,9 @@ import org.quantrace.engine.onnx.Tensor;
  * <li>a Transpose read only by a chain of elementwise ops that ends in a Transpose undoing it moves past the chain and the
  * two are removed: unary ops and Clip with constant bounds as they are, Add/Mul/Sub/Div with a constant operand (stored in the
  * other layout, so that a per-channel [C] over NHWC becomes [C, 1, 1] over NCHW), and Add/Mul/Sub/Div of two tensors each
- * written by a Transpose of the same perm read only there (one Transpose after the op instead of two before it).</li>
+ * written by a Transpose of the same perm read only there (one Transpose after the op instead of two before it), and a Pad
+ * whose pads are constant (attribute or input; its pads permuted onto the other layout: tf2onnx's ZeroPadding2D in NHWC
+ * between a Conv's Transpose pair).</li>
  * </ul>
  * A Transpose is moved only when the move ends in such a pair, so a model whose Transposes do not cancel is left as it is.
  * Afterwards a BatchNormalization that sat between the two Transposes of a pair reads its layer directly and is folded
@@ -42,6 +44,7 @@ final class LayoutTransposes {
 	private int moved;
 	private int merged;
 	private int stored;
+	private int padded;
 
 	private LayoutTransposes(Graph g) {
 		this.g = g;
@@ -71,7 +74,8 @@ final class LayoutTransposes {
 			if (l.moved > 0) {
 				parts.add(l.moved + (l.moved == 1 ? " move" : " moves") + " of a Transpose past an elementwise op"
 						+ (l.stored > 0 ? " (" + l.stored + (l.stored == 1 ? " constant operand" : " constant operands") + " stored in the other layout)" : "")
-						+ (l.merged > 0 ? ", " + l.merged + " of them two same-perm Transposes into one after the op" : ""));
+						+ (l.merged > 0 ? ", " + l.merged + " of them two same-perm Transposes into one after the op" : "")
+						+ (l.padded > 0 ? ", " + l.padded + " of them past a Pad (its pads permuted)" : ""));
 			}
 			rewrites.add(new Rewrite(Rewrite.LAYOUT, l.pairs.size() + (l.pairs.size() == 1 ? " pair" : " pairs")
 					+ " of Transposes that undo each other removed (" + String.join("; ", l.pairs.subList(0, Math.min(8, l.pairs.size())))
@@ -131,7 +135,10 @@ final class LayoutTransposes {
 		String via = t.output(0);
 		for (Node c : chain) {
 			int k = c.inputs().indexOf(via);
-			if (BINARY.contains(c.opType())) {
+			if (c.opType().equals("Pad")) {
+				permutePads(c, p);
+				padded++;
+			} else if (BINARY.contains(c.opType())) {
 				String other = c.input(1 - k);
 				Tensor constant = g.constant(other);
 				if (constant != null) {
@@ -178,6 +185,9 @@ final class LayoutTransposes {
 		if (UNARY.contains(c.opType())) {
 			return c.inputs().size() == 1;
 		}
+		if (c.opType().equals("Pad")) {
+			return k == 0 && c.inputs().size() <= 3 && pads(c) != null && pads(c).length == 2 * p.length;
+		}
 		if (c.opType().equals("Clip")) {
 			return k == 0 && c.inputs().subList(1, c.inputs().size()).stream().allMatch(i -> i.isEmpty() || scalar(g.constant(i)));
 		}
@@ -199,6 +209,42 @@ final class LayoutTransposes {
 		taken.add(name);
 		g.putInitializer(MatrixProducts.untransposed(c, perm, name));
 		return name;
+	}
+
+	/** The Pad's pads, from its attribute (opset <= 10) or its constant int64 input; null when they are computed. */
+	private long[] pads(Node pad) {
+		if (pad.inputs().size() < 2 || pad.input(1).isEmpty()) {
+			List<Long> a = pad.intsAttribute("pads");
+			return a.isEmpty() ? null : a.stream().mapToLong(Long::longValue).toArray();
+		}
+		Tensor t = g.constant(pad.input(1));
+		return t == null || t.dataType() != DataType.INT64 ? null : t.toLongArray();
+	}
+
+	/**
+	 * Pads {@code pad}'s input instead of its Transpose by {@code perm}: the Transpose's axis i is its input's axis perm[i],
+	 * so the begin and end pads of axis i move to axis perm[i].
+	 */
+	private void permutePads(Node pad, int[] perm) {
+		long[] pads = pads(pad);
+		int r = perm.length;
+		long[] moved = new long[2 * r];
+		for (int i = 0; i < r; i++) {
+			moved[perm[i]] = pads[i];
+			moved[r + perm[i]] = pads[r + i];
+		}
+		if (pad.inputs().size() < 2 || pad.input(1).isEmpty()) {
+			pad.setIntsAttribute("pads", Arrays.stream(moved).boxed().toList());
+			return;
+		}
+		String old = pad.input(1);
+		String name = g.uniqueName(old + "_untransposed", taken);
+		taken.add(name);
+		g.putInitializer(Tensor.ofLongs(name, new long[] { 2 * r }, moved));
+		pad.setInput(1, name);
+		if (g.initializer(old) != null && g.consumers(old).isEmpty() && !g.isOutput(old)) {
+			g.removeInitializer(old);
+		}
 	}
 
 	private static boolean isTranspose(Node n) {
