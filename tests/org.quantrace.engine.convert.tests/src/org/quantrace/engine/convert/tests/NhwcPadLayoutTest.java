@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.quantrace.engine.convert.FreezeOptions;
@@ -25,6 +26,7 @@ import org.quantrace.engine.runtime.NdArray;
 import com.google.protobuf.ByteString;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
 
 /**
  * tf2onnx's ZeroPadding2D before a stride-2 Conv (make_exporters30.py tf9cls/tf11cls): Conv, Transpose(0,2,3,1), a Pad in
@@ -65,6 +67,38 @@ class NhwcPadLayoutTest {
 		NdArray x = random(2, 6, 6, 3);
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("1 of them past a Pad (its pads permuted)")), r.rewrites().toString());
+	}
+
+	/**
+	 * tf9cls's second block: the channels split in NHWC (axis -1, uneven pieces), an activation on each, concatenated on the
+	 * same axis, padded, back to NCHW. The Transpose moves past the Split, both branches and the Concat (axis 3 becomes 1); it
+ * failed without it: the pair stayed.
+	 */
+	@Test
+	void aTransposePairAroundAnNhwcSplitAndConcatCancels() {
+		Tiny t = new Tiny(6, 6, 3);
+		Random rnd = new Random(12);
+		AttributeProto toNchw = intsAttr("perm", 0, 3, 1, 2);
+		AttributeProto toNhwc = intsAttr("perm", 0, 2, 3, 1);
+		String c1 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of("x"), toNchw), t.floats(new long[] { 4, 3, 3, 3 }, uniform(rnd, 108))),
+				intsAttr("pads", 1, 1, 1, 1))), toNhwc);
+		t.g.addNode(NodeProto.newBuilder().setOpType("Split").setName("split").addInput(c1).addInput(t.longs(new long[] { 1, 3 }))
+				.addAllOutput(List.of("piece0", "piece1")).addAttribute(intAttr("axis", -1)));
+		String concat = t.node("Concat", List.of(t.node("Relu", "piece0"), t.node("Sigmoid", "piece1")), intAttr("axis", -1));
+		String padded = t.node("Pad", List.of(concat, t.longs(new long[] { 0, 1, 2, 0, 0, 2, 1, 0 })));
+		String c2 = t.node("Conv", List.of(t.node("Transpose", List.of(padded), toNchw), t.floats(new long[] { 4, 1, 3, 3 }, uniform(rnd, 36))),
+				intAttr("group", 4), intsAttr("strides", 2, 2));
+		OnnxModel model = t.model(t.node("Transpose", List.of(c2), toNhwc));
+		assertEquals(4, transposes(model));
+
+		FreezeResult r = Freezer.freeze(model, "tf_nhwc_split", FreezeOptions.defaults(), null);
+
+		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
+		// in NCHW the Split of the Conv's channels then becomes one Conv per piece (ConvAcrossChannels)
+		assertEquals(List.of("Transpose", "Conv", "Conv", "Relu", "Sigmoid", "Concat", "Pad", "Conv", "Transpose"), ops);
+		NdArray x = random(2, 6, 6, 3);
+		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
+		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("1 of them past a Split and the Concat of its pieces")), r.rewrites().toString());
 	}
 
 	private static long transposes(OnnxModel m) {

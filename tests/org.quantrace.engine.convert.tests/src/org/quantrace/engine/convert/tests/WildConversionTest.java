@@ -884,7 +884,7 @@ class WildConversionTest {
 
 	/** A graph with one float input x [N, ...] and one float output of unknown shape, built node by node. */
 	static final class Tiny {
-		private final GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
+		final GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
 		private int names;
 
 		/** Input x of shape [N, sample...], each dimension a number or a symbol. */
