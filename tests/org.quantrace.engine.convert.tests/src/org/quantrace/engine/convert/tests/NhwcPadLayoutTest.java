@@ -37,15 +37,15 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  */
 class NhwcPadLayoutTest {
 
+	private static final AttributeProto TO_NCHW = intsAttr("perm", 0, 3, 1, 2);
+	private static final AttributeProto TO_NHWC = intsAttr("perm", 0, 2, 3, 1);
+
 	@ParameterizedTest
 	@ValueSource(ints = { 10, 13 })
 	void aTransposePairAroundAnNhwcPadCancels(int opset) {
 		Tiny t = new Tiny(6, 6, 3);
 		Random rnd = new Random(11);
-		AttributeProto toNchw = intsAttr("perm", 0, 3, 1, 2);
-		AttributeProto toNhwc = intsAttr("perm", 0, 2, 3, 1);
-		String c1 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of("x"), toNchw), t.floats(new long[] { 4, 3, 3, 3 }, uniform(rnd, 108))),
-				intsAttr("pads", 1, 1, 1, 1))), toNhwc);
+		String c1 = nhwcConv(t, rnd);
 		long[] nhwcPads = { 0, 1, 2, 0, 0, 2, 1, 0 }; // H begins 1 and ends 2, W begins 2 and ends 1
 		String padded;
 		if (opset < 11) {
@@ -54,9 +54,9 @@ class NhwcPadLayoutTest {
 		} else {
 			padded = t.node("Pad", List.of(c1, t.longs(nhwcPads), t.floats(new long[0], 0.5f)));
 		}
-		String c2 = t.node("Conv", List.of(t.node("Transpose", List.of(padded), toNchw), t.floats(new long[] { 4, 1, 3, 3 }, uniform(rnd, 36))),
+		String c2 = t.node("Conv", List.of(t.node("Transpose", List.of(padded), TO_NCHW), t.floats(new long[] { 4, 1, 3, 3 }, uniform(rnd, 36))),
 				intAttr("group", 4), intsAttr("strides", 2, 2));
-		OnnxModel model = t.model(t.node("Transpose", List.of(c2), toNhwc), opset);
+		OnnxModel model = t.model(t.node("Transpose", List.of(c2), TO_NHWC), opset);
 		assertEquals(4, transposes(model));
 
 		FreezeResult r = Freezer.freeze(model, "tf_nhwc_pad" + opset, FreezeOptions.defaults(), null);
@@ -78,17 +78,14 @@ class NhwcPadLayoutTest {
 	void aTransposePairAroundAnNhwcSplitAndConcatCancels() {
 		Tiny t = new Tiny(6, 6, 3);
 		Random rnd = new Random(12);
-		AttributeProto toNchw = intsAttr("perm", 0, 3, 1, 2);
-		AttributeProto toNhwc = intsAttr("perm", 0, 2, 3, 1);
-		String c1 = t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of("x"), toNchw), t.floats(new long[] { 4, 3, 3, 3 }, uniform(rnd, 108))),
-				intsAttr("pads", 1, 1, 1, 1))), toNhwc);
+		String c1 = nhwcConv(t, rnd);
 		t.g.addNode(NodeProto.newBuilder().setOpType("Split").setName("split").addInput(c1).addInput(t.longs(new long[] { 1, 3 }))
 				.addAllOutput(List.of("piece0", "piece1")).addAttribute(intAttr("axis", -1)));
 		String concat = t.node("Concat", List.of(t.node("Relu", "piece0"), t.node("Sigmoid", "piece1")), intAttr("axis", -1));
 		String padded = t.node("Pad", List.of(concat, t.longs(new long[] { 0, 1, 2, 0, 0, 2, 1, 0 })));
-		String c2 = t.node("Conv", List.of(t.node("Transpose", List.of(padded), toNchw), t.floats(new long[] { 4, 1, 3, 3 }, uniform(rnd, 36))),
+		String c2 = t.node("Conv", List.of(t.node("Transpose", List.of(padded), TO_NCHW), t.floats(new long[] { 4, 1, 3, 3 }, uniform(rnd, 36))),
 				intAttr("group", 4), intsAttr("strides", 2, 2));
-		OnnxModel model = t.model(t.node("Transpose", List.of(c2), toNhwc));
+		OnnxModel model = t.model(t.node("Transpose", List.of(c2), TO_NHWC));
 		assertEquals(4, transposes(model));
 
 		FreezeResult r = Freezer.freeze(model, "tf_nhwc_split", FreezeOptions.defaults(), null);
@@ -99,6 +96,12 @@ class NhwcPadLayoutTest {
 		NdArray x = random(2, 6, 6, 3);
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("1 of them past a Split and the Concat of its pieces")), r.rewrites().toString());
+	}
+
+	/** tf2onnx's NHWC Conv: x to NCHW, a 3x3 Conv 3 -> 4, back to NHWC. */
+	private static String nhwcConv(Tiny t, Random rnd) {
+		return t.node("Transpose", List.of(t.node("Conv", List.of(t.node("Transpose", List.of("x"), TO_NCHW), t.floats(new long[] { 4, 3, 3, 3 }, uniform(rnd, 108))),
+				intsAttr("pads", 1, 1, 1, 1))), TO_NHWC);
 	}
 
 	private static long transposes(OnnxModel m) {
