@@ -2,8 +2,10 @@ package org.quantrace.engine.convert;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.quantrace.engine.onnx.DataType;
@@ -20,7 +22,9 @@ import org.quantrace.engine.onnx.Tensor;
  * <li>a Transpose read only by a chain of elementwise ops that ends in a Transpose undoing it moves past the chain and the
  * two are removed: unary ops and Clip with constant bounds as they are, Add/Mul/Sub/Div with a constant operand (stored in the
  * other layout, so that a per-channel [C] over NHWC becomes [C, 1, 1] over NCHW), and Add/Mul/Sub/Div of two tensors each
- * written by a Transpose of the same perm read only there (one Transpose after the op instead of two before it).</li>
+ * written by a Transpose of the same perm read only there (one Transpose after the op instead of two before it), and a Pad
+ * whose pads are constant (attribute or input; its pads permuted onto the other layout: tf2onnx's ZeroPadding2D in NHWC
+ * between a Conv's Transpose pair).</li>
  * </ul>
  * A Transpose is moved only when the move ends in such a pair, so a model whose Transposes do not cancel is left as it is.
  * Afterwards a BatchNormalization that sat between the two Transposes of a pair reads its layer directly and is folded
@@ -42,6 +46,8 @@ final class LayoutTransposes {
 	private int moved;
 	private int merged;
 	private int stored;
+	private int padded;
+	private int split;
 
 	private LayoutTransposes(Graph g) {
 		this.g = g;
@@ -71,7 +77,9 @@ final class LayoutTransposes {
 			if (l.moved > 0) {
 				parts.add(l.moved + (l.moved == 1 ? " move" : " moves") + " of a Transpose past an elementwise op"
 						+ (l.stored > 0 ? " (" + l.stored + (l.stored == 1 ? " constant operand" : " constant operands") + " stored in the other layout)" : "")
-						+ (l.merged > 0 ? ", " + l.merged + " of them two same-perm Transposes into one after the op" : ""));
+						+ (l.merged > 0 ? ", " + l.merged + " of them two same-perm Transposes into one after the op" : "")
+						+ (l.padded > 0 ? ", " + l.padded + " of them past a Pad (its pads permuted)" : "")
+						+ (l.split > 0 ? ", " + l.split + " of them past a Split and the Concat of its pieces (their axis permuted)" : ""));
 			}
 			rewrites.add(new Rewrite(Rewrite.LAYOUT, l.pairs.size() + (l.pairs.size() == 1 ? " pair" : " pairs")
 					+ " of Transposes that undo each other removed (" + String.join("; ", l.pairs.subList(0, Math.min(8, l.pairs.size())))
@@ -120,6 +128,8 @@ final class LayoutTransposes {
 			} else if (movable(c, cur, p)) {
 				chain.add(c);
 				cur = c.output(0);
+			} else if (c.opType().equals("Split") && c.inputs().indexOf(cur) == 0 && (cur = splitToConcat(c, p, chain)) != null) {
+				split++;
 			} else {
 				return false;
 			}
@@ -127,11 +137,17 @@ final class LayoutTransposes {
 		if (end == null) {
 			return false;
 		}
-		String in = t.input(0);
-		String via = t.output(0);
+		// each tensor the chain read in the transposed layout -> the same values in the untransposed layout
+		Map<String, String> untransposedOf = new HashMap<>();
+		untransposedOf.put(t.output(0), t.input(0));
 		for (Node c : chain) {
-			int k = c.inputs().indexOf(via);
-			if (BINARY.contains(c.opType())) {
+			int k = firstIndexIn(c.inputs(), untransposedOf);
+			if (c.opType().equals("Pad")) {
+				permutePads(c, p);
+				padded++;
+			} else if (c.opType().equals("Split") || c.opType().equals("Concat")) {
+				c.setIntAttribute("axis", p[axis(c, p.length)]);
+			} else if (BINARY.contains(c.opType())) {
 				String other = c.input(1 - k);
 				Tensor constant = g.constant(other);
 				if (constant != null) {
@@ -148,16 +164,22 @@ final class LayoutTransposes {
 					merged++;
 				}
 			}
-			c.setInput(k, in);
-			String out = c.output(0);
-			String untransposed = g.uniqueName(out + "_untransposed", taken);
-			taken.add(untransposed);
-			c.setOutput(0, untransposed);
+			for (int i = 0; i < c.inputs().size(); i++) {
+				if (untransposedOf.containsKey(c.input(i))) {
+					c.setInput(i, untransposedOf.get(c.input(i)));
+				}
+			}
 			// the op's readers read what Transpose(untransposed) would write; the chain's next op is rewired the same way
-			in = untransposed;
-			via = out;
+			for (int o = 0; o < c.outputs().size(); o++) {
+				String out = c.output(o);
+				String untransposed = g.uniqueName(out + "_untransposed", taken);
+				taken.add(untransposed);
+				c.setOutput(o, untransposed);
+				untransposedOf.put(out, untransposed);
+			}
 			moved++;
 		}
+		String in = untransposedOf.get(end.input(0));
 		// end reads Transpose(in) by the perm p and undoes it: end's readers read in
 		GraphCleanup.rewire(g, end.output(0), in);
 		g.nodes().remove(end);
@@ -169,6 +191,65 @@ final class LayoutTransposes {
 		return true;
 	}
 
+	/**
+	 * A Split whose outputs each reach, through movable ops read only once, one Concat that reads exactly them (tf2onnx's
+	 * Split of the channels, an activation per piece, Concat): adds the Split, the branches' ops and the Concat to
+	 * {@code chain} and returns the Concat's output; null (chain unchanged) otherwise.
+	 */
+	private String splitToConcat(Node split, int[] p, List<Node> chain) {
+		if (split.inputs().size() > 2 || (split.inputs().size() == 2 && !split.input(1).isEmpty() && g.constant(split.input(1)) == null)) {
+			return null;
+		}
+		List<Node> branches = new ArrayList<>();
+		List<String> ends = new ArrayList<>();
+		Node concat = null;
+		for (String cur : split.outputs()) {
+			for (int i = 0; i <= MAX_CHAIN; i++) {
+				List<Node> readers = g.consumers(cur);
+				if (g.isOutput(cur) || readers.size() != 1 || !readers.get(0).isStandard()) {
+					return null;
+				}
+				Node c = readers.get(0);
+				if (c.opType().equals("Concat")) {
+					if (concat != null && concat != c) {
+						return null;
+					}
+					concat = c;
+					ends.add(cur);
+					break;
+				}
+				if (!movable(c, cur, p) || c.opType().equals("Pad")) {
+					return null;
+				}
+				branches.add(c);
+				cur = c.output(0);
+			}
+		}
+		if (concat == null || !new HashSet<>(concat.inputs()).equals(new HashSet<>(ends)) || concat.inputs().size() != ends.size()
+				|| axis(split, p.length) != axis(concat, p.length)) {
+			return null;
+		}
+		chain.add(split);
+		chain.addAll(branches);
+		chain.add(concat);
+		return concat.output(0);
+	}
+
+	/** The Split's or Concat's axis, non-negative. */
+	private static int axis(Node n, int rank) {
+		int a = (int) n.intAttribute("axis", 0);
+		return a < 0 ? a + rank : a;
+	}
+
+	private static int firstIndexIn(List<String> inputs, Map<String, String> names) {
+		for (int i = 0; i < inputs.size(); i++) {
+			if (names.containsKey(inputs.get(i))) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
 	/** Whether a Transpose by {@code p} writing {@code via} can move past {@code c}, {@code via}'s only reader. */
 	private boolean movable(Node c, String via, int[] p) {
 		if (c.outputs().size() != 1) {
@@ -177,6 +258,9 @@ final class LayoutTransposes {
 		int k = c.inputs().indexOf(via);
 		if (UNARY.contains(c.opType())) {
 			return c.inputs().size() == 1;
+		}
+		if (c.opType().equals("Pad")) {
+			return k == 0 && c.inputs().size() <= 3 && pads(c) != null && pads(c).length == 2 * p.length;
 		}
 		if (c.opType().equals("Clip")) {
 			return k == 0 && c.inputs().subList(1, c.inputs().size()).stream().allMatch(i -> i.isEmpty() || scalar(g.constant(i)));
@@ -199,6 +283,42 @@ final class LayoutTransposes {
 		taken.add(name);
 		g.putInitializer(MatrixProducts.untransposed(c, perm, name));
 		return name;
+	}
+
+	/** The Pad's pads, from its attribute (opset <= 10) or its constant int64 input; null when they are computed. */
+	private long[] pads(Node pad) {
+		if (pad.inputs().size() < 2 || pad.input(1).isEmpty()) {
+			List<Long> a = pad.intsAttribute("pads");
+			return a.isEmpty() ? null : a.stream().mapToLong(Long::longValue).toArray();
+		}
+		Tensor t = g.constant(pad.input(1));
+		return t == null || t.dataType() != DataType.INT64 ? null : t.toLongArray();
+	}
+
+	/**
+	 * Pads {@code pad}'s input instead of its Transpose by {@code perm}: the Transpose's axis i is its input's axis perm[i],
+	 * so the begin and end pads of axis i move to axis perm[i].
+	 */
+	private void permutePads(Node pad, int[] perm) {
+		long[] pads = pads(pad);
+		int r = perm.length;
+		long[] moved = new long[2 * r];
+		for (int i = 0; i < r; i++) {
+			moved[perm[i]] = pads[i];
+			moved[r + perm[i]] = pads[r + i];
+		}
+		if (pad.inputs().size() < 2 || pad.input(1).isEmpty()) {
+			pad.setIntsAttribute("pads", Arrays.stream(moved).boxed().toList());
+			return;
+		}
+		String old = pad.input(1);
+		String name = g.uniqueName(old + "_untransposed", taken);
+		taken.add(name);
+		g.putInitializer(Tensor.ofLongs(name, new long[] { 2 * r }, moved));
+		pad.setInput(1, name);
+		if (g.initializer(old) != null && g.consumers(old).isEmpty() && !g.isOutput(old)) {
+			g.removeInitializer(old);
+		}
 	}
 
 	private static boolean isTranspose(Node n) {

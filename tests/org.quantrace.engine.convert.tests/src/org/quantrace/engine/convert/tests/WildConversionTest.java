@@ -884,7 +884,7 @@ class WildConversionTest {
 
 	/** A graph with one float input x [N, ...] and one float output of unknown shape, built node by node. */
 	static final class Tiny {
-		private final GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
+		final GraphProto.Builder g = GraphProto.newBuilder().setName("tiny");
 		private int names;
 
 		/** Input x of shape [N, sample...], each dimension a number or a symbol. */
@@ -974,10 +974,14 @@ class WildConversionTest {
 		}
 
 		OnnxModel model(String output) {
+			return model(output, 13);
+		}
+
+		OnnxModel model(String output, int opset) {
 			g.addOutput(ValueInfoProto.newBuilder().setName(output)
 					.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
 			return OnnxModel.of(ModelProto.newBuilder().setIrVersion(8).setProducerName("tiny")
-					.addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(g).build());
+					.addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(opset)).setGraph(g).build());
 		}
 
 		private static ValueInfoProto value(String name, TensorShapeProto.Builder shape) {
