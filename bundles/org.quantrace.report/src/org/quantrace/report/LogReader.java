@@ -82,7 +82,7 @@ public final class LogReader {
 		ReportFiles.init();
 		return switch (format) {
 		case "md" -> new String(bytes, StandardCharsets.UTF_8).replace("*", "");
-		case "html" -> new String(bytes, StandardCharsets.UTF_8).replaceAll("<[^>]*>", " ").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
+		case "html" -> decoded(new String(bytes, StandardCharsets.UTF_8).replaceAll("<[^>]*>", " "));
 		case "docx" -> {
 			try (org.apache.poi.xwpf.usermodel.XWPFDocument d = new org.apache.poi.xwpf.usermodel.XWPFDocument(new java.io.ByteArrayInputStream(bytes));
 					org.apache.poi.xwpf.extractor.XWPFWordExtractor x = new org.apache.poi.xwpf.extractor.XWPFWordExtractor(d)) {
@@ -218,9 +218,12 @@ public final class LogReader {
 	/** A cell's text: a line per {@code <div>} or {@code <br/>}, tags removed, entities decoded. */
 	private static String htmlText(String html) {
 		String lines = html.replaceAll("<br\\s*/?>", "\n").replaceAll("</div>\\s*<div[^>]*>", "\n").replaceAll("<[^>]*>", "");
-		String decoded = lines.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&nbsp;", " ")
-				.replace("&amp;", "&");
-		return String.join("\n", decoded.lines().map(String::strip).toList()).strip();
+		return String.join("\n", decoded(lines).lines().map(String::strip).toList()).strip();
+	}
+
+	/** HTML's text with the entities the report writes decoded (a node name with a quote is {@code &quot;} in the file). */
+	private static String decoded(String text) {
+		return text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&nbsp;", " ").replace("&amp;", "&");
 	}
 
 	// ------------------------------------------------------------------ DOCX

@@ -30,7 +30,7 @@ final class RequantizedTensors {
 		}
 		String where = APPENDIX + f.record.getScheme() + ", the note on ";
 		for (ModelFacts.Io o : f.model.outputs()) {
-			held(log, where + o.name(), appendix, o.name(), true, outputNote(f.model, o.name()));
+			held(log, where + o.name(), appendix, o.name(), true, outputNote(f.model, f.input, o.name()));
 		}
 		for (ModelFacts.Io i : f.model.inputs()) {
 			held(log, where + i.name(), appendix, i.name(), false, inputNote(f.model, i.name()));
@@ -54,15 +54,20 @@ final class RequantizedTensors {
 		}
 	}
 
-	/** The note the file gives for output {@code name}: null when no QuantizeLinear requantizes another's codes into it. */
-	static String outputNote(ModelFacts m, String name) {
+	/**
+	 * The note the file gives for output {@code name}: null when no QuantizeLinear requantizes another's codes into it. The layer
+	 * it names is the one that writes {@code name} in {@code input}, the model quantized (the activation row's node), where it
+	 * does: a Clip the quantizer removed at an integer output is named, not the layer before it that now writes the codes.
+	 */
+	static String outputNote(ModelFacts m, ModelFacts input, String name) {
 		NodeProto out = m.producer(name);
 		NodeProto dq = out == null || !quantize(out) ? null : m.producer(out.getInput(0));
 		NodeProto in = dq == null || !dq.getOpType().equals("DequantizeLinear") ? null : m.producer(dq.getInput(0));
 		NodeProto layer = in == null || !quantize(in) ? null : m.producer(in.getInput(0));
 		Codes c = layer == null ? null : Codes.of(m, in, out);
+		NodeProto writer = input == null ? null : input.producer(name);
 		return c == null ? null
-				: name + " has 2 rows: one tensor quantized twice; the model's output is " + c.to + ": " + layer.getName() + " writes " + c.from
+				: name + " has 2 rows: one tensor quantized twice; the model's output is " + c.to + ": " + (writer != null ? writer : layer).getName() + " writes " + c.from
 						+ " codes (the activation row, z = " + c.zFrom + "), which the model requantizes to " + c.to + " codes (the output row, z = " + c.zTo + ")"
 						+ c.shift() + ".";
 	}
