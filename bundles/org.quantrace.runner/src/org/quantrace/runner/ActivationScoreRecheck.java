@@ -33,6 +33,8 @@ import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.PruningRecord;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.RunSummary;
+import org.quantrace.runner.verify.ChannelRanking;
+import org.quantrace.runner.verify.ChannelRanking.Space;
 import org.quantrace.runner.verify.Mismatch;
 
 /**
@@ -53,10 +55,6 @@ final class ActivationScoreRecheck {
 	/** The run's chunk (engine.data ChannelMeans): the hash of several inputs depends on it. */
 	private static final int CHUNK = 16;
 	private static final Pattern SCORED_ON = Pattern.compile("(\\d+) samples of dataset '(.*)' \\(SHA-256 of the float32 inputs fed: ([0-9a-f]{64})\\)");
-
-	/** A space as the record states it: its layers (the key's order) and each channel's score. */
-	private record Stated(List<String> layers, double[] scores) {
-	}
 
 	private ActivationScoreRecheck() {
 	}
@@ -93,7 +91,7 @@ final class ActivationScoreRecheck {
 			List<Mismatch> found, List<String> notes) {
 		String scoredOn = p.getAdditionalConfiguration().stream().filter(x -> x.getKey().equals(PruningRecords.SCORED_ON)).map(Parameter::getValue).findFirst()
 				.orElse("");
-		List<Stated> spaces = stated(p, at, found);
+		List<Space> spaces = stated(p, at, found);
 		if (spaces.isEmpty() && scoredOn.isEmpty()) { // no layer could lose channels (every one excluded or refused): nothing was scored
 			notes.add(at + ": no channel space scored, none measured");
 			return;
@@ -110,7 +108,7 @@ final class ActivationScoreRecheck {
 			return;
 		}
 		OnnxModel source = OnnxModel.load(file);
-		List<ChannelReaders.Space> readers = spaces.stream().map(s -> ChannelReaders.of(source.graph(), s.layers())).toList();
+		List<ChannelReaders.Space> readers = spaces.stream().map(s -> ChannelReaders.of(source.graph(), layers(s))).toList();
 		Set<String> tensors = new LinkedHashSet<>();
 		readers.forEach(r -> tensors.addAll(r.tensors()));
 		Map<String, double[]> sums = new HashMap<>();
@@ -145,12 +143,12 @@ final class ActivationScoreRecheck {
 	}
 
 	/** The space's scores from the sums, against the record's; returns the largest relative difference. */
-	private static double compare(Stated s, ChannelReaders.Space r, Map<String, double[]> sums, Map<String, Long> counts, String at, List<Mismatch> found) {
+	private static double compare(Space s, ChannelReaders.Space r, Map<String, double[]> sums, Map<String, Long> counts, String at, List<Mismatch> found) {
 		double[] score = new double[s.scores().length];
 		for (String t : r.tensors()) {
 			double[] sum = sums.get(t);
 			if (sum == null || sum.length != score.length) {
-				found.add(new Mismatch(DOCUMENT, at + " " + PruningRecords.CHANNEL_SCORES + String.join(", ", s.layers()), score.length + " channels",
+				found.add(new Mismatch(DOCUMENT, at + " " + PruningRecords.CHANNEL_SCORES + s.layers(), score.length + " channels",
 						"'" + t + "' read by the space's readers holds " + (sum == null ? "none" : sum.length)));
 				return 0;
 			}
@@ -174,7 +172,7 @@ final class ActivationScoreRecheck {
 			}
 		}
 		if (differ > 0) {
-			found.add(new Mismatch(DOCUMENT, at + " " + PruningRecords.CHANNEL_SCORES + String.join(", ", s.layers()) + " channel " + first,
+			found.add(new Mismatch(DOCUMENT, at + " " + PruningRecords.CHANNEL_SCORES + s.layers() + " channel " + first,
 					"score " + s.scores()[first], String.format(Locale.ROOT, "%.6g (mean |activation| over %s measured again; %d of %d channels differ by more than a"
 							+ " relative %.0e)", score[first], String.join(", ", r.tensors()), differ, score.length, TOLERANCE)));
 		}
@@ -198,25 +196,25 @@ final class ActivationScoreRecheck {
 		return data;
 	}
 
-	/** The spaces the record states, in its order. */
-	private static List<Stated> stated(PruningRecord p, String at, List<Mismatch> found) {
-		List<Stated> spaces = new ArrayList<>();
+	/** The spaces the record states, in its order, read as plain verify's {@link ChannelRanking} reads them. */
+	private static List<Space> stated(PruningRecord p, String at, List<Mismatch> found) {
+		List<Space> spaces = new ArrayList<>();
 		for (Parameter x : p.getAdditionalConfiguration()) {
 			if (x.getKey().startsWith(PruningRecords.CHANNEL_SCORES)) {
-				String[] v = x.getValue().split("; scores", 2);
-				try {
-					String[] s = v.length < 2 || v[1].isBlank() ? new String[0] : v[1].trim().split(" ");
-					double[] scores = new double[s.length];
-					for (int i = 0; i < s.length; i++) {
-						scores[i] = Double.parseDouble(s[i]);
-					}
-					spaces.add(new Stated(List.of(x.getKey().substring(PruningRecords.CHANNEL_SCORES.length()).split(", ")), scores));
-				} catch (NumberFormatException e) {
+				Space s = ChannelRanking.parse(x.getKey().substring(PruningRecords.CHANNEL_SCORES.length()), x.getValue());
+				if (s == null) {
 					found.add(new Mismatch(DOCUMENT, at + " " + x.getKey(), x.getValue(), "not 'removed C ...; scores S ...'"));
+				} else {
+					spaces.add(s);
 				}
 			}
 		}
 		return spaces;
+	}
+
+	/** The space's layers, in the record key's order. */
+	private static List<String> layers(Space s) {
+		return List.of(s.layers().split(", "));
 	}
 
 	/** The model the pruning read: the one the pruned model is derived from. */

@@ -22,14 +22,15 @@ import org.quantrace.model.trace.PruningRecord;
  * so that a record whose scores or removals were edited, or an engine that ranked otherwise, is named. A space's removed count
  * is also held against its layers' removedChannels, which TraceStages holds against the files.
  */
-final class ChannelRanking {
+public final class ChannelRanking {
 
 	/** The key the runner's PruningRecords writes each space's scores under (its one owner). */
 	static final String KEY = org.quantrace.runner.PruningRecords.CHANNEL_SCORES;
 	/** The key of a per-layer target, then the recipe's layer pattern (PruningRecords.settings writes it). */
 	private static final String LAYER_TARGET = org.quantrace.runner.PruningRecords.LAYER_TARGET;
 
-	record Space(String layers, BitSet removed, double[] scores) {
+	/** A channel space as the record states it: its layers (", " between them), the channels removed, each channel's score. */
+	public record Space(String layers, BitSet removed, double[] scores) {
 		int kept() {
 			return scores.length - removed.cardinality();
 		}
@@ -181,7 +182,7 @@ final class ChannelRanking {
 	}
 
 	/** A space's record ("removed C ...; scores S ..." of LAYERS), or null when it is not one. */
-	static Space parse(String layers, String value) {
+	public static Space parse(String layers, String value) {
 		String[] parts = value.split("; scores", 2);
 		if (parts.length != 2 || !parts[0].startsWith("removed")) {
 			return null;
