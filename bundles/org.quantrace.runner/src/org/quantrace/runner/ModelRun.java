@@ -271,8 +271,25 @@ final class ModelRun {
 		}
 		schemes.put(scheme.name(), new Stage(scheme.name(), model, a, scheme, result, calibration));
 		if (spec.isQuantized() || pruning != null || factorization != null) {
-			trace.trace().getOptimizations().add(optimization(scheme, input.artifact(), a, result, calibration));
+			trace.trace().getOptimizations().add(optimization(scheme.name(), scheme, input.artifact(), a, result, calibration));
 		}
+	}
+
+	/**
+	 * A model the recipe prunes or factorizes and runs through no scheme (it declares none): the optimization is its float chain's
+	 * last stage, recorded as a scheme's would be (PhIMT0003 Table 1, the per-layer appendices, verify's checks of the stage) and
+	 * named by that stage ({@code pruned}, {@code factorized}: names the language keeps from schemes). Its input is the model the
+	 * first step read, its output the stage's file itself. Without it the pruned model lay in the folder and no record said how it
+	 * was made (prune10). The record is {@code schemes unquantized}'s, without the copy of the model that scheme writes.
+	 */
+	void recordFloatOptimization() {
+		if (pruning == null && factorization == null) {
+			return;
+		}
+		int steps = (pruning != null ? 1 : 0) + (factorization != null ? 1 : 0);
+		Stage read = floatStages.get(floatStages.size() - 1 - steps);
+		Stage made = floatModel();
+		trace.trace().getOptimizations().add(optimization(made.name(), null, read.artifact(), made.artifact(), null, null));
 	}
 
 	/** Replaces a scheme's model by a better one (accuracy recovery), under the same name, recorded as any scheme's. */
@@ -295,12 +312,13 @@ final class ModelRun {
 		return trace.trace().getOptimizations().stream().filter(o -> o.getId().equals(optimizationId(scheme))).findFirst().orElse(null);
 	}
 
-	private OptimizationRecord optimization(ResolvedScheme scheme, ModelArtifact input, ModelArtifact output, QuantizationResult result,
+	/** @param variant the scheme's name, or the float stage's of a recipe without schemes ({@link #recordFloatOptimization}) */
+	private OptimizationRecord optimization(String variant, ResolvedScheme scheme, ModelArtifact input, ModelArtifact output, QuantizationResult result,
 			DatasetRecord calibration) {
 		OptimizationRecord o = TraceAssembler.F.createOptimizationRecord();
-		o.setId(optimizationId(scheme.name()));
-		o.setName(m.getName() + " / " + scheme.name());
-		o.setScheme(scheme.name());
+		o.setId(optimizationId(variant));
+		o.setName(m.getName() + " / " + variant);
+		o.setScheme(variant);
 		o.setDate(date);
 		o.setResponsible(ctx.recipe().getResponsible());
 		o.setPhase(LifecyclePhase.INFERENCE_MANAGEMENT);

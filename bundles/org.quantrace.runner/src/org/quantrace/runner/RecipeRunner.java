@@ -215,6 +215,9 @@ public final class RecipeRunner {
 		ModelRun run = new ModelRun(ctx, m, options, out, trace);
 		run.runFloatChain(schemes.stream().anyMatch(s -> s.spec().isQuantized()));
 		trace.modelInputs(ctx, m, run.source());
+		if (schemes.isEmpty()) { // a recipe of no schemes: its pruning or factorization is still an optimization on record
+			run.recordFloatOptimization();
+		}
 		for (ResolvedScheme s : schemes) {
 			run.runScheme(s);
 		}

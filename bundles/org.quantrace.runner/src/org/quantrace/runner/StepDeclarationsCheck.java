@@ -28,6 +28,10 @@ import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.Parameter;
 import org.quantrace.model.trace.PruningRecord;
 import org.quantrace.model.trace.TraceModel;
+import org.quantrace.model.trace.ArtifactKind;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.report.RunSummary;
+import org.quantrace.runner.verify.FloatStages;
 import org.quantrace.runner.Verification.Problem;
 
 /**
@@ -60,6 +64,7 @@ final class StepDeclarationsCheck {
 			pruning(problems, recipe, "optimization " + o.getId() + " pruning ", o.getPruning());
 			factorization(problems, recipe, "optimization " + o.getId() + " factorization ", o.getFactorization());
 		}
+		floatOptimizations(problems, ctx, trace);
 		EvaluationStep e = recipe.getEvaluation();
 		for (EvaluationRecord r : trace.getEvaluations()) {
 			if (e == null) {
@@ -136,6 +141,60 @@ final class StepDeclarationsCheck {
 		List<String> rows = declared.getAdditionalConfiguration().stream().map(StepDeclarationsCheck::row).toList();
 		List<String> recorded = p.getAdditionalConfiguration().stream().map(StepDeclarationsCheck::row).limit(rows.size()).toList();
 		same(problems, at + "pattern and per-layer settings", recorded, rows);
+	}
+
+	/**
+	 * The optimization records no scheme makes: a recipe that prunes or factorizes and declares no scheme records, for each model
+	 * the trace holds, one of its float chain's last stage ({@link ModelRun#recordFloatOptimization}): named by that stage, from
+	 * the model the first step read to the stage's own file, no quantization. Struck out of a trace (every document made again),
+	 * the folder held a pruned model and no document said how it was made; a recipe with schemes records its steps in theirs, so
+	 * a record of no scheme there is one no run writes.
+	 */
+	private static void floatOptimizations(List<Problem> problems, RecipeContext ctx, TraceModel trace) {
+		Recipe recipe = ctx.recipe();
+		java.util.Set<String> schemes = new java.util.HashSet<>(ctx.schemes(java.util.Set.of()).stream().map(ResolvedScheme::name).toList());
+		ArtifactKind last = recipe.getFactorization() != null ? ArtifactKind.FACTORIZED : recipe.getPruning() != null ? ArtifactKind.PRUNED : null;
+		ArtifactKind first = recipe.getPruning() != null ? ArtifactKind.PRUNED : last;
+		boolean expected = schemes.isEmpty() && last != null;
+		for (String model : RunSummary.models(trace)) {
+			String id = expected ? ModelRun.optimizationId(recipe, model, last.getLiteral()) : null;
+			List<OptimizationRecord> own = trace.getOptimizations().stream()
+					.filter(o -> !schemes.contains(o.getScheme()) && o.getInput() != null && RunSummary.model(o.getInput()).equals(model)).toList();
+			for (OptimizationRecord o : own) {
+				if (!o.getId().equals(id)) {
+					problems.add(new Problem(Outputs.TRACE, "optimization " + o.getId() + ": recorded for no scheme of the recipe" + (expected
+							? ", where its " + last.getLiteral() + " model's record is " + id : schemes.isEmpty() ? ", which declares no prune or factorize step either"
+									: ": its steps are recorded in its schemes' records") + " (added after the run?)"));
+				}
+			}
+			if (!expected) {
+				continue;
+			}
+			OptimizationRecord o = own.stream().filter(x -> x.getId().equals(id)).findFirst().orElse(null);
+			ModelArtifact[] made = FloatStages.stage(trace, model, last);
+			ModelArtifact[] read = FloatStages.stage(trace, model, first);
+			if (o == null) {
+				problems.add(new Problem(Outputs.TRACE, "model " + model + ": no optimization record " + id + ", where the recipe " + (recipe.getPruning() != null
+						? "prunes" + (recipe.getFactorization() != null ? " and factorizes" : "") : "factorizes") + " it and declares no scheme: the folder holds "
+						+ (made == null ? "its " + last.getLiteral() + " model" : made[1].getPath()) + " and no record or document says how it was made"
+						+ " (struck out after the run?)"));
+				continue;
+			}
+			String at = "optimization " + o.getId() + " ";
+			same(problems, at + "variant", o.getScheme(), last.getLiteral());
+			same(problems, at + "responsible", o.getResponsible(), recipe.getResponsible());
+			same(problems, at + "quantization", o.getQuantization() == null ? "none" : "a quantization", "none");
+			linked(problems, at + "input model", o.getInput(), read == null ? null : read[0], "the model its first step read");
+			linked(problems, at + "output model", o.getOutput(), made == null ? null : made[1], "its " + last.getLiteral() + " model");
+		}
+	}
+
+	/** A record's model against the one the trace's derived-from links make it. */
+	private static void linked(List<Problem> problems, String what, ModelArtifact recorded, ModelArtifact linked, String which) {
+		if (recorded == null || recorded != linked) {
+			problems.add(new Problem(Outputs.TRACE, what + ": says " + (recorded == null ? "none" : recorded.getId()) + ", where " + which + " is "
+					+ (linked == null ? "none the trace links" : linked.getId()) + " (edited after the run?)"));
+		}
 	}
 
 	private static String row(Parameter p) {
