@@ -181,6 +181,9 @@ final class LayoutTransposes {
 			}
 			Node c = readers.get(0);
 			if (removesMovedAxes(c, cur, p)) {
+				if (chain.isEmpty() && !c.opType().equals("Squeeze") && g.producer(t.input(0)).filter(r -> r.opType().equals("Reshape")).isPresent()) {
+					return false; // a mean over an image's tokens (Reshape, Transpose, ReduceMean): the pattern step pools the image itself (Patterns#tokenMean)
+				}
 				Map<String, String> untransposedOf = moveBefore(t, p, chain);
 				permuteAxes(c, p);
 				c.setInput(0, untransposedOf.get(c.input(0)));
