@@ -226,7 +226,6 @@ public final class Freezer {
 			// nodes of the original (the BatchNorm is listed as removed), so only the original's nodes the merge took are listed
 			removed.addAll(ParallelConvs.merge(model.graph(), rewrites).stream().filter(original::contains).toList(), Removal.Reason.PARALLEL_CONVS);
 			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites), Removal.Reason.PATTERN_FUSED);
-			removed.addAll(PadIntoConv.fold(model.graph(), rewrites), Removal.Reason.PATTERN_FUSED);
 			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()), Removal.Reason.UNREAD);
 		}
 		if (options.targetOpset() > 0) {

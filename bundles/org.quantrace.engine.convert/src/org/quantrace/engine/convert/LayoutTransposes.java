@@ -189,7 +189,7 @@ final class LayoutTransposes {
 				c.setInput(0, untransposedOf.get(c.input(0)));
 				g.nodes().remove(t);
 				removed.add(ConstantFolder.label(t));
-				sunk.add("'" + ConstantFolder.label(t) + "' past " + chain.size() + (chain.size() == 1 ? " op" : " ops") + " to '" + ConstantFolder.label(c) + "'");
+				sunk.add("'" + ConstantFolder.label(t) + "' to '" + ConstantFolder.label(c) + "'");
 				return true;
 			}
 			if (!movable(c, cur, p)) {

@@ -74,8 +74,8 @@ class NarrowStageTest {
 	/**
 	 * tf2onnx's NHWC input (make_exporters30.py tf9cls): x [N, 8, 8, 1] → Transpose(0,3,1,2) → the stem 1 → 16 → Clip (Relu6)
 	 * → depthwise 16 → Clip → 1x1 16 → 16 → Clip, then a wider Conv. The stage was not found behind the Transpose, so it ran as
-	 * the one-input-channel QLinearConv and narrow QLinearConvs (tf9cls fiq-int8 1.17-1.29x the original fp32's CPU time); as
-	 * the float island MobileNets have, 0.67-0.79x (one thread, batch 64).
+	 * the one-input-channel QLinearConv and narrow QLinearConvs (tf9cls fiq-int8, its Pads folded into the Convs: 1.06-1.16x
+	 * the original fp32's CPU time); as the float island MobileNets have, 0.67-0.79x (one thread, batch 64).
 	 */
 	@Test
 	void theNarrowStageBehindTheNhwcInputsTransposeIsOneFloatIsland() {
