@@ -24,9 +24,13 @@ import org.quantrace.engine.onnx.Tensor;
  * other layout, so that a per-channel [C] over NHWC becomes [C, 1, 1] over NCHW), and Add/Mul/Sub/Div of two tensors each
  * written by a Transpose of the same perm read only there (one Transpose after the op instead of two before it), and a Pad
  * whose pads are constant (attribute or input; its pads permuted onto the other layout: tf2onnx's ZeroPadding2D in NHWC
- * between a Conv's Transpose pair).</li>
+ * between a Conv's Transpose pair), a Slice or a reduction with keepdims 1 of constant axes (its axes permuted).</li>
+ * <li>a Transpose read only by such a chain that ends in a Squeeze (or a reduction with keepdims 0) dropping axes so that those
+ * left are in the same order in both layouts (tf2onnx's NHWC head: Transpose(0,2,3,1), Relu6, ReduceMean over H and W,
+ * Squeeze of H and W): it is removed, the chain works on its input with the axes permuted (the ReduceMean then over NCHW's
+ * H and W, which the pattern step writes as GlobalAveragePool).</li>
  * </ul>
- * A Transpose is moved only when the move ends in such a pair, so a model whose Transposes do not cancel is left as it is.
+ * A Transpose is moved only when the move ends in such a pair or end, so a model whose Transposes do not cancel is left as it is.
  * Afterwards a BatchNormalization that sat between the two Transposes of a pair reads its layer directly and is folded
  * into it. The conversion is then checked against the original in ONNX Runtime as every rewrite is.
  */
@@ -36,6 +40,8 @@ final class LayoutTransposes {
 	private static final Set<String> UNARY = Set.of("Relu", "LeakyRelu", "Sigmoid", "Tanh", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish",
 			"Softplus", "Softsign", "Neg", "Abs", "Exp", "Log", "Sqrt", "Erf", "Reciprocal", "Identity");
 	private static final Set<String> BINARY = Set.of("Add", "Mul", "Sub", "Div");
+	/** Ops of constant axes that keep the rank (a Slice; a reduction with keepdims 1): a Transpose moves past them with their axes permuted. */
+	private static final Set<String> AXES_OPS = Set.of("Slice", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum");
 	/** Longest elementwise chain followed between two Transposes. */
 	private static final int MAX_CHAIN = 32;
 
@@ -48,6 +54,7 @@ final class LayoutTransposes {
 	private int stored;
 	private int padded;
 	private int split;
+	private final List<String> sunk = new ArrayList<>();
 
 	private LayoutTransposes(Graph g) {
 		this.g = g;
@@ -67,12 +74,12 @@ final class LayoutTransposes {
 		for (boolean changed = true; changed;) {
 			changed = false;
 			for (Node t : List.copyOf(main.nodes())) {
-				if (main.nodes().contains(t) && isTranspose(t) && (l.undoesProducer(t) || l.sinkToInverse(t))) {
+				if (main.nodes().contains(t) && isTranspose(t) && (l.undoesProducer(t) || l.sinkToInverse(t) || l.sinkToLayoutFreeEnd(t))) {
 					changed = true;
 				}
 			}
 		}
-		if (!l.pairs.isEmpty()) {
+		if (!l.pairs.isEmpty() || !l.sunk.isEmpty()) {
 			List<String> parts = new ArrayList<>();
 			if (l.moved > 0) {
 				parts.add(l.moved + (l.moved == 1 ? " move" : " moves") + " of a Transpose past an elementwise op"
@@ -81,9 +88,16 @@ final class LayoutTransposes {
 						+ (l.padded > 0 ? ", " + l.padded + " of them past a Pad (its pads permuted)" : "")
 						+ (l.split > 0 ? ", " + l.split + " of them past a Split and the Concat of its pieces (their axis permuted)" : ""));
 			}
-			rewrites.add(new Rewrite(Rewrite.LAYOUT, l.pairs.size() + (l.pairs.size() == 1 ? " pair" : " pairs")
-					+ " of Transposes that undo each other removed (" + String.join("; ", l.pairs.subList(0, Math.min(8, l.pairs.size())))
-					+ (l.pairs.size() > 8 ? " and " + (l.pairs.size() - 8) + " more" : "") + ")" + (parts.isEmpty() ? "" : "; " + String.join("; ", parts))));
+			List<String> what = new ArrayList<>();
+			if (!l.pairs.isEmpty()) {
+				what.add(l.pairs.size() + (l.pairs.size() == 1 ? " pair" : " pairs") + " of Transposes that undo each other removed ("
+						+ String.join("; ", l.pairs.subList(0, Math.min(8, l.pairs.size()))) + (l.pairs.size() > 8 ? " and " + (l.pairs.size() - 8) + " more" : "") + ")");
+			}
+			if (!l.sunk.isEmpty()) {
+				what.add(l.sunk.size() + (l.sunk.size() == 1 ? " Transpose" : " Transposes") + " moved down to a Squeeze or reduction that removes the axes it"
+						+ " moved, after which the layout is the same, and removed (" + String.join("; ", l.sunk) + ")");
+			}
+			rewrites.add(new Rewrite(Rewrite.LAYOUT, String.join("; ", what) + (parts.isEmpty() ? "" : "; " + String.join("; ", parts))));
 		}
 		return l.removed;
 	}
@@ -137,6 +151,150 @@ final class LayoutTransposes {
 		if (end == null) {
 			return false;
 		}
+		Map<String, String> untransposedOf = moveBefore(t, p, chain);
+		String in = untransposedOf.get(end.input(0));
+		// end reads Transpose(in) by the perm p and undoes it: end's readers read in
+		GraphCleanup.rewire(g, end.output(0), in);
+		g.nodes().remove(end);
+		g.nodes().remove(t);
+		removed.add(ConstantFolder.label(t));
+		removed.add(ConstantFolder.label(end));
+		pairs.add("'" + ConstantFolder.label(t) + "' and '" + ConstantFolder.label(end) + "'" + (chain.isEmpty() ? "" : " across " + chain.size()
+				+ (chain.size() == 1 ? " elementwise op" : " elementwise ops")));
+		return true;
+	}
+
+	/**
+	 * Moves {@code t} down a chain of ops it commutes with to a Squeeze (or a reduction with keepdims 0) that removes the axes
+	 * it moves, so that the axes left are in the same order in both layouts (tf2onnx's NHWC head: Transpose(0,2,3,1), Relu6,
+	 * ReduceMean over H and W, Squeeze of them: [N, C] either way), and removes it: the chain then works on the untransposed
+	 * tensor with its axes permuted, and the end writes the same tensor as before. False (nothing changed) when there is none.
+	 */
+	private boolean sinkToLayoutFreeEnd(Node t) {
+		int[] p = perm(t);
+		List<Node> chain = new ArrayList<>();
+		String cur = t.output(0);
+		for (int i = 0; i <= MAX_CHAIN; i++) {
+			List<Node> readers = g.consumers(cur);
+			if (g.isOutput(cur) || readers.size() != 1 || !readers.get(0).isStandard()) {
+				return false;
+			}
+			Node c = readers.get(0);
+			if (removesMovedAxes(c, cur, p)) {
+				if (chain.isEmpty() && !c.opType().equals("Squeeze") && g.producer(t.input(0)).filter(r -> r.opType().equals("Reshape")).isPresent()) {
+					return false; // a mean over an image's tokens (Reshape, Transpose, ReduceMean): the pattern step pools the image itself (Patterns#tokenMean)
+				}
+				Map<String, String> untransposedOf = moveBefore(t, p, chain);
+				permuteAxes(c, p);
+				c.setInput(0, untransposedOf.get(c.input(0)));
+				g.nodes().remove(t);
+				removed.add(ConstantFolder.label(t));
+				sunk.add("'" + ConstantFolder.label(t) + "' to '" + ConstantFolder.label(c) + "'");
+				return true;
+			}
+			if (!movable(c, cur, p)) {
+				return false;
+			}
+			chain.add(c);
+			cur = c.output(0);
+		}
+		return false;
+	}
+
+	/**
+	 * Whether {@code c}, reading {@code via} (a Transpose by {@code p}) as its data, drops axes so that those left keep their
+	 * order when the Transpose is taken away: a Squeeze or a reduction with keepdims 0 of constant axes S, where p[i] for the
+	 * axes i not in S increases.
+	 */
+	private boolean removesMovedAxes(Node c, String via, int[] p) {
+		boolean drops = c.opType().equals("Squeeze") || (AXES_OPS.contains(c.opType()) && !c.opType().equals("Slice") && c.intAttribute("keepdims", 1) == 0);
+		long[] axes = drops && c.inputs().indexOf(via) == 0 && c.outputs().size() == 1 ? axes(c, p.length) : null;
+		if (axes == null) {
+			return false;
+		}
+		Set<Long> dropped = new HashSet<>();
+		Arrays.stream(axes).forEach(dropped::add);
+		int last = -1;
+		for (int i = 0; i < p.length; i++) {
+			if (!dropped.contains((long) i)) {
+				if (p[i] < last) {
+					return false;
+				}
+				last = p[i];
+			}
+		}
+		return true;
+	}
+
+	/**
+	 * The op's axes, non-negative, from its attribute or its constant int64 input (a Slice's input 3, a Squeeze's or a
+	 * reduction's input 1; a Slice without them has the axes 0 .. starts - 1); null when they are computed, absent from a
+	 * Squeeze or reduction (every axis), or out of the rank.
+	 */
+	private long[] axes(Node c, int rank) {
+		boolean slice = c.opType().equals("Slice");
+		int at = slice ? 3 : 1;
+		long[] axes;
+		if (c.attribute("axes").isPresent()) {
+			axes = c.intsAttribute("axes").stream().mapToLong(Long::longValue).toArray();
+		} else if (c.inputs().size() > at && !c.input(at).isEmpty()) {
+			Tensor t = g.constant(c.input(at));
+			axes = t == null || t.dataType() != DataType.INT64 ? null : t.toLongArray();
+		} else if (slice) {
+			List<Long> starts = c.intsAttribute("starts");
+			Tensor t = starts.isEmpty() && c.inputs().size() > 1 ? g.constant(c.input(1)) : null;
+			int n = !starts.isEmpty() ? starts.size() : t != null ? (int) t.elementCount() : -1;
+			axes = n < 0 ? null : java.util.stream.LongStream.range(0, n).toArray();
+		} else {
+			axes = null;
+		}
+		if (axes == null) {
+			return null;
+		}
+		for (int i = 0; i < axes.length; i++) {
+			axes[i] = axes[i] < 0 ? axes[i] + rank : axes[i];
+			if (axes[i] < 0 || axes[i] >= rank) {
+				return null;
+			}
+		}
+		return axes;
+	}
+
+	/**
+	 * Puts the op's axes onto the untransposed tensor: the Transpose's axis a is its input's axis perm[a]. In the form the op
+	 * had (attribute or input; a Slice without axes gets them as an input, or attribute before opset 10's inputs).
+	 */
+	private void permuteAxes(Node c, int[] perm) {
+		long[] axes = axes(c, perm.length);
+		List<Long> moved = Arrays.stream(axes).map(a -> perm[(int) a]).boxed().toList();
+		boolean slice = c.opType().equals("Slice");
+		int at = slice ? 3 : 1;
+		if (c.attribute("axes").isPresent() || (slice && !c.intsAttribute("starts").isEmpty())) {
+			c.setIntsAttribute("axes", moved);
+			return;
+		}
+		String old = c.inputs().size() > at ? c.input(at) : "";
+		String name = g.uniqueName((old.isEmpty() ? c.output(0) + "_axes" : old) + "_untransposed", taken);
+		taken.add(name);
+		g.putInitializer(Tensor.ofLongs(name, new long[] { moved.size() }, moved.stream().mapToLong(Long::longValue).toArray()));
+		List<String> inputs = new ArrayList<>(c.inputs());
+		while (inputs.size() <= at) {
+			inputs.add("");
+		}
+		inputs.set(at, name);
+		c.setInputs(inputs);
+		if (!old.isEmpty() && g.initializer(old) != null && g.consumers(old).isEmpty() && !g.isOutput(old)) {
+			g.removeInitializer(old);
+		}
+	}
+
+	/**
+	 * Rewrites {@code chain}, the ops after {@code t}, to read {@code t}'s input instead: each op's transposed inputs are
+	 * replaced by their untransposed values, its constant operands, pads and axes are put onto the other layout, and its
+	 * outputs are renamed (they hold the untransposed values now). Returns each tensor the chain read or wrote in the
+	 * transposed layout -> its untransposed name.
+	 */
+	private Map<String, String> moveBefore(Node t, int[] p, List<Node> chain) {
 		// each tensor the chain read in the transposed layout -> the same values in the untransposed layout
 		Map<String, String> untransposedOf = new HashMap<>();
 		untransposedOf.put(t.output(0), t.input(0));
@@ -147,6 +305,8 @@ final class LayoutTransposes {
 				padded++;
 			} else if (c.opType().equals("Split") || c.opType().equals("Concat")) {
 				c.setIntAttribute("axis", p[axis(c, p.length)]);
+			} else if (AXES_OPS.contains(c.opType())) {
+				permuteAxes(c, p);
 			} else if (BINARY.contains(c.opType())) {
 				String other = c.input(1 - k);
 				Tensor constant = g.constant(other);
@@ -179,16 +339,7 @@ final class LayoutTransposes {
 			}
 			moved++;
 		}
-		String in = untransposedOf.get(end.input(0));
-		// end reads Transpose(in) by the perm p and undoes it: end's readers read in
-		GraphCleanup.rewire(g, end.output(0), in);
-		g.nodes().remove(end);
-		g.nodes().remove(t);
-		removed.add(ConstantFolder.label(t));
-		removed.add(ConstantFolder.label(end));
-		pairs.add("'" + ConstantFolder.label(t) + "' and '" + ConstantFolder.label(end) + "'" + (chain.isEmpty() ? "" : " across " + chain.size()
-				+ (chain.size() == 1 ? " elementwise op" : " elementwise ops")));
-		return true;
+		return untransposedOf;
 	}
 
 	/**
@@ -261,6 +412,10 @@ final class LayoutTransposes {
 		}
 		if (c.opType().equals("Pad")) {
 			return k == 0 && c.inputs().size() <= 3 && pads(c) != null && pads(c).length == 2 * p.length;
+		}
+		if (AXES_OPS.contains(c.opType())) {
+			long[] axes = axes(c, p.length);
+			return k == 0 && axes != null && (c.opType().equals("Slice") || c.intAttribute("keepdims", 1) == 1);
 		}
 		if (c.opType().equals("Clip")) {
 			return k == 0 && c.inputs().subList(1, c.inputs().size()).stream().allMatch(i -> i.isEmpty() || scalar(g.constant(i)));
