@@ -110,11 +110,13 @@ class VerifyRewriteReasonsTest {
 	}
 
 	/**
-	 * The converted model's fused HardSwish made a HardSigmoid (the same input and output, another function), every hash recomputed and
-	 * the documents made again: the fused op's values are computed again against the decomposition it replaced.
+	 * The converted model's fused HardSwish made a LeakyRelu (the same input, output and file size, another function), every hash
+	 * recomputed: the fused op's values are computed again against the decomposition it replaced, and the finding names its nodes.
+	 * Main's verify found this one too, but only as the whole conversion's difference ("maxAbsDifference: says 2.9e-6, re-derived
+	 * 12.8"), not which rewrite it was.
 	 */
 	@Test
-	void aFusedOpComputingAnotherFunctionIsFound() throws IOException {
+	void aFusedOpComputingAnotherFunctionIsNamed() throws IOException {
 		Path forged = Runs.copy(out(), out().resolveSibling("out-other-function"));
 		Path converted = forged.resolve("models/cnn/converted.onnx");
 		ModelProto m = ModelProto.parseFrom(Files.readAllBytes(converted));
@@ -122,7 +124,7 @@ class VerifyRewriteReasonsTest {
 		boolean swapped = false;
 		for (int i = 0; i < g.getNodeCount(); i++) {
 			if (g.getNode(i).getOpType().equals("HardSwish")) {
-				g.setNode(i, g.getNode(i).toBuilder().setOpType("HardSigmoid"));
+				g.setNode(i, g.getNode(i).toBuilder().setOpType("LeakyRelu"));
 				swapped = true;
 			}
 		}
