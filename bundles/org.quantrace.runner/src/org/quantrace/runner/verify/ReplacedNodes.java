@@ -78,7 +78,8 @@ final class ReplacedNodes {
 			}
 		}
 		for (Set<NodeProto> component : components(reasonOf, original)) {
-			List<String> claimed = component.stream().map(NodeProto::getName)
+			deadWithAProduct(component, reasonOf, refuted);
+			List<String> claimed = component.stream().filter(n -> !leftUnreadByAProduct(n, reasonOf)).map(NodeProto::getName)
 					.filter(x -> CLAIMS.containsKey(reasonOf.get(x)) && !refuted.containsKey(x)).toList();
 			if (!claimed.isEmpty()) {
 				replacement(component, claimed, reasonOf, original, converted, refuted);
@@ -87,10 +88,33 @@ final class ReplacedNodes {
 		return refuted;
 	}
 
+	private static final String PRODUCT = "matrix-product-rewritten";
+
+	/**
+	 * The matrix-product rewrite also removes the nodes its rewrites left unread, of any op (GraphCleanup after it): such a node
+	 * is held to have been removed with a product (a node of the same reason among the products' ops, next to it); one that is
+	 * not is named by its op.
+	 */
+	private static void deadWithAProduct(Set<NodeProto> component, Map<String, String> reasonOf, Map<String, String> refuted) {
+		Set<String> ops = CLAIMS.get(PRODUCT).removed();
+		boolean product = component.stream().anyMatch(n -> PRODUCT.equals(reasonOf.get(n.getName())) && ops.contains(n.getOpType()));
+		for (NodeProto n : component) {
+			if (PRODUCT.equals(reasonOf.get(n.getName())) && !ops.contains(n.getOpType()) && !product) {
+				refuted.putIfAbsent(n.getName(), "a " + n.getOpType() + " in the verified model, not one of " + ops.stream().sorted().toList() + " that " + PRODUCT
+						+ " removes, nor next to one it removed");
+			}
+		}
+	}
+
+	/** A node the product rewrite removed as left unread: it wrote nothing a replacement computes. */
+	private static boolean leftUnreadByAProduct(NodeProto n, Map<String, String> reasonOf) {
+		return PRODUCT.equals(reasonOf.get(n.getName())) && !CLAIMS.get(PRODUCT).removed().contains(n.getOpType());
+	}
+
 	/** The node itself against the rewrite stated: its op, and where the rewrite acts. */
 	private static String standing(String reason, NodeProto n, ModelFacts original) {
 		Claim claim = CLAIMS.get(reason);
-		if (claim != null && claim.removed() != null && !claim.removed().contains(n.getOpType())) {
+		if (claim != null && claim.removed() != null && !claim.removed().contains(n.getOpType()) && !reason.equals(PRODUCT)) {
 			return "a " + n.getOpType() + " in the verified model, not one of " + claim.removed().stream().sorted().toList() + " that " + reason + " removes";
 		}
 		if (reason.equals("function-inlined")) {
