@@ -113,7 +113,7 @@ class VerifyRewriteReasonsTest {
 	 * The converted model's fused HardSwish made a LeakyRelu (the same input, output and file size, another function), every hash
 	 * recomputed: the fused op's values are computed again against the decomposition it replaced, and the finding names its nodes.
 	 * Main's verify found this one too, but only as the whole conversion's difference ("maxAbsDifference: says 2.9e-6, re-derived
-	 * 12.8"), not which rewrite it was.
+	 * 1.97"), not which rewrite it was.
 	 */
 	@Test
 	void aFusedOpComputingAnotherFunctionIsNamed() throws IOException {
