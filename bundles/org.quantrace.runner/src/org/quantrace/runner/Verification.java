@@ -726,6 +726,8 @@ public final class Verification {
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
 					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases")),
 			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
+			Map.entry(EvidenceScope.CONVERSION_REASONS, List.of("org.quantrace.runner.verify.RemovalReasonsCheck", "org.quantrace.runner.verify.FoldedLayers",
+					"org.quantrace.runner.verify.ReplacedNodes", "org.quantrace.runner.verify.ReplacementRun")),
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
 					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels")),
 			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck")),

@@ -10,7 +10,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 
 /**
  * The layer a BatchNormalization was "folded into" (PhIMT0002 Appendix A), held against the two models: it is a node of the
- * converted model, and in the verified model the BatchNormalization's neighbour: the node that wrote its input (across a
+ * converted model (or one a later rewrite removed in its turn, such as a Conv cut into channel pieces), and in the verified model the BatchNormalization's neighbour: the node that wrote its input (across a
  * Flatten, Reshape or Transpose, which a fold crosses) or one that read its output (after an Add, which a shift is moved
  * through), counting nodes the conversion removed as absent. A reason naming another layer (the other Conv of the model) said
  * before only that the node was a BatchNormalization.
@@ -33,6 +33,14 @@ final class FoldedLayers {
 			NodeProto writer = converted.producer(layer.substring(arrow + 4));
 			return writer != null && writer.getOpType().equals(layer.substring(0, arrow)) ? null
 					: "no " + layer.substring(0, arrow) + " writes " + layer.substring(arrow + 4) + " in the converted model";
+		}
+		if (converted.node(layer) == null && removed.contains(layer) && original.node(layer) != null) {
+			// a layer a later rewrite took on (a Conv cut into channel pieces, merged with a parallel one): its own row says what
+			// became of it; here only that it was the BatchNormalization's neighbour, every node of the verified model counted
+			Set<String> next = new TreeSet<>();
+			walk(bn, original, Set.of(), true, next);
+			walk(bn, original, Set.of(), false, next);
+			return next.contains(layer) ? null : "the nodes next to it in the verified model: " + String.join(", ", next);
 		}
 		if (converted.node(layer) == null) {
 			return "no node " + layer + " in the converted model";

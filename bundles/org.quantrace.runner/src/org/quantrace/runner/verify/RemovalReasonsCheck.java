@@ -14,9 +14,10 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * "Identity removed" was an Identity (and alike for Dropout, Cast, BatchNormalization, Transpose, If), a "constant folded"
  * needed no value of the model's inputs, and a node "read by nothing any more" has no reader left in the converted model and
  * was read in the verified one by exactly the nodes the reason names. The reasons are the trace's, which the documents are
- * made from: a reason edited there and the documents made again is held against the files. Reasons of passes the files
- * cannot tell apart (a matrix-product rewrite, a pattern fused) are checked only for their node being gone, as Appendix A's rows are;
- * a fusion's parts for their ops, and a BatchNormalization "folded into" a layer for that layer ({@link FoldedLayers}).
+ * made from: a reason edited there and the documents made again is held against the files. A
+ * rewrite's reason (a pattern fused, a matrix product rewritten, channel pieces, parallel Convs merged, an activation rewritten, a
+ * trained follower folded, a function inlined) is held against the op the node had, where it stood and what replaced it
+ * ({@link ReplacedNodes}); a fusion's parts for their ops, and a BatchNormalization "folded into" a layer for that layer ({@link FoldedLayers}).
  */
 final class RemovalReasonsCheck {
 
@@ -49,6 +50,7 @@ final class RemovalReasonsCheck {
 		converted.graph.getOutputList().forEach(o -> readLeft.add(o.getName()));
 		Set<String> runTime = runTime(original.graph);
 		Set<String> removed = Set.copyOf(c.getRemovedNodes());
+		Map<String, String> rewrites = ReplacedNodes.refuted(c, original, converted);
 		for (int i = 0; i < reasons.size(); i++) {
 			String node = c.getRemovedNodes().get(i);
 			NodeProto n = original.node(node);
@@ -59,6 +61,8 @@ final class RemovalReasonsCheck {
 				log.mismatch(where + node, stated, "one of the conversion's reasons " + KNOWN.stream().sorted().toList());
 			} else if (derived != null) {
 				log.mismatch(where + node, stated, derived);
+			} else if (n != null && rewrites.containsKey(node)) {
+				log.mismatch(where + node, stated, rewrites.get(node));
 			}
 		}
 	}
