@@ -328,6 +328,7 @@ public final class Freezer {
 			if (options.fusePatterns()) {
 				removed.addAll(MixedDepthwise.merge(model.graph(), rewrites), Removal.Reason.MIXED_DEPTHWISE); // before BatchNorm folding: one after its Concat folds into the one Conv
 				removed.addAll(ConvAcrossChannels.rewrite(model.graph(), shapes, rewrites), Removal.Reason.PATTERN_FUSED);
+				removed.addAll(PadIntoConv.fold(model.graph(), model.opset(), rewrites), Removal.Reason.PATTERN_FUSED); // a Pad on codes runs alone once quantized
 			}
 			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
 				// before the float folds: a QAT export's Div and BatchNormalization after a QDQ Conv go into its weight scales

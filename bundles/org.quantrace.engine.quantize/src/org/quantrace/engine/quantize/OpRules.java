@@ -766,6 +766,12 @@ public final class OpRules {
 	 * reads the input's codes dequantized, and the one-channel Convs after it stay float with it (floatFedStem).
 	 */
 	static String oneChannelInputPool(Node n) {
+		if (!OneChannelInput.readByConvs(n.graph(), n)) {
+			return "the " + n.opType() + " of a pool path on the one-channel int8 model input, read by no Conv: it reads the input's codes dequantized"
+					+ " and stays float, its output quantized once for the integer ops after it; integer, the whole input was requantized to the"
+					+ " activations' uint8 codes and the pool ran on them (an AveragePool as a 1 → 1 QLinearConv between layout Transposes: round 29's crossnet, int8"
+					+ " 1.21-1.25x the converted fp32's CPU time so, 0.93-1.08x float; one thread, batch 64)";
+		}
 		return "the " + n.opType() + " of a pool path on the one-channel int8 model input, read by Convs of one input channel: it reads the input's"
 				+ " codes dequantized and stays float with them, since those Convs as QLinearConv and the pool as a 1 → 1 QLinearConv ran"
 				+ " slower than float (octave: 19,921 and 1,783 µs against 235 and 1,359 per batch of 64, two threads)";

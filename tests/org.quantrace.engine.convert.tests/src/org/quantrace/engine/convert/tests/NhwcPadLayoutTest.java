@@ -91,8 +91,10 @@ class NhwcPadLayoutTest {
 		FreezeResult r = Freezer.freeze(model, "tf_nhwc_split", FreezeOptions.defaults(), null);
 
 		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
-		// in NCHW the Split of the Conv's channels then becomes one Conv per piece (ConvAcrossChannels)
-		assertEquals(List.of("Transpose", "Conv", "Conv", "Relu", "Sigmoid", "Concat", "Pad", "Conv", "Transpose"), ops);
+		// in NCHW the Split of the Conv's channels then becomes one Conv per piece (ConvAcrossChannels), and the Pad of zeros,
+		// now in NCHW before the depthwise Conv, goes into its pads (PadIntoConv): NHWC pads [1, 2, 2, 1] as top, left, bottom, right
+		assertEquals(List.of("Transpose", "Conv", "Conv", "Relu", "Sigmoid", "Concat", "Conv", "Transpose"), ops);
+		assertEquals(List.of(1L, 2L, 2L, 1L), r.model().graph().nodes().get(6).intsAttribute("pads"));
 		NdArray x = random(2, 6, 6, 3);
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("1 of them past a Split and the Concat of its pieces")), r.rewrites().toString());
