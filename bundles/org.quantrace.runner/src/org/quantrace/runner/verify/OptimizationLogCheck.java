@@ -491,7 +491,9 @@ final class OptimizationLogCheck {
 				log.mismatch(where, said.substring(0, Math.min(said.length(), Math.max(line.length(), said.indexOf(':') + 1))), axes.size() < 2 ? "nothing (its per-channel tensors share one axis in the model)" : byAxis(axes));
 			}
 			for (TensorQuantizationRecord t : f.classes.getOrDefault(role, List.of())) {
-				if (f.held.get(t).axis() != null && f.input != null && !f.input.holds(t.getTensor())) {
+				// a weight a rewrite wrote (a Mul's factors as a depthwise 1x1 Conv) is in no float model: held against the rewrite's
+				if (f.held.get(t).axis() != null && f.input != null && !f.input.holds(t.getTensor())
+						&& !(role == TensorRole.WEIGHT && f.repeats.wroteWeight(t.getNode(), t.getTensor()))) {
 					log.mismatch(where + ", " + t.getTensor(), "a tensor of " + t.getNode(), "no tensor " + t.getTensor() + " in the model it was quantized from");
 				}
 			}
