@@ -494,15 +494,12 @@ final class OptimizationLogCheck {
 				log.mismatch(where, said.substring(0, Math.min(said.length(), Math.max(line.length(), said.indexOf(':') + 1))), axes.size() < 2 ? "nothing (its per-channel tensors share one axis in the model)" : byAxis(axes));
 			}
 			for (TensorQuantizationRecord t : f.classes.getOrDefault(role, List.of())) {
-				if (f.held.get(t).axis() != null && f.input != null && !f.input.holds(t.getTensor()) && !rewritten(t)) {
+				// a weight a rewrite wrote (a Mul's factors as a depthwise 1x1 Conv) is in no float model: held against the rewrite's
+				if (f.held.get(t).axis() != null && f.input != null && !f.input.holds(t.getTensor())
+						&& !(role == TensorRole.WEIGHT && f.repeats != null && f.repeats.wroteWeight(t.getNode(), t.getTensor()))) {
 					log.mismatch(where + ", " + t.getTensor(), "a tensor of " + t.getNode(), "no tensor " + t.getTensor() + " in the model it was quantized from");
 				}
 			}
-		}
-
-		/** Whether {@code t} is a tensor of a layer a rewrite wrote, as {@link Repeats} re-derives it from the two models. */
-		private boolean rewritten(TensorQuantizationRecord t) {
-			return t.getNode() != null && f.repeats != null && !f.repeats.statement(t.getNode()).equals(Repeats.NONE);
 		}
 
 		/** The class's per-channel tensors by their axis in the model file, each "tensor (layer)" as the record names them. */

@@ -62,6 +62,12 @@ final class Repeats {
 	private final Map<String, Tensor> folded = new LinkedHashMap<>();
 	/** Per node a rewrite added that neither model holds (a split's Relu fused into its Conv), the tensor its value is in. */
 	private final Map<String, String> outputs = new LinkedHashMap<>();
+	/**
+	 * Per layer whose weights a rewrite wrote from the float model's constants and this class found to be them (a Mul's factors
+	 * as a depthwise 1x1 Conv, whole or split), the tensors the quantized model holds them in: the weight input and what it
+	 * dequantizes. The float model has no tensor of that name (the rewrite made it), so its record's name is held against these.
+	 */
+	private final Map<String, java.util.Set<String>> writtenWeights = new LinkedHashMap<>();
 
 	Repeats(ModelFacts model, ModelFacts input) {
 		if (input == null) {
@@ -222,6 +228,21 @@ final class Repeats {
 		}
 		statements.put(mul.getName(), wrong != null ? wrong : "Mul by a per-channel constant rewritten as a depthwise 1x1 Conv of weights its " + c + " factors"
 				+ (biased ? " and bias the " + c + " terms of Add '" + add.getName() + "'" : ""));
+		if (wrong == null) {
+			writtenWeights.put(conv.getName(), weightTensors(model, conv));
+		}
+	}
+
+	/** The tensors the weight input of {@code conv} is held in: the input itself and, through a DequantizeLinear, its codes. */
+	private static java.util.Set<String> weightTensors(ModelFacts model, NodeProto conv) {
+		java.util.Set<String> names = new java.util.LinkedHashSet<>();
+		String w = conv.getInput(1);
+		names.add(w);
+		NodeProto dq = model.producer(w);
+		if (dq != null && dq.getOpType().equals("DequantizeLinear")) {
+			names.add(dq.getInput(0));
+		}
+		return names;
 	}
 
 	/**
@@ -256,6 +277,8 @@ final class Repeats {
 		}
 		if (s.wrong != null) {
 			statements.put(s.at, s.wrong);
+		} else {
+			s.pieces.forEach(conv -> writtenWeights.put(conv.getName(), weightTensors(model, conv)));
 		}
 		s.said.forEach(statements::putIfAbsent);
 		s.outputs.forEach(outputs::putIfAbsent);
@@ -273,6 +296,8 @@ final class Repeats {
 		final Map<String, String> said = new LinkedHashMap<>();
 		/** The tensor each added Relu's value is in (the Relu fused into its Conv's output). */
 		final Map<String, String> outputs = new LinkedHashMap<>();
+		/** The depthwise 1x1 Convs found to be pieces of the Mul, their weights its factors. */
+		final List<NodeProto> pieces = new java.util.ArrayList<>();
 		String wrong;
 		String at;
 
@@ -363,6 +388,7 @@ final class Repeats {
 				return fail(conv, "Mul '" + mul + "' split into a Conv '" + conv.getName() + "' whose bias is not the terms of its channels " + from + "-"
 						+ (from + c - 1) + (add == null ? " (no Add read the Mul)" : " of Add '" + add + "'"));
 			}
+			pieces.add(conv);
 			said.put(conv.getName(), "Mul '" + mul + "' split over its input's Concat: its channels " + from + "-" + (from + c - 1) + " of " + factors.length
 					+ " as a depthwise 1x1 Conv on '" + floats + "' of weights their factors" + (add == null ? "" : " and bias their terms of Add '" + add + "'"));
 			if (r != null) {
@@ -578,6 +604,17 @@ final class Repeats {
 	/** The tensor holding the value of {@code node}, a node a rewrite added that neither model holds, or null. */
 	String output(String node) {
 		return outputs.get(node);
+	}
+
+	/**
+	 * Whether {@code tensor}, a weight the record of layer {@code node} names, is one a rewrite wrote there from the float
+	 * model's constants and this class found to be them: the quantized model holds it (or its codes, under the name and the
+	 * writer's "_" suffix) as that layer's weight input.
+	 */
+	boolean wroteWeight(String node, String tensor) {
+		// the codes are stored under the name and one suffix of the writer's ("_q"): not under a shorter prefix of it
+		return writtenWeights.getOrDefault(node, java.util.Set.of()).stream()
+				.anyMatch(t -> t.equals(tensor) || t.startsWith(tensor + "_") && t.substring(tensor.length() + 1).matches("[A-Za-z0-9]+"));
 	}
 
 	/** What the record of {@code node} must say of the rewrite ({@link #NONE}: not rewritten). */
