@@ -726,6 +726,7 @@ public final class Verification {
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
 					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases")),
 			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
+			Map.entry(EvidenceScope.MASKED_SUMS, List.of("org.quantrace.runner.verify.MaskedSumMarks")),
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
 					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels")),
 			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck")),
