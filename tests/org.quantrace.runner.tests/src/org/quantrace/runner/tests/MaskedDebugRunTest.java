@@ -129,7 +129,8 @@ class MaskedDebugRunTest {
 			Tampering.write(out.resolve(document), Tampering.read(out.resolve(document)).replace(oldSha, sha)
 					.replace("sizeBytes=\"" + oldSize + "\"", "sizeBytes=\"" + bytes.length + "\"")
 					.replace("\"sizeBytes\" : " + oldSize + ",", "\"sizeBytes\" : " + bytes.length + ",")
-					.replace(String.format(java.util.Locale.ROOT, ">%,d<", oldSize), String.format(java.util.Locale.ROOT, ">%,d<", bytes.length)));
+					.replace(String.format(java.util.Locale.ROOT, ">%,d<", oldSize), String.format(java.util.Locale.ROOT, ">%,d<", bytes.length))
+					.replace(String.format(java.util.Locale.ROOT, ">%,d bytes<", oldSize), String.format(java.util.Locale.ROOT, ">%,d bytes<", bytes.length)));
 		}
 		Tampering.replaceInLogs(out, oldSha, sha);
 		Tampering.rehashAll(out);
