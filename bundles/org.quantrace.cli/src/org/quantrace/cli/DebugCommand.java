@@ -97,6 +97,9 @@ final class DebugCommand implements Callable<Integer> {
 		for (DebugReport.TensorDebug t : r.tensors()) {
 			String flags = t.flagged() ? "FLAGGED" + (t.clippedOnPurpose() ? " (clipped at calibration)" : "") + (t.accumulatedFlagged() ? ", accumulated too" : "")
 					: t.accumulatedFlagged() ? "accumulated" : t.paramsFrom().isEmpty() ? "" : "(scale of " + t.paramsFrom() + ")";
+			if (t.maskedOnPurpose()) { // its figures are of the entries the mask keeps (DebugFindings says why)
+				flags = (flags.isEmpty() ? "" : flags + ", ") + "masked entries left out";
+			}
 			out.printf(Locale.ROOT, "%-6s %-18s %-44s %10.4g %10.4g  %s%n", DebugFindings.layer(t), t.opType(),
 					t.tensor(), t.isolated().value(m), t.accumulated().value(m), flags);
 		}

@@ -90,6 +90,9 @@ public final class EvaluationRecords {
 		l.setFlagged(flagged);
 		l.setSaturated(t.saturated());
 		l.setClippedAtCalibration(t.clippedOnPurpose());
+		if (t.maskedOnPurpose()) { // masked attention scores measured where the mask keeps them (debug.csv's masked)
+			l.setMasked(t.masked());
+		}
 		return l;
 	}
 }

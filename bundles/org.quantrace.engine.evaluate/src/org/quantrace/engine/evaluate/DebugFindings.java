@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.quantrace.engine.calibrate.WideRange;
+import org.quantrace.engine.quantize.MaskedSums;
 import org.quantrace.model.recipe.DebugMetric;
 
 /**
@@ -43,6 +44,17 @@ public final class DebugFindings {
 							t.clipped())).toList())
 					+ ". To keep the far values: quantize with --unclipped (recipe: calibrate minmax unclipped), or leave float the layers that read"
 					+ " them (--exclude).");
+		}
+		List<DebugReport.TensorDebug> masked = r.maskedSums();
+		if (!masked.isEmpty()) {
+			// the quantizer chose to saturate these entries (they weigh ~0 in float as on codes): measured, they read as a huge error
+			lines.add("Masked attention scores, measured where the mask keeps them (the quantized model's metadata " + MaskedSums.METADATA + "TENSOR:"
+					+ " the Softmax reading them runs on codes, its quantization record says why, and the entries the mask adds −87.34 or less to,"
+					+ " whose exp is about 0 in float too, saturate to the lowest code on purpose; debug.csv's column masked counts them): "
+					+ String.join("; ", masked.stream().map(t -> String.format(Locale.ROOT, "'%s' (layer %s %s, masking the scores '%s': %d of %d values"
+							+ " masked, left out; %s %.4g isolated, %.4g accumulated on the others)", t.tensor(), layer(t), t.opType(), t.maskedScores(),
+							t.masked(), t.masked() + t.isolated().numElements(), m.getLiteral(), t.isolated().value(m), t.accumulated().value(m))).toList())
+					+ ".");
 		}
 		List<DebugReport.TensorDebug> inFloat = r.flaggedInFloat();
 		if (!inFloat.isEmpty()) {

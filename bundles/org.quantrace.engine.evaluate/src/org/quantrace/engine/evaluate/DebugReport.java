@@ -73,17 +73,25 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	 * the range its scale and zero point can hold (by more than half a step); {@code clipped}: what the quantized model says
 	 * its calibration did to the range ({@link WideRange#METADATA}), empty when it says nothing. {@code inFloat}: the quantized
 	 * model computes its layer on float inputs only (only its output is quantized, for the integer layers that read it), and
-	 * {@code quantizedBefore} names the quantized layers whose float outputs reach it, where its error comes in.
+	 * {@code quantizedBefore} names the quantized layers whose float outputs reach it, where its error comes in. {@code maskedScores}:
+	 * for masked attention scores whose masked entries the quantized model says saturate to the lowest code on purpose
+	 * ({@link org.quantrace.engine.quantize.MaskedSums}), the scores the mask is added to, empty otherwise; its figures are then of
+	 * the kept entries only, and {@code masked} counts the entries left out (over the samples, in each mode).
 	 */
 	public record TensorDebug(int layerIndex, String tensor, String node, String opType, String fused, float scale, long zeroPoint,
 			String paramsFrom, Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged, long saturated, String clipped,
-			boolean inFloat, List<String> quantizedBefore) {
+			boolean inFloat, List<String> quantizedBefore, String maskedScores, long masked) {
 
 		/** A tensor whose layer runs on quantized inputs. */
 		public TensorDebug(int layerIndex, String tensor, String node, String opType, String fused, float scale, long zeroPoint, String paramsFrom,
 				Stats isolated, Stats accumulated, boolean flagged, boolean accumulatedFlagged, long saturated, String clipped) {
 			this(layerIndex, tensor, node, opType, fused, scale, zeroPoint, paramsFrom, isolated, accumulated, flagged, accumulatedFlagged, saturated,
-					clipped, false, List.of());
+					clipped, false, List.of(), "", 0);
+		}
+
+		/** Whether its masked entries were left out: masked attention scores, measured where the mask keeps them. */
+		public boolean maskedOnPurpose() {
+			return !maskedScores.isEmpty();
 		}
 
 		/** Whether the quantized model says its calibration clipped this range on purpose. */
@@ -131,6 +139,11 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	public static Comparator<Double> worstFirst(DebugMetric metric) {
 		return metric == DebugMetric.SQNR || metric == DebugMetric.COSINE ? Comparator.<Double>naturalOrder()
 				: Comparator.<Double>comparingDouble(Math::abs).reversed();
+	}
+
+	/** The masked sums measured on their kept entries only ({@link TensorDebug#maskedOnPurpose}), in layer order. */
+	public List<TensorDebug> maskedSums() {
+		return tensors.stream().filter(TensorDebug::maskedOnPurpose).toList();
 	}
 
 	/** The tensors flagged on their own whose range the quantized model says its calibration clipped on purpose. */

@@ -22,6 +22,7 @@ import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.quantize.MaskedSums;
 import org.quantrace.engine.quantize.OpRules;
 import org.quantrace.engine.runtime.SessionSettings;
 import org.quantrace.model.recipe.DebugMetric;
@@ -68,7 +69,10 @@ public final class QuantizationDebugger {
 				index++;
 			}
 		}
-		OnnxModel f = expose(floatModel, probes.stream().map(Probe::tensor).toList());
+		Map<String, String> masks = masks(quantized, probes);
+		List<String> exposed = new ArrayList<>(probes.stream().map(Probe::tensor).toList());
+		exposed.addAll(masks.values()); // the scores each masked sum is measured against
+		OnnxModel f = expose(floatModel, exposed);
 		OnnxModel q = expose(quantized, probes.stream().map(Probe::codes).toList());
 		ModelInputs floatInputs = ModelInputs.of(floatModel, floatName, all);
 		ModelInputs quantInputs = ModelInputs.of(quantized, quantizedName, all);
@@ -100,9 +104,10 @@ public final class QuantizationDebugger {
 					NdArray codes = qo.get(p.codes());
 					float[] deq = codes == null && quantInputs.names().contains(p.codes()) ? fakeQuantize(real, p) : dequantize(codes, p);
 					float[] fq = fakeQuantize(real, p);
-					isolated.get(p.tensor()).add(real, fq);
-					isolated.get(p.tensor()).countSaturated(real, p);
-					accumulated.get(p.tensor()).add(real, deq);
+					boolean[] kept = kept(real, masks.get(p.tensor()), fo);
+					isolated.get(p.tensor()).add(real, fq, kept);
+					isolated.get(p.tensor()).countSaturated(real, p, kept);
+					accumulated.get(p.tensor()).add(real, deq, kept);
 					long[] shape = fo.get(p.tensor()).shape();
 					if (outputs.contains(p.tensor()) && shape.length == 2 && shape[1] > 1) {
 						tops.computeIfAbsent(p.tensor(), t -> new TopCounter()).add(real, fq, deq, (int) shape[1]);
@@ -135,7 +140,8 @@ public final class QuantizationDebugger {
 					p.zeroPoint(), inherited ? p.owner() : "", iso, acc, !inherited && DebugReport.exceeds(metric, iso.value(metric), threshold),
 					!inherited && DebugReport.exceeds(metric, acc.value(metric), threshold), isolated.get(p.tensor()).saturated,
 					inherited ? "" : clipped.getOrDefault(WideRange.METADATA + p.tensor(), ""), inFloat,
-					inFloat ? FloatLayerOrigin.quantizedLayersBefore(quantized.graph(), writer) : List.of()));
+					inFloat ? FloatLayerOrigin.quantizedLayersBefore(quantized.graph(), writer) : List.of(), masks.getOrDefault(p.tensor(), ""),
+					isolated.get(p.tensor()).masked));
 		}
 		tensors.sort(java.util.Comparator.comparingInt(DebugReport.TensorDebug::layerIndex).thenComparing(DebugReport.TensorDebug::tensor));
 		List<DebugReport.TopClass> topClasses = tops.entrySet().stream().map(e -> e.getValue().of(e.getKey())).toList();
@@ -185,6 +191,41 @@ public final class QuantizationDebugger {
 			}
 			return false;
 		}
+	}
+
+	/**
+	 * The masked sums the quantized model says saturate on purpose ({@link MaskedSums}: sum → scores), of the probes with their
+	 * own parameters: the sum's error is measured on its kept entries only. A mark naming no probe is left (it measures nothing);
+	 * verify holds each mark against the Softmax's quantization record, so that a forged one cannot hide a tensor's error.
+	 */
+	private static Map<String, String> masks(OnnxModel quantized, List<Probe> probes) {
+		Map<String, String> masks = new LinkedHashMap<>();
+		MaskedSums.of(quantized).forEach((sum, scores) -> {
+			if (probes.stream().anyMatch(p -> p.tensor() != null && p.tensor().equals(sum) && sum.equals(p.owner())) && !scores.equals(sum)) {
+				masks.put(sum, scores);
+			}
+		});
+		return masks;
+	}
+
+	/**
+	 * Which entries of {@code real} are measured: all (null) but for a masked sum, then those the mask keeps, read against the
+	 * float model's scores (of the same size: a mask broadcast wider than its scores is measured whole, as before).
+	 */
+	private static boolean[] kept(float[] real, String scores, Map<String, NdArray> floatOutputs) {
+		NdArray s = scores == null ? null : floatOutputs.get(scores);
+		if (s == null) {
+			return null;
+		}
+		float[] v = s.toFloats();
+		if (v.length != real.length) {
+			return null;
+		}
+		boolean[] kept = new boolean[real.length];
+		for (int i = 0; i < real.length; i++) {
+			kept[i] = !MaskedSums.masked(real[i], v[i]);
+		}
+		return kept;
 	}
 
 	/** Every per-tensor QuantizeLinear of the quantized model whose input (or the output it stands for) exists in the float model. */
@@ -301,20 +342,31 @@ public final class QuantizationDebugger {
 		double sumSquaredQuant;
 		double dot;
 		long saturated;
+		/** The masked entries left out (a masked sum's, {@link MaskedSums}). */
+		long masked;
 
-		/** Counts the values beyond the codes' range by more than half a step: quantizing clamps them (a clipped range's far values). */
-		void countSaturated(float[] real, Probe p) {
+		/**
+		 * Counts the values beyond the codes' range by more than half a step: quantizing clamps them (a clipped range's far values);
+		 * of those {@code kept} (null: all), a masked entry saturating on purpose.
+		 */
+		void countSaturated(float[] real, Probe p, boolean[] kept) {
 			double lo = (qmin(p) - p.zeroPoint() - 0.5) * (double) p.scale();
 			double hi = (qmax(p) - p.zeroPoint() + 0.5) * (double) p.scale();
-			for (float v : real) {
-				if (v < lo || v > hi) {
+			for (int i = 0; i < real.length; i++) {
+				if ((kept == null || kept[i]) && (real[i] < lo || real[i] > hi)) {
 					saturated++;
 				}
 			}
 		}
 
-		void add(float[] real, float[] quant) {
+		/** Adds the errors of the entries {@code kept} (null: all) and counts the others as masked. */
+		void add(float[] real, float[] quant, boolean[] kept) {
 			for (int i = 0; i < real.length; i++) {
+				if (kept != null && !kept[i]) {
+					masked++;
+					continue;
+				}
+				n++;
 				double e = quant[i] - (double) real[i];
 				sumError += e;
 				sumSquaredError += e * e;
@@ -323,7 +375,6 @@ public final class QuantizationDebugger {
 				sumSquaredQuant += quant[i] * (double) quant[i];
 				dot += real[i] * (double) quant[i];
 			}
-			n += real.length;
 		}
 
 		DebugReport.Stats stats(float scale) {

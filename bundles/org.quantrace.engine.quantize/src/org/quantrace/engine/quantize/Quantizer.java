@@ -277,6 +277,7 @@ public final class Quantizer {
 							: ", and its float inputs and outputs are float32"));
 		}
 		CalibrationResult calibrated = null;
+		Map<String, String> masked = Map.of(); // masked scores' sums whose masked entries saturate on purpose (MaskedSums)
 		List<BiasCorrection.Corrected> corrections = List.of();
 		if (spec.technique() == Technique.DYNAMIC_RANGE) {
 			DynamicRangeWriter writer = new DynamicRangeWriter(model, spec);
@@ -332,7 +333,7 @@ public final class Quantizer {
 			List<QuantizationPlan> all = new ArrayList<>(branches);
 			all.add(0, plan);
 			Map<String, String> silus = SiluRanges.products(all);
-			Map<String, String> masked = MaskedScores.of(all);
+			masked = MaskedScores.of(all);
 			Set<String> scores = new LinkedHashSet<>(masked.values());
 			scores.removeAll(observe);
 			observe.addAll(scores);
@@ -372,6 +373,7 @@ public final class Quantizer {
 			}
 		}
 		ClippedRanges.mark(model, calibrated);
+		MaskedSums.mark(model, masked);
 		decisions = withFusions(decisions, SkipLayerNormFusion.apply(model, types));
 		Set<Node> floatNodes = decisions.stream().filter(d -> !d.quantized() || d.removedByOnnxRuntime()).map(Decision::node).collect(Collectors.toSet());
 		Map<Node, String> nhwcPools = NhwcMaxPool.apply(model, floatNodes);

@@ -158,6 +158,7 @@ final class TraceCheck implements DocumentCheck {
 		String at = "optimization " + o.getId() + " ";
 		same(found, DOCUMENT, at + "opset", q.getOpset(), f.opset());
 		SchemeFacts facts = new SchemeFacts(o, f, input);
+		MaskedSumMarks.check(o, f, input, found); // the debugger leaves the masked entries of these out: each mark bound to its Softmax
 		if (q.getTechnique() == QuantizationTechnique.FULL_INTEGER) {
 			String io = q.getIoType().getLiteral().toUpperCase(java.util.Locale.ROOT);
 			for (ModelFacts.Io m : f.inputs()) {
