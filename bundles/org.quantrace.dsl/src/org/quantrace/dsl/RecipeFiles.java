@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 import org.eclipse.emf.common.util.URI;
+import org.eclipse.emf.ecore.resource.URIHandler;
 import org.eclipse.xtext.diagnostics.Severity;
 import org.eclipse.xtext.resource.XtextResource;
 import org.eclipse.xtext.resource.XtextResourceSet;
@@ -108,6 +109,7 @@ public final class RecipeFiles {
 					"not a recipe: recipe files end in .qr")));
 		}
 		XtextResourceSet set = injector().getInstance(XtextResourceSet.class);
+		set.getURIConverter().getURIHandlers().add(0, new AsParsed());
 		XtextResource resource = (XtextResource) set.getResource(URI.createFileURI(path.toString()), true);
 		List<Issue> issues = injector().getInstance(IResourceValidator.class).validate(resource, CheckMode.ALL, CancelIndicator.NullImpl);
 		List<Diagnostic> diagnostics = new ArrayList<>();
@@ -124,6 +126,37 @@ public final class RecipeFiles {
 		diagnostics.sort(Comparator.comparingInt(Diagnostic::line).thenComparingInt(Diagnostic::column));
 		RecipeFile recipe = resource.getContents().isEmpty() ? null : (RecipeFile) resource.getContents().get(0);
 		return new Loaded(file, recipe, diagnostics);
+	}
+
+	/**
+	 * The bytes a recipe file {@link #load} read (the recipe, or a file it imports) were parsed from, or null when it was not
+	 * read so: what a run copies into its outputs and hashes as the recipe that ran. A second reading of the file may find
+	 * it edited since (hostile19: a recipe edited while its run checked the data was copied and hashed as edited, beside
+	 * results of the text parsed before).
+	 */
+	public static byte[] bytesAsParsed(org.eclipse.emf.ecore.resource.ResourceSet set, Path file) {
+		for (URIHandler h : set.getURIConverter().getURIHandlers()) {
+			if (h instanceof AsParsed a) {
+				byte[] bytes = a.read.get(file.toAbsolutePath().normalize());
+				return bytes == null ? null : bytes.clone();
+			}
+		}
+		return null;
+	}
+
+	/** Reads each file URI once, whole, keeping the bytes it hands the parser. */
+	private static final class AsParsed extends org.eclipse.emf.ecore.resource.impl.FileURIHandlerImpl {
+		final java.util.Map<Path, byte[]> read = new java.util.concurrent.ConcurrentHashMap<>();
+
+		@Override
+		public java.io.InputStream createInputStream(URI uri, java.util.Map<?, ?> options) throws java.io.IOException {
+			byte[] bytes;
+			try (java.io.InputStream in = super.createInputStream(uri, options)) {
+				bytes = in.readAllBytes();
+			}
+			read.putIfAbsent(Path.of(uri.toFileString()).toAbsolutePath().normalize(), bytes);
+			return new java.io.ByteArrayInputStream(bytes);
+		}
 	}
 
 	/** {@code file} relative to {@code folder} as an import writes it (forward slashes); its name alone where it cannot be. */

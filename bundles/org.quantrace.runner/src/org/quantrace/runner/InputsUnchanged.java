@@ -37,10 +37,15 @@ final class InputsUnchanged {
 				now = "unreadable: " + IoErrors.describe(e.getCause());
 			}
 			if (!now.equals(f.getSha256())) {
-				throw new InvalidInputException(file + ": changed while the run used it (sha256 " + f.getSha256() + " when read, " + now
-						+ " now): the outputs would name a file the run did not use, so none were written",
-						"run again once nothing writes to the file (a copy, a download or an export still going?)");
+				throw changed(file, f.getSha256(), now + " now");
 			}
 		}
+	}
+
+	/** The refusal of a run whose input {@code file}, read as {@code read}, is found {@code now} (its hash and when). */
+	static InvalidInputException changed(Path file, String read, String now) {
+		return new InvalidInputException(file + ": changed while the run used it (sha256 " + read + " when read, " + now
+				+ "): the outputs would name a file the run did not use, so none were written",
+				"run again once nothing writes to the file (a copy, a download or an export still going?)");
 	}
 }

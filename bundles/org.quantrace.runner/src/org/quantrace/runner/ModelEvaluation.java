@@ -130,7 +130,7 @@ final class ModelEvaluation {
 	static EvaluationOptions options(RecipeContext ctx, EvaluationStep e, org.quantrace.model.recipe.ModelDeclaration m) {
 		DatasetDeclaration d = e.getDataset();
 		EvaluationOptions o = options(e).withNhwc(nhwc(ctx, d, m));
-		return d.getTargets() == null ? o : o.withTargets(EvaluationOptions.Targets.read(ctx.resolve(d, d.getTargets()), d.getTargets()));
+		return d.getTargets() == null ? o : o.withTargets(ctx.targets(d));
 	}
 
 	/**

@@ -116,11 +116,11 @@ final class ModelRun {
 	void runFloatChain(boolean quantized) {
 		Path file = ctx.modelFile(m);
 		log("%s: reading %s", m.getName(), file);
-		String sha256 = ctx.sha256AsRead(file); // before the reading: a file replaced after it differs when the run ends
 		source = OnnxModel.load(file);
-		// its external data as soon as it is read (the files it names are known only once parsed): one replaced during the run
-		// is then refused as the model file is, not recorded with the replacement's hash
-		source.externalDataFiles().forEach(ctx::sha256AsRead);
+		// the hashes of the bytes parsed, the model's and its external data's: a file replaced after is refused when the run ends
+		// (InputsUnchanged), one read again by another model of the run must be the same bytes (RecipeContext.readAs)
+		source.sha256AsRead().forEach(ctx::readAs);
+		String sha256 = ctx.sha256AsRead(file);
 		String name = ArtifactKind.ORIGINAL.getLiteral();
 		ModelArtifact original = trace.artifact(m.getName() + "/" + name, name, ArtifactKind.ORIGINAL, null, source, file, sha256,
 				file.toFile().length());

@@ -223,6 +223,13 @@ public final class OutputFolder implements AutoCloseable {
 					throw e;
 				}
 			}
+			if (old != null && !OutputOwnership.stillReplaceable(old)) {
+				// written to between the check above (which hashes every file: seconds for large models) and the swap: a file the user
+				// saved there then was deleted with the old outputs (hostile19). The old folder goes back under its name, with it.
+				putBack(old);
+				throw new InvalidInputException(target + ": changed while the run put its outputs in place (a file added or edited in it):"
+						+ " the folder is kept as it is, the new outputs are not written", "run again once nothing else writes to " + target);
+			}
 			committed = true;
 			pause("swapped");
 			if (old != null) {
@@ -234,7 +241,22 @@ public final class OutputFolder implements AutoCloseable {
 		}
 	}
 
-	/** Test hook: stops here, for a test to kill the process at this step. */
+	/** Undoes the swap: the old outputs under the target's name, the new ones back in the partial folder (deleted at close). */
+	private void putBack(Path old) throws IOException {
+		if (old.equals(partial)) { // exchanged: exchange again
+			if (!DirectoryExchange.exchange(partial, target)) {
+				throw new IOException("cannot exchange " + partial + " and " + target + " again");
+			}
+		} else {
+			Files.move(target, partial, StandardCopyOption.ATOMIC_MOVE);
+			Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
+		}
+	}
+
+	/**
+	 * Test hook: stops here, for a test to kill the process at this step, or to act on the folder at this step (in process: an
+	 * interrupt ends the pause, and is not kept, being what the pause waited for).
+	 */
 	private static void pause(String step) {
 		if (step.equals(System.getProperty("quantrace.test.swapPause"))) {
 			System.err.println("quantrace-test: swap paused at " + step);
@@ -242,7 +264,7 @@ public final class OutputFolder implements AutoCloseable {
 			try {
 				Thread.sleep(Long.MAX_VALUE);
 			} catch (InterruptedException e) {
-				Thread.currentThread().interrupt();
+				// the test's signal to go on
 			}
 		}
 	}

@@ -52,6 +52,14 @@ public final class OutputOwnership {
 		Files.writeString(dir.resolve(MARKER), text, StandardCharsets.UTF_8);
 	}
 
+	/**
+	 * Whether {@code dir}, found replaceable by {@link #checkReplaceable} a moment before, still is: empty, or an output folder
+	 * holding only what quantrace wrote (each file as its SHA256SUMS lists it). Asked again once it is out of the way, before it is deleted.
+	 */
+	static boolean stillReplaceable(Path dir) {
+		return entries(dir).isEmpty() || isOutput(dir);
+	}
+
 	/** Whether {@code dir} is an output folder quantrace wrote, holding only what it wrote. */
 	public static boolean isOutput(Path dir) {
 		return Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && hasMarker(dir) && foreignFiles(dir).isEmpty();

@@ -57,6 +57,23 @@ final class RecipeContext {
 		return List.copyOf(files);
 	}
 
+	/**
+	 * The bytes {@code file} (one of {@link #sourceFiles}) was parsed from, the text that ran: never read again, a file edited
+	 * since its parsing would be copied and hashed as a recipe the run did not run. A recipe not parsed by {@code RecipeFiles}
+	 * (an editor's model) is read now.
+	 */
+	byte[] sourceBytes(Path file) {
+		byte[] bytes = org.quantrace.dsl.RecipeFiles.bytesAsParsed(recipe.eResource().getResourceSet(), file);
+		if (bytes != null) {
+			return bytes;
+		}
+		try {
+			return java.nio.file.Files.readAllBytes(file);
+		} catch (java.io.IOException e) {
+			throw new org.quantrace.engine.QuantraceException(file + ": cannot be read (" + org.quantrace.engine.IoErrors.describe(e) + ")", null, e);
+		}
+	}
+
 	private static void collect(org.quantrace.model.recipe.RecipeFile file, Set<Path> files) {
 		org.eclipse.emf.ecore.resource.Resource r = file.eResource();
 		if (r == null || !r.getURI().isFile() || !files.add(Path.of(r.getURI().toFileString()).toAbsolutePath().normalize())) {
@@ -203,13 +220,21 @@ final class RecipeContext {
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
-		hashBeforeReading(spec.labels());
-		hashBeforeReading(d.getTargets() == null ? null : resolve(d, d.getTargets())); // read by the evaluation, later
+		String labelsBefore = hashIfThere(spec.labels());
 		// named relative to the recipe's folder, as the trace's dataset record and report.html's Data table name it, so that every
 		// document names it one way (PhIMT0002's verification data named an absolute declaration absolute, an imported file's
 		// relative to that file) and carries no path of this machine a relative declaration did not write
 		// a sample found unreadable once the work has started is said on the dataset's line (DeclaredDataset)
 		Dataset all = new DeclaredDataset(d, Datasets.open(spec).named(TraceAssembler.relative(file.toAbsolutePath().getParent(), spec.path())));
+		if (labelsBefore != null) {
+			// every dataset reader reads its label file whole as it opens: the same before and after, the labels read are those hashed
+			// unless replaced and put back within the opening; read again for another preprocess block, the same as first read
+			String after = hashIfThere(spec.labels());
+			if (!labelsBefore.equals(after)) {
+				throw InputsUnchanged.changed(spec.labels(), labelsBefore, (after == null ? "no file" : after) + " once read");
+			}
+			readAs(spec.labels(), labelsBefore);
+		}
 		reads.putIfAbsent(d, new Read(block, all));
 		return all;
 	}
@@ -224,11 +249,37 @@ final class RecipeContext {
 		return hashesAsRead.computeIfAbsent(file.toAbsolutePath().normalize(), org.quantrace.engine.SafeFiles::sha256);
 	}
 
-	/** {@link #sha256AsRead} of a file about to be read, if it is there (its reading says what is wrong with it otherwise). */
-	private void hashBeforeReading(Path file) {
-		if (file != null && java.nio.file.Files.isRegularFile(file)) {
-			sha256AsRead(file);
+	/**
+	 * Records {@code sha256}, the hash of the very bytes a reading of {@code file} parsed (a model and its external data:
+	 * {@code OnnxModel.sha256AsRead}; targets: {@link #targets}): a file read again later in the run (by a second model, the same
+	 * file) must be the same bytes, else the run is refused; the trace records the first reading's hash.
+	 */
+	void readAs(Path file, String sha256) {
+		Path key = file.toAbsolutePath().normalize();
+		String first = hashesAsRead.putIfAbsent(key, sha256);
+		if (first != null && !first.equals(sha256)) {
+			throw InputsUnchanged.changed(key, first, sha256 + " when read again");
 		}
+	}
+
+	/**
+	 * The targets of the evaluation's dataset {@code d}, read once for the run (every model's evaluation compares with them) from
+	 * one reading of the file, hashed from the bytes parsed ({@link #readAs}).
+	 */
+	org.quantrace.engine.evaluate.EvaluationOptions.Targets targets(DatasetDeclaration d) {
+		return targets.computeIfAbsent(d, k -> {
+			Path file = resolve(d, d.getTargets());
+			byte[] bytes = org.quantrace.engine.data.NpyArray.bytes(file);
+			readAs(file, org.quantrace.engine.SafeFiles.sha256(bytes));
+			return org.quantrace.engine.evaluate.EvaluationOptions.Targets.of(org.quantrace.engine.data.NpyArray.parse(java.nio.ByteBuffer.wrap(bytes), file.toString()), d.getTargets());
+		});
+	}
+
+	private final java.util.Map<DatasetDeclaration, org.quantrace.engine.evaluate.EvaluationOptions.Targets> targets = new java.util.HashMap<>();
+
+	/** The SHA-256 of a file about to be read, if it is there (its reading says what is wrong with it otherwise); else null. */
+	private static String hashIfThere(Path file) {
+		return file != null && java.nio.file.Files.isRegularFile(file) ? org.quantrace.engine.SafeFiles.sha256(file) : null;
 	}
 
 	private final java.util.Map<Path, String> hashesAsRead = new java.util.HashMap<>();

@@ -53,7 +53,15 @@ public final class RecipeRunner {
 	}
 
 	public static Outcome run(Path recipeFile, RunOptions options) {
-		RecipeFiles.Loaded loaded = RecipeFiles.load(recipeFile);
+		return run(RecipeFiles.load(recipeFile), options);
+	}
+
+	/**
+	 * Runs a recipe file {@link RecipeFiles#load} read: the text parsed then is the recipe that runs, the one the outputs copy and
+	 * hash, whatever the file holds by the time the run writes them.
+	 */
+	public static Outcome run(RecipeFiles.Loaded loaded, RunOptions options) {
+		Path recipeFile = loaded.file();
 		if (loaded.hasErrors()) {
 			return new Outcome(2, null, null, loaded.diagnostics(), List.of());
 		}
@@ -196,9 +204,10 @@ public final class RecipeRunner {
 	 */
 	private static Checked checkModelsAndData(Path recipeFile, RecipeFiles.Loaded loaded, java.util.Set<String> only, boolean decodeAll) {
 		Recipe recipe = loaded.recipe().getRecipes().get(0);
+		byte[] parsed = org.quantrace.dsl.RecipeFiles.bytesAsParsed(recipe.eResource().getResourceSet(), recipeFile);
 		String text;
-		try {
-			text = Files.readString(recipeFile);
+		try { // the text parsed, which the trace holds: the file read again may have been edited since
+			text = parsed != null ? new String(parsed, java.nio.charset.StandardCharsets.UTF_8) : Files.readString(recipeFile);
 		} catch (IOException e) {
 			throw new QuantraceException(recipeFile + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}

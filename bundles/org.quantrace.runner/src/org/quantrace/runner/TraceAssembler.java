@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.SafeFiles;
 import org.quantrace.engine.Versions;
 import org.quantrace.engine.data.Dataset;
@@ -115,7 +114,7 @@ final class TraceAssembler {
 	}
 
 	/**
-	 * The recipe and every file it imports, the first inputs of the run: each read once, recorded with its SHA-256
+	 * The recipe and every file it imports, the first inputs of the run: each as it was parsed, recorded with its SHA-256
 	 * under its path relative to the recipe's folder (the recipe first), and copied into the output under that
 	 * name (recipe/, {@link org.quantrace.report.AifsmLogs#recipeCopy}), so that the logs name files the folder
 	 * holds. The one owner of the recipe files: verify checks the inputs, the logs list them, both from these records.
@@ -124,12 +123,7 @@ final class TraceAssembler {
 		List<Path> files = ctx.sourceFiles();
 		for (int i = 0; i < files.size(); i++) {
 			Path f = files.get(i);
-			byte[] bytes;
-			try {
-				bytes = java.nio.file.Files.readAllBytes(f);
-			} catch (java.io.IOException e) {
-				throw new org.quantrace.engine.QuantraceException(f + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
-			}
+			byte[] bytes = ctx.sourceBytes(f);
 			InputFile input = input(f, i == 0 ? InputKind.RECIPE : InputKind.IMPORT, null, SafeFiles.sha256(bytes));
 			Outputs.write(out.resolve(org.quantrace.report.AifsmLogs.recipeCopy(input.getPath())), bytes);
 		}

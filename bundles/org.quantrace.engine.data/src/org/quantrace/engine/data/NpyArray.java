@@ -73,6 +73,24 @@ public final class NpyArray {
 		}
 	}
 
+	/**
+	 * The bytes of an .npy file, read whole (for {@link #parse} after hashing them: the hash is then of the very bytes parsed,
+	 * where a file mapped by {@link #open} shows any later write); errors as {@link #open}'s.
+	 */
+	public static byte[] bytes(Path file) {
+		try {
+			if (Files.size(file) > Integer.MAX_VALUE - 8) {
+				throw new InvalidInputException(file + ": " + Files.size(file) + " bytes; quantrace reads .npy files up to 2 GB",
+						"split the array into several files, or use an image folder");
+			}
+			return Files.readAllBytes(file);
+		} catch (NoSuchFileException e) {
+			throw new InvalidInputException(file + ": file not found", "check the path of the .npy file", e);
+		} catch (IOException e) {
+			throw new InvalidInputException(file + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
+		}
+	}
+
 	/** Parses .npy bytes (e.g. an entry of an .npz archive). */
 	public static NpyArray parse(ByteBuffer buffer, String source) {
 		buffer.order(ByteOrder.LITTLE_ENDIAN);

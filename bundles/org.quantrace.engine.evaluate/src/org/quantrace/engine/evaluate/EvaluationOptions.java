@@ -42,7 +42,11 @@ public record EvaluationOptions(int batchSize, int topK, double threshold, Integ
 		 * where they came from in records and messages (the file as the user wrote it).
 		 */
 		public static Targets read(java.nio.file.Path file, String name) {
-			org.quantrace.engine.data.NpyArray t = org.quantrace.engine.data.NpyArray.open(file);
+			return of(org.quantrace.engine.data.NpyArray.open(file), name);
+		}
+
+		/** The targets of an .npy array read already (as {@link #read} reads a file). */
+		public static Targets of(org.quantrace.engine.data.NpyArray t, String name) {
 			long[] shape = t.shape();
 			if (shape.length < 2) {
 				throw new org.quantrace.engine.InvalidInputException(name + ": targets are " + java.util.Arrays.toString(shape)

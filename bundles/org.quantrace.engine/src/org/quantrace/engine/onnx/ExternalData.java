@@ -8,9 +8,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.UnaryOperator;
 
 import org.quantrace.engine.IoErrors;
@@ -36,17 +34,18 @@ final class ExternalData {
 
 	private final Path dir;
 	private final String source;
-	private final Set<Path> files = new LinkedHashSet<>();
 
 	ExternalData(Path model, String source) {
 		this.dir = model.toAbsolutePath().normalize().getParent();
 		this.source = source;
 	}
 
-	/** The files read so far, absolute, in the order first read. */
-	List<Path> files() {
-		return List.copyOf(files);
+	/** The SHA-256 of each file read, absolute, in the order first named: of the bytes its tensors were copied from. */
+	java.util.Map<Path, String> sha256AsRead() {
+		return java.util.Collections.unmodifiableMap(hashes);
 	}
+
+	private final java.util.Map<Path, String> hashes = new java.util.LinkedHashMap<>();
 
 	static boolean used(GraphProto g) {
 		boolean[] found = { false };
@@ -57,9 +56,46 @@ final class ExternalData {
 		return found[0];
 	}
 
-	/** {@code g} with every external tensor's data read into it. */
+	/**
+	 * {@code g} with every external tensor's data read into it: each file read once, from its first byte to its last, hashed as it
+	 * is read, and each tensor's bytes taken from that reading. The hash is of the bytes the tensors hold: a hash taken by another
+	 * reading may be of another file (one replaced and put back in between).
+	 */
 	GraphProto inline(GraphProto g) {
-		return map(g, this::inline);
+		java.util.Map<Path, List<Slice>> slices = new java.util.LinkedHashMap<>();
+		List<Slice> inOrder = new java.util.ArrayList<>();
+		map(g, t -> {
+			if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
+				Slice slice = new Slice(t, locate(t), number(t, "offset", 0), number(t, "length", -1));
+				slices.computeIfAbsent(slice.file(), f -> new java.util.ArrayList<>()).add(slice);
+				inOrder.add(slice);
+			}
+			return t;
+		});
+		slices.forEach(this::read);
+		java.util.Iterator<Slice> next = inOrder.iterator();
+		return map(g, t -> t.getDataLocation() != TensorProto.DataLocation.EXTERNAL ? t
+				: t.toBuilder().clearExternalData().clearDataLocation().setRawData(ByteString.copyFrom(next.next().bytes.flip())).build());
+	}
+
+	/** One external tensor's place in its file, and its bytes once read. */
+	private static final class Slice {
+		final TensorProto tensor;
+		final Path file;
+		final long offset;
+		final long length; // -1: to the end of the file
+		ByteBuffer bytes;
+
+		Slice(TensorProto tensor, Path file, long offset, long length) {
+			this.tensor = tensor;
+			this.file = file;
+			this.offset = offset;
+			this.length = length;
+		}
+
+		Path file() {
+			return file;
+		}
 	}
 
 	/** {@code g} with {@code f} applied to every tensor: initializers and node attributes, subgraphs included. */
@@ -91,36 +127,57 @@ final class ExternalData {
 		return b.build();
 	}
 
-	private TensorProto inline(TensorProto t) {
-		if (t.getDataLocation() != TensorProto.DataLocation.EXTERNAL) {
-			return t;
-		}
-		Path data = locate(t);
-		long offset = number(t, "offset", 0);
-		long length = number(t, "length", -1);
-		try (FileChannel f = FileChannel.open(real(data, t), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+	/** Reads {@code data} once, whole, hashing every byte and copying each slice's bytes out as they pass. */
+	private void read(Path data, List<Slice> slices) {
+		TensorProto first = slices.get(0).tensor;
+		try (FileChannel f = FileChannel.open(real(data, first), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
 			long size = f.size();
-			long n = length >= 0 ? length : size - offset;
-			if (offset > size || n < 0 || offset + n > size) {
-				throw new InvalidInputException(source + ": tensor '" + t.getName() + "' reads bytes " + offset + " to " + (offset + Math.max(n, 0)) + " of "
-						+ data + ", which holds " + size, "the external data file does not belong to this model, or is truncated: export the model again");
+			for (Slice s : slices) {
+				TensorProto t = s.tensor;
+				long n = s.length >= 0 ? s.length : size - s.offset;
+				if (s.offset > size || n < 0 || s.offset + n > size) {
+					throw new InvalidInputException(source + ": tensor '" + t.getName() + "' reads bytes " + s.offset + " to " + (s.offset + Math.max(n, 0)) + " of "
+							+ data + ", which holds " + size, "the external data file does not belong to this model, or is truncated: export the model again");
+				}
+				if (n > Integer.MAX_VALUE - 8) {
+					throw new InvalidInputException(source + ": tensor '" + t.getName() + "' is " + n + " bytes; quantrace holds tensors up to 2 GB",
+							"split the tensor, or quantize the model with a tool for larger models");
+				}
+				s.bytes = ByteBuffer.allocate((int) n);
 			}
-			if (n > Integer.MAX_VALUE - 8) {
-				throw new InvalidInputException(source + ": tensor '" + t.getName() + "' is " + n + " bytes; quantrace holds tensors up to 2 GB",
-						"split the tensor, or quantize the model with a tool for larger models");
+			java.security.MessageDigest sha256 = sha256();
+			ByteBuffer chunk = ByteBuffer.allocate(1 << 20);
+			long at = 0;
+			for (int r; (r = f.read(chunk.clear())) >= 0;) {
+				chunk.flip();
+				sha256.update(chunk.duplicate());
+				for (Slice s : slices) { // the part of each slice this chunk holds
+					long from = Math.max(at, s.offset);
+					long to = Math.min(at + r, s.offset + s.bytes.capacity());
+					if (from < to) {
+						s.bytes.position((int) (from - s.offset)).put(chunk.duplicate().position((int) (from - at)).limit((int) (to - at)));
+					}
+				}
+				at += r;
 			}
-			ByteBuffer bytes = ByteBuffer.allocate((int) n);
-			while (bytes.hasRemaining()) {
-				if (f.read(bytes, offset + bytes.position()) < 0) {
+			for (Slice s : slices) {
+				if (s.offset + s.bytes.capacity() > at) {
 					throw new IOException("the file ended early");
 				}
+				s.bytes.position(s.bytes.capacity()); // filled: flip() makes it whole
 			}
-			files.add(data);
-			bytes.flip();
-			return t.toBuilder().clearExternalData().clearDataLocation().setRawData(ByteString.copyFrom(bytes)).build();
+			hashes.put(data, java.util.HexFormat.of().formatHex(sha256.digest()));
 		} catch (IOException e) {
-			throw new InvalidInputException(source + ": cannot read external data of tensor '" + t.getName() + "' from " + data + " ("
+			throw new InvalidInputException(source + ": cannot read external data of tensor '" + first.getName() + "' from " + data + " ("
 					+ IoErrors.describe(e) + ")", "keep the external data file next to the model", e);
+		}
+	}
+
+	private static java.security.MessageDigest sha256() {
+		try {
+			return java.security.MessageDigest.getInstance("SHA-256");
+		} catch (java.security.NoSuchAlgorithmException e) {
+			throw new IllegalStateException("SHA-256 is required by every Java platform", e);
 		}
 	}
 

@@ -36,17 +36,18 @@ public final class OnnxModel {
 	private final ModelProto.Builder header;
 	private final Graph graph;
 	private final Path file;
-	private final List<Path> externalData;
+	/** The SHA-256 of every file read, the .onnx file first, of the very bytes parsed (empty for a model not loaded from a file). */
+	private final Map<Path, String> sha256AsRead;
 
 	private OnnxModel(ModelProto proto) {
-		this(proto, null, List.of());
+		this(proto, null, Map.of());
 	}
 
-	private OnnxModel(ModelProto proto, Path file, List<Path> externalData) {
+	private OnnxModel(ModelProto proto, Path file, Map<Path, String> sha256AsRead) {
 		this.header = proto.toBuilder().clearGraph();
 		this.graph = new Graph(proto.getGraph(), null);
 		this.file = file;
-		this.externalData = externalData;
+		this.sha256AsRead = sha256AsRead;
 	}
 
 	/** Wraps an in-memory model without checks (for models we build ourselves). */
@@ -64,14 +65,24 @@ public final class OnnxModel {
 	 */
 	public static OnnxModel load(Path file) {
 		String source = file.toString();
-		ModelProto proto = parseProto(read(file), source);
-		List<Path> external = List.of();
+		byte[] bytes = read(file);
+		// hashed here, from the bytes parsed: a hash taken by a second reading (before or after) may be of another file's bytes, a
+		// file replaced and put back in between (hostile19)
+		Map<Path, String> hashes = new LinkedHashMap<>();
+		hashes.put(file, SafeFiles.sha256(bytes));
+		ModelProto proto = parseProto(bytes, source);
 		if (ExternalData.used(proto.getGraph())) {
 			ExternalData data = new ExternalData(file, source);
 			proto = proto.toBuilder().setGraph(data.inline(proto.getGraph())).build();
-			external = data.files();
+			data.sha256AsRead().forEach((f, sha256) -> {
+				String before = hashes.putIfAbsent(f, sha256);
+				if (before != null && !before.equals(sha256)) { // a model naming itself as its external data, rewritten between the two readings
+					throw new InvalidInputException(f + ": changed while it was read (sha256 " + before + ", then " + sha256 + ")",
+							"read the model again once nothing writes to it");
+				}
+			});
 		}
-		OnnxModel model = new OnnxModel(proto, file, external);
+		OnnxModel model = new OnnxModel(proto, file, java.util.Collections.unmodifiableMap(hashes));
 		ModelChecks.check(proto.getGraph(), model.graph, source);
 		return model;
 	}
@@ -348,7 +359,16 @@ public final class OnnxModel {
 	 * inputs as much as the .onnx file: hash them with it.
 	 */
 	public List<Path> externalDataFiles() {
-		return externalData;
+		return sha256AsRead.keySet().stream().filter(f -> f != file).toList();
+	}
+
+	/**
+	 * The SHA-256 of the bytes {@link #load(Path)} parsed, of the .onnx file first, then of each {@link #externalDataFiles() external-data
+	 * file} (each file hashed whole in the one pass that read its tensors); empty for a model built or parsed in memory. What the model
+	 * holds came from exactly these bytes, whatever the files hold before or after.
+	 */
+	public Map<Path, String> sha256AsRead() {
+		return sha256AsRead;
 	}
 
 	/**

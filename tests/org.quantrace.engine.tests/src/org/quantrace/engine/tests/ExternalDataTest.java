@@ -51,6 +51,51 @@ class ExternalDataTest {
 		assertEquals(List.of(), OnnxModel.load(TestData.example("model/fashion_cnn.onnx")).externalDataFiles());
 	}
 
+	/**
+	 * The hashes a model reports are of the bytes it was parsed from, every external-data file read once, whole, in chunks of
+	 * 1 MiB: tensors that start at an odd offset and span a chunk's end come out whole (hostile19: the run hashed each file by a
+	 * reading of its own, so a file replaced and put back in between was recorded as read).
+	 */
+	@Test
+	void theHashesAreOfTheBytesReadAndTensorsAcrossChunksComeOutWhole() throws IOException {
+		java.util.Random random = new java.util.Random(19);
+		byte[] w = new byte[600 * 600 * 4];
+		byte[] b = new byte[600 * 4];
+		random.nextBytes(w);
+		random.nextBytes(b);
+		long bAt = 2 * 1024 * 1024 - 6; // spans the second chunk's end
+		byte[] file = new byte[(int) bAt + b.length + 5];
+		random.nextBytes(file);
+		System.arraycopy(w, 0, file, 0, w.length);
+		System.arraycopy(b, 0, file, (int) bAt, b.length);
+		Files.createDirectories(dir.resolve("chunks"));
+		Path data = Files.write(dir.resolve("chunks/w.bin"), file);
+		var model = TestModels.graph(
+				List.of(TestModels.node("MatMul", "mm", List.of("x", "w"), "xw"), TestModels.node("Add", "add", List.of("xw", "b"), "y")),
+				List.of(external("w", w.length, 0, 600, 600), external("b", b.length, bAt, 600)), TestModels.tensor("x", 1, 600),
+				TestModels.tensor("y", 1, 600));
+		Path m = Files.write(dir.resolve("chunks/m.onnx"), model.toByteArray());
+		OnnxModel loaded = OnnxModel.load(m);
+		assertArrayEquals(w, loaded.graph().initializer("w").proto().getRawData().toByteArray());
+		assertArrayEquals(b, loaded.graph().initializer("b").proto().getRawData().toByteArray());
+		assertEquals(List.of(m, data.toAbsolutePath().normalize()), List.copyOf(loaded.sha256AsRead().keySet()));
+		assertEquals(org.quantrace.engine.SafeFiles.sha256(model.toByteArray()), loaded.sha256AsRead().get(m));
+		assertEquals(org.quantrace.engine.SafeFiles.sha256(file), loaded.sha256AsRead().get(data.toAbsolutePath().normalize()));
+		assertEquals(List.of(data.toAbsolutePath().normalize()), loaded.externalDataFiles());
+	}
+
+	private static ai.onnx.proto.OnnxMl.TensorProto external(String name, int bytes, long offset, long... dims) {
+		var t = ai.onnx.proto.OnnxMl.TensorProto.newBuilder().setName(name).setDataType(1)
+				.setDataLocation(ai.onnx.proto.OnnxMl.TensorProto.DataLocation.EXTERNAL);
+		for (long d : dims) {
+			t.addDims(d);
+		}
+		t.addExternalData(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("location").setValue("w.bin"));
+		t.addExternalData(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("offset").setValue(Long.toString(offset)));
+		t.addExternalData(ai.onnx.proto.OnnxMl.StringStringEntryProto.newBuilder().setKey("length").setValue(Integer.toString(bytes)));
+		return t.build();
+	}
+
 	@Test
 	void aLinkThatStaysInTheModelsFolderIsFollowed() throws IOException {
 		Path model = externalModel(dir.resolve("m"), "m.onnx", "link.bin");

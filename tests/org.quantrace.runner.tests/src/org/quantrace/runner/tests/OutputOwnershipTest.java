@@ -136,6 +136,53 @@ class OutputOwnershipTest {
 	}
 
 	/**
+	 * A file saved into the output folder after the run's last check of it (which hashes every file: seconds for large models)
+	 * and before the swap was deleted with the old outputs, exit 0 (hostile19; the swap's test hook pauses there). The old
+	 * folder is checked again once out of the way and put back with the file, the run refused.
+	 */
+	@Test
+	void aFileSavedIntoTheFolderWhileTheOutputsArePutInPlaceIsKept() throws IOException {
+		Path recipe = quickRecipe();
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Map<String, String> before = TestData.hashes(out);
+		java.io.PrintStream err = System.err;
+		String pause = System.getProperty("quantrace.test.swapPause");
+		System.setProperty("quantrace.test.swapPause", "before-swap");
+		System.setErr(new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true) {
+			@Override
+			public void println(String line) {
+				if (line.endsWith("swap paused at before-swap")) { // the check is made: the user saves notes there now
+					try {
+						Files.writeString(OutputOwnershipTest.this.out.resolve("notes.txt"), "the assessor's notes");
+					} catch (IOException e) {
+						throw new java.io.UncheckedIOException(e);
+					}
+					Thread.currentThread().interrupt(); // ends the pause
+				}
+			}
+		});
+		InvalidInputException e;
+		try {
+			e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out));
+		} finally {
+			System.setErr(err);
+			if (pause == null) {
+				System.clearProperty("quantrace.test.swapPause");
+			} else {
+				System.setProperty("quantrace.test.swapPause", pause);
+			}
+		}
+		assertEquals(out + ": changed while the run put its outputs in place (a file added or edited in it): the folder is kept as it is,"
+				+ " the new outputs are not written", e.getMessage());
+		assertEquals("the assessor's notes", Files.readString(out.resolve("notes.txt")));
+		Files.delete(out.resolve("notes.txt"));
+		assertEquals(before, TestData.hashes(out), "the old outputs, as they were");
+		try (var beside = Files.list(ex.getParent())) {
+			assertEquals(List.of("fashion-mnist", "out"), beside.map(p -> p.getFileName().toString()).sorted().toList(), "nothing left beside");
+		}
+	}
+
+	/**
 	 * A read-only folder inside an output folder was refused, a read-only file was not: the model the user protected from
 	 * writing (chmod a-w) went with the rest of the folder at the next run (hostile3). Refused now, nothing touched; once
 	 * writable again the folder is replaced as before.

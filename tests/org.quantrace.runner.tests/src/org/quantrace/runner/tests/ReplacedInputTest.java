@@ -54,6 +54,64 @@ class ReplacedInputTest {
 	}
 
 	/**
+	 * One model file read by two models of a run, replaced after the first model's work and put back once the second had read it
+	 * (A, B, A): the run hashed the file at its first reading only and read it again for the second model, so its trace recorded A
+	 * beside model b's figures of B, and the check at the end found A as recorded (hostile19). The hash is now of the bytes each
+	 * reading parsed, and a second reading of other bytes refuses the run.
+	 */
+	@Test
+	void aModelFileReplacedBetweenTwoReadingsAndPutBackRefusesTheRun() throws IOException {
+		Path ex = Runs.exampleCopy("replaced-back").toAbsolutePath();
+		Path out = ex.getParent().resolve("out");
+		Path recipe = Runs.recipe(ex, "two.qr", """
+				recipe two {
+					model a "model/fashion_cnn_trained.onnx"
+					model b "model/fashion_cnn_trained.onnx"
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 20
+					dataset eval "data/evaluation" role evaluation format folder labels "data/labels.json" samples 20
+					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
+					convert { eliminate dropout, batch-normalization }
+					schemes fiq_int8
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Path file = ex.resolve("model/fashion_cnn_trained.onnx");
+		byte[] a = Files.readAllBytes(file);
+		byte[] b = Files.readAllBytes(ex.resolve("model/fashion_cnn.onnx"));
+		int[] evaluations = { 0 };
+		int[] calibrations = { 0 };
+		Progress swapping = (name, total, unit) -> {
+			if (name.startsWith("evaluating") && evaluations[0]++ == 0) { // model a's evaluation: its reading is done
+				write(file, b);
+			}
+			if (name.startsWith("calibrating") && ++calibrations[0] == 2) { // model b's calibration: it has read the file
+				write(file, a);
+			}
+			return Progress.NONE.start(name, total, unit);
+		};
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Runs.run(recipe, out, Shard.ALL, swapping));
+		// refused as model b read the file, before its calibration (without the check it ran on, the file was put back, exit 0)
+		assertEquals(1, calibrations[0], "refused at model b's reading");
+		assertEquals(file + ": changed while the run used it (sha256 " + SafeFiles.sha256(a) + " when read, " + SafeFiles.sha256(b)
+				+ " when read again): the outputs would name a file the run did not use, so none were written", e.getMessage());
+		assertEquals(List.of("fashion-mnist"), names(ex.getParent()), "nothing written");
+	}
+
+	private static List<String> names(Path folder) throws IOException {
+		try (Stream<Path> s = Files.list(folder)) {
+			return s.map(p -> p.getFileName().toString()).sorted().toList();
+		}
+	}
+
+	private static void write(Path file, byte[] bytes) {
+		try {
+			Files.write(file, bytes);
+		} catch (IOException e) {
+			throw new UncheckedIOException(e);
+		}
+	}
+
+	/**
 	 * Runs the example's fiq_int8 recipe of {@code model} twice into one folder, the second time copying {@code with} over
 	 * {@code input} at {@code step}.
 	 */
