@@ -50,6 +50,9 @@ final class OptimizationRows {
 			return l;
 		}
 		QuantizationRecord q = o.getQuantization();
+		if (q == null && label.equals("Quantization precision") && o.getOutput() != null) {
+			return unquantizedIo(o.getOutput());
+		}
 		if (q == null || !ROWS.contains(label)) {
 			return null;
 		}
@@ -316,6 +319,16 @@ final class OptimizationRows {
 		case "DynamicQuantizeLSTM" -> "DynamicQuantizeLSTM, inside the kernel, from the range of each input";
 		default -> op;
 		};
+	}
+
+	/**
+	 * The precision row of a variant without quantization: that it is not quantized, and its inputs and outputs as its
+	 * model file holds them, types only (the generic row printed "scale 0, zero point 0" of float I/O, to which no scale applies).
+	 */
+	private static List<String> unquantizedIo(ModelArtifact output) {
+		List<String> l = new ArrayList<>(List.of(AifsmLogs.NOT_QUANTIZED + "; its inputs and outputs as its model file holds them, no scale or zero point applying:"));
+		l.addAll(io(output));
+		return l;
 	}
 
 	/** Each graph input and output as the model file holds it: its element type, and its scale and zero point when integer. */
