@@ -61,6 +61,27 @@ final class Verdicts {
 		return Double.isNaN(r.getMeasured()) ? "nothing: not evaluated" : LogValues.brief(r.getMeasured()) + (r.getUnit() == null ? "" : " " + r.getUnit());
 	}
 
+	/**
+	 * A recovery trial's measured value with the unit of the criterion it was held against ("53.33 pt"), as the criteria table
+	 * prints the variant's own: main (b8446c6a) printed the trials' "53.33" bare, and Table 1's row "value 53.333333333".
+	 */
+	static String trialMeasured(TraceModel trace, RecoveryTrial t) {
+		String unit = null;
+		if (t.eContainer() != null && t.eContainer().eContainer() instanceof OptimizationRecord o) {
+			EvaluationRecord e = of(trace, o);
+			unit = e == null ? null : e.getAcceptance().stream().filter(a -> a.getCriterion().equals(t.getMetric())).map(AcceptanceResult::getUnit)
+					.filter(java.util.Objects::nonNull).findFirst().orElse(null);
+		}
+		return Double.isNaN(t.getValue()) ? "nothing: not evaluated" : LogValues.brief(t.getValue()) + (unit == null ? "" : " " + unit);
+	}
+
+	/** Table 1's line of a recovery trial (Partial quantization configurations), in the words of Appendix A's trials table. */
+	static String trialLine(RecoveryTrial t) {
+		TraceModel trace = org.eclipse.emf.ecore.util.EcoreUtil.getRootContainer(t) instanceof TraceModel m ? m : null;
+		return "trial " + t.getIndex() + ": " + String.join(", ", t.getExcluded()) + " left in float; " + t.getMetric() + ": measured "
+				+ (trace == null ? LogValues.brief(t.getValue()) : trialMeasured(trace, t)) + ", " + (t.isAccepted() ? "accepted" : "rejected");
+	}
+
 	/** What the first page says: the rejected variants by name, else that all were accepted. */
 	static String firstPage(TraceModel trace, String model) {
 		String verdict = verdict(trace, model);
@@ -154,7 +175,7 @@ final class Verdicts {
 			if (o.getInput() != null && RunSummary.model(o.getInput()).equals(model) && o.getRecovery() != null && !o.getRecovery().getTrials().isEmpty()) {
 				List<List<String>> trials = new ArrayList<>();
 				for (RecoveryTrial t : o.getRecovery().getTrials()) {
-					trials.add(List.of(Integer.toString(t.getIndex()), String.join(", ", t.getExcluded()), t.getMetric(), LogValues.brief(t.getValue()),
+					trials.add(List.of(Integer.toString(t.getIndex()), String.join(", ", t.getExcluded()), t.getMetric(), trialMeasured(trace, t),
 							t.isAccepted() ? "accepted" : "rejected"));
 				}
 				b.add(new Grid(anchor + "-recovery-" + LogValues.slug(o.getScheme()), "Accuracy recovery trials of " + o.getScheme()
