@@ -82,6 +82,28 @@ final class Verdicts {
 				+ (trace == null ? LogValues.brief(t.getValue()) : trialMeasured(trace, t)) + ", " + (t.isAccepted() ? "accepted" : "rejected");
 	}
 
+	/**
+	 * Which column of the evaluation table a criterion's metric was measured on, where the recipe's word is not that column's
+	 * name: a multilabel evaluation's "accuracy drop < 0.2 pt" is its binary accuracy, beside a subset accuracy the table also
+	 * shows (the zoo's bspc_gap, read by assessor16); top-k-accuracy is top-5 accuracy. Null where every word is its column.
+	 */
+	static String measuredAs(List<EvaluationRecord> all) {
+		java.util.Map<String, String> as = new java.util.LinkedHashMap<>();
+		for (EvaluationRecord e : all) {
+			for (AcceptanceResult r : e.getAcceptance()) {
+				String word = r.getCriterion().split(" drop | [<>=!]", 2)[0];
+				if (r.getMetric() != null && !r.getMetric().equals(word)) {
+					as.putIfAbsent(word, r.getMetric());
+				}
+			}
+		}
+		if (as.isEmpty()) {
+			return null;
+		}
+		return "In the criteria, " + String.join("; ", as.entrySet().stream().map(x -> x.getKey() + " is measured as " + x.getValue()).toList())
+				+ " (results.json's metric" + (as.size() == 1 ? "" : "s") + " of that name).";
+	}
+
 	/** What the first page says: the rejected variants by name, else that all were accepted. */
 	static String firstPage(TraceModel trace, String model) {
 		String verdict = verdict(trace, model);
@@ -169,6 +191,10 @@ final class Verdicts {
 		} else {
 			b.add(new Grid(anchor + "-criteria", "Acceptance criteria and decisions", List.of("variant", "criterion", "measured", "result", "decision"), criteria,
 					new int[] { 3, 5, 3, 2, 2 }, Set.of(2), false));
+			String measuredAs = measuredAs(all);
+			if (measuredAs != null) {
+				b.add(new Paragraph(measuredAs, Style.NORMAL));
+			}
 		}
 		// each decision is in the criteria table and under the variant's Table 1: not repeated here
 		for (OptimizationRecord o : trace.getOptimizations()) {
