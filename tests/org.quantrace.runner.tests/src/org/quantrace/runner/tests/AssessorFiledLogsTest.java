@@ -56,7 +56,9 @@ class AssessorFiledLogsTest {
 		String md = md();
 		assertTrue(md.contains(PRECISION), md);
 		assertFalse(md.contains("scale 0, zero point 0"), md);
-		for (String format : List.of("html", "docx", "pdf")) {
+		String html = LogFormatsTest.text(out.resolve("logs/PhIMT0003-cnn.html"));
+		assertTrue(html.contains("no scale or zero point applying:</div><div>input 'input': float32</div><div>output 'logits': float32</div>"), html);
+		for (String format : List.of("docx", "pdf")) {
 			String text = LogFormatsTest.text(out.resolve("logs/PhIMT0003-cnn." + format)).replaceAll("\\s+", " ");
 			assertTrue(text.contains("no scale or zero point applying: input 'input': float32 output 'logits': float32"), format + ": " + text);
 		}

@@ -90,10 +90,11 @@ class VerifyIfBranchesTest {
 		assertTrue(appendix.contains("| 15 | /net_1/Conv | Conv | " + IN_BODY + " | quantized |"), appendix);
 		assertFalse(appendix.contains("|  |"), "no blank cell: " + appendix);
 		assertEquals(23, appendix.lines().filter(l -> l.contains(IN_BODY)).count(), appendix);
-		for (String format : List.of("html", "docx")) { // the PDF's narrow columns wrap the cells among their neighbours' lines
-			String text = LogFormatsTest.text(dir.resolve("out/logs/PhIMT0003-ifcnn." + format)).replaceAll("\\s+", " ");
-			assertTrue(text.contains("/net_1/Gemm Gemm " + IN_BODY), format + ": " + text);
-		}
+		String html = LogFormatsTest.text(dir.resolve("out/logs/PhIMT0003-ifcnn.html"));
+		assertTrue(html.contains("<td>/net_1/Gemm</td><td>Gemm</td><td>" + IN_BODY + "</td>"), html);
+		// the PDF's narrow columns wrap the cells among their neighbours' lines
+		String docx = LogFormatsTest.text(dir.resolve("out/logs/PhIMT0003-ifcnn.docx")).replaceAll("\\s+", " ");
+		assertTrue(docx.contains("/net_1/Gemm Gemm " + IN_BODY), docx);
 	}
 
 	/** The trace forged so that drq records no layer of /Greater, a node of the main graph: its cell then says it is in the If's body. */
