@@ -391,7 +391,7 @@ public final class AifsmLogs {
 				scales = SAME_AS + earlier;
 				zeros = SAME_AS + earlier.substring(0, earlier.indexOf(" ("));
 			}
-			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? "" : t.getNode(), OptimizationRows.type(t),
+			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? noNode(o, t) : t.getNode(), OptimizationRows.type(t),
 					LogValues.text(t.getScheme()), granularity, range(t), scales, zeros));
 		}
 		return new Grid(anchor, null, List.of("tensor", "role", "node", "type", "scheme", "granularity", "range", "scale", "zero point"), rows,
@@ -747,6 +747,18 @@ public final class AifsmLogs {
 		return new Grid("factorization-table", null, List.of("layer", "rank", "parameters", "after", "retained energy", "relative error", "note"), rows,
 				new int[] { 6, 2, 3, 3, 3, 3, 5 }, Set.of(1, 2, 3, 4, 5), false);
 	}
+
+	/**
+	 * The node cell of a tensor no node writes or reads as a layer of its own: a model input's rows were left blank (bspc_gap,
+	 * tf9cls, read by assessor16). verify reads a cell here as no node, as it read the blank.
+	 */
+	private static String noNode(OptimizationRecord o, TensorQuantizationRecord t) {
+		boolean input = o.getOutput() != null && o.getOutput().getInputs().stream().anyMatch(x -> x.getName().equals(t.getTensor()));
+		return input ? NO_NODE + ": the model's input" : NO_NODE;
+	}
+
+	/** The node cell of a tensor of no node (then ": the model's input" where it is one). */
+	public static final String NO_NODE = "none";
 
 	/** What makes the run repeatable: the recipe files and their hashes, the seed, the environment, every dataset's manifest. */
 	static Grid reproducibility(TraceModel trace) {

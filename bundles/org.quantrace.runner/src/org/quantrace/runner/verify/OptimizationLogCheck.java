@@ -635,6 +635,10 @@ final class OptimizationLogCheck {
 				continue;
 			}
 			listed.add(r);
+			if (r.getNode() == null && !Cells.key(node).isEmpty()) { // a log before 2026-12-07 left the cell blank
+				boolean input = f.model.inputs().stream().anyMatch(i -> i.name().equals(r.getTensor()));
+				log.cell(at + "node", node, input ? AifsmLogs.NO_NODE + ": the model's input" : AifsmLogs.NO_NODE);
+			}
 			Quantizations.Params p = f.held.get(r);
 			log.cell(at + "type", LogCheck.cell(row, 3), SchemeFacts.type(p.type()));
 			log.cell(at + "scheme", LogCheck.cell(row, 4), p.symmetric() ? "symmetric" : "asymmetric");

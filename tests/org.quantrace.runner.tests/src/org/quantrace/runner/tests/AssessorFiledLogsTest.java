@@ -20,7 +20,8 @@ import org.quantrace.runner.Verification.Problem;
  * PhIMT0003 of a pruned float variant, read as an assessor files it (branch assessor16): the example CNN pruned by channel
  * (weights, 10 %) and kept unquantized. main (b8446c6a) printed its float input and output in "Quantization precision" as
  * "input, element type FLOAT32, scale 0, zero point 0" (no scale applies to float I/O) and the pruning sizes as
- * "model size: 892415 -> 723454 bytes", where every other figure of the log has thousands separators and the arrow →.
+ * "model size: 892415 -> 723454 bytes", where every other figure of the log has thousands separators and the arrow →; and a
+ * factorized input model's rank selection (the recipe's "energy 95 %") in no row, only the per-layer results.
  */
 class AssessorFiledLogsTest {
 
@@ -34,6 +35,7 @@ class AssessorFiledLogsTest {
 				dataset eval "data/evaluation" role evaluation labels "data/labels.json" samples 100
 				preprocess { grayscale scale 1/255 }
 				prune { pattern channel sparsity 10 % }
+				factorize { dense energy 95 % }
 				schemes unquantized
 				evaluate on eval metrics accuracy
 			}
@@ -72,6 +74,7 @@ class AssessorFiledLogsTest {
 		assertTrue(size.find(), md);
 		long after = Long.parseLong(size.group(2).replace(",", ""));
 		assertEquals(Files.size(out.resolve("models/cnn/pruned.onnx")), after, "the pruned model's file: " + size.group());
+		assertTrue(Files.exists(out.resolve("models/cnn/factorized.onnx")), "factorized after pruning");
 		assertFalse(md.contains(" -> "), "no ASCII arrow in the log");
 		for (String format : List.of("html", "docx", "pdf")) {
 			String text = LogFormatsTest.text(out.resolve("logs/PhIMT0003-cnn." + format)).replaceAll("\\s+", " ");
@@ -107,5 +110,25 @@ class AssessorFiledLogsTest {
 
 	private static String md() throws IOException {
 		return Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
+	}
+	private static final String FACTORIZED = "<br>factorized by truncated SVD (W ≈ U · V), rank selection energy 95 %: each matrix at the smallest rank whose "
+			+ "largest singular values keep at least 95 % of the sum of their squares; each layer in the appendix Low-rank factorization per layer";
+
+	@Test
+	void theFactorizationsRankSelectionIsStatedWithTheInputModel() throws IOException {
+		String md = md();
+		String row = md.substring(md.indexOf("| Verified Learning Model ID or Model Conversion ID |"));
+		row = row.substring(0, row.indexOf('\n'));
+		assertTrue(row.contains("input model factorized (models/cnn/factorized.onnx)") && row.contains(FACTORIZED), row);
+		String docx = LogFormatsTest.text(out.resolve("logs/PhIMT0003-cnn.docx")).replaceAll("\\s+", " ");
+		assertTrue(docx.contains(FACTORIZED.substring(4)), docx);
+	}
+
+	/** The record's energy edited to 90 % (every document made again, saying 90 %): verify holds the record against the recipe's 95. */
+	@Test
+	void aForgedRankSelectionIsFound() {
+		List<Problem> problems = Tampering.traceForged(out, "energy", t -> t.getOptimizations().stream().filter(o -> o.getFactorization() != null)
+				.findFirst().orElseThrow().getFactorization().setValue(90));
+		assertTrue(problems.stream().anyMatch(p -> p.what().contains("value") && p.what().contains("90") && p.what().contains("95")), problems.toString());
 	}
 }

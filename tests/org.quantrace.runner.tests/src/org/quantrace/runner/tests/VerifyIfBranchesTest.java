@@ -107,4 +107,15 @@ class VerifyIfBranchesTest {
 					&& p.what().contains("a Greater node of the model's main graph")), format + ": " + r);
 		}
 	}
+	/** The per-tensor appendix's node cell of the model's input, which no node writes: main (b8446c6a) left it blank. */
+	@Test
+	void theInputsTensorRowsNameNoNodeAndSayWhy() throws IOException {
+		String md = Files.readString(dir.resolve("out/logs/PhIMT0003-ifcnn.md"));
+		assertTrue(md.contains("| input | input | none: the model's input | int8 | asymmetric | per-tensor |"), md);
+		assertFalse(md.contains("| input | input |  |"), md);
+		// the record's input renamed (every document made again): the cell says "none", and verify finds the file's input of that name
+		List<Problem> r = Tampering.traceForged(dir.resolve("out"), "no-node", t -> t.getOptimizations().stream().filter(o -> "fiq_int8".equals(o.getScheme()))
+				.findFirst().orElseThrow().getOutput().getInputs().get(0).setName("renamed"));
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ifcnn.md") && p.what().contains("input (input), node")), r.toString());
+	}
 }
