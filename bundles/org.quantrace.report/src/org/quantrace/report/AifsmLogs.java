@@ -391,7 +391,7 @@ public final class AifsmLogs {
 				scales = SAME_AS + earlier;
 				zeros = SAME_AS + earlier.substring(0, earlier.indexOf(" ("));
 			}
-			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? noNode(o, t) : t.getNode(), OptimizationRows.type(t),
+			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null || t.getNode().isEmpty() ? noNode(o, t) : t.getNode(), OptimizationRows.type(t),
 					LogValues.text(t.getScheme()), granularity, range(t), scales, zeros));
 		}
 		return new Grid(anchor, null, List.of("tensor", "role", "node", "type", "scheme", "granularity", "range", "scale", "zero point"), rows,

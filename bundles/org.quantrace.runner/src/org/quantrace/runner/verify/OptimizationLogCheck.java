@@ -135,6 +135,11 @@ final class OptimizationLogCheck {
 		}
 	}
 
+	/** A tensor record of no node (a model input's): its node unset or empty. */
+	private static boolean noNode(TensorQuantizationRecord t) {
+		return t.getNode() == null || t.getNode().isEmpty();
+	}
+
 	/** "Verified Learning Model ID or Model Conversion ID": the input model's SHA-256, from its file. */
 	private void verified(String at, LogReader.Table t, OptimizationRecord o, ModelFacts in) {
 		int row = t.find("Verified Learning Model ID or Model Conversion ID", 0);
@@ -629,13 +634,13 @@ final class OptimizationLogCheck {
 			String node = LogCheck.cell(row, 2);
 			TensorQuantizationRecord r = f.held.keySet().stream().filter(x -> Cells.same(tensor, x.getTensor())
 					&& Cells.same(LogCheck.cell(row, 1), x.getRole().getLiteral()) && !listed.contains(x)
-					&& (Cells.key(node).isEmpty() || x.getNode() == null || Cells.same(node, x.getNode()))).findFirst().orElse(null);
+					&& (Cells.key(node).isEmpty() || noNode(x) || Cells.same(node, x.getNode()))).findFirst().orElse(null);
 			if (r == null) {
 				log.mismatch(at + "tensor", tensor, "no such quantized tensor of the model");
 				continue;
 			}
 			listed.add(r);
-			if (r.getNode() == null && !Cells.key(node).isEmpty()) { // a log before 2026-12-07 left the cell blank
+			if (noNode(r) && !Cells.key(node).isEmpty()) { // a log before 2026-12-07 left the cell blank
 				boolean input = f.model.inputs().stream().anyMatch(i -> i.name().equals(r.getTensor()));
 				log.cell(at + "node", node, input ? AifsmLogs.NO_NODE + ": the model's input" : AifsmLogs.NO_NODE);
 			}
