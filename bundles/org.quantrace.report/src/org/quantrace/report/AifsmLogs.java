@@ -346,12 +346,15 @@ public final class AifsmLogs {
 		return r;
 	}
 
+	/** What a row of the quantization sections says of a variant without quantization (unquantized, or pruned or factorized only). */
+	public static final String NOT_QUANTIZED = "not applicable: this variant is not quantized";
+
 	/** A row the record has nothing for says why, so that no row of the template is left blank. */
 	static Row notApplied(Row r, OptimizationRecord o) {
 		String anchor = r.anchor();
 		String why;
 		if (anchor.contains("calibration-fundamentals") || anchor.contains("post-training")) {
-			why = o.getQuantization() == null ? "not applicable: this variant is not quantized"
+			why = o.getQuantization() == null ? NOT_QUANTIZED
 					: "none: " + o.getQuantization().getTechnique().getLiteral() + " quantization measures activation ranges at run time, from each input";
 		} else if (anchor.contains("pruning-specifications")) {
 			why = "not applied: the recipe declares no pruning";
@@ -388,7 +391,7 @@ public final class AifsmLogs {
 				scales = SAME_AS + earlier;
 				zeros = SAME_AS + earlier.substring(0, earlier.indexOf(" ("));
 			}
-			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null ? "" : t.getNode(), OptimizationRows.type(t),
+			rows.add(List.of(t.getTensor(), LogValues.text(t.getRole()), t.getNode() == null || t.getNode().isEmpty() ? noNode(o, t) : t.getNode(), OptimizationRows.type(t),
 					LogValues.text(t.getScheme()), granularity, range(t), scales, zeros));
 		}
 		return new Grid(anchor, null, List.of("tensor", "role", "node", "type", "scheme", "granularity", "range", "scale", "zero point"), rows,
@@ -447,7 +450,7 @@ public final class AifsmLogs {
 		for (int i = 0; i < quantized.size(); i++) {
 			for (List<String> row : rows) {
 				if (row.get(3 + i).isEmpty()) {
-					row.set(3 + i, absent(row, rows, 3 + i));
+					row.set(3 + i, absent(row, rows, 3 + i, quantized.get(i)));
 				}
 			}
 		}
@@ -471,11 +474,36 @@ public final class AifsmLogs {
 	 * fiq_int8's cell of the BatchNormalization's Add blank, which fiq_int8 had made the bias of a depthwise Conv under the
 	 * Mul's name. Where another layer's cell of the column names the node, it points there (verify requires the node absent).
 	 */
-	private static String absent(List<String> row, List<List<String>> rows, int column) {
-		// a node no cell names stays blank: if_cnn's drq records no layer of nodes its model still has
+	private static String absent(List<String> row, List<List<String>> rows, int column, OptimizationRecord o) {
 		return rows.stream().filter(r -> r.get(column).contains("'" + row.get(1) + "'")).findFirst()
-				.map(r -> NO_LAYER + ": taken into " + r.get(1) + " (index " + r.get(0) + "; its cell says how)").orElse("");
+				.map(r -> NO_LAYER + ": taken into " + r.get(1) + " (index " + r.get(0) + "; its cell says how)").orElseGet(() -> inBody(row, rows, o));
 	}
+
+	/** The start of the cell of a node inside the body of a control-flow layer the scheme records as one layer (verify finds it there). */
+	public static final String IN_BODY = "in a body of ";
+
+	/**
+	 * The cell of a node a scheme records inside a control-flow layer: the zoo's if_cnn under drq, whose writer records each node
+	 * of the main graph (the If one layer, its bodies' weights in its reason) and none of the If's bodies, left its branches'
+	 * cells blank. A node the float model numbers, of no layer of such a (dynamic-range) record, is then in a body of the
+	 * record's one If/Loop/Scan; with several such layers, or a node a rewrite added, it stays blank.
+	 */
+	private static String inBody(List<String> row, List<List<String>> rows, OptimizationRecord o) {
+		if (o.getQuantization().getTechnique() != org.quantrace.model.recipe.QuantizationTechnique.DYNAMIC_RANGE) { // full-integer records list body nodes
+			return "";
+		}
+		List<LayerQuantizationRecord> owners = o.getQuantization().getLayers().stream().filter(l -> CONTROL_FLOW.contains(l.getOpType())).toList();
+		if (owners.size() != 1 || row.get(0).contains(REWRITE) || row.get(1).equals(owners.get(0).getNode())) {
+			return "";
+		}
+		LayerQuantizationRecord owner = owners.get(0);
+		String at = rows.stream().filter(r -> r.get(1).equals(owner.getNode())).map(r -> r.get(0)).findFirst().orElse(Integer.toString(owner.getLayerIndex()));
+		return IN_BODY + owner.getNode() + " (index " + at + "): not a layer of its own in this scheme's record, which records the " + owner.getOpType()
+				+ " as one layer (its cell)";
+	}
+
+	/** The ops whose bodies hold layers. */
+	private static final Set<String> CONTROL_FLOW = Set.of("If", "Loop", "Scan");
 
 	/** The index cell's mark of a node a rewrite added. */
 	public static final String REWRITE = "(rewrite)";
@@ -719,6 +747,18 @@ public final class AifsmLogs {
 		return new Grid("factorization-table", null, List.of("layer", "rank", "parameters", "after", "retained energy", "relative error", "note"), rows,
 				new int[] { 6, 2, 3, 3, 3, 3, 5 }, Set.of(1, 2, 3, 4, 5), false);
 	}
+
+	/**
+	 * The node cell of a tensor no node writes or reads as a layer of its own: a model input's rows were left blank (bspc_gap,
+	 * tf9cls, read by assessor16). verify reads a cell here as no node, as it read the blank.
+	 */
+	private static String noNode(OptimizationRecord o, TensorQuantizationRecord t) {
+		boolean input = o.getOutput() != null && o.getOutput().getInputs().stream().anyMatch(x -> x.getName().equals(t.getTensor()));
+		return input ? NO_NODE + ": the model's input" : NO_NODE;
+	}
+
+	/** The node cell of a tensor of no node (then ": the model's input" where it is one). */
+	public static final String NO_NODE = "none";
 
 	/** What makes the run repeatable: the recipe files and their hashes, the seed, the environment, every dataset's manifest. */
 	static Grid reproducibility(TraceModel trace) {

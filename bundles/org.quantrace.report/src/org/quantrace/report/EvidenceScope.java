@@ -33,7 +33,8 @@ public enum EvidenceScope {
 	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine"),
 	KL_THRESHOLDS(Kind.STATEMENT, "the KL threshold an entropy threshold was raised from: the outcome of the calibration's histogram search"),
 	QUANTIZER_WARNINGS(Kind.STATEMENT, "the quantizer's other warnings (quantize-warning: a half-precision model quantized from its float32 form, dynamic kernels slower than float)"),
-	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores of the weight criteria channel pruning ranked by (filter norms relative to their layer's), not computed again (those of criterion activation only verify --deep measures again)");
+	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores of the weight criteria channel pruning ranked by (filter norms relative to their layer's), not computed again (those of criterion activation only verify --deep measures again)"),
+	RECOVERY_TRIALS(Kind.STATEMENT, "each accuracy recovery trial's measured value (a trial's model is not kept, only the variant the search kept, whose evaluation verify --deep runs again)");
 
 	/** How verify treats a kind of figure. */
 	public enum Kind {

@@ -15,6 +15,7 @@ import org.quantrace.model.recipe.QuantizationScheme;
 import org.quantrace.model.recipe.QuantizationTechnique;
 import org.quantrace.model.trace.CalibrationRecord;
 import org.quantrace.model.trace.LayerQuantizationRecord;
+import org.quantrace.model.trace.FactorizationRecord;
 import org.quantrace.model.trace.ModelArtifact;
 import org.quantrace.model.trace.OptimizationRecord;
 import org.quantrace.model.trace.Parameter;
@@ -47,9 +48,15 @@ final class OptimizationRows {
 				l.add("input model " + o.getInput().getName() + " (" + o.getInput().getPath() + (ModelArtifacts.isInput(o.getInput())
 						? ", relative to the recipe's folder" : "") + "), SHA-256 " + o.getInput().getSha256());
 			}
+			if (o.getFactorization() != null) {
+				l.add(factorized(o.getFactorization()));
+			}
 			return l;
 		}
 		QuantizationRecord q = o.getQuantization();
+		if (q == null && label.equals("Quantization precision") && o.getOutput() != null) {
+			return unquantizedIo(o.getOutput());
+		}
 		if (q == null || !ROWS.contains(label)) {
 			return null;
 		}
@@ -316,6 +323,30 @@ final class OptimizationRows {
 		case "DynamicQuantizeLSTM" -> "DynamicQuantizeLSTM, inside the kernel, from the range of each input";
 		default -> op;
 		};
+	}
+
+	/**
+	 * The precision row of a variant without quantization: that it is not quantized, and its inputs and outputs as its
+	 * model file holds them, types only (the generic row printed "scale 0, zero point 0" of float I/O, to which no scale applies).
+	 */
+	private static List<String> unquantizedIo(ModelArtifact output) {
+		List<String> l = new ArrayList<>(List.of(AifsmLogs.NOT_QUANTIZED + "; its inputs and outputs as its model file holds them, no scale or zero point applying:"));
+		l.addAll(io(output));
+		return l;
+	}
+
+	/**
+	 * How the input model's matrices were factorized: the recipe's rank selection, which no row printed (paddle10seg's
+	 * "factorize { dense energy 90 % }" was in no row of PhIMT0003, only its per-layer results; read by assessor16).
+	 */
+	static String factorized(FactorizationRecord f) {
+		String v = LogValues.brief(f.getValue());
+		String rule = switch (f.getRankSelection()) {
+		case ENERGY -> "energy " + v + " %: each matrix at the smallest rank whose largest singular values keep at least " + v + " % of the sum of their squares";
+		case FIXED_RANK -> "rank " + v + ": each matrix at rank " + v + ", or its own where smaller";
+		case RANK_RATIO -> "rank-ratio " + v + ": each matrix at " + v + " of its rank, rounded (at least 1)";
+		};
+		return "factorized by truncated SVD (W ≈ U · V), rank selection " + rule + "; each layer in the appendix Low-rank factorization per layer";
 	}
 
 	/** Each graph input and output as the model file holds it: its element type, and its scale and zero point when integer. */

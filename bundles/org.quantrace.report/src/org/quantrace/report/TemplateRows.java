@@ -79,6 +79,9 @@ final class TemplateRows {
 		if (element instanceof org.quantrace.model.trace.EliminatedOperation e) { // a sentence, not "not-present, details ..."
 			return LogValues.elimination(e);
 		}
+		if (element instanceof org.quantrace.model.trace.RecoveryTrial t) { // "trial 1: ... left in float; accuracy drop < 1 pt: measured 1.2 pt, rejected"
+			return Verdicts.trialLine(t);
+		}
 		List<String> names = paths.stream().map(p -> p.lastFeature().getName()).toList();
 		List<String> values = paths.stream().map(p -> LogValues.text(element.eGet(p.lastFeature()))).toList();
 		if (names.equals(List.of("key", "value"))) {

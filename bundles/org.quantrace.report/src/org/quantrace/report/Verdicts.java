@@ -61,6 +61,49 @@ final class Verdicts {
 		return Double.isNaN(r.getMeasured()) ? "nothing: not evaluated" : LogValues.brief(r.getMeasured()) + (r.getUnit() == null ? "" : " " + r.getUnit());
 	}
 
+	/**
+	 * A recovery trial's measured value with the unit of the criterion it was held against ("53.33 pt"), as the criteria table
+	 * prints the variant's own: main (b8446c6a) printed the trials' "53.33" bare, and Table 1's row "value 53.333333333".
+	 */
+	static String trialMeasured(TraceModel trace, RecoveryTrial t) {
+		String unit = null;
+		if (t.eContainer() != null && t.eContainer().eContainer() instanceof OptimizationRecord o) {
+			EvaluationRecord e = of(trace, o);
+			unit = e == null ? null : e.getAcceptance().stream().filter(a -> a.getCriterion().equals(t.getMetric())).map(AcceptanceResult::getUnit)
+					.filter(java.util.Objects::nonNull).findFirst().orElse(null);
+		}
+		return Double.isNaN(t.getValue()) ? "nothing: not evaluated" : LogValues.brief(t.getValue()) + (unit == null ? "" : " " + unit);
+	}
+
+	/** Table 1's line of a recovery trial (Partial quantization configurations), in the words of Appendix A's trials table. */
+	static String trialLine(RecoveryTrial t) {
+		TraceModel trace = org.eclipse.emf.ecore.util.EcoreUtil.getRootContainer(t) instanceof TraceModel m ? m : null;
+		return "trial " + t.getIndex() + ": " + String.join(", ", t.getExcluded()) + " left in float; " + t.getMetric() + ": measured "
+				+ (trace == null ? LogValues.brief(t.getValue()) : trialMeasured(trace, t)) + ", " + (t.isAccepted() ? "accepted" : "rejected");
+	}
+
+	/**
+	 * Which column of the evaluation table a criterion's metric was measured on, where the recipe's word is not that column's
+	 * name: a multilabel evaluation's "accuracy drop < 0.2 pt" is its binary accuracy, beside a subset accuracy the table also
+	 * shows (the zoo's bspc_gap, read by assessor16); top-k-accuracy is top-5 accuracy. Null where every word is its column.
+	 */
+	static String measuredAs(List<EvaluationRecord> all) {
+		java.util.Map<String, String> as = new java.util.LinkedHashMap<>();
+		for (EvaluationRecord e : all) {
+			for (AcceptanceResult r : e.getAcceptance()) {
+				String word = r.getCriterion().split(" drop | [<>=!]", 2)[0];
+				if (r.getMetric() != null && !r.getMetric().equals(word)) {
+					as.putIfAbsent(word, r.getMetric());
+				}
+			}
+		}
+		if (as.isEmpty()) {
+			return null;
+		}
+		return "In the criteria, " + String.join("; ", as.entrySet().stream().map(x -> x.getKey() + " is measured as " + x.getValue()).toList())
+				+ " (results.json's metric" + (as.size() == 1 ? "" : "s") + " of that name).";
+	}
+
 	/** What the first page says: the rejected variants by name, else that all were accepted. */
 	static String firstPage(TraceModel trace, String model) {
 		String verdict = verdict(trace, model);
@@ -148,13 +191,17 @@ final class Verdicts {
 		} else {
 			b.add(new Grid(anchor + "-criteria", "Acceptance criteria and decisions", List.of("variant", "criterion", "measured", "result", "decision"), criteria,
 					new int[] { 3, 5, 3, 2, 2 }, Set.of(2), false));
+			String measuredAs = measuredAs(all);
+			if (measuredAs != null) {
+				b.add(new Paragraph(measuredAs, Style.NORMAL));
+			}
 		}
 		// each decision is in the criteria table and under the variant's Table 1: not repeated here
 		for (OptimizationRecord o : trace.getOptimizations()) {
 			if (o.getInput() != null && RunSummary.model(o.getInput()).equals(model) && o.getRecovery() != null && !o.getRecovery().getTrials().isEmpty()) {
 				List<List<String>> trials = new ArrayList<>();
 				for (RecoveryTrial t : o.getRecovery().getTrials()) {
-					trials.add(List.of(Integer.toString(t.getIndex()), String.join(", ", t.getExcluded()), t.getMetric(), LogValues.brief(t.getValue()),
+					trials.add(List.of(Integer.toString(t.getIndex()), String.join(", ", t.getExcluded()), t.getMetric(), trialMeasured(trace, t),
 							t.isAccepted() ? "accepted" : "rejected"));
 				}
 				b.add(new Grid(anchor + "-recovery-" + LogValues.slug(o.getScheme()), "Accuracy recovery trials of " + o.getScheme()

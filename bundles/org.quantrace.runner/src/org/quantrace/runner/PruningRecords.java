@@ -52,6 +52,14 @@ public final class PruningRecords {
 		return p;
 	}
 
+	/**
+	 * A size before and after, "892,415 → 723,454 bytes": with thousands separators and the arrow, as the rest of the logs
+	 * print sizes and changes (a record before 2026-12-07 holds "892415 -> 723454 bytes", which verify still reads).
+	 */
+	static String sizes(long before, long after) {
+		return String.format(Locale.ROOT, "%,d → %,d bytes", before, after);
+	}
+
 	public static PruningRecord toRecord(PruningResult r) {
 		return toRecord(r, null);
 	}
@@ -76,9 +84,8 @@ public final class PruningRecords {
 		}
 		r.notPruned().forEach((layer, why) -> p.getAdditionalConfiguration().add(parameter("not pruned: " + layer, why)));
 		r.held().forEach((layer, why) -> p.getAdditionalConfiguration().add(parameter("held at the layer floor: " + layer, why)));
-		p.getAdditionalConfiguration().add(parameter("model size", String.format(Locale.ROOT, "%d -> %d bytes", r.bytesBefore(), r.bytesAfter())));
-		p.getAdditionalConfiguration().add(parameter("compressed size (deflate)", String.format(Locale.ROOT, "%d -> %d bytes", r.compressedBefore(),
-				r.compressedAfter())));
+		p.getAdditionalConfiguration().add(parameter("model size", sizes(r.bytesBefore(), r.bytesAfter())));
+		p.getAdditionalConfiguration().add(parameter("compressed size (deflate)", sizes(r.compressedBefore(), r.compressedAfter())));
 		p.getAdditionalConfiguration().add(parameter("score", r.spec().criterion() == PruningCriterion.ACTIVATION
 				? "mean |activation| each channel's readers see on the samples, relative to its layer's average (averaged over the tensors they read)"
 				: "mean |w| (L1) or RMS (L2) of each group; channels scored relative to their layer's average"));

@@ -106,18 +106,26 @@ final class FloatStagesLogCheck {
 		String at = t.title() + ", Pruning specifications, Additional configurations, ";
 		for (String line : OptimizationLogCheck.lines(t, row)) {
 			Matcher s = Pattern.compile("^achievedsparsity:(" + Printed.NUMBER + ")%\\((" + Printed.NUMBER + ")of(" + Printed.NUMBER + ")").matcher(line);
-			Matcher size = Pattern.compile("^modelsize:(\\d+)->(\\d+)bytes").matcher(line);
-			Matcher zipped = Pattern.compile("^compressedsize\\(deflate\\):(\\d+)->(\\d+)bytes").matcher(line);
+			Matcher size = Pattern.compile("^modelsize:" + SIZES).matcher(line);
+			Matcher zipped = Pattern.compile("^compressedsize\\(deflate\\):" + SIZES).matcher(line);
 			if (s.find()) {
 				log.brief(at + "achieved sparsity", s.group(1), 100 * (1 - after / (double) before));
 				log.same(at + "parameters left", Printed.number(s.group(2)), (double) after);
 				log.same(at + "parameters of the pruned layers", Printed.number(s.group(3)), (double) before);
 			} else if (size.find()) {
-				log.same(at + "model size", size.group(1) + " -> " + size.group(2), m[0].sizeBytes() + " -> " + m[1].sizeBytes());
+				log.same(at + "model size", bytes(size), m[0].sizeBytes() + " -> " + m[1].sizeBytes());
 			} else if (zipped.find()) {
-				log.same(at + "compressed size (deflate)", zipped.group(1) + " -> " + zipped.group(2), DeflatedSize.of(m[0].file) + " -> " + DeflatedSize.of(m[1].file));
+				log.same(at + "compressed size (deflate)", bytes(zipped), DeflatedSize.of(m[0].file) + " -> " + DeflatedSize.of(m[1].file));
 			}
 		}
+	}
+
+	/** "B → A bytes" with thousands separators, or "B -> A bytes" as records before 2026-12-07 hold it (whitespace removed). */
+	private static final String SIZES = "(\\d[\\d,]*)(?:->|→)(\\d[\\d,]*)bytes";
+
+	/** The two sizes a {@link #SIZES} match holds, as "B -> A" without separators. */
+	private static String bytes(Matcher m) {
+		return m.group(1).replace(",", "") + " -> " + m.group(2).replace(",", "");
 	}
 
 	private void factorizationAppendix(ModelFacts[] m) {

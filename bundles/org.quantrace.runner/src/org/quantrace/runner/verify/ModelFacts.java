@@ -531,6 +531,27 @@ public final class ModelFacts {
 		return name == null ? null : named.get(name);
 	}
 
+	/** Whether a body of the node {@code owner} (an If, Loop or Scan), or a body nested in one, holds a node named {@code name}. */
+	boolean inBody(String owner, String name) {
+		List<GraphProto> all = new ArrayList<>();
+		graphs(graph, all);
+		for (GraphProto g : all) {
+			for (NodeProto n : g.getNodeList()) {
+				if (n.getName().equals(owner)) {
+					List<GraphProto> bodies = new ArrayList<>();
+					for (AttributeProto a : n.getAttributeList()) {
+						if (a.hasG()) {
+							graphs(a.getG(), bodies);
+						}
+						a.getGraphsList().forEach(sub -> graphs(sub, bodies));
+					}
+					return bodies.stream().flatMap(b -> b.getNodeList().stream()).anyMatch(x -> x.getName().equals(name));
+				}
+			}
+		}
+		return false;
+	}
+
 	/** A stored tensor's values (scales, zero points) through the engine's low-level tensor decoding. */
 	Tensor value(String name) {
 		TensorProto t = stored.get(name);

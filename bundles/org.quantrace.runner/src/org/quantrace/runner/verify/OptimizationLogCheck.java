@@ -65,6 +65,9 @@ final class OptimizationLogCheck {
 			ModelFacts in = e.facts(o.getInput(), log.document(), log.found());
 			verified(at, t, o, in);
 			ModelFacts out = o.getQuantization() == null ? null : e.facts(o.getOutput(), log.document(), log.found());
+			if (o.getQuantization() == null && o.getOutput() != null) {
+				unquantizedIo(at, t, e.facts(o.getOutput(), log.document(), log.found()));
+			}
 			if (out != null) {
 				SchemeFacts f = new SchemeFacts(o, out, in);
 				schemes.add(f);
@@ -79,6 +82,62 @@ final class OptimizationLogCheck {
 			layers(records, schemes);
 		}
 		new FloatStagesLogCheck(e, log, records).check();
+	}
+
+	/**
+	 * The precision row of a variant without quantization: each input and output it names with the type the model file
+	 * holds (no scale: a line stating one is held against the file's none), and every input and output named.
+	 */
+	private void unquantizedIo(String at, LogReader.Table t, ModelFacts model) {
+		if (model == null) {
+			return;
+		}
+		String where = at + "Quantization precision, ";
+		int ptq = Math.max(0, t.find("Post-training quantization specifications", 0));
+		List<String> lines = lines(t, t.find("Quantization precision", ptq));
+		Pattern io = Pattern.compile("^(input|output)'(.+)':([a-z0-9]+)(?:,s=(" + N + "),z=(-?\\d+))?$");
+		for (String line : lines) {
+			Matcher i = io.matcher(line);
+			if (i.find()) {
+				ioLine(where, i, model);
+			}
+		}
+		// a log written before 2026-12-07 printed the generic row ("input, element type FLOAT32, scale 0, zero point 0"): no lines to require
+		if (!lines.isEmpty() && lines.get(0).startsWith(Cells.key(AifsmLogs.NOT_QUANTIZED))) {
+			for (ModelFacts.Io x : model.inputs()) {
+				requireIo(where, lines, "input", x);
+			}
+			for (ModelFacts.Io x : model.outputs()) {
+				requireIo(where, lines, "output", x);
+			}
+		}
+	}
+
+	/** One "input 'x': TYPE[, s = S, z = Z]" line of a precision row against the model file's input or output of that name. */
+	private void ioLine(String where, Matcher i, ModelFacts model) {
+		List<ModelFacts.Io> all = i.group(1).equals("input") ? model.inputs() : model.outputs();
+		ModelFacts.Io x = all.stream().filter(v -> Cells.key(v.name()).equals(i.group(2))).findFirst().orElse(null);
+		String at = where + i.group(1) + " '" + i.group(2) + "'";
+		if (x == null) {
+			log.mismatch(at, i.group(3), "the model has no such " + i.group(1));
+			return;
+		}
+		log.same(at + " type", i.group(3), SchemeFacts.type(type(x.elementType())));
+		log.same(at + " scale", i.group(4) == null ? null : Float.parseFloat(i.group(4)), x.scale());
+		log.same(at + " zero point", i.group(5) == null ? null : Long.parseLong(i.group(5)), x.zeroPoint());
+	}
+
+	/** A mismatch when no line of {@code lines} names the model's input or output {@code x}. */
+	private void requireIo(String where, List<String> lines, String kind, ModelFacts.Io x) {
+		if (lines.stream().noneMatch(l -> l.startsWith(kind + "'" + Cells.key(x.name()) + "':"))) {
+			log.mismatch(where + kind + " '" + x.name() + "'", "nothing", SchemeFacts.type(type(x.elementType()))
+					+ (x.scale() == null ? "" : ", s = " + x.scale() + ", z = " + x.zeroPoint()));
+		}
+	}
+
+	/** A tensor record of no node (a model input's): its node unset or empty. */
+	private static boolean noNode(TensorQuantizationRecord t) {
+		return t.getNode() == null || t.getNode().isEmpty();
 	}
 
 	/** "Verified Learning Model ID or Model Conversion ID": the input model's SHA-256, from its file. */
@@ -405,23 +464,7 @@ final class OptimizationLogCheck {
 		}
 
 		private void ioLine(String where, Matcher i) {
-			List<ModelFacts.Io> all = i.group(1).equals("input") ? f.model.inputs() : f.model.outputs();
-			ModelFacts.Io x = all.stream().filter(v -> Cells.key(v.name()).equals(i.group(2))).findFirst().orElse(null);
-			String at = where + i.group(1) + " '" + i.group(2) + "'";
-			if (x == null) {
-				log.mismatch(at, i.group(3), "the model has no such " + i.group(1));
-				return;
-			}
-			log.same(at + " type", i.group(3), SchemeFacts.type(type(x.elementType())));
-			log.same(at + " scale", i.group(4) == null ? null : Float.parseFloat(i.group(4)), x.scale());
-			log.same(at + " zero point", i.group(5) == null ? null : Long.parseLong(i.group(5)), x.zeroPoint());
-		}
-
-		private void requireIo(String where, List<String> lines, String kind, ModelFacts.Io x) {
-			if (lines.stream().noneMatch(l -> l.startsWith(kind + "'" + Cells.key(x.name()) + "':"))) {
-				log.mismatch(where + kind + " '" + x.name() + "'", "nothing", SchemeFacts.type(type(x.elementType()))
-						+ (x.scale() == null ? "" : ", s = " + x.scale() + ", z = " + x.zeroPoint()));
-			}
+			OptimizationLogCheck.this.ioLine(where, i, f.model);
 		}
 
 		private void scheme() {
@@ -596,12 +639,16 @@ final class OptimizationLogCheck {
 			String node = LogCheck.cell(row, 2);
 			TensorQuantizationRecord r = f.held.keySet().stream().filter(x -> Cells.same(tensor, x.getTensor())
 					&& Cells.same(LogCheck.cell(row, 1), x.getRole().getLiteral()) && !listed.contains(x)
-					&& (Cells.key(node).isEmpty() || x.getNode() == null || Cells.same(node, x.getNode()))).findFirst().orElse(null);
+					&& (Cells.key(node).isEmpty() || noNode(x) || Cells.same(node, x.getNode()))).findFirst().orElse(null);
 			if (r == null) {
 				log.mismatch(at + "tensor", tensor, "no such quantized tensor of the model");
 				continue;
 			}
 			listed.add(r);
+			if (noNode(r) && !Cells.key(node).isEmpty()) { // a log before 2026-12-07 left the cell blank
+				boolean input = f.model.inputs().stream().anyMatch(i -> i.name().equals(r.getTensor()));
+				log.cell(at + "node", node, input ? AifsmLogs.NO_NODE + ": the model's input" : AifsmLogs.NO_NODE);
+			}
 			Quantizations.Params p = f.held.get(r);
 			log.cell(at + "type", LogCheck.cell(row, 3), SchemeFacts.type(p.type()));
 			log.cell(at + "scheme", LogCheck.cell(row, 4), p.symmetric() ? "symmetric" : "asymmetric");
@@ -716,6 +763,10 @@ final class OptimizationLogCheck {
 					folded(at, cell, LogCheck.cell(row, 2), name, folded, f.model);
 					continue;
 				}
+				if (Cells.startsWith(cell, AifsmLogs.IN_BODY)) { // a node inside a control-flow layer the record lists as one
+					inBody(at, cell, name, f);
+					continue;
+				}
 				if (Cells.startsWith(cell, AifsmLogs.NO_LAYER)) { // another scheme's layer: this model must not have the node
 					if (f.model.node(name) != null) {
 						log.mismatch(at, cell, "a " + f.model.node(name).getOpType() + " node of the model");
@@ -753,6 +804,22 @@ final class OptimizationLogCheck {
 					}
 				}
 			}
+		}
+	}
+
+	/**
+	 * "in a body of OWNER (index N): not a layer of its own in this scheme's record, ...": OWNER a layer of the record, the
+	 * node none, and the scheme's model holding the node inside OWNER's bodies.
+	 */
+	private void inBody(String at, String cell, String name, SchemeFacts f) {
+		List<String> layers = f.record.getQuantization().getLayers().stream().map(l -> l.getNode()).toList();
+		String owner = layers.stream().filter(l -> Cells.startsWith(cell, AifsmLogs.IN_BODY + l + " (index")).findFirst().orElse(null);
+		if (owner == null) {
+			log.mismatch(at, cell, "no layer of the record holds bodies of that name");
+		} else if (layers.contains(name)) {
+			log.mismatch(at, cell, "a layer of its own in the record");
+		} else if (!f.model.inBody(owner, name)) {
+			log.mismatch(at, cell, f.model.node(name) != null ? "a " + f.model.node(name).getOpType() + " node of the model's main graph" : "no node of a body of " + owner);
 		}
 	}
 

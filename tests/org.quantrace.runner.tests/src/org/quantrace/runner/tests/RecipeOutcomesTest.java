@@ -339,4 +339,28 @@ class RecipeOutcomesTest {
 		assertTrue(error.message().contains("extensions \"jpeg\", \"jpg\", \"png\", \"bmp\""), error.message());
 		assertFalse(Files.exists(out));
 	}
+	/**
+	 * The recovery trials in Table 1 (Partial quantization configurations) and Appendix A in one wording, each measured value with
+	 * the criterion's unit (assessor16): main (b8446c6a) printed "1, excluded ..., metric accuracy drop < 1 pt, value 5.333333333,
+	 * accepted no" in Table 1 and a bare "5.333" in Appendix A, beside the criteria table's "5.333 pt".
+	 */
+	@Test
+	void eachRecoveryTrialIsPrintedWithItsUnit() throws IOException {
+		recovered();
+		TraceModel trace = org.quantrace.model.QuantraceModel.loadTrace(example.resolve("out-recover/trace.xmi"));
+		RecoveryRecord r = trace.getOptimizations().stream().map(OptimizationRecord::getRecovery).filter(x -> x != null && !x.getTrials().isEmpty())
+				.findFirst().orElseThrow();
+		var first = r.getTrials().get(0);
+		String measured = String.format(java.util.Locale.ROOT, "%.4g", first.getValue()).replaceAll("\\.?0+$", "");
+		String md = Files.readString(example.resolve("out-recover/logs/PhIMT0003-cnn.md"));
+		String row = md.substring(md.indexOf("| Partial quantization configurations |"));
+		row = row.substring(0, row.indexOf('\n'));
+		String line = "trial 1: " + String.join(", ", first.getExcluded()) + " left in float; accuracy drop < 1 pt: measured ";
+		assertTrue(row.contains("<br>" + line), row);
+		assertFalse(row.contains("value " + first.getValue()) || row.contains("accepted no"), row);
+		assertTrue(md.contains("| 1 | " + String.join(", ", first.getExcluded()) + " | accuracy drop < 1 pt | "), md);
+		String cell = md.substring(md.indexOf("| 1 | " + String.join(", ", first.getExcluded()) + " | accuracy drop < 1 pt | "));
+		assertTrue(cell.substring(0, cell.indexOf('\n')).matches("\\| 1 \\| .* \\| -?[0-9.e-]+ pt \\| (accepted|rejected) \\|"), cell.substring(0, cell.indexOf('\n')));
+		assertTrue(row.matches(".*measured -?[0-9.e-]+ pt, (accepted|rejected).*"), measured + ": " + row);
+	}
 }

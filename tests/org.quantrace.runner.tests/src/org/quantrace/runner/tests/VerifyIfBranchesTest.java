@@ -1,9 +1,11 @@
 package org.quantrace.runner.tests;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -71,5 +73,49 @@ class VerifyIfBranchesTest {
 			assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ifcnn." + format) && p.what().contains(TENSOR) && p.what().contains(doubled)),
 					format + ": " + r);
 		}
+	}
+	/** drq's cell of a node in a branch of the If (assessor16): main (b8446c6a) left them blank, 23 rows of Appendix D. */
+	private static final String IN_BODY = "in a body of /If (index 2): not a layer of its own in this scheme's record, which records the If as one layer (its cell)";
+
+	/**
+	 * Appendix D's drq column: drq records the If as one layer (its bodies' weights in its note), fiq_int8 each node of the branches;
+	 * each branch node's drq cell says where the node is instead of being blank, in every format.
+	 */
+	@Test
+	void eachBranchNodeSaysWhereItIsUnderDrq() throws IOException {
+		String md = Files.readString(dir.resolve("out/logs/PhIMT0003-ifcnn.md"));
+		int from = md.indexOf("Quantization per layer\n");
+		String appendix = md.substring(from, md.indexOf("## ", from + 10));
+		assertTrue(appendix.contains("| 4 | /net/features/0/0/Conv | Conv | " + IN_BODY + " | float32 (note 6) |"), appendix);
+		assertTrue(appendix.contains("| 15 | /net_1/Conv | Conv | " + IN_BODY + " | quantized |"), appendix);
+		assertFalse(appendix.contains("|  |"), "no blank cell: " + appendix);
+		assertEquals(23, appendix.lines().filter(l -> l.contains(IN_BODY)).count(), appendix);
+		String html = LogFormatsTest.text(dir.resolve("out/logs/PhIMT0003-ifcnn.html"));
+		assertTrue(html.contains("<td>/net_1/Gemm</td><td>Gemm</td><td>" + IN_BODY + "</td>"), html);
+		// the PDF's narrow columns wrap the cells among their neighbours' lines
+		String docx = LogFormatsTest.text(dir.resolve("out/logs/PhIMT0003-ifcnn.docx")).replaceAll("\\s+", " ");
+		assertTrue(docx.contains("/net_1/Gemm Gemm " + IN_BODY), docx);
+	}
+
+	/** The trace forged so that drq records no layer of /Greater, a node of the main graph: its cell then says it is in the If's body. */
+	@Test
+	void aMainGraphNodeSaidInTheIfsBodyIsFound() {
+		List<Problem> r = Tampering.traceForged(dir.resolve("out"), "in-body", t -> t.getOptimizations().stream().filter(o -> "drq".equals(o.getScheme()))
+				.findFirst().orElseThrow().getQuantization().getLayers().removeIf(l -> l.getNode().equals("/Greater")));
+		for (String format : List.of("md", "html", "docx", "pdf")) {
+			assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ifcnn." + format) && p.what().contains("/Greater, drq")
+					&& p.what().contains("a Greater node of the model's main graph")), format + ": " + r);
+		}
+	}
+	/** The per-tensor appendix's node cell of the model's input, which no node writes: main (b8446c6a) left it blank. */
+	@Test
+	void theInputsTensorRowsNameNoNodeAndSayWhy() throws IOException {
+		String md = Files.readString(dir.resolve("out/logs/PhIMT0003-ifcnn.md"));
+		assertTrue(md.contains("| input | input | none: the model's input | int8 | asymmetric | per-tensor |"), md);
+		assertFalse(md.contains("| input | input |  |"), md);
+		// the record's input renamed (every document made again): the cell says "none", and verify finds the file's input of that name
+		List<Problem> r = Tampering.traceForged(dir.resolve("out"), "no-node", t -> t.getOptimizations().stream().filter(o -> "fiq_int8".equals(o.getScheme()))
+				.findFirst().orElseThrow().getOutput().getInputs().get(0).setName("renamed"));
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-ifcnn.md") && p.what().contains("input (input), node")), r.toString());
 	}
 }

@@ -129,12 +129,12 @@ class VerifyRederivedStatementsTest {
 		found(smaller("model size"), "PhIMT0003-cnn.md", "model size: says ");
 	}
 
-	/** verify's findings when the pruning record's "KEY: B -> A bytes" says 5,000 bytes less after. */
+	/** verify's findings when the pruning record's "KEY: B → A bytes" says 5,000 bytes less after. */
 	private static List<Problem> smaller(String key) {
 		return forged(key.replaceAll("[^a-z]", ""), t -> {
 			Parameter size = pruning(t).getAdditionalConfiguration().stream().filter(p -> p.getKey().equals(key)).findFirst().orElseThrow();
-			String[] bytes = size.getValue().replace(" bytes", "").split(" -> ");
-			size.setValue(bytes[0] + " -> " + (Long.parseLong(bytes[1]) - 5000) + " bytes");
+			String[] bytes = size.getValue().replace(" bytes", "").split(" → ");
+			size.setValue(bytes[0] + " → " + String.format(java.util.Locale.ROOT, "%,d", Long.parseLong(bytes[1].replace(",", "")) - 5000) + " bytes");
 		});
 	}
 
