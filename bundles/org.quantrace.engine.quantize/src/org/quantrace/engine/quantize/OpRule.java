@@ -147,9 +147,16 @@ public record OpRule(String family, Set<String> opTypes, Form form, List<WeightI
 		return opTypes.contains(node.opType()) && node.isStandard();
 	}
 
-	/** Why {@code node} cannot take this rule's form, or null. */
+	/**
+	 * Why {@code node} cannot take this rule's form, or null: the rule's own reason, else a float constant it reads that no scale can
+	 * represent ({@link UnrepresentableConstants}; not for forms that quantize no constant of theirs).
+	 */
 	public String refuse(Node node) {
-		return refusal == null ? null : refusal.apply(node);
+		String own = refusal == null ? null : refusal.apply(node);
+		if (own != null || form == Form.FLOAT || form == Form.CLAMP || form == Form.CONTROL_FLOW) {
+			return own;
+		}
+		return UnrepresentableConstants.refusal(node);
 	}
 
 	/** The first weight input, or null. */
