@@ -70,6 +70,9 @@ final class BatchNormFolding {
 			return new Outcome(ConstantFolder.label(bn), ConstantFolder.label(producer.get()), false);
 		}
 		Node layer = producer.isPresent() && onlyReader ? foldAcross(g, producer.get(), a, b) : null;
+		if (layer == null && producer.isPresent() && onlyReader) {
+			layer = foldAcrossChannelSplit(g, producer.get(), a, b);
+		}
 		if (layer != null) {
 			producer.get().setOutput(0, y);
 			g.nodes().remove(bn);
@@ -135,6 +138,44 @@ final class BatchNormFolding {
 			return null;
 		}
 		return foldInto(g, layer, a, b) ? layer : null;
+	}
+
+	/**
+	 * Folds y = a·x + b into the Conv whose output reaches the BatchNormalization only through {@code reshape}, a Reshape that
+	 * keeps the batch axis (target [0, C, ...], allowzero 0) and puts C = a.length on axis 1 where the Conv writes C·k
+	 * channels: a p4 group-equivariant CNN's BatchNorm3d over the [N, C, 4, H, W] view of a Conv's [N, 4C, H, W]
+	 * (make_unseen31.py p4cnn). Per sample the Reshape keeps the row-major order, so channel c of the view holds the values
+	 * k·c ... k·c + k − 1 of the Conv's channels whole (each Conv channel's H·W values are one run, and the view's channel is
+	 * one run of k of them, whatever the remaining target dims), and the fold is exact up to float rounding with factor and
+	 * term repeated k times. Unfolded, the map ran as a Mul and an Add on the 5-D view (two kernels where the original had
+	 * one, and an integer Mul/Add pair per layer once quantized). Returns the Conv folded into, or null (nothing changed).
+	 */
+	private static Node foldAcrossChannelSplit(Graph g, Node reshape, float[] a, float[] b) {
+		if (!reshape.isStandard() || !reshape.opType().equals("Reshape") || reshape.outputs().size() != 1 || reshape.inputs().size() != 2
+				|| reshape.intAttribute("allowzero", 0) != 0) {
+			return null;
+		}
+		Tensor target = g.constant(reshape.input(1));
+		long[] dims = target == null || target.dims().length != 1 ? null : target.toLongArray();
+		if (dims == null || dims.length < 3 || dims[0] != 0 || dims[1] != a.length) {
+			return null; // the batch axis must be copied, so that axis 1 splits each sample's values alone
+		}
+		Node conv = g.producer(reshape.input(0)).orElse(null);
+		if (conv == null || !conv.isStandard() || !conv.opType().equals("Conv") || conv.outputs().size() != 1 || onlyReader(g, conv.output(0)) != reshape) {
+			return null;
+		}
+		Tensor w = g.constant(conv.input(1));
+		if (w == null || w.dims().length < 3 || w.dims()[0] % a.length != 0) {
+			return null;
+		}
+		int k = (int) (w.dims()[0] / a.length);
+		float[] aa = new float[a.length * k];
+		float[] bb = new float[a.length * k];
+		for (int o = 0; o < aa.length; o++) {
+			aa[o] = a[o / k];
+			bb[o] = b[o / k];
+		}
+		return foldInto(g, conv, aa, bb) ? conv : null;
 	}
 
 	/**
