@@ -22,7 +22,7 @@ import org.quantrace.runner.verify.ChannelRanking;
  */
 class VerifyCoupledSpaceFloorTest {
 
-	private static final String STEM = "channel scores: /features/features.0/Conv, ";
+	private static final String STEM = "channel scores: /features/features.0/features.0.0/Conv, ";
 
 	private static Path out;
 

@@ -62,7 +62,9 @@ class CoupledSpaceFloorTest {
 
 	/**
 	 * The zoo's MobileNetV2 at 10 % global on the 10,000 test images (fp32 top-1 0.8587): by L1 norms and by activations on the
-	 * 300 calibration images. Without the coupled floor: see the bounds' figures in the wild README's prune11 section.
+	 * 300 calibration images. Without the coupled floor (main at 88ce38b4's CLI, the same pruning and evaluation) the stem space kept
+	 * 14 of 16 and top-1 was 0.1713 (L1) and 0.2774 (activation); with it 15 of 16, 0.2277 and 0.6266. What is left of the loss is
+	 * compounding over the other spaces (prune10: each alone at most 1.5 pt), not this space.
 	 */
 	@Test
 	void theZooMobileNetV2KeepsItsStemSpaceAtTenPercentGlobal() {
@@ -79,14 +81,11 @@ class CoupledSpaceFloorTest {
 				byNorm.parametersBefore(), byNorm.parametersAfter(), stem(byNorm), activation, byActivation.parametersBefore(), byActivation.parametersAfter(),
 				stem(byActivation));
 		assertTrue(stem(byNorm) >= 15 && stem(byActivation) >= 15, "the stem's space of 2 layers loses at most 7.5 % of 16: 1");
-		assertTrue(norm > BOUND && activation > BOUND, "l1 " + norm + ", activation " + activation);
+		assertTrue(norm > 0.20 && activation > 0.60, "l1 " + norm + ", activation " + activation);
 	}
 
-	/** The top-1 both criteria keep at least (measured: see the wild README's prune11 section). */
-	private static final double BOUND = 0.0;
-
 	private static long stem(PruningResult r) {
-		return weight(r.model().graph(), "/features/features.0/Conv")[0];
+		return weight(r.model().graph(), "/features/features.0/features.0.0/Conv")[0];
 	}
 
 	private static OnnxModel residual(Random random) {
