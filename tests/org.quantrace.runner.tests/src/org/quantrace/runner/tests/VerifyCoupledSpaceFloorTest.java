@@ -56,6 +56,6 @@ class VerifyCoupledSpaceFloorTest {
 			s.removed().stream().forEach(c -> removed.append(' ').append(c));
 			stem.setValue(removed + "; scores" + stem.getValue().split("; scores", 2)[1]);
 		});
-		Tampering.foundInTrace(problems, STEM, "kept 14 of 16 channels", "at least 15 kept", "a space of 2 layers joined by residual Adds 1/2 of that (7.5 %)");
+		Tampering.foundInTrace(problems, STEM, "kept 14 of 16 channels", "at least 15 kept", "a space of 2 layers joined by residual Adds 1/2 of that (7.50 %)");
 	}
 }
