@@ -283,13 +283,13 @@ public final class Pruner {
 		for (int si = 0; si < spaces.size(); si++) {
 			Double own = spaces.get(si).producers.stream().map(p -> spec.sparsityOf(p.name())).filter(java.util.Objects::nonNull).findFirst().orElse(null);
 			if (spec.scope() == ThresholdScope.LOCAL || own != null) {
-				pickLowest(scores.get(si), spaces.get(si).channels, own != null ? own : spec.sparsity(), remove, spaces, 100);
+				pickLowest(scores.get(si), spaces.get(si).channels, own != null ? own : spec.sparsity(), remove, spaces, 100, false);
 			} else {
 				pooled.addAll(scores.get(si));
 				pooledChannels += spaces.get(si).channels;
 			}
 		}
-		boolean[] atFloor = pickLowest(pooled, pooledChannels, spec.sparsity(), remove, spaces, LayerFloor.maxRemovedPercent(spec.sparsity()));
+		boolean[] atFloor = pickLowest(pooled, pooledChannels, spec.sparsity(), remove, spaces, LayerFloor.maxRemovedPercent(spec.sparsity()), true);
 		for (int si = 0; si < spaces.size(); si++) {
 			ChannelPruning.Space s = spaces.get(si);
 			boolean[] gone = remove[si];
@@ -302,7 +302,7 @@ public final class Pruner {
 			for (Node p : s.producers) {
 				report.put(p.name(), new int[] { s.channels, kept.length });
 				if (atFloor[si]) {
-					held.put(p.name(), LayerFloor.reason(s.channels, kept.length, spec.sparsity()));
+					held.put(p.name(), LayerFloor.reason(s.channels, kept.length, spec.sparsity(), s.producers.size()));
 				}
 			}
 		}
@@ -311,10 +311,11 @@ public final class Pruner {
 
 	/**
 	 * Marks the lowest-scoring channels for removal until {@code percent} of {@code total}; every space keeps one, and loses at most
-	 * {@code maxPercent} of its channels. Returns the spaces held at that floor (a channel of theirs was passed over).
+	 * {@code maxPercent} of its channels (divided by its number of layers when {@code perLayer}: a space joined by residual Adds, see
+	 * {@link LayerFloor}). Returns the spaces held at that floor (a channel of theirs was passed over).
 	 */
 	private static boolean[] pickLowest(List<Channel> channels, int total, double percent, boolean[][] remove, List<ChannelPruning.Space> spaces,
-			double maxPercent) {
+			double maxPercent, boolean perLayer) {
 		List<Channel> sorted = new ArrayList<>(channels);
 		sorted.sort(Comparator.comparingDouble(Channel::score).thenComparingInt(Channel::space).thenComparingInt(Channel::channel));
 		int target = (int) Math.floor(total * percent / 100);
@@ -322,7 +323,7 @@ public final class Pruner {
 		int[] floor = new int[remove.length];
 		for (int si = 0; si < remove.length; si++) {
 			left[si] = spaces.get(si).channels;
-			floor[si] = LayerFloor.kept(left[si], maxPercent);
+			floor[si] = LayerFloor.kept(left[si], perLayer ? maxPercent / spaces.get(si).producers.size() : maxPercent);
 		}
 		boolean[] atFloor = new boolean[remove.length];
 		int removed = 0;

@@ -16,7 +16,8 @@ import org.quantrace.model.trace.PruningRecord;
 /**
  * Channel pruning's choice against the scores the trace records for it: per channel space ("channel scores: LAYERS" = "removed C
  * ...; scores S ..."), the channels removed must be the lowest-scored, every space keeping at least its floor (global scope: at
- * most max(target, min(1.5 x target, 90)) % of its channels go, one channel kept at least), and as many gone as the target asks
+ * most max(target, min(1.5 x target, 90)) % of its channels go, divided by the number of its layers for a space of several layers
+ * joined by residual Adds, one channel kept at least), and as many gone as the target asks
  * unless every space that could give more is at its floor. A space a per-layer target names ("sparsity of PATTERN") ranks alone
  * at that share, as every space does under local scope. Written here from the README's rule, not from engine.prune's code,
  * so that a record whose scores or removals were edited, or an engine that ranked otherwise, is named. A space's removed count
@@ -68,13 +69,13 @@ public final class ChannelRanking {
 		for (Space s : spaces) {
 			Double own = ownTarget(s, layerTargets);
 			if (own != null || p.getScope() == ThresholdScope.LOCAL) { // ranked alone at its own share, one channel kept at least
-				ranking(List.of(s), own != null ? own : target, 100, at, found);
+				ranking(List.of(s), own != null ? own : target, 100, false, at, found);
 			} else {
 				pooled.add(s);
 			}
 		}
 		if (!pooled.isEmpty()) {
-			ranking(pooled, target, Math.max(target, Math.min(1.5 * target, 90)), at, found);
+			ranking(pooled, target, Math.max(target, Math.min(1.5 * target, 90)), true, at, found);
 		}
 	}
 
@@ -141,20 +142,26 @@ public final class ChannelRanking {
 		}
 	}
 
-	/** The removals of {@code pooled} spaces ranked together, a space losing at most {@code mostPercent} of its channels. */
-	private static void ranking(List<Space> pooled, double percent, double mostPercent, String at, List<Mismatch> found) {
+	/**
+	 * The removals of {@code pooled} spaces ranked together, a space losing at most {@code mostPercent} of its channels, of that a
+	 * share per layer when {@code perLayer} (a space of n layers, its key's names, at most mostPercent / n %).
+	 */
+	private static void ranking(List<Space> pooled, double percent, double mostPercent, boolean perLayer, String at, List<Mismatch> found) {
 		int total = 0;
 		int removed = 0;
 		boolean anyAboveFloor = false;
 		double lowestKept = Double.POSITIVE_INFINITY;
 		String lowestKeptAt = null;
 		for (Space s : pooled) {
-			int floor = Math.max(1, s.scores().length - (int) Math.floor(s.scores().length * mostPercent / 100));
+			int layers = perLayer ? s.layers().split(", ").length : 1;
+			double most = mostPercent / layers;
+			int floor = Math.max(1, s.scores().length - (int) Math.floor(s.scores().length * most / 100));
 			total += s.scores().length;
 			removed += s.removed().cardinality();
 			if (s.kept() < floor) {
 				found.add(new Mismatch(TraceCheck.DOCUMENT, at + KEY + s.layers(), "kept " + s.kept() + " of " + s.scores().length + " channels",
-						"at least " + floor + " kept: a layer loses at most " + brief(mostPercent) + " % of its channels"));
+						"at least " + floor + " kept: a layer loses at most " + brief(mostPercent) + " % of its channels"
+								+ (layers > 1 ? ", a space of " + layers + " layers joined by residual Adds 1/" + layers + " of that (" + brief(most) + " %)" : "")));
 			}
 			if (s.kept() > floor) { // a space above its floor could have given its lowest kept channel instead
 				anyAboveFloor = true;
