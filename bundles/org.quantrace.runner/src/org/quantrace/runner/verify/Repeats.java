@@ -165,6 +165,7 @@ final class Repeats {
 		statements.put(pool.getName(), "AveragePool rewritten as a depthwise Conv '" + conv.getName() + "' of weights 1/" + taps + " and a Mul by the map " + taps
 				+ "/count");
 		statements.put(conv.getName(), "added by the rewrite of AveragePool '" + pool.getName() + "': the window sums divided by " + taps);
+		writtenWeights.put(conv.getName(), weightTensors(model, conv));
 	}
 
 	/**
@@ -190,6 +191,9 @@ final class Repeats {
 		}
 		statements.put(pool.getName(), wrong != null ? wrong : "AveragePool rewritten as a depthwise Conv of weights 1/" + taps + " (every window counts " + taps
 				+ " values)");
+		if (wrong == null) {
+			writtenWeights.put(conv.getName(), weightTensors(model, conv));
+		}
 	}
 
 	/**
