@@ -411,7 +411,7 @@ final class LayoutTransposes {
 			return c.inputs().size() == 1;
 		}
 		if (c.opType().equals("Pad")) {
-			return k == 0 && c.inputs().size() <= 3 && pads(c) != null && pads(c).length == 2 * p.length;
+			return k == 0 && c.inputs().size() <= 3 && pads(g, c) != null && pads(g, c).length == 2 * p.length;
 		}
 		if (AXES_OPS.contains(c.opType())) {
 			long[] axes = axes(c, p.length);
@@ -441,7 +441,7 @@ final class LayoutTransposes {
 	}
 
 	/** The Pad's pads, from its attribute (opset <= 10) or its constant int64 input; null when they are computed. */
-	private long[] pads(Node pad) {
+	static long[] pads(Graph g, Node pad) {
 		if (pad.inputs().size() < 2 || pad.input(1).isEmpty()) {
 			List<Long> a = pad.intsAttribute("pads");
 			return a.isEmpty() ? null : a.stream().mapToLong(Long::longValue).toArray();
@@ -455,7 +455,7 @@ final class LayoutTransposes {
 	 * so the begin and end pads of axis i move to axis perm[i].
 	 */
 	private void permutePads(Node pad, int[] perm) {
-		long[] pads = pads(pad);
+		long[] pads = pads(g, pad);
 		int r = perm.length;
 		long[] moved = new long[2 * r];
 		for (int i = 0; i < r; i++) {

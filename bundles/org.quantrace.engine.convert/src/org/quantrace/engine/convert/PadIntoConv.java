@@ -75,24 +75,12 @@ final class PadIntoConv {
 		if (!pad.stringAttribute("mode", "constant").equals("constant")) {
 			return null;
 		}
-		long[] p;
-		if (opset < 11) {
-			p = pad.intsAttribute("pads").stream().mapToLong(Long::longValue).toArray();
-			if (pad.floatAttribute("value", 0f) != 0f) {
-				return null;
-			}
-		} else {
-			Tensor t = pad.inputs().size() > 1 && !pad.input(1).isEmpty() ? g.constant(pad.input(1)) : null;
-			if (t == null || pad.inputs().size() > 3 && !pad.input(3).isEmpty()) {
-				return null;
-			}
-			p = t.toLongArray();
-			if (pad.inputs().size() > 2 && !pad.input(2).isEmpty()) {
-				Tensor v = g.constant(pad.input(2));
-				if (v == null || v.elementCount() != 1 || v.toFloatArray()[0] != 0f) {
-					return null;
-				}
-			}
+		long[] p = LayoutTransposes.pads(g, pad); // the one reader of a Pad's pads, attribute or constant input
+		if (p == null || pad.inputs().size() > 3 && !pad.input(3).isEmpty()) {
+			return null;
+		}
+		if (opset < 11 ? pad.floatAttribute("value", 0f) != 0f : pad.inputs().size() > 2 && !pad.input(2).isEmpty() && !zero(g.constant(pad.input(2)))) {
+			return null;
 		}
 		for (long x : p) {
 			if (x < 0) {
@@ -100,6 +88,10 @@ final class PadIntoConv {
 			}
 		}
 		return p.length >= 6 && p.length % 2 == 0 ? p : null;
+	}
+
+	private static boolean zero(Tensor v) {
+		return v != null && v.elementCount() == 1 && v.toFloatArray()[0] == 0f;
 	}
 
 	private static List<String> replaceFirst(List<String> inputs, String x) {

@@ -15,6 +15,7 @@ import java.util.WeakHashMap;
 import java.util.function.Predicate;
 
 import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
@@ -173,26 +174,13 @@ final class ReplacementRun {
 	}
 
 	/**
-	 * {@code n} as it computes at inference, as the conversion's check runs the verified model (a training-mode export holds
-	 * BatchNormalizations with their batch statistics' outputs and Dropouts with a training flag): a BatchNormalization on its
-	 * running statistics (its first output only), a Dropout passing its input through (its first input and output only).
+	 * The cone as a model of its own: its leaves the inputs, its constants initializers, at the model's opsets; as it computes at
+	 * inference, as the conversion's check runs the verified model ({@link Freezer#inferenceView}: a training-mode export's
+	 * BatchNormalizations on their running statistics, its Dropouts passing their input through).
 	 */
-	private static NodeProto inferenceForm(NodeProto n) {
-		if (!n.getDomain().isEmpty() || !n.getOpType().equals("BatchNormalization") && !n.getOpType().equals("Dropout")) {
-			return n;
-		}
-		NodeProto.Builder b = n.toBuilder().clearOutput().addOutput(n.getOutput(0)).clearAttribute();
-		n.getAttributeList().stream().filter(a -> !a.getName().equals("training_mode") && !a.getName().equals("is_test")).forEach(b::addAttribute);
-		if (n.getOpType().equals("Dropout")) {
-			b.clearInput().addInput(n.getInput(0));
-		}
-		return b.build();
-	}
-
-	/** The cone as a model of its own: its leaves the inputs, its constants initializers, at the model's opsets. */
 	private static byte[] model(ModelFacts m, Cone cone, Map<String, TensorInfo> shapes) {
 		GraphProto.Builder g = GraphProto.newBuilder().setName("cut");
-		cone.nodes().forEach(n -> g.addNode(inferenceForm(n)));
+		g.addAllNode(cone.nodes());
 		for (String c : cone.constants()) {
 			g.addInitializer(m.stored.get(c).toBuilder().setName(c));
 		}
@@ -205,7 +193,7 @@ final class ReplacementRun {
 					.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(s))));
 		}
 		cone.outputs().forEach(o -> g.addOutput(ValueInfoProto.newBuilder().setName(o)));
-		return ModelProto.newBuilder().setIrVersion(m.proto.getIrVersion()).addAllOpsetImport(m.proto.getOpsetImportList())
-				.addAllFunctions(m.proto.getFunctionsList()).setGraph(g).build().toByteArray();
+		return Freezer.inferenceView(OnnxModel.of(ModelProto.newBuilder().setIrVersion(m.proto.getIrVersion()).addAllOpsetImport(m.proto.getOpsetImportList())
+				.addAllFunctions(m.proto.getFunctionsList()).setGraph(g).build())).toBytes();
 	}
 }
