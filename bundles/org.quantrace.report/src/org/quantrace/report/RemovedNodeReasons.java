@@ -78,6 +78,7 @@ final class RemovedNodeReasons {
 			java.util.Map.entry("function-inlined", "call of a model-local function, replaced by the function's nodes (model-local functions)"),
 			java.util.Map.entry("if-inlined", "If with a constant condition, replaced by the branch it takes (control flow)"),
 			java.util.Map.entry("transposes-cancelled", "Transpose cancelled with the one that undoes it, or moved down to a Squeeze that drops the axes it moved (layout transposes)"),
+			java.util.Map.entry("reshape-removed", "Reshape removed: it reshapes to the shape its input already has, once a Reshape of a Reshape is one Reshape (shape arithmetic)"),
 			java.util.Map.entry("matrix-product-rewritten", "rewritten into the product form integer kernels read (matrix products)"),
 			java.util.Map.entry("channel-pieces", "Conv read only by channel slices, written as one Conv per piece (channel pieces)"),
 			java.util.Map.entry("parallel-convs-merged", "merged with the Convs reading the same input into one Conv (fusion)"),

@@ -325,6 +325,10 @@ public final class Freezer {
 				}
 				removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()), Removal.Reason.UNREAD);
 			}
+			if (options.foldConstants()) {
+				// with the targets constant: a view and the Reshape back (a BatchNorm3d's, once folded) leave the Relu after them on codes
+				removed.addAll(ReshapeChains.simplify(model.graph(), shapes, rewrites), Removal.Reason.RESHAPE_REMOVED);
+			}
 			if (options.fusePatterns()) {
 				removed.addAll(MixedDepthwise.merge(model.graph(), rewrites), Removal.Reason.MIXED_DEPTHWISE); // before BatchNorm folding: one after its Concat folds into the one Conv
 				removed.addAll(ConvAcrossChannels.rewrite(model.graph(), shapes, rewrites), Removal.Reason.PATTERN_FUSED);

@@ -26,6 +26,8 @@ public record Removal(Reason reason, String detail) {
 		FUNCTION_INLINED("function-inlined"),
 		IF_INLINED("if-inlined"),
 		TRANSPOSES_CANCELLED("transposes-cancelled"),
+		/** A Reshape to the shape its input already has (the second of a view and the Reshape back, once merged). */
+		RESHAPE_REMOVED("reshape-removed"),
 		MATRIX_PRODUCT("matrix-product-rewritten"),
 		CHANNEL_PIECES("channel-pieces"),
 		PARALLEL_CONVS("parallel-convs-merged"),

@@ -36,7 +36,7 @@ class SplitChannelBatchNormTest {
 	@Test
 	void aBatchNormOverAViewSplittingTheConvChannelsIsFoldedIntoTheConv() {
 		FreezeResult r = freeze(model(2, 0, 2, 4, 28, 28));
-		assertEquals(List.of("Conv", "Reshape", "Reshape"), ops(r));
+		assertEquals(List.of("Conv", "Reshape"), ops(r), "the view and the Reshape back, left alone, are one Reshape (ReshapeChainsTest)");
 		assertEquals(List.of("bn (folded into conv across the Reshape view)"), batchNorms(r));
 	}
 
@@ -44,7 +44,7 @@ class SplitChannelBatchNormTest {
 	void aViewWithOneChannelPerConvChannelAndTheRestFlattenedFolds() {
 		// [N, 8, 28, 28] → [0, 8, 784]: still every view channel is one whole Conv channel
 		FreezeResult r = freeze(model(CONV_CHANNELS, 0, CONV_CHANNELS, 784));
-		assertEquals(List.of("Conv", "Reshape", "Reshape"), ops(r));
+		assertEquals(List.of("Conv", "Reshape"), ops(r));
 	}
 
 	@Test
