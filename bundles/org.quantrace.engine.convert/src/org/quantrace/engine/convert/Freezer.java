@@ -232,6 +232,7 @@ public final class Freezer {
 			OpsetUpgrade.upgrade(model, options.targetOpset(), name, ranks);
 		}
 		removed.removeAll(written);
+		removed.dropInPlaceOfRemoved(source.graph(), model.graph());
 		overridableInitializers(model, rewrites);
 		ConstantFolder.sayWhichLeft(source, model, rewrites);
 		return new Rewritten(source, model, reference, eliminations, artifacts, removed, rewrites);

@@ -44,6 +44,26 @@ final class Removals {
 		reasons.keySet().removeIf(written::contains);
 	}
 
+	/**
+	 * Drops the in-place folds ("/n1/Reshape (target)": an input of a node that stayed, folded to a constant) of nodes a later
+	 * pass removed whole ({@link ReshapeChains}): the node's own entry says it went, and verify reads such a row only for a node
+	 * the converted model still holds.
+	 */
+	void dropInPlaceOfRemoved(Graph source, Graph converted) {
+		Set<String> original = source.allNodes().stream().map(Node::name).collect(Collectors.toSet());
+		Set<String> left = converted.allNodes().stream().map(Node::name).collect(Collectors.toSet());
+		java.util.function.Predicate<String> stale = n -> {
+			int open = n.lastIndexOf(" (");
+			if (original.contains(n) || open < 0 || !n.endsWith(")")) {
+				return false;
+			}
+			String node = n.substring(0, open);
+			return original.contains(node) && !left.contains(node) && names.contains(node);
+		};
+		names.removeIf(stale);
+		reasons.keySet().removeIf(stale);
+	}
+
 	List<String> names() {
 		return names;
 	}
