@@ -111,7 +111,8 @@ class WildConversionTest {
 		FreezeResult r = Freezer.freeze(model, "lrn", FreezeOptions.defaults(), null);
 
 		List<String> ops = r.model().graph().nodes().stream().map(n -> n.opType()).toList();
-		assertEquals(List.of("Mul", "Unsqueeze", "Reshape", "Pad", "AveragePool", "Squeeze", "Add", "Div"), ops);
+		// the Reshape, its target folded to [0, 1, 4, 5, -1], is then one to the shape the Unsqueeze wrote, and goes (ReshapeChainsTest)
+		assertEquals(List.of("Mul", "Unsqueeze", "Pad", "AveragePool", "Squeeze", "Add", "Div"), ops);
 		NdArray x = random(3, 4, 5, 5);
 		assertArrayEquals(run(model, x), run(r.model(), x), 0f);
 	}
