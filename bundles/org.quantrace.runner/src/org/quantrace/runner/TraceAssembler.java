@@ -112,6 +112,7 @@ final class TraceAssembler {
 		e.setJvmVendor(System.getProperty("java.vendor"));
 		e.setJvmVersion(System.getProperty("java.version"));
 		e.getTools().addAll(tools());
+		e.setBuild(BuildIdentity.current());
 		return e;
 	}
 
