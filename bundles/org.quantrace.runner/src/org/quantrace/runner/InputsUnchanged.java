@@ -42,6 +42,32 @@ final class InputsUnchanged {
 		}
 	}
 
+	/**
+	 * Refuses the run when the dataset {@code data}'s files, as its reader read them by now (a file read is listed from the bytes its
+	 * samples came from, one not read as it is now), are not those {@code recorded} lists, its record's manifest made when the step
+	 * opened the data: the record would name a file other than the one read. The first file that differs is named.
+	 */
+	static void sameAsRead(org.quantrace.engine.data.Dataset data, org.quantrace.engine.data.DatasetManifest recorded) {
+		org.quantrace.engine.data.DatasetManifest now = org.quantrace.engine.data.DatasetManifest.of(data);
+		if (now.sha256().equals(recorded.sha256())) {
+			return;
+		}
+		for (int i = 0; i < now.entries().size(); i++) {
+			org.quantrace.engine.data.DatasetManifest.Entry e = now.entries().get(i);
+			org.quantrace.engine.data.DatasetManifest.Entry was = i < recorded.entries().size() ? recorded.entries().get(i) : null;
+			if (was == null || !was.equals(e)) {
+				throw changedAfterRecord(data.root().resolve(e.path()), was == null ? "not listed" : "sha256 " + was.sha256(), e.sha256());
+			}
+		}
+		throw changedAfterRecord(data.root(), "manifest sha256 " + recorded.sha256(), now.sha256());
+	}
+
+	private static InvalidInputException changedAfterRecord(Path file, String recorded, String read) {
+		return new InvalidInputException(file + ": changed while the run used it (" + recorded + " when its dataset was recorded, sha256 " + read
+				+ " as the run read it afterwards): the outputs would name a file the run did not use, so none were written",
+				"run again once nothing writes to the dataset (a copy, a download or an export still going?)");
+	}
+
 	/** The refusal of a run whose input {@code file}, read as {@code read}, is found {@code now} (its hash and when). */
 	static InvalidInputException changed(Path file, String read, String now) {
 		return new InvalidInputException(file + ": changed while the run used it (sha256 " + read + " when read, " + now

@@ -220,20 +220,21 @@ final class RecipeContext {
 		DatasetSpec spec = new DatasetSpec(resolve(d, d.getPath()), formatSet ? d.getFormat() : null,
 				d.getLabels() == null ? null : resolve(d, d.getLabels()), Set.copyOf(d.getExtensions()), preprocessing(d, m),
 				List.copyOf(d.getLabelColumns()), 0, block != null ? block.getScale() : 1, d.isMultilabel());
-		String labelsBefore = hashIfThere(spec.labels());
 		// named relative to the recipe's folder, as the trace's dataset record and report.html's Data table name it, so that every
 		// document names it one way (PhIMT0002's verification data named an absolute declaration absolute, an imported file's
 		// relative to that file) and carries no path of this machine a relative declaration did not write
 		// a sample found unreadable once the work has started is said on the dataset's line (DeclaredDataset)
-		Dataset all = new DeclaredDataset(d, Datasets.open(spec).named(TraceAssembler.relative(file.toAbsolutePath().getParent(), spec.path())));
-		if (labelsBefore != null) {
-			// every dataset reader reads its label file whole as it opens: the same before and after, the labels read are those hashed
-			// unless replaced and put back within the opening; read again for another preprocess block, the same as first read
-			String after = hashIfThere(spec.labels());
-			if (!labelsBefore.equals(after)) {
-				throw InputsUnchanged.changed(spec.labels(), labelsBefore, (after == null ? "no file" : after) + " once read");
-			}
-			readAs(spec.labels(), labelsBefore);
+		Dataset all;
+		// said: an image folder's headers are read as it opens (seconds for tens of thousands), a table parsed whole
+		try (org.quantrace.engine.Progress.Task reading = progress.start("reading dataset " + d.getName(), 1, "dataset")) {
+			all = new DeclaredDataset(d, Datasets.open(spec, filesAsRead).named(TraceAssembler.relative(file.toAbsolutePath().getParent(), spec.path())));
+			reading.advance(1);
+		}
+		if (spec.labels() != null) {
+			// the label file as the reader parsed it, from its one reading (hashed before and after by readings of their own, it
+			// could be replaced and put back between them unseen: hostile19); read again for another preprocess block, the same
+			org.quantrace.engine.data.FilesAsRead.Read labels = all.asRead(spec.labels());
+			readAs(spec.labels(), labels != null ? labels.sha256() : org.quantrace.engine.SafeFiles.sha256(spec.labels()));
 		}
 		reads.putIfAbsent(d, new Read(block, all));
 		return all;
@@ -277,10 +278,15 @@ final class RecipeContext {
 
 	private final java.util.Map<DatasetDeclaration, org.quantrace.engine.evaluate.EvaluationOptions.Targets> targets = new java.util.HashMap<>();
 
-	/** The SHA-256 of a file about to be read, if it is there (its reading says what is wrong with it otherwise); else null. */
-	private static String hashIfThere(Path file) {
-		return file != null && java.nio.file.Files.isRegularFile(file) ? org.quantrace.engine.SafeFiles.sha256(file) : null;
+	private org.quantrace.engine.Progress progress = org.quantrace.engine.Progress.NONE;
+
+	/** Where the opening of each dataset is said (the run's progress); none by default. */
+	void reportTo(org.quantrace.engine.Progress p) {
+		this.progress = p;
 	}
+
+	/** Every dataset file the run's readers read, as they read it: a file read by two openings must be one (FilesAsRead). */
+	private final org.quantrace.engine.data.FilesAsRead filesAsRead = new org.quantrace.engine.data.FilesAsRead();
 
 	private final java.util.Map<Path, String> hashesAsRead = new java.util.HashMap<>();
 

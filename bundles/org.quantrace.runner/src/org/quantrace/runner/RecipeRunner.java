@@ -70,7 +70,7 @@ public final class RecipeRunner {
 					loaded.recipe().getRecipes().isEmpty() ? "run a recipe file (recipe NAME { ... }); a file of shared declarations is imported by recipes"
 							: SEVERAL_RECIPES_HINT);
 		}
-		Checked checked = checkModelsAndData(recipeFile, loaded, options.only(), false);
+		Checked checked = checkModelsAndData(recipeFile, loaded, options.only(), false, options.progress());
 		RecipeContext ctx = checked.ctx();
 		List<ResolvedScheme> schemes = checked.schemes();
 		List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(checked.diagnostics()); // warnings too (files in a dataset folder that are not read): said, and the run goes on
@@ -166,7 +166,7 @@ public final class RecipeRunner {
 					recipeCount(loaded) + ": " + SEVERAL_RECIPES_HINT));
 			return diagnostics;
 		}
-		return checkModelsAndData(recipeFile, loaded, java.util.Set.of(), true).diagnostics();
+		return checkModelsAndData(recipeFile, loaded, java.util.Set.of(), true, org.quantrace.engine.Progress.NONE).diagnostics();
 	}
 
 	/**
@@ -179,7 +179,7 @@ public final class RecipeRunner {
 		if (loaded.hasErrors() || loaded.recipe().getRecipes().size() != 1) {
 			return null;
 		}
-		List<RecipeFiles.Diagnostic> all = checkModelsAndData(recipeFile, loaded, only, false).diagnostics();
+		List<RecipeFiles.Diagnostic> all = checkModelsAndData(recipeFile, loaded, only, false, org.quantrace.engine.Progress.NONE).diagnostics();
 		if (all.stream().anyMatch(d -> d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR)) {
 			return null;
 		}
@@ -202,7 +202,8 @@ public final class RecipeRunner {
 	 * every dataset is read too (validate), not only the headers and the first sample (run: it finds a damaged sample when it
 	 * reads it, and says it on the same line).
 	 */
-	private static Checked checkModelsAndData(Path recipeFile, RecipeFiles.Loaded loaded, java.util.Set<String> only, boolean decodeAll) {
+	private static Checked checkModelsAndData(Path recipeFile, RecipeFiles.Loaded loaded, java.util.Set<String> only, boolean decodeAll,
+			org.quantrace.engine.Progress progress) {
 		Recipe recipe = loaded.recipe().getRecipes().get(0);
 		byte[] parsed = org.quantrace.dsl.RecipeFiles.bytesAsParsed(recipe.eResource().getResourceSet(), recipeFile);
 		String text;
@@ -212,6 +213,7 @@ public final class RecipeRunner {
 			throw new QuantraceException(recipeFile + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
 		}
 		RecipeContext ctx = new RecipeContext(recipe, recipeFile.toAbsolutePath().normalize(), text);
+		ctx.reportTo(progress);
 		List<ResolvedScheme> schemes = ctx.schemes(only);
 		List<RecipeFiles.Diagnostic> diagnostics = new ArrayList<>(loaded.diagnostics());
 		// the data against the models before any work: a wrong image size is a recipe error found in seconds

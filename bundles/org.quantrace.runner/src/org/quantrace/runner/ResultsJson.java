@@ -44,6 +44,10 @@ public final class ResultsJson {
 		root.put("recipeFile", trace.getRecipePath()); // inputs are named relative to the recipe's folder
 		root.put("recipeSha256", trace.getRecipeSha256());
 		root.put("runId", trace.getRunId());
+		// the build that wrote the run (the version alone names several builds); absent from a trace written before it was recorded
+		if (trace.getEnvironment() != null && trace.getEnvironment().getBuild() != null) {
+			root.put("build", trace.getEnvironment().getBuild());
+		}
 		root.put("runTime", Instant.ofEpochMilli(trace.getRunTime().getTime()).toString());
 		root.put("accepted", RunSummary.accepted(trace)); // no variant failed a criterion: true without any criterion too
 		root.put("verdict", RunSummary.reportVerdict(trace)); // in words, as report.html's first line: whether any criterion was checked

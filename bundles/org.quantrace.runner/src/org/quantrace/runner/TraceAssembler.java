@@ -63,10 +63,21 @@ final class TraceAssembler {
 		return trace;
 	}
 
-	/** Refuses the run when a model, label or target file it read is no longer the file it read ({@link InputsUnchanged}). */
+	/**
+	 * Refuses the run when a model, label or target file it read is no longer the file it read ({@link InputsUnchanged}), or when a
+	 * dataset's record, made as its step opened it, lists a sample file other than its reader read it afterwards.
+	 */
 	void checkInputsUnchanged() {
 		InputsUnchanged.check(trace, recipeFolder);
+		manifested.forEach((data, listed) -> InputsUnchanged.sameAsRead(data, listed));
 	}
+
+	/**
+	 * Each dataset record with its manifest and the dataset it lists: a record is made as its step opens the data, before the step
+	 * reads its samples, so the files the step read afterwards are held against it at the end (hostile19: an image replaced as the
+	 * evaluation began and put back before the trace was written was listed as put back, beside metrics of the replacement).
+	 */
+	private final java.util.Map<Dataset, DatasetManifest> manifested = new java.util.LinkedHashMap<>();
 
 	/**
 	 * A new trace for a run of {@code ctx} into {@code out}, its recipe files read, hashed, recorded as inputs and
@@ -101,6 +112,7 @@ final class TraceAssembler {
 		e.setJvmVendor(System.getProperty("java.vendor"));
 		e.setJvmVersion(System.getProperty("java.version"));
 		e.getTools().addAll(tools());
+		e.setBuild(BuildIdentity.current());
 		return e;
 	}
 
@@ -235,6 +247,7 @@ final class TraceAssembler {
 		r.setPreprocessing(data.preprocessing()); // as the reader applied it, not as a recipe block reads
 		if (!data.files().isEmpty()) {
 			DatasetManifest manifest = DatasetManifest.of(data);
+			manifested.put(data, manifest);
 			r.setManifestSha256(manifest.sha256());
 			r.setManifestPath("data/" + d.getName() + ".manifest.txt");
 			Outputs.write(out.resolve(r.getManifestPath()), manifest.text());

@@ -67,9 +67,12 @@ public final class Verification {
 	 * fingerprint is the one given with --expect.
 	 */
 	/**
-	 * @param unbound what the folder's files could not bind and the fingerprint (--expect) did not either: said on verify's last line
+	 * @param unbound    what the folder's files could not bind and the fingerprint (--expect) did not either: said on verify's last line
+	 * @param otherBuild that another build of Quantrace than this verify wrote the folder, which and why it matters, said before
+	 *                   anything else; null when this build wrote it
 	 */
-	public record Result(int checked, List<Problem> problems, List<String> notes, List<String> unchecked, boolean bound, List<String> unbound) {
+	public record Result(int checked, List<Problem> problems, List<String> notes, List<String> unchecked, boolean bound, List<String> unbound,
+			String otherBuild) {
 		/** No mismatch found. */
 		public boolean passed() {
 			return problems.isEmpty();
@@ -151,7 +154,29 @@ public final class Verification {
 		}
 		v.scope();
 		return new Result(v.checked, List.copyOf(new LinkedHashSet<>(v.problems)), List.copyOf(v.notes), List.copyOf(new LinkedHashSet<>(v.unchecked)), v.bound,
-				List.copyOf(v.unbound));
+				List.copyOf(v.unbound), v.otherBuild());
+	}
+
+	/**
+	 * That another build wrote the folder: the build its trace records (or that it records none, as builds before 2026-12-07) and
+	 * this one. Two builds may name one Quantrace version (a bundle not rebuilt keeps its qualifier), and a verify of the other's
+	 * folder then found mismatches in the Evidence lines one of them words otherwise with nothing saying why (hostile19). verify
+	 * stays as strict (every document made again and held as before): this says what a mismatch may come from, not that it is
+	 * excused; the build is a word of the files too, so only the build that wrote the folder, or --expect, tells the two apart.
+	 */
+	private String otherBuild() {
+		String ours = BuildIdentity.current();
+		String recorded = trace.getEnvironment() == null ? null : trace.getEnvironment().getBuild();
+		if (ours.equals(recorded)) {
+			return null;
+		}
+		String version = trace.getEnvironment() == null ? null
+				: trace.getEnvironment().getTools().stream().filter(t -> "Quantrace".equals(t.getName())).map(t -> t.getVersion()).findFirst().orElse(null);
+		return "written by another build of Quantrace than this verify: " + (recorded == null ? "a build that recorded no build identity (one before"
+				+ " 2026-12-07)" : "build " + recorded) + (version == null ? "" : ", which names its version " + version) + "; this verify is build " + ours
+				+ " (version " + org.quantrace.engine.Versions.quantrace() + "). Its documents and figures are checked as strictly as ever: where the two"
+				+ " builds word a document or check a figure differently, a mismatch below comes from that and not from an edit. To tell the two apart,"
+				+ " verify the folder with the build that wrote it, or give --expect the fingerprint its run printed";
 	}
 
 	/**
@@ -725,6 +750,7 @@ public final class Verification {
 			Map.entry(EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
 					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases")),
+			Map.entry(EvidenceScope.FLOAT_CONSTANTS, List.of("org.quantrace.runner.verify.UnrepresentableConstantsCheck")),
 			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
 			Map.entry(EvidenceScope.CONVERSION_REASONS, List.of("org.quantrace.runner.verify.RemovalReasonsCheck", "org.quantrace.runner.verify.FoldedLayers",
 					"org.quantrace.runner.verify.ReplacedNodes", "org.quantrace.runner.verify.ReplacementRun")),

@@ -55,14 +55,19 @@ public final class CsvDataset implements Dataset {
 	 * header 0, 1, 2, ... Labels are class indices (whole numbers >= 0, 3.0 too) or, with a {@code labelMap}, class names.
 	 */
 	public static CsvDataset open(Path file, List<String> labelColumns, double scale, Path labelMap) {
+		return open(file, labelColumns, scale, labelMap, new FilesAsRead());
+	}
+
+	/** The table and its label map, each read once and hashed as read into {@code read}. */
+	static CsvDataset open(Path file, List<String> labelColumns, double scale, Path labelMap, FilesAsRead read) {
 		List<float[]> rows = new ArrayList<>();
 		List<int[]> targets = new ArrayList<>();
 		List<Integer> rowLines = new ArrayList<>();
 		String[] header;
 		int[] labelIndex;
-		Map<String, Integer> classes = labelMap == null ? null : LabelMap.read(labelMap).indices();
+		Map<String, Integer> classes = labelMap == null ? null : LabelMap.read(labelMap, read).indices();
 		try (BufferedReader in = new BufferedReader(new InputStreamReader(
-				file.toString().endsWith(".gz") ? new GZIPInputStream(Files.newInputStream(file)) : Files.newInputStream(file), StandardCharsets.UTF_8))) {
+				file.toString().endsWith(".gz") ? new GZIPInputStream(read.open(file)) : read.open(file), StandardCharsets.UTF_8))) {
 			String first = in.readLine();
 			int line = 1;
 			while (first != null && first.replace("\uFEFF", "").isBlank()) {

@@ -73,6 +73,14 @@ public interface Dataset {
 		return java.util.List.of();
 	}
 
+	/**
+	 * {@code file} (one of {@link #files()}, resolved against {@link #root()}) as this dataset's reader read it, from the bytes it
+	 * parsed or decoded; null when it has not read the file (an image no step decoded yet).
+	 */
+	default FilesAsRead.Read asRead(java.nio.file.Path file) {
+		return null;
+	}
+
 	/** The folder {@link #files()} are relative to. */
 	default java.nio.file.Path root() {
 		return java.nio.file.Path.of(".");

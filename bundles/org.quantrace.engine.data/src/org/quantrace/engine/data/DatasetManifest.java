@@ -9,7 +9,9 @@ import org.quantrace.engine.SafeFiles;
 
 /**
  * The files a dataset reads, each with its size and SHA-256, sorted by path, and the SHA-256 of that list:
- * one hash that changes when any sample file changes (recorded in the trace, checked by verify).
+ * one hash that changes when any sample file changes (recorded in the trace, checked by verify). A file the dataset's reader read
+ * is listed as it read it ({@link Dataset#asRead}: the bytes its samples came from), not as it is when the list is made; one it has
+ * not read (an image no step decoded) as it is now.
  */
 public record DatasetManifest(List<Entry> entries, String sha256) {
 
@@ -20,8 +22,10 @@ public record DatasetManifest(List<Entry> entries, String sha256) {
 		List<Entry> entries = new ArrayList<>();
 		for (Path f : d.files()) {
 			Path file = d.root().resolve(f);
+			FilesAsRead.Read read = d.asRead(file);
 			try {
-				entries.add(new Entry(f.toString().replace('\\', '/'), java.nio.file.Files.size(file), SafeFiles.sha256(file)));
+				entries.add(read != null ? new Entry(f.toString().replace('\\', '/'), read.bytes(), read.sha256())
+						: new Entry(f.toString().replace('\\', '/'), java.nio.file.Files.size(file), SafeFiles.sha256(file)));
 			} catch (java.io.IOException e) {
 				throw new java.io.UncheckedIOException(e);
 			}

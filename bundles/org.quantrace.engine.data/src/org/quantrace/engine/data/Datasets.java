@@ -21,6 +21,14 @@ public final class Datasets {
 	}
 
 	public static Dataset open(DatasetSpec spec) {
+		return open(spec, new FilesAsRead());
+	}
+
+	/**
+	 * The dataset, its files recorded in {@code read} as its reader reads them (the label file at the opening, each sample file as a
+	 * pass reads it): {@link Dataset#asRead}. A run passes one record to every opening, so a file read by two of them must be one.
+	 */
+	public static Dataset open(DatasetSpec spec, FilesAsRead read) {
 		Path path = spec.path();
 		if (Files.isSymbolicLink(path)) {
 			throw new InvalidInputException(path + ": is a symbolic link", "the specification forbids symbolic links in datasets: give the data itself");
@@ -35,16 +43,16 @@ public final class Datasets {
 		}
 		DatasetFormat format = spec.format() != null ? spec.format() : guess(path);
 		Dataset d = switch (format) {
-		case FOLDER -> ImageFolderDataset.open(path, spec.labels(), spec.extensions(), spec.preprocessing());
-		case IDX -> IdxDataset.open(path, spec.labels(), spec.preprocessing());
-		case NPY -> NpyDataset.open(path, spec.labels(), spec.multilabel());
-		case NPZ -> NpzDataset.open(path, spec.labels(), spec.multilabel());
-		case CSV -> CsvDataset.open(path, spec.labelColumns(), spec.featureScale(), spec.labels());
+		case FOLDER -> ImageFolderDataset.open(path, spec.labels(), spec.extensions(), spec.preprocessing(), read);
+		case IDX -> IdxDataset.open(path, spec.labels(), spec.preprocessing(), read);
+		case NPY -> NpyDataset.open(path, spec.labels(), spec.multilabel(), read);
+		case NPZ -> NpzDataset.open(path, spec.labels(), spec.multilabel(), read);
+		case CSV -> CsvDataset.open(path, spec.labelColumns(), spec.featureScale(), spec.labels(), read);
 		};
 		if (spec.samples() < 0) {
 			throw new InvalidInputException(path + ": " + spec.samples() + " samples asked for", "give a number of samples >= 1 (0: all of them)");
 		}
-		return d.limit(spec.samples());
+		return new ReadDataset(d, read).limit(spec.samples());
 	}
 
 	/** A recipe's dataset declaration, relative paths resolved against {@code base} (the recipe's folder). */

@@ -71,6 +71,11 @@ public interface ForwardingDataset extends Dataset {
 	}
 
 	@Override
+	default FilesAsRead.Read asRead(Path file) {
+		return base().asRead(file);
+	}
+
+	@Override
 	default List<SampleArray> namedInputs() {
 		return base().namedInputs();
 	}

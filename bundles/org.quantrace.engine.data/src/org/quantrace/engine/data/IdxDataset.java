@@ -44,11 +44,16 @@ public final class IdxDataset implements Dataset {
 	}
 
 	public static IdxDataset open(Path images, Path labelFile, Preprocessing preprocessing) {
+		return open(images, labelFile, preprocessing, new FilesAsRead());
+	}
+
+	/** The images and labels, each file read once and hashed as read into {@code read} (the pixels are kept: no second reading). */
+	static IdxDataset open(Path images, Path labelFile, Preprocessing preprocessing, FilesAsRead read) {
 		if (preprocessing.resizeWidth() > 0 || preprocessing.cropWidth() > 0 || preprocessing.color() != ColorMode.GRAYSCALE) {
 			throw new InvalidInputException(images + ": IDX images are grayscale and of one size: resize, crop and colour do not apply",
 					"remove them from the preprocessing");
 		}
-		try (DataInputStream in = open(images)) {
+		try (DataInputStream in = open(images, read)) {
 			int magic = header(in, images, "image");
 			if (magic != 0x00000803) {
 				throw new InvalidInputException(images + ": not an IDX image file (magic " + Integer.toHexString(magic) + ", expected 803)",
@@ -66,7 +71,7 @@ public final class IdxDataset implements Dataset {
 				throw new InvalidInputException(images + ": truncated: " + n + " images announced, " + pixels.length / (rows * cols) + " present",
 						"the file is incomplete: fetch or copy it again");
 			}
-			int[] labels = labelFile == null ? null : readLabels(labelFile, n);
+			int[] labels = labelFile == null ? null : readLabels(labelFile, n, read);
 			return new IdxDataset(images, labelFile, pixels, labels, rows, cols, preprocessing);
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(images + ": file not found", "check the data path", e);
@@ -85,8 +90,8 @@ public final class IdxDataset implements Dataset {
 		}
 	}
 
-	private static int[] readLabels(Path file, int n) throws IOException {
-		try (DataInputStream in = open(file)) {
+	private static int[] readLabels(Path file, int n, FilesAsRead read) throws IOException {
+		try (DataInputStream in = open(file, read)) {
 			int magic = header(in, file, "label");
 			if (magic != 0x00000801) {
 				throw new InvalidInputException(file + ": not an IDX label file (magic " + Integer.toHexString(magic) + ", expected 801)",
@@ -111,11 +116,11 @@ public final class IdxDataset implements Dataset {
 		}
 	}
 
-	private static DataInputStream open(Path file) throws IOException {
+	private static DataInputStream open(Path file, FilesAsRead read) throws IOException {
 		if (Files.isRegularFile(file) && Files.size(file) == 0) {
 			throw new InvalidInputException(file + ": empty file, not an IDX file", "the file is incomplete (interrupted download or copy?): fetch it again");
 		}
-		InputStream in = Files.newInputStream(file);
+		InputStream in = read.open(file);
 		return new DataInputStream(file.toString().endsWith(".gz") ? new GZIPInputStream(in) : in);
 	}
 

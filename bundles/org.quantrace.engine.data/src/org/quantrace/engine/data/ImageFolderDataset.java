@@ -47,9 +47,12 @@ public final class ImageFolderDataset implements Dataset {
 	private final Set<String> extensions;
 	/** The first image's width x height, which every image has unless the preprocessing resizes them. */
 	private final String imageSize;
+	/** Each image as decoded, its hash of the bytes decoded: an image read again must be the same bytes. */
+	private final FilesAsRead read;
 
 	private ImageFolderDataset(Path dir, String name, List<Path> files, int[] labels, List<String> names, Preprocessing preprocessing, long[] sampleShape,
-			boolean labelsGuessed, List<Path> unread, List<Path> emptyClasses, Set<String> extensions, String imageSize) {
+			boolean labelsGuessed, List<Path> unread, List<Path> emptyClasses, Set<String> extensions, String imageSize, FilesAsRead read) {
+		this.read = read;
 		this.dir = dir;
 		this.name = name;
 		this.files = files;
@@ -65,6 +68,11 @@ public final class ImageFolderDataset implements Dataset {
 	}
 
 	public static ImageFolderDataset open(Path dir, Path labelFile, Set<String> extensions, Preprocessing preprocessing) {
+		return open(dir, labelFile, extensions, preprocessing, new FilesAsRead());
+	}
+
+	/** The folder, its label file and each image it decodes recorded in {@code read} as read. */
+	static ImageFolderDataset open(Path dir, Path labelFile, Set<String> extensions, Preprocessing preprocessing, FilesAsRead read) {
 		if (!Files.exists(dir)) {
 			throw new InvalidInputException(dir + ": folder not found", "check the data path");
 		}
@@ -94,7 +102,7 @@ public final class ImageFolderDataset implements Dataset {
 		List<String> folders = classDirs.stream().map(p -> p.getFileName().toString()).toList();
 		// without a label file: folders named 0, 1, 2... say their index; other names are numbered in sorted order, a guess
 		boolean numbered = labelFile == null && !folders.isEmpty() && folders.stream().allMatch(f -> f.matches("\\d{1,9}"));
-		LabelMap map = labelFile != null ? LabelMap.read(labelFile) : numbered ? numberedFolders(folders) : null;
+		LabelMap map = labelFile != null ? LabelMap.read(labelFile, read) : numbered ? numberedFolders(folders) : null;
 		List<String> names = map != null ? map.names() : folders;
 		List<Path> files = new ArrayList<>();
 		List<Integer> labels = new ArrayList<>();
@@ -138,12 +146,12 @@ public final class ImageFolderDataset implements Dataset {
 			throw new InvalidInputException(dir + ": no images (" + String.join(", ", exts.stream().sorted().toList()) + ") in class folders",
 					"put images in <dir>/<class name>/, or set the file extensions");
 		}
-		BufferedImage first = decode(files.get(0));
+		BufferedImage first = decode(files.get(0), read);
 		long[] sampleShape = preprocessing.sampleShape(first.getWidth(), first.getHeight());
 		String imageSize = first.getWidth() + "x" + first.getHeight();
 		checkHeaders(files, preprocessing, sampleShape, imageSize);
 		return new ImageFolderDataset(dir, dir.toString(), files, labels.stream().mapToInt(Integer::intValue).toArray(), names, preprocessing,
-				sampleShape, map == null, List.copyOf(unread), List.copyOf(emptyClasses), exts, imageSize);
+				sampleShape, map == null, List.copyOf(unread), List.copyOf(emptyClasses), exts, imageSize, read);
 	}
 
 	/**
@@ -329,9 +337,17 @@ public final class ImageFolderDataset implements Dataset {
 	 * warnings (an invalid ICC profile ignored, extraneous bytes) leave the pixels whole and are not refused.
 	 */
 	static BufferedImage decode(Path file) {
+		return decode(file, new FilesAsRead());
+	}
+
+	/**
+	 * {@link #decode(Path)} from one reading of the file, recorded in {@code read}: the pixels are of the bytes hashed (hostile19: an
+	 * image replaced and put back during an evaluation was hashed for the manifest only when the trace was written, as put back).
+	 */
+	static BufferedImage decode(Path file, FilesAsRead read) {
 		BufferedImage image;
 		// cached in memory: ImageIO.createImageInputStream copies every image into a temporary file while ImageIO's cache is on (its default)
-		try (InputStream in = Files.newInputStream(file);
+		try (InputStream in = new java.io.ByteArrayInputStream(read.readAll(file));
 				javax.imageio.stream.ImageInputStream stream = new javax.imageio.stream.MemoryCacheImageInputStream(in)) {
 			java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(stream);
 			if (!readers.hasNext()) {
@@ -471,7 +487,7 @@ public final class ImageFolderDataset implements Dataset {
 		List<Path> subset = chosen.stream().map(files::get).toList();
 		int[] subsetLabels = chosen.stream().mapToInt(i -> labels[i]).toArray();
 		return new ImageFolderDataset(dir, name + " (" + n + " of " + files.size() + ", each class in turn)", subset, subsetLabels, names, preprocessing,
-				sampleShape, labelsGuessed, unread, emptyClasses, extensions, imageSize);
+				sampleShape, labelsGuessed, unread, emptyClasses, extensions, imageSize, read);
 	}
 
 	@Override
@@ -536,7 +552,7 @@ public final class ImageFolderDataset implements Dataset {
 		int n = (to - from) * per;
 		float[] values = reuse != null && reuse.length == n && preprocessing.dataType() == DataType.FLOAT ? reuse : new float[n];
 		for (int i = from; i < to; i++) {
-			BufferedImage image = decode(files.get(i));
+			BufferedImage image = decode(files.get(i), read);
 			long[] shape = preprocessing.sampleShape(image.getWidth(), image.getHeight());
 			if (!Arrays.equals(shape, sampleShape)) {
 				throw otherSize(files.get(i), image.getWidth(), image.getHeight(), imageSize);

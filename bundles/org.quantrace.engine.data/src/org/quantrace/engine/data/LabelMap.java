@@ -29,13 +29,18 @@ public record LabelMap(Map<String, Integer> indices) {
 	private static final Pattern DUPLICATE = Pattern.compile("Duplicate field '(.*)'");
 
 	public static LabelMap read(Path file) {
+		return read(file, new FilesAsRead());
+	}
+
+	/** The label file, read once (its bytes hashed as read into {@code read}) and parsed from those bytes. */
+	static LabelMap read(Path file, FilesAsRead read) {
 		if (Files.isSymbolicLink(file)) {
 			throw new InvalidInputException(file + ": is a symbolic link", "the specification forbids symbolic links: use the file itself");
 		}
 		JsonNode json;
 		try {
 			// a class given twice was read with its last index only, and the refusal (if any) named an index, not the class
-			json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(Files.readString(file));
+			json = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(java.nio.charset.StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(read.readAll(file))).toString());
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": label file not found", "give a JSON file like {\"daisy\": 0, \"dandelion\": 1}", e);
 		} catch (JsonParseException e) {

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.security.MessageDigest;
 
 import org.quantrace.engine.IoErrors;
 import org.quantrace.engine.InvalidInputException;
@@ -45,6 +46,22 @@ public final class NpyArray {
 	 */
 	private Path file;
 	private long dataOffset;
+	/** The header's bytes as parsed, held against the file's one hashed pass ({@link #hashed}). */
+	private byte[] parsedHeader;
+	/**
+	 * The SHA-256 of each {@link #BLOCK} of the data (from {@link #dataOffset} to the end of the file), and of the whole file, from
+	 * one streaming pass over it (memory: 32 bytes a MiB); null until a slice or {@link #asRead} needs them. Every slice is then
+	 * read from blocks whose bytes hash as in that pass, so that the samples are of the file the hash names: an array written in
+	 * place while a run read it gave samples of both contents under the hash of one (hostile19).
+	 */
+	private byte[][] blockHashes;
+	private FilesAsRead.Read asRead;
+	/** The last block read and checked, and its index: consecutive batches of small samples share one reading of a block. */
+	private ByteBuffer checkedBlock;
+	private long checkedIndex = -1;
+
+	/** The data's bytes are read and checked a block of this many at a time (a multiple of every element size). */
+	static final int BLOCK = 1 << 20;
 
 	private NpyArray(String source, char kind, int itemSize, long[] shape, ByteBuffer data) {
 		this.source = source;
@@ -65,6 +82,8 @@ public final class NpyArray {
 			NpyArray array = parse(buffer, file.toString());
 			array.file = file;
 			array.dataOffset = channel.size() - array.data.capacity();
+			array.parsedHeader = new byte[Math.toIntExact(array.dataOffset)];
+			buffer.get(0, array.parsedHeader);
 			return array;
 		} catch (NoSuchFileException e) {
 			throw new InvalidInputException(file + ": file not found", "check the path of the .npy file", e);
@@ -266,31 +285,105 @@ public final class NpyArray {
 		}
 	}
 
-	/** Bytes read from the file at a time: a slice is converted chunk by chunk into its array, not first copied whole. */
-	private static final int READ_CHUNK = 1 << 20;
-
 	/**
-	 * Reads {@code count} elements from {@code position} (bytes into the data) into {@code into}, through a buffer of at most
-	 * {@link #READ_CHUNK} bytes: a batch of 32 images of 3 x 320 x 320 is 39 MB, which a whole-slice byte buffer doubled in
-	 * garbage per batch.
+	 * Reads {@code count} elements from {@code position} (bytes into the data) into {@code into}, a block at a time, each block's
+	 * bytes checked against its hash from the file's one pass ({@link #hashed}): a batch of 32 images of 3 x 320 x 320 is 39 MB,
+	 * which a whole-slice byte buffer doubled in garbage per batch; a block is 1 MiB.
 	 */
-	private void readFromFile(long position, int count, Object into) {
-		int perChunk = Math.max(1, READ_CHUNK / itemSize);
-		ByteBuffer b = ByteBuffer.allocate(Math.min(count, perChunk) * itemSize).order(data.order());
-		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-			for (int done = 0; done < count;) {
-				int k = Math.min(perChunk, count - done);
-				b.clear().limit(k * itemSize);
-				while (b.hasRemaining()) {
-					if (channel.read(b, dataOffset + position + (long) done * itemSize + b.position()) < 0) {
-						throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
-					}
-				}
-				copy(b.flip(), into, done, k);
-				done += k;
+	private synchronized void readFromFile(long position, int count, Object into) {
+		hashed();
+		int done = 0;
+		for (long k = position / BLOCK; done < count; k++) {
+			ByteBuffer block = block(k);
+			int from = (int) Math.max(0, position + (long) done * itemSize - k * BLOCK);
+			int n = Math.min(count - done, (block.limit() - from) / itemSize);
+			if (n <= 0) {
+				throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
 			}
+			copy(block.duplicate().order(data.order()).position(from), into, done, n);
+			done += n;
+		}
+	}
+
+	/** Data block {@code k}, read from the file and checked against its hash (the last one is kept for the next slice). */
+	private ByteBuffer block(long k) {
+		if (k == checkedIndex) {
+			return checkedBlock;
+		}
+		if (k >= blockHashes.length) {
+			throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
+		}
+		checkedIndex = -1; // its buffer is read into next
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			long start = dataOffset + k * BLOCK;
+			long size = Math.min(BLOCK, asRead.bytes() - start);
+			ByteBuffer b = checkedBlock != null && checkedBlock.capacity() >= size ? checkedBlock.clear() : ByteBuffer.allocate((int) Math.max(0, size));
+			b.limit((int) Math.max(0, size));
+			while (b.hasRemaining()) {
+				if (channel.read(b, start + b.position()) < 0) {
+					throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
+				}
+			}
+			b.flip();
+			MessageDigest md = FilesAsRead.digest();
+			md.update(b.duplicate());
+			if (!MessageDigest.isEqual(md.digest(), blockHashes[(int) k])) {
+				throw FilesAsRead.changed(file, asRead.sha256(), "other bytes at " + start + ".." + (start + size) + " when read again");
+			}
+			checkedBlock = b;
+			checkedIndex = k;
+			return b;
 		} catch (IOException e) {
 			throw new InvalidInputException(source + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
+		}
+	}
+
+	/**
+	 * The file as this array reads it: the SHA-256 and size of the one streaming pass its slices are checked against (taken at the
+	 * first slice or call); null for an array parsed from bytes (an .npz entry).
+	 */
+	public synchronized FilesAsRead.Read asRead() {
+		return file == null ? null : hashed();
+	}
+
+	private FilesAsRead.Read hashed() {
+		if (asRead != null) {
+			return asRead;
+		}
+		MessageDigest whole = FilesAsRead.digest();
+		List<byte[]> blocks = new ArrayList<>();
+		try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+			long size = channel.size();
+			ByteBuffer header = ByteBuffer.allocate(parsedHeader.length);
+			readFully(channel, header, 0);
+			if (!Arrays.equals(header.array(), parsedHeader)) {
+				throw new InvalidInputException(file + ": changed while it was read: its header is no longer the one parsed when it was opened",
+						"read it again once nothing writes to it (a copy, a download or an export still going?)");
+			}
+			whole.update(header.array());
+			ByteBuffer b = ByteBuffer.allocate((int) Math.min(BLOCK, Math.max(0, size - dataOffset)));
+			for (long at = dataOffset; at < size; at += BLOCK) {
+				b.clear().limit((int) Math.min(BLOCK, size - at));
+				readFully(channel, b, at);
+				b.flip();
+				whole.update(b.duplicate());
+				MessageDigest md = FilesAsRead.digest();
+				md.update(b);
+				blocks.add(md.digest());
+			}
+			blockHashes = blocks.toArray(byte[][]::new);
+			asRead = new FilesAsRead.Read(java.util.HexFormat.of().formatHex(whole.digest()), size);
+			return asRead;
+		} catch (IOException e) {
+			throw new InvalidInputException(source + ": cannot be read (" + IoErrors.describe(e) + ")", null, e);
+		}
+	}
+
+	private void readFully(FileChannel channel, ByteBuffer b, long at) throws IOException {
+		while (b.hasRemaining()) {
+			if (channel.read(b, at + b.position()) < 0) {
+				throw new InvalidInputException(source + ": truncated while reading (the file changed after it was opened)", "save the array again");
+			}
 		}
 	}
 

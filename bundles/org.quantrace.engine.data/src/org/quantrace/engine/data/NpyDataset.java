@@ -35,9 +35,21 @@ public final class NpyDataset implements Dataset {
 	 * to_categorical writes them) are read as the class of each row, not scored as multilabel data.
 	 */
 	public static NpyDataset open(Path inputs, Path labelFile, boolean multilabel) {
+		return open(inputs, labelFile, multilabel, new FilesAsRead());
+	}
+
+	/**
+	 * {@link #open(Path, Path, boolean)}, both files recorded in {@code read} as read: the labels are read whole here, the inputs
+	 * a slice at a time, each slice from bytes checked against the hashes of the file's one pass ({@link NpyArray#asRead}).
+	 */
+	static NpyDataset open(Path inputs, Path labelFile, boolean multilabel, FilesAsRead read) {
 		NpyArray x = NpyArray.open(inputs);
 		NpyArray y = labelFile == null ? null : NpyArray.open(labelFile);
 		NpyDataset d = of(inputs.toString(), x, y, labelFile == null ? inputs : labelFile, multilabel);
+		read.record(inputs, x.asRead());
+		if (y != null) {
+			read.record(labelFile, y.asRead());
+		}
 		return new NpyDataset(d.name, d.inputs, d.labels, labelFile == null ? List.of(inputs) : List.of(inputs, labelFile));
 	}
 

@@ -47,7 +47,38 @@ public final class NpzDataset {
 	 * {@code labelFile} (an .npy, as {@code --labels} gives it) when it is not null, and every array of the archive is then an input.
 	 */
 	public static Dataset open(Path file, Path labelFile, boolean multilabel) {
+		return open(file, labelFile, multilabel, new FilesAsRead());
+	}
+
+	/**
+	 * {@link #open(Path, Path, boolean)}, the archive and the label file recorded in {@code read}: the archive's arrays are read into
+	 * memory as it opens, hashed by a streaming pass before and after that reading (both the same, or the archive is refused as
+	 * changed); a label .npy is checked as it is read ({@link NpyArray#sha256AsRead}).
+	 */
+	static Dataset open(Path file, Path labelFile, boolean multilabel, FilesAsRead read) {
+		FilesAsRead.Read before = streamed(file);
 		Map<String, NpyArray> arrays = arrays(file);
+		FilesAsRead.Read after = streamed(file);
+		if (!before.equals(after)) {
+			throw FilesAsRead.changed(file, before.sha256(), after.sha256() + " once its arrays were read");
+		}
+		read.record(file, before);
+		return open(file, arrays, labelFile, multilabel, read);
+	}
+
+	/** The archive hashed whole, streaming (its arrays are read by ZipFile, which reads by its directory). */
+	private static FilesAsRead.Read streamed(Path file) {
+		if (!java.nio.file.Files.isRegularFile(file)) {
+			return new FilesAsRead.Read("", -1);
+		}
+		try {
+			return new FilesAsRead.Read(org.quantrace.engine.SafeFiles.sha256(file), java.nio.file.Files.size(file));
+		} catch (IOException | java.io.UncheckedIOException e) {
+			return new FilesAsRead.Read("unreadable", -1); // said by the reading itself
+		}
+	}
+
+	private static Dataset open(Path file, Map<String, NpyArray> arrays, Path labelFile, boolean multilabel, FilesAsRead read) {
 		List<String> keys = List.copyOf(arrays.keySet());
 		String inputs = named(arrays, INPUT_NAMES, "x_", "X_");
 		String labels = named(arrays, LABEL_NAMES, "y_", "Y_");
@@ -56,7 +87,7 @@ public final class NpzDataset {
 				throw new InvalidInputException(file + ": the archive holds labels ('" + labels + "') and a label file is given (" + labelFile + ")",
 						"give the labels once: in the archive (y=labels) or as the label file");
 			}
-			return withLabels(file, arrays, inputs == null ? keys.get(0) : inputs, labelFile, multilabel);
+			return withLabels(file, arrays, inputs == null ? keys.get(0) : inputs, labelFile, multilabel, read);
 		}
 		boolean positional = keys.equals(List.of("arr_0", "arr_1")) || keys.equals(List.of("arr_0"));
 		String unclear = null;
@@ -104,9 +135,11 @@ public final class NpzDataset {
 	}
 
 	/** Every array of the archive as an input, the labels from {@code labelFile}; the dataset's files are both. */
-	private static Dataset withLabels(Path file, Map<String, NpyArray> arrays, String inputs, Path labelFile, boolean multilabel) {
+	private static Dataset withLabels(Path file, Map<String, NpyArray> arrays, String inputs, Path labelFile, boolean multilabel, FilesAsRead read) {
 		requireOneCount(file, arrays, null, null);
-		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), NpyArray.open(labelFile), labelFile, multilabel).withFiles(List.of(file, labelFile));
+		NpyArray y = NpyArray.open(labelFile);
+		NpyDataset first = NpyDataset.of(file + ":" + inputs, arrays.get(inputs), y, labelFile, multilabel).withFiles(List.of(file, labelFile));
+		read.record(labelFile, y.asRead());
 		return arrays.size() < 2 ? first : new NamedArraysDataset(first, arrays, file.toString(), null);
 	}
 

@@ -264,6 +264,8 @@ final class TraceCheck implements DocumentCheck {
 				} else if (l.isQuantized() && quantized) {
 					FloatLayers.checkMovingCodes(l, f, input, where, DOCUMENT, found);
 				}
+				// the float model the quantizer read where it holds the node, else the quantized model (a float layer keeps its constants)
+				UnrepresentableConstantsCheck.check(l, input != null && input.node(l.getNode()) != null ? input : f, where, DOCUMENT, found);
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
 				same(found, DOCUMENT, where + " rewrite", Repeats.stated(l.getReason()), facts.repeats.statement(l.getNode()));
 				String statedType = StatedWeightTypes.stated(l.getReason());
