@@ -76,7 +76,8 @@ class AssessorOpenFindingsTest {
 		assertEquals("cnn", w.getModel());
 		assertEquals("open.qr", w.getFile());
 		assertEquals(RECIPE.lines().toList().indexOf(RECIPE.lines().filter(l -> l.contains("prune {")).findFirst().orElseThrow()) + 1, w.getLine());
-		assertTrue(Files.readString(out.resolve("results.json")).contains("[prune-sparsity-short] " + SHORT), "results.json");
+		String json = Files.readString(out.resolve("results.json"));
+		assertTrue(json.contains("\"code\" : \"prune-sparsity-short\"") && json.contains("\"message\" : \"" + SHORT), json);
 		for (String format : List.of("md", "html", "docx", "pdf")) {
 			String text = LogFormatsTest.text(out.resolve("logs/PhIMT0003-cnn." + format)).replaceAll("\\s+", " ");
 			assertTrue(text.contains(SHORT), format + ": " + text);
