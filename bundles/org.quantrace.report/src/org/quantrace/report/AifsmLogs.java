@@ -723,12 +723,36 @@ public final class AifsmLogs {
 		List<List<String>> rows = new ArrayList<>();
 		for (LayerPruningRecord l : o.getPruning().getLayers()) {
 			rows.add(List.of(l.getLayer(), l.getOpType(), String.format(Locale.ROOT, "%,d", l.getParametersBefore()),
-					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.1f%%", l.getSparsity()) /* the record holds percent */,
+					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.1f %%", l.getSparsity()) /* the record holds percent */,
 					String.format(Locale.ROOT, "%,d", l.getFlopsBefore()), String.format(Locale.ROOT, "%,d", l.getFlopsAfter()),
 					Integer.toString(l.getRemovedChannels())));
 		}
 		return new Grid("pruning-table", null, List.of("layer", "op", "parameters", "after", "sparsity", "FLOPs", "after", "removed channels"), rows,
 				new int[] { 6, 3, 3, 3, 2, 3, 3, 2 }, Set.of(2, 3, 4, 5, 6, 7), false);
+	}
+
+	/**
+	 * A share as the logs print shares ("18.87 %", a space before the sign): Appendix F printed "97.37%" beside them (assessor16).
+	 */
+	public static String percent(double share) {
+		return String.format(Locale.ROOT, "%.2f %%", share);
+	}
+
+	/** The words a factorized layer's note starts with; then its rank and its parameters' change. */
+	public static final String FACTORIZED_NOTE = "factorized: two layers through rank ";
+
+	/**
+	 * The note of a layer factorized, blank before (assessor16): what the model holds in its place and what it saves, the
+	 * change of the parameters beside it, which verify re-derives from the two models.
+	 */
+	static String factorizedNote(LayerFactorizationRecord l) {
+		return FACTORIZED_NOTE + l.getRank() + ", " + saved(l.getParametersBefore(), l.getParametersAfter());
+	}
+
+	/** "37.50 % fewer parameters" (or more), the change from {@code before} to {@code after}. */
+	public static String saved(long before, long after) {
+		double share = before == 0 ? 0 : 100.0 * (before - after) / before;
+		return percent(Math.abs(share)) + (share >= 0 ? " fewer" : " more") + " parameters";
 	}
 
 	/** The rank cell of a layer factorization skipped: the model holds its matrix unfactorized. */
@@ -741,8 +765,8 @@ public final class AifsmLogs {
 			// 64 x 10 Gemm, printed "9/10" beside the file's 10 columns; the note says it)
 			boolean whole = l.isSkipped();
 			rows.add(List.of(l.getLayer(), whole ? KEPT_WHOLE : l.getRank() + "/" + l.getFullRank(), String.format(Locale.ROOT, "%,d", l.getParametersBefore()),
-					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), String.format(Locale.ROOT, "%.2f%%", whole ? 100 : 100 * l.getRetainedEnergy()),
-					LogValues.brief(whole ? 0 : l.getReconstructionError()), whole ? "skipped: " + l.getReason() : ""));
+					String.format(Locale.ROOT, "%,d", l.getParametersAfter()), percent(whole ? 100 : 100 * l.getRetainedEnergy()),
+					LogValues.brief(whole ? 0 : l.getReconstructionError()), whole ? "skipped: " + l.getReason() : factorizedNote(l)));
 		}
 		return new Grid("factorization-table", null, List.of("layer", "rank", "parameters", "after", "retained energy", "relative error", "note"), rows,
 				new int[] { 6, 2, 3, 3, 3, 3, 5 }, Set.of(1, 2, 3, 4, 5), false);

@@ -337,7 +337,8 @@ final class OptimizationRows {
 
 	/**
 	 * How the input model's matrices were factorized: the recipe's rank selection, which no row printed (paddle10seg's
-	 * "factorize { dense energy 90 % }" was in no row of PhIMT0003, only its per-layer results; read by assessor16).
+	 * "factorize { dense energy 90 % }" was in no row of PhIMT0003, only its per-layer results; read by assessor16), the layers
+	 * its target takes and the patterns it excludes (in no record before: assessor17).
 	 */
 	static String factorized(FactorizationRecord f) {
 		String v = LogValues.brief(f.getValue());
@@ -346,7 +347,20 @@ final class OptimizationRows {
 		case FIXED_RANK -> "rank " + v + ": each matrix at rank " + v + ", or its own where smaller";
 		case RANK_RATIO -> "rank-ratio " + v + ": each matrix at " + v + " of its rank, rounded (at least 1)";
 		};
-		return "factorized by truncated SVD (W ≈ U · V), rank selection " + rule + "; each layer in the appendix Low-rank factorization per layer";
+		return "factorized by truncated SVD (W ≈ U · V), rank selection " + rule + "; layers " + targets(f) + "; excluded: "
+				+ (f.getExcludes().isEmpty() ? "none" : String.join(", ", f.getExcludes().stream().map(e -> "'" + e + "'").toList()))
+				+ "; each layer in the appendix Low-rank factorization per layer";
+	}
+
+	/** The layers the step's target takes (the recipe's dense, conv1x1 or all), as the factorizer picks them. */
+	private static String targets(FactorizationRecord f) {
+		String dense = "Gemm and MatMul layers with a constant float weight matrix";
+		String conv = "1×1 Convs of one group";
+		return switch (f.getTarget()) {
+		case DENSE -> "dense: " + dense;
+		case CONV1X1 -> "conv1x1: " + conv;
+		case ALL -> "all: " + dense + ", and " + conv;
+		};
 	}
 
 	/** Each graph input and output as the model file holds it: its element type, and its scale and zero point when integer. */

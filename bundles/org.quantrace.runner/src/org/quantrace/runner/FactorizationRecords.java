@@ -13,13 +13,15 @@ public final class FactorizationRecords {
 	}
 
 	/**
-	 * What the spec declares, as the record holds it: the rank selection and its value. One function for the run and for verify,
+	 * What the spec declares, as the record holds it: the rank selection and its value, the target layers and the exclusions. One function for the run and for verify,
 	 * which makes it again from the recipe's factorize step ({@code RecipeDeclarationsCheck}).
 	 */
 	public static FactorizationRecord settings(FactorizationSpec s) {
 		FactorizationRecord rec = TraceFactory.eINSTANCE.createFactorizationRecord();
 		rec.setRankSelection(s.selection());
 		rec.setValue(s.value());
+		rec.setTarget(s.target());
+		rec.getExcludes().addAll(s.excludes());
 		return rec;
 	}
 

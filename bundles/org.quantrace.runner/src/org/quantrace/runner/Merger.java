@@ -170,7 +170,7 @@ public final class Merger {
 		}
 		for (org.quantrace.model.trace.RunWarning w : List.copyOf(other.getWarnings())) { // the quantizer's: of that shard's schemes
 			String line = org.quantrace.report.RunWarnings.line(w);
-			if (QuantizerWarnings.CODES.contains(w.getCode())
+			if ((QuantizerWarnings.CODES.contains(w.getCode()) || PruningWarnings.SHORT.equals(w.getCode()))
 					&& base.getWarnings().stream().noneMatch(b -> java.util.Objects.equals(b.getModel(), w.getModel()) && org.quantrace.report.RunWarnings.line(b).equals(line))) {
 				base.getWarnings().add(w);
 			}

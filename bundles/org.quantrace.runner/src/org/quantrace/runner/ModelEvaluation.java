@@ -205,6 +205,16 @@ final class ModelEvaluation {
 				QuantizationResult result = Quantizer.quantize(run.floatModel().model(), run.name(), spec, calibration, org.quantrace.engine.Progress.NONE);
 				return new Recovery.Candidate(result, evaluateCandidate(scheme, result.model(), failing.artifact()));
 			}
+
+			@Override
+			public EvaluationRecord floatModel() {
+				return evaluateCandidate(scheme, run.floatModel().model(), failing.artifact());
+			}
+
+			@Override
+			public String floatName() {
+				return run.floatModel().name();
+			}
 		};
 	}
 

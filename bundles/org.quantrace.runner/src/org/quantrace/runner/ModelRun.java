@@ -142,6 +142,7 @@ final class ModelRun {
 			DatasetDeclaration scoring = r.getPruning().getCriterion() == org.quantrace.model.recipe.PruningCriterion.ACTIVATION ? pruningData() : null;
 			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()), scoring == null ? null : ctx.open(scoring, m, r.getPruning().getSamples()));
 			pruning = PruningRecords.toRecord(p, scoring == null ? null : scoring.getName());
+			PruningWarnings.record(trace.trace(), ctx, m, pruning, options.log());
 			addFloat(ArtifactKind.PRUNED, p.model());
 		}
 		if (r.getFactorization() != null) {

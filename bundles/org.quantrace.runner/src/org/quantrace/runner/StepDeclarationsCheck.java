@@ -209,6 +209,8 @@ final class StepDeclarationsCheck {
 		FactorizationRecord declared = FactorizationRecords.settings(FactorizationSpec.of(recipe.getFactorization()));
 		same(problems, at + "rank selection", f.getRankSelection(), declared.getRankSelection());
 		same(problems, at + "value", f.getValue(), declared.getValue());
+		same(problems, at + "target", f.getTarget(), declared.getTarget());
+		same(problems, at + "excluded", List.copyOf(f.getExcludes()), List.copyOf(declared.getExcludes()));
 	}
 
 	/** An evaluation record: its markers under the recipe's tolerance, the metrics the recipe names, its acceptance results. */

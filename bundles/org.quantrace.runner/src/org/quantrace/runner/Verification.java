@@ -756,7 +756,7 @@ public final class Verification {
 					"org.quantrace.runner.verify.ReplacedNodes", "org.quantrace.runner.verify.ReplacementRun")),
 			Map.entry(EvidenceScope.MASKED_SUMS, List.of("org.quantrace.runner.verify.MaskedSumMarks")),
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
-					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels")),
+					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels", "org.quantrace.runner.PruningWarnings")),
 			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck")),
 			Map.entry(EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks")),
 			Map.entry(EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts")),
@@ -1012,6 +1012,7 @@ public final class Verification {
 			}
 		}
 		MaskWarningsCheck.check(trace, recipeInputs).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
+		PruningWarnings.check(trace).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		checkedAgain();
 	}
 
@@ -1025,6 +1026,7 @@ public final class Verification {
 		Set<String> ownReading = new java.util.HashSet<>(Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES,
 				IssueCodes.DATA_SAMPLES));
 		ownReading.addAll(QuantizerWarnings.CODES); // the quantizer's: MaskWarningsCheck, or the run's own statement (EvidenceScope)
+		ownReading.add(PruningWarnings.SHORT); // from the pruning records: PruningWarnings.check
 		List<org.quantrace.dsl.RecipeFiles.Diagnostic> again;
 		try {
 			// the schemes the run ran (--only): those its records name; all of them as no --only

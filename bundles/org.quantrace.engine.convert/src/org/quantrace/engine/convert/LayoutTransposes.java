@@ -442,12 +442,7 @@ final class LayoutTransposes {
 
 	/** The Pad's pads, from its attribute (opset <= 10) or its constant int64 input; null when they are computed. */
 	static long[] pads(Graph g, Node pad) {
-		if (pad.inputs().size() < 2 || pad.input(1).isEmpty()) {
-			List<Long> a = pad.intsAttribute("pads");
-			return a.isEmpty() ? null : a.stream().mapToLong(Long::longValue).toArray();
-		}
-		Tensor t = g.constant(pad.input(1));
-		return t == null || t.dataType() != DataType.INT64 ? null : t.toLongArray();
+		return org.quantrace.engine.onnx.Pads.of(g, pad);
 	}
 
 	/**

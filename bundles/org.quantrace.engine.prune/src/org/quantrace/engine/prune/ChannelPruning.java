@@ -183,6 +183,8 @@ final class ChannelPruning {
 				put(s, c, part, (graph, kept) -> sliceDenseInputs(graph, c, kept, 1));
 			} else if (op.equals("Concat")) {
 				concat(c, tensor, s, seen, part);
+			} else if (op.equals("Pad") && k == 0 && padLeavesChannels(c, tensor, channelsLast(s))) {
+				walk(c.output(0), s, channels, seen, part); // Keras ZeroPadding2D: each channel padded on its own, no channel added
 			} else if ((op.equals("Resize") || op.equals("Upsample")) && k == 0 && !channelsLast(s) && resizeKeepsChannels(c)) {
 				walk(c.output(0), s, channels, seen, part);
 			} else if (op.equals("Reshape") && k == 0 && !channelsLast(s) && sizedByOwnShape(c.input(1), tensor)) {
@@ -283,6 +285,18 @@ final class ChannelPruning {
 		return true;
 	}
 
+	/**
+	 * A Pad whose pads are zero at the channel axis (1, or the last for channels-last) of {@code tensor}: it pads the spatial axes
+	 * of each channel alone (tf2onnx's ZeroPadding2D before a strided depthwise Conv, make_exporters30's tf9cls), so its output
+	 * holds the same channels and the pruned model needs no change to it. A Pad of the channel axis, or of pads computed at run
+	 * time or of a rank the shape probe did not find, is no such Pad.
+	 */
+	private boolean padLeavesChannels(Node pad, String tensor, boolean channelsLast) {
+		TensorInfo info = shapes.get(tensor);
+		int rank = info == null || info.shape() == null ? -1 : info.shape().size();
+		return rank >= 2 && org.quantrace.engine.onnx.Pads.leavesAxis(g, pad, channelsLast ? rank - 1 : 1, rank);
+	}
+
 	private boolean storedLongs(Node n, int input, long value) {
 		Tensor t = n.inputs().size() > input && !n.input(input).isEmpty() ? g.constant(n.input(input)) : null;
 		return t != null && t.elementCount() == 1 && t.toLongArray()[0] == value;
@@ -333,6 +347,9 @@ final class ChannelPruning {
 		}
 		if (op.equals("Concat")) {
 			return true; // its axis is checked where the walk meets it
+		}
+		if (op.equals("Pad")) {
+			return k == 0 && padLeavesChannels(c, tensor, true);
 		}
 		if (REDUCTIONS.contains(op)) {
 			return k == 0 && reducesOtherAxes(c, tensor, true);

@@ -81,7 +81,7 @@ final class FloatStagesLogCheck {
 			}
 			log.same(at + "parameters", Printed.number(LogCheck.cell(row, 2)), (double) p.before());
 			log.same(at + "after", Printed.number(LogCheck.cell(row, 3)), (double) p.after());
-			log.same(at + "sparsity", LogCheck.cell(row, 4), String.format(Locale.ROOT, "%.1f%%", p.sparsityPercent()));
+			log.same(at + "sparsity", LogCheck.cell(row, 4).replace(" %", "%"), String.format(Locale.ROOT, "%.1f%%", p.sparsityPercent())); // "20.0 %" since 2026-12-07
 			log.same(at + "removed channels", Printed.number(LogCheck.cell(row, 7)), (double) p.removedChannels());
 		}
 	}
@@ -145,7 +145,7 @@ final class FloatStagesLogCheck {
 			String[] rank = LogCheck.cell(row, 1).split("/");
 			if (f.skipped()) { // in the file whole
 				log.same(at + "rank", LogCheck.cell(row, 1), org.quantrace.report.AifsmLogs.KEPT_WHOLE);
-				log.same(at + "retained energy", LogCheck.cell(row, 4), "100.00%");
+				log.same(at + "retained energy", LogCheck.cell(row, 4).replace(" %", "%"), "100.00%"); // "100.00 %" since 2026-12-07
 			} else {
 				log.same(at + "rank", rank[0].strip(), Integer.toString(f.rank()));
 				if (rank.length < 2 || Printed.number(rank[1]) == null || Printed.number(rank[1]) > Math.min(f.rows(), f.columns())) {
@@ -155,9 +155,13 @@ final class FloatStagesLogCheck {
 			log.same(at + "parameters", Printed.number(LogCheck.cell(row, 2)), (double) f.before());
 			log.same(at + "after", Printed.number(LogCheck.cell(row, 3)), (double) f.after());
 			if (!f.skipped()) {
-				Double energy = Printed.number(LogCheck.cell(row, 4).replace("%", ""));
+				Double energy = Printed.number(LogCheck.cell(row, 4).replace("%", "").strip());
 				if (energy == null || Math.abs(energy - 100 * f.energy()) > 0.006) {
-					log.mismatch(at + "retained energy", LogCheck.cell(row, 4), String.format(Locale.ROOT, "%.2f%% (‖A·B‖² / ‖W‖²)", 100 * f.energy()));
+					log.mismatch(at + "retained energy", LogCheck.cell(row, 4), String.format(Locale.ROOT, "%.2f %% (‖A·B‖² / ‖W‖²)", 100 * f.energy()));
+				}
+				String note = LogCheck.cell(row, 6);
+				if (note.startsWith(org.quantrace.report.AifsmLogs.FACTORIZED_NOTE)) { // a note written since 2026-12-07: its rank and change of parameters
+					log.same(at + "note", note, org.quantrace.report.AifsmLogs.FACTORIZED_NOTE + f.rank() + ", " + org.quantrace.report.AifsmLogs.saved(f.before(), f.after()));
 				}
 				Double error = Printed.number(LogCheck.cell(row, 5));
 				if (error == null || Math.abs(error - f.error()) > 6e-4 * Math.max(f.error(), 1e-3)) {

@@ -112,7 +112,8 @@ class AssessorFiledLogsTest {
 		return Files.readString(out.resolve("logs/PhIMT0003-cnn.md"));
 	}
 	private static final String FACTORIZED = "<br>factorized by truncated SVD (W ≈ U · V), rank selection energy 95 %: each matrix at the smallest rank whose "
-			+ "largest singular values keep at least 95 % of the sum of their squares; each layer in the appendix Low-rank factorization per layer";
+			+ "largest singular values keep at least 95 % of the sum of their squares; layers dense: Gemm and MatMul layers with a constant float weight matrix; "
+			+ "excluded: none; each layer in the appendix Low-rank factorization per layer";
 
 	@Test
 	void theFactorizationsRankSelectionIsStatedWithTheInputModel() throws IOException {

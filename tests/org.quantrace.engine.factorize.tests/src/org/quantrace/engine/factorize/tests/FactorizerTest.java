@@ -74,6 +74,19 @@ class FactorizerTest {
 		assertArrayEquals(new long[] { 8, 2, 1, 1 }, r.model().graph().initializer(convs.get(1).input(1)).dims());
 	}
 
+	/**
+	 * A layer the recipe excludes is counted as a factorized one is, bias included: /l1/Gemm (800 x 64, 64 biases) was recorded
+	 * 51,200 parameters where verify counts 51,264 in the file (assessor17: the example's excluded classifier, 640 beside 650).
+	 */
+	@Test
+	void anExcludedLayerCountsItsBias() {
+		FactorizationResult r = Factorizer.factorize(CNN, "cnn", new FactorizationSpec(FactorizationTarget.DENSE, RankSelection.FIXED_RANK, 1, List.of("/l1/*")));
+		FactorizationResult.Layer l1 = r.layers().stream().filter(l -> l.layer().equals("/l1/Gemm")).findFirst().orElseThrow();
+		assertTrue(l1.skipped() && l1.reason().equals("excluded by the recipe"), l1.reason());
+		assertEquals(800L * 64 + 64, l1.parametersBefore());
+		assertEquals(l1.parametersBefore(), l1.parametersAfter());
+	}
+
 	@Test
 	void badRankOptionsAreRefused() {
 		assertThrows(InvalidInputException.class, () -> new FactorizationSpec(FactorizationTarget.DENSE, RankSelection.ENERGY, 120, List.of()));
