@@ -43,6 +43,23 @@ public record DynamicRangeForm(String kernels, List<String> dynamic, List<String
 		return new DynamicRangeForm(kernels, names(dynamic), names(weightOnly), runTime);
 	}
 
+	/**
+	 * The technique row of a dynamic-range record that quantized no weight (every layer's weights refused, or none to quantize);
+	 * verify holds it, and the "int8 weights" of the other form, against the weight codes the model stores.
+	 */
+	public String noWeightQuantized() {
+		return "dynamic-range quantization (DRQ), kernels " + kernels + ": " + NO_WEIGHT + " (no layer's weights could be: each layer's reason is in"
+				+ " the per-layer appendix); every layer computes in float32 from float32 weights";
+	}
+
+	/** The words of {@link #noWeightQuantized()} that say no weight is int8 (where the other form says "int8 weights"). */
+	public static final String NO_WEIGHT = "no weight quantized";
+
+	/** Whether no layer got int8 weights: none with dynamic kernels, none with weights dequantized at load. */
+	public boolean quantizesNoWeight() {
+		return dynamic.isEmpty() && weightOnly.isEmpty();
+	}
+
 	/** Whether any layer quantizes its activations at run time. */
 	public boolean anyDynamic() {
 		return !dynamic.isEmpty();

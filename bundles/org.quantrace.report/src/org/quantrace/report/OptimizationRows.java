@@ -84,7 +84,8 @@ final class OptimizationRows {
 							// "each" of one layer read as if there were several
 							+ (form.dynamic().size() == 1 ? "quantizes its input at run time from its own range (" : "quantize their inputs at run time, each from its own range (")
 							+ String.join(", ", form.runTimeQuantizers()) + ")"
-					: "none: no activation is quantized (every layer computes in float32 from int8 weights dequantized when the model is loaded)");
+					: "none: no activation is quantized (every layer computes in float32" + (form.quantizesNoWeight() ? ", from float32 weights: no weight is quantized)"
+							: " from int8 weights dequantized when the model is loaded)"));
 		}
 		List<String> l = new ArrayList<>();
 		l.add(CalibrationRow.method(c));
@@ -408,7 +409,10 @@ final class OptimizationRows {
 
 	private static List<String> technique(QuantizationRecord q, boolean drq, DynamicRangeForm form, ModelArtifact output) {
 		List<String> l = new ArrayList<>();
-		if (drq) {
+		if (drq && form.quantizesNoWeight()) {
+			// unseen31's nam: "int8 weights; no dynamic integer kernel" beside 0 of 15 layers quantized read as if some weight were int8
+			l.add(form.noWeightQuantized());
+		} else if (drq) {
 			l.add("dynamic-range quantization (DRQ), kernels " + form.kernels() + ": int8 weights; " + (form.anyDynamic()
 					? "dynamic integer kernels (activations quantized at run time) for " + String.join(", ", form.dynamic()) : "no dynamic integer kernel")
 					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights dequantized at load and float32 compute for " + String.join(", ", form.weightOnly())));

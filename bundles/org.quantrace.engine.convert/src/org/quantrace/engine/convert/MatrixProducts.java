@@ -291,7 +291,7 @@ final class MatrixProducts {
 		}
 		String what = "MatMul '" + ConstantFolder.label(mm) + "' with its weight '" + mm.input(0) + "' " + w.shape() + " as the first operand";
 		if (w.dims().length != 2) {
-			refused.add(what + " left as it is: weights of rank " + w.dims().length + " (only 2-D weights are quantized)");
+			refused.add(what + " left as it is: weights of rank " + w.dims().length + " (the rewrite takes 2-D weights only)");
 			return;
 		}
 		int rx = rank(mm.input(1));
@@ -328,7 +328,7 @@ final class MatrixProducts {
 	 * A MatMul of an activation x [..., 1, M, d] broadcast over E experts by their constant weights W [E, d, r] (make_unseen29's
 	 * crossnet: DCN-V2 low-rank experts) is one 2-D product by the weights side by side: x · W' with W' [d, E·r] (column e·r + j
 	 * is W[e, :, j]) gives [..., 1, M, E·r], whose last axis read as [E, r] is each expert's product. Stored so, the quantizers
-	 * read W' as a 2-D weight (per channel; weights of rank 3 stay float), and ONNX Runtime runs one matrix product instead of
+	 * read W' as a 2-D weight (per channel; weights of rank 3 are quantized per tensor only), and ONNX Runtime runs one matrix product instead of
 	 * E broadcast ones. The product is reshaped to [..., E, 1, r] (M = 1), or to [..., M, E, r] and transposed (any M).
 	 */
 	private void expertWeights(Node mm) {
@@ -375,7 +375,7 @@ final class MatrixProducts {
 		replace(at, mm, List.of(), merged, after);
 		removeIfUnused(w.name());
 		made.computeIfAbsent("MatMul of an activation broadcast over E experts by their weights [E, d, r] -> one MatMul by the weights side by side [d, E·r]"
-				+ " + Reshape" + (oneRow ? "" : " + Transpose") + " to the experts' axis, a 2-D weight the quantizers read per channel (weights of rank 3 stay float)",
+				+ " + Reshape" + (oneRow ? "" : " + Transpose") + " to the experts' axis, a 2-D weight the quantizers read per channel (weights of rank 3 per tensor only)",
 				k -> new ArrayList<>()).add("'" + ConstantFolder.label(mm) + "', W '" + w.name() + "' " + w.shape() + " stored as '" + side + "' "
 						+ g.initializer(side).shape());
 	}

@@ -39,6 +39,11 @@ final class DynamicRangeWriter {
 	final List<Decision> decisions = new ArrayList<>();
 	final List<QuantizedTensor> written = new ArrayList<>();
 	final List<String> warnings = new ArrayList<>();
+	/**
+	 * Each weight stored as int8 and dequantized at load, by the tensor its readers now read: a weight both branches of an If
+	 * share is stored once, for its first reader, and its other readers read it dequantized without a decision of their own.
+	 */
+	private final java.util.Map<String, QuantizedTensor> dequantized = new java.util.HashMap<>();
 
 	DynamicRangeWriter(OnnxModel model, QuantizationSpec spec) {
 		this.model = model;
@@ -104,7 +109,9 @@ final class DynamicRangeWriter {
 		for (OpRule.WeightInput wi : rule.weights()) {
 			Tensor t = n.graph().constant(n.input(wi.input()));
 			int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, t.dims().length);
-			written.add(FoldedWeights.store(n, wi.input(), axis, w, spec.reduceRange()));
+			QuantizedTensor stored = FoldedWeights.store(n, wi.input(), axis, w, spec.reduceRange());
+			written.add(stored);
+			dequantized.put(n.input(wi.input()), stored);
 		}
 		String why = switch (spec.kernels()) {
 		case WEIGHT_ONLY -> "weight-only asked for";
@@ -147,9 +154,12 @@ final class DynamicRangeWriter {
 				if ("Constant".equals(inner.opType())) {
 					continue;
 				}
+				QuantizedTensor shared = sharedWeight(inner);
 				Decision d = decide(inner, -1);
 				if (d.weights() != null) {
 					done.add(inner.opType() + " '" + inner.name() + "': " + (d.quantized() ? "dynamic kernels" : "int8 weights only"));
+				} else if (shared != null) { // if_cnn's else branch: its Convs read the then branch's weights, stored once
+					done.add(inner.opType() + " '" + inner.name() + "': int8 weights only ('" + shared.tensor() + "', stored for '" + shared.node() + "')");
 				}
 			}
 			new GraphEditor(sub).sort();
@@ -158,6 +168,16 @@ final class DynamicRangeWriter {
 			return new Decision(index, n, false, "control flow: its bodies hold no layer with weights to quantize", null, null);
 		}
 		return new Decision(index, n, false, "control flow, computes as its bodies do; in its bodies " + String.join("; ", done), w, null);
+	}
+
+	/** The int8 weight another layer's decision stored that {@code n} reads as its weights (dequantized at load), or null. */
+	private QuantizedTensor sharedWeight(Node n) {
+		OpRule rule = OpRules.of(n);
+		if (rule == null || rule.drq().form() == DrqForm.NONE || rule.weights().isEmpty()) {
+			return null;
+		}
+		int input = rule.weights().get(0).input();
+		return n.inputs().size() > input ? dequantized.get(n.input(input)) : null;
 	}
 
 	/** x → DynamicQuantizeLinear → (x_q, x_s, x_zp), in the node's own graph. */
@@ -191,7 +211,9 @@ final class DynamicRangeWriter {
 			values = transpose(values, (int) dims[0], (int) dims[1]);
 			dims = new long[] { dims[1], dims[0] };
 		}
-		QuantParams p = quantizeWeights(n.input(1), values, dims, 1, w, n);
+		// per column of a 2-D B; a batched B [f, K, N] per tensor, as its QDQ form (OpRules' MatMul rule)
+		int axis = dims.length == 2 ? 1 : -1;
+		QuantParams p = quantizeWeights(n.input(1), values, dims, axis, w, n);
 		String wq = ed.constant(n.input(1) + "_q", GraphEditor.codes("w", QuantType.INT8.dataType(), dims, QuantMath.quantize(values, dims, p)));
 		String[] x = dynamicQuantize(ed, n);
 		String y = n.output(0);

@@ -91,13 +91,20 @@ public final class OpRules {
 		// scale Mul ONNX Runtime no longer folds) ran at 0.65x the float FusedMatMul and A·V (QLinearMatMul) at 0.92x, yet
 		// the model with them float ran at 0.98-1.00x the one with them integer: the head reshapes, Split and Transposes
 		// then move float tensors instead of int8 codes, which costs more than the integer products lose.
-		add(new OpRule("MatMul", Set.of("MatMul"), Form.WEIGHTED, List.of(weight(1, (n, r) -> r - 1)), -1,
+		// Weights of rank 3+ (a batched product, [f, i, o]: make_unseen31's nam, per-feature einsums) are quantized per tensor.
+		// ONNX Runtime 1.29 fuses a per-axis DequantizeLinear of such a B (axis 0 or 2) into QLinearMatMul or
+		// MatMulIntegerToFloat and then refuses to run the session ("weight zero point must be a scalar, 1D tensor of size 1,
+		// or last to second dimension is 1"), which no DequantizeLinear can express; per tensor it runs QLinearMatMul (a one-op
+		// probe's optimized model, tests/data/wild/README.md drq40). A grouped 1x1 Conv in its place (QLinearConv, per channel)
+		// ran that product 12x the float MatMul's CPU time with the batch as N, 2.5x with it as a spatial axis (QLinearMatMul: 1.7-2x,
+		// its input and output QuantizeLinear/DequantizeLinear included; [49, 64, 32] x [49, 32, 16], one thread).
+		add(new OpRule("MatMul", Set.of("MatMul"), Form.WEIGHTED, List.of(weight(1, (n, r) -> r == 2 ? 1 : -1)), -1,
 				new Kernel("QLinearMatMul", true, true,
 						"ONNX Runtime fuses the QDQ MatMul into QLinearMatMul (MatMulIntegerToFloat, or QGemm with its bias Add, when no QuantizeLinear follows)"),
 				new Drq(DrqForm.DYNAMIC, "DynamicQuantizeMatMul", OpRules::largeWeights, "dynamic MatMul ran at ~1.1x float with 64x64 weights, ~1.8x with 256x256"),
 				n -> {
 					Tensor w = n.graph().constant(n.input(1));
-					return w != null && w.dims().length != 2 ? "MatMul weights of rank " + w.dims().length + " (only 2-D weights are quantized)" : null;
+					return w != null && w.dims().length < 2 ? "MatMul weights of rank " + w.dims().length + " (a vector: no integer MatMul kernel reads one)" : null;
 				}));
 		add(new OpRule("LSTM", Set.of("LSTM"), Form.RECURRENT, List.of(weight(1, (n, r) -> 1), weight(2, (n, r) -> 1)), -1,
 				Kernel.none("ONNX Runtime has no QDQ form of LSTM: its weights are stored as int8 and dequantized to float once, at load"),
@@ -1038,7 +1045,12 @@ public final class OpRules {
 	/** Whether the dynamic integer MatMul beats float for this node's weight (K·N elements). */
 	static boolean largeWeights(Node node) {
 		Tensor w = node.graph().constant(node.input(1));
-		return w != null && w.elementCount() >= DYNAMIC_MATMUL_MIN_WEIGHTS;
+		if (w == null || w.dims().length < 2) {
+			return false;
+		}
+		// one matrix product's weights (K·N): a batched B [f, K, N] runs f products of that size, each as small as one
+		long[] d = w.dims();
+		return d[d.length - 2] * d[d.length - 1] >= DYNAMIC_MATMUL_MIN_WEIGHTS;
 	}
 
 	static boolean clipFromZero(Node n) {

@@ -812,6 +812,9 @@ public final class QuantizationPlan {
 			if (n.opType().equals("ConvTranspose") && n.intAttribute("group", 1) != 1 && w.granularity() != Granularity.PER_TENSOR) {
 				note = "; grouped ConvTranspose weights are quantized per tensor";
 			}
+			if (n.opType().equals("MatMul") && constant(weight).dims().length > 2 && w.granularity() != Granularity.PER_TENSOR) {
+				note += "; weights of rank " + constant(weight).dims().length + " are quantized per tensor (ONNX Runtime runs no per-channel batched weights)";
+			}
 			if (n.opType().equals("MatMul")) {
 				Node add = biasAdd(n);
 				if (add != null) {
@@ -1043,7 +1046,8 @@ public final class QuantizationPlan {
 			String b = add.input(0).equals(y) ? add.input(1) : add.input(0);
 			Tensor bias = isConstant(b) && isFloat(b) ? constant(b) : null;
 			Tensor w = constant(matMul.input(1));
-			return bias != null && bias.dims().length == 1 && bias.dims()[0] == w.dims()[1] && add.inputs().size() == 2 && !add.input(0).equals(add.input(1))
+			// 2-D weights only: the fused bias is QGemm's, a batched product's Add stays an Add of its own (QLinearAdd)
+			return bias != null && w.dims().length == 2 && bias.dims().length == 1 && bias.dims()[0] == w.dims()[1] && add.inputs().size() == 2 && !add.input(0).equals(add.input(1))
 					? add : null;
 		}
 

@@ -583,12 +583,30 @@ final class OptimizationLogCheck {
 					log.mismatch(where + "technique", line.startsWith("dynamic-range") ? "dynamic-range quantization (DRQ)" : "full-integer quantization (FIQ)",
 							!drq ? "full-integer: the model quantizes activations ahead of time"
 									: dynamic ? "dynamic-range: the model quantizes activations at run time" : "dynamic-range, weight-only: the model quantizes no activation");
+				} else if (drq && line.startsWith("dynamic-rangequantization(DRQ)")) {
+					weights(where, line);
 				} else if (io.find()) {
 					Set<String> types = new LinkedHashSet<>();
 					f.model.inputs().stream().filter(f::schemeTyped).forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
 					f.model.outputs().stream().filter(f::schemeTyped).forEach(x -> types.add(SchemeFacts.type(type(x.elementType()))));
 					log.same(where + "model inputs and outputs", io.group(1), String.join(" / ", types));
 				}
+			}
+		}
+
+		/**
+		 * "int8 weights" or "no weight quantized" (org.quantrace.report.DynamicRangeForm) against the weight codes the model stores:
+		 * a dynamic integer kernel's or a weight read through Cast and Mul (dequantized at load). unseen31's nam said "int8 weights"
+		 * of a model that stored none.
+		 */
+		private void weights(String where, String line) {
+			boolean statesNone = line.contains(":" + org.quantrace.report.DynamicRangeForm.NO_WEIGHT.replace(" ", "") + "(");
+			boolean statesInt8 = line.contains(":int8weights;");
+			Map<String, Integer> stored = f.model.weightOnly();
+			boolean holds = dynamic || !stored.isEmpty();
+			if (statesNone == holds || statesInt8 != holds) {
+				log.mismatch(where + "weights", statesNone ? org.quantrace.report.DynamicRangeForm.NO_WEIGHT : statesInt8 ? "int8 weights" : "neither",
+						dynamic ? "dynamic integer kernels on int8 weights" : holds ? "int8 weight codes dequantized at load " + stored : "no integer weight codes in the model");
 			}
 		}
 

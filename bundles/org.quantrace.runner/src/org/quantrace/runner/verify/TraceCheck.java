@@ -268,6 +268,10 @@ final class TraceCheck implements DocumentCheck {
 				UnrepresentableConstantsCheck.check(l, input != null && input.node(l.getNode()) != null ? input : f, where, DOCUMENT, found);
 				same(found, DOCUMENT, where + " added channels", Paddings.stated(l.getReason()), facts.paddings.statement(l.getNode()));
 				same(found, DOCUMENT, where + " rewrite", Repeats.stated(l.getReason()), facts.repeats.statement(l.getNode()));
+				String bodies = BodyReaders.stated(l.getReason());
+				if (bodies != null) {
+					same(found, DOCUMENT, where + " layers on int8 weights in its bodies", bodies, BodyReaders.derived(f, l.getNode()));
+				}
 				String statedType = StatedWeightTypes.stated(l.getReason());
 				if (statedType != null && l.isQuantized()) {
 					same(found, DOCUMENT, where + " weights' type (as its reason states it)", statedType, weightTypes.held(l.getNode()));

@@ -107,6 +107,38 @@ class VerifyIfBranchesTest {
 					&& p.what().contains("a Greater node of the model's main graph")), format + ": " + r);
 		}
 	}
+	/** The Convs and Gemm of both branches; the else branch's read the weights drq stored for the then branch's (one initializer each). */
+	private static final List<String> BRANCH_LAYERS = List.of("/net/features/0/0/Conv", "/net/features/2/0/Conv", "/net/features/4/0/Conv", "/net/fc/Gemm",
+			"/net_1/Conv", "/net_1/Conv_1", "/net_1/Conv_2", "/net_1/Gemm");
+
+	/**
+	 * drq's note of the If names every layer of both branches on int8 weights: it named the then branch's alone, though the else
+	 * branch's read the same int8 codes dequantized at load (branch drq40). verify derives the list from the model's bodies: the note
+	 * forged back to the then branch's layers is found, in the trace and in every log format.
+	 */
+	@Test
+	void drqsIfNoteNamesTheLayersOfBothBranchesAndVerifyHoldsIt() throws IOException {
+		String reason = ifRecord(dir.resolve("out")).getReason();
+		for (String layer : BRANCH_LAYERS) {
+			assertTrue(reason.contains(" '" + layer + "': int8 weights only"), layer + ": " + reason);
+		}
+		List<Problem> r = Tampering.traceForged(dir.resolve("out"), "then-only", t -> {
+			org.quantrace.model.trace.LayerQuantizationRecord l = ifRecord(t);
+			l.setReason(l.getReason().replaceAll("; \\w+ '/net_1/[^;]*", ""));
+		});
+		assertTrue(r.stream().anyMatch(p -> p.file().equals("trace.xmi") && p.what().contains("layer /If (If) layers on int8 weights in its bodies")
+				&& p.what().contains("/net_1/Conv: int8 weights only")), r.toString());
+	}
+
+	private static org.quantrace.model.trace.LayerQuantizationRecord ifRecord(Path out) throws IOException {
+		return ifRecord(org.quantrace.model.QuantraceModel.loadTrace(out.resolve("trace.xmi")));
+	}
+
+	private static org.quantrace.model.trace.LayerQuantizationRecord ifRecord(org.quantrace.model.trace.TraceModel t) {
+		return t.getOptimizations().stream().filter(o -> "drq".equals(o.getScheme())).findFirst().orElseThrow().getQuantization().getLayers().stream()
+				.filter(l -> l.getOpType().equals("If")).findFirst().orElseThrow();
+	}
+
 	/** The per-tensor appendix's node cell of the model's input, which no node writes: main (b8446c6a) left it blank. */
 	@Test
 	void theInputsTensorRowsNameNoNodeAndSayWhy() throws IOException {

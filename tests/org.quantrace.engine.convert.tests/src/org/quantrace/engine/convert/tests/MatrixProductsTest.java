@@ -195,7 +195,7 @@ class MatrixProductsTest {
 		}
 	}
 
-	/** A weight of rank 3 first ([2, 5, 6] · x [N, 2, 6, 8]) is left: only 2-D weights are quantized. */
+	/** A weight of rank 3 first ([2, 5, 6] · x [N, 2, 6, 8]) is left: the rewrite takes 2-D weights only. */
 	@Test
 	void aWeightFirstMatMulOfRankThreeIsLeftWithItsReason() {
 		Graph t = new Graph(2, 6, 8);

@@ -171,6 +171,25 @@ class DynamicRangeTest {
 	}
 
 	/**
+	 * Both branches read one weight (if_cnn's shared initializers): it is stored once, for the then branch's MatMul, and the else
+	 * branch's reads the same int8 codes dequantized at load. The If's record named only the then branch's layer.
+	 */
+	@Test
+	void theIfNamesEveryBranchLayerReadingASharedInt8Weight() {
+		TinyGraph t = new TinyGraph(64);
+		String w = t.weight(1.0 / 64, 64, 32);
+		String cond = t.node("Greater", List.of(t.node("ReduceMax", List.of("x"), TinyGraph.attr("keepdims", 0L)), t.scalar(10f)));
+		String y = t.node("If", List.of(cond), TinyGraph.graph("then_branch", branch("then", w)), TinyGraph.graph("else_branch", branch("else", w)));
+		OnnxModel model = t.model(y);
+		QuantizationResult r = TinyGraph.quantize(model, DRQ, null);
+		assertEquals(1, r.tensors().size(), "one weight, stored once: " + r.tensors());
+		QuantizationResult.Layer ifLayer = r.layers().stream().filter(l -> l.opType().equals("If")).findFirst().orElseThrow();
+		assertTrue(ifLayer.reason().contains("MatMul 'then_matmul': int8 weights only"), ifLayer.reason());
+		assertTrue(ifLayer.reason().contains("MatMul 'else_matmul': int8 weights only ('" + w + "', stored for 'then_matmul')"), ifLayer.reason());
+		assertTrue(worst(t, model, r.model()) < 0.01);
+	}
+
+	/**
 	 * fiq_int8 makes the model input int8 codes; branches that read it from the outer scope (as torch.jit.script
 	 * exports them) must read its dequantized values: ONNX Runtime refused the zoo's If model when a branch's
 	 * float op was handed the int8 input.
