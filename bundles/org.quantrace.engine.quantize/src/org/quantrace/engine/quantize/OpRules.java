@@ -100,7 +100,8 @@ public final class OpRules {
 		// its input and output QuantizeLinear/DequantizeLinear included; [49, 64, 32] x [49, 32, 16], one thread).
 		add(new OpRule("MatMul", Set.of("MatMul"), Form.WEIGHTED, List.of(weight(1, (n, r) -> r == 2 ? 1 : -1)), -1,
 				new Kernel("QLinearMatMul", true, true,
-						"ONNX Runtime fuses the QDQ MatMul into QLinearMatMul (MatMulIntegerToFloat, or QGemm with its bias Add, when no QuantizeLinear follows)"),
+						"ONNX Runtime fuses the QDQ MatMul into QLinearMatMul (MatMulIntegerToFloat, or QGemm with its bias Add, when no QuantizeLinear follows)",
+						null, OpRules::batchedWeightsSlower),
 				new Drq(DrqForm.DYNAMIC, "DynamicQuantizeMatMul", OpRules::largeWeights, "dynamic MatMul ran at ~1.1x float with 64x64 weights, ~1.8x with 256x256"),
 				n -> {
 					Tensor w = n.graph().constant(n.input(1));
@@ -1040,6 +1041,23 @@ public final class OpRules {
 		float c = node.graph().constant(node.input(constant)).toFloatArray()[0];
 		float factor = node.opType().equals("Div") ? 1 / c : c;
 		return factor > 0 && Float.isFinite(factor) ? factor : 0;
+	}
+
+	/**
+	 * Why a MatMul of batched constant weights (rank 3+, [f, K, N]) stays float in full-integer schemes, or null. Its
+	 * per-tensor QLinearMatMul runs, yet quantized (drq40, one thread, batch 64, against the converted fp32 model) nam's
+	 * fiq-int8 took 1.48-1.66x and crossnet's 1.56-1.74x the float CPU time (float: 0.99-1.12, 0.97-1.09): the
+	 * products sit between float ops, and the QuantizeLinear/DequantizeLinear around each short integer stretch cost more
+	 * than the integer products save. Dynamic-range schemes still store them as int8 (DynamicQuantizeMatMul or weights only:
+	 * nam's drq 0.98-0.99x, a third of the size).
+	 */
+	static String batchedWeightsSlower(Node node) {
+		Tensor w = node.inputs().size() > 1 ? node.graph().constant(node.input(1)) : null;
+		return w != null && w.dims().length > 2
+				? "MatMul weights of rank " + w.dims().length + " (a batched product): quantized, these products between float ops made"
+						+ " the model 1.5-1.7x slower than float (the QuantizeLinear/DequantizeLinear around each short integer stretch),"
+						+ " so full-integer schemes keep them float; a dynamic-range scheme stores them as int8"
+				: null;
 	}
 
 	/** Whether the dynamic integer MatMul beats float for this node's weight (K·N elements). */

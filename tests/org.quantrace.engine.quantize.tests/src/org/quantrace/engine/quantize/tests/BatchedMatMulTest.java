@@ -16,8 +16,9 @@ import org.quantrace.engine.quantize.Schemes;
 /**
  * A MatMul by constant weights of rank 3, a product batched over a feature axis ([f, N, i] x [f, i, o]), as convert writes the
  * per-feature einsums 'bfi,fio->bfo' of a Neural Additive Model (make_unseen31.py's nam: every one was left float, "MatMul weights of
- * rank 3 (only 2-D weights are quantized)", drq 0 of 15 layers). Its weights are quantized per tensor: ONNX Runtime 1.29 fuses a
- * per-axis DequantizeLinear of a 3-D B into QLinearMatMul and then refuses to run it, so a per-channel file would not even load here.
+ * rank 3 (only 2-D weights are quantized)", drq 0 of 15 layers). Dynamic-range schemes store its weights as int8, per tensor (ONNX
+ * Runtime 1.29 fuses a per-axis DequantizeLinear of a 3-D B into QLinearMatMul and then refuses to run it); full-integer schemes keep
+ * the products float, which ran faster (OpRules.batchedWeightsSlower).
  */
 class BatchedMatMulTest {
 
@@ -28,24 +29,24 @@ class BatchedMatMulTest {
 		return t.node("Transpose", List.of(t.node("MatMul", List.of(hidden, t.weight(0.4, 4, 6, 5)))), TinyGraph.ints("perm", 1, 0, 2));
 	}
 
+	/**
+	 * Full-integer schemes keep the batched products float, with the measured reason: quantized per tensor they ran as
+	 * QLinearMatMul, yet nam's and crossnet's fiq-int8 became 1.5-1.7x slower than float (drq40), the QuantizeLinear and
+	 * DequantizeLinear around each short integer stretch costing more than the integer products save.
+	 */
 	@Test
-	void fullIntegerRunsTheBatchedProductOnIntegers() {
+	void fullIntegerKeepsTheBatchedProductFloatAndSaysWhy() {
 		for (String scheme : List.of("fiq_float32")) {
 			TinyGraph t = new TinyGraph(4, 8);
-			// check runs the quantized model against the float one (a per-axis B would fail there, in ONNX Runtime)
 			OpRulesTest.Checked c = OpRulesTest.check(t, batched(t), -1, 1, Schemes.preset(scheme));
 			List<QuantizationResult.Layer> products = c.result().layers().stream().filter(l -> l.opType().equals("MatMul")).toList();
 			assertEquals(2, products.size());
 			for (QuantizationResult.Layer l : products) {
-				assertTrue(l.quantized() && l.reason().contains("weights of rank 3 are quantized per tensor"), l.reason());
+				assertTrue(!l.quantized() && l.reason().contains("MatMul weights of rank 3 (a batched product)"), scheme + ": " + l.reason());
 			}
-			// the first layer's output is quantized for the Add: QLinearMatMul; the last one's is not (a float result)
-			assertEquals(1, c.count("QLinearMatMul"), scheme + ": " + c.ops());
-			assertEquals(1, c.count("com.microsoft.MatMulIntegerToFloat"), scheme + ": " + c.ops());
-			assertEquals(0, c.count("MatMul"), scheme + ": " + c.ops());
-			for (QuantizedTensor w : c.result().tensors().stream().filter(q -> q.role() == QuantizedTensor.Role.WEIGHT).toList()) {
-				assertEquals(1, w.params().scales().length, "per tensor: " + w);
-			}
+			assertEquals(2, c.count("MatMul"), scheme + ": " + c.ops());
+			assertEquals(0, c.count("QLinearMatMul") + c.count("com.microsoft.MatMulIntegerToFloat"), scheme + ": " + c.ops());
+			assertTrue(c.result().tensors().stream().noneMatch(q -> q.role() == QuantizedTensor.Role.WEIGHT), scheme + ": no weight quantized");
 		}
 	}
 
