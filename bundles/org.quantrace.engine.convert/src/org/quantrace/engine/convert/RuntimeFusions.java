@@ -15,8 +15,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * ONNX Runtime's own CPU fusions, as a model saved by a session (SessionOptions.optimized_model_filepath at level EXTENDED) or by
  * its transformers optimizer holds them, written back as the standard ops they fuse: com.microsoft.FusedConv (a Conv, the Add of
  * its optional fourth input Z, an activation), com.microsoft.FusedGemm (a Gemm, an activation) and com.microsoft.FusedMatMul
- * (alpha · A · B, B transposed over its last two axes with transB: a MatMul after a Transpose, a Mul by alpha; A transposed or a
- * batch axis moved is left). The quantizer has rules for Conv, Gemm, MatMul, Add and the activations, none for the fused forms:
+ * (alpha · A · B, B transposed over its last two axes with transB: a MatMul of B stored transposed, or after a Transpose where
+ * B is computed, and a Mul by alpha; A transposed or a batch axis moved is left). The quantizer has rules for Conv, Gemm, MatMul, Add and the activations, none for the fused forms:
  * make_unseen32's ortcnn (five FusedConvs, one FusedGemm) was
  * quantized in 1 of 9 layers ("custom-domain op com.microsoft.FusedConv is not quantized") and ran its fiq-int8 model in float.
  * The same function: ONNX Runtime computes the fused op as these ops in this order, and fuses the float ones again when it loads
@@ -88,6 +88,7 @@ final class RuntimeFusions {
 			said.add("'" + ConstantFolder.label(f) + "' (" + f.opType() + " -> " + String.join(" + ", written.stream().map(Node::opType).toList()) + ")");
 		}
 		if (!said.isEmpty()) {
+			g.removeUnusedInitializers();
 			rewrites.add(new Rewrite(Rewrite.FUSION, said.size() + " of ONNX Runtime's fused ops (com.microsoft FusedConv, FusedGemm, FusedMatMul, as a session's saved"
 					+ " optimized model holds them) written as the standard ops they compute, which the quantizer has rules for (ONNX Runtime fuses the float"
 					+ " ones again when it loads the model): " + String.join(", ", said.subList(0, Math.min(8, said.size())))
@@ -114,7 +115,24 @@ final class RuntimeFusions {
 		Set<String> names = g.tensorNames();
 		List<Node> written = new ArrayList<>();
 		String b = f.input(1);
-		if (transB) {
+		if (transB && constant != null && constant.dataType() == org.quantrace.engine.onnx.DataType.FLOAT) {
+			// the constant stored transposed: a Transpose node would be folded, and listed as a removed node the original never had
+			long[] d = constant.dims();
+			int rows = Math.toIntExact(d[rank - 2]), cols = Math.toIntExact(d[rank - 1]), batch = constant.elementCount() == 0 ? 0 : Math.toIntExact(constant.elementCount() / ((long) rows * cols));
+			float[] v = constant.toFloatArray(), t = new float[v.length];
+			for (int k = 0; k < batch; k++) {
+				for (int i = 0; i < rows; i++) {
+					for (int j = 0; j < cols; j++) {
+						t[k * rows * cols + j * rows + i] = v[k * rows * cols + i * cols + j];
+					}
+				}
+			}
+			long[] td = d.clone();
+			td[rank - 2] = cols;
+			td[rank - 1] = rows;
+			b = fresh(g, names, b + "_transposed");
+			g.putInitializer(Tensor.ofFloats(b, td, t));
+		} else if (transB) {
 			List<Long> perm = new ArrayList<>();
 			for (long i = 0; i < rank; i++) {
 				perm.add(i < rank - 2 ? i : i == rank - 2 ? rank - 1 : rank - 2);
