@@ -18,7 +18,8 @@ graph is written op for op with onnx.helper from the tool's documented output, w
   second Conv as FusedConv's **Z input**, GlobalAveragePool, Flatten, **FusedGemm** (activation Relu) and a Gemm; opset 13
 - skllr: a scikit-learn Pipeline(StandardScaler, LogisticRegression) on the 784 pixels as **skl2onnx** writes it:
   ai.onnx.ml **Scaler**, **LinearClassifier** (SOFTMAX post-transform, class labels 0-9), Normalizer (L1), **ZipMap**: outputs
-  output_label (int64 [N]) and output_probability (a sequence of maps int64 -> float); opset 17 + ai.onnx.ml 1
+  output_label (int64 [N]) and output_probability (a sequence of maps int64 -> float); opset 17 + ai.onnx.ml 1; written with it,
+  skllr_nozipmap: the same pipeline with skl2onnx's options {'zipmap': False} (the probabilities a float tensor [N, 10])
 - sklmlp: Pipeline(StandardScaler, MLPClassifier(128)) as skl2onnx writes it with options {zipmap: False}: Scaler,
   MatMul/Add/Relu, MatMul/Add, Softmax, the label by **ArgMax + ai.onnx.ml ArrayFeatureExtractor over the classes** +
   Reshape + Cast; outputs output_label (int64 [N]) then output_probability (float [N, 10]); opset 17 + ai.onnx.ml 1
@@ -189,15 +190,18 @@ def scaler(g, sc):
     return g.node("Scaler", ["input"], "variable", "Scaler", domain="ai.onnx.ml",
                   offset=sc.mean_.astype(np.float32).tolist(), scale=(1 / sc.scale_).astype(np.float32).tolist())
 
-def skllr_graph(p):
+def skllr_graph(p, zipmap=True):
     g = Graph(); x = scaler(g, p["scaler"]); lr = p["clf"]
     g.node("LinearClassifier", [x], ["label", "probability_tensor"], "LinearClassifier", domain="ai.onnx.ml",
            coefficients=lr.coef_.astype(np.float32).ravel().tolist(), intercepts=lr.intercept_.astype(np.float32).tolist(),
            classlabels_ints=[int(c) for c in lr.classes_], multi_class=0, post_transform="SOFTMAX")
     g.node("Normalizer", ["probability_tensor"], "probabilities", "Normalizer", domain="ai.onnx.ml", norm="L1")
     g.node("Cast", ["label"], "output_label", "Cast", to=TensorProto.INT64)
-    g.node("ZipMap", ["probabilities"], "output_probability", "ZipMap", domain="ai.onnx.ml",
-           classlabels_int64s=[int(c) for c in lr.classes_])
+    if zipmap:
+        g.node("ZipMap", ["probabilities"], "output_probability", "ZipMap", domain="ai.onnx.ml",
+               classlabels_int64s=[int(c) for c in lr.classes_])
+    else:   # options {'zipmap': False}: the probabilities as a float tensor, what Quantrace's refusal of skllr tells the user to do
+        g.node("Identity", ["probabilities"], "output_probability", "Identity")
     return g
 
 def sklmlp_graph(p):
@@ -242,6 +246,9 @@ def build(name):
         pl, prov = skl_model(name)
         if name == "skllr":
             p = write(name, skllr_graph(pl), 17, "skl2onnx", "1.16.0", [FLAT], [LABEL, map_seq("output_probability")], ["ai.onnx.ml"])
+            p2 = write("skllr_nozipmap", skllr_graph(pl, zipmap=False), 17, "skl2onnx", "1.16.0", [FLAT],
+                       [LABEL, helper.make_tensor_value_info("output_probability", TensorProto.FLOAT, [None, 10])], ["ai.onnx.ml"])
+            print(f"  and {p2}: the same with options {{'zipmap': False}}", flush=True)
         else:
             p = write(name, sklmlp_graph(pl), 17, "skl2onnx", "1.16.0", [FLAT],
                       [LABEL, helper.make_tensor_value_info("output_probability", TensorProto.FLOAT, [None, 10])], ["ai.onnx.ml"])
