@@ -28,7 +28,7 @@ final class ModelFiles {
 		requireNoSymbolicLink(path);
 		requireNotRecipe(path);
 		OnnxModel model = OnnxModel.load(path);
-		org.quantrace.engine.onnx.GraphOutputs.requireSome(model, path.toString());
+		org.quantrace.engine.onnx.GraphOutputs.requireReadable(model, path.toString());
 		return model;
 	}
 

@@ -76,7 +76,7 @@ final class DataChecks {
 				continue;
 			}
 			try { // whatever the recipe's datasets: only the start-up probe of a dataset that fits found it, and a recipe of no dataset ran
-				GraphOutputs.requireSome(model, "model " + m.getName() + " (\"" + m.getPath() + "\")"); // to exit 0, writing models of no outputs
+				GraphOutputs.requireReadable(model, "model " + m.getName() + " (\"" + m.getPath() + "\")"); // to exit 0, writing models of no outputs
 			} catch (InvalidInputException e) {
 				problems.add(diagnostic(ctx, m, recipeAsGiven, IssueCodes.MODEL_UNRUNNABLE, text(e), Severity.ERROR));
 				continue;

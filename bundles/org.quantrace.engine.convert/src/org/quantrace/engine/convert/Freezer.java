@@ -207,6 +207,8 @@ public final class Freezer {
 		batchNormsToInferenceForm(model.graph(), artifacts);
 		trainingAlgorithms(model, options, eliminations, artifacts);
 		removed.addAll(removeIdentities(model.graph()), Removal.Reason.IDENTITY);
+		// before the folds and the quantizer: ONNX Runtime's saved FusedConv/FusedGemm as the Conv, Gemm, Add and activation they fuse
+		removed.addAll(RuntimeFusions.unfuse(model.graph(), model.opset(), ranks, rewrites), Removal.Reason.PATTERN_FUSED);
 		List<String> casts = removeNoOpCasts(model.graph(), probed);
 		if (!casts.isEmpty()) {
 			removed.addAll(casts, Removal.Reason.NO_OP_CAST);

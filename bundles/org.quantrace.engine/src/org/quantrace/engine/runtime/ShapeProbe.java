@@ -381,7 +381,7 @@ public final class ShapeProbe {
 	 * Runtime, "inference failed", exit 3, once the work had started. Nothing is checked when a sample is missing for an input.
 	 */
 	public static void requireRuns(OnnxModel model, String source, Map<String, NdArray> samples) {
-		org.quantrace.engine.onnx.GraphOutputs.requireSome(model, source);
+		org.quantrace.engine.onnx.GraphOutputs.requireReadable(model, source);
 		List<ValueInfoProto> inputs = model.graph().runtimeInputs();
 		if (inputs.isEmpty() || !inputs.stream().allMatch(v -> samples.containsKey(v.getName()))) {
 			return;

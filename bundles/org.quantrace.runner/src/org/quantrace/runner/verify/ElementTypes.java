@@ -23,7 +23,11 @@ import ai.onnx.proto.OnnxMl.ValueInfoProto;
  * (SplitToSequence of T gives seq(T), SequenceAt and ConcatFromSequence of seq(T) give T, SequenceLength INT64), so
  * what a Loop body computes from one is typed as ONNX Runtime types it. A SequenceMap's output sequence holds what its body
  * outputs. An optional value is no tensor either and is followed as a sequence is: Optional of T gives opt(T),
- * OptionalGetElement of opt(T) gives T, OptionalHasElement BOOL.
+ * OptionalGetElement of opt(T) gives T, OptionalHasElement BOOL. ONNX's traditional-ML operators (ai.onnx.ml, as skl2onnx writes a
+ * scikit-learn pipeline) follow their own rules: a classifier's first output is its labels (INT64 for classlabels_ints, STRING
+ * for classlabels_strings), its second FLOAT32 scores, and Scaler, Normalizer, the regressors and the encoders to numbers
+ * output FLOAT32 whatever they read (round 32's skllr_nozipmap: verify typed the LinearClassifier's labels as its float input,
+ * 4 false mismatches in the tensor inventory of an honest run).
  */
 final class ElementTypes {
 
@@ -31,6 +35,10 @@ final class ElementTypes {
 	private static final Set<String> BOOL_OUT = Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not",
 			"IsNaN", "IsInf");
 	private static final Set<String> INT32_OUT = Set.of("ConvInteger", "MatMulInteger");
+	private static final String ML = "ai.onnx.ml";
+	private static final Set<String> ML_CLASSIFIERS = Set.of("LinearClassifier", "SVMClassifier", "TreeEnsembleClassifier");
+	private static final Set<String> ML_FLOAT_OUT = Set.of("Scaler", "Normalizer", "LinearRegressor", "SVMRegressor", "TreeEnsembleRegressor",
+			"OneHotEncoder", "FeatureVectorizer", "DictVectorizer");
 
 	private ElementTypes() {
 	}
@@ -145,6 +153,11 @@ final class ElementTypes {
 
 	private static DataType output(NodeProto n, int index, Map<String, DataType> types, Map<String, DataType> sequences, int opset) {
 		String op = n.getOpType();
+		if (ML.equals(n.getDomain()) && (ML_CLASSIFIERS.contains(op) || ML_FLOAT_OUT.contains(op))) {
+			boolean labels = ML_CLASSIFIERS.contains(op) && index == 0;
+			return !labels ? DataType.FLOAT
+					: n.getAttributeList().stream().anyMatch(a -> a.getName().equals("classlabels_strings")) ? DataType.STRING : DataType.INT64;
+		}
 		return switch (op) {
 		case "SequenceAt", "ConcatFromSequence", "OptionalGetElement" -> sequences.get(n.getInput(0));
 		case "OptionalHasElement" -> DataType.BOOL;

@@ -51,6 +51,57 @@ class ModelFaultCommandsTest {
 				+ " or changes it refuses it (exit 2)"), "inspect lists the model and says why nothing runs it: " + inspect.out());
 	}
 
+	/**
+	 * The iris MLP's tail as skl2onnx writes a classifier's (unseen32's skllr): Softmax, ArgMax for output_label and ai.onnx.ml ZipMap
+	 * for output_probability, a sequence of maps int64 to float. convert said "the original model does not run on the verification
+	 * samples ... give real inputs", quantize "the graph contradicts its own declared input ... export the model again": neither is
+	 * the fix. Refused before any work, naming the output, its kind, the ZipMap and skl2onnx's option; the graph the hint describes
+	 * (the ZipMap's input as the output) converts.
+	 */
+	@Test
+	void aZipMapOutputIsRefusedBeforeAnyWorkWithSkl2onnxsOption() throws IOException {
+		java.util.function.Consumer<ModelProto.Builder> sklearnTail = m -> {
+			var g = m.getGraphBuilder();
+			m.addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("ai.onnx.ml").setVersion(1));
+			g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Softmax").setName("Softmax").addInput("logits").addOutput("probabilities"));
+			g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("ArgMax").setName("ArgMax").addInput("probabilities").addOutput("output_label")
+					.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("axis").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(1))
+					.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("keepdims").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(0)));
+			g.addNode(ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("ZipMap").setDomain("ai.onnx.ml").setName("ZipMap").addInput("probabilities")
+					.addOutput("output_probability").addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("classlabels_int64s")
+							.setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INTS).addInts(0).addInts(1).addInts(2)));
+			var type = ai.onnx.proto.OnnxMl.TypeProto.newBuilder();
+			type.getSequenceTypeBuilder().getElemTypeBuilder().getMapTypeBuilder().setKeyType(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE)
+					.getValueTypeBuilder().getTensorTypeBuilder().setElemType(ai.onnx.proto.OnnxMl.TensorProto.DataType.FLOAT_VALUE);
+			var label = ai.onnx.proto.OnnxMl.TypeProto.newBuilder();
+			label.getTensorTypeBuilder().setElemType(ai.onnx.proto.OnnxMl.TensorProto.DataType.INT64_VALUE).getShapeBuilder().addDimBuilder().setDimParam("N");
+			g.clearOutput().addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("output_label").setType(label))
+					.addOutput(ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("output_probability").setType(type));
+		};
+		Path model = iris("zipmap.onnx", sklearnTail);
+		Path csv = TestData.data("wild/hostile12/iris.csv");
+		String said = "quantrace: error: " + model + ": output 'output_probability' is a sequence of maps (int64 to float32), made by ai.onnx.ml ZipMap 'ZipMap'"
+				+ " from tensor 'probabilities', not a tensor: Quantrace reads, calibrates and compares tensor outputs only\n"
+				+ "quantrace: hint: convert the scikit-learn model with skl2onnx's ZipMap off (to_onnx(model, X, options={'zipmap': False})): its probabilities"
+				+ " are then a float tensor [N, classes]; or make the ZipMap's input 'probabilities' the graph's output in its place\n";
+		for (String[] args : new String[][] { { "convert", model.toString(), "-o", dir.resolve("c.onnx").toString() },
+				{ "quantize", model.toString(), "--scheme", "fiq-int8", "--data", csv.toString(), "--label-columns", "species", "-o", dir.resolve("q.onnx").toString() },
+				{ "evaluate", model.toString(), "--data", csv.toString(), "--label-columns", "species" } }) {
+			Cli cli = Cli.run(args);
+			assertEquals(2, cli.exitCode(), args[0] + ": " + cli.err());
+			assertEquals(said, cli.err(), args[0]);
+		}
+		assertFalse(Files.exists(dir.resolve("c.onnx")) || Files.exists(dir.resolve("q.onnx")), "nothing written");
+		Cli inspect = Cli.run("inspect", model.toString());
+		assertEquals(0, inspect.exitCode(), inspect.err());
+		assertTrue(inspect.out().contains("Note: " + model + ": output 'output_probability' is a sequence of maps (int64 to float32)"), inspect.out());
+		ai.onnx.proto.OnnxMl.ValueInfoProto logits = OnnxModel.load(TestData.data("wild/hostile12/iris_mlp.onnx")).graph().outputs().get(0);
+		Path fixed = iris("probabilities.onnx", sklearnTail.andThen(m -> m.getGraphBuilder().removeNode(m.getGraphBuilder().getNodeCount() - 1)
+				.setOutput(1, logits.toBuilder().setName("probabilities"))));
+		Cli convert = Cli.run("convert", fixed.toString(), "-o", dir.resolve("c.onnx").toString());
+		assertEquals(0, convert.exitCode(), "the graph the hint describes converts: " + convert.err());
+	}
+
 	@Test
 	void aBatchDeclaredOfSizeZeroIsTheModelsFault() throws IOException {
 		Path model = iris("zerobatch.onnx", m -> m.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder().getShapeBuilder()
