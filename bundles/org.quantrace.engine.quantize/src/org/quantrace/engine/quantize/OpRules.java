@@ -1010,6 +1010,9 @@ public final class OpRules {
 
 	/** Why {@code node} stays float when its rule (or the lack of one) says it has no integer form. */
 	public static String floatReason(Node node) {
+		if (node.domain().equals("ai.onnx.ml")) { // ONNX's own traditional-ML domain (skl2onnx's Scaler, LinearClassifier): no custom op
+			return "ai.onnx.ml op " + node.opType() + " (ONNX's traditional machine-learning domain) has no integer form: " + FLOAT_ISLAND;
+		}
 		if (!node.domain().isEmpty() && !node.domain().equals("ai.onnx")) {
 			return "custom-domain op " + node.domain() + "." + node.opType() + " is not quantized";
 		}
