@@ -29,8 +29,9 @@ import org.quantrace.testing.Zoo;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
 
 /**
- * {@link HistogramCollector}'s counts, as its chunked, vectorized binning and its counting with zeros spread over lanes leave them,
- * against the straightforward histogram of the same values: every value binned once at the final limit, bin = min((int) (|v| ·
+ * {@link HistogramCollector}'s counts, as its chunked, vectorized binning (copy out of the buffer, extremes, bin indices, counts,
+ * zeros in a slot of their own, bins merged when the limit doubles) leaves them, against the straightforward histogram of the same
+ * values, a guard for work on that loop's speed: every value binned once at the final limit, bin = min((int) (|v| ·
  * fine / limit), fine − 1), in the negative half when v &lt; 0, exact zeros counted apart. On real activations (zoo models on
  * Fashion-MNIST, the tensors fiq_int8 calibrates, which after ReLU and HardSwish hold runs of zeros), fed in several runs so that
  * the limit doubles on the way; compared count by count.
