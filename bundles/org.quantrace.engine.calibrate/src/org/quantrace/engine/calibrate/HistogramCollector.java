@@ -255,6 +255,21 @@ public final class HistogramCollector implements RangeCollector {
 		return Math.max(searched, floor) * (top / bins);
 	}
 
+	/**
+	 * A copy of the counts: [0, fine) the magnitudes of values &ge; 0 (exact zeros included), [fine, 2 fine) those of negative
+	 * values, each bin {@link #limit}/fine wide; then the number of exact zeros. What the ranges are read from, for checks.
+	 */
+	public long[] counts() {
+		long[] copy = java.util.Arrays.copyOf(counts, 2 * fine + 1);
+		copy[2 * fine] = zeros;
+		return copy;
+	}
+
+	/** The upper end of the counts' magnitudes (0 before any value). */
+	public double limit() {
+		return limit;
+	}
+
 	/** The entropy threshold's raise by {@link #MAX_SATURATED}, or null: none, or not read yet ({@link #range}). */
 	public RaisedThreshold raisedThreshold() {
 		return raised;
