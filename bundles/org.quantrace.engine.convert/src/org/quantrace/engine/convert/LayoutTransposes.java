@@ -11,6 +11,7 @@ import java.util.Set;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Pads;
 import org.quantrace.engine.onnx.Tensor;
 
 /**
@@ -411,7 +412,8 @@ final class LayoutTransposes {
 			return c.inputs().size() == 1;
 		}
 		if (c.opType().equals("Pad")) {
-			return k == 0 && c.inputs().size() <= 3 && pads(g, c) != null && pads(g, c).length == 2 * p.length;
+			long[] pads = k == 0 && c.inputs().size() <= 3 ? Pads.of(g, c) : null;
+			return pads != null && pads.length == 2 * p.length;
 		}
 		if (AXES_OPS.contains(c.opType())) {
 			long[] axes = axes(c, p.length);
@@ -440,17 +442,13 @@ final class LayoutTransposes {
 		return name;
 	}
 
-	/** The Pad's pads, from its attribute (opset <= 10) or its constant int64 input; null when they are computed. */
-	static long[] pads(Graph g, Node pad) {
-		return org.quantrace.engine.onnx.Pads.of(g, pad);
-	}
 
 	/**
 	 * Pads {@code pad}'s input instead of its Transpose by {@code perm}: the Transpose's axis i is its input's axis perm[i],
 	 * so the begin and end pads of axis i move to axis perm[i].
 	 */
 	private void permutePads(Node pad, int[] perm) {
-		long[] pads = pads(g, pad);
+		long[] pads = Pads.of(g, pad);
 		int r = perm.length;
 		long[] moved = new long[2 * r];
 		for (int i = 0; i < r; i++) {

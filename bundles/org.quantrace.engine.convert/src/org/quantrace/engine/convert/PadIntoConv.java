@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.Pads;
 import org.quantrace.engine.onnx.Tensor;
 
 /**
@@ -75,7 +76,7 @@ final class PadIntoConv {
 		if (!pad.stringAttribute("mode", "constant").equals("constant")) {
 			return null;
 		}
-		long[] p = LayoutTransposes.pads(g, pad); // the one reader of a Pad's pads, attribute or constant input
+		long[] p = Pads.of(g, pad); // the one reader of a Pad's pads, attribute or constant input
 		if (p == null || pad.inputs().size() > 3 && !pad.input(3).isEmpty()) {
 			return null;
 		}
