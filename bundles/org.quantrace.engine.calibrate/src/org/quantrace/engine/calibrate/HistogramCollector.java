@@ -69,7 +69,10 @@ public final class HistogramCollector implements RangeCollector {
 
 	private final Mode mode;
 	private final int bins;
-	/** Counts of magnitudes: positive values (and zero) in [0, fine), negative values in [fine, 2 fine); one slot more, where {@link #bin} counts zeros for a moment. */
+	/**
+	 * Counts of magnitudes: positive values (and zero) in [0, fine), negative values in [fine, 2 fine); {@link #ZERO_LANES} slots
+	 * more, where {@link #bin} counts zeros for a moment.
+	 */
 	private final long[] counts;
 	private final int fine;
 	private double limit;
@@ -92,7 +95,7 @@ public final class HistogramCollector implements RangeCollector {
 		this.mode = mode;
 		this.bins = bins;
 		this.fine = bins * OVERSAMPLING;
-		this.counts = new long[2 * fine + 1];
+		this.counts = new long[2 * fine + ZERO_LANES];
 	}
 
 	/**
@@ -131,29 +134,50 @@ public final class HistogramCollector implements RangeCollector {
 	}
 
 	/**
+	 * Exact zeros are counted in this many slots, a value's slot chosen by its position in the chunk ({@link #LANE}): after a ReLU
+	 * half the values or more are zeros, and incrementing one counter for all of them makes each increment wait for the one before
+	 * (the count loop took 0.92 ns a value at half zeros and 1.72 at 90 %, 0.36 without zeros; with the zeros spread over 16 slots
+	 * 0.40-0.44 at every share, calib37's loops on a 16 K chunk, Java 25).
+	 */
+	static final int ZERO_LANES = 16;
+
+	/** {@code i % ZERO_LANES} for every index of a chunk, read from an array: computed from the loop index, it kept the index pass scalar. */
+	private static final int[] LANE = new int[MinMaxCollector.CHUNK];
+
+	static {
+		for (int i = 0; i < LANE.length; i++) {
+			LANE[i] = i % ZERO_LANES;
+		}
+	}
+
+	/**
 	 * Two passes over the chunk, which is in cache: the bin of every value, then the counts. The first pass is written so that the
 	 * JIT compiler vectorizes it (measured: 0.3 instead of about 2 ns a value on the bench's detector, binning as a whole 1.6 instead of
 	 * 3.1 ns): the sign comes from {@code Math.signum} as whole-number arithmetic (a comparison, {@code v < 0 ? fine : 0}, or the
-	 * float's bits kept it scalar), and exact zeros, ±0, go to a slot of their own after the two halves, which counts them without
-	 * a second reduction in the loop. The bins are those of {@code min((int) (|v| * scale), fine - 1)}, in the negative half for
-	 * v < 0, as before; zeros are moved back into bin 0 of the positive half (where -0.0 went too: -0.0 < 0 is false).
+	 * float's bits kept it scalar), and exact zeros, ±0, go to slots of their own after the two halves ({@link #ZERO_LANES}), which
+	 * count them without a second reduction in the loop. The bins are those of {@code min((int) (|v| * scale), fine - 1)}, in the
+	 * negative half for v < 0, as before; zeros are moved back into bin 0 of the positive half (where -0.0 went too: -0.0 < 0 is false).
 	 */
 	private void bin(float[] values, int n, double scale) {
 		int[] bin = index;
+		int[] lane = LANE;
 		int last = fine - 1;
 		int half = fine; // even (8 x bins): 1 & half = 0, -1 & half = half
-		int zeroSlot = 2 * fine;
+		int zeroSlots = 2 * fine;
 		for (int i = 0; i < n; i++) {
 			float v = values[i];
 			int sign = (int) Math.signum(v); // -1, 0 for ±0, 1
-			bin[i] = Math.min((int) (Math.abs(v) * scale), last) + (sign & half) + ((sign & 1) ^ 1) * zeroSlot;
+			bin[i] = Math.min((int) (Math.abs(v) * scale), last) + (sign & half) + ((sign & 1) ^ 1) * (zeroSlots + lane[i]);
 		}
 		long[] c = counts;
 		for (int i = 0; i < n; i++) {
 			c[bin[i]]++;
 		}
-		long zero = c[zeroSlot];
-		c[zeroSlot] = 0;
+		long zero = 0;
+		for (int s = zeroSlots; s < zeroSlots + ZERO_LANES; s++) {
+			zero += c[s];
+			c[s] = 0;
+		}
 		c[0] += zero;
 		zeros += zero;
 	}
