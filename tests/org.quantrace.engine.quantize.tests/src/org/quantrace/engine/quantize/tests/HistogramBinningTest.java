@@ -39,40 +39,6 @@ class HistogramBinningTest {
 	}
 
 	/**
-	 * Exact zeros are counted in 16 slots chosen by a value's position in its 16 K chunk and added to bin 0 and to the zero count
-	 * after each chunk (so that runs of zeros do not make every increment wait for the one before): the counts, read directly, must be
-	 * those of binning each value once, with zeros of both signs in runs and alone at every position of full chunks and of a last
-	 * partial one, and for a batch of zeros only. Fails if one slot is left out of the sum (checked: 15 of 16 summed).
-	 */
-	@ParameterizedTest
-	@ValueSource(ints = { 1, 2, 3 })
-	void zerosAtEveryPositionAreCountedOnce(int seed) {
-		Random r = new Random(seed);
-		int n = 3 * 16384 + 1 + r.nextInt(31);
-		float[] v = new float[n];
-		for (int i = 0; i < n; i++) {
-			int run = (i / (1 + seed * 5)) % 4; // runs of 6, 11 or 16 values, then single values
-			v[i] = run == 0 ? 0f : run == 1 ? -0f : r.nextInt(3) == 0 ? (r.nextBoolean() ? 0f : -0f) : (float) r.nextGaussian();
-		}
-		HistogramCollector c = new HistogramCollector(BINS, new HistogramCollector.Percentile(99));
-		c.update(FloatBuffer.wrap(v));
-		long[] expected = java.util.Arrays.copyOf(referenceCounts(v), 2 * FINE + 1);
-		for (float x : v) {
-			expected[2 * FINE] += x == 0 ? 1 : 0;
-		}
-		org.junit.jupiter.api.Assertions.assertArrayEquals(expected, c.counts());
-
-		float[] zeros = new float[16384 + 1 + seed];
-		zeros[seed] = -0f;
-		HistogramCollector z = new HistogramCollector(BINS, new HistogramCollector.Percentile(99));
-		z.update(FloatBuffer.wrap(zeros));
-		long[] counts = z.counts();
-		assertEquals(zeros.length, counts[0], "bin 0 holds every zero");
-		assertEquals(zeros.length, counts[2 * FINE], "the zero count");
-		assertEquals(zeros.length, java.util.Arrays.stream(counts, 0, 2 * FINE).sum(), "nothing elsewhere");
-	}
-
-	/**
 	 * The extremes seen, to the sign of a zero, are those of four lanes of plain comparisons (a lane keeps the first of equal zeros,
 	 * the lanes are joined with Math.min/Math.max), which the collectors used before they used vectorized Math.min/Math.max
 	 * reductions: chunks whose extremes are zeros of either sign in any lane.
