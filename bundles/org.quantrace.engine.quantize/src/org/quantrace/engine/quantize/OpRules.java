@@ -683,6 +683,37 @@ public final class OpRules {
 				+ " QuantizeLinear, Reshape of codes and DequantizeLinear; one thread, batch 64)");
 	}
 
+	/** The global pools a one-channel stem's output may feed beside its float island ({@link #oneChannelStemReadByFloatIsland}): one value per channel. */
+	public static final Set<String> GLOBAL_POOLS = Set.of("GlobalAveragePool", "GlobalMaxPool");
+
+	/** The words before the float readers' names in {@link #oneChannelStemReadByFloatIsland}'s reason (verify reads the names after them). */
+	public static final String FLOAT_READERS = "only ops that compute in float read its output (";
+
+	/** The words before the global pools' names in {@link #oneChannelStemReadByFloatIsland}'s reason. */
+	public static final String POOL_READERS = "), and global pools that reduce it to one value per channel (";
+
+	/**
+	 * Why a one-channel stem on the int8 model input whose output only ops the plan keeps float read, besides global pools
+	 * (QuantizationPlan's stemsIntoIsland), is computed in float and writes no QuantizeLinear; null for another Conv. As a
+	 * QLinearConv its whole output was quantized only for a DequantizeLinear to give it back to the float ops (ONNX Runtime
+	 * gives each float reader its own copy of that DequantizeLinear, and a Transpose from the QLinearConv's channels-last
+	 * codes), while the pools reduce it to one value per channel. make_unseen31's dyrelu (Dynamic ReLU-B: the Muls by per-sample
+	 * coefficients and the hyper branch's GlobalAveragePool read the stem): see tests/data/wild/README.md, stem42.
+	 */
+	static String oneChannelStemReadByFloatIsland(Node n, List<Node> floatReaders, List<Node> pools) {
+		return stemComputedInFloat(n, FLOAT_READERS + names(floatReaders) + (pools.isEmpty() ? "" : POOL_READERS + names(pools)) + "): integer, its whole"
+				+ " output would be quantized only to be read back in float through a DequantizeLinear by those ops, so it writes no"
+				+ " QuantizeLinear: they read its float output as it is" + (pools.isEmpty() ? "" : ", and each pool computes in float on it, its"
+				+ " one value per channel quantized where an integer op reads it") + " (make_unseen31's dyrelu: " + DYRELU_FIGURES + ")");
+	}
+
+	/** dyrelu's measured CPU time against fp32 ({@link #oneChannelStemReadByFloatIsland}). */
+	private static final String DYRELU_FIGURES = "1.09-1.24x fp32's CPU time with the stem a QLinearConv, 0.73-0.81x so at batch 64; 1.36-1.54x, 1.03-1.16x at batch 1; one thread";
+
+	private static String names(List<Node> nodes) {
+		return String.join(", ", nodes.stream().map(r -> "'" + r.name() + "'").toList());
+	}
+
 	/**
 	 * Why a one-channel stem on a model input whose pooled activation only float ops read (a Loop whose body holds its Conv) stays
 	 * float with its float weights, or null for another Conv ({@code QuantizationPlan}'s stemPooledIntoFloatOps checks what reads it).

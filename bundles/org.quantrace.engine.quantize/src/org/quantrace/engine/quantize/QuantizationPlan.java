@@ -306,16 +306,22 @@ public final class QuantizationPlan {
 		 * each with the words that say so: planned as if not excluded, their reasons start with these words.
 		 */
 		final Map<Node, String> anyway;
+		/**
+		 * One-channel stems a previous plan of this graph left integer although only its float island and global pools read their
+		 * output ({@link #stemsIntoIsland}), each with its reason: planned float, their output not quantized.
+		 */
+		final Map<Node, String> intoIsland;
 		final Map<String, TensorInfo> givenTypes;
 
 		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex) {
-			this(graph, spec, types, firstIndex, Map.of());
+			this(graph, spec, types, firstIndex, Map.of(), Map.of());
 		}
 
-		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex, Map<Node, String> anyway) {
+		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex, Map<Node, String> anyway, Map<Node, String> intoIsland) {
 			this.g = graph;
 			this.spec = spec;
 			this.anyway = anyway;
+			this.intoIsland = intoIsland;
 			this.givenTypes = types;
 			// the shape probe returns computed tensors only: a model input's type is the one it declares (a text model's
 			// int64 token ids are no activation to quantize, even where the probe could not run)
@@ -403,7 +409,13 @@ public final class QuantizationPlan {
 			if (!more.isEmpty()) { // plan again with them quantized: the ops after them then read their codes as they do in ONNX Runtime
 				Map<Node, String> all = new LinkedHashMap<>(anyway);
 				all.putAll(more);
-				return new Planner(g, spec, givenTypes, firstIndex, all).plan();
+				return new Planner(g, spec, givenTypes, firstIndex, all, intoIsland).plan();
+			}
+			Map<Node, String> stems = stemsIntoIsland(order);
+			if (!stems.isEmpty()) { // known only now that the islands are: plan again with those stems float (a fixed point: they only leave codes)
+				Map<Node, String> all = new LinkedHashMap<>(intoIsland);
+				all.putAll(stems);
+				return new Planner(g, spec, givenTypes, firstIndex, anyway, all).plan();
 			}
 			clampsRemovedByOnnxRuntime(order);
 			floatIslandInputs();
@@ -867,12 +879,12 @@ public final class QuantizationPlan {
 		 */
 		String floatStem(Node n, TensorSpec a) {
 			String x = n.input(0);
-			if (branch || !inputCodesDiffer(spec, a) || !graphInputs.contains(x)) {
+			if (!stemOnInt8Input(n, a)) {
 				return null;
 			}
 			boolean island = OneChannelInput.island(g, x, Planner::alwaysFloat); // a float pool path beside it reads the same DequantizeLinear
-			if (!consumers.getOrDefault(x, List.of()).stream().allMatch(c -> c == n || alwaysFloat(c) || island && OneChannelInput.pathStart(g, c))) {
-				return null;
+			if (intoIsland.containsKey(n)) {
+				return intoIsland.get(n);
 			}
 			if (!island && feedsFloatIsland(n)) {
 				return OpRules.oneChannelStemIntoFloatIsland(n);
@@ -938,6 +950,49 @@ public final class QuantizationPlan {
 			return !graphOutputs.contains(y) && !readers.isEmpty() && readers.stream().allMatch(r -> alwaysFloat(r) || OpRules.rearranges(r.opType())
 					&& r.outputs().size() == 1 && !graphOutputs.contains(r.output(0)) && !consumers.getOrDefault(r.output(0), List.of()).isEmpty()
 					&& consumers.get(r.output(0)).stream().allMatch(Planner::alwaysFloat));
+		}
+
+		/**
+		 * The one-channel stems this plan left integer whose output only ops it keeps float and global pools read, each with its
+		 * reason ({@link OpRules#oneChannelStemReadByFloatIsland}): integer, such a stem is a QLinearConv of one input channel whose
+		 * whole [N, C, H, W] output is quantized only to be read back through a DequantizeLinear by the float ops, while the pools
+		 * reduce it to one value per channel. Computed in float, it writes no QuantizeLinear: the float ops read its output as it
+		 * is, and each pool computes in float, quantized after it (a [N, C, 1, 1] tensor) where an integer op reads it. Which ops
+		 * stay float is known only once the island passes have run (make_unseen31's dyrelu: the Muls by the per-sample coefficients
+		 * are float because their coefficient is), so the stem is decided on a finished plan, which is then made again; the stems
+		 * only leave codes, so the second plan keeps those readers float (a MatMul, which may quantize a float input, is not one).
+		 */
+		Map<Node, String> stemsIntoIsland(List<Node> order) {
+			Map<Node, String> found = new LinkedHashMap<>();
+			for (Node n : order) {
+				TensorSpec a = spec.activationsFor(n);
+				Decision d = decided.get(n);
+				if (kinds.get(n) != Kind.WEIGHTED || d == null || !d.quantized() || anyway.containsKey(n) || intoIsland.containsKey(n) || !n.opType().equals("Conv")
+						|| !OpRules.oneChannelConv(n) || !stemOnInt8Input(n, a) || graphOutputs.contains(n.output(0))) {
+					continue;
+				}
+				List<Node> readers = consumers.getOrDefault(n.output(0), List.of());
+				List<Node> floatReaders = readers.stream().filter(r -> !kinds.containsKey(r) && !r.opType().equals("MatMul") && r.isStandard()).toList();
+				List<Node> pools = readers.stream().filter(r -> kinds.containsKey(r) && OpRules.GLOBAL_POOLS.contains(r.opType()) && r.outputs().size() == 1
+						&& spec.exclusionFor(r).isEmpty() && !anyway.containsKey(r)).toList();
+				if (!floatReaders.isEmpty() && floatReaders.size() + pools.size() == readers.size()) {
+					found.put(n, OpRules.oneChannelStemReadByFloatIsland(n, floatReaders, pools));
+				}
+			}
+			return found;
+		}
+
+		/**
+		 * Whether {@code n} reads the 8-bit model input of another type than the activations', which no other integer op reads
+		 * ({@link #floatStem}'s condition on its input, beside a float pool path on it or not).
+		 */
+		boolean stemOnInt8Input(Node n, TensorSpec a) {
+			String x = n.input(0);
+			if (branch || !inputCodesDiffer(spec, a) || !graphInputs.contains(x)) {
+				return false;
+			}
+			boolean island = OneChannelInput.island(g, x, Planner::alwaysFloat);
+			return consumers.getOrDefault(x, List.of()).stream().allMatch(c -> c == n || alwaysFloat(c) || island && OneChannelInput.pathStart(g, c));
 		}
 
 		/**
@@ -1293,6 +1348,9 @@ public final class QuantizationPlan {
 				return isFloat(tensor);
 			}
 			Node p = producers.get(tensor);
+			if (p != null && intoIsland.containsKey(p)) {
+				return false; // a stem computed in float for the float island that reads it: its output is not quantized
+			}
 			if (p != null && kinds.containsKey(p)) {
 				return true;
 			}
@@ -1326,7 +1384,7 @@ public final class QuantizationPlan {
 			}
 			Node p = producers.get(tensor);
 			Kind k = p == null ? null : kinds.get(p);
-			if (k == Kind.WEIGHTED && feedsFloatIsland(p) && floatStem(p, spec.activationsFor(p)) != null) {
+			if (k == Kind.WEIGHTED && (feedsFloatIsland(p) || intoIsland.containsKey(p)) && floatStem(p, spec.activationsFor(p)) != null) {
 				return false; // a float stem into a float island: its output is quantized only for an integer reader (none)
 			}
 			if (k == null || k == Kind.CODES || k == Kind.RESCALE || k == Kind.BIAS_ADD) {

@@ -272,6 +272,10 @@ final class TraceCheck implements DocumentCheck {
 				if (bodies != null) {
 					same(found, DOCUMENT, where + " layers on int8 weights in its bodies", bodies, BodyReaders.derived(f, l.getNode()));
 				}
+				String stemReaders = StemReaders.stated(l.getReason());
+				if (stemReaders != null) {
+					same(found, DOCUMENT, where + " readers of its float output (as its reason names them)", stemReaders, StemReaders.derived(f, l.getNode()));
+				}
 				String statedType = StatedWeightTypes.stated(l.getReason());
 				if (statedType != null && l.isQuantized()) {
 					same(found, DOCUMENT, where + " weights' type (as its reason states it)", statedType, weightTypes.held(l.getNode()));
