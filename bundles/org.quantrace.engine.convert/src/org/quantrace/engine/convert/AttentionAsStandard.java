@@ -35,9 +35,9 @@ final class AttentionAsStandard {
 
 	/**
 	 * The hidden size (of Q) from which the rewrite is made. Written back, the block loses ONNX Runtime's fused kernel (the
-	 * converted float model is 1.08-1.26x the original's CPU time) and pays quantize/dequantize hops, transposes and batched
+	 * converted float model is 1.05-1.28x the original's CPU time) and pays quantize/dequantize hops, transposes and batched
 	 * small integer products; the integer projection saves in proportion to the hidden size. CPU time of fiq-int8 over the
-	 * original float model, one thread, batch 64 (branch attn41): ortvit (H 64) 1.09-1.14 written back vs 0.86-0.91 left,
+	 * original float model, one thread, batch 64 (branch attn41): ortvit (H 64) 1.06-1.25 written back vs 0.85-0.91 left,
 	 * 4-block ViTs of 49 tokens: H 128 0.84-0.88 vs 0.81-0.82, H 192 0.66 vs 0.71, H 256 0.60-0.62 vs 0.62-0.66 (tests/data/wild/README.md,
 	 * attn41). MultiHeadAttention is held to the same size: its Q, K and V MatMuls quantize already, and written back only its core changes.
 	 */

@@ -128,7 +128,7 @@ class AttentionAsStandardTest {
 
 	/**
 	 * ortvit's size (hidden 64): ONNX Runtime's fused Attention runs the block faster than the integer projection saves (its
-	 * fiq-int8 took 1.09-1.14x the original's CPU time written back, 0.86-0.91x left), so it is left, and the line says why.
+	 * fiq-int8 took 1.06-1.25x the original's CPU time written back, 0.85-0.91x left), so it is left, and the line says why.
 	 */
 	@Test
 	void aSmallAttentionIsLeftForOnnxRuntimesKernel() {
