@@ -201,7 +201,7 @@ public final class Freezer {
 		}
 		// nodes the inlining and the upgrade wrote are not the original's: when folded they are no nodes it lost
 		Set<String> original = source.graph().allNodes().stream().map(Node::name).collect(Collectors.toSet());
-		Set<String> written = model.graph().allNodes().stream().map(Node::name).filter(n -> !original.contains(n)).collect(Collectors.toSet());
+		Set<String> written = model.graph().allNodes().stream().map(Node::name).filter(n -> !original.contains(n)).collect(Collectors.toCollection(HashSet::new));
 
 		eliminations.put(TrainingOperation.DROPOUT, dropouts(model.graph(), options, artifacts, removed));
 		batchNormsToInferenceForm(model.graph(), artifacts);
@@ -209,6 +209,8 @@ public final class Freezer {
 		removed.addAll(removeIdentities(model.graph()), Removal.Reason.IDENTITY);
 		// before the folds and the quantizer: ONNX Runtime's saved FusedConv/FusedGemm as the Conv, Gemm, Add and activation they fuse
 		removed.addAll(RuntimeFusions.unfuse(model.graph(), model.opset(), ranks, rewrites), Removal.Reason.PATTERN_FUSED);
+		// an attention's mask arithmetic on a constant mask folds: no node of the original
+		model.graph().nodes().stream().map(Node::name).filter(n -> !original.contains(n)).forEach(written::add);
 		List<String> casts = removeNoOpCasts(model.graph(), probed);
 		if (!casts.isEmpty()) {
 			removed.addAll(casts, Removal.Reason.NO_OP_CAST);

@@ -38,6 +38,7 @@ final class RuntimeFusions {
 	 * layer keeps the name). {@code ranks}: the probed ranks, for the Transpose of a FusedMatMul's B that is no constant.
 	 */
 	static List<String> unfuse(Graph g, int opset, java.util.Map<String, Integer> ranks, List<Rewrite> rewrites) {
+		attention(g, opset, ranks, rewrites);
 		List<String> said = new ArrayList<>();
 		for (Node f : List.copyOf(g.nodes())) {
 			if (DOMAIN.equals(f.domain()) && f.opType().equals("FusedMatMul")) {
@@ -95,6 +96,22 @@ final class RuntimeFusions {
 					+ (said.size() > 8 ? " and " + (said.size() - 8) + " more" : "")));
 		}
 		return List.of();
+	}
+
+	/** The transformers optimizer's Attention and MultiHeadAttention as the standard ops they compute ({@link AttentionAsStandard}). */
+	private static void attention(Graph g, int opset, java.util.Map<String, Integer> ranks, List<Rewrite> rewrites) {
+		AttentionAsStandard.Outcome o = AttentionAsStandard.rewrite(g, opset, ranks);
+		if (!o.written().isEmpty()) {
+			rewrites.add(new Rewrite(Rewrite.FUSION, o.written().size() + " of ONNX Runtime's attention ops (com.microsoft Attention, MultiHeadAttention, as its"
+					+ " transformers optimizer writes them) written as the standard ops they compute (projection MatMul and bias, heads, Q·Kᵀ, scale, mask,"
+					+ " Softmax, ·V), which the quantizer has rules for: " + String.join(", ", o.written().subList(0, Math.min(8, o.written().size())))
+					+ (o.written().size() > 8 ? " and " + (o.written().size() - 8) + " more" : "")));
+		}
+		if (!o.left().isEmpty()) {
+			rewrites.add(Rewrite.notMade(Rewrite.FUSION, o.left().size() + " of ONNX Runtime's attention ops left as they are (ONNX Runtime runs them in float;"
+					+ " the quantizer leaves them float): " + String.join(", ", o.left().subList(0, Math.min(8, o.left().size())))
+					+ (o.left().size() > 8 ? " and " + (o.left().size() - 8) + " more" : "")));
+		}
 	}
 
 	/**

@@ -138,6 +138,7 @@ final class ConversionLogCheck {
 		}
 		Set<String> constant = constantComputable(original.graph);
 		RemovalReasonsCheck.check(log, c, original, converted);
+		RuntimeOpsCheck.check(log, c, original, converted);
 		List<String> notListed = gone.stream().filter(n -> !listed.contains(n.getName())).map(n -> n.getName() + " (" + n.getOpType() + ")").toList();
 		if (!notListed.isEmpty()) {
 			log.mismatch(where + "nodes gone from the converted model", listed.size() + " listed", "also gone, and not listed: " + notListed);
