@@ -209,6 +209,7 @@ public final class Freezer {
 		removed.addAll(removeIdentities(model.graph()), Removal.Reason.IDENTITY);
 		// before the folds and the quantizer: ONNX Runtime's saved FusedConv/FusedGemm as the Conv, Gemm, Add and activation they fuse
 		removed.addAll(RuntimeFusions.unfuse(model.graph(), model.opset(), ranks, rewrites), Removal.Reason.PATTERN_FUSED);
+		removed.addAll(MlLinearOps.rewrite(model.graph(), model.opset(), probed, rewrites), Removal.Reason.ML_OP_REWRITTEN); // skl2onnx's linear ai.onnx.ml ops
 		List<String> casts = removeNoOpCasts(model.graph(), probed);
 		if (!casts.isEmpty()) {
 			removed.addAll(casts, Removal.Reason.NO_OP_CAST);
