@@ -84,7 +84,8 @@ final class RemovedNodeReasons {
 			java.util.Map.entry("parallel-convs-merged", "merged with the Convs reading the same input into one Conv (fusion)"),
 			java.util.Map.entry("mixconv-merged", "part of a MixConv (a channel Split into depthwise Convs of different kernels, concatenated), merged into one depthwise Conv (fusion)"),
 			java.util.Map.entry("pattern-fused", "part of a decomposed operation, fused into one op (fusion)"),
-			java.util.Map.entry("activation-rewritten", "activation written in an equivalent form integer kernels run (activations)"));
+			java.util.Map.entry("activation-rewritten", "activation written in an equivalent form integer kernels run (activations)"),
+			java.util.Map.entry("ml-op-rewritten", "ai.onnx.ml op (traditional machine learning) written as the standard ops that compute it (fusion)"));
 
 	/** "read by nothing any more: only /classifier/classifier.2/Dropout read its outputs, and it was removed". */
 	private static String unread(String readers, ConversionRecord c) {

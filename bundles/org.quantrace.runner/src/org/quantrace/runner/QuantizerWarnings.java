@@ -23,13 +23,18 @@ final class QuantizerWarnings {
 
 	/** A mask computed from an integer input taken as 0/1 added positive values on the calibration samples: verify re-derives it. */
 	static final String MASK_POSITIVE = "quantize-mask-positive";
+	/**
+	 * The scheme quantized no layer and stored no integer weight: verify derives it again from the layer and weight records
+	 * ({@link #checkNothing}), which it holds against the model files (TraceCheck).
+	 */
+	static final String NOTHING = "quantize-nothing";
 	/** Any other quantizer warning (a half-precision model widened, dynamic kernels slower than float): the run's own statement. */
 	static final String QUANTIZER = "quantize-warning";
 	private QuantizerWarnings() {
 	}
 
 	/** Both codes: verify's check of the language's warnings leaves them to its own. */
-	static final Set<String> CODES = Set.of(MASK_POSITIVE, QUANTIZER);
+	static final Set<String> CODES = Set.of(MASK_POSITIVE, NOTHING, QUANTIZER);
 
 	/** {@code result}'s warnings the run does not say another way, in the quantizer's order. */
 	static List<String> unsaid(QuantizationResult result) {
@@ -58,10 +63,51 @@ final class QuantizerWarnings {
 		trace.getWarnings().removeIf(w -> CODES.contains(w.getCode()) && m.getName().equals(w.getModel()) && w.getMessage().startsWith(prefix));
 		Path folder = ctx.file().toAbsolutePath().getParent();
 		for (String w : unsaid(result)) {
-			String code = w.contains(QuantizationResult.POSITIVE_MASK_WORDS) ? MASK_POSITIVE : QUANTIZER;
+			String code = w.contains(QuantizationResult.POSITIVE_MASK_WORDS) ? MASK_POSITIVE : w.startsWith(QuantizationResult.NOTHING_WORDS) ? NOTHING : QUANTIZER;
 			org.quantrace.model.trace.RunWarning r = WarningRecords.of(ctx, DataChecks.diagnostic(ctx, m, ctx.file(), code, prefix + w, Severity.WARNING), folder);
 			r.setModel(m.getName()); // about this model, as its logs show it
 			trace.getWarnings().add(r);
 		}
+	}
+
+	/** The layer count a recorded {@link #NOTHING} warning states ("none of the model's 4 layers"). */
+	private static final java.util.regex.Pattern COUNT = java.util.regex.Pattern.compile("none of the model's (\\d+) layers?\\b");
+
+	/**
+	 * verify's derivation of {@link #NOTHING}: recorded for a model and scheme exactly when its quantization record holds no layer
+	 * quantized and no weight tensor (each held against the quantized model file by TraceCheck), stating the record's layer count.
+	 * A record forged to leave the warning out, or to keep it where a layer is quantized, is a mismatch.
+	 */
+	static List<String> checkNothing(TraceModel trace) {
+		List<String> problems = new java.util.ArrayList<>();
+		for (org.quantrace.model.trace.OptimizationRecord o : trace.getOptimizations()) {
+			org.quantrace.model.trace.QuantizationRecord q = o.getQuantization();
+			if (q == null || o.getOutput() == null || q.getTechnique() == org.quantrace.model.recipe.QuantizationTechnique.NONE) {
+				continue;
+			}
+			String model = org.quantrace.report.RunSummary.model(o.getOutput());
+			String prefix = prefix(o.getScheme());
+			boolean nothing = q.getLayers().stream().noneMatch(org.quantrace.model.trace.LayerQuantizationRecord::isQuantized)
+					&& q.getTensors().stream().noneMatch(t -> t.getRole() == org.quantrace.model.trace.TensorRole.WEIGHT);
+			List<String> recorded = trace.getWarnings().stream()
+					.filter(w -> NOTHING.equals(w.getCode()) && model.equals(w.getModel()) && w.getMessage() != null && w.getMessage().startsWith(prefix))
+					.map(w -> w.getMessage()).toList();
+			String where = "warning [" + NOTHING + "] of model " + model + ", scheme " + o.getScheme() + ": ";
+			if (nothing != (recorded.size() == 1)) {
+				long quantized = q.getLayers().stream().filter(org.quantrace.model.trace.LayerQuantizationRecord::isQuantized).count();
+				long weights = q.getTensors().stream().filter(t -> t.getRole() == org.quantrace.model.trace.TensorRole.WEIGHT).count();
+				problems.add(where + "recorded " + recorded.size() + " time(s), re-derived from the quantization record (" + quantized + " of " + q.getLayers().size()
+						+ " layers quantized, " + weights + " weight tensors quantized): " + (nothing ? "once" : "never"));
+				continue;
+			}
+			if (nothing) {
+				java.util.regex.Matcher c = COUNT.matcher(recorded.get(0));
+				String stated = c.find() ? c.group(1) : "no count";
+				if (!stated.equals(Integer.toString(q.getLayers().size()))) {
+					problems.add(where + "states " + stated + " layers, re-derived from the quantization record " + q.getLayers().size());
+				}
+			}
+		}
+		return problems;
 	}
 }

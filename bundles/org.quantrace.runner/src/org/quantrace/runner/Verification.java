@@ -750,7 +750,7 @@ public final class Verification {
 			Map.entry(EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
 					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases", "org.quantrace.runner.verify.OptimizationLogCheck",
-					"org.quantrace.runner.verify.BodyReaders", "org.quantrace.runner.verify.StemReaders")),
+					"org.quantrace.runner.verify.BodyReaders", "org.quantrace.runner.verify.StemReaders", "org.quantrace.runner.QuantizerWarnings")),
 			Map.entry(EvidenceScope.FLOAT_CONSTANTS, List.of("org.quantrace.runner.verify.UnrepresentableConstantsCheck")),
 			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
 			Map.entry(EvidenceScope.CONVERSION_REASONS, List.of("org.quantrace.runner.verify.RemovalReasonsCheck", "org.quantrace.runner.verify.FoldedLayers",
@@ -1014,6 +1014,7 @@ public final class Verification {
 		}
 		MaskWarningsCheck.check(trace, recipeInputs).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		PruningWarnings.check(trace).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
+		QuantizerWarnings.checkNothing(trace).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		checkedAgain();
 	}
 

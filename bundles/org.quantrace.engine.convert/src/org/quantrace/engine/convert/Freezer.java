@@ -209,7 +209,8 @@ public final class Freezer {
 		removed.addAll(removeIdentities(model.graph()), Removal.Reason.IDENTITY);
 		// before the folds and the quantizer: ONNX Runtime's saved FusedConv/FusedGemm as the Conv, Gemm, Add and activation they fuse
 		removed.addAll(RuntimeFusions.unfuse(model.graph(), model.opset(), ranks, rewrites), Removal.Reason.PATTERN_FUSED);
-		// an attention's mask arithmetic on a constant mask folds: no node of the original
+		removed.addAll(MlLinearOps.rewrite(model.graph(), model.opset(), probed, rewrites), Removal.Reason.ML_OP_REWRITTEN); // skl2onnx's linear ai.onnx.ml ops
+		// nodes the rewrites wrote (an attention's mask arithmetic on a constant mask folds): no node of the original
 		model.graph().nodes().stream().map(Node::name).filter(n -> !original.contains(n)).forEach(written::add);
 		List<String> casts = removeNoOpCasts(model.graph(), probed);
 		if (!casts.isEmpty()) {

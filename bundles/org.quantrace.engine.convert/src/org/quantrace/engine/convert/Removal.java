@@ -34,7 +34,9 @@ public record Removal(Reason reason, String detail) {
 		/** A MixConv's channel Split, its depthwise Convs but the one kept and its Concat, merged into one depthwise Conv. */
 		MIXED_DEPTHWISE("mixconv-merged"),
 		PATTERN_FUSED("pattern-fused"),
-		ACTIVATION("activation-rewritten");
+		ACTIVATION("activation-rewritten"),
+		/** An ai.onnx.ml Scaler, LinearClassifier, LinearRegressor or Normalizer written as the standard ops that compute it ({@link MlLinearOps}). */
+		ML_OP_REWRITTEN("ml-op-rewritten");
 
 		private final String code;
 

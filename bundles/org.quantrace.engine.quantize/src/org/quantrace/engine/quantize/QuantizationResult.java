@@ -59,6 +59,32 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 		return List.copyOf(wide.values());
 	}
 
+	/**
+	 * The words the warning that a scheme quantized nothing starts with ({@link #nothingQuantized}): a recipe run records it under its
+	 * own code, and verify derives it again from the layer and weight records it holds against the model files.
+	 */
+	public static final String NOTHING_WORDS = "quantized no layer: ";
+
+	/**
+	 * The warning that {@code layers} hold no layer on integer codes and {@code tensors} no integer weight, or null where one is:
+	 * the variant then computes as the float model does, its integer inputs and outputs aside (make_unseen32's skllr_nozipmap,
+	 * all ai.onnx.ml ops, quantized 0 of 4 layers under fiq-int8, and nothing said so but the layer table).
+	 */
+	public static String nothingQuantized(List<Layer> layers, List<QuantizedTensor> tensors) {
+		if (layers.stream().anyMatch(Layer::quantized) || tensors.stream().anyMatch(t -> t.role() == QuantizedTensor.Role.WEIGHT)) {
+			return null;
+		}
+		Map<String, Integer> ops = new java.util.LinkedHashMap<>();
+		layers.forEach(l -> ops.merge(l.opType(), 1, Integer::sum));
+		String listed = ops.entrySet().stream().limit(8).map(e -> e.getKey() + (e.getValue() > 1 ? " x" + e.getValue() : ""))
+				.collect(java.util.stream.Collectors.joining(", ")) + (ops.size() > 8 ? " and " + (ops.size() - 8) + " more op types" : "");
+		boolean integerIo = tensors.stream().anyMatch(t -> t.role() == QuantizedTensor.Role.INPUT || t.role() == QuantizedTensor.Role.OUTPUT);
+		return NOTHING_WORDS + "none of the model's " + layers.size() + (layers.size() == 1 ? " layer" : " layers") + (layers.isEmpty() ? "" : " (" + listed + ")")
+				+ " runs on integer codes or stores integer weights, each staying float for the reason its line gives: the variant computes as the float"
+				+ " model does" + (integerIo ? ", only its inputs and outputs quantized" : "")
+				+ ": the scheme makes it no smaller and no faster";
+	}
+
 	public long quantizedLayers() {
 		return layers.stream().filter(Layer::quantized).count();
 	}

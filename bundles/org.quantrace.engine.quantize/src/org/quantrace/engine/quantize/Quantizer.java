@@ -393,6 +393,10 @@ public final class Quantizer {
 			layers = BiasCorrection.said(layers, corrections);
 		}
 		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
+		String nothing = QuantizationResult.nothingQuantized(layers, tensors);
+		if (nothing != null) {
+			warnings.add(nothing);
+		}
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings,
 				RewrittenParameters.added(source, model, numbering), corrections); // on the model as written: every rewrite and lowering done
 

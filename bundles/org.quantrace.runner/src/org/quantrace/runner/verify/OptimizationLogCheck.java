@@ -579,7 +579,10 @@ final class OptimizationLogCheck {
 				// dynamic-range: activations quantized at run time, or (weight-only form) not at all; full-integer: ahead of
 				// time, even when a recurrent layer among them quantizes its own input at run time (DynamicQuantizeLSTM)
 				boolean drq = !f.staticActivations();
-				if (line.startsWith("dynamic-rangequantization(DRQ)") != drq && (line.startsWith("dynamic-range") || line.startsWith("full-integer"))) {
+				// a file that quantizes no tensor at all (a scheme that quantized no layer: its quantize-nothing warning) bears no
+				// technique: a full-integer scheme whose every layer stayed float under float32 I/O read as weight-only DRQ
+				boolean none = f.classes.isEmpty() && !dynamic;
+				if (!none && line.startsWith("dynamic-rangequantization(DRQ)") != drq && (line.startsWith("dynamic-range") || line.startsWith("full-integer"))) {
 					log.mismatch(where + "technique", line.startsWith("dynamic-range") ? "dynamic-range quantization (DRQ)" : "full-integer quantization (FIQ)",
 							!drq ? "full-integer: the model quantizes activations ahead of time"
 									: dynamic ? "dynamic-range: the model quantizes activations at run time" : "dynamic-range, weight-only: the model quantizes no activation");

@@ -30,7 +30,7 @@ final class RemovalReasonsCheck {
 
 	private static final Set<String> KNOWN = Set.of("constant-folded", "unread", "identity-removed", "cast-removed", "dropout-removed",
 			"batch-normalization-folded", "affine-folded", "trained-codes-folded", "function-inlined", "if-inlined", "transposes-cancelled", "reshape-removed",
-			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "mixconv-merged", "pattern-fused", "activation-rewritten");
+			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "mixconv-merged", "pattern-fused", "activation-rewritten", "ml-op-rewritten");
 
 	private RemovalReasonsCheck() {
 	}

@@ -37,13 +37,14 @@ final class ReplacedNodes {
 			"matrix-product-rewritten", new Claim(Set.of("Einsum", "MatMul", "Gemm", "Transpose"), Set.of("MatMul", "Gemm")),
 			"channel-pieces", new Claim(Set.of("Conv", "Slice", "Split"), Set.of("Conv")),
 			"parallel-convs-merged", new Claim(Set.of("Conv", "Add", "Mul", "BatchNormalization"), Set.of("Conv")),
-			"activation-rewritten", new Claim(Set.of("PRelu"), Set.of("LeakyRelu", "Mul", "Relu", "Add")));
+			"activation-rewritten", new Claim(Set.of("PRelu"), Set.of("LeakyRelu", "Mul", "Relu", "Add")),
+			"ml-op-rewritten", new Claim(Set.of("Scaler", "LinearClassifier", "LinearRegressor", "Normalizer"), Set.of("Sub", "Mul", "Gemm", "Div")));
 
 	/** What a QAT export's fold takes after the layer up to its QuantizeLinear ({@link TrainedScales}' ops), and the layers. */
 	private static final Set<String> FOLLOWERS = Set.of("Div", "Mul", "Add", "BatchNormalization", "Relu");
 	private static final Set<String> LAYERS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
 
-	static final Set<String> REASONS = Set.of("pattern-fused", "matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "activation-rewritten",
+	static final Set<String> REASONS = Set.of("pattern-fused", "matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "activation-rewritten", "ml-op-rewritten",
 			"trained-codes-folded", "function-inlined");
 
 	/** Per converted model, what the files say against each node's stated reason: every log format asks, the models run once. */
