@@ -401,6 +401,7 @@ final class QdqWriter {
 		}
 		replaceType(g.outputs(), tensor, ioP.type().dataType());
 		if (ioP == p) { // integer output of the activations' type: quantized straight to it
+			identityReadsFloat(producer);
 			String[] sz = scaleAndZero(tensor, p);
 			Node qn = quantize(pre, sz, tensor);
 			readersGetDequantized(tensor, sz, Set.of(qn));
@@ -422,6 +423,25 @@ final class QdqWriter {
 		// a reader written on codes (a KV cache's Transpose of the present key it outputs) finds the activations' codes here
 		dequantizedFrom.put(dq, tensor);
 		return true;
+	}
+
+	/**
+	 * An Identity that writes an integer model output of the activations' own type reads the float tensor its input pair was
+	 * written on, not the pair's DequantizeLinear. ONNX Runtime removes the Identity at load and then the DequantizeLinear ->
+	 * QuantizeLinear of equal parameters before the output by renaming the pair's codes to the output's name; where those codes
+	 * have another reader (a linear classifier's ArgMax beside its scores, make_unseen33.py sklsvc under fiq_uint8) it left that
+	 * reader without input and refused the model ("Node input '..._q' is not a graph input", exit 3). Reading the float tensor,
+	 * the output's QuantizeLinear is one of two equal ones of it, which ONNX Runtime merges (QGemm writes the output's codes).
+	 */
+	private void identityReadsFloat(Node producer) {
+		if (!producer.opType().equals("Identity")) {
+			return;
+		}
+		String in = producer.input(0);
+		String floats = dequantizedFrom.get(in);
+		if (floats != null && in.equals(dequantizedOf.get(floats))) { // a pair's DequantizeLinear, written on float 'floats'
+			producer.setInput(0, floats);
+		}
 	}
 
 	/** DequantizeLinear nodes nobody reads any more (their op now reads integers) go, with their constants. */

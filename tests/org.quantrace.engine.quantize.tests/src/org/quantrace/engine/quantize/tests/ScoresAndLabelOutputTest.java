@@ -1,0 +1,49 @@
+package org.quantrace.engine.quantize.tests;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.Schemes;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+
+/**
+ * A linear classifier as skl2onnx's LinearClassifier (post_transform NONE) is written by convert: a Gemm whose scores are a
+ * model output through an Identity and whose label is an ArgMax of them (make_unseen33.py sklsvc). Under fiq_uint8 (integer
+ * output of the activations' own type) the Identity's output was quantized as a model output while the Identity had been
+ * given the Gemm's codes, whose QuantizeLinear was never written: ONNX Runtime refused the model ("Node input 'gemm0_out0_q'
+ * is not a graph input, initializer, or output of a previous node", exit 3).
+ */
+class ScoresAndLabelOutputTest {
+
+	@Test
+	void scoresThroughAnIdentityBesideTheirArgMaxLoadUnderEveryIntegerScheme() {
+		for (String scheme : List.of("fiq_uint8", "fiq_int8")) {
+			TinyGraph t = new TinyGraph(4);
+			String scores = t.node("Gemm", List.of("x", t.weight(0.5, 3, 4), t.weight(0.5, 3)), TinyGraph.attr("transB", 1L));
+			String label = t.node("ArgMax", List.of(scores), TinyGraph.attr("axis", 1L));
+			String out = t.node("Identity", List.of(scores));
+			OnnxModel model = withLongOutput(t.model(out, label), label);
+
+			QuantizationResult q = TinyGraph.quantize(model, Schemes.preset(scheme), t.calibration(0, 1));
+
+			assertTrue(q.layers().stream().anyMatch(l -> l.opType().equals("Gemm") && l.quantized()), scheme + ": " + q.layers());
+			OpRulesTest.assertRunsAsWritten(t, q);
+		}
+	}
+
+	/** {@code model} with its output {@code tensor} declared int64 (an ArgMax's label; TinyGraph declares float outputs). */
+	private static OnnxModel withLongOutput(OnnxModel model, String tensor) {
+		ModelProto.Builder b = model.toProto().toBuilder();
+		for (int i = 0; i < b.getGraph().getOutputCount(); i++) {
+			if (b.getGraph().getOutput(i).getName().equals(tensor)) {
+				b.getGraphBuilder().getOutputBuilder(i).getTypeBuilder().getTensorTypeBuilder().setElemType(7);
+			}
+		}
+		return OnnxModel.of(b.build());
+	}
+}
