@@ -16,6 +16,7 @@ import org.quantrace.engine.prune.PruningSpec;
 import org.quantrace.model.recipe.PruningCriterion;
 import org.quantrace.model.recipe.PruningPattern;
 import org.quantrace.model.recipe.ThresholdScope;
+import org.quantrace.runner.PruningWarnings;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ArgGroup;
@@ -119,5 +120,10 @@ final class PruneCommand implements Callable<Integer> {
 		}
 		out.printf(Locale.ROOT, "Parameters %,d -> %,d (sparsity %.1f%%), size %,d -> %,d bytes, compressed %,d -> %,d bytes%n", r.parametersBefore(),
 				r.parametersAfter(), 100 * r.achievedSparsity(), r.bytesBefore(), r.bytesAfter(), r.compressedBefore(), r.compressedAfter());
+		// the run's warning, by its rule and in its words: the command printed the sparsity and no word of it (assessor17)
+		String shortOf = PruningWarnings.text(100 * r.achievedSparsity(), r.spec().sparsity(), r.notPruned().size(), "printed above ('Not pruned: ...')");
+		if (shortOf != null) {
+			out.printf(Locale.ROOT, "Warning [%s]: %s%n", PruningWarnings.SHORT, shortOf);
+		}
 	}
 }

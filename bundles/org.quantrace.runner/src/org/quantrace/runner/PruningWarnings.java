@@ -21,22 +21,34 @@ import org.quantrace.report.RunSummary;
  * and target sparsity, which verify re-derives from the models before and after ({@code TraceStages}); {@link #check} derives
  * the warning again from them.
  */
-final class PruningWarnings {
+public final class PruningWarnings {
 
-	static final String SHORT = "prune-sparsity-short";
+	public static final String SHORT = "prune-sparsity-short";
 
 	private PruningWarnings() {
 	}
 
 	/** The warning's words for {@code p}, or null when it achieved at least half its target. */
 	static String text(PruningRecord p) {
-		if (p == null || p.getTargetSparsity() <= 0 || p.getAchievedSparsity() >= p.getTargetSparsity() / 2) {
+		if (p == null) {
 			return null;
 		}
 		long notPruned = p.getAdditionalConfiguration().stream().filter(c -> c.getKey().startsWith("not pruned: ")).count();
-		return "prune: achieved sparsity " + LogValues.brief(p.getAchievedSparsity()) + " % of the " + LogValues.brief(p.getTargetSparsity())
+		return text(p.getAchievedSparsity(), p.getTargetSparsity(), notPruned, "PhIMT0003's pruning row gives ('not pruned: ...')");
+	}
+
+	/**
+	 * The warning's words for a pruning that achieved {@code achieved} % of {@code target} %, {@code notPruned} layers left alone
+	 * for the reasons {@code reasonsAt} says where to read; null when it achieved at least half its target. One rule and one
+	 * wording for the run's record and for {@code quantrace prune}, which printed none (assessor17).
+	 */
+	public static String text(double achieved, double target, long notPruned, String reasonsAt) {
+		if (target <= 0 || achieved >= target / 2) {
+			return null;
+		}
+		return "prune: achieved sparsity " + LogValues.brief(achieved) + " % of the " + LogValues.brief(target)
 				+ " % requested, less than half of it" + (notPruned == 0 ? "" : ": " + notPruned + (notPruned == 1 ? " layer was" : " layers were")
-						+ " not pruned, each for the reason PhIMT0003's pruning row gives ('not pruned: ...')")
+						+ " not pruned, each for the reason " + reasonsAt)
 				+ "; the model is barely smaller: lift what stops them (exclude the layers named, convert the model first), or prune by pattern element,"
 				+ " vector or block, which any layer's weights take";
 	}

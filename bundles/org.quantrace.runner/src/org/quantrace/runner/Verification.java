@@ -161,8 +161,9 @@ public final class Verification {
 	 * That another build wrote the folder: the build its trace records (or that it records none, as builds before 2026-12-07) and
 	 * this one. Two builds may name one Quantrace version (a bundle not rebuilt keeps its qualifier), and a verify of the other's
 	 * folder then found mismatches in the Evidence lines one of them words otherwise with nothing saying why (hostile19). verify
-	 * stays as strict (every document made again and held as before): this says what a mismatch may come from, not that it is
-	 * excused; the build is a word of the files too, so only the build that wrote the folder, or --expect, tells the two apart.
+	 * stays as strict: this says what a mismatch may come from, not that it is excused; the build is a word of the files too, so
+	 * only the build that wrote the folder, or --expect, tells the two apart. It says which documents were not held whole (another
+	 * version's wording, checked by figures only): "checked as strictly as ever" said more than verify did there (hostile21).
 	 */
 	private String otherBuild() {
 		String ours = BuildIdentity.current();
@@ -174,9 +175,11 @@ public final class Verification {
 				: trace.getEnvironment().getTools().stream().filter(t -> "Quantrace".equals(t.getName())).map(t -> t.getVersion()).findFirst().orElse(null);
 		return "written by another build of Quantrace than this verify: " + (recorded == null ? "a build that recorded no build identity (one before"
 				+ " 2026-12-07)" : "build " + recorded) + (version == null ? "" : ", which names its version " + version) + "; this verify is build " + ours
-				+ " (version " + org.quantrace.engine.Versions.quantrace() + "). Its documents and figures are checked as strictly as ever: where the two"
-				+ " builds word a document or check a figure differently, a mismatch below comes from that and not from an edit. To tell the two apart,"
-				+ " verify the folder with the build that wrote it, or give --expect the fingerprint its run printed";
+				+ " (version " + org.quantrace.engine.Versions.quantrace() + "). Its figures were checked as this build checks its own folders, and its"
+				+ " documents made again from its trace and held whole" + (unchecked.isEmpty() ? "" : ", except " + String.join(", ", new LinkedHashSet<>(unchecked))
+						+ ", not held whole (the notes below say what of them was checked)")
+				+ ": where the two builds word a document or check a figure differently, a mismatch below comes from that and not from an edit."
+				+ " To tell the two apart, verify the folder with the build that wrote it, or give --expect the fingerprint its run printed";
 	}
 
 	/**

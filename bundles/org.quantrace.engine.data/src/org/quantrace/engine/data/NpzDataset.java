@@ -51,30 +51,41 @@ public final class NpzDataset {
 	}
 
 	/**
-	 * {@link #open(Path, Path, boolean)}, the archive and the label file recorded in {@code read}: the archive's arrays are read into
-	 * memory as it opens, hashed by a streaming pass before and after that reading (both the same, or the archive is refused as
-	 * changed); a label .npy is checked as it is read ({@link NpyArray#sha256AsRead}).
+	 * {@link #open(Path, Path, boolean)}, the archive and the label file recorded in {@code read}: the archive is read once, its bytes
+	 * hashed as they are copied into a private temporary file, which ZipFile then reads, so the hash recorded is of the very bytes
+	 * the arrays come from; a label .npy is checked as it is read ({@link NpyArray#sha256AsRead}).
 	 */
 	static Dataset open(Path file, Path labelFile, boolean multilabel, FilesAsRead read) {
-		FilesAsRead.Read before = streamed(file);
-		Map<String, NpyArray> arrays = arrays(file);
-		FilesAsRead.Read after = streamed(file);
-		if (!before.equals(after)) {
-			throw FilesAsRead.changed(file, before.sha256(), after.sha256() + " once its arrays were read");
-		}
-		read.record(file, before);
-		return open(file, arrays, labelFile, multilabel, read);
+		return open(file, arrays(file, read), labelFile, multilabel, read);
 	}
 
-	/** The archive hashed whole, streaming (its arrays are read by ZipFile, which reads by its directory). */
-	private static FilesAsRead.Read streamed(Path file) {
-		if (!java.nio.file.Files.isRegularFile(file)) {
-			return new FilesAsRead.Read("", -1);
+	/**
+	 * The archive's arrays from one reading of it. ZipFile reads an archive by its directory, entry by entry, from the file as it is at
+	 * each reading; hashing the file by passes of its own before and after left an archive swapped and put back between them unseen
+	 * (hostile20's leftover): the arrays of the other archive under the hash of this one. A private copy cannot change under ZipFile.
+	 */
+	private static Map<String, NpyArray> arrays(Path file, FilesAsRead read) {
+		Path copy;
+		try {
+			copy = java.nio.file.Files.createTempFile("quantrace-npz-", ".zip");
+		} catch (IOException e) {
+			throw new java.io.UncheckedIOException("cannot make a temporary copy of " + file + " to read it", e);
 		}
 		try {
-			return new FilesAsRead.Read(org.quantrace.engine.SafeFiles.sha256(file), java.nio.file.Files.size(file));
-		} catch (IOException | java.io.UncheckedIOException e) {
-			return new FilesAsRead.Read("unreadable", -1); // said by the reading itself
+			try (java.io.InputStream in = read.open(file)) {
+				java.nio.file.Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+			} catch (NoSuchFileException e) {
+				throw new InvalidInputException(file + ": file not found", "check the data path", e);
+			} catch (IOException e) {
+				throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", "give a NumPy .npz archive (numpy.savez) the run can read", e);
+			}
+			return arrays(file, copy);
+		} finally {
+			try {
+				java.nio.file.Files.deleteIfExists(copy);
+			} catch (IOException e) {
+				copy.toFile().deleteOnExit(); // the copy of a dataset is not left behind where the system allows
+			}
 		}
 	}
 
@@ -167,9 +178,10 @@ public final class NpzDataset {
 		}
 	}
 
-	private static Map<String, NpyArray> arrays(Path file) {
+	/** The arrays of archive {@code zipFile}, a copy of {@code file}, which messages name. */
+	private static Map<String, NpyArray> arrays(Path file, Path zipFile) {
 		Map<String, NpyArray> arrays = new LinkedHashMap<>();
-		try (ZipFile zip = new ZipFile(file.toFile())) {
+		try (ZipFile zip = new ZipFile(zipFile.toFile())) {
 			for (ZipEntry e : java.util.Collections.list(zip.entries())) {
 				if (e.getName().endsWith(".npy")) {
 					byte[] bytes = zip.getInputStream(e).readAllBytes();
@@ -181,7 +193,7 @@ public final class NpzDataset {
 		} catch (NoSuchFileException | java.io.FileNotFoundException e) {
 			throw new InvalidInputException(file + ": file not found", "check the data path", e);
 		} catch (IOException e) {
-			if (startsLikeZip(file)) { // a zip whose end is missing: "not a NumPy .npz archive", "save it with numpy.savez" (hostile15)
+			if (startsLikeZip(zipFile)) { // a zip whose end is missing: "not a NumPy .npz archive", "save it with numpy.savez" (hostile15)
 				throw new InvalidInputException(file + ": the archive is cut short or damaged (" + e.getMessage() + "): it starts as a zip archive but its"
 						+ " directory, which a zip keeps at its end, cannot be read", "an interrupted copy or download? copy it again, or save the arrays again"
 								+ " (numpy.savez)", e);

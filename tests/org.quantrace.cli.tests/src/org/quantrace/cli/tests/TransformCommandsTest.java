@@ -100,6 +100,24 @@ class TransformCommandsTest {
 		assertTrue(Files.exists(out));
 	}
 
+	/**
+	 * A pruning far below its target warns as the run does (assessor17: {@code quantrace prune} printed the sparsity and no word, the
+	 * run's {@code prune-sparsity-short}); one at or above half its target does not.
+	 */
+	@Test
+	void aPruningFarBelowItsTargetWarnsAsTheRunDoes() {
+		String model = TestData.data("models/fashion_mnist_cnn.onnx").toString();
+		Cli none = Cli.run("prune", model, "--pattern", "channel", "--sparsity", "50", "--exclude", "/c1/*,/c2/*,/l1/*", "-o",
+				dir.resolve("short.onnx").toString());
+		assertEquals(0, none.exitCode(), none.err());
+		assertTrue(none.out().contains("(sparsity 0.0%)"), none.out());
+		assertTrue(none.out().contains("Warning [prune-sparsity-short]: prune: achieved sparsity 0 % of the 50 % requested, less than half of it: 4 layers"
+				+ " were not pruned, each for the reason printed above ('Not pruned: ...'); the model is barely smaller"), none.out());
+		Cli enough = Cli.run("prune", model, "--pattern", "channel", "--sparsity", "50", "-o", dir.resolve("enough.onnx").toString());
+		assertEquals(0, enough.exitCode(), enough.err());
+		assertFalse(enough.out().contains("prune-sparsity-short"), enough.out());
+	}
+
 	/** {@code --sparsity 30%}, as a recipe writes {@code sparsity 30%}, was "'30%' is not a double" (advice12): it is 30. */
 	@Test
 	void aSparsityWithItsPercentSignIsThatPercentage() throws Exception {

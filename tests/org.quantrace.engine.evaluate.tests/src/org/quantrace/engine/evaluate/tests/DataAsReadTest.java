@@ -103,4 +103,68 @@ class DataAsReadTest {
 		assertEquals(SafeFiles.sha256(idxLabels), idx.asRead(idxLabels).sha256());
 		assertEquals(SafeFiles.sha256(images), idx.asRead(images).sha256(), "the gzip file as read, not its content");
 	}
+
+	/**
+	 * An .npz swapped for another archive and put back while it is read (hostile20's leftover): ZipFile reads an archive entry by entry
+	 * from the file as it is at each reading, and the archive was hashed by passes of its own before and after, so arrays of the other
+	 * archive could stand under this one's hash. Each opening must record the hash of the archive its arrays came from. A thread swaps
+	 * two archives (x's first value 1 or 2) under one name by renames as fast as it can while the dataset is opened again and again;
+	 * each archive is 16 MB, so each reading spans many swaps and the readings beside it are as good as independent: with the
+	 * hashes taken beside the reading, about one opening in four of those not refused recorded the other archive.
+	 */
+	@Test
+	void anNpzSwappedWhileItIsReadIsRecordedAsTheArchiveItsArraysCameFrom() throws Exception {
+		Path a = archive("a.npz", 1f);
+		Path b = archive("b.npz", 2f);
+		java.util.Map<Float, String> sha256 = java.util.Map.of(1f, SafeFiles.sha256(a), 2f, SafeFiles.sha256(b));
+		Path data = dir.resolve("data.npz");
+		Files.copy(a, data);
+		java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+		Thread swapper = new Thread(() -> {
+			Path link = dir.resolve("next.npz");
+			for (int i = 0; !stop.get(); i++) {
+				try {
+					Files.deleteIfExists(link);
+					Files.createLink(link, i % 2 == 0 ? b : a);
+					Files.move(link, data, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+				} catch (IOException e) {
+					throw new java.io.UncheckedIOException(e);
+				}
+			}
+		});
+		swapper.start();
+		int openings = 0;
+		try {
+			for (int i = 0; i < 40; i++) {
+				Dataset d;
+				try {
+					d = Datasets.open(DatasetSpec.of(data, null));
+				} catch (InvalidInputException e) { // seen changed: refused, which is right
+					assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
+					continue;
+				}
+				float x = d.readInputs(0, 1, null).toFloats()[0];
+				assertEquals(sha256.get(x), d.asRead(data).sha256(), "opening " + i + ": the arrays of the archive whose x is " + x);
+				openings++;
+			}
+		} finally {
+			stop.set(true);
+			swapper.join();
+		}
+		assertTrue(openings > 0, "some openings read an archive whole");
+	}
+
+	/** An .npz of 64 samples of [1, 256, 256] float32 (16 MB that do not deflate) whose first value is {@code first}, with labels. */
+	private Path archive(String name, float first) throws IOException {
+		java.util.Random random = new java.util.Random(7);
+		float[] x = new float[64 * 256 * 256];
+		for (int i = 0; i < x.length; i++) {
+			x[i] = random.nextFloat();
+		}
+		x[0] = first;
+		java.util.Map<String, NdArray> arrays = new java.util.LinkedHashMap<>();
+		arrays.put("x", NdArray.ofFloats(new long[] { 64, 1, 256, 256 }, x));
+		arrays.put("y", NdArray.ofLongs(new long[] { 64 }, new long[64]));
+		return org.quantrace.testing.Npz.write(dir.resolve(name), arrays);
+	}
 }
