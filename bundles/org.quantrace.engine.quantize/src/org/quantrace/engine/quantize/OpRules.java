@@ -683,6 +683,19 @@ public final class OpRules {
 				+ " QuantizeLinear, Reshape of codes and DequantizeLinear; one thread, batch 64)");
 	}
 
+	/**
+	 * Why an Identity that writes an integer model output of the activations' own type, its input's codes also read by another
+	 * op, computes in float (QdqWriter's identityReadsFloat): ONNX Runtime removes the Identity at load, and with it the
+	 * DequantizeLinear and QuantizeLinear of equal parameters around it by renaming codes the other op still reads (it refused
+	 * the model: make_unseen33.py sklsvc's scores beside their ArgMax under fiq_uint8). It reads the float tensor instead, whose
+	 * QuantizeLinear ONNX Runtime merges with the output's: the output holds the codes of the op before it all the same.
+	 */
+	static String identityBeforeIntegerOutput() {
+		return "an Identity before an integer model output of the activations' type whose input's codes another op reads: it reads"
+				+ " the float input, quantized straight to the output's type and scale (the codes the op before it writes); through the"
+				+ " codes, ONNX Runtime's removal of the Identity at load would leave the other reader without input";
+	}
+
 	/** The global pools a one-channel stem's output may feed beside its float island ({@link #oneChannelStemReadByFloatIsland}): one value per channel. */
 	public static final Set<String> GLOBAL_POOLS = Set.of("GlobalAveragePool", "GlobalMaxPool");
 

@@ -40,6 +40,8 @@ final class QdqWriter {
 	final List<String> warnings = new ArrayList<>();
 	/** Per layer whose int32 bias codes were clamped, what its record says ({@link Int32BiasClamp}). */
 	final Map<String, String> biasClamps = new java.util.LinkedHashMap<>();
+	/** Identities that read the float tensor before an integer model output ({@link #identityReadsFloat}): they compute in float, with why. */
+	final Map<String, String> floatIdentities = new java.util.LinkedHashMap<>();
 	/** Per weighted layer whose weight scale was widened for its int32 bias, what its record says ({@link Int32BiasFit}). */
 	final Map<String, String> widenedScales = new java.util.LinkedHashMap<>();
 
@@ -432,6 +434,7 @@ final class QdqWriter {
 	 * have another reader (a linear classifier's ArgMax beside its scores, make_unseen33.py sklsvc under fiq_uint8) it left that
 	 * reader without input and refused the model ("Node input '..._q' is not a graph input", exit 3). Reading the float tensor,
 	 * the output's QuantizeLinear is one of two equal ones of it, which ONNX Runtime merges (QGemm writes the output's codes).
+	 * The Identity then computes in float, and its record says so ({@link #floatIdentities}).
 	 */
 	private void identityReadsFloat(Node producer) {
 		if (!producer.opType().equals("Identity")) {
@@ -441,6 +444,7 @@ final class QdqWriter {
 		String floats = dequantizedFrom.get(in);
 		if (floats != null && in.equals(dequantizedOf.get(floats))) { // a pair's DequantizeLinear, written on float 'floats'
 			producer.setInput(0, floats);
+			floatIdentities.put(producer.name(), OpRules.identityBeforeIntegerOutput());
 		}
 	}
 

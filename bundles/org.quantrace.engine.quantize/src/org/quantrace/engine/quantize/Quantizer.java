@@ -348,22 +348,25 @@ public final class Quantizer {
 			calibrated = MaskedScores.withMargins(calibrated, masked, scores);
 			decisions = new ArrayList<>(plan.decisions());
 			tensors = new ArrayList<>();
+			Map<String, String> writtenFloat = new LinkedHashMap<>(); // layers the writer leaves float, with why
 			// innermost branches first: writing a graph rewires the readers of its tensors in the graphs it encloses
 			for (int i = branches.size() - 1; i >= 0; i--) {
 				QuantizationPlan branch = branches.get(i);
 				if (calibrated.ranges().keySet().containsAll(branch.calibrationTensors())) {
-					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec, warnings, padded));
+					tensors.addAll(write(branch, calibrated, IoType.FLOAT32, spec, warnings, padded, writtenFloat));
 					decisions.addAll(branch.decisions());
 				} else {
 					decisions.addAll(branch.leftFloat("in a branch of '" + branch.graph().owner().name() + "' that no calibration sample took:"
 							+ " no ranges for its tensors, so it stays float"));
 				}
 			}
-			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings, padded));
+			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings, padded, writtenFloat));
 			if (planned != null) { // the main graph's layers (a branch's run on the samples that take it only)
 				corrections = BiasCorrection.apply(planned, model, plan.biases(), calibration, calibrated.samples(), modelName, progress);
 			}
 			decisions.sort(java.util.Comparator.comparingInt(Decision::layerIndex));
+			decisions = decisions.stream().map(d -> writtenFloat.containsKey(d.node().name()) // the writer made it read float after all
+					? new Decision(d.layerIndex(), d.node(), false, writtenFloat.get(d.node().name()), d.weights(), d.activations()) : d).collect(Collectors.toCollection(ArrayList::new));
 			decisions = new ArrayList<>(ClampsRemovedAtLoad.apply(model.graph(), spec, decisions)); // with the scales written
 			DynamicRangeWriter recurrent = new DynamicRangeWriter(model, spec);
 			plan.dynamicRecurrent().forEach(n -> recurrent.lstm(n, spec.weightsFor(n)));
@@ -417,7 +420,7 @@ public final class Quantizer {
 
 	/** Writes one graph's plan with the calibrated ranges (or the ones the plan fixes); returns what it quantized. */
 	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec, List<String> warnings,
-			Map<String, String> said) {
+			Map<String, String> said, Map<String, String> floatAfterAll) {
 		Map<String, QuantParams> params = new LinkedHashMap<>();
 		Map<String, Range> ranges = new LinkedHashMap<>();
 		for (String root : plan.roots()) {
@@ -431,6 +434,7 @@ public final class Quantizer {
 		warnings.addAll(writer.warnings);
 		said(said, writer.widenedScales); // so are coarser weights than their range gives, for the bias to fit int32
 		said(said, writer.biasClamps); // a clamped bias is a deviation of the layer: its reason says it
+		floatAfterAll.putAll(writer.floatIdentities);
 		return writer.written;
 	}
 

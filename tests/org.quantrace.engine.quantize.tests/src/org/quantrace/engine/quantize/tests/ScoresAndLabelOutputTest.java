@@ -32,6 +32,13 @@ class ScoresAndLabelOutputTest {
 			QuantizationResult q = TinyGraph.quantize(model, Schemes.preset(scheme), t.calibration(0, 1));
 
 			assertTrue(q.layers().stream().anyMatch(l -> l.opType().equals("Gemm") && l.quantized()), scheme + ": " + q.layers());
+			// under fiq_uint8 the Identity reads the Gemm's float output, and its record says so (verify re-derives it float)
+			assertTrue(scheme.equals("fiq_int8") || q.layers().stream().noneMatch(l -> l.opType().equals("Identity") && l.quantized()), q.layers().toString());
+			org.quantrace.engine.onnx.Node identity = q.model().graph().nodes().stream().filter(n -> n.opType().equals("Identity")).findFirst().orElseThrow();
+			// codes: a QuantizeLinear's (fiq_int8, the Identity moves them) or through a pair's DequantizeLinear; float: the Gemm's
+			boolean readsCodes = q.model().graph().producer(identity.input(0)).map(p -> p.opType().endsWith("QuantizeLinear")).orElse(false);
+			boolean recorded = q.layers().stream().filter(l -> l.opType().equals("Identity")).findFirst().orElseThrow().quantized();
+			assertTrue(readsCodes == recorded, scheme + ": the Identity reads " + (readsCodes ? "codes" : "float") + ", recorded quantized " + recorded);
 			OpRulesTest.assertRunsAsWritten(t, q);
 		}
 	}
