@@ -81,6 +81,7 @@ public final class InferenceSession implements AutoCloseable {
 	 * @throws InvalidInputException when ONNX Runtime cannot load the model
 	 */
 	public static InferenceSession open(OnnxModel model, SessionSettings settings, String source) {
+		RuntimeCrashes.refuse(model, model.file() != null ? model.file().toString() : source);
 		try {
 			ai.onnx.proto.OnnxMl.ModelProto proto = model.toProto(); // built once: rebuilding it from the graph is not free
 			InferenceSession viaFile = proto.getSerializedSize() < VIA_FILE_BYTES ? null : openViaFile(proto, settings, source);
