@@ -442,7 +442,8 @@ final class QdqWriter {
 		}
 		String in = producer.input(0);
 		String floats = dequantizedFrom.get(in);
-		if (floats != null && in.equals(dequantizedOf.get(floats))) { // a pair's DequantizeLinear, written on float 'floats'
+		// a pair's DequantizeLinear, written on float 'floats', whose codes another op reads: the Identity alone, it stays on the codes
+		if (floats != null && in.equals(dequantizedOf.get(floats)) && g.consumers(in).size() + g.consumers(integer.get(floats)).size() > 2) {
 			producer.setInput(0, floats);
 			floatIdentities.put(producer.name(), OpRules.identityBeforeIntegerOutput());
 		}

@@ -81,7 +81,8 @@ public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<La
 		boolean integerIo = tensors.stream().anyMatch(t -> t.role() == QuantizedTensor.Role.INPUT || t.role() == QuantizedTensor.Role.OUTPUT);
 		return NOTHING_WORDS + "none of the model's " + layers.size() + (layers.size() == 1 ? " layer" : " layers") + (layers.isEmpty() ? "" : " (" + listed + ")")
 				+ " runs on integer codes or stores integer weights, each staying float for the reason its line gives: the variant computes as the float"
-				+ " model does" + (integerIo ? ", only its inputs and outputs quantized" : "")
+				+ " model does" + (integerIo ? " on its inputs and outputs rounded to their integer codes (not the same where a feature spans few"
+						+ " of the input's steps)" : "")
 				+ ": the scheme makes it no smaller and no faster";
 	}
 

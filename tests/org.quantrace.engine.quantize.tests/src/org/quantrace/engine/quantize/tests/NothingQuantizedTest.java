@@ -49,7 +49,8 @@ class NothingQuantizedTest {
 		assertEquals(0, r.quantizedLayers(), r.layers().toString());
 		List<String> nothing = r.warnings().stream().filter(w -> w.startsWith(QuantizationResult.NOTHING_WORDS)).toList();
 		assertEquals(List.of("quantized no layer: none of the model's 2 layers (Scaler, Normalizer) runs on integer codes or stores integer weights, each"
-				+ " staying float for the reason its line gives: the variant computes as the float model does, only its inputs and outputs quantized:"
+				+ " staying float for the reason its line gives: the variant computes as the float model does on its inputs and outputs rounded to their integer codes"
+				+ " (not the same where a feature spans few of the input's steps):"
 				+ " the scheme makes it no smaller and no faster"), nothing);
 	}
 

@@ -43,6 +43,22 @@ class ScoresAndLabelOutputTest {
 		}
 	}
 
+	/**
+	 * The Identity the Gemm's only reader (a regressor's output, newuser52's skldia): it stays on the codes, recorded quantized,
+	 * and no QuantizeLinear is left that nothing reads (reading the float tensor there left one, and a reason naming another reader).
+	 */
+	@Test
+	void anIdentityTheOnlyReaderOfItsCodesStaysOnThem() {
+		TinyGraph t = new TinyGraph(4);
+		String y = t.node("Gemm", List.of("x", t.weight(0.5, 3, 4), t.weight(0.5, 3)), TinyGraph.attr("transB", 1L));
+		QuantizationResult q = TinyGraph.quantize(t.model(t.node("Identity", List.of(y))), Schemes.preset("fiq_uint8"), t.calibration(0, 1));
+
+		assertTrue(q.layers().stream().filter(l -> l.opType().equals("Identity")).allMatch(QuantizationResult.Layer::quantized), q.layers().toString());
+		assertTrue(q.model().graph().nodes().stream().allMatch(n -> q.model().graph().isOutput(n.output(0)) || !q.model().graph().consumers(n.output(0)).isEmpty()),
+				"a node nothing reads: " + q.model().graph().nodes());
+		OpRulesTest.assertRunsAsWritten(t, q);
+	}
+
 	/** {@code model} with its output {@code tensor} declared int64 (an ArgMax's label; TinyGraph declares float outputs). */
 	private static OnnxModel withLongOutput(OnnxModel model, String tensor) {
 		ModelProto.Builder b = model.toProto().toBuilder();
