@@ -36,6 +36,7 @@ record Reference(OnnxModel view, int opset, String why) {
 		// float64 model) hides what is wrong, and a model it loads would stop at the check's zeros anyway
 		source.graph().runtimeInputs().forEach(input -> ShapeProbe.feedType(input, name));
 		OnnxModel view = Freezer.inferenceView(source);
+		org.quantrace.engine.runtime.RuntimeCrashes.refuse(source, name); // with its own hint, not the load problem's below
 		String problem = loadProblem(view, name);
 		if (problem == null) {
 			return new Reference(view, source.opset(), null);

@@ -8,7 +8,7 @@ import org.quantrace.engine.onnx.OnnxModel;
  * Model forms on which ONNX Runtime's CPU kernels crash the process instead of reporting an error: refused before a session
  * opens, as invalid input (exit 2) with what to change, since a crash leaves the user an exit 134 and a JVM error file.
  */
-final class RuntimeCrashes {
+public final class RuntimeCrashes {
 
 	private RuntimeCrashes() {
 	}
@@ -18,7 +18,7 @@ final class RuntimeCrashes {
 	 * kernel dereferences the missing bias when the session runs (SIGSEGV in OrtSession.run; attn41 found it in convert's
 	 * shape probe, tests/data/wild/README.md).
 	 */
-	static void refuse(OnnxModel model, String source) {
+	public static void refuse(OnnxModel model, String source) {
 		for (Node n : model.graph().allNodes()) {
 			if (n.opType().equals("Attention") && n.domain().equals("com.microsoft") && (n.inputs().size() < 3 || n.input(2).isEmpty())) {
 				throw new InvalidInputException(source + ": node '" + n.name() + "' (com.microsoft Attention) has no bias input, on which ONNX Runtime "
