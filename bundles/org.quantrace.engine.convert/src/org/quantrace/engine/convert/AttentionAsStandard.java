@@ -206,14 +206,14 @@ final class AttentionAsStandard {
 		Set<String> names = g.tensorNames();
 		long[] sizes = qkvSizes(a, g.constant(a.input(1)).dims()[1]);
 		List<Node> out = new ArrayList<>();
-		String projected = fresh(g, names, a.output(0) + "_qkv");
+		String projected = g.uniqueName(a.output(0) + "_qkv", names);
 		out.add(node(g, "MatMul", a.name(), List.of(a.input(0), a.input(1)), projected));
 		if (present(a, 2)) {
-			String biased = fresh(g, names, a.output(0) + "_qkv_bias");
+			String biased = g.uniqueName(a.output(0) + "_qkv_bias", names);
 			out.add(node(g, "Add", a.name() + "/bias", List.of(projected, a.input(2)), biased));
 			projected = biased;
 		}
-		List<String> qkv = List.of(fresh(g, names, a.output(0) + "_q"), fresh(g, names, a.output(0) + "_k"), fresh(g, names, a.output(0) + "_v"));
+		List<String> qkv = List.of(g.uniqueName(a.output(0) + "_q", names), g.uniqueName(a.output(0) + "_k", names), g.uniqueName(a.output(0) + "_v", names));
 		NodeProto.Builder split = NodeProto.newBuilder().setOpType("Split").setName(a.name() + "/split").addInput(projected).addAllOutput(qkv)
 				.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(2));
 		if (opset >= 13) {
@@ -239,9 +239,9 @@ final class AttentionAsStandard {
 			String[] part = { "q", "k", "v" };
 			for (int i = 0; i < 3; i++) {
 				float[] slice = java.util.Arrays.copyOfRange(b, (int) (i * hidden / 3), (int) ((i + 1) * hidden / 3));
-				String c = fresh(g, names, a.input(3) + "_" + part[i]);
+				String c = g.uniqueName(a.input(3) + "_" + part[i], names);
 				g.putInitializer(Tensor.ofFloats(c, new long[] { slice.length }, slice));
-				String sum = fresh(g, names, a.output(0) + "_" + part[i]);
+				String sum = g.uniqueName(a.output(0) + "_" + part[i], names);
 				out.add(node(g, "Add", a.name() + "/bias_" + part[i], List.of(qkv.get(i), c), sum));
 				qkv.set(i, sum);
 			}
@@ -257,44 +257,44 @@ final class AttentionAsStandard {
 		String qh = headsOf(g, a, q, "q", hq, List.of(0L, 2L, 1L, 3L), names, out);
 		String kh = headsOf(g, a, k, "k", hq, List.of(0L, 2L, 3L, 1L), names, out);
 		String vh = headsOf(g, a, v, "v", hv, List.of(0L, 2L, 1L, 3L), names, out);
-		String scores = fresh(g, names, a.output(0) + "_scores");
+		String scores = g.uniqueName(a.output(0) + "_scores", names);
 		// the layer keeps the contrib node's name: Attention's projection, else (MultiHeadAttention) the product Q·Kᵀ
 		out.add(node(g, "MatMul", maskInput == 4 ? a.name() : a.name() + "/qk", List.of(qh, kh), scores));
-		String scale = fresh(g, names, a.name() + "_scale");
+		String scale = g.uniqueName(a.name() + "_scale", names);
 		float s = a.floatAttribute("scale", 0f);
 		// ONNX Runtime's default: 1/√(Q's head size); its CPU kernel takes a scale of 0 as not given
 		if (s == 0f) {
 			s = (float) (1 / Math.sqrt(hq));
 		}
 		g.putInitializer(Tensor.ofFloats(scale, new long[0], new float[] { s }));
-		String scaled = fresh(g, names, a.output(0) + "_scaled");
+		String scaled = g.uniqueName(a.output(0) + "_scaled", names);
 		out.add(node(g, "Mul", a.name() + "/scale", List.of(scores, scale), scaled));
 		if (present(a, maskInput)) {
 			// [B, T] int32: 0 where above 0, mask_filter_value elsewhere, as [B, 1, 1, T] added to every head's scores
 			String mask = a.input(maskInput);
-			String zero = fresh(g, names, a.name() + "_mask_zero");
+			String zero = g.uniqueName(a.name() + "_mask_zero", names);
 			g.putInitializer(Tensor.ofInts(zero, new long[0], new int[] { 0 }));
-			String kept = fresh(g, names, a.output(0) + "_mask_kept");
+			String kept = g.uniqueName(a.output(0) + "_mask_kept", names);
 			out.add(node(g, "Greater", a.name() + "/mask", List.of(mask, zero), kept));
-			String none = fresh(g, names, a.name() + "_mask_none");
+			String none = g.uniqueName(a.name() + "_mask_none", names);
 			g.putInitializer(Tensor.ofFloats(none, new long[0], new float[] { 0f }));
-			String filter = fresh(g, names, a.name() + "_mask_filter");
+			String filter = g.uniqueName(a.name() + "_mask_filter", names);
 			g.putInitializer(Tensor.ofFloats(filter, new long[0], new float[] { a.floatAttribute("mask_filter_value", -10000f) }));
-			String additive = fresh(g, names, a.output(0) + "_mask_add");
+			String additive = g.uniqueName(a.output(0) + "_mask_add", names);
 			out.add(node(g, "Where", a.name() + "/mask_values", List.of(kept, none, filter), additive));
-			String shaped = fresh(g, names, a.output(0) + "_mask_heads");
+			String shaped = g.uniqueName(a.output(0) + "_mask_heads", names);
 			out.add(node(g, "Reshape", a.name() + "/mask_heads", List.of(additive, constant(g, names, a.name() + "_mask_shape", new long[] { 0, 1, 1, -1 })), shaped));
-			String masked = fresh(g, names, a.output(0) + "_masked");
+			String masked = g.uniqueName(a.output(0) + "_masked", names);
 			out.add(node(g, "Add", a.name() + "/mask_add", List.of(scaled, shaped), masked));
 			scaled = masked;
 		}
-		String probs = fresh(g, names, a.output(0) + "_probs");
+		String probs = g.uniqueName(a.output(0) + "_probs", names);
 		Node softmax = node(g, "Softmax", a.name() + "/softmax", List.of(scaled), probs);
 		softmax.setIntAttribute("axis", -1);
 		out.add(softmax);
-		String context = fresh(g, names, a.output(0) + "_context");
+		String context = g.uniqueName(a.output(0) + "_context", names);
 		out.add(node(g, "MatMul", a.name() + "/v", List.of(probs, vh), context));
-		String back = fresh(g, names, a.output(0) + "_context_t");
+		String back = g.uniqueName(a.output(0) + "_context_t", names);
 		Node t = node(g, "Transpose", a.name() + "/context_t", List.of(context), back);
 		t.setIntsAttribute("perm", List.of(0L, 2L, 1L, 3L));
 		out.add(t);
@@ -304,10 +304,10 @@ final class AttentionAsStandard {
 	/** {@code x} [B, S, heads · h] as [B, S, heads, h] transposed by {@code perm}. */
 	private static String headsOf(Graph g, Node a, String x, String part, long h, List<Long> perm, Set<String> names, List<Node> out) {
 		long n = a.intAttribute("num_heads", 0);
-		String split = fresh(g, names, a.output(0) + "_" + part + "_heads");
+		String split = g.uniqueName(a.output(0) + "_" + part + "_heads", names);
 		out.add(node(g, "Reshape", a.name() + "/" + part + "_heads", List.of(x, constant(g, names, a.name() + "_" + part + "_shape", new long[] { 0, 0, n, h })),
 				split));
-		String t = fresh(g, names, split + "_t");
+		String t = g.uniqueName(split + "_t", names);
 		Node transpose = node(g, "Transpose", a.name() + "/" + part + "_t", List.of(split), t);
 		transpose.setIntsAttribute("perm", perm);
 		out.add(transpose);
@@ -319,14 +319,9 @@ final class AttentionAsStandard {
 	}
 
 	private static String constant(Graph g, Set<String> names, String base, long[] values) {
-		String c = fresh(g, names, base);
+		String c = g.uniqueName(base, names);
 		g.putInitializer(Tensor.ofLongs(c, new long[] { values.length }, values));
 		return c;
 	}
 
-	private static String fresh(Graph g, Set<String> names, String base) {
-		String name = g.uniqueName(base, names);
-		names.add(name);
-		return name;
-	}
 }

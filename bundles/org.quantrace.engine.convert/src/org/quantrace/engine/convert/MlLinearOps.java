@@ -117,7 +117,7 @@ final class MlLinearOps {
 		Set<String> names = g.tensorNames();
 		String o = constant(g, names, n.name() + "_offset", offset);
 		String s = constant(g, names, n.name() + "_scale", scale);
-		String centred = fresh(g, names, n.output(0) + "_centred");
+		String centred = g.uniqueName(n.output(0) + "_centred", names);
 		return new Written(List.of(node(g, "Sub", n.name() + "/sub", List.of(n.input(0), o), centred),
 				node(g, "Mul", n.name() + "/mul", List.of(centred, s), n.output(0))), null);
 	}
@@ -146,20 +146,20 @@ final class MlLinearOps {
 		boolean labelRead = read(g, label);
 		boolean scoresRead = read(g, scores);
 		List<Node> nodes = new ArrayList<>();
-		String raw = post.equals("NONE") && scoresRead ? scores : fresh(g, names, n.name() + "_scores");
+		String raw = post.equals("NONE") && scoresRead ? scores : g.uniqueName(n.name() + "_scores", names);
 		nodes.add(gemm(g, n, names, coefficients, intercepts, classes, raw));
 		if (labelRead) { // the kernel: the first class of the largest raw score (strictly greater moves it), before the transform
 			boolean identity = true;
 			for (int i = 0; i < classes; i++) {
 				identity &= labels.get(i) == i;
 			}
-			String index = identity ? label : fresh(g, names, n.name() + "_class");
+			String index = identity ? label : g.uniqueName(n.name() + "_class", names);
 			Node argMax = node(g, "ArgMax", n.name() + "/argmax", List.of(raw), index);
 			argMax.setIntAttribute("axis", 1);
 			argMax.setIntAttribute("keepdims", 0);
 			nodes.add(argMax);
 			if (!identity) {
-				String table = fresh(g, names, n.name() + "_classlabels");
+				String table = g.uniqueName(n.name() + "_classlabels", names);
 				g.putInitializer(Tensor.ofLongs(table, new long[] { classes }, labels.stream().mapToLong(Long::longValue).toArray()));
 				Node gather = node(g, "Gather", n.name() + "/labels", List.of(table, index), label);
 				gather.setIntAttribute("axis", 0);
@@ -205,11 +205,11 @@ final class MlLinearOps {
 		}
 		Set<String> names = g.tensorNames();
 		String x = n.input(0);
-		String divisor = fresh(g, names, n.name() + "_" + norm.toLowerCase(java.util.Locale.ROOT));
+		String divisor = g.uniqueName(n.name() + "_" + norm.toLowerCase(java.util.Locale.ROOT), names);
 		List<String> reduceIn = new ArrayList<>(List.of(x));
 		boolean axesInput = opset >= 18; // Reduce* take their axes as an input from opset 18
 		if (axesInput) {
-			String axes = fresh(g, names, n.name() + "_axes");
+			String axes = g.uniqueName(n.name() + "_axes", names);
 			g.putInitializer(Tensor.ofLongs(axes, new long[] { 1 }, new long[] { -1 }));
 			reduceIn.add(axes);
 		}
@@ -220,15 +220,15 @@ final class MlLinearOps {
 		r.setIntAttribute("keepdims", 1);
 		String zero = constant(g, names, n.name() + "_zero", new float[] { 0f });
 		String one = constant(g, names, n.name() + "_one", new float[] { 1f });
-		String isZero = fresh(g, names, n.name() + "_is_zero");
-		String safe = fresh(g, names, n.name() + "_divisor");
+		String isZero = g.uniqueName(n.name() + "_is_zero", names);
+		String safe = g.uniqueName(n.name() + "_divisor", names);
 		return new Written(List.of(r, node(g, "Equal", n.name() + "/equal", List.of(divisor, zero), isZero),
 				node(g, "Where", n.name() + "/where", List.of(isZero, one, divisor), safe), node(g, "Div", n.name() + "/div", List.of(x, safe), n.output(0))), null);
 	}
 
 	/** x · coefficientsᵀ [+ intercepts], the coefficients stored [rows, features] as the kernel reads them. */
 	private static Node gemm(Graph g, Node n, Set<String> names, float[] coefficients, float[] intercepts, int rows, String out) {
-		String w = fresh(g, names, n.name() + "_coefficients");
+		String w = g.uniqueName(n.name() + "_coefficients", names);
 		g.putInitializer(Tensor.ofFloats(w, new long[] { rows, coefficients.length / rows }, coefficients));
 		List<String> in = new ArrayList<>(List.of(n.input(0), w));
 		if (intercepts.length > 0) {
@@ -248,7 +248,7 @@ final class MlLinearOps {
 	}
 
 	private static String constant(Graph g, Set<String> names, String base, float[] values) {
-		String name = fresh(g, names, base);
+		String name = g.uniqueName(base, names);
 		g.putInitializer(Tensor.ofFloats(name, new long[] { values.length }, values));
 		return name;
 	}
@@ -262,9 +262,4 @@ final class MlLinearOps {
 		return a;
 	}
 
-	private static String fresh(Graph g, Set<String> names, String base) {
-		String name = g.uniqueName(base, names);
-		names.add(name);
-		return name;
-	}
 }

@@ -57,9 +57,9 @@ final class PReluForms {
 			}
 			Set<String> names = g.tensorNames();
 			String x = p.input(0);
-			String restName = fresh(g, names, p.input(1) + "_one_minus");
+			String restName = g.uniqueName(p.input(1) + "_one_minus", names);
 			g.putInitializer(Tensor.ofFloats(restName, a.dims(), rest));
-			String ax = fresh(g, names, p.output(0) + "_slope_times_x");
+			String ax = g.uniqueName(p.output(0) + "_slope_times_x", names);
 			boolean scaleFirst = true;
 			for (float r : rest) {
 				scaleFirst &= r >= 0;
@@ -68,8 +68,8 @@ final class PReluForms {
 			if (scaleFirst) {
 				// every 1 - a >= 0: (1 - a)·Relu(x) = Relu((1 - a)·x), so the Relu follows the product and a quantized model clamps
 				// with the product's QuantizeLinear (no requantization of x for a Relu of its own)
-				String scaled = fresh(g, names, p.output(0) + "_one_minus_slope_times_x");
-				String positive = fresh(g, names, p.output(0) + "_relu");
+				String scaled = g.uniqueName(p.output(0) + "_one_minus_slope_times_x", names);
+				String positive = g.uniqueName(p.output(0) + "_relu", names);
 				written = List.of(
 						g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(p.name() + "/slope_times_x").addInput(x).addInput(p.input(1)).addOutput(ax).build()),
 						g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(p.name() + "/one_minus_slope_times_x").addInput(x).addInput(restName)
@@ -77,8 +77,8 @@ final class PReluForms {
 						g.newNode(NodeProto.newBuilder().setOpType("Relu").setName(p.name() + "/relu").addInput(scaled).addOutput(positive).build()),
 						g.newNode(NodeProto.newBuilder().setOpType("Add").setName(p.name()).addInput(ax).addInput(positive).addOutput(p.output(0)).build()));
 			} else {
-				String relu = fresh(g, names, p.output(0) + "_relu");
-				String positive = fresh(g, names, p.output(0) + "_one_minus_slope_times_relu");
+				String relu = g.uniqueName(p.output(0) + "_relu", names);
+				String positive = g.uniqueName(p.output(0) + "_one_minus_slope_times_relu", names);
 				written = List.of(
 						g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(p.name() + "/slope_times_x").addInput(x).addInput(p.input(1)).addOutput(ax).build()),
 						g.newNode(NodeProto.newBuilder().setOpType("Relu").setName(p.name() + "/relu").addInput(x).addOutput(relu).build()),
@@ -155,9 +155,4 @@ final class PReluForms {
 		return 4;
 	}
 
-	private static String fresh(Graph g, Set<String> names, String base) {
-		String name = g.uniqueName(base, names);
-		names.add(name);
-		return name;
-	}
 }

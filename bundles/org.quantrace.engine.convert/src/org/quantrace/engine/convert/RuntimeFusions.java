@@ -65,7 +65,7 @@ final class RuntimeFusions {
 			Set<String> names = g.tensorNames();
 			String last = f.output(0);
 			List<Node> written = new ArrayList<>();
-			String layerOut = z == null && activation.isEmpty() ? last : fresh(g, names, last + (conv ? "_conv" : "_gemm"));
+			String layerOut = z == null && activation.isEmpty() ? last : g.uniqueName(last + (conv ? "_conv" : "_gemm"), names);
 			NodeProto.Builder layer = NodeProto.newBuilder().setOpType(conv ? "Conv" : "Gemm").setName(f.name()).addOutput(layerOut);
 			in.subList(0, Math.min(3, in.size())).forEach(layer::addInput);
 			for (AttributeProto a : f.attributes()) {
@@ -76,7 +76,7 @@ final class RuntimeFusions {
 			written.add(g.newNode(layer.build()));
 			String x = layerOut;
 			if (z != null) {
-				String sum = activation.isEmpty() ? last : fresh(g, names, last + "_sum");
+				String sum = activation.isEmpty() ? last : g.uniqueName(last + "_sum", names);
 				written.add(g.newNode(NodeProto.newBuilder().setOpType("Add").setName(f.name() + "/add").addInput(x).addInput(z).addOutput(sum).build()));
 				x = sum;
 			}
@@ -147,24 +147,24 @@ final class RuntimeFusions {
 			long[] td = d.clone();
 			td[rank - 2] = cols;
 			td[rank - 1] = rows;
-			b = fresh(g, names, b + "_transposed");
+			b = g.uniqueName(b + "_transposed", names);
 			g.putInitializer(Tensor.ofFloats(b, td, t));
 		} else if (transB) {
 			List<Long> perm = new ArrayList<>();
 			for (long i = 0; i < rank; i++) {
 				perm.add(i < rank - 2 ? i : i == rank - 2 ? rank - 1 : rank - 2);
 			}
-			String t = fresh(g, names, b + "_transposed");
+			String t = g.uniqueName(b + "_transposed", names);
 			Node transpose = g.newNode(NodeProto.newBuilder().setOpType("Transpose").setName(f.name() + "/transpose_b").addInput(b).addOutput(t).build());
 			transpose.setIntsAttribute("perm", perm);
 			written.add(transpose);
 			b = t;
 		}
 		float alpha = f.floatAttribute("alpha", 1f);
-		String product = alpha == 1f ? f.output(0) : fresh(g, names, f.output(0) + "_product");
+		String product = alpha == 1f ? f.output(0) : g.uniqueName(f.output(0) + "_product", names);
 		written.add(g.newNode(NodeProto.newBuilder().setOpType("MatMul").setName(f.name()).addInput(f.input(0)).addInput(b).addOutput(product).build()));
 		if (alpha != 1f) {
-			String a = fresh(g, names, f.name() + "_alpha");
+			String a = g.uniqueName(f.name() + "_alpha", names);
 			g.putInitializer(Tensor.ofFloats(a, new long[0], new float[] { alpha }));
 			written.add(g.newNode(NodeProto.newBuilder().setOpType("Mul").setName(f.name() + "/alpha").addInput(product).addInput(a).addOutput(f.output(0)).build()));
 		}
@@ -209,8 +209,8 @@ final class RuntimeFusions {
 		case "HardSigmoid" -> b.addAttribute(floatAttribute("alpha", p[0])).addAttribute(floatAttribute("beta", p[1]));
 		case "Clip" -> {
 			if (opset >= 11) {
-				String min = fresh(g, names, f.name() + "_clip_min");
-				String max = fresh(g, names, f.name() + "_clip_max");
+				String min = g.uniqueName(f.name() + "_clip_min", names);
+				String max = g.uniqueName(f.name() + "_clip_max", names);
 				g.putInitializer(Tensor.ofFloats(min, new long[0], new float[] { p[0] }));
 				g.putInitializer(Tensor.ofFloats(max, new long[0], new float[] { p[1] }));
 				b.addInput(min).addInput(max);
@@ -228,9 +228,4 @@ final class RuntimeFusions {
 		return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF(value).build();
 	}
 
-	private static String fresh(Graph g, Set<String> names, String base) {
-		String name = g.uniqueName(base, names);
-		names.add(name);
-		return name;
-	}
 }
