@@ -20,7 +20,7 @@ import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 
 /**
- * One ONNX Runtime session over a single-input, single-output model: float inputs are fed as they are,
+ * One ONNX Runtime session over a single-input model, read at its scores output (the first of real numbers): float inputs are fed as they are,
  * integer inputs as q = round(r / s) + z with the scale of the model's own input DequantizeLinear;
  * integer outputs are read back as r = s (q - z).
  */
@@ -46,7 +46,7 @@ final class LoadedModel implements AutoCloseable {
 			throw new IllegalArgumentException(path + ": expected one input and at least one output, found inputs " + session.getInputNames());
 		}
 		input = session.getInputNames().iterator().next();
-		output = session.getOutputNames().iterator().next();
+		output = scoresOutput(session, path);
 		inputType = type(session.getInputInfo().get(input));
 		outputType = type(session.getOutputInfo().get(output));
 		inputScales = inputType == OnnxJavaType.FLOAT ? null
@@ -55,6 +55,20 @@ final class LoadedModel implements AutoCloseable {
 		outputScales = outputType == OnnxJavaType.FLOAT ? null
 				: IoScales.ofOutput(proto, output).orElseThrow(() -> new IllegalArgumentException(
 						path + ": integer output '" + output + "' is not written by a QuantizeLinear with a constant scale"));
+	}
+
+	/**
+	 * The first output holding real numbers (float, or uint8/int8 codes): a classifier exported by skl2onnx lists its
+	 * int64 label before its probabilities, and the label is no score to compare or dequantize.
+	 */
+	private static String scoresOutput(OrtSession session, Path path) throws OrtException {
+		for (Map.Entry<String, NodeInfo> o : session.getOutputInfo().entrySet()) {
+			if (o.getValue().getInfo() instanceof TensorInfo t
+					&& (t.type == OnnxJavaType.FLOAT || t.type == OnnxJavaType.UINT8 || t.type == OnnxJavaType.INT8)) {
+				return o.getKey();
+			}
+		}
+		throw new IllegalArgumentException(path + ": no output holds float, uint8 or int8 scores, outputs " + session.getOutputNames());
 	}
 
 	/** Opens a session with {@code threads} intra-op threads and ONNX Runtime's default (full) graph optimization. */
@@ -122,7 +136,7 @@ final class LoadedModel implements AutoCloseable {
 		return OnnxTensor.createTensor(ENV, b, shape, inputType);
 	}
 
-	/** Runs and returns the first output as real numbers. */
+	/** Runs and returns the scores output as real numbers. */
 	float[] run(OnnxTensor x) throws OrtException {
 		try (OrtSession.Result r = session.run(Map.of(input, x), java.util.Set.of(output))) {
 			OnnxTensor out = (OnnxTensor) r.get(0);

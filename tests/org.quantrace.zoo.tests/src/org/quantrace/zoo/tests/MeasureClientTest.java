@@ -170,6 +170,30 @@ class MeasureClientTest {
 		return t.build();
 	}
 
+	/**
+	 * A classifier as skl2onnx writes it lists its int64 label before its scores: the client reads the first output of
+	 * real numbers (it took the first output and refused the label as an integer output no QuantizeLinear writes).
+	 */
+	@Test
+	void readsTheScoresOfAModelWhoseLabelComesFirst(@TempDir Path dir) throws Exception {
+		Zoo.Model resnet = Zoo.model("resnet");
+		ai.onnx.proto.OnnxMl.ModelProto model = ai.onnx.proto.OnnxMl.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(resnet.onnx()));
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = model.getGraph().toBuilder();
+		ai.onnx.proto.OnnxMl.ValueInfoProto scores = g.getOutput(0);
+		NodeProto argMax = TestModels.node("ArgMax", "label_of_scores", List.of(scores.getName()), "label").toBuilder()
+				.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1)).build();
+		ai.onnx.proto.OnnxMl.ValueInfoProto label = ai.onnx.proto.OnnxMl.ValueInfoProto.newBuilder().setName("label")
+				.setType(ai.onnx.proto.OnnxMl.TypeProto.newBuilder().setTensorType(ai.onnx.proto.OnnxMl.TypeProto.Tensor.newBuilder()
+						.setElemType(TensorProto.DataType.INT64_VALUE)))
+				.build();
+		g.addNode(argMax).clearOutput().addOutput(label).addOutput(scores);
+		Path labelFirst = TestModels.write(dir.resolve("label_first.onnx"), model.toBuilder().setGraph(g).build());
+		Samples data = Samples.read(Zoo.calibrationImages(), Zoo.calibrationLabels());
+		double expected = Measure.accuracy(resnet.onnx(), data);
+		assertTrue(expected > 0.5, "resnet's accuracy on the calibration images: " + expected);
+		assertEquals(expected, Measure.accuracy(labelFirst, data));
+	}
+
 	@Test
 	void readsIdxAndNpyLabels() {
 		Samples classes = Samples.read(Zoo.calibrationImages(), Zoo.calibrationLabels());
