@@ -102,21 +102,21 @@ public final class HistogramCollector implements RangeCollector {
 	 * Bins a batch in one pass over memory: each chunk is copied out of the buffer, its extremes widen the
 	 * range (merging bins) if needed, then its values are binned while still in cache. Merging bins later
 	 * gives exactly the counts that binning at the coarser resolution would have, so the order does not
-	 * matter. Only the first batch is read twice, so that its whole range sets the starting resolution.
+	 * matter. Only the first batch is read twice, so that its whole range sets the starting resolution
+	 * ({@link #firstUpdate}).
 	 */
 	@Override
 	public void update(FloatBuffer values) {
 		if (!values.hasRemaining()) {
 			return;
 		}
-		if (limit == 0) {
-			float[] mm = MinMaxCollector.minMax(values);
-			double need = Math.max(Math.abs((double) mm[0]), Math.abs((double) mm[1]));
-			limit = need > 0 ? need * (1 + 1e-6) : Double.MIN_NORMAL;
-		}
 		if (chunk == null) {
 			chunk = new float[MinMaxCollector.CHUNK];
 			index = new int[MinMaxCollector.CHUNK];
+		}
+		if (limit == 0) {
+			firstUpdate(values);
+			return;
 		}
 		for (int at = values.position(), end = values.limit(); at < end; at += chunk.length) {
 			int n = Math.min(chunk.length, end - at);
@@ -129,6 +129,27 @@ public final class HistogramCollector implements RangeCollector {
 				halveResolution(fine);
 				limit *= 2;
 			}
+			bin(chunk, n, fine / limit);
+		}
+	}
+
+	/**
+	 * The first batch: its extremes, read in a first pass, set the limit and are the observed range (the same Math.min/max
+	 * of the same chunk extremes, in the same order, as chunk by chunk); no chunk reaches the limit, so the second pass only
+	 * bins, and it runs from the last chunk to the first: the chunks the first pass read last are still in cache (a tensor of
+	 * up to about 2 MB entirely) instead of being read from memory again. Counts are sums, so their order does not matter.
+	 */
+	private void firstUpdate(FloatBuffer values) {
+		float[] mm = MinMaxCollector.minMax(values);
+		observed.updateExtremes(mm[0], mm[1]);
+		double need = Math.max(Math.abs((double) mm[0]), Math.abs((double) mm[1]));
+		limit = need > 0 ? need * (1 + 1e-6) : Double.MIN_NORMAL;
+		int start = values.position();
+		int chunks = (values.limit() - start + chunk.length - 1) / chunk.length;
+		for (int c = chunks - 1; c >= 0; c--) {
+			int at = start + c * chunk.length;
+			int n = Math.min(chunk.length, values.limit() - at);
+			values.get(at, chunk, 0, n);
 			bin(chunk, n, fine / limit);
 		}
 	}
