@@ -12,10 +12,19 @@ import org.quantrace.model.recipe.DebugMetric;
  * values) and accumulated (what the quantized model actually computes there), and whether it is flagged.
  */
 public record DebugReport(String floatModel, String quantizedModel, String dataset, int samples, DebugMetric metric, double threshold,
-		List<TensorDebug> tensors, List<TopClass> topClasses) {
+		List<TensorDebug> tensors, List<TopClass> topClasses, List<SizeDiffers> leftOut) {
 
 	public DebugReport(String floatModel, String quantizedModel, String dataset, int samples, DebugMetric metric, double threshold, List<TensorDebug> tensors) {
-		this(floatModel, quantizedModel, dataset, samples, metric, threshold, tensors, List.of());
+		this(floatModel, quantizedModel, dataset, samples, metric, threshold, tensors, List.of(), List.of());
+	}
+
+	/**
+	 * A quantized tensor left out of the comparison: in the batch of samples {@code from}..{@code to} (1-based) the float model
+	 * computed {@code floatValues} values there and the quantized model {@code quantizedValues}, a size that depends on the values
+	 * (after a NonMaxSuppression, NonZero or Unique: round 34's detnms keeps other boxes on codes), so no value of one model has its
+	 * counterpart in the other.
+	 */
+	public record SizeDiffers(String tensor, int from, int to, long floatValues, long quantizedValues) {
 	}
 
 	/**

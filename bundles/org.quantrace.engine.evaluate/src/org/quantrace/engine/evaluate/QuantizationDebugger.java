@@ -89,6 +89,7 @@ public final class QuantizationDebugger {
 		Set<String> outputs = new java.util.HashSet<>();
 		floatModel.graph().outputs().forEach(v -> outputs.add(v.getName()));
 		Map<String, TopCounter> tops = new LinkedHashMap<>();
+		Map<String, DebugReport.SizeDiffers> leftOut = new LinkedHashMap<>();
 		try (InferenceSession fs = InferenceSession.open(f, SessionSettings.defaults(), floatName);
 				InferenceSession qs = InferenceSession.open(q, SessionSettings.defaults(), quantizedName);
 				Progress.Task task = progress.start("debugging " + probes.size() + " tensors", n, "samples")) {
@@ -103,6 +104,10 @@ public final class QuantizationDebugger {
 					float[] real = fo.get(p.tensor()).toFloats();
 					NdArray codes = qo.get(p.codes());
 					float[] deq = codes == null && quantInputs.names().contains(p.codes()) ? fakeQuantize(real, p) : dequantize(codes, p);
+					if (leftOut.containsKey(p.tensor()) || deq.length != real.length) { // a size the values decide: nothing to pair up
+						leftOut.putIfAbsent(p.tensor(), new DebugReport.SizeDiffers(p.tensor(), from + 1, to, real.length, deq.length));
+						continue;
+					}
 					float[] fq = fakeQuantize(real, p);
 					boolean[] kept = kept(real, masks.get(p.tensor()), fo);
 					isolated.get(p.tensor()).add(real, fq, kept);
@@ -124,6 +129,9 @@ public final class QuantizationDebugger {
 		Map<String, String> clipped = quantized.metadata();
 		List<DebugReport.TensorDebug> tensors = new ArrayList<>();
 		for (Probe p : probes) {
+			if (leftOut.containsKey(p.tensor())) {
+				continue;
+			}
 			DebugReport.Stats iso = isolated.get(p.tensor()).stats(p.scale());
 			DebugReport.Stats acc = accumulated.get(p.tensor()).stats(p.scale());
 			Node producer = producers.get(p.tensor());
@@ -144,8 +152,9 @@ public final class QuantizationDebugger {
 					isolated.get(p.tensor()).masked));
 		}
 		tensors.sort(java.util.Comparator.comparingInt(DebugReport.TensorDebug::layerIndex).thenComparing(DebugReport.TensorDebug::tensor));
-		List<DebugReport.TopClass> topClasses = tops.entrySet().stream().map(e -> e.getValue().of(e.getKey())).toList();
-		return new DebugReport(floatName, quantizedName, data.name(), n, metric, threshold, tensors, topClasses);
+		List<DebugReport.TopClass> topClasses = tops.entrySet().stream().filter(e -> !leftOut.containsKey(e.getKey())).map(e -> e.getValue().of(e.getKey()))
+				.toList();
+		return new DebugReport(floatName, quantizedName, data.name(), n, metric, threshold, tensors, topClasses, List.copyOf(leftOut.values()));
 	}
 
 	/** Counts, row by row of a [batch, classes] output, where its codes tie the best class or pick another than fp32's. */

@@ -88,12 +88,25 @@ public final class Quantizer {
 	static String quantizedHint(OnnxModel model, java.util.Map<String, Long> quantizedOps) {
 		org.quantrace.engine.onnx.Graph g = model.graph();
 		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
+		if (org.quantrace.engine.onnx.Float8.codesIn(model)) { // round 34's fp8qdq: no integer kernel to fuse into, convert's folds change nothing
+			return "its codes are float8 (" + String.join(", ", g.allNodes().stream().filter(n -> n.opType().endsWith("QuantizeLinear"))
+					.flatMap(n -> n.inputs().stream().filter(i -> !i.isEmpty()).map(i -> n.graph().constant(i)))
+					.filter(t -> t != null && org.quantrace.engine.onnx.Float8.is(t.dataType())).map(t -> t.dataType().toString()).distinct().sorted().toList())
+					+ "), as FP8 post-training quantization (NVIDIA ModelOpt, TensorRT) writes them, and ONNX Runtime's CPU has no float8 kernel: its layers"
+					+ " compute in float on the dequantized values; quantize the float model it was made from (to int8), or evaluate this one as it is"
+					+ evaluate;
+		}
 		if (!org.quantrace.engine.onnx.QuantizedOps.quantizesWeights(model) && quantizedOps.keySet().equals(Set.of("QuantizeLinear", "DequantizeLinear"))) { // branch hostile7's qat_inputonly
 			Node q = g.nodes().stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
 			return "none of its weights is quantized: its QuantizeLinear/DequantizeLinear pairs only round activations (the first: '" + q.input(0)
 					+ "'), as a QAT export that fake-quantizes its input alone writes, and every layer computes in float; quantize the float model it"
 					+ " was made from (torch: export it before prepare_qat), or this one without the pairs (onnx: make each DequantizeLinear's readers read"
 					+ " the QuantizeLinear's input, then drop both)";
+		}
+		String weightOnly = weightOnlyQdq(g);
+		if (weightOnly != null) {
+			return weightOnly + "; quantize the float model it was made from, or evaluate this one as it is" + evaluate + ", or run it in a recipe under"
+					+ " scheme unquantized";
 		}
 		List<Node> dequantized = g.nodes().stream().filter(n -> QDQ_KERNELS.contains(n.opType()) && n.inputs().stream()
 				.anyMatch(i -> g.producer(i).map(p -> p.opType().equals("DequantizeLinear")).orElse(false))).toList();
@@ -114,6 +127,30 @@ public final class Quantizer {
 				+ " needs): `quantrace convert` (without --keep batch-normalization) folds a QAT export's Div, Add and BatchNormalization after a"
 				+ " Conv, a Gemm or a MatMul of a matrix (made a Gemm) into its per-channel weight scales and an int32 bias, the trained codes kept, so that ONNX Runtime runs it as"
 				+ " QLinearConv or QGemm, and refuses, naming the layer and why, where that cannot be exact; evaluate the converted model";
+	}
+
+	/**
+	 * A weight-only model in QDQ form in words, or null for any other: no QuantizeLinear, and every DequantizeLinear (of the main
+	 * graph) reads stored codes, as ONNX Runtime's MatMul4BitsQuantizer writes with quant_format QDQ (UINT4 blocks of 32 along K,
+	 * opset 21; round 34's int4qdq). Its layers compute in float on the dequantized weights by design: the QAT advice (convert
+	 * folds Div/BatchNormalization so that the layers run on integer kernels) does not apply, there being no activation codes.
+	 */
+	private static String weightOnlyQdq(org.quantrace.engine.onnx.Graph g) {
+		List<Node> dq = g.nodes().stream().filter(n -> n.opType().equals("DequantizeLinear")).toList();
+		if (dq.isEmpty() || g.allNodes().stream().anyMatch(n -> n.opType().equals("QuantizeLinear"))
+				|| dq.stream().anyMatch(n -> g.constant(n.input(0)) == null)) {
+			return null;
+		}
+		java.util.Set<String> codes = new java.util.TreeSet<>();
+		for (Node n : dq) {
+			long block = n.intAttribute("block_size", 0);
+			codes.add(g.constant(n.input(0)).dataType() + (block > 0 ? " in blocks of " + block + " along axis " + n.intAttribute("axis", 1) : ""));
+		}
+		String readers = dq.stream().flatMap(n -> g.consumers(n.output(0)).stream()).map(Node::opType).distinct().sorted()
+				.collect(java.util.stream.Collectors.joining(", "));
+		return "it is quantized weight-only: all " + dq.size() + " of its DequantizeLinear read stored weight codes (" + String.join("; ", codes) + ") and no"
+				+ " activation is quantized (no QuantizeLinear), so its layers (" + readers + ") compute in float on the dequantized weights, as"
+				+ " weight-only quantization (ONNX Runtime's MatMul4BitsQuantizer with quant_format QDQ, int4 and int8 weight-only exports) means them to";
 	}
 
 	/**

@@ -84,8 +84,9 @@ public final class InferenceSession implements AutoCloseable {
 		RuntimeCrashes.refuse(model, model.file() != null ? model.file().toString() : source);
 		try {
 			ai.onnx.proto.OnnxMl.ModelProto proto = model.toProto(); // built once: rebuilding it from the graph is not free
-			InferenceSession viaFile = proto.getSerializedSize() < VIA_FILE_BYTES ? null : openViaFile(proto, settings, source);
-			return viaFile != null ? viaFile : open(proto.toByteArray(), settings, source);
+			boolean float8 = org.quantrace.engine.onnx.Float8.codesIn(model);
+			InferenceSession viaFile = proto.getSerializedSize() < VIA_FILE_BYTES ? null : openViaFile(proto, settings, source, float8);
+			return viaFile != null ? viaFile : open(proto.toByteArray(), settings, source, float8);
 		} catch (QuantraceException e) {
 			String name = model.file() != null ? model.file().toString() : source;
 			String torchOps = org.quantrace.engine.onnx.TorchFallbackOps.hint(model);
@@ -113,14 +114,14 @@ public final class InferenceSession implements AutoCloseable {
 	 * `quantize` of ConvNeXt-T (111 MB) opens the model about ten times (checks that it loads, shape probes, the conversion's
 	 * check, calibration), and the collector let them pile up into gigabytes of heap before it collected.
 	 */
-	private static InferenceSession openViaFile(ai.onnx.proto.OnnxMl.ModelProto proto, SessionSettings settings, String source) {
+	private static InferenceSession openViaFile(ai.onnx.proto.OnnxMl.ModelProto proto, SessionSettings settings, String source, boolean float8) {
 		java.nio.file.Path file = null;
 		try {
 			file = java.nio.file.Files.createTempFile("quantrace-session-", ".onnx");
 			try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file), 1 << 16)) {
 				proto.writeTo(out);
 			}
-			try (OrtSession.SessionOptions options = options(settings)) {
+			try (OrtSession.SessionOptions options = options(settings, float8)) {
 				return new InferenceSession(environment().createSession(file.toString(), options), source);
 			}
 		} catch (java.io.IOException | OrtException e) {
@@ -142,7 +143,11 @@ public final class InferenceSession implements AutoCloseable {
 	 * @param source names the model in error messages (usually its path)
 	 */
 	public static InferenceSession open(byte[] model, SessionSettings settings, String source) {
-		try (OrtSession.SessionOptions options = options(settings)) {
+		return open(model, settings, source, false);
+	}
+
+	private static InferenceSession open(byte[] model, SessionSettings settings, String source, boolean float8) {
+		try (OrtSession.SessionOptions options = options(settings, float8)) {
 			return new InferenceSession(environment().createSession(model, options), source);
 		} catch (OrtException e) {
 			throw new QuantraceException(source + ": ONNX Runtime cannot load the model: " + e.getMessage(),
@@ -150,7 +155,14 @@ public final class InferenceSession implements AutoCloseable {
 		}
 	}
 
-	private static OrtSession.SessionOptions options(SessionSettings settings) throws OrtException {
+	/**
+	 * The session's options; {@code float8}: the model holds float8 QuantizeLinear/DequantizeLinear codes (round 34's fp8qdq, FP8
+	 * post-training quantized as NVIDIA ModelOpt exports it), for which ONNX Runtime 1.29's QDQ fusions are turned off
+	 * (session.disable_quant_qdq): at BASIC level and above they fused DequantizeLinear -> Conv -> QuantizeLinear of float8 codes into a
+	 * QLinearConv, which has no float8 kernel, and the valid model failed to load ("Type 'tensor(float8e4m3fn)' of input parameter
+	 * ... of operator (QLinearConv) is invalid"). Its Convs compute in float on the dequantized values, as the model says.
+	 */
+	private static OrtSession.SessionOptions options(SessionSettings settings, boolean float8) throws OrtException {
 		environment(); // the native library first: SessionOptions' class initializer loads it too, and fails as a bare Error
 		OrtSession.SessionOptions options = new OrtSession.SessionOptions();
 		try {
@@ -167,6 +179,9 @@ public final class InferenceSession implements AutoCloseable {
 			}
 			if (!settings.prepacking()) {
 				options.addConfigEntry("session.disable_prepacking", "1");
+			}
+			if (float8) {
+				options.addConfigEntry("session.disable_quant_qdq", "1");
 			}
 			options.setOptimizationLevel(switch (settings.optimization()) {
 			case NONE -> OrtSession.SessionOptions.OptLevel.NO_OPT;
@@ -719,6 +734,16 @@ public final class InferenceSession implements AutoCloseable {
 			byte[] b = new byte[n];
 			t.getByteBuffer().get(b);
 			yield NdArray.ofBytes(type, shape, b);
+		}
+		case FLOAT8E4M3FN, FLOAT8E4M3FNUZ, FLOAT8E5M2, FLOAT8E5M2FNUZ -> { // float8 codes read as their float32 values, as half precision is
+			// (a shape probe of an FP8 model exposes its codes: round 34's fp8qdq was an internal error, "unsupported output type")
+			byte[] b = new byte[n];
+			t.getByteBuffer().get(b);
+			float[] f = new float[n];
+			for (int i = 0; i < n; i++) {
+				f[i] = org.quantrace.engine.onnx.Float8.toFloat(type, b[i]);
+			}
+			yield NdArray.ofFloats(shape, f);
 		}
 		case INT16, UINT16 -> {
 			short[] s = new short[n];

@@ -100,7 +100,8 @@ public final class ShapeProbe {
 			values.putAll(session.run(feed, session.tensorOutputs())); // a sequence between nodes has no tensor shape
 			sequences.putAll(session.sequenceOutputs());
 			for (TensorInfo t : session.outputs()) {
-				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16 || t.type() == DataType.DOUBLE) {
+				if (t.type() == DataType.FLOAT16 || t.type() == DataType.BFLOAT16 || t.type() == DataType.DOUBLE
+						|| org.quantrace.engine.onnx.Float8.is(t.type())) {
 					half.put(t.name(), t.type());
 				}
 			}

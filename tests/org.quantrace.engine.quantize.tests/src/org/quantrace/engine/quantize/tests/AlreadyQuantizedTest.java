@@ -214,4 +214,57 @@ class AlreadyQuantizedTest {
 		// int8 weights read by DequantizeLinear: quantized already, refused by requireFloat rather than warned about
 		assertNull(Quantizer.weightOnlyWarning(TinyGraph.quantize(model, Schemes.preset("fiq_int8"), t.calibration(0, 1)).model(), "tiny"));
 	}
+
+	/**
+	 * Round 34's int4qdq (tests/data/wild/README.md, unseen58): weight-only int4 as ONNX Runtime's MatMul4BitsQuantizer writes it
+	 * with quant_format QDQ (UINT4 codes, DequantizeLinear-21 axis 0 block_size 32 before each MatMul, no QuantizeLinear). The
+	 * refusal's hint said its MatMuls "run in float ... not on integer kernels" and sent the user to convert, which folds a QAT
+	 * export's Div and BatchNormalization: nothing to fold here, and no activation codes to run integer kernels on. It says
+	 * the model is weight-only, of which codes, and what to do instead.
+	 */
+	@Test
+	void aWeightOnlyInt4QdqModelIsNotSentToConvert() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String y = t.node("MatMul", List.of("x", "w_dq"));
+		ModelProto.Builder m = t.model(y).toProto().toBuilder();
+		m.getGraphBuilder().addInitializer(TensorProto.newBuilder().setName("w_q4").setDataType(21).addDims(6).addDims(4)
+				.setRawData(com.google.protobuf.ByteString.copyFrom(new byte[12])))
+				.addInitializer(TensorProto.newBuilder().setName("w_zp").setDataType(21).addDims(2).addDims(4)
+						.setRawData(com.google.protobuf.ByteString.copyFrom(new byte[4])))
+				.addInitializer(TensorProto.newBuilder().setName("w_scale").setDataType(1).addDims(2).addDims(4)
+						.addAllFloatData(java.util.Collections.nCopies(8, 0.1f)))
+				.addNode(0, NodeProto.newBuilder().setOpType("DequantizeLinear").setName("w_DQ").addInput("w_q4").addInput("w_scale").addInput("w_zp")
+						.addOutput("w_dq").addAttribute(TinyGraph.attr("axis", 0)).addAttribute(TinyGraph.attr("block_size", 4)));
+		OnnxModel int4 = OnnxModel.of(m.build());
+
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(int4, "int4qdq"));
+
+		assertTrue(e.getMessage().startsWith("int4qdq is quantized already: it holds 1 DequantizeLinear (the first: 'w_DQ')"), e.getMessage());
+		assertEquals("it is quantized weight-only: all 1 of its DequantizeLinear read stored weight codes (UINT4 in blocks of 4 along axis 0) and no"
+				+ " activation is quantized (no QuantizeLinear), so its layers (MatMul) compute in float on the dequantized weights, as weight-only"
+				+ " quantization (ONNX Runtime's MatMul4BitsQuantizer with quant_format QDQ, int4 and int8 weight-only exports) means them to; quantize"
+				+ " the float model it was made from, or evaluate this one as it is (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two), or"
+				+ " run it in a recipe under scheme unquantized", e.hint());
+	}
+
+	/**
+	 * Round 34's fp8qdq (unseen58): FP8 E4M3 post-training quantized as NVIDIA ModelOpt's ONNX export writes it (QuantizeLinear ->
+	 * DequantizeLinear of FLOAT8E4M3FN codes before each Conv, float8 weights read by DequantizeLinear). The hint sent the user to
+	 * convert's QAT folds "so that ONNX Runtime runs it as QLinearConv": there is no float8 integer kernel to run it on.
+	 */
+	@Test
+	void aFloat8ModelIsNotSentToConvert() {
+		TinyGraph t = new TinyGraph(3, 6, 6);
+		String s = t.scalar(0.02f);
+		String x = t.node("DequantizeLinear", List.of(t.node("QuantizeLinear", List.of("x", s, "zp8")), s, "zp8"));
+		String y = t.node("Conv", List.of(x, t.weight(1.0 / 27, 4, 3, 3, 3)), TinyGraph.ints("pads", 1, 1, 1, 1));
+		ModelProto.Builder m = t.model(t.node("Relu", List.of(y))).toProto().toBuilder();
+		m.getGraphBuilder().addInitializer(TensorProto.newBuilder().setName("zp8").setDataType(17).setRawData(com.google.protobuf.ByteString.copyFrom(new byte[1])));
+
+		InvalidInputException e = assertThrows(InvalidInputException.class, () -> Quantizer.requireFloat(OnnxModel.of(m.build()), "fp8qdq"));
+
+		assertEquals("its codes are float8 (FLOAT8E4M3FN), as FP8 post-training quantization (NVIDIA ModelOpt, TensorRT) writes them, and ONNX"
+				+ " Runtime's CPU has no float8 kernel: its layers compute in float on the dequantized values; quantize the float model it was made"
+				+ " from (to int8), or evaluate this one as it is (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)", e.hint());
+	}
 }
