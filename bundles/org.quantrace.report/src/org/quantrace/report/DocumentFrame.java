@@ -42,6 +42,9 @@ final class DocumentFrame {
 	static final List<String> INFORMATION_ROWS = List.of("Contract Number", "Project Website", "Contractual Deadline", "Dissemination Level", "Nature",
 			"Author", "Modified by", "Reviewed by", "Approved by", "Keywords");
 
+	/** What a field of the document block the recipe leaves out reads as. */
+	static final String NOT_DECLARED = "not declared in the recipe's document block";
+
 	/** Acronyms a log may use, with what they stand for; a log lists those its text contains. */
 	private static final Map<String, String> ACRONYMS = new LinkedHashMap<>();
 	static {
@@ -70,7 +73,10 @@ final class DocumentFrame {
 	static List<Block> front(TraceModel trace, String code, String name, String subject, String verdict, boolean rejected, String keyword) {
 		DocumentInfo d = document(trace);
 		List<Block> b = new ArrayList<>();
-		b.add(new TitlePage(d.getProject(), code + " " + name, subject, d.getVersion() == null ? null : "Version " + d.getVersion(), verdict, rejected));
+		// the template's title page states the document's version: one left undeclared is said so, as an undeclared name is
+		// below, not dropped from the page (a reader took the page for complete)
+		String version = d.getVersion() == null || d.getVersion().isBlank() ? NOT_DECLARED : d.getVersion();
+		b.add(new TitlePage(d.getProject(), code + " " + name, subject, "Version " + version, verdict, rejected));
 		b.add(new Heading(1, "", "Documentation Information", "documentation-information", false));
 		List<Row> rows = new ArrayList<>();
 		List<String> keywords = new ArrayList<>(d.getKeywords());
@@ -83,7 +89,7 @@ final class DocumentFrame {
 			// a blank name (approved-by "") names nobody: "not declared", not an empty cell a reader takes for a filled-in form
 			List<String> v = values.get(i).stream().filter(x -> x != null && !x.isBlank()).toList();
 			rows.add(new Row("information-" + LogValues.slug(INFORMATION_ROWS.get(i)), INFORMATION_ROWS.get(i), false,
-					v.isEmpty() ? List.of("not declared in the recipe's document block") : List.of(String.join(", ", v))));
+					v.isEmpty() ? List.of(NOT_DECLARED) : List.of(String.join(", ", v))));
 		}
 		b.add(new InfoTable("documentation-information-table", null, rows));
 		if (d.getFunding() != null) {

@@ -60,7 +60,7 @@ final class ConversionLogCheck {
 					log.same(at + "Verified Learning Model ID, SHA-256 of " + m.group(1), m.group(2), original.sha256());
 				}
 			}
-			eliminations(at, t, original, converted);
+			eliminations(at, t, original, converted, c);
 		}
 		if (converted != null) {
 			for (String line : OptimizationLogCheck.lines(t, t.find("Packages and version", 0))) {
@@ -170,7 +170,7 @@ final class ConversionLogCheck {
 	 * Dropout and Batch Normalization: "Removed" leaves none in the converted model, and there was one; "Not present in the
 	 * model" means there was none. The words are the log's own ({@link LogValues#elimination}).
 	 */
-	private void eliminations(String at, LogReader.Table t, ModelFacts original, ModelFacts converted) {
+	private void eliminations(String at, LogReader.Table t, ModelFacts original, ModelFacts converted, ConversionRecord c) {
 		for (Map.Entry<String, String> op : OPS.entrySet()) {
 			List<String> lines = OptimizationLogCheck.lines(t, t.find(op.getKey(), 0));
 			if (lines.isEmpty()) {
@@ -187,7 +187,34 @@ final class ConversionLogCheck {
 			} else if (status == EliminationStatus.REMOVED && (before == 0 || left > 0)
 					|| status == EliminationStatus.NOT_PRESENT && before > 0) {
 				log.mismatch(where, LogValues.eliminationStatus(status), found);
+			} else if (status == EliminationStatus.NOT_PRESENT && op.getValue().equals("BatchNormalization")) {
+				exporterBatchNorms(where, lines, original, converted, c);
 			}
+		}
+	}
+
+	/**
+	 * A BatchNormalization row "Not present" that says per-channel Mul/Add after Convs were folded (tf2onnx's form of one)
+	 * says so exactly where Appendix A folds such nodes: Mul or Add nodes of the verified model, gone from the converted one,
+	 * whose reason ({@code affine-folded}, held against the files by {@link RemovalReasonsCheck}) is that fold.
+	 */
+	private void exporterBatchNorms(String where, List<String> lines, ModelFacts original, ModelFacts converted, ConversionRecord c) {
+		boolean says = String.join("", lines).contains(Cells.key(org.quantrace.engine.convert.Freezer.AFFINE_BATCH_NORMS));
+		Set<String> left = new HashSet<>();
+		if (converted != null) {
+			converted.graph.getNodeList().forEach(n -> left.add(n.getName()));
+		}
+		long folded = 0;
+		for (int i = 0; i < Math.min(c.getRemovedNodes().size(), c.getRemovedNodeReasons().size()); i++) {
+			NodeProto n = original.node(c.getRemovedNodes().get(i));
+			if (c.getRemovedNodeReasons().get(i).startsWith("affine-folded") && n != null && Set.of("Mul", "Add").contains(n.getOpType())
+					&& !left.contains(n.getName())) {
+				folded++;
+			}
+		}
+		if (says != folded > 0) {
+			log.mismatch(where, says ? "per-channel Mul/Add after Convs folded" : "no per-channel Mul/Add folded",
+					folded + " Mul/Add node" + (folded == 1 ? "" : "s") + " of the verified model folded so (Appendix A)");
 		}
 	}
 
