@@ -758,7 +758,7 @@ public final class Verification {
 			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
 			Map.entry(EvidenceScope.CONVERSION_REASONS, List.of("org.quantrace.runner.verify.RemovalReasonsCheck", "org.quantrace.runner.verify.FoldedLayers",
 					"org.quantrace.runner.verify.ReplacedNodes", "org.quantrace.runner.verify.ReplacementRun", "org.quantrace.runner.verify.RuntimeOpsCheck",
-					"org.quantrace.runner.verify.ConversionLogCheck")),
+					"org.quantrace.runner.verify.ConversionLogCheck", "org.quantrace.runner.verify.RuntimeOpLists")),
 			Map.entry(EvidenceScope.MASKED_SUMS, List.of("org.quantrace.runner.verify.MaskedSumMarks")),
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
 					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels", "org.quantrace.runner.PruningWarnings")),
@@ -969,26 +969,36 @@ public final class Verification {
 		for (org.quantrace.model.recipe.ModelDeclaration m : ctx.models()) {
 			Path file = originals.get(m.getName());
 			java.util.SortedMap<String, Integer> weights;
+			List<String> nBits;
 			try {
-				weights = file == null ? null : org.quantrace.runner.verify.ModelFacts.read(file).weightOnly();
+				org.quantrace.runner.verify.ModelFacts facts = file == null ? null : org.quantrace.runner.verify.ModelFacts.read(file);
+				weights = facts == null ? null : facts.weightOnly();
+				nBits = facts == null ? null : facts.nBitsPieces();
 			} catch (IOException e) {
 				weights = null; // an unreadable model is reported by the document checks
+				nBits = null;
 			}
 			if (weights == null) {
 				continue;
 			}
 			List<String> recorded = trace.getWarnings().stream()
 					.filter(w -> IssueCodes.MODEL_WEIGHT_ONLY.equals(w.getCode()) && m.getName().equals(w.getModel())).map(w -> w.getMessage()).toList();
-			List<String> pieces = weights.entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() == 1 ? " weight" : " weights")).toList();
-			String stores = String.join(", ", pieces);
+			List<String> pieces = new ArrayList<>(weights.entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() == 1 ? " weight" : " weights")).toList());
+			// ONNX Runtime's MatMulNBits (int4 weight-only): each node with its K and N, each form with its bits, block size and zero points
+			pieces.addAll(nBits);
+			String stores = String.join(", ", weights.entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() == 1 ? " weight" : " weights")).toList())
+					+ (nBits.isEmpty() ? "" : (weights.isEmpty() ? "" : "; ") + String.join(", ", nBits));
 			String where = "warning [" + IssueCodes.MODEL_WEIGHT_ONLY + "] of model " + m.getName();
-			if (!recorded.isEmpty() && weights.isEmpty()) {
-				problems.add(new Problem(Outputs.TRACE, where + ": recorded, but " + m.getPath() + " stores no integer weight read through Cast and Mul"));
-			} else if (recorded.isEmpty() && !weights.isEmpty() && quantizes) {
-				problems.add(new Problem(Outputs.TRACE, where + ": not recorded, but the run quantized and " + m.getPath() + " is weight-only quantized (it stores "
-						+ stores + " read through Cast and Mul)"));
+			if (!recorded.isEmpty() && pieces.isEmpty()) {
+				problems.add(new Problem(Outputs.TRACE, where + ": recorded, but " + m.getPath() + " stores no integer weight read through Cast and Mul"
+						+ " and holds no com.microsoft.MatMulNBits"));
+			} else if (recorded.isEmpty() && !pieces.isEmpty() && quantizes) {
+				problems.add(new Problem(Outputs.TRACE, where + ": not recorded, but the run quantized and " + m.getPath() + " is weight-only quantized ("
+						+ (weights.isEmpty() ? "" : "it stores " + String.join(", ", pieces.subList(0, weights.size())) + " read through Cast and Mul")
+						+ (nBits.isEmpty() ? "" : (weights.isEmpty() ? "" : "; ") + "it holds " + String.join(", ", nBits)) + ")"));
 			} else if (!recorded.isEmpty() && recorded.stream().noneMatch(x -> pieces.stream().allMatch(x::contains))) {
-				problems.add(new Problem(Outputs.TRACE, where + ": says '" + recorded.get(0) + "', re-derived: it stores " + stores));
+				String missing = pieces.stream().filter(x -> !recorded.get(0).contains(x)).findFirst().orElse("");
+				problems.add(new Problem(Outputs.TRACE, where + ": says '" + recorded.get(0) + "', re-derived: " + stores + " (not said: '" + missing + "')"));
 			}
 		}
 		Set<String> derivable = Set.of(IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES, IssueCodes.DATA_SAMPLES);

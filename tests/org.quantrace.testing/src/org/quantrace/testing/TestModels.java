@@ -189,6 +189,44 @@ public final class TestModels {
 	}
 
 	/** A float initializer holding {@code values}. */
+	/**
+	 * A MatMul in ONNX Runtime's int4 weight-only form, as its MatMul4BitsQuantizer writes one (make_unseen33's int4rows, small):
+	 * x [N, 32] -> com.microsoft.MatMulNBits 'fc_Q4' (K 32, N 16, bits 4, block_size 16: packed codes [16, 2, 8], scales [32],
+	 * packed zero points [16]) -> Relu -> MatMul 'head' on float weights [16, 4] -> y [N, 4]. Seeded random codes and weights.
+	 */
+	public static ModelProto nBitsMatMul() {
+		java.util.Random r = new java.util.Random(33);
+		byte[] codes = new byte[16 * 2 * 8];
+		r.nextBytes(codes);
+		byte[] zeroPoints = new byte[16];
+		for (int i = 0; i < zeroPoints.length; i++) {
+			zeroPoints[i] = (byte) (7 + r.nextInt(3) | (7 + r.nextInt(3)) << 4); // two blocks' zero points, low nibble first
+		}
+		float[] scales = new float[32];
+		for (int i = 0; i < scales.length; i++) {
+			scales[i] = 0.01f + 0.02f * r.nextFloat();
+		}
+		NodeProto nBits = NodeProto.newBuilder().setOpType("MatMulNBits").setDomain("com.microsoft").setName("fc_Q4").addInput("x").addInput("fc_Q4_B")
+				.addInput("fc_Q4_scales").addInput("fc_Q4_zero_points").addOutput("h")
+				.addAttribute(AttributeProto.newBuilder().setName("K").setType(AttributeProto.AttributeType.INT).setI(32))
+				.addAttribute(AttributeProto.newBuilder().setName("N").setType(AttributeProto.AttributeType.INT).setI(16))
+				.addAttribute(AttributeProto.newBuilder().setName("bits").setType(AttributeProto.AttributeType.INT).setI(4))
+				.addAttribute(AttributeProto.newBuilder().setName("block_size").setType(AttributeProto.AttributeType.INT).setI(16)).build();
+		List<TensorProto> weights = List.of(TensorProto.newBuilder().setName("fc_Q4_B").setDataType(TensorProto.DataType.UINT8_VALUE).addDims(16).addDims(2)
+				.addDims(8).setRawData(com.google.protobuf.ByteString.copyFrom(codes)).build(), floats("fc_Q4_scales", new long[] { 32 }, scales),
+				TensorProto.newBuilder().setName("fc_Q4_zero_points").setDataType(TensorProto.DataType.UINT8_VALUE).addDims(16)
+						.setRawData(com.google.protobuf.ByteString.copyFrom(zeroPoints)).build(),
+				uniform("head_w", r, -0.5, 0.5, 16, 4));
+		ModelProto m = graph(List.of(nBits, node("Relu", "relu", List.of("h"), "hr"), node("MatMul", "head", List.of("hr", "head_w"), "y")), weights,
+				tensor("x", 1, 32), tensor("y", 1, 4));
+		ai.onnx.proto.OnnxMl.GraphProto.Builder g = m.getGraph().toBuilder();
+		for (ValueInfoProto.Builder v : List.of(g.getInputBuilder(0), g.getOutputBuilder(0))) {
+			v.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(0).clearDimValue().setDimParam("N");
+		}
+		return m.toBuilder().setGraph(g).addOpsetImport(ai.onnx.proto.OnnxMl.OperatorSetIdProto.newBuilder().setDomain("com.microsoft").setVersion(1))
+				.setProducerName("onnxruntime.quantization").setProducerVersion("1.17").build();
+	}
+
 	public static TensorProto floats(String name, long[] dims, float... values) {
 		TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE);
 		for (long d : dims) {

@@ -168,7 +168,9 @@ public final class Quantizer {
 	 * and Mul, as {@link FoldedWeights} writes them), or null for any other model. Such a model computes in float, so it is not
 	 * refused as {@link #requireFloat} refuses a quantized one; but pre-processing folds the Cast and Mul into float weights that
 	 * quantization then rounds again to its own scales, and the trace records the model as the float original. Said, so that the
-	 * user quantizes the float model instead (found by the hostile pass: a drq output was re-quantized without a word).
+	 * user quantizes the float model instead (found by the hostile pass: a drq output was re-quantized without a word). A model
+	 * of ONNX Runtime's com.microsoft.MatMulNBits ({@link org.quantrace.engine.onnx.NBitsWeights}) is weight-only too: its codes
+	 * stay as they are, the rest is quantized, and it is said alike (unseen33's int4rows was read as a float model).
 	 */
 	public static String weightOnlyWarning(OnnxModel model, String modelName) {
 		Map<DataType, Set<String>> weights = new java.util.TreeMap<>();
@@ -178,14 +180,19 @@ public final class Quantizer {
 				weights.computeIfAbsent(stored.dataType(), t -> new LinkedHashSet<>()).add(n.input(0));
 			}
 		}
-		if (weights.isEmpty()) {
+		// ONNX Runtime's int4 weight-only form (make_unseen33's int4rows): no Cast and Mul, the codes dequantized inside the kernel
+		String nBits = org.quantrace.engine.onnx.NBitsWeights.described(org.quantrace.engine.onnx.NBitsWeights.of(model));
+		if (weights.isEmpty() && nBits == null) {
 			return null;
 		}
 		List<String> counts = weights.entrySet().stream().map(e -> e.getValue().size() + " " + e.getKey().displayName().toLowerCase(java.util.Locale.ROOT)
 				+ (e.getValue().size() == 1 ? " weight" : " weights")).toList();
-		return modelName + " is weight-only quantized: it stores " + String.join(", ", counts) + " turned into float by Cast and Mul (a dynamic-range"
-				+ " model); quantizing it rounds those weights again, to the new scheme's scales, and records the model as the float original:"
-				+ " quantize the float model it was made from";
+		String castAndMul = weights.isEmpty() ? null : "it stores " + String.join(", ", counts) + " turned into float by Cast and Mul (a dynamic-range"
+				+ " model); quantizing it rounds those weights again, to the new scheme's scales";
+		String kernel = nBits == null ? null : "it holds " + nBits + ", which ONNX Runtime dequantizes inside the kernel, computing in float; quantizing it"
+				+ " leaves them on those codes (no scheme quantizes them), quantizes the rest";
+		return modelName + " is weight-only quantized: " + String.join("; ", java.util.stream.Stream.of(castAndMul, kernel).filter(java.util.Objects::nonNull).toList())
+				+ ", and records the model as the float original: quantize the float model it was made from";
 	}
 
 	public static QuantizationResult quantize(OnnxModel source, String modelName, QuantizationSpec spec, Dataset calibration, Progress progress) {

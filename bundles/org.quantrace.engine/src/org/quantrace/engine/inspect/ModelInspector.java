@@ -104,6 +104,13 @@ public final class ModelInspector {
 					+ "): its codes and scales are those the tool that quantized it chose, not a Quantrace calibration's; quantize refuses it"
 					+ " (quantize the float model it was made from), evaluate (beside its float source) and a recipe's scheme unquantized run it as it is");
 		}
+		// weight-only storage, which no quantized op shows: ONNX Runtime's MatMulNBits (make_unseen33's int4rows), read as a float model before
+		String nBits = org.quantrace.engine.onnx.NBitsWeights.described(org.quantrace.engine.onnx.NBitsWeights.of(model));
+		if (nBits != null) {
+			notes.add(file + " is weight-only quantized, in ONNX Runtime's MatMulNBits form: " + nBits + "; ONNX Runtime dequantizes the codes inside"
+					+ " the kernel and computes in float; quantize keeps them as they are, quantizes the rest and warns (model-weight-only): quantize the"
+					+ " float model it was made from");
+		}
 		Map<String, TensorInfo> known = new HashMap<>();
 		// what the model declares, the main graph's first, then each If/Loop/Scan body's (value_info and its outputs)
 		for (Graph g : main.graphs()) {

@@ -129,6 +129,34 @@ public final class ModelFacts {
 		return counts;
 	}
 
+	/**
+	 * What a warning about ONNX Runtime's int4 weight-only form must say of this model, read from its nodes by verify's own code:
+	 * per com.microsoft.MatMulNBits, "'name' K 32 x N 16" and its form "stored 4-bit weight codes in blocks of 16 along K, zero
+	 * points stored" (or "no zero points (symmetric)"), and the count of each form ("2 com.microsoft.MatMulNBits on "); empty for a
+	 * model of none. A node without a name is named by its op and first output, as the run names it.
+	 */
+	public List<String> nBitsPieces() {
+		java.util.Map<String, Integer> forms = new java.util.LinkedHashMap<>();
+		List<String> pieces = new ArrayList<>();
+		for (NodeProto n : nodes()) {
+			if (!n.getOpType().equals("MatMulNBits") || !n.getDomain().equals("com.microsoft")) {
+				continue;
+			}
+			java.util.Map<String, Long> a = new java.util.HashMap<>();
+			n.getAttributeList().forEach(x -> a.put(x.getName(), x.getI()));
+			boolean zeroPoints = n.getInputCount() > 3 && !n.getInput(3).isEmpty();
+			String form = "stored " + a.getOrDefault("bits", 4L) + "-bit weight codes in blocks of " + a.getOrDefault("block_size", 0L) + " along K, "
+					+ (zeroPoints ? "zero points stored" : "no zero points (symmetric)");
+			forms.merge(form, 1, Integer::sum);
+			if (forms.get(form) <= 8) {
+				String name = n.getName().isEmpty() ? n.getOpType() + " -> " + n.getOutput(0) : n.getName();
+				pieces.add("'" + name + "' K " + a.getOrDefault("K", 0L) + " x N " + a.getOrDefault("N", 0L));
+			}
+		}
+		forms.forEach((form, k) -> pieces.add(k + " com.microsoft.MatMulNBits on " + form + " ("));
+		return pieces;
+	}
+
 	private static DataType knownType(int code) {
 		try {
 			return DataType.of(code);

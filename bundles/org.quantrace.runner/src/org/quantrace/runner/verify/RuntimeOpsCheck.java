@@ -19,7 +19,8 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * N must be the number of the verified model's com.microsoft nodes of those ops that the converted model no longer holds as
  * such, and each node the line names ("'name' (Attention -> MatMul + ...)") must be one of them, of the op it says, its name
  * in the converted model (where a later rewrite left it) on one of the standard ops the line lists. That the ops compute what
- * the contrib op did is the conversion's difference, made again by {@code ConversionRecheck}.
+ * the contrib op did is the conversion's difference, made again by {@code ConversionRecheck}; the ops each line lists, against
+ * the replacement the converted model holds, by {@link RuntimeOpLists}.
  */
 final class RuntimeOpsCheck {
 
@@ -57,6 +58,11 @@ final class RuntimeOpsCheck {
 				} else if (now != null && (contrib(now) || !writtenOps.contains(now.getOpType()))) {
 					log.mismatch(at + "'" + named.group(1) + "'", said, "a " + (now.getDomain().isEmpty() ? "" : now.getDomain() + ".") + now.getOpType()
 							+ " of that name in the converted model");
+				} else {
+					String refuted = RuntimeOpLists.refuted(was, writtenOps, original, converted);
+					if (refuted != null) {
+						log.mismatch(at + "'" + named.group(1) + "' replacement ops", said, refuted);
+					}
 				}
 			}
 		}

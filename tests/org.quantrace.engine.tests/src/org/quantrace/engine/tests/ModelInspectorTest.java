@@ -186,6 +186,19 @@ class ModelInspectorTest {
 	}
 
 	/**
+	 * ONNX Runtime's int4 weight-only form (com.microsoft.MatMulNBits, make_unseen33's int4rows) got no note: inspect read it as a
+	 * float model. Now one note names each node with its bits, block size, zero points and K x N, and what quantize does with it.
+	 */
+	@Test
+	void theInt4WeightOnlyFormIsNamedWithItsBitsAndBlocks() {
+		Inspection in = ModelInspector.inspect(org.quantrace.engine.onnx.OnnxModel.of(org.quantrace.testing.TestModels.nBitsMatMul()), "int4.onnx", 0, "", true);
+		assertEquals(List.of("int4.onnx is weight-only quantized, in ONNX Runtime's MatMulNBits form: 1 com.microsoft.MatMulNBits on stored 4-bit weight"
+				+ " codes in blocks of 16 along K, zero points stored ('fc_Q4' K 32 x N 16); ONNX Runtime dequantizes the codes inside the kernel and computes"
+				+ " in float; quantize keeps them as they are, quantizes the rest and warns (model-weight-only): quantize the float model it was made from"),
+				in.notes());
+	}
+
+	/**
 	 * A QOperator model quantized in part (hostile7's mixed_qop): inspect's note named its integer ops only, as if the model were
 	 * integer throughout; the run's warning counted its float layers. Now the note counts them too.
 	 */

@@ -206,6 +206,27 @@ class AlreadyQuantizedTest {
 		assertEquals(2, stored, "the premise: both layers' weights");
 	}
 
+	/**
+	 * ONNX Runtime's int4 weight-only form (com.microsoft.MatMulNBits, make_unseen33's int4rows) was read as a float model: no
+	 * warning, the MatMulNBits a "custom-domain op" among float ones. It is weight-only as a drq output is, so it is treated alike:
+	 * quantized with a warning that names each node with its bits, block size, zero points and K x N as the model holds them; its
+	 * codes stay as they are (the same packed bytes), the float MatMul after it is quantized.
+	 */
+	@Test
+	void theInt4MatMulNBitsFormIsWeightOnlyAndKeepsItsCodes() {
+		OnnxModel int4 = OnnxModel.of(TestModels.nBitsMatMul());
+		assertEquals("tiny is weight-only quantized: it holds 1 com.microsoft.MatMulNBits on stored 4-bit weight codes in blocks of 16 along K, zero points"
+				+ " stored ('fc_Q4' K 32 x N 16), which ONNX Runtime dequantizes inside the kernel, computing in float; quantizing it leaves them on those"
+				+ " codes (no scheme quantizes them), quantizes the rest, and records the model as the float original: quantize the float model it was"
+				+ " made from", Quantizer.weightOnlyWarning(int4, "tiny"));
+		TinyGraph t = new TinyGraph(32);
+		QuantizationResult q = TinyGraph.quantize(int4, Schemes.preset("fiq_int8"), t.calibration(0, 1));
+		assertTrue(q.layers().stream().anyMatch(l -> l.node().equals("head") && l.quantized()), q.layers().toString());
+		assertTrue(q.layers().stream().anyMatch(l -> l.node().equals("fc_Q4") && !l.quantized()), q.layers().toString());
+		assertEquals(int4.graph().initializer("fc_Q4_B").proto().getRawData(), q.model().graph().initializer("fc_Q4_B").proto().getRawData(), "the codes as they were");
+		assertNull(Quantizer.weightOnlyWarning(cnn(new TinyGraph(3, 6, 6)), "tiny"), "a float model holds none");
+	}
+
 	@Test
 	void aFloatOrAFullIntegerModelIsNoWeightOnlyModel() {
 		TinyGraph t = new TinyGraph(3, 6, 6);
