@@ -334,7 +334,10 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (corrected != null) {
 			out.println(corrected);
 		}
-		r.warnings().forEach(w -> out.println("Warning: " + w));
+		String resolution = org.quantrace.engine.quantize.InputResolution.CODE;
+		r.warnings().forEach(w -> out.println((w.contains(org.quantrace.engine.quantize.InputResolution.WORDS) ? "Warning [" + resolution + "]: " : "Warning: ") + w));
+		r.warnings().stream().filter(w -> w.contains(org.quantrace.engine.quantize.InputResolution.WORDS) && w.contains(org.quantrace.engine.quantize.InputResolution.KEPT))
+				.forEach(w -> out.printf(Locale.ROOT, "Input  %s FLOAT32: fed as float, not as codes (warning %s above)%n", w.substring(7, w.indexOf("': ")), resolution));
 		for (IoQuantization.Io io : r.integerInputs().values()) {
 			out.printf(Locale.ROOT, "Input  %s %s: scale %s, zero point %d (feed q = round(x / scale) + zero point)%n", io.name(), io.type(),
 					io.scale(), io.zeroPoint());

@@ -33,6 +33,10 @@ import org.quantrace.model.trace.TensorSpec;
  */
 final class OptimizationRows {
 
+	/** A layer's reason saying it reads a tabular model input the quantizer kept float (engine.quantize's OpRules.inputKeptFloat). */
+	private static final java.util.regex.Pattern KEPT_INPUT = java.util.regex.Pattern.compile("^reads the model input '([^']+)', kept float32: ");
+
+
 	/** Template row label → what this class writes for it (the mapping lists the features each reads). */
 	static final Set<String> ROWS = Set.of("Verified Learning Model ID or Model Conversion ID", "Calibration", "Transformation function", "Scale factor",
 			"Quantization precision", "Quantization scheme", "Quantization technique", "Quantization granularity");
@@ -431,6 +435,12 @@ final class OptimizationRows {
 					+ floatOnIntegerWeights(q, form));
 		}
 		l.add("model inputs and outputs: " + LogValues.text(q.getIoType()));
+		List<String> keptFloat = q.getLayers().stream().map(x -> x.getReason() == null ? null : KEPT_INPUT.matcher(x.getReason()))
+				.filter(m -> m != null && m.find()).map(m -> m.group(1)).distinct().toList();
+		if (!keptFloat.isEmpty()) { // the quantizer's InputResolution: said in the row, not only in the warning
+			l.add("except " + String.join(", ", keptFloat) + ", kept float32: one " + LogValues.text(q.getIoType()) + " scale for its features would round most"
+					+ " of them away (warning quantize-input-resolution)");
+		}
 		List<String> asRead = io(output).stream().filter(x -> INTEGER_IO.matcher(x).find()).toList();
 		if (!asRead.isEmpty()) {
 			l.add("except " + String.join(", ", asRead) + ", as the model reads them: integer inputs are fed as they are, not quantized");

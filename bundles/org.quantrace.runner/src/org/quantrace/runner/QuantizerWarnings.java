@@ -28,13 +28,18 @@ final class QuantizerWarnings {
 	 * ({@link #checkNothing}), which it holds against the model files (TraceCheck).
 	 */
 	static final String NOTHING = "quantize-nothing";
+	/**
+	 * A tabular input's features that span fewer than a few steps of its one integer scale (kept float where per-feature ops read
+	 * it): verify derives it again from the calibration data and the model files ({@link InputResolutionCheck}).
+	 */
+	static final String INPUT_RESOLUTION = org.quantrace.engine.quantize.InputResolution.CODE;
 	/** Any other quantizer warning (a half-precision model widened, dynamic kernels slower than float): the run's own statement. */
 	static final String QUANTIZER = "quantize-warning";
 	private QuantizerWarnings() {
 	}
 
 	/** Both codes: verify's check of the language's warnings leaves them to its own. */
-	static final Set<String> CODES = Set.of(MASK_POSITIVE, NOTHING, QUANTIZER);
+	static final Set<String> CODES = Set.of(MASK_POSITIVE, NOTHING, INPUT_RESOLUTION, QUANTIZER);
 
 	/** {@code result}'s warnings the run does not say another way, in the quantizer's order. */
 	static List<String> unsaid(QuantizationResult result) {
@@ -63,7 +68,8 @@ final class QuantizerWarnings {
 		trace.getWarnings().removeIf(w -> CODES.contains(w.getCode()) && m.getName().equals(w.getModel()) && w.getMessage().startsWith(prefix));
 		Path folder = ctx.file().toAbsolutePath().getParent();
 		for (String w : unsaid(result)) {
-			String code = w.contains(QuantizationResult.POSITIVE_MASK_WORDS) ? MASK_POSITIVE : w.startsWith(QuantizationResult.NOTHING_WORDS) ? NOTHING : QUANTIZER;
+			String code = w.contains(QuantizationResult.POSITIVE_MASK_WORDS) ? MASK_POSITIVE : w.startsWith(QuantizationResult.NOTHING_WORDS) ? NOTHING
+					: w.contains(org.quantrace.engine.quantize.InputResolution.WORDS) ? INPUT_RESOLUTION : QUANTIZER;
 			org.quantrace.model.trace.RunWarning r = WarningRecords.of(ctx, DataChecks.diagnostic(ctx, m, ctx.file(), code, prefix + w, Severity.WARNING), folder);
 			r.setModel(m.getName()); // about this model, as its logs show it
 			trace.getWarnings().add(r);

@@ -756,6 +756,7 @@ public final class Verification {
 					"org.quantrace.runner.verify.BodyReaders", "org.quantrace.runner.verify.StemReaders", "org.quantrace.runner.QuantizerWarnings")),
 			Map.entry(EvidenceScope.FLOAT_CONSTANTS, List.of("org.quantrace.runner.verify.UnrepresentableConstantsCheck")),
 			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),
+			Map.entry(EvidenceScope.INPUT_RESOLUTION, List.of("org.quantrace.runner.InputResolutionCheck")),
 			Map.entry(EvidenceScope.CONVERSION_REASONS, List.of("org.quantrace.runner.verify.RemovalReasonsCheck", "org.quantrace.runner.verify.FoldedLayers",
 					"org.quantrace.runner.verify.ReplacedNodes", "org.quantrace.runner.verify.ReplacementRun", "org.quantrace.runner.verify.RuntimeOpsCheck",
 					"org.quantrace.runner.verify.ConversionLogCheck", "org.quantrace.runner.verify.RuntimeOpLists")),
@@ -1027,6 +1028,7 @@ public final class Verification {
 			}
 		}
 		MaskWarningsCheck.check(trace, recipeInputs).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
+		InputResolutionCheck.check(trace, recipeInputs, this::modelFile).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		PruningWarnings.check(trace).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		QuantizerWarnings.checkNothing(trace).forEach(p -> problems.add(new Problem(Outputs.TRACE, p)));
 		checkedAgain();

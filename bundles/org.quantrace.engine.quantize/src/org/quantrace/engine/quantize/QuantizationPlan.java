@@ -235,7 +235,17 @@ public final class QuantizationPlan {
 	 * @param types element types of the model's tensors where known (from a shape probe); unknown = float
 	 */
 	public static QuantizationPlan fullInteger(OnnxModel model, QuantizationSpec spec, Map<String, TensorInfo> types) {
-		return new Planner(model.graph(), spec, types, 0).plan();
+		return fullInteger(model, spec, types, List.of());
+	}
+
+	/**
+	 * As {@link #fullInteger(OnnxModel, QuantizationSpec, Map)}, with the tabular inputs {@link InputResolution} keeps float:
+	 * their per-feature readers are planned float ({@link OpRules#inputKeptFloat}) and the input is not quantized at the edge.
+	 */
+	public static QuantizationPlan fullInteger(OnnxModel model, QuantizationSpec spec, Map<String, TensorInfo> types, List<InputResolution.Finding> findings) {
+		Map<String, InputResolution.Finding> kept = new LinkedHashMap<>();
+		findings.stream().filter(InputResolution.Finding::keptFloat).forEach(f -> kept.put(f.input(), f));
+		return new Planner(model.graph(), spec, types, 0, Map.of(), Map.of(), kept).plan();
 	}
 
 	/**
@@ -313,12 +323,17 @@ public final class QuantizationPlan {
 		final Map<Node, String> intoIsland;
 		final Map<String, TensorInfo> givenTypes;
 
+		/** Tabular model inputs kept float ({@link InputResolution}): not quantized at the edge, their readers float. */
+		final Map<String, InputResolution.Finding> floatInputs;
+
 		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex) {
-			this(graph, spec, types, firstIndex, Map.of(), Map.of());
+			this(graph, spec, types, firstIndex, Map.of(), Map.of(), Map.of());
 		}
 
-		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex, Map<Node, String> anyway, Map<Node, String> intoIsland) {
+		Planner(Graph graph, QuantizationSpec spec, Map<String, TensorInfo> types, int firstIndex, Map<Node, String> anyway, Map<Node, String> intoIsland,
+				Map<String, InputResolution.Finding> floatInputs) {
 			this.g = graph;
+			this.floatInputs = floatInputs;
 			this.spec = spec;
 			this.anyway = anyway;
 			this.intoIsland = intoIsland;
@@ -409,13 +424,13 @@ public final class QuantizationPlan {
 			if (!more.isEmpty()) { // plan again with them quantized: the ops after them then read their codes as they do in ONNX Runtime
 				Map<Node, String> all = new LinkedHashMap<>(anyway);
 				all.putAll(more);
-				return new Planner(g, spec, givenTypes, firstIndex, all, intoIsland).plan();
+				return new Planner(g, spec, givenTypes, firstIndex, all, intoIsland, floatInputs).plan();
 			}
 			Map<Node, String> stems = stemsIntoIsland(order);
 			if (!stems.isEmpty()) { // known only now that the islands are: plan again with those stems float (a fixed point: they only leave codes)
 				Map<Node, String> all = new LinkedHashMap<>(intoIsland);
 				all.putAll(stems);
-				return new Planner(g, spec, givenTypes, firstIndex, anyway, all).plan();
+				return new Planner(g, spec, givenTypes, firstIndex, anyway, all, floatInputs).plan();
 			}
 			clampsRemovedByOnnxRuntime(order);
 			floatIslandInputs();
@@ -701,6 +716,11 @@ public final class QuantizationPlan {
 			}
 			if (!branch && floatInputPool(g, spec, n)) {
 				floatNode(n, index, FLOAT_STEM + OpRules.oneChannelInputPool(n));
+				return;
+			}
+			InputResolution.Finding keptInput = n.inputs().stream().map(floatInputs::get).filter(java.util.Objects::nonNull).findFirst().orElse(null);
+			if (!branch && keptInput != null) {
+				floatNode(n, index, OpRules.inputKeptFloat(n, keptInput));
 				return;
 			}
 			if (biasAdds.containsValue(n)) {
@@ -1624,7 +1644,7 @@ public final class QuantizationPlan {
 			TensorSpec edge = new TensorSpec(spec.io().quantType(), a.scheme(), a.granularity());
 			for (var v : g.runtimeInputs()) {
 				String x = v.getName();
-				if (isFloat(x) && !plan.activations.containsKey(x) && consumers.containsKey(x)) {
+				if (isFloat(x) && !plan.activations.containsKey(x) && consumers.containsKey(x) && !floatInputs.containsKey(x)) {
 					plan.activations.put(x, new Activation(x, edge, null, ""));
 				}
 			}

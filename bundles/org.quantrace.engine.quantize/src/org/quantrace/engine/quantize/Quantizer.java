@@ -315,6 +315,9 @@ public final class Quantizer {
 		List<Decision> decisions;
 		List<QuantizedTensor> tensors;
 		List<String> warnings = new ArrayList<>();
+		// tabular inputs one integer scale cannot resolve: said, and kept float where per-feature ops read them (InputResolution)
+		List<InputResolution.Finding> shortInputs = InputResolution.find(model, modelName, spec, calibration);
+		shortInputs.forEach(f -> warnings.add(f.warning()));
 		if (widened.any()) {
 			warnings.add(modelName + " computes in half precision; it was quantized from its float32 form (" + widened.describe()
 					+ "): what stays float in the quantized model computes in float32" + (widened.inputs().isEmpty() && widened.outputs().isEmpty() ? ""
@@ -330,25 +333,25 @@ public final class Quantizer {
 			tensors = writer.written;
 			warnings.addAll(writer.warnings);
 		} else {
-			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types);
+			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 			if (pools != null) {
 				// a rewritten pool the plan leaves float would compute a float Conv (and Mul) where the float pool does: put it back
 				if (!pools.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
-					plan = QuantizationPlan.fullInteger(model, spec, types);
+					plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 				}
 				said(padded, pools.notes());
 			}
 			if (dense != null) {
 				// a dense Conv the plan leaves float would do g times the grouped Conv's float MACs: put back
 				if (!dense.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
-					plan = QuantizationPlan.fullInteger(model, spec, types);
+					plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 				}
 				said(padded, dense.notes());
 			}
 			if (subPixels != null) {
 				// a sub-pixel Conv the plan leaves float ran slower than the float ConvTranspose: put back
 				if (!subPixels.undo(model.graph(), floatNodes(plan)::contains).isEmpty()) {
-					plan = QuantizationPlan.fullInteger(model, spec, types);
+					plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 				}
 				said(padded, subPixels.notes());
 			}
@@ -360,14 +363,14 @@ public final class Quantizer {
 				}
 				// Concats a split left without readers compute nothing anybody reads (after the undo, which may give one back)
 				if (!scales.prune(model.graph()).isEmpty() || undone) {
-					plan = QuantizationPlan.fullInteger(model, spec, types);
+					plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 				}
 				said(padded, scales.notes());
 			}
 			if (folds != null) {
 				// a fold the plan leaves float (its Conv or its Clip) gains nothing: put back
 				if (!folds.putBack(model.graph(), floatNodes(plan)::contains).isEmpty()) {
-					plan = QuantizationPlan.fullInteger(model, spec, types);
+					plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 				}
 				said(padded, folds.notes());
 			}

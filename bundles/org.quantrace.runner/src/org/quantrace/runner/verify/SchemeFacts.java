@@ -134,11 +134,28 @@ final class SchemeFacts {
 	 * model quantized from held as integers already (a raw uint8 image, which the quantizer keeps as it is).
 	 */
 	boolean schemeTyped(ModelFacts.Io io) {
+		if (keptFloat(io.name())) {
+			return false; // a tabular input the quantizer kept float: its warning says so, InputResolutionCheck derives it again
+		}
 		if (io.indices() || input == null) {
 			return !io.indices();
 		}
 		return java.util.stream.Stream.concat(input.inputs().stream(), input.outputs().stream()).filter(o -> o.name().equals(io.name()))
 				.noneMatch(o -> ElementTypes.isInteger(OptimizationLogCheck.type(o.elementType())));
+	}
+
+	/**
+	 * Whether the trace's quantize-input-resolution warning for this record's model and scheme says model input {@code name}
+	 * stays float32 (the words are the run's; whether the data and the files bear them out is InputResolutionCheck's).
+	 */
+	private boolean keptFloat(String name) {
+		if (!(record.eContainer() instanceof org.quantrace.model.trace.TraceModel trace) || record.getOutput() == null) {
+			return false;
+		}
+		String model = org.quantrace.report.RunSummary.model(record.getOutput());
+		String said = "scheme " + record.getScheme() + ": input '" + name + "': ";
+		return trace.getWarnings().stream().anyMatch(w -> org.quantrace.engine.quantize.InputResolution.CODE.equals(w.getCode()) && model.equals(w.getModel())
+				&& w.getMessage() != null && w.getMessage().startsWith(said) && w.getMessage().contains(org.quantrace.engine.quantize.InputResolution.KEPT));
 	}
 
 	/** The logs' name of a class: weights, biases, activations, inputs, outputs (the logs' own vocabulary). */

@@ -1,0 +1,198 @@
+package org.quantrace.engine.quantize;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.IntStream;
+
+import org.quantrace.engine.calibrate.Range;
+import org.quantrace.engine.data.Dataset;
+import org.quantrace.engine.data.ModelInputs;
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.Tensor;
+import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.NdArray;
+
+/**
+ * A tabular model input ([N, F] float features) that one per-tensor integer scale cannot resolve: scikit-learn pipelines read raw
+ * features of very different spans (wine: proline up to 1,680, hue 0.5-1.7), so the int8 input's one scale (6.59 on wine) put 8
+ * of 13 features on one or two codes, and fiq-int8 lost 46 pt (0.9861 → 0.5278; breast_cancer 0.9693 → 0.6798, 20 of 30
+ * features below one step; tests/data/wild/README.md, newuser52 and tabular55). The data's per-feature span is measured on the
+ * calibration samples ({@link #find}); a feature whose span covers fewer than {@link #STEPS} steps of the scale is short (a
+ * feature constant in the samples has no spread to lose and is not counted), and an input is found when at least one feature in
+ * {@link #SHARE} is short: round 32's skllr reads 784 pixels in [0, 1] at 1/255, 3 border pixels spanning 1-3 codes, and its
+ * int8 input costs nothing measurable (fiq-int8 0.8330 against fp32 0.8320).
+ * <p>
+ * Where every reader of such an input is a per-feature affine op (an Add/Sub/Mul/Div by a float constant of the feature axis'
+ * length: skl2onnx's Scaler as MlLinearOps writes it), the input stays float ({@link Finding#keptFloat}): those ops run in
+ * float (ONNX Runtime has no integer Sub; their output is what the next integer layer quantizes, every feature then on one
+ * common spread), and the int8/uint8 I/O contract gives way for that input, as the record and the warning say. A per-feature
+ * input scale (a DequantizeLinear with an axis) would keep the contract's type but not its "one scale and zero point per input"
+ * that evaluate, the logs and verify state: not done. Elsewhere (a Gemm reading the raw features) the input is rounded as
+ * before and the warning says what to do.
+ */
+public final class InputResolution {
+
+	/** A feature spanning fewer steps of the input's scale than this keeps at most a handful of codes. */
+	public static final int STEPS = 4;
+	/** An input is found when at least one of this many features (rounded up) is short. */
+	public static final int SHARE = 20;
+	/** The ops a per-feature affine reader may be. */
+	private static final Set<String> AFFINE = Set.of("Add", "Sub", "Mul", "Div");
+	/** The warning's code in the runner's records and the console. */
+	public static final String CODE = "quantize-input-resolution";
+	/** Words of the warning no other warning holds, which the runner records it by. */
+	public static final String WORDS = "of the input's one ";
+	/** The words saying the input was kept float (the console's input line reads them). */
+	public static final String KEPT = "the input stays float32";
+	private static final int WORST = 3;
+	private static final int CHUNK = 256;
+
+	private InputResolution() {
+	}
+
+	/**
+	 * One input's finding.
+	 *
+	 * @param spans each feature's span (max − min) on the calibration samples, in steps of {@code scale}
+	 * @param readers the per-feature affine ops reading it where it is kept float, else empty
+	 */
+	public record Finding(String input, QuantType type, float scale, double[] spans, List<String> readers) {
+
+		public boolean keptFloat() {
+			return !readers.isEmpty();
+		}
+
+		/** The features whose positive span is below {@link #STEPS} steps, worst first. */
+		public List<Integer> shortFeatures() {
+			return IntStream.range(0, spans.length).filter(i -> spans[i] > 0 && spans[i] < STEPS).boxed()
+					.sorted(Comparator.comparingDouble((Integer i) -> spans[i]).thenComparing(i -> i)).toList();
+		}
+
+		/** The warning, without the scheme's prefix. */
+		public String warning() {
+			List<Integer> s = shortFeatures();
+			StringBuilder worst = new StringBuilder();
+			for (int i = 0; i < Math.min(WORST, s.size()); i++) {
+				worst.append(i == 0 ? "" : ", ").append("feature ").append(s.get(i)).append(" ").append(String.format(java.util.Locale.ROOT, "%.2f", spans[s.get(i)]));
+			}
+			String head = "input '" + input + "': " + s.size() + " of its " + spans.length + " features span fewer than " + STEPS + " steps " + WORDS
+					+ type.name().toLowerCase(java.util.Locale.ROOT) + " scale " + String.format(java.util.Locale.ROOT, "%.6g", scale)
+					+ " on the calibration samples (fewest steps: " + worst + "), so its codes would round most of their values away; ";
+			return head + (keptFloat()
+					? KEPT + " (the model reads it as float, not " + type.name() + "), as the per-feature ops reading it do ("
+							+ String.join(", ", readers) + "): the integer layers after them read codes of their output, whose features share one spread"
+					: "scale the features before the model (a scaler in the graph reading it), or quantize with float32 I/O");
+		}
+	}
+
+	/**
+	 * The short inputs of {@code model} under integer I/O {@code spec} (none under float I/O): each float model input of shape
+	 * [N, F] whose calibration samples ({@code calibration}, cut as calibration cuts them) hold a feature below {@link #STEPS}
+	 * steps of the per-tensor scale min-max gives it in the I/O type, with the activations' symmetry.
+	 */
+	public static List<Finding> find(OnnxModel model, String modelName, QuantizationSpec spec, Dataset calibration) {
+		if (spec.io() == QuantizationSpec.IoType.FLOAT32 || spec.technique() != QuantizationSpec.Technique.FULL_INTEGER || calibration == null) {
+			return List.of();
+		}
+		Graph g = model.graph();
+		Map<String, Integer> features = new LinkedHashMap<>();
+		for (var v : g.runtimeInputs()) {
+			TensorInfo t = TensorInfo.of(v);
+			if (t.type() == DataType.FLOAT && t.shape() != null && t.shape().size() == 2 && t.shape().get(1).matches("\\d{1,9}")
+					&& Integer.parseInt(t.shape().get(1)) > 1 && !g.consumers(v.getName()).isEmpty()) {
+				features.put(v.getName(), Integer.parseInt(t.shape().get(1)));
+			}
+		}
+		if (features.isEmpty()) {
+			return List.of();
+		}
+		int samples = spec.calibration().maxSamples() > 0 ? Math.min(spec.calibration().maxSamples(), calibration.size()) : calibration.size();
+		Dataset data = calibration.limit(samples);
+		ModelInputs inputs = ModelInputs.of(model, modelName, data);
+		Map<String, float[][]> extremes = new LinkedHashMap<>();
+		features.forEach((x, f) -> extremes.put(x, new float[][] { filled(f, Float.POSITIVE_INFINITY), filled(f, Float.NEGATIVE_INFINITY) }));
+		for (int from = 0; from < data.size(); from += CHUNK) {
+			Map<String, NdArray> feed = inputs.feed(data.read(from, Math.min(data.size(), from + CHUNK)));
+			extremes.forEach((x, e) -> {
+				NdArray a = feed.get(x);
+				if (a != null) {
+					float[] v = a.toFloats();
+					int f = e[0].length;
+					for (int i = 0; i < v.length; i++) {
+						e[0][i % f] = Math.min(e[0][i % f], v[i]);
+						e[1][i % f] = Math.max(e[1][i % f], v[i]);
+					}
+				}
+			});
+		}
+		TensorSpecs io = new TensorSpecs(spec);
+		List<Finding> found = new ArrayList<>();
+		extremes.forEach((x, e) -> {
+			double lo = Double.POSITIVE_INFINITY;
+			double hi = Double.NEGATIVE_INFINITY;
+			for (int i = 0; i < e[0].length; i++) {
+				lo = Math.min(lo, e[0][i]);
+				hi = Math.max(hi, e[1][i]);
+			}
+			if (!(hi >= lo)) {
+				return; // no sample
+			}
+			float scale = QuantMath.params(new Range(lo, hi), io.type, io.symmetry, false).scale();
+			double[] spans = new double[e[0].length];
+			for (int i = 0; i < spans.length; i++) {
+				spans[i] = (e[1][i] - (double) e[0][i]) / scale;
+			}
+			Finding candidate = new Finding(x, io.type, scale, spans, List.of());
+			if (candidate.shortFeatures().size() >= (spans.length + SHARE - 1) / SHARE) {
+				List<String> readers = affineReaders(g, x, spans.length);
+				found.add(new Finding(x, io.type, scale, spans, readers));
+			}
+		});
+		return found;
+	}
+
+	/** The I/O type and the activations' symmetry, as {@code QuantizationPlan} quantizes an integer model input. */
+	private record TensorSpecs(QuantType type, QuantizationSpec.Symmetry symmetry) {
+		TensorSpecs(QuantizationSpec spec) {
+			this(spec.io().quantType(), spec.activations().scheme());
+		}
+	}
+
+	/**
+	 * The names of {@code x}'s readers when each is a per-feature affine op: Add, Sub, Mul or Div of {@code x} and a float
+	 * constant of {@code f} values ([F] or [1, F]); else none.
+	 */
+	static List<String> affineReaders(Graph g, String x, int f) {
+		List<Node> readers = g.consumers(x);
+		List<String> names = new ArrayList<>();
+		for (Node r : readers) {
+			if (!r.isStandard() || !AFFINE.contains(r.opType()) || r.inputs().size() != 2 || r.input(0).equals(r.input(1))) {
+				return List.of();
+			}
+			String other = r.input(0).equals(x) ? r.input(1) : r.input(0);
+			Tensor c = g.initializer(other);
+			if (c == null || c.dataType() != DataType.FLOAT || !perFeature(c.dims(), f) || r.opType().equals("Div") && !r.input(0).equals(x)) {
+				return List.of();
+			}
+			names.add("'" + r.name() + "' " + r.opType());
+		}
+		return names;
+	}
+
+	private static boolean perFeature(long[] dims, int f) {
+		return dims.length == 1 && dims[0] == f || dims.length == 2 && dims[0] == 1 && dims[1] == f;
+	}
+
+	private static float[] filled(int n, float v) {
+		float[] a = new float[n];
+		java.util.Arrays.fill(a, v);
+		return a;
+	}
+}
