@@ -107,7 +107,7 @@ final class PruneCommand implements Callable<Integer> {
 	}
 
 	static void report(PruningResult r, PrintWriter out) {
-		out.printf(Locale.ROOT, "%-28s %-6s %12s %12s %9s %14s %14s %9s%n", "layer", "op", "params", "after", "sparsity", "FLOPs", "after", "channels");
+		out.printf(Locale.ROOT, "%-28s %-6s %12s %12s %9s %14s %14s %9s%n", "layer", "op", r.spec().countsWeights() ? "weights" : "params", "after", "sparsity", "FLOPs", "after", "channels");
 		for (PruningResult.Layer l : r.layers()) {
 			out.printf(Locale.ROOT, "%-28s %-6s %,12d %,12d %8.1f%% %,14d %,14d %9s%n", l.layer(), l.opType(), l.parametersBefore(), l.parametersAfter(),
 					100 * l.sparsity(), l.flopsBefore(), l.flopsAfter(), l.channelsBefore() < 0 ? "-" : l.channelsBefore() + "->" + l.channelsAfter());
@@ -118,8 +118,10 @@ final class PruneCommand implements Callable<Integer> {
 			out.printf(Locale.ROOT, "Channels scored by their mean |activation| on %d samples (SHA-256 of the float32 inputs fed: %s)%n", r.samples().count(),
 					r.samples().sha256());
 		}
-		out.printf(Locale.ROOT, "Parameters %,d -> %,d (sparsity %.1f%%), size %,d -> %,d bytes, compressed %,d -> %,d bytes%n", r.parametersBefore(),
-				r.parametersAfter(), 100 * r.achievedSparsity(), r.bytesBefore(), r.bytesAfter(), r.compressedBefore(), r.compressedAfter());
+		// the element, vector and block patterns count weights, which they zero, not the biases they leave (assessor59)
+		out.printf(Locale.ROOT, r.spec().countsWeights() ? "Weights %,d -> %,d non-zero (sparsity %.1f%%; biases not pruned, not counted), size %,d -> %,d bytes,"
+				+ " compressed %,d -> %,d bytes%n" : "Parameters %,d -> %,d (sparsity %.1f%%), size %,d -> %,d bytes, compressed %,d -> %,d bytes%n",
+				r.parametersBefore(), r.parametersAfter(), 100 * r.achievedSparsity(), r.bytesBefore(), r.bytesAfter(), r.compressedBefore(), r.compressedAfter());
 		// the run's warning, by its rule and in its words: the command printed the sparsity and no word of it (assessor17)
 		String shortOf = PruningWarnings.text(100 * r.achievedSparsity(), r.spec().sparsity(), r.notPruned().size(), "printed above ('Not pruned: ...')");
 		if (shortOf != null) {

@@ -84,6 +84,15 @@ final class RemovedNodeReasons {
 			java.util.Map.entry("parallel-convs-merged", "merged with the Convs reading the same input into one Conv (fusion)"),
 			java.util.Map.entry("mixconv-merged", "part of a MixConv (a channel Split into depthwise Convs of different kernels, concatenated), merged into one depthwise Conv (fusion)"),
 			java.util.Map.entry("pattern-fused", "part of a decomposed operation, fused into one op (fusion)"),
+			// each rewrite its own words: the four below said the line above, which none of them is (assessor59)
+			java.util.Map.entry("mean-as-global-pool", "ReduceMean over every axis after the channels, written as GlobalAveragePool (and Flatten where the"
+					+ " axes were not kept), which ONNX Runtime runs on integers (fusion)"),
+			java.util.Map.entry("mean-as-conv", "ReduceMean over the channels alone, written as a 1x1 Conv of weights 1/C, which ONNX Runtime runs on integers (fusion)"),
+			java.util.Map.entry("pad-folded", "Pad of zeros on the spatial axes, folded into the padding of the Conv that alone reads it (fusion)"),
+			java.util.Map.entry("conv-across-channels", "part of a Squeeze, Transpose, Conv1d across the channels, Transpose, Unsqueeze chain, written as"
+					+ " the one 1x1 Conv it computes (fusion)"),
+			java.util.Map.entry("runtime-op-unfused", "ONNX Runtime's fused or attention op (com.microsoft), written as the standard ops it computes,"
+					+ " not fused (fusion)"),
 			java.util.Map.entry("activation-rewritten", "activation written in an equivalent form integer kernels run (activations)"),
 			java.util.Map.entry("ml-op-rewritten", "ai.onnx.ml op (traditional machine learning) written as the standard ops that compute it (fusion)"));
 

@@ -6,7 +6,6 @@ import java.util.Locale;
 
 import org.quantrace.engine.prune.PruningResult;
 import org.quantrace.engine.prune.PruningSpec;
-import org.quantrace.model.recipe.PruningCriterion;
 
 import org.quantrace.model.trace.LayerPruningRecord;
 import org.quantrace.model.trace.PruningRecord;
@@ -86,9 +85,7 @@ public final class PruningRecords {
 		r.held().forEach((layer, why) -> p.getAdditionalConfiguration().add(parameter("held at the layer floor: " + layer, why)));
 		p.getAdditionalConfiguration().add(parameter("model size", sizes(r.bytesBefore(), r.bytesAfter())));
 		p.getAdditionalConfiguration().add(parameter("compressed size (deflate)", sizes(r.compressedBefore(), r.compressedAfter())));
-		p.getAdditionalConfiguration().add(parameter("score", r.spec().criterion() == PruningCriterion.ACTIVATION
-				? "mean |activation| each channel's readers see on the samples, relative to its layer's average (averaged over the tensors they read)"
-				: "mean |w| (L1) or RMS (L2) of each group; channels scored relative to their layer's average"));
+		p.getAdditionalConfiguration().add(parameter("score", r.spec().scoreWords()));
 		if (r.samples() != null) {
 			p.getAdditionalConfiguration().add(parameter(SCORED_ON, String.format(Locale.ROOT, "%d samples of dataset '%s' (SHA-256 of the float32 inputs fed: %s)",
 					r.samples().count(), dataset, r.samples().sha256())));

@@ -208,7 +208,7 @@ public final class Freezer {
 		trainingAlgorithms(model, options, eliminations, artifacts);
 		removed.addAll(removeIdentities(model.graph()), Removal.Reason.IDENTITY);
 		// before the folds and the quantizer: ONNX Runtime's saved FusedConv/FusedGemm as the Conv, Gemm, Add and activation they fuse
-		removed.addAll(RuntimeFusions.unfuse(model.graph(), model.opset(), ranks, rewrites), Removal.Reason.PATTERN_FUSED);
+		removed.addAll(RuntimeFusions.unfuse(model.graph(), model.opset(), ranks, rewrites), Removal.Reason.RUNTIME_OP_UNFUSED);
 		removed.addAll(MlLinearOps.rewrite(model.graph(), model.opset(), probed, rewrites), Removal.Reason.ML_OP_REWRITTEN); // skl2onnx's linear ai.onnx.ml ops
 		// nodes the rewrites wrote (an attention's mask arithmetic on a constant mask folds): no node of the original
 		model.graph().nodes().stream().map(Node::name).filter(n -> !original.contains(n)).forEach(written::add);
@@ -230,7 +230,7 @@ public final class Freezer {
 			// after BatchNorm folding: each branch's BatchNorm is in its Conv; the Mul and Add an identity BatchNorm became are no
 			// nodes of the original (the BatchNorm is listed as removed), so only the original's nodes the merge took are listed
 			removed.addAll(ParallelConvs.merge(model.graph(), rewrites).stream().filter(original::contains).toList(), Removal.Reason.PARALLEL_CONVS);
-			removed.addAll(PatternFusion.fuse(model, name, ranks, rewrites), Removal.Reason.PATTERN_FUSED);
+			PatternFusion.fuse(model, name, ranks, rewrites).forEach(e -> removed.add(e.getKey(), e.getValue())); // each node with its pattern's reason
 			removed.addAll(GraphCleanup.removeDeadEverywhere(model.graph()), Removal.Reason.UNREAD);
 		}
 		if (options.targetOpset() > 0) {
@@ -337,8 +337,8 @@ public final class Freezer {
 			}
 			if (options.fusePatterns()) {
 				removed.addAll(MixedDepthwise.merge(model.graph(), rewrites), Removal.Reason.MIXED_DEPTHWISE); // before BatchNorm folding: one after its Concat folds into the one Conv
-				removed.addAll(ConvAcrossChannels.rewrite(model.graph(), shapes, rewrites), Removal.Reason.PATTERN_FUSED);
-				removed.addAll(PadIntoConv.fold(model.graph(), model.opset(), rewrites), Removal.Reason.PATTERN_FUSED); // a Pad on codes runs alone once quantized
+				removed.addAll(ConvAcrossChannels.rewrite(model.graph(), shapes, rewrites), Removal.Reason.CONV_ACROSS_CHANNELS);
+				removed.addAll(PadIntoConv.fold(model.graph(), model.opset(), rewrites), Removal.Reason.PAD_FOLDED); // a Pad on codes runs alone once quantized
 			}
 			if (options.eliminate().contains(TrainingOperation.BATCH_NORMALIZATION)) {
 				// before the float folds: a QAT export's Div and BatchNormalization after a QDQ Conv go into its weight scales

@@ -49,8 +49,11 @@ final class PatternFusion {
 	private PatternFusion() {
 	}
 
-	/** Fuses what it can; returns the names of the nodes replaced and adds one rewrite per fused op (and per refusal). */
-	static List<String> fuse(OnnxModel model, String source, Map<String, Integer> ranks, List<Rewrite> rewrites) {
+	/**
+	 * Fuses what it can; returns the names of the nodes replaced, each with its reason (a mean written as GlobalAveragePool or as a
+	 * Conv is no fused decomposition), and adds one rewrite per fused op (and per refusal).
+	 */
+	static List<Map.Entry<String, Removal.Reason>> fuse(OnnxModel model, String source, Map<String, Integer> ranks, List<Rewrite> rewrites) {
 		StaticShapes shapes = StaticShapes.infer(model, source);
 		if (shapes.isEmpty()) {
 			return List.of();
@@ -78,7 +81,7 @@ final class PatternFusion {
 		refused.forEach((op, where) -> rewrites.add(Rewrite.notMade(Rewrite.FUSION, op + " not fused (" + where + "): it needs opset "
 				+ (op.equals("Gelu") ? 20 : 17) + " and the model stays at opset " + model.opset())));
 		Map<Patterns.Match, Double> differences = differences(model, feasible, shapes, ranks, source);
-		List<String> replaced = new ArrayList<>();
+		List<Map.Entry<String, Removal.Reason>> replaced = new ArrayList<>();
 		Map<String, List<Patterns.Match>> done = new LinkedHashMap<>();
 		Map<String, Double> worst = new LinkedHashMap<>();
 		for (Patterns.Match m : feasible) {
@@ -89,7 +92,7 @@ final class PatternFusion {
 				continue;
 			}
 			apply(model.graph(), m);
-			m.nodes().forEach(n -> replaced.add(ConstantFolder.label(n)));
+			m.nodes().forEach(n -> replaced.add(Map.entry(ConstantFolder.label(n), reason(m))));
 			done.computeIfAbsent(label(m), k -> new ArrayList<>()).add(m);
 			worst.merge(label(m), d, Math::max);
 		}
@@ -97,6 +100,15 @@ final class PatternFusion {
 				+ " (" + String.join(", ", list.stream().map(m -> "'" + ConstantFolder.label(m.nodes().get(m.nodes().size() - 1)) + "'").toList())
 				+ String.format(Locale.ROOT, "); largest difference on seeded random inputs %.2g relative to the output's magnitude", worst.get(what)))));
 		return replaced;
+	}
+
+	/** Why the match's nodes went: a ReduceMean written as GlobalAveragePool or a 1x1 Conv, else a decomposition fused. */
+	private static Removal.Reason reason(Patterns.Match m) {
+		return switch (m.op()) {
+		case "GlobalAveragePool" -> Removal.Reason.MEAN_AS_POOL;
+		case "Conv" -> Removal.Reason.MEAN_AS_CONV;
+		default -> Removal.Reason.PATTERN_FUSED;
+		};
 	}
 
 	/** "Add, Relu, Clip, Mul, Div -> HardSwish" */

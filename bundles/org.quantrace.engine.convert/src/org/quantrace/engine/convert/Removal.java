@@ -33,7 +33,25 @@ public record Removal(Reason reason, String detail) {
 		PARALLEL_CONVS("parallel-convs-merged"),
 		/** A MixConv's channel Split, its depthwise Convs but the one kept and its Concat, merged into one depthwise Conv. */
 		MIXED_DEPTHWISE("mixconv-merged"),
+		/** A part of a decomposition {@link Patterns} finds (HardSigmoid, HardSwish, GELU, LayerNormalization), fused into the one op. */
 		PATTERN_FUSED("pattern-fused"),
+		/*
+		 * The rewrites below had "pattern-fused" and its words, "part of a decomposed operation, fused into one op", which none of them
+		 * is (assessor59): each its own code, words (report's RemovedNodeReasons) and check (verify's ReplacedNodes).
+		 */
+		/** A ReduceMean over every axis after the channels written as GlobalAveragePool (and Flatten). */
+		MEAN_AS_POOL("mean-as-global-pool"),
+		/** A ReduceMean over the channels alone, kept, written as a 1x1 Conv of weights 1/C. */
+		MEAN_AS_CONV("mean-as-conv"),
+		/** A Pad of zeros on the spatial axes folded into the pads of the Conv that alone reads it ({@link PadIntoConv}). */
+		PAD_FOLDED("pad-folded"),
+		/** The Squeeze, Transposes and Unsqueeze around a Conv1d across a pooled map's channels, written as one 1x1 Conv ({@link ConvAcrossChannels}). */
+		CONV_ACROSS_CHANNELS("conv-across-channels"),
+		/**
+		 * ONNX Runtime's FusedConv, FusedGemm, FusedMatMul, Attention written as the standard ops they compute ({@link RuntimeFusions}):
+		 * the opposite of a fusion. The layer keeps its node's name, so no node is listed so today; the code says it if one is.
+		 */
+		RUNTIME_OP_UNFUSED("runtime-op-unfused"),
 		ACTIVATION("activation-rewritten"),
 		/** An ai.onnx.ml Scaler, LinearClassifier, LinearRegressor or Normalizer written as the standard ops that compute it ({@link MlLinearOps}). */
 		ML_OP_REWRITTEN("ml-op-rewritten");

@@ -14,9 +14,10 @@ import org.quantrace.engine.runtime.ShapeProbe;
 /**
  * Parameters and multiply-accumulates of each weighted layer (Conv, ConvTranspose, Gemm, MatMul) for
  * one sample: FLOPs are estimated as 2 × MACs, and for sparse weights as 2 × (non-zero weights ×
- * output positions), what a sparse kernel would execute.
+ * output positions), what a sparse kernel would execute. {@code weights} and {@code nonZeroWeights} count the weight tensor
+ * alone, what element, vector and block pruning rank and zero (a bias is never pruned by them).
  */
-public record LayerCost(String layer, String opType, long parameters, long nonZero, long flops, long sparseFlops) {
+public record LayerCost(String layer, String opType, long parameters, long nonZero, long weights, long nonZeroWeights, long flops, long sparseFlops) {
 
 	public static Map<String, LayerCost> of(OnnxModel model, String source) {
 		Map<String, TensorInfo> shapes;
@@ -55,7 +56,7 @@ public record LayerCost(String layer, String opType, long parameters, long nonZe
 				}
 			}
 			long macs = w.elementCount() * positions;
-			costs.put(n.name(), new LayerCost(n.name(), n.opType(), params, nonZero, 2 * macs, 2 * count(w) * positions));
+			costs.put(n.name(), new LayerCost(n.name(), n.opType(), params, nonZero, w.elementCount(), count(w), 2 * macs, 2 * count(w) * positions));
 		}
 		return costs;
 	}

@@ -113,14 +113,18 @@ public final class Pruner {
 			if (a == null) {
 				continue;
 			}
-			long nonZeroAfter = spec.pattern() == PruningPattern.CHANNEL ? a.parameters() : a.nonZero();
+			// channel pruning removes filters with their biases: all parameters count; the other patterns rank and zero weights alone,
+			// their target a share of the weights, so the figure counts weights (with the biases, 30 % read as 28.86 %: assessor59)
+			boolean channel = spec.pattern() == PruningPattern.CHANNEL;
+			long counted = channel ? b.parameters() : b.weights();
+			long nonZeroAfter = channel ? a.parameters() : a.nonZeroWeights();
 			// a layer's own channels, or those it lost with the layer it reads (channel pruning only: the others keep every filter)
 			int[] ch = channels.containsKey(b.layer()) ? channels.get(b.layer())
 					: spec.pattern() == PruningPattern.CHANNEL ? followed(source.graph(), g, b.layer()) : new int[] { -1, -1 };
 			long flopsAfter = spec.pattern() == PruningPattern.CHANNEL ? a.flops() : a.sparseFlops();
-			report.add(new PruningResult.Layer(b.layer(), b.opType(), b.parameters(), nonZeroAfter, 1 - nonZeroAfter / (double) b.parameters(),
+			report.add(new PruningResult.Layer(b.layer(), b.opType(), counted, nonZeroAfter, counted == 0 ? 0 : 1 - nonZeroAfter / (double) counted,
 					b.flops(), flopsAfter, ch[0], ch[1]));
-			paramsBefore += b.parameters();
+			paramsBefore += counted;
 			paramsAfter += nonZeroAfter;
 		}
 		byte[] bytesBefore = source.toBytes();

@@ -24,7 +24,10 @@ public record PruningResult(OnnxModel model, PruningSpec spec, List<Layer> layer
 	public record ScoringSamples(int count, String sha256) {
 	}
 
-	/** One weighted layer. {@code parametersAfter} counts non-zero values after unstructured pruning. */
+	/**
+	 * One weighted layer. Channel pruning counts its parameters (weight and bias elements) before and after; the element, vector
+	 * and block patterns count its weights alone, {@code parametersAfter} those left non-zero ({@link PruningSpec#countsWeights()}).
+	 */
 	public record Layer(String layer, String opType, long parametersBefore, long parametersAfter, double sparsity, long flopsBefore,
 			long flopsAfter, int channelsBefore, int channelsAfter) {
 	}

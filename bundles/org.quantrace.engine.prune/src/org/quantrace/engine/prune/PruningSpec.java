@@ -44,6 +44,31 @@ public record PruningSpec(PruningCriterion criterion, ThresholdScope scope, Prun
 		return new PruningSpec(PruningCriterion.L1_MAGNITUDE, scope, pattern, sparsity, 4, 1, 4, Map.of(), excludes);
 	}
 
+	/**
+	 * Whether the pattern's figures count weights alone: element, vector and block pruning rank and zero weights and never a bias,
+	 * and their target is a share of the weights; channel pruning removes filters with their biases, its figures count parameters.
+	 */
+	public boolean countsWeights() {
+		return pattern != PruningPattern.CHANNEL;
+	}
+
+	/**
+	 * What the pattern scores and ranks, in the logs' words. An element pattern said "mean |w| (L1) or RMS (L2) of each group; channels
+	 * scored relative to their layer's average", of groups and channels it has not (assessor59).
+	 */
+	public String scoreWords() {
+		if (criterion == PruningCriterion.ACTIVATION) {
+			return "mean |activation| each channel's readers see on the samples, relative to its layer's average (averaged over the tensors they read)";
+		}
+		String norm = criterion == PruningCriterion.L1_MAGNITUDE ? "mean |w| (L1)" : "RMS (L2)";
+		return switch (pattern) {
+		case ELEMENT -> "|w| of each weight (the L1 and L2 norms of one weight are both |w|); the lowest-scoring weights set to zero, biases left";
+		case VECTOR -> norm + " of each vector of " + vectorLength + " consecutive weights of one output along its inputs; the lowest-scoring vectors set to zero, biases left";
+		case BLOCK -> norm + " of each block of " + blockRows + " outputs x " + blockColumns + " inputs; the lowest-scoring blocks set to zero, biases left";
+		case CHANNEL -> norm + " of each output channel's filter, relative to its layer's average filter (averaged over the layers that share the channel)";
+		};
+	}
+
 	boolean excluded(String layer) {
 		return excludes.stream().anyMatch(p -> glob(p).matcher(layer).matches());
 	}

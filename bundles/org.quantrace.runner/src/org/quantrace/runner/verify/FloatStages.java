@@ -15,7 +15,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 
 /**
  * What pruning and low-rank factorization did to a layer, re-derived from the model before and after: a
- * layer's parameters (its weight and bias elements), those left non-zero, its sparsity and removed output
+ * layer's parameters (its weight and bias elements; its weights alone for the patterns that zero weights), those left non-zero, its sparsity and removed output
  * channels; a factorized layer's rank and parameters, and, from the factors multiplied out, the energy they
  * retain (‖A·B‖² / ‖W‖², exact for a truncated SVD) and the relative reconstruction error ‖W − A·B‖ / ‖W‖.
  */
@@ -33,7 +33,10 @@ public final class FloatStages {
 		return after == null || before == null ? null : new ModelArtifact[] { before, after };
 	}
 
-	/** A pruned layer: parameters before, left after (non-zero; all that remain after channel pruning), sparsity in percent, removed channels. */
+	/**
+	 * A pruned layer: parameters before (weights alone for the element, vector and block patterns), left after (non-zero; all that
+	 * remain after channel pruning), sparsity in percent, removed channels.
+	 */
 	record Pruned(long before, long after, double sparsityPercent, int removedChannels) {
 	}
 
@@ -44,8 +47,9 @@ public final class FloatStages {
 		if (b == null || a == null) {
 			return null;
 		}
-		long paramsBefore = elements(before, b, 1) + elements(before, b, 2);
-		long left = channels ? elements(after, a, 1) + elements(after, a, 2) : nonZero(after, a, 1) + nonZero(after, a, 2);
+		// channel pruning: weight and bias elements; the other patterns: the weights alone, which they rank and zero (never a bias)
+		long paramsBefore = elements(before, b, 1) + (channels ? elements(before, b, 2) : 0);
+		long left = channels ? elements(after, a, 1) + elements(after, a, 2) : nonZero(after, a, 1);
 		int removed = (int) (outputChannels(before, b) - outputChannels(after, a));
 		return new Pruned(paramsBefore, left, 100 * (1 - left / (double) paramsBefore), removed);
 	}

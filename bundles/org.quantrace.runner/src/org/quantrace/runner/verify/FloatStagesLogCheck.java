@@ -105,13 +105,15 @@ final class FloatStagesLogCheck {
 		}
 		String at = t.title() + ", Pruning specifications, Additional configurations, ";
 		for (String line : OptimizationLogCheck.lines(t, row)) {
-			Matcher s = Pattern.compile("^achievedsparsity:(" + Printed.NUMBER + ")%\\((" + Printed.NUMBER + ")of(" + Printed.NUMBER + ")").matcher(line);
+			Matcher s = Pattern.compile("^achievedsparsity:(" + Printed.NUMBER + ")%\\((" + Printed.NUMBER + ")of(" + Printed.NUMBER + ")([a-z]*?)oftheprunedlayers").matcher(line);
 			Matcher size = Pattern.compile("^modelsize:" + SIZES).matcher(line);
 			Matcher zipped = Pattern.compile("^compressedsize\\(deflate\\):" + SIZES).matcher(line);
 			if (s.find()) {
 				log.brief(at + "achieved sparsity", s.group(1), 100 * (1 - after / (double) before));
 				log.same(at + "parameters left", Printed.number(s.group(2)), (double) after);
 				log.same(at + "parameters of the pruned layers", Printed.number(s.group(3)), (double) before);
+				// what was counted, by the pattern: a figure of weights and biases called weights, or the reverse, is named
+				log.same(at + "what the figure counts", s.group(4), p.getPattern() == PruningPattern.CHANNEL ? "parameters" : "weights");
 			} else if (size.find()) {
 				log.same(at + "model size", bytes(size), m[0].sizeBytes() + " -> " + m[1].sizeBytes());
 			} else if (zipped.find()) {

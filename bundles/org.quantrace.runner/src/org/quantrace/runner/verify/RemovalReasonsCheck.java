@@ -30,7 +30,8 @@ final class RemovalReasonsCheck {
 
 	private static final Set<String> KNOWN = Set.of("constant-folded", "unread", "identity-removed", "cast-removed", "dropout-removed",
 			"batch-normalization-folded", "affine-folded", "trained-codes-folded", "function-inlined", "if-inlined", "transposes-cancelled", "reshape-removed",
-			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "mixconv-merged", "pattern-fused", "activation-rewritten", "ml-op-rewritten");
+			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "mixconv-merged", "pattern-fused", "activation-rewritten", "ml-op-rewritten",
+			"mean-as-global-pool", "mean-as-conv", "pad-folded", "conv-across-channels", "runtime-op-unfused");
 
 	private RemovalReasonsCheck() {
 	}

@@ -32,19 +32,28 @@ final class ReplacedNodes {
 	private record Claim(Set<String> removed, Set<String> replacement) {
 	}
 
-	private static final Map<String, Claim> CLAIMS = Map.of(
-			"pattern-fused", new Claim(null, Set.of("HardSwish", "HardSigmoid", "Gelu", "LayerNormalization", "GlobalAveragePool", "Conv")),
-			"matrix-product-rewritten", new Claim(Set.of("Einsum", "MatMul", "Gemm", "Transpose"), Set.of("MatMul", "Gemm")),
-			"channel-pieces", new Claim(Set.of("Conv", "Slice", "Split"), Set.of("Conv")),
-			"parallel-convs-merged", new Claim(Set.of("Conv", "Add", "Mul", "BatchNormalization"), Set.of("Conv")),
-			"activation-rewritten", new Claim(Set.of("PRelu"), Set.of("LeakyRelu", "Mul", "Relu", "Add")),
-			"ml-op-rewritten", new Claim(Set.of("Scaler", "LinearClassifier", "LinearRegressor", "Normalizer"), Set.of("Sub", "Mul", "Gemm", "Div")));
+	private static final Map<String, Claim> CLAIMS = Map.ofEntries(
+			// the parts of the HardSigmoid, HardSwish, GELU and LayerNormalization decompositions, fused into those ops; a mean, a Pad,
+			// a Conv1d's chain and a runtime op each have their own code since assessor59 (a folder written before says pattern-fused)
+			Map.entry("pattern-fused", new Claim(Set.of("Add", "Mul", "Div", "Sub", "Pow", "Sqrt", "Erf", "Clip", "Relu", "HardSigmoid", "ReduceMean"),
+					Set.of("HardSwish", "HardSigmoid", "Gelu", "LayerNormalization"))),
+			Map.entry("mean-as-global-pool", new Claim(Set.of("ReduceMean"), Set.of("GlobalAveragePool"))),
+			Map.entry("mean-as-conv", new Claim(Set.of("ReduceMean"), Set.of("Conv"))),
+			Map.entry("pad-folded", new Claim(Set.of("Pad"), Set.of("Conv"))),
+			Map.entry("conv-across-channels", new Claim(Set.of("Squeeze", "Transpose", "Unsqueeze"), Set.of("Conv"))),
+			Map.entry("runtime-op-unfused", new Claim(Set.of("FusedConv", "FusedGemm", "FusedMatMul", "Attention", "MultiHeadAttention"), Set.of("Conv", "Gemm", "MatMul"))),
+			Map.entry("matrix-product-rewritten", new Claim(Set.of("Einsum", "MatMul", "Gemm", "Transpose"), Set.of("MatMul", "Gemm"))),
+			Map.entry("channel-pieces", new Claim(Set.of("Conv", "Slice", "Split"), Set.of("Conv"))),
+			Map.entry("parallel-convs-merged", new Claim(Set.of("Conv", "Add", "Mul", "BatchNormalization"), Set.of("Conv"))),
+			Map.entry("activation-rewritten", new Claim(Set.of("PRelu"), Set.of("LeakyRelu", "Mul", "Relu", "Add"))),
+			Map.entry("ml-op-rewritten", new Claim(Set.of("Scaler", "LinearClassifier", "LinearRegressor", "Normalizer"), Set.of("Sub", "Mul", "Gemm", "Div"))));
 
 	/** What a QAT export's fold takes after the layer up to its QuantizeLinear ({@link TrainedScales}' ops), and the layers. */
 	private static final Set<String> FOLLOWERS = Set.of("Div", "Mul", "Add", "BatchNormalization", "Relu");
 	private static final Set<String> LAYERS = Set.of("Conv", "ConvTranspose", "Gemm", "MatMul");
 
-	static final Set<String> REASONS = Set.of("pattern-fused", "matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "activation-rewritten", "ml-op-rewritten",
+	static final Set<String> REASONS = Set.of("pattern-fused", "mean-as-global-pool", "mean-as-conv", "pad-folded", "conv-across-channels", "runtime-op-unfused",
+			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "activation-rewritten", "ml-op-rewritten",
 			"trained-codes-folded", "function-inlined");
 
 	/** Per converted model, what the files say against each node's stated reason: every log format asks, the models run once. */

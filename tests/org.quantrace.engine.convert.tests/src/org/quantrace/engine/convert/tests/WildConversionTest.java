@@ -700,7 +700,7 @@ class WildConversionTest {
 		assertArrayEquals(run(model, x), run(r.model(), x), 1e-6f);
 		assertTrue(r.rewrites().stream().anyMatch(w -> w.made() && w.description().contains("Conv1d across the channels") && w.description().contains("1 time ('conv")),
 				r.rewrites().toString());
-		assertEquals(new org.quantrace.engine.convert.Removal(org.quantrace.engine.convert.Removal.Reason.PATTERN_FUSED), r.removalReasons().get("squeeze2"),
+		assertEquals(new org.quantrace.engine.convert.Removal(org.quantrace.engine.convert.Removal.Reason.CONV_ACROSS_CHANNELS), r.removalReasons().get("squeeze2"),
 				r.removalReasons().toString());
 
 		OnnxModel strided = eca(k, dilation, left, right, bias, 2);
