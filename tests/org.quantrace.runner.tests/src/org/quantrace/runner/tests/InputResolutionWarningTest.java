@@ -130,10 +130,13 @@ class InputResolutionWarningTest {
 		for (int s = 0; s < N; s++) {
 			float[] z = new float[4];
 			for (int i = 0; i < 4; i++) {
-				// raw: feature 0 in 1,000-2,000, so that the input's range prints beyond a thousands separator
-				x[s * 4 + i] = (float) (MEANS[i] + (r.nextDouble() * 2 - 1) * HALF[i] + (scaler || i > 0 ? 0 : 1000));
+				// raw: feature 0 in 1,000-2,000 and feature 2 in 0-2, so that the input's range [0, 2,000] prints a thousands separator
+				x[s * 4 + i] = (float) (MEANS[i] + (r.nextDouble() * 2 - 1) * HALF[i] + (scaler ? 0 : i == 0 ? 1000 : i == 2 ? 1 : 0));
 				if (!scaler && s == 0 && i == 0) {
-					x[0] = 2000f; // the range's end a whole number, which the logs printed with a thousands separator ("2,000")
+					x[0] = 2000f; // whole numbers at both ends: "[0, 2,000]" read back without spaces as [0,2 | 000]
+				}
+				if (!scaler && s == 0 && i == 2) {
+					x[2] = 0f;
 				}
 				z[i] = scaler ? (x[s * 4 + i] - MEANS[i]) * inv[i] : x[s * 4 + i];
 			}
