@@ -277,19 +277,28 @@ final class OptimizationRows {
 				int bits = q.isReduceRange() ? bits(type) - 1 : bits(type);
 				long half = (1L << (bits - 1)) - 1;
 				double s = (float) (Math.max(Math.abs(lo), Math.abs(hi)) / half);
-				computed = "s = max(" + LogValues.brief(Math.abs(lo)) + ", " + LogValues.brief(Math.abs(hi)) + ") / " + half + " = " + LogValues.brief(s);
+				computed = "s = max(" + plain(Math.abs(lo)) + ", " + plain(Math.abs(hi)) + ") / " + half + " = " + plain(s);
 			} else {
 				double s = (float) ((hi - lo) / (b[1] - b[0]));
 				long z = Math.max(b[0], Math.min(b[1], Math.round(b[0] - lo / s)));
-				computed = "s = (" + LogValues.brief(hi) + " − " + LogValues.brief(lo) + ") / " + (b[1] - b[0]) + " = " + LogValues.brief(s) + ", z = round(" + b[0]
-						+ " − " + LogValues.brief(lo) + " / s) = " + z;
+				computed = "s = (" + plain(hi) + " − " + plain(lo) + ") / " + (b[1] - b[0]) + " = " + plain(s) + ", z = round(" + b[0]
+						+ " − " + plain(lo) + " / s) = " + z;
 			}
 			String which = t.getGranularity() == Granularity.PER_CHANNEL ? "channel " + channel + " of " : "";
-			return java.util.Optional.of("example (" + LogValues.plural(role) + "): " + which + t.getTensor() + ", range [" + LogValues.brief(t.getRangeMin().get(0)) + ", "
-					+ LogValues.brief(t.getRangeMax().get(0)) + "] → " + computed + "; the model holds s = " + LogValues.exact(t.getScales().get(channel)) + ", z = "
+			return java.util.Optional.of("example (" + LogValues.plural(role) + "): " + which + t.getTensor() + ", range [" + plain(t.getRangeMin().get(0)) + ", "
+					+ plain(t.getRangeMax().get(0)) + "] → " + computed + "; the model holds s = " + LogValues.exact(t.getScales().get(channel)) + ", z = "
 					+ t.getZeroPoints().get(channel) + note);
 		}
 		return java.util.Optional.empty();
+	}
+
+	/**
+	 * A worked example's figure without thousands separators: "range [0, 3,234]" read as the two numbers "0,3" and "234" once a
+	 * reader (verify, a PDF's text) loses the space after the comma (newuser60's tabraw, raw features up to 3,234: verify of an
+	 * honest run named the example in all four formats).
+	 */
+	private static String plain(double d) {
+		return LogValues.brief(d).replace(",", "");
 	}
 
 	private static List<String> precision(QuantizationRecord q, ModelArtifact output, boolean drq, DynamicRangeForm form) {

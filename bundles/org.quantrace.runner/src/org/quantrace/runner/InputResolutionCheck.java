@@ -39,7 +39,8 @@ import org.quantrace.model.trace.TraceModel;
  * the quantized model file (whether the input is read as float there), by arithmetic of its own, not the quantizer's: the
  * warning's input, its count of short features, the features it names as the worst, and its "stays float32" against the
  * quantized file's input type. A warning left out or kept where the data do not bear it out, a count or a feature edited, and
- * an integer-I/O model reading a tabular input as float without the warning are mismatches.
+ * an integer-I/O model reading a tabular input as float without the warning are mismatches. Under float32 I/O the scale is the
+ * one the quantized file's QuantizeLinear reading the input holds (its integer layers quantize the raw features there).
  */
 final class InputResolutionCheck {
 
@@ -69,7 +70,7 @@ final class InputResolutionCheck {
 		List<String> problems = new ArrayList<>();
 		for (OptimizationRecord o : trace.getOptimizations()) {
 			QuantizationRecord q = o.getQuantization();
-			if (q == null || o.getOutput() == null || q.getTechnique() != QuantizationTechnique.FULL_INTEGER || q.getIoType() == IOType.FLOAT32) {
+			if (q == null || o.getOutput() == null || q.getTechnique() != QuantizationTechnique.FULL_INTEGER) {
 				continue;
 			}
 			String model = org.quantrace.report.RunSummary.model(o.getOutput());
@@ -93,6 +94,18 @@ final class InputResolutionCheck {
 			}
 		}
 		return problems;
+	}
+
+	/** The scale of a QuantizeLinear reading {@code x} in the quantized file (one scalar float), or null. */
+	private static Float insideScale(OnnxModel quantized, String x) {
+		var g = quantized.graph();
+		for (var n : g.consumers(x)) {
+			if (n.opType().equals("QuantizeLinear") && n.inputs().size() >= 2 && g.initializer(n.input(1)) != null
+					&& g.initializer(n.input(1)).elementCount() == 1 && g.initializer(n.input(1)).dataType() == DataType.FLOAT) {
+				return g.initializer(n.input(1)).toFloatArray()[0];
+			}
+		}
+		return null;
 	}
 
 	/** What the files bear out for {@code o}, by input; null when its float model or its calibration data cannot be read. */
@@ -147,6 +160,7 @@ final class InputResolutionCheck {
 			});
 		}
 		OnnxModel quantized = OnnxModel.load(quantizedFile);
+		boolean floatIo = q.getIoType() == IOType.FLOAT32;
 		extremes.forEach((x, e) -> {
 			double lo = 0; // the range always holds zero
 			double hi = 0;
@@ -155,14 +169,18 @@ final class InputResolutionCheck {
 				hi = Math.max(hi, e[1][i]);
 			}
 			double width = q.getActivationScheme() == QuantizationScheme.SYMMETRIC ? Math.max(-lo, hi) / 127 : (hi - lo) / 255;
-			float scale = width > 0 ? (float) width : 1f;
+			Float inside = floatIo ? insideScale(quantized, x) : null;
+			if (floatIo && inside == null) {
+				return; // float32 I/O and no integer layer reads the input: nothing rounds it
+			}
+			float scale = floatIo ? inside : width > 0 ? (float) width : 1f;
 			double[] steps = new double[e[0].length];
 			for (int i = 0; i < steps.length; i++) {
 				steps[i] = (e[1][i] - (double) e[0][i]) / scale;
 			}
 			List<Integer> short_ = IntStream.range(0, steps.length).filter(i -> steps[i] > 0 && steps[i] < STEPS).boxed()
 					.sorted(Comparator.comparingDouble((Integer i) -> steps[i]).thenComparing(i -> i)).toList();
-			boolean floatInFile = quantized.graph().runtimeInputs().stream().filter(v -> v.getName().equals(x))
+			boolean floatInFile = !floatIo && quantized.graph().runtimeInputs().stream().filter(v -> v.getName().equals(x))
 					.anyMatch(v -> TensorInfo.of(v).type() == DataType.FLOAT);
 			boolean found = !short_.isEmpty() && short_.size() * SHARE >= steps.length;
 			if (found || floatInFile) {

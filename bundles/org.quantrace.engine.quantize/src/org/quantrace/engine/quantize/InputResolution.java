@@ -62,8 +62,9 @@ public final class InputResolution {
 	 *
 	 * @param spans each feature's span (max − min) on the calibration samples, in steps of {@code scale}
 	 * @param readers the per-feature affine ops reading it where it is kept float, else empty
+	 * @param inside the model's I/O is float32 and its integer layers quantize the input at {@code scale} ({@link #quantizedInside})
 	 */
-	public record Finding(String input, QuantType type, float scale, double[] spans, List<String> readers) {
+	public record Finding(String input, QuantType type, float scale, double[] spans, List<String> readers, boolean inside) {
 
 		public boolean keptFloat() {
 			return !readers.isEmpty();
@@ -75,6 +76,12 @@ public final class InputResolution {
 					.sorted(Comparator.comparingDouble((Integer i) -> spans[i]).thenComparing(i -> i)).toList();
 		}
 
+		/** At least one feature in {@link #SHARE} is short. */
+		public boolean isShort() {
+			int n = shortFeatures().size();
+			return n > 0 && n >= (spans.length + SHARE - 1) / SHARE;
+		}
+
 		/** The warning, without the scheme's prefix. */
 		public String warning() {
 			List<Integer> s = shortFeatures();
@@ -84,11 +91,14 @@ public final class InputResolution {
 			}
 			String head = "input '" + input + "': " + s.size() + " of its " + spans.length + " features span fewer than " + STEPS + " steps " + WORDS
 					+ type.name().toLowerCase(java.util.Locale.ROOT) + " scale " + String.format(java.util.Locale.ROOT, "%.6g", scale)
+					+ (inside ? " its integer layers quantize it with (float32 I/O)" : "")
 					+ " on the calibration samples (fewest steps: " + worst + "), so its codes would round most of their values away; ";
+			// float32 I/O alone does not help where an integer layer reads the raw features: it quantizes them at one scale as well
 			return head + (keptFloat()
 					? KEPT + " (the model reads it as float, not " + type.name() + "), as the per-feature ops reading it do ("
 							+ String.join(", ", readers) + "): the integer layers after them read codes of their output, whose features share one spread"
-					: "scale the features before the model (a scaler in the graph reading it), or quantize with float32 I/O");
+					: "scale the features before the model (a scaler in the graph reading it), or " + (inside ? "" : "quantize with float32 I/O and ")
+							+ "exclude the layers reading it (--exclude NODE, a recipe's exclude) so that they compute on the float features");
 		}
 	}
 
@@ -101,6 +111,60 @@ public final class InputResolution {
 		if (spec.io() == QuantizationSpec.IoType.FLOAT32 || spec.technique() != QuantizationSpec.Technique.FULL_INTEGER || calibration == null) {
 			return List.of();
 		}
+		Map<String, float[][]> extremes = extremes(model, modelName, spec, calibration);
+		TensorSpecs io = new TensorSpecs(spec);
+		List<Finding> found = new ArrayList<>();
+		extremes.forEach((x, e) -> {
+			double lo = Double.POSITIVE_INFINITY;
+			double hi = Double.NEGATIVE_INFINITY;
+			for (int i = 0; i < e[0].length; i++) {
+				lo = Math.min(lo, e[0][i]);
+				hi = Math.max(hi, e[1][i]);
+			}
+			if (!(hi >= lo)) {
+				return; // no sample
+			}
+			float scale = QuantMath.params(new Range(lo, hi), io.type, io.symmetry, false).scale();
+			Finding candidate = new Finding(x, io.type, scale, spans(e, scale), List.of(), false);
+			if (candidate.isShort()) {
+				found.add(new Finding(x, io.type, scale, candidate.spans(), affineReaders(model.graph(), x, e[0].length), false));
+			}
+		});
+		return found;
+	}
+
+	/**
+	 * The short inputs of a model quantized under float32 I/O ({@code quantized}, as written): a float [N, F] input its integer
+	 * layers read through one QuantizeLinear quantizes all its features at that node's one scale, as an integer input would be
+	 * (tabular55 left it unsaid: newuser60's tabraw, a Gemm on breast-cancer's raw features, fiq-float32 0.9708 → 0.6667 with no
+	 * warning). The scale is the file's, so the warning states what the model computes.
+	 */
+	public static List<Finding> quantizedInside(OnnxModel quantized, String modelName, QuantizationSpec spec, Dataset calibration) {
+		if (spec.io() != QuantizationSpec.IoType.FLOAT32 || spec.technique() != QuantizationSpec.Technique.FULL_INTEGER || calibration == null) {
+			return List.of();
+		}
+		Graph g = quantized.graph();
+		List<Finding> found = new ArrayList<>();
+		extremes(quantized, modelName, spec, calibration).forEach((x, e) -> {
+			for (Node q : g.consumers(x)) {
+				Tensor scale = q.opType().equals("QuantizeLinear") && q.inputs().size() == 3 ? g.initializer(q.input(1)) : null;
+				Tensor zero = scale == null ? null : g.initializer(q.input(2));
+				if (scale != null && zero != null && scale.elementCount() == 1 && scale.dataType() == DataType.FLOAT
+						&& (zero.dataType() == DataType.INT8 || zero.dataType() == DataType.UINT8)) {
+					float s = scale.toFloatArray()[0];
+					Finding f = new Finding(x, zero.dataType() == DataType.INT8 ? QuantType.INT8 : QuantType.UINT8, s, spans(e, s), List.of(), true);
+					if (f.isShort()) {
+						found.add(f);
+					}
+					return;
+				}
+			}
+		});
+		return found;
+	}
+
+	/** Each float [N, F] input's per-feature minima and maxima on the calibration samples, cut as calibration cuts them. */
+	private static Map<String, float[][]> extremes(OnnxModel model, String modelName, QuantizationSpec spec, Dataset calibration) {
 		Graph g = model.graph();
 		Map<String, Integer> features = new LinkedHashMap<>();
 		for (var v : g.runtimeInputs()) {
@@ -110,13 +174,13 @@ public final class InputResolution {
 				features.put(v.getName(), Integer.parseInt(t.shape().get(1)));
 			}
 		}
+		Map<String, float[][]> extremes = new LinkedHashMap<>();
 		if (features.isEmpty()) {
-			return List.of();
+			return extremes;
 		}
 		int samples = spec.calibration().maxSamples() > 0 ? Math.min(spec.calibration().maxSamples(), calibration.size()) : calibration.size();
 		Dataset data = calibration.limit(samples);
 		ModelInputs inputs = ModelInputs.of(model, modelName, data);
-		Map<String, float[][]> extremes = new LinkedHashMap<>();
 		features.forEach((x, f) -> extremes.put(x, new float[][] { filled(f, Float.POSITIVE_INFINITY), filled(f, Float.NEGATIVE_INFINITY) }));
 		for (int from = 0; from < data.size(); from += CHUNK) {
 			Map<String, NdArray> feed = inputs.feed(data.read(from, Math.min(data.size(), from + CHUNK)));
@@ -132,30 +196,15 @@ public final class InputResolution {
 				}
 			});
 		}
-		TensorSpecs io = new TensorSpecs(spec);
-		List<Finding> found = new ArrayList<>();
-		extremes.forEach((x, e) -> {
-			double lo = Double.POSITIVE_INFINITY;
-			double hi = Double.NEGATIVE_INFINITY;
-			for (int i = 0; i < e[0].length; i++) {
-				lo = Math.min(lo, e[0][i]);
-				hi = Math.max(hi, e[1][i]);
-			}
-			if (!(hi >= lo)) {
-				return; // no sample
-			}
-			float scale = QuantMath.params(new Range(lo, hi), io.type, io.symmetry, false).scale();
-			double[] spans = new double[e[0].length];
-			for (int i = 0; i < spans.length; i++) {
-				spans[i] = (e[1][i] - (double) e[0][i]) / scale;
-			}
-			Finding candidate = new Finding(x, io.type, scale, spans, List.of());
-			if (candidate.shortFeatures().size() >= (spans.length + SHARE - 1) / SHARE) {
-				List<String> readers = affineReaders(g, x, spans.length);
-				found.add(new Finding(x, io.type, scale, spans, readers));
-			}
-		});
-		return found;
+		return extremes;
+	}
+
+	private static double[] spans(float[][] e, float scale) {
+		double[] spans = new double[e[0].length];
+		for (int i = 0; i < spans.length; i++) {
+			spans[i] = (e[1][i] - (double) e[0][i]) / scale;
+		}
+		return spans;
 	}
 
 	/** The I/O type and the activations' symmetry, as {@code QuantizationPlan} quantizes an integer model input. */

@@ -408,6 +408,8 @@ public final class Quantizer {
 				}
 			}
 			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings, padded, writtenFloat));
+			// under float32 I/O the raw tabular features are quantized inside, where the integer layers read them: said likewise
+			InputResolution.quantizedInside(model, modelName, spec, calibration).forEach(f -> warnings.add(f.warning()));
 			if (planned != null) { // the main graph's layers (a branch's run on the samples that take it only)
 				corrections = BiasCorrection.apply(planned, model, plan.biases(), calibration, calibrated.samples(), modelName, progress);
 			}

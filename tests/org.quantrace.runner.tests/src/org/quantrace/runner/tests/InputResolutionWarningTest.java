@@ -110,6 +110,11 @@ class InputResolutionWarningTest {
 
 	/** tab.onnx, x.npy ([300, 4] features) and y.npy (the float model's argmax of them). */
 	private static void write(Path dir) throws IOException {
+		write(dir, true);
+	}
+
+	/** As {@link #write(Path)}; without {@code scaler} the Gemm reads the raw features (RawFeaturesFloatIoTest). */
+	static void write(Path dir, boolean scaler) throws IOException {
 		Random r = new Random(3);
 		float[] w = new float[12];
 		float[] b = new float[3];
@@ -125,8 +130,15 @@ class InputResolutionWarningTest {
 		for (int s = 0; s < N; s++) {
 			float[] z = new float[4];
 			for (int i = 0; i < 4; i++) {
-				x[s * 4 + i] = (float) (MEANS[i] + (r.nextDouble() * 2 - 1) * HALF[i]);
-				z[i] = (x[s * 4 + i] - MEANS[i]) * inv[i];
+				// raw: feature 0 in 1,000-2,000 and feature 2 in 0-2, so that the input's range [0, 2,000] prints a thousands separator
+				x[s * 4 + i] = (float) (MEANS[i] + (r.nextDouble() * 2 - 1) * HALF[i] + (scaler ? 0 : i == 0 ? 1000 : i == 2 ? 1 : 0));
+				if (!scaler && s == 0 && i == 0) {
+					x[0] = 2000f; // whole numbers at both ends: "[0, 2,000]" read back without spaces as [0,2 | 000]
+				}
+				if (!scaler && s == 0 && i == 2) {
+					x[2] = 0f;
+				}
+				z[i] = scaler ? (x[s * 4 + i] - MEANS[i]) * inv[i] : x[s * 4 + i];
 			}
 			double best = Double.NEGATIVE_INFINITY;
 			for (int c = 0; c < 3; c++) {
@@ -144,10 +156,15 @@ class InputResolutionWarningTest {
 		NpyArray.write(dir.resolve("y.npy"), NdArray.ofLongs(new long[] { N }, y));
 		GraphProto.Builder g = GraphProto.newBuilder().setName("tab");
 		g.addInput(value("x", 4)).addOutput(value("scores", 3));
-		g.addInitializer(floats("means", MEANS, 4)).addInitializer(floats("inv", inv, 4)).addInitializer(floats("w", w, 3, 4)).addInitializer(floats("b", b, 3));
-		g.addNode(NodeProto.newBuilder().setOpType("Sub").setName("Scaler/sub").addInput("x").addInput("means").addOutput("centred"));
-		g.addNode(NodeProto.newBuilder().setOpType("Mul").setName("Scaler/mul").addInput("centred").addInput("inv").addOutput("scaled"));
-		g.addNode(NodeProto.newBuilder().setOpType("Gemm").setName("gemm").addInput("scaled").addInput("w").addInput("b").addOutput("scores")
+		if (scaler) {
+			g.addInitializer(floats("means", MEANS, 4)).addInitializer(floats("inv", inv, 4));
+		}
+		g.addInitializer(floats("w", w, 3, 4)).addInitializer(floats("b", b, 3));
+		if (scaler) {
+			g.addNode(NodeProto.newBuilder().setOpType("Sub").setName("Scaler/sub").addInput("x").addInput("means").addOutput("centred"));
+			g.addNode(NodeProto.newBuilder().setOpType("Mul").setName("Scaler/mul").addInput("centred").addInput("inv").addOutput("scaled"));
+		}
+		g.addNode(NodeProto.newBuilder().setOpType("Gemm").setName("gemm").addInput(scaler ? "scaled" : "x").addInput("w").addInput("b").addOutput("scores")
 				.addAttribute(ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("transB").setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.INT).setI(1)));
 		ModelProto m = ModelProto.newBuilder().setIrVersion(8).setProducerName("tests").addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(17)).setGraph(g).build();
 		Files.write(dir.resolve("tab.onnx"), m.toByteArray());

@@ -64,7 +64,27 @@ class InputResolutionTest {
 		QuantizationResult q = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_int8"), features(64, 1));
 
 		assertTrue(IoQuantization.inputs(q.model()).containsKey("x"));
-		assertTrue(q.warnings().stream().anyMatch(s -> s.startsWith("input 'x': 3 of its 4 features") && s.contains("scale the features before the model")), q.warnings().toString());
+		assertTrue(q.warnings().stream().anyMatch(s -> s.startsWith("input 'x': 3 of its 4 features") && s.contains("scale the features before the model")
+				&& s.contains("quantize with float32 I/O and exclude the layers reading it")), q.warnings().toString());
+	}
+
+	/**
+	 * The same Gemm under float32 I/O: the Gemm's QuantizeLinear rounds the raw features at one uint8 scale all the same
+	 * (newuser60's tabraw: fiq-float32 0.9708 → 0.6667), so it is said, with the scale the file holds.
+	 */
+	@Test
+	void aRawTabularInputQuantizedInsideUnderFloatIoIsSaid() {
+		TinyGraph t = new TinyGraph(4);
+		String y = t.node("Gemm", List.of("x", t.weight(0.5, 3, 4), t.weight(0.5, 3)), TinyGraph.attr("transB", 1L));
+		QuantizationResult q = TinyGraph.quantize(t.model(y), Schemes.preset("fiq_float32"), features(64, 1));
+
+		assertFalse(IoQuantization.inputs(q.model()).containsKey("x"), "float32 I/O");
+		var g = q.model().graph();
+		var quantize = g.consumers("x").stream().filter(n -> n.opType().equals("QuantizeLinear")).findFirst().orElseThrow();
+		float scale = g.initializer(quantize.input(1)).toFloatArray()[0];
+		String said = "input 'x': 3 of its 4 features span fewer than 4 steps of the input's one uint8 scale "
+				+ String.format(java.util.Locale.ROOT, "%.6g", scale) + " its integer layers quantize it with (float32 I/O)";
+		assertTrue(q.warnings().stream().anyMatch(s -> s.startsWith(said) && s.contains("or exclude the layers reading it")), said + " in " + q.warnings());
 	}
 
 	/** Features of one spread (an image's pixels, features scaled already), float I/O: nothing said, nothing kept float. */
