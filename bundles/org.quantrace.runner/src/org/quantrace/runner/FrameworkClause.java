@@ -32,8 +32,11 @@ public final class FrameworkClause {
 		if (declared == null || declared.isBlank() || producerName == null || producerName.isBlank()) {
 			return null;
 		}
-		String[] d = split(declared);
 		String name = normal(producerName);
+		if (name.contains("2onnx") || name.startsWith("onnx")) {
+			return null; // an exporter or ONNX's own tools (keras2onnx, onnxmltools, onnxruntime.quantization): its version is its own
+		}
+		String[] d = split(declared);
 		String version = producerVersion == null ? "" : producerVersion.trim();
 		String producer = (producerName.trim() + " " + version).trim();
 		String head = "model " + model + " (\"" + path + "\") declares framework \"" + declared + "\", but its ONNX producer metadata says " + producer;
