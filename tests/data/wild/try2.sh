@@ -34,7 +34,7 @@ recipe wild_$m "wild model $m" {
 	responsible "wild round"
 	conversion-id CONV-WILD-1
 	optimization-id OPT-WILD-1
-	model m "$W/$m.onnx" id WILD version 1 framework "PyTorch 1.13.1"
+	model m "$W/$m.onnx" id WILD version 1 framework "PyTorch 1.13.0"
 	$ds
 	$pre
 	convert { eliminate dropout, batch-normalization }

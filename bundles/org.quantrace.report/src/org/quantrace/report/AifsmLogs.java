@@ -138,7 +138,6 @@ public final class AifsmLogs {
 	static LogDocument conversionLog(TemplateMapping mapping, TraceModel trace, ConversionRecord c) {
 		String model = c.getName();
 		ModelArtifact original = c.getInput();
-		List<String> warnings = Consistency.warnings(original);
 		String check = c.isSetMaxAbsDifference() ? "The converted model computes what the original does in inference mode: largest absolute output "
 				+ "difference " + LogValues.brief(c.getMaxAbsDifference()) + " on real samples." : null;
 		List<Block> b = new ArrayList<>(DocumentFrame.front(trace, "PhIMT0002", "Model Conversion Log", "Model " + model + ": " + modelId(original)
@@ -159,15 +158,10 @@ public final class AifsmLogs {
 				List<String> l = new ArrayList<>(r.lines());
 				l.add(graphChange(c, removedAppendix));
 				r = new Row(r.anchor(), r.label(), false, l);
-			} else if (r.label().equals("Framework and version") && !warnings.isEmpty()) {
-				List<String> l = new ArrayList<>(r.lines());
-				warnings.forEach(w -> l.add("Warning: " + w));
-				r = new Row(r.anchor(), r.label(), false, l);
 			}
 			rows.add(r);
 		}
 		b.add(new InfoTable("conversion", "Table 1. Model conversion information (" + c.getId() + ")", rows));
-		warnings.forEach(w -> b.add(new Paragraph("Warning: " + w, Style.WARNING)));
 		RunWarnings.forModel(trace, model).forEach(w -> b.add(new Paragraph("Warning printed by the run: " + RunWarnings.line(w), Style.WARNING)));
 		List<String> references = new ArrayList<>(List.of(ONNX_OPERATORS));
 		if (c.getEliminations().stream().anyMatch(e -> e.getOperation() == org.quantrace.model.recipe.TrainingOperation.BATCH_NORMALIZATION
@@ -247,7 +241,6 @@ public final class AifsmLogs {
 		String factorizationAppendix = optimizations.get(0).getFactorization() != null ? "Appendix " + letter++ : null;
 		String reproducibilityAppendix = "Appendix " + letter;
 
-		List<String> warnings = Consistency.warnings(original);
 		Set<String> references = new LinkedHashSet<>(List.of(ONNX_OPERATORS, ORT_QUANTIZATION));
 		int n = 1;
 		for (OptimizationRecord o : optimizations) {
@@ -265,15 +258,10 @@ public final class AifsmLogs {
 				} else if (!r.section() && (r.lines().isEmpty() || r.anchor().contains("pruning-specifications") && o.getPruning() == null)) {
 					r = notApplied(r, o);
 				}
-				if (r.label().equals("Verified Learning Model ID or Model Conversion ID")) { // the original's warnings (weight-only) against it
+				if (r.label().equals("Verified Learning Model ID or Model Conversion ID")) { // the original's warnings (weight-only, model-framework) against it
 					r = new Row(r.anchor(), r.label(), false, RunWarnings.appended(r.lines(), RunWarnings.ofModel(trace, model)));
 				} else if (r.label().equals("Additional configurations") && r.anchor().contains("post-training")) {
 					r = new Row(r.anchor(), r.label(), false, RunWarnings.appended(r.lines(), RunWarnings.runWide(trace)));
-				}
-				if (r.label().equals("Framework and version") && r.anchor().contains("post-training") && !warnings.isEmpty()) {
-					List<String> l = new ArrayList<>(r.lines());
-					warnings.forEach(w -> l.add("Warning: " + w));
-					r = new Row(r.anchor(), r.label(), false, l);
 				}
 				rows.add(r);
 			}
@@ -287,7 +275,6 @@ public final class AifsmLogs {
 			ClampedBiases.deviations(o).forEach(d -> b.add(new Paragraph(d, Style.WARNING)));
 			references.addAll(references(o));
 		}
-		warnings.forEach(w -> b.add(new Paragraph("Warning: " + w, Style.WARNING)));
 		RunWarnings.forModel(trace, model).forEach(w -> b.add(new Paragraph("Warning printed by the run: " + RunWarnings.line(w), Style.WARNING)));
 		b.addAll(DocumentFrame.closing(b, new ArrayList<>(references)));
 

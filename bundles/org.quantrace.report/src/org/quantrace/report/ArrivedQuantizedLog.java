@@ -79,7 +79,6 @@ final class ArrivedQuantizedLog {
 				b.add(new Paragraph("Evaluation of " + v.getScheme() + ": " + decision + " (Appendix A).", e.isAccepted() ? Style.ACCEPTED : Style.REJECTED));
 			}
 		}
-		Consistency.warnings(original).forEach(w -> b.add(new Paragraph("Warning: " + w, Style.WARNING)));
 		RunWarnings.forModel(trace, model).forEach(w -> b.add(new Paragraph("Warning printed by the run: " + RunWarnings.line(w), Style.WARNING)));
 		b.addAll(DocumentFrame.closing(b, List.of(AifsmLogs.ONNX_OPERATORS, AifsmLogs.ORT_QUANTIZATION)));
 		b.add(new Heading(1, "", "Appendix A. Evaluation and verdict: " + model, "verdict", true));
@@ -141,7 +140,6 @@ final class ArrivedQuantizedLog {
 	private static List<String> frameworkLines(ModelArtifact original, String tool) {
 		List<String> l = new ArrayList<>(List.of("not quantized by this run: " + tool
 				+ (original.getFramework() == null ? "" : "; the recipe declares the model's framework " + original.getFramework())));
-		Consistency.warnings(original).forEach(w -> l.add("Warning: " + w));
 		return l;
 	}
 

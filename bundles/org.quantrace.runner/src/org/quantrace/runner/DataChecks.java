@@ -91,6 +91,7 @@ final class DataChecks {
 				}
 			}
 			checkOpset(ctx, m, model, recipeAsGiven, problems);
+			checkFramework(ctx, m, model, recipeAsGiven, problems);
 			checkSeeded(ctx, m, model, recipeAsGiven, problems);
 			boolean refused = checkFloatWeights(ctx, m, model, recipeAsGiven, problems);
 			if (quantizes) {
@@ -126,6 +127,15 @@ final class DataChecks {
 				"convert opset " + c.getTargetOpset() + " is below the opset of model " + m.getName() + " (\"" + m.getPath() + "\"), " + model.opset()
 						+ ": conversion raises a model's opset, it never lowers it; remove the opset clause, or give opset " + model.opset() + " or more",
 				Severity.ERROR));
+	}
+
+	/** The model's framework clause that its file's producer contradicts: a warning on the clause's line ({@link FrameworkClause}). */
+	private static void checkFramework(RecipeContext ctx, ModelDeclaration m, OnnxModel model, Path recipeAsGiven, List<RecipeFiles.Diagnostic> problems) {
+		String w = FrameworkClause.warning(m.getName(), m.getPath(), m.getFramework(), model.producerName(), model.producerVersion());
+		if (w != null) {
+			problems.add(diagnostic(ctx, m, org.quantrace.model.recipe.RecipePackage.Literals.MODEL_DECLARATION__FRAMEWORK, recipeAsGiven,
+					IssueCodes.MODEL_FRAMEWORK, w, Severity.WARNING));
+		}
 	}
 
 	/**

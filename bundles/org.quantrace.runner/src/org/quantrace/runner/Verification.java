@@ -763,7 +763,8 @@ public final class Verification {
 			Map.entry(EvidenceScope.MASKED_SUMS, List.of("org.quantrace.runner.verify.MaskedSumMarks")),
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
 					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels", "org.quantrace.runner.PruningWarnings")),
-			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck")),
+			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck",
+					Verification.class.getName())), // model-framework: framework()
 			Map.entry(EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks")),
 			Map.entry(EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts")),
 			Map.entry(EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation")),
@@ -975,6 +976,9 @@ public final class Verification {
 				org.quantrace.runner.verify.ModelFacts facts = file == null ? null : org.quantrace.runner.verify.ModelFacts.read(file);
 				weights = facts == null ? null : facts.weightOnly();
 				nBits = facts == null ? null : facts.nBitsPieces();
+				if (facts != null) {
+					framework(m, facts);
+				}
 			} catch (IOException e) {
 				weights = null; // an unreadable model is reported by the document checks
 				nBits = null;
@@ -1035,14 +1039,35 @@ public final class Verification {
 	}
 
 	/**
+	 * The model-framework warning of {@code m}, derived again from the recipe's framework clause and the producer its file holds
+	 * (read by verify's own code): recorded exactly where the rule finds a contradiction, with the words the rule gives.
+	 */
+	private void framework(org.quantrace.model.recipe.ModelDeclaration m, org.quantrace.runner.verify.ModelFacts facts) {
+		String[] producer = facts.producer();
+		String derived = FrameworkClause.warning(m.getName(), m.getPath(), m.getFramework(), producer[0], producer[1]);
+		List<String> recorded = trace.getWarnings().stream().filter(w -> IssueCodes.MODEL_FRAMEWORK.equals(w.getCode()) && m.getName().equals(w.getModel()))
+				.map(w -> w.getMessage()).toList();
+		String where = "warning [" + IssueCodes.MODEL_FRAMEWORK + "] of model " + m.getName();
+		String facts2 = "the recipe declares framework " + (m.getFramework() == null ? "(none)" : "\"" + m.getFramework() + "\"") + ", " + m.getPath()
+				+ "'s producer is " + (producer[0].isEmpty() ? "(none)" : (producer[0] + " " + producer[1]).trim());
+		if (derived == null && !recorded.isEmpty()) {
+			problems.add(new Problem(Outputs.TRACE, where + ": recorded, but " + facts2 + ", which do not contradict each other"));
+		} else if (derived != null && recorded.isEmpty()) {
+			problems.add(new Problem(Outputs.TRACE, where + ": not recorded, but " + facts2 + ": re-derived '" + derived + "'"));
+		} else if (derived != null && !recorded.equals(List.of(derived))) {
+			problems.add(new Problem(Outputs.TRACE, where + ": says " + recorded + ", re-derived '" + derived + "'"));
+		}
+	}
+
+	/**
 	 * The other warnings a run records, derived again by checking the recipe as the run did, on the inputs as they are now:
 	 * the language's (read from the recipe and its imports) and the coarse-integers data-type warning (the models' integer
 	 * inputs and the preprocessing: images that take fewer than 16 integer values). Those verify derives by its own reading
-	 * above (model-weight-only, a dataset's unread files, empty class folders and missing samples) are left to it.
+	 * above (model-weight-only, model-framework, a dataset's unread files, empty class folders and missing samples) are left to it.
 	 */
 	private void checkedAgain() {
-		Set<String> ownReading = new java.util.HashSet<>(Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.DATA_EMPTY_CLASS, IssueCodes.DATA_UNREAD_FILES,
-				IssueCodes.DATA_SAMPLES));
+		Set<String> ownReading = new java.util.HashSet<>(Set.of(IssueCodes.MODEL_WEIGHT_ONLY, IssueCodes.MODEL_FRAMEWORK, IssueCodes.DATA_EMPTY_CLASS,
+				IssueCodes.DATA_UNREAD_FILES, IssueCodes.DATA_SAMPLES));
 		ownReading.addAll(QuantizerWarnings.CODES); // the quantizer's: MaskWarningsCheck, or the run's own statement (EvidenceScope)
 		ownReading.add(PruningWarnings.SHORT); // from the pruning records: PruningWarnings.check
 		List<org.quantrace.dsl.RecipeFiles.Diagnostic> again;

@@ -66,11 +66,11 @@ final class WarningRecords {
 		}
 	}
 
-	/** Whether declaration {@code o} starts on {@code line} of {@code file}. */
+	/** Whether declaration {@code o} spans {@code line} of {@code file} (a clause's warning on a declaration written over several lines is its own). */
 	private static boolean on(EObject o, Path file, int line) {
 		INode node = NodeModelUtils.getNode(o);
 		Resource r = o.eResource();
-		if (node == null || node.getStartLine() != line || r == null || !r.getURI().isFile()) {
+		if (node == null || line < node.getStartLine() || line > node.getEndLine() || r == null || !r.getURI().isFile()) {
 			return false;
 		}
 		return Path.of(r.getURI().toFileString()).toAbsolutePath().normalize().equals(file);

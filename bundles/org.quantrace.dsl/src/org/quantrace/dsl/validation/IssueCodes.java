@@ -146,6 +146,11 @@ public final class IssueCodes {
 	 */
 	public static final String MODEL_WEIGHT_ONLY = "model-weight-only";
 	/**
+	 * A warning on a model's framework clause: the ONNX file's producer (producer_name/producer_version) contradicts the
+	 * framework and version the recipe declares (runner FrameworkClause holds the rule).
+	 */
+	public static final String MODEL_FRAMEWORK = "model-framework";
+	/**
 	 * A warning: a scheme that quantizes nothing (technique none, the preset unquantized) evaluates a model that is quantized
 	 * already (a quantization-aware-trained export): its variant runs the codes the training chose, which Quantrace neither
 	 * calibrated nor chose, under the scheme's name.

@@ -196,6 +196,11 @@ public final class ModelFacts {
 		return sizeBytes;
 	}
 
+	/** The file's producer_name and producer_version, as the ONNX header holds them ("" where absent). */
+	public String[] producer() {
+		return new String[] { proto.getProducerName(), proto.getProducerVersion() };
+	}
+
 	public long irVersion() {
 		return proto.getIrVersion();
 	}

@@ -70,7 +70,7 @@ class AlreadyQuantizedCommandsTest {
 		Path example = exampleWithQdqModel("prune-quantized");
 		Path recipe = example.resolve("prune.qr");
 		Files.writeString(recipe, String.join("\n", "import \"project.qr\"", "recipe prune_q \"a quantized model pruned\" {", "\tresponsible \"test\"",
-				"\tconversion-id C-1", "\toptimization-id O-1", "\tmodel cnn \"model/qdq.onnx\" id Q version 1 framework \"PyTorch 1.13.1\"",
+				"\tconversion-id C-1", "\toptimization-id O-1", "\tmodel cnn \"model/qdq.onnx\" id Q version 1 framework \"PyTorch 1.13.0\"",
 				"\tdataset eval \"data/evaluation\" role evaluation format folder labels \"data/labels.json\"",
 				"\tpreprocess {", "\t\tgrayscale", "\t\tscale 1/255", "\t\tlayout NCHW", "\t\tdtype float32", "\t}", "\tprune { pattern channel sparsity 50% }",
 				"\tschemes unquantized", "\tevaluate on eval metrics accuracy", "\tdocument extends example_project {", "\t\tversion 1.1", "\t}", "}", ""));

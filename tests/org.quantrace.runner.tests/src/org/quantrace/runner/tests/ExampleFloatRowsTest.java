@@ -93,6 +93,9 @@ class ExampleFloatRowsTest {
 		assertTrue(log.contains(exporter), packagesRow(log));
 		assertTrue(log.contains("training framework the recipe declares for the verified model: PyTorch 1.13.1"), packagesRow(log));
 
+		// this recipe declares 1.13.1, which the file's producer contradicts: the run warns (model-framework), and the warning quotes
+		// the producer in one piece in the PDF (the row wraps it)
+		assertTrue(log.contains("[model-framework] model cnn"), "the contradiction is the run's warning");
 		// the exporter's version forged (the row and the warning that quotes it): verify reads it from the verified model's file
 		Path forged = Runs.copy(out, out.resolveSibling("out-forged-exporter"));
 		Tampering.replaceInLogs(forged, producer, "pytorch 1.13.1");

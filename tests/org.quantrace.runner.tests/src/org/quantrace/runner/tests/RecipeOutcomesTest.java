@@ -185,7 +185,7 @@ class RecipeOutcomesTest {
 	@Test
 	void anUnquantizedCopyOfAnUnconvertedInputIsRecordedWhereTheRunWroteIt() throws IOException {
 		Path copy = Runs.exampleCopy("unquantized-copy");
-		Path recipe = Runs.recipe(copy, "plain.qr", "recipe plain {\n\tmodel cnn \"model/fashion_cnn.onnx\" framework \"PyTorch 1.13.1\"\n\tschemes unquantized\n}\n");
+		Path recipe = Runs.recipe(copy, "plain.qr", "recipe plain {\n\tmodel cnn \"model/fashion_cnn.onnx\" framework \"PyTorch 1.13.0\"\n\tschemes unquantized\n}\n");
 		Path out = copy.resolve("out");
 		RecipeRunner.Outcome o = Runs.run(recipe, out);
 		assertEquals(0, o.exitCode(), o.diagnostics().toString());

@@ -54,7 +54,7 @@ final class Runs {
 	static String exampleRecipe(Path exampleDir, String name, String path, String schemes) {
 		try {
 			String recipe = Files.readString(exampleDir.resolve("fashion_cnn.qr"))
-					.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
+					.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.0\"",
 							"\tmodel " + name + " \"" + path + "\" id " + name.toUpperCase(java.util.Locale.ROOT) + " version 1")
 					.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes " + schemes)
 					.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for " + schemes);

@@ -25,7 +25,7 @@ class VerifyDeclaredFactsTest {
 
 			recipe declared {
 				responsible "Quantrace example"
-				model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1 framework "PyTorch 1.13.1"
+				model cnn "model/fashion_cnn_trained.onnx" id FASHION-CNN version 1 framework "PyTorch 1.13.0"
 				dataset calib "data/calibration" role calibration labels "data/labels.json"
 				dataset eval "data/evaluation" role evaluation labels "data/labels.json" samples 100
 				preprocess { grayscale scale 1/255 }
@@ -68,9 +68,9 @@ class VerifyDeclaredFactsTest {
 	@Test
 	void aTrainingFrameworkOtherThanTheRecipesIsFound() {
 		// the original's record and the conversion's package row, as the logs print them
-		found(forged("framework", "framework=\"PyTorch 1.13.1\"", "framework=\"PyTorch 2.1.0\"",
-				"recipe declares for the verified model:\" version=\"PyTorch 1.13.1\"", "recipe declares for the verified model:\" version=\"PyTorch 2.1.0\""),
-				"training framework: says PyTorch 2.1.0, the recipe declares PyTorch 1.13.1");
+		found(forged("framework", "framework=\"PyTorch 1.13.0\"", "framework=\"PyTorch 2.1.0\"",
+				"recipe declares for the verified model:\" version=\"PyTorch 1.13.0\"", "recipe declares for the verified model:\" version=\"PyTorch 2.1.0\""),
+				"training framework: says PyTorch 2.1.0, the recipe declares PyTorch 1.13.0");
 	}
 
 	@Test

@@ -34,7 +34,7 @@ class VerifyOldOpsTest {
 		Files.write(dir.resolve("model/casts.onnx"), withInputCast(example).toByteArray());
 		Files.write(dir.resolve("model/dropout9.onnx"), atOpset9(example).toByteArray());
 		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
-				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
+				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.0\"",
 						"\tmodel casts \"model/casts.onnx\" id CASTS version 1\n\tmodel dropout9 \"model/dropout9.onnx\" id DROPOUT9 version 1")
 				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes fiq_int8, fiq_uint8")
 				.replace("for drq, fiq_float32, fiq_int8, fiq_uint8", "for fiq_int8, fiq_uint8");

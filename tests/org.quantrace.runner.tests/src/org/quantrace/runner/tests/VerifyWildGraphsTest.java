@@ -133,7 +133,7 @@ class VerifyWildGraphsTest {
 		g.addInitializer(TensorProto.newBuilder().setName("c255").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(255f));
 		Files.write(dir.resolve("model/raw.onnx"), example.toBuilder().setGraph(g).build().toByteArray());
 		String recipe = Files.readString(dir.resolve("fashion_cnn.qr"))
-				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.1\"",
+				.replace("\tmodel cnn \"model/fashion_cnn_trained.onnx\" id FASHION-CNN version 1 framework \"PyTorch 1.13.0\"",
 						"\tmodel raw \"model/raw.onnx\" id RAW version 1")
 				.replace("\t\tscale 1/255\n", "")
 				.replace("\tschemes unquantized, drq, fiq_float32, fiq_int8, fiq_uint8", "\tschemes fiq_int8, fiq_uint8")
