@@ -21,6 +21,12 @@ public final class FrameworkClause {
 	private static final Set<String> TRAINING_FRAMEWORKS = Set.of("pytorch", "torch", "tensorflow", "keras", "paddle", "paddlepaddle", "mxnet", "caffe2",
 			"jax", "chainer", "cntk", "matlab");
 
+	/**
+	 * Producers that name the framework but carry their exporter's version: Paddle2ONNX writes producer_name "PaddlePaddle" with
+	 * its own version (make_exporters30's paddle10seg: 0.9.2), so only the name is held against the clause.
+	 */
+	private static final Set<String> EXPORTER_VERSIONED = Set.of("paddle", "paddlepaddle");
+
 	private FrameworkClause() {
 	}
 
@@ -42,7 +48,7 @@ public final class FrameworkClause {
 		String head = "model " + model + " (\"" + path + "\") declares framework \"" + declared + "\", but its ONNX producer metadata says " + producer;
 		boolean sameName = !normal(d[0]).isEmpty() && (name.contains(normal(d[0])) || normal(d[0]).contains(name));
 		if (sameName) {
-			return sameVersion(d[1], version) ? null
+			return EXPORTER_VERSIONED.contains(name) || sameVersion(d[1], version) ? null
 					: head + ": correct the framework clause to the version the model was exported from, or re-export the model";
 		}
 		return TRAINING_FRAMEWORKS.contains(name) ? head + ", another training framework: correct the framework clause, or check that the file is the model meant"

@@ -102,6 +102,8 @@ class ModelFrameworkWarningTest {
 		assertNull(FrameworkClause.warning("m", "m.onnx", "TensorFlow 2.x (tf2onnx, opset 11)", "tf2onnx", "1.9.3"));
 		assertNull(FrameworkClause.warning("m", "m.onnx", "scikit-learn 1.2", "skl2onnx", "1.13"));
 		assertNull(FrameworkClause.warning("m", "m.onnx", "Keras 2.4", "keras2onnx", "1.7.0"), "the exporter's own version, not Keras's");
+		assertNull(FrameworkClause.warning("m", "m.onnx", "PaddlePaddle 2.5", "PaddlePaddle", "0.9.2"), "Paddle2ONNX's own version under Paddle's name");
+		assertTrue(FrameworkClause.warning("m", "m.onnx", "PyTorch 2.1", "PaddlePaddle", "0.9.2").contains("another training framework"));
 		assertNull(FrameworkClause.warning("m", "m.onnx", "PyTorch 1.13.0", "pytorch", "1.13.0"));
 		assertNull(FrameworkClause.warning("m", "m.onnx", "PyTorch 1.13", "pytorch", "1.13.0"));
 		assertNull(FrameworkClause.warning("m", "m.onnx", "TensorFlow 2.x", "tensorflow", "2.12.0"));
