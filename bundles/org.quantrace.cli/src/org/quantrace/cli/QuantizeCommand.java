@@ -336,8 +336,8 @@ final class QuantizeCommand implements Callable<Integer> {
 		}
 		String resolution = org.quantrace.engine.quantize.InputResolution.CODE;
 		r.warnings().forEach(w -> out.println((w.contains(org.quantrace.engine.quantize.InputResolution.WORDS) ? "Warning [" + resolution + "]: " : "Warning: ") + w));
-		r.warnings().stream().filter(w -> w.contains(org.quantrace.engine.quantize.InputResolution.WORDS) && w.contains(org.quantrace.engine.quantize.InputResolution.KEPT))
-				.forEach(w -> out.printf(Locale.ROOT, "Input  %s FLOAT32: fed as float, not as codes (warning %s above)%n", w.substring(7, w.indexOf("': ")), resolution));
+		r.warnings().stream().map(org.quantrace.engine.quantize.InputResolution::keptFloatInput).filter(java.util.Objects::nonNull)
+				.forEach(x -> out.printf(Locale.ROOT, "Input  %s FLOAT32: fed as float, not as codes (warning %s above)%n", x, resolution));
 		for (IoQuantization.Io io : r.integerInputs().values()) {
 			out.printf(Locale.ROOT, "Input  %s %s: scale %s, zero point %d (feed q = round(x / scale) + zero point)%n", io.name(), io.type(),
 					io.scale(), io.zeroPoint());

@@ -36,7 +36,6 @@ final class OptimizationRows {
 	/** A layer's reason saying it reads a tabular model input the quantizer kept float (engine.quantize's OpRules.inputKeptFloat). */
 	private static final java.util.regex.Pattern KEPT_INPUT = java.util.regex.Pattern.compile("^reads the model input '([^']+)', kept float32: ");
 
-
 	/** Template row label → what this class writes for it (the mapping lists the features each reads). */
 	static final Set<String> ROWS = Set.of("Verified Learning Model ID or Model Conversion ID", "Calibration", "Transformation function", "Scale factor",
 			"Quantization precision", "Quantization scheme", "Quantization technique", "Quantization granularity");

@@ -19,7 +19,6 @@ import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
 import org.quantrace.engine.runtime.NdArray;
-import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.IOType;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.recipe.QuantizationScheme;
@@ -135,13 +134,7 @@ final class InputResolutionCheck {
 		if (extremes.isEmpty()) {
 			return derived;
 		}
-		DatasetDeclaration d = inputs.dataset(q.getCalibration().getDataset().getName());
-		Dataset data;
-		try {
-			data = d == null ? null : inputs.context().read(d, m, q.getCalibration().getSampleCount());
-		} catch (org.quantrace.engine.QuantraceException e) {
-			return null; // what cannot be read any more is reported file by file from its manifest
-		}
+		Dataset data = inputs.calibrationSamples(q, m);
 		if (data == null) {
 			return null;
 		}

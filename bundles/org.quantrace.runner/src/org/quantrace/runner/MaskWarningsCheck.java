@@ -11,7 +11,6 @@ import java.util.regex.Pattern;
 import org.quantrace.engine.data.Batch;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.runtime.NdArray;
-import org.quantrace.model.recipe.DatasetDeclaration;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.trace.LayerQuantizationRecord;
 import org.quantrace.model.trace.OptimizationRecord;
@@ -86,16 +85,7 @@ final class MaskWarningsCheck {
 		if (taken.isEmpty()) {
 			return above;
 		}
-		if (q.getCalibration() == null || q.getCalibration().getDataset() == null) {
-			return null;
-		}
-		DatasetDeclaration d = inputs.dataset(q.getCalibration().getDataset().getName());
-		Dataset data;
-		try {
-			data = d == null ? null : inputs.context().read(d, m, q.getCalibration().getSampleCount());
-		} catch (org.quantrace.engine.QuantraceException e) {
-			return null; // what cannot be read any more is reported file by file from its manifest
-		}
+		Dataset data = inputs.calibrationSamples(q, m);
 		if (data == null) {
 			return null;
 		}

@@ -76,6 +76,23 @@ final class RecipeInputs {
 		return null;
 	}
 
+	/**
+	 * The calibration samples quantization record {@code q} of model {@code m} names, read again by the recipe's pipeline (its
+	 * dataset as the recipe declares it, cut to the record's count); null when the record names none, the recipe declares no such
+	 * dataset, or its files cannot be read any more (reported file by file from its manifest).
+	 */
+	org.quantrace.engine.data.Dataset calibrationSamples(org.quantrace.model.trace.QuantizationRecord q, org.quantrace.model.recipe.ModelDeclaration m) {
+		if (q.getCalibration() == null || q.getCalibration().getDataset() == null) {
+			return null;
+		}
+		DatasetDeclaration d = dataset(q.getCalibration().getDataset().getName());
+		try {
+			return d == null ? null : context().read(d, m, q.getCalibration().getSampleCount());
+		} catch (QuantraceException e) {
+			return null;
+		}
+	}
+
 	/** The files dataset {@code name} reads today (relative to its folder), as the run would open it; empty when it cannot be opened. */
 	List<String> filesNowRead(String name) {
 		DatasetDeclaration d = context() == null ? null : dataset(name);

@@ -988,19 +988,19 @@ public final class Verification {
 			}
 			List<String> recorded = trace.getWarnings().stream()
 					.filter(w -> IssueCodes.MODEL_WEIGHT_ONLY.equals(w.getCode()) && m.getName().equals(w.getModel())).map(w -> w.getMessage()).toList();
-			List<String> pieces = new ArrayList<>(weights.entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() == 1 ? " weight" : " weights")).toList());
+			List<String> castAndMul = weights.entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() == 1 ? " weight" : " weights")).toList();
 			// ONNX Runtime's MatMulNBits (int4 weight-only): each node with its K and N, each form with its bits, block size and zero points
+			List<String> pieces = new ArrayList<>(castAndMul);
 			pieces.addAll(nBits);
-			String stores = String.join(", ", weights.entrySet().stream().map(e -> e.getValue() + " " + e.getKey() + (e.getValue() == 1 ? " weight" : " weights")).toList())
-					+ (nBits.isEmpty() ? "" : (weights.isEmpty() ? "" : "; ") + String.join(", ", nBits));
+			String stores = String.join(", ", castAndMul) + (nBits.isEmpty() ? "" : (castAndMul.isEmpty() ? "" : "; ") + String.join(", ", nBits));
 			String where = "warning [" + IssueCodes.MODEL_WEIGHT_ONLY + "] of model " + m.getName();
 			if (!recorded.isEmpty() && pieces.isEmpty()) {
 				problems.add(new Problem(Outputs.TRACE, where + ": recorded, but " + m.getPath() + " stores no integer weight read through Cast and Mul"
 						+ " and holds no com.microsoft.MatMulNBits"));
 			} else if (recorded.isEmpty() && !pieces.isEmpty() && quantizes) {
 				problems.add(new Problem(Outputs.TRACE, where + ": not recorded, but the run quantized and " + m.getPath() + " is weight-only quantized ("
-						+ (weights.isEmpty() ? "" : "it stores " + String.join(", ", pieces.subList(0, weights.size())) + " read through Cast and Mul")
-						+ (nBits.isEmpty() ? "" : (weights.isEmpty() ? "" : "; ") + "it holds " + String.join(", ", nBits)) + ")"));
+						+ (castAndMul.isEmpty() ? "" : "it stores " + String.join(", ", castAndMul) + " read through Cast and Mul")
+						+ (nBits.isEmpty() ? "" : (castAndMul.isEmpty() ? "" : "; ") + "it holds " + String.join(", ", nBits)) + ")"));
 			} else if (!recorded.isEmpty() && recorded.stream().noneMatch(x -> pieces.stream().allMatch(x::contains))) {
 				String missing = pieces.stream().filter(x -> !recorded.get(0).contains(x)).findFirst().orElse("");
 				problems.add(new Problem(Outputs.TRACE, where + ": says '" + recorded.get(0) + "', re-derived: " + stores + " (not said: '" + missing + "')"));

@@ -57,6 +57,12 @@ public final class InputResolution {
 	private InputResolution() {
 	}
 
+	/** The input a warning of this class ({@link Finding#warning}) says was kept float32, or null for any other warning. */
+	public static String keptFloatInput(String warning) {
+		int end = warning.indexOf("': ");
+		return warning.startsWith("input '") && end > 0 && warning.contains(WORDS) && warning.contains(KEPT) ? warning.substring("input '".length(), end) : null;
+	}
+
 	/**
 	 * One input's finding.
 	 *

@@ -88,10 +88,9 @@ public final class Quantizer {
 	static String quantizedHint(OnnxModel model, java.util.Map<String, Long> quantizedOps) {
 		org.quantrace.engine.onnx.Graph g = model.graph();
 		String evaluate = " (quantrace evaluate FLOAT.onnx QUANTIZED.onnx compares the two)";
-		if (org.quantrace.engine.onnx.Float8.codesIn(model)) { // round 34's fp8qdq: no integer kernel to fuse into, convert's folds change nothing
-			return "its codes are float8 (" + String.join(", ", g.allNodes().stream().filter(n -> n.opType().endsWith("QuantizeLinear"))
-					.flatMap(n -> n.inputs().stream().filter(i -> !i.isEmpty()).map(i -> n.graph().constant(i)))
-					.filter(t -> t != null && org.quantrace.engine.onnx.Float8.is(t.dataType())).map(t -> t.dataType().toString()).distinct().sorted().toList())
+		java.util.SortedSet<DataType> float8 = org.quantrace.engine.onnx.Float8.typesIn(model);
+		if (!float8.isEmpty()) { // round 34's fp8qdq: no integer kernel to fuse into, convert's folds change nothing
+			return "its codes are float8 (" + String.join(", ", float8.stream().map(DataType::toString).sorted().toList())
 					+ "), as FP8 post-training quantization (NVIDIA ModelOpt, TensorRT) writes them, and ONNX Runtime's CPU has no float8 kernel: its layers"
 					+ " compute in float on the dequantized values; quantize the float model it was made from (to int8), or evaluate this one as it is"
 					+ evaluate;

@@ -40,7 +40,13 @@ public final class Float8 {
 
 	/** Whether a QuantizeLinear or DequantizeLinear of {@code model} (subgraphs included) reads or writes float8 codes. */
 	public static boolean codesIn(OnnxModel model) {
+		return !typesIn(model).isEmpty();
+	}
+
+	/** The float8 types of the constants {@code model}'s QuantizeLinear and DequantizeLinear (subgraphs included) read, in order. */
+	public static java.util.SortedSet<DataType> typesIn(OnnxModel model) {
 		return model.graph().allNodes().stream().filter(n -> n.opType().equals("QuantizeLinear") || n.opType().equals("DequantizeLinear"))
-				.anyMatch(n -> n.inputs().stream().filter(i -> !i.isEmpty()).map(i -> n.graph().constant(i)).anyMatch(t -> t != null && is(t.dataType())));
+				.flatMap(n -> n.inputs().stream().filter(i -> !i.isEmpty()).map(i -> n.graph().constant(i))).filter(t -> t != null && is(t.dataType()))
+				.map(Tensor::dataType).collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
 	}
 }
