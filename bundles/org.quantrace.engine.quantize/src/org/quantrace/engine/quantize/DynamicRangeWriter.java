@@ -106,9 +106,15 @@ final class DynamicRangeWriter {
 					: "; asked for, though slower than float compute here (" + rule.drq().measured() + ")";
 			return new Decision(index, n, true, "int8 weights; activations quantized to uint8 at run time: " + rule.drq().kernel() + why, w, null);
 		}
+		String perFeature = "";
 		for (OpRule.WeightInput wi : rule.weights()) {
 			Tensor t = n.graph().constant(n.input(wi.input()));
 			int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, t.dims().length);
+			int features = axis < 0 ? -1 : InputResolution.featureAxis(n, axis, t.dims().length);
+			if (features >= 0) {
+				axis = features;
+				perFeature = InputResolution.perFeatureWords(n.input(0));
+			}
 			QuantizedTensor stored = FoldedWeights.store(n, wi.input(), axis, w, spec.reduceRange());
 			written.add(stored);
 			dequantized.put(n.input(wi.input()), stored);
@@ -118,7 +124,7 @@ final class DynamicRangeWriter {
 		default -> rule.drq().form() != DrqForm.DYNAMIC ? rule.drq().measured()
 				: rule.drq().kernel() + " is not faster than float here (" + rule.drq().measured() + ")";
 		};
-		return new Decision(index, n, false, "int8 weights, dequantized to float once when ONNX Runtime loads the model; computes in float (" + why + ")", w, null);
+		return new Decision(index, n, false, "int8 weights, dequantized to float once when ONNX Runtime loads the model; computes in float (" + why + ")" + perFeature, w, null);
 	}
 
 	/** Why {@code n}'s weights cannot be quantized, or null. */
