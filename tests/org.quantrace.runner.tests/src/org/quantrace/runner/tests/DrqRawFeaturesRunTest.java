@@ -81,7 +81,17 @@ class DrqRawFeaturesRunTest {
 		double accuracy = outcome.trace().getEvaluations().stream().filter(e -> "drq".equals(e.getVariant())).findFirst().orElseThrow().getMetrics().stream()
 				.filter(m -> m.getName().equals("accuracy")).findFirst().orElseThrow().getValue();
 		assertTrue(accuracy >= 0.99, "drq accuracy " + accuracy + " against the float model's labels");
-		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-tab.md")).contains(InputResolution.PER_FEATURE), "the per-layer note");
+		String md = Files.readString(out.resolve("logs/PhIMT0003-tab.md"));
+		assertTrue(md.contains(InputResolution.PER_FEATURE + " (the columns of model input 'x'"), "the per-layer note");
+		assertTrue(md.contains("one weight scale per input feature (the tabular model input's columns) for gemm1"), "the technique row");
+	}
+
+	@Test
+	void aTechniqueRowNamingTheHiddenLayerIsFound() {
+		Path forged = Tampering.edited(out, out.resolveSibling("out-row"), "logs/PhIMT0003-tab.md", "input's columns) for gemm1", "input's columns) for gemm1, gemm2");
+		List<Problem> problems = Tampering.rowChecks(Verification.verify(forged).problems(), "logs/PhIMT0003-tab.md");
+		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-tab.md") && p.what().contains("one weight scale per input feature")
+				&& p.what().contains("gemm1,gemm2")), problems.toString());
 	}
 
 	@Test

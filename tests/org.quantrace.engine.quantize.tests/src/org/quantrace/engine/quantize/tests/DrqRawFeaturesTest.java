@@ -64,6 +64,34 @@ class DrqRawFeaturesTest {
 		assertClose(model, q.model(), 0.01);
 	}
 
+	/**
+	 * A first layer large enough for the dynamic kernel (8 x 4,096 weights, over the 32,768 elements where it beats float): under
+	 * kernels auto it stays weight-only, per input feature, since DynamicQuantizeLinear would round the features at one scale;
+	 * under kernels dynamic, asked, it runs the dynamic kernel and a warning names the layer.
+	 */
+	@Test
+	void aLargeFirstLayerStaysWeightOnlyUnlessDynamicIsAsked() {
+		TinyGraph t = new TinyGraph(F);
+		int wide = 4096;
+		float[] w = new float[F * wide];
+		float[] column = weights(wide, F, false);
+		System.arraycopy(column, 0, w, 0, w.length);
+		String y = t.node("MatMul", List.of("x", t.floats(w, F, wide)));
+		OnnxModel model = t.model(y);
+
+		QuantizationResult auto = TinyGraph.quantize(model, Schemes.preset("drq"), features(16, 1));
+		QuantizationResult.Layer layer = auto.layers().get(0);
+		assertTrue(!layer.quantized() && layer.reason().contains("a dynamic kernel would round the model input's features at one uint8 scale")
+				&& layer.reason().contains(InputResolution.PER_FEATURE), layer.toString());
+		assertArrayEquals(new long[] { F, 1 }, scaleDims(auto.model(), layer.node()));
+		assertTrue(auto.warnings().isEmpty(), auto.warnings().toString());
+
+		QuantizationResult dynamic = TinyGraph.quantize(model, Schemes.preset("drq").toBuilder().kernels(QuantizationSpec.Kernels.DYNAMIC).build(), features(16, 1));
+		assertTrue(dynamic.layers().get(0).quantized(), dynamic.layers().toString());
+		assertTrue(dynamic.warnings().stream().anyMatch(x -> x.startsWith("layer '" + layer.node() + "' reads model input 'x' ([N, F] features) through a dynamic kernel")),
+				dynamic.warnings().toString());
+	}
+
 	/** Per tensor asked: kept per tensor (the user's choice), nothing said of features. */
 	@Test
 	void perTensorAskedIsKept() {
