@@ -91,7 +91,7 @@ class DrqRawFeaturesRunTest {
 		Path forged = Tampering.edited(out, out.resolveSibling("out-row"), "logs/PhIMT0003-tab.md", "input's columns) for gemm1", "input's columns) for gemm1, gemm2");
 		List<Problem> problems = Tampering.rowChecks(Verification.verify(forged).problems(), "logs/PhIMT0003-tab.md");
 		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-tab.md") && p.what().contains("one weight scale per input feature")
-				&& p.what().contains("gemm1,gemm2")), problems.toString());
+				&& p.what().contains("says gemm1, gemm2, re-derived gemm1")), problems.toString());
 	}
 
 	@Test
