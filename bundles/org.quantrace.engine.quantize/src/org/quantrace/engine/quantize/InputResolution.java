@@ -185,8 +185,12 @@ public final class InputResolution {
 	public static int featureAxis(Node n, int outputAxis, int rank) {
 		Graph g = n.graph();
 		boolean product = n.opType().equals("MatMul") || n.opType().equals("Gemm") && n.intAttribute("transA", 0) == 0;
-		if (!product || g.parent() != null || rank != 2 || outputAxis < 0 || outputAxis > 1 || n.inputs().isEmpty()) {
+		if (!product || g.parent() != null || rank != 2 || outputAxis < 0 || outputAxis > 1 || n.inputs().size() < 2) {
 			return -1;
+		}
+		Tensor w = g.constant(n.input(1));
+		if (w == null || w.dims().length != 2 || w.dims()[1 - outputAxis] < 2) {
+			return -1; // one feature: one scale either way, and none per channel to state
 		}
 		for (var v : g.runtimeInputs()) {
 			TensorInfo t = TensorInfo.of(v);
