@@ -55,6 +55,18 @@ public record DynamicRangeForm(String kernels, List<String> dynamic, List<String
 	/** The words of {@link #noWeightQuantized()} that say no weight is int8 (where the other form says "int8 weights"). */
 	public static final String NO_WEIGHT = "no weight quantized";
 
+	/**
+	 * The words a layer's reason holds where its int8 weights have one scale per input feature (engine.quantize's
+	 * InputResolution.PER_FEATURE: a layer reading a tabular model input), and the technique row's clause naming them.
+	 */
+	public static final String PER_FEATURE = "one weight scale per input feature";
+
+	/** "; one weight scale per input feature (...) for A, B" of the layers whose reason says so, else "". */
+	public static String perFeature(QuantizationRecord q) {
+		List<String> layers = q.getLayers().stream().filter(l -> l.getReason() != null && l.getReason().contains("; " + PER_FEATURE + " (")).map(l -> l.getNode()).toList();
+		return layers.isEmpty() ? "" : "; " + PER_FEATURE + " (the tabular model input's columns) for " + String.join(", ", layers);
+	}
+
 	/** Whether no layer got int8 weights: none with dynamic kernels, none with weights dequantized at load. */
 	public boolean quantizesNoWeight() {
 		return dynamic.isEmpty() && weightOnly.isEmpty();

@@ -427,7 +427,8 @@ final class OptimizationRows {
 		} else if (drq) {
 			l.add("dynamic-range quantization (DRQ), kernels " + form.kernels() + ": int8 weights; " + (form.anyDynamic()
 					? "dynamic integer kernels (activations quantized at run time) for " + String.join(", ", form.dynamic()) : "no dynamic integer kernel")
-					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights dequantized at load and float32 compute for " + String.join(", ", form.weightOnly())));
+					+ (form.weightOnly().isEmpty() ? "" : "; int8 weights dequantized at load and float32 compute for " + String.join(", ", form.weightOnly()))
+					+ DynamicRangeForm.perFeature(q));
 		} else {
 			// ONNX Runtime (CPU) has no integer kernel for a 16-bit QDQ group (docs/build-notes.md): it computes between the
 			// DequantizeLinear and the QuantizeLinear in float32; the log said "runs as integer kernels" for int16 activations too

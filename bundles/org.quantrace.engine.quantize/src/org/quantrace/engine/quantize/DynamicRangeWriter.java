@@ -91,11 +91,19 @@ final class DynamicRangeWriter {
 			return new Decision(index, n, false, refused, null, null);
 		}
 		boolean faster = rule.drq().dynamicFaster(n);
+		// a layer on a tabular model input: its dynamic kernel would round every feature at one uint8 scale per batch (tabraw's
+		// input so rounded alone: 0.9708 → 0.8713), weight-only keeps them float and scales its weights per feature
+		boolean tabular = w.granularity() != Granularity.PER_TENSOR && !rule.weights().isEmpty() && tabularInput(n, rule.weights().get(0));
 		boolean useDynamic = rule.drq().form() == DrqForm.DYNAMIC && switch (spec.kernels()) {
-		case AUTO -> faster;
+		case AUTO -> faster && !tabular;
 		case DYNAMIC -> true;
 		case WEIGHT_ONLY -> false;
 		};
+		if (useDynamic && tabular) {
+			warnings.add("layer '" + n.name() + "' reads model input '" + n.input(0) + "' ([N, F] features) through a dynamic kernel, as asked:"
+					+ " DynamicQuantizeLinear rounds all its features at one uint8 scale per batch, so features of different units (raw tabular"
+					+ " features) lose their small values; 'kernels auto' (--kernels auto) computes it in float with one weight scale per input feature");
+		}
 		if (useDynamic) {
 			switch (n.opType()) {
 			case "Conv" -> conv(n, w);
@@ -106,9 +114,15 @@ final class DynamicRangeWriter {
 					: "; asked for, though slower than float compute here (" + rule.drq().measured() + ")";
 			return new Decision(index, n, true, "int8 weights; activations quantized to uint8 at run time: " + rule.drq().kernel() + why, w, null);
 		}
+		String perFeature = "";
 		for (OpRule.WeightInput wi : rule.weights()) {
 			Tensor t = n.graph().constant(n.input(wi.input()));
 			int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, t.dims().length);
+			int features = axis < 0 ? -1 : InputResolution.featureAxis(n, axis, t.dims().length);
+			if (features >= 0) {
+				axis = features;
+				perFeature = InputResolution.perFeatureWords(n.input(0));
+			}
 			QuantizedTensor stored = FoldedWeights.store(n, wi.input(), axis, w, spec.reduceRange());
 			written.add(stored);
 			dequantized.put(n.input(wi.input()), stored);
@@ -116,9 +130,16 @@ final class DynamicRangeWriter {
 		String why = switch (spec.kernels()) {
 		case WEIGHT_ONLY -> "weight-only asked for";
 		default -> rule.drq().form() != DrqForm.DYNAMIC ? rule.drq().measured()
-				: rule.drq().kernel() + " is not faster than float here (" + rule.drq().measured() + ")";
+				: faster ? "a dynamic kernel would round the model input's features at one uint8 scale at run time"
+						: rule.drq().kernel() + " is not faster than float here (" + rule.drq().measured() + ")";
 		};
-		return new Decision(index, n, false, "int8 weights, dequantized to float once when ONNX Runtime loads the model; computes in float (" + why + ")", w, null);
+		return new Decision(index, n, false, "int8 weights, dequantized to float once when ONNX Runtime loads the model; computes in float (" + why + ")" + perFeature, w, null);
+	}
+
+	/** Whether {@code n} multiplies a float [N, F] model input by its 2-D weight {@code wi} ({@link InputResolution#featureAxis}). */
+	private static boolean tabularInput(Node n, OpRule.WeightInput wi) {
+		Tensor t = n.inputs().size() > wi.input() ? n.graph().constant(n.input(wi.input())) : null;
+		return t != null && InputResolution.featureAxis(n, wi.axisOf(n, t.dims().length), t.dims().length) >= 0;
 	}
 
 	/** Why {@code n}'s weights cannot be quantized, or null. */

@@ -169,6 +169,44 @@ public final class InputResolution {
 		return found;
 	}
 
+	/** The words a dynamic-range layer's reason ends with when its weights have one scale per input feature ({@link #featureAxis}). */
+	public static final String PER_FEATURE = "; one weight scale per input feature";
+
+	/**
+	 * The axis of a 2-D Gemm/MatMul weight that runs over the input features ({@code 1 - outputAxis}) where the layer reads a
+	 * float [N, F] model input directly, else -1. Dynamic-range quantization gives such a weight one scale per input feature
+	 * (per column of the input it multiplies), not per output channel: a model reading raw features of different units (newuser60's
+	 * tabraw, a Gemm on breast-cancer's features from 0.001 to 4,254) has small weights for large-valued features, rounded at
+	 * the step the largest weights of small-valued features set, each error then multiplied by the feature (fc1 per output row:
+	 * 0.9708 → 0.5673; per input feature: 0.9766, per tensor 0.8947; tests/data/wild/README.md, drqtab63). Per input feature the
+	 * rounding does not depend on the features' units (a feature scaled by c and its weights by 1/c round alike). Only the
+	 * weight-only form can: a dynamic integer kernel rescales its accumulator per output channel.
+	 */
+	public static int featureAxis(Node n, int outputAxis, int rank) {
+		Graph g = n.graph();
+		boolean product = n.opType().equals("MatMul") || n.opType().equals("Gemm") && n.intAttribute("transA", 0) == 0;
+		if (!product || g.parent() != null || rank != 2 || outputAxis < 0 || outputAxis > 1 || n.inputs().size() < 2) {
+			return -1;
+		}
+		Tensor w = g.constant(n.input(1));
+		if (w == null || w.dims().length != 2 || w.dims()[1 - outputAxis] < 2) {
+			return -1; // one feature: one scale either way, and none per channel to state
+		}
+		for (var v : g.runtimeInputs()) {
+			TensorInfo t = TensorInfo.of(v);
+			if (v.getName().equals(n.input(0)) && t.type() == DataType.FLOAT && t.shape() != null && t.shape().size() == 2) {
+				return 1 - outputAxis;
+			}
+		}
+		return -1;
+	}
+
+	/** The words {@link #PER_FEATURE} with the input they are about. */
+	static String perFeatureWords(String input) {
+		return PER_FEATURE + " (the columns of model input '" + input + "' it multiplies: raw features of different units would"
+				+ " round at one step per output channel)";
+	}
+
 	/** Each float [N, F] input's per-feature minima and maxima on the calibration samples, cut as calibration cuts them. */
 	private static Map<String, float[][]> extremes(OnnxModel model, String modelName, QuantizationSpec spec, Dataset calibration) {
 		Graph g = model.graph();

@@ -611,6 +611,19 @@ final class OptimizationLogCheck {
 				log.mismatch(where + "weights", statesNone ? org.quantrace.report.DynamicRangeForm.NO_WEIGHT : statesInt8 ? "int8 weights" : "neither",
 						dynamic ? "dynamic integer kernels on int8 weights" : holds ? "int8 weight codes dequantized at load " + stored : "no integer weight codes in the model");
 			}
+			// the layers said to have one weight scale per input feature, against those whose scales in the file run over it
+			Matcher said = Pattern.compile(Pattern.quote(org.quantrace.report.DynamicRangeForm.PER_FEATURE.replace(" ", "")) + "\\([^)]*\\)for([^;]+)").matcher(line);
+			java.util.TreeSet<String> derived = new java.util.TreeSet<>();
+			f.held.forEach((t, p) -> {
+				if (t.getRole() == TensorRole.WEIGHT && FeatureScales.derived(f.model, t.getNode(), p) != null) {
+					derived.add(Cells.key(t.getNode()));
+				}
+			});
+			java.util.TreeSet<String> stated = new java.util.TreeSet<>(said.find() ? List.of(said.group(1).split(",")) : List.of());
+			if (!stated.equals(derived)) {
+				log.mismatch(where + org.quantrace.report.DynamicRangeForm.PER_FEATURE, stated.isEmpty() ? "no layer" : String.join(", ", stated),
+						derived.isEmpty() ? "no layer's weight scales run over a tabular model input's features" : String.join(", ", derived));
+			}
 		}
 
 		private void configuration() {

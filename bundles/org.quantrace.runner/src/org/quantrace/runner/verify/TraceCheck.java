@@ -177,6 +177,7 @@ final class TraceCheck implements DocumentCheck {
 		BiasFitScales fits = new BiasFitScales(q.getTensors(), facts, facts.reduce());
 		fits.problems.forEach(p -> found.add(new Mismatch(DOCUMENT, at + "layer " + p[0] + " weight scale", p[1], p[2])));
 		StatedWeightTypes weightTypes = new StatedWeightTypes();
+		Map<String, Quantizations.Params> weightScales = new java.util.HashMap<>();
 		for (TensorQuantizationRecord t : q.getTensors()) {
 			String where = at + "tensor " + t.getTensor() + " (" + t.getRole().getLiteral() + ")";
 			Quantizations.Params held = facts.held.get(t);
@@ -186,6 +187,7 @@ final class TraceCheck implements DocumentCheck {
 			}
 			if (t.getRole() == TensorRole.WEIGHT) {
 				weightTypes.add(t.getNode(), held.type());
+				weightScales.putIfAbsent(t.getNode(), held);
 			}
 			List<Mismatch> best = compare(where, t, held);
 			found.addAll(best);
@@ -276,6 +278,8 @@ final class TraceCheck implements DocumentCheck {
 				if (stemReaders != null) {
 					same(found, DOCUMENT, where + " readers of its float output (as its reason names them)", stemReaders, StemReaders.derived(f, l.getNode()));
 				}
+				same(found, DOCUMENT, where + " weight scales per input feature of the model input", FeatureScales.stated(l.getReason()),
+						FeatureScales.derived(f, l.getNode(), weightScales.get(l.getNode())));
 				String statedType = StatedWeightTypes.stated(l.getReason());
 				if (statedType != null && l.isQuantized()) {
 					same(found, DOCUMENT, where + " weights' type (as its reason states it)", statedType, weightTypes.held(l.getNode()));

@@ -1,0 +1,56 @@
+package org.quantrace.runner.verify;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.quantize.InputResolution;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+
+/**
+ * A dynamic-range layer's statement that its weights have one scale per input feature (a Gemm or MatMul reading a float [N, F]
+ * model input: raw tabular features of different units, newuser60's tabraw), against the model file: the layer reads that
+ * input, and the scales its weights are dequantized with run along the weight's input-feature axis (a Gemm's [out, in] axis 1
+ * with transB = 1, else axis 0), found here from the node and the stored scale, not from the quantizer's rule. A reason that
+ * says it of weights the file scales per output channel, or a file scaling them per feature with a reason that does not say it,
+ * is a mismatch.
+ */
+final class FeatureScales {
+
+	private static final Pattern STATED = Pattern.compile(Pattern.quote(InputResolution.PER_FEATURE) + " \\(the columns of model input '([^']+)'");
+
+	private FeatureScales() {
+	}
+
+	/** The model input {@code reason} says the layer's weight scales run over, or null where it does not say it. */
+	static String stated(String reason) {
+		Matcher m = STATED.matcher(reason == null ? "" : reason);
+		return m.find() ? m.group(1) : null;
+	}
+
+	/**
+	 * The model input whose features the weights of {@code node} are scaled per (held: the weight's quantization in the file), or
+	 * null where the layer does not read a float [N, F] model input first or its weights are not scaled along the feature axis.
+	 */
+	static String derived(ModelFacts f, String node, Quantizations.Params held) {
+		NodeProto n = f.node(node);
+		if (n == null || held == null || held.axis() == null || held.scales().size() < 2 || n.getInputCount() < 2) {
+			return null;
+		}
+		boolean gemm = n.getOpType().equals("Gemm");
+		if (!gemm && !n.getOpType().equals("MatMul") || gemm && attribute(n, "transA") != 0) {
+			return null;
+		}
+		String x = n.getInput(0);
+		boolean tabular = f.inputs().stream().anyMatch(i -> i.name().equals(x) && DataType.FLOAT.displayName().equals(i.elementType())
+				&& i.shape() != null && i.shape().size() == 2);
+		int features = gemm && attribute(n, "transB") != 0 ? 1 : 0;
+		return tabular && held.axis() == features ? x : null;
+	}
+
+	private static long attribute(NodeProto n, String name) {
+		return n.getAttributeList().stream().filter(a -> a.getName().equals(name)).mapToLong(AttributeProto::getI).findFirst().orElse(0);
+	}
+}
