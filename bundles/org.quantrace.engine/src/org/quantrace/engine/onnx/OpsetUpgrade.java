@@ -27,7 +27,7 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * Max/Min/Sum/Mean-8 only added broadcasting, MaxPool-8 an optional Indices output and {@code storage_order}, Cast-9,
  * Gemm-9, PRelu-9, Greater/Less-9, Flatten-9, MatMul-9 and Constant-9 only more types. Scan-8 (a batch axis, and
  * {@code sequence_lens}) is refused: Scan-9 has no batch axis. Before opset 7 ops still had {@code consumed_inputs},
- * {@code is_test} and explicit {@code broadcast} attributes: those models are refused.
+ * {@code is_test} and the legacy {@code broadcast} and {@code axis} attributes: {@link LegacyOpset} raises such a model to 7 first.
  * <p>
  * Towards 21 (int16 activations), GroupNormalization-18's per-group scale and bias become 21's per-channel ones, and
  * GridSample-16's modes bilinear/bicubic are 20's linear/cubic.
@@ -49,8 +49,11 @@ public final class OpsetUpgrade {
 			// what newer exporters (torch 2.x, onnxscript) write besides: unchanged since introduced, for the attributes they use
 			"CastLike", "Gelu", "Trilu", "Celu", "ThresholdedRelu", "Shrink", "ScatterElements", "LpNormalization");
 
-	/** The oldest opset this upgrade starts from: opset 6 and older still had consumed_inputs, is_test and broadcast attributes. */
-	public static final int MIN_SOURCE = 7;
+	/** The oldest opset this upgrade starts from: opsets 1 to 6 are raised to 7 by {@link LegacyOpset} first. */
+	public static final int MIN_SOURCE = 1;
+
+	/** The oldest opset ONNX Runtime runs (it has no kernel of an older op version). */
+	public static final int OLDEST_RUNNABLE = LegacyOpset.TARGET;
 
 	private static final Set<String> REDUCE_18 = Set.of("ReduceMax", "ReduceMin", "ReduceMean", "ReduceProd", "ReduceL1", "ReduceL2",
 			"ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
@@ -99,14 +102,26 @@ public final class OpsetUpgrade {
 					+ MAX_TARGET, "ask for opset " + MAX_TARGET + " or lower");
 		}
 		if (from < MIN_SOURCE) {
-			throw new InvalidInputException(source + ": opset " + from + " is too old to upgrade (Quantrace upgrades from opset " + MIN_SOURCE
-					+ "; before it ops had consumed_inputs, is_test and broadcast attributes)", "re-export the model with opset 13 or newer");
+			throw new InvalidInputException(source + ": opset " + from + " is no ONNX opset (they start at " + MIN_SOURCE + ")",
+					"check the model's opset_import (python -m onnx.checker)");
 		}
 		List<RewrittenNode> rewritten = new ArrayList<>();
-		upgradeGraph(model.graph(), from, target, source, ranks, channels, new HashSet<>(model.graph().tensorNames()), rewritten);
+		Set<String> names = new HashSet<>(model.graph().tensorNames());
+		Set<Node> legacyWritten = Set.of();
+		if (from < LegacyOpset.TARGET) {
+			legacyWritten = LegacyOpset.to7(model.graph(), from, source, ranks, names, rewritten);
+			from = LegacyOpset.TARGET;
+		}
+		if (target > from) {
+			int before = rewritten.size();
+			upgradeGraph(model.graph(), from, target, source, ranks, channels, names, rewritten);
+			// the Unsqueezes the legacy broadcast wrote are no nodes of the source, though raised on the way
+			Set<String> written = legacyWritten.stream().map(Node::name).collect(java.util.stream.Collectors.toSet());
+			rewritten.subList(before, rewritten.size()).removeIf(r -> written.contains(r.name()));
+		}
 		model.setOpset("", target);
 		model.setIrVersion(Math.max(model.irVersion(), target >= 21 ? 10 : target >= 19 ? 9 : target >= 15 ? 8 : 7));
-		return rewritten;
+		return List.copyOf(new java.util.LinkedHashSet<>(rewritten)); // a node rewritten on the way to 7 and after it is listed once
 	}
 
 	private static void upgradeGraph(Graph g, int from, int to, String source, Map<String, Integer> ranks, Map<String, Long> channels, Set<String> names,
@@ -459,7 +474,12 @@ public final class OpsetUpgrade {
 			return null;
 		}
 
-		/** Before 13 Softmax flattened to 2-D at its axis; from 13 it works on that axis only: the same when it is the last. */
+		/**
+		 * Before 13 Softmax (LogSoftmax, Hardmax) flattened its input to 2-D at its axis and normalized over the second
+		 * dimension; from 13 it works on that axis only: the same when it is the last. Otherwise it is written as ONNX's version
+		 * converter writes it (Flatten at the axis, the op over the last axis, Reshape back to the input's shape): a Caffe2 or FCN
+		 * export's Softmax at axis 1 of [N, C, H, W] normalizes over C*H*W, and keeps doing so.
+		 */
 		String softmax(Map<String, Integer> ranks) {
 			if (from >= 13 || to < 13) {
 				return null;
@@ -470,8 +490,18 @@ public final class OpsetUpgrade {
 				n.setIntAttribute("axis", axis);
 				return null;
 			}
-			return rank == null ? "the rank of its input is unknown, and its axis semantics changed at opset 13"
-					: "axis " + axis + " of a rank-" + rank + " input means something else from opset 13 on";
+			if (rank != null && (axis >= rank || axis < -rank)) {
+				return "axis " + axis + " is outside its rank-" + rank + " input";
+			}
+			String base = n.name().isEmpty() ? n.output(0) : n.name();
+			String shape = g.uniqueName(base + "_input_shape", names);
+			String flat = g.uniqueName(base + "_2d_input", names);
+			String normalized = g.uniqueName(base + "_2d", names);
+			replace(List.of(node("Shape", base + "_shape", List.of(n.input(0)), shape),
+					node("Flatten", base + "_flatten", List.of(n.input(0)), flat, intAttribute("axis", axis)),
+					node(n.opType(), n.name(), List.of(flat), normalized, intAttribute("axis", 1)),
+					node("Reshape", base + "_reshape", List.of(normalized, shape), n.output(0))));
+			return null;
 		}
 
 		private static AttributeProto intAttribute(String name, long value) {

@@ -15,6 +15,7 @@ import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.OpsetUpgrade;
 import org.quantrace.engine.onnx.TensorInfo;
 
 import ai.onnxruntime.NodeInfo;
@@ -82,6 +83,7 @@ public final class InferenceSession implements AutoCloseable {
 	 */
 	public static InferenceSession open(OnnxModel model, SessionSettings settings, String source) {
 		RuntimeCrashes.refuse(model, model.file() != null ? model.file().toString() : source);
+		model = runnable(model, source);
 		try {
 			ai.onnx.proto.OnnxMl.ModelProto proto = model.toProto(); // built once: rebuilding it from the graph is not free
 			boolean float8 = org.quantrace.engine.onnx.Float8.codesIn(model);
@@ -94,6 +96,22 @@ public final class InferenceSession implements AutoCloseable {
 					: org.quantrace.engine.onnx.FloatWidening.holdsFloat64(model) ? FLOAT64_HINT
 							: "check the model (python -m onnx.checker) and that ONNX Runtime supports its ops and opset; export it again if needed", e);
 		}
+	}
+
+	/**
+	 * The model as ONNX Runtime can run it: one of opset 1 to 6 (the early model zoo's Caffe2 and CNTK files) raised to opset 7
+	 * as ONNX's version converter raises it ({@link OpsetUpgrade}: attributes 7 dropped, a legacy broadcast's axis as an
+	 * Unsqueeze), since ONNX Runtime has no kernel older than opset 7 and refused such a file ("Could not find an implementation
+	 * for Mul(6)"); every session of it (evaluation, the conversion's check, calibration, verify's) runs the same raised graph.
+	 */
+	private static OnnxModel runnable(OnnxModel model, String source) {
+		int opset = model.opset();
+		if (opset < 1 || opset >= OpsetUpgrade.OLDEST_RUNNABLE) {
+			return model;
+		}
+		OnnxModel raised = model.copy();
+		OpsetUpgrade.upgrade(raised, OpsetUpgrade.OLDEST_RUNNABLE, model.file() != null ? model.file().toString() : source, Map.of());
+		return raised;
 	}
 
 	/**

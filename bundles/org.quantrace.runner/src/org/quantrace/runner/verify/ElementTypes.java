@@ -170,6 +170,8 @@ final class ElementTypes {
 		case "QLinearConv", "QLinearMatMul" -> types.get(n.getInput(7));
 		case "QGemm" -> n.getInputCount() > 8 && !n.getInput(8).isEmpty() ? types.get(n.getInput(8)) : DataType.FLOAT;
 		case "Where" -> types.get(n.getInput(1));
+		// of its values' type, not its indices' (round 35's rare13: OneHot of an ArgMax counted INT64, 24 false mismatches)
+		case "OneHot" -> n.getInputCount() > 2 ? types.get(n.getInput(2)) : null;
 		case "If" -> bodyOutput(n, "then_branch", index, types);
 		case "Loop" -> bodyOutput(n, "body", index + 1, types); // the body's first output is the loop condition
 		// Dropout-7's mask is of the data's type; from Dropout-10 on it is BOOL

@@ -61,6 +61,35 @@ class VerifyMlOperatorTypesTest {
 		assertTrue(honest.passed(), honest.problems().toString());
 	}
 
+	/**
+	 * A two-stage head (round 35's rare13): the class ArgMax picks, one-hot encoded by OneHot with float values, added to the logits.
+	 * OneHot's output is of its values' type (FLOAT32), not its indices' (INT64); verify typed it by its first input, and an honest
+	 * run of rare13 verified with 24 mismatches in the tensor inventories ("INT64 ...: says [10, 6, 80], re-derived [12, 6, 80]").
+	 */
+	@Test
+	void aOneHotIsOfItsValuesType() throws IOException {
+		Path copy = Runs.exampleCopy("onehot-tail");
+		ModelProto.Builder cnn = ModelProto.parseFrom(Files.readAllBytes(copy.resolve("model/fashion_cnn_trained.onnx"))).toBuilder();
+		GraphProto.Builder g = cnn.getGraphBuilder();
+		String logits = g.getOutput(0).getName();
+		g.addInitializer(TensorProto.newBuilder().setName("depth").setDataType(TensorProto.DataType.INT64_VALUE).addInt64Data(10));
+		g.addInitializer(TensorProto.newBuilder().setName("onehot_values").setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(2).addFloatData(0f)
+				.addFloatData(1f));
+		g.addNode(NodeProto.newBuilder().setOpType("ArgMax").setName("ArgMax").addInput(logits).addOutput("picked")
+				.addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(1))
+				.addAttribute(AttributeProto.newBuilder().setName("keepdims").setType(AttributeProto.AttributeType.INT).setI(0)));
+		g.addNode(NodeProto.newBuilder().setOpType("OneHot").setName("OneHot").addInput("picked").addInput("depth").addInput("onehot_values")
+				.addOutput("onehot"));
+		g.addNode(NodeProto.newBuilder().setOpType("Add").setName("Refine").addInput(logits).addInput("onehot").addOutput("refined"));
+		g.clearOutput().addOutput(value("refined", TensorProto.DataType.FLOAT_VALUE, 10));
+		Files.write(copy.resolve("model/onehot_tail.onnx"), cnn.build().toByteArray());
+		Path recipe = Runs.fiqInt8Recipe(copy, "onehot_tail.qr", "onehot_tail", "model/onehot_tail.onnx");
+		Path out = copy.resolve("out");
+		assertEquals(0, Runs.run(recipe, out).exitCode());
+		Verification.Result honest = Verification.verify(out);
+		assertTrue(honest.passed(), honest.problems().toString());
+	}
+
 	private static ValueInfoProto value(String name, int type, int classes) {
 		TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
 		if (classes > 0) {
