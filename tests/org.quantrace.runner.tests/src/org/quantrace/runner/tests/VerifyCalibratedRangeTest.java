@@ -41,7 +41,7 @@ class VerifyCalibratedRangeTest {
 		Path recipe = honest.resolveSibling("int8.qr");
 		Verification.Result clean = deep(honest, recipe);
 		assertEquals(List.of(), clean.problems(), "the honest run verifies clean with --deep");
-		assertTrue(clean.notes().stream().anyMatch(n -> n.matches("optimization \\S+ calibrated range \\(re-measured\\): \\d+ min-max ranges measured again on 50"
+		assertTrue(clean.notes().stream().anyMatch(n -> n.matches("optimization \\S+ calibrated range \\(re-measured\\): \\d+ min-max ranges \\(of \\d+ tensors\\) measured again on 50"
 				+ " calibration samples of calib in verify's own session .*")), clean.notes().toString());
 
 		Path out = Runs.copy(honest, honest.resolveSibling("out-widened"));
