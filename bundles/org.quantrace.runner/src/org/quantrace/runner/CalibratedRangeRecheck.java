@@ -130,6 +130,11 @@ final class CalibratedRangeRecheck {
 				fixed++;
 			} else if (g.producer(t.getTensor()).isEmpty() && !inputs.contains(t.getTensor())) {
 				elsewhere++;
+			} else if (measured.containsKey(t.getTensor()) && !sameRange(measured.get(t.getTensor()), t)) {
+				// one tensor, one range: a second record of it (its Q/DQ pair written twice) measured through the first
+				TensorQuantizationRecord first = measured.get(t.getTensor());
+				found.add(new Mismatch(DOCUMENT, at + " tensor '" + t.getTensor() + "'", "[" + t.getRangeMin().get(0) + ", " + t.getRangeMax().get(0)
+						+ "] in one of its records", "[" + first.getRangeMin().get(0) + ", " + first.getRangeMax().get(0) + "] in another"));
 			} else {
 				measured.putIfAbsent(t.getTensor(), t);
 			}
