@@ -30,12 +30,14 @@ public enum EvidenceScope {
 	BIAS_CORRECTIONS(Kind.DEEP, "each recorded bias correction, measured again in each channel as the mean of the quantized minus the float layer output over the calibration samples"),
 	ENTROPY_RAISES(Kind.DEEP, "each raised entropy threshold: the share of the calibration values its KL threshold saturates and that the threshold taken is the least saturating at most 0.01 %, counted within one histogram bin"),
 	ACTIVATION_SCORES(Kind.DEEP, "each channel score of criterion activation, measured again as the mean absolute activation its readers see on the samples the trace names (their count and the SHA-256 of the inputs fed), within a relative 1e-4"),
+	// verify63: a min-max range widened with its scale in the model, the trace and every log passed even --deep (VerifyCalibratedRangeTest)
+	MINMAX_RANGES(Kind.DEEP, "each activation's range a min-max calibration recorded, measured again as the smallest and largest value over the calibration samples the trace names (tensors sharing codes by their widest), within 1e-5 of its largest magnitude"),
 	TIMES(Kind.STATEMENT, "the run's time and every date"),
 	MACHINE(Kind.STATEMENT, "the machine: operating system, CPU, cores, memory, Java"),
 	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine"),
 	// hostile21: the calibrated ranges were in no list, and QUANTIZATION's "the range they follow from" read as re-derived; a range
 	// widened with its scale in the model passed verify (VerifyCalibratedRangeTest)
-	CALIBRATED_RANGES(Kind.STATEMENT, "each activation's range as the calibration measured it on its samples (their minimum and maximum, a percentile or a histogram search over them; of a tensor whose range was read again, its first range and RMS): its scale and zero point are re-derived from it, the range itself is not measured again"),
+	CALIBRATED_RANGES(Kind.STATEMENT, "each activation's range a percentile, moving-average or histogram calibration took from its samples (and of a tensor whose range was read again, its first range and RMS): its scale and zero point are re-derived from it, the range itself is not measured again (a min-max range only verify --deep measures again)"),
 	KL_THRESHOLDS(Kind.STATEMENT, "the KL threshold an entropy threshold was raised from: the outcome of the calibration's histogram search"),
 	QUANTIZER_WARNINGS(Kind.STATEMENT, "the quantizer's other warnings (quantize-warning: a half-precision model quantized from its float32 form, dynamic kernels slower than float)"),
 	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores of the weight criteria channel pruning ranked by (filter norms relative to their layer's), not computed again (those of criterion activation only verify --deep measures again)"),

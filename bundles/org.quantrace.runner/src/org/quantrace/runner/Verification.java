@@ -773,7 +773,8 @@ public final class Verification {
 					"org.quantrace.runner.ReconstructionRecheck", "org.quantrace.runner.ConversionRecheck")),
 			Map.entry(EvidenceScope.BIAS_CORRECTIONS, List.of("org.quantrace.runner.BiasCorrectionRecheck")),
 			Map.entry(EvidenceScope.ENTROPY_RAISES, List.of("org.quantrace.runner.EntropyRaiseRecheck")),
-			Map.entry(EvidenceScope.ACTIVATION_SCORES, List.of("org.quantrace.runner.ActivationScoreRecheck")));
+			Map.entry(EvidenceScope.ACTIVATION_SCORES, List.of("org.quantrace.runner.ActivationScoreRecheck")),
+			Map.entry(EvidenceScope.MINMAX_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck")));
 
 	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
 	private void scope() {
@@ -1113,7 +1114,7 @@ public final class Verification {
 
 	private void reevaluate() {
 		if (recipeFile == null) {
-			notes.add("evaluations, debugger, bias corrections, entropy raises and activation scores not run again: the inputs are not available");
+			notes.add("evaluations, debugger, bias corrections, entropy raises, activation scores and min-max ranges not run again: the inputs are not available");
 			return;
 		}
 		Reevaluation.run(recipeInputs, trace, this::modelFile, options.progress(), notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
@@ -1121,6 +1122,7 @@ public final class Verification {
 		BiasCorrectionRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		EntropyRaiseRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 		ActivationScoreRecheck.run(recipeInputs, trace, this::modelFile, notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
+		CalibratedRangeRecheck.run(recipeInputs, trace, this::modelFile, options.progress(), notes).forEach(m -> problems.add(new Problem(m.document(), m.toString())));
 	}
 
 	private static String abbreviate(String s) {

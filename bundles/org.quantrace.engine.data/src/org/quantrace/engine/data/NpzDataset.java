@@ -8,7 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
+import java.util.zip.ZipInputStream;
 
 import org.quantrace.engine.InvalidInputException;
 
@@ -60,33 +60,75 @@ public final class NpzDataset {
 	}
 
 	/**
-	 * The archive's arrays from one reading of it. ZipFile reads an archive by its directory, entry by entry, from the file as it is at
-	 * each reading; hashing the file by passes of its own before and after left an archive swapped and put back between them unseen
-	 * (hostile20's leftover): the arrays of the other archive under the hash of this one. A private copy cannot change under ZipFile.
+	 * The archive's arrays from one reading of it, hashed as read ({@code read}): ZipInputStream reads the entries as the bytes pass,
+	 * and the central directory at the end (the list numpy.load reads) must name the same entries with the same CRC-32. Hashing the
+	 * file by passes of its own before and after left an archive swapped and put back between them unseen (hostile20's leftover); a
+	 * private temporary copy, which ZipFile then read, was left behind in the temporary folder when the process was killed (verify63).
+	 * One pass, no copy: nothing to leave behind.
 	 */
 	private static Map<String, NpyArray> arrays(Path file, FilesAsRead read) {
-		Path copy;
-		try {
-			copy = java.nio.file.Files.createTempFile("quantrace-npz-", ".zip");
+		Map<String, NpyArray> arrays = new LinkedHashMap<>();
+		List<ZipDirectory.Entry> local = new java.util.ArrayList<>();
+		ZipDirectory.Tail[] kept = new ZipDirectory.Tail[1];
+		try (java.io.InputStream in = read.open(file); ZipInputStream zip = new ZipInputStream(kept[0] = new ZipDirectory.Tail(in))) {
+			ZipDirectory.Tail tail = kept[0];
+			for (ZipEntry e; (e = zip.getNextEntry()) != null;) {
+				byte[] bytes = entry(file, e, zip);
+				local.add(new ZipDirectory.Entry(e.getName(), e.getCrc()));
+				if (e.getName().endsWith(".npy")) {
+					requireChecksum(file, e, bytes);
+					String key = e.getName().substring(0, e.getName().length() - 4);
+					arrays.put(key, NpyArray.parse(ByteBuffer.wrap(bytes), file + ":" + e.getName()));
+				}
+			}
+			tail.drain();
+			requireSameEntries(file, local, tail.directory());
+		} catch (NoSuchFileException | java.io.FileNotFoundException e) {
+			throw new InvalidInputException(file + ": file not found", "check the data path", e);
 		} catch (IOException e) {
-			throw new java.io.UncheckedIOException("cannot make a temporary copy of " + file + " to read it", e);
+			if (kept[0] != null && kept[0].startsLikeZip()) { // a zip whose end is missing: "not a NumPy .npz archive", "save it with numpy.savez" (hostile15)
+				throw new InvalidInputException(file + ": the archive is cut short or damaged (" + e.getMessage() + "): it starts as a zip archive but its"
+						+ " directory, which a zip keeps at its end, cannot be read", "an interrupted copy or download? copy it again, or save the arrays again"
+								+ " (numpy.savez)", e);
+			}
+			throw new InvalidInputException(file + ": not a NumPy .npz archive (" + e.getMessage() + ")", "save it with numpy.savez", e);
 		}
+		if (arrays.isEmpty()) {
+			throw new InvalidInputException(file + ": the archive holds no arrays", "save it with numpy.savez(file, x=inputs, y=labels)");
+		}
+		return arrays;
+	}
+
+	/**
+	 * An entry's bytes. ZipInputStream checks the CRC-32 as the last bytes arrive and refuses a mismatch: said as a damaged entry, with
+	 * both checksums, as {@link #requireChecksum} says it.
+	 */
+	private static byte[] entry(Path file, ZipEntry e, ZipInputStream zip) throws IOException {
 		try {
-			try (java.io.InputStream in = read.open(file)) {
-				java.nio.file.Files.copy(in, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-			} catch (NoSuchFileException e) {
-				throw new InvalidInputException(file + ": file not found", "check the data path", e);
-			} catch (IOException e) {
-				throw new InvalidInputException(file + ": cannot be read (" + e.getMessage() + ")", "give a NumPy .npz archive (numpy.savez) the run can read", e);
+			return zip.readAllBytes();
+		} catch (java.util.zip.ZipException z) {
+			java.util.regex.Matcher m = java.util.regex.Pattern.compile("invalid entry CRC \\(expected 0x(\\p{XDigit}+) but got 0x(\\p{XDigit}+)\\)")
+					.matcher(String.valueOf(z.getMessage()));
+			if (m.find()) {
+				throw damaged(file, e, Long.parseLong(m.group(1), 16), Long.parseLong(m.group(2), 16));
 			}
-			return arrays(file, copy);
-		} finally {
-			try {
-				java.nio.file.Files.deleteIfExists(copy);
-			} catch (IOException e) {
-				copy.toFile().deleteOnExit(); // the copy of a dataset is not left behind where the system allows
-			}
+			throw z;
 		}
+	}
+
+	/**
+	 * The entries the archive's directory lists against those its local headers hold: an archive whose two lists differ shows numpy.load
+	 * (which reads the directory) other arrays than a reader of the entries.
+	 */
+	private static void requireSameEntries(Path file, List<ZipDirectory.Entry> local, List<ZipDirectory.Entry> directory) {
+		if (!local.equals(directory)) {
+			throw new InvalidInputException(file + ": damaged: its zip directory lists " + names(directory) + " but its entries hold " + names(local)
+					+ " (numpy.load reads the directory's)", "copy the archive again from where it came, or save the arrays again (numpy.savez)");
+		}
+	}
+
+	private static String names(List<ZipDirectory.Entry> entries) {
+		return entries.stream().map(e -> String.format(java.util.Locale.ROOT, "%s (CRC-32 %08x)", e.name(), e.crc())).toList().toString();
 	}
 
 	private static Dataset open(Path file, Map<String, NpyArray> arrays, Path labelFile, boolean multilabel, FilesAsRead read) {
@@ -163,46 +205,13 @@ public final class NpzDataset {
 		java.util.zip.CRC32 crc = new java.util.zip.CRC32();
 		crc.update(bytes);
 		if (e.getCrc() != -1 && crc.getValue() != e.getCrc()) {
-			throw new InvalidInputException(String.format(java.util.Locale.ROOT, "%s:%s: damaged: its bytes do not match the archive's checksum (CRC-32 %08x"
-					+ " recorded, %08x read), as numpy.load says (\"Bad CRC-32\")", file, e.getName(), e.getCrc(), crc.getValue()),
-					"copy the archive again from where it came, or save the arrays again (numpy.savez)");
+			throw damaged(file, e, e.getCrc(), crc.getValue());
 		}
 	}
 
-	/** Whether {@code file} begins with a zip entry's signature (PK, 3, 4), as every .npz does. */
-	private static boolean startsLikeZip(Path file) {
-		try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
-			return java.util.Arrays.equals(in.readNBytes(4), new byte[] { 'P', 'K', 3, 4 });
-		} catch (IOException e) {
-			return false;
-		}
-	}
-
-	/** The arrays of archive {@code zipFile}, a copy of {@code file}, which messages name. */
-	private static Map<String, NpyArray> arrays(Path file, Path zipFile) {
-		Map<String, NpyArray> arrays = new LinkedHashMap<>();
-		try (ZipFile zip = new ZipFile(zipFile.toFile())) {
-			for (ZipEntry e : java.util.Collections.list(zip.entries())) {
-				if (e.getName().endsWith(".npy")) {
-					byte[] bytes = zip.getInputStream(e).readAllBytes();
-					requireChecksum(file, e, bytes);
-					String key = e.getName().substring(0, e.getName().length() - 4);
-					arrays.put(key, NpyArray.parse(ByteBuffer.wrap(bytes), file + ":" + e.getName()));
-				}
-			}
-		} catch (NoSuchFileException | java.io.FileNotFoundException e) {
-			throw new InvalidInputException(file + ": file not found", "check the data path", e);
-		} catch (IOException e) {
-			if (startsLikeZip(zipFile)) { // a zip whose end is missing: "not a NumPy .npz archive", "save it with numpy.savez" (hostile15)
-				throw new InvalidInputException(file + ": the archive is cut short or damaged (" + e.getMessage() + "): it starts as a zip archive but its"
-						+ " directory, which a zip keeps at its end, cannot be read", "an interrupted copy or download? copy it again, or save the arrays again"
-								+ " (numpy.savez)", e);
-			}
-			throw new InvalidInputException(file + ": not a NumPy .npz archive (" + e.getMessage() + ")", "save it with numpy.savez", e);
-		}
-		if (arrays.isEmpty()) {
-			throw new InvalidInputException(file + ": the archive holds no arrays", "save it with numpy.savez(file, x=inputs, y=labels)");
-		}
-		return arrays;
+	private static InvalidInputException damaged(Path file, ZipEntry e, long recorded, long read) {
+		return new InvalidInputException(String.format(java.util.Locale.ROOT, "%s:%s: damaged: its bytes do not match the archive's checksum (CRC-32 %08x"
+				+ " recorded, %08x read), as numpy.load says (\"Bad CRC-32\")", file, e.getName(), recorded, read),
+				"copy the archive again from where it came, or save the arrays again (numpy.savez)");
 	}
 }

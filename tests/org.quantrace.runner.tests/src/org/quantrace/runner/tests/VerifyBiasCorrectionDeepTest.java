@@ -47,7 +47,7 @@ class VerifyBiasCorrectionDeepTest {
 
 		// without the inputs nothing is measured, and the note says the corrections too are not
 		List<String> outputsOnly = Verification.verify(out, new Verification.Options(null, null, true, true, Progress.NONE)).notes();
-		assertTrue(outputsOnly.contains("evaluations, debugger, bias corrections, entropy raises and activation scores not run again: the inputs are not available"), outputsOnly.toString());
+		assertTrue(outputsOnly.contains("evaluations, debugger, bias corrections, entropy raises, activation scores and min-max ranges not run again: the inputs are not available"), outputsOnly.toString());
 
 		Path forged = Runs.copy(out, out.resolveSibling("forged-remeasured"));
 		Forged f = forgeOneChannel(forged, "corrected_int8", t -> t.getNode().equals(CONV));

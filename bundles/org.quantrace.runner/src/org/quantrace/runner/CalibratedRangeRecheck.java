@@ -1,0 +1,388 @@
+package org.quantrace.runner;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.quantrace.engine.Progress;
+import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.onnx.Graph;
+import org.quantrace.engine.onnx.Node;
+import org.quantrace.engine.onnx.OnnxModel;
+import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.ShapeProbe;
+import org.quantrace.model.recipe.CalibrationMethod;
+import org.quantrace.model.trace.ModelArtifact;
+import org.quantrace.model.trace.OptimizationRecord;
+import org.quantrace.model.trace.TensorQuantizationRecord;
+import org.quantrace.model.trace.TensorRole;
+import org.quantrace.model.trace.TraceModel;
+import org.quantrace.runner.verify.Mismatch;
+
+/**
+ * {@code verify --deep}: each activation range a min-max calibration recorded, measured again as the smallest and largest value of
+ * the tensor over the calibration samples the record names, in a session of verify's own on the float model the calibration read
+ * ({@link InnerTensors}: the whole tensors fetched and scanned here, not the engine's reductions and collectors). Without it a
+ * range widened together with its scale in the model, the trace and every log passed verify (hostile21, verify63): verify derives
+ * the scale from the recorded range, and nothing measured the range.
+ * <p>
+ * Tensors whose codes are shared (a MaxPool, Flatten or Reshape reuses its input's scale) record their group's one range: tensors
+ * adjacent in the float graph whose records hold the identical range are one group, and the range must be the smallest holding
+ * every member's values, so a member's own narrower values do not count against it while the group's widest still must. Ranges
+ * calibration did not take from min-max are not measured, and the note counts them: a tensor read again by percentile (clipped,
+ * named in the calibration record), the inputs and products of x·sigmoid(x) under min-max (read by percentile, the product's range
+ * their image), and tensors the float model's main graph does not compute (a rewrite's, a branch's).
+ */
+final class CalibratedRangeRecheck {
+
+	private static final String DOCUMENT = Outputs.TRACE;
+	/**
+	 * How far a re-measured end may lie from the recorded one, relative to the tensor's largest magnitude. The two passes feed the
+	 * same float32 samples in other batch sizes, and ONNX Runtime may then pick other kernels whose sums round otherwise: a value
+	 * differs by a few float32 units in the last place (6e-8 relative each) of the magnitudes it sums. 1e-5 is about a hundred of
+	 * them; a range (and scale) widened by 0.1 % is a hundred times beyond it.
+	 */
+	static final double TOLERANCE = 1e-5;
+	/**
+	 * Floats fetched per run at most (64 MB): the batch shrinks for large activations, the pass stays one. 256 MB took verify --deep
+	 * of the zoo's resnet and mobilenetv2 from 0.9 to 2.1 GB resident (ONNX Runtime keeps the larger outputs' buffers too).
+	 */
+	private static final long BUDGET = 16L << 20;
+
+	private CalibratedRangeRecheck() {
+	}
+
+	/** A group of tensors sharing one recorded range, with the range the samples give. */
+	private static final class Group {
+		final List<TensorQuantizationRecord> records = new ArrayList<>();
+		double min = Double.POSITIVE_INFINITY;
+		double max = Double.NEGATIVE_INFINITY;
+	}
+
+	static List<Mismatch> run(RecipeInputs recipe, TraceModel trace, Function<ModelArtifact, Path> files, Progress progress, List<String> notes) {
+		List<Mismatch> found = new ArrayList<>();
+		for (OptimizationRecord o : trace.getOptimizations()) {
+			if (o.getQuantization() == null || o.getQuantization().getCalibration() == null || activations(o).isEmpty()) {
+				continue;
+			}
+			String at = "optimization " + o.getId() + " calibrated range (re-measured)";
+			CalibrationMethod method = o.getQuantization().getCalibration().getMethod();
+			if (method != CalibrationMethod.MINMAX) {
+				notes.add(at + ": not measured again: " + method.getLiteral() + " calibration's ranges (a percentile, a moving average or a histogram"
+						+ " search over the samples) are the run's statement; their scales and zero points are re-derived from them");
+				continue;
+			}
+			RecipeContext ctx = recipe.context();
+			if (ctx == null) {
+				found.add(new Mismatch(DOCUMENT, at, "a recipe that loads", "the recipe has errors now"));
+				continue;
+			}
+			try {
+				check(ctx, o, files, progress, at, found, notes);
+			} catch (QuantraceException e) {
+				found.add(new Mismatch(DOCUMENT, at, "measured again", "failed: " + e.getMessage()));
+			}
+		}
+		return found;
+	}
+
+	/** The records of activations, inputs and outputs with one range and one scale (per-tensor codes). */
+	private static List<TensorQuantizationRecord> activations(OptimizationRecord o) {
+		return o.getQuantization().getTensors().stream()
+				.filter(t -> t.getRole() == TensorRole.ACTIVATION || t.getRole() == TensorRole.INPUT || t.getRole() == TensorRole.OUTPUT)
+				.filter(t -> t.getRangeMin().size() == 1 && t.getRangeMax().size() == 1 && t.getScales().size() == 1).toList();
+	}
+
+	private static void check(RecipeContext ctx, OptimizationRecord o, Function<ModelArtifact, Path> files, Progress progress, String at, List<Mismatch> found,
+			List<String> notes) {
+		Path floatFile = files.apply(o.getInput());
+		if (floatFile == null) {
+			found.add(new Mismatch(DOCUMENT, at, "the float model the calibration read", "no float model file"));
+			return;
+		}
+		CalibrationSamples calibration = CalibrationSamples.of(ctx, o, DOCUMENT, at, found);
+		if (calibration == null) {
+			return;
+		}
+		OnnxModel floats = OnnxModel.load(floatFile);
+		Graph g = floats.graph();
+		Set<String> inputs = new LinkedHashSet<>();
+		g.inputs().forEach(i -> inputs.add(i.getName()));
+		Set<String> notMinMax = notMinMax(o, g);
+		Set<String> derived = derived(o, files);
+		Map<String, TensorQuantizationRecord> measured = new LinkedHashMap<>();
+		int other = 0;
+		int fixed = 0;
+		int elsewhere = 0;
+		for (TensorQuantizationRecord t : activations(o)) {
+			if (notMinMax.contains(t.getTensor())) {
+				other++;
+			} else if (derived.contains(t.getTensor()) || derived.contains(t.getNode())) {
+				fixed++;
+			} else if (g.producer(t.getTensor()).isEmpty() && !inputs.contains(t.getTensor())) {
+				elsewhere++;
+			} else if (measured.containsKey(t.getTensor()) && !sameRange(measured.get(t.getTensor()), t)) {
+				// one tensor, one range: a second record of it (its Q/DQ pair written twice) measured through the first
+				TensorQuantizationRecord first = measured.get(t.getTensor());
+				found.add(new Mismatch(DOCUMENT, at + " tensor '" + t.getTensor() + "'", "[" + t.getRangeMin().get(0) + ", " + t.getRangeMax().get(0)
+						+ "] in one of its records", "[" + first.getRangeMin().get(0) + ", " + first.getRangeMax().get(0) + "] in another"));
+			} else {
+				measured.putIfAbsent(t.getTensor(), t);
+			}
+		}
+		Map<String, double[]> extremes = measure(floats, measured.keySet(), inputs, calibration, progress);
+		List<Group> groups = groups(g, measured, extremes);
+		int byOp = 0;
+		for (Group group : groups) {
+			double[] opRange = group.records.size() == 1 ? fixedRange(g, group.records.get(0).getTensor()) : null;
+			if (opRange != null && holds(group, opRange)) {
+				byOp++;
+			} else {
+				compare(group, calibration, at, found);
+			}
+		}
+		notes.add(String.format(Locale.ROOT, "%s: %d min-max range%s (of %d tensors) measured again on %s in verify's own session (each tensor's smallest and largest"
+				+ " value, a group of tensors sharing codes by the widest of its members; within %.0e of the tensor's largest magnitude); their scales"
+				+ " and zero points follow from them as the formula re-derives%s%s%s%s", at, groups.size() - byOp, groups.size() - byOp == 1 ? "" : "s",
+				measured.size(), calibration.described(), TOLERANCE, byOp == 0 ? "" : "; " + byOp + " the range its op fixes (a HardSigmoid's [0, 1], a Gather's table's), holding the"
+						+ " values measured", other == 0 ? "" : "; " + other + " tensor" + (other == 1 ? "" : "s") + " not: read by percentile instead (clipped, or an input or product of x·sigmoid(x)), the run's statement",
+				fixed == 0 ? "" : "; " + fixed + " not: a range the recipe fixes (a layer override) or a masked sum's, its scores' less a margin",
+				elsewhere == 0 ? "" : "; " + elsewhere + " not: a tensor the float model's main graph does not compute (a rewrite's or a branch's)"));
+	}
+
+	/**
+	 * The tensors calibration did not read by min-max: those the record says it read again by percentile (clipped), and of each
+	 * x·sigmoid(x) the input and the product, when the record says it read tensors by another method.
+	 */
+	private static Set<String> notMinMax(OptimizationRecord o, Graph g) {
+		Set<String> names = new LinkedHashSet<>();
+		boolean silu = false;
+		for (var p : o.getQuantization().getCalibration().getParameters()) {
+			if (p.getKey().equals(org.quantrace.report.CalibrationRow.CLIPPED) && p.getValue().startsWith("'")) {
+				names.add(p.getValue().substring(1, p.getValue().indexOf("' [") > 0 ? p.getValue().indexOf("' [") : p.getValue().indexOf('\'', 1)));
+			}
+			silu |= p.getKey().endsWith(" tensors") && p.getValue().contains("x·sigmoid(x)");
+		}
+		if (silu) {
+			for (Node n : g.nodes()) {
+				if (!n.opType().equals("Mul") || n.inputs().size() != 2) {
+					continue;
+				}
+				for (int i = 0; i < 2; i++) {
+					String x = n.inputs().get(i);
+					boolean sigmoidOfX = g.producer(n.inputs().get(1 - i)).map(s -> s.opType().equals("Sigmoid") && s.inputs().get(0).equals(x)).orElse(false);
+					if (sigmoidOfX) {
+						names.add(x);
+						names.addAll(n.outputs());
+					}
+				}
+			}
+		}
+		return names;
+	}
+
+	/**
+	 * The tensors and layers whose range calibration did not measure: the layers a recipe override names (the record's "layer
+	 * overrides"), and the masked sums the quantized model marks (their range is their scores' less a margin; MaskedSumMarks holds
+	 * the marks against the float model).
+	 */
+	private static Set<String> derived(OptimizationRecord o, Function<ModelArtifact, Path> files) {
+		Set<String> names = new LinkedHashSet<>();
+		o.getQuantization().getAdditionalConfiguration().stream().filter(p -> p.getKey().equals("layer overrides") && !p.getValue().equals("none"))
+				.forEach(p -> names.addAll(List.of(p.getValue().split(", "))));
+		Path quantized = o.getOutput() == null ? null : files.apply(o.getOutput());
+		if (quantized != null && java.nio.file.Files.isRegularFile(quantized)) {
+			OnnxModel.load(quantized).metadata().keySet().stream().filter(k -> k.startsWith(org.quantrace.engine.quantize.MaskedSums.METADATA))
+					.forEach(k -> names.add(k.substring(org.quantrace.engine.quantize.MaskedSums.METADATA.length())));
+		}
+		return names;
+	}
+
+	/**
+	 * Each tensor's smallest and largest value over the samples: inner tensors fetched whole as outputs of verify's copy and scanned
+	 * here, model inputs from the samples fed; in batches that keep the fetched floats within {@link #BUDGET}.
+	 */
+	private static Map<String, double[]> measure(OnnxModel floats, Set<String> tensors, Set<String> inputs, CalibrationSamples calibration, Progress progress) {
+		Map<String, double[]> extremes = new HashMap<>();
+		tensors.forEach(t -> extremes.put(t, new double[] { Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY }));
+		Set<String> inner = new LinkedHashSet<>(tensors);
+		inner.removeAll(inputs);
+		Set<String> fedInputs = new LinkedHashSet<>(tensors);
+		fedInputs.retainAll(inputs);
+		int batch = batch(floats, inner, calibration);
+		int samples = calibration.data().size();
+		try (Progress.Task task = progress.start("re-measuring " + tensors.size() + " calibrated ranges", samples, "samples")) {
+			InnerTensors.visit(floats, floats, inner.isEmpty() ? Set.of() : inner, calibration.data(), calibration.model(), batch, feed -> {
+				for (String in : fedInputs) {
+					NdArray x = feed.get(in);
+					if (x != null) {
+						scan(extremes.get(in), FloatBuffer.wrap(x.floats()));
+					}
+				}
+				NdArray first = feed.values().iterator().next();
+				task.advance(first.shape().length == 0 ? 1 : first.shape()[0]);
+			}, (name, shape, values) -> {
+				double[] e = extremes.get(name);
+				if (e != null) {
+					scan(e, values);
+				}
+			});
+			if (inner.isEmpty() && !fedInputs.isEmpty()) { // InnerTensors runs nothing without inner tensors: the inputs from the samples alone
+				for (int from = 0; from < samples; from += batch) {
+					var b = calibration.data().read(from, Math.min(samples, from + batch));
+					for (String in : fedInputs) {
+						scan(extremes.get(in), FloatBuffer.wrap(org.quantrace.engine.data.ModelInputs.of(floats, calibration.model(), calibration.data()).feed(b).get(in).floats()));
+					}
+					task.advance(Math.min(samples, from + batch) - from);
+				}
+			}
+		}
+		return extremes;
+	}
+
+	/** The samples per run: at most 32, fewer where one sample's fetched tensors are large (sizes from a probe; unknown ones as 1M floats). */
+	private static int batch(OnnxModel floats, Set<String> inner, CalibrationSamples calibration) {
+		Map<String, TensorInfo> shapes;
+		try {
+			shapes = ShapeProbe.probe(floats, calibration.model());
+		} catch (QuantraceException e) {
+			shapes = Map.of();
+		}
+		long perSample = 0;
+		for (String t : inner) {
+			TensorInfo info = shapes.get(t);
+			perSample += info == null || info.elementCount() <= 0 ? 1L << 20 : info.elementCount();
+		}
+		return (int) Math.max(1, Math.min(32, BUDGET / Math.max(1, perSample)));
+	}
+
+	private static void scan(double[] e, FloatBuffer values) {
+		double lo = e[0];
+		double hi = e[1];
+		for (int i = values.position(); i < values.limit(); i++) {
+			float v = values.get(i);
+			if (v < lo) {
+				lo = v;
+			}
+			if (v > hi) {
+				hi = v;
+			}
+			if (v != v) {
+				lo = hi = Double.NaN; // a NaN no range holds: the comparison names it
+				break;
+			}
+		}
+		e[0] = lo;
+		e[1] = hi;
+	}
+
+	/**
+	 * Ops whose outputs lie within the range of their inputs (and 0: a Pad's constant), so that sharing their input's codes loses
+	 * nothing: values moved, selected, pooled or interpolated between. Only these join a group: an Add's output recorded with its
+	 * input's wider range would otherwise pass as shared.
+	 */
+	private static final Set<String> WITHIN_INPUTS = Set.of("MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool", "Reshape", "Flatten",
+			"Transpose", "Squeeze", "Unsqueeze", "Concat", "Split", "Slice", "Gather", "GatherElements", "GatherND", "Identity", "SpaceToDepth",
+			"DepthToSpace", "Tile", "Expand", "Pad", "Resize", "Upsample", "ReduceMax", "ReduceMin", "ReduceMean");
+
+	/**
+	 * The groups of tensors sharing codes: a tensor and a tensor its producer reads are one group when their records hold the identical
+	 * range (a MaxPool's output and its input; a Concat's output and each input that takes its codes); each group's measured range is the
+	 * smallest holding its members' values.
+	 */
+	private static List<Group> groups(Graph g, Map<String, TensorQuantizationRecord> records, Map<String, double[]> extremes) {
+		Map<String, String> parent = new HashMap<>();
+		records.keySet().forEach(t -> parent.put(t, t));
+		for (TensorQuantizationRecord t : records.values()) {
+			Node producer = g.producer(t.getTensor()).filter(n -> WITHIN_INPUTS.contains(n.opType())).orElse(null);
+			for (String in : producer == null ? List.<String>of() : producer.inputs()) {
+				TensorQuantizationRecord r = records.get(in);
+				if (r != null && sameRange(r, t)) {
+					parent.put(root(parent, t.getTensor()), root(parent, in));
+				}
+			}
+		}
+		Map<String, Group> of = new LinkedHashMap<>();
+		for (TensorQuantizationRecord t : records.values()) {
+			Group group = of.computeIfAbsent(root(parent, t.getTensor()), k -> new Group());
+			group.records.add(t);
+			double[] e = extremes.get(t.getTensor());
+			group.min = Double.isNaN(e[0]) || Double.isNaN(group.min) ? Double.NaN : Math.min(group.min, e[0]);
+			group.max = Double.isNaN(e[1]) || Double.isNaN(group.max) ? Double.NaN : Math.max(group.max, e[1]);
+		}
+		return List.copyOf(of.values());
+	}
+
+	private static String root(Map<String, String> parent, String t) {
+		String r = t;
+		while (!parent.get(r).equals(r)) {
+			r = parent.get(r);
+		}
+		return r;
+	}
+
+	/**
+	 * The range an op fixes for its output whatever the samples: a HardSigmoid's [0, 1], a Gather from a constant table the table's
+	 * smallest and largest value (its codes are the table's); null for any other.
+	 */
+	private static double[] fixedRange(Graph g, String tensor) {
+		Node n = g.producer(tensor).orElse(null);
+		if (n == null) {
+			return null;
+		}
+		if (n.opType().equals("HardSigmoid")) {
+			return new double[] { 0, 1 };
+		}
+		if (n.opType().equals("Gather") && g.initializer(n.input(0)) != null) {
+			float[] table = g.initializer(n.input(0)).toFloatArray();
+			double lo = Double.POSITIVE_INFINITY;
+			double hi = Double.NEGATIVE_INFINITY;
+			for (float v : table) {
+				lo = Math.min(lo, v);
+				hi = Math.max(hi, v);
+			}
+			return table.length == 0 ? null : new double[] { lo, hi };
+		}
+		return null;
+	}
+
+	/** Whether the group's record holds {@code fixed} (within the tolerance) and its measured values lie within it. */
+	private static boolean holds(Group group, double[] fixed) {
+		TensorQuantizationRecord r = group.records.get(0);
+		double allowed = TOLERANCE * Math.max(Math.abs(fixed[0]), Math.abs(fixed[1]));
+		return Math.abs(r.getRangeMin().get(0) - fixed[0]) <= allowed && Math.abs(r.getRangeMax().get(0) - fixed[1]) <= allowed
+				&& group.min >= fixed[0] - allowed && group.max <= fixed[1] + allowed;
+	}
+
+	private static boolean sameRange(TensorQuantizationRecord a, TensorQuantizationRecord b) {
+		return a.getRangeMin().get(0).equals(b.getRangeMin().get(0)) && a.getRangeMax().get(0).equals(b.getRangeMax().get(0));
+	}
+
+	/** The group's recorded range (widened to contain 0, as the scale formula takes it) against the one measured. */
+	private static void compare(Group group, CalibrationSamples calibration, String at, List<Mismatch> found) {
+		TensorQuantizationRecord first = group.records.get(0);
+		double lo = Math.min(first.getRangeMin().get(0), 0);
+		double hi = Math.max(first.getRangeMax().get(0), 0);
+		double mlo = Math.min(group.min, 0);
+		double mhi = Math.max(group.max, 0);
+		double allowed = TOLERANCE * Math.max(Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(mlo), Math.abs(mhi)));
+		if (Double.isNaN(mlo) || Double.isNaN(mhi) || Math.abs(lo - mlo) > allowed || Math.abs(hi - mhi) > allowed) {
+			String members = group.records.size() == 1 ? "" : " (sharing its codes with " + String.join(", ", group.records.subList(1, group.records.size())
+					.stream().map(r -> "'" + r.getTensor() + "'").toList()) + ")";
+			found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members, String.format(Locale.ROOT,
+					"[%s, %s] (its scale %s, zero point %d, in the model file and every log)", first.getRangeMin().get(0), first.getRangeMax().get(0),
+					first.getScales().get(0), first.getZeroPoints().isEmpty() ? 0 : first.getZeroPoints().get(0)), String.format(Locale.ROOT,
+							"[%s, %s] (the smallest and largest value over the %s, measured in verify's own session; within %.0e of %.6g allowed)", (float) group.min,
+							(float) group.max, calibration.described(), TOLERANCE, Math.max(Math.abs(lo), Math.abs(hi)))));
+		}
+	}
+}
