@@ -1669,7 +1669,7 @@ public final class QuantizationPlan {
 				List<String> in = dataInputs(n);
 				boolean between = !in.isEmpty() && in.stream().allMatch(plan.activations::containsKey) && n.outputs().stream().allMatch(plan.activations::containsKey);
 				boolean floatConstants = n.inputs().stream().anyMatch(i -> !i.isEmpty() && isConstant(i) && isFloat(i)); // no DequantizeLinear before them
-				String why = excluded.map(e -> e.words() + ", but ").orElse("");
+				String why = excluded.map(e -> e.byWhom() + ", but ").orElse("");
 				String keepFloat = " (to compute it in float, exclude the integer ops before and after it too)";
 				if (rule.form() == Form.COMPUTE && rule.kernel().runs(a.precision()) && between && !floatConstants) {
 					kinds.put(n, Kind.COMPUTE);

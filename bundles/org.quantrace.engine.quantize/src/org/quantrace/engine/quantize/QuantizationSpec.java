@@ -87,9 +87,14 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 			this(kind, pattern, reason, RECIPE);
 		}
 
-		/** The layer's reason: the exclusion's own words, else "excluded by BY (op Gemm)". */
+		/** The layer's reason: the exclusion's own words, else {@link #byWhom}. */
 		public String words() {
-			return reason != null && !reason.isBlank() ? reason : "excluded by " + by + " (" + kind.literal() + " " + pattern + ")";
+			return reason != null && !reason.isBlank() ? reason : byWhom();
+		}
+
+		/** "excluded by the recipe, line 12 (op Gemm)", "excluded by the command's option --exclude (node /c1/Conv)". */
+		public String byWhom() {
+			return "excluded by " + by + " (" + kind.literal() + " " + pattern + ")";
 		}
 
 		/** What the pattern matches: the node's name, or its op type. */
