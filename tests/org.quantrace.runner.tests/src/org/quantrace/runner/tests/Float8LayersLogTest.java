@@ -98,6 +98,8 @@ class Float8LayersLogTest {
 	void theLogSaysNoLayerRunsOnIntegerCodesAndVerifyAgrees() throws IOException {
 		String md = Files.readString(out.resolve("logs/PhIMT0003-fp8.md"));
 		assertTrue(md.contains(LAYERS), md);
+		// the transformation function said "q = saturate(round(x / s) + z)": float8 codes are no rounded integers
+		assertTrue(md.contains("q = saturate(x / s + z) rounded to the nearest FLOAT8E4M3FN value (float8 codes, no integers)"), md);
 		// the model-trained-codes warning said "on the integer codes it holds ... is that integer model"
 		assertTrue(md.contains("on the float8 codes it holds (FLOAT8E4M3FN; no integer kernel") && md.contains("is that float8-quantized model"), md);
 		assertTrue(Files.readString(out.resolve("report.html")).contains("0 of its 2 Conv/MatMul/Gemm/recurrent layers on integer codes, 2 in float"), "report.html");
