@@ -27,9 +27,9 @@ public final class DebugLeftOut {
 		if (left.isEmpty()) {
 			return null;
 		}
-		return OPENING + d.getName() + " (" + d.getCsvPath() + "), their size depends on the values (an op such as NonMaxSuppression, NonZero, Unique"
-				+ " or Compress before them decides how many elements they hold) and differs between the float and the quantized model, so no value"
-				+ " of one has its counterpart in the other: " + String.join("; ", left.stream().map(l -> String.format(Locale.ROOT,
+		return OPENING + d.getName() + " (" + d.getCsvPath() + "), their sizes differ between the float and the quantized model (an op such as"
+				+ " NonMaxSuppression, NonZero, Unique or Compress before them decides how many elements they hold on the values, or the quantizer"
+				+ " added zero channels to a layer they are made from), so no value of one has its counterpart in the other: " + String.join("; ", left.stream().map(l -> String.format(Locale.ROOT,
 						"'%s' (%,d values in the float model, %,d in the quantized one, samples %d-%d)", l.getTensor(), l.getFloatValues(), l.getQuantizedValues(),
 						l.getFromSample(), l.getToSample())).toList())
 				+ ". Compare them by the evaluation's metric instead.";

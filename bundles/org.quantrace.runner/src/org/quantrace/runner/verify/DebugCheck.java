@@ -78,6 +78,12 @@ final class DebugCheck implements DocumentCheck {
 			return;
 		}
 		ModelFacts floats = e.facts(d.getFloatModel(), TraceCheck.DOCUMENT, found);
+		// layers the quantizer widened with zero channels (their record says so; Paddings checks it against the model): the tensors
+		// made from them hold more values in the quantized model whatever the values (the zoo's widened depthwise Conv)
+		java.util.Set<String> widened = new java.util.HashSet<>();
+		e.trace().getOptimizations().stream().filter(o -> o.getOutput() == d.getQuantizedModel() && o.getQuantization() != null)
+				.flatMap(o -> o.getQuantization().getLayers().stream())
+				.filter(l -> l.getReason() != null && org.quantrace.report.AifsmLogs.ADDED_CHANNELS.matcher(l.getReason()).find()).forEach(l -> widened.add(l.getNode()));
 		for (org.quantrace.model.trace.LeftOutTensor l : d.getLeftOut()) {
 			String at = "debug " + d.getName() + " left out '" + l.getTensor() + "'";
 			if (d.getLayers().stream().anyMatch(r -> r.getTensor().equals(l.getTensor()))) {
@@ -92,15 +98,19 @@ final class DebugCheck implements DocumentCheck {
 			if (q != null && q.ofTensor(l.getTensor(), true).isEmpty() && q.ofTensor(l.getTensor(), false).isEmpty()) {
 				found.add(new Mismatch(TraceCheck.DOCUMENT, at, "a quantized tensor", "the quantized model does not quantize " + l.getTensor()));
 			}
-			if (floats != null && !afterValueSized(floats, l.getTensor())) {
-				found.add(new Mismatch(TraceCheck.DOCUMENT, at + ", its size depends on the values", "said so",
-						"no " + String.join(", ", new java.util.TreeSet<>(VALUE_SIZED)) + " computes it or anything it is made from in the float model"));
+			if (floats != null && !madeFrom(floats, l.getTensor(), widened)) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at + ", why its size differs", "said so",
+						"no " + String.join(", ", new java.util.TreeSet<>(VALUE_SIZED)) + " computes it or anything it is made from in the float model, and no layer"
+								+ " the quantizer widened with zero channels"));
 			}
 		}
 	}
 
-	/** Whether {@code value} is written by a {@link #VALUE_SIZED} op or made from the output of one, in {@code m}'s graphs. */
-	private static boolean afterValueSized(ModelFacts m, String value) {
+	/**
+	 * Whether {@code value} is written by a {@link #VALUE_SIZED} op or a {@code widened} node, or made from the output of one, in
+	 * {@code m}'s graphs.
+	 */
+	private static boolean madeFrom(ModelFacts m, String value, java.util.Set<String> widened) {
 		java.util.Deque<String> open = new java.util.ArrayDeque<>(List.of(value));
 		java.util.Set<String> seen = new java.util.HashSet<>();
 		while (!open.isEmpty()) {
@@ -108,7 +118,7 @@ final class DebugCheck implements DocumentCheck {
 			if (n == null || !seen.add(n.getName() + "\u0000" + n.getOutput(0))) {
 				continue;
 			}
-			if (VALUE_SIZED.contains(n.getOpType())) {
+			if (VALUE_SIZED.contains(n.getOpType()) || widened.contains(n.getName())) {
 				return true;
 			}
 			n.getInputList().stream().filter(i -> !i.isEmpty()).forEach(open::push);

@@ -98,7 +98,7 @@ class DebugLeftOutLogTest {
 	void aComparedTensorSaidLeftOutIsNamed() {
 		List<Problem> problems = Tampering.traceForged(out, "left-out-logits", t -> record(t).getLeftOut().get(0).setTensor("logits"));
 		Tampering.foundInTrace(problems, "left out 'logits'", "compared: a row of");
-		Tampering.foundInTrace(problems, "left out 'logits', its size depends on the values");
+		Tampering.foundInTrace(problems, "left out 'logits', why its size differs");
 	}
 
 	/** Two equal sizes stated (documents made again from the trace): the statement that they differ is false, and named. */
