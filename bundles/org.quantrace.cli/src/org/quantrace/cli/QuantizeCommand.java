@@ -108,6 +108,9 @@ final class QuantizeCommand implements Callable<Integer> {
 			description = "Quantize the model as it is. By default it is first converted as `quantrace convert` does (BatchNormalization folded, constants and shape arithmetic folded, decompositions fused) when that gains something and computes the same.")
 	boolean noPreprocess;
 
+	/** Who excluded a node, in its reason: no recipe exists here ("excluded by the command's option --exclude (op Gemm)"). */
+	static final String EXCLUDED_BY = "the command's option --exclude";
+
 	@Option(names = "--exclude", paramLabel = "NODE|op:TYPE", split = ",",
 			description = "Leave nodes float: by name (wildcards * and ?) or by op type (op:Softmax). Repeatable.")
 	List<String> exclude = new ArrayList<>();
@@ -237,7 +240,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		// the dataset is cut to --samples already; recorded for the log
 		b.calibration(cal.withBatchSize(DataOptions.atLeastOne(batch, "--batch")).withMaxSamples(calibration == null || calibration.samples == null ? 0 : calibration.samples));
 		for (String e : exclude) {
-			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null);
+			b.exclude(e.startsWith("op:") ? Exclusion.Kind.OP : Exclusion.Kind.NODE, e.startsWith("op:") ? e.substring(3) : e, null, EXCLUDED_BY);
 		}
 		QuantizationSpec s = b.build();
 		refusePrecisions(s);
@@ -316,7 +319,7 @@ final class QuantizeCommand implements Callable<Integer> {
 		// an --exclude that ONNX Runtime overrides (QuantizationPlan.fusedAnyway, runsAnyway): the table says "quantized", and
 		// without these lines nothing on the console said why the exclusion did not hold (round 27's hyena, --exclude /b1/Mul_3)
 		List<QuantizationResult.Layer> overridden = r.layers().stream()
-				.filter(l -> l.quantized() && l.reason() != null && l.reason().startsWith("excluded by the recipe (")).toList();
+				.filter(l -> l.quantized() && l.reason() != null && l.reason().startsWith("excluded by " + EXCLUDED_BY + " (")).toList();
 		if (!overridden.isEmpty()) {
 			out.printf(Locale.ROOT, "Excluded, but run on integers all the same: %d layer(s):%n", overridden.size());
 			overridden.forEach(l -> out.printf(Locale.ROOT, "  - %s '%s': %s%n", l.opType(), l.node(), l.reason()));

@@ -273,6 +273,7 @@ public final class AifsmLogs {
 			}
 			WidenedWeightScales.deviations(o).forEach(d -> b.add(new Paragraph(d, Style.WARNING)));
 			ClampedBiases.deviations(o).forEach(d -> b.add(new Paragraph(d, Style.WARNING)));
+			DebugLeftOut.of(trace, o).forEach(d -> b.add(new Paragraph(d, Style.NORMAL)));
 			references.addAll(references(o));
 		}
 		RunWarnings.forModel(trace, model).forEach(w -> b.add(new Paragraph("Warning printed by the run: " + RunWarnings.line(w), Style.WARNING)));
@@ -714,7 +715,10 @@ public final class AifsmLogs {
 					String.format(Locale.ROOT, "%,d", l.getFlopsBefore()), String.format(Locale.ROOT, "%,d", l.getFlopsAfter()),
 					Integer.toString(l.getRemovedChannels())));
 		}
-		return new Grid("pruning-table", null, List.of("layer", "op", "parameters", "after", "sparsity", "FLOPs", "after", "removed channels"), rows,
+		// what the two counts are, by the pattern (OptimizationRows.counted): element, vector and block pruning count the weights, a
+		// channel takes its bias too; the header said "parameters" for every pattern (logs62, logs63)
+		String counted = OptimizationRows.counted(o.getPruning().getPattern());
+		return new Grid("pruning-table", null, List.of("layer", "op", counted, "after", "sparsity", "FLOPs", "after", "removed channels"), rows,
 				new int[] { 6, 3, 3, 3, 2, 3, 3, 2 }, Set.of(2, 3, 4, 5, 6, 7), false);
 	}
 

@@ -111,7 +111,7 @@ final class ArrivedQuantizedLog {
 		case "Verified Learning Model ID or Model Conversion ID" -> RunWarnings.appended(verified(trace, model, original, v), RunWarnings.ofModel(trace, model));
 		case "Calibration" -> List.of(NOT_BY_THIS_RUN + ": its scales and zero points are those " + tool + " chose, stored in the file");
 		case "Transformation function" -> List.of("as the model holds it (" + v.getQuantizedForm() + ": " + v.getQuantizedOps()
-				+ "): q = saturate(round(x / s) + z), x = s · (q - z), with the scale s and zero point z stored beside each quantized tensor");
+				+ "): " + formula(v) + ", with the scale s and zero point z stored beside each quantized tensor");
 		case "Scale factor" -> io(v);
 		case "Framework and version" -> frameworkLines(original, tool);
 		case "Packages and version" -> List.of(String.join(", ", trace.getEnvironment().getTools().stream().map(t -> t.getName() + " " + t.getVersion()).toList())
@@ -166,6 +166,17 @@ final class ArrivedQuantizedLog {
 			l.add("output '" + t.getName() + "' " + (t.isSetZeroPoint() ? "zero point " + t.getZeroPoint() : t.getElementType()));
 		}
 		return l;
+	}
+
+	/**
+	 * QuantizeLinear's formula for the codes the model holds (its inventory's types, which verify counts again from the file):
+	 * float8 codes are the nearest float8 value of x / s + z, not an integer (make_unseen34's fp8qdq said "round(x / s)").
+	 */
+	private static String formula(ModelArtifact v) {
+		List<String> float8 = v.getInventory().stream().filter(c -> c.getTensors() > 0 && c.getElementType() != null && c.getElementType().startsWith("FLOAT8"))
+				.map(c -> c.getElementType()).distinct().toList();
+		return float8.isEmpty() ? "q = saturate(round(x / s) + z), x = s · (q - z)"
+				: "q = saturate(x / s + z) rounded to the nearest " + String.join(" or ", float8) + " value (float8 codes, no integers), x = s · (q - z)";
 	}
 
 	private static List<String> precision(ModelArtifact v) {

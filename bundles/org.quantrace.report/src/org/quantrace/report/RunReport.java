@@ -286,7 +286,8 @@ public final class RunReport {
 		s.append(flagged.isEmpty() ? "none" : Html.esc(String.join(", ", flagged)))
 				.append(clipped.isEmpty() ? "" : "; " + Html.esc(DebugCharts.CLIPPED + String.join(", ", clipped))).append("; accumulated error beyond it: ")
 				.append(accumulated.isEmpty() ? "none" : Html.esc(String.join(", ", accumulated))).append(". <a href=\"").append(Html.esc(d.getCsvPath()))
-				.append("\">debug.csv</a></p>\n<div class=\"debug\"><div class=\"layer-index\"><table><caption>Layer index</caption><tr><th>index</th><th>op</th><th>node</th></tr>");
+				.append("\">debug.csv</a></p>\n").append(DebugLeftOut.sentence(d) == null ? "" : "<p>" + Html.esc(DebugLeftOut.sentence(d)) + "</p>\n")
+				.append("<div class=\"debug\"><div class=\"layer-index\"><table><caption>Layer index</caption><tr><th>index</th><th>op</th><th>node</th></tr>");
 		Map<Integer, LayerDebugRecord> byIndex = new LinkedHashMap<>();
 		d.getLayers().forEach(l -> byIndex.putIfAbsent(l.getLayerIndex(), l));
 		byIndex.values().forEach(l -> s.append("<tr").append(l.isFlagged() ? " class=\"failed\"" : "").append("><td class=\"num\">").append(l.getLayerIndex())

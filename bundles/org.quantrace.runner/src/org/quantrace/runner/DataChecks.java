@@ -216,7 +216,11 @@ final class DataChecks {
 						+ (model.producerName().isEmpty() ? "" : ", its producer " + (model.producerName() + " " + model.producerVersion()).trim());
 		// pairs that round activations alone hold no codes (hostile7's qat_inputonly: a fake-quant on the input, float weights)
 		boolean weightCodes = !qdq || org.quantrace.engine.onnx.QuantizedOps.quantizesWeights(model);
+		// float8 codes are no integers and have no kernel on ONNX Runtime's CPU: its layers compute in float (make_unseen34's fp8qdq)
+		java.util.SortedSet<org.quantrace.engine.onnx.DataType> float8 = org.quantrace.engine.onnx.Float8.typesIn(model);
 		String codes = !weightCodes ? "its activations rounded by its pairs, on the float weights it holds (it holds no weight codes)"
+				: !float8.isEmpty() ? "on the float8 codes it holds (" + String.join(", ", float8.stream().map(Object::toString).toList())
+						+ "; no integer kernel: its layers compute in float on the values they dequantize to)"
 				: qdq ? "on the integer codes it holds (convert keeps them)" : "on the integer codes and scales the tool that quantized it chose";
 		// a QOperator or dynamic-range model quantized in part (hostile7's mixed_qop) is no "integer model": its layers counted
 		var layers = org.quantrace.engine.onnx.QuantizedOps.layers(model);
@@ -226,7 +230,7 @@ final class DataChecks {
 				+ what + "): " + schemesWord + " evaluate" + (asIs.size() == 1 ? "s" : "") + " it as it is, " + codes + ", neither calibrated nor"
 				+ " quantized by this run; the variant named " + String.join(", ", asIs) + " is that "
 				+ (!weightCodes ? "model with its pairs' rounding, not the float model without them" : inPart ? "model, " + layers.inWords()
-						: "integer model, not a float one"), Severity.WARNING));
+						: float8.isEmpty() ? "integer model, not a float one" : "float8-quantized model, not a float one"), Severity.WARNING));
 	}
 
 	/**

@@ -259,6 +259,14 @@ final class Reevaluation {
 		}
 		now.keySet().stream().filter(k -> !seen.contains(k))
 				.forEach(k -> found.add(new Mismatch(DOCUMENT, at + " layer " + k, "not in the record", "debugged: a quantized tensor of the model")));
+		// the tensors left out of the comparison, with their two sizes and samples, as the debugger finds them again
+		Figures.same(found, DOCUMENT, at + " left out", leftOut(d), leftOut(again));
+	}
+
+	/** A debug record's tensors left out, as "'det_boxes' 3632/3592 samples 1-32; ...". */
+	private static String leftOut(DebugRecord d) {
+		return String.join("; ", d.getLeftOut().stream().map(l -> "'" + l.getTensor() + "' " + l.getFloatValues() + "/" + l.getQuantizedValues() + " samples "
+				+ l.getFromSample() + "-" + l.getToSample()).toList());
 	}
 
 	/** Two debugger figures the same within {@link #DEBUG_TOLERANCE} (relative), or both (nearly) zero, or both NaN. */

@@ -51,13 +51,27 @@ public final class SchemeResolver {
 			chain.get(i).getExclusions().forEach(e -> b.exclude(switch (e.getKind()) {
 			case NODE -> Exclusion.Kind.NODE;
 			case OP_TYPE -> Exclusion.Kind.OP;
-			}, e.getPattern(), e.getReason()));
+			}, e.getPattern(), e.getReason(), excludedBy(e, config)));
 			for (LayerOverride o : chain.get(i).getOverrides()) {
 				Range forced = o.isSetRangeMin() && o.isSetRangeMax() ? new Range(o.getRangeMin(), o.getRangeMax()) : null;
 				b.override(new QuantizationSpec.Override(o.getLayer(), partial(o.getWeights()), partial(o.getActivations()), forced));
 			}
 		}
 		return b.build();
+	}
+
+	/**
+	 * Who excluded a node, as its reason says it: "the recipe, line 12" (the line of the exclude clause in the recipe's file, the
+	 * run folder's recipe/recipe.qr; a scheme of another file is named by it), so that an assessor finds the line.
+	 */
+	static String excludedBy(org.quantrace.model.recipe.Exclusion e, QuantizationConfig scheme) {
+		org.eclipse.xtext.nodemodel.INode node = org.eclipse.xtext.nodemodel.util.NodeModelUtils.getNode(e);
+		if (node == null) {
+			return Exclusion.RECIPE;
+		}
+		org.eclipse.emf.ecore.resource.Resource own = e.eResource();
+		boolean otherFile = own != null && scheme.eResource() != null && own != scheme.eResource();
+		return (otherFile ? "the recipe file " + own.getURI().lastSegment() : Exclusion.RECIPE) + ", line " + node.getStartLine();
 	}
 
 	/** The scheme as {@code recipe} runs it: its spec and where it calibrates. */

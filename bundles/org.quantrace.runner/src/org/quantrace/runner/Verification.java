@@ -762,6 +762,7 @@ public final class Verification {
 					"org.quantrace.runner.verify.ReplacedNodes", "org.quantrace.runner.verify.ReplacementRun", "org.quantrace.runner.verify.RuntimeOpsCheck",
 					"org.quantrace.runner.verify.ConversionLogCheck", "org.quantrace.runner.verify.RuntimeOpLists")),
 			Map.entry(EvidenceScope.MASKED_SUMS, List.of("org.quantrace.runner.verify.MaskedSumMarks")),
+			Map.entry(EvidenceScope.DEBUG_LEFT_OUT, List.of("org.quantrace.runner.verify.DebugCheck")),
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
 					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels", "org.quantrace.runner.PruningWarnings")),
 			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck",

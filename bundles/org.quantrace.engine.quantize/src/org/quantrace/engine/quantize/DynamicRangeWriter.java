@@ -72,8 +72,7 @@ final class DynamicRangeWriter {
 	private Decision decide(Node n, int index) {
 		Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
 		if (excluded.isPresent()) {
-			return new Decision(index, n, false, excluded.get().reason() != null ? excluded.get().reason()
-					: "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")", null, null);
+			return new Decision(index, n, false, excluded.get().words(), null, null);
 		}
 		OpRule rule = OpRules.of(n);
 		if (rule == null || rule.drq().form() == DrqForm.NONE) {

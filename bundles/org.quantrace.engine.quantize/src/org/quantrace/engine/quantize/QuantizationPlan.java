@@ -555,10 +555,7 @@ public final class QuantizationPlan {
 							+ " clamps the same (to compute it in float, exclude the integer ops before and after it too): ";
 				}
 				if (why != null) {
-					String reason = excluded.map(QuantizationSpec.Exclusion::reason).orElse(null);
-					found.put(n, (excluded.isPresent() ? reason != null && !reason.isBlank() ? reason
-							: "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")"
-							: "kept float by float-slow-kernels (" + slower + ")") + ", but " + why);
+					found.put(n, (excluded.isPresent() ? excluded.get().words() : "kept float by float-slow-kernels (" + slower + ")") + ", but " + why);
 				}
 			}
 			return found;
@@ -675,8 +672,7 @@ public final class QuantizationPlan {
 				}
 				Decision d = decided.get(n);
 				Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
-				String prefix = excluded.map(e -> e.reason() != null && !e.reason().isBlank() ? e.reason() + ", but "
-						: "excluded by the recipe (" + e.kind().literal() + " " + e.pattern() + "), but ").orElse("");
+				String prefix = excluded.map(e -> e.words() + ", but ").orElse("");
 				record(new Decision(d.layerIndex(), n, true, prefix + "only a QuantizeLinear with its zero point at the range's minimum 0 reads it: "
 						+ REMOVED_BY_ONNX_RUNTIME + ", so it computes nothing in float (it stays in the model, after a float op)", null, act.spec()));
 			}
@@ -709,9 +705,7 @@ public final class QuantizationPlan {
 		void decide(Node n, int index) {
 			Optional<QuantizationSpec.Exclusion> excluded = spec.exclusionFor(n);
 			if (excluded.isPresent() && !anyway.containsKey(n)) {
-				String why = excluded.get().reason();
-				floatNode(n, index, why == null || why.isBlank()
-						? "excluded by the recipe (" + excluded.get().kind().literal() + " " + excluded.get().pattern() + ")" : why);
+				floatNode(n, index, excluded.get().words());
 				return;
 			}
 			if (!branch && floatInputPool(g, spec, n)) {
@@ -1675,7 +1669,7 @@ public final class QuantizationPlan {
 				List<String> in = dataInputs(n);
 				boolean between = !in.isEmpty() && in.stream().allMatch(plan.activations::containsKey) && n.outputs().stream().allMatch(plan.activations::containsKey);
 				boolean floatConstants = n.inputs().stream().anyMatch(i -> !i.isEmpty() && isConstant(i) && isFloat(i)); // no DequantizeLinear before them
-				String why = excluded.map(e -> "excluded by the recipe (" + e.kind().literal() + " " + e.pattern() + "), but ").orElse("");
+				String why = excluded.map(e -> e.byWhom() + ", but ").orElse("");
 				String keepFloat = " (to compute it in float, exclude the integer ops before and after it too)";
 				if (rule.form() == Form.COMPUTE && rule.kernel().runs(a.precision()) && between && !floatConstants) {
 					kinds.put(n, Kind.COMPUTE);

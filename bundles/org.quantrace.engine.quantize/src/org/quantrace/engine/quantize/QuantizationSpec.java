@@ -73,8 +73,29 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 	public record TensorSpec(QuantType precision, Symmetry scheme, Granularity granularity) {
 	}
 
-	/** Leave nodes float by name or op type; {@code pattern} may use * and ? wildcards. */
-	public record Exclusion(Kind kind, String pattern, String reason) {
+	/**
+	 * Leave nodes float by name or op type; {@code pattern} may use * and ? wildcards. {@code by}: who excluded them, as the
+	 * layer's reason says it ("the recipe, line 12", "the command's --exclude op:Gemm"): a `quantrace quantize --exclude` has no
+	 * recipe, and its reasons said "excluded by the recipe".
+	 */
+	public record Exclusion(Kind kind, String pattern, String reason, String by) {
+
+		/** Who excluded a node when the caller does not say. */
+		public static final String RECIPE = "the recipe";
+
+		public Exclusion(Kind kind, String pattern, String reason) {
+			this(kind, pattern, reason, RECIPE);
+		}
+
+		/** The layer's reason: the exclusion's own words, else {@link #byWhom}. */
+		public String words() {
+			return reason != null && !reason.isBlank() ? reason : byWhom();
+		}
+
+		/** "excluded by the recipe, line 12 (op Gemm)", "excluded by the command's option --exclude (node /c1/Conv)". */
+		public String byWhom() {
+			return "excluded by " + by + " (" + kind.literal() + " " + pattern + ")";
+		}
 
 		/** What the pattern matches: the node's name, or its op type. */
 		public enum Kind implements Keyword {
@@ -315,6 +336,12 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 
 		public Builder exclude(Exclusion.Kind kind, String pattern, String reason) {
 			exclusions.add(new Exclusion(kind, pattern, reason));
+			return this;
+		}
+
+		/** An exclusion whose reason names {@code by} as who excluded the nodes ({@link Exclusion#by}). */
+		public Builder exclude(Exclusion.Kind kind, String pattern, String reason, String by) {
+			exclusions.add(new Exclusion(kind, pattern, reason, by));
 			return this;
 		}
 

@@ -88,7 +88,7 @@ public final class QuantizedOps {
 			return false;
 		}
 		List<Node> dq = n.inputs().subList(0, 2).stream().map(i -> n.graph().producer(i).filter(p -> p.opType().equals("DequantizeLinear")).orElse(null)).toList();
-		if (dq.contains(null)) {
+		if (dq.contains(null) || !dq.stream().allMatch(d -> integerKernelCodes(zeroPointType(d)))) {
 			return false;
 		}
 		if (!n.opType().startsWith("Conv")) {
@@ -97,6 +97,15 @@ public final class QuantizedOps {
 		DataType codes = zeroPointType(dq.get(0));
 		List<Node> readers = n.graph().consumers(n.output(0));
 		return !readers.isEmpty() && readers.stream().allMatch(r -> r.opType().equals("QuantizeLinear") && zeroPointType(r) == codes);
+	}
+
+	/**
+	 * Whether ONNX Runtime has integer kernels for codes of {@code type}: integers of 8 bits or more. Float8 codes (ModelOpt's FP8
+	 * export, make_unseen34's fp8qdq) are no integer, and ONNX Runtime's CPU has no float8 kernel: the layer computes in float on the
+	 * dequantized values; 4-bit codes are weight-only (MatMulNBits dequantizes them to float).
+	 */
+	public static boolean integerKernelCodes(DataType type) {
+		return type.isInteger() && type != DataType.UINT4 && type != DataType.INT4;
 	}
 
 	/** The layers ONNX Runtime fuses with their QuantizeLinear/DequantizeLinear into integer kernels. */

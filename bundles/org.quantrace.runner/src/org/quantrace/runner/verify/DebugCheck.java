@@ -61,7 +61,69 @@ final class DebugCheck implements DocumentCheck {
 					params(found, document, at, r, q);
 				}
 			}
+			leftOut(e, d, q, found);
 		}
+	}
+
+	/** The ops whose output's size the values decide (how many boxes, indices, distinct values, kept elements). */
+	private static final java.util.Set<String> VALUE_SIZED = java.util.Set.of("NonMaxSuppression", "NonZero", "Unique", "Compress");
+
+	/**
+	 * The tensors the record says the debugger did not compare, against the files: each not compared (no row), quantized in the
+	 * quantized model, after an op of {@link #VALUE_SIZED} in the float model (why its size depends on the values), its two sizes
+	 * different and its samples within those debugged. {@code --deep} runs the debugger again for the sizes themselves.
+	 */
+	private static void leftOut(Evidence e, DebugRecord d, Quantizations q, List<Mismatch> found) {
+		if (d.getLeftOut().isEmpty()) {
+			return;
+		}
+		ModelFacts floats = e.facts(d.getFloatModel(), TraceCheck.DOCUMENT, found);
+		// layers the quantizer widened with zero channels (their record says so; Paddings checks it against the model): the tensors
+		// made from them hold more values in the quantized model whatever the values (the zoo's widened depthwise Conv)
+		java.util.Set<String> widened = new java.util.HashSet<>();
+		e.trace().getOptimizations().stream().filter(o -> o.getOutput() == d.getQuantizedModel() && o.getQuantization() != null)
+				.flatMap(o -> o.getQuantization().getLayers().stream())
+				.filter(l -> l.getReason() != null && org.quantrace.report.AifsmLogs.ADDED_CHANNELS.matcher(l.getReason()).find()).forEach(l -> widened.add(l.getNode()));
+		for (org.quantrace.model.trace.LeftOutTensor l : d.getLeftOut()) {
+			String at = "debug " + d.getName() + " left out '" + l.getTensor() + "'";
+			if (d.getLayers().stream().anyMatch(r -> r.getTensor().equals(l.getTensor()))) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at, "not compared", "compared: a row of " + d.getCsvPath()));
+			}
+			if (l.getFloatValues() == l.getQuantizedValues()) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at + " sizes", l.getFloatValues() + " and " + l.getQuantizedValues(), "two different sizes"));
+			}
+			if (l.getFromSample() < 1 || l.getToSample() < l.getFromSample() || l.getToSample() > d.getSampleCount()) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at + " samples", l.getFromSample() + "-" + l.getToSample(), "within 1-" + d.getSampleCount()));
+			}
+			if (q != null && q.ofTensor(l.getTensor(), true).isEmpty() && q.ofTensor(l.getTensor(), false).isEmpty()) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at, "a quantized tensor", "the quantized model does not quantize " + l.getTensor()));
+			}
+			if (floats != null && !madeFrom(floats, l.getTensor(), widened)) {
+				found.add(new Mismatch(TraceCheck.DOCUMENT, at + ", why its size differs", "said so",
+						"no " + String.join(", ", new java.util.TreeSet<>(VALUE_SIZED)) + " computes it or anything it is made from in the float model, and no layer"
+								+ " the quantizer widened with zero channels"));
+			}
+		}
+	}
+
+	/**
+	 * Whether {@code value} is written by a {@link #VALUE_SIZED} op or a {@code widened} node, or made from the output of one, in
+	 * {@code m}'s graphs.
+	 */
+	private static boolean madeFrom(ModelFacts m, String value, java.util.Set<String> widened) {
+		java.util.Deque<String> open = new java.util.ArrayDeque<>(List.of(value));
+		java.util.Set<String> seen = new java.util.HashSet<>();
+		while (!open.isEmpty()) {
+			ai.onnx.proto.OnnxMl.NodeProto n = m.producers.get(open.pop());
+			if (n == null || !seen.add(n.getName() + "\u0000" + n.getOutput(0))) {
+				continue;
+			}
+			if (VALUE_SIZED.contains(n.getOpType()) || widened.contains(n.getName())) {
+				return true;
+			}
+			n.getInputList().stream().filter(i -> !i.isEmpty()).forEach(open::push);
+		}
+		return false;
 	}
 
 	private static void same(List<Mismatch> found, String document, String where, Object printed, Object recorded) {

@@ -71,6 +71,8 @@ final class FloatStagesLogCheck {
 			log.missing("pruning appendix");
 			return;
 		}
+		// the header's word says what the counts are: weights for element, vector and block pruning, parameters for channels
+		log.same(t.title() + ", header, what the figures count", Cells.key(LogCheck.cell(t.rows().get(0), 2)), channels ? "parameters" : "weights");
 		for (List<String> row : t.rows().subList(1, t.rows().size())) {
 			String layer = node(m[0], LogCheck.cell(row, 0));
 			String at = t.title() + ", " + layer + ", ";

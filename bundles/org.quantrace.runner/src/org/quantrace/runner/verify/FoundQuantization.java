@@ -91,7 +91,7 @@ final class FoundQuantization {
 		NodeProto data = null;
 		for (int i = 0; i < 2; i++) {
 			NodeProto p = f.producers.get(n.getInput(i));
-			if (p == null || !p.getOpType().equals("DequantizeLinear") || f.scope.get(p) != f.scope.get(n)) {
+			if (p == null || !p.getOpType().equals("DequantizeLinear") || f.scope.get(p) != f.scope.get(n) || !integerCodes(codeType(f, p))) {
 				return false;
 			}
 			data = i == 0 ? p : data;
@@ -126,6 +126,14 @@ final class FoundQuantization {
 			}
 		}
 		return false;
+	}
+
+	/**
+	 * Whether codes of this element type have integer kernels: 8 bits or more. A float8 code is no integer (no kernel for it on
+	 * the CPU: the layer computes in float) and a 4-bit one is a weight-only form.
+	 */
+	private static boolean integerCodes(int code) {
+		return integer(code) && code != DataType.UINT4.code() && code != DataType.INT4.code();
 	}
 
 	private static boolean integer(int code) {

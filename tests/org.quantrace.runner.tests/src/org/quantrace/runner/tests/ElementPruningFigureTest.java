@@ -116,6 +116,21 @@ class ElementPruningFigureTest {
 				problems.toString());
 	}
 
+	/**
+	 * Appendix F's header said "parameters" above element pruning's counts of weights (logs62 left it): it says "weights" now, and
+	 * the Markdown's header edited back to "parameters", every hash recomputed, is named (logs63).
+	 */
+	@Test
+	void appendixFsHeaderSaysWhatItsCountsAre() throws IOException {
+		String header = "| layer | op | weights | after | sparsity |";
+		assertTrue(Files.readString(phimt0003()).contains(header), "Appendix F's header");
+		Path forged = Tampering.edited(out(), out().resolveSibling("out-parameters-header"), out().relativize(phimt0003()).toString(), header,
+				"| layer | op | parameters | after | sparsity |");
+		List<Problem> problems = Verification.verify(forged).problems();
+		assertTrue(problems.stream().anyMatch(p -> p.file().endsWith(".md") && p.what().contains("what the figures count") && p.what().contains("weights")),
+				problems.toString());
+	}
+
 	private static Path phimt0003() {
 		try (var logs = Files.list(out().resolve("logs"))) {
 			return logs.filter(f -> f.getFileName().toString().startsWith("PhIMT0003") && f.toString().endsWith(".md")).findFirst().orElseThrow();

@@ -94,4 +94,18 @@ class NothingQuantizedWarningTest {
 				&& p.what().endsWith(": never")), problems.toString());
 		assertTrue(problems.stream().anyMatch(p -> p.what().contains("scheme all_float: recorded 0 time(s)")), problems.toString());
 	}
+
+	/**
+	 * Who excluded a layer: the reasons said "excluded by the recipe (op Conv)", the words `quantrace quantize --exclude` gave too,
+	 * where no recipe exists; a recipe's exclusion now names its line (the quantize clause is line 8 of the recipe), in the trace
+	 * and in the Model Optimization Log (logs63).
+	 */
+	@Test
+	void anExclusionNamesTheRecipeLineThatMadeIt() throws IOException {
+		var layers = outcome.trace().getOptimizations().stream().filter(o -> o.getQuantization() != null && "all_float".equals(o.getScheme()))
+				.flatMap(o -> o.getQuantization().getLayers().stream()).toList();
+		assertTrue(layers.stream().anyMatch(l -> "Gemm".equals(l.getOpType()) && String.valueOf(l.getReason()).startsWith("excluded by the recipe, line 8 (op Gemm)")),
+				layers.stream().map(l -> l.getOpType() + ": " + l.getReason()).toList().toString());
+		assertTrue(Files.readString(out.resolve("logs/PhIMT0003-cnn.md")).contains("excluded by the recipe, line 8 (op Gemm)"), "the log");
+	}
 }
