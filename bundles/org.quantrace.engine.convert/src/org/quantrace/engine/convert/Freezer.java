@@ -224,7 +224,8 @@ public final class Freezer {
 		batchNormsGone.addAll(s.batchNormsFolded());
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone, s.affineFolded()));
 		int productsSaid = rewrites.size();
-		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites), Removal.Reason.MATRIX_PRODUCT);
+		Set<String> contrib = source.graph().nodes().stream().filter(n -> !n.isStandard()).map(Node::name).collect(Collectors.toSet());
+		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites, contrib), Removal.Reason.MATRIX_PRODUCT);
 		if (options.foldConstants() && rewrites.subList(productsSaid, rewrites.size()).stream().anyMatch(r -> r.made() && r.description().contains("2-D view"))) {
 			// a product's 2-D view next to the model's own Reshape (a ViT's head merge before its projection) becomes one Reshape;
 			// the views' Reshapes are no nodes of the original, so a merged one is not listed as removed

@@ -90,6 +90,14 @@ final class MatrixProducts {
 	 * one rewrite per kind made and one per product left as it is.
 	 */
 	static List<String> rewrite(OnnxModel model, String source, Map<String, Integer> ranks, List<Rewrite> rewrites) {
+		return rewrite(model, source, ranks, rewrites, Set.of());
+	}
+
+	/**
+	 * As above; {@code contribNames} are the original's nodes of ONNX Runtime's contrib domain: a product written in place of one
+	 * (an Attention's projection keeps its name) gets no 2-D view, since its conversion line lists the standard ops it became.
+	 */
+	static List<String> rewrite(OnnxModel model, String source, Map<String, Integer> ranks, List<Rewrite> rewrites, Set<String> contribNames) {
 		Graph main = model.graph();
 		boolean any = main.nodes().stream().anyMatch(n -> n.isStandard() && (n.opType().equals("Einsum")
 				|| (n.opType().equals("MatMul") || n.opType().equals("Gemm")) && main.constant(n.input(0)) != null && main.constant(n.input(1)) == null
@@ -120,7 +128,7 @@ final class MatrixProducts {
 		}
 		for (Node n : List.copyOf(p.g.nodes())) { // last: a product the rewrites above wrote is in its final form, its Transposes cancelled
 			Node add = biasAdd(p.g, n);
-			if (add != null) {
+			if (add != null && !contribNames.contains(n.name())) {
 				p.twoDimensional(n, add);
 			}
 		}
