@@ -225,7 +225,16 @@ public final class Freezer {
 		List<String> batchNormsGone = new ArrayList<>(rewrittenBatchNorms);
 		batchNormsGone.addAll(s.batchNormsFolded());
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone, s.affineFolded()));
-		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites), Removal.Reason.MATRIX_PRODUCT);
+		int productsSaid = rewrites.size();
+		Set<String> contrib = source.graph().nodes().stream().filter(n -> !n.isStandard()).map(Node::name).collect(Collectors.toSet());
+		removed.addAll(MatrixProducts.rewrite(model, name, ranks, rewrites, contrib), Removal.Reason.MATRIX_PRODUCT);
+		if (options.foldConstants() && rewrites.subList(productsSaid, rewrites.size()).stream().anyMatch(r -> r.made() && r.description().contains("2-D view"))) {
+			// a product's 2-D view next to the model's own Reshape (a ViT's head merge before its projection) becomes one Reshape;
+			// the views' Reshapes are no nodes of the original, so a merged one is not listed as removed
+			model.graph().nodes().stream().map(Node::name).filter(n -> !original.contains(n)).forEach(written::add);
+			removed.addAll(ReshapeChains.simplify(model.graph(), StaticShapes.infer(model, name), rewrites), Removal.Reason.RESHAPE_REMOVED);
+			removed.addAll(GraphCleanup.removeDead(model.graph()), Removal.Reason.UNREAD);
+		}
 		removed.addAll(ChannelPieces.split(model.graph(), rewrites), Removal.Reason.CHANNEL_PIECES);
 		removed.addAll(PReluForms.rewrite(model.graph(), ranks, rewrites), Removal.Reason.ACTIVATION);
 		if (options.fusePatterns()) {

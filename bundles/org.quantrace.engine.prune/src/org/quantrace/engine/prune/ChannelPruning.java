@@ -158,6 +158,10 @@ final class ChannelPruning {
 				} else {
 					s.failure = "'" + c.name() + "' (" + op + ") combines its channels with a constant of shape " + Arrays.toString(constant.dims());
 				}
+			} else if (op.equals("Reshape") && k == 0 && part == null && viewKeepingLastAxis(c, tensor, channels, channelsLast(s))) {
+				// [N·T, C] ↔ [N, T, C] with the channels whole on the last axis both sides (convert's 2-D view of a product and its bias)
+				put(s, c, part, (graph, kept) -> lastOfTarget(graph, c, kept.length));
+				walk(c.output(0), s, channels, seen, part);
 			} else if ((op.equals("Flatten") && k == 0 && c.intAttribute("axis", 1) == 1) || (op.equals("Reshape") && k == 0 && flattens(c))) {
 				int spatial = spatial(tensor);
 				if (spatial < 1) {
@@ -384,6 +388,35 @@ final class ChannelPruning {
 
 	private boolean denseInput(Node n, String tensor) {
 		return (n.opType().equals("Gemm") || n.opType().equals("MatMul")) && n.input(0).equals(tensor) && WeightMatrix.of(g, n) != null;
+	}
+
+	/**
+	 * A Reshape with a constant target (no 0, allowzero 0) whose input and output both hold the {@code channels} on their last
+	 * axis, one side 2-D: [N·T, C] ↔ [N, T, C] only regroups the rows. On a rank-3 (or more) input the channels are on its
+	 * last axis when the space is channels-last, or when its axis 1 holds another count (a space of channels on axis 1 has them
+	 * there); a count equal on both axes is not told apart and refused.
+	 */
+	private boolean viewKeepingLastAxis(Node reshape, String tensor, int channels, boolean channelsLast) {
+		Tensor target = g.initializer(reshape.input(1));
+		TensorInfo in = shapes.get(tensor);
+		if (target == null || reshape.intAttribute("allowzero", 0) != 0 || in == null || in.shape() == null || in.shape().size() < 2) {
+			return false;
+		}
+		long[] t = target.toLongArray();
+		int rank = in.shape().size();
+		if (t.length < 2 || t[t.length - 1] != channels || Arrays.stream(t).anyMatch(d -> d == 0) || channelCount(tensor, rank - 1) != channels
+				|| (rank == 2) == (t.length == 2)) {
+			return false;
+		}
+		return rank == 2 || channelsLast || channelCount(tensor, 1) != channels;
+	}
+
+	/** The target of a view keeping the channels on its last axis, with {@code kept} channels there. */
+	private static void lastOfTarget(Graph g, Node reshape, int kept) {
+		Tensor shape = g.initializer(reshape.input(1));
+		long[] s = shape.toLongArray();
+		s[s.length - 1] = kept;
+		replace(g, reshape, 1, Tensor.ofLongs(shape.name(), shape.dims(), s));
 	}
 
 	/** A Reshape to [batch, -1] (or [0, -1]): flattening the channels and spatial positions together. */

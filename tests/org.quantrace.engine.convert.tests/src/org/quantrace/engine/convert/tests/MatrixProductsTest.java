@@ -292,6 +292,46 @@ class MatrixProductsTest {
 				"int8 weights: " + q.model().toProto().getSerializedSize() + " of " + model.toProto().getSerializedSize() + " bytes");
 	}
 
+	// ------------------------------------------------------------------ MatMul + bias of tokens on a 2-D view
+
+	/**
+	 * A transformer's projections: MatMul of tokens [N, 6, 8] by W [8, 16], its bias Add, Relu, then a second projection. ONNX
+	 * Runtime fuses MatMul and Add into a Gemm only in 2-D, so quantized they ran as MatMulIntegerToFloat (float output) with
+	 * the bias Add and a QuantizeLinear in float after it (the zoo ViT's int8: 0.77 of fp32's CPU time at batch 64). Converted,
+	 * each is computed on a 2-D view (Reshape to [-1, K] and back), computes the same, and after full-integer quantization
+	 * ONNX Runtime runs both as QGemm: integer bias, requantized output, no MatMulIntegerToFloat, no float Add.
+	 */
+	@Test
+	void aProjectionOfTokensWithItsBiasIsComputedOnA2DViewAndRunsAsQGemm() {
+		Graph t = new Graph(6, 8);
+		String h = t.node("Relu", List.of(t.node("Add", List.of(t.node("MatMul", List.of("x", t.random(8, 16))), t.random(16)))));
+		String y = t.node("Add", List.of(t.random(4), t.node("MatMul", List.of(h, t.random(16, 4))))); // the bias first, as torch exports it
+		OnnxModel model = t.model(y);
+		FreezeResult f = check(model, "2-D view", "", "matmul1", "add3", "matmul7", "add8");
+		assertEquals(4, ops(f.model()).stream().filter(o -> o.equals("Reshape")).count(), "a view and the Reshape back per product: " + ops(f.model()));
+		assertTrue(f.removedNodes().isEmpty(), "no node of the original removed: " + f.removedNodes());
+		Preprocessing.Outcome pre = Preprocessing.of(model, "tokens", null, true);
+		assertTrue(pre.applied(), pre.reason() + " " + pre.gains());
+		QuantizationResult q = Quantizer.quantize(pre.model(model), "tokens", Schemes.preset("fiq_float32"), t.calibration(), Progress.NONE);
+		List<String> kernels = optimizedOps(q.model());
+		assertEquals(2, kernels.stream().filter(k -> k.equals("com.microsoft.QGemm")).count(), "both products a QGemm: " + kernels);
+		assertTrue(kernels.stream().noneMatch(k -> k.equals("com.microsoft.MatMulIntegerToFloat") || k.equals("Add") || k.equals("MatMul")),
+				"no float-output product, no float bias Add: " + kernels);
+	}
+
+	/** A product of 2-D activations is a Gemm for ONNX Runtime already, and one without a constant bias has no Add to fuse: both left as they are. */
+	@Test
+	void aProductOf2DActivationsOrWithoutABiasIsLeftAsItIs() {
+		Graph t = new Graph(8);
+		OnnxModel flat = t.model(t.node("Add", List.of(t.node("MatMul", List.of("x", t.random(8, 16))), t.random(16))));
+		Graph u = new Graph(6, 8);
+		OnnxModel noBias = u.model(u.node("Relu", List.of(u.node("MatMul", List.of("x", u.random(8, 16))))));
+		for (OnnxModel m : List.of(flat, noBias)) {
+			FreezeResult f = Freezer.freeze(m, "tiny", FreezeOptions.defaults(), null);
+			assertFalse(ops(f.model()).contains("Reshape"), ops(f.model()).toString());
+		}
+	}
+
 	// ------------------------------------------------------------------ helpers
 
 	/**
