@@ -123,11 +123,16 @@ final class CalibratedRangeRecheck {
 		int other = 0;
 		int fixed = 0;
 		int elsewhere = 0;
+		int rescaled = 0;
+		Map<String, TensorQuantizationRecord> byTensor = new HashMap<>();
+		activations(o).forEach(t -> byTensor.putIfAbsent(t.getTensor(), t));
 		for (TensorQuantizationRecord t : activations(o)) {
 			if (notMinMax.contains(t.getTensor())) {
 				other++;
 			} else if (derived.contains(t.getTensor()) || derived.contains(t.getNode())) {
 				fixed++;
+			} else if (rescaleOf(g, t, byTensor)) {
+				rescaled++;
 			} else if (g.producer(t.getTensor()).isEmpty() && !inputs.contains(t.getTensor())) {
 				elsewhere++;
 			} else if (measured.containsKey(t.getTensor()) && !sameRange(measured.get(t.getTensor()), t)) {
@@ -152,11 +157,13 @@ final class CalibratedRangeRecheck {
 		}
 		notes.add(String.format(Locale.ROOT, "%s: %d min-max range%s (of %d tensors) measured again on %s in verify's own session (each tensor's smallest and largest"
 				+ " value, a group of tensors sharing codes by the widest of its members; within %.0e of the tensor's largest magnitude); their scales"
-				+ " and zero points follow from them as the formula re-derives%s%s%s%s", at, groups.size() - byOp, groups.size() - byOp == 1 ? "" : "s",
+				+ " and zero points follow from them as the formula re-derives%s%s%s%s%s", at, groups.size() - byOp, groups.size() - byOp == 1 ? "" : "s",
 				measured.size(), calibration.described(), TOLERANCE, byOp == 0 ? "" : "; " + byOp + " the range its op fixes (a HardSigmoid's [0, 1], a Gather's table's), holding the"
 						+ " values measured", other == 0 ? "" : "; " + other + " tensor" + (other == 1 ? "" : "s") + " not: read by percentile instead (clipped, or an input or product of x·sigmoid(x)), the run's statement",
 				fixed == 0 ? "" : "; " + fixed + " not: a range the recipe fixes (a layer override) or a masked sum's, its scores' less a margin",
-				elsewhere == 0 ? "" : "; " + elsewhere + " not: a tensor the float model's main graph does not compute (a rewrite's or a branch's)"));
+				elsewhere == 0 ? "" : "; " + elsewhere + " not: a tensor the float model's main graph does not compute (a rewrite's or a branch's)",
+				rescaled == 0 ? "" : "; " + rescaled + " the output of a Mul or Div by a positive constant, its input's codes read at a scale times the"
+						+ " constant: its range its input's times the constant (the input's measured)"));
 	}
 
 	/**
@@ -328,6 +335,38 @@ final class CalibratedRangeRecheck {
 			r = parent.get(r);
 		}
 		return r;
+	}
+
+	/**
+	 * Whether {@code t} is the output of a Mul or Div by a positive scalar constant whose record holds its input's recorded range times
+	 * that constant (within the tolerance): the quantizer removes such a node and reads the input's codes at the scale times the
+	 * constant, so the range is the input's (which is measured) scaled, not the output's own extremes; the input of a Mul/Div of q by
+	 * 1/√d shares its codes with the whole packed projection, a range wider than q's own (masks33's mha).
+	 */
+	private static boolean rescaleOf(Graph g, TensorQuantizationRecord t, Map<String, TensorQuantizationRecord> records) {
+		Node n = g.producer(t.getTensor()).orElse(null);
+		if (n == null || !(n.opType().equals("Mul") || n.opType().equals("Div")) || n.inputs().size() != 2) {
+			return false;
+		}
+		for (int c = n.opType().equals("Div") ? 1 : 0; c < 2; c++) {
+			org.quantrace.engine.onnx.Tensor k = g.constant(n.input(c));
+			TensorQuantizationRecord in = records.get(n.input(1 - c));
+			if (k == null || k.elementCount() != 1 || in == null || g.constant(n.input(1 - c)) != null) {
+				continue;
+			}
+			double v = k.toFloatArray()[0];
+			double factor = n.opType().equals("Div") ? 1 / v : v;
+			if (!(factor > 0) || Double.isInfinite(factor)) {
+				continue;
+			}
+			double lo = in.getRangeMin().get(0) * factor;
+			double hi = in.getRangeMax().get(0) * factor;
+			double allowed = TOLERANCE * Math.max(Math.abs(lo), Math.abs(hi));
+			if (Math.abs(t.getRangeMin().get(0) - lo) <= allowed && Math.abs(t.getRangeMax().get(0) - hi) <= allowed) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	/**
