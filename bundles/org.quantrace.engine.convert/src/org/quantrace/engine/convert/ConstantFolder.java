@@ -74,13 +74,13 @@ final class ConstantFolder {
 				+ " of the " + scope + (count == 1 ? " became an initializer" : " became initializers"))));
 		int total = evaluatedOps.values().stream().mapToInt(Integer::intValue).sum();
 		int own = evaluatedWritten.values().stream().mapToInt(Integer::intValue).sum();
-		String ownWords = own + " node" + (own == 1 ? "" : "s") + " the conversion itself wrote (" + opCounts(evaluatedWritten) + "), no node of the original";
+		String ownWords = own + " node" + (own == 1 ? "" : "s") + " the conversion itself wrote (" + opCounts(evaluatedWritten) + ")";
 		if (total > 0) {
 			rewrites.add(new Rewrite(Rewrite.CONSTANTS, total + " node" + (total == 1 ? "" : "s") + " with only constant inputs evaluated by ONNX Runtime "
-					+ "and replaced by their outputs (" + opCounts(evaluatedOps) + ")" + (own > 0 ? "; also " + ownWords : "")));
+					+ "and replaced by their outputs (" + opCounts(evaluatedOps) + ")" + (own > 0 ? "; also " + ownWords + ", no node of the original" : "")));
 		} else if (own > 0) {
-			rewrites.add(new Rewrite(Rewrite.CONSTANTS, "no node of the original folded; " + ownWords + ", with only constant inputs, "
-					+ (own == 1 ? "was" : "were") + " evaluated by ONNX Runtime and replaced by " + (own == 1 ? "its" : "their") + " outputs"));
+			rewrites.add(new Rewrite(Rewrite.CONSTANTS, "no node of the original folded; " + ownWords + " had only constant inputs: evaluated by ONNX Runtime"
+					+ " and replaced by " + (own == 1 ? "its" : "their") + " outputs"));
 		}
 		problems.forEach(p -> rewrites.add(Rewrite.notMade(Rewrite.CONSTANTS, p)));
 		return folded;
