@@ -94,7 +94,8 @@ final class RemovedNodeReasons {
 			java.util.Map.entry("runtime-op-unfused", "ONNX Runtime's fused or attention op (com.microsoft), written as the standard ops it computes,"
 					+ " not fused (fusion)"),
 			java.util.Map.entry("activation-rewritten", "activation written in an equivalent form integer kernels run (activations)"),
-			java.util.Map.entry("ml-op-rewritten", "ai.onnx.ml op (traditional machine learning) written as the standard ops that compute it (fusion)"));
+			java.util.Map.entry("ml-op-rewritten", "ai.onnx.ml op (traditional machine learning) written as the standard ops that compute it (fusion)"),
+			java.util.Map.entry("sum-as-adds", "Sum of n inputs written as n - 1 Adds, which ONNX Runtime runs on integers (sums)"));
 
 	/** "read by nothing any more: only /classifier/classifier.2/Dropout read its outputs, and it was removed". */
 	private static String unread(String readers, ConversionRecord c) {

@@ -44,12 +44,15 @@ final class ConstantFolder {
 
 	/**
 	 * One pass over every graph; returns the names of the nodes folded away (Constant nodes included) and adds what it did
-	 * to {@code rewrites}.
+	 * to {@code rewrites}. The nodes named in {@code written} are the conversion's own (the opset upgrade's Unsqueeze of a
+	 * legacy broadcast's constant, an inlined function's nodes): counted apart, so the count says what folding did to the
+	 * original's nodes (unseen63: caffe6's "1 node ... (Unsqueeze)" was the upgrade's).
 	 */
-	static List<String> fold(OnnxModel model, String source, List<Rewrite> rewrites) {
+	static List<String> fold(OnnxModel model, String source, List<Rewrite> rewrites, Set<String> written) {
 		List<String> folded = new ArrayList<>();
 		Map<String, Integer> hoistedIn = new TreeMap<>();
 		Map<String, Integer> evaluatedOps = new TreeMap<>();
+		Map<String, Integer> evaluatedWritten = new TreeMap<>();
 		List<String> problems = new ArrayList<>();
 		for (Graph g : model.graph().graphs()) {
 			for (Node n : List.copyOf(g.nodes())) {
@@ -64,15 +67,20 @@ final class ConstantFolder {
 			List<Node> done = evaluate(model, g, source, problems);
 			done.forEach(n -> {
 				folded.add(label(n));
-				evaluatedOps.merge(n.opType(), 1, Integer::sum);
+				(written.contains(n.name()) ? evaluatedWritten : evaluatedOps).merge(n.opType(), 1, Integer::sum);
 			});
 		}
 		hoistedIn.forEach((scope, count) -> rewrites.add(new Rewrite(Rewrite.CONSTANT_NODES, count + " Constant node" + (count == 1 ? "" : "s")
 				+ " of the " + scope + (count == 1 ? " became an initializer" : " became initializers"))));
-		if (!evaluatedOps.isEmpty()) {
-			int total = evaluatedOps.values().stream().mapToInt(Integer::intValue).sum();
+		int total = evaluatedOps.values().stream().mapToInt(Integer::intValue).sum();
+		int own = evaluatedWritten.values().stream().mapToInt(Integer::intValue).sum();
+		String ownWords = own + " node" + (own == 1 ? "" : "s") + " the conversion itself wrote (" + opCounts(evaluatedWritten) + ")";
+		if (total > 0) {
 			rewrites.add(new Rewrite(Rewrite.CONSTANTS, total + " node" + (total == 1 ? "" : "s") + " with only constant inputs evaluated by ONNX Runtime "
-					+ "and replaced by their outputs (" + opCounts(evaluatedOps) + ")"));
+					+ "and replaced by their outputs (" + opCounts(evaluatedOps) + ")" + (own > 0 ? "; also " + ownWords + ", no node of the original" : "")));
+		} else if (own > 0) {
+			rewrites.add(new Rewrite(Rewrite.CONSTANTS, "no node of the original folded; " + ownWords + " had only constant inputs: evaluated by ONNX Runtime"
+					+ " and replaced by " + (own == 1 ? "its" : "their") + " outputs"));
 		}
 		problems.forEach(p -> rewrites.add(Rewrite.notMade(Rewrite.CONSTANTS, p)));
 		return folded;

@@ -221,7 +221,7 @@ public final class Freezer {
 					+ " to the type the input already has (" + String.join(", ", casts.subList(0, Math.min(8, casts.size())))
 					+ (casts.size() > 8 ? " and " + (casts.size() - 8) + " more" : "") + ")"));
 		}
-		Simplification s = simplify(model, name, options, ranks, rewrites, removed);
+		Simplification s = simplify(model, name, options, ranks, rewrites, removed, written);
 		List<String> batchNormsGone = new ArrayList<>(rewrittenBatchNorms);
 		batchNormsGone.addAll(s.batchNormsFolded());
 		eliminations.put(TrainingOperation.BATCH_NORMALIZATION, batchNorms(model.graph(), options, batchNormsGone, s.affineFolded()));
@@ -237,6 +237,9 @@ public final class Freezer {
 		}
 		removed.addAll(ChannelPieces.split(model.graph(), rewrites), Removal.Reason.CHANNEL_PIECES);
 		removed.addAll(PReluForms.rewrite(model.graph(), ranks, rewrites), Removal.Reason.ACTIVATION);
+		removed.addAll(SumAsAdds.rewrite(model.graph(), rewrites), Removal.Reason.SUM_AS_ADDS);
+		// the Adds written are no nodes of the original: a later fusion that takes one does not list it
+		model.graph().nodes().stream().map(Node::name).filter(n -> !original.contains(n)).forEach(written::add);
 		if (options.fusePatterns()) {
 			// after BatchNorm folding: each branch's BatchNorm is in its Conv; the Mul and Add an identity BatchNorm became are no
 			// nodes of the original (the BatchNorm is listed as removed), so only the original's nodes the merge took are listed
@@ -318,7 +321,7 @@ public final class Freezer {
 	 * folded BatchNormalization can make the next one foldable.
 	 */
 	private static Simplification simplify(OnnxModel model, String name, FreezeOptions options, Map<String, Integer> ranks, List<Rewrite> rewrites,
-			Removals removed) {
+			Removals removed, Set<String> written) {
 		List<String> batchNorms = new ArrayList<>();
 		List<String> affine = new ArrayList<>();
 		List<TrainedCodes.Layer> trained = new ArrayList<>();
@@ -332,7 +335,7 @@ public final class Freezer {
 			// constants, shapes and conditions first, to their own fixed point: an If is inlined before its branches are worked on
 			for (int step = 0; options.foldConstants() && step < MAX_ROUNDS; step++) {
 				int constantsBefore = removed.size();
-				List<String> constants = new ArrayList<>(ConstantFolder.fold(model, name, rewrites));
+				List<String> constants = new ArrayList<>(ConstantFolder.fold(model, name, rewrites, written));
 				shapes = StaticShapes.infer(model, name);
 				constants.addAll(ShapeFolding.fold(model.graph(), shapes, model.opset(), rewrites));
 				removed.addAll(constants, Removal.Reason.CONSTANT_FOLDED);

@@ -54,7 +54,9 @@ public record Removal(Reason reason, String detail) {
 		RUNTIME_OP_UNFUSED("runtime-op-unfused"),
 		ACTIVATION("activation-rewritten"),
 		/** An ai.onnx.ml Scaler, LinearClassifier, LinearRegressor or Normalizer written as the standard ops that compute it ({@link MlLinearOps}). */
-		ML_OP_REWRITTEN("ml-op-rewritten");
+		ML_OP_REWRITTEN("ml-op-rewritten"),
+		/** A Sum of n inputs written as a chain of n - 1 Adds, which a quantized model runs on integers ({@link SumAsAdds}). */
+		SUM_AS_ADDS("sum-as-adds");
 
 		private final String code;
 

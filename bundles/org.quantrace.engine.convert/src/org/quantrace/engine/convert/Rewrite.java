@@ -34,6 +34,8 @@ public record Rewrite(String kind, String description, boolean made) {
 	public static final String CHANNEL_PIECES = "channel pieces";
 	/** An activation written in an equivalent form integer kernels run (a per-channel PRelu as products and a sum, {@link PReluForms}). */
 	public static final String ACTIVATIONS = "activations";
+	/** A Sum of n inputs written as n - 1 Adds, which integer kernels run ({@link SumAsAdds}). */
+	public static final String SUMS = "sums";
 
 	/** A quantization-aware-trained export's QDQ Conv with what follows it folded into its scales, its codes kept ({@link TrainedCodes}). */
 	public static final String TRAINED_CODES = "trained quantization";

@@ -23,7 +23,7 @@ final class RemovalReasonsCheck {
 
 	/** The op a node removed for the reason had in the verified model. */
 	private static final Map<String, String> OP_OF = Map.of("identity-removed", "Identity", "dropout-removed", "Dropout", "cast-removed", "Cast",
-			"batch-normalization-folded", "BatchNormalization", "transposes-cancelled", "Transpose", "if-inlined", "If", "reshape-removed", "Reshape");
+			"batch-normalization-folded", "BatchNormalization", "transposes-cancelled", "Transpose", "if-inlined", "If", "reshape-removed", "Reshape", "sum-as-adds", "Sum");
 
 	/** The ops a node removed for the reason may have had: the fusions' parts (an affine fold's Mul or Add, a MixConv's Split, Convs and Concat). */
 	private static final Map<String, Set<String>> OPS_OF = Map.of("affine-folded", Set.of("Mul", "Add"), "mixconv-merged", Set.of("Split", "Conv", "Concat"));
@@ -31,7 +31,7 @@ final class RemovalReasonsCheck {
 	private static final Set<String> KNOWN = Set.of("constant-folded", "unread", "identity-removed", "cast-removed", "dropout-removed",
 			"batch-normalization-folded", "affine-folded", "trained-codes-folded", "function-inlined", "if-inlined", "transposes-cancelled", "reshape-removed",
 			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "mixconv-merged", "pattern-fused", "activation-rewritten", "ml-op-rewritten",
-			"mean-as-global-pool", "mean-as-conv", "pad-folded", "conv-across-channels", "runtime-op-unfused");
+			"mean-as-global-pool", "mean-as-conv", "pad-folded", "conv-across-channels", "runtime-op-unfused", "sum-as-adds");
 
 	private RemovalReasonsCheck() {
 	}

@@ -146,6 +146,11 @@ class OldOpsetsTest {
 		assertTrue(opset.contains("rewritten: Mul 'mul1', Add 'add3', BatchNormalization 'batchnormalization8', Relu 'relu9', Dropout 'dropout10',"
 				+ " Gemm 'gemm14', Gemm 'gemm17', Sum 'sum18' (checked"), opset); // each once, and no Unsqueeze
 		assertTrue(r.removedNodes().stream().noneMatch(n -> n.contains("align")), r.removedNodes().toString());
+		// nor counted as a node of the original that constant folding evaluated (it was: "1 node ... (Unsqueeze)"), but said apart
+		List<String> folding = r.rewrites().stream().map(Object::toString).filter(w -> w.startsWith("constant folding:")).toList();
+		assertTrue(folding.stream().anyMatch(w -> w.contains("no node of the original folded; 1 node the conversion itself wrote (Unsqueeze) had only constant inputs")), folding.toString());
+		assertTrue(folding.stream().noneMatch(w -> w.substring(0, w.indexOf("the conversion itself wrote") < 0 ? w.length() : w.indexOf("the conversion itself wrote"))
+				.contains("Unsqueeze")), folding.toString());
 		assertTrue(r.maxAbsDifference() < 1e-5, "difference " + r.maxAbsDifference());
 		// the same figure verify derives again from the two files
 		assertTrue(Freezer.difference(model, r.model(), "caffe6", null) < 1e-5);
