@@ -148,7 +148,8 @@ final class CalibratedRangeRecheck {
 		List<Group> groups = groups(g, measured, extremes);
 		int byOp = 0;
 		for (Group group : groups) {
-			double[] opRange = group.records.size() == 1 ? fixedRange(g, group.records.get(0).getTensor()) : null;
+			// any member's: a Gather's table range shared by the views after it (convert's 2-D views of an embedding's tokens)
+			double[] opRange = group.records.stream().map(r -> fixedRange(g, r.getTensor())).filter(java.util.Objects::nonNull).findFirst().orElse(null);
 			if (opRange != null && holds(group, opRange)) {
 				byOp++;
 			} else {
