@@ -117,7 +117,6 @@ final class CalibratedRangeRecheck {
 		Graph g = floats.graph();
 		Set<String> inputs = new LinkedHashSet<>();
 		g.inputs().forEach(i -> inputs.add(i.getName()));
-		Set<String> notMinMax = notMinMax(o, g);
 		Set<String> derived = derived(o, files);
 		Map<String, TensorQuantizationRecord> measured = new LinkedHashMap<>();
 		int other = 0;
@@ -126,6 +125,7 @@ final class CalibratedRangeRecheck {
 		int rescaled = 0;
 		Map<String, TensorQuantizationRecord> byTensor = new HashMap<>();
 		activations(o).forEach(t -> byTensor.putIfAbsent(t.getTensor(), t));
+		Set<String> notMinMax = sharingCodes(g, notMinMax(o, g), byTensor);
 		for (TensorQuantizationRecord t : activations(o)) {
 			if (notMinMax.contains(t.getTensor())) {
 				other++;
@@ -336,6 +336,29 @@ final class CalibratedRangeRecheck {
 			r = parent.get(r);
 		}
 		return r;
+	}
+
+	/**
+	 * {@code names} with every tensor sharing codes with one of them: joined through an op of {@link #WITHIN_INPUTS} with the identical
+	 * recorded range, either way (a MaxPool after a Relu whose range was read again by percentile takes that range, not its own
+	 * extremes: WideRangeRunTest).
+	 */
+	private static Set<String> sharingCodes(Graph g, Set<String> names, Map<String, TensorQuantizationRecord> records) {
+		Set<String> all = new LinkedHashSet<>(names);
+		boolean grown = true;
+		while (grown) {
+			grown = false;
+			for (TensorQuantizationRecord t : records.values()) {
+				Node producer = g.producer(t.getTensor()).filter(n -> WITHIN_INPUTS.contains(n.opType())).orElse(null);
+				for (String in : producer == null ? List.<String>of() : producer.inputs()) {
+					TensorQuantizationRecord r = records.get(in);
+					if (r != null && sameRange(r, t) && all.contains(in) != all.contains(t.getTensor())) {
+						grown |= all.add(in) | all.add(t.getTensor());
+					}
+				}
+			}
+		}
+		return all;
 	}
 
 	/**
