@@ -229,7 +229,7 @@ final class CalibratedRangeRecheck {
 		int batch = batch(floats, inner, calibration);
 		int samples = calibration.data().size();
 		try (Progress.Task task = progress.start("re-measuring " + tensors.size() + " calibrated ranges", samples, "samples")) {
-			InnerTensors.visit(floats, floats, inner.isEmpty() ? Set.of() : inner, calibration.data(), calibration.model(), batch, feed -> {
+			InnerTensors.visit(floats, floats, inner, calibration.data(), calibration.model(), batch, feed -> {
 				for (String in : fedInputs) {
 					NdArray x = feed.get(in);
 					if (x != null) {
@@ -245,10 +245,11 @@ final class CalibratedRangeRecheck {
 				}
 			});
 			if (inner.isEmpty() && !fedInputs.isEmpty()) { // InnerTensors runs nothing without inner tensors: the inputs from the samples alone
+				var feeder = org.quantrace.engine.data.ModelInputs.of(floats, calibration.model(), calibration.data());
 				for (int from = 0; from < samples; from += batch) {
-					var b = calibration.data().read(from, Math.min(samples, from + batch));
+					Map<String, NdArray> fed = feeder.feed(calibration.data().read(from, Math.min(samples, from + batch)));
 					for (String in : fedInputs) {
-						scan(extremes.get(in), FloatBuffer.wrap(org.quantrace.engine.data.ModelInputs.of(floats, calibration.model(), calibration.data()).feed(b).get(in).floats()));
+						scan(extremes.get(in), FloatBuffer.wrap(fed.get(in).floats()));
 					}
 					task.advance(Math.min(samples, from + batch) - from);
 				}
@@ -308,17 +309,7 @@ final class CalibratedRangeRecheck {
 	 * smallest holding its members' values.
 	 */
 	private static List<Group> groups(Graph g, Map<String, TensorQuantizationRecord> records, Map<String, double[]> extremes) {
-		Map<String, String> parent = new HashMap<>();
-		records.keySet().forEach(t -> parent.put(t, t));
-		for (TensorQuantizationRecord t : records.values()) {
-			Node producer = g.producer(t.getTensor()).filter(n -> WITHIN_INPUTS.contains(n.opType())).orElse(null);
-			for (String in : producer == null ? List.<String>of() : producer.inputs()) {
-				TensorQuantizationRecord r = records.get(in);
-				if (r != null && sameRange(r, t)) {
-					parent.put(root(parent, t.getTensor()), root(parent, in));
-				}
-			}
-		}
+		Map<String, String> parent = sharing(g, records);
 		Map<String, Group> of = new LinkedHashMap<>();
 		for (TensorQuantizationRecord t : records.values()) {
 			Group group = of.computeIfAbsent(root(parent, t.getTensor()), k -> new Group());
@@ -344,21 +335,31 @@ final class CalibratedRangeRecheck {
 	 * extremes: WideRangeRunTest).
 	 */
 	private static Set<String> sharingCodes(Graph g, Set<String> names, Map<String, TensorQuantizationRecord> records) {
+		Map<String, String> parent = sharing(g, records);
+		Set<String> roots = new LinkedHashSet<>();
+		names.stream().filter(parent::containsKey).forEach(t -> roots.add(root(parent, t)));
 		Set<String> all = new LinkedHashSet<>(names);
-		boolean grown = true;
-		while (grown) {
-			grown = false;
-			for (TensorQuantizationRecord t : records.values()) {
-				Node producer = g.producer(t.getTensor()).filter(n -> WITHIN_INPUTS.contains(n.opType())).orElse(null);
-				for (String in : producer == null ? List.<String>of() : producer.inputs()) {
-					TensorQuantizationRecord r = records.get(in);
-					if (r != null && sameRange(r, t) && all.contains(in) != all.contains(t.getTensor())) {
-						grown |= all.add(in) | all.add(t.getTensor());
-					}
+		records.keySet().stream().filter(t -> roots.contains(root(parent, t))).forEach(all::add);
+		return all;
+	}
+
+	/**
+	 * Which recorded tensors share codes, as a union-find forest (each tensor's parent, {@link #root}): a tensor and an input of its
+	 * producer are joined when the producer is of {@link #WITHIN_INPUTS} and both records hold the identical range.
+	 */
+	private static Map<String, String> sharing(Graph g, Map<String, TensorQuantizationRecord> records) {
+		Map<String, String> parent = new HashMap<>();
+		records.keySet().forEach(t -> parent.put(t, t));
+		for (TensorQuantizationRecord t : records.values()) {
+			Node producer = g.producer(t.getTensor()).filter(n -> WITHIN_INPUTS.contains(n.opType())).orElse(null);
+			for (String in : producer == null ? List.<String>of() : producer.inputs()) {
+				TensorQuantizationRecord r = records.get(in);
+				if (r != null && sameRange(r, t)) {
+					parent.put(root(parent, t.getTensor()), root(parent, in));
 				}
 			}
 		}
-		return all;
+		return parent;
 	}
 
 	/**
