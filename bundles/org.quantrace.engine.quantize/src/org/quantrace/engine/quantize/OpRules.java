@@ -727,6 +727,29 @@ public final class OpRules {
 		return String.join(", ", nodes.stream().map(r -> "'" + r.name() + "'").toList());
 	}
 
+	/** The words before the stem's name in {@link #stemInputScaling}'s reason (verify reads the name after them). */
+	public static final String SCALED_FOR_STEM = "and the one-channel stem '";
+
+	/**
+	 * Why {@code n}, a per-tensor Mul, Add, Sub or Div by a constant between the 8-bit model input {@code input} and the one-channel
+	 * stem {@code stem} ({@link ScaledStemInput}), computes in float on the input's codes dequantized: the stem then reads a float
+	 * op's output and stays in that float island with its float weights ({@link #floatFedStem}), where quantized the chain
+	 * requantized the input and the stem ran as ONNX Runtime's QLinearConv of one input channel, whose lowering copies one byte per
+	 * kernel tap and output pixel. Measured with tiny graphs (one thread, org.quantrace.measure.CpuTime, batch 64, 28x28,
+	 * tests/data/wild/README.md, stem65): QuantizeLinear + QLinearConv against the float Conv 1 → 8/16/32/64 3x3 2.4-2.8x,
+	 * 2.0-2.5x, 1.7-1.8x, 1.3x; 5x5 3.6x, 3.0-3.2x, 2.2-2.4x, 1.3-1.4x; 7x7 1 → 16 2.5-2.6x; the float Conv with its output's
+	 * QuantizeLinear 1.0-1.4x; 1x1 at par (so not taken); 8 input channels 0.8x (integer wins). make_unseen35.py caffe6
+	 * (x · 2 − 0.5, then 16 × 1 × 5 × 5 stride 2): 1.9-2.0x fp32's CPU time with the chain and stem integer, 1.0x so (sum64).
+	 */
+	static String stemInputScaling(Node n, Node stem, String input, String ioType) {
+		long[] d = stem.graph().constant(stem.input(1)).dims();
+		return "a per-tensor " + n.opType() + " by a constant between the " + ioType + " model input '" + input + "' " + SCALED_FOR_STEM + stem.name()
+				+ "' (1 → " + d[0] + ", " + d[2] + "x" + d[3] + "): computed in float on the input's codes dequantized, so that the stem stays in"
+				+ " that float island with its float weights; integer, the input was requantized and the stem ran as ONNX Runtime's QLinearConv"
+				+ " of one input channel, 2-3.6x the float Conv's CPU time from 8 to 32 output channels (3x3 to 7x7 at 28x28, one thread,"
+				+ " batch 64), and make_unseen35's caffe6 took 1.9-2.0x fp32's CPU time so, 1.0x with the chain and stem float";
+	}
+
 	/**
 	 * Why a one-channel stem on a model input whose pooled activation only float ops read (a Loop whose body holds its Conv) stays
 	 * float with its float weights, or null for another Conv ({@code QuantizationPlan}'s stemPooledIntoFloatOps checks what reads it).

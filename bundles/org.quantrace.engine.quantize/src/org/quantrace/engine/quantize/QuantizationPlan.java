@@ -754,6 +754,11 @@ public final class QuantizationPlan {
 				floatNode(n, index, refused);
 				return;
 			}
+			Node scaledStem = anyway.containsKey(n) ? null : scaledStem(n);
+			if (scaledStem != null) { // the stem after it then stays in its float island (floatFedStem)
+				floatNode(n, index, FLOAT_STEM + OpRules.stemInputScaling(n, scaledStem, ScaledStemInput.inputOf(g, scaledStem), spec.io().literal()));
+				return;
+			}
 			String slower = anyway.containsKey(n) ? null : OpRules.keptFloat(spec, n);
 			if (slower != null) {
 				floatNode(n, index, slower);
@@ -921,6 +926,17 @@ public final class QuantizationPlan {
 				return pooledForConvs(readers) ? OpRules.oneChannelStemBeforePool(n) : null;
 			}
 			return island ? OpRules.oneChannelStemBesidePool(n) : OpRules.oneChannelStem(n);
+		}
+
+		/**
+		 * The one-channel stem that {@code n}, a per-tensor scale or shift of the 8-bit model input ({@link ScaledStemInput}), is
+		 * computed in float for, or null: the input's codes are of another type than the stem's activations (fiq-int8), as
+		 * {@link #floatStem} asks, and the stem is not left to ONNX Runtime's fusion by an option (it may be excluded: then the
+		 * chain's float input is what keeps it float).
+		 */
+		Node scaledStem(Node n) {
+			Node stem = branch ? null : ScaledStemInput.stemOf(g, n);
+			return stem != null && inputCodesDiffer(spec, spec.activationsFor(stem)) && !anyway.containsKey(stem) ? stem : null;
 		}
 
 		/**
