@@ -753,7 +753,7 @@ public final class Verification {
 			Map.entry(EvidenceScope.QUANTIZATION, List.of("org.quantrace.runner.verify.TraceCheck", "org.quantrace.runner.verify.SchemeFacts",
 					"org.quantrace.runner.verify.RewrittenParameterCounts", "org.quantrace.runner.verify.ChannelScales", "org.quantrace.runner.verify.WeightCodes",
 					"org.quantrace.runner.verify.LstmCodes", "org.quantrace.runner.verify.CorrectedBiases", "org.quantrace.runner.verify.OptimizationLogCheck",
-					"org.quantrace.runner.verify.BodyReaders", "org.quantrace.runner.verify.StemReaders", "org.quantrace.runner.QuantizerWarnings",
+					"org.quantrace.runner.verify.BodyReaders", "org.quantrace.runner.verify.StemReaders", "org.quantrace.runner.verify.StemInputScaling", "org.quantrace.runner.QuantizerWarnings",
 					"org.quantrace.runner.verify.FeatureScales")),
 			Map.entry(EvidenceScope.FLOAT_CONSTANTS, List.of("org.quantrace.runner.verify.UnrepresentableConstantsCheck")),
 			Map.entry(EvidenceScope.MASK_WARNINGS, List.of("org.quantrace.runner.MaskWarningsCheck")),

@@ -278,6 +278,11 @@ final class TraceCheck implements DocumentCheck {
 				if (stemReaders != null) {
 					same(found, DOCUMENT, where + " readers of its float output (as its reason names them)", stemReaders, StemReaders.derived(f, l.getNode()));
 				}
+				String scaled = StemInputScaling.stated(l.getReason());
+				if (scaled != null) {
+					same(found, DOCUMENT, where + " model input and one-channel stem it scales or shifts for (as its reason names them)", scaled,
+							StemInputScaling.derived(f, l.getNode()));
+				}
 				same(found, DOCUMENT, where + " weight scales per input feature of the model input", FeatureScales.stated(l.getReason()),
 						FeatureScales.derived(f, l.getNode(), weightScales.get(l.getNode())));
 				String statedType = StatedWeightTypes.stated(l.getReason());
