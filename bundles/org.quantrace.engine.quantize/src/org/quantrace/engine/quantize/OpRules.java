@@ -734,8 +734,8 @@ public final class OpRules {
 	 * Why {@code n}, a per-tensor Mul, Add, Sub or Div by a constant between the 8-bit model input {@code input} and the one-channel
 	 * stem {@code stem} ({@link ScaledStemInput}), computes in float on the input's codes dequantized: the stem then reads a float
 	 * op's output and stays in that float island with its float weights ({@link #floatFedStem}), where quantized the chain
-	 * requantized the input and the stem ran as ONNX Runtime's QLinearConv of one input channel, whose lowering copies one byte per
-	 * kernel tap and output pixel. Measured with tiny graphs (one thread, org.quantrace.measure.CpuTime, batch 64, 28x28,
+	 * requantized the input and the stem ran as ONNX Runtime's QLinearConv of one input channel, 2-3.6x the float Conv's time up to 32
+	 * output channels (the input channels', not the outputs', cost). Measured with tiny graphs (one thread, org.quantrace.measure.CpuTime, batch 64, 28x28,
 	 * tests/data/wild/README.md, stem65): QuantizeLinear + QLinearConv against the float Conv 1 → 8/16/32/64 3x3 2.4-2.8x,
 	 * 2.0-2.5x, 1.7-1.8x, 1.3x; 5x5 3.6x, 3.0-3.2x, 2.2-2.4x, 1.3-1.4x; 7x7 1 → 16 2.5-2.6x; the float Conv with its output's
 	 * QuantizeLinear 1.0-1.4x; 1x1 at par (so not taken); 8 input channels 0.8x (integer wins). make_unseen35.py caffe6
