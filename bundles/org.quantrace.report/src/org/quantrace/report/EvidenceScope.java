@@ -33,12 +33,15 @@ public enum EvidenceScope {
 	ACTIVATION_SCORES(Kind.DEEP, "each channel score of criterion activation, measured again as the mean absolute activation its readers see on the samples the trace names (their count and the SHA-256 of the inputs fed), within a relative 1e-4"),
 	// verify63: a min-max range widened with its scale in the model, the trace and every log passed even --deep (VerifyCalibratedRangeTest)
 	MINMAX_RANGES(Kind.DEEP, "each activation's range a min-max calibration recorded, measured again as the smallest and largest value over the calibration samples the trace names (tensors sharing codes by their widest), within 1e-5 of its largest magnitude"),
+	// deepq65: a moving-average or percentile range widened with its scale everywhere passed --deep (VerifyCalibratedRangeMethodsTest)
+	MOVING_AVERAGE_RANGES(Kind.DEEP, "each activation's range a moving-average calibration recorded, measured again as the average of each calibration batch's smallest and largest value in the manifest's order, with the recorded constant and batch size (tensors sharing codes by one of them), within 1e-5 of its largest magnitude"),
+	PERCENTILE_RANGES(Kind.DEEP, "each activation's range a percentile calibration recorded, counted again over the calibration samples the trace names: at most the percentile's tail of the values beyond each end, and more at one bin of the run's histogram inside it where it clips (tensors sharing codes by one of them)"),
 	TIMES(Kind.STATEMENT, "the run's time and every date"),
 	MACHINE(Kind.STATEMENT, "the machine: operating system, CPU, cores, memory, Java"),
 	LATENCY(Kind.STATEMENT, "latencies (ms/sample): measured once on the run's machine"),
 	// hostile21: the calibrated ranges were in no list, and QUANTIZATION's "the range they follow from" read as re-derived; a range
 	// widened with its scale in the model passed verify (VerifyCalibratedRangeTest)
-	CALIBRATED_RANGES(Kind.STATEMENT, "each activation's range a percentile, moving-average or histogram calibration took from its samples (and of a tensor whose range was read again, its first range and RMS): its scale and zero point are re-derived from it, the range itself is not measured again (a min-max range only verify --deep measures again)"),
+	CALIBRATED_RANGES(Kind.STATEMENT, "each activation's range an entropy or L2 calibration took from its samples by a histogram search (and of a tensor whose range was read again, its first range and RMS): its scale and zero point are re-derived from it, the range itself is not measured again (a min-max, moving-average or percentile range only verify --deep measures again)"),
 	KL_THRESHOLDS(Kind.STATEMENT, "the KL threshold an entropy threshold was raised from: the outcome of the calibration's histogram search"),
 	QUANTIZER_WARNINGS(Kind.STATEMENT, "the quantizer's other warnings (quantize-warning: a half-precision model quantized from its float32 form, dynamic kernels slower than float)"),
 	CHANNEL_SCORES(Kind.STATEMENT, "the channel scores of the weight criteria channel pruning ranked by (filter norms relative to their layer's), not computed again (those of criterion activation only verify --deep measures again)"),

@@ -18,6 +18,7 @@ import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.TensorInfo;
+import org.quantrace.engine.runtime.InferenceSession;
 import org.quantrace.engine.runtime.NdArray;
 import org.quantrace.engine.runtime.ShapeProbe;
 import org.quantrace.model.recipe.CalibrationMethod;
@@ -58,6 +59,9 @@ final class CalibratedRangeRecheck {
 	 */
 	private static final long BUDGET = 16L << 20;
 
+	/** The methods whose ranges verify measures again by their published definitions; entropy's and L2's searches are the run's statement. */
+	static final Set<CalibrationMethod> MEASURED = Set.of(CalibrationMethod.MINMAX, CalibrationMethod.MOVING_AVERAGE, CalibrationMethod.PERCENTILE);
+
 	private CalibratedRangeRecheck() {
 	}
 
@@ -76,9 +80,9 @@ final class CalibratedRangeRecheck {
 			}
 			String at = "optimization " + o.getId() + " calibrated range (re-measured)";
 			CalibrationMethod method = o.getQuantization().getCalibration().getMethod();
-			if (method != CalibrationMethod.MINMAX) {
-				notes.add(at + ": not measured again: " + method.getLiteral() + " calibration's ranges (a percentile, a moving average or a histogram"
-						+ " search over the samples) are the run's statement; their scales and zero points are re-derived from them");
+			if (!MEASURED.contains(method)) {
+				notes.add(at + ": not measured again: " + method.getLiteral() + " calibration's ranges (a histogram search over the samples) are the"
+						+ " run's statement; their scales and zero points are re-derived from them");
 				continue;
 			}
 			RecipeContext ctx = recipe.context();
@@ -144,7 +148,36 @@ final class CalibratedRangeRecheck {
 				measured.putIfAbsent(t.getTensor(), t);
 			}
 		}
-		Map<String, double[]> extremes = measure(floats, measured.keySet(), inputs, calibration, progress);
+		CalibrationMethod method = o.getQuantization().getCalibration().getMethod();
+		int calibrationBatch = o.getQuantization().getCalibration().getBatchSize();
+		MovingAverageRanges averages = method == CalibrationMethod.MOVING_AVERAGE ? new MovingAverageRanges(measured.keySet(), parameter(o, "averaging constant")) : null;
+		Map<String, PercentileCounts> percentiles = new HashMap<>();
+		if (method == CalibrationMethod.PERCENTILE) {
+			measured.forEach((t, r) -> percentiles.put(t, new PercentileCounts(r.getRangeMin().get(0), r.getRangeMax().get(0))));
+		}
+		if (averages != null && calibrationBatch < 1) {
+			found.add(new Mismatch(DOCUMENT, at, "the calibration's batch size, which a moving average depends on", "none recorded"));
+			return;
+		}
+		Map<String, double[]> extremes = measure(floats, measured.keySet(), inputs, calibration, progress, averages == null ? 0 : calibrationBatch, new Sink() {
+			@Override
+			public void values(String tensor, FloatBuffer v) {
+				if (averages != null) {
+					averages.accept(tensor, v.duplicate());
+				}
+				PercentileCounts c = percentiles.get(tensor);
+				if (c != null) {
+					c.accept(v.duplicate());
+				}
+			}
+
+			@Override
+			public void endBatch() {
+				if (averages != null) {
+					averages.endBatch();
+				}
+			}
+		});
 		List<Group> groups = groups(g, measured, extremes);
 		int byOp = 0;
 		for (Group group : groups) {
@@ -152,14 +185,17 @@ final class CalibratedRangeRecheck {
 			double[] opRange = group.records.stream().map(r -> fixedRange(g, r.getTensor())).filter(java.util.Objects::nonNull).findFirst().orElse(null);
 			if (opRange != null && holds(group, opRange)) {
 				byOp++;
-			} else {
+			} else if (method == CalibrationMethod.MINMAX) {
 				compare(group, calibration, at, found);
+			} else if (averages != null) {
+				compareAverage(group, averages, o, calibration, at, found);
+			} else {
+				comparePercentile(group, percentiles, o, calibration, at, found);
 			}
 		}
-		notes.add(String.format(Locale.ROOT, "%s: %d min-max range%s (of %d tensors) measured again on %s in verify's own session (each tensor's smallest and largest"
-				+ " value, a group of tensors sharing codes by the widest of its members; within %.0e of the tensor's largest magnitude); their scales"
-				+ " and zero points follow from them as the formula re-derives%s%s%s%s%s", at, groups.size() - byOp, groups.size() - byOp == 1 ? "" : "s",
-				measured.size(), calibration.described(), TOLERANCE, byOp == 0 ? "" : "; " + byOp + " the range its op fixes (a HardSigmoid's [0, 1], a Gather's table's), holding the"
+		notes.add(String.format(Locale.ROOT, "%s: %d %s range%s (of %d tensors) measured again on %s in verify's own session (%s); their scales"
+				+ " and zero points follow from them as the formula re-derives%s%s%s%s%s", at, groups.size() - byOp, method == CalibrationMethod.MINMAX ? "min-max"
+						: method.getLiteral(), groups.size() - byOp == 1 ? "" : "s", measured.size(), calibration.described(), how(method, o), byOp == 0 ? "" : "; " + byOp + " the range its op fixes (a HardSigmoid's [0, 1], a Gather's table's), holding the"
 						+ " values measured", other == 0 ? "" : "; " + other + " tensor" + (other == 1 ? "" : "s") + " not: read by percentile instead (clipped, or an input or product of x·sigmoid(x)), the run's statement",
 				fixed == 0 ? "" : "; " + fixed + " not: a range the recipe fixes (a layer override) or a masked sum's, its scores' less a margin",
 				elsewhere == 0 ? "" : "; " + elsewhere + " not: a tensor the float model's main graph does not compute (a rewrite's or a branch's)",
@@ -215,11 +251,21 @@ final class CalibratedRangeRecheck {
 		return names;
 	}
 
+	/** What a method measures besides the extremes: every value of a tensor, and where a calibration batch ends. */
+	interface Sink {
+		void values(String tensor, FloatBuffer values);
+
+		void endBatch();
+	}
+
 	/**
 	 * Each tensor's smallest and largest value over the samples: inner tensors fetched whole as outputs of verify's copy and scanned
-	 * here, model inputs from the samples fed; in batches that keep the fetched floats within {@link #BUDGET}.
+	 * here, model inputs from the samples fed; in batches that keep the fetched floats within {@link #BUDGET}, and, where
+	 * {@code calibrationBatch} is above 0 (a moving average), that lie within one of the calibration's batches, {@code sink} told
+	 * where each of those ends.
 	 */
-	private static Map<String, double[]> measure(OnnxModel floats, Set<String> tensors, Set<String> inputs, CalibrationSamples calibration, Progress progress) {
+	private static Map<String, double[]> measure(OnnxModel floats, Set<String> tensors, Set<String> inputs, CalibrationSamples calibration, Progress progress,
+			int calibrationBatch, Sink sink) {
 		Map<String, double[]> extremes = new HashMap<>();
 		tensors.forEach(t -> extremes.put(t, new double[] { Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY }));
 		Set<String> inner = new LinkedHashSet<>(tensors);
@@ -227,33 +273,46 @@ final class CalibratedRangeRecheck {
 		Set<String> fedInputs = new LinkedHashSet<>(tensors);
 		fedInputs.retainAll(inputs);
 		int batch = batch(floats, inner, calibration);
+		if (calibrationBatch > 0) {
+			batch = MovingAverageRanges.runBatch(calibrationBatch, batch);
+		}
 		int samples = calibration.data().size();
+		long[] fedSoFar = { 0 };
+		long[] inBatch = { -1 };
+		InferenceSession.FloatOutputVisitor visitor = (name, shape, values) -> {
+			double[] e = extremes.get(name);
+			if (e != null) {
+				scan(e, values);
+				sink.values(name, values);
+			}
+		};
 		try (Progress.Task task = progress.start("re-measuring " + tensors.size() + " calibrated ranges", samples, "samples")) {
-			InnerTensors.visit(floats, floats, inner, calibration.data(), calibration.model(), batch, feed -> {
+			java.util.function.Consumer<Map<String, NdArray>> fed = feed -> {
+				NdArray first = feed.values().iterator().next();
+				int n = first.shape().length == 0 ? 1 : (int) first.shape()[0];
+				long calibrationBatchOf = calibrationBatch > 0 ? fedSoFar[0] / calibrationBatch : 0;
+				if (inBatch[0] >= 0 && calibrationBatchOf != inBatch[0]) {
+					sink.endBatch();
+				}
+				inBatch[0] = calibrationBatchOf;
+				fedSoFar[0] += n;
 				for (String in : fedInputs) {
 					NdArray x = feed.get(in);
 					if (x != null) {
-						scan(extremes.get(in), FloatBuffer.wrap(x.floats()));
+						visitor.visit(in, x.shape(), FloatBuffer.wrap(x.floats()));
 					}
 				}
-				NdArray first = feed.values().iterator().next();
-				task.advance(first.shape().length == 0 ? 1 : first.shape()[0]);
-			}, (name, shape, values) -> {
-				double[] e = extremes.get(name);
-				if (e != null) {
-					scan(e, values);
-				}
-			});
-			if (inner.isEmpty() && !fedInputs.isEmpty()) { // InnerTensors runs nothing without inner tensors: the inputs from the samples alone
+				task.advance(n);
+			};
+			if (!inner.isEmpty()) {
+				InnerTensors.visit(floats, floats, inner, calibration.data(), calibration.model(), batch, fed, visitor);
+			} else if (!fedInputs.isEmpty()) { // InnerTensors runs nothing without inner tensors: the inputs from the samples alone
 				var feeder = org.quantrace.engine.data.ModelInputs.of(floats, calibration.model(), calibration.data());
 				for (int from = 0; from < samples; from += batch) {
-					Map<String, NdArray> fed = feeder.feed(calibration.data().read(from, Math.min(samples, from + batch)));
-					for (String in : fedInputs) {
-						scan(extremes.get(in), FloatBuffer.wrap(fed.get(in).floats()));
-					}
-					task.advance(Math.min(samples, from + batch) - from);
+					fed.accept(feeder.feed(calibration.data().read(from, Math.min(samples, from + batch))));
 				}
 			}
+			sink.endBatch();
 		}
 		return extremes;
 	}
@@ -448,5 +507,85 @@ final class CalibratedRangeRecheck {
 							"[%s, %s] (the smallest and largest value over the %s, measured in verify's own session; within %.0e of %.6g allowed)", (float) group.min,
 							(float) group.max, calibration.described(), TOLERANCE, Math.max(Math.abs(lo), Math.abs(hi)))));
 		}
+	}
+
+	/** What the note says each method's measurement is. */
+	private static String how(CalibrationMethod method, OptimizationRecord o) {
+		return switch (method) {
+		case MOVING_AVERAGE -> String.format(Locale.ROOT, "each tensor's smallest and largest value per calibration batch of %d in the manifest's order, averaged with"
+				+ " constant %s from the first batch's, a group of tensors sharing codes by one of its members; within %.0e of the tensor's largest magnitude",
+				o.getQuantization().getCalibration().getBatchSize(), parameter(o, "averaging constant"), TOLERANCE);
+		case PERCENTILE -> String.format(Locale.ROOT, "the values beyond each end counted against the %s percentile's tail, a group of tensors sharing codes by"
+				+ " one of its members; within one bin of the run's histogram of %d bins x 8 over twice the tensor's largest magnitude, and one of verify's %d bins"
+				+ " over twice the end", parameter(o, "percentile"), (int) parameter(o, "histogram bins"), PercentileCounts.BINS);
+		default -> String.format(Locale.ROOT, "each tensor's smallest and largest value, a group of tensors sharing codes by the widest of its members; within %.0e of"
+				+ " the tensor's largest magnitude", TOLERANCE);
+		};
+	}
+
+	/** A number of the calibration record's parameters (NaN when it holds none: every comparison with it then fails and is named). */
+	static double parameter(OptimizationRecord o, String key) {
+		return o.getQuantization().getCalibration().getParameters().stream().filter(p -> key.equals(p.getKey())).findFirst().map(p -> {
+			try {
+				return Double.parseDouble(p.getValue().trim());
+			} catch (NumberFormatException e) {
+				return Double.NaN;
+			}
+		}).orElse(Double.NaN);
+	}
+
+	/**
+	 * A moving average's group: its recorded range (widened to contain 0) must be one member's averaged range within the tolerance (the
+	 * codes a MaxPool or Reshape shares are its input's, whose own average differs from the output's).
+	 */
+	private static void compareAverage(Group group, MovingAverageRanges averages, OptimizationRecord o, CalibrationSamples calibration, String at, List<Mismatch> found) {
+		TensorQuantizationRecord first = group.records.get(0);
+		double lo = Math.min(first.getRangeMin().get(0), 0);
+		double hi = Math.max(first.getRangeMax().get(0), 0);
+		double[] shown = null;
+		for (TensorQuantizationRecord member : group.records) {
+			double[] m = averages.range(member.getTensor());
+			if (m == null) {
+				continue;
+			}
+			shown = shown == null ? m : shown;
+			double mlo = Math.min(m[0], 0);
+			double mhi = Math.max(m[1], 0);
+			double allowed = TOLERANCE * Math.max(Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(mlo), Math.abs(mhi)));
+			if (Math.abs(lo - mlo) <= allowed && Math.abs(hi - mhi) <= allowed) {
+				return;
+			}
+		}
+		found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), shown == null ? "no value of it computed on the "
+				+ calibration.described() : String.format(Locale.ROOT, "[%s, %s] (its smallest and largest values per batch of %d of the %s, averaged with constant %s,"
+						+ " measured in verify's own session; within %.0e allowed)", (float) shown[0], (float) shown[1], o.getQuantization().getCalibration().getBatchSize(),
+						calibration.described(), parameter(o, "averaging constant"), TOLERANCE)));
+	}
+
+	/** A percentile's group: its recorded range must be one member's percentile ({@link PercentileCounts}). */
+	private static void comparePercentile(Group group, Map<String, PercentileCounts> counts, OptimizationRecord o, CalibrationSamples calibration, String at,
+			List<Mismatch> found) {
+		TensorQuantizationRecord first = group.records.get(0);
+		double p = parameter(o, "percentile");
+		int bins = (int) parameter(o, "histogram bins");
+		String shown = null;
+		for (TensorQuantizationRecord member : group.records) {
+			String problem = counts.get(member.getTensor()).problem(p, bins, TOLERANCE);
+			if (problem == null) {
+				return;
+			}
+			shown = shown == null ? problem : shown;
+		}
+		found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), shown + " over the " + calibration.described()));
+	}
+
+	private static String members(Group group) {
+		return group.records.size() == 1 ? "" : " (sharing its codes with " + String.join(", ", group.records.subList(1, group.records.size()).stream()
+				.map(r -> "'" + r.getTensor() + "'").toList()) + ")";
+	}
+
+	private static String recorded(TensorQuantizationRecord r) {
+		return String.format(Locale.ROOT, "[%s, %s] (its scale %s, zero point %d, in the model file and every log)", r.getRangeMin().get(0), r.getRangeMax().get(0),
+				r.getScales().get(0), r.getZeroPoints().isEmpty() ? 0 : r.getZeroPoints().get(0));
 	}
 }

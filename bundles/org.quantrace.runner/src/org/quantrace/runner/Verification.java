@@ -775,7 +775,9 @@ public final class Verification {
 			Map.entry(EvidenceScope.BIAS_CORRECTIONS, List.of("org.quantrace.runner.BiasCorrectionRecheck")),
 			Map.entry(EvidenceScope.ENTROPY_RAISES, List.of("org.quantrace.runner.EntropyRaiseRecheck")),
 			Map.entry(EvidenceScope.ACTIVATION_SCORES, List.of("org.quantrace.runner.ActivationScoreRecheck")),
-			Map.entry(EvidenceScope.MINMAX_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck")));
+			Map.entry(EvidenceScope.MINMAX_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck")),
+			Map.entry(EvidenceScope.MOVING_AVERAGE_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck", "org.quantrace.runner.MovingAverageRanges")),
+			Map.entry(EvidenceScope.PERCENTILE_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck", "org.quantrace.runner.PercentileCounts")));
 
 	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
 	private void scope() {
