@@ -109,7 +109,7 @@ final class QuantizeCommand implements Callable<Integer> {
 	boolean noPreprocess;
 
 	/** Who excluded a node, in its reason: no recipe exists here ("excluded by the command's option --exclude (op Gemm)"). */
-	static final String EXCLUDED_BY = "the command's option --exclude";
+	static final String EXCLUDED_BY = org.quantrace.engine.ExcludedBy.OPTION;
 
 	@Option(names = "--exclude", paramLabel = "NODE|op:TYPE", split = ",",
 			description = "Leave nodes float: by name (wildcards * and ?) or by op type (op:Softmax). Repeatable.")
