@@ -348,7 +348,7 @@ final class ModelRun {
 	private QuantizationRecord quantizationRecord(ResolvedScheme scheme, QuantizationResult result, DatasetRecord calibration, ModelArtifact output) {
 		QuantizationRecord q = QuantizationRecords.toRecord(result);
 		// what the quantize command prints, a run says and records too (a mask from attention_mask holding a 2: masks33)
-		QuantizerWarnings.unsaid(result).forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w));
+		QuantizerWarnings.unsaid(result).forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.message()));
 		QuantizerWarnings.record(trace.trace(), ctx, m, scheme.name(), result);
 		if (q.getCalibration() != null && calibration != null) {
 			q.getCalibration().setDataset(calibration);
