@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
+import org.quantrace.engine.ExcludedBy;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.factorize.FactorizationResult;
@@ -68,6 +69,7 @@ final class FactorizeCommand implements Callable<Integer> {
 		FactorizationSpec fs = rank.energy != null ? new FactorizationSpec(t, RankSelection.ENERGY, rank.energy, exclude)
 				: rank.rank != null ? new FactorizationSpec(t, RankSelection.FIXED_RANK, rank.rank, exclude)
 						: new FactorizationSpec(t, RankSelection.RANK_RATIO, rank.ratio, exclude);
+		fs = fs.excludedBy(ExcludedBy.all(exclude, ExcludedBy.OPTION)); // no recipe here: the reasons name the option
 		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
 		OnnxModel source = ModelFiles.load(model);
 		ModelFiles.requireRuns(source, model, evaluation);

@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import org.quantrace.engine.ExcludedBy;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.OnnxModel;
@@ -91,7 +92,8 @@ final class PruneCommand implements Callable<Integer> {
 		if (rc.length != 2 || !rc[0].matches("\\d+") || !rc[1].matches("\\d+")) {
 			throw new InvalidInputException("--block " + block + ": expected ROWSxCOLUMNS", "e.g. --block 4x1 or --block 2x2");
 		}
-		PruningSpec ps = new PruningSpec(c, s, p, sparsity, Integer.parseInt(rc[0]), Integer.parseInt(rc[1]), vector, Map.of(), exclude);
+		PruningSpec ps = new PruningSpec(c, s, p, sparsity, Integer.parseInt(rc[0]), Integer.parseInt(rc[1]), vector, Map.of(), exclude,
+				ExcludedBy.all(exclude, ExcludedBy.OPTION)); // no recipe here: the reasons name the option
 		Dataset evaluation = data == null ? null : data.open(spec.commandLine().getErr()); // opened first: a bad path fails before the work
 		OnnxModel source = ModelFiles.load(model);
 		ModelFiles.requireRuns(source, model, evaluation);

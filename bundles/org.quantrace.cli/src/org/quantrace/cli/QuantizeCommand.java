@@ -21,6 +21,7 @@ import org.quantrace.engine.quantize.QuantType;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.QuantizationSpec.Exclusion;
+import org.quantrace.engine.quantize.QuantizerWarning;
 import org.quantrace.engine.quantize.QuantizationSpec.Granularity;
 import org.quantrace.engine.quantize.QuantizationSpec.Symmetry;
 import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
@@ -109,7 +110,7 @@ final class QuantizeCommand implements Callable<Integer> {
 	boolean noPreprocess;
 
 	/** Who excluded a node, in its reason: no recipe exists here ("excluded by the command's option --exclude (op Gemm)"). */
-	static final String EXCLUDED_BY = "the command's option --exclude";
+	static final String EXCLUDED_BY = org.quantrace.engine.ExcludedBy.OPTION;
 
 	@Option(names = "--exclude", paramLabel = "NODE|op:TYPE", split = ",",
 			description = "Leave nodes float: by name (wildcards * and ?) or by op type (op:Softmax). Repeatable.")
@@ -337,10 +338,10 @@ final class QuantizeCommand implements Callable<Integer> {
 		if (corrected != null) {
 			out.println(corrected);
 		}
-		String resolution = org.quantrace.engine.quantize.InputResolution.CODE;
-		r.warnings().forEach(w -> out.println((w.contains(org.quantrace.engine.quantize.InputResolution.WORDS) ? "Warning [" + resolution + "]: " : "Warning: ") + w));
-		r.warnings().stream().map(org.quantrace.engine.quantize.InputResolution::keptFloatInput).filter(java.util.Objects::nonNull)
-				.forEach(x -> out.printf(Locale.ROOT, "Input  %s FLOAT32: fed as float, not as codes (warning %s above)%n", x, resolution));
+		String resolution = QuantizerWarning.INPUT_RESOLUTION; // told by its code, not its words
+		r.quantizerWarnings().forEach(w -> out.println((resolution.equals(w.code()) ? "Warning [" + resolution + "]: " : "Warning: ") + w.message()));
+		r.quantizerWarnings().stream().filter(w -> resolution.equals(w.code())).map(w -> org.quantrace.engine.quantize.InputResolution.keptFloatInput(w.message()))
+				.filter(java.util.Objects::nonNull).forEach(x -> out.printf(Locale.ROOT, "Input  %s FLOAT32: fed as float, not as codes (warning %s above)%n", x, resolution));
 		for (IoQuantization.Io io : r.integerInputs().values()) {
 			out.printf(Locale.ROOT, "Input  %s %s: scale %s, zero point %d (feed q = round(x / scale) + zero point)%n", io.name(), io.type(),
 					io.scale(), io.zeroPoint());

@@ -252,6 +252,7 @@ public final class SafeFiles {
 	 * it goes on at all; a file it already renamed into place is whole and stays.
 	 */
 	public static void removeUnfinished() {
+		ScratchFiles.removeAll(); // a halt skips the shutdown hook that removes them too
 		for (Path tmp : UNFINISHED) {
 			try {
 				Files.deleteIfExists(tmp);

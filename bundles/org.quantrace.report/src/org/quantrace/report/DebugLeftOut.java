@@ -1,8 +1,8 @@
 package org.quantrace.report;
 
 import java.util.List;
-import java.util.Locale;
 
+import org.quantrace.engine.evaluate.DebugReport;
 import org.quantrace.model.trace.DebugRecord;
 import org.quantrace.model.trace.LeftOutTensor;
 import org.quantrace.model.trace.OptimizationRecord;
@@ -15,7 +15,7 @@ import org.quantrace.model.trace.TraceModel;
  */
 public final class DebugLeftOut {
 
-	/** The sentence's opening words (verify reads the rest against the trace through the remade documents). */
+	/** The sentence's opening words (verify reads the rest against the trace through the remade documents); the words are the engine's. */
 	public static final String OPENING = "Not compared by the quantization debugger of ";
 
 	private DebugLeftOut() {
@@ -27,12 +27,9 @@ public final class DebugLeftOut {
 		if (left.isEmpty()) {
 			return null;
 		}
-		return OPENING + d.getName() + " (" + d.getCsvPath() + "), their sizes differ between the float and the quantized model (an op such as"
-				+ " NonMaxSuppression, NonZero, Unique or Compress before them decides how many elements they hold on the values, or the quantizer"
-				+ " added zero channels to a layer they are made from), so no value of one has its counterpart in the other: " + String.join("; ", left.stream().map(l -> String.format(Locale.ROOT,
-						"'%s' (%,d values in the float model, %,d in the quantized one, samples %d-%d)", l.getTensor(), l.getFloatValues(), l.getQuantizedValues(),
-						l.getFromSample(), l.getToSample())).toList())
-				+ ". Compare them by the evaluation's metric instead.";
+		return DebugReport.SizeDiffers.sentence(" of " + d.getName() + " (" + d.getCsvPath() + ")",
+				left.stream().map(l -> new DebugReport.SizeDiffers(l.getTensor(), l.getFromSample(), l.getToSample(), l.getFloatValues(), l.getQuantizedValues()))
+						.toList());
 	}
 
 	/** The sentences of the debugger records of {@code o}'s quantized model. */

@@ -20,12 +20,10 @@ import org.quantrace.engine.convert.Preprocessing;
 import org.quantrace.engine.calibrate.CalibrationResult;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.factorize.FactorizationResult;
-import org.quantrace.engine.factorize.FactorizationSpec;
 import org.quantrace.engine.factorize.Factorizer;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.prune.Pruner;
 import org.quantrace.engine.prune.PruningResult;
-import org.quantrace.engine.prune.PruningSpec;
 import org.quantrace.engine.quantize.QuantizationResult;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.Quantizer;
@@ -140,14 +138,14 @@ final class ModelRun {
 		if (r.getPruning() != null) {
 			log("%s: pruning", m.getName());
 			DatasetDeclaration scoring = r.getPruning().getCriterion() == org.quantrace.model.recipe.PruningCriterion.ACTIVATION ? pruningData() : null;
-			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), PruningSpec.of(r.getPruning()), scoring == null ? null : ctx.open(scoring, m, r.getPruning().getSamples()));
+			PruningResult p = Pruner.prune(floatModel().model(), m.getName(), RecipeExclusions.pruning(r.getPruning()), scoring == null ? null : ctx.open(scoring, m, r.getPruning().getSamples()));
 			pruning = PruningRecords.toRecord(p, scoring == null ? null : scoring.getName());
 			PruningWarnings.record(trace.trace(), ctx, m, pruning, options.log());
 			addFloat(ArtifactKind.PRUNED, p.model());
 		}
 		if (r.getFactorization() != null) {
 			log("%s: factorizing", m.getName());
-			FactorizationResult f = Factorizer.factorize(floatModel().model(), m.getName(), FactorizationSpec.of(r.getFactorization()));
+			FactorizationResult f = Factorizer.factorize(floatModel().model(), m.getName(), RecipeExclusions.factorization(r.getFactorization()));
 			factorization = FactorizationRecords.toRecord(f);
 			addFloat(ArtifactKind.FACTORIZED, f.model());
 		}
@@ -350,7 +348,7 @@ final class ModelRun {
 	private QuantizationRecord quantizationRecord(ResolvedScheme scheme, QuantizationResult result, DatasetRecord calibration, ModelArtifact output) {
 		QuantizationRecord q = QuantizationRecords.toRecord(result);
 		// what the quantize command prints, a run says and records too (a mask from attention_mask holding a 2: masks33)
-		QuantizerWarnings.unsaid(result).forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w));
+		QuantizerWarnings.unsaid(result).forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.message()));
 		QuantizerWarnings.record(trace.trace(), ctx, m, scheme.name(), result);
 		if (q.getCalibration() != null && calibration != null) {
 			q.getCalibration().setDataset(calibration);

@@ -6,6 +6,7 @@ import java.util.Set;
 
 import org.eclipse.xtext.diagnostics.Severity;
 import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizerWarning;
 import org.quantrace.model.recipe.ModelDeclaration;
 import org.quantrace.model.trace.TraceModel;
 import org.quantrace.report.ClampedBiases;
@@ -19,39 +20,51 @@ import org.quantrace.report.WidenedWeightScales;
  * are left out: a range far wider than its values (the calibration record), a weight scale widened or a bias clamped for
  * int32 (the layer's reason).
  */
-final class QuantizerWarnings {
+public final class QuantizerWarnings {
 
 	/** A mask computed from an integer input taken as 0/1 added positive values on the calibration samples: verify re-derives it. */
-	static final String MASK_POSITIVE = "quantize-mask-positive";
+	static final String MASK_POSITIVE = QuantizerWarning.MASK_POSITIVE;
 	/**
 	 * The scheme quantized no layer and stored no integer weight: verify derives it again from the layer and weight records
 	 * ({@link #checkNothing}), which it holds against the model files (TraceCheck).
 	 */
-	static final String NOTHING = "quantize-nothing";
+	static final String NOTHING = QuantizerWarning.NOTHING;
 	/**
 	 * A tabular input's features that span fewer than a few steps of its one integer scale (kept float where per-feature ops read
 	 * it): verify derives it again from the calibration data and the model files ({@link InputResolutionCheck}).
 	 */
-	static final String INPUT_RESOLUTION = org.quantrace.engine.quantize.InputResolution.CODE;
+	static final String INPUT_RESOLUTION = QuantizerWarning.INPUT_RESOLUTION;
 	/** Any other quantizer warning (a half-precision model widened, dynamic kernels slower than float): the run's own statement. */
-	static final String QUANTIZER = "quantize-warning";
+	static final String QUANTIZER = QuantizerWarning.OTHER;
 	private QuantizerWarnings() {
 	}
 
 	/** Both codes: verify's check of the language's warnings leaves them to its own. */
 	static final Set<String> CODES = Set.of(MASK_POSITIVE, NOTHING, INPUT_RESOLUTION, QUANTIZER);
 
-	/** {@code result}'s warnings the run does not say another way, in the quantizer's order. */
-	static List<String> unsaid(QuantizationResult result) {
-		Set<String> wide = new java.util.HashSet<>();
-		result.wideRanges().forEach(w -> wide.add(w.warning()));
-		return result.warnings().stream().filter(w -> !wide.contains(w) && result.layers().stream().noneMatch(l -> saidInReason(l, w))).toList();
+	/** {@code result}'s warnings the run does not say another way, in the quantizer's order: told apart by their codes. */
+	static List<QuantizerWarning> unsaid(QuantizationResult result) {
+		return result.quantizerWarnings().stream().filter(w -> !QuantizerWarning.WIDE_RANGE.equals(w.code())
+				&& result.layers().stream().noneMatch(l -> saidInReason(l, w))).toList();
 	}
 
 	/** Whether warning {@code w} is about layer {@code l}'s widened weight scale or clamped bias, which its reason states. */
-	private static boolean saidInReason(QuantizationResult.Layer l, String w) {
-		return WidenedWeightScales.stated(l.reason()) != null && w.startsWith("layer '" + l.node() + "': ")
-				|| ClampedBiases.stated(l.reason()) != null && w.startsWith("the bias of '" + l.node() + "' is clamped");
+	private static boolean saidInReason(QuantizationResult.Layer l, QuantizerWarning w) {
+		return l.node().equals(w.subject()) && (QuantizerWarning.WEIGHT_SCALE_WIDENED.equals(w.code()) && WidenedWeightScales.stated(l.reason()) != null
+				|| QuantizerWarning.BIAS_CLAMPED.equals(w.code()) && ClampedBiases.stated(l.reason()) != null);
+	}
+
+	/**
+	 * The code a run records the quantizer's warning {@code w} under, from the engine's code (the words decided it, warn35): those
+	 * verify derives again keep theirs, any other is {@link #QUANTIZER}.
+	 */
+	public static String code(QuantizerWarning w) {
+		return switch (w.code()) {
+		case QuantizerWarning.MASK_POSITIVE -> MASK_POSITIVE;
+		case QuantizerWarning.NOTHING -> NOTHING;
+		case QuantizerWarning.INPUT_RESOLUTION -> INPUT_RESOLUTION;
+		default -> QUANTIZER;
+		};
 	}
 
 	/** The words a record of {@code scheme}'s warnings starts with. */
@@ -67,10 +80,9 @@ final class QuantizerWarnings {
 		String prefix = prefix(scheme);
 		trace.getWarnings().removeIf(w -> CODES.contains(w.getCode()) && m.getName().equals(w.getModel()) && w.getMessage().startsWith(prefix));
 		Path folder = ctx.file().toAbsolutePath().getParent();
-		for (String w : unsaid(result)) {
-			String code = w.contains(QuantizationResult.POSITIVE_MASK_WORDS) ? MASK_POSITIVE : w.startsWith(QuantizationResult.NOTHING_WORDS) ? NOTHING
-					: w.contains(org.quantrace.engine.quantize.InputResolution.WORDS) ? INPUT_RESOLUTION : QUANTIZER;
-			org.quantrace.model.trace.RunWarning r = WarningRecords.of(ctx, DataChecks.diagnostic(ctx, m, ctx.file(), code, prefix + w, Severity.WARNING), folder);
+		for (QuantizerWarning w : unsaid(result)) {
+			org.quantrace.model.trace.RunWarning r = WarningRecords.of(ctx, DataChecks.diagnostic(ctx, m, ctx.file(), code(w), prefix + w.message(), Severity.WARNING),
+					folder);
 			r.setModel(m.getName()); // about this model, as its logs show it
 			trace.getWarnings().add(r);
 		}

@@ -71,7 +71,7 @@ public final class SchemeResolver {
 		}
 		org.eclipse.emf.ecore.resource.Resource own = e.eResource();
 		boolean otherFile = own != null && scheme.eResource() != null && own != scheme.eResource();
-		return (otherFile ? "the recipe file " + own.getURI().lastSegment() : Exclusion.RECIPE) + ", line " + node.getStartLine();
+		return org.quantrace.engine.ExcludedBy.recipeLine(otherFile ? own.getURI().lastSegment() : null, node.getStartLine());
 	}
 
 	/** The scheme as {@code recipe} runs it: its spec and where it calibrates. */

@@ -141,6 +141,23 @@ final class StepDeclarationsCheck {
 		List<String> rows = declared.getAdditionalConfiguration().stream().map(StepDeclarationsCheck::row).toList();
 		List<String> recorded = p.getAdditionalConfiguration().stream().map(StepDeclarationsCheck::row).limit(rows.size()).toList();
 		same(problems, at + "pattern and per-layer settings", recorded, rows);
+		PruningSpec spec = RecipeExclusions.pruning(recipe.getPruning());
+		p.getAdditionalConfiguration().stream().filter(c -> c.getKey().startsWith(NOT_PRUNED))
+				.forEach(c -> excludedBy(problems, at + c.getKey(), c.getValue(), spec.exclusionReason(c.getKey().substring(NOT_PRUNED.length()))));
+	}
+
+	private static final String NOT_PRUNED = "not pruned: ";
+
+	/**
+	 * A layer's reason that says who excluded it against the recipe: an exclusion of the step matches the layer, and the reason
+	 * names its line ("excluded by the recipe, line 8 (layer fc*)"). Edited to name another line, or stated for a layer no
+	 * exclusion matches, it sent the assessor to a line that does not exclude it.
+	 */
+	private static void excludedBy(List<Problem> problems, String what, String recorded, String declared) {
+		if (org.quantrace.engine.ExcludedBy.says(recorded) && !recorded.equals(declared)) {
+			problems.add(new Problem(Outputs.TRACE, what + ": says " + recorded + ", where " + (declared == null
+					? "no exclusion of the recipe's step matches the layer" : "the recipe's step gives " + declared) + " (edited after the run?)"));
+		}
 	}
 
 	/**
@@ -211,6 +228,8 @@ final class StepDeclarationsCheck {
 		same(problems, at + "value", f.getValue(), declared.getValue());
 		same(problems, at + "target", f.getTarget(), declared.getTarget());
 		same(problems, at + "excluded", List.copyOf(f.getExcludes()), List.copyOf(declared.getExcludes()));
+		FactorizationSpec spec = RecipeExclusions.factorization(recipe.getFactorization());
+		f.getLayers().forEach(l -> excludedBy(problems, at + "layer " + l.getLayer() + " reason", l.getReason(), spec.exclusionReason(l.getLayer())));
 	}
 
 	/** An evaluation record: its markers under the recipe's tolerance, the metrics the recipe names, its acceptance results. */

@@ -81,11 +81,7 @@ public final class DebugFindings {
 		}
 		if (!r.leftOut().isEmpty()) {
 			// compared value by value, a selection of other boxes read as error, and arrays of two sizes were an internal error
-			lines.add("Left out of the comparison, their size depends on the values and differs between the two models: " + String.join("; ",
-					r.leftOut().stream().map(x -> String.format(Locale.ROOT, "'%s' (%,d values in the float model, %,d in the quantized one, samples %d-%d)",
-							x.tensor(), x.floatValues(), x.quantizedValues(), x.from(), x.to())).toList())
-					+ ". The quantized model keeps other elements there (a NonMaxSuppression, NonZero or Unique before it decides which on the"
-					+ " values it reads): compare those models' outputs by the evaluation's metric instead.");
+			lines.add(DebugReport.SizeDiffers.sentence("", r.leftOut()));
 		}
 		if (start != null) {
 			DebugReport.TensorDebug last = r.tensors().get(r.tensors().size() - 1);

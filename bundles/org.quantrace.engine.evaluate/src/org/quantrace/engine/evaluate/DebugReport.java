@@ -25,6 +25,21 @@ public record DebugReport(String floatModel, String quantizedModel, String datas
 	 * counterpart in the other.
 	 */
 	public record SizeDiffers(String tensor, int from, int to, long floatValues, long quantizedValues) {
+
+		/**
+		 * The one sentence that says which tensors the debugger left out and why, in the console ({@link DebugFindings}), the trace's
+		 * PhIMT0003 and report.html alike ({@code of}: " of m / fiq_int8 (debug/m/fiq_int8/debug.csv)" in the documents, "" on the
+		 * console). Two causes: a size the values decide, and zero channels the quantizer added (a widened depthwise Conv): the
+		 * console called both "their size depends on the values" (logs63), which a widened layer's is not.
+		 */
+		public static String sentence(String of, List<SizeDiffers> left) {
+			return "Not compared by the quantization debugger" + of + ", their sizes differ between the float and the quantized model (an op such as"
+					+ " NonMaxSuppression, NonZero, Unique or Compress before them decides how many elements they hold on the values, or the quantizer"
+					+ " added zero channels to a layer they are made from), so no value of one has its counterpart in the other: " + String.join("; ",
+							left.stream().map(l -> String.format(java.util.Locale.ROOT, "'%s' (%,d values in the float model, %,d in the quantized one, samples %d-%d)",
+									l.tensor(), l.floatValues(), l.quantizedValues(), l.from(), l.to())).toList())
+					+ ". Compare them by the evaluation's metric instead.";
+		}
 	}
 
 	/**

@@ -2,6 +2,7 @@ package org.quantrace.engine.factorize;
 
 import java.util.List;
 
+import org.quantrace.engine.ExcludedBy;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.model.recipe.FactorizationStep;
 import org.quantrace.model.recipe.FactorizationTarget;
@@ -12,7 +13,12 @@ import org.quantrace.model.recipe.RankSelection;
  * is chosen (a fixed rank, a fraction of the full rank, or the retained energy in percent), and excluded
  * layers.
  */
-public record FactorizationSpec(FactorizationTarget target, RankSelection selection, double value, List<String> excludes) {
+public record FactorizationSpec(FactorizationTarget target, RankSelection selection, double value, List<String> excludes, ExcludedBy excludedBy) {
+
+	/** Excluded layers without saying who: the recipe. */
+	public FactorizationSpec(FactorizationTarget target, RankSelection selection, double value, List<String> excludes) {
+		this(target, selection, value, excludes, ExcludedBy.UNSAID);
+	}
 
 	public FactorizationSpec {
 		switch (selection) {
@@ -32,7 +38,13 @@ public record FactorizationSpec(FactorizationTarget target, RankSelection select
 		return new FactorizationSpec(step.getTarget(), step.getRankSelection(), step.getValue(), List.copyOf(step.getExcludes()));
 	}
 
-	boolean excluded(String layer) {
-		return excludes.stream().anyMatch(p -> layer.matches(p.replace(".", "\\.").replace("*", ".*").replace("?", ".")));
+	/** This spec with its exclusions vouched for by {@code by} (the recipe's lines, the command's option). */
+	public FactorizationSpec excludedBy(ExcludedBy by) {
+		return new FactorizationSpec(target, selection, value, excludes, by);
+	}
+
+	/** Why {@code layer} is not factorized if an exclusion matches it ("excluded by the recipe, line 8 (layer fc*)"), else null. */
+	public String exclusionReason(String layer) {
+		return excludes.stream().filter(p -> ExcludedBy.matches(p, layer)).findFirst().map(p -> excludedBy.reason("layer", p)).orElse(null);
 	}
 }

@@ -45,8 +45,9 @@ public final class Factorizer {
 				continue;
 			}
 			FactorizationResult.Layer layer;
-			if (spec.excluded(n.name())) {
-				layer = skipped(g, n, c, "excluded by the recipe");
+			String excluded = spec.exclusionReason(n.name());
+			if (excluded != null) {
+				layer = skipped(g, n, c, excluded);
 			} else {
 				layer = factorize(g, n, c, spec);
 			}

@@ -66,8 +66,8 @@ public final class Pruner {
 					notPruned.put(n.name(), n.inputs().size() > 1 && g.producer(n.input(1)).filter(p -> p.opType().equals("Constant")).isPresent()
 							? CONSTANT_NODE_WEIGHTS : "weights are not a constant float tensor of a supported layout");
 				}
-			} else if (spec.excluded(n.name())) {
-				notPruned.put(n.name(), "excluded by the recipe");
+			} else if (spec.exclusionReason(n.name()) != null) {
+				notPruned.put(n.name(), spec.exclusionReason(n.name()));
 			} else if (n.opType().equals("Conv") && n.intAttribute("group", 1) != 1 && spec.pattern() == PruningPattern.CHANNEL) {
 				notPruned.put(n.name(), "grouped convolution: its filters are tied to input groups");
 			} else {

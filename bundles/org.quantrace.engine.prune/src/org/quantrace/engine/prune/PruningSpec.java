@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
+import org.quantrace.engine.ExcludedBy;
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.model.recipe.PruningCriterion;
 import org.quantrace.model.recipe.PruningPattern;
@@ -17,7 +18,13 @@ import org.quantrace.model.recipe.ThresholdScope;
  * sparsity in percent, group shapes, per-layer targets and excluded layers (names, * and ? wildcards).
  */
 public record PruningSpec(PruningCriterion criterion, ThresholdScope scope, PruningPattern pattern, double sparsity, int blockRows,
-		int blockColumns, int vectorLength, Map<String, Double> layerSparsity, List<String> excludes) {
+		int blockColumns, int vectorLength, Map<String, Double> layerSparsity, List<String> excludes, ExcludedBy excludedBy) {
+
+	/** Excluded layers without saying who: the recipe. */
+	public PruningSpec(PruningCriterion criterion, ThresholdScope scope, PruningPattern pattern, double sparsity, int blockRows, int blockColumns,
+			int vectorLength, Map<String, Double> layerSparsity, List<String> excludes) {
+		this(criterion, scope, pattern, sparsity, blockRows, blockColumns, vectorLength, layerSparsity, excludes, ExcludedBy.UNSAID);
+	}
 
 	public PruningSpec {
 		check(sparsity, "sparsity");
@@ -31,6 +38,11 @@ public record PruningSpec(PruningCriterion criterion, ThresholdScope scope, Prun
 		if (!(s >= 0 && s < 100)) {
 			throw new InvalidInputException(what + " " + s + "% is outside [0, 100)", "give the share of weights to remove, e.g. 50");
 		}
+	}
+
+	/** This spec with its exclusions vouched for by {@code by} (the recipe's lines, the command's option). */
+	public PruningSpec excludedBy(ExcludedBy by) {
+		return new PruningSpec(criterion, scope, pattern, sparsity, blockRows, blockColumns, vectorLength, layerSparsity, excludes, by);
 	}
 
 	public static PruningSpec of(PruningStep step) {
@@ -69,8 +81,9 @@ public record PruningSpec(PruningCriterion criterion, ThresholdScope scope, Prun
 		};
 	}
 
-	boolean excluded(String layer) {
-		return excludes.stream().anyMatch(p -> glob(p).matcher(layer).matches());
+	/** Why {@code layer} is not pruned if an exclusion matches it ("excluded by the recipe, line 8 (layer /c1/*)"), else null. */
+	public String exclusionReason(String layer) {
+		return excludes.stream().filter(p -> ExcludedBy.matches(p, layer)).findFirst().map(p -> excludedBy.reason("layer", p)).orElse(null);
 	}
 
 	/** The layer's own target, if the spec names one (its pattern may use wildcards). */

@@ -225,18 +225,18 @@ final class MaskedScores {
 	 * An integer input taken as 0/1 (attention_mask) held another value (2 gives +10000); on codes those entries saturate to the
 	 * top code where float gives them all the weight. Read from what calibration observed, before {@link #withMargins}.
 	 */
-	static List<String> positiveMasks(CalibrationResult calibrated, Iterable<QuantizationPlan> plans) {
-		List<String> warnings = new ArrayList<>();
+	static List<QuantizerWarning> positiveMasks(CalibrationResult calibrated, Iterable<QuantizationPlan> plans) {
+		List<QuantizerWarning> warnings = new ArrayList<>();
 		masks(plans).forEach((root, m) -> {
 			Range sum = calibrated.observed().get(root);
 			Range scores = calibrated.observed().get(m.scores());
 			if (m.origin() != null && sum != null && scores != null && sum.max() > scores.max()) {
 				String softmax = m.masking().graph().consumers(root).stream().filter(r -> r.opType().equals("Softmax")).map(Node::name).findFirst().orElse("");
-				warnings.add(String.format(Locale.ROOT, "the attention mask the %s '%s' adds, computed from %s, " + QuantizationResult.POSITIVE_MASK_WORDS
+				warnings.add(new QuantizerWarning(QuantizerWarning.MASK_POSITIVE, m.masking().name(), String.format(Locale.ROOT, "the attention mask the %s '%s' adds, computed from %s, " + QuantizationResult.POSITIVE_MASK_WORDS
 						+ " (the masked scores '%s' reach %.6g, the scores '%s' %.6g): it is not 0 and far below as the quantization takes it;"
 						+ " the Softmax on codes saturates those entries to its top code where float gives them the weight: check the data (0 and 1),"
 						+ " or leave the Softmax float (--exclude %s)", m.masking().opType(), m.masking().name(), m.origin(), root, sum.max(), m.scores(),
-						scores.max(), softmax));
+						scores.max(), softmax)));
 			}
 		});
 		return warnings;

@@ -37,7 +37,7 @@ final class QdqWriter {
 	private final Map<String, QuantParams> weightParams = new HashMap<>();
 	final List<QuantizedTensor> written = new ArrayList<>();
 	/** What the user must know of the model as written (a bias clamped to int32), for the quantize command's warnings. */
-	final List<String> warnings = new ArrayList<>();
+	final List<QuantizerWarning> warnings = new ArrayList<>();
 	/** Per layer whose int32 bias codes were clamped, what its record says ({@link Int32BiasClamp}). */
 	final Map<String, String> biasClamps = new java.util.LinkedHashMap<>();
 	/** Identities that read the float tensor before an integer model output ({@link #identityReadsFloat}): they compute in float, with why. */
@@ -485,7 +485,7 @@ final class QdqWriter {
 		if (fit != null) {
 			p = fit.params();
 			widenedScales.merge(w.node().name(), fit.statement(), (x, y) -> x);
-			warnings.add("layer '" + w.node().name() + "': " + fit.statement());
+			warnings.add(new QuantizerWarning(QuantizerWarning.WEIGHT_SCALE_WIDENED, w.node().name(), "layer '" + w.node().name() + "': " + fit.statement()));
 		}
 		String dq = storeDequantized(w.tensor(), GraphEditor.codes(w.tensor(), type.dataType(), dims, QuantMath.quantize(values, dims, p)), p, w.node(),
 				w.input());
@@ -522,10 +522,10 @@ final class QdqWriter {
 		List<Integer> beyond = QuantMath.biasChannelsBeyondInt32(values, in.scale(), wp.scales());
 		if (!beyond.isEmpty()) {
 			int c = beyond.get(0);
-			warnings.add(String.format(java.util.Locale.ROOT, "the bias of '%s' is clamped to int32 in %d of %d channels (first: channel %d, %s at scale"
+			warnings.add(new QuantizerWarning(QuantizerWarning.BIAS_CLAMPED, b.node().name(), String.format(java.util.Locale.ROOT, "the bias of '%s' is clamped to int32 in %d of %d channels (first: channel %d, %s at scale"
 					+ " %.4g = s_input x s_weight needs code %.4g): the layer adds a smaller bias than the float model's; quantize it with"
 					+ " int8 weights or 8-bit activations, or exclude it", b.node().name(), beyond.size(), values.length, c, values[c], scales[perChannel ? c : 0],
-					Math.rint(values[c] / (double) scales[perChannel ? c : 0])));
+					Math.rint(values[c] / (double) scales[perChannel ? c : 0]))));
 			biasClamps.merge(b.node().name(), Int32BiasClamp.statement(beyond.size(), values.length, c), (x, y) -> x);
 		}
 		storeDequantized(b.tensor(), Tensor.ofInts(b.tensor(), t.dims(), codes), p, b.node(), b.input());

@@ -17,12 +17,17 @@ import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
  * bias corrections made when the spec asks for them ({@link BiasCorrection}; empty otherwise).
  */
 public record QuantizationResult(OnnxModel model, QuantizationSpec spec, List<Layer> layers, List<QuantizedTensor> tensors,
-		CalibrationResult calibration, Map<String, IoQuantization.Io> integerInputs, Map<String, IoQuantization.Io> integerOutputs, List<String> warnings,
-		Map<String, Long> parametersAddedByRewrites, List<BiasCorrection.Corrected> biasCorrections) {
+		CalibrationResult calibration, Map<String, IoQuantization.Io> integerInputs, Map<String, IoQuantization.Io> integerOutputs,
+		List<QuantizerWarning> quantizerWarnings, Map<String, Long> parametersAddedByRewrites, List<BiasCorrection.Corrected> biasCorrections) {
+
+	/** The warnings' sentences, in the quantizer's order; who acts on a warning reads its code ({@link #quantizerWarnings}). */
+	public List<String> warnings() {
+		return quantizerWarnings.stream().map(QuantizerWarning::message).toList();
+	}
 
 	/**
 	 * The words of the warning that a mask computed at run time added positive values on the calibration samples (written by the
-	 * masked-scores rule): a recipe run tells that warning from the others by them, since its verify re-derives it from the data.
+	 * masked-scores rule, code {@link QuantizerWarning#MASK_POSITIVE}: nobody tells the warning by these words).
 	 */
 	public static final String POSITIVE_MASK_WORDS = "added positive values on the calibration samples";
 

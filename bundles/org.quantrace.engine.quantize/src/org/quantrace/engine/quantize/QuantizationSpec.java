@@ -81,7 +81,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 	public record Exclusion(Kind kind, String pattern, String reason, String by) {
 
 		/** Who excluded a node when the caller does not say. */
-		public static final String RECIPE = "the recipe";
+		public static final String RECIPE = org.quantrace.engine.ExcludedBy.RECIPE;
 
 		public Exclusion(Kind kind, String pattern, String reason) {
 			this(kind, pattern, reason, RECIPE);
@@ -94,7 +94,7 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 
 		/** "excluded by the recipe, line 12 (op Gemm)", "excluded by the command's option --exclude (node /c1/Conv)". */
 		public String byWhom() {
-			return "excluded by " + by + " (" + kind.literal() + " " + pattern + ")";
+			return org.quantrace.engine.ExcludedBy.words(by, kind.literal(), pattern);
 		}
 
 		/** What the pattern matches: the node's name, or its op type. */

@@ -313,14 +313,14 @@ public final class Quantizer {
 
 		List<Decision> decisions;
 		List<QuantizedTensor> tensors;
-		List<String> warnings = new ArrayList<>();
+		List<QuantizerWarning> warnings = new ArrayList<>();
 		// tabular inputs one integer scale cannot resolve: said, and kept float where per-feature ops read them (InputResolution)
 		List<InputResolution.Finding> shortInputs = InputResolution.find(model, modelName, spec, calibration);
-		shortInputs.forEach(f -> warnings.add(f.warning()));
+		shortInputs.forEach(f -> warnings.add(new QuantizerWarning(QuantizerWarning.INPUT_RESOLUTION, f.input(), f.warning())));
 		if (widened.any()) {
-			warnings.add(modelName + " computes in half precision; it was quantized from its float32 form (" + widened.describe()
-					+ "): what stays float in the quantized model computes in float32" + (widened.inputs().isEmpty() && widened.outputs().isEmpty() ? ""
-							: ", and its float inputs and outputs are float32"));
+			warnings.add(new QuantizerWarning(QuantizerWarning.OTHER, modelName, modelName + " computes in half precision; it was quantized from its float32 form ("
+					+ widened.describe() + "): what stays float in the quantized model computes in float32" + (widened.inputs().isEmpty() && widened.outputs().isEmpty()
+							? "" : ", and its float inputs and outputs are float32")));
 		}
 		CalibrationResult calibrated = null;
 		Map<String, String> masked = Map.of(); // masked scores' sums whose masked entries saturate on purpose (MaskedSums)
@@ -330,7 +330,8 @@ public final class Quantizer {
 			writer.write();
 			decisions = writer.decisions;
 			tensors = writer.written;
-			warnings.addAll(writer.warnings);
+			// dynamic kernels slower than float, or rounding raw features at one scale: the writer's words, none told apart
+			writer.warnings.forEach(w -> warnings.add(new QuantizerWarning(QuantizerWarning.OTHER, modelName, w)));
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 			if (pools != null) {
@@ -408,7 +409,8 @@ public final class Quantizer {
 			}
 			tensors.addAll(0, write(plan, calibrated, spec.io(), spec, warnings, padded, writtenFloat));
 			// under float32 I/O the raw tabular features are quantized inside, where the integer layers read them: said likewise
-			InputResolution.quantizedInside(model, modelName, spec, calibration).forEach(f -> warnings.add(f.warning()));
+			InputResolution.quantizedInside(model, modelName, spec, calibration)
+					.forEach(f -> warnings.add(new QuantizerWarning(QuantizerWarning.INPUT_RESOLUTION, f.input(), f.warning())));
 			if (planned != null) { // the main graph's layers (a branch's run on the samples that take it only)
 				corrections = BiasCorrection.apply(planned, model, plan.biases(), calibration, calibrated.samples(), modelName, progress);
 			}
@@ -443,10 +445,10 @@ public final class Quantizer {
 		if (spec.biasCorrection() && spec.technique() == Technique.FULL_INTEGER) {
 			layers = BiasCorrection.said(layers, corrections);
 		}
-		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(w.warning()));
+		QuantizationResult.wideRanges(tensors, calibrated).forEach(w -> warnings.add(new QuantizerWarning(QuantizerWarning.WIDE_RANGE, w.tensor(), w.warning())));
 		String nothing = QuantizationResult.nothingQuantized(layers, tensors);
 		if (nothing != null) {
-			warnings.add(nothing);
+			warnings.add(new QuantizerWarning(QuantizerWarning.NOTHING, modelName, nothing));
 		}
 		return new QuantizationResult(model, spec, layers, tensors, calibrated, IoQuantization.inputs(model), IoQuantization.outputs(model), warnings,
 				RewrittenParameters.added(source, model, numbering), corrections); // on the model as written: every rewrite and lowering done
@@ -467,7 +469,7 @@ public final class Quantizer {
 	}
 
 	/** Writes one graph's plan with the calibrated ranges (or the ones the plan fixes); returns what it quantized. */
-	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec, List<String> warnings,
+	private static List<QuantizedTensor> write(QuantizationPlan plan, CalibrationResult calibrated, IoType io, QuantizationSpec spec, List<QuantizerWarning> warnings,
 			Map<String, String> said, Map<String, String> floatAfterAll) {
 		Map<String, QuantParams> params = new LinkedHashMap<>();
 		Map<String, Range> ranges = new LinkedHashMap<>();

@@ -13,6 +13,7 @@ import java.util.Set;
 
 import org.quantrace.engine.InvalidInputException;
 import org.quantrace.engine.QuantraceException;
+import org.quantrace.engine.ScratchFiles;
 import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.OpsetUpgrade;
@@ -46,6 +47,8 @@ public final class InferenceSession implements AutoCloseable {
 	/** The process-wide ONNX Runtime environment, quiet: its errors reach the user as our exceptions' messages, once. */
 	public static synchronized OrtEnvironment environment() {
 		if (environment == null) {
+			// the scratch folders of Quantrace processes killed outright (kill -9) during a session's opening: their model files
+			ScratchFiles.removeStale(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
 			try {
 				environment = OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL, "quantrace");
 			} catch (LinkageError e) { // its class initializer's, the first time and every time after
@@ -130,12 +133,15 @@ public final class InferenceSession implements AutoCloseable {
 	 * Runtime refuses it: the caller then opens the bytes, so that the user reads ONNX Runtime's words about the model, not about
 	 * a file of ours). The model's bytes as one Java array were garbage the size of the model at every session opened: a
 	 * `quantize` of ConvNeXt-T (111 MB) opens the model about ten times (checks that it loads, shape probes, the conversion's
-	 * check, calibration), and the collector let them pile up into gigabytes of heap before it collected.
+	 * check, calibration), and the collector let them pile up into gigabytes of heap before it collected. The file is the whole
+	 * model (its external data read in: no path is relative to it) and lives while ONNX Runtime reads it; it lies in this
+	 * process's scratch folder ({@link ScratchFiles}), which a killed process leaves to the next one to remove: in
+	 * $TMPDIR itself, every kill during an opening left the model's size behind.
 	 */
 	private static InferenceSession openViaFile(ai.onnx.proto.OnnxMl.ModelProto proto, SessionSettings settings, String source, boolean float8) {
 		java.nio.file.Path file = null;
 		try {
-			file = java.nio.file.Files.createTempFile("quantrace-session-", ".onnx");
+			file = ScratchFiles.create("session-", ".onnx");
 			try (java.io.OutputStream out = new java.io.BufferedOutputStream(java.nio.file.Files.newOutputStream(file), 1 << 16)) {
 				proto.writeTo(out);
 			}
@@ -146,11 +152,7 @@ public final class InferenceSession implements AutoCloseable {
 			return null;
 		} finally {
 			if (file != null) {
-				try {
-					java.nio.file.Files.deleteIfExists(file);
-				} catch (java.io.IOException e) {
-					file.toFile().deleteOnExit();
-				}
+				ScratchFiles.delete(file);
 			}
 		}
 	}

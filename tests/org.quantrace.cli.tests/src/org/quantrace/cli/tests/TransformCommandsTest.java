@@ -118,6 +118,23 @@ class TransformCommandsTest {
 		assertFalse(enough.out().contains("prune-sparsity-short"), enough.out());
 	}
 
+	/**
+	 * Who excluded a layer: no recipe exists here, and prune and factorize said "excluded by the recipe" (logs63's left-over; quantize
+	 * names the option since logs63). Both name the option and the pattern, as quantize does.
+	 */
+	@Test
+	void anExcludedLayerNamesTheCommandsOptionNotARecipe() {
+		String model = TestData.data("models/fashion_mnist_cnn.onnx").toString();
+		Cli prune = Cli.run("prune", model, "--pattern", "channel", "--sparsity", "30", "--exclude", "/c1/*", "-o", dir.resolve("ex.onnx").toString());
+		assertEquals(0, prune.exitCode(), prune.err());
+		assertTrue(prune.out().contains("Not pruned: /c1/Conv: excluded by the command's option --exclude (layer /c1/*)"), prune.out());
+		assertFalse(prune.out().contains("the recipe"), prune.out());
+		Cli factorize = Cli.run("factorize", model, "--rank", "4", "--exclude", "/l1/*", "-o", dir.resolve("exf.onnx").toString());
+		assertEquals(0, factorize.exitCode(), factorize.err());
+		assertTrue(factorize.out().contains("skipped: excluded by the command's option --exclude (layer /l1/*)"), factorize.out());
+		assertFalse(factorize.out().contains("the recipe"), factorize.out());
+	}
+
 	/** {@code --sparsity 30%}, as a recipe writes {@code sparsity 30%}, was "'30%' is not a double" (advice12): it is 30. */
 	@Test
 	void aSparsityWithItsPercentSignIsThatPercentage() throws Exception {

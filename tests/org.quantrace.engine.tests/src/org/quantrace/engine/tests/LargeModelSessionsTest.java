@@ -114,8 +114,18 @@ class LargeModelSessionsTest {
 	}
 
 	private static List<Path> sessionFiles() throws IOException {
-		try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-			return files.filter(f -> f.getFileName().toString().startsWith("quantrace-session-")).sorted().toList();
+		// this process's scratch folder (ScratchFiles) holds them since logs65; the temporary folder itself did before
+		Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+		java.util.List<Path> found = new java.util.ArrayList<>();
+		try (Stream<Path> files = Files.list(tmp)) {
+			found.addAll(files.filter(f -> f.getFileName().toString().startsWith("quantrace-session-")).toList());
 		}
+		Path own = tmp.resolve("quantrace-scratch-" + ProcessHandle.current().pid());
+		if (Files.isDirectory(own)) {
+			try (Stream<Path> files = Files.list(own)) {
+				found.addAll(files.toList());
+			}
+		}
+		return found.stream().sorted().toList();
 	}
 }

@@ -82,7 +82,11 @@ class FactorizerTest {
 	void anExcludedLayerCountsItsBias() {
 		FactorizationResult r = Factorizer.factorize(CNN, "cnn", new FactorizationSpec(FactorizationTarget.DENSE, RankSelection.FIXED_RANK, 1, List.of("/l1/*")));
 		FactorizationResult.Layer l1 = r.layers().stream().filter(l -> l.layer().equals("/l1/Gemm")).findFirst().orElseThrow();
-		assertTrue(l1.skipped() && l1.reason().equals("excluded by the recipe"), l1.reason());
+		assertTrue(l1.skipped() && l1.reason().equals("excluded by the recipe (layer /l1/*)"), l1.reason());
+		// who excluded it: the caller says (the command's option, a recipe's line; logs65)
+		FactorizationSpec byOption = r.spec().excludedBy(org.quantrace.engine.ExcludedBy.all(List.of("/l1/*"), org.quantrace.engine.ExcludedBy.OPTION));
+		assertEquals("excluded by the command's option --exclude (layer /l1/*)", Factorizer.factorize(CNN, "cnn", byOption).layers().stream()
+				.filter(l -> l.layer().equals("/l1/Gemm")).findFirst().orElseThrow().reason());
 		assertEquals(800L * 64 + 64, l1.parametersBefore());
 		assertEquals(l1.parametersBefore(), l1.parametersAfter());
 	}

@@ -465,7 +465,12 @@ class PrunerTest {
 		}
 		assertTrue(zeroGroups >= (pattern == PruningPattern.BLOCK ? 6400 : 6400), "half of the groups: " + zeroGroups);
 		assertEquals(0.0, byName(r).get("/c1/Conv").sparsity(), 1e-9, "the excluded layer is untouched");
-		assertEquals("excluded by the recipe", r.notPruned().get("/c1/Conv"));
+		// who excluded it, and by which pattern: the caller says (a recipe's line, the command's option; logs65)
+		assertEquals("excluded by the recipe (layer /c1/*)", r.notPruned().get("/c1/Conv"));
+		PruningResult byOption = Pruner.prune(CNN, "cnn", spec.excludedBy(org.quantrace.engine.ExcludedBy.all(spec.excludes(), org.quantrace.engine.ExcludedBy.OPTION)));
+		assertEquals("excluded by the command's option --exclude (layer /c1/*)", byOption.notPruned().get("/c1/Conv"));
+		PruningResult byLine = Pruner.prune(CNN, "cnn", spec.excludedBy(new org.quantrace.engine.ExcludedBy(java.util.Map.of("/c1/*", "the recipe, line 7"))));
+		assertEquals("excluded by the recipe, line 7 (layer /c1/*)", byLine.notPruned().get("/c1/Conv"));
 	}
 
 	@Test

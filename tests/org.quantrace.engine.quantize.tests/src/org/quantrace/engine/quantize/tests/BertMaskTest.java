@@ -80,6 +80,10 @@ class BertMaskTest {
 		assertEquals(2, said.size(), r.warnings().toString());
 		assertTrue(said.get(0).contains("the Add '/Add_1' adds, computed from the model input 'attention_mask'") && said.get(0).contains("--exclude /Softmax)"),
 				said.get(0));
+		// made with its code and what it is about, where the condition is found: a run records it by the code, not these words (warn35)
+		assertEquals(said, r.quantizerWarnings().stream().filter(w -> org.quantrace.engine.quantize.QuantizerWarning.MASK_POSITIVE.equals(w.code()))
+				.map(org.quantrace.engine.quantize.QuantizerWarning::message).toList());
+		assertEquals("/Add_1", r.quantizerWarnings().stream().filter(w -> w.message().equals(said.get(0))).findFirst().orElseThrow().subject());
 	}
 
 	/** Top-1 accuracy of {@code model} fed the ids and the mask as stored (an int8 output's codes keep the logits' order). */
