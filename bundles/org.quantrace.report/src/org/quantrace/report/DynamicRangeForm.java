@@ -64,7 +64,7 @@ public record DynamicRangeForm(String kernels, List<String> dynamic, List<String
 	/** "; one weight scale per input feature (...) for A, B" of the layers whose reason says so, else "". */
 	public static String perFeature(QuantizationRecord q) {
 		List<String> layers = q.getLayers().stream().filter(l -> l.getReason() != null && l.getReason().contains("; " + PER_FEATURE + " (")).map(l -> l.getNode()).toList();
-		return layers.isEmpty() ? "" : "; " + PER_FEATURE + " (the tabular model input's columns) for " + String.join(", ", layers);
+		return layers.isEmpty() ? "" : "; " + PER_FEATURE + " (the tabular model input's columns, their weights' largest magnitudes spread at least 10x: raw features of different units) for " + String.join(", ", layers);
 	}
 
 	/** Whether no layer got int8 weights: none with dynamic kernels, none with weights dequantized at load. */

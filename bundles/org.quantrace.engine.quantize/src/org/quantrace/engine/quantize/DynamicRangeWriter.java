@@ -92,7 +92,11 @@ final class DynamicRangeWriter {
 		boolean faster = rule.drq().dynamicFaster(n);
 		// a layer on a tabular model input: its dynamic kernel would round every feature at one uint8 scale per batch (tabraw's
 		// input so rounded alone: 0.9708 → 0.8713), weight-only keeps them float and scales its weights per feature
-		boolean tabular = w.granularity() != Granularity.PER_TENSOR && !rule.weights().isEmpty() && tabularInput(n, rule.weights().get(0));
+		// ... where its weights say the features are of different units (InputResolution.UNIT_SPREAD); features of one unit (pixels
+		// in [0, 1], standardized features) are quantized as any layer, the dynamic kernel where it is faster
+		double spread = w.granularity() == Granularity.PER_TENSOR || rule.weights().isEmpty() ? 0 : tabularSpread(n, rule.weights().get(0));
+		boolean tabular = spread >= InputResolution.UNIT_SPREAD;
+		String oneUnit = spread > 0 && !tabular ? InputResolution.oneUnitWords(n.input(0), spread) : "";
 		boolean useDynamic = rule.drq().form() == DrqForm.DYNAMIC && switch (spec.kernels()) {
 		case AUTO -> faster && !tabular;
 		case DYNAMIC -> true;
@@ -111,16 +115,16 @@ final class DynamicRangeWriter {
 			}
 			String why = faster ? " (" + rule.drq().measured() + ")"
 					: "; asked for, though slower than float compute here (" + rule.drq().measured() + ")";
-			return new Decision(index, n, true, "int8 weights; activations quantized to uint8 at run time: " + rule.drq().kernel() + why, w, null);
+			return new Decision(index, n, true, "int8 weights; activations quantized to uint8 at run time: " + rule.drq().kernel() + why + oneUnit, w, null);
 		}
 		String perFeature = "";
 		for (OpRule.WeightInput wi : rule.weights()) {
 			Tensor t = n.graph().constant(n.input(wi.input()));
 			int axis = w.granularity() == Granularity.PER_TENSOR ? -1 : wi.axisOf(n, t.dims().length);
-			int features = axis < 0 ? -1 : InputResolution.featureAxis(n, axis, t.dims().length);
+			int features = axis < 0 || !tabular ? -1 : InputResolution.featureAxis(n, axis, t.dims().length);
 			if (features >= 0) {
 				axis = features;
-				perFeature = InputResolution.perFeatureWords(n.input(0));
+				perFeature = InputResolution.perFeatureWords(n.input(0), spread);
 			}
 			QuantizedTensor stored = FoldedWeights.store(n, wi.input(), axis, w, spec.reduceRange());
 			written.add(stored);
@@ -132,13 +136,17 @@ final class DynamicRangeWriter {
 				: faster ? "a dynamic kernel would round the model input's features at one uint8 scale at run time"
 						: rule.drq().kernel() + " is not faster than float here (" + rule.drq().measured() + ")";
 		};
-		return new Decision(index, n, false, "int8 weights, dequantized to float once when ONNX Runtime loads the model; computes in float (" + why + ")" + perFeature, w, null);
+		return new Decision(index, n, false, "int8 weights, dequantized to float once when ONNX Runtime loads the model; computes in float (" + why + ")" + perFeature + oneUnit, w, null);
 	}
 
-	/** Whether {@code n} multiplies a float [N, F] model input by its 2-D weight {@code wi} ({@link InputResolution#featureAxis}). */
-	private static boolean tabularInput(Node n, OpRule.WeightInput wi) {
+	/**
+	 * Where {@code n} multiplies a float [N, F] model input by its 2-D float weight {@code wi} ({@link InputResolution#featureAxis}):
+	 * the spread of its weight columns over the input features ({@link InputResolution#columnSpread}), else 0.
+	 */
+	private static double tabularSpread(Node n, OpRule.WeightInput wi) {
 		Tensor t = n.inputs().size() > wi.input() ? n.graph().constant(n.input(wi.input())) : null;
-		return t != null && InputResolution.featureAxis(n, wi.axisOf(n, t.dims().length), t.dims().length) >= 0;
+		int features = t == null || t.dataType() != DataType.FLOAT ? -1 : InputResolution.featureAxis(n, wi.axisOf(n, t.dims().length), t.dims().length);
+		return features < 0 ? 0 : InputResolution.columnSpread(t, features);
 	}
 
 	/** Why {@code n}'s weights cannot be quantized, or null. */

@@ -4,6 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.quantrace.engine.onnx.DataType;
+import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.quantize.InputResolution;
 
 import ai.onnx.proto.OnnxMl.AttributeProto;
@@ -20,6 +21,10 @@ import ai.onnx.proto.OnnxMl.NodeProto;
 final class FeatureScales {
 
 	private static final Pattern STATED = Pattern.compile(Pattern.quote(InputResolution.PER_FEATURE) + " \\(the columns of model input '([^']+)'");
+
+	private static final Pattern SPREAD = Pattern.compile("its weight columns' largest magnitudes spread ([0-9.]+x, (?:at least|under) \\d+x)");
+	/** Columns spreading this much are of features of different units (the quantizer's rule, stated here again). */
+	private static final int UNITS = 10;
 
 	private FeatureScales() {
 	}
@@ -48,6 +53,50 @@ final class FeatureScales {
 				&& i.shape() != null && i.shape().size() == 2);
 		int features = gemm && attribute(n, "transB") != 0 ? 1 : 0;
 		return tabular && held.axis() == features ? x : null;
+	}
+
+	/**
+	 * The spread a layer's reason says decided the rule (engine.quantize's InputResolution.UNIT_SPREAD: "its weight columns' largest
+	 * magnitudes spread 22.5x, at least 10x" per input feature, "7.7x, under 10x" features of one unit), or null.
+	 */
+	static String spreadStated(String reason) {
+		Matcher m = SPREAD.matcher(reason == null ? "" : reason);
+		return m.find() ? m.group(1) : null;
+	}
+
+	/**
+	 * The same words derived from the float model's weights: the layer multiplies a float [N, F] model input by a 2-D float weight,
+	 * each input feature's column (axis 1 of a Gemm's [out, in] with transB = 1, else axis 0) has a largest magnitude, and their
+	 * largest over their smallest non-zero one is compared with 10; null where the layer is not such a product.
+	 */
+	static String spreadDerived(ModelFacts floatModel, String node) {
+		NodeProto n = floatModel.node(node);
+		if (n == null || n.getInputCount() < 2) {
+			return null;
+		}
+		boolean gemm = n.getOpType().equals("Gemm");
+		if (!gemm && !n.getOpType().equals("MatMul") || gemm && attribute(n, "transA") != 0) {
+			return null;
+		}
+		String x = n.getInput(0);
+		boolean tabular = floatModel.inputs().stream().anyMatch(i -> i.name().equals(x) && DataType.FLOAT.displayName().equals(i.elementType())
+				&& i.shape() != null && i.shape().size() == 2);
+		Tensor w = floatModel.value(n.getInput(1));
+		if (!tabular || w == null || w.dataType() != DataType.FLOAT || w.dims().length != 2) {
+			return null;
+		}
+		boolean byColumn = gemm && attribute(n, "transB") != 0;
+		float[] v = w.toFloatArray();
+		int cols = (int) w.dims()[1];
+		double[] largest = new double[(int) w.dims()[byColumn ? 1 : 0]];
+		for (int i = 0; i < v.length; i++) {
+			int feature = byColumn ? i % cols : i / cols;
+			largest[feature] = Math.max(largest[feature], Math.abs((double) v[i]));
+		}
+		double max = java.util.Arrays.stream(largest).max().orElse(0);
+		double min = java.util.Arrays.stream(largest).filter(l -> l > 0).min().orElse(max);
+		double spread = max > 0 ? max / min : 1;
+		return String.format(java.util.Locale.ROOT, "%.1fx, %s %dx", spread, spread >= UNITS ? "at least" : "under", UNITS);
 	}
 
 	private static long attribute(NodeProto n, String name) {

@@ -285,6 +285,10 @@ final class TraceCheck implements DocumentCheck {
 				}
 				same(found, DOCUMENT, where + " weight scales per input feature of the model input", FeatureScales.stated(l.getReason()),
 						FeatureScales.derived(f, l.getNode(), weightScales.get(l.getNode())));
+				String spread = FeatureScales.spreadStated(l.getReason());
+				if (spread != null && input != null) { // the figure the per-feature rule was decided by, from the float weights
+					same(found, DOCUMENT, where + " spread of its weight columns over the model input's features", spread, FeatureScales.spreadDerived(input, l.getNode()));
+				}
 				String statedType = StatedWeightTypes.stated(l.getReason());
 				if (statedType != null && l.isQuantized()) {
 					same(found, DOCUMENT, where + " weights' type (as its reason states it)", statedType, weightTypes.held(l.getNode()));

@@ -83,12 +83,13 @@ class DrqRawFeaturesRunTest {
 		assertTrue(accuracy >= 0.99, "drq accuracy " + accuracy + " against the float model's labels");
 		String md = Files.readString(out.resolve("logs/PhIMT0003-tab.md"));
 		assertTrue(md.contains(InputResolution.PER_FEATURE + " (the columns of model input 'x'"), "the per-layer note");
-		assertTrue(md.contains("one weight scale per input feature (the tabular model input's columns) for gemm1"), "the technique row");
+		assertTrue(md.contains("one weight scale per input feature (the tabular model input's columns, their weights' largest magnitudes spread at least 10x:"
+				+ " raw features of different units) for gemm1"), "the technique row");
 	}
 
 	@Test
 	void aTechniqueRowNamingTheHiddenLayerIsFound() {
-		Path forged = Tampering.edited(out, out.resolveSibling("out-row"), "logs/PhIMT0003-tab.md", "input's columns) for gemm1", "input's columns) for gemm1, gemm2");
+		Path forged = Tampering.edited(out, out.resolveSibling("out-row"), "logs/PhIMT0003-tab.md", "different units) for gemm1", "different units) for gemm1, gemm2");
 		List<Problem> problems = Tampering.rowChecks(Verification.verify(forged).problems(), "logs/PhIMT0003-tab.md");
 		assertTrue(problems.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-tab.md") && p.what().contains("one weight scale per input feature")
 				&& p.what().contains("says gemm1, gemm2, re-derived gemm1")), problems.toString());
@@ -115,6 +116,18 @@ class DrqRawFeaturesRunTest {
 			gemms.get(1).setReason(gemms.get(1).getReason() + words);
 		});
 		Tampering.foundInTrace(problems, "weight scales per input feature of the model input", "gemm2");
+	}
+
+	/**
+	 * The decision's figure forged: the first layer's reason says its weight columns spread under 10x (features of one unit, which
+	 * would have let a dynamic kernel round them at one scale); verify derives the spread from the float model's weights.
+	 */
+	@Test
+	void aSpreadForgedIsFound() {
+		List<Problem> problems = Tampering.traceForged(out, "spread-forged", t -> t.getOptimizations().get(0).getQuantization().getLayers().stream()
+				.filter(l -> l.getReason() != null && l.getReason().contains(InputResolution.PER_FEATURE))
+				.forEach(l -> l.setReason(l.getReason().replaceFirst("spread [0-9.]+x, at least 10x", "spread 9.5x, under 10x"))));
+		Tampering.foundInTrace(problems, "spread of its weight columns over the model input's features", "9.5x, under 10x");
 	}
 
 	/** x [N, 4] of magnitudes 1e-3 .. 4e3 → Gemm (weights ~ 1 / magnitude) → Relu → Gemm → scores [N, 3]; labels the float model's argmax. */

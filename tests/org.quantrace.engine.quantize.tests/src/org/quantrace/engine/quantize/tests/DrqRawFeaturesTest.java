@@ -1,6 +1,7 @@
 package org.quantrace.engine.quantize.tests;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -44,6 +45,7 @@ class DrqRawFeaturesTest {
 		QuantizationResult.Layer first = q.layers().get(0);
 		QuantizationResult.Layer hidden = q.layers().get(1);
 		assertTrue(first.reason().contains(InputResolution.PER_FEATURE + " (the columns of model input 'x'"), first.toString());
+		assertTrue(first.reason().matches(".*its weight columns' largest magnitudes spread [0-9.]+x, at least 10x, as raw features.*"), first.reason());
 		assertTrue(!hidden.reason().contains(InputResolution.PER_FEATURE), hidden.toString());
 		assertArrayEquals(new long[] { 1, F }, scaleDims(q.model(), first.node()), "one scale per input feature (axis 1 of [out, in])");
 		assertArrayEquals(new long[] { 2, 1 }, scaleDims(q.model(), hidden.node()), "one scale per output channel (axis 0)");
@@ -90,6 +92,39 @@ class DrqRawFeaturesTest {
 		assertTrue(dynamic.layers().get(0).quantized(), dynamic.layers().toString());
 		assertTrue(dynamic.warnings().stream().anyMatch(x -> x.startsWith("layer '" + layer.node() + "' reads model input 'x' ([N, F] features) through a dynamic kernel")),
 				dynamic.warnings().toString());
+	}
+
+	/**
+	 * An MLP over flattened images or standardized features (make_drqmlp65's mlpflat: [N, 784] pixels into a 784 → 512 Gemm): its
+	 * features are of one unit, its weight columns alike (spread well under 10x), so its large first layer keeps the dynamic kernel
+	 * (DynamicQuantizeLinear → MatMulInteger, fused by ONNX Runtime) with weights per output channel, and its reason says why;
+	 * drqtab63's rule made every such layer weight-only.
+	 */
+	@Test
+	void aLargeFirstLayerOnFeaturesOfOneUnitKeepsTheDynamicKernel() {
+		int features = 64;
+		int out = 1024; // 64 x 1,024 weights, over the 32,768 where the dynamic kernel beats float
+		TinyGraph t = new TinyGraph(features);
+		String y = t.node("Gemm", List.of("x", t.weight(0.05, out, features), t.weight(0.1, out)), TinyGraph.attr("transB", 1L));
+		OnnxModel model = t.model(y);
+
+		QuantizationResult q = TinyGraph.quantize(model, Schemes.preset("drq"), null);
+
+		QuantizationResult.Layer layer = q.layers().get(0);
+		assertTrue(layer.quantized(), layer.toString());
+		assertTrue(layer.reason().contains("model input 'x' read as features of one unit (its weight columns' largest magnitudes spread ")
+				&& layer.reason().contains("x, under 10x): weights per output channel") && !layer.reason().contains(InputResolution.PER_FEATURE), layer.reason());
+		assertTrue(TinyGraph.optimizedOps(q.model()).stream().anyMatch(o -> o.endsWith("DynamicQuantizeMatMul")), TinyGraph.optimizedOps(q.model()).toString());
+		assertTrue(q.warnings().isEmpty(), q.warnings().toString());
+	}
+
+	/** The spread, largest column magnitude over the smallest non-zero one, along either axis; no weight at all is 1. */
+	@Test
+	void theColumnSpreadIsTakenOverTheFeatureAxis() {
+		org.quantrace.engine.onnx.Tensor w = org.quantrace.engine.onnx.Tensor.ofFloats("w", new long[] { 2, 3 }, new float[] { 1, -0.5f, 0, -4, 0.25f, 0 });
+		assertEquals(4 / 0.5, InputResolution.columnSpread(w, 1), 1e-12, "columns (1, 4), (0.5, 0.25), (0, 0): 4 / 0.5, the zero column left out");
+		assertEquals(4 / 1.0, InputResolution.columnSpread(w, 0), 1e-12, "rows: 1 and 4");
+		assertEquals(1, InputResolution.columnSpread(org.quantrace.engine.onnx.Tensor.ofFloats("z", new long[] { 2, 2 }, new float[4]), 1));
 	}
 
 	/** Per tensor asked: kept per tensor (the user's choice), nothing said of features. */

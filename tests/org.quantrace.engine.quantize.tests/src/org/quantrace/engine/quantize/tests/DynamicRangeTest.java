@@ -69,8 +69,8 @@ class DynamicRangeTest {
 		assertTrue(worst(t, model, r.model()) < 0.01);
 		QuantizationResult dynamic = TinyGraph.quantize(model, DRQ.toBuilder().kernels(Kernels.DYNAMIC).build(), null);
 		assertTrue(dynamic.layers().get(0).quantized() && dynamic.layers().get(0).reason().contains("slower than float"), dynamic.layers().get(0).reason());
-		// slower than float, and (x is an [N, F] model input) its features rounded at one scale per batch (DrqRawFeaturesTest)
-		assertEquals(2, dynamic.warnings().size(), dynamic.warnings().toString());
+		// slower than float; x is an [N, F] model input, but its uniform random weights say features of one unit (DrqRawFeaturesTest)
+		assertEquals(1, dynamic.warnings().size(), dynamic.warnings().toString());
 		assertTrue(dynamic.warnings().stream().anyMatch(w -> w.contains("slower than float")), dynamic.warnings().toString());
 	}
 
