@@ -31,9 +31,10 @@ import ai.onnx.proto.OnnxMl.NodeProto;
  * product's transpose swap the last two axes; a 1-D x needs neither);</li>
  * <li>a Gemm with its constant weight as A computes Yᵀ = op(B)ᵀ·op(A)ᵀ + Cᵀ: Gemm(B, A) with the flags swapped and Cᵀ
  * stored, then a Transpose; a Gemm with transA=1 on an activation reads a Transpose of it with transA=0;</li>
- * <li>a MatMul of an activation [N, ..., K] of rank 3 or more (every axis but the first and last fixed) by a 2-D constant
- * W [K, M], whose only reader is an Add of a constant bias [M] (a transformer's projections), computes on a 2-D view:
- * Reshape to [-1, K], the MatMul and the Add there, Reshape back ({@link #twoDimensional}). ONNX Runtime fuses a MatMul and
+ * <li>a MatMul of an activation [N, ..., K] of rank 3 or more by a 2-D constant W [K, M], whose only reader is an Add of a
+ * constant bias [M] (a transformer's projections), computes on a 2-D view: Reshape to [-1, K], the MatMul and the Add there,
+ * Reshape back, to a constant target or, where a middle axis is of any length (a text model's tokens), to one computed from
+ * the activation's Shape ({@link #twoDimensional}). ONNX Runtime fuses a MatMul and
  * Add only in 2-D (into a Gemm; once quantized a QGemm with its int32 bias and requantized output): on the rank-3 tokens
  * of a batch of any size it ran the integer product as MatMulIntegerToFloat, then the bias Add and a QuantizeLinear in
  * float (the zoo ViT's int8: 0.77 of fp32's CPU time, 0.64 with the views).</li>
@@ -374,9 +375,11 @@ final class MatrixProducts {
 
 	/**
 	 * MatMul {@code mm} (x [N, d1, ..., K] · W [K, M]) and its bias {@code add} on a 2-D view of x: Reshape to [-1, K], the
-	 * two nodes as they are, then Reshape of the sum to [-1, d1, ..., M]. Every element stays in place and each row is the
-	 * same dot products plus the same bias, so the values are the original's. Only where x has rank 3 or more with every axis
-	 * but the first known (the target back is constant); a product of a 2-D x is a Gemm for ONNX Runtime already.
+	 * two nodes as they are, then Reshape of the sum back to x's shape with M last. Every element stays in place and each row
+	 * is the same dot products plus the same bias, so the values are the original's. Only where x has rank 3 or more; a
+	 * product of a 2-D x is a Gemm for ONNX Runtime already. The target back is a constant [-1, d1, ..., M] where every axis
+	 * but the first is known (a ViT's tokens); where another is of any length too (a text model's sequence axis), it is
+	 * computed at run time from x's shape ({@link #shapeBack}).
 	 */
 	private void twoDimensional(Node mm, Node add) {
 		if (shapes == null) {
@@ -391,16 +394,20 @@ final class MatrixProducts {
 		long[] back = new long[x.length];
 		back[0] = -1;
 		back[x.length - 1] = m;
+		boolean known = true;
 		for (int i = 1; i < x.length - 1; i++) {
-			if (x[i] <= 0) {
-				return; // a token axis of any length: no constant target to reshape back to
-			}
+			known &= x[i] > 0;
 			back[i] = x[i];
+		}
+		String unflat;
+		if (known) {
+			unflat = fresh(add.name() + "/view_back_shape");
+			g.putInitializer(Tensor.ofLongs(unflat, new long[] { back.length }, back));
+		} else if ((unflat = shapeBack(mm, mm.input(0), m)) == null) {
+			return;
 		}
 		String flat = fresh(mm.name() + "/view_2d_shape");
 		g.putInitializer(Tensor.ofLongs(flat, new long[] { 2 }, new long[] { -1, k }));
-		String unflat = fresh(add.name() + "/view_back_shape");
-		g.putInitializer(Tensor.ofLongs(unflat, new long[] { back.length }, back));
 		String x2 = fresh(mm.input(0) + "_2d");
 		Node in = g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(mm.name() + "/view_2d")).addInput(mm.input(0)).addInput(flat)
 				.addOutput(x2).build());
@@ -412,9 +419,54 @@ final class MatrixProducts {
 		add.setOutput(0, y2);
 		g.nodes().add(g.nodes().indexOf(mm), in);
 		g.nodes().add(g.nodes().indexOf(add) + 1, out);
+		String how = known ? "Reshape back" : "Reshape back to the activation's leading axes as Shape reads them at run time, an axis being of any length";
 		made.computeIfAbsent("MatMul of a rank-" + x.length + " activation by 2-D weights with its bias Add computed on a 2-D view (Reshape to [-1, K],"
-				+ " MatMul, Add, Reshape back), which ONNX Runtime runs as one Gemm (QGemm once quantized)", key -> new ArrayList<>())
+				+ " MatMul, Add, " + how + "), which ONNX Runtime runs as one Gemm (QGemm once quantized)", key -> new ArrayList<>())
 				.add("'" + ConstantFolder.label(mm) + "' + '" + ConstantFolder.label(add) + "'");
+	}
+
+	/** The run-time targets back this pass computed, by the activation's name and M: the projections of one input share one. */
+	private final Map<String, String> shapesBack = new java.util.HashMap<>();
+
+	/**
+	 * The target [d0, ..., d(r-2), M] computed from activation {@code x}'s shape, written before {@code mm}: Shape(x) without its
+	 * last element (Shape's end attribute from opset 15, a Slice before), then Concat with M. Its int64 nodes read x's shape, not
+	 * its values (the quantizers leave them as they are). Null below opset 10 (a Slice of attributes; not written).
+	 */
+	private String shapeBack(Node mm, String x, long m) {
+		String key = x + "|" + m;
+		String known = shapesBack.get(key);
+		if (known != null) {
+			return known;
+		}
+		int opset = model.opset();
+		if (opset < 10) {
+			return null;
+		}
+		List<Node> nodes = new ArrayList<>();
+		String lead = fresh(x + "_leading_shape");
+		if (opset >= 15) {
+			nodes.add(g.newNode(NodeProto.newBuilder().setOpType("Shape").setName(fresh(mm.name() + "/view_back_shape_of")).addInput(x).addOutput(lead)
+					.addAttribute(AttributeProto.newBuilder().setName("end").setType(AttributeProto.AttributeType.INT).setI(-1)).build()));
+		} else {
+			String whole = fresh(x + "_shape");
+			nodes.add(g.newNode(NodeProto.newBuilder().setOpType("Shape").setName(fresh(mm.name() + "/view_back_shape_of")).addInput(x).addOutput(whole)
+					.build()));
+			String starts = fresh(mm.name() + "/view_back_starts");
+			g.putInitializer(Tensor.ofLongs(starts, new long[] { 1 }, new long[] { 0 }));
+			String ends = fresh(mm.name() + "/view_back_ends");
+			g.putInitializer(Tensor.ofLongs(ends, new long[] { 1 }, new long[] { -1 }));
+			nodes.add(g.newNode(NodeProto.newBuilder().setOpType("Slice").setName(fresh(mm.name() + "/view_back_leading")).addInput(whole).addInput(starts)
+					.addInput(ends).addOutput(lead).build()));
+		}
+		String last = fresh(mm.name() + "/view_back_last");
+		g.putInitializer(Tensor.ofLongs(last, new long[] { 1 }, new long[] { m }));
+		String target = fresh(mm.name() + "/view_back_shape");
+		nodes.add(g.newNode(NodeProto.newBuilder().setOpType("Concat").setName(fresh(mm.name() + "/view_back_target")).addInput(lead).addInput(last)
+				.addOutput(target).addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)).build()));
+		g.nodes().addAll(g.nodes().indexOf(mm), nodes);
+		shapesBack.put(key, target);
+		return target;
 	}
 
 	// ------------------------------------------------------------------ MatMul(x, W) of E experts' weights [E, d, r]
