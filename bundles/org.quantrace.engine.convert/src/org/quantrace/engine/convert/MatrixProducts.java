@@ -399,15 +399,18 @@ final class MatrixProducts {
 			known &= x[i] > 0;
 			back[i] = x[i];
 		}
+		if (!known && model.opset() < 10) {
+			return; // Slice takes its bounds as attributes there: no target computed
+		}
+		String flat = fresh(mm.name() + "/view_2d_shape");
+		g.putInitializer(Tensor.ofLongs(flat, new long[] { 2 }, new long[] { -1, k }));
 		String unflat;
 		if (known) {
 			unflat = fresh(add.name() + "/view_back_shape");
 			g.putInitializer(Tensor.ofLongs(unflat, new long[] { back.length }, back));
-		} else if ((unflat = shapeBack(mm, mm.input(0), m)) == null) {
-			return;
+		} else {
+			unflat = shapeBack(mm, mm.input(0), m);
 		}
-		String flat = fresh(mm.name() + "/view_2d_shape");
-		g.putInitializer(Tensor.ofLongs(flat, new long[] { 2 }, new long[] { -1, k }));
 		String x2 = fresh(mm.input(0) + "_2d");
 		Node in = g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(mm.name() + "/view_2d")).addInput(mm.input(0)).addInput(flat)
 				.addOutput(x2).build());
@@ -431,7 +434,7 @@ final class MatrixProducts {
 	/**
 	 * The target [d0, ..., d(r-2), M] computed from activation {@code x}'s shape, written before {@code mm}: Shape(x) without its
 	 * last element (Shape's end attribute from opset 15, a Slice before), then Concat with M. Its int64 nodes read x's shape, not
-	 * its values (the quantizers leave them as they are). Null below opset 10 (a Slice of attributes; not written).
+	 * its values (the quantizers leave them as they are). From opset 10 (a Slice of inputs).
 	 */
 	private String shapeBack(Node mm, String x, long m) {
 		String key = x + "|" + m;
@@ -440,9 +443,6 @@ final class MatrixProducts {
 			return known;
 		}
 		int opset = model.opset();
-		if (opset < 10) {
-			return null;
-		}
 		List<Node> nodes = new ArrayList<>();
 		String lead = fresh(x + "_leading_shape");
 		if (opset >= 15) {
