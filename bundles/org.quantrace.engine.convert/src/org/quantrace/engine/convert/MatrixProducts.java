@@ -414,18 +414,43 @@ final class MatrixProducts {
 		String x2 = fresh(mm.input(0) + "_2d");
 		Node in = g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(mm.name() + "/view_2d")).addInput(mm.input(0)).addInput(flat)
 				.addOutput(x2).build());
-		String y = add.output(0);
+		Node clamp = clampAfter(add);
+		String y = (clamp == null ? add : clamp).output(0);
 		String y2 = fresh(y + "_2d");
 		Node out = g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(add.name() + "/view_back")).addInput(y2).addInput(unflat)
 				.addOutput(y).build());
 		mm.setInput(0, x2);
-		add.setOutput(0, y2);
+		if (clamp != null) { // the sum, now 2-D, under a name of its own: a tensor of the original's name keeps its shape
+			String sum = fresh(add.output(0) + "_2d");
+			add.setOutput(0, sum);
+			clamp.setInput(0, sum);
+		}
+		(clamp == null ? add : clamp).setOutput(0, y2);
 		g.nodes().add(g.nodes().indexOf(mm), in);
-		g.nodes().add(g.nodes().indexOf(add) + 1, out);
+		g.nodes().add(g.nodes().indexOf(clamp == null ? add : clamp) + 1, out);
 		String how = known ? "Reshape back" : "Reshape back to the activation's leading axes as Shape reads them at run time, an axis being of any length";
 		made.computeIfAbsent("MatMul of a rank-" + x.length + " activation by 2-D weights with its bias Add computed on a 2-D view (Reshape to [-1, K],"
 				+ " MatMul, Add, " + how + "), which ONNX Runtime runs as one Gemm (QGemm once quantized)", key -> new ArrayList<>())
 				.add("'" + ConstantFolder.label(mm) + "' + '" + ConstantFolder.label(add) + "'");
+	}
+
+	/**
+	 * The Relu, or Clip of constant bounds, that alone reads the bias Add's sum (a feed-forward layer's first projection), or
+	 * null: it stays on the 2-D view, elementwise it computes the same there, so that it still follows the product directly
+	 * and the quantizer leaves the clamping to the product's output quantization (a Reshape between them kept a float Relu:
+	 * text65_tel's int8, 1.2 ms of 14.8 per batch of 64).
+	 */
+	private Node clampAfter(Node add) {
+		String sum = add.output(0);
+		List<Node> readers = g.consumers(sum);
+		if (g.isOutput(sum) || readers.size() != 1 || !readers.get(0).isStandard() || readers.get(0).outputs().size() != 1
+				|| !readers.get(0).input(0).equals(sum)) {
+			return null;
+		}
+		Node c = readers.get(0);
+		boolean relu = c.opType().equals("Relu");
+		boolean clip = c.opType().equals("Clip") && c.inputs().subList(1, c.inputs().size()).stream().allMatch(i -> i.isEmpty() || scalar(g.constant(i)));
+		return relu || clip ? c : null;
 	}
 
 	/** The run-time targets back this pass computed, by the activation's name and M: the projections of one input share one. */
