@@ -411,6 +411,10 @@ final class MatrixProducts {
 		} else {
 			unflat = shapeBack(mm, mm.input(0), m);
 		}
+		String y0 = (clampAfter(add) == null ? add : clampAfter(add)).output(0);
+		if (!known) {
+			leadingOf.put(y0, leadings.get(unflat)); // the next product's view back reads the same leading axes, not this Reshape's output
+		}
 		String x2 = fresh(mm.input(0) + "_2d");
 		Node in = g.newNode(NodeProto.newBuilder().setOpType("Reshape").setName(fresh(mm.name() + "/view_2d")).addInput(mm.input(0)).addInput(flat)
 				.addOutput(x2).build());
@@ -455,6 +459,13 @@ final class MatrixProducts {
 
 	/** The run-time targets back this pass computed, by the activation's name and M: the projections of one input share one. */
 	private final Map<String, String> shapesBack = new java.util.HashMap<>();
+	/** The leading axes (Shape without its last element) each computed target is made of, by the target's name. */
+	private final Map<String, String> leadings = new java.util.HashMap<>();
+	/**
+	 * The leading axes of each viewed product's output whose Reshape back has a computed target, by the output's name: a
+	 * product reading it takes them from there, so that nothing but its view reads that Reshape and the two cancel.
+	 */
+	private final Map<String, String> leadingOf = new java.util.HashMap<>();
 
 	/**
 	 * The target [d0, ..., d(r-2), M] computed from activation {@code x}'s shape, written before {@code mm}: Shape(x) without its
@@ -469,8 +480,10 @@ final class MatrixProducts {
 		}
 		int opset = model.opset();
 		List<Node> nodes = new ArrayList<>();
-		String lead = fresh(x + "_leading_shape");
-		if (opset >= 15) {
+		String lead = leadingOf.containsKey(x) ? leadingOf.get(x) : fresh(x + "_leading_shape");
+		if (leadingOf.containsKey(x)) {
+			// read from the product before: x is its Reshape back
+		} else if (opset >= 15) {
 			nodes.add(g.newNode(NodeProto.newBuilder().setOpType("Shape").setName(fresh(mm.name() + "/view_back_shape_of")).addInput(x).addOutput(lead)
 					.addAttribute(AttributeProto.newBuilder().setName("end").setType(AttributeProto.AttributeType.INT).setI(-1)).build()));
 		} else {
@@ -491,6 +504,7 @@ final class MatrixProducts {
 				.addOutput(target).addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT).setI(0)).build()));
 		g.nodes().addAll(g.nodes().indexOf(mm), nodes);
 		shapesBack.put(key, target);
+		leadings.put(target, lead);
 		return target;
 	}
 
