@@ -49,7 +49,7 @@ final class LoadedModel implements AutoCloseable {
 		output = scoresOutput(session, path);
 		inputType = type(session.getInputInfo().get(input));
 		outputType = type(session.getOutputInfo().get(output));
-		inputScales = inputType == OnnxJavaType.FLOAT ? null
+		inputScales = inputType == OnnxJavaType.FLOAT || inputType == OnnxJavaType.INT64 ? null
 				: IoScales.ofInput(proto, input).orElseThrow(() -> new IllegalArgumentException(
 						path + ": integer input '" + input + "' is not read by a DequantizeLinear with a constant scale"));
 		outputScales = outputType == OnnxJavaType.FLOAT ? null
@@ -123,6 +123,13 @@ final class LoadedModel implements AutoCloseable {
 		System.arraycopy(sampleShape, 0, shape, 1, sampleShape.length);
 		if (inputType == OnnxJavaType.FLOAT) {
 			return OnnxTensor.createTensor(ENV, FloatBuffer.wrap(x, from * size, n * size).slice(), shape);
+		}
+		if (inputType == OnnxJavaType.INT64) { // token ids (a text model's input_ids), held as floats by Samples: whole numbers
+			long[] ids = new long[n * size];
+			for (int i = 0; i < ids.length; i++) {
+				ids[i] = Math.round(x[from * size + i]);
+			}
+			return OnnxTensor.createTensor(ENV, java.nio.LongBuffer.wrap(ids), shape);
 		}
 		long qmin = inputType == OnnxJavaType.UINT8 ? 0 : -128;
 		long qmax = inputType == OnnxJavaType.UINT8 ? 255 : 127;

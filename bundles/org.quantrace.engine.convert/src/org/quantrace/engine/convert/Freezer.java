@@ -232,7 +232,7 @@ public final class Freezer {
 			// a product's 2-D view next to the model's own Reshape (a ViT's head merge before its projection) becomes one Reshape;
 			// the views' Reshapes are no nodes of the original, so a merged one is not listed as removed
 			model.graph().nodes().stream().map(Node::name).filter(n -> !original.contains(n)).forEach(written::add);
-			removed.addAll(ReshapeChains.simplify(model.graph(), StaticShapes.infer(model, name), rewrites), Removal.Reason.RESHAPE_REMOVED);
+			removed.addAll(ReshapeChains.simplify(model.graph(), StaticShapes.infer(model, name), rewrites, true), Removal.Reason.RESHAPE_REMOVED);
 			removed.addAll(GraphCleanup.removeDead(model.graph()), Removal.Reason.UNREAD);
 		}
 		removed.addAll(ChannelPieces.split(model.graph(), rewrites), Removal.Reason.CHANNEL_PIECES);

@@ -29,11 +29,24 @@ final class ReshapeChains {
 
 	/** Merges and removes in the main graph; returns the Reshapes removed as no-ops (the merged ones are left to the clean-up). */
 	static List<String> simplify(Graph g, StaticShapes shapes, List<Rewrite> rewrites) {
+		return simplify(g, shapes, rewrites, false);
+	}
+
+	/**
+	 * As above; with {@code computedFirst}, a Reshape whose constant target copies nothing (no 0) also reads the input of a
+	 * Reshape before it whose target is computed at run time (a text model's 2-D view back, then the next product's view):
+	 * its output does not depend on the first one's.
+	 */
+	static List<String> simplify(Graph g, StaticShapes shapes, List<Rewrite> rewrites, boolean computedFirst) {
 		List<String> merged = new ArrayList<>();
 		for (Node r : g.topologicalOrder()) {
 			Node first = g.producer(r.input(0)).orElse(null);
 			long[] target = target(g, r);
 			long[] firstTarget = first == null ? null : target(g, first);
+			if (computedFirst && firstTarget == null && target != null && Arrays.stream(target).noneMatch(d -> d == 0) && first != null
+					&& first.opType().equals("Reshape") && first.domain().isEmpty() && first.outputs().size() == 1) {
+				firstTarget = new long[0]; // nothing of it is read: independent() returns the target as it is
+			}
 			if (target == null || firstTarget == null) {
 				continue;
 			}

@@ -311,7 +311,8 @@ class MatrixProductsTest {
 		String y = t.node("Add", List.of(t.random(4), t.node("MatMul", List.of(h, t.random(16, 4))))); // the bias first, as torch exports it
 		OnnxModel model = t.model(y);
 		FreezeResult f = check(model, "2-D view", "", "matmul1", "add3", "matmul7", "add8");
-		assertEquals(4, ops(f.model()).stream().filter(o -> o.equals("Reshape")).count(), "a view and the Reshape back per product: " + ops(f.model()));
+		// a view per product, the Relu on the first one's view: its Reshape back and the second's view cancel (2-D both)
+		assertEquals(List.of("Reshape", "MatMul", "Add", "Relu", "MatMul", "Add", "Reshape"), ops(f.model()));
 		assertTrue(f.removedNodes().isEmpty(), "no node of the original removed: " + f.removedNodes());
 		Preprocessing.Outcome pre = Preprocessing.of(model, "tokens", null, true);
 		assertTrue(pre.applied(), pre.reason() + " " + pre.gains());
@@ -320,6 +321,52 @@ class MatrixProductsTest {
 		assertEquals(2, kernels.stream().filter(k -> k.equals("com.microsoft.QGemm")).count(), "both products a QGemm: " + kernels);
 		assertTrue(kernels.stream().noneMatch(k -> k.equals("com.microsoft.MatMulIntegerToFloat") || k.equals("Add") || k.equals("MatMul")),
 				"no float-output product, no float bias Add: " + kernels);
+	}
+
+	/**
+	 * A text model's tokens [N, T, 8], T of any length (text65): the view's Reshape back reads its target from the activation's
+	 * Shape at run time (Shape with end -1 from opset 15, Shape + Slice before), one target shared by the products of one input.
+	 * The converted model computes the original's values at 7 and 19 tokens, and quantized ONNX Runtime runs both products as
+	 * QGemm. Before, such a product got no view and ran as MatMulIntegerToFloat + float Add.
+	 */
+	@ParameterizedTest
+	@CsvSource({ "13", "17" })
+	void aProjectionOfTokensOfAnyLengthIsComputedOnA2DViewAndRunsAsQGemm(int opset) {
+		Graph t = new Graph(new String[] { "T" }, 8);
+		String h = t.node("Relu", List.of(t.node("Add", List.of(t.node("MatMul", List.of("x", t.random(8, 16))), t.random(16)))));
+		String q = t.node("Add", List.of(t.random(4), t.node("MatMul", List.of(h, t.random(16, 4))))); // the bias first, as torch exports it
+		String k = t.node("Add", List.of(t.node("MatMul", List.of(h, t.random(16, 4))), t.random(4)));
+		OnnxModel model = t.model(t.node("Mul", List.of(q, k)), opset);
+		FreezeResult f = Freezer.freeze(model, "tiny", FreezeOptions.defaults(), null);
+		assertTrue(record(f).contains("2-D view") && record(f).contains("Shape reads them at run time"), record(f));
+		for (String n : List.of("matmul1", "add3", "matmul7", "add8", "matmul10", "add12")) {
+			assertTrue(record(f).contains("'" + n + "'"), record(f));
+		}
+		List<String> ops = ops(f.model());
+		// x's view, the Reshape back of each product of h; the first's back (the Relu on its view) and h's views cancel, 2-D both,
+		// the targets back of h's products taking x's leading axes: one Shape, no Reshape read only for its shape
+		assertEquals(3, ops.stream().filter(o -> o.equals("Reshape")).count(), ops.toString());
+		assertEquals(1, ops.stream().filter(o -> o.equals("Shape")).count(), ops.toString());
+		assertEquals(opset >= 15 ? 0 : 1, ops.stream().filter(o -> o.equals("Slice")).count(), ops.toString());
+		assertTrue(f.removedNodes().isEmpty(), "no node of the original removed: " + f.removedNodes());
+		for (int tokens : new int[] { 7, 19 }) {
+			NdArray x = random(new long[] { 3, tokens, 8 });
+			float[] expected = WildConversionTest.run(model, x);
+			float[] actual = WildConversionTest.run(f.model(), x);
+			assertEquals(3 * tokens * 4, actual.length);
+			for (int i = 0; i < expected.length; i++) {
+				assertEquals(expected[i], actual[i], 1e-5 * Math.max(1, Math.abs(expected[i])), tokens + " tokens, element " + i);
+			}
+		}
+		Preprocessing.Outcome pre = Preprocessing.of(model, "tokens", null, true);
+		assertTrue(pre.applied(), pre.reason() + " " + pre.gains());
+		QuantizationResult quantized = Quantizer.quantize(pre.model(model), "tokens", Schemes.preset("fiq_float32"), t.calibration(), Progress.NONE);
+		List<String> kernels = optimizedOps(quantized.model());
+		assertEquals(3, kernels.stream().filter(o -> o.equals("com.microsoft.QGemm")).count(), "every product a QGemm: " + kernels);
+		assertTrue(kernels.stream().noneMatch(o -> o.equals("com.microsoft.MatMulIntegerToFloat") || o.equals("Add") || o.equals("MatMul")),
+				"no float-output product, no float bias Add: " + kernels);
+		assertFalse(kernels.contains("Relu"), "the Relu stays on the view, after its product, where the output quantization clamps instead: " + kernels);
+		assertEquals(3 * 19 * 4, WildConversionTest.run(quantized.model(), random(new long[] { 3, 19, 8 })).length);
 	}
 
 	/** A product of 2-D activations is a Gemm for ONNX Runtime already, and one without a constant bias has no Add to fuse: both left as they are. */
@@ -372,6 +419,16 @@ class MatrixProductsTest {
 
 	private static List<String> ops(OnnxModel m) {
 		return m.graph().nodes().stream().map(Node::opType).toList();
+	}
+
+	private static NdArray random(long[] shape) {
+		int n = (int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b);
+		float[] v = new float[n];
+		Random r = new Random(5);
+		for (int i = 0; i < n; i++) {
+			v[i] = (float) (r.nextDouble() * 2 - 1);
+		}
+		return NdArray.ofFloats(shape, v);
 	}
 
 	private static NdArray input(OnnxModel model, int batch) {
@@ -437,9 +494,22 @@ class MatrixProductsTest {
 		private int names;
 
 		Graph(long... sample) {
-			this.sample = sample;
+			this(new String[0], sample);
+		}
+
+		/**
+		 * Input x [N, symbols..., fixed...]: the symbols are axes of any length (calibrated at 6 each), as a text model's
+		 * sequence axis.
+		 */
+		Graph(String[] symbols, long... fixed) {
+			this.sample = new long[symbols.length + fixed.length];
+			java.util.Arrays.fill(sample, 0, symbols.length, 6);
+			System.arraycopy(fixed, 0, sample, symbols.length, fixed.length);
 			TensorShapeProto.Builder shape = TensorShapeProto.newBuilder().addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("N"));
-			for (long d : sample) {
+			for (String d : symbols) {
+				shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(d));
+			}
+			for (long d : fixed) {
 				shape.addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(d));
 			}
 			g.addInput(ValueInfoProto.newBuilder().setName("x").setType(TypeProto.newBuilder()
@@ -501,10 +571,14 @@ class MatrixProductsTest {
 		}
 
 		OnnxModel model(String output) {
+			return model(output, 13);
+		}
+
+		OnnxModel model(String output, int opset) {
 			GraphProto.Builder b = g.clone().addOutput(ValueInfoProto.newBuilder().setName(output)
 					.setType(TypeProto.newBuilder().setTensorType(TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE))));
 			return OnnxModel.of(ModelProto.newBuilder().setIrVersion(8).setProducerName("tiny")
-					.addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(13)).setGraph(b).build());
+					.addOpsetImport(OperatorSetIdProto.newBuilder().setVersion(opset)).setGraph(b).build());
 		}
 	}
 }
