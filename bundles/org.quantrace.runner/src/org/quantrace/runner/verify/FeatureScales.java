@@ -41,18 +41,29 @@ final class FeatureScales {
 	 */
 	static String derived(ModelFacts f, String node, Quantizations.Params held) {
 		NodeProto n = f.node(node);
-		if (n == null || held == null || held.axis() == null || held.scales().size() < 2 || n.getInputCount() < 2) {
+		if (held == null || held.axis() == null || held.scales().size() < 2 || !onTabularInput(f, n)) {
 			return null;
+		}
+		return held.axis() == featureAxis(n) ? n.getInput(0) : null;
+	}
+
+	/** Whether {@code n} is a Gemm (not transposing A) or MatMul whose first input is a float [N, F] model input of {@code f}. */
+	private static boolean onTabularInput(ModelFacts f, NodeProto n) {
+		if (n == null || n.getInputCount() < 2) {
+			return false;
 		}
 		boolean gemm = n.getOpType().equals("Gemm");
 		if (!gemm && !n.getOpType().equals("MatMul") || gemm && attribute(n, "transA") != 0) {
-			return null;
+			return false;
 		}
 		String x = n.getInput(0);
-		boolean tabular = f.inputs().stream().anyMatch(i -> i.name().equals(x) && DataType.FLOAT.displayName().equals(i.elementType())
+		return f.inputs().stream().anyMatch(i -> i.name().equals(x) && DataType.FLOAT.displayName().equals(i.elementType())
 				&& i.shape() != null && i.shape().size() == 2);
-		int features = gemm && attribute(n, "transB") != 0 ? 1 : 0;
-		return tabular && held.axis() == features ? x : null;
+	}
+
+	/** The weight's axis of the input features: 1 of a Gemm's [out, in] with transB = 1, else 0 ([in, out]). */
+	private static int featureAxis(NodeProto n) {
+		return n.getOpType().equals("Gemm") && attribute(n, "transB") != 0 ? 1 : 0;
 	}
 
 	/**
@@ -71,21 +82,14 @@ final class FeatureScales {
 	 */
 	static String spreadDerived(ModelFacts floatModel, String node) {
 		NodeProto n = floatModel.node(node);
-		if (n == null || n.getInputCount() < 2) {
+		if (!onTabularInput(floatModel, n)) {
 			return null;
 		}
-		boolean gemm = n.getOpType().equals("Gemm");
-		if (!gemm && !n.getOpType().equals("MatMul") || gemm && attribute(n, "transA") != 0) {
-			return null;
-		}
-		String x = n.getInput(0);
-		boolean tabular = floatModel.inputs().stream().anyMatch(i -> i.name().equals(x) && DataType.FLOAT.displayName().equals(i.elementType())
-				&& i.shape() != null && i.shape().size() == 2);
 		Tensor w = floatModel.value(n.getInput(1));
-		if (!tabular || w == null || w.dataType() != DataType.FLOAT || w.dims().length != 2) {
+		if (w == null || w.dataType() != DataType.FLOAT || w.dims().length != 2) {
 			return null;
 		}
-		boolean byColumn = gemm && attribute(n, "transB") != 0;
+		boolean byColumn = featureAxis(n) == 1;
 		float[] v = w.toFloatArray();
 		int cols = (int) w.dims()[1];
 		double[] largest = new double[(int) w.dims()[byColumn ? 1 : 0]];
