@@ -19,7 +19,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.runtime.NdArray;
@@ -73,16 +72,7 @@ final class ActivationScoreRecheck {
 			if (measured.putIfAbsent(record, at) != null) {
 				continue;
 			}
-			RecipeContext ctx = recipe.context();
-			if (ctx == null) {
-				found.add(new Mismatch(DOCUMENT, at, "a recipe that loads", "the recipe has errors now"));
-				continue;
-			}
-			try {
-				check(ctx, trace, model, p, files, at, found, notes);
-			} catch (QuantraceException e) {
-				found.add(new Mismatch(DOCUMENT, at, "measured again", "failed: " + e.getMessage()));
-			}
+			recipe.recheck(at, "measured again", found, ctx -> check(ctx, trace, model, p, files, at, found, notes));
 		}
 		return found;
 	}

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 
-import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.Node;
@@ -55,16 +54,7 @@ final class BiasCorrectionRecheck {
 				continue;
 			}
 			String at = "optimization " + o.getId() + " bias correction (re-measured)";
-			RecipeContext ctx = recipe.context();
-			if (ctx == null) {
-				found.add(new Mismatch(DOCUMENT, at, "a recipe that loads", "the recipe has errors now"));
-				continue;
-			}
-			try {
-				check(ctx, o, files, at, found, notes);
-			} catch (QuantraceException e) {
-				found.add(new Mismatch(DOCUMENT, at, "measured again", "failed: " + e.getMessage()));
-			}
+			recipe.recheck(at, "measured again", found, ctx -> check(ctx, o, files, at, found, notes));
 		}
 		return found;
 	}

@@ -85,16 +85,7 @@ final class CalibratedRangeRecheck {
 						+ " run's statement; their scales and zero points are re-derived from them");
 				continue;
 			}
-			RecipeContext ctx = recipe.context();
-			if (ctx == null) {
-				found.add(new Mismatch(DOCUMENT, at, "a recipe that loads", "the recipe has errors now"));
-				continue;
-			}
-			try {
-				check(ctx, o, files, progress, at, found, notes);
-			} catch (QuantraceException e) {
-				found.add(new Mismatch(DOCUMENT, at, "measured again", "failed: " + e.getMessage()));
-			}
+			recipe.recheck(at, "measured again", found, ctx -> check(ctx, o, files, progress, at, found, notes));
 		}
 		return found;
 	}

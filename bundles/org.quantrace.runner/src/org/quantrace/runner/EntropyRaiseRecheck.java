@@ -10,7 +10,6 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.quantrace.engine.QuantraceException;
 import org.quantrace.engine.onnx.Graph;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.model.trace.ModelArtifact;
@@ -78,16 +77,7 @@ final class EntropyRaiseRecheck {
 				continue;
 			}
 			String at = "optimization " + o.getId() + " entropy threshold raised (re-counted)";
-			RecipeContext ctx = recipe.context();
-			if (ctx == null) {
-				found.add(new Mismatch(DOCUMENT, at, "a recipe that loads", "the recipe has errors now"));
-				continue;
-			}
-			try {
-				check(ctx, o, said, files, at, found, notes);
-			} catch (QuantraceException e) {
-				found.add(new Mismatch(DOCUMENT, at, "counted again", "failed: " + e.getMessage()));
-			}
+			recipe.recheck(at, "counted again", found, ctx -> check(ctx, o, said, files, at, found, notes));
 		}
 		return found;
 	}

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.eclipse.emf.ecore.util.EcoreUtil;
 import org.quantrace.dsl.RecipeFiles;
 import org.quantrace.engine.QuantraceException;
 import org.quantrace.model.recipe.DatasetDeclaration;
+import org.quantrace.runner.verify.Mismatch;
 
 /**
  * A recipe read again by verify, as the run read it: to list the files a dataset reads now, and to run the
@@ -37,6 +39,24 @@ final class RecipeInputs {
 			return read ? new RecipeContext(l.recipe().getRecipes().get(0), file.toAbsolutePath().normalize(), Files.readString(file)) : null;
 		} catch (IOException | RuntimeException e) {
 			return null;
+		}
+	}
+
+	/**
+	 * Runs one of verify --deep's measurements of a trace record ({@code at}) in the recipe's context: a recipe that no longer loads,
+	 * or a measurement that fails (a model or dataset gone or changed), is a mismatch of that record; {@code again} says what the
+	 * measurement does again ("measured again", "counted again"). One guard for every such recheck.
+	 */
+	void recheck(String at, String again, List<Mismatch> found, Consumer<RecipeContext> measure) {
+		RecipeContext c = context();
+		if (c == null) {
+			found.add(new Mismatch(Outputs.TRACE, at, "a recipe that loads", "the recipe has errors now"));
+			return;
+		}
+		try {
+			measure.accept(c);
+		} catch (QuantraceException e) {
+			found.add(new Mismatch(Outputs.TRACE, at, again, "failed: " + e.getMessage()));
 		}
 	}
 
