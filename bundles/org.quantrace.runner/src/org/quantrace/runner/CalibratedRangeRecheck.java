@@ -42,6 +42,11 @@ import org.quantrace.runner.verify.Mismatch;
  * calibration did not take from min-max are not measured, and the note counts them: a tensor read again by percentile (clipped,
  * named in the calibration record), the inputs and products of x·sigmoid(x) under min-max (read by percentile, the product's range
  * their image), and tensors the float model's main graph does not compute (a rewrite's, a branch's).
+ * <p>
+ * The other methods by their published definitions, each in a class of its own: moving averages ({@link MovingAverageRanges}),
+ * percentiles ({@link PercentileCounts}), entropy's KL search ({@link EntropyThresholds}) and L2's greedy search ({@link L2Ranges}),
+ * the last two over histograms of verify's in the run's layout ({@link RunLayout}), a second pass. A group's range under a moving
+ * average is the hull of its members' averages; under percentile, entropy and L2 the range of the member whose codes it shares.
  */
 final class CalibratedRangeRecheck {
 
@@ -85,8 +90,8 @@ final class CalibratedRangeRecheck {
 			String at = "optimization " + o.getId() + " calibrated range (re-measured)";
 			CalibrationMethod method = o.getQuantization().getCalibration().getMethod();
 			if (!MEASURED.contains(method)) {
-				notes.add(at + ": not measured again: " + method.getLiteral() + " calibration's ranges (a histogram search over the samples) are the"
-						+ " run's statement; their scales and zero points are re-derived from them");
+				notes.add(at + ": not measured again: " + method.getLiteral() + " calibration's ranges are the run's statement; their scales and zero points"
+						+ " are re-derived from them"); // a method added to the language before verify learns it
 				continue;
 			}
 			recipe.recheck(at, "measured again", found, ctx -> check(ctx, o, files, progress, at, found, notes));
