@@ -42,6 +42,11 @@ import org.quantrace.runner.verify.Mismatch;
  * calibration did not take from min-max are not measured, and the note counts them: a tensor read again by percentile (clipped,
  * named in the calibration record), the inputs and products of x·sigmoid(x) under min-max (read by percentile, the product's range
  * their image), and tensors the float model's main graph does not compute (a rewrite's, a branch's).
+ * <p>
+ * The other methods by their published definitions, each in a class of its own: moving averages ({@link MovingAverageRanges}),
+ * percentiles ({@link PercentileCounts}), entropy's KL search ({@link EntropyThresholds}) and L2's greedy search ({@link L2Ranges}),
+ * the last two over histograms of verify's in the run's layout ({@link RunLayout}), a second pass. A group's range under a moving
+ * average is the hull of its members' averages; under percentile, entropy and L2 the range of the member whose codes it shares.
  */
 final class CalibratedRangeRecheck {
 
@@ -59,8 +64,12 @@ final class CalibratedRangeRecheck {
 	 */
 	private static final long BUDGET = 16L << 20;
 
-	/** The methods whose ranges verify measures again by their published definitions; entropy's and L2's searches are the run's statement. */
-	static final Set<CalibrationMethod> MEASURED = Set.of(CalibrationMethod.MINMAX, CalibrationMethod.MOVING_AVERAGE, CalibrationMethod.PERCENTILE);
+	/**
+	 * The methods whose ranges verify measures again by their published definitions: all of them (entropy's and L2's histogram
+	 * searches by {@link EntropyThresholds} and {@link L2Ranges} since entropy67).
+	 */
+	static final Set<CalibrationMethod> MEASURED = Set.of(CalibrationMethod.MINMAX, CalibrationMethod.MOVING_AVERAGE, CalibrationMethod.PERCENTILE,
+			CalibrationMethod.ENTROPY, CalibrationMethod.L2);
 
 	private CalibratedRangeRecheck() {
 	}
@@ -81,8 +90,8 @@ final class CalibratedRangeRecheck {
 			String at = "optimization " + o.getId() + " calibrated range (re-measured)";
 			CalibrationMethod method = o.getQuantization().getCalibration().getMethod();
 			if (!MEASURED.contains(method)) {
-				notes.add(at + ": not measured again: " + method.getLiteral() + " calibration's ranges (a histogram search over the samples) are the"
-						+ " run's statement; their scales and zero points are re-derived from them");
+				notes.add(at + ": not measured again: " + method.getLiteral() + " calibration's ranges are the run's statement; their scales and zero points"
+						+ " are re-derived from them"); // a method added to the language before verify learns it
 				continue;
 			}
 			recipe.recheck(at, "measured again", found, ctx -> check(ctx, o, files, progress, at, found, notes));
@@ -150,9 +159,22 @@ final class CalibratedRangeRecheck {
 			found.add(new Mismatch(DOCUMENT, at, "the calibration's batch size, which a moving average depends on", "none recorded"));
 			return;
 		}
+		boolean searched = method == CalibrationMethod.ENTROPY || method == CalibrationMethod.L2;
+		FirstBatch firstBatch = searched ? new FirstBatch(measured.keySet(), Math.max(1, Math.min(calibration.data().size(), calibrationBatch))) : null;
 		Map<String, double[]> extremes = measure(floats, measured.keySet(), inputs, calibration, progress, averages == null ? 0 : calibrationBatch, new Sink() {
 			@Override
+			public void run(long first, int samples) {
+				if (firstBatch != null) {
+					firstBatch.start = first;
+					firstBatch.samples = samples;
+				}
+			}
+
+			@Override
 			public void values(String tensor, FloatBuffer v) {
+				if (firstBatch != null) {
+					firstBatch.values(tensor, v.duplicate());
+				}
 				if (averages != null) {
 					averages.accept(tensor, v.duplicate());
 				}
@@ -169,7 +191,13 @@ final class CalibratedRangeRecheck {
 				}
 			}
 		});
+		Map<String, List<EntropyThresholds>> entropy = new HashMap<>();
+		Map<String, List<L2Ranges>> l2 = new HashMap<>();
+		if (searched) {
+			histograms(floats, measured.keySet(), inputs, calibration, progress, (int) parameter(o, "histogram bins"), method, extremes, firstBatch, entropy, l2);
+		}
 		List<Group> groups = groups(g, measured, extremes);
+		double[] worst = { Double.NaN }; // entropy, L2: the largest excess of a recorded range over verify's search that passed
 		int byOp = 0;
 		for (Group group : groups) {
 			// any member's: a Gather's table range shared by the views after it (convert's 2-D views of an embedding's tokens)
@@ -180,8 +208,10 @@ final class CalibratedRangeRecheck {
 				compare(group, calibration, at, found);
 			} else if (averages != null) {
 				compareAverage(group, averages, o, calibration, at, found);
+			} else if (method == CalibrationMethod.PERCENTILE) {
+				comparePercentile(group, sources(g, group), percentiles, o, calibration, at, found);
 			} else {
-				comparePercentile(group, percentiles, o, calibration, at, found);
+				compareSearched(group, sources(g, group), method, entropy, l2, extremes, o, calibration, at, found, worst);
 			}
 		}
 		notes.add(String.format(Locale.ROOT, "%s: %d %s range%s (of %d tensors) measured again on %s in verify's own session (%s); their scales"
@@ -191,7 +221,9 @@ final class CalibratedRangeRecheck {
 				fixed == 0 ? "" : "; " + fixed + " not: a range the recipe fixes (a layer override) or a masked sum's, its scores' less a margin",
 				elsewhere == 0 ? "" : "; " + elsewhere + " not: a tensor the float model's main graph does not compute (a rewrite's or a branch's)",
 				rescaled == 0 ? "" : "; " + rescaled + " the output of a Mul or Div by a positive constant, its input's codes read at a scale times the"
-						+ " constant: its range its input's times the constant (the input's measured)"));
+						+ " constant: its range its input's times the constant (the input's measured)") + (Double.isNaN(worst[0]) ? "" : String.format(Locale.ROOT,
+								method == CalibrationMethod.ENTROPY ? "; the recorded thresholds' divergence at most %.3g above the least, relative" : "; the recorded ends at most"
+										+ " %.0f bin from the search's", worst[0])));
 	}
 
 	/**
@@ -247,6 +279,45 @@ final class CalibratedRangeRecheck {
 		void values(String tensor, FloatBuffer values);
 
 		void endBatch();
+
+		/** A session run of {@code samples} samples, from sample {@code first} of the calibration's order, whose values come next. */
+		default void run(long first, int samples) {
+		}
+	}
+
+	/**
+	 * Each tensor's largest magnitude per sample of the calibration's first batch ({@code size} samples), which the run's histogram
+	 * limit follows from ({@link RunLayout#candidates}): a run's values split into as many equal contiguous parts as it has samples
+	 * (the batch axis first), or, where they do not split so, each sample given the run's largest.
+	 */
+	private static final class FirstBatch {
+		final int size;
+		final Map<String, double[]> maxima = new HashMap<>();
+		long start;
+		int samples;
+
+		FirstBatch(Set<String> tensors, int size) {
+			this.size = size;
+			tensors.forEach(t -> maxima.put(t, new double[size]));
+		}
+
+		void values(String tensor, FloatBuffer v) {
+			double[] m = maxima.get(tensor);
+			if (m == null || start >= size || samples < 1) {
+				return;
+			}
+			boolean split = v.remaining() % samples == 0;
+			int per = split ? v.remaining() / samples : v.remaining();
+			for (int s = 0; s < (split ? samples : 1) && start + s < size; s++) {
+				double largest = 0;
+				for (int i = v.position() + s * per, end = i + per; i < end; i++) {
+					largest = Math.max(largest, Math.abs(v.get(i)));
+				}
+				for (int k = s; k < (split ? s + 1 : samples) && start + k < size; k++) {
+					m[(int) (start + k)] = Math.max(m[(int) (start + k)], largest);
+				}
+			}
+		}
 	}
 
 	/**
@@ -281,6 +352,7 @@ final class CalibratedRangeRecheck {
 			java.util.function.Consumer<Map<String, NdArray>> fed = feed -> {
 				NdArray first = feed.values().iterator().next();
 				int n = first.shape().length == 0 ? 1 : (int) first.shape()[0];
+				sink.run(fedSoFar[0], n);
 				long calibrationBatchOf = calibrationBatch > 0 ? fedSoFar[0] / calibrationBatch : 0;
 				if (inBatch[0] >= 0 && calibrationBatchOf != inBatch[0]) {
 					sink.endBatch();
@@ -504,10 +576,16 @@ final class CalibratedRangeRecheck {
 	private static String how(CalibrationMethod method, OptimizationRecord o) {
 		return switch (method) {
 		case MOVING_AVERAGE -> String.format(Locale.ROOT, "each tensor's smallest and largest value per calibration batch of %d in the manifest's order, averaged with"
-				+ " constant %s from the first batch's, a group of tensors sharing codes by one of its members; within %.0e of the tensor's largest magnitude",
+				+ " constant %s from the first batch's, a group of tensors sharing codes by the hull of its members'; within %.0e of the tensor's largest magnitude",
 				o.getQuantization().getCalibration().getBatchSize(), parameter(o, "averaging constant"), TOLERANCE);
+		case ENTROPY -> String.format(Locale.ROOT, "each tensor's KL threshold searched again over verify's own histogram of its magnitudes in the run's layout of %d"
+				+ " bins, the divergence computed bin by bin, a group of tensors sharing codes by the one whose codes they share; the recorded threshold's divergence"
+				+ " within %.1g of the least, relative", (int) parameter(o, "histogram bins"), EntropyThresholds.RELATIVE);
+		case L2 -> String.format(Locale.ROOT, "each tensor's L2 search made again over verify's own histogram of its values in the run's layout of %d bins, the error"
+				+ " integrated piece by piece, a group of tensors sharing codes by the one whose codes they share; the recorded ends within %d bin of the search's",
+				(int) parameter(o, "histogram bins"), L2Ranges.SLACK);
 		case PERCENTILE -> String.format(Locale.ROOT, "the values beyond each end counted against the %s percentile's tail, a group of tensors sharing codes by"
-				+ " one of its members; within one bin of the run's histogram of %d bins x 8 over twice the tensor's largest magnitude, and one of verify's %d bins"
+				+ " the one whose codes they share; within one bin of the run's histogram of %d bins x 8 over twice the tensor's largest magnitude, and one of verify's %d bins"
 				+ " over twice the end", parameter(o, "percentile"), (int) parameter(o, "histogram bins"), PercentileCounts.BINS);
 		default -> String.format(Locale.ROOT, "each tensor's smallest and largest value, a group of tensors sharing codes by the widest of its members; within %.0e of"
 				+ " the tensor's largest magnitude", TOLERANCE);
@@ -518,7 +596,7 @@ final class CalibratedRangeRecheck {
 	static double parameter(OptimizationRecord o, String key) {
 		return o.getQuantization().getCalibration().getParameters().stream().filter(p -> key.equals(p.getKey())).findFirst().map(p -> {
 			try {
-				return Double.parseDouble(p.getValue().trim());
+				return Double.parseDouble(p.getValue().trim().split(" ", 2)[0]); // "128 (256 for tensors never negative)": its number
 			} catch (NumberFormatException e) {
 				return Double.NaN;
 			}
@@ -526,48 +604,200 @@ final class CalibratedRangeRecheck {
 	}
 
 	/**
-	 * A moving average's group: its recorded range (widened to contain 0) must be one member's averaged range within the tolerance (the
-	 * codes a MaxPool or Reshape shares are its input's, whose own average differs from the output's).
+	 * A moving average's group: its recorded range (widened to contain 0) must be the hull of its members' averaged ranges within the
+	 * tolerance. The codes a MaxPool or Reshape shares are its input's: each batch's values of such a member lie within its input's
+	 * (and 0, a Pad's), and averages with one constant over the same batches keep that order, so the hull is the input's average,
+	 * and a member widened beyond it (a Concat's output recorded as wide as its widest input) must be that wide too.
 	 */
 	private static void compareAverage(Group group, MovingAverageRanges averages, OptimizationRecord o, CalibrationSamples calibration, String at, List<Mismatch> found) {
 		TensorQuantizationRecord first = group.records.get(0);
 		double lo = Math.min(first.getRangeMin().get(0), 0);
 		double hi = Math.max(first.getRangeMax().get(0), 0);
-		double[] shown = null;
+		double mlo = 0;
+		double mhi = 0;
+		boolean computed = false;
 		for (TensorQuantizationRecord member : group.records) {
 			double[] m = averages.range(member.getTensor());
-			if (m == null) {
-				continue;
-			}
-			shown = shown == null ? m : shown;
-			double mlo = Math.min(m[0], 0);
-			double mhi = Math.max(m[1], 0);
-			double allowed = TOLERANCE * Math.max(Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(mlo), Math.abs(mhi)));
-			if (Math.abs(lo - mlo) <= allowed && Math.abs(hi - mhi) <= allowed) {
-				return;
+			if (m != null) {
+				computed = true;
+				mlo = Double.isNaN(m[0]) || Double.isNaN(mlo) ? Double.NaN : Math.min(mlo, m[0]);
+				mhi = Double.isNaN(m[1]) || Double.isNaN(mhi) ? Double.NaN : Math.max(mhi, m[1]);
 			}
 		}
-		found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), shown == null ? "no value of it computed on the "
-				+ calibration.described() : String.format(Locale.ROOT, "[%s, %s] (its smallest and largest values per batch of %d of the %s, averaged with constant %s,"
-						+ " measured in verify's own session; within %.0e allowed)", (float) shown[0], (float) shown[1], o.getQuantization().getCalibration().getBatchSize(),
-						calibration.described(), parameter(o, "averaging constant"), TOLERANCE)));
+		double allowed = TOLERANCE * Math.max(Math.max(Math.abs(lo), Math.abs(hi)), Math.max(Math.abs(mlo), Math.abs(mhi)));
+		if (computed && Math.abs(lo - mlo) <= allowed && Math.abs(hi - mhi) <= allowed) {
+			return;
+		}
+		found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), !computed ? "no value of it computed on the "
+				+ calibration.described() : String.format(Locale.ROOT, "[%s, %s] (%sits smallest and largest values per batch of %d of the %s, averaged with constant %s,"
+						+ " measured in verify's own session; within %.0e allowed)", (float) mlo, (float) mhi, group.records.size() == 1 ? "" : "the hull of its members' ranges, ",
+						o.getQuantization().getCalibration().getBatchSize(), calibration.described(), parameter(o, "averaging constant"), TOLERANCE)));
 	}
 
-	/** A percentile's group: its recorded range must be one member's percentile ({@link PercentileCounts}). */
-	private static void comparePercentile(Group group, Map<String, PercentileCounts> counts, OptimizationRecord o, CalibrationSamples calibration, String at,
-			List<Mismatch> found) {
+	/**
+	 * The members of a group whose codes the others share: those no other member is computed from by an op of {@link #WITHIN_INPUTS}
+	 * (the input of a MaxPool, Reshape or Flatten; its range is the one the quantizer recorded for the group). A MaxPool's output holds a
+	 * quarter of its input's values, mostly the larger: its own percentile lies above its input's, so a percentile, entropy or L2
+	 * range is held to the source, not to the hull of the members' (nor to any one of them: a group's range set to its MaxPool's own
+	 * percentile passed before entropy67).
+	 */
+	private static List<TensorQuantizationRecord> sources(Graph g, Group group) {
+		Set<String> members = new java.util.HashSet<>();
+		group.records.forEach(r -> members.add(r.getTensor()));
+		List<TensorQuantizationRecord> sources = group.records.stream().filter(r -> g.producer(r.getTensor()).filter(n -> WITHIN_INPUTS.contains(n.opType()))
+				.map(n -> n.inputs().stream().noneMatch(members::contains)).orElse(true)).toList();
+		return sources.isEmpty() ? group.records : sources;
+	}
+
+	/** A percentile's group: its recorded range must be each source's percentile ({@link PercentileCounts}, {@link #sources}). */
+	private static void comparePercentile(Group group, List<TensorQuantizationRecord> sources, Map<String, PercentileCounts> counts, OptimizationRecord o,
+			CalibrationSamples calibration, String at, List<Mismatch> found) {
 		TensorQuantizationRecord first = group.records.get(0);
 		double p = parameter(o, "percentile");
 		int bins = (int) parameter(o, "histogram bins");
-		String shown = null;
-		for (TensorQuantizationRecord member : group.records) {
-			String problem = counts.get(member.getTensor()).problem(p, bins, TOLERANCE);
-			if (problem == null) {
+		for (TensorQuantizationRecord source : sources) {
+			String problem = counts.get(source.getTensor()).problem(p, bins, TOLERANCE);
+			if (problem != null) {
+				found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), problem + " over the "
+						+ calibration.described() + (source == first ? "" : " (of '" + source.getTensor() + "', whose codes the group shares)")));
 				return;
 			}
-			shown = shown == null ? problem : shown;
 		}
-		found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), shown + " over the " + calibration.described()));
+	}
+
+	/**
+	 * The second pass of an entropy or L2 calibration: each tensor's histograms over the extremes the first pass measured, one per
+	 * layout the run may have counted it in ({@link RunLayout#candidates}), {@code bins} bins (none when the record holds no bins: the
+	 * comparison names it).
+	 */
+	private static void histograms(OnnxModel floats, Set<String> tensors, Set<String> inputs, CalibrationSamples calibration, Progress progress, int bins,
+			CalibrationMethod method, Map<String, double[]> extremes, FirstBatch firstBatch, Map<String, List<EntropyThresholds>> entropy,
+			Map<String, List<L2Ranges>> l2) {
+		if (bins < 1) {
+			return;
+		}
+		for (String t : tensors) {
+			double[] e = extremes.get(t);
+			if (!(e[0] <= e[1])) {
+				continue; // NaN, or no value computed: the comparison names it
+			}
+			List<RunLayout> layouts = RunLayout.candidates(bins, e[0], e[1], firstBatch.maxima.get(t));
+			if (method == CalibrationMethod.ENTROPY) {
+				entropy.put(t, layouts.stream().map(EntropyThresholds::new).toList());
+			} else {
+				l2.put(t, layouts.stream().map(L2Ranges::new).toList());
+			}
+		}
+		measure(floats, tensors, inputs, calibration, progress, 0, new Sink() {
+			@Override
+			public void values(String tensor, FloatBuffer v) {
+				entropy.getOrDefault(tensor, List.of()).forEach(x -> x.accept(v.duplicate()));
+				l2.getOrDefault(tensor, List.of()).forEach(x -> x.accept(v.duplicate()));
+			}
+
+			@Override
+			public void endBatch() {
+			}
+		});
+	}
+
+	/**
+	 * An entropy or L2 group: its recorded range must be each source's search outcome on verify's histogram ({@link #sources}), in one
+	 * of the layouts the run may have counted it in (the first that holds it; a mismatch names the widest first chunk's).
+	 */
+	private static void compareSearched(Group group, List<TensorQuantizationRecord> sources, CalibrationMethod method, Map<String, List<EntropyThresholds>> entropy,
+			Map<String, List<L2Ranges>> l2, Map<String, double[]> extremes, OptimizationRecord o, CalibrationSamples calibration, String at, List<Mismatch> found,
+			double[] worst) {
+		TensorQuantizationRecord first = group.records.get(0);
+		Map<String, Double> raised = method == CalibrationMethod.ENTROPY ? EntropyRaiseRecheck.klThresholds(o) : Map.of();
+		for (TensorQuantizationRecord source : sources) {
+			String t = source.getTensor();
+			double[] e = extremes.get(t);
+			String problem = null;
+			double excess = Double.NaN;
+			if (!(e[0] <= e[1])) {
+				problem = Double.isNaN(e[0]) || Double.isNaN(e[1]) ? "NaN among the values" : "no value of it computed";
+			} else if (method == CalibrationMethod.ENTROPY ? !entropy.containsKey(t) : !l2.containsKey(t)) {
+				problem = "no histogram bins recorded";
+			} else {
+				int layouts = method == CalibrationMethod.ENTROPY ? entropy.get(t).size() : l2.get(t).size();
+				for (int k = 0; k < layouts; k++) {
+					String p;
+					if (method == CalibrationMethod.ENTROPY) {
+						EntropyThresholds x = entropy.get(t).get(k);
+						p = entropyProblem(first, x, e, (int) parameter(o, "quantized bins"), raised.get(t));
+						excess = x.excess;
+					} else {
+						L2Ranges x = l2.get(t).get(k);
+						p = x.problem(first.getRangeMin().get(0), first.getRangeMax().get(0), (int) parameter(o, "quantization levels"), TOLERANCE);
+						excess = x.excess;
+					}
+					if (p == null) {
+						problem = null;
+						break;
+					}
+					problem = problem == null ? p + (layouts == 1 ? "" : String.format(Locale.ROOT, "; nor in the %d other layouts the first chunk's largest magnitude may"
+							+ " have set", layouts - 1)) : problem;
+				}
+			}
+			if (problem != null) {
+				found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), problem + " over the "
+						+ calibration.described() + (source == first ? "" : " (of '" + t + "', whose codes the group shares)")));
+				return;
+			}
+			worst[0] = Double.isNaN(worst[0]) ? excess : Math.max(worst[0], excess);
+		}
+	}
+
+	/**
+	 * Null when {@code r}'s range is an entropy calibration's on {@code histogram}: [max(min, −T), min(max, T)] widened to contain 0,
+	 * T on a bin edge, the KL search's outcome ({@link EntropyThresholds#klProblem}), or where {@code kl} (the trace's raise) is given,
+	 * that threshold the search's and T above it (EntropyRaiseRecheck counts the raise); else what the values give.
+	 */
+	private static String entropyProblem(TensorQuantizationRecord r, EntropyThresholds histogram, double[] e, int quantized, Double kl) {
+		double top = Math.max(Math.abs(e[0]), Math.abs(e[1]));
+		double rlo = r.getRangeMin().get(0);
+		double rhi = r.getRangeMax().get(0);
+		double allowed = TOLERANCE * top;
+		double t = Math.max(-rlo, rhi); // the threshold the range states
+		double hi = Math.max(Math.min(e[1], t), 0);
+		double lo = Math.min(Math.max(e[0], -t), 0);
+		if (top == 0 || Math.abs(rhi - hi) > allowed || Math.abs(rlo - lo) > allowed || t > top + allowed) {
+			return String.format(Locale.ROOT, "a range within the values' smallest and largest, [%s, %s], measured in verify's own session: [max(min, -T), min(max, T)]"
+					+ " for the KL search's threshold T (within %.0e of the largest magnitude)", (float) e[0], (float) e[1], TOLERANCE);
+		}
+		int bins = histogram.bins();
+		double at = t / histogram.binWidth();
+		if (Math.abs(at - Math.rint(at)) > 0.05) {
+			return String.format(Locale.ROOT, "a threshold on an edge of the %d histogram bins over [0, %s] (each %.4g wide); the recorded %s lies at %.3f bins", bins,
+					(float) top, histogram.binWidth(), (float) t, at);
+		}
+		int taken = (int) Math.rint(at);
+		int levels = e[0] >= 0 ? 2 * quantized : quantized;
+		if (!(levels > 0)) {
+			return "the quantized bins recorded";
+		}
+		if (levels >= bins) {
+			return taken == bins ? null : String.format(Locale.ROOT, "the largest magnitude %s (%d quantized bins, not fewer than the %d histogram bins: no search)", (float) top,
+					levels, bins);
+		}
+		double[] d = histogram.divergences(levels);
+		if (kl != null) { // the raise's KL threshold, printed to 4 significant digits: the candidates it may stand for
+			double slack = 0.5 * Math.pow(10, Math.floor(Math.log10(Math.abs(kl))) - 3) / histogram.binWidth() + 0.05;
+			int best = -1;
+			for (int i = (int) Math.ceil(kl / histogram.binWidth() - slack); i <= Math.floor(kl / histogram.binWidth() + slack); i++) {
+				if (i >= 1 && i < d.length && !Double.isNaN(d[i]) && (best < 0 || d[i] < d[best])) {
+					best = i;
+				}
+			}
+			return histogram.klProblem(best < 0 ? kl / histogram.binWidth() : best, levels, d);
+		}
+		int floor = histogram.leastSaturating(EntropyRaiseRecheck.LIMIT);
+		if (taken < floor - 1) {
+			return String.format(Locale.ROOT, "a threshold saturating at most %.2f %% of the non-zero values, %s or more (bin %d), or a raise recorded: the recorded %s"
+					+ " (bin %d) saturates more", 100 * EntropyRaiseRecheck.LIMIT, (float) (floor * histogram.binWidth()), floor, (float) t, taken);
+		}
+		return histogram.klProblem(taken, levels, d);
 	}
 
 	private static String members(Group group) {

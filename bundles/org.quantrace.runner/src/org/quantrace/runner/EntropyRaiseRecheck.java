@@ -25,7 +25,7 @@ import org.quantrace.runner.verify.Mismatch;
  * T, and R as the least threshold that saturates at most 0.01 % of them. The calibration counted values in a histogram of
  * {@code bins} bins over [0, max |x|], so a value within a bin of a threshold may fall on either side of it: each count is
  * taken at the threshold one bin (and the printed figure's last digit) further out and further in, and the statement must lie
- * between. T itself is the outcome of the KL search over that histogram: the run's statement, as the note says.
+ * between. T itself is the outcome of the KL search over that histogram, which CalibratedRangeRecheck makes again (EntropyThresholds).
  */
 final class EntropyRaiseRecheck {
 
@@ -113,7 +113,7 @@ final class EntropyRaiseRecheck {
 		}
 		notes.add(String.format(Locale.ROOT, "%s: %d raised threshold%s counted again on %s in verify's own session (the share each KL threshold"
 				+ " saturates, and the raised threshold as the least saturating at most %.2f %%, each within one of the %d histogram bins); the KL"
-				+ " thresholds themselves are the outcome of the calibration's histogram search, the run's statement%s", at, raises.size(),
+				+ " thresholds themselves are the outcome of the calibration's histogram search, which the calibrated ranges' check makes again%s", at, raises.size(),
 				raises.size() == 1 ? "" : "s", calibration.described(), 100 * LIMIT, bins,
 				elsewhere == 0 ? "" : "; " + elsewhere + " not (a tensor the float model's main graph does not compute: a rewrite's or a branch's)"));
 	}
@@ -186,6 +186,14 @@ final class EntropyRaiseRecheck {
 	/** Half a unit of the last of {@code digits} significant digits of {@code v}. */
 	private static double lastDigit(double v, int digits) {
 		return v == 0 ? 0 : 0.5 * Math.pow(10, Math.floor(Math.log10(Math.abs(v))) - (digits - 1));
+	}
+
+	/** Each raised tensor's KL threshold as the trace states it (CalibratedRangeRecheck holds it to the KL search). */
+	static Map<String, Double> klThresholds(OptimizationRecord o) {
+		Map<String, Double> kl = new LinkedHashMap<>();
+		o.getQuantization().getCalibration().getParameters().stream().filter(p -> PARAMETER.equals(p.getKey())).map(p -> parse(p.getValue()))
+				.filter(java.util.Objects::nonNull).forEach(r -> kl.put(r.tensor(), r.kl()));
+		return kl;
 	}
 
 	private static Raise parse(String value) {

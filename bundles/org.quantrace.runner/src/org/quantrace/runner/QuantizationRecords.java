@@ -261,7 +261,7 @@ public final class QuantizationRecords {
 		// engine.calibrate.HistogramCollector.MAX_SATURATED; what verify --deep counts again is EntropyRaiseRecheck's, which reads
 		// the statement up to "raised to R"
 		c.raised().forEach((t, raised) -> r.getParameters().add(parameter("entropy threshold raised", "'" + t + "': " + raised.describe()
-				+ " (the KL threshold is the outcome of the calibration's histogram search, the run's statement; the share it saturates and the"
+				+ " (the KL threshold is the outcome of the calibration's histogram search, which verify --deep makes again; the share it saturates and the"
 				+ " threshold taken verify --deep counts again from the calibration samples, within one histogram bin; the range taken is the"
 				+ " tensor's record's)")));
 		r.getParameters().add(parameter("data", c.dataset()));

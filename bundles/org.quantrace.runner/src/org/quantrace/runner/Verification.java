@@ -777,7 +777,9 @@ public final class Verification {
 			Map.entry(EvidenceScope.ACTIVATION_SCORES, List.of("org.quantrace.runner.ActivationScoreRecheck")),
 			Map.entry(EvidenceScope.MINMAX_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck")),
 			Map.entry(EvidenceScope.MOVING_AVERAGE_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck", "org.quantrace.runner.MovingAverageRanges")),
-			Map.entry(EvidenceScope.PERCENTILE_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck", "org.quantrace.runner.PercentileCounts")));
+			Map.entry(EvidenceScope.PERCENTILE_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck", "org.quantrace.runner.PercentileCounts")),
+			Map.entry(EvidenceScope.ENTROPY_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck", "org.quantrace.runner.EntropyThresholds")),
+			Map.entry(EvidenceScope.L2_RANGES, List.of("org.quantrace.runner.CalibratedRangeRecheck", "org.quantrace.runner.L2Ranges")));
 
 	/** What this verify re-derived, what it did not (without --deep), and what only --expect binds: said in its notes, as the documents say it. */
 	private void scope() {

@@ -41,6 +41,16 @@ class VerifyCalibratedRangeMethodsTest {
 		forgedRangeIsFound("percentile", "calibrate percentile 99.9", "percentile ranges", "re-derived ");
 	}
 
+	@Test
+	void anEntropyRangeWidenedEverywhereIsFound() throws IOException {
+		forgedRangeIsFound("entropy", "calibrate entropy", "entropy ranges", "re-derived ");
+	}
+
+	@Test
+	void anL2RangeWidenedEverywhereIsFound() throws IOException {
+		forgedRangeIsFound("l2", "calibrate l2", "l2 ranges", "re-derived ");
+	}
+
 	private static void forgedRangeIsFound(String name, String calibrate, String noted, String rederived) throws IOException {
 		Path dir = Runs.exampleCopy("calibrated-" + name);
 		Path out = dir.resolve("out");

@@ -42,11 +42,13 @@ class VerifyEntropyRaiseTest {
 		assertEquals(List.of(), honest.problems(), "the honest run verifies clean with --deep");
 		assertTrue(honest.notes().stream().anyMatch(n -> n.matches("optimization \\S+ entropy threshold raised \\(re-counted\\): [2-9]\\d* raised thresholds counted"
 				+ " again on 300 calibration samples of calib in verify's own session .*the KL thresholds themselves are the outcome of the calibration's"
-				+ " histogram search, the run's statement")), honest.notes().toString());
+				+ " histogram search, which the calibrated ranges' check makes again")), honest.notes().toString());
+		assertTrue(honest.notes().stream().anyMatch(n -> n.matches("optimization \\S+ calibrated range \\(re-measured\\): \\d+ entropy ranges \\(of \\d+ tensors\\)"
+				+ " measured again on 300 calibration samples of calib in verify's own session .*")), "the KL thresholds searched again: " + honest.notes());
 
 		// the log says which part of the statement verify --deep counts again and which is the run's
 		String log = Tampering.read(out.resolve("logs/PhIMT0003-resnet.md"));
-		assertTrue(log.contains("(the KL threshold is the outcome of the calibration's histogram search, the run's statement; the share it saturates and the"
+		assertTrue(log.contains("(the KL threshold is the outcome of the calibration's histogram search, which verify --deep makes again; the share it saturates and the"
 				+ " threshold taken verify --deep counts again from the calibration samples, within one histogram bin;"), "PhIMT0003's Calibration row");
 
 		Path forged = Runs.copy(out, dir.resolve("forged"));
