@@ -65,7 +65,8 @@ final class RunCommand implements Callable<Integer> {
 			err.println("quantrace: interrupted; " + target + " is as the previous run left it");
 			return Interruption.current().exitCode();
 		}
-		outcome.diagnostics().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
+		// the checks' diagnostics; the warnings the work found, the log printed as it went (once: outcome.runWarnings() holds them too)
+		outcome.unlogged().forEach(d -> (d.severity() == org.eclipse.xtext.diagnostics.Severity.ERROR ? stdout : err).println(d));
 		if (outcome.exitCode() == ExitCodes.INVALID_INPUT) {
 			err.println(!outcome.stopped() ? "quantrace: the recipe has errors: nothing was run"
 					: "quantrace: the run stopped " + outcome.stoppedAt() + ": nothing was written; " + target + " is as the previous run left it");

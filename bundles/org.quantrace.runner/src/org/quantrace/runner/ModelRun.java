@@ -17,7 +17,8 @@ import org.quantrace.engine.convert.FreezeOptions;
 import org.quantrace.engine.convert.FreezeResult;
 import org.quantrace.engine.convert.Freezer;
 import org.quantrace.engine.convert.Preprocessing;
-import org.quantrace.engine.calibrate.CalibrationResult;
+import org.eclipse.xtext.diagnostics.Severity;
+import org.quantrace.engine.calibrate.CalibrationNote;
 import org.quantrace.engine.data.Dataset;
 import org.quantrace.engine.factorize.FactorizationResult;
 import org.quantrace.engine.factorize.Factorizer;
@@ -71,6 +72,12 @@ final class ModelRun {
 	private ConversionRecord conversion;
 	private PruningRecord pruning;
 	private FactorizationRecord factorization;
+	/**
+	 * What the run logged about this model's schemes that no warning record of the trace holds (the calibration record or a layer's
+	 * reason states it): calibration notes and wide ranges on the calibration dataset's line, clamped biases on the model's, as
+	 * the outcome gives them to the IDE ({@link RecipeRunner.Outcome#runWarnings}).
+	 */
+	private final List<org.quantrace.dsl.RecipeFiles.Diagnostic> notes = new ArrayList<>();
 
 	ModelRun(RecipeContext ctx, ModelDeclaration m, RunOptions options, Path out, TraceAssembler trace) {
 		this.ctx = ctx;
@@ -108,6 +115,10 @@ final class ModelRun {
 
 	Map<String, Stage> schemes() {
 		return schemes;
+	}
+
+	List<org.quantrace.dsl.RecipeFiles.Diagnostic> notes() {
+		return notes;
 	}
 
 	/** @param quantized whether a scheme of this model quantizes (a recipe without a convert step is then pre-processed) */
@@ -244,11 +255,15 @@ final class ModelRun {
 			log("%s: quantizing with %s", m.getName(), scheme.name());
 			result = Quantizer.quantize(model, m.getName(), spec, data, options.progress());
 			if (result.calibration() != null) { // engine.quantize.ClippedRanges
-				CalibrationResult c = result.calibration();
-				c.clipped().values().forEach(w -> log("%s: %s: range far wider than its values: %s", m.getName(), scheme.name(), w.clipped(c.ranges().get(w.tensor()))));
-				c.raised().forEach((t, raised) -> log("%s: %s: entropy threshold raised: '%s': %s", m.getName(), scheme.name(), t, raised.describe()));
+				for (CalibrationNote n : result.calibration().notes()) {
+					log("%s: %s: %s", m.getName(), scheme.name(), n.message());
+					note(cd, scheme, n.code(), n.message(), Severity.INFO);
+				}
 			}
-			result.wideRanges().forEach(w -> log("%s: %s: warning: %s", m.getName(), scheme.name(), w.warning()));
+			for (org.quantrace.engine.calibrate.WideRange w : result.wideRanges()) {
+				log("%s: %s: warning: %s", m.getName(), scheme.name(), w.warning());
+				note(cd, scheme, org.quantrace.engine.quantize.QuantizerWarning.WIDE_RANGE, w.warning(), Severity.WARNING);
+			}
 			for (QuantizationResult.Layer l : result.layers()) { // the trace's layer reason and PhIMT0003 say it too
 				String widened = org.quantrace.report.WidenedWeightScales.stated(l.reason());
 				if (widened != null) {
@@ -257,8 +272,10 @@ final class ModelRun {
 				}
 				String clamped = org.quantrace.report.ClampedBiases.stated(l.reason());
 				if (clamped != null) {
-					log("%s: %s: warning: layer %s: %s: it adds a smaller bias than the float model's; quantize it with int8 weights or 8-bit activations,"
-							+ " or exclude it", m.getName(), scheme.name(), l.node(), clamped);
+					String said = String.format(Locale.ROOT, "layer %s: %s: it adds a smaller bias than the float model's; quantize it with int8 weights or"
+							+ " 8-bit activations, or exclude it", l.node(), clamped);
+					log("%s: %s: warning: %s", m.getName(), scheme.name(), said);
+					note(m, scheme, org.quantrace.engine.quantize.QuantizerWarning.BIAS_CLAMPED, said, Severity.WARNING);
 				}
 			}
 			model = result.model();
@@ -272,6 +289,16 @@ final class ModelRun {
 		if (spec.isQuantized() || pruning != null || factorization != null) {
 			trace.trace().getOptimizations().add(optimization(scheme.name(), scheme, input.artifact(), a, result, calibration));
 		}
+	}
+
+	/**
+	 * A note of {@code scheme}'s work on this model, on the line of {@code on} (the calibration dataset's, else the model's): its words
+	 * as logged, after the model and scheme the line no longer says ("model cnn, scheme s: ...", on the model's line "scheme s: ...").
+	 */
+	private void note(org.eclipse.emf.ecore.EObject on, ResolvedScheme scheme, String code, String message, Severity severity) {
+		org.eclipse.emf.ecore.EObject where = on == null ? m : on;
+		String about = (where == m ? "" : "model " + m.getName() + ", ") + QuantizerWarnings.prefix(scheme.name());
+		notes.add(DataChecks.diagnostic(ctx, where, ctx.file(), code, about + message, severity));
 	}
 
 	/**

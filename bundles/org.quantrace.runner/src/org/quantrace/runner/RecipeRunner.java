@@ -27,12 +27,25 @@ public final class RecipeRunner {
 	/**
 	 * What a run ended with: the exit code (0 accepted, 1 rejected, 2 invalid recipe), where the outputs are, what was wrong;
 	 * {@code stopped}: the run stopped after the work had started, on a diagnostic found then (a sample whose pixels are cut
-	 * short, found when decoded): nothing was written, the previous outputs are as they were.
+	 * short, found when decoded): nothing was written, the previous outputs are as they were. {@code diagnostics}: the checks'
+	 * before any work, then {@code runWarnings}, the warnings and notes the run's work found and printed in its log as it went (a
+	 * quantizer's warning on the model's line, a prune step's on its line, a calibration's on its dataset's line), each with its
+	 * code: the IDE marks them all on the recipe; a console prints only {@link #unlogged}, since the log said the others already.
 	 */
-	public record Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents, boolean stopped) {
+	public record Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents, boolean stopped,
+			List<RecipeFiles.Diagnostic> runWarnings) {
 
 		public Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents) {
 			this(exitCode, out, trace, diagnostics, documents, false);
+		}
+
+		public Outcome(int exitCode, Path out, TraceModel trace, List<RecipeFiles.Diagnostic> diagnostics, List<Path> documents, boolean stopped) {
+			this(exitCode, out, trace, diagnostics, documents, stopped, List.of());
+		}
+
+		/** The diagnostics the run's log did not print: those of the checks before any work (the console prints them at the end). */
+		public List<RecipeFiles.Diagnostic> unlogged() {
+			return diagnostics.stream().filter(d -> runWarnings.stream().noneMatch(w -> w == d)).toList();
 		}
 
 		public boolean accepted() {
@@ -120,6 +133,8 @@ public final class RecipeRunner {
 				schemes.forEach(s -> model.getOnlySchemes().add(s.name()));
 			}
 			WarningRecords.addAll(model, ctx, diagnostics); // what the run printed and went on after is evidence too
+			int checked = model.getWarnings().size();
+			List<RecipeFiles.Diagnostic> notes = new ArrayList<>();
 			int position = 0;
 			for (ModelDeclaration m : ctx.models()) {
 				List<ResolvedScheme> mine = new ArrayList<>();
@@ -129,7 +144,7 @@ public final class RecipeRunner {
 					}
 				}
 				if (!mine.isEmpty() || schemes.isEmpty() && options.shard().includes(position++)) {
-					runModel(ctx, m, mine, options, out, trace);
+					notes.addAll(runModel(ctx, m, mine, options, out, trace));
 				}
 			}
 			trace.datasetInputs(ctx);
@@ -143,7 +158,13 @@ public final class RecipeRunner {
 			}
 			folder.commit();
 			List<Path> placed = documents.stream().map(p -> folder.target().resolve(out.relativize(p))).toList();
-			return new Outcome(RunSummary.accepted(model) ? 0 : 1, folder.target(), model, diagnostics, placed);
+			// the warnings the work recorded (a recovery replaced its scheme's first ones in the trace), then the notes no record holds
+			List<RecipeFiles.Diagnostic> found = new ArrayList<>();
+			model.getWarnings().subList(checked, model.getWarnings().size()).forEach(w -> found.add(WarningRecords.diagnostic(w, ctx)));
+			found.addAll(notes);
+			List<RecipeFiles.Diagnostic> all = new ArrayList<>(diagnostics);
+			all.addAll(found);
+			return new Outcome(RunSummary.accepted(model) ? 0 : 1, folder.target(), model, all, placed, false, found);
 		}
 	}
 
@@ -221,7 +242,8 @@ public final class RecipeRunner {
 		return new Checked(ctx, schemes, diagnostics);
 	}
 
-	private static void runModel(RecipeContext ctx, ModelDeclaration m, List<ResolvedScheme> schemes, RunOptions options, Path out,
+	/** Runs model {@code m}; returns the notes its work logged that no warning record of the trace holds ({@link ModelRun#notes}). */
+	private static List<RecipeFiles.Diagnostic> runModel(RecipeContext ctx, ModelDeclaration m, List<ResolvedScheme> schemes, RunOptions options, Path out,
 			TraceAssembler trace) {
 		ModelRun run = new ModelRun(ctx, m, options, out, trace);
 		run.runFloatChain(schemes.stream().anyMatch(s -> s.spec().isQuantized()));
@@ -237,5 +259,6 @@ public final class RecipeRunner {
 		evaluation.recover();
 		evaluation.linkAll();
 		evaluation.debug();
+		return run.notes();
 	}
 }

@@ -56,6 +56,16 @@ final class WarningRecords {
 		return w;
 	}
 
+	/**
+	 * The diagnostic record {@code w} holds, as printed: {@link #of} backwards (its file resolved against the recipe's folder), for the
+	 * warnings a run's work recorded (the quantizer's, a prune step's), which its outcome gives the IDE with the checks' diagnostics.
+	 */
+	static RecipeFiles.Diagnostic diagnostic(RunWarning w, RecipeContext ctx) {
+		Path file = ctx.file().toAbsolutePath().getParent().resolve(w.getFile()).normalize();
+		return new RecipeFiles.Diagnostic(file, w.getLine(), w.getColumn(), Severity.valueOf(w.getSeverity().toUpperCase(Locale.ROOT)), w.getCode(),
+				w.getMessage());
+	}
+
 	/** Every diagnostic the run printed and went on after (warnings, notes), in the order printed, added to {@code trace}. */
 	static void addAll(TraceModel trace, RecipeContext ctx, List<RecipeFiles.Diagnostic> diagnostics) {
 		Path recipeFolder = ctx.file().toAbsolutePath().getParent();

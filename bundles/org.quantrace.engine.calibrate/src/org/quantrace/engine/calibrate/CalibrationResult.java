@@ -33,4 +33,12 @@ public record CalibrationResult(Map<String, Range> ranges, Map<String, Range> ob
 		});
 		return new CalibrationResult(ranges, observed, samples, settings, dataset, methods, rms, clipped, kept);
 	}
+
+	/** What the calibration did otherwise than its method says, in this order: each range clipped, then each threshold raised. */
+	public java.util.List<CalibrationNote> notes() {
+		java.util.List<CalibrationNote> notes = new java.util.ArrayList<>();
+		clipped.values().forEach(w -> notes.add(CalibrationNote.clipped(w, ranges.get(w.tensor()))));
+		raised.forEach((t, r) -> notes.add(CalibrationNote.raised(t, r)));
+		return notes;
+	}
 }

@@ -38,7 +38,8 @@ final class DynamicRangeWriter {
 	private final QuantizationSpec spec;
 	final List<Decision> decisions = new ArrayList<>();
 	final List<QuantizedTensor> written = new ArrayList<>();
-	final List<String> warnings = new ArrayList<>();
+	/** Dynamic kernels slower than float (about the scheme), raw features rounded at one scale (about the layer): quantize-warning. */
+	final List<QuantizerWarning> warnings = new ArrayList<>();
 	/**
 	 * Each weight stored as int8 and dequantized at load, by the tensor its readers now read: a weight both branches of an If
 	 * share is stored once, for its first reader, and its other readers read it dequantized without a decision of their own.
@@ -62,9 +63,9 @@ final class DynamicRangeWriter {
 		if (spec.kernels() == Kernels.DYNAMIC) {
 			List<String> slower = decisions.stream().filter(d -> d.reason().contains("slower than float")).map(d -> d.node().name()).toList();
 			if (!slower.isEmpty()) {
-				warnings.add("scheme '" + spec.name() + "': dynamic kernels were asked for, and ONNX Runtime's are slower than float compute for "
+				warnings.add(new QuantizerWarning(QuantizerWarning.OTHER, spec.name(), "scheme '" + spec.name() + "': dynamic kernels were asked for, and ONNX Runtime's are slower than float compute for "
 						+ slower.size() + " layer(s) (" + String.join(", ", slower.subList(0, Math.min(5, slower.size()))) + (slower.size() > 5 ? ", ..." : "")
-						+ "): use 'kernels auto' (--kernels auto) to keep int8 weights with float compute there");
+						+ "): use 'kernels auto' (--kernels auto) to keep int8 weights with float compute there"));
 			}
 		}
 	}
@@ -103,9 +104,9 @@ final class DynamicRangeWriter {
 		case WEIGHT_ONLY -> false;
 		};
 		if (useDynamic && tabular) {
-			warnings.add("layer '" + n.name() + "' reads model input '" + n.input(0) + "' ([N, F] features) through a dynamic kernel, as asked:"
+			warnings.add(new QuantizerWarning(QuantizerWarning.OTHER, n.name(), "layer '" + n.name() + "' reads model input '" + n.input(0) + "' ([N, F] features) through a dynamic kernel, as asked:"
 					+ " DynamicQuantizeLinear rounds all its features at one uint8 scale per batch, so features of different units (raw tabular"
-					+ " features) lose their small values; 'kernels auto' (--kernels auto) computes it in float with one weight scale per input feature");
+					+ " features) lose their small values; 'kernels auto' (--kernels auto) computes it in float with one weight scale per input feature"));
 		}
 		if (useDynamic) {
 			switch (n.opType()) {

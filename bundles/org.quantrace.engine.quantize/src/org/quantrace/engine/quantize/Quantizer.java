@@ -330,8 +330,7 @@ public final class Quantizer {
 			writer.write();
 			decisions = writer.decisions;
 			tensors = writer.written;
-			// dynamic kernels slower than float, or rounding raw features at one scale: the writer's words, none told apart
-			writer.warnings.forEach(w -> warnings.add(new QuantizerWarning(QuantizerWarning.OTHER, modelName, w)));
+			warnings.addAll(writer.warnings); // dynamic kernels slower than float, or rounding raw features at one scale
 		} else {
 			QuantizationPlan plan = QuantizationPlan.fullInteger(model, spec, types, shortInputs);
 			if (pools != null) {

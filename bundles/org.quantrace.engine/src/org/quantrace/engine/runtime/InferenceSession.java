@@ -54,6 +54,8 @@ public final class InferenceSession implements AutoCloseable {
 			} catch (LinkageError e) { // its class initializer's, the first time and every time after
 				throw nativeLibraryNotLoaded(e);
 			}
+			// loaded: the copies of its libraries in $TMPDIR/onnxruntime-java* are no longer needed (each JVM left one)
+			NativeLibraryFiles.removeExtracted(java.nio.file.Path.of(System.getProperty("java.io.tmpdir")));
 		}
 		return environment;
 	}

@@ -91,8 +91,9 @@ public final class RecipeRunJob extends Job {
 				log.println("The recipe has errors: nothing was run.");
 				return Status.info("The recipe " + recipe.getName() + " has errors: nothing was run (see the Problems view)");
 			}
-			outcome.diagnostics().forEach(log::println); // warnings of a run that went on (files of a dataset folder not read)
+			outcome.unlogged().forEach(log::println); // warnings of a run that went on (files of a dataset folder not read); the log said the rest
 			refresh();
+			RunMarkers.runWarnings(recipe, outcome.runWarnings()); // the quantizer's, pruning's and calibration's: no editor check finds them
 			int rejected = RunMarkers.rejections(recipe, outcome.trace());
 			log.println(outcome.accepted() ? org.quantrace.report.RunSummary.verdictLine(outcome.trace())
 					: "Rejected: " + rejected + " acceptance criteria failed (see the Problems view).");

@@ -115,6 +115,21 @@ public final class RunMarkers {
 				+ " (see the error's line)" : "nothing was run: the recipe has " + errors + (errors == 1 ? " error" : " errors") + " (see the recipe's problems)";
 	}
 
+	/**
+	 * A marker per warning or note the run's work found ({@code RecipeRunner.Outcome.runWarnings}: a quantizer's warning on the model's
+	 * line, a prune step's on its line, a calibration's on its dataset's line), with its code, as warnings or infos; returns how many.
+	 * The console printed them as the run went; the editor's checks cannot find them, so without these an IDE user saw none.
+	 */
+	static int runWarnings(IFile recipe, List<RecipeFiles.Diagnostic> found) throws CoreException {
+		for (RecipeFiles.Diagnostic d : found) {
+			int severity = d.severity() == Severity.ERROR ? IMarker.SEVERITY_ERROR : d.severity() == Severity.WARNING ? IMarker.SEVERITY_WARNING : IMarker.SEVERITY_INFO;
+			Map<String, Object> attributes = attributes(severity, d.message() + " [" + d.code() + "]", d.code());
+			attributes.put(IMarker.LINE_NUMBER, d.line());
+			fileOf(d.file(), recipe).createMarker(MARKER, attributes);
+		}
+		return found.size();
+	}
+
 	/** A run that stopped: what went wrong and how to fix it. */
 	static void failed(IFile recipe, String message) throws CoreException {
 		Map<String, Object> attributes = attributes(IMarker.SEVERITY_ERROR, message + " [" + FAILED + "]", FAILED);

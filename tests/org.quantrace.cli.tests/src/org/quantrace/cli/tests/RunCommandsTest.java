@@ -198,6 +198,33 @@ class RunCommandsTest {
 	}
 
 	/**
+	 * A warning the run's work finds (a prune step that prunes nothing) is printed once, as the log says it after the model's pruning:
+	 * the outcome holds it too now, for the IDE's markers (warn67), and printing the outcome's diagnostics would have said it twice.
+	 */
+	@Test
+	void aWarningTheWorkFindsIsPrintedOnce() throws IOException {
+		Path example = TestData.exampleCopy("prunewarning");
+		Path recipe = example.resolve("prune.qr");
+		Files.writeString(recipe, """
+				recipe prunewarning {
+					model cnn "model/fashion_cnn_trained.onnx"
+					dataset calib "data/calibration" role calibration labels "data/labels.json" samples 20
+					dataset eval "data/evaluation" role evaluation labels "data/labels.json" samples 20
+					preprocess { grayscale scale 1/255 }
+					prune { pattern channel sparsity 20 % exclude "/features/*", "/classifier/classifier.1/*" }
+					schemes fiq_int8
+					evaluate on eval metrics accuracy
+				}
+				""");
+		Cli run = Cli.run("run", recipe.toString(), "-o", example.resolve("out").toString());
+		assertEquals(0, run.exitCode(), run.err());
+		String said = "prune: achieved sparsity 0 % of the 20 % requested";
+		assertEquals(1, run.err().split(java.util.regex.Pattern.quote(said), -1).length - 1, run.err());
+		assertTrue(run.err().contains("cnn: warning [prune-sparsity-short]: " + said), run.err());
+		assertTrue(run.err().contains("prune.qr:1:8: warning [missing-approver]"), "the checks' warnings are still printed: " + run.err());
+	}
+
+	/**
 	 * A share of a run (--only unquantized) of the example, whose criteria are for the four quantized schemes: no criterion applies to what it
 	 * evaluated, but the recipe declares some. Before (main 0e99974) its verdict line said "the recipe declares no acceptance
 	 * criteria", which is false.

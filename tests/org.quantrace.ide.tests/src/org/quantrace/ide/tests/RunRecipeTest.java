@@ -253,6 +253,38 @@ class RunRecipeTest {
 		}
 	}
 
+	/**
+	 * A warning the run's work finds (a prune step that prunes nothing) is a warning marker on the prune step's line, with its code: the
+	 * markers came only from the outcome's diagnostics, which held the checks' before any work, so the IDE showed none (warn67).
+	 */
+	@Test
+	void aWarningTheRunsWorkFindsIsAMarkerOnItsLine() throws Exception {
+		IFile warns = Workbench.write(project, "warns.qr", """
+				recipe warns {
+					model cnn "model/fashion_cnn_trained.onnx"
+					dataset calib "data/calibration" role calibration labels "data/labels.json" samples 20
+					dataset eval "data/evaluation" role evaluation labels "data/labels.json" samples 20
+					preprocess { grayscale scale 1/255 }
+					prune { pattern channel sparsity 20 % exclude "/features/*", "/classifier/classifier.1/*" }
+					schemes fiq_int8
+					evaluate on eval metrics accuracy
+				}
+				""");
+		ILaunchConfigurationWorkingCopy c = RecipeLaunches.configuration(warns).getWorkingCopy();
+		c.setAttribute(RecipeLaunches.OPEN_REPORT, false); // no browser under Xvfb
+		DebugUITools.launch(c.doSave(), "run");
+		RecipeRunJob job = launched();
+		waitUntil("the run", () -> job.getResult() != null, RUN);
+		assertEquals(0, job.outcome().exitCode(), job.outcome().diagnostics().toString());
+		IMarker[] markers = Workbench.markers(warns, RunMarkers.MARKER);
+		IMarker prune = Arrays.stream(markers).filter(m -> "prune-sparsity-short".equals(m.getAttribute(RunMarkers.CODE, ""))).findFirst()
+				.orElseThrow(() -> new AssertionError(Arrays.toString(markers)));
+		assertEquals(IMarker.SEVERITY_WARNING, prune.getAttribute(IMarker.SEVERITY, -1));
+		assertEquals(6, prune.getAttribute(IMarker.LINE_NUMBER, -1), "on the prune step's line");
+		String message = prune.getAttribute(IMarker.MESSAGE, "");
+		assertTrue(message.startsWith("prune: achieved sparsity 0 % of the 20 % requested") && message.endsWith("[prune-sparsity-short]"), message);
+	}
+
 	@Test
 	void aConfigurationWithoutItsRecipeSaysWhatIsMissing() throws Exception {
 		ILaunchConfigurationWorkingCopy c = RecipeLaunches.configuration(strict).copy("missing");

@@ -92,6 +92,8 @@ class DrqRawFeaturesTest {
 		assertTrue(dynamic.layers().get(0).quantized(), dynamic.layers().toString());
 		assertTrue(dynamic.warnings().stream().anyMatch(x -> x.startsWith("layer '" + layer.node() + "' reads model input 'x' ([N, F] features) through a dynamic kernel")),
 				dynamic.warnings().toString());
+		assertTrue(dynamic.quantizerWarnings().stream().anyMatch(x -> x.subject().equals(layer.node()) && org.quantrace.engine.quantize.QuantizerWarning.OTHER.equals(x.code())),
+				"about the layer, with its code (warn67): " + dynamic.quantizerWarnings());
 	}
 
 	/**

@@ -11,6 +11,7 @@ import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.onnx.Tensor;
 import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizerWarning;
 import org.quantrace.engine.quantize.QuantizationSpec;
 import org.quantrace.engine.quantize.QuantizationSpec.Kernels;
 import org.quantrace.engine.quantize.QuantizationSpec.TensorSpec;
@@ -72,6 +73,8 @@ class DynamicRangeTest {
 		// slower than float; x is an [N, F] model input, but its uniform random weights say features of one unit (DrqRawFeaturesTest)
 		assertEquals(1, dynamic.warnings().size(), dynamic.warnings().toString());
 		assertTrue(dynamic.warnings().stream().anyMatch(w -> w.contains("slower than float")), dynamic.warnings().toString());
+		assertEquals(QuantizerWarning.OTHER, dynamic.quantizerWarnings().get(0).code(), "made with its code where found (warn67)");
+		assertEquals(dynamic.spec().name(), dynamic.quantizerWarnings().get(0).subject(), "about the scheme");
 	}
 
 	/**

@@ -45,6 +45,9 @@ class EntropySaturationTest {
 		assertTrue(dw != null && dw.searched() < 0.5 && dw.saturatedShare() > 0.01 && dw.threshold() > 0.9, "the raise is recorded: " + r.calibration().raised());
 		assertEquals(dw.threshold(), r.calibration().ranges().get("/b1/dw/Conv_output_0").max(), 1e-12, "the range taken is the raised threshold");
 		assertEquals(Map.of(), minMax.calibration().raised(), "min-max raises nothing");
+		org.quantrace.engine.calibrate.CalibrationNote note = r.calibration().notes().stream().filter(n -> n.subject().equals("/b1/dw/Conv_output_0")).findFirst().orElseThrow();
+		assertEquals(org.quantrace.engine.calibrate.CalibrationNote.THRESHOLD_RAISED, note.code(), "each raise is a note with its code (warn67)");
+		assertEquals("entropy threshold raised: '/b1/dw/Conv_output_0': " + dw.describe(), note.message(), "in the words a run's log prints");
 		// a raise names the range the model holds: where another rule replaced the range (a quantized SiLU product takes the image
 		// of its input's, SiluRanges) the raise is dropped; a SiLU kept float (GroupNormTail, speed28) keeps its own range and raise
 		// (the threshold bounds the magnitude; a side the values never reach keeps their extreme: the logits' max 8.24 under 9.89)

@@ -112,6 +112,12 @@ class WideRangesTest {
 		Range clipped = written(r, y[0]).range();
 		assertTrue(clipped.max() > 3 && clipped.max() < 6 && clipped.min() < -3 && clipped.min() > -6, "the range written: " + clipped);
 		assertEquals(clipped, r.calibration().ranges().get(y[0]));
+		// each clip is a note with its code and tensor, in the words a run's log prints (warn67)
+		org.quantrace.engine.calibrate.CalibrationNote note = r.calibration().notes().get(1);
+		assertEquals(List.of(org.quantrace.engine.calibrate.CalibrationNote.RANGE_CLIPPED, org.quantrace.engine.calibrate.CalibrationNote.RANGE_CLIPPED),
+				r.calibration().notes().stream().map(n -> n.code()).toList());
+		assertEquals(y[0], note.subject());
+		assertEquals("range far wider than its values: " + was.clipped(clipped), note.message());
 		assertTrue(rms(values) / written(r, y[0]).params().scale() > 3 * WideRange.STEPS, "the values span many steps of the new scale");
 		assertEquals(List.of(), r.wideRanges());
 		assertTrue(r.warnings().stream().noneMatch(w -> w.contains("far wider")), r.warnings().toString());
