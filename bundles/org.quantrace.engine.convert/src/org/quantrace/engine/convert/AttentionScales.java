@@ -64,7 +64,7 @@ final class AttentionScales {
 			}
 			apply(g, op, x, t, factor);
 			removed.add(op.name());
-			said.add("'" + ConstantFolder.label(op) + "' (" + op.opType() + " by " + (op.opType().equals("Div") ? "1/" : "")
+			said.add("'" + ConstantFolder.label(op) + "' (" + op.opType() + " by "
 					+ String.format(java.util.Locale.ROOT, "%.6g", op.opType().equals("Div") ? 1 / factor : factor) + ") into '"
 					+ ConstantFolder.label(t.projection().product()) + "'"
 					+ (t.columns().cardinality() < t.projection().columns() ? ", " + t.columns().cardinality() + " of its " + t.projection().columns() + " columns" : ""));

@@ -31,7 +31,8 @@ import ai.onnx.proto.OnnxMl.TensorShapeProto;
 /**
  * An attention's 1/√d Mul after Q·Kᵀ (a BERT block as torch exports it), folded by the conversion into Q's projection and listed
  * removed "attention-scale-folded": the honest run verifies clean; the converted model's folded weights and bias forged to twice
- * the factor, every hash recomputed, is named by the values the fold computes against the verified model's Mul.
+ * the factor, every hash recomputed, is named: the original against the converted model differs from the recorded difference, and
+ * the quantized model's codes are no longer the float weights quantized.
  */
 class VerifyAttentionScaleTest {
 
@@ -46,8 +47,8 @@ class VerifyAttentionScaleTest {
 		int i = c.getRemovedNodes().indexOf(SCALE);
 		assertTrue(i >= 0, c.getRemovedNodes().toString());
 		assertEquals("attention-scale-folded", c.getRemovedNodeReasons().get(i));
-		assertTrue(c.getRewrites().stream().anyMatch(p -> p.getName().equals("attention scales") && p.getValue().contains("'scale' (Mul by 0.353553) into 'q'")),
-				c.getRewrites().stream().map(p -> p.getName() + ": " + p.getValue()).toList().toString());
+		assertTrue(c.getRewrites().stream().anyMatch(p -> p.getKey().equals("attention scales") && p.getValue().contains("'scale' (Mul by 0.353553) into 'q'")),
+				c.getRewrites().stream().map(p -> p.getKey() + ": " + p.getValue()).toList().toString());
 		Verification.Result honest = Verification.verify(out);
 		assertTrue(honest.passed(), honest.problems().toString());
 
@@ -68,7 +69,10 @@ class VerifyAttentionScaleTest {
 		}
 		List<Verification.Problem> problems = Verification.verify(forged).problems();
 		assertFalse(problems.isEmpty());
-		assertTrue(problems.stream().anyMatch(p -> p.what().contains("why " + SCALE) && p.what().contains("otherwise than the verified model's")), problems.toString());
+		// the original against the converted model on the run's samples, and the quantized weights against the float ones
+		assertTrue(problems.stream().anyMatch(p -> p.what().contains("maxAbsDifference") && p.what().contains("the converted model is not the one the run checked")),
+				problems.toString());
+		assertTrue(problems.stream().anyMatch(p -> p.what().contains("tensor wq_scaled (weight) codes")), problems.toString());
 	}
 
 	private static Path run(Path dir) {
