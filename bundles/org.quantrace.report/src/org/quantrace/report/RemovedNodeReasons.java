@@ -95,7 +95,8 @@ final class RemovedNodeReasons {
 					+ " not fused (fusion)"),
 			java.util.Map.entry("activation-rewritten", "activation written in an equivalent form integer kernels run (activations)"),
 			java.util.Map.entry("ml-op-rewritten", "ai.onnx.ml op (traditional machine learning) written as the standard ops that compute it (fusion)"),
-			java.util.Map.entry("sum-as-adds", "Sum of n inputs written as n - 1 Adds, which ONNX Runtime runs on integers (sums)"));
+			java.util.Map.entry("sum-as-adds", "Sum of n inputs written as n - 1 Adds, which ONNX Runtime runs on integers (sums)"),
+			java.util.Map.entry("attention-scale-folded", "scalar Mul/Div of an attention's Q or scores (1/√d), folded into the weights and bias of Q's projection (attention scales)"));
 
 	/** "read by nothing any more: only /classifier/classifier.2/Dropout read its outputs, and it was removed". */
 	private static String unread(String readers, ConversionRecord c) {

@@ -235,6 +235,10 @@ public final class Freezer {
 			removed.addAll(ReshapeChains.simplify(model.graph(), StaticShapes.infer(model, name), rewrites, true), Removal.Reason.RESHAPE_REMOVED);
 			removed.addAll(GraphCleanup.removeDead(model.graph()), Removal.Reason.UNREAD);
 		}
+		if (options.fusePatterns()) {
+			// after the views: a fused qkv's head split reads the projection's 2-D output through one Reshape
+			removed.addAll(AttentionScales.fold(model.graph(), original, () -> StaticShapes.infer(model, name), rewrites), Removal.Reason.ATTENTION_SCALE_FOLDED);
+		}
 		removed.addAll(ChannelPieces.split(model.graph(), rewrites), Removal.Reason.CHANNEL_PIECES);
 		removed.addAll(PReluForms.rewrite(model.graph(), ranks, rewrites), Removal.Reason.ACTIVATION);
 		removed.addAll(SumAsAdds.rewrite(model.graph(), rewrites), Removal.Reason.SUM_AS_ADDS);

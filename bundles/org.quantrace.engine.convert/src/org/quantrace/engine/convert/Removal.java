@@ -56,7 +56,9 @@ public record Removal(Reason reason, String detail) {
 		/** An ai.onnx.ml Scaler, LinearClassifier, LinearRegressor or Normalizer written as the standard ops that compute it ({@link MlLinearOps}). */
 		ML_OP_REWRITTEN("ml-op-rewritten"),
 		/** A Sum of n inputs written as a chain of n - 1 Adds, which a quantized model runs on integers ({@link SumAsAdds}). */
-		SUM_AS_ADDS("sum-as-adds");
+		SUM_AS_ADDS("sum-as-adds"),
+		/** An attention's scalar Mul or Div (1/√d) folded into the weights and bias of Q's projection ({@link AttentionScales}). */
+		ATTENTION_SCALE_FOLDED("attention-scale-folded");
 
 		private final String code;
 

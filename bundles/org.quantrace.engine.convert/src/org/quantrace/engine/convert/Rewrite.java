@@ -37,6 +37,9 @@ public record Rewrite(String kind, String description, boolean made) {
 	/** A Sum of n inputs written as n - 1 Adds, which integer kernels run ({@link SumAsAdds}). */
 	public static final String SUMS = "sums";
 
+	/** An attention's scalar 1/√d Mul or Div folded into the weights and bias of Q's projection ({@link AttentionScales}). */
+	public static final String ATTENTION_SCALES = "attention scales";
+
 	/** A quantization-aware-trained export's QDQ Conv with what follows it folded into its scales, its codes kept ({@link TrainedCodes}). */
 	public static final String TRAINED_CODES = "trained quantization";
 

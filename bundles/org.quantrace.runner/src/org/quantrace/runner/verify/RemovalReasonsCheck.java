@@ -26,12 +26,14 @@ final class RemovalReasonsCheck {
 			"batch-normalization-folded", "BatchNormalization", "transposes-cancelled", "Transpose", "if-inlined", "If", "reshape-removed", "Reshape", "sum-as-adds", "Sum");
 
 	/** The ops a node removed for the reason may have had: the fusions' parts (an affine fold's Mul or Add, a MixConv's Split, Convs and Concat). */
-	private static final Map<String, Set<String>> OPS_OF = Map.of("affine-folded", Set.of("Mul", "Add"), "mixconv-merged", Set.of("Split", "Conv", "Concat"));
+	private static final Map<String, Set<String>> OPS_OF = Map.of("affine-folded", Set.of("Mul", "Add"), "mixconv-merged", Set.of("Split", "Conv", "Concat"),
+			"attention-scale-folded", Set.of("Mul", "Div"));
 
 	private static final Set<String> KNOWN = Set.of("constant-folded", "unread", "identity-removed", "cast-removed", "dropout-removed",
 			"batch-normalization-folded", "affine-folded", "trained-codes-folded", "function-inlined", "if-inlined", "transposes-cancelled", "reshape-removed",
 			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "mixconv-merged", "pattern-fused", "activation-rewritten", "ml-op-rewritten",
-			"mean-as-global-pool", "mean-as-conv", "pad-folded", "conv-across-channels", "runtime-op-unfused", "sum-as-adds");
+			"mean-as-global-pool", "mean-as-conv", "pad-folded", "conv-across-channels", "runtime-op-unfused", "sum-as-adds",
+			"attention-scale-folded");
 
 	private RemovalReasonsCheck() {
 	}

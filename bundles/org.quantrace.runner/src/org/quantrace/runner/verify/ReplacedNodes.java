@@ -48,7 +48,9 @@ final class ReplacedNodes {
 			Map.entry("activation-rewritten", new Claim(Set.of("PRelu"), Set.of("LeakyRelu", "Mul", "Relu", "Add"))),
 			Map.entry("ml-op-rewritten", new Claim(Set.of("Scaler", "LinearClassifier", "LinearRegressor", "Normalizer"), Set.of("Sub", "Mul", "Gemm", "Div"))),
 			// a Sum's Adds of Conv branches of one input may then be merged with them into one Conv (ParallelConvs: alex8's Sum of 3)
-			Map.entry("sum-as-adds", new Claim(Set.of("Sum"), Set.of("Add", "Conv"))));
+			Map.entry("sum-as-adds", new Claim(Set.of("Sum"), Set.of("Add", "Conv"))),
+			// c·(Q·Kᵀ) computed as (c·Q)·Kᵀ: what the Mul wrote, from Q's projection's input, by its MatMul or Gemm of scaled weights
+			Map.entry("attention-scale-folded", new Claim(Set.of("Mul", "Div"), Set.of("MatMul", "Gemm"))));
 
 	/** What a QAT export's fold takes after the layer up to its QuantizeLinear ({@link TrainedScales}' ops), and the layers. */
 	private static final Set<String> FOLLOWERS = Set.of("Div", "Mul", "Add", "BatchNormalization", "Relu");
@@ -56,7 +58,7 @@ final class ReplacedNodes {
 
 	static final Set<String> REASONS = Set.of("pattern-fused", "mean-as-global-pool", "mean-as-conv", "pad-folded", "conv-across-channels", "runtime-op-unfused",
 			"matrix-product-rewritten", "channel-pieces", "parallel-convs-merged", "activation-rewritten", "ml-op-rewritten",
-			"sum-as-adds", "trained-codes-folded", "function-inlined");
+			"sum-as-adds", "trained-codes-folded", "function-inlined", "attention-scale-folded");
 
 	/** Per converted model, what the files say against each node's stated reason: every log format asks, the models run once. */
 	private static final Map<ModelFacts, Map<String, String>> DONE = new WeakHashMap<>();
