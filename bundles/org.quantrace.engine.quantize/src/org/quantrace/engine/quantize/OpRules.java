@@ -962,7 +962,8 @@ public final class OpRules {
 	 * DequantizeLinear starts an island there, and the stage stays integer. A float32 model input with 8-bit activations
 	 * (fiq-float32) starts the island itself, without a DequantizeLinear: integer, the stage was the input's QuantizeLinear and
 	 * the same narrow QLinearConvs. Measured (tests/data/wild/README.md, mnv67; `Measure`, the island's file against the
-	 * integer stage's, 9 interleaved rounds, ×b64 / ×b1): the zoo MobileNetV3 two threads 1.23 / 1.02, one thread 1.06 / 1.06;
+	 * integer stage's, 9-11 interleaved rounds, ×b64 / ×b1): the zoo MobileNetV3 two threads 1.23, 1.04, 1.04, 1.07 / 1.02, 0.98,
+	 * 1.03, 1.07, one thread 1.06 / 1.06;
 	 * its opset-11 twin 1.04 / 1.17, 1.07 / 1.08; MobileNetV2 1.09 / 1.00, 1.08 / 1.08; accuracy on the 10,000 test images
 	 * 0.8599, 0.8170, 0.8594 against 0.8598, 0.8166, 0.8589.
 	 */
