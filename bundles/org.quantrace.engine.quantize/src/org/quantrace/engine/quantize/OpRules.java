@@ -945,9 +945,9 @@ public final class OpRules {
 	}
 
 	/**
-	 * Why {@code node} stays float as part of the narrow stage an int8 model input feeds ({@link NarrowStage}: a one-channel
-	 * stem and the narrow Convs, element-wise ops and pools after it), when the activations are of another 8-bit type than
-	 * the input (fiq-int8); null otherwise. Integer, the stage is ONNX Runtime's one-input-channel QLinearConv, its
+	 * Why {@code node} stays float as part of the narrow stage an int8 or float32 model input feeds ({@link NarrowStage}: a
+	 * one-channel stem and the narrow Convs, element-wise ops and pools after it), when the activations are 8-bit and of
+	 * another type than the input (fiq-int8, fiq-float32); null otherwise. Integer, the stage is ONNX Runtime's one-input-channel QLinearConv, its
 	 * requantizations and narrow QLinearConvs that spend their time per pixel and per image ({@link #NARROW_CONV}); float,
 	 * it is one island from the input's DequantizeLinear to a QuantizeLinear where a wider integer op reads it, and with no
 	 * QuantizeLinear after the stem ONNX Runtime keeps the stem's float weights (its WeightBiasQuantization rounds only a
@@ -959,20 +959,36 @@ public final class OpRules {
 	 * 10,000 test images 0.8606, 0.8168, 0.8587 against 0.8594, 0.8153, 0.8583 (fp32 0.8600, 0.8163, 0.8587). The
 	 * switch's form ({@link QuantizationSpec#floatSlowKernels}: the stem written with int8 weights before a QuantizeLinear,
 	 * its HardSwish integer) ran at par with the stage integer. uint8 input codes (fiq-uint8) are the activations' own: no
-	 * DequantizeLinear starts an island there, and the stage stays integer.
+	 * DequantizeLinear starts an island there, and the stage stays integer. A float32 model input with 8-bit activations
+	 * (fiq-float32) starts the island itself, without a DequantizeLinear: integer, the stage was the input's QuantizeLinear and
+	 * the same narrow QLinearConvs. Measured (tests/data/wild/README.md, mnv67; `Measure`, the island's file against the
+	 * integer stage's, 9-11 interleaved rounds, ×b64 / ×b1): the zoo MobileNetV3 two threads 1.23, 1.04, 1.04, 1.07 / 1.02, 0.98,
+	 * 1.03, 1.07, one thread 1.06 / 1.06;
+	 * its opset-11 twin 1.04 / 1.17, 1.07 / 1.08; MobileNetV2 1.09 / 1.00, 1.08 / 1.08; accuracy on the 10,000 test images
+	 * 0.8599, 0.8170, 0.8594 against 0.8598, 0.8166, 0.8589.
 	 */
 	static String narrowStage(QuantizationSpec spec, Node node) {
 		if (!node.isStandard() || !node.opType().equals("Conv") && !NarrowStage.BETWEEN.contains(node.opType())) {
 			return null; // quick: no walk of the graph for other ops
 		}
 		List<Node> stage = NarrowStage.of(node.graph());
-		if (!stage.contains(node) || !QuantizationPlan.inputCodesDiffer(spec, spec.activationsFor(stage.get(0)))) {
+		if (!stage.contains(node)) {
+			return null;
+		}
+		QuantizationSpec.TensorSpec activations = spec.activationsFor(stage.get(0));
+		boolean floatInput = spec.technique() == QuantizationSpec.Technique.FULL_INTEGER && spec.io() == QuantizationSpec.IoType.FLOAT32
+				&& activations.precision().bits() == 8;
+		if (!floatInput && !QuantizationPlan.inputCodesDiffer(spec, activations)) {
 			return null;
 		}
 		Node stem = stage.get(0);
-		String island = "one float island from the " + spec.io().literal() + " input's DequantizeLinear to the QuantizeLinear where a wider"
-				+ " integer op reads it (integer, its narrow QLinearConvs spend their time per pixel and per image: the zoo MobileNetV3, 16"
-				+ " channels at 14x14, took 3-10 % more CPU time at batch 64 with the stage integer than as this island, one thread)";
+		String island = floatInput
+				? "one float island from the float32 model input to the QuantizeLinear where a wider integer op reads it (integer, its narrow"
+						+ " QLinearConvs spend their time per pixel and per image: with this island the zoo MobileNets ran 1.04-1.23x the images per"
+						+ " second of the stage integer at batch 64, two threads)"
+				: "one float island from the " + spec.io().literal() + " input's DequantizeLinear to the QuantizeLinear where a wider"
+						+ " integer op reads it (integer, its narrow QLinearConvs spend their time per pixel and per image: the zoo MobileNetV3, 16"
+						+ " channels at 14x14, took 3-10 % more CPU time at batch 64 with the stage integer than as this island, one thread)";
 		if (node == stem) {
 			return "the one-channel stem of the narrow stage the " + spec.io().literal() + " model input feeds (" + stage.size() + " ops up to '"
 					+ stage.get(stage.size() - 1).name() + "': narrow Convs of at most " + NARROW_CONV + " channels and the element-wise ops and"

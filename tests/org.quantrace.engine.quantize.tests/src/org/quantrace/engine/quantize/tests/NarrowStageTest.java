@@ -14,7 +14,11 @@ import org.quantrace.engine.onnx.DataType;
 import org.quantrace.engine.onnx.Node;
 import org.quantrace.engine.onnx.OnnxModel;
 import org.quantrace.engine.quantize.QuantizationResult;
+import org.quantrace.engine.quantize.QuantizedTensor;
 import org.quantrace.engine.quantize.Schemes;
+import org.quantrace.engine.runtime.InferenceSession;
+import org.quantrace.engine.runtime.NdArray;
+import org.quantrace.engine.runtime.SessionSettings;
 
 /**
  * MobileNetV3's narrow first stage under fiq-int8: a one-channel stem 1 → 16 on the int8 model input, HardSwish, a 16-channel
@@ -69,6 +73,63 @@ class NarrowStageTest {
 		QuantizationResult uint8Io = TinyGraph.quantize(model, Schemes.preset("fiq_uint8"), t.calibration(0, 1));
 		assertTrue(layer(uint8Io, stem).quantized() && layer(uint8Io, dw).quantized(),
 				"uint8 input codes are the activations' type: no DequantizeLinear starts an island, the stage stays integer, " + uint8Io.layers());
+	}
+
+	/**
+	 * The same stage under fiq-float32: the float model input starts the island itself (no DequantizeLinear). Integer, the stage
+	 * was the input's QuantizeLinear, the one-input-channel QLinearConv and the narrow QLinearConvs; as the island the zoo
+	 * MobileNets ran 1.04-1.23x faster at batch 64 with two threads (tests/data/wild/README.md, mnv67).
+	 */
+	@Test
+	void theNarrowStageOnAFloatInputIsOneFloatIslandToo() {
+		TinyGraph t = new TinyGraph(1, 8, 8).opset(14);
+		String stem = conv(t, "x", 1, 16);
+		String swish = t.node("HardSwish", List.of(stem));
+		String dw = depthwise(t, swish, 16, 3);
+		String relu = t.node("Relu", List.of(dw));
+		String project = pointwise(t, relu, 16, 16);
+		String sum = t.node("Add", List.of(swish, project));
+		String wide = conv(t, sum, 16, 32);
+		OnnxModel model = t.model(t.node("Relu", List.of(wide)));
+		QuantizationResult r = TinyGraph.quantize(model, Schemes.preset("fiq_float32"), t.calibration(0, 1));
+
+		QuantizationResult.Layer first = layer(r, stem);
+		assertFalse(first.quantized(), first.reason());
+		assertTrue(first.reason().startsWith("the one-channel stem of the narrow stage the float32 model input feeds (6 ops up to '"
+				+ layer(r, sum).node() + "'") && first.reason().contains("one float island from the float32 model input"), first.reason());
+		for (String op : List.of(swish, dw, relu, project, sum)) {
+			QuantizationResult.Layer l = layer(r, op);
+			assertFalse(l.quantized(), l.node() + ": " + l.reason());
+			assertTrue(l.reason().startsWith("part of the narrow stage the float32 model input feeds from the one-channel stem '" + first.node() + "'"),
+					l.reason());
+		}
+		assertTrue(layer(r, wide).quantized(), layer(r, wide).reason());
+		assertTrue(r.model().graph().consumers("x").stream().noneMatch(n -> n.opType().equals("QuantizeLinear")),
+				"the stem reads the float input itself: " + r.model().graph().consumers("x"));
+
+		List<String> ran = TinyGraph.ops(TinyGraph.laidOut(r.model()).getGraph());
+		assertEquals(1, ran.stream().filter(op -> op.endsWith("QLinearConv")).count(), "only the wider Conv on integers: " + ran);
+		assertTrue(ran.stream().noneMatch(op -> op.endsWith("QLinearAdd") || op.endsWith("QLinearMul")), "no lowered HardSwish: " + ran);
+		assertTrue(ran.contains("com.microsoft.nchwc.Conv"), "the float stage runs as ONNX Runtime's NCHWc Convs: " + ran);
+
+		// float I/O: the file's outputs under full optimization are those without it within one code of the coarsest activation,
+		// and within two codes of every activation of the float model's
+		NdArray batch = t.batch(t.data(16, 0, 1));
+		float[] full = TinyGraph.run(r.model(), batch);
+		float[] none;
+		try (InferenceSession s = InferenceSession.open(r.model(), SessionSettings.defaults().withThreads(1).withOptimization(SessionSettings.Optimization.NONE),
+				"tiny")) {
+			none = s.run(batch).toFloats();
+		}
+		float[] expected = TinyGraph.run(model, batch);
+		List<QuantizedTensor> activations = r.tensors().stream().filter(q -> q.role() != QuantizedTensor.Role.WEIGHT && q.role() != QuantizedTensor.Role.BIAS)
+				.toList();
+		double code = activations.stream().mapToDouble(q -> q.params().scale()).max().orElseThrow();
+		double steps = 2 * activations.stream().mapToDouble(q -> q.params().scale()).sum();
+		for (int i = 0; i < full.length; i++) {
+			assertTrue(Math.abs(full[i] - none[i]) <= code * 1.0001, "output " + i + ": " + full[i] + " optimized, " + none[i] + " as written");
+			assertTrue(Math.abs(full[i] - expected[i]) <= steps, "output " + i + ": " + full[i] + " against the float model's " + expected[i]);
+		}
 	}
 
 	/**
