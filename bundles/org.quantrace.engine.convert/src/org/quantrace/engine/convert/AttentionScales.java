@@ -113,7 +113,24 @@ final class AttentionScales {
 			}
 			return null;
 		}
-		return target(g, op, op.inputs().indexOf(x), shapes);
+		// on Q itself only when the scaled Q goes on to Q·Kᵀ: a scalar Mul after any other Linear is no attention's 1/√d
+		return feedsScores(g, op.output(0)) ? target(g, op, op.inputs().indexOf(x), shapes) : null;
+	}
+
+	/** Whether {@code t}, moved only by {@link #MOVES} with no other reader, is an input of a MatMul of two computed tensors. */
+	private static boolean feedsScores(Graph g, String t) {
+		String at = t;
+		for (int steps = 0; steps < MAX_PATH && !g.isOutput(at) && g.consumers(at).size() == 1; steps++) {
+			Node next = g.consumers(at).get(0);
+			if (next.isStandard() && next.opType().equals("MatMul")) {
+				return g.constant(next.input(0)) == null && g.constant(next.input(1)) == null;
+			}
+			if (!next.isStandard() || !MOVES.contains(next.opType()) || !next.input(0).equals(at)) {
+				return false;
+			}
+			at = next.output(0);
+		}
+		return false;
 	}
 
 	private static Target target(Graph g, Node reader, int input, Supplier<StaticShapes> shapes) {

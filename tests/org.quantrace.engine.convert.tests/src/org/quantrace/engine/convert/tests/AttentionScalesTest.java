@@ -157,4 +157,13 @@ class AttentionScalesTest {
 		FreezeResult k2 = converted(onK, 6);
 		assertTrue(said(k2).contains("into '" + product(onK, wk) + "'"), said(k2));
 	}
+
+	/** A scalar Mul after a Linear that goes on to no Q·Kᵀ is not an attention's scale: the rewrite leaves it (its words say 1/√d). */
+	@Test
+	void aScalarMulAfterALinearOutsideAnAttentionIsLeft() {
+		WildConversionTest.Tiny t = new WildConversionTest.Tiny(6, D);
+		String scaled = t.node("Mul", List.of(linear(t, "x", D), t.floats(new long[0], 0.5f)));
+		FreezeResult r = converted(t.model(t.node("Relu", scaled)), 6);
+		assertTrue(ops(r).contains("Mul") && said(r).isEmpty(), ops(r) + " " + said(r));
+	}
 }
