@@ -23,7 +23,7 @@ import org.quantrace.runner.Verification.Problem;
  * What the trace records because the recipe declares it, held against the recipe (where it is now, or the folder's copy of
  * it): the model's id, version and training framework, the records' ids and responsible, the document block (authors,
  * approvers, history), the seed, and each scheme's settings (technique, types, schemes, granularities, reduced range, the
- * calibration method, batch size, samples and dataset). The documents print these from the trace alone, and verify made them
+ * calibration method, batch size, samples and dataset) and its layers' exclusions ({@link SchemeExclusionsCheck}). The documents print these from the trace alone, and verify made them
  * again from it: a trace and its documents edited together (the framework "PyTorch 2.1.0" where the recipe declares
  * "PyTorch 1.13.1", 3,000 calibration samples where 300 were read, a history entry redated), SHA256SUMS re-sealed, passed
  * with the recipe beside it.
@@ -94,6 +94,7 @@ final class RecipeDeclarationsCheck {
 		if (q == null) {
 			return;
 		}
+		SchemeExclusionsCheck.check(problems, s, o);
 		QuantizationRecord declared = QuantizationRecords.settings(s.spec());
 		same(problems, at + "technique", q.getTechnique(), declared.getTechnique());
 		same(problems, at + "model inputs and outputs", q.getIoType(), declared.getIoType());

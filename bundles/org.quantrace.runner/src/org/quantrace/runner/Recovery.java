@@ -36,6 +36,28 @@ public final class Recovery {
 
 	private static final String REASON = "accuracy recovery (partial quantization)";
 
+	/**
+	 * Who excluded the layers a search leaves in float, as the reason of one ONNX Runtime runs on integers all the same says it
+	 * ("excluded by the accuracy recovery (node /c2/Conv), but ..."): it said "excluded by the recipe (node ...)", a recipe
+	 * that excludes no such node (excl67).
+	 */
+	static final String BY = "the accuracy recovery";
+
+	/**
+	 * {@code spec} with {@code nodes} left in float as a trial leaves them: the run's trials, and verify, which holds the kept
+	 * variant's layer reasons against it ({@link SchemeExclusionsCheck}).
+	 */
+	static QuantizationSpec excluding(QuantizationSpec spec, java.util.Collection<String> nodes) {
+		QuantizationSpec.Builder b = spec.toBuilder();
+		nodes.forEach(node -> b.exclude(QuantizationSpec.Exclusion.Kind.NODE, node, REASON, BY));
+		return b.build();
+	}
+
+	/** The nodes of the layers a recovery record says the kept variant excludes (its keys, "/conv + /relu" per layer). */
+	static List<String> keptNodes(RecoveryRecord record) {
+		return record.getExcludedLayers().stream().flatMap(p -> java.util.Arrays.stream(p.getKey().split(" \\+ "))).toList();
+	}
+
 	private Recovery() {
 	}
 
@@ -202,9 +224,7 @@ public final class Recovery {
 
 	/** The failing variant's spec with {@code excluded} left in float, quantized and evaluated by the run. */
 	private static Trial attempt(Failing failing, List<Layer> excluded, int index, Candidates candidates, PrintWriter log) {
-		QuantizationSpec.Builder spec = failing.result().spec().toBuilder();
-		excluded.forEach(layer -> layer.nodes().forEach(node -> spec.exclude(QuantizationSpec.Exclusion.Kind.NODE, node, REASON)));
-		Candidate c = candidates.evaluate(spec.build());
+		Candidate c = candidates.evaluate(excluding(failing.result().spec(), excluded.stream().flatMap(layer -> layer.nodes().stream()).toList()));
 		int floats = inFloat(excluded, c.result()).size();
 		log.printf(Locale.ROOT, "  trial %d: %s in float%s: %s%n", index, LogValues.count(floats, "layer"), anyway(excluded.size() - floats),
 				c.evaluation().getAcceptance().stream().map(a -> a.getCriterion() + " -> " + format(a.getMeasured()) + (a.isPassed() ? " ok" : " failed")).toList());

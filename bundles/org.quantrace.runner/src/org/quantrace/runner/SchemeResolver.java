@@ -27,8 +27,16 @@ public final class SchemeResolver {
 	private SchemeResolver() {
 	}
 
-	/** The engine's spec of a recipe scheme. */
+	/** The engine's spec of a recipe scheme, its exclusions' lines counted in the file that declares it. */
 	public static QuantizationSpec resolve(QuantizationConfig config) {
+		return resolve(config, config.eResource());
+	}
+
+	/**
+	 * The engine's spec of a recipe scheme, as a run of the recipe file {@code recipeFile} gives it: an exclusion written in
+	 * another file (an imported one) names that file ({@link #excludedBy}).
+	 */
+	private static QuantizationSpec resolve(QuantizationConfig config, org.eclipse.emf.ecore.resource.Resource recipeFile) {
 		QuantizationSpec.Builder b = QuantizationSpec.builder(config.getName())
 				.technique(QuantizationSpec.Technique.valueOf(SchemeChain.technique(config).name()))
 				.io(QuantizationSpec.IoType.valueOf(SchemeChain.io(config).name()))
@@ -51,7 +59,7 @@ public final class SchemeResolver {
 			chain.get(i).getExclusions().forEach(e -> b.exclude(switch (e.getKind()) {
 			case NODE -> Exclusion.Kind.NODE;
 			case OP_TYPE -> Exclusion.Kind.OP;
-			}, e.getPattern(), e.getReason(), excludedBy(e, config)));
+			}, e.getPattern(), e.getReason(), excludedBy(e, recipeFile)));
 			for (LayerOverride o : chain.get(i).getOverrides()) {
 				Range forced = o.isSetRangeMin() && o.isSetRangeMax() ? new Range(o.getRangeMin(), o.getRangeMax()) : null;
 				b.override(new QuantizationSpec.Override(o.getLayer(), partial(o.getWeights()), partial(o.getActivations()), forced));
@@ -61,22 +69,24 @@ public final class SchemeResolver {
 	}
 
 	/**
-	 * Who excluded a node, as its reason says it: "the recipe, line 12" (the line of the exclude clause in the recipe's file, the
-	 * run folder's recipe/recipe.qr; a scheme of another file is named by it), so that an assessor finds the line.
+	 * Who excluded a node, as its reason says it: "the recipe, line 12" (the line of the exclude clause in the recipe's file),
+	 * "the recipe file shared.qr, line 3" for a clause of a file the recipe imports, so that an assessor finds the line. The
+	 * file is the clause's against the recipe's, not the scheme's: a scheme declared in an imported file and run as it is said
+	 * "the recipe, line 3", a line of the recipe that says something else (excl67).
 	 */
-	static String excludedBy(org.quantrace.model.recipe.Exclusion e, QuantizationConfig scheme) {
+	static String excludedBy(org.quantrace.model.recipe.Exclusion e, org.eclipse.emf.ecore.resource.Resource recipeFile) {
 		org.eclipse.xtext.nodemodel.INode node = org.eclipse.xtext.nodemodel.util.NodeModelUtils.getNode(e);
 		if (node == null) {
 			return Exclusion.RECIPE;
 		}
 		org.eclipse.emf.ecore.resource.Resource own = e.eResource();
-		boolean otherFile = own != null && scheme.eResource() != null && own != scheme.eResource();
+		boolean otherFile = own != null && recipeFile != null && own != recipeFile;
 		return org.quantrace.engine.ExcludedBy.recipeLine(otherFile ? own.getURI().lastSegment() : null, node.getStartLine());
 	}
 
 	/** The scheme as {@code recipe} runs it: its spec and where it calibrates. */
 	static ResolvedScheme resolve(QuantizationConfig config, Recipe recipe) {
-		QuantizationSpec spec = resolve(config);
+		QuantizationSpec spec = resolve(config, recipe.eResource());
 		return new ResolvedScheme(config, spec, spec.technique() == QuantizationSpec.Technique.FULL_INTEGER ? calibrationData(config, recipe) : null);
 	}
 

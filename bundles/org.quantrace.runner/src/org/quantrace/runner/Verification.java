@@ -766,7 +766,7 @@ public final class Verification {
 			Map.entry(EvidenceScope.STAGES, List.of("org.quantrace.runner.verify.TraceStages", "org.quantrace.runner.verify.FloatStagesLogCheck",
 					"org.quantrace.runner.verify.ChannelRanking", "org.quantrace.runner.verify.KeptChannels", "org.quantrace.runner.PruningWarnings")),
 			Map.entry(EvidenceScope.DECLARED, List.of("org.quantrace.runner.RecipeDeclarationsCheck", "org.quantrace.runner.StepDeclarationsCheck",
-					Verification.class.getName())), // model-framework: framework()
+					"org.quantrace.runner.SchemeExclusionsCheck", Verification.class.getName())), // model-framework: framework()
 			Map.entry(EvidenceScope.INPUTS, List.of(Verification.class.getName(), "org.quantrace.runner.DataChecks")),
 			Map.entry(EvidenceScope.COUNTS, List.of("org.quantrace.runner.verify.SampleCounts", "org.quantrace.runner.verify.DataFileCounts")),
 			Map.entry(EvidenceScope.DOCUMENTS, List.of(Verification.class.getName(), "org.quantrace.runner.verify.Rederivation")),

@@ -103,7 +103,12 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 		}
 
 		public boolean matches(Node node) {
-			return glob(pattern).matcher(kind == Kind.OP ? node.opType() : node.name()).matches();
+			return matches(node.name(), node.opType());
+		}
+
+		/** Whether it matches a node of that name and op type: a node of the model, or a layer's record (verify). */
+		public boolean matches(String name, String opType) {
+			return glob(pattern).matcher(kind == Kind.OP ? opType : name).matches();
 		}
 	}
 
@@ -142,7 +147,15 @@ public record QuantizationSpec(String name, Technique technique, IoType io, Tens
 	}
 
 	public Optional<Exclusion> exclusionFor(Node node) {
-		return exclusions.stream().filter(e -> e.matches(node)).findFirst();
+		return exclusionFor(node.name(), node.opType());
+	}
+
+	/**
+	 * The exclusion that leaves a node of that name and op type float: the first matching one (a base scheme's before its
+	 * refinement's). verify asks it of each layer's record, to hold the reason against the recipe with the rule the run decided by.
+	 */
+	public Optional<Exclusion> exclusionFor(String name, String opType) {
+		return exclusions.stream().filter(e -> e.matches(name, opType)).findFirst();
 	}
 
 	/** Weight settings of {@code node}, its override applied. */

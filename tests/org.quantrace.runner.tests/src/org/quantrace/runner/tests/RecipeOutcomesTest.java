@@ -125,6 +125,27 @@ class RecipeOutcomesTest {
 		assertTrue(narrow.get("accepted").asBoolean(), narrow.toString());
 	}
 
+	/**
+	 * The recovered variant's layers are held against the scheme with the recovery's exclusions (excl67): its Conv, excluded by
+	 * the recovery and run on integers all the same, recorded quantized without saying it was excluded, every document made again,
+	 * passed verify; and one of its float layers claimed excluded by the recipe, which excludes nothing.
+	 */
+	@Test
+	void aRecoveredVariantsExclusionsAreHeldAgainstItsRecoveryRecord() {
+		Path out = recovered().out();
+		String conv = "/features/features.4/Conv";
+		List<Verification.Problem> struck = Tampering.traceForged(out, "recovery-struck", t -> t.getOptimizations().stream().filter(x -> x.getRecovery() != null)
+				.flatMap(x -> x.getQuantization().getLayers().stream()).filter(l -> l.getNode().equals(conv))
+				.forEach(l -> l.setReason(l.getReason().replace("accuracy recovery (partial quantization), but ", ""))));
+		Tampering.foundInTrace(struck, "scheme narrow) layer " + conv + ": recorded quantized", "where the recipe's scheme narrow with its accuracy recovery's"
+				+ " exclusions excludes it: excluded by the accuracy recovery (node " + conv + ")");
+		List<Verification.Problem> claimed = Tampering.traceForged(out, "recovery-claimed", t -> t.getOptimizations().stream().filter(x -> x.getRecovery() != null)
+				.flatMap(x -> x.getQuantization().getLayers().stream()).filter(l -> l.getNode().equals("/classifier/classifier.4/Gemm"))
+				.forEach(l -> l.setReason("excluded by the recipe, line 3 (node /classifier/*)")));
+		Tampering.foundInTrace(claimed, "layer /classifier/classifier.4/Gemm reason: says excluded by the recipe, line 3 (node /classifier/*)",
+				"no exclusion of the recipe's scheme narrow with its accuracy recovery's exclusions matches the layer");
+	}
+
 	/** Issue 16, item 3: the record of a recovered variant says, like any other, what reproduces it exactly. */
 	@Test
 	void aRecoveredVariantKeepsItsReproducibilityRecord() throws IOException {
