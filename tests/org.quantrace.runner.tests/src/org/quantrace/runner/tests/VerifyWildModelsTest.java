@@ -60,7 +60,7 @@ class VerifyWildModelsTest {
 	void aBiasScaleThatIsNotInputTimesWeightScaleIsFound() {
 		Path out = copy("wild-bias");
 		float[] was = new float[1];
-		Tampering.editInitializer(out, "models/vit/fiq_int8.onnx", "blocks.0.attn.qkv.bias_scale", scale -> {
+		Tampering.editInitializer(out, "models/vit/fiq_int8.onnx", "blocks.0.attn.qkv.bias_scaled_scale", scale -> {
 			float[] v = new float[scale.getRawData().size() / 4];
 			scale.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(v);
 			was[0] = v[3];
@@ -72,7 +72,7 @@ class VerifyWildModelsTest {
 		List<Problem> r = Verification.verify(out).problems();
 		for (String format : List.of("md", "html", "docx", "pdf")) {
 			assertTrue(r.contains(new Problem("logs/PhIMT0003-vit." + format,
-					"Table 2. Model optimization information (OPT-ZOO-1/vit/fiq_int8), Scale factor, biases formula, blocks.0.attn.qkv.bias channel 3: says s = s_input · s_weight = "
+					"Table 2. Model optimization information (OPT-ZOO-1/vit/fiq_int8), Scale factor, biases formula, blocks.0.attn.qkv.bias_scaled channel 3: says s = s_input · s_weight = "
 							+ was[0] + ", z = 0, re-derived s = " + was[0] * 1.5f + ", z = 0")),
 					format + ": " + r);
 		}
@@ -97,7 +97,7 @@ class VerifyWildModelsTest {
 		List<Problem> r = Verification.verify(out).problems();
 		assertTrue(r.stream().anyMatch(p -> p.file().equals("logs/PhIMT0003-vit.md")
 				&& p.what().startsWith("Appendix D. Quantization per layer, /blocks/blocks.0/attn/qkv/Add, fiq_int8 output: says " + AifsmLogs.FLOAT_OUTPUT
-						+ ", re-derived the model quantizes its output: /blocks/blocks.0/attn/qkv/Add_output_0_2d (QuantizeLinear: UINT8 per tensor")), // the Add on its 2-D view
+						+ ", re-derived the model quantizes its output: /blocks/blocks.0/attn/qkv/Add_output_0_2d_scaled (QuantizeLinear: UINT8 per tensor")), // the Add on its 2-D view, its Q columns scaled by the attention's 1/√d
 				r.toString());
 		assertTrue(r.contains(new Problem("logs/PhIMT0003-vit.md",
 				"Appendix D. Quantization per layer, /blocks/blocks.0/mlp/mlp.0/Add, fiq_int8 output: says uint8 asymmetric, per-tensor, re-derived nothing quantized")),

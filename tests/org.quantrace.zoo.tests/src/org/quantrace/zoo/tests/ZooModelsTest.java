@@ -76,7 +76,9 @@ class ZooModelsTest {
 			"mobilenetv2", new Today(0, 0.3, 0.4, 0.98, Set.of()),
 			"mobilenetv3", new Today(0, 0.4, 0.6, 0.97, Set.of()), // 0.30 / 0.50 pt on these 1,000 images, 0.04 / 0.09 pt on all 10,000
 			"resnet", new Today(0, 0.3, 0.4, 0.999, Set.of()),
-			"vit", new Today(0, 0.3, 0.4, 0.999, Set.of("com.microsoft.SkipLayerNormalization")), // float: residual Add + LayerNorm fused
+			// float: residual Add + LayerNorm fused. fiq_int8 0.50 pt on these 1,000 images, 0.04 pt on all 10,000 (0.7986 → 0.7982) since
+			// the attention's 1/√d is folded into Q's columns of the fused qkv projection (AttentionScales: Q shares K's and V's scale)
+			"vit", new Today(0, 0.3, 0.6, 0.999, Set.of("com.microsoft.SkipLayerNormalization")),
 			"lstm", new Today(0, 0.3, 0.4, 0.99, Set.of("com.microsoft.DynamicQuantizeLSTM")),
 			"gru", new Today(0, 0.3, 0.4, 0.0, Set.of()),
 			"unet", new Today(0, 0.3, 0.4, 0.97, Set.of()),
