@@ -81,6 +81,79 @@ class VerifyDeepRangeForgeriesTest {
 	}
 
 	/**
+	 * Percentile: the group of the first ReLU and the MaxPool after it shares the ReLU's codes, so its range is the ReLU's percentile;
+	 * forged to the MaxPool's own percentile (a member's, not the source's: before entropy67 any member's passed). The MaxPool's own
+	 * percentile is the run's of a copy of the model that adds 0 to the MaxPool's output (an Add records a range of its own).
+	 */
+	@Test
+	void aPercentileGroupRecordedAtTheWrongMembersRangeIsFound() throws IOException {
+		Path dir = Runs.exampleCopy("forged-percentile-member");
+		ModelProto model = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model/fashion_cnn_trained.onnx")));
+		Files.write(dir.resolve("model/plus0.onnx"), plusZero(model, POOLED).toByteArray());
+		Path variant = Runs.recipe(dir, "plus0.qr", percentileRecipe("model/plus0.onnx"));
+		Path variantOut = dir.resolve("out-plus0");
+		assertEquals(0, Runs.run(variant, variantOut).exitCode(), "the run of the model adding 0 to the MaxPool's output");
+		TraceModel variantTrace = QuantraceModel.loadTrace(variantOut.resolve("trace.xmi"));
+		double pooled = record(scheme(variantTrace, "m_pct"), "plus0").getRangeMax().get(0);
+		double source = record(scheme(variantTrace, "m_pct"), POOLED).getRangeMax().get(0);
+		assertTrue(pooled > source * 1.05, "the MaxPool's own percentile lies above its input's: " + pooled + " against " + source);
+
+		Path recipe = Runs.recipe(dir, "int8.qr", percentileRecipe("model/fashion_cnn_trained.onnx"));
+		Path out = dir.resolve("out");
+		assertEquals(0, Runs.run(recipe, out).exitCode(), "the percentile run");
+		assertEquals(List.of(), deep(out, recipe).problems(), "the honest run verifies clean with --deep");
+		Path forged = Runs.copy(out, dir.resolve("out-member"));
+		OptimizationRecord pct = scheme(QuantraceModel.loadTrace(forged.resolve("trace.xmi")), "m_pct");
+		TensorQuantizationRecord relu = record(pct, RELU);
+		assertEquals(source, relu.getRangeMax().get(0), 0.0, "the ReLU's percentile, as in the run of the copy");
+		assertEquals(source, record(pct, POOLED).getRangeMax().get(0), 0.0, "the MaxPool shares the ReLU's range");
+		forge(forged, "m_pct", relu, pooled);
+
+		assertEquals(List.of(), Verification.verify(forged).problems(), "plain verify derives the scale from the range: it cannot see the range moved");
+		List<Problem> found = deep(forged, recipe).problems();
+		assertEquals(1, found.size(), found.toString());
+		Tampering.foundInTrace(found, "calibrated range (re-measured) tensor '" + RELU + "' (sharing its codes with '" + POOLED + "')", "says [-0.0, " + pooled + "]");
+	}
+
+	private static final String RELU = "/features/features.2/Relu_output_0";
+	private static final String POOLED = "/features/features.3/MaxPool_output_0";
+
+	private static String percentileRecipe(String model) {
+		return """
+				quantize m_pct extends fiq_int8 "percentile ranges" {
+					calibrate percentile 99.9
+				}
+
+				recipe int8 {
+					model cnn "MODEL"
+					dataset calib "data/calibration" role calibration format folder labels "data/labels.json" samples 20
+					preprocess { grayscale scale 1/255 layout NCHW dtype float32 }
+					convert { eliminate dropout, batch-normalization }
+					schemes m_pct
+				}
+				""".replace("MODEL", model);
+	}
+
+	/** {@code model} with {@code tensor} + 0 read where {@code tensor} was (the Add's output "plus0"): the same values, a range of their own. */
+	private static ModelProto plusZero(ModelProto model, String tensor) {
+		GraphProto.Builder g = model.getGraph().toBuilder();
+		int producer = -1;
+		for (int i = 0; i < g.getNodeCount(); i++) {
+			var n = g.getNode(i).toBuilder();
+			for (int k = 0; k < n.getInputCount(); k++) {
+				if (n.getInput(k).equals(tensor)) {
+					n.setInput(k, "plus0");
+				}
+			}
+			g.setNode(i, n);
+			producer = n.getOutputList().contains(tensor) ? i : producer;
+		}
+		g.addInitializer(TensorProto.newBuilder().setName("zero").setDataType(TensorProto.DataType.FLOAT_VALUE).addFloatData(0f));
+		g.addNode(producer + 1, ai.onnx.proto.OnnxMl.NodeProto.newBuilder().setOpType("Add").setName("plus0").addInput(tensor).addInput("zero").addOutput("plus0"));
+		return model.toBuilder().setGraph(g).build();
+	}
+
+	/**
 	 * Every record sharing {@code r}'s range (its codes group) set to [0, {@code hi}], and the scale the model holds for it (uint8, zero
 	 * point 0: hi / 255) in the model file; the int32 biases of the layers reading the group quantized again at the new input scale
 	 * (QuantMath's formula: the forger may use the engine), in the model and their records; every document made again and resealed.
