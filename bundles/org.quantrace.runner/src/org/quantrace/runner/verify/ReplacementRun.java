@@ -162,11 +162,25 @@ final class ReplacementRun {
 	private static synchronized Map<String, TensorInfo> shapes(ModelFacts converted) {
 		return SHAPES.computeIfAbsent(converted, k -> {
 			try {
-				return ShapeProbe.probe(OnnxModel.load(k.file), k.file.toString());
+				Map<String, TensorInfo> shapes = new java.util.HashMap<>(ShapeProbe.probe(OnnxModel.load(k.file), k.file.toString()));
+				k.graph.getInputList().forEach(v -> shapes.putIfAbsent(v.getName(), fed(v)));
+				return shapes;
 			} catch (QuantraceException e) {
 				return null;
 			}
 		});
+	}
+
+	/**
+	 * A graph input as the probe fed it, its dynamic dimensions 1: the probe returns only what nodes compute, and without the inputs a
+	 * cone reading one (an attention scale folded into Q's projection of the model's input) was not run at all (forge67).
+	 */
+	private static TensorInfo fed(ValueInfoProto v) {
+		TensorInfo declared = TensorInfo.of(v);
+		if (declared.shape() == null) {
+			return declared;
+		}
+		return TensorInfo.of(v.getName(), declared.type(), declared.shape().stream().mapToLong(d -> !d.isEmpty() && d.chars().allMatch(Character::isDigit) ? Long.parseLong(d) : 1).toArray());
 	}
 
 	private static long[] dims(TensorInfo info) {

@@ -73,6 +73,9 @@ class VerifyAttentionScaleTest {
 		assertTrue(problems.stream().anyMatch(p -> p.what().contains("maxAbsDifference") && p.what().contains("the converted model is not the one the run checked")),
 				problems.toString());
 		assertTrue(problems.stream().anyMatch(p -> p.what().contains("tensor wq_scaled (weight) codes")), problems.toString());
+		// and Appendix A's removal reason: the replacement (Q's scaled projection through Q·Kᵀ) run against the Mul it replaced;
+		// before forge67 that cone read the graph's input, which had no shape in the probe's, and nothing was run
+		assertTrue(problems.stream().anyMatch(p -> p.what().contains("compute s_scaled from [k_ht, x] otherwise than the verified model's")), problems.toString());
 	}
 
 	private static Path run(Path dir) {
