@@ -652,14 +652,12 @@ final class CalibratedRangeRecheck {
 	/** A percentile's group: its recorded range must be each source's percentile ({@link PercentileCounts}, {@link #sources}). */
 	private static void comparePercentile(Group group, List<TensorQuantizationRecord> sources, Map<String, PercentileCounts> counts, OptimizationRecord o,
 			CalibrationSamples calibration, String at, List<Mismatch> found) {
-		TensorQuantizationRecord first = group.records.get(0);
 		double p = parameter(o, "percentile");
 		int bins = (int) parameter(o, "histogram bins");
 		for (TensorQuantizationRecord source : sources) {
 			String problem = counts.get(source.getTensor()).problem(p, bins, TOLERANCE);
 			if (problem != null) {
-				found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), problem + " over the "
-						+ calibration.described() + (source == first ? "" : " (of '" + source.getTensor() + "', whose codes the group shares)")));
+				found.add(sourceMismatch(group, source, problem, calibration, at));
 				return;
 			}
 		}
@@ -741,8 +739,7 @@ final class CalibratedRangeRecheck {
 				}
 			}
 			if (problem != null) {
-				found.add(new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), problem + " over the "
-						+ calibration.described() + (source == first ? "" : " (of '" + t + "', whose codes the group shares)")));
+				found.add(sourceMismatch(group, source, problem, calibration, at));
 				return;
 			}
 			worst[0] = Double.isNaN(worst[0]) ? excess : Math.max(worst[0], excess);
@@ -798,6 +795,13 @@ final class CalibratedRangeRecheck {
 					+ " (bin %d) saturates more", 100 * EntropyRaiseRecheck.LIMIT, (float) (floor * histogram.binWidth()), floor, (float) t, taken);
 		}
 		return histogram.klProblem(taken, levels, d);
+	}
+
+	/** A group's range that is not its source's (percentile, entropy, L2): named by the group's first member, the source said where it differs. */
+	private static Mismatch sourceMismatch(Group group, TensorQuantizationRecord source, String problem, CalibrationSamples calibration, String at) {
+		TensorQuantizationRecord first = group.records.get(0);
+		return new Mismatch(DOCUMENT, at + " tensor '" + first.getTensor() + "'" + members(group), recorded(first), problem + " over the " + calibration.described()
+				+ (source == first ? "" : " (of '" + source.getTensor() + "', whose codes the group shares)"));
 	}
 
 	private static String members(Group group) {
